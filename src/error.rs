@@ -1,0 +1,229 @@
+//! The one error type every client returns.
+
+use std::fmt;
+
+use reqwest::StatusCode;
+
+/// How many bytes of a response body an error keeps.
+const EXCERPT_BYTES: usize = 512;
+
+/// Everything that can go wrong in a call.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The input was rejected before any request was sent.
+    #[error("invalid input: {0}")]
+    InvalidInput(#[from] InvalidInput),
+
+    /// The request did not reach the server, or the connection failed.
+    #[error("{operation}: transport error: {message}")]
+    Transport {
+        operation: &'static str,
+        message: String,
+        #[source]
+        source: Option<reqwest::Error>,
+    },
+
+    /// The server answered with an error status.
+    #[error("{operation}: HTTP {status}{}", body.suffix())]
+    Status {
+        operation: &'static str,
+        status: StatusCode,
+        body: BodyExcerpt,
+    },
+
+    /// The server's credentials check failed (401 or 403), or no token could be had.
+    #[error("{operation}: authentication failed{}{}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(), body.suffix())]
+    Auth {
+        operation: &'static str,
+        status: Option<StatusCode>,
+        body: BodyExcerpt,
+    },
+
+    /// A success response whose body did not match the spec.
+    #[error("{operation}: undecodable response: {reason}{}", body.suffix())]
+    Decode {
+        operation: &'static str,
+        reason: String,
+        body: BodyExcerpt,
+    },
+
+    /// A `.vtr` transcript download that could not be read.
+    #[cfg(feature = "luware")]
+    #[error("transcript: {0}")]
+    Transcript(#[from] crate::luware::TranscriptError),
+}
+
+impl Error {
+    /// The HTTP status, when the error came from a response.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Status { status, .. } => Some(*status),
+            Error::Auth { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// The start of the response body, when there was one.
+    pub fn body(&self) -> Option<&BodyExcerpt> {
+        match self {
+            Error::Status { body, .. } | Error::Auth { body, .. } | Error::Decode { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    /// Converts progenitor's error, reading an excerpt of the body where there is one.
+    pub(crate) async fn from_api<E: ErrorBody>(operation: &'static str, error: progenitor_client::Error<E>) -> Self {
+        use progenitor_client::Error as P;
+        match error {
+            P::InvalidRequest(reason) => InvalidInput::Request(reason).into(),
+            P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
+                let e = e.without_url();
+                Error::Transport { operation, message: e.to_string(), source: Some(e) }
+            }
+            P::ErrorResponse(response) => {
+                let status = response.status();
+                let body = response.into_inner().excerpt().await;
+                Self::for_status(operation, status, body)
+            }
+            P::UnexpectedResponse(response) => {
+                let status = response.status();
+                let body = BodyExcerpt::read(response).await;
+                if status.is_success() {
+                    Error::Decode { operation, reason: format!("unexpected status {status}"), body }
+                } else {
+                    Self::for_status(operation, status, body)
+                }
+            }
+            P::InvalidResponsePayload(bytes, e) => Error::Decode {
+                operation,
+                reason: e.to_string(),
+                body: BodyExcerpt::from_bytes(&bytes),
+            },
+            P::Custom(message) => Error::Transport { operation, message, source: None },
+        }
+    }
+
+    pub(crate) fn for_status(operation: &'static str, status: StatusCode, body: BodyExcerpt) -> Self {
+        if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+            Error::Auth { operation, status: Some(status), body }
+        } else {
+            Error::Status { operation, status, body }
+        }
+    }
+}
+
+/// Input rejected before sending.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidInput {
+    /// A parameter outside its documented range or format.
+    #[error("{name}: {reason}")]
+    Parameter { name: &'static str, reason: String },
+    /// The generated client could not build the request (e.g. a value it cannot serialise).
+    #[error("{0}")]
+    Request(String),
+    /// A client setting that cannot work (e.g. an unparsable base URL).
+    #[error("configuration: {0}")]
+    Config(String),
+    /// A Luware filter the vendor's table does not allow.
+    #[cfg(feature = "luware")]
+    #[error(transparent)]
+    LuwareFilter(#[from] crate::luware::FilterError),
+}
+
+impl InvalidInput {
+    pub(crate) fn parameter(name: &'static str, reason: impl Into<String>) -> Self {
+        InvalidInput::Parameter { name, reason: reason.into() }
+    }
+}
+
+/// The first bytes of a response body, lossily decoded, for error messages.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct BodyExcerpt {
+    text: String,
+    truncated: bool,
+}
+
+impl BodyExcerpt {
+    pub(crate) fn from_bytes(bytes: &[u8]) -> Self {
+        let cut = bytes.len().min(EXCERPT_BYTES);
+        let text = String::from_utf8_lossy(&bytes[..cut]).trim().to_string();
+        Self { text, truncated: bytes.len() > EXCERPT_BYTES }
+    }
+
+    /// Reads at most the excerpt's size from a response, leaving the rest unread.
+    pub(crate) async fn read(mut response: reqwest::Response) -> Self {
+        let mut buf = Vec::new();
+        while buf.len() <= EXCERPT_BYTES {
+            match response.chunk().await {
+                Ok(Some(chunk)) => buf.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        Self::from_bytes(&buf)
+    }
+
+    /// The excerpt's text (at most 512 bytes of the body).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether the body was longer than the excerpt.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+
+    fn suffix(&self) -> String {
+        if self.text.is_empty() {
+            String::new()
+        } else {
+            format!(": {self}")
+        }
+    }
+}
+
+impl fmt::Display for BodyExcerpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)?;
+        if self.truncated {
+            f.write_str("…")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for BodyExcerpt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_string(), f)
+    }
+}
+
+/// The body of a documented error response, turned into an excerpt.
+pub(crate) trait ErrorBody {
+    fn excerpt(self) -> impl Future<Output = BodyExcerpt> + Send;
+}
+
+impl ErrorBody for progenitor_client::ByteStream {
+    async fn excerpt(self) -> BodyExcerpt {
+        use futures::StreamExt;
+        let mut stream = self.into_inner();
+        let mut buf = Vec::new();
+        while buf.len() <= EXCERPT_BYTES {
+            match stream.next().await {
+                Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
+                _ => break,
+            }
+        }
+        BodyExcerpt::from_bytes(&buf)
+    }
+}
+
+impl ErrorBody for () {
+    async fn excerpt(self) -> BodyExcerpt {
+        BodyExcerpt::default()
+    }
+}
+
+/// Shorthand used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,25 @@
+//! Typed async clients for conversation-platform APIs, generated from
+//! hand-reconstructed OpenAPI specs (`specs/`) with progenitor, plus thin
+//! hand-written code where the wire is quirky or a task takes several calls.
+//!
+//! Each API sits behind the cargo feature of its name:
+//! - [`luware`]: Luware Recording (`vfcrest/v1`).
+//!
+//! The `sandbox` feature adds local emulators of the APIs, served over
+//! loopback, for tests and for trying the clients without an account.
+
+mod error;
+mod open_enum;
+mod runtime;
+mod secret;
+
+pub use error::{BodyExcerpt, Error, InvalidInput, Result};
+pub use open_enum::{UnknownVariant, UnrecognizedValue};
+pub use runtime::{ClientConfig, Page, RetryPolicy, TokenSource, paginate};
+pub use secret::Secret;
+
+#[cfg(feature = "luware")]
+pub mod luware;
+
+#[cfg(feature = "sandbox")]
+pub mod sandbox;

@@ -1,0 +1,195 @@
+//! Luware credentials: the subscription key on every call, and a JWT from
+//! `requestToken` cached until shortly before it expires.
+
+use std::fmt;
+use std::sync::RwLock;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use reqwest::Request;
+use reqwest::header::{AUTHORIZATION, HeaderName};
+
+use super::generated;
+use crate::error::{Error, Result};
+use crate::runtime::{Authorizer, TokenSource};
+use crate::secret::Secret;
+
+/// Azure API Management's subscription-key header (seed 000 L39).
+pub(crate) const SUBSCRIPTION_KEY: HeaderName = HeaderName::from_static("ocp-apim-subscription-key");
+
+/// Documented token lifetime (seed 000 L11).
+const DOCUMENTED_LIFETIME: Duration = Duration::from_secs(60 * 60);
+
+/// The credentials Luware issues at onboarding.
+#[derive(Clone, Debug)]
+pub struct Credentials {
+    /// API subscription key, sent as `Ocp-Apim-Subscription-Key`.
+    pub subscription_key: Secret,
+    /// Environment identifier (EID), e.g. 1000.
+    pub eid: i64,
+    /// API username (`client_id`).
+    pub client_id: String,
+    /// API password (`client_secret`).
+    pub client_secret: Secret,
+}
+
+/// Adds only the subscription key; used for the token call itself.
+#[derive(Debug)]
+pub(crate) struct SubscriptionKey(pub(crate) Secret);
+
+impl Authorizer for SubscriptionKey {
+    fn authorize(&self, request: &mut Request, _operation: &str) {
+        if let Some(value) = self.0.header_value("") {
+            request.headers_mut().insert(SUBSCRIPTION_KEY, value);
+        }
+    }
+}
+
+struct CachedToken {
+    value: Secret,
+    refresh_at: Instant,
+    generation: u64,
+}
+
+/// Caches the bearer token; one refresh at a time, shared by all callers.
+pub(crate) struct TokenManager {
+    credentials: Credentials,
+    /// A client for `requestToken` that adds only the subscription key.
+    token_client: generated::Client,
+    cache: RwLock<Option<CachedToken>>,
+    refresh: tokio::sync::Mutex<u64>,
+    margin: Duration,
+}
+
+impl fmt::Debug for TokenManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let cached = self.cache.read().map(|c| c.is_some()).unwrap_or(false);
+        f.debug_struct("TokenManager")
+            .field("credentials", &self.credentials)
+            .field("token_cached", &cached)
+            .field("margin", &self.margin)
+            .finish()
+    }
+}
+
+impl TokenManager {
+    pub(crate) fn new(credentials: Credentials, token_client: generated::Client, margin: Duration) -> Self {
+        Self { credentials, token_client, cache: RwLock::new(None), refresh: tokio::sync::Mutex::new(0), margin }
+    }
+
+    /// The current token and its generation, if it is still fresh.
+    fn fresh(&self) -> Option<(u64, Secret)> {
+        let cache = self.cache.read().ok()?;
+        let token = cache.as_ref()?;
+        (Instant::now() < token.refresh_at).then(|| (token.generation, token.value.clone()))
+    }
+
+    async fn fetch(&self) -> Result<(Secret, Instant)> {
+        const OPERATION: &str = "request_token";
+        let body = generated::types::TokenRequest {
+            eid: self.credentials.eid,
+            client_id: self.credentials.client_id.clone(),
+            client_secret: self.credentials.client_secret.expose().to_string(),
+        };
+        let issued = Instant::now();
+        let response = self.token_client.request_token().body(body).send().await;
+        let token = match response {
+            Ok(value) => value.into_inner(),
+            Err(e) => {
+                // Any failure to get a token is an authentication failure for the caller.
+                return Err(match Error::from_api(OPERATION, e).await {
+                    Error::Status { status, body, .. } => Error::Auth { operation: OPERATION, status: Some(status), body },
+                    other => other,
+                });
+            }
+        };
+        let lifetime = token_lifetime(&token.access_token, token.expires_in);
+        // Refresh ahead of expiry, by the margin or by half the lifetime for short-lived tokens.
+        let margin = self.margin.min(lifetime / 2);
+        Ok((Secret::new(token.access_token), issued + lifetime - margin))
+    }
+}
+
+impl TokenSource for TokenManager {
+    async fn ensure(&self) -> Result<u64> {
+        if let Some((generation, _)) = self.fresh() {
+            return Ok(generation);
+        }
+        // Single flight: whoever holds the lock refreshes; the others wait and
+        // then find the new token in the cache.
+        let mut generations = self.refresh.lock().await;
+        if let Some((generation, _)) = self.fresh() {
+            return Ok(generation);
+        }
+        let (value, refresh_at) = self.fetch().await?;
+        *generations += 1;
+        let generation = *generations;
+        if let Ok(mut cache) = self.cache.write() {
+            *cache = Some(CachedToken { value, refresh_at, generation });
+        }
+        tracing::debug!(generation, "luware token refreshed");
+        Ok(generation)
+    }
+
+    fn invalidate(&self, generation: u64) {
+        if let Ok(mut cache) = self.cache.write() {
+            if cache.as_ref().is_some_and(|t| t.generation == generation) {
+                *cache = None;
+            }
+        }
+    }
+}
+
+impl Authorizer for TokenManager {
+    fn authorize(&self, request: &mut Request, _operation: &str) {
+        if let Some(value) = self.credentials.subscription_key.header_value("") {
+            request.headers_mut().insert(SUBSCRIPTION_KEY, value);
+        }
+        let token = self.cache.read().ok().and_then(|c| c.as_ref().map(|t| t.value.clone()));
+        if let Some(value) = token.and_then(|t| t.header_value("Bearer ")) {
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+    }
+}
+
+/// The token's lifetime from now: the JWT's `exp` claim, else `expires_in`,
+/// else the documented 60 minutes; never more than 60 minutes.
+fn token_lifetime(token: &str, expires_in: Option<i64>) -> Duration {
+    let from_claim = jwt_expiry(token).map(|exp| exp.duration_since(SystemTime::now()).unwrap_or_default());
+    let from_field = expires_in.and_then(|s| u64::try_from(s).ok()).map(Duration::from_secs);
+    from_claim.or(from_field).unwrap_or(DOCUMENTED_LIFETIME).min(DOCUMENTED_LIFETIME)
+}
+
+/// Reads `exp` from a JWT's payload without verifying it: the client only
+/// needs to know when to refresh; the server does the verifying.
+fn jwt_expiry(token: &str) -> Option<SystemTime> {
+    use base64::Engine;
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let exp = claims.get("exp")?.as_u64()?;
+    Some(UNIX_EPOCH + Duration::from_secs(exp))
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    fn jwt(claims: serde_json::Value) -> String {
+        let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        format!("{}.{}.sig", enc.encode(br#"{"alg":"HS256"}"#), enc.encode(claims.to_string()))
+    }
+
+    #[test]
+    fn lifetime_prefers_exp_and_caps_at_an_hour() {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let t = jwt(serde_json::json!({"exp": now + 120}));
+        let l = token_lifetime(&t, Some(3000));
+        assert!(l <= Duration::from_secs(120) && l >= Duration::from_secs(118), "{l:?}");
+        let long = jwt(serde_json::json!({"exp": now + 86_400}));
+        assert_eq!(token_lifetime(&long, None), DOCUMENTED_LIFETIME);
+        assert_eq!(token_lifetime("opaque", Some(600)), Duration::from_secs(600));
+        assert_eq!(token_lifetime("opaque", None), DOCUMENTED_LIFETIME);
+    }
+}

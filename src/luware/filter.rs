@@ -1,0 +1,2274 @@
+//! The `filters` query parameter of `GET vfcrest/v1/conversations` (Luware Recording API).
+//!
+//! The endpoint requires a `filters` parameter whose value is a JSON object holding a
+//! list of `{field, operator, values}` entries. `values` is always an array of strings,
+//! even when there is only one value:
+//!
+//! ```text
+//! {"filtersList":[{"field":"startTime","operator":"GREATER_THAN_OR_EQUAL","values":["2024-07-01 00:00:00.000"]}]}
+//! ```
+//!
+//! The vendor's "Filterlist" table fixes, for each of 34 fields, the value type and the
+//! operators that may be used. This module encodes that table once ([`FilterField`]) and
+//! builds on it:
+//!
+//! * [`Filter`]: one entry, validated against the table when it is built;
+//! * [`Filters`]: the whole parameter, with a chaining builder and [`Filters::to_json`];
+//! * a compact text form for command lines (`startTime>=2024-07-01`), parsed by
+//!   [`Filter`]'s [`FromStr`] impl;
+//! * server-side helpers for the local emulator: [`Filters::from_json`],
+//!   [`Filter::validate`] and [`Filters::matches`].
+//!
+//! ```
+//! use chrono::NaiveDate;
+//! use convo_clients::luware::filter::{FilterField, Filters};
+//!
+//! let july = NaiveDate::from_ymd_opt(2024, 7, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap();
+//! let filters = Filters::new()
+//!     .started_at_or_after(july)
+//!     .platform("Microsoft Teams")
+//!     .ne(FilterField::Hold, None::<i32>)?;
+//! assert_eq!(
+//!     filters.to_json(),
+//!     concat!(
+//!         r#"{"filtersList":["#,
+//!         r#"{"field":"startTime","operator":"GREATER_THAN_OR_EQUAL","values":["2024-07-01 00:00:00.000"]},"#,
+//!         r#"{"field":"platformName","operator":"EQUAL","values":["Microsoft Teams"]},"#,
+//!         r#"{"field":"hold","operator":"NOT_EQUAL","values":["NULL"]}]}"#,
+//!     ),
+//! );
+//!
+//! // The same filters, typed by a CLI user.
+//! let typed: Filters = ["startTime>=2024-07-01", "platformName=Microsoft Teams", "hold!=NULL"]
+//!     .into_iter()
+//!     .map(str::parse)
+//!     .collect::<Result<_, _>>()?;
+//! assert_eq!(typed, filters);
+//! # Ok::<(), convo_clients::luware::filter::FilterError>(())
+//! ```
+//!
+//! # Compact syntax
+//!
+//! A compact filter is `<field><operator><value>`. The field is the wire name (exact
+//! case). Whitespace around the operator and the value is ignored, and the value may
+//! contain spaces.
+//!
+//! | Text | Operator | Example |
+//! |---|---|---|
+//! | `=` | `EQUAL` | `platformName=Microsoft Teams` |
+//! | `!=` | `NOT_EQUAL` | `hold!=NULL` |
+//! | `^=` | `STARTS_WITH` | `sourceCallerId^=+44` |
+//! | `$=` | `ENDS_WITH` | `verbaUserLogin$=@example.com` |
+//! | `>` / `>=` | `GREATER_THAN` / `GREATER_THAN_OR_EQUAL` | `startTime>=2024-07-01` |
+//! | `<` / `<=` | `LESS_THAN` / `LESS_THAN_OR_EQUAL` | `sourceAudioRtpCount<500` |
+//! | `=A..B` | `BETWEEN` | `endTime=2024-07-01..2024-08-01` |
+//!
+//! `=A..B` means `BETWEEN` only for fields that allow `BETWEEN`. None of those fields
+//! allows `EQUAL`, so the form is unambiguous. For date-time fields the compact form also
+//! accepts `YYYY-MM-DD` (midnight) and `YYYY-MM-DD HH:MM:SS` (zero milliseconds).
+//!
+//! # Inferred behaviour
+//!
+//! The vendor document does not settle the points below. This module's choices are
+//! marked *inferred* where they are implemented.
+//!
+//! * The document shows the parameter with Python-style single quotes. This module sends
+//!   standard double-quoted JSON.
+//! * `BETWEEN` takes exactly two values, `[low, high]`, and includes both ends. Every
+//!   other operator takes exactly one value.
+//! * `NULL` (for the nullable fields `recordedParty` and `hold`) is sent as the string
+//!   `"NULL"`, and booleans as `"TRUE"`/`"FALSE"`, as in the table's examples.
+//! * Date-times are naive. The document says they are "converted to the user's time zone".
+//! * Evaluation ([`Filter::matches`]): string comparisons are case-sensitive. `NOT_EQUAL`
+//!   with a concrete value matches a missing or null field. Filters combine with AND.
+
+use std::borrow::Cow;
+use std::cmp::Ordering;
+use std::fmt::{self, Write as _};
+use std::str::FromStr;
+
+use chrono::{Datelike as _, NaiveDate, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+
+// ---------------------------------------------------------------------------------------
+// Operators
+// ---------------------------------------------------------------------------------------
+
+/// A comparison operator of the Luware filter language.
+///
+/// Serialized as its wire name in `SCREAMING_SNAKE_CASE`, for example `GREATER_THAN_OR_EQUAL`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FilterOperator {
+    /// `EQUAL`: compact form `=`.
+    Equal,
+    /// `NOT_EQUAL`: compact form `!=`.
+    NotEqual,
+    /// `STARTS_WITH`: compact form `^=`.
+    StartsWith,
+    /// `ENDS_WITH`: compact form `$=`.
+    EndsWith,
+    /// `GREATER_THAN`: compact form `>`.
+    GreaterThan,
+    /// `GREATER_THAN_OR_EQUAL`: compact form `>=`.
+    GreaterThanOrEqual,
+    /// `LESS_THAN`: compact form `<`.
+    LessThan,
+    /// `LESS_THAN_OR_EQUAL`: compact form `<=`.
+    LessThanOrEqual,
+    /// `BETWEEN`: compact form `=A..B`. Takes two values and includes both ends (inferred).
+    Between,
+}
+
+impl FilterOperator {
+    /// Every operator, in the order the vendor document introduces them.
+    pub const ALL: [FilterOperator; 9] = [
+        Self::Equal,
+        Self::NotEqual,
+        Self::StartsWith,
+        Self::EndsWith,
+        Self::GreaterThan,
+        Self::GreaterThanOrEqual,
+        Self::LessThan,
+        Self::LessThanOrEqual,
+        Self::Between,
+    ];
+
+    /// The wire name, for example `"GREATER_THAN_OR_EQUAL"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Equal => "EQUAL",
+            Self::NotEqual => "NOT_EQUAL",
+            Self::StartsWith => "STARTS_WITH",
+            Self::EndsWith => "ENDS_WITH",
+            Self::GreaterThan => "GREATER_THAN",
+            Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
+            Self::LessThan => "LESS_THAN",
+            Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
+            Self::Between => "BETWEEN",
+        }
+    }
+
+    /// How the operator is written in the compact text form, for example `">="`.
+    /// `BETWEEN` is `"=A..B"`: an `=` followed by two values separated by `..`.
+    pub const fn compact(self) -> &'static str {
+        match self {
+            Self::Equal => "=",
+            Self::NotEqual => "!=",
+            Self::StartsWith => "^=",
+            Self::EndsWith => "$=",
+            Self::GreaterThan => ">",
+            Self::GreaterThanOrEqual => ">=",
+            Self::LessThan => "<",
+            Self::LessThanOrEqual => "<=",
+            Self::Between => "=A..B",
+        }
+    }
+
+    /// How many entries `values` must hold: 2 for `BETWEEN`, 1 for every other operator
+    /// (inferred; the document shows only single-value examples).
+    pub const fn value_count(self) -> usize {
+        match self {
+            Self::Between => 2,
+            _ => 1,
+        }
+    }
+}
+
+impl fmt::Display for FilterOperator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FilterOperator {
+    type Err = FilterError;
+
+    /// Parses a wire name (exact case), for example `"NOT_EQUAL"`.
+    fn from_str(s: &str) -> Result<Self, FilterError> {
+        Self::ALL
+            .into_iter()
+            .find(|op| op.as_str() == s)
+            .ok_or_else(|| FilterError::UnknownOperator(s.to_owned()))
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Fields
+// ---------------------------------------------------------------------------------------
+
+/// The type of a field's values, from the "Data type" column of the vendor's table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValueKind {
+    /// `string`: any text.
+    String,
+    /// `string($date-time)`: `YYYY-MM-DD HH:MM:SS.mmm` in the user's time zone.
+    DateTime,
+    /// `integer($int32)`.
+    Integer,
+    /// `boolean`: sent as `TRUE` or `FALSE`.
+    Boolean,
+}
+
+impl fmt::Display for ValueKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::String => "string",
+            Self::DateTime => "date-time",
+            Self::Integer => "integer",
+            Self::Boolean => "boolean",
+        })
+    }
+}
+
+/// A field that conversations can be filtered on. The variants are the 34 rows of the
+/// vendor's "Filterlist" table, in table order.
+///
+/// Serialized as its wire name, for example `startTime`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FilterField {
+    /// `ccdrId`: Conversation Identifier (unique per captured conversation).
+    CcdrId,
+    /// `platformCallId`: Platform Conversation ID (shared by the legs of one meeting).
+    PlatformCallId,
+    /// `startTime`: Start Time.
+    StartTime,
+    /// `endTime`: End Time.
+    EndTime,
+    /// `verbaUserName`: User.
+    VerbaUserName,
+    /// `verbaUserLogin`: Login ID.
+    VerbaUserLogin,
+    /// `agentId`: User ID provided by the communication platform.
+    AgentId,
+    /// `status`: recording status, for example `ongoing`.
+    Status,
+    /// `recordedParty`: `0` (From), `1` (To) or `NULL` (unknown).
+    RecordedParty,
+    /// `sourceName`: From Info.
+    SourceName,
+    /// `sourceCallerId`: From.
+    SourceCallerId,
+    /// `destinationName`: To Info.
+    DestinationName,
+    /// `destinationCallerId`: To.
+    DestinationCallerId,
+    /// `modalityName`: Conversation Type, for example `voice`.
+    ModalityName,
+    /// `cause`: End Cause.
+    Cause,
+    /// `direction`: Direction, for example `incoming`.
+    Direction,
+    /// `storageFolderId`: storage target id.
+    StorageFolderId,
+    /// `retentionUntil`: End of Retention.
+    RetentionUntil,
+    /// `retentionAutoDelete`: Delete after End of Retention.
+    RetentionAutoDelete,
+    /// `nativeId`: Technical ID.
+    NativeId,
+    /// `secondary`: 2N Source.
+    Secondary,
+    /// `hold`: Legal Hold, `NULL` (not held), `1`, `2` or `3`.
+    Hold,
+    /// `cdrMediaType`: Record Type, `0` (normal), `1` (CDR-only) or `2` (media-only).
+    CdrMediaType,
+    /// `sourceAudioRtpCount`: From RTP Packets.
+    SourceAudioRtpCount,
+    /// `destinationAudioRtpCount`: To RTP Packets.
+    DestinationAudioRtpCount,
+    /// `platformName`: Source Platform, for example `Microsoft Teams`.
+    PlatformName,
+    /// `importSourceId`: import source id.
+    ImportSourceId,
+    /// `importSourceName`: Import Source.
+    ImportSourceName,
+    /// `forwardReasonName`: Forward Reason.
+    ForwardReasonName,
+    /// `meetingId`: Meeting ID (Microsoft Teams conference calls).
+    MeetingId,
+    /// `priv`: marked Private by the user.
+    Priv,
+    /// `ondemand`: on-demand recorded conversation.
+    Ondemand,
+    /// `keep`: on-demand conversation marked for recording.
+    Keep,
+    /// `doNotDelete`: the obsolete Protected flag.
+    DoNotDelete,
+}
+
+/// One row of the vendor's "Filterlist" table.
+struct FieldSpec {
+    name: &'static str,
+    kind: ValueKind,
+    operators: &'static [FilterOperator],
+    nullable: bool,
+}
+
+// The operator sets that occur in the table, in the table's order.
+const EQUAL_ONLY: &[FilterOperator] = &[FilterOperator::Equal];
+const EQUALITY: &[FilterOperator] = &[FilterOperator::Equal, FilterOperator::NotEqual];
+const TEXT: &[FilterOperator] = &[
+    FilterOperator::Equal,
+    FilterOperator::NotEqual,
+    FilterOperator::StartsWith,
+    FilterOperator::EndsWith,
+];
+const RANGE: &[FilterOperator] = &[
+    FilterOperator::GreaterThanOrEqual,
+    FilterOperator::GreaterThan,
+    FilterOperator::LessThanOrEqual,
+    FilterOperator::LessThan,
+    FilterOperator::Between,
+];
+const NULLABLE: bool = true;
+const NOT_NULL: bool = false;
+
+impl FilterField {
+    /// Every field, in the vendor table's order.
+    pub const ALL: [FilterField; 34] = [
+        Self::CcdrId,
+        Self::PlatformCallId,
+        Self::StartTime,
+        Self::EndTime,
+        Self::VerbaUserName,
+        Self::VerbaUserLogin,
+        Self::AgentId,
+        Self::Status,
+        Self::RecordedParty,
+        Self::SourceName,
+        Self::SourceCallerId,
+        Self::DestinationName,
+        Self::DestinationCallerId,
+        Self::ModalityName,
+        Self::Cause,
+        Self::Direction,
+        Self::StorageFolderId,
+        Self::RetentionUntil,
+        Self::RetentionAutoDelete,
+        Self::NativeId,
+        Self::Secondary,
+        Self::Hold,
+        Self::CdrMediaType,
+        Self::SourceAudioRtpCount,
+        Self::DestinationAudioRtpCount,
+        Self::PlatformName,
+        Self::ImportSourceId,
+        Self::ImportSourceName,
+        Self::ForwardReasonName,
+        Self::MeetingId,
+        Self::Priv,
+        Self::Ondemand,
+        Self::Keep,
+        Self::DoNotDelete,
+    ];
+
+    /// The vendor's "Filterlist" table: the single source of all field metadata.
+    #[rustfmt::skip]
+    const fn spec(self) -> FieldSpec {
+        use ValueKind::{Boolean, DateTime, Integer, String};
+        const fn row(
+            name: &'static str,
+            kind: ValueKind,
+            operators: &'static [FilterOperator],
+            nullable: bool,
+        ) -> FieldSpec {
+            FieldSpec { name, kind, operators, nullable }
+        }
+        match self {
+            Self::CcdrId                   => row("ccdrId",                   String,   EQUAL_ONLY, NOT_NULL),
+            Self::PlatformCallId           => row("platformCallId",           String,   EQUAL_ONLY, NOT_NULL),
+            Self::StartTime                => row("startTime",                DateTime, RANGE,      NOT_NULL),
+            Self::EndTime                  => row("endTime",                  DateTime, RANGE,      NOT_NULL),
+            Self::VerbaUserName            => row("verbaUserName",            String,   TEXT,       NOT_NULL),
+            Self::VerbaUserLogin           => row("verbaUserLogin",           String,   TEXT,       NOT_NULL),
+            Self::AgentId                  => row("agentId",                  String,   TEXT,       NOT_NULL),
+            Self::Status                   => row("status",                   String,   EQUALITY,   NOT_NULL),
+            Self::RecordedParty            => row("recordedParty",            Integer,  EQUALITY,   NULLABLE),
+            Self::SourceName               => row("sourceName",               String,   TEXT,       NOT_NULL),
+            Self::SourceCallerId           => row("sourceCallerId",           String,   TEXT,       NOT_NULL),
+            Self::DestinationName          => row("destinationName",          String,   TEXT,       NOT_NULL),
+            Self::DestinationCallerId      => row("destinationCallerId",      String,   TEXT,       NOT_NULL),
+            Self::ModalityName             => row("modalityName",             String,   TEXT,       NOT_NULL),
+            Self::Cause                    => row("cause",                    String,   EQUALITY,   NOT_NULL),
+            Self::Direction                => row("direction",                String,   TEXT,       NOT_NULL),
+            Self::StorageFolderId          => row("storageFolderId",          Integer,  EQUALITY,   NOT_NULL),
+            Self::RetentionUntil           => row("retentionUntil",           DateTime, RANGE,      NOT_NULL),
+            Self::RetentionAutoDelete      => row("retentionAutoDelete",      Boolean,  EQUALITY,   NOT_NULL),
+            Self::NativeId                 => row("nativeId",                 String,   EQUAL_ONLY, NOT_NULL),
+            Self::Secondary                => row("secondary",                Boolean,  EQUALITY,   NOT_NULL),
+            Self::Hold                     => row("hold",                     Integer,  EQUALITY,   NULLABLE),
+            Self::CdrMediaType             => row("cdrMediaType",             Integer,  EQUALITY,   NOT_NULL),
+            Self::SourceAudioRtpCount      => row("sourceAudioRtpCount",      Integer,  RANGE,      NOT_NULL),
+            Self::DestinationAudioRtpCount => row("destinationAudioRtpCount", Integer,  RANGE,      NOT_NULL),
+            Self::PlatformName             => row("platformName",             String,   EQUALITY,   NOT_NULL),
+            Self::ImportSourceId           => row("importSourceId",           Integer,  EQUALITY,   NOT_NULL),
+            Self::ImportSourceName         => row("importSourceName",         String,   TEXT,       NOT_NULL),
+            Self::ForwardReasonName        => row("forwardReasonName",        String,   TEXT,       NOT_NULL),
+            Self::MeetingId                => row("meetingId",                String,   TEXT,       NOT_NULL),
+            Self::Priv                     => row("priv",                     Boolean,  EQUALITY,   NOT_NULL),
+            Self::Ondemand                 => row("ondemand",                 Boolean,  EQUALITY,   NOT_NULL),
+            Self::Keep                     => row("keep",                     Boolean,  EQUALITY,   NOT_NULL),
+            Self::DoNotDelete              => row("doNotDelete",              Integer,  EQUALITY,   NOT_NULL),
+        }
+    }
+
+    /// The wire name, for example `"startTime"`.
+    pub const fn as_str(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// The type of this field's values.
+    pub const fn kind(self) -> ValueKind {
+        self.spec().kind
+    }
+
+    /// The operators the vendor table allows for this field, in the table's order.
+    pub const fn operators(self) -> &'static [FilterOperator] {
+        self.spec().operators
+    }
+
+    /// Whether `operator` may be used with this field.
+    pub fn allows(self, operator: FilterOperator) -> bool {
+        self.operators().contains(&operator)
+    }
+
+    /// Whether `NULL` is a valid value. This is true only for `recordedParty` and `hold`,
+    /// the fields whose table row lists `NULL`.
+    pub const fn nullable(self) -> bool {
+        self.spec().nullable
+    }
+
+    /// Describes the values this field accepts, for error messages.
+    const fn expected(self) -> &'static str {
+        match (self.kind(), self.nullable()) {
+            (ValueKind::String, _) => "a string",
+            (ValueKind::DateTime, _) => "a date-time `YYYY-MM-DD HH:MM:SS.mmm`",
+            (ValueKind::Integer, false) => "a 32-bit integer",
+            (ValueKind::Integer, true) => "a 32-bit integer or NULL",
+            (ValueKind::Boolean, _) => "TRUE or FALSE",
+        }
+    }
+}
+
+impl fmt::Display for FilterField {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for FilterField {
+    type Err = FilterError;
+
+    /// Parses a wire name (exact case), for example `"startTime"`.
+    fn from_str(s: &str) -> Result<Self, FilterError> {
+        Self::ALL
+            .into_iter()
+            .find(|field| field.as_str() == s)
+            .ok_or_else(|| FilterError::UnknownField(s.to_owned()))
+    }
+}
+
+/// Implements `Serialize`/`Deserialize` as the type's wire name (`as_str` / `FromStr`).
+macro_rules! serde_as_wire_name {
+    ($ty:ty, $expecting:literal) => {
+        impl Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                struct WireNameVisitor;
+
+                impl serde::de::Visitor<'_> for WireNameVisitor {
+                    type Value = $ty;
+
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str($expecting)
+                    }
+
+                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$ty, E> {
+                        v.parse().map_err(E::custom)
+                    }
+                }
+
+                deserializer.deserialize_str(WireNameVisitor)
+            }
+        }
+    };
+}
+
+serde_as_wire_name!(
+    FilterField,
+    "a Luware filter field name such as `startTime`"
+);
+serde_as_wire_name!(FilterOperator, "a Luware filter operator such as `EQUAL`");
+
+// ---------------------------------------------------------------------------------------
+// Values
+// ---------------------------------------------------------------------------------------
+
+/// The `chrono` format of date-time filter values: `2024-07-01 00:00:00.000`.
+pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.3f";
+
+/// Formats a date-time the way the API expects it: `YYYY-MM-DD HH:MM:SS.mmm`. Any precision
+/// below a millisecond is dropped.
+///
+/// Years outside 0000–9999 do not fit the wire format. [`Filter::new`] rejects them; the
+/// infallible [`Filters`] shorthands such as [`Filters::started_before`] do not check.
+pub fn format_datetime(datetime: NaiveDateTime) -> String {
+    datetime.format(DATETIME_FORMAT).to_string()
+}
+
+/// A value for [`Filter::new`] and the [`Filters`] builder methods.
+///
+/// Typed callers pass an `i32`, `bool`, [`NaiveDateTime`] or `Option<i32>`, and the value
+/// is formatted for them. Text (`&str`/`String`) is checked against the field's
+/// [`ValueKind`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilterValue {
+    /// Text. It is checked against the field's kind: booleans may be in any case and are
+    /// sent as `TRUE`/`FALSE`; date-times must be `YYYY-MM-DD HH:MM:SS.mmm`.
+    Text(String),
+    /// An integer, for [`ValueKind::Integer`] fields.
+    Int(i32),
+    /// A boolean, for [`ValueKind::Boolean`] fields. Sent as `TRUE`/`FALSE`.
+    Bool(bool),
+    /// A date-time, for [`ValueKind::DateTime`] fields. Sent as `YYYY-MM-DD HH:MM:SS.mmm`.
+    DateTime(NaiveDateTime),
+    /// `NULL`, for the [nullable](FilterField::nullable) fields only.
+    Null,
+}
+
+impl fmt::Display for FilterValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Text(text) => f.write_str(text),
+            Self::Int(n) => fmt::Display::fmt(n, f),
+            Self::Bool(b) => f.write_str(bool_str(*b)),
+            Self::DateTime(t) => fmt::Display::fmt(&t.format(DATETIME_FORMAT), f),
+            Self::Null => f.write_str(NULL),
+        }
+    }
+}
+
+impl From<&str> for FilterValue {
+    fn from(text: &str) -> Self {
+        Self::Text(text.to_owned())
+    }
+}
+
+impl From<&String> for FilterValue {
+    fn from(text: &String) -> Self {
+        Self::Text(text.clone())
+    }
+}
+
+impl From<String> for FilterValue {
+    fn from(text: String) -> Self {
+        Self::Text(text)
+    }
+}
+
+impl From<i32> for FilterValue {
+    fn from(n: i32) -> Self {
+        Self::Int(n)
+    }
+}
+
+/// `None` is `NULL`.
+impl From<Option<i32>> for FilterValue {
+    fn from(n: Option<i32>) -> Self {
+        n.map_or(Self::Null, Self::Int)
+    }
+}
+
+impl From<bool> for FilterValue {
+    fn from(b: bool) -> Self {
+        Self::Bool(b)
+    }
+}
+
+impl From<NaiveDateTime> for FilterValue {
+    fn from(datetime: NaiveDateTime) -> Self {
+        Self::DateTime(datetime)
+    }
+}
+
+const NULL: &str = "NULL";
+
+const fn bool_str(b: bool) -> &'static str {
+    if b { "TRUE" } else { "FALSE" }
+}
+
+impl FilterValue {
+    /// Converts the value to its wire string for `field`, or explains why it does not fit.
+    fn into_wire(self, field: FilterField) -> Result<String, FilterError> {
+        match (self, field.kind()) {
+            (Self::Text(text), _) => canonical_wire_value(field, text),
+            (Self::Int(n), ValueKind::Integer) => Ok(n.to_string()),
+            (Self::Bool(b), ValueKind::Boolean) => Ok(bool_str(b).to_owned()),
+            // The wire format has a four-digit year.
+            (Self::DateTime(t), ValueKind::DateTime) if (0..=9999).contains(&t.year()) => {
+                Ok(format_datetime(t))
+            }
+            (Self::Null, ValueKind::Integer) if field.nullable() => Ok(NULL.to_owned()),
+            (value, _) => Err(FilterError::InvalidValue {
+                field,
+                value: value.to_string(),
+                expected: field.expected(),
+            }),
+        }
+    }
+}
+
+/// A filter value read according to its field's kind.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Typed<'a> {
+    Str(&'a str),
+    Int(i64),
+    Bool(bool),
+    DateTime(NaiveDateTime),
+    Null,
+}
+
+impl Typed<'_> {
+    /// Orders integers and date-times. Other kinds have no order in the filter language.
+    fn compare(&self, other: &Self) -> Option<Ordering> {
+        match (self, other) {
+            (Self::Int(a), Self::Int(b)) => Some(a.cmp(b)),
+            (Self::DateTime(a), Self::DateTime(b)) => Some(a.cmp(b)),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a wire value for `field`. Booleans and `NULL` may be in any case; date-times
+/// must be in the exact seed format.
+fn parse_wire_value(field: FilterField, raw: &str) -> Result<Typed<'_>, FilterError> {
+    let typed = match field.kind() {
+        ValueKind::String => Some(Typed::Str(raw)),
+        ValueKind::DateTime => parse_datetime(raw, DateTimeSyntax::Strict).map(Typed::DateTime),
+        ValueKind::Integer if field.nullable() && raw.eq_ignore_ascii_case(NULL) => {
+            Some(Typed::Null)
+        }
+        ValueKind::Integer => raw.parse::<i32>().ok().map(|n| Typed::Int(n.into())),
+        ValueKind::Boolean => {
+            if raw.eq_ignore_ascii_case("TRUE") {
+                Some(Typed::Bool(true))
+            } else if raw.eq_ignore_ascii_case("FALSE") {
+                Some(Typed::Bool(false))
+            } else {
+                None
+            }
+        }
+    };
+    typed.ok_or_else(|| FilterError::InvalidValue {
+        field,
+        value: raw.to_owned(),
+        expected: field.expected(),
+    })
+}
+
+/// Checks a wire value for `field` and returns its canonical spelling (`TRUE`, `NULL`,
+/// `5` rather than `+05`). The input is reused when it is already canonical.
+fn canonical_wire_value(field: FilterField, raw: String) -> Result<String, FilterError> {
+    let replacement = match parse_wire_value(field, &raw)? {
+        Typed::Int(n) if (raw.starts_with(['+', '0']) && raw != "0") || raw.starts_with("-0") => {
+            Some(n.to_string())
+        }
+        Typed::Bool(b) if raw != bool_str(b) => Some(bool_str(b).to_owned()),
+        Typed::Null if raw != NULL => Some(NULL.to_owned()),
+        _ => None,
+    };
+    Ok(replacement.unwrap_or(raw))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DateTimeSyntax {
+    /// Only `YYYY-MM-DD HH:MM:SS.mmm`, as on the wire.
+    Strict,
+    /// Also `YYYY-MM-DD` and `YYYY-MM-DD HH:MM:SS`, for the compact form.
+    Lenient,
+}
+
+/// Parses `YYYY-MM-DD HH:MM:SS.mmm`. With [`DateTimeSyntax::Lenient`] the time and the
+/// milliseconds may be left out (they default to zero).
+fn parse_datetime(s: &str, syntax: DateTimeSyntax) -> Option<NaiveDateTime> {
+    let lenient = syntax == DateTimeSyntax::Lenient;
+    let (date, rest) = s.as_bytes().split_at_checked(10)?;
+    let &[y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1] = date else {
+        return None;
+    };
+    let date = NaiveDate::from_ymd_opt(
+        i32::try_from(digits(&[y0, y1, y2, y3])?).ok()?,
+        digits(&[mo0, mo1])?,
+        digits(&[d0, d1])?,
+    )?;
+    let time = match rest {
+        [] if lenient => return date.and_hms_opt(0, 0, 0),
+        [b' ', time @ ..] => time,
+        _ => return None,
+    };
+    let (hms, fraction) = time.split_at_checked(8)?;
+    let &[h0, h1, b':', mi0, mi1, b':', s0, s1] = hms else {
+        return None;
+    };
+    let millis = match *fraction {
+        [] if lenient => 0,
+        [b'.', a, b, c] => digits(&[a, b, c])?,
+        _ => return None,
+    };
+    date.and_hms_milli_opt(
+        digits(&[h0, h1])?,
+        digits(&[mi0, mi1])?,
+        digits(&[s0, s1])?,
+        millis,
+    )
+}
+
+/// The value of a short run of ASCII digits.
+fn digits(ds: &[u8]) -> Option<u32> {
+    ds.iter().try_fold(0u32, |acc, &d| {
+        d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+    })
+}
+
+// ---------------------------------------------------------------------------------------
+// Filter
+// ---------------------------------------------------------------------------------------
+
+/// One entry of `filtersList`: `{"field": .., "operator": .., "values": [..]}`.
+///
+/// A `Filter` built with [`Filter::new`], parsed from the compact form or read by
+/// [`Filters::from_json`] has been checked against the vendor table. A `Filter` obtained by
+/// plain deserialization has not; call [`Filter::validate`] on it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Filter {
+    field: FilterField,
+    operator: FilterOperator,
+    values: Vec<String>,
+}
+
+impl Filter {
+    /// Builds a filter and checks it against the vendor table:
+    ///
+    /// * `operator` must be allowed for `field`;
+    /// * there must be exactly two values for `BETWEEN` and exactly one otherwise;
+    /// * each value must fit the field's [`ValueKind`] (see [`FilterValue`]);
+    /// * `BETWEEN`'s first value must not be greater than its second.
+    ///
+    /// # Errors
+    ///
+    /// [`FilterError::OperatorNotAllowed`], [`FilterError::WrongValueCount`],
+    /// [`FilterError::InvalidValue`] or [`FilterError::BetweenOutOfOrder`], checked in
+    /// that order.
+    pub fn new(
+        field: FilterField,
+        operator: FilterOperator,
+        values: impl IntoIterator<Item = impl Into<FilterValue>>,
+    ) -> Result<Self, FilterError> {
+        check_operator(field, operator)?;
+        let values: Vec<FilterValue> = values.into_iter().map(Into::into).collect();
+        check_value_count(field, operator, values.len())?;
+        let values = values
+            .into_iter()
+            .map(|value| value.into_wire(field))
+            .collect::<Result<_, _>>()?;
+        Self {
+            field,
+            operator,
+            values,
+        }
+        .checked_bounds()
+    }
+
+    /// Builds a filter the caller has already proved valid through its argument types.
+    fn trusted(field: FilterField, operator: FilterOperator, values: Vec<String>) -> Self {
+        debug_assert!(field.allows(operator));
+        debug_assert_eq!(values.len(), operator.value_count());
+        Self {
+            field,
+            operator,
+            values,
+        }
+    }
+
+    /// The field being filtered on.
+    pub const fn field(&self) -> FilterField {
+        self.field
+    }
+
+    /// The comparison operator.
+    pub const fn operator(&self) -> FilterOperator {
+        self.operator
+    }
+
+    /// The values as sent on the wire.
+    pub fn values(&self) -> &[String] {
+        &self.values
+    }
+
+    /// Runs the checks of [`Filter::new`] on a filter as it stands, for example one that
+    /// was deserialized from a request. Lower-case booleans and `null` are accepted.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`Filter::new`].
+    pub fn validate(&self) -> Result<(), FilterError> {
+        check_operator(self.field, self.operator)?;
+        check_value_count(self.field, self.operator, self.values.len())?;
+        for value in &self.values {
+            parse_wire_value(self.field, value)?;
+        }
+        self.check_bounds()
+    }
+
+    /// Validates the filter and rewrites its values in canonical form (`TRUE`, `NULL`).
+    fn normalized(mut self) -> Result<Self, FilterError> {
+        check_operator(self.field, self.operator)?;
+        check_value_count(self.field, self.operator, self.values.len())?;
+        let field = self.field;
+        self.values = self
+            .values
+            .into_iter()
+            .map(|value| canonical_wire_value(field, value))
+            .collect::<Result<_, _>>()?;
+        self.checked_bounds()
+    }
+
+    fn checked_bounds(self) -> Result<Self, FilterError> {
+        self.check_bounds().map(|()| self)
+    }
+
+    /// Checks that `BETWEEN`'s bounds are in order. Assumes the values fit the field.
+    fn check_bounds(&self) -> Result<(), FilterError> {
+        let (FilterOperator::Between, [first, second]) = (self.operator, self.values.as_slice())
+        else {
+            return Ok(());
+        };
+        let low = parse_wire_value(self.field, first)?;
+        let high = parse_wire_value(self.field, second)?;
+        if low.compare(&high) == Some(Ordering::Greater) {
+            return Err(FilterError::BetweenOutOfOrder {
+                field: self.field,
+                first: first.clone(),
+                second: second.clone(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Evaluates the filter against a record's value for [`Filter::field`]. `None` means
+    /// the record has no value (SQL `NULL`). This is for the local emulator.
+    ///
+    /// The semantics are inferred, because the vendor document is silent on them:
+    ///
+    /// * `EQUAL`/`NOT_EQUAL` compare exactly. String comparisons, including `STARTS_WITH`
+    ///   and `ENDS_WITH`, are case-sensitive.
+    /// * `EQUAL NULL` matches only a missing value, and `NOT_EQUAL NULL` only a present one.
+    ///   `NOT_EQUAL <value>` also matches a missing value (two-valued logic, not SQL's
+    ///   three-valued logic). Every other operator never matches a missing value.
+    /// * `GREATER_THAN`, `LESS_THAN` and their variants compare integers numerically and
+    ///   date-times chronologically. `BETWEEN` includes both bounds.
+    /// * A [`FieldValue::Str`] for a non-string field is read like a filter value, so
+    ///   records may hold every field as text. A value that does not fit the field's kind,
+    ///   and any filter that fails [`Filter::validate`], never match.
+    pub fn matches(&self, actual: Option<&FieldValue<'_>>) -> bool {
+        use FilterOperator as Op;
+        let field = self.field;
+        if !field.allows(self.operator) {
+            return false;
+        }
+        let actual = match actual.map(|value| value.typed_for(field)) {
+            None | Some(Some(Typed::Null)) => None,
+            Some(Some(typed)) => Some(typed),
+            Some(None) => return false,
+        };
+        match (self.operator, self.values.as_slice()) {
+            (Op::Between, [low, high]) => {
+                let (Ok(low), Ok(high)) =
+                    (parse_wire_value(field, low), parse_wire_value(field, high))
+                else {
+                    return false;
+                };
+                actual.is_some_and(|a| {
+                    matches!(a.compare(&low), Some(Ordering::Greater | Ordering::Equal))
+                        && matches!(a.compare(&high), Some(Ordering::Less | Ordering::Equal))
+                })
+            }
+            (Op::Between, _) | (_, [] | [_, _, ..]) => false,
+            (op, [expected]) => {
+                let Ok(expected) = parse_wire_value(field, expected) else {
+                    return false;
+                };
+                let is_null = expected == Typed::Null;
+                let Some(actual) = actual else {
+                    return match op {
+                        Op::Equal => is_null,
+                        Op::NotEqual => !is_null,
+                        _ => false,
+                    };
+                };
+                let ordering = actual.compare(&expected);
+                match (op, actual, expected) {
+                    (Op::Equal, ..) => !is_null && actual == expected,
+                    (Op::NotEqual, ..) => is_null || actual != expected,
+                    (Op::StartsWith, Typed::Str(a), Typed::Str(e)) => a.starts_with(e),
+                    (Op::EndsWith, Typed::Str(a), Typed::Str(e)) => a.ends_with(e),
+                    (Op::GreaterThan, ..) => ordering == Some(Ordering::Greater),
+                    (Op::GreaterThanOrEqual, ..) => {
+                        matches!(ordering, Some(Ordering::Greater | Ordering::Equal))
+                    }
+                    (Op::LessThan, ..) => ordering == Some(Ordering::Less),
+                    (Op::LessThanOrEqual, ..) => {
+                        matches!(ordering, Some(Ordering::Less | Ordering::Equal))
+                    }
+                    _ => false,
+                }
+            }
+        }
+    }
+}
+
+fn check_operator(field: FilterField, operator: FilterOperator) -> Result<(), FilterError> {
+    if field.allows(operator) {
+        Ok(())
+    } else {
+        Err(FilterError::OperatorNotAllowed {
+            field,
+            operator,
+            allowed: field.operators(),
+        })
+    }
+}
+
+fn check_value_count(
+    field: FilterField,
+    operator: FilterOperator,
+    got: usize,
+) -> Result<(), FilterError> {
+    let expected = operator.value_count();
+    if got == expected {
+        Ok(())
+    } else {
+        Err(FilterError::WrongValueCount {
+            field,
+            operator,
+            expected,
+            got,
+        })
+    }
+}
+
+/// The compact form, for example `startTime>=2024-07-01 00:00:00.000` or
+/// `endTime=2024-07-01 00:00:00.000..2024-08-01 00:00:00.000`. It parses back to an
+/// equal filter (string values with leading or trailing spaces excepted).
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.operator, self.values.as_slice()) {
+            (FilterOperator::Between, [low, high]) => write!(f, "{}={low}..{high}", self.field),
+            // Best effort for a filter with the wrong number of values.
+            (operator, values) => {
+                let token = match operator {
+                    FilterOperator::Between => "=",
+                    other => other.compact(),
+                };
+                write!(f, "{}{token}", self.field)?;
+                for (i, value) in values.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("..")?;
+                    }
+                    f.write_str(value)?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Compact operator tokens, longest first so that `>=` wins over `>`.
+const COMPACT_TOKENS: [(&str, FilterOperator); 8] = [
+    ("!=", FilterOperator::NotEqual),
+    ("^=", FilterOperator::StartsWith),
+    ("$=", FilterOperator::EndsWith),
+    (">=", FilterOperator::GreaterThanOrEqual),
+    ("<=", FilterOperator::LessThanOrEqual),
+    (">", FilterOperator::GreaterThan),
+    ("<", FilterOperator::LessThan),
+    ("=", FilterOperator::Equal),
+];
+
+/// Characters that can start a compact operator token.
+const OPERATOR_CHARS: [char; 6] = ['!', '^', '$', '>', '<', '='];
+
+impl FromStr for Filter {
+    type Err = FilterError;
+
+    /// Parses the compact form `<field><operator><value>`; see the
+    /// [module documentation](self) for the syntax.
+    fn from_str(input: &str) -> Result<Self, FilterError> {
+        let syntax = |reason| FilterError::Syntax {
+            input: input.to_owned(),
+            reason,
+        };
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(syntax(
+                "the filter is empty; expected `<field><operator><value>`",
+            ));
+        }
+
+        // The field name is the leading ASCII letters. A longer token, such as
+        // `start_time`, is reported whole as an unknown field.
+        let name_len = s.bytes().take_while(u8::is_ascii_alphabetic).count();
+        let token_len = s
+            .find(|c: char| c.is_whitespace() || OPERATOR_CHARS.contains(&c))
+            .unwrap_or(s.len());
+        if token_len == 0 {
+            return Err(syntax("expected a field name before the operator"));
+        }
+        let (name, rest) = s.split_at(token_len);
+        if name_len != token_len {
+            return Err(FilterError::UnknownField(name.to_owned()));
+        }
+        let field: FilterField = name.parse()?;
+
+        let rest = rest.trim_start();
+        let Some((operator, value)) = COMPACT_TOKENS
+            .into_iter()
+            .find_map(|(token, operator)| rest.strip_prefix(token).map(|value| (operator, value)))
+        else {
+            return Err(syntax(
+                "expected an operator (=, !=, ^=, $=, >, >=, <, <=) after the field name",
+            ));
+        };
+        let value = value.trim();
+
+        // `field=A..B` is BETWEEN for the fields that allow it. None of them allows EQUAL.
+        let (operator, value, upper) = match value.split_once("..") {
+            Some((low, high))
+                if operator == FilterOperator::Equal && field.allows(FilterOperator::Between) =>
+            {
+                (FilterOperator::Between, low.trim(), Some(high.trim()))
+            }
+            _ => (operator, value, None),
+        };
+
+        check_operator(field, operator)?;
+        if value.is_empty() || upper.is_some_and(str::is_empty) {
+            return Err(FilterError::MissingValue { field, operator });
+        }
+        let low = compact_value(field, value)?;
+        match upper {
+            Some(high) => Filter::new(field, operator, [low, compact_value(field, high)?]),
+            None => Filter::new(field, operator, [low]),
+        }
+    }
+}
+
+/// Reads one compact-form value. Date-times may leave out the time or the milliseconds.
+/// Other kinds are checked by [`Filter::new`].
+fn compact_value(field: FilterField, raw: &str) -> Result<FilterValue, FilterError> {
+    if field.kind() != ValueKind::DateTime {
+        return Ok(FilterValue::Text(raw.to_owned()));
+    }
+    parse_datetime(raw, DateTimeSyntax::Lenient)
+        .map(FilterValue::DateTime)
+        .ok_or_else(|| FilterError::InvalidValue {
+            field,
+            value: raw.to_owned(),
+            expected: "`YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD HH:MM:SS.mmm`",
+        })
+}
+
+// ---------------------------------------------------------------------------------------
+// Record values (server side)
+// ---------------------------------------------------------------------------------------
+
+/// A record's value for one field, for [`Filter::matches`] and [`Filters::matches`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue<'a> {
+    /// Text. For a non-string field it is read like a filter value (`TRUE`, `42`,
+    /// `2024-07-01 00:00:00.000`, `NULL`).
+    Str(Cow<'a, str>),
+    /// An integer.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+    /// A date-time in the user's time zone.
+    DateTime(NaiveDateTime),
+}
+
+impl FieldValue<'_> {
+    /// Reads the value as `field`'s kind, or `None` if it does not fit.
+    fn typed_for(&self, field: FilterField) -> Option<Typed<'_>> {
+        match (field.kind(), self) {
+            (ValueKind::String, Self::Str(s)) => Some(Typed::Str(s)),
+            (_, Self::Str(s)) => parse_wire_value(field, s).ok(),
+            (ValueKind::Integer, Self::Int(n)) => Some(Typed::Int(*n)),
+            (ValueKind::Boolean, Self::Bool(b)) => Some(Typed::Bool(*b)),
+            (ValueKind::DateTime, Self::DateTime(t)) => Some(Typed::DateTime(*t)),
+            _ => None,
+        }
+    }
+}
+
+impl<'a> From<&'a str> for FieldValue<'a> {
+    fn from(s: &'a str) -> Self {
+        Self::Str(Cow::Borrowed(s))
+    }
+}
+
+impl From<String> for FieldValue<'_> {
+    fn from(s: String) -> Self {
+        Self::Str(Cow::Owned(s))
+    }
+}
+
+impl From<i64> for FieldValue<'_> {
+    fn from(n: i64) -> Self {
+        Self::Int(n)
+    }
+}
+
+impl From<i32> for FieldValue<'_> {
+    fn from(n: i32) -> Self {
+        Self::Int(n.into())
+    }
+}
+
+impl From<bool> for FieldValue<'_> {
+    fn from(b: bool) -> Self {
+        Self::Bool(b)
+    }
+}
+
+impl From<NaiveDateTime> for FieldValue<'_> {
+    fn from(t: NaiveDateTime) -> Self {
+        Self::DateTime(t)
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Filters
+// ---------------------------------------------------------------------------------------
+
+/// The whole `filters` parameter: `{"filtersList": [..]}`.
+///
+/// Build it with the chaining methods and send [`Filters::to_json`] as the parameter
+/// value. The HTTP layer URL-encodes it. The fallible builder methods (`eq`, `ne`,
+/// `starts_with`, `ends_with`, `gt`, `ge`, `lt`, `le`, `between`) return the errors of
+/// [`Filter::new`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Filters {
+    #[serde(rename = "filtersList")]
+    list: Vec<Filter>,
+}
+
+impl Filters {
+    /// An empty filter list.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends a filter.
+    pub fn push(&mut self, filter: Filter) {
+        self.list.push(filter);
+    }
+
+    /// Appends a filter, builder style.
+    #[must_use]
+    pub fn with(mut self, filter: Filter) -> Self {
+        self.push(filter);
+        self
+    }
+
+    /// Conversations that started at or after `time` (`startTime GREATER_THAN_OR_EQUAL`).
+    #[must_use]
+    pub fn started_at_or_after(self, time: NaiveDateTime) -> Self {
+        self.with_time(FilterOperator::GreaterThanOrEqual, time)
+    }
+
+    /// Conversations that started before `time` (`startTime LESS_THAN`).
+    #[must_use]
+    pub fn started_before(self, time: NaiveDateTime) -> Self {
+        self.with_time(FilterOperator::LessThan, time)
+    }
+
+    /// Conversations that started between `from` and `to`, both included
+    /// (`startTime BETWEEN`).
+    ///
+    /// # Errors
+    ///
+    /// [`FilterError::BetweenOutOfOrder`] if `from` is after `to`.
+    pub fn started_between(
+        self,
+        from: NaiveDateTime,
+        to: NaiveDateTime,
+    ) -> Result<Self, FilterError> {
+        self.between(FilterField::StartTime, from, to)
+    }
+
+    /// Conversations captured from `platform`, for example `"Microsoft Teams"`
+    /// (`platformName EQUAL`).
+    #[must_use]
+    pub fn platform(self, platform: impl Into<String>) -> Self {
+        let filter = Filter::trusted(
+            FilterField::PlatformName,
+            FilterOperator::Equal,
+            vec![platform.into()],
+        );
+        self.with(filter)
+    }
+
+    fn with_time(self, operator: FilterOperator, time: NaiveDateTime) -> Self {
+        let filter = Filter::trusted(
+            FilterField::StartTime,
+            operator,
+            vec![format_datetime(time)],
+        );
+        self.with(filter)
+    }
+
+    fn with_checked(
+        self,
+        field: FilterField,
+        operator: FilterOperator,
+        value: FilterValue,
+    ) -> Result<Self, FilterError> {
+        Ok(self.with(Filter::new(field, operator, [value])?))
+    }
+
+    /// Appends `field EQUAL value`.
+    pub fn eq(
+        self,
+        field: FilterField,
+        value: impl Into<FilterValue>,
+    ) -> Result<Self, FilterError> {
+        self.with_checked(field, FilterOperator::Equal, value.into())
+    }
+
+    /// Appends `field NOT_EQUAL value`.
+    pub fn ne(
+        self,
+        field: FilterField,
+        value: impl Into<FilterValue>,
+    ) -> Result<Self, FilterError> {
+        self.with_checked(field, FilterOperator::NotEqual, value.into())
+    }
+
+    /// Appends `field STARTS_WITH value`.
+    pub fn starts_with(
+        self,
+        field: FilterField,
+        value: impl Into<FilterValue>,
+    ) -> Result<Self, FilterError> {
+        self.with_checked(field, FilterOperator::StartsWith, value.into())
+    }
+
+    /// Appends `field ENDS_WITH value`.
+    pub fn ends_with(
+        self,
+        field: FilterField,
+        value: impl Into<FilterValue>,
+    ) -> Result<Self, FilterError> {
+        self.with_checked(field, FilterOperator::EndsWith, value.into())
+    }
+
+    /// Appends `field GREATER_THAN value`.
+    pub fn gt(
+        self,
+        field: FilterField,
+        value: impl Into<FilterValue>,
+    ) -> Result<Self, FilterError> {
+        self.with_checked(field, FilterOperator::GreaterThan, value.into())
+    }
+
+    /// Appends `field GREATER_THAN_OR_EQUAL value`.
+    pub fn ge(
+        self,
+        field: FilterField,
+        value: impl Into<FilterValue>,
+    ) -> Result<Self, FilterError> {
+        self.with_checked(field, FilterOperator::GreaterThanOrEqual, value.into())
+    }
+
+    /// Appends `field LESS_THAN value`.
+    pub fn lt(
+        self,
+        field: FilterField,
+        value: impl Into<FilterValue>,
+    ) -> Result<Self, FilterError> {
+        self.with_checked(field, FilterOperator::LessThan, value.into())
+    }
+
+    /// Appends `field LESS_THAN_OR_EQUAL value`.
+    pub fn le(
+        self,
+        field: FilterField,
+        value: impl Into<FilterValue>,
+    ) -> Result<Self, FilterError> {
+        self.with_checked(field, FilterOperator::LessThanOrEqual, value.into())
+    }
+
+    /// Appends `field BETWEEN low AND high`, both included (inferred).
+    pub fn between(
+        self,
+        field: FilterField,
+        low: impl Into<FilterValue>,
+        high: impl Into<FilterValue>,
+    ) -> Result<Self, FilterError> {
+        let filter = Filter::new(field, FilterOperator::Between, [low.into(), high.into()])?;
+        Ok(self.with(filter))
+    }
+
+    /// Whether there are no filters. The API requires the parameter, and whether it
+    /// accepts an empty list is undocumented.
+    pub const fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// The number of filters.
+    pub const fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// The filters, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, Filter> {
+        self.list.iter()
+    }
+
+    /// The filters as a slice.
+    pub fn as_slice(&self) -> &[Filter] {
+        &self.list
+    }
+
+    /// Runs [`Filter::validate`] on every filter.
+    pub fn validate(&self) -> Result<(), FilterError> {
+        self.list.iter().try_for_each(Filter::validate)
+    }
+
+    /// The parameter value as compact, double-quoted JSON, for example
+    /// `{"filtersList":[{"field":"startTime","operator":"GREATER_THAN_OR_EQUAL","values":["2024-07-01 00:00:00.000"]}]}`.
+    /// The output is byte-identical to `serde_json::to_string(self)`. It is written
+    /// directly, so this method cannot fail. It does not URL-encode.
+    pub fn to_json(&self) -> String {
+        let mut out = String::with_capacity(18 + 96 * self.list.len());
+        out.push_str(r#"{"filtersList":["#);
+        for (i, filter) in self.list.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(r#"{"field":""#);
+            out.push_str(filter.field.as_str());
+            out.push_str(r#"","operator":""#);
+            out.push_str(filter.operator.as_str());
+            out.push_str(r#"","values":["#);
+            for (j, value) in filter.values.iter().enumerate() {
+                if j > 0 {
+                    out.push(',');
+                }
+                push_json_string(&mut out, value);
+            }
+            out.push_str("]}");
+        }
+        out.push_str("]}");
+        out
+    }
+
+    /// Parses a received parameter value and validates every filter, rewriting values in
+    /// canonical form (`TRUE`, `NULL`). This is for the server side (local emulator).
+    ///
+    /// # Errors
+    ///
+    /// [`FilterError::Json`] if the text is not a well-formed `{"filtersList": [..]}`
+    /// with known field and operator names; otherwise the first error of [`Filter::new`].
+    pub fn from_json(json: &str) -> Result<Self, FilterError> {
+        let raw: Self = serde_json::from_str(json).map_err(|e| FilterError::Json(e.to_string()))?;
+        raw.list.into_iter().map(Filter::normalized).collect()
+    }
+
+    /// Whether a record passes every filter. Filters combine with AND (inferred), so an empty list
+    /// matches everything. `lookup` returns the record's value for a field, or `None` if
+    /// the value is missing or null. See [`Filter::matches`] for the per-operator rules.
+    pub fn matches<'a>(&self, lookup: impl Fn(FilterField) -> Option<FieldValue<'a>>) -> bool {
+        self.list
+            .iter()
+            .all(|filter| filter.matches(lookup(filter.field).as_ref()))
+    }
+}
+
+/// Writes `s` as a JSON string literal, escaping exactly as `serde_json` does.
+fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0C}' => out.push_str("\\f"),
+            // Writing to a `String` cannot fail.
+            c if c < ' ' => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+impl FromIterator<Filter> for Filters {
+    fn from_iter<I: IntoIterator<Item = Filter>>(iter: I) -> Self {
+        Self {
+            list: iter.into_iter().collect(),
+        }
+    }
+}
+
+impl Extend<Filter> for Filters {
+    fn extend<I: IntoIterator<Item = Filter>>(&mut self, iter: I) {
+        self.list.extend(iter);
+    }
+}
+
+impl IntoIterator for Filters {
+    type Item = Filter;
+    type IntoIter = std::vec::IntoIter<Filter>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Filters {
+    type Item = &'a Filter;
+    type IntoIter = std::slice::Iter<'a, Filter>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter()
+    }
+}
+
+impl From<Filter> for Filters {
+    fn from(filter: Filter) -> Self {
+        Self { list: vec![filter] }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------------------
+
+/// Why a filter could not be built, parsed or validated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FilterError {
+    /// The name is not one of the 34 wire field names (which are case-sensitive).
+    #[error("unknown filter field `{0}`{hint}", hint = DidYouMean(.0))]
+    UnknownField(String),
+
+    /// The name is not one of the nine wire operator names.
+    #[error("unknown filter operator `{0}`; expected one of {all}", all = WireNames(&FilterOperator::ALL))]
+    UnknownOperator(String),
+
+    /// The vendor table does not allow this operator for this field.
+    #[error(
+        "operator {operator} (`{compact}`) is not allowed for field {field}; allowed: {list}",
+        compact = .operator.compact(),
+        list = AllowedList(.allowed)
+    )]
+    OperatorNotAllowed {
+        /// The field.
+        field: FilterField,
+        /// The operator that was asked for.
+        operator: FilterOperator,
+        /// The operators the field allows.
+        allowed: &'static [FilterOperator],
+    },
+
+    /// `BETWEEN` needs two values and every other operator needs one.
+    #[error("operator {operator} on field {field} takes exactly {expected} value(s), got {got}")]
+    WrongValueCount {
+        /// The field.
+        field: FilterField,
+        /// The operator.
+        operator: FilterOperator,
+        /// How many values the operator takes.
+        expected: usize,
+        /// How many values were given.
+        got: usize,
+    },
+
+    /// A value does not fit the field's [`ValueKind`].
+    #[error("invalid value `{value}` for field {field}: expected {expected}")]
+    InvalidValue {
+        /// The field.
+        field: FilterField,
+        /// The value as given.
+        value: String,
+        /// What the field accepts.
+        expected: &'static str,
+    },
+
+    /// The compact form has no value after the operator, or `BETWEEN` lacks a bound.
+    #[error("missing value for field {field} after operator {operator} (`{compact}`)", compact = .operator.compact())]
+    MissingValue {
+        /// The field.
+        field: FilterField,
+        /// The operator.
+        operator: FilterOperator,
+    },
+
+    /// `BETWEEN`'s first value is greater than its second.
+    #[error("BETWEEN bounds for field {field} are out of order: `{first}` is after `{second}`")]
+    BetweenOutOfOrder {
+        /// The field.
+        field: FilterField,
+        /// The first (lower) bound as given.
+        first: String,
+        /// The second (upper) bound as given.
+        second: String,
+    },
+
+    /// The compact form could not be split into field, operator and value.
+    #[error("invalid filter `{input}`: {reason}")]
+    Syntax {
+        /// The text as given.
+        input: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+
+    /// The `filters` JSON is malformed. Holds `serde_json`'s message.
+    #[error("invalid filters JSON: {0}")]
+    Json(String),
+}
+
+/// Suggests the field an unknown name differs from only in case.
+struct DidYouMean<'a>(&'a str);
+
+impl fmt::Display for DidYouMean<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match FilterField::ALL
+            .into_iter()
+            .find(|field| field.as_str().eq_ignore_ascii_case(self.0))
+        {
+            Some(field) => write!(f, " (did you mean `{field}`?)"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `EQUAL, NOT_EQUAL, ...`
+struct WireNames<'a>(&'a [FilterOperator]);
+
+impl fmt::Display for WireNames<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, operator) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(operator.as_str())?;
+        }
+        Ok(())
+    }
+}
+
+/// `` `=` (EQUAL), `!=` (NOT_EQUAL) ``: compact and wire form of each operator.
+struct AllowedList<'a>(&'a [FilterOperator]);
+
+impl fmt::Display for AllowedList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, operator) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "`{}` ({operator})", operator.compact())?;
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dt(s: &str) -> NaiveDateTime {
+        parse_datetime(s, DateTimeSyntax::Strict).expect("test date-time")
+    }
+
+    fn parse(s: &str) -> Result<Filter, FilterError> {
+        s.parse()
+    }
+
+    /// Two valid, ordered sample values for a field.
+    fn samples(field: FilterField) -> [&'static str; 2] {
+        match field.kind() {
+            ValueKind::String => ["Microsoft Teams", "voice"],
+            ValueKind::DateTime => ["2024-07-01 00:00:00.000", "2024-07-31 23:59:59.999"],
+            ValueKind::Integer => ["1", "500"],
+            ValueKind::Boolean => ["TRUE", "FALSE"],
+        }
+    }
+
+    #[test]
+    fn field_table_matches_the_seed() {
+        let names: Vec<&str> = FilterField::ALL.iter().map(|f| f.as_str()).collect();
+        assert_eq!(
+            names.join(","),
+            "ccdrId,platformCallId,startTime,endTime,verbaUserName,verbaUserLogin,agentId,\
+             status,recordedParty,sourceName,sourceCallerId,destinationName,\
+             destinationCallerId,modalityName,cause,direction,storageFolderId,retentionUntil,\
+             retentionAutoDelete,nativeId,secondary,hold,cdrMediaType,sourceAudioRtpCount,\
+             destinationAudioRtpCount,platformName,importSourceId,importSourceName,\
+             forwardReasonName,meetingId,priv,ondemand,keep,doNotDelete"
+        );
+        let count = |kind| FilterField::ALL.iter().filter(|f| f.kind() == kind).count();
+        assert_eq!(count(ValueKind::String), 18);
+        assert_eq!(count(ValueKind::DateTime), 3);
+        assert_eq!(count(ValueKind::Integer), 8);
+        assert_eq!(count(ValueKind::Boolean), 5);
+        let nullable: Vec<_> = FilterField::ALL
+            .into_iter()
+            .filter(|f| f.nullable())
+            .collect();
+        assert_eq!(nullable, [FilterField::RecordedParty, FilterField::Hold]);
+
+        use FilterOperator::*;
+        assert_eq!(FilterField::CcdrId.operators(), [Equal]);
+        assert_eq!(FilterField::Status.operators(), [Equal, NotEqual]);
+        assert_eq!(
+            FilterField::MeetingId.operators(),
+            [Equal, NotEqual, StartsWith, EndsWith]
+        );
+        assert_eq!(
+            FilterField::DestinationAudioRtpCount.operators(),
+            [
+                GreaterThanOrEqual,
+                GreaterThan,
+                LessThanOrEqual,
+                LessThan,
+                Between
+            ]
+        );
+        // Every field that allows BETWEEN forbids EQUAL: `field=A..B` is unambiguous.
+        for field in FilterField::ALL {
+            assert!(!(field.allows(Between) && field.allows(Equal)), "{field}");
+        }
+    }
+
+    #[test]
+    fn names_round_trip_through_from_str_and_serde() {
+        for field in FilterField::ALL {
+            assert_eq!(field.as_str().parse::<FilterField>(), Ok(field));
+            assert_eq!(field.to_string(), field.as_str());
+            let json = serde_json::to_string(&field).expect("serialize");
+            assert_eq!(json, format!("\"{field}\""));
+            assert_eq!(
+                serde_json::from_str::<FilterField>(&json).expect("deserialize"),
+                field
+            );
+        }
+        for op in FilterOperator::ALL {
+            assert_eq!(op.as_str().parse::<FilterOperator>(), Ok(op));
+            let json = serde_json::to_string(&op).expect("serialize");
+            assert_eq!(json, format!("\"{op}\""));
+            assert_eq!(
+                serde_json::from_str::<FilterOperator>(&json).expect("deserialize"),
+                op
+            );
+        }
+        assert_eq!(
+            FilterOperator::GreaterThanOrEqual.as_str(),
+            "GREATER_THAN_OR_EQUAL"
+        );
+        assert_eq!(
+            "StartTime".parse::<FilterField>(),
+            Err(FilterError::UnknownField("StartTime".into()))
+        );
+    }
+
+    /// Every allowed (field, operator) pair survives Display -> FromStr, and every
+    /// disallowed one is rejected by the compact parser.
+    #[test]
+    fn every_field_operator_round_trips_through_compact_form() {
+        let mut checked = 0;
+        for field in FilterField::ALL {
+            let [low, high] = samples(field);
+            for op in FilterOperator::ALL {
+                let values: &[&str] = if op == FilterOperator::Between {
+                    &[low, high]
+                } else {
+                    &[low]
+                };
+                let built = Filter::new(field, op, values.iter().copied());
+                let text = match op {
+                    FilterOperator::Between => format!("{field}={low}..{high}"),
+                    _ => format!("{field} {} {low}", op.compact()),
+                };
+                if field.allows(op) {
+                    let built = built.unwrap_or_else(|e| panic!("{field} {op}: {e}"));
+                    assert_eq!(parse(&built.to_string()), Ok(built.clone()), "{built}");
+                    assert_eq!(parse(&text), Ok(built), "{text}");
+                    checked += 1;
+                } else {
+                    assert!(
+                        matches!(built, Err(FilterError::OperatorNotAllowed { .. })),
+                        "{field} {op}"
+                    );
+                    let parsed = parse(&text);
+                    if op == FilterOperator::Between {
+                        // Without BETWEEN, `field=A..B` is EQUAL with the value `A..B`.
+                        assert!(
+                            !matches!(&parsed, Ok(f) if f.operator() == FilterOperator::Between),
+                            "{text}: {parsed:?}"
+                        );
+                    } else {
+                        assert!(
+                            matches!(parsed, Err(FilterError::OperatorNotAllowed { .. })),
+                            "{text}: {parsed:?}"
+                        );
+                    }
+                }
+            }
+        }
+        let expected: usize = FilterField::ALL.iter().map(|f| f.operators().len()).sum();
+        assert_eq!(checked, expected);
+    }
+
+    #[test]
+    fn json_output_is_byte_exact() {
+        let filters = Filters::new().started_at_or_after(dt("2024-07-01 00:00:00.000"));
+        assert_eq!(
+            filters.to_json(),
+            r#"{"filtersList":[{"field":"startTime","operator":"GREATER_THAN_OR_EQUAL","values":["2024-07-01 00:00:00.000"]}]}"#
+        );
+        assert_eq!(Filters::new().to_json(), r#"{"filtersList":[]}"#);
+    }
+
+    #[test]
+    fn to_json_matches_serde_json_including_escapes() {
+        let tricky = "quote\" back\\slash\n\r\t\u{08}\u{0C}\u{01}\u{1F}\u{7F} é 🎧";
+        let filters = Filters::new()
+            .eq(FilterField::VerbaUserName, tricky)
+            .and_then(|f| f.between(FilterField::SourceAudioRtpCount, 1, 2))
+            .expect("valid");
+        assert_eq!(
+            filters.to_json(),
+            serde_json::to_string(&filters).expect("serialize")
+        );
+    }
+
+    #[test]
+    fn from_json_round_trips_and_normalises() {
+        let filters = Filters::new()
+            .started_between(dt("2024-07-01 00:00:00.000"), dt("2024-08-01 00:00:00.000"))
+            .and_then(|f| f.eq(FilterField::Hold, None::<i32>))
+            .and_then(|f| f.ne(FilterField::Priv, true))
+            .and_then(|f| f.starts_with(FilterField::SourceCallerId, "+44"))
+            .expect("valid");
+        assert_eq!(Filters::from_json(&filters.to_json()), Ok(filters));
+
+        let loose = r#"{"filtersList":[{"field":"keep","operator":"EQUAL","values":["true"]},
+                       {"field":"hold","operator":"NOT_EQUAL","values":["null"]},
+                       {"field":"storageFolderId","operator":"EQUAL","values":["+07"]}]}"#;
+        let parsed = Filters::from_json(loose).expect("valid");
+        let values: Vec<&str> = parsed.iter().map(|f| f.values()[0].as_str()).collect();
+        assert_eq!(values, ["TRUE", "NULL", "7"]);
+    }
+
+    #[test]
+    fn from_json_reports_typed_errors() {
+        assert!(matches!(Filters::from_json("{"), Err(FilterError::Json(_))));
+        let Err(FilterError::Json(message)) = Filters::from_json(
+            r#"{"filtersList":[{"field":"nope","operator":"EQUAL","values":["x"]}]}"#,
+        ) else {
+            panic!("expected a JSON error");
+        };
+        assert!(message.contains("unknown filter field `nope`"), "{message}");
+        assert_eq!(
+            Filters::from_json(
+                r#"{"filtersList":[{"field":"platformName","operator":"STARTS_WITH","values":["M"]}]}"#
+            ),
+            Err(FilterError::OperatorNotAllowed {
+                field: FilterField::PlatformName,
+                operator: FilterOperator::StartsWith,
+                allowed: FilterField::PlatformName.operators(),
+            })
+        );
+        assert!(matches!(
+            Filters::from_json(
+                r#"{"filtersList":[{"field":"keep","operator":"EQUAL","values":["TRUE","FALSE"]}]}"#
+            ),
+            Err(FilterError::WrongValueCount {
+                expected: 1,
+                got: 2,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn validate_checks_a_deserialized_filter() {
+        let raw: Filter = serde_json::from_str(
+            r#"{"field":"startTime","operator":"BETWEEN","values":["2024-08-01 00:00:00.000","2024-07-01 00:00:00.000"]}"#,
+        )
+        .expect("well-formed");
+        assert!(matches!(
+            raw.validate(),
+            Err(FilterError::BetweenOutOfOrder { .. })
+        ));
+        let raw: Filter =
+            serde_json::from_str(r#"{"field":"secondary","operator":"EQUAL","values":["false"]}"#)
+                .expect("well-formed");
+        assert_eq!(raw.validate(), Ok(()));
+        let filters: Filters = serde_json::from_str(
+            r#"{"filtersList":[{"field":"startTime","operator":"LESS_THAN","values":["2024-07-01"]}]}"#,
+        )
+        .expect("well-formed");
+        assert!(matches!(
+            filters.validate(),
+            Err(FilterError::InvalidValue { .. })
+        ));
+    }
+
+    #[test]
+    fn error_variants_and_messages() {
+        let cases: Vec<(Result<Filter, FilterError>, &str)> = vec![
+            (parse("   "), "invalid filter `   `: the filter is empty"),
+            (parse(">=5"), "invalid filter `>=5`: expected a field name"),
+            (
+                parse("starttime>=2024-07-01"),
+                "unknown filter field `starttime` (did you mean `startTime`?)",
+            ),
+            (
+                parse("start_time>=2024-07-01"),
+                "unknown filter field `start_time`",
+            ),
+            (
+                parse("startTime"),
+                "invalid filter `startTime`: expected an operator",
+            ),
+            (
+                parse("startTime 2024"),
+                "invalid filter `startTime 2024`: expected an operator",
+            ),
+            (
+                parse("sourceName="),
+                "missing value for field sourceName after operator EQUAL (`=`)",
+            ),
+            (
+                parse("startTime=2024-07-01.."),
+                "missing value for field startTime after operator BETWEEN (`=A..B`)",
+            ),
+            (
+                parse("platformName^=Micro"),
+                "operator STARTS_WITH (`^=`) is not allowed for field platformName; \
+                 allowed: `=` (EQUAL), `!=` (NOT_EQUAL)",
+            ),
+            (
+                parse("startTime=2024-07-01"),
+                "operator EQUAL (`=`) is not allowed for field startTime; allowed: \
+                 `>=` (GREATER_THAN_OR_EQUAL), `>` (GREATER_THAN), `<=` (LESS_THAN_OR_EQUAL), \
+                 `<` (LESS_THAN), `=A..B` (BETWEEN)",
+            ),
+            (
+                parse("startTime>=July"),
+                "invalid value `July` for field startTime: expected `YYYY-MM-DD`, \
+                 `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD HH:MM:SS.mmm`",
+            ),
+            (
+                parse("storageFolderId=x"),
+                "invalid value `x` for field storageFolderId: expected a 32-bit integer",
+            ),
+            (
+                parse("storageFolderId=NULL"),
+                "invalid value `NULL` for field storageFolderId: expected a 32-bit integer",
+            ),
+            (
+                parse("hold=maybe"),
+                "invalid value `maybe` for field hold: expected a 32-bit integer or NULL",
+            ),
+            (
+                parse("keep=yes"),
+                "invalid value `yes` for field keep: expected TRUE or FALSE",
+            ),
+            (
+                parse("sourceAudioRtpCount=500..1"),
+                "BETWEEN bounds for field sourceAudioRtpCount are out of order: `500` is after `1`",
+            ),
+            (
+                Filter::new(FilterField::Keep, FilterOperator::Equal, Vec::<bool>::new()),
+                "operator EQUAL on field keep takes exactly 1 value(s), got 0",
+            ),
+            (
+                Filter::new(
+                    FilterField::StartTime,
+                    FilterOperator::LessThan,
+                    ["2024-07-01"],
+                ),
+                "invalid value `2024-07-01` for field startTime: expected a date-time `YYYY-MM-DD HH:MM:SS.mmm`",
+            ),
+            (
+                Filter::new(FilterField::Keep, FilterOperator::Equal, [1]),
+                "invalid value `1` for field keep: expected TRUE or FALSE",
+            ),
+        ];
+        for (result, expected) in cases {
+            let message = result.expect_err(expected).to_string();
+            assert!(
+                message.starts_with(expected),
+                "{message:?} should start with {expected:?}"
+            );
+            assert!(!message.contains('\n'));
+        }
+        assert_eq!(
+            "LIKE"
+                .parse::<FilterOperator>()
+                .expect_err("unknown")
+                .to_string(),
+            "unknown filter operator `LIKE`; expected one of EQUAL, NOT_EQUAL, STARTS_WITH, \
+             ENDS_WITH, GREATER_THAN, GREATER_THAN_OR_EQUAL, LESS_THAN, LESS_THAN_OR_EQUAL, BETWEEN"
+        );
+        assert!(
+            FilterError::Json("eof".into())
+                .to_string()
+                .starts_with("invalid filters JSON")
+        );
+        // Variants are typed, not just strings.
+        assert_eq!(
+            parse("hold=maybe"),
+            Err(FilterError::InvalidValue {
+                field: FilterField::Hold,
+                value: "maybe".into(),
+                expected: "a 32-bit integer or NULL",
+            })
+        );
+        assert_eq!(
+            parse("sourceName  !=  "),
+            Err(FilterError::MissingValue {
+                field: FilterField::SourceName,
+                operator: FilterOperator::NotEqual,
+            })
+        );
+    }
+
+    #[test]
+    fn date_formats() {
+        let midnight = "2024-07-01 00:00:00.000";
+        for text in [
+            "startTime>=2024-07-01",
+            "startTime>=2024-07-01 00:00:00",
+            "startTime >= 2024-07-01 00:00:00.000",
+        ] {
+            assert_eq!(parse(text).expect(text).values(), [midnight], "{text}");
+        }
+        assert_eq!(
+            parse("endTime<2024-07-01 13:14:15")
+                .expect("valid")
+                .values(),
+            ["2024-07-01 13:14:15.000"]
+        );
+        for bad in [
+            "2024-7-01",
+            "2024-02-30",
+            "2024-07-01T00:00:00",
+            "2024-07-01 24:00:00",
+            "2024-07-01 00:00:00.1",
+            "2024-07-01 00:00:00.1234",
+            "2024-07-01 00:00:60.000",
+            "+024-07-01",
+        ] {
+            let text = format!("startTime>{bad}");
+            assert!(
+                matches!(parse(&text), Err(FilterError::InvalidValue { .. })),
+                "{text}"
+            );
+        }
+        // Filter::new only takes the wire format for text, but any NaiveDateTime.
+        assert!(
+            Filter::new(
+                FilterField::EndTime,
+                FilterOperator::GreaterThan,
+                ["2024-07-01 00:00:00"]
+            )
+            .is_err()
+        );
+        let precise = NaiveDate::from_ymd_opt(2024, 12, 31)
+            .and_then(|d| d.and_hms_nano_opt(23, 59, 58, 123_456_789))
+            .expect("valid");
+        assert_eq!(format_datetime(precise), "2024-12-31 23:59:58.123");
+        let filter = Filter::new(
+            FilterField::RetentionUntil,
+            FilterOperator::LessThanOrEqual,
+            [precise],
+        )
+        .expect("valid");
+        assert_eq!(filter.values(), ["2024-12-31 23:59:58.123"]);
+        let far_future = NaiveDate::from_ymd_opt(12024, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .expect("valid");
+        assert!(matches!(
+            Filter::new(FilterField::EndTime, FilterOperator::LessThan, [far_future]),
+            Err(FilterError::InvalidValue { .. })
+        ));
+    }
+
+    #[test]
+    fn between_parsing_and_validation() {
+        let f = parse("startTime=2024-07-01..2024-07-31 12:00:00").expect("valid");
+        assert_eq!(f.operator(), FilterOperator::Between);
+        assert_eq!(
+            f.values(),
+            ["2024-07-01 00:00:00.000", "2024-07-31 12:00:00.000"]
+        );
+        let f =
+            parse("endTime = 2024-07-01 00:00:00.000 .. 2024-07-02 00:00:00.000").expect("valid");
+        assert_eq!(
+            f.values(),
+            ["2024-07-01 00:00:00.000", "2024-07-02 00:00:00.000"]
+        );
+        assert_eq!(
+            parse("sourceAudioRtpCount=500..500")
+                .expect("equal bounds")
+                .values(),
+            ["500", "500"]
+        );
+        assert_eq!(
+            parse("destinationAudioRtpCount=-5..+05")
+                .expect("valid")
+                .values(),
+            ["-5", "5"]
+        );
+        // `..` on a field without BETWEEN is part of an EQUAL value.
+        let f = parse("sourceName=a..b").expect("valid");
+        assert_eq!(
+            (f.operator(), f.values()),
+            (FilterOperator::Equal, &["a..b".to_owned()][..])
+        );
+
+        assert!(matches!(
+            parse("startTime=2024-08-01..2024-07-01"),
+            Err(FilterError::BetweenOutOfOrder {
+                field: FilterField::StartTime,
+                ..
+            })
+        ));
+        assert!(matches!(
+            Filter::new(
+                FilterField::StartTime,
+                FilterOperator::Between,
+                [dt("2024-07-01 00:00:00.000")]
+            ),
+            Err(FilterError::WrongValueCount {
+                expected: 2,
+                got: 1,
+                ..
+            })
+        ));
+        assert!(matches!(
+            Filters::new()
+                .started_between(dt("2024-08-01 00:00:00.000"), dt("2024-07-01 00:00:00.000")),
+            Err(FilterError::BetweenOutOfOrder { .. })
+        ));
+        assert!(matches!(
+            parse("storageFolderId=1..2"),
+            Err(FilterError::InvalidValue {
+                field: FilterField::StorageFolderId,
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn null_handling() {
+        for text in ["hold=NULL", "hold=null", "hold = Null"] {
+            assert_eq!(parse(text).expect(text).values(), ["NULL"]);
+        }
+        let f = Filter::new(
+            FilterField::RecordedParty,
+            FilterOperator::NotEqual,
+            [FilterValue::Null],
+        )
+        .expect("nullable");
+        assert_eq!(f.to_string(), "recordedParty!=NULL");
+        assert_eq!(
+            Filters::new()
+                .eq(FilterField::Hold, Some(2))
+                .expect("valid")
+                .as_slice()[0]
+                .values(),
+            ["2"]
+        );
+        assert!(matches!(
+            Filter::new(
+                FilterField::CdrMediaType,
+                FilterOperator::Equal,
+                [FilterValue::Null]
+            ),
+            Err(FilterError::InvalidValue { .. })
+        ));
+        assert!(
+            matches!(parse("verbaUserName=NULL"), Ok(f) if f.values() == ["NULL"]),
+            "plain text"
+        );
+    }
+
+    #[test]
+    fn typed_builders() {
+        let t = dt("2024-07-01 08:30:00.250");
+        let filters = Filters::new()
+            .started_at_or_after(t)
+            .started_before(t)
+            .platform("Zoom Phone")
+            .with(parse("keep=true").expect("valid"));
+        let expected: Filters = [
+            "startTime>=2024-07-01 08:30:00.250",
+            "startTime<2024-07-01 08:30:00.250",
+            "platformName=Zoom Phone",
+            "keep=TRUE",
+        ]
+        .into_iter()
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .expect("valid");
+        assert_eq!(filters, expected);
+        assert_eq!(filters.len(), 4);
+        assert!(!filters.is_empty());
+        assert_eq!(
+            filters
+                .iter()
+                .filter(|f| f.field() == FilterField::StartTime)
+                .count(),
+            2
+        );
+        assert_eq!(filters.validate(), Ok(()));
+
+        let all = Filters::new()
+            .eq(FilterField::CcdrId, "5399f478-aa0b-4834-b64f-211ecca0c74a")
+            .and_then(|f| f.ne(FilterField::RetentionAutoDelete, false))
+            .and_then(|f| f.starts_with(FilterField::VerbaUserLogin, "user1"))
+            .and_then(|f| f.ends_with(FilterField::VerbaUserLogin, "@domain.com"))
+            .and_then(|f| f.gt(FilterField::SourceAudioRtpCount, 500))
+            .and_then(|f| f.ge(FilterField::EndTime, t))
+            .and_then(|f| f.lt(FilterField::DestinationAudioRtpCount, 10))
+            .and_then(|f| f.le(FilterField::RetentionUntil, t))
+            .and_then(|f| f.between(FilterField::EndTime, t, t))
+            .expect("valid");
+        assert_eq!(all.len(), 9);
+        assert!(Filters::new().gt(FilterField::PlatformName, "x").is_err());
+    }
+
+    #[test]
+    fn matches_semantics() {
+        let f = |s: &str| parse(s).expect(s);
+        let s = |v: &'static str| Some(FieldValue::from(v));
+
+        // Strings: exact and case-sensitive.
+        assert!(f("platformName=Microsoft Teams").matches(s("Microsoft Teams").as_ref()));
+        assert!(!f("platformName=Microsoft Teams").matches(s("microsoft teams").as_ref()));
+        assert!(f("platformName!=Zoom Phone").matches(s("Microsoft Teams").as_ref()));
+        assert!(f("sourceCallerId^=+44").matches(s("+44123456789").as_ref()));
+        assert!(!f("sourceCallerId^=+44").matches(s("+33123456789").as_ref()));
+        assert!(f("verbaUserLogin$=@domain.com").matches(s("user1@domain.com").as_ref()));
+        assert!(!f("verbaUserLogin$=@DOMAIN.com").matches(s("user1@domain.com").as_ref()));
+
+        // Missing values.
+        assert!(!f("platformName=Zoom Phone").matches(None));
+        assert!(f("platformName!=Zoom Phone").matches(None));
+        assert!(!f("sourceCallerId^=+44").matches(None));
+        assert!(!f("startTime>=2024-07-01").matches(None));
+
+        // NULL.
+        assert!(f("hold=NULL").matches(None));
+        assert!(!f("hold=NULL").matches(Some(&FieldValue::Int(1))));
+        assert!(f("hold!=NULL").matches(Some(&FieldValue::Int(1))));
+        assert!(!f("hold!=NULL").matches(None));
+        assert!(
+            f("hold=NULL").matches(s("NULL").as_ref()),
+            "text NULL is null"
+        );
+        assert!(f("hold!=1").matches(None));
+        assert!(f("hold=2").matches(Some(&FieldValue::Int(2))));
+
+        // Numbers and date-times.
+        let rtp = f("sourceAudioRtpCount>500");
+        assert!(rtp.matches(Some(&FieldValue::Int(501))));
+        assert!(!rtp.matches(Some(&FieldValue::Int(500))));
+        assert!(
+            rtp.matches(s("600").as_ref()),
+            "integers may be stored as text"
+        );
+        assert!(f("sourceAudioRtpCount<=500").matches(Some(&FieldValue::Int(500))));
+        assert!(f("sourceAudioRtpCount<500").matches(Some(&FieldValue::Int(-3_000_000_000))));
+        let july = f("startTime=2024-07-01..2024-07-31");
+        assert!(
+            july.matches(Some(&dt("2024-07-01 00:00:00.000").into())),
+            "inclusive low"
+        );
+        assert!(
+            july.matches(Some(&dt("2024-07-31 00:00:00.000").into())),
+            "inclusive high"
+        );
+        assert!(!july.matches(Some(&dt("2024-07-31 00:00:00.001").into())));
+        assert!(!july.matches(Some(&dt("2024-06-30 23:59:59.999").into())));
+        assert!(july.matches(s("2024-07-15 12:00:00.000").as_ref()));
+        assert!(f("startTime>=2024-07-01").matches(Some(&dt("2024-07-01 00:00:00.000").into())));
+        assert!(!f("startTime>2024-07-01").matches(Some(&dt("2024-07-01 00:00:00.000").into())));
+
+        // Booleans.
+        assert!(f("priv=TRUE").matches(Some(&FieldValue::Bool(true))));
+        assert!(f("priv!=TRUE").matches(Some(&FieldValue::Bool(false))));
+        assert!(f("priv=false").matches(s("FALSE").as_ref()));
+
+        // Wrong kinds and invalid filters never match.
+        assert!(!f("priv!=TRUE").matches(Some(&FieldValue::Int(0))));
+        assert!(!f("hold!=1").matches(s("one").as_ref()));
+        let invalid: Filter = serde_json::from_str(
+            r#"{"field":"platformName","operator":"STARTS_WITH","values":["M"]}"#,
+        )
+        .expect("well-formed");
+        assert!(!invalid.matches(s("Microsoft Teams").as_ref()));
+        let no_values: Filter =
+            serde_json::from_str(r#"{"field":"hold","operator":"EQUAL","values":[]}"#)
+                .expect("well-formed");
+        assert!(!no_values.matches(None));
+    }
+
+    #[test]
+    fn filters_match_all_together() {
+        let filters: Filters = [
+            "startTime>=2024-07-01",
+            "platformName=Microsoft Teams",
+            "hold=NULL",
+        ]
+        .into_iter()
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .expect("valid");
+        let record = |platform: &'static str, hold: Option<i64>| {
+            move |field: FilterField| match field {
+                FilterField::StartTime => Some(dt("2024-07-02 10:00:00.000").into()),
+                FilterField::PlatformName => Some(platform.into()),
+                FilterField::Hold => hold.map(FieldValue::Int),
+                _ => None,
+            }
+        };
+        assert!(filters.matches(record("Microsoft Teams", None)));
+        assert!(!filters.matches(record("Zoom Phone", None)));
+        assert!(!filters.matches(record("Microsoft Teams", Some(1))));
+        assert!(
+            Filters::new().matches(|_| None),
+            "an empty list matches everything"
+        );
+    }
+}

@@ -1,0 +1,1532 @@
+//! Luware Recording speech-analytics transcripts (`.vtr` files).
+//!
+//! `GET vfcrest/v1/conversations/{ccdrId}/media?fileExtension=vtr` streams a
+//! `.vtr` file: a ZIP archive holding one UTF-8 JSON document in the Verba
+//! transcript format. This module
+//!
+//! * collects a streamed body under a size cap ([`VtrCollector`]),
+//! * unpacks it with bounded decompression, so a zip bomb cannot exhaust
+//!   memory ([`decode_vtr`], [`TranscriptLimits`]),
+//! * parses the JSON into [`Transcript`], and
+//! * writes `.vtr` archives for emulators and tests ([`encode_vtr`]).
+//!
+//! # What is known about the format
+//!
+//! The Verba page "Verba transcript file (.vtr) format" documents the
+//! top-level keys `provider`, `language` (comma-separated), `speakers`,
+//! `topics`, `words` and `tcus` (turn construction units, i.e. utterances),
+//! and the speaker object (`id`, `iv_id`, `iv_label`, `sentiment`).
+//! The keys *inside* topics, words and tcus are **not** documented. The names
+//! used here for them are inferred (the word fields follow Verba's transcript
+//! export page) and are marked "Inferred" on each field.
+//!
+//! Because of that, every field is optional, the inferred numeric fields also
+//! accept numbers sent as strings, and every struct keeps the keys it does not
+//! know in an `extra` map. Nothing the vendor sends is dropped, and
+//! re-serialising a [`Transcript`] writes those keys back.
+//!
+//! ```no_run
+//! # use convo_clients::luware::transcript::{decode_vtr, TranscriptLimits};
+//! # fn demo(body: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+//! let transcript = decode_vtr(body, &TranscriptLimits::default())?;
+//! for utterance in transcript.utterances() {
+//!     println!("{utterance}"); // "[0:00:01.20] Speaker 1: Hello, how can I help?"
+//! }
+//! # Ok(()) }
+//! ```
+
+use std::borrow::Cow;
+use std::fmt;
+use std::io::{Cursor, Read, Write};
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use zip::result::ZipError;
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, ZipArchive, ZipWriter};
+
+// ---------------------------------------------------------------------------
+// Data model
+// ---------------------------------------------------------------------------
+
+/// A parsed `.vtr` transcript.
+///
+/// Top-level keys are documented by Verba; unknown keys land in
+/// [`extra`](Self::extra).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Transcript {
+    /// Engine that produced the transcript, e.g. `"intelligentvoice"` or
+    /// `"speechmatics"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// Comma-separated languages, as configured or detected. See
+    /// [`languages`](Self::languages) for the split list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
+    /// Speakers; the rest of the document refers to them by [`Speaker::id`].
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub speakers: Vec<Speaker>,
+    /// Topics found in the conversation.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub topics: Vec<Topic>,
+    /// Recognised words, in chronological order.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub words: Vec<Word>,
+    /// Turn construction units (utterances). See
+    /// [`utterances`](Self::utterances) for a time-ordered view.
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub tcus: Vec<Tcu>,
+    /// Top-level keys this type does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A speaker (documented by Verba).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Speaker {
+    /// Id local to this conversation, e.g. `"Speaker 1"`; words and tcus refer
+    /// to the speaker by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Display name. Inferred: Verba's overview mentions a speaker "name" but
+    /// its example has no such key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Intelligent Voice only: global speaker id in the IV database.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iv_id: Option<i64>,
+    /// Intelligent Voice only: diarisation label, e.g. `"Channel 1"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iv_label: Option<String>,
+    /// Intelligent Voice only, when sentiment processing was enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<SpeakerSentiment>,
+    /// Speaker keys this type does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Per-speaker sentiment values from Intelligent Voice (documented by Verba).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SpeakerSentiment {
+    /// `positiveAggregatedSentiment`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub positive_aggregated_sentiment: Option<f64>,
+    /// `negativeAggregatedSentiment`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub negative_aggregated_sentiment: Option<f64>,
+    /// `sentimentGradient`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment_gradient: Option<f64>,
+    /// `normalisedSentimentGradient`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub normalised_sentiment_gradient: Option<f64>,
+    /// `sentimentIntercept`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment_intercept: Option<f64>,
+    /// `sentimentOutcome`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment_outcome: Option<f64>,
+    /// Sentiment keys this type does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A topic found in the conversation.
+///
+/// Verba only says topics carry "score, positions and other information";
+/// both field names below are inferred. Positions and anything else stay in
+/// [`extra`](Self::extra).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Topic {
+    /// Inferred: topic name. See [`label`](Self::label) for fallbacks.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub name: Option<String>,
+    /// Inferred: relevance score.
+    #[serde(
+        default,
+        deserialize_with = "lenient_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub score: Option<f64>,
+    /// Topic keys this type does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One recognised word.
+///
+/// Field names are inferred from Verba's transcript export page (`word`,
+/// `confidence`, `speaker`, `time`, `duration`); the `.vtr` spec does not list
+/// them. Position, alternatives and the like stay in [`extra`](Self::extra).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Word {
+    /// Inferred: the recognised word.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub word: Option<String>,
+    /// Inferred: start, in seconds from the start of the recording.
+    #[serde(
+        default,
+        deserialize_with = "lenient_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub time: Option<f64>,
+    /// Inferred: length in seconds.
+    #[serde(
+        default,
+        deserialize_with = "lenient_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub duration: Option<f64>,
+    /// Inferred: recognition confidence, typically 0.0 to 1.0.
+    #[serde(
+        default,
+        deserialize_with = "lenient_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub confidence: Option<f64>,
+    /// Inferred: the [`Speaker::id`] of the speaker.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub speaker: Option<String>,
+    /// Word keys this type does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A turn construction unit: one utterance by one speaker.
+///
+/// Verba says tcus carry "text, speaker, time and sentiment value"; all field
+/// names below are inferred. Timing is accepted either as `start`/`end` or,
+/// like words, as `time`/`duration`; use [`start_seconds`](Self::start_seconds)
+/// and [`end_seconds`](Self::end_seconds) rather than the raw fields.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Tcu {
+    /// Inferred: the utterance text.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub text: Option<String>,
+    /// Inferred: the [`Speaker::id`] of the speaker.
+    #[serde(
+        default,
+        deserialize_with = "lenient_string",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub speaker: Option<String>,
+    /// Inferred: start, in seconds.
+    #[serde(
+        default,
+        deserialize_with = "lenient_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub start: Option<f64>,
+    /// Inferred: end, in seconds.
+    #[serde(
+        default,
+        deserialize_with = "lenient_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub end: Option<f64>,
+    /// Inferred: start, in seconds (word-style alternative to `start`).
+    #[serde(
+        default,
+        deserialize_with = "lenient_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub time: Option<f64>,
+    /// Inferred: length in seconds (word-style alternative to `end`).
+    #[serde(
+        default,
+        deserialize_with = "lenient_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub duration: Option<f64>,
+    /// Inferred: sentiment. Kept as raw JSON because its shape (number or
+    /// object) is unknown; see [`sentiment_score`](Self::sentiment_score).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sentiment: Option<Value>,
+    /// Tcu keys this type does not know.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Transcript {
+    /// Parses transcript JSON, tolerating a leading UTF-8 byte-order mark.
+    ///
+    /// # Errors
+    ///
+    /// When the bytes are not JSON or do not fit [`Transcript`].
+    pub fn from_json_slice(json: &[u8]) -> Result<Self, serde_json::Error> {
+        serde_json::from_slice(strip_bom(json))
+    }
+
+    /// The languages from [`language`](Self::language), split on commas and
+    /// trimmed; empty items are skipped.
+    pub fn languages(&self) -> impl Iterator<Item = &str> {
+        self.language
+            .as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|lang| !lang.is_empty())
+    }
+
+    /// The speaker whose [`Speaker::id`] is `id`.
+    #[must_use]
+    pub fn speaker(&self, id: &str) -> Option<&Speaker> {
+        self.speakers.iter().find(|s| s.id.as_deref() == Some(id))
+    }
+
+    /// The tcus as [`Utterance`]s, ordered by start time.
+    ///
+    /// The sort is stable: tcus with equal start keep document order, and tcus
+    /// without a start time come last, in document order. Each utterance's
+    /// `Display` is one line: `[h:mm:ss.cc] speaker: text`.
+    pub fn utterances(&self) -> impl Iterator<Item = Utterance<'_>> {
+        let mut list: Vec<Utterance<'_>> = self
+            .tcus
+            .iter()
+            .map(|tcu| Utterance {
+                start: tcu.start_seconds(),
+                end: tcu.end_seconds(),
+                speaker: tcu.speaker_label(self),
+                text: tcu.text.as_deref().unwrap_or_default(),
+                tcu,
+            })
+            .collect();
+        list.sort_by(|a, b| match (a.start, b.start) {
+            (Some(x), Some(y)) => x.total_cmp(&y),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => std::cmp::Ordering::Equal,
+        });
+        list.into_iter()
+    }
+}
+
+impl Speaker {
+    /// A name to show for this speaker: [`name`](Self::name), else
+    /// [`id`](Self::id), else [`iv_label`](Self::iv_label).
+    #[must_use]
+    pub fn label(&self) -> Option<&str> {
+        self.name
+            .as_deref()
+            .or(self.id.as_deref())
+            .or(self.iv_label.as_deref())
+    }
+}
+
+impl Topic {
+    /// A name to show for this topic: [`name`](Self::name), else a string
+    /// under `topic`, `text` or `label` in [`extra`](Self::extra).
+    #[must_use]
+    pub fn label(&self) -> Option<&str> {
+        self.name.as_deref().or_else(|| {
+            ["topic", "text", "label"]
+                .iter()
+                .find_map(|key| self.extra.get(*key).and_then(Value::as_str))
+        })
+    }
+}
+
+impl Word {
+    /// End of the word in seconds: `time + duration`, when both are known.
+    #[must_use]
+    pub fn end_seconds(&self) -> Option<f64> {
+        Some(self.time? + self.duration?)
+    }
+}
+
+impl Tcu {
+    /// Start in seconds: `start`, else `time`.
+    #[must_use]
+    pub fn start_seconds(&self) -> Option<f64> {
+        self.start.or(self.time)
+    }
+
+    /// End in seconds: `end`, else start plus `duration`.
+    #[must_use]
+    pub fn end_seconds(&self) -> Option<f64> {
+        self.end
+            .or_else(|| Some(self.start_seconds()? + self.duration?))
+    }
+
+    /// A name to show for the speaker: the matching speaker's
+    /// [`Speaker::label`], else the raw speaker reference.
+    #[must_use]
+    pub fn speaker_label<'a>(&'a self, transcript: &'a Transcript) -> Option<&'a str> {
+        let id = self.speaker.as_deref()?;
+        Some(
+            transcript
+                .speaker(id)
+                .and_then(Speaker::label)
+                .unwrap_or(id),
+        )
+    }
+
+    /// The sentiment as a number, when it is a JSON number or numeric string.
+    #[must_use]
+    pub fn sentiment_score(&self) -> Option<f64> {
+        match self.sentiment.as_ref()? {
+            Value::Number(n) => n.as_f64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+/// A time-ordered view of one [`Tcu`], from [`Transcript::utterances`].
+///
+/// `Display` prints one line, `[h:mm:ss.cc] speaker: text`, with unknown
+/// parts shown as `-:--:--.--` and `?` and line breaks in the text replaced
+/// by spaces.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Utterance<'a> {
+    /// Start in seconds ([`Tcu::start_seconds`]).
+    pub start: Option<f64>,
+    /// End in seconds ([`Tcu::end_seconds`]).
+    pub end: Option<f64>,
+    /// Speaker to show ([`Tcu::speaker_label`]).
+    pub speaker: Option<&'a str>,
+    /// The text; empty when the tcu has none.
+    pub text: &'a str,
+    /// The underlying tcu, for sentiment and vendor-specific keys.
+    pub tcu: &'a Tcu,
+}
+
+impl fmt::Display for Utterance<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.start {
+            Some(start) => write!(f, "[{}] ", Timestamp(start))?,
+            None => f.write_str("[-:--:--.--] ")?,
+        }
+        write!(f, "{}: ", self.speaker.unwrap_or("?"))?;
+        for (i, part) in self.text.split(['\r', '\n']).enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(part)?;
+        }
+        Ok(())
+    }
+}
+
+/// Seconds shown as `h:mm:ss.cc`; negative or non-finite values as `-:--:--.--`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Timestamp(pub f64);
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.0.is_finite() || self.0 < 0.0 {
+            return f.write_str("-:--:--.--");
+        }
+        // `as` saturates, so absurdly large values cannot overflow.
+        let centis = (self.0 * 100.0).round() as u64;
+        let (hours, rest) = (centis / 360_000, centis % 360_000);
+        write!(
+            f,
+            "{hours}:{:02}:{:02}.{:02}",
+            rest / 6_000,
+            rest / 100 % 60,
+            rest % 100
+        )
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Lenient field deserialisers
+// ---------------------------------------------------------------------------
+
+/// `null` (as well as a missing key) becomes the default, e.g. an empty list.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}
+
+/// A number, a numeric string (blank means absent) or `null`.
+fn lenient_f64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+    struct LenientF64;
+
+    impl<'de> Visitor<'de> for LenientF64 {
+        type Value = Option<f64>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a number, a numeric string or null")
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v as f64))
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            let v = v.trim();
+            if v.is_empty() {
+                return Ok(None);
+            }
+            v.parse()
+                .map(Some)
+                .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    deserializer.deserialize_any(LenientF64)
+}
+
+/// A string, a number (kept as its decimal text) or `null`.
+fn lenient_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
+    struct LenientString;
+
+    impl<'de> Visitor<'de> for LenientString {
+        type Value = Option<String>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a string, a number or null")
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+            Ok(Some(v.to_string()))
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    deserializer.deserialize_any(LenientString)
+}
+
+fn strip_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+// ---------------------------------------------------------------------------
+// Limits and errors
+// ---------------------------------------------------------------------------
+
+/// Size caps applied while downloading and unpacking a `.vtr` file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TranscriptLimits {
+    /// Largest accepted archive (the HTTP body), in bytes.
+    pub max_archive_bytes: u64,
+    /// Largest accepted transcript after decompression, in bytes. Counted on
+    /// the real decompressed stream, not taken from the ZIP header.
+    pub max_decompressed_bytes: u64,
+}
+
+impl TranscriptLimits {
+    /// Defaults: 256 MiB archive, 512 MiB decompressed transcript. A one-hour
+    /// call is a few MiB of JSON, so these only stop runaway or hostile input.
+    pub const DEFAULT: Self = Self {
+        max_archive_bytes: 256 * 1024 * 1024,
+        max_decompressed_bytes: 512 * 1024 * 1024,
+    };
+}
+
+impl Default for TranscriptLimits {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Why a `.vtr` file could not be read or written.
+///
+/// Messages are one line and do not repeat the underlying error; use
+/// [`std::error::Error::source`] for that (the `Json` and `Io` cases).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TranscriptError {
+    /// The archive (HTTP body) is larger than
+    /// [`TranscriptLimits::max_archive_bytes`].
+    #[error("vtr archive is larger than the limit of {limit} bytes")]
+    ArchiveTooLarge {
+        /// The limit that was passed.
+        limit: u64,
+    },
+    /// The body is not a ZIP archive, e.g. the server sent a JSON or HTML
+    /// error page with a 200 status.
+    #[error("{}", not_a_zip_message(.excerpt))]
+    NotAZip {
+        /// The start of the body (at most 64 bytes, then `...` if there is
+        /// more), with quotes, control characters and invalid UTF-8 escaped;
+        /// empty for an empty body.
+        excerpt: String,
+    },
+    /// The archive holds no entry that could be the transcript (see
+    /// [`decode_vtr`] for the rule).
+    #[error("{}", no_transcript_message(.entries))]
+    NoTranscript {
+        /// Names of all entries in the archive, directories included.
+        entries: Vec<String>,
+    },
+    /// The transcript entry decompresses to more than
+    /// [`TranscriptLimits::max_decompressed_bytes`] (a zip bomb, or a limit
+    /// set too low).
+    #[error("transcript entry {entry:?} decompresses to more than the limit of {limit} bytes")]
+    TooLarge {
+        /// Name of the entry.
+        entry: String,
+        /// The limit that was passed.
+        limit: u64,
+    },
+    /// The transcript entry is not valid JSON or does not fit [`Transcript`].
+    #[error("{}", json_message(.entry, .source))]
+    Json {
+        /// Name of the entry.
+        entry: String,
+        /// The parser error, with line and column.
+        source: serde_json::Error,
+    },
+    /// Reading (decompressing) or writing the transcript failed, e.g. a
+    /// corrupt deflate stream, a checksum mismatch, or an entry inflating past
+    /// the size its own header declares (rejected by the zip reader).
+    #[error("I/O error while reading or writing the vtr transcript")]
+    Io(#[from] std::io::Error),
+    /// The body looks like a ZIP archive but is corrupt or unsupported
+    /// (truncated, encrypted, unknown compression method, ...).
+    #[error("corrupt or unsupported vtr archive: {0}")]
+    Zip(String),
+}
+
+fn not_a_zip_message(excerpt: &str) -> String {
+    if excerpt.is_empty() {
+        "response body is empty, not a vtr (ZIP) archive".to_owned()
+    } else {
+        format!("response body is not a vtr (ZIP) archive; it starts with \"{excerpt}\"")
+    }
+}
+
+fn no_transcript_message(entries: &[String]) -> String {
+    use std::fmt::Write as _;
+    const SHOWN: usize = 8;
+    if entries.is_empty() {
+        return "vtr archive is empty; expected a transcript entry".to_owned();
+    }
+    let mut msg = format!(
+        "vtr archive has no *.vtr or *.json entry and not exactly one file; {} entries: ",
+        entries.len()
+    );
+    for (i, name) in entries.iter().take(SHOWN).enumerate() {
+        if i > 0 {
+            msg.push_str(", ");
+        }
+        let _ = write!(msg, "{name:?}");
+    }
+    if entries.len() > SHOWN {
+        let _ = write!(msg, ", ... and {} more", entries.len() - SHOWN);
+    }
+    msg
+}
+
+fn json_message(entry: &str, source: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match source.classify() {
+        Category::Syntax => "is not valid JSON",
+        Category::Eof => "ends in the middle of the JSON",
+        Category::Data => "does not match the transcript format",
+        Category::Io => "could not be read as JSON",
+    };
+    format!(
+        "transcript entry {entry:?} {what} (line {}, column {})",
+        source.line(),
+        source.column()
+    )
+}
+
+/// Printable excerpt of the start of a body, for [`TranscriptError::NotAZip`].
+fn excerpt(body: &[u8]) -> String {
+    const MAX: usize = 64;
+    let head = body.get(..MAX).unwrap_or(body);
+    let mut out = String::with_capacity(head.len() + 3);
+    for c in String::from_utf8_lossy(head).chars() {
+        match c {
+            '\n' | '\r' | '\t' | '"' | '\\' => out.extend(c.escape_default()),
+            c if c.is_control() => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    if body.len() > MAX {
+        out.push_str("...");
+    }
+    out
+}
+
+fn zip_error(err: ZipError) -> TranscriptError {
+    TranscriptError::Zip(err.to_string())
+}
+
+// ---------------------------------------------------------------------------
+// Decoding
+// ---------------------------------------------------------------------------
+
+/// Up-front buffer reservation is capped so a lying size field cannot make us
+/// allocate a lot before any data arrives; the buffer still grows as needed.
+const MAX_PREALLOC: u64 = 16 * 1024 * 1024;
+
+/// Unpacks and parses a `.vtr` file held in memory.
+///
+/// **Entry selection:** entries are scanned in central-directory order and the
+/// first regular file (not a directory or symlink) whose name ends in `.vtr` or
+/// `.json` (ASCII case-insensitive) is the transcript. If there is none, and
+/// the archive holds exactly one regular file, that file is used whatever its
+/// name. Otherwise the result is [`TranscriptError::NoTranscript`].
+///
+/// **Limits:** the archive must not exceed `max_archive_bytes`. The entry is
+/// read through a reader capped at `max_decompressed_bytes + 1`, so the real
+/// decompressed size is enforced however the header lies; a header that
+/// already declares more than the cap is rejected before decompressing.
+///
+/// A UTF-8 byte-order mark in front of the JSON is ignored. A body that does
+/// not start with the ZIP signature `PK` and cannot be opened as a ZIP gives
+/// [`TranscriptError::NotAZip`]; other archive failures give
+/// [`TranscriptError::Zip`].
+///
+/// # Errors
+///
+/// Any [`TranscriptError`] variant; each variant's docs say when it occurs.
+pub fn decode_vtr(
+    archive: &[u8],
+    limits: &TranscriptLimits,
+) -> Result<Transcript, TranscriptError> {
+    if archive.len() as u64 > limits.max_archive_bytes {
+        return Err(TranscriptError::ArchiveTooLarge {
+            limit: limits.max_archive_bytes,
+        });
+    }
+    let mut zip = ZipArchive::new(Cursor::new(archive)).map_err(|err| {
+        if archive.starts_with(b"PK") {
+            zip_error(err)
+        } else {
+            TranscriptError::NotAZip {
+                excerpt: excerpt(archive),
+            }
+        }
+    })?;
+
+    let index = select_entry(&zip)?;
+    let mut file = zip.by_index(index).map_err(zip_error)?;
+    let entry = decode_name(file.name(), file.name_raw()).into_owned();
+
+    let limit = limits.max_decompressed_bytes;
+    if file.size() > limit {
+        return Err(TranscriptError::TooLarge { entry, limit });
+    }
+    let size_hint = file.size();
+    let Some(json) = read_capped(&mut file, size_hint, limit)? else {
+        return Err(TranscriptError::TooLarge { entry, limit });
+    };
+
+    Transcript::from_json_slice(&json).map_err(|source| TranscriptError::Json { entry, source })
+}
+
+/// Reads at most `limit + 1` bytes from `reader`: `Ok(None)` when there are
+/// more than `limit`. `size_hint` (the declared size) only sizes the first
+/// allocation; it is never trusted as a bound.
+fn read_capped(reader: impl Read, size_hint: u64, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
+    // Bounded by MAX_PREALLOC, so the cast cannot truncate.
+    let mut buf = Vec::with_capacity(size_hint.min(limit).min(MAX_PREALLOC) as usize);
+    reader.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
+    Ok((buf.len() as u64 <= limit).then_some(buf))
+}
+
+/// Index of the transcript entry, by the rule documented on [`decode_vtr`].
+fn select_entry<R: Read + std::io::Seek>(zip: &ZipArchive<R>) -> Result<usize, TranscriptError> {
+    let mut only_file = None;
+    let mut file_count = 0usize;
+    for index in 0..zip.len() {
+        let entry = zip.by_index_data(index).map_err(zip_error)?;
+        if !entry.is_file() {
+            continue;
+        }
+        let name = entry.name_raw();
+        if ends_with_ignore_case(name, b".vtr") || ends_with_ignore_case(name, b".json") {
+            return Ok(index);
+        }
+        file_count += 1;
+        only_file = Some(index);
+    }
+    match only_file {
+        Some(index) if file_count == 1 => Ok(index),
+        _ => {
+            let entries = (0..zip.len())
+                .filter_map(|i| zip.by_index_data(i).ok())
+                .map(|e| decode_name(e.name(), e.name_raw()).into_owned())
+                .collect();
+            Err(TranscriptError::NoTranscript { entries })
+        }
+    }
+}
+
+fn ends_with_ignore_case(name: &[u8], suffix: &[u8]) -> bool {
+    name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+}
+
+/// The decoded entry name, falling back to lossy UTF-8 of the raw bytes.
+fn decode_name<'a>(decoded: Result<Cow<'a, str>, ZipError>, raw: &'a [u8]) -> Cow<'a, str> {
+    decoded.unwrap_or_else(|_| String::from_utf8_lossy(raw))
+}
+
+/// Collects a streamed `.vtr` body in memory, enforcing
+/// [`TranscriptLimits::max_archive_bytes`] as chunks arrive.
+///
+/// A ZIP's directory sits at its end, so the whole archive is needed before
+/// anything can be read; the cap keeps that buffer bounded.
+///
+/// ```no_run
+/// # use convo_clients::luware::transcript::{TranscriptLimits, VtrCollector, Transcript, TranscriptError};
+/// # fn demo(chunks: Vec<Vec<u8>>) -> Result<Transcript, TranscriptError> {
+/// let mut collector = VtrCollector::new(&TranscriptLimits::default());
+/// for chunk in chunks {
+///     collector.push(&chunk)?; // fails fast once the cap is passed
+/// }
+/// collector.finish()
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct VtrCollector {
+    buf: Vec<u8>,
+    limits: TranscriptLimits,
+    /// Set once a chunk was rejected: the body is incomplete from then on.
+    overflowed: bool,
+}
+
+impl VtrCollector {
+    /// An empty collector applying `limits`.
+    #[must_use]
+    pub fn new(limits: &TranscriptLimits) -> Self {
+        Self {
+            buf: Vec::new(),
+            limits: *limits,
+            overflowed: false,
+        }
+    }
+
+    /// Checks a declared `Content-Length` against the cap before any data
+    /// arrives, and reserves room for it (up to a modest bound).
+    ///
+    /// # Errors
+    ///
+    /// [`TranscriptError::ArchiveTooLarge`] when `content_length` is over the cap.
+    pub fn expect_content_length(&mut self, content_length: u64) -> Result<(), TranscriptError> {
+        if content_length > self.limits.max_archive_bytes {
+            return Err(self.too_large());
+        }
+        let wanted = content_length.min(MAX_PREALLOC) as usize;
+        self.buf.reserve(wanted.saturating_sub(self.buf.len()));
+        Ok(())
+    }
+
+    /// Appends a chunk, or fails with [`TranscriptError::ArchiveTooLarge`]
+    /// (without buffering the chunk) once the total would pass the cap.
+    ///
+    /// # Errors
+    ///
+    /// [`TranscriptError::ArchiveTooLarge`], as above. After that the body is
+    /// known to be incomplete, so every later `push` and
+    /// [`finish`](Self::finish) fail the same way.
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), TranscriptError> {
+        let total = (self.buf.len() as u64).saturating_add(chunk.len() as u64);
+        if self.overflowed || total > self.limits.max_archive_bytes {
+            self.overflowed = true;
+            return Err(self.too_large());
+        }
+        self.buf.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// Bytes collected so far.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Whether nothing has been collected.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    /// The raw archive collected so far, e.g. to save the `.vtr` file.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// The raw archive, without parsing it.
+    #[must_use]
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.buf
+    }
+
+    /// Unpacks and parses the collected archive with [`decode_vtr`].
+    ///
+    /// # Errors
+    ///
+    /// As for [`decode_vtr`]; [`TranscriptError::ArchiveTooLarge`] if a chunk
+    /// was rejected earlier.
+    pub fn finish(self) -> Result<Transcript, TranscriptError> {
+        if self.overflowed {
+            return Err(self.too_large());
+        }
+        decode_vtr(&self.buf, &self.limits)
+    }
+
+    fn too_large(&self) -> TranscriptError {
+        TranscriptError::ArchiveTooLarge {
+            limit: self.limits.max_archive_bytes,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------
+
+/// Writes `transcript` as a `.vtr` file: a ZIP with one deflate-compressed
+/// JSON entry named `entry_name` (e.g. `"transcript.vtr"`).
+///
+/// Used by the local emulator to serve `.vtr` downloads, and by tests.
+/// [`decode_vtr`] reads the result back unchanged.
+///
+/// # Errors
+///
+/// [`TranscriptError::Zip`] when the ZIP writer rejects the entry (e.g. a
+/// name longer than 65535 bytes), [`TranscriptError::Io`] when writing fails.
+pub fn encode_vtr(transcript: &Transcript, entry_name: &str) -> Result<Vec<u8>, TranscriptError> {
+    write_single_entry(entry_name, |out| {
+        serde_json::to_writer(out, transcript).map_err(|err| TranscriptError::Io(err.into()))
+    })
+}
+
+/// Like [`encode_vtr`], but stores `contents` as given, e.g. vendor JSON
+/// captured verbatim or deliberately broken input for tests.
+///
+/// # Errors
+///
+/// As for [`encode_vtr`].
+pub fn encode_vtr_raw(contents: &[u8], entry_name: &str) -> Result<Vec<u8>, TranscriptError> {
+    write_single_entry(entry_name, |out| Ok(out.write_all(contents)?))
+}
+
+fn write_single_entry(
+    entry_name: &str,
+    write: impl FnOnce(&mut ZipWriter<Cursor<Vec<u8>>>) -> Result<(), TranscriptError>,
+) -> Result<Vec<u8>, TranscriptError> {
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+    zip.start_file(entry_name, options).map_err(zip_error)?;
+    write(&mut zip)?;
+    Ok(zip.finish().map_err(zip_error)?.into_inner())
+}
+
+// ---------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A realistic Intelligent Voice transcript: two speakers, a topic, a few
+    /// words and two tcus (listed out of time order), plus unknown keys at
+    /// every level.
+    fn sample_json() -> Value {
+        json!({
+            "provider": "intelligentvoice",
+            "language": "en-GB, de-CH,",
+            "engineVersion": "6.1.2",
+            "speakers": [
+                {
+                    "id": "Speaker 1",
+                    "iv_id": 1231,
+                    "iv_label": "Channel 1",
+                    "sentiment": {
+                        "positiveAggregatedSentiment": 26.66919087,
+                        "negativeAggregatedSentiment": -75.60949249,
+                        "sentimentGradient": 25.35896311,
+                        "normalisedSentimentGradient": 13.05775275,
+                        "sentimentIntercept": -13.36524594,
+                        "sentimentOutcome": 12.75025956,
+                        "sentimentModel": "v2"
+                    },
+                    "role": "agent"
+                },
+                { "id": "Speaker 2", "iv_id": 1232, "iv_label": "Channel 2" }
+            ],
+            "topics": [
+                { "name": "billing", "score": 0.82, "positions": [3, 4] }
+            ],
+            "words": [
+                { "word": "Hello", "time": 0.52, "duration": 0.31, "confidence": 0.97,
+                  "speaker": "Speaker 1", "position": 0 },
+                { "word": "thanks", "time": 0.9, "duration": 0.4, "confidence": 0.91,
+                  "speaker": "Speaker 1", "position": 1 },
+                { "word": "Hi", "time": 2.1, "duration": 0.2, "confidence": 0.88,
+                  "speaker": "Speaker 2", "position": 2 },
+                { "word": "my", "time": 2.35, "duration": 0.15, "confidence": 0.93,
+                  "speaker": "Speaker 2", "position": 3 },
+                { "word": "invoice", "time": 2.5, "duration": 0.5, "confidence": 0.79,
+                  "speaker": "Speaker 2", "position": 4,
+                  "alternatives": [{ "word": "in voice", "confidence": 0.12 }] }
+            ],
+            "tcus": [
+                { "text": "Hi, my invoice\nis wrong", "speaker": "Speaker 2", "start": 2.1,
+                  "end": 3.0, "sentiment": -0.4, "channel": 2 },
+                { "text": "Hello, thanks for calling", "speaker": "Speaker 1", "start": 0.52,
+                  "end": 1.3, "sentiment": 0.6, "channel": 1 }
+            ]
+        })
+    }
+
+    fn sample() -> Transcript {
+        serde_json::from_value(sample_json()).expect("sample parses")
+    }
+
+    /// A ZIP with the given entries; names ending in `/` become directories.
+    fn zip_with(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+        let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
+        for (name, data) in entries {
+            if name.ends_with('/') {
+                zip.add_directory(*name, options).unwrap();
+            } else {
+                zip.start_file(*name, options).unwrap();
+                zip.write_all(data).unwrap();
+            }
+        }
+        zip.finish().unwrap().into_inner()
+    }
+
+    fn decode(archive: &[u8]) -> Result<Transcript, TranscriptError> {
+        decode_vtr(archive, &TranscriptLimits::default())
+    }
+
+    #[test]
+    fn round_trip_encode_decode() {
+        let transcript = sample();
+        let archive = encode_vtr(&transcript, "conversation.vtr").unwrap();
+        assert!(archive.starts_with(b"PK\x03\x04"));
+        assert_eq!(decode(&archive).unwrap(), transcript);
+    }
+
+    #[test]
+    fn documented_fields_parse() {
+        let t = sample();
+        assert_eq!(t.provider.as_deref(), Some("intelligentvoice"));
+        assert_eq!(t.speakers.len(), 2);
+        let s1 = t.speaker("Speaker 1").unwrap();
+        assert_eq!(s1.iv_id, Some(1231));
+        assert_eq!(s1.iv_label.as_deref(), Some("Channel 1"));
+        let sentiment = s1.sentiment.as_ref().unwrap();
+        assert_eq!(sentiment.positive_aggregated_sentiment, Some(26.66919087));
+        assert_eq!(sentiment.sentiment_outcome, Some(12.75025956));
+        assert_eq!(t.topics[0].label(), Some("billing"));
+        assert_eq!(t.topics[0].score, Some(0.82));
+        assert_eq!(t.words.len(), 5);
+        assert_eq!(t.words[0].word.as_deref(), Some("Hello"));
+        assert_eq!(t.words[0].end_seconds(), Some(0.52 + 0.31));
+        assert_eq!(t.tcus[0].sentiment_score(), Some(-0.4));
+        assert!(t.speaker("Speaker 9").is_none());
+    }
+
+    #[test]
+    fn unknown_keys_are_kept_and_reserialised() {
+        let original = sample_json();
+        let t: Transcript = serde_json::from_value(original.clone()).unwrap();
+        assert_eq!(t.extra["engineVersion"], "6.1.2");
+        assert_eq!(t.speakers[0].extra["role"], "agent");
+        assert_eq!(
+            t.speakers[0].sentiment.as_ref().unwrap().extra["sentimentModel"],
+            "v2"
+        );
+        assert_eq!(t.topics[0].extra["positions"], json!([3, 4]));
+        assert_eq!(t.words[4].extra["position"], 4);
+        assert_eq!(t.words[4].extra["alternatives"][0]["word"], "in voice");
+        assert_eq!(t.tcus[0].extra["channel"], 2);
+        // Nothing is lost or invented on the way back out.
+        assert_eq!(serde_json::to_value(&t).unwrap(), original);
+        // And it survives the archive too.
+        let again = decode(&encode_vtr(&t, "t.vtr").unwrap()).unwrap();
+        assert_eq!(serde_json::to_value(&again).unwrap(), original);
+    }
+
+    #[test]
+    fn bom_is_tolerated() {
+        let mut json = b"\xEF\xBB\xBF".to_vec();
+        json.extend(serde_json::to_vec(&sample_json()).unwrap());
+        let archive = encode_vtr_raw(&json, "bom.vtr").unwrap();
+        assert_eq!(decode(&archive).unwrap(), sample());
+    }
+
+    #[test]
+    fn languages_are_split_and_trimmed() {
+        let t = sample();
+        assert_eq!(t.languages().collect::<Vec<_>>(), ["en-GB", "de-CH"]);
+        assert_eq!(Transcript::default().languages().count(), 0);
+    }
+
+    #[test]
+    fn utterances_are_time_ordered_one_line_each() {
+        let t = sample();
+        let lines: Vec<String> = t.utterances().map(|u| u.to_string()).collect();
+        assert_eq!(
+            lines,
+            [
+                "[0:00:00.52] Speaker 1: Hello, thanks for calling",
+                "[0:00:02.10] Speaker 2: Hi, my invoice is wrong",
+            ]
+        );
+        let first = t.utterances().next().unwrap();
+        assert_eq!(first.end, Some(1.3));
+        assert_eq!(first.tcu.extra["channel"], 1);
+    }
+
+    #[test]
+    fn utterance_timing_fallbacks_and_unknowns() {
+        let t: Transcript = serde_json::from_value(json!({
+            "speakers": [{ "id": "S1", "name": "Alex" }],
+            "tcus": [
+                { "text": "no time" },
+                { "text": "word style", "speaker": "S1", "time": "5.5", "duration": 1 },
+                { "text": "orphan", "speaker": 7, "start": 1 }
+            ]
+        }))
+        .unwrap();
+        let lines: Vec<String> = t.utterances().map(|u| u.to_string()).collect();
+        assert_eq!(
+            lines,
+            [
+                "[0:00:01.00] 7: orphan",
+                "[0:00:05.50] Alex: word style",
+                "[-:--:--.--] ?: no time",
+            ]
+        );
+        assert_eq!(t.tcus[1].end_seconds(), Some(6.5));
+    }
+
+    #[test]
+    fn timestamp_formatting() {
+        assert_eq!(Timestamp(3723.456).to_string(), "1:02:03.46");
+        assert_eq!(Timestamp(0.0).to_string(), "0:00:00.00");
+        assert_eq!(Timestamp(59.999).to_string(), "0:01:00.00");
+        assert_eq!(Timestamp(-1.0).to_string(), "-:--:--.--");
+        assert_eq!(Timestamp(f64::NAN).to_string(), "-:--:--.--");
+        assert_eq!(Timestamp(f64::INFINITY).to_string(), "-:--:--.--");
+        assert!(!Timestamp(f64::MAX).to_string().is_empty());
+    }
+
+    #[test]
+    fn null_and_missing_lists_become_empty() {
+        let t = Transcript::from_json_slice(br#"{"provider": null, "words": null}"#).unwrap();
+        assert_eq!(t, Transcript::default());
+    }
+
+    #[test]
+    fn wrong_type_in_known_field_is_a_json_error() {
+        let archive = encode_vtr_raw(br#"{"words": [{"time": "soon"}]}"#, "t.vtr").unwrap();
+        match decode(&archive) {
+            Err(err @ TranscriptError::Json { .. }) => {
+                let msg = err.to_string();
+                assert!(
+                    msg.contains("does not match the transcript format"),
+                    "{msg}"
+                );
+            }
+            other => panic!("expected Json, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn zip_bomb_with_lying_header_is_rejected() {
+        // 1 MiB of spaces compresses to about 1 KiB.
+        let mut archive = encode_vtr_raw(&vec![b' '; 1024 * 1024], "bomb.vtr").unwrap();
+        // Make both headers claim 10 bytes, so the early size check passes.
+        assert_eq!(&archive[..4], b"PK\x03\x04");
+        archive[22..26].copy_from_slice(&10u32.to_le_bytes());
+        let cd = archive
+            .windows(4)
+            .rposition(|w| w == b"PK\x01\x02")
+            .expect("central directory");
+        archive[cd + 24..cd + 28].copy_from_slice(&10u32.to_le_bytes());
+
+        let limits = TranscriptLimits {
+            max_decompressed_bytes: 64 * 1024,
+            ..TranscriptLimits::default()
+        };
+        // zip 9 itself stops an entry that inflates past its declared size
+        // (an `Io` error); our own counting (`read_capped`, tested below)
+        // is the second line of defence and would report `TooLarge`.
+        match decode_vtr(&archive, &limits) {
+            Err(TranscriptError::Io(err)) => {
+                assert_eq!(err.kind(), std::io::ErrorKind::InvalidData);
+            }
+            Err(TranscriptError::TooLarge { entry, .. }) => assert_eq!(entry, "bomb.vtr"),
+            other => panic!("expected Io or TooLarge, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn read_capped_counts_real_bytes_and_stops_early() {
+        // An endless stream that declares 10 bytes: only limit + 1 bytes are
+        // read (otherwise this test would never finish).
+        let endless = std::io::repeat(b' ');
+        assert!(read_capped(endless, 10, 64 * 1024).unwrap().is_none());
+
+        let mut source: &[u8] = &[b'x'; 100];
+        let read = read_capped(&mut source, 10, 100).unwrap().unwrap();
+        assert_eq!(read.len(), 100);
+        // The cap reads exactly one byte more than the limit.
+        let mut source: &[u8] = &[b'x'; 100];
+        assert!(read_capped(&mut source, 0, 99).unwrap().is_none());
+        assert_eq!(source.len(), 0);
+        let mut source: &[u8] = &[b'x'; 100];
+        assert!(read_capped(&mut source, 0, 10).unwrap().is_none());
+        assert_eq!(source.len(), 89);
+    }
+
+    #[test]
+    fn zip_bomb_with_honest_header_is_rejected_early() {
+        let archive = encode_vtr_raw(&vec![b' '; 1024 * 1024], "bomb.json").unwrap();
+        let limits = TranscriptLimits {
+            max_decompressed_bytes: 64 * 1024,
+            ..TranscriptLimits::default()
+        };
+        let err = decode_vtr(&archive, &limits).unwrap_err();
+        assert!(matches!(err, TranscriptError::TooLarge { ref entry, .. } if entry == "bomb.json"));
+        assert_eq!(
+            err.to_string(),
+            "transcript entry \"bomb.json\" decompresses to more than the limit of 65536 bytes"
+        );
+    }
+
+    #[test]
+    fn exactly_at_the_decompressed_limit_is_fine() {
+        let json = br#"{"provider":"x"}"#;
+        let archive = encode_vtr_raw(json, "t.vtr").unwrap();
+        let limits = TranscriptLimits {
+            max_decompressed_bytes: json.len() as u64,
+            ..TranscriptLimits::default()
+        };
+        assert_eq!(
+            decode_vtr(&archive, &limits).unwrap().provider.as_deref(),
+            Some("x")
+        );
+    }
+
+    #[test]
+    fn json_or_html_body_is_not_a_zip() {
+        let body = br#"{"error":"Unauthorized","message":"Access token is missing or invalid","statusCode":401}"#;
+        match decode(body) {
+            Err(TranscriptError::NotAZip { excerpt }) => {
+                assert!(
+                    excerpt.starts_with(r#"{\"error\":\"Unauthorized\""#),
+                    "{excerpt}"
+                );
+                assert!(excerpt.ends_with("..."));
+            }
+            other => panic!("expected NotAZip, got {other:?}"),
+        }
+
+        let html = b"<!DOCTYPE html>\r\n<html><body>Bad gateway</body></html>";
+        let err = decode(html).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "response body is not a vtr (ZIP) archive; it starts with \
+             \"<!DOCTYPE html>\\r\\n<html><body>Bad gateway</body></html>\""
+        );
+
+        let err = decode(b"").unwrap_err();
+        assert!(matches!(err, TranscriptError::NotAZip { ref excerpt } if excerpt.is_empty()));
+        assert_eq!(
+            err.to_string(),
+            "response body is empty, not a vtr (ZIP) archive"
+        );
+    }
+
+    #[test]
+    fn excerpt_escapes_binary_and_is_bounded() {
+        let text = excerpt(b"\x00\x01\xff\x1b[31m");
+        assert_eq!(text, "\\u{0}\\u{1}\u{fffd}\\u{1b}[31m");
+        // Splitting a multi-byte character at the cut must not panic.
+        let long = "é".repeat(100);
+        let text = excerpt(long.as_bytes());
+        assert!(text.ends_with("..."));
+        assert!(text.chars().count() <= 64 + 3);
+    }
+
+    #[test]
+    fn corrupt_zip_is_a_zip_error() {
+        let archive = encode_vtr(&sample(), "t.vtr").unwrap();
+        let truncated = &archive[..archive.len() / 2];
+        assert!(matches!(decode(truncated), Err(TranscriptError::Zip(_))));
+        assert!(matches!(
+            decode(b"PK\x03\x04garbage"),
+            Err(TranscriptError::Zip(_))
+        ));
+    }
+
+    #[test]
+    fn corrupt_data_is_an_error() {
+        let mut archive = encode_vtr(&sample(), "t.vtr").unwrap();
+        // Flip bytes in the middle of the deflate stream (after the 30-byte
+        // local header and the 5-byte name).
+        for byte in &mut archive[40..60] {
+            *byte ^= 0x5a;
+        }
+        match decode(&archive) {
+            Err(
+                TranscriptError::Io(_) | TranscriptError::Zip(_) | TranscriptError::Json { .. },
+            ) => {}
+            other => panic!("expected a read failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn empty_zip_has_no_transcript() {
+        let archive = zip_with(&[]);
+        let err = decode(&archive).unwrap_err();
+        assert!(matches!(err, TranscriptError::NoTranscript { ref entries } if entries.is_empty()));
+        assert_eq!(
+            err.to_string(),
+            "vtr archive is empty; expected a transcript entry"
+        );
+    }
+
+    #[test]
+    fn zip_without_transcript_lists_entries() {
+        let archive = zip_with(&[
+            ("readme.txt", b"hello"),
+            ("docs/", b""),
+            ("other.txt", b"x"),
+        ]);
+        match decode(&archive) {
+            Err(err @ TranscriptError::NoTranscript { .. }) => {
+                let TranscriptError::NoTranscript { entries } = &err else {
+                    unreachable!()
+                };
+                assert_eq!(entries, &["readme.txt", "docs/", "other.txt"]);
+                assert_eq!(
+                    err.to_string(),
+                    "vtr archive has no *.vtr or *.json entry and not exactly one file; \
+                     3 entries: \"readme.txt\", \"docs/\", \"other.txt\""
+                );
+            }
+            other => panic!("expected NoTranscript, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn many_entries_message_is_bounded() {
+        let names: Vec<String> = (0..20).map(|i| format!("f{i}.txt")).collect();
+        let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b""[..])).collect();
+        let err = decode(&zip_with(&entries)).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.ends_with(", ... and 12 more"), "{msg}");
+        assert!(
+            matches!(err, TranscriptError::NoTranscript { ref entries } if entries.len() == 20)
+        );
+    }
+
+    #[test]
+    fn single_entry_with_other_extension_is_accepted() {
+        let json = serde_json::to_vec(&sample_json()).unwrap();
+        let archive = zip_with(&[("meta/", b""), ("transcript.dat", &json)]);
+        assert_eq!(decode(&archive).unwrap(), sample());
+    }
+
+    #[test]
+    fn transcript_extension_wins_case_insensitively() {
+        let json = serde_json::to_vec(&sample_json()).unwrap();
+        let archive = zip_with(&[
+            ("readme.txt", b"not json"),
+            ("dir.vtr/", b""),
+            ("Call 2025-03-06.JSON", &json),
+            ("second.vtr", b"never read"),
+        ]);
+        assert_eq!(decode(&archive).unwrap(), sample());
+    }
+
+    #[test]
+    fn bad_json_names_the_entry() {
+        let archive =
+            encode_vtr_raw(b"{\n  \"provider\": \"iv\",\n  oops\n}", "broken.vtr").unwrap();
+        match decode(&archive) {
+            Err(err @ TranscriptError::Json { .. }) => {
+                let TranscriptError::Json { entry, source } = &err else {
+                    unreachable!()
+                };
+                assert_eq!(entry, "broken.vtr");
+                assert_eq!(source.line(), 3);
+                assert_eq!(
+                    err.to_string(),
+                    "transcript entry \"broken.vtr\" is not valid JSON (line 3, column 3)"
+                );
+                assert!(std::error::Error::source(&err).is_some());
+            }
+            other => panic!("expected Json, got {other:?}"),
+        }
+        let archive = encode_vtr_raw(b"{\"words\": [", "cut.json").unwrap();
+        let msg = decode(&archive).unwrap_err().to_string();
+        assert!(
+            msg.contains("\"cut.json\" ends in the middle of the JSON"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn archive_over_cap_is_rejected_by_decode() {
+        let archive = encode_vtr(&sample(), "t.vtr").unwrap();
+        let limits = TranscriptLimits {
+            max_archive_bytes: archive.len() as u64 - 1,
+            ..TranscriptLimits::default()
+        };
+        assert!(matches!(
+            decode_vtr(&archive, &limits),
+            Err(TranscriptError::ArchiveTooLarge { limit }) if limit == archive.len() as u64 - 1
+        ));
+    }
+
+    #[test]
+    fn collector_assembles_chunks() {
+        let archive = encode_vtr(&sample(), "t.vtr").unwrap();
+        let mut collector = VtrCollector::new(&TranscriptLimits::default());
+        assert!(collector.is_empty());
+        collector
+            .expect_content_length(archive.len() as u64)
+            .unwrap();
+        for chunk in archive.chunks(7) {
+            collector.push(chunk).unwrap();
+        }
+        assert_eq!(collector.len(), archive.len());
+        assert_eq!(collector.as_bytes(), &archive[..]);
+        assert_eq!(collector.finish().unwrap(), sample());
+    }
+
+    #[test]
+    fn collector_rejects_once_cap_is_passed() {
+        let limits = TranscriptLimits {
+            max_archive_bytes: 10,
+            ..TranscriptLimits::default()
+        };
+        let mut collector = VtrCollector::new(&limits);
+        collector.push(b"PK\x03\x04").unwrap();
+        collector.push(b"123456").unwrap(); // exactly at the cap
+        let err = collector.push(b"7").unwrap_err();
+        assert!(matches!(
+            err,
+            TranscriptError::ArchiveTooLarge { limit: 10 }
+        ));
+        assert_eq!(
+            err.to_string(),
+            "vtr archive is larger than the limit of 10 bytes"
+        );
+        // The rejected chunk was not buffered, and the collector stays failed.
+        assert_eq!(collector.len(), 10);
+        assert!(collector.push(b"").is_err());
+        assert!(matches!(
+            collector.expect_content_length(11),
+            Err(TranscriptError::ArchiveTooLarge { .. })
+        ));
+        assert_eq!(collector.as_bytes(), b"PK\x03\x04123456");
+        assert!(matches!(
+            collector.finish(),
+            Err(TranscriptError::ArchiveTooLarge { limit: 10 })
+        ));
+
+        // A small chunk after a rejected big one must not be accepted.
+        let mut collector = VtrCollector::new(&limits);
+        collector.push(b"1234").unwrap();
+        assert!(collector.push(&[0; 20]).is_err());
+        assert!(collector.push(b"5").is_err());
+        assert_eq!(collector.into_bytes(), b"1234");
+    }
+
+    #[test]
+    fn error_messages_are_single_lines() {
+        let errors = [
+            TranscriptError::ArchiveTooLarge { limit: 1 },
+            TranscriptError::NotAZip {
+                excerpt: excerpt(b"a\nb"),
+            },
+            TranscriptError::NoTranscript {
+                entries: vec!["a\nb".into()],
+            },
+            TranscriptError::TooLarge {
+                entry: "x\ny".into(),
+                limit: 1,
+            },
+            TranscriptError::Json {
+                entry: "e".into(),
+                source: serde_json::from_str::<Value>("{\n").unwrap_err(),
+            },
+            TranscriptError::Io(std::io::Error::other("boom")),
+            TranscriptError::Zip("bad".into()),
+        ];
+        for err in errors {
+            let msg = err.to_string();
+            assert!(!msg.contains('\n') && !msg.is_empty(), "{msg:?}");
+        }
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let archive = encode_vtr(&sample(), "t.vtr").unwrap();
+        // Truncations and single-byte corruptions of a real archive.
+        for cut in (0..archive.len()).step_by(13) {
+            let _ = decode(&archive[..cut]);
+        }
+        for pos in (0..archive.len()).step_by(5) {
+            let mut copy = archive.clone();
+            copy[pos] = copy[pos].wrapping_add(0x41);
+            let _ = decode(&copy);
+        }
+    }
+}

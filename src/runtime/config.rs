@@ -1,0 +1,88 @@
+//! Settings shared by every client: timeouts, retries, user agent.
+
+use std::time::Duration;
+
+use super::RetryPolicy;
+use crate::error::{InvalidInput, Result};
+
+/// Transport settings for a client. Every API's client builder takes one.
+///
+/// There is deliberately no total-request timeout by default: a large
+/// download must not be cut off because it takes long. Stalls are caught by
+/// `read_timeout`, which limits the wait for each next chunk.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// Time allowed to open a connection. Default 10 s.
+    pub connect_timeout: Duration,
+    /// Longest wait for the next piece of a response. Default 60 s.
+    pub read_timeout: Duration,
+    /// Optional limit on a whole request, body included. Default none.
+    pub request_timeout: Option<Duration>,
+    /// Retry policy for transient failures.
+    pub retry: RetryPolicy,
+    /// `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(60),
+            request_timeout: None,
+            retry: RetryPolicy::default(),
+            user_agent: concat!("convo-clients/", env!("CARGO_PKG_VERSION")).to_string(),
+        }
+    }
+}
+
+impl ClientConfig {
+    /// Sets the connect timeout.
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// Sets the per-chunk read timeout.
+    pub fn with_read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Limits each whole request, body included.
+    pub fn with_request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the retry policy ([`RetryPolicy::disabled`] turns retries off).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Builds the HTTP client these settings describe.
+    pub(crate) fn http_client(&self) -> Result<reqwest::Client> {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .read_timeout(self.read_timeout)
+            .user_agent(&self.user_agent);
+        if let Some(timeout) = self.request_timeout {
+            builder = builder.timeout(timeout);
+        }
+        builder
+            .build()
+            .map_err(|e| InvalidInput::Config(format!("cannot build the HTTP client: {e}")).into())
+    }
+}
+
+/// Checks a base URL and returns it without a trailing slash, the form the
+/// generated clients join paths onto.
+pub(crate) fn normalize_base_url(base_url: &str) -> Result<String> {
+    let url = reqwest::Url::parse(base_url)
+        .map_err(|e| InvalidInput::Config(format!("base URL {base_url:?}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(InvalidInput::Config(format!("base URL {base_url:?}: scheme must be http or https")).into());
+    }
+    Ok(base_url.trim_end_matches('/').to_string())
+}

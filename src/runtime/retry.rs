@@ -1,0 +1,148 @@
+//! When and how long to wait before sending a request again.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+/// Exponential backoff with jitter for transient failures: connection errors,
+/// timeouts, 429, 502, 503 and 504. A `Retry-After` header is honoured.
+///
+/// By default only idempotent requests (GET, HEAD, PUT, DELETE, OPTIONS) and
+/// POSTs the spec marks `x-retry-safe` (such as a token request) are retried,
+/// so a POST that creates something is never sent twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    base_delay: Duration,
+    max_delay: Duration,
+    max_elapsed: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Three attempts, 200 ms base delay, 10 s cap per wait, 30 s in all.
+    fn default() -> Self {
+        Self {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(10),
+            max_elapsed: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Sends every request once.
+    pub fn disabled() -> Self {
+        Self { max_attempts: 1, ..Self::default() }
+    }
+
+    /// Attempts in all, the first included (at least 1).
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The first wait; each later one doubles, up to `max_delay`.
+    pub fn with_base_delay(mut self, delay: Duration) -> Self {
+        self.base_delay = delay;
+        self
+    }
+
+    /// The longest single wait, `Retry-After` included.
+    pub fn with_max_delay(mut self, delay: Duration) -> Self {
+        self.max_delay = delay;
+        self
+    }
+
+    /// No retry starts once this much time has passed since the first attempt.
+    pub fn with_max_elapsed(mut self, elapsed: Duration) -> Self {
+        self.max_elapsed = elapsed;
+        self
+    }
+
+    /// Attempts in all.
+    pub fn max_attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    pub(crate) fn is_enabled(&self) -> bool {
+        self.max_attempts > 1
+    }
+
+    /// Whether a response status is worth another attempt.
+    pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
+        matches!(status.as_u16(), 429 | 502 | 503 | 504)
+    }
+
+    /// Whether a transport error is worth another attempt.
+    pub(crate) fn is_retryable_error(error: &reqwest::Error) -> bool {
+        error.is_connect() || error.is_timeout()
+    }
+
+    /// The wait before attempt `attempt + 1`, or `None` to give up.
+    /// `elapsed` is the time since the first attempt started.
+    pub(crate) fn next_delay(&self, attempt: u32, elapsed: Duration, headers: Option<&HeaderMap>) -> Option<Duration> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let delay = match headers.and_then(retry_after) {
+            // The server said when; waiting longer than allowed means giving up.
+            Some(wait) if wait > self.max_delay => return None,
+            Some(wait) => wait,
+            None => self.backoff(attempt),
+        };
+        (elapsed + delay <= self.max_elapsed).then_some(delay)
+    }
+
+    /// Exponential backoff with "equal jitter": half fixed, half random, so
+    /// waits grow but concurrent clients spread out.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let exp = self.base_delay.saturating_mul(1u32 << (attempt - 1).min(16));
+        let capped = exp.min(self.max_delay);
+        let half = capped / 2;
+        half + half.mul_f64(fastrand::f64())
+    }
+}
+
+/// `Retry-After` as delta-seconds or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let at = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(at.timestamp()).ok()?);
+    Some(at.duration_since(SystemTime::now()).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy::default().with_max_attempts(10).with_max_elapsed(Duration::from_secs(600));
+        for attempt in 1..9 {
+            let d = p.next_delay(attempt, Duration::ZERO, None).unwrap();
+            let ceiling = (Duration::from_millis(200) * 2u32.pow(attempt - 1)).min(Duration::from_secs(10));
+            assert!(d >= ceiling / 2 && d <= ceiling, "attempt {attempt}: {d:?}");
+        }
+        assert_eq!(p.next_delay(10, Duration::ZERO, None), None);
+    }
+
+    #[test]
+    fn retry_after_seconds_and_dates() {
+        let p = RetryPolicy::default();
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("2"));
+        assert_eq!(p.next_delay(1, Duration::ZERO, Some(&h)), Some(Duration::from_secs(2)));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        assert_eq!(p.next_delay(1, Duration::ZERO, Some(&h)), Some(Duration::ZERO));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("3600"));
+        assert_eq!(p.next_delay(1, Duration::ZERO, Some(&h)), None, "longer than max_delay");
+        assert_eq!(p.next_delay(1, Duration::from_secs(29), None), None, "past max_elapsed");
+        assert_eq!(RetryPolicy::disabled().next_delay(1, Duration::ZERO, None), None);
+    }
+}

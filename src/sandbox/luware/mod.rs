@@ -1,0 +1,556 @@
+//! The Luware Recording emulator.
+//!
+//! Behaves as the seed documents: the token call checks the subscription key
+//! and form credentials and issues a JWT that expires after the configured
+//! lifetime; search evaluates every filter field and operator, sorts by
+//! `startTime`, and pages with opaque `nextPageToken`s that must be sent
+//! alone; each voice or video conversation has a zipped `.vtr` transcript;
+//! labels, metadata and control actions are kept and show in later reads.
+
+mod data;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::recorder::{Recorder, record_and_script};
+use super::{RecordedRequest, ScriptedResponse, Server};
+use crate::luware::types::{ControlAction, Conversation, ConversationPage, Expand, MetadataRequest, MetadataTemplateValues};
+use crate::luware::{Credentials, Filters, encode_vtr};
+use data::RecordingMode;
+
+/// Emulator settings.
+#[derive(Debug, Clone)]
+pub struct LuwareConfig {
+    /// Conversations in the data set (generated on demand; up to millions).
+    pub conversations: u64,
+    /// Lifetime of issued access tokens (60 minutes, as documented).
+    pub token_lifetime: Duration,
+    /// Lifetime of `nextPageToken`s.
+    pub page_token_lifetime: Duration,
+    /// The credentials the emulator accepts.
+    pub credentials: Credentials,
+}
+
+impl Default for LuwareConfig {
+    fn default() -> Self {
+        Self {
+            conversations: 1_000,
+            token_lifetime: Duration::from_secs(60 * 60),
+            page_token_lifetime: Duration::from_secs(60 * 60),
+            credentials: Credentials {
+                subscription_key: "sandbox-subscription-key".into(),
+                eid: 1000,
+                client_id: "api_user@sandbox.example".into(),
+                client_secret: "sandbox p@ss&word=1%".into(),
+            },
+        }
+    }
+}
+
+/// A running Luware emulator.
+#[derive(Debug)]
+pub struct LuwareSandbox {
+    server: Server,
+    state: Arc<LuwareState>,
+}
+
+impl LuwareSandbox {
+    /// Starts the emulator on loopback.
+    pub async fn start(seed: u64, port: u16, config: LuwareConfig) -> std::io::Result<Self> {
+        let state = Arc::new(LuwareState::new(seed, config));
+        let server = Server::start(router(state.clone()), port).await?;
+        Ok(Self { server, state })
+    }
+
+    /// The base URL to give a [`crate::luware::Client`].
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
+    }
+
+    /// Credentials the emulator accepts.
+    pub fn credentials(&self) -> Credentials {
+        self.state.config.credentials.clone()
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.state.recorder.requests()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        self.state.recorder.clear()
+    }
+
+    /// Answers the next matching requests with a canned response.
+    pub fn script(&self, response: ScriptedResponse) {
+        self.state.recorder.script(response)
+    }
+
+    /// Invalidates every issued access token, as if the server restarted.
+    pub fn revoke_tokens(&self) {
+        if let Ok(mut w) = self.state.writes.lock() {
+            w.tokens.clear();
+        }
+    }
+
+    /// The id of conversation `index` in the data set.
+    pub fn conversation_id(&self, index: u64) -> String {
+        data::ccdr_id(self.state.seed, index)
+    }
+
+    /// Stops the server.
+    pub async fn shutdown(self) {
+        self.server.shutdown().await
+    }
+}
+
+/// Shared by the handlers.
+struct LuwareState {
+    seed: u64,
+    config: LuwareConfig,
+    recorder: Recorder,
+    writes: Mutex<Writes>,
+}
+
+/// Everything clients changed, kept in memory and applied on read.
+#[derive(Default)]
+struct Writes {
+    /// Issued token ids and their expiry (unix seconds).
+    tokens: HashMap<String, u64>,
+    labels: HashMap<u64, Vec<i64>>,
+    metadata: HashMap<u64, Vec<MetadataTemplateValues>>,
+    recording: HashMap<u64, bool>,
+    kept: HashSet<u64>,
+}
+
+impl std::fmt::Debug for LuwareState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LuwareState").field("seed", &self.seed).field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+impl LuwareState {
+    fn new(seed: u64, config: LuwareConfig) -> Self {
+        Self { seed, config, recorder: Recorder::default(), writes: Mutex::new(Writes::default()) }
+    }
+
+    fn conversation(&self, index: u64) -> Conversation {
+        let mut c = data::conversation(self.seed, index, self.config.conversations);
+        if let Ok(w) = self.writes.lock() {
+            if let Some(labels) = w.labels.get(&index) {
+                c.labels = labels.clone();
+            }
+            if w.kept.contains(&index) {
+                c.keep = Some(true);
+            }
+            if let Some(recording) = w.recording.get(&index) {
+                // Stopping ends the ongoing state; starting makes it ongoing.
+                c.status = recording.then_some(crate::luware::types::ConversationStatus::Ongoing);
+            }
+        }
+        c
+    }
+}
+
+fn router(state: Arc<LuwareState>) -> Router {
+    let recorder = state.recorder.clone();
+    Router::new()
+        .route("/vfcrest/v1/auth/token", post(token))
+        .route("/vfcrest/v1/conversations", get(search))
+        .route("/vfcrest/v1/conversations/{ccdr_id}", get(conversation))
+        .route("/vfcrest/v1/conversations/{ccdr_id}/media", get(media))
+        .route("/vfcrest/v1/conversations/{ccdr_id}/metadata", post(metadata))
+        .route("/vfcrest/v1/conversations/{ccdr_id}/labels", post(label))
+        .route("/vfcrest/v1/conversationControl/{ccdr_id}/{action}", post(control))
+        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint") })
+        .method_not_allowed_fallback(|| async { error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed") })
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(recorder, record_and_script))
+}
+
+/// Error bodies in the style of Azure API Management.
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, axum::Json(json!({ "statusCode": status.as_u16(), "message": message.into() }))).into_response()
+}
+
+fn now() -> u64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+fn check_subscription_key(state: &LuwareState, headers: &HeaderMap) -> Result<(), Response> {
+    let expected = state.config.credentials.subscription_key.expose();
+    match headers.get("ocp-apim-subscription-key").and_then(|v| v.to_str().ok()) {
+        Some(key) if key == expected => Ok(()),
+        Some(_) => Err(error(StatusCode::UNAUTHORIZED, "Access denied due to invalid subscription key.")),
+        None => Err(error(StatusCode::UNAUTHORIZED, "Access denied due to missing subscription key.")),
+    }
+}
+
+/// Checks the subscription key and the bearer token.
+fn authorize(state: &LuwareState, headers: &HeaderMap) -> Result<(), Response> {
+    check_subscription_key(state, headers)?;
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
+    let id = token.split('.').nth(2).unwrap_or_default();
+    let expiry = state.writes.lock().ok().and_then(|w| w.tokens.get(id).copied());
+    match expiry {
+        Some(exp) if exp > now() => Ok(()),
+        Some(_) => Err(error(StatusCode::UNAUTHORIZED, "token expired")),
+        None => Err(error(StatusCode::UNAUTHORIZED, "invalid token")),
+    }
+}
+
+#[derive(Deserialize)]
+struct TokenForm {
+    eid: Option<String>,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+}
+
+async fn token(State(state): State<Arc<LuwareState>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = check_subscription_key(&state, &headers) {
+        return r;
+    }
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return error(StatusCode::BAD_REQUEST, "expected an application/x-www-form-urlencoded body");
+    }
+    let Ok(form) = serde_urlencoded::from_bytes::<TokenForm>(&body) else {
+        return error(StatusCode::BAD_REQUEST, "malformed form body");
+    };
+    let (Some(eid), Some(client_id), Some(client_secret)) = (form.eid, form.client_id, form.client_secret) else {
+        return error(StatusCode::BAD_REQUEST, "eid, client_id and client_secret are required");
+    };
+    let expected = &state.config.credentials;
+    if eid != expected.eid.to_string()
+        || client_id != expected.client_id
+        || client_secret != expected.client_secret.expose()
+    {
+        return error(StatusCode::UNAUTHORIZED, "Invalid credentials, check header and parameter values are URL encoded.");
+    }
+    let exp = now() + state.config.token_lifetime.as_secs();
+    let id = format!("{:016x}", data::mix(fastrand::u64(..)));
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let claims = URL_SAFE_NO_PAD.encode(json!({ "sub": client_id, "eid": eid, "exp": exp }).to_string());
+    if let Ok(mut w) = state.writes.lock() {
+        w.tokens.retain(|_, e| *e > now());
+        w.tokens.insert(id.clone(), exp);
+    }
+    axum::Json(json!({ "access_token": format!("{header}.{claims}.{id}") })).into_response()
+}
+
+/// What a `nextPageToken` stands for; base64url-encoded so clients treat it as opaque.
+#[derive(Serialize, Deserialize)]
+struct Cursor {
+    filters: String,
+    limit: u64,
+    descending: bool,
+    next: u64,
+    expires: u64,
+}
+
+async fn search(State(state): State<Arc<LuwareState>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+    let cursor = if let Some(token) = param("nextPageToken") {
+        if params.len() > 1 {
+            return error(StatusCode::BAD_REQUEST, "nextPageToken must be sent without other parameters");
+        }
+        let decoded = URL_SAFE_NO_PAD.decode(token).ok().and_then(|b| serde_json::from_slice::<Cursor>(&b).ok());
+        match decoded {
+            Some(c) if c.expires > now() => c,
+            Some(_) => return error(StatusCode::BAD_REQUEST, "nextPageToken has expired"),
+            None => return error(StatusCode::BAD_REQUEST, "invalid nextPageToken"),
+        }
+    } else {
+        let Some(limit) = param("limit") else {
+            return error(StatusCode::BAD_REQUEST, "query parameter limit is required");
+        };
+        let Ok(limit) = limit.parse::<u64>() else {
+            return error(StatusCode::BAD_REQUEST, format!("query parameter limit: {limit:?} is not an integer"));
+        };
+        if limit == 0 {
+            return error(StatusCode::BAD_REQUEST, "query parameter limit: must be at least 1");
+        }
+        let Some(filters) = param("filters") else {
+            return error(StatusCode::BAD_REQUEST, "query parameter filters is required");
+        };
+        match param("sortBy") {
+            None | Some("startTime") => {}
+            Some(other) => {
+                return error(StatusCode::BAD_REQUEST, format!("query parameter sortBy: {other:?} is not one of startTime"));
+            }
+        }
+        let descending = match param("sortOrder") {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(other) => {
+                return error(StatusCode::BAD_REQUEST, format!("query parameter sortOrder: {other:?} is not one of asc, desc"));
+            }
+        };
+        // sortOrder "only works together with sortBy" (seed 000 L80): alone it is ignored.
+        let descending = descending && param("sortBy").is_some();
+        let count = state.config.conversations;
+        // The seed: "Any number exceeding 100 will return only 100 records."
+        Cursor {
+            filters: filters.to_string(),
+            limit: limit.min(100),
+            descending,
+            next: if descending { count } else { 0 },
+            expires: now() + state.config.page_token_lifetime.as_secs(),
+        }
+    };
+    let filters = match Filters::from_json(&cursor.filters) {
+        Ok(f) => f,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("query parameter filters: {e}")),
+    };
+    let (page, next) = scan(&state, &filters, &cursor);
+    let next_page_token = next.map(|next| {
+        let c = Cursor { next, filters: cursor.filters.clone(), ..cursor };
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap_or_default())
+    });
+    axum::Json(ConversationPage { conversations: page, next_page_token }).into_response()
+}
+
+/// Collects up to `limit` matches from the cursor's position. In descending
+/// order `next` is one past the next index to look at.
+fn scan(state: &LuwareState, filters: &Filters, cursor: &Cursor) -> (Vec<Conversation>, Option<u64>) {
+    let count = state.config.conversations;
+    let mut page = Vec::new();
+    let mut position = cursor.next;
+    loop {
+        let index = if cursor.descending {
+            if position == 0 {
+                return (page, None);
+            }
+            position - 1
+        } else {
+            if position >= count {
+                return (page, None);
+            }
+            position
+        };
+        if page.len() as u64 == cursor.limit {
+            // Only hand out a token when there is more to look at.
+            return (page, Some(position));
+        }
+        let c = state.conversation(index);
+        if filters.matches(|f| data::field_value(&c, f)) {
+            page.push(c);
+        }
+        position = if cursor.descending { index } else { index + 1 };
+    }
+}
+
+fn find(state: &LuwareState, ccdr_id: &str) -> Result<u64, Response> {
+    data::index_of(state.seed, ccdr_id, state.config.conversations)
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("conversation {ccdr_id} not found")))
+}
+
+async fn conversation(
+    State(state): State<Arc<LuwareState>>,
+    headers: HeaderMap,
+    Path(ccdr_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    let index = match find(&state, &ccdr_id) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let mut expands = Vec::new();
+    for (key, value) in params.iter().filter(|(k, _)| k == "expands") {
+        match value.parse::<Expand>() {
+            Ok(e) => expands.push(e),
+            Err(e) => return error(StatusCode::BAD_REQUEST, format!("query parameter {key}: {e}")),
+        }
+    }
+    let mut c = state.conversation(index);
+    for expand in expands {
+        match expand {
+            Expand::Metadata => {
+                c.metadata = state.writes.lock().ok().and_then(|w| w.metadata.get(&index).cloned()).unwrap_or_default();
+            }
+            Expand::Im if c.modality_name == Some(crate::luware::types::Modality::Im) => {
+                c.im = Some(json!([
+                    { "from": c.source_name, "time": c.start_time, "text": "Hi, are you free for a quick call?" },
+                    { "from": c.destination_name, "time": c.start_time, "text": "Sure, give me five minutes." },
+                ]));
+            }
+            Expand::TranscriptDb if has_audio(&c) => {
+                let t = data::transcript(state.seed, index, &c);
+                c.transcript_db = Some(json!(t.tcus));
+            }
+            Expand::SpeechSummary if has_audio(&c) => {
+                c.speech_summary = Some(json!({ "summary": "Customer queried an invoice; a credit was applied.", "topics": ["billing"] }));
+            }
+            _ => {}
+        }
+    }
+    axum::Json(c).into_response()
+}
+
+fn has_audio(c: &Conversation) -> bool {
+    use crate::luware::types::Modality;
+    matches!(c.modality_name, Some(Modality::Voice | Modality::Video))
+}
+
+async fn media(
+    State(state): State<Arc<LuwareState>>,
+    headers: HeaderMap,
+    Path(ccdr_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    let index = match find(&state, &ccdr_id) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    match params.iter().find(|(k, _)| k == "fileExtension").map(|(_, v)| v.as_str()) {
+        Some("vtr") => {}
+        Some(other) => return error(StatusCode::BAD_REQUEST, format!("query parameter fileExtension: {other:?} is not one of vtr")),
+        None => return error(StatusCode::BAD_REQUEST, "query parameter fileExtension is required"),
+    }
+    let c = state.conversation(index);
+    if !has_audio(&c) {
+        return error(StatusCode::NOT_FOUND, "no speech analytics output for this conversation");
+    }
+    let transcript = data::transcript(state.seed, index, &c);
+    let name = format!("{}.vtr", c.ccdr_id);
+    match encode_vtr(&transcript, &name) {
+        Ok(zip) => (
+            [
+                (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            ],
+            zip,
+        )
+            .into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+async fn metadata(
+    State(state): State<Arc<LuwareState>>,
+    headers: HeaderMap,
+    Path(ccdr_id): Path<String>,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    let index = match find(&state, &ccdr_id) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let request: MetadataRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("request body: {e}")),
+    };
+    let values = MetadataTemplateValues {
+        meta_template_id: Some(request.meta_template_id),
+        meta_template_name: Some(request.meta_template_name),
+        meta_template_type: Some(request.meta_template_type),
+        metadata: request.metadata,
+    };
+    if let Ok(mut w) = state.writes.lock() {
+        let templates = w.metadata.entry(index).or_default();
+        templates.retain(|t| t.meta_template_id != values.meta_template_id);
+        templates.push(values);
+    }
+    axum::Json(json!({ "ccdrId": ccdr_id, "result": "metadata added" })).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LabelBody {
+    label_id: i64,
+}
+
+async fn label(State(state): State<Arc<LuwareState>>, headers: HeaderMap, Path(ccdr_id): Path<String>, body: Bytes) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    let index = match find(&state, &ccdr_id) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let body: LabelBody = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return error(StatusCode::BAD_REQUEST, format!("request body: {e}")),
+    };
+    if let Ok(mut w) = state.writes.lock() {
+        let labels = w.labels.entry(index).or_default();
+        if labels.contains(&body.label_id) {
+            return error(StatusCode::CONFLICT, format!("label {} already exists on this conversation", body.label_id));
+        }
+        labels.push(body.label_id);
+    }
+    axum::Json(json!({ "ccdrId": ccdr_id, "labelId": body.label_id })).into_response()
+}
+
+async fn control(
+    State(state): State<Arc<LuwareState>>,
+    headers: HeaderMap,
+    Path((ccdr_id, action)): Path<(String, String)>,
+) -> Response {
+    if let Err(r) = authorize(&state, &headers) {
+        return r;
+    }
+    let index = match find(&state, &ccdr_id) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let action = match action.parse::<ControlAction>() {
+        Ok(a) => a,
+        Err(e) => return error(StatusCode::NOT_FOUND, format!("path parameter action: {e}")),
+    };
+    let mode = data::user(state.seed, index).mode;
+    let Ok(mut w) = state.writes.lock() else {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable");
+    };
+    match (&action, mode) {
+        (ControlAction::StartRecording | ControlAction::StopRecording, RecordingMode::Controlled) => {
+            let start = action == ControlAction::StartRecording;
+            w.recording.insert(index, start);
+        }
+        (ControlAction::KeepOndemand, RecordingMode::OnDemand) => {
+            w.kept.insert(index);
+        }
+        (_, mode) => {
+            return error(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("{action} does not apply to a user in {mode:?} recording mode"),
+            );
+        }
+    }
+    axum::Json(json!({ "ccdrId": ccdr_id, "action": action.as_str(), "result": "ok" })).into_response()
+}

@@ -1,0 +1,77 @@
+//! Local emulators of the APIs, served over loopback by this crate.
+//!
+//! Tests, examples and the CLI's `--sandbox` mode run against them. Each API
+//! gets its own listener on `127.0.0.1` with an ephemeral port unless one is
+//! asked for. Besides emulating the API, a sandbox records every request it
+//! receives and can be scripted to answer the next matching requests with a
+//! given response (a 503 with `Retry-After`, a corrupt download, a value the
+//! spec does not list yet), so that tests exercise real HTTP end to end.
+
+mod recorder;
+
+#[cfg(feature = "luware")]
+pub mod luware;
+
+use std::io;
+use std::net::SocketAddr;
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use recorder::{RecordedRequest, ScriptedResponse};
+
+/// A running HTTP server for one emulator. It stops when dropped or on
+/// [`Server::shutdown`].
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Serves `router` on `127.0.0.1:port` (0 for any free port).
+    pub(crate) async fn start(router: axum::Router, port: u16) -> io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
+                tracing::error!(error = %e, "sandbox server failed");
+            }
+        });
+        Ok(Self { addr, stop: Some(stop), task: Some(task) })
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Stops accepting connections and waits for open ones to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! Request recording and scripted responses, shared by every emulator.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// How many requests a sandbox remembers; older ones are dropped.
+const LOG_CAPACITY: usize = 10_000;
+/// Largest request body a sandbox accepts.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// A request as the sandbox received it.
+#[derive(Clone)]
+pub struct RecordedRequest {
+    pub method: Method,
+    pub path: String,
+    /// The raw query string, still percent-encoded.
+    pub query: Option<String>,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl std::fmt::Debug for RecordedRequest {
+    // Headers may hold credentials; show their names only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecordedRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &self.query)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+impl RecordedRequest {
+    /// A header's value as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The decoded query pairs, in order.
+    pub fn query_pairs(&self) -> Vec<(String, String)> {
+        serde_urlencoded::from_str(self.query.as_deref().unwrap_or("")).unwrap_or_default()
+    }
+
+    /// The first value of a query parameter, decoded.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        self.query_pairs().into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+    }
+}
+
+/// A canned answer for the next requests that match a method and path.
+#[derive(Debug, Clone)]
+pub struct ScriptedResponse {
+    method: Option<Method>,
+    path_prefix: String,
+    status: StatusCode,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: Bytes,
+    times: usize,
+}
+
+impl ScriptedResponse {
+    /// Answers with `status` and an empty body, once, for any request.
+    pub fn new(status: u16) -> Self {
+        Self {
+            method: None,
+            path_prefix: String::new(),
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            headers: Vec::new(),
+            body: Bytes::new(),
+            times: 1,
+        }
+    }
+
+    /// Only for requests with this method whose path starts with `path_prefix`.
+    pub fn on(mut self, method: Method, path_prefix: impl Into<String>) -> Self {
+        self.method = Some(method);
+        self.path_prefix = path_prefix.into();
+        self
+    }
+
+    /// Adds a response header (ignored if the name or value is invalid).
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::try_from(value)) {
+            self.headers.push((n, v));
+        }
+        self
+    }
+
+    /// The response body.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// A JSON body, with its content type.
+    pub fn json(self, value: &serde_json::Value) -> Self {
+        self.header("content-type", "application/json").body(value.to_string())
+    }
+
+    /// Answers this many matching requests, then steps aside.
+    pub fn times(mut self, times: usize) -> Self {
+        self.times = times;
+        self
+    }
+
+    fn matches(&self, method: &Method, path: &str) -> bool {
+        self.method.as_ref().is_none_or(|m| m == method) && path.starts_with(&self.path_prefix)
+    }
+
+    fn respond(&self) -> Response {
+        let mut response = Response::new(Body::from(self.body.clone()));
+        *response.status_mut() = self.status;
+        for (name, value) in &self.headers {
+            response.headers_mut().append(name.clone(), value.clone());
+        }
+        response
+    }
+}
+
+/// The log and the script of one emulator.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Recorder {
+    inner: Arc<Mutex<RecorderInner>>,
+}
+
+#[derive(Debug, Default)]
+struct RecorderInner {
+    log: VecDeque<RecordedRequest>,
+    script: Vec<ScriptedResponse>,
+}
+
+impl Recorder {
+    pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
+        self.inner.lock().map(|i| i.log.iter().cloned().collect()).unwrap_or_default()
+    }
+
+    pub(crate) fn clear(&self) {
+        if let Ok(mut i) = self.inner.lock() {
+            i.log.clear();
+        }
+    }
+
+    pub(crate) fn script(&self, response: ScriptedResponse) {
+        if let Ok(mut i) = self.inner.lock() {
+            i.script.push(response);
+        }
+    }
+
+    /// Records the request; returns a scripted response if one matches.
+    fn record(&self, request: RecordedRequest) -> Option<Response> {
+        let mut inner = self.inner.lock().ok()?;
+        let scripted = inner.script.iter_mut().position(|s| s.matches(&request.method, &request.path));
+        let response = scripted.map(|i| {
+            let s = &mut inner.script[i];
+            let response = s.respond();
+            s.times -= 1;
+            if s.times == 0 {
+                inner.script.remove(i);
+            }
+            response
+        });
+        if inner.log.len() == LOG_CAPACITY {
+            inner.log.pop_front();
+        }
+        inner.log.push_back(request);
+        response
+    }
+}
+
+/// Middleware: buffer the body, record the request, answer from the script
+/// if something matches, else pass the request on.
+pub(crate) async fn record_and_script(State(recorder): State<Recorder>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
+    };
+    let recorded = RecordedRequest {
+        method: parts.method.clone(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
+        headers: parts.headers.clone(),
+        body: body.clone(),
+    };
+    if let Some(scripted) = recorder.record(recorded) {
+        return scripted;
+    }
+    next.run(Request::from_parts(parts, Body::from(body))).await
+}

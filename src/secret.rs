@@ -1,0 +1,67 @@
+//! A string that never shows itself in `Debug`, `Display` or logs.
+
+use std::fmt;
+
+/// A secret value: an API key, a password or a bearer token.
+///
+/// `Debug` and `Display` print `***`. Read it with [`Secret::expose`] only
+/// where it goes on the wire.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(Box<str>);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into().into_boxed_str())
+    }
+
+    /// The secret itself. Keep the borrow short and never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// The secret as a header value marked sensitive, so that hyper and
+    /// reqwest also keep it out of their debug output.
+    pub(crate) fn header_value(&self, prefix: &str) -> Option<reqwest::header::HeaderValue> {
+        let mut value = reqwest::header::HeaderValue::from_str(&format!("{prefix}{}", self.0)).ok()?;
+        value.set_sensitive(true);
+        Some(value)
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Self::new(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formatting_redacts() {
+        let s = Secret::new("hunter2");
+        assert_eq!(format!("{s:?} {s}"), "Secret(***) ***");
+        assert_eq!(s.expose(), "hunter2");
+        assert!(!format!("{:?}", s.header_value("Bearer ").unwrap()).contains("hunter2"));
+    }
+}

@@ -159,10 +159,9 @@ fn lint(doc: &Value) -> Result<(), String> {
             if op_id.is_none() {
                 return Err(format!("{here}: missing operationId"));
             }
-            if let Some(body) = op.get("requestBody").and_then(|b| b.get("content")).and_then(Value::as_object) {
-                if body.len() != 1 {
-                    return Err(format!("{here}: request body must have exactly one media type"));
-                }
+            let body = op.get("requestBody").and_then(|b| b.get("content")).and_then(Value::as_object);
+            if body.is_some_and(|media| media.len() != 1) {
+                return Err(format!("{here}: request body must have exactly one media type"));
             }
             for (status, resp) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
                 if status == "default" {
@@ -173,7 +172,11 @@ fn lint(doc: &Value) -> Result<(), String> {
                     if media.starts_with("application/json") {
                         match schema {
                             Some(s) if s.get("$ref").is_some() => {}
-                            _ => return Err(format!("{here}: response {status} needs a `$ref` schema (inline schemas are misnamed or dropped)")),
+                            _ => {
+                                return Err(format!(
+                                    "{here}: response {status} needs a `$ref` schema (inline schemas are misnamed or dropped)"
+                                ));
+                            }
                         }
                     }
                 }
@@ -187,10 +190,9 @@ fn retry_safe_operations(doc: &Value) -> Vec<String> {
     let mut ops = Vec::new();
     for item in doc.get("paths").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
         for op in item.as_object().into_iter().flat_map(|m| m.values()) {
-            if op.get("x-retry-safe").and_then(Value::as_bool) == Some(true) {
-                if let Some(id) = op.get("operationId").and_then(Value::as_str) {
-                    ops.push(snake_case(id));
-                }
+            let id = op.get("operationId").and_then(Value::as_str);
+            if let (Some(true), Some(id)) = (op.get("x-retry-safe").and_then(Value::as_bool), id) {
+                ops.push(snake_case(id));
             }
         }
     }
@@ -231,7 +233,9 @@ fn open_enums(doc: &Value) -> Result<Vec<OpenEnum>, String> {
             let wire = v.as_str().ok_or_else(|| format!("schema {name}: enum value {v} is not a string"))?;
             let variant = pascal_case(wire);
             if variant.is_empty() || variant == "Unrecognized" || !seen.insert(variant.clone()) {
-                return Err(format!("schema {name}: enum value {wire:?} gives the variant name {variant:?}, which is empty or taken"));
+                return Err(format!(
+                    "schema {name}: enum value {wire:?} gives the variant name {variant:?}, which is empty or taken"
+                ));
             }
             variants.push((variant, wire.to_string()));
         }

@@ -18,7 +18,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let filters = Filters::new()
         .platform("Microsoft Teams")
-        .started_at_or_after(chrono::NaiveDate::from_ymd_opt(2024, 7, 2).and_then(|d| d.and_hms_opt(0, 0, 0)).ok_or("date")?)
+        .started_at_or_after(
+            chrono::NaiveDate::from_ymd_opt(2024, 7, 2).and_then(|d| d.and_hms_opt(0, 0, 0)).ok_or("date")?,
+        )
         .with("modalityName=voice".parse()?);
     println!("filters: {}", filters.to_json());
 

@@ -26,27 +26,15 @@ pub enum Error {
 
     /// The server answered with an error status.
     #[error("{operation}: HTTP {status}{}", body.suffix())]
-    Status {
-        operation: &'static str,
-        status: StatusCode,
-        body: BodyExcerpt,
-    },
+    Status { operation: &'static str, status: StatusCode, body: BodyExcerpt },
 
     /// The server's credentials check failed (401 or 403), or no token could be had.
     #[error("{operation}: authentication failed{}{}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(), body.suffix())]
-    Auth {
-        operation: &'static str,
-        status: Option<StatusCode>,
-        body: BodyExcerpt,
-    },
+    Auth { operation: &'static str, status: Option<StatusCode>, body: BodyExcerpt },
 
     /// A success response whose body did not match the spec.
     #[error("{operation}: undecodable response: {reason}{}", body.suffix())]
-    Decode {
-        operation: &'static str,
-        reason: String,
-        body: BodyExcerpt,
-    },
+    Decode { operation: &'static str, reason: String, body: BodyExcerpt },
 
     /// A `.vtr` transcript download that could not be read.
     #[cfg(feature = "luware")]
@@ -95,11 +83,9 @@ impl Error {
                     Self::for_status(operation, status, body)
                 }
             }
-            P::InvalidResponsePayload(bytes, e) => Error::Decode {
-                operation,
-                reason: e.to_string(),
-                body: BodyExcerpt::from_bytes(&bytes),
-            },
+            P::InvalidResponsePayload(bytes, e) => {
+                Error::Decode { operation, reason: e.to_string(), body: BodyExcerpt::from_bytes(&bytes) }
+            }
             P::Custom(message) => Error::Transport { operation, message, source: None },
         }
     }
@@ -175,11 +161,7 @@ impl BodyExcerpt {
     }
 
     fn suffix(&self) -> String {
-        if self.text.is_empty() {
-            String::new()
-        } else {
-            format!(": {self}")
-        }
+        if self.text.is_empty() { String::new() } else { format!(": {self}") }
     }
 }
 

@@ -15,7 +15,7 @@ mod secret;
 
 pub use error::{BodyExcerpt, Error, InvalidInput, Result};
 pub use open_enum::{UnknownVariant, UnrecognizedValue};
-pub use runtime::{ClientConfig, Page, RetryPolicy, TokenSource, paginate};
+pub use runtime::{ClientConfig, ItemStream, Page, RetryPolicy, TokenSource, paginate};
 pub use secret::Secret;
 
 #[cfg(feature = "luware")]

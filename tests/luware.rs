@@ -1,1 +1,502 @@
+//! The Luware client against the Luware sandbox, over real HTTP on loopback.
 
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use convo_clients::luware::types::{ControlAction, Direction, Expand, MetadataRequest, Platform, SortOrder};
+use convo_clients::luware::{
+    Client, FilterError, FilterField, FilterOperator, Filters, SearchRequest, TranscriptError, TranscriptLimits,
+    encode_vtr_raw,
+};
+use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
+use convo_clients::sandbox::{RecordedRequest, ScriptedResponse};
+use convo_clients::{ClientConfig, Error, InvalidInput, RetryPolicy};
+use futures::TryStreamExt;
+use reqwest::Method;
+
+const TOKEN_PATH: &str = "/vfcrest/v1/auth/token";
+const SEARCH_PATH: &str = "/vfcrest/v1/conversations";
+
+async fn sandbox(config: LuwareConfig) -> LuwareSandbox {
+    LuwareSandbox::start(7, 0, config).await.expect("sandbox starts")
+}
+
+/// Retries with short waits, so failure paths stay quick.
+fn fast_retries() -> ClientConfig {
+    ClientConfig::default().with_retry(RetryPolicy::default().with_base_delay(Duration::from_millis(10)))
+}
+
+fn client(sandbox: &LuwareSandbox) -> Client {
+    Client::builder(sandbox.base_url(), sandbox.credentials()).config(fast_retries()).build().expect("client builds")
+}
+
+fn requests_to(sandbox: &LuwareSandbox, method: Method, path: &str) -> Vec<RecordedRequest> {
+    sandbox.requests().into_iter().filter(|r| r.method == method && r.path == path).collect()
+}
+
+fn all_filter() -> Filters {
+    // Every generated conversation starts after this.
+    Filters::new()
+        .started_at_or_after(chrono::NaiveDate::from_ymd_opt(2020, 1, 1).unwrap().and_hms_opt(0, 0, 0).unwrap())
+}
+
+#[tokio::test]
+async fn token_form_is_encoded_once_and_every_call_carries_the_headers() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    client.conversation(&sb.conversation_id(3), &[]).await.expect("get works");
+
+    let token = requests_to(&sb, Method::POST, TOKEN_PATH);
+    assert_eq!(token.len(), 1);
+    let t = &token[0];
+    assert_eq!(t.header("content-type"), Some("application/x-www-form-urlencoded"));
+    // The secret holds `@`, space, `&`, `=` and `%`: each encoded exactly once.
+    let mut pairs: Vec<_> = std::str::from_utf8(&t.body).unwrap().split('&').collect();
+    pairs.sort();
+    assert_eq!(
+        pairs,
+        ["client_id=api_user%40sandbox.example", "client_secret=sandbox+p%40ss%26word%3D1%25", "eid=1000"]
+    );
+    assert_eq!(t.header("ocp-apim-subscription-key"), Some("sandbox-subscription-key"));
+    assert_eq!(t.header("authorization"), None, "no bearer on the token call");
+
+    for r in sb.requests() {
+        assert_eq!(r.header("ocp-apim-subscription-key"), Some("sandbox-subscription-key"), "{} {}", r.method, r.path);
+        if r.path != TOKEN_PATH {
+            assert!(r.header("authorization").is_some_and(|v| v.starts_with("Bearer ey")), "{}", r.path);
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_server_receives_the_filter_json_and_sort() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let filters = Filters::new()
+        .platform("Microsoft Teams")
+        .with("sourceCallerId^=+44".parse().unwrap())
+        .with("startTime=2024-07-01..2024-07-03 12:00:00".parse().unwrap());
+    let page = client(&sb)
+        .first_page(&SearchRequest::new(filters).limit(5).sort_by_start_time(SortOrder::Desc))
+        .await
+        .unwrap();
+    assert!(!page.conversations.is_empty());
+    for c in &page.conversations {
+        assert_eq!(c.platform_name, Some(Platform::MicrosoftTeams));
+        assert!(c.source_caller_id.as_deref().unwrap().starts_with("+44"));
+    }
+    let starts: Vec<_> = page.conversations.iter().map(|c| c.start_time().unwrap()).collect();
+    assert!(starts.windows(2).all(|w| w[0] >= w[1]), "descending: {starts:?}");
+
+    let search = &requests_to(&sb, Method::GET, SEARCH_PATH)[0];
+    assert_eq!(
+        search.query_param("filters").unwrap(),
+        r#"{"filtersList":[{"field":"platformName","operator":"EQUAL","values":["Microsoft Teams"]},{"field":"sourceCallerId","operator":"STARTS_WITH","values":["+44"]},{"field":"startTime","operator":"BETWEEN","values":["2024-07-01 00:00:00.000","2024-07-03 12:00:00.000"]}]}"#
+    );
+    assert_eq!(search.query_param("limit").as_deref(), Some("5"));
+    assert_eq!(search.query_param("sortBy").as_deref(), Some("startTime"));
+    assert_eq!(search.query_param("sortOrder").as_deref(), Some("desc"));
+}
+
+#[tokio::test]
+async fn filters_the_table_does_not_allow_fail_before_sending() {
+    let err = Filters::new().eq(FilterField::StartTime, "2024-07-01 00:00:00.000").unwrap_err();
+    assert!(matches!(
+        err,
+        FilterError::OperatorNotAllowed { field: FilterField::StartTime, operator: FilterOperator::Equal, .. }
+    ));
+    assert!(err.to_string().contains("startTime"), "{err}");
+    assert!(matches!(
+        Filters::new().starts_with(FilterField::CcdrId, "abc"),
+        Err(FilterError::OperatorNotAllowed { .. })
+    ));
+    assert!(matches!(
+        "ccdrId^=abc".parse::<convo_clients::luware::Filter>(),
+        Err(FilterError::OperatorNotAllowed { .. })
+    ));
+    assert!(matches!("nosuchField=1".parse::<convo_clients::luware::Filter>(), Err(FilterError::UnknownField(_))));
+    assert!(matches!("hold=maybe".parse::<convo_clients::luware::Filter>(), Err(FilterError::InvalidValue { .. })));
+
+    // Out-of-range page sizes are rejected by the client, and nothing is sent.
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    for limit in [0, 101] {
+        let err = client.first_page(&SearchRequest::new(all_filter()).limit(limit)).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(InvalidInput::Parameter { name: "limit", .. })), "{err}");
+    }
+    assert!(sb.requests().is_empty());
+}
+
+#[tokio::test]
+async fn search_streams_every_page_and_follow_ups_carry_only_the_token() {
+    let sb = sandbox(LuwareConfig { conversations: 1_000, ..LuwareConfig::default() }).await;
+    let client = client(&sb);
+    let request = SearchRequest::new(all_filter().with("modalityName!=im".parse().unwrap())).limit(7);
+    let conversations: Vec<_> = client.search(request).try_collect().await.unwrap();
+
+    // The expected set, computed independently: every non-IM conversation.
+    let mut expected = 0;
+    for i in 0..1_000 {
+        let c = client.conversation(&sb.conversation_id(i), &[]).await.unwrap();
+        if c.modality_name.as_ref().map(|m| m.as_str()) != Some("im") {
+            expected += 1;
+        }
+    }
+    assert_eq!(conversations.len(), expected);
+    let ids: HashSet<_> = conversations.iter().map(|c| c.ccdr_id.clone()).collect();
+    assert_eq!(ids.len(), conversations.len(), "no duplicates");
+    let starts: Vec<_> = conversations.iter().map(|c| c.start_time().unwrap()).collect();
+    assert!(starts.windows(2).all(|w| w[0] <= w[1]));
+
+    let searches = requests_to(&sb, Method::GET, SEARCH_PATH);
+    assert_eq!(searches.len(), expected.div_ceil(7));
+    let mut first: Vec<_> = searches[0].query_pairs().into_iter().map(|(k, _)| k).collect();
+    first.sort();
+    assert_eq!(first, ["filters", "limit"]);
+    for follow_up in &searches[1..] {
+        let pairs = follow_up.query_pairs();
+        assert_eq!(pairs.len(), 1, "{pairs:?}");
+        assert_eq!(pairs[0].0, "nextPageToken");
+    }
+}
+
+#[tokio::test]
+async fn an_expired_token_is_refreshed_before_the_call() {
+    let sb = sandbox(LuwareConfig { token_lifetime: Duration::from_secs(2), ..LuwareConfig::default() }).await;
+    let client = client(&sb);
+    let id = sb.conversation_id(1);
+    client.conversation(&id, &[]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    client.conversation(&id, &[]).await.unwrap();
+    assert_eq!(requests_to(&sb, Method::POST, TOKEN_PATH).len(), 2);
+    // Refreshed ahead of expiry: no call was rejected and sent again.
+    assert_eq!(requests_to(&sb, Method::GET, &format!("{SEARCH_PATH}/{id}")).len(), 2);
+}
+
+#[tokio::test]
+async fn a_401_triggers_one_refresh_and_one_retry() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    let id = sb.conversation_id(2);
+    client.conversation(&id, &[]).await.unwrap();
+    sb.revoke_tokens();
+    client.conversation(&id, &[]).await.expect("refreshed and retried");
+    assert_eq!(requests_to(&sb, Method::POST, TOKEN_PATH).len(), 2);
+    assert_eq!(requests_to(&sb, Method::GET, &format!("{SEARCH_PATH}/{id}")).len(), 3);
+
+    // A server that keeps rejecting gives an auth error after one retry, not a loop.
+    sb.clear_requests();
+    sb.script(ScriptedResponse::new(401).on(Method::GET, SEARCH_PATH).body("token revoked").times(2));
+    let err = client.conversation(&id, &[]).await.unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert!(err.to_string().contains("token revoked"), "{err}");
+    assert_eq!(requests_to(&sb, Method::GET, &format!("{SEARCH_PATH}/{id}")).len(), 2);
+}
+
+#[tokio::test]
+async fn concurrent_callers_share_one_token_request() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    let calls = (0..16).map(|i| {
+        let client = client.clone();
+        let id = sb.conversation_id(i);
+        tokio::spawn(async move { client.conversation(&id, &[]).await })
+    });
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    assert_eq!(requests_to(&sb, Method::POST, TOKEN_PATH).len(), 1);
+
+    // Likewise after a revocation: the 401s of many callers cause one refresh.
+    sb.revoke_tokens();
+    sb.clear_requests();
+    let calls = (0..16).map(|i| {
+        let client = client.clone();
+        let id = sb.conversation_id(i);
+        tokio::spawn(async move { client.conversation(&id, &[]).await })
+    });
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+    let refreshes = requests_to(&sb, Method::POST, TOKEN_PATH).len();
+    assert_eq!(refreshes, 1, "16 rejected callers share one refresh");
+}
+
+#[tokio::test]
+async fn bad_credentials_are_an_auth_error_without_secrets() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let mut credentials = sb.credentials();
+    credentials.client_secret = "wrong-secret-value".into();
+    let client = Client::new(sb.base_url(), credentials).unwrap();
+    let err = client.conversation(&sb.conversation_id(0), &[]).await.unwrap_err();
+    assert!(matches!(err, Error::Auth { operation: "request_token", .. }), "{err}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("URL encoded"), "server message kept: {shown}");
+    assert!(!shown.contains("wrong-secret-value") && !shown.contains("sandbox-subscription-key"), "{shown}");
+}
+
+#[tokio::test]
+async fn transcript_downloads_unzips_and_parses() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    let voice = client
+        .search(SearchRequest::new(all_filter().with("modalityName=voice".parse().unwrap())).limit(5))
+        .try_next()
+        .await
+        .unwrap()
+        .expect("a voice conversation");
+    let t = client.transcript(&voice.ccdr_id).await.unwrap();
+    assert_eq!(t.provider.as_deref(), Some("intelligentvoice"));
+    assert_eq!(t.speakers.len(), 2);
+    assert!(t.words.len() > 20 && t.tcus.len() == 6);
+    let media = requests_to(&sb, Method::GET, &format!("{SEARCH_PATH}/{}/media", voice.ccdr_id));
+    assert_eq!(media[0].query.as_deref(), Some("fileExtension=vtr"));
+}
+
+#[tokio::test]
+async fn transcript_errors_are_distinct() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let id = sb.conversation_id(0);
+    let media = format!("{SEARCH_PATH}/{id}/media");
+    let client = client(&sb);
+    client.authenticate().await.unwrap();
+
+    // A body that is not a zip at all.
+    sb.script(ScriptedResponse::new(200).on(Method::GET, &media).json(&serde_json::json!({"error": "no file"})));
+    let err = client.transcript(&id).await.unwrap_err();
+    assert!(matches!(err, Error::Transcript(TranscriptError::NotAZip { .. })), "{err}");
+
+    // A corrupt zip.
+    sb.script(
+        ScriptedResponse::new(200).on(Method::GET, &media).body(&b"PK\x03\x04 this is not really a zip archive"[..]),
+    );
+    let err = client.transcript(&id).await.unwrap_err();
+    assert!(matches!(err, Error::Transcript(TranscriptError::Zip(_) | TranscriptError::NotAZip { .. })), "{err}");
+
+    // A zip with no transcript in it.
+    let readme = encode_vtr_raw(b"hello", "readme.txt").unwrap();
+    let mut two = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for name in ["a.txt", "b.txt"] {
+        two.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut two, b"x").unwrap();
+    }
+    let two = two.finish().unwrap().into_inner();
+    sb.script(ScriptedResponse::new(200).on(Method::GET, &media).body(two));
+    let err = client.transcript(&id).await.unwrap_err();
+    assert!(matches!(err, Error::Transcript(TranscriptError::NoTranscript { .. })), "{err}");
+    let _ = readme;
+
+    // Bad JSON inside the zip.
+    sb.script(
+        ScriptedResponse::new(200).on(Method::GET, &media).body(encode_vtr_raw(b"{\"provider\": ", "x.vtr").unwrap()),
+    );
+    let err = client.transcript(&id).await.unwrap_err();
+    assert!(matches!(err, Error::Transcript(TranscriptError::Json { .. })), "{err}");
+
+    // A zip bomb: 8 MiB of spaces compresses to a few KiB.
+    let bomb = encode_vtr_raw(&vec![b' '; 8 << 20], "bomb.vtr").unwrap();
+    assert!(bomb.len() < 64 << 10);
+    sb.script(ScriptedResponse::new(200).on(Method::GET, &media).body(bomb));
+    let capped = Client::builder(sb.base_url(), sb.credentials())
+        .transcript_limits(TranscriptLimits { max_archive_bytes: 1 << 20, max_decompressed_bytes: 1 << 20 })
+        .build()
+        .unwrap();
+    let err = capped.transcript(&id).await.unwrap_err();
+    assert!(matches!(err, Error::Transcript(TranscriptError::TooLarge { .. })), "{err}");
+
+    // An archive over the download cap is refused while streaming.
+    let tiny = Client::builder(sb.base_url(), sb.credentials())
+        .transcript_limits(TranscriptLimits { max_archive_bytes: 64, max_decompressed_bytes: 1 << 20 })
+        .build()
+        .unwrap();
+    let err = tiny.transcript(&id).await.unwrap_err();
+    assert!(matches!(err, Error::Transcript(TranscriptError::ArchiveTooLarge { .. })), "{err}");
+}
+
+#[tokio::test]
+async fn error_statuses_carry_the_status_and_a_body_excerpt() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    let err = client.conversation("00000000-0000-4000-8000-000000000000", &[]).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert!(err.body().unwrap().as_str().contains("not found"), "{err}");
+    assert!(err.to_string().starts_with("get_conversation: HTTP 404 Not Found: "), "{err}");
+
+    let long = "x".repeat(5_000);
+    sb.script(
+        ScriptedResponse::new(500).on(Method::POST, "/vfcrest/v1/conversations").body(format!("Internal error {long}")),
+    );
+    let err = client.add_label(&sb.conversation_id(1), 3).await.unwrap_err();
+    assert!(matches!(err, Error::Status { status, .. } if status.as_u16() == 500), "{err}");
+    let body = err.body().unwrap();
+    assert!(body.as_str().starts_with("Internal error") && body.is_truncated() && body.as_str().len() <= 512);
+
+    // A success body that does not match the spec keeps an excerpt too.
+    sb.script(ScriptedResponse::new(200).on(Method::GET, SEARCH_PATH).json(&serde_json::json!({"records": []})));
+    let err = client.first_page(&SearchRequest::new(all_filter())).await.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    assert!(err.to_string().contains("records"), "{err}");
+}
+
+#[tokio::test]
+async fn enum_values_the_spec_does_not_list_still_decode() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    let id = sb.conversation_id(4);
+    sb.script(ScriptedResponse::new(200).on(Method::GET, format!("{SEARCH_PATH}/{id}")).json(&serde_json::json!({
+        "ccdrId": id,
+        "direction": "sideways",
+        "platformName": "Teams Phone Mobile",
+        "modalityName": "voice",
+        "someNewField": {"added": "later"},
+    })));
+    let c = client.conversation(&id, &[]).await.unwrap();
+    let direction = c.direction.unwrap();
+    assert!(direction.is_unrecognized());
+    assert_eq!(direction.as_str(), "sideways");
+    assert_eq!(c.platform_name.unwrap().as_str(), "Teams Phone Mobile");
+    assert_eq!(c.modality_name.unwrap().as_str(), "voice");
+    // Requests stay strict: unknown values cannot be built from text.
+    assert!("sideways".parse::<Direction>().is_err());
+    assert_eq!("outgoing".parse::<Direction>().unwrap(), Direction::Outgoing);
+}
+
+#[tokio::test]
+async fn a_503_with_retry_after_is_retried_after_the_wait() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    client.authenticate().await.unwrap();
+    let id = sb.conversation_id(5);
+    sb.script(ScriptedResponse::new(503).on(Method::GET, SEARCH_PATH).header("Retry-After", "1").times(2));
+    let started = Instant::now();
+    client.conversation(&id, &[]).await.expect("third attempt succeeds");
+    assert!(started.elapsed() >= Duration::from_secs(2), "waited {:?}", started.elapsed());
+    assert_eq!(requests_to(&sb, Method::GET, &format!("{SEARCH_PATH}/{id}")).len(), 3);
+
+    // Retries exhausted: the last 503 is returned with its body.
+    sb.script(ScriptedResponse::new(503).on(Method::GET, SEARCH_PATH).body("busy").times(3));
+    let err = client.conversation(&id, &[]).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+
+    // The token call is a POST but safe to repeat, so it is retried.
+    sb.revoke_tokens();
+    sb.clear_requests();
+    sb.script(ScriptedResponse::new(502).on(Method::POST, TOKEN_PATH));
+    client.conversation(&id, &[]).await.expect("token retried");
+    assert_eq!(requests_to(&sb, Method::POST, TOKEN_PATH).len(), 2);
+}
+
+#[tokio::test]
+async fn a_post_that_creates_something_is_never_retried() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    let id = sb.conversation_id(6);
+    let path = format!("{SEARCH_PATH}/{id}/labels");
+    sb.script(ScriptedResponse::new(503).on(Method::POST, &path).header("Retry-After", "0"));
+    let err = client.add_label(&id, 9).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(requests_to(&sb, Method::POST, &path).len(), 1);
+
+    // With retries off, nothing is retried at all.
+    let no_retry = Client::builder(sb.base_url(), sb.credentials())
+        .config(ClientConfig::default().with_retry(RetryPolicy::disabled()))
+        .build()
+        .unwrap();
+    no_retry.authenticate().await.unwrap();
+    sb.clear_requests();
+    sb.script(ScriptedResponse::new(503).on(Method::GET, SEARCH_PATH));
+    assert!(no_retry.conversation(&id, &[]).await.is_err());
+    assert_eq!(sb.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn labels_metadata_and_control_show_in_later_reads() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    let id = sb.conversation_id(8);
+    client.add_label(&id, 42).await.unwrap();
+    let metadata = MetadataRequest::custom(1234, "Custom Metadata Template", [("service_line", "Retail")]);
+    client.add_metadata(&id, &metadata).await.unwrap();
+
+    let c = client.conversation(&id, &[Expand::Metadata, Expand::TranscriptDb]).await.unwrap();
+    assert_eq!(c.labels, vec![42]);
+    assert_eq!(c.metadata.len(), 1);
+    assert_eq!(c.metadata[0].metadata[0].value, "Retail");
+    let get = requests_to(&sb, Method::GET, &format!("{SEARCH_PATH}/{id}"));
+    assert_eq!(get.last().unwrap().query.as_deref(), Some("expands=METADATA&expands=TRANSCRIPT_DB"));
+
+    // A second identical label is a 409 from the server.
+    let err = client.add_label(&id, 42).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
+
+    // Control actions apply only in the fitting recording mode; find one of each.
+    let mut controlled = None;
+    let mut mismatched = None;
+    for i in 0..50 {
+        let id = sb.conversation_id(i);
+        match client.control(&id, ControlAction::StopRecording).await {
+            Ok(_) => controlled = controlled.or(Some(id)),
+            Err(e) => {
+                assert_eq!(e.status().map(|s| s.as_u16()), Some(405), "{e}");
+                mismatched = mismatched.or(Some(id));
+            }
+        }
+    }
+    let controlled = controlled.expect("a controlled user");
+    assert!(mismatched.is_some());
+    client.start_recording(&controlled).await.unwrap();
+    let c = client.conversation(&controlled, &[]).await.unwrap();
+    assert_eq!(c.status.map(|s| s.as_str().to_string()).as_deref(), Some("ongoing"));
+}
+
+#[tokio::test]
+async fn debug_output_never_shows_a_secret() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let credentials = sb.credentials();
+    let client = client(&sb);
+    client.authenticate().await.unwrap();
+    let token = requests_to(&sb, Method::GET, SEARCH_PATH).len(); // no call yet
+    assert_eq!(token, 0);
+    let secrets = ["sandbox-subscription-key", "sandbox p@ss&word=1%", "sandbox+p%40ss"];
+    let builder = Client::builder(sb.base_url(), credentials.clone());
+    let shown = [
+        format!("{client:?}"),
+        format!("{credentials:?}"),
+        format!("{builder:?}"),
+        format!("{:?}", LuwareConfig::default()),
+        format!("{:?}", ClientConfig::default()),
+        format!("{:?}", sb.requests()),
+        format!("{sb:?}"),
+    ];
+    for text in &shown {
+        for secret in secrets {
+            assert!(!text.contains(secret), "{secret:?} in {text}");
+        }
+        assert!(!text.contains("Bearer ey"), "token in {text}");
+    }
+    assert!(shown[0].contains("***") || shown[0].contains("Secret"), "{}", shown[0]);
+}
+
+#[test]
+fn the_spec_filter_table_matches_the_builder() {
+    let spec: serde_json::Value = serde_json::from_str(convo_clients::luware::SPEC_JSON).unwrap();
+    let table = spec.pointer("/components/schemas/FilterField/x-filter-table").unwrap().as_object().unwrap();
+    assert_eq!(table.len(), 34);
+    assert_eq!(table.keys().count(), FilterField::ALL.len());
+    for field in FilterField::ALL {
+        let row = &table[field.as_str()];
+        let ops: Vec<_> = row["operators"].as_array().unwrap().iter().map(|o| o.as_str().unwrap()).collect();
+        let builder_ops: Vec<_> = field.operators().iter().map(|o| o.as_str()).collect();
+        assert_eq!(ops, builder_ops, "{field}");
+        let kind = match row["type"].as_str().unwrap() {
+            "string" => "string",
+            "date-time" => "date-time",
+            "integer" => "integer",
+            "boolean" => "boolean",
+            other => panic!("{other}"),
+        };
+        assert_eq!(kind, field.kind().to_string(), "{field}");
+        assert_eq!(row.get("nullable").and_then(|v| v.as_bool()).unwrap_or(false), field.nullable(), "{field}");
+    }
+}

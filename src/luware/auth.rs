@@ -97,7 +97,9 @@ impl TokenManager {
             Err(e) => {
                 // Any failure to get a token is an authentication failure for the caller.
                 return Err(match Error::from_api(OPERATION, e).await {
-                    Error::Status { status, body, .. } => Error::Auth { operation: OPERATION, status: Some(status), body },
+                    Error::Status { status, body, .. } => {
+                        Error::Auth { operation: OPERATION, status: Some(status), body }
+                    }
                     other => other,
                 });
             }
@@ -131,10 +133,10 @@ impl TokenSource for TokenManager {
     }
 
     fn invalidate(&self, generation: u64) {
-        if let Ok(mut cache) = self.cache.write() {
-            if cache.as_ref().is_some_and(|t| t.generation == generation) {
-                *cache = None;
-            }
+        if let Ok(mut cache) = self.cache.write()
+            && cache.as_ref().is_some_and(|t| t.generation == generation)
+        {
+            *cache = None;
         }
     }
 }
@@ -169,7 +171,6 @@ fn jwt_expiry(token: &str) -> Option<SystemTime> {
     let exp = claims.get("exp")?.as_u64()?;
     Some(UNIX_EPOCH + Duration::from_secs(exp))
 }
-
 
 #[cfg(test)]
 mod tests {

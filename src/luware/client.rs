@@ -3,16 +3,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::{Stream, StreamExt};
+use futures::StreamExt;
 use progenitor_client::ByteStream;
 
 use super::auth::{Credentials, SubscriptionKey, TokenManager};
 use super::filter::Filters;
 use super::generated::{self, RETRY_SAFE_OPERATIONS};
 use super::transcript::{Transcript, TranscriptLimits, VtrCollector};
-use super::types::{self, ActionResult, ControlAction, Conversation, ConversationPage, Expand, FileExtension, SortField, SortOrder};
+use super::types::{
+    self, ActionResult, ControlAction, Conversation, ConversationPage, Expand, FileExtension, SortField, SortOrder,
+};
 use crate::error::{Error, InvalidInput, Result};
-use crate::runtime::{ClientConfig, Page, Runtime, config::normalize_base_url, paginate, send_authenticated};
+use crate::runtime::{
+    ClientConfig, ItemStream, Page, Runtime, config::normalize_base_url, paginate, send_authenticated,
+};
 
 /// Luware's page size limit (seed 000 L75).
 const MAX_PAGE_SIZE: u32 = 100;
@@ -147,7 +151,7 @@ impl Client {
     /// Every conversation matching the search, page after page, as a stream.
     /// The first request carries limit, filters and sort; follow-ups carry
     /// only `nextPageToken`, as the API demands. One page is held at a time.
-    pub fn search(&self, request: SearchRequest) -> impl Stream<Item = Result<Conversation>> + Send + 'static {
+    pub fn search(&self, request: SearchRequest) -> ItemStream<Conversation> {
         let client = self.clone();
         paginate(move |token: Option<String>| {
             let client = client.clone();

@@ -185,10 +185,7 @@ impl FromStr for FilterOperator {
 
     /// Parses a wire name (exact case), for example `"NOT_EQUAL"`.
     fn from_str(s: &str) -> Result<Self, FilterError> {
-        Self::ALL
-            .into_iter()
-            .find(|op| op.as_str() == s)
-            .ok_or_else(|| FilterError::UnknownOperator(s.to_owned()))
+        Self::ALL.into_iter().find(|op| op.as_str() == s).ok_or_else(|| FilterError::UnknownOperator(s.to_owned()))
     }
 }
 
@@ -307,12 +304,8 @@ struct FieldSpec {
 // The operator sets that occur in the table, in the table's order.
 const EQUAL_ONLY: &[FilterOperator] = &[FilterOperator::Equal];
 const EQUALITY: &[FilterOperator] = &[FilterOperator::Equal, FilterOperator::NotEqual];
-const TEXT: &[FilterOperator] = &[
-    FilterOperator::Equal,
-    FilterOperator::NotEqual,
-    FilterOperator::StartsWith,
-    FilterOperator::EndsWith,
-];
+const TEXT: &[FilterOperator] =
+    &[FilterOperator::Equal, FilterOperator::NotEqual, FilterOperator::StartsWith, FilterOperator::EndsWith];
 const RANGE: &[FilterOperator] = &[
     FilterOperator::GreaterThanOrEqual,
     FilterOperator::GreaterThan,
@@ -461,10 +454,7 @@ impl FromStr for FilterField {
 
     /// Parses a wire name (exact case), for example `"startTime"`.
     fn from_str(s: &str) -> Result<Self, FilterError> {
-        Self::ALL
-            .into_iter()
-            .find(|field| field.as_str() == s)
-            .ok_or_else(|| FilterError::UnknownField(s.to_owned()))
+        Self::ALL.into_iter().find(|field| field.as_str() == s).ok_or_else(|| FilterError::UnknownField(s.to_owned()))
     }
 }
 
@@ -499,10 +489,7 @@ macro_rules! serde_as_wire_name {
     };
 }
 
-serde_as_wire_name!(
-    FilterField,
-    "a Luware filter field name such as `startTime`"
-);
+serde_as_wire_name!(FilterField, "a Luware filter field name such as `startTime`");
 serde_as_wire_name!(FilterOperator, "a Luware filter operator such as `EQUAL`");
 
 // ---------------------------------------------------------------------------------------
@@ -610,15 +597,11 @@ impl FilterValue {
             (Self::Int(n), ValueKind::Integer) => Ok(n.to_string()),
             (Self::Bool(b), ValueKind::Boolean) => Ok(bool_str(b).to_owned()),
             // The wire format has a four-digit year.
-            (Self::DateTime(t), ValueKind::DateTime) if (0..=9999).contains(&t.year()) => {
-                Ok(format_datetime(t))
-            }
+            (Self::DateTime(t), ValueKind::DateTime) if (0..=9999).contains(&t.year()) => Ok(format_datetime(t)),
             (Self::Null, ValueKind::Integer) if field.nullable() => Ok(NULL.to_owned()),
-            (value, _) => Err(FilterError::InvalidValue {
-                field,
-                value: value.to_string(),
-                expected: field.expected(),
-            }),
+            (value, _) => {
+                Err(FilterError::InvalidValue { field, value: value.to_string(), expected: field.expected() })
+            }
         }
     }
 }
@@ -650,9 +633,7 @@ fn parse_wire_value(field: FilterField, raw: &str) -> Result<Typed<'_>, FilterEr
     let typed = match field.kind() {
         ValueKind::String => Some(Typed::Str(raw)),
         ValueKind::DateTime => parse_datetime(raw, DateTimeSyntax::Strict).map(Typed::DateTime),
-        ValueKind::Integer if field.nullable() && raw.eq_ignore_ascii_case(NULL) => {
-            Some(Typed::Null)
-        }
+        ValueKind::Integer if field.nullable() && raw.eq_ignore_ascii_case(NULL) => Some(Typed::Null),
         ValueKind::Integer => raw.parse::<i32>().ok().map(|n| Typed::Int(n.into())),
         ValueKind::Boolean => {
             if raw.eq_ignore_ascii_case("TRUE") {
@@ -664,20 +645,14 @@ fn parse_wire_value(field: FilterField, raw: &str) -> Result<Typed<'_>, FilterEr
             }
         }
     };
-    typed.ok_or_else(|| FilterError::InvalidValue {
-        field,
-        value: raw.to_owned(),
-        expected: field.expected(),
-    })
+    typed.ok_or_else(|| FilterError::InvalidValue { field, value: raw.to_owned(), expected: field.expected() })
 }
 
 /// Checks a wire value for `field` and returns its canonical spelling (`TRUE`, `NULL`,
 /// `5` rather than `+05`). The input is reused when it is already canonical.
 fn canonical_wire_value(field: FilterField, raw: String) -> Result<String, FilterError> {
     let replacement = match parse_wire_value(field, &raw)? {
-        Typed::Int(n) if (raw.starts_with(['+', '0']) && raw != "0") || raw.starts_with("-0") => {
-            Some(n.to_string())
-        }
+        Typed::Int(n) if (raw.starts_with(['+', '0']) && raw != "0") || raw.starts_with("-0") => Some(n.to_string()),
         Typed::Bool(b) if raw != bool_str(b) => Some(bool_str(b).to_owned()),
         Typed::Null if raw != NULL => Some(NULL.to_owned()),
         _ => None,
@@ -720,19 +695,12 @@ fn parse_datetime(s: &str, syntax: DateTimeSyntax) -> Option<NaiveDateTime> {
         [b'.', a, b, c] => digits(&[a, b, c])?,
         _ => return None,
     };
-    date.and_hms_milli_opt(
-        digits(&[h0, h1])?,
-        digits(&[mi0, mi1])?,
-        digits(&[s0, s1])?,
-        millis,
-    )
+    date.and_hms_milli_opt(digits(&[h0, h1])?, digits(&[mi0, mi1])?, digits(&[s0, s1])?, millis)
 }
 
 /// The value of a short run of ASCII digits.
 fn digits(ds: &[u8]) -> Option<u32> {
-    ds.iter().try_fold(0u32, |acc, &d| {
-        d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
-    })
+    ds.iter().try_fold(0u32, |acc, &d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0')))
 }
 
 // ---------------------------------------------------------------------------------------
@@ -772,27 +740,15 @@ impl Filter {
         check_operator(field, operator)?;
         let values: Vec<FilterValue> = values.into_iter().map(Into::into).collect();
         check_value_count(field, operator, values.len())?;
-        let values = values
-            .into_iter()
-            .map(|value| value.into_wire(field))
-            .collect::<Result<_, _>>()?;
-        Self {
-            field,
-            operator,
-            values,
-        }
-        .checked_bounds()
+        let values = values.into_iter().map(|value| value.into_wire(field)).collect::<Result<_, _>>()?;
+        Self { field, operator, values }.checked_bounds()
     }
 
     /// Builds a filter the caller has already proved valid through its argument types.
     fn trusted(field: FilterField, operator: FilterOperator, values: Vec<String>) -> Self {
         debug_assert!(field.allows(operator));
         debug_assert_eq!(values.len(), operator.value_count());
-        Self {
-            field,
-            operator,
-            values,
-        }
+        Self { field, operator, values }
     }
 
     /// The field being filtered on.
@@ -830,11 +786,8 @@ impl Filter {
         check_operator(self.field, self.operator)?;
         check_value_count(self.field, self.operator, self.values.len())?;
         let field = self.field;
-        self.values = self
-            .values
-            .into_iter()
-            .map(|value| canonical_wire_value(field, value))
-            .collect::<Result<_, _>>()?;
+        self.values =
+            self.values.into_iter().map(|value| canonical_wire_value(field, value)).collect::<Result<_, _>>()?;
         self.checked_bounds()
     }
 
@@ -844,8 +797,7 @@ impl Filter {
 
     /// Checks that `BETWEEN`'s bounds are in order. Assumes the values fit the field.
     fn check_bounds(&self) -> Result<(), FilterError> {
-        let (FilterOperator::Between, [first, second]) = (self.operator, self.values.as_slice())
-        else {
+        let (FilterOperator::Between, [first, second]) = (self.operator, self.values.as_slice()) else {
             return Ok(());
         };
         let low = parse_wire_value(self.field, first)?;
@@ -888,9 +840,7 @@ impl Filter {
         };
         match (self.operator, self.values.as_slice()) {
             (Op::Between, [low, high]) => {
-                let (Ok(low), Ok(high)) =
-                    (parse_wire_value(field, low), parse_wire_value(field, high))
-                else {
+                let (Ok(low), Ok(high)) = (parse_wire_value(field, low), parse_wire_value(field, high)) else {
                     return false;
                 };
                 actual.is_some_and(|a| {
@@ -936,30 +886,13 @@ fn check_operator(field: FilterField, operator: FilterOperator) -> Result<(), Fi
     if field.allows(operator) {
         Ok(())
     } else {
-        Err(FilterError::OperatorNotAllowed {
-            field,
-            operator,
-            allowed: field.operators(),
-        })
+        Err(FilterError::OperatorNotAllowed { field, operator, allowed: field.operators() })
     }
 }
 
-fn check_value_count(
-    field: FilterField,
-    operator: FilterOperator,
-    got: usize,
-) -> Result<(), FilterError> {
+fn check_value_count(field: FilterField, operator: FilterOperator, got: usize) -> Result<(), FilterError> {
     let expected = operator.value_count();
-    if got == expected {
-        Ok(())
-    } else {
-        Err(FilterError::WrongValueCount {
-            field,
-            operator,
-            expected,
-            got,
-        })
-    }
+    if got == expected { Ok(()) } else { Err(FilterError::WrongValueCount { field, operator, expected, got }) }
 }
 
 /// The compact form, for example `startTime>=2024-07-01 00:00:00.000` or
@@ -1009,23 +942,16 @@ impl FromStr for Filter {
     /// Parses the compact form `<field><operator><value>`; see the
     /// [module documentation](self) for the syntax.
     fn from_str(input: &str) -> Result<Self, FilterError> {
-        let syntax = |reason| FilterError::Syntax {
-            input: input.to_owned(),
-            reason,
-        };
+        let syntax = |reason| FilterError::Syntax { input: input.to_owned(), reason };
         let s = input.trim();
         if s.is_empty() {
-            return Err(syntax(
-                "the filter is empty; expected `<field><operator><value>`",
-            ));
+            return Err(syntax("the filter is empty; expected `<field><operator><value>`"));
         }
 
         // The field name is the leading ASCII letters. A longer token, such as
         // `start_time`, is reported whole as an unknown field.
         let name_len = s.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let token_len = s
-            .find(|c: char| c.is_whitespace() || OPERATOR_CHARS.contains(&c))
-            .unwrap_or(s.len());
+        let token_len = s.find(|c: char| c.is_whitespace() || OPERATOR_CHARS.contains(&c)).unwrap_or(s.len());
         if token_len == 0 {
             return Err(syntax("expected a field name before the operator"));
         }
@@ -1040,17 +966,13 @@ impl FromStr for Filter {
             .into_iter()
             .find_map(|(token, operator)| rest.strip_prefix(token).map(|value| (operator, value)))
         else {
-            return Err(syntax(
-                "expected an operator (=, !=, ^=, $=, >, >=, <, <=) after the field name",
-            ));
+            return Err(syntax("expected an operator (=, !=, ^=, $=, >, >=, <, <=) after the field name"));
         };
         let value = value.trim();
 
         // `field=A..B` is BETWEEN for the fields that allow it. None of them allows EQUAL.
         let (operator, value, upper) = match value.split_once("..") {
-            Some((low, high))
-                if operator == FilterOperator::Equal && field.allows(FilterOperator::Between) =>
-            {
+            Some((low, high)) if operator == FilterOperator::Equal && field.allows(FilterOperator::Between) => {
                 (FilterOperator::Between, low.trim(), Some(high.trim()))
             }
             _ => (operator, value, None),
@@ -1074,13 +996,11 @@ fn compact_value(field: FilterField, raw: &str) -> Result<FilterValue, FilterErr
     if field.kind() != ValueKind::DateTime {
         return Ok(FilterValue::Text(raw.to_owned()));
     }
-    parse_datetime(raw, DateTimeSyntax::Lenient)
-        .map(FilterValue::DateTime)
-        .ok_or_else(|| FilterError::InvalidValue {
-            field,
-            value: raw.to_owned(),
-            expected: "`YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD HH:MM:SS.mmm`",
-        })
+    parse_datetime(raw, DateTimeSyntax::Lenient).map(FilterValue::DateTime).ok_or_else(|| FilterError::InvalidValue {
+        field,
+        value: raw.to_owned(),
+        expected: "`YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD HH:MM:SS.mmm`",
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1203,11 +1123,7 @@ impl Filters {
     /// # Errors
     ///
     /// [`FilterError::BetweenOutOfOrder`] if `from` is after `to`.
-    pub fn started_between(
-        self,
-        from: NaiveDateTime,
-        to: NaiveDateTime,
-    ) -> Result<Self, FilterError> {
+    pub fn started_between(self, from: NaiveDateTime, to: NaiveDateTime) -> Result<Self, FilterError> {
         self.between(FilterField::StartTime, from, to)
     }
 
@@ -1215,20 +1131,12 @@ impl Filters {
     /// (`platformName EQUAL`).
     #[must_use]
     pub fn platform(self, platform: impl Into<String>) -> Self {
-        let filter = Filter::trusted(
-            FilterField::PlatformName,
-            FilterOperator::Equal,
-            vec![platform.into()],
-        );
+        let filter = Filter::trusted(FilterField::PlatformName, FilterOperator::Equal, vec![platform.into()]);
         self.with(filter)
     }
 
     fn with_time(self, operator: FilterOperator, time: NaiveDateTime) -> Self {
-        let filter = Filter::trusted(
-            FilterField::StartTime,
-            operator,
-            vec![format_datetime(time)],
-        );
+        let filter = Filter::trusted(FilterField::StartTime, operator, vec![format_datetime(time)]);
         self.with(filter)
     }
 
@@ -1242,74 +1150,42 @@ impl Filters {
     }
 
     /// Appends `field EQUAL value`.
-    pub fn eq(
-        self,
-        field: FilterField,
-        value: impl Into<FilterValue>,
-    ) -> Result<Self, FilterError> {
+    pub fn eq(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
         self.with_checked(field, FilterOperator::Equal, value.into())
     }
 
     /// Appends `field NOT_EQUAL value`.
-    pub fn ne(
-        self,
-        field: FilterField,
-        value: impl Into<FilterValue>,
-    ) -> Result<Self, FilterError> {
+    pub fn ne(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
         self.with_checked(field, FilterOperator::NotEqual, value.into())
     }
 
     /// Appends `field STARTS_WITH value`.
-    pub fn starts_with(
-        self,
-        field: FilterField,
-        value: impl Into<FilterValue>,
-    ) -> Result<Self, FilterError> {
+    pub fn starts_with(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
         self.with_checked(field, FilterOperator::StartsWith, value.into())
     }
 
     /// Appends `field ENDS_WITH value`.
-    pub fn ends_with(
-        self,
-        field: FilterField,
-        value: impl Into<FilterValue>,
-    ) -> Result<Self, FilterError> {
+    pub fn ends_with(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
         self.with_checked(field, FilterOperator::EndsWith, value.into())
     }
 
     /// Appends `field GREATER_THAN value`.
-    pub fn gt(
-        self,
-        field: FilterField,
-        value: impl Into<FilterValue>,
-    ) -> Result<Self, FilterError> {
+    pub fn gt(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
         self.with_checked(field, FilterOperator::GreaterThan, value.into())
     }
 
     /// Appends `field GREATER_THAN_OR_EQUAL value`.
-    pub fn ge(
-        self,
-        field: FilterField,
-        value: impl Into<FilterValue>,
-    ) -> Result<Self, FilterError> {
+    pub fn ge(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
         self.with_checked(field, FilterOperator::GreaterThanOrEqual, value.into())
     }
 
     /// Appends `field LESS_THAN value`.
-    pub fn lt(
-        self,
-        field: FilterField,
-        value: impl Into<FilterValue>,
-    ) -> Result<Self, FilterError> {
+    pub fn lt(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
         self.with_checked(field, FilterOperator::LessThan, value.into())
     }
 
     /// Appends `field LESS_THAN_OR_EQUAL value`.
-    pub fn le(
-        self,
-        field: FilterField,
-        value: impl Into<FilterValue>,
-    ) -> Result<Self, FilterError> {
+    pub fn le(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
         self.with_checked(field, FilterOperator::LessThanOrEqual, value.into())
     }
 
@@ -1394,9 +1270,7 @@ impl Filters {
     /// matches everything. `lookup` returns the record's value for a field, or `None` if
     /// the value is missing or null. See [`Filter::matches`] for the per-operator rules.
     pub fn matches<'a>(&self, lookup: impl Fn(FilterField) -> Option<FieldValue<'a>>) -> bool {
-        self.list
-            .iter()
-            .all(|filter| filter.matches(lookup(filter.field).as_ref()))
+        self.list.iter().all(|filter| filter.matches(lookup(filter.field).as_ref()))
     }
 }
 
@@ -1424,9 +1298,7 @@ fn push_json_string(out: &mut String, s: &str) {
 
 impl FromIterator<Filter> for Filters {
     fn from_iter<I: IntoIterator<Item = Filter>>(iter: I) -> Self {
-        Self {
-            list: iter.into_iter().collect(),
-        }
+        Self { list: iter.into_iter().collect() }
     }
 }
 
@@ -1554,10 +1426,7 @@ struct DidYouMean<'a>(&'a str);
 
 impl fmt::Display for DidYouMean<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match FilterField::ALL
-            .into_iter()
-            .find(|field| field.as_str().eq_ignore_ascii_case(self.0))
-        {
+        match FilterField::ALL.into_iter().find(|field| field.as_str().eq_ignore_ascii_case(self.0)) {
             Some(field) => write!(f, " (did you mean `{field}`?)"),
             None => Ok(()),
         }
@@ -1637,28 +1506,16 @@ mod tests {
         assert_eq!(count(ValueKind::DateTime), 3);
         assert_eq!(count(ValueKind::Integer), 8);
         assert_eq!(count(ValueKind::Boolean), 5);
-        let nullable: Vec<_> = FilterField::ALL
-            .into_iter()
-            .filter(|f| f.nullable())
-            .collect();
+        let nullable: Vec<_> = FilterField::ALL.into_iter().filter(|f| f.nullable()).collect();
         assert_eq!(nullable, [FilterField::RecordedParty, FilterField::Hold]);
 
         use FilterOperator::*;
         assert_eq!(FilterField::CcdrId.operators(), [Equal]);
         assert_eq!(FilterField::Status.operators(), [Equal, NotEqual]);
-        assert_eq!(
-            FilterField::MeetingId.operators(),
-            [Equal, NotEqual, StartsWith, EndsWith]
-        );
+        assert_eq!(FilterField::MeetingId.operators(), [Equal, NotEqual, StartsWith, EndsWith]);
         assert_eq!(
             FilterField::DestinationAudioRtpCount.operators(),
-            [
-                GreaterThanOrEqual,
-                GreaterThan,
-                LessThanOrEqual,
-                LessThan,
-                Between
-            ]
+            [GreaterThanOrEqual, GreaterThan, LessThanOrEqual, LessThan, Between]
         );
         // Every field that allows BETWEEN forbids EQUAL: `field=A..B` is unambiguous.
         for field in FilterField::ALL {
@@ -1673,28 +1530,16 @@ mod tests {
             assert_eq!(field.to_string(), field.as_str());
             let json = serde_json::to_string(&field).expect("serialize");
             assert_eq!(json, format!("\"{field}\""));
-            assert_eq!(
-                serde_json::from_str::<FilterField>(&json).expect("deserialize"),
-                field
-            );
+            assert_eq!(serde_json::from_str::<FilterField>(&json).expect("deserialize"), field);
         }
         for op in FilterOperator::ALL {
             assert_eq!(op.as_str().parse::<FilterOperator>(), Ok(op));
             let json = serde_json::to_string(&op).expect("serialize");
             assert_eq!(json, format!("\"{op}\""));
-            assert_eq!(
-                serde_json::from_str::<FilterOperator>(&json).expect("deserialize"),
-                op
-            );
+            assert_eq!(serde_json::from_str::<FilterOperator>(&json).expect("deserialize"), op);
         }
-        assert_eq!(
-            FilterOperator::GreaterThanOrEqual.as_str(),
-            "GREATER_THAN_OR_EQUAL"
-        );
-        assert_eq!(
-            "StartTime".parse::<FilterField>(),
-            Err(FilterError::UnknownField("StartTime".into()))
-        );
+        assert_eq!(FilterOperator::GreaterThanOrEqual.as_str(), "GREATER_THAN_OR_EQUAL");
+        assert_eq!("StartTime".parse::<FilterField>(), Err(FilterError::UnknownField("StartTime".into())));
     }
 
     /// Every allowed (field, operator) pair survives Display -> FromStr, and every
@@ -1705,11 +1550,7 @@ mod tests {
         for field in FilterField::ALL {
             let [low, high] = samples(field);
             for op in FilterOperator::ALL {
-                let values: &[&str] = if op == FilterOperator::Between {
-                    &[low, high]
-                } else {
-                    &[low]
-                };
+                let values: &[&str] = if op == FilterOperator::Between { &[low, high] } else { &[low] };
                 let built = Filter::new(field, op, values.iter().copied());
                 let text = match op {
                     FilterOperator::Between => format!("{field}={low}..{high}"),
@@ -1721,10 +1562,7 @@ mod tests {
                     assert_eq!(parse(&text), Ok(built), "{text}");
                     checked += 1;
                 } else {
-                    assert!(
-                        matches!(built, Err(FilterError::OperatorNotAllowed { .. })),
-                        "{field} {op}"
-                    );
+                    assert!(matches!(built, Err(FilterError::OperatorNotAllowed { .. })), "{field} {op}");
                     let parsed = parse(&text);
                     if op == FilterOperator::Between {
                         // Without BETWEEN, `field=A..B` is EQUAL with the value `A..B`.
@@ -1733,10 +1571,7 @@ mod tests {
                             "{text}: {parsed:?}"
                         );
                     } else {
-                        assert!(
-                            matches!(parsed, Err(FilterError::OperatorNotAllowed { .. })),
-                            "{text}: {parsed:?}"
-                        );
+                        assert!(matches!(parsed, Err(FilterError::OperatorNotAllowed { .. })), "{text}: {parsed:?}");
                     }
                 }
             }
@@ -1762,10 +1597,7 @@ mod tests {
             .eq(FilterField::VerbaUserName, tricky)
             .and_then(|f| f.between(FilterField::SourceAudioRtpCount, 1, 2))
             .expect("valid");
-        assert_eq!(
-            filters.to_json(),
-            serde_json::to_string(&filters).expect("serialize")
-        );
+        assert_eq!(filters.to_json(), serde_json::to_string(&filters).expect("serialize"));
     }
 
     #[test]
@@ -1789,16 +1621,14 @@ mod tests {
     #[test]
     fn from_json_reports_typed_errors() {
         assert!(matches!(Filters::from_json("{"), Err(FilterError::Json(_))));
-        let Err(FilterError::Json(message)) = Filters::from_json(
-            r#"{"filtersList":[{"field":"nope","operator":"EQUAL","values":["x"]}]}"#,
-        ) else {
+        let Err(FilterError::Json(message)) =
+            Filters::from_json(r#"{"filtersList":[{"field":"nope","operator":"EQUAL","values":["x"]}]}"#)
+        else {
             panic!("expected a JSON error");
         };
         assert!(message.contains("unknown filter field `nope`"), "{message}");
         assert_eq!(
-            Filters::from_json(
-                r#"{"filtersList":[{"field":"platformName","operator":"STARTS_WITH","values":["M"]}]}"#
-            ),
+            Filters::from_json(r#"{"filtersList":[{"field":"platformName","operator":"STARTS_WITH","values":["M"]}]}"#),
             Err(FilterError::OperatorNotAllowed {
                 field: FilterField::PlatformName,
                 operator: FilterOperator::StartsWith,
@@ -1806,14 +1636,8 @@ mod tests {
             })
         );
         assert!(matches!(
-            Filters::from_json(
-                r#"{"filtersList":[{"field":"keep","operator":"EQUAL","values":["TRUE","FALSE"]}]}"#
-            ),
-            Err(FilterError::WrongValueCount {
-                expected: 1,
-                got: 2,
-                ..
-            })
+            Filters::from_json(r#"{"filtersList":[{"field":"keep","operator":"EQUAL","values":["TRUE","FALSE"]}]}"#),
+            Err(FilterError::WrongValueCount { expected: 1, got: 2, .. })
         ));
     }
 
@@ -1823,22 +1647,15 @@ mod tests {
             r#"{"field":"startTime","operator":"BETWEEN","values":["2024-08-01 00:00:00.000","2024-07-01 00:00:00.000"]}"#,
         )
         .expect("well-formed");
-        assert!(matches!(
-            raw.validate(),
-            Err(FilterError::BetweenOutOfOrder { .. })
-        ));
-        let raw: Filter =
-            serde_json::from_str(r#"{"field":"secondary","operator":"EQUAL","values":["false"]}"#)
-                .expect("well-formed");
+        assert!(matches!(raw.validate(), Err(FilterError::BetweenOutOfOrder { .. })));
+        let raw: Filter = serde_json::from_str(r#"{"field":"secondary","operator":"EQUAL","values":["false"]}"#)
+            .expect("well-formed");
         assert_eq!(raw.validate(), Ok(()));
         let filters: Filters = serde_json::from_str(
             r#"{"filtersList":[{"field":"startTime","operator":"LESS_THAN","values":["2024-07-01"]}]}"#,
         )
         .expect("well-formed");
-        assert!(matches!(
-            filters.validate(),
-            Err(FilterError::InvalidValue { .. })
-        ));
+        assert!(matches!(filters.validate(), Err(FilterError::InvalidValue { .. })));
     }
 
     #[test]
@@ -1846,30 +1663,12 @@ mod tests {
         let cases: Vec<(Result<Filter, FilterError>, &str)> = vec![
             (parse("   "), "invalid filter `   `: the filter is empty"),
             (parse(">=5"), "invalid filter `>=5`: expected a field name"),
-            (
-                parse("starttime>=2024-07-01"),
-                "unknown filter field `starttime` (did you mean `startTime`?)",
-            ),
-            (
-                parse("start_time>=2024-07-01"),
-                "unknown filter field `start_time`",
-            ),
-            (
-                parse("startTime"),
-                "invalid filter `startTime`: expected an operator",
-            ),
-            (
-                parse("startTime 2024"),
-                "invalid filter `startTime 2024`: expected an operator",
-            ),
-            (
-                parse("sourceName="),
-                "missing value for field sourceName after operator EQUAL (`=`)",
-            ),
-            (
-                parse("startTime=2024-07-01.."),
-                "missing value for field startTime after operator BETWEEN (`=A..B`)",
-            ),
+            (parse("starttime>=2024-07-01"), "unknown filter field `starttime` (did you mean `startTime`?)"),
+            (parse("start_time>=2024-07-01"), "unknown filter field `start_time`"),
+            (parse("startTime"), "invalid filter `startTime`: expected an operator"),
+            (parse("startTime 2024"), "invalid filter `startTime 2024`: expected an operator"),
+            (parse("sourceName="), "missing value for field sourceName after operator EQUAL (`=`)"),
+            (parse("startTime=2024-07-01.."), "missing value for field startTime after operator BETWEEN (`=A..B`)"),
             (
                 parse("platformName^=Micro"),
                 "operator STARTS_WITH (`^=`) is not allowed for field platformName; \
@@ -1886,22 +1685,13 @@ mod tests {
                 "invalid value `July` for field startTime: expected `YYYY-MM-DD`, \
                  `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD HH:MM:SS.mmm`",
             ),
-            (
-                parse("storageFolderId=x"),
-                "invalid value `x` for field storageFolderId: expected a 32-bit integer",
-            ),
+            (parse("storageFolderId=x"), "invalid value `x` for field storageFolderId: expected a 32-bit integer"),
             (
                 parse("storageFolderId=NULL"),
                 "invalid value `NULL` for field storageFolderId: expected a 32-bit integer",
             ),
-            (
-                parse("hold=maybe"),
-                "invalid value `maybe` for field hold: expected a 32-bit integer or NULL",
-            ),
-            (
-                parse("keep=yes"),
-                "invalid value `yes` for field keep: expected TRUE or FALSE",
-            ),
+            (parse("hold=maybe"), "invalid value `maybe` for field hold: expected a 32-bit integer or NULL"),
+            (parse("keep=yes"), "invalid value `yes` for field keep: expected TRUE or FALSE"),
             (
                 parse("sourceAudioRtpCount=500..1"),
                 "BETWEEN bounds for field sourceAudioRtpCount are out of order: `500` is after `1`",
@@ -1911,11 +1701,7 @@ mod tests {
                 "operator EQUAL on field keep takes exactly 1 value(s), got 0",
             ),
             (
-                Filter::new(
-                    FilterField::StartTime,
-                    FilterOperator::LessThan,
-                    ["2024-07-01"],
-                ),
+                Filter::new(FilterField::StartTime, FilterOperator::LessThan, ["2024-07-01"]),
                 "invalid value `2024-07-01` for field startTime: expected a date-time `YYYY-MM-DD HH:MM:SS.mmm`",
             ),
             (
@@ -1925,25 +1711,15 @@ mod tests {
         ];
         for (result, expected) in cases {
             let message = result.expect_err(expected).to_string();
-            assert!(
-                message.starts_with(expected),
-                "{message:?} should start with {expected:?}"
-            );
+            assert!(message.starts_with(expected), "{message:?} should start with {expected:?}");
             assert!(!message.contains('\n'));
         }
         assert_eq!(
-            "LIKE"
-                .parse::<FilterOperator>()
-                .expect_err("unknown")
-                .to_string(),
+            "LIKE".parse::<FilterOperator>().expect_err("unknown").to_string(),
             "unknown filter operator `LIKE`; expected one of EQUAL, NOT_EQUAL, STARTS_WITH, \
              ENDS_WITH, GREATER_THAN, GREATER_THAN_OR_EQUAL, LESS_THAN, LESS_THAN_OR_EQUAL, BETWEEN"
         );
-        assert!(
-            FilterError::Json("eof".into())
-                .to_string()
-                .starts_with("invalid filters JSON")
-        );
+        assert!(FilterError::Json("eof".into()).to_string().starts_with("invalid filters JSON"));
         // Variants are typed, not just strings.
         assert_eq!(
             parse("hold=maybe"),
@@ -1955,29 +1731,18 @@ mod tests {
         );
         assert_eq!(
             parse("sourceName  !=  "),
-            Err(FilterError::MissingValue {
-                field: FilterField::SourceName,
-                operator: FilterOperator::NotEqual,
-            })
+            Err(FilterError::MissingValue { field: FilterField::SourceName, operator: FilterOperator::NotEqual })
         );
     }
 
     #[test]
     fn date_formats() {
         let midnight = "2024-07-01 00:00:00.000";
-        for text in [
-            "startTime>=2024-07-01",
-            "startTime>=2024-07-01 00:00:00",
-            "startTime >= 2024-07-01 00:00:00.000",
-        ] {
+        for text in ["startTime>=2024-07-01", "startTime>=2024-07-01 00:00:00", "startTime >= 2024-07-01 00:00:00.000"]
+        {
             assert_eq!(parse(text).expect(text).values(), [midnight], "{text}");
         }
-        assert_eq!(
-            parse("endTime<2024-07-01 13:14:15")
-                .expect("valid")
-                .values(),
-            ["2024-07-01 13:14:15.000"]
-        );
+        assert_eq!(parse("endTime<2024-07-01 13:14:15").expect("valid").values(), ["2024-07-01 13:14:15.000"]);
         for bad in [
             "2024-7-01",
             "2024-02-30",
@@ -1989,34 +1754,18 @@ mod tests {
             "+024-07-01",
         ] {
             let text = format!("startTime>{bad}");
-            assert!(
-                matches!(parse(&text), Err(FilterError::InvalidValue { .. })),
-                "{text}"
-            );
+            assert!(matches!(parse(&text), Err(FilterError::InvalidValue { .. })), "{text}");
         }
         // Filter::new only takes the wire format for text, but any NaiveDateTime.
-        assert!(
-            Filter::new(
-                FilterField::EndTime,
-                FilterOperator::GreaterThan,
-                ["2024-07-01 00:00:00"]
-            )
-            .is_err()
-        );
+        assert!(Filter::new(FilterField::EndTime, FilterOperator::GreaterThan, ["2024-07-01 00:00:00"]).is_err());
         let precise = NaiveDate::from_ymd_opt(2024, 12, 31)
             .and_then(|d| d.and_hms_nano_opt(23, 59, 58, 123_456_789))
             .expect("valid");
         assert_eq!(format_datetime(precise), "2024-12-31 23:59:58.123");
-        let filter = Filter::new(
-            FilterField::RetentionUntil,
-            FilterOperator::LessThanOrEqual,
-            [precise],
-        )
-        .expect("valid");
+        let filter =
+            Filter::new(FilterField::RetentionUntil, FilterOperator::LessThanOrEqual, [precise]).expect("valid");
         assert_eq!(filter.values(), ["2024-12-31 23:59:58.123"]);
-        let far_future = NaiveDate::from_ymd_opt(12024, 1, 1)
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .expect("valid");
+        let far_future = NaiveDate::from_ymd_opt(12024, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("valid");
         assert!(matches!(
             Filter::new(FilterField::EndTime, FilterOperator::LessThan, [far_future]),
             Err(FilterError::InvalidValue { .. })
@@ -2027,65 +1776,30 @@ mod tests {
     fn between_parsing_and_validation() {
         let f = parse("startTime=2024-07-01..2024-07-31 12:00:00").expect("valid");
         assert_eq!(f.operator(), FilterOperator::Between);
-        assert_eq!(
-            f.values(),
-            ["2024-07-01 00:00:00.000", "2024-07-31 12:00:00.000"]
-        );
-        let f =
-            parse("endTime = 2024-07-01 00:00:00.000 .. 2024-07-02 00:00:00.000").expect("valid");
-        assert_eq!(
-            f.values(),
-            ["2024-07-01 00:00:00.000", "2024-07-02 00:00:00.000"]
-        );
-        assert_eq!(
-            parse("sourceAudioRtpCount=500..500")
-                .expect("equal bounds")
-                .values(),
-            ["500", "500"]
-        );
-        assert_eq!(
-            parse("destinationAudioRtpCount=-5..+05")
-                .expect("valid")
-                .values(),
-            ["-5", "5"]
-        );
+        assert_eq!(f.values(), ["2024-07-01 00:00:00.000", "2024-07-31 12:00:00.000"]);
+        let f = parse("endTime = 2024-07-01 00:00:00.000 .. 2024-07-02 00:00:00.000").expect("valid");
+        assert_eq!(f.values(), ["2024-07-01 00:00:00.000", "2024-07-02 00:00:00.000"]);
+        assert_eq!(parse("sourceAudioRtpCount=500..500").expect("equal bounds").values(), ["500", "500"]);
+        assert_eq!(parse("destinationAudioRtpCount=-5..+05").expect("valid").values(), ["-5", "5"]);
         // `..` on a field without BETWEEN is part of an EQUAL value.
         let f = parse("sourceName=a..b").expect("valid");
-        assert_eq!(
-            (f.operator(), f.values()),
-            (FilterOperator::Equal, &["a..b".to_owned()][..])
-        );
+        assert_eq!((f.operator(), f.values()), (FilterOperator::Equal, &["a..b".to_owned()][..]));
 
         assert!(matches!(
             parse("startTime=2024-08-01..2024-07-01"),
-            Err(FilterError::BetweenOutOfOrder {
-                field: FilterField::StartTime,
-                ..
-            })
+            Err(FilterError::BetweenOutOfOrder { field: FilterField::StartTime, .. })
         ));
         assert!(matches!(
-            Filter::new(
-                FilterField::StartTime,
-                FilterOperator::Between,
-                [dt("2024-07-01 00:00:00.000")]
-            ),
-            Err(FilterError::WrongValueCount {
-                expected: 2,
-                got: 1,
-                ..
-            })
+            Filter::new(FilterField::StartTime, FilterOperator::Between, [dt("2024-07-01 00:00:00.000")]),
+            Err(FilterError::WrongValueCount { expected: 2, got: 1, .. })
         ));
         assert!(matches!(
-            Filters::new()
-                .started_between(dt("2024-08-01 00:00:00.000"), dt("2024-07-01 00:00:00.000")),
+            Filters::new().started_between(dt("2024-08-01 00:00:00.000"), dt("2024-07-01 00:00:00.000")),
             Err(FilterError::BetweenOutOfOrder { .. })
         ));
         assert!(matches!(
             parse("storageFolderId=1..2"),
-            Err(FilterError::InvalidValue {
-                field: FilterField::StorageFolderId,
-                ..
-            })
+            Err(FilterError::InvalidValue { field: FilterField::StorageFolderId, .. })
         ));
     }
 
@@ -2094,33 +1808,15 @@ mod tests {
         for text in ["hold=NULL", "hold=null", "hold = Null"] {
             assert_eq!(parse(text).expect(text).values(), ["NULL"]);
         }
-        let f = Filter::new(
-            FilterField::RecordedParty,
-            FilterOperator::NotEqual,
-            [FilterValue::Null],
-        )
-        .expect("nullable");
+        let f =
+            Filter::new(FilterField::RecordedParty, FilterOperator::NotEqual, [FilterValue::Null]).expect("nullable");
         assert_eq!(f.to_string(), "recordedParty!=NULL");
-        assert_eq!(
-            Filters::new()
-                .eq(FilterField::Hold, Some(2))
-                .expect("valid")
-                .as_slice()[0]
-                .values(),
-            ["2"]
-        );
+        assert_eq!(Filters::new().eq(FilterField::Hold, Some(2)).expect("valid").as_slice()[0].values(), ["2"]);
         assert!(matches!(
-            Filter::new(
-                FilterField::CdrMediaType,
-                FilterOperator::Equal,
-                [FilterValue::Null]
-            ),
+            Filter::new(FilterField::CdrMediaType, FilterOperator::Equal, [FilterValue::Null]),
             Err(FilterError::InvalidValue { .. })
         ));
-        assert!(
-            matches!(parse("verbaUserName=NULL"), Ok(f) if f.values() == ["NULL"]),
-            "plain text"
-        );
+        assert!(matches!(parse("verbaUserName=NULL"), Ok(f) if f.values() == ["NULL"]), "plain text");
     }
 
     #[test]
@@ -2144,13 +1840,7 @@ mod tests {
         assert_eq!(filters, expected);
         assert_eq!(filters.len(), 4);
         assert!(!filters.is_empty());
-        assert_eq!(
-            filters
-                .iter()
-                .filter(|f| f.field() == FilterField::StartTime)
-                .count(),
-            2
-        );
+        assert_eq!(filters.iter().filter(|f| f.field() == FilterField::StartTime).count(), 2);
         assert_eq!(filters.validate(), Ok(()));
 
         let all = Filters::new()
@@ -2193,10 +1883,7 @@ mod tests {
         assert!(!f("hold=NULL").matches(Some(&FieldValue::Int(1))));
         assert!(f("hold!=NULL").matches(Some(&FieldValue::Int(1))));
         assert!(!f("hold!=NULL").matches(None));
-        assert!(
-            f("hold=NULL").matches(s("NULL").as_ref()),
-            "text NULL is null"
-        );
+        assert!(f("hold=NULL").matches(s("NULL").as_ref()), "text NULL is null");
         assert!(f("hold!=1").matches(None));
         assert!(f("hold=2").matches(Some(&FieldValue::Int(2))));
 
@@ -2204,21 +1891,12 @@ mod tests {
         let rtp = f("sourceAudioRtpCount>500");
         assert!(rtp.matches(Some(&FieldValue::Int(501))));
         assert!(!rtp.matches(Some(&FieldValue::Int(500))));
-        assert!(
-            rtp.matches(s("600").as_ref()),
-            "integers may be stored as text"
-        );
+        assert!(rtp.matches(s("600").as_ref()), "integers may be stored as text");
         assert!(f("sourceAudioRtpCount<=500").matches(Some(&FieldValue::Int(500))));
         assert!(f("sourceAudioRtpCount<500").matches(Some(&FieldValue::Int(-3_000_000_000))));
         let july = f("startTime=2024-07-01..2024-07-31");
-        assert!(
-            july.matches(Some(&dt("2024-07-01 00:00:00.000").into())),
-            "inclusive low"
-        );
-        assert!(
-            july.matches(Some(&dt("2024-07-31 00:00:00.000").into())),
-            "inclusive high"
-        );
+        assert!(july.matches(Some(&dt("2024-07-01 00:00:00.000").into())), "inclusive low");
+        assert!(july.matches(Some(&dt("2024-07-31 00:00:00.000").into())), "inclusive high");
         assert!(!july.matches(Some(&dt("2024-07-31 00:00:00.001").into())));
         assert!(!july.matches(Some(&dt("2024-06-30 23:59:59.999").into())));
         assert!(july.matches(s("2024-07-15 12:00:00.000").as_ref()));
@@ -2233,28 +1911,22 @@ mod tests {
         // Wrong kinds and invalid filters never match.
         assert!(!f("priv!=TRUE").matches(Some(&FieldValue::Int(0))));
         assert!(!f("hold!=1").matches(s("one").as_ref()));
-        let invalid: Filter = serde_json::from_str(
-            r#"{"field":"platformName","operator":"STARTS_WITH","values":["M"]}"#,
-        )
-        .expect("well-formed");
+        let invalid: Filter =
+            serde_json::from_str(r#"{"field":"platformName","operator":"STARTS_WITH","values":["M"]}"#)
+                .expect("well-formed");
         assert!(!invalid.matches(s("Microsoft Teams").as_ref()));
         let no_values: Filter =
-            serde_json::from_str(r#"{"field":"hold","operator":"EQUAL","values":[]}"#)
-                .expect("well-formed");
+            serde_json::from_str(r#"{"field":"hold","operator":"EQUAL","values":[]}"#).expect("well-formed");
         assert!(!no_values.matches(None));
     }
 
     #[test]
     fn filters_match_all_together() {
-        let filters: Filters = [
-            "startTime>=2024-07-01",
-            "platformName=Microsoft Teams",
-            "hold=NULL",
-        ]
-        .into_iter()
-        .map(str::parse)
-        .collect::<Result<_, _>>()
-        .expect("valid");
+        let filters: Filters = ["startTime>=2024-07-01", "platformName=Microsoft Teams", "hold=NULL"]
+            .into_iter()
+            .map(str::parse)
+            .collect::<Result<_, _>>()
+            .expect("valid");
         let record = |platform: &'static str, hold: Option<i64>| {
             move |field: FilterField| match field {
                 FilterField::StartTime => Some(dt("2024-07-02 10:00:00.000").into()),
@@ -2266,9 +1938,6 @@ mod tests {
         assert!(filters.matches(record("Microsoft Teams", None)));
         assert!(!filters.matches(record("Zoom Phone", None)));
         assert!(!filters.matches(record("Microsoft Teams", Some(1))));
-        assert!(
-            Filters::new().matches(|_| None),
-            "an empty list matches everything"
-        );
+        assert!(Filters::new().matches(|_| None), "an empty list matches everything");
     }
 }

@@ -142,18 +142,10 @@ pub struct SpeakerSentiment {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Topic {
     /// Inferred: topic name. See [`label`](Self::label) for fallbacks.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_string", skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Inferred: relevance score.
-    #[serde(
-        default,
-        deserialize_with = "lenient_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
     pub score: Option<f64>,
     /// Topic keys this type does not know.
     #[serde(flatten)]
@@ -168,39 +160,19 @@ pub struct Topic {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Word {
     /// Inferred: the recognised word.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_string", skip_serializing_if = "Option::is_none")]
     pub word: Option<String>,
     /// Inferred: start, in seconds from the start of the recording.
-    #[serde(
-        default,
-        deserialize_with = "lenient_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
     pub time: Option<f64>,
     /// Inferred: length in seconds.
-    #[serde(
-        default,
-        deserialize_with = "lenient_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,
     /// Inferred: recognition confidence, typically 0.0 to 1.0.
-    #[serde(
-        default,
-        deserialize_with = "lenient_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
     pub confidence: Option<f64>,
     /// Inferred: the [`Speaker::id`] of the speaker.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_string", skip_serializing_if = "Option::is_none")]
     pub speaker: Option<String>,
     /// Word keys this type does not know.
     #[serde(flatten)]
@@ -216,46 +188,22 @@ pub struct Word {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tcu {
     /// Inferred: the utterance text.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_string", skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
     /// Inferred: the [`Speaker::id`] of the speaker.
-    #[serde(
-        default,
-        deserialize_with = "lenient_string",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_string", skip_serializing_if = "Option::is_none")]
     pub speaker: Option<String>,
     /// Inferred: start, in seconds.
-    #[serde(
-        default,
-        deserialize_with = "lenient_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
     pub start: Option<f64>,
     /// Inferred: end, in seconds.
-    #[serde(
-        default,
-        deserialize_with = "lenient_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
     pub end: Option<f64>,
     /// Inferred: start, in seconds (word-style alternative to `start`).
-    #[serde(
-        default,
-        deserialize_with = "lenient_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
     pub time: Option<f64>,
     /// Inferred: length in seconds (word-style alternative to `end`).
-    #[serde(
-        default,
-        deserialize_with = "lenient_f64",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,
     /// Inferred: sentiment. Kept as raw JSON because its shape (number or
     /// object) is unknown; see [`sentiment_score`](Self::sentiment_score).
@@ -279,12 +227,7 @@ impl Transcript {
     /// The languages from [`language`](Self::language), split on commas and
     /// trimmed; empty items are skipped.
     pub fn languages(&self) -> impl Iterator<Item = &str> {
-        self.language
-            .as_deref()
-            .unwrap_or_default()
-            .split(',')
-            .map(str::trim)
-            .filter(|lang| !lang.is_empty())
+        self.language.as_deref().unwrap_or_default().split(',').map(str::trim).filter(|lang| !lang.is_empty())
     }
 
     /// The speaker whose [`Speaker::id`] is `id`.
@@ -325,10 +268,7 @@ impl Speaker {
     /// [`id`](Self::id), else [`iv_label`](Self::iv_label).
     #[must_use]
     pub fn label(&self) -> Option<&str> {
-        self.name
-            .as_deref()
-            .or(self.id.as_deref())
-            .or(self.iv_label.as_deref())
+        self.name.as_deref().or(self.id.as_deref()).or(self.iv_label.as_deref())
     }
 }
 
@@ -337,11 +277,9 @@ impl Topic {
     /// under `topic`, `text` or `label` in [`extra`](Self::extra).
     #[must_use]
     pub fn label(&self) -> Option<&str> {
-        self.name.as_deref().or_else(|| {
-            ["topic", "text", "label"]
-                .iter()
-                .find_map(|key| self.extra.get(*key).and_then(Value::as_str))
-        })
+        self.name
+            .as_deref()
+            .or_else(|| ["topic", "text", "label"].iter().find_map(|key| self.extra.get(*key).and_then(Value::as_str)))
     }
 }
 
@@ -363,8 +301,7 @@ impl Tcu {
     /// End in seconds: `end`, else start plus `duration`.
     #[must_use]
     pub fn end_seconds(&self) -> Option<f64> {
-        self.end
-            .or_else(|| Some(self.start_seconds()? + self.duration?))
+        self.end.or_else(|| Some(self.start_seconds()? + self.duration?))
     }
 
     /// A name to show for the speaker: the matching speaker's
@@ -372,12 +309,7 @@ impl Tcu {
     #[must_use]
     pub fn speaker_label<'a>(&'a self, transcript: &'a Transcript) -> Option<&'a str> {
         let id = self.speaker.as_deref()?;
-        Some(
-            transcript
-                .speaker(id)
-                .and_then(Speaker::label)
-                .unwrap_or(id),
-        )
+        Some(transcript.speaker(id).and_then(Speaker::label).unwrap_or(id))
     }
 
     /// The sentiment as a number, when it is a JSON number or numeric string.
@@ -439,13 +371,7 @@ impl fmt::Display for Timestamp {
         // `as` saturates, so absurdly large values cannot overflow.
         let centis = (self.0 * 100.0).round() as u64;
         let (hours, rest) = (centis / 360_000, centis % 360_000);
-        write!(
-            f,
-            "{hours}:{:02}:{:02}.{:02}",
-            rest / 6_000,
-            rest / 100 % 60,
-            rest % 100
-        )
+        write!(f, "{hours}:{:02}:{:02}.{:02}", rest / 6_000, rest / 100 % 60, rest % 100)
     }
 }
 
@@ -486,9 +412,7 @@ fn lenient_f64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>
             if v.is_empty() {
                 return Ok(None);
             }
-            v.parse()
-                .map(Some)
-                .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            v.parse().map(Some).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
         }
         fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
@@ -564,10 +488,7 @@ pub struct TranscriptLimits {
 impl TranscriptLimits {
     /// Defaults: 256 MiB archive, 512 MiB decompressed transcript. A one-hour
     /// call is a few MiB of JSON, so these only stop runaway or hostile input.
-    pub const DEFAULT: Self = Self {
-        max_archive_bytes: 256 * 1024 * 1024,
-        max_decompressed_bytes: 512 * 1024 * 1024,
-    };
+    pub const DEFAULT: Self = Self { max_archive_bytes: 256 * 1024 * 1024, max_decompressed_bytes: 512 * 1024 * 1024 };
 }
 
 impl Default for TranscriptLimits {
@@ -649,10 +570,8 @@ fn no_transcript_message(entries: &[String]) -> String {
     if entries.is_empty() {
         return "vtr archive is empty; expected a transcript entry".to_owned();
     }
-    let mut msg = format!(
-        "vtr archive has no *.vtr or *.json entry and not exactly one file; {} entries: ",
-        entries.len()
-    );
+    let mut msg =
+        format!("vtr archive has no *.vtr or *.json entry and not exactly one file; {} entries: ", entries.len());
     for (i, name) in entries.iter().take(SHOWN).enumerate() {
         if i > 0 {
             msg.push_str(", ");
@@ -673,11 +592,7 @@ fn json_message(entry: &str, source: &serde_json::Error) -> String {
         Category::Data => "does not match the transcript format",
         Category::Io => "could not be read as JSON",
     };
-    format!(
-        "transcript entry {entry:?} {what} (line {}, column {})",
-        source.line(),
-        source.column()
-    )
+    format!("transcript entry {entry:?} {what} (line {}, column {})", source.line(), source.column())
 }
 
 /// Printable excerpt of the start of a body, for [`TranscriptError::NotAZip`].
@@ -731,23 +646,12 @@ const MAX_PREALLOC: u64 = 16 * 1024 * 1024;
 /// # Errors
 ///
 /// Any [`TranscriptError`] variant; each variant's docs say when it occurs.
-pub fn decode_vtr(
-    archive: &[u8],
-    limits: &TranscriptLimits,
-) -> Result<Transcript, TranscriptError> {
+pub fn decode_vtr(archive: &[u8], limits: &TranscriptLimits) -> Result<Transcript, TranscriptError> {
     if archive.len() as u64 > limits.max_archive_bytes {
-        return Err(TranscriptError::ArchiveTooLarge {
-            limit: limits.max_archive_bytes,
-        });
+        return Err(TranscriptError::ArchiveTooLarge { limit: limits.max_archive_bytes });
     }
     let mut zip = ZipArchive::new(Cursor::new(archive)).map_err(|err| {
-        if archive.starts_with(b"PK") {
-            zip_error(err)
-        } else {
-            TranscriptError::NotAZip {
-                excerpt: excerpt(archive),
-            }
-        }
+        if archive.starts_with(b"PK") { zip_error(err) } else { TranscriptError::NotAZip { excerpt: excerpt(archive) } }
     })?;
 
     let index = select_entry(&zip)?;
@@ -841,11 +745,7 @@ impl VtrCollector {
     /// An empty collector applying `limits`.
     #[must_use]
     pub fn new(limits: &TranscriptLimits) -> Self {
-        Self {
-            buf: Vec::new(),
-            limits: *limits,
-            overflowed: false,
-        }
+        Self { buf: Vec::new(), limits: *limits, overflowed: false }
     }
 
     /// Checks a declared `Content-Length` against the cap before any data
@@ -919,9 +819,7 @@ impl VtrCollector {
     }
 
     fn too_large(&self) -> TranscriptError {
-        TranscriptError::ArchiveTooLarge {
-            limit: self.limits.max_archive_bytes,
-        }
+        TranscriptError::ArchiveTooLarge { limit: self.limits.max_archive_bytes }
     }
 }
 
@@ -1083,10 +981,7 @@ mod tests {
         let t: Transcript = serde_json::from_value(original.clone()).unwrap();
         assert_eq!(t.extra["engineVersion"], "6.1.2");
         assert_eq!(t.speakers[0].extra["role"], "agent");
-        assert_eq!(
-            t.speakers[0].sentiment.as_ref().unwrap().extra["sentimentModel"],
-            "v2"
-        );
+        assert_eq!(t.speakers[0].sentiment.as_ref().unwrap().extra["sentimentModel"], "v2");
         assert_eq!(t.topics[0].extra["positions"], json!([3, 4]));
         assert_eq!(t.words[4].extra["position"], 4);
         assert_eq!(t.words[4].extra["alternatives"][0]["word"], "in voice");
@@ -1119,10 +1014,7 @@ mod tests {
         let lines: Vec<String> = t.utterances().map(|u| u.to_string()).collect();
         assert_eq!(
             lines,
-            [
-                "[0:00:00.52] Speaker 1: Hello, thanks for calling",
-                "[0:00:02.10] Speaker 2: Hi, my invoice is wrong",
-            ]
+            ["[0:00:00.52] Speaker 1: Hello, thanks for calling", "[0:00:02.10] Speaker 2: Hi, my invoice is wrong",]
         );
         let first = t.utterances().next().unwrap();
         assert_eq!(first.end, Some(1.3));
@@ -1141,14 +1033,7 @@ mod tests {
         }))
         .unwrap();
         let lines: Vec<String> = t.utterances().map(|u| u.to_string()).collect();
-        assert_eq!(
-            lines,
-            [
-                "[0:00:01.00] 7: orphan",
-                "[0:00:05.50] Alex: word style",
-                "[-:--:--.--] ?: no time",
-            ]
-        );
+        assert_eq!(lines, ["[0:00:01.00] 7: orphan", "[0:00:05.50] Alex: word style", "[-:--:--.--] ?: no time",]);
         assert_eq!(t.tcus[1].end_seconds(), Some(6.5));
     }
 
@@ -1175,10 +1060,7 @@ mod tests {
         match decode(&archive) {
             Err(err @ TranscriptError::Json { .. }) => {
                 let msg = err.to_string();
-                assert!(
-                    msg.contains("does not match the transcript format"),
-                    "{msg}"
-                );
+                assert!(msg.contains("does not match the transcript format"), "{msg}");
             }
             other => panic!("expected Json, got {other:?}"),
         }
@@ -1191,16 +1073,10 @@ mod tests {
         // Make both headers claim 10 bytes, so the early size check passes.
         assert_eq!(&archive[..4], b"PK\x03\x04");
         archive[22..26].copy_from_slice(&10u32.to_le_bytes());
-        let cd = archive
-            .windows(4)
-            .rposition(|w| w == b"PK\x01\x02")
-            .expect("central directory");
+        let cd = archive.windows(4).rposition(|w| w == b"PK\x01\x02").expect("central directory");
         archive[cd + 24..cd + 28].copy_from_slice(&10u32.to_le_bytes());
 
-        let limits = TranscriptLimits {
-            max_decompressed_bytes: 64 * 1024,
-            ..TranscriptLimits::default()
-        };
+        let limits = TranscriptLimits { max_decompressed_bytes: 64 * 1024, ..TranscriptLimits::default() };
         // zip 9 itself stops an entry that inflates past its declared size
         // (an `Io` error); our own counting (`read_capped`, tested below)
         // is the second line of defence and would report `TooLarge`.
@@ -1235,10 +1111,7 @@ mod tests {
     #[test]
     fn zip_bomb_with_honest_header_is_rejected_early() {
         let archive = encode_vtr_raw(&vec![b' '; 1024 * 1024], "bomb.json").unwrap();
-        let limits = TranscriptLimits {
-            max_decompressed_bytes: 64 * 1024,
-            ..TranscriptLimits::default()
-        };
+        let limits = TranscriptLimits { max_decompressed_bytes: 64 * 1024, ..TranscriptLimits::default() };
         let err = decode_vtr(&archive, &limits).unwrap_err();
         assert!(matches!(err, TranscriptError::TooLarge { ref entry, .. } if entry == "bomb.json"));
         assert_eq!(
@@ -1251,14 +1124,8 @@ mod tests {
     fn exactly_at_the_decompressed_limit_is_fine() {
         let json = br#"{"provider":"x"}"#;
         let archive = encode_vtr_raw(json, "t.vtr").unwrap();
-        let limits = TranscriptLimits {
-            max_decompressed_bytes: json.len() as u64,
-            ..TranscriptLimits::default()
-        };
-        assert_eq!(
-            decode_vtr(&archive, &limits).unwrap().provider.as_deref(),
-            Some("x")
-        );
+        let limits = TranscriptLimits { max_decompressed_bytes: json.len() as u64, ..TranscriptLimits::default() };
+        assert_eq!(decode_vtr(&archive, &limits).unwrap().provider.as_deref(), Some("x"));
     }
 
     #[test]
@@ -1266,10 +1133,7 @@ mod tests {
         let body = br#"{"error":"Unauthorized","message":"Access token is missing or invalid","statusCode":401}"#;
         match decode(body) {
             Err(TranscriptError::NotAZip { excerpt }) => {
-                assert!(
-                    excerpt.starts_with(r#"{\"error\":\"Unauthorized\""#),
-                    "{excerpt}"
-                );
+                assert!(excerpt.starts_with(r#"{\"error\":\"Unauthorized\""#), "{excerpt}");
                 assert!(excerpt.ends_with("..."));
             }
             other => panic!("expected NotAZip, got {other:?}"),
@@ -1285,10 +1149,7 @@ mod tests {
 
         let err = decode(b"").unwrap_err();
         assert!(matches!(err, TranscriptError::NotAZip { ref excerpt } if excerpt.is_empty()));
-        assert_eq!(
-            err.to_string(),
-            "response body is empty, not a vtr (ZIP) archive"
-        );
+        assert_eq!(err.to_string(), "response body is empty, not a vtr (ZIP) archive");
     }
 
     #[test]
@@ -1307,10 +1168,7 @@ mod tests {
         let archive = encode_vtr(&sample(), "t.vtr").unwrap();
         let truncated = &archive[..archive.len() / 2];
         assert!(matches!(decode(truncated), Err(TranscriptError::Zip(_))));
-        assert!(matches!(
-            decode(b"PK\x03\x04garbage"),
-            Err(TranscriptError::Zip(_))
-        ));
+        assert!(matches!(decode(b"PK\x03\x04garbage"), Err(TranscriptError::Zip(_))));
     }
 
     #[test]
@@ -1322,9 +1180,7 @@ mod tests {
             *byte ^= 0x5a;
         }
         match decode(&archive) {
-            Err(
-                TranscriptError::Io(_) | TranscriptError::Zip(_) | TranscriptError::Json { .. },
-            ) => {}
+            Err(TranscriptError::Io(_) | TranscriptError::Zip(_) | TranscriptError::Json { .. }) => {}
             other => panic!("expected a read failure, got {other:?}"),
         }
     }
@@ -1334,24 +1190,15 @@ mod tests {
         let archive = zip_with(&[]);
         let err = decode(&archive).unwrap_err();
         assert!(matches!(err, TranscriptError::NoTranscript { ref entries } if entries.is_empty()));
-        assert_eq!(
-            err.to_string(),
-            "vtr archive is empty; expected a transcript entry"
-        );
+        assert_eq!(err.to_string(), "vtr archive is empty; expected a transcript entry");
     }
 
     #[test]
     fn zip_without_transcript_lists_entries() {
-        let archive = zip_with(&[
-            ("readme.txt", b"hello"),
-            ("docs/", b""),
-            ("other.txt", b"x"),
-        ]);
+        let archive = zip_with(&[("readme.txt", b"hello"), ("docs/", b""), ("other.txt", b"x")]);
         match decode(&archive) {
             Err(err @ TranscriptError::NoTranscript { .. }) => {
-                let TranscriptError::NoTranscript { entries } = &err else {
-                    unreachable!()
-                };
+                let TranscriptError::NoTranscript { entries } = &err else { unreachable!() };
                 assert_eq!(entries, &["readme.txt", "docs/", "other.txt"]);
                 assert_eq!(
                     err.to_string(),
@@ -1370,9 +1217,7 @@ mod tests {
         let err = decode(&zip_with(&entries)).unwrap_err();
         let msg = err.to_string();
         assert!(msg.ends_with(", ... and 12 more"), "{msg}");
-        assert!(
-            matches!(err, TranscriptError::NoTranscript { ref entries } if entries.len() == 20)
-        );
+        assert!(matches!(err, TranscriptError::NoTranscript { ref entries } if entries.len() == 20));
     }
 
     #[test]
@@ -1396,38 +1241,26 @@ mod tests {
 
     #[test]
     fn bad_json_names_the_entry() {
-        let archive =
-            encode_vtr_raw(b"{\n  \"provider\": \"iv\",\n  oops\n}", "broken.vtr").unwrap();
+        let archive = encode_vtr_raw(b"{\n  \"provider\": \"iv\",\n  oops\n}", "broken.vtr").unwrap();
         match decode(&archive) {
             Err(err @ TranscriptError::Json { .. }) => {
-                let TranscriptError::Json { entry, source } = &err else {
-                    unreachable!()
-                };
+                let TranscriptError::Json { entry, source } = &err else { unreachable!() };
                 assert_eq!(entry, "broken.vtr");
                 assert_eq!(source.line(), 3);
-                assert_eq!(
-                    err.to_string(),
-                    "transcript entry \"broken.vtr\" is not valid JSON (line 3, column 3)"
-                );
+                assert_eq!(err.to_string(), "transcript entry \"broken.vtr\" is not valid JSON (line 3, column 3)");
                 assert!(std::error::Error::source(&err).is_some());
             }
             other => panic!("expected Json, got {other:?}"),
         }
         let archive = encode_vtr_raw(b"{\"words\": [", "cut.json").unwrap();
         let msg = decode(&archive).unwrap_err().to_string();
-        assert!(
-            msg.contains("\"cut.json\" ends in the middle of the JSON"),
-            "{msg}"
-        );
+        assert!(msg.contains("\"cut.json\" ends in the middle of the JSON"), "{msg}");
     }
 
     #[test]
     fn archive_over_cap_is_rejected_by_decode() {
         let archive = encode_vtr(&sample(), "t.vtr").unwrap();
-        let limits = TranscriptLimits {
-            max_archive_bytes: archive.len() as u64 - 1,
-            ..TranscriptLimits::default()
-        };
+        let limits = TranscriptLimits { max_archive_bytes: archive.len() as u64 - 1, ..TranscriptLimits::default() };
         assert!(matches!(
             decode_vtr(&archive, &limits),
             Err(TranscriptError::ArchiveTooLarge { limit }) if limit == archive.len() as u64 - 1
@@ -1439,9 +1272,7 @@ mod tests {
         let archive = encode_vtr(&sample(), "t.vtr").unwrap();
         let mut collector = VtrCollector::new(&TranscriptLimits::default());
         assert!(collector.is_empty());
-        collector
-            .expect_content_length(archive.len() as u64)
-            .unwrap();
+        collector.expect_content_length(archive.len() as u64).unwrap();
         for chunk in archive.chunks(7) {
             collector.push(chunk).unwrap();
         }
@@ -1452,34 +1283,19 @@ mod tests {
 
     #[test]
     fn collector_rejects_once_cap_is_passed() {
-        let limits = TranscriptLimits {
-            max_archive_bytes: 10,
-            ..TranscriptLimits::default()
-        };
+        let limits = TranscriptLimits { max_archive_bytes: 10, ..TranscriptLimits::default() };
         let mut collector = VtrCollector::new(&limits);
         collector.push(b"PK\x03\x04").unwrap();
         collector.push(b"123456").unwrap(); // exactly at the cap
         let err = collector.push(b"7").unwrap_err();
-        assert!(matches!(
-            err,
-            TranscriptError::ArchiveTooLarge { limit: 10 }
-        ));
-        assert_eq!(
-            err.to_string(),
-            "vtr archive is larger than the limit of 10 bytes"
-        );
+        assert!(matches!(err, TranscriptError::ArchiveTooLarge { limit: 10 }));
+        assert_eq!(err.to_string(), "vtr archive is larger than the limit of 10 bytes");
         // The rejected chunk was not buffered, and the collector stays failed.
         assert_eq!(collector.len(), 10);
         assert!(collector.push(b"").is_err());
-        assert!(matches!(
-            collector.expect_content_length(11),
-            Err(TranscriptError::ArchiveTooLarge { .. })
-        ));
+        assert!(matches!(collector.expect_content_length(11), Err(TranscriptError::ArchiveTooLarge { .. })));
         assert_eq!(collector.as_bytes(), b"PK\x03\x04123456");
-        assert!(matches!(
-            collector.finish(),
-            Err(TranscriptError::ArchiveTooLarge { limit: 10 })
-        ));
+        assert!(matches!(collector.finish(), Err(TranscriptError::ArchiveTooLarge { limit: 10 })));
 
         // A small chunk after a rejected big one must not be accepted.
         let mut collector = VtrCollector::new(&limits);
@@ -1493,20 +1309,10 @@ mod tests {
     fn error_messages_are_single_lines() {
         let errors = [
             TranscriptError::ArchiveTooLarge { limit: 1 },
-            TranscriptError::NotAZip {
-                excerpt: excerpt(b"a\nb"),
-            },
-            TranscriptError::NoTranscript {
-                entries: vec!["a\nb".into()],
-            },
-            TranscriptError::TooLarge {
-                entry: "x\ny".into(),
-                limit: 1,
-            },
-            TranscriptError::Json {
-                entry: "e".into(),
-                source: serde_json::from_str::<Value>("{\n").unwrap_err(),
-            },
+            TranscriptError::NotAZip { excerpt: excerpt(b"a\nb") },
+            TranscriptError::NoTranscript { entries: vec!["a\nb".into()] },
+            TranscriptError::TooLarge { entry: "x\ny".into(), limit: 1 },
+            TranscriptError::Json { entry: "e".into(), source: serde_json::from_str::<Value>("{\n").unwrap_err() },
             TranscriptError::Io(std::io::Error::other("boom")),
             TranscriptError::Zip("bad".into()),
         ];

@@ -70,17 +70,14 @@ impl ClientConfig {
         if let Some(timeout) = self.request_timeout {
             builder = builder.timeout(timeout);
         }
-        builder
-            .build()
-            .map_err(|e| InvalidInput::Config(format!("cannot build the HTTP client: {e}")).into())
+        builder.build().map_err(|e| InvalidInput::Config(format!("cannot build the HTTP client: {e}")).into())
     }
 }
 
 /// Checks a base URL and returns it without a trailing slash, the form the
 /// generated clients join paths onto.
 pub(crate) fn normalize_base_url(base_url: &str) -> Result<String> {
-    let url = reqwest::Url::parse(base_url)
-        .map_err(|e| InvalidInput::Config(format!("base URL {base_url:?}: {e}")))?;
+    let url = reqwest::Url::parse(base_url).map_err(|e| InvalidInput::Config(format!("base URL {base_url:?}: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(InvalidInput::Config(format!("base URL {base_url:?}: scheme must be http or https")).into());
     }

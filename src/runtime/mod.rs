@@ -18,7 +18,7 @@ use tracing::Instrument;
 pub use auth::TokenSource;
 pub(crate) use auth::send_authenticated;
 pub use config::ClientConfig;
-pub use paginate::{Page, paginate};
+pub use paginate::{ItemStream, Page, paginate};
 pub use retry::RetryPolicy;
 
 /// Adds credentials to each outgoing request. Implementations hold secrets and

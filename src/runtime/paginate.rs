@@ -2,7 +2,8 @@
 
 use std::future::Future;
 
-use futures::{Stream, TryStreamExt, stream};
+use futures::stream::{self, BoxStream};
+use futures::{StreamExt, TryStreamExt};
 
 use crate::error::Result;
 
@@ -13,6 +14,10 @@ pub struct Page<T, C> {
     pub next: Option<C>,
 }
 
+/// A stream of items from a paginated list. Boxed, so it is `Unpin` and can
+/// be polled with `try_next()` directly.
+pub type ItemStream<T> = BoxStream<'static, Result<T>>;
+
 /// Streams every item of every page. `fetch(None)` gets the first page and
 /// `fetch(Some(cursor))` the following ones; the stream ends when a page has
 /// no cursor, and stops after the first error.
@@ -20,11 +25,12 @@ pub struct Page<T, C> {
 /// Only one page is held at a time, so memory stays flat however many pages
 /// there are. A cursor that repeats the previous one ends the stream with an
 /// error rather than looping forever.
-pub fn paginate<T, C, F, Fut>(fetch: F) -> impl Stream<Item = Result<T>>
+pub fn paginate<T, C, F, Fut>(fetch: F) -> ItemStream<T>
 where
-    C: PartialEq + Clone,
-    F: FnMut(Option<C>) -> Fut,
-    Fut: Future<Output = Result<Page<T, C>>>,
+    T: Send + 'static,
+    C: PartialEq + Clone + Send + 'static,
+    F: FnMut(Option<C>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<T, C>>> + Send + 'static,
 {
     enum State<C> {
         Start,
@@ -53,4 +59,5 @@ where
     })
     .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
     .try_flatten()
+    .boxed()
 }

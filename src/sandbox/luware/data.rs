@@ -55,7 +55,14 @@ pub(crate) fn epoch() -> NaiveDateTime {
 /// so that a lookup needs no table.
 pub(crate) fn ccdr_id(seed: u64, index: u64) -> String {
     let h = mix(seed ^ 0x5eed);
-    format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", h as u32, (h >> 32) as u16, (h >> 48) & 0xfff, index >> 48 & 0xfff, index & 0xffff_ffff_ffff)
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        h as u32,
+        (h >> 32) as u16,
+        (h >> 48) & 0xfff,
+        index >> 48 & 0xfff,
+        index & 0xffff_ffff_ffff
+    )
 }
 
 /// The index encoded in an id, if the id is one of this seed's.

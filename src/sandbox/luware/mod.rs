@@ -26,7 +26,9 @@ use serde_json::json;
 
 use super::recorder::{Recorder, record_and_script};
 use super::{RecordedRequest, ScriptedResponse, Server};
-use crate::luware::types::{ControlAction, Conversation, ConversationPage, Expand, MetadataRequest, MetadataTemplateValues};
+use crate::luware::types::{
+    ControlAction, Conversation, ConversationPage, Expand, MetadataRequest, MetadataTemplateValues,
+};
 use crate::luware::{Credentials, Filters, encode_vtr};
 use data::RecordingMode;
 
@@ -181,16 +183,30 @@ fn router(state: Arc<LuwareState>) -> Router {
         .layer(axum::middleware::from_fn_with_state(recorder, record_and_script))
 }
 
-/// Error bodies in the style of Azure API Management.
-fn error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, axum::Json(json!({ "statusCode": status.as_u16(), "message": message.into() }))).into_response()
+/// An error answer, with a body in the style of Azure API Management.
+struct ApiError {
+    status: StatusCode,
+    message: String,
 }
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "statusCode": self.status.as_u16(), "message": self.message });
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
+    ApiError { status, message: message.into() }
+}
+
+type Answer = Result<Response, ApiError>;
 
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-fn check_subscription_key(state: &LuwareState, headers: &HeaderMap) -> Result<(), Response> {
+fn check_subscription_key(state: &LuwareState, headers: &HeaderMap) -> Result<(), ApiError> {
     let expected = state.config.credentials.subscription_key.expose();
     match headers.get("ocp-apim-subscription-key").and_then(|v| v.to_str().ok()) {
         Some(key) if key == expected => Ok(()),
@@ -200,7 +216,7 @@ fn check_subscription_key(state: &LuwareState, headers: &HeaderMap) -> Result<()
 }
 
 /// Checks the subscription key and the bearer token.
-fn authorize(state: &LuwareState, headers: &HeaderMap) -> Result<(), Response> {
+fn authorize(state: &LuwareState, headers: &HeaderMap) -> Result<(), ApiError> {
     check_subscription_key(state, headers)?;
     let token = headers
         .get(header::AUTHORIZATION)
@@ -223,29 +239,30 @@ struct TokenForm {
     client_secret: Option<String>,
 }
 
-async fn token(State(state): State<Arc<LuwareState>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = check_subscription_key(&state, &headers) {
-        return r;
-    }
+async fn token(State(state): State<Arc<LuwareState>>, headers: HeaderMap, body: Bytes) -> Answer {
+    check_subscription_key(&state, &headers)?;
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
     if !is_form {
-        return error(StatusCode::BAD_REQUEST, "expected an application/x-www-form-urlencoded body");
+        return Err(error(StatusCode::BAD_REQUEST, "expected an application/x-www-form-urlencoded body"));
     }
     let Ok(form) = serde_urlencoded::from_bytes::<TokenForm>(&body) else {
-        return error(StatusCode::BAD_REQUEST, "malformed form body");
+        return Err(error(StatusCode::BAD_REQUEST, "malformed form body"));
     };
     let (Some(eid), Some(client_id), Some(client_secret)) = (form.eid, form.client_id, form.client_secret) else {
-        return error(StatusCode::BAD_REQUEST, "eid, client_id and client_secret are required");
+        return Err(error(StatusCode::BAD_REQUEST, "eid, client_id and client_secret are required"));
     };
     let expected = &state.config.credentials;
     if eid != expected.eid.to_string()
         || client_id != expected.client_id
         || client_secret != expected.client_secret.expose()
     {
-        return error(StatusCode::UNAUTHORIZED, "Invalid credentials, check header and parameter values are URL encoded.");
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "Invalid credentials, check header and parameter values are URL encoded.",
+        ));
     }
     let exp = now() + state.config.token_lifetime.as_secs();
     let id = format!("{:016x}", data::mix(fastrand::u64(..)));
@@ -255,7 +272,7 @@ async fn token(State(state): State<Arc<LuwareState>>, headers: HeaderMap, body: 
         w.tokens.retain(|_, e| *e > now());
         w.tokens.insert(id.clone(), exp);
     }
-    axum::Json(json!({ "access_token": format!("{header}.{claims}.{id}") })).into_response()
+    Ok(axum::Json(json!({ "access_token": format!("{header}.{claims}.{id}") })).into_response())
 }
 
 /// What a `nextPageToken` stands for; base64url-encoded so clients treat it as opaque.
@@ -268,46 +285,50 @@ struct Cursor {
     expires: u64,
 }
 
-async fn search(State(state): State<Arc<LuwareState>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
+async fn search(State(state): State<Arc<LuwareState>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Answer {
+    authorize(&state, &headers)?;
     let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let cursor = if let Some(token) = param("nextPageToken") {
         if params.len() > 1 {
-            return error(StatusCode::BAD_REQUEST, "nextPageToken must be sent without other parameters");
+            return Err(error(StatusCode::BAD_REQUEST, "nextPageToken must be sent without other parameters"));
         }
         let decoded = URL_SAFE_NO_PAD.decode(token).ok().and_then(|b| serde_json::from_slice::<Cursor>(&b).ok());
         match decoded {
             Some(c) if c.expires > now() => c,
-            Some(_) => return error(StatusCode::BAD_REQUEST, "nextPageToken has expired"),
-            None => return error(StatusCode::BAD_REQUEST, "invalid nextPageToken"),
+            Some(_) => return Err(error(StatusCode::BAD_REQUEST, "nextPageToken has expired")),
+            None => return Err(error(StatusCode::BAD_REQUEST, "invalid nextPageToken")),
         }
     } else {
         let Some(limit) = param("limit") else {
-            return error(StatusCode::BAD_REQUEST, "query parameter limit is required");
+            return Err(error(StatusCode::BAD_REQUEST, "query parameter limit is required"));
         };
         let Ok(limit) = limit.parse::<u64>() else {
-            return error(StatusCode::BAD_REQUEST, format!("query parameter limit: {limit:?} is not an integer"));
+            return Err(error(StatusCode::BAD_REQUEST, format!("query parameter limit: {limit:?} is not an integer")));
         };
         if limit == 0 {
-            return error(StatusCode::BAD_REQUEST, "query parameter limit: must be at least 1");
+            return Err(error(StatusCode::BAD_REQUEST, "query parameter limit: must be at least 1"));
         }
         let Some(filters) = param("filters") else {
-            return error(StatusCode::BAD_REQUEST, "query parameter filters is required");
+            return Err(error(StatusCode::BAD_REQUEST, "query parameter filters is required"));
         };
         match param("sortBy") {
             None | Some("startTime") => {}
             Some(other) => {
-                return error(StatusCode::BAD_REQUEST, format!("query parameter sortBy: {other:?} is not one of startTime"));
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    format!("query parameter sortBy: {other:?} is not one of startTime"),
+                ));
             }
         }
         let descending = match param("sortOrder") {
             None | Some("asc") => false,
             Some("desc") => true,
             Some(other) => {
-                return error(StatusCode::BAD_REQUEST, format!("query parameter sortOrder: {other:?} is not one of asc, desc"));
+                return Err(error(
+                    StatusCode::BAD_REQUEST,
+                    format!("query parameter sortOrder: {other:?} is not one of asc, desc"),
+                ));
             }
         };
         // sortOrder "only works together with sortBy" (seed 000 L80): alone it is ignored.
@@ -324,14 +345,14 @@ async fn search(State(state): State<Arc<LuwareState>>, headers: HeaderMap, RawQu
     };
     let filters = match Filters::from_json(&cursor.filters) {
         Ok(f) => f,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("query parameter filters: {e}")),
+        Err(e) => return Err(error(StatusCode::BAD_REQUEST, format!("query parameter filters: {e}"))),
     };
     let (page, next) = scan(&state, &filters, &cursor);
     let next_page_token = next.map(|next| {
         let c = Cursor { next, filters: cursor.filters.clone(), ..cursor };
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap_or_default())
     });
-    axum::Json(ConversationPage { conversations: page, next_page_token }).into_response()
+    Ok(axum::Json(ConversationPage { conversations: page, next_page_token }).into_response())
 }
 
 /// Collects up to `limit` matches from the cursor's position. In descending
@@ -364,7 +385,7 @@ fn scan(state: &LuwareState, filters: &Filters, cursor: &Cursor) -> (Vec<Convers
     }
 }
 
-fn find(state: &LuwareState, ccdr_id: &str) -> Result<u64, Response> {
+fn find(state: &LuwareState, ccdr_id: &str) -> Result<u64, ApiError> {
     data::index_of(state.seed, ccdr_id, state.config.conversations)
         .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("conversation {ccdr_id} not found")))
 }
@@ -374,20 +395,15 @@ async fn conversation(
     headers: HeaderMap,
     Path(ccdr_id): Path<String>,
     RawQuery(query): RawQuery,
-) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
-    let index = match find(&state, &ccdr_id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+) -> Answer {
+    authorize(&state, &headers)?;
+    let index = find(&state, &ccdr_id)?;
     let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
     let mut expands = Vec::new();
     for (key, value) in params.iter().filter(|(k, _)| k == "expands") {
         match value.parse::<Expand>() {
             Ok(e) => expands.push(e),
-            Err(e) => return error(StatusCode::BAD_REQUEST, format!("query parameter {key}: {e}")),
+            Err(e) => return Err(error(StatusCode::BAD_REQUEST, format!("query parameter {key}: {e}"))),
         }
     }
     let mut c = state.conversation(index);
@@ -407,12 +423,14 @@ async fn conversation(
                 c.transcript_db = Some(json!(t.tcus));
             }
             Expand::SpeechSummary if has_audio(&c) => {
-                c.speech_summary = Some(json!({ "summary": "Customer queried an invoice; a credit was applied.", "topics": ["billing"] }));
+                c.speech_summary = Some(
+                    json!({ "summary": "Customer queried an invoice; a credit was applied.", "topics": ["billing"] }),
+                );
             }
             _ => {}
         }
     }
-    axum::Json(c).into_response()
+    Ok(axum::Json(c).into_response())
 }
 
 fn has_audio(c: &Conversation) -> bool {
@@ -425,36 +443,36 @@ async fn media(
     headers: HeaderMap,
     Path(ccdr_id): Path<String>,
     RawQuery(query): RawQuery,
-) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
-    let index = match find(&state, &ccdr_id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+) -> Answer {
+    authorize(&state, &headers)?;
+    let index = find(&state, &ccdr_id)?;
     let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
     match params.iter().find(|(k, _)| k == "fileExtension").map(|(_, v)| v.as_str()) {
         Some("vtr") => {}
-        Some(other) => return error(StatusCode::BAD_REQUEST, format!("query parameter fileExtension: {other:?} is not one of vtr")),
-        None => return error(StatusCode::BAD_REQUEST, "query parameter fileExtension is required"),
+        Some(other) => {
+            return Err(error(
+                StatusCode::BAD_REQUEST,
+                format!("query parameter fileExtension: {other:?} is not one of vtr"),
+            ));
+        }
+        None => return Err(error(StatusCode::BAD_REQUEST, "query parameter fileExtension is required")),
     }
     let c = state.conversation(index);
     if !has_audio(&c) {
-        return error(StatusCode::NOT_FOUND, "no speech analytics output for this conversation");
+        return Err(error(StatusCode::NOT_FOUND, "no speech analytics output for this conversation"));
     }
     let transcript = data::transcript(state.seed, index, &c);
     let name = format!("{}.vtr", c.ccdr_id);
     match encode_vtr(&transcript, &name) {
-        Ok(zip) => (
+        Ok(zip) => Ok((
             [
                 (header::CONTENT_TYPE, "application/octet-stream".to_string()),
                 (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
             ],
             zip,
         )
-            .into_response(),
-        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            .into_response()),
+        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
     }
 }
 
@@ -463,17 +481,12 @@ async fn metadata(
     headers: HeaderMap,
     Path(ccdr_id): Path<String>,
     body: Bytes,
-) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
-    let index = match find(&state, &ccdr_id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+) -> Answer {
+    authorize(&state, &headers)?;
+    let index = find(&state, &ccdr_id)?;
     let request: MetadataRequest = match serde_json::from_slice(&body) {
         Ok(r) => r,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("request body: {e}")),
+        Err(e) => return Err(error(StatusCode::BAD_REQUEST, format!("request body: {e}"))),
     };
     let values = MetadataTemplateValues {
         meta_template_id: Some(request.meta_template_id),
@@ -486,7 +499,7 @@ async fn metadata(
         templates.retain(|t| t.meta_template_id != values.meta_template_id);
         templates.push(values);
     }
-    axum::Json(json!({ "ccdrId": ccdr_id, "result": "metadata added" })).into_response()
+    Ok(axum::Json(json!({ "ccdrId": ccdr_id, "result": "metadata added" })).into_response())
 }
 
 #[derive(Deserialize)]
@@ -495,47 +508,45 @@ struct LabelBody {
     label_id: i64,
 }
 
-async fn label(State(state): State<Arc<LuwareState>>, headers: HeaderMap, Path(ccdr_id): Path<String>, body: Bytes) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
-    let index = match find(&state, &ccdr_id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+async fn label(
+    State(state): State<Arc<LuwareState>>,
+    headers: HeaderMap,
+    Path(ccdr_id): Path<String>,
+    body: Bytes,
+) -> Answer {
+    authorize(&state, &headers)?;
+    let index = find(&state, &ccdr_id)?;
     let body: LabelBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
-        Err(e) => return error(StatusCode::BAD_REQUEST, format!("request body: {e}")),
+        Err(e) => return Err(error(StatusCode::BAD_REQUEST, format!("request body: {e}"))),
     };
     if let Ok(mut w) = state.writes.lock() {
         let labels = w.labels.entry(index).or_default();
         if labels.contains(&body.label_id) {
-            return error(StatusCode::CONFLICT, format!("label {} already exists on this conversation", body.label_id));
+            return Err(error(
+                StatusCode::CONFLICT,
+                format!("label {} already exists on this conversation", body.label_id),
+            ));
         }
         labels.push(body.label_id);
     }
-    axum::Json(json!({ "ccdrId": ccdr_id, "labelId": body.label_id })).into_response()
+    Ok(axum::Json(json!({ "ccdrId": ccdr_id, "labelId": body.label_id })).into_response())
 }
 
 async fn control(
     State(state): State<Arc<LuwareState>>,
     headers: HeaderMap,
     Path((ccdr_id, action)): Path<(String, String)>,
-) -> Response {
-    if let Err(r) = authorize(&state, &headers) {
-        return r;
-    }
-    let index = match find(&state, &ccdr_id) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+) -> Answer {
+    authorize(&state, &headers)?;
+    let index = find(&state, &ccdr_id)?;
     let action = match action.parse::<ControlAction>() {
         Ok(a) => a,
-        Err(e) => return error(StatusCode::NOT_FOUND, format!("path parameter action: {e}")),
+        Err(e) => return Err(error(StatusCode::NOT_FOUND, format!("path parameter action: {e}"))),
     };
     let mode = data::user(state.seed, index).mode;
     let Ok(mut w) = state.writes.lock() else {
-        return error(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable");
+        return Err(error(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable"));
     };
     match (&action, mode) {
         (ControlAction::StartRecording | ControlAction::StopRecording, RecordingMode::Controlled) => {
@@ -546,11 +557,11 @@ async fn control(
             w.kept.insert(index);
         }
         (_, mode) => {
-            return error(
+            return Err(error(
                 StatusCode::METHOD_NOT_ALLOWED,
                 format!("{action} does not apply to a user in {mode:?} recording mode"),
-            );
+            ));
         }
     }
-    axum::Json(json!({ "ccdrId": ccdr_id, "action": action.as_str(), "result": "ok" })).into_response()
+    Ok(axum::Json(json!({ "ccdrId": ccdr_id, "action": action.as_str(), "result": "ok" })).into_response())
 }

@@ -118,6 +118,13 @@ pub enum InvalidInput {
     LuwareFilter(#[from] crate::luware::FilterError),
 }
 
+#[cfg(feature = "luware")]
+impl From<crate::luware::FilterError> for Error {
+    fn from(e: crate::luware::FilterError) -> Self {
+        Error::InvalidInput(e.into())
+    }
+}
+
 impl InvalidInput {
     pub(crate) fn parameter(name: &'static str, reason: impl Into<String>) -> Self {
         InvalidInput::Parameter { name, reason: reason.into() }

@@ -23,3 +23,8 @@ pub mod luware;
 
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+
+/// The README's examples compile as doctests.
+#[cfg(all(doctest, feature = "luware"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

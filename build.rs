@@ -9,6 +9,9 @@
 //!   of POST operations marked `x-retry-safe`;
 //! - `<api>.spec.json`: the spec as JSON, for the sandbox and contract tests.
 //!
+//! A schema with `x-convo-rust-type: <path>` is replaced by that hand-written
+//! type (used where generated derives would be wrong, e.g. `Debug` on a secret).
+//!
 //! The test `tests/specs.rs` includes this file to run the same generation on
 //! every spec, so a spec that breaks progenitor fails a test, not just a build.
 
@@ -87,6 +90,12 @@ pub fn generate(api: &str, yaml: &str) -> Result<Generated, String> {
         .with_hooks(progenitor::HooksMode::Expected);
     for e in &enums {
         settings.with_replacement(&e.name, format!("crate::{api}::types::{}", e.name), std::iter::empty());
+    }
+    // Schemas a hand-written type stands in for, e.g. one that holds a secret.
+    for (name, schema) in doc.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten() {
+        if let Some(path) = schema.get("x-convo-rust-type").and_then(Value::as_str) {
+            settings.with_replacement(name, path, std::iter::empty());
+        }
     }
 
     let tokens = catch_panic(|| progenitor::Generator::new(&settings).generate_tokens(&spec))?

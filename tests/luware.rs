@@ -466,6 +466,7 @@ async fn debug_output_never_shows_a_secret() {
         format!("{builder:?}"),
         format!("{:?}", LuwareConfig::default()),
         format!("{:?}", ClientConfig::default()),
+        format!("{:?}", convo_clients::luware::types::TokenRequest::new(&credentials)),
         format!("{:?}", sb.requests()),
         format!("{sb:?}"),
     ];

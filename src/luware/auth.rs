@@ -32,6 +32,32 @@ pub struct Credentials {
     pub client_secret: Secret,
 }
 
+/// The token request's form body. Hand-written (the spec points at it with
+/// `x-convo-rust-type`) so that its `Debug` cannot print the password.
+#[derive(Clone, serde::Serialize)]
+pub struct TokenForm {
+    eid: i64,
+    client_id: String,
+    client_secret: String,
+}
+
+impl TokenForm {
+    /// The form for these credentials.
+    pub fn new(credentials: &Credentials) -> Self {
+        Self {
+            eid: credentials.eid,
+            client_id: credentials.client_id.clone(),
+            client_secret: credentials.client_secret.expose().to_string(),
+        }
+    }
+}
+
+impl fmt::Debug for TokenForm {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenForm").field("eid", &self.eid).field("client_id", &self.client_id).finish_non_exhaustive()
+    }
+}
+
 /// Adds only the subscription key; used for the token call itself.
 #[derive(Debug)]
 pub(crate) struct SubscriptionKey(pub(crate) Secret);
@@ -85,11 +111,7 @@ impl TokenManager {
 
     async fn fetch(&self) -> Result<(Secret, Instant)> {
         const OPERATION: &str = "request_token";
-        let body = generated::types::TokenRequest {
-            eid: self.credentials.eid,
-            client_id: self.credentials.client_id.clone(),
-            client_secret: self.credentials.client_secret.expose().to_string(),
-        };
+        let body = TokenForm::new(&self.credentials);
         let issued = Instant::now();
         let response = self.token_client.request_token().body(body).send().await;
         let token = match response {

@@ -38,9 +38,9 @@ mod generated {
 
 /// Request and response types, generated from `specs/luware.yaml`.
 pub mod types {
-    pub use super::generated::types::*;
     /// The token request's form body (`TokenRequest` in the spec).
     pub use super::auth::TokenForm as TokenRequest;
+    pub use super::generated::types::*;
     include!(concat!(env!("OUT_DIR"), "/luware_open_enums.rs"));
 }
 

@@ -27,7 +27,7 @@ use serde_json::json;
 use super::recorder::{Recorder, record_and_script};
 use super::{RecordedRequest, ScriptedResponse, Server};
 use crate::luware::types::{
-    ControlAction, Conversation, ConversationPage, Expand, MetadataRequest, MetadataTemplateValues,
+    ControlAction, Conversation, ConversationPage, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues,
 };
 use crate::luware::{Credentials, Filters, encode_vtr};
 use data::RecordingMode;
@@ -202,6 +202,16 @@ fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
 
 type Answer = Result<Response, ApiError>;
 
+/// Decoded query pairs, in order.
+fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default()
+}
+
+/// A JSON request body, or a 400 that says why not.
+fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("request body: {e}")))
+}
+
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
@@ -287,7 +297,7 @@ struct Cursor {
 
 async fn search(State(state): State<Arc<LuwareState>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Answer {
     authorize(&state, &headers)?;
-    let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let params = query_pairs(query.as_deref());
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let cursor = if let Some(token) = param("nextPageToken") {
         if params.len() > 1 {
@@ -398,7 +408,7 @@ async fn conversation(
 ) -> Answer {
     authorize(&state, &headers)?;
     let index = find(&state, &ccdr_id)?;
-    let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let params = query_pairs(query.as_deref());
     let mut expands = Vec::new();
     for (key, value) in params.iter().filter(|(k, _)| k == "expands") {
         match value.parse::<Expand>() {
@@ -446,7 +456,7 @@ async fn media(
 ) -> Answer {
     authorize(&state, &headers)?;
     let index = find(&state, &ccdr_id)?;
-    let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let params = query_pairs(query.as_deref());
     match params.iter().find(|(k, _)| k == "fileExtension").map(|(_, v)| v.as_str()) {
         Some("vtr") => {}
         Some(other) => {
@@ -484,10 +494,7 @@ async fn metadata(
 ) -> Answer {
     authorize(&state, &headers)?;
     let index = find(&state, &ccdr_id)?;
-    let request: MetadataRequest = match serde_json::from_slice(&body) {
-        Ok(r) => r,
-        Err(e) => return Err(error(StatusCode::BAD_REQUEST, format!("request body: {e}"))),
-    };
+    let request: MetadataRequest = json_body(&body)?;
     let values = MetadataTemplateValues {
         meta_template_id: Some(request.meta_template_id),
         meta_template_name: Some(request.meta_template_name),
@@ -502,12 +509,6 @@ async fn metadata(
     Ok(axum::Json(json!({ "ccdrId": ccdr_id, "result": "metadata added" })).into_response())
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct LabelBody {
-    label_id: i64,
-}
-
 async fn label(
     State(state): State<Arc<LuwareState>>,
     headers: HeaderMap,
@@ -516,10 +517,7 @@ async fn label(
 ) -> Answer {
     authorize(&state, &headers)?;
     let index = find(&state, &ccdr_id)?;
-    let body: LabelBody = match serde_json::from_slice(&body) {
-        Ok(b) => b,
-        Err(e) => return Err(error(StatusCode::BAD_REQUEST, format!("request body: {e}"))),
-    };
+    let body: LabelRequest = json_body(&body)?;
     if let Ok(mut w) = state.writes.lock() {
         let labels = w.labels.entry(index).or_default();
         if labels.contains(&body.label_id) {

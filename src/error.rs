@@ -162,6 +162,19 @@ impl BodyExcerpt {
         &self.text
     }
 
+    /// The server's own message, when the body is JSON with a `message`,
+    /// `error`, `error_description`, `detail` or `title` text field (also
+    /// inside an `error` object).
+    pub fn message(&self) -> Option<String> {
+        let body: serde_json::Value = serde_json::from_str(&self.text).ok()?;
+        let pick = |v: &serde_json::Value| {
+            ["message", "error_description", "detail", "error", "title"]
+                .iter()
+                .find_map(|k| v.get(k).and_then(|m| m.as_str()).map(str::to_string))
+        };
+        pick(&body).or_else(|| body.get("error").and_then(pick))
+    }
+
     /// Whether the body was longer than the excerpt.
     pub fn is_truncated(&self) -> bool {
         self.truncated

@@ -43,6 +43,8 @@ pub struct LuwareConfig {
     pub page_token_lifetime: Duration,
     /// The credentials the emulator accepts.
     pub credentials: Credentials,
+    /// Delay added to every request, to behave like a remote API.
+    pub latency: Duration,
 }
 
 impl Default for LuwareConfig {
@@ -57,6 +59,7 @@ impl Default for LuwareConfig {
                 client_id: "api_user@sandbox.example".into(),
                 client_secret: "sandbox p@ss&word=1%".into(),
             },
+            latency: Duration::ZERO,
         }
     }
 }
@@ -169,6 +172,7 @@ impl LuwareState {
 
 fn router(state: Arc<LuwareState>) -> Router {
     let recorder = state.recorder.clone();
+    let latency = state.config.latency;
     Router::new()
         .route("/vfcrest/v1/auth/token", post(token))
         .route("/vfcrest/v1/conversations", get(search))
@@ -180,6 +184,12 @@ fn router(state: Arc<LuwareState>) -> Router {
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint") })
         .method_not_allowed_fallback(|| async { error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed") })
         .with_state(state)
+        .layer(axum::middleware::from_fn(move |request, next: axum::middleware::Next| async move {
+            if !latency.is_zero() {
+                tokio::time::sleep(latency).await;
+            }
+            next.run(request).await
+        }))
         .layer(axum::middleware::from_fn_with_state(recorder, record_and_script))
 }
 

@@ -1,0 +1,302 @@
+//! `convo luware …`: the Luware Recording API.
+
+use std::io::{IsTerminal, Write};
+
+use clap::{Subcommand, ValueEnum};
+use convo_clients::luware::types::{ControlAction, Expand, MetadataRequest, SortOrder};
+use convo_clients::luware::{Client, Credentials, Filter, Filters, SearchRequest};
+use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
+use futures::StreamExt;
+use serde_json::Value;
+
+use crate::output::{Column, OutputFormat, RecordWriter, write_one};
+use crate::{Context, Failure, config};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Base URL of the Luware tenant, e.g. https://example.luware.com.
+    #[arg(long, env = "LUWARE_BASE_URL")]
+    base_url: Option<String>,
+    /// API subscription key (Ocp-Apim-Subscription-Key). Prefer the environment.
+    #[arg(long, env = "LUWARE_SUBSCRIPTION_KEY", hide_env_values = true)]
+    subscription_key: Option<String>,
+    /// Environment identifier (EID).
+    #[arg(long, env = "LUWARE_EID")]
+    eid: Option<i64>,
+    /// API username.
+    #[arg(long, env = "LUWARE_CLIENT_ID")]
+    client_id: Option<String>,
+    /// API password. Prefer the environment.
+    #[arg(long, env = "LUWARE_CLIENT_SECRET", hide_env_values = true)]
+    client_secret: Option<String>,
+
+    #[command(subcommand)]
+    command: LuwareCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum LuwareCommand {
+    /// Search and read conversations.
+    #[command(subcommand)]
+    Conversations(ConversationsCommand),
+    /// Print a conversation's Speech Analytics transcript (.vtr).
+    Transcript {
+        ccdr_id: String,
+        /// `text`: one line per utterance with time and speaker; `json`: the whole transcript.
+        #[arg(long, value_enum, default_value = "text")]
+        format: TranscriptFormat,
+    },
+    /// Add a label to a conversation.
+    Label {
+        ccdr_id: String,
+        #[arg(long)]
+        label_id: i64,
+    },
+    /// Add values of an existing metadata template to a conversation.
+    Metadata {
+        ccdr_id: String,
+        #[arg(long)]
+        template_id: i64,
+        #[arg(long)]
+        template_name: String,
+        /// A template field as name=value; repeat for more.
+        #[arg(long = "field", value_name = "NAME=VALUE", value_parser = parse_field, required = true)]
+        fields: Vec<(String, String)>,
+    },
+    /// Start or stop a controlled recording, or keep an on-demand one.
+    Control { ccdr_id: String, action: ControlArg },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConversationsCommand {
+    /// Search conversations; prints the first page, or every page with --all.
+    List {
+        /// A filter in compact form, e.g. 'platformName=Microsoft Teams', 'startTime>=2024-07-01',
+        /// 'sourceCallerId^=+44', 'startTime=2024-07-01..2024-07-31'. Repeat to AND them.
+        #[arg(long = "filter", value_name = "FILTER", value_parser = parse_filter)]
+        filters: Vec<Filter>,
+        /// Records per page, 1 to 100.
+        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100))]
+        limit: u32,
+        /// Sort by start time: startTime:asc or startTime:desc.
+        #[arg(long, value_parser = parse_sort)]
+        sort: Option<SortOrder>,
+        /// Follow nextPageToken to the end, printing as records arrive.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Read one conversation.
+    Get {
+        ccdr_id: String,
+        /// Extra data to include; repeat for more.
+        #[arg(long = "expand", value_enum)]
+        expands: Vec<ExpandArg>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum TranscriptFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ControlArg {
+    Start,
+    Stop,
+    Keep,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+#[value(rename_all = "SCREAMING_SNAKE_CASE")]
+enum ExpandArg {
+    Metadata,
+    Im,
+    TranscriptDb,
+    SpeechSummary,
+}
+
+impl From<ExpandArg> for Expand {
+    fn from(e: ExpandArg) -> Self {
+        match e {
+            ExpandArg::Metadata => Expand::Metadata,
+            ExpandArg::Im => Expand::Im,
+            ExpandArg::TranscriptDb => Expand::TranscriptDb,
+            ExpandArg::SpeechSummary => Expand::SpeechSummary,
+        }
+    }
+}
+
+fn parse_filter(text: &str) -> Result<Filter, String> {
+    text.parse().map_err(|e: convo_clients::luware::FilterError| e.to_string())
+}
+
+fn parse_sort(text: &str) -> Result<SortOrder, String> {
+    match text {
+        "startTime:asc" | "startTime" => Ok(SortOrder::Asc),
+        "startTime:desc" => Ok(SortOrder::Desc),
+        other => Err(format!("{other:?} is not startTime:asc or startTime:desc")),
+    }
+}
+
+fn parse_field(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+        _ => Err(format!("{text:?} is not name=value")),
+    }
+}
+
+/// Table and csv columns of a conversation.
+const CONVERSATION_COLUMNS: &[Column] = &[
+    Column { header: "ccdrId", key: "ccdrId", width: 36 },
+    Column { header: "startTime", key: "startTime", width: 23 },
+    Column { header: "platform", key: "platformName", width: 20 },
+    Column { header: "modality", key: "modalityName", width: 8 },
+    Column { header: "direction", key: "direction", width: 10 },
+    Column { header: "user", key: "verbaUserName", width: 16 },
+    Column { header: "from", key: "sourceCallerId", width: 24 },
+    Column { header: "to", key: "destinationCallerId", width: 24 },
+];
+
+const RESULT_COLUMNS: &[Column] = &[Column { header: "ccdrId", key: "ccdrId", width: 36 }];
+
+pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
+    // Keep the in-process sandbox alive for the whole command.
+    let (client, _sandbox) = connect(&args, context).await?;
+    let stdout = std::io::stdout().lock();
+    match args.command {
+        LuwareCommand::Conversations(ConversationsCommand::List { filters, limit, sort, all }) => {
+            let mut request = SearchRequest::new(filters.into_iter().collect::<Filters>()).limit(limit);
+            if let Some(order) = sort {
+                request = request.sort_by_start_time(order);
+            }
+            list(&client, request, all, context.output.unwrap_or(OutputFormat::Jsonl), stdout).await
+        }
+        LuwareCommand::Conversations(ConversationsCommand::Get { ccdr_id, expands }) => {
+            let expands: Vec<Expand> = expands.into_iter().map(Expand::from).collect();
+            let conversation = client.conversation(&ccdr_id, &expands).await?;
+            print_one(context, CONVERSATION_COLUMNS, &conversation, stdout)
+        }
+        LuwareCommand::Transcript { ccdr_id, format } => {
+            let transcript = client.transcript(&ccdr_id).await?;
+            let mut out = stdout;
+            match format {
+                TranscriptFormat::Text => {
+                    for utterance in transcript.utterances() {
+                        writeln!(out, "{utterance}")?;
+                    }
+                }
+                TranscriptFormat::Json => {
+                    let json = serde_json::to_string_pretty(&transcript).map_err(std::io::Error::other)?;
+                    writeln!(out, "{json}")?;
+                }
+            }
+            Ok(())
+        }
+        LuwareCommand::Label { ccdr_id, label_id } => {
+            let result = client.add_label(&ccdr_id, label_id).await?;
+            print_one(context, RESULT_COLUMNS, &result, stdout)
+        }
+        LuwareCommand::Metadata { ccdr_id, template_id, template_name, fields } => {
+            let metadata = MetadataRequest::custom(template_id, template_name, fields);
+            let result = client.add_metadata(&ccdr_id, &metadata).await?;
+            print_one(context, RESULT_COLUMNS, &result, stdout)
+        }
+        LuwareCommand::Control { ccdr_id, action } => {
+            let action = match action {
+                ControlArg::Start => ControlAction::StartRecording,
+                ControlArg::Stop => ControlAction::StopRecording,
+                ControlArg::Keep => ControlAction::KeepOndemand,
+            };
+            let result = client.control(&ccdr_id, action).await?;
+            print_one(context, RESULT_COLUMNS, &result, stdout)
+        }
+    }
+}
+
+/// Builds the client from flags, environment and profile, or from an
+/// in-process sandbox with `--sandbox`.
+async fn connect(args: &Args, context: &Context) -> Result<(Client, Option<LuwareSandbox>), Failure> {
+    if context.sandbox {
+        let sandbox = LuwareSandbox::start(42, 0, LuwareConfig::default())
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
+        let client = Client::new(sandbox.base_url(), sandbox.credentials())?;
+        return Ok((client, Some(sandbox)));
+    }
+    let profile = config::profile(context.profile.as_deref())?.luware;
+    let missing = |name: &str, flag: &str| {
+        Failure::Usage(format!("missing {name}: set {flag}, the environment variable {name}, or a profile"))
+    };
+    let base_url =
+        args.base_url.clone().or(profile.base_url).ok_or_else(|| missing("LUWARE_BASE_URL", "--base-url"))?;
+    let credentials = Credentials {
+        subscription_key: args
+            .subscription_key
+            .clone()
+            .or(profile.subscription_key)
+            .ok_or_else(|| missing("LUWARE_SUBSCRIPTION_KEY", "--subscription-key"))?
+            .into(),
+        eid: args.eid.or(profile.eid).ok_or_else(|| missing("LUWARE_EID", "--eid"))?,
+        client_id: args
+            .client_id
+            .clone()
+            .or(profile.client_id)
+            .ok_or_else(|| missing("LUWARE_CLIENT_ID", "--client-id"))?,
+        client_secret: args
+            .client_secret
+            .clone()
+            .or(profile.client_secret)
+            .ok_or_else(|| missing("LUWARE_CLIENT_SECRET", "--client-secret"))?
+            .into(),
+    };
+    Ok((Client::new(base_url, credentials)?, None))
+}
+
+async fn list(
+    client: &Client,
+    request: SearchRequest,
+    all: bool,
+    format: OutputFormat,
+    out: impl Write,
+) -> Result<(), Failure> {
+    let mut writer = RecordWriter::new(format, CONVERSATION_COLUMNS, out);
+    let progress = (all && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos} conversations ({per_sec}, {elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar
+    });
+    if all {
+        let mut stream = client.search(request);
+        while let Some(conversation) = stream.next().await {
+            let value = serde_json::to_value(conversation?).map_err(std::io::Error::other)?;
+            writer.write(&value)?;
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+        }
+    } else {
+        for conversation in client.first_page(&request).await?.conversations {
+            writer.write(&serde_json::to_value(conversation).map_err(std::io::Error::other)?)?;
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+fn print_one(
+    context: &Context,
+    columns: &'static [Column],
+    record: &impl serde::Serialize,
+    out: impl Write,
+) -> Result<(), Failure> {
+    let value: Value = serde_json::to_value(record).map_err(std::io::Error::other)?;
+    write_one(context.output.unwrap_or(OutputFormat::Json), columns, &value, out)?;
+    Ok(())
+}

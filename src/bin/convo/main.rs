@@ -1,0 +1,127 @@
+//! `convo`: the command-line face of convo-clients.
+//!
+//! Exit codes: 0 on success, 1 on an API or transport error, 2 on a usage or
+//! input error. Errors are one line on stderr and never include a secret.
+
+mod config;
+mod luware;
+mod output;
+mod sandbox;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use output::OutputFormat;
+
+#[derive(Debug, Parser)]
+#[command(name = "convo", version, about = "Typed clients and local sandboxes for conversation-platform APIs")]
+struct Cli {
+    /// Run the command against a local emulator started in-process, with its credentials.
+    #[arg(long, global = true)]
+    sandbox: bool,
+
+    /// Profile in the config file to take settings from (after flags and environment).
+    #[arg(long, global = true, env = "CONVO_PROFILE", value_name = "NAME")]
+    profile: Option<String>,
+
+    /// Output format. Lists default to jsonl (printed as they stream), single records to json.
+    #[arg(long, short, global = true, value_enum)]
+    output: Option<OutputFormat>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Luware Recording API.
+    Luware(luware::Args),
+    /// Local emulators of the APIs.
+    Sandbox(sandbox::Args),
+}
+
+/// Why a command failed, which decides the exit code.
+#[derive(Debug)]
+enum Failure {
+    /// Bad flags or input (exit 2).
+    Usage(String),
+    /// The API or the connection failed (exit 1).
+    Api(convo_clients::Error),
+    /// Writing the output failed (exit 1).
+    Io(std::io::Error),
+}
+
+impl From<convo_clients::Error> for Failure {
+    fn from(e: convo_clients::Error) -> Self {
+        match e {
+            convo_clients::Error::InvalidInput(e) => Failure::Usage(e.to_string()),
+            other => Failure::Api(other),
+        }
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Io(e)
+    }
+}
+
+/// Settings every API subcommand receives.
+struct Context {
+    sandbox: bool,
+    profile: Option<String>,
+    output: Option<OutputFormat>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let context = Context { sandbox: cli.sandbox, profile: cli.profile, output: cli.output };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Luware(args) => luware::run(args, &context).await,
+            Command::Sandbox(args) => sandbox::run(args).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        // A closed pipe (`convo … | head`) is not an error.
+        Err(Failure::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Api(e)) => {
+            eprintln!("error: {}", one_line(&e));
+            ExitCode::from(1)
+        }
+        Err(Failure::Io(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The error on one line: the operation, the HTTP status and the server's
+/// own message where the body has one.
+fn one_line(error: &convo_clients::Error) -> String {
+    use convo_clients::Error;
+    let text = match error {
+        Error::Status { operation, status, body } | Error::Auth { operation, status: Some(status), body } => {
+            match body.message() {
+                Some(message) => format!("{operation}: HTTP {status}: {message}"),
+                None if body.as_str().is_empty() => format!("{operation}: HTTP {status}"),
+                None => format!("{operation}: HTTP {status}: {body}"),
+            }
+        }
+        other => other.to_string(),
+    };
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}

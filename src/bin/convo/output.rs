@@ -1,0 +1,246 @@
+//! Printing records as json, jsonl, table or csv, one record at a time so
+//! that long exports stream.
+
+use std::io::{self, Write};
+
+use serde_json::Value;
+
+/// How records are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// Pretty JSON: an array for lists, an object for one record.
+    Json,
+    /// One compact JSON object per line.
+    Jsonl,
+    /// Aligned columns that fit the terminal.
+    Table,
+    /// Comma-separated values with a header row.
+    Csv,
+}
+
+/// A column of table and csv output: its header and the record's key.
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub header: &'static str,
+    pub key: &'static str,
+    /// Preferred width in a table.
+    pub width: usize,
+}
+
+/// Writes a stream of records.
+pub struct RecordWriter<W: Write> {
+    format: OutputFormat,
+    columns: &'static [Column],
+    widths: Vec<usize>,
+    out: W,
+    count: u64,
+}
+
+impl<W: Write> RecordWriter<W> {
+    pub fn new(format: OutputFormat, columns: &'static [Column], out: W) -> Self {
+        let widths = fit_widths(columns, terminal_width());
+        Self { format, columns, widths, out, count: 0 }
+    }
+
+    /// Prints one record of a list.
+    pub fn write(&mut self, record: &Value) -> io::Result<()> {
+        if self.count == 0 {
+            self.start()?;
+        }
+        match self.format {
+            OutputFormat::Json => {
+                let separator = if self.count == 0 { "\n" } else { ",\n" };
+                let pretty = serde_json::to_string_pretty(record).map_err(io::Error::other)?;
+                write!(self.out, "{separator}{}", indent(&pretty))?;
+            }
+            OutputFormat::Jsonl => {
+                serde_json::to_writer(&mut self.out, record).map_err(io::Error::other)?;
+                writeln!(self.out)?;
+            }
+            OutputFormat::Table => {
+                let cells: Vec<String> = self.columns.iter().map(|c| cell(record, c.key)).collect();
+                self.table_row(&cells)?;
+            }
+            OutputFormat::Csv => {
+                let cells: Vec<String> = self.columns.iter().map(|c| csv_field(&cell(record, c.key))).collect();
+                writeln!(self.out, "{}", cells.join(","))?;
+            }
+        }
+        self.count += 1;
+        // Stream: each record is visible as soon as it is written.
+        if self.format != OutputFormat::Json {
+            self.out.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Ends the list (closes a JSON array; prints headers of an empty list).
+    pub fn finish(mut self) -> io::Result<u64> {
+        if self.count == 0 {
+            self.start()?;
+        }
+        if self.format == OutputFormat::Json {
+            writeln!(self.out, "{}]", if self.count == 0 { "" } else { "\n" })?;
+        }
+        self.out.flush()?;
+        Ok(self.count)
+    }
+
+    fn start(&mut self) -> io::Result<()> {
+        match self.format {
+            OutputFormat::Json => write!(self.out, "["),
+            OutputFormat::Jsonl => Ok(()),
+            OutputFormat::Table => {
+                let headers: Vec<String> = self.columns.iter().map(|c| c.header.to_string()).collect();
+                self.table_row(&headers)
+            }
+            OutputFormat::Csv => {
+                let headers: Vec<&str> = self.columns.iter().map(|c| c.header).collect();
+                writeln!(self.out, "{}", headers.join(","))
+            }
+        }
+    }
+
+    fn table_row(&mut self, cells: &[String]) -> io::Result<()> {
+        let line: Vec<String> =
+            cells.iter().zip(&self.widths).map(|(text, &width)| pad(&truncate(text, width), width)).collect();
+        writeln!(self.out, "{}", line.join("  ").trim_end())
+    }
+}
+
+/// Prints a single record.
+pub fn write_one(format: OutputFormat, columns: &'static [Column], record: &Value, out: impl Write) -> io::Result<()> {
+    let mut out = out;
+    match format {
+        OutputFormat::Json => {
+            let pretty = serde_json::to_string_pretty(record).map_err(io::Error::other)?;
+            writeln!(out, "{pretty}")
+        }
+        OutputFormat::Jsonl => {
+            serde_json::to_writer(&mut out, record).map_err(io::Error::other)?;
+            writeln!(out)
+        }
+        OutputFormat::Csv => {
+            let mut writer = RecordWriter::new(format, columns, out);
+            writer.write(record)?;
+            writer.finish().map(drop)
+        }
+        // One record reads best as field/value pairs.
+        OutputFormat::Table => {
+            let Value::Object(map) = record else { return writeln!(out, "{record}") };
+            let key_width = map.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+            let value_width = terminal_width().saturating_sub(key_width + 2).max(20);
+
+            for (key, value) in map {
+                let text = match value {
+                    Value::Null => continue,
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                writeln!(out, "{}  {}", pad(key, key_width), truncate(&text, value_width))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn cell(record: &Value, key: &str) -> String {
+    match record.get(key) {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+            .collect::<Vec<_>>()
+            .join(";"),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+}
+
+fn truncate(text: &str, width: usize) -> String {
+    let text = text.replace(['\n', '\r', '\t'], " ");
+    if text.chars().count() <= width {
+        return text;
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+fn pad(text: &str, width: usize) -> String {
+    let len = text.chars().count();
+    format!("{text}{}", " ".repeat(width.saturating_sub(len)))
+}
+
+/// The terminal's width, else `COLUMNS`; unlimited when output goes to a
+/// file or pipe, so nothing is cut there.
+fn terminal_width() -> usize {
+    if let Some((_, width)) = console::Term::stdout().size_checked() {
+        return usize::from(width);
+    }
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(usize::MAX)
+}
+
+/// Shrinks the widest columns until the row fits (each keeps at least 4).
+fn fit_widths(columns: &[Column], total: usize) -> Vec<usize> {
+    let mut widths: Vec<usize> = columns.iter().map(|c| c.width.max(c.header.len())).collect();
+    let gaps = 2 * columns.len().saturating_sub(1);
+    while widths.iter().sum::<usize>().saturating_add(gaps) > total {
+        let Some((i, &widest)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else { break };
+        if widest <= 4 {
+            break;
+        }
+        widths[i] = widest - 1;
+    }
+    widths
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const COLUMNS: &[Column] =
+        &[Column { header: "id", key: "id", width: 4 }, Column { header: "name", key: "name", width: 10 }];
+
+    fn render(format: OutputFormat, records: &[Value]) -> String {
+        let mut buf = Vec::new();
+        let mut w = RecordWriter::new(format, COLUMNS, &mut buf);
+        for r in records {
+            w.write(r).unwrap();
+        }
+        w.finish().unwrap();
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn formats() {
+        let records = [json!({"id": 1, "name": "a, \"b\""}), json!({"id": 2, "name": null})];
+        assert_eq!(render(OutputFormat::Csv, &records), "id,name\n1,\"a, \"\"b\"\"\"\n2,\n");
+        assert_eq!(
+            render(OutputFormat::Jsonl, &records),
+            "{\"id\":1,\"name\":\"a, \\\"b\\\"\"}\n{\"id\":2,\"name\":null}\n"
+        );
+        let json: Value = serde_json::from_str(&render(OutputFormat::Json, &records)).unwrap();
+        assert_eq!(json.as_array().unwrap().len(), 2);
+        assert_eq!(serde_json::from_str::<Value>(&render(OutputFormat::Json, &[])).unwrap(), json!([]));
+        assert_eq!(render(OutputFormat::Table, &records).lines().next().unwrap(), "id    name");
+    }
+
+    #[test]
+    fn widths_fit() {
+        let cols: &[Column] =
+            &[Column { header: "a", key: "a", width: 50 }, Column { header: "b", key: "b", width: 50 }];
+        let w = fit_widths(cols, 62);
+        assert_eq!(w.iter().sum::<usize>() + 2, 62);
+        assert_eq!(truncate("abcdef", 4), "abc…");
+    }
+}

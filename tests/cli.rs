@@ -1,0 +1,316 @@
+//! The `convo` binary against the sandbox: in-process (`--sandbox`) and as a
+//! separate `convo sandbox serve` process.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+const CONVO: &str = env!("CARGO_BIN_EXE_convo");
+const FIRST_ID: &str = "a44a212f-acfd-4a6f-8000-000000000000";
+
+/// `convo` with no LUWARE_* or CONVO_* settings from the caller's environment.
+fn convo() -> Command {
+    let mut cmd = Command::new(CONVO);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("LUWARE_") || key.starts_with("CONVO_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("CONVO_CONFIG", "/nonexistent/convo.toml");
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    convo().args(args).output().expect("convo runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let output = run(args);
+    assert!(output.status.success(), "{args:?} failed: {}", stderr(&output));
+    stdout(&output)
+}
+
+/// A `convo sandbox serve` child process and the environment it printed.
+struct Served {
+    child: Child,
+    env: BTreeMap<String, String>,
+}
+
+impl Served {
+    fn start(extra: &[&str]) -> Self {
+        let mut child = convo()
+            .args(["sandbox", "serve", "--api", "luware", "--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let mut env = BTreeMap::new();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        for line in lines.by_ref() {
+            let line = line.unwrap();
+            if let Some((key, value)) = line.trim().strip_prefix("export ").and_then(|kv| kv.split_once('=')) {
+                env.insert(key.to_string(), value.trim_matches('\'').to_string());
+            }
+            if line.starts_with("serving") {
+                break;
+            }
+        }
+        assert_eq!(env.len(), 5, "{env:?}");
+        Self { child, env }
+    }
+
+    fn command(&self) -> Command {
+        let mut cmd = convo();
+        cmd.envs(&self.env);
+        cmd
+    }
+
+    /// Stops it the way a user does, with Ctrl-C (SIGINT).
+    fn interrupt(mut self) -> Output {
+        let status = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let _ = self.child.stdout.take();
+        self.child.wait_with_output().unwrap()
+    }
+}
+
+#[test]
+fn list_prints_a_filtered_table() {
+    let out = ok(&[
+        "--sandbox",
+        "luware",
+        "conversations",
+        "list",
+        "--filter",
+        "platformName=Microsoft Teams",
+        "--output",
+        "table",
+    ]);
+    let mut lines = out.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("ccdrId") && header.contains("platform"), "{header}");
+    let rows: Vec<_> = lines.collect();
+    assert_eq!(rows.len(), 100, "first page only without --all");
+    assert!(rows.iter().all(|r| r.contains("Microsoft Teams")));
+}
+
+#[test]
+fn every_output_format_of_a_list() {
+    let base = ["--sandbox", "luware", "conversations", "list", "--limit", "3"];
+    let json: Value = serde_json::from_str(&ok(&[&base[..], &["-o", "json"]].concat())).unwrap();
+    assert_eq!(json.as_array().unwrap().len(), 3);
+    assert_eq!(json[0]["ccdrId"], FIRST_ID);
+
+    let jsonl = ok(&base);
+    let records: Vec<Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 3, "jsonl is the default for lists");
+
+    let csv = ok(&[&base[..], &["-o", "csv"]].concat());
+    let mut lines = csv.lines();
+    assert_eq!(lines.next().unwrap(), "ccdrId,startTime,platform,modality,direction,user,from,to");
+    assert!(lines.next().unwrap().starts_with(&format!("{FIRST_ID},2024-07-01 ")));
+
+    let table = ok(&[&base[..], &["-o", "table"]].concat());
+    assert_eq!(table.lines().count(), 4);
+}
+
+#[test]
+fn all_streams_every_page_without_duplicates() {
+    let out =
+        ok(&["--sandbox", "luware", "conversations", "list", "--all", "--limit", "100", "--sort", "startTime:desc"]);
+    let ids: Vec<String> = out
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["ccdrId"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 1_000);
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 1_000);
+    assert!(ids[0].ends_with("3e7"), "descending starts with the newest: {}", ids[0]);
+}
+
+#[test]
+fn get_transcript_and_writes() {
+    let got: Value =
+        serde_json::from_str(&ok(&["--sandbox", "luware", "conversations", "get", FIRST_ID, "--expand", "METADATA"]))
+            .unwrap();
+    assert_eq!(got["ccdrId"], FIRST_ID);
+    let table = ok(&["--sandbox", "luware", "conversations", "get", FIRST_ID, "-o", "table"]);
+    assert!(table.lines().any(|l| l.starts_with("ccdrId") && l.ends_with(FIRST_ID)), "{table}");
+
+    let text = ok(&["--sandbox", "luware", "transcript", FIRST_ID]);
+    let first = text.lines().next().unwrap();
+    assert!(first.starts_with("[0:00:00.50] ") && first.contains(": Good morning"), "{first}");
+    let json: Value =
+        serde_json::from_str(&ok(&["--sandbox", "luware", "transcript", FIRST_ID, "--format", "json"])).unwrap();
+    assert_eq!(json["provider"], "intelligentvoice");
+
+    let label: Value =
+        serde_json::from_str(&ok(&["--sandbox", "luware", "label", FIRST_ID, "--label-id", "7"])).unwrap();
+    assert_eq!(label["labelId"], 7);
+    let metadata = ok(&[
+        "--sandbox",
+        "luware",
+        "metadata",
+        FIRST_ID,
+        "--template-id",
+        "1234",
+        "--template-name",
+        "Custom",
+        "--field",
+        "service_line=Retail",
+        "--field",
+        "upn=a@b.example",
+        "-o",
+        "csv",
+    ]);
+    assert_eq!(metadata.lines().next(), Some("ccdrId"));
+}
+
+#[test]
+fn control_actions_and_their_errors() {
+    // Conversation 2 belongs to a Controlled user, 0 to an Always-recorded one.
+    let controlled = "a44a212f-acfd-4a6f-8000-000000000002";
+    let out: Value = serde_json::from_str(&ok(&["--sandbox", "luware", "control", controlled, "stop"])).unwrap();
+    assert_eq!(out["action"], "stopRecording");
+
+    let output = run(&["--sandbox", "luware", "control", FIRST_ID, "keep"]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("error: control_conversation: HTTP 405 Method Not Allowed: keepOndemand does not apply"),
+        "{err}"
+    );
+
+    let output = run(&["--sandbox", "luware", "conversations", "get", "no-such-id"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("HTTP 404"), "{}", stderr(&output));
+}
+
+#[test]
+fn bad_flags_and_bad_filters_exit_2() {
+    for args in [
+        &["--sandbox", "luware", "conversations", "list", "--limit", "500"][..],
+        &["--sandbox", "luware", "conversations", "list", "--sort", "endTime:asc"],
+        &["--sandbox", "luware", "conversations", "lists"],
+        &["--sandbox", "luware", "control", FIRST_ID, "pause"],
+        &[
+            "--sandbox",
+            "luware",
+            "metadata",
+            FIRST_ID,
+            "--template-id",
+            "1",
+            "--template-name",
+            "T",
+            "--field",
+            "novalue",
+        ],
+    ] {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+    }
+    let output = run(&["--sandbox", "luware", "conversations", "list", "--filter", "startTime=2024-07-01"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("not allowed for field startTime") && err.contains("BETWEEN"), "{err}");
+    let output = run(&["--sandbox", "luware", "conversations", "list", "--filter", "colour=red"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("colour"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_missing_credential_is_named() {
+    let output = convo()
+        .args(["luware", "conversations", "list"])
+        .env("LUWARE_BASE_URL", "http://127.0.0.1:9")
+        .env("LUWARE_EID", "1000")
+        .env("LUWARE_CLIENT_ID", "me")
+        .env("LUWARE_CLIENT_SECRET", "s3cret-value")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("LUWARE_SUBSCRIPTION_KEY") && err.contains("--subscription-key"), "{err}");
+    assert!(!err.contains("s3cret-value"));
+}
+
+#[test]
+fn serve_environment_profiles_and_ctrl_c() {
+    let served = Served::start(&["--conversations", "25", "--seed", "42"]);
+    let out = served.command().args(["luware", "conversations", "list", "--all", "--limit", "10"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 25);
+
+    // A wrong secret is an auth error (exit 1) that does not echo the secret.
+    let out = served
+        .command()
+        .env("LUWARE_CLIENT_SECRET", "definitely-wrong-secret")
+        .args(["luware", "conversations", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("request_token: HTTP 401"), "{err}");
+    assert!(!err.contains("definitely-wrong-secret") && !err.contains("sandbox-subscription-key"), "{err}");
+
+    // A profile supplies what flags and environment do not; flags win over it.
+    let dir = std::env::temp_dir().join(format!("convo-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    let toml = format!(
+        "[profiles.staging.luware]\nbase_url = \"http://127.0.0.1:9\"\nsubscription_key = \"{}\"\neid = {}\nclient_id = \"{}\"\nclient_secret = \"{}\"\n",
+        served.env["LUWARE_SUBSCRIPTION_KEY"],
+        served.env["LUWARE_EID"],
+        served.env["LUWARE_CLIENT_ID"],
+        served.env["LUWARE_CLIENT_SECRET"],
+    );
+    std::fs::write(&config, toml).unwrap();
+    let with_profile = |extra: &[&str]| {
+        convo()
+            .env("CONVO_CONFIG", &config)
+            .args(["--profile", "staging", "luware"])
+            .args(extra)
+            .args(["conversations", "list", "--limit", "2"])
+            .output()
+            .unwrap()
+    };
+    let out = with_profile(&["--base-url", &served.env["LUWARE_BASE_URL"]]);
+    assert!(out.status.success(), "flag overrides the profile's base_url: {}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 2);
+    let out = with_profile(&[]);
+    assert_eq!(out.status.code(), Some(1), "the profile's unreachable base_url is used: {}", stderr(&out));
+    assert!(stderr(&out).contains("transport error"), "{}", stderr(&out));
+    let out = convo()
+        .env("CONVO_CONFIG", &config)
+        .args(["--profile", "nope", "luware", "conversations", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let stopped = served.interrupt();
+    assert!(stopped.status.success(), "{:?}", stopped.status);
+    assert!(stderr(&stopped).contains("stopped"));
+}
+
+#[test]
+fn an_export_outlives_the_access_token() {
+    // Tokens live 1 s and each request takes 40 ms, so a 40-page export spans
+    // several tokens; the client refreshes them and the export completes.
+    let served = Served::start(&["--conversations", "400", "--token-lifetime", "1", "--latency-ms", "40"]);
+    let out = served.command().args(["luware", "conversations", "list", "--all", "--limit", "10"]).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 400);
+    served.interrupt();
+}

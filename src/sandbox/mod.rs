@@ -7,7 +7,9 @@
 //! given response (a 503 with `Retry-After`, a corrupt download, a value the
 //! spec does not list yet), so that tests exercise real HTTP end to end.
 
+mod contract;
 mod recorder;
+pub mod validate;
 
 #[cfg(feature = "luware")]
 pub mod luware;
@@ -19,7 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use recorder::{RecordedRequest, ScriptedResponse};
+pub use recorder::{DEFAULT_LOG_CAPACITY, RecordedRequest, ScriptedResponse};
 
 /// A running HTTP server for one emulator. It stops when dropped or on
 /// [`Server::shutdown`].

@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// How many requests a sandbox remembers; older ones are dropped.
-const LOG_CAPACITY: usize = 10_000;
+/// How many requests a sandbox remembers by default; older ones are dropped.
+pub const DEFAULT_LOG_CAPACITY: usize = 10_000;
 /// Largest request body a sandbox accepts.
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
@@ -126,18 +126,25 @@ impl ScriptedResponse {
 }
 
 /// The log and the script of one emulator.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub(crate) struct Recorder {
     inner: Arc<Mutex<RecorderInner>>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct RecorderInner {
+    capacity: usize,
     log: VecDeque<RecordedRequest>,
     script: Vec<ScriptedResponse>,
 }
 
 impl Recorder {
+    /// Keeps the last `capacity` requests (0 keeps none).
+    pub(crate) fn new(capacity: usize) -> Self {
+        let inner = RecorderInner { capacity, log: VecDeque::new(), script: Vec::new() };
+        Self { inner: Arc::new(Mutex::new(inner)) }
+    }
+
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
         self.inner.lock().map(|i| i.log.iter().cloned().collect()).unwrap_or_default()
     }
@@ -167,10 +174,12 @@ impl Recorder {
             }
             response
         });
-        if inner.log.len() == LOG_CAPACITY {
-            inner.log.pop_front();
+        if inner.capacity > 0 {
+            if inner.log.len() == inner.capacity {
+                inner.log.pop_front();
+            }
+            inner.log.push_back(request);
         }
-        inner.log.push_back(request);
         response
     }
 }

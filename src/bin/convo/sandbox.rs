@@ -52,6 +52,8 @@ pub async fn run(args: Args) -> Result<(), Failure> {
             conversations,
             token_lifetime: Duration::from_secs(token_lifetime),
             latency: Duration::from_millis(latency_ms),
+            // A long-running server keeps no request log: memory stays flat.
+            request_log: 0,
             ..LuwareConfig::default()
         };
         let sandbox = LuwareSandbox::start(seed, port, config)

@@ -24,6 +24,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::contract::{Contract, enforce};
 use super::recorder::{Recorder, record_and_script};
 use super::{RecordedRequest, ScriptedResponse, Server};
 use crate::luware::types::{
@@ -45,6 +46,11 @@ pub struct LuwareConfig {
     pub credentials: Credentials,
     /// Delay added to every request, to behave like a remote API.
     pub latency: Duration,
+    /// How many received requests to keep for [`LuwareSandbox::requests`] (0: none).
+    pub request_log: usize,
+    /// Check every JSON response against the spec; a violation becomes a 500
+    /// and is listed by [`LuwareSandbox::contract_violations`].
+    pub check_responses: bool,
 }
 
 impl Default for LuwareConfig {
@@ -60,6 +66,8 @@ impl Default for LuwareConfig {
                 client_secret: "sandbox p@ss&word=1%".into(),
             },
             latency: Duration::ZERO,
+            request_log: super::DEFAULT_LOG_CAPACITY,
+            check_responses: true,
         }
     }
 }
@@ -74,7 +82,7 @@ pub struct LuwareSandbox {
 impl LuwareSandbox {
     /// Starts the emulator on loopback.
     pub async fn start(seed: u64, port: u16, config: LuwareConfig) -> std::io::Result<Self> {
-        let state = Arc::new(LuwareState::new(seed, config));
+        let state = Arc::new(LuwareState::new(seed, config).map_err(std::io::Error::other)?);
         let server = Server::start(router(state.clone()), port).await?;
         Ok(Self { server, state })
     }
@@ -104,6 +112,11 @@ impl LuwareSandbox {
         self.state.recorder.script(response)
     }
 
+    /// Responses the emulator sent that its spec does not allow (should be none).
+    pub fn contract_violations(&self) -> Vec<String> {
+        self.state.contract.violations()
+    }
+
     /// Invalidates every issued access token, as if the server restarted.
     pub fn revoke_tokens(&self) {
         if let Ok(mut w) = self.state.writes.lock() {
@@ -127,6 +140,7 @@ struct LuwareState {
     seed: u64,
     config: LuwareConfig,
     recorder: Recorder,
+    contract: Arc<Contract>,
     writes: Mutex<Writes>,
 }
 
@@ -148,8 +162,10 @@ impl std::fmt::Debug for LuwareState {
 }
 
 impl LuwareState {
-    fn new(seed: u64, config: LuwareConfig) -> Self {
-        Self { seed, config, recorder: Recorder::default(), writes: Mutex::new(Writes::default()) }
+    fn new(seed: u64, config: LuwareConfig) -> Result<Self, String> {
+        let recorder = Recorder::new(config.request_log);
+        let contract = Arc::new(Contract::new(crate::luware::SPEC_JSON, render_error, config.check_responses)?);
+        Ok(Self { seed, config, recorder, contract, writes: Mutex::new(Writes::default()) })
     }
 
     fn conversation(&self, index: u64) -> Conversation {
@@ -173,6 +189,7 @@ impl LuwareState {
 fn router(state: Arc<LuwareState>) -> Router {
     let recorder = state.recorder.clone();
     let latency = state.config.latency;
+    let contract = state.contract.clone();
     Router::new()
         .route("/vfcrest/v1/auth/token", post(token))
         .route("/vfcrest/v1/conversations", get(search))
@@ -184,6 +201,7 @@ fn router(state: Arc<LuwareState>) -> Router {
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint") })
         .method_not_allowed_fallback(|| async { error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed") })
         .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(contract, enforce))
         .layer(axum::middleware::from_fn(move |request, next: axum::middleware::Next| async move {
             if !latency.is_zero() {
                 tokio::time::sleep(latency).await;
@@ -204,6 +222,10 @@ impl IntoResponse for ApiError {
         let body = json!({ "statusCode": self.status.as_u16(), "message": self.message });
         (self.status, axum::Json(body)).into_response()
     }
+}
+
+fn render_error(status: StatusCode, message: String) -> Response {
+    error(status, message).into_response()
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
@@ -305,14 +327,13 @@ struct Cursor {
     expires: u64,
 }
 
+/// Parameters are already checked against the spec (types, enums, limit
+/// clamped to 100, `nextPageToken` alone) by the contract layer.
 async fn search(State(state): State<Arc<LuwareState>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Answer {
     authorize(&state, &headers)?;
     let params = query_pairs(query.as_deref());
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let cursor = if let Some(token) = param("nextPageToken") {
-        if params.len() > 1 {
-            return Err(error(StatusCode::BAD_REQUEST, "nextPageToken must be sent without other parameters"));
-        }
         let decoded = URL_SAFE_NO_PAD.decode(token).ok().and_then(|b| serde_json::from_slice::<Cursor>(&b).ok());
         match decoded {
             Some(c) if c.expires > now() => c,
@@ -320,44 +341,12 @@ async fn search(State(state): State<Arc<LuwareState>>, headers: HeaderMap, RawQu
             None => return Err(error(StatusCode::BAD_REQUEST, "invalid nextPageToken")),
         }
     } else {
-        let Some(limit) = param("limit") else {
-            return Err(error(StatusCode::BAD_REQUEST, "query parameter limit is required"));
-        };
-        let Ok(limit) = limit.parse::<u64>() else {
-            return Err(error(StatusCode::BAD_REQUEST, format!("query parameter limit: {limit:?} is not an integer")));
-        };
-        if limit == 0 {
-            return Err(error(StatusCode::BAD_REQUEST, "query parameter limit: must be at least 1"));
-        }
-        let Some(filters) = param("filters") else {
-            return Err(error(StatusCode::BAD_REQUEST, "query parameter filters is required"));
-        };
-        match param("sortBy") {
-            None | Some("startTime") => {}
-            Some(other) => {
-                return Err(error(
-                    StatusCode::BAD_REQUEST,
-                    format!("query parameter sortBy: {other:?} is not one of startTime"),
-                ));
-            }
-        }
-        let descending = match param("sortOrder") {
-            None | Some("asc") => false,
-            Some("desc") => true,
-            Some(other) => {
-                return Err(error(
-                    StatusCode::BAD_REQUEST,
-                    format!("query parameter sortOrder: {other:?} is not one of asc, desc"),
-                ));
-            }
-        };
         // sortOrder "only works together with sortBy" (seed 000 L80): alone it is ignored.
-        let descending = descending && param("sortBy").is_some();
+        let descending = param("sortBy").is_some() && param("sortOrder") == Some("desc");
         let count = state.config.conversations;
-        // The seed: "Any number exceeding 100 will return only 100 records."
         Cursor {
-            filters: filters.to_string(),
-            limit: limit.min(100),
+            filters: param("filters").unwrap_or_default().to_string(),
+            limit: param("limit").and_then(|l| l.parse().ok()).unwrap_or(100),
             descending,
             next: if descending { count } else { 0 },
             expires: now() + state.config.page_token_lifetime.as_secs(),
@@ -458,25 +447,9 @@ fn has_audio(c: &Conversation) -> bool {
     matches!(c.modality_name, Some(Modality::Voice | Modality::Video))
 }
 
-async fn media(
-    State(state): State<Arc<LuwareState>>,
-    headers: HeaderMap,
-    Path(ccdr_id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Answer {
+async fn media(State(state): State<Arc<LuwareState>>, headers: HeaderMap, Path(ccdr_id): Path<String>) -> Answer {
     authorize(&state, &headers)?;
     let index = find(&state, &ccdr_id)?;
-    let params = query_pairs(query.as_deref());
-    match params.iter().find(|(k, _)| k == "fileExtension").map(|(_, v)| v.as_str()) {
-        Some("vtr") => {}
-        Some(other) => {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                format!("query parameter fileExtension: {other:?} is not one of vtr"),
-            ));
-        }
-        None => return Err(error(StatusCode::BAD_REQUEST, "query parameter fileExtension is required")),
-    }
     let c = state.conversation(index);
     if !has_audio(&c) {
         return Err(error(StatusCode::NOT_FOUND, "no speech analytics output for this conversation"));

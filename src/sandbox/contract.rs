@@ -1,0 +1,113 @@
+//! Holds an emulator to its spec: every request is validated before a handler
+//! sees it, and every JSON response is checked against the operation's
+//! response schema, so the emulator cannot drift from the spec.
+
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::validate::{RequestParts, SpecValidator};
+
+/// Largest response body the conformance check reads.
+const MAX_CHECKED_RESPONSE: usize = 64 * 1024 * 1024;
+
+/// Renders an error answer in the API's own style.
+pub(crate) type ErrorRenderer = fn(StatusCode, String) -> Response;
+
+/// The spec an emulator answers to.
+pub(crate) struct Contract {
+    validator: SpecValidator,
+    render_error: ErrorRenderer,
+    check_responses: bool,
+    violations: Mutex<Vec<String>>,
+}
+
+impl std::fmt::Debug for Contract {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Contract").field("check_responses", &self.check_responses).finish_non_exhaustive()
+    }
+}
+
+impl Contract {
+    /// A contract from a spec in JSON (as build.rs writes it).
+    pub(crate) fn new(spec_json: &str, render_error: ErrorRenderer, check_responses: bool) -> Result<Self, String> {
+        let spec: serde_json::Value = serde_json::from_str(spec_json).map_err(|e| e.to_string())?;
+        let validator = SpecValidator::new(&spec)?;
+        Ok(Self { validator, render_error, check_responses, violations: Mutex::new(Vec::new()) })
+    }
+
+    /// Responses the emulator sent that the spec does not allow.
+    pub(crate) fn violations(&self) -> Vec<String> {
+        self.violations.lock().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+/// Middleware: validate the request (answering 400, 404 or 405 with the rule
+/// it broke), apply the spec's lenient rewrites, then check the response.
+pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return (contract.render_error)(StatusCode::BAD_REQUEST, "request body could not be read".into());
+    };
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect();
+    let method = parts.method.as_str().to_string();
+    let path = parts.uri.path().to_string();
+    let checked = contract.validator.validate_request(&RequestParts {
+        method: &method,
+        path: &path,
+        query: parts.uri.query(),
+        headers: &headers,
+        body: &body,
+    });
+    let validated = match checked {
+        Ok(v) => v,
+        Err(violation) => {
+            let status = StatusCode::from_u16(violation.status()).unwrap_or(StatusCode::BAD_REQUEST);
+            return (contract.render_error)(status, violation.to_string());
+        }
+    };
+    // The vendor serves e.g. `limit=500` as `limit=100`; so does the emulator.
+    if let Some(query) = &validated.rewritten_query
+        && let Ok(uri) = format!("{path}?{query}").parse::<Uri>()
+    {
+        parts.uri = uri;
+    }
+    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    if !contract.check_responses {
+        return response;
+    }
+    check_response(&contract, &validated.operation_id, response).await
+}
+
+async fn check_response(contract: &Contract, operation_id: &str, response: Response) -> Response {
+    let content_type = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+    // Only JSON is schema-checked; other bodies (downloads) pass through unread.
+    if !content_type.as_deref().is_some_and(|c| c.starts_with("application/json")) {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_CHECKED_RESPONSE).await else {
+        return (contract.render_error)(StatusCode::INTERNAL_SERVER_ERROR, "response body could not be read".into());
+    };
+    match contract.validator.validate_response(operation_id, parts.status.as_u16(), content_type.as_deref(), &bytes) {
+        Ok(()) => Response::from_parts(parts, Body::from(bytes)),
+        Err(violation) => {
+            let message = format!("sandbox response to {operation_id} violates the spec: {violation}");
+            tracing::error!("{message}");
+            if let Ok(mut v) = contract.violations.lock() {
+                v.push(message.clone());
+            }
+            let mut response = (contract.render_error)(StatusCode::INTERNAL_SERVER_ERROR, message);
+            response.headers_mut().insert("x-sandbox-contract", HeaderValue::from_static("violated"));
+            response
+        }
+    }
+}

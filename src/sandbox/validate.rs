@@ -1,0 +1,1608 @@
+//! Checks every request a sandbox receives, and every response it sends,
+//! against the API's OpenAPI 3.0 spec.
+//!
+//! The emulators are only useful if they are at least as strict as the real
+//! services and never drift from the specs the clients are generated from.
+//! Rather than hand-writing checks per endpoint, [`SpecValidator`] derives
+//! them from the spec once, for every API: it routes a request to its
+//! operation, decodes and type-checks path, query and header parameters and
+//! the body, and names the first rule broken, e.g.
+//! `query parameter sortOrder: "up" is not one of asc, desc`.
+//! [`SpecValidator::validate_response`] applies the same schemas to the
+//! emulator's own answers, so a test fails as soon as it sends something the
+//! spec does not allow.
+//!
+//! # Supported OpenAPI 3.0 subset
+//!
+//! - Routing: `paths` templates with whole-segment (`/{id}`) or affixed
+//!   (`/{id}.json`) parameters; at each segment a literal beats an affixed
+//!   parameter, which beats a bare one. Path items may be `$ref`s;
+//!   path-item-level `parameters` apply, and operation-level ones override
+//!   them. `servers` is ignored: paths are matched as written. A trailing
+//!   slash is a different path.
+//! - Parameters (inline or `$ref`): `path` (style `simple`), `query` (style
+//!   `form`, exploded arrays as repeated keys; `explode: false`,
+//!   `spaceDelimited` and `pipeDelimited` split one value), `header`
+//!   (case-insensitive; `Accept`, `Content-Type` and `Authorization` are
+//!   ignored as OpenAPI requires). Cookie parameters and `securitySchemes`
+//!   are ignored: authentication is the emulator's job. Values are coerced
+//!   from text to the schema's `integer`, `number`, `boolean` or `string`
+//!   (an untyped schema is a string), or arrays of those. A parameter with
+//!   `content: application/json` carries a JSON document validated against
+//!   that schema.
+//! - Request bodies: `required`, content-type matching (`*/*` and `type/*`
+//!   wildcards), `application/json` and `*+json` parsed and validated,
+//!   `application/x-www-form-urlencoded` decoded field by field against the
+//!   schema's `properties` (unknown fields are violations); other media
+//!   types are accepted as bytes. A body sent to an operation without
+//!   `requestBody` is a violation.
+//! - Schemas: `$ref` (local JSON pointers, cycle guarded), `type`,
+//!   `nullable`, `enum`, `format: int32`/`int64` ranges, `minimum`,
+//!   `maximum`, boolean `exclusiveMinimum`/`exclusiveMaximum`, `multipleOf`,
+//!   `minLength`, `maxLength`, `minItems`, `maxItems`, `uniqueItems`, `items`,
+//!   `required`, `properties`, `additionalProperties` (bool or schema),
+//!   `minProperties`, `maxProperties`, `allOf`, `anyOf`, `oneOf` (exactly
+//!   one), `not`. Validation stops at the first violation.
+//! - Responses: exact status, then `2XX`-style ranges, then `default`.
+//!
+//! # Vendor extensions
+//!
+//! Specs document vendor behaviour that plain OpenAPI cannot express with:
+//!
+//! - `x-required-unless: <param>`: the parameter is required unless `<param>`
+//!   is sent (Luware: `limit` and `filters` unless `nextPageToken`).
+//! - `x-exclusive: true`: when this query parameter is sent, no other may be.
+//! - `x-on-maximum: clamp`: a query value above the schema's `maximum` is not
+//!   an error; the vendor serves the maximum instead, so the value is
+//!   replaced and reported in [`ValidatedRequest::rewritten_query`]. Values
+//!   below `minimum` are still violations.
+//! - `x-content-schema: '#/components/schemas/X'`: the (string) parameter
+//!   holds a JSON document that must match schema `X`.
+//!
+//! Other `x-*` keys (`x-provenance`, `x-filter-table`, `x-convo-rust-type`,
+//! `x-retry-safe`, ...) carry no validation rule and are ignored.
+//!
+//! # Deliberately skipped
+//!
+//! `pattern` (no regex engine in the dependency tree), string `format`s
+//! other than `int32`/`int64` (`date-time`, `uuid`, `binary`, ...),
+//! `readOnly`/`writeOnly`, `discriminator` (`oneOf` is decided by trying
+//! every alternative), `deepObject` and object-typed parameters (rejected by
+//! [`SpecValidator::new`] so the gap shows at start-up, not as a spurious
+//! 400), and external `$ref`s (also rejected by `new`). Form bodies are
+//! typed by the schema's own `properties` only (not through `allOf`), and a
+//! `HEAD` request needs a `head` operation: it is not implied by `get`.
+
+use std::fmt;
+
+use serde_json::{Map, Number, Value};
+
+/// Recursion limit of schema validation; only a cyclic schema that consumes
+/// no input (e.g. `A: {allOf: [$ref: A]}`) gets near it.
+const MAX_DEPTH: usize = 256;
+/// Longest chain of `$ref`s pointing at `$ref`s that is followed.
+const MAX_REF_HOPS: usize = 32;
+/// Longest string value quoted verbatim in a message.
+const MAX_SHOWN: usize = 80;
+/// The HTTP methods a path item may hold.
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+/// Stands for an absent schema, which accepts anything.
+static ANY: Value = Value::Null;
+
+/// Decoded `name=value` pairs of a query string or form.
+type Pairs = Vec<(String, String)>;
+
+/// Request and response checks derived from one OpenAPI 3.0 spec.
+#[derive(Debug, Clone)]
+pub struct SpecValidator {
+    /// The spec, kept to resolve `$ref`s while validating.
+    spec: Value,
+    routes: Vec<Route>,
+}
+
+/// What the validator needs of an incoming request.
+#[derive(Debug, Clone, Copy)]
+pub struct RequestParts<'a> {
+    /// HTTP method, e.g. `GET` (case-insensitive).
+    pub method: &'a str,
+    /// Path as received, still percent-encoded, e.g. `/vfcrest/v1/conversations/abc`.
+    pub path: &'a str,
+    /// Raw query string without `?`, still percent-encoded.
+    pub query: Option<&'a str>,
+    /// Header names in lower case.
+    pub headers: &'a [(String, String)],
+    /// The whole body; empty when none was sent.
+    pub body: &'a [u8],
+}
+
+/// A request that satisfies the spec, with what the handler needs of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidatedRequest {
+    /// The operation's `operationId`, as spelt in the spec.
+    pub operation_id: String,
+    /// Percent-decoded path parameters, in template order.
+    pub path_params: Vec<(String, String)>,
+    /// Decoded query pairs in request order, after lenient rewrites (`x-on-maximum: clamp`).
+    pub query: Vec<(String, String)>,
+    /// The re-encoded query string when a lenient rule changed a value, so
+    /// the caller can rewrite the URI the handler sees.
+    pub rewritten_query: Option<String>,
+}
+
+/// Why a request (or response) does not match the spec.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Violation {
+    /// No path template matches.
+    #[error("no operation at {path}")]
+    NotFound { path: String },
+    /// The path exists, but not with this method; `allowed` lists the methods, comma-separated.
+    #[error("method {method} not allowed at {path}; allowed: {allowed}")]
+    MethodNotAllowed { method: String, path: String, allowed: String },
+    /// A rule of the spec is broken at `location`, e.g. `request body.metadata[0].name`.
+    #[error("{location}: {message}")]
+    Invalid { location: String, message: String },
+}
+
+impl Violation {
+    /// The HTTP status the sandbox answers with: 404, 405 or 400.
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        match self {
+            Self::NotFound { .. } => 404,
+            Self::MethodNotAllowed { .. } => 405,
+            Self::Invalid { .. } => 400,
+        }
+    }
+}
+
+fn invalid(location: impl fmt::Display, message: impl Into<String>) -> Violation {
+    Violation::Invalid { location: location.to_string(), message: message.into() }
+}
+
+#[derive(Debug, Clone)]
+struct Route {
+    segments: Vec<Segment>,
+    /// Per segment: 2 literal, 1 affixed parameter, 0 bare parameter; the
+    /// highest rank wins when several templates match.
+    rank: Vec<u8>,
+    /// Upper-case method and its operation.
+    methods: Vec<(String, Operation)>,
+}
+
+#[derive(Debug, Clone)]
+enum Segment {
+    Literal(String),
+    Param { prefix: String, name: String, suffix: String },
+}
+
+impl Segment {
+    /// The still-encoded parameter text of `raw`, if this segment matches it.
+    fn capture<'r>(&self, raw: &'r str, decoded: Option<&str>) -> Option<&'r str> {
+        match self {
+            Self::Literal(literal) => (decoded == Some(literal.as_str())).then_some(raw),
+            Self::Param { prefix, suffix, .. } => raw
+                .strip_prefix(prefix.as_str())
+                .and_then(|rest| rest.strip_suffix(suffix.as_str()))
+                .filter(|value| !value.is_empty()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Operation {
+    id: String,
+    params: Vec<Param>,
+    body: Option<RequestBody>,
+    /// The `responses` object as written (entries may be `$ref`s).
+    responses: Value,
+}
+
+impl Operation {
+    fn param(&self, location: Location, name: &str) -> Option<&Param> {
+        self.params.iter().find(|p| {
+            p.location == location
+                && if location == Location::Header { p.name.eq_ignore_ascii_case(name) } else { p.name == name }
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Location {
+    Path,
+    Query,
+    Header,
+}
+
+#[derive(Debug, Clone)]
+struct Param {
+    name: String,
+    location: Location,
+    /// `query parameter limit`, the location named in violations.
+    label: String,
+    required: bool,
+    /// The schema the decoded value must match (the `x-content-schema` one for JSON parameters).
+    schema: Value,
+    shape: Shape,
+    /// For arrays sent as one value, the separator; `None` means repeated keys.
+    delimiter: Option<char>,
+    required_unless: Option<String>,
+    exclusive: bool,
+    clamp_to: Option<Number>,
+}
+
+/// How a parameter's text becomes JSON.
+#[derive(Debug, Clone, Copy)]
+enum Shape {
+    Scalar(Scalar),
+    Array(Scalar),
+    Json,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Scalar {
+    String,
+    Integer,
+    Number,
+    Boolean,
+}
+
+#[derive(Debug, Clone)]
+struct RequestBody {
+    required: bool,
+    /// Media types (lower case, without parameters) and their schemas.
+    content: Vec<(String, Option<Value>)>,
+}
+
+impl SpecValidator {
+    /// Compiles the routes of `spec` (an OpenAPI 3.0 document as JSON).
+    ///
+    /// Fails if the spec cannot be enforced faithfully: no `paths`, an
+    /// unresolvable `$ref`, a missing or duplicate `operationId`, a path
+    /// parameter that is not declared, or a parameter style this validator
+    /// does not implement.
+    ///
+    /// # Errors
+    ///
+    /// A message naming the path, operation or `$ref` at fault.
+    pub fn new(spec: &Value) -> Result<Self, String> {
+        check_refs(spec, spec)?;
+        let paths = spec.get("paths").and_then(Value::as_object).ok_or("spec has no `paths` object")?;
+        let mut routes = Vec::with_capacity(paths.len());
+        for (template, item) in paths {
+            let item = deref(spec, item).map_err(|e| format!("path {template}: {e}"))?;
+            let segments = parse_template(template)?;
+            let shared = item.get("parameters").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+            let mut methods = Vec::new();
+            for (method, op) in item.as_object().into_iter().flatten() {
+                if METHODS.contains(&method.as_str()) {
+                    let method = method.to_ascii_uppercase();
+                    let op = compile_operation(spec, &segments, shared, op)
+                        .map_err(|e| format!("{method} {template}: {e}"))?;
+                    methods.push((method, op));
+                }
+            }
+            let rank = segments
+                .iter()
+                .map(|s| match s {
+                    Segment::Literal(_) => 2,
+                    Segment::Param { prefix, suffix, .. } => u8::from(!prefix.is_empty() || !suffix.is_empty()),
+                })
+                .collect();
+            routes.push(Route { segments, rank, methods });
+        }
+        let validator = Self { spec: spec.clone(), routes };
+        let mut ids: Vec<&str> = validator.operation_ids().collect();
+        ids.sort_unstable();
+        if let Some(pair) = ids.windows(2).find(|pair| pair.first() == pair.last()) {
+            return Err(format!("operationId {} is used twice", pair.first().copied().unwrap_or_default()));
+        }
+        Ok(validator)
+    }
+
+    /// The `operationId`s of the spec, in path order.
+    pub fn operation_ids(&self) -> impl Iterator<Item = &str> {
+        self.operations().map(|op| op.id.as_str())
+    }
+
+    fn operations(&self) -> impl Iterator<Item = &Operation> {
+        self.routes.iter().flat_map(|r| r.methods.iter().map(|(_, op)| op))
+    }
+
+    fn checker(&self) -> Checker<'_> {
+        Checker { root: &self.spec }
+    }
+
+    /// Routes `request` to its operation and checks its parameters and body.
+    ///
+    /// # Errors
+    ///
+    /// [`Violation::NotFound`] or [`Violation::MethodNotAllowed`] when no
+    /// operation matches, else [`Violation::Invalid`] naming the first rule
+    /// the request breaks.
+    pub fn validate_request(&self, request: &RequestParts<'_>) -> Result<ValidatedRequest, Violation> {
+        let not_found = || Violation::NotFound { path: request.path.to_owned() };
+        let raw: Vec<&str> = request.path.strip_prefix('/').ok_or_else(not_found)?.split('/').collect();
+        let decoded: Vec<Option<String>> = raw.iter().map(|s| percent_decode(s)).collect();
+        let route = self
+            .routes
+            .iter()
+            .filter(|r| {
+                r.segments.len() == raw.len()
+                    && r.segments.iter().zip(&raw).zip(&decoded).all(|((s, r), d)| s.capture(r, d.as_deref()).is_some())
+            })
+            .max_by(|a, b| a.rank.cmp(&b.rank))
+            .ok_or_else(not_found)?;
+        let op =
+            route.methods.iter().find(|(m, _)| m.eq_ignore_ascii_case(request.method)).map(|(_, op)| op).ok_or_else(
+                || Violation::MethodNotAllowed {
+                    method: request.method.to_owned(),
+                    path: request.path.to_owned(),
+                    allowed: route.methods.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join(", "),
+                },
+            )?;
+
+        let mut path_params = Vec::new();
+        for (segment, raw) in route.segments.iter().zip(&raw) {
+            let Segment::Param { name, .. } = segment else { continue };
+            let Some(param) = op.param(Location::Path, name) else { continue };
+            let text = segment.capture(raw, None).unwrap_or(*raw);
+            let value = percent_decode(text).ok_or_else(|| invalid(&param.label, "not valid percent-encoded UTF-8"))?;
+            self.check_param(param, &[value.as_str()])?;
+            path_params.push((name.clone(), value));
+        }
+
+        let (query, rewritten_query) = self.check_query(op, request)?;
+
+        for param in op.params.iter().filter(|p| p.location == Location::Header) {
+            if let Some(value) = header(request.headers, &param.name) {
+                self.check_param(param, &[value])?;
+            }
+        }
+
+        self.check_body(op, request)?;
+        Ok(ValidatedRequest { operation_id: op.id.clone(), path_params, query, rewritten_query })
+    }
+
+    /// Checks query structure, presence rules and values; returns the
+    /// decoded pairs and, if a value was clamped, the re-encoded query.
+    fn check_query(&self, op: &Operation, request: &RequestParts<'_>) -> Result<(Pairs, Option<String>), Violation> {
+        let mut pairs: Pairs = match request.query {
+            None | Some("") => Vec::new(),
+            Some(q) => {
+                serde_urlencoded::from_str(q).map_err(|e| invalid("query", format!("not a valid query string: {e}")))?
+            }
+        };
+
+        // Structure: every key declared, repeated only if it is an exploded array.
+        let mut sent: Vec<&Param> = Vec::new();
+        for (name, _) in &pairs {
+            let param = op
+                .param(Location::Query, name)
+                .ok_or_else(|| invalid(format!("query parameter {name}"), "not defined for this operation"))?;
+            if !sent.iter().any(|p| std::ptr::eq(*p, param)) {
+                sent.push(param);
+            } else if !matches!((param.shape, param.delimiter), (Shape::Array(_), None)) {
+                return Err(invalid(&param.label, "sent more than once, but takes a single value"));
+            }
+        }
+
+        if let Some(alone) = sent.iter().find(|p| p.exclusive)
+            && let Some(other) = sent.iter().find(|p| p.name != alone.name)
+        {
+            return Err(invalid(&alone.label, format!("must be sent alone, but {} was also sent", other.name)));
+        }
+
+        let is_sent = |name: &str| pairs.iter().any(|(n, _)| n == name) || header(request.headers, name).is_some();
+        for param in op.params.iter().filter(|p| p.location != Location::Path && !is_sent(&p.name)) {
+            match &param.required_unless {
+                Some(other) if !is_sent(other) => {
+                    return Err(invalid(&param.label, format!("required unless {other} is sent")));
+                }
+                None if param.required => return Err(invalid(&param.label, "required")),
+                _ => {}
+            }
+        }
+
+        let mut clamped = false;
+        for param in sent {
+            let texts: Vec<&str> = pairs.iter().filter(|(n, _)| *n == param.name).map(|(_, v)| v.as_str()).collect();
+            if let Some(max) = self.check_param(param, &texts)? {
+                for (_, value) in pairs.iter_mut().filter(|(n, _)| *n == param.name) {
+                    value.clone_from(&max);
+                }
+                clamped = true;
+            }
+        }
+        let rewritten = if clamped {
+            Some(serde_urlencoded::to_string(&pairs).map_err(|e| invalid("query", e.to_string()))?)
+        } else {
+            None
+        };
+        Ok((pairs, rewritten))
+    }
+
+    /// Decodes one parameter's text values, clamps them if the spec says so,
+    /// and validates the result. Returns the clamped text, if any.
+    fn check_param(&self, param: &Param, texts: &[&str]) -> Result<Option<String>, Violation> {
+        let fail = |message: String| invalid(&param.label, message);
+        let first = texts.first().copied().unwrap_or_default();
+        let mut value = match (param.shape, param.delimiter) {
+            (Shape::Json, _) => serde_json::from_str(first).map_err(|e| fail(format!("not valid JSON: {e}")))?,
+            (Shape::Scalar(scalar), _) => coerce(first, scalar).map_err(fail)?,
+            (Shape::Array(scalar), None) => {
+                texts.iter().map(|t| coerce(t, scalar)).collect::<Result<_, _>>().map_err(fail)?
+            }
+            (Shape::Array(scalar), Some(d)) => {
+                first.split(d).map(|t| coerce(t.trim(), scalar)).collect::<Result<_, _>>().map_err(fail)?
+            }
+        };
+        let mut clamped = None;
+        if let (Some(max), Some(n)) = (&param.clamp_to, value.as_f64())
+            && max.as_f64().is_some_and(|m| n > m)
+        {
+            value = Value::Number(max.clone());
+            clamped = Some(max.to_string());
+        }
+        self.checker().check(&param.schema, &value, &Loc::Root(&param.label), 0)?;
+        Ok(clamped)
+    }
+
+    fn check_body(&self, op: &Operation, request: &RequestParts<'_>) -> Result<(), Violation> {
+        const AT: &str = "request body";
+        let body = request.body;
+        let Some(spec) = &op.body else {
+            return if body.is_empty() { Ok(()) } else { Err(invalid(AT, "this operation takes no body")) };
+        };
+        if body.is_empty() {
+            return if spec.required { Err(invalid(AT, "required")) } else { Ok(()) };
+        }
+        let expected = || spec.content.iter().map(|(mt, _)| mt.as_str()).collect::<Vec<_>>().join(" or ");
+        let actual = header(request.headers, "content-type")
+            .map(essence)
+            .ok_or_else(|| invalid(AT, format!("no content type; expected {}", expected())))?;
+        let (media_type, schema) = best_media(spec.content.iter().map(|(mt, s)| (mt.as_str(), s)), &actual)
+            .ok_or_else(|| invalid(AT, format!("content type {actual} is not {}", expected())))?;
+        let Some(schema) = schema else { return Ok(()) };
+        if is_json(media_type) {
+            let value: Value = serde_json::from_slice(body).map_err(|e| invalid(AT, format!("not valid JSON: {e}")))?;
+            self.checker().check(schema, &value, &Loc::Root(AT), 0)
+        } else if media_type == "application/x-www-form-urlencoded" {
+            self.check_form(schema, body)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Builds a JSON object from form fields, typed by the schema's
+    /// `properties`, and validates it.
+    fn check_form(&self, schema: &Value, body: &[u8]) -> Result<(), Violation> {
+        const AT: &str = "request body";
+        let pairs: Pairs =
+            serde_urlencoded::from_bytes(body).map_err(|e| invalid(AT, format!("not a valid form: {e}")))?;
+        let properties = deref(&self.spec, schema).map_err(|e| invalid(AT, e))?.get("properties");
+        let mut object = Map::new();
+        for (name, text) in &pairs {
+            let at = Loc::Field(&Loc::Root(AT), name);
+            let property =
+                properties.and_then(|p| p.get(name)).ok_or_else(|| invalid(at, "not a field of this form"))?;
+            let fail = |message: String| invalid(at, message);
+            match shape_of(&self.spec, property).map_err(fail)? {
+                Shape::Array(scalar) => {
+                    let item = coerce(text, scalar).map_err(fail)?;
+                    match object.entry(name.as_str()).or_insert_with(|| Value::Array(Vec::new())) {
+                        Value::Array(items) => items.push(item),
+                        _ => return Err(fail("sent more than once".into())),
+                    }
+                }
+                Shape::Scalar(scalar) => {
+                    if object.insert(name.clone(), coerce(text, scalar).map_err(fail)?).is_some() {
+                        return Err(fail("sent more than once, but takes a single value".into()));
+                    }
+                }
+                Shape::Json => return Err(fail("cannot be sent as a form field".into())),
+            }
+        }
+        self.checker().check(schema, &Value::Object(object), &Loc::Root(AT), 0)
+    }
+
+    /// Checks a response the sandbox is about to send for `operation_id`.
+    ///
+    /// `content_type` is the response's `Content-Type` header, if any. JSON
+    /// bodies are validated against the documented schema, so enum values
+    /// the spec does not list are reported; other media types accept any
+    /// bytes.
+    ///
+    /// # Errors
+    ///
+    /// [`Violation::Invalid`] at `response` for an unknown operation or an
+    /// undocumented status, else at `response body...` for the first rule broken.
+    pub fn validate_response(
+        &self,
+        operation_id: &str,
+        status: u16,
+        content_type: Option<&str>,
+        body: &[u8],
+    ) -> Result<(), Violation> {
+        const AT: &str = "response body";
+        let op = self
+            .operations()
+            .find(|op| op.id == operation_id)
+            .ok_or_else(|| invalid("response", format!("no operation {operation_id} in the spec")))?;
+        let range = format!("{}XX", status / 100);
+        let response = op
+            .responses
+            .as_object()
+            .and_then(|r| {
+                r.get(&status.to_string())
+                    .or_else(|| r.get(&range))
+                    .or_else(|| r.get(&range.to_ascii_lowercase()))
+                    .or_else(|| r.get("default"))
+            })
+            .ok_or_else(|| invalid("response", format!("status {status} is not documented")))?;
+        let response = deref(&self.spec, response).map_err(|e| invalid("response", e))?;
+        let Some(content) = response.get("content").and_then(Value::as_object).filter(|c| !c.is_empty()) else {
+            return if body.is_empty() {
+                Ok(())
+            } else {
+                Err(invalid(AT, format!("status {status} documents no body")))
+            };
+        };
+        let expected = || content.keys().map(String::as_str).collect::<Vec<_>>().join(" or ");
+        let actual = content_type.map(essence);
+        // Without a content type only `*/*` matches.
+        let found = best_media(content.iter().map(|(mt, m)| (mt.as_str(), m)), actual.as_deref().unwrap_or_default());
+        let (media_type, media) = match (found, actual) {
+            (Some(found), _) => found,
+            // An empty body still breaks the contract if JSON is documented.
+            (None, _) if body.is_empty() => match content.iter().find(|(mt, _)| is_json(mt)) {
+                Some((mt, media)) => (mt.as_str(), media),
+                None => return Ok(()),
+            },
+            (None, Some(actual)) => return Err(invalid(AT, format!("content type {actual} is not {}", expected()))),
+            (None, None) => return Err(invalid(AT, format!("no content type; expected {}", expected()))),
+        };
+        let Some(schema) = media.get("schema").filter(|_| is_json(media_type)) else { return Ok(()) };
+        if body.is_empty() {
+            let accepts_empty = deref(&self.spec, schema)
+                .ok()
+                .and_then(Value::as_object)
+                .is_some_and(|s| s.keys().all(|k| k.starts_with("x-") || k == "description" || k == "title"));
+            return if accepts_empty {
+                Ok(())
+            } else {
+                Err(invalid(AT, format!("empty, but {media_type} is documented")))
+            };
+        }
+        let value: Value = serde_json::from_slice(body).map_err(|e| invalid(AT, format!("not valid JSON: {e}")))?;
+        self.checker().check(schema, &value, &Loc::Root(AT), 0)
+    }
+}
+
+fn compile_operation(root: &Value, segments: &[Segment], shared: &[Value], op: &Value) -> Result<Operation, String> {
+    let id = op.get("operationId").and_then(Value::as_str).ok_or("no operationId")?;
+    let op_params = op.get("parameters").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+    let mut params: Vec<Param> = Vec::new();
+    // Operation-level parameters come last and replace path-level ones of the same name and location.
+    for raw in shared.iter().chain(op_params) {
+        if let Some(param) = compile_param(root, raw)? {
+            params.retain(|p| !(p.name == param.name && p.location == param.location));
+            params.push(param);
+        }
+    }
+    let in_template: Vec<&str> = segments
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Param { name, .. } => Some(name.as_str()),
+            Segment::Literal(_) => None,
+        })
+        .collect();
+    if let Some(name) =
+        in_template.iter().find(|name| !params.iter().any(|p| p.location == Location::Path && p.name == **name))
+    {
+        return Err(format!("path parameter {name} is not declared"));
+    }
+    for param in &params {
+        if param.location == Location::Path && !in_template.contains(&param.name.as_str()) {
+            return Err(format!("path parameter {} is not in the path", param.name));
+        }
+        if let Some(other) = &param.required_unless
+            && !params.iter().any(|p| p.name == *other)
+        {
+            return Err(format!("{}: x-required-unless names unknown parameter {other}", param.label));
+        }
+    }
+    let body = op.get("requestBody").map(|b| compile_body(root, b)).transpose()?;
+    Ok(Operation { id: id.to_owned(), params, body, responses: op.get("responses").cloned().unwrap_or_default() })
+}
+
+/// Compiles one parameter; `None` for those that are not validated (cookies,
+/// and the headers OpenAPI says to ignore).
+fn compile_param(root: &Value, raw: &Value) -> Result<Option<Param>, String> {
+    let p = deref(root, raw)?;
+    let name = p.get("name").and_then(Value::as_str).ok_or("parameter without a name")?;
+    let (location, kind) = match p.get("in").and_then(Value::as_str) {
+        Some("path") => (Location::Path, "path parameter"),
+        Some("query") => (Location::Query, "query parameter"),
+        Some("header") if ["accept", "content-type", "authorization"].contains(&name.to_ascii_lowercase().as_str()) => {
+            return Ok(None);
+        }
+        Some("header") => (Location::Header, "header"),
+        Some("cookie") => return Ok(None),
+        other => return Err(format!("parameter {name}: unknown location {other:?}")),
+    };
+    let label = format!("{kind} {name}");
+    let flag = |key: &str| p.get(key).and_then(Value::as_bool).unwrap_or(false);
+
+    let json_schema = if let Some(pointer) = p.get("x-content-schema") {
+        let pointer = pointer.as_str().ok_or_else(|| format!("{label}: x-content-schema must be a string"))?;
+        let schema = serde_json::json!({ "$ref": pointer });
+        deref(root, &schema).map_err(|e| format!("{label}: {e}"))?;
+        Some(schema)
+    } else if let Some(content) = p.get("content").and_then(Value::as_object) {
+        let (_, media) =
+            content.iter().find(|(mt, _)| is_json(mt)).ok_or_else(|| format!("{label}: content is not JSON"))?;
+        Some(media.get("schema").cloned().unwrap_or_default())
+    } else {
+        None
+    };
+    let (shape, schema) = match json_schema {
+        Some(schema) => (Shape::Json, schema),
+        None => {
+            let schema = p.get("schema").cloned().unwrap_or_default();
+            (shape_of(root, &schema).map_err(|e| format!("{label}: {e}"))?, schema)
+        }
+    };
+
+    let explode = p.get("explode").and_then(Value::as_bool);
+    let delimiter = match (location, p.get("style").and_then(Value::as_str)) {
+        (Location::Query, None | Some("form")) => (!explode.unwrap_or(true)).then_some(','),
+        (Location::Query, Some("spaceDelimited")) => Some(' '),
+        (Location::Query, Some("pipeDelimited")) => Some('|'),
+        (Location::Path | Location::Header, None | Some("simple")) => Some(','),
+        (_, Some(style)) => return Err(format!("{label}: style {style} is not supported")),
+    };
+
+    let clamp_to = match p.get("x-on-maximum").map(Value::as_str) {
+        None => None,
+        Some(Some("clamp")) => Some(
+            deref(root, &schema)?
+                .get("maximum")
+                .and_then(Value::as_number)
+                .cloned()
+                .ok_or_else(|| format!("{label}: x-on-maximum: clamp needs a numeric maximum"))?,
+        ),
+        Some(other) => return Err(format!("{label}: unsupported x-on-maximum {other:?}")),
+    };
+    let required_unless = match p.get("x-required-unless") {
+        None => None,
+        Some(Value::String(other)) => Some(other.clone()),
+        Some(_) => return Err(format!("{label}: x-required-unless must name a parameter")),
+    };
+    Ok(Some(Param {
+        name: name.to_owned(),
+        location,
+        label,
+        required: flag("required") || location == Location::Path,
+        schema,
+        shape,
+        delimiter,
+        required_unless,
+        exclusive: flag("x-exclusive"),
+        clamp_to,
+    }))
+}
+
+fn compile_body(root: &Value, body: &Value) -> Result<RequestBody, String> {
+    let body = deref(root, body)?;
+    let content = body
+        .get("content")
+        .and_then(Value::as_object)
+        .ok_or("requestBody has no content")?
+        .iter()
+        .map(|(mt, media)| (essence(mt), media.get("schema").cloned()))
+        .collect();
+    Ok(RequestBody { required: body.get("required").and_then(Value::as_bool).unwrap_or(false), content })
+}
+
+fn parse_template(template: &str) -> Result<Vec<Segment>, String> {
+    let unsupported = || format!("path {template}: unsupported template");
+    let rest = template.strip_prefix('/').ok_or_else(|| format!("path {template} does not start with /"))?;
+    rest.split('/')
+        .map(|segment| match segment.split_once('{') {
+            None if !segment.contains('}') => Ok(Segment::Literal(segment.to_owned())),
+            None => Err(unsupported()),
+            Some((prefix, rest)) => {
+                let (name, suffix) = rest.split_once('}').ok_or_else(unsupported)?;
+                if name.is_empty() || [prefix, name, suffix].iter().any(|s| s.contains(['{', '}'])) {
+                    return Err(unsupported());
+                }
+                Ok(Segment::Param { prefix: prefix.to_owned(), name: name.to_owned(), suffix: suffix.to_owned() })
+            }
+        })
+        .collect()
+}
+
+/// Fails on the first `$ref` that does not resolve, so a typo shows at start-up.
+fn check_refs(root: &Value, node: &Value) -> Result<(), String> {
+    match node {
+        Value::Object(map) => {
+            if map.get("$ref").is_some_and(Value::is_string) {
+                deref(root, node)?;
+            }
+            map.iter()
+                .filter(|(key, _)| !matches!(key.as_str(), "example" | "examples"))
+                .try_for_each(|(_, value)| check_refs(root, value))
+        }
+        Value::Array(items) => items.iter().try_for_each(|value| check_refs(root, value)),
+        _ => Ok(()),
+    }
+}
+
+/// Follows `$ref`s (local JSON pointers only) until a node without one.
+fn deref<'a>(root: &'a Value, mut node: &'a Value) -> Result<&'a Value, String> {
+    for _ in 0..MAX_REF_HOPS {
+        let Some(reference) = node.get("$ref").and_then(Value::as_str) else { return Ok(node) };
+        node = reference
+            .strip_prefix('#')
+            .and_then(|pointer| root.pointer(pointer))
+            .ok_or_else(|| format!("unresolvable $ref {reference}"))?;
+    }
+    Err("$ref chain too long (cycle?)".to_owned())
+}
+
+/// How a (query, path, header or form) value of `schema` is written as text.
+fn shape_of(root: &Value, schema: &Value) -> Result<Shape, String> {
+    let schema = deref(root, schema)?;
+    if schema.get("type").and_then(Value::as_str) == Some("array") {
+        let items = deref(root, schema.get("items").unwrap_or(&ANY))?;
+        Ok(Shape::Array(scalar_of(items)?))
+    } else {
+        Ok(Shape::Scalar(scalar_of(schema)?))
+    }
+}
+
+fn scalar_of(schema: &Value) -> Result<Scalar, String> {
+    match schema.get("type").and_then(Value::as_str) {
+        None | Some("string") => Ok(Scalar::String),
+        Some("integer") => Ok(Scalar::Integer),
+        Some("number") => Ok(Scalar::Number),
+        Some("boolean") => Ok(Scalar::Boolean),
+        Some(other) => Err(format!("type {other} cannot be sent as text")),
+    }
+}
+
+fn coerce(text: &str, scalar: Scalar) -> Result<Value, String> {
+    let integer = || text.parse::<i64>().map(Value::from).or_else(|_| text.parse::<u64>().map(Value::from)).ok();
+    let parsed = match scalar {
+        Scalar::String => return Ok(Value::String(text.to_owned())),
+        Scalar::Integer => integer().ok_or("an integer"),
+        Scalar::Number => integer()
+            .or_else(|| text.parse::<f64>().ok().and_then(Number::from_f64).map(Value::Number))
+            .ok_or("a number"),
+        Scalar::Boolean => match text {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err("a boolean (true or false)"),
+        },
+    };
+    parsed.map_err(|kind| format!("{} is not {kind}", show_str(text)))
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let mut bytes = text.bytes();
+    let mut out = Vec::with_capacity(text.len());
+    while let Some(byte) = bytes.next() {
+        if byte == b'%' {
+            let mut hex = || bytes.next().and_then(|h| char::from(h).to_digit(16));
+            let (high, low) = (hex()?, hex()?);
+            out.push(u8::try_from(high * 16 + low).ok()?);
+        } else {
+            out.push(byte);
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
+}
+
+/// `Application/JSON; charset=utf-8` → `application/json`.
+fn essence(media_type: &str) -> String {
+    media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
+}
+
+/// The declared media type that covers `actual` most specifically: an exact
+/// match beats `type/*`, which beats `*/*`.
+fn best_media<'c, T>(declared: impl Iterator<Item = (&'c str, T)>, actual: &str) -> Option<(&'c str, T)> {
+    let rank = |declared: &str| {
+        let declared = essence(declared);
+        match declared.strip_suffix("/*") {
+            Some("*") => Some(0),
+            Some(kind) => actual.split_once('/').is_some_and(|(k, _)| k == kind).then_some(1),
+            None => (declared == actual).then_some(2),
+        }
+    };
+    declared
+        .filter_map(|(mt, media)| Some((rank(mt)?, mt, media)))
+        .max_by_key(|(r, ..)| *r)
+        .map(|(_, mt, media)| (mt, media))
+}
+
+fn is_json(media_type: &str) -> bool {
+    let media_type = essence(media_type);
+    media_type == "application/json" || media_type.ends_with("+json")
+}
+
+/// A value as quoted in messages: scalars as JSON, containers by kind.
+fn show(value: &Value) -> String {
+    match value {
+        Value::String(text) => show_str(text),
+        Value::Array(_) => "an array".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+fn show_str(text: &str) -> String {
+    match text.char_indices().nth(MAX_SHOWN) {
+        Some((cut, _)) => format!("{}…", Value::from(text.get(..cut).unwrap_or_default())),
+        None => Value::from(text).to_string(),
+    }
+}
+
+/// Where in a document a value sits: `request body.metadata[0].name`.
+/// Built on the stack while descending, formatted only on failure.
+#[derive(Clone, Copy)]
+enum Loc<'a> {
+    Root(&'a str),
+    Field(&'a Loc<'a>, &'a str),
+    Index(&'a Loc<'a>, usize),
+}
+
+impl fmt::Display for Loc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Root(root) => f.write_str(root),
+            Self::Field(parent, key) => write!(f, "{parent}.{key}"),
+            Self::Index(parent, index) => write!(f, "{parent}[{index}]"),
+        }
+    }
+}
+
+/// Validates JSON values against schemas of one spec.
+struct Checker<'s> {
+    root: &'s Value,
+}
+
+impl Checker<'_> {
+    fn check(&self, schema: &Value, value: &Value, at: &Loc<'_>, depth: usize) -> Result<(), Violation> {
+        if depth > MAX_DEPTH {
+            return Err(invalid(at, "schema nesting too deep (cyclic $ref?)"));
+        }
+        let schema = match deref(self.root, schema).map_err(|e| invalid(at, e))? {
+            Value::Object(schema) => schema,
+            Value::Bool(false) => return Err(invalid(at, "no value is allowed here")),
+            _ => return Ok(()),
+        };
+        let keyword = |key: &str| schema.get(key);
+        if value.is_null() && keyword("nullable").and_then(Value::as_bool) == Some(true) {
+            return Ok(());
+        }
+        if let Some(ty) = keyword("type").and_then(Value::as_str)
+            && !has_type(value, ty)
+        {
+            let article = if ty.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+            return Err(invalid(at, format!("{} is not {article} {ty}", show(value))));
+        }
+        if let Some(allowed) = keyword("enum").and_then(Value::as_array)
+            && !allowed.contains(value)
+        {
+            let list: Vec<String> =
+                allowed.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
+            return Err(invalid(at, format!("{} is not one of {}", show(value), list.join(", "))));
+        }
+        match value {
+            Value::Number(n) => check_number(schema, n).map_err(|m| invalid(at, m))?,
+            Value::String(text) => {
+                let len = text.chars().count() as u64;
+                if let Some(min) = keyword("minLength").and_then(Value::as_u64).filter(|min| len < *min) {
+                    return Err(invalid(at, format!("{} is shorter than {min} characters", show(value))));
+                }
+                if let Some(max) = keyword("maxLength").and_then(Value::as_u64).filter(|max| len > *max) {
+                    return Err(invalid(at, format!("{} is longer than {max} characters", show(value))));
+                }
+            }
+            Value::Array(items) => self.check_array(schema, items, at, depth)?,
+            Value::Object(map) => self.check_object(schema, map, at, depth)?,
+            Value::Bool(_) | Value::Null => {}
+        }
+        self.check_combinators(schema, value, at, depth)
+    }
+
+    fn check_array(
+        &self,
+        schema: &Map<String, Value>,
+        items: &[Value],
+        at: &Loc<'_>,
+        depth: usize,
+    ) -> Result<(), Violation> {
+        let len = items.len() as u64;
+        if let Some(min) = schema.get("minItems").and_then(Value::as_u64).filter(|min| len < *min) {
+            return Err(invalid(at, format!("has {len} items, fewer than {min}")));
+        }
+        if let Some(max) = schema.get("maxItems").and_then(Value::as_u64).filter(|max| len > *max) {
+            return Err(invalid(at, format!("has {len} items, more than {max}")));
+        }
+        if schema.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
+            for (i, item) in items.iter().enumerate() {
+                if let Some(j) = items.iter().skip(i + 1).position(|other| other == item) {
+                    return Err(invalid(at, format!("items {i} and {} are equal, but must be unique", i + 1 + j)));
+                }
+            }
+        }
+        let item_schema = schema.get("items").unwrap_or(&ANY);
+        items.iter().enumerate().try_for_each(|(i, item)| self.check(item_schema, item, &Loc::Index(at, i), depth + 1))
+    }
+
+    fn check_object(
+        &self,
+        schema: &Map<String, Value>,
+        map: &Map<String, Value>,
+        at: &Loc<'_>,
+        depth: usize,
+    ) -> Result<(), Violation> {
+        let required = schema.get("required").and_then(Value::as_array).into_iter().flatten();
+        if let Some(missing) = required.filter_map(Value::as_str).find(|name| !map.contains_key(*name)) {
+            return Err(invalid(Loc::Field(at, missing), "required"));
+        }
+        let len = map.len() as u64;
+        if let Some(min) = schema.get("minProperties").and_then(Value::as_u64).filter(|min| len < *min) {
+            return Err(invalid(at, format!("has {len} properties, fewer than {min}")));
+        }
+        if let Some(max) = schema.get("maxProperties").and_then(Value::as_u64).filter(|max| len > *max) {
+            return Err(invalid(at, format!("has {len} properties, more than {max}")));
+        }
+        let properties = schema.get("properties").and_then(Value::as_object);
+        for (key, value) in map {
+            let here = Loc::Field(at, key);
+            match (properties.and_then(|p| p.get(key)), schema.get("additionalProperties")) {
+                (Some(property), _) => self.check(property, value, &here, depth + 1)?,
+                (None, Some(Value::Bool(false))) => {
+                    return Err(invalid(here, "not a documented property (additionalProperties is false)"));
+                }
+                (None, Some(extra @ Value::Object(_))) => self.check(extra, value, &here, depth + 1)?,
+                (None, _) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn check_combinators(
+        &self,
+        schema: &Map<String, Value>,
+        value: &Value,
+        at: &Loc<'_>,
+        depth: usize,
+    ) -> Result<(), Violation> {
+        let list = |key: &str| schema.get(key).and_then(Value::as_array).filter(|l| !l.is_empty());
+        for sub in list("allOf").into_iter().flatten() {
+            self.check(sub, value, at, depth + 1)?;
+        }
+        // Counts the alternatives that match, keeping the first failure to explain a miss.
+        let try_all = |alternatives: &[Value]| {
+            let mut first_failure = None;
+            let matched = alternatives
+                .iter()
+                .filter(|sub| match self.check(sub, value, at, depth + 1) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        first_failure.get_or_insert(e);
+                        false
+                    }
+                })
+                .count();
+            (matched, first_failure.map(|e| e.to_string()).unwrap_or_default())
+        };
+        for key in ["anyOf", "oneOf"] {
+            let Some(alternatives) = list(key) else { continue };
+            match try_all(alternatives) {
+                (0, first) => {
+                    return Err(invalid(
+                        at,
+                        format!(
+                            "matches none of the {} {key} alternatives (the first fails with {first})",
+                            alternatives.len()
+                        ),
+                    ));
+                }
+                (1, _) => {}
+                (n, _) if key == "oneOf" => {
+                    return Err(invalid(
+                        at,
+                        format!("matches {n} of the oneOf alternatives, but must match exactly one"),
+                    ));
+                }
+                _ => {}
+            }
+        }
+        if let Some(not) = schema.get("not")
+            && self.check(not, value, at, depth + 1).is_ok()
+        {
+            return Err(invalid(at, "matches the schema under `not`"));
+        }
+        Ok(())
+    }
+}
+
+fn has_type(value: &Value, ty: &str) -> bool {
+    match ty {
+        "string" => value.is_string(),
+        "integer" => value.as_number().is_some_and(|n| whole(n).is_some()),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        "null" => value.is_null(),
+        _ => true,
+    }
+}
+
+/// The number as an integer, if it is a whole one (`3.0` included).
+fn whole(n: &Number) -> Option<i128> {
+    n.as_i64()
+        .map(i128::from)
+        .or_else(|| n.as_u64().map(i128::from))
+        .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e38).map(|f| f as i128))
+}
+
+fn check_number(schema: &Map<String, Value>, n: &Number) -> Result<(), String> {
+    let range = match schema.get("format").and_then(Value::as_str) {
+        Some("int32") => Some((i128::from(i32::MIN), i128::from(i32::MAX))),
+        Some("int64") => Some((i128::from(i64::MIN), i128::from(i64::MAX))),
+        _ => None,
+    };
+    if let (Some((low, high)), Some(v)) = (range, whole(n))
+        && !(low..=high).contains(&v)
+    {
+        let format = schema.get("format").and_then(Value::as_str).unwrap_or_default();
+        return Err(format!("{n} is out of range for {format}"));
+    }
+    let x = n.as_f64().unwrap_or(f64::NAN);
+    let bound = |key: &str| schema.get(key).filter(|b| b.is_number()).map(|b| (b, b.as_f64().unwrap_or(f64::NAN)));
+    let exclusive = |key: &str| schema.get(key).and_then(Value::as_bool) == Some(true);
+    if let Some((shown, min)) = bound("minimum") {
+        if exclusive("exclusiveMinimum") && x <= min {
+            return Err(format!("{n} is not greater than the exclusive minimum {shown}"));
+        }
+        if x < min {
+            return Err(format!("{n} is less than the minimum {shown}"));
+        }
+    }
+    if let Some((shown, max)) = bound("maximum") {
+        if exclusive("exclusiveMaximum") && x >= max {
+            return Err(format!("{n} is not less than the exclusive maximum {shown}"));
+        }
+        if x > max {
+            return Err(format!("{n} is greater than the maximum {shown}"));
+        }
+    }
+    if let Some((shown, step)) = bound("multipleOf").filter(|(_, step)| *step > 0.0) {
+        let quotient = x / step;
+        if (quotient - quotient.round()).abs() > 1e-9 {
+            return Err(format!("{n} is not a multiple of {shown}"));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn luware() -> SpecValidator {
+        let spec: Value =
+            serde_yaml::from_str(include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/specs/luware.yaml"))).unwrap();
+        SpecValidator::new(&spec).unwrap()
+    }
+
+    fn request<'a>(
+        method: &'a str,
+        path: &'a str,
+        query: Option<&'a str>,
+        headers: &'a [(String, String)],
+        body: &'a [u8],
+    ) -> RequestParts<'a> {
+        RequestParts { method, path, query, headers, body }
+    }
+
+    fn get(v: &SpecValidator, path: &str, query: Option<&str>) -> Result<ValidatedRequest, Violation> {
+        v.validate_request(&request("GET", path, query, &[], b""))
+    }
+
+    fn post(v: &SpecValidator, path: &str, content_type: &str, body: &str) -> Result<ValidatedRequest, Violation> {
+        let headers = [("content-type".to_owned(), content_type.to_owned())];
+        v.validate_request(&request("POST", path, None, &headers, body.as_bytes()))
+    }
+
+    fn search(v: &SpecValidator, query: &str) -> Result<ValidatedRequest, Violation> {
+        get(v, "/vfcrest/v1/conversations", Some(query))
+    }
+
+    /// The violation's `location: message` text.
+    fn failure<T: fmt::Debug>(result: Result<T, Violation>) -> String {
+        result.unwrap_err().to_string()
+    }
+
+    const FILTERS: &str = "filters=%7B%22filtersList%22%3A%5B%7B%22field%22%3A%22startTime%22%2C%22operator%22%3A%22GREATER_THAN_OR_EQUAL%22%2C%22values%22%3A%5B%222024-07-01%2000%3A00%3A00.000%22%5D%7D%5D%7D";
+
+    #[test]
+    fn compiles_every_luware_operation() {
+        let mut ids: Vec<_> = luware().operation_ids().map(str::to_owned).collect();
+        ids.sort();
+        assert_eq!(
+            ids,
+            [
+                "addLabel",
+                "addMetadata",
+                "controlConversation",
+                "downloadMedia",
+                "getConversation",
+                "requestToken",
+                "searchConversations"
+            ]
+        );
+    }
+
+    #[test]
+    fn routes_templates_and_decodes_path_params() {
+        let v = luware();
+        let ok = get(&v, "/vfcrest/v1/conversations/a%20b%2Fc", None).unwrap();
+        assert_eq!(ok.operation_id, "getConversation");
+        assert_eq!(ok.path_params, [("ccdrId".to_owned(), "a b/c".to_owned())]);
+        let ok = get(&v, "/vfcrest/v1/conversations/abc/media", Some("fileExtension=vtr")).unwrap();
+        assert_eq!(ok.operation_id, "downloadMedia");
+        assert_eq!(ok.query, [("fileExtension".to_owned(), "vtr".to_owned())]);
+        assert_eq!(ok.rewritten_query, None);
+    }
+
+    #[test]
+    fn literal_segments_beat_templates() {
+        let spec = json!({"paths": {
+            "/items/{id}": {"get": {"operationId": "getItem", "parameters": [
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]}},
+            "/items/latest": {"get": {"operationId": "latestItem"}},
+            "/files/{name}.json": {"get": {"operationId": "getFile", "parameters": [
+                {"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}]}},
+        }});
+        let v = SpecValidator::new(&spec).unwrap();
+        assert_eq!(get(&v, "/items/latest", None).unwrap().operation_id, "latestItem");
+        assert_eq!(get(&v, "/items/7", None).unwrap().operation_id, "getItem");
+        assert_eq!(failure(get(&v, "/items/seven", None)), r#"path parameter id: "seven" is not an integer"#);
+        let file = get(&v, "/files/report.json", None).unwrap();
+        assert_eq!(file.path_params, [("name".to_owned(), "report".to_owned())]);
+        assert_eq!(get(&v, "/files/report.xml", None).unwrap_err().status(), 404);
+    }
+
+    #[test]
+    fn unknown_paths_are_404_and_wrong_methods_405() {
+        let v = luware();
+        for path in ["/vfcrest/v2/conversations", "/vfcrest/v1/conversations/", "vfcrest/v1/conversations", "/"] {
+            let err = get(&v, path, None).unwrap_err();
+            assert_eq!(err, Violation::NotFound { path: path.to_owned() });
+            assert_eq!(err.status(), 404);
+        }
+        let err = v.validate_request(&request("DELETE", "/vfcrest/v1/conversations", None, &[], b"")).unwrap_err();
+        assert_eq!(err.status(), 405);
+        assert_eq!(err.to_string(), "method DELETE not allowed at /vfcrest/v1/conversations; allowed: GET");
+    }
+
+    #[test]
+    fn search_with_limit_and_filters_passes() {
+        let ok = search(&luware(), &format!("limit=10&{FILTERS}&sortBy=startTime&sortOrder=desc")).unwrap();
+        assert_eq!(ok.operation_id, "searchConversations");
+        assert_eq!(ok.query.first(), Some(&("limit".to_owned(), "10".to_owned())));
+        assert!(ok.query.get(1).is_some_and(|(_, f)| f.starts_with(r#"{"filtersList":[{"field":"startTime""#)));
+        assert_eq!(ok.rewritten_query, None);
+    }
+
+    #[test]
+    fn enum_violation_names_the_allowed_values() {
+        let result = search(&luware(), &format!("limit=10&{FILTERS}&sortOrder=up"));
+        assert_eq!(failure(result), r#"query parameter sortOrder: "up" is not one of asc, desc"#);
+    }
+
+    #[test]
+    fn limit_is_required_unless_next_page_token() {
+        let v = luware();
+        assert_eq!(failure(search(&v, FILTERS)), "query parameter limit: required unless nextPageToken is sent");
+        assert_eq!(failure(search(&v, "limit=5")), "query parameter filters: required unless nextPageToken is sent");
+        assert_eq!(
+            failure(get(&v, "/vfcrest/v1/conversations", None)),
+            "query parameter limit: required unless nextPageToken is sent"
+        );
+        assert!(search(&v, "nextPageToken=x").is_ok());
+    }
+
+    #[test]
+    fn next_page_token_must_be_sent_alone() {
+        let v = luware();
+        let expected = "query parameter nextPageToken: must be sent alone, but limit was also sent";
+        assert_eq!(failure(search(&v, "nextPageToken=x&limit=5")), expected);
+        assert_eq!(failure(search(&v, "limit=5&nextPageToken=x")), expected);
+    }
+
+    #[test]
+    fn limit_above_maximum_is_clamped() {
+        let v = luware();
+        let ok = search(&v, &format!("limit=500&{FILTERS}")).unwrap();
+        assert_eq!(ok.query.first(), Some(&("limit".to_owned(), "100".to_owned())));
+        let rewritten = ok.rewritten_query.unwrap();
+        assert!(rewritten.starts_with("limit=100&filters=%7B%22filtersList%22"), "{rewritten}");
+        let again: Vec<(String, String)> = serde_urlencoded::from_str(&rewritten).unwrap();
+        assert_eq!(again, ok.query);
+        assert_eq!(search(&v, &format!("limit=100&{FILTERS}")).unwrap().rewritten_query, None);
+    }
+
+    #[test]
+    fn limit_must_be_a_positive_integer() {
+        let v = luware();
+        assert_eq!(
+            failure(search(&v, &format!("limit=0&{FILTERS}"))),
+            "query parameter limit: 0 is less than the minimum 1"
+        );
+        assert_eq!(
+            failure(search(&v, &format!("limit=ten&{FILTERS}"))),
+            r#"query parameter limit: "ten" is not an integer"#
+        );
+        assert_eq!(
+            failure(search(&v, &format!("limit=1.5&{FILTERS}"))),
+            r#"query parameter limit: "1.5" is not an integer"#
+        );
+        let repeated = search(&v, &format!("limit=5&limit=6&{FILTERS}"));
+        assert_eq!(failure(repeated), "query parameter limit: sent more than once, but takes a single value");
+    }
+
+    #[test]
+    fn unknown_query_parameters_are_rejected() {
+        let result = search(&luware(), &format!("limit=10&{FILTERS}&foo=1"));
+        assert_eq!(failure(result), "query parameter foo: not defined for this operation");
+    }
+
+    #[test]
+    fn filters_must_be_json_matching_the_content_schema() {
+        let v = luware();
+        let err = failure(search(&v, "limit=10&filters=nope"));
+        assert!(err.starts_with("query parameter filters: not valid JSON: "), "{err}");
+        let bad = r#"{"filtersList":[{"field":"startTime","operator":"EQUALS","values":[]}]}"#;
+        let query = serde_urlencoded::to_string([("limit", "10"), ("filters", bad)]).unwrap();
+        let Violation::Invalid { location, message } = search(&v, &query).unwrap_err() else { panic!() };
+        assert_eq!(location, "query parameter filters.filtersList[0].operator");
+        assert!(message.starts_with(r#""EQUALS" is not one of EQUAL, NOT_EQUAL, STARTS_WITH"#), "{message}");
+        let query = serde_urlencoded::to_string([("limit", "10"), ("filters", "{}")]).unwrap();
+        assert_eq!(failure(search(&v, &query)), "query parameter filters.filtersList: required");
+    }
+
+    #[test]
+    fn array_parameters_take_repeated_keys() {
+        let v = luware();
+        let ok = get(&v, "/vfcrest/v1/conversations/abc", Some("expands=METADATA&expands=IM")).unwrap();
+        assert_eq!(ok.query.len(), 2);
+        let err = get(&v, "/vfcrest/v1/conversations/abc", Some("expands=IM&expands=FOO"));
+        assert!(failure(err).starts_with(r#"query parameter expands[1]: "FOO" is not one of METADATA, IM"#));
+        let err = get(&v, "/vfcrest/v1/conversations/abc/media", None);
+        assert_eq!(failure(err), "query parameter fileExtension: required");
+    }
+
+    #[test]
+    fn path_parameters_are_checked_against_referenced_enums() {
+        let v = luware();
+        let ok =
+            v.validate_request(&request("POST", "/vfcrest/v1/conversationControl/c1/startRecording", None, &[], b""));
+        let ok = ok.unwrap();
+        assert_eq!(ok.operation_id, "controlConversation");
+        assert_eq!(ok.path_params[1], ("action".to_owned(), "startRecording".to_owned()));
+        let err = v.validate_request(&request("POST", "/vfcrest/v1/conversationControl/c1/explode", None, &[], b""));
+        assert_eq!(
+            failure(err),
+            r#"path parameter action: "explode" is not one of startRecording, stopRecording, keepOndemand"#
+        );
+        let err = v.validate_request(&request("POST", "/vfcrest/v1/conversationControl/c1/%ZZ", None, &[], b""));
+        assert_eq!(failure(err), "path parameter action: not valid percent-encoded UTF-8");
+        let err = post(&v, "/vfcrest/v1/conversationControl/c1/startRecording", "application/json", "{}");
+        assert_eq!(failure(err), "request body: this operation takes no body");
+    }
+
+    #[test]
+    fn token_form_is_typed_by_the_schema() {
+        let v = luware();
+        let path = "/vfcrest/v1/auth/token";
+        let form = "application/x-www-form-urlencoded";
+        let ok = post(&v, path, form, "eid=1000&client_id=api_user%40luware.com&client_secret=s%26cret").unwrap();
+        assert_eq!(ok.operation_id, "requestToken");
+        assert_eq!(failure(post(&v, path, form, "eid=1000&client_id=u")), "request body.client_secret: required");
+        assert_eq!(
+            failure(post(&v, path, form, "eid=abc&client_id=u&client_secret=s")),
+            r#"request body.eid: "abc" is not an integer"#
+        );
+        assert_eq!(
+            failure(post(&v, path, form, "eid=1&client_id=u&client_secret=s&extra=1")),
+            "request body.extra: not a field of this form"
+        );
+        assert_eq!(
+            failure(post(&v, path, "text/plain", "eid=1&client_id=u&client_secret=s")),
+            "request body: content type text/plain is not application/x-www-form-urlencoded"
+        );
+        assert_eq!(failure(post(&v, path, form, "")), "request body: required");
+        let no_type = v.validate_request(&request("POST", path, None, &[], b"eid=1"));
+        assert_eq!(failure(no_type), "request body: no content type; expected application/x-www-form-urlencoded");
+    }
+
+    #[test]
+    fn json_bodies_are_validated() {
+        let v = luware();
+        let path = "/vfcrest/v1/conversations/c1/labels";
+        assert!(post(&v, path, "application/json; charset=utf-8", r#"{"labelId": 7}"#).is_ok());
+        assert_eq!(
+            failure(post(&v, path, "application/json", r#"{"labelId":"x"}"#)),
+            r#"request body.labelId: "x" is not an integer"#
+        );
+        assert_eq!(failure(post(&v, path, "application/json", "{}")), "request body.labelId: required");
+        assert_eq!(failure(post(&v, path, "application/json", "[]")), "request body: an array is not an object");
+        assert!(failure(post(&v, path, "application/json", "{")).starts_with("request body: not valid JSON: "));
+        let metadata =
+            r#"{"metaTemplateId":1,"metaTemplateName":"t","metaTemplateType":"custom","metadata":[{"value":"v"}]}"#;
+        assert_eq!(
+            failure(post(&v, "/vfcrest/v1/conversations/c1/metadata", "application/json", metadata)),
+            "request body.metadata[0].name: required"
+        );
+    }
+
+    fn respond(
+        v: &SpecValidator,
+        id: &str,
+        status: u16,
+        content_type: Option<&str>,
+        body: &Value,
+    ) -> Result<(), Violation> {
+        v.validate_response(id, status, content_type, body.to_string().as_bytes())
+    }
+
+    #[test]
+    fn responses_are_checked_against_the_documented_schema() {
+        let v = luware();
+        let json = Some("application/json");
+        let page = json!({"conversations": [
+            {"ccdrId": "c1", "direction": "incoming", "recordedParty": null, "hold": null, "labels": [1, 2],
+             "cause": "Caller gave up", "metadata": [{"metaTemplateId": 3, "metadata": [{"name": "n", "value": "v"}]}]},
+        ], "nextPageToken": null});
+        respond(&v, "searchConversations", 200, json, &page).unwrap();
+
+        let sideways = json!({"conversations": [{"ccdrId": "c1", "direction": "sideways"}]});
+        let Violation::Invalid { location, message } =
+            respond(&v, "searchConversations", 200, json, &sideways).unwrap_err()
+        else {
+            panic!()
+        };
+        assert_eq!(location, "response body.conversations[0].direction");
+        assert!(message.starts_with(r#""sideways" is not one of internal, incoming"#));
+
+        assert_eq!(
+            failure(respond(&v, "searchConversations", 200, json, &json!({}))),
+            "response body.conversations: required"
+        );
+        assert_eq!(
+            failure(respond(&v, "getConversation", 200, json, &json!({"ccdrId": "c", "hold": "x"}))),
+            r#"response body.hold: "x" is not an integer"#
+        );
+        assert_eq!(
+            failure(respond(&v, "getConversation", 200, json, &json!({"ccdrId": "c", "hold": 4_294_967_296_u64}))),
+            "response body.hold: 4294967296 is out of range for int32"
+        );
+        assert_eq!(
+            failure(respond(&v, "getConversation", 418, json, &json!({}))),
+            "response: status 418 is not documented"
+        );
+        assert_eq!(
+            failure(respond(&v, "getConversation", 200, Some("text/html"), &json!({}))),
+            "response body: content type text/html is not application/json"
+        );
+        assert_eq!(
+            failure(v.validate_response("getConversation", 200, json, b"")),
+            "response body: empty, but application/json is documented"
+        );
+        assert!(respond(&v, "nope", 200, json, &json!({})).is_err());
+    }
+
+    #[test]
+    fn error_and_binary_responses_accept_any_bytes() {
+        let v = luware();
+        v.validate_response("getConversation", 404, Some("text/html"), b"<h1>gone</h1>").unwrap();
+        v.validate_response("getConversation", 404, None, b"gone").unwrap();
+        v.validate_response("getConversation", 500, None, b"").unwrap();
+        v.validate_response("downloadMedia", 200, Some("application/octet-stream"), &[0x50, 0x4b, 0xff]).unwrap();
+        v.validate_response("controlConversation", 200, Some("application/json"), br#"{"anything": [1]}"#).unwrap();
+    }
+
+    fn inline(schema: Value) -> SpecValidator {
+        let spec = json!({
+            "components": {"schemas": {
+                "Cat": {"type": "object", "required": ["meow"], "properties": {"meow": {"type": "boolean"}}},
+                "Dog": {"type": "object", "required": ["bark"], "properties": {"bark": {"type": "boolean"}}},
+            }},
+            "paths": {"/things": {"post": {
+                "operationId": "postThing",
+                "parameters": [{"name": "X-Count", "in": "header", "required": true, "schema": {"type": "integer"}}],
+                "requestBody": {"content": {"application/json": {"schema": schema}}},
+                "responses": {
+                    "200": {"description": "ok", "content": {
+                        "*/*": {"schema": {"type": "string", "format": "binary"}},
+                        "application/json": {"schema": {"type": "object", "required": ["id"]}},
+                    }},
+                    "2XX": {"description": "ok"},
+                    "default": {"description": "error"},
+                },
+            }}},
+        });
+        SpecValidator::new(&spec).unwrap()
+    }
+
+    fn post_thing(v: &SpecValidator, body: &str) -> Result<ValidatedRequest, Violation> {
+        let headers =
+            [("content-type".to_owned(), "application/json".to_owned()), ("x-count".to_owned(), "3".to_owned())];
+        v.validate_request(&request("POST", "/things", None, &headers, body.as_bytes()))
+    }
+
+    #[test]
+    fn one_of_requires_exactly_one_match() {
+        let v = inline(json!({"oneOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}]}));
+        assert!(post_thing(&v, r#"{"meow": true}"#).is_ok());
+        assert_eq!(
+            failure(post_thing(&v, r#"{"meow": true, "bark": false}"#)),
+            "request body: matches 2 of the oneOf alternatives, but must match exactly one"
+        );
+        assert_eq!(
+            failure(post_thing(&v, r#"{"purr": 1}"#)),
+            "request body: matches none of the 2 oneOf alternatives (the first fails with request body.meow: required)"
+        );
+        let any =
+            inline(json!({"anyOf": [{"$ref": "#/components/schemas/Cat"}, {"$ref": "#/components/schemas/Dog"}]}));
+        assert!(post_thing(&any, r#"{"meow": true, "bark": false}"#).is_ok());
+    }
+
+    #[test]
+    fn additional_properties_false_and_schema() {
+        let closed = inline(json!({"type": "object", "properties": {"a": {}}, "additionalProperties": false}));
+        assert!(post_thing(&closed, r#"{"a": [1, {"b": null}]}"#).is_ok());
+        assert_eq!(
+            failure(post_thing(&closed, r#"{"a": 1, "b": 2}"#)),
+            "request body.b: not a documented property (additionalProperties is false)"
+        );
+        let typed = inline(json!({"type": "object", "additionalProperties": {"type": "string", "maxLength": 2}}));
+        assert_eq!(
+            failure(post_thing(&typed, r#"{"k": "long"}"#)),
+            r#"request body.k: "long" is longer than 2 characters"#
+        );
+    }
+
+    #[test]
+    fn all_of_and_nullable() {
+        let v = inline(json!({"nullable": true, "allOf": [
+            {"$ref": "#/components/schemas/Cat"},
+            {"type": "object", "properties": {"lives": {"type": "integer", "minimum": 1, "maximum": 9}}},
+        ]}));
+        assert!(post_thing(&v, "null").is_ok());
+        assert!(post_thing(&v, r#"{"meow": true, "lives": 9}"#).is_ok());
+        assert_eq!(failure(post_thing(&v, r#"{"lives": 9}"#)), "request body.meow: required");
+        assert_eq!(
+            failure(post_thing(&v, r#"{"meow": true, "lives": 10}"#)),
+            "request body.lives: 10 is greater than the maximum 9"
+        );
+        let strict = inline(json!({"type": "string"}));
+        assert_eq!(failure(post_thing(&strict, "null")), "request body: null is not a string");
+    }
+
+    #[test]
+    fn header_parameters_and_status_ranges() {
+        let v = inline(json!({}));
+        let body = br#""ok""#;
+        let no_count = [("content-type".to_owned(), "application/json".to_owned())];
+        let err = v.validate_request(&request("POST", "/things", None, &no_count, body));
+        assert_eq!(failure(err), "header X-Count: required");
+        let bad =
+            [("content-type".to_owned(), "application/json".to_owned()), ("x-count".to_owned(), "many".to_owned())];
+        let err = v.validate_request(&request("POST", "/things", None, &bad, body));
+        assert_eq!(failure(err), r#"header X-Count: "many" is not an integer"#);
+        assert!(v.validate_response("postThing", 204, None, b"").is_ok());
+        assert_eq!(
+            failure(v.validate_response("postThing", 201, None, b"x")),
+            "response body: status 201 documents no body"
+        );
+        assert!(v.validate_response("postThing", 503, None, b"").is_ok());
+        // The exact media type wins over `*/*`, so JSON is still validated.
+        assert_eq!(
+            failure(v.validate_response("postThing", 200, Some("application/json"), b"{}")),
+            "response body.id: required"
+        );
+        assert!(v.validate_response("postThing", 200, Some("text/plain"), b"{}").is_ok());
+        assert!(v.validate_response("postThing", 200, None, b"{}").is_ok());
+    }
+
+    #[test]
+    fn recursive_schemas_terminate() {
+        let tree = json!({"paths": {"/t": {"post": {
+            "operationId": "t",
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Node"}}}},
+        }}}, "components": {"schemas": {
+            "Node": {"type": "object", "properties": {"children": {"type": "array", "items": {"$ref": "#/components/schemas/Node"}}}},
+            "Loop": {"allOf": [{"$ref": "#/components/schemas/Loop"}]},
+        }}});
+        let v = SpecValidator::new(&tree).unwrap();
+        let headers = [("content-type".to_owned(), "application/json".to_owned())];
+        let body = br#"{"children": [{"children": [{}, {"children": 1}]}]}"#;
+        let err = v.validate_request(&request("POST", "/t", None, &headers, body));
+        assert_eq!(failure(err), "request body.children[0].children[1].children: 1 is not an array");
+        let err = v.checker().check(&json!({"$ref": "#/components/schemas/Loop"}), &json!(1), &Loc::Root("x"), 0);
+        assert_eq!(failure(err), "x: schema nesting too deep (cyclic $ref?)");
+    }
+
+    #[test]
+    fn hostile_input_is_a_violation_not_a_panic() {
+        let v = luware();
+        let deep = format!("limit=1&filters={}", "%5B".repeat(10_000));
+        for (path, query) in [
+            ("/vfcrest/v1/conversations/%", None),
+            ("/vfcrest/v1/conversations/%E9", None),
+            ("/vfcrest/v1/conversations/\u{1F600}", Some("expands=%FF")),
+            ("/vfcrest/v1/conversations", Some("limit=%FF&filters=%7B")),
+            ("/vfcrest/v1/conversations", Some("limit=99999999999999999999999&filters=%7B%7D")),
+            ("/vfcrest/v1/conversations", Some(deep.as_str())),
+            ("//", Some("&&=&")),
+        ] {
+            assert!(get(&v, path, query).is_err(), "{path} {query:?}");
+        }
+        let headers = [("content-type".to_owned(), "application/json".to_owned())];
+        let deep_body = "[".repeat(100_000);
+        let err = v.validate_request(&request(
+            "POST",
+            "/vfcrest/v1/conversations/c/labels",
+            None,
+            &headers,
+            deep_body.as_bytes(),
+        ));
+        assert!(failure(err).starts_with("request body: not valid JSON: recursion limit exceeded"));
+    }
+
+    #[test]
+    fn unusable_specs_are_rejected() {
+        let cases = [
+            (json!({}), "spec has no `paths` object"),
+            (json!({"paths": {"/a": {"get": {}}}}), "GET /a: no operationId"),
+            (
+                json!({"paths": {"/a/{id}": {"get": {"operationId": "a"}}}}),
+                "GET /a/{id}: path parameter id is not declared",
+            ),
+            (
+                json!({"paths": {"/a": {"get": {"operationId": "a", "responses": {"200": {"$ref": "#/x"}}}}}}),
+                "unresolvable $ref #/x",
+            ),
+            (
+                json!({"paths": {"/a": {"get": {"operationId": "a"}}, "/b": {"get": {"operationId": "a"}}}}),
+                "operationId a is used twice",
+            ),
+            (
+                json!({"components": {"schemas": {"A": {"$ref": "#/components/schemas/A"}}}, "paths": {}}),
+                "$ref chain too long (cycle?)",
+            ),
+            (
+                json!({"paths": {"/a": {"get": {"operationId": "a", "parameters": [
+                    {"name": "q", "in": "query", "schema": {"type": "object"}}]}}}}),
+                "GET /a: query parameter q: type object cannot be sent as text",
+            ),
+        ];
+        for (spec, expected) in cases {
+            assert_eq!(SpecValidator::new(&spec).unwrap_err(), expected);
+        }
+    }
+}

@@ -1,0 +1,286 @@
+//! The Luware emulator as a contract: spec-derived request validation, the
+//! seed's filter semantics, and exhaustive paging. Raw HTTP where the client
+//! would refuse to send the request.
+
+use std::collections::HashSet;
+
+use convo_clients::luware::types::SortOrder;
+use convo_clients::luware::{Client, Filter, FilterField, FilterOperator, Filters, SearchRequest, ValueKind};
+use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
+use futures::TryStreamExt;
+use serde_json::Value;
+
+struct Raw {
+    http: reqwest::Client,
+    base: String,
+    key: String,
+    token: String,
+}
+
+impl Raw {
+    async fn new(sb: &LuwareSandbox) -> Self {
+        let c = sb.credentials();
+        let http = reqwest::Client::new();
+        let form = [
+            ("eid", c.eid.to_string()),
+            ("client_id", c.client_id.clone()),
+            ("client_secret", c.client_secret.expose().to_string()),
+        ];
+        let token: Value = http
+            .post(format!("{}/vfcrest/v1/auth/token", sb.base_url()))
+            .header("ocp-apim-subscription-key", c.subscription_key.expose())
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        Self {
+            http,
+            base: sb.base_url(),
+            key: c.subscription_key.expose().to_string(),
+            token: token["access_token"].as_str().unwrap().to_string(),
+        }
+    }
+
+    async fn send(&self, method: reqwest::Method, path_and_query: &str, json: Option<Value>) -> (u16, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path_and_query}", self.base))
+            .header("ocp-apim-subscription-key", &self.key)
+            .bearer_auth(&self.token);
+        if let Some(body) = json {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn get(&self, path_and_query: &str) -> (u16, Value) {
+        self.send(reqwest::Method::GET, path_and_query, None).await
+    }
+}
+
+fn enc(text: &str) -> String {
+    serde_urlencoded::to_string([("v", text)]).unwrap()[2..].to_string()
+}
+
+const ALL: &str = r#"{"filtersList":[]}"#;
+
+#[tokio::test]
+async fn requests_are_validated_against_the_spec() {
+    let sb = LuwareSandbox::start(3, 0, LuwareConfig::default()).await.unwrap();
+    let raw = Raw::new(&sb).await;
+    let all = enc(ALL);
+    let cases = [
+        (
+            format!("/vfcrest/v1/conversations?limit=10&filters={all}&sortBy=startTime&sortOrder=up"),
+            400,
+            "query parameter sortOrder: \"up\" is not one of asc, desc",
+        ),
+        (format!("/vfcrest/v1/conversations?limit=0&filters={all}"), 400, "query parameter limit"),
+        (
+            format!("/vfcrest/v1/conversations?limit=ten&filters={all}"),
+            400,
+            "query parameter limit: \"ten\" is not an integer",
+        ),
+        (
+            "/vfcrest/v1/conversations?limit=10".to_string(),
+            400,
+            "query parameter filters: required unless nextPageToken",
+        ),
+        (
+            format!("/vfcrest/v1/conversations?filters={all}"),
+            400,
+            "query parameter limit: required unless nextPageToken",
+        ),
+        (format!("/vfcrest/v1/conversations?limit=10&filters={all}&colour=red"), 400, "query parameter colour"),
+        ("/vfcrest/v1/conversations?nextPageToken=abc&limit=10".to_string(), 400, "must be sent alone"),
+        (
+            format!(
+                "/vfcrest/v1/conversations?limit=10&filters={}",
+                enc("{\"filtersList\":[{\"field\":\"startTime\",\"operator\":\"EQUALS\",\"values\":[]}]}")
+            ),
+            400,
+            "query parameter filters.filtersList[0].operator",
+        ),
+        (
+            format!("/vfcrest/v1/conversations?limit=10&filters={}", enc("not json")),
+            400,
+            "query parameter filters: not valid JSON",
+        ),
+        (format!("/vfcrest/v1/conversations/{}?expands=FOO", sb.conversation_id(1)), 400, "query parameter expands"),
+        (
+            format!("/vfcrest/v1/conversations/{}/media", sb.conversation_id(1)),
+            400,
+            "query parameter fileExtension: required",
+        ),
+        ("/vfcrest/v1/nothing".to_string(), 404, "no operation"),
+    ];
+    for (path, status, needle) in cases {
+        let (got, body) = raw.get(&path).await;
+        assert_eq!(got, status, "{path}: {body}");
+        let message = body["message"].as_str().unwrap_or_default();
+        assert!(message.contains(needle), "{path}: {message:?} lacks {needle:?}");
+    }
+
+    let id = sb.conversation_id(1);
+    let (status, body) =
+        raw.send(reqwest::Method::POST, &format!("/vfcrest/v1/conversationControl/{id}/explode"), None).await;
+    assert_eq!(status, 400);
+    assert!(body["message"].as_str().unwrap().starts_with("path parameter action"), "{body}");
+    let (status, body) = raw
+        .send(
+            reqwest::Method::POST,
+            &format!("/vfcrest/v1/conversations/{id}/labels"),
+            Some(serde_json::json!({"labelId": "x"})),
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(body["message"].as_str().unwrap().starts_with("request body.labelId"), "{body}");
+    let (status, body) = raw
+        .send(reqwest::Method::POST, &format!("/vfcrest/v1/conversations/{id}/metadata"), Some(serde_json::json!({})))
+        .await;
+    assert_eq!(status, 400);
+    assert!(body["message"].as_str().unwrap().contains("required"), "{body}");
+    let (status, _) = raw.send(reqwest::Method::DELETE, &format!("/vfcrest/v1/conversations/{id}"), None).await;
+    assert_eq!(status, 405);
+
+    // The seed's lenient rule: a limit above 100 returns 100 records.
+    let (status, body) = raw.get(&format!("/vfcrest/v1/conversations?limit=500&filters={all}")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["conversations"].as_array().unwrap().len(), 100);
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}
+
+/// Evaluates a filter on a record the plain way, independently of the
+/// crate's `Filter::matches`, following the seed's table.
+fn expected_match(filter: &Filter, record: &Value) -> bool {
+    let field = filter.field();
+    let actual = &record[field.as_str()];
+    let values = filter.values();
+    let as_text = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(if *b { "TRUE" } else { "FALSE" }.to_string()),
+        _ => None,
+    };
+    let Some(text) = as_text(actual) else {
+        return match filter.operator() {
+            FilterOperator::Equal => values[0] == "NULL",
+            FilterOperator::NotEqual => values[0] != "NULL",
+            _ => false,
+        };
+    };
+    // Date-times in this format and non-negative integers order like numbers.
+    let cmp = |a: &str, b: &str| match field.kind() {
+        ValueKind::Integer => a.parse::<i64>().unwrap().cmp(&b.parse::<i64>().unwrap()),
+        _ => a.cmp(b),
+    };
+    use std::cmp::Ordering::*;
+    match filter.operator() {
+        FilterOperator::Equal => text == values[0],
+        FilterOperator::NotEqual => text != values[0],
+        FilterOperator::StartsWith => text.starts_with(&values[0]),
+        FilterOperator::EndsWith => text.ends_with(&values[0]),
+        FilterOperator::GreaterThan => cmp(&text, &values[0]) == Greater,
+        FilterOperator::GreaterThanOrEqual => cmp(&text, &values[0]) != Less,
+        FilterOperator::LessThan => cmp(&text, &values[0]) == Less,
+        FilterOperator::LessThanOrEqual => cmp(&text, &values[0]) != Greater,
+        FilterOperator::Between => cmp(&text, &values[0]) != Less && cmp(&text, &values[1]) != Greater,
+    }
+}
+
+#[tokio::test]
+async fn every_filter_field_and_operator_follows_the_seed() {
+    let sb = LuwareSandbox::start(11, 0, LuwareConfig { conversations: 150, ..LuwareConfig::default() }).await.unwrap();
+    let client = Client::new(sb.base_url(), sb.credentials()).unwrap();
+    let records: Vec<Value> = client
+        .search(SearchRequest::new(Filters::new()))
+        .map_ok(|c| serde_json::to_value(c).unwrap())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(records.len(), 150);
+
+    let mut checked = 0;
+    for field in FilterField::ALL {
+        // Probe with a value some record has (and NULL for nullable fields).
+        let sample = records.iter().map(|r| &r[field.as_str()]).find(|v| !v.is_null()).cloned();
+        for &operator in field.operators() {
+            let mut probes: Vec<Vec<String>> = Vec::new();
+            if let Some(v) = &sample {
+                let text = match v {
+                    Value::String(s) => s.clone(),
+                    Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+                    other => other.to_string(),
+                };
+                let probe = match operator {
+                    FilterOperator::StartsWith => text.chars().take(3).collect(),
+                    FilterOperator::EndsWith => {
+                        text.chars().rev().take(3).collect::<Vec<_>>().into_iter().rev().collect()
+                    }
+                    _ => text.clone(),
+                };
+                probes.push(if operator == FilterOperator::Between {
+                    vec![probe.clone(), max_of(&records, field)]
+                } else {
+                    vec![probe]
+                });
+            }
+            if field.nullable() {
+                probes.push(vec!["NULL".into()]);
+            }
+            for values in probes {
+                let filter = Filter::new(field, operator, values.iter().map(String::as_str)).unwrap();
+                let expected: HashSet<String> = records
+                    .iter()
+                    .filter(|r| expected_match(&filter, r))
+                    .map(|r| r["ccdrId"].as_str().unwrap().to_string())
+                    .collect();
+                let got: HashSet<String> = client
+                    .search(SearchRequest::new(Filters::from(filter.clone())).limit(100))
+                    .map_ok(|c| c.ccdr_id)
+                    .try_collect()
+                    .await
+                    .unwrap();
+                assert_eq!(got, expected, "{filter}");
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 100, "{checked} probes");
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}
+
+fn max_of(records: &[Value], field: FilterField) -> String {
+    let texts = records.iter().filter_map(|r| match &r[field.as_str()] {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(format!("{:020}", n.as_i64().unwrap())),
+        _ => None,
+    });
+    let max = texts.max().unwrap();
+    // Undo the zero padding used to order integers as text.
+    match max.trim_start_matches('0') {
+        "" if field.kind() == ValueKind::Integer => "0".to_string(),
+        trimmed if field.kind() == ValueKind::Integer => trimmed.to_string(),
+        _ => max,
+    }
+}
+
+#[tokio::test]
+async fn paging_is_exhaustive_without_duplicates_in_both_orders() {
+    let sb = LuwareSandbox::start(5, 0, LuwareConfig { conversations: 537, ..LuwareConfig::default() }).await.unwrap();
+    let client = Client::new(sb.base_url(), sb.credentials()).unwrap();
+    for (limit, order) in [(1, SortOrder::Asc), (100, SortOrder::Desc), (37, SortOrder::Asc)] {
+        let request = SearchRequest::new(Filters::new()).limit(limit).sort_by_start_time(order.clone());
+        let ids: Vec<String> = client.search(request).map_ok(|c| c.ccdr_id).try_collect().await.unwrap();
+        assert_eq!(ids.len(), 537, "limit {limit}");
+        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 537, "limit {limit}");
+        let first = if order == SortOrder::Asc { sb.conversation_id(0) } else { sb.conversation_id(536) };
+        assert_eq!(ids[0], first);
+    }
+    assert!(sb.contract_violations().is_empty());
+}

@@ -444,6 +444,17 @@ async fn labels_metadata_and_control_show_in_later_reads() {
         }
     }
     let controlled = controlled.expect("a controlled user");
+    // keepOndemand applies to On-Demand users only and shows as `keep`.
+    let mut kept = None;
+    for i in 0..50 {
+        let id = sb.conversation_id(i);
+        if client.keep_ondemand(&id).await.is_ok() {
+            kept = Some(id);
+            break;
+        }
+    }
+    let kept = client.conversation(&kept.expect("an on-demand user"), &[]).await.unwrap();
+    assert_eq!((kept.ondemand, kept.keep), (Some(true), Some(true)));
     assert!(mismatched.is_some());
     client.start_recording(&controlled).await.unwrap();
     let c = client.conversation(&controlled, &[]).await.unwrap();

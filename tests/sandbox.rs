@@ -271,6 +271,20 @@ fn max_of(records: &[Value], field: FilterField) -> String {
 }
 
 #[tokio::test]
+async fn page_tokens_expire() {
+    let config = LuwareConfig { page_token_lifetime: std::time::Duration::from_secs(1), ..LuwareConfig::default() };
+    let sb = LuwareSandbox::start(5, 0, config).await.unwrap();
+    let client = Client::new(sb.base_url(), sb.credentials()).unwrap();
+    let page = client.first_page(&SearchRequest::new(Filters::new()).limit(10)).await.unwrap();
+    let token = page.next_page_token.unwrap();
+    client.next_page(&token).await.expect("fresh token works");
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let err = client.next_page(&token).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert!(err.to_string().contains("nextPageToken has expired"), "{err}");
+}
+
+#[tokio::test]
 async fn paging_is_exhaustive_without_duplicates_in_both_orders() {
     let sb = LuwareSandbox::start(5, 0, LuwareConfig { conversations: 537, ..LuwareConfig::default() }).await.unwrap();
     let client = Client::new(sb.base_url(), sb.credentials()).unwrap();

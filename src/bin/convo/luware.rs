@@ -15,19 +15,19 @@ use crate::{Context, Failure, config};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Base URL of the Luware tenant, e.g. https://example.luware.com.
-    #[arg(long, env = "LUWARE_BASE_URL")]
+    #[arg(long, global = true, env = "LUWARE_BASE_URL")]
     base_url: Option<String>,
     /// API subscription key (Ocp-Apim-Subscription-Key). Prefer the environment.
-    #[arg(long, env = "LUWARE_SUBSCRIPTION_KEY", hide_env_values = true)]
+    #[arg(long, global = true, env = "LUWARE_SUBSCRIPTION_KEY", hide_env_values = true)]
     subscription_key: Option<String>,
     /// Environment identifier (EID).
-    #[arg(long, env = "LUWARE_EID")]
+    #[arg(long, global = true, env = "LUWARE_EID")]
     eid: Option<i64>,
     /// API username.
-    #[arg(long, env = "LUWARE_CLIENT_ID")]
+    #[arg(long, global = true, env = "LUWARE_CLIENT_ID")]
     client_id: Option<String>,
     /// API password. Prefer the environment.
-    #[arg(long, env = "LUWARE_CLIENT_SECRET", hide_env_values = true)]
+    #[arg(long, global = true, env = "LUWARE_CLIENT_SECRET", hide_env_values = true)]
     client_secret: Option<String>,
 
     #[command(subcommand)]

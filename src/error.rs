@@ -76,7 +76,7 @@ impl Error {
             }
             P::UnexpectedResponse(response) => {
                 let status = response.status();
-                let body = BodyExcerpt::read(response).await;
+                let body = BodyExcerpt::read(response.bytes_stream()).await;
                 if status.is_success() {
                     Error::Decode { operation, reason: format!("unexpected status {status}"), body }
                 } else {
@@ -145,12 +145,13 @@ impl BodyExcerpt {
         Self { text, truncated: bytes.len() > EXCERPT_BYTES }
     }
 
-    /// Reads at most the excerpt's size from a response, leaving the rest unread.
-    pub(crate) async fn read(mut response: reqwest::Response) -> Self {
+    /// Reads at most the excerpt's size from a body stream, leaving the rest unread.
+    async fn read<E>(mut body: impl futures::Stream<Item = std::result::Result<bytes::Bytes, E>> + Unpin) -> Self {
+        use futures::StreamExt;
         let mut buf = Vec::new();
         while buf.len() <= EXCERPT_BYTES {
-            match response.chunk().await {
-                Ok(Some(chunk)) => buf.extend_from_slice(&chunk),
+            match body.next().await {
+                Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
                 _ => break,
             }
         }
@@ -208,16 +209,7 @@ pub(crate) trait ErrorBody {
 
 impl ErrorBody for progenitor_client::ByteStream {
     async fn excerpt(self) -> BodyExcerpt {
-        use futures::StreamExt;
-        let mut stream = self.into_inner();
-        let mut buf = Vec::new();
-        while buf.len() <= EXCERPT_BYTES {
-            match stream.next().await {
-                Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
-                _ => break,
-            }
-        }
-        BodyExcerpt::from_bytes(&buf)
+        BodyExcerpt::read(self.into_inner()).await
     }
 }
 

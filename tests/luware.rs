@@ -193,31 +193,31 @@ async fn a_401_triggers_one_refresh_and_one_retry() {
     assert_eq!(requests_to(&sb, Method::GET, &format!("{SEARCH_PATH}/{id}")).len(), 2);
 }
 
+/// Reads 16 conversations at once, each call on its own task.
+async fn read_concurrently(sb: &LuwareSandbox, client: &Client) {
+    let calls: Vec<_> = (0..16)
+        .map(|i| {
+            let client = client.clone();
+            let id = sb.conversation_id(i);
+            tokio::spawn(async move { client.conversation(&id, &[]).await })
+        })
+        .collect();
+    for call in calls {
+        call.await.unwrap().unwrap();
+    }
+}
+
 #[tokio::test]
 async fn concurrent_callers_share_one_token_request() {
     let sb = sandbox(LuwareConfig::default()).await;
     let client = client(&sb);
-    let calls = (0..16).map(|i| {
-        let client = client.clone();
-        let id = sb.conversation_id(i);
-        tokio::spawn(async move { client.conversation(&id, &[]).await })
-    });
-    for call in calls {
-        call.await.unwrap().unwrap();
-    }
+    read_concurrently(&sb, &client).await;
     assert_eq!(requests_to(&sb, Method::POST, TOKEN_PATH).len(), 1);
 
     // Likewise after a revocation: the 401s of many callers cause one refresh.
     sb.revoke_tokens();
     sb.clear_requests();
-    let calls = (0..16).map(|i| {
-        let client = client.clone();
-        let id = sb.conversation_id(i);
-        tokio::spawn(async move { client.conversation(&id, &[]).await })
-    });
-    for call in calls {
-        call.await.unwrap().unwrap();
-    }
+    read_concurrently(&sb, &client).await;
     let refreshes = requests_to(&sb, Method::POST, TOKEN_PATH).len();
     assert_eq!(refreshes, 1, "16 rejected callers share one refresh");
 }

@@ -41,6 +41,19 @@ impl fmt::Display for Secret {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(Secret::from)
+    }
+}
+
+/// Serialises a secret in the clear, for the one place it must go: the wire.
+/// `Secret` itself has no `Serialize`, so it cannot leak through a struct
+/// that is serialised for another purpose.
+pub(crate) fn serialize_exposed<S: serde::Serializer>(secret: &Secret, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(secret.expose())
+}
+
 impl From<String> for Secret {
     fn from(value: String) -> Self {
         Self::new(value)

@@ -2,15 +2,14 @@
 //! `requestToken` cached until shortly before it expires.
 
 use std::fmt;
-use std::sync::RwLock;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::Request;
 use reqwest::header::{AUTHORIZATION, HeaderName};
 
 use super::generated;
 use crate::error::{Error, Result};
-use crate::runtime::{Authorizer, TokenSource};
+use crate::runtime::{Authorizer, TokenCache, TokenSource, jwt_expiry, refresh_time};
 use crate::secret::Secret;
 
 /// Azure API Management's subscription-key header (seed 000 L39).
@@ -38,7 +37,8 @@ pub struct Credentials {
 pub struct TokenForm {
     eid: i64,
     client_id: String,
-    client_secret: String,
+    #[serde(serialize_with = "crate::secret::serialize_exposed")]
+    client_secret: Secret,
 }
 
 impl TokenForm {
@@ -47,7 +47,7 @@ impl TokenForm {
         Self {
             eid: credentials.eid,
             client_id: credentials.client_id.clone(),
-            client_secret: credentials.client_secret.expose().to_string(),
+            client_secret: credentials.client_secret.clone(),
         }
     }
 }
@@ -56,6 +56,20 @@ impl fmt::Debug for TokenForm {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenForm").field("eid", &self.eid).field("client_id", &self.client_id).finish_non_exhaustive()
     }
+}
+
+/// The token response. Hand-written (`x-convo-rust-type` in the spec) so that
+/// the token is a [`Secret`] from the moment it is decoded.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct TokenResponse {
+    /// The JWT.
+    pub access_token: Secret,
+    /// The token type, if the server sends one.
+    #[serde(default)]
+    pub token_type: Option<String>,
+    /// Lifetime in seconds, if the server sends it.
+    #[serde(default)]
+    pub expires_in: Option<i64>,
 }
 
 /// Adds only the subscription key; used for the token call itself.
@@ -70,28 +84,21 @@ impl Authorizer for SubscriptionKey {
     }
 }
 
-struct CachedToken {
-    value: Secret,
-    refresh_at: Instant,
-    generation: u64,
-}
-
-/// Caches the bearer token; one refresh at a time, shared by all callers.
+/// Gets the bearer token with the form credentials and caches it until
+/// shortly before it expires.
 pub(crate) struct TokenManager {
     credentials: Credentials,
     /// A client for `requestToken` that adds only the subscription key.
     token_client: generated::Client,
-    cache: RwLock<Option<CachedToken>>,
-    refresh: tokio::sync::Mutex<u64>,
+    tokens: TokenCache,
     margin: Duration,
 }
 
 impl fmt::Debug for TokenManager {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cached = self.cache.read().map(|c| c.is_some()).unwrap_or(false);
         f.debug_struct("TokenManager")
             .field("credentials", &self.credentials)
-            .field("token_cached", &cached)
+            .field("tokens", &self.tokens)
             .field("margin", &self.margin)
             .finish()
     }
@@ -99,17 +106,10 @@ impl fmt::Debug for TokenManager {
 
 impl TokenManager {
     pub(crate) fn new(credentials: Credentials, token_client: generated::Client, margin: Duration) -> Self {
-        Self { credentials, token_client, cache: RwLock::new(None), refresh: tokio::sync::Mutex::new(0), margin }
+        Self { credentials, token_client, tokens: TokenCache::new(), margin }
     }
 
-    /// The current token and its generation, if it is still fresh.
-    fn fresh(&self) -> Option<(u64, Secret)> {
-        let cache = self.cache.read().ok()?;
-        let token = cache.as_ref()?;
-        (Instant::now() < token.refresh_at).then(|| (token.generation, token.value.clone()))
-    }
-
-    async fn fetch(&self) -> Result<(Secret, Instant)> {
+    async fn fetch(&self) -> Result<(Secret, Option<Instant>)> {
         const OPERATION: &str = "request_token";
         let body = TokenForm::new(&self.credentials);
         let issued = Instant::now();
@@ -126,40 +126,18 @@ impl TokenManager {
                 });
             }
         };
-        let lifetime = token_lifetime(&token.access_token, token.expires_in);
-        // Refresh ahead of expiry, by the margin or by half the lifetime for short-lived tokens.
-        let margin = self.margin.min(lifetime / 2);
-        Ok((Secret::new(token.access_token), issued + lifetime - margin))
+        let lifetime = token_lifetime(token.access_token.expose(), token.expires_in);
+        Ok((token.access_token, Some(refresh_time(issued, lifetime, self.margin))))
     }
 }
 
 impl TokenSource for TokenManager {
     async fn ensure(&self) -> Result<u64> {
-        if let Some((generation, _)) = self.fresh() {
-            return Ok(generation);
-        }
-        // Single flight: whoever holds the lock refreshes; the others wait and
-        // then find the new token in the cache.
-        let mut generations = self.refresh.lock().await;
-        if let Some((generation, _)) = self.fresh() {
-            return Ok(generation);
-        }
-        let (value, refresh_at) = self.fetch().await?;
-        *generations += 1;
-        let generation = *generations;
-        if let Ok(mut cache) = self.cache.write() {
-            *cache = Some(CachedToken { value, refresh_at, generation });
-        }
-        tracing::debug!(generation, "luware token refreshed");
-        Ok(generation)
+        self.tokens.ensure(|| self.fetch()).await
     }
 
     fn invalidate(&self, generation: u64) {
-        if let Ok(mut cache) = self.cache.write()
-            && cache.as_ref().is_some_and(|t| t.generation == generation)
-        {
-            *cache = None;
-        }
+        self.tokens.invalidate(generation)
     }
 }
 
@@ -168,8 +146,7 @@ impl Authorizer for TokenManager {
         if let Some(value) = self.credentials.subscription_key.header_value("") {
             request.headers_mut().insert(SUBSCRIPTION_KEY, value);
         }
-        let token = self.cache.read().ok().and_then(|c| c.as_ref().map(|t| t.value.clone()));
-        if let Some(value) = token.and_then(|t| t.header_value("Bearer ")) {
+        if let Some(value) = self.tokens.current().and_then(|t| t.header_value("Bearer ")) {
             request.headers_mut().insert(AUTHORIZATION, value);
         }
     }
@@ -183,21 +160,11 @@ fn token_lifetime(token: &str, expires_in: Option<i64>) -> Duration {
     from_claim.or(from_field).unwrap_or(DOCUMENTED_LIFETIME).min(DOCUMENTED_LIFETIME)
 }
 
-/// Reads `exp` from a JWT's payload without verifying it: the client only
-/// needs to know when to refresh; the server does the verifying.
-fn jwt_expiry(token: &str) -> Option<SystemTime> {
-    use base64::Engine;
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    let exp = claims.get("exp")?.as_u64()?;
-    Some(UNIX_EPOCH + Duration::from_secs(exp))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use base64::Engine;
+    use std::time::UNIX_EPOCH;
 
     fn jwt(claims: serde_json::Value) -> String {
         let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;

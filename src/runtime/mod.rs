@@ -16,7 +16,7 @@ use reqwest::{Method, Request, Response};
 use tracing::Instrument;
 
 pub use auth::TokenSource;
-pub(crate) use auth::send_authenticated;
+pub(crate) use auth::{TokenCache, jwt_expiry, refresh_time, send_authenticated};
 pub use config::ClientConfig;
 pub use paginate::{ItemStream, Page, paginate};
 pub use retry::RetryPolicy;

@@ -36,6 +36,14 @@ pub enum Error {
     #[error("{operation}: undecodable response: {reason}{}", body.suffix())]
     Decode { operation: &'static str, reason: String, body: BodyExcerpt },
 
+    /// A command the server accepted ran and failed.
+    #[error("command {command_id} failed{}", error_name.as_ref().map(|n| format!(": {n}")).unwrap_or_default())]
+    CommandFailed { command_id: String, error_name: Option<String> },
+
+    /// Waiting for something (a command, a reply) took longer than allowed.
+    #[error("{operation}: timed out after {waited:?}")]
+    Timeout { operation: &'static str, waited: std::time::Duration },
+
     /// A `.vtr` transcript download that could not be read.
     #[cfg(feature = "luware")]
     #[error("transcript: {0}")]
@@ -112,6 +120,10 @@ pub enum InvalidInput {
     /// A client setting that cannot work (e.g. an unparsable base URL).
     #[error("configuration: {0}")]
     Config(String),
+    /// LivePerson input the API would reject.
+    #[cfg(feature = "liveperson")]
+    #[error(transparent)]
+    LivePerson(#[from] crate::liveperson::InputError),
     /// A Luware filter the vendor's table does not allow.
     #[cfg(feature = "luware")]
     #[error(transparent)]

@@ -4,6 +4,7 @@
 //!
 //! Each API sits behind the cargo feature of its name:
 //! - [`luware`]: Luware Recording (`vfcrest/v1`).
+//! - [`liveperson`]: LivePerson Third-Party Bots Public API.
 //!
 //! The `sandbox` feature adds local emulators of the APIs, served over
 //! loopback, for tests and for trying the clients without an account.
@@ -18,6 +19,8 @@ pub use open_enum::{UnknownVariant, UnrecognizedValue};
 pub use runtime::{ClientConfig, ItemStream, Page, RetryPolicy, TokenSource, paginate};
 pub use secret::Secret;
 
+#[cfg(feature = "liveperson")]
+pub mod liveperson;
 #[cfg(feature = "luware")]
 pub mod luware;
 

@@ -8,6 +8,7 @@
 //! spec does not list yet), so that tests exercise real HTTP end to end.
 
 mod contract;
+mod harness;
 mod recorder;
 pub mod validate;
 
@@ -21,7 +22,63 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use harness::HarnessConfig;
 pub use recorder::{DEFAULT_LOG_CAPACITY, RecordedRequest, ScriptedResponse};
+
+use harness::Harness;
+
+/// A running emulator of one API: its HTTP server, the shared harness
+/// (request log, script, contract) and the API's own state. Each API adds its
+/// own constructor and controls (`LuwareSandbox`, `LivePersonSandbox`, …).
+#[derive(Debug)]
+pub struct Sandbox<A> {
+    server: Server,
+    harness: Harness,
+    api: std::sync::Arc<A>,
+}
+
+impl<A> Sandbox<A> {
+    /// The base URL to give the API's client.
+    pub fn base_url(&self) -> String {
+        self.server.base_url()
+    }
+
+    /// Every request received so far, oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.harness.requests()
+    }
+
+    /// Forgets the recorded requests.
+    pub fn clear_requests(&self) {
+        self.harness.clear_requests()
+    }
+
+    /// Answers the next matching requests with a canned response.
+    pub fn script(&self, response: ScriptedResponse) {
+        self.harness.script(response)
+    }
+
+    /// Responses the emulator sent that its spec does not allow (should be none).
+    pub fn contract_violations(&self) -> Vec<String> {
+        self.harness.violations()
+    }
+
+    /// Stops the server.
+    pub async fn shutdown(self) {
+        self.server.shutdown().await
+    }
+
+    /// Serves `routes` (with state applied) wrapped in the harness.
+    pub(crate) async fn serve(
+        api: std::sync::Arc<A>,
+        routes: axum::Router,
+        harness: Harness,
+        port: u16,
+    ) -> io::Result<Self> {
+        let server = Server::start(harness.wrap(routes), port).await?;
+        Ok(Self { server, harness, api })
+    }
+}
 
 /// A running HTTP server for one emulator. It stops when dropped or on
 /// [`Server::shutdown`].

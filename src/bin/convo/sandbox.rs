@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use clap::{Subcommand, ValueEnum};
+use convo_clients::sandbox::HarnessConfig;
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
 
 use crate::Failure;
@@ -51,9 +52,12 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         let config = LuwareConfig {
             conversations,
             token_lifetime: Duration::from_secs(token_lifetime),
-            latency: Duration::from_millis(latency_ms),
-            // A long-running server keeps no request log: memory stays flat.
-            request_log: 0,
+            harness: HarnessConfig {
+                latency: Duration::from_millis(latency_ms),
+                // A long-running server keeps no request log: memory stays flat.
+                request_log: 0,
+                ..HarnessConfig::default()
+            },
             ..LuwareConfig::default()
         };
         let sandbox = LuwareSandbox::start(seed, port, config)

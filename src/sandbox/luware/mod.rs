@@ -24,9 +24,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::contract::{Contract, enforce};
-use super::recorder::{Recorder, record_and_script};
-use super::{RecordedRequest, ScriptedResponse, Server};
+use super::harness::Harness;
+use super::{HarnessConfig, Sandbox};
 use crate::luware::types::{
     ControlAction, Conversation, ConversationPage, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues,
 };
@@ -44,13 +43,8 @@ pub struct LuwareConfig {
     pub page_token_lifetime: Duration,
     /// The credentials the emulator accepts.
     pub credentials: Credentials,
-    /// Delay added to every request, to behave like a remote API.
-    pub latency: Duration,
-    /// How many received requests to keep for [`LuwareSandbox::requests`] (0: none).
-    pub request_log: usize,
-    /// Check every JSON response against the spec; a violation becomes a 500
-    /// and is listed by [`LuwareSandbox::contract_violations`].
-    pub check_responses: bool,
+    /// Latency, request log and response checks.
+    pub harness: HarnessConfig,
 }
 
 impl Default for LuwareConfig {
@@ -65,82 +59,45 @@ impl Default for LuwareConfig {
                 client_id: "api_user@sandbox.example".into(),
                 client_secret: "sandbox p@ss&word=1%".into(),
             },
-            latency: Duration::ZERO,
-            request_log: super::DEFAULT_LOG_CAPACITY,
-            check_responses: true,
+            harness: HarnessConfig::default(),
         }
     }
 }
 
 /// A running Luware emulator.
-#[derive(Debug)]
-pub struct LuwareSandbox {
-    server: Server,
-    state: Arc<LuwareState>,
-}
+pub type LuwareSandbox = Sandbox<LuwareState>;
 
-impl LuwareSandbox {
-    /// Starts the emulator on loopback.
+impl Sandbox<LuwareState> {
+    /// Starts the emulator on loopback (`port` 0 picks a free one).
     pub async fn start(seed: u64, port: u16, config: LuwareConfig) -> std::io::Result<Self> {
-        let state = Arc::new(LuwareState::new(seed, config).map_err(std::io::Error::other)?);
-        let server = Server::start(router(state.clone()), port).await?;
-        Ok(Self { server, state })
-    }
-
-    /// The base URL to give a [`crate::luware::Client`].
-    pub fn base_url(&self) -> String {
-        self.server.base_url()
+        let harness =
+            Harness::new(crate::luware::SPEC_JSON, render_error, &config.harness).map_err(std::io::Error::other)?;
+        let state = Arc::new(LuwareState::new(seed, config));
+        Self::serve(state.clone(), routes(state), harness, port).await
     }
 
     /// Credentials the emulator accepts.
     pub fn credentials(&self) -> Credentials {
-        self.state.config.credentials.clone()
-    }
-
-    /// Every request received so far, oldest first.
-    pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.state.recorder.requests()
-    }
-
-    /// Forgets the recorded requests.
-    pub fn clear_requests(&self) {
-        self.state.recorder.clear()
-    }
-
-    /// Answers the next matching requests with a canned response.
-    pub fn script(&self, response: ScriptedResponse) {
-        self.state.recorder.script(response)
-    }
-
-    /// Responses the emulator sent that its spec does not allow (should be none).
-    pub fn contract_violations(&self) -> Vec<String> {
-        self.state.contract.violations()
+        self.api.config.credentials.clone()
     }
 
     /// Invalidates every issued access token, as if the server restarted.
     pub fn revoke_tokens(&self) {
-        if let Ok(mut w) = self.state.writes.lock() {
+        if let Ok(mut w) = self.api.writes.lock() {
             w.tokens.clear();
         }
     }
 
     /// The id of conversation `index` in the data set.
     pub fn conversation_id(&self, index: u64) -> String {
-        data::ccdr_id(self.state.seed, index)
-    }
-
-    /// Stops the server.
-    pub async fn shutdown(self) {
-        self.server.shutdown().await
+        data::ccdr_id(self.api.seed, index)
     }
 }
 
-/// Shared by the handlers.
-struct LuwareState {
+/// The emulator's data and the writes clients made, shared by the handlers.
+pub struct LuwareState {
     seed: u64,
     config: LuwareConfig,
-    recorder: Recorder,
-    contract: Arc<Contract>,
     writes: Mutex<Writes>,
 }
 
@@ -162,10 +119,8 @@ impl std::fmt::Debug for LuwareState {
 }
 
 impl LuwareState {
-    fn new(seed: u64, config: LuwareConfig) -> Result<Self, String> {
-        let recorder = Recorder::new(config.request_log);
-        let contract = Arc::new(Contract::new(crate::luware::SPEC_JSON, render_error, config.check_responses)?);
-        Ok(Self { seed, config, recorder, contract, writes: Mutex::new(Writes::default()) })
+    fn new(seed: u64, config: LuwareConfig) -> Self {
+        Self { seed, config, writes: Mutex::new(Writes::default()) }
     }
 
     fn conversation(&self, index: u64) -> Conversation {
@@ -186,10 +141,7 @@ impl LuwareState {
     }
 }
 
-fn router(state: Arc<LuwareState>) -> Router {
-    let recorder = state.recorder.clone();
-    let latency = state.config.latency;
-    let contract = state.contract.clone();
+fn routes(state: Arc<LuwareState>) -> Router {
     Router::new()
         .route("/vfcrest/v1/auth/token", post(token))
         .route("/vfcrest/v1/conversations", get(search))
@@ -201,14 +153,6 @@ fn router(state: Arc<LuwareState>) -> Router {
         .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint") })
         .method_not_allowed_fallback(|| async { error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed") })
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(contract, enforce))
-        .layer(axum::middleware::from_fn(move |request, next: axum::middleware::Next| async move {
-            if !latency.is_zero() {
-                tokio::time::sleep(latency).await;
-            }
-            next.run(request).await
-        }))
-        .layer(axum::middleware::from_fn_with_state(recorder, record_and_script))
 }
 
 /// An error answer, with a body in the style of Azure API Management.

@@ -1,0 +1,157 @@
+//! LivePerson bot-user login: the credentials, and a session that logs in
+//! once for all concurrent callers and again after a 401.
+
+use std::fmt;
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::Request;
+use reqwest::header::AUTHORIZATION;
+use serde::{Deserialize, Serialize};
+
+use super::generated;
+use super::types::{AuthType, LoginRequest, LoginVersion};
+use crate::error::{Error, Result};
+use crate::runtime::{Authorizer, TokenCache, TokenSource, jwt_expiry, refresh_time};
+use crate::secret::{Secret, serialize_exposed};
+
+/// Refresh a bearer with a known expiry this long before it.
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// Username and password of a bot user (`authType` USER_PASS).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserPassCredentials {
+    pub username: String,
+    #[serde(serialize_with = "serialize_exposed")]
+    pub password: Secret,
+}
+
+/// API-key credentials of a bot user (`authType` API_KEY).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApiKeyCredentials {
+    pub username: String,
+    #[serde(serialize_with = "serialize_exposed")]
+    pub app_key: Secret,
+    #[serde(serialize_with = "serialize_exposed")]
+    pub secret: Secret,
+    #[serde(serialize_with = "serialize_exposed")]
+    pub access_token: Secret,
+    #[serde(serialize_with = "serialize_exposed")]
+    pub access_token_secret: Secret,
+}
+
+/// How the bot user logs in (the spec's `LoginCredentials`). Hand-written so
+/// that every secret is a [`Secret`].
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Credentials {
+    UserPass(UserPassCredentials),
+    ApiKey(ApiKeyCredentials),
+}
+
+impl Credentials {
+    /// Username and password.
+    pub fn user_pass(username: impl Into<String>, password: impl Into<Secret>) -> Self {
+        Credentials::UserPass(UserPassCredentials { username: username.into(), password: password.into() })
+    }
+
+    /// The `authType` that goes with these credentials.
+    pub fn auth_type(&self) -> AuthType {
+        match self {
+            Credentials::UserPass(_) => AuthType::UserPass,
+            Credentials::ApiKey(_) => AuthType::ApiKey,
+        }
+    }
+
+    /// The bot user's name.
+    pub fn username(&self) -> &str {
+        match self {
+            Credentials::UserPass(c) => &c.username,
+            Credentials::ApiKey(c) => &c.username,
+        }
+    }
+}
+
+/// The seed's older login body.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LegacyLoginRequest {
+    pub username: String,
+    #[serde(serialize_with = "serialize_exposed")]
+    pub password: Secret,
+}
+
+/// The login response; the bearer is a [`Secret`] from the moment it is decoded.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LoginResponse {
+    pub bearer: Secret,
+}
+
+/// The bot user's session: logs in on first use, shares the bearer, and logs
+/// in again (once, for all callers) after the server rejects it.
+pub(crate) struct Session {
+    account_id: String,
+    credentials: Credentials,
+    /// A client for `login` that adds no credentials.
+    login_client: generated::Client,
+    tokens: TokenCache,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("account_id", &self.account_id)
+            .field("credentials", &self.credentials)
+            .field("tokens", &self.tokens)
+            .finish()
+    }
+}
+
+impl Session {
+    pub(crate) fn new(account_id: String, credentials: Credentials, login_client: generated::Client) -> Self {
+        Self { account_id, credentials, login_client, tokens: TokenCache::new() }
+    }
+
+    async fn login(&self) -> Result<(Secret, Option<Instant>)> {
+        const OPERATION: &str = "login";
+        let issued = Instant::now();
+        let body = LoginRequest { auth_type: self.credentials.auth_type(), credentials: self.credentials.clone() };
+        let response =
+            self.login_client.login().account_id(&self.account_id).v(LoginVersion::V13).body(body).send().await;
+        let bearer = match response {
+            Ok(value) => value.into_inner().bearer,
+            Err(e) => {
+                return Err(match Error::from_api(OPERATION, e).await {
+                    Error::Status { status, body, .. } => {
+                        Error::Auth { operation: OPERATION, status: Some(status), body }
+                    }
+                    other => other,
+                });
+            }
+        };
+        // The lifetime is not documented: use the JWT's `exp` if it has one,
+        // else keep the bearer until the server rejects it.
+        let refresh_at = jwt_expiry(bearer.expose()).map(|exp| {
+            let lifetime = exp.duration_since(SystemTime::now()).unwrap_or_default();
+            refresh_time(issued, lifetime, REFRESH_MARGIN)
+        });
+        Ok((bearer, refresh_at))
+    }
+}
+
+impl TokenSource for Session {
+    async fn ensure(&self) -> Result<u64> {
+        self.tokens.ensure(|| self.login()).await
+    }
+
+    fn invalidate(&self, generation: u64) {
+        self.tokens.invalidate(generation)
+    }
+}
+
+impl Authorizer for Session {
+    fn authorize(&self, request: &mut Request, _operation: &str) {
+        if let Some(value) = self.tokens.current().and_then(|t| t.header_value("Bearer ")) {
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+    }
+}

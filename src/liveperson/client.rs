@@ -1,0 +1,359 @@
+//! The hand-written LivePerson client around the generated one.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::sync::OnceCell;
+
+use super::auth::{Credentials, Session};
+use super::domain::{BOT_CONNECTORS_SERVICE, BotDomain, CSDS_BASE_URL, Zone};
+use super::generated::{self, RETRY_SAFE_OPERATIONS};
+use super::input::{self, CommandOptions, InputError, SetSdesRequest, Ttr};
+use super::types::{Command, CommandState, CsdsVersion, Message, MessageContext, SendMessagesRequest, TransferRequest};
+use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
+use crate::runtime::{ClientConfig, Runtime, config::normalize_base_url, send_authenticated};
+
+/// A LivePerson Third-Party Bots client for one account and bot user. Cheap
+/// to clone; clones share the resolved domain and the session, so concurrent
+/// callers log in once (LivePerson keeps one session per user).
+#[derive(Clone, Debug)]
+pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    account_id: String,
+    credentials: Credentials,
+    domain: BotDomain,
+    csds_base_url: String,
+    zone_base_urls: Vec<(Zone, String)>,
+    config: ClientConfig,
+    http: reqwest::Client,
+    /// The API client and session, once the domain is known.
+    resolved: OnceCell<Resolved>,
+}
+
+#[derive(Debug)]
+struct Resolved {
+    base_url: String,
+    api: generated::Client,
+    session: Arc<Session>,
+}
+
+/// Configures a [`Client`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    account_id: String,
+    credentials: Credentials,
+    domain: BotDomain,
+    csds_base_url: String,
+    zone_base_urls: Vec<(Zone, String)>,
+    config: ClientConfig,
+}
+
+impl ClientBuilder {
+    /// Where the API lives: looked up (the default), a zone, or a base URL.
+    pub fn domain(mut self, domain: BotDomain) -> Self {
+        self.domain = domain;
+        self
+    }
+
+    /// The domain-lookup host (default `https://api.liveperson.net`).
+    pub fn csds_base_url(mut self, url: impl Into<String>) -> Self {
+        self.csds_base_url = url.into();
+        self
+    }
+
+    /// Serves a zone from another base URL, e.g. a proxy or a sandbox.
+    pub fn zone_base_url(mut self, zone: Zone, url: impl Into<String>) -> Self {
+        self.zone_base_urls.retain(|(z, _)| *z != zone);
+        self.zone_base_urls.push((zone, url.into()));
+        self
+    }
+
+    /// Transport settings: timeouts, retries, user agent.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Builds the client. Nothing is sent until the first call.
+    pub fn build(self) -> Result<Client> {
+        if self.account_id.trim().is_empty() {
+            return Err(InvalidInput::parameter("accountId", "must not be empty").into());
+        }
+        normalize_base_url(&self.csds_base_url)?;
+        if let BotDomain::BaseUrl(url) = &self.domain {
+            normalize_base_url(url)?;
+        }
+        let http = self.config.http_client()?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                account_id: self.account_id,
+                credentials: self.credentials,
+                domain: self.domain,
+                csds_base_url: self.csds_base_url,
+                zone_base_urls: self.zone_base_urls,
+                config: self.config,
+                http,
+                resolved: OnceCell::new(),
+            }),
+        })
+    }
+}
+
+impl Client {
+    /// A client that looks up the account's domain on first use.
+    pub fn new(account_id: impl Into<String>, credentials: Credentials) -> Result<Self> {
+        Self::builder(account_id, credentials).build()
+    }
+
+    /// Starts configuring a client for an account (LP site id) and bot user.
+    pub fn builder(account_id: impl Into<String>, credentials: Credentials) -> ClientBuilder {
+        ClientBuilder {
+            account_id: account_id.into(),
+            credentials,
+            domain: BotDomain::Lookup,
+            csds_base_url: CSDS_BASE_URL.to_string(),
+            zone_base_urls: Vec::new(),
+            config: ClientConfig::default(),
+        }
+    }
+
+    /// The API base URL, resolving it (once) if needed.
+    pub async fn base_url(&self) -> Result<&str> {
+        Ok(&self.resolved().await?.base_url)
+    }
+
+    /// Logs in now unless a session is cached.
+    pub async fn login(&self) -> Result<()> {
+        use crate::runtime::TokenSource;
+        self.resolved().await?.session.ensure().await.map(drop)
+    }
+
+    async fn resolved(&self) -> Result<&Resolved> {
+        self.inner.resolved.get_or_try_init(|| self.resolve()).await
+    }
+
+    /// Resolves the domain and builds the API client and session.
+    async fn resolve(&self) -> Result<Resolved> {
+        let inner = &self.inner;
+        let zone_url = |zone: Zone| {
+            inner
+                .zone_base_urls
+                .iter()
+                .find(|(z, _)| *z == zone)
+                .map(|(_, u)| u.clone())
+                .unwrap_or(zone.base_url().into())
+        };
+        let base_url = match &inner.domain {
+            BotDomain::BaseUrl(url) => url.clone(),
+            BotDomain::Zone(zone) => zone_url(*zone),
+            BotDomain::Lookup => zone_url(self.lookup_zone().await?),
+        };
+        let base_url = normalize_base_url(&base_url)?;
+        let retry = inner.config.retry.clone();
+        let login_runtime = Runtime::new("liveperson", retry.clone(), RETRY_SAFE_OPERATIONS, None);
+        let login_client = generated::Client::new_with_client(&base_url, inner.http.clone(), login_runtime);
+        let session = Arc::new(Session::new(inner.account_id.clone(), inner.credentials.clone(), login_client));
+        let runtime = Runtime::new("liveperson", retry, RETRY_SAFE_OPERATIONS, Some(session.clone()));
+        let api = generated::Client::new_with_client(&base_url, inner.http.clone(), runtime);
+        tracing::debug!(base_url, "liveperson domain resolved");
+        Ok(Resolved { base_url, api, session })
+    }
+
+    /// Asks the domain lookup for the account's `botConnectorsDomain`.
+    async fn lookup_zone(&self) -> Result<Zone> {
+        const OPERATION: &str = "get_service_domain";
+        let inner = &self.inner;
+        let base = normalize_base_url(&inner.csds_base_url)?;
+        let runtime = Runtime::new("liveperson", inner.config.retry.clone(), RETRY_SAFE_OPERATIONS, None);
+        let csds = generated::Client::new_with_client(&base, inner.http.clone(), runtime);
+        let response = csds
+            .get_service_domain()
+            .account_id(&inner.account_id)
+            .service_name(BOT_CONNECTORS_SERVICE)
+            .version(CsdsVersion::V10)
+            .send()
+            .await;
+        let domain = match response {
+            Ok(value) => value.into_inner(),
+            Err(e) => return Err(Error::from_api(OPERATION, e).await),
+        };
+        Zone::from_connectors_domain(&domain.base_uri).ok_or_else(|| Error::Decode {
+            operation: OPERATION,
+            reason: format!("unknown botConnectorsDomain {:?}", domain.base_uri),
+            body: BodyExcerpt::default(),
+        })
+    }
+
+    /// Sends messages to an ongoing conversation; returns the command id.
+    pub async fn send_messages(
+        &self,
+        conversation_id: &str,
+        messages: Vec<Message>,
+        context: Option<MessageContext>,
+        options: CommandOptions,
+    ) -> Result<String> {
+        check_conversation(conversation_id)?;
+        let ttl = options.checked_ttl().map_err(invalid)?;
+        input::check_messages(&messages).map_err(invalid)?;
+        let body = SendMessagesRequest { context, messages };
+        let r = self.resolved().await?;
+        let response = send_authenticated(&*r.session, "send_messages", || {
+            let call = r.api.send_messages().account_id(&self.inner.account_id).conversation_id(conversation_id);
+            with_ttl!(call, ttl).body(body.clone()).send()
+        })
+        .await?;
+        Ok(response.into_inner().command_id)
+    }
+
+    /// Sends one text message.
+    pub async fn send_text(&self, conversation_id: &str, text: impl Into<String>) -> Result<String> {
+        self.send_messages(conversation_id, vec![Message::text(text)], None, CommandOptions::default()).await
+    }
+
+    /// Transfers the conversation to a skill (case-sensitive name).
+    pub async fn transfer(&self, conversation_id: &str, skill: &str, options: CommandOptions) -> Result<String> {
+        check_conversation(conversation_id)?;
+        let ttl = options.checked_ttl().map_err(invalid)?;
+        input::check_skill(skill).map_err(invalid)?;
+        let r = self.resolved().await?;
+        let response = send_authenticated(&*r.session, "transfer_conversation", || {
+            let call =
+                r.api.transfer_conversation().account_id(&self.inner.account_id).conversation_id(conversation_id);
+            with_ttl!(call, ttl).body(TransferRequest::builder().skill(skill.to_string())).send()
+        })
+        .await?;
+        Ok(response.into_inner().command_id)
+    }
+
+    /// Ends the conversation.
+    pub async fn close(&self, conversation_id: &str, options: CommandOptions) -> Result<String> {
+        check_conversation(conversation_id)?;
+        let ttl = options.checked_ttl().map_err(invalid)?;
+        let r = self.resolved().await?;
+        let response = send_authenticated(&*r.session, "close_conversation", || {
+            let call = r.api.close_conversation().account_id(&self.inner.account_id).conversation_id(conversation_id);
+            with_ttl!(call, ttl).send()
+        })
+        .await?;
+        Ok(response.into_inner().command_id)
+    }
+
+    /// Sets engagement attributes (SDEs).
+    pub async fn set_sdes(
+        &self,
+        conversation_id: &str,
+        sdes: &SetSdesRequest,
+        options: CommandOptions,
+    ) -> Result<String> {
+        check_conversation(conversation_id)?;
+        let ttl = options.checked_ttl().map_err(invalid)?;
+        sdes.check().map_err(invalid)?;
+        let r = self.resolved().await?;
+        let response = send_authenticated(&*r.session, "set_sdes", || {
+            let call = r.api.set_sdes().account_id(&self.inner.account_id).conversation_id(conversation_id);
+            with_ttl!(call, ttl).body(sdes.clone()).send()
+        })
+        .await?;
+        Ok(response.into_inner().command_id)
+    }
+
+    /// Sets the time to response (messaging conversations only).
+    pub async fn set_ttr(&self, conversation_id: &str, ttr: Ttr, options: CommandOptions) -> Result<String> {
+        check_conversation(conversation_id)?;
+        let ttl = options.checked_ttl().map_err(invalid)?;
+        let r = self.resolved().await?;
+        let response = send_authenticated(&*r.session, "set_ttr", || {
+            let call = r.api.set_ttr().account_id(&self.inner.account_id).conversation_id(conversation_id);
+            with_ttl!(call, ttl).body(ttr.request()).send()
+        })
+        .await?;
+        Ok(response.into_inner().command_id)
+    }
+
+    /// The commands of an ongoing conversation (the last 200 per bot), newest first.
+    pub async fn commands(&self, conversation_id: &str) -> Result<Vec<Command>> {
+        check_conversation(conversation_id)?;
+        let r = self.resolved().await?;
+        let response = send_authenticated(&*r.session, "list_commands", || {
+            r.api.list_commands().account_id(&self.inner.account_id).conversation_id(conversation_id).send()
+        })
+        .await?;
+        Ok(response.into_inner().0)
+    }
+
+    /// One command and its state.
+    pub async fn command(&self, conversation_id: &str, command_id: &str) -> Result<Command> {
+        check_conversation(conversation_id)?;
+        if command_id.trim().is_empty() {
+            return Err(InvalidInput::parameter("commandId", "must not be empty").into());
+        }
+        let r = self.resolved().await?;
+        let response = send_authenticated(&*r.session, "get_command", || {
+            r.api
+                .get_command()
+                .account_id(&self.inner.account_id)
+                .conversation_id(conversation_id)
+                .command_id(command_id)
+                .send()
+        })
+        .await?;
+        Ok(response.into_inner())
+    }
+
+    /// Polls a command, with backoff, until it completes (returned) or fails
+    /// ([`Error::CommandFailed`] with the failure's name). Gives up with
+    /// [`Error::Timeout`] after `timeout`.
+    pub async fn wait_for_command(
+        &self,
+        conversation_id: &str,
+        command_id: &str,
+        timeout: Duration,
+    ) -> Result<Command> {
+        let started = Instant::now();
+        let mut delay = Duration::from_millis(100);
+        loop {
+            let command = self.command(conversation_id, command_id).await?;
+            match command.state {
+                CommandState::Completed => return Ok(command),
+                CommandState::Failed => {
+                    let error_name = command.result.as_ref().and_then(|r| r.error.as_ref()).map(|e| e.name.clone());
+                    return Err(Error::CommandFailed { command_id: command.id, error_name });
+                }
+                // Waiting, or a state added later: keep polling.
+                _ => {}
+            }
+            let elapsed = started.elapsed();
+            if elapsed >= timeout {
+                return Err(Error::Timeout { operation: "wait_for_command", waited: elapsed });
+            }
+            tokio::time::sleep(delay.min(timeout - elapsed)).await;
+            delay = (delay * 2).min(Duration::from_secs(2));
+        }
+    }
+}
+
+/// Adds `ttl` to a generated call only when the caller set one.
+macro_rules! with_ttl {
+    ($call:expr, $ttl:expr) => {
+        match $ttl {
+            Some(ttl) => $call.ttl(ttl),
+            None => $call,
+        }
+    };
+}
+use with_ttl;
+
+fn invalid(e: InputError) -> Error {
+    Error::InvalidInput(e.into())
+}
+
+fn check_conversation(conversation_id: &str) -> Result<()> {
+    if conversation_id.trim().is_empty() {
+        return Err(InvalidInput::parameter("conversationId", "must not be empty").into());
+    }
+    Ok(())
+}

@@ -1,0 +1,323 @@
+//! What callers send, and the checks that run before anything leaves:
+//! `ttl` range, skill names, structured-content size, base64 metadata, TTR
+//! values and SDE payloads.
+
+use std::fmt;
+use std::str::FromStr;
+
+use base64::Engine;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::types::{
+    self, DelayMessage, Message, MessageAudience, PrivateMessage, QuickReplies, QuickRepliesContent,
+    QuickRepliesMessage, QuickReply, QuickReplyClick, SetTtrRequest, TextMessage, TtrType,
+};
+
+/// A structured-content template: free-form JSON with a `type` (the spec's
+/// `StructuredContent`). Kept as a map so that no key of the template
+/// language is lost.
+pub type StructuredContent = serde_json::Map<String, Value>;
+
+/// A click action, e.g. `{"type": "publishText", "text": "yes"}` (free-form,
+/// like [`StructuredContent`]).
+pub type QuickReplyAction = serde_json::Map<String, Value>;
+
+/// Documented bounds of `ttl`, in seconds (seed 003 L140).
+pub const TTL_RANGE: std::ops::RangeInclusive<u32> = 10..=120;
+/// Documented limit of one structured-content payload (facts §2.3).
+pub const MAX_STRUCTURED_CONTENT_BYTES: usize = 15_000;
+
+/// Input LivePerson would reject, caught before sending.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    #[error("ttl {ttl} s is outside the allowed 10..=120 seconds")]
+    TtlOutOfRange { ttl: u32 },
+    #[error("the skill name is empty")]
+    EmptySkill,
+    #[error("no messages to send")]
+    NoMessages,
+    #[error("message {index}: structured content is {bytes} bytes, over the 15000-byte limit")]
+    StructuredContentTooLarge { index: usize, bytes: usize },
+    #[error("message {index}: encodedMetadata is not valid base64")]
+    EncodedMetadataNotBase64 { index: usize },
+    #[error("sde {index} of type {sde_type:?}: {reason}")]
+    SdeMismatch { index: usize, sde_type: String, reason: String },
+    #[error("{0:?} is not a TTR: use urgent, normal, prioritized or custom:SECONDS")]
+    BadTtr(String),
+}
+
+/// Options of a command call.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommandOptions {
+    /// Seconds the command stays valid (10 to 120; the server's default is 30).
+    pub ttl: Option<u32>,
+}
+
+impl CommandOptions {
+    /// Options with this `ttl`.
+    pub fn ttl(seconds: u32) -> Self {
+        Self { ttl: Some(seconds) }
+    }
+
+    pub(crate) fn checked_ttl(&self) -> Result<Option<i32>, InputError> {
+        match self.ttl {
+            None => Ok(None),
+            Some(ttl) if TTL_RANGE.contains(&ttl) => Ok(Some(ttl as i32)),
+            Some(ttl) => Err(InputError::TtlOutOfRange { ttl }),
+        }
+    }
+}
+
+/// Time to response. `Custom` carries its seconds, so a custom TTR without a
+/// value, or a value on another type, cannot be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ttr {
+    Urgent,
+    Normal,
+    Prioritized,
+    /// A custom time to response, in seconds.
+    Custom(u32),
+}
+
+impl Ttr {
+    pub(crate) fn request(self) -> SetTtrRequest {
+        let (ttr_type, value) = match self {
+            Ttr::Urgent => (TtrType::Urgent, None),
+            Ttr::Normal => (TtrType::Normal, None),
+            Ttr::Prioritized => (TtrType::Prioritized, None),
+            // The documented example sends the seconds as a string.
+            Ttr::Custom(seconds) => (TtrType::Custom, Some(seconds.to_string())),
+        };
+        SetTtrRequest { ttr_type, value }
+    }
+}
+
+/// `urgent`, `normal`, `prioritized` or `custom:SECONDS` (any case).
+impl FromStr for Ttr {
+    type Err = InputError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let lower = text.trim().to_ascii_lowercase();
+        match lower.as_str() {
+            "urgent" => Ok(Ttr::Urgent),
+            "normal" => Ok(Ttr::Normal),
+            "prioritized" => Ok(Ttr::Prioritized),
+            other => other
+                .strip_prefix("custom:")
+                .and_then(|s| s.trim().parse().ok())
+                .map(Ttr::Custom)
+                .ok_or_else(|| InputError::BadTtr(text.to_string())),
+        }
+    }
+}
+
+impl fmt::Display for Ttr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ttr::Urgent => f.write_str("urgent"),
+            Ttr::Normal => f.write_str("normal"),
+            Ttr::Prioritized => f.write_str("prioritized"),
+            Ttr::Custom(s) => write!(f, "custom:{s}"),
+        }
+    }
+}
+
+/// One SDE: a typed one, or raw JSON for a type this crate does not model yet.
+/// Raw SDEs of a documented type are checked against that type before sending.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum SdeInput {
+    Typed(Box<types::Sde>),
+    Raw(Value),
+}
+
+impl From<types::Sde> for SdeInput {
+    fn from(sde: types::Sde) -> Self {
+        SdeInput::Typed(Box::new(sde))
+    }
+}
+
+impl SdeInput {
+    /// A raw SDE object, e.g. `{"type": "personal", "personal": {...}}`.
+    pub fn raw(value: Value) -> Self {
+        SdeInput::Raw(value)
+    }
+
+    fn check(&self, index: usize) -> Result<(), InputError> {
+        let SdeInput::Raw(value) = self else { return Ok(()) };
+        let mismatch =
+            |sde_type: &str, reason: String| InputError::SdeMismatch { index, sde_type: sde_type.into(), reason };
+        let Some(sde_type) = value.get("type").and_then(Value::as_str) else {
+            return Err(mismatch("", "an SDE needs a string `type`".into()));
+        };
+        // A documented type must have that type's shape; others pass as given.
+        let parsed = match sde_type {
+            "cart" => typed::<types::CartSde>(value),
+            "purchase" => typed::<types::PurchaseSde>(value),
+            "prodView" => typed::<types::ProdViewSde>(value),
+            "ctmrinfo" => typed::<types::CustomerInfoSde>(value),
+            "mrktInfo" => typed::<types::MarketingInfoSde>(value),
+            "personal" => typed::<types::PersonalSde>(value),
+            "lead" => typed::<types::LeadSde>(value),
+            "service" => typed::<types::ServiceSde>(value),
+            "error" => typed::<types::ErrorSde>(value),
+            "searchInfo" => typed::<types::SearchInfoSde>(value),
+            _ => Ok(()),
+        };
+        parsed.map_err(|reason| mismatch(sde_type, reason))
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(value: &Value) -> Result<(), String> {
+    T::deserialize(value).map(drop).map_err(|e| e.to_string())
+}
+
+/// The body of `setSdes` (hand-written so that raw SDEs can go in it).
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SetSdesRequest {
+    pub sdes: Vec<SdeInput>,
+    pub shark_visitor_id: String,
+    pub shark_session_id: String,
+}
+
+impl SetSdesRequest {
+    /// SDEs for a visitor's session.
+    pub fn new(visitor_id: impl Into<String>, session_id: impl Into<String>, sdes: Vec<SdeInput>) -> Self {
+        Self { sdes, shark_visitor_id: visitor_id.into(), shark_session_id: session_id.into() }
+    }
+
+    pub(crate) fn check(&self) -> Result<(), InputError> {
+        self.sdes.iter().enumerate().try_for_each(|(i, sde)| sde.check(i))
+    }
+}
+
+/// Constructors for the five message variants.
+impl Message {
+    /// A plain text message.
+    pub fn text(text: impl Into<String>) -> Self {
+        Message::TextMessage(TextMessage(text.into()))
+    }
+
+    /// A pause of `seconds`, showing the typing indicator if `typing`.
+    pub fn delay(seconds: f64, typing: bool) -> Self {
+        Message::DelayMessage(DelayMessage { delay: seconds, typing: Some(typing) })
+    }
+
+    /// Quick replies: `text` with one button per reply, each publishing its title.
+    pub fn quick_replies<S: AsRef<str>>(text: impl Into<String>, replies: &[S]) -> Self {
+        let replies = replies
+            .iter()
+            .map(|title| QuickReply {
+                type_: "button".into(),
+                title: title.as_ref().to_string(),
+                tooltip: Some(title.as_ref().to_string()),
+                click: QuickReplyClick { actions: vec![publish_text(title.as_ref())], metadata: Vec::new() },
+            })
+            .collect();
+        Message::QuickRepliesMessage(QuickRepliesMessage {
+            structured_content: QuickRepliesContent {
+                quick_replies: QuickReplies { type_: "quickReplies".into(), items_per_row: Some(8), replies },
+                message: text.into(),
+            },
+            metadata: Vec::new(),
+            encoded_metadata: None,
+        })
+    }
+
+    /// Structured content (a template such as `{"type": "vertical", "elements": [...]}`).
+    pub fn structured(content: StructuredContent) -> Self {
+        Message::StructuredContentMessage(types::StructuredContentMessage {
+            structured_content: content,
+            metadata: Vec::new(),
+            encoded_metadata: None,
+        })
+    }
+
+    /// A private message that only agents and managers see.
+    pub fn private(text: impl Into<String>) -> Self {
+        Message::PrivateMessage(PrivateMessage {
+            text: text.into(),
+            message_audience: MessageAudience::AgentsAndManagers,
+        })
+    }
+}
+
+fn publish_text(text: &str) -> QuickReplyAction {
+    let mut action = QuickReplyAction::new();
+    action.insert("type".into(), "publishText".into());
+    action.insert("text".into(), text.into());
+    action
+}
+
+/// Checks every message before sending.
+pub(crate) fn check_messages(messages: &[Message]) -> Result<(), InputError> {
+    if messages.is_empty() {
+        return Err(InputError::NoMessages);
+    }
+    for (index, message) in messages.iter().enumerate() {
+        let (content, encoded) = match message {
+            Message::StructuredContentMessage(m) => (serde_json::to_vec(&m.structured_content), &m.encoded_metadata),
+            Message::QuickRepliesMessage(m) => (serde_json::to_vec(&m.structured_content), &m.encoded_metadata),
+            _ => continue,
+        };
+        let bytes = content.map(|c| c.len()).unwrap_or(usize::MAX);
+        if bytes > MAX_STRUCTURED_CONTENT_BYTES {
+            return Err(InputError::StructuredContentTooLarge { index, bytes });
+        }
+        if let Some(encoded) = encoded
+            && base64::engine::general_purpose::STANDARD.decode(encoded).is_err()
+        {
+            return Err(InputError::EncodedMetadataNotBase64 { index });
+        }
+    }
+    Ok(())
+}
+
+/// Checks a transfer's skill name.
+pub(crate) fn check_skill(skill: &str) -> Result<(), InputError> {
+    if skill.trim().is_empty() { Err(InputError::EmptySkill) } else { Ok(()) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ttl_bounds() {
+        assert_eq!(CommandOptions::ttl(10).checked_ttl(), Ok(Some(10)));
+        assert_eq!(CommandOptions::ttl(120).checked_ttl(), Ok(Some(120)));
+        assert_eq!(CommandOptions::ttl(9).checked_ttl(), Err(InputError::TtlOutOfRange { ttl: 9 }));
+        assert_eq!(CommandOptions::ttl(121).checked_ttl(), Err(InputError::TtlOutOfRange { ttl: 121 }));
+        assert_eq!(CommandOptions::default().checked_ttl(), Ok(None));
+    }
+
+    #[test]
+    fn ttr_text_and_body() {
+        assert_eq!("custom:45".parse::<Ttr>().unwrap(), Ttr::Custom(45));
+        assert_eq!("URGENT".parse::<Ttr>().unwrap(), Ttr::Urgent);
+        assert!("custom".parse::<Ttr>().is_err());
+        assert!("custom:soon".parse::<Ttr>().is_err());
+        assert_eq!(
+            serde_json::to_value(Ttr::Custom(10).request()).unwrap(),
+            json!({"ttrType": "CUSTOM", "value": "10"})
+        );
+        assert_eq!(serde_json::to_value(Ttr::Normal.request()).unwrap(), json!({"ttrType": "NORMAL"}));
+    }
+
+    #[test]
+    fn raw_sdes_are_checked_against_their_type() {
+        let ok = SdeInput::raw(json!({"type": "personal", "personal": {"firstname": "Muster", "gender": "MALE"}}));
+        assert_eq!(ok.check(0), Ok(()));
+        let missing = SdeInput::raw(json!({"type": "personal"}));
+        assert!(matches!(missing.check(1), Err(InputError::SdeMismatch { index: 1, .. })));
+        let wrong = SdeInput::raw(json!({"type": "searchInfo", "keywords": "not a list"}));
+        assert!(matches!(wrong.check(0), Err(InputError::SdeMismatch { .. })));
+        let future = SdeInput::raw(json!({"type": "visitorError", "anything": 1}));
+        assert_eq!(future.check(0), Ok(()), "types added later pass through");
+        assert!(SdeInput::raw(json!({"personal": {}})).check(0).is_err());
+    }
+}

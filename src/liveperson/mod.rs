@@ -1,0 +1,54 @@
+//! LivePerson Third-Party Bots Public API.
+//!
+//! [`Client`] wraps the client generated from `specs/liveperson.yaml` and adds
+//! what takes more than one call: finding the account's API domain (domain
+//! lookup → zone → base URL, cached), logging in once for all callers and
+//! again after a 401, checking input before it is sent, and waiting for a
+//! command to finish ([`Client::wait_for_command`]).
+//!
+//! ```no_run
+//! # async fn demo() -> convo_clients::Result<()> {
+//! use std::time::Duration;
+//! use convo_clients::liveperson::{Client, CommandOptions, Credentials, types::Message};
+//!
+//! let client = Client::new("12345678", Credentials::user_pass("bot-user", "password"))?;
+//! let conversation = "2312ed0e-662e-4c94-9022-f0991058b4a4";
+//! let command = client
+//!     .send_messages(conversation, vec![
+//!         Message::text("Hello!"),
+//!         Message::quick_replies("Did that help?", &["Yes", "No"]),
+//!     ], None, CommandOptions::ttl(60))
+//!     .await?;
+//! client.wait_for_command(conversation, &command, Duration::from_secs(30)).await?;
+//! # Ok(()) }
+//! ```
+
+pub mod auth;
+mod client;
+mod domain;
+pub mod input;
+
+#[allow(clippy::all, unused_imports, dead_code, missing_docs, rustdoc::all)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/liveperson.rs"));
+}
+
+/// Request and response types, generated from `specs/liveperson.yaml`.
+pub mod types {
+    /// Hand-written stand-ins for spec schemas (see `x-convo-rust-type`).
+    pub use super::auth::{
+        ApiKeyCredentials, Credentials as LoginCredentials, LegacyLoginRequest, LoginResponse, UserPassCredentials,
+    };
+    pub use super::generated::types::*;
+    pub use super::input::{QuickReplyAction, SetSdesRequest, StructuredContent};
+    include!(concat!(env!("OUT_DIR"), "/liveperson_open_enums.rs"));
+}
+
+pub use auth::Credentials;
+pub use client::{Client, ClientBuilder};
+pub use domain::{BotDomain, CSDS_BASE_URL, Zone};
+pub use generated::Client as GeneratedClient;
+pub use input::{CommandOptions, InputError, SdeInput, Ttr};
+
+/// The spec this client was generated from, as JSON.
+pub const SPEC_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/liveperson.spec.json"));

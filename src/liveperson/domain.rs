@@ -55,6 +55,13 @@ impl fmt::Display for Zone {
     }
 }
 
+/// Every service's domain, from the all-services lookup (the spec's `ServiceDomains`).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ServiceDomains {
+    #[serde(rename = "baseURIs")]
+    pub base_uris: Vec<super::types::ServiceDomain>,
+}
+
 /// How the client finds the API host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BotDomain {

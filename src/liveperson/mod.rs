@@ -25,7 +25,7 @@
 
 pub mod auth;
 mod client;
-mod domain;
+pub mod domain;
 pub mod input;
 
 #[allow(clippy::all, unused_imports, dead_code, missing_docs, rustdoc::all)]
@@ -39,6 +39,7 @@ pub mod types {
     pub use super::auth::{
         ApiKeyCredentials, Credentials as LoginCredentials, LegacyLoginRequest, LoginResponse, UserPassCredentials,
     };
+    pub use super::domain::ServiceDomains;
     pub use super::generated::types::*;
     pub use super::input::{QuickReplyAction, SetSdesRequest, StructuredContent};
     include!(concat!(env!("OUT_DIR"), "/liveperson_open_enums.rs"));

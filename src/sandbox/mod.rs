@@ -12,6 +12,8 @@ mod harness;
 mod recorder;
 pub mod validate;
 
+#[cfg(feature = "liveperson")]
+pub mod liveperson;
 #[cfg(feature = "luware")]
 pub mod luware;
 

@@ -1,0 +1,561 @@
+//! The LivePerson Third-Party Bots emulator.
+//!
+//! One account with one bot user (password or API-key login), a few open
+//! conversations, and the domain lookup. LivePerson keeps one session per
+//! user, so a new login replaces the previous bearer. Commands run
+//! asynchronously: `waiting` at first, then `completed` after a short delay,
+//! or `failed` (a transfer to a skill that does not exist; a command on a
+//! stalled conversation once its `ttl` has passed). Only the last 200
+//! commands per bot are kept. A closed or unknown conversation is a 404.
+//! Command states are worked out when read, from the time, so no background
+//! task is needed.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use base64::Engine;
+use serde_json::{Value, json};
+
+use super::harness::Harness;
+use super::{HarnessConfig, Sandbox};
+use crate::liveperson::types::{
+    Command, CommandAccepted, CommandData, CommandError, CommandList, CommandResult, CommandState, CommandType,
+    ServiceDomain, ServiceDomains,
+};
+use crate::liveperson::{Credentials, Zone, auth::ApiKeyCredentials, auth::UserPassCredentials};
+use crate::secret::Secret;
+
+/// How many commands per bot the API keeps (facts §2.3).
+const COMMAND_HISTORY: usize = 200;
+/// Documented default `ttl`, in seconds.
+const DEFAULT_TTL: u64 = 30;
+/// The example conversation id of the vendor's page; always open in the sandbox.
+pub const EXAMPLE_CONVERSATION: &str = "2312ed0e-662e-4c94-9022-f0991058b4a4";
+/// Failure name of a command that could not run (seed 003 L657).
+pub const EXECUTION_FAILED: &str = "com.liveperson.bot-connectors-worker.error.public-api.execution-failed";
+/// Failure name of a command whose `ttl` ran out before it ran (inferred).
+pub const COMMAND_EXPIRED: &str = "com.liveperson.bot-connectors-worker.error.public-api.command-expired";
+
+/// Emulator settings.
+#[derive(Debug, Clone)]
+pub struct LivePersonConfig {
+    /// The LP site id.
+    pub account_id: String,
+    /// The zone the domain lookup reports.
+    pub zone: Zone,
+    /// The bot user's password login.
+    pub user: UserPassCredentials,
+    /// The same bot user's API-key login.
+    pub api_key: ApiKeyCredentials,
+    /// Skills a conversation can be transferred to.
+    pub skills: Vec<String>,
+    /// Open conversations besides [`EXAMPLE_CONVERSATION`].
+    pub conversations: usize,
+    /// How long a command stays `waiting` before it runs.
+    pub command_delay: Duration,
+    /// Latency, request log and response checks.
+    pub harness: HarnessConfig,
+}
+
+impl Default for LivePersonConfig {
+    fn default() -> Self {
+        Self {
+            account_id: "12345678".into(),
+            zone: Zone::Z1,
+            user: UserPassCredentials { username: "sandbox-bot".into(), password: "sandbox-bot-password".into() },
+            api_key: ApiKeyCredentials {
+                username: "sandbox-bot".into(),
+                app_key: "sandbox-app-key".into(),
+                secret: "sandbox-app-secret".into(),
+                access_token: "sandbox-access-token".into(),
+                access_token_secret: "sandbox-access-token-secret".into(),
+            },
+            skills: vec!["human_skill".into(), "billing".into(), "sales".into()],
+            conversations: 5,
+            command_delay: Duration::from_millis(200),
+            harness: HarnessConfig::default(),
+        }
+    }
+}
+
+/// A running LivePerson emulator.
+pub type LivePersonSandbox = Sandbox<LivePersonState>;
+
+impl Sandbox<LivePersonState> {
+    /// Starts the emulator on loopback (`port` 0 picks a free one).
+    pub async fn start(seed: u64, port: u16, config: LivePersonConfig) -> std::io::Result<Self> {
+        let harness =
+            Harness::new(crate::liveperson::SPEC_JSON, render_error, &config.harness).map_err(std::io::Error::other)?;
+        let state = Arc::new(LivePersonState::new(seed, config));
+        Self::serve(state.clone(), routes(state), harness, port).await
+    }
+
+    /// The LP site id.
+    pub fn account_id(&self) -> String {
+        self.api.config.account_id.clone()
+    }
+
+    /// Password credentials of the bot user.
+    pub fn credentials(&self) -> Credentials {
+        Credentials::UserPass(self.api.config.user.clone())
+    }
+
+    /// API-key credentials of the same bot user.
+    pub fn api_key_credentials(&self) -> Credentials {
+        Credentials::ApiKey(self.api.config.api_key.clone())
+    }
+
+    /// The zone the domain lookup reports.
+    pub fn zone(&self) -> Zone {
+        self.api.config.zone
+    }
+
+    /// Ids of the conversations that are open, in the order they were opened.
+    pub fn open_conversations(&self) -> Vec<String> {
+        self.api
+            .world(|w| w.order.iter().filter(|id| w.conversations.get(*id).is_some_and(|c| c.open)).cloned().collect())
+    }
+
+    /// Opens a new conversation handled by the bot; returns its id.
+    pub fn open_conversation(&self) -> String {
+        self.api.world(|w| w.open(false))
+    }
+
+    /// Opens a conversation whose commands never run: they fail once their
+    /// `ttl` has passed.
+    pub fn open_stalled_conversation(&self) -> String {
+        self.api.world(|w| w.open(true))
+    }
+
+    /// Ends every session, as if the server had restarted.
+    pub fn revoke_sessions(&self) {
+        self.api.world(|w| w.sessions.clear())
+    }
+}
+
+/// The emulator's account, sessions, conversations and commands.
+#[derive(Debug)]
+pub struct LivePersonState {
+    config: LivePersonConfig,
+    world: Mutex<World>,
+}
+
+#[derive(Debug)]
+struct World {
+    rng: fastrand::Rng,
+    /// Bearer of each user's one session.
+    sessions: HashMap<String, String>,
+    conversations: HashMap<String, Conversation>,
+    order: Vec<String>,
+    /// The bot's commands, oldest first, at most [`COMMAND_HISTORY`].
+    commands: VecDeque<StoredCommand>,
+    next_command: u64,
+}
+
+#[derive(Debug)]
+struct Conversation {
+    open: bool,
+    stalled: bool,
+}
+
+#[derive(Debug, Clone)]
+struct StoredCommand {
+    id: String,
+    conversation_id: String,
+    kind: CommandType,
+    payload: Value,
+    created: Instant,
+    created_ms: i64,
+    ttl: Duration,
+    /// Set when the command will fail once it runs.
+    fails: bool,
+}
+
+impl LivePersonState {
+    fn new(seed: u64, config: LivePersonConfig) -> Self {
+        let mut world = World {
+            rng: fastrand::Rng::with_seed(seed),
+            sessions: HashMap::new(),
+            conversations: HashMap::new(),
+            order: Vec::new(),
+            commands: VecDeque::new(),
+            next_command: 1,
+        };
+        world.conversations.insert(EXAMPLE_CONVERSATION.into(), Conversation { open: true, stalled: false });
+        world.order.push(EXAMPLE_CONVERSATION.into());
+        for _ in 0..config.conversations {
+            world.open(false);
+        }
+        Self { config, world: Mutex::new(world) }
+    }
+
+    fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
+        let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        world.advance(self.config.command_delay);
+        f(&mut world)
+    }
+}
+
+impl World {
+    fn open(&mut self, stalled: bool) -> String {
+        let r = |rng: &mut fastrand::Rng| rng.u64(..);
+        let (a, b) = (r(&mut self.rng), r(&mut self.rng));
+        let id = format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a as u32,
+            (a >> 32) as u16,
+            (a >> 48) & 0xfff,
+            0x8000 | (b & 0x3fff),
+            b >> 16 & 0xffff_ffff_ffff
+        );
+        self.conversations.insert(id.clone(), Conversation { open: true, stalled });
+        self.order.push(id.clone());
+        id
+    }
+
+    /// Applies the effects of commands that have run: a completed close ends its conversation.
+    fn advance(&mut self, delay: Duration) {
+        let now = Instant::now();
+        let closed: Vec<String> = self
+            .commands
+            .iter()
+            .filter(|c| c.kind == CommandType::Close && !c.fails && now >= c.created + delay)
+            .filter(|c| self.conversations.get(&c.conversation_id).is_some_and(|conv| !conv.stalled))
+            .map(|c| c.conversation_id.clone())
+            .collect();
+        for id in closed {
+            if let Some(conv) = self.conversations.get_mut(&id) {
+                conv.open = false;
+            }
+        }
+    }
+
+    fn is_open(&self, id: &str) -> bool {
+        self.conversations.get(id).is_some_and(|c| c.open)
+    }
+
+    /// A command as the API shows it, with its state worked out from the time.
+    fn view(&self, c: &StoredCommand, delay: Duration) -> Command {
+        let now = Instant::now();
+        let stalled = self.conversations.get(&c.conversation_id).is_some_and(|conv| conv.stalled);
+        let ran_at = c.created + delay;
+        let (state, result) = if stalled {
+            if now >= c.created + c.ttl {
+                (CommandState::Failed, Some(result(c.created_ms + millis(c.ttl), 0, Some(COMMAND_EXPIRED))))
+            } else {
+                (CommandState::Waiting, None)
+            }
+        } else if now < ran_at {
+            (CommandState::Waiting, None)
+        } else {
+            let start = c.created_ms + millis(delay);
+            let failure = c.fails.then_some(EXECUTION_FAILED);
+            let state = if c.fails { CommandState::Failed } else { CommandState::Completed };
+            (state, Some(result(start, 7, failure)))
+        };
+        Command {
+            id: c.id.clone(),
+            data: Some(CommandData {
+                type_: Some(c.kind.clone()),
+                payload: Some(c.payload.clone()),
+                conversation_id: Some(c.conversation_id.clone()),
+                is_internal: Some(true),
+                timeout_time: Some(c.created_ms + millis(c.ttl)),
+            }),
+            result,
+            state,
+        }
+    }
+}
+
+fn result(start: i64, took: i64, error: Option<&str>) -> CommandResult {
+    CommandResult {
+        start_time: Some(start),
+        end_time: Some(start + took),
+        execution_time: Some(took),
+        error: error.map(|name| CommandError { name: name.into(), trace: Vec::new() }),
+    }
+}
+
+fn millis(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn epoch_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(millis).unwrap_or(0)
+}
+
+fn routes(state: Arc<LivePersonState>) -> Router {
+    Router::new()
+        .route("/api/account/{account}/service/{service}/baseURI.json", get(service_domain))
+        .route("/api/account/{account}/service/baseURI.json", get(service_domains))
+        .route("/api/v1/account/{account}/login", post(login))
+        .route("/api/account/{account}/login", post(login_legacy))
+        .route("/api/v1/account/{account}/conversation/{conversation}/{action}", post(command))
+        .route("/api/v1/account/{account}/conversation/{conversation}/command", get(list_commands))
+        .route("/api/v1/account/{account}/conversation/{conversation}/command/{command}", get(get_command))
+        .with_state(state)
+}
+
+/// An error answer. LivePerson documents no error body; this one carries the reason.
+struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, axum::Json(json!({ "status": self.0.as_u16(), "message": self.1 }))).into_response()
+    }
+}
+
+fn render_error(status: StatusCode, message: String) -> Response {
+    ApiError(status, message).into_response()
+}
+
+type Answer = Result<Response, ApiError>;
+
+fn check_account(state: &LivePersonState, account: &str) -> Result<(), ApiError> {
+    if account == state.config.account_id {
+        Ok(())
+    } else {
+        Err(ApiError(StatusCode::UNAUTHORIZED, format!("unknown account {account}")))
+    }
+}
+
+fn connectors_domain(zone: Zone) -> String {
+    format!("{zone}.bot-connectors.liveperson.net")
+}
+
+/// The domain of each service this sandbox knows.
+fn domains(state: &LivePersonState) -> Vec<ServiceDomain> {
+    let zone = state.config.zone;
+    let region = match zone {
+        Zone::Z1 => "va",
+        Zone::Z2 => "lo",
+        Zone::Z3 => "sy",
+    };
+    [
+        ("botConnectorsDomain", connectors_domain(zone)),
+        ("agentVep", format!("{region}.agentvep.liveperson.net")),
+        ("asyncMessagingEnt", format!("{region}.msg.liveperson.net")),
+    ]
+    .into_iter()
+    .map(|(service, base_uri)| ServiceDomain {
+        service: Some(service.into()),
+        account: Some(state.config.account_id.clone()),
+        base_uri,
+    })
+    .collect()
+}
+
+async fn service_domain(
+    State(state): State<Arc<LivePersonState>>,
+    Path((account, service)): Path<(String, String)>,
+) -> Answer {
+    check_account(&state, &account)?;
+    let domain = domains(&state).into_iter().find(|d| d.service.as_deref() == Some(service.as_str()));
+    match domain {
+        Some(d) => Ok(axum::Json(d).into_response()),
+        None => Err(ApiError(StatusCode::BAD_REQUEST, format!("unknown service {service}"))),
+    }
+}
+
+async fn service_domains(State(state): State<Arc<LivePersonState>>, Path(account): Path<String>) -> Answer {
+    check_account(&state, &account)?;
+    Ok(axum::Json(ServiceDomains { base_uris: domains(&state) }).into_response())
+}
+
+/// Starts the user's one session, replacing any earlier bearer.
+fn new_session(state: &LivePersonState, username: &str) -> Response {
+    let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let bearer = state.world(|w| {
+        let id = format!("{:016x}", w.rng.u64(..));
+        let claims = json!({ "sub": username, "acc": state.config.account_id, "jti": id });
+        let bearer =
+            format!("{}.{}.{id}", enc.encode(br#"{"alg":"HS256","typ":"JWT"}"#), enc.encode(claims.to_string()));
+        w.sessions.insert(username.to_string(), bearer.clone());
+        bearer
+    });
+    axum::Json(json!({ "bearer": bearer })).into_response()
+}
+
+fn secret_eq(given: Option<&Value>, expected: &Secret) -> bool {
+    given.and_then(Value::as_str) == Some(expected.expose())
+}
+
+async fn login(
+    State(state): State<Arc<LivePersonState>>,
+    Path(account): Path<String>,
+    body: axum::body::Bytes,
+) -> Answer {
+    check_account(&state, &account)?;
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let creds = &body["credentials"];
+    let username = creds["username"].as_str().unwrap_or_default();
+    let valid = match body["authType"].as_str() {
+        Some("USER_PASS") => {
+            let user = &state.config.user;
+            username == user.username && secret_eq(creds.get("password"), &user.password)
+        }
+        Some("API_KEY") => {
+            let key = &state.config.api_key;
+            username == key.username
+                && secret_eq(creds.get("appKey"), &key.app_key)
+                && secret_eq(creds.get("secret"), &key.secret)
+                && secret_eq(creds.get("accessToken"), &key.access_token)
+                && secret_eq(creds.get("accessTokenSecret"), &key.access_token_secret)
+        }
+        _ => false,
+    };
+    if !valid {
+        return Err(ApiError(StatusCode::UNAUTHORIZED, "invalid credentials".into()));
+    }
+    Ok(new_session(&state, username))
+}
+
+async fn login_legacy(
+    State(state): State<Arc<LivePersonState>>,
+    Path(account): Path<String>,
+    body: axum::body::Bytes,
+) -> Answer {
+    check_account(&state, &account)?;
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let user = &state.config.user;
+    if body["username"].as_str() != Some(user.username.as_str()) || !secret_eq(body.get("password"), &user.password) {
+        return Err(ApiError(StatusCode::UNAUTHORIZED, "invalid credentials".into()));
+    }
+    Ok(new_session(&state, &user.username))
+}
+
+/// Checks the bearer is some user's current session.
+fn authorize(state: &LivePersonState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "missing bearer".into()))?;
+    if state.world(|w| w.sessions.values().any(|b| b == bearer)) {
+        Ok(())
+    } else {
+        Err(ApiError(StatusCode::UNAUTHORIZED, "invalid bearer".into()))
+    }
+}
+
+fn not_found(conversation: &str) -> ApiError {
+    ApiError(StatusCode::NOT_FOUND, format!("conversation {conversation} not found"))
+}
+
+/// `messages`, `transfer`, `close`, `sdes` and `ttr` all queue a command.
+async fn command(
+    State(state): State<Arc<LivePersonState>>,
+    headers: HeaderMap,
+    Path((account, conversation, action)): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
+    body: axum::body::Bytes,
+) -> Answer {
+    check_account(&state, &account)?;
+    authorize(&state, &headers)?;
+    // The contract layer has already checked the action, the ttl and the body.
+    let kind: CommandType = action.parse().map_err(|e| ApiError(StatusCode::NOT_FOUND, format!("{e}")))?;
+    let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
+    let ttl = params.iter().find(|(k, _)| k == "ttl").and_then(|(_, v)| v.parse().ok()).unwrap_or(DEFAULT_TTL);
+    let payload: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let fails = kind == CommandType::Transfer
+        && !payload["skill"].as_str().is_some_and(|skill| state.config.skills.iter().any(|s| s == skill));
+    let id = state.world(|w| {
+        if !w.is_open(&conversation) {
+            return Err(not_found(&conversation));
+        }
+        let id = w.next_command.to_string();
+        w.next_command += 1;
+        w.commands.push_back(StoredCommand {
+            id: id.clone(),
+            conversation_id: conversation.clone(),
+            kind,
+            payload: normalise(&action, payload),
+            created: Instant::now(),
+            created_ms: epoch_ms(),
+            ttl: Duration::from_secs(ttl),
+            fails,
+        });
+        while w.commands.len() > COMMAND_HISTORY {
+            w.commands.pop_front();
+        }
+        Ok(id)
+    })?;
+    Ok(axum::Json(CommandAccepted { command_id: id }).into_response())
+}
+
+/// Messages are stored normalised, as the command history shows them (seed 003 L642-L648).
+fn normalise(action: &str, payload: Value) -> Value {
+    if action != "messages" {
+        return payload;
+    }
+    let items = payload["messages"].as_array().cloned().unwrap_or_default();
+    Value::Array(
+        items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(text) => json!({ "payload": text, "metadata": [], "type": "text" }),
+                other => {
+                    let metadata = other.get("metadata").cloned().unwrap_or(json!([]));
+                    json!({ "payload": other, "metadata": metadata, "type": kind_of(&other) })
+                }
+            })
+            .collect(),
+    )
+}
+
+fn kind_of(item: &Value) -> &'static str {
+    if item.get("delay").is_some() {
+        "delay"
+    } else if item.get("messageAudience").is_some() {
+        "private"
+    } else if item["structuredContent"].get("quickReplies").is_some() {
+        "quickReplies"
+    } else {
+        "structuredContent"
+    }
+}
+
+async fn list_commands(
+    State(state): State<Arc<LivePersonState>>,
+    headers: HeaderMap,
+    Path((account, conversation)): Path<(String, String)>,
+) -> Answer {
+    check_account(&state, &account)?;
+    authorize(&state, &headers)?;
+    let delay = state.config.command_delay;
+    let commands = state.world(|w| {
+        if !w.is_open(&conversation) {
+            return Err(not_found(&conversation));
+        }
+        Ok(w.commands.iter().rev().filter(|c| c.conversation_id == conversation).map(|c| w.view(c, delay)).collect())
+    })?;
+    Ok(axum::Json(CommandList(commands)).into_response())
+}
+
+async fn get_command(
+    State(state): State<Arc<LivePersonState>>,
+    headers: HeaderMap,
+    Path((account, conversation, command)): Path<(String, String, String)>,
+) -> Answer {
+    check_account(&state, &account)?;
+    authorize(&state, &headers)?;
+    let delay = state.config.command_delay;
+    let view = state.world(|w| {
+        if !w.is_open(&conversation) {
+            return Err(not_found(&conversation));
+        }
+        w.commands
+            .iter()
+            .find(|c| c.id == command && c.conversation_id == conversation)
+            .map(|c| w.view(c, delay))
+            .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("command {command} not found")))
+    })?;
+    Ok(axum::Json(view).into_response())
+}

@@ -124,8 +124,9 @@ impl fmt::Display for Ttr {
     }
 }
 
-/// One SDE: a typed one, or raw JSON for a type this crate does not model yet.
-/// Raw SDEs of a documented type are checked against that type before sending.
+/// One SDE: a typed one, or raw JSON for what the typed structs lack (keys
+/// the docs do not list, or a type added later). Raw SDEs of a documented
+/// type are checked against that type before sending.
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum SdeInput {

@@ -59,6 +59,8 @@ pub struct LivePersonConfig {
     pub conversations: usize,
     /// How long a command stays `waiting` before it runs.
     pub command_delay: Duration,
+    /// Real time per second of `ttl` (1 s; less in tests, so that expiry is quick).
+    pub ttl_unit: Duration,
     /// Latency, request log and response checks.
     pub harness: HarnessConfig,
 }
@@ -79,6 +81,7 @@ impl Default for LivePersonConfig {
             skills: vec!["human_skill".into(), "billing".into(), "sales".into()],
             conversations: 5,
             command_delay: Duration::from_millis(200),
+            ttl_unit: Duration::from_secs(1),
             harness: HarnessConfig::default(),
         }
     }
@@ -479,7 +482,7 @@ async fn command(
             payload: normalise(&action, payload),
             created: Instant::now(),
             created_ms: epoch_ms(),
-            ttl: Duration::from_secs(ttl),
+            ttl: state.config.ttl_unit * u32::try_from(ttl).unwrap_or(u32::MAX),
             fails,
         });
         while w.commands.len() > COMMAND_HISTORY {

@@ -48,8 +48,12 @@ struct Served {
 
 impl Served {
     fn start(extra: &[&str]) -> Self {
+        Self::start_api("luware", extra)
+    }
+
+    fn start_api(api: &str, extra: &[&str]) -> Self {
         let mut child = convo()
-            .args(["sandbox", "serve", "--api", "luware", "--port", "0"])
+            .args(["sandbox", "serve", "--api", api, "--port", "0"])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -66,7 +70,7 @@ impl Served {
                 break;
             }
         }
-        assert_eq!(env.len(), 5, "{env:?}");
+        assert!(env.len() >= 4, "{env:?}");
         Self { child, env }
     }
 
@@ -312,5 +316,110 @@ fn an_export_outlives_the_access_token() {
     let out = served.command().args(["luware", "conversations", "list", "--all", "--limit", "10"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).lines().count(), 400);
+    served.interrupt();
+}
+
+const CONVERSATION: &str = "2312ed0e-662e-4c94-9022-f0991058b4a4";
+
+#[test]
+fn liveperson_commands_in_process() {
+    let sent: Value = serde_json::from_str(&ok(&[
+        "--sandbox",
+        "liveperson",
+        "send",
+        CONVERSATION,
+        "--text",
+        "Hello",
+        "--text",
+        "Did that help?",
+        "--quick-reply",
+        "Yes",
+        "--quick-reply",
+        "No",
+        "--ttl",
+        "60",
+        "--wait",
+    ]))
+    .unwrap();
+    assert_eq!(sent["state"], "completed");
+    let payload = &sent["data"]["payload"];
+    assert_eq!(payload[0]["payload"], "Hello");
+    assert_eq!(payload[1]["type"], "quickReplies");
+
+    let ttr: Value =
+        serde_json::from_str(&ok(&["--sandbox", "liveperson", "ttr", CONVERSATION, "custom:45", "--wait"])).unwrap();
+    assert_eq!(ttr["data"]["payload"], serde_json::json!({"ttrType": "CUSTOM", "value": "45"}));
+    let closed = ok(&["--sandbox", "liveperson", "close", CONVERSATION, "-o", "csv"]);
+    assert_eq!(closed, "commandId\n1\n");
+
+    let dir = std::env::temp_dir().join(format!("convo-cli-sdes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("sdes.json");
+    std::fs::write(&file, r#"{"sdes": [{"type": "personal", "personal": {"firstname": "Muster", "gender": "MALE"}}], "sharkVisitorId": "v1", "sharkSessionId": "s1"}"#).unwrap();
+    let sdes: Value = serde_json::from_str(&ok(&[
+        "--sandbox",
+        "liveperson",
+        "sdes",
+        CONVERSATION,
+        "--json",
+        file.to_str().unwrap(),
+        "--wait",
+    ]))
+    .unwrap();
+    assert_eq!(sdes["type"], "sdes");
+    std::fs::write(
+        &file,
+        r#"{"sdes": [{"type": "personal", "personal": 3}], "sharkVisitorId": "v1", "sharkSessionId": "s1"}"#,
+    )
+    .unwrap();
+    let out = run(&["--sandbox", "liveperson", "sdes", CONVERSATION, "--json", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "a mismatched SDE is an input error");
+    assert!(stderr(&out).contains("sde 0 of type \"personal\""), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let out = run(&["--sandbox", "liveperson", "transfer", CONVERSATION, "--skill", "nope", "--wait"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("failed: com.liveperson.bot-connectors-worker.error.public-api.execution-failed"));
+    for args in [
+        &["--sandbox", "liveperson", "send", CONVERSATION, "--text", "x", "--ttl", "5"][..],
+        &["--sandbox", "liveperson", "transfer", CONVERSATION, "--skill", " "],
+        &["--sandbox", "liveperson", "ttr", CONVERSATION, "custom"],
+        &["--sandbox", "liveperson", "commands", CONVERSATION, "--wait"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn liveperson_against_a_served_sandbox() {
+    let served = Served::start_api("liveperson", &[]);
+    let lp = |args: &[&str]| served.command().arg("liveperson").args(args).output().unwrap();
+    let out = lp(&["send", CONVERSATION, "--text", "one"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let id = serde_json::from_slice::<Value>(&out.stdout).unwrap()["commandId"].as_str().unwrap().to_string();
+    let waited: Value = serde_json::from_slice(&lp(&["commands", CONVERSATION, &id, "--wait"]).stdout).unwrap();
+    assert_eq!(waited["state"], "completed");
+    let listed = stdout(&lp(&["commands", CONVERSATION, "-o", "table"]));
+    let mut lines = listed.lines();
+    assert!(lines.next().unwrap().starts_with("id"));
+    assert!(lines.next().unwrap().contains("completed"));
+
+    let out = served
+        .command()
+        .env_remove("LIVEPERSON_PASSWORD")
+        .args(["liveperson", "close", CONVERSATION])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("LIVEPERSON_PASSWORD"), "{}", stderr(&out));
+    let out = served
+        .command()
+        .env_remove("LIVEPERSON_PASSWORD")
+        .env("LIVEPERSON_API_KEY", "a:b:c")
+        .args(["liveperson", "close", CONVERSATION])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
     served.interrupt();
 }

@@ -11,6 +11,12 @@
 //! eid = 1000
 //! client_id = "api_user@example.com"
 //! client_secret = "…"
+//!
+//! [profiles.default.liveperson]
+//! account_id = "12345678"
+//! username = "bot-user"
+//! password = "…"            # or api_key = "APP_KEY:SECRET:ACCESS_TOKEN:ACCESS_TOKEN_SECRET"
+//! bot_domain = "z1"         # optional; looked up from the account otherwise
 //! ```
 
 use std::collections::BTreeMap;
@@ -31,6 +37,24 @@ struct File {
 pub struct Profile {
     #[serde(default)]
     pub luware: LuwareProfile,
+    #[serde(default)]
+    pub liveperson: LivePersonProfile,
+}
+
+#[derive(Default, Deserialize)]
+pub struct LivePersonProfile {
+    pub account_id: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub api_key: Option<String>,
+    pub bot_domain: Option<String>,
+    pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for LivePersonProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LivePersonProfile").field("account_id", &self.account_id).finish_non_exhaustive()
+    }
 }
 
 #[derive(Default, Deserialize)]

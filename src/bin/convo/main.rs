@@ -4,6 +4,7 @@
 //! input error. Errors are one line on stderr and never include a secret.
 
 mod config;
+mod liveperson;
 mod luware;
 mod output;
 mod sandbox;
@@ -37,6 +38,8 @@ struct Cli {
 enum Command {
     /// Luware Recording API.
     Luware(luware::Args),
+    /// LivePerson Third-Party Bots Public API.
+    Liveperson(liveperson::Args),
     /// Local emulators of the APIs.
     Sandbox(sandbox::Args),
 }
@@ -87,6 +90,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Luware(args) => luware::run(args, &context).await,
+            Command::Liveperson(args) => liveperson::run(args, &context).await,
             Command::Sandbox(args) => sandbox::run(args).await,
         }
     });

@@ -3,7 +3,9 @@
 use std::time::Duration;
 
 use clap::{Subcommand, ValueEnum};
+use convo_clients::liveperson::Credentials;
 use convo_clients::sandbox::HarnessConfig;
+use convo_clients::sandbox::liveperson::{LivePersonConfig, LivePersonSandbox};
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
 
 use crate::Failure;
@@ -42,27 +44,29 @@ enum SandboxCommand {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Api {
     Luware,
+    Liveperson,
     All,
 }
 
 pub async fn run(args: Args) -> Result<(), Failure> {
     let SandboxCommand::Serve { api, port, seed, conversations, token_lifetime, latency_ms } = args.command;
-    let mut running = Vec::new();
+    // A long-running server keeps no request log: memory stays flat.
+    let harness =
+        HarnessConfig { latency: Duration::from_millis(latency_ms), request_log: 0, ..HarnessConfig::default() };
+    // With a fixed first port, each further API takes the next one.
+    let mut ports = (0..).map(|i: u16| if port == 0 { 0 } else { port.saturating_add(i) });
+    let cannot_listen = |api: &str, e: std::io::Error| Failure::Usage(format!("{api}: cannot listen: {e}"));
+    let mut luware_server = None;
+    let mut liveperson_server = None;
     if matches!(api, Api::Luware | Api::All) {
         let config = LuwareConfig {
             conversations,
             token_lifetime: Duration::from_secs(token_lifetime),
-            harness: HarnessConfig {
-                latency: Duration::from_millis(latency_ms),
-                // A long-running server keeps no request log: memory stays flat.
-                request_log: 0,
-                ..HarnessConfig::default()
-            },
+            harness: harness.clone(),
             ..LuwareConfig::default()
         };
-        let sandbox = LuwareSandbox::start(seed, port, config)
-            .await
-            .map_err(|e| Failure::Usage(format!("luware: cannot listen: {e}")))?;
+        let port = ports.next().unwrap_or(0);
+        let sandbox = LuwareSandbox::start(seed, port, config).await.map_err(|e| cannot_listen("luware", e))?;
         let c = sandbox.credentials();
         println!("luware  {}", sandbox.base_url());
         println!("  export LUWARE_BASE_URL={}", sandbox.base_url());
@@ -70,14 +74,31 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         println!("  export LUWARE_EID={}", c.eid);
         println!("  export LUWARE_CLIENT_ID={}", shell_quote(&c.client_id));
         println!("  export LUWARE_CLIENT_SECRET={}", shell_quote(c.client_secret.expose()));
-        running.push(sandbox);
+        luware_server = Some(sandbox);
+    }
+    if matches!(api, Api::Liveperson | Api::All) {
+        let config = LivePersonConfig { harness, ..LivePersonConfig::default() };
+        let port = ports.next().unwrap_or(0);
+        let sandbox = LivePersonSandbox::start(seed, port, config).await.map_err(|e| cannot_listen("liveperson", e))?;
+        println!("liveperson  {}", sandbox.base_url());
+        println!("  export LIVEPERSON_ACCOUNT_ID={}", sandbox.account_id());
+        if let Credentials::UserPass(user) = sandbox.credentials() {
+            println!("  export LIVEPERSON_USERNAME={}", shell_quote(&user.username));
+            println!("  export LIVEPERSON_PASSWORD={}", shell_quote(user.password.expose()));
+        }
+        println!("  export LIVEPERSON_BOT_DOMAIN={}", sandbox.base_url());
+        println!("  # open conversations: {}", sandbox.open_conversations().join(" "));
+        liveperson_server = Some(sandbox);
     }
     println!("serving; press Ctrl-C to stop");
     use std::io::Write;
     std::io::stdout().flush()?;
     tokio::signal::ctrl_c().await?;
-    for sandbox in running {
-        sandbox.shutdown().await;
+    if let Some(s) = luware_server {
+        s.shutdown().await;
+    }
+    if let Some(s) = liveperson_server {
+        s.shutdown().await;
     }
     eprintln!("stopped");
     Ok(())

@@ -1,0 +1,269 @@
+//! `convo liveperson …`: the LivePerson Third-Party Bots Public API.
+
+use std::time::Duration;
+
+use clap::Subcommand;
+use convo_clients::liveperson::auth::{ApiKeyCredentials, UserPassCredentials};
+use convo_clients::liveperson::types::{Message, SetSdesRequest};
+use convo_clients::liveperson::{BotDomain, Client, CommandOptions, Credentials, SdeInput, Ttr};
+use convo_clients::sandbox::liveperson::{LivePersonConfig, LivePersonSandbox};
+use serde_json::{Value, json};
+
+use crate::output::{Column, OutputFormat, RecordWriter, write_one};
+use crate::{Context, Failure, config};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// LP site id.
+    #[arg(long, global = true, env = "LIVEPERSON_ACCOUNT_ID")]
+    account_id: Option<String>,
+    /// Bot user name.
+    #[arg(long, global = true, env = "LIVEPERSON_USERNAME")]
+    username: Option<String>,
+    /// Bot user password. Prefer the environment.
+    #[arg(long, global = true, env = "LIVEPERSON_PASSWORD", hide_env_values = true)]
+    password: Option<String>,
+    /// API-key login instead of a password: APP_KEY:SECRET:ACCESS_TOKEN:ACCESS_TOKEN_SECRET.
+    #[arg(long, global = true, env = "LIVEPERSON_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// z1, z2, z3, a botConnectorsDomain, or a URL; looked up from the account when unset.
+    #[arg(long, global = true, env = "LIVEPERSON_BOT_DOMAIN")]
+    bot_domain: Option<String>,
+    /// Base URL of the Third-Party Bots API (skips the domain lookup).
+    #[arg(long, global = true)]
+    base_url: Option<String>,
+
+    #[command(subcommand)]
+    command: LivePersonCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum LivePersonCommand {
+    /// Send messages; with --quick-reply the last --text carries the replies.
+    Send {
+        conversation: String,
+        /// A text message; repeat for more.
+        #[arg(long = "text", required = true)]
+        texts: Vec<String>,
+        /// A quick-reply button; repeat for more.
+        #[arg(long = "quick-reply")]
+        quick_replies: Vec<String>,
+        #[command(flatten)]
+        ttl: TtlArg,
+    },
+    /// Transfer the conversation to a skill.
+    Transfer {
+        conversation: String,
+        #[arg(long)]
+        skill: String,
+        #[command(flatten)]
+        ttl: TtlArg,
+    },
+    /// End the conversation.
+    Close {
+        conversation: String,
+        #[command(flatten)]
+        ttl: TtlArg,
+    },
+    /// Set engagement attributes from a JSON file: {"sdes": [...], "sharkVisitorId": …, "sharkSessionId": …}.
+    Sdes {
+        conversation: String,
+        #[arg(long = "json", value_name = "FILE")]
+        file: std::path::PathBuf,
+        #[command(flatten)]
+        ttl: TtlArg,
+    },
+    /// Set the time to response: urgent, normal, prioritized or custom:SECONDS.
+    Ttr {
+        conversation: String,
+        #[arg(value_parser = parse_ttr)]
+        ttr: Ttr,
+        #[command(flatten)]
+        ttl: TtlArg,
+    },
+    /// List the conversation's commands, or show one (and --wait for it to finish).
+    Commands {
+        conversation: String,
+        command_id: Option<String>,
+        /// Poll until the command completes or fails.
+        #[arg(long, requires = "command_id")]
+        wait: bool,
+        /// Longest wait, in seconds.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct TtlArg {
+    /// Seconds the command stays valid, 10 to 120 (server default 30).
+    #[arg(long)]
+    ttl: Option<u32>,
+    /// Wait for the command to complete (or fail) and print it.
+    #[arg(long)]
+    wait: bool,
+    /// Longest wait, in seconds.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+}
+
+fn parse_ttr(text: &str) -> Result<Ttr, String> {
+    text.parse().map_err(|e: convo_clients::liveperson::InputError| e.to_string())
+}
+
+const COMMAND_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 8 },
+    Column { header: "state", key: "state", width: 10 },
+    Column { header: "type", key: "type", width: 10 },
+    Column { header: "error", key: "error", width: 70 },
+];
+
+const ACCEPTED_COLUMNS: &[Column] = &[Column { header: "commandId", key: "commandId", width: 12 }];
+
+pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
+    let (client, _sandbox) = connect(&args, context).await?;
+    let out = std::io::stdout().lock();
+    let options = |ttl: &TtlArg| CommandOptions { ttl: ttl.ttl };
+    let (conversation, command_args, accepted) = match args.command {
+        LivePersonCommand::Send { conversation, mut texts, quick_replies, ttl } => {
+            let mut messages = Vec::new();
+            let last = if quick_replies.is_empty() { None } else { texts.pop() };
+            messages.extend(texts.into_iter().map(Message::text));
+            if let Some(prompt) = last {
+                messages.push(Message::quick_replies(prompt, &quick_replies));
+            }
+            let id = client.send_messages(&conversation, messages, None, options(&ttl)).await?;
+            (conversation, ttl, id)
+        }
+        LivePersonCommand::Transfer { conversation, skill, ttl } => {
+            let id = client.transfer(&conversation, &skill, options(&ttl)).await?;
+            (conversation, ttl, id)
+        }
+        LivePersonCommand::Close { conversation, ttl } => {
+            let id = client.close(&conversation, options(&ttl)).await?;
+            (conversation, ttl, id)
+        }
+        LivePersonCommand::Sdes { conversation, file, ttl } => {
+            let sdes = read_sdes(&file)?;
+            let id = client.set_sdes(&conversation, &sdes, options(&ttl)).await?;
+            (conversation, ttl, id)
+        }
+        LivePersonCommand::Ttr { conversation, ttr, ttl } => {
+            let id = client.set_ttr(&conversation, ttr, options(&ttl)).await?;
+            (conversation, ttl, id)
+        }
+        LivePersonCommand::Commands { conversation, command_id: None, .. } => {
+            let commands = client.commands(&conversation).await?;
+            let mut writer = RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), COMMAND_COLUMNS, out);
+            for command in commands {
+                writer.write(&flatten_command(serde_json::to_value(command).map_err(std::io::Error::other)?))?;
+            }
+            writer.finish()?;
+            return Ok(());
+        }
+        LivePersonCommand::Commands { conversation, command_id: Some(id), wait, timeout } => {
+            let command = if wait {
+                client.wait_for_command(&conversation, &id, Duration::from_secs(timeout)).await?
+            } else {
+                client.command(&conversation, &id).await?
+            };
+            let value = flatten_command(serde_json::to_value(command).map_err(std::io::Error::other)?);
+            write_one(context.output.unwrap_or(OutputFormat::Json), COMMAND_COLUMNS, &value, out)?;
+            return Ok(());
+        }
+    };
+    if command_args.wait {
+        let command =
+            client.wait_for_command(&conversation, &accepted, Duration::from_secs(command_args.timeout)).await?;
+        let value = flatten_command(serde_json::to_value(command).map_err(std::io::Error::other)?);
+        write_one(context.output.unwrap_or(OutputFormat::Json), COMMAND_COLUMNS, &value, out)?;
+    } else {
+        let value = json!({ "commandId": accepted });
+        write_one(context.output.unwrap_or(OutputFormat::Json), ACCEPTED_COLUMNS, &value, out)?;
+    }
+    Ok(())
+}
+
+/// Lifts `data.type` and `result.error.name` to the top so tables and csv show them.
+fn flatten_command(mut command: Value) -> Value {
+    let kind = command.pointer("/data/type").cloned();
+    let error = command.pointer("/result/error/name").cloned();
+    if let Some(map) = command.as_object_mut() {
+        map.insert("type".into(), kind.unwrap_or(Value::Null));
+        map.insert("error".into(), error.unwrap_or(Value::Null));
+    }
+    command
+}
+
+fn read_sdes(file: &std::path::Path) -> Result<SetSdesRequest, Failure> {
+    let text = std::fs::read_to_string(file).map_err(|e| Failure::Usage(format!("{}: {e}", file.display())))?;
+    let value: Value =
+        serde_json::from_str(&text).map_err(|e| Failure::Usage(format!("{}: not JSON: {e}", file.display())))?;
+    let field = |name: &str| {
+        value
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| Failure::Usage(format!("{}: {name} (a string) is required", file.display())))
+    };
+    let sdes = value
+        .get("sdes")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Failure::Usage(format!("{}: sdes (a list) is required", file.display())))?;
+    // Raw SDEs are checked against their documented type by the client.
+    Ok(SetSdesRequest::new(
+        field("sharkVisitorId")?,
+        field("sharkSessionId")?,
+        sdes.iter().cloned().map(SdeInput::raw).collect(),
+    ))
+}
+
+async fn connect(args: &Args, context: &Context) -> Result<(Client, Option<LivePersonSandbox>), Failure> {
+    if context.sandbox {
+        let sandbox = LivePersonSandbox::start(42, 0, LivePersonConfig::default())
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
+        // Found the way a real account is: domain lookup, then the zone's host.
+        let client = Client::builder(sandbox.account_id(), sandbox.credentials())
+            .csds_base_url(sandbox.base_url())
+            .zone_base_url(sandbox.zone(), sandbox.base_url())
+            .build()?;
+        return Ok((client, Some(sandbox)));
+    }
+    let profile = config::profile(context.profile.as_deref())?.liveperson;
+    let missing = |name: &str, flag: &str| {
+        Failure::Usage(format!("missing {name}: set {flag}, the environment variable {name}, or a profile"))
+    };
+    let account_id = args
+        .account_id
+        .clone()
+        .or(profile.account_id)
+        .ok_or_else(|| missing("LIVEPERSON_ACCOUNT_ID", "--account-id"))?;
+    let username =
+        args.username.clone().or(profile.username).ok_or_else(|| missing("LIVEPERSON_USERNAME", "--username"))?;
+    let credentials = match (args.password.clone().or(profile.password), args.api_key.clone().or(profile.api_key)) {
+        (Some(password), _) => Credentials::UserPass(UserPassCredentials { username, password: password.into() }),
+        (None, Some(key)) => {
+            let parts: Vec<&str> = key.split(':').collect();
+            let [app_key, secret, access_token, access_token_secret] = parts[..] else {
+                return Err(Failure::Usage(
+                    "LIVEPERSON_API_KEY must be APP_KEY:SECRET:ACCESS_TOKEN:ACCESS_TOKEN_SECRET".into(),
+                ));
+            };
+            Credentials::ApiKey(ApiKeyCredentials {
+                username,
+                app_key: app_key.into(),
+                secret: secret.into(),
+                access_token: access_token.into(),
+                access_token_secret: access_token_secret.into(),
+            })
+        }
+        (None, None) => return Err(missing("LIVEPERSON_PASSWORD (or LIVEPERSON_API_KEY)", "--password or --api-key")),
+    };
+    let domain = match (args.base_url.clone().or(profile.base_url), args.bot_domain.clone().or(profile.bot_domain)) {
+        (Some(url), _) => BotDomain::BaseUrl(url),
+        (None, Some(text)) => text.parse().map_err(Failure::Usage)?,
+        (None, None) => BotDomain::Lookup,
+    };
+    Ok((Client::builder(account_id, credentials).domain(domain).build()?, None))
+}

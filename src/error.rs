@@ -157,6 +157,11 @@ impl BodyExcerpt {
         Self { text, truncated: bytes.len() > EXCERPT_BYTES }
     }
 
+    /// A typed error body, shown as its JSON.
+    pub(crate) fn from_json<T: serde::Serialize>(value: &T) -> Self {
+        Self::from_bytes(&serde_json::to_vec(value).unwrap_or_default())
+    }
+
     /// Reads at most the excerpt's size from a body stream, leaving the rest unread.
     async fn read<E>(mut body: impl futures::Stream<Item = std::result::Result<bytes::Bytes, E>> + Unpin) -> Self {
         use futures::StreamExt;

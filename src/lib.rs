@@ -5,6 +5,7 @@
 //! Each API sits behind the cargo feature of its name:
 //! - [`luware`]: Luware Recording (`vfcrest/v1`).
 //! - [`liveperson`]: LivePerson Third-Party Bots Public API.
+//! - [`salesloft`]: Salesloft Conversations.
 //!
 //! The `sandbox` feature adds local emulators of the APIs, served over
 //! loopback, for tests and for trying the clients without an account.
@@ -23,6 +24,8 @@ pub use secret::Secret;
 pub mod liveperson;
 #[cfg(feature = "luware")]
 pub mod luware;
+#[cfg(feature = "salesloft")]
+pub mod salesloft;
 
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

@@ -16,6 +16,8 @@ pub mod validate;
 pub mod liveperson;
 #[cfg(feature = "luware")]
 pub mod luware;
+#[cfg(feature = "salesloft")]
+pub mod salesloft;
 
 use std::io;
 use std::net::SocketAddr;
@@ -135,4 +137,12 @@ impl Drop for Server {
             let _ = stop.send(());
         }
     }
+}
+
+/// SplitMix64: a fast, well-mixed hash of a u64.
+pub(crate) fn mix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    x ^ (x >> 31)
 }

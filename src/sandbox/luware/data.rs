@@ -7,6 +7,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use crate::luware::transcript::{Speaker, Tcu, Topic, Transcript, Word};
 use crate::luware::types::{Conversation, ConversationStatus, Direction, EndCause, ForwardReason, Modality, Platform};
 use crate::luware::{FieldValue, FilterField, format_datetime};
+pub(crate) use crate::sandbox::mix;
 
 /// How a user's conversations are recorded; decides which control actions fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -279,12 +280,4 @@ pub(crate) fn transcript(seed: u64, index: u64, c: &Conversation) -> Transcript 
 
 fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
-}
-
-/// SplitMix64: a fast, well-mixed hash of a u64.
-pub(crate) fn mix(mut x: u64) -> u64 {
-    x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    x ^ (x >> 31)
 }

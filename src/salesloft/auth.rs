@@ -1,0 +1,90 @@
+//! Salesloft bearer tokens: an API key, or an OAuth access token from a
+//! provider the caller plugs in (so that it can refresh it).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::Request;
+use reqwest::header::AUTHORIZATION;
+
+use crate::error::Result;
+use crate::runtime::{Authorizer, TokenCache, TokenSource, refresh_time};
+use crate::secret::Secret;
+
+/// A bearer token and how long it lasts.
+#[derive(Debug, Clone)]
+pub struct AccessToken {
+    pub token: Secret,
+    /// Lifetime from now; `None` for tokens that do not expire (API keys).
+    pub expires_in: Option<Duration>,
+}
+
+/// Supplies bearer tokens, e.g. an OAuth client that refreshes its access
+/// token. Called on first use, shortly before a token expires, and after the
+/// API rejected the last one (then it should refresh rather than return the
+/// same token).
+pub trait TokenProvider: Send + Sync + fmt::Debug {
+    fn access_token(&self) -> Pin<Box<dyn Future<Output = Result<AccessToken>> + Send + '_>>;
+}
+
+/// A shared provider, so the caller can keep a handle to it.
+impl<P: TokenProvider + ?Sized> TokenProvider for Arc<P> {
+    fn access_token(&self) -> Pin<Box<dyn Future<Output = Result<AccessToken>> + Send + '_>> {
+        (**self).access_token()
+    }
+}
+
+/// An API key (`ak_…`): a bearer token that does not expire.
+#[derive(Debug, Clone)]
+pub struct ApiKey(pub Secret);
+
+impl TokenProvider for ApiKey {
+    fn access_token(&self) -> Pin<Box<dyn Future<Output = Result<AccessToken>> + Send + '_>> {
+        let token = AccessToken { token: self.0.clone(), expires_in: None };
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+/// Refresh OAuth tokens this long before they expire.
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// Caches the provider's token; one fetch at a time for all callers.
+#[derive(Debug)]
+pub(crate) struct Bearer {
+    provider: Arc<dyn TokenProvider>,
+    tokens: TokenCache,
+}
+
+impl Bearer {
+    pub(crate) fn new(provider: Arc<dyn TokenProvider>) -> Self {
+        Self { provider, tokens: TokenCache::new() }
+    }
+}
+
+impl TokenSource for Bearer {
+    async fn ensure(&self) -> Result<u64> {
+        self.tokens
+            .ensure(|| async {
+                let issued = Instant::now();
+                let token = self.provider.access_token().await?;
+                let refresh_at = token.expires_in.map(|lifetime| refresh_time(issued, lifetime, REFRESH_MARGIN));
+                Ok((token.token, refresh_at))
+            })
+            .await
+    }
+
+    fn invalidate(&self, generation: u64) {
+        self.tokens.invalidate(generation)
+    }
+}
+
+impl Authorizer for Bearer {
+    fn authorize(&self, request: &mut Request, _operation: &str) {
+        if let Some(value) = self.tokens.current().and_then(|t| t.header_value("Bearer ")) {
+            request.headers_mut().insert(AUTHORIZATION, value);
+        }
+    }
+}

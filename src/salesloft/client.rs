@@ -1,0 +1,327 @@
+//! The hand-written Salesloft client around the generated one.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use progenitor_client::ResponseValue;
+use reqwest::header::HeaderMap;
+
+use super::auth::{ApiKey, Bearer, TokenProvider};
+use super::generated::{self, RETRY_SAFE_OPERATIONS};
+use super::query::{ConversationQuery, TitleFilter};
+use super::types::{
+    ApiError, Conversation, ConversationExtensive, ConversationList, ConversationSortBy, SortDirection, Transcription,
+};
+use crate::error::{BodyExcerpt, ErrorBody, InvalidInput, Result};
+use crate::runtime::{
+    ClientConfig, ItemStream, Page, RetryPolicy, Runtime, config::normalize_base_url, paginate, send_authenticated,
+};
+use crate::secret::Secret;
+
+/// Salesloft's API base URL.
+pub const BASE_URL: &str = "https://api.salesloft.com";
+
+/// The rate-limit state Salesloft reports on each response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct RateLimit {
+    /// `x-ratelimit-remaining-minute`: cost budget left this minute.
+    pub remaining_minute: Option<u64>,
+    /// `x-ratelimit-endpoint-cost`: what the request cost (more for deep pages).
+    pub endpoint_cost: Option<u64>,
+}
+
+impl RateLimit {
+    fn from_headers(headers: &HeaderMap) -> Self {
+        let read = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
+        Self {
+            remaining_minute: read("x-ratelimit-remaining-minute"),
+            endpoint_cost: read("x-ratelimit-endpoint-cost"),
+        }
+    }
+}
+
+/// A response body with the rate-limit state that came with it.
+#[derive(Debug, Clone)]
+pub struct Rated<T> {
+    pub value: T,
+    pub rate_limit: RateLimit,
+}
+
+impl<T> std::ops::Deref for Rated<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.value
+    }
+}
+
+/// A Salesloft client. Cheap to clone; clones share the token and the
+/// last rate-limit state.
+#[derive(Clone, Debug)]
+pub struct Client {
+    api: generated::Client,
+    bearer: Arc<Bearer>,
+    last_rate_limit: Arc<Mutex<Option<RateLimit>>>,
+}
+
+/// Configures a [`Client`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    base_url: String,
+    provider: Arc<dyn TokenProvider>,
+    config: ClientConfig,
+}
+
+impl ClientBuilder {
+    /// Another base URL (default `https://api.salesloft.com`), e.g. a sandbox.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Transport settings. The default retry policy waits out 429s for up to
+    /// a minute each (Salesloft's budget resets every minute), two minutes in all.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    pub fn build(self) -> Result<Client> {
+        let base_url = normalize_base_url(&self.base_url)?;
+        let http = self.config.http_client()?;
+        let bearer = Arc::new(Bearer::new(self.provider));
+        let runtime = Runtime::new("salesloft", self.config.retry.clone(), RETRY_SAFE_OPERATIONS, Some(bearer.clone()));
+        Ok(Client {
+            api: generated::Client::new_with_client(&base_url, http, runtime),
+            bearer,
+            last_rate_limit: Arc::default(),
+        })
+    }
+}
+
+impl ErrorBody for ApiError {
+    async fn excerpt(self) -> BodyExcerpt {
+        BodyExcerpt::from_json(&self)
+    }
+}
+
+impl Client {
+    /// A client authenticated with an API key (`ak_…`).
+    pub fn new(api_key: impl Into<Secret>) -> Result<Self> {
+        Self::builder(ApiKey(api_key.into())).build()
+    }
+
+    /// Starts configuring a client whose bearer comes from `provider`: an
+    /// [`ApiKey`], or an OAuth client that refreshes its access token.
+    pub fn builder(provider: impl TokenProvider + 'static) -> ClientBuilder {
+        let retry = RetryPolicy::default()
+            .with_max_attempts(4)
+            .with_max_delay(Duration::from_secs(60))
+            .with_max_elapsed(Duration::from_secs(120));
+        ClientBuilder {
+            base_url: BASE_URL.into(),
+            provider: Arc::new(provider),
+            config: ClientConfig::default().with_retry(retry),
+        }
+    }
+
+    /// The rate-limit state of the latest successful response.
+    pub fn last_rate_limit(&self) -> Option<RateLimit> {
+        self.last_rate_limit.lock().ok().and_then(|r| *r)
+    }
+
+    fn rated<T>(&self, response: ResponseValue<T>) -> Rated<T> {
+        let rate_limit = RateLimit::from_headers(response.headers());
+        if let Ok(mut last) = self.last_rate_limit.lock() {
+            *last = Some(rate_limit);
+        }
+        Rated { value: response.into_inner(), rate_limit }
+    }
+
+    /// One page of conversations (pages count from 1).
+    pub async fn conversations_page(&self, query: &ConversationQuery, page: u32) -> Result<Rated<ConversationList>> {
+        query.check()?;
+        let page =
+            std::num::NonZeroU32::new(page).ok_or_else(|| InvalidInput::parameter("page", "pages count from 1"))?;
+        let response =
+            send_authenticated(&*self.bearer, "list_conversations", || list_call(&self.api, query, page).send())
+                .await?;
+        Ok(self.rated(response))
+    }
+
+    /// Every conversation the query matches, page after page, until
+    /// `next_page` is null. One page is held at a time. Deep pages cost more
+    /// against the rate limit: for large syncs prefer [`Client::updated_since`].
+    pub fn conversations(&self, query: ConversationQuery) -> ItemStream<Conversation> {
+        let client = self.clone();
+        paginate(move |page: Option<u32>| {
+            let client = client.clone();
+            let query = query.clone();
+            async move {
+                let page = client.conversations_page(&query, page.unwrap_or(1)).await?.value;
+                let next = page.metadata.paging.next_page.and_then(|n| u32::try_from(n).ok());
+                Ok(Page { items: page.data, next })
+            }
+        })
+    }
+
+    /// Every conversation updated after `since`, oldest update first, by
+    /// moving an `updated_at` cursor rather than paging deep (as Salesloft
+    /// recommends). Conversations that share the cursor's timestamp are
+    /// neither skipped nor repeated. `query`'s own sort and `updated_at`
+    /// bounds are replaced.
+    pub fn updated_since(&self, since: DateTime<Utc>, query: ConversationQuery) -> ItemStream<Conversation> {
+        let client = self.clone();
+        let per_page = query.per_page.unwrap_or(100);
+        paginate(move |cursor: Option<UpdatedCursor>| {
+            let client = client.clone();
+            let query = query.clone();
+            async move {
+                let cursor = cursor.unwrap_or(UpdatedCursor { at: since, page: 1, seen_at: Vec::new(), first: true });
+                let mut q = query.sort(ConversationSortBy::UpdatedAt, SortDirection::Asc).per_page(per_page);
+                q.updated_at = Default::default();
+                // Strictly after `since` at first; then at-or-after the cursor,
+                // so that conversations sharing its timestamp are not lost.
+                q = if cursor.first { q.updated_after(cursor.at) } else { q.updated_at_or_after(cursor.at) };
+                let page = client.conversations_page(&q, cursor.page).await?.value.data;
+                let full = page.len() >= per_page as usize;
+                let next = cursor.advance(&page);
+                let fresh = page.into_iter().filter(|c| !cursor.seen_at.contains(&c.id)).collect();
+                Ok(Page { items: fresh, next: full.then_some(next) })
+            }
+        })
+    }
+
+    /// One conversation.
+    pub async fn conversation(&self, id: &str) -> Result<Rated<Conversation>> {
+        check_id(id)?;
+        let response =
+            send_authenticated(&*self.bearer, "get_conversation", || self.api.get_conversation().id(id).send()).await?;
+        let rated = self.rated(response);
+        Ok(Rated { value: rated.value.data, rate_limit: rated.rate_limit })
+    }
+
+    /// One conversation with its attendees and invitees.
+    pub async fn conversation_extensive(&self, id: &str) -> Result<Rated<ConversationExtensive>> {
+        check_id(id)?;
+        let response = send_authenticated(&*self.bearer, "get_conversation_extensive", || {
+            self.api.get_conversation_extensive().id(id).send()
+        })
+        .await?;
+        let rated = self.rated(response);
+        Ok(Rated { value: rated.value.data, rate_limit: rated.rate_limit })
+    }
+
+    /// One transcription.
+    pub async fn transcription(&self, id: &str) -> Result<Rated<Transcription>> {
+        check_id(id)?;
+        let response =
+            send_authenticated(&*self.bearer, "get_transcription", || self.api.get_transcription().id(id).send())
+                .await?;
+        let rated = self.rated(response);
+        Ok(Rated { value: rated.value.data, rate_limit: rated.rate_limit })
+    }
+
+    /// The generated client, for calls this wrapper does not cover. It adds
+    /// the cached bearer but does not fetch one.
+    pub fn generated(&self) -> &generated::Client {
+        &self.api
+    }
+}
+
+fn check_id(id: &str) -> Result<()> {
+    if id.trim().is_empty() {
+        return Err(InvalidInput::parameter("id", "must not be empty").into());
+    }
+    Ok(())
+}
+
+/// Where an `updated_since` walk stands.
+#[derive(Debug, Clone, PartialEq)]
+struct UpdatedCursor {
+    at: DateTime<Utc>,
+    /// Page within the conversations updated at `at` or later; above 1 only
+    /// when a whole page shares one timestamp.
+    page: u32,
+    /// Ids already returned whose `updated_at` is `at`.
+    seen_at: Vec<String>,
+    first: bool,
+}
+
+impl UpdatedCursor {
+    /// The cursor after `page` (sorted by `updated_at` ascending).
+    fn advance(&self, page: &[Conversation]) -> Self {
+        let newest = page.iter().filter_map(|c| c.updated_at).max();
+        match newest {
+            Some(at) if at > self.at || self.first => Self {
+                at,
+                page: 1,
+                seen_at: page.iter().filter(|c| c.updated_at == Some(at)).map(|c| c.id.clone()).collect(),
+                first: false,
+            },
+            // The whole page sits at the cursor's timestamp: page on within it.
+            _ => {
+                let mut seen_at = self.seen_at.clone();
+                seen_at.extend(page.iter().map(|c| c.id.clone()));
+                Self { at: self.at, page: self.page + 1, seen_at, first: false }
+            }
+        }
+    }
+}
+
+/// The generated call with every filter of `query` set.
+fn list_call<'a>(
+    api: &'a generated::Client,
+    query: &ConversationQuery,
+    page: std::num::NonZeroU32,
+) -> generated::builder::ListConversations<'a> {
+    let mut call = api.list_conversations().page(page);
+    match &query.title {
+        Some(TitleFilter::Exact(t)) => call = call.title(t.clone()),
+        Some(TitleFilter::StartsWith(t)) => call = call.title_starts_with(t.clone()),
+        None => {}
+    }
+    let (gt, gte, lt, lte) = query.created_at.keys();
+    call = set(call, gt, |c, v| c.created_at_gt(v));
+    call = set(call, gte, |c, v| c.created_at_gte(v));
+    call = set(call, lt, |c, v| c.created_at_lt(v));
+    call = set(call, lte, |c, v| c.created_at_lte(v));
+    let (gt, gte, lt, lte) = query.updated_at.keys();
+    call = set(call, gt, |c, v| c.updated_at_gt(v));
+    call = set(call, gte, |c, v| c.updated_at_gte(v));
+    call = set(call, lt, |c, v| c.updated_at_lt(v));
+    call = set(call, lte, |c, v| c.updated_at_lte(v));
+    let (gt, gte, lt, lte) = query.duration.keys();
+    call = set(call, gt, |c, v| c.duration_gt(v));
+    call = set(call, gte, |c, v| c.duration_gte(v));
+    call = set(call, lt, |c, v| c.duration_lt(v));
+    call = set(call, lte, |c, v| c.duration_lte(v));
+    call = set(call, query.language_code.clone(), |c, v| c.language_code(v));
+    call = set(call, query.platform.clone(), |c, v| c.platform(v));
+    call = set(call, non_empty(&query.owner_ids), |c, v| c.owner_ids(v));
+    call = set(call, non_empty(&query.user_guids), |c, v| c.user_guids(v));
+    call = set(call, non_empty(&query.ids), |c, v| c.ids(v));
+    call = set(call, non_empty(&query.account_ids), |c, v| c.account_ids(v));
+    call = set(call, non_empty(&query.person_ids), |c, v| c.person_ids(v));
+    call = set(call, query.is_api, |c, v| c.is_api(v));
+    call = set(call, query.media_type.clone(), |c, v| c.media_type(v));
+    if let Some((by, direction)) = &query.sort {
+        call = call.sort_by(by.clone()).sort_direction(direction.clone());
+    }
+    call = set(call, query.per_page.and_then(std::num::NonZeroU32::new), |c, v| c.per_page(v));
+    if query.include_paging_counts {
+        call = call.include_paging_counts(true);
+    }
+    call
+}
+
+fn set<C, V>(call: C, value: Option<V>, apply: impl FnOnce(C, V) -> C) -> C {
+    match value {
+        Some(v) => apply(call, v),
+        None => call,
+    }
+}
+
+fn non_empty(ids: &[String]) -> Option<Vec<String>> {
+    (!ids.is_empty()).then(|| ids.to_vec())
+}

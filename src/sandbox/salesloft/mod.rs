@@ -1,0 +1,519 @@
+//! The Salesloft Conversations emulator.
+//!
+//! Deterministic conversations generated from (seed, index), filtered and
+//! sorted with the documented semantics, paged with `metadata.paging` (and
+//! the counts when `include_paging_counts` is set), a bearer check (an API
+//! key plus OAuth tokens the test issues), and a per-minute cost budget:
+//! every response carries `x-ratelimit-remaining-minute` and
+//! `x-ratelimit-endpoint-cost`, deep pages cost more, and a spent budget
+//! answers 429 with `Retry-After`. Invalid parameters answer 422, as
+//! Salesloft does.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Map, Value, json};
+
+use super::harness::Harness;
+use super::{HarnessConfig, Sandbox};
+use crate::salesloft::types::{
+    AccountRef, Conversation, ConversationEnvelope, ConversationExtensive, ConversationExtensiveEnvelope,
+    ConversationList, ConversationRef, ListMetadata, MediaType, Paging, Participant, PersonRef, Platform, RecordingRef,
+    Transcription, TranscriptionArtifactRef, TranscriptionEnvelope, TranscriptionList, TranscriptionRef,
+    TranscriptionSentence, TranscriptionSentenceList, TranscriptionSentencesRef,
+};
+
+/// Emulator settings.
+#[derive(Debug, Clone)]
+pub struct SalesloftConfig {
+    /// Conversations in the data set.
+    pub conversations: u64,
+    /// The API key the emulator accepts.
+    pub api_key: String,
+    /// Cost budget per rate-limit window (Salesloft: 600 per minute).
+    pub budget: u64,
+    /// Length of the rate-limit window (a minute; shorter in tests).
+    pub window: Duration,
+    /// Latency, request log and response checks.
+    pub harness: HarnessConfig,
+}
+
+impl Default for SalesloftConfig {
+    fn default() -> Self {
+        Self {
+            conversations: 500,
+            api_key: "ak_sandbox0000000000000000000000000000000000000000000000000000000000".into(),
+            budget: 600,
+            window: Duration::from_secs(60),
+            harness: HarnessConfig::default(),
+        }
+    }
+}
+
+/// A running Salesloft emulator.
+pub type SalesloftSandbox = Sandbox<SalesloftState>;
+
+impl Sandbox<SalesloftState> {
+    /// Starts the emulator on loopback (`port` 0 picks a free one).
+    pub async fn start(seed: u64, port: u16, config: SalesloftConfig) -> std::io::Result<Self> {
+        let harness =
+            Harness::new(crate::salesloft::SPEC_JSON, render_error, &config.harness).map_err(std::io::Error::other)?;
+        let state = Arc::new(SalesloftState::new(seed, config));
+        Self::serve(state.clone(), routes(state), harness, port).await
+    }
+
+    /// The API key the emulator accepts.
+    pub fn api_key(&self) -> String {
+        self.api.config.api_key.clone()
+    }
+
+    /// Issues an OAuth access token the emulator accepts until revoked.
+    pub fn issue_access_token(&self) -> String {
+        let mut inner = self.api.lock();
+        let token = format!("oauth-{:016x}", inner.rng.u64(..));
+        inner.tokens.insert(token.clone());
+        token
+    }
+
+    /// Revokes every issued OAuth access token (the API key stays valid).
+    pub fn revoke_access_tokens(&self) {
+        self.api.lock().tokens.clear();
+    }
+
+    /// Every conversation of the data set, in index order (oldest first).
+    pub fn all_conversations(&self) -> Vec<Conversation> {
+        (0..self.api.config.conversations).map(|i| self.api.conversation(i)).collect()
+    }
+}
+
+/// The data set, issued tokens and rate-limit window.
+#[derive(Debug)]
+pub struct SalesloftState {
+    seed: u64,
+    config: SalesloftConfig,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    rng: fastrand::Rng,
+    tokens: HashSet<String>,
+    window_start: Instant,
+    spent: u64,
+}
+
+impl SalesloftState {
+    fn new(seed: u64, config: SalesloftConfig) -> Self {
+        let inner = Inner {
+            rng: fastrand::Rng::with_seed(seed),
+            tokens: HashSet::new(),
+            window_start: Instant::now(),
+            spent: 0,
+        };
+        Self { seed, config, inner: Mutex::new(inner) }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn conversation(&self, index: u64) -> Conversation {
+        data::conversation(self.seed, index)
+    }
+}
+
+mod data {
+    //! Generated records. Creation times grow with the index; updates come
+    //! in groups of three sharing one timestamp, so cursor walks meet ties.
+
+    use super::*;
+
+    const OWNERS: [&str; 4] = [
+        "0f1e2d3c-4b5a-4697-8877-66554433a001",
+        "0f1e2d3c-4b5a-4697-8877-66554433a002",
+        "0f1e2d3c-4b5a-4697-8877-66554433a003",
+        "0f1e2d3c-4b5a-4697-8877-66554433a004",
+    ];
+    const COMPANIES: [&str; 6] = ["Contoso", "Fabrikam", "Northwind", "Tailspin", "Woodgrove", "Litware"];
+    const KINDS: [&str; 4] = ["Discovery call with", "Demo for", "Renewal check-in:", "Pricing review with"];
+
+    pub(super) fn epoch() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2024, 1, 8, 9, 0, 0).single().unwrap_or_default()
+    }
+
+    pub(super) fn id(seed: u64, index: u64) -> String {
+        let h = crate::sandbox::mix(seed ^ 0x5a1e5);
+        format!("{:08x}-{:04x}-4{:03x}-9{:03x}-{:012x}", h as u32, (h >> 32) as u16, (h >> 48) & 0xfff, 0, index)
+    }
+
+    pub(super) fn index_of(seed: u64, id: &str, count: u64) -> Option<u64> {
+        let index = u64::from_str_radix(id.rsplit('-').next()?, 16).ok()?;
+        (index < count && self::id(seed, index) == id).then_some(index)
+    }
+
+    pub(super) fn conversation(seed: u64, index: u64) -> Conversation {
+        let mut rng = fastrand::Rng::with_seed(crate::sandbox::mix(seed.wrapping_add(index * 7919)));
+        let id = id(seed, index);
+        let created = epoch() + chrono::Duration::minutes(37 * index as i64);
+        let updated = epoch() + chrono::Duration::minutes(37 * 3 * (index / 3) as i64 + 90);
+        let start = created - chrono::Duration::minutes(rng.i64(5..60));
+        let duration_ms = rng.i64(60..3_600) * 1_000;
+        let platform = match rng.u8(..10) {
+            0..=3 => Platform::Zoom,
+            4..=5 => Platform::MsTeams,
+            6 => Platform::GoogleMeet,
+            7 => Platform::Webex,
+            8 => Platform::Salesloft,
+            _ => Platform::ManualUpload,
+        };
+        let owner = OWNERS[rng.usize(..OWNERS.len())].to_string();
+        let company = COMPANIES[rng.usize(..COMPANIES.len())];
+        let href = |path: String| Some(format!("https://api.salesloft.com/v2/{path}"));
+        Conversation {
+            id: id.clone(),
+            duration: Some(duration_ms as f64),
+            is_api: Some(rng.u8(..10) == 0),
+            platform: Some(platform),
+            media_type: Some(if rng.bool() { MediaType::Video } else { MediaType::Audio }),
+            organization_id: Some("7a6b5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d".into()),
+            title: Some(format!("{} {company}", KINDS[rng.usize(..KINDS.len())])),
+            owner_id: Some(owner.clone()),
+            user_guid: Some(owner),
+            started_recording_at: Some(start.timestamp_millis() as f64),
+            event_start_date: Some(start),
+            event_end_date: Some(start + chrono::Duration::milliseconds(duration_ms)),
+            language_code: Some(if rng.u8(..8) == 0 { "de-DE" } else { "en-US" }.into()),
+            created_at: Some(created),
+            updated_at: Some(updated),
+            call_id: Some(format!("{}", 9_000_000 + index)),
+            account: Some(AccountRef { id: Some(format!("{}", 1000 + rng.u16(..40))), href: href("accounts".into()) }),
+            person: Some(PersonRef { id: Some(format!("{}", 5000 + rng.u16(..200))), href: href("people".into()) }),
+            recording: Some(RecordingRef { id: Some(id.clone()), href: href(format!("conversations/{id}/recording")) }),
+            transcription: Some(TranscriptionRef { id: Some(id.clone()), href: href(format!("transcriptions/{id}")) }),
+            transcription_sentences: Some(TranscriptionSentencesRef {
+                id: Some(id.clone()),
+                href: href(format!("transcriptions/{id}/sentences")),
+            }),
+            transcription_artifact: Some(TranscriptionArtifactRef {
+                id: Some(id.clone()),
+                href: href(format!("transcriptions/{id}/artifact")),
+            }),
+        }
+    }
+}
+
+/// Salesloft errors: `{"error": "..."}`, or `{"errors": {field: [msg]}}` for 422.
+fn render_error(status: StatusCode, message: String) -> Response {
+    // Salesloft answers invalid parameters with 422, naming the parameter.
+    if status == StatusCode::BAD_REQUEST {
+        let (field, text) = message.split_once(": ").unwrap_or(("request", message.as_str()));
+        let body = json!({ "errors": { field: [text] } });
+        return (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response();
+    }
+    (status, axum::Json(json!({ "error": message }))).into_response()
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({ "error": message }))).into_response()
+}
+
+fn routes(state: Arc<SalesloftState>) -> Router {
+    Router::new()
+        .route("/v2/conversations", get(list_conversations))
+        .route("/v2/conversations/{id}", get(get_conversation))
+        .route("/v2/conversations/{id}/extensive", get(get_extensive))
+        .route("/v2/transcriptions", get(list_transcriptions))
+        .route("/v2/transcriptions/{id}", get(get_transcription))
+        .route("/v2/transcriptions/{id}/sentences", get(list_sentences))
+        .layer(from_fn_with_state(state.clone(), gatekeeper))
+        .with_state(state)
+}
+
+/// What a request costs: 1, more for deep pages (facts §1.5).
+fn cost(page: u64) -> u64 {
+    match page {
+        0..=100 => 1,
+        101..=150 => 3,
+        151..=250 => 8,
+        251..=500 => 10,
+        _ => 30,
+    }
+}
+
+/// Checks the bearer and charges the request against the minute's budget;
+/// every answer carries the rate-limit headers.
+async fn gatekeeper(State(state): State<Arc<SalesloftState>>, request: Request, next: Next) -> Response {
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::to_string);
+    let page = param(request.uri().query(), "page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let cost = cost(page);
+    let (authorized, remaining, retry_after) = {
+        let mut inner = state.lock();
+        let authorized = bearer.as_deref().is_some_and(|b| b == state.config.api_key || inner.tokens.contains(b));
+        if inner.window_start.elapsed() >= state.config.window {
+            inner.window_start = Instant::now();
+            inner.spent = 0;
+        }
+        let left = state.config.budget.saturating_sub(inner.spent);
+        let retry_after = (authorized && cost > left).then(|| {
+            let rest = state.config.window.saturating_sub(inner.window_start.elapsed());
+            rest.as_secs() + u64::from(rest.subsec_nanos() > 0)
+        });
+        if authorized && retry_after.is_none() {
+            inner.spent += cost;
+        }
+        (authorized, state.config.budget.saturating_sub(inner.spent), retry_after)
+    };
+    let mut response = if !authorized {
+        error(StatusCode::UNAUTHORIZED, "Unauthorized")
+    } else if let Some(seconds) = retry_after {
+        let mut r = error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded");
+        r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
+        r
+    } else {
+        next.run(request).await
+    };
+    let headers = response.headers_mut();
+    headers.insert("x-ratelimit-remaining-minute", HeaderValue::from(remaining));
+    headers.insert("x-ratelimit-endpoint-cost", HeaderValue::from(cost));
+    response
+}
+
+fn pairs(query: Option<&str>) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default()
+}
+
+fn param(query: Option<&str>, name: &str) -> Option<String> {
+    pairs(query).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
+}
+
+/// The filters of a list request, as parsed query pairs. Values are already
+/// valid: the contract layer checked them against the spec.
+struct Filters(Vec<(String, String)>);
+
+impl Filters {
+    fn one(&self, key: &str) -> Option<&str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    }
+
+    fn all(&self, key: &str) -> Vec<&str> {
+        self.0.iter().filter(|(k, _)| k == key).map(|(_, v)| v.as_str()).collect()
+    }
+
+    fn time(&self, key: &str) -> Option<DateTime<Utc>> {
+        self.one(key).and_then(|v| DateTime::parse_from_rfc3339(v).ok()).map(|t| t.with_timezone(&Utc))
+    }
+
+    /// Whether `value` is within the `[lt]`, `[lte]`, `[gt]`, `[gte]` bounds of `field`.
+    fn in_range<T: PartialOrd>(&self, field: &str, value: Option<T>, read: impl Fn(&str) -> Option<T>) -> bool {
+        let bound = |op: &str| read(&format!("{field}[{op}]"));
+        let Some(v) = value else {
+            return ["lt", "lte", "gt", "gte"].iter().all(|op| bound(op).is_none());
+        };
+        bound("lt").is_none_or(|b| v < b)
+            && bound("lte").is_none_or(|b| v <= b)
+            && bound("gt").is_none_or(|b| v > b)
+            && bound("gte").is_none_or(|b| v >= b)
+    }
+
+    fn member(&self, key: &str, value: Option<&str>) -> bool {
+        let wanted = self.all(key);
+        wanted.is_empty() || value.is_some_and(|v| wanted.contains(&v))
+    }
+
+    fn matches(&self, c: &Conversation) -> bool {
+        let as_str = |v: Option<&dyn ToString>| v.map(|v| v.to_string());
+        self.one("title").is_none_or(|t| c.title.as_deref() == Some(t))
+            && self.one("title[_starts_with]").is_none_or(|p| c.title.as_deref().is_some_and(|t| t.starts_with(p)))
+            && self.in_range("created_at", c.created_at, |k| self.time(k))
+            && self.in_range("updated_at", c.updated_at, |k| self.time(k))
+            && self.in_range("duration", c.duration.map(|d| d as i64), |k| self.one(k).and_then(|v| v.parse().ok()))
+            && self.member("language_code", c.language_code.as_deref())
+            && self.member("platform", as_str(c.platform.as_ref().map(|p| p as &dyn ToString)).as_deref())
+            && self.member("media_type", as_str(c.media_type.as_ref().map(|m| m as &dyn ToString)).as_deref())
+            && self.member("owner_ids", c.owner_id.as_deref())
+            && self.member("user_guids", c.user_guid.as_deref())
+            && self.member("ids", Some(&c.id))
+            && self.member("account_ids", c.account.as_ref().and_then(|a| a.id.as_deref()))
+            && self.member("person_ids", c.person.as_ref().and_then(|p| p.id.as_deref()))
+            && self.one("is_api").is_none_or(|v| c.is_api == Some(v == "true"))
+    }
+
+    fn per_page(&self) -> usize {
+        self.one("per_page").and_then(|v| v.parse().ok()).unwrap_or(25)
+    }
+
+    fn page(&self) -> usize {
+        self.one("page").and_then(|v| v.parse().ok()).unwrap_or(1)
+    }
+}
+
+/// Slices one page out of `total` matches and describes it.
+fn paging(filters: &Filters, total: usize) -> (std::ops::Range<usize>, ListMetadata) {
+    let per_page = filters.per_page().max(1);
+    let page = filters.page().max(1);
+    let start = (page - 1).saturating_mul(per_page).min(total);
+    let end = start.saturating_add(per_page).min(total);
+    let pages = total.div_ceil(per_page);
+    let counts = filters.one("include_paging_counts") == Some("true");
+    let metadata = ListMetadata {
+        paging: Paging {
+            per_page: per_page as i32,
+            current_page: page as i32,
+            next_page: (page < pages).then_some(page as i32 + 1),
+            prev_page: (page > 1).then_some(page as i32 - 1),
+            total_pages: counts.then_some(pages as i32),
+            total_count: counts.then_some(total as i64),
+        },
+        filtering: Map::new(),
+        sorting: Map::new(),
+    };
+    (start..end, metadata)
+}
+
+async fn list_conversations(State(state): State<Arc<SalesloftState>>, RawQuery(query): RawQuery) -> Response {
+    let filters = Filters(pairs(query.as_deref()));
+    let mut matches: Vec<Conversation> =
+        (0..state.config.conversations).map(|i| state.conversation(i)).filter(|c| filters.matches(c)).collect();
+    // Documented defaults: sort_by created_at, direction desc.
+    let sort_by = filters.one("sort_by").unwrap_or("created_at");
+    matches.sort_by(|a, b| {
+        let order = match sort_by {
+            "updated_at" => a.updated_at.cmp(&b.updated_at),
+            "duration" => a.duration.partial_cmp(&b.duration).unwrap_or(std::cmp::Ordering::Equal),
+            _ => a.created_at.cmp(&b.created_at),
+        };
+        // Ties keep creation order, so paging is stable.
+        order.then_with(|| a.created_at.cmp(&b.created_at))
+    });
+    if filters.one("sort_direction").unwrap_or("desc").eq_ignore_ascii_case("desc") {
+        matches.reverse();
+    }
+    let (range, metadata) = paging(&filters, matches.len());
+    let data = matches.drain(range).collect();
+    axum::Json(ConversationList { data, metadata }).into_response()
+}
+
+fn find(state: &SalesloftState, id: &str) -> Result<Conversation, Response> {
+    data::index_of(state.seed, id, state.config.conversations)
+        .map(|i| state.conversation(i))
+        .ok_or_else(|| error(StatusCode::NOT_FOUND, "Not Found"))
+}
+
+async fn get_conversation(State(state): State<Arc<SalesloftState>>, Path(id): Path<String>) -> Response {
+    match find(&state, &id) {
+        Ok(data) => axum::Json(ConversationEnvelope { data }).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn get_extensive(State(state): State<Arc<SalesloftState>>, Path(id): Path<String>) -> Response {
+    let c = match find(&state, &id) {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let mut value = serde_json::to_value(&c).unwrap_or(Value::Null);
+    let attendee = |name: &str, internal: bool| Participant {
+        email: Some(format!(
+            "{}@{}.example",
+            name.to_lowercase().replace(' ', "."),
+            if internal { "salesloft" } else { "customer" }
+        )),
+        full_name: Some(name.into()),
+        is_internal: Some(internal),
+    };
+    let attendees = vec![attendee("Avery Seller", true), attendee("Jordan Buyer", false)];
+    let invitees =
+        vec![attendee("Avery Seller", true), attendee("Jordan Buyer", false), attendee("Sam Finance", false)];
+    if let Some(map) = value.as_object_mut() {
+        map.insert("attendees".into(), json!(attendees));
+        map.insert("invitees".into(), json!(invitees));
+    }
+    match serde_json::from_value::<ConversationExtensive>(value) {
+        Ok(data) => axum::Json(ConversationExtensiveEnvelope { data }).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+fn transcription(c: &Conversation) -> Transcription {
+    Transcription {
+        id: c.id.clone(),
+        language_code: c.language_code.clone(),
+        created_at: c.created_at.map(|t| t + chrono::Duration::minutes(5)),
+        updated_at: c.updated_at,
+        conversation: Some(ConversationRef {
+            id: Some(c.id.clone()),
+            href: Some(format!("https://api.salesloft.com/v2/conversations/{}", c.id)),
+        }),
+        transcription_sentences: c.transcription_sentences.clone(),
+        transcription_artifact: c.transcription_artifact.clone(),
+    }
+}
+
+async fn list_transcriptions(State(state): State<Arc<SalesloftState>>, RawQuery(query): RawQuery) -> Response {
+    let filters = Filters(pairs(query.as_deref()));
+    let mut matches: Vec<Transcription> = (0..state.config.conversations)
+        .map(|i| transcription(&state.conversation(i)))
+        .filter(|t| {
+            filters.in_range("created_at", t.created_at, |k| filters.time(k))
+                && filters.in_range("updated_at", t.updated_at, |k| filters.time(k))
+                && filters.member("language_code", t.language_code.as_deref())
+                && filters.member("ids", Some(&t.id))
+        })
+        .collect();
+    if filters.one("sort_by") == Some("updated_at") {
+        matches.sort_by(|a, b| a.updated_at.cmp(&b.updated_at));
+    }
+    let (range, metadata) = paging(&filters, matches.len());
+    axum::Json(TranscriptionList { data: matches.drain(range).collect(), metadata }).into_response()
+}
+
+async fn get_transcription(State(state): State<Arc<SalesloftState>>, Path(id): Path<String>) -> Response {
+    match find(&state, &id) {
+        Ok(c) => axum::Json(TranscriptionEnvelope { data: transcription(&c) }).into_response(),
+        Err(r) => r,
+    }
+}
+
+async fn list_sentences(
+    State(state): State<Arc<SalesloftState>>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    const LINES: [(&str, &str); 4] = [
+        ("Avery Seller", "Thanks for making the time today."),
+        ("Jordan Buyer", "Happy to. We are looking at options for next quarter."),
+        ("Avery Seller", "Great, what matters most to your team?"),
+        ("Jordan Buyer", "Reporting, mostly, and the integrations."),
+    ];
+    if let Err(r) = find(&state, &id) {
+        return r;
+    }
+    let filters = Filters(pairs(query.as_deref()));
+    let all: Vec<TranscriptionSentence> = LINES
+        .iter()
+        .enumerate()
+        .map(|(i, (speaker, text))| {
+            let mut s = Map::new();
+            s.insert("order".into(), json!(i + 1));
+            s.insert("speaker".into(), json!(speaker));
+            s.insert("text".into(), json!(text));
+            s.insert("start_time".into(), json!(i as f64 * 4.5));
+            TranscriptionSentence(s)
+        })
+        .collect();
+    let (range, metadata) = paging(&filters, all.len());
+    axum::Json(TranscriptionSentenceList { data: all[range].to_vec(), metadata }).into_response()
+}

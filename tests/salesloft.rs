@@ -1,0 +1,283 @@
+//! The Salesloft client against the Salesloft sandbox, over loopback.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, TimeZone, Utc};
+use convo_clients::salesloft::types::{Conversation, ConversationSortBy, LanguageCode, Platform, SortDirection};
+use convo_clients::salesloft::{AccessToken, Client, ConversationQuery, TokenProvider};
+use convo_clients::sandbox::ScriptedResponse;
+use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
+use convo_clients::{ClientConfig, Error, InvalidInput, RetryPolicy};
+use futures::TryStreamExt;
+use reqwest::Method;
+
+async fn sandbox(config: SalesloftConfig) -> SalesloftSandbox {
+    SalesloftSandbox::start(21, 0, config).await.expect("sandbox starts")
+}
+
+fn client(sb: &SalesloftSandbox) -> Client {
+    Client::builder(convo_clients::salesloft::ApiKey(sb.api_key().into())).base_url(sb.base_url()).build().unwrap()
+}
+
+fn at(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 1, day, hour, 0, 0).unwrap()
+}
+
+#[tokio::test]
+async fn filters_go_out_under_the_api_keys_and_match_the_documented_semantics() {
+    let sb = sandbox(SalesloftConfig::default()).await;
+    let client = client(&sb);
+    let all = sb.all_conversations();
+    let owner = all[0].owner_id.clone().unwrap();
+    let query = ConversationQuery::new()
+        .platform(Platform::Zoom)
+        .title_starts_with("Discovery")
+        .created_at_or_after(at(9, 0))
+        .created_before(at(15, 0))
+        .longer_than(120_000)
+        .owners([owner.clone()])
+        .language(LanguageCode::EnUs)
+        .sort(ConversationSortBy::Duration, SortDirection::Asc)
+        .per_page(100);
+    let got: Vec<Conversation> = client.conversations(query).try_collect().await.unwrap();
+
+    let expected: Vec<&Conversation> = all
+        .iter()
+        .filter(|c| {
+            c.platform == Some(Platform::Zoom)
+                && c.title.as_deref().unwrap().starts_with("Discovery")
+                && c.created_at.unwrap() >= at(9, 0)
+                && c.created_at.unwrap() < at(15, 0)
+                && c.duration.unwrap() > 120_000.0
+                && c.owner_id.as_deref() == Some(&owner)
+                && c.language_code.as_deref() == Some("en-US")
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    let got_ids: HashSet<_> = got.iter().map(|c| &c.id).collect();
+    assert_eq!(got_ids, expected.iter().map(|c| &c.id).collect());
+    assert!(got.windows(2).all(|w| w[0].duration <= w[1].duration), "sorted by duration");
+
+    let request = &sb.requests()[0];
+    let mut keys: Vec<String> = request.query_pairs().into_iter().map(|(k, _)| k).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        [
+            "created_at[gte]",
+            "created_at[lt]",
+            "duration[gt]",
+            "language_code",
+            "owner_ids",
+            "page",
+            "per_page",
+            "platform",
+            "sort_by",
+            "sort_direction",
+            "title[_starts_with]"
+        ]
+    );
+    assert_eq!(request.query_param("created_at[gte]").as_deref(), Some("2024-01-09T00:00:00Z"));
+    assert_eq!(request.query_param("platform").as_deref(), Some("zoom"));
+    assert!(request.header("authorization").unwrap().starts_with("Bearer ak_sandbox"));
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}
+
+#[tokio::test]
+async fn contradictory_or_out_of_range_queries_fail_before_sending() {
+    let sb = sandbox(SalesloftConfig::default()).await;
+    let client = client(&sb);
+    for query in [
+        ConversationQuery::new().created_after(at(20, 0)).created_before(at(10, 0)),
+        ConversationQuery::new().updated_at_or_after(at(10, 0)).updated_before(at(10, 0)),
+        ConversationQuery::new().longer_than(5_000).shorter_than(4_000),
+        ConversationQuery::new().per_page(0),
+        ConversationQuery::new().per_page(101),
+    ] {
+        let err = client.conversations_page(&query, 1).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(InvalidInput::Parameter { .. })), "{err}");
+    }
+    assert!(matches!(client.conversations_page(&ConversationQuery::new(), 0).await, Err(Error::InvalidInput(_))));
+    assert!(sb.requests().is_empty());
+    // Setting a bound again replaces it rather than adding a contradictory key.
+    let q = ConversationQuery::new().created_after(at(9, 0)).created_at_or_after(at(10, 0));
+    client.conversations_page(&q, 1).await.unwrap();
+    let keys: Vec<String> = sb.requests()[0].query_pairs().into_iter().map(|(k, _)| k).collect();
+    assert!(keys.contains(&"created_at[gte]".to_string()) && !keys.contains(&"created_at[gt]".to_string()));
+}
+
+#[tokio::test]
+async fn pages_stream_until_next_page_is_null() {
+    let sb = sandbox(SalesloftConfig { conversations: 237, ..SalesloftConfig::default() }).await;
+    let client = client(&sb);
+    let ids: Vec<String> =
+        client.conversations(ConversationQuery::new().per_page(25)).map_ok(|c| c.id).try_collect().await.unwrap();
+    assert_eq!(ids.len(), 237);
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 237);
+    assert_eq!(sb.requests().len(), 10);
+    let pages: Vec<String> = sb.requests().iter().map(|r| r.query_param("page").unwrap()).collect();
+    assert_eq!(pages, (1..=10).map(|p| p.to_string()).collect::<Vec<_>>());
+
+    let page = client.conversations_page(&ConversationQuery::new().include_paging_counts(), 3).await.unwrap();
+    let paging = &page.metadata.paging;
+    assert_eq!((paging.current_page, paging.next_page, paging.prev_page), (3, Some(4), Some(2)));
+    assert_eq!((paging.total_pages, paging.total_count), (Some(10), Some(237)));
+    let plain = client.conversations_page(&ConversationQuery::new(), 10).await.unwrap();
+    assert_eq!((plain.metadata.paging.next_page, plain.metadata.paging.total_count), (None, None));
+}
+
+#[tokio::test]
+async fn updated_since_walks_a_cursor_without_losing_or_repeating_ties() {
+    let sb = sandbox(SalesloftConfig { conversations: 120, ..SalesloftConfig::default() }).await;
+    let client = client(&sb);
+    let all = sb.all_conversations();
+    let since = all[10].updated_at.unwrap();
+    let mut expected: Vec<&Conversation> = all.iter().filter(|c| c.updated_at.unwrap() > since).collect();
+    expected.sort_by_key(|c| c.updated_at);
+    // Updates come in threes sharing a timestamp; pages of 2 and 4 split them,
+    // and pages of 2 sometimes hold nothing but one timestamp.
+    for per_page in [2, 4, 100] {
+        sb.clear_requests();
+        let got: Vec<Conversation> =
+            client.updated_since(since, ConversationQuery::new().per_page(per_page)).try_collect().await.unwrap();
+        let ids: Vec<&String> = got.iter().map(|c| &c.id).collect();
+        assert_eq!(ids.len(), expected.len(), "per_page {per_page}");
+        assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "no repeats, per_page {per_page}");
+        assert_eq!(
+            ids.iter().copied().collect::<HashSet<_>>(),
+            expected.iter().map(|c| &c.id).collect(),
+            "per_page {per_page}"
+        );
+        assert!(got.windows(2).all(|w| w[0].updated_at <= w[1].updated_at));
+        let first = &sb.requests()[0];
+        assert_eq!(first.query_param("sort_by").as_deref(), Some("updated_at"));
+        assert_eq!(first.query_param("sort_direction").as_deref(), Some("asc"));
+        assert!(first.query_param("updated_at[gt]").is_some());
+        // Later requests move the cursor instead of paging deep.
+        assert!(sb.requests().iter().all(|r| r.query_param("page").unwrap().parse::<u32>().unwrap() <= 2));
+    }
+}
+
+#[tokio::test]
+async fn rate_limit_headers_are_exposed_and_a_429_is_waited_out() {
+    let config = SalesloftConfig { budget: 5, window: Duration::from_secs(1), ..SalesloftConfig::default() };
+    let sb = sandbox(config).await;
+    let client = client(&sb);
+    let page = client.conversations_page(&ConversationQuery::new(), 1).await.unwrap();
+    assert_eq!(page.rate_limit.remaining_minute, Some(4));
+    assert_eq!(page.rate_limit.endpoint_cost, Some(1));
+    assert_eq!(client.last_rate_limit(), Some(page.rate_limit));
+
+    let started = Instant::now();
+    for _ in 0..8 {
+        client.conversations_page(&ConversationQuery::new(), 1).await.expect("429s are retried after Retry-After");
+    }
+    assert!(started.elapsed() >= Duration::from_millis(500), "{:?}", started.elapsed());
+    let statuses = sb.requests().len();
+    assert!(statuses > 9, "some requests were answered 429 and sent again: {statuses}");
+
+    // Deep pages cost more.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let deep = client.conversations_page(&ConversationQuery::new(), 101).await.unwrap();
+    assert_eq!(deep.rate_limit.endpoint_cost, Some(3));
+
+    // With retries off, the 429 comes back with its status and message.
+    let impatient = Client::builder(convo_clients::salesloft::ApiKey(sb.api_key().into()))
+        .base_url(sb.base_url())
+        .config(ClientConfig::default().with_retry(RetryPolicy::disabled()))
+        .build()
+        .unwrap();
+    let mut last = Ok(());
+    for _ in 0..10 {
+        last = impatient.conversations_page(&ConversationQuery::new(), 1).await.map(drop);
+        if last.is_err() {
+            break;
+        }
+    }
+    let err = last.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(429), "{err}");
+    assert_eq!(err.body().and_then(|b| b.message()).as_deref(), Some("Rate limit exceeded"));
+}
+
+/// An OAuth client stand-in: each call mints a new access token at the sandbox.
+#[derive(Debug)]
+struct OAuth {
+    sandbox: Arc<SalesloftSandbox>,
+    calls: AtomicUsize,
+    lifetime: Option<Duration>,
+}
+
+impl TokenProvider for OAuth {
+    fn access_token(&self) -> std::pin::Pin<Box<dyn Future<Output = convo_clients::Result<AccessToken>> + Send + '_>> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        let token = AccessToken { token: self.sandbox.issue_access_token().into(), expires_in: self.lifetime };
+        Box::pin(async move { Ok(token) })
+    }
+}
+
+#[tokio::test]
+async fn a_token_provider_is_asked_again_after_a_401_and_before_expiry() {
+    let sb = Arc::new(sandbox(SalesloftConfig::default()).await);
+    let provider =
+        Arc::new(OAuth { sandbox: sb.clone(), calls: AtomicUsize::new(0), lifetime: Some(Duration::from_millis(800)) });
+    let client = Client::builder(provider.clone()).base_url(sb.base_url()).build().unwrap();
+    client.conversations_page(&ConversationQuery::new(), 1).await.unwrap();
+    client.conversations_page(&ConversationQuery::new(), 1).await.unwrap();
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 1, "cached");
+
+    sb.revoke_access_tokens();
+    client.conversations_page(&ConversationQuery::new(), 1).await.expect("refreshed after the 401");
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
+
+    // Refreshed ahead of expiry (here: half its 800 ms lifetime).
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    client.conversations_page(&ConversationQuery::new(), 1).await.unwrap();
+    assert_eq!(provider.calls.load(Ordering::SeqCst), 3);
+    assert_eq!(sb.requests().len(), 5, "four calls, one of them answered 401 and sent once more");
+}
+
+#[tokio::test]
+async fn single_records_errors_and_unknown_values() {
+    let sb = sandbox(SalesloftConfig::default()).await;
+    let client = client(&sb);
+    let first = sb.all_conversations().remove(0);
+    let got = client.conversation(&first.id).await.unwrap();
+    assert_eq!(got.value.id, first.id);
+    assert!(got.rate_limit.remaining_minute.is_some());
+    let extensive = client.conversation_extensive(&first.id).await.unwrap();
+    assert_eq!(extensive.invitees.len(), 3);
+    assert!(extensive.attendees.iter().any(|a| a.is_internal == Some(true)));
+    let transcription = client.transcription(&first.id).await.unwrap();
+    assert_eq!(transcription.conversation.as_ref().unwrap().id.as_deref(), Some(first.id.as_str()));
+
+    let err = client.conversation("00000000-0000-4000-9000-000000000000").await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(err.body().and_then(|b| b.message()).as_deref(), Some("Not Found"));
+
+    let bad =
+        Client::builder(convo_clients::salesloft::ApiKey("ak_wrong".into())).base_url(sb.base_url()).build().unwrap();
+    let err = bad.conversation(&first.id).await.unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err}");
+    assert!(!format!("{err:?} {bad:?}").contains("ak_wrong"));
+
+    sb.script(ScriptedResponse::new(200).on(Method::GET, "/v2/conversations/").json(&serde_json::json!({
+        "data": {"id": first.id, "platform": "hubspot_meetings", "media_type": "hologram"}
+    })));
+    let odd = client.conversation(&first.id).await.unwrap().value;
+    assert_eq!(odd.platform.unwrap().as_str(), "hubspot_meetings");
+    assert!(odd.media_type.unwrap().is_unrecognized());
+
+    // Salesloft answers a bad parameter with 422 naming it.
+    let raw = reqwest::Client::new()
+        .get(format!("{}/v2/conversations?per_page=500", sb.base_url()))
+        .bearer_auth(sb.api_key())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status().as_u16(), 422);
+    let body: serde_json::Value = raw.json().await.unwrap();
+    assert!(body["errors"]["query parameter per_page"].is_array(), "{body}");
+}

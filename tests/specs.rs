@@ -93,6 +93,39 @@ paths:
     assert!(err.contains("exactly one media type"), "{err}");
 }
 
+/// Every `x-provenance`, wherever it stands, has only known keys with text
+/// values. (An unquoted flow mapping such as `{source: seed L1, L2}` splits at
+/// the comma and silently turns `L2` into a key.)
+#[test]
+fn provenance_entries_are_well_formed() {
+    fn walk(node: &Value, path: &str, api: &str) {
+        match node {
+            Value::Object(map) => {
+                for (key, value) in map {
+                    let here = format!("{path}/{key}");
+                    if key == "x-provenance" {
+                        let entry = value.as_object().unwrap_or_else(|| panic!("{api}: {here} is not a mapping"));
+                        for (k, v) in entry {
+                            assert!(
+                                ["status", "source", "why", "note", "vendor-operation-id"].contains(&k.as_str()),
+                                "{api}: {here} has the unknown key {k:?} (an unquoted comma?)"
+                            );
+                            assert!(v.is_string(), "{api}: {here}.{k} is not text");
+                        }
+                    }
+                    walk(value, &here, api);
+                }
+            }
+            Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| walk(v, &format!("{path}[{i}]"), api)),
+            _ => {}
+        }
+    }
+    for (api, path) in specs() {
+        let doc: Value = serde_yaml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        walk(&doc, "", &api);
+    }
+}
+
 /// Every operation, component schema and inferred parameter carries
 /// `x-provenance` with a known status and a source.
 #[test]

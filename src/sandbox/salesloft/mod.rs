@@ -406,24 +406,24 @@ async fn list_conversations(State(state): State<Arc<SalesloftState>>, RawQuery(q
     axum::Json(ConversationList { data, metadata }).into_response()
 }
 
-fn find(state: &SalesloftState, id: &str) -> Result<Conversation, Response> {
-    data::index_of(state.seed, id, state.config.conversations)
-        .map(|i| state.conversation(i))
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, "Not Found"))
+/// The conversation with this id, if it is in the data set.
+fn find(state: &SalesloftState, id: &str) -> Option<Conversation> {
+    data::index_of(state.seed, id, state.config.conversations).map(|i| state.conversation(i))
+}
+
+fn not_found() -> Response {
+    error(StatusCode::NOT_FOUND, "Not Found")
 }
 
 async fn get_conversation(State(state): State<Arc<SalesloftState>>, Path(id): Path<String>) -> Response {
     match find(&state, &id) {
-        Ok(data) => axum::Json(ConversationEnvelope { data }).into_response(),
-        Err(r) => r,
+        Some(data) => axum::Json(ConversationEnvelope { data }).into_response(),
+        None => not_found(),
     }
 }
 
 async fn get_extensive(State(state): State<Arc<SalesloftState>>, Path(id): Path<String>) -> Response {
-    let c = match find(&state, &id) {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+    let Some(c) = find(&state, &id) else { return not_found() };
     let mut value = serde_json::to_value(&c).unwrap_or(Value::Null);
     let attendee = |name: &str, internal: bool| Participant {
         email: Some(format!(
@@ -474,7 +474,7 @@ async fn list_transcriptions(State(state): State<Arc<SalesloftState>>, RawQuery(
         })
         .collect();
     if filters.one("sort_by") == Some("updated_at") {
-        matches.sort_by(|a, b| a.updated_at.cmp(&b.updated_at));
+        matches.sort_by_key(|t| t.updated_at);
     }
     let (range, metadata) = paging(&filters, matches.len());
     axum::Json(TranscriptionList { data: matches.drain(range).collect(), metadata }).into_response()
@@ -482,8 +482,8 @@ async fn list_transcriptions(State(state): State<Arc<SalesloftState>>, RawQuery(
 
 async fn get_transcription(State(state): State<Arc<SalesloftState>>, Path(id): Path<String>) -> Response {
     match find(&state, &id) {
-        Ok(c) => axum::Json(TranscriptionEnvelope { data: transcription(&c) }).into_response(),
-        Err(r) => r,
+        Some(c) => axum::Json(TranscriptionEnvelope { data: transcription(&c) }).into_response(),
+        None => not_found(),
     }
 }
 
@@ -498,8 +498,8 @@ async fn list_sentences(
         ("Avery Seller", "Great, what matters most to your team?"),
         ("Jordan Buyer", "Reporting, mostly, and the integrations."),
     ];
-    if let Err(r) = find(&state, &id) {
-        return r;
+    if find(&state, &id).is_none() {
+        return not_found();
     }
     let filters = Filters(pairs(query.as_deref()));
     let all: Vec<TranscriptionSentence> = LINES

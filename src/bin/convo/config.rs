@@ -17,6 +17,9 @@
 //! username = "bot-user"
 //! password = "…"            # or api_key = "APP_KEY:SECRET:ACCESS_TOKEN:ACCESS_TOKEN_SECRET"
 //! bot_domain = "z1"         # optional; looked up from the account otherwise
+//!
+//! [profiles.default.salesloft]
+//! api_key = "ak_…"
 //! ```
 
 use std::collections::BTreeMap;
@@ -39,6 +42,20 @@ pub struct Profile {
     pub luware: LuwareProfile,
     #[serde(default)]
     pub liveperson: LivePersonProfile,
+    #[serde(default)]
+    pub salesloft: SalesloftProfile,
+}
+
+#[derive(Default, Deserialize)]
+pub struct SalesloftProfile {
+    pub api_key: Option<String>,
+    pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for SalesloftProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SalesloftProfile").field("base_url", &self.base_url).finish_non_exhaustive()
+    }
 }
 
 #[derive(Default, Deserialize)]

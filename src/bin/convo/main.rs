@@ -7,6 +7,7 @@ mod config;
 mod liveperson;
 mod luware;
 mod output;
+mod salesloft;
 mod sandbox;
 
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ enum Command {
     Luware(luware::Args),
     /// LivePerson Third-Party Bots Public API.
     Liveperson(liveperson::Args),
+    /// Salesloft Conversations.
+    Salesloft(salesloft::Args),
     /// Local emulators of the APIs.
     Sandbox(sandbox::Args),
 }
@@ -91,6 +94,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Luware(args) => luware::run(args, &context).await,
             Command::Liveperson(args) => liveperson::run(args, &context).await,
+            Command::Salesloft(args) => salesloft::run(args, &context).await,
             Command::Sandbox(args) => sandbox::run(args).await,
         }
     });

@@ -7,6 +7,7 @@ use convo_clients::liveperson::Credentials;
 use convo_clients::sandbox::HarnessConfig;
 use convo_clients::sandbox::liveperson::{LivePersonConfig, LivePersonSandbox};
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
+use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 
 use crate::Failure;
 
@@ -45,6 +46,7 @@ enum SandboxCommand {
 enum Api {
     Luware,
     Liveperson,
+    Salesloft,
     All,
 }
 
@@ -58,6 +60,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     let cannot_listen = |api: &str, e: std::io::Error| Failure::Usage(format!("{api}: cannot listen: {e}"));
     let mut luware_server = None;
     let mut liveperson_server = None;
+    let mut salesloft_server = None;
     if matches!(api, Api::Luware | Api::All) {
         let config = LuwareConfig {
             conversations,
@@ -77,7 +80,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         luware_server = Some(sandbox);
     }
     if matches!(api, Api::Liveperson | Api::All) {
-        let config = LivePersonConfig { harness, ..LivePersonConfig::default() };
+        let config = LivePersonConfig { harness: harness.clone(), ..LivePersonConfig::default() };
         let port = ports.next().unwrap_or(0);
         let sandbox = LivePersonSandbox::start(seed, port, config).await.map_err(|e| cannot_listen("liveperson", e))?;
         println!("liveperson  {}", sandbox.base_url());
@@ -90,6 +93,15 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         println!("  # open conversations: {}", sandbox.open_conversations().join(" "));
         liveperson_server = Some(sandbox);
     }
+    if matches!(api, Api::Salesloft | Api::All) {
+        let config = SalesloftConfig { harness: harness.clone(), ..SalesloftConfig::default() };
+        let port = ports.next().unwrap_or(0);
+        let sandbox = SalesloftSandbox::start(seed, port, config).await.map_err(|e| cannot_listen("salesloft", e))?;
+        println!("salesloft  {}", sandbox.base_url());
+        println!("  export SALESLOFT_BASE_URL={}", sandbox.base_url());
+        println!("  export SALESLOFT_API_KEY={}", shell_quote(&sandbox.api_key()));
+        salesloft_server = Some(sandbox);
+    }
     println!("serving; press Ctrl-C to stop");
     use std::io::Write;
     std::io::stdout().flush()?;
@@ -98,6 +110,9 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         s.shutdown().await;
     }
     if let Some(s) = liveperson_server {
+        s.shutdown().await;
+    }
+    if let Some(s) = salesloft_server {
         s.shutdown().await;
     }
     eprintln!("stopped");

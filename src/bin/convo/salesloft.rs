@@ -1,0 +1,271 @@
+//! `convo salesloft …`: Salesloft Conversations.
+
+use std::io::{IsTerminal, Write};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::Subcommand;
+use convo_clients::salesloft::types::{ConversationSortBy, LanguageCode, MediaType, Platform, SortDirection};
+use convo_clients::salesloft::{ApiKey, Client, ConversationQuery};
+use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
+use futures::StreamExt;
+
+use crate::output::{Column, OutputFormat, RecordWriter, write_one};
+use crate::{Context, Failure, config};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// API key (ak_…) or OAuth access token. Prefer the environment.
+    #[arg(long, global = true, env = "SALESLOFT_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// Base URL (default https://api.salesloft.com).
+    #[arg(long, global = true, env = "SALESLOFT_BASE_URL")]
+    base_url: Option<String>,
+
+    #[command(subcommand)]
+    command: SalesloftCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum SalesloftCommand {
+    /// Conversations.
+    #[command(subcommand)]
+    Conversations(ConversationsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum ConversationsCommand {
+    /// List conversations: one page, every page with --all, or every update after --since.
+    List(ListArgs),
+    /// One conversation.
+    Get {
+        id: String,
+        /// Include attendees and invitees.
+        #[arg(long)]
+        extensive: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ListArgs {
+    /// Exact title.
+    #[arg(long, conflicts_with = "title_prefix")]
+    title: Option<String>,
+    /// Title prefix.
+    #[arg(long)]
+    title_prefix: Option<String>,
+    /// Created after this time (RFC 3339, or a date for midnight UTC).
+    #[arg(long, value_parser = parse_time)]
+    created_after: Option<DateTime<Utc>>,
+    /// Created before this time.
+    #[arg(long, value_parser = parse_time)]
+    created_before: Option<DateTime<Utc>>,
+    /// Updated after this time.
+    #[arg(long, value_parser = parse_time, conflicts_with = "since")]
+    updated_after: Option<DateTime<Utc>>,
+    /// Updated before this time.
+    #[arg(long, value_parser = parse_time)]
+    updated_before: Option<DateTime<Utc>>,
+    /// Longer than this many milliseconds.
+    #[arg(long)]
+    longer_than_ms: Option<i64>,
+    /// Shorter than this many milliseconds.
+    #[arg(long)]
+    shorter_than_ms: Option<i64>,
+    #[arg(long, value_parser = parse_enum::<Platform>)]
+    platform: Option<Platform>,
+    #[arg(long, value_parser = parse_enum::<LanguageCode>)]
+    language: Option<LanguageCode>,
+    #[arg(long, value_parser = parse_enum::<MediaType>)]
+    media: Option<MediaType>,
+    /// Owner UUID; repeat for more.
+    #[arg(long = "owner")]
+    owners: Vec<String>,
+    /// Recording user's GUID; repeat for more.
+    #[arg(long = "recorded-by")]
+    recorded_by: Vec<String>,
+    /// Conversation id; repeat for more.
+    #[arg(long = "id")]
+    ids: Vec<String>,
+    /// Account id; repeat for more.
+    #[arg(long = "account")]
+    accounts: Vec<String>,
+    /// Person id; repeat for more.
+    #[arg(long = "person")]
+    people: Vec<String>,
+    /// Only conversations created (true) or not created (false) through the API.
+    #[arg(long)]
+    api: Option<bool>,
+    /// created_at|updated_at|duration, then :asc or :desc (default created_at:desc).
+    #[arg(long, value_parser = parse_sort, conflicts_with = "since")]
+    sort: Option<(ConversationSortBy, SortDirection)>,
+    /// Records per page, 1 to 100.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
+    per_page: Option<u32>,
+    /// The page to print (without --all).
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["all", "since"])]
+    page: u32,
+    /// Follow every page to the end, printing as they arrive.
+    #[arg(long, conflicts_with = "since")]
+    all: bool,
+    /// Every conversation updated after this time, oldest update first, by moving an updated_at cursor.
+    #[arg(long, value_parser = parse_time)]
+    since: Option<DateTime<Utc>>,
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("{text:?} is not an RFC 3339 time (2024-07-01T09:30:00Z) or a date (2024-07-01)"))
+}
+
+fn parse_enum<T: std::str::FromStr<Err = convo_clients::UnknownVariant>>(text: &str) -> Result<T, String> {
+    text.parse().map_err(|e: convo_clients::UnknownVariant| e.to_string())
+}
+
+fn parse_sort(text: &str) -> Result<(ConversationSortBy, SortDirection), String> {
+    let (field, direction) = text.split_once(':').unwrap_or((text, "desc"));
+    Ok((parse_enum(field)?, parse_enum(&direction.to_ascii_lowercase())?))
+}
+
+const CONVERSATION_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 36 },
+    Column { header: "created_at", key: "created_at", width: 20 },
+    Column { header: "updated_at", key: "updated_at", width: 20 },
+    Column { header: "platform", key: "platform", width: 13 },
+    Column { header: "media", key: "media_type", width: 5 },
+    Column { header: "duration_ms", key: "duration", width: 11 },
+    Column { header: "title", key: "title", width: 32 },
+    Column { header: "owner_id", key: "owner_id", width: 36 },
+];
+
+pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
+    let (client, _sandbox) = connect(&args, context).await?;
+    let out = std::io::stdout().lock();
+    match args.command {
+        SalesloftCommand::Conversations(ConversationsCommand::List(list)) => {
+            run_list(&client, list, context, out).await
+        }
+        SalesloftCommand::Conversations(ConversationsCommand::Get { id, extensive }) => {
+            let value = if extensive {
+                serde_json::to_value(client.conversation_extensive(&id).await?.value)
+            } else {
+                serde_json::to_value(client.conversation(&id).await?.value)
+            }
+            .map_err(std::io::Error::other)?;
+            write_one(context.output.unwrap_or(OutputFormat::Json), CONVERSATION_COLUMNS, &value, out)?;
+            Ok(())
+        }
+    }
+}
+
+fn query(list: &ListArgs) -> ConversationQuery {
+    let mut q = ConversationQuery::new();
+    if let Some(t) = &list.title {
+        q = q.title(t.clone());
+    }
+    if let Some(p) = &list.title_prefix {
+        q = q.title_starts_with(p.clone());
+    }
+    let times = [
+        (
+            list.created_after,
+            ConversationQuery::created_after as fn(ConversationQuery, DateTime<Utc>) -> ConversationQuery,
+        ),
+        (list.created_before, ConversationQuery::created_before),
+        (list.updated_after, ConversationQuery::updated_after),
+        (list.updated_before, ConversationQuery::updated_before),
+    ];
+    for (value, apply) in times {
+        if let Some(t) = value {
+            q = apply(q, t);
+        }
+    }
+    if let Some(ms) = list.longer_than_ms {
+        q = q.longer_than(ms);
+    }
+    if let Some(ms) = list.shorter_than_ms {
+        q = q.shorter_than(ms);
+    }
+    if let Some(p) = &list.platform {
+        q = q.platform(p.clone());
+    }
+    if let Some(l) = &list.language {
+        q = q.language(l.clone());
+    }
+    if let Some(m) = &list.media {
+        q = q.media(m.clone());
+    }
+    q = q.owners(list.owners.clone()).recorded_by(list.recorded_by.clone()).ids(list.ids.clone());
+    q = q.accounts(list.accounts.clone()).people(list.people.clone());
+    if let Some(api) = list.api {
+        q = q.created_through_api(api);
+    }
+    if let Some((by, direction)) = &list.sort {
+        q = q.sort(by.clone(), direction.clone());
+    }
+    if let Some(n) = list.per_page {
+        q = q.per_page(n);
+    }
+    q
+}
+
+async fn run_list(client: &Client, list: ListArgs, context: &Context, out: impl Write) -> Result<(), Failure> {
+    let q = query(&list);
+    let mut writer = RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), CONVERSATION_COLUMNS, out);
+    let mut stream = match (list.since, list.all) {
+        (Some(since), _) => client.updated_since(since, q),
+        (None, true) => client.conversations(q),
+        (None, false) => {
+            for conversation in client.conversations_page(&q, list.page).await?.value.data {
+                writer.write(&serde_json::to_value(conversation).map_err(std::io::Error::other)?)?;
+            }
+            writer.finish()?;
+            return Ok(());
+        }
+    };
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos} conversations ({per_sec}, {elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar
+    });
+    while let Some(conversation) = stream.next().await {
+        writer.write(&serde_json::to_value(conversation?).map_err(std::io::Error::other)?)?;
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+async fn connect(args: &Args, context: &Context) -> Result<(Client, Option<SalesloftSandbox>), Failure> {
+    if context.sandbox {
+        let sandbox = SalesloftSandbox::start(42, 0, SalesloftConfig::default())
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
+        let client = Client::builder(ApiKey(sandbox.api_key().into())).base_url(sandbox.base_url()).build()?;
+        return Ok((client, Some(sandbox)));
+    }
+    let profile = config::profile(context.profile.as_deref())?.salesloft;
+    let key = args.api_key.clone().or(profile.api_key).ok_or_else(|| {
+        Failure::Usage(
+            "missing SALESLOFT_API_KEY: set --api-key, the environment variable SALESLOFT_API_KEY, or a profile".into(),
+        )
+    })?;
+    let mut builder = Client::builder(ApiKey(key.into()));
+    if let Some(url) = args.base_url.clone().or(profile.base_url) {
+        builder = builder.base_url(url);
+    }
+    Ok((builder.build()?, None))
+}

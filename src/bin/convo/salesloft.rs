@@ -35,7 +35,7 @@ enum SalesloftCommand {
 #[derive(Debug, Subcommand)]
 enum ConversationsCommand {
     /// List conversations: one page, every page with --all, or every update after --since.
-    List(ListArgs),
+    List(Box<ListArgs>),
     /// One conversation.
     Get {
         id: String,

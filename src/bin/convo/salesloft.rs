@@ -148,7 +148,7 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     let out = std::io::stdout().lock();
     match args.command {
         SalesloftCommand::Conversations(ConversationsCommand::List(list)) => {
-            run_list(&client, list, context, out).await
+            run_list(&client, *list, context, out).await
         }
         SalesloftCommand::Conversations(ConversationsCommand::Get { id, extensive }) => {
             let value = if extensive {

@@ -1,6 +1,6 @@
 //! `convo luware …`: the Luware Recording API.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use clap::{Subcommand, ValueEnum};
 use convo_clients::luware::types::{ControlAction, Expand, MetadataRequest, SortOrder};
@@ -9,7 +9,7 @@ use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
 use futures::StreamExt;
 use serde_json::Value;
 
-use crate::output::{Column, OutputFormat, RecordWriter, write_one};
+use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
 use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
@@ -261,14 +261,7 @@ async fn list(
     out: impl Write,
 ) -> Result<(), Failure> {
     let mut writer = RecordWriter::new(format, CONVERSATION_COLUMNS, out);
-    let progress = (all && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {pos} conversations ({per_sec}, {elapsed})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar
-    });
+    let progress = if all { progress("conversations") } else { None };
     if all {
         let mut stream = client.search(request);
         while let Some(conversation) = stream.next().await {

@@ -108,6 +108,21 @@ impl<W: Write> RecordWriter<W> {
     }
 }
 
+/// A spinner counting records on stderr, only when stderr is a terminal, so
+/// that piped and redirected runs stay quiet.
+pub fn progress(what: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        let template = format!("{{spinner}} {{pos}} {what} ({{per_sec}}, {{elapsed}})");
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(&template)
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar
+    })
+}
+
 /// Prints a single record.
 pub fn write_one(format: OutputFormat, columns: &'static [Column], record: &Value, out: impl Write) -> io::Result<()> {
     let mut out = out;

@@ -1,6 +1,6 @@
 //! `convo salesloft …`: Salesloft Conversations.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::Subcommand;
@@ -9,7 +9,7 @@ use convo_clients::salesloft::{ApiKey, Client, ConversationQuery};
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 use futures::StreamExt;
 
-use crate::output::{Column, OutputFormat, RecordWriter, write_one};
+use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
 use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
@@ -228,14 +228,7 @@ async fn run_list(client: &Client, list: ListArgs, context: &Context, out: impl 
             return Ok(());
         }
     };
-    let progress = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {pos} conversations ({per_sec}, {elapsed})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar
-    });
+    let progress = progress("conversations");
     while let Some(conversation) = stream.next().await {
         writer.write(&serde_json::to_value(conversation?).map_err(std::io::Error::other)?)?;
         if let Some(bar) = &progress {

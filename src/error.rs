@@ -48,6 +48,12 @@ pub enum Error {
     #[cfg(feature = "luware")]
     #[error("transcript: {0}")]
     Transcript(#[from] crate::luware::TranscriptError),
+
+    /// A raia outcome that is not an HTTP error: a failed agent reply, or a
+    /// refused manual message.
+    #[cfg(feature = "raia")]
+    #[error("raia: {0}")]
+    Raia(#[from] crate::raia::RaiaError),
 }
 
 impl Error {
@@ -128,6 +134,10 @@ pub enum InvalidInput {
     #[cfg(feature = "luware")]
     #[error(transparent)]
     LuwareFilter(#[from] crate::luware::FilterError),
+    /// raia input the API would reject.
+    #[cfg(feature = "raia")]
+    #[error(transparent)]
+    Raia(#[from] crate::raia::InputError),
 }
 
 #[cfg(feature = "luware")]

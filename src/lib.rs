@@ -5,6 +5,7 @@
 //! Each API sits behind the cargo feature of its name:
 //! - [`luware`]: Luware Recording (`vfcrest/v1`).
 //! - [`liveperson`]: LivePerson Third-Party Bots Public API.
+//! - [`raia`]: raia AI Agent API (Conversations).
 //! - [`salesloft`]: Salesloft Conversations.
 //!
 //! The `sandbox` feature adds local emulators of the APIs, served over
@@ -24,6 +25,8 @@ pub use secret::Secret;
 pub mod liveperson;
 #[cfg(feature = "luware")]
 pub mod luware;
+#[cfg(feature = "raia")]
+pub mod raia;
 #[cfg(feature = "salesloft")]
 pub mod salesloft;
 

@@ -1,0 +1,467 @@
+//! The hand-written raia client around the generated one.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use progenitor_client::ResponseValue;
+use reqwest::StatusCode;
+
+use super::BASE_URL;
+use super::auth::AgentSecretKey;
+use super::error::{RaiaError, manual_message_refusal};
+use super::generated::{self, RETRY_SAFE_OPERATIONS};
+use super::input::check_message;
+use super::types::{
+    AgentMessageRequest, AgentReply, AgentReplyStatus, ApiError, Conversation, ConversationMode,
+    ConversationModeRequest, ConversationOrderBy, ConversationPage, ConversationState, ConversationWithFeedbacks,
+    CreateConversationRequest, DeleteUserConversationsRequest, ManualMessageRequest, Message, OrderDirection,
+    StartConversationRequest, StartedConversation, UpdateConversationRequest,
+};
+use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
+use crate::runtime::{ClientConfig, ItemStream, Page, Runtime, config::normalize_base_url, paginate};
+use crate::secret::Secret;
+
+/// First wait between polls of a reply; each later one doubles.
+const FIRST_POLL_DELAY: Duration = Duration::from_millis(100);
+/// Longest wait between polls of a reply.
+const MAX_POLL_DELAY: Duration = Duration::from_secs(2);
+
+/// A raia client for one agent (its secret key). Cheap to clone; clones share
+/// the connection pool.
+#[derive(Clone, Debug)]
+pub struct Client {
+    api: generated::Client,
+}
+
+/// Configures a [`Client`].
+#[derive(Debug)]
+pub struct ClientBuilder {
+    secret_key: Secret,
+    base_url: String,
+    config: ClientConfig,
+}
+
+impl ClientBuilder {
+    /// The API host: [`BASE_URL`] by default, [`super::EU_BASE_URL`] for the
+    /// EU region, or a proxy or sandbox.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = url.into();
+        self
+    }
+
+    /// Transport settings: timeouts, retries, user agent.
+    pub fn config(mut self, config: ClientConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Builds the client. Fails on an unusable base URL or key; sends nothing.
+    pub fn build(self) -> Result<Client> {
+        let base_url = normalize_base_url(&self.base_url)?;
+        if self.secret_key.expose().trim().is_empty() {
+            return Err(InvalidInput::Config("the agent secret key is empty".into()).into());
+        }
+        // A key that cannot be a header value would silently go unsent.
+        if self.secret_key.header_value("").is_none() {
+            return Err(InvalidInput::Config("the agent secret key is not a valid header value".into()).into());
+        }
+        let http = self.config.http_client()?;
+        let key = Arc::new(AgentSecretKey(self.secret_key));
+        let runtime = Runtime::new("raia", self.config.retry, RETRY_SAFE_OPERATIONS, Some(key));
+        Ok(Client { api: generated::Client::new_with_client(&base_url, http, runtime) })
+    }
+}
+
+/// Which conversations to list, and how. Every filter is sent with every page.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationQuery {
+    page_size: Option<u32>,
+    order_by: Option<ConversationOrderBy>,
+    order_direction: Option<OrderDirection>,
+    search_keyword: Option<String>,
+    user_id: Option<String>,
+    updated_since: Option<DateTime<Utc>>,
+    updated_until: Option<DateTime<Utc>>,
+    with_feedbacks_only: bool,
+}
+
+impl ConversationQuery {
+    /// Every conversation, in the server's order and page size.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Conversations per page (at least 1; the server's default otherwise).
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = Some(size);
+        self
+    }
+
+    /// Orders by creation or update time.
+    pub fn order_by(mut self, field: ConversationOrderBy) -> Self {
+        self.order_by = Some(field);
+        self
+    }
+
+    /// Ascending or descending.
+    pub fn order_direction(mut self, direction: OrderDirection) -> Self {
+        self.order_direction = Some(direction);
+        self
+    }
+
+    /// Matches title, summary, agent name, user name, email and phone number.
+    pub fn search_keyword(mut self, keyword: impl Into<String>) -> Self {
+        self.search_keyword = Some(keyword.into());
+        self
+    }
+
+    /// Only conversations of this conversation user (`userId` on the wire).
+    pub fn user_id(mut self, conversation_user_id: impl Into<String>) -> Self {
+        self.user_id = Some(conversation_user_id.into());
+        self
+    }
+
+    /// Only conversations updated at or after this time (`startDate`).
+    pub fn updated_since(mut self, time: DateTime<Utc>) -> Self {
+        self.updated_since = Some(time);
+        self
+    }
+
+    /// Only conversations updated at or before this time (`endDate`).
+    pub fn updated_until(mut self, time: DateTime<Utc>) -> Self {
+        self.updated_until = Some(time);
+        self
+    }
+
+    /// Only conversations with at least one feedback.
+    pub fn with_feedbacks_only(mut self) -> Self {
+        self.with_feedbacks_only = true;
+        self
+    }
+
+    fn checked_page_size(&self) -> Result<Option<i32>> {
+        match self.page_size {
+            None => Ok(None),
+            Some(size) => match i32::try_from(size) {
+                Ok(size) if size >= 1 => Ok(Some(size)),
+                _ => Err(InvalidInput::parameter("pageSize", format!("{size} is not within 1..={}", i32::MAX)).into()),
+            },
+        }
+    }
+}
+
+/// How to list a conversation's messages.
+#[derive(Debug, Clone, Default)]
+pub struct MessageQuery {
+    include_feedbacks: bool,
+    order_direction: Option<OrderDirection>,
+}
+
+impl MessageQuery {
+    /// Messages oldest first (the server's default), without feedbacks.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Each message carries its feedbacks.
+    pub fn with_feedbacks(mut self) -> Self {
+        self.include_feedbacks = true;
+        self
+    }
+
+    /// Order by creation time.
+    pub fn order_direction(mut self, direction: OrderDirection) -> Self {
+        self.order_direction = Some(direction);
+        self
+    }
+}
+
+impl Client {
+    /// A client for the production host with default settings.
+    pub fn new(secret_key: impl Into<Secret>) -> Result<Self> {
+        Self::builder(secret_key).build()
+    }
+
+    /// Starts configuring a client with the agent's secret key.
+    pub fn builder(secret_key: impl Into<Secret>) -> ClientBuilder {
+        ClientBuilder { secret_key: secret_key.into(), base_url: BASE_URL.to_string(), config: ClientConfig::default() }
+    }
+
+    /// The generated client, for calls this wrapper does not cover. It adds
+    /// the secret key to every request too.
+    pub fn generated(&self) -> &generated::Client {
+        &self.api
+    }
+
+    /// Every conversation matching the query, page after page, as a stream.
+    /// Pages are numbered from 1; one is held at a time.
+    pub fn conversations(&self, query: ConversationQuery) -> ItemStream<ConversationWithFeedbacks> {
+        let client = self.clone();
+        paginate(move |page: Option<u32>| {
+            let client = client.clone();
+            let query = query.clone();
+            async move {
+                let number = page.unwrap_or(1);
+                let page = client.conversation_page(&query, number).await?;
+                // An empty page ends the list even if it claims a next one,
+                // so a server that miscounts cannot keep the stream going.
+                let next = number.checked_add(1).filter(|_| page.has_next_page && !page.data.is_empty());
+                Ok(Page { items: page.data, next })
+            }
+        })
+    }
+
+    /// One page of conversations (`page` counts from 1).
+    pub async fn conversation_page(&self, query: &ConversationQuery, page: u32) -> Result<ConversationPage> {
+        let page = i32::try_from(page)
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| InvalidInput::parameter("page", format!("{page} is not within 1..={}", i32::MAX)))?;
+        let page_size = query.checked_page_size()?;
+        let mut call = self.api.list_conversations().page(page);
+        if let Some(size) = page_size {
+            call = call.page_size(size);
+        }
+        if let Some(field) = &query.order_by {
+            call = call.order_by(field.clone());
+        }
+        if let Some(direction) = &query.order_direction {
+            call = call.order_direction(direction.clone());
+        }
+        if let Some(keyword) = &query.search_keyword {
+            call = call.search_keyword(keyword.clone());
+        }
+        if let Some(user_id) = &query.user_id {
+            call = call.user_id(user_id.clone());
+        }
+        if let Some(since) = query.updated_since {
+            call = call.start_date(since);
+        }
+        if let Some(until) = query.updated_until {
+            call = call.end_date(until);
+        }
+        if query.with_feedbacks_only {
+            call = call.with_feedbacks_only(true);
+        }
+        finish("list_conversations", call.send().await).await
+    }
+
+    /// One conversation, with the feedbacks on its messages.
+    pub async fn conversation(&self, conversation_id: &str) -> Result<ConversationWithFeedbacks> {
+        check_id("id", conversation_id)?;
+        finish("get_conversation", self.api.get_conversation().id(conversation_id).send().await).await
+    }
+
+    /// Creates a conversation for an existing user, e.g.
+    /// `CreateConversationRequest::for_user(id).with_title("Billing")?`.
+    pub async fn create_conversation(&self, request: CreateConversationRequest) -> Result<Conversation> {
+        check_id("conversationUserId", &request.conversation_user_id)?;
+        finish("create_conversation", self.api.create_conversation().body(request).send().await).await
+    }
+
+    /// Changes a conversation's title, context, status or state, e.g.
+    /// `UpdateConversationRequest::default().with_status(ConversationStatus::Archived)`.
+    pub async fn update_conversation(
+        &self,
+        conversation_id: &str,
+        request: UpdateConversationRequest,
+    ) -> Result<Conversation> {
+        check_id("id", conversation_id)?;
+        let call = self.api.update_conversation().id(conversation_id).body(request);
+        finish("update_conversation", call.send().await).await
+    }
+
+    /// Deletes every conversation of a user in this agent.
+    pub async fn delete_user_conversations(&self, conversation_user_id: &str) -> Result<()> {
+        check_id("conversationUserId", conversation_user_id)?;
+        let body = DeleteUserConversationsRequest { conversation_user_id: conversation_user_id.to_string() };
+        finish("delete_user_conversations", self.api.delete_user_conversations().body(body).send().await).await
+    }
+
+    /// The agent's conversation states.
+    pub async fn conversation_states(&self) -> Result<Vec<ConversationState>> {
+        let list = finish("list_conversation_states", self.api.list_conversation_states().send().await).await?;
+        Ok(list.0)
+    }
+
+    /// Starts an outbound conversation by email, SMS or voice call, creating
+    /// the user if needed, e.g. `StartConversationRequest::sms(…)`. Required
+    /// fields are checked before sending.
+    pub async fn start_conversation(
+        &self,
+        request: impl Into<StartConversationRequest>,
+    ) -> Result<StartedConversation> {
+        let request = request.into();
+        request.check()?;
+        finish("start_conversation", self.api.start_conversation().body(request).send().await).await
+    }
+
+    /// A conversation's messages.
+    pub async fn messages(&self, conversation_id: &str, query: &MessageQuery) -> Result<Vec<Message>> {
+        check_id("id", conversation_id)?;
+        let mut call = self.api.list_messages().id(conversation_id);
+        if query.include_feedbacks {
+            call = call.should_include_feedbacks(true);
+        }
+        if let Some(direction) = &query.order_direction {
+            call = call.order_direction(direction.clone());
+        }
+        Ok(finish("list_messages", call.send().await).await?.messages)
+    }
+
+    /// Sends the user's message and waits while the agent processes it;
+    /// returns the agent's reply (its `conversationMessageId` is the question's id).
+    pub async fn send_message(
+        &self,
+        conversation_id: &str,
+        message: impl Into<AgentMessageRequest>,
+    ) -> Result<Message> {
+        let body = checked_agent_message(conversation_id, message)?;
+        let call = self.api.send_message().id(conversation_id).body(body);
+        finish("send_message", call.send().await).await
+    }
+
+    /// Sends the user's message without waiting; returns the question message,
+    /// whose `id` [`Client::wait_for_reply`] polls.
+    pub async fn send_message_async(
+        &self,
+        conversation_id: &str,
+        message: impl Into<AgentMessageRequest>,
+    ) -> Result<Message> {
+        let body = checked_agent_message(conversation_id, message)?;
+        let call = self.api.send_message_async().id(conversation_id).body(body);
+        finish("send_message_async", call.send().await).await
+    }
+
+    /// The state of the agent's reply to a question sent asynchronously.
+    pub async fn message_response(&self, conversation_id: &str, question_message_id: &str) -> Result<AgentReply> {
+        check_id("id", conversation_id)?;
+        check_id("questionMessageId", question_message_id)?;
+        let call = self.api.get_message_response().id(conversation_id).question_message_id(question_message_id);
+        finish("get_message_response", call.send().await).await
+    }
+
+    /// Polls, with backoff, until the reply to `question_message_id` is
+    /// completed (returned) or failed ([`RaiaError::ReplyFailed`]). Gives up
+    /// with [`Error::Timeout`] after `timeout`.
+    pub async fn wait_for_reply(
+        &self,
+        conversation_id: &str,
+        question_message_id: &str,
+        timeout: Duration,
+    ) -> Result<Message> {
+        self.poll_reply("wait_for_reply", Instant::now(), conversation_id, question_message_id, timeout).await
+    }
+
+    /// Asks the agent: sends the message asynchronously, then waits for the
+    /// reply as [`Client::wait_for_reply`] does. `timeout` covers the whole call.
+    pub async fn ask(
+        &self,
+        conversation_id: &str,
+        message: impl Into<AgentMessageRequest>,
+        timeout: Duration,
+    ) -> Result<Message> {
+        let started = Instant::now();
+        let question = self.send_message_async(conversation_id, message).await?;
+        self.poll_reply("ask", started, conversation_id, &question.id, timeout).await
+    }
+
+    async fn poll_reply(
+        &self,
+        operation: &'static str,
+        started: Instant,
+        conversation_id: &str,
+        question_message_id: &str,
+        timeout: Duration,
+    ) -> Result<Message> {
+        let mut delay = FIRST_POLL_DELAY;
+        loop {
+            let reply = self.message_response(conversation_id, question_message_id).await?;
+            match reply.status {
+                AgentReplyStatus::Completed => {
+                    return reply.message.ok_or_else(|| Error::Decode {
+                        operation: "get_message_response",
+                        reason: "the reply is completed but carries no message".into(),
+                        body: BodyExcerpt::default(),
+                    });
+                }
+                AgentReplyStatus::Failed => {
+                    return Err(RaiaError::ReplyFailed {
+                        conversation_id: conversation_id.to_string(),
+                        question_message_id: question_message_id.to_string(),
+                        error: reply.error,
+                    }
+                    .into());
+                }
+                // Pending, or a status added later: keep polling.
+                _ => {}
+            }
+            let elapsed = started.elapsed();
+            if elapsed >= timeout {
+                return Err(Error::Timeout { operation, waited: elapsed });
+            }
+            tokio::time::sleep(delay.min(timeout - elapsed)).await;
+            delay = (delay * 2).min(MAX_POLL_DELAY);
+        }
+    }
+
+    /// Switches the conversation between the AI agent and a human.
+    pub async fn set_mode(&self, conversation_id: &str, mode: ConversationMode) -> Result<Conversation> {
+        check_id("id", conversation_id)?;
+        let call = self.api.set_conversation_mode().id(conversation_id).body(ConversationModeRequest { mode });
+        finish("set_conversation_mode", call.send().await).await
+    }
+
+    /// Sends a human agent's message to the user. The conversation must be in
+    /// manual mode and not a voice call; the server's 400 for either becomes
+    /// [`RaiaError::NotInManualMode`] or [`RaiaError::VoiceConversation`]
+    /// ([`RaiaError::ManualMessageRefused`] when its message names neither).
+    pub async fn send_manual_message(
+        &self,
+        conversation_id: &str,
+        message: impl Into<ManualMessageRequest>,
+    ) -> Result<Message> {
+        const OPERATION: &str = "send_manual_message";
+        check_id("id", conversation_id)?;
+        let body = message.into();
+        check_message(&body.message)?;
+        match self.api.send_manual_message().id(conversation_id).body(body).send().await {
+            Ok(response) => Ok(response.into_inner()),
+            Err(e) => Err(match Error::from_api(OPERATION, e).await {
+                Error::Status { status: StatusCode::BAD_REQUEST, body, .. } => {
+                    manual_message_refusal(conversation_id, body).into()
+                }
+                other => other,
+            }),
+        }
+    }
+}
+
+/// The value of a generated call, or its error as [`Error`].
+async fn finish<T>(
+    operation: &'static str,
+    result: std::result::Result<ResponseValue<T>, progenitor_client::Error<ApiError>>,
+) -> Result<T> {
+    match result {
+        Ok(response) => Ok(response.into_inner()),
+        Err(e) => Err(Error::from_api(operation, e).await),
+    }
+}
+
+fn check_id(name: &'static str, id: &str) -> Result<()> {
+    if id.trim().is_empty() {
+        return Err(InvalidInput::parameter(name, "must not be empty").into());
+    }
+    Ok(())
+}
+
+fn checked_agent_message(
+    conversation_id: &str,
+    message: impl Into<AgentMessageRequest>,
+) -> Result<AgentMessageRequest> {
+    check_id("id", conversation_id)?;
+    let body = message.into();
+    check_message(&body.message)?;
+    Ok(body)
+}

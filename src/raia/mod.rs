@@ -1,0 +1,54 @@
+//! raia AI Agent API, Conversations section.
+//!
+//! [`Client`] wraps the client generated from `specs/raia.yaml` and adds what
+//! takes more than one call or is easy to get wrong on the wire: the
+//! `Agent-Secret-Key` header on every call (a [`crate::Secret`]), the
+//! page-numbered conversation list as one stream ([`Client::conversations`]),
+//! asking the agent and polling for its reply ([`Client::ask`]), typed start
+//! requests for the email, SMS and voice channels, input checks before
+//! anything is sent, and typed errors for the documented refusals
+//! ([`RaiaError`]).
+//!
+//! ```no_run
+//! # async fn demo() -> convo_clients::Result<()> {
+//! use std::time::Duration;
+//! use convo_clients::raia::{Client, ConversationQuery};
+//! use futures::TryStreamExt;
+//!
+//! let client = Client::new(std::env::var("RAIA_AGENT_SECRET_KEY").unwrap_or_default())?;
+//! let mut conversations = client.conversations(ConversationQuery::new().search_keyword("refund"));
+//! while let Some(conversation) = conversations.try_next().await? {
+//!     let reply = client.ask(&conversation.id, "Summarise this conversation.", Duration::from_secs(60)).await?;
+//!     println!("{}: {}", conversation.id, reply.message);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod auth;
+mod client;
+mod error;
+pub mod input;
+
+#[allow(clippy::all, unused_imports, dead_code, missing_docs, rustdoc::all)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/raia.rs"));
+}
+
+/// Request and response types, generated from `specs/raia.yaml`.
+pub mod types {
+    pub use super::generated::types::*;
+    include!(concat!(env!("OUT_DIR"), "/raia_open_enums.rs"));
+}
+
+pub use client::{Client, ClientBuilder, ConversationQuery, MessageQuery};
+pub use error::RaiaError;
+pub use generated::Client as GeneratedClient;
+pub use input::InputError;
+
+/// The production host (the spec's server).
+pub const BASE_URL: &str = "https://api.raia2.com";
+/// The EU host, listed on raia's API index page but not in the vendor's spec.
+pub const EU_BASE_URL: &str = "https://api-eu.raia2.com";
+
+/// The spec this client was generated from, as JSON.
+pub const SPEC_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/raia.spec.json"));

@@ -16,6 +16,8 @@ pub mod validate;
 pub mod liveperson;
 #[cfg(feature = "luware")]
 pub mod luware;
+#[cfg(feature = "raia")]
+pub mod raia;
 #[cfg(feature = "salesloft")]
 pub mod salesloft;
 

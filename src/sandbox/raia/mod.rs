@@ -1,0 +1,1183 @@
+//! The raia AI Agent API emulator (Conversations).
+//!
+//! One agent, reached with its secret key (`Agent-Secret-Key`; anything else
+//! is the vendor's 403 body). Seeded conversation users, conversations (each
+//! with a channel: API, live chat, email, SMS or voice), conversation states,
+//! and messages with feedbacks. Conversation 0 is an AI-mode API chat,
+//! conversation 1 a manual-mode live chat and conversation 2 a manual-mode
+//! voice call, so every manual-message rule can be reached.
+//!
+//! The agent is deterministic: it answers `REPLY_PREFIX` followed by the
+//! question. A question sent asynchronously stays `pending` for
+//! `reply_delay`, then is `completed`; one that contains [`FAIL_TRIGGER`]
+//! ends `failed` instead (and a synchronous send of it is a 500). Replies are
+//! worked out when read, from the time, so no background task is needed.
+//!
+//! Only statuses the spec documents are used: an unknown conversation is a
+//! 404 where the operation documents one, else the vendor's 500 body with
+//! the reason in `details`.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use chrono::{DateTime, SubsecRound, TimeZone, Utc};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::harness::Harness;
+use super::{HarnessConfig, Sandbox};
+use crate::raia::types::{
+    AgentMessageRequest, AgentReply, AgentReplyStatus, ApiError as ErrorBody, AssignedUser, Conversation,
+    ConversationMode, ConversationModeRequest, ConversationOrderBy, ConversationPage, ConversationState,
+    ConversationStateList, ConversationStatus, ConversationUser, ConversationWithFeedbacks, CreateConversationRequest,
+    DeleteUserConversationsRequest, Feedback, FullAiResponse, ManualMessageRequest, Message, MessageFeedback,
+    MessageList, MessageSource, OrderDirection, SenderRole, StartEmailConversation, StartSmsConversation,
+    StartVoiceConversation, StartedConversation, UpdateConversationRequest, VoteType,
+};
+use crate::secret::Secret;
+
+/// How the sandbox agent's replies begin; the question follows.
+pub const REPLY_PREFIX: &str = "Sandbox agent: you asked: ";
+/// A question containing this (any case) gets a `failed` reply.
+pub const FAIL_TRIGGER: &str = "fail";
+/// The `error` of a failed reply.
+pub const REPLY_FAILURE: &str = "AGENT_REPLY_FAILED: the sandbox agent fails questions that mention \"fail\"";
+/// The 400 message when a manual message goes to a conversation in AI mode.
+pub const NOT_MANUAL_MESSAGE: &str = "Conversation is not in manual mode";
+/// The 400 message when a manual message goes to a voice conversation.
+pub const VOICE_MESSAGE: &str = "Cannot send a message to a voice conversation";
+
+/// Emulator settings.
+#[derive(Debug, Clone)]
+pub struct RaiaConfig {
+    /// The agent's secret key, expected in `Agent-Secret-Key`.
+    pub secret_key: Secret,
+    /// The agent's name (matched by `searchKeyword`).
+    pub agent_name: String,
+    /// Seeded conversation users.
+    pub users: usize,
+    /// Seeded conversations (at least 3 keeps the documented examples).
+    pub conversations: usize,
+    /// How long an asynchronous question stays `pending`.
+    pub reply_delay: Duration,
+    /// Page size when the request names none.
+    pub default_page_size: u32,
+    /// Latency, request log and response checks.
+    pub harness: HarnessConfig,
+}
+
+impl Default for RaiaConfig {
+    fn default() -> Self {
+        Self {
+            secret_key: "sandbox-agent-secret-key".into(),
+            agent_name: "Sandbox Support Agent".into(),
+            users: 6,
+            conversations: 24,
+            reply_delay: Duration::from_millis(200),
+            default_page_size: 10,
+            harness: HarnessConfig::default(),
+        }
+    }
+}
+
+/// A running raia emulator.
+pub type RaiaSandbox = Sandbox<RaiaState>;
+
+impl Sandbox<RaiaState> {
+    /// Starts the emulator on loopback (`port` 0 picks a free one).
+    pub async fn start(seed: u64, port: u16, config: RaiaConfig) -> std::io::Result<Self> {
+        let harness =
+            Harness::new(crate::raia::SPEC_JSON, render_error, &config.harness).map_err(std::io::Error::other)?;
+        let state = Arc::new(RaiaState::new(seed, config));
+        Self::serve(state.clone(), routes(state), harness, port).await
+    }
+
+    /// The secret key the emulator accepts.
+    pub fn secret_key(&self) -> Secret {
+        self.api.config.secret_key.clone()
+    }
+
+    /// Ids of the conversations, oldest first.
+    pub fn conversation_ids(&self) -> Vec<String> {
+        self.api.world(|w| w.conversations.iter().map(|c| c.id.clone()).collect())
+    }
+
+    /// Ids of the conversation users, oldest first.
+    pub fn user_ids(&self) -> Vec<String> {
+        self.api.world(|w| w.users.iter().map(|u| u.id.clone()).collect())
+    }
+
+    /// Ids of the conversation states.
+    pub fn state_ids(&self) -> Vec<String> {
+        self.api.world(|w| w.states.iter().map(|s| s.id.clone()).collect())
+    }
+
+    /// Adds a conversation user without conversations; returns its id.
+    pub fn add_user(&self, first_name: &str, last_name: &str) -> String {
+        self.api.world(|w| {
+            let id = w.uuid();
+            w.users.push(User {
+                id: id.clone(),
+                first_name: first_name.into(),
+                last_name: last_name.into(),
+                ..User::default()
+            });
+            id
+        })
+    }
+}
+
+/// The emulator's users, conversations, states, messages and pending replies.
+#[derive(Debug)]
+pub struct RaiaState {
+    config: RaiaConfig,
+    world: Mutex<World>,
+}
+
+#[derive(Debug)]
+struct World {
+    rng: fastrand::Rng,
+    users: Vec<User>,
+    conversations: Vec<StoredConversation>,
+    states: Vec<ConversationState>,
+    /// Every message, oldest first.
+    messages: Vec<StoredMessage>,
+    /// Questions sent asynchronously.
+    questions: Vec<Question>,
+    /// The last timestamp handed out; each new one is later.
+    clock: DateTime<Utc>,
+    /// The human agent manual-mode conversations are assigned to.
+    human_agent: AssignedUser,
+}
+
+#[derive(Debug, Clone, Default)]
+struct User {
+    id: String,
+    first_name: String,
+    last_name: String,
+    email: Option<String>,
+    phone_number: Option<String>,
+    context: Option<String>,
+    source: Option<String>,
+    fk_id: Option<String>,
+    fk_user_id: Option<String>,
+}
+
+/// How the conversation reaches its user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Channel {
+    Api,
+    LiveChat,
+    Email,
+    Sms,
+    Voice,
+}
+
+impl Channel {
+    fn source(self) -> MessageSource {
+        match self {
+            Channel::Api => MessageSource::Api,
+            Channel::LiveChat => MessageSource::LiveChat,
+            Channel::Email => MessageSource::Email,
+            Channel::Sms => MessageSource::Sms,
+            Channel::Voice => MessageSource::Voice,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct StoredConversation {
+    id: String,
+    user_id: String,
+    channel: Channel,
+    mode: ConversationMode,
+    status: ConversationStatus,
+    title: Option<String>,
+    summary: Option<String>,
+    score: Option<f64>,
+    ai_conversation_id: String,
+    ai_call_id: Option<String>,
+    state_id: Option<String>,
+    metadata: Map<String, Value>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+struct StoredMessage {
+    id: String,
+    conversation_id: String,
+    text: String,
+    role: SenderRole,
+    source: MessageSource,
+    /// `conversationMessageId`: the question this message answers (its own id for a question).
+    answers: String,
+    created_at: DateTime<Utc>,
+    feedbacks: Vec<StoredFeedback>,
+}
+
+#[derive(Debug, Clone)]
+struct StoredFeedback {
+    id: String,
+    vote: VoteType,
+    question: String,
+    answer: String,
+    comment: Option<String>,
+    user_email: Option<String>,
+    created_at: DateTime<Utc>,
+}
+
+#[derive(Debug)]
+struct Question {
+    id: String,
+    conversation_id: String,
+    due: Instant,
+    outcome: Outcome,
+}
+
+#[derive(Debug, Clone)]
+enum Outcome {
+    Pending { fails: bool },
+    Completed { reply_id: String },
+    Failed,
+}
+
+const FIRST_NAMES: [&str; 8] = ["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Dennis", "Barbara"];
+const LAST_NAMES: [&str; 8] = ["Lovelace", "Hopper", "Turing", "Johnson", "Torvalds", "Hamilton", "Ritchie", "Liskov"];
+const TOPICS: [(&str, &str); 8] = [
+    ("Order status", "Where is my order #1042?"),
+    ("Refund request", "Can I get a refund for a damaged item?"),
+    ("Password reset", "How do I reset my password?"),
+    ("Shipping address", "Can I change the shipping address of my order?"),
+    ("Invoice copy", "Please send me a copy of my last invoice."),
+    ("Plan upgrade", "What does the premium plan include?"),
+    ("Opening hours", "When is your support team available?"),
+    ("Cancel subscription", "How do I cancel my subscription?"),
+];
+/// Channel of seeded conversation `i` is `CHANNELS[i % 6]`.
+const CHANNELS: [Channel; 6] =
+    [Channel::Api, Channel::LiveChat, Channel::Voice, Channel::Email, Channel::Sms, Channel::Api];
+
+impl RaiaState {
+    fn new(seed: u64, config: RaiaConfig) -> Self {
+        let world = World::seeded(seed, &config);
+        Self { config, world: Mutex::new(world) }
+    }
+
+    fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
+        let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        world.advance();
+        f(&mut world)
+    }
+}
+
+impl World {
+    fn seeded(seed: u64, config: &RaiaConfig) -> Self {
+        let start = Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).single().unwrap_or_default();
+        let mut w = World {
+            rng: fastrand::Rng::with_seed(seed),
+            users: Vec::new(),
+            conversations: Vec::new(),
+            states: Vec::new(),
+            messages: Vec::new(),
+            questions: Vec::new(),
+            clock: start,
+            human_agent: AssignedUser {
+                id: String::new(),
+                first_name: "Sam".into(),
+                last_name: "Support".into(),
+                email: "sam.support@sandbox.example".into(),
+                avatar_url: None,
+                phone_number: None,
+            },
+        };
+        w.human_agent.id = w.uuid();
+        let created = "2023-01-01T00:00:00.000Z";
+        for (name, description, color, persistent) in [
+            ("New", "Not looked at yet", "#3b82f6", true),
+            ("In progress", "A human is on it", "#f59e0b", false),
+            ("Resolved", "Nothing left to do", "#10b981", true),
+        ] {
+            let id = w.uuid();
+            w.states.push(ConversationState {
+                id,
+                name: name.into(),
+                description: Some(description.into()),
+                color: Some(color.into()),
+                is_persistent: persistent,
+                created_at: created.into(),
+                updated_at: created.into(),
+            });
+        }
+        for i in 0..config.users.max(1) {
+            let (first, last) = (FIRST_NAMES[i % FIRST_NAMES.len()], LAST_NAMES[(i / 2 + i) % LAST_NAMES.len()]);
+            let id = w.uuid();
+            w.users.push(User {
+                id,
+                first_name: first.into(),
+                last_name: last.into(),
+                email: Some(format!("{}.{}{i}@example.com", first.to_lowercase(), last.to_lowercase())),
+                phone_number: Some(format!("+1555010{i:04}")),
+                context: None,
+                source: Some("webchat".into()),
+                fk_id: Some(format!("crm-{}", 1000 + i)),
+                fk_user_id: None,
+            });
+        }
+        for i in 0..config.conversations {
+            w.seed_conversation(i, start);
+        }
+        w
+    }
+
+    fn seed_conversation(&mut self, i: usize, start: DateTime<Utc>) {
+        let user = self.users[i % self.users.len()].clone();
+        let channel = CHANNELS[i % CHANNELS.len()];
+        let (topic, question) = TOPICS[i % TOPICS.len()];
+        let minutes = |m: usize| i64::try_from(m).ok().and_then(chrono::Duration::try_minutes).unwrap_or_default();
+        let created_at = start + minutes(i * 90);
+        let id = self.uuid();
+        let mut conversation = self.new_conversation(id.clone(), user.id.clone(), channel, created_at);
+        conversation.mode = if matches!(i % 4, 1 | 2) { ConversationMode::Manual } else { ConversationMode::Ai };
+        conversation.title = Some(topic.into());
+        conversation.summary = Some(format!("{} asked about {}.", user.first_name, topic.to_lowercase()));
+        conversation.score = Some((1 + i % 5) as f64);
+        conversation.state_id = self.states.get(i % 3).map(|s| s.id.clone());
+        // Two exchanges: the question, the agent's answer, a thank-you and its answer.
+        let mut at = created_at;
+        for (k, text) in [question, "Thanks, that helps."].into_iter().enumerate() {
+            at += minutes(2);
+            let question_id = self.push_message(&id, text, SenderRole::ConversationUser, channel.source(), None, at);
+            at += minutes(1);
+            let reply = format!("{REPLY_PREFIX}{text}");
+            let reply_id =
+                self.push_message(&id, &reply, SenderRole::Assistant, channel.source(), Some(&question_id), at);
+            // Every third conversation has a vote on its first answer.
+            if k == 0 && i.is_multiple_of(3) {
+                let feedback = StoredFeedback {
+                    id: self.uuid(),
+                    vote: if i.is_multiple_of(2) { VoteType::Up } else { VoteType::Down },
+                    question: text.into(),
+                    answer: reply,
+                    comment: Some(if i.is_multiple_of(2) { "Helpful" } else { "Not what I asked" }.into()),
+                    user_email: user.email.clone(),
+                    created_at: at + minutes(1),
+                };
+                if let Some(m) = self.messages.iter_mut().find(|m| m.id == reply_id) {
+                    m.feedbacks.push(feedback);
+                }
+            }
+        }
+        conversation.updated_at = at;
+        self.clock = self.clock.max(at + minutes(1));
+        self.conversations.push(conversation);
+    }
+
+    fn new_conversation(
+        &mut self,
+        id: String,
+        user_id: String,
+        channel: Channel,
+        at: DateTime<Utc>,
+    ) -> StoredConversation {
+        let ai_conversation_id = format!("conv_{:016x}{:08x}", self.rng.u64(..), self.rng.u32(..));
+        let ai_call_id = (channel == Channel::Voice).then(|| format!("call_{:016x}", self.rng.u64(..)));
+        StoredConversation {
+            id,
+            user_id,
+            channel,
+            mode: ConversationMode::Ai,
+            status: ConversationStatus::Active,
+            title: None,
+            summary: None,
+            score: None,
+            ai_conversation_id,
+            ai_call_id,
+            state_id: None,
+            metadata: Map::new(),
+            created_at: at,
+            updated_at: at,
+        }
+    }
+
+    /// A random (version 4) UUID from the seeded generator.
+    fn uuid(&mut self) -> String {
+        let (a, b) = (self.rng.u64(..), self.rng.u64(..));
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0xfff,
+            0x8000 | (b >> 48 & 0x3fff),
+            b & 0xffff_ffff_ffff
+        )
+    }
+
+    /// Now, to the millisecond, and always after the previous timestamp.
+    fn tick(&mut self) -> DateTime<Utc> {
+        let now = DateTime::<Utc>::from(std::time::SystemTime::now())
+            .trunc_subsecs(3)
+            .max(self.clock + chrono::Duration::milliseconds(1));
+        self.clock = now;
+        now
+    }
+
+    fn push_message(
+        &mut self,
+        conversation_id: &str,
+        text: &str,
+        role: SenderRole,
+        source: MessageSource,
+        answers: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> String {
+        let id = self.uuid();
+        self.messages.push(StoredMessage {
+            id: id.clone(),
+            conversation_id: conversation_id.into(),
+            text: text.into(),
+            role,
+            source,
+            answers: answers.unwrap_or(&id).to_string(),
+            created_at: at,
+            feedbacks: Vec::new(),
+        });
+        if let Some(c) = self.conversations.iter_mut().find(|c| c.id == conversation_id) {
+            c.updated_at = c.updated_at.max(at);
+        }
+        id
+    }
+
+    /// Answers the questions whose time has come.
+    fn advance(&mut self) {
+        let now = Instant::now();
+        let due: Vec<(usize, bool)> = self
+            .questions
+            .iter()
+            .enumerate()
+            .filter_map(|(i, q)| match q.outcome {
+                Outcome::Pending { fails } if q.due <= now => Some((i, fails)),
+                _ => None,
+            })
+            .collect();
+        for (i, fails) in due {
+            let (question_id, conversation_id) =
+                (self.questions[i].id.clone(), self.questions[i].conversation_id.clone());
+            self.questions[i].outcome = if fails {
+                Outcome::Failed
+            } else {
+                let reply_id = self.answer(&conversation_id, &question_id);
+                Outcome::Completed { reply_id }
+            };
+        }
+    }
+
+    /// Stores the agent's reply to a question; returns the reply's id.
+    fn answer(&mut self, conversation_id: &str, question_id: &str) -> String {
+        let question = self.messages.iter().find(|m| m.id == question_id).map(|m| (m.text.clone(), m.source.clone()));
+        let (text, source) = question.unwrap_or_else(|| (String::new(), MessageSource::Api));
+        let at = self.tick();
+        self.push_message(
+            conversation_id,
+            &format!("{REPLY_PREFIX}{text}"),
+            SenderRole::Assistant,
+            source,
+            Some(question_id),
+            at,
+        )
+    }
+
+    fn conversation(&self, id: &str) -> Option<&StoredConversation> {
+        self.conversations.iter().find(|c| c.id == id)
+    }
+
+    fn conversation_mut(&mut self, id: &str) -> Option<&mut StoredConversation> {
+        self.conversations.iter_mut().find(|c| c.id == id)
+    }
+
+    fn user_view(&self, user_id: &str) -> ConversationUser {
+        let user = self.users.iter().find(|u| u.id == user_id).cloned().unwrap_or_default();
+        ConversationUser {
+            id: user.id,
+            first_name: user.first_name,
+            last_name: user.last_name,
+            context: user.context,
+            source: user.source,
+            fk_id: user.fk_id,
+            fk_user_id: user.fk_user_id,
+            email: user.email,
+            phone_number: user.phone_number,
+            metadata: Map::new(),
+            is_anonymized: Some(false),
+        }
+    }
+
+    fn conversation_view(&self, c: &StoredConversation) -> Conversation {
+        Conversation {
+            id: c.id.clone(),
+            conversation_user_id: c.user_id.clone(),
+            title: c.title.clone(),
+            score: c.score,
+            summary: c.summary.clone(),
+            ai_conversation_id: c.ai_conversation_id.clone(),
+            metadata: c.metadata.clone(),
+            ai_call_id: c.ai_call_id.clone(),
+            mode: Some(c.mode.clone()),
+            conversation_state_id: c.state_id.clone(),
+            user: self.user_view(&c.user_id),
+            created_at: c.created_at,
+            updated_at: c.updated_at,
+            assigned_user: (c.mode == ConversationMode::Manual).then(|| self.human_agent.clone()),
+            is_anonymized: Some(false),
+        }
+    }
+
+    fn feedbacks_of(&self, conversation_id: &str) -> Vec<Feedback> {
+        let messages = self.messages.iter().filter(|m| m.conversation_id == conversation_id);
+        messages
+            .flat_map(|m| &m.feedbacks)
+            .map(|f| {
+                let at = f.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+                Feedback {
+                    id: f.id.clone(),
+                    vote_type: f.vote.clone(),
+                    question: Some(f.question.clone()),
+                    answer: Some(f.answer.clone()),
+                    comment: f.comment.clone(),
+                    user_email: f.user_email.clone(),
+                    created_at: at.clone(),
+                    updated_at: at,
+                }
+            })
+            .collect()
+    }
+
+    fn with_feedbacks_view(&self, c: &StoredConversation) -> ConversationWithFeedbacks {
+        let v = self.conversation_view(c);
+        ConversationWithFeedbacks {
+            id: v.id,
+            conversation_user_id: v.conversation_user_id,
+            title: v.title,
+            score: v.score,
+            summary: v.summary,
+            ai_conversation_id: v.ai_conversation_id,
+            metadata: v.metadata,
+            ai_call_id: v.ai_call_id,
+            mode: v.mode,
+            conversation_state_id: v.conversation_state_id,
+            user: v.user,
+            created_at: v.created_at,
+            updated_at: v.updated_at,
+            assigned_user: v.assigned_user,
+            is_anonymized: v.is_anonymized,
+            feedbacks: self.feedbacks_of(&c.id),
+        }
+    }
+
+    fn message_view(&self, m: &StoredMessage, with_feedbacks: bool) -> Message {
+        let feedbacks = if with_feedbacks {
+            m.feedbacks
+                .iter()
+                .map(|f| MessageFeedback {
+                    id: f.id.clone(),
+                    vote_type: f.vote.clone(),
+                    question: Some(f.question.clone()),
+                    answer: Some(f.answer.clone()),
+                    comment: f.comment.clone(),
+                    user_email: f.user_email.clone(),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let full_ai_response = (m.role == SenderRole::Assistant).then(|| FullAiResponse {
+            output_text: Some(m.text.clone()),
+            reasoning: None,
+            url_citations: Some(Vec::new()),
+            file_citations: Some(Vec::new()),
+        });
+        Message {
+            id: m.id.clone(),
+            message: m.text.clone(),
+            raw_message: None,
+            conversation_id: m.conversation_id.clone(),
+            sender_role: m.role.clone(),
+            conversation_message_id: m.answers.clone(),
+            source: m.source.clone(),
+            created_at: m.created_at,
+            conversation_message_feedbacks: feedbacks,
+            full_ai_response,
+            subagent_id: None,
+            expanded_message: None,
+            files: Vec::new(),
+            is_anonymized: Some(false),
+        }
+    }
+
+    fn matches_keyword(&self, c: &StoredConversation, agent_name: &str, keyword: &str) -> bool {
+        let keyword = keyword.to_lowercase();
+        let user = self.users.iter().find(|u| u.id == c.user_id);
+        let fields = [
+            c.title.as_deref(),
+            c.summary.as_deref(),
+            Some(agent_name),
+            user.map(|u| u.first_name.as_str()),
+            user.map(|u| u.last_name.as_str()),
+            user.and_then(|u| u.email.as_deref()),
+            user.and_then(|u| u.phone_number.as_deref()),
+        ];
+        fields.into_iter().flatten().any(|f| f.to_lowercase().contains(&keyword))
+    }
+
+    /// Finds the user a start request names (by `fkId`, else address or
+    /// number), or creates one.
+    fn user_for_start(&mut self, start: &StartFields) -> String {
+        let found = self.users.iter().find(|u| {
+            (start.fk_id.is_some() && u.fk_id == start.fk_id)
+                || match start.channel {
+                    Channel::Email => {
+                        u.email.as_deref().map(str::to_lowercase) == start.email.as_deref().map(str::to_lowercase)
+                    }
+                    _ => u.phone_number.is_some() && u.phone_number == start.phone_number,
+                }
+        });
+        if let Some(user) = found {
+            return user.id.clone();
+        }
+        let id = self.uuid();
+        self.users.push(User {
+            id: id.clone(),
+            first_name: start.first_name.clone(),
+            last_name: start.last_name.clone(),
+            email: start.email.clone(),
+            phone_number: start.phone_number.clone(),
+            context: start.context.clone(),
+            source: start.source.clone(),
+            fk_id: start.fk_id.clone(),
+            fk_user_id: start.fk_user_id.clone(),
+        });
+        id
+    }
+}
+
+fn routes(state: Arc<RaiaState>) -> Router {
+    Router::new()
+        .route(
+            "/external/conversations",
+            get(list_conversations).post(create_conversation).delete(delete_user_conversations),
+        )
+        .route("/external/conversations/states", get(list_states))
+        .route("/external/conversations/start", post(start_conversation))
+        .route("/external/conversations/{id}", get(get_conversation).put(update_conversation))
+        .route("/external/conversations/{id}/messages", get(list_messages).post(send_message))
+        .route("/external/conversations/{id}/messages/async", post(send_message_async))
+        .route("/external/conversations/{id}/messages/{question}/response-on", get(get_message_response))
+        .route("/external/conversations/{id}/mode", put(set_mode))
+        .route("/external/conversations/{id}/send-manual-message", post(send_manual_message))
+        .route_layer(from_fn_with_state(state.clone(), require_secret_key))
+        .with_state(state)
+}
+
+/// An error answer in the vendor's shape (`ApiError` in the spec).
+struct ApiError {
+    status: StatusCode,
+    name: Option<&'static str>,
+    message: String,
+    details: Vec<Map<String, Value>>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody {
+            status: i32::from(self.status.as_u16()),
+            name: self.name.map(str::to_string),
+            message: self.message,
+            details: self.details,
+        };
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// Errors the contract layer finds in a request, in the same shape.
+fn render_error(status: StatusCode, message: String) -> Response {
+    let name = match status {
+        StatusCode::BAD_REQUEST => Some("BAD_REQUEST_ERROR"),
+        StatusCode::NOT_FOUND => Some("NOT_FOUND_ERROR"),
+        StatusCode::INTERNAL_SERVER_ERROR => None,
+        _ => Some("HTTP_ERROR"),
+    };
+    ApiError { status, name, message, details: Vec::new() }.into_response()
+}
+
+fn detail(key: &str, value: &str) -> Vec<Map<String, Value>> {
+    let mut map = Map::new();
+    map.insert(key.into(), value.into());
+    vec![map]
+}
+
+/// The vendor's 404 body, for operations that document a 404.
+fn not_found(conversation_id: &str) -> ApiError {
+    ApiError {
+        status: StatusCode::NOT_FOUND,
+        name: Some("ENTITY_NOT_FOUND_ERROR"),
+        message: "ENTITY_NOT_FOUND".into(),
+        details: detail("conversationId", conversation_id),
+    }
+}
+
+/// The vendor's 500 body, for what an operation documents no status for
+/// (e.g. an unknown conversation where no 404 is documented).
+fn internal(reason: impl Into<String>) -> ApiError {
+    let reason: String = reason.into();
+    ApiError {
+        status: StatusCode::INTERNAL_SERVER_ERROR,
+        name: None,
+        message: "Internal Server Error".into(),
+        details: detail("reason", &reason),
+    }
+}
+
+fn bad_request(message: &str, conversation_id: &str) -> ApiError {
+    ApiError {
+        status: StatusCode::BAD_REQUEST,
+        name: Some("BAD_REQUEST_ERROR"),
+        message: message.into(),
+        details: detail("conversationId", conversation_id),
+    }
+}
+
+type Answer = Result<Response, ApiError>;
+
+/// Every call needs the agent's secret key; anything else is the vendor's 403.
+async fn require_secret_key(State(state): State<Arc<RaiaState>>, request: Request, next: Next) -> Response {
+    let given = request.headers().get("agent-secret-key").and_then(|v| v.to_str().ok());
+    if given != Some(state.config.secret_key.expose()) {
+        return ApiError {
+            status: StatusCode::FORBIDDEN,
+            name: Some("FORBIDDEN_ERROR"),
+            message: "INVALID_CREDENTIALS".into(),
+            details: Vec::new(),
+        }
+        .into_response();
+    }
+    next.run(request).await
+}
+
+/// JSON the contract layer has already checked against the spec.
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| internal(format!("request body: {e}")))
+}
+
+fn json(status: StatusCode, value: impl serde::Serialize) -> Response {
+    (status, axum::Json(value)).into_response()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListQuery {
+    page: Option<i32>,
+    page_size: Option<i32>,
+    order_by: Option<ConversationOrderBy>,
+    order_direction: Option<OrderDirection>,
+    search_keyword: Option<String>,
+    user_id: Option<String>,
+    start_date: Option<String>,
+    end_date: Option<String>,
+    with_feedbacks_only: Option<bool>,
+}
+
+fn parse_time(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    text.map(|t| {
+        DateTime::parse_from_rfc3339(t)
+            .map(|d| d.with_timezone(&Utc))
+            .map_err(|e| internal(format!("{name} {t:?} is not an ISO-8601 date-time: {e}")))
+    })
+    .transpose()
+}
+
+async fn list_conversations(State(state): State<Arc<RaiaState>>, Query(q): Query<ListQuery>) -> Answer {
+    let since = parse_time("startDate", q.start_date.as_deref())?;
+    let until = parse_time("endDate", q.end_date.as_deref())?;
+    // No documented bounds: a page below 1 is the first, a size below 1 the default.
+    let page = q.page.unwrap_or(1).max(1);
+    let default_size = i32::try_from(state.config.default_page_size).unwrap_or(10);
+    let page_size = q.page_size.filter(|s| *s >= 1).unwrap_or(default_size);
+    let page_view = state.world(|w| {
+        let mut matching: Vec<&StoredConversation> = w
+            .conversations
+            .iter()
+            .filter(|c| q.user_id.as_ref().is_none_or(|u| &c.user_id == u))
+            .filter(|c| since.is_none_or(|t| c.updated_at >= t))
+            .filter(|c| until.is_none_or(|t| c.updated_at <= t))
+            .filter(|c| q.search_keyword.as_ref().is_none_or(|k| w.matches_keyword(c, &state.config.agent_name, k)))
+            .filter(|c| {
+                q.with_feedbacks_only != Some(true)
+                    || w.messages.iter().any(|m| m.conversation_id == c.id && !m.feedbacks.is_empty())
+            })
+            .collect();
+        // No default is documented; newest first. Ties keep insertion order.
+        let by_updated = q.order_by == Some(ConversationOrderBy::UpdatedAt);
+        let key = |c: &StoredConversation| if by_updated { c.updated_at } else { c.created_at };
+        matching.sort_by_key(|c| key(c));
+        if q.order_direction != Some(OrderDirection::Asc) {
+            matching.reverse();
+        }
+        let total = matching.len();
+        let size = usize::try_from(page_size).unwrap_or(1);
+        let skip = usize::try_from(page - 1).unwrap_or(0).saturating_mul(size);
+        let data = matching.iter().skip(skip).take(size).map(|c| w.with_feedbacks_view(c)).collect();
+        let total_pages = i32::try_from(total.div_ceil(size)).unwrap_or(i32::MAX);
+        ConversationPage {
+            current_page: page,
+            page_size,
+            total_items: i64::try_from(total).unwrap_or(i64::MAX),
+            total_pages,
+            has_next_page: page < total_pages,
+            has_previous_page: page > 1,
+            data,
+        }
+    });
+    Ok(json(StatusCode::OK, page_view))
+}
+
+async fn create_conversation(State(state): State<Arc<RaiaState>>, body: axum::body::Bytes) -> Answer {
+    let request: CreateConversationRequest = parse(&body)?;
+    let view = state.world(|w| {
+        if !w.users.iter().any(|u| u.id == request.conversation_user_id) {
+            return Err(internal(format!("conversation user {} not found", request.conversation_user_id)));
+        }
+        let id = w.uuid();
+        let at = w.tick();
+        let mut c = w.new_conversation(id, request.conversation_user_id.clone(), Channel::Api, at);
+        c.title = request.title.as_ref().map(|t| t.to_string());
+        c.state_id = request.conversation_state_id.clone();
+        if !request.custom_data.is_empty() {
+            c.metadata.insert("customData".into(), Value::Object(request.custom_data.clone()));
+        }
+        let view = w.conversation_view(&c);
+        w.conversations.push(c);
+        Ok(view)
+    })?;
+    Ok(json(StatusCode::CREATED, view))
+}
+
+async fn delete_user_conversations(State(state): State<Arc<RaiaState>>, body: axum::body::Bytes) -> Answer {
+    let request: DeleteUserConversationsRequest = parse(&body)?;
+    state.world(|w| {
+        let gone: HashSet<String> = w
+            .conversations
+            .iter()
+            .filter(|c| c.user_id == request.conversation_user_id)
+            .map(|c| c.id.clone())
+            .collect();
+        w.conversations.retain(|c| !gone.contains(&c.id));
+        w.messages.retain(|m| !gone.contains(&m.conversation_id));
+        w.questions.retain(|q| !gone.contains(&q.conversation_id));
+    });
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn list_states(State(state): State<Arc<RaiaState>>) -> Answer {
+    let states = state.world(|w| ConversationStateList(w.states.clone()));
+    Ok(json(StatusCode::OK, states))
+}
+
+/// What the three start variants share, for finding or creating the user.
+struct StartFields {
+    channel: Channel,
+    first_name: String,
+    last_name: String,
+    email: Option<String>,
+    phone_number: Option<String>,
+    context: Option<String>,
+    source: Option<String>,
+    fk_id: Option<String>,
+    fk_user_id: Option<String>,
+    custom_data: Map<String, Value>,
+    state_id: Option<String>,
+    reset: bool,
+    title: Option<String>,
+    /// The agent's first outbound message.
+    opening: String,
+}
+
+async fn start_conversation(State(state): State<Arc<RaiaState>>, body: axum::body::Bytes) -> Answer {
+    let raw: Value = parse(&body)?;
+    // The contract layer has matched the body to exactly one variant.
+    let start = match raw.get("channel").and_then(Value::as_str) {
+        Some("email") => {
+            let s: StartEmailConversation = parse(&body)?;
+            StartFields {
+                channel: Channel::Email,
+                opening: format!("{}\n\n{}", s.email_subject, s.email_introduction),
+                title: Some(s.email_subject),
+                first_name: s.first_name,
+                last_name: s.last_name,
+                email: Some(s.email),
+                phone_number: s.phone_number,
+                context: s.context,
+                source: s.source,
+                fk_id: s.fk_id,
+                fk_user_id: s.fk_user_id,
+                custom_data: s.custom_data,
+                state_id: s.conversation_state_id,
+                reset: s.reset_conversation,
+            }
+        }
+        Some("sms") => {
+            let s: StartSmsConversation = parse(&body)?;
+            StartFields {
+                channel: Channel::Sms,
+                opening: s.sms_introduction,
+                title: None,
+                first_name: s.first_name,
+                last_name: s.last_name,
+                email: s.email,
+                phone_number: Some(s.phone_number),
+                context: s.context,
+                source: s.source,
+                fk_id: s.fk_id,
+                fk_user_id: s.fk_user_id,
+                custom_data: s.custom_data,
+                state_id: s.conversation_state_id,
+                reset: s.reset_conversation,
+            }
+        }
+        _ => {
+            let s: StartVoiceConversation = parse(&body)?;
+            StartFields {
+                channel: Channel::Voice,
+                opening: s.first_message,
+                title: Some("Voice call".into()),
+                first_name: s.first_name,
+                last_name: s.last_name,
+                email: s.email,
+                phone_number: Some(s.phone_number),
+                context: s.context,
+                source: s.source,
+                fk_id: s.fk_id,
+                fk_user_id: s.fk_user_id,
+                custom_data: s.custom_data,
+                state_id: s.conversation_state_id,
+                // Every call is a conversation of its own.
+                reset: true,
+            }
+        }
+    };
+    let conversation_id = state.world(|w| {
+        let user_id = w.user_for_start(&start);
+        let at = w.tick();
+        let current = w
+            .conversations
+            .iter()
+            .rev()
+            .find(|c| c.user_id == user_id && c.status == ConversationStatus::Active && c.channel != Channel::Voice)
+            .map(|c| c.id.clone());
+        let id = match current {
+            Some(id) if !start.reset => id,
+            current => {
+                // resetConversation archives the current conversation.
+                if let Some(c) = current.and_then(|id| w.conversation_mut(&id)) {
+                    c.status = ConversationStatus::Archived;
+                }
+                let id = w.uuid();
+                let mut c = w.new_conversation(id.clone(), user_id, start.channel, at);
+                c.title = start.title.clone();
+                c.state_id = start.state_id.clone();
+                if !start.custom_data.is_empty() {
+                    c.metadata.insert("customData".into(), Value::Object(start.custom_data.clone()));
+                }
+                w.conversations.push(c);
+                id
+            }
+        };
+        w.push_message(&id, &start.opening, SenderRole::Assistant, start.channel.source(), None, at);
+        id
+    });
+    Ok(json(StatusCode::CREATED, StartedConversation { conversation_id }))
+}
+
+async fn get_conversation(State(state): State<Arc<RaiaState>>, Path(id): Path<String>) -> Answer {
+    let view = state.world(|w| w.conversation(&id).map(|c| w.with_feedbacks_view(c)));
+    Ok(json(StatusCode::OK, view.ok_or_else(|| not_found(&id))?))
+}
+
+async fn update_conversation(
+    State(state): State<Arc<RaiaState>>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Answer {
+    let request: UpdateConversationRequest = parse(&body)?;
+    let view = state.world(|w| {
+        let at = w.tick();
+        let c = w.conversation_mut(&id).ok_or_else(|| not_found(&id))?;
+        if let Some(title) = &request.title {
+            c.title = Some(title.to_string());
+        }
+        if let Some(status) = &request.status {
+            c.status = status.clone();
+        }
+        if let Some(state_id) = &request.conversation_state_id {
+            c.state_id = Some(state_id.clone());
+        }
+        c.updated_at = at;
+        let c = c.clone();
+        Ok(w.conversation_view(&c))
+    })?;
+    Ok(json(StatusCode::OK, view))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MessagesQuery {
+    should_include_feedbacks: Option<bool>,
+    order_direction: Option<OrderDirection>,
+}
+
+async fn list_messages(
+    State(state): State<Arc<RaiaState>>,
+    Path(id): Path<String>,
+    Query(q): Query<MessagesQuery>,
+) -> Answer {
+    let messages = state.world(|w| {
+        w.conversation(&id).ok_or_else(|| internal(format!("conversation {id} not found")))?;
+        let with_feedbacks = q.should_include_feedbacks == Some(true);
+        let mut messages: Vec<Message> =
+            w.messages.iter().filter(|m| m.conversation_id == id).map(|m| w.message_view(m, with_feedbacks)).collect();
+        if q.order_direction == Some(OrderDirection::Desc) {
+            messages.reverse();
+        }
+        Ok(messages)
+    })?;
+    Ok(json(StatusCode::OK, MessageList { messages }))
+}
+
+fn fails(question: &str) -> bool {
+    question.to_lowercase().contains(FAIL_TRIGGER)
+}
+
+/// Stores the user's question; the conversation must exist (500 otherwise:
+/// the send operations document no 404).
+fn store_question(w: &mut World, conversation_id: &str, request: &AgentMessageRequest) -> Result<String, ApiError> {
+    w.conversation(conversation_id).ok_or_else(|| internal(format!("conversation {conversation_id} not found")))?;
+    let at = w.tick();
+    Ok(w.push_message(conversation_id, &request.message, SenderRole::ConversationUser, MessageSource::Api, None, at))
+}
+
+async fn send_message(State(state): State<Arc<RaiaState>>, Path(id): Path<String>, body: axum::body::Bytes) -> Answer {
+    let request: AgentMessageRequest = parse(&body)?;
+    let reply = state.world(|w| {
+        let question_id = store_question(w, &id, &request)?;
+        if fails(&request.message) {
+            return Err(internal(REPLY_FAILURE));
+        }
+        let reply_id = w.answer(&id, &question_id);
+        let reply = w.messages.iter().find(|m| m.id == reply_id).map(|m| w.message_view(m, false));
+        reply.ok_or_else(|| internal("the reply was not stored"))
+    })?;
+    Ok(json(StatusCode::CREATED, reply))
+}
+
+async fn send_message_async(
+    State(state): State<Arc<RaiaState>>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Answer {
+    let request: AgentMessageRequest = parse(&body)?;
+    let due = Instant::now() + state.config.reply_delay;
+    let question = state.world(|w| {
+        let question_id = store_question(w, &id, &request)?;
+        w.questions.push(Question {
+            id: question_id.clone(),
+            conversation_id: id.clone(),
+            due,
+            outcome: Outcome::Pending { fails: fails(&request.message) },
+        });
+        let question = w.messages.iter().find(|m| m.id == question_id).map(|m| w.message_view(m, false));
+        question.ok_or_else(|| internal("the question was not stored"))
+    })?;
+    Ok(json(StatusCode::CREATED, question))
+}
+
+async fn get_message_response(
+    State(state): State<Arc<RaiaState>>,
+    Path((id, question)): Path<(String, String)>,
+) -> Answer {
+    let reply = state.world(|w| {
+        let message = |reply_id: &str| w.messages.iter().find(|m| m.id == reply_id).map(|m| w.message_view(m, false));
+        if let Some(q) = w.questions.iter().find(|q| q.id == question && q.conversation_id == id) {
+            return Ok(match &q.outcome {
+                Outcome::Pending { .. } => AgentReply { status: AgentReplyStatus::Pending, message: None, error: None },
+                Outcome::Completed { reply_id } => {
+                    AgentReply { status: AgentReplyStatus::Completed, message: message(reply_id), error: None }
+                }
+                Outcome::Failed => {
+                    AgentReply { status: AgentReplyStatus::Failed, message: None, error: Some(REPLY_FAILURE.into()) }
+                }
+            });
+        }
+        // A question sent synchronously (or seeded) has its answer already.
+        let answered = w.messages.iter().find(|m| m.answers == question && m.id != question && m.conversation_id == id);
+        match answered {
+            Some(reply) => Ok(AgentReply {
+                status: AgentReplyStatus::Completed,
+                message: Some(w.message_view(reply, false)),
+                error: None,
+            }),
+            None => Err(internal(format!("question message {question} not found in conversation {id}"))),
+        }
+    })?;
+    Ok(json(StatusCode::OK, reply))
+}
+
+async fn set_mode(State(state): State<Arc<RaiaState>>, Path(id): Path<String>, body: axum::body::Bytes) -> Answer {
+    let request: ConversationModeRequest = parse(&body)?;
+    let view = state.world(|w| {
+        let at = w.tick();
+        let c = w.conversation_mut(&id).ok_or_else(|| not_found(&id))?;
+        c.mode = request.mode.clone();
+        c.updated_at = at;
+        let c = c.clone();
+        Ok(w.conversation_view(&c))
+    })?;
+    Ok(json(StatusCode::OK, view))
+}
+
+async fn send_manual_message(
+    State(state): State<Arc<RaiaState>>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Answer {
+    let request: ManualMessageRequest = parse(&body)?;
+    let sent = state.world(|w| {
+        let c = w.conversation(&id).ok_or_else(|| not_found(&id))?;
+        if c.channel == Channel::Voice {
+            return Err(bad_request(VOICE_MESSAGE, &id));
+        }
+        if c.mode != ConversationMode::Manual {
+            return Err(bad_request(NOT_MANUAL_MESSAGE, &id));
+        }
+        let source = c.channel.source();
+        // The message answers the one named, else the user's latest.
+        let answers = request.conversation_message_id.clone().or_else(|| {
+            w.messages
+                .iter()
+                .rev()
+                .find(|m| m.conversation_id == id && m.role == SenderRole::ConversationUser)
+                .map(|m| m.id.clone())
+        });
+        let at = w.tick();
+        let sent_id =
+            w.push_message(&id, &request.message, SenderRole::ManualAssistant, source, answers.as_deref(), at);
+        let sent = w.messages.iter().find(|m| m.id == sent_id).map(|m| w.message_view(m, false));
+        sent.ok_or_else(|| internal("the message was not stored"))
+    })?;
+    Ok(json(StatusCode::OK, sent))
+}

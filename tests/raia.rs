@@ -1,0 +1,516 @@
+//! The raia client against the raia sandbox, over loopback.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use convo_clients::raia::types::{
+    ConversationMode, ConversationOrderBy, ConversationStatus, CreateConversationRequest, MessageSource,
+    OrderDirection, SenderRole, StartConversationRequest, StartEmailConversation, StartSmsConversation,
+    UpdateConversationRequest, VoteType,
+};
+use convo_clients::raia::{Client, ConversationQuery, InputError, MessageQuery, RaiaError};
+use convo_clients::sandbox::raia::{
+    FAIL_TRIGGER, NOT_MANUAL_MESSAGE, REPLY_FAILURE, REPLY_PREFIX, RaiaConfig, RaiaSandbox, VOICE_MESSAGE,
+};
+use convo_clients::sandbox::{RecordedRequest, ScriptedResponse};
+use convo_clients::{Error, InvalidInput};
+use futures::TryStreamExt;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(5);
+
+async fn sandbox_with(config: RaiaConfig) -> RaiaSandbox {
+    RaiaSandbox::start(7, 0, config).await.expect("sandbox starts")
+}
+
+async fn sandbox() -> RaiaSandbox {
+    sandbox_with(RaiaConfig { reply_delay: Duration::from_millis(50), ..RaiaConfig::default() }).await
+}
+
+fn client(sb: &RaiaSandbox) -> Client {
+    Client::builder(sb.secret_key()).base_url(sb.base_url()).build().unwrap()
+}
+
+fn to(sb: &RaiaSandbox, method: Method, suffix: &str) -> Vec<RecordedRequest> {
+    sb.requests().into_iter().filter(|r| r.method == method && r.path.ends_with(suffix)).collect()
+}
+
+fn body(r: &RecordedRequest) -> Value {
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+fn no_violations(sb: &RaiaSandbox) {
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}
+
+#[tokio::test]
+async fn every_conversation_once_page_after_page() {
+    let sb = sandbox_with(RaiaConfig { conversations: 53, ..RaiaConfig::default() }).await;
+    let client = client(&sb);
+    let listed: Vec<_> = client.conversations(ConversationQuery::new().page_size(10)).try_collect().await.unwrap();
+    let ids: Vec<String> = listed.iter().map(|c| c.id.clone()).collect();
+    assert_eq!(ids.len(), 53);
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 53, "no duplicates");
+    assert_eq!(ids.iter().cloned().collect::<HashSet<_>>(), sb.conversation_ids().into_iter().collect());
+    assert_eq!(ids[0], *sb.conversation_ids().last().unwrap(), "newest first by default");
+
+    let pages = to(&sb, Method::GET, "/external/conversations");
+    let numbers: Vec<_> = pages.iter().map(|r| r.query_param("page").unwrap()).collect();
+    assert_eq!(numbers, ["1", "2", "3", "4", "5", "6"]);
+    assert!(pages.iter().all(|r| r.query_param("pageSize").as_deref() == Some("10")));
+
+    // A single page, and the server's default size.
+    let page = client.conversation_page(&ConversationQuery::new(), 6).await.unwrap();
+    assert_eq!((page.current_page, page.page_size, page.total_items, page.total_pages), (6, 10, 53, 6));
+    assert!(!page.has_next_page && page.has_previous_page && page.data.len() == 3);
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn every_filter_is_sent_with_every_page() {
+    let sb = sandbox_with(RaiaConfig { conversations: 60, ..RaiaConfig::default() }).await;
+    let client = client(&sb);
+    let all: Vec<_> = client.conversations(ConversationQuery::new().page_size(100)).try_collect().await.unwrap();
+    let user = sb.user_ids()[0].clone();
+    let first_name = all.iter().find(|c| c.conversation_user_id == user).unwrap().user.first_name.clone();
+    let since: DateTime<Utc> = "2024-03-01T15:00:00Z".parse().unwrap();
+    let until: DateTime<Utc> = "2024-03-03T12:00:00Z".parse().unwrap();
+    let mut expected: Vec<_> = all
+        .iter()
+        .filter(|c| c.conversation_user_id == user && !c.feedbacks.is_empty())
+        .filter(|c| c.updated_at >= since && c.updated_at <= until)
+        .collect();
+    expected.sort_by_key(|c| c.updated_at);
+    assert!(expected.len() >= 3, "the seed gives several matches: {}", expected.len());
+
+    sb.clear_requests();
+    let query = ConversationQuery::new()
+        .page_size(2)
+        .order_by(ConversationOrderBy::UpdatedAt)
+        .order_direction(OrderDirection::Asc)
+        .search_keyword(first_name.to_lowercase())
+        .user_id(&user)
+        .updated_since(since)
+        .updated_until(until)
+        .with_feedbacks_only();
+    let found: Vec<_> = client.conversations(query).try_collect().await.unwrap();
+    assert_eq!(found.iter().map(|c| &c.id).collect::<Vec<_>>(), expected.iter().map(|c| &c.id).collect::<Vec<_>>());
+    assert!(found.iter().all(|c| c.feedbacks.iter().all(|f| f.vote_type == VoteType::Up)));
+
+    let pages = to(&sb, Method::GET, "/external/conversations");
+    assert_eq!(pages.len(), expected.len().div_ceil(2));
+    for (i, request) in pages.iter().enumerate() {
+        let mut pairs = request.query_pairs();
+        pairs.sort();
+        let mut wanted = vec![
+            ("endDate".to_string(), "2024-03-03T12:00:00Z".to_string()),
+            ("orderBy".into(), "updatedAt".into()),
+            ("orderDirection".into(), "ASC".into()),
+            ("page".into(), (i + 1).to_string()),
+            ("pageSize".into(), "2".into()),
+            ("searchKeyword".into(), first_name.to_lowercase()),
+            ("startDate".into(), "2024-03-01T15:00:00Z".into()),
+            ("userId".into(), user.clone()),
+            ("withFeedbacksOnly".into(), "true".into()),
+        ];
+        wanted.sort();
+        assert_eq!(pairs, wanted, "page {}", i + 1);
+    }
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn ask_returns_the_agents_reply() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let conversation = &sb.conversation_ids()[0];
+    let question = "What are your opening hours?";
+    let reply = client.ask(conversation, question, WAIT).await.unwrap();
+    assert_eq!(reply.message, format!("{REPLY_PREFIX}{question}"));
+    assert_eq!(reply.sender_role, SenderRole::Assistant);
+
+    let sent = to(&sb, Method::POST, "/messages/async");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(body(&sent[0]), json!({"message": question}));
+    let polls = to(&sb, Method::GET, "/response-on");
+    assert!(polls.len() >= 2, "pending at first, then completed: {}", polls.len());
+    let question_id = &reply.conversation_message_id;
+    assert!(
+        polls
+            .iter()
+            .all(|r| r.path == format!("/external/conversations/{conversation}/messages/{question_id}/response-on"))
+    );
+
+    // The question and the reply are now in the conversation, in order.
+    let messages = client.messages(conversation, &MessageQuery::new()).await.unwrap();
+    let tail: Vec<_> = messages[messages.len() - 2..].iter().map(|m| (&m.id, m.sender_role.clone())).collect();
+    assert_eq!(tail, [(question_id, SenderRole::ConversationUser), (&reply.id, SenderRole::Assistant)]);
+
+    // The synchronous send returns the reply directly; wait_for_reply polls a question sent async.
+    let sync = client.send_message(conversation, "And on Sundays?").await.unwrap();
+    assert_eq!(sync.message, format!("{REPLY_PREFIX}And on Sundays?"));
+    let asked = client.send_message_async(conversation, "Do you ship abroad?").await.unwrap();
+    assert_eq!(asked.sender_role, SenderRole::ConversationUser);
+    let waited = client.wait_for_reply(conversation, &asked.id, WAIT).await.unwrap();
+    assert_eq!(waited.conversation_message_id, asked.id);
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn a_failed_reply_is_a_typed_error() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let conversation = sb.conversation_ids()[0].clone();
+    let err = client.ask(&conversation, format!("Please {FAIL_TRIGGER} this one"), WAIT).await.unwrap_err();
+    match &err {
+        Error::Raia(RaiaError::ReplyFailed { conversation_id, question_message_id, error }) => {
+            assert_eq!(conversation_id, &conversation);
+            let asked = client.messages(&conversation, &MessageQuery::new()).await.unwrap();
+            assert_eq!(&asked.last().unwrap().id, question_message_id, "no reply was stored");
+            assert_eq!(error.as_deref(), Some(REPLY_FAILURE));
+        }
+        other => panic!("expected ReplyFailed, got {other:?}"),
+    }
+    assert!(err.to_string().contains("failed: AGENT_REPLY_FAILED"), "{err}");
+    assert_eq!(err.status(), None, "not an HTTP error");
+
+    // The synchronous send of the same question is the server's 500.
+    let err = client.send_message(&conversation, "fail now").await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500), "{err}");
+    assert_eq!(err.body().and_then(|b| b.message()).as_deref(), Some("Internal Server Error"));
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn ask_times_out() {
+    let sb = sandbox_with(RaiaConfig { reply_delay: Duration::from_secs(30), ..RaiaConfig::default() }).await;
+    let client = client(&sb);
+    let started = Instant::now();
+    let err = client.ask(&sb.conversation_ids()[0], "Anyone there?", Duration::from_millis(400)).await.unwrap_err();
+    match err {
+        Error::Timeout { operation: "ask", waited } => assert!(waited >= Duration::from_millis(400), "{waited:?}"),
+        other => panic!("expected a timeout, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(2), "gave up on time: {:?}", started.elapsed());
+    let polls = to(&sb, Method::GET, "/response-on").len();
+    assert!((2..=5).contains(&polls), "backoff between polls: {polls}");
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn manual_messages_need_manual_mode_and_not_voice() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let ids = sb.conversation_ids();
+    let (ai_chat, manual_chat, voice_call) = (&ids[0], &ids[1], &ids[2]);
+
+    let err = client.send_manual_message(ai_chat, "Hello from a human").await.unwrap_err();
+    match &err {
+        Error::Raia(RaiaError::NotInManualMode { conversation_id, body }) => {
+            assert_eq!(conversation_id, ai_chat);
+            assert_eq!(body.message().as_deref(), Some(NOT_MANUAL_MESSAGE));
+        }
+        other => panic!("expected NotInManualMode, got {other:?}"),
+    }
+    let voice = client.conversation(voice_call).await.unwrap();
+    assert_eq!(voice.mode, Some(ConversationMode::Manual), "refused for being voice, not for its mode");
+    assert!(voice.ai_call_id.is_some());
+    let err = client.send_manual_message(voice_call, "Hello").await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Raia(RaiaError::VoiceConversation { body, .. }) if body.message().as_deref() == Some(VOICE_MESSAGE)),
+        "{err:?}"
+    );
+
+    let sent = client.send_manual_message(manual_chat, "A human here: your refund is on its way.").await.unwrap();
+    assert_eq!(sent.sender_role, SenderRole::ManualAssistant);
+    assert_eq!(sent.source, MessageSource::LiveChat);
+    let messages = client.messages(manual_chat, &MessageQuery::new()).await.unwrap();
+    let last_question = messages.iter().rev().find(|m| m.sender_role == SenderRole::ConversationUser).unwrap();
+    assert_eq!(sent.conversation_message_id, last_question.id, "answers the user's latest message");
+    assert_eq!(
+        body(to(&sb, Method::POST, "/send-manual-message").last().unwrap()),
+        json!({"message": "A human here: your refund is on its way."})
+    );
+
+    // Switching to manual mode allows it; back to AI refuses it again.
+    let switched = client.set_mode(ai_chat, ConversationMode::Manual).await.unwrap();
+    assert_eq!(switched.mode, Some(ConversationMode::Manual));
+    assert!(switched.assigned_user.is_some());
+    assert_eq!(body(to(&sb, Method::PUT, "/mode").last().unwrap()), json!({"mode": "manual"}));
+    client.send_manual_message(ai_chat, "Taking over.").await.unwrap();
+    client.set_mode(ai_chat, ConversationMode::Ai).await.unwrap();
+    assert!(matches!(
+        client.send_manual_message(ai_chat, "Still me?").await.unwrap_err(),
+        Error::Raia(RaiaError::NotInManualMode { .. })
+    ));
+
+    // The vendor documents one sentence for both rules: then the cause stays open.
+    sb.script(ScriptedResponse::new(400).on(Method::POST, format!("/external/conversations/{manual_chat}/send-manual-message")).json(
+        &json!({"status": 400, "name": "BAD_REQUEST_ERROR", "message": "Conversation must be in manual mode and not a voice conversation."}),
+    ));
+    let err = client.send_manual_message(manual_chat, "Hello").await.unwrap_err();
+    assert!(matches!(err, Error::Raia(RaiaError::ManualMessageRefused { .. })), "{err:?}");
+
+    let err = client.send_manual_message("no-such-conversation", "Hello").await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(err.body().and_then(|b| b.message()).as_deref(), Some("ENTITY_NOT_FOUND"));
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn each_start_variant_as_the_server_receives_it() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+
+    let mut email =
+        StartEmailConversation::new("Ada", "Lovelace", "ada@example.com", "Your order", "Hi Ada, about your order…");
+    email.reset_conversation = true;
+    email.custom_data.insert("orderId".into(), json!("1042"));
+    email.source = Some("webchat".into());
+    let by_email = client.start_conversation(email).await.unwrap();
+    let sms = client
+        .start_conversation(StartConversationRequest::sms("Grace", "Hopper", "+15550199", "Hi Grace, reply here."))
+        .await
+        .unwrap();
+    let voice = client
+        .start_conversation(StartConversationRequest::voice(
+            "Alan",
+            "Turing",
+            "+15550142",
+            "Hello Alan, this is the support line.",
+        ))
+        .await
+        .unwrap();
+
+    let bodies: Vec<Value> = to(&sb, Method::POST, "/external/conversations/start").iter().map(body).collect();
+    assert_eq!(
+        bodies,
+        [
+            json!({"channel": "email", "firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.com",
+                   "emailSubject": "Your order", "emailIntroduction": "Hi Ada, about your order…",
+                   "resetConversation": true, "customData": {"orderId": "1042"}, "source": "webchat"}),
+            json!({"channel": "sms", "firstName": "Grace", "lastName": "Hopper", "phoneNumber": "+15550199",
+                   "smsIntroduction": "Hi Grace, reply here.", "resetConversation": false, "includeSignatureInSms": false}),
+            json!({"channel": "voice", "firstName": "Alan", "lastName": "Turing", "phoneNumber": "+15550142",
+                   "firstMessage": "Hello Alan, this is the support line."}),
+        ]
+    );
+
+    // Each started conversation exists, opened by the agent on its channel.
+    for (started, source, opening) in [
+        (&by_email, MessageSource::Email, "Your order\n\nHi Ada, about your order…"),
+        (&sms, MessageSource::Sms, "Hi Grace, reply here."),
+        (&voice, MessageSource::Voice, "Hello Alan, this is the support line."),
+    ] {
+        let messages = client.messages(&started.conversation_id, &MessageQuery::new()).await.unwrap();
+        assert_eq!(messages.len(), 1);
+        assert_eq!((messages[0].source.clone(), messages[0].message.as_str()), (source, opening));
+    }
+    let email_conversation = client.conversation(&by_email.conversation_id).await.unwrap();
+    assert_eq!(email_conversation.user.email.as_deref(), Some("ada@example.com"));
+    assert_eq!(email_conversation.metadata["customData"], json!({"orderId": "1042"}));
+    assert!(client.conversation(&voice.conversation_id).await.unwrap().ai_call_id.is_some());
+
+    // Without resetConversation the user's current conversation continues; with it, a new one starts.
+    let again = client
+        .start_conversation(StartSmsConversation::new("Grace", "Hopper", "+15550199", "Still there?"))
+        .await
+        .unwrap();
+    assert_eq!(again.conversation_id, sms.conversation_id);
+    let mut reset = StartSmsConversation::new("Grace", "Hopper", "+15550199", "Starting over.");
+    reset.reset_conversation = true;
+    assert_ne!(client.start_conversation(reset).await.unwrap().conversation_id, sms.conversation_id);
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn invalid_input_is_rejected_before_sending() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let conversation = sb.conversation_ids()[0].clone();
+    let input_error = |e: Error| match e {
+        Error::InvalidInput(InvalidInput::Raia(e)) => e,
+        other => panic!("expected a raia input error, got {other:?}"),
+    };
+    let e = input_error(
+        client
+            .start_conversation(StartConversationRequest::email("Ada", "Lovelace", "", "Hi", "Hello"))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(e, InputError::MissingField { channel: "email", field: "email" });
+    let e = input_error(
+        client
+            .start_conversation(StartConversationRequest::email("Ada", "Lovelace", "ada", "Hi", "Hello"))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(e, InputError::InvalidEmail { channel: "email" });
+    let e = input_error(
+        client.start_conversation(StartConversationRequest::sms(" ", "Hopper", "+1", "Hi")).await.unwrap_err(),
+    );
+    assert_eq!(e, InputError::MissingField { channel: "sms", field: "firstName" });
+    assert_eq!(input_error(client.ask(&conversation, "  ", WAIT).await.unwrap_err()), InputError::EmptyMessage);
+    assert_eq!(input_error(client.send_message(&conversation, "").await.unwrap_err()), InputError::EmptyMessage);
+    assert_eq!(
+        input_error(client.send_manual_message(&conversation, "\n").await.unwrap_err()),
+        InputError::EmptyMessage
+    );
+    assert_eq!(
+        CreateConversationRequest::for_user("u").with_title("x".repeat(256)).unwrap_err(),
+        InputError::TitleTooLong { chars: 256 }
+    );
+    let err = client.conversations(ConversationQuery::new().page_size(0)).try_next().await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(InvalidInput::Parameter { name: "pageSize", .. })), "{err:?}");
+    let err = client.conversation(" ").await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(InvalidInput::Parameter { name: "id", .. })), "{err:?}");
+    assert!(sb.requests().is_empty(), "nothing was sent: {:?}", sb.requests());
+}
+
+#[tokio::test]
+async fn the_secret_key_goes_on_every_call_and_nowhere_else() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let key = sb.secret_key().expose().to_string();
+    let conversation = sb.conversation_ids()[0].clone();
+    client.conversation_page(&ConversationQuery::new(), 1).await.unwrap();
+    client.conversation(&conversation).await.unwrap();
+    client.conversation_states().await.unwrap();
+    client.messages(&conversation, &MessageQuery::new()).await.unwrap();
+    client.ask(&conversation, "hi", WAIT).await.unwrap();
+    client.set_mode(&conversation, ConversationMode::Manual).await.unwrap();
+    client.send_manual_message(&conversation, "hello").await.unwrap();
+    client
+        .update_conversation(&conversation, UpdateConversationRequest::default().with_state(sb.state_ids()[1].clone()))
+        .await
+        .unwrap();
+    client.delete_user_conversations("nobody").await.unwrap();
+    let requests = sb.requests();
+    assert!(requests.len() >= 10);
+    assert!(requests.iter().all(|r| r.header("agent-secret-key") == Some(key.as_str())), "{requests:?}");
+
+    let builder = Client::builder(sb.secret_key()).base_url(sb.base_url());
+    let shown = format!("{client:?} {builder:?} {:?} {:?} {requests:?}", sb.secret_key(), RaiaConfig::default());
+    assert!(!shown.contains(&key), "{shown}");
+
+    // A wrong key is the vendor's 403; the error shows neither key.
+    let stranger = Client::builder("wrong-agent-key").base_url(sb.base_url()).build().unwrap();
+    let err = stranger.conversation(&conversation).await.unwrap_err();
+    assert!(matches!(err, Error::Auth { operation: "get_conversation", .. }), "{err:?}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
+    assert_eq!(err.body().and_then(|b| b.message()).as_deref(), Some("INVALID_CREDENTIALS"));
+    let shown = format!("{err} {err:?} {stranger:?}");
+    assert!(!shown.contains("wrong-agent-key") && !shown.contains(&key), "{shown}");
+
+    for bad in ["", "line\nbreak"] {
+        let err = Client::builder(bad).base_url(sb.base_url()).build().unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(InvalidInput::Config(_))), "{err:?}");
+    }
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn unknown_enum_values_still_decode() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let conversation = sb.conversation_ids()[0].clone();
+    let message = json!({
+        "id": "m1", "message": "Hi", "conversationId": conversation, "senderRole": "supervisor",
+        "conversationMessageId": "m1", "source": "whatsapp", "createdAt": "2024-03-01T09:00:00.000Z",
+        "conversationMessageFeedbacks": [{"id": "f1", "voteType": "meh", "question": null, "answer": null, "comment": null}]
+    });
+    sb.script(
+        ScriptedResponse::new(200)
+            .on(Method::GET, format!("/external/conversations/{conversation}/messages"))
+            .json(&json!({"messages": [message]})),
+    );
+    let messages = client.messages(&conversation, &MessageQuery::new().with_feedbacks()).await.unwrap();
+    assert!(messages[0].sender_role.is_unrecognized());
+    assert_eq!(messages[0].sender_role.as_str(), "supervisor");
+    assert_eq!(messages[0].source.as_str(), "whatsapp");
+    assert_eq!(messages[0].conversation_message_feedbacks[0].vote_type.as_str(), "meh");
+
+    sb.script(
+        ScriptedResponse::new(200)
+            .on(Method::GET, format!("/external/conversations/{conversation}/messages/q1/response-on"))
+            .json(&json!({"status": "queued", "message": null, "error": null})),
+    );
+    let reply = client.message_response(&conversation, "q1").await.unwrap();
+    assert_eq!(reply.status.as_str(), "queued");
+}
+
+#[tokio::test]
+async fn conversations_are_created_read_updated_and_deleted() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let states = client.conversation_states().await.unwrap();
+    assert_eq!(states.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["New", "In progress", "Resolved"]);
+
+    let user = sb.add_user("Katherine", "Johnson");
+    let mut request = CreateConversationRequest::for_user(&user).with_title("Billing question").unwrap();
+    request.custom_data.insert("plan".into(), json!("premium"));
+    request.conversation_state_id = Some(states[0].id.clone());
+    let created = client.create_conversation(request).await.unwrap();
+    assert_eq!(
+        body(&to(&sb, Method::POST, "/external/conversations")[0]),
+        json!({
+            "conversationUserId": user, "title": "Billing question", "customData": {"plan": "premium"},
+            "conversationStateId": states[0].id,
+        })
+    );
+    assert_eq!((created.user.id.as_str(), created.mode.clone()), (user.as_str(), Some(ConversationMode::Ai)));
+    assert_eq!(created.metadata["customData"]["plan"], "premium");
+
+    let update = UpdateConversationRequest::default()
+        .with_title("Billing (resolved)")
+        .unwrap()
+        .with_status(ConversationStatus::Archived)
+        .with_state(states[2].id.clone());
+    let updated = client.update_conversation(&created.id, update).await.unwrap();
+    assert_eq!(updated.title.as_deref(), Some("Billing (resolved)"));
+    assert!(updated.updated_at > created.updated_at);
+    assert_eq!(
+        body(&to(&sb, Method::PUT, &created.id)[0]),
+        json!({
+            "title": "Billing (resolved)", "status": "archived", "conversationStateId": states[2].id,
+        })
+    );
+    let got = client.conversation(&created.id).await.unwrap();
+    assert_eq!(got.conversation_state_id.as_deref(), Some(states[2].id.as_str()));
+
+    client.delete_user_conversations(&user).await.unwrap();
+    assert_eq!(body(&to(&sb, Method::DELETE, "/external/conversations")[0]), json!({"conversationUserId": user}));
+    let err = client.conversation(&created.id).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
+    assert!(err.to_string().contains("ENTITY_NOT_FOUND"), "{err}");
+
+    let err = client.create_conversation(CreateConversationRequest::for_user("no-such-user")).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(500), "{err}");
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn messages_with_feedbacks_and_in_either_order() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let conversation = sb.conversation_ids()[0].clone();
+    let plain = client.messages(&conversation, &MessageQuery::new()).await.unwrap();
+    assert_eq!(plain.len(), 4);
+    assert!(plain.iter().all(|m| m.conversation_message_feedbacks.is_empty()));
+    assert!(plain.windows(2).all(|w| w[0].created_at < w[1].created_at), "oldest first by default");
+    let full = client
+        .messages(&conversation, &MessageQuery::new().with_feedbacks().order_direction(OrderDirection::Desc))
+        .await
+        .unwrap();
+    assert_eq!(full.iter().rev().map(|m| &m.id).collect::<Vec<_>>(), plain.iter().map(|m| &m.id).collect::<Vec<_>>());
+    let voted: Vec<_> = full.iter().filter(|m| !m.conversation_message_feedbacks.is_empty()).collect();
+    assert_eq!(voted.len(), 1);
+    assert_eq!(voted[0].sender_role, SenderRole::Assistant);
+    let query = to(&sb, Method::GET, "/messages").last().unwrap().query.clone();
+    assert_eq!(query.as_deref(), Some("orderDirection=DESC&shouldIncludeFeedbacks=true"));
+    let with_feedbacks = client.conversation(&conversation).await.unwrap();
+    assert_eq!(with_feedbacks.feedbacks.len(), 1);
+    no_violations(&sb);
+}

@@ -20,6 +20,10 @@
 //!
 //! [profiles.default.salesloft]
 //! api_key = "ak_…"
+//!
+//! [profiles.default.raia]
+//! secret_key = "…"
+//! base_url = "https://api-eu.raia2.com"   # optional; https://api.raia2.com otherwise
 //! ```
 
 use std::collections::BTreeMap;
@@ -44,6 +48,8 @@ pub struct Profile {
     pub liveperson: LivePersonProfile,
     #[serde(default)]
     pub salesloft: SalesloftProfile,
+    #[serde(default)]
+    pub raia: RaiaProfile,
 }
 
 #[derive(Default, Deserialize)]
@@ -55,6 +61,18 @@ pub struct SalesloftProfile {
 impl std::fmt::Debug for SalesloftProfile {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SalesloftProfile").field("base_url", &self.base_url).finish_non_exhaustive()
+    }
+}
+
+#[derive(Default, Deserialize)]
+pub struct RaiaProfile {
+    pub secret_key: Option<String>,
+    pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for RaiaProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RaiaProfile").field("base_url", &self.base_url).finish_non_exhaustive()
     }
 }
 

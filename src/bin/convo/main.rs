@@ -7,6 +7,7 @@ mod config;
 mod liveperson;
 mod luware;
 mod output;
+mod raia;
 mod salesloft;
 mod sandbox;
 
@@ -43,6 +44,8 @@ enum Command {
     Liveperson(liveperson::Args),
     /// Salesloft Conversations.
     Salesloft(salesloft::Args),
+    /// raia AI Agent API (Conversations).
+    Raia(raia::Args),
     /// Local emulators of the APIs.
     Sandbox(sandbox::Args),
 }
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
             Command::Luware(args) => luware::run(args, &context).await,
             Command::Liveperson(args) => liveperson::run(args, &context).await,
             Command::Salesloft(args) => salesloft::run(args, &context).await,
+            Command::Raia(args) => raia::run(args, &context).await,
             Command::Sandbox(args) => sandbox::run(args).await,
         }
     });

@@ -7,6 +7,7 @@ use convo_clients::liveperson::Credentials;
 use convo_clients::sandbox::HarnessConfig;
 use convo_clients::sandbox::liveperson::{LivePersonConfig, LivePersonSandbox};
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
+use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 
 use crate::Failure;
@@ -47,6 +48,7 @@ enum Api {
     Luware,
     Liveperson,
     Salesloft,
+    Raia,
     All,
 }
 
@@ -61,6 +63,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     let mut luware_server = None;
     let mut liveperson_server = None;
     let mut salesloft_server = None;
+    let mut raia_server = None;
     if matches!(api, Api::Luware | Api::All) {
         let config = LuwareConfig {
             conversations,
@@ -102,6 +105,17 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         println!("  export SALESLOFT_API_KEY={}", shell_quote(&sandbox.api_key()));
         salesloft_server = Some(sandbox);
     }
+    if matches!(api, Api::Raia | Api::All) {
+        let config = RaiaConfig { harness, ..RaiaConfig::default() };
+        let port = ports.next().unwrap_or(0);
+        let sandbox = RaiaSandbox::start(seed, port, config).await.map_err(|e| cannot_listen("raia", e))?;
+        println!("raia  {}", sandbox.base_url());
+        println!("  export RAIA_BASE_URL={}", sandbox.base_url());
+        println!("  export RAIA_AGENT_SECRET_KEY={}", shell_quote(sandbox.secret_key().expose()));
+        let examples: Vec<String> = sandbox.conversation_ids().into_iter().take(3).collect();
+        println!("  # conversations: AI chat, manual chat, manual voice call: {}", examples.join(" "));
+        raia_server = Some(sandbox);
+    }
     println!("serving; press Ctrl-C to stop");
     use std::io::Write;
     std::io::stdout().flush()?;
@@ -113,6 +127,9 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         s.shutdown().await;
     }
     if let Some(s) = salesloft_server {
+        s.shutdown().await;
+    }
+    if let Some(s) = raia_server {
         s.shutdown().await;
     }
     eprintln!("stopped");

@@ -1,0 +1,572 @@
+//! `convo raia …`: the raia AI Agent API (Conversations).
+
+use std::io::Write;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::{Subcommand, ValueEnum};
+use convo_clients::raia::types::{
+    AgentMessageRequest, ConversationMode, ConversationOrderBy, ConversationStatus, CreateConversationRequest,
+    ManualMessageRequest, OrderDirection, StartConversationRequest, StartEmailConversation, StartSmsConversation,
+    StartVoiceConversation, UpdateConversationRequest,
+};
+use convo_clients::raia::{Client, ConversationQuery, MessageQuery};
+use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
+use futures::StreamExt;
+use serde_json::{Map, Value, json};
+
+use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
+use crate::{Context, Failure, config};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The agent's secret key (sent as Agent-Secret-Key). Prefer the environment.
+    #[arg(long, global = true, env = "RAIA_AGENT_SECRET_KEY", hide_env_values = true)]
+    secret_key: Option<String>,
+    /// API host: https://api.raia2.com by default, https://api-eu.raia2.com for the EU region.
+    #[arg(long, global = true, env = "RAIA_BASE_URL")]
+    base_url: Option<String>,
+
+    #[command(subcommand)]
+    command: RaiaCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum RaiaCommand {
+    /// List, read, create, update, delete and start conversations.
+    #[command(subcommand)]
+    Conversations(ConversationsCommand),
+    /// List a conversation's messages.
+    Messages {
+        conversation: String,
+        /// Include each message's feedbacks.
+        #[arg(long)]
+        feedbacks: bool,
+        /// Order by creation time (the server's default is asc).
+        #[arg(long, value_enum)]
+        order: Option<Direction>,
+    },
+    /// Ask the agent a question: prints the question sent, or with --wait the agent's reply.
+    Ask {
+        conversation: String,
+        question: String,
+        /// Context for this message only.
+        #[arg(long)]
+        context: Option<String>,
+        /// Poll until the agent has replied (or failed) and print the reply.
+        #[arg(long, conflicts_with = "sync")]
+        wait: bool,
+        /// Use the synchronous send: the call itself returns the reply.
+        #[arg(long)]
+        sync: bool,
+        /// Longest wait with --wait, in seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
+    /// Switch a conversation between the AI agent and a human.
+    Mode { conversation: String, mode: ModeArg },
+    /// Send a human agent's message to the user (the conversation must be in manual mode, not voice).
+    SendManual {
+        conversation: String,
+        text: String,
+        /// Id of the user's message this answers.
+        #[arg(long)]
+        reply_to: Option<String>,
+        /// Platform id of the author.
+        #[arg(long)]
+        author: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConversationsCommand {
+    /// List conversations; prints one page, or every page with --all.
+    List {
+        /// Conversations per page.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i32::MAX as i64))]
+        page_size: Option<u32>,
+        /// The page to print (from 1).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i32::MAX as i64), conflicts_with = "all")]
+        page: u32,
+        /// Follow the pages to the end, printing as conversations arrive.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, value_enum)]
+        order_by: Option<OrderByArg>,
+        #[arg(long, value_enum)]
+        order: Option<Direction>,
+        /// Match title, summary, agent name, user name, email or phone number.
+        #[arg(long)]
+        search: Option<String>,
+        /// Only this conversation user's conversations.
+        #[arg(long)]
+        user: Option<String>,
+        /// Only conversations updated at or after this time (RFC 3339, or a date for midnight UTC).
+        #[arg(long, value_parser = parse_time)]
+        since: Option<DateTime<Utc>>,
+        /// Only conversations updated at or before this time.
+        #[arg(long, value_parser = parse_time)]
+        until: Option<DateTime<Utc>>,
+        /// Only conversations with at least one feedback.
+        #[arg(long)]
+        with_feedbacks_only: bool,
+    },
+    /// Read one conversation with its feedbacks.
+    Get { conversation: String },
+    /// Create a conversation for an existing user.
+    Create {
+        /// The conversation user's id.
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        context: Option<String>,
+        /// A conversation state id (see `conversations states`).
+        #[arg(long)]
+        state: Option<String>,
+        /// Custom data as key=value; repeat for more.
+        #[arg(long = "data", value_name = "KEY=VALUE", value_parser = parse_pair)]
+        data: Vec<(String, String)>,
+    },
+    /// Change a conversation's title, context, status or state.
+    Update {
+        conversation: String,
+        #[arg(long)]
+        title: Option<String>,
+        #[arg(long)]
+        context: Option<String>,
+        #[arg(long, value_enum)]
+        status: Option<StatusArg>,
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Delete every conversation of a user.
+    DeleteUser { user: String },
+    /// List the agent's conversation states.
+    States,
+    /// Start an outbound conversation by email, SMS or voice call.
+    Start {
+        channel: ChannelArg,
+        #[arg(long)]
+        first_name: String,
+        #[arg(long)]
+        last_name: String,
+        /// The user's email address (required for email).
+        #[arg(long)]
+        email: Option<String>,
+        /// The user's phone number (required for sms and voice).
+        #[arg(long)]
+        phone: Option<String>,
+        /// The email's subject (email).
+        #[arg(long)]
+        subject: Option<String>,
+        /// The first email's or SMS's text (email, sms).
+        #[arg(long)]
+        introduction: Option<String>,
+        /// The agent's opening line (voice).
+        #[arg(long)]
+        first_message: Option<String>,
+        /// Archive the user's current conversation and start a new one (email, sms).
+        #[arg(long)]
+        reset: bool,
+        /// Context about the user.
+        #[arg(long)]
+        context: Option<String>,
+        /// Free-text source, e.g. webchat.
+        #[arg(long)]
+        source: Option<String>,
+        /// Your own id for the user.
+        #[arg(long)]
+        fk_id: Option<String>,
+        /// Custom data as key=value; repeat for more.
+        #[arg(long = "data", value_name = "KEY=VALUE", value_parser = parse_pair)]
+        data: Vec<(String, String)>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Direction {
+    Asc,
+    Desc,
+}
+
+impl From<Direction> for OrderDirection {
+    fn from(d: Direction) -> Self {
+        match d {
+            Direction::Asc => OrderDirection::Asc,
+            Direction::Desc => OrderDirection::Desc,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum OrderByArg {
+    #[value(name = "createdAt")]
+    CreatedAt,
+    #[value(name = "updatedAt")]
+    UpdatedAt,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ModeArg {
+    Ai,
+    Manual,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum StatusArg {
+    Active,
+    Inactive,
+    Archived,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ChannelArg {
+    Email,
+    Sms,
+    Voice,
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("{text:?} is not an RFC 3339 time (2024-03-20T12:00:00Z) or a date (2024-03-20)"))
+}
+
+fn parse_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
+        _ => Err(format!("{text:?} is not key=value")),
+    }
+}
+
+fn custom_data(pairs: Vec<(String, String)>) -> Map<String, Value> {
+    pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect()
+}
+
+/// Table and csv columns of a conversation (`userName` is added by `flatten_conversation`).
+const CONVERSATION_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 36 },
+    Column { header: "updatedAt", key: "updatedAt", width: 24 },
+    Column { header: "mode", key: "mode", width: 6 },
+    Column { header: "title", key: "title", width: 28 },
+    Column { header: "user", key: "userName", width: 20 },
+];
+
+const MESSAGE_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 36 },
+    Column { header: "createdAt", key: "createdAt", width: 24 },
+    Column { header: "senderRole", key: "senderRole", width: 17 },
+    Column { header: "source", key: "source", width: 9 },
+    Column { header: "message", key: "message", width: 60 },
+];
+
+const STATE_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 36 },
+    Column { header: "name", key: "name", width: 16 },
+    Column { header: "color", key: "color", width: 8 },
+    Column { header: "isPersistent", key: "isPersistent", width: 12 },
+];
+
+const STARTED_COLUMNS: &[Column] = &[Column { header: "conversationId", key: "conversationId", width: 36 }];
+
+const DELETED_COLUMNS: &[Column] = &[
+    Column { header: "conversationUserId", key: "conversationUserId", width: 36 },
+    Column { header: "status", key: "status", width: 8 },
+];
+
+pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
+    // Keep the in-process sandbox alive for the whole command.
+    let (client, _sandbox) = connect(&args, context).await?;
+    let out = std::io::stdout().lock();
+    let one = context.output.unwrap_or(OutputFormat::Json);
+    let many = context.output.unwrap_or(OutputFormat::Jsonl);
+    match args.command {
+        RaiaCommand::Conversations(command) => conversations(&client, command, one, many, out).await,
+        RaiaCommand::Messages { conversation, feedbacks, order } => {
+            let mut query = MessageQuery::new();
+            if feedbacks {
+                query = query.with_feedbacks();
+            }
+            if let Some(order) = order {
+                query = query.order_direction(order.into());
+            }
+            let messages = client.messages(&conversation, &query).await?;
+            write_all(many, MESSAGE_COLUMNS, messages.iter().map(to_value), out)
+        }
+        RaiaCommand::Ask { conversation, question, context: message_context, wait, sync, timeout } => {
+            let message = match message_context {
+                Some(c) => AgentMessageRequest::with_context(question, c),
+                None => AgentMessageRequest::from(question),
+            };
+            let printed = if sync {
+                client.send_message(&conversation, message).await?
+            } else if wait {
+                client.ask(&conversation, message, Duration::from_secs(timeout)).await?
+            } else {
+                client.send_message_async(&conversation, message).await?
+            };
+            print_one(one, MESSAGE_COLUMNS, to_value(&printed)?, out)
+        }
+        RaiaCommand::Mode { conversation, mode } => {
+            let mode = match mode {
+                ModeArg::Ai => ConversationMode::Ai,
+                ModeArg::Manual => ConversationMode::Manual,
+            };
+            let updated = client.set_mode(&conversation, mode).await?;
+            print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&updated)?), out)
+        }
+        RaiaCommand::SendManual { conversation, text, reply_to, author } => {
+            let mut message = ManualMessageRequest::from(text);
+            message.conversation_message_id = reply_to;
+            message.author_id = author;
+            let sent = client.send_manual_message(&conversation, message).await?;
+            print_one(one, MESSAGE_COLUMNS, to_value(&sent)?, out)
+        }
+    }
+}
+
+async fn conversations(
+    client: &Client,
+    command: ConversationsCommand,
+    one: OutputFormat,
+    many: OutputFormat,
+    out: impl Write,
+) -> Result<(), Failure> {
+    match command {
+        ConversationsCommand::List {
+            page_size,
+            page,
+            all,
+            order_by,
+            order,
+            search,
+            user,
+            since,
+            until,
+            with_feedbacks_only,
+        } => {
+            let mut query = ConversationQuery::new();
+            if let Some(size) = page_size {
+                query = query.page_size(size);
+            }
+            if let Some(field) = order_by {
+                query = query.order_by(match field {
+                    OrderByArg::CreatedAt => ConversationOrderBy::CreatedAt,
+                    OrderByArg::UpdatedAt => ConversationOrderBy::UpdatedAt,
+                });
+            }
+            if let Some(order) = order {
+                query = query.order_direction(order.into());
+            }
+            if let Some(keyword) = search {
+                query = query.search_keyword(keyword);
+            }
+            if let Some(user) = user {
+                query = query.user_id(user);
+            }
+            if let Some(since) = since {
+                query = query.updated_since(since);
+            }
+            if let Some(until) = until {
+                query = query.updated_until(until);
+            }
+            if with_feedbacks_only {
+                query = query.with_feedbacks_only();
+            }
+            let mut writer = RecordWriter::new(many, CONVERSATION_COLUMNS, out);
+            if all {
+                let mut stream = client.conversations(query);
+                let progress = progress("conversations");
+                while let Some(conversation) = stream.next().await {
+                    writer.write(&flatten_conversation(to_value(&conversation?)?))?;
+                    if let Some(bar) = &progress {
+                        bar.inc(1);
+                    }
+                }
+                if let Some(bar) = progress {
+                    bar.finish_and_clear();
+                }
+            } else {
+                for conversation in client.conversation_page(&query, page).await?.data {
+                    writer.write(&flatten_conversation(to_value(&conversation)?))?;
+                }
+            }
+            writer.finish()?;
+            Ok(())
+        }
+        ConversationsCommand::Get { conversation } => {
+            let conversation = client.conversation(&conversation).await?;
+            print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&conversation)?), out)
+        }
+        ConversationsCommand::Create { user, title, context, state, data } => {
+            let mut request = CreateConversationRequest::for_user(user);
+            if let Some(title) = title {
+                request = request.with_title(title).map_err(convo_clients::Error::from)?;
+            }
+            if let Some(context) = context {
+                request = request.with_context(context).map_err(convo_clients::Error::from)?;
+            }
+            request.conversation_state_id = state;
+            request.custom_data = custom_data(data);
+            let created = client.create_conversation(request).await?;
+            print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&created)?), out)
+        }
+        ConversationsCommand::Update { conversation, title, context, status, state } => {
+            let mut request = UpdateConversationRequest::default();
+            if let Some(title) = title {
+                request = request.with_title(title).map_err(convo_clients::Error::from)?;
+            }
+            if let Some(context) = context {
+                request = request.with_context(context).map_err(convo_clients::Error::from)?;
+            }
+            if let Some(status) = status {
+                request = request.with_status(match status {
+                    StatusArg::Active => ConversationStatus::Active,
+                    StatusArg::Inactive => ConversationStatus::Inactive,
+                    StatusArg::Archived => ConversationStatus::Archived,
+                });
+            }
+            if let Some(state) = state {
+                request = request.with_state(state);
+            }
+            let updated = client.update_conversation(&conversation, request).await?;
+            print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&updated)?), out)
+        }
+        ConversationsCommand::DeleteUser { user } => {
+            client.delete_user_conversations(&user).await?;
+            print_one(one, DELETED_COLUMNS, json!({ "conversationUserId": user, "status": "deleted" }), out)
+        }
+        ConversationsCommand::States => {
+            let states = client.conversation_states().await?;
+            write_all(many, STATE_COLUMNS, states.iter().map(to_value), out)
+        }
+        ConversationsCommand::Start {
+            channel,
+            first_name,
+            last_name,
+            email,
+            phone,
+            subject,
+            introduction,
+            first_message,
+            reset,
+            context,
+            source,
+            fk_id,
+            data,
+        } => {
+            // Missing fields go through as empty, so that the client's check
+            // names the one the channel needs (an input error, exit 2).
+            let text = |value: Option<String>| value.unwrap_or_default();
+            let request: StartConversationRequest = match channel {
+                ChannelArg::Email => {
+                    let mut s = StartEmailConversation::new(
+                        first_name,
+                        last_name,
+                        text(email),
+                        text(subject),
+                        text(introduction),
+                    );
+                    s.phone_number = phone;
+                    s.reset_conversation = reset;
+                    s.context = context;
+                    s.source = source;
+                    s.fk_id = fk_id;
+                    s.custom_data = custom_data(data);
+                    s.into()
+                }
+                ChannelArg::Sms => {
+                    let mut s = StartSmsConversation::new(first_name, last_name, text(phone), text(introduction));
+                    s.email = email;
+                    s.reset_conversation = reset;
+                    s.context = context;
+                    s.source = source;
+                    s.fk_id = fk_id;
+                    s.custom_data = custom_data(data);
+                    s.into()
+                }
+                ChannelArg::Voice => {
+                    if reset {
+                        return Err(Failure::Usage("--reset does not apply to voice: every call starts anew".into()));
+                    }
+                    let mut s = StartVoiceConversation::new(first_name, last_name, text(phone), text(first_message));
+                    s.email = email;
+                    s.context = context;
+                    s.source = source;
+                    s.fk_id = fk_id;
+                    s.custom_data = custom_data(data);
+                    s.into()
+                }
+            };
+            let started = client.start_conversation(request).await?;
+            print_one(one, STARTED_COLUMNS, to_value(&started)?, out)
+        }
+    }
+}
+
+/// Builds the client from flags, environment and profile, or from an
+/// in-process sandbox with `--sandbox`.
+async fn connect(args: &Args, context: &Context) -> Result<(Client, Option<RaiaSandbox>), Failure> {
+    if context.sandbox {
+        let sandbox = RaiaSandbox::start(42, 0, RaiaConfig::default())
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
+        let client = Client::builder(sandbox.secret_key()).base_url(sandbox.base_url()).build()?;
+        return Ok((client, Some(sandbox)));
+    }
+    let profile = config::profile(context.profile.as_deref())?.raia;
+    let secret_key = args.secret_key.clone().or(profile.secret_key).ok_or_else(|| {
+        Failure::Usage(
+            "missing RAIA_AGENT_SECRET_KEY: set --secret-key, the environment variable RAIA_AGENT_SECRET_KEY, or a profile"
+                .into(),
+        )
+    })?;
+    let mut builder = Client::builder(secret_key);
+    if let Some(url) = args.base_url.clone().or(profile.base_url) {
+        builder = builder.base_url(url);
+    }
+    Ok((builder.build()?, None))
+}
+
+fn to_value(record: &impl serde::Serialize) -> Result<Value, Failure> {
+    serde_json::to_value(record).map_err(|e| Failure::Io(std::io::Error::other(e)))
+}
+
+/// Adds `userName` (first and last name) so tables and csv show who it is.
+fn flatten_conversation(mut conversation: Value) -> Value {
+    let name = ["firstName", "lastName"]
+        .iter()
+        .filter_map(|k| conversation.pointer(&format!("/user/{k}")).and_then(Value::as_str))
+        .collect::<Vec<_>>()
+        .join(" ");
+    if let Some(map) = conversation.as_object_mut() {
+        map.insert("userName".into(), Value::String(name));
+    }
+    conversation
+}
+
+fn print_one(format: OutputFormat, columns: &'static [Column], record: Value, out: impl Write) -> Result<(), Failure> {
+    write_one(format, columns, &record, out)?;
+    Ok(())
+}
+
+fn write_all(
+    format: OutputFormat,
+    columns: &'static [Column],
+    records: impl Iterator<Item = Result<Value, Failure>>,
+    out: impl Write,
+) -> Result<(), Failure> {
+    let mut writer = RecordWriter::new(format, columns, out);
+    for record in records {
+        writer.write(&record?)?;
+    }
+    writer.finish()?;
+    Ok(())
+}

@@ -1,0 +1,408 @@
+//! `convo raia …` against the raia sandbox: in-process (`--sandbox`) and as a
+//! separate `convo sandbox serve --api raia` process.
+
+use std::collections::{BTreeMap, HashSet};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::Value;
+
+const CONVO: &str = env!("CARGO_BIN_EXE_convo");
+
+/// `convo` with no RAIA_* or CONVO_* settings from the caller's environment.
+fn convo() -> Command {
+    let mut cmd = Command::new(CONVO);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("RAIA_") || key.starts_with("CONVO_") {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("CONVO_CONFIG", "/nonexistent/convo.toml");
+    cmd
+}
+
+fn run(args: &[&str]) -> Output {
+    convo().args(args).output().expect("convo runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let output = run(args);
+    assert!(output.status.success(), "{args:?} failed: {}", stderr(&output));
+    stdout(&output)
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+}
+
+/// `convo --sandbox raia ARGS…`
+fn raia(args: &[&str]) -> Vec<String> {
+    ["--sandbox", "raia"].iter().chain(args).map(|s| s.to_string()).collect()
+}
+
+fn ok_raia(args: &[&str]) -> String {
+    let args = raia(args);
+    ok(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+fn run_raia(args: &[&str]) -> Output {
+    let args = raia(args);
+    run(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// The seeded conversations (the same in every in-process sandbox), as listed.
+fn all_conversations() -> Vec<Value> {
+    ok_raia(&["conversations", "list", "--all"]).lines().map(json).collect()
+}
+
+/// The first conversation that is AI or manual, and a voice call or not.
+fn find(conversations: &[Value], mode: &str, voice: bool) -> String {
+    conversations
+        .iter()
+        .find(|c| c["mode"] == mode && c.get("aiCallId").is_some() == voice)
+        .and_then(|c| c["id"].as_str())
+        .unwrap_or_else(|| panic!("no {mode} conversation (voice: {voice})"))
+        .to_string()
+}
+
+#[test]
+fn every_output_format_of_a_list_and_all_pages() {
+    let json_out = json(&ok_raia(&["conversations", "list", "-o", "json"]));
+    assert_eq!(json_out.as_array().unwrap().len(), 10, "one page of the default size");
+    let first_id = json_out[0]["id"].as_str().unwrap().to_string();
+
+    let jsonl = ok_raia(&["conversations", "list", "--page-size", "4", "--page", "2"]);
+    let records: Vec<Value> = jsonl.lines().map(json).collect();
+    assert_eq!(records.len(), 4, "jsonl is the default for lists");
+
+    let csv = ok_raia(&["conversations", "list", "--page-size", "3", "-o", "csv"]);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next().unwrap(), "id,updatedAt,mode,title,user");
+    assert!(lines.next().unwrap().starts_with(&format!("{first_id},2024-")), "{csv}");
+
+    let table = ok_raia(&["conversations", "list", "--page-size", "3", "-o", "table"]);
+    assert_eq!(table.lines().count(), 4);
+    assert!(table.lines().next().unwrap().starts_with("id "), "{table}");
+
+    let all = all_conversations();
+    assert_eq!(all.len(), 24);
+    assert_eq!(all.iter().map(|c| c["id"].as_str().unwrap()).collect::<HashSet<_>>().len(), 24, "no duplicates");
+
+    let filtered = ok_raia(&[
+        "conversations",
+        "list",
+        "--all",
+        "--with-feedbacks-only",
+        "--order-by",
+        "updatedAt",
+        "--order",
+        "asc",
+    ]);
+    let filtered: Vec<Value> = filtered.lines().map(json).collect();
+    assert_eq!(filtered.len(), 8, "every third conversation has a feedback");
+    assert!(filtered.windows(2).all(|w| w[0]["updatedAt"].as_str() < w[1]["updatedAt"].as_str()));
+    let since =
+        ok_raia(&["conversations", "list", "--all", "--since", "2024-03-02", "--until", "2024-03-02T12:00:00Z"]);
+    assert!(since.lines().map(json).all(|c| c["updatedAt"].as_str().unwrap().starts_with("2024-03-02T")), "{since}");
+}
+
+#[test]
+fn read_create_update_delete_and_states() {
+    let all = all_conversations();
+    let id = all[0]["id"].as_str().unwrap();
+    let user = all[0]["conversationUserId"].as_str().unwrap();
+
+    let got = json(&ok_raia(&["conversations", "get", id]));
+    assert_eq!(got["id"], id);
+    let table = ok_raia(&["conversations", "get", id, "-o", "table"]);
+    assert!(table.lines().any(|l| l.starts_with("id") && l.ends_with(id)), "{table}");
+
+    let states: Vec<Value> = ok_raia(&["conversations", "states"]).lines().map(json).collect();
+    assert_eq!(
+        states.iter().map(|s| s["name"].as_str().unwrap()).collect::<Vec<_>>(),
+        ["New", "In progress", "Resolved"]
+    );
+    let state = states[1]["id"].as_str().unwrap();
+
+    let created = json(&ok_raia(&[
+        "conversations",
+        "create",
+        "--user",
+        user,
+        "--title",
+        "Billing",
+        "--state",
+        state,
+        "--data",
+        "plan=premium",
+    ]));
+    assert_eq!(created["conversationUserId"], user);
+    assert_eq!(created["metadata"]["customData"]["plan"], "premium");
+    assert_eq!(created["conversationStateId"], state);
+
+    let updated = json(&ok_raia(&["conversations", "update", id, "--title", "Renamed", "--status", "archived"]));
+    assert_eq!(updated["title"], "Renamed");
+
+    let deleted = ok_raia(&["conversations", "delete-user", user, "-o", "csv"]);
+    assert_eq!(deleted, format!("conversationUserId,status\n{user},deleted\n"));
+
+    let out = run_raia(&["conversations", "get", "no-such-conversation"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out).trim(), "error: get_conversation: HTTP 404 Not Found: ENTITY_NOT_FOUND");
+    let out = run_raia(&["conversations", "create", "--user", user, "--title", &"x".repeat(256)]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("255-character limit"), "{}", stderr(&out));
+}
+
+#[test]
+fn start_each_channel() {
+    let email = json(&ok_raia(&[
+        "conversations",
+        "start",
+        "email",
+        "--first-name",
+        "Ada",
+        "--last-name",
+        "Lovelace",
+        "--email",
+        "ada@example.com",
+        "--subject",
+        "Your order",
+        "--introduction",
+        "Hi Ada",
+        "--reset",
+    ]));
+    let sms = json(&ok_raia(&[
+        "conversations",
+        "start",
+        "sms",
+        "--first-name",
+        "Grace",
+        "--last-name",
+        "Hopper",
+        "--phone",
+        "+15550199",
+        "--introduction",
+        "Hi Grace",
+    ]));
+    let voice = ok_raia(&[
+        "conversations",
+        "start",
+        "voice",
+        "--first-name",
+        "Alan",
+        "--last-name",
+        "Turing",
+        "--phone",
+        "+15550142",
+        "--first-message",
+        "Hello Alan",
+        "-o",
+        "csv",
+    ]);
+    for started in [&email, &sms] {
+        assert_eq!(started["conversationId"].as_str().unwrap().len(), 36, "{started}");
+    }
+    assert!(voice.starts_with("conversationId\n"), "{voice}");
+
+    // What a channel needs is named before anything is sent.
+    for (args, needs) in [
+        (
+            &[
+                "conversations",
+                "start",
+                "email",
+                "--first-name",
+                "A",
+                "--last-name",
+                "B",
+                "--subject",
+                "S",
+                "--introduction",
+                "I",
+            ][..],
+            "email start: email",
+        ),
+        (
+            &["conversations", "start", "sms", "--first-name", "A", "--last-name", "B", "--phone", "+1"],
+            "sms start: smsIntroduction",
+        ),
+        (
+            &["conversations", "start", "voice", "--first-name", "A", "--last-name", "B", "--first-message", "Hi"],
+            "voice start: phoneNumber",
+        ),
+    ] {
+        let out = run_raia(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(needs), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn ask_messages_mode_and_manual_messages() {
+    let all = all_conversations();
+    let ai_chat = find(&all, "ai", false);
+    let manual_chat = find(&all, "manual", false);
+    let manual_voice = find(&all, "manual", true);
+
+    let reply = json(&ok_raia(&["ask", &ai_chat, "What are your opening hours?", "--wait"]));
+    assert_eq!(reply["senderRole"], "assistant");
+    assert_eq!(reply["message"], "Sandbox agent: you asked: What are your opening hours?");
+    let question = json(&ok_raia(&["ask", &ai_chat, "Just asking"]));
+    assert_eq!(question["senderRole"], "conversation_user");
+    let sync = json(&ok_raia(&["ask", &ai_chat, "Quick one", "--sync"]));
+    assert_eq!(sync["senderRole"], "assistant");
+
+    let out = run_raia(&["ask", &ai_chat, "Please fail", "--wait"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("the agent's reply to message") && err.contains("failed: AGENT_REPLY_FAILED"), "{err}");
+
+    let messages = ok_raia(&["messages", &ai_chat, "--feedbacks", "--order", "desc", "-o", "table"]);
+    let mut lines = messages.lines();
+    assert!(lines.next().unwrap().starts_with("id "));
+    assert_eq!(lines.count(), 4);
+
+    let mode = json(&ok_raia(&["mode", &ai_chat, "manual"]));
+    assert_eq!(mode["mode"], "manual");
+
+    let out = run_raia(&["send-manual", &ai_chat, "Hello from a human"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is not in manual mode"), "{}", stderr(&out));
+    let out = run_raia(&["send-manual", &manual_voice, "Hello"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is a voice conversation"), "{}", stderr(&out));
+    let sent = json(&ok_raia(&["send-manual", &manual_chat, "A human here"]));
+    assert_eq!(sent["senderRole"], "manual_assistant");
+    let out = run_raia(&["send-manual", &manual_chat, " "]);
+    assert_eq!(out.status.code(), Some(2), "an empty message is an input error");
+}
+
+#[test]
+fn bad_flags_and_missing_settings_exit_2() {
+    for args in [
+        &["conversations", "list", "--order-by", "title"][..],
+        &["conversations", "list", "--page", "0"],
+        &["conversations", "list", "--since", "yesterday"],
+        &["conversations", "lists"],
+        &["conversations", "start", "fax", "--first-name", "A", "--last-name", "B"],
+        &["conversations", "create", "--user", "u", "--data", "novalue"],
+        &["mode", "some-conversation", "robot"],
+        &["ask", "some-conversation", "hi", "--wait", "--sync"],
+    ] {
+        let out = run_raia(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+
+    let out =
+        convo().args(["raia", "conversations", "list"]).env("RAIA_BASE_URL", "http://127.0.0.1:9").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("RAIA_AGENT_SECRET_KEY") && err.contains("--secret-key"), "{err}");
+}
+
+/// A `convo sandbox serve --api raia` child process and the environment it printed.
+struct Served {
+    child: Child,
+    env: BTreeMap<String, String>,
+    /// AI chat, manual chat, manual voice call.
+    examples: Vec<String>,
+}
+
+impl Served {
+    fn start() -> Self {
+        let mut child = convo()
+            .args(["sandbox", "serve", "--api", "raia", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let mut env = BTreeMap::new();
+        let mut examples = Vec::new();
+        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = line.unwrap();
+            if let Some((key, value)) = line.trim().strip_prefix("export ").and_then(|kv| kv.split_once('=')) {
+                env.insert(key.to_string(), value.trim_matches('\'').to_string());
+            }
+            if let Some((_, ids)) = line.split_once("manual voice call: ") {
+                examples = ids.split(' ').map(str::to_string).collect();
+            }
+            if line.starts_with("serving") {
+                break;
+            }
+        }
+        assert_eq!(env.keys().collect::<Vec<_>>(), ["RAIA_AGENT_SECRET_KEY", "RAIA_BASE_URL"]);
+        assert_eq!(examples.len(), 3);
+        Self { child, env, examples }
+    }
+
+    fn raia(&self, args: &[&str]) -> Output {
+        convo().envs(&self.env).arg("raia").args(args).output().unwrap()
+    }
+
+    /// Stops it the way a user does, with Ctrl-C (SIGINT).
+    fn interrupt(mut self) -> Output {
+        let status = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let _ = self.child.stdout.take();
+        self.child.wait_with_output().unwrap()
+    }
+}
+
+#[test]
+fn a_served_sandbox_keeps_state_between_commands() {
+    let served = Served::start();
+    let ai_chat = served.examples[0].clone();
+    let out = served.raia(&["send-manual", &ai_chat, "Hello"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let out = served.raia(&["mode", &ai_chat, "manual"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = served.raia(&["send-manual", &ai_chat, "Hello", "-o", "jsonl"]);
+    assert!(out.status.success(), "manual mode persisted: {}", stderr(&out));
+    let messages = stdout(&served.raia(&["messages", &ai_chat]));
+    assert_eq!(json(messages.lines().last().unwrap())["senderRole"], "manual_assistant");
+
+    // A wrong key is an auth error (exit 1) that echoes no key.
+    let out = convo()
+        .envs(&served.env)
+        .env("RAIA_AGENT_SECRET_KEY", "definitely-wrong-key")
+        .args(["raia", "conversations", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.trim(), "error: list_conversations: HTTP 403 Forbidden: INVALID_CREDENTIALS");
+    assert!(!err.contains("definitely-wrong-key") && !err.contains(&served.env["RAIA_AGENT_SECRET_KEY"]), "{err}");
+
+    // A profile supplies the key; the environment's base URL still applies.
+    let dir = std::env::temp_dir().join(format!("convo-cli-raia-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("config.toml");
+    std::fs::write(
+        &config,
+        format!("[profiles.agent.raia]\nsecret_key = \"{}\"\n", served.env["RAIA_AGENT_SECRET_KEY"]),
+    )
+    .unwrap();
+    let out = convo()
+        .env("CONVO_CONFIG", &config)
+        .env("RAIA_BASE_URL", &served.env["RAIA_BASE_URL"])
+        .args(["--profile", "agent", "raia", "conversations", "states", "-o", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 4);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    let stopped = served.interrupt();
+    assert!(stopped.status.success(), "{:?}", stopped.status);
+    assert!(stderr(&stopped).contains("stopped"));
+}

@@ -281,3 +281,93 @@ async fn single_records_errors_and_unknown_values() {
     let body: serde_json::Value = raw.json().await.unwrap();
     assert!(body["errors"]["query parameter per_page"].is_array(), "{body}");
 }
+
+#[tokio::test]
+async fn every_filter_key_as_the_server_receives_it() {
+    use convo_clients::salesloft::types::MediaType;
+    let sb = sandbox(SalesloftConfig::default()).await;
+    let client = client(&sb);
+    let exclusive = ConversationQuery::new()
+        .title("Demo for Contoso")
+        .created_after(at(9, 1))
+        .created_before(at(20, 2))
+        .updated_after(at(9, 3))
+        .updated_before(at(20, 4))
+        .longer_than(1_000)
+        .shorter_than(9_000_000)
+        .language(LanguageCode::EnGb)
+        .platform(Platform::MsTeams)
+        .owners(["o1", "o2"])
+        .recorded_by(["u1"])
+        .ids(["i1", "i2", "i3"])
+        .accounts(["a1"])
+        .people(["p1"])
+        .created_through_api(false)
+        .media(MediaType::Audio)
+        .sort(ConversationSortBy::UpdatedAt, SortDirection::Asc)
+        .per_page(10)
+        .include_paging_counts();
+    client.conversations_page(&exclusive, 2).await.unwrap();
+    let inclusive = ConversationQuery::new()
+        .title_starts_with("Renewal")
+        .created_at_or_after(at(9, 5))
+        .created_at_or_before(at(20, 6))
+        .updated_at_or_after(at(9, 7))
+        .updated_at_or_before(at(20, 8))
+        .duration(convo_clients::salesloft::Range {
+            lower: Some(convo_clients::salesloft::Bound::Inclusive(2_000)),
+            upper: Some(convo_clients::salesloft::Bound::Inclusive(8_000_000)),
+        });
+    client.conversations_page(&inclusive, 1).await.unwrap();
+
+    let requests = sb.requests();
+    let mut first = requests[0].query_pairs();
+    first.sort();
+    let expected: Vec<(String, String)> = [
+        ("account_ids", "a1"),
+        ("created_at[gt]", "2024-01-09T01:00:00Z"),
+        ("created_at[lt]", "2024-01-20T02:00:00Z"),
+        ("duration[gt]", "1000"),
+        ("duration[lt]", "9000000"),
+        ("ids", "i1"),
+        ("ids", "i2"),
+        ("ids", "i3"),
+        ("include_paging_counts", "true"),
+        ("is_api", "false"),
+        ("language_code", "en-GB"),
+        ("media_type", "audio"),
+        ("owner_ids", "o1"),
+        ("owner_ids", "o2"),
+        ("page", "2"),
+        ("per_page", "10"),
+        ("person_ids", "p1"),
+        ("platform", "ms_teams"),
+        ("sort_by", "updated_at"),
+        ("sort_direction", "asc"),
+        ("title", "Demo for Contoso"),
+        ("updated_at[gt]", "2024-01-09T03:00:00Z"),
+        ("updated_at[lt]", "2024-01-20T04:00:00Z"),
+        ("user_guids", "u1"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(first, expected);
+    let mut second = requests[1].query_pairs();
+    second.sort();
+    let expected: Vec<(String, String)> = [
+        ("created_at[gte]", "2024-01-09T05:00:00Z"),
+        ("created_at[lte]", "2024-01-20T06:00:00Z"),
+        ("duration[gte]", "2000"),
+        ("duration[lte]", "8000000"),
+        ("page", "1"),
+        ("title[_starts_with]", "Renewal"),
+        ("updated_at[gte]", "2024-01-09T07:00:00Z"),
+        ("updated_at[lte]", "2024-01-20T08:00:00Z"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(second, expected);
+    assert!(sb.contract_violations().is_empty());
+}

@@ -54,6 +54,12 @@ pub enum Error {
     #[cfg(feature = "raia")]
     #[error("raia: {0}")]
     Raia(#[from] crate::raia::RaiaError),
+
+    /// A LlamadaPro custom field definition that still has stored values was
+    /// not deleted (HTTP 409); deleting it with `force` deletes the values too.
+    #[cfg(feature = "llamadapro")]
+    #[error(transparent)]
+    CustomFieldInUse(#[from] crate::llamadapro::DefinitionInUse),
 }
 
 impl Error {
@@ -138,11 +144,22 @@ pub enum InvalidInput {
     #[cfg(feature = "raia")]
     #[error(transparent)]
     Raia(#[from] crate::raia::InputError),
+    /// LlamadaPro input the API would reject.
+    #[cfg(feature = "llamadapro")]
+    #[error(transparent)]
+    LlamadaPro(#[from] crate::llamadapro::InputError),
 }
 
 #[cfg(feature = "luware")]
 impl From<crate::luware::FilterError> for Error {
     fn from(e: crate::luware::FilterError) -> Self {
+        Error::InvalidInput(e.into())
+    }
+}
+
+#[cfg(feature = "llamadapro")]
+impl From<crate::llamadapro::InputError> for Error {
+    fn from(e: crate::llamadapro::InputError) -> Self {
         Error::InvalidInput(e.into())
     }
 }

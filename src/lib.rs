@@ -7,6 +7,7 @@
 //! - [`liveperson`]: LivePerson Third-Party Bots Public API.
 //! - [`raia`]: raia AI Agent API (Conversations).
 //! - [`salesloft`]: Salesloft Conversations.
+//! - [`llamadapro`]: LlamadaPro public API (beta).
 //!
 //! The `sandbox` feature adds local emulators of the APIs, served over
 //! loopback, for tests and for trying the clients without an account.
@@ -36,6 +37,8 @@ pub use secret::Secret;
 
 #[cfg(feature = "liveperson")]
 pub mod liveperson;
+#[cfg(feature = "llamadapro")]
+pub mod llamadapro;
 #[cfg(feature = "luware")]
 pub mod luware;
 #[cfg(feature = "raia")]

@@ -1,0 +1,108 @@
+//! Integer ids on a wire that types them as `f64`.
+//!
+//! tsoa types every number as `number`/`double`, ids included, so the
+//! generated types hold ids as `f64`. An id is a whole number, though: these
+//! helpers turn ids into `u64` and back, and refuse values that are not ids
+//! (fractions, negatives, NaN, or integers an `f64` cannot hold exactly).
+
+use super::input::InputError;
+use super::types::{
+    Call, ChannelSession, Contact, ContactAddress, ContactSearchDocument, CustomFieldDefinition, CustomFieldListOption,
+    FunnelConversation, Recording, Transcription,
+};
+
+/// The largest id an `f64` holds exactly (2^53 − 1); larger ones would be
+/// rounded on the wire and name another record.
+pub const MAX_ID: u64 = (1 << 53) - 1;
+
+/// The id a wire number stands for, if it is one.
+pub fn id_from_number(value: f64) -> Option<u64> {
+    let whole = value.is_finite() && value >= 0.0 && value.fract() == 0.0 && value <= MAX_ID as f64;
+    whole.then_some(value as u64)
+}
+
+/// Like [`id_from_number`], naming the field when the value is not an id.
+pub fn checked_id(field: &'static str, value: f64) -> Result<u64, InputError> {
+    id_from_number(value).ok_or(InputError::NotAnId { field, value: value.to_string() })
+}
+
+/// An id as the wire number, refusing ids the number cannot hold exactly.
+pub fn id_to_number(field: &'static str, id: u64) -> Result<f64, InputError> {
+    if id > MAX_ID {
+        return Err(InputError::NotAnId { field, value: id.to_string() });
+    }
+    Ok(id as f64)
+}
+
+macro_rules! numeric_id {
+    ($($ty:ident),+ $(,)?) => {$(
+        impl $ty {
+            /// The id as an integer; `None` when absent or not a whole, exactly representable number.
+            pub fn id_u64(&self) -> Option<u64> {
+                self.id.and_then(id_from_number)
+            }
+        }
+    )+};
+}
+
+numeric_id!(
+    Call,
+    ChannelSession,
+    Contact,
+    ContactAddress,
+    CustomFieldDefinition,
+    CustomFieldListOption,
+    FunnelConversation,
+    Recording,
+    Transcription,
+);
+
+impl ContactSearchDocument {
+    /// The contact id as an integer: the search index returns it as a string.
+    pub fn id_u64(&self) -> Option<u64> {
+        self.id.as_deref().and_then(|id| id.trim().parse().ok()).filter(|id| *id <= MAX_ID)
+    }
+}
+
+impl Recording {
+    /// The id of the recorded call.
+    pub fn call_id_u64(&self) -> Option<u64> {
+        self.call_id.and_then(id_from_number)
+    }
+}
+
+impl CustomFieldListOption {
+    /// The id of the definition the option belongs to.
+    pub fn definition_id_u64(&self) -> Option<u64> {
+        self.definition_id.and_then(id_from_number)
+    }
+}
+
+impl FunnelConversation {
+    /// The id of the conversation's contact.
+    pub fn contact_id_u64(&self) -> Option<u64> {
+        self.contact_id.and_then(id_from_number)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_whole_exact_numbers_are_ids() {
+        assert_eq!(id_from_number(42.0), Some(42));
+        assert_eq!(id_from_number(0.0), Some(0));
+        assert_eq!(id_from_number(MAX_ID as f64), Some(MAX_ID));
+        for bad in [0.1, -1.0, f64::NAN, f64::INFINITY, 2f64.powi(53), 1e300] {
+            assert_eq!(id_from_number(bad), None, "{bad}");
+        }
+        assert!(matches!(checked_id("contactId", 1.5), Err(InputError::NotAnId { field: "contactId", .. })));
+        assert_eq!(id_to_number("id", 7), Ok(7.0));
+        assert!(id_to_number("id", MAX_ID + 1).is_err());
+        let doc = ContactSearchDocument { id: Some("123".into()), ..Default::default() };
+        assert_eq!(doc.id_u64(), Some(123));
+        let contact = Contact { id: Some(12.5), ..Default::default() };
+        assert_eq!(contact.id_u64(), None);
+    }
+}

@@ -1,0 +1,56 @@
+//! LlamadaPro public API (beta): tasks, contacts, custom fields, funnel
+//! conversations, calls, recordings and WhatsApp messages.
+//!
+//! [`Client`] wraps the client generated from `specs/llamadapro.yaml` and adds
+//! what the schema cannot say: the `X-API-KEY` header, streams over every
+//! token-paged list ([`Client::tasks`], [`Client::contacts`],
+//! [`Client::search_contacts`], [`Client::custom_field_definitions`],
+//! [`Client::custom_field_options`]), typed `filterBy`/`sortBy` values
+//! ([`FilterBy`], [`SortBy`]), checks that run before anything is sent
+//! (E.164 numbers, `variables` or `components`, `contactId` or `contact`,
+//! upload modes; each an [`InputError`]), a per-item reading of bulk reports
+//! ([`BulkOutcome`]), and integer ids where the wire has `f64`.
+//!
+//! ```no_run
+//! # async fn demo() -> convo_clients::Result<()> {
+//! use convo_clients::llamadapro::{Client, FilterBy, ListQuery, SortBy};
+//! use futures::TryStreamExt;
+//!
+//! let client = Client::new(std::env::var("LLAMADAPRO_API_KEY").unwrap_or_default())?;
+//! let query = ListQuery::new()
+//!     .filter(FilterBy::new().with("lastName", "Soto")?)
+//!     .sort(SortBy::desc("createdAt")?);
+//! let mut contacts = client.contacts(query);
+//! while let Some(contact) = contacts.try_next().await? {
+//!     println!("{:?} {:?}", contact.id_u64(), contact.first_name);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod auth;
+pub mod bulk;
+mod client;
+pub mod ids;
+pub mod input;
+pub mod query;
+
+#[allow(clippy::all, unused_imports, dead_code, missing_docs, rustdoc::all)]
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/llamadapro.rs"));
+}
+
+/// Request and response types, generated from `specs/llamadapro.yaml`.
+pub mod types {
+    pub use super::generated::types::*;
+    include!(concat!(env!("OUT_DIR"), "/llamadapro_open_enums.rs"));
+}
+
+pub use bulk::{BulkOutcome, ItemOutcome, ItemReport};
+pub use client::{BASE_URL, Client, ClientBuilder, DefinitionInUse};
+pub use generated::Client as GeneratedClient;
+pub use ids::MAX_ID;
+pub use input::{E164_FIELDS, InputError, is_e164};
+pub use query::{FilterBy, ListQuery, SortBy, TaskQuery};
+
+/// The spec this client was generated from, as JSON.
+pub const SPEC_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/llamadapro.spec.json"));

@@ -14,6 +14,8 @@ pub mod validate;
 
 #[cfg(feature = "liveperson")]
 pub mod liveperson;
+#[cfg(feature = "llamadapro")]
+pub mod llamadapro;
 #[cfg(feature = "luware")]
 pub mod luware;
 #[cfg(feature = "raia")]

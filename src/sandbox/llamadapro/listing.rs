@@ -1,0 +1,308 @@
+//! What every list shares: `filterBy`, `searchBy`, `sortBy` and search
+//! conditions evaluated on a record's JSON, and opaque page tokens bound to
+//! the query they were issued for.
+
+use std::cmp::Ordering;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::Value;
+
+use super::ApiError;
+use crate::llamadapro::types::{SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SortDirection};
+use crate::llamadapro::{FilterBy, SortBy};
+
+/// Items per page when the request does not say.
+pub(super) const DEFAULT_PAGE_SIZE: usize = 20;
+
+/// The values at a dotted path; arrays on the way fan out.
+pub(super) fn lookup<'v>(record: &'v Value, path: &str) -> Vec<&'v Value> {
+    let mut current = vec![record];
+    for segment in path.split('.') {
+        let mut next = Vec::new();
+        for value in current {
+            match value.get(segment) {
+                Some(Value::Array(items)) => next.extend(items.iter()),
+                Some(Value::Null) | None => {}
+                Some(v) => next.push(v),
+            }
+        }
+        current = next;
+    }
+    current
+}
+
+/// A scalar as text: strings as they are, whole numbers without a fraction.
+pub(super) fn text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9e15 => Some(format!("{}", f as i64)),
+            _ => Some(n.to_string()),
+        },
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// Orders two optional values: numbers numerically, the rest as text; absent last.
+pub(super) fn compare(a: Option<&Value>, b: Option<&Value>) -> Ordering {
+    match (a, b) {
+        (Some(Value::Number(x)), Some(Value::Number(y))) => {
+            x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal)
+        }
+        (Some(x), Some(y)) => {
+            text(x).unwrap_or_default().to_lowercase().cmp(&text(y).unwrap_or_default().to_lowercase())
+        }
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => Ordering::Equal,
+    }
+}
+
+/// The fields a list can be filtered and sorted by; a filter field may
+/// stand for several paths (e.g. a contact's `email` also matches its addresses).
+pub(super) struct Fields {
+    pub filter: &'static [(&'static str, &'static [&'static str])],
+    pub sort: &'static [&'static str],
+    /// Paths `searchBy` looks in.
+    pub search: &'static [&'static str],
+}
+
+/// `filterBy`, `searchBy` and `sortBy` of a list request, parsed.
+pub(super) struct ListParams {
+    filter: Option<FilterBy>,
+    search: Option<String>,
+    sort: Option<SortBy>,
+}
+
+impl ListParams {
+    pub(super) fn parse(query: &[(String, String)], fields: &Fields) -> Result<Self, ApiError> {
+        let one = |key: &str| query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+        let filter = match one("filterBy").filter(|f| !f.is_empty()) {
+            Some(text) => {
+                let filter: FilterBy =
+                    text.parse().map_err(|e| ApiError::bad_request(format!("{e}")).detail("parameter", "filterBy"))?;
+                if let Some((field, _)) = filter.pairs().iter().find(|(f, _)| !allowed_filter(fields, f)) {
+                    return Err(ApiError::bad_request(format!("cannot filter by {field:?}"))
+                        .detail("parameter", "filterBy")
+                        .detail("allowed", fields.filter.iter().map(|(f, _)| *f).collect::<Vec<_>>()));
+                }
+                Some(filter)
+            }
+            None => None,
+        };
+        let sort = match one("sortBy").filter(|s| !s.is_empty()) {
+            Some(text) => {
+                let sort: SortBy =
+                    text.parse().map_err(|e| ApiError::bad_request(format!("{e}")).detail("parameter", "sortBy"))?;
+                if !fields.sort.contains(&sort.field()) {
+                    return Err(ApiError::bad_request(format!("cannot sort by {:?}", sort.field()))
+                        .detail("parameter", "sortBy")
+                        .detail("allowed", fields.sort.to_vec()));
+                }
+                Some(sort)
+            }
+            None => None,
+        };
+        let search = one("searchBy").filter(|s| !s.trim().is_empty()).map(|s| s.trim().to_lowercase());
+        Ok(Self { filter, search, sort })
+    }
+
+    /// Whether a record (as JSON) passes the filter and the search.
+    pub(super) fn matches(&self, record: &Value, fields: &Fields) -> bool {
+        let filtered = self.filter.as_ref().is_none_or(|filter| {
+            filter.pairs().iter().all(|(field, wanted)| {
+                paths(fields, field).iter().any(|path| {
+                    lookup(record, path).iter().any(|v| text(v).is_some_and(|t| t.eq_ignore_ascii_case(wanted)))
+                })
+            })
+        });
+        let searched = self.search.as_ref().is_none_or(|needle| {
+            fields.search.iter().any(|path| {
+                lookup(record, path).iter().any(|v| text(v).is_some_and(|t| t.to_lowercase().contains(needle)))
+            })
+        });
+        filtered && searched
+    }
+
+    /// Sorts `(json, item)` pairs; without `sortBy` they keep their order.
+    pub(super) fn sort<T>(&self, records: &mut [(Value, T)]) {
+        let Some(sort) = &self.sort else { return };
+        records.sort_by(|(a, _), (b, _)| {
+            let order = compare(lookup(a, sort.field()).first().copied(), lookup(b, sort.field()).first().copied());
+            if *sort.direction() == SortDirection::Desc { order.reverse() } else { order }
+        });
+    }
+}
+
+fn allowed_filter(fields: &Fields, field: &str) -> bool {
+    fields.filter.iter().any(|(f, _)| *f == field) || field.strip_prefix("customFields.").is_some_and(|k| !k.is_empty())
+}
+
+fn paths(fields: &Fields, field: &str) -> Vec<String> {
+    match fields.filter.iter().find(|(f, _)| *f == field) {
+        Some((_, paths)) => paths.iter().map(|p| p.to_string()).collect(),
+        None => vec![field.to_string()],
+    }
+}
+
+/// Evaluates search conditions left to right; `or` joins a condition to the
+/// previous result by OR, otherwise by AND.
+pub(super) fn search_matches(record: &Value, filters: &[SearcherDocumentSearchFilter]) -> bool {
+    let mut result = true;
+    for (i, filter) in filters.iter().enumerate() {
+        let field = filter.field.as_deref().unwrap_or_default();
+        let wanted = filter.value.as_deref().unwrap_or_default().to_lowercase();
+        let values: Vec<String> =
+            lookup(record, field).iter().filter_map(|v| text(v)).map(|t| t.to_lowercase()).collect();
+        let hit = match filter.operator.as_deref().unwrap_or("eq") {
+            "contains" => values.iter().any(|v| v.contains(&wanted)),
+            "neq" | "ne" => values.iter().all(|v| *v != wanted),
+            _ => values.contains(&wanted),
+        };
+        result = if i == 0 {
+            hit
+        } else if filter.or == Some(true) {
+            result || hit
+        } else {
+            result && hit
+        };
+    }
+    result
+}
+
+/// Operators [`search_matches`] knows.
+pub(super) const SEARCH_OPERATORS: [&str; 4] = ["eq", "contains", "neq", "ne"];
+
+/// Sorts by several keys, in order.
+pub(super) fn search_sort<T>(records: &mut [(Value, T)], keys: &[SearcherDocumentSearchSort]) {
+    records.sort_by(|(a, _), (b, _)| {
+        keys.iter()
+            .map(|key| {
+                let field = key.field.as_deref().unwrap_or_default();
+                let order = compare(lookup(a, field).first().copied(), lookup(b, field).first().copied());
+                if key.direction == Some(SortDirection::Desc) { order.reverse() } else { order }
+            })
+            .find(|o| *o != Ordering::Equal)
+            .unwrap_or(Ordering::Equal)
+    });
+}
+
+/// FNV-1a: a stable hash of the query a token belongs to.
+pub(super) fn fingerprint(parts: &[(String, String)]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for (k, v) in parts {
+        for byte in k.bytes().chain([0]).chain(v.bytes()).chain([0xff]) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
+}
+
+/// Page tokens: the offset and a tag binding it to the seed, the list and the query.
+pub(super) struct Tokens {
+    pub seed: u64,
+    /// Which list, so a contacts token does not work on tasks.
+    pub list: u64,
+    pub query: u64,
+}
+
+impl Tokens {
+    fn tag(&self, offset: u64) -> u64 {
+        crate::sandbox::mix(self.seed ^ self.list.rotate_left(32) ^ self.query ^ offset.rotate_left(17))
+    }
+
+    pub(super) fn issue(&self, offset: usize) -> String {
+        let offset = offset as u64;
+        let mut bytes = self.tag(offset).to_be_bytes().to_vec();
+        bytes.extend_from_slice(&offset.to_be_bytes());
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The offset a token stands for, if it was issued for this list and query.
+    pub(super) fn offset(&self, token: &str) -> Result<usize, ApiError> {
+        let invalid = || {
+            ApiError::bad_request("invalid pageToken: send the nextPageToken of the previous page, with the same query")
+                .detail("parameter", "pageToken")
+        };
+        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
+        let (tag, offset) = bytes.split_at_checked(8).filter(|(_, o)| o.len() == 8).ok_or_else(invalid)?;
+        let tag = u64::from_be_bytes(tag.try_into().map_err(|_| invalid())?);
+        let offset = u64::from_be_bytes(offset.try_into().map_err(|_| invalid())?);
+        if tag != self.tag(offset) {
+            return Err(invalid());
+        }
+        usize::try_from(offset).map_err(|_| invalid())
+    }
+}
+
+/// One page of `items` from `offset`, and the token of the next page if there is one.
+pub(super) fn page<T>(items: Vec<T>, offset: usize, size: usize, tokens: &Tokens) -> (Vec<T>, Option<String>) {
+    let total = items.len();
+    let end = offset.saturating_add(size.max(1)).min(total);
+    let next = (end < total).then(|| tokens.issue(end));
+    let page = items.into_iter().skip(offset).take(end.saturating_sub(offset)).collect();
+    (page, next)
+}
+
+/// A page-size parameter (the contract has checked it is a number).
+pub(super) fn size(value: Option<&str>) -> usize {
+    value.and_then(|v| v.parse::<f64>().ok()).filter(|n| *n >= 1.0).map(|n| n as usize).unwrap_or(DEFAULT_PAGE_SIZE)
+}
+
+/// The query pairs that define a list, for its fingerprint: all but paging.
+pub(super) fn defining(query: &[(String, String)]) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = query
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "pageToken" | "page" | "pageSize" | "limit"))
+        .cloned()
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+/// Where a list starts: the token's offset, else `(page − 1) × size` for the
+/// offset-style `page` (the token wins when both are sent).
+pub(super) fn start(query: &[(String, String)], size: usize, tokens: &Tokens) -> Result<usize, ApiError> {
+    let one = |key: &str| query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
+    if let Some(token) = one("pageToken").filter(|t| !t.is_empty()) {
+        return tokens.offset(token);
+    }
+    let page = one("page").and_then(|p| p.parse::<f64>().ok()).filter(|p| *p >= 1.0).map(|p| p as usize).unwrap_or(1);
+    Ok((page - 1).saturating_mul(size))
+}
+
+pub(super) fn pairs(query: Option<&str>) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn tokens_are_bound_to_their_query() {
+        let tokens = Tokens { seed: 1, list: 2, query: 3 };
+        let token = tokens.issue(40);
+        assert_eq!(tokens.offset(&token).unwrap(), 40);
+        assert!(Tokens { query: 4, ..tokens }.offset(&token).is_err());
+        assert!(Tokens { seed: 1, list: 2, query: 3 }.offset("Xde34567890").is_err());
+    }
+
+    #[test]
+    fn lookups_fan_out_over_arrays() {
+        let record = json!({"addresses": [{"address": "a"}, {"address": "b"}], "id": 12.0});
+        assert_eq!(lookup(&record, "addresses.address").len(), 2);
+        assert_eq!(text(lookup(&record, "id")[0]).as_deref(), Some("12"));
+        let f = [SearcherDocumentSearchFilter::eq("addresses.address", "B")];
+        assert!(search_matches(&record, &f));
+        let g = [
+            SearcherDocumentSearchFilter::eq("id", "1"),
+            SearcherDocumentSearchFilter::contains("addresses.address", "a").or(),
+        ];
+        assert!(search_matches(&record, &g));
+    }
+}

@@ -1,0 +1,345 @@
+//! The LlamadaPro emulator.
+//!
+//! In-memory records seeded deterministically from the seed: contacts (some
+//! archived) with addresses and custom field values, custom field
+//! definitions and list options, funnel conversations, tasks, calls with
+//! their recordings and transcriptions, and a WhatsApp message. Every
+//! operation of the spec is served, with the API key in `X-API-KEY`.
+//!
+//! Lists page with opaque `nextPageToken`s bound to the query they came from
+//! (a token sent with other filters is refused). Contacts honour `filterBy`
+//! (`field:value;…`, `email` and `phone` also match addresses), `searchBy`,
+//! `sortBy` (`field=direction`) and the search endpoint's filters, sort and
+//! `includeArchived`; archived contacts are only visible to the search with
+//! `includeArchived` and by id. Rules the schema cannot hold are enforced as
+//! the server would: E.164 numbers, `variables` or `components`, exactly one
+//! of `contactId` and `contact`, upload modes, `LIST` options, unique field
+//! keys, and in-use definitions refused without `force` (409). Bulk requests
+//! answer 200 with a per-item report: missing fields (`REQUIRED_FIELD`),
+//! unknown references, and duplicates (an open conversation of the same
+//! contact in the same funnel, or the same id twice in an update) listed with
+//! `existingEntities`. Started calls complete at once, with a recording and a
+//! transcription. Time is simulated (it advances with every write), so runs
+//! are reproducible.
+
+mod calls;
+mod contacts;
+mod conversations;
+mod custom_fields;
+mod data;
+mod listing;
+mod messages;
+mod tasks;
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{Next, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::harness::Harness;
+use super::{HarnessConfig, Sandbox};
+use crate::llamadapro::types::{
+    self, Call, Contact, CustomFieldDefinition, CustomFieldListOption, FunnelConversation, Message, Recording, Task,
+    Transcription, UploadedMedia,
+};
+
+/// The tenant every record belongs to.
+pub const TENANT: &str = "tnt_sandbox";
+
+/// Emulator settings.
+#[derive(Debug, Clone)]
+pub struct LlamadaProConfig {
+    /// The API key the emulator accepts in `X-API-KEY`.
+    pub api_key: String,
+    /// Seeded contacts (every tenth is archived).
+    pub contacts: u64,
+    /// Seeded tasks.
+    pub tasks: u64,
+    /// Funnels conversations may be created in.
+    pub funnels: Vec<u64>,
+    /// Caller id of bridge calls that do not name one.
+    pub default_caller_id: String,
+    /// Latency, request log and response checks.
+    pub harness: HarnessConfig,
+}
+
+impl Default for LlamadaProConfig {
+    fn default() -> Self {
+        Self {
+            api_key: "llp_sandbox_key_0000000000000000".into(),
+            contacts: 60,
+            tasks: 45,
+            funnels: vec![1, 2, 3],
+            default_caller_id: "+56229990000".into(),
+            harness: HarnessConfig::default(),
+        }
+    }
+}
+
+/// A running LlamadaPro emulator.
+pub type LlamadaProSandbox = Sandbox<LlamadaProState>;
+
+impl Sandbox<LlamadaProState> {
+    /// Starts the emulator on loopback (`port` 0 picks a free one).
+    pub async fn start(seed: u64, port: u16, config: LlamadaProConfig) -> std::io::Result<Self> {
+        let harness =
+            Harness::new(crate::llamadapro::SPEC_JSON, render_error, &config.harness).map_err(std::io::Error::other)?;
+        let state = Arc::new(LlamadaProState::new(seed, config));
+        Self::serve(state.clone(), routes(state), harness, port).await
+    }
+
+    /// The API key the emulator accepts.
+    pub fn api_key(&self) -> String {
+        self.api.config.api_key.clone()
+    }
+
+    /// Every contact, archived ones too when asked, by id.
+    pub fn contacts(&self, include_archived: bool) -> Vec<Contact> {
+        self.api.world(|w| {
+            w.contacts
+                .values()
+                .filter(|c| include_archived || c.archived_at.is_none())
+                .map(|c| c.contact.clone())
+                .collect()
+        })
+    }
+
+    /// Ids of the archived contacts.
+    pub fn archived_contact_ids(&self) -> Vec<u64> {
+        self.api.world(|w| w.contacts.iter().filter(|(_, c)| c.archived_at.is_some()).map(|(id, _)| *id).collect())
+    }
+
+    /// Every task, oldest first.
+    pub fn tasks(&self) -> Vec<Task> {
+        self.api.world(|w| w.tasks.clone())
+    }
+
+    /// Every custom field definition, by id.
+    pub fn custom_field_definitions(&self) -> Vec<CustomFieldDefinition> {
+        self.api.world(|w| w.definitions.values().cloned().collect())
+    }
+
+    /// Every option of every definition, by id.
+    pub fn custom_field_options(&self) -> Vec<CustomFieldListOption> {
+        self.api.world(|w| w.options.values().cloned().collect())
+    }
+
+    /// Every funnel conversation, by id, with its contact.
+    pub fn conversations(&self) -> Vec<FunnelConversation> {
+        self.api.world(|w| w.conversations.keys().filter_map(|id| w.conversation_view(*id)).collect())
+    }
+
+    /// Every call, by id.
+    pub fn calls(&self) -> Vec<Call> {
+        self.api.world(|w| w.calls.values().cloned().collect())
+    }
+
+    /// Every message, oldest first.
+    pub fn messages(&self) -> Vec<Message> {
+        self.api.world(|w| w.messages.clone())
+    }
+}
+
+/// The emulator's records.
+#[derive(Debug)]
+pub struct LlamadaProState {
+    seed: u64,
+    config: LlamadaProConfig,
+    world: Mutex<World>,
+}
+
+impl LlamadaProState {
+    fn new(seed: u64, config: LlamadaProConfig) -> Self {
+        let world = data::seed_world(seed, &config);
+        Self { seed, config, world: Mutex::new(world) }
+    }
+
+    fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
+        let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut world)
+    }
+}
+
+/// A contact with what only the search index shows.
+#[derive(Debug, Clone)]
+struct StoredContact {
+    contact: Contact,
+    archived_at: Option<DateTime<Utc>>,
+    /// Bumped on every change (the index's `eventSequence`).
+    sequence: u64,
+}
+
+/// Every record, and the sequences ids and times come from.
+#[derive(Debug)]
+struct World {
+    seed: u64,
+    /// Simulated time; advances by a second with every record written.
+    clock: DateTime<Utc>,
+    /// Numeric ids, shared by every kind of record.
+    next_id: u64,
+    /// Counter behind string ids.
+    next_key: u64,
+    contacts: BTreeMap<u64, StoredContact>,
+    tasks: Vec<Task>,
+    definitions: BTreeMap<u64, CustomFieldDefinition>,
+    options: BTreeMap<u64, CustomFieldListOption>,
+    /// Stored without `contacts`, which are filled in when read.
+    conversations: BTreeMap<u64, FunnelConversation>,
+    calls: BTreeMap<u64, Call>,
+    recordings: BTreeMap<u64, Recording>,
+    transcriptions: BTreeMap<u64, Transcription>,
+    messages: Vec<Message>,
+    media: Vec<UploadedMedia>,
+}
+
+impl World {
+    fn tick(&mut self) -> DateTime<Utc> {
+        self.clock += chrono::Duration::seconds(1);
+        self.clock
+    }
+
+    fn id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// A deterministic string id, e.g. `task_3f9c0a1b2c4d`.
+    fn key(&mut self, prefix: &str) -> String {
+        self.next_key += 1;
+        format!("{prefix}_{:012x}", crate::sandbox::mix(self.seed ^ self.next_key) >> 16)
+    }
+
+    /// A conversation as the API shows it, with its contact.
+    fn conversation_view(&self, id: u64) -> Option<FunnelConversation> {
+        let mut conversation = self.conversations.get(&id)?.clone();
+        let contact = conversation.contact_id.and_then(crate::llamadapro::ids::id_from_number);
+        conversation.contacts =
+            contact.and_then(|c| self.contacts.get(&c)).map(|c| c.contact.clone()).into_iter().collect();
+        Some(conversation)
+    }
+}
+
+fn routes(state: Arc<LlamadaProState>) -> Router {
+    Router::new()
+        .route("/api/v2/calls/agent", post(calls::start_ai_employee_call))
+        .route("/api/v1/tasks", get(tasks::list).post(tasks::create))
+        .route("/api/v1/tasks/{task_id}", get(tasks::get).put(tasks::update).delete(tasks::delete))
+        .route("/api/v1/recordings/load", post(calls::load_recording))
+        .route("/api/v1/recordings/{recording_id}", get(calls::get_recording))
+        .route("/api/v1/conversations", post(conversations::create))
+        .route("/api/v1/conversations/bulk", post(conversations::bulk_create).put(conversations::bulk_update))
+        .route("/api/v1/contacts", get(contacts::list).post(contacts::create))
+        .route("/api/v1/contacts/search", post(contacts::search))
+        .route("/api/v1/contacts/{id}", get(contacts::get).put(contacts::update).delete(contacts::delete))
+        .route("/api/v1/messages/{message_id}", get(messages::get))
+        .route("/api/v1/messages/whatsapp", post(messages::create))
+        .route("/api/v1/messages/whatsapp/template", post(messages::create_template))
+        .route("/api/v1/messages/whatsapp/media", post(messages::upload_media))
+        .route(
+            "/api/v1/custom-fields/definitions",
+            get(custom_fields::list_definitions).post(custom_fields::create_definition),
+        )
+        .route(
+            "/api/v1/custom-fields/definitions/{id}",
+            get(custom_fields::get_definition)
+                .put(custom_fields::update_definition)
+                .delete(custom_fields::delete_definition),
+        )
+        .route(
+            "/api/v1/custom-fields/definitions/{id}/options",
+            get(custom_fields::list_options).post(custom_fields::create_option),
+        )
+        .route(
+            "/api/v1/custom-fields/definitions/{id}/options/{option_id}",
+            get(custom_fields::get_option).put(custom_fields::update_option).delete(custom_fields::delete_option),
+        )
+        .route("/api/v1/calls", post(calls::create))
+        .route("/api/v1/calls/bridge", post(calls::start_bridge_call))
+        .route("/api/v1/calls/agent", post(calls::start_voice_agent_call))
+        .route("/api/v1/calls/{call_id}", get(calls::get))
+        .route("/api/v1/calls/{call_id}/transcription", get(calls::get_transcription))
+        .route("/api/v1/calls/{call_id}/recording", get(calls::get_recording_of_call))
+        .layer(from_fn_with_state(state.clone(), require_api_key))
+        .with_state(state)
+}
+
+/// Checks `X-API-KEY` before any handler runs.
+async fn require_api_key(State(state): State<Arc<LlamadaProState>>, request: Request, next: Next) -> Response {
+    let key = request.headers().get("x-api-key").and_then(|v| v.to_str().ok());
+    match key {
+        Some(key) if key == state.config.api_key => next.run(request).await,
+        Some(_) => ApiError::new(StatusCode::UNAUTHORIZED, "invalid API key").into_response(),
+        None => ApiError::new(StatusCode::UNAUTHORIZED, "missing X-API-KEY header").into_response(),
+    }
+}
+
+/// An error answer in the API's one documented shape, `{code, error, message, details}`.
+#[derive(Debug)]
+struct ApiError {
+    status: StatusCode,
+    message: String,
+    details: Map<String, Value>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into(), details: Map::new() }
+    }
+
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+
+    fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, message)
+    }
+
+    fn detail(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.details.insert(key.into(), value.into());
+        self
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = types::Error {
+            code: Some(f64::from(self.status.as_u16())),
+            error: self.status.canonical_reason().map(str::to_string),
+            message: Some(self.message),
+            details: self.details,
+        };
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+fn render_error(status: StatusCode, message: String) -> Response {
+    ApiError::new(status, message).into_response()
+}
+
+type Answer = Result<Response, ApiError>;
+
+fn json<T: serde::Serialize>(value: T) -> Answer {
+    Ok(axum::Json(value).into_response())
+}
+
+/// The body as the generated request type. The contract layer has checked it
+/// against the schema already; this only fails where the type is stricter.
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("request body: {e}")))
+}
+
+/// A numeric path id (the contract has checked it is a number).
+fn path_id(text: &str) -> Option<u64> {
+    text.parse::<f64>().ok().and_then(crate::llamadapro::ids::id_from_number)
+}
+
+fn number(id: u64) -> f64 {
+    id as f64
+}

@@ -1,0 +1,774 @@
+//! The LlamadaPro client against the LlamadaPro sandbox, over loopback.
+
+use std::collections::{BTreeSet, HashSet};
+
+use convo_clients::llamadapro::types::{
+    self, BulkIssueCode, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams, ContactSearchRequest,
+    CustomFieldType, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, TaskAssigneeType, TaskStatus,
+};
+use convo_clients::llamadapro::{Client, FilterBy, InputError, ItemOutcome, ListQuery, MAX_ID, SortBy, TaskQuery};
+use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
+use convo_clients::sandbox::validate::{RequestParts, SpecValidator};
+use convo_clients::sandbox::{RecordedRequest, ScriptedResponse};
+use convo_clients::{ClientConfig, Error, InvalidInput, RetryPolicy};
+use futures::TryStreamExt;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+async fn sandbox() -> LlamadaProSandbox {
+    LlamadaProSandbox::start(4, 0, LlamadaProConfig::default()).await.expect("sandbox starts")
+}
+
+fn client(sb: &LlamadaProSandbox) -> Client {
+    Client::builder(sb.api_key()).base_url(sb.base_url()).build().unwrap()
+}
+
+/// A request type from JSON, as a caller would write it.
+fn from<T: DeserializeOwned>(value: Value) -> T {
+    serde_json::from_value(value).expect("valid request")
+}
+
+fn body(r: &RecordedRequest) -> Value {
+    serde_json::from_slice(&r.body).unwrap()
+}
+
+fn no_violations(sb: &LlamadaProSandbox) {
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}
+
+fn input_error(result: Result<impl std::fmt::Debug, Error>) -> InputError {
+    match result {
+        Err(Error::InvalidInput(InvalidInput::LlamadaPro(e))) => e,
+        other => panic!("expected a LlamadaPro input error, got {other:?}"),
+    }
+}
+
+fn template(extra: Value) -> types::CreateTemplateMessageRequest {
+    let mut value = json!({
+        "fromPhoneNumber": "+14155552671",
+        "toPhoneNumber": "+56912345678",
+        "templateName": "order_update",
+        "languageCode": "es",
+    });
+    value.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+    from(value)
+}
+
+/// The spec operation each recorded request went to.
+fn operations_hit(sb: &LlamadaProSandbox) -> BTreeSet<String> {
+    let spec: Value = serde_json::from_str(convo_clients::llamadapro::SPEC_JSON).unwrap();
+    let validator = SpecValidator::new(&spec).unwrap();
+    sb.requests()
+        .iter()
+        .filter_map(|r| {
+            let headers: Vec<(String, String)> = r
+                .headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+                .collect();
+            let parts = RequestParts {
+                method: r.method.as_str(),
+                path: &r.path,
+                query: r.query.as_deref(),
+                headers: &headers,
+                body: &r.body,
+            };
+            validator.validate_request(&parts).ok().map(|v| v.operation_id)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_operation_through_the_client() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+
+    // v2 and v1 calls, recordings, transcriptions.
+    let ai = client
+        .start_ai_employee_call(&from(json!({
+            "toPhoneNumber": "+56911112222",
+            "objectives": ["Confirm the appointment"],
+            "personality": {"name": "Sofia", "communicationStyle": "professional"},
+            "localization": "CL",
+            "provider": "vapi",
+        })))
+        .await
+        .unwrap();
+    assert_eq!(ai.provider_name.as_deref(), Some("vapi"));
+    let voice = client
+        .start_voice_agent_call(&from(json!({
+            "voiceAgentId": 123, "to": "+1234567890", "contextVariables": {"customerFirstName": "Pedro"},
+        })))
+        .await
+        .unwrap();
+    let bridge = client
+        .start_bridge_call(&from(json!({"to": "+1234567890", "callCustomData": {"customKey": "customValue"}})))
+        .await
+        .unwrap();
+    assert_eq!(bridge.custom_data, Some(json!({"customKey": "customValue"})));
+    let recorded = client
+        .create_call(&from(json!({
+            "status": "completed", "userId": 7, "metadata": null, "from": "+56229990000", "to": "+56911112222",
+            "duration": 42, "direction": "outgoing", "startTime": "2025-03-03T10:00:00Z",
+        })))
+        .await
+        .unwrap();
+    let call_id = recorded.id_u64().unwrap();
+    assert_eq!(client.call(call_id).await.unwrap().duration, Some(42.0));
+    let recording = client.call_recording(call_id).await.unwrap();
+    assert_eq!(recording.call_id_u64(), Some(call_id));
+    assert_eq!(client.recording(recording.id_u64().unwrap()).await.unwrap().url, recording.url);
+    let transcription = client.call_transcription(voice.id_u64().unwrap()).await.unwrap();
+    assert!(transcription.text.unwrap().contains("+1234567890"));
+    client
+        .load_recording(&from(json!({
+            "userId": 7, "url": "https://example.com/r.mp3", "callDirection": "incoming", "callFrom": "+56911112222",
+        })))
+        .await
+        .unwrap();
+    let loaded = sb.calls().into_iter().find(|c| c.direction.as_deref() == Some("incoming")).unwrap();
+    assert_eq!(
+        client.call_recording(loaded.id_u64().unwrap()).await.unwrap().url.as_deref(),
+        Some("https://example.com/r.mp3")
+    );
+
+    // Tasks.
+    let conversation = sb.conversations()[0].id_u64().unwrap();
+    let task = client
+        .create_task(&from(json!({
+            "context": {"conversationId": conversation},
+            "objective": "Call the customer back",
+            "createdBy": {"id": "u1", "type": "user"},
+            "assignedTo": {"id": "ai-7", "type": "ai_employee"},
+            "dueDate": "2025-04-01T12:00:00Z",
+        })))
+        .await
+        .unwrap();
+    let task_id = task.id.clone().unwrap();
+    assert_eq!(task.status, Some(TaskStatus::Scheduled));
+    assert_eq!(client.task(&task_id).await.unwrap().objective, task.objective);
+    let page = client.tasks_page(&TaskQuery::new().conversation(conversation), None).await.unwrap();
+    assert!(page.items.iter().any(|t| t.id == task.id));
+    let done = client.update_task(&task_id, &from(json!({"status": "completed"}))).await.unwrap();
+    assert!(done.completed_at.is_some(), "completing stamps the time");
+    assert_eq!(done.objective, task.objective, "partial update keeps the rest");
+    client.delete_task(&task_id).await.unwrap();
+    assert_eq!(client.task(&task_id).await.unwrap_err().status().map(|s| s.as_u16()), Some(404));
+
+    // Contacts.
+    let contact = client
+        .create_contact(&from(json!({
+            "firstName": "Jane", "lastName": "Doe", "customFields": {"source": "web"},
+            "addresses": [{"address": "+56912345678", "channelType": "PHONE"}],
+        })))
+        .await
+        .unwrap();
+    let contact_id = contact.id_u64().unwrap();
+    assert_eq!(contact.addresses[0].channel_type, Some(types::ChannelType::Phone));
+    let updated = client
+        .update_contact(contact_id, &from(json!({"firstName": "Janet", "customFields": {"priority": "high"}})))
+        .await
+        .unwrap();
+    assert_eq!(updated.first_name.as_deref(), Some("Janet"));
+    assert_eq!(updated.custom_fields.len(), 2, "custom fields merge");
+    assert_eq!(client.contact(contact_id).await.unwrap().last_name.as_deref(), Some("Doe"));
+    let janet = ListQuery::new().filter(FilterBy::new().with("firstName", "Janet").unwrap());
+    assert_eq!(client.contacts_page(&janet, None).await.unwrap().items.len(), 1);
+    let found = client
+        .search_contacts_page(&ContactSearchRequest {
+            filters: vec![SearcherDocumentSearchFilter::eq("addresses.address", "+56912345678")],
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(found.items[0].id_u64(), Some(contact_id));
+
+    // Conversations.
+    let created = client
+        .create_conversation(&from(
+            json!({"funnelId": 2, "contactId": contact_id, "customFields": {"priority": "low"}}),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(created.contacts[0].id_u64(), Some(contact_id));
+    let items: Vec<BulkSingleConversationCreateParams> =
+        vec![from(json!({"funnelId": 3, "contact": {"firstName": "Ana", "phones": ["+56987654321"]}}))];
+    let report = client.bulk_create_conversations(&items).await.unwrap();
+    assert!(report.pair(&items).all_succeeded());
+    let updates: Vec<BulkSingleConversationUpdateParams> =
+        vec![from(json!({"id": created.id_u64().unwrap(), "funnelStatusId": 4}))];
+    assert!(client.bulk_update_conversations(&updates).await.unwrap().pair(&updates).all_succeeded());
+
+    // Messages.
+    let sent = client.send_whatsapp_template(&template(json!({"variables": [{"value": "A-1"}]}))).await.unwrap();
+    assert!(sent.content.as_deref().unwrap().contains("A-1"));
+    assert_eq!(sent.contact_id, contact.id, "the recipient's number belongs to the contact");
+    let text = client
+        .send_whatsapp_message(&from(json!({
+            "fromPhoneNumber": "+14155552671", "toPhoneNumber": "+56912345678", "content": "Hola", "type": "text",
+        })))
+        .await
+        .unwrap();
+    let got = client.message(text.id.as_deref().unwrap()).await.unwrap();
+    assert_eq!(got.content.as_deref(), Some("Hola"));
+    let media = client
+        .upload_whatsapp_media(&from(json!({
+            "fromPhoneNumber": "+14155552671", "fileName": "hi.txt", "contentType": "text/plain", "content": "aGVsbG8=",
+        })))
+        .await
+        .unwrap();
+    assert_eq!(media.size, Some(5.0), "base64 of 5 bytes");
+
+    // Custom fields.
+    let definition = client
+        .create_custom_field_definition(&from(
+            json!({"entityType": "CONTACT", "fieldKey": "plan", "fieldType": "LIST"}),
+        ))
+        .await
+        .unwrap();
+    let def_id = definition.id_u64().unwrap();
+    let renamed = client.update_custom_field_definition(def_id, &from(json!({"fieldLabel": "Plan"}))).await.unwrap();
+    assert_eq!(renamed.field_label.as_deref(), Some("Plan"));
+    assert_eq!(client.custom_field_definition(def_id).await.unwrap().field_key.as_deref(), Some("plan"));
+    let defs = client.custom_field_definitions_page(&ListQuery::new(), None).await.unwrap();
+    assert!(defs.items.iter().any(|d| d.id_u64() == Some(def_id)));
+    let option = client
+        .create_custom_field_option(def_id, &from(json!({"definitionId": def_id, "value": "pro", "label": "Pro"})))
+        .await
+        .unwrap();
+    let option_id = option.id_u64().unwrap();
+    assert_eq!(option.definition_id_u64(), Some(def_id));
+    let relabelled =
+        client.update_custom_field_option(def_id, option_id, &from(json!({"label": "Professional"}))).await.unwrap();
+    assert_eq!(relabelled.label.as_deref(), Some("Professional"));
+    assert_eq!(client.custom_field_option(def_id, option_id).await.unwrap().value.as_deref(), Some("pro"));
+    assert_eq!(client.custom_field_options_page(def_id, &ListQuery::new(), None).await.unwrap().items.len(), 1);
+    client.delete_custom_field_option(def_id, option_id).await.unwrap();
+    client.delete_custom_field_definition(def_id, false).await.unwrap();
+    client.delete_contact(contact_id).await.unwrap();
+    assert_eq!(client.contact(contact_id).await.unwrap_err().status().map(|s| s.as_u16()), Some(404));
+
+    let hit = operations_hit(&sb);
+    let spec: Value = serde_json::from_str(convo_clients::llamadapro::SPEC_JSON).unwrap();
+    let all: BTreeSet<String> = SpecValidator::new(&spec).unwrap().operation_ids().map(str::to_string).collect();
+    assert_eq!(all.len(), 37);
+    assert_eq!(all.difference(&hit).collect::<Vec<_>>(), Vec::<&String>::new(), "operations never called");
+    assert!(sb.requests().iter().all(|r| r.header("x-api-key") == Some(sb.api_key().as_str())));
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn every_token_paged_list_is_walked_to_the_end_without_duplicates() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+
+    let tasks: Vec<String> =
+        client.tasks(TaskQuery::new().limit(7)).map_ok(|t| t.id.unwrap()).try_collect().await.unwrap();
+    assert_eq!(tasks.len(), sb.tasks().len());
+    assert_eq!(tasks.iter().collect::<HashSet<_>>().len(), tasks.len());
+    // Each follow-up carries the previous page's token, and the page size
+    // again (a `number` on the wire, as the spec types it).
+    let requests = sb.requests();
+    assert_eq!(requests.len(), sb.tasks().len().div_ceil(7));
+    assert!(requests[0].query_param("pageToken").is_none());
+    let limit = |r: &RecordedRequest| r.query_param("limit").and_then(|l| l.parse::<f64>().ok());
+    assert!(requests[1..].iter().all(|r| r.query_param("pageToken").is_some() && limit(r) == Some(7.0)));
+
+    let active = sb.contacts(false);
+    let contacts: Vec<u64> =
+        client.contacts(ListQuery::new().page_size(7)).map_ok(|c| c.id_u64().unwrap()).try_collect().await.unwrap();
+    assert_eq!(contacts, active.iter().map(|c| c.id_u64().unwrap()).collect::<Vec<_>>(), "by id, archived left out");
+
+    sb.clear_requests();
+    let search = ContactSearchRequest {
+        include_archived: Some(true),
+        size: Some(9.0),
+        sort: vec![SearcherDocumentSearchSort::desc("createdAt")],
+        ..Default::default()
+    };
+    let found: Vec<types::ContactSearchDocument> = client.search_contacts(search).try_collect().await.unwrap();
+    let all = sb.contacts(true);
+    assert_eq!(found.len(), all.len());
+    assert_eq!(found.iter().map(|d| d.id.clone()).collect::<HashSet<_>>().len(), all.len());
+    assert!(found.windows(2).all(|w| w[0].created_at >= w[1].created_at));
+    assert_eq!(found.iter().filter(|d| d.archived_at.is_some()).count(), sb.archived_contact_ids().len());
+    let bodies: Vec<Value> = sb.requests().iter().map(body).collect();
+    assert!(bodies[0].get("pageToken").is_none() && bodies[1]["pageToken"].is_string());
+    assert_eq!(bodies[1]["size"], 9.0);
+
+    let definitions: Vec<u64> = client
+        .custom_field_definitions(ListQuery::new().page_size(1))
+        .map_ok(|d| d.id_u64().unwrap())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(definitions.len(), sb.custom_field_definitions().len());
+    let tier = sb.custom_field_definitions().into_iter().find(|d| d.field_key.as_deref() == Some("tier")).unwrap();
+    let tier_id = tier.id_u64().unwrap();
+    let options: Vec<String> = client
+        .custom_field_options(tier_id, ListQuery::new().page_size(1).sort(SortBy::desc("value").unwrap()))
+        .map_ok(|o| o.value.unwrap())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(options, ["silver", "gold", "bronze"]);
+
+    // A definition filter by entity type.
+    let conversation_fields: Vec<types::CustomFieldDefinition> = client
+        .custom_field_definitions(ListQuery::new().filter("entityType:FUNNEL_CONVERSATION".parse().unwrap()))
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(conversation_fields.len(), 1);
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn page_tokens_are_opaque_and_bound_to_their_query() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let query = ListQuery::new().page_size(5).filter(FilterBy::new().with("channelType", "WHATSAPP").unwrap());
+    let first = client.contacts_page(&query, None).await.unwrap();
+    let token = first.next_page_token.clone().unwrap();
+    assert!(client.contacts_page(&query, Some(&token)).await.is_ok());
+    // The same token with another filter, or a made-up one, is refused.
+    let other = ListQuery::new().page_size(5);
+    let err = client.contacts_page(&other, Some(&token)).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
+    assert!(err.body().unwrap().message().unwrap().contains("pageToken"));
+    let err = client.tasks_page(&TaskQuery::new(), Some("Xde34567890")).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn contacts_filter_sort_and_search_as_documented() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let active = sb.contacts(false);
+    let sample = &active[3];
+    let last = sample.last_name.clone().unwrap();
+
+    let filter = FilterBy::new().with("lastName", &last).unwrap();
+    let query = ListQuery::new().filter(filter).sort(SortBy::desc("firstName").unwrap()).page_size(100);
+    let page = client.contacts_page(&query, None).await.unwrap();
+    let expected = active.iter().filter(|c| c.last_name.as_deref() == Some(last.as_str())).count();
+    assert_eq!(page.items.len(), expected);
+    assert_eq!(page.total_count, Some(expected as f64));
+    assert!(page.items.windows(2).all(|w| w[0].first_name >= w[1].first_name));
+    let sent = &sb.requests()[0];
+    assert_eq!(sent.query_param("filterBy"), Some(format!("lastName:{last}")));
+    assert_eq!(sent.query_param("sortBy").as_deref(), Some("firstName=desc"));
+
+    // `email` matches the addresses too (the legacy field is empty).
+    let email = sample.addresses.iter().find_map(|a| a.address.clone().filter(|a| a.contains('@'))).unwrap();
+    let by_email = ListQuery::new().filter(FilterBy::new().with("email", &email).unwrap());
+    let page = client.contacts_page(&by_email, None).await.unwrap();
+    assert_eq!(page.items.iter().map(|c| c.id).collect::<Vec<_>>(), vec![sample.id]);
+    let searched = client.contacts_page(&ListQuery::new().search(&email[..6]), None).await.unwrap();
+    assert!(searched.items.iter().any(|c| c.id == sample.id));
+
+    // Search: OR of conditions, archived contacts only on request.
+    let archived = sb.archived_contact_ids()[0];
+    let archived_contact = sb.contacts(true).into_iter().find(|c| c.id_u64() == Some(archived)).unwrap();
+    let phone = archived_contact.addresses[0].address.clone().unwrap();
+    let request = |include_archived| ContactSearchRequest {
+        filters: vec![
+            SearcherDocumentSearchFilter::eq("addresses.address", &phone),
+            SearcherDocumentSearchFilter::eq("id", sample.id_u64().unwrap().to_string()).or(),
+        ],
+        include_archived: Some(include_archived),
+        include_total_count: Some(true),
+        ..Default::default()
+    };
+    let without = client.search_contacts_page(&request(false)).await.unwrap();
+    assert_eq!(without.items.iter().map(|d| d.id_u64()).collect::<Vec<_>>(), vec![sample.id_u64()]);
+    let with = client.search_contacts_page(&request(true)).await.unwrap();
+    assert_eq!(with.total_count, Some(2.0));
+    let doc = with.items.iter().find(|d| d.id_u64() == Some(archived)).unwrap();
+    assert!(doc.archived_at.is_some());
+    assert_eq!(doc.model_type.as_deref(), Some("Contact"));
+    let body = body(sb.requests().last().unwrap());
+    assert_eq!(
+        body["filters"][1],
+        json!({"field": "id", "operator": "eq", "value": sample.id_u64().unwrap().to_string(), "or": true})
+    );
+    assert_eq!(body["includeTotalCount"], true, "a boolean, not the docs example's string");
+    let contains = ContactSearchRequest {
+        filters: vec![SearcherDocumentSearchFilter::contains("lastName", last[..3].to_lowercase())],
+        size: Some(100.0),
+        ..Default::default()
+    };
+    let partial = client.search_contacts_page(&contains).await.unwrap();
+    assert!(partial.items.len() >= expected);
+    assert!(partial.total_count.is_none(), "only with includeTotalCount");
+
+    // What the server cannot use is a 400 that names the parameter.
+    let bad = ListQuery::new().filter(FilterBy::new().with("colour", "red").unwrap());
+    let err = client.contacts_page(&bad, None).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert!(err.body().unwrap().message().unwrap().contains("colour"), "{err}");
+    let err = client.contacts_page(&ListQuery::new().sort(SortBy::asc("colour").unwrap()), None).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    let odd = ContactSearchRequest {
+        filters: vec![SearcherDocumentSearchFilter::with_operator("lastName", "soundsLike", "x")],
+        ..Default::default()
+    };
+    let err = client.search_contacts_page(&odd).await.unwrap_err();
+    assert!(err.body().unwrap().message().unwrap().contains("soundsLike"), "{err}");
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn task_filters_go_out_under_their_names() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let all = sb.tasks();
+    let due_before = chrono::DateTime::parse_from_rfc3339("2025-03-10T00:00:00Z").unwrap().to_utc();
+    let query = TaskQuery::new()
+        .status(TaskStatus::Scheduled)
+        .assigned_to(TaskAssigneeType::User, None)
+        .due_before(due_before)
+        .limit(100);
+    let got: Vec<types::Task> = client.tasks(query).try_collect().await.unwrap();
+    let expected: Vec<&types::Task> = all
+        .iter()
+        .filter(|t| {
+            t.status == Some(TaskStatus::Scheduled)
+                && t.assigned_to.as_ref().unwrap().type_ == Some(TaskAssigneeType::User)
+                && t.due_date.is_some_and(|d| d < due_before)
+        })
+        .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(got.len(), expected.len());
+    let mut keys: Vec<String> = sb.requests()[0].query_pairs().into_iter().map(|(k, _)| k).collect();
+    keys.sort();
+    assert_eq!(keys, ["assignedToType", "dueBefore", "limit", "status"]);
+    assert_eq!(sb.requests()[0].query_param("status").as_deref(), Some("scheduled"));
+
+    // The docs' own example filters on `pending`, which the enum lacks: a
+    // task the server sends with it still decodes.
+    let task = all[0].id.clone().unwrap();
+    sb.script(
+        ScriptedResponse::new(200).on(Method::GET, "/api/v1/tasks/").json(&json!({"id": task, "status": "pending"})),
+    );
+    let odd = client.task(&task).await.unwrap();
+    assert_eq!(odd.status.as_ref().map(|s| s.as_str()), Some("pending"));
+    assert!(odd.status.unwrap().is_unrecognized());
+}
+
+#[tokio::test]
+async fn rules_the_schema_cannot_hold_fail_before_sending() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let both = template(json!({
+        "variables": [{"value": "A-1"}],
+        "components": [{"type": "body", "parameters": [{"type": "text", "text": "A-1"}]}],
+    }));
+    assert_eq!(input_error(client.send_whatsapp_template(&both).await), InputError::TemplateVariablesAndComponents);
+    let local = template(json!({"toPhoneNumber": "0912345678"}));
+    let err = input_error(client.send_whatsapp_template(&local).await);
+    assert_eq!(err, InputError::NotE164 { field: "toPhoneNumber", value: "0912345678".into() });
+    assert!(err.to_string().contains("E.164"));
+    let spaced: types::CreateMessageRequest = from(json!({
+        "fromPhoneNumber": "+1 415 555 2671", "toPhoneNumber": "+56912345678", "content": "hi", "type": "text",
+    }));
+    assert!(matches!(
+        input_error(client.send_whatsapp_message(&spaced).await),
+        InputError::NotE164 { field: "fromPhoneNumber", .. }
+    ));
+    for (upload, expected) in [
+        (json!({"fromPhoneNumber": "+14155552671"}), InputError::UploadModeMissing),
+        (json!({"fromPhoneNumber": "+14155552671", "fileId": "f", "content": "aGk="}), InputError::UploadModesMixed),
+        (
+            json!({"fromPhoneNumber": "+14155552671", "fileName": "a.png", "content": "aGk="}),
+            InputError::UploadIncomplete { missing: "contentType" },
+        ),
+        (
+            json!({"fromPhoneNumber": "4155552671", "fileId": "f"}),
+            InputError::NotE164 { field: "fromPhoneNumber", value: "4155552671".into() },
+        ),
+    ] {
+        assert_eq!(input_error(client.upload_whatsapp_media(&from(upload)).await), expected);
+    }
+    let neither: types::CreateConversationRequest = from(json!({"funnelId": 1}));
+    assert_eq!(input_error(client.create_conversation(&neither).await), InputError::ConversationContactMissing);
+    let two: types::CreateConversationRequest =
+        from(json!({"funnelId": 1, "contactId": 5, "contact": {"firstName": "A"}}));
+    assert_eq!(input_error(client.create_conversation(&two).await), InputError::ConversationContactAmbiguous);
+    let fraction: types::CreateConversationRequest = from(json!({"funnelId": 1.5, "contactId": 5}));
+    assert!(matches!(
+        input_error(client.create_conversation(&fraction).await),
+        InputError::NotAnId { field: "funnelId", .. }
+    ));
+    let mismatch: types::CreateCustomFieldListOptionRequest = from(json!({"definitionId": 8, "value": "x"}));
+    assert!(matches!(
+        input_error(client.create_custom_field_option(9, &mismatch).await),
+        InputError::DefinitionIdMismatch { path: 9, .. }
+    ));
+    assert!(matches!(input_error(client.contact(MAX_ID + 1).await), InputError::NotAnId { field: "id", .. }));
+    assert!(matches!(client.task(" ").await, Err(Error::InvalidInput(InvalidInput::Parameter { name: "taskId", .. }))));
+    assert!(matches!(client.contacts_page(&ListQuery::new().tenant("t"), None).await, Err(Error::InvalidInput(_))));
+    assert!(matches!(client.tasks_page(&TaskQuery::new().limit(0), None).await, Err(Error::InvalidInput(_))));
+    assert!(matches!(client.bulk_create_conversations(&[]).await, Err(Error::InvalidInput(_))));
+    // Values the filterBy and sortBy syntaxes cannot carry never become a request.
+    assert!(matches!(FilterBy::new().with("note", "a;b"), Err(InputError::BadFilter { .. })));
+    assert!(matches!("createdAt=sideways".parse::<SortBy>(), Err(InputError::BadSort { .. })));
+    assert!(sb.requests().is_empty(), "nothing was sent: {:?}", sb.requests());
+}
+
+#[tokio::test]
+async fn the_sandbox_enforces_the_same_rules_as_the_server() {
+    let sb = sandbox().await;
+    let http = reqwest::Client::new();
+    let post = |path: &str, body: Value| {
+        http.post(format!("{}{path}", sb.base_url())).header("x-api-key", sb.api_key()).json(&body).send()
+    };
+    let cases = [
+        (
+            "/api/v1/messages/whatsapp/template",
+            json!({"fromPhoneNumber": "+14155552671", "toPhoneNumber": "+56912345678", "templateName": "t",
+                   "languageCode": "es", "variables": [{"value": "a"}],
+                   "components": [{"type": "body", "parameters": [{"type": "text", "text": "a"}]}]}),
+            "not both",
+        ),
+        (
+            "/api/v1/messages/whatsapp",
+            json!({"fromPhoneNumber": "14155552671", "toPhoneNumber": "+56912345678", "content": "hi", "type": "text"}),
+            "E.164",
+        ),
+        (
+            "/api/v1/messages/whatsapp",
+            json!({"fromPhoneNumber": "+14155552671", "toPhoneNumber": "+56912345678", "content": "", "type": "image"}),
+            "fileId",
+        ),
+        (
+            "/api/v1/messages/whatsapp/media",
+            json!({"fromPhoneNumber": "+14155552671", "fileName": "a", "contentType": "b", "content": "%%%"}),
+            "base64",
+        ),
+        ("/api/v1/conversations", json!({"funnelId": 1}), "contactId"),
+        ("/api/v1/conversations", json!({"funnelId": 99, "contactId": 5}), "funnel"),
+    ];
+    for (path, request, expected) in cases {
+        let response = post(path, request).await.unwrap();
+        assert_eq!(response.status().as_u16(), 400, "{path}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["code"], 400.0);
+        assert!(error["message"].as_str().unwrap().contains(expected), "{path}: {error}");
+    }
+    // The key is required; the contract checks the schema before that.
+    let response = http.get(format!("{}/api/v1/tasks", sb.base_url())).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn a_bulk_report_pairs_every_item_with_its_outcome() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let conversations = sb.conversations();
+    let existing = &conversations[0];
+    let existing_contact = existing.contact_id_u64().unwrap();
+    let matched_phone = sb.contacts(false)[20].addresses[0].address.clone().unwrap();
+    let items: Vec<BulkSingleConversationCreateParams> = vec![
+        from(json!({"funnelId": 1, "contact": {"firstName": "Nueva", "phones": ["+56900000001"]}})),
+        from(json!({"funnelId": 1, "contactId": existing_contact})),
+        from(json!({"contact": {"firstName": "Sin", "phones": ["+56900000002"]}})),
+        from(json!({"funnelId": 2})),
+        from(json!({"funnelId": 2, "contactId": existing_contact, "contact": {"firstName": "Doble"}})),
+        from(json!({"funnelId": 1, "contact": {"firstName": "Otra", "phones": ["+56900000001"]}})),
+        from(json!({"funnelId": 2, "contact": {"lastName": "Match", "phones": [matched_phone]}})),
+        from(json!({"funnelId": 3, "contactId": 999_999})),
+    ];
+    let result = client.bulk_create_conversations(&items).await.unwrap();
+    let outcome = result.pair(&items);
+    let kinds: Vec<&str> = outcome.items.iter().map(|r| r.outcome.kind()).collect();
+    assert_eq!(kinds, ["succeeded", "duplicate", "failed", "failed", "failed", "duplicate", "warning", "failed"]);
+    assert!(!outcome.all_succeeded());
+    assert!(outcome.counts_agree(), "{:?}", outcome.counts);
+    assert_eq!(outcome.counts.as_ref().unwrap().total, Some(8.0));
+
+    let ItemOutcome::Duplicate { existing_id, existing: entities, .. } = &outcome.items[1].outcome else { panic!() };
+    assert_eq!(*existing_id, existing.id_u64());
+    assert!(entities.contains_key("funnelConversation"));
+    // The second item for a new phone repeats the first item of the same batch.
+    let first_created = sb
+        .conversations()
+        .into_iter()
+        .find(|c| c.contacts[0].addresses.iter().any(|a| a.address.as_deref() == Some("+56900000001")))
+        .unwrap();
+    assert_eq!(outcome.items[5].outcome.id(), first_created.id_u64());
+
+    // Every failure names its field, and the code where the server has one.
+    let failures: Vec<(usize, String, Option<BulkIssueCode>)> = outcome
+        .failed()
+        .map(|r| {
+            let issue = &r.outcome.issues()[0];
+            (r.index, issue.field.clone().unwrap(), issue.code.clone())
+        })
+        .collect();
+    assert_eq!(
+        failures,
+        [
+            (2, "funnelId".into(), Some(BulkIssueCode::RequiredField)),
+            (3, "contactId".into(), Some(BulkIssueCode::RequiredField)),
+            (4, "contact".into(), None),
+            (7, "contactId".into(), None),
+        ]
+    );
+    assert!(std::ptr::eq(outcome.failed().next().unwrap().item, &items[2]), "paired with the input");
+    let ItemOutcome::SucceededWithWarnings { id, warnings } = &outcome.items[6].outcome else { panic!() };
+    assert!(warnings[0].message.as_deref().unwrap().contains("matched existing contact"));
+    let matched = sb.conversations().into_iter().find(|c| c.id_u64() == *id).unwrap();
+    assert_eq!(matched.contacts[0].last_name.as_deref(), Some("Match"), "the matched contact was updated");
+
+    // Updates: one fine, one unknown, the same id twice, a foreign contact.
+    let target = existing.id_u64().unwrap();
+    let updates: Vec<BulkSingleConversationUpdateParams> = vec![
+        from(json!({"id": target, "funnelStatusId": 5, "customFields": {"priority": "low"}})),
+        from(json!({"id": 987_654})),
+        from(json!({"id": target, "funnelStatusId": 6})),
+        from(json!({"id": conversations[1].id, "contact": {"id": existing_contact, "firstName": "X"}})),
+    ];
+    let outcome = client.bulk_update_conversations(&updates).await.unwrap();
+    let outcome = outcome.pair(&updates);
+    let kinds: Vec<&str> = outcome.items.iter().map(|r| r.outcome.kind()).collect();
+    assert_eq!(kinds, ["succeeded", "failed", "duplicate", "failed"]);
+    assert!(outcome.counts_agree());
+    let updated = sb.conversations().into_iter().find(|c| c.id_u64() == Some(target)).unwrap();
+    assert_eq!(updated.funnel_status_id, Some(5.0), "the duplicate was not applied");
+
+    // The single create refuses what the bulk create skips as a duplicate.
+    let again: types::CreateConversationRequest = from(json!({"funnelId": 1, "contactId": existing_contact}));
+    let err = client.create_conversation(&again).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert!(err.body().unwrap().as_str().contains("existingConversationId"), "{err}");
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn a_definition_in_use_is_only_deleted_with_force() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let by_key = |key: &str| {
+        sb.custom_field_definitions()
+            .into_iter()
+            .find(|d| d.field_key.as_deref() == Some(key))
+            .unwrap()
+            .id_u64()
+            .unwrap()
+    };
+    let source = by_key("source");
+    let users = sb.contacts(true).iter().filter(|c| c.custom_fields.contains_key("source")).count();
+    assert!(users > 0);
+
+    let err = client.delete_custom_field_definition(source, false).await.unwrap_err();
+    let Error::CustomFieldInUse(in_use) = &err else { panic!("{err:?}") };
+    assert_eq!(in_use.definition_id, source);
+    let text = err.to_string();
+    assert!(text.contains("force") && text.contains("every value") && text.contains("409"), "{text}");
+    assert_eq!(sb.requests()[0].query_param("force").as_deref(), Some("false"));
+    assert!(client.custom_field_definition(source).await.is_ok(), "still there");
+
+    // An unused definition goes without force; an in-use one with it, values included.
+    client.delete_custom_field_definition(by_key("birthday"), false).await.unwrap();
+    let deleted = client.delete_custom_field_definition(source, true).await.unwrap();
+    assert_eq!(deleted.field_key.as_deref(), Some("source"));
+    assert!(sb.contacts(true).iter().all(|c| !c.custom_fields.contains_key("source")));
+    assert_eq!(client.custom_field_definition(source).await.unwrap_err().status().map(|s| s.as_u16()), Some(404));
+
+    // A definition's key is unique per entity type, and only LIST fields have options.
+    let dup: types::CreateCustomFieldDefinitionRequest =
+        from(json!({"entityType": "CONTACT", "fieldKey": "tier", "fieldType": "STRING"}));
+    assert_eq!(client.create_custom_field_definition(&dup).await.unwrap_err().status().map(|s| s.as_u16()), Some(400));
+    let tier = by_key("tier");
+    let gold: types::CreateCustomFieldListOptionRequest = from(json!({"definitionId": tier, "value": "gold"}));
+    assert_eq!(
+        client.create_custom_field_option(tier, &gold).await.unwrap_err().status().map(|s| s.as_u16()),
+        Some(400)
+    );
+    let priority = by_key("priority");
+    let err = client.custom_field_options_page(by_key("tier") + 1000, &ListQuery::new(), None).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert_eq!(client.custom_field_option(priority, 1).await.unwrap_err().status().map(|s| s.as_u16()), Some(404));
+    assert!(
+        sb.custom_field_definitions().iter().all(|d| d.field_type != Some(CustomFieldType::Date)),
+        "birthday is gone"
+    );
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn templates_components_media_and_messages() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let with_components = template(json!({
+        "components": [
+            {"type": "header", "parameters": [{"type": "image", "image": {"link": "https://example.com/a.png"}}]},
+            {"type": "body", "parameters": [{"type": "text", "text": "Pedro"}, {"type": "text", "text": "A-1"}]},
+            {"type": "button", "sub_type": "quick_reply", "index": "0", "parameters": [{"type": "payload", "payload": "YES"}]},
+        ],
+    }));
+    let sent = client.send_whatsapp_template(&with_components).await.unwrap();
+    assert!(sent.content.as_deref().unwrap().contains("Pedro | A-1 | YES"), "{:?}", sent.content);
+    let wire = body(&sb.requests()[0]);
+    assert_eq!(wire["components"][2]["sub_type"], "quick_reply");
+    assert!(wire.get("variables").is_none(), "an empty list is not sent");
+    let plain = client.send_whatsapp_template(&template(json!({}))).await.unwrap();
+    assert_eq!(plain.direction.as_deref(), Some("outbound"));
+
+    let media: types::CreateMessageRequest = from(json!({
+        "fromPhoneNumber": "+14155552671", "toPhoneNumber": "+56912345678", "content": "Factura", "type": "document",
+        "fileId": "file_123",
+    }));
+    let sent = client.send_whatsapp_message(&media).await.unwrap();
+    assert!(sent.attachments[0].url.as_deref().unwrap().contains("signature"));
+    let by_id = client
+        .upload_whatsapp_media(&from(
+            json!({"fromPhoneNumber": "+14155552671", "fileId": "file_123", "tags": {"k": "v"}}),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(by_id.file_id.as_deref(), Some("file_123"));
+    assert_eq!(by_id.tags.get("k").map(String::as_str), Some("v"));
+
+    // The seeded inbound message has an attachment; an unknown id is a 400 (no 404 is documented).
+    let inbound = sb.messages().into_iter().find(|m| m.direction.as_deref() == Some("inbound")).unwrap();
+    let got = client.message(inbound.id.as_deref().unwrap()).await.unwrap();
+    assert_eq!(got.attachments[0].type_.as_deref(), Some("image"));
+    let err = client.message("msg_missing").await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    no_violations(&sb);
+}
+
+#[tokio::test]
+async fn auth_retries_and_secrets() {
+    let sb = sandbox().await;
+    let wrong = Client::builder("llp_wrong_key").base_url(sb.base_url()).build().unwrap();
+    let err = wrong.tasks_page(&TaskQuery::new(), None).await.unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert!(!format!("{err} {err:?} {wrong:?}").contains("llp_wrong_key"));
+    assert!(!format!("{:?}", Client::builder("llp_secret").base_url(sb.base_url())).contains("llp_secret"));
+
+    // The search is marked x-retry-safe and retried; a create is not.
+    let client = Client::builder(sb.api_key())
+        .base_url(sb.base_url())
+        .config(
+            ClientConfig::default()
+                .with_retry(RetryPolicy::default().with_base_delay(std::time::Duration::from_millis(5))),
+        )
+        .build()
+        .unwrap();
+    sb.clear_requests();
+    sb.script(ScriptedResponse::new(503).on(Method::POST, "/api/v1/contacts/search"));
+    client.search_contacts_page(&ContactSearchRequest::default()).await.expect("retried after the 503");
+    assert_eq!(sb.requests().len(), 2);
+    sb.clear_requests();
+    sb.script(ScriptedResponse::new(503).on(Method::POST, "/api/v1/contacts"));
+    let err = client.create_contact(&from(json!({"firstName": "Once"}))).await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(sb.requests().len(), 1, "a create is sent once");
+}

@@ -24,6 +24,10 @@
 //! [profiles.default.raia]
 //! secret_key = "…"
 //! base_url = "https://api-eu.raia2.com"   # optional; https://api.raia2.com otherwise
+//!
+//! [profiles.default.llamadapro]
+//! api_key = "…"
+//! base_url = "https://api.llamadapro.app"   # optional
 //! ```
 
 use std::collections::BTreeMap;
@@ -50,6 +54,20 @@ pub struct Profile {
     pub salesloft: SalesloftProfile,
     #[serde(default)]
     pub raia: RaiaProfile,
+    #[serde(default)]
+    pub llamadapro: LlamadaProProfile,
+}
+
+#[derive(Default, Deserialize)]
+pub struct LlamadaProProfile {
+    pub api_key: Option<String>,
+    pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for LlamadaProProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlamadaProProfile").field("base_url", &self.base_url).finish_non_exhaustive()
+    }
 }
 
 #[derive(Default, Deserialize)]

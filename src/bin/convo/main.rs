@@ -5,6 +5,7 @@
 
 mod config;
 mod liveperson;
+mod llamadapro;
 mod luware;
 mod output;
 mod raia;
@@ -46,6 +47,8 @@ enum Command {
     Salesloft(salesloft::Args),
     /// raia AI Agent API (Conversations).
     Raia(raia::Args),
+    /// LlamadaPro public API (beta).
+    Llamadapro(llamadapro::Args),
     /// Local emulators of the APIs.
     Sandbox(sandbox::Args),
 }
@@ -59,6 +62,9 @@ enum Failure {
     Api(convo_clients::Error),
     /// Writing the output failed (exit 1).
     Io(std::io::Error),
+    /// The API answered, but did not do all that was asked: failed bulk
+    /// items, a definition still in use (exit 1).
+    Outcome(String),
 }
 
 impl From<convo_clients::Error> for Failure {
@@ -99,6 +105,7 @@ fn main() -> ExitCode {
             Command::Liveperson(args) => liveperson::run(args, &context).await,
             Command::Salesloft(args) => salesloft::run(args, &context).await,
             Command::Raia(args) => raia::run(args, &context).await,
+            Command::Llamadapro(args) => llamadapro::run(args, &context).await,
             Command::Sandbox(args) => sandbox::run(args).await,
         }
     });
@@ -116,6 +123,10 @@ fn main() -> ExitCode {
         }
         Err(Failure::Io(e)) => {
             eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+        Err(Failure::Outcome(message)) => {
+            eprintln!("error: {message}");
             ExitCode::from(1)
         }
     }

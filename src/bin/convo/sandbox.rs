@@ -6,6 +6,7 @@ use clap::{Subcommand, ValueEnum};
 use convo_clients::liveperson::Credentials;
 use convo_clients::sandbox::HarnessConfig;
 use convo_clients::sandbox::liveperson::{LivePersonConfig, LivePersonSandbox};
+use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
@@ -49,6 +50,7 @@ enum Api {
     Liveperson,
     Salesloft,
     Raia,
+    Llamadapro,
     All,
 }
 
@@ -64,6 +66,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     let mut liveperson_server = None;
     let mut salesloft_server = None;
     let mut raia_server = None;
+    let mut llamadapro_server = None;
     if matches!(api, Api::Luware | Api::All) {
         let config = LuwareConfig {
             conversations,
@@ -106,7 +109,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         salesloft_server = Some(sandbox);
     }
     if matches!(api, Api::Raia | Api::All) {
-        let config = RaiaConfig { harness, ..RaiaConfig::default() };
+        let config = RaiaConfig { harness: harness.clone(), ..RaiaConfig::default() };
         let port = ports.next().unwrap_or(0);
         let sandbox = RaiaSandbox::start(seed, port, config).await.map_err(|e| cannot_listen("raia", e))?;
         println!("raia  {}", sandbox.base_url());
@@ -115,6 +118,15 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         let examples: Vec<String> = sandbox.conversation_ids().into_iter().take(3).collect();
         println!("  # conversations: AI chat, manual chat, manual voice call: {}", examples.join(" "));
         raia_server = Some(sandbox);
+    }
+    if matches!(api, Api::Llamadapro | Api::All) {
+        let config = LlamadaProConfig { harness: harness.clone(), ..LlamadaProConfig::default() };
+        let port = ports.next().unwrap_or(0);
+        let sandbox = LlamadaProSandbox::start(seed, port, config).await.map_err(|e| cannot_listen("llamadapro", e))?;
+        println!("llamadapro  {}", sandbox.base_url());
+        println!("  export LLAMADAPRO_BASE_URL={}", sandbox.base_url());
+        println!("  export LLAMADAPRO_API_KEY={}", shell_quote(&sandbox.api_key()));
+        llamadapro_server = Some(sandbox);
     }
     println!("serving; press Ctrl-C to stop");
     use std::io::Write;
@@ -130,6 +142,9 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         s.shutdown().await;
     }
     if let Some(s) = raia_server {
+        s.shutdown().await;
+    }
+    if let Some(s) = llamadapro_server {
         s.shutdown().await;
     }
     eprintln!("stopped");

@@ -1,0 +1,1256 @@
+//! `convo llamadapro …`: the LlamadaPro public API (beta).
+//!
+//! Request bodies come from flags, or from `--json FILE` (`-` for stdin)
+//! with flags laid over the file. Ids print as integers.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use clap::Subcommand;
+use convo_clients::ItemStream;
+use convo_clients::llamadapro::types::{
+    BulkIssue, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams, ContactSearchRequest,
+    CustomFieldEntityType, CustomFieldType, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, TaskAssigneeType,
+    TaskStatus, WhatsAppMessageType,
+};
+use convo_clients::llamadapro::{BulkOutcome, Client, FilterBy, ListQuery, SortBy, TaskQuery};
+use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
+use futures::StreamExt;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+
+use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
+use crate::{Context, Failure, config};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// API key, sent as X-API-KEY. Prefer the environment.
+    #[arg(long, global = true, env = "LLAMADAPRO_API_KEY", hide_env_values = true)]
+    api_key: Option<String>,
+    /// Base URL (default https://api.llamadapro.app).
+    #[arg(long, global = true, env = "LLAMADAPRO_BASE_URL")]
+    base_url: Option<String>,
+
+    #[command(subcommand)]
+    command: LlamadaProCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum LlamadaProCommand {
+    /// Tasks.
+    #[command(subcommand)]
+    Tasks(TasksCommand),
+    /// Contacts and the contact search.
+    #[command(subcommand)]
+    Contacts(ContactsCommand),
+    /// Calls: AI-employee, voice-agent and bridge calls, call records, transcriptions, recordings.
+    #[command(subcommand)]
+    Calls(CallsCommand),
+    /// Recordings by id, and imports from a URL.
+    #[command(subcommand)]
+    Recordings(RecordingsCommand),
+    /// Funnel conversations, one at a time or in bulk.
+    #[command(subcommand)]
+    Conversations(ConversationsCommand),
+    /// WhatsApp messages and media.
+    #[command(subcommand)]
+    Messages(MessagesCommand),
+    /// Custom field definitions and the options of LIST fields.
+    #[command(subcommand)]
+    CustomFields(CustomFieldsCommand),
+}
+
+/// A request body from a file; flags are laid over it.
+#[derive(Debug, clap::Args)]
+struct JsonArg {
+    /// Request body as JSON (`-` reads stdin); flags override its fields.
+    #[arg(long = "json", value_name = "FILE")]
+    json: Option<PathBuf>,
+}
+
+/// How much of a list to print.
+#[derive(Debug, clap::Args)]
+struct PageArgs {
+    /// Follow every page to the end, printing as they arrive.
+    #[arg(long, conflicts_with = "page_token")]
+    all: bool,
+    /// The page to print: a nextPageToken from an earlier page (printed on stderr).
+    #[arg(long)]
+    page_token: Option<String>,
+}
+
+/// Filters, search, sort and page size of the contact and custom-field lists.
+#[derive(Debug, clap::Args)]
+struct ListArgs {
+    /// field:value (filterBy); repeat, or join with ';', to AND them.
+    #[arg(long = "filter", value_name = "FIELD:VALUE")]
+    filters: Vec<FilterBy>,
+    /// Free-text search (searchBy).
+    #[arg(long)]
+    search: Option<String>,
+    /// field=asc|desc (sortBy).
+    #[arg(long, value_name = "FIELD=DIRECTION")]
+    sort: Option<SortBy>,
+    /// Items per page.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    page_size: Option<u32>,
+    #[command(flatten)]
+    page: PageArgs,
+}
+
+impl ListArgs {
+    fn query(&self) -> Result<ListQuery, Failure> {
+        let mut filter = FilterBy::new();
+        for (field, value) in self.filters.iter().flat_map(|f| f.pairs()) {
+            filter = filter.with(field, value).map_err(usage)?;
+        }
+        let mut query = ListQuery::new().filter(filter);
+        if let Some(s) = &self.search {
+            query = query.search(s);
+        }
+        if let Some(s) = &self.sort {
+            query = query.sort(s.clone());
+        }
+        if let Some(n) = self.page_size {
+            query = query.page_size(n);
+        }
+        Ok(query)
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum TasksCommand {
+    /// List tasks: one page, or every page with --all.
+    List {
+        #[arg(long)]
+        status: Option<TaskStatus>,
+        /// Due before this time (RFC 3339).
+        #[arg(long)]
+        due_before: Option<DateTime<Utc>>,
+        /// Due after this time (RFC 3339).
+        #[arg(long)]
+        due_after: Option<DateTime<Utc>>,
+        #[arg(long)]
+        conversation_id: Option<u64>,
+        /// user or ai_employee.
+        #[arg(long)]
+        assigned_to_type: Option<TaskAssigneeType>,
+        #[arg(long)]
+        assigned_to_id: Option<String>,
+        /// Tasks per page.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        limit: Option<u32>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// One task.
+    Get { id: String },
+    /// Create a task.
+    Create(Box<TaskArgs>),
+    /// Change a task's fields (the others keep their value).
+    Update {
+        id: String,
+        #[command(flatten)]
+        fields: Box<TaskArgs>,
+    },
+    /// Delete a task permanently.
+    Delete { id: String },
+}
+
+#[derive(Debug, clap::Args)]
+struct TaskArgs {
+    #[arg(long)]
+    objective: Option<String>,
+    /// The funnel conversation the task is about.
+    #[arg(long)]
+    conversation_id: Option<u64>,
+    /// TYPE:ID, e.g. user:u1.
+    #[arg(long, value_parser = parse_actor)]
+    created_by: Option<Value>,
+    /// TYPE:ID, e.g. ai_employee:ai-7.
+    #[arg(long, value_parser = parse_actor)]
+    assigned_to: Option<Value>,
+    /// RFC 3339.
+    #[arg(long)]
+    due_date: Option<DateTime<Utc>>,
+    #[arg(long)]
+    status: Option<TaskStatus>,
+    #[arg(long)]
+    cancellation_reason: Option<String>,
+    #[command(flatten)]
+    json: JsonArg,
+}
+
+impl TaskArgs {
+    fn flags(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        put(&mut m, "objective", &self.objective);
+        if let Some(id) = self.conversation_id {
+            m.insert("context".into(), json!({ "conversationId": id }));
+        }
+        put(&mut m, "createdBy", &self.created_by);
+        put(&mut m, "assignedTo", &self.assigned_to);
+        put(&mut m, "dueDate", &self.due_date);
+        put(&mut m, "status", &self.status);
+        put(&mut m, "cancellationReason", &self.cancellation_reason);
+        m
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum ContactsCommand {
+    /// List contacts: filterBy, searchBy, sortBy; one page, or every page with --all.
+    List(ListArgs),
+    /// One contact.
+    Get { id: u64 },
+    /// Create a contact.
+    Create(Box<ContactArgs>),
+    /// Change a contact's fields; addresses are added.
+    Update {
+        id: u64,
+        #[command(flatten)]
+        fields: Box<ContactArgs>,
+    },
+    /// Delete a contact with its custom field values and addresses.
+    Delete { id: u64 },
+    /// Search contacts: free text, conditions, sort; archived ones with --include-archived.
+    Search {
+        /// Free text.
+        text: Option<String>,
+        /// FIELD:OPERATOR:VALUE, e.g. addresses.address:eq:+56912345678; repeat to AND them.
+        #[arg(long = "where", value_name = "FIELD:OP:VALUE", value_parser = parse_condition)]
+        conditions: Vec<SearcherDocumentSearchFilter>,
+        /// Join the conditions with OR instead of AND.
+        #[arg(long)]
+        any: bool,
+        /// field=asc|desc; repeat for more keys.
+        #[arg(long = "sort", value_name = "FIELD=DIRECTION")]
+        sort: Vec<SortBy>,
+        /// Results per page.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        size: Option<u32>,
+        #[arg(long)]
+        include_archived: bool,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ContactArgs {
+    #[arg(long)]
+    first_name: Option<String>,
+    #[arg(long)]
+    last_name: Option<String>,
+    /// A phone number (E.164); repeat for more.
+    #[arg(long = "phone")]
+    phones: Vec<String>,
+    /// A WhatsApp number (E.164); repeat for more.
+    #[arg(long = "whatsapp")]
+    whatsapp: Vec<String>,
+    /// An e-mail address; repeat for more.
+    #[arg(long = "email")]
+    emails: Vec<String>,
+    #[arg(long)]
+    national_id: Option<String>,
+    #[arg(long)]
+    company_position: Option<String>,
+    /// KEY=VALUE; repeat for more.
+    #[arg(long = "custom-field", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    custom_fields: Vec<(String, String)>,
+    #[command(flatten)]
+    json: JsonArg,
+}
+
+impl ContactArgs {
+    fn flags(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        put(&mut m, "firstName", &self.first_name);
+        put(&mut m, "lastName", &self.last_name);
+        put(&mut m, "nationalId", &self.national_id);
+        put(&mut m, "companyPosition", &self.company_position);
+        let addresses: Vec<Value> = [("PHONE", &self.phones), ("WHATSAPP", &self.whatsapp), ("EMAIL", &self.emails)]
+            .into_iter()
+            .flat_map(|(channel, values)| values.iter().map(move |a| json!({ "channelType": channel, "address": a })))
+            .collect();
+        if !addresses.is_empty() {
+            m.insert("addresses".into(), Value::Array(addresses));
+        }
+        put_pairs(&mut m, "customFields", &self.custom_fields);
+        m
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum CallsCommand {
+    /// Start a call by a configured voice agent (v1).
+    StartAgent {
+        #[arg(long)]
+        voice_agent_id: Option<u64>,
+        /// Number to call.
+        #[arg(long)]
+        to: Option<String>,
+        /// A context variable for the agent's prompt, KEY=VALUE; repeat for more.
+        #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_pair)]
+        vars: Vec<(String, String)>,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// Start a call by an AI employee (v2, Vapi).
+    StartAiEmployee {
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        /// What the agent must achieve; repeat for more.
+        #[arg(long = "objective")]
+        objectives: Vec<String>,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// Start a bridge call.
+    StartBridge {
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        from: Option<String>,
+        /// Custom data stored with the call, KEY=VALUE; repeat for more.
+        #[arg(long = "data", value_name = "KEY=VALUE", value_parser = parse_pair)]
+        data: Vec<(String, String)>,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// Record a call made outside LlamadaPro.
+    Create(Box<CallArgs>),
+    /// One call.
+    Get { id: u64 },
+    /// The transcription of a call.
+    Transcription { id: u64 },
+    /// The recording of a call.
+    Recording { id: u64 },
+}
+
+#[derive(Debug, clap::Args)]
+struct CallArgs {
+    #[arg(long)]
+    status: Option<String>,
+    #[arg(long)]
+    from: Option<String>,
+    #[arg(long)]
+    to: Option<String>,
+    /// e.g. outgoing or incoming.
+    #[arg(long)]
+    direction: Option<String>,
+    /// RFC 3339.
+    #[arg(long)]
+    start_time: Option<DateTime<Utc>>,
+    /// Seconds.
+    #[arg(long)]
+    duration: Option<f64>,
+    #[arg(long)]
+    user_id: Option<u64>,
+    #[command(flatten)]
+    json: JsonArg,
+}
+
+#[derive(Debug, Subcommand)]
+enum RecordingsCommand {
+    /// One recording.
+    Get { id: u64 },
+    /// Import a recording from a URL.
+    Load {
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long)]
+        user_id: Option<u64>,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConversationsCommand {
+    /// Create one conversation for --contact-id, or for a contact matched by address (or created).
+    Create(Box<ConversationArgs>),
+    /// Create many conversations from --json (a list, or {"conversations": [...]}); prints each item's outcome.
+    BulkCreate {
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// Update many conversations from --json (each item with its id); prints each item's outcome.
+    BulkUpdate {
+        #[command(flatten)]
+        json: JsonArg,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct ConversationArgs {
+    #[arg(long)]
+    funnel_id: Option<u64>,
+    /// An existing contact (skips matching by address).
+    #[arg(long)]
+    contact_id: Option<u64>,
+    #[arg(long)]
+    contact_first_name: Option<String>,
+    #[arg(long)]
+    contact_last_name: Option<String>,
+    /// The contact's phone; repeat for more.
+    #[arg(long = "contact-phone")]
+    contact_phones: Vec<String>,
+    /// The contact's e-mail; repeat for more.
+    #[arg(long = "contact-email")]
+    contact_emails: Vec<String>,
+    /// KEY=VALUE; repeat for more.
+    #[arg(long = "custom-field", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    custom_fields: Vec<(String, String)>,
+    #[command(flatten)]
+    json: JsonArg,
+}
+
+#[derive(Debug, Subcommand)]
+enum MessagesCommand {
+    /// One message.
+    Get { id: String },
+    /// Send a WhatsApp template message (components through --json).
+    WhatsappTemplate {
+        /// Sending number, E.164.
+        #[arg(long)]
+        from: Option<String>,
+        /// Recipient, E.164.
+        #[arg(long)]
+        to: Option<String>,
+        #[arg(long)]
+        template: Option<String>,
+        /// Language code of the template, e.g. es.
+        #[arg(long)]
+        language: Option<String>,
+        /// A body variable, in order; repeat for more.
+        #[arg(long = "variable")]
+        variables: Vec<String>,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// Send a WhatsApp free-form message (media types need --file-id).
+    WhatsappText {
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long)]
+        to: Option<String>,
+        /// The text, or a media message's caption.
+        #[arg(long)]
+        text: Option<String>,
+        /// Message type (default text).
+        #[arg(long = "type")]
+        kind: Option<WhatsAppMessageType>,
+        #[arg(long)]
+        file_id: Option<String>,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+    /// Upload media to WhatsApp: a file from the files service (--file-id), or a local file (--file).
+    UploadMedia {
+        #[arg(long)]
+        from: Option<String>,
+        #[arg(long, conflicts_with = "file")]
+        file_id: Option<String>,
+        /// A local file, sent base64-encoded.
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// MIME type of --file (default application/octet-stream).
+        #[arg(long, requires = "file")]
+        content_type: Option<String>,
+        /// KEY=VALUE label; repeat for more.
+        #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_pair)]
+        tags: Vec<(String, String)>,
+        #[command(flatten)]
+        json: JsonArg,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CustomFieldsCommand {
+    /// Custom field definitions.
+    #[command(subcommand)]
+    Definitions(DefinitionsCommand),
+    /// Options of a LIST definition.
+    #[command(subcommand)]
+    Options(OptionsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum DefinitionsCommand {
+    /// List definitions (e.g. --filter entityType:CONTACT).
+    List {
+        #[command(flatten)]
+        list: ListArgs,
+        /// Another tenant's definitions.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
+    /// One definition.
+    Get { id: u64 },
+    /// Create a definition.
+    Create(Box<DefinitionArgs>),
+    /// Change a definition (stored values are kept).
+    Update {
+        id: u64,
+        #[command(flatten)]
+        fields: Box<DefinitionArgs>,
+    },
+    /// Delete a definition; one with stored values needs --force, which deletes them too.
+    Delete {
+        id: u64,
+        /// Also delete every stored value of the field.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct DefinitionArgs {
+    /// CONTACT, COMPANY, FUNNEL_CONVERSATION, FUNNEL_CHANNEL_SESSION or PRODUCT.
+    #[arg(long)]
+    entity_type: Option<CustomFieldEntityType>,
+    /// Unique key of the field.
+    #[arg(long)]
+    key: Option<String>,
+    /// STRING, NUMBER, DATE, BOOLEAN, LIST or FILE.
+    #[arg(long = "type")]
+    field_type: Option<CustomFieldType>,
+    #[arg(long)]
+    label: Option<String>,
+    #[arg(long)]
+    description: Option<String>,
+    #[command(flatten)]
+    json: JsonArg,
+}
+
+#[derive(Debug, Subcommand)]
+enum OptionsCommand {
+    /// List the options of a definition.
+    List {
+        definition_id: u64,
+        #[command(flatten)]
+        list: ListArgs,
+    },
+    /// One option.
+    Get { definition_id: u64, option_id: u64 },
+    /// Add an option.
+    Create {
+        definition_id: u64,
+        #[command(flatten)]
+        fields: OptionArgs,
+    },
+    /// Change an option's display properties.
+    Update {
+        definition_id: u64,
+        option_id: u64,
+        #[command(flatten)]
+        fields: OptionArgs,
+    },
+    /// Delete an option (records using it are affected).
+    Delete { definition_id: u64, option_id: u64 },
+}
+
+#[derive(Debug, clap::Args)]
+struct OptionArgs {
+    /// The stored value.
+    #[arg(long)]
+    value: Option<String>,
+    #[arg(long)]
+    label: Option<String>,
+    #[arg(long)]
+    description: Option<String>,
+    #[command(flatten)]
+    json: JsonArg,
+}
+
+fn usage(e: impl std::fmt::Display) -> Failure {
+    Failure::Usage(e.to_string())
+}
+
+fn parse_pair(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
+        _ => Err(format!("{text:?} is not KEY=VALUE")),
+    }
+}
+
+fn parse_actor(text: &str) -> Result<Value, String> {
+    let (kind, id) = text.split_once(':').ok_or_else(|| format!("{text:?} is not TYPE:ID (e.g. user:u1)"))?;
+    let kind: TaskAssigneeType = kind.parse().map_err(|e: convo_clients::UnknownVariant| e.to_string())?;
+    Ok(json!({ "type": kind, "id": id }))
+}
+
+fn parse_condition(text: &str) -> Result<SearcherDocumentSearchFilter, String> {
+    let mut parts = text.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(field), Some(op), Some(value)) if !field.is_empty() && !op.is_empty() => {
+            Ok(SearcherDocumentSearchFilter::with_operator(field, op, value))
+        }
+        _ => Err(format!("{text:?} is not FIELD:OPERATOR:VALUE (e.g. lastName:contains:soto)")),
+    }
+}
+
+fn put<T: Serialize>(map: &mut Map<String, Value>, key: &str, value: &Option<T>) {
+    if let Some(v) = value.as_ref().and_then(|v| serde_json::to_value(v).ok()) {
+        map.insert(key.into(), v);
+    }
+}
+
+fn put_pairs(map: &mut Map<String, Value>, key: &str, pairs: &[(String, String)]) {
+    if !pairs.is_empty() {
+        let object = pairs.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+        map.insert(key.into(), Value::Object(object));
+    }
+}
+
+/// The JSON in `file` (`-` for stdin).
+fn read_json(file: &Path) -> Result<Value, Failure> {
+    let shown = file.display();
+    let text = if file == Path::new("-") {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| usage(format!("stdin: {e}")))?;
+        text
+    } else {
+        std::fs::read_to_string(file).map_err(|e| usage(format!("{shown}: {e}")))?
+    };
+    serde_json::from_str(&text).map_err(|e| usage(format!("{shown}: not JSON: {e}")))
+}
+
+/// A request body: the `--json` file's object with the flags laid over it
+/// (objects merge, lists extend), checked against the request type.
+fn body<T: DeserializeOwned>(what: &str, json: &JsonArg, flags: Map<String, Value>) -> Result<T, Failure> {
+    let mut base = match &json.json {
+        Some(file) => match read_json(file)? {
+            Value::Object(map) => map,
+            _ => return Err(usage(format!("{}: expected a JSON object", file.display()))),
+        },
+        None => Map::new(),
+    };
+    for (key, value) in flags {
+        match (base.get_mut(&key), value) {
+            (Some(Value::Object(b)), Value::Object(f)) => b.extend(f),
+            (Some(Value::Array(b)), Value::Array(f)) => b.extend(f),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+    serde_json::from_value(Value::Object(base))
+        .map_err(|e| usage(format!("{what}: {e} (set it with a flag or --json)")))
+}
+
+/// Whole numbers print without a fraction: the API types ids as `double`.
+fn integral(value: Value) -> Value {
+    match value {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9e15 && n.is_f64() => json!(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(integral).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, integral(v))).collect()),
+        other => other,
+    }
+}
+
+fn record(value: &impl Serialize) -> Result<Value, Failure> {
+    Ok(integral(serde_json::to_value(value).map_err(std::io::Error::other)?))
+}
+
+/// Prints one record (json by default).
+fn print_one(context: &Context, columns: &'static [Column], value: &impl Serialize) -> Result<(), Failure> {
+    let out = std::io::stdout().lock();
+    write_one(context.output.unwrap_or(OutputFormat::Json), columns, &record(value)?, out)?;
+    Ok(())
+}
+
+/// Prints one page, and the next page's token on stderr.
+fn print_page<T: Serialize>(
+    context: &Context,
+    columns: &'static [Column],
+    items: Vec<T>,
+    next: Option<String>,
+) -> Result<(), Failure> {
+    let mut writer =
+        RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), columns, std::io::stdout().lock());
+    for item in &items {
+        writer.write(&record(item)?)?;
+    }
+    writer.finish()?;
+    if let Some(token) = next.filter(|t| !t.is_empty()) {
+        eprintln!("next page: --page-token {token}");
+    }
+    Ok(())
+}
+
+/// Prints every item of a stream as it arrives.
+async fn print_all<T: Serialize>(
+    context: &Context,
+    columns: &'static [Column],
+    mut stream: ItemStream<T>,
+) -> Result<(), Failure> {
+    let mut writer =
+        RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), columns, std::io::stdout().lock());
+    let progress = progress("records");
+    while let Some(item) = stream.next().await {
+        writer.write(&record(&item?)?)?;
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    writer.finish()?;
+    Ok(())
+}
+
+const TASK_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 18 },
+    Column { header: "status", key: "status", width: 10 },
+    Column { header: "dueDate", key: "dueDate", width: 20 },
+    Column { header: "objective", key: "objective", width: 40 },
+];
+const CONTACT_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 6 },
+    Column { header: "firstName", key: "firstName", width: 12 },
+    Column { header: "lastName", key: "lastName", width: 12 },
+    Column { header: "nationalId", key: "nationalId", width: 11 },
+    Column { header: "companyPosition", key: "companyPosition", width: 20 },
+    Column { header: "createdAt", key: "createdAt", width: 20 },
+];
+const SEARCH_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 6 },
+    Column { header: "firstName", key: "firstName", width: 12 },
+    Column { header: "lastName", key: "lastName", width: 12 },
+    Column { header: "archivedAt", key: "archivedAt", width: 20 },
+    Column { header: "createdAt", key: "createdAt", width: 20 },
+];
+const CALL_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 6 },
+    Column { header: "status", key: "status", width: 10 },
+    Column { header: "direction", key: "direction", width: 9 },
+    Column { header: "from", key: "from", width: 15 },
+    Column { header: "to", key: "to", width: 15 },
+    Column { header: "duration", key: "duration", width: 8 },
+    Column { header: "startTime", key: "startTime", width: 20 },
+];
+const RECORDING_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 6 },
+    Column { header: "callId", key: "callId", width: 6 },
+    Column { header: "duration", key: "duration", width: 8 },
+    Column { header: "url", key: "url", width: 50 },
+];
+const TRANSCRIPTION_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 6 },
+    Column { header: "recordingId", key: "recordingId", width: 11 },
+    Column { header: "text", key: "text", width: 60 },
+];
+const CONVERSATION_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 6 },
+    Column { header: "contactId", key: "contactId", width: 9 },
+    Column { header: "funnelId", key: "funnelId", width: 8 },
+    Column { header: "funnelStatusId", key: "funnelStatusId", width: 14 },
+    Column { header: "createdAt", key: "createdAt", width: 20 },
+];
+const OUTCOME_COLUMNS: &[Column] = &[
+    Column { header: "index", key: "index", width: 5 },
+    Column { header: "outcome", key: "outcome", width: 9 },
+    Column { header: "id", key: "id", width: 6 },
+    Column { header: "field", key: "field", width: 12 },
+    Column { header: "code", key: "code", width: 14 },
+    Column { header: "message", key: "message", width: 50 },
+];
+const MESSAGE_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 16 },
+    Column { header: "status", key: "status", width: 8 },
+    Column { header: "direction", key: "direction", width: 9 },
+    Column { header: "content", key: "content", width: 40 },
+    Column { header: "createdAt", key: "createdAt", width: 25 },
+];
+const MEDIA_COLUMNS: &[Column] = &[
+    Column { header: "fileId", key: "fileId", width: 18 },
+    Column { header: "mediaId", key: "mediaId", width: 16 },
+    Column { header: "fileName", key: "fileName", width: 20 },
+    Column { header: "contentType", key: "contentType", width: 16 },
+    Column { header: "size", key: "size", width: 8 },
+];
+const DEFINITION_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 6 },
+    Column { header: "entityType", key: "entityType", width: 20 },
+    Column { header: "fieldKey", key: "fieldKey", width: 16 },
+    Column { header: "fieldType", key: "fieldType", width: 9 },
+    Column { header: "fieldLabel", key: "fieldLabel", width: 20 },
+];
+const OPTION_COLUMNS: &[Column] = &[
+    Column { header: "id", key: "id", width: 6 },
+    Column { header: "definitionId", key: "definitionId", width: 12 },
+    Column { header: "value", key: "value", width: 16 },
+    Column { header: "label", key: "label", width: 20 },
+];
+
+pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
+    // Keep the in-process sandbox alive for the whole command.
+    let (client, _sandbox) = connect(&args, context).await?;
+    match args.command {
+        LlamadaProCommand::Tasks(command) => tasks(&client, command, context).await,
+        LlamadaProCommand::Contacts(command) => contacts(&client, command, context).await,
+        LlamadaProCommand::Calls(command) => calls(&client, command, context).await,
+        LlamadaProCommand::Recordings(command) => recordings(&client, command, context).await,
+        LlamadaProCommand::Conversations(command) => conversations(&client, command, context).await,
+        LlamadaProCommand::Messages(command) => messages(&client, command, context).await,
+        LlamadaProCommand::CustomFields(CustomFieldsCommand::Definitions(command)) => {
+            definitions(&client, command, context).await
+        }
+        LlamadaProCommand::CustomFields(CustomFieldsCommand::Options(command)) => {
+            options(&client, command, context).await
+        }
+    }
+}
+
+async fn tasks(client: &Client, command: TasksCommand, context: &Context) -> Result<(), Failure> {
+    match command {
+        TasksCommand::List {
+            status,
+            due_before,
+            due_after,
+            conversation_id,
+            assigned_to_type,
+            assigned_to_id,
+            limit,
+            page,
+        } => {
+            let mut query = TaskQuery::new();
+            if let Some(s) = status {
+                query = query.status(s);
+            }
+            if let Some(t) = due_before {
+                query = query.due_before(t);
+            }
+            if let Some(t) = due_after {
+                query = query.due_after(t);
+            }
+            if let Some(id) = conversation_id {
+                query = query.conversation(id);
+            }
+            if let Some(kind) = assigned_to_type {
+                query = query.assigned_to(kind, None);
+            }
+            if let Some(id) = assigned_to_id {
+                query = query.assigned_to_id(id);
+            }
+            if let Some(n) = limit {
+                query = query.limit(n);
+            }
+            if page.all {
+                return print_all(context, TASK_COLUMNS, client.tasks(query)).await;
+            }
+            let p = client.tasks_page(&query, page.page_token.as_deref()).await?;
+            print_page(context, TASK_COLUMNS, p.items, p.next_page_token)
+        }
+        TasksCommand::Get { id } => print_one(context, TASK_COLUMNS, &client.task(&id).await?),
+        TasksCommand::Create(fields) => {
+            let task = body("task", &fields.json, fields.flags())?;
+            print_one(context, TASK_COLUMNS, &client.create_task(&task).await?)
+        }
+        TasksCommand::Update { id, fields } => {
+            let changes = body("task changes", &fields.json, fields.flags())?;
+            print_one(context, TASK_COLUMNS, &client.update_task(&id, &changes).await?)
+        }
+        TasksCommand::Delete { id } => print_one(context, TASK_COLUMNS, &client.delete_task(&id).await?),
+    }
+}
+
+async fn contacts(client: &Client, command: ContactsCommand, context: &Context) -> Result<(), Failure> {
+    match command {
+        ContactsCommand::List(list) => {
+            let query = list.query()?;
+            if list.page.all {
+                return print_all(context, CONTACT_COLUMNS, client.contacts(query)).await;
+            }
+            let p = client.contacts_page(&query, list.page.page_token.as_deref()).await?;
+            print_page(context, CONTACT_COLUMNS, p.items, p.next_page_token)
+        }
+        ContactsCommand::Get { id } => print_one(context, CONTACT_COLUMNS, &client.contact(id).await?),
+        ContactsCommand::Create(fields) => {
+            let contact = body("contact", &fields.json, fields.flags())?;
+            print_one(context, CONTACT_COLUMNS, &client.create_contact(&contact).await?)
+        }
+        ContactsCommand::Update { id, fields } => {
+            let changes = body("contact changes", &fields.json, fields.flags())?;
+            print_one(context, CONTACT_COLUMNS, &client.update_contact(id, &changes).await?)
+        }
+        ContactsCommand::Delete { id } => print_one(context, CONTACT_COLUMNS, &client.delete_contact(id).await?),
+        ContactsCommand::Search { text, conditions, any, sort, size, include_archived, page } => {
+            let filters =
+                conditions.into_iter().enumerate().map(|(i, c)| if any && i > 0 { c.or() } else { c }).collect();
+            let request = ContactSearchRequest {
+                search: text,
+                filters,
+                sort: sort
+                    .iter()
+                    .map(|s| SearcherDocumentSearchSort {
+                        field: Some(s.field().into()),
+                        direction: Some(s.direction().clone()),
+                    })
+                    .collect(),
+                size: size.map(f64::from),
+                page_token: page.page_token,
+                include_archived: include_archived.then_some(true),
+                include_total_count: None,
+            };
+            if page.all {
+                return print_all(context, SEARCH_COLUMNS, client.search_contacts(request)).await;
+            }
+            let p = client.search_contacts_page(&request).await?;
+            print_page(context, SEARCH_COLUMNS, p.items, p.next_page_token)
+        }
+    }
+}
+
+async fn calls(client: &Client, command: CallsCommand, context: &Context) -> Result<(), Failure> {
+    match command {
+        CallsCommand::StartAgent { voice_agent_id, to, vars, json } => {
+            let mut m = Map::new();
+            put(&mut m, "voiceAgentId", &voice_agent_id);
+            put(&mut m, "to", &to);
+            put_pairs(&mut m, "contextVariables", &vars);
+            // The API requires contextVariables, even when there are none.
+            if json.json.is_none() && !m.contains_key("contextVariables") {
+                m.insert("contextVariables".into(), json!({}));
+            }
+            let call = body("voice-agent call", &json, m)?;
+            print_one(context, CALL_COLUMNS, &client.start_voice_agent_call(&call).await?)
+        }
+        CallsCommand::StartAiEmployee { to, from, objectives, json } => {
+            let mut m = Map::new();
+            put(&mut m, "toPhoneNumber", &to);
+            put(&mut m, "fromPhoneNumber", &from);
+            if !objectives.is_empty() {
+                m.insert("objectives".into(), json!(objectives));
+            }
+            let call = body("AI-employee call", &json, m)?;
+            print_one(context, CALL_COLUMNS, &client.start_ai_employee_call(&call).await?)
+        }
+        CallsCommand::StartBridge { to, from, data, json } => {
+            let mut m = Map::new();
+            put(&mut m, "to", &to);
+            put(&mut m, "from", &from);
+            put_pairs(&mut m, "callCustomData", &data);
+            let call = body("bridge call", &json, m)?;
+            print_one(context, CALL_COLUMNS, &client.start_bridge_call(&call).await?)
+        }
+        CallsCommand::Create(fields) => {
+            let mut m = Map::new();
+            put(&mut m, "status", &fields.status);
+            put(&mut m, "from", &fields.from);
+            put(&mut m, "to", &fields.to);
+            put(&mut m, "direction", &fields.direction);
+            put(&mut m, "startTime", &fields.start_time);
+            put(&mut m, "duration", &fields.duration);
+            put(&mut m, "userId", &fields.user_id);
+            // Required but nullable: null unless given.
+            for key in ["metadata", "userId", "duration"] {
+                if fields.json.json.is_none() && !m.contains_key(key) {
+                    m.insert(key.into(), Value::Null);
+                }
+            }
+            let call = body("call record", &fields.json, m)?;
+            print_one(context, CALL_COLUMNS, &client.create_call(&call).await?)
+        }
+        CallsCommand::Get { id } => print_one(context, CALL_COLUMNS, &client.call(id).await?),
+        CallsCommand::Transcription { id } => {
+            print_one(context, TRANSCRIPTION_COLUMNS, &client.call_transcription(id).await?)
+        }
+        CallsCommand::Recording { id } => print_one(context, RECORDING_COLUMNS, &client.call_recording(id).await?),
+    }
+}
+
+async fn recordings(client: &Client, command: RecordingsCommand, context: &Context) -> Result<(), Failure> {
+    match command {
+        RecordingsCommand::Get { id } => print_one(context, RECORDING_COLUMNS, &client.recording(id).await?),
+        RecordingsCommand::Load { url, user_id, json } => {
+            let mut m = Map::new();
+            put(&mut m, "url", &url);
+            put(&mut m, "userId", &user_id);
+            client.load_recording(&body("recording", &json, m)?).await?;
+            eprintln!("loaded");
+            Ok(())
+        }
+    }
+}
+
+async fn conversations(client: &Client, command: ConversationsCommand, context: &Context) -> Result<(), Failure> {
+    match command {
+        ConversationsCommand::Create(a) => {
+            let mut m = Map::new();
+            put(&mut m, "funnelId", &a.funnel_id);
+            put(&mut m, "contactId", &a.contact_id);
+            let mut contact = Map::new();
+            put(&mut contact, "firstName", &a.contact_first_name);
+            put(&mut contact, "lastName", &a.contact_last_name);
+            if !a.contact_phones.is_empty() {
+                contact.insert("phones".into(), json!(a.contact_phones));
+            }
+            if !a.contact_emails.is_empty() {
+                contact.insert("emails".into(), json!(a.contact_emails));
+            }
+            if !contact.is_empty() {
+                m.insert("contact".into(), Value::Object(contact));
+            }
+            put_pairs(&mut m, "customFields", &a.custom_fields);
+            let conversation = body("conversation", &a.json, m)?;
+            print_one(context, CONVERSATION_COLUMNS, &client.create_conversation(&conversation).await?)
+        }
+        ConversationsCommand::BulkCreate { json } => {
+            let items: Vec<BulkSingleConversationCreateParams> = bulk_items(&json)?;
+            let result = client.bulk_create_conversations(&items).await?;
+            print_outcome(context, result.pair(&items))
+        }
+        ConversationsCommand::BulkUpdate { json } => {
+            let items: Vec<BulkSingleConversationUpdateParams> = bulk_items(&json)?;
+            let result = client.bulk_update_conversations(&items).await?;
+            print_outcome(context, result.pair(&items))
+        }
+    }
+}
+
+/// Bulk items from `--json`: a list, or an object with `conversations`.
+fn bulk_items<T: DeserializeOwned>(json: &JsonArg) -> Result<Vec<T>, Failure> {
+    let file = json.json.as_deref().ok_or_else(|| usage("bulk operations take their items from --json FILE"))?;
+    let value = match read_json(file)? {
+        Value::Object(mut map) => map.remove("conversations").unwrap_or(Value::Null),
+        other => other,
+    };
+    serde_json::from_value(value).map_err(|e| {
+        usage(format!("{}: expected a list of conversations (or {{\"conversations\": [...]}}): {e}", file.display()))
+    })
+}
+
+/// One line per item with its outcome; fails (exit 1) when any item or the batch failed.
+fn print_outcome<T>(context: &Context, outcome: BulkOutcome<'_, T>) -> Result<(), Failure> {
+    let mut writer =
+        RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), OUTCOME_COLUMNS, std::io::stdout().lock());
+    let issue_fields = |issue: Option<&BulkIssue>| {
+        (
+            issue.and_then(|i| i.field.clone()),
+            issue.and_then(|i| i.code.as_ref().map(|c| c.as_str().to_string())),
+            issue.and_then(|i| i.message.clone()),
+        )
+    };
+    for item in &outcome.items {
+        let (field, code, message) = issue_fields(item.outcome.issues().first());
+        writer.write(&json!({
+            "index": item.index,
+            "outcome": item.outcome.kind(),
+            "id": item.outcome.id(),
+            "field": field,
+            "code": code,
+            "message": message,
+        }))?;
+    }
+    writer.finish()?;
+    let failed = outcome.failed().count();
+    let duplicates = outcome.duplicates().count();
+    for issue in &outcome.batch_errors {
+        eprintln!("batch: {}", issue.message.as_deref().unwrap_or("error"));
+    }
+    if duplicates > 0 {
+        eprintln!("{duplicates} of {} items were duplicates and were skipped", outcome.items.len());
+    }
+    if failed > 0 || !outcome.batch_errors.is_empty() || !outcome.counts_agree() {
+        return Err(Failure::Outcome(format!(
+            "{failed} of {} items failed{}",
+            outcome.items.len(),
+            if outcome.counts_agree() { "" } else { " (and the server's counts do not match its report)" }
+        )));
+    }
+    Ok(())
+}
+
+async fn messages(client: &Client, command: MessagesCommand, context: &Context) -> Result<(), Failure> {
+    match command {
+        MessagesCommand::Get { id } => print_one(context, MESSAGE_COLUMNS, &client.message(&id).await?),
+        MessagesCommand::WhatsappTemplate { from, to, template, language, variables, json } => {
+            let mut m = Map::new();
+            put(&mut m, "fromPhoneNumber", &from);
+            put(&mut m, "toPhoneNumber", &to);
+            put(&mut m, "templateName", &template);
+            put(&mut m, "languageCode", &language);
+            if !variables.is_empty() {
+                m.insert("variables".into(), variables.iter().map(|v| json!({ "value": v })).collect());
+            }
+            let message = body("template message", &json, m)?;
+            print_one(context, MESSAGE_COLUMNS, &client.send_whatsapp_template(&message).await?)
+        }
+        MessagesCommand::WhatsappText { from, to, text, kind, file_id, json } => {
+            let mut m = Map::new();
+            put(&mut m, "fromPhoneNumber", &from);
+            put(&mut m, "toPhoneNumber", &to);
+            put(&mut m, "content", &text);
+            put(&mut m, "fileId", &file_id);
+            match kind {
+                Some(kind) => put(&mut m, "type", &Some(kind)),
+                None if json.json.is_none() => put(&mut m, "type", &Some(WhatsAppMessageType::Text)),
+                None => {}
+            }
+            let message = body("message", &json, m)?;
+            print_one(context, MESSAGE_COLUMNS, &client.send_whatsapp_message(&message).await?)
+        }
+        MessagesCommand::UploadMedia { from, file_id, file, content_type, tags, json } => {
+            let mut m = Map::new();
+            put(&mut m, "fromPhoneNumber", &from);
+            put(&mut m, "fileId", &file_id);
+            if let Some(path) = &file {
+                use base64::Engine;
+                let bytes = std::fs::read(path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+                put(&mut m, "fileName", &name);
+                let kind = content_type.unwrap_or_else(|| "application/octet-stream".into());
+                m.insert("contentType".into(), json!(kind));
+                m.insert("content".into(), json!(base64::engine::general_purpose::STANDARD.encode(bytes)));
+            }
+            put_pairs(&mut m, "tags", &tags);
+            let upload = body("upload", &json, m)?;
+            print_one(context, MEDIA_COLUMNS, &client.upload_whatsapp_media(&upload).await?)
+        }
+    }
+}
+
+async fn definitions(client: &Client, command: DefinitionsCommand, context: &Context) -> Result<(), Failure> {
+    let flags = |a: &DefinitionArgs| {
+        let mut m = Map::new();
+        put(&mut m, "entityType", &a.entity_type);
+        put(&mut m, "fieldKey", &a.key);
+        put(&mut m, "fieldType", &a.field_type);
+        put(&mut m, "fieldLabel", &a.label);
+        put(&mut m, "description", &a.description);
+        m
+    };
+    match command {
+        DefinitionsCommand::List { list, tenant } => {
+            let mut query = list.query()?;
+            if let Some(t) = tenant {
+                query = query.tenant(t);
+            }
+            if list.page.all {
+                return print_all(context, DEFINITION_COLUMNS, client.custom_field_definitions(query)).await;
+            }
+            let p = client.custom_field_definitions_page(&query, list.page.page_token.as_deref()).await?;
+            print_page(context, DEFINITION_COLUMNS, p.items, p.next_page_token)
+        }
+        DefinitionsCommand::Get { id } => {
+            print_one(context, DEFINITION_COLUMNS, &client.custom_field_definition(id).await?)
+        }
+        DefinitionsCommand::Create(a) => {
+            let definition = body("definition", &a.json, flags(&a))?;
+            print_one(context, DEFINITION_COLUMNS, &client.create_custom_field_definition(&definition).await?)
+        }
+        DefinitionsCommand::Update { id, fields } => {
+            let changes = body("definition changes", &fields.json, flags(&fields))?;
+            print_one(context, DEFINITION_COLUMNS, &client.update_custom_field_definition(id, &changes).await?)
+        }
+        DefinitionsCommand::Delete { id, force } => {
+            let deleted = client.delete_custom_field_definition(id, force).await.map_err(|e| match e {
+                // Say how to go on, in the CLI's terms.
+                convo_clients::Error::CustomFieldInUse(in_use) => {
+                    Failure::Outcome(format!("{in_use}; run again with --force to do that"))
+                }
+                other => Failure::from(other),
+            })?;
+            print_one(context, DEFINITION_COLUMNS, &deleted)
+        }
+    }
+}
+
+async fn options(client: &Client, command: OptionsCommand, context: &Context) -> Result<(), Failure> {
+    let flags = |a: &OptionArgs| {
+        let mut m = Map::new();
+        put(&mut m, "value", &a.value);
+        put(&mut m, "label", &a.label);
+        put(&mut m, "description", &a.description);
+        m
+    };
+    match command {
+        OptionsCommand::List { definition_id, list } => {
+            let query = list.query()?;
+            if list.page.all {
+                return print_all(context, OPTION_COLUMNS, client.custom_field_options(definition_id, query)).await;
+            }
+            let p = client.custom_field_options_page(definition_id, &query, list.page.page_token.as_deref()).await?;
+            print_page(context, OPTION_COLUMNS, p.items, p.next_page_token)
+        }
+        OptionsCommand::Get { definition_id, option_id } => {
+            print_one(context, OPTION_COLUMNS, &client.custom_field_option(definition_id, option_id).await?)
+        }
+        OptionsCommand::Create { definition_id, fields } => {
+            let mut m = flags(&fields);
+            // The API wants the definition in the body as well as the path.
+            m.insert("definitionId".into(), json!(definition_id));
+            let option = body("option", &fields.json, m)?;
+            print_one(context, OPTION_COLUMNS, &client.create_custom_field_option(definition_id, &option).await?)
+        }
+        OptionsCommand::Update { definition_id, option_id, fields } => {
+            let changes = body("option changes", &fields.json, flags(&fields))?;
+            let option = client.update_custom_field_option(definition_id, option_id, &changes).await?;
+            print_one(context, OPTION_COLUMNS, &option)
+        }
+        OptionsCommand::Delete { definition_id, option_id } => {
+            print_one(context, OPTION_COLUMNS, &client.delete_custom_field_option(definition_id, option_id).await?)
+        }
+    }
+}
+
+async fn connect(args: &Args, context: &Context) -> Result<(Client, Option<LlamadaProSandbox>), Failure> {
+    if context.sandbox {
+        let sandbox = LlamadaProSandbox::start(42, 0, LlamadaProConfig::default())
+            .await
+            .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
+        let client = Client::builder(sandbox.api_key()).base_url(sandbox.base_url()).build()?;
+        return Ok((client, Some(sandbox)));
+    }
+    let profile = config::profile(context.profile.as_deref())?.llamadapro;
+    let key = args.api_key.clone().or(profile.api_key).ok_or_else(|| {
+        Failure::Usage(
+            "missing LLAMADAPRO_API_KEY: set --api-key, the environment variable LLAMADAPRO_API_KEY, or a profile"
+                .into(),
+        )
+    })?;
+    let mut builder = Client::builder(key);
+    if let Some(url) = args.base_url.clone().or(profile.base_url) {
+        builder = builder.base_url(url);
+    }
+    Ok((builder.build()?, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_are_laid_over_the_file() {
+        let dir = std::env::temp_dir().join(format!("convo-llamadapro-body-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("contact.json");
+        std::fs::write(&file, r#"{"firstName": "A", "customFields": {"a": 1}, "addresses": [{"address": "x"}]}"#)
+            .unwrap();
+        let mut flags = Map::new();
+        flags.insert("firstName".into(), json!("B"));
+        flags.insert("customFields".into(), json!({"b": 2}));
+        flags.insert("addresses".into(), json!([{"address": "y"}]));
+        let merged: Value = body("contact", &JsonArg { json: Some(file) }, flags).unwrap();
+        assert_eq!(
+            merged,
+            json!({"firstName": "B", "customFields": {"a": 1, "b": 2}, "addresses": [{"address": "x"}, {"address": "y"}]})
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(integral(json!({"id": 101.0, "x": [2.5, 3.0]})), json!({"id": 101, "x": [2.5, 3]}));
+        assert!(parse_condition("addresses.address:eq:+56 9:1").is_ok());
+        assert!(parse_condition("lastName:soto").is_err());
+        assert!(parse_actor("robot:r1").is_err());
+    }
+}

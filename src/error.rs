@@ -68,6 +68,8 @@ impl Error {
         match self {
             Error::Status { status, .. } => Some(*status),
             Error::Auth { status, .. } => *status,
+            #[cfg(feature = "llamadapro")]
+            Error::CustomFieldInUse(_) => Some(StatusCode::CONFLICT),
             _ => None,
         }
     }
@@ -76,6 +78,8 @@ impl Error {
     pub fn body(&self) -> Option<&BodyExcerpt> {
         match self {
             Error::Status { body, .. } | Error::Auth { body, .. } | Error::Decode { body, .. } => Some(body),
+            #[cfg(feature = "llamadapro")]
+            Error::CustomFieldInUse(e) => Some(&e.body),
             _ => None,
         }
     }

@@ -667,6 +667,8 @@ async fn a_definition_in_use_is_only_deleted_with_force() {
     let err = client.delete_custom_field_definition(source, false).await.unwrap_err();
     let Error::CustomFieldInUse(in_use) = &err else { panic!("{err:?}") };
     assert_eq!(in_use.definition_id, source);
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
+    assert!(err.body().unwrap().message().unwrap().contains("force=true"), "the server's own words are kept");
     let text = err.to_string();
     assert!(text.contains("force") && text.contains("every value") && text.contains("409"), "{text}");
     assert_eq!(sb.requests()[0].query_param("force").as_deref(), Some("false"));

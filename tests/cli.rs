@@ -1,92 +1,23 @@
 //! The `convo` binary against the sandbox: in-process (`--sandbox`) and as a
 //! separate `convo sandbox serve` process.
 
-use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+mod common;
 
+use std::collections::HashSet;
+use std::process::Output;
+
+use common::{Served, convo, stderr, stdout};
 use serde_json::Value;
-
-const CONVO: &str = env!("CARGO_BIN_EXE_convo");
 const FIRST_ID: &str = "a44a212f-acfd-4a6f-8000-000000000000";
-
-/// `convo` with no LUWARE_* or CONVO_* settings from the caller's environment.
-fn convo() -> Command {
-    let mut cmd = Command::new(CONVO);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("LUWARE_") || key.starts_with("CONVO_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("CONVO_CONFIG", "/nonexistent/convo.toml");
-    cmd
-}
 
 fn run(args: &[&str]) -> Output {
     convo().args(args).output().expect("convo runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
 }
 
 fn ok(args: &[&str]) -> String {
     let output = run(args);
     assert!(output.status.success(), "{args:?} failed: {}", stderr(&output));
     stdout(&output)
-}
-
-/// A `convo sandbox serve` child process and the environment it printed.
-struct Served {
-    child: Child,
-    env: BTreeMap<String, String>,
-}
-
-impl Served {
-    fn start(extra: &[&str]) -> Self {
-        Self::start_api("luware", extra)
-    }
-
-    fn start_api(api: &str, extra: &[&str]) -> Self {
-        let mut child = convo()
-            .args(["sandbox", "serve", "--api", api, "--port", "0"])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("serve starts");
-        let mut env = BTreeMap::new();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        for line in lines.by_ref() {
-            let line = line.unwrap();
-            if let Some((key, value)) = line.trim().strip_prefix("export ").and_then(|kv| kv.split_once('=')) {
-                env.insert(key.to_string(), value.trim_matches('\'').to_string());
-            }
-            if line.starts_with("serving") {
-                break;
-            }
-        }
-        assert!(env.len() >= 2, "{env:?}");
-        Self { child, env }
-    }
-
-    fn command(&self) -> Command {
-        let mut cmd = convo();
-        cmd.envs(&self.env);
-        cmd
-    }
-
-    /// Stops it the way a user does, with Ctrl-C (SIGINT).
-    fn interrupt(mut self) -> Output {
-        let status = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-        let _ = self.child.stdout.take();
-        self.child.wait_with_output().unwrap()
-    }
 }
 
 #[test]
@@ -251,7 +182,7 @@ fn a_missing_credential_is_named() {
 
 #[test]
 fn serve_environment_profiles_and_ctrl_c() {
-    let served = Served::start(&["--conversations", "25", "--seed", "42"]);
+    let served = Served::start("luware", &["--conversations", "25", "--seed", "42"]);
     let out = served.command().args(["luware", "conversations", "list", "--all", "--limit", "10"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).lines().count(), 25);
@@ -312,7 +243,7 @@ fn serve_environment_profiles_and_ctrl_c() {
 fn an_export_outlives_the_access_token() {
     // Tokens live 1 s and each request takes 40 ms, so a 40-page export spans
     // several tokens; the client refreshes them and the export completes.
-    let served = Served::start(&["--conversations", "400", "--token-lifetime", "1", "--latency-ms", "40"]);
+    let served = Served::start("luware", &["--conversations", "400", "--token-lifetime", "1", "--latency-ms", "40"]);
     let out = served.command().args(["luware", "conversations", "list", "--all", "--limit", "10"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).lines().count(), 400);
@@ -393,7 +324,7 @@ fn liveperson_commands_in_process() {
 
 #[test]
 fn liveperson_against_a_served_sandbox() {
-    let served = Served::start_api("liveperson", &[]);
+    let served = Served::start("liveperson", &[]);
     let lp = |args: &[&str]| served.command().arg("liveperson").args(args).output().unwrap();
     let out = lp(&["send", CONVERSATION, "--text", "one"]);
     assert!(out.status.success(), "{}", stderr(&out));
@@ -489,7 +420,7 @@ fn salesloft_conversations() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("SALESLOFT_API_KEY"));
 
-    let served = Served::start_api("salesloft", &[]);
+    let served = Served::start("salesloft", &[]);
     let out = served.command().args(["salesloft", "conversations", "list", "--per-page", "5"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).lines().count(), 5);

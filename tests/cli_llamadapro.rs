@@ -2,34 +2,13 @@
 //! single commands, and a `convo sandbox serve --api llamadapro` process for
 //! sequences that need state to last between commands.
 
-use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
+mod common;
+
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::Output;
 
+use common::{Served, convo, stderr, stdout};
 use serde_json::{Value, json};
-
-const CONVO: &str = env!("CARGO_BIN_EXE_convo");
-
-/// `convo` with no LLAMADAPRO_* or CONVO_* settings from the caller's environment.
-fn convo() -> Command {
-    let mut cmd = Command::new(CONVO);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("LLAMADAPRO_") || key.starts_with("CONVO_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("CONVO_CONFIG", "/nonexistent/convo.toml");
-    cmd
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
 
 fn sandboxed(args: &[&str]) -> Output {
     convo().args(["--sandbox", "llamadapro"]).args(args).output().expect("convo runs")
@@ -46,6 +25,16 @@ fn json_of(output: Output) -> Value {
 
 fn lines(text: &str) -> Vec<Value> {
     text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn served_llamadapro() -> Served {
+    let served = Served::start("llamadapro", &[]);
+    assert_eq!(served.env.keys().collect::<Vec<_>>(), ["LLAMADAPRO_API_KEY", "LLAMADAPRO_BASE_URL"]);
+    served
+}
+
+fn run_served(served: &Served, args: &[&str]) -> Output {
+    served.command().arg("llamadapro").args(args).output().unwrap()
 }
 
 /// A scratch directory for request files, removed on drop.
@@ -71,46 +60,6 @@ impl Drop for Scratch {
     }
 }
 
-/// A `convo sandbox serve --api llamadapro` process and the environment it printed.
-struct Served {
-    child: Child,
-    env: BTreeMap<String, String>,
-}
-
-impl Served {
-    fn start() -> Self {
-        let mut child = convo()
-            .args(["sandbox", "serve", "--api", "llamadapro", "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("serve starts");
-        let mut env = BTreeMap::new();
-        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-            let line = line.unwrap();
-            if let Some((key, value)) = line.trim().strip_prefix("export ").and_then(|kv| kv.split_once('=')) {
-                env.insert(key.to_string(), value.trim_matches('\'').to_string());
-            }
-            if line.starts_with("serving") {
-                break;
-            }
-        }
-        assert_eq!(env.keys().collect::<Vec<_>>(), ["LLAMADAPRO_API_KEY", "LLAMADAPRO_BASE_URL"]);
-        Self { child, env }
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        convo().envs(&self.env).arg("llamadapro").args(args).output().unwrap()
-    }
-
-    /// Stops it the way a user does, with Ctrl-C (SIGINT).
-    fn interrupt(self) -> Output {
-        let status = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-        self.child.wait_with_output().unwrap()
-    }
-}
-
 #[test]
 fn tasks() {
     let csv = ok(sandboxed(&["tasks", "list", "--status", "completed", "--limit", "5", "-o", "csv"]));
@@ -122,35 +71,38 @@ fn tasks() {
     let all = lines(&ok(sandboxed(&["tasks", "list", "--all", "--limit", "7"])));
     assert_eq!(all.len(), 45, "every seeded task, page after page");
 
-    let served = Served::start();
-    let created = json_of(served.run(&[
-        "tasks",
-        "create",
-        "--objective",
-        "Call back",
-        "--conversation-id",
-        "320",
-        "--created-by",
-        "user:u1",
-        "--assigned-to",
-        "ai_employee:ai-7",
-        "--due-date",
-        "2025-04-01T12:00:00Z",
-    ]));
+    let served = served_llamadapro();
+    let created = json_of(run_served(
+        &served,
+        &[
+            "tasks",
+            "create",
+            "--objective",
+            "Call back",
+            "--conversation-id",
+            "320",
+            "--created-by",
+            "user:u1",
+            "--assigned-to",
+            "ai_employee:ai-7",
+            "--due-date",
+            "2025-04-01T12:00:00Z",
+        ],
+    ));
     let id = created["id"].as_str().unwrap();
     assert_eq!(created["context"]["conversationId"], 320, "ids print as integers");
     assert_eq!(created["assignedTo"], json!({"id": "ai-7", "type": "ai_employee"}));
-    let done = json_of(served.run(&["tasks", "update", id, "--status", "completed"]));
+    let done = json_of(run_served(&served, &["tasks", "update", id, "--status", "completed"]));
     assert_eq!(done["status"], "completed");
     assert!(done["completedAt"].is_string());
-    let table = ok(served.run(&["tasks", "get", id, "-o", "table"]));
+    let table = ok(run_served(&served, &["tasks", "get", id, "-o", "table"]));
     assert!(table.lines().any(|l| l.starts_with("objective") && l.ends_with("Call back")), "{table}");
-    ok(served.run(&["tasks", "delete", id]));
-    let gone = served.run(&["tasks", "get", id]);
+    ok(run_served(&served, &["tasks", "delete", id]));
+    let gone = run_served(&served, &["tasks", "get", id]);
     assert_eq!(gone.status.code(), Some(1));
     assert!(stderr(&gone).contains("get_task: HTTP 404 Not Found: no task"), "{}", stderr(&gone));
     // A task body without its required fields is a usage error.
-    let out = served.run(&["tasks", "create", "--objective", "x"]);
+    let out = run_served(&served, &["tasks", "create", "--objective", "x"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("missing field"), "{}", stderr(&out));
     served.interrupt();
@@ -175,30 +127,34 @@ fn contacts() {
     assert_eq!(everyone.len(), 60);
     assert_eq!(everyone.iter().filter(|c| c["archivedAt"].is_string()).count(), 6, "archived ones are included");
 
-    let served = Served::start();
-    let created = json_of(served.run(&[
-        "contacts",
-        "create",
-        "--first-name",
-        "Jane",
-        "--phone",
-        "+56912345678",
-        "--email",
-        "jane@example.com",
-        "--custom-field",
-        "source=web",
-    ]));
+    let served = served_llamadapro();
+    let created = json_of(run_served(
+        &served,
+        &[
+            "contacts",
+            "create",
+            "--first-name",
+            "Jane",
+            "--phone",
+            "+56912345678",
+            "--email",
+            "jane@example.com",
+            "--custom-field",
+            "source=web",
+        ],
+    ));
     let id = created["id"].as_u64().unwrap().to_string();
     assert_eq!(created["addresses"].as_array().unwrap().len(), 2);
     let updated =
-        json_of(served.run(&["contacts", "update", &id, "--last-name", "Doe", "--custom-field", "tier=gold"]));
+        json_of(run_served(&served, &["contacts", "update", &id, "--last-name", "Doe", "--custom-field", "tier=gold"]));
     assert_eq!(updated["customFields"], json!({"source": "web", "tier": "gold"}));
-    let by_phone = lines(&ok(served.run(&["contacts", "search", "--where", "addresses.address:eq:+56912345678"])));
+    let by_phone =
+        lines(&ok(run_served(&served, &["contacts", "search", "--where", "addresses.address:eq:+56912345678"])));
     assert_eq!(by_phone.len(), 1);
     assert_eq!(by_phone[0]["id"], id, "the search index returns ids as strings");
-    assert_eq!(json_of(served.run(&["contacts", "get", &id]))["lastName"], "Doe");
-    ok(served.run(&["contacts", "delete", &id]));
-    assert_eq!(served.run(&["contacts", "get", &id]).status.code(), Some(1));
+    assert_eq!(json_of(run_served(&served, &["contacts", "get", &id]))["lastName"], "Doe");
+    ok(run_served(&served, &["contacts", "delete", &id]));
+    assert_eq!(run_served(&served, &["contacts", "get", &id]).status.code(), Some(1));
     served.interrupt();
 
     for args in [
@@ -237,35 +193,38 @@ fn calls_and_recordings() {
     let out = sandboxed(&["calls", "start-ai-employee", "--to", "+56911112222"]);
     assert_eq!(out.status.code(), Some(2), "objectives are required: {}", stderr(&out));
 
-    let served = Served::start();
-    let call = json_of(served.run(&[
-        "calls",
-        "create",
-        "--status",
-        "completed",
-        "--from",
-        "+56229990000",
-        "--to",
-        "+56911112222",
-        "--direction",
-        "outgoing",
-        "--start-time",
-        "2025-03-03T10:00:00Z",
-        "--duration",
-        "42",
-    ]));
+    let served = served_llamadapro();
+    let call = json_of(run_served(
+        &served,
+        &[
+            "calls",
+            "create",
+            "--status",
+            "completed",
+            "--from",
+            "+56229990000",
+            "--to",
+            "+56911112222",
+            "--direction",
+            "outgoing",
+            "--start-time",
+            "2025-03-03T10:00:00Z",
+            "--duration",
+            "42",
+        ],
+    ));
     let id = call["id"].as_u64().unwrap().to_string();
-    let table = ok(served.run(&["calls", "get", &id, "-o", "table"]));
+    let table = ok(run_served(&served, &["calls", "get", &id, "-o", "table"]));
     assert!(table.lines().any(|l| l.starts_with("duration") && l.ends_with("42")), "{table}");
-    let recording = json_of(served.run(&["calls", "recording", &id]));
+    let recording = json_of(run_served(&served, &["calls", "recording", &id]));
     assert_eq!(recording["callId"].as_u64().unwrap().to_string(), id);
     let recording_id = recording["id"].as_u64().unwrap().to_string();
-    assert_eq!(json_of(served.run(&["recordings", "get", &recording_id]))["url"], recording["url"]);
-    let transcription = ok(served.run(&["calls", "transcription", &id, "-o", "csv"]));
+    assert_eq!(json_of(run_served(&served, &["recordings", "get", &recording_id]))["url"], recording["url"]);
+    let transcription = ok(run_served(&served, &["calls", "transcription", &id, "-o", "csv"]));
     assert!(transcription.starts_with("id,recordingId,text\n"));
-    let loaded = served.run(&["recordings", "load", "--url", "https://example.com/r.mp3", "--user-id", "7"]);
+    let loaded = run_served(&served, &["recordings", "load", "--url", "https://example.com/r.mp3", "--user-id", "7"]);
     assert!(loaded.status.success(), "{}", stderr(&loaded));
-    assert_eq!(served.run(&["calls", "get", "999999"]).status.code(), Some(1));
+    assert_eq!(run_served(&served, &["calls", "get", "999999"]).status.code(), Some(1));
     served.interrupt();
 }
 
@@ -392,23 +351,26 @@ fn messages_and_media() {
     let out = sandboxed(&["messages", "upload-media", "--from", "+14155552671"]);
     assert_eq!(out.status.code(), Some(2), "neither mode: {}", stderr(&out));
 
-    let served = Served::start();
-    let text = json_of(served.run(&[
-        "messages",
-        "whatsapp-text",
-        "--from",
-        "+14155552671",
-        "--to",
-        "+56912345678",
-        "--text",
-        "Factura",
-        "--type",
-        "document",
-        "--file-id",
-        "file_1",
-    ]));
+    let served = served_llamadapro();
+    let text = json_of(run_served(
+        &served,
+        &[
+            "messages",
+            "whatsapp-text",
+            "--from",
+            "+14155552671",
+            "--to",
+            "+56912345678",
+            "--text",
+            "Factura",
+            "--type",
+            "document",
+            "--file-id",
+            "file_1",
+        ],
+    ));
     let id = text["id"].as_str().unwrap();
-    let got = json_of(served.run(&["messages", "get", id]));
+    let got = json_of(run_served(&served, &["messages", "get", id]));
     assert_eq!(got["attachments"][0]["type"], "document");
     served.interrupt();
 }
@@ -427,42 +389,29 @@ fn custom_fields() {
     let deleted = json_of(sandboxed(&["custom-fields", "definitions", "delete", "101", "--force"]));
     assert_eq!(deleted["fieldKey"], "source");
 
-    let served = Served::start();
-    let created = json_of(served.run(&[
-        "custom-fields",
-        "definitions",
-        "create",
-        "--entity-type",
-        "CONTACT",
-        "--key",
-        "plan",
-        "--type",
-        "LIST",
-    ]));
+    let served = served_llamadapro();
+    let created = json_of(run_served(
+        &served,
+        &["custom-fields", "definitions", "create", "--entity-type", "CONTACT", "--key", "plan", "--type", "LIST"],
+    ));
     let def = created["id"].as_u64().unwrap().to_string();
-    let updated = json_of(served.run(&["custom-fields", "definitions", "update", &def, "--label", "Plan"]));
+    let updated = json_of(run_served(&served, &["custom-fields", "definitions", "update", &def, "--label", "Plan"]));
     assert_eq!(updated["fieldLabel"], "Plan");
-    assert_eq!(json_of(served.run(&["custom-fields", "definitions", "get", &def]))["fieldType"], "LIST");
-    let option = json_of(served.run(&["custom-fields", "options", "create", &def, "--value", "pro", "--label", "Pro"]));
+    assert_eq!(json_of(run_served(&served, &["custom-fields", "definitions", "get", &def]))["fieldType"], "LIST");
+    let option =
+        json_of(run_served(&served, &["custom-fields", "options", "create", &def, "--value", "pro", "--label", "Pro"]));
     let opt = option["id"].as_u64().unwrap().to_string();
     assert_eq!(option["definitionId"].as_u64().unwrap().to_string(), def);
-    ok(served.run(&["custom-fields", "options", "update", &def, &opt, "--label", "Professional"]));
-    assert_eq!(json_of(served.run(&["custom-fields", "options", "get", &def, &opt]))["label"], "Professional");
-    let listed = lines(&ok(served.run(&["custom-fields", "options", "list", &def, "--all"])));
+    ok(run_served(&served, &["custom-fields", "options", "update", &def, &opt, "--label", "Professional"]));
+    assert_eq!(json_of(run_served(&served, &["custom-fields", "options", "get", &def, &opt]))["label"], "Professional");
+    let listed = lines(&ok(run_served(&served, &["custom-fields", "options", "list", &def, "--all"])));
     assert_eq!(listed.len(), 1);
-    ok(served.run(&["custom-fields", "options", "delete", &def, &opt]));
-    ok(served.run(&["custom-fields", "definitions", "delete", &def]));
-    let out = served.run(&[
-        "custom-fields",
-        "definitions",
-        "create",
-        "--entity-type",
-        "PLANET",
-        "--key",
-        "k",
-        "--type",
-        "LIST",
-    ]);
+    ok(run_served(&served, &["custom-fields", "options", "delete", &def, &opt]));
+    ok(run_served(&served, &["custom-fields", "definitions", "delete", &def]));
+    let out = run_served(
+        &served,
+        &["custom-fields", "definitions", "create", "--entity-type", "PLANET", "--key", "k", "--type", "LIST"],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     served.interrupt();
 }
@@ -487,8 +436,8 @@ fn settings_from_flags_environment_and_profiles() {
     let err = stderr(&out);
     assert!(err.contains("LLAMADAPRO_API_KEY") && err.contains("--api-key"), "{err}");
 
-    let served = Served::start();
-    let out = served.run(&["contacts", "list", "--page-size", "2", "-o", "jsonl"]);
+    let served = served_llamadapro();
+    let out = run_served(&served, &["contacts", "list", "--page-size", "2", "-o", "jsonl"]);
     assert_eq!(lines(&ok(out)).len(), 2);
     let out = convo()
         .envs(&served.env)

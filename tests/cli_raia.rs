@@ -1,36 +1,16 @@
 //! `convo raia …` against the raia sandbox: in-process (`--sandbox`) and as a
 //! separate `convo sandbox serve --api raia` process.
 
-use std::collections::{BTreeMap, HashSet};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+mod common;
 
+use std::collections::HashSet;
+use std::process::Output;
+
+use common::{Served, convo, stderr, stdout};
 use serde_json::Value;
-
-const CONVO: &str = env!("CARGO_BIN_EXE_convo");
-
-/// `convo` with no RAIA_* or CONVO_* settings from the caller's environment.
-fn convo() -> Command {
-    let mut cmd = Command::new(CONVO);
-    for (key, _) in std::env::vars() {
-        if key.starts_with("RAIA_") || key.starts_with("CONVO_") {
-            cmd.env_remove(key);
-        }
-    }
-    cmd.env("CONVO_CONFIG", "/nonexistent/convo.toml");
-    cmd
-}
 
 fn run(args: &[&str]) -> Output {
     convo().args(args).output().expect("convo runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
 }
 
 fn ok(args: &[&str]) -> String {
@@ -310,65 +290,27 @@ fn bad_flags_and_missing_settings_exit_2() {
     assert!(err.contains("RAIA_AGENT_SECRET_KEY") && err.contains("--secret-key"), "{err}");
 }
 
-/// A `convo sandbox serve --api raia` child process and the environment it printed.
-struct Served {
-    child: Child,
-    env: BTreeMap<String, String>,
-    /// AI chat, manual chat, manual voice call.
-    examples: Vec<String>,
-}
-
-impl Served {
-    fn start() -> Self {
-        let mut child = convo()
-            .args(["sandbox", "serve", "--api", "raia", "--port", "0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("serve starts");
-        let mut env = BTreeMap::new();
-        let mut examples = Vec::new();
-        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-            let line = line.unwrap();
-            if let Some((key, value)) = line.trim().strip_prefix("export ").and_then(|kv| kv.split_once('=')) {
-                env.insert(key.to_string(), value.trim_matches('\'').to_string());
-            }
-            if let Some((_, ids)) = line.split_once("manual voice call: ") {
-                examples = ids.split(' ').map(str::to_string).collect();
-            }
-            if line.starts_with("serving") {
-                break;
-            }
-        }
-        assert_eq!(env.keys().collect::<Vec<_>>(), ["RAIA_AGENT_SECRET_KEY", "RAIA_BASE_URL"]);
-        assert_eq!(examples.len(), 3);
-        Self { child, env, examples }
-    }
-
-    fn raia(&self, args: &[&str]) -> Output {
-        convo().envs(&self.env).arg("raia").args(args).output().unwrap()
-    }
-
-    /// Stops it the way a user does, with Ctrl-C (SIGINT).
-    fn interrupt(mut self) -> Output {
-        let status = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
-        assert!(status.success());
-        let _ = self.child.stdout.take();
-        self.child.wait_with_output().unwrap()
-    }
-}
-
 #[test]
 fn a_served_sandbox_keeps_state_between_commands() {
-    let served = Served::start();
-    let ai_chat = served.examples[0].clone();
-    let out = served.raia(&["send-manual", &ai_chat, "Hello"]);
+    let served = Served::start("raia", &[]);
+    assert_eq!(served.env.keys().collect::<Vec<_>>(), ["RAIA_AGENT_SECRET_KEY", "RAIA_BASE_URL"]);
+    // AI chat, manual chat, manual voice call.
+    let examples: Vec<String> = served
+        .lines
+        .iter()
+        .find_map(|l| l.split_once("manual voice call: "))
+        .map(|(_, ids)| ids.split(' ').map(str::to_string).collect())
+        .unwrap_or_default();
+    assert_eq!(examples.len(), 3);
+    let raia = |args: &[&str]| served.command().arg("raia").args(args).output().unwrap();
+    let ai_chat = examples[0].clone();
+    let out = raia(&["send-manual", &ai_chat, "Hello"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let out = served.raia(&["mode", &ai_chat, "manual"]);
+    let out = raia(&["mode", &ai_chat, "manual"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = served.raia(&["send-manual", &ai_chat, "Hello", "-o", "jsonl"]);
+    let out = raia(&["send-manual", &ai_chat, "Hello", "-o", "jsonl"]);
     assert!(out.status.success(), "manual mode persisted: {}", stderr(&out));
-    let messages = stdout(&served.raia(&["messages", &ai_chat]));
+    let messages = stdout(&raia(&["messages", &ai_chat]));
     assert_eq!(json(messages.lines().last().unwrap())["senderRole"], "manual_assistant");
 
     // A wrong key is an auth error (exit 1) that echoes no key.

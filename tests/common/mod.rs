@@ -1,0 +1,81 @@
+//! What the CLI tests share: a clean `convo` command and a served sandbox.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+pub const CONVO: &str = env!("CARGO_BIN_EXE_convo");
+
+/// Environment prefixes of the CLI's settings.
+const SETTINGS: [&str; 6] = ["LUWARE_", "LIVEPERSON_", "SALESLOFT_", "RAIA_", "LLAMADAPRO_", "CONVO_"];
+
+/// `convo` with none of the caller's API settings or profile.
+pub fn convo() -> Command {
+    let mut cmd = Command::new(CONVO);
+    for (key, _) in std::env::vars() {
+        if SETTINGS.iter().any(|prefix| key.starts_with(prefix)) {
+            cmd.env_remove(key);
+        }
+    }
+    cmd.env("CONVO_CONFIG", "/nonexistent/convo.toml");
+    cmd
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// A `convo sandbox serve` child process, the environment it printed as
+/// `export` lines, and everything else it printed before serving.
+pub struct Served {
+    pub child: Child,
+    pub env: BTreeMap<String, String>,
+    pub lines: Vec<String>,
+}
+
+impl Served {
+    pub fn start(api: &str, extra: &[&str]) -> Self {
+        let mut child = convo()
+            .args(["sandbox", "serve", "--api", api, "--port", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("serve starts");
+        let mut env = BTreeMap::new();
+        let mut lines = Vec::new();
+        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+            let line = line.unwrap();
+            if line.starts_with("serving") {
+                break;
+            }
+            if let Some((key, value)) = line.trim().strip_prefix("export ").and_then(|kv| kv.split_once('=')) {
+                env.insert(key.to_string(), value.trim_matches('\'').to_string());
+            }
+            lines.push(line);
+        }
+        assert!(!env.is_empty(), "no settings printed: {lines:?}");
+        Self { child, env, lines }
+    }
+
+    /// `convo` with the served sandbox's settings.
+    pub fn command(&self) -> Command {
+        let mut cmd = convo();
+        cmd.envs(&self.env);
+        cmd
+    }
+
+    /// Stops it the way a user does, with Ctrl-C (SIGINT).
+    pub fn interrupt(mut self) -> Output {
+        let status = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let _ = self.child.stdout.take();
+        self.child.wait_with_output().unwrap()
+    }
+}

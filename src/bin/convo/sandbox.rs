@@ -41,6 +41,10 @@ enum SandboxCommand {
         /// Extra latency per request, in milliseconds, to make the emulator behave like a remote API.
         #[arg(long, default_value_t = 0)]
         latency_ms: u64,
+        /// Also check every JSON response against the spec (a contract test of
+        /// the emulator itself; requests are always checked).
+        #[arg(long)]
+        check_responses: bool,
     },
 }
 
@@ -55,10 +59,10 @@ enum Api {
 }
 
 pub async fn run(args: Args) -> Result<(), Failure> {
-    let SandboxCommand::Serve { api, port, seed, conversations, token_lifetime, latency_ms } = args.command;
+    let SandboxCommand::Serve { api, port, seed, conversations, token_lifetime, latency_ms, check_responses } =
+        args.command;
     // A long-running server keeps no request log: memory stays flat.
-    let harness =
-        HarnessConfig { latency: Duration::from_millis(latency_ms), request_log: 0, ..HarnessConfig::default() };
+    let harness = HarnessConfig { latency: Duration::from_millis(latency_ms), request_log: 0, check_responses };
     // With a fixed first port, each further API takes the next one.
     let mut ports = (0..).map(|i: u16| if port == 0 { 0 } else { port.saturating_add(i) });
     let cannot_listen = |api: &str, e: std::io::Error| Failure::Usage(format!("{api}: cannot listen: {e}"));

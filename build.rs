@@ -78,8 +78,8 @@ pub fn generate_file(api: &str, spec_path: &Path) -> Result<Generated, String> {
 pub fn generate(api: &str, yaml: &str) -> Result<Generated, String> {
     let doc: Value = serde_yaml::from_str(yaml).map_err(|e| format!("invalid YAML: {e}"))?;
     lint(&doc)?;
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_value(doc.clone()).map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(without_error_responses(&doc))
+        .map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
 
     let enums = open_enums(&doc)?;
     let mut settings = progenitor::GenerationSettings::new();
@@ -108,18 +108,25 @@ pub fn generate(api: &str, yaml: &str) -> Result<Generated, String> {
     for e in &enums {
         extras.push_str(&e.render());
     }
-    let retry_safe = retry_safe_operations(&doc);
-    client.push_str(&format!(
-        "/// POST operations the spec marks `x-retry-safe` (they create nothing).\n\
-         pub(crate) const RETRY_SAFE_OPERATIONS: &[&str] = &{retry_safe:?};\n"
-    ));
+    client.push_str(&api_info(api, &doc)?);
     let spec_json = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
     Ok(Generated { client, extras, spec_json })
 }
 
-/// Every request of every generated client goes through `crate::runtime`.
+/// Every request of every generated client goes through `crate::runtime`:
+/// `pre` gets the credentials the operation needs (fetching a token when none
+/// is fresh), `exec` adds them, sends, retries, resends once after a 401 and
+/// keeps an excerpt of error bodies for `crate::Error`.
 const HOOKS_IMPL: &str = r#"
 impl ClientHooks<crate::runtime::Runtime> for Client {
+    async fn pre<E>(
+        &self,
+        request: &mut reqwest::Request,
+        info: &OperationInfo,
+    ) -> ::std::result::Result<(), progenitor_client::Error<E>> {
+        self.inner.prepare(&self.baseurl, request, info).await
+    }
+
     async fn exec(
         &self,
         request: reqwest::Request,
@@ -128,7 +135,96 @@ impl ClientHooks<crate::runtime::Runtime> for Client {
         self.inner.execute(&self.client, request, info).await
     }
 }
+
+impl Client {
+    /// Sends a request built outside the typed builders (the CLI's generic
+    /// commands build them from the spec) through the same hooks as every
+    /// generated method. Only a 2xx response is `Ok`.
+    pub async fn execute_operation(
+        &self,
+        operation_id: &'static str,
+        request: reqwest::Request,
+    ) -> crate::Result<reqwest::Response> {
+        crate::runtime::execute_operation(self, operation_id, request).await
+    }
+}
 "#;
+
+/// The spec as progenitor sees it: without error responses. Every error
+/// status then reaches `crate::Error` as the raw response, with its status,
+/// the operation and a bounded body excerpt, whatever the body holds; a
+/// typed error body that failed to decode would lose the status. The spec
+/// itself (sandbox, validators, docs) keeps them.
+fn without_error_responses(doc: &Value) -> Value {
+    let mut doc = doc.clone();
+    for item in doc.get_mut("paths").and_then(Value::as_object_mut).into_iter().flat_map(|m| m.values_mut()) {
+        for (method, op) in item.as_object_mut().into_iter().flatten() {
+            if !HTTP_METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                responses.retain(|status, _| status.starts_with('2'));
+            }
+        }
+    }
+    doc
+}
+
+const HTTP_METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head", "options"];
+
+/// What the runtime needs to know of the API, from the spec: the POSTs it
+/// may retry (`x-retry-safe`), and which security schemes each operation
+/// needs (its own `security`, else the document's), and how each scheme is
+/// sent.
+fn api_info(api: &str, doc: &Value) -> Result<String, String> {
+    let mut schemes = Vec::new();
+    for (name, scheme) in doc.pointer("/components/securitySchemes").and_then(Value::as_object).into_iter().flatten() {
+        let kind = match (scheme.get("type").and_then(Value::as_str), scheme.get("in").and_then(Value::as_str)) {
+            (Some("apiKey"), Some("header")) => {
+                let header = scheme.get("name").and_then(Value::as_str).ok_or(format!("security scheme {name}: no header name"))?;
+                format!("crate::runtime::Scheme::Header({:?})", header.to_ascii_lowercase())
+            }
+            (Some("http"), _) if scheme.get("scheme").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case("bearer")) => {
+                "crate::runtime::Scheme::Bearer".to_string()
+            }
+            _ => return Err(format!("security scheme {name}: only header API keys and bearer tokens are supported")),
+        };
+        schemes.push(format!("({name:?}, {kind})"));
+    }
+    let names_of = |security: &Value| -> Vec<String> {
+        // One requirement object per spec so far; its schemes all apply.
+        security.as_array().and_then(|a| a.first()).and_then(Value::as_object).map(|o| o.keys().cloned().collect()).unwrap_or_default()
+    };
+    let global = doc.get("security").map(names_of).unwrap_or_default();
+    let mut security = Vec::new();
+    let mut retry_safe = Vec::new();
+    for item in doc.get("paths").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let Some(id) = op.get("operationId").and_then(Value::as_str).filter(|_| HTTP_METHODS.contains(&method.as_str())) else {
+                continue;
+            };
+            let id = snake_case(id);
+            let needs = op.get("security").map(names_of).unwrap_or_else(|| global.clone());
+            security.push(format!("({id:?}, &{needs:?})"));
+            if op.get("x-retry-safe").and_then(Value::as_bool) == Some(true) {
+                retry_safe.push(id);
+            }
+        }
+    }
+    Ok(format!(
+        "/// What the runtime needs to know of this API, from its spec.\n\
+         pub(crate) static API: crate::runtime::ApiInfo = crate::runtime::ApiInfo {{\n\
+         name: {api:?},\n\
+         spec_json: include_str!(concat!(env!(\"OUT_DIR\"), \"/{api}.spec.json\")),\n\
+         validator: ::std::sync::OnceLock::new(),\n\
+         retry_safe_operations: &{retry_safe:?},\n\
+         operation_security: &[{}],\n\
+         security_schemes: &[{}],\n\
+         }};\n",
+        security.join(", "),
+        schemes.join(", ")
+    ))
+}
 
 fn quote_path(path: &str) -> Result<proc_macro2::TokenStream, String> {
     path.parse().map_err(|e| format!("bad path {path}: {e:?}"))
@@ -160,7 +256,7 @@ fn lint(doc: &Value) -> Result<(), String> {
     for (path, item) in paths {
         let Some(item) = item.as_object() else { continue };
         for (method, op) in item {
-            if !["get", "put", "post", "delete", "patch", "head", "options"].contains(&method.as_str()) {
+            if !HTTP_METHODS.contains(&method.as_str()) {
                 continue;
             }
             let here = format!("{} {path}", method.to_uppercase());
@@ -193,19 +289,6 @@ fn lint(doc: &Value) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn retry_safe_operations(doc: &Value) -> Vec<String> {
-    let mut ops = Vec::new();
-    for item in doc.get("paths").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
-        for op in item.as_object().into_iter().flat_map(|m| m.values()) {
-            let id = op.get("operationId").and_then(Value::as_str);
-            if let (Some(true), Some(id)) = (op.get("x-retry-safe").and_then(Value::as_bool), id) {
-                ops.push(snake_case(id));
-            }
-        }
-    }
-    ops
 }
 
 /// progenitor's `OperationInfo::operation_id` is the snake_case operationId.

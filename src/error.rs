@@ -16,7 +16,7 @@ pub enum Error {
     InvalidInput(#[from] InvalidInput),
 
     /// The request did not reach the server, or the connection failed.
-    #[error("{operation}: transport error: {message}")]
+    #[error("{}transport error: {message}", prefix(operation))]
     Transport {
         operation: &'static str,
         message: String,
@@ -25,15 +25,15 @@ pub enum Error {
     },
 
     /// The server answered with an error status.
-    #[error("{operation}: HTTP {status}{}", body.suffix())]
+    #[error("{}HTTP {status}{}", prefix(operation), body.suffix())]
     Status { operation: &'static str, status: StatusCode, body: BodyExcerpt },
 
     /// The server's credentials check failed (401 or 403), or no token could be had.
-    #[error("{operation}: authentication failed{}{}", status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(), body.suffix())]
+    #[error("{}authentication failed{}{}", prefix(operation), status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(), body.suffix())]
     Auth { operation: &'static str, status: Option<StatusCode>, body: BodyExcerpt },
 
     /// A success response whose body did not match the spec.
-    #[error("{operation}: undecodable response: {reason}{}", body.suffix())]
+    #[error("{}undecodable response: {reason}{}", prefix(operation), body.suffix())]
     Decode { operation: &'static str, reason: String, body: BodyExcerpt },
 
     /// A command the server accepted ran and failed.
@@ -84,33 +84,19 @@ impl Error {
         }
     }
 
-    /// Converts progenitor's error, reading an excerpt of the body where there is one.
-    pub(crate) async fn from_api<E: ErrorBody>(operation: &'static str, error: progenitor_client::Error<E>) -> Self {
-        use progenitor_client::Error as P;
-        match error {
-            P::InvalidRequest(reason) => InvalidInput::Request(reason).into(),
-            P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => {
-                let e = e.without_url();
-                Error::Transport { operation, message: e.to_string(), source: Some(e) }
-            }
-            P::ErrorResponse(response) => {
-                let status = response.status();
-                let body = response.into_inner().excerpt().await;
-                Self::for_status(operation, status, body)
-            }
-            P::UnexpectedResponse(response) => {
-                let status = response.status();
-                let body = BodyExcerpt::read(response.bytes_stream()).await;
-                if status.is_success() {
-                    Error::Decode { operation, reason: format!("unexpected status {status}"), body }
-                } else {
-                    Self::for_status(operation, status, body)
-                }
-            }
-            P::InvalidResponsePayload(bytes, e) => {
-                Error::Decode { operation, reason: e.to_string(), body: BodyExcerpt::from_bytes(&bytes) }
-            }
-            P::Custom(message) => Error::Transport { operation, message, source: None },
+    /// A transport failure of `operation`, its URL cut off (query strings
+    /// can carry filter values and page tokens).
+    pub(crate) fn transport(operation: &'static str, error: reqwest::Error) -> Self {
+        let error = error.without_url();
+        Error::Transport { operation, message: error.to_string(), source: Some(error) }
+    }
+
+    /// A failed token or login call: whatever the server answered, it is an
+    /// authentication failure for the call that needed the token.
+    pub(crate) fn auth<E>(error: progenitor_client::Error<E>) -> Self {
+        match Error::from(error) {
+            Error::Status { operation, status, body } => Error::Auth { operation, status: Some(status), body },
+            other => other,
         }
     }
 
@@ -121,6 +107,11 @@ impl Error {
             Error::Status { operation, status, body }
         }
     }
+}
+
+/// `"operation: "`, or nothing when the operation is not known.
+fn prefix(operation: &str) -> String {
+    if operation.is_empty() { String::new() } else { format!("{operation}: ") }
 }
 
 /// Input rejected before sending.
@@ -193,19 +184,6 @@ impl BodyExcerpt {
         Self::from_bytes(&serde_json::to_vec(value).unwrap_or_default())
     }
 
-    /// Reads at most the excerpt's size from a body stream, leaving the rest unread.
-    async fn read<E>(mut body: impl futures::Stream<Item = std::result::Result<bytes::Bytes, E>> + Unpin) -> Self {
-        use futures::StreamExt;
-        let mut buf = Vec::new();
-        while buf.len() <= EXCERPT_BYTES {
-            match body.next().await {
-                Some(Ok(chunk)) => buf.extend_from_slice(&chunk),
-                _ => break,
-            }
-        }
-        Self::from_bytes(&buf)
-    }
-
     /// The excerpt's text (at most 512 bytes of the body).
     pub fn as_str(&self) -> &str {
         &self.text
@@ -250,20 +228,39 @@ impl fmt::Debug for BodyExcerpt {
     }
 }
 
-/// The body of a documented error response, turned into an excerpt.
-pub(crate) trait ErrorBody {
-    fn excerpt(self) -> impl Future<Output = BodyExcerpt> + Send;
-}
-
-impl ErrorBody for progenitor_client::ByteStream {
-    async fn excerpt(self) -> BodyExcerpt {
-        BodyExcerpt::read(self.into_inner()).await
-    }
-}
-
-impl ErrorBody for () {
-    async fn excerpt(self) -> BodyExcerpt {
-        BodyExcerpt::default()
+/// Every failure of a generated call becomes an [`Error`]. The runtime
+/// leaves the operation and a masked excerpt of the body on each error
+/// response (`ResponseContext`), so none of it is read here. Transport and
+/// decoding failures carry no operation name: progenitor does not say which.
+impl<E> From<progenitor_client::Error<E>> for Error {
+    fn from(error: progenitor_client::Error<E>) -> Self {
+        use progenitor_client::Error as P;
+        match error {
+            P::InvalidRequest(reason) => InvalidInput::Request(reason).into(),
+            P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => Error::transport("", e),
+            P::ErrorResponse(response) => Self::for_status("", response.status(), BodyExcerpt::default()),
+            P::UnexpectedResponse(response) => {
+                let status = response.status();
+                match response.extensions().get::<crate::runtime::ResponseContext>() {
+                    Some(context) => {
+                        if let Some(failure) = context.failure.as_ref().and_then(|f| f.lock().ok()?.take()) {
+                            return failure;
+                        }
+                        Self::for_status(context.operation, status, context.body.clone())
+                    }
+                    None if status.is_success() => Error::Decode {
+                        operation: "",
+                        reason: format!("unexpected status {status}"),
+                        body: BodyExcerpt::default(),
+                    },
+                    None => Self::for_status("", status, BodyExcerpt::default()),
+                }
+            }
+            P::InvalidResponsePayload(bytes, e) => {
+                Error::Decode { operation: "", reason: e.to_string(), body: BodyExcerpt::from_bytes(&bytes) }
+            }
+            P::Custom(message) => Error::Transport { operation: "", message, source: None },
+        }
     }
 }
 

@@ -29,10 +29,11 @@ mod error;
 mod open_enum;
 mod runtime;
 mod secret;
+pub mod spec;
 
 pub use error::{BodyExcerpt, Error, InvalidInput, Result};
 pub use open_enum::{UnknownVariant, UnrecognizedValue};
-pub use runtime::{ClientConfig, ItemStream, Page, RetryPolicy, TokenSource, paginate};
+pub use runtime::{ClientConfig, ItemStream, Page, RetryPolicy, paginate};
 pub use secret::Secret;
 
 #[cfg(feature = "liveperson")]

@@ -4,16 +4,10 @@
 use std::fmt;
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::Request;
-use reqwest::header::{AUTHORIZATION, HeaderName};
-
 use super::generated;
 use crate::error::{Error, Result};
-use crate::runtime::{Authorizer, TokenCache, TokenSource, jwt_expiry, refresh_time};
+use crate::runtime::{BoxFuture, TokenFetch, jwt_expiry, refresh_time};
 use crate::secret::Secret;
-
-/// Azure API Management's subscription-key header (seed 000 L39).
-pub(crate) const SUBSCRIPTION_KEY: HeaderName = HeaderName::from_static("ocp-apim-subscription-key");
 
 /// Documented token lifetime (seed 000 L11).
 const DOCUMENTED_LIFETIME: Duration = Duration::from_secs(60 * 60);
@@ -72,83 +66,30 @@ pub struct TokenResponse {
     pub expires_in: Option<i64>,
 }
 
-/// Adds only the subscription key; used for the token call itself.
-#[derive(Debug)]
-pub(crate) struct SubscriptionKey(pub(crate) Secret);
-
-impl Authorizer for SubscriptionKey {
-    fn authorize(&self, request: &mut Request, _operation: &str) {
-        if let Some(value) = self.0.header_value("") {
-            request.headers_mut().insert(SUBSCRIPTION_KEY, value);
-        }
-    }
+/// Gets the bearer token with the form credentials; the runtime caches it
+/// and asks again shortly before it expires or after a 401.
+pub(crate) struct TokenRequester {
+    pub(crate) credentials: Credentials,
+    /// A client for `requestToken`, which needs only the subscription key.
+    pub(crate) token_client: generated::Client,
+    pub(crate) margin: Duration,
 }
 
-/// Gets the bearer token with the form credentials and caches it until
-/// shortly before it expires.
-pub(crate) struct TokenManager {
-    credentials: Credentials,
-    /// A client for `requestToken` that adds only the subscription key.
-    token_client: generated::Client,
-    tokens: TokenCache,
-    margin: Duration,
-}
-
-impl fmt::Debug for TokenManager {
+impl fmt::Debug for TokenRequester {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenManager")
-            .field("credentials", &self.credentials)
-            .field("tokens", &self.tokens)
-            .field("margin", &self.margin)
-            .finish()
+        f.debug_struct("TokenRequester").field("credentials", &self.credentials).field("margin", &self.margin).finish()
     }
 }
 
-impl TokenManager {
-    pub(crate) fn new(credentials: Credentials, token_client: generated::Client, margin: Duration) -> Self {
-        Self { credentials, token_client, tokens: TokenCache::new(), margin }
-    }
-
-    async fn fetch(&self) -> Result<(Secret, Option<Instant>)> {
-        const OPERATION: &str = "request_token";
-        let body = TokenForm::new(&self.credentials);
-        let issued = Instant::now();
-        let response = self.token_client.request_token().body(body).send().await;
-        let token = match response {
-            Ok(value) => value.into_inner(),
-            Err(e) => {
-                // Any failure to get a token is an authentication failure for the caller.
-                return Err(match Error::from_api(OPERATION, e).await {
-                    Error::Status { status, body, .. } => {
-                        Error::Auth { operation: OPERATION, status: Some(status), body }
-                    }
-                    other => other,
-                });
-            }
-        };
-        let lifetime = token_lifetime(token.access_token.expose(), token.expires_in);
-        Ok((token.access_token, Some(refresh_time(issued, lifetime, self.margin))))
-    }
-}
-
-impl TokenSource for TokenManager {
-    async fn ensure(&self) -> Result<u64> {
-        self.tokens.ensure(|| self.fetch()).await
-    }
-
-    fn invalidate(&self, generation: u64) {
-        self.tokens.invalidate(generation)
-    }
-}
-
-impl Authorizer for TokenManager {
-    fn authorize(&self, request: &mut Request, _operation: &str) {
-        if let Some(value) = self.credentials.subscription_key.header_value("") {
-            request.headers_mut().insert(SUBSCRIPTION_KEY, value);
-        }
-        if let Some(value) = self.tokens.current().and_then(|t| t.header_value("Bearer ")) {
-            request.headers_mut().insert(AUTHORIZATION, value);
-        }
+impl TokenFetch for TokenRequester {
+    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Instant>)>> {
+        Box::pin(async move {
+            let issued = Instant::now();
+            let body = TokenForm::new(&self.credentials);
+            let token = self.token_client.request_token().body(body).send().await.map_err(Error::auth)?.into_inner();
+            let lifetime = token_lifetime(token.access_token.expose(), token.expires_in);
+            Ok((token.access_token, Some(refresh_time(issued, lifetime, self.margin))))
+        })
     }
 }
 

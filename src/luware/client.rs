@@ -1,33 +1,41 @@
 //! The hand-written Luware client around the generated one.
 
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
-use progenitor_client::ByteStream;
 
-use super::auth::{Credentials, SubscriptionKey, TokenManager};
+use super::auth::{Credentials, TokenRequester};
 use super::filter::Filters;
-use super::generated::{self, RETRY_SAFE_OPERATIONS};
+use super::generated::{self, API};
 use super::transcript::{Transcript, TranscriptLimits, VtrCollector};
-use super::types::{
-    self, ActionResult, ControlAction, Conversation, ConversationPage, Expand, FileExtension, SortField, SortOrder,
-};
+use super::types::{self, Conversation, ConversationPage, FileExtension, SortField, SortOrder};
 use crate::error::{Error, InvalidInput, Result};
 use crate::runtime::{
-    ClientConfig, ItemStream, Page, Runtime, config::normalize_base_url, paginate, send_authenticated,
+    ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, TokenCredential,
+    config::normalize_base_url, paginate,
 };
 
 /// Luware's page size limit (seed 000 L75).
 const MAX_PAGE_SIZE: u32 = 100;
 
-/// A Luware Recording client. Cheap to clone; clones share the token cache
-/// and connection pool.
+/// A Luware Recording client. Every operation of the spec is a method (through
+/// `Deref` to the generated client), and each fetches and refreshes its own
+/// token. Cheap to clone; clones share the token cache and connection pool.
 #[derive(Clone, Debug)]
 pub struct Client {
     api: generated::Client,
-    tokens: Arc<TokenManager>,
+    tokens: Arc<TokenCredential>,
     transcript_limits: TranscriptLimits,
+}
+
+impl Deref for Client {
+    type Target = generated::Client;
+
+    fn deref(&self) -> &generated::Client {
+        &self.api
+    }
 }
 
 /// Configures a [`Client`].
@@ -65,11 +73,16 @@ impl ClientBuilder {
         let base_url = normalize_base_url(&self.base_url)?;
         let http = self.config.http_client()?;
         let retry = self.config.retry.clone();
-        let key = Arc::new(SubscriptionKey(self.credentials.subscription_key.clone()));
-        let token_runtime = Runtime::new("luware", retry.clone(), RETRY_SAFE_OPERATIONS, Some(key));
-        let token_client = generated::Client::new_with_client(&base_url, http.clone(), token_runtime);
-        let tokens = Arc::new(TokenManager::new(self.credentials, token_client, self.refresh_margin));
-        let runtime = Runtime::new("luware", retry, RETRY_SAFE_OPERATIONS, Some(tokens.clone()));
+        let key: Arc<dyn Credential> = Arc::new(self.credentials.subscription_key.clone());
+        let with_key = SchemeCredentials::new().with(&API, "subscriptionKey", key);
+        // `requestToken` needs only the key; its own client has no token to
+        // ask for, so fetching one never recurses.
+        let token_client =
+            generated::Client::new_with_client(&base_url, http.clone(), Runtime::new(&API, retry.clone(), with_key.clone()));
+        let requester = TokenRequester { credentials: self.credentials, token_client, margin: self.refresh_margin };
+        let tokens = Arc::new(TokenCredential::new(requester));
+        let credentials = with_key.with(&API, "bearerToken", tokens.clone());
+        let runtime = Runtime::new(&API, retry, credentials);
         Ok(Client {
             api: generated::Client::new_with_client(&base_url, http, runtime),
             tokens,
@@ -135,16 +148,14 @@ impl Client {
         }
     }
 
-    /// The generated client, for calls this wrapper does not cover. It adds
-    /// the subscription key and the cached token, but does not fetch one:
-    /// call [`Client::authenticate`] first.
+    /// The generated client. The client derefs to it, so its methods are
+    /// the client's own.
     pub fn generated(&self) -> &generated::Client {
         &self.api
     }
 
     /// Fetches a token now unless a fresh one is cached.
     pub async fn authenticate(&self) -> Result<()> {
-        use crate::runtime::TokenSource;
         self.tokens.ensure().await.map(drop)
     }
 
@@ -169,20 +180,14 @@ impl Client {
     /// The first page of a search.
     pub async fn first_page(&self, request: &SearchRequest) -> Result<ConversationPage> {
         request.validate()?;
-        let filters = request.filters.to_json();
-        let limit = std::num::NonZeroU32::new(request.limit);
-        let response = send_authenticated(&*self.tokens, "search_conversations", || {
-            let mut call = self.api.search_conversations().filters(filters.clone());
-            if let Some(limit) = limit {
-                call = call.limit(limit);
-            }
-            if let Some(order) = &request.sort {
-                call = call.sort_by(SortField::StartTime).sort_order(order.clone());
-            }
-            call.send()
-        })
-        .await?;
-        Ok(response.into_inner())
+        let mut call = self.api.search_conversations().filters(request.filters.to_json());
+        if let Some(limit) = std::num::NonZeroU32::new(request.limit) {
+            call = call.limit(limit);
+        }
+        if let Some(order) = &request.sort {
+            call = call.sort_by(SortField::StartTime).sort_order(order.clone());
+        }
+        Ok(call.send().await?.into_inner())
     }
 
     /// A follow-up page; only the token is sent.
@@ -190,105 +195,22 @@ impl Client {
         if next_page_token.is_empty() {
             return Err(InvalidInput::parameter("nextPageToken", "must not be empty").into());
         }
-        let response = send_authenticated(&*self.tokens, "search_conversations", || {
-            self.api.search_conversations().next_page_token(next_page_token).send()
-        })
-        .await?;
-        Ok(response.into_inner())
-    }
-
-    /// One conversation, with the expanded parts asked for.
-    pub async fn conversation(&self, ccdr_id: &str, expands: &[Expand]) -> Result<Conversation> {
-        check_id(ccdr_id)?;
-        let response = send_authenticated(&*self.tokens, "get_conversation", || {
-            let call = self.api.get_conversation().ccdr_id(ccdr_id);
-            if expands.is_empty() { call } else { call.expands(expands.to_vec()) }.send()
-        })
-        .await?;
-        Ok(response.into_inner())
-    }
-
-    /// The raw `.vtr` download as a byte stream (a ZIP), for saving to disk
-    /// without holding it in memory.
-    pub async fn download_media(&self, ccdr_id: &str) -> Result<ByteStream> {
-        check_id(ccdr_id)?;
-        let response = send_authenticated(&*self.tokens, "download_media", || {
-            self.api.download_media().ccdr_id(ccdr_id).file_extension(FileExtension::Vtr).send()
-        })
-        .await?;
-        Ok(response.into_inner())
+        Ok(self.api.search_conversations().next_page_token(next_page_token).send().await?.into_inner())
     }
 
     /// Downloads, unzips and parses the Speech Analytics transcript. The body
     /// is streamed into a buffer capped by the transcript limits, and the
     /// decompressed size is capped too.
     pub async fn transcript(&self, ccdr_id: &str) -> Result<Transcript> {
-        let mut body = self.download_media(ccdr_id).await?.into_inner();
+        let download = self.api.download_media().ccdr_id(ccdr_id).file_extension(FileExtension::Vtr);
+        let mut body = download.send().await?.into_inner().into_inner();
         let mut collector = VtrCollector::new(&self.transcript_limits);
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| {
-                let e = e.without_url();
-                Error::Transport { operation: "download_media", message: e.to_string(), source: Some(e) }
-            })?;
+            let chunk = chunk.map_err(|e| Error::transport("download_media", e))?;
             collector.push(&chunk)?;
         }
         Ok(collector.finish()?)
     }
-
-    /// Adds values of an existing metadata template to a conversation.
-    pub async fn add_metadata(&self, ccdr_id: &str, metadata: &types::MetadataRequest) -> Result<ActionResult> {
-        check_id(ccdr_id)?;
-        if metadata.meta_template_name.trim().is_empty() {
-            return Err(InvalidInput::parameter("metaTemplateName", "must not be empty").into());
-        }
-        let response = send_authenticated(&*self.tokens, "add_metadata", || {
-            self.api.add_metadata().ccdr_id(ccdr_id).body(metadata.clone()).send()
-        })
-        .await?;
-        Ok(response.into_inner())
-    }
-
-    /// Adds a label (see Data, Manage Labels for the ids).
-    pub async fn add_label(&self, ccdr_id: &str, label_id: i64) -> Result<ActionResult> {
-        check_id(ccdr_id)?;
-        let response = send_authenticated(&*self.tokens, "add_label", || {
-            self.api.add_label().ccdr_id(ccdr_id).body(types::LabelRequest { label_id }).send()
-        })
-        .await?;
-        Ok(response.into_inner())
-    }
-
-    /// Runs a recording control action.
-    pub async fn control(&self, ccdr_id: &str, action: ControlAction) -> Result<ActionResult> {
-        check_id(ccdr_id)?;
-        let response = send_authenticated(&*self.tokens, "control_conversation", || {
-            self.api.control_conversation().ccdr_id(ccdr_id).action(action.clone()).send()
-        })
-        .await?;
-        Ok(response.into_inner())
-    }
-
-    /// Starts a controlled recording.
-    pub async fn start_recording(&self, ccdr_id: &str) -> Result<ActionResult> {
-        self.control(ccdr_id, ControlAction::StartRecording).await
-    }
-
-    /// Stops a controlled recording.
-    pub async fn stop_recording(&self, ccdr_id: &str) -> Result<ActionResult> {
-        self.control(ccdr_id, ControlAction::StopRecording).await
-    }
-
-    /// Keeps a recording held in the On-Demand buffer.
-    pub async fn keep_ondemand(&self, ccdr_id: &str) -> Result<ActionResult> {
-        self.control(ccdr_id, ControlAction::KeepOndemand).await
-    }
-}
-
-fn check_id(ccdr_id: &str) -> Result<()> {
-    if ccdr_id.trim().is_empty() {
-        return Err(InvalidInput::parameter("ccdrId", "must not be empty").into());
-    }
-    Ok(())
 }
 
 impl types::MetadataRequest {

@@ -48,6 +48,7 @@ pub use auth::Credentials;
 pub use client::{Client, ClientBuilder, SearchRequest};
 pub use filter::*;
 pub use generated::Client as GeneratedClient;
+pub use generated::builder;
 pub use transcript::*;
 
 /// The spec this client was generated from, as JSON.

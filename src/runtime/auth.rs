@@ -1,22 +1,147 @@
-//! Calls that need a token: fetch it once for all concurrent callers, and on a
-//! 401 refresh it once and send the call once more.
+//! SchemeCredentials, one per security scheme of the spec: a static header (an API
+//! key), or a token fetched once for all concurrent callers, refreshed before
+//! it expires and after the server rejects it.
 
 use std::fmt;
 use std::future::Future;
-use std::sync::RwLock;
+use std::pin::Pin;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use progenitor_client::ResponseValue;
-use reqwest::StatusCode;
+use reqwest::Request;
+use reqwest::header::{AUTHORIZATION, HeaderName};
 
-use crate::error::{Error, ErrorBody, Result};
+use super::Scheme;
+use crate::error::Result;
 use crate::secret::Secret;
 
-/// A cached bearer token with single-flight refresh: concurrent callers that
-/// find no fresh token wait for one fetch instead of each starting their own.
-/// Every fetched token gets a generation number, so a caller whose request was
+/// A boxed future, for the object-safe credential traits.
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// The value one security scheme needs on a request.
+pub(crate) trait Credential: Send + Sync + fmt::Debug {
+    /// Makes sure a usable value is at hand, fetching one if needed.
+    fn ready(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async { Ok(()) })
+    }
+    /// The value to send, and the generation of a refreshable one.
+    fn current(&self) -> Option<(Secret, Option<u64>)>;
+    /// After a rejection of `generation`: fetch a new value. `true` if the
+    /// next attempt will carry a different one.
+    fn refresh(&self, _generation: u64) -> BoxFuture<'_, bool> {
+        Box::pin(async { false })
+    }
+}
+
+/// A value that does not change, such as an API key.
+impl Credential for Secret {
+    fn current(&self) -> Option<(Secret, Option<u64>)> {
+        Some((self.clone(), None))
+    }
+}
+
+/// The credentials of one client, by security scheme name.
+#[derive(Default, Clone)]
+pub(crate) struct SchemeCredentials {
+    by_scheme: Vec<(&'static str, Scheme, Arc<dyn Credential>)>,
+}
+
+impl fmt::Debug for SchemeCredentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.by_scheme.iter().map(|(name, _, c)| (name, c))).finish()
+    }
+}
+
+impl SchemeCredentials {
+    /// SchemeCredentials for the schemes of `api` (from the spec), none set yet.
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// Uses `credential` for the scheme `name` of `api`'s spec. A name the
+    /// spec does not define is a bug in the API's module, caught by its tests.
+    pub(crate) fn with(mut self, api: &super::ApiInfo, name: &'static str, credential: Arc<dyn Credential>) -> Self {
+        if let Some((_, scheme)) = api.security_schemes.iter().find(|(n, _)| *n == name) {
+            self.by_scheme.retain(|(n, _, _)| *n != name);
+            self.by_scheme.push((name, *scheme, credential));
+        } else {
+            debug_assert!(false, "{} has no security scheme {name}", api.name);
+        }
+        self
+    }
+
+    pub(crate) fn get(&self, name: &str) -> Option<&Arc<dyn Credential>> {
+        self.by_scheme.iter().find(|(n, _, _)| *n == name).map(|(_, _, c)| c)
+    }
+
+    /// Adds the credentials of `schemes` to the request; returns the
+    /// generations of the refreshable ones used.
+    pub(super) fn apply(&self, schemes: &[&str], request: &mut Request) -> Vec<(&'static str, u64)> {
+        let mut used = Vec::new();
+        for (name, scheme, credential) in &self.by_scheme {
+            if !schemes.contains(name) {
+                continue;
+            }
+            let Some((value, generation)) = credential.current() else { continue };
+            let (header, prefix) = match scheme {
+                Scheme::Header(header) => (HeaderName::from_static(header), ""),
+                Scheme::Bearer => (AUTHORIZATION, "Bearer "),
+            };
+            if let Some(value) = value.header_value(prefix) {
+                request.headers_mut().insert(header, value);
+            }
+            if let Some(generation) = generation {
+                used.push((*name, generation));
+            }
+        }
+        used
+    }
+
+    /// After a 401: refreshes the refreshable credentials that were used.
+    pub(super) async fn refresh(&self, used: &[(&'static str, u64)]) -> bool {
+        let mut refreshed = false;
+        for (name, generation) in used {
+            if let Some(credential) = self.get(name) {
+                refreshed |= credential.refresh(*generation).await;
+            }
+        }
+        refreshed
+    }
+
+    /// `body` with every current credential value masked: an error body that
+    /// echoes the request's headers must not print them.
+    pub(super) fn mask(&self, body: &[u8]) -> Vec<u8> {
+        let mut body = body.to_vec();
+        for (_, _, credential) in &self.by_scheme {
+            let Some((value, _)) = credential.current() else { continue };
+            let secret = value.expose().as_bytes();
+            if secret.len() < 4 {
+                continue;
+            }
+            let mut at = 0;
+            while let Some(found) = body[at..].windows(secret.len()).position(|w| w == secret) {
+                let start = at + found;
+                body.splice(start..start + secret.len(), b"***".iter().copied());
+                at = start + 3;
+            }
+        }
+        body
+    }
+}
+
+/// Fetches a new token, such as by calling the API's token or login
+/// operation. Returns the token and when to refresh it (`None`: only after
+/// a rejection).
+pub(crate) trait TokenFetch: Send + Sync + fmt::Debug {
+    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Instant>)>>;
+}
+
+/// A cached token with single-flight refresh: concurrent callers that find no
+/// fresh token wait for one fetch instead of each starting their own. Every
+/// fetched token gets a generation number, so a caller whose request was
 /// rejected can drop exactly the token it used, and not a newer one.
-pub(crate) struct TokenCache {
+pub(crate) struct TokenCredential {
+    fetcher: Box<dyn TokenFetch>,
     cache: RwLock<Option<CachedToken>>,
     refresh: tokio::sync::Mutex<u64>,
 }
@@ -28,21 +153,16 @@ struct CachedToken {
     generation: u64,
 }
 
-impl fmt::Debug for TokenCache {
+impl fmt::Debug for TokenCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cached = self.cache.read().map(|c| c.is_some()).unwrap_or(false);
-        f.debug_struct("TokenCache").field("cached", &cached).finish()
+        f.debug_struct("TokenCredential").field("fetcher", &self.fetcher).field("cached", &cached).finish()
     }
 }
 
-impl TokenCache {
-    pub(crate) fn new() -> Self {
-        Self { cache: RwLock::new(None), refresh: tokio::sync::Mutex::new(0) }
-    }
-
-    /// The cached token, fresh or not, for adding to a request.
-    pub(crate) fn current(&self) -> Option<Secret> {
-        self.cache.read().ok()?.as_ref().map(|t| t.value.clone())
+impl TokenCredential {
+    pub(crate) fn new(fetcher: impl TokenFetch + 'static) -> Self {
+        Self { fetcher: Box::new(fetcher), cache: RwLock::new(None), refresh: tokio::sync::Mutex::new(0) }
     }
 
     fn fresh_generation(&self) -> Option<u64> {
@@ -51,14 +171,9 @@ impl TokenCache {
         token.refresh_at.is_none_or(|at| Instant::now() < at).then_some(token.generation)
     }
 
-    /// Returns the generation of a fresh token, calling `fetch` (once, for all
-    /// concurrent callers) when there is none. `fetch` yields the token and
-    /// when to refresh it.
-    pub(crate) async fn ensure<F, Fut>(&self, fetch: F) -> Result<u64>
-    where
-        F: FnOnce() -> Fut,
-        Fut: Future<Output = Result<(Secret, Option<Instant>)>>,
-    {
+    /// The generation of a fresh token, fetched (once, for all concurrent
+    /// callers) when there is none.
+    pub(crate) async fn ensure(&self) -> Result<u64> {
         if let Some(generation) = self.fresh_generation() {
             return Ok(generation);
         }
@@ -67,7 +182,7 @@ impl TokenCache {
         if let Some(generation) = self.fresh_generation() {
             return Ok(generation);
         }
-        let (value, refresh_at) = fetch().await?;
+        let (value, refresh_at) = self.fetcher.fetch().await?;
         *generations += 1;
         let generation = *generations;
         if let Ok(mut cache) = self.cache.write() {
@@ -87,6 +202,24 @@ impl TokenCache {
     }
 }
 
+impl Credential for TokenCredential {
+    fn ready(&self) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async { self.ensure().await.map(drop) })
+    }
+
+    fn current(&self) -> Option<(Secret, Option<u64>)> {
+        let cache = self.cache.read().ok()?;
+        cache.as_ref().map(|t| (t.value.clone(), Some(t.generation)))
+    }
+
+    fn refresh(&self, generation: u64) -> BoxFuture<'_, bool> {
+        Box::pin(async move {
+            self.invalidate(generation);
+            self.ensure().await.is_ok_and(|fresh| fresh != generation)
+        })
+    }
+}
+
 /// Reads `exp` from a JWT's payload without verifying it: the client only
 /// needs to know when to refresh; the server does the verifying.
 pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
@@ -102,46 +235,4 @@ pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
 /// early, or half-way for tokens shorter than twice the margin.
 pub(crate) fn refresh_time(issued: Instant, lifetime: Duration, margin: Duration) -> Instant {
     issued + lifetime - margin.min(lifetime / 2)
-}
-
-/// A cached credential that can be refreshed, such as a bearer token.
-///
-/// `ensure` returns the generation of the credential in use (fetching one if
-/// none is fresh); `invalidate` drops that generation after the server
-/// rejected it, unless another caller has already replaced it.
-pub trait TokenSource: Send + Sync {
-    /// Makes sure a fresh credential is cached; returns its generation.
-    fn ensure(&self) -> impl Future<Output = Result<u64>> + Send;
-    /// Forgets the credential of `generation`, if it is still the current one.
-    fn invalidate(&self, generation: u64);
-}
-
-/// Runs a generated call with a fresh credential. A 401 answer triggers one
-/// refresh and one more attempt; a second 401 is returned as [`Error::Auth`].
-pub(crate) async fn send_authenticated<S, T, E, F, Fut>(
-    source: &S,
-    operation: &'static str,
-    call: F,
-) -> Result<ResponseValue<T>>
-where
-    S: TokenSource,
-    E: ErrorBody,
-    F: Fn() -> Fut,
-    Fut: Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-{
-    let generation = source.ensure().await?;
-    let first = call().await;
-    let first = match first {
-        Err(e) if e.status() == Some(StatusCode::UNAUTHORIZED) => {
-            tracing::info!(operation, "token rejected; refreshing once");
-            source.invalidate(generation);
-            source.ensure().await?;
-            call().await
-        }
-        other => other,
-    };
-    match first {
-        Ok(value) => Ok(value),
-        Err(e) => Err(Error::from_api(operation, e).await),
-    }
 }

@@ -1,6 +1,8 @@
-//! What every generated client shares: configuration, the single place where
-//! requests are sent (credentials, retries, tracing), authenticated calls with
-//! one refresh on 401, and pagination.
+//! What every generated client shares, in one place: configuration,
+//! credentials for each operation the spec secures, retries, one resend after
+//! a 401, tracing, and the mapping of every failure into [`crate::Error`].
+//! Generated methods reach it through the progenitor hooks that `build.rs`
+//! adds to each client (`pre` and `exec`), so no call site asks for any of it.
 
 mod auth;
 pub(crate) mod config;
@@ -8,23 +10,67 @@ mod paginate;
 mod retry;
 
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use progenitor_client::OperationInfo;
-use reqwest::{Method, Request, Response};
+use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+use reqwest::{Method, Request, Response, StatusCode};
 use tracing::Instrument;
 
-pub use auth::TokenSource;
-pub(crate) use auth::{TokenCache, jwt_expiry, refresh_time, send_authenticated};
+pub(crate) use auth::{BoxFuture, Credential, SchemeCredentials, TokenCredential, TokenFetch, jwt_expiry, refresh_time};
 pub use config::ClientConfig;
 pub use paginate::{ItemStream, Page, paginate};
 pub use retry::RetryPolicy;
 
-/// Adds credentials to each outgoing request. Implementations hold secrets and
-/// must redact them in `Debug`.
-pub(crate) trait Authorizer: Send + Sync + fmt::Debug {
-    fn authorize(&self, request: &mut Request, operation: &str);
+use crate::error::{BodyExcerpt, Error, Result};
+use crate::spec::validate::{RequestParts, SpecValidator, Violation};
+
+/// The longest error body kept in memory to take an excerpt from; the rest
+/// is not read.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// How a security scheme of the spec is sent.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Scheme {
+    /// An API key in the named (lower-case) header.
+    Header(&'static str),
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+}
+
+/// What the runtime knows of one API, generated from its spec by `build.rs`.
+#[derive(Debug)]
+pub(crate) struct ApiInfo {
+    pub(crate) name: &'static str,
+    /// The spec as JSON.
+    pub(crate) spec_json: &'static str,
+    /// The request checks derived from the spec, built on first use.
+    pub(crate) validator: OnceLock<Option<SpecValidator>>,
+    /// POSTs the spec marks `x-retry-safe` (they create nothing).
+    pub(crate) retry_safe_operations: &'static [&'static str],
+    /// The security schemes each operation needs (snake_case operation ids).
+    pub(crate) operation_security: &'static [(&'static str, &'static [&'static str])],
+    /// How each scheme is sent.
+    pub(crate) security_schemes: &'static [(&'static str, Scheme)],
+}
+
+impl ApiInfo {
+    /// The spec's request checks; `None` (and a warning) if the spec uses
+    /// something the validator cannot enforce, which the specs' tests rule out.
+    fn validator(&self) -> Option<&SpecValidator> {
+        self.validator
+            .get_or_init(|| {
+                let spec = serde_json::from_str(self.spec_json).map_err(|e| e.to_string());
+                spec.and_then(|spec| SpecValidator::new(&spec))
+                    .inspect_err(|e| tracing::warn!(api = self.name, error = %e, "requests go unchecked"))
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    fn schemes_of(&self, operation: &str) -> &'static [&'static str] {
+        self.operation_security.iter().find(|(id, _)| *id == operation).map_or(&[], |(_, schemes)| schemes)
+    }
 }
 
 /// The state a generated client carries (progenitor's "inner type").
@@ -34,34 +80,86 @@ pub struct Runtime {
 }
 
 struct RuntimeInner {
-    api: &'static str,
+    api: &'static ApiInfo,
     retry: RetryPolicy,
-    retry_safe_operations: &'static [&'static str],
-    authorizer: Option<Arc<dyn Authorizer>>,
+    credentials: SchemeCredentials,
 }
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Runtime")
-            .field("api", &self.inner.api)
+            .field("api", &self.inner.api.name)
             .field("retry", &self.inner.retry)
-            .field("authorizer", &self.inner.authorizer)
+            .field("credentials", &self.inner.credentials)
             .finish()
     }
 }
 
+/// What a failed call left on the response it returns to the generated code,
+/// for `crate::Error`: the operation, and an excerpt of the error body (or,
+/// when no credential could be had, the error itself).
+#[derive(Clone)]
+pub(crate) struct ResponseContext {
+    pub(crate) operation: &'static str,
+    pub(crate) body: BodyExcerpt,
+    /// The credential failure that stopped the call before it was sent.
+    pub(crate) failure: Option<Arc<Mutex<Option<Error>>>>,
+}
+
 impl Runtime {
-    pub(crate) fn new(
-        api: &'static str,
-        retry: RetryPolicy,
-        retry_safe_operations: &'static [&'static str],
-        authorizer: Option<Arc<dyn Authorizer>>,
-    ) -> Self {
-        Self { inner: Arc::new(RuntimeInner { api, retry, retry_safe_operations, authorizer }) }
+    pub(crate) fn new(api: &'static ApiInfo, retry: RetryPolicy, credentials: SchemeCredentials) -> Self {
+        Self { inner: Arc::new(RuntimeInner { api, retry, credentials }) }
     }
 
-    /// Sends one request on behalf of a generated method: adds credentials,
-    /// retries transient failures by the retry policy, and records a span.
+    /// The credentials this runtime adds.
+    pub(crate) fn credentials(&self) -> &SchemeCredentials {
+        &self.inner.credentials
+    }
+
+    /// progenitor's `pre` hook: checks the request against the spec (so bad
+    /// input never leaves), then makes sure every credential the operation
+    /// needs is at hand, fetching a token if none is fresh. A failed token
+    /// fetch ends the call here, as the response of the failed token call.
+    pub(crate) async fn prepare<E>(
+        &self,
+        base_url: &str,
+        request: &mut Request,
+        info: &OperationInfo,
+    ) -> std::result::Result<(), progenitor_client::Error<E>> {
+        if let Some(violation) = self.check(base_url, request) {
+            return Err(progenitor_client::Error::InvalidRequest(violation));
+        }
+        for scheme in self.inner.api.schemes_of(info.operation_id) {
+            let Some(credential) = self.inner.credentials.get(scheme) else { continue };
+            if let Err(error) = credential.ready().await {
+                return Err(failure_response(info.operation_id, error));
+            }
+        }
+        Ok(())
+    }
+
+    /// The first rule of the spec the request breaks. Only broken rules
+    /// count: a path the spec does not route (another server) is not checked.
+    fn check(&self, base_url: &str, request: &Request) -> Option<String> {
+        let validator = self.inner.api.validator()?;
+        let base_path = reqwest::Url::parse(base_url).ok()?.path().trim_end_matches('/').to_owned();
+        let path = request.url().path().strip_prefix(base_path.as_str())?;
+        let headers: Vec<(String, String)> = request
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+            .collect();
+        let body = request.body().and_then(reqwest::Body::as_bytes).unwrap_or_default();
+        let parts = RequestParts { method: request.method().as_str(), path, query: request.url().query(), headers: &headers, body };
+        match validator.validate_request(&parts) {
+            Err(violation @ Violation::Invalid { .. }) => Some(violation.to_string()),
+            _ => None,
+        }
+    }
+
+    /// progenitor's `exec` hook: adds credentials, sends, retries transient
+    /// failures by the retry policy, resends once with a refreshed token
+    /// after a 401, and records a span.
     pub(crate) async fn execute(
         &self,
         client: &reqwest::Client,
@@ -70,7 +168,7 @@ impl Runtime {
     ) -> reqwest::Result<Response> {
         let span = tracing::info_span!(
             "convo.request",
-            api = self.inner.api,
+            api = self.inner.api.name,
             operation = info.operation_id,
             method = %request.method(),
             path = request.url().path(),
@@ -78,7 +176,32 @@ impl Runtime {
             attempts = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        self.execute_with_retries(client, request, info.operation_id).instrument(span).await
+        self.execute_authenticated(client, request, info.operation_id).instrument(span).await
+    }
+
+    async fn execute_authenticated(
+        &self,
+        client: &reqwest::Client,
+        mut request: Request,
+        operation: &'static str,
+    ) -> reqwest::Result<Response> {
+        let schemes = self.inner.api.schemes_of(operation);
+        // A copy for the resend after a 401; a streaming body has none.
+        let resend = request.try_clone();
+        let used = self.inner.credentials.apply(schemes, &mut request);
+        let response = self.execute_with_retries(client, request, operation).await?;
+        if response.status() != StatusCode::UNAUTHORIZED {
+            return self.keep_error_body(response, operation).await;
+        }
+        let Some(mut again) = resend else { return self.keep_error_body(response, operation).await };
+        if !self.inner.credentials.refresh(&used).await {
+            return self.keep_error_body(response, operation).await;
+        }
+        tracing::info!(operation, "credential rejected; refreshed it, sending once more");
+        drop(response);
+        self.inner.credentials.apply(schemes, &mut again);
+        let response = self.execute_with_retries(client, again, operation).await?;
+        self.keep_error_body(response, operation).await
     }
 
     async fn execute_with_retries(
@@ -95,9 +218,6 @@ impl Runtime {
             // Keep a copy for the next attempt. A streaming body cannot be
             // copied; then this attempt is the only one.
             let next = if retryable { request.try_clone() } else { None };
-            if let Some(auth) = &self.inner.authorizer {
-                auth.authorize(&mut request, operation);
-            }
             let result = client.execute(request).await;
             let delay = match &result {
                 _ if next.is_none() => None,
@@ -135,7 +255,68 @@ impl Runtime {
 
     fn may_retry(&self, method: &Method, operation: &str) -> bool {
         matches!(*method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE | Method::OPTIONS)
-            || self.inner.retry_safe_operations.contains(&operation)
+            || self.inner.api.retry_safe_operations.contains(&operation)
+    }
+
+    /// An error response is read (up to [`MAX_ERROR_BODY`]) and handed on
+    /// with its excerpt, secrets masked, so that `crate::Error` can show it.
+    async fn keep_error_body(&self, response: Response, operation: &'static str) -> reqwest::Result<Response> {
+        if response.status().is_success() || response.status().is_informational() {
+            return Ok(response);
+        }
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = read_capped(response, MAX_ERROR_BODY).await;
+        let excerpt = BodyExcerpt::from_bytes(&self.inner.credentials.mask(&body));
+        let mut rebuilt = http::Response::new(bytes::Bytes::from(body));
+        *rebuilt.status_mut() = status;
+        *rebuilt.headers_mut() = headers;
+        rebuilt.extensions_mut().insert(ResponseContext { operation, body: excerpt, failure: None });
+        Ok(Response::from(rebuilt))
+    }
+}
+
+/// At most `cap` bytes of a body; a transport error ends it early.
+async fn read_capped(mut response: Response, cap: usize) -> Vec<u8> {
+    let mut body = Vec::new();
+    while body.len() < cap {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk[..chunk.len().min(cap - body.len())]),
+            _ => break,
+        }
+    }
+    body
+}
+
+/// A call stopped before sending because no credential could be had: the
+/// generated code gets a response with the failure's status, and
+/// `crate::Error` gets the failure itself.
+fn failure_response<E>(operation: &'static str, error: Error) -> progenitor_client::Error<E> {
+    let status = error.status().unwrap_or(StatusCode::UNAUTHORIZED);
+    let body = error.body().cloned().unwrap_or_default();
+    let mut response = http::Response::new(bytes::Bytes::from(body.as_str().to_owned()));
+    *response.status_mut() = status;
+    response.extensions_mut().insert(ResponseContext {
+        operation,
+        body,
+        failure: Some(Arc::new(Mutex::new(Some(error)))),
+    });
+    progenitor_client::Error::UnexpectedResponse(Response::from(response))
+}
+
+/// Sends a request built outside the typed builders through the hooks of a
+/// generated client. Only a 2xx response is `Ok`.
+pub(crate) async fn execute_operation<C>(client: &C, operation_id: &'static str, mut request: Request) -> Result<Response>
+where
+    C: ClientHooks<Runtime> + ClientInfo<Runtime>,
+{
+    let info = OperationInfo { operation_id };
+    client.pre::<()>(&mut request, &info).await.map_err(Error::from)?;
+    let response = client.exec(request, &info).await.map_err(|e| Error::transport(operation_id, e))?;
+    if response.status().is_success() {
+        Ok(response)
+    } else {
+        Err(progenitor_client::Error::<()>::UnexpectedResponse(response).into())
     }
 }
 

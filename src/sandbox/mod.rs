@@ -10,7 +10,7 @@
 mod contract;
 mod harness;
 mod recorder;
-pub mod validate;
+pub use crate::spec::validate;
 
 #[cfg(feature = "liveperson")]
 pub mod liveperson;

@@ -1,0 +1,4 @@
+//! The specs as data: what the runtime checks every request against before
+//! it is sent, and what the sandbox checks every request and response with.
+
+pub mod validate;

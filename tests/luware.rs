@@ -3,7 +3,9 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use convo_clients::luware::types::{ControlAction, Direction, Expand, MetadataRequest, Platform, SortOrder};
+use convo_clients::luware::types::{
+    ActionResult, ControlAction, Conversation, Direction, Expand, LabelRequest, MetadataRequest, Platform, SortOrder,
+};
 use convo_clients::luware::{
     Client, FilterError, FilterField, FilterOperator, Filters, SearchRequest, TranscriptError, TranscriptLimits,
     encode_vtr_raw,
@@ -34,6 +36,19 @@ fn requests_to(sandbox: &LuwareSandbox, method: Method, path: &str) -> Vec<Recor
     sandbox.requests().into_iter().filter(|r| r.method == method && r.path == path).collect()
 }
 
+/// `getConversation` without expands, its error as the crate's.
+async fn conversation(client: &Client, ccdr_id: &str) -> convo_clients::Result<Conversation> {
+    Ok(client.get_conversation().ccdr_id(ccdr_id).send().await?.into_inner())
+}
+
+async fn add_label(client: &Client, ccdr_id: &str, label_id: i64) -> convo_clients::Result<ActionResult> {
+    Ok(client.add_label().ccdr_id(ccdr_id).body(LabelRequest { label_id }).send().await?.into_inner())
+}
+
+async fn control(client: &Client, ccdr_id: &str, action: ControlAction) -> convo_clients::Result<ActionResult> {
+    Ok(client.control_conversation().ccdr_id(ccdr_id).action(action).send().await?.into_inner())
+}
+
 fn all_filter() -> Filters {
     // Every generated conversation starts after this.
     Filters::new()
@@ -44,7 +59,7 @@ fn all_filter() -> Filters {
 async fn token_form_is_encoded_once_and_every_call_carries_the_headers() {
     let sb = sandbox(LuwareConfig::default()).await;
     let client = client(&sb);
-    client.conversation(&sb.conversation_id(3), &[]).await.expect("get works");
+    conversation(&client, &sb.conversation_id(3)).await.expect("get works");
 
     let token = requests_to(&sb, Method::POST, TOKEN_PATH);
     assert_eq!(token.len(), 1);
@@ -136,7 +151,7 @@ async fn search_streams_every_page_and_follow_ups_carry_only_the_token() {
     // The expected set, computed independently: every non-IM conversation.
     let mut expected = 0;
     for i in 0..1_000 {
-        let c = client.conversation(&sb.conversation_id(i), &[]).await.unwrap();
+        let c = conversation(&client, &sb.conversation_id(i)).await.unwrap();
         if c.modality_name.as_ref().map(|m| m.as_str()) != Some("im") {
             expected += 1;
         }
@@ -164,9 +179,9 @@ async fn an_expired_token_is_refreshed_before_the_call() {
     let sb = sandbox(LuwareConfig { token_lifetime: Duration::from_secs(2), ..LuwareConfig::default() }).await;
     let client = client(&sb);
     let id = sb.conversation_id(1);
-    client.conversation(&id, &[]).await.unwrap();
+    conversation(&client, &id).await.unwrap();
     tokio::time::sleep(Duration::from_millis(2_100)).await;
-    client.conversation(&id, &[]).await.unwrap();
+    conversation(&client, &id).await.unwrap();
     assert_eq!(requests_to(&sb, Method::POST, TOKEN_PATH).len(), 2);
     // Refreshed ahead of expiry: no call was rejected and sent again.
     assert_eq!(requests_to(&sb, Method::GET, &format!("{SEARCH_PATH}/{id}")).len(), 2);
@@ -177,16 +192,16 @@ async fn a_401_triggers_one_refresh_and_one_retry() {
     let sb = sandbox(LuwareConfig::default()).await;
     let client = client(&sb);
     let id = sb.conversation_id(2);
-    client.conversation(&id, &[]).await.unwrap();
+    conversation(&client, &id).await.unwrap();
     sb.revoke_tokens();
-    client.conversation(&id, &[]).await.expect("refreshed and retried");
+    conversation(&client, &id).await.expect("refreshed and retried");
     assert_eq!(requests_to(&sb, Method::POST, TOKEN_PATH).len(), 2);
     assert_eq!(requests_to(&sb, Method::GET, &format!("{SEARCH_PATH}/{id}")).len(), 3);
 
     // A server that keeps rejecting gives an auth error after one retry, not a loop.
     sb.clear_requests();
     sb.script(ScriptedResponse::new(401).on(Method::GET, SEARCH_PATH).body("token revoked").times(2));
-    let err = client.conversation(&id, &[]).await.unwrap_err();
+    let err = conversation(&client, &id).await.unwrap_err();
     assert!(matches!(err, Error::Auth { .. }), "{err}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     assert!(err.to_string().contains("token revoked"), "{err}");
@@ -199,7 +214,7 @@ async fn read_concurrently(sb: &LuwareSandbox, client: &Client) {
         .map(|i| {
             let client = client.clone();
             let id = sb.conversation_id(i);
-            tokio::spawn(async move { client.conversation(&id, &[]).await })
+            tokio::spawn(async move { conversation(&client, &id).await })
         })
         .collect();
     for call in calls {
@@ -228,7 +243,7 @@ async fn bad_credentials_are_an_auth_error_without_secrets() {
     let mut credentials = sb.credentials();
     credentials.client_secret = "wrong-secret-value".into();
     let client = Client::new(sb.base_url(), credentials).unwrap();
-    let err = client.conversation(&sb.conversation_id(0), &[]).await.unwrap_err();
+    let err = conversation(&client, &sb.conversation_id(0)).await.unwrap_err();
     assert!(matches!(err, Error::Auth { operation: "request_token", .. }), "{err}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
     let shown = format!("{err} {err:?}");
@@ -318,7 +333,7 @@ async fn transcript_errors_are_distinct() {
 async fn error_statuses_carry_the_status_and_a_body_excerpt() {
     let sb = sandbox(LuwareConfig::default()).await;
     let client = client(&sb);
-    let err = client.conversation("00000000-0000-4000-8000-000000000000", &[]).await.unwrap_err();
+    let err = conversation(&client, "00000000-0000-4000-8000-000000000000").await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     assert!(err.body().unwrap().as_str().contains("not found"), "{err}");
     assert!(err.to_string().starts_with("get_conversation: HTTP 404 Not Found: "), "{err}");
@@ -327,7 +342,7 @@ async fn error_statuses_carry_the_status_and_a_body_excerpt() {
     sb.script(
         ScriptedResponse::new(500).on(Method::POST, "/vfcrest/v1/conversations").body(format!("Internal error {long}")),
     );
-    let err = client.add_label(&sb.conversation_id(1), 3).await.unwrap_err();
+    let err = add_label(&client, &sb.conversation_id(1), 3).await.unwrap_err();
     assert!(matches!(err, Error::Status { status, .. } if status.as_u16() == 500), "{err}");
     let body = err.body().unwrap();
     assert!(body.as_str().starts_with("Internal error") && body.is_truncated() && body.as_str().len() <= 512);
@@ -351,7 +366,7 @@ async fn enum_values_the_spec_does_not_list_still_decode() {
         "modalityName": "voice",
         "someNewField": {"added": "later"},
     })));
-    let c = client.conversation(&id, &[]).await.unwrap();
+    let c = conversation(&client, &id).await.unwrap();
     let direction = c.direction.unwrap();
     assert!(direction.is_unrecognized());
     assert_eq!(direction.as_str(), "sideways");
@@ -370,20 +385,20 @@ async fn a_503_with_retry_after_is_retried_after_the_wait() {
     let id = sb.conversation_id(5);
     sb.script(ScriptedResponse::new(503).on(Method::GET, SEARCH_PATH).header("Retry-After", "1").times(2));
     let started = Instant::now();
-    client.conversation(&id, &[]).await.expect("third attempt succeeds");
+    conversation(&client, &id).await.expect("third attempt succeeds");
     assert!(started.elapsed() >= Duration::from_secs(2), "waited {:?}", started.elapsed());
     assert_eq!(requests_to(&sb, Method::GET, &format!("{SEARCH_PATH}/{id}")).len(), 3);
 
     // Retries exhausted: the last 503 is returned with its body.
     sb.script(ScriptedResponse::new(503).on(Method::GET, SEARCH_PATH).body("busy").times(3));
-    let err = client.conversation(&id, &[]).await.unwrap_err();
+    let err = conversation(&client, &id).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
 
     // The token call is a POST but safe to repeat, so it is retried.
     sb.revoke_tokens();
     sb.clear_requests();
     sb.script(ScriptedResponse::new(502).on(Method::POST, TOKEN_PATH));
-    client.conversation(&id, &[]).await.expect("token retried");
+    conversation(&client, &id).await.expect("token retried");
     assert_eq!(requests_to(&sb, Method::POST, TOKEN_PATH).len(), 2);
 }
 
@@ -394,7 +409,7 @@ async fn a_post_that_creates_something_is_never_retried() {
     let id = sb.conversation_id(6);
     let path = format!("{SEARCH_PATH}/{id}/labels");
     sb.script(ScriptedResponse::new(503).on(Method::POST, &path).header("Retry-After", "0"));
-    let err = client.add_label(&id, 9).await.unwrap_err();
+    let err = add_label(&client, &id, 9).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(requests_to(&sb, Method::POST, &path).len(), 1);
 
@@ -406,7 +421,7 @@ async fn a_post_that_creates_something_is_never_retried() {
     no_retry.authenticate().await.unwrap();
     sb.clear_requests();
     sb.script(ScriptedResponse::new(503).on(Method::GET, SEARCH_PATH));
-    assert!(no_retry.conversation(&id, &[]).await.is_err());
+    assert!(conversation(&no_retry, &id).await.is_err());
     assert_eq!(sb.requests().len(), 1);
 }
 
@@ -415,11 +430,11 @@ async fn labels_metadata_and_control_show_in_later_reads() {
     let sb = sandbox(LuwareConfig::default()).await;
     let client = client(&sb);
     let id = sb.conversation_id(8);
-    client.add_label(&id, 42).await.unwrap();
+    add_label(&client, &id, 42).await.unwrap();
     let metadata = MetadataRequest::custom(1234, "Custom Metadata Template", [("service_line", "Retail")]);
-    client.add_metadata(&id, &metadata).await.unwrap();
+    client.add_metadata().ccdr_id(&id).body(metadata.clone()).send().await.unwrap();
 
-    let c = client.conversation(&id, &[Expand::Metadata, Expand::TranscriptDb]).await.unwrap();
+    let c = client.get_conversation().ccdr_id(&id).expands(vec![Expand::Metadata, Expand::TranscriptDb]).send().await.unwrap();
     assert_eq!(c.labels, vec![42]);
     assert_eq!(c.metadata.len(), 1);
     assert_eq!(c.metadata[0].metadata[0].value, "Retail");
@@ -427,7 +442,7 @@ async fn labels_metadata_and_control_show_in_later_reads() {
     assert_eq!(get.last().unwrap().query.as_deref(), Some("expands=METADATA&expands=TRANSCRIPT_DB"));
 
     // A second identical label is a 409 from the server.
-    let err = client.add_label(&id, 42).await.unwrap_err();
+    let err = add_label(&client, &id, 42).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
 
     // Control actions apply only in the fitting recording mode; find one of each.
@@ -435,7 +450,7 @@ async fn labels_metadata_and_control_show_in_later_reads() {
     let mut mismatched = None;
     for i in 0..50 {
         let id = sb.conversation_id(i);
-        match client.control(&id, ControlAction::StopRecording).await {
+        match control(&client, &id, ControlAction::StopRecording).await {
             Ok(_) => controlled = controlled.or(Some(id)),
             Err(e) => {
                 assert_eq!(e.status().map(|s| s.as_u16()), Some(405), "{e}");
@@ -448,16 +463,16 @@ async fn labels_metadata_and_control_show_in_later_reads() {
     let mut kept = None;
     for i in 0..50 {
         let id = sb.conversation_id(i);
-        if client.keep_ondemand(&id).await.is_ok() {
+        if control(&client, &id, ControlAction::KeepOndemand).await.is_ok() {
             kept = Some(id);
             break;
         }
     }
-    let kept = client.conversation(&kept.expect("an on-demand user"), &[]).await.unwrap();
+    let kept = conversation(&client, &kept.expect("an on-demand user")).await.unwrap();
     assert_eq!((kept.ondemand, kept.keep), (Some(true), Some(true)));
     assert!(mismatched.is_some());
-    client.start_recording(&controlled).await.unwrap();
-    let c = client.conversation(&controlled, &[]).await.unwrap();
+    control(&client, &controlled, ControlAction::StartRecording).await.unwrap();
+    let c = conversation(&client, &controlled).await.unwrap();
     assert_eq!(c.status.map(|s| s.as_str().to_string()).as_deref(), Some("ongoing"));
 }
 

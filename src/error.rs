@@ -179,11 +179,6 @@ impl BodyExcerpt {
         Self { text, truncated: bytes.len() > EXCERPT_BYTES }
     }
 
-    /// A typed error body, shown as its JSON.
-    pub(crate) fn from_json<T: serde::Serialize>(value: &T) -> Self {
-        Self::from_bytes(&serde_json::to_vec(value).unwrap_or_default())
-    }
-
     /// The excerpt's text (at most 512 bytes of the body).
     pub fn as_str(&self) -> &str {
         &self.text

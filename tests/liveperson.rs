@@ -327,8 +327,8 @@ async fn invalid_input_is_rejected_before_sending() {
     assert!(sb.requests().is_empty(), "nothing was sent: {:?}", sb.requests());
 
     // A raw SDE of a documented type goes through with keys the typed struct
-    // lacks; one of an undocumented type is the server's to judge (the
-    // sandbox, like the spec, knows only the ten types).
+    // lacks; one of an undocumented type breaks the spec (it knows only the
+    // ten types), so the client's spec check refuses it before sending.
     let raw = SetSdesRequest::new(
         "v",
         "s",
@@ -337,9 +337,11 @@ async fn invalid_input_is_rejected_before_sending() {
     client.set_sdes(c, &raw, CommandOptions::default()).await.unwrap();
     assert_eq!(body(&to(&sb, Method::POST, "/sdes")[0])["sdes"][0]["personal"]["nickname"], "kept");
     let future = SetSdesRequest::new("v", "s", vec![SdeInput::raw(json!({"type": "newType", "x": 1}))]);
+    let sent = sb.requests().len();
     let err = client.set_sdes(c, &future, CommandOptions::default()).await.unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
     assert!(err.to_string().contains("request body.sdes[0]"), "{err}");
+    assert_eq!(sb.requests().len(), sent, "nothing was sent");
 }
 
 #[tokio::test]

@@ -33,7 +33,7 @@ async fn each_request_gets_a_span_with_operation_status_and_duration_and_no_secr
 
     let sb = LuwareSandbox::start(7, 0, LuwareConfig::default()).await.unwrap();
     let client = Client::builder(sb.base_url(), sb.credentials()).config(ClientConfig::default()).build().unwrap();
-    client.conversation(&sb.conversation_id(1), &[Expand::Metadata]).await.unwrap();
+    client.get_conversation().ccdr_id(sb.conversation_id(1)).expands(vec![Expand::Metadata]).send().await.unwrap();
     let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     for expected in [
         "operation=\"request_token\"",

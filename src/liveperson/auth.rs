@@ -4,14 +4,12 @@
 use std::fmt;
 use std::time::{Duration, Instant, SystemTime};
 
-use reqwest::Request;
-use reqwest::header::AUTHORIZATION;
 use serde::{Deserialize, Serialize};
 
 use super::generated;
 use super::types::{AuthType, LoginRequest, LoginVersion};
 use crate::error::{Error, Result};
-use crate::runtime::{Authorizer, TokenCache, TokenSource, jwt_expiry, refresh_time};
+use crate::runtime::{BoxFuture, TokenFetch, jwt_expiry, refresh_time};
 use crate::secret::{Secret, serialize_exposed};
 
 /// Refresh a bearer with a known expiry this long before it.
@@ -86,72 +84,41 @@ pub struct LoginResponse {
     pub bearer: Secret,
 }
 
-/// The bot user's session: logs in on first use, shares the bearer, and logs
-/// in again (once, for all callers) after the server rejects it.
-pub(crate) struct Session {
+/// Logs the bot user in; the runtime keeps the session, shares it between
+/// callers and logs in again (once, for all of them) after a 401.
+pub(crate) struct Login {
     account_id: String,
     credentials: Credentials,
     /// A client for `login` that adds no credentials.
     login_client: generated::Client,
-    tokens: TokenCache,
 }
 
-impl fmt::Debug for Session {
+impl fmt::Debug for Login {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Session")
-            .field("account_id", &self.account_id)
-            .field("credentials", &self.credentials)
-            .field("tokens", &self.tokens)
-            .finish()
+        f.debug_struct("Login").field("account_id", &self.account_id).field("credentials", &self.credentials).finish()
     }
 }
 
-impl Session {
+impl Login {
     pub(crate) fn new(account_id: String, credentials: Credentials, login_client: generated::Client) -> Self {
-        Self { account_id, credentials, login_client, tokens: TokenCache::new() }
-    }
-
-    async fn login(&self) -> Result<(Secret, Option<Instant>)> {
-        const OPERATION: &str = "login";
-        let issued = Instant::now();
-        let body = LoginRequest { auth_type: self.credentials.auth_type(), credentials: self.credentials.clone() };
-        let response =
-            self.login_client.login().account_id(&self.account_id).v(LoginVersion::V13).body(body).send().await;
-        let bearer = match response {
-            Ok(value) => value.into_inner().bearer,
-            Err(e) => {
-                return Err(match Error::from_api(OPERATION, e).await {
-                    Error::Status { status, body, .. } => {
-                        Error::Auth { operation: OPERATION, status: Some(status), body }
-                    }
-                    other => other,
-                });
-            }
-        };
-        // The lifetime is not documented: use the JWT's `exp` if it has one,
-        // else keep the bearer until the server rejects it.
-        let refresh_at = jwt_expiry(bearer.expose()).map(|exp| {
-            let lifetime = exp.duration_since(SystemTime::now()).unwrap_or_default();
-            refresh_time(issued, lifetime, REFRESH_MARGIN)
-        });
-        Ok((bearer, refresh_at))
+        Self { account_id, credentials, login_client }
     }
 }
 
-impl TokenSource for Session {
-    async fn ensure(&self) -> Result<u64> {
-        self.tokens.ensure(|| self.login()).await
-    }
-
-    fn invalidate(&self, generation: u64) {
-        self.tokens.invalidate(generation)
-    }
-}
-
-impl Authorizer for Session {
-    fn authorize(&self, request: &mut Request, _operation: &str) {
-        if let Some(value) = self.tokens.current().and_then(|t| t.header_value("Bearer ")) {
-            request.headers_mut().insert(AUTHORIZATION, value);
-        }
+impl TokenFetch for Login {
+    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Instant>)>> {
+        Box::pin(async move {
+            let issued = Instant::now();
+            let body = LoginRequest { auth_type: self.credentials.auth_type(), credentials: self.credentials.clone() };
+            let call = self.login_client.login().account_id(&self.account_id).v(LoginVersion::V13).body(body);
+            let bearer = call.send().await.map_err(Error::auth)?.into_inner().bearer;
+            // The lifetime is not documented: use the JWT's `exp` if it has one,
+            // else keep the bearer until the server rejects it.
+            let refresh_at = jwt_expiry(bearer.expose()).map(|exp| {
+                let lifetime = exp.duration_since(SystemTime::now()).unwrap_or_default();
+                refresh_time(issued, lifetime, REFRESH_MARGIN)
+            });
+            Ok((bearer, refresh_at))
+        })
     }
 }

@@ -5,13 +5,13 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
-use super::auth::{Credentials, Session};
+use super::auth::{Credentials, Login};
 use super::domain::{BOT_CONNECTORS_SERVICE, BotDomain, CSDS_BASE_URL, Zone};
-use super::generated::{self, RETRY_SAFE_OPERATIONS};
+use super::generated::{self, API};
 use super::input::{self, CommandOptions, InputError, SetSdesRequest, Ttr};
 use super::types::{Command, CommandState, CsdsVersion, Message, MessageContext, SendMessagesRequest, TransferRequest};
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
-use crate::runtime::{ClientConfig, Runtime, config::normalize_base_url, send_authenticated};
+use crate::runtime::{ClientConfig, Runtime, SchemeCredentials, TokenCredential, config::normalize_base_url};
 
 /// A LivePerson Third-Party Bots client for one account and bot user. Cheap
 /// to clone; clones share the resolved domain and the session, so concurrent
@@ -38,7 +38,7 @@ struct Inner {
 struct Resolved {
     base_url: String,
     api: generated::Client,
-    session: Arc<Session>,
+    session: Arc<TokenCredential>,
 }
 
 /// Configures a [`Client`].
@@ -128,7 +128,6 @@ impl Client {
 
     /// Logs in now unless a session is cached.
     pub async fn login(&self) -> Result<()> {
-        use crate::runtime::TokenSource;
         self.resolved().await?.session.ensure().await.map(drop)
     }
 
@@ -154,10 +153,12 @@ impl Client {
         };
         let base_url = normalize_base_url(&base_url)?;
         let retry = inner.config.retry.clone();
-        let login_runtime = Runtime::new("liveperson", retry.clone(), RETRY_SAFE_OPERATIONS, None);
+        // `login` needs no credential, so its client never asks for a session.
+        let login_runtime = Runtime::new(&API, retry.clone(), SchemeCredentials::new());
         let login_client = generated::Client::new_with_client(&base_url, inner.http.clone(), login_runtime);
-        let session = Arc::new(Session::new(inner.account_id.clone(), inner.credentials.clone(), login_client));
-        let runtime = Runtime::new("liveperson", retry, RETRY_SAFE_OPERATIONS, Some(session.clone()));
+        let login = Login::new(inner.account_id.clone(), inner.credentials.clone(), login_client);
+        let session = Arc::new(TokenCredential::new(login));
+        let runtime = Runtime::new(&API, retry, SchemeCredentials::new().with(&API, "bearer", session.clone()));
         let api = generated::Client::new_with_client(&base_url, inner.http.clone(), runtime);
         tracing::debug!(base_url, "liveperson domain resolved");
         Ok(Resolved { base_url, api, session })
@@ -168,7 +169,7 @@ impl Client {
         const OPERATION: &str = "get_service_domain";
         let inner = &self.inner;
         let base = normalize_base_url(&inner.csds_base_url)?;
-        let runtime = Runtime::new("liveperson", inner.config.retry.clone(), RETRY_SAFE_OPERATIONS, None);
+        let runtime = Runtime::new(&API, inner.config.retry.clone(), SchemeCredentials::new());
         let csds = generated::Client::new_with_client(&base, inner.http.clone(), runtime);
         let response = csds
             .get_service_domain()
@@ -177,10 +178,7 @@ impl Client {
             .version(CsdsVersion::V10)
             .send()
             .await;
-        let domain = match response {
-            Ok(value) => value.into_inner(),
-            Err(e) => return Err(Error::from_api(OPERATION, e).await),
-        };
+        let domain = response?.into_inner();
         Zone::from_connectors_domain(&domain.base_uri).ok_or_else(|| Error::Decode {
             operation: OPERATION,
             reason: format!("unknown botConnectorsDomain {:?}", domain.base_uri),
@@ -201,11 +199,8 @@ impl Client {
         input::check_messages(&messages).map_err(invalid)?;
         let body = SendMessagesRequest { context, messages };
         let r = self.resolved().await?;
-        let response = send_authenticated(&*r.session, "send_messages", || {
-            let call = r.api.send_messages().account_id(&self.inner.account_id).conversation_id(conversation_id);
-            with_ttl!(call, ttl).body(body.clone()).send()
-        })
-        .await?;
+        let call = r.api.send_messages().account_id(&self.inner.account_id).conversation_id(conversation_id);
+            let response = with_ttl!(call, ttl).body(body.clone()).send().await?;
         Ok(response.into_inner().command_id)
     }
 
@@ -220,12 +215,9 @@ impl Client {
         let ttl = options.checked_ttl().map_err(invalid)?;
         input::check_skill(skill).map_err(invalid)?;
         let r = self.resolved().await?;
-        let response = send_authenticated(&*r.session, "transfer_conversation", || {
-            let call =
+        let call =
                 r.api.transfer_conversation().account_id(&self.inner.account_id).conversation_id(conversation_id);
-            with_ttl!(call, ttl).body(TransferRequest::builder().skill(skill.to_string())).send()
-        })
-        .await?;
+            let response = with_ttl!(call, ttl).body(TransferRequest::builder().skill(skill.to_string())).send().await?;
         Ok(response.into_inner().command_id)
     }
 
@@ -234,11 +226,8 @@ impl Client {
         check_conversation(conversation_id)?;
         let ttl = options.checked_ttl().map_err(invalid)?;
         let r = self.resolved().await?;
-        let response = send_authenticated(&*r.session, "close_conversation", || {
-            let call = r.api.close_conversation().account_id(&self.inner.account_id).conversation_id(conversation_id);
-            with_ttl!(call, ttl).send()
-        })
-        .await?;
+        let call = r.api.close_conversation().account_id(&self.inner.account_id).conversation_id(conversation_id);
+            let response = with_ttl!(call, ttl).send().await?;
         Ok(response.into_inner().command_id)
     }
 
@@ -253,11 +242,8 @@ impl Client {
         let ttl = options.checked_ttl().map_err(invalid)?;
         sdes.check().map_err(invalid)?;
         let r = self.resolved().await?;
-        let response = send_authenticated(&*r.session, "set_sdes", || {
-            let call = r.api.set_sdes().account_id(&self.inner.account_id).conversation_id(conversation_id);
-            with_ttl!(call, ttl).body(sdes.clone()).send()
-        })
-        .await?;
+        let call = r.api.set_sdes().account_id(&self.inner.account_id).conversation_id(conversation_id);
+            let response = with_ttl!(call, ttl).body(sdes.clone()).send().await?;
         Ok(response.into_inner().command_id)
     }
 
@@ -266,11 +252,8 @@ impl Client {
         check_conversation(conversation_id)?;
         let ttl = options.checked_ttl().map_err(invalid)?;
         let r = self.resolved().await?;
-        let response = send_authenticated(&*r.session, "set_ttr", || {
-            let call = r.api.set_ttr().account_id(&self.inner.account_id).conversation_id(conversation_id);
-            with_ttl!(call, ttl).body(ttr.request()).send()
-        })
-        .await?;
+        let call = r.api.set_ttr().account_id(&self.inner.account_id).conversation_id(conversation_id);
+            let response = with_ttl!(call, ttl).body(ttr.request()).send().await?;
         Ok(response.into_inner().command_id)
     }
 
@@ -278,10 +261,7 @@ impl Client {
     pub async fn commands(&self, conversation_id: &str) -> Result<Vec<Command>> {
         check_conversation(conversation_id)?;
         let r = self.resolved().await?;
-        let response = send_authenticated(&*r.session, "list_commands", || {
-            r.api.list_commands().account_id(&self.inner.account_id).conversation_id(conversation_id).send()
-        })
-        .await?;
+        let response = r.api.list_commands().account_id(&self.inner.account_id).conversation_id(conversation_id).send().await?;
         Ok(response.into_inner().0)
     }
 
@@ -292,15 +272,12 @@ impl Client {
             return Err(InvalidInput::parameter("commandId", "must not be empty").into());
         }
         let r = self.resolved().await?;
-        let response = send_authenticated(&*r.session, "get_command", || {
-            r.api
+        let response = r.api
                 .get_command()
                 .account_id(&self.inner.account_id)
                 .conversation_id(conversation_id)
                 .command_id(command_id)
-                .send()
-        })
-        .await?;
+                .send().await?;
         Ok(response.into_inner())
     }
 

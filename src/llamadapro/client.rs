@@ -8,13 +8,12 @@ use std::sync::Arc;
 use progenitor_client::ResponseValue;
 use reqwest::StatusCode;
 
-use super::auth::ApiKey;
-use super::generated::{self, RETRY_SAFE_OPERATIONS};
+use super::generated::{self, API};
 use super::ids::{checked_id, id_to_number};
 use super::input::InputError;
 use super::query::{ListQuery, TaskQuery};
 use super::types::{
-    self, BulkConversationCreateRequest, BulkConversationUpdateRequest, BulkOperationResult,
+    BulkConversationCreateRequest, BulkConversationUpdateRequest, BulkOperationResult,
     BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams, Call, Contact, ContactPage,
     ContactSearchDocument, ContactSearchPage, ContactSearchRequest, CreateCallRequest, CreateContactRequest,
     CreateConversationRequest, CreateCustomFieldDefinitionRequest, CreateCustomFieldListOptionRequest,
@@ -25,8 +24,8 @@ use super::types::{
     UpdateCustomFieldDefinitionRequest, UpdateCustomFieldListOptionRequest, UpdateTaskRequest, UploadMediaRequest,
     UploadedMedia,
 };
-use crate::error::{BodyExcerpt, Error, ErrorBody, InvalidInput, Result};
-use crate::runtime::{ClientConfig, ItemStream, Page, Runtime, config::normalize_base_url, paginate};
+use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
+use crate::runtime::{ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, config::normalize_base_url, paginate};
 use crate::secret::Secret;
 
 /// LlamadaPro's API base URL. The host is not published; this is the
@@ -78,31 +77,18 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let base_url = normalize_base_url(&self.base_url)?;
         let http = self.config.http_client()?;
-        let runtime = Runtime::new(
-            "llamadapro",
-            self.config.retry.clone(),
-            RETRY_SAFE_OPERATIONS,
-            Some(Arc::new(ApiKey(self.api_key))),
-        );
+        let key: Arc<dyn Credential> = Arc::new(self.api_key);
+        let runtime = Runtime::new(&API, self.config.retry.clone(), SchemeCredentials::new().with(&API, "ApiKeyAuth", key));
         Ok(Client { api: generated::Client::new_with_client(&base_url, http, runtime) })
     }
 }
 
-impl ErrorBody for types::Error {
-    async fn excerpt(self) -> BodyExcerpt {
-        BodyExcerpt::from_json(&self)
-    }
-}
-
-/// Sends a generated call and maps its error.
-async fn send<T, E: ErrorBody>(
-    operation: &'static str,
+/// Sends a generated call; its error becomes the crate's.
+async fn send<T, E>(
+    _operation: &'static str,
     call: impl Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>>,
 ) -> Result<T> {
-    match call.await {
-        Ok(value) => Ok(value.into_inner()),
-        Err(e) => Err(Error::from_api(operation, e).await),
-    }
+    Ok(call.await?.into_inner())
 }
 
 fn non_empty(name: &'static str, id: &str) -> Result<()> {
@@ -357,11 +343,10 @@ impl Client {
     /// with [`Error::CustomFieldInUse`] unless `force` is set, which deletes
     /// every stored value of it too.
     pub async fn delete_custom_field_definition(&self, id: u64, force: bool) -> Result<CustomFieldDefinition> {
-        const OPERATION: &str = "delete_custom_field_definition";
         let number = id_to_number("id", id)?;
         match self.api.delete_custom_field_definition().id(number).force(force).send().await {
             Ok(value) => Ok(value.into_inner()),
-            Err(e) => Err(match Error::from_api(OPERATION, e).await {
+            Err(e) => Err(match Error::from(e) {
                 Error::Status { status, body, .. } if status == StatusCode::CONFLICT => {
                     DefinitionInUse { definition_id: id, body }.into()
                 }

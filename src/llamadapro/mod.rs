@@ -27,7 +27,6 @@
 //! # Ok(()) }
 //! ```
 
-mod auth;
 pub mod bulk;
 mod client;
 pub mod ids;

@@ -4,22 +4,20 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use progenitor_client::ResponseValue;
 use reqwest::StatusCode;
 
 use super::BASE_URL;
-use super::auth::AgentSecretKey;
 use super::error::{RaiaError, manual_message_refusal};
-use super::generated::{self, RETRY_SAFE_OPERATIONS};
+use super::generated::{self, API};
 use super::input::check_message;
 use super::types::{
-    AgentMessageRequest, AgentReply, AgentReplyStatus, ApiError, Conversation, ConversationMode,
+    AgentMessageRequest, AgentReply, AgentReplyStatus, Conversation, ConversationMode,
     ConversationModeRequest, ConversationOrderBy, ConversationPage, ConversationState, ConversationWithFeedbacks,
     CreateConversationRequest, DeleteUserConversationsRequest, ManualMessageRequest, Message, OrderDirection,
     StartConversationRequest, StartedConversation, UpdateConversationRequest,
 };
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
-use crate::runtime::{ClientConfig, ItemStream, Page, Runtime, config::normalize_base_url, paginate};
+use crate::runtime::{ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, config::normalize_base_url, paginate};
 use crate::secret::Secret;
 
 /// First wait between polls of a reply; each later one doubles.
@@ -67,8 +65,8 @@ impl ClientBuilder {
             return Err(InvalidInput::Config("the agent secret key is not a valid header value".into()).into());
         }
         let http = self.config.http_client()?;
-        let key = Arc::new(AgentSecretKey(self.secret_key));
-        let runtime = Runtime::new("raia", self.config.retry, RETRY_SAFE_OPERATIONS, Some(key));
+        let key: Arc<dyn Credential> = Arc::new(self.secret_key);
+        let runtime = Runtime::new(&API, self.config.retry, SchemeCredentials::new().with(&API, "agentSecretKey", key));
         Ok(Client { api: generated::Client::new_with_client(&base_url, http, runtime) })
     }
 }
@@ -244,20 +242,20 @@ impl Client {
         if query.with_feedbacks_only {
             call = call.with_feedbacks_only(true);
         }
-        finish("list_conversations", call.send().await).await
+        Ok(call.send().await?.into_inner())
     }
 
     /// One conversation, with the feedbacks on its messages.
     pub async fn conversation(&self, conversation_id: &str) -> Result<ConversationWithFeedbacks> {
         check_id("id", conversation_id)?;
-        finish("get_conversation", self.api.get_conversation().id(conversation_id).send().await).await
+        Ok(self.api.get_conversation().id(conversation_id).send().await?.into_inner())
     }
 
     /// Creates a conversation for an existing user, e.g.
     /// `CreateConversationRequest::for_user(id).with_title("Billing")?`.
     pub async fn create_conversation(&self, request: CreateConversationRequest) -> Result<Conversation> {
         check_id("conversationUserId", &request.conversation_user_id)?;
-        finish("create_conversation", self.api.create_conversation().body(request).send().await).await
+        Ok(self.api.create_conversation().body(request).send().await?.into_inner())
     }
 
     /// Changes a conversation's title, context, status or state, e.g.
@@ -269,19 +267,19 @@ impl Client {
     ) -> Result<Conversation> {
         check_id("id", conversation_id)?;
         let call = self.api.update_conversation().id(conversation_id).body(request);
-        finish("update_conversation", call.send().await).await
+        Ok(call.send().await?.into_inner())
     }
 
     /// Deletes every conversation of a user in this agent.
     pub async fn delete_user_conversations(&self, conversation_user_id: &str) -> Result<()> {
         check_id("conversationUserId", conversation_user_id)?;
         let body = DeleteUserConversationsRequest { conversation_user_id: conversation_user_id.to_string() };
-        finish("delete_user_conversations", self.api.delete_user_conversations().body(body).send().await).await
+        Ok(self.api.delete_user_conversations().body(body).send().await?.into_inner())
     }
 
     /// The agent's conversation states.
     pub async fn conversation_states(&self) -> Result<Vec<ConversationState>> {
-        let list = finish("list_conversation_states", self.api.list_conversation_states().send().await).await?;
+        let list = self.api.list_conversation_states().send().await?.into_inner();
         Ok(list.0)
     }
 
@@ -294,7 +292,7 @@ impl Client {
     ) -> Result<StartedConversation> {
         let request = request.into();
         request.check()?;
-        finish("start_conversation", self.api.start_conversation().body(request).send().await).await
+        Ok(self.api.start_conversation().body(request).send().await?.into_inner())
     }
 
     /// A conversation's messages.
@@ -307,7 +305,7 @@ impl Client {
         if let Some(direction) = &query.order_direction {
             call = call.order_direction(direction.clone());
         }
-        Ok(finish("list_messages", call.send().await).await?.messages)
+        Ok(call.send().await?.into_inner().messages)
     }
 
     /// Sends the user's message and waits while the agent processes it;
@@ -319,7 +317,7 @@ impl Client {
     ) -> Result<Message> {
         let body = checked_agent_message(conversation_id, message)?;
         let call = self.api.send_message().id(conversation_id).body(body);
-        finish("send_message", call.send().await).await
+        Ok(call.send().await?.into_inner())
     }
 
     /// Sends the user's message without waiting; returns the question message,
@@ -331,7 +329,7 @@ impl Client {
     ) -> Result<Message> {
         let body = checked_agent_message(conversation_id, message)?;
         let call = self.api.send_message_async().id(conversation_id).body(body);
-        finish("send_message_async", call.send().await).await
+        Ok(call.send().await?.into_inner())
     }
 
     /// The state of the agent's reply to a question sent asynchronously.
@@ -339,7 +337,7 @@ impl Client {
         check_id("id", conversation_id)?;
         check_id("questionMessageId", question_message_id)?;
         let call = self.api.get_message_response().id(conversation_id).question_message_id(question_message_id);
-        finish("get_message_response", call.send().await).await
+        Ok(call.send().await?.into_inner())
     }
 
     /// Polls, with backoff, until the reply to `question_message_id` is
@@ -410,7 +408,7 @@ impl Client {
     pub async fn set_mode(&self, conversation_id: &str, mode: ConversationMode) -> Result<Conversation> {
         check_id("id", conversation_id)?;
         let call = self.api.set_conversation_mode().id(conversation_id).body(ConversationModeRequest { mode });
-        finish("set_conversation_mode", call.send().await).await
+        Ok(call.send().await?.into_inner())
     }
 
     /// Sends a human agent's message to the user. The conversation must be in
@@ -422,30 +420,18 @@ impl Client {
         conversation_id: &str,
         message: impl Into<ManualMessageRequest>,
     ) -> Result<Message> {
-        const OPERATION: &str = "send_manual_message";
         check_id("id", conversation_id)?;
         let body = message.into();
         check_message(&body.message)?;
         match self.api.send_manual_message().id(conversation_id).body(body).send().await {
             Ok(response) => Ok(response.into_inner()),
-            Err(e) => Err(match Error::from_api(OPERATION, e).await {
+            Err(e) => Err(match Error::from(e) {
                 Error::Status { status: StatusCode::BAD_REQUEST, body, .. } => {
                     manual_message_refusal(conversation_id, body).into()
                 }
                 other => other,
             }),
         }
-    }
-}
-
-/// The value of a generated call, or its error as [`Error`].
-async fn finish<T>(
-    operation: &'static str,
-    result: std::result::Result<ResponseValue<T>, progenitor_client::Error<ApiError>>,
-) -> Result<T> {
-    match result {
-        Ok(response) => Ok(response.into_inner()),
-        Err(e) => Err(Error::from_api(operation, e).await),
     }
 }
 

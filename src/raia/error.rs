@@ -1,8 +1,7 @@
 //! What can go wrong with raia beyond an HTTP status: a failed agent reply,
 //! and the documented refusals of a manual message.
 
-use super::types::ApiError;
-use crate::error::{BodyExcerpt, ErrorBody};
+use crate::error::BodyExcerpt;
 
 /// A raia outcome the API documents that is not a plain HTTP error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -27,14 +26,6 @@ pub enum RaiaError {
     /// say which rule was broken (the vendor documents both in one sentence).
     #[error("manual message to conversation {conversation_id} refused: it must be in manual mode and not a voice conversation{}", body.message().map(|m| format!(" ({m})")).unwrap_or_default())]
     ManualMessageRefused { conversation_id: String, body: BodyExcerpt },
-}
-
-/// The documented error body, kept as its JSON text so that
-/// [`BodyExcerpt::message`] finds the server's `message`.
-impl ErrorBody for ApiError {
-    async fn excerpt(self) -> BodyExcerpt {
-        BodyExcerpt::from_json(&self)
-    }
 }
 
 /// Tells the two causes of `sendManualMessage`'s 400 apart by the server's
@@ -70,18 +61,5 @@ mod tests {
         assert!(matches!(both, RaiaError::ManualMessageRefused { .. }));
         assert!(both.to_string().contains("(Conversation must be in manual mode"), "{both}");
         assert!(matches!(refusal("Bad Request"), RaiaError::ManualMessageRefused { .. }));
-    }
-
-    #[tokio::test]
-    async fn the_error_body_excerpt_carries_the_message() {
-        let error = ApiError {
-            status: 404,
-            name: Some("ENTITY_NOT_FOUND_ERROR".into()),
-            message: "ENTITY_NOT_FOUND".into(),
-            details: Vec::new(),
-        };
-        let excerpt = error.excerpt().await;
-        assert_eq!(excerpt.message().as_deref(), Some("ENTITY_NOT_FOUND"));
-        assert!(excerpt.as_str().contains("ENTITY_NOT_FOUND_ERROR"));
     }
 }

@@ -24,7 +24,6 @@
 //! # Ok(()) }
 //! ```
 
-mod auth;
 mod client;
 mod error;
 pub mod input;

@@ -111,11 +111,6 @@ impl Runtime {
         Self { inner: Arc::new(RuntimeInner { api, retry, credentials }) }
     }
 
-    /// The credentials this runtime adds.
-    pub(crate) fn credentials(&self) -> &SchemeCredentials {
-        &self.inner.credentials
-    }
-
     /// progenitor's `pre` hook: checks the request against the spec (so bad
     /// input never leaves), then makes sure every credential the operation
     /// needs is at hand, fetching a token if none is fresh. A failed token

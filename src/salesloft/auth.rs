@@ -7,11 +7,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::Request;
-use reqwest::header::AUTHORIZATION;
-
 use crate::error::Result;
-use crate::runtime::{Authorizer, TokenCache, TokenSource, refresh_time};
+use crate::runtime::{BoxFuture, TokenFetch, refresh_time};
 use crate::secret::Secret;
 
 /// A bearer token and how long it lasts.
@@ -51,40 +48,18 @@ impl TokenProvider for ApiKey {
 /// Refresh OAuth tokens this long before they expire.
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
-/// Caches the provider's token; one fetch at a time for all callers.
+/// Asks the provider for a token; the runtime caches it and asks again
+/// shortly before it expires or after a 401.
 #[derive(Debug)]
-pub(crate) struct Bearer {
-    provider: Arc<dyn TokenProvider>,
-    tokens: TokenCache,
-}
+pub(crate) struct ProviderFetch(pub(crate) Arc<dyn TokenProvider>);
 
-impl Bearer {
-    pub(crate) fn new(provider: Arc<dyn TokenProvider>) -> Self {
-        Self { provider, tokens: TokenCache::new() }
-    }
-}
-
-impl TokenSource for Bearer {
-    async fn ensure(&self) -> Result<u64> {
-        self.tokens
-            .ensure(|| async {
-                let issued = Instant::now();
-                let token = self.provider.access_token().await?;
-                let refresh_at = token.expires_in.map(|lifetime| refresh_time(issued, lifetime, REFRESH_MARGIN));
-                Ok((token.token, refresh_at))
-            })
-            .await
-    }
-
-    fn invalidate(&self, generation: u64) {
-        self.tokens.invalidate(generation)
-    }
-}
-
-impl Authorizer for Bearer {
-    fn authorize(&self, request: &mut Request, _operation: &str) {
-        if let Some(value) = self.tokens.current().and_then(|t| t.header_value("Bearer ")) {
-            request.headers_mut().insert(AUTHORIZATION, value);
-        }
+impl TokenFetch for ProviderFetch {
+    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Instant>)>> {
+        Box::pin(async move {
+            let issued = Instant::now();
+            let token = self.0.access_token().await?;
+            let refresh_at = token.expires_in.map(|lifetime| refresh_time(issued, lifetime, REFRESH_MARGIN));
+            Ok((token.token, refresh_at))
+        })
     }
 }

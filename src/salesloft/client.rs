@@ -7,15 +7,16 @@ use chrono::{DateTime, Utc};
 use progenitor_client::ResponseValue;
 use reqwest::header::HeaderMap;
 
-use super::auth::{ApiKey, Bearer, TokenProvider};
-use super::generated::{self, RETRY_SAFE_OPERATIONS};
+use super::auth::{ApiKey, ProviderFetch, TokenProvider};
+use super::generated::{self, API};
 use super::query::{ConversationQuery, TitleFilter};
 use super::types::{
-    ApiError, Conversation, ConversationExtensive, ConversationList, ConversationSortBy, SortDirection, Transcription,
+    Conversation, ConversationExtensive, ConversationList, ConversationSortBy, SortDirection, Transcription,
 };
-use crate::error::{BodyExcerpt, ErrorBody, InvalidInput, Result};
+use crate::error::{InvalidInput, Result};
 use crate::runtime::{
-    ClientConfig, ItemStream, Page, RetryPolicy, Runtime, config::normalize_base_url, paginate, send_authenticated,
+    ClientConfig, ItemStream, Page, RetryPolicy, Runtime, SchemeCredentials, TokenCredential,
+    config::normalize_base_url, paginate,
 };
 use crate::secret::Secret;
 
@@ -60,7 +61,6 @@ impl<T> std::ops::Deref for Rated<T> {
 #[derive(Clone, Debug)]
 pub struct Client {
     api: generated::Client,
-    bearer: Arc<Bearer>,
     last_rate_limit: Arc<Mutex<Option<RateLimit>>>,
 }
 
@@ -89,19 +89,13 @@ impl ClientBuilder {
     pub fn build(self) -> Result<Client> {
         let base_url = normalize_base_url(&self.base_url)?;
         let http = self.config.http_client()?;
-        let bearer = Arc::new(Bearer::new(self.provider));
-        let runtime = Runtime::new("salesloft", self.config.retry.clone(), RETRY_SAFE_OPERATIONS, Some(bearer.clone()));
+        let bearer = Arc::new(TokenCredential::new(ProviderFetch(self.provider)));
+        let credentials = SchemeCredentials::new().with(&API, "bearerAuth", bearer);
+        let runtime = Runtime::new(&API, self.config.retry.clone(), credentials);
         Ok(Client {
             api: generated::Client::new_with_client(&base_url, http, runtime),
-            bearer,
             last_rate_limit: Arc::default(),
         })
-    }
-}
-
-impl ErrorBody for ApiError {
-    async fn excerpt(self) -> BodyExcerpt {
-        BodyExcerpt::from_json(&self)
     }
 }
 
@@ -144,8 +138,7 @@ impl Client {
         let page =
             std::num::NonZeroU32::new(page).ok_or_else(|| InvalidInput::parameter("page", "pages count from 1"))?;
         let response =
-            send_authenticated(&*self.bearer, "list_conversations", || list_call(&self.api, query, page).send())
-                .await?;
+            list_call(&self.api, query, page).send().await?;
         Ok(self.rated(response))
     }
 
@@ -196,7 +189,7 @@ impl Client {
     pub async fn conversation(&self, id: &str) -> Result<Rated<Conversation>> {
         check_id(id)?;
         let response =
-            send_authenticated(&*self.bearer, "get_conversation", || self.api.get_conversation().id(id).send()).await?;
+            self.api.get_conversation().id(id).send().await?;
         let rated = self.rated(response);
         Ok(Rated { value: rated.value.data, rate_limit: rated.rate_limit })
     }
@@ -204,10 +197,9 @@ impl Client {
     /// One conversation with its attendees and invitees.
     pub async fn conversation_extensive(&self, id: &str) -> Result<Rated<ConversationExtensive>> {
         check_id(id)?;
-        let response = send_authenticated(&*self.bearer, "get_conversation_extensive", || {
+        let response = {
             self.api.get_conversation_extensive().id(id).send()
-        })
-        .await?;
+        }.await?;
         let rated = self.rated(response);
         Ok(Rated { value: rated.value.data, rate_limit: rated.rate_limit })
     }
@@ -216,8 +208,7 @@ impl Client {
     pub async fn transcription(&self, id: &str) -> Result<Rated<Transcription>> {
         check_id(id)?;
         let response =
-            send_authenticated(&*self.bearer, "get_transcription", || self.api.get_transcription().id(id).send())
-                .await?;
+            self.api.get_transcription().id(id).send().await?;
         let rated = self.rated(response);
         Ok(Rated { value: rated.value.data, rate_limit: rated.rate_limit })
     }

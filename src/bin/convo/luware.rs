@@ -3,7 +3,8 @@
 use std::io::Write;
 
 use clap::{Subcommand, ValueEnum};
-use convo_clients::luware::types::{ControlAction, Expand, MetadataRequest, SortOrder};
+use convo_clients::Error;
+use convo_clients::luware::types::{ControlAction, Expand, LabelRequest, MetadataRequest, SortOrder};
 use convo_clients::luware::{Client, Credentials, Filter, Filters, SearchRequest};
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
 use futures::StreamExt;
@@ -174,7 +175,11 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
         }
         LuwareCommand::Conversations(ConversationsCommand::Get { ccdr_id, expands }) => {
             let expands: Vec<Expand> = expands.into_iter().map(Expand::from).collect();
-            let conversation = client.conversation(&ccdr_id, &expands).await?;
+            let mut call = client.get_conversation().ccdr_id(ccdr_id);
+            if !expands.is_empty() {
+                call = call.expands(expands);
+            }
+            let conversation = call.send().await.map_err(Error::from)?.into_inner();
             print_one(context, CONVERSATION_COLUMNS, &conversation, stdout)
         }
         LuwareCommand::Transcript { ccdr_id, format } => {
@@ -194,12 +199,14 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
             Ok(())
         }
         LuwareCommand::Label { ccdr_id, label_id } => {
-            let result = client.add_label(&ccdr_id, label_id).await?;
+            let result = client.add_label().ccdr_id(ccdr_id).body(LabelRequest { label_id }).send().await;
+            let result = result.map_err(Error::from)?.into_inner();
             print_one(context, RESULT_COLUMNS, &result, stdout)
         }
         LuwareCommand::Metadata { ccdr_id, template_id, template_name, fields } => {
             let metadata = MetadataRequest::custom(template_id, template_name, fields);
-            let result = client.add_metadata(&ccdr_id, &metadata).await?;
+            let result = client.add_metadata().ccdr_id(ccdr_id).body(metadata).send().await;
+            let result = result.map_err(Error::from)?.into_inner();
             print_one(context, RESULT_COLUMNS, &result, stdout)
         }
         LuwareCommand::Control { ccdr_id, action } => {
@@ -208,7 +215,8 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
                 ControlArg::Stop => ControlAction::StopRecording,
                 ControlArg::Keep => ControlAction::KeepOndemand,
             };
-            let result = client.control(&ccdr_id, action).await?;
+            let result = client.control_conversation().ccdr_id(ccdr_id).action(action).send().await;
+            let result = result.map_err(Error::from)?.into_inner();
             print_one(context, RESULT_COLUMNS, &result, stdout)
         }
     }

@@ -121,6 +121,13 @@ impl Client {
         }
     }
 
+    /// The generated client, with every operation of the spec, once the
+    /// account's domain is known (looked up on first use). Its calls log in
+    /// and log in again after a 401 like every other.
+    pub async fn generated(&self) -> Result<&generated::Client> {
+        Ok(&self.resolved().await?.api)
+    }
+
     /// The API base URL, resolving it (once) if needed.
     pub async fn base_url(&self) -> Result<&str> {
         Ok(&self.resolved().await?.base_url)

@@ -52,6 +52,14 @@ pub struct Client {
     api: generated::Client,
 }
 
+impl std::ops::Deref for Client {
+    type Target = generated::Client;
+
+    fn deref(&self) -> &generated::Client {
+        &self.api
+    }
+}
+
 /// Configures a [`Client`].
 #[derive(Debug)]
 pub struct ClientBuilder {
@@ -114,8 +122,8 @@ impl Client {
         ClientBuilder { base_url: BASE_URL.into(), api_key: api_key.into(), config: ClientConfig::default() }
     }
 
-    /// The generated client, for calls this wrapper does not cover. It adds
-    /// the API key like every other call.
+    /// The generated client, with every operation of the spec. The client
+    /// derefs to it, so its methods are the client's own.
     pub fn generated(&self) -> &generated::Client {
         &self.api
     }

@@ -32,6 +32,14 @@ pub struct Client {
     api: generated::Client,
 }
 
+impl std::ops::Deref for Client {
+    type Target = generated::Client;
+
+    fn deref(&self) -> &generated::Client {
+        &self.api
+    }
+}
+
 /// Configures a [`Client`].
 #[derive(Debug)]
 pub struct ClientBuilder {
@@ -186,8 +194,8 @@ impl Client {
         ClientBuilder { secret_key: secret_key.into(), base_url: BASE_URL.to_string(), config: ClientConfig::default() }
     }
 
-    /// The generated client, for calls this wrapper does not cover. It adds
-    /// the secret key to every request too.
+    /// The generated client, with every operation of the spec. The client
+    /// derefs to it, so its methods are the client's own.
     pub fn generated(&self) -> &generated::Client {
         &self.api
     }

@@ -64,6 +64,14 @@ pub struct Client {
     last_rate_limit: Arc<Mutex<Option<RateLimit>>>,
 }
 
+impl std::ops::Deref for Client {
+    type Target = generated::Client;
+
+    fn deref(&self) -> &generated::Client {
+        &self.api
+    }
+}
+
 /// Configures a [`Client`].
 #[derive(Debug)]
 pub struct ClientBuilder {
@@ -213,8 +221,8 @@ impl Client {
         Ok(Rated { value: rated.value.data, rate_limit: rated.rate_limit })
     }
 
-    /// The generated client, for calls this wrapper does not cover. It adds
-    /// the cached bearer but does not fetch one.
+    /// The generated client, with every operation of the spec. The client
+    /// derefs to it, so its methods are the client's own.
     pub fn generated(&self) -> &generated::Client {
         &self.api
     }

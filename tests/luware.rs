@@ -527,3 +527,38 @@ fn the_spec_filter_table_matches_the_builder() {
         assert_eq!(row.get("nullable").and_then(|v| v.as_bool()).unwrap_or(false), field.nullable(), "{field}");
     }
 }
+
+#[tokio::test]
+async fn an_error_body_that_echoes_the_credentials_is_masked() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    client.authenticate().await.unwrap();
+    let token = sb.requests().iter().rev().find(|r| r.path == TOKEN_PATH).map(|_| ()).is_some();
+    assert!(token, "a token was fetched");
+    let key = sb.credentials().subscription_key.expose().to_string();
+    sb.script(
+        ScriptedResponse::new(500)
+            .on(Method::GET, SEARCH_PATH)
+            .body(format!("upstream failed; request headers: Ocp-Apim-Subscription-Key: {key}")),
+    );
+    let err = conversation(&client, &sb.conversation_id(2)).await.unwrap_err();
+    let shown = format!("{err} {err:?}");
+    assert!(shown.contains("HTTP 500") && shown.contains("Ocp-Apim-Subscription-Key: ***"), "{shown}");
+    assert!(!shown.contains(&key), "{shown}");
+}
+
+#[tokio::test]
+async fn spec_rules_are_checked_before_anything_is_sent() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    // No wrapper checks these: the spec's rules do, in the runtime.
+    let err = conversation(&client, "").await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(InvalidInput::Request(_))), "{err}");
+    assert!(err.to_string().contains("path parameter is empty"), "{err}");
+    let metadata = MetadataRequest::custom(1, "", [("service_line", "Retail")]);
+    let err = client.add_metadata().ccdr_id(sb.conversation_id(1)).body(metadata).send().await.unwrap_err();
+    let err = Error::from(err);
+    assert!(matches!(err, Error::InvalidInput(InvalidInput::Request(_))), "{err}");
+    assert!(err.to_string().contains("metaTemplateName"), "{err}");
+    assert!(sb.requests().is_empty(), "nothing was sent, not even a token request: {:?}", sb.requests());
+}

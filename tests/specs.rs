@@ -159,3 +159,31 @@ fn every_fact_has_provenance() {
         assert!(checked > 10, "{api}: {checked}");
     }
 }
+
+/// What a spec maintainer gets by adding an operation to a spec and nothing
+/// else: a method on the generated client (which the public client derefs
+/// to), the security it needs listed for the runtime (which fetches the
+/// token for it), and its typed response.
+#[test]
+fn an_operation_added_to_a_spec_becomes_an_authenticated_method() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("specs/luware.yaml");
+    let mut spec: Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let operation = serde_json::json!({
+        "get": {
+            "operationId": "getRetentionPolicy",
+            "summary": "A policy the vendor has just documented.",
+            "x-provenance": {"status": "inferred", "source": "test", "why": "test"},
+            "parameters": [{"name": "policyId", "in": "path", "required": true, "schema": {"type": "string"}}],
+            "responses": {"200": {"description": "The policy.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ActionResult"}}}}}
+        }
+    });
+    spec["paths"]["/vfcrest/v1/retentionPolicies/{policyId}"] = operation;
+    let generated = build_script::generate("luware", &serde_yaml::to_string(&spec).unwrap()).expect("generates");
+    assert!(generated.client.contains("pub fn get_retention_policy(&self) -> builder::GetRetentionPolicy<'_>"));
+    // The document's security applies, so the runtime adds the key and a token.
+    assert!(
+        generated.client.contains(r#"("get_retention_policy", &["bearerToken", "subscriptionKey"])"#),
+        "the runtime learns what the operation needs"
+    );
+    assert!(generated.spec_json.contains("getRetentionPolicy"), "the sandbox and CLI read the same spec");
+}

@@ -505,29 +505,6 @@ async fn debug_output_never_shows_a_secret() {
     assert!(shown[0].contains("***") || shown[0].contains("Secret"), "{}", shown[0]);
 }
 
-#[test]
-fn the_spec_filter_table_matches_the_builder() {
-    let spec: serde_json::Value = serde_json::from_str(convo_clients::luware::SPEC_JSON).unwrap();
-    let table = spec.pointer("/components/schemas/FilterField/x-filter-table").unwrap().as_object().unwrap();
-    assert_eq!(table.len(), 34);
-    assert_eq!(table.keys().count(), FilterField::ALL.len());
-    for field in FilterField::ALL {
-        let row = &table[field.as_str()];
-        let ops: Vec<_> = row["operators"].as_array().unwrap().iter().map(|o| o.as_str().unwrap()).collect();
-        let builder_ops: Vec<_> = field.operators().iter().map(|o| o.as_str()).collect();
-        assert_eq!(ops, builder_ops, "{field}");
-        let kind = match row["type"].as_str().unwrap() {
-            "string" => "string",
-            "date-time" => "date-time",
-            "integer" => "integer",
-            "boolean" => "boolean",
-            other => panic!("{other}"),
-        };
-        assert_eq!(kind, field.kind().to_string(), "{field}");
-        assert_eq!(row.get("nullable").and_then(|v| v.as_bool()).unwrap_or(false), field.nullable(), "{field}");
-    }
-}
-
 #[tokio::test]
 async fn an_error_body_that_echoes_the_credentials_is_masked() {
     let sb = sandbox(LuwareConfig::default()).await;

@@ -187,3 +187,92 @@ fn an_operation_added_to_a_spec_becomes_an_authenticated_method() {
     );
     assert!(generated.spec_json.contains("getRetentionPolicy"), "the sandbox and CLI read the same spec");
 }
+
+/// `x-filter-table` and `x-format: e164` become Rust in `<api>_facts.rs`; a
+/// malformed one fails generation with one line that names the cause.
+#[test]
+fn fact_extensions_are_generated_or_named_as_errors() {
+    let spec = |schemas: &str| {
+        format!(
+            "openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n    \
+             FilterOperator: {{type: string, enum: [EQUAL, NOT_EQUAL, BETWEEN]}}\n{schemas}"
+        )
+    };
+    let table = |rows: &str| {
+        spec(&format!(
+            "    Field:\n      type: string\n      description: Fields.\n      enum: [aName, bCount]\n      \
+             x-filter-table:\n{rows}"
+        ))
+    };
+    let good_rows = "        aName: {type: string, operators: [EQUAL, NOT_EQUAL], description: The name.}\n        \
+                     bCount: {type: integer, nullable: true, operators: [BETWEEN]}\n";
+    let generated = build_script::generate("t", &table(good_rows)).unwrap_or_else(|e| panic!("{e}"));
+    for expected in [
+        "pub enum Field {",
+        "/// `aName`: The name.",
+        "pub const ALL: [Field; 2] = [",
+        "Self::BCount => \"bCount\"",
+        "Self::AName => ValueKind::String",
+        "Self::AName => &[FilterOperator::Equal, FilterOperator::NotEqual]",
+        "Self::BCount => true",
+    ] {
+        assert!(generated.facts.contains(expected), "{expected:?} in\n{}", generated.facts);
+    }
+    assert!(!generated.facts.contains("E164_FIELDS"), "nothing is marked e164");
+
+    let b_row = "        bCount: {type: integer, operators: [EQUAL]}\n";
+    let bad_rows = [
+        ("        aName: {type: string, operators: [EQUAL]}\n", "bCount: the enum value has no row"),
+        (
+            "        cOther: {type: string, operators: [EQUAL]}\n",
+            "row \"cOther\" is not a value of the schema's `enum`",
+        ),
+        ("        aName: {type: text, operators: [EQUAL]}\n", "aName: `type` must be one of"),
+        ("        aName: {type: string, operators: [LIKE]}\n", "operator \"LIKE\" is repeated or not in"),
+        ("        aName: {type: string, operators: [EQUAL, EQUAL]}\n", "operator \"EQUAL\" is repeated or not in"),
+        ("        aName: {type: string, operators: []}\n", "aName: `operators` must be a non-empty list"),
+        ("        aName: {type: string, operators: [EQUAL], nulable: true}\n", "aName: unknown key \"nulable\""),
+        ("        aName: {type: string, nullable: true, operators: [EQUAL]}\n", "only integer fields"),
+        ("        aName: {type: integer, operators: [EQUAL, BETWEEN]}\n", "ambiguous"),
+    ];
+    for (i, (row, expected)) in bad_rows.into_iter().enumerate() {
+        // The first case leaves `bCount` out; the others add its (valid) row.
+        let rows = if i == 0 { row.to_string() } else { format!("{row}{b_row}") };
+        let err = build_script::generate("t", &table(&rows)).err().unwrap_or_else(|| panic!("{rows} should fail"));
+        assert!(err.starts_with("schema Field: x-filter-table: "), "{err}");
+        assert!(err.contains(expected), "{err:?} should contain {expected:?}");
+        assert!(!err.contains('\n'), "{err:?}");
+    }
+
+    let body = |props: &str| {
+        spec(&format!("    Body:\n      type: object\n      required: [from]\n      properties:\n{props}"))
+    };
+    let generated = build_script::generate(
+        "t",
+        &body("        from: {type: string, x-format: e164}\n        to: {type: string, x-format: e164}\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    for expected in [
+        "(\"Body\", \"from\"),\n    (\"Body\", \"to\"),",
+        "impl crate::t::types::Body {",
+        "(\"from\", Some(self.from.as_str())),",
+        "(\"to\", self.to.as_deref()),",
+    ] {
+        assert!(generated.facts.contains(expected), "{expected:?} in\n{}", generated.facts);
+    }
+    for (props, expected) in [
+        (
+            "        from: {type: integer, x-format: e164}\n",
+            "schema Body: property from is x-format: e164 but not `type: string`",
+        ),
+        ("        from: {type: string, x-format: phone}\n", "x-format \"phone\" is unknown (known: e164)"),
+        (
+            "        from: {type: array, items: {type: string, x-format: e164}}\n",
+            "/components/schemas/Body/properties/from/items/x-format: x-format is read only on a property",
+        ),
+    ] {
+        let err = build_script::generate("t", &body(props)).err().unwrap_or_else(|| panic!("{props} should fail"));
+        assert!(err.contains(expected), "{err:?} should contain {expected:?}");
+        assert!(!err.contains('\n'), "{err:?}");
+    }
+}

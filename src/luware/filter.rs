@@ -8,9 +8,9 @@
 //! {"filtersList":[{"field":"startTime","operator":"GREATER_THAN_OR_EQUAL","values":["2024-07-01 00:00:00.000"]}]}
 //! ```
 //!
-//! The vendor's "Filterlist" table fixes, for each of 34 fields, the value type and the
-//! operators that may be used. This module encodes that table once ([`FilterField`]) and
-//! builds on it:
+//! The vendor's "Filterlist" table fixes, for each field, the value type and the
+//! operators that may be used. The spec holds that table once (`x-filter-table` in
+//! `specs/luware.yaml`), [`FilterField`] is generated from it, and this module builds on it:
 //!
 //! * [`Filter`]: one entry, validated against the table when it is built;
 //! * [`Filters`]: the whole parameter, with a chaining builder and [`Filters::to_json`];
@@ -217,218 +217,14 @@ impl fmt::Display for ValueKind {
     }
 }
 
-/// A field that conversations can be filtered on. The variants are the 34 rows of the
-/// vendor's "Filterlist" table, in table order.
-///
-/// Serialized as its wire name, for example `startTime`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FilterField {
-    /// `ccdrId`: Conversation Identifier (unique per captured conversation).
-    CcdrId,
-    /// `platformCallId`: Platform Conversation ID (shared by the legs of one meeting).
-    PlatformCallId,
-    /// `startTime`: Start Time.
-    StartTime,
-    /// `endTime`: End Time.
-    EndTime,
-    /// `verbaUserName`: User.
-    VerbaUserName,
-    /// `verbaUserLogin`: Login ID.
-    VerbaUserLogin,
-    /// `agentId`: User ID provided by the communication platform.
-    AgentId,
-    /// `status`: recording status, for example `ongoing`.
-    Status,
-    /// `recordedParty`: `0` (From), `1` (To) or `NULL` (unknown).
-    RecordedParty,
-    /// `sourceName`: From Info.
-    SourceName,
-    /// `sourceCallerId`: From.
-    SourceCallerId,
-    /// `destinationName`: To Info.
-    DestinationName,
-    /// `destinationCallerId`: To.
-    DestinationCallerId,
-    /// `modalityName`: Conversation Type, for example `voice`.
-    ModalityName,
-    /// `cause`: End Cause.
-    Cause,
-    /// `direction`: Direction, for example `incoming`.
-    Direction,
-    /// `storageFolderId`: storage target id.
-    StorageFolderId,
-    /// `retentionUntil`: End of Retention.
-    RetentionUntil,
-    /// `retentionAutoDelete`: Delete after End of Retention.
-    RetentionAutoDelete,
-    /// `nativeId`: Technical ID.
-    NativeId,
-    /// `secondary`: 2N Source.
-    Secondary,
-    /// `hold`: Legal Hold, `NULL` (not held), `1`, `2` or `3`.
-    Hold,
-    /// `cdrMediaType`: Record Type, `0` (normal), `1` (CDR-only) or `2` (media-only).
-    CdrMediaType,
-    /// `sourceAudioRtpCount`: From RTP Packets.
-    SourceAudioRtpCount,
-    /// `destinationAudioRtpCount`: To RTP Packets.
-    DestinationAudioRtpCount,
-    /// `platformName`: Source Platform, for example `Microsoft Teams`.
-    PlatformName,
-    /// `importSourceId`: import source id.
-    ImportSourceId,
-    /// `importSourceName`: Import Source.
-    ImportSourceName,
-    /// `forwardReasonName`: Forward Reason.
-    ForwardReasonName,
-    /// `meetingId`: Meeting ID (Microsoft Teams conference calls).
-    MeetingId,
-    /// `priv`: marked Private by the user.
-    Priv,
-    /// `ondemand`: on-demand recorded conversation.
-    Ondemand,
-    /// `keep`: on-demand conversation marked for recording.
-    Keep,
-    /// `doNotDelete`: the obsolete Protected flag.
-    DoNotDelete,
-}
-
-/// One row of the vendor's "Filterlist" table.
-struct FieldSpec {
-    name: &'static str,
-    kind: ValueKind,
-    operators: &'static [FilterOperator],
-    nullable: bool,
-}
-
-// The operator sets that occur in the table, in the table's order.
-const EQUAL_ONLY: &[FilterOperator] = &[FilterOperator::Equal];
-const EQUALITY: &[FilterOperator] = &[FilterOperator::Equal, FilterOperator::NotEqual];
-const TEXT: &[FilterOperator] =
-    &[FilterOperator::Equal, FilterOperator::NotEqual, FilterOperator::StartsWith, FilterOperator::EndsWith];
-const RANGE: &[FilterOperator] = &[
-    FilterOperator::GreaterThanOrEqual,
-    FilterOperator::GreaterThan,
-    FilterOperator::LessThanOrEqual,
-    FilterOperator::LessThan,
-    FilterOperator::Between,
-];
-const NULLABLE: bool = true;
-const NOT_NULL: bool = false;
+// `FilterField`: the enum, `ALL`, `as_str`, `kind`, `operators` and `nullable`, generated
+// by build.rs from `x-filter-table` in specs/luware.yaml, the only copy of the table.
+include!(concat!(env!("OUT_DIR"), "/luware_facts.rs"));
 
 impl FilterField {
-    /// Every field, in the vendor table's order.
-    pub const ALL: [FilterField; 34] = [
-        Self::CcdrId,
-        Self::PlatformCallId,
-        Self::StartTime,
-        Self::EndTime,
-        Self::VerbaUserName,
-        Self::VerbaUserLogin,
-        Self::AgentId,
-        Self::Status,
-        Self::RecordedParty,
-        Self::SourceName,
-        Self::SourceCallerId,
-        Self::DestinationName,
-        Self::DestinationCallerId,
-        Self::ModalityName,
-        Self::Cause,
-        Self::Direction,
-        Self::StorageFolderId,
-        Self::RetentionUntil,
-        Self::RetentionAutoDelete,
-        Self::NativeId,
-        Self::Secondary,
-        Self::Hold,
-        Self::CdrMediaType,
-        Self::SourceAudioRtpCount,
-        Self::DestinationAudioRtpCount,
-        Self::PlatformName,
-        Self::ImportSourceId,
-        Self::ImportSourceName,
-        Self::ForwardReasonName,
-        Self::MeetingId,
-        Self::Priv,
-        Self::Ondemand,
-        Self::Keep,
-        Self::DoNotDelete,
-    ];
-
-    /// The vendor's "Filterlist" table: the single source of all field metadata.
-    #[rustfmt::skip]
-    const fn spec(self) -> FieldSpec {
-        use ValueKind::{Boolean, DateTime, Integer, String};
-        const fn row(
-            name: &'static str,
-            kind: ValueKind,
-            operators: &'static [FilterOperator],
-            nullable: bool,
-        ) -> FieldSpec {
-            FieldSpec { name, kind, operators, nullable }
-        }
-        match self {
-            Self::CcdrId                   => row("ccdrId",                   String,   EQUAL_ONLY, NOT_NULL),
-            Self::PlatformCallId           => row("platformCallId",           String,   EQUAL_ONLY, NOT_NULL),
-            Self::StartTime                => row("startTime",                DateTime, RANGE,      NOT_NULL),
-            Self::EndTime                  => row("endTime",                  DateTime, RANGE,      NOT_NULL),
-            Self::VerbaUserName            => row("verbaUserName",            String,   TEXT,       NOT_NULL),
-            Self::VerbaUserLogin           => row("verbaUserLogin",           String,   TEXT,       NOT_NULL),
-            Self::AgentId                  => row("agentId",                  String,   TEXT,       NOT_NULL),
-            Self::Status                   => row("status",                   String,   EQUALITY,   NOT_NULL),
-            Self::RecordedParty            => row("recordedParty",            Integer,  EQUALITY,   NULLABLE),
-            Self::SourceName               => row("sourceName",               String,   TEXT,       NOT_NULL),
-            Self::SourceCallerId           => row("sourceCallerId",           String,   TEXT,       NOT_NULL),
-            Self::DestinationName          => row("destinationName",          String,   TEXT,       NOT_NULL),
-            Self::DestinationCallerId      => row("destinationCallerId",      String,   TEXT,       NOT_NULL),
-            Self::ModalityName             => row("modalityName",             String,   TEXT,       NOT_NULL),
-            Self::Cause                    => row("cause",                    String,   EQUALITY,   NOT_NULL),
-            Self::Direction                => row("direction",                String,   TEXT,       NOT_NULL),
-            Self::StorageFolderId          => row("storageFolderId",          Integer,  EQUALITY,   NOT_NULL),
-            Self::RetentionUntil           => row("retentionUntil",           DateTime, RANGE,      NOT_NULL),
-            Self::RetentionAutoDelete      => row("retentionAutoDelete",      Boolean,  EQUALITY,   NOT_NULL),
-            Self::NativeId                 => row("nativeId",                 String,   EQUAL_ONLY, NOT_NULL),
-            Self::Secondary                => row("secondary",                Boolean,  EQUALITY,   NOT_NULL),
-            Self::Hold                     => row("hold",                     Integer,  EQUALITY,   NULLABLE),
-            Self::CdrMediaType             => row("cdrMediaType",             Integer,  EQUALITY,   NOT_NULL),
-            Self::SourceAudioRtpCount      => row("sourceAudioRtpCount",      Integer,  RANGE,      NOT_NULL),
-            Self::DestinationAudioRtpCount => row("destinationAudioRtpCount", Integer,  RANGE,      NOT_NULL),
-            Self::PlatformName             => row("platformName",             String,   EQUALITY,   NOT_NULL),
-            Self::ImportSourceId           => row("importSourceId",           Integer,  EQUALITY,   NOT_NULL),
-            Self::ImportSourceName         => row("importSourceName",         String,   TEXT,       NOT_NULL),
-            Self::ForwardReasonName        => row("forwardReasonName",        String,   TEXT,       NOT_NULL),
-            Self::MeetingId                => row("meetingId",                String,   TEXT,       NOT_NULL),
-            Self::Priv                     => row("priv",                     Boolean,  EQUALITY,   NOT_NULL),
-            Self::Ondemand                 => row("ondemand",                 Boolean,  EQUALITY,   NOT_NULL),
-            Self::Keep                     => row("keep",                     Boolean,  EQUALITY,   NOT_NULL),
-            Self::DoNotDelete              => row("doNotDelete",              Integer,  EQUALITY,   NOT_NULL),
-        }
-    }
-
-    /// The wire name, for example `"startTime"`.
-    pub const fn as_str(self) -> &'static str {
-        self.spec().name
-    }
-
-    /// The type of this field's values.
-    pub const fn kind(self) -> ValueKind {
-        self.spec().kind
-    }
-
-    /// The operators the vendor table allows for this field, in the table's order.
-    pub const fn operators(self) -> &'static [FilterOperator] {
-        self.spec().operators
-    }
-
     /// Whether `operator` may be used with this field.
     pub fn allows(self, operator: FilterOperator) -> bool {
         self.operators().contains(&operator)
-    }
-
-    /// Whether `NULL` is a valid value. This is true only for `recordedParty` and `hold`,
-    /// the fields whose table row lists `NULL`.
-    pub const fn nullable(self) -> bool {
-        self.spec().nullable
     }
 
     /// Describes the values this field accepts, for error messages.
@@ -1340,7 +1136,7 @@ impl From<Filter> for Filters {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FilterError {
-    /// The name is not one of the 34 wire field names (which are case-sensitive).
+    /// The name is not one of the wire field names (which are case-sensitive).
     #[error("unknown filter field `{0}`{hint}", hint = DidYouMean(.0))]
     UnknownField(String),
 

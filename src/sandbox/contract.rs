@@ -1,6 +1,8 @@
 //! Holds an emulator to its spec: every request is validated before a handler
 //! sees it, and every JSON response is checked against the operation's
-//! response schema, so the emulator cannot drift from the spec.
+//! response schema, so the emulator cannot drift from the spec. An operation
+//! the emulator has no route for is answered from the spec (see
+//! [`super::fallback`]), so every operation in the spec is served.
 
 use std::sync::{Arc, Mutex};
 
@@ -8,10 +10,13 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
+use super::fallback::spec_response;
 use super::validate::{RequestParts, SpecValidator};
 
+/// Names the operation on answers built from the spec rather than emulated.
+pub(crate) const FALLBACK_HEADER: &str = "x-sandbox-fallback";
 /// Largest response body the conformance check reads.
 const MAX_CHECKED_RESPONSE: usize = 64 * 1024 * 1024;
 
@@ -33,10 +38,13 @@ impl std::fmt::Debug for Contract {
 }
 
 impl Contract {
-    /// A contract from a spec in JSON (as build.rs writes it).
-    pub(crate) fn new(spec_json: &str, render_error: ErrorRenderer, check_responses: bool) -> Result<Self, String> {
-        let spec: serde_json::Value = serde_json::from_str(spec_json).map_err(|e| e.to_string())?;
-        let validator = SpecValidator::new(&spec)?;
+    /// A contract from a parsed spec.
+    pub(crate) fn new(
+        spec: &serde_json::Value,
+        render_error: ErrorRenderer,
+        check_responses: bool,
+    ) -> Result<Self, String> {
+        let validator = SpecValidator::new(spec)?;
         Ok(Self { validator, render_error, check_responses, violations: Mutex::new(Vec::new()) })
     }
 
@@ -80,11 +88,52 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
     {
         parts.uri = uri;
     }
-    let response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    let mut response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    if response.extensions().get::<Unrouted>().is_some() {
+        response = answer_from_spec(&contract, &validated.operation_id);
+    }
     if !contract.check_responses {
         return response;
     }
     check_response(&contract, &validated.operation_id, response).await
+}
+
+/// Marks the answer of the router's fallback: no emulator route took the
+/// request, so the contract answers it from the spec.
+#[derive(Debug, Clone, Copy)]
+struct Unrouted;
+
+/// The router fallback (for unknown paths and unrouted methods alike).
+/// Only requests the spec allows get this far, and [`enforce`] replaces
+/// the answer.
+pub(crate) async fn unrouted() -> Response {
+    let mut response = StatusCode::NOT_IMPLEMENTED.into_response();
+    response.extensions_mut().insert(Unrouted);
+    response
+}
+
+/// The spec's documented answer to an operation the emulator does not implement.
+fn answer_from_spec(contract: &Contract, operation_id: &str) -> Response {
+    let Some(answer) = spec_response(&contract.validator, operation_id) else {
+        let message = format!("operation {operation_id} is not in the spec");
+        return (contract.render_error)(StatusCode::NOT_IMPLEMENTED, message);
+    };
+    tracing::debug!(operation_id, status = answer.status, "no emulator route; answering from the spec");
+    let mut response = Response::new(Body::from(answer.body));
+    *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    let headers = response.headers_mut();
+    for (name, value) in &answer.headers {
+        if let (Ok(name), Ok(value)) = (header::HeaderName::try_from(name.as_str()), HeaderValue::try_from(value)) {
+            headers.insert(name, value);
+        }
+    }
+    if let Some(content_type) = answer.content_type.and_then(|c| HeaderValue::try_from(c).ok()) {
+        headers.insert(header::CONTENT_TYPE, content_type);
+    }
+    if let Ok(operation) = HeaderValue::try_from(operation_id) {
+        headers.insert(FALLBACK_HEADER, operation);
+    }
+    response
 }
 
 async fn check_response(contract: &Contract, operation_id: &str, response: Response) -> Response {

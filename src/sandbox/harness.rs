@@ -7,7 +7,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 
-use super::contract::{Contract, ErrorRenderer, enforce};
+use super::contract::{Contract, ErrorRenderer, enforce, unrouted};
 use super::recorder::{DEFAULT_LOG_CAPACITY, Recorder, record_and_script};
 use super::{RecordedRequest, ScriptedResponse};
 
@@ -39,17 +39,31 @@ pub(crate) struct Harness {
 
 impl Harness {
     pub(crate) fn new(spec_json: &str, render_error: ErrorRenderer, config: &HarnessConfig) -> Result<Self, String> {
+        let spec: serde_json::Value = serde_json::from_str(spec_json).map_err(|e| e.to_string())?;
+        Self::from_spec(&spec, render_error, config)
+    }
+
+    /// A harness for a parsed spec (any spec, not only the one a client was generated from).
+    pub(crate) fn from_spec(
+        spec: &serde_json::Value,
+        render_error: ErrorRenderer,
+        config: &HarnessConfig,
+    ) -> Result<Self, String> {
         Ok(Self {
             recorder: Recorder::new(config.request_log),
-            contract: Arc::new(Contract::new(spec_json, render_error, config.check_responses)?),
+            contract: Arc::new(Contract::new(spec, render_error, config.check_responses)?),
             latency: config.latency,
         })
     }
 
     /// Layers, outermost first: record and script, latency, the contract.
+    /// Requests no route takes (the contract has already checked them
+    /// against the spec) are answered from the spec.
     pub(crate) fn wrap(&self, routes: Router) -> Router {
         let latency = self.latency;
         routes
+            .fallback(unrouted)
+            .method_not_allowed_fallback(unrouted)
             .layer(from_fn_with_state(self.contract.clone(), enforce))
             .layer(from_fn(move |request, next: Next| async move {
                 if !latency.is_zero() {
@@ -74,5 +88,65 @@ impl Harness {
 
     pub(crate) fn violations(&self) -> Vec<String> {
         self.contract.violations()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::StatusCode;
+    use axum::response::{IntoResponse, Response};
+    use axum::routing::get;
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::sandbox::{FALLBACK_HEADER, Server};
+
+    fn render_error(status: StatusCode, message: String) -> Response {
+        (status, message).into_response()
+    }
+
+    /// An emulator that routes only `GET /items`, for a spec that also has
+    /// `POST /items` and `GET /items/{id}`.
+    #[tokio::test]
+    async fn routes_keep_their_answers_and_the_rest_are_answered_from_the_spec() {
+        let item = json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}});
+        let ok =
+            |schema: &Value| json!({"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}});
+        let spec = json!({"paths": {
+            "/items": {
+                "get": {"operationId": "listItems", "responses": ok(&json!({"type": "array", "items": item}))},
+                "post": {"operationId": "createItem", "responses": {"201": {"description": "made",
+                    "content": {"application/json": {"schema": item, "example": {"id": 42}}}}}},
+            },
+            "/items/{id}": {"get": {"operationId": "getItem", "responses": ok(&item), "parameters": [
+                {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]}},
+        }});
+        let harness = Harness::from_spec(&spec, render_error, &HarnessConfig::default()).unwrap();
+        let routes = Router::new().route("/items", get(|| async { axum::Json(json!([{"id": 1}, {"id": 2}])) }));
+        let server = Server::start(harness.wrap(routes), 0).await.unwrap();
+        let http = reqwest::Client::new();
+        let call =
+            |method: reqwest::Method, path: &str| http.request(method, format!("{}{path}", server.base_url())).send();
+
+        let emulated = call(reqwest::Method::GET, "/items").await.unwrap();
+        assert!(emulated.headers().get(FALLBACK_HEADER).is_none());
+        assert_eq!(emulated.json::<Value>().await.unwrap(), json!([{"id": 1}, {"id": 2}]));
+
+        let unrouted_method = call(reqwest::Method::POST, "/items").await.unwrap();
+        assert_eq!(unrouted_method.status().as_u16(), 201);
+        assert_eq!(unrouted_method.headers()[FALLBACK_HEADER], "createItem");
+        assert_eq!(unrouted_method.json::<Value>().await.unwrap(), json!({"id": 42}));
+
+        let unrouted_path = call(reqwest::Method::GET, "/items/7").await.unwrap();
+        assert_eq!(unrouted_path.status().as_u16(), 200);
+        assert_eq!(unrouted_path.headers()[FALLBACK_HEADER], "getItem");
+        assert_eq!(unrouted_path.json::<Value>().await.unwrap(), json!({"id": 1}));
+
+        // The spec still decides what is a request at all.
+        assert_eq!(call(reqwest::Method::GET, "/items/seven").await.unwrap().status().as_u16(), 400);
+        assert_eq!(call(reqwest::Method::DELETE, "/items").await.unwrap().status().as_u16(), 405);
+        assert_eq!(call(reqwest::Method::GET, "/other").await.unwrap().status().as_u16(), 404);
+        assert_eq!(harness.violations(), Vec::<String>::new());
+        server.shutdown().await;
     }
 }

@@ -6,8 +6,14 @@
 //! receives and can be scripted to answer the next matching requests with a
 //! given response (a 503 with `Retry-After`, a corrupt download, a value the
 //! spec does not list yet), so that tests exercise real HTTP end to end.
+//!
+//! An operation of the spec that an emulator has no behaviour for is still
+//! validated and answered, with its documented success response built from
+//! the spec (header `x-sandbox-fallback` names the operation). A
+//! [`SpecSandbox`] serves any spec that way, with no emulator at all.
 
 mod contract;
+mod fallback;
 mod harness;
 mod recorder;
 pub use crate::spec::validate;
@@ -34,6 +40,10 @@ pub use harness::HarnessConfig;
 pub use recorder::{DEFAULT_LOG_CAPACITY, RecordedRequest, ScriptedResponse};
 
 use harness::Harness;
+
+/// The header on answers built from the spec rather than by an emulator; its
+/// value is the operation's `operationId`.
+pub const FALLBACK_HEADER: &str = contract::FALLBACK_HEADER;
 
 /// A running emulator of one API: its HTTP server, the shared harness
 /// (request log, script, contract) and the API's own state. Each API adds its
@@ -86,6 +96,35 @@ impl<A> Sandbox<A> {
         let server = Server::start(harness.wrap(routes), port).await?;
         Ok(Self { server, harness, api })
     }
+}
+
+/// The state of a [`SpecSandbox`]: none, as it emulates nothing.
+#[derive(Debug)]
+pub struct SpecOnly;
+
+/// A sandbox for any OpenAPI 3.0 spec, without an emulator: every request is
+/// validated against the spec and every operation is answered with its
+/// documented success response, built from the spec's examples and schemas.
+/// Useful for an operation (or an API) before it has an emulator.
+pub type SpecSandbox = Sandbox<SpecOnly>;
+
+impl Sandbox<SpecOnly> {
+    /// Serves `spec` (OpenAPI 3.0 as JSON) on loopback (`port` 0 picks a free one).
+    ///
+    /// # Errors
+    ///
+    /// The spec cannot be enforced (see [`validate::SpecValidator::new`]), or
+    /// the port cannot be bound.
+    pub async fn from_spec(spec: &serde_json::Value, port: u16, config: &HarnessConfig) -> io::Result<Self> {
+        let harness = Harness::from_spec(spec, render_spec_error, config).map_err(io::Error::other)?;
+        Self::serve(std::sync::Arc::new(SpecOnly), axum::Router::new(), harness, port).await
+    }
+}
+
+/// Errors of a [`SpecSandbox`]: the spec names no error shape, so a plain one.
+fn render_spec_error(status: axum::http::StatusCode, message: String) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (status, axum::Json(serde_json::json!({ "status": status.as_u16(), "message": message }))).into_response()
 }
 
 /// A running HTTP server for one emulator. It stops when dropped or on

@@ -304,6 +304,21 @@ impl SpecValidator {
         self.operations().map(|op| op.id.as_str())
     }
 
+    /// The spec the validator was built from.
+    pub(crate) fn spec(&self) -> &Value {
+        &self.spec
+    }
+
+    /// The `responses` object of an operation, as written (entries may be `$ref`s).
+    pub(crate) fn responses(&self, operation_id: &str) -> Option<&Value> {
+        self.operations().find(|op| op.id == operation_id).map(|op| &op.responses)
+    }
+
+    /// Whether `value` satisfies `schema` (a schema of this spec, or a `$ref` into it).
+    pub(crate) fn conforms(&self, schema: &Value, value: &Value) -> bool {
+        self.checker().check(schema, value, &Loc::Root("value"), 0).is_ok()
+    }
+
     fn operations(&self) -> impl Iterator<Item = &Operation> {
         self.routes.iter().flat_map(|r| r.methods.iter().map(|(_, op)| op))
     }
@@ -739,7 +754,7 @@ fn check_refs(root: &Value, node: &Value) -> Result<(), String> {
 }
 
 /// Follows `$ref`s (local JSON pointers only) until a node without one.
-fn deref<'a>(root: &'a Value, mut node: &'a Value) -> Result<&'a Value, String> {
+pub(super) fn deref<'a>(root: &'a Value, mut node: &'a Value) -> Result<&'a Value, String> {
     for _ in 0..MAX_REF_HOPS {
         let Some(reference) = node.get("$ref").and_then(Value::as_str) else { return Ok(node) };
         node = reference
@@ -808,7 +823,7 @@ fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
 }
 
 /// `Application/JSON; charset=utf-8` → `application/json`.
-fn essence(media_type: &str) -> String {
+pub(super) fn essence(media_type: &str) -> String {
     media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
 }
 
@@ -829,7 +844,7 @@ fn best_media<'c, T>(declared: impl Iterator<Item = (&'c str, T)>, actual: &str)
         .map(|(_, mt, media)| (mt, media))
 }
 
-fn is_json(media_type: &str) -> bool {
+pub(super) fn is_json(media_type: &str) -> bool {
     let media_type = essence(media_type);
     media_type == "application/json" || media_type.ends_with("+json")
 }

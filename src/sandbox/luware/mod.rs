@@ -150,8 +150,6 @@ fn routes(state: Arc<LuwareState>) -> Router {
         .route("/vfcrest/v1/conversations/{ccdr_id}/metadata", post(metadata))
         .route("/vfcrest/v1/conversations/{ccdr_id}/labels", post(label))
         .route("/vfcrest/v1/conversationControl/{ccdr_id}/{action}", post(control))
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "no such endpoint") })
-        .method_not_allowed_fallback(|| async { error(StatusCode::METHOD_NOT_ALLOWED, "method not allowed") })
         .with_state(state)
 }
 

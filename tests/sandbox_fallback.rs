@@ -1,0 +1,193 @@
+//! Every operation in a spec is served: one an emulator has no behaviour for
+//! is validated like any other request and answered with its documented
+//! success response, built from the spec. Real HTTP over loopback.
+
+use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
+use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
+use convo_clients::sandbox::validate::SpecValidator;
+use convo_clients::sandbox::{FALLBACK_HEADER, HarnessConfig, SpecSandbox};
+use serde_json::{Value, json};
+
+/// The Luware spec the crate embeds, plus an operation nobody has emulated:
+/// `GET /vfcrest/v1/conversations/{ccdrId}/notes`, answered by a `$ref`
+/// schema that refers to other new and existing schemas.
+fn luware_with_notes() -> Value {
+    let mut spec: Value = serde_json::from_str(convo_clients::luware::SPEC_JSON).unwrap();
+    let schemas = spec["components"]["schemas"].as_object_mut().unwrap();
+    schemas.insert(
+        "NoteList".into(),
+        json!({"type": "object", "required": ["ccdrId", "notes"], "properties": {
+            "ccdrId": {"type": "string"},
+            "notes": {"type": "array", "minItems": 2, "items": {"$ref": "#/components/schemas/Note"}},
+            "nextPageToken": {"type": "string", "nullable": true},
+        }}),
+    );
+    schemas.insert(
+        "Note".into(),
+        json!({"type": "object", "required": ["id", "text", "createdAt", "direction"], "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "text": {"type": "string", "minLength": 1, "maxLength": 500},
+            "createdAt": {"type": "string", "format": "date-time"},
+            "direction": {"$ref": "#/components/schemas/Direction"},
+            "pinned": {"type": "boolean"},
+            "votes": {"type": "integer", "minimum": 0, "maximum": 10},
+            "replies": {"type": "array", "items": {"$ref": "#/components/schemas/Note"}},
+        }}),
+    );
+    spec["paths"]["/vfcrest/v1/conversations/{ccdrId}/notes"] = json!({"get": {
+        "operationId": "listConversationNotes",
+        "parameters": [
+            {"$ref": "#/components/parameters/CcdrId"},
+            {"name": "pinned", "in": "query", "schema": {"type": "boolean"}},
+        ],
+        "responses": {
+            "200": {"description": "The notes", "content": {"application/json": {
+                "schema": {"$ref": "#/components/schemas/NoteList"},
+            }}},
+            "404": {"description": "No such conversation"},
+        },
+    }});
+    spec
+}
+
+async fn get(url: &str) -> (u16, Option<String>, Option<String>, Value) {
+    let response = reqwest::get(url).await.unwrap();
+    let status = response.status().as_u16();
+    let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let (fallback, content_type) = (header(FALLBACK_HEADER), header("content-type"));
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, fallback, content_type, body)
+}
+
+#[tokio::test]
+async fn a_new_operation_is_served_as_soon_as_it_is_in_the_spec() {
+    let spec = luware_with_notes();
+    let sb = SpecSandbox::from_spec(&spec, 0, &HarnessConfig::default()).await.unwrap();
+    let url = format!("{}/vfcrest/v1/conversations/c-42/notes?pinned=true", sb.base_url());
+
+    let (status, fallback, content_type, body) = get(&url).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(fallback.as_deref(), Some("listConversationNotes"));
+    assert_eq!(content_type.as_deref(), Some("application/json"));
+    let validator = SpecValidator::new(&spec).unwrap();
+    validator
+        .validate_response("listConversationNotes", 200, Some("application/json"), body.to_string().as_bytes())
+        .unwrap();
+    let notes = body["notes"].as_array().unwrap();
+    assert_eq!(notes.len(), 2, "{body}");
+    assert_ne!(notes[0]["id"], notes[1]["id"], "items are told apart");
+    assert_eq!(notes[0]["createdAt"], "2024-01-01T00:00:00Z");
+    assert_eq!(notes[0]["direction"], spec["components"]["schemas"]["Direction"]["enum"][0]);
+    assert!(notes[0]["votes"].as_i64().is_some_and(|v| (0..=10).contains(&v)), "{body}");
+
+    // The same answer every time.
+    assert_eq!(get(&url).await.3, body);
+    // Still validated like any other request.
+    let (status, fallback, ..) =
+        get(&format!("{}/vfcrest/v1/conversations/c-42/notes?pinned=maybe", sb.base_url())).await;
+    assert_eq!((status, fallback), (400, None));
+    let (status, ..) = get(&format!("{}/vfcrest/v1/conversations/c-42/notes?sort=asc", sb.base_url())).await;
+    assert_eq!(status, 400);
+    let (status, ..) = get(&format!("{}/vfcrest/v1/nowhere", sb.base_url())).await;
+    assert_eq!(status, 404);
+    let response = reqwest::Client::new().delete(&url).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+
+    assert!(sb.requests().iter().any(|r| r.path == "/vfcrest/v1/conversations/c-42/notes"));
+    assert_eq!(sb.contract_violations(), Vec::<String>::new());
+    sb.shutdown().await;
+}
+
+/// A value for a path parameter its schema accepts.
+fn path_value(spec: &Value, param: &Value) -> String {
+    let resolve = |node: &Value| match node.get("$ref").and_then(Value::as_str) {
+        Some(pointer) => spec.pointer(pointer.trim_start_matches('#')).cloned().unwrap_or_default(),
+        None => node.clone(),
+    };
+    let schema = resolve(&resolve(param)["schema"]);
+    match (&schema["enum"][0], schema["type"].as_str()) {
+        (Value::String(first), _) => first.clone(),
+        (_, Some("integer" | "number")) => "1".into(),
+        _ => "x1".into(),
+    }
+}
+
+#[tokio::test]
+async fn a_spec_sandbox_serves_every_get_of_every_api() {
+    let specs = [
+        convo_clients::luware::SPEC_JSON,
+        convo_clients::raia::SPEC_JSON,
+        convo_clients::salesloft::SPEC_JSON,
+        convo_clients::liveperson::SPEC_JSON,
+        convo_clients::llamadapro::SPEC_JSON,
+    ];
+    let mut served = 0;
+    for text in specs {
+        let spec: Value = serde_json::from_str(text).unwrap();
+        let validator = SpecValidator::new(&spec).unwrap();
+        let sb = SpecSandbox::from_spec(&spec, 0, &HarnessConfig::default()).await.unwrap();
+        for (template, item) in spec["paths"].as_object().unwrap() {
+            let Some(op) = item.get("get") else { continue };
+            let params: Vec<&Value> = item["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .chain(op["parameters"].as_array().into_iter().flatten())
+                .collect();
+            let resolve = |p: &Value| match p.get("$ref").and_then(Value::as_str) {
+                Some(pointer) => spec.pointer(pointer.trim_start_matches('#')).cloned().unwrap_or_default(),
+                None => p.clone(),
+            };
+            // Operations that need query parameters or headers are covered by the emulators' own tests.
+            let needs_more = params
+                .iter()
+                .map(|p| resolve(p))
+                .any(|p| p["in"] != "path" && (p["required"] == true || p.get("x-required-unless").is_some()));
+            if needs_more {
+                continue;
+            }
+            let mut path = template.clone();
+            for param in params.iter().map(|p| resolve(p)).filter(|p| p["in"] == "path") {
+                let name = param["name"].as_str().unwrap();
+                path = path.replace(&format!("{{{name}}}"), &path_value(&spec, &param));
+            }
+            let id = op["operationId"].as_str().unwrap();
+            let response = reqwest::get(format!("{}{path}", sb.base_url())).await.unwrap();
+            assert!(response.status().is_success(), "{id} {path}: {}", response.status());
+            assert_eq!(response.headers()[FALLBACK_HEADER], id);
+            let status = response.status().as_u16();
+            let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned());
+            let body = response.bytes().await.unwrap();
+            validator.validate_response(id, status, content_type.as_deref(), &body).unwrap();
+            served += 1;
+        }
+        assert_eq!(sb.contract_violations(), Vec::<String>::new());
+        sb.shutdown().await;
+    }
+    assert!(served >= 15, "only {served} operations served");
+}
+
+#[tokio::test]
+async fn emulated_operations_keep_their_behaviour() {
+    let sb = RaiaSandbox::start(7, 0, RaiaConfig::default()).await.unwrap();
+    let id = sb.conversation_ids()[0].clone();
+    let url = format!("{}/external/conversations/{id}", sb.base_url());
+    let http = reqwest::Client::new();
+    // Authentication is the emulator's: a wrong key is still its 403.
+    let denied = http.get(&url).header("Agent-Secret-Key", "wrong").send().await.unwrap();
+    assert_eq!(denied.status().as_u16(), 403);
+    assert!(denied.headers().get(FALLBACK_HEADER).is_none());
+    let key = sb.secret_key();
+    let found = http.get(&url).header("Agent-Secret-Key", key.expose()).send().await.unwrap();
+    assert_eq!(found.status().as_u16(), 200);
+    assert!(found.headers().get(FALLBACK_HEADER).is_none());
+    let body: Value = found.json().await.unwrap();
+    assert_eq!(body["id"], id.as_str(), "the emulator's own conversation, not a generated one");
+    sb.shutdown().await;
+
+    let sb = LuwareSandbox::start(3, 0, LuwareConfig::default()).await.unwrap();
+    let response = reqwest::get(format!("{}/vfcrest/v1/conversations/c1", sb.base_url())).await.unwrap();
+    assert_eq!(response.status().as_u16(), 401, "no subscription key: the emulator's answer");
+    assert!(response.headers().get(FALLBACK_HEADER).is_none());
+    sb.shutdown().await;
+}

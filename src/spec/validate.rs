@@ -754,7 +754,7 @@ fn check_refs(root: &Value, node: &Value) -> Result<(), String> {
 }
 
 /// Follows `$ref`s (local JSON pointers only) until a node without one.
-pub(super) fn deref<'a>(root: &'a Value, mut node: &'a Value) -> Result<&'a Value, String> {
+pub(crate) fn deref<'a>(root: &'a Value, mut node: &'a Value) -> Result<&'a Value, String> {
     for _ in 0..MAX_REF_HOPS {
         let Some(reference) = node.get("$ref").and_then(Value::as_str) else { return Ok(node) };
         node = reference
@@ -823,7 +823,7 @@ fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
 }
 
 /// `Application/JSON; charset=utf-8` → `application/json`.
-pub(super) fn essence(media_type: &str) -> String {
+pub(crate) fn essence(media_type: &str) -> String {
     media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
 }
 
@@ -844,7 +844,7 @@ fn best_media<'c, T>(declared: impl Iterator<Item = (&'c str, T)>, actual: &str)
         .map(|(_, mt, media)| (mt, media))
 }
 
-pub(super) fn is_json(media_type: &str) -> bool {
+pub(crate) fn is_json(media_type: &str) -> bool {
     let media_type = essence(media_type);
     media_type == "application/json" || media_type.ends_with("+json")
 }

@@ -99,10 +99,8 @@ pub fn generate(api: &str, yaml: &str) -> Result<Generated, String> {
     // A string with only a length limit stays a `String`: the runtime checks
     // the limit against the spec before sending, so typify's per-operation
     // newtypes (`GetConversationCcdrId`) would only make callers convert.
-    for limits in [serde_json::json!({"type": "string", "minLength": 1})] {
-        let schema = serde_json::from_value(limits).map_err(|e| e.to_string())?;
-        settings.with_conversion(schema, "::std::string::String", std::iter::empty());
-    }
+    let non_empty = serde_json::from_value(serde_json::json!({"type": "string", "minLength": 1}));
+    settings.with_conversion(non_empty.map_err(|e| e.to_string())?, "::std::string::String", std::iter::empty());
     // Schemas a hand-written type stands in for, e.g. one that holds a secret.
     for (name, schema) in doc.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten() {
         if let Some(path) = schema.get("x-convo-rust-type").and_then(Value::as_str) {

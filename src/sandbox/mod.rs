@@ -98,6 +98,32 @@ impl<A> Sandbox<A> {
     }
 }
 
+/// One API's emulator: its spec, its state and routes, and its error body.
+/// [`Sandbox::start`] serves any of them behind the same harness.
+pub trait Emulator: Sized + Send + Sync + 'static {
+    /// The emulator's settings (seeded data, credentials, the harness's).
+    type Config;
+    /// The spec every request and response is checked against.
+    const SPEC_JSON: &'static str;
+    /// The emulator's state, generated from `seed`.
+    fn new(seed: u64, config: Self::Config) -> Self;
+    /// The harness settings inside `config`.
+    fn harness(config: &Self::Config) -> &HarnessConfig;
+    /// The emulated operations; the spec answers the others.
+    fn routes(state: std::sync::Arc<Self>) -> axum::Router;
+    /// An error body in the API's own shape.
+    fn render_error(status: axum::http::StatusCode, message: String) -> axum::response::Response;
+}
+
+impl<E: Emulator> Sandbox<E> {
+    /// Starts the emulator on loopback (`port` 0 picks a free one).
+    pub async fn start(seed: u64, port: u16, config: E::Config) -> io::Result<Self> {
+        let harness = Harness::new(E::SPEC_JSON, E::render_error, E::harness(&config)).map_err(io::Error::other)?;
+        let state = std::sync::Arc::new(E::new(seed, config));
+        Self::serve(state.clone(), E::routes(state), harness, port).await
+    }
+}
+
 /// The state of a [`SpecSandbox`]: none, as it emulates nothing.
 #[derive(Debug)]
 pub struct SpecOnly;

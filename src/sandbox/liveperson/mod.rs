@@ -22,8 +22,7 @@ use axum::routing::{get, post};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::harness::Harness;
-use super::{HarnessConfig, Sandbox};
+use super::{Emulator, HarnessConfig, Sandbox};
 use crate::liveperson::types::{
     Command, CommandAccepted, CommandData, CommandError, CommandList, CommandResult, CommandState, CommandType,
     ServiceDomain, ServiceDomains,
@@ -90,15 +89,28 @@ impl Default for LivePersonConfig {
 /// A running LivePerson emulator.
 pub type LivePersonSandbox = Sandbox<LivePersonState>;
 
-impl Sandbox<LivePersonState> {
-    /// Starts the emulator on loopback (`port` 0 picks a free one).
-    pub async fn start(seed: u64, port: u16, config: LivePersonConfig) -> std::io::Result<Self> {
-        let harness =
-            Harness::new(crate::liveperson::SPEC_JSON, render_error, &config.harness).map_err(std::io::Error::other)?;
-        let state = Arc::new(LivePersonState::new(seed, config));
-        Self::serve(state.clone(), routes(state), harness, port).await
+impl Emulator for LivePersonState {
+    type Config = LivePersonConfig;
+    const SPEC_JSON: &'static str = crate::liveperson::SPEC_JSON;
+
+    fn new(seed: u64, config: LivePersonConfig) -> Self {
+        LivePersonState::new(seed, config)
     }
 
+    fn harness(config: &LivePersonConfig) -> &HarnessConfig {
+        &config.harness
+    }
+
+    fn routes(state: Arc<Self>) -> axum::Router {
+        routes(state)
+    }
+
+    fn render_error(status: StatusCode, message: String) -> Response {
+        render_error(status, message)
+    }
+}
+
+impl Sandbox<LivePersonState> {
     /// The LP site id.
     pub fn account_id(&self) -> String {
         self.api.config.account_id.clone()

@@ -43,8 +43,7 @@ use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::harness::Harness;
-use super::{HarnessConfig, Sandbox};
+use super::{Emulator, HarnessConfig, Sandbox};
 use crate::llamadapro::types::{
     self, Call, Contact, CustomFieldDefinition, CustomFieldListOption, FunnelConversation, Message, Recording, Task,
     Transcription, UploadedMedia,
@@ -86,15 +85,28 @@ impl Default for LlamadaProConfig {
 /// A running LlamadaPro emulator.
 pub type LlamadaProSandbox = Sandbox<LlamadaProState>;
 
-impl Sandbox<LlamadaProState> {
-    /// Starts the emulator on loopback (`port` 0 picks a free one).
-    pub async fn start(seed: u64, port: u16, config: LlamadaProConfig) -> std::io::Result<Self> {
-        let harness =
-            Harness::new(crate::llamadapro::SPEC_JSON, render_error, &config.harness).map_err(std::io::Error::other)?;
-        let state = Arc::new(LlamadaProState::new(seed, config));
-        Self::serve(state.clone(), routes(state), harness, port).await
+impl Emulator for LlamadaProState {
+    type Config = LlamadaProConfig;
+    const SPEC_JSON: &'static str = crate::llamadapro::SPEC_JSON;
+
+    fn new(seed: u64, config: LlamadaProConfig) -> Self {
+        LlamadaProState::new(seed, config)
     }
 
+    fn harness(config: &LlamadaProConfig) -> &HarnessConfig {
+        &config.harness
+    }
+
+    fn routes(state: Arc<Self>) -> axum::Router {
+        routes(state)
+    }
+
+    fn render_error(status: StatusCode, message: String) -> Response {
+        render_error(status, message)
+    }
+}
+
+impl Sandbox<LlamadaProState> {
     /// The API key the emulator accepts.
     pub fn api_key(&self) -> String {
         self.api.config.api_key.clone()

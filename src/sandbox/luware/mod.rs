@@ -24,8 +24,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::harness::Harness;
-use super::{HarnessConfig, Sandbox};
+use super::{Emulator, HarnessConfig, Sandbox};
 use crate::luware::types::{
     ControlAction, Conversation, ConversationPage, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues,
 };
@@ -67,15 +66,28 @@ impl Default for LuwareConfig {
 /// A running Luware emulator.
 pub type LuwareSandbox = Sandbox<LuwareState>;
 
-impl Sandbox<LuwareState> {
-    /// Starts the emulator on loopback (`port` 0 picks a free one).
-    pub async fn start(seed: u64, port: u16, config: LuwareConfig) -> std::io::Result<Self> {
-        let harness =
-            Harness::new(crate::luware::SPEC_JSON, render_error, &config.harness).map_err(std::io::Error::other)?;
-        let state = Arc::new(LuwareState::new(seed, config));
-        Self::serve(state.clone(), routes(state), harness, port).await
+impl Emulator for LuwareState {
+    type Config = LuwareConfig;
+    const SPEC_JSON: &'static str = crate::luware::SPEC_JSON;
+
+    fn new(seed: u64, config: LuwareConfig) -> Self {
+        LuwareState::new(seed, config)
     }
 
+    fn harness(config: &LuwareConfig) -> &HarnessConfig {
+        &config.harness
+    }
+
+    fn routes(state: Arc<Self>) -> axum::Router {
+        routes(state)
+    }
+
+    fn render_error(status: StatusCode, message: String) -> Response {
+        render_error(status, message)
+    }
+}
+
+impl Sandbox<LuwareState> {
     /// Credentials the emulator accepts.
     pub fn credentials(&self) -> Credentials {
         self.api.config.credentials.clone()

@@ -31,8 +31,7 @@ use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::harness::Harness;
-use super::{HarnessConfig, Sandbox};
+use super::{Emulator, HarnessConfig, Sandbox};
 use crate::raia::types::{
     AgentMessageRequest, AgentReply, AgentReplyStatus, ApiError as ErrorBody, AssignedUser, Conversation,
     ConversationMode, ConversationModeRequest, ConversationOrderBy, ConversationPage, ConversationState,
@@ -90,15 +89,28 @@ impl Default for RaiaConfig {
 /// A running raia emulator.
 pub type RaiaSandbox = Sandbox<RaiaState>;
 
-impl Sandbox<RaiaState> {
-    /// Starts the emulator on loopback (`port` 0 picks a free one).
-    pub async fn start(seed: u64, port: u16, config: RaiaConfig) -> std::io::Result<Self> {
-        let harness =
-            Harness::new(crate::raia::SPEC_JSON, render_error, &config.harness).map_err(std::io::Error::other)?;
-        let state = Arc::new(RaiaState::new(seed, config));
-        Self::serve(state.clone(), routes(state), harness, port).await
+impl Emulator for RaiaState {
+    type Config = RaiaConfig;
+    const SPEC_JSON: &'static str = crate::raia::SPEC_JSON;
+
+    fn new(seed: u64, config: RaiaConfig) -> Self {
+        RaiaState::new(seed, config)
     }
 
+    fn harness(config: &RaiaConfig) -> &HarnessConfig {
+        &config.harness
+    }
+
+    fn routes(state: Arc<Self>) -> axum::Router {
+        routes(state)
+    }
+
+    fn render_error(status: StatusCode, message: String) -> Response {
+        render_error(status, message)
+    }
+}
+
+impl Sandbox<RaiaState> {
     /// The secret key the emulator accepts.
     pub fn secret_key(&self) -> Secret {
         self.api.config.secret_key.clone()

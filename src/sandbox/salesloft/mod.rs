@@ -22,8 +22,7 @@ use axum::routing::get;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
-use super::harness::Harness;
-use super::{HarnessConfig, Sandbox};
+use super::{Emulator, HarnessConfig, Sandbox};
 use crate::salesloft::types::{
     AccountRef, Conversation, ConversationEnvelope, ConversationExtensive, ConversationExtensiveEnvelope,
     ConversationList, ConversationRef, ListMetadata, MediaType, Paging, Participant, PersonRef, Platform, RecordingRef,
@@ -61,15 +60,28 @@ impl Default for SalesloftConfig {
 /// A running Salesloft emulator.
 pub type SalesloftSandbox = Sandbox<SalesloftState>;
 
-impl Sandbox<SalesloftState> {
-    /// Starts the emulator on loopback (`port` 0 picks a free one).
-    pub async fn start(seed: u64, port: u16, config: SalesloftConfig) -> std::io::Result<Self> {
-        let harness =
-            Harness::new(crate::salesloft::SPEC_JSON, render_error, &config.harness).map_err(std::io::Error::other)?;
-        let state = Arc::new(SalesloftState::new(seed, config));
-        Self::serve(state.clone(), routes(state), harness, port).await
+impl Emulator for SalesloftState {
+    type Config = SalesloftConfig;
+    const SPEC_JSON: &'static str = crate::salesloft::SPEC_JSON;
+
+    fn new(seed: u64, config: SalesloftConfig) -> Self {
+        SalesloftState::new(seed, config)
     }
 
+    fn harness(config: &SalesloftConfig) -> &HarnessConfig {
+        &config.harness
+    }
+
+    fn routes(state: Arc<Self>) -> axum::Router {
+        routes(state)
+    }
+
+    fn render_error(status: StatusCode, message: String) -> Response {
+        render_error(status, message)
+    }
+}
+
+impl Sandbox<SalesloftState> {
     /// The API key the emulator accepts.
     pub fn api_key(&self) -> String {
         self.api.config.api_key.clone()

@@ -14,6 +14,17 @@ use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub(crate) settings: Settings,
+
+    #[command(subcommand)]
+    command: LivePersonCommand,
+}
+
+// The API's connection settings, global to its subcommands (the generated
+// operation commands read them too).
+#[derive(Debug, clap::Args)]
+pub(crate) struct Settings {
     /// LP site id.
     #[arg(long, global = true, env = "LIVEPERSON_ACCOUNT_ID")]
     account_id: Option<String>,
@@ -32,9 +43,6 @@ pub struct Args {
     /// Base URL of the Third-Party Bots API (skips the domain lookup).
     #[arg(long, global = true)]
     base_url: Option<String>,
-
-    #[command(subcommand)]
-    command: LivePersonCommand,
 }
 
 #[derive(Debug, Subcommand)]
@@ -121,7 +129,7 @@ const COMMAND_COLUMNS: &[Column] = &[
 const ACCEPTED_COLUMNS: &[Column] = &[Column { header: "commandId", key: "commandId", width: 12 }];
 
 pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
-    let (client, _sandbox) = connect(&args, context).await?;
+    let (client, _sandbox) = connect(&args.settings, context).await?;
     let out = std::io::stdout().lock();
     let options = |ttl: &TtlArg| CommandOptions { ttl: ttl.ttl };
     let (conversation, command_args, accepted) = match args.command {
@@ -218,7 +226,10 @@ fn read_sdes(file: &std::path::Path) -> Result<SetSdesRequest, Failure> {
     ))
 }
 
-async fn connect(args: &Args, context: &Context) -> Result<(Client, Option<LivePersonSandbox>), Failure> {
+pub(crate) async fn connect(
+    args: &Settings,
+    context: &Context,
+) -> Result<(Client, Option<LivePersonSandbox>), Failure> {
     if context.sandbox {
         let sandbox = LivePersonSandbox::start(42, 0, LivePersonConfig::default())
             .await

@@ -26,15 +26,23 @@ use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub(crate) settings: Settings,
+
+    #[command(subcommand)]
+    command: LlamadaProCommand,
+}
+
+// The API's connection settings, global to its subcommands (the generated
+// operation commands read them too).
+#[derive(Debug, clap::Args)]
+pub(crate) struct Settings {
     /// API key, sent as X-API-KEY. Prefer the environment.
     #[arg(long, global = true, env = "LLAMADAPRO_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
     /// Base URL (default https://api.llamadapro.app).
     #[arg(long, global = true, env = "LLAMADAPRO_BASE_URL")]
     base_url: Option<String>,
-
-    #[command(subcommand)]
-    command: LlamadaProCommand,
 }
 
 #[derive(Debug, Subcommand)]
@@ -795,7 +803,7 @@ const OPTION_COLUMNS: &[Column] = &[
 
 pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     // Keep the in-process sandbox alive for the whole command.
-    let (client, _sandbox) = connect(&args, context).await?;
+    let (client, _sandbox) = connect(&args.settings, context).await?;
     match args.command {
         LlamadaProCommand::Tasks(command) => tasks(&client, command, context).await,
         LlamadaProCommand::Contacts(command) => contacts(&client, command, context).await,
@@ -1205,7 +1213,10 @@ async fn options(client: &Client, command: OptionsCommand, context: &Context) ->
     }
 }
 
-async fn connect(args: &Args, context: &Context) -> Result<(Client, Option<LlamadaProSandbox>), Failure> {
+pub(crate) async fn connect(
+    args: &Settings,
+    context: &Context,
+) -> Result<(Client, Option<LlamadaProSandbox>), Failure> {
     if context.sandbox {
         let sandbox = LlamadaProSandbox::start(42, 0, LlamadaProConfig::default())
             .await

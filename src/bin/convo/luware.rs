@@ -15,6 +15,17 @@ use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub(crate) settings: Settings,
+
+    #[command(subcommand)]
+    command: LuwareCommand,
+}
+
+// The API's connection settings, global to its subcommands (the generated
+// operation commands read them too).
+#[derive(Debug, clap::Args)]
+pub(crate) struct Settings {
     /// Base URL of the Luware tenant, e.g. https://example.luware.com.
     #[arg(long, global = true, env = "LUWARE_BASE_URL")]
     base_url: Option<String>,
@@ -30,9 +41,6 @@ pub struct Args {
     /// API password. Prefer the environment.
     #[arg(long, global = true, env = "LUWARE_CLIENT_SECRET", hide_env_values = true)]
     client_secret: Option<String>,
-
-    #[command(subcommand)]
-    command: LuwareCommand,
 }
 
 #[derive(Debug, Subcommand)]
@@ -163,7 +171,7 @@ const RESULT_COLUMNS: &[Column] = &[Column { header: "ccdrId", key: "ccdrId", wi
 
 pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     // Keep the in-process sandbox alive for the whole command.
-    let (client, _sandbox) = connect(&args, context).await?;
+    let (client, _sandbox) = connect(&args.settings, context).await?;
     let stdout = std::io::stdout().lock();
     match args.command {
         LuwareCommand::Conversations(ConversationsCommand::List { filters, limit, sort, all }) => {
@@ -224,7 +232,7 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
 
 /// Builds the client from flags, environment and profile, or from an
 /// in-process sandbox with `--sandbox`.
-async fn connect(args: &Args, context: &Context) -> Result<(Client, Option<LuwareSandbox>), Failure> {
+pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Client, Option<LuwareSandbox>), Failure> {
     if context.sandbox {
         let sandbox = LuwareSandbox::start(42, 0, LuwareConfig::default())
             .await

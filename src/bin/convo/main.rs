@@ -7,6 +7,7 @@ mod config;
 mod liveperson;
 mod llamadapro;
 mod luware;
+mod operations;
 mod output;
 mod raia;
 mod salesloft;
@@ -14,7 +15,7 @@ mod sandbox;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{FromArgMatches, Parser, Subcommand};
 
 use output::OutputFormat;
 
@@ -90,7 +91,13 @@ struct Context {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The derived commands, and beside them every spec operation as a command.
+    let mut matches = operations::augment(<Cli as clap::CommandFactory>::command()).get_matches();
+    let operation = operations::invoked(&matches).map(|(api, name, m)| (api, name.to_string(), m.clone()));
+    let cli = match operation {
+        Some(_) => None,
+        None => Some(Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.exit())),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -98,8 +105,13 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let context = Context { sandbox: cli.sandbox, profile: cli.profile, output: cli.output };
     let result = runtime.block_on(async {
+        let cli = match (cli, operation) {
+            (Some(cli), _) => cli,
+            (None, Some((api, name, matches))) => return operations::run(api, &name, &matches).await,
+            (None, None) => unreachable!("either a derived command or an operation"),
+        };
+        let context = Context { sandbox: cli.sandbox, profile: cli.profile, output: cli.output };
         match cli.command {
             Command::Luware(args) => luware::run(args, &context).await,
             Command::Liveperson(args) => liveperson::run(args, &context).await,

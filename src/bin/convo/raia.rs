@@ -20,15 +20,23 @@ use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub(crate) settings: Settings,
+
+    #[command(subcommand)]
+    command: RaiaCommand,
+}
+
+// The API's connection settings, global to its subcommands (the generated
+// operation commands read them too).
+#[derive(Debug, clap::Args)]
+pub(crate) struct Settings {
     /// The agent's secret key (sent as Agent-Secret-Key). Prefer the environment.
     #[arg(long, global = true, env = "RAIA_AGENT_SECRET_KEY", hide_env_values = true)]
     secret_key: Option<String>,
     /// API host: https://api.raia2.com by default, https://api-eu.raia2.com for the EU region.
     #[arg(long, global = true, env = "RAIA_BASE_URL")]
     base_url: Option<String>,
-
-    #[command(subcommand)]
-    command: RaiaCommand,
 }
 
 #[derive(Debug, Subcommand)]
@@ -283,7 +291,7 @@ const DELETED_COLUMNS: &[Column] = &[
 
 pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     // Keep the in-process sandbox alive for the whole command.
-    let (client, _sandbox) = connect(&args, context).await?;
+    let (client, _sandbox) = connect(&args.settings, context).await?;
     let out = std::io::stdout().lock();
     let one = context.output.unwrap_or(OutputFormat::Json);
     let many = context.output.unwrap_or(OutputFormat::Jsonl);
@@ -513,7 +521,7 @@ async fn conversations(
 
 /// Builds the client from flags, environment and profile, or from an
 /// in-process sandbox with `--sandbox`.
-async fn connect(args: &Args, context: &Context) -> Result<(Client, Option<RaiaSandbox>), Failure> {
+pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Client, Option<RaiaSandbox>), Failure> {
     if context.sandbox {
         let sandbox = RaiaSandbox::start(42, 0, RaiaConfig::default())
             .await

@@ -14,15 +14,23 @@ use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub(crate) settings: Settings,
+
+    #[command(subcommand)]
+    command: SalesloftCommand,
+}
+
+// The API's connection settings, global to its subcommands (the generated
+// operation commands read them too).
+#[derive(Debug, clap::Args)]
+pub(crate) struct Settings {
     /// API key (ak_…) or OAuth access token. Prefer the environment.
     #[arg(long, global = true, env = "SALESLOFT_API_KEY", hide_env_values = true)]
     api_key: Option<String>,
     /// Base URL (default https://api.salesloft.com).
     #[arg(long, global = true, env = "SALESLOFT_BASE_URL")]
     base_url: Option<String>,
-
-    #[command(subcommand)]
-    command: SalesloftCommand,
 }
 
 #[derive(Debug, Subcommand)]
@@ -144,7 +152,7 @@ const CONVERSATION_COLUMNS: &[Column] = &[
 ];
 
 pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
-    let (client, _sandbox) = connect(&args, context).await?;
+    let (client, _sandbox) = connect(&args.settings, context).await?;
     let out = std::io::stdout().lock();
     match args.command {
         SalesloftCommand::Conversations(ConversationsCommand::List(list)) => {
@@ -242,7 +250,7 @@ async fn run_list(client: &Client, list: ListArgs, context: &Context, out: impl 
     Ok(())
 }
 
-async fn connect(args: &Args, context: &Context) -> Result<(Client, Option<SalesloftSandbox>), Failure> {
+pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Client, Option<SalesloftSandbox>), Failure> {
     if context.sandbox {
         let sandbox = SalesloftSandbox::start(42, 0, SalesloftConfig::default())
             .await

@@ -1,0 +1,216 @@
+//! Every spec operation is a `convo <api> <operation-id>` command, built
+//! from the embedded spec, and sends through the generated client's hooks.
+
+mod common;
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::process::{Output, Stdio};
+
+use common::{convo, stderr, stdout};
+use serde_json::Value;
+
+const SPECS: [(&str, &str); 5] = [
+    ("luware", convo_clients::luware::SPEC_JSON),
+    ("liveperson", convo_clients::liveperson::SPEC_JSON),
+    ("salesloft", convo_clients::salesloft::SPEC_JSON),
+    ("raia", convo_clients::raia::SPEC_JSON),
+    ("llamadapro", convo_clients::llamadapro::SPEC_JSON),
+];
+
+/// `getConversation` → `get-conversation`, `created_at[lt]` → `created-at-lt`.
+fn kebab(name: &str) -> String {
+    let mut out = String::new();
+    let mut previous: Option<char> = None;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            let boundary =
+                c.is_ascii_uppercase() && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit());
+            if boundary || (previous.is_none() && !out.is_empty()) {
+                out.push('-');
+            }
+            out.push(c.to_ascii_lowercase());
+            previous = Some(c);
+        } else {
+            previous = None;
+        }
+    }
+    out
+}
+
+fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
+    match value.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+        Some(pointer) => resolve(doc, doc.pointer(pointer).expect("$ref resolves")),
+        None => value,
+    }
+}
+
+fn run(args: &[&str]) -> Output {
+    convo().args(args).output().unwrap()
+}
+
+fn ok(args: &[&str]) -> String {
+    let output = run(args);
+    assert!(output.status.success(), "convo {args:?}: {}", stderr(&output));
+    stdout(&output)
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}"))
+}
+
+#[test]
+fn every_operation_is_a_command_with_every_parameter_a_flag() {
+    let mut operations = 0;
+    for (api, spec) in SPECS {
+        let doc: Value = serde_json::from_str(spec).unwrap();
+        let listing = ok(&[api, "--help"]);
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let Some(id) = op.get("operationId").and_then(Value::as_str) else { continue };
+                let name = kebab(id);
+                assert!(
+                    listing.lines().any(|l| l.trim_start().starts_with(&format!("{name} "))),
+                    "`convo {api} --help` lists {name} ({method} {path}):\n{listing}"
+                );
+                let help = ok(&[api, &name, "--help"]);
+                assert!(help.contains(&format!("{} {path}", method.to_uppercase())), "{api} {name}: {help}");
+                let params =
+                    item.get("parameters").into_iter().chain(op.get("parameters")).flat_map(|p| p.as_array().unwrap());
+                for param in params {
+                    let param = resolve(&doc, param);
+                    if !["path", "query", "header"].contains(&param["in"].as_str().unwrap()) {
+                        continue;
+                    }
+                    let flag = format!("--{} ", kebab(param["name"].as_str().unwrap()));
+                    assert!(help.contains(&flag), "`convo {api} {name} --help` has {flag}:\n{help}");
+                    // A parameter sharing an API setting's flag (LivePerson's
+                    // --account-id) has the setting's help.
+                    let setting = listing.contains(&flag);
+                    if let Some(description) = param.get("description").and_then(Value::as_str).filter(|_| !setting) {
+                        let first = description.split_whitespace().take(4).collect::<Vec<_>>().join(" ");
+                        let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
+                        assert!(flat.contains(&first), "{api} {name} {flag}: help is the description {first:?}");
+                    }
+                }
+                if op.get("requestBody").is_some() {
+                    assert!(help.contains("--json-body "), "{api} {name} takes --json-body");
+                }
+                operations += 1;
+            }
+        }
+    }
+    assert!(operations > 70, "{operations} operations");
+}
+
+#[test]
+fn scalar_body_fields_are_flags_and_enums_are_listed() {
+    let help = ok(&["llamadapro", "create-task", "--help"]);
+    assert!(help.contains("--objective "), "{help}");
+    assert!(help.contains("--status "), "{help}");
+    assert!(help.contains("completed"), "enum values in help: {help}");
+    let help = ok(&["luware", "get-conversation", "--help"]);
+    assert!(help.contains("SPEECH_SUMMARY"), "{help}");
+    // Friendly commands stay beside the generated ones.
+    let listing = ok(&["luware", "--help"]);
+    assert!(listing.contains("transcript") && listing.contains("get-conversation"), "{listing}");
+}
+
+#[test]
+fn luware_get_conversation_against_the_sandbox() {
+    let first = ok(&["--sandbox", "luware", "conversations", "list", "--limit", "1"]);
+    let id = json(first.lines().next().unwrap())["ccdrId"].as_str().unwrap().to_string();
+    let conversation = json(&ok(&["--sandbox", "luware", "get-conversation", "--ccdr-id", &id]));
+    assert_eq!(conversation["ccdrId"], id.as_str());
+    let expanded = json(&ok(&["--sandbox", "luware", "get-conversation", "--ccdr-id", &id, "--expands", "METADATA"]));
+    assert_eq!(expanded["ccdrId"], id.as_str());
+    // jsonl: one line.
+    let line = ok(&["--sandbox", "luware", "get-conversation", "--ccdr-id", &id, "-o", "jsonl"]);
+    assert_eq!(line.lines().count(), 1);
+    // A non-JSON body goes to stdout as bytes.
+    let media = run(&["--sandbox", "luware", "download-media", "--ccdr-id", &id, "--file-extension", "vtr"]);
+    assert!(media.status.success(), "{}", stderr(&media));
+    assert!(media.stdout.starts_with(b"PK"), "a zip");
+}
+
+#[test]
+fn llamadapro_raia_and_salesloft_operations() {
+    let tasks = json(&ok(&["--sandbox", "llamadapro", "get-tasks", "--limit", "5", "--status", "completed"]));
+    let items = tasks["items"].as_array().unwrap();
+    assert!(!items.is_empty() && items.len() <= 5, "{tasks}");
+    assert!(items.iter().all(|t| t["status"] == "completed"));
+
+    let raia = json(&ok(&["--sandbox", "raia", "list-conversations", "--page-size", "2"]));
+    assert!(raia["data"].as_array().is_some_and(|d| !d.is_empty()), "{raia}");
+    let id = raia["data"][0]["id"].as_str().unwrap();
+    let one = json(&ok(&["--sandbox", "raia", "get-conversation", "--id", id]));
+    assert_eq!(one["id"], id);
+
+    let salesloft = json(&ok(&["--sandbox", "salesloft", "list-conversations", "--per-page", "2"]));
+    assert_eq!(salesloft["data"].as_array().unwrap().len(), 2, "{salesloft}");
+    let csv = ok(&["--sandbox", "salesloft", "list-conversations", "--per-page", "2", "-o", "csv"]);
+    assert!(!csv.is_empty());
+
+    // LivePerson's accountId path parameter shares --account-id, the sandbox's account by default.
+    let domains = json(&ok(&["--sandbox", "liveperson", "list-service-domains", "--version", "1.0"]));
+    assert!(domains["baseURIs"].as_array().is_some_and(|d| !d.is_empty()), "{domains}");
+}
+
+#[test]
+fn json_body_from_stdin_with_field_flags_overriding() {
+    let mut child = convo()
+        .args(["--sandbox", "llamadapro", "create-task", "--json-body", "-", "--objective", "Overridden"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            br#"{"context":{"conversationId":320},"objective":"From stdin","createdBy":{"id":"u1","type":"user"},"assignedTo":{"id":"ai-7","type":"ai_employee"}}"#,
+        )
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let task = json(&stdout(&output));
+    assert_eq!(task["objective"], "Overridden");
+    assert_eq!(task["assignedTo"]["id"], "ai-7");
+}
+
+#[test]
+fn usage_errors_exit_2_and_send_nothing() {
+    // A missing required flag: clap's error.
+    let output = run(&["--sandbox", "luware", "get-conversation"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("--ccdr-id"));
+
+    // Values the spec rejects: the spec check's message, and no request.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let cases: [(&[&str], &str); 3] = [
+        (&["llamadapro", "--api-key", "k", "--base-url", &base, "get-tasks", "--status", "BOGUS"], "is not one of"),
+        (&["salesloft", "--api-key", "k", "--base-url", &base, "list-conversations", "--per-page", "1000"], "maximum"),
+        (&["llamadapro", "--api-key", "k", "--base-url", &base, "create-task", "--objective", "x"], "context"),
+    ];
+    for (args, message) in cases {
+        let output = run(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        assert!(stderr(&output).contains(message), "{args:?}: {}", stderr(&output));
+    }
+    assert!(listener.accept().is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock), "nothing was sent");
+
+    // A bad --json-body file.
+    let output = run(&["--sandbox", "llamadapro", "create-task", "--json-body", "/nonexistent.json"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn api_errors_exit_1() {
+    let output = run(&["--sandbox", "llamadapro", "get-task", "--task-id", "task_missing"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("get_task"), "{}", stderr(&output));
+}

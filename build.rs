@@ -192,10 +192,15 @@ fn api_info(api: &str, doc: &Value) -> Result<String, String> {
     for (name, scheme) in doc.pointer("/components/securitySchemes").and_then(Value::as_object).into_iter().flatten() {
         let kind = match (scheme.get("type").and_then(Value::as_str), scheme.get("in").and_then(Value::as_str)) {
             (Some("apiKey"), Some("header")) => {
-                let header = scheme.get("name").and_then(Value::as_str).ok_or(format!("security scheme {name}: no header name"))?;
+                let header = scheme
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .ok_or(format!("security scheme {name}: no header name"))?;
                 format!("crate::runtime::Scheme::Header({:?})", header.to_ascii_lowercase())
             }
-            (Some("http"), _) if scheme.get("scheme").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case("bearer")) => {
+            (Some("http"), _)
+                if scheme.get("scheme").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case("bearer")) =>
+            {
                 "crate::runtime::Scheme::Bearer".to_string()
             }
             _ => return Err(format!("security scheme {name}: only header API keys and bearer tokens are supported")),
@@ -204,14 +209,21 @@ fn api_info(api: &str, doc: &Value) -> Result<String, String> {
     }
     let names_of = |security: &Value| -> Vec<String> {
         // One requirement object per spec so far; its schemes all apply.
-        security.as_array().and_then(|a| a.first()).and_then(Value::as_object).map(|o| o.keys().cloned().collect()).unwrap_or_default()
+        security
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(Value::as_object)
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default()
     };
     let global = doc.get("security").map(names_of).unwrap_or_default();
     let mut security = Vec::new();
     let mut retry_safe = Vec::new();
     for item in doc.get("paths").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
         for (method, op) in item.as_object().into_iter().flatten() {
-            let Some(id) = op.get("operationId").and_then(Value::as_str).filter(|_| HTTP_METHODS.contains(&method.as_str())) else {
+            let Some(id) =
+                op.get("operationId").and_then(Value::as_str).filter(|_| HTTP_METHODS.contains(&method.as_str()))
+            else {
                 continue;
             };
             let id = snake_case(id);

@@ -434,7 +434,13 @@ async fn labels_metadata_and_control_show_in_later_reads() {
     let metadata = MetadataRequest::custom(1234, "Custom Metadata Template", [("service_line", "Retail")]);
     client.add_metadata().ccdr_id(&id).body(metadata.clone()).send().await.unwrap();
 
-    let c = client.get_conversation().ccdr_id(&id).expands(vec![Expand::Metadata, Expand::TranscriptDb]).send().await.unwrap();
+    let c = client
+        .get_conversation()
+        .ccdr_id(&id)
+        .expands(vec![Expand::Metadata, Expand::TranscriptDb])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(c.labels, vec![42]);
     assert_eq!(c.metadata.len(), 1);
     assert_eq!(c.metadata[0].metadata[0].value, "Retail");

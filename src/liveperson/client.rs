@@ -207,7 +207,7 @@ impl Client {
         let body = SendMessagesRequest { context, messages };
         let r = self.resolved().await?;
         let call = r.api.send_messages().account_id(&self.inner.account_id).conversation_id(conversation_id);
-            let response = with_ttl!(call, ttl).body(body.clone()).send().await?;
+        let response = with_ttl!(call, ttl).body(body.clone()).send().await?;
         Ok(response.into_inner().command_id)
     }
 
@@ -222,9 +222,8 @@ impl Client {
         let ttl = options.checked_ttl().map_err(invalid)?;
         input::check_skill(skill).map_err(invalid)?;
         let r = self.resolved().await?;
-        let call =
-                r.api.transfer_conversation().account_id(&self.inner.account_id).conversation_id(conversation_id);
-            let response = with_ttl!(call, ttl).body(TransferRequest::builder().skill(skill.to_string())).send().await?;
+        let call = r.api.transfer_conversation().account_id(&self.inner.account_id).conversation_id(conversation_id);
+        let response = with_ttl!(call, ttl).body(TransferRequest::builder().skill(skill.to_string())).send().await?;
         Ok(response.into_inner().command_id)
     }
 
@@ -234,7 +233,7 @@ impl Client {
         let ttl = options.checked_ttl().map_err(invalid)?;
         let r = self.resolved().await?;
         let call = r.api.close_conversation().account_id(&self.inner.account_id).conversation_id(conversation_id);
-            let response = with_ttl!(call, ttl).send().await?;
+        let response = with_ttl!(call, ttl).send().await?;
         Ok(response.into_inner().command_id)
     }
 
@@ -250,7 +249,7 @@ impl Client {
         sdes.check().map_err(invalid)?;
         let r = self.resolved().await?;
         let call = r.api.set_sdes().account_id(&self.inner.account_id).conversation_id(conversation_id);
-            let response = with_ttl!(call, ttl).body(sdes.clone()).send().await?;
+        let response = with_ttl!(call, ttl).body(sdes.clone()).send().await?;
         Ok(response.into_inner().command_id)
     }
 
@@ -260,7 +259,7 @@ impl Client {
         let ttl = options.checked_ttl().map_err(invalid)?;
         let r = self.resolved().await?;
         let call = r.api.set_ttr().account_id(&self.inner.account_id).conversation_id(conversation_id);
-            let response = with_ttl!(call, ttl).body(ttr.request()).send().await?;
+        let response = with_ttl!(call, ttl).body(ttr.request()).send().await?;
         Ok(response.into_inner().command_id)
     }
 
@@ -268,7 +267,8 @@ impl Client {
     pub async fn commands(&self, conversation_id: &str) -> Result<Vec<Command>> {
         check_conversation(conversation_id)?;
         let r = self.resolved().await?;
-        let response = r.api.list_commands().account_id(&self.inner.account_id).conversation_id(conversation_id).send().await?;
+        let response =
+            r.api.list_commands().account_id(&self.inner.account_id).conversation_id(conversation_id).send().await?;
         Ok(response.into_inner().0)
     }
 
@@ -279,12 +279,14 @@ impl Client {
             return Err(InvalidInput::parameter("commandId", "must not be empty").into());
         }
         let r = self.resolved().await?;
-        let response = r.api
-                .get_command()
-                .account_id(&self.inner.account_id)
-                .conversation_id(conversation_id)
-                .command_id(command_id)
-                .send().await?;
+        let response = r
+            .api
+            .get_command()
+            .account_id(&self.inner.account_id)
+            .conversation_id(conversation_id)
+            .command_id(command_id)
+            .send()
+            .await?;
         Ok(response.into_inner())
     }
 

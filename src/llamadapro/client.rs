@@ -25,7 +25,9 @@ use super::types::{
     UploadedMedia,
 };
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
-use crate::runtime::{ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, config::normalize_base_url, paginate};
+use crate::runtime::{
+    ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, config::normalize_base_url, paginate,
+};
 use crate::secret::Secret;
 
 /// LlamadaPro's API base URL. The host is not published; this is the
@@ -86,7 +88,8 @@ impl ClientBuilder {
         let base_url = normalize_base_url(&self.base_url)?;
         let http = self.config.http_client()?;
         let key: Arc<dyn Credential> = Arc::new(self.api_key);
-        let runtime = Runtime::new(&API, self.config.retry.clone(), SchemeCredentials::new().with(&API, "ApiKeyAuth", key));
+        let runtime =
+            Runtime::new(&API, self.config.retry.clone(), SchemeCredentials::new().with(&API, "ApiKeyAuth", key));
         Ok(Client { api: generated::Client::new_with_client(&base_url, http, runtime) })
     }
 }

@@ -77,8 +77,11 @@ impl ClientBuilder {
         let with_key = SchemeCredentials::new().with(&API, "subscriptionKey", key);
         // `requestToken` needs only the key; its own client has no token to
         // ask for, so fetching one never recurses.
-        let token_client =
-            generated::Client::new_with_client(&base_url, http.clone(), Runtime::new(&API, retry.clone(), with_key.clone()));
+        let token_client = generated::Client::new_with_client(
+            &base_url,
+            http.clone(),
+            Runtime::new(&API, retry.clone(), with_key.clone()),
+        );
         let requester = TokenRequester { credentials: self.credentials, token_client, margin: self.refresh_margin };
         let tokens = Arc::new(TokenCredential::new(requester));
         let credentials = with_key.with(&API, "bearerToken", tokens.clone());

@@ -11,13 +11,15 @@ use super::error::{RaiaError, manual_message_refusal};
 use super::generated::{self, API};
 use super::input::check_message;
 use super::types::{
-    AgentMessageRequest, AgentReply, AgentReplyStatus, Conversation, ConversationMode,
-    ConversationModeRequest, ConversationOrderBy, ConversationPage, ConversationState, ConversationWithFeedbacks,
-    CreateConversationRequest, DeleteUserConversationsRequest, ManualMessageRequest, Message, OrderDirection,
-    StartConversationRequest, StartedConversation, UpdateConversationRequest,
+    AgentMessageRequest, AgentReply, AgentReplyStatus, Conversation, ConversationMode, ConversationModeRequest,
+    ConversationOrderBy, ConversationPage, ConversationState, ConversationWithFeedbacks, CreateConversationRequest,
+    DeleteUserConversationsRequest, ManualMessageRequest, Message, OrderDirection, StartConversationRequest,
+    StartedConversation, UpdateConversationRequest,
 };
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
-use crate::runtime::{ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, config::normalize_base_url, paginate};
+use crate::runtime::{
+    ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, config::normalize_base_url, paginate,
+};
 use crate::secret::Secret;
 
 /// First wait between polls of a reply; each later one doubles.

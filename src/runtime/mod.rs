@@ -17,7 +17,9 @@ use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{Method, Request, Response, StatusCode};
 use tracing::Instrument;
 
-pub(crate) use auth::{BoxFuture, Credential, SchemeCredentials, TokenCredential, TokenFetch, jwt_expiry, refresh_time};
+pub(crate) use auth::{
+    BoxFuture, Credential, SchemeCredentials, TokenCredential, TokenFetch, jwt_expiry, refresh_time,
+};
 pub use config::ClientConfig;
 pub use paginate::{ItemStream, Page, paginate};
 pub use retry::RetryPolicy;
@@ -145,7 +147,13 @@ impl Runtime {
             .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
             .collect();
         let body = request.body().and_then(reqwest::Body::as_bytes).unwrap_or_default();
-        let parts = RequestParts { method: request.method().as_str(), path, query: request.url().query(), headers: &headers, body };
+        let parts = RequestParts {
+            method: request.method().as_str(),
+            path,
+            query: request.url().query(),
+            headers: &headers,
+            body,
+        };
         match validator.validate_request(&parts) {
             Err(violation @ Violation::Invalid { .. }) => Some(violation.to_string()),
             // The generated code built this path from the operation's own
@@ -304,7 +312,11 @@ fn failure_response<E>(operation: &'static str, error: Error) -> progenitor_clie
 
 /// Sends a request built outside the typed builders through the hooks of a
 /// generated client. Only a 2xx response is `Ok`.
-pub(crate) async fn execute_operation<C>(client: &C, operation_id: &'static str, mut request: Request) -> Result<Response>
+pub(crate) async fn execute_operation<C>(
+    client: &C,
+    operation_id: &'static str,
+    mut request: Request,
+) -> Result<Response>
 where
     C: ClientHooks<Runtime> + ClientInfo<Runtime>,
 {

@@ -145,8 +145,7 @@ impl Client {
         query.check()?;
         let page =
             std::num::NonZeroU32::new(page).ok_or_else(|| InvalidInput::parameter("page", "pages count from 1"))?;
-        let response =
-            list_call(&self.api, query, page).send().await?;
+        let response = list_call(&self.api, query, page).send().await?;
         Ok(self.rated(response))
     }
 
@@ -196,8 +195,7 @@ impl Client {
     /// One conversation.
     pub async fn conversation(&self, id: &str) -> Result<Rated<Conversation>> {
         check_id(id)?;
-        let response =
-            self.api.get_conversation().id(id).send().await?;
+        let response = self.api.get_conversation().id(id).send().await?;
         let rated = self.rated(response);
         Ok(Rated { value: rated.value.data, rate_limit: rated.rate_limit })
     }
@@ -205,9 +203,7 @@ impl Client {
     /// One conversation with its attendees and invitees.
     pub async fn conversation_extensive(&self, id: &str) -> Result<Rated<ConversationExtensive>> {
         check_id(id)?;
-        let response = {
-            self.api.get_conversation_extensive().id(id).send()
-        }.await?;
+        let response = { self.api.get_conversation_extensive().id(id).send() }.await?;
         let rated = self.rated(response);
         Ok(Rated { value: rated.value.data, rate_limit: rated.rate_limit })
     }
@@ -215,8 +211,7 @@ impl Client {
     /// One transcription.
     pub async fn transcription(&self, id: &str) -> Result<Rated<Transcription>> {
         check_id(id)?;
-        let response =
-            self.api.get_transcription().id(id).send().await?;
+        let response = self.api.get_transcription().id(id).send().await?;
         let rated = self.rated(response);
         Ok(Rated { value: rated.value.data, rate_limit: rated.rate_limit })
     }

@@ -22,8 +22,22 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-/// The APIs this crate knows, each behind the cargo feature of the same name.
-pub const APIS: [&str; 5] = ["luware", "raia", "salesloft", "liveperson", "llamadapro"];
+/// The APIs with a spec: `specs/<api>.yaml`, each generated when the cargo
+/// feature of the same name is on (the list of APIs is `for_each_api!` in
+/// src/lib.rs; tests/specs.rs checks the two agree).
+pub fn specs(root: &Path) -> Vec<(String, PathBuf)> {
+    let mut specs: Vec<(String, PathBuf)> = std::fs::read_dir(root.join("specs"))
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            let api = path.file_stem()?.to_str()?.to_owned();
+            (path.extension()? == "yaml").then_some((api, path))
+        })
+        .collect();
+    specs.sort();
+    specs
+}
 
 /// What generation produced for one spec.
 pub struct Generated {
@@ -42,14 +56,13 @@ fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     println!("cargo::rerun-if-changed=build.rs");
-    for api in APIS {
-        let feature = format!("CARGO_FEATURE_{}", api.to_uppercase());
-        let spec = root.join("specs").join(format!("{api}.yaml"));
+    println!("cargo::rerun-if-changed=specs");
+    for (api, spec) in specs(&root) {
         println!("cargo::rerun-if-changed={}", spec.display());
-        // Features whose spec has not landed yet are placeholders.
-        if std::env::var_os(&feature).is_none() || !spec.exists() {
+        if std::env::var_os(format!("CARGO_FEATURE_{}", api.to_uppercase())).is_none() {
             continue;
         }
+        let api = api.as_str();
         let generated = match generate_file(api, &spec) {
             Ok(g) => g,
             Err(message) => {

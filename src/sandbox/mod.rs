@@ -18,16 +18,7 @@ mod harness;
 mod recorder;
 pub use crate::spec::validate;
 
-#[cfg(feature = "liveperson")]
-pub mod liveperson;
-#[cfg(feature = "llamadapro")]
-pub mod llamadapro;
-#[cfg(feature = "luware")]
-pub mod luware;
-#[cfg(feature = "raia")]
-pub mod raia;
-#[cfg(feature = "salesloft")]
-pub mod salesloft;
+crate::for_each_api!(api_modules);
 
 use std::io;
 use std::net::SocketAddr;

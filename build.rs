@@ -160,11 +160,16 @@ impl ClientHooks<crate::runtime::Runtime> for Client {
     }
 }
 
-impl Client {
-    /// Sends a request built outside the typed builders (the CLI's generic
-    /// commands build them from the spec) through the same hooks as every
-    /// generated method. Only a 2xx response is `Ok`.
-    pub async fn execute_operation(
+impl crate::OperationClient for Client {
+    fn base_url(&self) -> &str {
+        &self.baseurl
+    }
+
+    fn http_client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    async fn execute_operation(
         &self,
         operation_id: &'static str,
         request: reqwest::Request,

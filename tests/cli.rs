@@ -232,6 +232,13 @@ fn serve_environment_profiles_and_ctrl_c() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+    // A mistyped value names the table and key, never the value (a secret).
+    std::fs::write(&config, "[profiles.staging.luware]\nsubscription_key = 9876543210\n").unwrap();
+    let out = with_profile(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("[profiles.staging.luware]") && err.contains("subscription_key"), "{err}");
+    assert!(!err.contains("9876543210"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 
     let stopped = served.interrupt();

@@ -310,6 +310,23 @@ fn failure_response<E>(operation: &'static str, error: Error) -> progenitor_clie
     progenitor_client::Error::UnexpectedResponse(Response::from(response))
 }
 
+/// Every generated client, as code that builds requests from the spec at run
+/// time sees it (the CLI's operation commands).
+pub trait OperationClient {
+    /// The base URL the spec's paths are joined to.
+    fn base_url(&self) -> &str;
+    /// The HTTP client to build requests with.
+    fn http_client(&self) -> &reqwest::Client;
+    /// Sends a request built outside the typed builders through the same
+    /// hooks as every generated method: the spec check, credentials,
+    /// retries, tracing. Only a 2xx response is `Ok`.
+    fn execute_operation(
+        &self,
+        operation_id: &'static str,
+        request: Request,
+    ) -> impl std::future::Future<Output = Result<Response>> + Send;
+}
+
 /// Sends a request built outside the typed builders through the hooks of a
 /// generated client. Only a 2xx response is `Ok`.
 pub(crate) async fn execute_operation<C>(

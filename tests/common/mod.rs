@@ -8,14 +8,21 @@ use std::process::{Child, Command, Output, Stdio};
 
 pub const CONVO: &str = env!("CARGO_BIN_EXE_convo");
 
-/// Environment prefixes of the CLI's settings.
-const SETTINGS: [&str; 6] = ["LUWARE_", "LIVEPERSON_", "SALESLOFT_", "RAIA_", "LLAMADAPRO_", "CONVO_"];
+/// The APIs, from the library's one list.
+macro_rules! api_names {
+    ($($api:ident: $feature:literal,)*) => {
+        [$(stringify!($api),)*]
+    };
+}
+const APIS: &[&str] = &convo_clients::for_each_api!(api_names);
 
-/// `convo` with none of the caller's API settings or profile.
+/// `convo` with none of the caller's API settings (`<API>_…`) or profile.
 pub fn convo() -> Command {
     let mut cmd = Command::new(CONVO);
+    let prefixes: Vec<String> =
+        APIS.iter().map(|api| format!("{}_", api.to_uppercase())).chain(["CONVO_".into()]).collect();
     for (key, _) in std::env::vars() {
-        if SETTINGS.iter().any(|prefix| key.starts_with(prefix)) {
+        if prefixes.iter().any(|prefix| key.starts_with(prefix.as_str())) {
             cmd.env_remove(key);
         }
     }

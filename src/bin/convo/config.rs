@@ -34,95 +34,16 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::Failure;
 
+/// The file: profiles, each a table per API. Each API's module reads its
+/// own table into its own settings struct.
 #[derive(Debug, Default, Deserialize)]
 struct File {
     #[serde(default)]
-    profiles: BTreeMap<String, Profile>,
-}
-
-/// One profile: a table per API.
-#[derive(Debug, Default, Deserialize)]
-pub struct Profile {
-    #[serde(default)]
-    pub luware: LuwareProfile,
-    #[serde(default)]
-    pub liveperson: LivePersonProfile,
-    #[serde(default)]
-    pub salesloft: SalesloftProfile,
-    #[serde(default)]
-    pub raia: RaiaProfile,
-    #[serde(default)]
-    pub llamadapro: LlamadaProProfile,
-}
-
-#[derive(Default, Deserialize)]
-pub struct LlamadaProProfile {
-    pub api_key: Option<String>,
-    pub base_url: Option<String>,
-}
-
-impl std::fmt::Debug for LlamadaProProfile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LlamadaProProfile").field("base_url", &self.base_url).finish_non_exhaustive()
-    }
-}
-
-#[derive(Default, Deserialize)]
-pub struct SalesloftProfile {
-    pub api_key: Option<String>,
-    pub base_url: Option<String>,
-}
-
-impl std::fmt::Debug for SalesloftProfile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SalesloftProfile").field("base_url", &self.base_url).finish_non_exhaustive()
-    }
-}
-
-#[derive(Default, Deserialize)]
-pub struct RaiaProfile {
-    pub secret_key: Option<String>,
-    pub base_url: Option<String>,
-}
-
-impl std::fmt::Debug for RaiaProfile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RaiaProfile").field("base_url", &self.base_url).finish_non_exhaustive()
-    }
-}
-
-#[derive(Default, Deserialize)]
-pub struct LivePersonProfile {
-    pub account_id: Option<String>,
-    pub username: Option<String>,
-    pub password: Option<String>,
-    pub api_key: Option<String>,
-    pub bot_domain: Option<String>,
-    pub base_url: Option<String>,
-}
-
-impl std::fmt::Debug for LivePersonProfile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LivePersonProfile").field("account_id", &self.account_id).finish_non_exhaustive()
-    }
-}
-
-#[derive(Default, Deserialize)]
-pub struct LuwareProfile {
-    pub base_url: Option<String>,
-    pub subscription_key: Option<String>,
-    pub eid: Option<i64>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-}
-
-impl std::fmt::Debug for LuwareProfile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LuwareProfile").field("base_url", &self.base_url).finish_non_exhaustive()
-    }
+    profiles: BTreeMap<String, BTreeMap<String, toml::Value>>,
 }
 
 fn path() -> Option<PathBuf> {
@@ -131,13 +52,14 @@ fn path() -> Option<PathBuf> {
         .or_else(|| dirs::config_dir().map(|d| d.join("convo/config.toml")))
 }
 
-/// The named profile, or `default` when none is named. A named profile must
-/// exist; a missing file or `default` profile is simply empty.
-pub fn profile(name: Option<&str>) -> Result<Profile, Failure> {
+/// The table of `api` in the named profile, or in `default` when none is
+/// named. A named profile must exist; a missing file or `default` profile,
+/// or a profile without the API's table, is simply empty.
+pub fn profile<T: DeserializeOwned + Default>(name: Option<&str>, api: &str) -> Result<T, Failure> {
     let path = path();
     let text = match path.as_ref().map(std::fs::read_to_string) {
         Some(Ok(text)) => text,
-        _ if name.is_none() => return Ok(Profile::default()),
+        _ if name.is_none() => return Ok(T::default()),
         _ => {
             let shown = path.map(|p| p.display().to_string()).unwrap_or_else(|| "the config file".into());
             return Err(Failure::Usage(format!(
@@ -147,11 +69,27 @@ pub fn profile(name: Option<&str>) -> Result<Profile, Failure> {
         }
     };
     let mut file: File = toml::from_str(&text).map_err(|e| Failure::Usage(format!("config file: {}", e.message())))?;
-    match name {
-        None => Ok(file.profiles.remove("default").unwrap_or_default()),
+    let mut profile = match name {
+        None => file.profiles.remove("default").unwrap_or_default(),
         Some(name) => file
             .profiles
             .remove(name)
-            .ok_or_else(|| Failure::Usage(format!("no profile named {name:?} in the config file"))),
+            .ok_or_else(|| Failure::Usage(format!("no profile named {name:?} in the config file")))?,
+    };
+    let Some(table) = profile.remove(api) else { return Ok(T::default()) };
+    let at = format!("[profiles.{}.{api}]", name.unwrap_or("default"));
+    // serde's message quotes the offending value, which may be a secret:
+    // say where it is instead.
+    serde_path_to_error::deserialize(table).map_err(|e| {
+        Failure::Usage(format!("config file: {at}: {}: {}", e.path(), without_values(e.inner().message())))
+    })
+}
+
+/// A serde message with the values it quotes (`` `…` ``) left out.
+fn without_values(message: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in message.split('`').enumerate() {
+        out.push_str(if i % 2 == 0 { part } else { "…" });
     }
+    out
 }

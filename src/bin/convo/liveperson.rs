@@ -1,5 +1,6 @@
 //! `convo liveperson …`: the LivePerson Third-Party Bots Public API.
 
+use std::any::Any;
 use std::time::Duration;
 
 use clap::Subcommand;
@@ -7,9 +8,12 @@ use convo_clients::liveperson::auth::{ApiKeyCredentials, UserPassCredentials};
 use convo_clients::liveperson::types::{Message, SetSdesRequest};
 use convo_clients::liveperson::{BotDomain, Client, CommandOptions, Credentials, SdeInput, Ttr};
 use convo_clients::sandbox::liveperson::{LivePersonConfig, LivePersonSandbox};
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::output::{Column, OutputFormat, RecordWriter, write_one};
+use crate::operations::Call;
+use crate::sandbox::{ServeOptions, cannot_listen, export};
 use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
@@ -241,7 +245,7 @@ pub(crate) async fn connect(
             .build()?;
         return Ok((client, Some(sandbox)));
     }
-    let profile = config::profile(context.profile.as_deref())?.liveperson;
+    let profile = config::profile::<LivePersonProfile>(context.profile.as_deref(), "liveperson")?;
     let missing = |name: &str, flag: &str| {
         Failure::Usage(format!("missing {name}: set {flag}, the environment variable {name}, or a profile"))
     };
@@ -277,4 +281,49 @@ pub(crate) async fn connect(
         (None, None) => BotDomain::Lookup,
     };
     Ok((Client::builder(account_id, credentials).domain(domain).build()?, None))
+}
+
+/// Sends one of the spec's operations (`convo liveperson <operation-id>`).
+/// A path's `accountId` without a flag is the account of the settings.
+pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, Failure> {
+    let (client, sandbox) = connect(&call.settings()?, call.context).await?;
+    let account = match &sandbox {
+        Some(sandbox) => Some(sandbox.account_id()),
+        None => config::profile::<LivePersonProfile>(call.context.profile.as_deref(), "liveperson")?.account_id,
+    };
+    let defaults = account.map(|a| ("account_id", a)).into_iter().collect();
+    call.send(client.generated().await?, &defaults).await
+}
+
+/// Serves the emulator for `convo sandbox serve` and prints its settings.
+pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
+    let config = LivePersonConfig { harness: options.harness.clone(), ..LivePersonConfig::default() };
+    let sandbox =
+        LivePersonSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("liveperson", e))?;
+    println!("liveperson  {}", sandbox.base_url());
+    export("LIVEPERSON_ACCOUNT_ID", &sandbox.account_id());
+    if let Credentials::UserPass(user) = sandbox.credentials() {
+        export("LIVEPERSON_USERNAME", &user.username);
+        export("LIVEPERSON_PASSWORD", user.password.expose());
+    }
+    export("LIVEPERSON_BOT_DOMAIN", &sandbox.base_url());
+    println!("  # open conversations: {}", sandbox.open_conversations().join(" "));
+    Ok(Box::new(sandbox))
+}
+
+/// This API's table in a config profile.
+#[derive(Default, Deserialize)]
+pub struct LivePersonProfile {
+    pub account_id: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub api_key: Option<String>,
+    pub bot_domain: Option<String>,
+    pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for LivePersonProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LivePersonProfile").field("account_id", &self.account_id).finish_non_exhaustive()
+    }
 }

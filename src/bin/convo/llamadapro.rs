@@ -3,6 +3,8 @@
 //! Request bodies come from flags, or from `--json FILE` (`-` for stdin)
 //! with flags laid over the file. Ids print as integers.
 
+use std::any::Any;
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -17,11 +19,14 @@ use convo_clients::llamadapro::types::{
 use convo_clients::llamadapro::{BulkOutcome, Client, FilterBy, ListQuery, SortBy, TaskQuery};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
 use futures::StreamExt;
+use serde::Deserialize;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
+use crate::operations::Call;
+use crate::sandbox::{ServeOptions, cannot_listen, export};
 use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
@@ -1224,7 +1229,7 @@ pub(crate) async fn connect(
         let client = Client::builder(sandbox.api_key()).base_url(sandbox.base_url()).build()?;
         return Ok((client, Some(sandbox)));
     }
-    let profile = config::profile(context.profile.as_deref())?.llamadapro;
+    let profile = config::profile::<LlamadaProProfile>(context.profile.as_deref(), "llamadapro")?;
     let key = args.api_key.clone().or(profile.api_key).ok_or_else(|| {
         Failure::Usage(
             "missing LLAMADAPRO_API_KEY: set --api-key, the environment variable LLAMADAPRO_API_KEY, or a profile"
@@ -1263,5 +1268,35 @@ mod tests {
         assert!(parse_condition("addresses.address:eq:+56 9:1").is_ok());
         assert!(parse_condition("lastName:soto").is_err());
         assert!(parse_actor("robot:r1").is_err());
+    }
+}
+
+/// Sends one of the spec's operations (`convo llamadapro <operation-id>`).
+pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, Failure> {
+    let (client, _sandbox) = connect(&call.settings()?, call.context).await?;
+    call.send(client.generated(), &BTreeMap::new()).await
+}
+
+/// Serves the emulator for `convo sandbox serve` and prints its settings.
+pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
+    let config = LlamadaProConfig { harness: options.harness.clone(), ..LlamadaProConfig::default() };
+    let sandbox =
+        LlamadaProSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("llamadapro", e))?;
+    println!("llamadapro  {}", sandbox.base_url());
+    export("LLAMADAPRO_BASE_URL", &sandbox.base_url());
+    export("LLAMADAPRO_API_KEY", &sandbox.api_key());
+    Ok(Box::new(sandbox))
+}
+
+/// This API's table in a config profile.
+#[derive(Default, Deserialize)]
+pub struct LlamadaProProfile {
+    pub api_key: Option<String>,
+    pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for LlamadaProProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlamadaProProfile").field("base_url", &self.base_url).finish_non_exhaustive()
     }
 }

@@ -1,5 +1,7 @@
 //! `convo luware …`: the Luware Recording API.
 
+use std::any::Any;
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use clap::{Subcommand, ValueEnum};
@@ -8,9 +10,12 @@ use convo_clients::luware::types::{ControlAction, Expand, LabelRequest, Metadata
 use convo_clients::luware::{Client, Credentials, Filter, Filters, SearchRequest};
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
 use futures::StreamExt;
+use serde::Deserialize;
 use serde_json::Value;
 
 use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
+use crate::operations::Call;
+use crate::sandbox::{ServeOptions, cannot_listen, export};
 use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
@@ -240,7 +245,7 @@ pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Clien
         let client = Client::new(sandbox.base_url(), sandbox.credentials())?;
         return Ok((client, Some(sandbox)));
     }
-    let profile = config::profile(context.profile.as_deref())?.luware;
+    let profile = config::profile::<LuwareProfile>(context.profile.as_deref(), "luware")?;
     let missing = |name: &str, flag: &str| {
         Failure::Usage(format!("missing {name}: set {flag}, the environment variable {name}, or a profile"))
     };
@@ -308,4 +313,45 @@ fn print_one(
     let value: Value = serde_json::to_value(record).map_err(std::io::Error::other)?;
     write_one(context.output.unwrap_or(OutputFormat::Json), columns, &value, out)?;
     Ok(())
+}
+
+/// Sends one of the spec's operations (`convo luware <operation-id>`).
+pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, Failure> {
+    let (client, _sandbox) = connect(&call.settings()?, call.context).await?;
+    call.send(client.generated(), &BTreeMap::new()).await
+}
+
+/// Serves the emulator for `convo sandbox serve` and prints its settings.
+pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
+    let config = LuwareConfig {
+        conversations: options.conversations,
+        token_lifetime: options.token_lifetime,
+        harness: options.harness.clone(),
+        ..LuwareConfig::default()
+    };
+    let sandbox = LuwareSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("luware", e))?;
+    let c = sandbox.credentials();
+    println!("luware  {}", sandbox.base_url());
+    export("LUWARE_BASE_URL", &sandbox.base_url());
+    export("LUWARE_SUBSCRIPTION_KEY", c.subscription_key.expose());
+    export("LUWARE_EID", &c.eid.to_string());
+    export("LUWARE_CLIENT_ID", &c.client_id);
+    export("LUWARE_CLIENT_SECRET", c.client_secret.expose());
+    Ok(Box::new(sandbox))
+}
+
+/// This API's table in a config profile.
+#[derive(Default, Deserialize)]
+pub struct LuwareProfile {
+    pub base_url: Option<String>,
+    pub subscription_key: Option<String>,
+    pub eid: Option<i64>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+}
+
+impl std::fmt::Debug for LuwareProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LuwareProfile").field("base_url", &self.base_url).finish_non_exhaustive()
+    }
 }

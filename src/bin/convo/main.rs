@@ -4,13 +4,8 @@
 //! input error. Errors are one line on stderr and never include a secret.
 
 mod config;
-mod liveperson;
-mod llamadapro;
-mod luware;
 mod operations;
 mod output;
-mod raia;
-mod salesloft;
 mod sandbox;
 
 use std::process::ExitCode;
@@ -38,21 +33,55 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Debug, Subcommand)]
-enum Command {
-    /// Luware Recording API.
-    Luware(luware::Args),
-    /// LivePerson Third-Party Bots Public API.
-    Liveperson(liveperson::Args),
-    /// Salesloft Conversations.
-    Salesloft(salesloft::Args),
-    /// raia AI Agent API (Conversations).
-    Raia(raia::Args),
-    /// LlamadaPro public API (beta).
-    Llamadapro(llamadapro::Args),
-    /// Local emulators of the APIs.
-    Sandbox(sandbox::Args),
+/// Every API of the library's list (`convo_clients::for_each_api!`): its
+/// module here (`Args` and `run` for the flow commands, `Settings` and
+/// `connect`, `send_operation` for the spec's operation commands, `serve`
+/// for `convo sandbox serve`), its subcommand, and its spec. The
+/// subcommand's about text is the spec's title.
+macro_rules! cli_apis {
+    ($($api:ident: $feature:literal,)*) => {
+        $(mod $api;)*
+
+        #[derive(Debug, Subcommand)]
+        #[allow(non_camel_case_types)]
+        enum Command {
+            $($api($api::Args),)*
+            /// Local emulators of the APIs.
+            Sandbox(sandbox::Args),
+        }
+
+        impl Command {
+            async fn run(self, context: &Context) -> Result<(), Failure> {
+                match self {
+                    $(Command::$api(args) => $api::run(args, context).await,)*
+                    Command::Sandbox(args) => sandbox::run(args).await,
+                }
+            }
+        }
+
+        /// Each API's subcommand name and spec.
+        const APIS: &[(&str, &str)] = &[$((stringify!($api), convo_clients::$api::SPEC_JSON),)*];
+
+        /// Sends one spec operation of `api`.
+        async fn send_operation(api: &str, call: operations::Call<'_>) -> Result<reqwest::Response, Failure> {
+            match api {
+                $(stringify!($api) => $api::send_operation(call).await,)*
+                _ => Err(Failure::Usage(format!("no API named {api}"))),
+            }
+        }
+
+        /// Starts the emulator of `api` for `convo sandbox serve`; it serves
+        /// until the returned handle is dropped.
+        async fn serve(api: &str, options: &sandbox::ServeOptions) -> Result<Box<dyn std::any::Any>, Failure> {
+            match api {
+                $(stringify!($api) => $api::serve(options).await,)*
+                _ => Err(Failure::Usage(format!("no API named {api}"))),
+            }
+        }
+    };
 }
+
+convo_clients::for_each_api!(cli_apis);
 
 /// Why a command failed, which decides the exit code.
 #[derive(Debug)]
@@ -112,14 +141,7 @@ fn main() -> ExitCode {
             (None, None) => unreachable!("either a derived command or an operation"),
         };
         let context = Context { sandbox: cli.sandbox, profile: cli.profile, output: cli.output };
-        match cli.command {
-            Command::Luware(args) => luware::run(args, &context).await,
-            Command::Liveperson(args) => liveperson::run(args, &context).await,
-            Command::Salesloft(args) => salesloft::run(args, &context).await,
-            Command::Raia(args) => raia::run(args, &context).await,
-            Command::Llamadapro(args) => llamadapro::run(args, &context).await,
-            Command::Sandbox(args) => sandbox::run(args).await,
-        }
+        cli.command.run(&context).await
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -18,20 +18,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 
 use clap::{Arg, ArgAction, ArgMatches, Command, CommandFactory, FromArgMatches};
-use progenitor_client::ClientInfo;
+use convo_clients::OperationClient;
 use serde_json::{Map, Value};
 
 use crate::output::{Column, OutputFormat, RecordWriter, write_one};
 use crate::{Context, Failure};
 
-/// Each API's subcommand name and its spec.
-const APIS: [(&str, &str); 5] = [
-    ("luware", convo_clients::luware::SPEC_JSON),
-    ("liveperson", convo_clients::liveperson::SPEC_JSON),
-    ("salesloft", convo_clients::salesloft::SPEC_JSON),
-    ("raia", convo_clients::raia::SPEC_JSON),
-    ("llamadapro", convo_clients::llamadapro::SPEC_JSON),
-];
+use crate::APIS;
 
 const JSON_BODY: &str = "json-body";
 const HTTP_METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head", "options"];
@@ -102,7 +95,13 @@ pub fn augment(root: Command) -> Command {
     let mut root = root;
     for (api, spec) in APIS {
         let taken = reserved(&root, api);
+        let title = serde_json::from_str::<Value>(spec).ok().and_then(|doc| text(&doc["info"], "title"));
         root = root.mut_subcommand(api, |command| {
+            // The spec's title says what the API is.
+            let command = match (command.get_about(), title) {
+                (None, Some(title)) => command.about(title),
+                (_, _) => command,
+            };
             let generated: Vec<Command> = operations(spec, &taken)
                 .iter()
                 .filter(|op| command.find_subcommand(&op.name).is_none())
@@ -153,52 +152,35 @@ pub async fn run(api: &'static str, name: &str, matches: &ArgMatches) -> Result<
         .find(|op| op.name == name)
         .ok_or_else(|| Failure::Usage(format!("{api} has no operation {name}")))?;
     let id: &'static str = Box::leak(op.id.clone().into_boxed_str());
-    let settings = |e: clap::Error| Failure::Usage(e.to_string());
-
-    let response = match api {
-        "luware" => {
-            let settings = crate::luware::Settings::from_arg_matches(matches).map_err(settings)?;
-            let (client, _sandbox) = crate::luware::connect(&settings, &context).await?;
-            let generated = client.generated();
-            let request = build(&op, matches, &BTreeMap::new(), generated.baseurl(), generated.client())?;
-            generated.execute_operation(id, request).await?
-        }
-        "liveperson" => {
-            let settings = crate::liveperson::Settings::from_arg_matches(matches).map_err(settings)?;
-            let (client, sandbox) = crate::liveperson::connect(&settings, &context).await?;
-            let generated = client.generated().await?;
-            // The account's id: the path's accountId unless --account-id says otherwise.
-            let account = match &sandbox {
-                Some(sandbox) => Some(sandbox.account_id()),
-                None => crate::config::profile(context.profile.as_deref())?.liveperson.account_id,
-            };
-            let defaults = account.map(|a| ("account_id", a)).into_iter().collect();
-            let request = build(&op, matches, &defaults, generated.baseurl(), generated.client())?;
-            generated.execute_operation(id, request).await?
-        }
-        "salesloft" => {
-            let settings = crate::salesloft::Settings::from_arg_matches(matches).map_err(settings)?;
-            let (client, _sandbox) = crate::salesloft::connect(&settings, &context).await?;
-            let generated = client.generated();
-            let request = build(&op, matches, &BTreeMap::new(), generated.baseurl(), generated.client())?;
-            generated.execute_operation(id, request).await?
-        }
-        "raia" => {
-            let settings = crate::raia::Settings::from_arg_matches(matches).map_err(settings)?;
-            let (client, _sandbox) = crate::raia::connect(&settings, &context).await?;
-            let generated = client.generated();
-            let request = build(&op, matches, &BTreeMap::new(), generated.baseurl(), generated.client())?;
-            generated.execute_operation(id, request).await?
-        }
-        _ => {
-            let settings = crate::llamadapro::Settings::from_arg_matches(matches).map_err(settings)?;
-            let (client, _sandbox) = crate::llamadapro::connect(&settings, &context).await?;
-            let generated = client.generated();
-            let request = build(&op, matches, &BTreeMap::new(), generated.baseurl(), generated.client())?;
-            generated.execute_operation(id, request).await?
-        }
-    };
+    let response = crate::send_operation(api, Call { op: &op, id, matches, context: &context }).await?;
     print(response, &context).await
+}
+
+/// One operation to send: what each API's `send_operation` needs.
+pub struct Call<'a> {
+    op: &'a Operation,
+    id: &'static str,
+    matches: &'a ArgMatches,
+    /// The global flags.
+    pub context: &'a Context,
+}
+
+impl Call<'_> {
+    /// The API's settings (flags, environment) from the command line.
+    pub fn settings<S: FromArgMatches>(&self) -> Result<S, Failure> {
+        S::from_arg_matches(self.matches).map_err(|e| Failure::Usage(e.to_string()))
+    }
+
+    /// Builds the request from the flags (a path parameter without one
+    /// takes its value from `defaults`) and sends it with `client`.
+    pub async fn send<C: OperationClient>(
+        &self,
+        client: &C,
+        defaults: &BTreeMap<&str, String>,
+    ) -> Result<reqwest::Response, Failure> {
+        let request = build(self.op, self.matches, defaults, client.base_url(), client.http_client())?;
+        Ok(client.execute_operation(self.id, request).await?)
+    }
 }
 
 /// The spec's operations, in path order.

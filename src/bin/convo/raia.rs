@@ -1,5 +1,7 @@
 //! `convo raia …`: the raia AI Agent API (Conversations).
 
+use std::any::Any;
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Duration;
 
@@ -13,9 +15,12 @@ use convo_clients::raia::types::{
 use convo_clients::raia::{Client, ConversationQuery, MessageQuery};
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
 use futures::StreamExt;
+use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
+use crate::operations::Call;
+use crate::sandbox::{ServeOptions, cannot_listen, export};
 use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
@@ -529,7 +534,7 @@ pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Clien
         let client = Client::builder(sandbox.secret_key()).base_url(sandbox.base_url()).build()?;
         return Ok((client, Some(sandbox)));
     }
-    let profile = config::profile(context.profile.as_deref())?.raia;
+    let profile = config::profile::<RaiaProfile>(context.profile.as_deref(), "raia")?;
     let secret_key = args.secret_key.clone().or(profile.secret_key).ok_or_else(|| {
         Failure::Usage(
             "missing RAIA_AGENT_SECRET_KEY: set --secret-key, the environment variable RAIA_AGENT_SECRET_KEY, or a profile"
@@ -577,4 +582,35 @@ fn write_all(
     }
     writer.finish()?;
     Ok(())
+}
+
+/// Sends one of the spec's operations (`convo raia <operation-id>`).
+pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, Failure> {
+    let (client, _sandbox) = connect(&call.settings()?, call.context).await?;
+    call.send(client.generated(), &BTreeMap::new()).await
+}
+
+/// Serves the emulator for `convo sandbox serve` and prints its settings.
+pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
+    let config = RaiaConfig { harness: options.harness.clone(), ..RaiaConfig::default() };
+    let sandbox = RaiaSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("raia", e))?;
+    println!("raia  {}", sandbox.base_url());
+    export("RAIA_BASE_URL", &sandbox.base_url());
+    export("RAIA_AGENT_SECRET_KEY", sandbox.secret_key().expose());
+    let examples: Vec<String> = sandbox.conversation_ids().into_iter().take(3).collect();
+    println!("  # conversations: AI chat, manual chat, manual voice call: {}", examples.join(" "));
+    Ok(Box::new(sandbox))
+}
+
+/// This API's table in a config profile.
+#[derive(Default, Deserialize)]
+pub struct RaiaProfile {
+    pub secret_key: Option<String>,
+    pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for RaiaProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RaiaProfile").field("base_url", &self.base_url).finish_non_exhaustive()
+    }
 }

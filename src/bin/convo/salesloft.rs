@@ -1,5 +1,7 @@
 //! `convo salesloft …`: Salesloft Conversations.
 
+use std::any::Any;
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -8,8 +10,11 @@ use convo_clients::salesloft::types::{ConversationSortBy, LanguageCode, MediaTyp
 use convo_clients::salesloft::{ApiKey, Client, ConversationQuery};
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 use futures::StreamExt;
+use serde::Deserialize;
 
 use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
+use crate::operations::Call;
+use crate::sandbox::{ServeOptions, cannot_listen, export};
 use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
@@ -258,7 +263,7 @@ pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Clien
         let client = Client::builder(ApiKey(sandbox.api_key().into())).base_url(sandbox.base_url()).build()?;
         return Ok((client, Some(sandbox)));
     }
-    let profile = config::profile(context.profile.as_deref())?.salesloft;
+    let profile = config::profile::<SalesloftProfile>(context.profile.as_deref(), "salesloft")?;
     let key = args.api_key.clone().or(profile.api_key).ok_or_else(|| {
         Failure::Usage(
             "missing SALESLOFT_API_KEY: set --api-key, the environment variable SALESLOFT_API_KEY, or a profile".into(),
@@ -269,4 +274,34 @@ pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Clien
         builder = builder.base_url(url);
     }
     Ok((builder.build()?, None))
+}
+
+/// Sends one of the spec's operations (`convo salesloft <operation-id>`).
+pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, Failure> {
+    let (client, _sandbox) = connect(&call.settings()?, call.context).await?;
+    call.send(client.generated(), &BTreeMap::new()).await
+}
+
+/// Serves the emulator for `convo sandbox serve` and prints its settings.
+pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
+    let config = SalesloftConfig { harness: options.harness.clone(), ..SalesloftConfig::default() };
+    let sandbox =
+        SalesloftSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("salesloft", e))?;
+    println!("salesloft  {}", sandbox.base_url());
+    export("SALESLOFT_BASE_URL", &sandbox.base_url());
+    export("SALESLOFT_API_KEY", &sandbox.api_key());
+    Ok(Box::new(sandbox))
+}
+
+/// This API's table in a config profile.
+#[derive(Default, Deserialize)]
+pub struct SalesloftProfile {
+    pub api_key: Option<String>,
+    pub base_url: Option<String>,
+}
+
+impl std::fmt::Debug for SalesloftProfile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SalesloftProfile").field("base_url", &self.base_url).finish_non_exhaustive()
+    }
 }

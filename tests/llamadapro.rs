@@ -44,6 +44,35 @@ fn input_error(result: Result<impl std::fmt::Debug, Error>) -> InputError {
     }
 }
 
+/// The rule of the spec that refused a generated call before it was sent.
+fn spec_rule<T: std::fmt::Debug, E: std::fmt::Debug>(result: Result<T, progenitor_client::Error<E>>) -> String {
+    match result.map_err(Error::from) {
+        Err(Error::InvalidInput(InvalidInput::Request(rule))) => rule,
+        other => panic!("expected a spec rule to refuse the request, got {other:?}"),
+    }
+}
+
+async fn bulk_create(
+    client: &Client,
+    items: &[BulkSingleConversationCreateParams],
+) -> Result<types::BulkOperationResult, Error> {
+    let body = types::BulkConversationCreateRequest { conversations: items.to_vec() };
+    Ok(client.bulk_create_conversations().body(body).send().await?.into_inner())
+}
+
+async fn bulk_update(
+    client: &Client,
+    items: &[BulkSingleConversationUpdateParams],
+) -> Result<types::BulkOperationResult, Error> {
+    let body = types::BulkConversationUpdateRequest { conversations: items.to_vec() };
+    Ok(client.bulk_update_conversations().body(body).send().await?.into_inner())
+}
+
+/// The status of a generated call that failed.
+fn status<T: std::fmt::Debug, E>(result: Result<T, progenitor_client::Error<E>>) -> Option<u16> {
+    Error::from(result.unwrap_err()).status().map(|s| s.as_u16())
+}
+
 fn template(extra: Value) -> types::CreateTemplateMessageRequest {
     let mut value = json!({
         "fromPhoneNumber": "+14155552671",
@@ -86,93 +115,116 @@ async fn every_operation_through_the_client() {
 
     // v2 and v1 calls, recordings, transcriptions.
     let ai = client
-        .start_ai_employee_call(&from(json!({
+        .start_ai_employee_call()
+        .body(from::<types::StartAiEmployeeCallRequest>(json!({
             "toPhoneNumber": "+56911112222",
             "objectives": ["Confirm the appointment"],
             "personality": {"name": "Sofia", "communicationStyle": "professional"},
             "localization": "CL",
             "provider": "vapi",
         })))
+        .send()
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner();
     assert_eq!(ai.provider_name.as_deref(), Some("vapi"));
     let voice = client
-        .start_voice_agent_call(&from(json!({
+        .start_voice_agent_call()
+        .body(from::<types::StartVoiceAgentCallRequest>(json!({
             "voiceAgentId": 123, "to": "+1234567890", "contextVariables": {"customerFirstName": "Pedro"},
         })))
+        .send()
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner();
     let bridge = client
-        .start_bridge_call(&from(json!({"to": "+1234567890", "callCustomData": {"customKey": "customValue"}})))
+        .start_bridge_call()
+        .body(from::<types::StartBridgeCallRequest>(
+            json!({"to": "+1234567890", "callCustomData": {"customKey": "customValue"}}),
+        ))
+        .send()
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner();
     assert_eq!(bridge.custom_data, Some(json!({"customKey": "customValue"})));
     let recorded = client
-        .create_call(&from(json!({
+        .create_call()
+        .body(from::<types::CreateCallRequest>(json!({
             "status": "completed", "userId": 7, "metadata": null, "from": "+56229990000", "to": "+56911112222",
             "duration": 42, "direction": "outgoing", "startTime": "2025-03-03T10:00:00Z",
         })))
+        .send()
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner();
     let call_id = recorded.id_u64().unwrap();
-    assert_eq!(client.call(call_id).await.unwrap().duration, Some(42.0));
-    let recording = client.call_recording(call_id).await.unwrap();
+    assert_eq!(client.get_call().call_id(call_id as f64).send().await.unwrap().duration, Some(42.0));
+    let recording = client.get_call_recording().call_id(call_id as f64).send().await.unwrap().into_inner();
     assert_eq!(recording.call_id_u64(), Some(call_id));
-    assert_eq!(client.recording(recording.id_u64().unwrap()).await.unwrap().url, recording.url);
-    let transcription = client.call_transcription(voice.id_u64().unwrap()).await.unwrap();
+    let again = client.get_recording().recording_id(recording.id.unwrap()).send().await.unwrap();
+    assert_eq!(again.url, recording.url);
+    let transcription = client.get_call_transcription().call_id(voice.id.unwrap()).send().await.unwrap().into_inner();
     assert!(transcription.text.unwrap().contains("+1234567890"));
     client
-        .load_recording(&from(json!({
+        .load_recording()
+        .body(from::<types::LoadRecordingRequest>(json!({
             "userId": 7, "url": "https://example.com/r.mp3", "callDirection": "incoming", "callFrom": "+56911112222",
         })))
+        .send()
         .await
         .unwrap();
     let loaded = sb.calls().into_iter().find(|c| c.direction.as_deref() == Some("incoming")).unwrap();
     assert_eq!(
-        client.call_recording(loaded.id_u64().unwrap()).await.unwrap().url.as_deref(),
+        client.get_call_recording().call_id(loaded.id.unwrap()).send().await.unwrap().url.as_deref(),
         Some("https://example.com/r.mp3")
     );
 
     // Tasks.
     let conversation = sb.conversations()[0].id_u64().unwrap();
     let task = client
-        .create_task(&from(json!({
+        .create_task()
+        .body(from::<types::CreateTaskRequest>(json!({
             "context": {"conversationId": conversation},
             "objective": "Call the customer back",
             "createdBy": {"id": "u1", "type": "user"},
             "assignedTo": {"id": "ai-7", "type": "ai_employee"},
             "dueDate": "2025-04-01T12:00:00Z",
         })))
+        .send()
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner();
     let task_id = task.id.clone().unwrap();
     assert_eq!(task.status, Some(TaskStatus::Scheduled));
-    assert_eq!(client.task(&task_id).await.unwrap().objective, task.objective);
+    assert_eq!(client.get_task().task_id(&task_id).send().await.unwrap().objective, task.objective);
     let page = client.tasks_page(&TaskQuery::new().conversation(conversation), None).await.unwrap();
     assert!(page.items.iter().any(|t| t.id == task.id));
-    let done = client.update_task(&task_id, &from(json!({"status": "completed"}))).await.unwrap();
+    let changes = from::<types::UpdateTaskRequest>(json!({"status": "completed"}));
+    let done = client.update_task().task_id(&task_id).body(changes).send().await.unwrap().into_inner();
     assert!(done.completed_at.is_some(), "completing stamps the time");
     assert_eq!(done.objective, task.objective, "partial update keeps the rest");
-    client.delete_task(&task_id).await.unwrap();
-    assert_eq!(client.task(&task_id).await.unwrap_err().status().map(|s| s.as_u16()), Some(404));
+    client.delete_task().task_id(&task_id).send().await.unwrap();
+    assert_eq!(status(client.get_task().task_id(&task_id).send().await), Some(404));
 
     // Contacts.
     let contact = client
-        .create_contact(&from(json!({
+        .create_contact()
+        .body(from::<types::CreateContactRequest>(json!({
             "firstName": "Jane", "lastName": "Doe", "customFields": {"source": "web"},
             "addresses": [{"address": "+56912345678", "channelType": "PHONE"}],
         })))
+        .send()
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner();
     let contact_id = contact.id_u64().unwrap();
     assert_eq!(contact.addresses[0].channel_type, Some(types::ChannelType::Phone));
-    let updated = client
-        .update_contact(contact_id, &from(json!({"firstName": "Janet", "customFields": {"priority": "high"}})))
-        .await
-        .unwrap();
+    let changes =
+        from::<types::UpdateContactRequest>(json!({"firstName": "Janet", "customFields": {"priority": "high"}}));
+    let updated = client.update_contact().id(contact_id as f64).body(changes).send().await.unwrap().into_inner();
     assert_eq!(updated.first_name.as_deref(), Some("Janet"));
     assert_eq!(updated.custom_fields.len(), 2, "custom fields merge");
-    assert_eq!(client.contact(contact_id).await.unwrap().last_name.as_deref(), Some("Doe"));
+    assert_eq!(client.get_contact().id(contact_id as f64).send().await.unwrap().last_name.as_deref(), Some("Doe"));
     let janet = ListQuery::new().filter(FilterBy::new().with("firstName", "Janet").unwrap());
     assert_eq!(client.contacts_page(&janet, None).await.unwrap().items.len(), 1);
     let found = client
@@ -186,7 +238,7 @@ async fn every_operation_through_the_client() {
 
     // Conversations.
     let created = client
-        .create_conversation(&from(
+        .create_conversation_checked(&from(
             json!({"funnelId": 2, "contactId": contact_id, "customFields": {"priority": "low"}}),
         ))
         .await
@@ -194,11 +246,11 @@ async fn every_operation_through_the_client() {
     assert_eq!(created.contacts[0].id_u64(), Some(contact_id));
     let items: Vec<BulkSingleConversationCreateParams> =
         vec![from(json!({"funnelId": 3, "contact": {"firstName": "Ana", "phones": ["+56987654321"]}}))];
-    let report = client.bulk_create_conversations(&items).await.unwrap();
+    let report = bulk_create(&client, &items).await.unwrap();
     assert!(report.pair(&items).all_succeeded());
     let updates: Vec<BulkSingleConversationUpdateParams> =
         vec![from(json!({"id": created.id_u64().unwrap(), "funnelStatusId": 4}))];
-    assert!(client.bulk_update_conversations(&updates).await.unwrap().pair(&updates).all_succeeded());
+    assert!(bulk_update(&client, &updates).await.unwrap().pair(&updates).all_succeeded());
 
     // Messages.
     let sent = client.send_whatsapp_template(&template(json!({"variables": [{"value": "A-1"}]}))).await.unwrap();
@@ -210,7 +262,7 @@ async fn every_operation_through_the_client() {
         })))
         .await
         .unwrap();
-    let got = client.message(text.id.as_deref().unwrap()).await.unwrap();
+    let got = client.get_message().message_id(text.id.as_deref().unwrap()).send().await.unwrap();
     assert_eq!(got.content.as_deref(), Some("Hola"));
     let media = client
         .upload_whatsapp_media(&from(json!({
@@ -222,32 +274,38 @@ async fn every_operation_through_the_client() {
 
     // Custom fields.
     let definition = client
-        .create_custom_field_definition(&from(
+        .create_custom_field_definition()
+        .body(from::<types::CreateCustomFieldDefinitionRequest>(
             json!({"entityType": "CONTACT", "fieldKey": "plan", "fieldType": "LIST"}),
         ))
+        .send()
         .await
-        .unwrap();
+        .unwrap()
+        .into_inner();
     let def_id = definition.id_u64().unwrap();
-    let renamed = client.update_custom_field_definition(def_id, &from(json!({"fieldLabel": "Plan"}))).await.unwrap();
+    let def = def_id as f64;
+    let relabel = from::<types::UpdateCustomFieldDefinitionRequest>(json!({"fieldLabel": "Plan"}));
+    let renamed = client.update_custom_field_definition().id(def).body(relabel).send().await.unwrap().into_inner();
     assert_eq!(renamed.field_label.as_deref(), Some("Plan"));
-    assert_eq!(client.custom_field_definition(def_id).await.unwrap().field_key.as_deref(), Some("plan"));
+    assert_eq!(client.get_custom_field_definition().id(def).send().await.unwrap().field_key.as_deref(), Some("plan"));
     let defs = client.custom_field_definitions_page(&ListQuery::new(), None).await.unwrap();
     assert!(defs.items.iter().any(|d| d.id_u64() == Some(def_id)));
     let option = client
         .create_custom_field_option(def_id, &from(json!({"definitionId": def_id, "value": "pro", "label": "Pro"})))
         .await
         .unwrap();
-    let option_id = option.id_u64().unwrap();
+    let option_id = option.id.unwrap();
     assert_eq!(option.definition_id_u64(), Some(def_id));
-    let relabelled =
-        client.update_custom_field_option(def_id, option_id, &from(json!({"label": "Professional"}))).await.unwrap();
-    assert_eq!(relabelled.label.as_deref(), Some("Professional"));
-    assert_eq!(client.custom_field_option(def_id, option_id).await.unwrap().value.as_deref(), Some("pro"));
+    let relabel = from::<types::UpdateCustomFieldListOptionRequest>(json!({"label": "Professional"}));
+    let call = client.update_custom_field_list_option().definition_id(def).option_id(option_id).body(relabel);
+    assert_eq!(call.send().await.unwrap().label.as_deref(), Some("Professional"));
+    let got = client.get_custom_field_list_option().definition_id(def).option_id(option_id).send().await.unwrap();
+    assert_eq!(got.value.as_deref(), Some("pro"));
     assert_eq!(client.custom_field_options_page(def_id, &ListQuery::new(), None).await.unwrap().items.len(), 1);
-    client.delete_custom_field_option(def_id, option_id).await.unwrap();
-    client.delete_custom_field_definition(def_id, false).await.unwrap();
-    client.delete_contact(contact_id).await.unwrap();
-    assert_eq!(client.contact(contact_id).await.unwrap_err().status().map(|s| s.as_u16()), Some(404));
+    client.delete_custom_field_list_option().definition_id(def).option_id(option_id).send().await.unwrap();
+    client.delete_custom_field_definition_checked(def_id, false).await.unwrap();
+    client.delete_contact().id(contact_id as f64).send().await.unwrap();
+    assert_eq!(status(client.get_contact().id(contact_id as f64).send().await), Some(404));
 
     let hit = operations_hit(&sb);
     let spec: Value = serde_json::from_str(convo_clients::llamadapro::SPEC_JSON).unwrap();
@@ -287,7 +345,7 @@ async fn every_token_paged_list_is_walked_to_the_end_without_duplicates() {
         sort: vec![SearcherDocumentSearchSort::desc("createdAt")],
         ..Default::default()
     };
-    let found: Vec<types::ContactSearchDocument> = client.search_contacts(search).try_collect().await.unwrap();
+    let found: Vec<types::ContactSearchDocument> = client.contact_search(search).try_collect().await.unwrap();
     let all = sb.contacts(true);
     assert_eq!(found.len(), all.len());
     assert_eq!(found.iter().map(|d| d.id.clone()).collect::<HashSet<_>>().len(), all.len());
@@ -453,7 +511,7 @@ async fn task_filters_go_out_under_their_names() {
     sb.script(
         ScriptedResponse::new(200).on(Method::GET, "/api/v1/tasks/").json(&json!({"id": task, "status": "pending"})),
     );
-    let odd = client.task(&task).await.unwrap();
+    let odd = client.get_task().task_id(&task).send().await.unwrap().into_inner();
     assert_eq!(odd.status.as_ref().map(|s| s.as_str()), Some("pending"));
     assert!(odd.status.unwrap().is_unrecognized());
 }
@@ -493,13 +551,13 @@ async fn rules_the_schema_cannot_hold_fail_before_sending() {
         assert_eq!(input_error(client.upload_whatsapp_media(&from(upload)).await), expected);
     }
     let neither: types::CreateConversationRequest = from(json!({"funnelId": 1}));
-    assert_eq!(input_error(client.create_conversation(&neither).await), InputError::ConversationContactMissing);
+    assert_eq!(input_error(client.create_conversation_checked(&neither).await), InputError::ConversationContactMissing);
     let two: types::CreateConversationRequest =
         from(json!({"funnelId": 1, "contactId": 5, "contact": {"firstName": "A"}}));
-    assert_eq!(input_error(client.create_conversation(&two).await), InputError::ConversationContactAmbiguous);
+    assert_eq!(input_error(client.create_conversation_checked(&two).await), InputError::ConversationContactAmbiguous);
     let fraction: types::CreateConversationRequest = from(json!({"funnelId": 1.5, "contactId": 5}));
     assert!(matches!(
-        input_error(client.create_conversation(&fraction).await),
+        input_error(client.create_conversation_checked(&fraction).await),
         InputError::NotAnId { field: "funnelId", .. }
     ));
     let mismatch: types::CreateCustomFieldListOptionRequest = from(json!({"definitionId": 8, "value": "x"}));
@@ -507,11 +565,30 @@ async fn rules_the_schema_cannot_hold_fail_before_sending() {
         input_error(client.create_custom_field_option(9, &mismatch).await),
         InputError::DefinitionIdMismatch { path: 9, .. }
     ));
-    assert!(matches!(input_error(client.contact(MAX_ID + 1).await), InputError::NotAnId { field: "id", .. }));
-    assert!(matches!(client.task(" ").await, Err(Error::InvalidInput(InvalidInput::Parameter { name: "taskId", .. }))));
+    // Generated calls: the spec's rules refuse ids that are not whole numbers up to 2^53 - 1.
+    let rule = spec_rule(client.get_contact().id((MAX_ID + 1) as f64).send().await);
+    assert!(rule.contains("path parameter id") && rule.contains("maximum"), "{rule}");
+    let rule = spec_rule(client.get_call().call_id(1.5).send().await);
+    assert!(rule.contains("path parameter callId") && rule.contains("multiple"), "{rule}");
+    let rule = spec_rule(client.get_custom_field_list_option().definition_id(-1.0).option_id(1.0).send().await);
+    assert!(rule.contains("definitionId") && rule.contains("minimum"), "{rule}");
+    let half: Vec<BulkSingleConversationUpdateParams> = vec![from(json!({"id": 2.5}))];
+    let body = types::BulkConversationUpdateRequest { conversations: half };
+    let rule = spec_rule(client.bulk_update_conversations().body(body).send().await);
+    assert!(rule.contains("conversations[0].id"), "{rule}");
+    let rule = spec_rule(client.get_task().task_id("").send().await);
+    assert!(rule.contains("empty"), "{rule}");
     assert!(matches!(client.contacts_page(&ListQuery::new().tenant("t"), None).await, Err(Error::InvalidInput(_))));
     assert!(matches!(client.tasks_page(&TaskQuery::new().limit(0), None).await, Err(Error::InvalidInput(_))));
-    assert!(matches!(client.bulk_create_conversations(&[]).await, Err(Error::InvalidInput(_))));
+    let rule = spec_rule(
+        client
+            .bulk_create_conversations()
+            .body(types::BulkConversationCreateRequest { conversations: Vec::new() })
+            .send()
+            .await,
+    );
+    assert!(rule.contains("body.conversations"), "{rule}");
+    assert!(matches!(bulk_update(&client, &[]).await, Err(Error::InvalidInput(InvalidInput::Request(_)))));
     // Values the filterBy and sortBy syntaxes cannot carry never become a request.
     assert!(matches!(FilterBy::new().with("note", "a;b"), Err(InputError::BadFilter { .. })));
     assert!(matches!("createdAt=sideways".parse::<SortBy>(), Err(InputError::BadSort { .. })));
@@ -582,7 +659,7 @@ async fn a_bulk_report_pairs_every_item_with_its_outcome() {
         from(json!({"funnelId": 2, "contact": {"lastName": "Match", "phones": [matched_phone]}})),
         from(json!({"funnelId": 3, "contactId": 999_999})),
     ];
-    let result = client.bulk_create_conversations(&items).await.unwrap();
+    let result = bulk_create(&client, &items).await.unwrap();
     let outcome = result.pair(&items);
     let kinds: Vec<&str> = outcome.items.iter().map(|r| r.outcome.kind()).collect();
     assert_eq!(kinds, ["succeeded", "duplicate", "failed", "failed", "failed", "duplicate", "warning", "failed"]);
@@ -632,7 +709,7 @@ async fn a_bulk_report_pairs_every_item_with_its_outcome() {
         from(json!({"id": target, "funnelStatusId": 6})),
         from(json!({"id": conversations[1].id, "contact": {"id": existing_contact, "firstName": "X"}})),
     ];
-    let outcome = client.bulk_update_conversations(&updates).await.unwrap();
+    let outcome = bulk_update(&client, &updates).await.unwrap();
     let outcome = outcome.pair(&updates);
     let kinds: Vec<&str> = outcome.items.iter().map(|r| r.outcome.kind()).collect();
     assert_eq!(kinds, ["succeeded", "failed", "duplicate", "failed"]);
@@ -642,7 +719,7 @@ async fn a_bulk_report_pairs_every_item_with_its_outcome() {
 
     // The single create refuses what the bulk create skips as a duplicate.
     let again: types::CreateConversationRequest = from(json!({"funnelId": 1, "contactId": existing_contact}));
-    let err = client.create_conversation(&again).await.unwrap_err();
+    let err = client.create_conversation_checked(&again).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
     assert!(err.body().unwrap().as_str().contains("existingConversationId"), "{err}");
     no_violations(&sb);
@@ -664,7 +741,7 @@ async fn a_definition_in_use_is_only_deleted_with_force() {
     let users = sb.contacts(true).iter().filter(|c| c.custom_fields.contains_key("source")).count();
     assert!(users > 0);
 
-    let err = client.delete_custom_field_definition(source, false).await.unwrap_err();
+    let err = client.delete_custom_field_definition_checked(source, false).await.unwrap_err();
     let Error::CustomFieldInUse(in_use) = &err else { panic!("{err:?}") };
     assert_eq!(in_use.definition_id, source);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
@@ -672,19 +749,19 @@ async fn a_definition_in_use_is_only_deleted_with_force() {
     let text = err.to_string();
     assert!(text.contains("force") && text.contains("every value") && text.contains("409"), "{text}");
     assert_eq!(sb.requests()[0].query_param("force").as_deref(), Some("false"));
-    assert!(client.custom_field_definition(source).await.is_ok(), "still there");
+    assert!(client.get_custom_field_definition().id(source as f64).send().await.is_ok(), "still there");
 
     // An unused definition goes without force; an in-use one with it, values included.
-    client.delete_custom_field_definition(by_key("birthday"), false).await.unwrap();
-    let deleted = client.delete_custom_field_definition(source, true).await.unwrap();
+    client.delete_custom_field_definition_checked(by_key("birthday"), false).await.unwrap();
+    let deleted = client.delete_custom_field_definition_checked(source, true).await.unwrap();
     assert_eq!(deleted.field_key.as_deref(), Some("source"));
     assert!(sb.contacts(true).iter().all(|c| !c.custom_fields.contains_key("source")));
-    assert_eq!(client.custom_field_definition(source).await.unwrap_err().status().map(|s| s.as_u16()), Some(404));
+    assert_eq!(status(client.get_custom_field_definition().id(source as f64).send().await), Some(404));
 
     // A definition's key is unique per entity type, and only LIST fields have options.
     let dup: types::CreateCustomFieldDefinitionRequest =
         from(json!({"entityType": "CONTACT", "fieldKey": "tier", "fieldType": "STRING"}));
-    assert_eq!(client.create_custom_field_definition(&dup).await.unwrap_err().status().map(|s| s.as_u16()), Some(400));
+    assert_eq!(status(client.create_custom_field_definition().body(dup).send().await), Some(400));
     let tier = by_key("tier");
     let gold: types::CreateCustomFieldListOptionRequest = from(json!({"definitionId": tier, "value": "gold"}));
     assert_eq!(
@@ -694,7 +771,8 @@ async fn a_definition_in_use_is_only_deleted_with_force() {
     let priority = by_key("priority");
     let err = client.custom_field_options_page(by_key("tier") + 1000, &ListQuery::new(), None).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
-    assert_eq!(client.custom_field_option(priority, 1).await.unwrap_err().status().map(|s| s.as_u16()), Some(404));
+    let call = client.get_custom_field_list_option().definition_id(priority as f64).option_id(1);
+    assert_eq!(status(call.send().await), Some(404));
     assert!(
         sb.custom_field_definitions().iter().all(|d| d.field_type != Some(CustomFieldType::Date)),
         "birthday is gone"
@@ -738,10 +816,9 @@ async fn templates_components_media_and_messages() {
 
     // The seeded inbound message has an attachment; an unknown id is a 400 (no 404 is documented).
     let inbound = sb.messages().into_iter().find(|m| m.direction.as_deref() == Some("inbound")).unwrap();
-    let got = client.message(inbound.id.as_deref().unwrap()).await.unwrap();
+    let got = client.get_message().message_id(inbound.id.as_deref().unwrap()).send().await.unwrap();
     assert_eq!(got.attachments[0].type_.as_deref(), Some("image"));
-    let err = client.message("msg_missing").await.unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
+    assert_eq!(status(client.get_message().message_id("msg_missing").send().await), Some(400));
     no_violations(&sb);
 }
 
@@ -770,7 +847,8 @@ async fn auth_retries_and_secrets() {
     assert_eq!(sb.requests().len(), 2);
     sb.clear_requests();
     sb.script(ScriptedResponse::new(503).on(Method::POST, "/api/v1/contacts"));
-    let err = client.create_contact(&from(json!({"firstName": "Once"}))).await.unwrap_err();
+    let call = client.create_contact().body(from::<types::CreateContactRequest>(json!({"firstName": "Once"})));
+    let err = Error::from(call.send().await.unwrap_err());
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(sb.requests().len(), 1, "a create is sent once");
 }

@@ -5,11 +5,12 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use convo_clients::raia::types::{
-    ConversationMode, ConversationOrderBy, ConversationStatus, CreateConversationRequest, MessageSource,
+    Conversation, ConversationMode, ConversationModeRequest, ConversationOrderBy, ConversationStatus,
+    ConversationWithFeedbacks, CreateConversationRequest, DeleteUserConversationsRequest, Message, MessageSource,
     OrderDirection, SenderRole, StartConversationRequest, StartEmailConversation, StartSmsConversation,
     UpdateConversationRequest, VoteType,
 };
-use convo_clients::raia::{Client, ConversationQuery, InputError, MessageQuery, RaiaError};
+use convo_clients::raia::{Client, ConversationQuery, InputError, RaiaError};
 use convo_clients::sandbox::raia::{
     FAIL_TRIGGER, NOT_MANUAL_MESSAGE, REPLY_FAILURE, REPLY_PREFIX, RaiaConfig, RaiaSandbox, VOICE_MESSAGE,
 };
@@ -43,6 +44,28 @@ fn body(r: &RecordedRequest) -> Value {
 
 fn no_violations(sb: &RaiaSandbox) {
     assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}
+
+// Small helpers for generated calls the tests make many times.
+
+async fn get_conversation(client: &Client, id: &str) -> Result<ConversationWithFeedbacks, Error> {
+    Ok(client.get_conversation().id(id).send().await?.into_inner())
+}
+
+async fn list_messages(client: &Client, conversation_id: &str) -> Vec<Message> {
+    client.list_messages().id(conversation_id).send().await.unwrap().into_inner().messages
+}
+
+async fn set_mode(client: &Client, conversation_id: &str, mode: ConversationMode) -> Conversation {
+    let call = client.set_conversation_mode().id(conversation_id).body(ConversationModeRequest { mode });
+    call.send().await.unwrap().into_inner()
+}
+
+async fn input_rule(call: impl std::future::Future<Output = Result<impl std::fmt::Debug, Error>>) -> String {
+    match call.await {
+        Err(Error::InvalidInput(InvalidInput::Request(rule))) => rule,
+        other => panic!("expected a spec rule to refuse the request, got {other:?}"),
+    }
 }
 
 #[tokio::test]
@@ -144,14 +167,14 @@ async fn ask_returns_the_agents_reply() {
     );
 
     // The question and the reply are now in the conversation, in order.
-    let messages = client.messages(conversation, &MessageQuery::new()).await.unwrap();
+    let messages = list_messages(&client, conversation).await;
     let tail: Vec<_> = messages[messages.len() - 2..].iter().map(|m| (&m.id, m.sender_role.clone())).collect();
     assert_eq!(tail, [(question_id, SenderRole::ConversationUser), (&reply.id, SenderRole::Assistant)]);
 
     // The synchronous send returns the reply directly; wait_for_reply polls a question sent async.
-    let sync = client.send_message(conversation, "And on Sundays?").await.unwrap();
+    let sync = client.send_message().id(conversation).body("And on Sundays?").send().await.unwrap().into_inner();
     assert_eq!(sync.message, format!("{REPLY_PREFIX}And on Sundays?"));
-    let asked = client.send_message_async(conversation, "Do you ship abroad?").await.unwrap();
+    let asked = client.send_message_async().id(conversation).body("Do you ship abroad?").send().await.unwrap();
     assert_eq!(asked.sender_role, SenderRole::ConversationUser);
     let waited = client.wait_for_reply(conversation, &asked.id, WAIT).await.unwrap();
     assert_eq!(waited.conversation_message_id, asked.id);
@@ -167,7 +190,7 @@ async fn a_failed_reply_is_a_typed_error() {
     match &err {
         Error::Raia(RaiaError::ReplyFailed { conversation_id, question_message_id, error }) => {
             assert_eq!(conversation_id, &conversation);
-            let asked = client.messages(&conversation, &MessageQuery::new()).await.unwrap();
+            let asked = list_messages(&client, &conversation).await;
             assert_eq!(&asked.last().unwrap().id, question_message_id, "no reply was stored");
             assert_eq!(error.as_deref(), Some(REPLY_FAILURE));
         }
@@ -177,7 +200,7 @@ async fn a_failed_reply_is_a_typed_error() {
     assert_eq!(err.status(), None, "not an HTTP error");
 
     // The synchronous send of the same question is the server's 500.
-    let err = client.send_message(&conversation, "fail now").await.unwrap_err();
+    let err = Error::from(client.send_message().id(&conversation).body("fail now").send().await.unwrap_err());
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500), "{err}");
     assert_eq!(err.body().and_then(|b| b.message()).as_deref(), Some("Internal Server Error"));
     no_violations(&sb);
@@ -206,7 +229,7 @@ async fn manual_messages_need_manual_mode_and_not_voice() {
     let ids = sb.conversation_ids();
     let (ai_chat, manual_chat, voice_call) = (&ids[0], &ids[1], &ids[2]);
 
-    let err = client.send_manual_message(ai_chat, "Hello from a human").await.unwrap_err();
+    let err = client.send_manual_message_checked(ai_chat, "Hello from a human").await.unwrap_err();
     match &err {
         Error::Raia(RaiaError::NotInManualMode { conversation_id, body }) => {
             assert_eq!(conversation_id, ai_chat);
@@ -214,19 +237,20 @@ async fn manual_messages_need_manual_mode_and_not_voice() {
         }
         other => panic!("expected NotInManualMode, got {other:?}"),
     }
-    let voice = client.conversation(voice_call).await.unwrap();
+    let voice = get_conversation(&client, voice_call).await.unwrap();
     assert_eq!(voice.mode, Some(ConversationMode::Manual), "refused for being voice, not for its mode");
     assert!(voice.ai_call_id.is_some());
-    let err = client.send_manual_message(voice_call, "Hello").await.unwrap_err();
+    let err = client.send_manual_message_checked(voice_call, "Hello").await.unwrap_err();
     assert!(
         matches!(&err, Error::Raia(RaiaError::VoiceConversation { body, .. }) if body.message().as_deref() == Some(VOICE_MESSAGE)),
         "{err:?}"
     );
 
-    let sent = client.send_manual_message(manual_chat, "A human here: your refund is on its way.").await.unwrap();
+    let sent =
+        client.send_manual_message_checked(manual_chat, "A human here: your refund is on its way.").await.unwrap();
     assert_eq!(sent.sender_role, SenderRole::ManualAssistant);
     assert_eq!(sent.source, MessageSource::LiveChat);
-    let messages = client.messages(manual_chat, &MessageQuery::new()).await.unwrap();
+    let messages = list_messages(&client, manual_chat).await;
     let last_question = messages.iter().rev().find(|m| m.sender_role == SenderRole::ConversationUser).unwrap();
     assert_eq!(sent.conversation_message_id, last_question.id, "answers the user's latest message");
     assert_eq!(
@@ -235,14 +259,14 @@ async fn manual_messages_need_manual_mode_and_not_voice() {
     );
 
     // Switching to manual mode allows it; back to AI refuses it again.
-    let switched = client.set_mode(ai_chat, ConversationMode::Manual).await.unwrap();
+    let switched = set_mode(&client, ai_chat, ConversationMode::Manual).await;
     assert_eq!(switched.mode, Some(ConversationMode::Manual));
     assert!(switched.assigned_user.is_some());
     assert_eq!(body(to(&sb, Method::PUT, "/mode").last().unwrap()), json!({"mode": "manual"}));
-    client.send_manual_message(ai_chat, "Taking over.").await.unwrap();
-    client.set_mode(ai_chat, ConversationMode::Ai).await.unwrap();
+    client.send_manual_message_checked(ai_chat, "Taking over.").await.unwrap();
+    set_mode(&client, ai_chat, ConversationMode::Ai).await;
     assert!(matches!(
-        client.send_manual_message(ai_chat, "Still me?").await.unwrap_err(),
+        client.send_manual_message_checked(ai_chat, "Still me?").await.unwrap_err(),
         Error::Raia(RaiaError::NotInManualMode { .. })
     ));
 
@@ -250,10 +274,10 @@ async fn manual_messages_need_manual_mode_and_not_voice() {
     sb.script(ScriptedResponse::new(400).on(Method::POST, format!("/external/conversations/{manual_chat}/send-manual-message")).json(
         &json!({"status": 400, "name": "BAD_REQUEST_ERROR", "message": "Conversation must be in manual mode and not a voice conversation."}),
     ));
-    let err = client.send_manual_message(manual_chat, "Hello").await.unwrap_err();
+    let err = client.send_manual_message_checked(manual_chat, "Hello").await.unwrap_err();
     assert!(matches!(err, Error::Raia(RaiaError::ManualMessageRefused { .. })), "{err:?}");
 
-    let err = client.send_manual_message("no-such-conversation", "Hello").await.unwrap_err();
+    let err = client.send_manual_message_checked("no-such-conversation", "Hello").await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     assert_eq!(err.body().and_then(|b| b.message()).as_deref(), Some("ENTITY_NOT_FOUND"));
     no_violations(&sb);
@@ -269,13 +293,18 @@ async fn each_start_variant_as_the_server_receives_it() {
     email.reset_conversation = true;
     email.custom_data.insert("orderId".into(), json!("1042"));
     email.source = Some("webchat".into());
-    let by_email = client.start_conversation(email).await.unwrap();
+    let by_email = client.start_conversation_checked(email).await.unwrap();
     let sms = client
-        .start_conversation(StartConversationRequest::sms("Grace", "Hopper", "+15550199", "Hi Grace, reply here."))
+        .start_conversation_checked(StartConversationRequest::sms(
+            "Grace",
+            "Hopper",
+            "+15550199",
+            "Hi Grace, reply here.",
+        ))
         .await
         .unwrap();
     let voice = client
-        .start_conversation(StartConversationRequest::voice(
+        .start_conversation_checked(StartConversationRequest::voice(
             "Alan",
             "Turing",
             "+15550142",
@@ -304,24 +333,24 @@ async fn each_start_variant_as_the_server_receives_it() {
         (&sms, MessageSource::Sms, "Hi Grace, reply here."),
         (&voice, MessageSource::Voice, "Hello Alan, this is the support line."),
     ] {
-        let messages = client.messages(&started.conversation_id, &MessageQuery::new()).await.unwrap();
+        let messages = list_messages(&client, &started.conversation_id).await;
         assert_eq!(messages.len(), 1);
         assert_eq!((messages[0].source.clone(), messages[0].message.as_str()), (source, opening));
     }
-    let email_conversation = client.conversation(&by_email.conversation_id).await.unwrap();
+    let email_conversation = get_conversation(&client, &by_email.conversation_id).await.unwrap();
     assert_eq!(email_conversation.user.email.as_deref(), Some("ada@example.com"));
     assert_eq!(email_conversation.metadata["customData"], json!({"orderId": "1042"}));
-    assert!(client.conversation(&voice.conversation_id).await.unwrap().ai_call_id.is_some());
+    assert!(get_conversation(&client, &voice.conversation_id).await.unwrap().ai_call_id.is_some());
 
     // Without resetConversation the user's current conversation continues; with it, a new one starts.
     let again = client
-        .start_conversation(StartSmsConversation::new("Grace", "Hopper", "+15550199", "Still there?"))
+        .start_conversation_checked(StartSmsConversation::new("Grace", "Hopper", "+15550199", "Still there?"))
         .await
         .unwrap();
     assert_eq!(again.conversation_id, sms.conversation_id);
     let mut reset = StartSmsConversation::new("Grace", "Hopper", "+15550199", "Starting over.");
     reset.reset_conversation = true;
-    assert_ne!(client.start_conversation(reset).await.unwrap().conversation_id, sms.conversation_id);
+    assert_ne!(client.start_conversation_checked(reset).await.unwrap().conversation_id, sms.conversation_id);
     no_violations(&sb);
 }
 
@@ -336,26 +365,42 @@ async fn invalid_input_is_rejected_before_sending() {
     };
     let e = input_error(
         client
-            .start_conversation(StartConversationRequest::email("Ada", "Lovelace", "", "Hi", "Hello"))
+            .start_conversation_checked(StartConversationRequest::email("Ada", "Lovelace", "", "Hi", "Hello"))
             .await
             .unwrap_err(),
     );
     assert_eq!(e, InputError::MissingField { channel: "email", field: "email" });
     let e = input_error(
         client
-            .start_conversation(StartConversationRequest::email("Ada", "Lovelace", "ada", "Hi", "Hello"))
+            .start_conversation_checked(StartConversationRequest::email("Ada", "Lovelace", "ada", "Hi", "Hello"))
             .await
             .unwrap_err(),
     );
     assert_eq!(e, InputError::InvalidEmail { channel: "email" });
     let e = input_error(
-        client.start_conversation(StartConversationRequest::sms(" ", "Hopper", "+1", "Hi")).await.unwrap_err(),
+        client.start_conversation_checked(StartConversationRequest::sms(" ", "Hopper", "+1", "Hi")).await.unwrap_err(),
     );
     assert_eq!(e, InputError::MissingField { channel: "sms", field: "firstName" });
     assert_eq!(input_error(client.ask(&conversation, "  ", WAIT).await.unwrap_err()), InputError::EmptyMessage);
-    assert_eq!(input_error(client.send_message(&conversation, "").await.unwrap_err()), InputError::EmptyMessage);
+    // The generated calls: the spec's rules refuse an empty message, an empty id, or an empty user.
+    let rule = input_rule(async { Ok(client.send_message().id(&conversation).body("").send().await?) }).await;
+    assert!(rule.contains("body.message") && rule.contains("1"), "{rule}");
+    let rule = input_rule(async { Ok(client.send_message_async().id(&conversation).body("").send().await?) }).await;
+    assert!(rule.contains("body.message"), "{rule}");
+    let rule = input_rule(async { Ok(client.send_manual_message().id(&conversation).body("").send().await?) }).await;
+    assert!(rule.contains("body.message"), "{rule}");
+    let rule = input_rule(async { Ok(client.get_conversation().id("").send().await?) }).await;
+    assert!(rule.contains("empty"), "{rule}");
+    let rule = input_rule(async {
+        Ok(client.create_conversation().body(CreateConversationRequest::for_user("")).send().await?)
+    })
+    .await;
+    assert!(rule.contains("body.conversationUserId"), "{rule}");
+    let nobody = DeleteUserConversationsRequest { conversation_user_id: String::new() };
+    let rule = input_rule(async { Ok(client.delete_user_conversations().body(nobody).send().await?) }).await;
+    assert!(rule.contains("body.conversationUserId"), "{rule}");
     assert_eq!(
-        input_error(client.send_manual_message(&conversation, "\n").await.unwrap_err()),
+        input_error(client.send_manual_message_checked(&conversation, "\n").await.unwrap_err()),
         InputError::EmptyMessage
     );
     assert_eq!(
@@ -364,7 +409,12 @@ async fn invalid_input_is_rejected_before_sending() {
     );
     let err = client.conversations(ConversationQuery::new().page_size(0)).try_next().await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput(InvalidInput::Parameter { name: "pageSize", .. })), "{err:?}");
-    let err = client.conversation(" ").await.unwrap_err();
+    // An id of spaces is not empty, so no spec rule refuses it; the flows do.
+    let err = client.ask(" ", "hi", WAIT).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(InvalidInput::Parameter { name: "id", .. })), "{err:?}");
+    let err = client.wait_for_reply(&conversation, " ", WAIT).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(InvalidInput::Parameter { name: "questionMessageId", .. })), "{err:?}");
+    let err = client.send_manual_message_checked("\t", "Hello").await.unwrap_err();
     assert!(matches!(err, Error::InvalidInput(InvalidInput::Parameter { name: "id", .. })), "{err:?}");
     assert!(sb.requests().is_empty(), "nothing was sent: {:?}", sb.requests());
 }
@@ -376,17 +426,16 @@ async fn the_secret_key_goes_on_every_call_and_nowhere_else() {
     let key = sb.secret_key().expose().to_string();
     let conversation = sb.conversation_ids()[0].clone();
     client.conversation_page(&ConversationQuery::new(), 1).await.unwrap();
-    client.conversation(&conversation).await.unwrap();
-    client.conversation_states().await.unwrap();
-    client.messages(&conversation, &MessageQuery::new()).await.unwrap();
+    client.get_conversation().id(&conversation).send().await.unwrap();
+    client.list_conversation_states().send().await.unwrap();
+    client.list_messages().id(&conversation).send().await.unwrap();
     client.ask(&conversation, "hi", WAIT).await.unwrap();
-    client.set_mode(&conversation, ConversationMode::Manual).await.unwrap();
-    client.send_manual_message(&conversation, "hello").await.unwrap();
-    client
-        .update_conversation(&conversation, UpdateConversationRequest::default().with_state(sb.state_ids()[1].clone()))
-        .await
-        .unwrap();
-    client.delete_user_conversations("nobody").await.unwrap();
+    set_mode(&client, &conversation, ConversationMode::Manual).await;
+    client.send_manual_message_checked(&conversation, "hello").await.unwrap();
+    let update = UpdateConversationRequest::default().with_state(sb.state_ids()[1].clone());
+    client.update_conversation().id(&conversation).body(update).send().await.unwrap();
+    let nobody = DeleteUserConversationsRequest { conversation_user_id: "nobody".into() };
+    client.delete_user_conversations().body(nobody).send().await.unwrap();
     let requests = sb.requests();
     assert!(requests.len() >= 10);
     assert!(requests.iter().all(|r| r.header("agent-secret-key") == Some(key.as_str())), "{requests:?}");
@@ -397,7 +446,7 @@ async fn the_secret_key_goes_on_every_call_and_nowhere_else() {
 
     // A wrong key is the vendor's 403; the error shows neither key.
     let stranger = Client::builder("wrong-agent-key").base_url(sb.base_url()).build().unwrap();
-    let err = stranger.conversation(&conversation).await.unwrap_err();
+    let err = get_conversation(&stranger, &conversation).await.unwrap_err();
     assert!(matches!(err, Error::Auth { operation: "get_conversation", .. }), "{err:?}");
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403));
     assert_eq!(err.body().and_then(|b| b.message()).as_deref(), Some("INVALID_CREDENTIALS"));
@@ -426,7 +475,8 @@ async fn unknown_enum_values_still_decode() {
             .on(Method::GET, format!("/external/conversations/{conversation}/messages"))
             .json(&json!({"messages": [message]})),
     );
-    let messages = client.messages(&conversation, &MessageQuery::new().with_feedbacks()).await.unwrap();
+    let call = client.list_messages().id(&conversation).should_include_feedbacks(true);
+    let messages = call.send().await.unwrap().into_inner().messages;
     assert!(messages[0].sender_role.is_unrecognized());
     assert_eq!(messages[0].sender_role.as_str(), "supervisor");
     assert_eq!(messages[0].source.as_str(), "whatsapp");
@@ -437,7 +487,8 @@ async fn unknown_enum_values_still_decode() {
             .on(Method::GET, format!("/external/conversations/{conversation}/messages/q1/response-on"))
             .json(&json!({"status": "queued", "message": null, "error": null})),
     );
-    let reply = client.message_response(&conversation, "q1").await.unwrap();
+    let call = client.get_message_response().id(&conversation).question_message_id("q1");
+    let reply = call.send().await.unwrap().into_inner();
     assert_eq!(reply.status.as_str(), "queued");
 }
 
@@ -445,14 +496,14 @@ async fn unknown_enum_values_still_decode() {
 async fn conversations_are_created_read_updated_and_deleted() {
     let sb = sandbox().await;
     let client = client(&sb);
-    let states = client.conversation_states().await.unwrap();
+    let states = client.list_conversation_states().send().await.unwrap().into_inner().0;
     assert_eq!(states.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["New", "In progress", "Resolved"]);
 
     let user = sb.add_user("Katherine", "Johnson");
     let mut request = CreateConversationRequest::for_user(&user).with_title("Billing question").unwrap();
     request.custom_data.insert("plan".into(), json!("premium"));
     request.conversation_state_id = Some(states[0].id.clone());
-    let created = client.create_conversation(request).await.unwrap();
+    let created = client.create_conversation().body(request).send().await.unwrap().into_inner();
     assert_eq!(
         body(&to(&sb, Method::POST, "/external/conversations")[0]),
         json!({
@@ -468,7 +519,7 @@ async fn conversations_are_created_read_updated_and_deleted() {
         .unwrap()
         .with_status(ConversationStatus::Archived)
         .with_state(states[2].id.clone());
-    let updated = client.update_conversation(&created.id, update).await.unwrap();
+    let updated = client.update_conversation().id(&created.id).body(update).send().await.unwrap().into_inner();
     assert_eq!(updated.title.as_deref(), Some("Billing (resolved)"));
     assert!(updated.updated_at > created.updated_at);
     assert_eq!(
@@ -477,16 +528,18 @@ async fn conversations_are_created_read_updated_and_deleted() {
             "title": "Billing (resolved)", "status": "archived", "conversationStateId": states[2].id,
         })
     );
-    let got = client.conversation(&created.id).await.unwrap();
+    let got = get_conversation(&client, &created.id).await.unwrap();
     assert_eq!(got.conversation_state_id.as_deref(), Some(states[2].id.as_str()));
 
-    client.delete_user_conversations(&user).await.unwrap();
+    let whose = DeleteUserConversationsRequest { conversation_user_id: user.clone() };
+    client.delete_user_conversations().body(whose).send().await.unwrap();
     assert_eq!(body(&to(&sb, Method::DELETE, "/external/conversations")[0]), json!({"conversationUserId": user}));
-    let err = client.conversation(&created.id).await.unwrap_err();
+    let err = get_conversation(&client, &created.id).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
     assert!(err.to_string().contains("ENTITY_NOT_FOUND"), "{err}");
 
-    let err = client.create_conversation(CreateConversationRequest::for_user("no-such-user")).await.unwrap_err();
+    let call = client.create_conversation().body(CreateConversationRequest::for_user("no-such-user"));
+    let err = Error::from(call.send().await.unwrap_err());
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500), "{err}");
     no_violations(&sb);
 }
@@ -496,21 +549,20 @@ async fn messages_with_feedbacks_and_in_either_order() {
     let sb = sandbox().await;
     let client = client(&sb);
     let conversation = sb.conversation_ids()[0].clone();
-    let plain = client.messages(&conversation, &MessageQuery::new()).await.unwrap();
+    let plain = list_messages(&client, &conversation).await;
     assert_eq!(plain.len(), 4);
     assert!(plain.iter().all(|m| m.conversation_message_feedbacks.is_empty()));
     assert!(plain.windows(2).all(|w| w[0].created_at < w[1].created_at), "oldest first by default");
-    let full = client
-        .messages(&conversation, &MessageQuery::new().with_feedbacks().order_direction(OrderDirection::Desc))
-        .await
-        .unwrap();
+    let call =
+        client.list_messages().id(&conversation).should_include_feedbacks(true).order_direction(OrderDirection::Desc);
+    let full = call.send().await.unwrap().into_inner().messages;
     assert_eq!(full.iter().rev().map(|m| &m.id).collect::<Vec<_>>(), plain.iter().map(|m| &m.id).collect::<Vec<_>>());
     let voted: Vec<_> = full.iter().filter(|m| !m.conversation_message_feedbacks.is_empty()).collect();
     assert_eq!(voted.len(), 1);
     assert_eq!(voted[0].sender_role, SenderRole::Assistant);
     let query = to(&sb, Method::GET, "/messages").last().unwrap().query.clone();
     assert_eq!(query.as_deref(), Some("orderDirection=DESC&shouldIncludeFeedbacks=true"));
-    let with_feedbacks = client.conversation(&conversation).await.unwrap();
+    let with_feedbacks = get_conversation(&client, &conversation).await.unwrap();
     assert_eq!(with_feedbacks.feedbacks.len(), 1);
     no_violations(&sb);
 }

@@ -1,11 +1,9 @@
-//! The hand-written LlamadaPro client around the generated one: one typed
-//! method per operation, streams over token-paged lists, and the checks of
-//! [`super::input`] before sending.
+//! The hand-written LlamadaPro client around the generated one: its builder,
+//! streams over the token-paged lists, and the few calls that add a check of
+//! [`super::input`] before sending or type a documented refusal.
 
-use std::future::Future;
 use std::sync::Arc;
 
-use progenitor_client::ResponseValue;
 use reqwest::StatusCode;
 
 use super::generated::{self, API};
@@ -13,16 +11,10 @@ use super::ids::{checked_id, id_to_number};
 use super::input::InputError;
 use super::query::{ListQuery, TaskQuery};
 use super::types::{
-    BulkConversationCreateRequest, BulkConversationUpdateRequest, BulkOperationResult,
-    BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams, Call, Contact, ContactPage,
-    ContactSearchDocument, ContactSearchPage, ContactSearchRequest, CreateCallRequest, CreateContactRequest,
-    CreateConversationRequest, CreateCustomFieldDefinitionRequest, CreateCustomFieldListOptionRequest,
-    CreateMessageRequest, CreateTaskRequest, CreateTemplateMessageRequest, CustomFieldDefinition,
-    CustomFieldDefinitionPage, CustomFieldListOption, CustomFieldListOptionPage, FunnelConversation,
-    LoadRecordingRequest, Message, Recording, StartAiEmployeeCallRequest, StartBridgeCallRequest,
-    StartVoiceAgentCallRequest, Task, TaskPage, Transcription, UpdateContactRequest,
-    UpdateCustomFieldDefinitionRequest, UpdateCustomFieldListOptionRequest, UpdateTaskRequest, UploadMediaRequest,
-    UploadedMedia,
+    Contact, ContactPage, ContactSearchDocument, ContactSearchPage, ContactSearchRequest, CreateConversationRequest,
+    CreateCustomFieldListOptionRequest, CreateMessageRequest, CreateTemplateMessageRequest, CustomFieldDefinition,
+    CustomFieldDefinitionPage, CustomFieldListOption, CustomFieldListOptionPage, FunnelConversation, Message, Task,
+    TaskPage, UploadMediaRequest, UploadedMedia,
 };
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
 use crate::runtime::{
@@ -94,21 +86,6 @@ impl ClientBuilder {
     }
 }
 
-/// Sends a generated call; its error becomes the crate's.
-async fn send<T, E>(
-    _operation: &'static str,
-    call: impl Future<Output = std::result::Result<ResponseValue<T>, progenitor_client::Error<E>>>,
-) -> Result<T> {
-    Ok(call.await?.into_inner())
-}
-
-fn non_empty(name: &'static str, id: &str) -> Result<()> {
-    if id.trim().is_empty() {
-        return Err(InvalidInput::parameter(name, "must not be empty").into());
-    }
-    Ok(())
-}
-
 /// The next-page cursor: absent or empty means this was the last page.
 fn next_token(token: Option<String>) -> Option<String> {
     token.filter(|t| !t.is_empty())
@@ -161,7 +138,7 @@ impl Client {
         if let Some(token) = page_token {
             call = call.page_token(token);
         }
-        send("get_tasks", call.send()).await
+        Ok(call.send().await?.into_inner())
     }
 
     /// Every task the query matches, page after page (one held at a time).
@@ -174,27 +151,6 @@ impl Client {
                 Ok(Page { items: page.items, next: next_token(page.next_page_token) })
             }
         })
-    }
-
-    pub async fn create_task(&self, task: &CreateTaskRequest) -> Result<Task> {
-        send("create_task", self.api.create_task().body(task.clone()).send()).await
-    }
-
-    pub async fn task(&self, task_id: &str) -> Result<Task> {
-        non_empty("taskId", task_id)?;
-        send("get_task", self.api.get_task().task_id(task_id).send()).await
-    }
-
-    /// Changes the fields that are set; the others keep their value.
-    pub async fn update_task(&self, task_id: &str, changes: &UpdateTaskRequest) -> Result<Task> {
-        non_empty("taskId", task_id)?;
-        send("update_task", self.api.update_task().task_id(task_id).body(changes.clone()).send()).await
-    }
-
-    /// Deletes a task permanently; returns it as it was.
-    pub async fn delete_task(&self, task_id: &str) -> Result<Task> {
-        non_empty("taskId", task_id)?;
-        send("delete_task", self.api.delete_task().task_id(task_id).send()).await
     }
 
     // ------------------------------------------------------------------ contacts
@@ -218,7 +174,7 @@ impl Client {
         if let Some(token) = page_token {
             call = call.page_token(token);
         }
-        send("get_contacts", call.send()).await
+        Ok(call.send().await?.into_inner())
     }
 
     /// Every contact the query matches, page after page.
@@ -233,40 +189,18 @@ impl Client {
         })
     }
 
-    /// Creates a contact (custom fields and addresses may be included).
-    pub async fn create_contact(&self, contact: &CreateContactRequest) -> Result<Contact> {
-        send("create_contact", self.api.create_contact().body(contact.clone()).send()).await
-    }
-
-    /// One contact, with its custom fields and addresses.
-    pub async fn contact(&self, id: u64) -> Result<Contact> {
-        let id = id_to_number("id", id)?;
-        send("get_contact", self.api.get_contact().id(id).send()).await
-    }
-
-    /// Changes the fields that are set; the others keep their value.
-    pub async fn update_contact(&self, id: u64, changes: &UpdateContactRequest) -> Result<Contact> {
-        let id = id_to_number("id", id)?;
-        send("update_contact", self.api.update_contact().id(id).body(changes.clone()).send()).await
-    }
-
-    /// Deletes a contact with its custom field values and addresses.
-    pub async fn delete_contact(&self, id: u64) -> Result<Contact> {
-        let id = id_to_number("id", id)?;
-        send("delete_contact", self.api.delete_contact().id(id).send()).await
-    }
-
     /// One page of a contact search. `request.page_token` selects the page.
     pub async fn search_contacts_page(&self, request: &ContactSearchRequest) -> Result<ContactSearchPage> {
         if request.size.is_some_and(|n| n < 1.0 || n.fract() != 0.0) {
             return Err(InvalidInput::parameter("size", "must be a whole number of at least 1").into());
         }
-        send("search_contacts", self.api.search_contacts().body(request.clone()).send()).await
+        Ok(self.api.search_contacts().body(request.clone()).send().await?.into_inner())
     }
 
     /// Every contact the search matches, page after page, starting at
-    /// `request.page_token` (usually none).
-    pub fn search_contacts(&self, request: ContactSearchRequest) -> ItemStream<ContactSearchDocument> {
+    /// `request.page_token` (usually none). (The generated `search_contacts()`
+    /// sends one page.)
+    pub fn contact_search(&self, request: ContactSearchRequest) -> ItemStream<ContactSearchDocument> {
         let client = self.clone();
         let first = request.page_token.clone();
         paginate(move |token: Option<String>| {
@@ -307,7 +241,7 @@ impl Client {
         if let Some(token) = page_token {
             call = call.page_token(token);
         }
-        send("get_custom_field_definitions", call.send()).await
+        Ok(call.send().await?.into_inner())
     }
 
     /// Every custom field definition the query matches (e.g. filter
@@ -323,37 +257,11 @@ impl Client {
         })
     }
 
-    pub async fn create_custom_field_definition(
-        &self,
-        definition: &CreateCustomFieldDefinitionRequest,
-    ) -> Result<CustomFieldDefinition> {
-        send(
-            "create_custom_field_definition",
-            self.api.create_custom_field_definition().body(definition.clone()).send(),
-        )
-        .await
-    }
-
-    pub async fn custom_field_definition(&self, id: u64) -> Result<CustomFieldDefinition> {
-        let id = id_to_number("id", id)?;
-        send("get_custom_field_definition", self.api.get_custom_field_definition().id(id).send()).await
-    }
-
-    /// Changes the fields that are set; stored values are kept.
-    pub async fn update_custom_field_definition(
-        &self,
-        id: u64,
-        changes: &UpdateCustomFieldDefinitionRequest,
-    ) -> Result<CustomFieldDefinition> {
-        let id = id_to_number("id", id)?;
-        let call = self.api.update_custom_field_definition().id(id).body(changes.clone());
-        send("update_custom_field_definition", call.send()).await
-    }
-
-    /// Deletes a definition. One that still has stored values is refused
-    /// with [`Error::CustomFieldInUse`] unless `force` is set, which deletes
-    /// every stored value of it too.
-    pub async fn delete_custom_field_definition(&self, id: u64, force: bool) -> Result<CustomFieldDefinition> {
+    /// Deletes a definition: the generated `delete_custom_field_definition()`
+    /// with its documented refusal typed. One that still has stored values is
+    /// refused with [`Error::CustomFieldInUse`] unless `force` is set, which
+    /// deletes every stored value of it too.
+    pub async fn delete_custom_field_definition_checked(&self, id: u64, force: bool) -> Result<CustomFieldDefinition> {
         let number = id_to_number("id", id)?;
         match self.api.delete_custom_field_definition().id(number).force(force).send().await {
             Ok(value) => Ok(value.into_inner()),
@@ -394,7 +302,7 @@ impl Client {
         if let Some(token) = page_token {
             call = call.page_token(token);
         }
-        send("get_custom_field_list_options", call.send()).await
+        Ok(call.send().await?.into_inner())
     }
 
     /// Every option of a `LIST` definition, page after page.
@@ -422,159 +330,45 @@ impl Client {
             return Err(InputError::DefinitionIdMismatch { path: definition_id, body }.into());
         }
         let call = self.api.create_custom_field_list_option().definition_id(path).body(option.clone());
-        send("create_custom_field_list_option", call.send()).await
-    }
-
-    pub async fn custom_field_option(&self, definition_id: u64, option_id: u64) -> Result<CustomFieldListOption> {
-        let call = self
-            .api
-            .get_custom_field_list_option()
-            .definition_id(id_to_number("definitionId", definition_id)?)
-            .option_id(id_to_number("optionId", option_id)?);
-        send("get_custom_field_list_option", call.send()).await
-    }
-
-    /// Changes an option's display properties.
-    pub async fn update_custom_field_option(
-        &self,
-        definition_id: u64,
-        option_id: u64,
-        changes: &UpdateCustomFieldListOptionRequest,
-    ) -> Result<CustomFieldListOption> {
-        let call = self
-            .api
-            .update_custom_field_list_option()
-            .definition_id(id_to_number("definitionId", definition_id)?)
-            .option_id(id_to_number("optionId", option_id)?)
-            .body(changes.clone());
-        send("update_custom_field_list_option", call.send()).await
-    }
-
-    /// Deletes an option; records that use it are affected.
-    pub async fn delete_custom_field_option(
-        &self,
-        definition_id: u64,
-        option_id: u64,
-    ) -> Result<CustomFieldListOption> {
-        let call = self
-            .api
-            .delete_custom_field_list_option()
-            .definition_id(id_to_number("definitionId", definition_id)?)
-            .option_id(id_to_number("optionId", option_id)?);
-        send("delete_custom_field_list_option", call.send()).await
+        Ok(call.send().await?.into_inner())
     }
 
     // ------------------------------------------------------------------ conversations
 
-    /// Creates one conversation and returns it with its contact. Exactly one
-    /// of `contactId` and `contact` must be set (checked before sending).
-    pub async fn create_conversation(&self, conversation: &CreateConversationRequest) -> Result<FunnelConversation> {
+    /// Creates one conversation and returns it with its contact: the
+    /// generated `create_conversation()` after the checks the spec cannot
+    /// express (exactly one of `contactId` and `contact`; whole-number ids).
+    pub async fn create_conversation_checked(
+        &self,
+        conversation: &CreateConversationRequest,
+    ) -> Result<FunnelConversation> {
         conversation.validate()?;
-        send("create_conversation", self.api.create_conversation().body(conversation.clone()).send()).await
-    }
-
-    /// Creates many conversations. The answer is 200 even when items fail:
-    /// read it with [`BulkOperationResult::pair`]`(items)`. Items are not
-    /// checked here, so that each problem comes back in the report.
-    pub async fn bulk_create_conversations(
-        &self,
-        items: &[BulkSingleConversationCreateParams],
-    ) -> Result<BulkOperationResult> {
-        if items.is_empty() {
-            return Err(InvalidInput::parameter("conversations", "needs at least one item").into());
-        }
-        let body = BulkConversationCreateRequest { conversations: items.to_vec() };
-        send("bulk_create_conversations", self.api.bulk_create_conversations().body(body).send()).await
-    }
-
-    /// Updates many conversations (each by its `id`); read the answer with
-    /// [`BulkOperationResult::pair`]`(items)`.
-    pub async fn bulk_update_conversations(
-        &self,
-        items: &[BulkSingleConversationUpdateParams],
-    ) -> Result<BulkOperationResult> {
-        if items.is_empty() {
-            return Err(InvalidInput::parameter("conversations", "needs at least one item").into());
-        }
-        for item in items {
-            checked_id("id", item.id)?;
-        }
-        let body = BulkConversationUpdateRequest { conversations: items.to_vec() };
-        send("bulk_update_conversations", self.api.bulk_update_conversations().body(body).send()).await
+        Ok(self.api.create_conversation().body(conversation.clone()).send().await?.into_inner())
     }
 
     // ------------------------------------------------------------------ messages
 
-    /// One message, with attachments behind signed URLs.
-    pub async fn message(&self, message_id: &str) -> Result<Message> {
-        non_empty("messageId", message_id)?;
-        send("get_message", self.api.get_message().message_id(message_id).send()).await
-    }
-
-    /// Sends a WhatsApp template message (E.164 numbers; `variables` or
-    /// `components`, never both: checked before sending).
+    /// Sends a WhatsApp template message: the generated
+    /// `create_template_message()` after the checks the spec cannot express
+    /// (E.164 numbers; `variables` or `components`, never both).
     pub async fn send_whatsapp_template(&self, message: &CreateTemplateMessageRequest) -> Result<Message> {
         message.validate()?;
-        send("create_template_message", self.api.create_template_message().body(message.clone()).send()).await
+        Ok(self.api.create_template_message().body(message.clone()).send().await?.into_inner())
     }
 
-    /// Sends a WhatsApp free-form message; media messages take a `fileId`.
+    /// Sends a WhatsApp free-form message (media messages take a `fileId`):
+    /// the generated `create_message()` after its E.164 checks.
     pub async fn send_whatsapp_message(&self, message: &CreateMessageRequest) -> Result<Message> {
         message.validate()?;
-        send("create_message", self.api.create_message().body(message.clone()).send()).await
+        Ok(self.api.create_message().body(message.clone()).send().await?.into_inner())
     }
 
     /// Uploads media to the WhatsApp Business API, by `fileId` or directly
-    /// (`fileName`, `contentType`, base64 `content`).
+    /// (`fileName`, `contentType`, base64 `content`): the generated
+    /// `upload_media()` after checking the number and that exactly one mode
+    /// is used.
     pub async fn upload_whatsapp_media(&self, upload: &UploadMediaRequest) -> Result<UploadedMedia> {
         upload.validate()?;
-        send("upload_media", self.api.upload_media().body(upload.clone()).send()).await
-    }
-
-    // ------------------------------------------------------------------ calls and recordings
-
-    /// Starts an outbound call by an AI employee (v2, Vapi).
-    pub async fn start_ai_employee_call(&self, call: &StartAiEmployeeCallRequest) -> Result<Call> {
-        send("start_ai_employee_call", self.api.start_ai_employee_call().body(call.clone()).send()).await
-    }
-
-    /// Starts a call by a configured voice agent (v1).
-    pub async fn start_voice_agent_call(&self, call: &StartVoiceAgentCallRequest) -> Result<Call> {
-        send("start_voice_agent_call", self.api.start_voice_agent_call().body(call.clone()).send()).await
-    }
-
-    /// Starts a bridge call.
-    pub async fn start_bridge_call(&self, call: &StartBridgeCallRequest) -> Result<Call> {
-        send("start_bridge_call", self.api.start_bridge_call().body(call.clone()).send()).await
-    }
-
-    /// Records a call that took place outside LlamadaPro.
-    pub async fn create_call(&self, call: &CreateCallRequest) -> Result<Call> {
-        send("create_call", self.api.create_call().body(call.clone()).send()).await
-    }
-
-    pub async fn call(&self, call_id: u64) -> Result<Call> {
-        let id = id_to_number("callId", call_id)?;
-        send("get_call", self.api.get_call().call_id(id).send()).await
-    }
-
-    pub async fn call_transcription(&self, call_id: u64) -> Result<Transcription> {
-        let id = id_to_number("callId", call_id)?;
-        send("get_call_transcription", self.api.get_call_transcription().call_id(id).send()).await
-    }
-
-    pub async fn call_recording(&self, call_id: u64) -> Result<Recording> {
-        let id = id_to_number("callId", call_id)?;
-        send("get_call_recording", self.api.get_call_recording().call_id(id).send()).await
-    }
-
-    pub async fn recording(&self, recording_id: u64) -> Result<Recording> {
-        let id = id_to_number("recordingId", recording_id)?;
-        send("get_recording", self.api.get_recording().recording_id(id).send()).await
-    }
-
-    /// Imports a call recording from a URL. The API answers without a body.
-    pub async fn load_recording(&self, recording: &LoadRecordingRequest) -> Result<()> {
-        send("load_recording", self.api.load_recording().body(recording.clone()).send()).await
+        Ok(self.api.upload_media().body(upload.clone()).send().await?.into_inner())
     }
 }

@@ -1,15 +1,20 @@
 //! LlamadaPro public API (beta): tasks, contacts, custom fields, funnel
 //! conversations, calls, recordings and WhatsApp messages.
 //!
-//! [`Client`] wraps the client generated from `specs/llamadapro.yaml` and adds
-//! what the schema cannot say: the `X-API-KEY` header, streams over every
+//! [`Client`] derefs to the client generated from `specs/llamadapro.yaml`:
+//! every operation is a method (`client.get_task().task_id(id).send()`),
+//! sent with the `X-API-KEY` header and checked against the spec before it
+//! leaves (ids are whole numbers up to [`MAX_ID`], bulk batches are not
+//! empty, …). What the schema cannot say is added here: streams over every
 //! token-paged list ([`Client::tasks`], [`Client::contacts`],
-//! [`Client::search_contacts`], [`Client::custom_field_definitions`],
+//! [`Client::contact_search`], [`Client::custom_field_definitions`],
 //! [`Client::custom_field_options`]), typed `filterBy`/`sortBy` values
 //! ([`FilterBy`], [`SortBy`]), checks that run before anything is sent
 //! (E.164 numbers, `variables` or `components`, `contactId` or `contact`,
-//! upload modes; each an [`InputError`]), a per-item reading of bulk reports
-//! ([`BulkOutcome`]), and integer ids where the wire has `f64`.
+//! upload modes; each an [`InputError`], in [`Client::send_whatsapp_template`]
+//! and its siblings), the 409 of a definition still in use
+//! ([`Client::delete_custom_field_definition_checked`]), a per-item reading of
+//! bulk reports ([`BulkOutcome`]), and integer ids where the wire has `f64`.
 //!
 //! ```no_run
 //! # async fn demo() -> convo_clients::Result<()> {

@@ -1,4 +1,5 @@
-//! The hand-written raia client around the generated one.
+//! The hand-written raia client around the generated one: its builder, and
+//! what one generated call cannot do.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,10 +12,8 @@ use super::error::{RaiaError, manual_message_refusal};
 use super::generated::{self, API};
 use super::input::check_message;
 use super::types::{
-    AgentMessageRequest, AgentReply, AgentReplyStatus, Conversation, ConversationMode, ConversationModeRequest,
-    ConversationOrderBy, ConversationPage, ConversationState, ConversationWithFeedbacks, CreateConversationRequest,
-    DeleteUserConversationsRequest, ManualMessageRequest, Message, OrderDirection, StartConversationRequest,
-    StartedConversation, UpdateConversationRequest,
+    AgentMessageRequest, AgentReplyStatus, ConversationOrderBy, ConversationPage, ConversationWithFeedbacks,
+    ManualMessageRequest, Message, OrderDirection, StartConversationRequest, StartedConversation,
 };
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
 use crate::runtime::{
@@ -159,32 +158,6 @@ impl ConversationQuery {
     }
 }
 
-/// How to list a conversation's messages.
-#[derive(Debug, Clone, Default)]
-pub struct MessageQuery {
-    include_feedbacks: bool,
-    order_direction: Option<OrderDirection>,
-}
-
-impl MessageQuery {
-    /// Messages oldest first (the server's default), without feedbacks.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Each message carries its feedbacks.
-    pub fn with_feedbacks(mut self) -> Self {
-        self.include_feedbacks = true;
-        self
-    }
-
-    /// Order by creation time.
-    pub fn order_direction(mut self, direction: OrderDirection) -> Self {
-        self.order_direction = Some(direction);
-        self
-    }
-}
-
 impl Client {
     /// A client for the production host with default settings.
     pub fn new(secret_key: impl Into<Secret>) -> Result<Self> {
@@ -255,48 +228,12 @@ impl Client {
         Ok(call.send().await?.into_inner())
     }
 
-    /// One conversation, with the feedbacks on its messages.
-    pub async fn conversation(&self, conversation_id: &str) -> Result<ConversationWithFeedbacks> {
-        check_id("id", conversation_id)?;
-        Ok(self.api.get_conversation().id(conversation_id).send().await?.into_inner())
-    }
-
-    /// Creates a conversation for an existing user, e.g.
-    /// `CreateConversationRequest::for_user(id).with_title("Billing")?`.
-    pub async fn create_conversation(&self, request: CreateConversationRequest) -> Result<Conversation> {
-        check_id("conversationUserId", &request.conversation_user_id)?;
-        Ok(self.api.create_conversation().body(request).send().await?.into_inner())
-    }
-
-    /// Changes a conversation's title, context, status or state, e.g.
-    /// `UpdateConversationRequest::default().with_status(ConversationStatus::Archived)`.
-    pub async fn update_conversation(
-        &self,
-        conversation_id: &str,
-        request: UpdateConversationRequest,
-    ) -> Result<Conversation> {
-        check_id("id", conversation_id)?;
-        let call = self.api.update_conversation().id(conversation_id).body(request);
-        Ok(call.send().await?.into_inner())
-    }
-
-    /// Deletes every conversation of a user in this agent.
-    pub async fn delete_user_conversations(&self, conversation_user_id: &str) -> Result<()> {
-        check_id("conversationUserId", conversation_user_id)?;
-        let body = DeleteUserConversationsRequest { conversation_user_id: conversation_user_id.to_string() };
-        Ok(self.api.delete_user_conversations().body(body).send().await?.into_inner())
-    }
-
-    /// The agent's conversation states.
-    pub async fn conversation_states(&self) -> Result<Vec<ConversationState>> {
-        let list = self.api.list_conversation_states().send().await?.into_inner();
-        Ok(list.0)
-    }
-
     /// Starts an outbound conversation by email, SMS or voice call, creating
-    /// the user if needed, e.g. `StartConversationRequest::sms(…)`. Required
-    /// fields are checked before sending.
-    pub async fn start_conversation(
+    /// the user if needed, e.g. `StartConversationRequest::sms(…)`: the
+    /// generated `start_conversation()` after the checks the spec cannot
+    /// express (each channel's fields are there and not blank, an email
+    /// address has an `@` unless `skip_email_validation`).
+    pub async fn start_conversation_checked(
         &self,
         request: impl Into<StartConversationRequest>,
     ) -> Result<StartedConversation> {
@@ -305,65 +242,24 @@ impl Client {
         Ok(self.api.start_conversation().body(request).send().await?.into_inner())
     }
 
-    /// A conversation's messages.
-    pub async fn messages(&self, conversation_id: &str, query: &MessageQuery) -> Result<Vec<Message>> {
-        check_id("id", conversation_id)?;
-        let mut call = self.api.list_messages().id(conversation_id);
-        if query.include_feedbacks {
-            call = call.should_include_feedbacks(true);
-        }
-        if let Some(direction) = &query.order_direction {
-            call = call.order_direction(direction.clone());
-        }
-        Ok(call.send().await?.into_inner().messages)
-    }
-
-    /// Sends the user's message and waits while the agent processes it;
-    /// returns the agent's reply (its `conversationMessageId` is the question's id).
-    pub async fn send_message(
-        &self,
-        conversation_id: &str,
-        message: impl Into<AgentMessageRequest>,
-    ) -> Result<Message> {
-        let body = checked_agent_message(conversation_id, message)?;
-        let call = self.api.send_message().id(conversation_id).body(body);
-        Ok(call.send().await?.into_inner())
-    }
-
-    /// Sends the user's message without waiting; returns the question message,
-    /// whose `id` [`Client::wait_for_reply`] polls.
-    pub async fn send_message_async(
-        &self,
-        conversation_id: &str,
-        message: impl Into<AgentMessageRequest>,
-    ) -> Result<Message> {
-        let body = checked_agent_message(conversation_id, message)?;
-        let call = self.api.send_message_async().id(conversation_id).body(body);
-        Ok(call.send().await?.into_inner())
-    }
-
-    /// The state of the agent's reply to a question sent asynchronously.
-    pub async fn message_response(&self, conversation_id: &str, question_message_id: &str) -> Result<AgentReply> {
-        check_id("id", conversation_id)?;
-        check_id("questionMessageId", question_message_id)?;
-        let call = self.api.get_message_response().id(conversation_id).question_message_id(question_message_id);
-        Ok(call.send().await?.into_inner())
-    }
-
-    /// Polls, with backoff, until the reply to `question_message_id` is
-    /// completed (returned) or failed ([`RaiaError::ReplyFailed`]). Gives up
-    /// with [`Error::Timeout`] after `timeout`.
+    /// Polls, with backoff, until the reply to `question_message_id` (the
+    /// `id` the generated `send_message_async()` returns) is completed
+    /// (returned) or failed ([`RaiaError::ReplyFailed`]). Gives up with
+    /// [`Error::Timeout`] after `timeout`.
     pub async fn wait_for_reply(
         &self,
         conversation_id: &str,
         question_message_id: &str,
         timeout: Duration,
     ) -> Result<Message> {
+        check_id("id", conversation_id)?;
+        check_id("questionMessageId", question_message_id)?;
         self.poll_reply("wait_for_reply", Instant::now(), conversation_id, question_message_id, timeout).await
     }
 
     /// Asks the agent: sends the message asynchronously, then waits for the
     /// reply as [`Client::wait_for_reply`] does. `timeout` covers the whole call.
+    /// A blank conversation id or message is refused before sending.
     pub async fn ask(
         &self,
         conversation_id: &str,
@@ -371,7 +267,10 @@ impl Client {
         timeout: Duration,
     ) -> Result<Message> {
         let started = Instant::now();
-        let question = self.send_message_async(conversation_id, message).await?;
+        check_id("id", conversation_id)?;
+        let body = message.into();
+        check_message(&body.message)?;
+        let question = self.api.send_message_async().id(conversation_id).body(body).send().await?.into_inner();
         self.poll_reply("ask", started, conversation_id, &question.id, timeout).await
     }
 
@@ -385,7 +284,8 @@ impl Client {
     ) -> Result<Message> {
         let mut delay = FIRST_POLL_DELAY;
         loop {
-            let reply = self.message_response(conversation_id, question_message_id).await?;
+            let call = self.api.get_message_response().id(conversation_id).question_message_id(question_message_id);
+            let reply = call.send().await?.into_inner();
             match reply.status {
                 AgentReplyStatus::Completed => {
                     return reply.message.ok_or_else(|| Error::Decode {
@@ -414,18 +314,14 @@ impl Client {
         }
     }
 
-    /// Switches the conversation between the AI agent and a human.
-    pub async fn set_mode(&self, conversation_id: &str, mode: ConversationMode) -> Result<Conversation> {
-        check_id("id", conversation_id)?;
-        let call = self.api.set_conversation_mode().id(conversation_id).body(ConversationModeRequest { mode });
-        Ok(call.send().await?.into_inner())
-    }
-
-    /// Sends a human agent's message to the user. The conversation must be in
-    /// manual mode and not a voice call; the server's 400 for either becomes
-    /// [`RaiaError::NotInManualMode`] or [`RaiaError::VoiceConversation`]
-    /// ([`RaiaError::ManualMessageRefused`] when its message names neither).
-    pub async fn send_manual_message(
+    /// Sends a human agent's message to the user: the generated
+    /// `send_manual_message()` with a blank id or message refused before
+    /// sending, and the documented refusals typed. The conversation must be
+    /// in manual mode and not a voice call; the server's 400 for either
+    /// becomes [`RaiaError::NotInManualMode`] or
+    /// [`RaiaError::VoiceConversation`] ([`RaiaError::ManualMessageRefused`]
+    /// when its message names neither).
+    pub async fn send_manual_message_checked(
         &self,
         conversation_id: &str,
         message: impl Into<ManualMessageRequest>,
@@ -445,19 +341,10 @@ impl Client {
     }
 }
 
+/// A blank id: the spec (`minLength`) catches an empty one, not one of spaces.
 fn check_id(name: &'static str, id: &str) -> Result<()> {
     if id.trim().is_empty() {
         return Err(InvalidInput::parameter(name, "must not be empty").into());
     }
     Ok(())
-}
-
-fn checked_agent_message(
-    conversation_id: &str,
-    message: impl Into<AgentMessageRequest>,
-) -> Result<AgentMessageRequest> {
-    check_id("id", conversation_id)?;
-    let body = message.into();
-    check_message(&body.message)?;
-    Ok(body)
 }

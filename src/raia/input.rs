@@ -265,7 +265,7 @@ impl UpdateConversationRequest {
         self
     }
 
-    /// Moves the conversation to a state (see `Client::conversation_states`).
+    /// Moves the conversation to a state (see the generated `list_conversation_states()`).
     pub fn with_state(mut self, conversation_state_id: impl Into<String>) -> Self {
         self.conversation_state_id = Some(conversation_state_id.into());
         self

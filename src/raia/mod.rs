@@ -1,13 +1,16 @@
 //! raia AI Agent API, Conversations section.
 //!
-//! [`Client`] wraps the client generated from `specs/raia.yaml` and adds what
-//! takes more than one call or is easy to get wrong on the wire: the
-//! `Agent-Secret-Key` header on every call (a [`crate::Secret`]), the
-//! page-numbered conversation list as one stream ([`Client::conversations`]),
-//! asking the agent and polling for its reply ([`Client::ask`]), typed start
-//! requests for the email, SMS and voice channels, input checks before
-//! anything is sent, and typed errors for the documented refusals
-//! ([`RaiaError`]).
+//! [`Client`] derefs to the client generated from `specs/raia.yaml`: every
+//! operation is a method (`client.get_conversation().id(id).send()`), sent
+//! with the `Agent-Secret-Key` header (a [`crate::Secret`]) and checked
+//! against the spec before it leaves. What one call cannot do is added here:
+//! the page-numbered conversation list as one stream
+//! ([`Client::conversations`]), asking the agent and polling for its reply
+//! ([`Client::ask`], [`Client::wait_for_reply`]), typed start requests for
+//! the email, SMS and voice channels ([`input`]) with the checks the spec
+//! cannot express ([`Client::start_conversation_checked`]), and typed errors
+//! for the documented refusals of a manual message
+//! ([`Client::send_manual_message_checked`], [`RaiaError`]).
 //!
 //! ```no_run
 //! # async fn demo() -> convo_clients::Result<()> {
@@ -39,7 +42,7 @@ pub mod types {
     include!(concat!(env!("OUT_DIR"), "/raia_open_enums.rs"));
 }
 
-pub use client::{Client, ClientBuilder, ConversationQuery, MessageQuery};
+pub use client::{Client, ClientBuilder, ConversationQuery};
 pub use error::RaiaError;
 pub use generated::Client as GeneratedClient;
 pub use input::InputError;

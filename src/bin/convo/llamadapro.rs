@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use convo_clients::ItemStream;
+use convo_clients::llamadapro::types;
 use convo_clients::llamadapro::types::{
     BulkIssue, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams, ContactSearchRequest,
     CustomFieldEntityType, CustomFieldType, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, TaskAssigneeType,
@@ -865,16 +866,20 @@ async fn tasks(client: &Client, command: TasksCommand, context: &Context) -> Res
             let p = client.tasks_page(&query, page.page_token.as_deref()).await?;
             print_page(context, TASK_COLUMNS, p.items, p.next_page_token)
         }
-        TasksCommand::Get { id } => print_one(context, TASK_COLUMNS, &client.task(&id).await?),
+        TasksCommand::Get { id } => {
+            print_one(context, TASK_COLUMNS, &send(client.get_task().task_id(&id).send()).await?)
+        }
         TasksCommand::Create(fields) => {
-            let task = body("task", &fields.json, fields.flags())?;
-            print_one(context, TASK_COLUMNS, &client.create_task(&task).await?)
+            let task: types::CreateTaskRequest = body("task", &fields.json, fields.flags())?;
+            print_one(context, TASK_COLUMNS, &send(client.create_task().body(task).send()).await?)
         }
         TasksCommand::Update { id, fields } => {
-            let changes = body("task changes", &fields.json, fields.flags())?;
-            print_one(context, TASK_COLUMNS, &client.update_task(&id, &changes).await?)
+            let changes: types::UpdateTaskRequest = body("task changes", &fields.json, fields.flags())?;
+            print_one(context, TASK_COLUMNS, &send(client.update_task().task_id(&id).body(changes).send()).await?)
         }
-        TasksCommand::Delete { id } => print_one(context, TASK_COLUMNS, &client.delete_task(&id).await?),
+        TasksCommand::Delete { id } => {
+            print_one(context, TASK_COLUMNS, &send(client.delete_task().task_id(&id).send()).await?)
+        }
     }
 }
 
@@ -888,16 +893,24 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
             let p = client.contacts_page(&query, list.page.page_token.as_deref()).await?;
             print_page(context, CONTACT_COLUMNS, p.items, p.next_page_token)
         }
-        ContactsCommand::Get { id } => print_one(context, CONTACT_COLUMNS, &client.contact(id).await?),
+        ContactsCommand::Get { id } => {
+            print_one(context, CONTACT_COLUMNS, &send(client.get_contact().id(id as f64).send()).await?)
+        }
         ContactsCommand::Create(fields) => {
-            let contact = body("contact", &fields.json, fields.flags())?;
-            print_one(context, CONTACT_COLUMNS, &client.create_contact(&contact).await?)
+            let contact: types::CreateContactRequest = body("contact", &fields.json, fields.flags())?;
+            print_one(context, CONTACT_COLUMNS, &send(client.create_contact().body(contact).send()).await?)
         }
         ContactsCommand::Update { id, fields } => {
-            let changes = body("contact changes", &fields.json, fields.flags())?;
-            print_one(context, CONTACT_COLUMNS, &client.update_contact(id, &changes).await?)
+            let changes: types::UpdateContactRequest = body("contact changes", &fields.json, fields.flags())?;
+            print_one(
+                context,
+                CONTACT_COLUMNS,
+                &send(client.update_contact().id(id as f64).body(changes).send()).await?,
+            )
         }
-        ContactsCommand::Delete { id } => print_one(context, CONTACT_COLUMNS, &client.delete_contact(id).await?),
+        ContactsCommand::Delete { id } => {
+            print_one(context, CONTACT_COLUMNS, &send(client.delete_contact().id(id as f64).send()).await?)
+        }
         ContactsCommand::Search { text, conditions, any, sort, size, include_archived, page } => {
             let filters =
                 conditions.into_iter().enumerate().map(|(i, c)| if any && i > 0 { c.or() } else { c }).collect();
@@ -917,7 +930,7 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
                 include_total_count: None,
             };
             if page.all {
-                return print_all(context, SEARCH_COLUMNS, client.search_contacts(request)).await;
+                return print_all(context, SEARCH_COLUMNS, client.contact_search(request)).await;
             }
             let p = client.search_contacts_page(&request).await?;
             print_page(context, SEARCH_COLUMNS, p.items, p.next_page_token)
@@ -936,8 +949,8 @@ async fn calls(client: &Client, command: CallsCommand, context: &Context) -> Res
             if json.json.is_none() && !m.contains_key("contextVariables") {
                 m.insert("contextVariables".into(), json!({}));
             }
-            let call = body("voice-agent call", &json, m)?;
-            print_one(context, CALL_COLUMNS, &client.start_voice_agent_call(&call).await?)
+            let call: types::StartVoiceAgentCallRequest = body("voice-agent call", &json, m)?;
+            print_one(context, CALL_COLUMNS, &send(client.start_voice_agent_call().body(call).send()).await?)
         }
         CallsCommand::StartAiEmployee { to, from, objectives, json } => {
             let mut m = Map::new();
@@ -946,16 +959,16 @@ async fn calls(client: &Client, command: CallsCommand, context: &Context) -> Res
             if !objectives.is_empty() {
                 m.insert("objectives".into(), json!(objectives));
             }
-            let call = body("AI-employee call", &json, m)?;
-            print_one(context, CALL_COLUMNS, &client.start_ai_employee_call(&call).await?)
+            let call: types::StartAiEmployeeCallRequest = body("AI-employee call", &json, m)?;
+            print_one(context, CALL_COLUMNS, &send(client.start_ai_employee_call().body(call).send()).await?)
         }
         CallsCommand::StartBridge { to, from, data, json } => {
             let mut m = Map::new();
             put(&mut m, "to", &to);
             put(&mut m, "from", &from);
             put_pairs(&mut m, "callCustomData", &data);
-            let call = body("bridge call", &json, m)?;
-            print_one(context, CALL_COLUMNS, &client.start_bridge_call(&call).await?)
+            let call: types::StartBridgeCallRequest = body("bridge call", &json, m)?;
+            print_one(context, CALL_COLUMNS, &send(client.start_bridge_call().body(call).send()).await?)
         }
         CallsCommand::Create(fields) => {
             let mut m = Map::new();
@@ -972,25 +985,34 @@ async fn calls(client: &Client, command: CallsCommand, context: &Context) -> Res
                     m.insert(key.into(), Value::Null);
                 }
             }
-            let call = body("call record", &fields.json, m)?;
-            print_one(context, CALL_COLUMNS, &client.create_call(&call).await?)
+            let call: types::CreateCallRequest = body("call record", &fields.json, m)?;
+            print_one(context, CALL_COLUMNS, &send(client.create_call().body(call).send()).await?)
         }
-        CallsCommand::Get { id } => print_one(context, CALL_COLUMNS, &client.call(id).await?),
-        CallsCommand::Transcription { id } => {
-            print_one(context, TRANSCRIPTION_COLUMNS, &client.call_transcription(id).await?)
+        CallsCommand::Get { id } => {
+            print_one(context, CALL_COLUMNS, &send(client.get_call().call_id(id as f64).send()).await?)
         }
-        CallsCommand::Recording { id } => print_one(context, RECORDING_COLUMNS, &client.call_recording(id).await?),
+        CallsCommand::Transcription { id } => print_one(
+            context,
+            TRANSCRIPTION_COLUMNS,
+            &send(client.get_call_transcription().call_id(id as f64).send()).await?,
+        ),
+        CallsCommand::Recording { id } => {
+            print_one(context, RECORDING_COLUMNS, &send(client.get_call_recording().call_id(id as f64).send()).await?)
+        }
     }
 }
 
 async fn recordings(client: &Client, command: RecordingsCommand, context: &Context) -> Result<(), Failure> {
     match command {
-        RecordingsCommand::Get { id } => print_one(context, RECORDING_COLUMNS, &client.recording(id).await?),
+        RecordingsCommand::Get { id } => {
+            print_one(context, RECORDING_COLUMNS, &send(client.get_recording().recording_id(id as f64).send()).await?)
+        }
         RecordingsCommand::Load { url, user_id, json } => {
             let mut m = Map::new();
             put(&mut m, "url", &url);
             put(&mut m, "userId", &user_id);
-            client.load_recording(&body("recording", &json, m)?).await?;
+            let recording: types::LoadRecordingRequest = body("recording", &json, m)?;
+            send(client.load_recording().body(recording).send()).await?;
             eprintln!("loaded");
             Ok(())
         }
@@ -1017,16 +1039,18 @@ async fn conversations(client: &Client, command: ConversationsCommand, context: 
             }
             put_pairs(&mut m, "customFields", &a.custom_fields);
             let conversation = body("conversation", &a.json, m)?;
-            print_one(context, CONVERSATION_COLUMNS, &client.create_conversation(&conversation).await?)
+            print_one(context, CONVERSATION_COLUMNS, &client.create_conversation_checked(&conversation).await?)
         }
         ConversationsCommand::BulkCreate { json } => {
             let items: Vec<BulkSingleConversationCreateParams> = bulk_items(&json)?;
-            let result = client.bulk_create_conversations(&items).await?;
+            let batch = types::BulkConversationCreateRequest { conversations: items.clone() };
+            let result = send(client.bulk_create_conversations().body(batch).send()).await?;
             print_outcome(context, result.pair(&items))
         }
         ConversationsCommand::BulkUpdate { json } => {
             let items: Vec<BulkSingleConversationUpdateParams> = bulk_items(&json)?;
-            let result = client.bulk_update_conversations(&items).await?;
+            let batch = types::BulkConversationUpdateRequest { conversations: items.clone() };
+            let result = send(client.bulk_update_conversations().body(batch).send()).await?;
             print_outcome(context, result.pair(&items))
         }
     }
@@ -1087,7 +1111,9 @@ fn print_outcome<T>(context: &Context, outcome: BulkOutcome<'_, T>) -> Result<()
 
 async fn messages(client: &Client, command: MessagesCommand, context: &Context) -> Result<(), Failure> {
     match command {
-        MessagesCommand::Get { id } => print_one(context, MESSAGE_COLUMNS, &client.message(&id).await?),
+        MessagesCommand::Get { id } => {
+            print_one(context, MESSAGE_COLUMNS, &send(client.get_message().message_id(&id).send()).await?)
+        }
         MessagesCommand::WhatsappTemplate { from, to, template, language, variables, json } => {
             let mut m = Map::new();
             put(&mut m, "fromPhoneNumber", &from);
@@ -1156,19 +1182,27 @@ async fn definitions(client: &Client, command: DefinitionsCommand, context: &Con
             let p = client.custom_field_definitions_page(&query, list.page.page_token.as_deref()).await?;
             print_page(context, DEFINITION_COLUMNS, p.items, p.next_page_token)
         }
-        DefinitionsCommand::Get { id } => {
-            print_one(context, DEFINITION_COLUMNS, &client.custom_field_definition(id).await?)
-        }
+        DefinitionsCommand::Get { id } => print_one(
+            context,
+            DEFINITION_COLUMNS,
+            &send(client.get_custom_field_definition().id(id as f64).send()).await?,
+        ),
         DefinitionsCommand::Create(a) => {
-            let definition = body("definition", &a.json, flags(&a))?;
-            print_one(context, DEFINITION_COLUMNS, &client.create_custom_field_definition(&definition).await?)
+            let definition: types::CreateCustomFieldDefinitionRequest = body("definition", &a.json, flags(&a))?;
+            print_one(
+                context,
+                DEFINITION_COLUMNS,
+                &send(client.create_custom_field_definition().body(definition).send()).await?,
+            )
         }
         DefinitionsCommand::Update { id, fields } => {
-            let changes = body("definition changes", &fields.json, flags(&fields))?;
-            print_one(context, DEFINITION_COLUMNS, &client.update_custom_field_definition(id, &changes).await?)
+            let changes: types::UpdateCustomFieldDefinitionRequest =
+                body("definition changes", &fields.json, flags(&fields))?;
+            let call = client.update_custom_field_definition().id(id as f64).body(changes);
+            print_one(context, DEFINITION_COLUMNS, &send(call.send()).await?)
         }
         DefinitionsCommand::Delete { id, force } => {
-            let deleted = client.delete_custom_field_definition(id, force).await.map_err(|e| match e {
+            let deleted = client.delete_custom_field_definition_checked(id, force).await.map_err(|e| match e {
                 // Say how to go on, in the CLI's terms.
                 convo_clients::Error::CustomFieldInUse(in_use) => {
                     Failure::Outcome(format!("{in_use}; run again with --force to do that"))
@@ -1198,7 +1232,9 @@ async fn options(client: &Client, command: OptionsCommand, context: &Context) ->
             print_page(context, OPTION_COLUMNS, p.items, p.next_page_token)
         }
         OptionsCommand::Get { definition_id, option_id } => {
-            print_one(context, OPTION_COLUMNS, &client.custom_field_option(definition_id, option_id).await?)
+            let call =
+                client.get_custom_field_list_option().definition_id(definition_id as f64).option_id(option_id as f64);
+            print_one(context, OPTION_COLUMNS, &send(call.send()).await?)
         }
         OptionsCommand::Create { definition_id, fields } => {
             let mut m = flags(&fields);
@@ -1208,12 +1244,21 @@ async fn options(client: &Client, command: OptionsCommand, context: &Context) ->
             print_one(context, OPTION_COLUMNS, &client.create_custom_field_option(definition_id, &option).await?)
         }
         OptionsCommand::Update { definition_id, option_id, fields } => {
-            let changes = body("option changes", &fields.json, flags(&fields))?;
-            let option = client.update_custom_field_option(definition_id, option_id, &changes).await?;
+            let changes: types::UpdateCustomFieldListOptionRequest =
+                body("option changes", &fields.json, flags(&fields))?;
+            let call = client
+                .update_custom_field_list_option()
+                .definition_id(definition_id as f64)
+                .option_id(option_id as f64);
+            let option = send(call.body(changes).send()).await?;
             print_one(context, OPTION_COLUMNS, &option)
         }
         OptionsCommand::Delete { definition_id, option_id } => {
-            print_one(context, OPTION_COLUMNS, &client.delete_custom_field_option(definition_id, option_id).await?)
+            let call = client
+                .delete_custom_field_list_option()
+                .definition_id(definition_id as f64)
+                .option_id(option_id as f64);
+            print_one(context, OPTION_COLUMNS, &send(call.send()).await?)
         }
     }
 }
@@ -1241,6 +1286,13 @@ pub(crate) async fn connect(
         builder = builder.base_url(url);
     }
     Ok((builder.build()?, None))
+}
+
+/// Sends a generated call; its answer's body, or the crate's error.
+async fn send<T, E>(
+    call: impl std::future::Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>>,
+) -> Result<T, convo_clients::Error> {
+    Ok(call.await?.into_inner())
 }
 
 #[cfg(test)]

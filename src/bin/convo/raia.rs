@@ -8,11 +8,12 @@ use std::time::Duration;
 use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Subcommand, ValueEnum};
 use convo_clients::raia::types::{
-    AgentMessageRequest, ConversationMode, ConversationOrderBy, ConversationStatus, CreateConversationRequest,
-    ManualMessageRequest, OrderDirection, StartConversationRequest, StartEmailConversation, StartSmsConversation,
-    StartVoiceConversation, UpdateConversationRequest,
+    AgentMessageRequest, ConversationMode, ConversationModeRequest, ConversationOrderBy, ConversationStatus,
+    CreateConversationRequest, DeleteUserConversationsRequest, ManualMessageRequest, OrderDirection,
+    StartConversationRequest, StartEmailConversation, StartSmsConversation, StartVoiceConversation,
+    UpdateConversationRequest,
 };
-use convo_clients::raia::{Client, ConversationQuery, MessageQuery};
+use convo_clients::raia::{Client, ConversationQuery};
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
 use futures::StreamExt;
 use serde::Deserialize;
@@ -303,14 +304,14 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     match args.command {
         RaiaCommand::Conversations(command) => conversations(&client, command, one, many, out).await,
         RaiaCommand::Messages { conversation, feedbacks, order } => {
-            let mut query = MessageQuery::new();
+            let mut call = client.list_messages().id(&conversation);
             if feedbacks {
-                query = query.with_feedbacks();
+                call = call.should_include_feedbacks(true);
             }
             if let Some(order) = order {
-                query = query.order_direction(order.into());
+                call = call.order_direction(OrderDirection::from(order));
             }
-            let messages = client.messages(&conversation, &query).await?;
+            let messages = call.send().await.map_err(convo_clients::Error::from)?.into_inner().messages;
             write_all(many, MESSAGE_COLUMNS, messages.iter().map(to_value), out)
         }
         RaiaCommand::Ask { conversation, question, context: message_context, wait, sync, timeout } => {
@@ -319,11 +320,25 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
                 None => AgentMessageRequest::from(question),
             };
             let printed = if sync {
-                client.send_message(&conversation, message).await?
+                client
+                    .send_message()
+                    .id(&conversation)
+                    .body(message)
+                    .send()
+                    .await
+                    .map_err(convo_clients::Error::from)?
+                    .into_inner()
             } else if wait {
                 client.ask(&conversation, message, Duration::from_secs(timeout)).await?
             } else {
-                client.send_message_async(&conversation, message).await?
+                client
+                    .send_message_async()
+                    .id(&conversation)
+                    .body(message)
+                    .send()
+                    .await
+                    .map_err(convo_clients::Error::from)?
+                    .into_inner()
             };
             print_one(one, MESSAGE_COLUMNS, to_value(&printed)?, out)
         }
@@ -332,14 +347,15 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
                 ModeArg::Ai => ConversationMode::Ai,
                 ModeArg::Manual => ConversationMode::Manual,
             };
-            let updated = client.set_mode(&conversation, mode).await?;
+            let call = client.set_conversation_mode().id(&conversation).body(ConversationModeRequest { mode });
+            let updated = call.send().await.map_err(convo_clients::Error::from)?.into_inner();
             print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&updated)?), out)
         }
         RaiaCommand::SendManual { conversation, text, reply_to, author } => {
             let mut message = ManualMessageRequest::from(text);
             message.conversation_message_id = reply_to;
             message.author_id = author;
-            let sent = client.send_manual_message(&conversation, message).await?;
+            let sent = client.send_manual_message_checked(&conversation, message).await?;
             print_one(one, MESSAGE_COLUMNS, to_value(&sent)?, out)
         }
     }
@@ -415,7 +431,13 @@ async fn conversations(
             Ok(())
         }
         ConversationsCommand::Get { conversation } => {
-            let conversation = client.conversation(&conversation).await?;
+            let conversation = client
+                .get_conversation()
+                .id(&conversation)
+                .send()
+                .await
+                .map_err(convo_clients::Error::from)?
+                .into_inner();
             print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&conversation)?), out)
         }
         ConversationsCommand::Create { user, title, context, state, data } => {
@@ -428,7 +450,13 @@ async fn conversations(
             }
             request.conversation_state_id = state;
             request.custom_data = custom_data(data);
-            let created = client.create_conversation(request).await?;
+            let created = client
+                .create_conversation()
+                .body(request)
+                .send()
+                .await
+                .map_err(convo_clients::Error::from)?
+                .into_inner();
             print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&created)?), out)
         }
         ConversationsCommand::Update { conversation, title, context, status, state } => {
@@ -449,15 +477,18 @@ async fn conversations(
             if let Some(state) = state {
                 request = request.with_state(state);
             }
-            let updated = client.update_conversation(&conversation, request).await?;
+            let call = client.update_conversation().id(&conversation).body(request);
+            let updated = call.send().await.map_err(convo_clients::Error::from)?.into_inner();
             print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&updated)?), out)
         }
         ConversationsCommand::DeleteUser { user } => {
-            client.delete_user_conversations(&user).await?;
+            let body = DeleteUserConversationsRequest { conversation_user_id: user.clone() };
+            client.delete_user_conversations().body(body).send().await.map_err(convo_clients::Error::from)?;
             print_one(one, DELETED_COLUMNS, json!({ "conversationUserId": user, "status": "deleted" }), out)
         }
         ConversationsCommand::States => {
-            let states = client.conversation_states().await?;
+            let states =
+                client.list_conversation_states().send().await.map_err(convo_clients::Error::from)?.into_inner().0;
             write_all(many, STATE_COLUMNS, states.iter().map(to_value), out)
         }
         ConversationsCommand::Start {
@@ -518,7 +549,7 @@ async fn conversations(
                     s.into()
                 }
             };
-            let started = client.start_conversation(request).await?;
+            let started = client.start_conversation_checked(request).await?;
             print_one(one, STARTED_COLUMNS, to_value(&started)?, out)
         }
     }

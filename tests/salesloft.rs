@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use convo_clients::salesloft::types::{Conversation, ConversationSortBy, LanguageCode, Platform, SortDirection};
-use convo_clients::salesloft::{AccessToken, Client, ConversationQuery, TokenProvider};
+use convo_clients::salesloft::{AccessToken, Client, ConversationQuery, RateLimit, Rated, TokenProvider};
 use convo_clients::sandbox::ScriptedResponse;
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 use convo_clients::{ClientConfig, Error, InvalidInput, RetryPolicy};
@@ -20,6 +20,11 @@ async fn sandbox(config: SalesloftConfig) -> SalesloftSandbox {
 
 fn client(sb: &SalesloftSandbox) -> Client {
     Client::builder(convo_clients::salesloft::ApiKey(sb.api_key().into())).base_url(sb.base_url()).build().unwrap()
+}
+
+/// One conversation, through the generated operation.
+async fn conversation(client: &Client, id: &str) -> Result<Conversation, Error> {
+    Ok(client.get_conversation().id(id).send().await?.into_inner().data)
 }
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {
@@ -90,17 +95,26 @@ async fn filters_go_out_under_the_api_keys_and_match_the_documented_semantics() 
 async fn contradictory_or_out_of_range_queries_fail_before_sending() {
     let sb = sandbox(SalesloftConfig::default()).await;
     let client = client(&sb);
-    for query in [
-        ConversationQuery::new().created_after(at(20, 0)).created_before(at(10, 0)),
-        ConversationQuery::new().updated_at_or_after(at(10, 0)).updated_before(at(10, 0)),
-        ConversationQuery::new().longer_than(5_000).shorter_than(4_000),
-        ConversationQuery::new().per_page(0),
-        ConversationQuery::new().per_page(101),
+    // Empty ranges: a rule the spec cannot express, the query's own.
+    for (query, name) in [
+        (ConversationQuery::new().created_after(at(20, 0)).created_before(at(10, 0)), "created_at"),
+        (ConversationQuery::new().updated_at_or_after(at(10, 0)).updated_before(at(10, 0)), "updated_at"),
+        (ConversationQuery::new().longer_than(5_000).shorter_than(4_000), "duration"),
     ] {
         let err = client.conversations_page(&query, 1).await.unwrap_err();
-        assert!(matches!(err, Error::InvalidInput(InvalidInput::Parameter { .. })), "{err}");
+        assert!(matches!(err, Error::InvalidInput(InvalidInput::Parameter { name: n, .. }) if n == name), "{err}");
     }
-    assert!(matches!(client.conversations_page(&ConversationQuery::new(), 0).await, Err(Error::InvalidInput(_))));
+    // Page size and page: the spec's rules, checked by the runtime.
+    for (query, page, name) in [
+        (ConversationQuery::new().per_page(0), 1, "per_page"),
+        (ConversationQuery::new().per_page(101), 1, "per_page"),
+        (ConversationQuery::new(), 0, "page"),
+    ] {
+        let err = client.conversations_page(&query, page).await.unwrap_err();
+        assert!(matches!(&err, Error::InvalidInput(InvalidInput::Request(m)) if m.contains(name)), "{err}");
+    }
+    let err = client.conversations_page(&ConversationQuery::new().per_page(101), 1).await.unwrap_err();
+    assert!(err.to_string().contains("per_page: 101 is greater than the maximum 100"), "{err}");
     assert!(sb.requests().is_empty());
     // Setting a bound again replaces it rather than adding a contradictory key.
     let q = ConversationQuery::new().created_after(at(9, 0)).created_at_or_after(at(10, 0));
@@ -244,29 +258,39 @@ async fn single_records_errors_and_unknown_values() {
     let sb = sandbox(SalesloftConfig::default()).await;
     let client = client(&sb);
     let first = sb.all_conversations().remove(0);
-    let got = client.conversation(&first.id).await.unwrap();
-    assert_eq!(got.value.id, first.id);
+    // Single records are the generated operations; `Rated::from` reads the
+    // rate limit of any of their responses.
+    let response = client.get_conversation().id(&first.id).send().await.unwrap();
+    let rate_limit = RateLimit::from_headers(response.headers());
+    let got = Rated::from(response);
+    assert_eq!(got.data.id, first.id);
     assert!(got.rate_limit.remaining_minute.is_some());
-    let extensive = client.conversation_extensive(&first.id).await.unwrap();
+    assert_eq!(got.rate_limit, rate_limit);
+    let extensive = client.get_conversation_extensive().id(&first.id).send().await.unwrap().into_inner().data;
     assert_eq!(extensive.invitees.len(), 3);
     assert!(extensive.attendees.iter().any(|a| a.is_internal == Some(true)));
-    let transcription = client.transcription(&first.id).await.unwrap();
+    let transcription = client.get_transcription().id(&first.id).send().await.unwrap().into_inner().data;
     assert_eq!(transcription.conversation.as_ref().unwrap().id.as_deref(), Some(first.id.as_str()));
 
-    let err = client.conversation("00000000-0000-4000-9000-000000000000").await.unwrap_err();
+    let err = conversation(&client, "00000000-0000-4000-9000-000000000000").await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
     assert_eq!(err.body().and_then(|b| b.message()).as_deref(), Some("Not Found"));
+    // An empty id breaks the spec's path: rejected before sending.
+    let sent = sb.requests().len();
+    let err = conversation(&client, "").await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(InvalidInput::Request(_))), "{err}");
+    assert_eq!(sb.requests().len(), sent);
 
     let bad =
         Client::builder(convo_clients::salesloft::ApiKey("ak_wrong".into())).base_url(sb.base_url()).build().unwrap();
-    let err = bad.conversation(&first.id).await.unwrap_err();
+    let err = conversation(&bad, &first.id).await.unwrap_err();
     assert!(matches!(err, Error::Auth { .. }), "{err}");
     assert!(!format!("{err:?} {bad:?}").contains("ak_wrong"));
 
     sb.script(ScriptedResponse::new(200).on(Method::GET, "/v2/conversations/").json(&serde_json::json!({
         "data": {"id": first.id, "platform": "hubspot_meetings", "media_type": "hologram"}
     })));
-    let odd = client.conversation(&first.id).await.unwrap().value;
+    let odd = conversation(&client, &first.id).await.unwrap();
     assert_eq!(odd.platform.unwrap().as_str(), "hubspot_meetings");
     assert!(odd.media_type.unwrap().is_unrecognized());
 

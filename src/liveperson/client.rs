@@ -8,7 +8,7 @@ use tokio::sync::OnceCell;
 use super::auth::{Credentials, Login};
 use super::domain::{BOT_CONNECTORS_SERVICE, BotDomain, CSDS_BASE_URL, Zone};
 use super::generated::{self, API};
-use super::input::{self, CommandOptions, InputError, SetSdesRequest, Ttr};
+use super::input::{self, CommandOptions, InputError, SetSdesRequest};
 use super::types::{Command, CommandState, CsdsVersion, Message, MessageContext, SendMessagesRequest, TransferRequest};
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
 use crate::runtime::{ClientConfig, Runtime, SchemeCredentials, TokenCredential, config::normalize_base_url};
@@ -122,10 +122,16 @@ impl Client {
     }
 
     /// The generated client, with every operation of the spec, once the
-    /// account's domain is known (looked up on first use). Its calls log in
-    /// and log in again after a 401 like every other.
+    /// account's domain is known (looked up on first use). Its calls log in,
+    /// and log in again after a 401; each takes [`Client::account_id`].
     pub async fn generated(&self) -> Result<&generated::Client> {
         Ok(&self.resolved().await?.api)
+    }
+
+    /// The account (LP site id) every operation's `accountId` takes:
+    /// `api.close_conversation().account_id(client.account_id())…`.
+    pub fn account_id(&self) -> &str {
+        &self.inner.account_id
     }
 
     /// The API base URL, resolving it (once) if needed.
@@ -194,6 +200,9 @@ impl Client {
     }
 
     /// Sends messages to an ongoing conversation; returns the command id.
+    /// Besides the spec's rules (checked by the runtime: at least one message,
+    /// `ttl` 10 to 120, each item's shape), checks what the spec cannot say:
+    /// structured content within 15,000 bytes and base64 `encodedMetadata`.
     pub async fn send_messages(
         &self,
         conversation_id: &str,
@@ -201,93 +210,43 @@ impl Client {
         context: Option<MessageContext>,
         options: CommandOptions,
     ) -> Result<String> {
-        check_conversation(conversation_id)?;
-        let ttl = options.checked_ttl().map_err(invalid)?;
         input::check_messages(&messages).map_err(invalid)?;
-        let body = SendMessagesRequest { context, messages };
-        let r = self.resolved().await?;
-        let call = r.api.send_messages().account_id(&self.inner.account_id).conversation_id(conversation_id);
-        let response = with_ttl!(call, ttl).body(body.clone()).send().await?;
+        let api = self.generated().await?;
+        let call = api.send_messages().account_id(self.account_id()).conversation_id(conversation_id);
+        let response = with_ttl!(call, options.ttl).body(SendMessagesRequest { context, messages }).send().await?;
         Ok(response.into_inner().command_id)
     }
 
-    /// Sends one text message.
+    /// Sends one text message; returns the command id.
     pub async fn send_text(&self, conversation_id: &str, text: impl Into<String>) -> Result<String> {
         self.send_messages(conversation_id, vec![Message::text(text)], None, CommandOptions::default()).await
     }
 
-    /// Transfers the conversation to a skill (case-sensitive name).
+    /// Transfers the conversation to a skill (case-sensitive name); returns
+    /// the command id. A blank name (which the spec's `minLength` lets
+    /// through) is refused before sending.
     pub async fn transfer(&self, conversation_id: &str, skill: &str, options: CommandOptions) -> Result<String> {
-        check_conversation(conversation_id)?;
-        let ttl = options.checked_ttl().map_err(invalid)?;
         input::check_skill(skill).map_err(invalid)?;
-        let r = self.resolved().await?;
-        let call = r.api.transfer_conversation().account_id(&self.inner.account_id).conversation_id(conversation_id);
-        let response = with_ttl!(call, ttl).body(TransferRequest::builder().skill(skill.to_string())).send().await?;
+        let api = self.generated().await?;
+        let call = api.transfer_conversation().account_id(self.account_id()).conversation_id(conversation_id);
+        let body = TransferRequest::builder().skill(skill.to_string());
+        let response = with_ttl!(call, options.ttl).body(body).send().await?;
         Ok(response.into_inner().command_id)
     }
 
-    /// Ends the conversation.
-    pub async fn close(&self, conversation_id: &str, options: CommandOptions) -> Result<String> {
-        check_conversation(conversation_id)?;
-        let ttl = options.checked_ttl().map_err(invalid)?;
-        let r = self.resolved().await?;
-        let call = r.api.close_conversation().account_id(&self.inner.account_id).conversation_id(conversation_id);
-        let response = with_ttl!(call, ttl).send().await?;
-        Ok(response.into_inner().command_id)
-    }
-
-    /// Sets engagement attributes (SDEs).
+    /// Sets engagement attributes (SDEs); returns the command id. Raw SDEs of
+    /// a documented type are checked against that type first.
     pub async fn set_sdes(
         &self,
         conversation_id: &str,
         sdes: &SetSdesRequest,
         options: CommandOptions,
     ) -> Result<String> {
-        check_conversation(conversation_id)?;
-        let ttl = options.checked_ttl().map_err(invalid)?;
         sdes.check().map_err(invalid)?;
-        let r = self.resolved().await?;
-        let call = r.api.set_sdes().account_id(&self.inner.account_id).conversation_id(conversation_id);
-        let response = with_ttl!(call, ttl).body(sdes.clone()).send().await?;
+        let api = self.generated().await?;
+        let call = api.set_sdes().account_id(self.account_id()).conversation_id(conversation_id);
+        let response = with_ttl!(call, options.ttl).body(sdes.clone()).send().await?;
         Ok(response.into_inner().command_id)
-    }
-
-    /// Sets the time to response (messaging conversations only).
-    pub async fn set_ttr(&self, conversation_id: &str, ttr: Ttr, options: CommandOptions) -> Result<String> {
-        check_conversation(conversation_id)?;
-        let ttl = options.checked_ttl().map_err(invalid)?;
-        let r = self.resolved().await?;
-        let call = r.api.set_ttr().account_id(&self.inner.account_id).conversation_id(conversation_id);
-        let response = with_ttl!(call, ttl).body(ttr.request()).send().await?;
-        Ok(response.into_inner().command_id)
-    }
-
-    /// The commands of an ongoing conversation (the last 200 per bot), newest first.
-    pub async fn commands(&self, conversation_id: &str) -> Result<Vec<Command>> {
-        check_conversation(conversation_id)?;
-        let r = self.resolved().await?;
-        let response =
-            r.api.list_commands().account_id(&self.inner.account_id).conversation_id(conversation_id).send().await?;
-        Ok(response.into_inner().0)
-    }
-
-    /// One command and its state.
-    pub async fn command(&self, conversation_id: &str, command_id: &str) -> Result<Command> {
-        check_conversation(conversation_id)?;
-        if command_id.trim().is_empty() {
-            return Err(InvalidInput::parameter("commandId", "must not be empty").into());
-        }
-        let r = self.resolved().await?;
-        let response = r
-            .api
-            .get_command()
-            .account_id(&self.inner.account_id)
-            .conversation_id(conversation_id)
-            .command_id(command_id)
-            .send()
-            .await?;
-        Ok(response.into_inner())
     }
 
     /// Polls a command, with backoff, until it completes (returned) or fails
@@ -299,10 +258,12 @@ impl Client {
         command_id: &str,
         timeout: Duration,
     ) -> Result<Command> {
+        let api = self.generated().await?;
         let started = Instant::now();
         let mut delay = Duration::from_millis(100);
         loop {
-            let command = self.command(conversation_id, command_id).await?;
+            let call = api.get_command().account_id(self.account_id()).conversation_id(conversation_id);
+            let command = call.command_id(command_id).send().await?.into_inner();
             match command.state {
                 CommandState::Completed => return Ok(command),
                 CommandState::Failed => {
@@ -322,7 +283,8 @@ impl Client {
     }
 }
 
-/// Adds `ttl` to a generated call only when the caller set one.
+/// Adds `ttl` to a generated call only when the caller set one (the spec's
+/// 10 to 120 is checked by the runtime).
 macro_rules! with_ttl {
     ($call:expr, $ttl:expr) => {
         match $ttl {
@@ -335,11 +297,4 @@ use with_ttl;
 
 fn invalid(e: InputError) -> Error {
     Error::InvalidInput(e.into())
-}
-
-fn check_conversation(conversation_id: &str) -> Result<()> {
-    if conversation_id.trim().is_empty() {
-        return Err(InvalidInput::parameter("conversationId", "must not be empty").into());
-    }
-    Ok(())
 }

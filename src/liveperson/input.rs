@@ -1,6 +1,8 @@
-//! What callers send, and the checks that run before anything leaves:
-//! `ttl` range, skill names, structured-content size, base64 metadata, TTR
-//! values and SDE payloads.
+//! What callers send, and the checks the spec cannot express, run before
+//! anything leaves: blank skill names, structured-content size, base64
+//! metadata and SDE payloads; `Ttr` makes a custom TTR carry its seconds.
+//! The spec's own rules (`ttl` 10 to 120, at least one message, a non-empty
+//! skill, enums, required fields) are checked by the runtime for every call.
 
 use std::fmt;
 use std::str::FromStr;
@@ -23,8 +25,6 @@ pub type StructuredContent = serde_json::Map<String, Value>;
 /// like [`StructuredContent`]).
 pub type QuickReplyAction = serde_json::Map<String, Value>;
 
-/// Documented bounds of `ttl`, in seconds (seed 003 L140).
-pub const TTL_RANGE: std::ops::RangeInclusive<u32> = 10..=120;
 /// Documented limit of one structured-content payload (facts §2.3).
 pub const MAX_STRUCTURED_CONTENT_BYTES: usize = 15_000;
 
@@ -32,12 +32,8 @@ pub const MAX_STRUCTURED_CONTENT_BYTES: usize = 15_000;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InputError {
-    #[error("ttl {ttl} s is outside the allowed 10..=120 seconds")]
-    TtlOutOfRange { ttl: u32 },
-    #[error("the skill name is empty")]
+    #[error("the skill name is blank")]
     EmptySkill,
-    #[error("no messages to send")]
-    NoMessages,
     #[error("message {index}: structured content is {bytes} bytes, over the 15000-byte limit")]
     StructuredContentTooLarge { index: usize, bytes: usize },
     #[error("message {index}: encodedMetadata is not valid base64")]
@@ -51,7 +47,8 @@ pub enum InputError {
 /// Options of a command call.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommandOptions {
-    /// Seconds the command stays valid (10 to 120; the server's default is 30).
+    /// Seconds the command stays valid (10 to 120, the spec's rule; the
+    /// server's default is 30).
     pub ttl: Option<u32>,
 }
 
@@ -60,18 +57,11 @@ impl CommandOptions {
     pub fn ttl(seconds: u32) -> Self {
         Self { ttl: Some(seconds) }
     }
-
-    pub(crate) fn checked_ttl(&self) -> Result<Option<i32>, InputError> {
-        match self.ttl {
-            None => Ok(None),
-            Some(ttl) if TTL_RANGE.contains(&ttl) => Ok(Some(ttl as i32)),
-            Some(ttl) => Err(InputError::TtlOutOfRange { ttl }),
-        }
-    }
 }
 
 /// Time to response. `Custom` carries its seconds, so a custom TTR without a
-/// value, or a value on another type, cannot be written.
+/// value, or a value on another type, cannot be written. It is the body of
+/// the generated `set_ttr`: `.body(Ttr::Custom(45))`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Ttr {
     Urgent,
@@ -81,9 +71,9 @@ pub enum Ttr {
     Custom(u32),
 }
 
-impl Ttr {
-    pub(crate) fn request(self) -> SetTtrRequest {
-        let (ttr_type, value) = match self {
+impl From<Ttr> for SetTtrRequest {
+    fn from(ttr: Ttr) -> Self {
+        let (ttr_type, value) = match ttr {
             Ttr::Urgent => (TtrType::Urgent, None),
             Ttr::Normal => (TtrType::Normal, None),
             Ttr::Prioritized => (TtrType::Prioritized, None),
@@ -253,11 +243,9 @@ fn publish_text(text: &str) -> QuickReplyAction {
     action
 }
 
-/// Checks every message before sending.
+/// Checks what the spec cannot say about messages: the size of structured
+/// content and the encoding of `encodedMetadata`.
 pub(crate) fn check_messages(messages: &[Message]) -> Result<(), InputError> {
-    if messages.is_empty() {
-        return Err(InputError::NoMessages);
-    }
     for (index, message) in messages.iter().enumerate() {
         let (content, encoded) = match message {
             Message::StructuredContentMessage(m) => (serde_json::to_vec(&m.structured_content), &m.encoded_metadata),
@@ -277,7 +265,8 @@ pub(crate) fn check_messages(messages: &[Message]) -> Result<(), InputError> {
     Ok(())
 }
 
-/// Checks a transfer's skill name.
+/// Checks a transfer's skill name is not blank (the spec's `minLength: 1`
+/// lets whitespace through).
 pub(crate) fn check_skill(skill: &str) -> Result<(), InputError> {
     if skill.trim().is_empty() { Err(InputError::EmptySkill) } else { Ok(()) }
 }
@@ -288,25 +277,16 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn ttl_bounds() {
-        assert_eq!(CommandOptions::ttl(10).checked_ttl(), Ok(Some(10)));
-        assert_eq!(CommandOptions::ttl(120).checked_ttl(), Ok(Some(120)));
-        assert_eq!(CommandOptions::ttl(9).checked_ttl(), Err(InputError::TtlOutOfRange { ttl: 9 }));
-        assert_eq!(CommandOptions::ttl(121).checked_ttl(), Err(InputError::TtlOutOfRange { ttl: 121 }));
-        assert_eq!(CommandOptions::default().checked_ttl(), Ok(None));
-    }
-
-    #[test]
     fn ttr_text_and_body() {
         assert_eq!("custom:45".parse::<Ttr>().unwrap(), Ttr::Custom(45));
         assert_eq!("URGENT".parse::<Ttr>().unwrap(), Ttr::Urgent);
         assert!("custom".parse::<Ttr>().is_err());
         assert!("custom:soon".parse::<Ttr>().is_err());
         assert_eq!(
-            serde_json::to_value(Ttr::Custom(10).request()).unwrap(),
+            serde_json::to_value(SetTtrRequest::from(Ttr::Custom(10))).unwrap(),
             json!({"ttrType": "CUSTOM", "value": "10"})
         );
-        assert_eq!(serde_json::to_value(Ttr::Normal.request()).unwrap(), json!({"ttrType": "NORMAL"}));
+        assert_eq!(serde_json::to_value(SetTtrRequest::from(Ttr::Normal)).unwrap(), json!({"ttrType": "NORMAL"}));
     }
 
     #[test]

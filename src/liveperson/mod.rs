@@ -1,10 +1,14 @@
 //! LivePerson Third-Party Bots Public API.
 //!
-//! [`Client`] wraps the client generated from `specs/liveperson.yaml` and adds
-//! what takes more than one call: finding the account's API domain (domain
-//! lookup → zone → base URL, cached), logging in once for all callers and
-//! again after a 401, checking input before it is sent, and waiting for a
-//! command to finish ([`Client::wait_for_command`]).
+//! Every operation of `specs/liveperson.yaml` is a method of the generated
+//! client, [`Client::generated`], once the account's API domain is found
+//! (domain lookup → zone → base URL, cached); each call logs in once for all
+//! callers, again after a 401, and is checked against the spec before it is
+//! sent. By hand, [`Client`] adds what one call cannot do: the domain and the
+//! session, waiting for a command to finish ([`Client::wait_for_command`]),
+//! and checks the spec cannot express ([`InputError`]) on the calls that
+//! need them ([`Client::send_messages`], [`Client::transfer`],
+//! [`Client::set_sdes`]).
 //!
 //! ```no_run
 //! # async fn demo() -> convo_clients::Result<()> {
@@ -20,6 +24,10 @@
 //!     ], None, CommandOptions::ttl(60))
 //!     .await?;
 //! client.wait_for_command(conversation, &command, Duration::from_secs(30)).await?;
+//!
+//! // Any other operation, through the generated builders.
+//! let api = client.generated().await?;
+//! api.close_conversation().account_id(client.account_id()).conversation_id(conversation).send().await?;
 //! # Ok(()) }
 //! ```
 

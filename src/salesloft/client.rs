@@ -10,10 +10,8 @@ use reqwest::header::HeaderMap;
 use super::auth::{ApiKey, ProviderFetch, TokenProvider};
 use super::generated::{self, API};
 use super::query::{ConversationQuery, TitleFilter};
-use super::types::{
-    Conversation, ConversationExtensive, ConversationList, ConversationSortBy, SortDirection, Transcription,
-};
-use crate::error::{InvalidInput, Result};
+use super::types::{Conversation, ConversationList, ConversationSortBy, SortDirection};
+use crate::error::Result;
 use crate::runtime::{
     ClientConfig, ItemStream, Page, RetryPolicy, Runtime, SchemeCredentials, TokenCredential,
     config::normalize_base_url, paginate,
@@ -33,7 +31,9 @@ pub struct RateLimit {
 }
 
 impl RateLimit {
-    fn from_headers(headers: &HeaderMap) -> Self {
+    /// The rate-limit state in a response's headers, e.g. of any generated
+    /// call: `RateLimit::from_headers(response.headers())`.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
         let read = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse().ok());
         Self {
             remaining_minute: read("x-ratelimit-remaining-minute"),
@@ -53,6 +53,15 @@ impl<T> std::ops::Deref for Rated<T> {
     type Target = T;
     fn deref(&self) -> &T {
         &self.value
+    }
+}
+
+/// The body of any generated call's response, with the rate-limit state of
+/// its headers: `Rated::from(client.get_transcription().id(id).send().await?)`.
+impl<T> From<ResponseValue<T>> for Rated<T> {
+    fn from(response: ResponseValue<T>) -> Self {
+        let rate_limit = RateLimit::from_headers(response.headers());
+        Rated { value: response.into_inner(), rate_limit }
     }
 }
 
@@ -127,26 +136,24 @@ impl Client {
         }
     }
 
-    /// The rate-limit state of the latest successful response.
+    /// The rate-limit state of the latest page fetched by
+    /// [`Client::conversations_page`], [`Client::conversations`] or
+    /// [`Client::updated_since`]. For a generated call, read it from the
+    /// response: [`Rated::from`] or [`RateLimit::from_headers`].
     pub fn last_rate_limit(&self) -> Option<RateLimit> {
         self.last_rate_limit.lock().ok().and_then(|r| *r)
     }
 
-    fn rated<T>(&self, response: ResponseValue<T>) -> Rated<T> {
-        let rate_limit = RateLimit::from_headers(response.headers());
-        if let Ok(mut last) = self.last_rate_limit.lock() {
-            *last = Some(rate_limit);
-        }
-        Rated { value: response.into_inner(), rate_limit }
-    }
-
-    /// One page of conversations (pages count from 1).
+    /// One page of conversations (pages count from 1). The spec's rules
+    /// (`page` from 1, `per_page` 1 to 100) are checked by the runtime before
+    /// sending; the query's ranges by the query.
     pub async fn conversations_page(&self, query: &ConversationQuery, page: u32) -> Result<Rated<ConversationList>> {
         query.check()?;
-        let page =
-            std::num::NonZeroU32::new(page).ok_or_else(|| InvalidInput::parameter("page", "pages count from 1"))?;
-        let response = list_call(&self.api, query, page).send().await?;
-        Ok(self.rated(response))
+        let rated = Rated::from(list_call(&self.api, query, page).send().await?);
+        if let Ok(mut last) = self.last_rate_limit.lock() {
+            *last = Some(rated.rate_limit);
+        }
+        Ok(rated)
     }
 
     /// Every conversation the query matches, page after page, until
@@ -192,42 +199,11 @@ impl Client {
         })
     }
 
-    /// One conversation.
-    pub async fn conversation(&self, id: &str) -> Result<Rated<Conversation>> {
-        check_id(id)?;
-        let response = self.api.get_conversation().id(id).send().await?;
-        let rated = self.rated(response);
-        Ok(Rated { value: rated.value.data, rate_limit: rated.rate_limit })
-    }
-
-    /// One conversation with its attendees and invitees.
-    pub async fn conversation_extensive(&self, id: &str) -> Result<Rated<ConversationExtensive>> {
-        check_id(id)?;
-        let response = { self.api.get_conversation_extensive().id(id).send() }.await?;
-        let rated = self.rated(response);
-        Ok(Rated { value: rated.value.data, rate_limit: rated.rate_limit })
-    }
-
-    /// One transcription.
-    pub async fn transcription(&self, id: &str) -> Result<Rated<Transcription>> {
-        check_id(id)?;
-        let response = self.api.get_transcription().id(id).send().await?;
-        let rated = self.rated(response);
-        Ok(Rated { value: rated.value.data, rate_limit: rated.rate_limit })
-    }
-
     /// The generated client, with every operation of the spec. The client
     /// derefs to it, so its methods are the client's own.
     pub fn generated(&self) -> &generated::Client {
         &self.api
     }
-}
-
-fn check_id(id: &str) -> Result<()> {
-    if id.trim().is_empty() {
-        return Err(InvalidInput::parameter("id", "must not be empty").into());
-    }
-    Ok(())
 }
 
 /// Where an `updated_since` walk stands.
@@ -267,7 +243,7 @@ impl UpdatedCursor {
 fn list_call<'a>(
     api: &'a generated::Client,
     query: &ConversationQuery,
-    page: std::num::NonZeroU32,
+    page: u32,
 ) -> generated::builder::ListConversations<'a> {
     let mut call = api.list_conversations().page(page);
     match &query.title {
@@ -302,7 +278,7 @@ fn list_call<'a>(
     if let Some((by, direction)) = &query.sort {
         call = call.sort_by(by.clone()).sort_direction(direction.clone());
     }
-    call = set(call, query.per_page.and_then(std::num::NonZeroU32::new), |c, v| c.per_page(v));
+    call = set(call, query.per_page, |c, v| c.per_page(v));
     if query.include_paging_counts {
         call = call.include_paging_counts(true);
     }

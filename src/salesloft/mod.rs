@@ -1,14 +1,17 @@
 //! Salesloft Conversations (REST API v2).
 //!
-//! [`Client`] wraps the client generated from `specs/salesloft.yaml` and adds
-//! a bearer from an API key or a pluggable token provider (for OAuth
-//! refresh), a typed [`ConversationQuery`], streams over pages
-//! ([`Client::conversations`]) and over an `updated_at` cursor
-//! ([`Client::updated_since`]), and the rate-limit headers on every response.
+//! [`Client`] derefs to the client generated from `specs/salesloft.yaml`, so
+//! every operation of the spec is a method (`client.get_transcription().id(id)
+//! .send().await?`), authenticated with a bearer from an API key or a
+//! pluggable token provider (for OAuth refresh) and checked against the spec
+//! before sending. By hand it adds what one call cannot do: a typed
+//! [`ConversationQuery`], streams over pages ([`Client::conversations`]) and
+//! over an `updated_at` cursor ([`Client::updated_since`]), and the rate-limit
+//! headers of a response ([`Rated::from`] any generated call's response).
 //!
 //! ```no_run
 //! # async fn demo() -> convo_clients::Result<()> {
-//! use convo_clients::salesloft::{Client, ConversationQuery, types::Platform};
+//! use convo_clients::salesloft::{Client, ConversationQuery, Rated, types::Platform};
 //! use futures::TryStreamExt;
 //!
 //! let client = Client::new(std::env::var("SALESLOFT_API_KEY").unwrap_or_default())?;
@@ -18,6 +21,10 @@
 //!     println!("{} {:?}", c.id, c.title);
 //! }
 //! println!("budget left this minute: {:?}", client.last_rate_limit());
+//!
+//! // Any operation of the spec, with the rate limit its response reported.
+//! let transcription = Rated::from(client.get_transcription().id("7d5a…").send().await?);
+//! println!("{:?} (cost {:?})", transcription.data.language_code, transcription.rate_limit.endpoint_cost);
 //! # Ok(()) }
 //! ```
 

@@ -152,7 +152,10 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
             (conversation, ttl, id)
         }
         LivePersonCommand::Close { conversation, ttl } => {
-            let id = client.close(&conversation, options(&ttl)).await?;
+            let api = client.generated().await?;
+            let call = api.close_conversation().account_id(client.account_id()).conversation_id(&conversation);
+            let call = if let Some(seconds) = ttl.ttl { call.ttl(seconds) } else { call };
+            let id = call.send().await.map_err(convo_clients::Error::from)?.into_inner().command_id;
             (conversation, ttl, id)
         }
         LivePersonCommand::Sdes { conversation, file, ttl } => {
@@ -161,11 +164,16 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
             (conversation, ttl, id)
         }
         LivePersonCommand::Ttr { conversation, ttr, ttl } => {
-            let id = client.set_ttr(&conversation, ttr, options(&ttl)).await?;
+            let api = client.generated().await?;
+            let call = api.set_ttr().account_id(client.account_id()).conversation_id(&conversation).body(ttr);
+            let call = if let Some(seconds) = ttl.ttl { call.ttl(seconds) } else { call };
+            let id = call.send().await.map_err(convo_clients::Error::from)?.into_inner().command_id;
             (conversation, ttl, id)
         }
         LivePersonCommand::Commands { conversation, command_id: None, .. } => {
-            let commands = client.commands(&conversation).await?;
+            let api = client.generated().await?;
+            let call = api.list_commands().account_id(client.account_id()).conversation_id(&conversation);
+            let commands = call.send().await.map_err(convo_clients::Error::from)?.into_inner().0;
             let mut writer = RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), COMMAND_COLUMNS, out);
             for command in commands {
                 writer.write(&flatten_command(serde_json::to_value(command).map_err(std::io::Error::other)?))?;
@@ -177,7 +185,9 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
             let command = if wait {
                 client.wait_for_command(&conversation, &id, Duration::from_secs(timeout)).await?
             } else {
-                client.command(&conversation, &id).await?
+                let api = client.generated().await?;
+                let call = api.get_command().account_id(client.account_id()).conversation_id(&conversation);
+                call.command_id(&id).send().await.map_err(convo_clients::Error::from)?.into_inner()
             };
             let value = flatten_command(serde_json::to_value(command).map_err(std::io::Error::other)?);
             write_one(context.output.unwrap_or(OutputFormat::Json), COMMAND_COLUMNS, &value, out)?;

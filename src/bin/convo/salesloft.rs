@@ -165,9 +165,11 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
         }
         SalesloftCommand::Conversations(ConversationsCommand::Get { id, extensive }) => {
             let value = if extensive {
-                serde_json::to_value(client.conversation_extensive(&id).await?.value)
+                let response = client.get_conversation_extensive().id(id).send().await;
+                serde_json::to_value(response.map_err(convo_clients::Error::from)?.into_inner().data)
             } else {
-                serde_json::to_value(client.conversation(&id).await?.value)
+                let response = client.get_conversation().id(id).send().await;
+                serde_json::to_value(response.map_err(convo_clients::Error::from)?.into_inner().data)
             }
             .map_err(std::io::Error::other)?;
             write_one(context.output.unwrap_or(OutputFormat::Json), CONVERSATION_COLUMNS, &value, out)?;

@@ -237,6 +237,8 @@ fn api_info(api: &str, doc: &Value) -> Result<String, String> {
     let global = doc.get("security").map(names_of).unwrap_or_default();
     let mut security = Vec::new();
     let mut retry_safe = Vec::new();
+    let mut servers = Vec::new();
+    let first_server = |v: &Value| v.get("servers")?.get(0)?.get("url")?.as_str().map(str::to_owned);
     for item in doc.get("paths").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
         for (method, op) in item.as_object().into_iter().flatten() {
             let Some(id) =
@@ -247,6 +249,10 @@ fn api_info(api: &str, doc: &Value) -> Result<String, String> {
             let id = snake_case(id);
             let needs = op.get("security").map(names_of).unwrap_or_else(|| global.clone());
             security.push(format!("({id:?}, &{needs:?})"));
+            // An operation served elsewhere than the document's servers.
+            if let Some(url) = first_server(op).or_else(|| first_server(item)) {
+                servers.push(format!("({id:?}, {url:?})"));
+            }
             if op.get("x-retry-safe").and_then(Value::as_bool) == Some(true) {
                 retry_safe.push(id);
             }
@@ -261,9 +267,11 @@ fn api_info(api: &str, doc: &Value) -> Result<String, String> {
          retry_safe_operations: &{retry_safe:?},\n\
          operation_security: &[{}],\n\
          security_schemes: &[{}],\n\
+         operation_servers: &[{}],\n\
          }};\n",
         security.join(", "),
-        schemes.join(", ")
+        schemes.join(", "),
+        servers.join(", ")
     ))
 }
 

@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use convo_clients::liveperson::types::{
-    Command, CommandState, Gender, Message, PersonalInfo, PersonalSde, PersonalSdeType, Sde, SetSdesRequest,
-    StructuredContent, StructuredContentMessage, TransferRequest,
+    Command, CommandState, CsdsVersion, Gender, Message, PersonalInfo, PersonalSde, PersonalSdeType, Sde,
+    SetSdesRequest, StructuredContent, StructuredContentMessage, TransferRequest,
 };
 use convo_clients::liveperson::{BotDomain, Client, CommandOptions, Credentials, InputError, SdeInput, Ttr, Zone};
 use convo_clients::sandbox::RecordedRequest;
@@ -12,6 +12,7 @@ use convo_clients::sandbox::liveperson::{
     COMMAND_EXPIRED, EXAMPLE_CONVERSATION, EXECUTION_FAILED, LivePersonConfig, LivePersonSandbox,
 };
 use convo_clients::{Error, InvalidInput};
+use progenitor_client::ClientInfo;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -401,4 +402,24 @@ async fn debug_output_never_shows_a_secret() {
     for secret in ["sandbox-bot-password", "sandbox-app-key", "sandbox-app-secret", "sandbox-access-token", "eyJ"] {
         assert!(!shown.contains(secret), "{secret} in {shown}");
     }
+}
+
+/// The domain lookup is served from its own host (the spec's path-level
+/// `servers`); the runtime sends it there from any client, the zone's included.
+#[tokio::test]
+async fn an_operation_with_its_own_server_is_sent_there() {
+    let sb = sandbox().await;
+    let zone = format!("{}/zone-host", sb.base_url());
+    let client = Client::builder(sb.account_id(), sb.credentials())
+        .domain(BotDomain::BaseUrl(zone.clone()))
+        .csds_base_url(sb.base_url())
+        .build()
+        .unwrap();
+    let api = client.generated().await.unwrap();
+    assert_eq!(api.baseurl(), zone);
+    let call = api.list_service_domains().account_id(sb.account_id()).version(CsdsVersion::V10);
+    let domains = call.send().await.expect("served by the lookup host, not the zone");
+    assert!(!domains.base_uris.is_empty());
+    let lookups: Vec<_> = sb.requests().into_iter().filter(|r| r.path.contains("/service/")).collect();
+    assert!(!lookups.is_empty() && lookups.iter().all(|r| !r.path.starts_with("/zone-host")), "{lookups:?}");
 }

@@ -54,6 +54,9 @@ pub(crate) struct ApiInfo {
     pub(crate) operation_security: &'static [(&'static str, &'static [&'static str])],
     /// How each scheme is sent.
     pub(crate) security_schemes: &'static [(&'static str, Scheme)],
+    /// Operations the spec serves from their own server (path-level
+    /// `servers`), and that server's URL.
+    pub(crate) operation_servers: &'static [(&'static str, &'static str)],
 }
 
 impl ApiInfo {
@@ -85,6 +88,8 @@ struct RuntimeInner {
     api: &'static ApiInfo,
     retry: RetryPolicy,
     credentials: SchemeCredentials,
+    /// Where a server of the spec really is (a proxy, a sandbox).
+    servers: Vec<(&'static str, String)>,
 }
 
 impl fmt::Debug for Runtime {
@@ -110,7 +115,34 @@ pub(crate) struct ResponseContext {
 
 impl Runtime {
     pub(crate) fn new(api: &'static ApiInfo, retry: RetryPolicy, credentials: SchemeCredentials) -> Self {
-        Self { inner: Arc::new(RuntimeInner { api, retry, credentials }) }
+        Self { inner: Arc::new(RuntimeInner { api, retry, credentials, servers: Vec::new() }) }
+    }
+
+    /// Sends the operations the spec serves from `spec_url` to `base_url`.
+    pub(crate) fn with_server(mut self, spec_url: &'static str, base_url: String) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.servers.push((spec_url, base_url));
+        }
+        self
+    }
+
+    /// Moves a request of an operation with its own server there; returns
+    /// the base URL the request now has.
+    fn route<'a>(&'a self, base_url: &'a str, request: &mut Request, operation: &str) -> &'a str {
+        let Some((_, server)) = self.inner.api.operation_servers.iter().find(|(id, _)| *id == operation) else {
+            return base_url;
+        };
+        let target =
+            self.inner.servers.iter().find(|(spec, _)| spec == server).map_or(*server, |(_, url)| url.as_str());
+        let target = target.trim_end_matches('/');
+        let url = request.url().as_str();
+        if let Some(rest) = url.strip_prefix(base_url.trim_end_matches('/'))
+            && let Ok(moved) = reqwest::Url::parse(&format!("{target}{rest}"))
+        {
+            *request.url_mut() = moved;
+            return target;
+        }
+        base_url
     }
 
     /// progenitor's `pre` hook: checks the request against the spec (so bad
@@ -123,6 +155,7 @@ impl Runtime {
         request: &mut Request,
         info: &OperationInfo,
     ) -> std::result::Result<(), progenitor_client::Error<E>> {
+        let base_url = self.route(base_url, request, info.operation_id);
         if let Some(violation) = self.check(base_url, request) {
             return Err(progenitor_client::Error::InvalidRequest(violation));
         }

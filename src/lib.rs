@@ -24,7 +24,9 @@ pub mod spec;
 
 pub use error::{BodyExcerpt, Error, InvalidInput, Result};
 pub use open_enum::{UnknownVariant, UnrecognizedValue};
-pub use runtime::{ClientConfig, ItemStream, OperationClient, Page, RetryPolicy, paginate};
+pub use runtime::{
+    BuildClient, ClientBuilder, ClientConfig, Connection, ItemStream, OperationClient, Page, RetryPolicy, paginate,
+};
 pub use secret::Secret;
 
 /// The APIs, one line each: the module (a folder `src/<api>/` beside

@@ -18,7 +18,8 @@ use super::types::{
 };
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
 use crate::runtime::{
-    ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, config::normalize_base_url, paginate,
+    BuildClient, Connection,
+    ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, paginate,
 };
 use crate::secret::Secret;
 
@@ -54,35 +55,22 @@ impl std::ops::Deref for Client {
     }
 }
 
-/// Configures a [`Client`].
+/// Configures a [`Client`] ([`BASE_URL`] by default).
+pub type ClientBuilder = crate::ClientBuilder<Settings>;
+
+/// LlamadaPro's own settings: the API key.
 #[derive(Debug)]
-pub struct ClientBuilder {
-    base_url: String,
+pub struct Settings {
     api_key: Secret,
-    config: ClientConfig,
 }
 
-impl ClientBuilder {
-    /// Another base URL (default [`BASE_URL`]), e.g. a sandbox.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
+impl BuildClient for Settings {
+    type Client = Client;
 
-    /// Transport settings: timeouts, retries, user agent.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// Builds the client. Fails on an unusable base URL; sends nothing.
-    pub fn build(self) -> Result<Client> {
-        let base_url = normalize_base_url(&self.base_url)?;
-        let http = self.config.http_client()?;
+    fn build(self, connection: Connection) -> Result<Client> {
         let key: Arc<dyn Credential> = Arc::new(self.api_key);
-        let runtime =
-            Runtime::new(&API, self.config.retry.clone(), SchemeCredentials::new().with(&API, "ApiKeyAuth", key));
-        Ok(Client { api: generated::Client::new_with_client(&base_url, http, runtime) })
+        let runtime = Runtime::new(&API, connection.retry, SchemeCredentials::new().with(&API, "ApiKeyAuth", key));
+        Ok(Client { api: generated::Client::new_with_client(&connection.base_url, connection.http, runtime) })
     }
 }
 
@@ -99,7 +87,7 @@ impl Client {
 
     /// Starts configuring a client.
     pub fn builder(api_key: impl Into<Secret>) -> ClientBuilder {
-        ClientBuilder { base_url: BASE_URL.into(), api_key: api_key.into(), config: ClientConfig::default() }
+        ClientBuilder::new(BASE_URL, ClientConfig::default(), Settings { api_key: api_key.into() })
     }
 
     /// The generated client, with every operation of the spec. The client

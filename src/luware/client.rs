@@ -13,8 +13,9 @@ use super::transcript::{Transcript, TranscriptLimits, VtrCollector};
 use super::types::{self, Conversation, ConversationPage, FileExtension, SortField, SortOrder};
 use crate::error::{Error, InvalidInput, Result};
 use crate::runtime::{
+    BuildClient, Connection,
     ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, TokenCredential,
-    config::normalize_base_url, paginate,
+    paginate,
 };
 
 /// Luware's page size limit (seed 000 L75).
@@ -39,49 +40,42 @@ impl Deref for Client {
 }
 
 /// Configures a [`Client`].
+pub type ClientBuilder = crate::ClientBuilder<Settings>;
+
+/// Luware's own settings: the credentials, the token refresh margin and the
+/// transcript size caps.
 #[derive(Debug)]
-pub struct ClientBuilder {
-    base_url: String,
+pub struct Settings {
     credentials: Credentials,
-    config: ClientConfig,
     refresh_margin: Duration,
     transcript_limits: TranscriptLimits,
 }
 
 impl ClientBuilder {
-    /// Transport settings: timeouts, retries, user agent.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = config;
-        self
-    }
-
     /// Refresh the token this long before it expires (default 60 s; at most
     /// half the token's lifetime).
     pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
-        self.refresh_margin = margin;
+        self.settings.refresh_margin = margin;
         self
     }
 
     /// Size caps for `.vtr` downloads.
     pub fn transcript_limits(mut self, limits: TranscriptLimits) -> Self {
-        self.transcript_limits = limits;
+        self.settings.transcript_limits = limits;
         self
     }
+}
 
-    /// Builds the client. Fails on an unusable base URL; sends nothing.
-    pub fn build(self) -> Result<Client> {
-        let base_url = normalize_base_url(&self.base_url)?;
-        let http = self.config.http_client()?;
-        let retry = self.config.retry.clone();
+impl BuildClient for Settings {
+    type Client = Client;
+
+    fn build(self, Connection { base_url, http, retry }: Connection) -> Result<Client> {
         let key: Arc<dyn Credential> = Arc::new(self.credentials.subscription_key.clone());
         let with_key = SchemeCredentials::new().with(&API, "subscriptionKey", key);
         // `requestToken` needs only the key; its own client has no token to
         // ask for, so fetching one never recurses.
-        let token_client = generated::Client::new_with_client(
-            &base_url,
-            http.clone(),
-            Runtime::new(&API, retry.clone(), with_key.clone()),
-        );
+        let token_client =
+            generated::Client::new_with_client(&base_url, http.clone(), Runtime::new(&API, retry.clone(), with_key.clone()));
         let requester = TokenRequester { credentials: self.credentials, token_client, margin: self.refresh_margin };
         let tokens = Arc::new(TokenCredential::new(requester));
         let credentials = with_key.with(&API, "bearerToken", tokens.clone());
@@ -142,13 +136,9 @@ impl Client {
     /// Starts configuring a client. `base_url` is the customer FQDN Luware
     /// supplies, e.g. `https://example.luware.com` (without `/vfcrest`).
     pub fn builder(base_url: impl Into<String>, credentials: Credentials) -> ClientBuilder {
-        ClientBuilder {
-            base_url: base_url.into(),
-            credentials,
-            config: ClientConfig::default(),
-            refresh_margin: Duration::from_secs(60),
-            transcript_limits: TranscriptLimits::default(),
-        }
+        let settings =
+            Settings { credentials, refresh_margin: Duration::from_secs(60), transcript_limits: TranscriptLimits::default() };
+        ClientBuilder::new(base_url, ClientConfig::default(), settings)
     }
 
     /// The generated client. The client derefs to it, so its methods are

@@ -17,7 +17,8 @@ use super::types::{
 };
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
 use crate::runtime::{
-    ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, config::normalize_base_url, paginate,
+    BuildClient, Connection,
+    ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, paginate,
 };
 use crate::secret::Secret;
 
@@ -41,31 +42,20 @@ impl std::ops::Deref for Client {
     }
 }
 
-/// Configures a [`Client`].
+/// Configures a [`Client`]: [`BASE_URL`] by default, [`super::EU_BASE_URL`]
+/// for the EU region, or a proxy or sandbox.
+pub type ClientBuilder = crate::ClientBuilder<Settings>;
+
+/// raia's own settings: the agent's secret key.
 #[derive(Debug)]
-pub struct ClientBuilder {
+pub struct Settings {
     secret_key: Secret,
-    base_url: String,
-    config: ClientConfig,
 }
 
-impl ClientBuilder {
-    /// The API host: [`BASE_URL`] by default, [`super::EU_BASE_URL`] for the
-    /// EU region, or a proxy or sandbox.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
+impl BuildClient for Settings {
+    type Client = Client;
 
-    /// Transport settings: timeouts, retries, user agent.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// Builds the client. Fails on an unusable base URL or key; sends nothing.
-    pub fn build(self) -> Result<Client> {
-        let base_url = normalize_base_url(&self.base_url)?;
+    fn build(self, connection: Connection) -> Result<Client> {
         if self.secret_key.expose().trim().is_empty() {
             return Err(InvalidInput::Config("the agent secret key is empty".into()).into());
         }
@@ -73,10 +63,9 @@ impl ClientBuilder {
         if self.secret_key.header_value("").is_none() {
             return Err(InvalidInput::Config("the agent secret key is not a valid header value".into()).into());
         }
-        let http = self.config.http_client()?;
         let key: Arc<dyn Credential> = Arc::new(self.secret_key);
-        let runtime = Runtime::new(&API, self.config.retry, SchemeCredentials::new().with(&API, "agentSecretKey", key));
-        Ok(Client { api: generated::Client::new_with_client(&base_url, http, runtime) })
+        let runtime = Runtime::new(&API, connection.retry, SchemeCredentials::new().with(&API, "agentSecretKey", key));
+        Ok(Client { api: generated::Client::new_with_client(&connection.base_url, connection.http, runtime) })
     }
 }
 
@@ -166,7 +155,7 @@ impl Client {
 
     /// Starts configuring a client with the agent's secret key.
     pub fn builder(secret_key: impl Into<Secret>) -> ClientBuilder {
-        ClientBuilder { secret_key: secret_key.into(), base_url: BASE_URL.to_string(), config: ClientConfig::default() }
+        ClientBuilder::new(BASE_URL, ClientConfig::default(), Settings { secret_key: secret_key.into() })
     }
 
     /// The generated client, with every operation of the spec. The client

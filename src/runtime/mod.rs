@@ -5,6 +5,7 @@
 //! adds to each client (`pre` and `exec`), so no call site asks for any of it.
 
 mod auth;
+mod builder;
 pub(crate) mod config;
 mod paginate;
 mod retry;
@@ -20,6 +21,7 @@ use tracing::Instrument;
 pub(crate) use auth::{
     BoxFuture, Credential, SchemeCredentials, TokenCredential, TokenFetch, jwt_expiry, refresh_time,
 };
+pub use builder::{BuildClient, ClientBuilder, Connection};
 pub use config::ClientConfig;
 pub use paginate::{ItemStream, Page, paginate};
 pub use retry::RetryPolicy;

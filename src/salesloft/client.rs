@@ -13,8 +13,9 @@ use super::query::{ConversationQuery, TitleFilter};
 use super::types::{Conversation, ConversationList, ConversationSortBy, SortDirection};
 use crate::error::Result;
 use crate::runtime::{
+    BuildClient, Connection,
     ClientConfig, ItemStream, Page, RetryPolicy, Runtime, SchemeCredentials, TokenCredential,
-    config::normalize_base_url, paginate,
+    paginate,
 };
 use crate::secret::Secret;
 
@@ -81,36 +82,26 @@ impl std::ops::Deref for Client {
     }
 }
 
-/// Configures a [`Client`].
+/// Configures a [`Client`] (`https://api.salesloft.com` by default). The
+/// default retry policy waits out 429s for up to a minute each (Salesloft's
+/// budget resets every minute), two minutes in all.
+pub type ClientBuilder = crate::ClientBuilder<Settings>;
+
+/// Salesloft's own settings: where bearer tokens come from.
 #[derive(Debug)]
-pub struct ClientBuilder {
-    base_url: String,
+pub struct Settings {
     provider: Arc<dyn TokenProvider>,
-    config: ClientConfig,
 }
 
-impl ClientBuilder {
-    /// Another base URL (default `https://api.salesloft.com`), e.g. a sandbox.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.base_url = url.into();
-        self
-    }
+impl BuildClient for Settings {
+    type Client = Client;
 
-    /// Transport settings. The default retry policy waits out 429s for up to
-    /// a minute each (Salesloft's budget resets every minute), two minutes in all.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    pub fn build(self) -> Result<Client> {
-        let base_url = normalize_base_url(&self.base_url)?;
-        let http = self.config.http_client()?;
+    fn build(self, connection: Connection) -> Result<Client> {
         let bearer = Arc::new(TokenCredential::new(ProviderFetch(self.provider)));
         let credentials = SchemeCredentials::new().with(&API, "bearerAuth", bearer);
-        let runtime = Runtime::new(&API, self.config.retry.clone(), credentials);
+        let runtime = Runtime::new(&API, connection.retry, credentials);
         Ok(Client {
-            api: generated::Client::new_with_client(&base_url, http, runtime),
+            api: generated::Client::new_with_client(&connection.base_url, connection.http, runtime),
             last_rate_limit: Arc::default(),
         })
     }
@@ -129,11 +120,7 @@ impl Client {
             .with_max_attempts(4)
             .with_max_delay(Duration::from_secs(60))
             .with_max_elapsed(Duration::from_secs(120));
-        ClientBuilder {
-            base_url: BASE_URL.into(),
-            provider: Arc::new(provider),
-            config: ClientConfig::default().with_retry(retry),
-        }
+        ClientBuilder::new(BASE_URL, ClientConfig::default().with_retry(retry), Settings { provider: Arc::new(provider) })
     }
 
     /// The rate-limit state of the latest page fetched by

@@ -46,6 +46,11 @@ struct File {
     profiles: BTreeMap<String, BTreeMap<String, toml::Value>>,
 }
 
+/// The error for a setting given nowhere.
+pub fn missing(name: &str, flag: &str) -> Failure {
+    Failure::Usage(format!("missing {name}: set {flag}, the environment variable {name}, or a profile"))
+}
+
 fn path() -> Option<PathBuf> {
     std::env::var_os("CONVO_CONFIG")
         .map(PathBuf::from)

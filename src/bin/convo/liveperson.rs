@@ -245,9 +245,7 @@ pub(crate) async fn connect(
     context: &Context,
 ) -> Result<(Client, Option<LivePersonSandbox>), Failure> {
     if context.sandbox {
-        let sandbox = LivePersonSandbox::start(42, 0, LivePersonConfig::default())
-            .await
-            .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
+        let sandbox: LivePersonSandbox = crate::sandbox::start(LivePersonConfig::default()).await?;
         // Found the way a real account is: domain lookup, then the zone's host.
         let client = Client::builder(sandbox.account_id(), sandbox.credentials())
             .csds_base_url(sandbox.base_url())
@@ -256,16 +254,13 @@ pub(crate) async fn connect(
         return Ok((client, Some(sandbox)));
     }
     let profile = config::profile::<LivePersonProfile>(context.profile.as_deref(), "liveperson")?;
-    let missing = |name: &str, flag: &str| {
-        Failure::Usage(format!("missing {name}: set {flag}, the environment variable {name}, or a profile"))
-    };
     let account_id = args
         .account_id
         .clone()
         .or(profile.account_id)
-        .ok_or_else(|| missing("LIVEPERSON_ACCOUNT_ID", "--account-id"))?;
+        .ok_or_else(|| config::missing("LIVEPERSON_ACCOUNT_ID", "--account-id"))?;
     let username =
-        args.username.clone().or(profile.username).ok_or_else(|| missing("LIVEPERSON_USERNAME", "--username"))?;
+        args.username.clone().or(profile.username).ok_or_else(|| config::missing("LIVEPERSON_USERNAME", "--username"))?;
     let credentials = match (args.password.clone().or(profile.password), args.api_key.clone().or(profile.api_key)) {
         (Some(password), _) => Credentials::UserPass(UserPassCredentials { username, password: password.into() }),
         (None, Some(key)) => {
@@ -283,7 +278,7 @@ pub(crate) async fn connect(
                 access_token_secret: access_token_secret.into(),
             })
         }
-        (None, None) => return Err(missing("LIVEPERSON_PASSWORD (or LIVEPERSON_API_KEY)", "--password or --api-key")),
+        (None, None) => return Err(config::missing("LIVEPERSON_PASSWORD (or LIVEPERSON_API_KEY)", "--password or --api-key")),
     };
     let domain = match (args.base_url.clone().or(profile.base_url), args.bot_domain.clone().or(profile.bot_domain)) {
         (Some(url), _) => BotDomain::BaseUrl(url),

@@ -1268,19 +1268,12 @@ pub(crate) async fn connect(
     context: &Context,
 ) -> Result<(Client, Option<LlamadaProSandbox>), Failure> {
     if context.sandbox {
-        let sandbox = LlamadaProSandbox::start(42, 0, LlamadaProConfig::default())
-            .await
-            .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
+        let sandbox: LlamadaProSandbox = crate::sandbox::start(LlamadaProConfig::default()).await?;
         let client = Client::builder(sandbox.api_key()).base_url(sandbox.base_url()).build()?;
         return Ok((client, Some(sandbox)));
     }
     let profile = config::profile::<LlamadaProProfile>(context.profile.as_deref(), "llamadapro")?;
-    let key = args.api_key.clone().or(profile.api_key).ok_or_else(|| {
-        Failure::Usage(
-            "missing LLAMADAPRO_API_KEY: set --api-key, the environment variable LLAMADAPRO_API_KEY, or a profile"
-                .into(),
-        )
-    })?;
+    let key = args.api_key.clone().or(profile.api_key).ok_or_else(|| config::missing("LLAMADAPRO_API_KEY", "--api-key"))?;
     let mut builder = Client::builder(key);
     if let Some(url) = args.base_url.clone().or(profile.base_url) {
         builder = builder.base_url(url);

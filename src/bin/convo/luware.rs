@@ -239,36 +239,31 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
 /// in-process sandbox with `--sandbox`.
 pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Client, Option<LuwareSandbox>), Failure> {
     if context.sandbox {
-        let sandbox = LuwareSandbox::start(42, 0, LuwareConfig::default())
-            .await
-            .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
+        let sandbox: LuwareSandbox = crate::sandbox::start(LuwareConfig::default()).await?;
         let client = Client::new(sandbox.base_url(), sandbox.credentials())?;
         return Ok((client, Some(sandbox)));
     }
     let profile = config::profile::<LuwareProfile>(context.profile.as_deref(), "luware")?;
-    let missing = |name: &str, flag: &str| {
-        Failure::Usage(format!("missing {name}: set {flag}, the environment variable {name}, or a profile"))
-    };
     let base_url =
-        args.base_url.clone().or(profile.base_url).ok_or_else(|| missing("LUWARE_BASE_URL", "--base-url"))?;
+        args.base_url.clone().or(profile.base_url).ok_or_else(|| config::missing("LUWARE_BASE_URL", "--base-url"))?;
     let credentials = Credentials {
         subscription_key: args
             .subscription_key
             .clone()
             .or(profile.subscription_key)
-            .ok_or_else(|| missing("LUWARE_SUBSCRIPTION_KEY", "--subscription-key"))?
+            .ok_or_else(|| config::missing("LUWARE_SUBSCRIPTION_KEY", "--subscription-key"))?
             .into(),
-        eid: args.eid.or(profile.eid).ok_or_else(|| missing("LUWARE_EID", "--eid"))?,
+        eid: args.eid.or(profile.eid).ok_or_else(|| config::missing("LUWARE_EID", "--eid"))?,
         client_id: args
             .client_id
             .clone()
             .or(profile.client_id)
-            .ok_or_else(|| missing("LUWARE_CLIENT_ID", "--client-id"))?,
+            .ok_or_else(|| config::missing("LUWARE_CLIENT_ID", "--client-id"))?,
         client_secret: args
             .client_secret
             .clone()
             .or(profile.client_secret)
-            .ok_or_else(|| missing("LUWARE_CLIENT_SECRET", "--client-secret"))?
+            .ok_or_else(|| config::missing("LUWARE_CLIENT_SECRET", "--client-secret"))?
             .into(),
     };
     Ok((Client::new(base_url, credentials)?, None))

@@ -559,19 +559,12 @@ async fn conversations(
 /// in-process sandbox with `--sandbox`.
 pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Client, Option<RaiaSandbox>), Failure> {
     if context.sandbox {
-        let sandbox = RaiaSandbox::start(42, 0, RaiaConfig::default())
-            .await
-            .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
+        let sandbox: RaiaSandbox = crate::sandbox::start(RaiaConfig::default()).await?;
         let client = Client::builder(sandbox.secret_key()).base_url(sandbox.base_url()).build()?;
         return Ok((client, Some(sandbox)));
     }
     let profile = config::profile::<RaiaProfile>(context.profile.as_deref(), "raia")?;
-    let secret_key = args.secret_key.clone().or(profile.secret_key).ok_or_else(|| {
-        Failure::Usage(
-            "missing RAIA_AGENT_SECRET_KEY: set --secret-key, the environment variable RAIA_AGENT_SECRET_KEY, or a profile"
-                .into(),
-        )
-    })?;
+    let secret_key = args.secret_key.clone().or(profile.secret_key).ok_or_else(|| config::missing("RAIA_AGENT_SECRET_KEY", "--secret-key"))?;
     let mut builder = Client::builder(secret_key);
     if let Some(url) = args.base_url.clone().or(profile.base_url) {
         builder = builder.base_url(url);

@@ -259,18 +259,12 @@ async fn run_list(client: &Client, list: ListArgs, context: &Context, out: impl 
 
 pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Client, Option<SalesloftSandbox>), Failure> {
     if context.sandbox {
-        let sandbox = SalesloftSandbox::start(42, 0, SalesloftConfig::default())
-            .await
-            .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))?;
+        let sandbox: SalesloftSandbox = crate::sandbox::start(SalesloftConfig::default()).await?;
         let client = Client::builder(ApiKey(sandbox.api_key().into())).base_url(sandbox.base_url()).build()?;
         return Ok((client, Some(sandbox)));
     }
     let profile = config::profile::<SalesloftProfile>(context.profile.as_deref(), "salesloft")?;
-    let key = args.api_key.clone().or(profile.api_key).ok_or_else(|| {
-        Failure::Usage(
-            "missing SALESLOFT_API_KEY: set --api-key, the environment variable SALESLOFT_API_KEY, or a profile".into(),
-        )
-    })?;
+    let key = args.api_key.clone().or(profile.api_key).ok_or_else(|| config::missing("SALESLOFT_API_KEY", "--api-key"))?;
     let mut builder = Client::builder(ApiKey(key.into()));
     if let Some(url) = args.base_url.clone().or(profile.base_url) {
         builder = builder.base_url(url);

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use clap::Subcommand;
-use convo_clients::sandbox::HarnessConfig;
+use convo_clients::sandbox::{Emulator, HarnessConfig, Sandbox};
 
 use crate::{APIS, Failure};
 
@@ -80,6 +80,11 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     drop(servers);
     eprintln!("stopped");
     Ok(())
+}
+
+/// An API's emulator for `--sandbox`, in-process on a free loopback port.
+pub async fn start<E: Emulator>(config: E::Config) -> Result<Sandbox<E>, Failure> {
+    Sandbox::start(42, 0, config).await.map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))
 }
 
 /// The error for an emulator that cannot listen.

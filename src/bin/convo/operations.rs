@@ -644,4 +644,35 @@ mod tests {
         assert_eq!(case("Ocp-Apim-Subscription-Key", '-'), "ocp-apim-subscription-key");
         assert_eq!(encode("a b/c"), "a%20b%2Fc");
     }
+
+    /// A spec maintainer adds an operation and nothing else: the rebuilt CLI
+    /// has its command, with a flag per parameter and body field.
+    #[test]
+    fn an_operation_added_to_a_spec_is_a_command() {
+        let mut spec: Value = serde_json::from_str(convo_clients::luware::SPEC_JSON).unwrap();
+        spec["paths"]["/vfcrest/v1/retentionPolicies/{policyId}"] = serde_json::json!({
+            "put": {
+                "operationId": "setRetentionPolicy",
+                "summary": "Sets a retention policy.",
+                "parameters": [
+                    {"name": "policyId", "in": "path", "required": true, "description": "The policy.", "schema": {"type": "string"}},
+                    {"name": "dryRun", "in": "query", "description": "Only check.", "schema": {"type": "boolean"}}
+                ],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["days"],
+                    "properties": {"days": {"type": "integer", "description": "Days to keep."}}
+                }}}},
+                "responses": {"200": {"description": "Set."}}
+            }
+        });
+        let ops = operations(&spec.to_string(), &BTreeMap::new());
+        let op = ops.iter().find(|op| op.name == "set-retention-policy").expect("a command");
+        assert_eq!((op.id.as_str(), op.method.as_str()), ("set_retention_policy", "PUT"));
+        let mut command = operation_command(op);
+        let help = command.render_long_help().to_string();
+        for flag in ["--policy-id", "--dry-run", "--days", "--json-body"] {
+            assert!(help.contains(flag), "{flag} in {help}");
+        }
+        assert!(help.contains("Days to keep.") && help.contains("The policy."), "{help}");
+    }
 }

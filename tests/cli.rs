@@ -42,7 +42,7 @@ fn list_prints_a_filtered_table() {
 
 #[test]
 fn every_output_format_of_a_list() {
-    let base = ["--sandbox", "luware", "conversations", "list", "--limit", "3"];
+    let base = ["--sandbox", "luware", "conversations", "list", "--page-size", "3"];
     let json: Value = serde_json::from_str(&ok(&[&base[..], &["-o", "json"]].concat())).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 3);
     assert_eq!(json[0]["ccdrId"], FIRST_ID);
@@ -62,8 +62,17 @@ fn every_output_format_of_a_list() {
 
 #[test]
 fn all_streams_every_page_without_duplicates() {
-    let out =
-        ok(&["--sandbox", "luware", "conversations", "list", "--all", "--limit", "100", "--sort", "startTime:desc"]);
+    let out = ok(&[
+        "--sandbox",
+        "luware",
+        "conversations",
+        "list",
+        "--all",
+        "--page-size",
+        "100",
+        "--sort",
+        "startTime:desc",
+    ]);
     let ids: Vec<String> = out
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap()["ccdrId"].as_str().unwrap().to_string())
@@ -135,7 +144,7 @@ fn control_actions_and_their_errors() {
 #[test]
 fn bad_flags_and_bad_filters_exit_2() {
     for args in [
-        &["--sandbox", "luware", "conversations", "list", "--limit", "500"][..],
+        &["--sandbox", "luware", "conversations", "list", "--page-size", "500"][..],
         &["--sandbox", "luware", "conversations", "list", "--sort", "endTime:asc"],
         &["--sandbox", "luware", "conversations", "lists"],
         &["--sandbox", "luware", "control", FIRST_ID, "pause"],
@@ -183,7 +192,8 @@ fn a_missing_credential_is_named() {
 #[test]
 fn serve_environment_profiles_and_ctrl_c() {
     let served = Served::start("luware", &["--conversations", "25", "--seed", "42"]);
-    let out = served.command().args(["luware", "conversations", "list", "--all", "--limit", "10"]).output().unwrap();
+    let out =
+        served.command().args(["luware", "conversations", "list", "--all", "--page-size", "10"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).lines().count(), 25);
 
@@ -216,7 +226,7 @@ fn serve_environment_profiles_and_ctrl_c() {
             .env("CONVO_CONFIG", &config)
             .args(["--profile", "staging", "luware"])
             .args(extra)
-            .args(["conversations", "list", "--limit", "2"])
+            .args(["conversations", "list", "--page-size", "2"])
             .output()
             .unwrap()
     };
@@ -251,7 +261,8 @@ fn an_export_outlives_the_access_token() {
     // Tokens live 1 s and each request takes 40 ms, so a 40-page export spans
     // several tokens; the client refreshes them and the export completes.
     let served = Served::start("luware", &["--conversations", "400", "--token-lifetime", "1", "--latency-ms", "40"]);
-    let out = served.command().args(["luware", "conversations", "list", "--all", "--limit", "10"]).output().unwrap();
+    let out =
+        served.command().args(["luware", "conversations", "list", "--all", "--page-size", "10"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).lines().count(), 400);
     served.interrupt();
@@ -385,11 +396,11 @@ fn salesloft_conversations() {
     let rows: Vec<&str> = lines.collect();
     assert!(!rows.is_empty() && rows.iter().all(|r| r.contains("zoom") && r.contains("Discovery")));
 
-    let all = ok(&["--sandbox", "salesloft", "conversations", "list", "--all", "--per-page", "100"]);
+    let all = ok(&["--sandbox", "salesloft", "conversations", "list", "--all", "--page-size", "100"]);
     let ids: Vec<Value> = all.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(ids.len(), 500);
     let since =
-        ok(&["--sandbox", "salesloft", "conversations", "list", "--since", "2024-01-15T00:00:00Z", "--per-page", "7"]);
+        ok(&["--sandbox", "salesloft", "conversations", "list", "--since", "2024-01-15T00:00:00Z", "--page-size", "7"]);
     let updated: Vec<String> = since
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap()["updated_at"].as_str().unwrap().to_string())
@@ -406,7 +417,7 @@ fn salesloft_conversations() {
 
     for args in [
         &["--sandbox", "salesloft", "conversations", "list", "--platform", "skype"][..],
-        &["--sandbox", "salesloft", "conversations", "list", "--per-page", "101"],
+        &["--sandbox", "salesloft", "conversations", "list", "--page-size", "101"],
         &["--sandbox", "salesloft", "conversations", "list", "--since", "yesterday"],
         &["--sandbox", "salesloft", "conversations", "list", "--title", "a", "--title-prefix", "b"],
         &[
@@ -428,7 +439,7 @@ fn salesloft_conversations() {
     assert!(stderr(&out).contains("SALESLOFT_API_KEY"));
 
     let served = Served::start("salesloft", &[]);
-    let out = served.command().args(["salesloft", "conversations", "list", "--per-page", "5"]).output().unwrap();
+    let out = served.command().args(["salesloft", "conversations", "list", "--page-size", "5"]).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out).lines().count(), 5);
     let out = served
@@ -440,4 +451,115 @@ fn salesloft_conversations() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("HTTP 401") && !stderr(&out).contains("ak_wrong"), "{}", stderr(&out));
     served.interrupt();
+}
+
+/// One flag vocabulary across the APIs' friendly list commands: the help
+/// shows the new names only.
+#[test]
+fn every_list_command_speaks_the_same_flags() {
+    let lists: &[&[&str]] = &[
+        &["luware", "conversations", "list"],
+        &["salesloft", "conversations", "list"],
+        &["raia", "conversations", "list"],
+        &["llamadapro", "contacts", "list"],
+        &["llamadapro", "contacts", "search"],
+        &["llamadapro", "custom-fields", "definitions", "list"],
+        &["llamadapro", "custom-fields", "options", "list"],
+    ];
+    for list in lists {
+        let help = ok(&[list, &["--help"][..]].concat());
+        for flag in ["--page-size <N>", "--sort <FIELD[:asc|desc]>", "--all"] {
+            assert!(help.contains(flag), "`convo {} --help` shows {flag}:\n{help}", list.join(" "));
+        }
+        for old in ["--limit", "--per-page", "--size ", "--order-by", "--order ", "--where", "FIELD=DIRECTION"] {
+            assert!(!help.contains(old), "`convo {} --help` hides {old}:\n{help}", list.join(" "));
+        }
+    }
+    let tasks = ok(&["llamadapro", "tasks", "list", "--help"]);
+    assert!(tasks.contains("--page-size <N>") && tasks.contains("--all") && !tasks.contains("--limit"), "{tasks}");
+    for list in [
+        &["luware", "conversations", "list"][..],
+        &["salesloft", "conversations", "list"],
+        &["raia", "conversations", "list"],
+    ] {
+        let help = ok(&[list, &["--help"][..]].concat());
+        assert!(help.contains("--since <") && help.contains("--until"), "{help}");
+    }
+    let filters: &[&[&str]] = &[
+        &["luware", "conversations", "list"],
+        &["llamadapro", "contacts", "list"],
+        &["llamadapro", "contacts", "search"],
+    ];
+    for list in filters {
+        let help = ok(&[list, &["--help"][..]].concat());
+        assert!(help.contains("--filter <"), "{help}");
+    }
+}
+
+/// The old spellings stay accepted as hidden aliases.
+#[test]
+fn old_flag_spellings_still_work() {
+    let pairs: &[(&[&str], &[&str])] = &[
+        (
+            &["--sandbox", "luware", "conversations", "list", "--limit", "3", "--sort", "startTime:desc"],
+            &["--sandbox", "luware", "conversations", "list", "--page-size", "3", "--sort", "startTime:desc"],
+        ),
+        (
+            &["--sandbox", "salesloft", "conversations", "list", "--per-page", "4"],
+            &["--sandbox", "salesloft", "conversations", "list", "--page-size", "4"],
+        ),
+        (
+            &["--sandbox", "raia", "conversations", "list", "--all", "--order-by", "updatedAt", "--order", "desc"],
+            &["--sandbox", "raia", "conversations", "list", "--all", "--sort", "updatedAt:desc"],
+        ),
+        (
+            &["--sandbox", "llamadapro", "tasks", "list", "--limit", "5"],
+            &["--sandbox", "llamadapro", "tasks", "list", "--page-size", "5"],
+        ),
+        (
+            &["--sandbox", "llamadapro", "contacts", "list", "--page-size", "5", "--sort", "firstName=desc"],
+            &["--sandbox", "llamadapro", "contacts", "list", "--page-size", "5", "--sort", "firstName:desc"],
+        ),
+        (
+            &["--sandbox", "llamadapro", "contacts", "search", "--where", "lastName:contains:sot", "--size", "2"],
+            &["--sandbox", "llamadapro", "contacts", "search", "--filter", "lastName:contains:sot", "--page-size", "2"],
+        ),
+    ];
+    for (old, new) in pairs {
+        let (old_out, new_out) = (ok(old), ok(new));
+        assert!(!new_out.is_empty(), "{new:?} prints records");
+        assert_eq!(old_out, new_out, "{old:?} is {new:?}");
+    }
+    assert_eq!(ok(pairs[0].1).lines().count(), 3);
+    assert_eq!(ok(pairs[1].1).lines().count(), 4);
+}
+
+#[test]
+fn luware_time_window_and_transcript_formats() {
+    let out = ok(&[
+        "--sandbox",
+        "luware",
+        "conversations",
+        "list",
+        "--all",
+        "--since",
+        "2024-07-02",
+        "--until",
+        "2024-07-03T00:00:00Z",
+        "-o",
+        "csv",
+    ]);
+    let rows: Vec<&str> = out.lines().skip(1).collect();
+    assert!(!rows.is_empty(), "{out}");
+    assert!(rows.iter().all(|r| r.split(',').nth(1).unwrap().starts_with("2024-07-02")), "{out}");
+
+    let csv = ok(&["--sandbox", "luware", "transcript", FIRST_ID, "-o", "csv"]);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next().unwrap(), "start,end,speaker,text");
+    assert!(lines.next().unwrap().contains("Good morning"), "{csv}");
+    let json: Value =
+        serde_json::from_str(&ok(&["--sandbox", "luware", "transcript", FIRST_ID, "-o", "json"])).unwrap();
+    assert_eq!(json["provider"], "intelligentvoice");
+    let text = ok(&["--sandbox", "luware", "transcript", FIRST_ID, "--format", "text", "-o", "csv"]);
+    assert!(text.starts_with("[0:00:00.50] "), "--format wins over --output: {text}");
 }

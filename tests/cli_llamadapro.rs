@@ -62,13 +62,13 @@ impl Drop for Scratch {
 
 #[test]
 fn tasks() {
-    let csv = ok(sandboxed(&["tasks", "list", "--status", "completed", "--limit", "5", "-o", "csv"]));
+    let csv = ok(sandboxed(&["tasks", "list", "--status", "completed", "--page-size", "5", "-o", "csv"]));
     let mut rows = csv.lines();
     assert_eq!(rows.next(), Some("id,status,dueDate,objective"));
     let rows: Vec<&str> = rows.collect();
     assert_eq!(rows.len(), 5);
     assert!(rows.iter().all(|r| r.contains(",completed,")));
-    let all = lines(&ok(sandboxed(&["tasks", "list", "--all", "--limit", "7"])));
+    let all = lines(&ok(sandboxed(&["tasks", "list", "--all", "--page-size", "7"])));
     assert_eq!(all.len(), 45, "every seeded task, page after page");
 
     let served = served_llamadapro();
@@ -115,15 +115,15 @@ fn contacts() {
     let page = sandboxed(&["contacts", "list", "--page-size", "3"]);
     assert!(stderr(&page).starts_with("next page: --page-token "), "{}", stderr(&page));
     let table =
-        ok(sandboxed(&["contacts", "list", "--filter", "lastName:Soto", "--sort", "firstName=desc", "-o", "table"]));
+        ok(sandboxed(&["contacts", "list", "--filter", "lastName:Soto", "--sort", "firstName:desc", "-o", "table"]));
     let mut rows = table.lines();
     assert!(rows.next().unwrap().starts_with("id"));
     let names: Vec<&str> = rows.map(|r| r.split_whitespace().nth(1).unwrap()).collect();
     assert!(!names.is_empty() && names.windows(2).all(|w| w[0] >= w[1]), "{names:?}");
 
-    let found = lines(&ok(sandboxed(&["contacts", "search", "--where", "lastName:contains:sot", "--all"])));
+    let found = lines(&ok(sandboxed(&["contacts", "search", "--filter", "lastName:contains:sot", "--all"])));
     assert!(!found.is_empty() && found.iter().all(|c| c["lastName"] == "Soto"));
-    let everyone = lines(&ok(sandboxed(&["contacts", "search", "--include-archived", "--size", "25", "--all"])));
+    let everyone = lines(&ok(sandboxed(&["contacts", "search", "--include-archived", "--page-size", "25", "--all"])));
     assert_eq!(everyone.len(), 60);
     assert_eq!(everyone.iter().filter(|c| c["archivedAt"].is_string()).count(), 6, "archived ones are included");
 
@@ -149,7 +149,7 @@ fn contacts() {
         json_of(run_served(&served, &["contacts", "update", &id, "--last-name", "Doe", "--custom-field", "tier=gold"]));
     assert_eq!(updated["customFields"], json!({"source": "web", "tier": "gold"}));
     let by_phone =
-        lines(&ok(run_served(&served, &["contacts", "search", "--where", "addresses.address:eq:+56912345678"])));
+        lines(&ok(run_served(&served, &["contacts", "search", "--filter", "addresses.address:eq:+56912345678"])));
     assert_eq!(by_phone.len(), 1);
     assert_eq!(by_phone[0]["id"], id, "the search index returns ids as strings");
     assert_eq!(json_of(run_served(&served, &["contacts", "get", &id]))["lastName"], "Doe");
@@ -160,7 +160,9 @@ fn contacts() {
     for args in [
         &["contacts", "list", "--filter", "note:a;b"][..],
         &["contacts", "list", "--sort", "createdAt=sideways"],
+        &["contacts", "list", "--sort", "createdAt:sideways"],
         &["contacts", "search", "--where", "lastName=Soto"],
+        &["contacts", "search", "--filter", "lastName=Soto"],
         &["contacts", "get", "abc"],
     ] {
         let out = sandboxed(args);
@@ -422,6 +424,7 @@ fn settings_from_flags_environment_and_profiles() {
         &["llamadapro", "tasks", "lists"][..],
         &["llamadapro", "tasks", "list", "--status", "pending"],
         &["llamadapro", "tasks", "list", "--limit", "0"],
+        &["llamadapro", "tasks", "list", "--page-size", "0"],
         &["llamadapro", "contacts", "list", "--all", "--page-token", "x"],
     ] {
         let out = convo().arg("--sandbox").args(args).output().unwrap();

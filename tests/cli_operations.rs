@@ -118,7 +118,7 @@ fn scalar_body_fields_are_flags_and_enums_are_listed() {
 
 #[test]
 fn luware_get_conversation_against_the_sandbox() {
-    let first = ok(&["--sandbox", "luware", "conversations", "list", "--limit", "1"]);
+    let first = ok(&["--sandbox", "luware", "conversations", "list", "--page-size", "1"]);
     let id = json(first.lines().next().unwrap())["ccdrId"].as_str().unwrap().to_string();
     let conversation = json(&ok(&["--sandbox", "luware", "get-conversation", "--ccdr-id", &id]));
     assert_eq!(conversation["ccdrId"], id.as_str());

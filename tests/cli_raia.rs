@@ -76,16 +76,7 @@ fn every_output_format_of_a_list_and_all_pages() {
     assert_eq!(all.len(), 24);
     assert_eq!(all.iter().map(|c| c["id"].as_str().unwrap()).collect::<HashSet<_>>().len(), 24, "no duplicates");
 
-    let filtered = ok_raia(&[
-        "conversations",
-        "list",
-        "--all",
-        "--with-feedbacks-only",
-        "--order-by",
-        "updatedAt",
-        "--order",
-        "asc",
-    ]);
+    let filtered = ok_raia(&["conversations", "list", "--all", "--with-feedbacks-only", "--sort", "updatedAt:asc"]);
     let filtered: Vec<Value> = filtered.lines().map(json).collect();
     assert_eq!(filtered.len(), 8, "every third conversation has a feedback");
     assert!(filtered.windows(2).all(|w| w[0]["updatedAt"].as_str() < w[1]["updatedAt"].as_str()));
@@ -247,7 +238,7 @@ fn ask_messages_mode_and_manual_messages() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("the agent's reply to message") && err.contains("failed: AGENT_REPLY_FAILED"), "{err}");
 
-    let messages = ok_raia(&["messages", &ai_chat, "--feedbacks", "--order", "desc", "-o", "table"]);
+    let messages = ok_raia(&["messages", &ai_chat, "--feedbacks", "--sort", "createdAt:desc", "-o", "table"]);
     let mut lines = messages.lines();
     assert!(lines.next().unwrap().starts_with("id "));
     assert_eq!(lines.count(), 4);
@@ -271,6 +262,10 @@ fn ask_messages_mode_and_manual_messages() {
 fn bad_flags_and_missing_settings_exit_2() {
     for args in [
         &["conversations", "list", "--order-by", "title"][..],
+        &["conversations", "list", "--sort", "title"],
+        &["conversations", "list", "--sort", "updatedAt:sideways"],
+        &["conversations", "list", "--sort", "createdAt", "--order", "asc"],
+        &["messages", "some-conversation", "--sort", "updatedAt"],
         &["conversations", "list", "--page", "0"],
         &["conversations", "list", "--since", "yesterday"],
         &["conversations", "lists"],

@@ -66,6 +66,7 @@ enum LivePersonCommand {
     /// Transfer the conversation to a skill.
     Transfer {
         conversation: String,
+        /// The skill to transfer to, by name or id.
         #[arg(long)]
         skill: String,
         #[command(flatten)]
@@ -80,6 +81,7 @@ enum LivePersonCommand {
     /// Set engagement attributes from a JSON file: {"sdes": [...], "sharkVisitorId": …, "sharkSessionId": …}.
     Sdes {
         conversation: String,
+        /// The JSON file.
         #[arg(long = "json", value_name = "FILE")]
         file: std::path::PathBuf,
         #[command(flatten)]

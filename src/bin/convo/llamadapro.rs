@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::Subcommand;
 use convo_clients::ItemStream;
 use convo_clients::llamadapro::types;
@@ -98,17 +98,19 @@ struct PageArgs {
 /// Filters, search, sort and page size of the contact and custom-field lists.
 #[derive(Debug, clap::Args)]
 struct ListArgs {
-    /// field:value (filterBy); repeat, or join with ';', to AND them.
+    /// FIELD:VALUE, equality on a field of the record (filterBy), e.g. lastName:Soto; repeat, or
+    /// join with ';', to AND them.
     #[arg(long = "filter", value_name = "FIELD:VALUE")]
     filters: Vec<FilterBy>,
     /// Free-text search (searchBy).
     #[arg(long)]
     search: Option<String>,
-    /// field=asc|desc (sortBy).
-    #[arg(long, value_name = "FIELD=DIRECTION")]
+    /// Sort as FIELD[:asc|desc] (sortBy). FIELD is any field of the listed record by its JSON
+    /// name, e.g. createdAt, firstName, lastName (the API lists none). The direction defaults to asc.
+    #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = parse_sort)]
     sort: Option<SortBy>,
-    /// Items per page.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    /// Records per page.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     page_size: Option<u32>,
     #[command(flatten)]
     page: PageArgs,
@@ -138,24 +140,27 @@ impl ListArgs {
 enum TasksCommand {
     /// List tasks: one page, or every page with --all.
     List {
+        /// Only tasks in this status: scheduled, overdue, completed or cancelled.
         #[arg(long)]
         status: Option<TaskStatus>,
-        /// Due before this time (RFC 3339).
-        #[arg(long)]
+        /// Due before this time (RFC 3339, or a date for midnight UTC).
+        #[arg(long, value_parser = parse_time)]
         due_before: Option<DateTime<Utc>>,
-        /// Due after this time (RFC 3339).
-        #[arg(long)]
+        /// Due after this time (RFC 3339, or a date for midnight UTC).
+        #[arg(long, value_parser = parse_time)]
         due_after: Option<DateTime<Utc>>,
+        /// Only tasks about this funnel conversation.
         #[arg(long)]
         conversation_id: Option<u64>,
-        /// user or ai_employee.
+        /// Only tasks assigned to this kind of party: user or ai_employee.
         #[arg(long)]
         assigned_to_type: Option<TaskAssigneeType>,
+        /// Only tasks assigned to this id.
         #[arg(long)]
         assigned_to_id: Option<String>,
-        /// Tasks per page.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-        limit: Option<u32>,
+        /// Tasks per page (the API has no sort for tasks).
+        #[arg(long, alias = "limit", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        page_size: Option<u32>,
         #[command(flatten)]
         page: PageArgs,
     },
@@ -175,6 +180,7 @@ enum TasksCommand {
 
 #[derive(Debug, clap::Args)]
 struct TaskArgs {
+    /// What the task is to achieve.
     #[arg(long)]
     objective: Option<String>,
     /// The funnel conversation the task is about.
@@ -189,8 +195,10 @@ struct TaskArgs {
     /// RFC 3339.
     #[arg(long)]
     due_date: Option<DateTime<Utc>>,
+    /// scheduled, overdue, completed or cancelled.
     #[arg(long)]
     status: Option<TaskStatus>,
+    /// Why the task was cancelled (with --status cancelled).
     #[arg(long)]
     cancellation_reason: Option<String>,
     #[command(flatten)]
@@ -233,18 +241,21 @@ enum ContactsCommand {
     Search {
         /// Free text.
         text: Option<String>,
-        /// FIELD:OPERATOR:VALUE, e.g. addresses.address:eq:+56912345678; repeat to AND them.
-        #[arg(long = "where", value_name = "FIELD:OP:VALUE", value_parser = parse_condition)]
+        /// FIELD:OPERATOR:VALUE, OPERATOR eq or contains, e.g. addresses.address:eq:+56912345678 or
+        /// lastName:contains:soto; repeat to AND them.
+        #[arg(long = "filter", alias = "where", value_name = "FIELD:OP:VALUE", value_parser = parse_condition)]
         conditions: Vec<SearcherDocumentSearchFilter>,
-        /// Join the conditions with OR instead of AND.
+        /// Join the filters with OR instead of AND.
         #[arg(long)]
         any: bool,
-        /// field=asc|desc; repeat for more keys.
-        #[arg(long = "sort", value_name = "FIELD=DIRECTION")]
+        /// Sort as FIELD[:asc|desc]; repeat for more keys. FIELD is a field of the contact by its
+        /// JSON name, e.g. createdAt, firstName, lastName. The direction defaults to asc.
+        #[arg(long = "sort", value_name = "FIELD[:asc|desc]", value_parser = parse_sort)]
         sort: Vec<SortBy>,
         /// Results per page.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
-        size: Option<u32>,
+        #[arg(long, alias = "size", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+        page_size: Option<u32>,
+        /// Include archived contacts.
         #[arg(long)]
         include_archived: bool,
         #[command(flatten)]
@@ -254,8 +265,10 @@ enum ContactsCommand {
 
 #[derive(Debug, clap::Args)]
 struct ContactArgs {
+    /// The contact's first name.
     #[arg(long)]
     first_name: Option<String>,
+    /// The contact's last name.
     #[arg(long)]
     last_name: Option<String>,
     /// A phone number (E.164); repeat for more.
@@ -267,8 +280,10 @@ struct ContactArgs {
     /// An e-mail address; repeat for more.
     #[arg(long = "email")]
     emails: Vec<String>,
+    /// The contact's national id number.
     #[arg(long)]
     national_id: Option<String>,
+    /// The contact's position in their company.
     #[arg(long)]
     company_position: Option<String>,
     /// KEY=VALUE; repeat for more.
@@ -301,6 +316,7 @@ impl ContactArgs {
 enum CallsCommand {
     /// Start a call by a configured voice agent (v1).
     StartAgent {
+        /// Id of the voice agent that calls.
         #[arg(long)]
         voice_agent_id: Option<u64>,
         /// Number to call.
@@ -314,8 +330,10 @@ enum CallsCommand {
     },
     /// Start a call by an AI employee (v2, Vapi).
     StartAiEmployee {
+        /// Number to call (E.164).
         #[arg(long)]
         to: Option<String>,
+        /// Number to call from (E.164).
         #[arg(long)]
         from: Option<String>,
         /// What the agent must achieve; repeat for more.
@@ -326,8 +344,10 @@ enum CallsCommand {
     },
     /// Start a bridge call.
     StartBridge {
+        /// Number to call (E.164).
         #[arg(long)]
         to: Option<String>,
+        /// Number to call from (E.164).
         #[arg(long)]
         from: Option<String>,
         /// Custom data stored with the call, KEY=VALUE; repeat for more.
@@ -348,10 +368,13 @@ enum CallsCommand {
 
 #[derive(Debug, clap::Args)]
 struct CallArgs {
+    /// The call's status, e.g. completed.
     #[arg(long)]
     status: Option<String>,
+    /// The calling number.
     #[arg(long)]
     from: Option<String>,
+    /// The called number.
     #[arg(long)]
     to: Option<String>,
     /// e.g. outgoing or incoming.
@@ -363,6 +386,7 @@ struct CallArgs {
     /// Seconds.
     #[arg(long)]
     duration: Option<f64>,
+    /// Id of the LlamadaPro user the record belongs to.
     #[arg(long)]
     user_id: Option<u64>,
     #[command(flatten)]
@@ -375,8 +399,10 @@ enum RecordingsCommand {
     Get { id: u64 },
     /// Import a recording from a URL.
     Load {
+        /// URL of the recording to import.
         #[arg(long)]
         url: Option<String>,
+        /// Id of the LlamadaPro user the recording belongs to.
         #[arg(long)]
         user_id: Option<u64>,
         #[command(flatten)]
@@ -402,13 +428,16 @@ enum ConversationsCommand {
 
 #[derive(Debug, clap::Args)]
 struct ConversationArgs {
+    /// The funnel the conversation goes into.
     #[arg(long)]
     funnel_id: Option<u64>,
     /// An existing contact (skips matching by address).
     #[arg(long)]
     contact_id: Option<u64>,
+    /// First name of the contact to match or create.
     #[arg(long)]
     contact_first_name: Option<String>,
+    /// Last name of the contact to match or create.
     #[arg(long)]
     contact_last_name: Option<String>,
     /// The contact's phone; repeat for more.
@@ -436,6 +465,7 @@ enum MessagesCommand {
         /// Recipient, E.164.
         #[arg(long)]
         to: Option<String>,
+        /// Name of the approved template.
         #[arg(long)]
         template: Option<String>,
         /// Language code of the template, e.g. es.
@@ -449,8 +479,10 @@ enum MessagesCommand {
     },
     /// Send a WhatsApp free-form message (media types need --file-id).
     WhatsappText {
+        /// Sending WhatsApp number (E.164).
         #[arg(long)]
         from: Option<String>,
+        /// Recipient (E.164).
         #[arg(long)]
         to: Option<String>,
         /// The text, or a media message's caption.
@@ -459,6 +491,7 @@ enum MessagesCommand {
         /// Message type (default text).
         #[arg(long = "type")]
         kind: Option<WhatsAppMessageType>,
+        /// A file of the files service, by id.
         #[arg(long)]
         file_id: Option<String>,
         #[command(flatten)]
@@ -466,8 +499,10 @@ enum MessagesCommand {
     },
     /// Upload media to WhatsApp: a file from the files service (--file-id), or a local file (--file).
     UploadMedia {
+        /// The WhatsApp number the media is for (E.164).
         #[arg(long)]
         from: Option<String>,
+        /// A file of the files service, by id.
         #[arg(long, conflicts_with = "file")]
         file_id: Option<String>,
         /// A local file, sent base64-encoded.
@@ -534,8 +569,10 @@ struct DefinitionArgs {
     /// STRING, NUMBER, DATE, BOOLEAN, LIST or FILE.
     #[arg(long = "type")]
     field_type: Option<CustomFieldType>,
+    /// Label shown to users.
     #[arg(long)]
     label: Option<String>,
+    /// Longer description.
     #[arg(long)]
     description: Option<String>,
     #[command(flatten)]
@@ -574,8 +611,10 @@ struct OptionArgs {
     /// The stored value.
     #[arg(long)]
     value: Option<String>,
+    /// Label shown to users.
     #[arg(long)]
     label: Option<String>,
+    /// Longer description.
     #[arg(long)]
     description: Option<String>,
     #[command(flatten)]
@@ -607,6 +646,26 @@ fn parse_condition(text: &str) -> Result<SearcherDocumentSearchFilter, String> {
         }
         _ => Err(format!("{text:?} is not FIELD:OPERATOR:VALUE (e.g. lastName:contains:soto)")),
     }
+}
+
+/// `FIELD[:asc|desc]`; the API's own `FIELD=DIRECTION` is accepted too.
+fn parse_sort(text: &str) -> Result<SortBy, String> {
+    let wire = match text.split_once(':') {
+        Some((field, direction)) => format!("{field}={direction}"),
+        None => text.to_string(),
+    };
+    wire.parse().map_err(|e: convo_clients::llamadapro::InputError| e.to_string())
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("{text:?} is not an RFC 3339 time (2024-07-01T09:30:00Z) or a date (2024-07-01)"))
 }
 
 fn put<T: Serialize>(map: &mut Map<String, Value>, key: &str, value: &Option<T>) {
@@ -759,6 +818,11 @@ const RECORDING_COLUMNS: &[Column] = &[
     Column { header: "duration", key: "duration", width: 8 },
     Column { header: "url", key: "url", width: 50 },
 ];
+const LOADED_COLUMNS: &[Column] = &[
+    Column { header: "url", key: "url", width: 50 },
+    Column { header: "userId", key: "userId", width: 6 },
+    Column { header: "status", key: "status", width: 6 },
+];
 const TRANSCRIPTION_COLUMNS: &[Column] = &[
     Column { header: "id", key: "id", width: 6 },
     Column { header: "recordingId", key: "recordingId", width: 11 },
@@ -835,7 +899,7 @@ async fn tasks(client: &Client, command: TasksCommand, context: &Context) -> Res
             conversation_id,
             assigned_to_type,
             assigned_to_id,
-            limit,
+            page_size,
             page,
         } => {
             let mut query = TaskQuery::new();
@@ -857,7 +921,7 @@ async fn tasks(client: &Client, command: TasksCommand, context: &Context) -> Res
             if let Some(id) = assigned_to_id {
                 query = query.assigned_to_id(id);
             }
-            if let Some(n) = limit {
+            if let Some(n) = page_size {
                 query = query.limit(n);
             }
             if page.all {
@@ -911,7 +975,7 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
         ContactsCommand::Delete { id } => {
             print_one(context, CONTACT_COLUMNS, &send(client.delete_contact().id(id as f64).send()).await?)
         }
-        ContactsCommand::Search { text, conditions, any, sort, size, include_archived, page } => {
+        ContactsCommand::Search { text, conditions, any, sort, page_size, include_archived, page } => {
             let filters =
                 conditions.into_iter().enumerate().map(|(i, c)| if any && i > 0 { c.or() } else { c }).collect();
             let request = ContactSearchRequest {
@@ -924,7 +988,7 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
                         direction: Some(s.direction().clone()),
                     })
                     .collect(),
-                size: size.map(f64::from),
+                size: page_size.map(f64::from),
                 page_token: page.page_token,
                 include_archived: include_archived.then_some(true),
                 include_total_count: None,
@@ -1012,9 +1076,13 @@ async fn recordings(client: &Client, command: RecordingsCommand, context: &Conte
             put(&mut m, "url", &url);
             put(&mut m, "userId", &user_id);
             let recording: types::LoadRecordingRequest = body("recording", &json, m)?;
+            let mut loaded = record(&recording)?;
             send(client.load_recording().body(recording).send()).await?;
-            eprintln!("loaded");
-            Ok(())
+            // The API answers without a body: print what was sent, marked loaded.
+            if let Value::Object(map) = &mut loaded {
+                map.insert("status".into(), json!("loaded"));
+            }
+            print_one(context, LOADED_COLUMNS, &loaded)
         }
     }
 }

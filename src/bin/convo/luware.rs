@@ -4,6 +4,7 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::io::Write;
 
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Subcommand, ValueEnum};
 use convo_clients::Error;
 use convo_clients::luware::types::{ControlAction, Expand, LabelRequest, MetadataRequest, SortOrder};
@@ -11,7 +12,7 @@ use convo_clients::luware::{Client, Credentials, Filter, Filters, SearchRequest}
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
 use futures::StreamExt;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
 use crate::operations::Call;
@@ -56,21 +57,26 @@ enum LuwareCommand {
     /// Print a conversation's Speech Analytics transcript (.vtr).
     Transcript {
         ccdr_id: String,
-        /// `text`: one line per utterance with time and speaker; `json`: the whole transcript.
-        #[arg(long, value_enum, default_value = "text")]
-        format: TranscriptFormat,
+        /// `text` (the default): one line per utterance with time and speaker; `json`: the whole transcript.
+        /// Without --format, --output applies: json prints the whole transcript, jsonl, table and
+        /// csv one record per utterance (start, end, speaker, text).
+        #[arg(long, value_enum)]
+        format: Option<TranscriptFormat>,
     },
     /// Add a label to a conversation.
     Label {
         ccdr_id: String,
+        /// Id of the label to add.
         #[arg(long)]
         label_id: i64,
     },
     /// Add values of an existing metadata template to a conversation.
     Metadata {
         ccdr_id: String,
+        /// Id of the metadata template.
         #[arg(long)]
         template_id: i64,
+        /// Name of the metadata template.
         #[arg(long)]
         template_name: String,
         /// A template field as name=value; repeat for more.
@@ -87,13 +93,20 @@ enum ConversationsCommand {
     List {
         /// A filter in compact form, e.g. 'platformName=Microsoft Teams', 'startTime>=2024-07-01',
         /// 'sourceCallerId^=+44', 'startTime=2024-07-01..2024-07-31'. Repeat to AND them.
-        #[arg(long = "filter", value_name = "FILTER", value_parser = parse_filter)]
+        #[arg(long = "filter", value_name = "EXPR", value_parser = parse_filter)]
         filters: Vec<Filter>,
+        /// Only conversations that started at or after this time (RFC 3339, or a date for midnight UTC).
+        #[arg(long, value_parser = parse_time)]
+        since: Option<DateTime<Utc>>,
+        /// Only conversations that started before this time (RFC 3339, or a date for midnight UTC).
+        #[arg(long, value_parser = parse_time)]
+        until: Option<DateTime<Utc>>,
         /// Records per page, 1 to 100.
-        #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100))]
-        limit: u32,
-        /// Sort by start time: startTime:asc or startTime:desc.
-        #[arg(long, value_parser = parse_sort)]
+        #[arg(long, alias = "limit", value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100))]
+        page_size: u32,
+        /// Sort as FIELD[:asc|desc]. Fields: startTime (the only one the API documents).
+        /// The direction defaults to asc.
+        #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = parse_sort)]
         sort: Option<SortOrder>,
         /// Follow nextPageToken to the end, printing as records arrive.
         #[arg(long)]
@@ -146,11 +159,23 @@ fn parse_filter(text: &str) -> Result<Filter, String> {
 }
 
 fn parse_sort(text: &str) -> Result<SortOrder, String> {
-    match text {
-        "startTime:asc" | "startTime" => Ok(SortOrder::Asc),
-        "startTime:desc" => Ok(SortOrder::Desc),
-        other => Err(format!("{other:?} is not startTime:asc or startTime:desc")),
+    let (field, direction) = text.split_once(':').unwrap_or((text, "asc"));
+    match (field, direction.to_ascii_lowercase().as_str()) {
+        ("startTime", "asc") => Ok(SortOrder::Asc),
+        ("startTime", "desc") => Ok(SortOrder::Desc),
+        _ => Err(format!("{text:?} is not FIELD[:asc|desc] with FIELD startTime")),
     }
+}
+
+fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
+        return Ok(time.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .ok_or_else(|| format!("{text:?} is not an RFC 3339 time (2024-07-01T09:30:00Z) or a date (2024-07-01)"))
 }
 
 fn parse_field(text: &str) -> Result<(String, String), String> {
@@ -172,6 +197,14 @@ const CONVERSATION_COLUMNS: &[Column] = &[
     Column { header: "to", key: "destinationCallerId", width: 24 },
 ];
 
+/// Table and csv columns of a transcript's utterances.
+const UTTERANCE_COLUMNS: &[Column] = &[
+    Column { header: "start", key: "start", width: 8 },
+    Column { header: "end", key: "end", width: 8 },
+    Column { header: "speaker", key: "speaker", width: 16 },
+    Column { header: "text", key: "text", width: 60 },
+];
+
 const RESULT_COLUMNS: &[Column] = &[Column { header: "ccdrId", key: "ccdrId", width: 36 }];
 
 pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
@@ -179,8 +212,15 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     let (client, _sandbox) = connect(&args.settings, context).await?;
     let stdout = std::io::stdout().lock();
     match args.command {
-        LuwareCommand::Conversations(ConversationsCommand::List { filters, limit, sort, all }) => {
-            let mut request = SearchRequest::new(filters.into_iter().collect::<Filters>()).limit(limit);
+        LuwareCommand::Conversations(ConversationsCommand::List { filters, since, until, page_size, sort, all }) => {
+            let mut filters = filters.into_iter().collect::<Filters>();
+            if let Some(since) = since {
+                filters = filters.started_at_or_after(since.naive_utc());
+            }
+            if let Some(until) = until {
+                filters = filters.started_before(until.naive_utc());
+            }
+            let mut request = SearchRequest::new(filters).limit(page_size);
             if let Some(order) = sort {
                 request = request.sort_by_start_time(order);
             }
@@ -198,7 +238,20 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
         LuwareCommand::Transcript { ccdr_id, format } => {
             let transcript = client.transcript(&ccdr_id).await?;
             let mut out = stdout;
-            match format {
+            if let (None, Some(output)) = (format, context.output) {
+                if output == OutputFormat::Json {
+                    let value = serde_json::to_value(&transcript).map_err(std::io::Error::other)?;
+                    write_one(output, UTTERANCE_COLUMNS, &value, out)?;
+                    return Ok(());
+                }
+                let mut writer = RecordWriter::new(output, UTTERANCE_COLUMNS, out);
+                for u in transcript.utterances() {
+                    writer.write(&json!({ "start": u.start, "end": u.end, "speaker": u.speaker, "text": u.text }))?;
+                }
+                writer.finish()?;
+                return Ok(());
+            }
+            match format.unwrap_or(TranscriptFormat::Text) {
                 TranscriptFormat::Text => {
                     for utterance in transcript.utterances() {
                         writeln!(out, "{utterance}")?;

@@ -56,8 +56,11 @@ enum RaiaCommand {
         /// Include each message's feedbacks.
         #[arg(long)]
         feedbacks: bool,
-        /// Order by creation time (the server's default is asc).
-        #[arg(long, value_enum)]
+        /// Sort as FIELD[:asc|desc]. Fields: createdAt (the only one). The direction defaults to asc.
+        #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = parse_message_sort)]
+        sort: Option<Direction>,
+        /// Old spelling of --sort createdAt:DIRECTION.
+        #[arg(long, value_enum, hide = true, conflicts_with = "sort")]
         order: Option<Direction>,
     },
     /// Ask the agent a question: prints the question sent, or with --wait the agent's reply.
@@ -97,7 +100,7 @@ enum ConversationsCommand {
     /// List conversations; prints one page, or every page with --all.
     List {
         /// Conversations per page.
-        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i32::MAX as i64))]
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i32::MAX as i64))]
         page_size: Option<u32>,
         /// The page to print (from 1).
         #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i32::MAX as i64), conflicts_with = "all")]
@@ -105,9 +108,15 @@ enum ConversationsCommand {
         /// Follow the pages to the end, printing as conversations arrive.
         #[arg(long)]
         all: bool,
-        #[arg(long, value_enum)]
+        /// Sort as FIELD[:asc|desc]. Fields: createdAt, updatedAt. Without a direction the
+        /// server's order applies (the API documents no default).
+        #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = parse_sort)]
+        sort: Option<(OrderByArg, Option<Direction>)>,
+        /// Old spelling of the --sort field.
+        #[arg(long, value_enum, hide = true, conflicts_with = "sort")]
         order_by: Option<OrderByArg>,
-        #[arg(long, value_enum)]
+        /// Old spelling of the --sort direction.
+        #[arg(long, value_enum, hide = true, conflicts_with = "sort")]
         order: Option<Direction>,
         /// Match title, summary, agent name, user name, email or phone number.
         #[arg(long)]
@@ -132,8 +141,10 @@ enum ConversationsCommand {
         /// The conversation user's id.
         #[arg(long)]
         user: String,
+        /// The conversation's title.
         #[arg(long)]
         title: Option<String>,
+        /// Context for the agent about this conversation.
         #[arg(long)]
         context: Option<String>,
         /// A conversation state id (see `conversations states`).
@@ -146,12 +157,16 @@ enum ConversationsCommand {
     /// Change a conversation's title, context, status or state.
     Update {
         conversation: String,
+        /// The conversation's title.
         #[arg(long)]
         title: Option<String>,
+        /// Context for the agent about this conversation.
         #[arg(long)]
         context: Option<String>,
+        /// The conversation's status.
         #[arg(long, value_enum)]
         status: Option<StatusArg>,
+        /// A conversation state id (see `conversations states`).
         #[arg(long)]
         state: Option<String>,
     },
@@ -162,8 +177,10 @@ enum ConversationsCommand {
     /// Start an outbound conversation by email, SMS or voice call.
     Start {
         channel: ChannelArg,
+        /// The user's first name.
         #[arg(long)]
         first_name: String,
+        /// The user's last name.
         #[arg(long)]
         last_name: String,
         /// The user's email address (required for email).
@@ -253,6 +270,37 @@ fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
         .ok_or_else(|| format!("{text:?} is not an RFC 3339 time (2024-03-20T12:00:00Z) or a date (2024-03-20)"))
 }
 
+/// `FIELD[:asc|desc]`, FIELD one of the API's wire names.
+fn parse_sort(text: &str) -> Result<(OrderByArg, Option<Direction>), String> {
+    let (field, direction) = match text.split_once(':') {
+        Some((field, direction)) => (field, Some(direction)),
+        None => (text, None),
+    };
+    let field = match field {
+        "createdAt" => OrderByArg::CreatedAt,
+        "updatedAt" => OrderByArg::UpdatedAt,
+        other => return Err(format!("{other:?} is not a sort field: createdAt or updatedAt")),
+    };
+    Ok((field, direction.map(parse_direction).transpose()?))
+}
+
+/// `createdAt[:asc|desc]`, the one sort of the message list.
+fn parse_message_sort(text: &str) -> Result<Direction, String> {
+    match text.split_once(':') {
+        Some(("createdAt", direction)) => parse_direction(direction),
+        None if text == "createdAt" => Ok(Direction::Asc),
+        _ => Err(format!("{text:?} is not createdAt[:asc|desc]")),
+    }
+}
+
+fn parse_direction(text: &str) -> Result<Direction, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "asc" => Ok(Direction::Asc),
+        "desc" => Ok(Direction::Desc),
+        _ => Err(format!("{text:?} is not asc or desc")),
+    }
+}
+
 fn parse_pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
@@ -303,7 +351,8 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     let many = context.output.unwrap_or(OutputFormat::Jsonl);
     match args.command {
         RaiaCommand::Conversations(command) => conversations(&client, command, one, many, out).await,
-        RaiaCommand::Messages { conversation, feedbacks, order } => {
+        RaiaCommand::Messages { conversation, feedbacks, sort, order } => {
+            let order = sort.or(order);
             let mut call = client.list_messages().id(&conversation);
             if feedbacks {
                 call = call.should_include_feedbacks(true);
@@ -373,6 +422,7 @@ async fn conversations(
             page_size,
             page,
             all,
+            sort,
             order_by,
             order,
             search,
@@ -381,6 +431,10 @@ async fn conversations(
             until,
             with_feedbacks_only,
         } => {
+            let (order_by, order) = match sort {
+                Some((field, direction)) => (Some(field), direction),
+                None => (order_by, order),
+            };
             let mut query = ConversationQuery::new();
             if let Some(size) = page_size {
                 query = query.page_size(size);

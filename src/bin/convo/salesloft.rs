@@ -69,14 +69,14 @@ struct ListArgs {
     /// Created after this time (RFC 3339, or a date for midnight UTC).
     #[arg(long, value_parser = parse_time)]
     created_after: Option<DateTime<Utc>>,
-    /// Created before this time.
+    /// Created before this time (RFC 3339, or a date for midnight UTC).
     #[arg(long, value_parser = parse_time)]
     created_before: Option<DateTime<Utc>>,
-    /// Updated after this time.
+    /// Updated after this time (RFC 3339, or a date for midnight UTC).
     #[arg(long, value_parser = parse_time, conflicts_with = "since")]
     updated_after: Option<DateTime<Utc>>,
-    /// Updated before this time.
-    #[arg(long, value_parser = parse_time)]
+    /// Updated before this time (--until is the same).
+    #[arg(long, visible_alias = "until", value_parser = parse_time)]
     updated_before: Option<DateTime<Utc>>,
     /// Longer than this many milliseconds.
     #[arg(long)]
@@ -84,10 +84,13 @@ struct ListArgs {
     /// Shorter than this many milliseconds.
     #[arg(long)]
     shorter_than_ms: Option<i64>,
+    /// Recording platform, e.g. zoom, ms_teams, google_meet, webex, manual_upload.
     #[arg(long, value_parser = parse_enum::<Platform>)]
     platform: Option<Platform>,
+    /// Language code of the conversation, e.g. en-US.
     #[arg(long, value_parser = parse_enum::<LanguageCode>)]
     language: Option<LanguageCode>,
+    /// Media type: audio or video.
     #[arg(long, value_parser = parse_enum::<MediaType>)]
     media: Option<MediaType>,
     /// Owner UUID; repeat for more.
@@ -108,19 +111,21 @@ struct ListArgs {
     /// Only conversations created (true) or not created (false) through the API.
     #[arg(long)]
     api: Option<bool>,
-    /// created_at|updated_at|duration, then :asc or :desc (default created_at:desc).
-    #[arg(long, value_parser = parse_sort, conflicts_with = "since")]
+    /// Sort as FIELD[:asc|desc]. Fields: created_at (the API's default), updated_at, duration.
+    /// The direction defaults to desc.
+    #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = parse_sort, conflicts_with = "since")]
     sort: Option<(ConversationSortBy, SortDirection)>,
     /// Records per page, 1 to 100.
-    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100))]
-    per_page: Option<u32>,
+    #[arg(long, alias = "per-page", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=100))]
+    page_size: Option<u32>,
     /// The page to print (without --all).
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..), conflicts_with_all = ["all", "since"])]
     page: u32,
     /// Follow every page to the end, printing as they arrive.
     #[arg(long, conflicts_with = "since")]
     all: bool,
-    /// Every conversation updated after this time, oldest update first, by moving an updated_at cursor.
+    /// Every conversation updated after this time (RFC 3339, or a date for midnight UTC), oldest
+    /// update first, by moving an updated_at cursor.
     #[arg(long, value_parser = parse_time)]
     since: Option<DateTime<Utc>>,
 }
@@ -223,7 +228,7 @@ fn query(list: &ListArgs) -> ConversationQuery {
     if let Some((by, direction)) = &list.sort {
         q = q.sort(by.clone(), direction.clone());
     }
-    if let Some(n) = list.per_page {
+    if let Some(n) = list.page_size {
         q = q.per_page(n);
     }
     q

@@ -343,3 +343,23 @@ fn a_served_sandbox_keeps_state_between_commands() {
     assert!(stopped.status.success(), "{:?}", stopped.status);
     assert!(stderr(&stopped).contains("stopped"));
 }
+
+/// `ask` without --wait prints the question; `reply` polls for its answer on
+/// its own, later, from another process (one served sandbox keeps the state).
+#[test]
+fn a_reply_is_polled_on_its_own() {
+    let served = Served::start("raia", &[]);
+    let run = |args: &[&str]| {
+        let out = served.command().arg("raia").args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let all: Vec<Value> = run(&["conversations", "list", "--all"]).lines().map(json).collect();
+    let ai_chat = find(&all, "ai", false);
+    let question = json(&run(&["ask", &ai_chat, "Just asking"]));
+    let id = question["id"].as_str().unwrap();
+    let reply = json(&run(&["reply", &ai_chat, id, "--wait", "--timeout", "10"]));
+    assert_eq!(reply["senderRole"], "assistant");
+    assert_eq!(reply["message"], "Sandbox agent: you asked: Just asking");
+    assert!(served.interrupt().status.success());
+}

@@ -80,6 +80,19 @@ enum RaiaCommand {
         #[arg(long, default_value_t = 60)]
         timeout: u64,
     },
+    /// The agent's reply to a question sent earlier (`ask` without --wait
+    /// prints the question's id): as it is now, or with --wait once it is done.
+    Reply {
+        conversation: String,
+        /// The question's message id.
+        question: String,
+        /// Poll until the agent has replied (or failed) and print the reply.
+        #[arg(long)]
+        wait: bool,
+        /// Longest wait with --wait, in seconds.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
     /// Switch a conversation between the AI agent and a human.
     Mode { conversation: String, mode: ModeArg },
     /// Send a human agent's message to the user (the conversation must be in manual mode, not voice).
@@ -390,6 +403,15 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
                     .into_inner()
             };
             print_one(one, MESSAGE_COLUMNS, to_value(&printed)?, out)
+        }
+        RaiaCommand::Reply { conversation, question, wait, timeout } => {
+            let reply = if wait {
+                to_value(&client.wait_for_reply(&conversation, &question, Duration::from_secs(timeout)).await?)?
+            } else {
+                let call = client.get_message_response().id(&conversation).question_message_id(&question);
+                to_value(&call.send().await.map_err(convo_clients::Error::from)?.into_inner())?
+            };
+            print_one(one, MESSAGE_COLUMNS, reply, out)
         }
         RaiaCommand::Mode { conversation, mode } => {
             let mode = match mode {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use convo_clients::ItemStream;
 use convo_clients::llamadapro::types;
@@ -28,6 +28,7 @@ use serde_json::{Map, Value, json};
 use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
 use crate::operations::Call;
 use crate::sandbox::{ServeOptions, cannot_listen, export};
+use crate::values::parse_time;
 use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
@@ -657,16 +658,6 @@ fn parse_sort(text: &str) -> Result<SortBy, String> {
     wire.parse().map_err(|e: convo_clients::llamadapro::InputError| e.to_string())
 }
 
-fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Ok(time.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| format!("{text:?} is not an RFC 3339 time (2024-07-01T09:30:00Z) or a date (2024-07-01)"))
-}
 
 fn put<T: Serialize>(map: &mut Map<String, Value>, key: &str, value: &Option<T>) {
     if let Some(v) = value.as_ref().and_then(|v| serde_json::to_value(v).ok()) {

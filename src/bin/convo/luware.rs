@@ -4,7 +4,7 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use clap::{Subcommand, ValueEnum};
 use convo_clients::Error;
 use convo_clients::luware::types::{ControlAction, Expand, LabelRequest, MetadataRequest, SortOrder};
@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
 use crate::operations::Call;
 use crate::sandbox::{ServeOptions, cannot_listen, export};
+use crate::values::parse_time;
 use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
@@ -167,16 +168,6 @@ fn parse_sort(text: &str) -> Result<SortOrder, String> {
     }
 }
 
-fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Ok(time.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| format!("{text:?} is not an RFC 3339 time (2024-07-01T09:30:00Z) or a date (2024-07-01)"))
-}
 
 fn parse_field(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {

@@ -7,6 +7,7 @@ mod config;
 mod operations;
 mod output;
 mod sandbox;
+mod values;
 
 use std::process::ExitCode;
 

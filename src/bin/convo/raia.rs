@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Duration;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use clap::{Subcommand, ValueEnum};
 use convo_clients::raia::types::{
     AgentMessageRequest, ConversationMode, ConversationModeRequest, ConversationOrderBy, ConversationStatus,
@@ -22,6 +22,7 @@ use serde_json::{Map, Value, json};
 use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
 use crate::operations::Call;
 use crate::sandbox::{ServeOptions, cannot_listen, export};
+use crate::values::parse_time;
 use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
@@ -272,16 +273,6 @@ enum ChannelArg {
     Voice,
 }
 
-fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(time) = DateTime::parse_from_rfc3339(text) {
-        return Ok(time.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| format!("{text:?} is not an RFC 3339 time (2024-03-20T12:00:00Z) or a date (2024-03-20)"))
-}
 
 /// `FIELD[:asc|desc]`, FIELD one of the API's wire names.
 fn parse_sort(text: &str) -> Result<(OrderByArg, Option<Direction>), String> {

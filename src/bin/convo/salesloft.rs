@@ -4,7 +4,7 @@ use std::any::Any;
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use convo_clients::salesloft::types::{ConversationSortBy, LanguageCode, MediaType, Platform, SortDirection};
 use convo_clients::salesloft::{ApiKey, Client, ConversationQuery};
@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
 use crate::operations::Call;
 use crate::sandbox::{ServeOptions, cannot_listen, export};
+use crate::values::parse_time;
 use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
@@ -130,16 +131,6 @@ struct ListArgs {
     since: Option<DateTime<Utc>>,
 }
 
-fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
-        .ok_or_else(|| format!("{text:?} is not an RFC 3339 time (2024-07-01T09:30:00Z) or a date (2024-07-01)"))
-}
 
 fn parse_enum<T: std::str::FromStr<Err = convo_clients::UnknownVariant>>(text: &str) -> Result<T, String> {
     text.parse().map_err(|e: convo_clients::UnknownVariant| e.to_string())

@@ -171,7 +171,7 @@ impl crate::OperationClient for Client {
 
     async fn execute_operation(
         &self,
-        operation_id: &'static str,
+        operation_id: &str,
         request: reqwest::Request,
     ) -> crate::Result<reqwest::Response> {
         crate::runtime::execute_operation(self, operation_id, request).await
@@ -238,6 +238,7 @@ fn api_info(api: &str, doc: &Value) -> Result<String, String> {
     let mut security = Vec::new();
     let mut retry_safe = Vec::new();
     let mut servers = Vec::new();
+    let mut operation_ids = Vec::new();
     let first_server = |v: &Value| v.get("servers")?.get(0)?.get("url")?.as_str().map(str::to_owned);
     for item in doc.get("paths").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
         for (method, op) in item.as_object().into_iter().flatten() {
@@ -246,6 +247,7 @@ fn api_info(api: &str, doc: &Value) -> Result<String, String> {
             else {
                 continue;
             };
+            operation_ids.push(format!("({id:?}, {:?})", snake_case(id)));
             let id = snake_case(id);
             let needs = op.get("security").map(names_of).unwrap_or_else(|| global.clone());
             security.push(format!("({id:?}, &{needs:?})"));
@@ -268,10 +270,12 @@ fn api_info(api: &str, doc: &Value) -> Result<String, String> {
          operation_security: &[{}],\n\
          security_schemes: &[{}],\n\
          operation_servers: &[{}],\n\
+         operation_ids: &[{}],\n\
          }};\n",
         security.join(", "),
         schemes.join(", "),
-        servers.join(", ")
+        servers.join(", "),
+        operation_ids.join(", ")
     ))
 }
 

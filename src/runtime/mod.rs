@@ -26,7 +26,7 @@ pub use config::ClientConfig;
 pub use paginate::{ItemStream, Page, paginate};
 pub use retry::RetryPolicy;
 
-use crate::error::{BodyExcerpt, Error, Result};
+use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
 use crate::spec::validate::{RequestParts, SpecValidator, Violation};
 
 /// The longest error body kept in memory to take an excerpt from; the rest
@@ -59,6 +59,9 @@ pub(crate) struct ApiInfo {
     /// Operations the spec serves from their own server (path-level
     /// `servers`), and that server's URL.
     pub(crate) operation_servers: &'static [(&'static str, &'static str)],
+    /// Each `operationId` as the spec spells it, and as progenitor's hooks
+    /// name it (snake_case).
+    pub(crate) operation_ids: &'static [(&'static str, &'static str)],
 }
 
 impl ApiInfo {
@@ -354,24 +357,26 @@ pub trait OperationClient {
     fn http_client(&self) -> &reqwest::Client;
     /// Sends a request built outside the typed builders through the same
     /// hooks as every generated method: the spec check, credentials,
-    /// retries, tracing. Only a 2xx response is `Ok`.
+    /// retries, tracing. `operation_id` is the spec's (or its snake_case
+    /// form). Only a 2xx response is `Ok`.
     fn execute_operation(
         &self,
-        operation_id: &'static str,
+        operation_id: &str,
         request: Request,
     ) -> impl std::future::Future<Output = Result<Response>> + Send;
 }
 
 /// Sends a request built outside the typed builders through the hooks of a
 /// generated client. Only a 2xx response is `Ok`.
-pub(crate) async fn execute_operation<C>(
-    client: &C,
-    operation_id: &'static str,
-    mut request: Request,
-) -> Result<Response>
+pub(crate) async fn execute_operation<C>(client: &C, operation_id: &str, mut request: Request) -> Result<Response>
 where
     C: ClientHooks<Runtime> + ClientInfo<Runtime>,
 {
+    let ids = client.inner().inner.api.operation_ids;
+    let Some(&(_, operation_id)) = ids.iter().find(|(spec, snake)| *spec == operation_id || *snake == operation_id)
+    else {
+        return Err(InvalidInput::Request(format!("the spec has no operation {operation_id:?}")).into());
+    };
     let info = OperationInfo { operation_id };
     client.pre::<()>(&mut request, &info).await.map_err(Error::from)?;
     let response = client.exec(request, &info).await.map_err(|e| Error::transport(operation_id, e))?;

@@ -33,7 +33,7 @@ const HTTP_METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head"
 struct Operation {
     /// The command name: the operationId in kebab case.
     name: String,
-    /// progenitor's snake_case operation id.
+    /// The spec's operationId.
     id: String,
     method: String,
     path: String,
@@ -151,15 +151,13 @@ pub async fn run(api: &'static str, name: &str, matches: &ArgMatches) -> Result<
         .into_iter()
         .find(|op| op.name == name)
         .ok_or_else(|| Failure::Usage(format!("{api} has no operation {name}")))?;
-    let id: &'static str = Box::leak(op.id.clone().into_boxed_str());
-    let response = crate::send_operation(api, Call { op: &op, id, matches, context: &context }).await?;
+    let response = crate::send_operation(api, Call { op: &op, matches, context: &context }).await?;
     print(response, &context).await
 }
 
 /// One operation to send: what each API's `send_operation` needs.
 pub struct Call<'a> {
     op: &'a Operation,
-    id: &'static str,
     matches: &'a ArgMatches,
     /// The global flags.
     pub context: &'a Context,
@@ -179,7 +177,7 @@ impl Call<'_> {
         defaults: &BTreeMap<&str, String>,
     ) -> Result<reqwest::Response, Failure> {
         let request = build(self.op, self.matches, defaults, client.base_url(), client.http_client())?;
-        Ok(client.execute_operation(self.id, request).await?)
+        Ok(client.execute_operation(&self.op.id, request).await?)
     }
 }
 
@@ -219,7 +217,7 @@ fn operations(spec: &str, reserved: &BTreeMap<String, String>) -> Vec<Operation>
             let body = op.get("requestBody").map(|b| body(&doc, resolve(&doc, b), reserved, &mut flags));
             out.push(Operation {
                 name: case(operation_id, '-'),
-                id: snake_case(operation_id),
+                id: operation_id.to_string(),
                 method: method.to_ascii_uppercase(),
                 path: path.clone(),
                 summary: text(op, "summary"),
@@ -606,18 +604,6 @@ fn case(name: &str, separator: char) -> String {
     out
 }
 
-/// progenitor's operation id, as build.rs derives it.
-fn snake_case(id: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in id.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
-}
-
 /// Percent-encodes a path parameter's value (all but RFC 3986 unreserved).
 fn encode(value: &str) -> String {
     let mut out = String::new();
@@ -638,7 +624,6 @@ mod tests {
     #[test]
     fn cases() {
         assert_eq!(case("getConversation", '-'), "get-conversation");
-        assert_eq!(snake_case("getConversation"), "get_conversation");
         assert_eq!(case("created_at[lt]", '-'), "created-at-lt");
         assert_eq!(case("title[_starts_with]", '-'), "title-starts-with");
         assert_eq!(case("Ocp-Apim-Subscription-Key", '-'), "ocp-apim-subscription-key");
@@ -667,7 +652,7 @@ mod tests {
         });
         let ops = operations(&spec.to_string(), &BTreeMap::new());
         let op = ops.iter().find(|op| op.name == "set-retention-policy").expect("a command");
-        assert_eq!((op.id.as_str(), op.method.as_str()), ("set_retention_policy", "PUT"));
+        assert_eq!((op.id.as_str(), op.method.as_str()), ("setRetentionPolicy", "PUT"));
         let mut command = operation_command(op);
         let help = command.render_long_help().to_string();
         for flag in ["--policy-id", "--dry-run", "--days", "--json-body"] {

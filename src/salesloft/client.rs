@@ -194,7 +194,7 @@ impl Client {
 }
 
 /// Where an `updated_since` walk stands.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Hash)]
 struct UpdatedCursor {
     at: DateTime<Utc>,
     /// Page within the conversations updated at `at` or later; above 1 only

@@ -36,6 +36,11 @@ pub enum Error {
     #[error("{}undecodable response: {reason}{}", prefix(operation), body.suffix())]
     Decode { operation: &'static str, reason: String, body: BodyExcerpt },
 
+    /// A response body larger than the configured cap
+    /// ([`crate::ClientConfig::with_max_body_bytes`]); the rest was not read.
+    #[error("{}response body larger than the {limit}-byte cap", prefix(operation))]
+    BodyTooLarge { operation: &'static str, limit: u64 },
+
     /// A command the server accepted ran and failed.
     #[error("command {command_id} failed{}", error_name.as_ref().map(|n| format!(": {n}")).unwrap_or_default())]
     CommandFailed { command_id: String, error_name: Option<String> },

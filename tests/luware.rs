@@ -522,7 +522,8 @@ async fn an_error_body_that_echoes_the_credentials_is_masked() {
     sb.script(
         ScriptedResponse::new(500)
             .on(Method::GET, SEARCH_PATH)
-            .body(format!("upstream failed; request headers: Ocp-Apim-Subscription-Key: {key}")),
+            .body(format!("upstream failed; request headers: Ocp-Apim-Subscription-Key: {key}"))
+            .times(3), // a 500 to a GET is retried; all three attempts fail
     );
     let err = conversation(&client, &sb.conversation_id(2)).await.unwrap_err();
     let shown = format!("{err} {err:?}");

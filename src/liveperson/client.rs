@@ -165,13 +165,12 @@ impl Client {
             BotDomain::Lookup => zone_url(self.lookup_zone().await?),
         };
         let base_url = normalize_base_url(&base_url)?;
-        let retry = inner.config.retry.clone();
         // `login` needs no credential, so its client never asks for a session.
-        let login_runtime = Runtime::new(&API, retry.clone(), SchemeCredentials::new());
+        let login_runtime = Runtime::new(&API, &inner.config, SchemeCredentials::new());
         let login_client = generated::Client::new_with_client(&base_url, inner.http.clone(), login_runtime);
         let login = Login::new(inner.account_id.clone(), inner.credentials.clone(), login_client);
         let session = Arc::new(TokenCredential::new(login));
-        let runtime = Runtime::new(&API, retry, SchemeCredentials::new().with(&API, "bearer", session.clone()))
+        let runtime = Runtime::new(&API, &inner.config, SchemeCredentials::new().with(&API, "bearer", session.clone()))
             .with_server(CSDS_BASE_URL, normalize_base_url(&inner.csds_base_url)?);
         let api = generated::Client::new_with_client(&base_url, inner.http.clone(), runtime);
         tracing::debug!(base_url, "liveperson domain resolved");
@@ -184,7 +183,7 @@ impl Client {
         let inner = &self.inner;
         let base = normalize_base_url(&inner.csds_base_url)?;
         let runtime =
-            Runtime::new(&API, inner.config.retry.clone(), SchemeCredentials::new()).with_server(CSDS_BASE_URL, base.clone());
+            Runtime::new(&API, &inner.config, SchemeCredentials::new()).with_server(CSDS_BASE_URL, base.clone());
         let csds = generated::Client::new_with_client(&base, inner.http.clone(), runtime);
         let response = csds
             .get_service_domain()

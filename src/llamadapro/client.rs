@@ -69,7 +69,7 @@ impl BuildClient for Settings {
 
     fn build(self, connection: Connection) -> Result<Client> {
         let key: Arc<dyn Credential> = Arc::new(self.api_key);
-        let runtime = Runtime::new(&API, connection.retry, SchemeCredentials::new().with(&API, "ApiKeyAuth", key));
+        let runtime = Runtime::new(&API, &connection.config, SchemeCredentials::new().with(&API, "ApiKeyAuth", key));
         Ok(Client { api: generated::Client::new_with_client(&connection.base_url, connection.http, runtime) })
     }
 }

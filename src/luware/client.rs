@@ -69,17 +69,17 @@ impl ClientBuilder {
 impl BuildClient for Settings {
     type Client = Client;
 
-    fn build(self, Connection { base_url, http, retry }: Connection) -> Result<Client> {
+    fn build(self, Connection { base_url, http, config }: Connection) -> Result<Client> {
         let key: Arc<dyn Credential> = Arc::new(self.credentials.subscription_key.clone());
         let with_key = SchemeCredentials::new().with(&API, "subscriptionKey", key);
         // `requestToken` needs only the key; its own client has no token to
         // ask for, so fetching one never recurses.
         let token_client =
-            generated::Client::new_with_client(&base_url, http.clone(), Runtime::new(&API, retry.clone(), with_key.clone()));
+            generated::Client::new_with_client(&base_url, http.clone(), Runtime::new(&API, &config, with_key.clone()));
         let requester = TokenRequester { credentials: self.credentials, token_client, margin: self.refresh_margin };
         let tokens = Arc::new(TokenCredential::new(requester));
         let credentials = with_key.with(&API, "bearerToken", tokens.clone());
-        let runtime = Runtime::new(&API, retry, credentials);
+        let runtime = Runtime::new(&API, &config, credentials);
         Ok(Client {
             api: generated::Client::new_with_client(&base_url, http, runtime),
             tokens,

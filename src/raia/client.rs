@@ -64,7 +64,7 @@ impl BuildClient for Settings {
             return Err(InvalidInput::Config("the agent secret key is not a valid header value".into()).into());
         }
         let key: Arc<dyn Credential> = Arc::new(self.secret_key);
-        let runtime = Runtime::new(&API, connection.retry, SchemeCredentials::new().with(&API, "agentSecretKey", key));
+        let runtime = Runtime::new(&API, &connection.config, SchemeCredentials::new().with(&API, "agentSecretKey", key));
         Ok(Client { api: generated::Client::new_with_client(&connection.base_url, connection.http, runtime) })
     }
 }

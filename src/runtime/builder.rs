@@ -1,8 +1,8 @@
 //! The builder every API's client is configured with: where the API is,
 //! the transport settings, and the API's own settings (credentials, options).
 
+use super::ClientConfig;
 use super::config::normalize_base_url;
-use super::{ClientConfig, RetryPolicy};
 use crate::error::Result;
 
 /// Configures an API's client: `luware::Client::builder(…)`,
@@ -26,13 +26,13 @@ pub trait BuildClient {
 }
 
 /// A checked base URL (no trailing slash), the HTTP client the transport
-/// settings describe, and the retry policy.
+/// settings describe, and the settings themselves (retries, body cap).
 #[doc(hidden)]
 #[derive(Debug)]
 pub struct Connection {
     pub(crate) base_url: String,
     pub(crate) http: reqwest::Client,
-    pub(crate) retry: RetryPolicy,
+    pub(crate) config: ClientConfig,
 }
 
 impl<S> ClientBuilder<S> {
@@ -58,6 +58,6 @@ impl<S: BuildClient> ClientBuilder<S> {
     pub fn build(self) -> Result<S::Client> {
         let base_url = normalize_base_url(&self.base_url)?;
         let http = self.config.http_client()?;
-        self.settings.build(Connection { base_url, http, retry: self.config.retry })
+        self.settings.build(Connection { base_url, http, config: self.config })
     }
 }

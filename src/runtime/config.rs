@@ -20,6 +20,9 @@ pub struct ClientConfig {
     pub request_timeout: Option<Duration>,
     /// Retry policy for transient failures.
     pub retry: RetryPolicy,
+    /// Largest JSON response body read into memory (downloads are streamed
+    /// and not limited by it). Default 64 MiB.
+    pub max_body_bytes: u64,
     /// `User-Agent` header.
     pub user_agent: String,
 }
@@ -31,6 +34,7 @@ impl Default for ClientConfig {
             read_timeout: Duration::from_secs(60),
             request_timeout: None,
             retry: RetryPolicy::default(),
+            max_body_bytes: 64 * 1024 * 1024,
             user_agent: concat!("convo-clients/", env!("CARGO_PKG_VERSION")).to_string(),
         }
     }
@@ -58,6 +62,12 @@ impl ClientConfig {
     /// Sets the retry policy ([`RetryPolicy::disabled`] turns retries off).
     pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
+        self
+    }
+
+    /// Caps JSON response bodies (a larger one is [`crate::Error::BodyTooLarge`]).
+    pub fn with_max_body_bytes(mut self, bytes: u64) -> Self {
+        self.max_body_bytes = bytes;
         self
     }
 

@@ -92,6 +92,8 @@ pub struct Runtime {
 struct RuntimeInner {
     api: &'static ApiInfo,
     retry: RetryPolicy,
+    /// Largest JSON body read into memory.
+    max_body_bytes: u64,
     credentials: SchemeCredentials,
     /// Where a server of the spec really is (a proxy, a sandbox).
     servers: Vec<(&'static str, String)>,
@@ -119,8 +121,10 @@ pub(crate) struct ResponseContext {
 }
 
 impl Runtime {
-    pub(crate) fn new(api: &'static ApiInfo, retry: RetryPolicy, credentials: SchemeCredentials) -> Self {
-        Self { inner: Arc::new(RuntimeInner { api, retry, credentials, servers: Vec::new() }) }
+    pub(crate) fn new(api: &'static ApiInfo, config: &ClientConfig, credentials: SchemeCredentials) -> Self {
+        let retry = config.retry.clone();
+        let max_body_bytes = config.max_body_bytes;
+        Self { inner: Arc::new(RuntimeInner { api, retry, max_body_bytes, credentials, servers: Vec::new() }) }
     }
 
     /// Sends the operations the spec serves from `spec_url` to `base_url`.
@@ -262,9 +266,16 @@ impl Runtime {
             // Keep a copy for the next attempt. A streaming body cannot be
             // copied; then this attempt is the only one.
             let next = if retryable { request.try_clone() } else { None };
-            let result = client.execute(request).await;
+            // Reading a JSON body is part of the attempt: one that breaks
+            // off is fetched again like a failed connection.
+            let result = match client.execute(request).await {
+                Ok(response) => self.read_json_body(response, operation).await,
+                Err(error) => Err(error),
+            };
             let delay = match &result {
                 _ if next.is_none() => None,
+                // A failure of ours (a body over the cap) is final.
+                Ok(response) if response.extensions().get::<ResponseContext>().is_some() => None,
                 Ok(response) if RetryPolicy::is_retryable_status(response.status()) => {
                     self.inner.retry.next_delay(attempt, started.elapsed(), Some(response.headers()))
                 }
@@ -302,10 +313,42 @@ impl Runtime {
             || self.inner.api.retry_safe_operations.contains(&operation)
     }
 
+    /// A successful JSON response, read whole into memory (progenitor would
+    /// read it anyway), so that a body that breaks off is this attempt's
+    /// failure, and capped at the configured size. Downloads (other media
+    /// types) are handed on unread, to be streamed.
+    async fn read_json_body(&self, mut response: Response, operation: &'static str) -> reqwest::Result<Response> {
+        let json = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.contains("json"));
+        if !response.status().is_success() || !json {
+            return Ok(response);
+        }
+        let limit = self.inner.max_body_bytes;
+        let too_large = || Ok(too_large_response(operation, limit));
+        if response.content_length().is_some_and(|length| length > limit) {
+            return too_large();
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            if (body.len() + chunk.len()) as u64 > limit {
+                return too_large();
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let mut rebuilt = http::Response::new(bytes::Bytes::from(body));
+        *rebuilt.status_mut() = response.status();
+        *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
+        Ok(Response::from(rebuilt))
+    }
+
     /// An error response is read (up to [`MAX_ERROR_BODY`]) and handed on
     /// with its excerpt, secrets masked, so that `crate::Error` can show it.
     async fn keep_error_body(&self, response: Response, operation: &'static str) -> reqwest::Result<Response> {
-        if response.status().is_success() || response.status().is_informational() {
+        let ours = response.extensions().get::<ResponseContext>().is_some();
+        if ours || response.status().is_success() || response.status().is_informational() {
             return Ok(response);
         }
         let status = response.status();
@@ -364,6 +407,20 @@ pub trait OperationClient {
         operation_id: &str,
         request: Request,
     ) -> impl std::future::Future<Output = Result<Response>> + Send;
+}
+
+/// A JSON body over the cap: the call ends as [`Error::BodyTooLarge`] (the
+/// generated code sees a 502 without a body).
+fn too_large_response(operation: &'static str, limit: u64) -> Response {
+    let mut response = http::Response::new(bytes::Bytes::new());
+    *response.status_mut() = StatusCode::BAD_GATEWAY;
+    let failure = Error::BodyTooLarge { operation, limit };
+    response.extensions_mut().insert(ResponseContext {
+        operation,
+        body: BodyExcerpt::default(),
+        failure: Some(Arc::new(Mutex::new(Some(failure)))),
+    });
+    Response::from(response)
 }
 
 /// Sends a request built outside the typed builders through the hooks of a

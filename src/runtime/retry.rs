@@ -5,8 +5,9 @@ use std::time::{Duration, SystemTime};
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 
-/// Exponential backoff with jitter for transient failures: connection errors,
-/// timeouts, 429, 502, 503 and 504. A `Retry-After` header is honoured.
+/// Exponential backoff with jitter for transient failures: connection errors
+/// (before or after the request was sent), timeouts, a body that breaks off,
+/// 429, 500, 502, 503 and 504. A `Retry-After` header is honoured.
 ///
 /// By default only idempotent requests (GET, HEAD, PUT, DELETE, OPTIONS) and
 /// POSTs the spec marks `x-retry-safe` (such as a token request) are retried,
@@ -72,12 +73,15 @@ impl RetryPolicy {
 
     /// Whether a response status is worth another attempt.
     pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
-        matches!(status.as_u16(), 429 | 502 | 503 | 504)
+        matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504)
     }
 
-    /// Whether a transport error is worth another attempt.
+    /// Whether a transport error is worth another attempt: any failure to
+    /// connect, send or read (a reset, a body cut short, which reqwest
+    /// reports as a decode error), not one of the request itself (an
+    /// unbuildable request, a redirect loop).
     pub(crate) fn is_retryable_error(error: &reqwest::Error) -> bool {
-        error.is_connect() || error.is_timeout()
+        error.is_connect() || error.is_timeout() || error.is_request() || error.is_body() || error.is_decode()
     }
 
     /// The wait before attempt `attempt + 1`, or `None` to give up.

@@ -99,7 +99,7 @@ impl BuildClient for Settings {
     fn build(self, connection: Connection) -> Result<Client> {
         let bearer = Arc::new(TokenCredential::new(ProviderFetch(self.provider)));
         let credentials = SchemeCredentials::new().with(&API, "bearerAuth", bearer);
-        let runtime = Runtime::new(&API, connection.retry, credentials);
+        let runtime = Runtime::new(&API, &connection.config, credentials);
         Ok(Client {
             api: generated::Client::new_with_client(&connection.base_url, connection.http, runtime),
             last_rate_limit: Arc::default(),

@@ -852,3 +852,16 @@ async fn auth_retries_and_secrets() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(sb.requests().len(), 1, "a create is sent once");
 }
+
+/// A 200 page without its list is an error, not an empty last page: an export
+/// must not end early with exit 0.
+#[tokio::test]
+async fn a_page_without_its_list_is_an_error() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    sb.script(ScriptedResponse::new(200).on(Method::GET, "/api/v1/tasks").json(&json!({})));
+    let result: convo_clients::Result<Vec<_>> = client.tasks(TaskQuery::new()).try_collect().await;
+    let err = result.unwrap_err();
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    assert!(err.to_string().contains("items"), "{err}");
+}

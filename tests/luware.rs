@@ -546,3 +546,16 @@ async fn spec_rules_are_checked_before_anything_is_sent() {
     assert!(err.to_string().contains("metaTemplateName"), "{err}");
     assert!(sb.requests().is_empty(), "nothing was sent, not even a token request: {:?}", sb.requests());
 }
+
+#[tokio::test]
+async fn a_secret_a_header_cannot_carry_is_refused_before_sending() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let mut credentials = sb.credentials();
+    credentials.subscription_key = "sandbox-subscription-key\r\nX-Injected: 1".into();
+    let client = Client::builder(sb.base_url(), credentials).config(fast_retries()).build().unwrap();
+    let err = conversation(&client, &sb.conversation_id(1)).await.unwrap_err();
+    assert!(matches!(err, Error::InvalidInput(_)), "{err}");
+    assert!(err.to_string().contains("subscriptionKey credential"), "{err}");
+    assert!(!err.to_string().contains("sandbox-subscription-key"), "{err}");
+    assert!(sb.requests().is_empty(), "nothing was sent: {:?}", sb.requests());
+}

@@ -173,6 +173,12 @@ impl Runtime {
             if let Err(error) = credential.ready().await {
                 return Err(failure_response(info.operation_id, error));
             }
+            // Left out, it would send the request without it.
+            if credential.current().is_some_and(|(value, _)| value.header_value("").is_none()) {
+                return Err(progenitor_client::Error::InvalidRequest(format!(
+                    "the {scheme} credential holds characters a header cannot carry (such as a line break)"
+                )));
+            }
         }
         Ok(())
     }

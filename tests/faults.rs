@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use convo_clients::raia::Client;
 use convo_clients::raia::types::CreateConversationRequest;
+use convo_clients::raia::{Client, ConversationQuery};
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
 use convo_clients::{ClientConfig, Error, RetryPolicy};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -25,6 +25,9 @@ enum Answer {
     CutBody(Vec<u8>),
     /// Nothing: the connection closes once the request has arrived.
     Close,
+    /// The headers at once, then the body one byte every 50 ms: each read
+    /// is quick, the whole body is not.
+    Drip(Vec<u8>),
 }
 
 /// A loopback server that answers connection `n` with `answers[n]` (the
@@ -51,6 +54,16 @@ async fn fault_server(answers: Vec<Answer>) -> (String, Arc<AtomicUsize>) {
                         let _ = socket.write_all(&bytes[..head + (bytes.len() - head) / 2]).await;
                     }
                     Answer::Close => {}
+                    Answer::Drip(bytes) => {
+                        let head = bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+                        let _ = socket.write_all(&bytes[..head]).await;
+                        for byte in &bytes[head..] {
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            if socket.write_all(&[*byte]).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
                 }
                 let _ = socket.shutdown().await;
             });
@@ -134,4 +147,60 @@ async fn a_body_over_the_cap_is_an_error_and_not_retried() {
     assert!(matches!(err, Error::BodyTooLarge { limit: 16, .. }), "{err}");
     assert!(err.to_string().contains("16-byte cap"), "{err}");
     assert_eq!(served.load(Ordering::SeqCst), 1);
+}
+
+/// A body dripped just fast enough for the read timeout still ends: each
+/// attempt of a JSON call has a deadline, and another attempt may meet it.
+#[tokio::test]
+async fn a_drip_cannot_outlast_the_deadline() {
+    let full = recorded(STATES).await;
+    let (url, served) = fault_server(vec![Answer::Drip(full.clone()), Answer::Full(full)]).await;
+    let config = fast().with_read_timeout(Duration::from_secs(5)).with_json_deadline(Duration::from_millis(400));
+    client(&url, config.clone()).list_conversation_states().send().await.expect("the second attempt");
+    assert_eq!(served.load(Ordering::SeqCst), 2);
+
+    let (url, _) = fault_server(vec![Answer::Drip(recorded(STATES).await)]).await;
+    let once = config.with_retry(RetryPolicy::disabled());
+    let err = Error::from(client(&url, once).list_conversation_states().send().await.unwrap_err());
+    assert!(matches!(err, Error::Timeout { .. }), "{err}");
+}
+
+/// A body cut short whose length header agrees with it reads to its end;
+/// only its JSON shows it is incomplete, and it is fetched again.
+#[tokio::test]
+async fn a_truncated_json_body_is_fetched_again() {
+    let full = recorded(STATES).await;
+    let head = full.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let truncated = raw(200, &full[head..head + (full.len() - head) / 2]);
+    let (url, served) = fault_server(vec![Answer::Full(truncated.clone()), Answer::Full(full)]).await;
+    client(&url, fast()).list_conversation_states().send().await.expect("the second attempt");
+    assert_eq!(served.load(Ordering::SeqCst), 2);
+
+    let (url, _) = fault_server(vec![Answer::Full(truncated)]).await;
+    let err = Error::from(client(&url, fast()).list_conversation_states().send().await.unwrap_err());
+    assert!(matches!(err, Error::Decode { .. }), "{err}");
+    assert!(err.to_string().contains("incomplete"), "{err}");
+}
+
+/// A server that claims a next page forever but sends the same one: the
+/// walk ends with an error instead of printing it forever; and a page past
+/// the last one the server reports is never asked for.
+#[tokio::test]
+async fn a_page_list_that_never_ends_is_stopped() {
+    let full = recorded("/external/conversations?page=1&pageSize=1").await;
+    let head = full.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let mut page: serde_json::Value = serde_json::from_slice(&full[head..]).unwrap();
+    page["hasNextPage"] = true.into();
+    page["totalPages"] = 1000.into();
+    let (url, served) = fault_server(vec![Answer::Full(raw(200, page.to_string().as_bytes()))]).await;
+    let stream = client(&url, fast()).conversations(ConversationQuery::new().page_size(1));
+    let err = futures::TryStreamExt::try_collect::<Vec<_>>(stream).await.unwrap_err();
+    assert!(err.to_string().contains("same page twice"), "{err}");
+    assert_eq!(served.load(Ordering::SeqCst), 2);
+
+    page["totalPages"] = 1.into();
+    let (url, served) = fault_server(vec![Answer::Full(raw(200, page.to_string().as_bytes()))]).await;
+    let stream = client(&url, fast()).conversations(ConversationQuery::new().page_size(1));
+    let all = futures::TryStreamExt::try_collect::<Vec<_>>(stream).await.unwrap();
+    assert_eq!((all.len(), served.load(Ordering::SeqCst)), (1, 1));
 }

@@ -559,3 +559,30 @@ async fn a_secret_a_header_cannot_carry_is_refused_before_sending() {
     assert!(!err.to_string().contains("sandbox-subscription-key"), "{err}");
     assert!(sb.requests().is_empty(), "nothing was sent: {:?}", sb.requests());
 }
+
+/// Page tokens that have always expired: every follow-up page comes from the
+/// last record's start time instead, and the walk still delivers each record
+/// once, in order, in both directions.
+#[tokio::test]
+async fn an_expired_page_token_continues_from_the_last_start_time() {
+    let expiring =
+        sandbox(LuwareConfig { conversations: 60, page_token_lifetime: Duration::ZERO, ..LuwareConfig::default() })
+            .await;
+    let lasting = sandbox(LuwareConfig { conversations: 60, ..LuwareConfig::default() }).await;
+    for order in [SortOrder::Asc, SortOrder::Desc] {
+        let request = SearchRequest::new(Filters::new()).limit(7).sort_by_start_time(order.clone());
+        let expected: Vec<Conversation> = client(&lasting).search(request.clone()).try_collect().await.unwrap();
+        let walked: Vec<Conversation> = client(&expiring).search(request.clone()).try_collect().await.unwrap();
+        let ids = |list: &[Conversation]| list.iter().map(|c| c.ccdr_id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&walked), ids(&expected), "{order:?}");
+        assert_eq!(expected.len(), 60);
+    }
+    // The fallback was taken: follow-ups were refused and searches repeated.
+    let searches = requests_to(&expiring, Method::GET, SEARCH_PATH);
+    assert!(searches.iter().filter(|r| r.query.as_deref().unwrap_or_default().contains("filters=")).count() > 10);
+
+    // Unsorted, there is no key to continue from: the refusal is the error.
+    let unsorted = SearchRequest::new(Filters::new()).limit(7);
+    let err = client(&expiring).search(unsorted).try_collect::<Vec<_>>().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
+}

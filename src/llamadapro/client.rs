@@ -132,8 +132,8 @@ impl Client {
     /// Every task the query matches, page after page (one held at a time).
     pub fn tasks(&self, query: TaskQuery) -> ItemStream<Task> {
         let client = self.clone();
-        paginate(move |token: Option<String>| {
-            let (client, query) = (client.clone(), query.clone());
+        paginate("llamadapro.tasks", query, move |query, token: Option<String>| {
+            let client = client.clone();
             async move {
                 let page = client.tasks_page(&query, token.as_deref()).await?;
                 Ok(Page { items: page.items, next: next_token(page.next_page_token) })
@@ -168,8 +168,8 @@ impl Client {
     /// Every contact the query matches, page after page.
     pub fn contacts(&self, query: ListQuery) -> ItemStream<Contact> {
         let client = self.clone();
-        paginate(move |token: Option<String>| {
-            let (client, query) = (client.clone(), query.clone());
+        paginate("llamadapro.contacts", query, move |query, token: Option<String>| {
+            let client = client.clone();
             async move {
                 let page = client.contacts_page(&query, token.as_deref()).await?;
                 Ok(Page { items: page.items, next: next_token(page.next_page_token) })
@@ -191,8 +191,8 @@ impl Client {
     pub fn contact_search(&self, request: ContactSearchRequest) -> ItemStream<ContactSearchDocument> {
         let client = self.clone();
         let first = request.page_token.clone();
-        paginate(move |token: Option<String>| {
-            let (client, mut request) = (client.clone(), request.clone());
+        paginate("llamadapro.contact_search", request, move |mut request, token: Option<String>| {
+            let client = client.clone();
             request.page_token = token.or_else(|| first.clone());
             async move {
                 let page = client.search_contacts_page(&request).await?;
@@ -236,8 +236,8 @@ impl Client {
     /// `entityType:CONTACT`), page after page.
     pub fn custom_field_definitions(&self, query: ListQuery) -> ItemStream<CustomFieldDefinition> {
         let client = self.clone();
-        paginate(move |token: Option<String>| {
-            let (client, query) = (client.clone(), query.clone());
+        paginate("llamadapro.custom_field_definitions", query, move |query, token: Option<String>| {
+            let client = client.clone();
             async move {
                 let page = client.custom_field_definitions_page(&query, token.as_deref()).await?;
                 Ok(Page { items: page.items, next: next_token(page.next_page_token) })
@@ -296,8 +296,9 @@ impl Client {
     /// Every option of a `LIST` definition, page after page.
     pub fn custom_field_options(&self, definition_id: u64, query: ListQuery) -> ItemStream<CustomFieldListOption> {
         let client = self.clone();
-        paginate(move |token: Option<String>| {
-            let (client, query) = (client.clone(), query.clone());
+        let options = (definition_id, query);
+        paginate("llamadapro.custom_field_options", options, move |(definition_id, query), token: Option<String>| {
+            let client = client.clone();
             async move {
                 let page = client.custom_field_options_page(definition_id, &query, token.as_deref()).await?;
                 Ok(Page { items: page.items, next: next_token(page.next_page_token) })

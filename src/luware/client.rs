@@ -5,9 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::StreamExt;
+use serde::{Deserialize, Serialize};
 
 use super::auth::{Credentials, TokenRequester};
-use super::filter::Filters;
+use super::filter::{FilterField, Filters};
 use super::generated::{self, API};
 use super::transcript::{Transcript, TranscriptLimits, VtrCollector};
 use super::types::{self, Conversation, ConversationPage, FileExtension, SortField, SortOrder};
@@ -127,6 +128,59 @@ impl SearchRequest {
     }
 }
 
+/// Where a search walk stands: the page token, and the sort key of the
+/// records delivered so far, to fall back on when the token has expired.
+#[derive(Serialize, Deserialize)]
+struct SearchCursor {
+    token: String,
+    after: Option<SortKey>,
+}
+
+/// The start time of the last record delivered, and the ids of every
+/// delivered record that started at that same instant.
+#[derive(Clone, Serialize, Deserialize)]
+struct SortKey {
+    start_time: String,
+    ccdr_ids: Vec<String>,
+}
+
+impl SortKey {
+    /// The key after `page`, carrying `previous` on when the page did not
+    /// move past its instant.
+    fn after(previous: Option<SortKey>, page: &[Conversation]) -> Option<SortKey> {
+        let Some(last) = page.last().and_then(|c| c.start_time.clone()) else { return previous };
+        let mut key = match previous {
+            Some(previous) if previous.start_time == last => previous,
+            _ => SortKey { start_time: last, ccdr_ids: Vec::new() },
+        };
+        let at_key = page.iter().filter(|c| c.start_time.as_deref() == Some(key.start_time.as_str()));
+        key.ccdr_ids.extend(at_key.map(|c| c.ccdr_id.clone()));
+        key.ccdr_ids.dedup();
+        Some(key)
+    }
+
+    /// The search for what comes at or after the key, in the search's order.
+    fn search(&self, request: &SearchRequest) -> Result<SearchRequest> {
+        let bound = match request.sort {
+            Some(SortOrder::Desc) => request.filters.clone().le(FilterField::StartTime, self.start_time.as_str()),
+            _ => request.filters.clone().ge(FilterField::StartTime, self.start_time.as_str()),
+        };
+        let filters = bound.map_err(|e| InvalidInput::parameter("startTime", e.to_string()))?;
+        Ok(SearchRequest { filters, ..request.clone() })
+    }
+
+    fn delivered(&self, conversation: &Conversation) -> bool {
+        conversation.start_time.as_deref() == Some(self.start_time.as_str())
+            && self.ccdr_ids.contains(&conversation.ccdr_id)
+    }
+}
+
+/// Whether a follow-up page was refused as an unusable token (expired, or
+/// unknown to the server) rather than failing for another reason.
+fn token_refused(error: &Error) -> bool {
+    matches!(error.status().map(|s| s.as_u16()), Some(400 | 404 | 410))
+}
+
 impl Client {
     /// A client with default settings.
     pub fn new(base_url: impl Into<String>, credentials: Credentials) -> Result<Self> {
@@ -155,17 +209,31 @@ impl Client {
     /// Every conversation matching the search, page after page, as a stream.
     /// The first request carries limit, filters and sort; follow-ups carry
     /// only `nextPageToken`, as the API demands. One page is held at a time.
+    ///
+    /// Page tokens expire. When a follow-up is refused (HTTP 400, 404 or 410)
+    /// and the search is sorted by start time, the walk continues from the
+    /// last record's start time instead: the same search with a `startTime`
+    /// bound, leaving out the records already delivered at that instant. The
+    /// stream's [`ItemStream::resume_token`] resumes the same way.
     pub fn search(&self, request: SearchRequest) -> ItemStream<Conversation> {
         let client = self.clone();
-        paginate(move |token: Option<String>| {
+        paginate("luware.search", request, move |request, cursor: Option<SearchCursor>| {
             let client = client.clone();
-            let request = request.clone();
             async move {
-                let page = match token {
-                    None => client.first_page(&request).await?,
-                    Some(token) => client.next_page(&token).await?,
+                let (page, after) = match cursor {
+                    None => (client.first_page(&request).await?, None),
+                    Some(SearchCursor { token, after }) => match (client.next_page(&token).await, after) {
+                        (Err(e), Some(after)) if token_refused(&e) && request.sort.is_some() => {
+                            let mut page = client.first_page(&after.search(&request)?).await?;
+                            page.conversations.retain(|c| !after.delivered(c));
+                            (page, Some(after))
+                        }
+                        (page, after) => (page?, after),
+                    },
                 };
-                Ok(Page { items: page.conversations, next: page.next_page_token.filter(|t| !t.is_empty()) })
+                let after = SortKey::after(after, &page.conversations);
+                let next = page.next_page_token.filter(|t| !t.is_empty()).map(|token| SearchCursor { token, after });
+                Ok(Page { items: page.conversations, next })
             }
         })
     }

@@ -168,15 +168,18 @@ impl Client {
     /// Pages are numbered from 1; one is held at a time.
     pub fn conversations(&self, query: ConversationQuery) -> ItemStream<ConversationWithFeedbacks> {
         let client = self.clone();
-        paginate(move |page: Option<u32>| {
+        paginate("raia.conversations", query, move |query, page: Option<u32>| {
             let client = client.clone();
-            let query = query.clone();
             async move {
                 let number = page.unwrap_or(1);
                 let page = client.conversation_page(&query, number).await?;
-                // An empty page ends the list even if it claims a next one,
-                // so a server that miscounts cannot keep the stream going.
-                let next = number.checked_add(1).filter(|_| page.has_next_page && !page.data.is_empty());
+                // An empty page, or the last page the server reports, ends
+                // the list even if it claims a next one, so a server that
+                // miscounts cannot keep the stream going.
+                let last = u32::try_from(page.total_pages).unwrap_or(0);
+                let next = number
+                    .checked_add(1)
+                    .filter(|_| page.has_next_page && !page.data.is_empty() && number < last);
                 Ok(Page { items: page.data, next })
             }
         })

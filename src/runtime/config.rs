@@ -23,6 +23,12 @@ pub struct ClientConfig {
     /// Largest JSON response body read into memory (downloads are streamed
     /// and not limited by it). Default 64 MiB.
     pub max_body_bytes: u64,
+    /// Longest time one attempt of a JSON call may take, from sending to the
+    /// last byte of the body, so that a server dripping bytes just fast
+    /// enough for `read_timeout` still fails ([`crate::Error::Timeout`];
+    /// retried like other timeouts). Downloads are streamed and not limited
+    /// by it. Default 5 minutes.
+    pub json_deadline: Duration,
     /// `User-Agent` header.
     pub user_agent: String,
 }
@@ -35,6 +41,7 @@ impl Default for ClientConfig {
             request_timeout: None,
             retry: RetryPolicy::default(),
             max_body_bytes: 64 * 1024 * 1024,
+            json_deadline: Duration::from_secs(300),
             user_agent: concat!("convo-clients/", env!("CARGO_PKG_VERSION")).to_string(),
         }
     }
@@ -68,6 +75,12 @@ impl ClientConfig {
     /// Caps JSON response bodies (a larger one is [`crate::Error::BodyTooLarge`]).
     pub fn with_max_body_bytes(mut self, bytes: u64) -> Self {
         self.max_body_bytes = bytes;
+        self
+    }
+
+    /// Sets the deadline of each attempt of a JSON call.
+    pub fn with_json_deadline(mut self, deadline: Duration) -> Self {
+        self.json_deadline = deadline;
         self
     }
 

@@ -12,7 +12,7 @@ mod retry;
 
 use std::fmt;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{Method, Request, Response, StatusCode};
@@ -94,6 +94,7 @@ struct RuntimeInner {
     retry: RetryPolicy,
     /// Largest JSON body read into memory.
     max_body_bytes: u64,
+    json_deadline: Duration,
     credentials: SchemeCredentials,
     /// Where a server of the spec really is (a proxy, a sandbox).
     servers: Vec<(&'static str, String)>,
@@ -123,8 +124,9 @@ pub(crate) struct ResponseContext {
 impl Runtime {
     pub(crate) fn new(api: &'static ApiInfo, config: &ClientConfig, credentials: SchemeCredentials) -> Self {
         let retry = config.retry.clone();
-        let max_body_bytes = config.max_body_bytes;
-        Self { inner: Arc::new(RuntimeInner { api, retry, max_body_bytes, credentials, servers: Vec::new() }) }
+        let (max_body_bytes, json_deadline) = (config.max_body_bytes, config.json_deadline);
+        let inner = RuntimeInner { api, retry, max_body_bytes, json_deadline, credentials, servers: Vec::new() };
+        Self { inner: Arc::new(inner) }
     }
 
     /// Sends the operations the spec serves from `spec_url` to `base_url`.
@@ -274,14 +276,28 @@ impl Runtime {
             let next = if retryable { request.try_clone() } else { None };
             // Reading a JSON body is part of the attempt: one that breaks
             // off is fetched again like a failed connection.
-            let result = match client.execute(request).await {
-                Ok(response) => self.read_json_body(response, operation).await,
-                Err(error) => Err(error),
+            let deadline = self.inner.json_deadline;
+            let attempt_result = tokio::time::timeout(deadline, async {
+                match client.execute(request).await {
+                    Ok(response) => self.read_json_body(response, operation).await,
+                    Err(error) => Err(error),
+                }
+            });
+            // A server that drips a body slowly enough to keep each read
+            // under the read timeout still meets this deadline.
+            let result = match attempt_result.await {
+                Ok(result) => result,
+                Err(_) => Ok(failed_response(operation, Error::Timeout { operation, waited: deadline }, true)),
             };
             let delay = match &result {
                 _ if next.is_none() => None,
-                // A failure of ours (a body over the cap) is final.
-                Ok(response) if response.extensions().get::<ResponseContext>().is_some() => None,
+                // A failure of ours is final (a body over the cap), unless
+                // another attempt may go better (a missed deadline, a body
+                // that ended early).
+                Ok(response) if response.extensions().get::<ResponseContext>().is_some() => {
+                    let again = response.extensions().get::<Transient>().is_some();
+                    again.then(|| self.inner.retry.next_delay(attempt, started.elapsed(), None)).flatten()
+                }
                 Ok(response) if RetryPolicy::is_retryable_status(response.status()) => {
                     self.inner.retry.next_delay(attempt, started.elapsed(), Some(response.headers()))
                 }
@@ -333,7 +349,7 @@ impl Runtime {
             return Ok(response);
         }
         let limit = self.inner.max_body_bytes;
-        let too_large = || Ok(too_large_response(operation, limit));
+        let too_large = || Ok(failed_response(operation, Error::BodyTooLarge { operation, limit }, false));
         if response.content_length().is_some_and(|length| length > limit) {
             return too_large();
         }
@@ -343,6 +359,12 @@ impl Runtime {
                 return too_large();
             }
             body.extend_from_slice(&chunk);
+        }
+        // A body cut short with a length header to match still reads to
+        // its end: only its syntax shows it is not all there.
+        if let (false, Err(e)) = (body.is_empty(), serde_json::from_slice::<serde::de::IgnoredAny>(&body)) {
+            let reason = format!("the JSON body is incomplete or malformed: {e}");
+            return Ok(failed_response(operation, Error::Decode { operation, reason, body: Default::default() }, true));
         }
         let mut rebuilt = http::Response::new(bytes::Bytes::from(body));
         *rebuilt.status_mut() = response.status();
@@ -417,17 +439,27 @@ pub trait OperationClient {
 
 /// A JSON body over the cap: the call ends as [`Error::BodyTooLarge`] (the
 /// generated code sees a 502 without a body).
-fn too_large_response(operation: &'static str, limit: u64) -> Response {
+/// A response standing for a failure of ours on the way (a body over the
+/// cap: 502; a missed deadline: 504), carrying the error to report;
+/// `transient` if another attempt may succeed.
+fn failed_response(operation: &'static str, failure: Error, transient: bool) -> Response {
     let mut response = http::Response::new(bytes::Bytes::new());
-    *response.status_mut() = StatusCode::BAD_GATEWAY;
-    let failure = Error::BodyTooLarge { operation, limit };
+    *response.status_mut() =
+        if matches!(failure, Error::Timeout { .. }) { StatusCode::GATEWAY_TIMEOUT } else { StatusCode::BAD_GATEWAY };
     response.extensions_mut().insert(ResponseContext {
         operation,
         body: BodyExcerpt::default(),
         failure: Some(Arc::new(Mutex::new(Some(failure)))),
     });
+    if transient {
+        response.extensions_mut().insert(Transient);
+    }
     Response::from(response)
 }
+
+/// Marks a failure of ours that another attempt may avoid.
+#[derive(Clone, Copy)]
+struct Transient;
 
 /// Sends a request built outside the typed builders through the hooks of a
 /// generated client. Only a 2xx response is `Ok`.

@@ -1,13 +1,20 @@
-//! Turns "fetch a page, get a cursor" into a stream of items.
+//! Turns "fetch a page, get a cursor" into a stream of items that knows
+//! where it is, so that a walk stopped by an error can be resumed.
 
 use std::collections::HashSet;
 use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 
-use futures::stream::{self, BoxStream};
-use futures::{StreamExt, TryStreamExt};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use futures::Stream;
+use futures::future::BoxFuture;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
-use crate::error::Result;
+use crate::error::{InvalidInput, Result};
 
 /// One page: its items, and the cursor of the next page if there is one.
 #[derive(Debug, Clone)]
@@ -16,75 +23,243 @@ pub struct Page<T, C> {
     pub next: Option<C>,
 }
 
-/// A stream of items from a paginated list. Boxed, so it is `Unpin` and can
-/// be polled with `try_next()` directly.
-pub type ItemStream<T> = BoxStream<'static, Result<T>>;
+type Fetch<T> =
+    Box<dyn FnMut(Option<serde_json::Value>) -> BoxFuture<'static, Result<Page<T, serde_json::Value>>> + Send>;
 
-/// Streams every item of every page. `fetch(None)` gets the first page and
-/// `fetch(Some(cursor))` the following ones; the stream ends when a page has
-/// no cursor, and stops after the first error.
+/// The items of a paginated list, page after page, as a `Stream`.
 ///
 /// Only one page is held at a time, so memory stays flat however many pages
-/// there are (the cursors seen are kept as 8-byte hashes). A cursor the walk
-/// has already followed, however many pages ago, ends the stream with an
-/// error rather than looping forever or printing pages twice.
-pub fn paginate<T, C, F, Fut>(fetch: F) -> ItemStream<T>
-where
-    T: Send + 'static,
-    C: Hash + Clone + Send + 'static,
-    F: FnMut(Option<C>) -> Fut + Send + 'static,
-    Fut: Future<Output = Result<Page<T, C>>> + Send + 'static,
-{
-    enum State<C> {
-        Start,
-        Next(C),
-        Done,
-    }
-    let seen: HashSet<u64> = HashSet::new();
-    stream::try_unfold((State::Start, fetch, seen), |(state, mut fetch, mut seen)| async move {
-        let cursor = match state {
-            State::Done => return Ok(None),
-            State::Start => None,
-            State::Next(c) => Some(c),
-        };
-        let page = fetch(cursor).await?;
-        let next = match page.next {
-            Some(next) if !seen.insert(hash_of(&next)) => {
-                return Err(crate::Error::Decode {
-                    operation: "paginate",
-                    reason: format!(
-                        "the server returned a page cursor it had returned before (after {} pages)",
-                        seen.len()
-                    ),
-                    body: Default::default(),
-                });
-            }
-            Some(next) => State::Next(next),
-            None => State::Done,
-        };
-        Ok(Some((page.items, (next, fetch, seen))))
-    })
-    .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
-    .try_flatten()
-    .boxed()
+/// there are. The walk ends with an error rather than looping when the
+/// server returns a cursor it returned before (a cycle of any length; the
+/// cursors seen are kept as 8-byte hashes) or the same page twice in a row.
+///
+/// It always knows where it is: [`ItemStream::resume_token`] is an opaque
+/// string naming the next item to yield, and [`ItemStream::resume`] starts a
+/// new walk of the same list there, so an export stopped by an error can
+/// continue with no record lost or repeated.
+pub struct ItemStream<T> {
+    fetch: Fetch<T>,
+    list: &'static str,
+    query: u64,
+    /// The cursor that fetched the current page; `None` is the first page.
+    cursor: Option<serde_json::Value>,
+    /// Items of the current page already handed out (or to skip, on resume).
+    consumed: usize,
+    items: std::vec::IntoIter<T>,
+    /// What follows the current page: `None` until a page has arrived.
+    next: Option<Option<serde_json::Value>>,
+    pending: Option<BoxFuture<'static, Result<Page<T, serde_json::Value>>>>,
+    cursors_seen: HashSet<u64>,
+    last_page: Option<u64>,
+    /// No more items: the list ended, or an error stopped the walk.
+    finished: bool,
+    /// The list ended: there is nothing to resume.
+    ended: bool,
 }
 
-fn hash_of<C: Hash>(cursor: &C) -> u64 {
+/// What a resume token carries (base64url JSON, opaque to callers).
+#[derive(Serialize, Deserialize)]
+struct Position {
+    list: String,
+    query: u64,
+    cursor: Option<serde_json::Value>,
+    skip: usize,
+}
+
+/// Streams every item of every page of the list `list` (a name such as
+/// `"luware.search"`) selected by `query`: `fetch(query, None)` gets the
+/// first page and `fetch(query, Some(cursor))` the following ones, each with
+/// its own clone of the query. The stream ends when a page has no cursor,
+/// and stops after the first error. A resume token is only accepted by a
+/// walk of the same list and an equal query (compared by its `Debug` text).
+pub fn paginate<T, C, Q, F, Fut>(list: &'static str, query: Q, mut fetch: F) -> ItemStream<T>
+where
+    T: Serialize + Send + 'static,
+    C: Serialize + DeserializeOwned + Send + 'static,
+    Q: std::fmt::Debug + Clone + Send + 'static,
+    F: FnMut(Q, Option<C>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Page<T, C>>> + Send + 'static,
+{
+    let fingerprint = hash_of(&format!("{query:?}"));
+    let fetch: Fetch<T> = Box::new(move |cursor: Option<serde_json::Value>| {
+        let cursor = cursor.map(serde_json::from_value::<C>).transpose();
+        let page = cursor.map(|cursor| fetch(query.clone(), cursor));
+        Box::pin(async move {
+            let page =
+                page.map_err(|e| InvalidInput::Parameter { name: "resume token", reason: e.to_string() })?.await?;
+            let next = page.next.map(|c| serde_json::to_value(c).unwrap_or_default());
+            Ok(Page { items: page.items, next })
+        })
+    });
+    ItemStream {
+        fetch,
+        list,
+        query: fingerprint,
+        cursor: None,
+        consumed: 0,
+        items: Vec::new().into_iter(),
+        next: None,
+        pending: None,
+        cursors_seen: HashSet::new(),
+        last_page: None,
+        finished: false,
+        ended: false,
+    }
+}
+
+// No field is pinned in place: the pending future is boxed.
+impl<T> Unpin for ItemStream<T> {}
+
+impl<T: Serialize> ItemStream<T> {
+    /// Where the walk stands: a token that [`ItemStream::resume`] accepts on
+    /// a new stream of the same list and query, starting with the next item
+    /// this one would have yielded. `None` once the list has ended.
+    pub fn resume_token(&self) -> Option<String> {
+        (!self.ended).then(|| self.encode())
+    }
+
+    /// Starts this (not yet polled) walk where `token` says another walk of
+    /// the same list and query stood. A token from another list or query
+    /// is refused.
+    pub fn resume(mut self, token: &str) -> Result<Self> {
+        let refused = |reason: &str| InvalidInput::Parameter { name: "resume token", reason: reason.to_string() };
+        let bytes = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| refused("not a resume token"))?;
+        let position: Position = serde_json::from_slice(&bytes).map_err(|_| refused("not a resume token"))?;
+        if position.list != self.list {
+            return Err(refused(&format!("it belongs to {}, not {}", position.list, self.list)).into());
+        }
+        if position.query != self.query {
+            return Err(refused("it belongs to a walk with other filters, sort or page size").into());
+        }
+        if self.next.is_some() || self.pending.is_some() {
+            return Err(refused("the stream has already started").into());
+        }
+        self.cursor = position.cursor;
+        self.consumed = position.skip;
+        Ok(self)
+    }
+
+    fn encode(&self) -> String {
+        let position = Position {
+            list: self.list.to_string(),
+            query: self.query,
+            cursor: self.cursor.clone(),
+            skip: self.consumed,
+        };
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&position).unwrap_or_default())
+    }
+
+    /// Whether every item of the pages fetched so far has been yielded: the
+    /// next item needs a request. A good moment to save the place.
+    pub fn at_page_end(&self) -> bool {
+        self.items.len() == 0
+    }
+
+    fn fail(&mut self, error: crate::Error) -> Poll<Option<Result<T>>> {
+        self.finished = true;
+        Poll::Ready(Some(Err(error)))
+    }
+}
+
+impl<T: Serialize> Stream for ItemStream<T> {
+    type Item = Result<T>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
+        let this = &mut *self;
+        loop {
+            if this.finished {
+                return Poll::Ready(None);
+            }
+            if let Some(item) = this.items.next() {
+                this.consumed += 1;
+                return Poll::Ready(Some(Ok(item)));
+            }
+            if let Some(pending) = this.pending.as_mut() {
+                let page = ready!(pending.as_mut().poll(cx));
+                this.pending = None;
+                let page = match page {
+                    Ok(page) => page,
+                    Err(e) => return this.fail(e),
+                };
+                if !page.items.is_empty() {
+                    let hash = page_hash(&page.items);
+                    if this.last_page.replace(hash) == Some(hash) {
+                        return this.fail(paging_error("the server returned the same page twice in a row"));
+                    }
+                }
+                if let Some(next) = &page.next
+                    && !this.cursors_seen.insert(hash_of(&next.to_string()))
+                {
+                    let pages = this.cursors_seen.len();
+                    return this.fail(paging_error(&format!(
+                        "the server returned a page cursor it had returned before (after {pages} pages)"
+                    )));
+                }
+                // On resume, `consumed` items of this page were already delivered.
+                let skip = std::mem::take(&mut this.consumed);
+                this.items = page.items.into_iter();
+                this.consumed = skip.min(this.items.len());
+                if this.consumed > 0 {
+                    this.items.nth(this.consumed - 1);
+                }
+                this.next = Some(page.next);
+                continue;
+            }
+            match this.next.take() {
+                // Not started, or resumed: fetch the page the cursor names.
+                None => {}
+                Some(None) => {
+                    this.next = Some(None);
+                    (this.finished, this.ended) = (true, true);
+                    return Poll::Ready(None);
+                }
+                Some(Some(cursor)) => {
+                    this.cursor = Some(cursor);
+                    this.consumed = 0;
+                }
+            }
+            this.pending = Some((this.fetch)(this.cursor.clone()));
+        }
+    }
+}
+
+fn paging_error(reason: &str) -> crate::Error {
+    crate::Error::Decode { operation: "paginate", reason: reason.to_string(), body: Default::default() }
+}
+
+fn hash_of<C: Hash + ?Sized>(value: &C) -> u64 {
     let mut hasher = DefaultHasher::new();
-    cursor.hash(&mut hasher);
+    value.hash(&mut hasher);
     hasher.finish()
+}
+
+/// A page's fingerprint: its items' JSON, hashed as it is written.
+fn page_hash<T: Serialize>(items: &[T]) -> u64 {
+    struct HashWriter(DefaultHasher);
+    impl std::io::Write for HashWriter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.write(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut writer = HashWriter(DefaultHasher::new());
+    let _ = serde_json::to_writer(&mut writer, items);
+    writer.0.finish()
 }
 
 #[cfg(test)]
 mod tests {
-    use futures::TryStreamExt;
+    use futures::{StreamExt, TryStreamExt};
 
     use super::*;
 
     /// A → B → A: every cursor is new to the one before, but not to the walk.
     #[tokio::test]
     async fn a_cursor_cycle_of_any_length_ends_the_stream() {
-        let stream = paginate(|cursor: Option<String>| async move {
+        let stream = paginate("test", "", |_, cursor: Option<String>| async move {
             let next = match cursor.as_deref() {
                 None => "A",
                 Some("A") => "B",
@@ -97,12 +272,75 @@ mod tests {
         assert!(error.to_string().contains("returned before"), "{error}");
     }
 
+    /// Page numbers never repeat, but a server that ignores them answers
+    /// the same page forever.
+    #[tokio::test]
+    async fn the_same_page_twice_ends_the_stream() {
+        let stream = paginate("test", "", |_, cursor: Option<u32>| async move {
+            Ok(Page { items: vec!["same"], next: Some(cursor.unwrap_or(1) + 1) })
+        });
+        let error = stream.try_collect::<Vec<_>>().await.unwrap_err();
+        assert!(error.to_string().contains("same page twice"), "{error}");
+    }
+
+    fn numbers(fail_at: Option<u32>) -> ItemStream<u32> {
+        // Pages 1..=4 of three items each: 10, 11, 12, 20, 21, 22, …
+        paginate("test", "query", move |_, cursor: Option<u32>| async move {
+            let page = cursor.unwrap_or(1);
+            if Some(page) == fail_at {
+                return Err(paging_error("boom"));
+            }
+            Ok(Page { items: (0..3).map(|i| page * 10 + i).collect(), next: (page < 4).then_some(page + 1) })
+        })
+    }
+
     #[tokio::test]
     async fn pages_end_where_the_cursor_does() {
-        let stream = paginate(|cursor: Option<u32>| async move {
-            let page = cursor.unwrap_or(1);
-            Ok(Page { items: vec![page], next: (page < 3).then_some(page + 1) })
-        });
-        assert_eq!(stream.try_collect::<Vec<u32>>().await.unwrap(), vec![1, 2, 3]);
+        let all: Vec<u32> = numbers(None).try_collect().await.unwrap();
+        assert_eq!(all, vec![10, 11, 12, 20, 21, 22, 30, 31, 32, 40, 41, 42]);
+    }
+
+    /// Stopped anywhere, by an error on any page or by the consumer after
+    /// any item, a resumed walk delivers exactly the rest.
+    #[tokio::test]
+    async fn a_resumed_walk_delivers_exactly_the_rest() {
+        let all: Vec<u32> = numbers(None).try_collect().await.unwrap();
+        for fail_at in 1..=4 {
+            let mut stream = numbers(Some(fail_at));
+            let mut got = Vec::new();
+            while let Some(item) = stream.next().await {
+                match item {
+                    Ok(n) => got.push(n),
+                    Err(_) => break,
+                }
+            }
+            let token = stream.resume_token().expect("a stopped walk has a token");
+            let rest: Vec<u32> = numbers(None).resume(&token).unwrap().try_collect().await.unwrap();
+            got.extend(rest);
+            assert_eq!(got, all, "failed at page {fail_at}");
+        }
+        for taken in 0..all.len() {
+            let mut stream = numbers(None);
+            let mut got = Vec::new();
+            for _ in 0..taken {
+                got.push(stream.next().await.unwrap().unwrap());
+            }
+            let token = stream.resume_token().unwrap();
+            got.extend(numbers(None).resume(&token).unwrap().try_collect::<Vec<_>>().await.unwrap());
+            assert_eq!(got, all, "stopped after {taken} items");
+        }
+        let mut done = numbers(None);
+        while done.next().await.is_some() {}
+        assert_eq!(done.resume_token(), None);
+    }
+
+    #[tokio::test]
+    async fn a_token_from_another_query_is_refused() {
+        let mut stream = numbers(None);
+        stream.next().await;
+        let token = stream.resume_token().unwrap();
+        let other = paginate("test", "other", |_, _: Option<u32>| async { Ok(Page { items: vec![1u32], next: None }) });
+        assert!(other.resume(&token).is_err());
+        assert!(numbers(None).resume("garbage").is_err());
     }
 }

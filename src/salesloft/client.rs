@@ -148,12 +148,15 @@ impl Client {
     /// against the rate limit: for large syncs prefer [`Client::updated_since`].
     pub fn conversations(&self, query: ConversationQuery) -> ItemStream<Conversation> {
         let client = self.clone();
-        paginate(move |page: Option<u32>| {
+        paginate("salesloft.conversations", query, move |query, page: Option<u32>| {
             let client = client.clone();
-            let query = query.clone();
             async move {
                 let page = client.conversations_page(&query, page.unwrap_or(1)).await?.value;
-                let next = page.metadata.paging.next_page.and_then(|n| u32::try_from(n).ok());
+                let paging = &page.metadata.paging;
+                // Past the last page the server reports (with paging counts)
+                // the list has ended, whatever `next_page` claims.
+                let within = |n: &i32| paging.total_pages.is_none_or(|total| *n <= total);
+                let next = paging.next_page.filter(within).and_then(|n| u32::try_from(n).ok());
                 Ok(Page { items: page.data, next })
             }
         })
@@ -167,9 +170,8 @@ impl Client {
     pub fn updated_since(&self, since: DateTime<Utc>, query: ConversationQuery) -> ItemStream<Conversation> {
         let client = self.clone();
         let per_page = query.per_page.unwrap_or(100);
-        paginate(move |cursor: Option<UpdatedCursor>| {
+        paginate("salesloft.updated_since", (since, query), move |(since, query), cursor: Option<UpdatedCursor>| {
             let client = client.clone();
-            let query = query.clone();
             async move {
                 let cursor = cursor.unwrap_or(UpdatedCursor { at: since, page: 1, seen_at: Vec::new(), first: true });
                 let mut q = query.sort(ConversationSortBy::UpdatedAt, SortDirection::Asc).per_page(per_page);
@@ -194,7 +196,7 @@ impl Client {
 }
 
 /// Where an `updated_since` walk stands.
-#[derive(Debug, Clone, PartialEq, Hash)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 struct UpdatedCursor {
     at: DateTime<Utc>,
     /// Page within the conversations updated at `at` or later; above 1 only

@@ -19,13 +19,12 @@ use convo_clients::llamadapro::types::{
 };
 use convo_clients::llamadapro::{BulkOutcome, Client, FilterBy, ListQuery, SortBy, TaskQuery};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
-use futures::StreamExt;
 use serde::Deserialize;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
+use crate::output::{Column, OutputFormat, RecordWriter, write_one};
 use crate::operations::Call;
 use crate::sandbox::{ServeOptions, cannot_listen, export};
 use crate::values::parse_time;
@@ -91,6 +90,8 @@ struct PageArgs {
     /// Follow every page to the end, printing as they arrive.
     #[arg(long, conflicts_with = "page_token")]
     all: bool,
+    #[command(flatten)]
+    resume: crate::export::ResumeArgs,
     /// The page to print: a nextPageToken from an earlier page (printed on stderr).
     #[arg(long)]
     page_token: Option<String>,
@@ -751,24 +752,16 @@ fn print_page<T: Serialize>(
     Ok(())
 }
 
-/// Prints every item of a stream as it arrives.
+/// Prints every item of a stream as it arrives (`--all`).
 async fn print_all<T: Serialize>(
     context: &Context,
     columns: &'static [Column],
-    mut stream: ItemStream<T>,
+    stream: ItemStream<T>,
+    resume: &crate::export::ResumeArgs,
 ) -> Result<(), Failure> {
     let mut writer =
         RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), columns, std::io::stdout().lock());
-    let progress = progress("records");
-    while let Some(item) = stream.next().await {
-        writer.write(&record(&item?)?)?;
-        if let Some(bar) = &progress {
-            bar.inc(1);
-        }
-    }
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
+    crate::export::all(stream, resume, &mut writer, "records", |item| record(&item)).await?;
     writer.finish()?;
     Ok(())
 }
@@ -916,7 +909,7 @@ async fn tasks(client: &Client, command: TasksCommand, context: &Context) -> Res
                 query = query.limit(n);
             }
             if page.all {
-                return print_all(context, TASK_COLUMNS, client.tasks(query)).await;
+                return print_all(context, TASK_COLUMNS, client.tasks(query), &page.resume).await;
             }
             let p = client.tasks_page(&query, page.page_token.as_deref()).await?;
             print_page(context, TASK_COLUMNS, p.items, p.next_page_token)
@@ -943,7 +936,7 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
         ContactsCommand::List(list) => {
             let query = list.query()?;
             if list.page.all {
-                return print_all(context, CONTACT_COLUMNS, client.contacts(query)).await;
+                return print_all(context, CONTACT_COLUMNS, client.contacts(query), &list.page.resume).await;
             }
             let p = client.contacts_page(&query, list.page.page_token.as_deref()).await?;
             print_page(context, CONTACT_COLUMNS, p.items, p.next_page_token)
@@ -985,7 +978,7 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
                 include_total_count: None,
             };
             if page.all {
-                return print_all(context, SEARCH_COLUMNS, client.contact_search(request)).await;
+                return print_all(context, SEARCH_COLUMNS, client.contact_search(request), &page.resume).await;
             }
             let p = client.search_contacts_page(&request).await?;
             print_page(context, SEARCH_COLUMNS, p.items, p.next_page_token)
@@ -1236,7 +1229,7 @@ async fn definitions(client: &Client, command: DefinitionsCommand, context: &Con
                 query = query.tenant(t);
             }
             if list.page.all {
-                return print_all(context, DEFINITION_COLUMNS, client.custom_field_definitions(query)).await;
+                return print_all(context, DEFINITION_COLUMNS, client.custom_field_definitions(query), &list.page.resume).await;
             }
             let p = client.custom_field_definitions_page(&query, list.page.page_token.as_deref()).await?;
             print_page(context, DEFINITION_COLUMNS, p.items, p.next_page_token)
@@ -1285,7 +1278,7 @@ async fn options(client: &Client, command: OptionsCommand, context: &Context) ->
         OptionsCommand::List { definition_id, list } => {
             let query = list.query()?;
             if list.page.all {
-                return print_all(context, OPTION_COLUMNS, client.custom_field_options(definition_id, query)).await;
+                return print_all(context, OPTION_COLUMNS, client.custom_field_options(definition_id, query), &list.page.resume).await;
             }
             let p = client.custom_field_options_page(definition_id, &query, list.page.page_token.as_deref()).await?;
             print_page(context, OPTION_COLUMNS, p.items, p.next_page_token)

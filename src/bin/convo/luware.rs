@@ -10,11 +10,11 @@ use convo_clients::Error;
 use convo_clients::luware::types::{ControlAction, Expand, LabelRequest, MetadataRequest, SortOrder};
 use convo_clients::luware::{Client, Credentials, Filter, Filters, SearchRequest};
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
-use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
+use crate::export::{ResumeArgs, as_is};
+use crate::output::{Column, OutputFormat, RecordWriter, write_one};
 use crate::operations::Call;
 use crate::sandbox::{ServeOptions, cannot_listen, export};
 use crate::values::parse_time;
@@ -109,9 +109,14 @@ enum ConversationsCommand {
         /// The direction defaults to asc.
         #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = parse_sort)]
         sort: Option<SortOrder>,
-        /// Follow nextPageToken to the end, printing as records arrive.
+        /// Follow nextPageToken to the end, printing as records arrive. The
+        /// export is sorted by startTime (ascending unless --sort says
+        /// otherwise), so that when a page token expires it continues from
+        /// the last record's start time.
         #[arg(long)]
         all: bool,
+        #[command(flatten)]
+        resume: ResumeArgs,
     },
     /// Read one conversation.
     Get {
@@ -203,7 +208,15 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     let (client, _sandbox) = connect(&args.settings, context).await?;
     let stdout = std::io::stdout().lock();
     match args.command {
-        LuwareCommand::Conversations(ConversationsCommand::List { filters, since, until, page_size, sort, all }) => {
+        LuwareCommand::Conversations(ConversationsCommand::List {
+            filters,
+            since,
+            until,
+            page_size,
+            sort,
+            all,
+            resume,
+        }) => {
             let mut filters = filters.into_iter().collect::<Filters>();
             if let Some(since) = since {
                 filters = filters.started_at_or_after(since.naive_utc());
@@ -212,9 +225,12 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
                 filters = filters.started_before(until.naive_utc());
             }
             let mut request = SearchRequest::new(filters).limit(page_size);
-            if let Some(order) = sort {
-                request = request.sort_by_start_time(order);
+            match (sort, all) {
+                (Some(order), _) => request = request.sort_by_start_time(order),
+                (None, true) => request = request.sort_by_start_time(SortOrder::Asc),
+                (None, false) => {}
             }
+            let all = all.then_some(resume);
             list(&client, request, all, context.output.unwrap_or(OutputFormat::Jsonl), stdout).await
         }
         LuwareCommand::Conversations(ConversationsCommand::Get { ccdr_id, expands }) => {
@@ -316,28 +332,20 @@ pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Clien
 async fn list(
     client: &Client,
     request: SearchRequest,
-    all: bool,
+    all: Option<ResumeArgs>,
     format: OutputFormat,
     out: impl Write,
 ) -> Result<(), Failure> {
     let mut writer = RecordWriter::new(format, CONVERSATION_COLUMNS, out);
-    let progress = if all { progress("conversations") } else { None };
-    if all {
-        let mut stream = client.search(request);
-        while let Some(conversation) = stream.next().await {
-            let value = serde_json::to_value(conversation?).map_err(std::io::Error::other)?;
-            writer.write(&value)?;
-            if let Some(bar) = &progress {
-                bar.inc(1);
+    match all {
+        Some(resume) => {
+            crate::export::all(client.search(request), &resume, &mut writer, "conversations", as_is).await?
+        }
+        None => {
+            for conversation in client.first_page(&request).await?.conversations {
+                writer.write(&serde_json::to_value(conversation).map_err(std::io::Error::other)?)?;
             }
         }
-    } else {
-        for conversation in client.first_page(&request).await?.conversations {
-            writer.write(&serde_json::to_value(conversation).map_err(std::io::Error::other)?)?;
-        }
-    }
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
     }
     writer.finish()?;
     Ok(())
@@ -363,7 +371,7 @@ pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
 pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
     let config = LuwareConfig {
-        conversations: options.conversations,
+        conversations: options.records.unwrap_or(LuwareConfig::default().conversations),
         token_lifetime: options.token_lifetime,
         harness: options.harness.clone(),
         ..LuwareConfig::default()

@@ -4,6 +4,7 @@
 //! input error. Errors are one line on stderr and never include a secret.
 
 mod config;
+mod export;
 mod operations;
 mod output;
 mod sandbox;

@@ -74,6 +74,11 @@ impl<W: Write> RecordWriter<W> {
         Ok(())
     }
 
+    /// Pushes what is written so far out to the output.
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+
     /// Ends the list (closes a JSON array; prints headers of an empty list).
     pub fn finish(mut self) -> io::Result<u64> {
         if self.count == 0 {

@@ -15,11 +15,10 @@ use convo_clients::raia::types::{
 };
 use convo_clients::raia::{Client, ConversationQuery};
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
-use futures::StreamExt;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
+use crate::output::{Column, OutputFormat, RecordWriter, write_one};
 use crate::operations::Call;
 use crate::sandbox::{ServeOptions, cannot_listen, export};
 use crate::values::parse_time;
@@ -122,6 +121,8 @@ enum ConversationsCommand {
         /// Follow the pages to the end, printing as conversations arrive.
         #[arg(long)]
         all: bool,
+        #[command(flatten)]
+        resume: crate::export::ResumeArgs,
         /// Sort as FIELD[:asc|desc]. Fields: createdAt, updatedAt. Without a direction the
         /// server's order applies (the API documents no default).
         #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = parse_sort)]
@@ -435,6 +436,7 @@ async fn conversations(
             page_size,
             page,
             all,
+            resume,
             sort,
             order_by,
             order,
@@ -477,18 +479,10 @@ async fn conversations(
                 query = query.with_feedbacks_only();
             }
             let mut writer = RecordWriter::new(many, CONVERSATION_COLUMNS, out);
-            if all {
-                let mut stream = client.conversations(query);
-                let progress = progress("conversations");
-                while let Some(conversation) = stream.next().await {
-                    writer.write(&flatten_conversation(to_value(&conversation?)?))?;
-                    if let Some(bar) = &progress {
-                        bar.inc(1);
-                    }
-                }
-                if let Some(bar) = progress {
-                    bar.finish_and_clear();
-                }
+            if let Some(resume) = all.then_some(resume) {
+                let stream = client.conversations(query);
+                let flat = |c| Ok(flatten_conversation(to_value(&c)?));
+                crate::export::all(stream, &resume, &mut writer, "conversations", flat).await?;
             } else {
                 for conversation in client.conversation_page(&query, page).await?.data {
                     writer.write(&flatten_conversation(to_value(&conversation)?))?;

@@ -9,10 +9,9 @@ use clap::Subcommand;
 use convo_clients::salesloft::types::{ConversationSortBy, LanguageCode, MediaType, Platform, SortDirection};
 use convo_clients::salesloft::{ApiKey, Client, ConversationQuery};
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
-use futures::StreamExt;
 use serde::Deserialize;
 
-use crate::output::{Column, OutputFormat, RecordWriter, progress, write_one};
+use crate::output::{Column, OutputFormat, RecordWriter, write_one};
 use crate::operations::Call;
 use crate::sandbox::{ServeOptions, cannot_listen, export};
 use crate::values::parse_time;
@@ -129,6 +128,8 @@ struct ListArgs {
     /// update first, by moving an updated_at cursor.
     #[arg(long, value_parser = parse_time)]
     since: Option<DateTime<Utc>>,
+    #[command(flatten)]
+    resume: crate::export::ResumeArgs,
 }
 
 
@@ -228,7 +229,7 @@ fn query(list: &ListArgs) -> ConversationQuery {
 async fn run_list(client: &Client, list: ListArgs, context: &Context, out: impl Write) -> Result<(), Failure> {
     let q = query(&list);
     let mut writer = RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), CONVERSATION_COLUMNS, out);
-    let mut stream = match (list.since, list.all) {
+    let stream = match (list.since, list.all) {
         (Some(since), _) => client.updated_since(since, q),
         (None, true) => client.conversations(q),
         (None, false) => {
@@ -239,16 +240,7 @@ async fn run_list(client: &Client, list: ListArgs, context: &Context, out: impl 
             return Ok(());
         }
     };
-    let progress = progress("conversations");
-    while let Some(conversation) = stream.next().await {
-        writer.write(&serde_json::to_value(conversation?).map_err(std::io::Error::other)?)?;
-        if let Some(bar) = &progress {
-            bar.inc(1);
-        }
-    }
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
+    crate::export::all(stream, &list.resume, &mut writer, "conversations", crate::export::as_is).await?;
     writer.finish()?;
     Ok(())
 }
@@ -276,7 +268,9 @@ pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, 
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
 pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
-    let config = SalesloftConfig { harness: options.harness.clone(), ..SalesloftConfig::default() };
+    let default = SalesloftConfig::default();
+    let conversations = options.records.unwrap_or(default.conversations);
+    let config = SalesloftConfig { harness: options.harness.clone(), conversations, ..default };
     let sandbox =
         SalesloftSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("salesloft", e))?;
     println!("salesloft  {}", sandbox.base_url());

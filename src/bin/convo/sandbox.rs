@@ -26,9 +26,11 @@ enum SandboxCommand {
         /// Seed of the generated data.
         #[arg(long, default_value_t = 42)]
         seed: u64,
-        /// Number of Luware conversations (generated on demand; up to millions).
-        #[arg(long, default_value_t = 1_000)]
-        conversations: u64,
+        /// Records in each emulator's main list, where it can be sized (Luware
+        /// and Salesloft conversations; Luware's are generated on demand, up to
+        /// millions). Each emulator's own default otherwise.
+        #[arg(long, alias = "conversations", value_name = "N")]
+        records: Option<u64>,
         /// Lifetime of issued access tokens, in seconds.
         #[arg(long, default_value_t = 3_600)]
         token_lifetime: u64,
@@ -46,8 +48,8 @@ enum SandboxCommand {
 pub struct ServeOptions {
     pub port: u16,
     pub seed: u64,
-    /// Number of Luware conversations.
-    pub conversations: u64,
+    /// Records in the emulator's main list; `None` for its default.
+    pub records: Option<u64>,
     /// Lifetime of issued access tokens.
     pub token_lifetime: Duration,
     /// Latency, no request log, and whether responses are checked.
@@ -55,8 +57,7 @@ pub struct ServeOptions {
 }
 
 pub async fn run(args: Args) -> Result<(), Failure> {
-    let SandboxCommand::Serve { api, port, seed, conversations, token_lifetime, latency_ms, check_responses } =
-        args.command;
+    let SandboxCommand::Serve { api, port, seed, records, token_lifetime, latency_ms, check_responses } = args.command;
     if api != "all" && !APIS.iter().any(|(name, _)| *name == api) {
         let names: Vec<&str> = APIS.iter().map(|(name, _)| *name).collect();
         return Err(Failure::Usage(format!("--api {api}: not one of all, {}", names.join(", "))));
@@ -64,7 +65,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     // A long-running server keeps no request log: memory stays flat.
     let harness = HarnessConfig { latency: Duration::from_millis(latency_ms), request_log: 0, check_responses };
     let mut options =
-        ServeOptions { port, seed, conversations, token_lifetime: Duration::from_secs(token_lifetime), harness };
+        ServeOptions { port, seed, records, token_lifetime: Duration::from_secs(token_lifetime), harness };
     let mut servers = Vec::new();
     for (name, _) in APIS.iter().filter(|(name, _)| api == "all" || *name == api) {
         servers.push(crate::serve(name, &options).await?);

@@ -1,0 +1,127 @@
+//! `--all` exports: every record of a list, with a place kept so that an
+//! export stopped by an error continues where it stopped, nothing lost and
+//! nothing repeated.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use convo_clients::ItemStream;
+use futures::StreamExt;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::Failure;
+use crate::output::{RecordWriter, progress};
+
+/// Where an `--all` export starts, and where it keeps its place.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ResumeArgs {
+    /// Continue an export from the token a stopped export printed (with the
+    /// same filters, sort and page size). Append the output to what arrived
+    /// before (`>>`).
+    #[arg(long, value_name = "TOKEN", requires = "all", conflicts_with = "checkpoint")]
+    pub resume: Option<String>,
+
+    /// Keep the export's place in FILE, rewritten after every page: if the
+    /// export stops, rerun the same command (appending its output) and it
+    /// continues from there. The file is removed once the export completes.
+    #[arg(long, value_name = "FILE", requires = "all")]
+    pub checkpoint: Option<PathBuf>,
+}
+
+/// Writes every item of `stream` as the record `to_record` makes of it
+/// (`what` names them for the progress line), from the place `resume`
+/// gives. If the stream fails, the records that arrived are written, the
+/// place is saved or printed, and the error is returned.
+pub async fn all<T: Serialize>(
+    stream: ItemStream<T>,
+    resume: &ResumeArgs,
+    writer: &mut RecordWriter<impl Write>,
+    what: &str,
+    mut to_record: impl FnMut(T) -> Result<Value, Failure>,
+) -> Result<(), Failure> {
+    let start = match &resume.checkpoint {
+        Some(path) => read_checkpoint(path)?,
+        None => resume.resume.clone(),
+    };
+    let mut stream = match start {
+        Some(token) => stream.resume(&token)?,
+        None => stream,
+    };
+    let bar = progress(what);
+    let mut delivered = 0u64;
+    while let Some(record) = stream.next().await {
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                writer.flush()?;
+                if let Some(token) = stream.resume_token() {
+                    match &resume.checkpoint {
+                        Some(path) => {
+                            save_checkpoint(path, &token)?;
+                            eprintln!(
+                                "convo: the export stopped after {delivered} {what}; rerun the same command to \
+                                 continue from {}",
+                                path.display()
+                            );
+                        }
+                        None => eprintln!(
+                            "convo: the export stopped after {delivered} {what}; to continue, rerun it with \
+                             --resume {token} (and append its output)"
+                        ),
+                    }
+                }
+                return Err(error.into());
+            }
+        };
+        writer.write(&to_record(record)?)?;
+        delivered += 1;
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+        // At a page boundary: what is written is on its way before the
+        // place moves past it.
+        if stream.at_page_end()
+            && let (Some(path), Some(token)) = (&resume.checkpoint, stream.resume_token())
+        {
+            writer.flush()?;
+            save_checkpoint(path, &token)?;
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    writer.flush()?;
+    if let Some(path) = &resume.checkpoint {
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The token a checkpoint file holds; none when it does not exist yet.
+fn read_checkpoint(path: &Path) -> Result<Option<String>, Failure> {
+    match std::fs::read_to_string(path) {
+        Ok(text) if text.trim().is_empty() => Ok(None),
+        Ok(text) => Ok(Some(text.trim().to_string())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Failure::Usage(format!("checkpoint {}: {e}", path.display()))),
+    }
+}
+
+/// Replaces the checkpoint whole (write, then rename), so that a crash
+/// leaves the old place or the new one, never half of either.
+fn save_checkpoint(path: &Path, token: &str) -> Result<(), Failure> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    std::fs::write(&partial, format!("{token}\n"))?;
+    std::fs::rename(&partial, path)?;
+    Ok(())
+}
+
+/// The record of an item that prints as it serialises.
+pub fn as_is<T: Serialize>(item: T) -> Result<Value, Failure> {
+    Ok(serde_json::to_value(item).map_err(std::io::Error::other)?)
+}

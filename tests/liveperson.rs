@@ -334,8 +334,7 @@ async fn invalid_input_is_rejected_before_sending() {
     assert_eq!(m, "request body.skill: must not be empty");
     // An empty text message shows nothing: the spec's `x-check` on TextMessage.
     let m = spec_error(client.send_text(c, "").await.unwrap_err());
-    assert!(m.starts_with("request body.messages[0]: matches none of the 5 oneOf alternatives"), "{m}");
-    assert!(m.contains("request body.messages[0]: must not be empty"), "{m}");
+    assert_eq!(m, "request body.messages[0]: must not be empty");
     let m = spec_error(
         client
             .send_messages(c, vec![Message::text("hi"), Message::text("")], None, CommandOptions::default())

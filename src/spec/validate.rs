@@ -1269,11 +1269,13 @@ impl Checker<'_> {
         for sub in list("allOf").into_iter().flatten() {
             self.check(sub, value, at, depth + 1)?;
         }
-        // Counts the alternatives that match, keeping the failure that best
-        // explains a miss: the first that fails on a value rather than on a
-        // missing property or a one-value enum (a discriminator, such as
-        // `channel: sms`, which only says it is another alternative), else
-        // the first.
+        // Counts the alternatives that match, keeping the failures. An
+        // alternative that fails on a missing property, a one-value enum (a
+        // discriminator such as `channel: sms`), the value's type or a `not`
+        // only says the value is meant for another alternative; when exactly
+        // one alternative fails otherwise, the value was meant for it, and
+        // its violation is the answer. Else the miss is explained by the
+        // first alternative that fails otherwise, or by the first.
         let try_all = |alternatives: &[Value]| {
             let mut failures = Vec::new();
             let matched = alternatives
@@ -1281,30 +1283,26 @@ impl Checker<'_> {
                 .filter(|sub| match self.check(sub, value, at, depth + 1) {
                     Ok(()) => true,
                     Err(e) => {
-                        failures.push((failures.len(), e));
+                        failures.push(e);
                         false
                     }
                 })
                 .count();
-            let other_branch = |e: &Violation| match e {
-                Violation::Invalid { message, .. } => {
-                    message == "required"
-                        || message.split_once(" is not one of ").is_some_and(|(_, allowed)| !allowed.contains(", "))
-                }
-                _ => false,
-            };
-            let best = failures.iter().find(|(_, e)| !other_branch(e)).or(failures.first());
-            let explained = match best {
-                Some((0, e)) => format!("the first fails with {e}"),
-                Some((_, e)) => format!("the closest fails with {e}"),
-                None => String::new(),
-            };
-            (matched, explained)
+            (matched, failures)
         };
         for key in ["anyOf", "oneOf"] {
             let Some(alternatives) = list(key) else { continue };
             match try_all(alternatives) {
-                (0, explained) => {
+                (0, mut failures) => {
+                    let meant: Vec<usize> = (0..failures.len()).filter(|i| !other_branch(&failures[*i])).collect();
+                    if let [only] = meant.as_slice() {
+                        return Err(failures.swap_remove(*only));
+                    }
+                    let explained = match meant.first() {
+                        Some(&i) if i > 0 => format!("the closest fails with {}", failures[i]),
+                        Some(&i) => format!("the first fails with {}", failures[i]),
+                        None => failures.first().map(|e| format!("the first fails with {e}")).unwrap_or_default(),
+                    };
                     return Err(invalid(
                         at,
                         format!("matches none of the {} {key} alternatives ({explained})", alternatives.len()),
@@ -1330,6 +1328,17 @@ impl Checker<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether a violation only says the value belongs to another alternative
+/// of a `oneOf`/`anyOf` (see [`Checker::check_combinators`]).
+fn other_branch(violation: &Violation) -> bool {
+    const TYPES: [&str; 7] = ["a string", "an integer", "a number", "a boolean", "an array", "an object", "a null"];
+    let Violation::Invalid { message, .. } = violation else { return false };
+    message == "required"
+        || message == "matches the schema under `not`"
+        || message.split_once(" is not one of ").is_some_and(|(_, allowed)| !allowed.contains(", "))
+        || message.rsplit_once(" is not ").is_some_and(|(_, ty)| TYPES.contains(&ty))
 }
 
 fn has_type(value: &Value, ty: &str) -> bool {
@@ -2008,25 +2017,35 @@ mod tests {
         ]}}));
         assert!(post_thing(&v, r#"{"kind": "PHONE", "to": "+14155552671"}"#).is_ok());
         assert!(post_thing(&v, r#"{"kind": "EMAIL", "to": "a@example.com"}"#).is_ok());
+        // The other alternative fails on its `not` only: the value was meant for the first.
         assert_eq!(
             failure(post_thing(&v, r#"{"kind": "PHONE", "to": "12345"}"#)),
-            "request body: matches none of the 2 anyOf alternatives (the first fails with request body.to: \"12345\" \
-             is not an E.164 phone number (+, country code and number, digits only, e.g. +14155552671))"
+            "request body.to: \"12345\" is not an E.164 phone number (+, country code and number, digits only, \
+             e.g. +14155552671)"
         );
         let text = inline(json!({"type": "string", "x-check": {"minLength": 1}}));
         assert_eq!(failure(post_thing(&text, r#""""#)), "request body: must not be empty");
     }
 
     #[test]
-    fn a_one_of_miss_is_explained_by_the_closest_alternative() {
+    fn a_one_of_miss_is_explained_by_the_alternative_meant() {
         let v = inline(json!({"oneOf": [
+            {"type": "string"},
             {"type": "object", "required": ["email"], "properties": {"channel": {"enum": ["email"]}}},
             {"type": "object", "required": ["phone"],
              "properties": {"channel": {"enum": ["sms"]}, "phone": {"type": "string", "pattern": "^[0-9]+$"}}},
+            {"type": "object", "properties": {"channel": {"enum": ["voice"]}, "phone": {"maxLength": 3}}},
         ]}));
+        // Wrong type, missing property, another discriminator: only the sms
+        // alternative fails on the value itself, so its violation is the answer.
         assert_eq!(
             failure(post_thing(&v, r#"{"channel": "sms", "phone": "call-me"}"#)),
-            "request body: matches none of the 2 oneOf alternatives (the closest fails with request body.phone: \
+            r#"request body.phone: "call-me" does not match the pattern ^[0-9]+$"#
+        );
+        // Two alternatives fail on values: the first of them explains the miss.
+        assert_eq!(
+            failure(post_thing(&v, r#"{"phone": "call-me"}"#)),
+            "request body: matches none of the 4 oneOf alternatives (the closest fails with request body.phone: \
              \"call-me\" does not match the pattern ^[0-9]+$)"
         );
     }

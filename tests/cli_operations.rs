@@ -214,3 +214,101 @@ fn api_errors_exit_1() {
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(stderr(&output).contains("get_task"), "{}", stderr(&output));
 }
+
+/// The friendly commands send what the spec allows and nothing else: a phone
+/// number that is not E.164 (or, for raia, not a phone number at all), an
+/// empty range of dates or an empty text is an input error (exit 2) that names
+/// the field and the rule, and nothing reaches the server.
+#[test]
+fn friendly_commands_refuse_what_the_spec_forbids_before_sending() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let llamadapro = ["llamadapro", "--api-key", "k", "--base-url", &base];
+    let raia = ["raia", "--secret-key", "k", "--base-url", &base];
+    let salesloft = ["salesloft", "--api-key", "k", "--base-url", &base];
+    let cases: [(Vec<&str>, &[&str]); 9] = [
+        (
+            [&llamadapro[..], &["contacts", "create", "--first-name", "A", "--phone", "12345"]].concat(),
+            &[r#"request body.addresses[0].address: "12345" is not an E.164 phone number"#],
+        ),
+        (
+            [&llamadapro[..], &["contacts", "create", "--whatsapp", "+56 9 1234 5678"]].concat(),
+            &["addresses[0].address", "is not an E.164 phone number"],
+        ),
+        (
+            [&llamadapro[..], &["conversations", "create", "--funnel-id", "1", "--contact-phone", "12345"]].concat(),
+            &[r#"request body.contact.phones[0]: "12345" is not an E.164 phone number"#],
+        ),
+        (
+            [&llamadapro[..], &["calls", "start-agent", "--voice-agent-id", "7", "--to", "555"]].concat(),
+            &[r#"request body.to: "555" is not an E.164 phone number"#],
+        ),
+        (
+            [&llamadapro[..], &["tasks", "list", "--due-after", "2024-05-02", "--due-before", "2024-05-01"]].concat(),
+            &["query parameters dueAfter and dueBefore", "the range is empty"],
+        ),
+        (
+            [
+                &raia[..],
+                &[
+                    "conversations",
+                    "start",
+                    "sms",
+                    "--first-name",
+                    "A",
+                    "--last-name",
+                    "B",
+                    "--phone",
+                    "call-me-maybe",
+                    "--introduction",
+                    "Hi",
+                ],
+            ]
+            .concat(),
+            &[r#"error: request body.phoneNumber: "call-me-maybe" does not match the pattern"#],
+        ),
+        (
+            [&raia[..], &["conversations", "list", "--since", "2024-03-21", "--until", "2024-03-20T12:00:00Z"]]
+                .concat(),
+            &["query parameters startDate and endDate", "startDate", "is after endDate", "the range is empty"],
+        ),
+        (
+            [
+                &salesloft[..],
+                &["conversations", "list", "--created-after", "2024-03-21", "--created-before", "2024-03-20"],
+            ]
+            .concat(),
+            &["created_at[gt]", "the range is empty"],
+        ),
+        (
+            [&salesloft[..], &["conversations", "list", "--longer-than-ms", "5000", "--shorter-than-ms", "10"]]
+                .concat(),
+            &["duration[gt]", "the range is empty"],
+        ),
+    ];
+    for (args, messages) in cases {
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));
+        for message in messages {
+            assert!(stderr(&output).contains(message), "{args:?}: {}", stderr(&output));
+        }
+    }
+    assert!(listener.accept().is_err_and(|e| e.kind() == std::io::ErrorKind::WouldBlock), "nothing was sent");
+
+    // LivePerson logs in before it sends, so this runs in-process; an empty
+    // text is refused like any rule of the spec.
+    let output = run(&["--sandbox", "liveperson", "send", "2312ed0e-662e-4c94-9022-f0991058b4a4", "--text", ""]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("error: request body.messages[0]: must not be empty"), "{}", stderr(&output));
+
+    // What the vendors' documents send still goes through.
+    for args in [
+        &["--sandbox", "llamadapro", "contacts", "create", "--phone", "+56912345678", "--email", "a@example.com"][..],
+        &["--sandbox", "llamadapro", "tasks", "list", "--due-after", "2024-05-01", "--due-before", "2024-05-02"],
+        &["--sandbox", "raia", "conversations", "list", "--since", "2024-03-20", "--until", "2024-03-20T12:00:00Z"],
+    ] {
+        let output = run(args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+    }
+}

@@ -331,7 +331,17 @@ async fn invalid_input_is_rejected_before_sending() {
     let api = client.generated().await.unwrap();
     let transfer = api.transfer_conversation().account_id(client.account_id()).conversation_id(c);
     let m = spec_error(transfer.body(TransferRequest::builder().skill("")).send().await.unwrap_err().into());
-    assert_eq!(m, "request body.skill: \"\" is shorter than 1 characters");
+    assert_eq!(m, "request body.skill: must not be empty");
+    // An empty text message shows nothing: the spec's `x-check` on TextMessage.
+    let m = spec_error(client.send_text(c, "").await.unwrap_err());
+    assert_eq!(m, "request body.messages[0]: must not be empty");
+    let m = spec_error(
+        client
+            .send_messages(c, vec![Message::text("hi"), Message::text("")], None, CommandOptions::default())
+            .await
+            .unwrap_err(),
+    );
+    assert!(m.contains("messages[1]: must not be empty"), "{m}");
     // A blank skill passes the spec's minLength; the client refuses it.
     assert_eq!(
         input_error(client.transfer(c, "  ", CommandOptions::default()).await.unwrap_err()),

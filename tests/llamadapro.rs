@@ -10,7 +10,7 @@ use convo_clients::llamadapro::{Client, FilterBy, InputError, ItemOutcome, ListQ
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
 use convo_clients::sandbox::validate::{RequestParts, SpecValidator};
 use convo_clients::sandbox::{RecordedRequest, ScriptedResponse};
-use convo_clients::{ClientConfig, Error, InvalidInput, RetryPolicy};
+use convo_clients::{ClientConfig, Error, InvalidInput, OperationClient, RetryPolicy};
 use futures::TryStreamExt;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -41,6 +41,14 @@ fn input_error(result: Result<impl std::fmt::Debug, Error>) -> InputError {
     match result {
         Err(Error::InvalidInput(InvalidInput::LlamadaPro(e))) => e,
         other => panic!("expected a LlamadaPro input error, got {other:?}"),
+    }
+}
+
+/// The rule of the spec that refused a call before it was sent.
+fn rule_of(result: Result<impl std::fmt::Debug, Error>) -> String {
+    match result {
+        Err(Error::InvalidInput(InvalidInput::Request(rule))) => rule,
+        other => panic!("expected a spec rule to refuse the request, got {other:?}"),
     }
 }
 
@@ -525,27 +533,27 @@ async fn rules_the_schema_cannot_hold_fail_before_sending() {
         "components": [{"type": "body", "parameters": [{"type": "text", "text": "A-1"}]}],
     }));
     assert_eq!(input_error(client.send_whatsapp_template(&both).await), InputError::TemplateVariablesAndComponents);
+    // E.164 numbers are the spec's rule (`x-format: e164`), checked with the
+    // rest of the request.
     let local = template(json!({"toPhoneNumber": "0912345678"}));
-    let err = input_error(client.send_whatsapp_template(&local).await);
-    assert_eq!(err, InputError::NotE164 { field: "toPhoneNumber", value: "0912345678".into() });
-    assert!(err.to_string().contains("E.164"));
+    let rule = rule_of(client.send_whatsapp_template(&local).await);
+    assert_eq!(
+        rule,
+        "request body.toPhoneNumber: \"0912345678\" is not an E.164 phone number (+, country code and number, \
+         digits only, e.g. +14155552671)"
+    );
     let spaced: types::CreateMessageRequest = from(json!({
         "fromPhoneNumber": "+1 415 555 2671", "toPhoneNumber": "+56912345678", "content": "hi", "type": "text",
     }));
-    assert!(matches!(
-        input_error(client.send_whatsapp_message(&spaced).await),
-        InputError::NotE164 { field: "fromPhoneNumber", .. }
-    ));
+    assert!(rule_of(client.send_whatsapp_message(&spaced).await).starts_with("request body.fromPhoneNumber: "));
+    let no_e164 = from(json!({"fromPhoneNumber": "4155552671", "fileId": "f"}));
+    assert!(rule_of(client.upload_whatsapp_media(&no_e164).await).contains("\"4155552671\" is not an E.164"));
     for (upload, expected) in [
         (json!({"fromPhoneNumber": "+14155552671"}), InputError::UploadModeMissing),
         (json!({"fromPhoneNumber": "+14155552671", "fileId": "f", "content": "aGk="}), InputError::UploadModesMixed),
         (
             json!({"fromPhoneNumber": "+14155552671", "fileName": "a.png", "content": "aGk="}),
             InputError::UploadIncomplete { missing: "contentType" },
-        ),
-        (
-            json!({"fromPhoneNumber": "4155552671", "fileId": "f"}),
-            InputError::NotE164 { field: "fromPhoneNumber", value: "4155552671".into() },
         ),
     ] {
         assert_eq!(input_error(client.upload_whatsapp_media(&from(upload)).await), expected);
@@ -589,6 +597,43 @@ async fn rules_the_schema_cannot_hold_fail_before_sending() {
     );
     assert!(rule.contains("body.conversations"), "{rule}");
     assert!(matches!(bulk_update(&client, &[]).await, Err(Error::InvalidInput(InvalidInput::Request(_)))));
+    // Phone numbers (`x-format: e164` on properties, array items and, by an
+    // `x-check`, PHONE and WHATSAPP addresses) and task due dates (`x-range`,
+    // `format: date-time`): the spec's rules, for every way of calling.
+    let contact: types::CreateContactRequest =
+        from(json!({"addresses": [{"channelType": "EMAIL", "address": "a@example.com"},
+                                  {"channelType": "PHONE", "address": "12345"}]}));
+    let rule = spec_rule(client.create_contact().body(contact).send().await);
+    assert!(rule.contains(r#"body.addresses[1].address: "12345" is not an E.164 phone number"#), "{rule}");
+    let contact: types::CreateContactRequest =
+        from(json!({"addresses": [{"channelType": "WHATSAPP", "address": "+56 9 1234 5678"}]}));
+    assert!(spec_rule(client.create_contact().body(contact).send().await).contains("addresses[0].address"));
+    let contact: types::CreateContactRequest = from(json!({"phone": "555-1234"}));
+    assert!(spec_rule(client.create_contact().body(contact).send().await).starts_with("request body.phone: "));
+    let conversation: types::CreateConversationRequest =
+        from(json!({"funnelId": 1, "contact": {"phones": ["+56912345678", "12345"]}}));
+    let rule = rule_of(client.create_conversation_checked(&conversation).await);
+    assert!(rule.starts_with(r#"request body.contact.phones[1]: "12345" is not an E.164"#), "{rule}");
+    let call: types::StartVoiceAgentCallRequest = from(json!({"voiceAgentId": 1, "to": "555", "contextVariables": {}}));
+    let rule = spec_rule(client.start_voice_agent_call().body(call).send().await);
+    assert!(rule.starts_with(r#"request body.to: "555" is not an E.164"#), "{rule}");
+    let call: types::StartAiEmployeeCallRequest =
+        from(json!({"toPhoneNumber": "+14155552671", "fromPhoneNumber": "0800 123", "objectives": ["x"]}));
+    assert!(spec_rule(client.start_ai_employee_call().body(call).send().await).contains("body.fromPhoneNumber"));
+    let call: types::StartBridgeCallRequest = from(json!({"to": "+1 234 567 890"}));
+    assert!(spec_rule(client.start_bridge_call().body(call).send().await).contains("body.to"));
+    let at = |s: &str| s.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+    let inverted = TaskQuery::new().due_after(at("2024-05-02T00:00:00Z")).due_before(at("2024-05-01T00:00:00Z"));
+    let err = client.tasks_page(&inverted, None).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidInput(InvalidInput::Request(m))
+            if m.starts_with("query parameters dueAfter and dueBefore: ") && m.ends_with("the range is empty")),
+        "{err}"
+    );
+    let url = format!("{}/api/v1/tasks?dueBefore=garbage", client.base_url());
+    let err = client.generated().execute_operation("getTasks", client.http_client().get(url).build().unwrap()).await;
+    let err = err.unwrap_err().to_string();
+    assert!(err.contains(r#"query parameter dueBefore: "garbage" is not a date-time"#), "{err}");
     // Values the filterBy and sortBy syntaxes cannot carry never become a request.
     assert!(matches!(FilterBy::new().with("note", "a;b"), Err(InputError::BadFilter { .. })));
     assert!(matches!("createdAt=sideways".parse::<SortBy>(), Err(InputError::BadSort { .. })));
@@ -627,6 +672,9 @@ async fn the_sandbox_enforces_the_same_rules_as_the_server() {
         ),
         ("/api/v1/conversations", json!({"funnelId": 1}), "contactId"),
         ("/api/v1/conversations", json!({"funnelId": 99, "contactId": 5}), "funnel"),
+        // The spec validator's rules, the same the client checks.
+        ("/api/v1/contacts", json!({"addresses": [{"channelType": "PHONE", "address": "12345"}]}), "E.164"),
+        ("/api/v2/calls/agent", json!({"toPhoneNumber": "555", "objectives": ["x"]}), "E.164"),
     ];
     for (path, request, expected) in cases {
         let response = post(path, request).await.unwrap();

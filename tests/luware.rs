@@ -544,6 +544,18 @@ async fn spec_rules_are_checked_before_anything_is_sent() {
     let err = Error::from(err);
     assert!(matches!(err, Error::InvalidInput(InvalidInput::Request(_))), "{err}");
     assert!(err.to_string().contains("metaTemplateName"), "{err}");
+    // An empty date range: BETWEEN with its bounds the wrong way round, even
+    // in filters read from JSON (Luware's date ranges live in the filter table).
+    let inverted: Filters = serde_json::from_str(
+        r#"{"filtersList":[{"field":"startTime","operator":"BETWEEN",
+            "values":["2024-07-02 00:00:00.000","2024-07-01 00:00:00.000"]}]}"#,
+    )
+    .unwrap();
+    let err = client.first_page(&SearchRequest::new(inverted).limit(10)).await.unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidInput(InvalidInput::LuwareFilter(FilterError::BetweenOutOfOrder { .. }))),
+        "{err}"
+    );
     assert!(sb.requests().is_empty(), "nothing was sent, not even a token request: {:?}", sb.requests());
 }
 

@@ -10,7 +10,7 @@ use convo_clients::salesloft::types::{Conversation, ConversationSortBy, Language
 use convo_clients::salesloft::{AccessToken, Client, ConversationQuery, RateLimit, Rated, TokenProvider};
 use convo_clients::sandbox::ScriptedResponse;
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
-use convo_clients::{ClientConfig, Error, InvalidInput, RetryPolicy};
+use convo_clients::{ClientConfig, Error, InvalidInput, OperationClient, RetryPolicy};
 use futures::TryStreamExt;
 use reqwest::Method;
 
@@ -95,15 +95,56 @@ async fn filters_go_out_under_the_api_keys_and_match_the_documented_semantics() 
 async fn contradictory_or_out_of_range_queries_fail_before_sending() {
     let sb = sandbox(SalesloftConfig::default()).await;
     let client = client(&sb);
-    // Empty ranges: a rule the spec cannot express, the query's own.
-    for (query, name) in [
-        (ConversationQuery::new().created_after(at(20, 0)).created_before(at(10, 0)), "created_at"),
-        (ConversationQuery::new().updated_at_or_after(at(10, 0)).updated_before(at(10, 0)), "updated_at"),
-        (ConversationQuery::new().longer_than(5_000).shorter_than(4_000), "duration"),
+    // Empty ranges: the spec's `x-range` pairs, checked by the runtime.
+    for (query, pair) in [
+        (
+            ConversationQuery::new().created_after(at(20, 0)).created_before(at(10, 0)),
+            "query parameters created_at[gt] and created_at[lt]: created_at[gt] \"2024-01-20T00:00:00Z\" is after",
+        ),
+        (
+            ConversationQuery::new().updated_at_or_after(at(10, 0)).updated_before(at(10, 0)),
+            "query parameters updated_at[gte] and updated_at[lt]: updated_at[gte] \"2024-01-10T00:00:00Z\" is the same as",
+        ),
+        (
+            ConversationQuery::new().longer_than(5_000).shorter_than(4_000),
+            "query parameters duration[gt] and duration[lt]: duration[gt] \"5000\" is after duration[lt] \"4000\": the range is empty",
+        ),
     ] {
         let err = client.conversations_page(&query, 1).await.unwrap_err();
-        assert!(matches!(err, Error::InvalidInput(InvalidInput::Parameter { name: n, .. }) if n == name), "{err}");
+        assert!(matches!(&err, Error::InvalidInput(InvalidInput::Request(m)) if m.contains(pair)), "{err}");
     }
+    // A bound on its own, and a range holding one instant, are sent.
+    let one_instant = ConversationQuery::new().updated_at_or_after(at(10, 0)).updated_at_or_before(at(10, 0));
+    assert!(client.conversations_page(&one_instant, 1).await.is_ok());
+    assert_eq!(sb.requests().len(), 1);
+    sb.clear_requests();
+    // The generated call is checked by the same rule: nothing hand-written.
+    let raw = client.list_conversations().updated_at_gte(at(11, 0)).updated_at_lte(at(10, 0)).send().await;
+    let err = Error::from(raw.unwrap_err());
+    assert!(err.to_string().contains("the range is empty"), "{err}");
+    // Not a date-time (`format: date-time`), or an inverted pair of raw
+    // values, as the CLI's operation commands send them.
+    for (query, expected) in [
+        ("updated_at%5Blte%5D=notadate", r#"query parameter updated_at[lte]: "notadate" is not a date-time"#),
+        ("created_at%5Bgte%5D=2024-02-30T00:00:00Z", "is not a date-time"),
+        ("updated_at%5Bgte%5D=2024-01-02T00:00:00Z&updated_at%5Blte%5D=2024-01-01", "is not a date-time"),
+        ("updated_at%5Bgte%5D=2024-01-02T00:00:00Z&updated_at%5Blte%5D=2024-01-02T01:00:00%2B02:00", "range is empty"),
+    ] {
+        let url = format!("{}/v2/conversations?{query}", client.base_url());
+        let request = client.http_client().get(url).build().unwrap();
+        let err = client.generated().execute_operation("listConversations", request).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput(InvalidInput::Request(m)) if m.contains(expected)),
+            "{query}: {err}"
+        );
+    }
+    // The vendor's own notations pass: RFC 3339 with an offset or fraction.
+    for at in ["2024-01-02T00:00:00Z", "2024-01-02T00:00:00.123456%2B02:00"] {
+        let url = format!("{}/v2/conversations?updated_at%5Bgte%5D={at}", client.base_url());
+        let request = client.http_client().get(url).build().unwrap();
+        client.generated().execute_operation("listConversations", request).await.unwrap();
+    }
+    sb.clear_requests();
     // Page size and page: the spec's rules, checked by the runtime.
     for (query, page, name) in [
         (ConversationQuery::new().per_page(0), 1, "per_page"),

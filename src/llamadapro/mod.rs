@@ -5,13 +5,14 @@
 //! every operation is a method (`client.get_task().task_id(id).send()`),
 //! sent with the `X-API-KEY` header and checked against the spec before it
 //! leaves (ids are whole numbers up to [`MAX_ID`], bulk batches are not
-//! empty, …). What the schema cannot say is added here: streams over every
+//! empty, phone numbers are E.164 ([`is_e164`]), …). What the schema cannot
+//! say is added here: streams over every
 //! token-paged list ([`Client::tasks`], [`Client::contacts`],
 //! [`Client::contact_search`], [`Client::custom_field_definitions`],
 //! [`Client::custom_field_options`]), typed `filterBy`/`sortBy` values
 //! ([`FilterBy`], [`SortBy`]), checks that run before anything is sent
-//! (E.164 numbers, `variables` or `components`, `contactId` or `contact`,
-//! upload modes; each an [`InputError`], in [`Client::send_whatsapp_template`]
+//! (`variables` or `components`, `contactId` or `contact`, upload modes;
+//! each an [`InputError`], in [`Client::send_whatsapp_template`]
 //! and its siblings), the 409 of a definition still in use
 //! ([`Client::delete_custom_field_definition_checked`]), a per-item reading of
 //! bulk reports ([`BulkOutcome`]), and integer ids where the wire has `f64`.

@@ -124,6 +124,10 @@ impl SearchRequest {
         if !(1..=MAX_PAGE_SIZE).contains(&self.limit) {
             return Err(InvalidInput::parameter("limit", format!("{} is not within 1..=100", self.limit)).into());
         }
+        // Filters built with `Filters`' methods are checked as they are
+        // added; ones read from JSON (serde) are checked here, so an empty
+        // BETWEEN range or a value of the wrong type is never sent.
+        self.filters.validate()?;
         Ok(())
     }
 }

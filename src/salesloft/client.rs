@@ -132,10 +132,9 @@ impl Client {
     }
 
     /// One page of conversations (pages count from 1). The spec's rules
-    /// (`page` from 1, `per_page` 1 to 100) are checked by the runtime before
-    /// sending; the query's ranges by the query.
+    /// (`page` from 1, `per_page` 1 to 100, and no empty range: its
+    /// `x-range`) are checked by the runtime before sending.
     pub async fn conversations_page(&self, query: &ConversationQuery, page: u32) -> Result<Rated<ConversationList>> {
-        query.check()?;
         let rated = Rated::from(list_call(&self.api, query, page).send().await?);
         if let Ok(mut last) = self.last_rate_limit.lock() {
             *last = Some(rated.rate_limit);

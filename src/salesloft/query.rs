@@ -1,26 +1,18 @@
 //! A typed query for `GET /v2/conversations`. Each bound is set once (a
 //! newer `after`/`at_or_after` replaces the lower bound, and so on), so no
 //! contradictory pair like `created_at[gt]` with `created_at[gte]` can be
-//! written; a lower bound above the upper one is rejected before sending.
+//! written; an empty range (a lower bound above the upper one) is rejected
+//! before sending, by the spec's `x-range` rule that the runtime checks.
 
 use chrono::{DateTime, Utc};
 
 use super::types::{ConversationSortBy, LanguageCode, MediaType, Platform, SortDirection};
-use crate::error::InvalidInput;
 
 /// One side of a range: exclusive (`gt`/`lt`) or inclusive (`gte`/`lte`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Bound<T> {
     Exclusive(T),
     Inclusive(T),
-}
-
-impl<T: Copy> Bound<T> {
-    fn value(&self) -> T {
-        match self {
-            Bound::Exclusive(v) | Bound::Inclusive(v) => *v,
-        }
-    }
 }
 
 /// A range with at most one lower and one upper bound.
@@ -37,15 +29,6 @@ impl<T> Default for Range<T> {
 }
 
 impl<T: Copy + PartialOrd> Range<T> {
-    fn check(&self, name: &'static str) -> Result<(), InvalidInput> {
-        let (Some(lower), Some(upper)) = (self.lower, self.upper) else { return Ok(()) };
-        let empty = match (lower, upper) {
-            (Bound::Inclusive(l), Bound::Inclusive(u)) => l > u,
-            _ => lower.value() >= upper.value(),
-        };
-        if empty { Err(InvalidInput::parameter(name, "the lower bound is not below the upper bound")) } else { Ok(()) }
-    }
-
     /// `(gt, gte, lt, lte)` as the API's keys take them.
     pub(crate) fn keys(&self) -> (Option<T>, Option<T>, Option<T>, Option<T>) {
         let (gt, gte) = match self.lower {
@@ -218,13 +201,5 @@ impl ConversationQuery {
     pub fn include_paging_counts(mut self) -> Self {
         self.include_paging_counts = true;
         self
-    }
-
-    /// Checks what the spec cannot express: that each range is not empty.
-    /// (The page size's 1 to 100 is the spec's rule, checked by the runtime.)
-    pub(crate) fn check(&self) -> Result<(), InvalidInput> {
-        self.created_at.check("created_at")?;
-        self.updated_at.check("updated_at")?;
-        self.duration.check("duration")
     }
 }

@@ -37,7 +37,12 @@
 //!   types are accepted as bytes. A body sent to an operation without
 //!   `requestBody` is a violation.
 //! - Schemas: `$ref` (local JSON pointers, cycle guarded), `type`,
-//!   `nullable`, `enum`, `format: int32`/`int64` ranges, `minimum`,
+//!   `nullable`, `enum`, `format: int32`/`int64` ranges, `format: date-time`
+//!   (RFC 3339; as the vendors' own examples do, a space may stand for the
+//!   `T` and the offset may be left out, read as UTC), `format: date`
+//!   (`YYYY-MM-DD`), `pattern` (compiled once by [`SpecValidator::new`]
+//!   with the `regex` crate: the ECMA-262 subset without look-around or
+//!   back-references), `minimum`,
 //!   `maximum`, boolean `exclusiveMinimum`/`exclusiveMaximum`, `multipleOf`,
 //!   `minLength`, `maxLength`, `minItems`, `maxItems`, `uniqueItems`, `items`,
 //!   `required`, `properties`, `additionalProperties` (bool or schema),
@@ -58,14 +63,26 @@
 //!   below `minimum` are still violations.
 //! - `x-content-schema: '#/components/schemas/X'`: the (string) parameter
 //!   holds a JSON document that must match schema `X`.
+//! - `x-format: e164` on a string schema (a property, an array's `items`, a
+//!   parameter's `schema`): the value is a phone number in E.164 form
+//!   ([`is_e164`]). Any other `x-format` is rejected by [`SpecValidator::new`].
+//! - `x-check: <schema>`: the value must also match this schema. It holds
+//!   rules over several properties (an `anyOf` of cases) that code
+//!   generation would otherwise turn into types, e.g. "a PHONE address is
+//!   E.164".
+//! - `x-range` on an operation: `{from: <param>, to: <param>}` or a list of
+//!   them (add `exclusive: true` when either bound excludes its value): when
+//!   both parameters are sent, `from` must not be after `to` (an empty range
+//!   is a mistake, not a query). The parameters' schemas must be numbers,
+//!   `date-time`s or `date`s.
 //!
 //! Other `x-*` keys (`x-provenance`, `x-filter-table`, `x-convo-rust-type`,
 //! `x-retry-safe`, ...) carry no validation rule and are ignored.
 //!
 //! # Deliberately skipped
 //!
-//! `pattern` (no regex engine in the dependency tree), string `format`s
-//! other than `int32`/`int64` (`date-time`, `uuid`, `binary`, ...),
+//! String `format`s other than `int32`/`int64`, `date-time` and `date`
+//! (`uuid`, `binary`, `email`, ...),
 //! `readOnly`/`writeOnly`, `discriminator` (`oneOf` is decided by trying
 //! every alternative), `deepObject` and object-typed parameters (rejected by
 //! [`SpecValidator::new`] so the gap shows at start-up, not as a spurious
@@ -73,8 +90,12 @@
 //! typed by the schema's own `properties` only (not through `allOf`), and a
 //! `HEAD` request needs a `head` operation: it is not implied by `get`.
 
+use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 
+use regex::Regex;
 use serde_json::{Map, Number, Value};
 
 /// Recursion limit of schema validation; only a cyclic schema that consumes
@@ -98,6 +119,8 @@ pub struct SpecValidator {
     /// The spec, kept to resolve `$ref`s while validating.
     spec: Value,
     routes: Vec<Route>,
+    /// Every `pattern` of the spec, compiled.
+    patterns: Arc<HashMap<String, Regex>>,
 }
 
 /// What the validator needs of an incoming request.
@@ -195,6 +218,17 @@ struct Operation {
     body: Option<RequestBody>,
     /// The `responses` object as written (entries may be `$ref`s).
     responses: Value,
+    /// `x-range` pairs of parameters.
+    ranges: Vec<RangeRule>,
+}
+
+/// One `x-range` pair: when both are sent, `from` may not be after `to`
+/// (nor equal to it, if `exclusive`).
+#[derive(Debug, Clone)]
+struct RangeRule {
+    from: String,
+    to: String,
+    exclusive: bool,
 }
 
 impl Operation {
@@ -290,7 +324,9 @@ impl SpecValidator {
                 .collect();
             routes.push(Route { segments, rank, methods });
         }
-        let validator = Self { spec: spec.clone(), routes };
+        let patterns = Arc::new(compile_patterns(spec)?);
+        check_x_formats(spec, "")?;
+        let validator = Self { spec: spec.clone(), routes, patterns };
         let mut ids: Vec<&str> = validator.operation_ids().collect();
         ids.sort_unstable();
         if let Some(pair) = ids.windows(2).find(|pair| pair.first() == pair.last()) {
@@ -324,7 +360,7 @@ impl SpecValidator {
     }
 
     fn checker(&self) -> Checker<'_> {
-        Checker { root: &self.spec }
+        Checker { root: &self.spec, patterns: &self.patterns }
     }
 
     /// Routes `request` to its operation and checks its parameters and body.
@@ -367,6 +403,7 @@ impl SpecValidator {
         }
 
         let (query, rewritten_query) = self.check_query(op, request)?;
+        self.check_ranges(op, &query)?;
 
         for param in op.params.iter().filter(|p| p.location == Location::Header) {
             if let Some(value) = header(request.headers, &param.name) {
@@ -434,6 +471,35 @@ impl SpecValidator {
             None
         };
         Ok((pairs, rewritten))
+    }
+
+    /// The operation's `x-range` pairs: an empty range is a violation.
+    fn check_ranges(&self, op: &Operation, query: &Pairs) -> Result<(), Violation> {
+        let sent = |name: &str| query.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        for range in &op.ranges {
+            let (Some(from), Some(to)) = (sent(&range.from), sent(&range.to)) else { continue };
+            let schema = op.param(Location::Query, &range.from).map_or(&ANY, |p| &p.schema);
+            let schema = deref(&self.spec, schema).map_err(|e| invalid("query", e))?;
+            let order = match compare(schema, from, to) {
+                Some(order) => order,
+                None => continue,
+            };
+            let empty = order == Ordering::Greater || (range.exclusive && order == Ordering::Equal);
+            if empty {
+                let relation = if order == Ordering::Greater { "after" } else { "the same as" };
+                return Err(invalid(
+                    format!("query parameters {} and {}", range.from, range.to),
+                    format!(
+                        "{} {} is {relation} {} {}: the range is empty",
+                        range.from,
+                        show_str(from),
+                        range.to,
+                        show_str(to)
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// Decodes one parameter's text values, clamps them if the spec says so,
@@ -627,7 +693,201 @@ fn compile_operation(root: &Value, segments: &[Segment], shared: &[Value], op: &
         }
     }
     let body = op.get("requestBody").map(|b| compile_body(root, b)).transpose()?;
-    Ok(Operation { id: id.to_owned(), params, body, responses: op.get("responses").cloned().unwrap_or_default() })
+    let ranges = compile_ranges(root, op.get("x-range"), &params)?;
+    Ok(Operation {
+        id: id.to_owned(),
+        params,
+        body,
+        responses: op.get("responses").cloned().unwrap_or_default(),
+        ranges,
+    })
+}
+
+/// `x-range: {from, to, exclusive?}` or a list of those; both must be query
+/// parameters whose values can be ordered (numbers, dates, date-times).
+fn compile_ranges(root: &Value, spec: Option<&Value>, params: &[Param]) -> Result<Vec<RangeRule>, String> {
+    let entries = match spec {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(one) => vec![one],
+    };
+    let mut ranges = Vec::new();
+    for entry in entries {
+        let name = |key: &str| {
+            entry.get(key).and_then(Value::as_str).ok_or_else(|| format!("x-range: `{key}` must name a parameter"))
+        };
+        let (from, to) = (name("from")?, name("to")?);
+        if let Some(key) = entry
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k)
+            .find(|k| !["from", "to", "exclusive"].contains(&k.as_str()) && !k.starts_with("x-"))
+        {
+            return Err(format!("x-range: unknown key {key:?} (known: from, to, exclusive, x-*)"));
+        }
+        let mut kinds = Vec::new();
+        for name in [from, to] {
+            let param = params
+                .iter()
+                .find(|p| p.location == Location::Query && p.name == name)
+                .ok_or_else(|| format!("x-range: {name} is not a query parameter of this operation"))?;
+            let schema = deref(root, &param.schema)?;
+            let kind = order_kind(schema)
+                .ok_or_else(|| format!("x-range: {name} is not a number, date or date-time, so it has no order"))?;
+            kinds.push(kind);
+        }
+        if kinds.first() != kinds.last() {
+            return Err(format!("x-range: {from} and {to} are not of the same type"));
+        }
+        let exclusive = match entry.get("exclusive") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err("x-range: `exclusive` must be true or false".into()),
+        };
+        ranges.push(RangeRule { from: from.to_owned(), to: to.to_owned(), exclusive });
+    }
+    Ok(ranges)
+}
+
+/// How values of `schema` are ordered, if they are: `number`, `date-time` or `date`.
+fn order_kind(schema: &Value) -> Option<&'static str> {
+    match (schema.get("type").and_then(Value::as_str), schema.get("format").and_then(Value::as_str)) {
+        (Some("integer" | "number"), _) => Some("number"),
+        (_, Some("date-time")) => Some("date-time"),
+        (_, Some("date")) => Some("date"),
+        _ => None,
+    }
+}
+
+/// The order of two parameter values of `schema`; `None` when either does
+/// not parse (the value check reports that).
+fn compare(schema: &Value, a: &str, b: &str) -> Option<Ordering> {
+    match order_kind(schema)? {
+        "number" => a.parse::<f64>().ok()?.partial_cmp(&b.parse::<f64>().ok()?),
+        "date-time" => Some(parse_date_time(a)?.cmp(&parse_date_time(b)?)),
+        _ => Some(parse_date(a)?.cmp(&parse_date(b)?)),
+    }
+}
+
+/// Compiles every `pattern` of the spec (outside examples).
+fn compile_patterns(spec: &Value) -> Result<HashMap<String, Regex>, String> {
+    fn walk(node: &Value, out: &mut HashMap<String, Regex>) -> Result<(), String> {
+        match node {
+            Value::Object(map) => {
+                if let Some(Value::String(pattern)) = map.get("pattern")
+                    && !out.contains_key(pattern)
+                {
+                    let regex =
+                        Regex::new(pattern).map_err(|e| format!("pattern {pattern:?} cannot be compiled: {e}"))?;
+                    out.insert(pattern.clone(), regex);
+                }
+                map.iter()
+                    .filter(|(key, _)| !matches!(key.as_str(), "example" | "examples"))
+                    .try_for_each(|(_, value)| walk(value, out))
+            }
+            Value::Array(items) => items.iter().try_for_each(|value| walk(value, out)),
+            _ => Ok(()),
+        }
+    }
+    let mut out = HashMap::new();
+    walk(spec, &mut out)?;
+    Ok(out)
+}
+
+/// The `x-format`s the validator knows.
+const X_FORMATS: [&str; 1] = ["e164"];
+
+/// Fails on an `x-format` the validator does not enforce (outside examples).
+fn check_x_formats(node: &Value, at: &str) -> Result<(), String> {
+    match node {
+        Value::Object(map) => {
+            if let Some(format) = map.get("x-format")
+                && !format.as_str().is_some_and(|f| X_FORMATS.contains(&f))
+            {
+                return Err(format!("{at}: x-format {format} is unknown (known: {})", X_FORMATS.join(", ")));
+            }
+            map.iter()
+                .filter(|(key, _)| !matches!(key.as_str(), "example" | "examples"))
+                .try_for_each(|(key, value)| check_x_formats(value, &format!("{at}/{key}")))
+        }
+        Value::Array(items) => {
+            items.iter().enumerate().try_for_each(|(i, value)| check_x_formats(value, &format!("{at}/{i}")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Whether `number` is a phone number in E.164 form: `+`, a country code
+/// that does not start with 0, then digits, 7 to 15 digits in all, without
+/// spaces or punctuation (e.g. `+14155552671`). The rule of `x-format: e164`.
+#[must_use]
+pub fn is_e164(number: &str) -> bool {
+    let Some(digits) = number.strip_prefix('+') else { return false };
+    (7..=15).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) && !digits.starts_with('0')
+}
+
+/// A `format: date-time` value as an instant: RFC 3339
+/// (`2024-03-20T12:00:00Z`, `2024-03-20T12:00:00.5+02:00`), and as the
+/// vendors' own examples write it, with a space for the `T`
+/// (`2024-07-01 00:00:00.000`) or without an offset, which is read as UTC.
+#[must_use]
+pub fn parse_date_time(text: &str) -> Option<chrono::DateTime<chrono::FixedOffset>> {
+    // `YYYY-MM-DD` and a separator, then at least `HH:MM:SS`.
+    let bytes = text.as_bytes();
+    if bytes.len() < 19 || !matches!(bytes.get(10), Some(b'T' | b't' | b' ')) || parse_date(text.get(..10)?).is_none() {
+        return None;
+    }
+    let normal = format!("{}T{}", text.get(..10)?, text.get(11..)?);
+    if let Ok(instant) = chrono::DateTime::parse_from_rfc3339(&normal) {
+        return Some(instant);
+    }
+    // No offset: every character after the seconds is a fraction.
+    let fraction = normal.get(19..)?;
+    let digits = fraction.strip_prefix('.').unwrap_or(if fraction.is_empty() { "" } else { "x" });
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || (fraction.starts_with('.') && digits.is_empty()) {
+        return None;
+    }
+    let naive = chrono::NaiveDateTime::parse_from_str(&normal, "%Y-%m-%dT%H:%M:%S%.f").ok()?;
+    Some(naive.and_utc().fixed_offset())
+}
+
+/// A `format: date` value: `YYYY-MM-DD`, a real calendar day.
+#[must_use]
+pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
+    let b = text.as_bytes();
+    let shape = b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| if i == 4 || i == 7 { *c == b'-' } else { c.is_ascii_digit() });
+    if !shape {
+        return None;
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+}
+
+/// Checks a string against the schema's `format`, `pattern` and `x-format`.
+fn check_string(schema: &Map<String, Value>, text: &str, patterns: &HashMap<String, Regex>) -> Result<(), String> {
+    match schema.get("format").and_then(Value::as_str) {
+        Some("date-time") if parse_date_time(text).is_none() => {
+            return Err(format!("{} is not a date-time (RFC 3339, e.g. 2024-03-20T12:00:00Z)", show_str(text)));
+        }
+        Some("date") if parse_date(text).is_none() => {
+            return Err(format!("{} is not a date (YYYY-MM-DD, e.g. 2024-03-20)", show_str(text)));
+        }
+        _ => {}
+    }
+    if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
+        && let Some(regex) = patterns.get(pattern)
+        && !regex.is_match(text)
+    {
+        return Err(format!("{} does not match the pattern {pattern}", show_str(text)));
+    }
+    if schema.get("x-format").and_then(Value::as_str) == Some("e164") && !is_e164(text) {
+        return Err(format!(
+            "{} is not an E.164 phone number (+, country code and number, digits only, e.g. +14155552671)",
+            show_str(text)
+        ));
+    }
+    Ok(())
 }
 
 /// Compiles one parameter; `None` for those that are not validated (cookies,
@@ -888,6 +1148,7 @@ impl fmt::Display for Loc<'_> {
 /// Validates JSON values against schemas of one spec.
 struct Checker<'s> {
     root: &'s Value,
+    patterns: &'s HashMap<String, Regex>,
 }
 
 impl Checker<'_> {
@@ -922,11 +1183,15 @@ impl Checker<'_> {
             Value::String(text) => {
                 let len = text.chars().count() as u64;
                 if let Some(min) = keyword("minLength").and_then(Value::as_u64).filter(|min| len < *min) {
+                    if len == 0 {
+                        return Err(invalid(at, "must not be empty"));
+                    }
                     return Err(invalid(at, format!("{} is shorter than {min} characters", show(value))));
                 }
                 if let Some(max) = keyword("maxLength").and_then(Value::as_u64).filter(|max| len > *max) {
                     return Err(invalid(at, format!("{} is longer than {max} characters", show(value))));
                 }
+                check_string(schema, text, self.patterns).map_err(|m| invalid(at, m))?;
             }
             Value::Array(items) => self.check_array(schema, items, at, depth)?,
             Value::Object(map) => self.check_object(schema, map, at, depth)?,
@@ -1004,31 +1269,43 @@ impl Checker<'_> {
         for sub in list("allOf").into_iter().flatten() {
             self.check(sub, value, at, depth + 1)?;
         }
-        // Counts the alternatives that match, keeping the first failure to explain a miss.
+        // Counts the alternatives that match, keeping the failures. An
+        // alternative that fails on a missing property, a one-value enum (a
+        // discriminator such as `channel: sms`), the value's type or a `not`
+        // only says the value is meant for another alternative; when exactly
+        // one alternative fails otherwise, the value was meant for it, and
+        // its violation is the answer. Else the miss is explained by the
+        // first alternative that fails otherwise, or by the first.
         let try_all = |alternatives: &[Value]| {
-            let mut first_failure = None;
+            let mut failures = Vec::new();
             let matched = alternatives
                 .iter()
                 .filter(|sub| match self.check(sub, value, at, depth + 1) {
                     Ok(()) => true,
                     Err(e) => {
-                        first_failure.get_or_insert(e);
+                        failures.push(e);
                         false
                     }
                 })
                 .count();
-            (matched, first_failure.map(|e| e.to_string()).unwrap_or_default())
+            (matched, failures)
         };
         for key in ["anyOf", "oneOf"] {
             let Some(alternatives) = list(key) else { continue };
             match try_all(alternatives) {
-                (0, first) => {
+                (0, mut failures) => {
+                    let meant: Vec<usize> = (0..failures.len()).filter(|i| !other_branch(&failures[*i])).collect();
+                    if let [only] = meant.as_slice() {
+                        return Err(failures.swap_remove(*only));
+                    }
+                    let explained = match meant.first() {
+                        Some(&i) if i > 0 => format!("the closest fails with {}", failures[i]),
+                        Some(&i) => format!("the first fails with {}", failures[i]),
+                        None => failures.first().map(|e| format!("the first fails with {e}")).unwrap_or_default(),
+                    };
                     return Err(invalid(
                         at,
-                        format!(
-                            "matches none of the {} {key} alternatives (the first fails with {first})",
-                            alternatives.len()
-                        ),
+                        format!("matches none of the {} {key} alternatives ({explained})", alternatives.len()),
                     ));
                 }
                 (1, _) => {}
@@ -1046,8 +1323,22 @@ impl Checker<'_> {
         {
             return Err(invalid(at, "matches the schema under `not`"));
         }
+        if let Some(also) = schema.get("x-check") {
+            self.check(also, value, at, depth + 1)?;
+        }
         Ok(())
     }
+}
+
+/// Whether a violation only says the value belongs to another alternative
+/// of a `oneOf`/`anyOf` (see [`Checker::check_combinators`]).
+fn other_branch(violation: &Violation) -> bool {
+    const TYPES: [&str; 7] = ["a string", "an integer", "a number", "a boolean", "an array", "an object", "a null"];
+    let Violation::Invalid { message, .. } = violation else { return false };
+    message == "required"
+        || message == "matches the schema under `not`"
+        || message.split_once(" is not one of ").is_some_and(|(_, allowed)| !allowed.contains(", "))
+        || message.rsplit_once(" is not ").is_some_and(|(_, ty)| TYPES.contains(&ty))
 }
 
 fn has_type(value: &Value, ty: &str) -> bool {
@@ -1587,6 +1878,176 @@ mod tests {
             deep_body.as_bytes(),
         ));
         assert!(failure(err).starts_with("request body: not valid JSON: recursion limit exceeded"));
+    }
+
+    fn strings(schema: Value) -> SpecValidator {
+        let spec = json!({"paths": {"/s": {"get": {
+            "operationId": "s",
+            "parameters": [
+                {"name": "v", "in": "query", "schema": schema},
+                {"name": "from", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                {"name": "to", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                {"name": "low", "in": "query", "schema": {"type": "integer"}},
+                {"name": "high", "in": "query", "schema": {"type": "integer"}},
+                {"name": "day", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {"name": "until", "in": "query", "schema": {"type": "string", "format": "date"}},
+            ],
+            "x-range": [
+                {"from": "from", "to": "to"},
+                {"from": "low", "to": "high", "exclusive": true},
+                {"from": "day", "to": "until"},
+            ],
+        }}}});
+        SpecValidator::new(&spec).unwrap()
+    }
+
+    #[test]
+    fn date_times_as_the_vendors_write_them() {
+        let v = strings(json!({"type": "string", "format": "date-time"}));
+        for good in [
+            "2024-03-20T12:00:00Z",
+            "2023-01-01T00:00:00.000Z",
+            "2024-03-20t12:00:00.123456+02:00",
+            "2024-07-01 00:00:00.000",
+            "2024-07-01T00:00:00",
+        ] {
+            let query = format!("v={}", good.replace('+', "%2B").replace(' ', "%20"));
+            assert!(get(&v, "/s", Some(&query)).is_ok(), "{good}");
+        }
+        for bad in [
+            "notadate",
+            "2024-03-20",
+            "2024-02-30T00:00:00Z",
+            "2024-03-20T25:00:00Z",
+            "2024-03-20T12:00Z",
+            "2024-03-20T12:00:00.Z",
+            "2024-03-20T12:00:00 Z",
+            "20240320T120000Z",
+        ] {
+            let err = failure(get(&v, "/s", Some(&format!("v={}", bad.replace(' ', "%20")))));
+            assert_eq!(
+                err,
+                format!(
+                    "query parameter v: {} is not a date-time (RFC 3339, e.g. 2024-03-20T12:00:00Z)",
+                    Value::from(bad)
+                )
+            );
+        }
+        let v = strings(json!({"type": "string", "format": "date"}));
+        assert!(get(&v, "/s", Some("v=2024-02-29")).is_ok());
+        for bad in ["2023-02-29", "2024-3-1", "2024-03-01T00:00:00Z"] {
+            let err = failure(get(&v, "/s", Some(&format!("v={bad}"))));
+            assert!(err.ends_with("is not a date (YYYY-MM-DD, e.g. 2024-03-20)"), "{err}");
+        }
+    }
+
+    #[test]
+    fn patterns_and_e164() {
+        let v = strings(json!({"type": "string", "pattern": "^[A-Z]{2}-\\d+$"}));
+        assert!(get(&v, "/s", Some("v=AB-12")).is_ok());
+        assert_eq!(
+            failure(get(&v, "/s", Some("v=ab-12"))),
+            r#"query parameter v: "ab-12" does not match the pattern ^[A-Z]{2}-\d+$"#
+        );
+        let v = strings(json!({"type": "string", "x-format": "e164"}));
+        for good in ["%2B14155552671", "%2B56912345678", "%2B1234567"] {
+            assert!(get(&v, "/s", Some(&format!("v={good}"))).is_ok(), "{good}");
+        }
+        for bad in
+            ["14155552671", "%2B1%20415%20555%202671", "%2B0123456789", "%2B123456", "%2B1234567890123456", "12345"]
+        {
+            let err = failure(get(&v, "/s", Some(&format!("v={bad}"))));
+            assert!(err.contains("is not an E.164 phone number"), "{bad}: {err}");
+        }
+        assert!(is_e164("+14155552671") && !is_e164("+") && !is_e164("") && !is_e164("+1415-555"));
+        let bad_regex = json!({"paths": {}, "components": {"schemas": {"A": {"type": "string", "pattern": "("}}}});
+        assert!(SpecValidator::new(&bad_regex).unwrap_err().starts_with("pattern \"(\" cannot be compiled"));
+        let unknown = json!({"paths": {}, "components": {"schemas": {"A": {"type": "string", "x-format": "phone"}}}});
+        assert_eq!(
+            SpecValidator::new(&unknown).unwrap_err(),
+            "/components/schemas/A: x-format \"phone\" is unknown (known: e164)"
+        );
+    }
+
+    #[test]
+    fn empty_ranges_are_violations() {
+        let v = strings(json!({}));
+        assert!(get(&v, "/s", Some("from=2024-03-20T12:00:00Z&to=2024-03-20T12:00:00Z")).is_ok(), "one instant");
+        assert!(get(&v, "/s", Some("from=2024-03-20T12:00:00Z")).is_ok(), "one bound");
+        assert_eq!(
+            failure(get(&v, "/s", Some("from=2024-03-21T00:00:00Z&to=2024-03-20T12:00:00Z"))),
+            r#"query parameters from and to: from "2024-03-21T00:00:00Z" is after to "2024-03-20T12:00:00Z": the range is empty"#
+        );
+        // Instants, not texts: 13:00+02:00 is before 12:00Z.
+        assert!(get(&v, "/s", Some("from=2024-03-20T13:00:00%2B02:00&to=2024-03-20T12:00:00Z")).is_ok());
+        assert!(failure(get(&v, "/s", Some("low=5&high=5"))).contains(r#"low "5" is the same as high "5""#));
+        assert!(get(&v, "/s", Some("low=5&high=6")).is_ok());
+        assert!(failure(get(&v, "/s", Some("low=10&high=9"))).contains("the range is empty"));
+        assert!(failure(get(&v, "/s", Some("day=2024-03-02&until=2024-03-01"))).contains("the range is empty"));
+        let bad = |range: Value| {
+            let spec = json!({"paths": {"/s": {"get": {"operationId": "s", "x-range": range, "parameters": [
+                {"name": "a", "in": "query", "schema": {"type": "string"}},
+                {"name": "n", "in": "query", "schema": {"type": "integer"}},
+                {"name": "t", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+            ]}}}});
+            SpecValidator::new(&spec).unwrap_err()
+        };
+        assert_eq!(
+            bad(json!({"from": "n", "to": "x"})),
+            "GET /s: x-range: x is not a query parameter of this operation"
+        );
+        assert_eq!(
+            bad(json!({"from": "a", "to": "n"})),
+            "GET /s: x-range: a is not a number, date or date-time, so it has no order"
+        );
+        assert_eq!(bad(json!({"from": "n", "to": "t"})), "GET /s: x-range: n and t are not of the same type");
+        assert_eq!(bad(json!({"from": "n"})), "GET /s: x-range: `to` must name a parameter");
+        assert_eq!(
+            bad(json!({"from": "n", "to": "n", "open": true})),
+            "GET /s: x-range: unknown key \"open\" (known: from, to, exclusive, x-*)"
+        );
+    }
+
+    #[test]
+    fn x_check_adds_rules_over_several_properties() {
+        let v = inline(json!({"type": "object", "properties": {"kind": {"type": "string"}, "to": {"type": "string"}},
+        "x-check": {"anyOf": [
+            {"properties": {"to": {"type": "string", "x-format": "e164"}}},
+            {"properties": {"kind": {"not": {"enum": ["PHONE"]}}}},
+        ]}}));
+        assert!(post_thing(&v, r#"{"kind": "PHONE", "to": "+14155552671"}"#).is_ok());
+        assert!(post_thing(&v, r#"{"kind": "EMAIL", "to": "a@example.com"}"#).is_ok());
+        // The other alternative fails on its `not` only: the value was meant for the first.
+        assert_eq!(
+            failure(post_thing(&v, r#"{"kind": "PHONE", "to": "12345"}"#)),
+            "request body.to: \"12345\" is not an E.164 phone number (+, country code and number, digits only, \
+             e.g. +14155552671)"
+        );
+        let text = inline(json!({"type": "string", "x-check": {"minLength": 1}}));
+        assert_eq!(failure(post_thing(&text, r#""""#)), "request body: must not be empty");
+    }
+
+    #[test]
+    fn a_one_of_miss_is_explained_by_the_alternative_meant() {
+        let v = inline(json!({"oneOf": [
+            {"type": "string"},
+            {"type": "object", "required": ["email"], "properties": {"channel": {"enum": ["email"]}}},
+            {"type": "object", "required": ["phone"],
+             "properties": {"channel": {"enum": ["sms"]}, "phone": {"type": "string", "pattern": "^[0-9]+$"}}},
+            {"type": "object", "properties": {"channel": {"enum": ["voice"]}, "phone": {"maxLength": 3}}},
+        ]}));
+        // Wrong type, missing property, another discriminator: only the sms
+        // alternative fails on the value itself, so its violation is the answer.
+        assert_eq!(
+            failure(post_thing(&v, r#"{"channel": "sms", "phone": "call-me"}"#)),
+            r#"request body.phone: "call-me" does not match the pattern ^[0-9]+$"#
+        );
+        // Two alternatives fail on values: the first of them explains the miss.
+        assert_eq!(
+            failure(post_thing(&v, r#"{"phone": "call-me"}"#)),
+            "request body: matches none of the 4 oneOf alternatives (the closest fails with request body.phone: \
+             \"call-me\" does not match the pattern ^[0-9]+$)"
+        );
     }
 
     #[test]

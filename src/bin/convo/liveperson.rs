@@ -54,7 +54,7 @@ enum LivePersonCommand {
     /// Send messages; with --quick-reply the last --text carries the replies.
     Send {
         conversation: String,
-        /// A text message; repeat for more.
+        /// A text message, not empty (checked before sending); repeat for more.
         #[arg(long = "text", required = true)]
         texts: Vec<String>,
         /// A quick-reply button; repeat for more.

@@ -145,10 +145,10 @@ enum TasksCommand {
         /// Only tasks in this status: scheduled, overdue, completed or cancelled.
         #[arg(long)]
         status: Option<TaskStatus>,
-        /// Due before this time (RFC 3339, or a date for midnight UTC).
+        /// Due before this time (RFC 3339, or a date for midnight UTC); not before --due-after.
         #[arg(long, value_parser = parse_time)]
         due_before: Option<DateTime<Utc>>,
-        /// Due after this time (RFC 3339, or a date for midnight UTC).
+        /// Due after this time (RFC 3339, or a date for midnight UTC); not after --due-before.
         #[arg(long, value_parser = parse_time)]
         due_after: Option<DateTime<Utc>>,
         /// Only tasks about this funnel conversation.
@@ -273,10 +273,10 @@ struct ContactArgs {
     /// The contact's last name.
     #[arg(long)]
     last_name: Option<String>,
-    /// A phone number (E.164); repeat for more.
+    /// A phone number, E.164 such as +14155552671 (checked before sending); repeat for more.
     #[arg(long = "phone")]
     phones: Vec<String>,
-    /// A WhatsApp number (E.164); repeat for more.
+    /// A WhatsApp number, E.164 such as +14155552671 (checked before sending); repeat for more.
     #[arg(long = "whatsapp")]
     whatsapp: Vec<String>,
     /// An e-mail address; repeat for more.
@@ -321,7 +321,7 @@ enum CallsCommand {
         /// Id of the voice agent that calls.
         #[arg(long)]
         voice_agent_id: Option<u64>,
-        /// Number to call.
+        /// Number to call, E.164 such as +14155552671 (checked before sending).
         #[arg(long)]
         to: Option<String>,
         /// A context variable for the agent's prompt, KEY=VALUE; repeat for more.
@@ -332,10 +332,10 @@ enum CallsCommand {
     },
     /// Start a call by an AI employee (v2, Vapi).
     StartAiEmployee {
-        /// Number to call (E.164).
+        /// Number to call, E.164 such as +14155552671 (checked before sending).
         #[arg(long)]
         to: Option<String>,
-        /// Number to call from (E.164).
+        /// Number to call from, E.164 (checked before sending).
         #[arg(long)]
         from: Option<String>,
         /// What the agent must achieve; repeat for more.
@@ -346,10 +346,10 @@ enum CallsCommand {
     },
     /// Start a bridge call.
     StartBridge {
-        /// Number to call (E.164).
+        /// Number to call, E.164 such as +14155552671 (checked before sending).
         #[arg(long)]
         to: Option<String>,
-        /// Number to call from (E.164).
+        /// Number to call from, E.164 (checked before sending).
         #[arg(long)]
         from: Option<String>,
         /// Custom data stored with the call, KEY=VALUE; repeat for more.
@@ -442,7 +442,7 @@ struct ConversationArgs {
     /// Last name of the contact to match or create.
     #[arg(long)]
     contact_last_name: Option<String>,
-    /// The contact's phone; repeat for more.
+    /// The contact's phone, E.164 such as +14155552671 (checked before sending); repeat for more.
     #[arg(long = "contact-phone")]
     contact_phones: Vec<String>,
     /// The contact's e-mail; repeat for more.

@@ -139,10 +139,11 @@ enum ConversationsCommand {
         /// Only this conversation user's conversations.
         #[arg(long)]
         user: Option<String>,
-        /// Only conversations updated at or after this time (RFC 3339, or a date for midnight UTC).
+        /// Only conversations updated at or after this time (RFC 3339, or a date for midnight UTC);
+        /// not after --until (an empty range is refused before sending).
         #[arg(long, value_parser = parse_time)]
         since: Option<DateTime<Utc>>,
-        /// Only conversations updated at or before this time.
+        /// Only conversations updated at or before this time; not before --since.
         #[arg(long, value_parser = parse_time)]
         until: Option<DateTime<Utc>>,
         /// Only conversations with at least one feedback.
@@ -201,7 +202,9 @@ enum ConversationsCommand {
         /// The user's email address (required for email).
         #[arg(long)]
         email: Option<String>,
-        /// The user's phone number (required for sms and voice).
+        /// The user's phone number (required for sms and voice): digits, an optional leading +,
+        /// and spaces, dots, dashes or parentheses, e.g. +14155552671; anything else is refused
+        /// before sending.
         #[arg(long)]
         phone: Option<String>,
         /// The email's subject (email).

@@ -66,16 +66,16 @@ struct ListArgs {
     /// Title prefix.
     #[arg(long)]
     title_prefix: Option<String>,
-    /// Created after this time (RFC 3339, or a date for midnight UTC).
+    /// Created after this time (RFC 3339, or a date for midnight UTC); before --created-before.
     #[arg(long, value_parser = parse_time)]
     created_after: Option<DateTime<Utc>>,
-    /// Created before this time (RFC 3339, or a date for midnight UTC).
+    /// Created before this time (RFC 3339, or a date for midnight UTC); an empty range is refused.
     #[arg(long, value_parser = parse_time)]
     created_before: Option<DateTime<Utc>>,
-    /// Updated after this time (RFC 3339, or a date for midnight UTC).
+    /// Updated after this time (RFC 3339, or a date for midnight UTC); before --updated-before.
     #[arg(long, value_parser = parse_time, conflicts_with = "since")]
     updated_after: Option<DateTime<Utc>>,
-    /// Updated before this time (--until is the same).
+    /// Updated before this time (--until is the same); an empty range is refused.
     #[arg(long, visible_alias = "until", value_parser = parse_time)]
     updated_before: Option<DateTime<Utc>>,
     /// Longer than this many milliseconds.

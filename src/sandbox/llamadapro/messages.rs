@@ -1,6 +1,7 @@
 //! WhatsApp messages and media. Sending enforces what the schema cannot:
-//! E.164 numbers, `variables` or `components`, a `fileId` for media
-//! messages, and the two upload modes (with base64 `content`).
+//! `variables` or `components`, a `fileId` for media messages, and the two
+//! upload modes (with base64 `content`). E.164 numbers are the spec's
+//! `x-format: e164`, refused by the spec validator before a handler runs.
 
 use std::sync::Arc;
 

@@ -12,7 +12,8 @@
 //! `sortBy` (`field=direction`) and the search endpoint's filters, sort and
 //! `includeArchived`; archived contacts are only visible to the search with
 //! `includeArchived` and by id. Rules the schema cannot hold are enforced as
-//! the server would: E.164 numbers, `variables` or `components`, exactly one
+//! the server would (E.164 numbers, like every rule of the spec, are the spec
+//! validator's): `variables` or `components`, exactly one
 //! of `contactId` and `contact`, upload modes, `LIST` options, unique field
 //! keys, and in-use definitions refused without `force` (409). Bulk requests
 //! answer 200 with a per-item report: missing fields (`REQUIRED_FIELD`),

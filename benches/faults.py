@@ -8,7 +8,7 @@ of one request failed), the same command is run again and continues from the
 checkpoint. A run counts as complete when the export ends with exit 0; lost
 and duplicated records are counted against the clean export.
 
-    cargo build --release --features cli --example fault_proxy
+    cargo build --release --features cli --bin convo --example fault_proxy
     python3 benches/faults.py [RATE] [RUNS]        # defaults: 0.1, 5
 
 Results are written down in BENCHMARKS.md.
@@ -86,7 +86,7 @@ def main():
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     for binary in (CONVO, PROXY):
         if not os.path.exists(binary):
-            raise SystemExit("build first: cargo build --release --features cli --example fault_proxy")
+            raise SystemExit("build first: cargo build --release --features cli --bin convo --example fault_proxy")
     print(f"fault rate {rate:.0%}, {runs} runs per list")
     print(f"| list | records | runs | completed | resumed | lost | duplicated | faults injected (retried) | wall, median |")
     print("|---|---|---|---|---|---|---|---|---|")

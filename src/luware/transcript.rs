@@ -37,7 +37,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::io::{Cursor, Read, Write};
+use std::io::{BufRead, Cursor, Read, Write};
 
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
@@ -467,8 +467,11 @@ fn lenient_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<S
     deserializer.deserialize_any(LenientString)
 }
 
+/// The UTF-8 byte-order mark some writers put first.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
 }
 
 // ---------------------------------------------------------------------------
@@ -662,22 +665,42 @@ pub fn decode_vtr(archive: &[u8], limits: &TranscriptLimits) -> Result<Transcrip
     if file.size() > limit {
         return Err(TranscriptError::TooLarge { entry, limit });
     }
-    let size_hint = file.size();
-    let Some(json) = read_capped(&mut file, size_hint, limit)? else {
-        return Err(TranscriptError::TooLarge { entry, limit });
-    };
-
-    Transcript::from_json_slice(&json).map_err(|source| TranscriptError::Json { entry, source })
+    // Parsed as it inflates: the decompressed JSON is never held whole, so
+    // memory is the transcript's parsed form and a 64 KiB buffer.
+    let mut json = std::io::BufReader::with_capacity(64 * 1024, Capped { inner: &mut file, left: limit, over: false });
+    if json.fill_buf()?.starts_with(BOM) {
+        json.consume(BOM.len());
+    }
+    let parsed: Result<Transcript, _> = serde_json::from_reader(&mut json);
+    match parsed {
+        Ok(transcript) => Ok(transcript),
+        Err(_) if json.get_ref().over => Err(TranscriptError::TooLarge { entry, limit }),
+        Err(e) if e.is_io() => Err(TranscriptError::Io(e.into())),
+        Err(source) => Err(TranscriptError::Json { entry, source }),
+    }
 }
 
-/// Reads at most `limit + 1` bytes from `reader`: `Ok(None)` when there are
-/// more than `limit`. `size_hint` (the declared size) only sizes the first
-/// allocation; it is never trusted as a bound.
-fn read_capped(reader: impl Read, size_hint: u64, limit: u64) -> std::io::Result<Option<Vec<u8>>> {
-    // Bounded by MAX_PREALLOC, so the cast cannot truncate.
-    let mut buf = Vec::with_capacity(size_hint.min(limit).min(MAX_PREALLOC) as usize);
-    reader.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
-    Ok((buf.len() as u64 <= limit).then_some(buf))
+/// A reader that fails once more than `left` bytes have come through, and
+/// says so in `over`. It counts what the decompressor really produces; the
+/// size an archive declares is never trusted as a bound.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+    over: bool,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        // One byte past the limit is enough to know it is passed.
+        let want = buf.len().min(usize::try_from(self.left.saturating_add(1)).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..want])?;
+        if n as u64 > self.left {
+            self.over = true;
+            return Err(std::io::Error::other("transcript larger than the decompression limit"));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// Index of the transcript entry, by the rule documented on [`decode_vtr`].
@@ -1090,24 +1113,28 @@ mod tests {
     }
 
     #[test]
-    fn read_capped_counts_real_bytes_and_stops_early() {
-        // An endless stream that declares 10 bytes: only limit + 1 bytes are
-        // read (otherwise this test would never finish).
-        let endless = std::io::repeat(b' ');
-        assert!(read_capped(endless, 10, 64 * 1024).unwrap().is_none());
+    fn the_cap_counts_real_bytes_and_stops_early() {
+        fn capped(source: impl Read, limit: u64) -> (std::io::Result<usize>, bool) {
+            let mut reader = Capped { inner: source, left: limit, over: false };
+            let read = std::io::copy(&mut reader, &mut std::io::sink()).map(|n| n as usize);
+            (read, reader.over)
+        }
+        // An endless stream: reading stops just past the limit (otherwise
+        // this test would never finish).
+        let (read, over) = capped(std::io::repeat(b' '), 64 * 1024);
+        assert!(read.is_err() && over);
 
+        let (read, over) = capped(&[b'x'; 100][..], 100);
+        assert_eq!((read.unwrap(), over), (100, false));
         let mut source: &[u8] = &[b'x'; 100];
-        let read = read_capped(&mut source, 10, 100).unwrap().unwrap();
-        assert_eq!(read.len(), 100);
-        // The cap reads exactly one byte more than the limit.
+        let (read, over) = capped(&mut source, 99);
+        assert!(read.is_err() && over);
         let mut source: &[u8] = &[b'x'; 100];
-        assert!(read_capped(&mut source, 0, 99).unwrap().is_none());
-        assert_eq!(source.len(), 0);
-        let mut source: &[u8] = &[b'x'; 100];
-        assert!(read_capped(&mut source, 0, 10).unwrap().is_none());
-        assert_eq!(source.len(), 89);
+        let (_, over) = capped(&mut source, 10);
+        assert!(over);
+        // At most one byte past the limit was taken from the source.
+        assert!(source.len() >= 89, "{}", source.len());
     }
-
     #[test]
     fn zip_bomb_with_honest_header_is_rejected_early() {
         let archive = encode_vtr_raw(&vec![b' '; 1024 * 1024], "bomb.json").unwrap();

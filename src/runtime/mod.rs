@@ -26,7 +26,7 @@ pub use config::ClientConfig;
 pub use paginate::{ItemStream, Page, paginate};
 pub use retry::RetryPolicy;
 
-use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
+use crate::error::{BodyExcerpt, Error, InvalidInput, Result, Timeouts, seconds};
 use crate::spec::validate::{RequestParts, SpecValidator, Violation};
 
 /// The longest error body kept in memory to take an excerpt from; the rest
@@ -95,6 +95,8 @@ struct RuntimeInner {
     /// Largest JSON body read into memory.
     max_body_bytes: u64,
     credentials: SchemeCredentials,
+    /// The client's timeouts, to say which one ran out.
+    timeouts: Timeouts,
     /// Where a server of the spec really is (a proxy, a sandbox).
     servers: Vec<(&'static str, String)>,
 }
@@ -120,11 +122,26 @@ pub(crate) struct ResponseContext {
     pub(crate) failure: Option<Arc<Mutex<Option<Error>>>>,
 }
 
+/// What a successful response carries for [`decode`]: the operation and the
+/// client's secrets, to mask in the excerpt of a body that does not decode.
+#[derive(Clone)]
+struct DecodeContext {
+    operation: &'static str,
+    credentials: SchemeCredentials,
+}
+
 impl Runtime {
     pub(crate) fn new(api: &'static ApiInfo, config: &ClientConfig, credentials: SchemeCredentials) -> Self {
         let retry = config.retry.clone();
         let max_body_bytes = config.max_body_bytes;
-        Self { inner: Arc::new(RuntimeInner { api, retry, max_body_bytes, credentials, servers: Vec::new() }) }
+        let timeouts = Timeouts {
+            connect: Some(config.connect_timeout),
+            read: Some(config.read_timeout),
+            request: config.request_timeout,
+        };
+        Self {
+            inner: Arc::new(RuntimeInner { api, retry, max_body_bytes, credentials, timeouts, servers: Vec::new() }),
+        }
     }
 
     /// Sends the operations the spec serves from `spec_url` to `base_url`.
@@ -213,7 +230,9 @@ impl Runtime {
 
     /// progenitor's `exec` hook: adds credentials, sends, retries transient
     /// failures by the retry policy, resends once with a refreshed token
-    /// after a 401, and records a span.
+    /// after a 401, and records a span. A request that got no answer ends as
+    /// a response that carries its classified [`Error::Transport`], with the
+    /// operation (progenitor's own error would say neither).
     pub(crate) async fn execute(
         &self,
         client: &reqwest::Client,
@@ -230,7 +249,17 @@ impl Runtime {
             attempts = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        self.execute_authenticated(client, request, info.operation_id).instrument(span).await
+        let operation = info.operation_id;
+        match self.execute_authenticated(client, request, operation).instrument(span).await {
+            Ok(mut response) => {
+                if response.status().is_success() {
+                    let credentials = self.inner.credentials.clone();
+                    response.extensions_mut().insert(DecodeContext { operation, credentials });
+                }
+                Ok(response)
+            }
+            Err(error) => Ok(Response::from(failure_http_response(operation, error))),
+        }
     }
 
     async fn execute_authenticated(
@@ -238,7 +267,7 @@ impl Runtime {
         client: &reqwest::Client,
         mut request: Request,
         operation: &'static str,
-    ) -> reqwest::Result<Response> {
+    ) -> Result<Response> {
         let schemes = self.inner.api.schemes_of(operation);
         // A copy for the resend after a 401; a streaming body has none.
         let resend = request.try_clone();
@@ -251,7 +280,7 @@ impl Runtime {
         if !self.inner.credentials.refresh(&used).await {
             return self.keep_error_body(response, operation).await;
         }
-        tracing::info!(operation, "credential rejected; refreshed it, sending once more");
+        tracing::info!(operation, "credential rejected (HTTP 401); refreshed it, sending once more");
         drop(response);
         self.inner.credentials.apply(schemes, &mut again);
         let response = self.execute_with_retries(client, again, operation).await?;
@@ -263,12 +292,15 @@ impl Runtime {
         client: &reqwest::Client,
         request: Request,
         operation: &'static str,
-    ) -> reqwest::Result<Response> {
+    ) -> Result<Response> {
         let started = Instant::now();
         let retryable = self.inner.retry.is_enabled() && self.may_retry(request.method(), operation);
         let mut request = request;
         let mut attempt = 1;
+        let method = request.method().clone();
+        let path = request.url().path().to_owned();
         loop {
+            let attempt_started = Instant::now();
             // Keep a copy for the next attempt. A streaming body cannot be
             // copied; then this attempt is the only one.
             let next = if retryable { request.try_clone() } else { None };
@@ -290,23 +322,46 @@ impl Runtime {
                 }
                 _ => None,
             };
+            let elapsed_ms = attempt_started.elapsed().as_millis() as u64;
             let (Some(delay), Some(next)) = (delay, next) else {
                 let span = tracing::Span::current();
                 span.record("attempts", attempt);
                 span.record("duration_ms", started.elapsed().as_millis() as u64);
-                match &result {
+                return match result {
                     Ok(response) => {
-                        span.record("status", response.status().as_u16());
-                        tracing::debug!("response received");
+                        let status = response.status().as_u16();
+                        span.record("status", status);
+                        tracing::info!(status, elapsed_ms, attempt, "{method} {path} -> {status} in {elapsed_ms} ms");
+                        Ok(response)
                     }
-                    Err(error) => tracing::warn!(error = %redacted(error), "request failed"),
-                }
-                return result;
+                    Err(error) => {
+                        let error = Error::classified_transport(
+                            operation,
+                            error,
+                            &self.inner.timeouts,
+                            attempt_started.elapsed(),
+                        );
+                        tracing::warn!(elapsed_ms, attempt, "{method} {path} failed: {error}");
+                        Err(error)
+                    }
+                };
             };
-            match &result {
-                Ok(response) => tracing::info!(status = response.status().as_u16(), ?delay, attempt, "retrying"),
-                Err(error) => tracing::info!(error = %redacted(error), ?delay, attempt, "retrying"),
-            }
+            let reason = match &result {
+                Ok(response) => format!("HTTP {}", response.status()),
+                Err(error) => Error::describe_transport(error, &self.inner.timeouts, attempt_started.elapsed()),
+            };
+            let retry_after =
+                result.as_ref().ok().and_then(|r| r.headers().get(reqwest::header::RETRY_AFTER)).is_some();
+            tracing::info!(
+                attempt,
+                elapsed_ms,
+                wait_ms = delay.as_millis() as u64,
+                reason = %reason,
+                "{method} {path}: {reason}; waiting {}{} before attempt {}",
+                seconds(delay),
+                if retry_after { " (Retry-After)" } else { "" },
+                attempt + 1
+            );
             drop(result);
             tokio::time::sleep(delay).await;
             request = next;
@@ -352,7 +407,7 @@ impl Runtime {
 
     /// An error response is read (up to [`MAX_ERROR_BODY`]) and handed on
     /// with its excerpt, secrets masked, so that `crate::Error` can show it.
-    async fn keep_error_body(&self, response: Response, operation: &'static str) -> reqwest::Result<Response> {
+    async fn keep_error_body(&self, response: Response, operation: &'static str) -> Result<Response> {
         let ours = response.extensions().get::<ResponseContext>().is_some();
         if ours || response.status().is_success() || response.status().is_informational() {
             return Ok(response);
@@ -360,7 +415,9 @@ impl Runtime {
         let status = response.status();
         let headers = response.headers().clone();
         let body = read_capped(response, MAX_ERROR_BODY).await;
-        let excerpt = BodyExcerpt::from_bytes(&self.inner.credentials.mask(&body));
+        let secrets = self.inner.credentials.secrets();
+        let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
+        let excerpt = BodyExcerpt::from_body(&body, &secrets);
         let mut rebuilt = http::Response::new(bytes::Bytes::from(body));
         *rebuilt.status_mut() = status;
         *rebuilt.headers_mut() = headers;
@@ -385,7 +442,15 @@ async fn read_capped(mut response: Response, cap: usize) -> Vec<u8> {
 /// generated code gets a response with the failure's status, and
 /// `crate::Error` gets the failure itself.
 fn failure_response<E>(operation: &'static str, error: Error) -> progenitor_client::Error<E> {
-    let status = error.status().unwrap_or(StatusCode::UNAUTHORIZED);
+    progenitor_client::Error::UnexpectedResponse(Response::from(failure_http_response(operation, error)))
+}
+
+/// A response that stands for `error`: the generated code sees a non-2xx
+/// status (the error's own, else 401 for a credential failure, 502 for the
+/// rest) and hands it to `crate::Error`, which takes `error` back out.
+fn failure_http_response(operation: &'static str, error: Error) -> http::Response<bytes::Bytes> {
+    let fallback = if matches!(error, Error::Auth { .. }) { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_GATEWAY };
+    let status = error.status().unwrap_or(fallback);
     let body = error.body().cloned().unwrap_or_default();
     let mut response = http::Response::new(bytes::Bytes::from(body.as_str().to_owned()));
     *response.status_mut() = status;
@@ -394,7 +459,35 @@ fn failure_response<E>(operation: &'static str, error: Error) -> progenitor_clie
         body,
         failure: Some(Arc::new(Mutex::new(Some(error)))),
     });
-    progenitor_client::Error::UnexpectedResponse(Response::from(response))
+    response
+}
+
+/// The generated code's decoding of a success body (build.rs puts it in
+/// place of progenitor's `ResponseValue::from_response`): the same, but a
+/// body that does not decode is an [`Error::Decode`] that names the
+/// operation and shows an excerpt with the client's secrets and every
+/// secret-like field masked (a token response that fails to decode must
+/// not print the token).
+pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
+    response: Response,
+    operation: &'static str,
+) -> std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+    let credentials = response.extensions().get::<DecodeContext>().map(|c| c.credentials.clone()).unwrap_or_default();
+    let operation = response.extensions().get::<DecodeContext>().map_or(operation, |c| c.operation);
+    match progenitor_client::ResponseValue::from_response(response).await {
+        Ok(value) => Ok(value),
+        Err(progenitor_client::Error::InvalidResponsePayload(bytes, error)) => {
+            let secrets = credentials.secrets();
+            let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
+            let error = Error::decode(operation, &error, &bytes, &secrets);
+            tracing::warn!(operation, "{error}");
+            Err(failure_response(operation, error))
+        }
+        Err(progenitor_client::Error::ResponseBodyError(error)) => {
+            Err(failure_response(operation, Error::transport(operation, error)))
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// Every generated client, as code that builds requests from the spec at run
@@ -442,6 +535,8 @@ where
     };
     let info = OperationInfo { operation_id };
     client.pre::<()>(&mut request, &info).await.map_err(Error::from)?;
+    // The runtime's `exec` answers a request that failed with a response
+    // that carries the error, so this `Err` is only a hook's own failure.
     let response = client.exec(request, &info).await.map_err(|e| Error::transport(operation_id, e))?;
     if response.status().is_success() {
         Ok(response)

@@ -27,7 +27,7 @@ pub struct Args {
 
 // The API's connection settings, global to its subcommands (the generated
 // operation commands read them too).
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub(crate) struct Settings {
     /// LP site id.
     #[arg(long, global = true, env = "LIVEPERSON_ACCOUNT_ID")]
@@ -47,6 +47,14 @@ pub(crate) struct Settings {
     /// Base URL of the Third-Party Bots API (skips the domain lookup).
     #[arg(long, global = true)]
     base_url: Option<String>,
+}
+
+/// Secrets stay out of `Debug`: only the base URL shows, without userinfo.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
+        f.debug_struct("Settings").field("base_url", &base_url).finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -409,11 +409,6 @@ fn classify(error: &reqwest::Error, timeouts: &Timeouts, elapsed: Duration) -> (
     while let Some(e) = source {
         let text = e.to_string();
         if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            if let Some(tls) = io.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()) {
-                kind = Some(TransportKind::Tls);
-                detail = Some(tls.to_string());
-                break;
-            }
             match io.kind() {
                 std::io::ErrorKind::ConnectionRefused => kind = Some(TransportKind::ConnectionRefused),
                 std::io::ErrorKind::ConnectionReset
@@ -435,7 +430,11 @@ fn classify(error: &reqwest::Error, timeouts: &Timeouts, elapsed: Duration) -> (
             kind = Some(TransportKind::ConnectionReset);
         }
         detail = Some(text);
-        source = e.source();
+        // An I/O error's `source` skips the error it wraps: look at that one.
+        source = match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
     }
     let kind = kind.unwrap_or_else(|| match () {
         _ if error.is_timeout() && error.is_connect() => {

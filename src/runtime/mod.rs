@@ -539,10 +539,43 @@ where
     // that carries the error, so this `Err` is only a hook's own failure.
     let response = client.exec(request, &info).await.map_err(|e| Error::transport(operation_id, e))?;
     if response.status().is_success() {
-        Ok(response)
+        checked_json(response, operation_id, &client.inner().inner.credentials).await
     } else {
         Err(progenitor_client::Error::<()>::UnexpectedResponse(response).into())
     }
+}
+
+/// A success response whose content type says JSON, checked to be JSON, as
+/// a typed call's would be: a body that is not is an [`Error::Decode`] with
+/// a masked excerpt, never handed on to be printed. Other media types
+/// (downloads) pass unread.
+async fn checked_json(
+    response: Response,
+    operation: &'static str,
+    credentials: &SchemeCredentials,
+) -> Result<Response> {
+    let json = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("json"));
+    if !json {
+        return Ok(response);
+    }
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.map_err(|e| Error::transport(operation, e))?;
+    if !bytes.iter().all(u8::is_ascii_whitespace)
+        && let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
+    {
+        let secrets = credentials.secrets();
+        let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
+        return Err(Error::decode(operation, &error, &bytes, &secrets));
+    }
+    let mut rebuilt = http::Response::new(bytes);
+    *rebuilt.status_mut() = status;
+    *rebuilt.headers_mut() = headers;
+    Ok(Response::from(rebuilt))
 }
 
 /// A reqwest error's message with the URL cut to its path: query strings can

@@ -27,9 +27,11 @@ pub enum Answer {
     /// Nothing, ever: the connection stays open without an answer.
     Hang,
     /// This status with a JSON body that echoes the whole request: the
-    /// request line, every header (also as an object, by name) and the body.
+    /// request line, every header (also as an object, by name) and the body;
+    /// its message holds terminal control characters.
     Echo(u16),
-    /// 200 `application/json` whose body is not JSON and echoes the request.
+    /// 200 `application/json` whose body is not JSON, starts with raw
+    /// terminal control characters and echoes the request.
     Garbage,
 }
 
@@ -83,7 +85,7 @@ async fn answer_one(mut socket: TcpStream, answer: Answer) {
             let _ = socket.write_all(&raw(status, echo(&request).as_bytes())).await;
         }
         Answer::Garbage => {
-            let body = format!("<<not json>> {}", String::from_utf8_lossy(&request));
+            let body = format!("\x1b[31m<<not json>>\x07 {}", String::from_utf8_lossy(&request));
             let _ = socket.write_all(&raw(200, body.as_bytes())).await;
         }
     }
@@ -124,7 +126,8 @@ pub fn echo(request: &[u8]) -> String {
         .filter_map(|l| l.split_once(':'))
         .map(|(k, v)| (k.trim().to_string(), serde_json::Value::String(v.trim().to_string())))
         .collect();
-    serde_json::json!({ "message": "echo", "request": text, "headers": headers, "body": body }).to_string()
+    let message = "echo \u{1b}[2J\u{1b}]0;title\u{7}";
+    serde_json::json!({ "message": message, "request": text, "headers": headers, "body": body }).to_string()
 }
 
 /// A raw HTTP/1.1 response with a JSON content type.

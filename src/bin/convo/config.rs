@@ -17,6 +17,7 @@
 //! username = "bot-user"
 //! password = "…"            # or api_key = "APP_KEY:SECRET:ACCESS_TOKEN:ACCESS_TOKEN_SECRET"
 //! bot_domain = "z1"         # optional; looked up from the account otherwise
+//! csds_base_url = "…"      # optional; the domain lookup's host (https://api.liveperson.net)
 //!
 //! [profiles.default.salesloft]
 //! api_key = "ak_…"

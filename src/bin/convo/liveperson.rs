@@ -47,6 +47,9 @@ pub(crate) struct Settings {
     /// Base URL of the Third-Party Bots API (skips the domain lookup).
     #[arg(long, global = true)]
     base_url: Option<String>,
+    /// Base URL of the domain lookup (CSDS), e.g. a proxy; https://api.liveperson.net by default.
+    #[arg(long, global = true, env = "LIVEPERSON_CSDS_BASE_URL")]
+    csds_base_url: Option<String>,
 }
 
 /// Secrets stay out of `Debug`: only the base URL shows, without userinfo.
@@ -295,7 +298,11 @@ pub(crate) async fn connect(
         (None, Some(text)) => text.parse().map_err(Failure::Usage)?,
         (None, None) => BotDomain::Lookup,
     };
-    Ok((Client::builder(account_id, credentials).domain(domain).build()?, None))
+    let mut builder = Client::builder(account_id, credentials).domain(domain);
+    if let Some(url) = args.csds_base_url.clone().or(profile.csds_base_url) {
+        builder = builder.csds_base_url(url);
+    }
+    Ok((builder.build()?, None))
 }
 
 /// Sends one of the spec's operations (`convo liveperson <operation-id>`).
@@ -335,6 +342,7 @@ pub struct LivePersonProfile {
     pub api_key: Option<String>,
     pub bot_domain: Option<String>,
     pub base_url: Option<String>,
+    pub csds_base_url: Option<String>,
 }
 
 impl std::fmt::Debug for LivePersonProfile {

@@ -408,3 +408,30 @@ fn no_command_prints_a_secret_whatever_the_server_does() {
     assert!(reached * 10 >= total * 7, "only {reached} of {total} runs reached the server");
     assert!(logged * 10 >= total * 7, "only {logged} of {total} runs logged");
 }
+
+/// A config file that is not UTF-8, not TOML, or holds a secret of the wrong
+/// type: the error names the file and the line (and the key), never the value.
+#[test]
+fn config_errors_name_the_file_and_line_never_the_value() {
+    let dir = std::env::temp_dir().join(format!("convo-config-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cases: [(&str, &[u8], &str); 3] = [
+        (
+            "numeric.toml",
+            b"[profiles.default.raia]\nsecret_key = 987654321987\n",
+            "line 2: [profiles.default.raia] secret_key: expected a string",
+        ),
+        ("binary.toml", b"[profiles.default.raia]\nsecret_key = \"987654321987\xff\"\n", "line 2: not UTF-8 text"),
+        ("syntax.toml", b"[profiles.default.raia]\nsecret_key = \"987654321987\n", "line 2: "),
+    ];
+    for (name, bytes, expected) in cases {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let output = convo().args(["raia", "conversations", "list"]).env("CONVO_CONFIG", &path).output().unwrap();
+        let stderr = common::stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{name}: {stderr}");
+        assert!(stderr.contains(&format!("config file {}: {expected}", path.display())), "{name}: {stderr}");
+        assert!(!stderr.contains("987654321987"), "{name}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

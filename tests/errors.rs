@@ -195,3 +195,16 @@ fn a_base_url_never_shows_its_password() {
         assert!(!shown.contains("pa55word") && shown.contains("base URL"), "{shown}");
     }
 }
+
+#[tokio::test]
+async fn clients_keep_their_secrets_out_of_debug() {
+    let (url, _) = fault_server(vec![Answer::Echo(401)]).await;
+    let luware = luware(&url);
+    let liveperson = liveperson(&url);
+    let _ = liveperson.login().await;
+    let raia = raia(&url, no_retries());
+    let shown = format!("{luware:?} {liveperson:?} {raia:?} {:?}", ClientConfig::default());
+    for secret in ALL {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
+}

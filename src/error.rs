@@ -307,8 +307,9 @@ impl<E> From<progenitor_client::Error<E>> for Error {
                         }
                         Self::for_status(context.operation, status, context.body.clone())
                     }
+                    // A success status the spec does not document for the operation.
                     None if status.is_success() => Error::Decode {
-                        operation: "",
+                        operation: crate::runtime::operation_of(&response),
                         reason: format!("unexpected status {status}"),
                         body: BodyExcerpt::default(),
                     },

@@ -128,6 +128,16 @@ async fn an_undecodable_success_names_its_operation_and_hides_secrets() {
 }
 
 #[tokio::test]
+async fn an_undocumented_success_status_names_its_operation() {
+    let (url, _) = fault_server(vec![Answer::Full(raw(200, b"{}"))]).await;
+    let request = convo_clients::raia::types::DeleteUserConversationsRequest::builder().conversation_user_id("u1");
+    let call = raia(&url, no_retries()).delete_user_conversations().body(request).send().await;
+    let error = Error::from(call.unwrap_err());
+    assert!(matches!(&error, Error::Decode { operation: "delete_user_conversations", .. }), "{error:?}");
+    assert!(error.to_string().contains("unexpected status 200 OK"), "{error}");
+}
+
+#[tokio::test]
 async fn control_characters_from_the_server_are_escaped() {
     let body = br#"{"message":"bad \u001b[2J\u001b]0;pwned\u0007 request"}"#;
     let (url, _) = fault_server(vec![Answer::Full(raw(400, body))]).await;

@@ -130,6 +130,12 @@ struct DecodeContext {
     credentials: SchemeCredentials,
 }
 
+/// The operation a successful response answered, when it came through the
+/// runtime's hooks; `""` otherwise.
+pub(crate) fn operation_of(response: &Response) -> &'static str {
+    response.extensions().get::<DecodeContext>().map_or("", |c| c.operation)
+}
+
 impl Runtime {
     pub(crate) fn new(api: &'static ApiInfo, config: &ClientConfig, credentials: SchemeCredentials) -> Self {
         let retry = config.retry.clone();

@@ -754,7 +754,7 @@ fn print_page<T: Serialize>(
     }
     writer.finish()?;
     if let Some(token) = next.filter(|t| !t.is_empty()) {
-        eprintln!("next page: --page-token {token}");
+        eprintln!("next page: --page-token {}", convo_clients::redact::escape_controls(&token));
     }
     Ok(())
 }
@@ -1161,7 +1161,7 @@ fn print_outcome<T>(context: &Context, outcome: BulkOutcome<'_, T>) -> Result<()
     let failed = outcome.failed().count();
     let duplicates = outcome.duplicates().count();
     for issue in &outcome.batch_errors {
-        eprintln!("batch: {}", issue.message.as_deref().unwrap_or("error"));
+        eprintln!("batch: {}", convo_clients::redact::escape_controls(issue.message.as_deref().unwrap_or("error")));
     }
     if duplicates > 0 {
         eprintln!("{duplicates} of {} items were duplicates and were skipped", outcome.items.len());

@@ -405,7 +405,7 @@ fn no_command_prints_a_secret_whatever_the_server_does() {
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n\n"));
     assert_eq!(outcomes.len(), total);
     // Most commands must really have sent something, logged at trace level.
-    assert!(reached * 10 >= total * 7, "only {reached} of {total} runs reached the server");
+    assert!(reached * 10 >= total * 6, "only {reached} of {total} runs reached the server");
     assert!(logged * 10 >= total * 7, "only {logged} of {total} runs logged");
 }
 

@@ -351,6 +351,7 @@ fn no_command_prints_a_secret_whatever_the_server_does() {
     drop(runtime);
     let _ = std::fs::remove_dir_all(&scratch);
 
+    // CLI_SECRETS_REPORT=FILE: one line per run (exit code, ms, scenario, command, error line).
     if let Ok(report) = std::env::var("CLI_SECRETS_REPORT") {
         let lines: Vec<String> = outcomes
             .iter()

@@ -1,8 +1,11 @@
 //! The one error type every client returns.
 
 use std::fmt;
+use std::time::Duration;
 
 use reqwest::StatusCode;
+
+use crate::redact::escape_controls;
 
 /// How many bytes of a response body an error keeps.
 const EXCERPT_BYTES: usize = 512;
@@ -15,10 +18,12 @@ pub enum Error {
     #[error("invalid input: {0}")]
     InvalidInput(#[from] InvalidInput),
 
-    /// The request did not reach the server, or the connection failed.
-    #[error("{}transport error: {message}", prefix(operation))]
+    /// The request did not reach the server, or the connection failed:
+    /// [`TransportKind`] says how (refused, reset, which timeout, TLS, DNS).
+    #[error("{}transport error: {}", prefix(operation), escape_controls(message))]
     Transport {
         operation: &'static str,
+        kind: TransportKind,
         message: String,
         #[source]
         source: Option<reqwest::Error>,
@@ -33,7 +38,7 @@ pub enum Error {
     Auth { operation: &'static str, status: Option<StatusCode>, body: BodyExcerpt },
 
     /// A success response whose body did not match the spec.
-    #[error("{}undecodable response: {reason}{}", prefix(operation), body.suffix())]
+    #[error("{}undecodable response: {}{}", prefix(operation), escape_controls(reason), body.suffix())]
     Decode { operation: &'static str, reason: String, body: BodyExcerpt },
 
     /// A response body larger than the configured cap
@@ -42,7 +47,7 @@ pub enum Error {
     BodyTooLarge { operation: &'static str, limit: u64 },
 
     /// A command the server accepted ran and failed.
-    #[error("command {command_id} failed{}", error_name.as_ref().map(|n| format!(": {n}")).unwrap_or_default())]
+    #[error("command {} failed{}", escape_controls(command_id), error_name.as_ref().map(|n| format!(": {}", escape_controls(n))).unwrap_or_default())]
     CommandFailed { command_id: String, error_name: Option<String> },
 
     /// Waiting for something (a command, a reply) took longer than allowed.
@@ -90,10 +95,35 @@ impl Error {
     }
 
     /// A transport failure of `operation`, its URL cut off (query strings
-    /// can carry filter values and page tokens).
+    /// can carry filter values and page tokens), classified without knowing
+    /// the client's timeouts.
     pub(crate) fn transport(operation: &'static str, error: reqwest::Error) -> Self {
+        Self::classified_transport(operation, error, &Timeouts::default(), std::time::Duration::ZERO)
+    }
+
+    /// A transport failure of `operation`, classified: `timeouts` are the
+    /// client's and `elapsed` the failed attempt's time, to tell which
+    /// timeout ran out.
+    pub(crate) fn classified_transport(
+        operation: &'static str,
+        error: reqwest::Error,
+        timeouts: &Timeouts,
+        elapsed: std::time::Duration,
+    ) -> Self {
         let error = error.without_url();
-        Error::Transport { operation, message: error.to_string(), source: Some(error) }
+        let (kind, message) = classify(&error, timeouts, elapsed);
+        let message = message.unwrap_or_else(|| error.to_string());
+        Error::Transport { operation, kind, message, source: Some(error) }
+    }
+
+    /// What [`Error::classified_transport`] would say of `error`, for a log
+    /// line about a failure that will be retried.
+    pub(crate) fn describe_transport(
+        error: &reqwest::Error,
+        timeouts: &Timeouts,
+        elapsed: std::time::Duration,
+    ) -> String {
+        classify(error, timeouts, elapsed).1.unwrap_or_else(|| crate::runtime::redacted(error))
     }
 
     /// A failed token or login call: whatever the server answered, it is an
@@ -170,29 +200,56 @@ impl InvalidInput {
     }
 }
 
-/// The first bytes of a response body, lossily decoded, for error messages.
+/// The first bytes of a response body, lossily decoded, for error messages,
+/// with secrets masked: the values of token-, password- and key-like fields
+/// and every credential the client holds (see [`crate::redact`]). Its
+/// `Display` also escapes control characters.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct BodyExcerpt {
     text: String,
     truncated: bool,
+    /// A secret-like field was masked.
+    masked_fields: bool,
 }
 
 impl BodyExcerpt {
+    /// An excerpt of `bytes` with secret-like fields masked.
+    #[cfg(test)]
     pub(crate) fn from_bytes(bytes: &[u8]) -> Self {
-        let cut = bytes.len().min(EXCERPT_BYTES);
-        let text = String::from_utf8_lossy(&bytes[..cut]).trim().to_string();
-        Self { text, truncated: bytes.len() > EXCERPT_BYTES }
+        Self::from_body(bytes, &[])
     }
 
-    /// The excerpt's text (at most 512 bytes of the body).
+    /// An excerpt of `bytes` with secret-like fields and the `secrets`
+    /// themselves masked. Masking runs on more than the excerpt keeps, so a
+    /// secret that the cut would split is masked whole.
+    pub(crate) fn from_body(bytes: &[u8], secrets: &[&str]) -> Self {
+        let longest = secrets.iter().map(|s| s.len()).max().unwrap_or(0);
+        let scan = bytes.len().min(EXCERPT_BYTES * 8 + longest);
+        let text = String::from_utf8_lossy(&bytes[..scan]);
+        let (text, masked_fields) = crate::redact::redact_secrets(text.trim(), secrets);
+        let mut cut = text.len().min(EXCERPT_BYTES);
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let truncated = bytes.len() > scan || text.len() > cut;
+        Self { text: text[..cut].trim_end().to_string(), truncated, masked_fields }
+    }
+
+    /// The excerpt's text (at most 512 bytes of the body, secrets masked,
+    /// control characters as the server sent them: escape them with
+    /// [`crate::redact::escape_controls`] before printing, as `Display` does).
     pub fn as_str(&self) -> &str {
         &self.text
     }
 
     /// The server's own message, when the body is JSON with a `message`,
     /// `error`, `error_description`, `detail` or `title` text field (also
-    /// inside an `error` object).
+    /// inside an `error` object); control characters escaped.
     pub fn message(&self) -> Option<String> {
+        self.server_message().map(|m| escape_controls(&m).into_owned())
+    }
+
+    fn server_message(&self) -> Option<String> {
         let body: serde_json::Value = serde_json::from_str(&self.text).ok()?;
         let pick = |v: &serde_json::Value| {
             ["message", "error_description", "detail", "error", "title"]
@@ -214,7 +271,7 @@ impl BodyExcerpt {
 
 impl fmt::Display for BodyExcerpt {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)?;
+        f.write_str(&escape_controls(&self.text))?;
         if self.truncated {
             f.write_str("…")?;
         }
@@ -230,8 +287,10 @@ impl fmt::Debug for BodyExcerpt {
 
 /// Every failure of a generated call becomes an [`Error`]. The runtime
 /// leaves the operation and a masked excerpt of the body on each error
-/// response (`ResponseContext`), so none of it is read here. Transport and
-/// decoding failures carry no operation name: progenitor does not say which.
+/// response (`ResponseContext`), so none of it is read here; it also turns
+/// transport and decoding failures into such responses, with the operation.
+/// Only a failure that did not pass through the runtime's hooks arrives here
+/// without an operation name.
 impl<E> From<progenitor_client::Error<E>> for Error {
     fn from(error: progenitor_client::Error<E>) -> Self {
         use progenitor_client::Error as P;
@@ -248,20 +307,165 @@ impl<E> From<progenitor_client::Error<E>> for Error {
                         }
                         Self::for_status(context.operation, status, context.body.clone())
                     }
+                    // A success status the spec does not document for the operation.
                     None if status.is_success() => Error::Decode {
-                        operation: "",
+                        operation: crate::runtime::operation_of(&response),
                         reason: format!("unexpected status {status}"),
                         body: BodyExcerpt::default(),
                     },
                     None => Self::for_status("", status, BodyExcerpt::default()),
                 }
             }
-            P::InvalidResponsePayload(bytes, e) => {
-                Error::Decode { operation: "", reason: e.to_string(), body: BodyExcerpt::from_bytes(&bytes) }
-            }
-            P::Custom(message) => Error::Transport { operation: "", message, source: None },
+            P::InvalidResponsePayload(bytes, e) => Error::decode("", &e, &bytes, &[]),
+            P::Custom(message) => Error::Transport { operation: "", kind: TransportKind::Other, message, source: None },
         }
     }
+}
+
+impl Error {
+    /// A body that did not decode as `operation`'s response. The excerpt is
+    /// masked like an error body's; serde's reason quotes values from the
+    /// body, so when the body held a secret-like field (a token response),
+    /// the quoted values are left out of the reason too.
+    pub(crate) fn decode(operation: &'static str, error: &serde_json::Error, bytes: &[u8], secrets: &[&str]) -> Self {
+        let body = BodyExcerpt::from_body(bytes, secrets);
+        let (reason, _) = crate::redact::redact_secrets(&error.to_string(), secrets);
+        let reason = if body.masked_fields { without_quoted_values(&reason) } else { reason };
+        Error::Decode { operation, reason, body }
+    }
+}
+
+/// `message` with what it quotes (`` `…` `` and `"…"`) replaced by `…`.
+fn without_quoted_values(message: &str) -> String {
+    let mut out = String::new();
+    let mut quote = None;
+    for c in message.chars() {
+        match quote {
+            Some(q) if c == q => {
+                out.push('…');
+                out.push(c);
+                quote = None;
+            }
+            Some(_) => {}
+            None => {
+                out.push(c);
+                if c == '`' || c == '"' {
+                    quote = Some(c);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// How a request failed to get an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransportKind {
+    /// Nothing listens at the address (the connection was refused).
+    ConnectionRefused,
+    /// The connection was reset or closed by the other side before the
+    /// response was complete.
+    ConnectionReset,
+    /// No connection within the connect timeout (its configured duration).
+    ConnectTimeout(Duration),
+    /// The response stopped for longer than the read timeout.
+    ReadTimeout(Duration),
+    /// The whole request took longer than the request timeout.
+    RequestTimeout(Duration),
+    /// The TLS handshake failed, e.g. a certificate was not trusted.
+    Tls,
+    /// The host name could not be resolved.
+    Dns,
+    /// Anything else (an unbuildable request, a redirect loop, …).
+    Other,
+}
+
+/// The timeouts a client was built with, to say which one ran out.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Timeouts {
+    pub(crate) connect: Option<Duration>,
+    pub(crate) read: Option<Duration>,
+    pub(crate) request: Option<Duration>,
+}
+
+/// A duration as a person reads it: `10 s`, `1.5 s`, `250 ms`.
+pub(crate) fn seconds(d: Duration) -> String {
+    if d < Duration::from_secs(1) {
+        format!("{} ms", d.as_millis())
+    } else if d.subsec_millis() == 0 {
+        format!("{} s", d.as_secs())
+    } else {
+        format!("{:.1} s", d.as_secs_f64())
+    }
+}
+
+/// What kind of failure a reqwest error is, and a message that says it
+/// (none for [`TransportKind::Other`]: the error's own then), from the
+/// error's chain of causes.
+fn classify(error: &reqwest::Error, timeouts: &Timeouts, elapsed: Duration) -> (TransportKind, Option<String>) {
+    let mut kind = None;
+    let mut detail = None;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        let text = e.to_string();
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => kind = Some(TransportKind::ConnectionRefused),
+                std::io::ErrorKind::ConnectionReset
+                | std::io::ErrorKind::ConnectionAborted
+                | std::io::ErrorKind::BrokenPipe
+                | std::io::ErrorKind::UnexpectedEof => kind = Some(TransportKind::ConnectionReset),
+                _ => {}
+            }
+        }
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            kind = Some(TransportKind::Tls);
+            detail = Some(tls.to_string());
+            break;
+        }
+        if text.starts_with("dns error") {
+            kind = Some(TransportKind::Dns);
+        }
+        if text.contains("connection closed before message completed") && kind.is_none() {
+            kind = Some(TransportKind::ConnectionReset);
+        }
+        detail = Some(text);
+        // An I/O error's `source` skips the error it wraps: look at that one.
+        source = match e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            Some(inner) => Some(inner as &(dyn std::error::Error + 'static)),
+            None => e.source(),
+        };
+    }
+    let kind = kind.unwrap_or_else(|| match () {
+        _ if error.is_timeout() && error.is_connect() => {
+            TransportKind::ConnectTimeout(timeouts.connect.unwrap_or_default())
+        }
+        _ if error.is_timeout() => match (timeouts.request, timeouts.read) {
+            (Some(request), _) if elapsed + Duration::from_millis(50) >= request => {
+                TransportKind::RequestTimeout(request)
+            }
+            (_, Some(read)) => TransportKind::ReadTimeout(read),
+            (Some(request), None) => TransportKind::RequestTimeout(request),
+            (None, None) => TransportKind::ReadTimeout(Duration::ZERO),
+        },
+        _ => TransportKind::Other,
+    });
+    let detail = detail.unwrap_or_default();
+    let message = match kind {
+        TransportKind::ConnectionRefused => {
+            "connection refused (is the base URL right, and the server up?)".to_string()
+        }
+        TransportKind::ConnectionReset if error.is_connect() => format!("connection reset while connecting ({detail})"),
+        TransportKind::ConnectionReset => format!("connection reset or closed by the server ({detail})"),
+        TransportKind::ConnectTimeout(d) => format!("connect timeout: no connection within {}", seconds(d)),
+        TransportKind::ReadTimeout(d) => format!("read timeout: the server sent nothing for {}", seconds(d)),
+        TransportKind::RequestTimeout(d) => format!("request timeout: no complete response within {}", seconds(d)),
+        TransportKind::Tls => format!("TLS error: {detail}"),
+        TransportKind::Dns => format!("DNS lookup failed: {detail}"),
+        TransportKind::Other => return (kind, None),
+    };
+    (kind, Some(message))
 }
 
 /// Shorthand used throughout the crate.

@@ -18,11 +18,12 @@
 
 mod error;
 mod open_enum;
+pub mod redact;
 mod runtime;
 mod secret;
 pub mod spec;
 
-pub use error::{BodyExcerpt, Error, InvalidInput, Result};
+pub use error::{BodyExcerpt, Error, InvalidInput, Result, TransportKind};
 pub use open_enum::{UnknownVariant, UnrecognizedValue};
 pub use runtime::{
     BuildClient, ClientBuilder, ClientConfig, Connection, ItemStream, OperationClient, Page, RetryPolicy, paginate,

@@ -6,6 +6,8 @@
 //! with nothing lost and nothing repeated.
 
 mod common;
+#[path = "common/fault_proxy.rs"]
+mod fault_proxy;
 
 use std::path::Path;
 use std::process::Output;
@@ -13,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use common::Served;
-use common::fault_proxy::{Fault, FaultProxy};
+use fault_proxy::{Fault, FaultProxy};
 
 /// A proxy that fails the `fail_at`-th request whose target contains
 /// `list` (0: none), counting those requests in `seen`.
@@ -25,7 +27,7 @@ struct Switch {
 async fn proxy(upstream: &str, list: &'static str) -> (FaultProxy, Arc<Switch>) {
     let switch = Arc::new(Switch { fail_at: AtomicU64::new(0), seen: AtomicU64::new(0) });
     let plan_switch = switch.clone();
-    let plan = Arc::new(move |request: &common::fault_proxy::Request<'_>| {
+    let plan = Arc::new(move |request: &fault_proxy::Request<'_>| {
         if !request.target.contains(list) {
             return Fault::None;
         }

@@ -3,74 +3,19 @@
 //! connection closed after the request, a 500, an oversized body), in front
 //! of a body the raia emulator really sends.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+#[path = "common/fault_server.rs"]
+mod fault_server;
+
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use convo_clients::raia::types::CreateConversationRequest;
 use convo_clients::raia::{Client, ConversationQuery};
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
 use convo_clients::{ClientConfig, Error, RetryPolicy};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
+use fault_server::{Answer, fault_server, raw};
 
 const STATES: &str = "/external/conversations/states";
-
-/// What one connection gets.
-#[derive(Clone)]
-enum Answer {
-    /// The whole response.
-    Full(Vec<u8>),
-    /// The headers and only the first half of the body, then the connection closes.
-    CutBody(Vec<u8>),
-    /// Nothing: the connection closes once the request has arrived.
-    Close,
-    /// The headers at once, then the body one byte every 50 ms: each read
-    /// is quick, the whole body is not.
-    Drip(Vec<u8>),
-}
-
-/// A loopback server that answers connection `n` with `answers[n]` (the
-/// last one repeats), and counts the connections.
-async fn fault_server(answers: Vec<Answer>) -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let served = Arc::new(AtomicUsize::new(0));
-    let count = served.clone();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut socket, _)) = listener.accept().await else { return };
-            let n = count.fetch_add(1, Ordering::SeqCst);
-            let answer = answers[n.min(answers.len() - 1)].clone();
-            tokio::spawn(async move {
-                let mut request = vec![0u8; 64 * 1024];
-                let _ = socket.read(&mut request).await;
-                match answer {
-                    Answer::Full(bytes) => {
-                        let _ = socket.write_all(&bytes).await;
-                    }
-                    Answer::CutBody(bytes) => {
-                        let head = bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-                        let _ = socket.write_all(&bytes[..head + (bytes.len() - head) / 2]).await;
-                    }
-                    Answer::Close => {}
-                    Answer::Drip(bytes) => {
-                        let head = bytes.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-                        let _ = socket.write_all(&bytes[..head]).await;
-                        for byte in &bytes[head..] {
-                            tokio::time::sleep(Duration::from_millis(50)).await;
-                            if socket.write_all(&[*byte]).await.is_err() {
-                                return;
-                            }
-                        }
-                    }
-                }
-                let _ = socket.shutdown().await;
-            });
-        }
-    });
-    (url, served)
-}
 
 /// The emulator's own answer to `GET path`, as raw HTTP/1.1 bytes.
 async fn recorded(path: &str) -> Vec<u8> {
@@ -83,16 +28,6 @@ async fn recorded(path: &str) -> Vec<u8> {
         .unwrap();
     assert!(response.status().is_success());
     raw(200, &response.bytes().await.unwrap())
-}
-
-fn raw(status: u16, body: &[u8]) -> Vec<u8> {
-    let mut bytes = format!(
-        "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        body.len()
-    )
-    .into_bytes();
-    bytes.extend_from_slice(body);
-    bytes
 }
 
 fn client(base_url: &str, config: ClientConfig) -> Client {

@@ -61,6 +61,16 @@ impl Credentials {
         }
     }
 
+    /// Every secret of these credentials, to mask in error excerpts.
+    pub(crate) fn secrets(&self) -> Vec<Secret> {
+        match self {
+            Credentials::UserPass(c) => vec![c.password.clone()],
+            Credentials::ApiKey(c) => {
+                vec![c.app_key.clone(), c.secret.clone(), c.access_token.clone(), c.access_token_secret.clone()]
+            }
+        }
+    }
+
     /// The bot user's name.
     pub fn username(&self) -> &str {
         match self {

@@ -166,11 +166,14 @@ impl Client {
         };
         let base_url = normalize_base_url(&base_url)?;
         // `login` needs no credential, so its client never asks for a session.
-        let login_runtime = Runtime::new(&API, &inner.config, SchemeCredentials::new());
+        // The login body's secrets are masked in its error excerpts.
+        let login_runtime = Runtime::new(&API, &inner.config, SchemeCredentials::new().masking(inner.credentials.secrets()));
         let login_client = generated::Client::new_with_client(&base_url, inner.http.clone(), login_runtime);
         let login = Login::new(inner.account_id.clone(), inner.credentials.clone(), login_client);
         let session = Arc::new(TokenCredential::new(login));
-        let runtime = Runtime::new(&API, &inner.config, SchemeCredentials::new().with(&API, "bearer", session.clone()))
+        let credentials =
+            SchemeCredentials::new().with(&API, "bearer", session.clone()).masking(inner.credentials.secrets());
+        let runtime = Runtime::new(&API, &inner.config, credentials)
             .with_server(CSDS_BASE_URL, normalize_base_url(&inner.csds_base_url)?);
         let api = generated::Client::new_with_client(&base_url, inner.http.clone(), runtime);
         tracing::debug!(base_url, "liveperson domain resolved");

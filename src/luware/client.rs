@@ -72,7 +72,10 @@ impl BuildClient for Settings {
 
     fn build(self, Connection { base_url, http, config }: Connection) -> Result<Client> {
         let key: Arc<dyn Credential> = Arc::new(self.credentials.subscription_key.clone());
-        let with_key = SchemeCredentials::new().with(&API, "subscriptionKey", key);
+        // The password goes in the token form, not a header: masked all the same.
+        let with_key = SchemeCredentials::new()
+            .with(&API, "subscriptionKey", key)
+            .masking([self.credentials.client_secret.clone()]);
         // `requestToken` needs only the key; its own client has no token to
         // ask for, so fetching one never recurses.
         let token_client =

@@ -44,6 +44,9 @@ impl Credential for Secret {
 #[derive(Default, Clone)]
 pub(crate) struct SchemeCredentials {
     by_scheme: Vec<(&'static str, Scheme, Arc<dyn Credential>)>,
+    /// Secrets that are not sent as a header (a password in a login body)
+    /// but are masked in error excerpts all the same.
+    masked: Vec<Secret>,
 }
 
 impl fmt::Debug for SchemeCredentials {
@@ -67,6 +70,13 @@ impl SchemeCredentials {
         } else {
             debug_assert!(false, "{} has no security scheme {name}", api.name);
         }
+        self
+    }
+
+    /// Masks `secret` in every error excerpt of this client, as the
+    /// credentials themselves are: for secrets sent in a body.
+    pub(crate) fn masking(mut self, secrets: impl IntoIterator<Item = Secret>) -> Self {
+        self.masked.extend(secrets);
         self
     }
 
@@ -108,24 +118,12 @@ impl SchemeCredentials {
         refreshed
     }
 
-    /// `body` with every current credential value masked: an error body that
-    /// echoes the request's headers must not print them.
-    pub(super) fn mask(&self, body: &[u8]) -> Vec<u8> {
-        let mut body = body.to_vec();
-        for (_, _, credential) in &self.by_scheme {
-            let Some((value, _)) = credential.current() else { continue };
-            let secret = value.expose().as_bytes();
-            if secret.len() < 4 {
-                continue;
-            }
-            let mut at = 0;
-            while let Some(found) = body[at..].windows(secret.len()).position(|w| w == secret) {
-                let start = at + found;
-                body.splice(start..start + secret.len(), b"***".iter().copied());
-                at = start + 3;
-            }
-        }
-        body
+    /// Every secret value this client holds now: the credentials' current
+    /// values (a cached token included) and the secrets it masks. An error
+    /// body that echoes the request must not print them.
+    pub(super) fn secrets(&self) -> Vec<Secret> {
+        let current = self.by_scheme.iter().filter_map(|(_, _, credential)| credential.current().map(|(v, _)| v));
+        current.chain(self.masked.iter().cloned()).collect()
     }
 }
 
@@ -182,13 +180,21 @@ impl TokenCredential {
         if let Some(generation) = self.fresh_generation() {
             return Ok(generation);
         }
-        let (value, refresh_at) = self.fetcher.fetch().await?;
+        let (value, refresh_at) =
+            self.fetcher.fetch().await.inspect_err(|e| tracing::warn!(error = %e, "token fetch failed"))?;
         *generations += 1;
         let generation = *generations;
         if let Ok(mut cache) = self.cache.write() {
             *cache = Some(CachedToken { value, refresh_at, generation });
         }
-        tracing::debug!(generation, "token refreshed");
+        match refresh_at {
+            Some(at) => tracing::info!(
+                generation,
+                refresh_in_s = at.saturating_duration_since(Instant::now()).as_secs(),
+                "token refreshed"
+            ),
+            None => tracing::info!(generation, "token refreshed (kept until the server rejects it)"),
+        }
         Ok(generation)
     }
 

@@ -8,11 +8,21 @@ use crate::error::Result;
 /// Configures an API's client: `luware::Client::builder(…)`,
 /// `raia::Client::builder(…)` and the others return one, with the API's own
 /// options as further methods. Nothing is sent until the first call.
-#[derive(Debug)]
 pub struct ClientBuilder<S> {
     base_url: String,
     config: ClientConfig,
     pub(crate) settings: S,
+}
+
+/// The base URL is not checked yet: shown without any `user:password@`.
+impl<S: std::fmt::Debug> std::fmt::Debug for ClientBuilder<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("base_url", &crate::redact::without_userinfo(&self.base_url))
+            .field("config", &self.config)
+            .field("settings", &self.settings)
+            .finish()
+    }
 }
 
 /// What an API adds to [`ClientBuilder`]: how its settings and a

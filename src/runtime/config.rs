@@ -99,10 +99,21 @@ impl ClientConfig {
 
 /// Checks a base URL and returns it without a trailing slash, the form the
 /// generated clients join paths onto.
+///
+/// A URL with a `user:password@` part is refused: no API here takes
+/// credentials that way, and the URL would show them wherever it is printed
+/// (errors, `Debug`). Errors show the URL without that part.
 pub(crate) fn normalize_base_url(base_url: &str) -> Result<String> {
-    let url = reqwest::Url::parse(base_url).map_err(|e| InvalidInput::Config(format!("base URL {base_url:?}: {e}")))?;
+    let shown = crate::redact::escape_controls(&crate::redact::without_userinfo(base_url)).into_owned();
+    let url = reqwest::Url::parse(base_url).map_err(|e| InvalidInput::Config(format!("base URL {shown:?}: {e}")))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(InvalidInput::Config(format!("base URL {base_url:?}: scheme must be http or https")).into());
+        return Err(InvalidInput::Config(format!("base URL {shown:?}: scheme must be http or https")).into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(InvalidInput::Config(format!(
+            "base URL {shown:?}: credentials in the URL (user:password@) are not supported; set them as the API's credentials"
+        ))
+        .into());
     }
     Ok(base_url.trim_end_matches('/').to_string())
 }

@@ -26,7 +26,7 @@ pub use config::ClientConfig;
 pub use paginate::{ItemStream, Page, paginate};
 pub use retry::RetryPolicy;
 
-use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
+use crate::error::{BodyExcerpt, Error, InvalidInput, Result, Timeouts, seconds};
 use crate::spec::validate::{RequestParts, SpecValidator, Violation};
 
 /// The longest error body kept in memory to take an excerpt from; the rest
@@ -96,6 +96,8 @@ struct RuntimeInner {
     max_body_bytes: u64,
     json_deadline: Duration,
     credentials: SchemeCredentials,
+    /// The client's timeouts, to say which one ran out.
+    timeouts: Timeouts,
     /// Where a server of the spec really is (a proxy, a sandbox).
     servers: Vec<(&'static str, String)>,
 }
@@ -121,11 +123,31 @@ pub(crate) struct ResponseContext {
     pub(crate) failure: Option<Arc<Mutex<Option<Error>>>>,
 }
 
+/// What a successful response carries for [`decode`]: the operation and the
+/// client's secrets, to mask in the excerpt of a body that does not decode.
+#[derive(Clone)]
+struct DecodeContext {
+    operation: &'static str,
+    credentials: SchemeCredentials,
+}
+
+/// The operation a successful response answered, when it came through the
+/// runtime's hooks; `""` otherwise.
+pub(crate) fn operation_of(response: &Response) -> &'static str {
+    response.extensions().get::<DecodeContext>().map_or("", |c| c.operation)
+}
+
 impl Runtime {
     pub(crate) fn new(api: &'static ApiInfo, config: &ClientConfig, credentials: SchemeCredentials) -> Self {
         let retry = config.retry.clone();
         let (max_body_bytes, json_deadline) = (config.max_body_bytes, config.json_deadline);
-        let inner = RuntimeInner { api, retry, max_body_bytes, json_deadline, credentials, servers: Vec::new() };
+        let timeouts = Timeouts {
+            connect: Some(config.connect_timeout),
+            read: Some(config.read_timeout),
+            request: config.request_timeout,
+        };
+        let inner =
+            RuntimeInner { api, retry, max_body_bytes, json_deadline, credentials, timeouts, servers: Vec::new() };
         Self { inner: Arc::new(inner) }
     }
 
@@ -215,7 +237,9 @@ impl Runtime {
 
     /// progenitor's `exec` hook: adds credentials, sends, retries transient
     /// failures by the retry policy, resends once with a refreshed token
-    /// after a 401, and records a span.
+    /// after a 401, and records a span. A request that got no answer ends as
+    /// a response that carries its classified [`Error::Transport`], with the
+    /// operation (progenitor's own error would say neither).
     pub(crate) async fn execute(
         &self,
         client: &reqwest::Client,
@@ -232,7 +256,17 @@ impl Runtime {
             attempts = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
         );
-        self.execute_authenticated(client, request, info.operation_id).instrument(span).await
+        let operation = info.operation_id;
+        match self.execute_authenticated(client, request, operation).instrument(span).await {
+            Ok(mut response) => {
+                if response.status().is_success() {
+                    let credentials = self.inner.credentials.clone();
+                    response.extensions_mut().insert(DecodeContext { operation, credentials });
+                }
+                Ok(response)
+            }
+            Err(error) => Ok(Response::from(failure_http_response(operation, error))),
+        }
     }
 
     async fn execute_authenticated(
@@ -240,7 +274,7 @@ impl Runtime {
         client: &reqwest::Client,
         mut request: Request,
         operation: &'static str,
-    ) -> reqwest::Result<Response> {
+    ) -> Result<Response> {
         let schemes = self.inner.api.schemes_of(operation);
         // A copy for the resend after a 401; a streaming body has none.
         let resend = request.try_clone();
@@ -253,7 +287,7 @@ impl Runtime {
         if !self.inner.credentials.refresh(&used).await {
             return self.keep_error_body(response, operation).await;
         }
-        tracing::info!(operation, "credential rejected; refreshed it, sending once more");
+        tracing::info!(operation, "credential rejected (HTTP 401); refreshed it, sending once more");
         drop(response);
         self.inner.credentials.apply(schemes, &mut again);
         let response = self.execute_with_retries(client, again, operation).await?;
@@ -265,12 +299,15 @@ impl Runtime {
         client: &reqwest::Client,
         request: Request,
         operation: &'static str,
-    ) -> reqwest::Result<Response> {
+    ) -> Result<Response> {
         let started = Instant::now();
         let retryable = self.inner.retry.is_enabled() && self.may_retry(request.method(), operation);
         let mut request = request;
         let mut attempt = 1;
+        let method = request.method().clone();
+        let path = request.url().path().to_owned();
         loop {
+            let attempt_started = Instant::now();
             // Keep a copy for the next attempt. A streaming body cannot be
             // copied; then this attempt is the only one.
             let next = if retryable { request.try_clone() } else { None };
@@ -306,23 +343,46 @@ impl Runtime {
                 }
                 _ => None,
             };
+            let elapsed_ms = attempt_started.elapsed().as_millis() as u64;
             let (Some(delay), Some(next)) = (delay, next) else {
                 let span = tracing::Span::current();
                 span.record("attempts", attempt);
                 span.record("duration_ms", started.elapsed().as_millis() as u64);
-                match &result {
+                return match result {
                     Ok(response) => {
-                        span.record("status", response.status().as_u16());
-                        tracing::debug!("response received");
+                        let status = response.status().as_u16();
+                        span.record("status", status);
+                        tracing::info!(status, elapsed_ms, attempt, "{method} {path} -> {status} in {elapsed_ms} ms");
+                        Ok(response)
                     }
-                    Err(error) => tracing::warn!(error = %redacted(error), "request failed"),
-                }
-                return result;
+                    Err(error) => {
+                        let error = Error::classified_transport(
+                            operation,
+                            error,
+                            &self.inner.timeouts,
+                            attempt_started.elapsed(),
+                        );
+                        tracing::warn!(elapsed_ms, attempt, "{method} {path} failed: {error}");
+                        Err(error)
+                    }
+                };
             };
-            match &result {
-                Ok(response) => tracing::info!(status = response.status().as_u16(), ?delay, attempt, "retrying"),
-                Err(error) => tracing::info!(error = %redacted(error), ?delay, attempt, "retrying"),
-            }
+            let reason = match &result {
+                Ok(response) => format!("HTTP {}", response.status()),
+                Err(error) => Error::describe_transport(error, &self.inner.timeouts, attempt_started.elapsed()),
+            };
+            let retry_after =
+                result.as_ref().ok().and_then(|r| r.headers().get(reqwest::header::RETRY_AFTER)).is_some();
+            tracing::info!(
+                attempt,
+                elapsed_ms,
+                wait_ms = delay.as_millis() as u64,
+                reason = %reason,
+                "{method} {path}: {reason}; waiting {}{} before attempt {}",
+                seconds(delay),
+                if retry_after { " (Retry-After)" } else { "" },
+                attempt + 1
+            );
             drop(result);
             tokio::time::sleep(delay).await;
             request = next;
@@ -374,7 +434,7 @@ impl Runtime {
 
     /// An error response is read (up to [`MAX_ERROR_BODY`]) and handed on
     /// with its excerpt, secrets masked, so that `crate::Error` can show it.
-    async fn keep_error_body(&self, response: Response, operation: &'static str) -> reqwest::Result<Response> {
+    async fn keep_error_body(&self, response: Response, operation: &'static str) -> Result<Response> {
         let ours = response.extensions().get::<ResponseContext>().is_some();
         if ours || response.status().is_success() || response.status().is_informational() {
             return Ok(response);
@@ -382,7 +442,9 @@ impl Runtime {
         let status = response.status();
         let headers = response.headers().clone();
         let body = read_capped(response, MAX_ERROR_BODY).await;
-        let excerpt = BodyExcerpt::from_bytes(&self.inner.credentials.mask(&body));
+        let secrets = self.inner.credentials.secrets();
+        let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
+        let excerpt = BodyExcerpt::from_body(&body, &secrets);
         let mut rebuilt = http::Response::new(bytes::Bytes::from(body));
         *rebuilt.status_mut() = status;
         *rebuilt.headers_mut() = headers;
@@ -407,7 +469,15 @@ async fn read_capped(mut response: Response, cap: usize) -> Vec<u8> {
 /// generated code gets a response with the failure's status, and
 /// `crate::Error` gets the failure itself.
 fn failure_response<E>(operation: &'static str, error: Error) -> progenitor_client::Error<E> {
-    let status = error.status().unwrap_or(StatusCode::UNAUTHORIZED);
+    progenitor_client::Error::UnexpectedResponse(Response::from(failure_http_response(operation, error)))
+}
+
+/// A response that stands for `error`: the generated code sees a non-2xx
+/// status (the error's own, else 401 for a credential failure, 502 for the
+/// rest) and hands it to `crate::Error`, which takes `error` back out.
+fn failure_http_response(operation: &'static str, error: Error) -> http::Response<bytes::Bytes> {
+    let fallback = if matches!(error, Error::Auth { .. }) { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_GATEWAY };
+    let status = error.status().unwrap_or(fallback);
     let body = error.body().cloned().unwrap_or_default();
     let mut response = http::Response::new(bytes::Bytes::from(body.as_str().to_owned()));
     *response.status_mut() = status;
@@ -416,7 +486,35 @@ fn failure_response<E>(operation: &'static str, error: Error) -> progenitor_clie
         body,
         failure: Some(Arc::new(Mutex::new(Some(error)))),
     });
-    progenitor_client::Error::UnexpectedResponse(Response::from(response))
+    response
+}
+
+/// The generated code's decoding of a success body (build.rs puts it in
+/// place of progenitor's `ResponseValue::from_response`): the same, but a
+/// body that does not decode is an [`Error::Decode`] that names the
+/// operation and shows an excerpt with the client's secrets and every
+/// secret-like field masked (a token response that fails to decode must
+/// not print the token).
+pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
+    response: Response,
+    operation: &'static str,
+) -> std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
+    let credentials = response.extensions().get::<DecodeContext>().map(|c| c.credentials.clone()).unwrap_or_default();
+    let operation = response.extensions().get::<DecodeContext>().map_or(operation, |c| c.operation);
+    match progenitor_client::ResponseValue::from_response(response).await {
+        Ok(value) => Ok(value),
+        Err(progenitor_client::Error::InvalidResponsePayload(bytes, error)) => {
+            let secrets = credentials.secrets();
+            let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
+            let error = Error::decode(operation, &error, &bytes, &secrets);
+            tracing::warn!(operation, "{error}");
+            Err(failure_response(operation, error))
+        }
+        Err(progenitor_client::Error::ResponseBodyError(error)) => {
+            Err(failure_response(operation, Error::transport(operation, error)))
+        }
+        Err(other) => Err(other),
+    }
 }
 
 /// Every generated client, as code that builds requests from the spec at run
@@ -474,12 +572,47 @@ where
     };
     let info = OperationInfo { operation_id };
     client.pre::<()>(&mut request, &info).await.map_err(Error::from)?;
+    // The runtime's `exec` answers a request that failed with a response
+    // that carries the error, so this `Err` is only a hook's own failure.
     let response = client.exec(request, &info).await.map_err(|e| Error::transport(operation_id, e))?;
     if response.status().is_success() {
-        Ok(response)
+        checked_json(response, operation_id, &client.inner().inner.credentials).await
     } else {
         Err(progenitor_client::Error::<()>::UnexpectedResponse(response).into())
     }
+}
+
+/// A success response whose content type says JSON, checked to be JSON, as
+/// a typed call's would be: a body that is not is an [`Error::Decode`] with
+/// a masked excerpt, never handed on to be printed. Other media types
+/// (downloads) pass unread.
+async fn checked_json(
+    response: Response,
+    operation: &'static str,
+    credentials: &SchemeCredentials,
+) -> Result<Response> {
+    let json = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.contains("json"));
+    if !json {
+        return Ok(response);
+    }
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.map_err(|e| Error::transport(operation, e))?;
+    if !bytes.iter().all(u8::is_ascii_whitespace)
+        && let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
+    {
+        let secrets = credentials.secrets();
+        let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
+        return Err(Error::decode(operation, &error, &bytes, &secrets));
+    }
+    let mut rebuilt = http::Response::new(bytes);
+    *rebuilt.status_mut() = status;
+    *rebuilt.headers_mut() = headers;
+    Ok(Response::from(rebuilt))
 }
 
 /// A reqwest error's message with the URL cut to its path: query strings can

@@ -79,6 +79,26 @@ pub(crate) fn spec_response(validator: &SpecValidator, operation_id: &str) -> Op
     Some(SpecResponse { status, content_type: Some(content_type), headers, body })
 }
 
+/// A JSON request body for `operation_id` that the spec accepts: its first
+/// documented example that fits, else a value generated from the schema.
+/// `None` when the spec has no such operation or it takes no JSON body. For
+/// tests that drive every operation of a spec.
+pub fn request_body(spec_json: &str, operation_id: &str) -> Option<Value> {
+    let spec: Value = serde_json::from_str(spec_json).ok()?;
+    let validator = SpecValidator::new(&spec).ok()?;
+    let root = validator.spec();
+    let operation = root
+        .get("paths")?
+        .as_object()?
+        .values()
+        .filter_map(|item| deref(root, item).ok()?.as_object())
+        .flat_map(|item| item.values())
+        .find(|op| op.get("operationId").and_then(Value::as_str) == Some(operation_id))?;
+    let body = deref(root, operation.get("requestBody")?).ok()?;
+    let (_, media) = body.get("content")?.as_object()?.iter().find(|(media_type, _)| is_json(media_type))?;
+    Some(json_body(&validator, media))
+}
+
 /// The lowest exact 2xx status, else `2XX`, else `default` (both as 200),
 /// else the lowest other documented status.
 fn pick_status(responses: &Map<String, Value>) -> Option<(u16, &Value)> {

@@ -6,8 +6,6 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 
-pub mod fault_proxy;
-
 pub const CONVO: &str = env!("CARGO_BIN_EXE_convo");
 
 /// The APIs, from the library's one list.

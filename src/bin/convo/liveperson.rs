@@ -27,7 +27,7 @@ pub struct Args {
 
 // The API's connection settings, global to its subcommands (the generated
 // operation commands read them too).
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub(crate) struct Settings {
     /// LP site id.
     #[arg(long, global = true, env = "LIVEPERSON_ACCOUNT_ID")]
@@ -47,6 +47,17 @@ pub(crate) struct Settings {
     /// Base URL of the Third-Party Bots API (skips the domain lookup).
     #[arg(long, global = true)]
     base_url: Option<String>,
+    /// Base URL of the domain lookup (CSDS), e.g. a proxy; https://api.liveperson.net by default.
+    #[arg(long, global = true, env = "LIVEPERSON_CSDS_BASE_URL")]
+    csds_base_url: Option<String>,
+}
+
+/// Secrets stay out of `Debug`: only the base URL shows, without userinfo.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
+        f.debug_struct("Settings").field("base_url", &base_url).finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -287,7 +298,11 @@ pub(crate) async fn connect(
         (None, Some(text)) => text.parse().map_err(Failure::Usage)?,
         (None, None) => BotDomain::Lookup,
     };
-    Ok((Client::builder(account_id, credentials).domain(domain).build()?, None))
+    let mut builder = Client::builder(account_id, credentials).domain(domain);
+    if let Some(url) = args.csds_base_url.clone().or(profile.csds_base_url) {
+        builder = builder.csds_base_url(url);
+    }
+    Ok((builder.build()?, None))
 }
 
 /// Sends one of the spec's operations (`convo liveperson <operation-id>`).
@@ -327,6 +342,7 @@ pub struct LivePersonProfile {
     pub api_key: Option<String>,
     pub bot_domain: Option<String>,
     pub base_url: Option<String>,
+    pub csds_base_url: Option<String>,
 }
 
 impl std::fmt::Debug for LivePersonProfile {

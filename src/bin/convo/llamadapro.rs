@@ -41,7 +41,7 @@ pub struct Args {
 
 // The API's connection settings, global to its subcommands (the generated
 // operation commands read them too).
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub(crate) struct Settings {
     /// API key, sent as X-API-KEY. Prefer the environment.
     #[arg(long, global = true, env = "LLAMADAPRO_API_KEY", hide_env_values = true)]
@@ -49,6 +49,14 @@ pub(crate) struct Settings {
     /// Base URL (default https://api.llamadapro.app).
     #[arg(long, global = true, env = "LLAMADAPRO_BASE_URL")]
     base_url: Option<String>,
+}
+
+/// Secrets stay out of `Debug`: only the base URL shows, without userinfo.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
+        f.debug_struct("Settings").field("base_url", &base_url).finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -747,7 +755,7 @@ fn print_page<T: Serialize>(
     }
     writer.finish()?;
     if let Some(token) = next.filter(|t| !t.is_empty()) {
-        eprintln!("next page: --page-token {token}");
+        eprintln!("next page: --page-token {}", convo_clients::redact::escape_controls(&token));
     }
     Ok(())
 }
@@ -1146,7 +1154,7 @@ fn print_outcome<T>(context: &Context, outcome: BulkOutcome<'_, T>) -> Result<()
     let failed = outcome.failed().count();
     let duplicates = outcome.duplicates().count();
     for issue in &outcome.batch_errors {
-        eprintln!("batch: {}", issue.message.as_deref().unwrap_or("error"));
+        eprintln!("batch: {}", convo_clients::redact::escape_controls(issue.message.as_deref().unwrap_or("error")));
     }
     if duplicates > 0 {
         eprintln!("{duplicates} of {} items were duplicates and were skipped", outcome.items.len());

@@ -31,7 +31,7 @@ pub struct Args {
 
 // The API's connection settings, global to its subcommands (the generated
 // operation commands read them too).
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub(crate) struct Settings {
     /// Base URL of the Luware tenant, e.g. https://example.luware.com.
     #[arg(long, global = true, env = "LUWARE_BASE_URL")]
@@ -48,6 +48,14 @@ pub(crate) struct Settings {
     /// API password. Prefer the environment.
     #[arg(long, global = true, env = "LUWARE_CLIENT_SECRET", hide_env_values = true)]
     client_secret: Option<String>,
+}
+
+/// Secrets stay out of `Debug`: only the base URL shows, without userinfo.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
+        f.debug_struct("Settings").field("base_url", &base_url).finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -261,7 +269,7 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
             match format.unwrap_or(TranscriptFormat::Text) {
                 TranscriptFormat::Text => {
                     for utterance in transcript.utterances() {
-                        writeln!(out, "{utterance}")?;
+                        writeln!(out, "{}", convo_clients::redact::escape_controls(&utterance.to_string()))?;
                     }
                 }
                 TranscriptFormat::Json => {

@@ -31,6 +31,12 @@ struct Cli {
     #[arg(long, short, global = true, value_enum)]
     output: Option<OutputFormat>,
 
+    /// Log to stderr what the client does: -v requests, retries, waits and
+    /// token refreshes; -vv debug; -vvv trace. RUST_LOG, when set, decides
+    /// instead. Logs never hold a secret.
+    #[arg(long, short, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -124,6 +130,7 @@ struct Context {
 fn main() -> ExitCode {
     // The derived commands, and beside them every spec operation as a command.
     let mut matches = operations::augment(<Cli as clap::CommandFactory>::command()).get_matches();
+    init_logging(verbosity(&matches));
     let operation = operations::invoked(&matches).map(|(api, name, m)| (api, name.to_string(), m.clone()));
     let cli = match operation {
         Some(_) => None,
@@ -149,23 +156,56 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`convo … | head`) is not an error.
         Err(Failure::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        // Server text can reach any of these: control characters are escaped.
         Err(Failure::Usage(message)) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", escape(&message));
             ExitCode::from(2)
         }
         Err(Failure::Api(e)) => {
-            eprintln!("error: {}", one_line(&e));
+            eprintln!("error: {}", escape(&one_line(&e)));
             ExitCode::from(1)
         }
         Err(Failure::Io(e)) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", escape(&e.to_string()));
             ExitCode::from(1)
         }
         Err(Failure::Outcome(message)) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", escape(&message));
             ExitCode::from(1)
         }
     }
+}
+
+/// Text from a server with its control characters escaped.
+fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    convo_clients::redact::escape_controls(text)
+}
+
+/// How many `-v` the command line has, at whatever level they were given.
+fn verbosity(matches: &clap::ArgMatches) -> u8 {
+    let mut count = matches.get_count("verbose");
+    let mut level = matches;
+    while let Some((_, sub)) = level.subcommand() {
+        if let Ok(Some(&n)) = sub.try_get_one::<u8>("verbose") {
+            count = count.max(n);
+        }
+        level = sub;
+    }
+    count
+}
+
+/// Logs to stderr: RUST_LOG when set, else by `-v` count (none: no logs).
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let from_env = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty());
+    let filter = match (from_env, verbose) {
+        (Some(directives), _) => EnvFilter::new(directives),
+        (None, 0) => return,
+        (None, 1) => EnvFilter::new("convo_clients=info,convo=info"),
+        (None, 2) => EnvFilter::new("convo_clients=debug,convo=debug"),
+        (None, _) => EnvFilter::new("convo_clients=trace,convo=trace"),
+    };
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).try_init();
 }
 
 /// The error on one line: the operation, the HTTP status and the server's

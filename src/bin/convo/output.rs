@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use convo_clients::redact::escape_controls;
 use serde_json::Value;
 
 /// How records are printed.
@@ -62,7 +63,7 @@ impl<W: Write> RecordWriter<W> {
                 self.table_row(&cells)?;
             }
             OutputFormat::Csv => {
-                let cells: Vec<String> = self.columns.iter().map(|c| csv_field(&cell(record, c.key))).collect();
+                let cells: Vec<String> = self.columns.iter().map(|c| csv_field(record, c.key)).collect();
                 writeln!(self.out, "{}", cells.join(","))?;
             }
         }
@@ -157,7 +158,7 @@ pub fn write_one(format: OutputFormat, columns: &'static [Column], record: &Valu
                     Value::String(s) => s.clone(),
                     other => other.to_string(),
                 };
-                writeln!(out, "{}  {}", pad(key, key_width), truncate(&text, value_width))?;
+                writeln!(out, "{}  {}", pad(&escape_controls(key), key_width), truncate(&text, value_width))?;
             }
             Ok(())
         }
@@ -177,16 +178,27 @@ fn cell(record: &Value, key: &str) -> String {
     }
 }
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.to_string() }
+/// A csv cell: a JSON number as it is; text that a spreadsheet would
+/// evaluate as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) with
+/// a `'` before it (OWASP's rule), control characters escaped, quoted when
+/// it holds a comma or quote.
+fn csv_field(record: &Value, key: &str) -> String {
+    let text = cell(record, key);
+    let number = matches!(record.get(key), Some(Value::Number(_)));
+    let text = if !number && text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text };
+    let text = escape_controls(&text);
+    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.into_owned() }
 }
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
 }
 
+/// A table cell: line breaks and tabs as spaces, other control characters
+/// escaped, cut to `width`.
 fn truncate(text: &str, width: usize) -> String {
     let text = text.replace(['\n', '\r', '\t'], " ");
+    let text = escape_controls(&text).into_owned();
     if text.chars().count() <= width {
         return text;
     }
@@ -253,6 +265,27 @@ mod tests {
         assert_eq!(json.as_array().unwrap().len(), 2);
         assert_eq!(serde_json::from_str::<Value>(&render(OutputFormat::Json, &[])).unwrap(), json!([]));
         assert_eq!(render(OutputFormat::Table, &records).lines().next().unwrap(), "id    name");
+    }
+
+    #[test]
+    fn server_text_cannot_act_on_the_terminal_or_a_spreadsheet() {
+        let records = [
+            json!({"id": -5, "name": "=HYPERLINK(\"http://x\")"}),
+            json!({"id": "-5", "name": "+1"}),
+            json!({"id": "@sum", "name": "\tx"}),
+            json!({"id": 1, "name": "red\u{1b}[31m\u{7}"}),
+        ];
+        let csv = render(OutputFormat::Csv, &records);
+        assert_eq!(
+            csv,
+            "id,name\n-5,\"'=HYPERLINK(\"\"http://x\"\")\"\n'-5,'+1\n'@sum,'\\tx\n1,red\\u{1b}[31m\\u{7}\n"
+        );
+        let table = render(OutputFormat::Table, &records);
+        assert!(!table.contains('\u{1b}') && !table.contains('\u{7}') && table.contains("\\u{1b}"), "{table}");
+        let mut one = Vec::new();
+        write_one(OutputFormat::Table, COLUMNS, &json!({"k\u{1b}": "v\u{7}"}), &mut one).unwrap();
+        let one = String::from_utf8(one).unwrap();
+        assert!(!one.contains('\u{1b}') && !one.contains('\u{7}'), "{one}");
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub struct Args {
 
 // The API's connection settings, global to its subcommands (the generated
 // operation commands read them too).
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub(crate) struct Settings {
     /// API key (ak_…) or OAuth access token. Prefer the environment.
     #[arg(long, global = true, env = "SALESLOFT_API_KEY", hide_env_values = true)]
@@ -36,6 +36,14 @@ pub(crate) struct Settings {
     /// Base URL (default https://api.salesloft.com).
     #[arg(long, global = true, env = "SALESLOFT_BASE_URL")]
     base_url: Option<String>,
+}
+
+/// Secrets stay out of `Debug`: only the base URL shows, without userinfo.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
+        f.debug_struct("Settings").field("base_url", &base_url).finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,0 +1,310 @@
+//! Text that reaches a user (error messages, logs, printed records) without
+//! the secrets or terminal control sequences a server may have put in it.
+//!
+//! [`redact_secrets`] masks the values of token-, password- and key-like
+//! fields (JSON keys at any depth, `key=value` pairs, `Name: value` header
+//! lines, bare `Bearer …` tokens and JWTs) and every configured secret value;
+//! [`escape_controls`] makes escape, bell and other control characters
+//! visible instead of letting them act on the terminal.
+
+use std::borrow::Cow;
+
+/// What a masked value is replaced with.
+pub const MASK: &str = "***";
+
+/// Configured secrets shorter than this are not searched for (masking every
+/// `1` of a body would hide everything and protect nothing).
+const MIN_SECRET_LEN: usize = 4;
+
+/// Whether a field, parameter or header name is one whose value is secret:
+/// tokens, passwords, secrets, keys (`access_token`, `accessToken`,
+/// `password`, `client_secret`, `api_key`, `Ocp-Apim-Subscription-Key`,
+/// `Authorization`, cookies, …). Case, `-`, `_` and `.` do not matter.
+pub fn is_secret_name(name: &str) -> bool {
+    let normalized: String =
+        name.chars().filter(|c| !matches!(c, '-' | '_' | '.' | ' ')).flat_map(char::to_lowercase).collect();
+    const PARTS: [&str; 11] = [
+        "token",
+        "password",
+        "passwd",
+        "secret",
+        "authorization",
+        "cookie",
+        "credential",
+        "bearer",
+        "signature",
+        "sessionid",
+        "apikey",
+    ];
+    normalized == "pwd" || normalized.ends_with("key") || PARTS.iter().any(|part| normalized.contains(part))
+}
+
+/// `text` with every configured secret (of at least 4 characters, also in its
+/// URL- and JSON-encoded forms) and every value of a secret-like field
+/// masked. The second value says whether a secret-like field was found.
+pub fn redact_secrets(text: &str, secrets: &[&str]) -> (String, bool) {
+    let mut out = text.to_string();
+    for secret in secrets.iter().filter(|s| s.chars().count() >= MIN_SECRET_LEN) {
+        let url_encoded: String = serde_urlencoded::to_string([("", secret)]).unwrap_or_default().split_off(1);
+        let json_encoded = serde_json::to_string(secret).unwrap_or_default();
+        let json_encoded = json_encoded.get(1..json_encoded.len().saturating_sub(1)).unwrap_or_default().to_string();
+        for form in [secret.to_string(), url_encoded, json_encoded] {
+            if form.len() >= MIN_SECRET_LEN && out.contains(&form) {
+                out = out.replace(&form, MASK);
+            }
+        }
+    }
+    mask_fields(&out)
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+fn is_token_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '+' | '/' | '=')
+}
+
+/// Masks the value after each secret-like name followed by `:` or `=`, each
+/// `Bearer`/`Basic` credential and each JWT.
+fn mask_fields(text: &str) -> (String, bool) {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut found = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let starts_word = i == 0 || !is_name_char(chars[i - 1]);
+        if !starts_word || !is_name_char(chars[i]) {
+            out.push(chars[i]);
+            i += 1;
+            continue;
+        }
+        let mut end = i;
+        while end < chars.len() && is_name_char(chars[end]) {
+            end += 1;
+        }
+        let name: String = chars[i..end].iter().collect();
+        out.push_str(&name);
+        // A bare JWT (`eyJ….….…`) or `Bearer <token>`.
+        if name.starts_with("eyJ") {
+            let mut stop = end;
+            while stop < chars.len() && is_token_char(chars[stop]) {
+                stop += 1;
+            }
+            if chars[i..stop].contains(&'.') && stop - i >= 16 {
+                out.truncate(out.len() - name.len());
+                out.push_str(MASK);
+                found = true;
+                i = stop;
+                continue;
+            }
+        }
+        if (name.eq_ignore_ascii_case("bearer") || name.eq_ignore_ascii_case("basic")) && chars.get(end) == Some(&' ') {
+            let mut stop = end + 1;
+            while stop < chars.len() && is_token_char(chars[stop]) {
+                stop += 1;
+            }
+            if stop - (end + 1) >= 4 {
+                out.push(' ');
+                out.push_str(MASK);
+                found = true;
+                i = stop;
+                continue;
+            }
+        }
+        i = end;
+        if !is_secret_name(&name) {
+            continue;
+        }
+        // The closing quote of a JSON key (escaped inside a JSON string),
+        // then `:` or `=`.
+        let mut j = end;
+        let quoted_key = if chars.get(j) == Some(&'\\') && chars.get(j + 1) == Some(&'"') {
+            j += 2;
+            "\\\""
+        } else if chars.get(j) == Some(&'"') {
+            j += 1;
+            "\""
+        } else {
+            j += usize::from(chars.get(j) == Some(&'\''));
+            ""
+        };
+        while matches!(chars.get(j), Some(' ' | '\t')) {
+            j += 1;
+        }
+        if !matches!(chars.get(j), Some(':' | '=')) {
+            continue;
+        }
+        j += 1;
+        while matches!(chars.get(j), Some(' ' | '\t')) {
+            j += 1;
+        }
+        // A bare value of a JSON key (a number) becomes a masked string, so
+        // that the JSON stays JSON.
+        let mut quote = "";
+        let (value_start, value_end, resume) = match chars.get(j) {
+            None | Some('{' | '[') => continue,
+            Some('\\') if chars.get(j + 1) == Some(&'"') => {
+                let start = j + 2;
+                let close = (start..chars.len().saturating_sub(1)).find(|&k| chars[k] == '\\' && chars[k + 1] == '"');
+                match close {
+                    Some(k) => (start, k, k),
+                    None => (start, chars.len(), chars.len()),
+                }
+            }
+            Some(&quote @ ('"' | '\'')) => {
+                let start = j + 1;
+                let mut k = start;
+                while k < chars.len() && chars[k] != quote {
+                    k += if chars[k] == '\\' { 2 } else { 1 };
+                }
+                let k = k.min(chars.len());
+                (start, k, k)
+            }
+            Some(_) => {
+                let stop = (j..chars.len())
+                    .find(|&k| matches!(chars[k], '\r' | '\n' | '"' | '\'' | ',' | ';' | '&' | '}' | ']' | '<' | '\\'))
+                    .unwrap_or(chars.len());
+                quote = quoted_key;
+                (j, stop, stop)
+            }
+        };
+        out.extend(&chars[end..value_start]);
+        if value_end > value_start {
+            out.push_str(quote);
+            out.push_str(MASK);
+            out.push_str(quote);
+            found = true;
+        }
+        i = resume;
+    }
+    (out, found)
+}
+
+/// Whether `c` would act on a terminal rather than show: C0 and C1 control
+/// characters, DEL, and the bidirectional overrides that reorder a line.
+fn is_unsafe(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` with control characters written as escapes (`\u{1b}`, `\n`), so
+/// that text from a server cannot move the cursor, recolour the terminal or
+/// ring its bell.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if is_unsafe(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A URL as it may be shown: with any `user:password@` replaced by `***@`.
+/// Works on text that does not parse as a URL, too.
+pub fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = match url.find("://") {
+        Some(at) => url.split_at(at + 3),
+        None => ("", url),
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}{MASK}@{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn redact(text: &str) -> String {
+        redact_secrets(text, &[]).0
+    }
+
+    #[test]
+    fn secret_like_names() {
+        for name in [
+            "access_token",
+            "accessToken",
+            "token",
+            "password",
+            "client_secret",
+            "api_key",
+            "apiKey",
+            "Authorization",
+            "Ocp-Apim-Subscription-Key",
+            "subscription key",
+            "agent-secret-key",
+            "x-api-key",
+            "bearer",
+            "appKey",
+            "refresh_token",
+        ] {
+            assert!(is_secret_name(name), "{name}");
+        }
+        for name in ["status", "message", "id", "conversationId", "username", "expires_in", "monkeys"] {
+            assert!(!is_secret_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn json_fields_at_any_depth() {
+        let body = r#"{"accessToken":"eyJhbGc.payload.sig","nested":{"password": "hunter2", "list":[{"api_key":"k-123"}]},"pin":{"secret":4242},"ok":"visible"}"#;
+        let (out, found) = redact_secrets(body, &[]);
+        assert!(found);
+        for secret in ["eyJhbGc", "hunter2", "k-123", "4242"] {
+            assert!(!out.contains(secret), "{secret} in {out}");
+        }
+        assert!(out.contains(r#""ok":"visible""#), "{out}");
+        assert!(out.contains(r#""accessToken":"***""#), "{out}");
+        // Still JSON, so the server's message can be read from it.
+        serde_json::from_str::<serde_json::Value>(&out).unwrap();
+    }
+
+    #[test]
+    fn escaped_json_inside_strings_and_cut_bodies() {
+        let out = redact(r#"{"echo":"{\"password\":\"hunter2\",\"user\":\"bob\"}"}"#);
+        assert!(!out.contains("hunter2") && out.contains("bob"), "{out}");
+        let out = redact(r#"{"message":"x","access_token":"eyJabc.def"#);
+        assert!(!out.contains("eyJabc"), "{out}");
+    }
+
+    #[test]
+    fn pairs_headers_and_bearers() {
+        let out = redact("client_id=bob&client_secret=hunter2&eid=1000");
+        assert_eq!(out, "client_id=bob&client_secret=***&eid=1000");
+        let out = redact("Authorization: Bearer abc.def.ghi\r\nOcp-Apim-Subscription-Key: sub-key-1\r\nHost: x");
+        assert!(!out.contains("abc.def") && !out.contains("sub-key-1") && out.contains("Host: x"), "{out}");
+        let out = redact("the header was Bearer sometoken123 and more");
+        assert!(!out.contains("sometoken123"), "{out}");
+    }
+
+    #[test]
+    fn configured_secrets_in_every_encoding() {
+        let (out, _) = redact_secrets("a p@ss:word b p%40ss%3Aword c", &["p@ss:word", "abc"]);
+        assert_eq!(out, "a *** b *** c");
+        let (out, _) = redact_secrets("abc", &["abc"]);
+        assert_eq!(out, "abc", "too short to search for");
+    }
+
+    #[test]
+    fn controls_are_escaped() {
+        assert_eq!(escape_controls("plain ü"), "plain ü");
+        assert_eq!(escape_controls("a\u{1b}[31mred\u{7}\n"), "a\\u{1b}[31mred\\u{7}\\n");
+        assert_eq!(escape_controls("x\u{202e}y"), "x\\u{202e}y");
+    }
+
+    #[test]
+    fn userinfo_is_hidden() {
+        assert_eq!(without_userinfo("https://user:pass@host/p?q=1"), "https://***@host/p?q=1");
+        assert_eq!(without_userinfo("https://host/a@b"), "https://host/a@b");
+        assert_eq!(without_userinfo("ht!tp://u:p@h"), "ht!tp://***@h");
+        assert_eq!(without_userinfo("u:p@h:port"), "***@h:port");
+    }
+}

@@ -64,6 +64,10 @@ for_each_api!(api_modules);
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
+/// The fuzz targets' bodies (`fuzz/`), shared with `tests/fuzz_corpus.rs`.
+#[doc(hidden)]
+pub mod fuzzing;
+
 /// The README's examples compile as doctests.
 #[cfg(all(doctest, feature = "luware"))]
 #[doc = include_str!("../README.md")]

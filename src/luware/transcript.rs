@@ -388,7 +388,7 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
-/// A number, a numeric string (blank means absent) or `null`.
+/// A number, a finite numeric string (blank means absent) or `null`.
 fn lenient_f64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
     struct LenientF64;
 
@@ -396,7 +396,7 @@ fn lenient_f64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>
         type Value = Option<f64>;
 
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a number, a numeric string or null")
+            f.write_str("a number, a finite numeric string or null")
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
             Ok(Some(v))
@@ -412,7 +412,13 @@ fn lenient_f64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>
             if v.is_empty() {
                 return Ok(None);
             }
-            v.parse().map(Some).map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+            // `f64::from_str` also takes `NaN`, `inf` and overflowing
+            // exponents; JSON has no such numbers, and they would not
+            // survive re-serialisation (serde_json writes them as `null`).
+            match v.parse::<f64>() {
+                Ok(n) if n.is_finite() => Ok(Some(n)),
+                _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
+            }
         }
         fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
             Ok(None)
@@ -1079,13 +1085,18 @@ mod tests {
 
     #[test]
     fn wrong_type_in_known_field_is_a_json_error() {
-        let archive = encode_vtr_raw(br#"{"words": [{"time": "soon"}]}"#, "t.vtr").unwrap();
-        match decode(&archive) {
-            Err(err @ TranscriptError::Json { .. }) => {
-                let msg = err.to_string();
-                assert!(msg.contains("does not match the transcript format"), "{msg}");
+        // Found by fuzzing: `NaN`, `inf` and `1e400` parse as `f64` but are no
+        // JSON numbers and would be written back as `null`.
+        for time in ["soon", "NaN", "-inf", "Infinity", "1e400"] {
+            let json = format!(r#"{{"words": [{{"time": "{time}"}}]}}"#);
+            let archive = encode_vtr_raw(json.as_bytes(), "t.vtr").unwrap();
+            match decode(&archive) {
+                Err(err @ TranscriptError::Json { .. }) => {
+                    let msg = err.to_string();
+                    assert!(msg.contains("does not match the transcript format"), "{msg}");
+                }
+                other => panic!("{time}: expected Json, got {other:?}"),
             }
-            other => panic!("expected Json, got {other:?}"),
         }
     }
 

@@ -1,0 +1,196 @@
+//! The bodies of the cargo-fuzz targets in `fuzz/fuzz_targets/`, kept here so
+//! that `tests/fuzz_corpus.rs` replays the committed corpora through exactly
+//! the same code in the ordinary test suite.
+//!
+//! Each function takes the raw fuzzer input, must not panic on any input, and
+//! panics (with a message) only when a property of the code under test is
+//! broken. Not part of the public API.
+
+/// `fuzz_targets/filter_parse.rs`: the Luware compact filter syntax
+/// (`platformName=Microsoft Teams`) and the server-side `filters` JSON.
+///
+/// Properties: a parsed filter validates, re-renders (`Display`) to text that
+/// parses back to the same filter, and survives the JSON parameter round
+/// trip; `Filters::to_json` matches `serde_json`; `Filters::from_json` is
+/// idempotent; evaluating filters never panics.
+#[cfg(feature = "luware")]
+pub fn filter_parse(data: &[u8]) {
+    use crate::luware::filter::{FieldValue, Filter, Filters};
+
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let record = |filter: &Filter| {
+        let probes =
+            [FieldValue::from(text), FieldValue::Int(text.len() as i64), FieldValue::Bool(text.len() % 2 == 0)];
+        for probe in &probes {
+            let _ = filter.matches(Some(probe));
+        }
+        let _ = filter.matches(None);
+    };
+
+    if let Ok(filter) = text.parse::<Filter>() {
+        assert_eq!(filter.validate(), Ok(()), "parsed filter {filter:?} does not validate");
+        let rendered = filter.to_string();
+        assert_eq!(rendered.parse::<Filter>().as_ref(), Ok(&filter), "{rendered:?} does not parse back");
+        let filters = Filters::new().with(filter.clone());
+        check_filters_json(&filters);
+        record(&filter);
+    }
+
+    if let Ok(filters) = Filters::from_json(text) {
+        check_filters_json(&filters);
+        filters.iter().for_each(record);
+        let _ = filters.matches(|_| Some(FieldValue::from(text)));
+    }
+}
+
+/// `to_json` is `serde_json`'s output and reads back (validated) unchanged.
+#[cfg(feature = "luware")]
+fn check_filters_json(filters: &crate::luware::filter::Filters) {
+    use crate::luware::filter::Filters;
+
+    assert_eq!(filters.validate(), Ok(()), "{filters:?} does not validate");
+    let json = filters.to_json();
+    assert_eq!(serde_json::to_string(filters).ok().as_deref(), Some(json.as_str()), "to_json differs from serde");
+    assert_eq!(Filters::from_json(&json).as_ref(), Ok(filters), "{json} does not read back");
+}
+
+/// Limits small enough that a zip bomb costs the fuzzer milliseconds.
+#[cfg(feature = "luware")]
+const FUZZ_VTR_LIMITS: crate::luware::transcript::TranscriptLimits =
+    crate::luware::transcript::TranscriptLimits { max_archive_bytes: 1 << 20, max_decompressed_bytes: 1 << 20 };
+
+/// `fuzz_targets/vtr_decode.rs`: the `.vtr` (zipped JSON transcript) decoder.
+///
+/// The input is decoded twice: as an archive as received, and as the JSON
+/// document inside a well-formed archive (a fuzzer cannot get past the
+/// archive's CRC by mutation alone). Properties: the archive path agrees with
+/// parsing the JSON directly; a decoded transcript re-encodes and decodes to
+/// the same JSON; the display helpers never panic.
+#[cfg(feature = "luware")]
+pub fn vtr_decode(data: &[u8]) {
+    use crate::luware::transcript::{Transcript, VtrCollector, decode_vtr, encode_vtr_raw};
+
+    let mut collector = VtrCollector::new(&FUZZ_VTR_LIMITS);
+    let _ = collector.expect_content_length(data.len() as u64);
+    for chunk in data.chunks(4096) {
+        let _ = collector.push(chunk);
+    }
+    if let Ok(transcript) = collector.finish() {
+        check_transcript(&transcript);
+    }
+
+    let direct = Transcript::from_json_slice(data);
+    let archive = encode_vtr_raw(data, "fuzz.vtr").expect("a small entry always encodes");
+    let zipped = decode_vtr(&archive, &FUZZ_VTR_LIMITS);
+    match (&direct, &zipped) {
+        (Ok(direct), Ok(zipped)) => {
+            assert_eq!(direct, zipped, "the archive changed the transcript");
+            check_transcript(zipped);
+        }
+        (Err(_), Err(_)) => {}
+        _ => panic!("decode_vtr and from_json_slice disagree: {:?} vs {:?}", direct.is_ok(), zipped.is_ok()),
+    }
+}
+
+#[cfg(feature = "luware")]
+fn check_transcript(transcript: &crate::luware::transcript::Transcript) {
+    use crate::luware::transcript::{Speaker, Timestamp, Topic, decode_vtr, encode_vtr};
+
+    let _ = transcript.languages().count();
+    for utterance in transcript.utterances() {
+        let _ = utterance.to_string();
+        let _ = utterance.tcu.sentiment_score();
+    }
+    let _ = transcript.speakers.iter().map(Speaker::label).count();
+    let _ = transcript.topics.iter().map(Topic::label).count();
+    for word in &transcript.words {
+        let _ = word.end_seconds().map(|end| Timestamp(end).to_string());
+    }
+
+    let json = serde_json::to_value(transcript).expect("a transcript serialises");
+    let archive = encode_vtr(transcript, "t.vtr").expect("a decoded transcript re-encodes");
+    let again = decode_vtr(&archive, &crate::luware::transcript::TranscriptLimits::DEFAULT)
+        .expect("a re-encoded transcript decodes");
+    assert_eq!(serde_json::to_value(&again).ok(), Some(json), "the transcript changed in a round trip");
+}
+
+/// The specs of the enabled APIs, by module name.
+macro_rules! fuzz_specs {
+    ($($api:ident: $feature:literal,)*) => {
+        const SPECS: &[(&str, &str)] = &[$(
+            #[cfg(feature = $feature)]
+            (stringify!($api), crate::$api::SPEC_JSON),
+        )*];
+    };
+}
+
+crate::for_each_api!(fuzz_specs);
+
+/// One validator per enabled API, built once.
+fn validators() -> &'static [(&'static str, crate::spec::validate::SpecValidator)] {
+    use std::sync::OnceLock;
+    static VALIDATORS: OnceLock<Vec<(&str, crate::spec::validate::SpecValidator)>> = OnceLock::new();
+    VALIDATORS.get_or_init(|| {
+        SPECS
+            .iter()
+            .map(|(name, json)| {
+                let spec = serde_json::from_str(json).expect("embedded spec is JSON");
+                (*name, crate::spec::validate::SpecValidator::new(&spec).expect("embedded spec compiles"))
+            })
+            .collect()
+    })
+}
+
+/// `fuzz_targets/request_validate.rs`: [`SpecValidator::validate_request`],
+/// as the runtime and the sandbox call it, against each API's spec.
+///
+/// The input reads like an HTTP request: a first line
+/// `<api> <METHOD> <path>[?<query>]` (`api` a module name such as `luware`),
+/// then `name: value` header lines, a blank line, and the body. Inputs naming
+/// no enabled API are skipped.
+///
+/// Properties: validation is deterministic; a violation maps to 400, 404 or
+/// 405; a query rewritten by a lenient rule (`x-on-maximum: clamp`) validates
+/// unchanged, with the same operation and pairs. A validated request's body
+/// is also checked as that operation's 200 response, which must not panic.
+///
+/// [`SpecValidator::validate_request`]: crate::spec::validate::SpecValidator::validate_request
+pub fn request_validate(data: &[u8]) {
+    use crate::spec::validate::RequestParts;
+
+    let (head, body) = match data.windows(2).position(|w| w == b"\n\n") {
+        Some(at) => (&data[..at], &data[at + 2..]),
+        None => (data, &b""[..]),
+    };
+    let head = String::from_utf8_lossy(head);
+    let mut lines = head.split('\n');
+    let mut first = lines.next().unwrap_or_default().splitn(3, ' ');
+    let (Some(api), Some(method), Some(target)) = (first.next(), first.next(), first.next()) else { return };
+    let Some((_, validator)) = validators().iter().find(|(name, _)| *name == api) else { return };
+    let (path, query) = match target.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (target, None),
+    };
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let request = RequestParts { method, path, query, headers: &headers, body };
+
+    let result = validator.validate_request(&request);
+    assert_eq!(validator.validate_request(&request), result, "validation is not deterministic");
+    match &result {
+        Err(violation) => assert!(matches!(violation.status(), 400 | 404 | 405), "{violation}"),
+        Ok(validated) => {
+            if let Some(rewritten) = &validated.rewritten_query {
+                let again = validator.validate_request(&RequestParts { query: Some(rewritten), ..request });
+                let again = again.unwrap_or_else(|v| panic!("rewritten query {rewritten:?} fails: {v}"));
+                assert_eq!(again.operation_id, validated.operation_id);
+                assert_eq!(again.query, validated.query, "rewritten query {rewritten:?} decodes differently");
+                assert_eq!(again.rewritten_query, None, "rewritten query {rewritten:?} is rewritten again");
+            }
+            let content_type = headers.iter().find(|(name, _)| name == "content-type").map(|(_, v)| v.as_str());
+            let _ = validator.validate_response(&validated.operation_id, 200, content_type, body);
+        }
+    }
+}

@@ -194,3 +194,51 @@ pub fn request_validate(data: &[u8]) {
         }
     }
 }
+
+/// `fuzz_targets/config_load.rs`: the CLI's config file parser.
+///
+/// Properties: parsing is deterministic; an error never quotes a value of the
+/// file (a value may be a secret); reading any API table of any profile into
+/// settings never panics, and its error never quotes a value either.
+#[cfg(feature = "cli")]
+pub fn config_load(data: &[u8]) {
+    use crate::cli_config::parse;
+
+    #[derive(Default, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Settings {
+        base_url: Option<String>,
+        api_key: Option<String>,
+        eid: Option<u64>,
+        retries: Option<Vec<u8>>,
+    }
+
+    let text = String::from_utf8_lossy(data);
+    let quoted_values = |message: &str| {
+        // The values (after `=`) that the file holds once only, so that a
+        // value that is also a key or profile name does not count.
+        let leaked: Vec<&str> = text
+            .lines()
+            .filter_map(|line| line.split_once('=').map(|(_, value)| value.trim().trim_matches(['"', '\'', ' '])))
+            .filter(|value| value.len() >= 6 && text.matches(*value).count() == 1 && message.contains(*value))
+            .collect();
+        assert!(leaked.is_empty(), "an error quotes values of the file: {leaked:?} in {message:?}");
+    };
+
+    let file = match parse(data) {
+        Ok(file) => file,
+        Err(error) => {
+            assert_eq!(parse(data).err(), Some(error.clone()), "parse is not deterministic");
+            quoted_values(&error.to_string());
+            return;
+        }
+    };
+    let names = text.split(['[', ']', '.', '\n', ' ']).filter(|w| !w.is_empty()).take(16);
+    for profile in names.clone().chain(["default"]) {
+        for api in names.clone() {
+            if let Err(error) = file.table::<Settings>(profile, api) {
+                quoted_values(&error.to_string());
+            }
+        }
+    }
+}

@@ -16,6 +16,9 @@
 // them (no `default` feature), parts of it go unused, which is expected.
 #![cfg_attr(not(feature = "default"), allow(dead_code, unused_imports))]
 
+#[cfg(feature = "cli")]
+#[doc(hidden)]
+pub mod cli_config;
 mod error;
 mod open_enum;
 pub mod redact;

@@ -47,3 +47,9 @@ fn vtr_decode_corpus() {
 fn request_validate_corpus() {
     replay("request_validate", convo_clients::fuzzing::request_validate);
 }
+
+#[cfg(feature = "cli")]
+#[test]
+fn config_load_corpus() {
+    replay("config_load", convo_clients::fuzzing::config_load);
+}

@@ -15,24 +15,11 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONVO = os.path.join(ROOT, "target", "release", "convo")
+from sandbox import CONVO, serve as serve_api
 
 
 def serve(count):
-    proc = subprocess.Popen(
-        [CONVO, "sandbox", "serve", "--api", "luware", "--port", "0", "--conversations", str(count)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    env = dict(os.environ)
-    for line in proc.stdout:
-        line = line.strip()
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            env[key] = value.strip("'")
-        if line.startswith("serving"):
-            return proc, env
-    raise SystemExit("sandbox did not start")
+    return serve_api("luware", ["--records", str(count)])
 
 
 def run_export(env, limit):

@@ -21,8 +21,8 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONVO = os.path.join(ROOT, "target", "release", "convo")
+from sandbox import CONVO, ROOT, serve
+
 PROXY = os.path.join(ROOT, "target", "release", "examples", "fault_proxy")
 
 # (api, serve flags, base URL variable, export command, record id field)
@@ -36,22 +36,6 @@ LISTS = [
     ("llamadapro", [], "LLAMADAPRO_BASE_URL",
      ["llamadapro", "contacts", "list", "--all", "--page-size", "2"], "id"),
 ]
-
-
-def serve(api, flags):
-    proc = subprocess.Popen(
-        [CONVO, "sandbox", "serve", "--api", api, "--port", "0", *flags],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
-    env = dict(os.environ)
-    for line in proc.stdout:
-        line = line.strip()
-        if line.startswith("export "):
-            key, _, value = line[len("export "):].partition("=")
-            env[key] = value.strip("'")
-        if line.startswith("serving"):
-            return proc, env
-    raise SystemExit(f"{api}: sandbox did not start")
 
 
 def start_proxy(upstream, rate, seed):

@@ -72,6 +72,9 @@ pub enum Error {
     CustomFieldInUse(#[from] crate::llamadapro::DefinitionInUse),
 }
 
+/// How a decode error of a body that arrived incomplete begins.
+pub(crate) const INCOMPLETE_BODY: &str = "the JSON body is incomplete or malformed";
+
 impl Error {
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<StatusCode> {
@@ -81,6 +84,21 @@ impl Error {
             #[cfg(feature = "llamadapro")]
             Error::CustomFieldInUse(_) => Some(StatusCode::CONFLICT),
             _ => None,
+        }
+    }
+
+    /// Whether the same request may well succeed later: the connection
+    /// failed or timed out, the server was overloaded or failing (429, 500,
+    /// 502, 503, 504), or a body arrived incomplete. The client has already
+    /// retried such failures as far as its [`crate::RetryPolicy`] allows;
+    /// this says whether trying again later is worth it.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Transport { kind, .. } => !matches!(kind, TransportKind::Tls | TransportKind::Other),
+            Error::Status { status, .. } => matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504),
+            Error::Timeout { .. } => true,
+            Error::Decode { reason, .. } => reason.starts_with(INCOMPLETE_BODY),
+            _ => false,
         }
     }
 

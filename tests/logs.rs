@@ -4,37 +4,18 @@
 
 #[path = "common/fault_server.rs"]
 mod fault_server;
-
-use std::sync::{Arc, Mutex};
+#[path = "common/log_capture.rs"]
+mod log_capture;
 
 use convo_clients::salesloft::{ApiKey, Client, ConversationQuery};
 use fault_server::{Answer, fault_server, raw_with};
+use log_capture::capture;
 
 const API_KEY: &str = "ak_LogSecret-5d1e0a";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn a_salesloft_429_logs_its_wait_and_each_request_and_no_secret() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture(tracing::Level::TRACE);
 
     let limited = raw_with(429, &[("Retry-After", "1")], br#"{"error":"rate limited"}"#);
     let (url, _) = fault_server(vec![Answer::Full(limited), Answer::Echo(404)]).await;
@@ -42,7 +23,7 @@ async fn a_salesloft_429_logs_its_wait_and_each_request_and_no_secret() {
     let error = client.conversations_page(&ConversationQuery::default(), 1).await.unwrap_err();
     assert_eq!(error.status().map(|s| s.as_u16()), Some(404), "{error}");
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     for expected in [
         "HTTP 429 Too Many Requests; waiting 1 s (Retry-After) before attempt 2",
         "attempt=1",

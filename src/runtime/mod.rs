@@ -423,8 +423,13 @@ impl Runtime {
         // A body cut short with a length header to match still reads to
         // its end: only its syntax shows it is not all there.
         if let (false, Err(e)) = (body.is_empty(), serde_json::from_slice::<serde::de::IgnoredAny>(&body)) {
-            let reason = format!("the JSON body is incomplete or malformed: {e}");
-            return Ok(failed_response(operation, Error::Decode { operation, reason, body: Default::default() }, true));
+            let secrets = self.inner.credentials.secrets();
+            let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
+            let mut error = Error::decode(operation, &e, &body, &secrets);
+            if let Error::Decode { reason, .. } = &mut error {
+                *reason = format!("{}: {reason}", crate::error::INCOMPLETE_BODY);
+            }
+            return Ok(failed_response(operation, error, true));
         }
         let mut rebuilt = http::Response::new(bytes::Bytes::from(body));
         *rebuilt.status_mut() = response.status();

@@ -23,6 +23,11 @@ pub struct Page<T, C> {
     pub next: Option<C>,
 }
 
+/// How often a page that failed transiently (after the client's own
+/// retries) is asked for again, and the first wait (doubling each time).
+const PAGE_RETRIES: u32 = 3;
+const PAGE_RETRY_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+
 type Fetch<T> =
     Box<dyn FnMut(Option<serde_json::Value>) -> BoxFuture<'static, Result<Page<T, serde_json::Value>>> + Send>;
 
@@ -51,6 +56,8 @@ pub struct ItemStream<T> {
     pending: Option<BoxFuture<'static, Result<Page<T, serde_json::Value>>>>,
     cursors_seen: HashSet<u64>,
     last_page: Option<u64>,
+    /// Times the current page was asked for again after a transient error.
+    page_retries: u32,
     /// No more items: the list ended, or an error stopped the walk.
     finished: bool,
     /// The list ended: there is nothing to resume.
@@ -102,6 +109,7 @@ where
         pending: None,
         cursors_seen: HashSet::new(),
         last_page: None,
+        page_retries: 0,
         finished: false,
         ended: false,
     }
@@ -161,7 +169,7 @@ impl<T: Serialize> ItemStream<T> {
     }
 }
 
-impl<T: Serialize> Stream for ItemStream<T> {
+impl<T: Serialize + 'static> Stream for ItemStream<T> {
     type Item = Result<T>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
@@ -179,8 +187,23 @@ impl<T: Serialize> Stream for ItemStream<T> {
                 this.pending = None;
                 let page = match page {
                     Ok(page) => page,
+                    // Each request was already retried; a page that still
+                    // failed for a passing reason is asked for again later,
+                    // from the same place, before the walk gives up.
+                    Err(e) if e.is_transient() && this.page_retries < PAGE_RETRIES => {
+                        this.page_retries += 1;
+                        let wait = PAGE_RETRY_WAIT * 2u32.pow(this.page_retries - 1);
+                        tracing::info!(list = this.list, error = %e, ?wait, "page failed; asking for it again");
+                        let fetch = (this.fetch)(this.cursor.clone());
+                        this.pending = Some(Box::pin(async move {
+                            tokio::time::sleep(wait).await;
+                            fetch.await
+                        }));
+                        continue;
+                    }
                     Err(e) => return this.fail(e),
                 };
+                this.page_retries = 0;
                 if !page.items.is_empty() {
                     let hash = page_hash(&page.items);
                     if this.last_page.replace(hash) == Some(hash) {
@@ -292,6 +315,26 @@ mod tests {
             }
             Ok(Page { items: (0..3).map(|i| page * 10 + i).collect(), next: (page < 4).then_some(page + 1) })
         })
+    }
+
+    /// A page that failed for a passing reason (after the client's own
+    /// retries) is asked for again, and the walk goes on where it was.
+    #[tokio::test]
+    async fn a_transiently_failed_page_is_asked_for_again() {
+        let calls = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let counter = calls.clone();
+        let stream = paginate("test", "", move |_, cursor: Option<u32>| {
+            let n = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async move {
+                if n == 1 {
+                    return Err(crate::Error::Timeout { operation: "list", waited: Default::default() });
+                }
+                let page = cursor.unwrap_or(1);
+                Ok(Page { items: vec![page], next: (page < 3).then_some(page + 1) })
+            }
+        });
+        assert_eq!(stream.try_collect::<Vec<u32>>().await.unwrap(), vec![1, 2, 3]);
+        assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 4);
     }
 
     #[tokio::test]

@@ -33,7 +33,7 @@ pub struct ResumeArgs {
 /// (`what` names them for the progress line), from the place `resume`
 /// gives. If the stream fails, the records that arrived are written, the
 /// place is saved or printed, and the error is returned.
-pub async fn all<T: Serialize>(
+pub async fn all<T: Serialize + 'static>(
     stream: ItemStream<T>,
     resume: &ResumeArgs,
     writer: &mut RecordWriter<impl Write>,

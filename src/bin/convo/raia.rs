@@ -45,13 +45,7 @@ pub(crate) struct Settings {
     base_url: Option<String>,
 }
 
-/// Secrets stay out of `Debug`: only the base URL shows, without userinfo.
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
-        f.debug_struct("Settings").field("base_url", &base_url).finish_non_exhaustive()
-    }
-}
+settings_debug_without_secrets!(Settings);
 
 #[derive(Debug, Subcommand)]
 enum RaiaCommand {

@@ -310,7 +310,9 @@ pub(super) fn new_call(w: &mut World, from: &str, to: &str, direction: &str, sta
         duration: Some(duration),
         direction: Some(direction.into()),
         status: Some(status.into()),
-        start_time: Some(now - chrono::Duration::seconds(duration as i64)),
+        // A duration too long for the calendar (1e13 s and more) cannot
+        // give a start time: the record keeps none rather than panicking.
+        start_time: chrono::Duration::try_seconds(duration as i64).and_then(|d| now.checked_sub_signed(d)),
         created_at: Some(now),
         updated_at: Some(now),
         last_update_sequence: Some(1.0),

@@ -72,7 +72,7 @@ pub fn parse(bytes: &[u8]) -> Result<File, ConfigError> {
     let line_starts: Vec<usize> = starts(bytes);
     let mut file: File = toml::from_str(text).map_err(|e| ConfigError::Syntax {
         line: e.span().map(|span| line_of(&line_starts, span.start)),
-        message: without_values(e.message().lines().next().unwrap_or_default()),
+        message: crate::redact::without_quoted_values(e.message().lines().next().unwrap_or_default()),
     })?;
     file.line_starts = line_starts;
     Ok(file)
@@ -94,20 +94,11 @@ impl File {
             let message = e.inner().message();
             let expected = match message.find(", expected ") {
                 Some(at) => message[at + 2..].to_string(),
-                None => without_values(message),
+                None => crate::redact::without_quoted_values(message),
             };
             ConfigError::Setting { table: format!("[profiles.{profile}.{api}]"), key: path, line, expected }
         })
     }
-}
-
-/// A serde message with the values it quotes (`` `…` ``) left out.
-fn without_values(message: &str) -> String {
-    let mut out = String::new();
-    for (i, part) in message.split('`').enumerate() {
-        out.push_str(if i % 2 == 0 { part } else { "…" });
-    }
-    out
 }
 
 #[cfg(test)]
@@ -148,6 +139,15 @@ mod tests {
         assert!(!text.contains("s3cret"), "{text}");
         let e = parse(b"[profiles.default]\nx = 123456789\n").unwrap_err();
         assert!(e.to_string().starts_with("line 2: ") && !e.to_string().contains("123456789"), "{e}");
+    }
+
+    /// Found by the fuzzer: a secret put straight into a profile, where an
+    /// API table belongs, was quoted by the "expected a map" message.
+    #[test]
+    fn a_value_where_a_table_belongs_is_not_quoted() {
+        let e = parse(b"[profiles.default]\napi_key = \"s3cret \\\"quoted\\\" value\"\n").unwrap_err();
+        let text = e.to_string();
+        assert!(text.starts_with("line 2: ") && !text.contains("s3cret") && !text.contains("value"), "{text}");
     }
 
     #[test]

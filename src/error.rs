@@ -348,32 +348,9 @@ impl Error {
     pub(crate) fn decode(operation: &'static str, error: &serde_json::Error, bytes: &[u8], secrets: &[&str]) -> Self {
         let body = BodyExcerpt::from_body(bytes, secrets);
         let (reason, _) = crate::redact::redact_secrets(&error.to_string(), secrets);
-        let reason = if body.masked_fields { without_quoted_values(&reason) } else { reason };
+        let reason = if body.masked_fields { crate::redact::without_quoted_values(&reason) } else { reason };
         Error::Decode { operation, reason, body }
     }
-}
-
-/// `message` with what it quotes (`` `…` `` and `"…"`) replaced by `…`.
-fn without_quoted_values(message: &str) -> String {
-    let mut out = String::new();
-    let mut quote = None;
-    for c in message.chars() {
-        match quote {
-            Some(q) if c == q => {
-                out.push('…');
-                out.push(c);
-                quote = None;
-            }
-            Some(_) => {}
-            None => {
-                out.push(c);
-                if c == '`' || c == '"' {
-                    quote = Some(c);
-                }
-            }
-        }
-    }
-    out
 }
 
 /// How a request failed to get an answer.

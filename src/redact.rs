@@ -187,6 +187,39 @@ fn is_unsafe(c: char) -> bool {
     c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `message` with what it quotes (`` `…` `` and `"…"`, as serde and toml
+/// quote values) replaced by `…`: an error message about a value that may be
+/// a secret, without the value. A backslash inside a quote escapes the next
+/// character, so an escaped quote does not end it.
+pub fn without_quoted_values(message: &str) -> String {
+    let mut out = String::new();
+    let mut quote = None;
+    let mut escaped = false;
+    for c in message.chars() {
+        match quote {
+            Some(_) if escaped => escaped = false,
+            Some('"') if c == '\\' => escaped = true,
+            Some(q) if c == q => {
+                out.push('…');
+                out.push(c);
+                quote = None;
+            }
+            Some(_) => {}
+            None => {
+                out.push(c);
+                if c == '`' || c == '"' {
+                    quote = Some(c);
+                }
+            }
+        }
+    }
+    // An unclosed quote hides everything after it.
+    if quote.is_some() {
+        out.push('…');
+    }
+    out
+}
+
 /// `text` with control characters written as escapes (`\u{1b}`, `\n`), so
 /// that text from a server cannot move the cursor, recolour the terminal or
 /// ring its bell.

@@ -218,8 +218,11 @@ pub fn config_load(data: &[u8]) {
     const CANARIES: [&str; 2] = ["CANARY-eid-7f3a", "918273645501"];
     let mut bytes = b"[profiles.fuzz.api]\neid = \"CANARY-eid-7f3a\"\napi_key = 918273645501\n".to_vec();
     bytes.extend_from_slice(data);
+    // A canary the input itself repeats (in a table name, say) may be named.
+    let planted: Vec<&str> =
+        CANARIES.into_iter().filter(|c| !data.windows(c.len()).any(|w| w == c.as_bytes())).collect();
     let quiet = |message: String| {
-        assert!(!CANARIES.iter().any(|c| message.contains(c)), "an error quotes a value of the file: {message:?}");
+        assert!(!planted.iter().any(|c| message.contains(c)), "an error quotes a value of the file: {message:?}");
     };
 
     let file = match parse(&bytes) {

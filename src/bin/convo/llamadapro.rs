@@ -1394,8 +1394,4 @@ pub struct LlamadaProProfile {
     pub base_url: Option<String>,
 }
 
-impl std::fmt::Debug for LlamadaProProfile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LlamadaProProfile").field("base_url", &self.base_url).finish_non_exhaustive()
-    }
-}
+settings_debug_without_secrets!(LlamadaProProfile);

@@ -399,8 +399,4 @@ pub struct LuwareProfile {
     pub client_secret: Option<String>,
 }
 
-impl std::fmt::Debug for LuwareProfile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LuwareProfile").field("base_url", &self.base_url).finish_non_exhaustive()
-    }
-}
+settings_debug_without_secrets!(LuwareProfile);

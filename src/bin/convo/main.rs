@@ -3,14 +3,14 @@
 //! Exit codes: 0 on success, 1 on an API or transport error, 2 on a usage or
 //! input error. Errors are one line on stderr and never include a secret.
 
-/// `Debug` for an API's settings that keeps secrets out: only the base URL
-/// shows, without userinfo. (Each API's `Settings` has a `base_url`.)
+/// `Debug` for an API's settings or profile table that keeps secrets out:
+/// only the base URL shows, without userinfo.
 macro_rules! settings_debug_without_secrets {
     ($settings:ty) => {
         impl std::fmt::Debug for $settings {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
-                f.debug_struct("Settings").field("base_url", &base_url).finish_non_exhaustive()
+                f.debug_struct(stringify!($settings)).field("base_url", &base_url).finish_non_exhaustive()
             }
         }
     };

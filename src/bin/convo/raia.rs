@@ -699,8 +699,4 @@ pub struct RaiaProfile {
     pub base_url: Option<String>,
 }
 
-impl std::fmt::Debug for RaiaProfile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RaiaProfile").field("base_url", &self.base_url).finish_non_exhaustive()
-    }
-}
+settings_debug_without_secrets!(RaiaProfile);

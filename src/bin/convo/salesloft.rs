@@ -288,8 +288,4 @@ pub struct SalesloftProfile {
     pub base_url: Option<String>,
 }
 
-impl std::fmt::Debug for SalesloftProfile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SalesloftProfile").field("base_url", &self.base_url).finish_non_exhaustive()
-    }
-}
+settings_debug_without_secrets!(SalesloftProfile);

@@ -155,29 +155,18 @@ async fn every_operation_through_the_client() {
         .unwrap()
         .into_inner();
     assert_eq!(bridge.custom_data, Some(json!({"customKey": "customValue"})));
-    let recorded = client
-        .create_call()
-        .body(from::<types::CreateCallRequest>(json!({
+    // A call that took place elsewhere, lasting `duration` seconds.
+    let record = |duration: f64| {
+        client.create_call().body(from::<types::CreateCallRequest>(json!({
             "status": "completed", "userId": 7, "metadata": null, "from": "+56229990000", "to": "+56911112222",
-            "duration": 42, "direction": "outgoing", "startTime": "2025-03-03T10:00:00Z",
+            "duration": duration, "direction": "outgoing", "startTime": "2025-03-03T10:00:00Z",
         })))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    };
+    let recorded = record(42.0).send().await.unwrap().into_inner();
     let call_id = recorded.id_u64().unwrap();
     assert_eq!(client.get_call().call_id(call_id as f64).send().await.unwrap().duration, Some(42.0));
     // A duration too long for the calendar is recorded, not a crash of the emulator.
-    let endless = client
-        .create_call()
-        .body(from::<types::CreateCallRequest>(json!({
-            "status": "completed", "userId": 7, "metadata": null, "from": "+56229990000", "to": "+56911112222",
-            "duration": 1e13, "direction": "outgoing", "startTime": "2025-03-03T10:00:00Z",
-        })))
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let endless = record(1e13).send().await.unwrap().into_inner();
     assert_eq!(endless.duration, Some(1e13));
     let recording = client.get_call_recording().call_id(call_id as f64).send().await.unwrap().into_inner();
     assert_eq!(recording.call_id_u64(), Some(call_id));

@@ -27,7 +27,11 @@ async fn every_transcript_arrives_once_though_downloads_break_off() {
         &sandbox.base_url(),
         0,
         std::sync::Arc::new(|request: &fault_proxy::Request<'_>| {
-            if request.target.contains("/media") && request.number % 5 == 0 { Fault::CutBody } else { Fault::None }
+            if request.target.contains("/media") && request.number.is_multiple_of(5) {
+                Fault::CutBody
+            } else {
+                Fault::None
+            }
         }),
     )
     .await

@@ -42,7 +42,7 @@ async fn conversation(client: &Client, ccdr_id: &str) -> convo_clients::Result<C
 }
 
 async fn add_label(client: &Client, ccdr_id: &str, label_id: i64) -> convo_clients::Result<ActionResult> {
-    Ok(client.add_label().ccdr_id(ccdr_id).body(LabelRequest { label_id }).send().await?.into_inner())
+    Ok(client.add_label().ccdr_id(ccdr_id).body(LabelRequest { label_id: Some(label_id) }).send().await?.into_inner())
 }
 
 async fn control(client: &Client, ccdr_id: &str, action: ControlAction) -> convo_clients::Result<ActionResult> {

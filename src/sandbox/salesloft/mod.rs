@@ -7,7 +7,9 @@
 //! every response carries `x-ratelimit-remaining-minute` and
 //! `x-ratelimit-endpoint-cost`, deep pages cost more, and a spent budget
 //! answers 429 with `Retry-After`. Invalid parameters answer 422, as
-//! Salesloft does.
+//! Salesloft does. Reference `_href`s are absolute URLs on the origin the
+//! request came to, and only for resources the spec models (a transcription,
+//! its sentences, a conversation); the others carry their id alone.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -15,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -100,9 +102,11 @@ impl Sandbox<SalesloftState> {
         self.api.lock().tokens.clear();
     }
 
-    /// Every conversation of the data set, in index order (oldest first).
+    /// Every conversation of the data set, in index order (oldest first),
+    /// with links on the sandbox's own origin.
     pub fn all_conversations(&self) -> Vec<Conversation> {
-        (0..self.api.config.conversations).map(|i| self.api.conversation(i)).collect()
+        let origin = self.base_url();
+        (0..self.api.config.conversations).map(|i| self.api.conversation(i, &origin)).collect()
     }
 }
 
@@ -137,8 +141,8 @@ impl SalesloftState {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn conversation(&self, index: u64) -> Conversation {
-        data::conversation(self.seed, index)
+    fn conversation(&self, index: u64, origin: &str) -> Conversation {
+        data::conversation(self.seed, index, origin)
     }
 }
 
@@ -171,7 +175,7 @@ mod data {
         (index < count && self::id(seed, index) == id).then_some(index)
     }
 
-    pub(super) fn conversation(seed: u64, index: u64) -> Conversation {
+    pub(super) fn conversation(seed: u64, index: u64, origin: &str) -> Conversation {
         let mut rng = fastrand::Rng::with_seed(crate::sandbox::mix(seed.wrapping_add(index * 7919)));
         let id = id(seed, index);
         let created = epoch() + chrono::Duration::minutes(37 * index as i64);
@@ -188,7 +192,7 @@ mod data {
         };
         let owner = OWNERS[rng.usize(..OWNERS.len())].to_string();
         let company = COMPANIES[rng.usize(..COMPANIES.len())];
-        let href = |path: String| Some(format!("https://api.salesloft.com/v2/{path}"));
+        let href = |path: String| Some(format!("{origin}/v2/{path}"));
         Conversation {
             id: id.clone(),
             duration: Some(duration_ms as f64),
@@ -206,18 +210,17 @@ mod data {
             created_at: Some(created),
             updated_at: Some(updated),
             call_id: Some(format!("{}", 9_000_000 + index)),
-            account: Some(AccountRef { id: Some(format!("{}", 1000 + rng.u16(..40))), href: href("accounts".into()) }),
-            person: Some(PersonRef { id: Some(format!("{}", 5000 + rng.u16(..200))), href: href("people".into()) }),
-            recording: Some(RecordingRef { id: Some(id.clone()), href: href(format!("conversations/{id}/recording")) }),
+            // Accounts, people, recordings and artifacts are not in the spec:
+            // their references carry the id alone, no link that leads nowhere.
+            account: Some(AccountRef { id: Some(format!("{}", 1000 + rng.u16(..40))), href: None }),
+            person: Some(PersonRef { id: Some(format!("{}", 5000 + rng.u16(..200))), href: None }),
+            recording: Some(RecordingRef { id: Some(id.clone()), href: None }),
             transcription: Some(TranscriptionRef { id: Some(id.clone()), href: href(format!("transcriptions/{id}")) }),
             transcription_sentences: Some(TranscriptionSentencesRef {
                 id: Some(id.clone()),
                 href: href(format!("transcriptions/{id}/sentences")),
             }),
-            transcription_artifact: Some(TranscriptionArtifactRef {
-                id: Some(id.clone()),
-                href: href(format!("transcriptions/{id}/artifact")),
-            }),
+            transcription_artifact: Some(TranscriptionArtifactRef { id: Some(id.clone()), href: None }),
         }
     }
 }
@@ -301,6 +304,15 @@ async fn gatekeeper(State(state): State<Arc<SalesloftState>>, request: Request, 
     headers.insert("x-ratelimit-remaining-minute", HeaderValue::from(remaining));
     headers.insert("x-ratelimit-endpoint-cost", HeaderValue::from(cost));
     response
+}
+
+/// The origin a request came to (`http://<Host>`), for absolute links;
+/// Salesloft's own when there is no `Host`.
+fn origin(headers: &HeaderMap) -> String {
+    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ']) => format!("http://{host}"),
+        _ => "https://api.salesloft.com".to_string(),
+    }
 }
 
 fn pairs(query: Option<&str>) -> Vec<(String, String)> {
@@ -395,10 +407,17 @@ fn paging(filters: &Filters, total: usize) -> (std::ops::Range<usize>, ListMetad
     (start..end, metadata)
 }
 
-async fn list_conversations(State(state): State<Arc<SalesloftState>>, RawQuery(query): RawQuery) -> Response {
+async fn list_conversations(
+    State(state): State<Arc<SalesloftState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let filters = Filters(pairs(query.as_deref()));
-    let mut matches: Vec<Conversation> =
-        (0..state.config.conversations).map(|i| state.conversation(i)).filter(|c| filters.matches(c)).collect();
+    let origin = origin(&headers);
+    let mut matches: Vec<Conversation> = (0..state.config.conversations)
+        .map(|i| state.conversation(i, &origin))
+        .filter(|c| filters.matches(c))
+        .collect();
     // Documented defaults: sort_by created_at, direction desc.
     let sort_by = filters.one("sort_by").unwrap_or("created_at");
     matches.sort_by(|a, b| {
@@ -419,23 +438,31 @@ async fn list_conversations(State(state): State<Arc<SalesloftState>>, RawQuery(q
 }
 
 /// The conversation with this id, if it is in the data set.
-fn find(state: &SalesloftState, id: &str) -> Option<Conversation> {
-    data::index_of(state.seed, id, state.config.conversations).map(|i| state.conversation(i))
+fn find(state: &SalesloftState, id: &str, headers: &HeaderMap) -> Option<Conversation> {
+    data::index_of(state.seed, id, state.config.conversations).map(|i| state.conversation(i, &origin(headers)))
 }
 
 fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "Not Found")
 }
 
-async fn get_conversation(State(state): State<Arc<SalesloftState>>, Path(id): Path<String>) -> Response {
-    match find(&state, &id) {
+async fn get_conversation(
+    State(state): State<Arc<SalesloftState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    match find(&state, &id, &headers) {
         Some(data) => axum::Json(ConversationEnvelope { data }).into_response(),
         None => not_found(),
     }
 }
 
-async fn get_extensive(State(state): State<Arc<SalesloftState>>, Path(id): Path<String>) -> Response {
-    let Some(c) = find(&state, &id) else { return not_found() };
+async fn get_extensive(
+    State(state): State<Arc<SalesloftState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let Some(c) = find(&state, &id, &headers) else { return not_found() };
     let mut value = serde_json::to_value(&c).unwrap_or(Value::Null);
     let attendee = |name: &str, internal: bool| Participant {
         email: Some(format!(
@@ -459,7 +486,7 @@ async fn get_extensive(State(state): State<Arc<SalesloftState>>, Path(id): Path<
     }
 }
 
-fn transcription(c: &Conversation) -> Transcription {
+fn transcription(c: &Conversation, origin: &str) -> Transcription {
     Transcription {
         id: c.id.clone(),
         language_code: c.language_code.clone(),
@@ -467,17 +494,22 @@ fn transcription(c: &Conversation) -> Transcription {
         updated_at: c.updated_at,
         conversation: Some(ConversationRef {
             id: Some(c.id.clone()),
-            href: Some(format!("https://api.salesloft.com/v2/conversations/{}", c.id)),
+            href: Some(format!("{origin}/v2/conversations/{}", c.id)),
         }),
         transcription_sentences: c.transcription_sentences.clone(),
         transcription_artifact: c.transcription_artifact.clone(),
     }
 }
 
-async fn list_transcriptions(State(state): State<Arc<SalesloftState>>, RawQuery(query): RawQuery) -> Response {
+async fn list_transcriptions(
+    State(state): State<Arc<SalesloftState>>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let filters = Filters(pairs(query.as_deref()));
+    let origin = origin(&headers);
     let mut matches: Vec<Transcription> = (0..state.config.conversations)
-        .map(|i| transcription(&state.conversation(i)))
+        .map(|i| transcription(&state.conversation(i, &origin), &origin))
         .filter(|t| {
             filters.in_range("created_at", t.created_at, |k| filters.time(k))
                 && filters.in_range("updated_at", t.updated_at, |k| filters.time(k))
@@ -492,15 +524,20 @@ async fn list_transcriptions(State(state): State<Arc<SalesloftState>>, RawQuery(
     axum::Json(TranscriptionList { data: matches.drain(range).collect(), metadata }).into_response()
 }
 
-async fn get_transcription(State(state): State<Arc<SalesloftState>>, Path(id): Path<String>) -> Response {
-    match find(&state, &id) {
-        Some(c) => axum::Json(TranscriptionEnvelope { data: transcription(&c) }).into_response(),
+async fn get_transcription(
+    State(state): State<Arc<SalesloftState>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    match find(&state, &id, &headers) {
+        Some(c) => axum::Json(TranscriptionEnvelope { data: transcription(&c, &origin(&headers)) }).into_response(),
         None => not_found(),
     }
 }
 
 async fn list_sentences(
     State(state): State<Arc<SalesloftState>>,
+    headers: HeaderMap,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -510,7 +547,7 @@ async fn list_sentences(
         ("Avery Seller", "Great, what matters most to your team?"),
         ("Jordan Buyer", "Reporting, mostly, and the integrations."),
     ];
-    if find(&state, &id).is_none() {
+    if find(&state, &id, &headers).is_none() {
         return not_found();
     }
     let filters = Filters(pairs(query.as_deref()));

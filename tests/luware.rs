@@ -482,6 +482,58 @@ async fn labels_metadata_and_control_show_in_later_reads() {
     assert_eq!(c.status.map(|s| s.as_str().to_string()).as_deref(), Some("ongoing"));
 }
 
+/// Issue 11: the labels body is "not mandatory" (seed 000 L314), metadata
+/// goes to templates that exist (L237), and errors are the JSON the spec declares.
+#[tokio::test]
+async fn optional_label_bodies_unknown_templates_and_json_errors() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    let id = sb.controlled_conversation_id().unwrap();
+    let http = reqwest::Client::new();
+    let credentials = sb.credentials();
+    let key = credentials.subscription_key.expose().to_string();
+    let eid = credentials.eid.to_string();
+    let form = [
+        ("eid", eid.as_str()),
+        ("client_id", &credentials.client_id),
+        ("client_secret", credentials.client_secret.expose()),
+    ];
+    let token: serde_json::Value = http
+        .post(format!("{}{TOKEN_PATH}", sb.base_url()))
+        .header("Ocp-Apim-Subscription-Key", &key)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap().to_string();
+    let labels = format!("{}{SEARCH_PATH}/{id}/labels", sb.base_url());
+    for body in [Some("{}"), None] {
+        let mut request = http.post(&labels).bearer_auth(&token).header("Ocp-Apim-Subscription-Key", &key);
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{body:?}");
+    }
+    assert!(conversation(&client, &id).await.unwrap().labels.is_empty(), "nothing was added");
+
+    let unknown = MetadataRequest::custom(99, "No Such Template", [("service_line", "Retail")]);
+    let err = Error::from(client.add_metadata().ccdr_id(&id).body(unknown).send().await.unwrap_err());
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
+    assert!(err.to_string().contains("metadata template 99 not found"), "{err}");
+
+    // Error bodies are `{statusCode, message}`, as the spec now says.
+    let response = http.get(format!("{}{SEARCH_PATH}/no-such-id", sb.base_url())).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["statusCode"], 401);
+    assert!(body["message"].is_string());
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}
+
 #[tokio::test]
 async fn debug_output_never_shows_a_secret() {
     let sb = sandbox(LuwareConfig::default()).await;

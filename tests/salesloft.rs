@@ -436,3 +436,49 @@ async fn every_filter_key_as_the_server_receives_it() {
     assert_eq!(second, expected);
     assert!(sb.contract_violations().is_empty());
 }
+
+/// Issue 11: every `_href` the sandbox puts in a record leads to an operation
+/// of the spec (on the origin the request came to); references to resources
+/// the spec does not model carry their id alone. And a page number far past
+/// the end is an empty page, not a crash.
+#[tokio::test]
+async fn links_resolve_and_far_pages_are_empty() {
+    let sb = sandbox(SalesloftConfig::default()).await;
+    let http = reqwest::Client::new();
+    let get = |url: String| http.get(url).bearer_auth(sb.api_key()).send();
+    let list: serde_json::Value =
+        get(format!("{}/v2/conversations?per_page=3", sb.base_url())).await.unwrap().json().await.unwrap();
+    let transcriptions: serde_json::Value =
+        get(format!("{}/v2/transcriptions?per_page=3", sb.base_url())).await.unwrap().json().await.unwrap();
+    let mut links = Vec::new();
+    for record in list["data"].as_array().unwrap().iter().chain(transcriptions["data"].as_array().unwrap()) {
+        for (name, reference) in record.as_object().unwrap() {
+            let Some(reference) = reference.as_object().filter(|r| r.contains_key("id")) else { continue };
+            assert!(reference["id"].is_string(), "{name}");
+            match reference.get("_href") {
+                Some(href) => links.push(href.as_str().unwrap().to_string()),
+                None => assert!(
+                    ["account", "person", "recording", "transcription_artifact"].contains(&name.as_str()),
+                    "{name} has no link"
+                ),
+            }
+        }
+    }
+    assert_eq!(links.len(), 3 * 2 + 3 * 2, "{links:?}");
+    for link in links {
+        assert!(link.starts_with(&sb.base_url()), "{link}");
+        let response = get(link.clone()).await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{link}");
+    }
+
+    let id = sb.all_conversations()[0].id.clone();
+    for path in [format!("/v2/transcriptions/{id}/sentences"), "/v2/conversations".into()] {
+        let far = get(format!("{}{path}?page=2147483647&include_paging_counts=true", sb.base_url())).await.unwrap();
+        assert_eq!(far.status().as_u16(), 200, "{path}");
+        let far: serde_json::Value = far.json().await.unwrap();
+        assert_eq!(far["data"], serde_json::json!([]));
+        assert_eq!(far["metadata"]["paging"]["next_page"], serde_json::Value::Null);
+        assert_eq!(far["metadata"]["paging"]["current_page"], 2147483647);
+    }
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}

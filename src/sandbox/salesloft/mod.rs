@@ -392,14 +392,17 @@ fn paging(filters: &Filters, total: usize) -> (std::ops::Range<usize>, ListMetad
     let end = start.saturating_add(per_page).min(total);
     let pages = total.div_ceil(per_page);
     let counts = filters.one("include_paging_counts") == Some("true");
+    // The spec bounds `page` and `per_page` to int32; the last page's
+    // `next_page` is null, so no page number here overflows.
+    let int = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
     let metadata = ListMetadata {
         paging: Paging {
-            per_page: per_page as i32,
-            current_page: page as i32,
-            next_page: (page < pages).then_some(page as i32 + 1),
-            prev_page: (page > 1).then_some(page as i32 - 1),
-            total_pages: counts.then_some(pages as i32),
-            total_count: counts.then_some(total as i64),
+            per_page: int(per_page),
+            current_page: int(page),
+            next_page: (page < pages).then(|| int(page + 1)),
+            prev_page: (page > 1).then(|| int(page - 1)),
+            total_pages: counts.then(|| int(pages)),
+            total_count: counts.then(|| i64::try_from(total).unwrap_or(i64::MAX)),
         },
         filtering: Map::new(),
         sorting: Map::new(),

@@ -7,9 +7,10 @@
 //! every response carries `x-ratelimit-remaining-minute` and
 //! `x-ratelimit-endpoint-cost`, deep pages cost more, and a spent budget
 //! answers 429 with `Retry-After`. Invalid parameters answer 422, as
-//! Salesloft does. Reference `_href`s are absolute URLs on the origin the
-//! request came to, and only for resources the spec models (a transcription,
-//! its sentences, a conversation); the others carry their id alone.
+//! Salesloft does. Reference `_href`s are Salesloft's absolute URLs, and only
+//! for resources the spec models (a transcription, its sentences, a
+//! conversation: under the spec's server they are its operations); the
+//! others carry their id alone.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -17,7 +18,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -102,11 +103,9 @@ impl Sandbox<SalesloftState> {
         self.api.lock().tokens.clear();
     }
 
-    /// Every conversation of the data set, in index order (oldest first),
-    /// with links on the sandbox's own origin.
+    /// Every conversation of the data set, in index order (oldest first).
     pub fn all_conversations(&self) -> Vec<Conversation> {
-        let origin = self.base_url();
-        (0..self.api.config.conversations).map(|i| self.api.conversation(i, &origin)).collect()
+        (0..self.api.config.conversations).map(|i| self.api.conversation(i)).collect()
     }
 }
 
@@ -141,8 +140,8 @@ impl SalesloftState {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn conversation(&self, index: u64, origin: &str) -> Conversation {
-        data::conversation(self.seed, index, origin)
+    fn conversation(&self, index: u64) -> Conversation {
+        data::conversation(self.seed, index)
     }
 }
 
@@ -175,7 +174,7 @@ mod data {
         (index < count && self::id(seed, index) == id).then_some(index)
     }
 
-    pub(super) fn conversation(seed: u64, index: u64, origin: &str) -> Conversation {
+    pub(super) fn conversation(seed: u64, index: u64) -> Conversation {
         let mut rng = fastrand::Rng::with_seed(crate::sandbox::mix(seed.wrapping_add(index * 7919)));
         let id = id(seed, index);
         let created = epoch() + chrono::Duration::minutes(37 * index as i64);
@@ -192,7 +191,7 @@ mod data {
         };
         let owner = OWNERS[rng.usize(..OWNERS.len())].to_string();
         let company = COMPANIES[rng.usize(..COMPANIES.len())];
-        let href = |path: String| Some(format!("{origin}/v2/{path}"));
+        let href = |path: String| Some(format!("https://api.salesloft.com/v2/{path}"));
         Conversation {
             id: id.clone(),
             duration: Some(duration_ms as f64),
@@ -306,15 +305,6 @@ async fn gatekeeper(State(state): State<Arc<SalesloftState>>, request: Request, 
     response
 }
 
-/// The origin a request came to (`http://<Host>`), for absolute links;
-/// Salesloft's own when there is no `Host`.
-fn origin(headers: &HeaderMap) -> String {
-    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
-        Some(host) if !host.is_empty() && !host.contains(['/', '?', '#', ' ']) => format!("http://{host}"),
-        _ => "https://api.salesloft.com".to_string(),
-    }
-}
-
 fn pairs(query: Option<&str>) -> Vec<(String, String)> {
     serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default()
 }
@@ -410,17 +400,10 @@ fn paging(filters: &Filters, total: usize) -> (std::ops::Range<usize>, ListMetad
     (start..end, metadata)
 }
 
-async fn list_conversations(
-    State(state): State<Arc<SalesloftState>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+async fn list_conversations(State(state): State<Arc<SalesloftState>>, RawQuery(query): RawQuery) -> Response {
     let filters = Filters(pairs(query.as_deref()));
-    let origin = origin(&headers);
-    let mut matches: Vec<Conversation> = (0..state.config.conversations)
-        .map(|i| state.conversation(i, &origin))
-        .filter(|c| filters.matches(c))
-        .collect();
+    let mut matches: Vec<Conversation> =
+        (0..state.config.conversations).map(|i| state.conversation(i)).filter(|c| filters.matches(c)).collect();
     // Documented defaults: sort_by created_at, direction desc.
     let sort_by = filters.one("sort_by").unwrap_or("created_at");
     matches.sort_by(|a, b| {
@@ -441,31 +424,23 @@ async fn list_conversations(
 }
 
 /// The conversation with this id, if it is in the data set.
-fn find(state: &SalesloftState, id: &str, headers: &HeaderMap) -> Option<Conversation> {
-    data::index_of(state.seed, id, state.config.conversations).map(|i| state.conversation(i, &origin(headers)))
+fn find(state: &SalesloftState, id: &str) -> Option<Conversation> {
+    data::index_of(state.seed, id, state.config.conversations).map(|i| state.conversation(i))
 }
 
 fn not_found() -> Response {
     error(StatusCode::NOT_FOUND, "Not Found")
 }
 
-async fn get_conversation(
-    State(state): State<Arc<SalesloftState>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    match find(&state, &id, &headers) {
+async fn get_conversation(State(state): State<Arc<SalesloftState>>, Path(id): Path<String>) -> Response {
+    match find(&state, &id) {
         Some(data) => axum::Json(ConversationEnvelope { data }).into_response(),
         None => not_found(),
     }
 }
 
-async fn get_extensive(
-    State(state): State<Arc<SalesloftState>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    let Some(c) = find(&state, &id, &headers) else { return not_found() };
+async fn get_extensive(State(state): State<Arc<SalesloftState>>, Path(id): Path<String>) -> Response {
+    let Some(c) = find(&state, &id) else { return not_found() };
     let mut value = serde_json::to_value(&c).unwrap_or(Value::Null);
     let attendee = |name: &str, internal: bool| Participant {
         email: Some(format!(
@@ -489,7 +464,7 @@ async fn get_extensive(
     }
 }
 
-fn transcription(c: &Conversation, origin: &str) -> Transcription {
+fn transcription(c: &Conversation) -> Transcription {
     Transcription {
         id: c.id.clone(),
         language_code: c.language_code.clone(),
@@ -497,22 +472,17 @@ fn transcription(c: &Conversation, origin: &str) -> Transcription {
         updated_at: c.updated_at,
         conversation: Some(ConversationRef {
             id: Some(c.id.clone()),
-            href: Some(format!("{origin}/v2/conversations/{}", c.id)),
+            href: Some(format!("https://api.salesloft.com/v2/conversations/{}", c.id)),
         }),
         transcription_sentences: c.transcription_sentences.clone(),
         transcription_artifact: c.transcription_artifact.clone(),
     }
 }
 
-async fn list_transcriptions(
-    State(state): State<Arc<SalesloftState>>,
-    headers: HeaderMap,
-    RawQuery(query): RawQuery,
-) -> Response {
+async fn list_transcriptions(State(state): State<Arc<SalesloftState>>, RawQuery(query): RawQuery) -> Response {
     let filters = Filters(pairs(query.as_deref()));
-    let origin = origin(&headers);
     let mut matches: Vec<Transcription> = (0..state.config.conversations)
-        .map(|i| transcription(&state.conversation(i, &origin), &origin))
+        .map(|i| transcription(&state.conversation(i)))
         .filter(|t| {
             filters.in_range("created_at", t.created_at, |k| filters.time(k))
                 && filters.in_range("updated_at", t.updated_at, |k| filters.time(k))
@@ -527,20 +497,15 @@ async fn list_transcriptions(
     axum::Json(TranscriptionList { data: matches.drain(range).collect(), metadata }).into_response()
 }
 
-async fn get_transcription(
-    State(state): State<Arc<SalesloftState>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    match find(&state, &id, &headers) {
-        Some(c) => axum::Json(TranscriptionEnvelope { data: transcription(&c, &origin(&headers)) }).into_response(),
+async fn get_transcription(State(state): State<Arc<SalesloftState>>, Path(id): Path<String>) -> Response {
+    match find(&state, &id) {
+        Some(c) => axum::Json(TranscriptionEnvelope { data: transcription(&c) }).into_response(),
         None => not_found(),
     }
 }
 
 async fn list_sentences(
     State(state): State<Arc<SalesloftState>>,
-    headers: HeaderMap,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -550,7 +515,7 @@ async fn list_sentences(
         ("Avery Seller", "Great, what matters most to your team?"),
         ("Jordan Buyer", "Reporting, mostly, and the integrations."),
     ];
-    if find(&state, &id, &headers).is_none() {
+    if find(&state, &id).is_none() {
         return not_found();
     }
     let filters = Filters(pairs(query.as_deref()));

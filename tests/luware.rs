@@ -534,6 +534,26 @@ async fn optional_label_bodies_unknown_templates_and_json_errors() {
     assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
 }
 
+/// A `nextPageToken` this server could not have issued is a 400, never a
+/// crash (a forged position past the data once overflowed the date arithmetic).
+#[tokio::test]
+async fn forged_page_tokens_are_refused() {
+    use base64::Engine;
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    let filters = r#"{"filtersList":[]}"#;
+    for (next, limit) in [(u64::MAX, 10), (5, 0), (5, 1_000_000)] {
+        let cursor = serde_json::json!({"filters": filters, "limit": limit, "descending": true, "next": next,
+            "expires": u64::MAX / 2});
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(cursor.to_string());
+        let err = client.search_conversations().next_page_token(token).send().await.unwrap_err();
+        let err = Error::from(err);
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{next} {limit}: {err}");
+        assert!(err.to_string().contains("invalid nextPageToken"), "{err}");
+    }
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}
+
 #[tokio::test]
 async fn debug_output_never_shows_a_secret() {
     let sb = sandbox(LuwareConfig::default()).await;

@@ -310,6 +310,9 @@ async fn search(State(state): State<Arc<LuwareState>>, headers: HeaderMap, RawQu
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let cursor = if let Some(token) = param("nextPageToken") {
         let decoded = URL_SAFE_NO_PAD.decode(token).ok().and_then(|b| serde_json::from_slice::<Cursor>(&b).ok());
+        // A token is opaque but not trusted: one this server could not have
+        // issued (a position past the data, a page size outside 1..=100) is invalid.
+        let decoded = decoded.filter(|c| c.next <= state.config.conversations && (1..=100).contains(&c.limit));
         match decoded {
             Some(c) if c.expires > now() => c,
             Some(_) => return Err(error(StatusCode::BAD_REQUEST, "nextPageToken has expired")),

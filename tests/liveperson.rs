@@ -205,12 +205,48 @@ async fn every_command_type_completes() {
     assert_eq!(body(&ttr[0]), json!({"ttrType": "CUSTOM", "value": "45"}));
     assert_eq!(to(&sb, Method::POST, "/transfer")[0].query.as_deref(), Some("ttl=60"));
 
-    // Closing ends the conversation: then it is not found.
+    // Closing ends the conversation; the close itself can be waited for, and
+    // the history stays readable (issue 11: `close --wait` used to never end).
     let close = close(&client, &conversation, None).await.unwrap();
-    let err = client.wait_for_command(&conversation, &close, WAIT).await.unwrap_err();
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "closed once run: {err}");
+    let closed = client.wait_for_command(&conversation, &close, WAIT).await.unwrap();
+    assert_eq!(closed.state, CommandState::Completed);
+    assert_eq!(closed.data.unwrap().type_.unwrap().as_str(), "close");
+    assert_eq!(commands(&client, &conversation).await.unwrap().len(), 5);
+    // New commands to it are not accepted: the conversation is not found.
     let err = client.send_text(&conversation, "anyone?").await.unwrap_err();
     assert!(matches!(err, Error::Status { .. }) && err.status().unwrap().as_u16() == 404, "{err}");
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}
+
+/// What the seed's own requests look like on the wire, sent raw: the close
+/// cURL's `-d '{}'`, and a CUSTOM TTR, which needs its value (seed 003 L535).
+#[tokio::test]
+async fn raw_requests_as_the_seed_writes_them() {
+    let sb = sandbox().await;
+    let conversation = sb.open_conversation();
+    let http = reqwest::Client::new();
+    let login = http
+        .post(format!("{}/api/account/{}/login?v=1.3", sb.base_url(), sb.account_id()))
+        .json(&json!({"username": "sandbox-bot", "password": "sandbox-bot-password"}))
+        .send()
+        .await
+        .unwrap();
+    let bearer = login.json::<Value>().await.unwrap()["bearer"].as_str().unwrap().to_string();
+    let post = |action: &str, body: &'static str| {
+        http.post(format!("{}/api/v1/account/{}/conversation/{conversation}/{action}", sb.base_url(), sb.account_id()))
+            .bearer_auth(&bearer)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let custom = post("ttr", r#"{"ttrType": "CUSTOM"}"#).await.unwrap();
+    assert_eq!(custom.status().as_u16(), 400);
+    let error = custom.json::<Value>().await.unwrap();
+    assert!(error["message"].as_str().unwrap().contains("value"), "{error}");
+    assert_eq!(post("ttr", r#"{"ttrType": "CUSTOM", "value": "10"}"#).await.unwrap().status().as_u16(), 200);
+    assert_eq!(post("ttr", r#"{"ttrType": "URGENT"}"#).await.unwrap().status().as_u16(), 200);
+    let closed = post("close", "{}").await.unwrap();
+    assert_eq!(closed.status().as_u16(), 200, "{:?}", closed.text().await);
     assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
 }
 

@@ -42,7 +42,7 @@ async fn conversation(client: &Client, ccdr_id: &str) -> convo_clients::Result<C
 }
 
 async fn add_label(client: &Client, ccdr_id: &str, label_id: i64) -> convo_clients::Result<ActionResult> {
-    Ok(client.add_label().ccdr_id(ccdr_id).body(LabelRequest { label_id }).send().await?.into_inner())
+    Ok(client.add_label().ccdr_id(ccdr_id).body(LabelRequest { label_id: Some(label_id) }).send().await?.into_inner())
 }
 
 async fn control(client: &Client, ccdr_id: &str, action: ControlAction) -> convo_clients::Result<ActionResult> {
@@ -480,6 +480,78 @@ async fn labels_metadata_and_control_show_in_later_reads() {
     control(&client, &controlled, ControlAction::StartRecording).await.unwrap();
     let c = conversation(&client, &controlled).await.unwrap();
     assert_eq!(c.status.map(|s| s.as_str().to_string()).as_deref(), Some("ongoing"));
+}
+
+/// Issue 11: the labels body is "not mandatory" (seed 000 L314), metadata
+/// goes to templates that exist (L237), and errors are the JSON the spec declares.
+#[tokio::test]
+async fn optional_label_bodies_unknown_templates_and_json_errors() {
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    let id = sb.controlled_conversation_id().unwrap();
+    let http = reqwest::Client::new();
+    let credentials = sb.credentials();
+    let key = credentials.subscription_key.expose().to_string();
+    let eid = credentials.eid.to_string();
+    let form = [
+        ("eid", eid.as_str()),
+        ("client_id", &credentials.client_id),
+        ("client_secret", credentials.client_secret.expose()),
+    ];
+    let token: serde_json::Value = http
+        .post(format!("{}{TOKEN_PATH}", sb.base_url()))
+        .header("Ocp-Apim-Subscription-Key", &key)
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = token["access_token"].as_str().unwrap().to_string();
+    let labels = format!("{}{SEARCH_PATH}/{id}/labels", sb.base_url());
+    for body in [Some("{}"), None] {
+        let mut request = http.post(&labels).bearer_auth(&token).header("Ocp-Apim-Subscription-Key", &key);
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{body:?}");
+    }
+    assert!(conversation(&client, &id).await.unwrap().labels.is_empty(), "nothing was added");
+
+    let unknown = MetadataRequest::custom(99, "No Such Template", [("service_line", "Retail")]);
+    let err = Error::from(client.add_metadata().ccdr_id(&id).body(unknown).send().await.unwrap_err());
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
+    assert!(err.to_string().contains("metadata template 99 not found"), "{err}");
+
+    // Error bodies are `{statusCode, message}`, as the spec now says.
+    let response = http.get(format!("{}{SEARCH_PATH}/no-such-id", sb.base_url())).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 401);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["statusCode"], 401);
+    assert!(body["message"].is_string());
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}
+
+/// A `nextPageToken` this server could not have issued is a 400, never a
+/// crash (a forged position past the data once overflowed the date arithmetic).
+#[tokio::test]
+async fn forged_page_tokens_are_refused() {
+    use base64::Engine;
+    let sb = sandbox(LuwareConfig::default()).await;
+    let client = client(&sb);
+    let filters = r#"{"filtersList":[]}"#;
+    for (next, limit) in [(u64::MAX, 10), (5, 0), (5, 1_000_000)] {
+        let cursor = serde_json::json!({"filters": filters, "limit": limit, "descending": true, "next": next,
+            "expires": u64::MAX / 2});
+        let token = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(cursor.to_string());
+        let err = client.search_conversations().next_page_token(token).send().await.unwrap_err();
+        let err = Error::from(err);
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{next} {limit}: {err}");
+        assert!(err.to_string().contains("invalid nextPageToken"), "{err}");
+    }
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
 }
 
 #[tokio::test]

@@ -220,39 +220,60 @@ async fn updated_since_walks_a_cursor_without_losing_or_repeating_ties() {
 async fn rate_limit_headers_are_exposed_and_a_429_is_waited_out() {
     let config = SalesloftConfig { budget: 5, window: Duration::from_secs(1), ..SalesloftConfig::default() };
     let sb = sandbox(config).await;
-    let client = client(&sb);
-    let page = client.conversations_page(&ConversationQuery::new(), 1).await.unwrap();
+    // Paced by the sandbox's one-second window (the spec's is a minute).
+    let paced = Client::builder(convo_clients::salesloft::ApiKey(sb.api_key().into()))
+        .base_url(sb.base_url())
+        .config(ClientConfig::default().with_rate_limit_window(Duration::from_secs(1)))
+        .build()
+        .unwrap();
+    let page = paced.conversations_page(&ConversationQuery::new(), 1).await.unwrap();
     assert_eq!(page.rate_limit.remaining_minute, Some(4));
     assert_eq!(page.rate_limit.endpoint_cost, Some(1));
-    assert_eq!(client.last_rate_limit(), Some(page.rate_limit));
+    assert_eq!(paced.last_rate_limit(), Some(page.rate_limit));
 
     let started = Instant::now();
     for _ in 0..8 {
-        client.conversations_page(&ConversationQuery::new(), 1).await.expect("429s are retried after Retry-After");
+        paced.conversations_page(&ConversationQuery::new(), 1).await.expect("paced, so never refused");
     }
     assert!(started.elapsed() >= Duration::from_millis(500), "{:?}", started.elapsed());
-    let statuses = sb.requests().len();
-    assert!(statuses > 9, "some requests were answered 429 and sent again: {statuses}");
+    assert_eq!(sb.requests().len(), 9, "the client waited for the window instead of drawing 429s");
 
     // Deep pages cost more.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let deep = client.conversations_page(&ConversationQuery::new(), 101).await.unwrap();
+    let deep = paced.conversations_page(&ConversationQuery::new(), 101).await.unwrap();
     assert_eq!(deep.rate_limit.endpoint_cost, Some(3));
 
+    // A client that has not seen the headers yet draws the 429 when others
+    // spent the budget: it waits out Retry-After and asks again.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let http = reqwest::Client::new();
+    let spend = |n: usize| {
+        let (http, url, key) = (http.clone(), format!("{}/v2/conversations", sb.base_url()), sb.api_key());
+        async move {
+            for _ in 0..n {
+                http.get(&url).bearer_auth(&key).send().await.unwrap();
+            }
+        }
+    };
+    spend(5).await;
+    sb.clear_requests();
+    let fresh = Client::builder(convo_clients::salesloft::ApiKey(sb.api_key().into()))
+        .base_url(sb.base_url())
+        .config(ClientConfig::default().with_rate_limit_window(Duration::from_secs(1)))
+        .build()
+        .unwrap();
+    fresh.conversations_page(&ConversationQuery::new(), 1).await.expect("429s are retried after Retry-After");
+    assert!(sb.requests().len() >= 2, "the first was answered 429 and sent again: {}", sb.requests().len());
+
     // With retries off, the 429 comes back with its status and message.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    spend(5).await;
     let impatient = Client::builder(convo_clients::salesloft::ApiKey(sb.api_key().into()))
         .base_url(sb.base_url())
         .config(ClientConfig::default().with_retry(RetryPolicy::disabled()))
         .build()
         .unwrap();
-    let mut last = Ok(());
-    for _ in 0..10 {
-        last = impatient.conversations_page(&ConversationQuery::new(), 1).await.map(drop);
-        if last.is_err() {
-            break;
-        }
-    }
-    let err = last.unwrap_err();
+    let err = impatient.conversations_page(&ConversationQuery::new(), 1).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(429), "{err}");
     assert_eq!(err.body().and_then(|b| b.message()).as_deref(), Some("Rate limit exceeded"));
 }
@@ -435,4 +456,50 @@ async fn every_filter_key_as_the_server_receives_it() {
     .collect();
     assert_eq!(second, expected);
     assert!(sb.contract_violations().is_empty());
+}
+
+/// Issue 11: every `_href` the sandbox puts in a record is Salesloft's URL of
+/// an operation of the spec (it answers under the sandbox's base URL);
+/// references to resources the spec does not model carry their id alone. And
+/// a page number far past the end is an empty page, not a crash.
+#[tokio::test]
+async fn links_resolve_and_far_pages_are_empty() {
+    let sb = sandbox(SalesloftConfig::default()).await;
+    let http = reqwest::Client::new();
+    let get = |url: String| http.get(url).bearer_auth(sb.api_key()).send();
+    let list: serde_json::Value =
+        get(format!("{}/v2/conversations?per_page=3", sb.base_url())).await.unwrap().json().await.unwrap();
+    let transcriptions: serde_json::Value =
+        get(format!("{}/v2/transcriptions?per_page=3", sb.base_url())).await.unwrap().json().await.unwrap();
+    let mut links = Vec::new();
+    for record in list["data"].as_array().unwrap().iter().chain(transcriptions["data"].as_array().unwrap()) {
+        for (name, reference) in record.as_object().unwrap() {
+            let Some(reference) = reference.as_object().filter(|r| r.contains_key("id")) else { continue };
+            assert!(reference["id"].is_string(), "{name}");
+            match reference.get("_href") {
+                Some(href) => links.push(href.as_str().unwrap().to_string()),
+                None => assert!(
+                    ["account", "person", "recording", "transcription_artifact"].contains(&name.as_str()),
+                    "{name} has no link"
+                ),
+            }
+        }
+    }
+    assert_eq!(links.len(), 3 * 2 + 3 * 2, "{links:?}");
+    for link in links {
+        let path = link.strip_prefix("https://api.salesloft.com").unwrap_or_else(|| panic!("{link}"));
+        let response = get(format!("{}{path}", sb.base_url())).await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{link}");
+    }
+
+    let id = sb.all_conversations()[0].id.clone();
+    for path in [format!("/v2/transcriptions/{id}/sentences"), "/v2/conversations".into()] {
+        let far = get(format!("{}{path}?page=2147483647&include_paging_counts=true", sb.base_url())).await.unwrap();
+        assert_eq!(far.status().as_u16(), 200, "{path}");
+        let far: serde_json::Value = far.json().await.unwrap();
+        assert_eq!(far["data"], serde_json::json!([]));
+        assert_eq!(far["metadata"]["paging"]["next_page"], serde_json::Value::Null);
+        assert_eq!(far["metadata"]["paging"]["current_page"], 2147483647);
+    }
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
 }

@@ -323,6 +323,9 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failur
         export("LIVEPERSON_PASSWORD", user.password.expose());
     }
     export("LIVEPERSON_BOT_DOMAIN", &sandbox.base_url());
+    // The seed's example conversation, always open, and a skill that exists.
+    export("LIVEPERSON_CONVERSATION_ID", convo_clients::sandbox::liveperson::EXAMPLE_CONVERSATION);
+    export("LIVEPERSON_SKILL", "human_skill");
     println!("  # open conversations: {}", sandbox.open_conversations().join(" "));
     Ok(Box::new(sandbox))
 }

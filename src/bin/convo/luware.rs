@@ -274,7 +274,7 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
             Ok(())
         }
         LuwareCommand::Label { ccdr_id, label_id } => {
-            let result = client.add_label().ccdr_id(ccdr_id).body(LabelRequest { label_id }).send().await;
+            let result = client.add_label().ccdr_id(ccdr_id).body(LabelRequest { label_id: Some(label_id) }).send().await;
             let result = result.map_err(Error::from)?.into_inner();
             print_one(context, RESULT_COLUMNS, &result, stdout)
         }
@@ -386,6 +386,17 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failur
     export("LUWARE_EID", &c.eid.to_string());
     export("LUWARE_CLIENT_ID", &c.client_id);
     export("LUWARE_CLIENT_SECRET", c.client_secret.expose());
+    // The token form's values URL-encoded, as the seed writes them (seed 000 L42-L48).
+    let form = |v: &str| serde_urlencoded::to_string([("v", v)]).unwrap_or_default().split_off(2);
+    export("LUWARE_CLIENT_ID_FORM", &form(&c.client_id));
+    export("LUWARE_CLIENT_SECRET_FORM", &form(c.client_secret.expose()));
+    // Conversations the control actions apply to (seed 000 L337-L339).
+    if let Some(id) = sandbox.controlled_conversation_id() {
+        export("LUWARE_CCDR_ID", &id);
+    }
+    if let Some(id) = sandbox.on_demand_conversation_id() {
+        export("LUWARE_ONDEMAND_CCDR_ID", &id);
+    }
     Ok(Box::new(sandbox))
 }
 

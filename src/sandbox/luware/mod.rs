@@ -104,6 +104,27 @@ impl Sandbox<LuwareState> {
     pub fn conversation_id(&self, index: u64) -> String {
         data::ccdr_id(self.api.seed, index)
     }
+
+    /// The first voice conversation of a user in Controlled recording mode
+    /// (start and stop apply to it, and it has a transcript).
+    pub fn controlled_conversation_id(&self) -> Option<String> {
+        self.first_voice_conversation(RecordingMode::Controlled)
+    }
+
+    /// The first voice conversation of a user in On-Demand recording mode
+    /// (keep applies to it).
+    pub fn on_demand_conversation_id(&self) -> Option<String> {
+        self.first_voice_conversation(RecordingMode::OnDemand)
+    }
+
+    fn first_voice_conversation(&self, mode: RecordingMode) -> Option<String> {
+        let (seed, count) = (self.api.seed, self.api.config.conversations);
+        (0..count.min(10_000))
+            .filter(|&i| data::user(seed, i).mode == mode)
+            .map(|i| data::conversation(seed, i, count))
+            .find(|c| c.modality_name == Some(crate::luware::types::Modality::Voice))
+            .map(|c| c.ccdr_id)
+    }
 }
 
 /// The emulator's data and the writes clients made, shared by the handlers.
@@ -289,6 +310,9 @@ async fn search(State(state): State<Arc<LuwareState>>, headers: HeaderMap, RawQu
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let cursor = if let Some(token) = param("nextPageToken") {
         let decoded = URL_SAFE_NO_PAD.decode(token).ok().and_then(|b| serde_json::from_slice::<Cursor>(&b).ok());
+        // A token is opaque but not trusted: one this server could not have
+        // issued (a position past the data, a page size outside 1..=100) is invalid.
+        let decoded = decoded.filter(|c| c.next <= state.config.conversations && (1..=100).contains(&c.limit));
         match decoded {
             Some(c) if c.expires > now() => c,
             Some(_) => return Err(error(StatusCode::BAD_REQUEST, "nextPageToken has expired")),
@@ -432,6 +456,7 @@ async fn metadata(
     authorize(&state, &headers)?;
     let index = find(&state, &ccdr_id)?;
     let request: MetadataRequest = json_body(&body)?;
+    check_template(&request)?;
     let values = MetadataTemplateValues {
         meta_template_id: Some(request.meta_template_id),
         meta_template_name: Some(request.meta_template_name),
@@ -446,6 +471,22 @@ async fn metadata(
     Ok(axum::Json(json!({ "ccdrId": ccdr_id, "result": "metadata added" })).into_response())
 }
 
+/// The environment's metadata templates, which Luware support creates
+/// (seed 000 L237, L252); the first is the seed's example (L250-L254).
+pub const METADATA_TEMPLATES: [(i64, &str); 2] = [(1234, "Custom Metadata Template"), (1235, "CRM Case")];
+
+/// Metadata goes to a template that exists: an unknown template id is a 404.
+/// Names and field names are not checked (the seed does not say how the
+/// server matches them).
+fn check_template(request: &MetadataRequest) -> Result<(), ApiError> {
+    let id = request.meta_template_id;
+    if METADATA_TEMPLATES.iter().any(|(t, _)| *t == id) {
+        Ok(())
+    } else {
+        Err(error(StatusCode::NOT_FOUND, format!("metadata template {id} not found")))
+    }
+}
+
 async fn label(
     State(state): State<Arc<LuwareState>>,
     headers: HeaderMap,
@@ -454,18 +495,20 @@ async fn label(
 ) -> Answer {
     authorize(&state, &headers)?;
     let index = find(&state, &ccdr_id)?;
-    let body: LabelRequest = json_body(&body)?;
+    // The body is "not mandatory" (seed 000 L314): without one, or without a
+    // labelId, there is nothing to add.
+    let label_id = if body.is_empty() { None } else { json_body::<LabelRequest>(&body)?.label_id };
+    let Some(label_id) = label_id else {
+        return Ok(axum::Json(json!({ "ccdrId": ccdr_id, "result": "no label given" })).into_response());
+    };
     if let Ok(mut w) = state.writes.lock() {
         let labels = w.labels.entry(index).or_default();
-        if labels.contains(&body.label_id) {
-            return Err(error(
-                StatusCode::CONFLICT,
-                format!("label {} already exists on this conversation", body.label_id),
-            ));
+        if labels.contains(&label_id) {
+            return Err(error(StatusCode::CONFLICT, format!("label {label_id} already exists on this conversation")));
         }
-        labels.push(body.label_id);
+        labels.push(label_id);
     }
-    Ok(axum::Json(json!({ "ccdrId": ccdr_id, "labelId": body.label_id })).into_response())
+    Ok(axum::Json(json!({ "ccdrId": ccdr_id, "labelId": label_id })).into_response())
 }
 
 async fn control(

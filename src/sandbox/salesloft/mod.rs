@@ -7,7 +7,10 @@
 //! every response carries `x-ratelimit-remaining-minute` and
 //! `x-ratelimit-endpoint-cost`, deep pages cost more, and a spent budget
 //! answers 429 with `Retry-After`. Invalid parameters answer 422, as
-//! Salesloft does.
+//! Salesloft does. Reference `_href`s are Salesloft's absolute URLs, and only
+//! for resources the spec models (a transcription, its sentences, a
+//! conversation: under the spec's server they are its operations); the
+//! others carry their id alone.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -206,18 +209,17 @@ mod data {
             created_at: Some(created),
             updated_at: Some(updated),
             call_id: Some(format!("{}", 9_000_000 + index)),
-            account: Some(AccountRef { id: Some(format!("{}", 1000 + rng.u16(..40))), href: href("accounts".into()) }),
-            person: Some(PersonRef { id: Some(format!("{}", 5000 + rng.u16(..200))), href: href("people".into()) }),
-            recording: Some(RecordingRef { id: Some(id.clone()), href: href(format!("conversations/{id}/recording")) }),
+            // Accounts, people, recordings and artifacts are not in the spec:
+            // their references carry the id alone, no link that leads nowhere.
+            account: Some(AccountRef { id: Some(format!("{}", 1000 + rng.u16(..40))), href: None }),
+            person: Some(PersonRef { id: Some(format!("{}", 5000 + rng.u16(..200))), href: None }),
+            recording: Some(RecordingRef { id: Some(id.clone()), href: None }),
             transcription: Some(TranscriptionRef { id: Some(id.clone()), href: href(format!("transcriptions/{id}")) }),
             transcription_sentences: Some(TranscriptionSentencesRef {
                 id: Some(id.clone()),
                 href: href(format!("transcriptions/{id}/sentences")),
             }),
-            transcription_artifact: Some(TranscriptionArtifactRef {
-                id: Some(id.clone()),
-                href: href(format!("transcriptions/{id}/artifact")),
-            }),
+            transcription_artifact: Some(TranscriptionArtifactRef { id: Some(id.clone()), href: None }),
         }
     }
 }
@@ -380,14 +382,17 @@ fn paging(filters: &Filters, total: usize) -> (std::ops::Range<usize>, ListMetad
     let end = start.saturating_add(per_page).min(total);
     let pages = total.div_ceil(per_page);
     let counts = filters.one("include_paging_counts") == Some("true");
+    // The spec bounds `page` and `per_page` to int32; the last page's
+    // `next_page` is null, so no page number here overflows.
+    let int = |n: usize| i32::try_from(n).unwrap_or(i32::MAX);
     let metadata = ListMetadata {
         paging: Paging {
-            per_page: per_page as i32,
-            current_page: page as i32,
-            next_page: (page < pages).then_some(page as i32 + 1),
-            prev_page: (page > 1).then_some(page as i32 - 1),
-            total_pages: counts.then_some(pages as i32),
-            total_count: counts.then_some(total as i64),
+            per_page: int(per_page),
+            current_page: int(page),
+            next_page: (page < pages).then(|| int(page + 1)),
+            prev_page: (page > 1).then(|| int(page - 1)),
+            total_pages: counts.then(|| int(pages)),
+            total_count: counts.then(|| i64::try_from(total).unwrap_or(i64::MAX)),
         },
         filtering: Map::new(),
         sorting: Map::new(),

@@ -82,12 +82,24 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
             return (contract.render_error)(status, violation.to_string());
         }
     };
-    // The vendor serves e.g. `limit=500` as `limit=100`; so does the emulator.
+    // The vendor serves e.g. `limit=500` as `limit=100`, and reads `DESC` as
+    // `desc`; the emulator sees what the vendor would make of the request.
     if let Some(query) = &validated.rewritten_query
         && let Ok(uri) = format!("{path}?{query}").parse::<Uri>()
     {
         parts.uri = uri;
     }
+    // A body a lenient rule accepted reaches the emulator in its strict form.
+    let body = match validated.rewritten_body {
+        Some(strict) => {
+            parts.headers.remove(header::CONTENT_LENGTH);
+            if strict.is_empty() {
+                parts.headers.remove(header::CONTENT_TYPE);
+            }
+            axum::body::Bytes::from(strict)
+        }
+        None => body,
+    };
     let mut response = next.run(Request::from_parts(parts, Body::from(body))).await;
     if response.extensions().get::<Unrouted>().is_some() {
         response = answer_from_spec(&contract, &validated.operation_id);

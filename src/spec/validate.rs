@@ -40,7 +40,12 @@
 //!   `nullable`, `enum`, `format: int32`/`int64` ranges, `format: date-time`
 //!   (RFC 3339; as the vendors' own examples do, a space may stand for the
 //!   `T` and the offset may be left out, read as UTC), `format: date`
-//!   (`YYYY-MM-DD`), `pattern` (compiled once by [`SpecValidator::new`]
+//!   (`YYYY-MM-DD`), `email`, `uuid`, `uri` (absolute), `byte` (padded
+//!   base64), `ipv4`, `ipv6`, `hostname`, `float` (within `f32`; `double`,
+//!   `password`, `binary` and unknown formats only annotate), `readOnly`
+//!   (such a property may not be sent in a request, and `required` does not
+//!   ask for it there) and `writeOnly` (the same for responses), `pattern`
+//!   (compiled once by [`SpecValidator::new`]
 //!   with the `regex` crate: the ECMA-262 subset without look-around or
 //!   back-references), `minimum`,
 //!   `maximum`, boolean `exclusiveMinimum`/`exclusiveMaximum`, `multipleOf`,
@@ -75,15 +80,21 @@
 //!   both parameters are sent, `from` must not be after `to` (an empty range
 //!   is a mistake, not a query). The parameters' schemas must be numbers,
 //!   `date-time`s or `date`s.
+//! - `x-lenient: [rule, ...]`: what the vendor accepts beyond the letter of
+//!   the spec, as its documents show; accepted, and handed to the emulator in
+//!   the strict form ([`ValidatedRequest::rewritten_query`],
+//!   [`ValidatedRequest::rewritten_body`]). Rules: `single-quotes` and
+//!   `bracketed-key` and `case-insensitive` on query parameters,
+//!   `string-scalars` on a `requestBody`, `empty-body` on an operation
+//!   (see `src/spec/lenient.rs`). An unknown or misplaced rule is rejected by
+//!   [`SpecValidator::new`].
 //!
 //! Other `x-*` keys (`x-provenance`, `x-filter-table`, `x-convo-rust-type`,
 //! `x-retry-safe`, ...) carry no validation rule and are ignored.
 //!
 //! # Deliberately skipped
 //!
-//! String `format`s other than `int32`/`int64`, `date-time` and `date`
-//! (`uuid`, `binary`, `email`, ...),
-//! `readOnly`/`writeOnly`, `discriminator` (`oneOf` is decided by trying
+//! `discriminator` (`oneOf` is decided by trying
 //! every alternative), `deepObject` and object-typed parameters (rejected by
 //! [`SpecValidator::new`] so the gap shows at start-up, not as a spurious
 //! 400), and external `$ref`s (also rejected by `new`). Form bodies are
@@ -97,6 +108,8 @@ use std::sync::Arc;
 
 use regex::Regex;
 use serde_json::{Map, Number, Value};
+
+use super::lenient::{self, Place, Rule, Rules};
 
 /// Recursion limit of schema validation; only a cyclic schema that consumes
 /// no input (e.g. `A: {allOf: [$ref: A]}`) gets near it.
@@ -150,6 +163,9 @@ pub struct ValidatedRequest {
     /// The re-encoded query string when a lenient rule changed a value, so
     /// the caller can rewrite the URI the handler sees.
     pub rewritten_query: Option<String>,
+    /// The body the handler should see instead of the one sent, when an
+    /// `x-lenient` rule (`string-scalars`, `empty-body`) changed it.
+    pub rewritten_body: Option<Vec<u8>>,
 }
 
 /// Why a request (or response) does not match the spec.
@@ -220,6 +236,8 @@ struct Operation {
     responses: Value,
     /// `x-range` pairs of parameters.
     ranges: Vec<RangeRule>,
+    /// `x-lenient: [empty-body]`: a `{}` body is taken for none.
+    empty_body: bool,
 }
 
 /// One `x-range` pair: when both are sent, `from` may not be after `to`
@@ -262,6 +280,10 @@ struct Param {
     required_unless: Option<String>,
     exclusive: bool,
     clamp_to: Option<Number>,
+    /// `x-lenient` rules of a query parameter.
+    lenient: Rules,
+    /// The `enum` of the value (or of an array's items), for `case-insensitive`.
+    listed: Vec<String>,
 }
 
 /// How a parameter's text becomes JSON.
@@ -285,6 +307,8 @@ struct RequestBody {
     required: bool,
     /// Media types (lower case, without parameters) and their schemas.
     content: Vec<(String, Option<Value>)>,
+    /// `x-lenient: [string-scalars]`.
+    string_scalars: bool,
 }
 
 impl SpecValidator {
@@ -352,15 +376,15 @@ impl SpecValidator {
 
     /// Whether `value` satisfies `schema` (a schema of this spec, or a `$ref` into it).
     pub(crate) fn conforms(&self, schema: &Value, value: &Value) -> bool {
-        self.checker().check(schema, value, &Loc::Root("value"), 0).is_ok()
+        self.checker(Direction::Response).check(schema, value, &Loc::Root("value"), 0).is_ok()
     }
 
     fn operations(&self) -> impl Iterator<Item = &Operation> {
         self.routes.iter().flat_map(|r| r.methods.iter().map(|(_, op)| op))
     }
 
-    fn checker(&self) -> Checker<'_> {
-        Checker { root: &self.spec, patterns: &self.patterns }
+    fn checker(&self, direction: Direction) -> Checker<'_> {
+        Checker { root: &self.spec, patterns: &self.patterns, direction }
     }
 
     /// Routes `request` to its operation and checks its parameters and body.
@@ -411,12 +435,12 @@ impl SpecValidator {
             }
         }
 
-        self.check_body(op, request)?;
-        Ok(ValidatedRequest { operation_id: op.id.clone(), path_params, query, rewritten_query })
+        let rewritten_body = self.check_body(op, request)?;
+        Ok(ValidatedRequest { operation_id: op.id.clone(), path_params, query, rewritten_query, rewritten_body })
     }
 
     /// Checks query structure, presence rules and values; returns the
-    /// decoded pairs and, if a value was clamped, the re-encoded query.
+    /// decoded pairs and, if a lenient rule changed any, the re-encoded query.
     fn check_query(&self, op: &Operation, request: &RequestParts<'_>) -> Result<(Pairs, Option<String>), Violation> {
         let mut pairs: Pairs = match request.query {
             None | Some("") => Vec::new(),
@@ -424,6 +448,18 @@ impl SpecValidator {
                 serde_urlencoded::from_str(q).map_err(|e| invalid("query", format!("not a valid query string: {e}")))?
             }
         };
+        let mut rewritten = false;
+
+        // `x-lenient: bracketed-key`: `ids[]=a` is another spelling of `ids=a`.
+        for (name, _) in &mut pairs {
+            if let Some(base) = name.strip_suffix("[]")
+                && op.param(Location::Query, name).is_none()
+                && op.param(Location::Query, base).is_some_and(|p| p.lenient.has(Rule::BracketedKey))
+            {
+                *name = base.to_owned();
+                rewritten = true;
+            }
+        }
 
         // Structure: every key declared, repeated only if it is an exploded array.
         let mut sent: Vec<&Param> = Vec::new();
@@ -455,17 +491,22 @@ impl SpecValidator {
             }
         }
 
-        let mut clamped = false;
         for param in sent {
+            for (_, value) in pairs.iter_mut().filter(|(n, _)| *n == param.name) {
+                if let Some(strict) = strict_text(param, value) {
+                    *value = strict;
+                    rewritten = true;
+                }
+            }
             let texts: Vec<&str> = pairs.iter().filter(|(n, _)| *n == param.name).map(|(_, v)| v.as_str()).collect();
             if let Some(max) = self.check_param(param, &texts)? {
                 for (_, value) in pairs.iter_mut().filter(|(n, _)| *n == param.name) {
                     value.clone_from(&max);
                 }
-                clamped = true;
+                rewritten = true;
             }
         }
-        let rewritten = if clamped {
+        let rewritten = if rewritten {
             Some(serde_urlencoded::to_string(&pairs).map_err(|e| invalid("query", e.to_string()))?)
         } else {
             None
@@ -524,18 +565,24 @@ impl SpecValidator {
             value = Value::Number(max.clone());
             clamped = Some(max.to_string());
         }
-        self.checker().check(&param.schema, &value, &Loc::Root(&param.label), 0)?;
+        self.checker(Direction::Request).check(&param.schema, &value, &Loc::Root(&param.label), 0)?;
         Ok(clamped)
     }
 
-    fn check_body(&self, op: &Operation, request: &RequestParts<'_>) -> Result<(), Violation> {
+    /// Checks the body; returns the body the handler should see instead,
+    /// when an `x-lenient` rule changed it.
+    fn check_body(&self, op: &Operation, request: &RequestParts<'_>) -> Result<Option<Vec<u8>>, Violation> {
         const AT: &str = "request body";
         let body = request.body;
         let Some(spec) = &op.body else {
-            return if body.is_empty() { Ok(()) } else { Err(invalid(AT, "this operation takes no body")) };
+            return match body {
+                [] => Ok(None),
+                _ if op.empty_body && lenient::is_empty_body(body) => Ok(Some(Vec::new())),
+                _ => Err(invalid(AT, "this operation takes no body")),
+            };
         };
         if body.is_empty() {
-            return if spec.required { Err(invalid(AT, "required")) } else { Ok(()) };
+            return if spec.required { Err(invalid(AT, "required")) } else { Ok(None) };
         }
         let expected = || spec.content.iter().map(|(mt, _)| mt.as_str()).collect::<Vec<_>>().join(" or ");
         let actual = header(request.headers, "content-type")
@@ -543,14 +590,17 @@ impl SpecValidator {
             .ok_or_else(|| invalid(AT, format!("no content type; expected {}", expected())))?;
         let (media_type, schema) = best_media(spec.content.iter().map(|(mt, s)| (mt.as_str(), s)), &actual)
             .ok_or_else(|| invalid(AT, format!("content type {actual} is not {}", expected())))?;
-        let Some(schema) = schema else { return Ok(()) };
+        let Some(schema) = schema else { return Ok(None) };
         if is_json(media_type) {
-            let value: Value = serde_json::from_slice(body).map_err(|e| invalid(AT, format!("not valid JSON: {e}")))?;
-            self.checker().check(schema, &value, &Loc::Root(AT), 0)
+            let mut value: Value =
+                serde_json::from_slice(body).map_err(|e| invalid(AT, format!("not valid JSON: {e}")))?;
+            let coerced = spec.string_scalars && lenient::coerce_strings(&self.spec, schema, &mut value, 0);
+            self.checker(Direction::Request).check(schema, &value, &Loc::Root(AT), 0)?;
+            Ok(coerced.then(|| value.to_string().into_bytes()))
         } else if media_type == "application/x-www-form-urlencoded" {
-            self.check_form(schema, body)
+            self.check_form(schema, body).map(|()| None)
         } else {
-            Ok(())
+            Ok(None)
         }
     }
 
@@ -583,7 +633,7 @@ impl SpecValidator {
                 Shape::Json => return Err(fail("cannot be sent as a form field".into())),
             }
         }
-        self.checker().check(schema, &Value::Object(object), &Loc::Root(AT), 0)
+        self.checker(Direction::Request).check(schema, &Value::Object(object), &Loc::Root(AT), 0)
     }
 
     /// Checks a response the sandbox is about to send for `operation_id`.
@@ -655,7 +705,7 @@ impl SpecValidator {
             };
         }
         let value: Value = serde_json::from_slice(body).map_err(|e| invalid(AT, format!("not valid JSON: {e}")))?;
-        self.checker().check(schema, &value, &Loc::Root(AT), 0)
+        self.checker(Direction::Response).check(schema, &value, &Loc::Root(AT), 0)
     }
 }
 
@@ -694,12 +744,17 @@ fn compile_operation(root: &Value, segments: &[Segment], shared: &[Value], op: &
     }
     let body = op.get("requestBody").map(|b| compile_body(root, b)).transpose()?;
     let ranges = compile_ranges(root, op.get("x-range"), &params)?;
+    let empty_body = lenient::rules(op, Place::Operation, "operation")?.has(Rule::EmptyBody);
+    if empty_body && body.is_some() {
+        return Err("x-lenient: empty-body is for operations without a requestBody".into());
+    }
     Ok(Operation {
         id: id.to_owned(),
         params,
         body,
         responses: op.get("responses").cloned().unwrap_or_default(),
         ranges,
+        empty_body,
     })
 }
 
@@ -873,7 +928,12 @@ fn check_string(schema: &Map<String, Value>, text: &str, patterns: &HashMap<Stri
         Some("date") if parse_date(text).is_none() => {
             return Err(format!("{} is not a date (YYYY-MM-DD, e.g. 2024-03-20)", show_str(text)));
         }
-        _ => {}
+        Some(format) => {
+            if let Some(expected) = string_format_mismatch(format, text) {
+                return Err(format!("{} is not {expected}", show_str(text)));
+            }
+        }
+        None => {}
     }
     if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
         && let Some(regex) = patterns.get(pattern)
@@ -888,6 +948,63 @@ fn check_string(schema: &Map<String, Value>, text: &str, patterns: &HashMap<Stri
         ));
     }
     Ok(())
+}
+
+/// What a string of `format` should be, if `text` is not one; `None` when it
+/// is, or when the format only annotates (`password`, `binary`, unknown ones).
+fn string_format_mismatch(format: &str, text: &str) -> Option<&'static str> {
+    let fits = match format {
+        "email" => is_email(text),
+        "uuid" => is_uuid(text),
+        "uri" => reqwest::Url::parse(text).is_ok(),
+        "byte" => is_base64(text),
+        "ipv4" => text.parse::<std::net::Ipv4Addr>().is_ok(),
+        "ipv6" => text.parse::<std::net::Ipv6Addr>().is_ok(),
+        "hostname" => is_hostname(text),
+        _ => return None,
+    };
+    let expected = match format {
+        "email" => "an email address (name@example.com)",
+        "uuid" => "a UUID (8-4-4-4-12 hex digits)",
+        "uri" => "an absolute URI (https://example.com/x)",
+        "byte" => "base64 (RFC 4648, padded)",
+        "ipv4" => "an IPv4 address",
+        "ipv6" => "an IPv6 address",
+        _ => "a host name",
+    };
+    (!fits).then_some(expected)
+}
+
+/// `local@domain`: a non-empty local part and a dotted domain, no spaces.
+fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.rsplit_once('@') else { return false };
+    !local.is_empty() && !text.chars().any(char::is_whitespace) && domain.contains('.') && is_hostname(domain)
+}
+
+fn is_uuid(text: &str) -> bool {
+    text.len() == 36
+        && text
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() })
+}
+
+/// RFC 4648 base64 with padding (the OpenAPI `byte` format).
+fn is_base64(text: &str) -> bool {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text).is_ok()
+}
+
+/// RFC 1123 host name: dot-separated labels of 1 to 63 letters, digits and
+/// inner hyphens, 253 characters at most.
+fn is_hostname(text: &str) -> bool {
+    text.len() <= 253
+        && text.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
 }
 
 /// Compiles one parameter; `None` for those that are not validated (cookies,
@@ -953,6 +1070,19 @@ fn compile_param(root: &Value, raw: &Value) -> Result<Option<Param>, String> {
         Some(Value::String(other)) => Some(other.clone()),
         Some(_) => return Err(format!("{label}: x-required-unless must name a parameter")),
     };
+    let place = if location == Location::Query { Place::QueryParameter } else { Place::OtherParameter };
+    let lenient = lenient::rules(p, place, &label)?;
+    let listed = listed_values(root, &schema)?;
+    let misplaced = |rule: &str, needs: &str| Err(format!("{label}: x-lenient: {rule} needs {needs}"));
+    if lenient.has(Rule::SingleQuotes) && !matches!(shape, Shape::Json) {
+        return misplaced("single-quotes", "a parameter carrying JSON (x-content-schema or content)");
+    }
+    if lenient.has(Rule::BracketedKey) && !matches!((shape, delimiter), (Shape::Array(_), None)) {
+        return misplaced("bracketed-key", "an array sent as repeated keys");
+    }
+    if lenient.has(Rule::CaseInsensitive) && listed.is_empty() {
+        return misplaced("case-insensitive", "an enum of strings");
+    }
     Ok(Some(Param {
         name: name.to_owned(),
         location,
@@ -964,11 +1094,43 @@ fn compile_param(root: &Value, raw: &Value) -> Result<Option<Param>, String> {
         required_unless,
         exclusive: flag("x-exclusive"),
         clamp_to,
+        lenient,
+        listed,
     }))
+}
+
+/// The string `enum` of a parameter's value, or of its array's items.
+fn listed_values(root: &Value, schema: &Value) -> Result<Vec<String>, String> {
+    let schema = deref(root, schema)?;
+    let schema = match schema.get("items") {
+        Some(items) if schema.get("type").and_then(Value::as_str) == Some("array") => deref(root, items)?,
+        _ => schema,
+    };
+    Ok(schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect())
+}
+
+/// The strict text of a query value sent in a form the parameter's
+/// `x-lenient` rules accept (`DESC` for `desc`, single-quoted JSON), if it differs.
+fn strict_text(param: &Param, text: &str) -> Option<String> {
+    if param.lenient.has(Rule::CaseInsensitive) && !param.listed.iter().any(|listed| listed == text) {
+        return lenient::listed_spelling(&param.listed, text).map(str::to_owned);
+    }
+    if param.lenient.has(Rule::SingleQuotes) && serde_json::from_str::<serde::de::IgnoredAny>(text).is_err() {
+        return lenient::single_quoted_json(text);
+    }
+    None
 }
 
 fn compile_body(root: &Value, body: &Value) -> Result<RequestBody, String> {
     let body = deref(root, body)?;
+    let string_scalars = lenient::rules(body, Place::RequestBody, "requestBody")?.has(Rule::StringScalars);
     let content = body
         .get("content")
         .and_then(Value::as_object)
@@ -976,7 +1138,11 @@ fn compile_body(root: &Value, body: &Value) -> Result<RequestBody, String> {
         .iter()
         .map(|(mt, media)| (essence(mt), media.get("schema").cloned()))
         .collect();
-    Ok(RequestBody { required: body.get("required").and_then(Value::as_bool).unwrap_or(false), content })
+    Ok(RequestBody {
+        required: body.get("required").and_then(Value::as_bool).unwrap_or(false),
+        content,
+        string_scalars,
+    })
 }
 
 fn parse_template(template: &str) -> Result<Vec<Segment>, String> {
@@ -1145,10 +1311,19 @@ impl fmt::Display for Loc<'_> {
     }
 }
 
+/// Which way a value travels: `readOnly` properties are never sent in a
+/// request, `writeOnly` ones never come back in a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Direction {
+    Request,
+    Response,
+}
+
 /// Validates JSON values against schemas of one spec.
 struct Checker<'s> {
     root: &'s Value,
     patterns: &'s HashMap<String, Regex>,
+    direction: Direction,
 }
 
 impl Checker<'_> {
@@ -1232,9 +1407,26 @@ impl Checker<'_> {
         at: &Loc<'_>,
         depth: usize,
     ) -> Result<(), Violation> {
+        let properties = schema.get("properties").and_then(Value::as_object);
+        // A property that does not travel this way (`readOnly` in a request).
+        let (flag, why) = match self.direction {
+            Direction::Request => ("readOnly", "read-only: the server sets it, a request may not send it"),
+            Direction::Response => ("writeOnly", "write-only: a response never carries it"),
+        };
+        let stays_behind = |name: &str| {
+            properties
+                .and_then(|p| p.get(name))
+                .and_then(|s| deref(self.root, s).ok())
+                .is_some_and(|s| s.get(flag).and_then(Value::as_bool) == Some(true))
+        };
         let required = schema.get("required").and_then(Value::as_array).into_iter().flatten();
-        if let Some(missing) = required.filter_map(Value::as_str).find(|name| !map.contains_key(*name)) {
+        if let Some(missing) =
+            required.filter_map(Value::as_str).find(|name| !map.contains_key(*name) && !stays_behind(name))
+        {
             return Err(invalid(Loc::Field(at, missing), "required"));
+        }
+        if let Some(sent) = map.keys().find(|key| stays_behind(key)) {
+            return Err(invalid(Loc::Field(at, sent), why));
         }
         let len = map.len() as u64;
         if let Some(min) = schema.get("minProperties").and_then(Value::as_u64).filter(|min| len < *min) {
@@ -1243,7 +1435,6 @@ impl Checker<'_> {
         if let Some(max) = schema.get("maxProperties").and_then(Value::as_u64).filter(|max| len > *max) {
             return Err(invalid(at, format!("has {len} properties, more than {max}")));
         }
-        let properties = schema.get("properties").and_then(Value::as_object);
         for (key, value) in map {
             let here = Loc::Field(at, key);
             match (properties.and_then(|p| p.get(key)), schema.get("additionalProperties")) {
@@ -1363,6 +1554,11 @@ fn whole(n: &Number) -> Option<i128> {
 }
 
 fn check_number(schema: &Map<String, Value>, n: &Number) -> Result<(), String> {
+    if schema.get("format").and_then(Value::as_str) == Some("float")
+        && n.as_f64().is_some_and(|x| x.is_finite() && x.abs() > f64::from(f32::MAX))
+    {
+        return Err(format!("{n} is out of range for float"));
+    }
     let range = match schema.get("format").and_then(Value::as_str) {
         Some("int32") => Some((i128::from(i32::MIN), i128::from(i32::MAX))),
         Some("int64") => Some((i128::from(i64::MIN), i128::from(i64::MAX))),
@@ -1849,7 +2045,12 @@ mod tests {
         let body = br#"{"children": [{"children": [{}, {"children": 1}]}]}"#;
         let err = v.validate_request(&request("POST", "/t", None, &headers, body));
         assert_eq!(failure(err), "request body.children[0].children[1].children: 1 is not an array");
-        let err = v.checker().check(&json!({"$ref": "#/components/schemas/Loop"}), &json!(1), &Loc::Root("x"), 0);
+        let err = v.checker(Direction::Response).check(
+            &json!({"$ref": "#/components/schemas/Loop"}),
+            &json!(1),
+            &Loc::Root("x"),
+            0,
+        );
         assert_eq!(failure(err), "x: schema nesting too deep (cyclic $ref?)");
     }
 
@@ -2080,5 +2281,127 @@ mod tests {
         for (spec, expected) in cases {
             assert_eq!(SpecValidator::new(&spec).unwrap_err(), expected);
         }
+    }
+
+    fn lenient() -> SpecValidator {
+        let spec = json!({"paths": {
+            "/list": {"get": {
+                "operationId": "list",
+                "parameters": [
+                    {"name": "ids", "in": "query", "x-lenient": ["bracketed-key"],
+                     "schema": {"type": "array", "items": {"type": "string"}}},
+                    {"name": "dir", "in": "query", "x-lenient": ["case-insensitive"],
+                     "schema": {"type": "string", "enum": ["asc", "desc"]}},
+                    {"name": "filters", "in": "query", "x-lenient": ["single-quotes"],
+                     "content": {"application/json": {"schema": {"type": "object", "required": ["a"]}}}},
+                ],
+                "responses": {"200": {"description": "ok"}},
+            }},
+            "/things": {"post": {
+                "operationId": "make",
+                "requestBody": {"x-lenient": ["string-scalars"], "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"count": {"type": "boolean"}, "size": {"type": "integer"}},
+                }}}},
+                "responses": {"200": {"description": "ok"}},
+            }},
+            "/close": {"post": {"operationId": "close", "x-lenient": ["empty-body"], "responses": {"200": {"description": "ok"}}}},
+        }});
+        SpecValidator::new(&spec).unwrap()
+    }
+
+    #[test]
+    fn lenient_queries_reach_the_emulator_strict() {
+        let v = lenient();
+        let ok = get(&v, "/list", Some("ids%5B%5D=a&ids[]=b&dir=DESC")).unwrap();
+        assert_eq!(ok.query, [("ids".into(), "a".into()), ("ids".into(), "b".into()), ("dir".into(), "desc".into())]);
+        assert_eq!(ok.rewritten_query.as_deref(), Some("ids=a&ids=b&dir=desc"));
+        assert_eq!(get(&v, "/list", Some("ids=a&dir=asc")).unwrap().rewritten_query, None);
+        assert_eq!(failure(get(&v, "/list", Some("dir=up"))), "query parameter dir: \"up\" is not one of asc, desc");
+
+        let quoted = get(&v, "/list", Some("filters={'a':%20['b']}")).unwrap();
+        assert_eq!(quoted.query, [("filters".into(), r#"{"a":["b"]}"#.into())]);
+        assert!(failure(get(&v, "/list", Some("filters={'a':%20'b}"))).contains("not valid JSON"));
+    }
+
+    #[test]
+    fn lenient_bodies_reach_the_emulator_strict() {
+        let v = lenient();
+        let headers = [("content-type".to_owned(), "application/json".to_owned())];
+        let post = |path: &str, body: &str| v.validate_request(&request("POST", path, None, &headers, body.as_bytes()));
+        let coerced = post("/things", r#"{"count": "true", "size": "10"}"#).unwrap();
+        assert_eq!(coerced.rewritten_body.as_deref(), Some(br#"{"count":true,"size":10}"#.as_slice()));
+        assert_eq!(post("/things", r#"{"count": true}"#).unwrap().rewritten_body, None);
+        assert_eq!(failure(post("/things", r#"{"size": "ten"}"#)), "request body.size: \"ten\" is not an integer");
+
+        assert_eq!(post("/close", "{}").unwrap().rewritten_body.as_deref(), Some(&b""[..]));
+        assert_eq!(post("/close", "").unwrap().rewritten_body, None);
+        assert_eq!(failure(post("/close", r#"{"a": 1}"#)), "request body: this operation takes no body");
+    }
+
+    #[test]
+    fn lenient_rules_must_fit_their_place() {
+        let spec = |param: Value| {
+            json!({"paths": {"/x": {"get": {"operationId": "x", "parameters": [param],
+            "responses": {"200": {"description": "ok"}}}}}})
+        };
+        let bad = [
+            (
+                json!({"name": "a", "in": "query", "x-lenient": ["bracketed-key"], "schema": {"type": "string"}}),
+                "repeated keys",
+            ),
+            (
+                json!({"name": "a", "in": "query", "x-lenient": ["case-insensitive"], "schema": {"type": "string"}}),
+                "enum",
+            ),
+            (json!({"name": "a", "in": "query", "x-lenient": ["single-quotes"], "schema": {"type": "string"}}), "JSON"),
+            (
+                json!({"name": "a", "in": "header", "x-lenient": ["case-insensitive"], "schema": {"enum": ["x"]}}),
+                "apply here",
+            ),
+            (json!({"name": "a", "in": "query", "x-lenient": ["lenient"], "schema": {"type": "string"}}), "unknown"),
+        ];
+        for (param, why) in bad {
+            let err = SpecValidator::new(&spec(param.clone())).unwrap_err();
+            assert!(err.contains(why), "{param}: {err}");
+        }
+    }
+
+    #[test]
+    fn string_formats() {
+        let cases = [
+            ("email", "ana@example.com", "ana@", "an email address"),
+            ("uuid", "123e4567-e89b-12d3-a456-426614174000", "123e4567e89b12d3a456426614174000", "a UUID"),
+            ("uri", "https://example.com/x?y=1", "/relative", "an absolute URI"),
+            ("byte", "aGVsbG8=", "hello!", "base64"),
+            ("ipv4", "192.168.0.1", "192.168.0.256", "an IPv4 address"),
+            ("ipv6", "::1", "1:::2", "an IPv6 address"),
+            ("hostname", "api.example.com", "-bad-.com", "a host name"),
+        ];
+        for (format, good, bad, expected) in cases {
+            let v = strings(json!({"type": "string", "format": format}));
+            let query = |text: &str| serde_urlencoded::to_string([("v", text)]).unwrap();
+            assert!(get(&v, "/s", Some(&query(good))).is_ok(), "{format}: {good}");
+            let err = failure(get(&v, "/s", Some(&query(bad))));
+            assert!(err.contains(&format!("is not {expected}")), "{format}: {err}");
+        }
+        // Formats that only annotate accept any string.
+        for format in ["password", "binary", "color"] {
+            assert!(get(&strings(json!({"type": "string", "format": format})), "/s", Some("v=x")).is_ok());
+        }
+    }
+
+    #[test]
+    fn read_only_properties_stay_out_of_requests_and_write_only_out_of_responses() {
+        let v = inline(json!({"type": "object", "required": ["id", "name"], "properties": {
+            "id": {"type": "integer", "readOnly": true}, "name": {"type": "string"},
+            "secret": {"type": "string", "writeOnly": true}}}));
+        assert!(post_thing(&v, r#"{"name": "a", "secret": "s"}"#).is_ok(), "a required readOnly property is not due");
+        assert_eq!(
+            failure(post_thing(&v, r#"{"id": 1, "name": "a"}"#)),
+            "request body.id: read-only: the server sets it, a request may not send it"
+        );
+        let schema = json!({"type": "object", "properties": {"secret": {"type": "string", "writeOnly": true}}});
+        assert!(!v.conforms(&schema, &json!({"secret": "s"})));
+        assert!(v.conforms(&schema, &json!({})));
     }
 }

@@ -1,6 +1,6 @@
 //! Rules the spec states in words but its schema cannot hold, checked before
 //! anything is sent: `variables` or `components` (never both), exactly one of
-//! `contactId` and `contact`, and the two modes of a media upload. (E.164
+//! `contactId` or `contact`, and the two modes of a media upload. (E.164
 //! phone numbers, `x-format: e164` in the spec, are the spec validator's:
 //! every request is checked against them before it leaves, whichever method
 //! sends it.)
@@ -21,9 +21,6 @@ pub enum InputError {
     /// A conversation with neither `contactId` nor `contact`.
     #[error("a conversation needs contactId (an existing contact) or contact (matched by address, or created)")]
     ConversationContactMissing,
-    /// A conversation with both `contactId` and `contact`.
-    #[error("a conversation takes contactId or contact, not both")]
-    ConversationContactAmbiguous,
     /// A media upload in neither mode.
     #[error("an upload needs fileId, or fileName, contentType and content")]
     UploadModeMissing,
@@ -94,7 +91,9 @@ impl UploadMediaRequest {
 }
 
 impl CreateConversationRequest {
-    /// Exactly one of `contactId` and `contact`; ids are whole numbers.
+    /// `contactId` or `contact`, or both (`contactId` then names the contact
+    /// that `contact` updates, bypassing the match by address); ids are
+    /// whole numbers.
     pub fn validate(&self) -> Result<(), InputError> {
         checked_id("funnelId", self.funnel_id)?;
         for (field, id) in
@@ -104,11 +103,10 @@ impl CreateConversationRequest {
                 checked_id(field, id)?;
             }
         }
-        match (self.contact_id.is_some(), self.contact.is_some()) {
-            (true, false) | (false, true) => Ok(()),
-            (false, false) => Err(InputError::ConversationContactMissing),
-            (true, true) => Err(InputError::ConversationContactAmbiguous),
+        if self.contact_id.is_none() && self.contact.is_none() {
+            return Err(InputError::ConversationContactMissing);
         }
+        Ok(())
     }
 }
 
@@ -202,7 +200,7 @@ mod tests {
             contact: Some(BulkConversationContactCreateParams::default()),
             ..by_id.clone()
         };
-        assert_eq!(both.validate(), Err(InputError::ConversationContactAmbiguous));
+        assert_eq!(both.validate(), Ok(()), "contactId names the contact that contact updates");
         let fraction = CreateConversationRequest { funnel_id: 1.5, ..by_id };
         assert!(matches!(fraction.validate(), Err(InputError::NotAnId { field: "funnelId", .. })));
     }

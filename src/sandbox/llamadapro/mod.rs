@@ -348,6 +348,32 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("request body: {e}")))
 }
 
+/// The top-level fields a body sets to `null`, in JSON spelling: an update
+/// clears those (the generated types read `null` and absence alike as `None`).
+fn nulled(body: &[u8]) -> Vec<String> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(fields)) => fields.into_iter().filter(|(_, v)| v.is_null()).map(|(k, _)| k).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether `nulled` names the Rust field `field` (`first_name` for `firstName`).
+fn clears(nulled: &[String], field: &str) -> bool {
+    let mut camel = String::with_capacity(field.len());
+    let mut upper = false;
+    for ch in field.chars() {
+        match ch {
+            '_' => upper = true,
+            _ if upper => {
+                camel.push(ch.to_ascii_uppercase());
+                upper = false;
+            }
+            _ => camel.push(ch),
+        }
+    }
+    nulled.contains(&camel)
+}
+
 /// A numeric path id (the contract has checked it is a number).
 fn path_id(text: &str) -> Option<u64> {
     text.parse::<f64>().ok().and_then(crate::llamadapro::ids::id_from_number)

@@ -21,6 +21,9 @@ pub enum InputError {
     /// A conversation with neither `contactId` nor `contact`.
     #[error("a conversation needs contactId (an existing contact) or contact (matched by address, or created)")]
     ConversationContactMissing,
+    /// A contact phone of a conversation that is not E.164.
+    #[error("contact phone {phone:?} is not an E.164 number (e.g. +14155552671)")]
+    ContactPhoneNotE164 { phone: String },
     /// A media upload in neither mode.
     #[error("an upload needs fileId, or fileName, contentType and content")]
     UploadModeMissing,
@@ -105,6 +108,11 @@ impl CreateConversationRequest {
         }
         if self.contact_id.is_none() && self.contact.is_none() {
             return Err(InputError::ConversationContactMissing);
+        }
+        // The schema leaves contact phones unchecked for the bulk operations'
+        // sake (they report bad items one by one); a single conversation refuses them.
+        if let Some(phone) = self.contact.iter().flat_map(|c| &c.phones).find(|p| !is_e164(p)) {
+            return Err(InputError::ContactPhoneNotE164 { phone: phone.clone() });
         }
         Ok(())
     }
@@ -201,6 +209,11 @@ mod tests {
             ..by_id.clone()
         };
         assert_eq!(both.validate(), Ok(()), "contactId names the contact that contact updates");
+        let placeholder = CreateConversationRequest {
+            contact: Some(BulkConversationContactCreateParams { phones: vec!["string".into()], ..Default::default() }),
+            ..both.clone()
+        };
+        assert_eq!(placeholder.validate(), Err(InputError::ContactPhoneNotE164 { phone: "string".into() }));
         let fraction = CreateConversationRequest { funnel_id: 1.5, ..by_id };
         assert!(matches!(fraction.validate(), Err(InputError::NotAnId { field: "funnelId", .. })));
     }

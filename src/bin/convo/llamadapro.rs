@@ -1404,6 +1404,9 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failur
     if let Some(funnel) = funnel {
         export("LLAMADAPRO_FUNNEL_ID", &funnel.to_string());
     }
+    if let Some(id) = sandbox.conversations().first().and_then(|c| c.id) {
+        export("LLAMADAPRO_CONVERSATION_ID", &format!("{id}"));
+    }
     // A LIST custom field, the kind that has options.
     let list = sandbox.custom_field_definitions().into_iter().find(|d| d.field_type == Some(types::CustomFieldType::List));
     if let Some(id) = list.and_then(|d| d.id) {

@@ -155,13 +155,9 @@ fn known_funnel(state: &LlamadaProState, funnel: f64) -> Option<u64> {
 
 pub(super) async fn create(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
     let request: CreateConversationRequest = parse(&body)?;
-    // The rule the schema cannot hold: contactId or contact (or both:
-    // contactId then names the contact that `contact` updates).
+    // The rules the schema cannot hold: contactId or contact (or both:
+    // contactId then names the contact that `contact` updates), E.164 phones.
     request.validate().map_err(|e| ApiError::bad_request(e.to_string()))?;
-    if let Some(phone) = request.contact.as_ref().and_then(|c| bad_phone(&c.phones)) {
-        return Err(ApiError::bad_request(format!("contact phone {phone:?} is not an E.164 number"))
-            .detail("field", "contact.phones"));
-    }
     let funnel = known_funnel(&state, request.funnel_id).ok_or_else(|| {
         ApiError::bad_request(format!("unknown funnel {}", request.funnel_id)).detail("field", "funnelId")
     })?;

@@ -287,6 +287,7 @@ fn api_info(api: &str, doc: &Value) -> Result<String, String> {
             }
         }
     }
+    let rate_limit = rate_limit(doc)?;
     Ok(format!(
         "/// What the runtime needs to know of this API, from its spec.\n\
          pub(crate) static API: crate::runtime::ApiInfo = crate::runtime::ApiInfo {{\n\
@@ -298,11 +299,33 @@ fn api_info(api: &str, doc: &Value) -> Result<String, String> {
          security_schemes: &[{}],\n\
          operation_servers: &[{}],\n\
          operation_ids: &[{}],\n\
+         rate_limit: {rate_limit},\n\
          }};\n",
         security.join(", "),
         schemes.join(", "),
         servers.join(", "),
         operation_ids.join(", ")
+    ))
+}
+
+/// The spec's `x-rate-limit` (`remaining-header`, `window-seconds`, and
+/// optionally `cost-header` and `max-cost`) as a `crate::runtime` value.
+fn rate_limit(doc: &Value) -> Result<String, String> {
+    let Some(limit) = doc.get("x-rate-limit") else { return Ok("None".into()) };
+    let text = |key: &str| limit.get(key).and_then(Value::as_str).map(str::to_ascii_lowercase);
+    let number = |key: &str| limit.get(key).and_then(Value::as_u64);
+    let remaining = text("remaining-header").ok_or("x-rate-limit: remaining-header must name a header")?;
+    let window = number("window-seconds").filter(|s| *s > 0).ok_or("x-rate-limit: window-seconds must be positive")?;
+    if let Some(key) = limit.as_object().into_iter().flatten().map(|(k, _)| k).find(|k| {
+        !["remaining-header", "cost-header", "window-seconds", "max-cost"].contains(&k.as_str()) && !k.starts_with("x-")
+    }) {
+        return Err(format!("x-rate-limit: unknown key {key}"));
+    }
+    Ok(format!(
+        "Some(crate::runtime::RateLimit {{ remaining_header: {remaining:?}, cost_header: {:?}, \
+         window: ::std::time::Duration::from_secs({window}), max_cost: {} }})",
+        text("cost-header"),
+        number("max-cost").unwrap_or(1)
     ))
 }
 

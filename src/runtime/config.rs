@@ -29,6 +29,11 @@ pub struct ClientConfig {
     /// retried like other timeouts). Downloads are streamed and not limited
     /// by it. Default 5 minutes.
     pub json_deadline: Duration,
+    /// The rate-limit window to pace calls by, for an API whose spec
+    /// declares one (`x-rate-limit`); `None` keeps the spec's (Salesloft:
+    /// a minute). Set it for a server whose window differs, such as a
+    /// sandbox configured with a short one.
+    pub rate_limit_window: Option<Duration>,
     /// `User-Agent` header.
     pub user_agent: String,
 }
@@ -42,6 +47,7 @@ impl Default for ClientConfig {
             retry: RetryPolicy::default(),
             max_body_bytes: 64 * 1024 * 1024,
             json_deadline: Duration::from_secs(300),
+            rate_limit_window: None,
             user_agent: concat!("convo-clients/", env!("CARGO_PKG_VERSION")).to_string(),
         }
     }
@@ -81,6 +87,12 @@ impl ClientConfig {
     /// Sets the deadline of each attempt of a JSON call.
     pub fn with_json_deadline(mut self, deadline: Duration) -> Self {
         self.json_deadline = deadline;
+        self
+    }
+
+    /// Sets the rate-limit window calls are paced by (see [`ClientConfig::rate_limit_window`]).
+    pub fn with_rate_limit_window(mut self, window: Duration) -> Self {
+        self.rate_limit_window = Some(window);
         self
     }
 

@@ -7,6 +7,7 @@
 mod auth;
 mod builder;
 pub(crate) mod config;
+mod pace;
 mod paginate;
 mod retry;
 
@@ -23,6 +24,7 @@ pub(crate) use auth::{
 };
 pub use builder::{BuildClient, ClientBuilder, Connection};
 pub use config::ClientConfig;
+pub(crate) use pace::RateLimit;
 pub use paginate::{ItemStream, Page, paginate};
 pub use retry::RetryPolicy;
 
@@ -62,6 +64,8 @@ pub(crate) struct ApiInfo {
     /// Each `operationId` as the spec spells it, and as progenitor's hooks
     /// name it (snake_case).
     pub(crate) operation_ids: &'static [(&'static str, &'static str)],
+    /// The spec's `x-rate-limit`: the budget headers to pace calls by.
+    pub(crate) rate_limit: Option<pace::RateLimit>,
 }
 
 impl ApiInfo {
@@ -100,6 +104,8 @@ struct RuntimeInner {
     timeouts: Timeouts,
     /// Where a server of the spec really is (a proxy, a sandbox).
     servers: Vec<(&'static str, String)>,
+    /// The rate-limit budget, for an API whose spec declares one.
+    pacer: Option<pace::Pacer>,
 }
 
 impl fmt::Debug for Runtime {
@@ -146,8 +152,19 @@ impl Runtime {
             read: Some(config.read_timeout),
             request: config.request_timeout,
         };
-        let inner =
-            RuntimeInner { api, retry, max_body_bytes, json_deadline, credentials, timeouts, servers: Vec::new() };
+        let pacer = api.rate_limit.map(|limit| {
+            pace::Pacer::new(pace::RateLimit { window: config.rate_limit_window.unwrap_or(limit.window), ..limit })
+        });
+        let inner = RuntimeInner {
+            api,
+            retry,
+            max_body_bytes,
+            json_deadline,
+            credentials,
+            timeouts,
+            servers: Vec::new(),
+            pacer,
+        };
         Self { inner: Arc::new(inner) }
     }
 
@@ -307,6 +324,15 @@ impl Runtime {
         let method = request.method().clone();
         let path = request.url().path().to_owned();
         loop {
+            // The budget is spent: wait for the window to renew rather than draw a 429.
+            if let Some(wait) = self.inner.pacer.as_ref().and_then(|pacer| pacer.wait(Instant::now())) {
+                tracing::info!(
+                    wait_ms = wait.as_millis() as u64,
+                    "{method} {path}: the rate-limit budget is spent; waiting {} for it to renew",
+                    seconds(wait)
+                );
+                tokio::time::sleep(wait).await;
+            }
             let attempt_started = Instant::now();
             // Keep a copy for the next attempt. A streaming body cannot be
             // copied; then this attempt is the only one.
@@ -326,6 +352,9 @@ impl Runtime {
                 Ok(result) => result,
                 Err(_) => Ok(failed_response(operation, Error::Timeout { operation, waited: deadline }, true)),
             };
+            if let (Some(pacer), Ok(response)) = (&self.inner.pacer, &result) {
+                pacer.observe(response.headers(), attempt_started);
+            }
             let delay = match &result {
                 _ if next.is_none() => None,
                 // A failure of ours is final (a body over the cap), unless

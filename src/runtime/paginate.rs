@@ -33,8 +33,10 @@ type Fetch<T> =
 
 /// The items of a paginated list, page after page, as a `Stream`.
 ///
-/// Only one page is held at a time, so memory stays flat however many pages
-/// there are. The walk ends with an error rather than looping when the
+/// The next page is fetched while the current one is consumed (on a task of
+/// the current Tokio runtime), so a consumer that writes records as they
+/// come waits for the network only when it outpaces it. At most two pages
+/// are held at a time, so memory stays flat however many pages there are. The walk ends with an error rather than looping when the
 /// server returns a cursor it returned before (a cycle of any length; the
 /// cursors seen are kept as 8-byte hashes) or the same page twice in a row.
 ///
@@ -54,6 +56,8 @@ pub struct ItemStream<T> {
     /// What follows the current page: `None` until a page has arrived.
     next: Option<Option<serde_json::Value>>,
     pending: Option<BoxFuture<'static, Result<Page<T, serde_json::Value>>>>,
+    /// The page after the current one, already on its way.
+    prefetch: Option<BoxFuture<'static, Result<Page<T, serde_json::Value>>>>,
     cursors_seen: HashSet<u64>,
     last_page: Option<u64>,
     /// Times the current page was asked for again after a transient error.
@@ -107,6 +111,7 @@ where
         items: Vec::new().into_iter(),
         next: None,
         pending: None,
+        prefetch: None,
         cursors_seen: HashSet::new(),
         last_page: None,
         page_retries: 0,
@@ -169,7 +174,7 @@ impl<T: Serialize> ItemStream<T> {
     }
 }
 
-impl<T: Serialize + 'static> Stream for ItemStream<T> {
+impl<T: Serialize + Send + 'static> Stream for ItemStream<T> {
     type Item = Result<T>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
@@ -225,6 +230,9 @@ impl<T: Serialize + 'static> Stream for ItemStream<T> {
                 if this.consumed > 0 {
                     this.items.nth(this.consumed - 1);
                 }
+                if let Some(cursor) = &page.next {
+                    this.prefetch = Some(start((this.fetch)(Some(cursor.clone()))));
+                }
                 this.next = Some(page.next);
                 continue;
             }
@@ -241,8 +249,26 @@ impl<T: Serialize + 'static> Stream for ItemStream<T> {
                     this.consumed = 0;
                 }
             }
-            this.pending = Some((this.fetch)(this.cursor.clone()));
+            this.pending = Some(match this.prefetch.take() {
+                Some(prefetched) => prefetched,
+                None => (this.fetch)(this.cursor.clone()),
+            });
         }
+    }
+}
+
+/// Runs a page fetch on its own task, so it progresses while the consumer
+/// is busy; dropping the returned future cancels it. Outside a Tokio
+/// runtime, the fetch runs when first polled instead.
+fn start<P: Send + 'static>(fetch: BoxFuture<'static, P>) -> BoxFuture<'static, P> {
+    use futures::FutureExt as _;
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => {
+            let (task, handle) = fetch.remote_handle();
+            runtime.spawn(task);
+            Box::pin(handle)
+        }
+        Err(_) => fetch,
     }
 }
 
@@ -335,6 +361,25 @@ mod tests {
         });
         assert_eq!(stream.try_collect::<Vec<u32>>().await.unwrap(), vec![1, 2, 3]);
         assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 4);
+    }
+
+    /// While the consumer works on a page, the next one is already asked for.
+    #[tokio::test]
+    async fn the_next_page_is_fetched_while_the_current_one_is_consumed() {
+        let (asked, mut told) = tokio::sync::mpsc::unbounded_channel();
+        let mut stream = paginate("test", "", move |_, cursor: Option<u32>| {
+            let asked = asked.clone();
+            async move {
+                let page = cursor.unwrap_or(1);
+                let _ = asked.send(page);
+                Ok(Page { items: vec![page; 3], next: (page < 2).then_some(page + 1) })
+            }
+        });
+        assert_eq!(stream.next().await.unwrap().unwrap(), 1);
+        assert_eq!(told.recv().await, Some(1));
+        // Two items of page 1 are still unread, and page 2 is on its way.
+        assert_eq!(told.recv().await, Some(2));
+        assert_eq!(stream.try_collect::<Vec<u32>>().await.unwrap(), vec![1, 1, 2, 2, 2]);
     }
 
     #[tokio::test]

@@ -71,6 +71,15 @@ impl Served {
         Self { child, env, lines }
     }
 
+    /// The base URL of one API's emulator, from its `<api>  http://…` line.
+    pub fn base_url(&self, api: &str) -> String {
+        self.lines
+            .iter()
+            .find_map(|line| line.strip_prefix(api).map(str::trim).filter(|url| url.starts_with("http")))
+            .unwrap_or_else(|| panic!("serve printed no base URL for {api}: {:?}", self.lines))
+            .to_owned()
+    }
+
     /// `convo` with the served sandbox's settings.
     pub fn command(&self) -> Command {
         let mut cmd = convo();

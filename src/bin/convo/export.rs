@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 use convo_clients::ItemStream;
 use futures::StreamExt;
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::Failure;
 use crate::output::{RecordWriter, progress};
@@ -31,14 +30,15 @@ pub struct ResumeArgs {
 
 /// Writes every item of `stream` as the record `to_record` makes of it
 /// (`what` names them for the progress line), from the place `resume`
-/// gives. If the stream fails, the records that arrived are written, the
-/// place is saved or printed, and the error is returned.
-pub async fn all<T: Serialize + 'static>(
+/// gives, flushing the output after every page (the next page is fetched
+/// meanwhile). If the stream fails, the records that arrived are written,
+/// the place is saved or printed, and the error is returned.
+pub async fn all<T: Serialize + Send + 'static, R: Serialize>(
     stream: ItemStream<T>,
     resume: &ResumeArgs,
     writer: &mut RecordWriter<impl Write>,
     what: &str,
-    mut to_record: impl FnMut(T) -> Result<Value, Failure>,
+    mut to_record: impl FnMut(T) -> Result<R, Failure>,
 ) -> Result<(), Failure> {
     let start = match &resume.checkpoint {
         Some(path) => read_checkpoint(path)?,
@@ -81,11 +81,11 @@ pub async fn all<T: Serialize + 'static>(
         }
         // At a page boundary: what is written is on its way before the
         // place moves past it.
-        if stream.at_page_end()
-            && let (Some(path), Some(token)) = (&resume.checkpoint, stream.resume_token())
-        {
+        if stream.at_page_end() {
             writer.flush()?;
-            save_checkpoint(path, &token)?;
+            if let (Some(path), Some(token)) = (&resume.checkpoint, stream.resume_token()) {
+                save_checkpoint(path, &token)?;
+            }
         }
     }
     if let Some(bar) = bar {
@@ -122,6 +122,6 @@ fn save_checkpoint(path: &Path, token: &str) -> Result<(), Failure> {
 }
 
 /// The record of an item that prints as it serialises.
-pub fn as_is<T: Serialize>(item: T) -> Result<Value, Failure> {
-    Ok(serde_json::to_value(item).map_err(std::io::Error::other)?)
+pub fn as_is<T: Serialize>(item: T) -> Result<T, Failure> {
+    Ok(item)
 }

@@ -770,7 +770,7 @@ fn print_page<T: Serialize>(
 }
 
 /// Prints every item of a stream as it arrives (`--all`).
-async fn print_all<T: Serialize + 'static>(
+async fn print_all<T: Serialize + Send + 'static>(
     context: &Context,
     columns: &'static [Column],
     stream: ItemStream<T>,

@@ -1,10 +1,15 @@
 //! Printing records as json, jsonl, table or csv, one record at a time so
 //! that long exports stream.
 
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 
 use convo_clients::redact::escape_controls;
+use serde::Serialize;
 use serde_json::Value;
+
+/// Output buffered before it is written out: a page of records at a time,
+/// not a system call per line.
+const OUTPUT_BUFFER: usize = 64 * 1024;
 
 /// How records are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -28,23 +33,25 @@ pub struct Column {
     pub width: usize,
 }
 
-/// Writes a stream of records.
+/// Writes a stream of records, buffered: what is written shows once the
+/// caller flushes (an export does after every page) or finishes.
 pub struct RecordWriter<W: Write> {
     format: OutputFormat,
     columns: &'static [Column],
     widths: Vec<usize>,
-    out: W,
+    out: BufWriter<W>,
     count: u64,
 }
 
 impl<W: Write> RecordWriter<W> {
     pub fn new(format: OutputFormat, columns: &'static [Column], out: W) -> Self {
         let widths = fit_widths(columns, terminal_width());
-        Self { format, columns, widths, out, count: 0 }
+        Self { format, columns, widths, out: BufWriter::with_capacity(OUTPUT_BUFFER, out), count: 0 }
     }
 
-    /// Prints one record of a list.
-    pub fn write(&mut self, record: &Value) -> io::Result<()> {
+    /// Prints one record of a list. JSON formats serialise it straight from
+    /// its type; table and csv look its columns up by key.
+    pub fn write<R: Serialize + ?Sized>(&mut self, record: &R) -> io::Result<()> {
         if self.count == 0 {
             self.start()?;
         }
@@ -56,22 +63,20 @@ impl<W: Write> RecordWriter<W> {
             }
             OutputFormat::Jsonl => {
                 serde_json::to_writer(&mut self.out, record).map_err(io::Error::other)?;
-                writeln!(self.out)?;
+                self.out.write_all(b"\n")?;
             }
-            OutputFormat::Table => {
-                let cells: Vec<String> = self.columns.iter().map(|c| cell(record, c.key)).collect();
-                self.table_row(&cells)?;
-            }
-            OutputFormat::Csv => {
-                let cells: Vec<String> = self.columns.iter().map(|c| csv_field(record, c.key)).collect();
-                writeln!(self.out, "{}", cells.join(","))?;
+            OutputFormat::Table | OutputFormat::Csv => {
+                let record = serde_json::to_value(record).map_err(io::Error::other)?;
+                if self.format == OutputFormat::Table {
+                    let cells: Vec<String> = self.columns.iter().map(|c| cell(&record, c.key)).collect();
+                    self.table_row(&cells)?;
+                } else {
+                    let cells: Vec<String> = self.columns.iter().map(|c| csv_field(&record, c.key)).collect();
+                    writeln!(self.out, "{}", cells.join(","))?;
+                }
             }
         }
         self.count += 1;
-        // Stream: each record is visible as soon as it is written.
-        if self.format != OutputFormat::Json {
-            self.out.flush()?;
-        }
         Ok(())
     }
 

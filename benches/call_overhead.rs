@@ -1,0 +1,124 @@
+//! Per-call overhead of the generated client against raw reqwest: the same
+//! `GET /vfcrest/v1/conversations/{ccdrId}` with the same token, 1,000 calls
+//! a round, alternating, against `convo sandbox serve --api luware` in its
+//! own process (so this process's CPU time is the client's alone). Prints
+//! medians of wall and CPU time per call and the client's ratio to raw
+//! reqwest.
+//!
+//! ```sh
+//! cargo build --release --features cli && cargo bench --bench call_overhead --features sandbox
+//! ```
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use convo_clients::luware::{Client, Credentials};
+
+const CALLS: usize = 1_000;
+const ROUNDS: usize = 5;
+
+/// User plus system CPU time of this process so far.
+fn cpu_time() -> Duration {
+    // SAFETY: getrusage only writes the struct it is given.
+    let usage = unsafe {
+        let mut usage = std::mem::zeroed::<libc::rusage>();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let time = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn main() {
+    let convo = concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/convo");
+    let mut server = Command::new(convo)
+        .args(["sandbox", "serve", "--api", "luware", "--port", "0"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("build first: cargo build --release --features cli");
+    let mut env = std::collections::BTreeMap::new();
+    for line in BufReader::new(server.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if line.starts_with("serving") {
+            break;
+        }
+        if let Some((key, value)) = line.trim().strip_prefix("export ").and_then(|kv| kv.split_once('=')) {
+            env.insert(key.to_string(), value.trim_matches('\'').to_string());
+        }
+    }
+    let base = env["LUWARE_BASE_URL"].clone();
+    let credentials = Credentials {
+        subscription_key: env["LUWARE_SUBSCRIPTION_KEY"].clone().into(),
+        eid: env["LUWARE_EID"].parse().unwrap(),
+        client_id: env["LUWARE_CLIENT_ID"].clone(),
+        client_secret: env["LUWARE_CLIENT_SECRET"].clone().into(),
+    };
+
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    runtime.block_on(async {
+        let client = Client::new(base.clone(), credentials.clone()).unwrap();
+        let request = convo_clients::luware::SearchRequest::new(convo_clients::luware::Filters::new());
+        let id = client.first_page(&request).await.unwrap().conversations[0].ccdr_id.clone();
+
+        // Raw reqwest: what a user would write with the token in hand.
+        let http = reqwest::Client::new();
+        let token: serde_json::Value = http
+            .post(format!("{base}/vfcrest/v1/auth/token"))
+            .header("Ocp-Apim-Subscription-Key", &env["LUWARE_SUBSCRIPTION_KEY"])
+            .form(&[
+                ("eid", env["LUWARE_EID"].as_str()),
+                ("client_id", env["LUWARE_CLIENT_ID"].as_str()),
+                ("client_secret", env["LUWARE_CLIENT_SECRET"].as_str()),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+        let url = format!("{base}/vfcrest/v1/conversations/{id}");
+
+        let (mut ours, mut raw) = (Vec::new(), Vec::new());
+        for round in 0..ROUNDS {
+            for which in if round % 2 == 0 { [0, 1] } else { [1, 0] } {
+                let (wall, cpu) = (Instant::now(), cpu_time());
+                for _ in 0..CALLS {
+                    if which == 0 {
+                        let conversation = client.get_conversation().ccdr_id(&id).send().await.unwrap();
+                        std::hint::black_box(conversation.into_inner());
+                    } else {
+                        let response = http
+                            .get(&url)
+                            .header("Ocp-Apim-Subscription-Key", &env["LUWARE_SUBSCRIPTION_KEY"])
+                            .header("Authorization", &bearer)
+                            .send()
+                            .await
+                            .unwrap()
+                            .error_for_status()
+                            .unwrap();
+                        std::hint::black_box(response.json::<serde_json::Value>().await.unwrap());
+                    }
+                }
+                let per_call = |d: Duration| d.as_secs_f64() * 1e6 / CALLS as f64;
+                let sample = (per_call(wall.elapsed()), per_call(cpu_time() - cpu));
+                if which == 0 { ours.push(sample) } else { raw.push(sample) }
+            }
+        }
+        let wall = |s: &[(f64, f64)]| median(s.iter().map(|x| x.0).collect());
+        let cpu = |s: &[(f64, f64)]| median(s.iter().map(|x| x.1).collect());
+        println!("{ROUNDS} rounds of {CALLS} getConversation calls each, alternating; medians per call");
+        println!("{:<22} {:>9} {:>9}", "", "wall µs", "CPU µs");
+        println!("{:<22} {:>9.1} {:>9.1}", "convo client", wall(&ours), cpu(&ours));
+        println!("{:<22} {:>9.1} {:>9.1}", "raw reqwest", wall(&raw), cpu(&raw));
+        println!("{:<22} {:>9.2} {:>9.2}", "ratio", wall(&ours) / wall(&raw), cpu(&ours) / cpu(&raw));
+    });
+    let _ = Command::new("kill").args(["-INT", &server.id().to_string()]).status();
+    let _ = server.wait();
+}

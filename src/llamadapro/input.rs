@@ -1,9 +1,9 @@
 //! Rules the spec states in words but its schema cannot hold, checked before
-//! anything is sent: `variables` or `components` (never both), exactly one of
-//! `contactId` or `contact`, and the two modes of a media upload. (E.164
-//! phone numbers, `x-format: e164` in the spec, are the spec validator's:
-//! every request is checked against them before it leaves, whichever method
-//! sends it.)
+//! anything is sent: `variables` or `components` (never both), `contactId` or
+//! `contact` (or both) with E.164 contact phones, and the two modes of a media
+//! upload. (Other E.164 phone numbers, `x-format: e164` in the spec, are the
+//! spec validator's: every request is checked against them before it leaves,
+//! whichever method sends it.)
 //!
 //! The `validate` methods are public so that callers (and the sandbox, which
 //! enforces the same rules as the server would) can run them on their own.

@@ -1,6 +1,7 @@
 //! WhatsApp messages and media. Sending enforces what the schema cannot:
 //! `variables` or `components`, a `fileId` for media messages, and the two
-//! upload modes (`content` in any encoding; base64 is decoded to count its bytes). E.164 numbers are the spec's
+//! upload modes (`content` in any encoding: the seed names none; base64 is
+//! decoded to count its bytes). E.164 numbers are the spec's
 //! `x-format: e164`, refused by the spec validator before a handler runs.
 
 use std::sync::Arc;

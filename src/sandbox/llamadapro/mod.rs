@@ -13,12 +13,14 @@
 //! `includeArchived`; archived contacts are only visible to the search with
 //! `includeArchived` and by id. Rules the schema cannot hold are enforced as
 //! the server would (E.164 numbers, like every rule of the spec, are the spec
-//! validator's): `variables` or `components`, exactly one
-//! of `contactId` and `contact`, upload modes, `LIST` options, unique field
-//! keys, and in-use definitions refused without `force` (409). Bulk requests
+//! validator's): `variables` or `components`, `contactId` or `contact` (with
+//! both, the named contact is updated), E.164 contact phones, upload modes,
+//! `LIST` options, unique field keys, and in-use definitions refused without
+//! `force` (409). A `null` clears a nullable field on update. Bulk requests
 //! answer 200 with a per-item report: missing fields (`REQUIRED_FIELD`),
-//! unknown references, and duplicates (an open conversation of the same
-//! contact in the same funnel, or the same id twice in an update) listed with
+//! contact phones that are not E.164, unknown references, and duplicates (an
+//! open conversation of the same contact in the same funnel, or the same id
+//! twice in an update) listed with
 //! `existingEntities`. Started calls complete at once, with a recording and a
 //! transcription. Time is simulated (it advances with every write), so runs
 //! are reproducible.

@@ -351,7 +351,7 @@ async fn every_token_paged_list_is_walked_to_the_end_without_duplicates() {
     let search = ContactSearchRequest {
         include_archived: Some(true),
         size: std::num::NonZeroU32::new(9),
-        sort: vec![SearcherDocumentSearchSort::desc("createdAt")],
+        sort: vec![SearcherDocumentSearchSort::desc(types::SearcherDocumentSearchSortField::CreatedAt)],
         ..Default::default()
     };
     let found: Vec<types::ContactSearchDocument> = client.contact_search(search).try_collect().await.unwrap();
@@ -671,7 +671,11 @@ async fn the_sandbox_enforces_the_same_rules_as_the_server() {
             json!({"filters": [{"field": "string", "operator": "eq", "value": "string"}]}),
             "cannot search by \"string\"",
         ),
-        ("/api/v1/contacts/search", json!({"sort": [{"field": "string", "direction": "asc"}]}), "cannot sort by"),
+        (
+            "/api/v1/contacts/search",
+            json!({"sort": [{"field": "string", "direction": "asc"}]}),
+            "not one of id, createdAt",
+        ),
         ("/api/v1/contacts/search", json!({"size": 0.1}), "not an integer"),
         ("/api/v1/conversations", json!({"funnelId": 1, "contact": {"phones": ["string"]}}), "E.164"),
         ("/api/v1/conversations", json!({"funnelId": 1}), "contactId"),

@@ -14,7 +14,8 @@ use convo_clients::ItemStream;
 use convo_clients::llamadapro::types;
 use convo_clients::llamadapro::types::{
     BulkIssue, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams, ContactSearchRequest,
-    CustomFieldEntityType, CustomFieldType, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, TaskAssigneeType,
+    CustomFieldEntityType, CustomFieldType, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SearcherDocumentSearchSortField,
+    TaskAssigneeType,
     TaskStatus, WhatsAppMessageType,
 };
 use convo_clients::llamadapro::{BulkOutcome, Client, FilterBy, ListQuery, SortBy, TaskQuery};
@@ -979,16 +980,23 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
         ContactsCommand::Search { text, conditions, any, sort, page_size, include_archived, page } => {
             let filters =
                 conditions.into_iter().enumerate().map(|(i, c)| if any && i > 0 { c.or() } else { c }).collect();
+            let sort = sort
+                .iter()
+                .map(|s| {
+                    let field: SearcherDocumentSearchSortField = s.field().parse().map_err(|_| {
+                        usage(format!(
+                            "--sort {}: a search sorts by id, createdAt, updatedAt, firstName, lastName, archivedAt \
+                             or eventTimestamp",
+                            s.field()
+                        ))
+                    })?;
+                    Ok(SearcherDocumentSearchSort { field: Some(field), direction: Some(s.direction().clone()) })
+                })
+                .collect::<Result<Vec<_>, Failure>>()?;
             let request = ContactSearchRequest {
                 search: text,
                 filters,
-                sort: sort
-                    .iter()
-                    .map(|s| SearcherDocumentSearchSort {
-                        field: Some(s.field().into()),
-                        direction: Some(s.direction().clone()),
-                    })
-                    .collect(),
+                sort,
                 size: page_size.and_then(std::num::NonZeroU32::new),
                 page_token: page.page_token,
                 include_archived: include_archived.then_some(true),

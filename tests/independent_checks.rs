@@ -142,6 +142,8 @@ async fn schemathesis_finds_no_server_error_undocumented_status_or_schema_violat
                 "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
             ])
             .args(["--report-dir", &root().join("target/check-tools/reports").join(&api).to_string_lossy()])
+            // Its cache goes where it runs: beside the tools, not in the tree.
+            .current_dir(root().join("target/check-tools"))
             .env("SCHEMATHESIS_TELEMETRY", "false")
             .env("NO_COLOR", "1");
         for header in auth_headers(&api, &base, &served).await {

@@ -29,7 +29,7 @@ const MAX_PAGE_SIZE: u32 = 100;
 pub struct Client {
     api: generated::Client,
     tokens: Arc<TokenCredential>,
-    transcript_limits: TranscriptLimits,
+    pub(super) transcript_limits: TranscriptLimits,
 }
 
 impl Deref for Client {
@@ -270,14 +270,31 @@ impl Client {
     /// is streamed into a buffer capped by the transcript limits, and the
     /// decompressed size is capped too.
     pub async fn transcript(&self, ccdr_id: &str) -> Result<Transcript> {
+        Ok(self.download_vtr(ccdr_id).await?.finish()?)
+    }
+
+    /// The Speech Analytics transcript as the `.vtr` archive (a ZIP of one
+    /// JSON entry) the API serves, unparsed; its size is capped by the
+    /// transcript limits. [`decode_vtr`] reads it.
+    pub async fn transcript_vtr(&self, ccdr_id: &str) -> Result<Vec<u8>> {
+        Ok(self.download_vtr(ccdr_id).await?.into_bytes())
+    }
+
+    async fn download_vtr(&self, ccdr_id: &str) -> Result<VtrCollector> {
         let download = self.api.download_media().ccdr_id(ccdr_id).file_extension(FileExtension::Vtr);
-        let mut body = download.send().await?.into_inner().into_inner();
+        let response = download.send().await?;
         let mut collector = VtrCollector::new(&self.transcript_limits);
+        // An archive declared too large is refused before it is read.
+        let length = response.headers().get(reqwest::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+        if let Some(length) = length {
+            collector.expect_content_length(length)?;
+        }
+        let mut body = response.into_inner().into_inner();
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| Error::transport("download_media", e))?;
             collector.push(&chunk)?;
         }
-        Ok(collector.finish()?)
+        Ok(collector)
     }
 }
 

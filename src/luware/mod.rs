@@ -27,6 +27,7 @@
 //! ```
 
 mod auth;
+mod bulk;
 mod client;
 pub mod filter;
 pub mod transcript;
@@ -45,6 +46,7 @@ pub mod types {
 }
 
 pub use auth::Credentials;
+pub use bulk::DEFAULT_TRANSCRIPT_CONCURRENCY;
 pub use client::{Client, ClientBuilder, SearchRequest};
 pub use filter::*;
 pub use generated::Client as GeneratedClient;

@@ -25,6 +25,7 @@ pub(crate) use auth::{
 pub use builder::{BuildClient, ClientBuilder, Connection};
 pub use config::ClientConfig;
 pub(crate) use pace::RateLimit;
+pub(crate) use paginate::again_if_transient;
 pub use paginate::{ItemStream, Page, paginate};
 pub use retry::RetryPolicy;
 

@@ -257,6 +257,28 @@ impl<T: Serialize + Send + 'static> Stream for ItemStream<T> {
     }
 }
 
+/// Runs `attempt`, and again after a transient failure (see
+/// [`crate::Error::is_transient`]) as a page stream asks for a page again:
+/// up to 3 more times, 1, 2 and 4 s apart. For calls whose failure the
+/// client's own retries cannot see, such as a download body that breaks off.
+pub(crate) async fn again_if_transient<T, Fut>(what: &str, mut attempt: impl FnMut() -> Fut) -> Result<T>
+where
+    Fut: Future<Output = Result<T>>,
+{
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(e) if e.is_transient() && tries < PAGE_RETRIES => {
+                tries += 1;
+                let wait = PAGE_RETRY_WAIT * 2u32.pow(tries - 1);
+                tracing::info!(what, error = %e, ?wait, "failed for a passing reason; trying again");
+                tokio::time::sleep(wait).await;
+            }
+            result => return result,
+        }
+    }
+}
+
 /// Runs a page fetch on its own task, so it progresses while the consumer
 /// is busy; dropping the returned future cancels it. Outside a Tokio
 /// runtime, the fetch runs when first polled instead.

@@ -29,7 +29,16 @@ fn lines(text: &str) -> Vec<Value> {
 
 fn served_llamadapro() -> Served {
     let served = Served::start("llamadapro", &[]);
-    assert_eq!(served.env.keys().collect::<Vec<_>>(), ["LLAMADAPRO_API_KEY", "LLAMADAPRO_BASE_URL"]);
+    assert_eq!(
+        served.env.keys().collect::<Vec<_>>(),
+        [
+            "LLAMADAPRO_API_KEY",
+            "LLAMADAPRO_BASE_URL",
+            "LLAMADAPRO_CONVERSATION_ID",
+            "LLAMADAPRO_FUNNEL_ID",
+            "LLAMADAPRO_LIST_DEFINITION_ID"
+        ]
+    );
     served
 }
 
@@ -92,6 +101,10 @@ fn tasks() {
     let id = created["id"].as_str().unwrap();
     assert_eq!(created["context"]["conversationId"], 320, "ids print as integers");
     assert_eq!(created["assignedTo"], json!({"id": "ai-7", "type": "ai_employee"}));
+    // createdBy is not updatable (seed 004 L241-L250): update has no flag for it.
+    let out = run_served(&served, &["tasks", "update", id, "--created-by", "user:u2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--created-by"), "{}", stderr(&out));
     let done = json_of(run_served(&served, &["tasks", "update", id, "--status", "completed"]));
     assert_eq!(done["status"], "completed");
     assert!(done["completedAt"].is_string());

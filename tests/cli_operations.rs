@@ -238,7 +238,7 @@ fn friendly_commands_refuse_what_the_spec_forbids_before_sending() {
         ),
         (
             [&llamadapro[..], &["conversations", "create", "--funnel-id", "1", "--contact-phone", "12345"]].concat(),
-            &[r#"request body.contact.phones[0]: "12345" is not an E.164 phone number"#],
+            &[r#"contact phone "12345" is not an E.164 number"#],
         ),
         (
             [&llamadapro[..], &["calls", "start-agent", "--voice-agent-id", "7", "--to", "555"]].concat(),

@@ -288,7 +288,16 @@ fn bad_flags_and_missing_settings_exit_2() {
 #[test]
 fn a_served_sandbox_keeps_state_between_commands() {
     let served = Served::start("raia", &[]);
-    assert_eq!(served.env.keys().collect::<Vec<_>>(), ["RAIA_AGENT_SECRET_KEY", "RAIA_BASE_URL"]);
+    assert_eq!(
+        served.env.keys().collect::<Vec<_>>(),
+        [
+            "RAIA_AGENT_SECRET_KEY",
+            "RAIA_BASE_URL",
+            "RAIA_CONVERSATION_ID",
+            "RAIA_MANUAL_CONVERSATION_ID",
+            "RAIA_USER_ID"
+        ]
+    );
     // AI chat, manual chat, manual voice call.
     let examples: Vec<String> = served
         .lines

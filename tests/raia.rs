@@ -566,7 +566,8 @@ async fn conversations_are_created_read_updated_and_deleted() {
 
     let call = client.create_conversation().body(CreateConversationRequest::for_user("no-such-user"));
     let err = Error::from(call.send().await.unwrap_err());
-    assert_eq!(err.status().map(|s| s.as_u16()), Some(500), "{err}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "an unknown user: {err}");
+    assert!(err.to_string().contains("ENTITY_NOT_FOUND"), "{err}");
     no_violations(&sb);
 }
 
@@ -590,5 +591,56 @@ async fn messages_with_feedbacks_and_in_either_order() {
     assert_eq!(query.as_deref(), Some("orderDirection=DESC&shouldIncludeFeedbacks=true"));
     let with_feedbacks = get_conversation(&client, &conversation).await.unwrap();
     assert_eq!(with_feedbacks.feedbacks.len(), 1);
+    no_violations(&sb);
+}
+
+/// Statuses the vendor's document leaves out, documented in the spec as
+/// inferred and answered in the vendor's error shape: 404 for an unknown
+/// conversation or question where the call declares none, 400 for a
+/// malformed request (`orderDirection=asc`: the values are `ASC` and `DESC`).
+#[tokio::test]
+async fn unknown_conversations_are_404_and_malformed_requests_400() {
+    let sb = sandbox().await;
+    let http = reqwest::Client::new();
+    let send = |method: Method, path: String, body: Option<Value>| {
+        let request = http
+            .request(method, format!("{}{path}", sb.base_url()))
+            .header("agent-secret-key", sb.secret_key().expose());
+        match body {
+            Some(body) => request.json(&body).send(),
+            None => request.send(),
+        }
+    };
+    let known = sb.conversation_ids()[0].clone();
+    let question = json!({"message": "How does quantum entanglement work?"});
+    let cases = [
+        (Method::GET, "/external/conversations/nope/messages".to_string(), None, 404, "ENTITY_NOT_FOUND"),
+        (Method::POST, "/external/conversations/nope/messages".into(), Some(question.clone()), 404, "ENTITY_NOT_FOUND"),
+        (Method::POST, "/external/conversations/nope/messages/async".into(), Some(question), 404, "ENTITY_NOT_FOUND"),
+        (
+            Method::GET,
+            format!("/external/conversations/{known}/messages/nope/response-on"),
+            None,
+            404,
+            "ENTITY_NOT_FOUND",
+        ),
+        (
+            Method::GET,
+            format!("/external/conversations/{known}/messages?orderDirection=asc"),
+            None,
+            400,
+            "orderDirection",
+        ),
+        (Method::GET, "/external/conversations?orderDirection=asc".into(), None, 400, "orderDirection"),
+        (Method::PUT, format!("/external/conversations/{known}/mode"), None, 400, "request body"),
+        (Method::GET, "/external/conversations/states?unknown=1".into(), None, 400, "unknown"),
+    ];
+    for (method, path, body, status, says) in cases {
+        let response = send(method, path.clone(), body).await.unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["status"], status, "{path}: {error}");
+        assert!(error.to_string().contains(says), "{path}: {error}");
+    }
     no_violations(&sb);
 }

@@ -16,7 +16,7 @@ use super::types::{
     CustomFieldDefinitionPage, CustomFieldListOption, CustomFieldListOptionPage, FunnelConversation, Message, Task,
     TaskPage, UploadMediaRequest, UploadedMedia,
 };
-use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
+use crate::error::{BodyExcerpt, Error, Result};
 use crate::runtime::{
     BuildClient, Connection,
     ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, paginate,
@@ -179,9 +179,6 @@ impl Client {
 
     /// One page of a contact search. `request.page_token` selects the page.
     pub async fn search_contacts_page(&self, request: &ContactSearchRequest) -> Result<ContactSearchPage> {
-        if request.size.is_some_and(|n| n < 1.0 || n.fract() != 0.0) {
-            return Err(InvalidInput::parameter("size", "must be a whole number of at least 1").into());
-        }
         Ok(self.api.search_contacts().body(request.clone()).send().await?.into_inner())
     }
 
@@ -326,7 +323,7 @@ impl Client {
 
     /// Creates one conversation and returns it with its contact: the
     /// generated `create_conversation()` after the checks the spec cannot
-    /// express (exactly one of `contactId` and `contact`; whole-number ids).
+    /// express (`contactId` or `contact`, or both; whole-number ids).
     pub async fn create_conversation_checked(
         &self,
         conversation: &CreateConversationRequest,

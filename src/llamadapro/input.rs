@@ -1,9 +1,9 @@
 //! Rules the spec states in words but its schema cannot hold, checked before
-//! anything is sent: `variables` or `components` (never both), exactly one of
-//! `contactId` and `contact`, and the two modes of a media upload. (E.164
-//! phone numbers, `x-format: e164` in the spec, are the spec validator's:
-//! every request is checked against them before it leaves, whichever method
-//! sends it.)
+//! anything is sent: `variables` or `components` (never both), `contactId` or
+//! `contact` (or both) with E.164 contact phones, and the two modes of a media
+//! upload. (Other E.164 phone numbers, `x-format: e164` in the spec, are the
+//! spec validator's: every request is checked against them before it leaves,
+//! whichever method sends it.)
 //!
 //! The `validate` methods are public so that callers (and the sandbox, which
 //! enforces the same rules as the server would) can run them on their own.
@@ -21,9 +21,9 @@ pub enum InputError {
     /// A conversation with neither `contactId` nor `contact`.
     #[error("a conversation needs contactId (an existing contact) or contact (matched by address, or created)")]
     ConversationContactMissing,
-    /// A conversation with both `contactId` and `contact`.
-    #[error("a conversation takes contactId or contact, not both")]
-    ConversationContactAmbiguous,
+    /// A contact phone of a conversation that is not E.164.
+    #[error("contact phone {phone:?} is not an E.164 number (e.g. +14155552671)")]
+    ContactPhoneNotE164 { phone: String },
     /// A media upload in neither mode.
     #[error("an upload needs fileId, or fileName, contentType and content")]
     UploadModeMissing,
@@ -94,7 +94,9 @@ impl UploadMediaRequest {
 }
 
 impl CreateConversationRequest {
-    /// Exactly one of `contactId` and `contact`; ids are whole numbers.
+    /// `contactId` or `contact`, or both (`contactId` then names the contact
+    /// that `contact` updates, bypassing the match by address); ids are
+    /// whole numbers.
     pub fn validate(&self) -> Result<(), InputError> {
         checked_id("funnelId", self.funnel_id)?;
         for (field, id) in
@@ -104,11 +106,15 @@ impl CreateConversationRequest {
                 checked_id(field, id)?;
             }
         }
-        match (self.contact_id.is_some(), self.contact.is_some()) {
-            (true, false) | (false, true) => Ok(()),
-            (false, false) => Err(InputError::ConversationContactMissing),
-            (true, true) => Err(InputError::ConversationContactAmbiguous),
+        if self.contact_id.is_none() && self.contact.is_none() {
+            return Err(InputError::ConversationContactMissing);
         }
+        // The schema leaves contact phones unchecked for the bulk operations'
+        // sake (they report bad items one by one); a single conversation refuses them.
+        if let Some(phone) = self.contact.iter().flat_map(|c| &c.phones).find(|p| !is_e164(p)) {
+            return Err(InputError::ContactPhoneNotE164 { phone: phone.clone() });
+        }
+        Ok(())
     }
 }
 
@@ -202,7 +208,12 @@ mod tests {
             contact: Some(BulkConversationContactCreateParams::default()),
             ..by_id.clone()
         };
-        assert_eq!(both.validate(), Err(InputError::ConversationContactAmbiguous));
+        assert_eq!(both.validate(), Ok(()), "contactId names the contact that contact updates");
+        let placeholder = CreateConversationRequest {
+            contact: Some(BulkConversationContactCreateParams { phones: vec!["string".into()], ..Default::default() }),
+            ..both.clone()
+        };
+        assert_eq!(placeholder.validate(), Err(InputError::ContactPhoneNotE164 { phone: "string".into() }));
         let fraction = CreateConversationRequest { funnel_id: 1.5, ..by_id };
         assert!(matches!(fraction.validate(), Err(InputError::NotAnId { field: "funnelId", .. })));
     }

@@ -13,7 +13,7 @@ use chrono::{DateTime, Utc};
 use super::ids::id_to_number;
 use super::input::InputError;
 use super::types::{
-    SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SortDirection, TaskAssigneeType, TaskStatus,
+    SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SearcherDocumentSearchSortField, SortDirection, TaskAssigneeType, TaskStatus,
 };
 use crate::error::InvalidInput;
 
@@ -308,12 +308,12 @@ impl SearcherDocumentSearchFilter {
 
 /// Constructors for search sort keys.
 impl SearcherDocumentSearchSort {
-    pub fn asc(field: impl Into<String>) -> Self {
-        Self { field: Some(field.into()), direction: Some(SortDirection::Asc) }
+    pub fn asc(field: SearcherDocumentSearchSortField) -> Self {
+        Self { field: Some(field), direction: Some(SortDirection::Asc) }
     }
 
-    pub fn desc(field: impl Into<String>) -> Self {
-        Self { field: Some(field.into()), direction: Some(SortDirection::Desc) }
+    pub fn desc(field: SearcherDocumentSearchSortField) -> Self {
+        Self { field: Some(field), direction: Some(SortDirection::Desc) }
     }
 }
 

@@ -14,7 +14,8 @@ use convo_clients::ItemStream;
 use convo_clients::llamadapro::types;
 use convo_clients::llamadapro::types::{
     BulkIssue, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams, ContactSearchRequest,
-    CustomFieldEntityType, CustomFieldType, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, TaskAssigneeType,
+    CustomFieldEntityType, CustomFieldType, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SearcherDocumentSearchSortField,
+    TaskAssigneeType,
     TaskStatus, WhatsAppMessageType,
 };
 use convo_clients::llamadapro::{BulkOutcome, Client, FilterBy, ListQuery, SortBy, TaskQuery};
@@ -171,7 +172,7 @@ enum TasksCommand {
     /// One task.
     Get { id: String },
     /// Create a task.
-    Create(Box<TaskArgs>),
+    Create(Box<NewTaskArgs>),
     /// Change a task's fields (the others keep their value).
     Update {
         id: String,
@@ -182,6 +183,25 @@ enum TasksCommand {
     Delete { id: String },
 }
 
+/// A new task: the updatable fields, plus its creator (which no update changes).
+#[derive(Debug, clap::Args)]
+struct NewTaskArgs {
+    /// TYPE:ID, e.g. user:u1.
+    #[arg(long, value_parser = parse_actor)]
+    created_by: Option<Value>,
+    #[command(flatten)]
+    fields: TaskArgs,
+}
+
+impl NewTaskArgs {
+    fn flags(&self) -> Map<String, Value> {
+        let mut m = self.fields.flags();
+        put(&mut m, "createdBy", &self.created_by);
+        m
+    }
+}
+
+/// What a task update can change (`createdBy` is not among them, seed 004 L241-L250).
 #[derive(Debug, clap::Args)]
 struct TaskArgs {
     /// What the task is to achieve.
@@ -190,9 +210,6 @@ struct TaskArgs {
     /// The funnel conversation the task is about.
     #[arg(long)]
     conversation_id: Option<u64>,
-    /// TYPE:ID, e.g. user:u1.
-    #[arg(long, value_parser = parse_actor)]
-    created_by: Option<Value>,
     /// TYPE:ID, e.g. ai_employee:ai-7.
     #[arg(long, value_parser = parse_actor)]
     assigned_to: Option<Value>,
@@ -216,7 +233,6 @@ impl TaskArgs {
         if let Some(id) = self.conversation_id {
             m.insert("context".into(), json!({ "conversationId": id }));
         }
-        put(&mut m, "createdBy", &self.created_by);
         put(&mut m, "assignedTo", &self.assigned_to);
         put(&mut m, "dueDate", &self.due_date);
         put(&mut m, "status", &self.status);
@@ -920,7 +936,7 @@ async fn tasks(client: &Client, command: TasksCommand, context: &Context) -> Res
             print_one(context, TASK_COLUMNS, &send(client.get_task().task_id(&id).send()).await?)
         }
         TasksCommand::Create(fields) => {
-            let task: types::CreateTaskRequest = body("task", &fields.json, fields.flags())?;
+            let task: types::CreateTaskRequest = body("task", &fields.fields.json, fields.flags())?;
             print_one(context, TASK_COLUMNS, &send(client.create_task().body(task).send()).await?)
         }
         TasksCommand::Update { id, fields } => {
@@ -964,17 +980,24 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
         ContactsCommand::Search { text, conditions, any, sort, page_size, include_archived, page } => {
             let filters =
                 conditions.into_iter().enumerate().map(|(i, c)| if any && i > 0 { c.or() } else { c }).collect();
+            let sort = sort
+                .iter()
+                .map(|s| {
+                    let field: SearcherDocumentSearchSortField = s.field().parse().map_err(|_| {
+                        usage(format!(
+                            "--sort {}: a search sorts by id, createdAt, updatedAt, firstName, lastName, archivedAt \
+                             or eventTimestamp",
+                            s.field()
+                        ))
+                    })?;
+                    Ok(SearcherDocumentSearchSort { field: Some(field), direction: Some(s.direction().clone()) })
+                })
+                .collect::<Result<Vec<_>, Failure>>()?;
             let request = ContactSearchRequest {
                 search: text,
                 filters,
-                sort: sort
-                    .iter()
-                    .map(|s| SearcherDocumentSearchSort {
-                        field: Some(s.field().into()),
-                        direction: Some(s.direction().clone()),
-                    })
-                    .collect(),
-                size: page_size.map(f64::from),
+                sort,
+                size: page_size.and_then(std::num::NonZeroU32::new),
                 page_token: page.page_token,
                 include_archived: include_archived.then_some(true),
                 include_total_count: None,
@@ -1379,11 +1402,24 @@ pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
 pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
     let config = LlamadaProConfig { harness: options.harness.clone(), ..LlamadaProConfig::default() };
+    let funnel = config.funnels.first().copied();
     let sandbox =
         LlamadaProSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("llamadapro", e))?;
     println!("llamadapro  {}", sandbox.base_url());
     export("LLAMADAPRO_BASE_URL", &sandbox.base_url());
     export("LLAMADAPRO_API_KEY", &sandbox.api_key());
+    // A funnel conversations can be created in (a script's, or the seed-example replay's).
+    if let Some(funnel) = funnel {
+        export("LLAMADAPRO_FUNNEL_ID", &funnel.to_string());
+    }
+    if let Some(id) = sandbox.conversations().first().and_then(|c| c.id) {
+        export("LLAMADAPRO_CONVERSATION_ID", &format!("{id}"));
+    }
+    // A LIST custom field, the kind that has options.
+    let list = sandbox.custom_field_definitions().into_iter().find(|d| d.field_type == Some(types::CustomFieldType::List));
+    if let Some(id) = list.and_then(|d| d.id) {
+        export("LLAMADAPRO_LIST_DEFINITION_ID", &format!("{id}"));
+    }
     Ok(Box::new(sandbox))
 }
 

@@ -688,6 +688,14 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failur
     export("RAIA_BASE_URL", &sandbox.base_url());
     export("RAIA_AGENT_SECRET_KEY", sandbox.secret_key().expose());
     let examples: Vec<String> = sandbox.conversation_ids().into_iter().take(3).collect();
+    // Ids a script (or the seed-example replay) can start from.
+    if let [ai, manual, ..] = examples.as_slice() {
+        export("RAIA_CONVERSATION_ID", ai);
+        export("RAIA_MANUAL_CONVERSATION_ID", manual);
+    }
+    if let Some(user) = sandbox.user_ids().first() {
+        export("RAIA_USER_ID", user);
+    }
     println!("  # conversations: AI chat, manual chat, manual voice call: {}", examples.join(" "));
     Ok(Box::new(sandbox))
 }

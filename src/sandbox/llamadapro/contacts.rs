@@ -12,7 +12,7 @@ use super::listing::{
     Fields, ListParams, SEARCH_OPERATORS, Tokens, defining, fingerprint, page, pairs, search_matches, search_sort,
     size, start,
 };
-use super::{Answer, ApiError, LlamadaProState, StoredContact, TENANT, World, json, number, parse, path_id};
+use super::{Answer, ApiError, LlamadaProState, StoredContact, TENANT, World, clears, json, nulled, number, parse, path_id};
 use crate::llamadapro::types::{
     ChannelType, Contact, ContactPage, ContactSearchDocument, ContactSearchPage, ContactSearchRequest,
     CreateContactRequest, NewContactAddress, UpdateContactRequest,
@@ -41,8 +41,44 @@ pub(super) const FIELDS: Fields = Fields {
     search: &["firstName", "lastName", "email", "phone", "addresses.address", "nationalId", "companyPosition"],
 };
 
-/// What the search endpoint can sort by.
-const SEARCH_SORT: &[&str] = &["id", "createdAt", "updatedAt", "firstName", "lastName", "archivedAt", "eventTimestamp"];
+/// Fields of the search document a search filter may name (also dotted
+/// paths under `addresses.` and `customFields.`).
+const SEARCH_FILTER: &[&str] = &[
+    "id",
+    "tenantId",
+    "createdAt",
+    "updatedAt",
+    "metadata",
+    "providerId",
+    "providerName",
+    "nationalId",
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+    "companyPosition",
+    "modelType",
+    "archivedAt",
+    "eventSequence",
+    "eventTimestamp",
+    "userId",
+    "contactCompanyId",
+    "addresses.id",
+    "addresses.address",
+    "addresses.channelType",
+    "addresses.contactId",
+    "addresses.createdAt",
+    "addresses.updatedAt",
+];
+
+/// Whether a search filter may name `field`: a field of the search document
+/// (not, e.g., the Redoc sample's placeholder `string`).
+fn searchable(field: &str) -> bool {
+    SEARCH_FILTER.contains(&field)
+        || field.strip_prefix("customFields.").is_some_and(|key| !key.is_empty())
+        || field.strip_prefix("metadata.").is_some_and(|key| !key.is_empty())
+}
+
 
 pub(super) async fn list(State(state): State<Arc<LlamadaProState>>, RawQuery(query): RawQuery) -> Answer {
     let query = pairs(query.as_deref());
@@ -136,13 +172,15 @@ pub(super) fn merge_custom_fields(target: &mut Map<String, Value>, changes: &Map
 
 pub(super) async fn update(State(state): State<Arc<LlamadaProState>>, Path(id): Path<String>, body: Bytes) -> Answer {
     let changes: UpdateContactRequest = parse(&body)?;
+    // A nullable field sent as `null` is cleared.
+    let cleared = nulled(&body);
     let key = path_id(&id).ok_or_else(|| not_found(&id))?;
     let contact = state.world(|w| {
         let now = w.tick();
         let mut stored = w.contacts.get(&key)?.clone();
         let c = &mut stored.contact;
         macro_rules! set {
-            ($($field:ident),+) => {$( if changes.$field.is_some() { c.$field = changes.$field.clone(); } )+};
+            ($($field:ident),+) => {$( if changes.$field.is_some() || clears(&cleared, stringify!($field)) { c.$field = changes.$field.clone(); } )+};
         }
         set!(provider_id, provider_name, national_id, first_name, last_name, email, phone, user_id);
         set!(contact_company_id, company_position, metadata);
@@ -197,8 +235,13 @@ fn document(stored: &StoredContact) -> ContactSearchDocument {
 pub(super) async fn search(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
     let request: ContactSearchRequest = parse(&body)?;
     for f in &request.filters {
-        if f.field.as_deref().is_none_or(str::is_empty) {
+        let Some(field) = f.field.as_deref().filter(|f| !f.is_empty()) else {
             return Err(ApiError::bad_request("a search filter needs a field").detail("parameter", "filters"));
+        };
+        if !searchable(field) {
+            return Err(ApiError::bad_request(format!("cannot search by {field:?}"))
+                .detail("parameter", "filters")
+                .detail("allowed", SEARCH_FILTER.to_vec()));
         }
         let operator = f.operator.as_deref().unwrap_or("eq");
         if !SEARCH_OPERATORS.contains(&operator) {
@@ -207,11 +250,7 @@ pub(super) async fn search(State(state): State<Arc<LlamadaProState>>, body: Byte
                 .detail("allowed", SEARCH_OPERATORS.to_vec()));
         }
     }
-    if let Some(field) = request.sort.iter().filter_map(|s| s.field.as_deref()).find(|f| !SEARCH_SORT.contains(f)) {
-        return Err(ApiError::bad_request(format!("cannot sort by {field:?}"))
-            .detail("parameter", "sort")
-            .detail("allowed", SEARCH_SORT.to_vec()));
-    }
+    // Sort fields are the spec's enum, checked before a handler runs.
     let archived = request.include_archived == Some(true);
     let needle = request.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
     let mut records: Vec<(Value, ContactSearchDocument)> = state.world(|w| {
@@ -245,7 +284,7 @@ pub(super) async fn search(State(state): State<Arc<LlamadaProState>>, body: Byte
         Some(token) => tokens.offset(token)?,
         None => 0,
     };
-    let size = request.size.filter(|n| *n >= 1.0).map(|n| n as usize).unwrap_or(super::listing::DEFAULT_PAGE_SIZE);
+    let size = request.size.map_or(super::listing::DEFAULT_PAGE_SIZE, |n| n.get() as usize);
     let total = records.len();
     let (items, next_page_token) = page(records.into_iter().map(|(_, d)| d).collect(), offset, size, &tokens);
     let total_count = (request.include_total_count == Some(true)).then_some(total as f64);

@@ -1,7 +1,8 @@
 //! Funnel conversations: one at a time, or in bulk with a per-item report.
 //!
 //! A `contact` is matched to an existing contact by its phones and e-mails
-//! (and updated), or created. A conversation repeats another when the same
+//! (and updated), or created; with a `contactId` too, the contact it names is
+//! updated instead (no matching). A conversation repeats another when the same
 //! contact already has an open (not archived) conversation in the funnel:
 //! the single create refuses it, the bulk create skips it as a duplicate.
 
@@ -138,6 +139,12 @@ fn open_conversation(w: &World, contact: u64, funnel: u64) -> Option<u64> {
     })
 }
 
+/// The first of `phones` that is not E.164 (the schema leaves them unchecked
+/// so that the bulk operations can report them per item).
+fn bad_phone(phones: &[String]) -> Option<&String> {
+    phones.iter().find(|p| !crate::spec::validate::is_e164(p))
+}
+
 fn issue(field: &str, code: Option<BulkIssueCode>, message: String) -> BulkIssue {
     BulkIssue { code, context: Map::new(), field: Some(field.into()), message: Some(message) }
 }
@@ -148,7 +155,8 @@ fn known_funnel(state: &LlamadaProState, funnel: f64) -> Option<u64> {
 
 pub(super) async fn create(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
     let request: CreateConversationRequest = parse(&body)?;
-    // The rule the schema cannot hold: exactly one of contactId and contact.
+    // The rules the schema cannot hold: contactId or contact (or both:
+    // contactId then names the contact that `contact` updates), E.164 phones.
     request.validate().map_err(|e| ApiError::bad_request(e.to_string()))?;
     let funnel = known_funnel(&state, request.funnel_id).ok_or_else(|| {
         ApiError::bad_request(format!("unknown funnel {}", request.funnel_id)).detail("field", "funnelId")
@@ -274,17 +282,17 @@ pub(super) async fn bulk_create(State(state): State<Arc<LlamadaProState>>, body:
                     known
                 }
             };
+            if let Some(phone) = item.contact.as_ref().and_then(|c| bad_phone(&c.phones)) {
+                errors.push(issue("contact.phones", None, format!("{phone:?} is not an E.164 number")));
+            }
             let contact = match (item.contact_id, &item.contact) {
                 (None, None) => {
                     let message = "one of contactId or contact is required".into();
                     errors.push(issue("contactId", Some(BulkIssueCode::RequiredField), message));
                     None
                 }
-                (Some(_), Some(_)) => {
-                    errors.push(issue("contact", None, "send contactId or contact, not both".into()));
-                    None
-                }
-                (Some(id), None) => {
+                // With both, contactId names the contact that `contact` updates.
+                (Some(id), _) => {
                     let known = id_from_number(id).filter(|id| w.contacts.contains_key(id));
                     if known.is_none() {
                         errors.push(issue("contactId", None, format!("unknown contact {id}")));
@@ -305,7 +313,7 @@ pub(super) async fn bulk_create(State(state): State<Arc<LlamadaProState>>, body:
             let mut warnings = Vec::new();
             let contact = match &item.contact {
                 Some(data) => {
-                    if let Some(matched) = contact {
+                    if let Some(matched) = contact.filter(|_| item.contact_id.is_none()) {
                         let message =
                             format!("matched existing contact {matched} by address; its details were updated");
                         warnings.push(issue("contact", None, message));
@@ -347,6 +355,11 @@ pub(super) async fn bulk_update(State(state): State<Arc<LlamadaProState>>, body:
                 continue;
             }
             let contact = w.conversations.get(&id).and_then(|c| c.contact_id).and_then(id_from_number);
+            if let Some(phone) = item.contact.as_ref().and_then(|c| bad_phone(&c.phones)) {
+                let message = format!("{phone:?} is not an E.164 number");
+                tally.failed(index, vec![issue("contact.phones", None, message)]);
+                continue;
+            }
             if let Some(data) = &item.contact {
                 if data.id.is_some() && data.id.and_then(id_from_number) != contact {
                     let message =

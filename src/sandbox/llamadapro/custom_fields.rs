@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 
 use super::listing::{Fields, ListParams, Tokens, defining, fingerprint, page, pairs, size, start};
-use super::{Answer, ApiError, LlamadaProState, TENANT, World, json, number, parse, path_id};
+use super::{Answer, ApiError, LlamadaProState, TENANT, World, clears, json, nulled, number, parse, path_id};
 use crate::llamadapro::types::{
     CreateCustomFieldDefinitionRequest, CreateCustomFieldListOptionRequest, CustomFieldDefinition,
     CustomFieldDefinitionPage, CustomFieldEntityType, CustomFieldListOption, CustomFieldListOptionPage,
@@ -122,6 +122,8 @@ pub(super) async fn update_definition(
     body: Bytes,
 ) -> Answer {
     let changes: UpdateCustomFieldDefinitionRequest = parse(&body)?;
+    // A nullable field sent as `null` is cleared.
+    let cleared = nulled(&body);
     let key = path_id(&id).ok_or_else(|| no_definition(&id, StatusCode::NOT_FOUND))?;
     let definition = state.world(|w| {
         let mut d = w.definitions.get(&key).cloned().ok_or_else(|| no_definition(&id, StatusCode::NOT_FOUND))?;
@@ -133,7 +135,7 @@ pub(super) async fn update_definition(
             return Err(ApiError::bad_request(format!("a {entity} field with key {field_key:?} already exists")));
         }
         macro_rules! set {
-            ($($field:ident),+) => {$( if changes.$field.is_some() { d.$field = changes.$field.clone(); } )+};
+            ($($field:ident),+) => {$( if changes.$field.is_some() || clears(&cleared, stringify!($field)) { d.$field = changes.$field.clone(); } )+};
         }
         set!(entity_type, field_key, field_label, field_type, description);
         d.updated_at = Some(w.tick());
@@ -293,13 +295,15 @@ pub(super) async fn update_option(
     body: Bytes,
 ) -> Answer {
     let changes: UpdateCustomFieldListOptionRequest = parse(&body)?;
+    // A nullable field sent as `null` is cleared.
+    let cleared = nulled(&body);
     let option = state.world(|w| {
         let key = option_key(w, &id, &option_id)?;
         let now = w.tick();
         let o = w.options.get_mut(&key).ok_or_else(|| ApiError::not_found("gone"))?;
         // Display properties only: the id, definition and tenant stay.
         macro_rules! set {
-            ($($field:ident),+) => {$( if changes.$field.is_some() { o.$field = changes.$field.clone(); } )+};
+            ($($field:ident),+) => {$( if changes.$field.is_some() || clears(&cleared, stringify!($field)) { o.$field = changes.$field.clone(); } )+};
         }
         set!(value, label, description);
         o.updated_at = Some(now);

@@ -180,8 +180,8 @@ pub(super) fn search_sort<T>(records: &mut [(Value, T)], keys: &[SearcherDocumen
     records.sort_by(|(a, _), (b, _)| {
         keys.iter()
             .map(|key| {
-                let field = key.field.as_deref().unwrap_or_default();
-                let order = compare(lookup(a, field).first().copied(), lookup(b, field).first().copied());
+                let field = key.field.as_ref().map(ToString::to_string).unwrap_or_default();
+                let order = compare(lookup(a, &field).first().copied(), lookup(b, &field).first().copied());
                 if key.direction == Some(SortDirection::Desc) { order.reverse() } else { order }
             })
             .find(|o| *o != Ordering::Equal)

@@ -1,6 +1,7 @@
 //! WhatsApp messages and media. Sending enforces what the schema cannot:
 //! `variables` or `components`, a `fileId` for media messages, and the two
-//! upload modes (with base64 `content`). E.164 numbers are the spec's
+//! upload modes (`content` in any encoding: the seed names none; base64 is
+//! decoded to count its bytes). E.164 numbers are the spec's
 //! `x-format: e164`, refused by the spec validator before a handler runs.
 
 use std::sync::Arc;
@@ -137,15 +138,11 @@ pub(super) async fn create(State(state): State<Arc<LlamadaProState>>, body: Byte
 pub(super) async fn upload_media(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
     let r: UploadMediaRequest = parse(&body)?;
     r.validate().map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let size = match &r.content {
-        Some(content) => {
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(content)
-                .map_err(|_| ApiError::bad_request("content must be base64").detail("field", "content"))?;
-            Some(bytes.len())
-        }
-        None => None,
-    };
+    // The seed states no encoding for `content`: base64 counts as the bytes
+    // it decodes to, any other text as its own bytes.
+    let size = r.content.as_ref().map(|content| {
+        base64::engine::general_purpose::STANDARD.decode(content).map_or(content.len(), |bytes| bytes.len())
+    });
     let media = state.world(|w| {
         let file_id = r.file_id.clone().unwrap_or_else(|| w.key("file"));
         let media_id = format!("{}", crate::sandbox::mix(w.seed ^ w.next_key) % 10_u64.pow(15));

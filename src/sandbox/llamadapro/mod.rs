@@ -13,12 +13,14 @@
 //! `includeArchived`; archived contacts are only visible to the search with
 //! `includeArchived` and by id. Rules the schema cannot hold are enforced as
 //! the server would (E.164 numbers, like every rule of the spec, are the spec
-//! validator's): `variables` or `components`, exactly one
-//! of `contactId` and `contact`, upload modes, `LIST` options, unique field
-//! keys, and in-use definitions refused without `force` (409). Bulk requests
+//! validator's): `variables` or `components`, `contactId` or `contact` (with
+//! both, the named contact is updated), E.164 contact phones, upload modes,
+//! `LIST` options, unique field keys, and in-use definitions refused without
+//! `force` (409). A `null` clears a nullable field on update. Bulk requests
 //! answer 200 with a per-item report: missing fields (`REQUIRED_FIELD`),
-//! unknown references, and duplicates (an open conversation of the same
-//! contact in the same funnel, or the same id twice in an update) listed with
+//! contact phones that are not E.164, unknown references, and duplicates (an
+//! open conversation of the same contact in the same funnel, or the same id
+//! twice in an update) listed with
 //! `existingEntities`. Started calls complete at once, with a recording and a
 //! transcription. Time is simulated (it advances with every write), so runs
 //! are reproducible.
@@ -346,6 +348,32 @@ fn json<T: serde::Serialize>(value: T) -> Answer {
 /// against the schema already; this only fails where the type is stricter.
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("request body: {e}")))
+}
+
+/// The top-level fields a body sets to `null`, in JSON spelling: an update
+/// clears those (the generated types read `null` and absence alike as `None`).
+fn nulled(body: &[u8]) -> Vec<String> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(fields)) => fields.into_iter().filter(|(_, v)| v.is_null()).map(|(k, _)| k).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether `nulled` names the Rust field `field` (`first_name` for `firstName`).
+fn clears(nulled: &[String], field: &str) -> bool {
+    let mut camel = String::with_capacity(field.len());
+    let mut upper = false;
+    for ch in field.chars() {
+        match ch {
+            '_' => upper = true,
+            _ if upper => {
+                camel.push(ch.to_ascii_uppercase());
+                upper = false;
+            }
+            _ => camel.push(ch),
+        }
+    }
+    nulled.contains(&camel)
 }
 
 /// A numeric path id (the contract has checked it is a number).

@@ -8,7 +8,7 @@ use axum::extract::{Path, RawQuery, State};
 use chrono::{DateTime, Utc};
 
 use super::listing::{Tokens, defining, fingerprint, page, pairs, size};
-use super::{Answer, ApiError, LlamadaProState, TENANT, json, parse};
+use super::{Answer, ApiError, LlamadaProState, TENANT, clears, json, nulled, parse};
 use crate::llamadapro::types::{CreateTaskRequest, Task, TaskPage, TaskStatus, UpdateTaskRequest};
 
 const LIST: u64 = 1;
@@ -78,11 +78,13 @@ pub(super) async fn get(State(state): State<Arc<LlamadaProState>>, Path(id): Pat
 
 pub(super) async fn update(State(state): State<Arc<LlamadaProState>>, Path(id): Path<String>, body: Bytes) -> Answer {
     let changes: UpdateTaskRequest = parse(&body)?;
+    // A nullable field sent as `null` is cleared.
+    let cleared = nulled(&body);
     let task = state.world(|w| {
         let now = w.tick();
         let task = w.tasks.iter_mut().find(|t| t.id.as_deref() == Some(id.as_str()))?;
         macro_rules! set {
-            ($($field:ident),+) => {$( if changes.$field.is_some() { task.$field = changes.$field.clone(); } )+};
+            ($($field:ident),+) => {$( if changes.$field.is_some() || clears(&cleared, stringify!($field)) { task.$field = changes.$field.clone(); } )+};
         }
         set!(
             status,

@@ -734,18 +734,30 @@ fn detail(key: &str, value: &str) -> Vec<Map<String, Value>> {
     vec![map]
 }
 
-/// The vendor's 404 body, for operations that document a 404.
+/// The vendor's 404 body for an unknown conversation.
 fn not_found(conversation_id: &str) -> ApiError {
+    entity_not_found("conversationId", conversation_id)
+}
+
+/// The vendor's 404 body, naming what was not found (every call that names a
+/// conversation, question or user documents a 404; the spec marks the ones
+/// the vendor leaves out as inferred).
+fn entity_not_found(key: &str, id: &str) -> ApiError {
     ApiError {
         status: StatusCode::NOT_FOUND,
         name: Some("ENTITY_NOT_FOUND_ERROR"),
         message: "ENTITY_NOT_FOUND".into(),
-        details: detail("conversationId", conversation_id),
+        details: detail(key, id),
     }
 }
 
-/// The vendor's 500 body, for what an operation documents no status for
-/// (e.g. an unknown conversation where no 404 is documented).
+/// A request the contract layer let through but the handler cannot use: 400,
+/// as for any malformed request (`InvalidRequest` in the spec).
+fn invalid(message: String) -> ApiError {
+    ApiError { status: StatusCode::BAD_REQUEST, name: Some("BAD_REQUEST_ERROR"), message, details: Vec::new() }
+}
+
+/// The vendor's 500 body, for a failure of the agent itself.
 fn internal(reason: impl Into<String>) -> ApiError {
     let reason: String = reason.into();
     ApiError {
@@ -784,7 +796,7 @@ async fn require_secret_key(State(state): State<Arc<RaiaState>>, request: Reques
 
 /// JSON the contract layer has already checked against the spec.
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| internal(format!("request body: {e}")))
+    serde_json::from_slice(body).map_err(|e| invalid(format!("request body: {e}")))
 }
 
 fn json(status: StatusCode, value: impl serde::Serialize) -> Response {
@@ -807,9 +819,9 @@ struct ListQuery {
 
 fn parse_time(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
     text.map(|t| {
-        DateTime::parse_from_rfc3339(t)
+        crate::spec::validate::parse_date_time(t)
             .map(|d| d.with_timezone(&Utc))
-            .map_err(|e| internal(format!("{name} {t:?} is not an ISO-8601 date-time: {e}")))
+            .ok_or_else(|| invalid(format!("{name} {t:?} is not an ISO-8601 date-time")))
     })
     .transpose()
 }
@@ -863,7 +875,7 @@ async fn create_conversation(State(state): State<Arc<RaiaState>>, body: axum::bo
     let request: CreateConversationRequest = parse(&body)?;
     let view = state.world(|w| {
         if !w.users.iter().any(|u| u.id == request.conversation_user_id) {
-            return Err(internal(format!("conversation user {} not found", request.conversation_user_id)));
+            return Err(entity_not_found("conversationUserId", &request.conversation_user_id));
         }
         let id = w.uuid();
         let at = w.tick();
@@ -1059,7 +1071,7 @@ async fn list_messages(
     Query(q): Query<MessagesQuery>,
 ) -> Answer {
     let messages = state.world(|w| {
-        w.conversation(&id).ok_or_else(|| internal(format!("conversation {id} not found")))?;
+        w.conversation(&id).ok_or_else(|| not_found(&id))?;
         let with_feedbacks = q.should_include_feedbacks == Some(true);
         let mut messages: Vec<Message> =
             w.messages.iter().filter(|m| m.conversation_id == id).map(|m| w.message_view(m, with_feedbacks)).collect();
@@ -1075,10 +1087,9 @@ fn fails(question: &str) -> bool {
     question.to_lowercase().contains(FAIL_TRIGGER)
 }
 
-/// Stores the user's question; the conversation must exist (500 otherwise:
-/// the send operations document no 404).
+/// Stores the user's question; the conversation must exist (404 otherwise).
 fn store_question(w: &mut World, conversation_id: &str, request: &AgentMessageRequest) -> Result<String, ApiError> {
-    w.conversation(conversation_id).ok_or_else(|| internal(format!("conversation {conversation_id} not found")))?;
+    w.conversation(conversation_id).ok_or_else(|| not_found(conversation_id))?;
     let at = w.tick();
     Ok(w.push_message(conversation_id, &request.message, SenderRole::ConversationUser, MessageSource::Api, None, at))
 }
@@ -1143,7 +1154,10 @@ async fn get_message_response(
                 message: Some(w.message_view(reply, false)),
                 error: None,
             }),
-            None => Err(internal(format!("question message {question} not found in conversation {id}"))),
+            None => Err(match w.conversation(&id) {
+                Some(_) => entity_not_found("questionMessageId", &question),
+                None => not_found(&id),
+            }),
         }
     })?;
     Ok(json(StatusCode::OK, reply))

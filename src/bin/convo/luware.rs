@@ -2,13 +2,17 @@
 
 use std::any::Any;
 use std::collections::BTreeMap;
-use std::io::Write;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use clap::{Subcommand, ValueEnum};
 use convo_clients::Error;
 use convo_clients::luware::types::{ControlAction, Expand, LabelRequest, MetadataRequest, SortOrder};
-use convo_clients::luware::{Client, Credentials, Filter, Filters, SearchRequest};
+use convo_clients::luware::{
+    Client, Credentials, DEFAULT_TRANSCRIPT_CONCURRENCY, Filter, Filters, SearchRequest, Transcript, decode_vtr,
+};
+use futures::StreamExt;
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -60,11 +64,33 @@ enum LuwareCommand {
     /// Print a conversation's Speech Analytics transcript (.vtr).
     Transcript {
         ccdr_id: String,
-        /// `text` (the default): one line per utterance with time and speaker; `json`: the whole transcript.
+        /// `text` (the default): one line per utterance with time and speaker; `json`: the whole
+        /// transcript; `vtr`: the archive as the API serves it (binary: redirect it to a file).
         /// Without --format, --output applies: json prints the whole transcript, jsonl, table and
         /// csv one record per utterance (start, end, speaker, text).
         #[arg(long, value_enum)]
         format: Option<TranscriptFormat>,
+        /// The archive as the API serves it, unparsed (same as --format vtr).
+        #[arg(long, conflicts_with = "format")]
+        raw: bool,
+    },
+    /// Download the transcript of every conversation a search finds into a
+    /// directory, several at a time. Files already there are skipped, so a
+    /// rerun of a stopped download completes it; conversations without Speech
+    /// Analytics output are counted, not failed. Exits 1 if any download failed.
+    Transcripts {
+        #[command(flatten)]
+        search: SearchArgs,
+        /// Directory for the files, `<ccdrId>.vtr` (or `.json`, `.txt`); created if missing.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Downloads at once.
+        #[arg(long, value_name = "N", default_value_t = DEFAULT_TRANSCRIPT_CONCURRENCY as u16, value_parser = clap::value_parser!(u16).range(1..=64))]
+        concurrency: u16,
+        /// `vtr` (the default): the archive as served; `json`: the decoded transcript; `text`: one
+        /// line per utterance.
+        #[arg(long, value_enum, default_value = "vtr")]
+        format: TranscriptFormat,
     },
     /// Add a label to a conversation.
     Label {
@@ -90,20 +116,40 @@ enum LuwareCommand {
     Control { ccdr_id: String, action: ControlArg },
 }
 
+/// Which conversations a search finds.
+#[derive(Debug, clap::Args)]
+struct SearchArgs {
+    /// A filter in compact form, e.g. 'platformName=Microsoft Teams', 'startTime>=2024-07-01',
+    /// 'sourceCallerId^=+44', 'startTime=2024-07-01..2024-07-31'. Repeat to AND them.
+    #[arg(long = "filter", value_name = "EXPR", value_parser = parse_filter)]
+    filters: Vec<Filter>,
+    /// Only conversations that started at or after this time (RFC 3339, or a date for midnight UTC).
+    #[arg(long, value_parser = parse_time)]
+    since: Option<DateTime<Utc>>,
+    /// Only conversations that started before this time (RFC 3339, or a date for midnight UTC).
+    #[arg(long, value_parser = parse_time)]
+    until: Option<DateTime<Utc>>,
+}
+
+impl SearchArgs {
+    fn filters(self) -> Filters {
+        let mut filters = self.filters.into_iter().collect::<Filters>();
+        if let Some(since) = self.since {
+            filters = filters.started_at_or_after(since.naive_utc());
+        }
+        if let Some(until) = self.until {
+            filters = filters.started_before(until.naive_utc());
+        }
+        filters
+    }
+}
+
 #[derive(Debug, Subcommand)]
 enum ConversationsCommand {
     /// Search conversations; prints the first page, or every page with --all.
     List {
-        /// A filter in compact form, e.g. 'platformName=Microsoft Teams', 'startTime>=2024-07-01',
-        /// 'sourceCallerId^=+44', 'startTime=2024-07-01..2024-07-31'. Repeat to AND them.
-        #[arg(long = "filter", value_name = "EXPR", value_parser = parse_filter)]
-        filters: Vec<Filter>,
-        /// Only conversations that started at or after this time (RFC 3339, or a date for midnight UTC).
-        #[arg(long, value_parser = parse_time)]
-        since: Option<DateTime<Utc>>,
-        /// Only conversations that started before this time (RFC 3339, or a date for midnight UTC).
-        #[arg(long, value_parser = parse_time)]
-        until: Option<DateTime<Utc>>,
+        #[command(flatten)]
+        search: SearchArgs,
         /// Records per page, 1 to 100.
         #[arg(long, alias = "limit", value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100))]
         page_size: u32,
@@ -129,10 +175,11 @@ enum ConversationsCommand {
     },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum TranscriptFormat {
     Text,
     Json,
+    Vtr,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -210,23 +257,8 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     let (client, _sandbox) = connect(&args.settings, context).await?;
     let stdout = std::io::stdout().lock();
     match args.command {
-        LuwareCommand::Conversations(ConversationsCommand::List {
-            filters,
-            since,
-            until,
-            page_size,
-            sort,
-            all,
-            resume,
-        }) => {
-            let mut filters = filters.into_iter().collect::<Filters>();
-            if let Some(since) = since {
-                filters = filters.started_at_or_after(since.naive_utc());
-            }
-            if let Some(until) = until {
-                filters = filters.started_before(until.naive_utc());
-            }
-            let mut request = SearchRequest::new(filters).limit(page_size);
+        LuwareCommand::Conversations(ConversationsCommand::List { search, page_size, sort, all, resume }) => {
+            let mut request = SearchRequest::new(search.filters()).limit(page_size);
             match (sort, all) {
                 (Some(order), _) => request = request.sort_by_start_time(order),
                 (None, true) => request = request.sort_by_start_time(SortOrder::Asc),
@@ -244,31 +276,34 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
             let conversation = call.send().await.map_err(Error::from)?.into_inner();
             print_one(context, CONVERSATION_COLUMNS, &conversation, stdout)
         }
-        LuwareCommand::Transcript { ccdr_id, format } => {
-            let transcript = client.transcript(&ccdr_id).await?;
-            let mut out = stdout;
-            if let (None, Some(output)) = (format, context.output) {
-                if output == OutputFormat::Json {
-                    let value = serde_json::to_value(&transcript).map_err(std::io::Error::other)?;
-                    write_one(output, UTTERANCE_COLUMNS, &value, out)?;
-                    return Ok(());
-                }
-                let mut writer = RecordWriter::new(output, UTTERANCE_COLUMNS, out);
-                for u in transcript.utterances() {
-                    writer.write(&json!({ "start": u.start, "end": u.end, "speaker": u.speaker, "text": u.text }))?;
-                }
-                writer.finish()?;
-                return Ok(());
+        LuwareCommand::Transcript { ccdr_id, format, raw } if raw || format == Some(TranscriptFormat::Vtr) => {
+            use std::io::IsTerminal;
+            if std::io::stdout().is_terminal() {
+                return Err(Failure::Usage("the .vtr archive is binary: redirect it to a file (> x.vtr)".into()));
             }
-            match format.unwrap_or(TranscriptFormat::Text) {
-                TranscriptFormat::Text => {
-                    for utterance in transcript.utterances() {
-                        writeln!(out, "{}", convo_clients::redact::escape_controls(&utterance.to_string()))?;
-                    }
+            let mut out = stdout;
+            out.write_all(&client.transcript_vtr(&ccdr_id).await?)?;
+            Ok(out.flush()?)
+        }
+        LuwareCommand::Transcripts { search, out, concurrency, format } => {
+            download_transcripts(&client, search.filters(), &out, usize::from(concurrency), format).await
+        }
+        LuwareCommand::Transcript { ccdr_id, format, .. } => {
+            let transcript = client.transcript(&ccdr_id).await?;
+            match (format, context.output) {
+                (None, Some(OutputFormat::Json)) => {
+                    write_transcript(&transcript, TranscriptFormat::Json, BufWriter::new(stdout))?;
                 }
-                TranscriptFormat::Json => {
-                    let json = serde_json::to_string_pretty(&transcript).map_err(std::io::Error::other)?;
-                    writeln!(out, "{json}")?;
+                // One record per utterance.
+                (None, Some(output)) => {
+                    let mut writer = RecordWriter::new(output, UTTERANCE_COLUMNS, stdout);
+                    for u in transcript.utterances() {
+                        writer.write(&json!({ "start": u.start, "end": u.end, "speaker": u.speaker, "text": u.text }))?;
+                    }
+                    writer.finish()?;
+                }
+                (format, _) => {
+                    write_transcript(&transcript, format.unwrap_or(TranscriptFormat::Text), BufWriter::new(stdout))?;
                 }
             }
             Ok(())
@@ -329,6 +364,113 @@ pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Clien
             .into(),
     };
     Ok((Client::new(base_url, credentials)?, None))
+}
+
+/// Writes a decoded transcript as text (a line per utterance) or pretty
+/// JSON, as it serialises: no copy of the whole text is held.
+fn write_transcript(transcript: &Transcript, format: TranscriptFormat, mut out: impl Write) -> std::io::Result<()> {
+    if format == TranscriptFormat::Json {
+        serde_json::to_writer_pretty(&mut out, transcript).map_err(std::io::Error::other)?;
+        writeln!(out)?;
+    } else {
+        for utterance in transcript.utterances() {
+            writeln!(out, "{}", convo_clients::redact::escape_controls(&utterance.to_string()))?;
+        }
+    }
+    out.flush()
+}
+
+/// `convo luware transcripts`: every match of `filters`, `concurrency`
+/// downloads at a time, into `dir`. A file appears whole or not at all
+/// (written beside, then renamed), so what is there is complete and a rerun
+/// only fetches the rest.
+async fn download_transcripts(
+    client: &Client,
+    filters: Filters,
+    dir: &Path,
+    concurrency: usize,
+    format: TranscriptFormat,
+) -> Result<(), Failure> {
+    std::fs::create_dir_all(dir).map_err(|e| Failure::Usage(format!("--out {}: {e}", dir.display())))?;
+    let extension = match format {
+        TranscriptFormat::Vtr => "vtr",
+        TranscriptFormat::Json => "json",
+        TranscriptFormat::Text => "txt",
+    };
+    // The matches first (sorted by start time, so an expired page token continues), then the downloads.
+    let search = client.search(SearchRequest::new(filters).limit(100).sort_by_start_time(SortOrder::Asc));
+    let mut search = std::pin::pin!(search);
+    let (mut wanted, mut present, mut failed) = (Vec::new(), 0u64, Vec::new());
+    while let Some(conversation) = search.next().await {
+        let id = conversation?.ccdr_id;
+        match transcript_path(dir, &id, extension) {
+            Some(path) if path.exists() => present += 1,
+            Some(_) => wanted.push(id),
+            None => failed.push((id, "the id cannot be a file name".to_string())),
+        }
+    }
+    let bar = crate::output::progress_bar(wanted.len() as u64, "transcripts");
+    let (mut written, mut without) = (0u64, 0u64);
+    let mut files = client.transcript_files(wanted, concurrency);
+    while let Some((id, vtr)) = files.next().await {
+        match vtr {
+            Ok(vtr) => match transcript_path(dir, &id, extension).map(|path| save_transcript(&path, &vtr, format)) {
+                Some(Ok(())) => written += 1,
+                Some(Err(e)) => failed.push((id, e.to_string())),
+                None => failed.push((id, "the id cannot be a file name".to_string())),
+            },
+            // The API's answer for a conversation without Speech Analytics output.
+            Err(Error::Status { status, .. }) if status.as_u16() == 404 => without += 1,
+            Err(e) => failed.push((id, e.to_string())),
+        }
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    eprintln!(
+        "{written} transcripts written to {}, {present} already there, {without} conversations without one, {} failed",
+        dir.display(),
+        failed.len()
+    );
+    for (id, why) in &failed {
+        eprintln!("  {}: {}", convo_clients::redact::escape_controls(id), convo_clients::redact::escape_controls(why));
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Outcome(format!("{} transcripts failed; rerun the command to fetch them", failed.len())))
+    }
+}
+
+/// `dir/<ccdrId>.<extension>`, for an id that is a plain file name (the
+/// server's ids are UUIDs; anything else is not made a path).
+fn transcript_path(dir: &Path, ccdr_id: &str, extension: &str) -> Option<PathBuf> {
+    let plain = !ccdr_id.is_empty()
+        && !ccdr_id.starts_with('.')
+        && ccdr_id.len() <= 128
+        && ccdr_id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    plain.then(|| dir.join(format!("{ccdr_id}.{extension}")))
+}
+
+/// Writes one transcript beside `path`, then renames it into place.
+fn save_transcript(path: &Path, vtr: &[u8], format: TranscriptFormat) -> std::io::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let mut file = BufWriter::new(std::fs::File::create(&partial)?);
+    match format {
+        TranscriptFormat::Vtr => file.write_all(vtr)?,
+        _ => {
+            let transcript = decode_vtr(vtr, &Default::default()).map_err(std::io::Error::other)?;
+            write_transcript(&transcript, format, &mut file)?;
+        }
+    }
+    file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
+    std::fs::rename(&partial, path)?;
+    Ok(())
 }
 
 async fn list(

@@ -134,6 +134,21 @@ pub fn progress(what: &str) -> Option<indicatif::ProgressBar> {
     })
 }
 
+/// A bar counting `total` items on stderr with their rate and the time left,
+/// only when stderr is a terminal.
+pub fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(total);
+        let template = format!("{{bar:30}} {{pos}}/{{len}} {what} ({{per_sec}}, {{eta}} left)");
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(&template)
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    })
+}
+
 /// Prints a single record.
 pub fn write_one(format: OutputFormat, columns: &'static [Column], record: &Value, out: impl Write) -> io::Result<()> {
     let mut out = out;

@@ -152,8 +152,12 @@ async fn schemathesis_finds_no_server_error_undocumented_status_or_schema_violat
         match run(command) {
             // Its count of test cases, e.g. `1028 generated, 0 found 0 unique failures`.
             Ok(output) => {
-                let cases = output.lines().find(|line| line.contains(" generated")).unwrap_or_default();
-                println!("{api}: {}", cases.trim());
+                let cases = output
+                    .lines()
+                    .map(str::trim)
+                    .find(|line| line.starts_with(|c: char| c.is_ascii_digit()) && line.contains(" generated,"))
+                    .unwrap_or_default();
+                println!("{api}: {cases}");
             }
             Err(failure) => failures.push(format!("{api}:\n{failure}")),
         }

@@ -301,7 +301,24 @@ pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.3f";
 /// Years outside 0000–9999 do not fit the wire format. [`Filter::new`] rejects them; the
 /// infallible [`Filters`] shorthands such as [`Filters::started_before`] do not check.
 pub fn format_datetime(datetime: NaiveDateTime) -> String {
-    datetime.format(DATETIME_FORMAT).to_string()
+    use chrono::{Datelike, Timelike};
+    // Written field by field: chrono's `format` interprets the pattern on
+    // every call, which showed in the sandbox's profile (one per record).
+    // Years past four digits and leap seconds are rare: chrono writes those.
+    if !(0..=9999).contains(&datetime.year()) || datetime.nanosecond() >= 1_000_000_000 {
+        return datetime.format(DATETIME_FORMAT).to_string();
+    }
+    let millis = datetime.nanosecond() / 1_000_000;
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:03}",
+        datetime.year(),
+        datetime.month(),
+        datetime.day(),
+        datetime.hour(),
+        datetime.minute(),
+        datetime.second(),
+        millis
+    )
 }
 
 /// A value for [`Filter::new`] and the [`Filters`] builder methods.
@@ -1558,6 +1575,11 @@ mod tests {
             .and_then(|d| d.and_hms_nano_opt(23, 59, 58, 123_456_789))
             .expect("valid");
         assert_eq!(format_datetime(precise), "2024-12-31 23:59:58.123");
+        // Field by field, exactly as chrono's pattern writes it.
+        for text in ["0001-01-01 00:00:00.000", "2024-02-29 07:08:09.999", "9999-12-31 23:59:59.5"] {
+            let t = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+            assert_eq!(format_datetime(t), t.format(DATETIME_FORMAT).to_string());
+        }
         let filter =
             Filter::new(FilterField::RetentionUntil, FilterOperator::LessThanOrEqual, [precise]).expect("valid");
         assert_eq!(filter.values(), ["2024-12-31 23:59:58.123"]);

@@ -487,7 +487,7 @@ async fn list(
         }
         None => {
             for conversation in client.first_page(&request).await?.conversations {
-                writer.write(&serde_json::to_value(conversation).map_err(std::io::Error::other)?)?;
+                writer.write(&conversation)?;
             }
         }
     }

@@ -236,7 +236,7 @@ async fn run_list(client: &Client, list: ListArgs, context: &Context, out: impl 
         (None, true) => client.conversations(q),
         (None, false) => {
             for conversation in client.conversations_page(&q, list.page).await?.value.data {
-                writer.write(&serde_json::to_value(conversation).map_err(std::io::Error::other)?)?;
+                writer.write(&conversation)?;
             }
             writer.finish()?;
             return Ok(());

@@ -19,7 +19,8 @@ use crate::runtime::{
     paginate,
 };
 
-/// Luware's page size limit (seed 000 L75).
+/// Luware's page size limit (`x-provenance` of the `limit`
+/// parameter of `searchConversations` in specs/luware.yaml).
 const MAX_PAGE_SIZE: u32 = 100;
 
 /// A Luware Recording client. Every operation of the spec is a method (through

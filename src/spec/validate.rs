@@ -1850,7 +1850,7 @@ mod tests {
             failure(post(&v, path, "application/json", r#"{"labelId":"x"}"#)),
             r#"request body.labelId: "x" is not an integer"#
         );
-        // The body is optional (seed 000 L314): `{}` adds no label.
+        // The body is optional (the description of `addLabel` in specs/luware.yaml): `{}` adds no label.
         assert!(post(&v, path, "application/json", "{}").is_ok());
         assert_eq!(failure(post(&v, path, "application/json", "[]")), "request body: an array is not an object");
         assert!(failure(post(&v, path, "application/json", "{")).starts_with("request body: not valid JSON: "));

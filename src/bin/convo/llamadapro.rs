@@ -201,7 +201,8 @@ impl NewTaskArgs {
     }
 }
 
-/// What a task update can change (`createdBy` is not among them, seed 004 L241-L250).
+/// What a task update can change (`createdBy` is not among them:
+/// `x-provenance` of the `UpdateTaskRequest` schema in specs/llamadapro.yaml).
 #[derive(Debug, clap::Args)]
 struct TaskArgs {
     /// What the task is to achieve.

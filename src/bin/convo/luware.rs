@@ -409,7 +409,7 @@ async fn download_transcripts(
             None => failed.push((id, "the id cannot be a file name".to_string())),
         }
     }
-    let bar = crate::output::progress_bar(wanted.len() as u64, "transcripts");
+    let bar = crate::output::progress(Some(wanted.len() as u64), "transcripts");
     let (mut written, mut without) = (0u64, 0u64);
     let mut files = client.transcript_files(wanted, concurrency);
     while let Some((id, vtr)) = files.next().await {
@@ -430,11 +430,11 @@ async fn download_transcripts(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    eprintln!(
+    crate::output::note(format_args!(
         "{written} transcripts written to {}, {present} already there, {without} conversations without one, {} failed",
         dir.display(),
         failed.len()
-    );
+    ));
     for (id, why) in &failed {
         eprintln!("  {}: {}", convo_clients::redact::escape_controls(id), convo_clients::redact::escape_controls(why));
     }
@@ -483,7 +483,7 @@ async fn list(
     let mut writer = RecordWriter::new(format, CONVERSATION_COLUMNS, out);
     match all {
         Some(resume) => {
-            crate::export::all(client.search(request), &resume, &mut writer, "conversations", as_is).await?
+            crate::export::all(client.search(request), &resume, &mut writer, "conversations", None, as_is).await?
         }
         None => {
             for conversation in client.first_page(&request).await?.conversations {

@@ -98,6 +98,9 @@ pub enum ConfigCommand {
     },
 }
 
+/// Adds an API's settings arguments (its `Settings::augment_args`) to a command.
+pub type SettingsArgs = fn(clap::Command) -> clap::Command;
+
 /// One resolved setting, as `config show` prints it.
 #[derive(Debug, serde::Serialize)]
 pub struct ShownSetting {
@@ -120,11 +123,7 @@ const SHOWN_COLUMNS: &[crate::output::Column] = &[
 /// and its settings' arguments (the same clap definitions its commands
 /// use, so the flags and environment names cannot drift); the precedence
 /// is theirs too: flag, then environment, then profile.
-pub fn show(
-    args: &[String],
-    apis: &[(&'static str, fn(clap::Command) -> clap::Command)],
-    context: &crate::Context,
-) -> Result<(), Failure> {
+pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &crate::Context) -> Result<(), Failure> {
     let (wanted, flags) = match args.split_first() {
         Some((api, flags)) => (Some(api.as_str()), flags),
         None => (None, &[][..]),

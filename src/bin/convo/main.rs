@@ -3,6 +3,10 @@
 //! Exit codes: 0 on success, 1 on an API or transport error, 2 on a usage or
 //! input error. Errors are one line on stderr and never include a secret.
 
+// The doc comments of the argument structs are clap's help text, read in a
+// terminal, where rustdoc's `<https://…>` link syntax would only be noise.
+#![allow(rustdoc::bare_urls)]
+
 /// `Debug` for an API's settings or profile table that keeps secrets out:
 /// only the base URL shows, without userinfo.
 macro_rules! settings_debug_without_secrets {
@@ -101,7 +105,7 @@ macro_rules! cli_apis {
         }
 
         /// Each API's name and its settings' arguments, for `config show`.
-        const SETTINGS: &[(&'static str, fn(clap::Command) -> clap::Command)] =
+        const SETTINGS: &[(&'static str, config::SettingsArgs)] =
             &[$((stringify!($api), <$api::Settings as clap::Args>::augment_args),)*];
 
         /// Each API's subcommand name and spec.

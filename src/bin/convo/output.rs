@@ -54,14 +54,16 @@ pub struct RecordWriter<W: Write> {
 /// Where the text goes: through the csv writer for csv, else straight.
 enum Sink<W: Write> {
     Text(BufWriter<W>),
-    Csv(csv::Writer<W>),
+    Csv(Box<csv::Writer<W>>),
 }
 
 impl<W: Write> RecordWriter<W> {
     pub fn new(format: OutputFormat, columns: &'static [Column], out: W) -> Self {
         let widths = fit_widths(columns, terminal_width());
         let sink = match format {
-            OutputFormat::Csv => Sink::Csv(csv::WriterBuilder::new().buffer_capacity(OUTPUT_BUFFER).from_writer(out)),
+            OutputFormat::Csv => {
+                Sink::Csv(Box::new(csv::WriterBuilder::new().buffer_capacity(OUTPUT_BUFFER).from_writer(out)))
+            }
             _ => Sink::Text(BufWriter::with_capacity(OUTPUT_BUFFER, out)),
         };
         Self { format, columns, widths, sink, rows: Vec::new(), count: 0 }

@@ -19,12 +19,19 @@ use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{Method, Request, Response, StatusCode};
 use tracing::Instrument;
 
-pub(crate) use auth::{
-    BoxFuture, Credential, SchemeCredentials, TokenCredential, TokenFetch, jwt_expiry, refresh_time,
-};
+pub(crate) use auth::SchemeCredentials;
+// What each API's module uses; an API that is not built does not need it.
+#[cfg(any(feature = "luware", feature = "raia", feature = "llamadapro"))]
+pub(crate) use auth::Credential;
+#[cfg(any(feature = "luware", feature = "liveperson"))]
+pub(crate) use auth::jwt_expiry;
+#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
+pub(crate) use auth::{BoxFuture, TokenCredential, TokenFetch, refresh_time};
 pub use builder::{BuildClient, ClientBuilder, Connection};
 pub use config::ClientConfig;
+#[cfg(feature = "salesloft")]
 pub(crate) use pace::RateLimit;
+#[cfg(feature = "luware")]
 pub(crate) use paginate::again_if_transient;
 pub use paginate::{ItemStream, Page, paginate};
 pub use retry::RetryPolicy;
@@ -40,8 +47,10 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Scheme {
     /// An API key in the named (lower-case) header.
+    #[cfg_attr(not(any(feature = "luware", feature = "raia", feature = "llamadapro")), allow(dead_code))]
     Header(&'static str),
     /// `Authorization: Bearer <token>`.
+    #[cfg_attr(not(any(feature = "luware", feature = "liveperson", feature = "salesloft")), allow(dead_code))]
     Bearer,
 }
 
@@ -169,6 +178,7 @@ impl Runtime {
         Self { inner: Arc::new(inner) }
     }
 
+    #[cfg(feature = "liveperson")]
     /// Sends the operations the spec serves from `spec_url` to `base_url`.
     pub(crate) fn with_server(mut self, spec_url: &'static str, base_url: String) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {

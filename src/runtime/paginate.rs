@@ -257,6 +257,7 @@ impl<T: Serialize + Send + 'static> Stream for ItemStream<T> {
     }
 }
 
+#[cfg(feature = "luware")]
 /// Runs `attempt`, and again after a transient failure (see
 /// [`crate::Error::is_transient`]) as a page stream asks for a page again:
 /// up to 3 more times, 1, 2 and 4 s apart. For calls whose failure the

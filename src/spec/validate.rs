@@ -364,16 +364,19 @@ impl SpecValidator {
         self.operations().map(|op| op.id.as_str())
     }
 
+    #[cfg(feature = "sandbox")]
     /// The spec the validator was built from.
     pub(crate) fn spec(&self) -> &Value {
         &self.spec
     }
 
+    #[cfg(feature = "sandbox")]
     /// The `responses` object of an operation, as written (entries may be `$ref`s).
     pub(crate) fn responses(&self, operation_id: &str) -> Option<&Value> {
         self.operations().find(|op| op.id == operation_id).map(|op| &op.responses)
     }
 
+    #[cfg(feature = "sandbox")]
     /// Whether `value` satisfies `schema` (a schema of this spec, or a `$ref` into it).
     pub(crate) fn conforms(&self, schema: &Value, value: &Value) -> bool {
         self.checker(Direction::Response).check(schema, value, &Loc::Root("value"), 0).is_ok()

@@ -134,31 +134,12 @@ impl<W: Write> RecordWriter<W> {
         if self.format != OutputFormat::Table || (self.rows.is_empty() && !header) {
             return Ok(());
         }
-        let mut table = comfy_table::Table::new();
-        table
-            .load_preset(comfy_table::presets::NOTHING)
-            .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
-            .set_truncation_indicator("…");
+        let mut rows: Vec<Vec<String>> = self.rows.drain(..).collect();
         if header {
-            table.add_row(self.columns.iter().map(|c| c.header));
-        }
-        for cells in self.rows.drain(..) {
-            let mut row = comfy_table::Row::from(cells);
-            row.max_height(1);
-            table.add_row(row);
-        }
-        let last = self.widths.len().saturating_sub(1);
-        for (i, (column, &width)) in table.column_iter_mut().zip(&self.widths).enumerate() {
-            // Two spaces between columns; a column's width includes them.
-            let gap = if i == last { 0 } else { 2 };
-            let width = u16::try_from(width.saturating_add(gap)).unwrap_or(u16::MAX);
-            column.set_padding((0, gap as u16));
-            column.set_constraint(comfy_table::ColumnConstraint::Absolute(comfy_table::Width::Fixed(width)));
+            rows.insert(0, self.columns.iter().map(|c| c.header.to_string()).collect());
         }
         let Sink::Text(out) = &mut self.sink else { return Ok(()) };
-        for line in table.lines() {
-            writeln!(out, "{}", line.trim_end())?;
-        }
+        write_table(out, rows, &self.widths)?;
         Ok(())
     }
 }
@@ -232,33 +213,42 @@ pub fn write_one(format: OutputFormat, columns: &'static [Column], record: &Valu
             let Value::Object(map) = record else { return writeln!(out, "{}", table_cell(&record.to_string())) };
             let key_width = map.keys().map(|k| k.chars().count()).max().unwrap_or(0);
             let value_width = terminal_width().saturating_sub(key_width + 2).max(20);
-            let mut table = comfy_table::Table::new();
-            table
-                .load_preset(comfy_table::presets::NOTHING)
-                .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
-                .set_truncation_indicator("…");
-            for (key, value) in map {
-                let text = match value {
-                    Value::Null => continue,
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                let mut row = comfy_table::Row::from([table_cell(key), table_cell(&text)]);
-                row.max_height(1);
-                table.add_row(row);
-            }
-            let widths = [key_width.saturating_add(2), value_width];
-            for (i, (column, width)) in table.column_iter_mut().zip(widths).enumerate() {
-                column.set_padding((0, if i == 0 { 2 } else { 0 }));
-                let width = u16::try_from(width).unwrap_or(u16::MAX);
-                column.set_constraint(comfy_table::ColumnConstraint::Absolute(comfy_table::Width::Fixed(width)));
-            }
-            for line in table.lines() {
-                writeln!(out, "{}", line.trim_end())?;
-            }
+            let rows = map.iter().filter(|(_, value)| !value.is_null()).map(|(key, value)| {
+                let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+                vec![table_cell(key), table_cell(&text)]
+            });
+            write_table(&mut out, rows, &[key_width, value_width])?;
             Ok(())
         }
     }
+}
+
+/// Writes `rows` as a borderless table (comfy-table) with columns of fixed
+/// `widths`, two spaces apart; a longer cell is cut with `…`, so that every
+/// row is one line.
+fn write_table(out: &mut impl Write, rows: impl IntoIterator<Item = Vec<String>>, widths: &[usize]) -> io::Result<()> {
+    let mut table = comfy_table::Table::new();
+    table
+        .load_preset(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .set_truncation_indicator("…");
+    for cells in rows {
+        let mut row = comfy_table::Row::from(cells);
+        row.max_height(1);
+        table.add_row(row);
+    }
+    let last = widths.len().saturating_sub(1);
+    for (i, (column, &width)) in table.column_iter_mut().zip(widths).enumerate() {
+        // A column's width includes the gap after it.
+        let gap: u16 = if i == last { 0 } else { 2 };
+        let width = u16::try_from(width.saturating_add(usize::from(gap))).unwrap_or(u16::MAX);
+        column.set_padding((0, gap));
+        column.set_constraint(comfy_table::ColumnConstraint::Absolute(comfy_table::Width::Fixed(width)));
+    }
+    for line in table.lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
 }
 
 fn cell(record: &Value, key: &str) -> String {

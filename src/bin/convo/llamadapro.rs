@@ -1401,7 +1401,9 @@ pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, 
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
 pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
-    let config = LlamadaProConfig { harness: options.harness.clone(), ..LlamadaProConfig::default() };
+    let default = LlamadaProConfig::default();
+    let (contacts, tasks) = options.records.map_or((default.contacts, default.tasks), |n| (n, n));
+    let config = LlamadaProConfig { harness: options.harness.clone(), contacts, tasks, ..default };
     let funnel = config.funnels.first().copied();
     let sandbox =
         LlamadaProSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("llamadapro", e))?;

@@ -10,7 +10,7 @@ use clap::{Subcommand, ValueEnum};
 use convo_clients::Error;
 use convo_clients::luware::types::{ControlAction, Expand, LabelRequest, MetadataRequest, SortOrder};
 use convo_clients::luware::{
-    Client, Credentials, DEFAULT_TRANSCRIPT_CONCURRENCY, Filter, Filters, SearchRequest, Transcript, decode_vtr,
+    Client, Credentials, DEFAULT_TRANSCRIPT_CONCURRENCY, Filter, Filters, SearchRequest, Transcript, decode_vtr, write_vtr_json,
 };
 use futures::StreamExt;
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
@@ -288,12 +288,17 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
         LuwareCommand::Transcripts { search, out, concurrency, format } => {
             download_transcripts(&client, search.filters(), &out, usize::from(concurrency), format).await
         }
+        // The transcript's own JSON, indented as it inflates: never held whole.
+        LuwareCommand::Transcript { ccdr_id, format, .. }
+            if format == Some(TranscriptFormat::Json) || (format.is_none() && context.output == Some(OutputFormat::Json)) =>
+        {
+            let vtr = client.transcript_vtr(&ccdr_id).await?;
+            write_json(&vtr, BufWriter::new(stdout))?;
+            Ok(())
+        }
         LuwareCommand::Transcript { ccdr_id, format, .. } => {
             let transcript = client.transcript(&ccdr_id).await?;
             match (format, context.output) {
-                (None, Some(OutputFormat::Json)) => {
-                    write_transcript(&transcript, TranscriptFormat::Json, BufWriter::new(stdout))?;
-                }
                 // One record per utterance.
                 (None, Some(output)) => {
                     let mut writer = RecordWriter::new(output, UTTERANCE_COLUMNS, stdout);
@@ -302,9 +307,7 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
                     }
                     writer.finish()?;
                 }
-                (format, _) => {
-                    write_transcript(&transcript, format.unwrap_or(TranscriptFormat::Text), BufWriter::new(stdout))?;
-                }
+                _ => write_text(&transcript, BufWriter::new(stdout))?,
             }
             Ok(())
         }
@@ -366,17 +369,18 @@ pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Clien
     Ok((Client::new(base_url, credentials)?, None))
 }
 
-/// Writes a decoded transcript as text (a line per utterance) or pretty
-/// JSON, as it serialises: no copy of the whole text is held.
-fn write_transcript(transcript: &Transcript, format: TranscriptFormat, mut out: impl Write) -> std::io::Result<()> {
-    if format == TranscriptFormat::Json {
-        serde_json::to_writer_pretty(&mut out, transcript).map_err(std::io::Error::other)?;
-        writeln!(out)?;
-    } else {
-        for utterance in transcript.utterances() {
-            writeln!(out, "{}", convo_clients::redact::escape_controls(&utterance.to_string()))?;
-        }
+/// Writes a decoded transcript as text, a line per utterance.
+fn write_text(transcript: &Transcript, mut out: impl Write) -> std::io::Result<()> {
+    for utterance in transcript.utterances() {
+        writeln!(out, "{}", convo_clients::redact::escape_controls(&utterance.to_string()))?;
     }
+    out.flush()
+}
+
+/// Writes a `.vtr`'s transcript as indented JSON, streamed from the archive.
+fn write_json(vtr: &[u8], mut out: impl Write) -> std::io::Result<()> {
+    write_vtr_json(vtr, &Default::default(), &mut out, true).map_err(std::io::Error::other)?;
+    writeln!(out)?;
     out.flush()
 }
 
@@ -463,9 +467,10 @@ fn save_transcript(path: &Path, vtr: &[u8], format: TranscriptFormat) -> std::io
     let mut file = BufWriter::new(std::fs::File::create(&partial)?);
     match format {
         TranscriptFormat::Vtr => file.write_all(vtr)?,
-        _ => {
+        TranscriptFormat::Json => write_json(vtr, &mut file)?,
+        TranscriptFormat::Text => {
             let transcript = decode_vtr(vtr, &Default::default()).map_err(std::io::Error::other)?;
-            write_transcript(&transcript, format, &mut file)?;
+            write_text(&transcript, &mut file)?;
         }
     }
     file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
@@ -517,6 +522,7 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failur
     let config = LuwareConfig {
         conversations: options.records.unwrap_or(LuwareConfig::default().conversations),
         token_lifetime: options.token_lifetime,
+        transcript_utterances: options.transcript_utterances.unwrap_or(LuwareConfig::default().transcript_utterances),
         harness: options.harness.clone(),
         ..LuwareConfig::default()
     };

@@ -682,7 +682,9 @@ pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, 
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
 pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
-    let config = RaiaConfig { harness: options.harness.clone(), ..RaiaConfig::default() };
+    let default = RaiaConfig::default();
+    let conversations = options.records.map_or(default.conversations, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let config = RaiaConfig { harness: options.harness.clone(), conversations, ..default };
     let sandbox = RaiaSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("raia", e))?;
     println!("raia  {}", sandbox.base_url());
     export("RAIA_BASE_URL", &sandbox.base_url());

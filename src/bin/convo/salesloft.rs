@@ -272,7 +272,8 @@ pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, 
 pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
     let default = SalesloftConfig::default();
     let conversations = options.records.unwrap_or(default.conversations);
-    let config = SalesloftConfig { harness: options.harness.clone(), conversations, ..default };
+    let budget = options.rate_limit_budget.unwrap_or(default.budget);
+    let config = SalesloftConfig { harness: options.harness.clone(), conversations, budget, ..default };
     let sandbox =
         SalesloftSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("salesloft", e))?;
     println!("salesloft  {}", sandbox.base_url());

@@ -26,11 +26,21 @@ enum SandboxCommand {
         /// Seed of the generated data.
         #[arg(long, default_value_t = 42)]
         seed: u64,
-        /// Records in each emulator's main list, where it can be sized (Luware
-        /// and Salesloft conversations; Luware's are generated on demand, up to
-        /// millions). Each emulator's own default otherwise.
+        /// Records in each emulator's main lists: Luware, Salesloft and raia
+        /// conversations, LlamadaPro contacts and tasks (LivePerson has no
+        /// list). Luware's are generated on demand, up to millions; the others
+        /// are held in memory. Each emulator's own default otherwise.
         #[arg(long, alias = "conversations", value_name = "N")]
         records: Option<u64>,
+        /// Utterances in each Luware transcript (6 by default). About 1 KB of
+        /// transcript JSON each: 50,000 make a 50 MB transcript.
+        #[arg(long, value_name = "N")]
+        transcript_utterances: Option<usize>,
+        /// Salesloft's rate-limit budget, in cost units per minute (600, as
+        /// documented). Raise it to measure a client's own speed on long
+        /// exports rather than the wait for the next minute.
+        #[arg(long, value_name = "COST")]
+        rate_limit_budget: Option<u64>,
         /// Lifetime of issued access tokens, in seconds.
         #[arg(long, default_value_t = 3_600)]
         token_lifetime: u64,
@@ -50,6 +60,10 @@ pub struct ServeOptions {
     pub seed: u64,
     /// Records in the emulator's main list; `None` for its default.
     pub records: Option<u64>,
+    /// Utterances in each Luware transcript; `None` for the default.
+    pub transcript_utterances: Option<usize>,
+    /// Salesloft's cost budget per minute; `None` for the documented 600.
+    pub rate_limit_budget: Option<u64>,
     /// Lifetime of issued access tokens.
     pub token_lifetime: Duration,
     /// Latency, no request log, and whether responses are checked.
@@ -57,15 +71,32 @@ pub struct ServeOptions {
 }
 
 pub async fn run(args: Args) -> Result<(), Failure> {
-    let SandboxCommand::Serve { api, port, seed, records, token_lifetime, latency_ms, check_responses } = args.command;
+    let SandboxCommand::Serve {
+        api,
+        port,
+        seed,
+        records,
+        transcript_utterances,
+        rate_limit_budget,
+        token_lifetime,
+        latency_ms,
+        check_responses,
+    } = args.command;
     if api != "all" && !APIS.iter().any(|(name, _)| *name == api) {
         let names: Vec<&str> = APIS.iter().map(|(name, _)| *name).collect();
         return Err(Failure::Usage(format!("--api {api}: not one of all, {}", names.join(", "))));
     }
     // A long-running server keeps no request log: memory stays flat.
     let harness = HarnessConfig { latency: Duration::from_millis(latency_ms), request_log: 0, check_responses };
-    let mut options =
-        ServeOptions { port, seed, records, token_lifetime: Duration::from_secs(token_lifetime), harness };
+    let mut options = ServeOptions {
+        port,
+        seed,
+        records,
+        transcript_utterances,
+        rate_limit_budget,
+        token_lifetime: Duration::from_secs(token_lifetime),
+        harness,
+    };
     let mut servers = Vec::new();
     for (name, _) in APIS.iter().filter(|(name, _)| api == "all" || *name == api) {
         servers.push(crate::serve(name, &options).await?);

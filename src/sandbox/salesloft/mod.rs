@@ -419,8 +419,10 @@ async fn list_conversations(State(state): State<Arc<SalesloftState>>, RawQuery(q
         matches.reverse();
     }
     let (range, metadata) = paging(&filters, matches.len());
-    let data = matches.drain(range).collect();
-    axum::Json(ConversationList { data, metadata }).into_response()
+    let data: Vec<_> = matches.drain(range).collect();
+    // A generated conversation is under 2 KiB of JSON.
+    let capacity = 2048 * data.len() + 512;
+    super::sized_json(StatusCode::OK, &ConversationList { data, metadata }, capacity)
 }
 
 /// The conversation with this id, if it is in the data set.

@@ -45,7 +45,7 @@ fn main() {
     let mut env = std::collections::BTreeMap::new();
     for line in BufReader::new(server.stdout.take().unwrap()).lines() {
         let line = line.unwrap();
-        if line.starts_with("serving") {
+        if line.starts_with("# serving") {
             break;
         }
         if let Some((key, value)) = line.trim().strip_prefix("export ").and_then(|kv| kv.split_once('=')) {

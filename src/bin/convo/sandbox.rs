@@ -1,4 +1,5 @@
-//! `convo sandbox serve`: the emulators on loopback until Ctrl-C.
+//! `convo sandbox serve`: the emulators on loopback until stopped, and their
+//! settings for a shell (printed, and in `--env-file`).
 
 use std::any::Any;
 use std::io::Write;
@@ -77,12 +78,12 @@ pub struct ServeOptions {
 pub struct Served {
     api: &'static str,
     base_url: String,
-    exports: Vec<(&'static str, String)>,
-    samples: Vec<(&'static str, Vec<String>)>,
+    described: Described,
     _server: Box<dyn Any>,
 }
 
 /// What an API's `serve` adds to its [`Served`]: the part that differs.
+#[derive(Default)]
 pub struct Described {
     exports: Vec<(&'static str, String)>,
     samples: Vec<(&'static str, Vec<String>)>,
@@ -117,19 +118,23 @@ pub async fn serve_api<E: Emulator>(
     config: E::Config,
     describe: impl FnOnce(&Sandbox<E>, &mut Described),
 ) -> Result<Served, Failure> {
-    let sandbox = Sandbox::<E>::start(options.seed, options.port, config).await.map_err(|e| cannot_listen(api, e))?;
-    let mut described = Described { exports: Vec::new(), samples: Vec::new() };
+    let sandbox = Sandbox::<E>::start(options.seed, options.port, config)
+        .await
+        .map_err(|e| Failure::Usage(format!("{api}: cannot listen: {e}")))?;
+    let mut described = Described::default();
     describe(&sandbox, &mut described);
-    let Described { exports, samples } = described;
-    Ok(Served { api, base_url: sandbox.base_url(), exports, samples, _server: Box::new(sandbox) })
+    Ok(Served { api, base_url: sandbox.base_url(), described, _server: Box::new(sandbox) })
 }
 
 impl Served {
     /// Its lines for a POSIX shell: comments, and `export` lines quoted.
     fn lines(&self) -> Vec<String> {
-        let mut lines = vec![format!("# {}  {}", self.api, self.base_url)];
-        lines.extend(self.exports.iter().map(|(name, value)| format!("export {name}={}", shell_quote(value))));
-        lines.extend(self.samples.iter().map(|(what, ids)| format!("# {} {what}: {}", self.api, ids.join(", "))));
+        let Described { exports, samples } = &self.described;
+        // A comment must stay one line: a line break in it would be a command.
+        let comment = |text: String| format!("# {}", crate::escape(&text));
+        let mut lines = vec![comment(format!("{}  {}", self.api, self.base_url))];
+        lines.extend(exports.iter().map(|(name, value)| format!("export {name}={}", shell_quote(value))));
+        lines.extend(samples.iter().map(|(what, ids)| comment(format!("{} {what}: {}", self.api, ids.join(", ")))));
         lines
     }
 }
@@ -237,16 +242,34 @@ pub async fn start<E: Emulator>(config: E::Config) -> Result<Sandbox<E>, Failure
     Sandbox::start(42, 0, config).await.map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))
 }
 
-/// The error for an emulator that cannot listen.
-fn cannot_listen(api: &str, e: std::io::Error) -> Failure {
-    Failure::Usage(format!("{api}: cannot listen: {e}"))
-}
-
 /// `text` quoted for a POSIX shell, when it needs quoting.
 fn shell_quote(text: &str) -> String {
     if text.chars().all(|c| c.is_ascii_alphanumeric() || "@._-:/".contains(c)) {
         text.to_string()
     } else {
         format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    /// Each value comes back whole from `eval "export V=…"` in `sh`.
+    #[test]
+    fn quoted_values_survive_a_shell() {
+        for value in ["plain-value_1.0:/@", "", "two words", "it's", "$HOME `id` \\ \"x\"", "a\nb", "p@ss&word=1%;*"] {
+            let out = std::process::Command::new("sh")
+                .args(["-c", "eval \"export V=$1\" && printf %s \"$V\"", "sh", &shell_quote(value)])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success() && out.stderr.is_empty(),
+                "{value:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(String::from_utf8_lossy(&out.stdout), value);
+        }
+        assert_eq!(shell_quote("http://127.0.0.1:8080"), "http://127.0.0.1:8080", "plain values stay readable");
     }
 }

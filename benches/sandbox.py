@@ -22,7 +22,7 @@ def serve(api, flags):
         if line.startswith("export "):
             key, _, value = line[len("export "):].partition("=")
             env[key] = value.strip("'")
-        if line.startswith("serving"):
+        if line.startswith("# serving"):
             return proc, env
     raise SystemExit(f"{api}: sandbox did not start")
 

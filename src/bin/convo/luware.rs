@@ -1,6 +1,5 @@
 //! `convo luware …`: the Luware Recording API.
 
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -20,7 +19,7 @@ use serde_json::{Value, json};
 use crate::export::{ResumeArgs, as_is};
 use crate::output::{Column, OutputFormat, RecordWriter, write_one};
 use crate::operations::Call;
-use crate::sandbox::{ServeOptions, cannot_listen, export};
+use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
 use crate::{Context, Failure, config};
 
@@ -518,34 +517,36 @@ pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, 
 }
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
-pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
+pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
+    let conversations = options.records.unwrap_or(LuwareConfig::default().conversations);
     let config = LuwareConfig {
-        conversations: options.records.unwrap_or(LuwareConfig::default().conversations),
+        conversations,
         token_lifetime: options.token_lifetime,
         transcript_utterances: options.transcript_utterances.unwrap_or(LuwareConfig::default().transcript_utterances),
         harness: options.harness.clone(),
         ..LuwareConfig::default()
     };
-    let sandbox = LuwareSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("luware", e))?;
-    let c = sandbox.credentials();
-    println!("luware  {}", sandbox.base_url());
-    export("LUWARE_BASE_URL", &sandbox.base_url());
-    export("LUWARE_SUBSCRIPTION_KEY", c.subscription_key.expose());
-    export("LUWARE_EID", &c.eid.to_string());
-    export("LUWARE_CLIENT_ID", &c.client_id);
-    export("LUWARE_CLIENT_SECRET", c.client_secret.expose());
-    // The token form's values URL-encoded, as the seed writes them (seed 000 L42-L48).
-    let form = |v: &str| serde_urlencoded::to_string([("v", v)]).unwrap_or_default().split_off(2);
-    export("LUWARE_CLIENT_ID_FORM", &form(&c.client_id));
-    export("LUWARE_CLIENT_SECRET_FORM", &form(c.client_secret.expose()));
-    // Conversations the control actions apply to (seed 000 L337-L339).
-    if let Some(id) = sandbox.controlled_conversation_id() {
-        export("LUWARE_CCDR_ID", &id);
-    }
-    if let Some(id) = sandbox.on_demand_conversation_id() {
-        export("LUWARE_ONDEMAND_CCDR_ID", &id);
-    }
-    Ok(Box::new(sandbox))
+    sandbox::serve_api("luware", options, config, |sandbox: &LuwareSandbox, out| {
+        let c = sandbox.credentials();
+        out.export("LUWARE_BASE_URL", sandbox.base_url())
+            .export("LUWARE_SUBSCRIPTION_KEY", c.subscription_key.expose())
+            .export("LUWARE_EID", c.eid.to_string())
+            .export("LUWARE_CLIENT_ID", c.client_id.as_str())
+            .export("LUWARE_CLIENT_SECRET", c.client_secret.expose());
+        // The token form's values URL-encoded, as the seed writes them (seed 000 L42-L48).
+        let form = |v: &str| serde_urlencoded::to_string([("v", v)]).unwrap_or_default().split_off(2);
+        out.export("LUWARE_CLIENT_ID_FORM", form(&c.client_id))
+            .export("LUWARE_CLIENT_SECRET_FORM", form(c.client_secret.expose()));
+        // Conversations the control actions apply to (seed 000 L337-L339).
+        if let Some(id) = sandbox.controlled_conversation_id() {
+            out.export("LUWARE_CCDR_ID", id);
+        }
+        if let Some(id) = sandbox.on_demand_conversation_id() {
+            out.export("LUWARE_ONDEMAND_CCDR_ID", id);
+        }
+        out.samples("conversations", (0..conversations).map(|i| sandbox.conversation_id(i)));
+    })
+    .await
 }
 
 /// This API's table in a config profile.

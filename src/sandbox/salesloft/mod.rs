@@ -103,6 +103,11 @@ impl Sandbox<SalesloftState> {
         self.api.lock().tokens.clear();
     }
 
+    /// The id of conversation `index` of the data set (`None` past its end).
+    pub fn conversation_id(&self, index: u64) -> Option<String> {
+        (index < self.api.config.conversations).then(|| self.api.conversation(index).id)
+    }
+
     /// Every conversation of the data set, in index order (oldest first).
     pub fn all_conversations(&self) -> Vec<Conversation> {
         (0..self.api.config.conversations).map(|i| self.api.conversation(i)).collect()

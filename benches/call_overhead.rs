@@ -9,49 +9,19 @@
 //! cargo build --release --features cli && cargo bench --bench call_overhead --features sandbox
 //! ```
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod support;
+
 use std::time::{Duration, Instant};
 
 use convo_clients::luware::{Client, Credentials};
+use support::{Served, cpu_time, luware_token, median};
 
 const CALLS: usize = 1_000;
 const ROUNDS: usize = 5;
 
-/// User plus system CPU time of this process so far.
-fn cpu_time() -> Duration {
-    // SAFETY: getrusage only writes the struct it is given.
-    let usage = unsafe {
-        let mut usage = std::mem::zeroed::<libc::rusage>();
-        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
-        usage
-    };
-    let time = |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
-    time(usage.ru_utime) + time(usage.ru_stime)
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 fn main() {
-    let convo = concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/convo");
-    let mut server = Command::new(convo)
-        .args(["sandbox", "serve", "--api", "luware", "--port", "0"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("build first: cargo build --release --features cli");
-    let mut env = std::collections::BTreeMap::new();
-    for line in BufReader::new(server.stdout.take().unwrap()).lines() {
-        let line = line.unwrap();
-        if line.starts_with("serving") {
-            break;
-        }
-        if let Some((key, value)) = line.trim().strip_prefix("export ").and_then(|kv| kv.split_once('=')) {
-            env.insert(key.to_string(), value.trim_matches('\'').to_string());
-        }
-    }
+    let served = Served::start("luware", &[]);
+    let env = &served.env;
     let base = env["LUWARE_BASE_URL"].clone();
     let credentials = Credentials {
         subscription_key: env["LUWARE_SUBSCRIPTION_KEY"].clone().into(),
@@ -68,21 +38,7 @@ fn main() {
 
         // Raw reqwest: what a user would write with the token in hand.
         let http = reqwest::Client::new();
-        let token: serde_json::Value = http
-            .post(format!("{base}/vfcrest/v1/auth/token"))
-            .header("Ocp-Apim-Subscription-Key", &env["LUWARE_SUBSCRIPTION_KEY"])
-            .form(&[
-                ("eid", env["LUWARE_EID"].as_str()),
-                ("client_id", env["LUWARE_CLIENT_ID"].as_str()),
-                ("client_secret", env["LUWARE_CLIENT_SECRET"].as_str()),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let bearer = format!("Bearer {}", token["access_token"].as_str().unwrap());
+        let bearer = luware_token(&http, env).await;
         let url = format!("{base}/vfcrest/v1/conversations/{id}");
 
         let (mut ours, mut raw) = (Vec::new(), Vec::new());
@@ -119,6 +75,4 @@ fn main() {
         println!("{:<22} {:>9.1} {:>9.1}", "raw reqwest", wall(&raw), cpu(&raw));
         println!("{:<22} {:>9.2} {:>9.2}", "ratio", wall(&ours) / wall(&raw), cpu(&ours) / cpu(&raw));
     });
-    let _ = Command::new("kill").args(["-INT", &server.id().to_string()]).status();
-    let _ = server.wait();
 }

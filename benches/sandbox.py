@@ -3,6 +3,7 @@
 
 import os
 import subprocess
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONVO = os.path.join(ROOT, "target", "release", "convo")
@@ -21,6 +22,25 @@ def serve(api, flags):
         if line.startswith("export "):
             key, _, value = line[len("export "):].partition("=")
             env[key] = value.strip("'")
-        if line.startswith("serving"):
+        if line.startswith("# serving"):
             return proc, env
     raise SystemExit(f"{api}: sandbox did not start")
+
+
+def measure(argv, env, out_path):
+    """Wall seconds, CPU seconds and peak RSS (MiB) of one run of `argv`,
+    its standard output written to `out_path`."""
+    with open(out_path, "wb") as out:
+        start = time.monotonic()
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.PIPE, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - start
+    if status != 0:
+        raise SystemExit(f"{argv[0]} failed: {proc.stderr.read().decode()}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def lines(path):
+    """Newlines in the file at `path`."""
+    with open(path, "rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))

@@ -4,10 +4,9 @@
 
 mod common;
 
-use std::path::PathBuf;
 use std::process::Output;
 
-use common::{Served, convo, stderr, stdout};
+use common::{Scratch, Served, convo, stderr, stdout};
 use serde_json::{Value, json};
 
 fn sandboxed(args: &[&str]) -> Output {
@@ -44,29 +43,6 @@ fn served_llamadapro() -> Served {
 
 fn run_served(served: &Served, args: &[&str]) -> Output {
     served.command().arg("llamadapro").args(args).output().unwrap()
-}
-
-/// A scratch directory for request files, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("convo-llamadapro-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn file(&self, name: &str, contents: &[u8]) -> String {
-        let path = self.0.join(name);
-        std::fs::write(&path, contents).unwrap();
-        path.to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 #[test]
@@ -262,7 +238,7 @@ fn conversations_and_bulk_reports() {
     assert_eq!(out.status.code(), Some(2), "no contact: {}", stderr(&out));
     assert!(stderr(&out).contains("contactId"), "{}", stderr(&out));
 
-    let scratch = Scratch::new("bulk");
+    let scratch = Scratch::new("llamadapro-bulk");
     let mixed = scratch.file(
         "mixed.json",
         json!({"conversations": [
@@ -321,7 +297,7 @@ fn messages_and_media() {
         "{}",
         stderr(&out)
     );
-    let scratch = Scratch::new("messages");
+    let scratch = Scratch::new("llamadapro-messages");
     let components = scratch.file(
         "components.json",
         br#"{"components": [{"type": "body", "parameters": [{"type": "text", "text": "x"}]}]}"#,
@@ -466,7 +442,7 @@ fn settings_from_flags_environment_and_profiles() {
     assert!(err.contains("get_tasks: HTTP 401") && !err.contains("llp_definitely_wrong"), "{err}");
 
     // A profile supplies what flags and environment do not.
-    let scratch = Scratch::new("profile");
+    let scratch = Scratch::new("llamadapro-profile");
     let toml = format!(
         "[profiles.staging.llamadapro]\napi_key = \"{}\"\nbase_url = \"{}\"\n",
         served.env["LLAMADAPRO_API_KEY"], served.env["LLAMADAPRO_BASE_URL"]

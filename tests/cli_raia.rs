@@ -299,12 +299,7 @@ fn a_served_sandbox_keeps_state_between_commands() {
         ]
     );
     // AI chat, manual chat, manual voice call.
-    let examples: Vec<String> = served
-        .lines
-        .iter()
-        .find_map(|l| l.split_once("manual voice call: "))
-        .map(|(_, ids)| ids.split(' ').map(str::to_string).collect())
-        .unwrap_or_default();
+    let examples = served.samples("raia", "conversations (AI chat, manual chat, manual voice call)");
     assert_eq!(examples.len(), 3);
     let raia = |args: &[&str]| served.command().arg("raia").args(args).output().unwrap();
     let ai_chat = examples[0].clone();

@@ -656,6 +656,52 @@ const MAX_PREALLOC: u64 = 16 * 1024 * 1024;
 ///
 /// Any [`TranscriptError`] variant; each variant's docs say when it occurs.
 pub fn decode_vtr(archive: &[u8], limits: &TranscriptLimits) -> Result<Transcript, TranscriptError> {
+    read_entry(archive, limits, |json| serde_json::from_reader(json))
+}
+
+/// Writes the transcript JSON of a `.vtr` file held in memory to `out`, as
+/// it inflates: the JSON document the archive holds, indented when `pretty`,
+/// checked to be one well-formed JSON value but not typed. Memory is the
+/// archive and a few buffers, however large the transcript (use it where the
+/// JSON is the output; [`decode_vtr`] where the fields are used).
+///
+/// The entry, the limits and the byte-order mark are handled as by
+/// [`decode_vtr`].
+///
+/// # Errors
+///
+/// As for [`decode_vtr`]; a failure to write to `out` is
+/// [`TranscriptError::Io`]. Part of the document may have been written.
+pub fn write_vtr_json<W: Write>(
+    archive: &[u8],
+    limits: &TranscriptLimits,
+    out: W,
+    pretty: bool,
+) -> Result<(), TranscriptError> {
+    read_entry(archive, limits, |json| {
+        let mut from = serde_json::Deserializer::from_reader(json);
+        if pretty {
+            let mut to = serde_json::Serializer::pretty(out);
+            serde_transcode::transcode(&mut from, &mut to)?;
+        } else {
+            serde_transcode::transcode(&mut from, &mut serde_json::Serializer::new(out))?;
+        }
+        from.end()
+    })
+}
+
+/// The transcript entry's JSON as it inflates, capped. A concrete type, not
+/// `dyn BufRead`: serde_json reads a byte at a time.
+type EntryJson<'f, 'z, 'b> = std::io::BufReader<Capped<&'f mut zip::read::ZipFile<'z, Cursor<&'b [u8]>>>>;
+
+/// Opens the transcript entry of `archive` (see [`decode_vtr`] for the rule
+/// and the limits) and hands `read` its JSON as it inflates, the byte-order
+/// mark skipped; maps what goes wrong to a [`TranscriptError`].
+fn read_entry<'b, T>(
+    archive: &'b [u8],
+    limits: &TranscriptLimits,
+    read: impl for<'f, 'z> FnOnce(&mut EntryJson<'f, 'z, 'b>) -> Result<T, serde_json::Error>,
+) -> Result<T, TranscriptError> {
     if archive.len() as u64 > limits.max_archive_bytes {
         return Err(TranscriptError::ArchiveTooLarge { limit: limits.max_archive_bytes });
     }
@@ -671,15 +717,13 @@ pub fn decode_vtr(archive: &[u8], limits: &TranscriptLimits) -> Result<Transcrip
     if file.size() > limit {
         return Err(TranscriptError::TooLarge { entry, limit });
     }
-    // Parsed as it inflates: the decompressed JSON is never held whole, so
-    // memory is the transcript's parsed form and a 64 KiB buffer.
+    // Read as it inflates: the decompressed JSON is never held whole.
     let mut json = std::io::BufReader::with_capacity(64 * 1024, Capped { inner: &mut file, left: limit, over: false });
     if json.fill_buf()?.starts_with(BOM) {
         json.consume(BOM.len());
     }
-    let parsed: Result<Transcript, _> = serde_json::from_reader(&mut json);
-    match parsed {
-        Ok(transcript) => Ok(transcript),
+    match read(&mut json) {
+        Ok(value) => Ok(value),
         Err(_) if json.get_ref().over => Err(TranscriptError::TooLarge { entry, limit }),
         Err(e) if e.is_io() => Err(TranscriptError::Io(e.into())),
         Err(source) => Err(TranscriptError::Json { entry, source }),
@@ -1028,6 +1072,35 @@ mod tests {
         json.extend(serde_json::to_vec(&sample_json()).unwrap());
         let archive = encode_vtr_raw(&json, "bom.vtr").unwrap();
         assert_eq!(decode(&archive).unwrap(), sample());
+    }
+
+    #[test]
+    fn json_is_written_as_the_archive_holds_it() {
+        let mut json = b"\xEF\xBB\xBF".to_vec();
+        json.extend(serde_json::to_vec(&sample_json()).unwrap());
+        let archive = encode_vtr_raw(&json, "t.vtr").unwrap();
+        for pretty in [true, false] {
+            let mut out = Vec::new();
+            write_vtr_json(&archive, &TranscriptLimits::default(), &mut out, pretty).unwrap();
+            // The same document, keys in the archive's order, nothing typed away.
+            assert_eq!(serde_json::from_slice::<Value>(&out).unwrap(), sample_json());
+            assert_eq!(out.contains(&b'\n'), pretty);
+        }
+    }
+
+    #[test]
+    fn json_writing_refuses_what_decoding_refuses() {
+        let write = |archive: &[u8], limits: &TranscriptLimits| {
+            write_vtr_json(archive, limits, std::io::sink(), true).map(|()| "written")
+        };
+        for bad in [&b"{\"words\": ["[..], b"{} {}", b"not json"] {
+            let archive = encode_vtr_raw(bad, "t.vtr").unwrap();
+            assert!(matches!(write(&archive, &TranscriptLimits::default()), Err(TranscriptError::Json { .. })), "{bad:?}");
+        }
+        let archive = encode_vtr_raw(&vec![b' '; 1024 * 1024], "bomb.json").unwrap();
+        let limits = TranscriptLimits { max_decompressed_bytes: 64 * 1024, ..TranscriptLimits::default() };
+        assert!(matches!(write(&archive, &limits), Err(TranscriptError::TooLarge { .. })));
+        assert!(matches!(write(b"<html>", &limits), Err(TranscriptError::NotAZip { .. })));
     }
 
     #[test]

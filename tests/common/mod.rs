@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 
 pub const CONVO: &str = env!("CARGO_BIN_EXE_convo");
@@ -39,7 +40,8 @@ pub fn stderr(output: &Output) -> String {
 }
 
 /// A `convo sandbox serve` child process, the environment it printed as
-/// `export` lines, and everything else it printed before serving.
+/// `export` lines, and all it printed before `# serving` (its `#` comments:
+/// each API's base URL and ids of its data).
 pub struct Served {
     pub child: Child,
     pub env: BTreeMap<String, String>,
@@ -59,7 +61,7 @@ impl Served {
         let mut lines = Vec::new();
         for line in BufReader::new(child.stdout.take().unwrap()).lines() {
             let line = line.unwrap();
-            if line.starts_with("serving") {
+            if line.starts_with("# serving") {
                 break;
             }
             if let Some((key, value)) = line.trim().strip_prefix("export ").and_then(|kv| kv.split_once('=')) {
@@ -71,13 +73,25 @@ impl Served {
         Self { child, env, lines }
     }
 
-    /// The base URL of one API's emulator, from its `<api>  http://…` line.
+    /// The base URL of one API's emulator, from its `# <api>  http://…` line.
     pub fn base_url(&self, api: &str) -> String {
-        self.lines
-            .iter()
-            .find_map(|line| line.strip_prefix(api).map(str::trim).filter(|url| url.starts_with("http")))
+        self.comment(api, "  ")
+            .filter(|url| url.starts_with("http"))
             .unwrap_or_else(|| panic!("serve printed no base URL for {api}: {:?}", self.lines))
             .to_owned()
+    }
+
+    /// The ids of one API's data that serve printed as `# <api> <what>: id, id, …`.
+    pub fn samples(&self, api: &str, what: &str) -> Vec<String> {
+        let ids = self
+            .comment(api, &format!(" {what}: "))
+            .unwrap_or_else(|| panic!("serve printed no {api} {what}: {:?}", self.lines));
+        ids.split(", ").map(str::to_owned).collect()
+    }
+
+    /// The rest of the comment that starts `# <api><prefix>`.
+    fn comment(&self, api: &str, prefix: &str) -> Option<&str> {
+        self.lines.iter().find_map(|line| line.strip_prefix("# ")?.strip_prefix(api)?.strip_prefix(prefix))
     }
 
     /// `convo` with the served sandbox's settings.
@@ -93,5 +107,29 @@ impl Served {
         assert!(status.success());
         let _ = self.child.stdout.take();
         self.child.wait_with_output().unwrap()
+    }
+}
+
+/// A scratch directory for a test's files, removed on drop.
+pub struct Scratch(pub PathBuf);
+
+impl Scratch {
+    pub fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("convo-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    /// Writes a file in it; returns its path.
+    pub fn file(&self, name: &str, contents: &[u8]) -> String {
+        let path = self.0.join(name);
+        std::fs::write(&path, contents).unwrap();
+        path.to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }

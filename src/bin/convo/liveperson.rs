@@ -1,6 +1,5 @@
 //! `convo liveperson …`: the LivePerson Third-Party Bots Public API.
 
-use std::any::Any;
 use std::time::Duration;
 
 use clap::Subcommand;
@@ -13,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::output::{Column, OutputFormat, RecordWriter, write_one};
 use crate::operations::Call;
-use crate::sandbox::{ServeOptions, cannot_listen, export};
+use crate::sandbox::{self, ServeOptions, Served};
 use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
@@ -312,22 +311,21 @@ pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, 
 }
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
-pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
+pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
     let config = LivePersonConfig { harness: options.harness.clone(), ..LivePersonConfig::default() };
-    let sandbox =
-        LivePersonSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("liveperson", e))?;
-    println!("liveperson  {}", sandbox.base_url());
-    export("LIVEPERSON_ACCOUNT_ID", &sandbox.account_id());
-    if let Credentials::UserPass(user) = sandbox.credentials() {
-        export("LIVEPERSON_USERNAME", &user.username);
-        export("LIVEPERSON_PASSWORD", user.password.expose());
-    }
-    export("LIVEPERSON_BOT_DOMAIN", &sandbox.base_url());
-    // The seed's example conversation, always open, and a skill that exists.
-    export("LIVEPERSON_CONVERSATION_ID", convo_clients::sandbox::liveperson::EXAMPLE_CONVERSATION);
-    export("LIVEPERSON_SKILL", "human_skill");
-    println!("  # open conversations: {}", sandbox.open_conversations().join(" "));
-    Ok(Box::new(sandbox))
+    sandbox::serve_api("liveperson", options, config, |sandbox: &LivePersonSandbox, out| {
+        out.export("LIVEPERSON_ACCOUNT_ID", sandbox.account_id());
+        if let Credentials::UserPass(user) = sandbox.credentials() {
+            out.export("LIVEPERSON_USERNAME", user.username.as_str())
+                .export("LIVEPERSON_PASSWORD", user.password.expose());
+        }
+        // The seed's example conversation, always open, and a skill that exists.
+        out.export("LIVEPERSON_BOT_DOMAIN", sandbox.base_url())
+            .export("LIVEPERSON_CONVERSATION_ID", convo_clients::sandbox::liveperson::EXAMPLE_CONVERSATION)
+            .export("LIVEPERSON_SKILL", "human_skill")
+            .samples("open conversations", sandbox.open_conversations());
+    })
+    .await
 }
 
 /// This API's table in a config profile.

@@ -3,7 +3,6 @@
 //! Request bodies come from flags, or from `--json FILE` (`-` for stdin)
 //! with flags laid over the file. Ids print as integers.
 
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -27,7 +26,7 @@ use serde_json::{Map, Value, json};
 
 use crate::output::{Column, OutputFormat, RecordWriter, write_one};
 use crate::operations::Call;
-use crate::sandbox::{ServeOptions, cannot_listen, export};
+use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
 use crate::{Context, Failure, config};
 
@@ -1413,27 +1412,33 @@ pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, 
 }
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
-pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
-    let config = LlamadaProConfig { harness: options.harness.clone(), ..LlamadaProConfig::default() };
+pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
+    let default = LlamadaProConfig::default();
+    let (contacts, tasks) = options.records.map_or((default.contacts, default.tasks), |n| (n, n));
+    let config = LlamadaProConfig { harness: options.harness.clone(), contacts, tasks, ..default };
     let funnel = config.funnels.first().copied();
-    let sandbox =
-        LlamadaProSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("llamadapro", e))?;
-    println!("llamadapro  {}", sandbox.base_url());
-    export("LLAMADAPRO_BASE_URL", &sandbox.base_url());
-    export("LLAMADAPRO_API_KEY", &sandbox.api_key());
-    // A funnel conversations can be created in (a script's, or the seed-example replay's).
-    if let Some(funnel) = funnel {
-        export("LLAMADAPRO_FUNNEL_ID", &funnel.to_string());
-    }
-    if let Some(id) = sandbox.conversations().first().and_then(|c| c.id) {
-        export("LLAMADAPRO_CONVERSATION_ID", &format!("{id}"));
-    }
-    // A LIST custom field, the kind that has options.
-    let list = sandbox.custom_field_definitions().into_iter().find(|d| d.field_type == Some(types::CustomFieldType::List));
-    if let Some(id) = list.and_then(|d| d.id) {
-        export("LLAMADAPRO_LIST_DEFINITION_ID", &format!("{id}"));
-    }
-    Ok(Box::new(sandbox))
+    sandbox::serve_api("llamadapro", options, config, |sandbox: &LlamadaProSandbox, out| {
+        out.export("LLAMADAPRO_BASE_URL", sandbox.base_url()).export("LLAMADAPRO_API_KEY", sandbox.api_key());
+        // A funnel conversations can be created in (a script's, or the seed-example replay's).
+        if let Some(funnel) = funnel {
+            out.export("LLAMADAPRO_FUNNEL_ID", funnel.to_string());
+        }
+        let conversations: Vec<u64> = sandbox.conversations().iter().filter_map(|c| c.id_u64()).collect();
+        if let Some(id) = conversations.first() {
+            out.export("LLAMADAPRO_CONVERSATION_ID", id.to_string());
+        }
+        // A LIST custom field, the kind that has options.
+        let list = sandbox.custom_field_definitions().into_iter().find(|d| d.field_type == Some(types::CustomFieldType::List));
+        if let Some(id) = list.and_then(|d| d.id_u64()) {
+            out.export("LLAMADAPRO_LIST_DEFINITION_ID", id.to_string());
+        }
+        out.samples("contacts", sandbox.contacts(false).iter().filter_map(|c| c.id_u64()))
+            .samples("funnel conversations", conversations)
+            .samples("calls", sandbox.calls().iter().filter_map(|c| c.id_u64()))
+            .samples("messages", sandbox.messages().into_iter().filter_map(|m| m.id))
+            .samples("tasks", sandbox.tasks().into_iter().filter_map(|t| t.id));
+    })
+    .await
 }
 
 /// This API's table in a config profile.

@@ -1,6 +1,5 @@
 //! `convo luware …`: the Luware Recording API.
 
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -10,7 +9,7 @@ use clap::{Subcommand, ValueEnum};
 use convo_clients::Error;
 use convo_clients::luware::types::{ControlAction, Expand, LabelRequest, MetadataRequest, SortOrder};
 use convo_clients::luware::{
-    Client, Credentials, DEFAULT_TRANSCRIPT_CONCURRENCY, Filter, Filters, SearchRequest, Transcript, decode_vtr,
+    Client, Credentials, DEFAULT_TRANSCRIPT_CONCURRENCY, Filter, Filters, SearchRequest, Transcript, decode_vtr, write_vtr_json,
 };
 use futures::StreamExt;
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
@@ -20,7 +19,7 @@ use serde_json::{Value, json};
 use crate::export::{ResumeArgs, as_is};
 use crate::output::{Column, OutputFormat, RecordWriter, write_one};
 use crate::operations::Call;
-use crate::sandbox::{ServeOptions, cannot_listen, export};
+use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
 use crate::{Context, Failure, config};
 
@@ -288,12 +287,17 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
         LuwareCommand::Transcripts { search, out, concurrency, format } => {
             download_transcripts(&client, search.filters(), &out, usize::from(concurrency), format).await
         }
+        // The transcript's own JSON, indented as it inflates: never held whole.
+        LuwareCommand::Transcript { ccdr_id, format, .. }
+            if format == Some(TranscriptFormat::Json) || (format.is_none() && context.output == Some(OutputFormat::Json)) =>
+        {
+            let vtr = client.transcript_vtr(&ccdr_id).await?;
+            write_json(&vtr, BufWriter::new(stdout))?;
+            Ok(())
+        }
         LuwareCommand::Transcript { ccdr_id, format, .. } => {
             let transcript = client.transcript(&ccdr_id).await?;
             match (format, context.output) {
-                (None, Some(OutputFormat::Json)) => {
-                    write_transcript(&transcript, TranscriptFormat::Json, BufWriter::new(stdout))?;
-                }
                 // One record per utterance.
                 (None, Some(output)) => {
                     let mut writer = RecordWriter::new(output, UTTERANCE_COLUMNS, stdout);
@@ -302,9 +306,7 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
                     }
                     writer.finish()?;
                 }
-                (format, _) => {
-                    write_transcript(&transcript, format.unwrap_or(TranscriptFormat::Text), BufWriter::new(stdout))?;
-                }
+                _ => write_text(&transcript, BufWriter::new(stdout))?,
             }
             Ok(())
         }
@@ -366,17 +368,18 @@ pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Clien
     Ok((Client::new(base_url, credentials)?, None))
 }
 
-/// Writes a decoded transcript as text (a line per utterance) or pretty
-/// JSON, as it serialises: no copy of the whole text is held.
-fn write_transcript(transcript: &Transcript, format: TranscriptFormat, mut out: impl Write) -> std::io::Result<()> {
-    if format == TranscriptFormat::Json {
-        serde_json::to_writer_pretty(&mut out, transcript).map_err(std::io::Error::other)?;
-        writeln!(out)?;
-    } else {
-        for utterance in transcript.utterances() {
-            writeln!(out, "{}", convo_clients::redact::escape_controls(&utterance.to_string()))?;
-        }
+/// Writes a decoded transcript as text, a line per utterance.
+fn write_text(transcript: &Transcript, mut out: impl Write) -> std::io::Result<()> {
+    for utterance in transcript.utterances() {
+        writeln!(out, "{}", convo_clients::redact::escape_controls(&utterance.to_string()))?;
     }
+    out.flush()
+}
+
+/// Writes a `.vtr`'s transcript as indented JSON, streamed from the archive.
+fn write_json(vtr: &[u8], mut out: impl Write) -> std::io::Result<()> {
+    write_vtr_json(vtr, &Default::default(), &mut out, true).map_err(std::io::Error::other)?;
+    writeln!(out)?;
     out.flush()
 }
 
@@ -463,9 +466,10 @@ fn save_transcript(path: &Path, vtr: &[u8], format: TranscriptFormat) -> std::io
     let mut file = BufWriter::new(std::fs::File::create(&partial)?);
     match format {
         TranscriptFormat::Vtr => file.write_all(vtr)?,
-        _ => {
+        TranscriptFormat::Json => write_json(vtr, &mut file)?,
+        TranscriptFormat::Text => {
             let transcript = decode_vtr(vtr, &Default::default()).map_err(std::io::Error::other)?;
-            write_transcript(&transcript, format, &mut file)?;
+            write_text(&transcript, &mut file)?;
         }
     }
     file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
@@ -513,33 +517,36 @@ pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, 
 }
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
-pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
+pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
+    let conversations = options.records.unwrap_or(LuwareConfig::default().conversations);
     let config = LuwareConfig {
-        conversations: options.records.unwrap_or(LuwareConfig::default().conversations),
+        conversations,
         token_lifetime: options.token_lifetime,
+        transcript_utterances: options.transcript_utterances.unwrap_or(LuwareConfig::default().transcript_utterances),
         harness: options.harness.clone(),
         ..LuwareConfig::default()
     };
-    let sandbox = LuwareSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("luware", e))?;
-    let c = sandbox.credentials();
-    println!("luware  {}", sandbox.base_url());
-    export("LUWARE_BASE_URL", &sandbox.base_url());
-    export("LUWARE_SUBSCRIPTION_KEY", c.subscription_key.expose());
-    export("LUWARE_EID", &c.eid.to_string());
-    export("LUWARE_CLIENT_ID", &c.client_id);
-    export("LUWARE_CLIENT_SECRET", c.client_secret.expose());
-    // The token form's values URL-encoded, as the seed writes them (seed 000 L42-L48).
-    let form = |v: &str| serde_urlencoded::to_string([("v", v)]).unwrap_or_default().split_off(2);
-    export("LUWARE_CLIENT_ID_FORM", &form(&c.client_id));
-    export("LUWARE_CLIENT_SECRET_FORM", &form(c.client_secret.expose()));
-    // Conversations the control actions apply to (seed 000 L337-L339).
-    if let Some(id) = sandbox.controlled_conversation_id() {
-        export("LUWARE_CCDR_ID", &id);
-    }
-    if let Some(id) = sandbox.on_demand_conversation_id() {
-        export("LUWARE_ONDEMAND_CCDR_ID", &id);
-    }
-    Ok(Box::new(sandbox))
+    sandbox::serve_api("luware", options, config, |sandbox: &LuwareSandbox, out| {
+        let c = sandbox.credentials();
+        out.export("LUWARE_BASE_URL", sandbox.base_url())
+            .export("LUWARE_SUBSCRIPTION_KEY", c.subscription_key.expose())
+            .export("LUWARE_EID", c.eid.to_string())
+            .export("LUWARE_CLIENT_ID", c.client_id.as_str())
+            .export("LUWARE_CLIENT_SECRET", c.client_secret.expose());
+        // The token form's values URL-encoded, as the seed writes them (seed 000 L42-L48).
+        let form = |v: &str| serde_urlencoded::to_string([("v", v)]).unwrap_or_default().split_off(2);
+        out.export("LUWARE_CLIENT_ID_FORM", form(&c.client_id))
+            .export("LUWARE_CLIENT_SECRET_FORM", form(c.client_secret.expose()));
+        // Conversations the control actions apply to (seed 000 L337-L339).
+        if let Some(id) = sandbox.controlled_conversation_id() {
+            out.export("LUWARE_CCDR_ID", id);
+        }
+        if let Some(id) = sandbox.on_demand_conversation_id() {
+            out.export("LUWARE_ONDEMAND_CCDR_ID", id);
+        }
+        out.samples("conversations", (0..conversations).map(|i| sandbox.conversation_id(i)));
+    })
+    .await
 }
 
 /// This API's table in a config profile.

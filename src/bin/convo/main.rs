@@ -121,7 +121,7 @@ macro_rules! cli_apis {
 
         /// Starts the emulator of `api` for `convo sandbox serve`; it serves
         /// until the returned handle is dropped.
-        async fn serve(api: &str, options: &sandbox::ServeOptions) -> Result<Box<dyn std::any::Any>, Failure> {
+        async fn serve(api: &str, options: &sandbox::ServeOptions) -> Result<sandbox::Served, Failure> {
             match api {
                 $(stringify!($api) => $api::serve(options).await,)*
                 _ => Err(Failure::Usage(format!("no API named {api}"))),

@@ -1,6 +1,5 @@
 //! `convo raia …`: the raia AI Agent API (Conversations).
 
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Duration;
@@ -20,7 +19,7 @@ use serde_json::{Map, Value, json};
 
 use crate::output::{Column, OutputFormat, RecordWriter, write_one};
 use crate::operations::Call;
-use crate::sandbox::{ServeOptions, cannot_listen, export};
+use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
 use crate::{Context, Failure, config};
 
@@ -686,23 +685,26 @@ pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, 
 }
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
-pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
-    let config = RaiaConfig { harness: options.harness.clone(), ..RaiaConfig::default() };
-    let sandbox = RaiaSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("raia", e))?;
-    println!("raia  {}", sandbox.base_url());
-    export("RAIA_BASE_URL", &sandbox.base_url());
-    export("RAIA_AGENT_SECRET_KEY", sandbox.secret_key().expose());
-    let examples: Vec<String> = sandbox.conversation_ids().into_iter().take(3).collect();
-    // Ids a script (or the seed-example replay) can start from.
-    if let [ai, manual, ..] = examples.as_slice() {
-        export("RAIA_CONVERSATION_ID", ai);
-        export("RAIA_MANUAL_CONVERSATION_ID", manual);
-    }
-    if let Some(user) = sandbox.user_ids().first() {
-        export("RAIA_USER_ID", user);
-    }
-    println!("  # conversations: AI chat, manual chat, manual voice call: {}", examples.join(" "));
-    Ok(Box::new(sandbox))
+pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
+    let default = RaiaConfig::default();
+    let conversations = options.records.map_or(default.conversations, |n| usize::try_from(n).unwrap_or(usize::MAX));
+    let config = RaiaConfig { harness: options.harness.clone(), conversations, ..default };
+    sandbox::serve_api("raia", options, config, |sandbox: &RaiaSandbox, out| {
+        out.export("RAIA_BASE_URL", sandbox.base_url()).export("RAIA_AGENT_SECRET_KEY", sandbox.secret_key().expose());
+        let conversations = sandbox.conversation_ids();
+        // Ids a script (or the seed-example replay) can start from.
+        if let [ai, manual, ..] = conversations.as_slice() {
+            out.export("RAIA_CONVERSATION_ID", ai.as_str()).export("RAIA_MANUAL_CONVERSATION_ID", manual.as_str());
+        }
+        let users = sandbox.user_ids();
+        if let Some(user) = users.first() {
+            out.export("RAIA_USER_ID", user.as_str());
+        }
+        out.samples("conversations (AI chat, manual chat, manual voice call)", conversations)
+            .samples("users", users)
+            .samples("states", sandbox.state_ids());
+    })
+    .await
 }
 
 /// This API's table in a config profile.

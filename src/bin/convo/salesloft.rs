@@ -1,6 +1,5 @@
 //! `convo salesloft …`: Salesloft Conversations.
 
-use std::any::Any;
 use std::collections::BTreeMap;
 use std::io::Write;
 
@@ -13,7 +12,7 @@ use serde::Deserialize;
 
 use crate::output::{Column, OutputFormat, RecordWriter, write_one};
 use crate::operations::Call;
-use crate::sandbox::{ServeOptions, cannot_listen, export};
+use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
 use crate::{Context, Failure, config};
 
@@ -282,16 +281,16 @@ pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, 
 }
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
-pub(crate) async fn serve(options: &ServeOptions) -> Result<Box<dyn Any>, Failure> {
+pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
     let default = SalesloftConfig::default();
     let conversations = options.records.unwrap_or(default.conversations);
-    let config = SalesloftConfig { harness: options.harness.clone(), conversations, ..default };
-    let sandbox =
-        SalesloftSandbox::start(options.seed, options.port, config).await.map_err(|e| cannot_listen("salesloft", e))?;
-    println!("salesloft  {}", sandbox.base_url());
-    export("SALESLOFT_BASE_URL", &sandbox.base_url());
-    export("SALESLOFT_API_KEY", &sandbox.api_key());
-    Ok(Box::new(sandbox))
+    let budget = options.rate_limit_budget.unwrap_or(default.budget);
+    let config = SalesloftConfig { harness: options.harness.clone(), conversations, budget, ..default };
+    sandbox::serve_api("salesloft", options, config, |sandbox: &SalesloftSandbox, out| {
+        out.export("SALESLOFT_BASE_URL", sandbox.base_url()).export("SALESLOFT_API_KEY", sandbox.api_key());
+        out.samples("conversations", (0..conversations).filter_map(|i| sandbox.conversation_id(i)));
+    })
+    .await
 }
 
 /// This API's table in a config profile.

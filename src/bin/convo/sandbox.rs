@@ -1,5 +1,9 @@
-//! `convo sandbox serve`: the emulators on loopback until Ctrl-C.
+//! `convo sandbox serve`: the emulators on loopback until stopped, and their
+//! settings for a shell (printed, and in `--env-file`).
 
+use std::any::Any;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clap::Subcommand;
@@ -15,7 +19,15 @@ pub struct Args {
 
 #[derive(Debug, Subcommand)]
 enum SandboxCommand {
-    /// Serve the emulators on 127.0.0.1 and print their base URLs and credentials.
+    /// Serve the emulators on 127.0.0.1 until Ctrl-C (or SIGTERM).
+    ///
+    /// Standard output is for a POSIX shell: each emulator's settings as
+    /// `export NAME=value` lines, its base URL and a few ids of its data as
+    /// `#` comments, then `# serving`. `--env-file` writes the same lines to
+    /// a file once every emulator listens (and removes it when serve stops):
+    ///
+    ///   convo sandbox serve --env-file /tmp/convo.env > /dev/null &
+    ///   while [ ! -s /tmp/convo.env ]; do sleep 0.1; done; . /tmp/convo.env
     Serve {
         /// Which API to serve (`all`, or one API's name).
         #[arg(long, default_value = "all")]
@@ -26,11 +38,21 @@ enum SandboxCommand {
         /// Seed of the generated data.
         #[arg(long, default_value_t = 42)]
         seed: u64,
-        /// Records in each emulator's main list, where it can be sized (Luware
-        /// and Salesloft conversations; Luware's are generated on demand, up to
-        /// millions). Each emulator's own default otherwise.
+        /// Records in each emulator's main lists: Luware, Salesloft and raia
+        /// conversations, LlamadaPro contacts and tasks (LivePerson has no
+        /// list). Luware's are generated on demand, up to millions; the others
+        /// are held in memory. Each emulator's own default otherwise.
         #[arg(long, alias = "conversations", value_name = "N")]
         records: Option<u64>,
+        /// Utterances in each Luware transcript (6 by default). About 1 KB of
+        /// transcript JSON each: 50,000 make a 50 MB transcript.
+        #[arg(long, value_name = "N")]
+        transcript_utterances: Option<usize>,
+        /// Salesloft's rate-limit budget, in cost units per minute (600, as
+        /// documented). Raise it to measure a client's own speed on long
+        /// exports rather than the wait for the next minute.
+        #[arg(long, value_name = "COST")]
+        rate_limit_budget: Option<u64>,
         /// Lifetime of issued access tokens, in seconds.
         #[arg(long, default_value_t = 3_600)]
         token_lifetime: u64,
@@ -41,6 +63,10 @@ enum SandboxCommand {
         /// the emulator itself; requests are always checked).
         #[arg(long)]
         check_responses: bool,
+        /// Also write the settings to this file once every emulator listens
+        /// (mode 0600, renamed into place whole; removed when serve stops).
+        #[arg(long, value_name = "PATH")]
+        env_file: Option<PathBuf>,
     },
 }
 
@@ -50,22 +76,111 @@ pub struct ServeOptions {
     pub seed: u64,
     /// Records in the emulator's main list; `None` for its default.
     pub records: Option<u64>,
+    /// Utterances in each Luware transcript; `None` for the default.
+    pub transcript_utterances: Option<usize>,
+    /// Salesloft's cost budget per minute; `None` for the documented 600.
+    pub rate_limit_budget: Option<u64>,
     /// Lifetime of issued access tokens.
     pub token_lifetime: Duration,
     /// Latency, no request log, and whether responses are checked.
     pub harness: HarnessConfig,
 }
 
+/// One running emulator of `sandbox serve`, and what it prints: its base URL,
+/// its settings as environment variables, and ids of its data to try commands
+/// on. The emulator serves until this is dropped.
+pub struct Served {
+    api: &'static str,
+    base_url: String,
+    described: Described,
+    _server: Box<dyn Any>,
+}
+
+/// What an API's `serve` adds to its [`Served`]: the part that differs.
+#[derive(Default)]
+pub struct Described {
+    exports: Vec<(&'static str, String)>,
+    samples: Vec<(&'static str, Vec<String>)>,
+}
+
+impl Described {
+    /// A setting, printed as `export NAME=value`.
+    pub fn export(&mut self, name: &'static str, value: impl Into<String>) -> &mut Self {
+        self.exports.push((name, value.into()));
+        self
+    }
+
+    /// A few ids of the emulator's data, printed as `# <api> <what>: id, id, …`
+    /// (nothing when there are none).
+    pub fn samples<T: ToString>(&mut self, what: &'static str, ids: impl IntoIterator<Item = T>) -> &mut Self {
+        let ids: Vec<String> = ids.into_iter().take(SAMPLES).map(|id| id.to_string()).collect();
+        if !ids.is_empty() {
+            self.samples.push((what, ids));
+        }
+        self
+    }
+}
+
+/// How many ids of each kind `serve` prints.
+const SAMPLES: usize = 3;
+
+/// Starts one API's emulator for `sandbox serve` on `options`' port and seed;
+/// `describe` names its settings and sample ids.
+pub async fn serve_api<E: Emulator>(
+    api: &'static str,
+    options: &ServeOptions,
+    config: E::Config,
+    describe: impl FnOnce(&Sandbox<E>, &mut Described),
+) -> Result<Served, Failure> {
+    let sandbox = Sandbox::<E>::start(options.seed, options.port, config)
+        .await
+        .map_err(|e| Failure::Usage(format!("{api}: cannot listen: {e}")))?;
+    let mut described = Described::default();
+    describe(&sandbox, &mut described);
+    Ok(Served { api, base_url: sandbox.base_url(), described, _server: Box::new(sandbox) })
+}
+
+impl Served {
+    /// Its lines for a POSIX shell: comments, and `export` lines quoted.
+    fn lines(&self) -> Vec<String> {
+        let Described { exports, samples } = &self.described;
+        // A comment must stay one line: a line break in it would be a command.
+        let comment = |text: String| format!("# {}", crate::escape(&text));
+        let mut lines = vec![comment(format!("{}  {}", self.api, self.base_url))];
+        lines.extend(exports.iter().map(|(name, value)| format!("export {name}={}", shell_quote(value))));
+        lines.extend(samples.iter().map(|(what, ids)| comment(format!("{} {what}: {}", self.api, ids.join(", ")))));
+        lines
+    }
+}
+
 pub async fn run(args: Args) -> Result<(), Failure> {
-    let SandboxCommand::Serve { api, port, seed, records, token_lifetime, latency_ms, check_responses } = args.command;
+    let SandboxCommand::Serve {
+        api,
+        port,
+        seed,
+        records,
+        transcript_utterances,
+        rate_limit_budget,
+        token_lifetime,
+        latency_ms,
+        check_responses,
+        env_file,
+    } = args.command;
     if api != "all" && !APIS.iter().any(|(name, _)| *name == api) {
         let names: Vec<&str> = APIS.iter().map(|(name, _)| *name).collect();
         return Err(Failure::Usage(format!("--api {api}: not one of all, {}", names.join(", "))));
     }
     // A long-running server keeps no request log: memory stays flat.
     let harness = HarnessConfig { latency: Duration::from_millis(latency_ms), request_log: 0, check_responses };
-    let mut options =
-        ServeOptions { port, seed, records, token_lifetime: Duration::from_secs(token_lifetime), harness };
+    let mut options = ServeOptions {
+        port,
+        seed,
+        records,
+        transcript_utterances,
+        rate_limit_budget,
+        token_lifetime: Duration::from_secs(token_lifetime),
+        harness,
+    };
     let mut servers = Vec::new();
     for (name, _) in APIS.iter().filter(|(name, _)| api == "all" || *name == api) {
         servers.push(crate::serve(name, &options).await?);
@@ -74,13 +189,83 @@ pub async fn run(args: Args) -> Result<(), Failure> {
             options.port = options.port.saturating_add(1);
         }
     }
-    println!("serving; press Ctrl-C to stop");
-    use std::io::Write;
-    std::io::stdout().flush()?;
-    tokio::signal::ctrl_c().await?;
+    // Every server listens: print (and write) their settings, all at once.
+    let lines: Vec<String> = servers.iter().flat_map(Served::lines).collect();
+    let written = match &env_file {
+        Some(path) => Some(EnvFile::write(path, &lines)?),
+        None => None,
+    };
+    let mut stdout = std::io::stdout().lock();
+    for line in &lines {
+        writeln!(stdout, "{line}")?;
+    }
+    writeln!(stdout, "# serving; press Ctrl-C to stop")?;
+    stdout.flush()?;
+    drop(stdout);
+    stopped().await?;
     drop(servers);
+    // The settings are stale once the servers stop: a script waiting for the
+    // file must not find this run's.
+    drop(written);
     eprintln!("stopped");
     Ok(())
+}
+
+/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (`kill PID`, what a script
+/// sends a background server).
+async fn stopped() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut terminate = signal(SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    tokio::signal::ctrl_c().await
+}
+
+/// The `--env-file`, removed when `serve` stops.
+struct EnvFile(PathBuf);
+
+impl EnvFile {
+    /// Writes `lines` to a temporary file beside `path`, then renames it into
+    /// place, so that a script polling for `path` never reads half of it.
+    /// Readable by the user only: it holds the emulators' credentials.
+    fn write(path: &Path, lines: &[String]) -> Result<Self, Failure> {
+        let failed = |e: std::io::Error| {
+            Failure::Io(std::io::Error::new(e.kind(), format!("--env-file {}: {e}", path.display())))
+        };
+        let name = path
+            .file_name()
+            .ok_or_else(|| Failure::Usage(format!("--env-file {}: not a file name", path.display())))?;
+        let mut temporary = name.to_owned();
+        temporary.push(format!(".{}.tmp", std::process::id()));
+        let temporary = path.with_file_name(temporary);
+        let mut open = std::fs::OpenOptions::new();
+        open.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+        let written = open.open(&temporary).and_then(|mut file| {
+            let mut text = lines.join("\n");
+            text.push('\n');
+            file.write_all(text.as_bytes())?;
+            file.sync_all()
+        });
+        if let Err(e) = written.and_then(|()| std::fs::rename(&temporary, path)) {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(failed(e));
+        }
+        Ok(EnvFile(path.to_owned()))
+    }
+}
+
+impl Drop for EnvFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
 
 /// An API's emulator for `--sandbox`, in-process on a free loopback port.
@@ -88,20 +273,34 @@ pub async fn start<E: Emulator>(config: E::Config) -> Result<Sandbox<E>, Failure
     Sandbox::start(42, 0, config).await.map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))
 }
 
-/// The error for an emulator that cannot listen.
-pub fn cannot_listen(api: &str, e: std::io::Error) -> Failure {
-    Failure::Usage(format!("{api}: cannot listen: {e}"))
-}
-
-/// `export NAME=value`, quoted for a POSIX shell.
-pub fn export(name: &str, value: &str) {
-    println!("  export {name}={}", shell_quote(value));
-}
-
+/// `text` quoted for a POSIX shell, when it needs quoting.
 fn shell_quote(text: &str) -> String {
     if text.chars().all(|c| c.is_ascii_alphanumeric() || "@._-:/".contains(c)) {
         text.to_string()
     } else {
         format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shell_quote;
+
+    /// Each value comes back whole from `eval "export V=…"` in `sh`.
+    #[test]
+    fn quoted_values_survive_a_shell() {
+        for value in ["plain-value_1.0:/@", "", "two words", "it's", "$HOME `id` \\ \"x\"", "a\nb", "p@ss&word=1%;*"] {
+            let out = std::process::Command::new("sh")
+                .args(["-c", "eval \"export V=$1\" && printf %s \"$V\"", "sh", &shell_quote(value)])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success() && out.stderr.is_empty(),
+                "{value:?}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(String::from_utf8_lossy(&out.stdout), value);
+        }
+        assert_eq!(shell_quote("http://127.0.0.1:8080"), "http://127.0.0.1:8080", "plain values stay readable");
     }
 }

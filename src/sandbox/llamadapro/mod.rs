@@ -341,7 +341,7 @@ fn render_error(status: StatusCode, message: String) -> Response {
 type Answer = Result<Response, ApiError>;
 
 fn json<T: serde::Serialize>(value: T) -> Answer {
-    Ok(axum::Json(value).into_response())
+    Ok(super::sized_json(StatusCode::OK, &value, super::DEFAULT_JSON_CAPACITY))
 }
 
 /// The body as the generated request type. The contract layer has checked it

@@ -221,8 +221,9 @@ pub(crate) fn field_value(c: &Conversation, field: FilterField) -> Option<FieldV
     }
 }
 
-/// A plausible two-speaker transcript for a voice or video conversation.
-pub(crate) fn transcript(seed: u64, index: u64, c: &Conversation) -> Transcript {
+/// A plausible two-speaker transcript for a voice or video conversation, of
+/// `utterances` turns (the six lines of a short call, repeated as needed).
+pub(crate) fn transcript(seed: u64, index: u64, c: &Conversation, utterances: usize) -> Transcript {
     const LINES: [(&str, &str); 6] = [
         ("Speaker 1", "Good morning, thank you for calling, how can I help?"),
         ("Speaker 2", "Hi, I'm calling about the invoice I received last week."),
@@ -235,7 +236,7 @@ pub(crate) fn transcript(seed: u64, index: u64, c: &Conversation) -> Transcript 
     let mut words = Vec::new();
     let mut tcus = Vec::new();
     let mut t = 0.5_f64;
-    for (speaker, text) in LINES {
+    for (speaker, text) in LINES.into_iter().cycle().take(utterances) {
         let start = t;
         for w in text.split(' ') {
             let duration = 0.18 + f64::from(rng.u8(..30)) / 100.0;

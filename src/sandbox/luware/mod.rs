@@ -42,6 +42,9 @@ pub struct LuwareConfig {
     pub page_token_lifetime: Duration,
     /// The credentials the emulator accepts.
     pub credentials: Credentials,
+    /// Utterances in each transcript (6 by default: a short call). Large
+    /// values make transcripts of many megabytes, for benchmarks and limits.
+    pub transcript_utterances: usize,
     /// Latency, request log and response checks.
     pub harness: HarnessConfig,
 }
@@ -58,6 +61,7 @@ impl Default for LuwareConfig {
                 client_id: "api_user@sandbox.example".into(),
                 client_secret: "sandbox p@ss&word=1%".into(),
             },
+            transcript_utterances: 6,
             harness: HarnessConfig::default(),
         }
     }
@@ -132,6 +136,9 @@ pub struct LuwareState {
     seed: u64,
     config: LuwareConfig,
     writes: Mutex<Writes>,
+    /// The last `.vtr` served, by conversation index: transcripts never change,
+    /// and building a large one costs the server more than sending it.
+    last_vtr: Mutex<Option<(u64, Bytes)>>,
 }
 
 /// Everything clients changed, kept in memory and applied on read.
@@ -153,7 +160,7 @@ impl std::fmt::Debug for LuwareState {
 
 impl LuwareState {
     fn new(seed: u64, config: LuwareConfig) -> Self {
-        Self { seed, config, writes: Mutex::new(Writes::default()) }
+        Self { seed, config, writes: Mutex::new(Writes::default()), last_vtr: Mutex::new(None) }
     }
 
     fn conversation(&self, index: u64) -> Conversation {
@@ -340,7 +347,9 @@ async fn search(State(state): State<Arc<LuwareState>>, headers: HeaderMap, RawQu
         let c = Cursor { next, filters: cursor.filters.clone(), ..cursor };
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap_or_default())
     });
-    Ok(axum::Json(ConversationPage { conversations: page, next_page_token }).into_response())
+    // A generated record is under 1 KiB of JSON.
+    let capacity = 1024 * page.len() + 512;
+    Ok(super::sized_json(StatusCode::OK, &ConversationPage { conversations: page, next_page_token }, capacity))
 }
 
 /// Collects up to `limit` matches from the cursor's position. In descending
@@ -407,7 +416,7 @@ async fn conversation(
                 ]));
             }
             Expand::TranscriptDb if has_audio(&c) => {
-                let t = data::transcript(state.seed, index, &c);
+                let t = data::transcript(state.seed, index, &c, state.config.transcript_utterances);
                 c.transcript_db = Some(json!(t.tcus));
             }
             Expand::SpeechSummary if has_audio(&c) => {
@@ -433,19 +442,27 @@ async fn media(State(state): State<Arc<LuwareState>>, headers: HeaderMap, Path(c
     if !has_audio(&c) {
         return Err(error(StatusCode::NOT_FOUND, "no speech analytics output for this conversation"));
     }
-    let transcript = data::transcript(state.seed, index, &c);
     let name = format!("{}.vtr", c.ccdr_id);
-    match encode_vtr(&transcript, &name) {
-        Ok(zip) => Ok((
-            [
-                (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-                (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-            ],
-            zip,
-        )
-            .into_response()),
-        Err(e) => Err(error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
-    }
+    let cached = state.last_vtr.lock().ok().and_then(|last| last.as_ref().filter(|(i, _)| *i == index).map(|(_, z)| z.clone()));
+    let zip = match cached {
+        Some(zip) => zip,
+        None => {
+            let transcript = data::transcript(state.seed, index, &c, state.config.transcript_utterances);
+            let zip = Bytes::from(encode_vtr(&transcript, &name).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?);
+            if let Ok(mut last) = state.last_vtr.lock() {
+                *last = Some((index, zip.clone()));
+            }
+            zip
+        }
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+        ],
+        zip,
+    )
+        .into_response())
 }
 
 async fn metadata(

@@ -800,7 +800,7 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 }
 
 fn json(status: StatusCode, value: impl serde::Serialize) -> Response {
-    (status, axum::Json(value)).into_response()
+    super::sized_json(status, &value, super::DEFAULT_JSON_CAPACITY)
 }
 
 #[derive(Debug, Deserialize)]

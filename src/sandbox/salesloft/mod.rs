@@ -103,6 +103,11 @@ impl Sandbox<SalesloftState> {
         self.api.lock().tokens.clear();
     }
 
+    /// The id of conversation `index` of the data set (`None` past its end).
+    pub fn conversation_id(&self, index: u64) -> Option<String> {
+        (index < self.api.config.conversations).then(|| self.api.conversation(index).id)
+    }
+
     /// Every conversation of the data set, in index order (oldest first).
     pub fn all_conversations(&self) -> Vec<Conversation> {
         (0..self.api.config.conversations).map(|i| self.api.conversation(i)).collect()
@@ -420,8 +425,10 @@ async fn list_conversations(State(state): State<Arc<SalesloftState>>, RawQuery(q
         matches.reverse();
     }
     let (range, metadata) = paging(&filters, matches.len());
-    let data = matches.drain(range).collect();
-    axum::Json(ConversationList { data, metadata }).into_response()
+    let data: Vec<_> = matches.drain(range).collect();
+    // A generated conversation is under 2 KiB of JSON.
+    let capacity = 2048 * data.len() + 512;
+    super::sized_json(StatusCode::OK, &ConversationList { data, metadata }, capacity)
 }
 
 /// The conversation with this id, if it is in the data set.

@@ -1,9 +1,10 @@
-//! A real Luware flow against the embedded sandbox: token, a filtered search
-//! across pages, and the `.vtr` transcript of the first match.
+//! A Luware flow against the embedded sandbox: a token, a filtered search
+//! across pages, a label added and read back through the generated builders,
+//! and the `.vtr` transcript of the first match, unzipped and parsed.
 //!
-//! Run with `cargo run --example luware_quickstart --features sandbox`.
+//! Run with `cargo run --example luware --features luware,sandbox`.
 
-use convo_clients::luware::types::SortOrder;
+use convo_clients::luware::types::{Expand, LabelRequest, SortOrder};
 use convo_clients::luware::{Client, Filters, SearchRequest};
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
 use futures::{StreamExt, TryStreamExt};
@@ -15,6 +16,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // The same calls work against a real tenant: give its FQDN and credentials.
     let client = Client::new(sandbox.base_url(), sandbox.credentials())?;
+    // Every call fetches (and refreshes) its token itself; this only shows the step.
+    client.authenticate().await?;
+    println!("token acquired");
 
     let filters = Filters::new()
         .platform("Microsoft Teams")
@@ -27,7 +31,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 25 per page, so the stream follows several nextPageTokens.
     let request = SearchRequest::new(filters).limit(25).sort_by_start_time(SortOrder::Asc);
     let conversations: Vec<_> = client.search(request).take(60).try_collect().await?;
-    println!("{} matching conversations (first 60 shown as a count)", conversations.len());
+    println!("the first {} matching conversations, oldest first; three of them:", conversations.len());
     for c in conversations.iter().take(3) {
         println!(
             "  {}  {}  {} -> {}",
@@ -39,6 +43,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     let first = conversations.first().ok_or("no conversation matched")?;
+
+    // Every operation of the spec is a generated builder, authenticated like the calls above.
+    let label = LabelRequest { label_id: Some(42) };
+    client.add_label().ccdr_id(&first.ccdr_id).body(label).send().await?;
+    let read = client.get_conversation().ccdr_id(&first.ccdr_id).expands(vec![Expand::Metadata]).send().await?;
+    println!("labels of {}: {:?}", first.ccdr_id, read.labels);
+
     let transcript = client.transcript(&first.ccdr_id).await?;
     println!(
         "transcript of {}: provider {}, {} speakers, {} words",

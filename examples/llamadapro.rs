@@ -1,0 +1,101 @@
+//! A LlamadaPro flow against the embedded sandbox: contacts filtered and
+//! sorted across token pages, one contact through the generated builder, and
+//! a bulk create of funnel conversations whose 200 answer is read item by
+//! item (succeeded, duplicate or failed, with the field and code).
+//!
+//! Run with `cargo run --example llamadapro --features llamadapro,sandbox`.
+
+use convo_clients::llamadapro::types::{
+    BulkConversationContactCreateParams, BulkConversationCreateRequest, BulkSingleConversationCreateParams,
+};
+use convo_clients::llamadapro::{Client, FilterBy, ListQuery, SortBy};
+use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
+use futures::TryStreamExt;
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let sandbox = LlamadaProSandbox::start(42, 0, LlamadaProConfig::default()).await?;
+    println!("LlamadaPro sandbox at {}", sandbox.base_url());
+
+    // Against LlamadaPro itself: `Client::new(api_key)`.
+    let client = Client::builder(sandbox.api_key()).base_url(sandbox.base_url()).build()?;
+
+    // `filterBy` and `sortBy` are typed: a value their `field:value;…` syntax
+    // cannot carry is an error here, not a request the server splits differently.
+    let query = ListQuery::new()
+        .filter(FilterBy::new().with("lastName", "Soto")?)
+        .sort(SortBy::desc("createdAt")?)
+        .page_size(2);
+    let sotos: Vec<_> = client.contacts(query).try_collect().await?;
+    println!("{} contacts named Soto, newest first (pages of 2):", sotos.len());
+    for contact in &sotos {
+        let id = contact.id_u64().map(|id| id.to_string()).unwrap_or_default();
+        println!(
+            "  {id}  {} {}",
+            contact.first_name.as_deref().unwrap_or("-"),
+            contact.last_name.as_deref().unwrap_or("-")
+        );
+    }
+
+    // Any operation of the spec through the generated builder (ids travel as numbers).
+    let first = sotos.first().and_then(|c| c.id_u64()).ok_or("no contact named Soto")?;
+    let contact = client.get_contact().id(first as f64).send().await?.into_inner();
+    println!("contact {first}: {} address(es)", contact.addresses.len());
+
+    // A bulk create answers 200 even when items fail; `pair` puts each item
+    // next to its outcome so that no failure hides behind the 200.
+    let new_contact = |first_name: &str, phone: &str| BulkConversationContactCreateParams {
+        first_name: Some(first_name.into()),
+        last_name: Some("Soto".into()),
+        phones: vec![phone.into()],
+        ..Default::default()
+    };
+    let items = vec![
+        BulkSingleConversationCreateParams {
+            funnel_id: Some(1.0),
+            contact: Some(new_contact("Ana", "+56912345678")),
+            ..Default::default()
+        },
+        // The same phone again: a duplicate of the item before it.
+        BulkSingleConversationCreateParams {
+            funnel_id: Some(1.0),
+            contact: Some(new_contact("Ana", "+56912345678")),
+            ..Default::default()
+        },
+        // No funnel: rejected, naming the field.
+        BulkSingleConversationCreateParams { contact: Some(new_contact("Luis", "+56987654321")), ..Default::default() },
+        // An existing contact, by id, in another funnel.
+        BulkSingleConversationCreateParams {
+            funnel_id: Some(2.0),
+            contact_id: Some(first as f64),
+            ..Default::default()
+        },
+    ];
+    let batch = BulkConversationCreateRequest { conversations: items.clone() };
+    let report = client.bulk_create_conversations().body(batch).send().await?.into_inner();
+    let outcome = report.pair(&items);
+    println!("bulk create of {} conversations:", items.len());
+    for item in &outcome.items {
+        let mut line = format!("  item {}: {}", item.index, item.outcome.kind());
+        if let Some(id) = item.outcome.id() {
+            line += &format!(", id {id}");
+        }
+        for issue in item.outcome.issues() {
+            line += &format!(", {}", issue.field.as_deref().unwrap_or("-"));
+            if let Some(code) = &issue.code {
+                line += &format!(" {code}");
+            }
+        }
+        println!("{line}");
+    }
+    println!(
+        "{} succeeded, {} duplicate, {} failed; counts agree: {}",
+        outcome.succeeded().count(),
+        outcome.duplicates().count(),
+        outcome.failed().count(),
+        outcome.counts_agree()
+    );
+
+    sandbox.shutdown().await;
+    Ok(())
+}

@@ -533,11 +533,13 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
             .export("LUWARE_EID", c.eid.to_string())
             .export("LUWARE_CLIENT_ID", c.client_id.as_str())
             .export("LUWARE_CLIENT_SECRET", c.client_secret.expose());
-        // The token form's values URL-encoded, as the seed writes them (seed 000 L42-L48).
+        // The token form's values URL-encoded, as the vendor's example writes
+        // them (`x-provenance` of the `TokenRequest` schema in specs/luware.yaml).
         let form = |v: &str| serde_urlencoded::to_string([("v", v)]).unwrap_or_default().split_off(2);
         out.export("LUWARE_CLIENT_ID_FORM", form(&c.client_id))
             .export("LUWARE_CLIENT_SECRET_FORM", form(c.client_secret.expose()));
-        // Conversations the control actions apply to (seed 000 L337-L339).
+        // Conversations the control actions apply to (`x-provenance` of the
+        // `action` parameter of `controlConversation` in specs/luware.yaml).
         if let Some(id) = sandbox.controlled_conversation_id() {
             out.export("LUWARE_CCDR_ID", id);
         }

@@ -116,6 +116,10 @@ struct RuntimeInner {
     servers: Vec<(&'static str, String)>,
     /// The rate-limit budget, for an API whose spec declares one.
     pacer: Option<pace::Pacer>,
+    /// The path of the base URL last checked against, with that URL: a
+    /// client's base URL rarely changes, and parsing it (IDNA and all) on
+    /// every call was a visible part of the per-call cost.
+    base_path: std::sync::Mutex<Option<(String, String)>>,
 }
 
 impl fmt::Debug for Runtime {
@@ -174,6 +178,7 @@ impl Runtime {
             timeouts,
             servers: Vec::new(),
             pacer,
+            base_path: std::sync::Mutex::new(None),
         };
         Self { inner: Arc::new(inner) }
     }
@@ -239,7 +244,7 @@ impl Runtime {
     /// the request does not start with (another server) is not checked.
     fn check(&self, base_url: &str, request: &Request) -> Option<String> {
         let validator = self.inner.api.validator()?;
-        let base_path = reqwest::Url::parse(base_url).ok()?.path().trim_end_matches('/').to_owned();
+        let base_path = self.base_path(base_url)?;
         let path = request.url().path().strip_prefix(base_path.as_str())?;
         let headers: Vec<(String, String)> = request
             .headers()
@@ -261,6 +266,17 @@ impl Runtime {
             Err(Violation::NotFound { path }) => Some(format!("{path}: a path parameter is empty")),
             _ => None,
         }
+    }
+
+    /// The path of `base_url`, without its trailing slash.
+    fn base_path(&self, base_url: &str) -> Option<String> {
+        let mut cached = self.inner.base_path.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, path)) = cached.as_ref().filter(|(url, _)| url == base_url) {
+            return Some(path.clone());
+        }
+        let path = reqwest::Url::parse(base_url).ok()?.path().trim_end_matches('/').to_owned();
+        *cached = Some((base_url.to_owned(), path.clone()));
+        Some(path)
     }
 
     /// progenitor's `exec` hook: adds credentials, sends, retries transient

@@ -176,8 +176,12 @@ enum ConversationsCommand {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum TranscriptFormat {
+    /// A line per utterance: time, speaker, text.
     Text,
+    /// The transcript's JSON as the archive holds it, indented; streamed, so
+    /// memory does not grow with the transcript.
     Json,
+    /// The `.vtr` archive as served (a ZIP).
     Vtr,
 }
 

@@ -232,6 +232,7 @@ pub(crate) fn sized_json<T: serde::Serialize>(
 /// The positions `window` of the items `keep` accepts, in the order given,
 /// and how many it accepts: a filtered list's page and its total, keeping
 /// only the page's items.
+#[cfg(any(feature = "raia", feature = "salesloft", feature = "llamadapro"))]
 pub(crate) fn paged<T>(
     items: impl Iterator<Item = T>,
     window: &std::ops::Range<usize>,

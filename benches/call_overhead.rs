@@ -6,7 +6,7 @@
 //! reqwest.
 //!
 //! ```sh
-//! cargo build --release --features cli && cargo bench --bench call_overhead --features sandbox
+//! cargo build --release --features cli && cargo bench --bench call_overhead --features cli
 //! ```
 
 mod support;

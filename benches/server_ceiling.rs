@@ -7,7 +7,7 @@
 //! the goal is at least 60%).
 //!
 //! ```sh
-//! cargo build --release --features cli && cargo bench --bench server_ceiling --features luware -- 100000
+//! cargo build --release --features cli && cargo bench --bench server_ceiling --features cli -- 100000
 //! ```
 
 mod support;

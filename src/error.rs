@@ -144,6 +144,7 @@ impl Error {
         classify(error, timeouts, elapsed).1.unwrap_or_else(|| crate::runtime::redacted(error))
     }
 
+    #[cfg(any(feature = "luware", feature = "liveperson"))]
     /// A failed token or login call: whatever the server answered, it is an
     /// authentication failure for the call that needed the token.
     pub(crate) fn auth<E>(error: progenitor_client::Error<E>) -> Self {
@@ -213,6 +214,7 @@ impl From<crate::llamadapro::InputError> for Error {
 }
 
 impl InvalidInput {
+    #[cfg(any(feature = "luware", feature = "raia", feature = "liveperson", feature = "llamadapro"))]
     pub(crate) fn parameter(name: &'static str, reason: impl Into<String>) -> Self {
         InvalidInput::Parameter { name, reason: reason.into() }
     }

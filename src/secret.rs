@@ -47,6 +47,7 @@ impl<'de> serde::Deserialize<'de> for Secret {
     }
 }
 
+#[cfg(any(feature = "luware", feature = "liveperson"))]
 /// Serialises a secret in the clear, for the one place it must go: the wire.
 /// `Secret` itself has no `Serialize`, so it cannot leak through a struct
 /// that is serialised for another purpose.

@@ -15,5 +15,4 @@ media.raise_for_status()
 with zipfile.ZipFile(io.BytesIO(media.content)) as archive:
     name = next(n for n in archive.namelist() if n.lower().endswith((".vtr", ".json")))
     transcript = json.loads(archive.read(name))
-json.dump(transcript, sys.stdout, indent=2)
-sys.stdout.write("\n")
+sys.stdout.write(json.dumps(transcript, indent=2) + "\n")

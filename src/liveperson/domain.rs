@@ -2,7 +2,8 @@
 //!
 //! The account's zone comes from the domain lookup (CSDS): the service
 //! `botConnectorsDomain` answers `z1|z2|z3.bot-connectors.liveperson.net`,
-//! which is not itself the API host but maps to one (seed 003 L36-L40).
+//! which is not itself the API host but maps to one (the `info.description` of
+//! specs/liveperson.yaml, and its `servers`).
 
 use std::fmt;
 use std::str::FromStr;

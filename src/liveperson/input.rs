@@ -25,7 +25,8 @@ pub type StructuredContent = serde_json::Map<String, Value>;
 /// like [`StructuredContent`]).
 pub type QuickReplyAction = serde_json::Map<String, Value>;
 
-/// Documented limit of one structured-content payload (facts §2.3).
+/// Documented limit of one structured-content payload (`x-provenance` of the
+/// `StructuredContentMessage` schema in specs/liveperson.yaml).
 pub const MAX_STRUCTURED_CONTENT_BYTES: usize = 15_000;
 
 /// Input LivePerson would reject, caught before sending.

@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 use crate::runtime::{BoxFuture, TokenFetch, jwt_expiry, refresh_time};
 use crate::secret::Secret;
 
-/// Documented token lifetime (seed 000 L11).
+/// Documented token lifetime (the `access_token` property of
+/// the `TokenResponse` schema in specs/luware.yaml).
 const DOCUMENTED_LIFETIME: Duration = Duration::from_secs(60 * 60);
 
 /// The credentials Luware issues at onboarding.

@@ -19,7 +19,8 @@ use crate::runtime::{
     paginate,
 };
 
-/// Luware's page size limit (seed 000 L75).
+/// Luware's page size limit (`x-provenance` of the `limit`
+/// parameter of `searchConversations` in specs/luware.yaml).
 const MAX_PAGE_SIZE: u32 = 100;
 
 /// A Luware Recording client. Every operation of the spec is a method (through
@@ -275,7 +276,7 @@ impl Client {
 
     /// The Speech Analytics transcript as the `.vtr` archive (a ZIP of one
     /// JSON entry) the API serves, unparsed; its size is capped by the
-    /// transcript limits. [`decode_vtr`] reads it.
+    /// transcript limits. [`decode_vtr`](crate::luware::transcript::decode_vtr) reads it.
     pub async fn transcript_vtr(&self, ccdr_id: &str) -> Result<Vec<u8>> {
         Ok(self.download_vtr(ccdr_id).await?.into_bytes())
     }

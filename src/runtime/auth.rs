@@ -5,8 +5,13 @@
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
+use std::sync::RwLock;
+#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
+use std::time::{Duration, Instant};
+#[cfg(any(feature = "luware", feature = "liveperson"))]
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use reqwest::Request;
 use reqwest::header::{AUTHORIZATION, HeaderName};
@@ -73,6 +78,7 @@ impl SchemeCredentials {
         self
     }
 
+    #[cfg(any(feature = "luware", feature = "liveperson"))]
     /// Masks `secret` in every error excerpt of this client, as the
     /// credentials themselves are: for secrets sent in a body.
     pub(crate) fn masking(mut self, secrets: impl IntoIterator<Item = Secret>) -> Self {
@@ -127,6 +133,7 @@ impl SchemeCredentials {
     }
 }
 
+#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 /// Fetches a new token, such as by calling the API's token or login
 /// operation. Returns the token and when to refresh it (`None`: only after
 /// a rejection).
@@ -134,6 +141,7 @@ pub(crate) trait TokenFetch: Send + Sync + fmt::Debug {
     fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Instant>)>>;
 }
 
+#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 /// A cached token with single-flight refresh: concurrent callers that find no
 /// fresh token wait for one fetch instead of each starting their own. Every
 /// fetched token gets a generation number, so a caller whose request was
@@ -144,6 +152,7 @@ pub(crate) struct TokenCredential {
     refresh: tokio::sync::Mutex<u64>,
 }
 
+#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 struct CachedToken {
     value: Secret,
     /// When to fetch a new one; `None` means only after a rejection.
@@ -151,6 +160,7 @@ struct CachedToken {
     generation: u64,
 }
 
+#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 impl fmt::Debug for TokenCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cached = self.cache.read().map(|c| c.is_some()).unwrap_or(false);
@@ -158,6 +168,7 @@ impl fmt::Debug for TokenCredential {
     }
 }
 
+#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 impl TokenCredential {
     pub(crate) fn new(fetcher: impl TokenFetch + 'static) -> Self {
         Self { fetcher: Box::new(fetcher), cache: RwLock::new(None), refresh: tokio::sync::Mutex::new(0) }
@@ -208,6 +219,7 @@ impl TokenCredential {
     }
 }
 
+#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 impl Credential for TokenCredential {
     fn ready(&self) -> BoxFuture<'_, Result<()>> {
         Box::pin(async { self.ensure().await.map(drop) })
@@ -226,6 +238,7 @@ impl Credential for TokenCredential {
     }
 }
 
+#[cfg(any(feature = "luware", feature = "liveperson"))]
 /// Reads `exp` from a JWT's payload without verifying it: the client only
 /// needs to know when to refresh; the server does the verifying.
 pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
@@ -237,6 +250,7 @@ pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
     Some(UNIX_EPOCH + Duration::from_secs(exp))
 }
 
+#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 /// When to refresh a token that lives `lifetime` from `issued`: `margin`
 /// early, or half-way for tokens shorter than twice the margin.
 pub(crate) fn refresh_time(issued: Instant, lifetime: Duration, margin: Duration) -> Instant {

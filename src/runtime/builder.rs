@@ -39,6 +39,12 @@ pub trait BuildClient {
 /// settings describe, and the settings themselves (retries, body cap).
 #[doc(hidden)]
 #[derive(Debug)]
+// LivePerson builds its clients from its account's domains, not from a
+// `Connection`.
+#[cfg_attr(
+    not(any(feature = "luware", feature = "raia", feature = "salesloft", feature = "llamadapro")),
+    allow(dead_code)
+)]
 pub struct Connection {
     pub(crate) base_url: String,
     pub(crate) http: reqwest::Client,
@@ -46,6 +52,10 @@ pub struct Connection {
 }
 
 impl<S> ClientBuilder<S> {
+    #[cfg_attr(
+        not(any(feature = "luware", feature = "raia", feature = "salesloft", feature = "llamadapro")),
+        allow(dead_code)
+    )]
     pub(crate) fn new(base_url: impl Into<String>, config: ClientConfig, settings: S) -> Self {
         Self { base_url: base_url.into(), config, settings }
     }

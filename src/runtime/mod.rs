@@ -19,12 +19,19 @@ use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{Method, Request, Response, StatusCode};
 use tracing::Instrument;
 
-pub(crate) use auth::{
-    BoxFuture, Credential, SchemeCredentials, TokenCredential, TokenFetch, jwt_expiry, refresh_time,
-};
+pub(crate) use auth::SchemeCredentials;
+// What each API's module uses; an API that is not built does not need it.
+#[cfg(any(feature = "luware", feature = "raia", feature = "llamadapro"))]
+pub(crate) use auth::Credential;
+#[cfg(any(feature = "luware", feature = "liveperson"))]
+pub(crate) use auth::jwt_expiry;
+#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
+pub(crate) use auth::{BoxFuture, TokenCredential, TokenFetch, refresh_time};
 pub use builder::{BuildClient, ClientBuilder, Connection};
 pub use config::ClientConfig;
+#[cfg(feature = "salesloft")]
 pub(crate) use pace::RateLimit;
+#[cfg(feature = "luware")]
 pub(crate) use paginate::again_if_transient;
 pub use paginate::{ItemStream, Page, paginate};
 pub use retry::RetryPolicy;
@@ -40,8 +47,10 @@ const MAX_ERROR_BODY: usize = 64 * 1024;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Scheme {
     /// An API key in the named (lower-case) header.
+    #[cfg_attr(not(any(feature = "luware", feature = "raia", feature = "llamadapro")), allow(dead_code))]
     Header(&'static str),
     /// `Authorization: Bearer <token>`.
+    #[cfg_attr(not(any(feature = "luware", feature = "liveperson", feature = "salesloft")), allow(dead_code))]
     Bearer,
 }
 
@@ -107,6 +116,10 @@ struct RuntimeInner {
     servers: Vec<(&'static str, String)>,
     /// The rate-limit budget, for an API whose spec declares one.
     pacer: Option<pace::Pacer>,
+    /// The path of the base URL last checked against, with that URL: a
+    /// client's base URL rarely changes, and parsing it (IDNA and all) on
+    /// every call was a visible part of the per-call cost.
+    base_path: std::sync::Mutex<Option<(String, String)>>,
 }
 
 impl fmt::Debug for Runtime {
@@ -165,10 +178,12 @@ impl Runtime {
             timeouts,
             servers: Vec::new(),
             pacer,
+            base_path: std::sync::Mutex::new(None),
         };
         Self { inner: Arc::new(inner) }
     }
 
+    #[cfg(feature = "liveperson")]
     /// Sends the operations the spec serves from `spec_url` to `base_url`.
     pub(crate) fn with_server(mut self, spec_url: &'static str, base_url: String) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
@@ -229,7 +244,7 @@ impl Runtime {
     /// the request does not start with (another server) is not checked.
     fn check(&self, base_url: &str, request: &Request) -> Option<String> {
         let validator = self.inner.api.validator()?;
-        let base_path = reqwest::Url::parse(base_url).ok()?.path().trim_end_matches('/').to_owned();
+        let base_path = self.base_path(base_url)?;
         let path = request.url().path().strip_prefix(base_path.as_str())?;
         let headers: Vec<(String, String)> = request
             .headers()
@@ -251,6 +266,17 @@ impl Runtime {
             Err(Violation::NotFound { path }) => Some(format!("{path}: a path parameter is empty")),
             _ => None,
         }
+    }
+
+    /// The path of `base_url`, without its trailing slash.
+    fn base_path(&self, base_url: &str) -> Option<String> {
+        let mut cached = self.inner.base_path.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((_, path)) = cached.as_ref().filter(|(url, _)| url == base_url) {
+            return Some(path.clone());
+        }
+        let path = reqwest::Url::parse(base_url).ok()?.path().trim_end_matches('/').to_owned();
+        *cached = Some((base_url.to_owned(), path.clone()));
+        Some(path)
     }
 
     /// progenitor's `exec` hook: adds credentials, sends, retries transient

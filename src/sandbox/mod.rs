@@ -202,6 +202,7 @@ impl Drop for Server {
 }
 
 /// SplitMix64: a fast, well-mixed hash of a u64.
+#[cfg(any(feature = "luware", feature = "salesloft", feature = "llamadapro"))]
 pub(crate) fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

@@ -200,7 +200,8 @@ impl NewTaskArgs {
     }
 }
 
-/// What a task update can change (`createdBy` is not among them, seed 004 L241-L250).
+/// What a task update can change (`createdBy` is not among them:
+/// `x-provenance` of the `UpdateTaskRequest` schema in specs/llamadapro.yaml).
 #[derive(Debug, clap::Args)]
 struct TaskArgs {
     /// What the task is to achieve.
@@ -764,7 +765,7 @@ fn print_page<T: Serialize>(
     }
     writer.finish()?;
     if let Some(token) = next.filter(|t| !t.is_empty()) {
-        eprintln!("next page: --page-token {}", convo_clients::redact::escape_controls(&token));
+        crate::output::note(format_args!("next page: --page-token {}", convo_clients::redact::escape_controls(&token)));
     }
     Ok(())
 }
@@ -775,10 +776,11 @@ async fn print_all<T: Serialize + Send + 'static>(
     columns: &'static [Column],
     stream: ItemStream<T>,
     resume: &crate::export::ResumeArgs,
+    total: Option<u64>,
 ) -> Result<(), Failure> {
     let mut writer =
         RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), columns, std::io::stdout().lock());
-    crate::export::all(stream, resume, &mut writer, "records", |item| record(&item)).await?;
+    crate::export::all(stream, resume, &mut writer, "records", total, |item| record(&item)).await?;
     writer.finish()?;
     Ok(())
 }
@@ -926,7 +928,7 @@ async fn tasks(client: &Client, command: TasksCommand, context: &Context) -> Res
                 query = query.limit(n);
             }
             if page.all {
-                return print_all(context, TASK_COLUMNS, client.tasks(query), &page.resume).await;
+                return print_all(context, TASK_COLUMNS, client.tasks(query), &page.resume, None).await;
             }
             let p = client.tasks_page(&query, page.page_token.as_deref()).await?;
             print_page(context, TASK_COLUMNS, p.items, p.next_page_token)
@@ -953,7 +955,7 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
         ContactsCommand::List(list) => {
             let query = list.query()?;
             if list.page.all {
-                return print_all(context, CONTACT_COLUMNS, client.contacts(query), &list.page.resume).await;
+                return print_all(context, CONTACT_COLUMNS, client.contacts(query), &list.page.resume, None).await;
             }
             let p = client.contacts_page(&query, list.page.page_token.as_deref()).await?;
             print_page(context, CONTACT_COLUMNS, p.items, p.next_page_token)
@@ -1002,7 +1004,18 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
                 include_total_count: None,
             };
             if page.all {
-                return print_all(context, SEARCH_COLUMNS, client.contact_search(request), &page.resume).await;
+                let total = crate::export::total(&page.resume, || async {
+                    let one = ContactSearchRequest {
+                        size: std::num::NonZeroU32::new(1),
+                        include_total_count: Some(true),
+                        ..request.clone()
+                    };
+                    let first = client.search_contacts_page(&one).await?;
+                    // A count of records: a whole number, whatever its JSON form.
+                    Ok(first.total_count.filter(|n| n.is_finite() && *n >= 0.0).map(|n| n as u64))
+                })
+                .await;
+                return print_all(context, SEARCH_COLUMNS, client.contact_search(request), &page.resume, total).await;
             }
             let p = client.search_contacts_page(&request).await?;
             print_page(context, SEARCH_COLUMNS, p.items, p.next_page_token)
@@ -1173,7 +1186,7 @@ fn print_outcome<T>(context: &Context, outcome: BulkOutcome<'_, T>) -> Result<()
         eprintln!("batch: {}", convo_clients::redact::escape_controls(issue.message.as_deref().unwrap_or("error")));
     }
     if duplicates > 0 {
-        eprintln!("{duplicates} of {} items were duplicates and were skipped", outcome.items.len());
+        crate::output::note(format_args!("{duplicates} of {} items were duplicates and were skipped", outcome.items.len()));
     }
     if failed > 0 || !outcome.batch_errors.is_empty() || !outcome.counts_agree() {
         return Err(Failure::Outcome(format!(
@@ -1253,7 +1266,7 @@ async fn definitions(client: &Client, command: DefinitionsCommand, context: &Con
                 query = query.tenant(t);
             }
             if list.page.all {
-                return print_all(context, DEFINITION_COLUMNS, client.custom_field_definitions(query), &list.page.resume).await;
+                return print_all(context, DEFINITION_COLUMNS, client.custom_field_definitions(query), &list.page.resume, None).await;
             }
             let p = client.custom_field_definitions_page(&query, list.page.page_token.as_deref()).await?;
             print_page(context, DEFINITION_COLUMNS, p.items, p.next_page_token)
@@ -1302,7 +1315,7 @@ async fn options(client: &Client, command: OptionsCommand, context: &Context) ->
         OptionsCommand::List { definition_id, list } => {
             let query = list.query()?;
             if list.page.all {
-                return print_all(context, OPTION_COLUMNS, client.custom_field_options(definition_id, query), &list.page.resume).await;
+                return print_all(context, OPTION_COLUMNS, client.custom_field_options(definition_id, query), &list.page.resume, None).await;
             }
             let p = client.custom_field_options_page(definition_id, &query, list.page.page_token.as_deref()).await?;
             print_page(context, OPTION_COLUMNS, p.items, p.next_page_token)

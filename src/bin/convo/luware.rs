@@ -412,7 +412,7 @@ async fn download_transcripts(
             None => failed.push((id, "the id cannot be a file name".to_string())),
         }
     }
-    let bar = crate::output::progress_bar(wanted.len() as u64, "transcripts");
+    let bar = crate::output::progress(Some(wanted.len() as u64), "transcripts");
     let (mut written, mut without) = (0u64, 0u64);
     let mut files = client.transcript_files(wanted, concurrency);
     while let Some((id, vtr)) = files.next().await {
@@ -433,11 +433,11 @@ async fn download_transcripts(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    eprintln!(
+    crate::output::note(format_args!(
         "{written} transcripts written to {}, {present} already there, {without} conversations without one, {} failed",
         dir.display(),
         failed.len()
-    );
+    ));
     for (id, why) in &failed {
         eprintln!("  {}: {}", convo_clients::redact::escape_controls(id), convo_clients::redact::escape_controls(why));
     }
@@ -487,7 +487,7 @@ async fn list(
     let mut writer = RecordWriter::new(format, CONVERSATION_COLUMNS, out);
     match all {
         Some(resume) => {
-            crate::export::all(client.search(request), &resume, &mut writer, "conversations", as_is).await?
+            crate::export::all(client.search(request), &resume, &mut writer, "conversations", None, as_is).await?
         }
         None => {
             for conversation in client.first_page(&request).await?.conversations {
@@ -533,11 +533,13 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
             .export("LUWARE_EID", c.eid.to_string())
             .export("LUWARE_CLIENT_ID", c.client_id.as_str())
             .export("LUWARE_CLIENT_SECRET", c.client_secret.expose());
-        // The token form's values URL-encoded, as the seed writes them (seed 000 L42-L48).
+        // The token form's values URL-encoded, as the vendor's example writes
+        // them (`x-provenance` of the `TokenRequest` schema in specs/luware.yaml).
         let form = |v: &str| serde_urlencoded::to_string([("v", v)]).unwrap_or_default().split_off(2);
         out.export("LUWARE_CLIENT_ID_FORM", form(&c.client_id))
             .export("LUWARE_CLIENT_SECRET_FORM", form(c.client_secret.expose()));
-        // Conversations the control actions apply to (seed 000 L337-L339).
+        // Conversations the control actions apply to (`x-provenance` of the
+        // `action` parameter of `controlConversation` in specs/luware.yaml).
         if let Some(id) = sandbox.controlled_conversation_id() {
             out.export("LUWARE_CCDR_ID", id);
         }

@@ -3,6 +3,10 @@
 //! Exit codes: 0 on success, 1 on an API or transport error, 2 on a usage or
 //! input error. Errors are one line on stderr and never include a secret.
 
+// The doc comments of the argument structs are clap's help text, read in a
+// terminal, where rustdoc's `<https://…>` link syntax would only be noise.
+#![allow(rustdoc::bare_urls)]
+
 /// `Debug` for an API's settings or profile table that keeps secrets out:
 /// only the base URL shows, without userinfo.
 macro_rules! settings_debug_without_secrets {
@@ -50,6 +54,10 @@ struct Cli {
     #[arg(long, short, global = true, action = clap::ArgAction::Count)]
     verbose: u8,
 
+    /// No progress bars and no notes on stderr; errors still print.
+    #[arg(long, short, global = true)]
+    quiet: bool,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -69,6 +77,15 @@ macro_rules! cli_apis {
             $($api($api::Args),)*
             /// Local emulators of the APIs.
             Sandbox(sandbox::Args),
+            /// The settings the commands would use (`config show`).
+            #[command(subcommand)]
+            Config(config::ConfigCommand),
+            /// Prints a completion script for a shell to stdout, e.g.
+            /// `convo completions bash > ~/.local/share/bash-completion/completions/convo`.
+            Completions {
+                #[arg(value_enum)]
+                shell: clap_complete::Shell,
+            },
         }
 
         impl Command {
@@ -76,9 +93,20 @@ macro_rules! cli_apis {
                 match self {
                     $(Command::$api(args) => $api::run(args, context).await,)*
                     Command::Sandbox(args) => sandbox::run(args).await,
+                    Command::Config(config::ConfigCommand::Show { args }) => config::show(&args, SETTINGS, context),
+                    Command::Completions { shell } => {
+                        let mut command = operations::augment(<Cli as clap::CommandFactory>::command());
+                        let mut out = std::io::stdout().lock();
+                        clap_complete::generate(shell, &mut command, "convo", &mut out);
+                        Ok(std::io::Write::flush(&mut out)?)
+                    }
                 }
             }
         }
+
+        /// Each API's name and its settings' arguments, for `config show`.
+        const SETTINGS: &[(&'static str, config::SettingsArgs)] =
+            &[$((stringify!($api), <$api::Settings as clap::Args>::augment_args),)*];
 
         /// Each API's subcommand name and spec.
         const APIS: &[(&str, &str)] = &[$((stringify!($api), convo_clients::$api::SPEC_JSON),)*];
@@ -142,8 +170,15 @@ struct Context {
 
 fn main() -> ExitCode {
     // The derived commands, and beside them every spec operation as a command.
-    let mut matches = operations::augment(<Cli as clap::CommandFactory>::command()).get_matches();
+    // NO_COLOR (https://no-color.org) turns colour off; otherwise clap
+    // colours help and usage errors only on a terminal.
+    let color = match std::env::var_os("NO_COLOR").filter(|v| !v.is_empty()) {
+        Some(_) => clap::ColorChoice::Never,
+        None => clap::ColorChoice::Auto,
+    };
+    let mut matches = operations::augment(<Cli as clap::CommandFactory>::command().color(color)).get_matches();
     init_logging(verbosity(&matches));
+    output::set_quiet(flag_anywhere(&matches, "quiet"));
     let operation = operations::invoked(&matches).map(|(api, name, m)| (api, name.to_string(), m.clone()));
     let cli = match operation {
         Some(_) => None,
@@ -205,6 +240,18 @@ fn verbosity(matches: &clap::ArgMatches) -> u8 {
         level = sub;
     }
     count
+}
+
+/// Whether the global boolean flag `id` was given at any level.
+fn flag_anywhere(matches: &clap::ArgMatches, id: &str) -> bool {
+    let mut level = Some(matches);
+    while let Some(m) = level {
+        if let Ok(Some(true)) = m.try_get_one::<bool>(id) {
+            return true;
+        }
+        level = m.subcommand().map(|(_, sub)| sub);
+    }
+    false
 }
 
 /// Logs to stderr: RUST_LOG when set, else by `-v` count (none: no logs).

@@ -2,6 +2,7 @@
 //! that long exports stream.
 
 use std::io::{self, BufWriter, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use convo_clients::redact::escape_controls;
 use serde::Serialize;
@@ -35,18 +36,37 @@ pub struct Column {
 
 /// Writes a stream of records, buffered: what is written shows once the
 /// caller flushes (an export does after every page) or finishes.
+///
+/// csv goes through the `csv` crate (RFC 4180 quoting) and tables through
+/// `comfy-table`; JSON through serde_json. Tables stream a page at a time:
+/// the columns have fixed widths (fitted to the terminal once), so each
+/// page's rows line up with the ones before without holding the whole list.
 pub struct RecordWriter<W: Write> {
     format: OutputFormat,
     columns: &'static [Column],
     widths: Vec<usize>,
-    out: BufWriter<W>,
+    sink: Sink<W>,
+    /// Table rows written since the last flush, rendered together.
+    rows: Vec<Vec<String>>,
     count: u64,
+}
+
+/// Where the text goes: through the csv writer for csv, else straight.
+enum Sink<W: Write> {
+    Text(BufWriter<W>),
+    Csv(Box<csv::Writer<W>>),
 }
 
 impl<W: Write> RecordWriter<W> {
     pub fn new(format: OutputFormat, columns: &'static [Column], out: W) -> Self {
         let widths = fit_widths(columns, terminal_width());
-        Self { format, columns, widths, out: BufWriter::with_capacity(OUTPUT_BUFFER, out), count: 0 }
+        let sink = match format {
+            OutputFormat::Csv => {
+                Sink::Csv(Box::new(csv::WriterBuilder::new().buffer_capacity(OUTPUT_BUFFER).from_writer(out)))
+            }
+            _ => Sink::Text(BufWriter::with_capacity(OUTPUT_BUFFER, out)),
+        };
+        Self { format, columns, widths, sink, rows: Vec::new(), count: 0 }
     }
 
     /// Prints one record of a list. JSON formats serialise it straight from
@@ -55,25 +75,23 @@ impl<W: Write> RecordWriter<W> {
         if self.count == 0 {
             self.start()?;
         }
-        match self.format {
-            OutputFormat::Json => {
+        match (self.format, &mut self.sink) {
+            (OutputFormat::Json, Sink::Text(out)) => {
                 let separator = if self.count == 0 { "\n" } else { ",\n" };
                 let pretty = serde_json::to_string_pretty(record).map_err(io::Error::other)?;
-                write!(self.out, "{separator}{}", indent(&pretty))?;
+                write!(out, "{separator}{}", indent(&pretty))?;
             }
-            OutputFormat::Jsonl => {
-                serde_json::to_writer(&mut self.out, record).map_err(io::Error::other)?;
-                self.out.write_all(b"\n")?;
+            (OutputFormat::Jsonl, Sink::Text(out)) => {
+                serde_json::to_writer(&mut *out, record).map_err(io::Error::other)?;
+                out.write_all(b"\n")?;
             }
-            OutputFormat::Table | OutputFormat::Csv => {
+            (OutputFormat::Csv, Sink::Csv(out)) => {
                 let record = serde_json::to_value(record).map_err(io::Error::other)?;
-                if self.format == OutputFormat::Table {
-                    let cells: Vec<String> = self.columns.iter().map(|c| cell(&record, c.key)).collect();
-                    self.table_row(&cells)?;
-                } else {
-                    let cells: Vec<String> = self.columns.iter().map(|c| csv_field(&record, c.key)).collect();
-                    writeln!(self.out, "{}", cells.join(","))?;
-                }
+                out.write_record(self.columns.iter().map(|c| csv_field(&record, c.key)))?;
+            }
+            (_, _) => {
+                let record = serde_json::to_value(record).map_err(io::Error::other)?;
+                self.rows.push(self.columns.iter().map(|c| table_cell(&cell(&record, c.key))).collect());
             }
         }
         self.count += 1;
@@ -82,7 +100,11 @@ impl<W: Write> RecordWriter<W> {
 
     /// Pushes what is written so far out to the output.
     pub fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+        self.render_rows(false)?;
+        match &mut self.sink {
+            Sink::Text(out) => out.flush(),
+            Sink::Csv(out) => out.flush(),
+        }
     }
 
     /// Ends the list (closes a JSON array; prints headers of an empty list).
@@ -90,63 +112,83 @@ impl<W: Write> RecordWriter<W> {
         if self.count == 0 {
             self.start()?;
         }
-        if self.format == OutputFormat::Json {
-            writeln!(self.out, "{}]", if self.count == 0 { "" } else { "\n" })?;
+        if let (OutputFormat::Json, Sink::Text(out)) = (self.format, &mut self.sink) {
+            writeln!(out, "{}]", if self.count == 0 { "" } else { "\n" })?;
         }
-        self.out.flush()?;
+        self.flush()?;
         Ok(self.count)
     }
 
     fn start(&mut self) -> io::Result<()> {
-        match self.format {
-            OutputFormat::Json => write!(self.out, "["),
-            OutputFormat::Jsonl => Ok(()),
-            OutputFormat::Table => {
-                let headers: Vec<String> = self.columns.iter().map(|c| c.header.to_string()).collect();
-                self.table_row(&headers)
-            }
-            OutputFormat::Csv => {
-                let headers: Vec<&str> = self.columns.iter().map(|c| c.header).collect();
-                writeln!(self.out, "{}", headers.join(","))
-            }
+        match (self.format, &mut self.sink) {
+            (OutputFormat::Json, Sink::Text(out)) => write!(out, "["),
+            (OutputFormat::Csv, Sink::Csv(out)) => Ok(out.write_record(self.columns.iter().map(|c| c.header))?),
+            (OutputFormat::Table, _) => self.render_rows(true),
+            _ => Ok(()),
         }
     }
 
-    fn table_row(&mut self, cells: &[String]) -> io::Result<()> {
-        let line: Vec<String> =
-            cells.iter().zip(&self.widths).map(|(text, &width)| pad(&truncate(text, width), width)).collect();
-        writeln!(self.out, "{}", line.join("  ").trim_end())
+    /// Renders the table rows held since the last flush (with the header
+    /// row when `header`), each cut to its column's width.
+    fn render_rows(&mut self, header: bool) -> io::Result<()> {
+        if self.format != OutputFormat::Table || (self.rows.is_empty() && !header) {
+            return Ok(());
+        }
+        let mut rows: Vec<Vec<String>> = self.rows.drain(..).collect();
+        if header {
+            rows.insert(0, self.columns.iter().map(|c| c.header.to_string()).collect());
+        }
+        let Sink::Text(out) = &mut self.sink else { return Ok(()) };
+        write_table(out, rows, &self.widths)?;
+        Ok(())
     }
 }
 
-/// A spinner counting records on stderr, only when stderr is a terminal, so
-/// that piped and redirected runs stay quiet.
-pub fn progress(what: &str) -> Option<indicatif::ProgressBar> {
-    use std::io::IsTerminal;
-    std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        let template = format!("{{spinner}} {{pos}} {what} ({{per_sec}}, {{elapsed}})");
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(&template)
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar
-    })
+/// Whether `--quiet` was given: no progress bars and no notes on stderr
+/// (errors still print).
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Sets `--quiet` for the whole process.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, Ordering::Relaxed);
 }
 
-/// A bar counting `total` items on stderr with their rate and the time left,
-/// only when stderr is a terminal.
-pub fn progress_bar(total: u64, what: &str) -> Option<indicatif::ProgressBar> {
+/// A note for the user on stderr (not data, not an error), unless `--quiet`.
+pub fn note(text: std::fmt::Arguments<'_>) {
+    if !QUIET.load(Ordering::Relaxed) {
+        eprintln!("{text}");
+    }
+}
+
+/// Whether progress may be drawn: stderr is a terminal and not `--quiet`,
+/// so that piped and redirected runs stay quiet.
+pub fn show_progress() -> bool {
     use std::io::IsTerminal;
-    std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(total);
-        let template = format!("{{bar:30}} {{pos}}/{{len}} {what} ({{per_sec}}, {{eta}} left)");
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(&template)
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    })
+    !QUIET.load(Ordering::Relaxed) && std::io::stderr().is_terminal()
+}
+
+/// Progress of `what` on stderr: a bar with the count, rate and time left
+/// when the `total` is known, else a spinner with the count and rate. None
+/// when stderr is not a terminal or `--quiet` was given.
+pub fn progress(total: Option<u64>, what: &str) -> Option<indicatif::ProgressBar> {
+    show_progress().then(|| progress_style(total, what))
+}
+
+fn progress_style(total: Option<u64>, what: &str) -> indicatif::ProgressBar {
+    let (bar, template) = match total {
+        Some(total) => (
+            indicatif::ProgressBar::new(total),
+            format!("{{bar:30}} {{pos}}/{{len}} {what} ({{per_sec}}, {{eta}} left)"),
+        ),
+        None => {
+            (indicatif::ProgressBar::new_spinner(), format!("{{spinner}} {{pos}} {what} ({{per_sec}}, {{elapsed}})"))
+        }
+    };
+    // The templates are constants of this file: a bad one is a test failure.
+    if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
+        bar.set_style(style);
+    }
+    bar
 }
 
 /// Prints a single record.
@@ -168,21 +210,45 @@ pub fn write_one(format: OutputFormat, columns: &'static [Column], record: &Valu
         }
         // One record reads best as field/value pairs.
         OutputFormat::Table => {
-            let Value::Object(map) = record else { return writeln!(out, "{record}") };
+            let Value::Object(map) = record else { return writeln!(out, "{}", table_cell(&record.to_string())) };
             let key_width = map.keys().map(|k| k.chars().count()).max().unwrap_or(0);
             let value_width = terminal_width().saturating_sub(key_width + 2).max(20);
-
-            for (key, value) in map {
-                let text = match value {
-                    Value::Null => continue,
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                writeln!(out, "{}  {}", pad(&escape_controls(key), key_width), truncate(&text, value_width))?;
-            }
+            let rows = map.iter().filter(|(_, value)| !value.is_null()).map(|(key, value)| {
+                let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
+                vec![table_cell(key), table_cell(&text)]
+            });
+            write_table(&mut out, rows, &[key_width, value_width])?;
             Ok(())
         }
     }
+}
+
+/// Writes `rows` as a borderless table (comfy-table) with columns of fixed
+/// `widths`, two spaces apart; a longer cell is cut with `…`, so that every
+/// row is one line.
+fn write_table(out: &mut impl Write, rows: impl IntoIterator<Item = Vec<String>>, widths: &[usize]) -> io::Result<()> {
+    let mut table = comfy_table::Table::new();
+    table
+        .load_preset(comfy_table::presets::NOTHING)
+        .set_content_arrangement(comfy_table::ContentArrangement::Disabled)
+        .set_truncation_indicator("…");
+    for cells in rows {
+        let mut row = comfy_table::Row::from(cells);
+        row.max_height(1);
+        table.add_row(row);
+    }
+    let last = widths.len().saturating_sub(1);
+    for (i, (column, &width)) in table.column_iter_mut().zip(widths).enumerate() {
+        // A column's width includes the gap after it.
+        let gap: u16 = if i == last { 0 } else { 2 };
+        let width = u16::try_from(width.saturating_add(usize::from(gap))).unwrap_or(u16::MAX);
+        column.set_padding((0, gap));
+        column.set_constraint(comfy_table::ColumnConstraint::Absolute(comfy_table::Width::Fixed(width)));
+    }
+    for line in table.lines() {
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
 }
 
 fn cell(record: &Value, key: &str) -> String {
@@ -198,38 +264,39 @@ fn cell(record: &Value, key: &str) -> String {
     }
 }
 
-/// A csv cell: a JSON number as it is; text that a spreadsheet would
-/// evaluate as a formula (starting with `=`, `+`, `-`, `@`, tab or CR) with
-/// a `'` before it (OWASP's rule), control characters escaped, quoted when
-/// it holds a comma or quote.
+/// A csv cell, before the `csv` crate quotes it: a JSON number as it is;
+/// text that a spreadsheet would evaluate as a formula (starting with `=`,
+/// `+`, `-`, `@`, tab or CR) with a `'` before it (OWASP's rule for CSV
+/// injection, which no csv crate applies: it is about the reader, not the
+/// format); control characters other than line breaks escaped, so that a
+/// cell cannot act on a terminal (line breaks stay, quoted as RFC 4180 says).
 fn csv_field(record: &Value, key: &str) -> String {
     let text = cell(record, key);
     let number = matches!(record.get(key), Some(Value::Number(_)));
     let text = if !number && text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text };
-    let text = escape_controls(&text);
-    if text.contains([',', '"', '\n', '\r']) { format!("\"{}\"", text.replace('"', "\"\"")) } else { text.into_owned() }
+    let mut out = String::with_capacity(text.len());
+    for (i, line) in text.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let (line, cr) = match line.strip_suffix('\r') {
+            Some(line) => (line, "\r"),
+            None => (line, ""),
+        };
+        out.push_str(&escape_controls(line));
+        out.push_str(cr);
+    }
+    out
 }
 
 fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
 }
 
-/// A table cell: line breaks and tabs as spaces, other control characters
-/// escaped, cut to `width`.
-fn truncate(text: &str, width: usize) -> String {
-    let text = text.replace(['\n', '\r', '\t'], " ");
-    let text = escape_controls(&text).into_owned();
-    if text.chars().count() <= width {
-        return text;
-    }
-    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-    cut.push('…');
-    cut
-}
-
-fn pad(text: &str, width: usize) -> String {
-    let len = text.chars().count();
-    format!("{text}{}", " ".repeat(width.saturating_sub(len)))
+/// A table cell's text: line breaks and tabs as spaces, other control
+/// characters escaped (the table crate cuts it to its column's width).
+fn table_cell(text: &str) -> String {
+    escape_controls(&text.replace(['\n', '\r', '\t'], " ")).into_owned()
 }
 
 /// The terminal's width, else `COLUMNS`; unlimited when output goes to a
@@ -314,6 +381,38 @@ mod tests {
             &[Column { header: "a", key: "a", width: 50 }, Column { header: "b", key: "b", width: 50 }];
         let w = fit_widths(cols, 62);
         assert_eq!(w.iter().sum::<usize>() + 2, 62);
-        assert_eq!(truncate("abcdef", 4), "abc…");
+    }
+
+    /// RFC 4180: a field with a comma, a quote or a line break is quoted,
+    /// its quotes doubled, its line break kept; a csv reader gets the value
+    /// back whole.
+    #[test]
+    fn csv_quotes_as_rfc_4180_says() {
+        let value = "Smith, \"Jo\"\nline two";
+        let csv = render(OutputFormat::Csv, &[json!({"id": 7, "name": value})]);
+        assert_eq!(csv, "id,name\n7,\"Smith, \"\"Jo\"\"\nline two\"\n");
+        let mut reader = csv::Reader::from_reader(csv.as_bytes());
+        let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(&rows[0][1], value);
+    }
+
+    /// Rows of later pages line up under the header of the first, and a
+    /// long cell is cut to its column with an ellipsis.
+    #[test]
+    fn tables_stream_page_by_page_in_fixed_columns() {
+        let mut buf = Vec::new();
+        let mut w = RecordWriter::new(OutputFormat::Table, COLUMNS, &mut buf);
+        w.write(&json!({"id": 1, "name": "short"})).unwrap();
+        w.flush().unwrap();
+        w.write(&json!({"id": 22, "name": "a name far longer than ten"})).unwrap();
+        w.finish().unwrap();
+        let table = String::from_utf8(buf).unwrap();
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 3, "{table}");
+        assert_eq!(lines[0], "id    name");
+        assert_eq!(lines[1], "1     short");
+        assert!(lines[2].starts_with("22    a name") && lines[2].ends_with('…'), "{table}");
+        assert!(lines[2].chars().count() <= 16, "{table}");
     }
 }

@@ -484,9 +484,14 @@ async fn conversations(
             }
             let mut writer = RecordWriter::new(many, CONVERSATION_COLUMNS, out);
             if let Some(resume) = all.then_some(resume) {
+                let total = crate::export::total(&resume, || async {
+                    let page = client.conversation_page(&query.clone().page_size(1), 1).await?;
+                    Ok(u64::try_from(page.total_items).ok())
+                })
+                .await;
                 let stream = client.conversations(query);
                 let flat = |c| Ok(flatten_conversation(to_value(&c)?));
-                crate::export::all(stream, &resume, &mut writer, "conversations", flat).await?;
+                crate::export::all(stream, &resume, &mut writer, "conversations", total, flat).await?;
             } else {
                 for conversation in client.conversation_page(&query, page).await?.data {
                     writer.write(&flatten_conversation(to_value(&conversation)?))?;

@@ -230,6 +230,19 @@ fn query(list: &ListArgs) -> ConversationQuery {
 async fn run_list(client: &Client, list: ListArgs, context: &Context, out: impl Write) -> Result<(), Failure> {
     let q = query(&list);
     let mut writer = RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), CONVERSATION_COLUMNS, out);
+    // The total, for the progress bar, where the walk is the query's own
+    // (an `updated_since` walk adds its own time window).
+    let total = match (list.since, list.all) {
+        (None, true) => {
+            crate::export::total(&list.resume, || async {
+                let one = q.clone().per_page(1).include_paging_counts();
+                let page = client.conversations_page(&one, 1).await?;
+                Ok(page.value.metadata.paging.total_count.and_then(|n| u64::try_from(n).ok()))
+            })
+            .await
+        }
+        _ => None,
+    };
     let stream = match (list.since, list.all) {
         (Some(since), _) => client.updated_since(since, q),
         (None, true) => client.conversations(q),
@@ -241,7 +254,7 @@ async fn run_list(client: &Client, list: ListArgs, context: &Context, out: impl 
             return Ok(());
         }
     };
-    crate::export::all(stream, &list.resume, &mut writer, "conversations", crate::export::as_is).await?;
+    crate::export::all(stream, &list.resume, &mut writer, "conversations", total, crate::export::as_is).await?;
     writer.finish()?;
     Ok(())
 }

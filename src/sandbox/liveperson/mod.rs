@@ -32,13 +32,15 @@ use crate::liveperson::types::{
 use crate::liveperson::{Credentials, Zone, auth::ApiKeyCredentials, auth::UserPassCredentials};
 use crate::secret::Secret;
 
-/// How many commands per bot the API keeps (facts §2.3).
+/// How many commands per bot the API keeps (`x-provenance` of the
+/// `CommandList` schema in specs/liveperson.yaml).
 const COMMAND_HISTORY: usize = 200;
 /// Documented default `ttl`, in seconds.
 const DEFAULT_TTL: u64 = 30;
 /// The example conversation id of the vendor's page; always open in the sandbox.
 pub const EXAMPLE_CONVERSATION: &str = "2312ed0e-662e-4c94-9022-f0991058b4a4";
-/// Failure name of a command that could not run (seed 003 L657).
+/// Failure name of a command that could not run (`x-provenance` of the
+/// `CommandError` schema in specs/liveperson.yaml).
 pub const EXECUTION_FAILED: &str = "com.liveperson.bot-connectors-worker.error.public-api.execution-failed";
 /// Failure name of a command whose `ttl` ran out before it ran (inferred).
 pub const COMMAND_EXPIRED: &str = "com.liveperson.bot-connectors-worker.error.public-api.command-expired";
@@ -486,7 +488,8 @@ async fn command(
     let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
     let ttl = params.iter().find(|(k, _)| k == "ttl").and_then(|(_, v)| v.parse().ok()).unwrap_or(DEFAULT_TTL);
     let payload: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    // "In case of CUSTOM as ttrType user must provide a value" (seed 003 L535);
+    // "In case of CUSTOM as ttrType user must provide a value" (`x-provenance` of
+    // the `SetTtrRequest` schema in specs/liveperson.yaml);
     // the spec's x-check refuses it before here, this keeps the rule if it is not.
     if kind == CommandType::Ttr && payload["ttrType"] == "CUSTOM" && payload.get("value").is_none() {
         return Err(ApiError(StatusCode::BAD_REQUEST, "value is required when ttrType is CUSTOM".into()));
@@ -517,7 +520,8 @@ async fn command(
     Ok(axum::Json(CommandAccepted { command_id: id }).into_response())
 }
 
-/// Messages are stored normalised, as the command history shows them (seed 003 L642-L648).
+/// Messages are stored normalised, as the command history shows them (`x-provenance` of
+/// the `CommandType` schema in specs/liveperson.yaml).
 fn normalise(action: &str, payload: Value) -> Value {
     if action != "messages" {
         return payload;

@@ -326,7 +326,8 @@ async fn search(State(state): State<Arc<LuwareState>>, headers: HeaderMap, RawQu
             None => return Err(error(StatusCode::BAD_REQUEST, "invalid nextPageToken")),
         }
     } else {
-        // sortOrder "only works together with sortBy" (seed 000 L80): alone it is ignored.
+        // sortOrder "only works together with sortBy" (`x-provenance` of the
+        // `sortOrder` parameter of `searchConversations` in specs/luware.yaml): alone it is ignored.
         let descending = param("sortBy").is_some() && param("sortOrder") == Some("desc");
         let count = state.config.conversations;
         Cursor {
@@ -489,7 +490,8 @@ async fn metadata(
 }
 
 /// The environment's metadata templates, which Luware support creates
-/// (seed 000 L237, L252); the first is the seed's example (L250-L254).
+/// (specs/luware.yaml's `info.description`); the first is the vendor's
+/// example (`x-provenance` of the `MetadataValue` schema).
 pub const METADATA_TEMPLATES: [(i64, &str); 2] = [(1234, "Custom Metadata Template"), (1235, "CRM Case")];
 
 /// Metadata goes to a template that exists: an unknown template id is a 404.
@@ -512,7 +514,8 @@ async fn label(
 ) -> Answer {
     authorize(&state, &headers)?;
     let index = find(&state, &ccdr_id)?;
-    // The body is "not mandatory" (seed 000 L314): without one, or without a
+    // The body is "not mandatory" (the description of `addLabel`
+    // in specs/luware.yaml): without one, or without a
     // labelId, there is nothing to add.
     let label_id = if body.is_empty() { None } else { json_body::<LabelRequest>(&body)?.label_id };
     let Some(label_id) = label_id else {

@@ -276,7 +276,8 @@ fn routes(state: Arc<SalesloftState>) -> Router {
         .with_state(state)
 }
 
-/// What a request costs: 1, more for deep pages (facts §1.5).
+/// What a request costs: 1, more for deep pages (the `RateLimitEndpointCost`
+/// header's `x-provenance` in specs/salesloft.yaml).
 fn cost(page: u64) -> u64 {
     match page {
         0..=100 => 1,

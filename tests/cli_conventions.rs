@@ -1,0 +1,153 @@
+//! The CLI's conventions: shell completions, `--quiet`, `NO_COLOR`,
+//! `config show`, and stdout holding nothing but data. Run over loopback
+//! against the in-process sandbox where a command needs an API.
+
+mod common;
+
+use std::process::Output;
+
+use common::{convo, stderr, stdout};
+use serde_json::Value;
+
+fn ok(output: Output) -> Output {
+    assert!(output.status.success(), "failed: {}", stderr(&output));
+    output
+}
+
+#[test]
+fn completions_print_a_script_for_every_shell() {
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let out = ok(convo().args(["completions", shell]).output().unwrap());
+        let script = stdout(&out);
+        assert!(script.len() > 1000 && script.contains("convo"), "{shell}: {}", &script[..script.len().min(200)]);
+        // The subcommands of every API and of the spec's operations are in it.
+        assert!(script.contains("luware") && script.contains("conversations"), "{shell}");
+        assert!(stderr(&out).is_empty(), "{shell}: {}", stderr(&out));
+    }
+    let bad = convo().args(["completions", "tcsh"]).output().unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// Each setting with where it came from: the flag beats the environment,
+/// which beats the profile; secrets show only that they are set.
+#[test]
+fn config_show_names_each_settings_source_and_hides_secrets() {
+    let dir = std::env::temp_dir().join(format!("convo-config-show-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("config.toml");
+    std::fs::write(
+        &file,
+        "[profiles.work.luware]\nbase_url = \"https://profile.example\"\neid = 42\nclient_id = \"api@example.com\"\n\
+         client_secret = \"profile-s3cret\"\n",
+    )
+    .unwrap();
+    let out = ok(convo()
+        .env("CONVO_CONFIG", &file)
+        .env("LUWARE_EID", "7")
+        .env("LUWARE_SUBSCRIPTION_KEY", "env-s3cret")
+        .args(["--profile", "work", "-o", "json", "config", "show", "luware", "--base-url", "https://flag.example"])
+        .output()
+        .unwrap());
+    let text = stdout(&out);
+    assert!(!text.contains("s3cret"), "{text}");
+    let rows: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let row = |setting: &str| rows.iter().find(|r| r["setting"] == setting).unwrap_or_else(|| panic!("{text}")).clone();
+    assert_eq!(row("base_url")["value"], "https://flag.example");
+    assert_eq!(row("base_url")["source"], "flag --base-url");
+    assert_eq!(row("eid")["value"], "7");
+    assert_eq!(row("eid")["source"], "env LUWARE_EID");
+    assert_eq!(row("subscription_key")["value"], "****");
+    assert_eq!(row("subscription_key")["source"], "env LUWARE_SUBSCRIPTION_KEY");
+    assert_eq!(row("client_id")["value"], "api@example.com");
+    assert_eq!(row("client_secret")["value"], "****");
+    let source = row("client_secret")["source"].as_str().unwrap().to_string();
+    assert!(source.starts_with("profile work (") && source.contains("config.toml"), "{source}");
+    assert!(rows.iter().all(|r| r["api"] == "luware"), "{text}");
+
+    // Every API by default, as a table; a setting given nowhere says how to set it.
+    let all = stdout(&ok(convo().args(["config", "show"]).output().unwrap()));
+    for api in ["luware", "raia", "salesloft", "liveperson", "llamadapro"] {
+        assert!(all.lines().any(|l| l.starts_with(api)), "{api}: {all}");
+    }
+    assert!(all.contains("not set (--api-key, SALESLOFT_API_KEY"), "{all}");
+
+    let unknown = convo().args(["config", "show", "nope"]).output().unwrap();
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(stderr(&unknown).contains("no API named \"nope\""), "{}", stderr(&unknown));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// `--quiet` drops notes, never data or errors.
+#[test]
+fn quiet_keeps_data_and_errors_and_drops_notes() {
+    let page = ["--sandbox", "llamadapro", "contacts", "list", "--page-size", "3"];
+    let loud = ok(convo().args(page).output().unwrap());
+    assert!(stderr(&loud).starts_with("next page: --page-token "), "{}", stderr(&loud));
+    let quiet = ok(convo().arg("--quiet").args(page).output().unwrap());
+    assert_eq!(stderr(&quiet), "");
+    assert_eq!(stdout(&quiet).lines().count(), 3);
+    // Given after the subcommand too.
+    let quiet = ok(convo().args(page).arg("-q").output().unwrap());
+    assert_eq!(stderr(&quiet), "");
+
+    let failed =
+        convo().args(["--quiet", "--sandbox", "luware", "conversations", "get", "no-such-id"]).output().unwrap();
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(stderr(&failed).starts_with("error: "), "{}", stderr(&failed));
+}
+
+#[test]
+fn no_color_turns_colour_off_even_where_it_is_forced() {
+    let coloured = convo().args(["luware", "bogus"]).env("CLICOLOR_FORCE", "1").output().unwrap();
+    assert!(stderr(&coloured).contains('\u{1b}'), "the check below would prove nothing");
+    let plain = convo().args(["luware", "bogus"]).env("CLICOLOR_FORCE", "1").env("NO_COLOR", "1").output().unwrap();
+    assert_eq!(plain.status.code(), Some(2));
+    assert!(!stderr(&plain).contains('\u{1b}') && stderr(&plain).contains("error:"), "{}", stderr(&plain));
+}
+
+/// Every line on stdout of a list is a record (progress, notes and
+/// summaries go to stderr), so `convo … | jq` and `> file` get data only.
+#[test]
+fn stdout_holds_only_data() {
+    for args in [
+        &["--sandbox", "luware", "conversations", "list", "--page-size", "5"][..],
+        &["--sandbox", "salesloft", "conversations", "list", "--all", "--page-size", "50"],
+        &["--sandbox", "raia", "conversations", "list", "--all"],
+        &["--sandbox", "llamadapro", "contacts", "list", "--page-size", "2"],
+    ] {
+        let out = ok(convo().args(args).output().unwrap());
+        let text = stdout(&out);
+        assert!(!text.is_empty(), "{args:?}");
+        for line in text.lines() {
+            assert!(serde_json::from_str::<Value>(line).is_ok_and(|v| v.is_object()), "{args:?}: {line}");
+        }
+    }
+    // A bulk download writes files; its summary is a note on stderr.
+    let dir = std::env::temp_dir().join(format!("convo-stdout-data-{}", std::process::id()));
+    let out = ok(convo()
+        .args(["--sandbox", "luware", "transcripts", "--filter", "startTime<2024-07-01 09:00:00", "--out"])
+        .arg(&dir)
+        .output()
+        .unwrap());
+    assert_eq!(stdout(&out), "");
+    assert!(stderr(&out).contains("transcripts written to"), "{}", stderr(&out));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A list as csv reads back with a csv reader, a record per row and a
+/// field per column (the quoting of commas, quotes and line breaks is
+/// tested in `output.rs`).
+#[test]
+fn csv_output_reads_back_with_a_csv_reader() {
+    let out = ok(convo()
+        .args(["--sandbox", "luware", "conversations", "list", "--page-size", "20", "-o", "csv"])
+        .output()
+        .unwrap());
+    let text = stdout(&out);
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(headers.get(0), Some("ccdrId"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 20);
+    assert!(rows.iter().all(|r| r.len() == headers.len()));
+}

@@ -1010,3 +1010,60 @@ async fn the_sandbox_takes_what_the_seed_sends() {
     }
     no_violations(&sb);
 }
+
+#[tokio::test]
+async fn contact_lists_page_like_the_whole_list_sorted_and_show_writes_at_once() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let ids = |contacts: &[types::Contact]| contacts.iter().map(|c| c.id_u64().unwrap()).collect::<Vec<_>>();
+    let listed = |query: ListQuery| {
+        let client = client.clone();
+        async move { client.contacts(query.page_size(7)).try_collect::<Vec<_>>().await.unwrap() }
+    };
+    // Sorted by text, case-insensitively; ties (and absent names, last) keep id order.
+    let by_name = |desc: bool| {
+        let mut active = sb.contacts(false);
+        active.sort_by(|a, b| {
+            let key = |c: &types::Contact| c.first_name.as_deref().map(str::to_lowercase);
+            let order = match (key(a), key(b)) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (x, y) => y.is_some().cmp(&x.is_some()),
+            };
+            if desc { order.reverse() } else { order }
+        });
+        ids(&active)
+    };
+    let desc = ListQuery::new().sort(SortBy::desc("firstName").unwrap());
+    assert_eq!(ids(&listed(desc.clone()).await), by_name(true));
+    assert_eq!(ids(&listed(ListQuery::new().sort(SortBy::asc("firstName").unwrap())).await), by_name(false));
+    let filter = ListQuery::new().filter(FilterBy::new().with("channelType", "EMAIL").unwrap());
+    let emails: Vec<u64> = ids(&sb.contacts(false))
+        .into_iter()
+        .filter(|id| {
+            let contact = sb.contacts(false).into_iter().find(|c| c.id_u64() == Some(*id)).unwrap();
+            contact.addresses.iter().any(|a| a.channel_type == Some(types::ChannelType::Email))
+        })
+        .collect();
+    assert!(!emails.is_empty());
+    assert_eq!(ids(&listed(filter).await), emails);
+
+    // A new contact, an update and a deletion show in the next list, sorted or not.
+    let created = client
+        .create_contact()
+        .body(from::<types::CreateContactRequest>(json!({"firstName": "Zzz", "lastName": "Last"})))
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let id = created.id_u64().unwrap();
+    assert_eq!(ids(&listed(desc.clone()).await).first(), Some(&id));
+    assert_eq!(ids(&listed(ListQuery::new()).await).last(), Some(&id));
+    let renamed = from::<types::UpdateContactRequest>(json!({"firstName": "Aaa"}));
+    client.update_contact().id(id as f64).body(renamed).send().await.unwrap();
+    assert_eq!(ids(&listed(desc.clone()).await).last(), Some(&id));
+    assert_eq!(ids(&listed(desc.clone()).await), by_name(true));
+    client.delete_contact().id(id as f64).send().await.unwrap();
+    assert!(!ids(&listed(desc).await).contains(&id));
+    let page = client.contacts_page(&ListQuery::new().page_size(5), None).await.unwrap();
+    assert_eq!(page.total_count, Some(sb.contacts(false).len() as f64));
+}

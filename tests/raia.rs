@@ -644,3 +644,55 @@ async fn unknown_conversations_are_404_and_malformed_requests_400() {
     }
     no_violations(&sb);
 }
+
+#[tokio::test]
+async fn lists_keep_their_order_across_pages_and_show_writes_at_once() {
+    let sb = sandbox_with(RaiaConfig { conversations: 30, ..RaiaConfig::default() }).await;
+    let client = client(&sb);
+    let ids = |query: ConversationQuery| {
+        let client = client.clone();
+        async move { client.conversations(query.page_size(4)).map_ok(|c| c.id).try_collect::<Vec<_>>().await.unwrap() }
+    };
+    let oldest_first = sb.conversation_ids();
+    let newest_first: Vec<String> = oldest_first.iter().rev().cloned().collect();
+    assert_eq!(ids(ConversationQuery::new()).await, newest_first, "newest first unless asked");
+    assert_eq!(ids(ConversationQuery::new().order_direction(OrderDirection::Asc)).await, oldest_first);
+
+    // A message, a mode change and an update each make a conversation the latest updated.
+    let by_updated = ConversationQuery::new().order_by(ConversationOrderBy::UpdatedAt);
+    let first_updated = |query: ConversationQuery| {
+        let ids = &ids;
+        async move { ids(query).await.first().cloned() }
+    };
+    client.send_message().id(&oldest_first[0]).body("Still there?").send().await.unwrap();
+    assert_eq!(first_updated(by_updated.clone()).await.as_ref(), Some(&oldest_first[0]));
+    let ascending = ids(by_updated.clone().order_direction(OrderDirection::Asc)).await;
+    assert_eq!(ascending.last(), Some(&oldest_first[0]));
+    set_mode(&client, &oldest_first[3], ConversationMode::Manual).await;
+    assert_eq!(first_updated(by_updated.clone()).await.as_ref(), Some(&oldest_first[3]));
+    let update = UpdateConversationRequest::default().with_title("Moved up").unwrap();
+    client.update_conversation().id(&oldest_first[7]).body(update).send().await.unwrap();
+    assert_eq!(first_updated(by_updated.clone()).await.as_ref(), Some(&oldest_first[7]));
+    // Filters apply on the same order.
+    let with_feedbacks = ids(by_updated.clone().with_feedbacks_only()).await;
+    let expected: Vec<String> =
+        ids(by_updated.clone()).await.into_iter().filter(|id| with_feedbacks.contains(id)).collect();
+    assert_eq!(with_feedbacks, expected);
+    assert!(with_feedbacks.len() >= 5, "every third conversation has a vote: {with_feedbacks:?}");
+
+    // A new conversation is the newest; a user's deleted conversations leave every order.
+    let user = sb.add_user("Grace", "Hopper");
+    let created = client.create_conversation().body(CreateConversationRequest::for_user(&user)).send().await.unwrap();
+    assert_eq!(first_updated(ConversationQuery::new()).await, Some(created.into_inner().id));
+    let whose = DeleteUserConversationsRequest { conversation_user_id: sb.user_ids()[0].clone() };
+    client.delete_user_conversations().body(whose).send().await.unwrap();
+    let left = sb.conversation_ids();
+    assert!(left.len() < oldest_first.len());
+    assert_eq!(ids(ConversationQuery::new().order_direction(OrderDirection::Asc)).await, left);
+    let mut updated = ids(by_updated).await;
+    updated.sort();
+    let mut expected = left.clone();
+    expected.sort();
+    assert_eq!(updated, expected);
+    assert_eq!(list_messages(&client, &left[0]).await.len(), 4, "messages stay with their conversation");
+}

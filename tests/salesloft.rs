@@ -503,3 +503,38 @@ async fn links_resolve_and_far_pages_are_empty() {
     }
     assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
 }
+
+#[tokio::test]
+async fn every_sort_order_pages_like_a_sort_of_the_whole_data_set() {
+    let sb = sandbox(SalesloftConfig { conversations: 120, ..SalesloftConfig::default() }).await;
+    let client = client(&sb);
+    let all = sb.all_conversations();
+    for sort_by in [ConversationSortBy::CreatedAt, ConversationSortBy::UpdatedAt, ConversationSortBy::Duration] {
+        for direction in [SortDirection::Asc, SortDirection::Desc] {
+            // A stable sort of the data set by the key, ties by creation; desc is its reverse.
+            let mut expected = all.clone();
+            expected.sort_by(|a, b| {
+                let order = match sort_by {
+                    ConversationSortBy::UpdatedAt => a.updated_at.cmp(&b.updated_at),
+                    ConversationSortBy::Duration => a.duration.partial_cmp(&b.duration).unwrap(),
+                    _ => a.created_at.cmp(&b.created_at),
+                };
+                order.then(a.created_at.cmp(&b.created_at))
+            });
+            if direction == SortDirection::Desc {
+                expected.reverse();
+            }
+            let query = ConversationQuery::new().sort(sort_by.clone(), direction.clone()).per_page(25);
+            let got: Vec<Conversation> = client.conversations(query).try_collect().await.unwrap();
+            let ids = |list: &[Conversation]| list.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
+            assert_eq!(ids(&got), ids(&expected), "{sort_by:?} {direction:?}");
+            // With a filter, the matches in the same order.
+            let query =
+                ConversationQuery::new().platform(Platform::Zoom).sort(sort_by.clone(), direction.clone()).per_page(7);
+            let got: Vec<Conversation> = client.conversations(query).try_collect().await.unwrap();
+            expected.retain(|c| c.platform == Some(Platform::Zoom));
+            assert!(expected.len() > 7);
+            assert_eq!(ids(&got), ids(&expected), "{sort_by:?} {direction:?}, Zoom only");
+        }
+    }
+}

@@ -229,3 +229,26 @@ pub(crate) fn sized_json<T: serde::Serialize>(
         Err(e) => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }
+
+/// The positions `window` of the items `keep` accepts, in the order given,
+/// and how many it accepts: a filtered list's page and its total, keeping
+/// only the page's items.
+#[cfg(any(feature = "raia", feature = "salesloft", feature = "llamadapro"))]
+pub(crate) fn paged<T>(
+    items: impl Iterator<Item = T>,
+    window: &std::ops::Range<usize>,
+    mut keep: impl FnMut(&T) -> bool,
+) -> (Vec<T>, usize) {
+    let mut page = Vec::new();
+    let mut total = 0;
+    for item in items {
+        if !keep(&item) {
+            continue;
+        }
+        if window.contains(&total) {
+            page.push(item);
+        }
+        total += 1;
+    }
+    (page, total)
+}

@@ -9,8 +9,8 @@ use serde_json::{Map, Value, json};
 
 use super::data::address;
 use super::listing::{
-    Fields, ListParams, SEARCH_OPERATORS, Tokens, defining, fingerprint, page, pairs, search_matches, search_sort,
-    size, start,
+    Fields, ListParams, SEARCH_OPERATORS, Tokens, defining, fingerprint, next_token, page, pairs, search_matches,
+    search_sort, size, start, window,
 };
 use super::{Answer, ApiError, LlamadaProState, StoredContact, TENANT, World, clears, json, nulled, number, parse, path_id};
 use crate::llamadapro::types::{
@@ -83,20 +83,27 @@ fn searchable(field: &str) -> bool {
 pub(super) async fn list(State(state): State<Arc<LlamadaProState>>, RawQuery(query): RawQuery) -> Answer {
     let query = pairs(query.as_deref());
     let params = ListParams::parse(&query, &FIELDS)?;
-    let mut records: Vec<(Value, Contact)> = state.world(|w| {
-        w.contacts
-            .values()
-            .filter(|c| c.archived_at.is_none())
-            .map(|c| (serde_json::to_value(&c.contact).unwrap_or_default(), c.contact.clone()))
-            .filter(|(v, _)| params.matches(v, &FIELDS))
-            .collect()
-    });
-    params.sort(&mut records);
     let tokens = Tokens { seed: state.seed, list: LIST, query: fingerprint(&defining(&query)) };
     let size = size(query.iter().find(|(k, _)| k == "pageSize").map(|(_, v)| v.as_str()));
-    let offset = start(&query, size, &tokens)?;
-    let total = records.len();
-    let (items, next_page_token) = page(records.into_iter().map(|(_, c)| c).collect(), offset, size, &tokens);
+    let window = window(start(&query, size, &tokens)?, size);
+    let (items, total) = state.world(|w| {
+        let order = w.contacts.listed(&params);
+        let contact = |id: &u64| w.contacts.get(id).map(|c| c.contact.clone());
+        if params.selects_all() {
+            let page = order.get(window.start.min(order.len())..window.end.min(order.len())).unwrap_or_default();
+            (page.iter().filter_map(contact).collect(), order.len())
+        } else {
+            // Only a filter needs a contact as JSON; only the page's are copied.
+            let matches = |id: &&u64| {
+                w.contacts
+                    .get(*id)
+                    .is_some_and(|c| params.matches(&serde_json::to_value(&c.contact).unwrap_or_default(), &FIELDS))
+            };
+            let (ids, total) = crate::sandbox::paged(order.iter(), &window, matches);
+            (ids.into_iter().filter_map(contact).collect(), total)
+        }
+    });
+    let next_page_token = next_token(&window, total, &tokens);
     json(ContactPage { items, next_page_token, total_count: Some(total as f64) })
 }
 

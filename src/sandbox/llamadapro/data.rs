@@ -50,7 +50,7 @@ pub(super) fn seed_world(seed: u64, config: &LlamadaProConfig) -> World {
         clock: epoch(),
         next_id: 100,
         next_key: 0,
-        contacts: BTreeMap::new(),
+        contacts: super::Contacts::default(),
         tasks: Vec::new(),
         definitions: BTreeMap::new(),
         options: BTreeMap::new(),

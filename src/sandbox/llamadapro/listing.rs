@@ -126,6 +126,21 @@ impl ListParams {
         filtered && searched
     }
 
+    /// Whether every record passes (no `filterBy`, no `searchBy`).
+    pub(super) fn selects_all(&self) -> bool {
+        self.filter.is_none() && self.search.is_none()
+    }
+
+    /// The `sortBy` asked for, as text (empty for none): what a cached order is kept under.
+    pub(super) fn order_key(&self) -> String {
+        self.sort.as_ref().map(ToString::to_string).unwrap_or_default()
+    }
+
+    /// Whether records need sorting (else they keep their order).
+    pub(super) fn sorts(&self) -> bool {
+        self.sort.is_some()
+    }
+
     /// Sorts `(json, item)` pairs; without `sortBy` they keep their order.
     pub(super) fn sort<T>(&self, records: &mut [(Value, T)]) {
         let Some(sort) = &self.sort else { return };
@@ -241,10 +256,20 @@ impl Tokens {
 /// One page of `items` from `offset`, and the token of the next page if there is one.
 pub(super) fn page<T>(items: Vec<T>, offset: usize, size: usize, tokens: &Tokens) -> (Vec<T>, Option<String>) {
     let total = items.len();
-    let end = offset.saturating_add(size.max(1)).min(total);
-    let next = (end < total).then(|| tokens.issue(end));
-    let page = items.into_iter().skip(offset).take(end.saturating_sub(offset)).collect();
-    (page, next)
+    let range = window(offset, size);
+    let page = items.into_iter().skip(range.start).take(range.len()).collect();
+    (page, next_token(&range, total, tokens))
+}
+
+/// The positions of the page of `size` from `offset` (some may be past the list's end).
+pub(super) fn window(offset: usize, size: usize) -> std::ops::Range<usize> {
+    offset..offset.saturating_add(size.max(1))
+}
+
+/// The token of the page after `window` in a list of `total`, if there is one.
+pub(super) fn next_token(window: &std::ops::Range<usize>, total: usize, tokens: &Tokens) -> Option<String> {
+    let end = window.end.min(total);
+    (end < total).then(|| tokens.issue(end))
 }
 
 /// A page-size parameter (the contract has checked it is a number).

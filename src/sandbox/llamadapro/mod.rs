@@ -34,7 +34,7 @@ mod listing;
 mod messages;
 mod tasks;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -182,6 +182,66 @@ impl LlamadaProState {
     }
 }
 
+/// The contacts by id, and the orders the list was asked for since they
+/// last changed. Reading goes through `Deref`; every way to change a contact
+/// forgets the orders, so a write shows in the next list.
+#[derive(Debug, Default)]
+struct Contacts {
+    by_id: BTreeMap<u64, StoredContact>,
+    /// Ids of the unarchived contacts in a `sortBy` order, by its text ("" for by id).
+    orders: HashMap<String, Arc<[u64]>>,
+}
+
+impl std::ops::Deref for Contacts {
+    type Target = BTreeMap<u64, StoredContact>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.by_id
+    }
+}
+
+impl Contacts {
+    fn insert(&mut self, id: u64, contact: StoredContact) -> Option<StoredContact> {
+        self.orders.clear();
+        self.by_id.insert(id, contact)
+    }
+
+    fn remove(&mut self, id: &u64) -> Option<StoredContact> {
+        self.orders.clear();
+        self.by_id.remove(id)
+    }
+
+    fn get_mut(&mut self, id: &u64) -> Option<&mut StoredContact> {
+        self.orders.clear();
+        self.by_id.get_mut(id)
+    }
+
+    fn values_mut(&mut self) -> impl Iterator<Item = &mut StoredContact> {
+        self.orders.clear();
+        self.by_id.values_mut()
+    }
+
+    /// Ids of the unarchived contacts in the order `params` sorts them,
+    /// worked out once until the next change.
+    fn listed(&mut self, params: &listing::ListParams) -> Arc<[u64]> {
+        let key = params.order_key();
+        if let Some(order) = self.orders.get(&key) {
+            return order.clone();
+        }
+        let listed = self.by_id.iter().filter(|(_, c)| c.archived_at.is_none());
+        let order: Arc<[u64]> = if params.sorts() {
+            let mut records: Vec<(Value, u64)> =
+                listed.map(|(id, c)| (serde_json::to_value(&c.contact).unwrap_or_default(), *id)).collect();
+            params.sort(&mut records);
+            records.into_iter().map(|(_, id)| id).collect()
+        } else {
+            listed.map(|(id, _)| *id).collect()
+        };
+        self.orders.insert(key, order.clone());
+        order
+    }
+}
+
 /// A contact with what only the search index shows.
 #[derive(Debug, Clone)]
 struct StoredContact {
@@ -201,7 +261,7 @@ struct World {
     next_id: u64,
     /// Counter behind string ids.
     next_key: u64,
-    contacts: BTreeMap<u64, StoredContact>,
+    contacts: Contacts,
     tasks: Vec<Task>,
     definitions: BTreeMap<u64, CustomFieldDefinition>,
     options: BTreeMap<u64, CustomFieldListOption>,

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use chrono::{DateTime, Utc};
 
-use super::listing::{Tokens, defining, fingerprint, page, pairs, size};
+use super::listing::{Tokens, defining, fingerprint, next_token, pairs, size, window};
 use super::{Answer, ApiError, LlamadaProState, TENANT, clears, json, nulled, parse};
 use crate::llamadapro::types::{CreateTaskRequest, Task, TaskPage, TaskStatus, UpdateTaskRequest};
 
@@ -29,15 +29,28 @@ pub(super) async fn list(State(state): State<Arc<LlamadaProState>>, RawQuery(que
             })
             && one("assignedToId").is_none_or(|id| t.assigned_to.as_ref().and_then(|a| a.id.as_deref()) == Some(id))
     };
-    let tasks: Vec<Task> = state.world(|w| w.tasks.iter().filter(|t| matches(t)).cloned().collect());
+    let filtered = ["status", "dueBefore", "dueAfter", "conversationId", "assignedToType", "assignedToId"]
+        .iter()
+        .any(|key| one(key).is_some());
     let tokens = Tokens { seed: state.seed, list: LIST, query: fingerprint(&defining(&query)) };
     let size = size(one("limit"));
     let offset = match one("pageToken").filter(|t| !t.is_empty()) {
         Some(token) => tokens.offset(token)?,
         None => 0,
     };
-    let total = tasks.len();
-    let (items, next_page_token) = page(tasks, offset, size, &tokens);
+    let window = window(offset, size);
+    // Only the page's tasks are copied.
+    let (items, total) = state.world(|w| {
+        if filtered {
+            let (page, total) = crate::sandbox::paged(w.tasks.iter(), &window, |t| matches(t));
+            (page.into_iter().cloned().collect(), total)
+        } else {
+            let all = w.tasks.len();
+            let page = w.tasks.get(window.start.min(all)..window.end.min(all)).unwrap_or_default();
+            (page.to_vec(), all)
+        }
+    });
+    let next_page_token = next_token(&window, total, &tokens);
     json(TaskPage { items, next_page_token, total_count: Some(total as f64) })
 }
 

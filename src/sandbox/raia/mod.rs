@@ -17,7 +17,7 @@
 //! 404 where the operation documents one, else the vendor's 500 body with
 //! the reason in `details`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -161,6 +161,15 @@ struct World {
     states: Vec<ConversationState>,
     /// Every message, oldest first.
     messages: Vec<StoredMessage>,
+    /// Where each conversation is in `conversations`, by id.
+    conversation_at: HashMap<String, usize>,
+    /// Where each message is in `messages`, by id.
+    message_at: HashMap<String, usize>,
+    /// Where each conversation's messages are in `messages`, oldest first.
+    messages_of: HashMap<String, Vec<usize>>,
+    /// Positions in `conversations` by `updatedAt` (ties in insertion order),
+    /// worked out when a list asks for it; a change forgets it.
+    by_updated: Option<Arc<[usize]>>,
     /// Questions sent asynchronously.
     questions: Vec<Question>,
     /// The last timestamp handed out; each new one is later.
@@ -299,6 +308,10 @@ impl World {
             conversations: Vec::new(),
             states: Vec::new(),
             messages: Vec::new(),
+            conversation_at: HashMap::new(),
+            message_at: HashMap::new(),
+            messages_of: HashMap::new(),
+            by_updated: None,
             questions: Vec::new(),
             clock: start,
             human_agent: AssignedUser {
@@ -382,14 +395,60 @@ impl World {
                     user_email: user.email.clone(),
                     created_at: at + minutes(1),
                 };
-                if let Some(m) = self.messages.iter_mut().find(|m| m.id == reply_id) {
+                if let Some(m) = self.message_at.get(&reply_id).and_then(|&at| self.messages.get_mut(at)) {
                     m.feedbacks.push(feedback);
                 }
             }
         }
         conversation.updated_at = at;
         self.clock = self.clock.max(at + minutes(1));
+        self.add_conversation(conversation);
+    }
+
+    /// Stores a new conversation. It is the newest: every creation time
+    /// comes from the clock, so `conversations` stays in creation order.
+    fn add_conversation(&mut self, conversation: StoredConversation) {
+        self.conversation_at.insert(conversation.id.clone(), self.conversations.len());
         self.conversations.push(conversation);
+        self.by_updated = None;
+    }
+
+    /// Removes the conversations `gone` names, with their messages and questions.
+    fn remove_conversations(&mut self, gone: &HashSet<String>) {
+        self.conversations.retain(|c| !gone.contains(&c.id));
+        self.messages.retain(|m| !gone.contains(&m.conversation_id));
+        self.questions.retain(|q| !gone.contains(&q.conversation_id));
+        self.conversation_at = self.conversations.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
+        self.message_at = self.messages.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect();
+        self.messages_of.clear();
+        for (i, m) in self.messages.iter().enumerate() {
+            self.messages_of.entry(m.conversation_id.clone()).or_default().push(i);
+        }
+        self.by_updated = None;
+    }
+
+    /// Positions in `conversations`, oldest `updatedAt` first (ties in
+    /// insertion order); sorted once until the next change.
+    fn by_updated(&mut self) -> Arc<[usize]> {
+        let conversations = &self.conversations;
+        self.by_updated
+            .get_or_insert_with(|| {
+                let mut order: Vec<usize> = (0..conversations.len()).collect();
+                order.sort_by_key(|&i| conversations[i].updated_at);
+                order.into()
+            })
+            .clone()
+    }
+
+    /// The message with this id.
+    fn message(&self, id: &str) -> Option<&StoredMessage> {
+        self.message_at.get(id).and_then(|&at| self.messages.get(at))
+    }
+
+    /// The messages of a conversation, oldest first.
+    fn messages_in<'w>(&'w self, conversation_id: &str) -> impl DoubleEndedIterator<Item = &'w StoredMessage> + 'w {
+        let positions = self.messages_of.get(conversation_id).map(Vec::as_slice).unwrap_or_default();
+        positions.iter().filter_map(|&at| self.messages.get(at))
     }
 
     fn new_conversation(
@@ -451,6 +510,8 @@ impl World {
         at: DateTime<Utc>,
     ) -> String {
         let id = self.uuid();
+        self.message_at.insert(id.clone(), self.messages.len());
+        self.messages_of.entry(conversation_id.to_string()).or_default().push(self.messages.len());
         self.messages.push(StoredMessage {
             id: id.clone(),
             conversation_id: conversation_id.into(),
@@ -461,7 +522,7 @@ impl World {
             created_at: at,
             feedbacks: Vec::new(),
         });
-        if let Some(c) = self.conversations.iter_mut().find(|c| c.id == conversation_id) {
+        if let Some(c) = self.conversation_mut(conversation_id) {
             c.updated_at = c.updated_at.max(at);
         }
         id
@@ -493,7 +554,7 @@ impl World {
 
     /// Stores the agent's reply to a question; returns the reply's id.
     fn answer(&mut self, conversation_id: &str, question_id: &str) -> String {
-        let question = self.messages.iter().find(|m| m.id == question_id).map(|m| (m.text.clone(), m.source.clone()));
+        let question = self.message(question_id).map(|m| (m.text.clone(), m.source.clone()));
         let (text, source) = question.unwrap_or_else(|| (String::new(), MessageSource::Api));
         let at = self.tick();
         self.push_message(
@@ -507,11 +568,13 @@ impl World {
     }
 
     fn conversation(&self, id: &str) -> Option<&StoredConversation> {
-        self.conversations.iter().find(|c| c.id == id)
+        self.conversation_at.get(id).and_then(|&at| self.conversations.get(at))
     }
 
     fn conversation_mut(&mut self, id: &str) -> Option<&mut StoredConversation> {
-        self.conversations.iter_mut().find(|c| c.id == id)
+        // The caller may change `updatedAt`.
+        self.by_updated = None;
+        self.conversation_at.get(id).and_then(|&at| self.conversations.get_mut(at))
     }
 
     fn user_view(&self, user_id: &str) -> ConversationUser {
@@ -552,8 +615,7 @@ impl World {
     }
 
     fn feedbacks_of(&self, conversation_id: &str) -> Vec<Feedback> {
-        let messages = self.messages.iter().filter(|m| m.conversation_id == conversation_id);
-        messages
+        self.messages_in(conversation_id)
             .flat_map(|m| &m.feedbacks)
             .map(|f| {
                 let at = f.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
@@ -834,29 +896,36 @@ async fn list_conversations(State(state): State<Arc<RaiaState>>, Query(q): Query
     let default_size = i32::try_from(state.config.default_page_size).unwrap_or(10);
     let page_size = q.page_size.filter(|s| *s >= 1).unwrap_or(default_size);
     let page_view = state.world(|w| {
-        let mut matching: Vec<&StoredConversation> = w
-            .conversations
-            .iter()
-            .filter(|c| q.user_id.as_ref().is_none_or(|u| &c.user_id == u))
-            .filter(|c| since.is_none_or(|t| c.updated_at >= t))
-            .filter(|c| until.is_none_or(|t| c.updated_at <= t))
-            .filter(|c| q.search_keyword.as_ref().is_none_or(|k| w.matches_keyword(c, &state.config.agent_name, k)))
-            .filter(|c| {
-                q.with_feedbacks_only != Some(true)
-                    || w.messages.iter().any(|m| m.conversation_id == c.id && !m.feedbacks.is_empty())
-            })
-            .collect();
-        // No default is documented; newest first. Ties keep insertion order.
-        let by_updated = q.order_by == Some(ConversationOrderBy::UpdatedAt);
-        let key = |c: &StoredConversation| if by_updated { c.updated_at } else { c.created_at };
-        matching.sort_by_key(|c| key(c));
-        if q.order_direction != Some(OrderDirection::Asc) {
-            matching.reverse();
-        }
-        let total = matching.len();
+        let selects_all = q.user_id.is_none()
+            && since.is_none()
+            && until.is_none()
+            && q.search_keyword.is_none()
+            && q.with_feedbacks_only != Some(true);
+        // No default is documented; newest first. Ties keep insertion order
+        // (reversed, newest first). `conversations` is in creation order.
+        let by_updated = (q.order_by == Some(ConversationOrderBy::UpdatedAt)).then(|| w.by_updated());
+        let count = w.conversations.len();
+        let ascending = (0..count).map(|rank| by_updated.as_deref().map_or(rank, |order| order.get(rank).copied().unwrap_or(rank)));
+        let positions: Box<dyn Iterator<Item = usize>> =
+            if q.order_direction == Some(OrderDirection::Asc) { Box::new(ascending) } else { Box::new(ascending.rev()) };
         let size = usize::try_from(page_size).unwrap_or(1);
         let skip = usize::try_from(page - 1).unwrap_or(0).saturating_mul(size);
-        let data = matching.iter().skip(skip).take(size).map(|c| w.with_feedbacks_view(c)).collect();
+        let window = skip..skip.saturating_add(size);
+        let (listed, total) = if selects_all {
+            (positions.skip(window.start).take(size).collect(), count)
+        } else {
+            let matches = |&at: &usize| {
+                w.conversations.get(at).is_some_and(|c| {
+                    q.user_id.as_ref().is_none_or(|u| &c.user_id == u)
+                        && since.is_none_or(|t| c.updated_at >= t)
+                        && until.is_none_or(|t| c.updated_at <= t)
+                        && q.search_keyword.as_ref().is_none_or(|k| w.matches_keyword(c, &state.config.agent_name, k))
+                        && (q.with_feedbacks_only != Some(true) || w.messages_in(&c.id).any(|m| !m.feedbacks.is_empty()))
+                })
+            };
+            super::paged(positions, &window, matches)
+        };
+        let data = listed.iter().filter_map(|&at| w.conversations.get(at)).map(|c| w.with_feedbacks_view(c)).collect();
         let total_pages = i32::try_from(total.div_ceil(size)).unwrap_or(i32::MAX);
         ConversationPage {
             current_page: page,
@@ -886,7 +955,7 @@ async fn create_conversation(State(state): State<Arc<RaiaState>>, body: axum::bo
             c.metadata.insert("customData".into(), Value::Object(request.custom_data.clone()));
         }
         let view = w.conversation_view(&c);
-        w.conversations.push(c);
+        w.add_conversation(c);
         Ok(view)
     })?;
     Ok(json(StatusCode::CREATED, view))
@@ -901,9 +970,7 @@ async fn delete_user_conversations(State(state): State<Arc<RaiaState>>, body: ax
             .filter(|c| c.user_id == request.conversation_user_id)
             .map(|c| c.id.clone())
             .collect();
-        w.conversations.retain(|c| !gone.contains(&c.id));
-        w.messages.retain(|m| !gone.contains(&m.conversation_id));
-        w.questions.retain(|q| !gone.contains(&q.conversation_id));
+        w.remove_conversations(&gone);
     });
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -1018,7 +1085,7 @@ async fn start_conversation(State(state): State<Arc<RaiaState>>, body: axum::bod
                 if !start.custom_data.is_empty() {
                     c.metadata.insert("customData".into(), Value::Object(start.custom_data.clone()));
                 }
-                w.conversations.push(c);
+                w.add_conversation(c);
                 id
             }
         };
@@ -1074,7 +1141,7 @@ async fn list_messages(
         w.conversation(&id).ok_or_else(|| not_found(&id))?;
         let with_feedbacks = q.should_include_feedbacks == Some(true);
         let mut messages: Vec<Message> =
-            w.messages.iter().filter(|m| m.conversation_id == id).map(|m| w.message_view(m, with_feedbacks)).collect();
+            w.messages_in(&id).map(|m| w.message_view(m, with_feedbacks)).collect();
         if q.order_direction == Some(OrderDirection::Desc) {
             messages.reverse();
         }
@@ -1102,7 +1169,7 @@ async fn send_message(State(state): State<Arc<RaiaState>>, Path(id): Path<String
             return Err(internal(REPLY_FAILURE));
         }
         let reply_id = w.answer(&id, &question_id);
-        let reply = w.messages.iter().find(|m| m.id == reply_id).map(|m| w.message_view(m, false));
+        let reply = w.message(&reply_id).map(|m| w.message_view(m, false));
         reply.ok_or_else(|| internal("the reply was not stored"))
     })?;
     Ok(json(StatusCode::CREATED, reply))
@@ -1123,7 +1190,7 @@ async fn send_message_async(
             due,
             outcome: Outcome::Pending { fails: fails(&request.message) },
         });
-        let question = w.messages.iter().find(|m| m.id == question_id).map(|m| w.message_view(m, false));
+        let question = w.message(&question_id).map(|m| w.message_view(m, false));
         question.ok_or_else(|| internal("the question was not stored"))
     })?;
     Ok(json(StatusCode::CREATED, question))
@@ -1134,7 +1201,7 @@ async fn get_message_response(
     Path((id, question)): Path<(String, String)>,
 ) -> Answer {
     let reply = state.world(|w| {
-        let message = |reply_id: &str| w.messages.iter().find(|m| m.id == reply_id).map(|m| w.message_view(m, false));
+        let message = |reply_id: &str| w.message(reply_id).map(|m| w.message_view(m, false));
         if let Some(q) = w.questions.iter().find(|q| q.id == question && q.conversation_id == id) {
             return Ok(match &q.outcome {
                 Outcome::Pending { .. } => AgentReply { status: AgentReplyStatus::Pending, message: None, error: None },
@@ -1147,7 +1214,7 @@ async fn get_message_response(
             });
         }
         // A question sent synchronously (or seeded) has its answer already.
-        let answered = w.messages.iter().find(|m| m.answers == question && m.id != question && m.conversation_id == id);
+        let answered = w.messages_in(&id).find(|m| m.answers == question && m.id != question);
         match answered {
             Some(reply) => Ok(AgentReply {
                 status: AgentReplyStatus::Completed,
@@ -1193,16 +1260,12 @@ async fn send_manual_message(
         let source = c.channel.source();
         // The message answers the one named, else the user's latest.
         let answers = request.conversation_message_id.clone().or_else(|| {
-            w.messages
-                .iter()
-                .rev()
-                .find(|m| m.conversation_id == id && m.role == SenderRole::ConversationUser)
-                .map(|m| m.id.clone())
+            w.messages_in(&id).rev().find(|m| m.role == SenderRole::ConversationUser).map(|m| m.id.clone())
         });
         let at = w.tick();
         let sent_id =
             w.push_message(&id, &request.message, SenderRole::ManualAssistant, source, answers.as_deref(), at);
-        let sent = w.messages.iter().find(|m| m.id == sent_id).map(|m| w.message_view(m, false));
+        let sent = w.message(&sent_id).map(|m| w.message_view(m, false));
         sent.ok_or_else(|| internal("the message was not stored"))
     })?;
     Ok(json(StatusCode::OK, sent))

@@ -13,7 +13,7 @@
 //! others carry their id alone.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -120,6 +120,8 @@ pub struct SalesloftState {
     seed: u64,
     config: SalesloftConfig,
     inner: Mutex<Inner>,
+    /// Indices in ascending order of duration, built on first use.
+    by_duration: OnceLock<Arc<[u64]>>,
 }
 
 #[derive(Debug)]
@@ -138,7 +140,7 @@ impl SalesloftState {
             window_start: Instant::now(),
             spent: 0,
         };
-        Self { seed, config, inner: Mutex::new(inner) }
+        Self { seed, config, inner: Mutex::new(inner), by_duration: OnceLock::new() }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
@@ -147,6 +149,24 @@ impl SalesloftState {
 
     fn conversation(&self, index: u64) -> Conversation {
         data::conversation(self.seed, index)
+    }
+
+    /// The data set's indices in ascending order of `sort_by`, ties in
+    /// creation order; `None` when that is index order (creation times grow
+    /// with the index, update times never fall). Durations are random: their
+    /// order is worked out once, on first use, since the data never changes.
+    fn order(&self, sort_by: &str) -> Option<Arc<[u64]>> {
+        if sort_by != "duration" {
+            return None;
+        }
+        let order = self.by_duration.get_or_init(|| {
+            let mut keyed: Vec<(f64, u64)> = (0..self.config.conversations)
+                .map(|i| (self.conversation(i).duration.unwrap_or_default(), i))
+                .collect();
+            keyed.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            keyed.into_iter().map(|(_, i)| i).collect()
+        });
+        Some(order.clone())
     }
 }
 
@@ -406,26 +426,32 @@ fn paging(filters: &Filters, total: usize) -> (std::ops::Range<usize>, ListMetad
     (start..end, metadata)
 }
 
+/// Query keys that shape the answer without selecting records.
+const NOT_FILTERS: [&str; 5] = ["page", "per_page", "sort_by", "sort_direction", "include_paging_counts"];
+
 async fn list_conversations(State(state): State<Arc<SalesloftState>>, RawQuery(query): RawQuery) -> Response {
     let filters = Filters(pairs(query.as_deref()));
-    let mut matches: Vec<Conversation> =
-        (0..state.config.conversations).map(|i| state.conversation(i)).filter(|c| filters.matches(c)).collect();
     // Documented defaults: sort_by created_at, direction desc.
-    let sort_by = filters.one("sort_by").unwrap_or("created_at");
-    matches.sort_by(|a, b| {
-        let order = match sort_by {
-            "updated_at" => a.updated_at.cmp(&b.updated_at),
-            "duration" => a.duration.partial_cmp(&b.duration).unwrap_or(std::cmp::Ordering::Equal),
-            _ => a.created_at.cmp(&b.created_at),
-        };
-        // Ties keep creation order, so paging is stable.
-        order.then_with(|| a.created_at.cmp(&b.created_at))
-    });
-    if filters.one("sort_direction").unwrap_or("desc").eq_ignore_ascii_case("desc") {
-        matches.reverse();
-    }
-    let (range, metadata) = paging(&filters, matches.len());
-    let data: Vec<_> = matches.drain(range).collect();
+    let order = state.order(filters.one("sort_by").unwrap_or("created_at"));
+    let desc = filters.one("sort_direction").unwrap_or("desc").eq_ignore_ascii_case("desc");
+    let count = usize::try_from(state.config.conversations).unwrap_or(usize::MAX);
+    // The data set's index at `position` of the requested order.
+    let at = |position: usize| {
+        let rank = if desc { count - 1 - position } else { position };
+        order.as_deref().map_or(rank as u64, |ranks| ranks.get(rank).copied().unwrap_or_default())
+    };
+    let (data, metadata) = if filters.0.iter().all(|(k, _)| NOT_FILTERS.contains(&k.as_str())) {
+        // Every record matches: the page's records are generated, no others.
+        let (range, metadata) = paging(&filters, count);
+        (range.map(|p| state.conversation(at(p))).collect(), metadata)
+    } else {
+        // Only the matches the page shows are kept; the others are counted.
+        let (window, _) = paging(&filters, usize::MAX);
+        let all = (0..count).map(|p| state.conversation(at(p)));
+        let (data, total) = super::paged(all, &window, |c| filters.matches(c));
+        let (_, metadata) = paging(&filters, total);
+        (data, metadata)
+    };
     // A generated conversation is under 2 KiB of JSON.
     let capacity = 2048 * data.len() + 512;
     super::sized_json(StatusCode::OK, &ConversationList { data, metadata }, capacity)

@@ -58,13 +58,17 @@ def main():
             for count in counts:
                 server, env = serve_api(api, ["--records", str(count), *serve_flags])
                 results = {name: [] for name in tools}
+                # Every run must write the same records: N, or for LlamadaPro
+                # the N less its archived contacts (every tenth), which its
+                # list leaves out.
+                expected = count - count // 10 if api == "llamadapro" else count
                 for round_ in range(ROUNDS):
                     order = list(tools) if round_ % 2 == 0 else list(reversed(tools))
                     for name in order:
                         results[name].append(measure(tools[name], env, out_path))
                         got = lines(out_path)
-                        if got != count:
-                            raise SystemExit(f"{api}: {name} wrote {got} records, not {count}")
+                        if got != expected:
+                            raise SystemExit(f"{api}: {name} wrote {got} records, not {expected}")
                 server.send_signal(2)  # Ctrl-C
                 server.wait()
                 medians = {name: [statistics.median(r[i] for r in runs) for i in range(3)]

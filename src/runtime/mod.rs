@@ -470,9 +470,11 @@ impl Runtime {
         if declared.is_some_and(|length| length > limit) {
             return too_large();
         }
-        // Sized once from the declared length (under the cap): growing by
-        // doubling copied a page's body about twice over.
-        let mut body = Vec::with_capacity(usize::try_from(declared.unwrap_or(0)).unwrap_or(0));
+        // Sized once from the declared length (growing by doubling copied a
+        // page's body about twice over), but a server that declares much and
+        // sends little gets no more than 8 MiB reserved ahead of its bytes.
+        const MAX_RESERVE: u64 = 8 * 1024 * 1024;
+        let mut body = Vec::with_capacity(usize::try_from(declared.unwrap_or(0).min(MAX_RESERVE)).unwrap_or(0));
         while let Some(chunk) = response.chunk().await? {
             if (body.len() + chunk.len()) as u64 > limit {
                 return too_large();

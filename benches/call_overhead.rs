@@ -6,7 +6,7 @@
 //! reqwest.
 //!
 //! ```sh
-//! cargo build --release --features cli && cargo bench --bench call_overhead --features cli
+//! cargo bench --bench call_overhead --features cli
 //! ```
 
 mod support;
@@ -75,4 +75,5 @@ fn main() {
         println!("{:<22} {:>9.1} {:>9.1}", "raw reqwest", wall(&raw), cpu(&raw));
         println!("{:<22} {:>9.2} {:>9.2}", "ratio", wall(&ours) / wall(&raw), cpu(&ours) / cpu(&raw));
     });
+    served.interrupt();
 }

@@ -7,7 +7,7 @@
 //! the goal is at least 60%).
 //!
 //! ```sh
-//! cargo build --release --features cli && cargo bench --bench server_ceiling --features cli -- 100000
+//! cargo bench --bench server_ceiling --features cli -- 100000
 //! ```
 
 mod support;
@@ -15,7 +15,8 @@ mod support;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use support::{CONVO, Served, luware_token, median};
+use support::common::CONVO;
+use support::{Served, luware_token, median};
 
 const ROUNDS: usize = 5;
 
@@ -97,4 +98,5 @@ fn main() {
     println!("{:<34} {:>7.2} s", "fetch only (the server's ceiling)", ceiling);
     println!("{:<34} {:>7.2} s", "convo CLI export", cli);
     println!("{:<34} {:>7.0} %", "the CLI's share of the ceiling", 100.0 * ceiling / cli);
+    served.interrupt();
 }

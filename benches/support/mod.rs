@@ -1,51 +1,18 @@
 //! What the Rust benchmarks share: a `convo sandbox serve` child process
-//! and the settings it printed, this process's CPU time, and medians.
+//! and the settings it printed (the CLI tests' `Served`), this process's CPU
+//! time, medians, and a Luware token.
 
 #![allow(dead_code)] // each benchmark uses part of it
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-/// The release `convo` binary the benchmarks run and serve with.
-pub const CONVO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/target/release/convo");
-
-/// A `convo sandbox serve --api API FLAGS…` child; stopped with Ctrl-C on drop.
-pub struct Served {
-    child: Child,
-    /// The `export NAME=value` settings it printed.
-    pub env: BTreeMap<String, String>,
-}
-
-impl Served {
-    pub fn start(api: &str, flags: &[&str]) -> Self {
-        let mut child = Command::new(CONVO)
-            .args(["sandbox", "serve", "--api", api, "--port", "0"])
-            .args(flags)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("build first: cargo build --release --features cli");
-        let mut env = BTreeMap::new();
-        for line in BufReader::new(child.stdout.take().expect("piped")).lines() {
-            let line = line.expect("serve's output");
-            if line.contains("serving") {
-                break;
-            }
-            if let Some((key, value)) = line.trim().strip_prefix("export ").and_then(|kv| kv.split_once('=')) {
-                env.insert(key.to_string(), value.trim_matches('\'').to_string());
-            }
-        }
-        Self { child, env }
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-INT", &self.child.id().to_string()]).status();
-        let _ = self.child.wait();
-    }
-}
+// The release `convo` (under `cargo bench`, `CARGO_BIN_EXE_convo` is the
+// bench profile's build) and a `convo sandbox serve` child with the settings
+// it printed: the CLI tests' own helpers.
+#[path = "../../tests/common/mod.rs"]
+pub mod common;
+pub use common::Served;
 
 /// User plus system CPU time of this process so far.
 pub fn cpu_time() -> Duration {

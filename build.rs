@@ -126,10 +126,11 @@ pub fn generate(api: &str, yaml: &str) -> Result<Generated, String> {
     let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     let facts = facts(api, &doc)?;
     // Success bodies decode through the runtime, so that one that does not
-    // decode names its operation and masks secrets in its excerpt.
+    // decode names its operation and masks secrets in its excerpt, and the
+    // client counts what the body held that the spec does not list.
     let mut client = prettyplease::unparse(&file).replace(
         "ResponseValue::from_response(response).await",
-        "crate::runtime::decode(response, info.operation_id).await",
+        "crate::runtime::decode(response, info.operation_id, &client.inner).await",
     );
     client.push_str(HOOKS_IMPL);
 
@@ -162,6 +163,16 @@ impl ClientHooks<crate::runtime::Runtime> for Client {
         info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         self.inner.execute(&self.client, request, info).await
+    }
+}
+
+impl Client {
+    /// What this client's responses held that the spec does not list:
+    /// unknown fields and unrecognized enum values, per operation, with a
+    /// few examples. Empty while every response matched the spec. See
+    /// [`crate::drift`].
+    pub fn drift(&self) -> crate::drift::DriftReport {
+        self.inner.drift()
     }
 }
 

@@ -152,6 +152,7 @@
 #[cfg(feature = "cli")]
 #[doc(hidden)]
 pub mod cli_config;
+pub mod drift;
 mod error;
 mod open_enum;
 pub mod redact;
@@ -159,6 +160,7 @@ mod runtime;
 mod secret;
 pub mod spec;
 
+pub use drift::DriftReport;
 pub use error::{BodyExcerpt, Error, InvalidInput, Result, TransportKind};
 pub use open_enum::{UnknownVariant, UnrecognizedValue};
 pub use runtime::{

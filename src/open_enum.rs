@@ -4,7 +4,8 @@
 //! progenitor to use it instead of its own strict enum. A value the vendor adds
 //! later decodes as `Unrecognized` rather than failing the whole response.
 //! Callers cannot construct `Unrecognized` (its payload has a private field),
-//! so requests stay strict.
+//! so requests stay strict. Each `Unrecognized` decoded in a typed call's
+//! response is counted as drift (see [`crate::drift`]).
 
 use std::fmt;
 
@@ -117,7 +118,12 @@ macro_rules! open_enum {
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
                 let value = <::std::borrow::Cow<'de, str> as ::serde::Deserialize>::deserialize(d)?;
-                Ok(Self::from_wire(&value))
+                let decoded = Self::from_wire(&value);
+                if decoded.is_unrecognized() {
+                    // Counted as drift when a typed call's response decodes.
+                    $crate::drift::note_unrecognized(stringify!($name), &value);
+                }
+                Ok(decoded)
             }
         }
     };

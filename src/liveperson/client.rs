@@ -32,6 +32,8 @@ struct Inner {
     http: reqwest::Client,
     /// The API client and session, once the domain is known.
     resolved: OnceCell<Resolved>,
+    /// The drift of every runtime this client builds (lookup, login, API).
+    drift: Arc<crate::drift::DriftLog>,
 }
 
 #[derive(Debug)]
@@ -98,6 +100,7 @@ impl ClientBuilder {
                 config: self.config,
                 http,
                 resolved: OnceCell::new(),
+                drift: Arc::default(),
             }),
         })
     }
@@ -119,6 +122,12 @@ impl Client {
             zone_base_urls: Vec::new(),
             config: ClientConfig::default(),
         }
+    }
+
+    /// What this client's responses (the domain lookup, logins and every
+    /// call) held that the spec does not list; see [`crate::drift`].
+    pub fn drift(&self) -> crate::drift::DriftReport {
+        self.inner.drift.report()
     }
 
     /// The generated client, with every operation of the spec, once the
@@ -167,14 +176,16 @@ impl Client {
         let base_url = normalize_base_url(&base_url)?;
         // `login` needs no credential, so its client never asks for a session.
         // The login body's secrets are masked in its error excerpts.
-        let login_runtime = Runtime::new(&API, &inner.config, SchemeCredentials::new().masking(inner.credentials.secrets()));
+        let login_runtime = Runtime::new(&API, &inner.config, SchemeCredentials::new().masking(inner.credentials.secrets()))
+            .with_drift_log(inner.drift.clone());
         let login_client = generated::Client::new_with_client(&base_url, inner.http.clone(), login_runtime);
         let login = Login::new(inner.account_id.clone(), inner.credentials.clone(), login_client);
         let session = Arc::new(TokenCredential::new(login));
         let credentials =
             SchemeCredentials::new().with(&API, "bearer", session.clone()).masking(inner.credentials.secrets());
         let runtime = Runtime::new(&API, &inner.config, credentials)
-            .with_server(CSDS_BASE_URL, normalize_base_url(&inner.csds_base_url)?);
+            .with_server(CSDS_BASE_URL, normalize_base_url(&inner.csds_base_url)?)
+            .with_drift_log(inner.drift.clone());
         let api = generated::Client::new_with_client(&base_url, inner.http.clone(), runtime);
         tracing::debug!(base_url, "liveperson domain resolved");
         Ok(Resolved { base_url, api, session })
@@ -185,8 +196,9 @@ impl Client {
         const OPERATION: &str = "get_service_domain";
         let inner = &self.inner;
         let base = normalize_base_url(&inner.csds_base_url)?;
-        let runtime =
-            Runtime::new(&API, &inner.config, SchemeCredentials::new()).with_server(CSDS_BASE_URL, base.clone());
+        let runtime = Runtime::new(&API, &inner.config, SchemeCredentials::new())
+            .with_server(CSDS_BASE_URL, base.clone())
+            .with_drift_log(inner.drift.clone());
         let csds = generated::Client::new_with_client(&base, inner.http.clone(), runtime);
         let response = csds
             .get_service_domain()

@@ -79,12 +79,14 @@ impl BuildClient for Settings {
             .masking([self.credentials.client_secret.clone()]);
         // `requestToken` needs only the key; its own client has no token to
         // ask for, so fetching one never recurses.
-        let token_client =
-            generated::Client::new_with_client(&base_url, http.clone(), Runtime::new(&API, &config, with_key.clone()));
+        let token_runtime = Runtime::new(&API, &config, with_key.clone());
+        // One drift log for both: `client.drift()` counts the token's responses too.
+        let drift = token_runtime.drift_log();
+        let token_client = generated::Client::new_with_client(&base_url, http.clone(), token_runtime);
         let requester = TokenRequester { credentials: self.credentials, token_client, margin: self.refresh_margin };
         let tokens = Arc::new(TokenCredential::new(requester));
         let credentials = with_key.with(&API, "bearerToken", tokens.clone());
-        let runtime = Runtime::new(&API, &config, credentials);
+        let runtime = Runtime::new(&API, &config, credentials).with_drift_log(drift);
         Ok(Client {
             api: generated::Client::new_with_client(&base_url, http, runtime),
             tokens,

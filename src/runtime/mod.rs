@@ -120,6 +120,9 @@ struct RuntimeInner {
     /// client's base URL rarely changes, and parsing it (IDNA and all) on
     /// every call was a visible part of the per-call cost.
     base_path: std::sync::Mutex<Option<(String, String)>>,
+    /// What this client's responses held that the spec does not list
+    /// (shared with the other runtimes of one hand-written client).
+    drift: Arc<crate::drift::DriftLog>,
 }
 
 impl fmt::Debug for Runtime {
@@ -179,8 +182,31 @@ impl Runtime {
             servers: Vec::new(),
             pacer,
             base_path: std::sync::Mutex::new(None),
+            drift: Arc::default(),
         };
         Self { inner: Arc::new(inner) }
+    }
+
+    /// Counts this runtime's drift in `log` (the one a hand-written client
+    /// shares between the runtimes it builds, e.g. one for its token).
+    #[cfg(any(feature = "luware", feature = "liveperson"))]
+    pub(crate) fn with_drift_log(mut self, log: Arc<crate::drift::DriftLog>) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.drift = log;
+        }
+        self
+    }
+
+    /// The log this runtime counts drift in.
+    #[cfg(any(feature = "luware", feature = "liveperson"))]
+    pub(crate) fn drift_log(&self) -> Arc<crate::drift::DriftLog> {
+        self.inner.drift.clone()
+    }
+
+    /// The drift this client's responses showed (`client.drift()` on every
+    /// generated client): see [`crate::drift`].
+    pub(crate) fn drift(&self) -> crate::drift::DriftReport {
+        self.inner.drift.report()
     }
 
     #[cfg(feature = "liveperson")]
@@ -560,26 +586,45 @@ fn failure_http_response(operation: &'static str, error: Error) -> http::Respons
 /// body that does not decode is an [`Error::Decode`] that names the
 /// operation and shows an excerpt with the client's secrets and every
 /// secret-like field masked (a token response that fails to decode must
-/// not print the token).
+/// not print the token). In the same pass, the fields the typed model
+/// ignored and the enum values it did not know are counted as drift, in
+/// `runtime`'s log and the process's (see [`crate::drift`]).
 pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
     response: Response,
     operation: &'static str,
+    runtime: &Runtime,
 ) -> std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
     let credentials = response.extensions().get::<DecodeContext>().map(|c| c.credentials.clone()).unwrap_or_default();
     let operation = response.extensions().get::<DecodeContext>().map_or(operation, |c| c.operation);
-    match progenitor_client::ResponseValue::from_response(response).await {
-        Ok(value) => Ok(value),
-        Err(progenitor_client::Error::InvalidResponsePayload(bytes, error)) => {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = match response.bytes().await {
+        Ok(bytes) => bytes,
+        Err(error) => return Err(failure_response(operation, Error::transport(operation, error))),
+    };
+    let (decoded, findings) = crate::drift::observe(|findings| {
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
+        let value: T = serde_ignored::deserialize(&mut deserializer, |path| findings.unknown_field(&path))?;
+        deserializer.end().map(|()| value)
+    });
+    match decoded {
+        Ok(value) => {
+            if !findings.is_empty() {
+                let api = runtime.inner.api;
+                // The spec's spelling of the operation, as users know it.
+                let spec_id =
+                    api.operation_ids.iter().find(|(_, snake)| *snake == operation).map_or(operation, |(id, _)| id);
+                crate::drift::record(&runtime.inner.drift, api.name, spec_id, &findings);
+            }
+            Ok(progenitor_client::ResponseValue::new(value, status, headers))
+        }
+        Err(error) => {
             let secrets = credentials.secrets();
             let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
             let error = Error::decode(operation, &error, &bytes, &secrets);
             tracing::warn!(operation, "{error}");
             Err(failure_response(operation, error))
         }
-        Err(progenitor_client::Error::ResponseBodyError(error)) => {
-            Err(failure_response(operation, Error::transport(operation, error)))
-        }
-        Err(other) => Err(other),
     }
 }
 

@@ -180,6 +180,8 @@ fn main() -> ExitCode {
     init_logging(verbosity(&matches));
     output::set_quiet(flag_anywhere(&matches, "quiet"));
     let operation = operations::invoked(&matches).map(|(api, name, m)| (api, name.to_string(), m.clone()));
+    // `convo <api> check` reports drift itself.
+    let checking = matches.subcommand().and_then(|(_, sub)| sub.subcommand_name()) == Some("check");
     let cli = match operation {
         Some(_) => None,
         None => Some(Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.exit())),
@@ -200,6 +202,9 @@ fn main() -> ExitCode {
         let context = Context { sandbox: cli.sandbox, profile: cli.profile, output: cli.output };
         cli.command.run(&context).await
     });
+    if !checking {
+        drift_note(&convo_clients::drift::seen());
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         // A closed pipe (`convo … | head`) is not an error.
@@ -222,6 +227,18 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// One line on stderr (unless `--quiet`) when the command's responses held
+/// fields or enum values the spec does not list, pointing to
+/// `convo <api> check`. Examples are paths and values the library already
+/// escaped and bounded, never a secret field's value.
+fn drift_note(report: &convo_clients::DriftReport) {
+    if report.is_empty() {
+        return;
+    }
+    let checks: Vec<String> = report.apis().iter().map(|api| format!("`convo {api} check`")).collect();
+    output::note(format_args!("note: {}; run {} to see the details", report.summary(), checks.join(" and ")));
 }
 
 /// Text from a server with its control characters escaped.

@@ -1,0 +1,635 @@
+//! Drift: what an API's responses held that its spec does not list.
+//!
+//! The specs are reconstructed from vendors' documents, and a real tenant may
+//! answer with more than they say. The typed models stay lenient about it: a
+//! field the model does not know is skipped, and an enum value the spec does
+//! not list decodes as `Unrecognized` (see [`crate::UnrecognizedValue`]). So
+//! that this does not go unnoticed, every typed call's success body is
+//! watched as it is decoded, in the same pass (no second parse):
+//!
+//! - **unknown fields**: each field the model ignored, by JSON path
+//!   (`conversations[3].newField`);
+//! - **unrecognized enum values**: each value that decoded as
+//!   `Unrecognized`, with the enum's type name.
+//!
+//! The counts are kept per operation, in each client (`client.drift()` on
+//! every generated client, and on each API's hand-written `Client`) and for the
+//! whole process ([`seen()`]), with a few examples each, bounded in memory
+//! whatever the number of responses. They are also logged through
+//! `tracing`: a warning the first time an operation shows a new path or
+//! value, then at most one summary warning per operation per minute, so a
+//! 100 000-record export with a new field logs a handful of lines, not one
+//! per record. The `convo` CLI prints a one-line note on stderr after a
+//! command that saw any, and `convo <api> check` surveys a tenant on
+//! purpose.
+//!
+//! Examples never hold a secret: an unknown field is reported by its path
+//! only, never its value, and an unrecognized value of an enum whose type
+//! name is secret-like ([`crate::redact::is_secret_name`]) shows as `***`.
+//! Paths and values are cut to a bounded length, with terminal control
+//! characters escaped.
+//!
+//! ```
+//! # #[cfg(all(feature = "salesloft", feature = "sandbox"))]
+//! # #[tokio::main]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use convo_clients::salesloft::{ApiKey, Client, ConversationQuery};
+//! use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
+//! use futures::{StreamExt, TryStreamExt};
+//!
+//! let sandbox = SalesloftSandbox::start(21, 0, SalesloftConfig::default()).await?;
+//! let client = Client::builder(ApiKey(sandbox.api_key().into())).base_url(sandbox.base_url()).build()?;
+//! let _: Vec<_> = client.conversations(ConversationQuery::new()).take(10).try_collect().await?;
+//! // The sandbox answers exactly as the spec says.
+//! assert!(client.drift().is_empty(), "{}", client.drift());
+//! # Ok(()) }
+//! # #[cfg(not(all(feature = "salesloft", feature = "sandbox")))]
+//! # fn main() {}
+//! ```
+
+use std::cell::RefCell;
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::redact::{MASK, escape_controls, is_secret_name};
+
+/// Examples of each kind kept per operation in a report.
+const MAX_EXAMPLES: usize = 5;
+/// Distinct paths or values per operation that get a warning of their own
+/// (and distinct ones kept per response); past it they are only counted.
+const MAX_DISTINCT: usize = 64;
+/// The longest path or value kept, in characters.
+const MAX_TEXT: usize = 120;
+/// How often, at most, an operation's summary warning is logged.
+const SUMMARY_EVERY: Duration = Duration::from_secs(60);
+
+/// A snapshot of the drift seen: one entry per operation that saw any, in
+/// the order they first did. Empty when every response matched the spec.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DriftReport {
+    operations: Vec<OperationDrift>,
+}
+
+/// The drift one operation's responses showed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct OperationDrift {
+    /// The API (its module name, e.g. `luware`).
+    pub api: &'static str,
+    /// The operation, as the spec's `operationId` spells it.
+    pub operation: &'static str,
+    /// Responses that held at least one unknown field or unrecognized value.
+    pub responses: u64,
+    /// Fields the typed model does not know, counted each time one was seen.
+    pub unknown_fields: u64,
+    /// Enum values the spec does not list, counted each time one was seen.
+    pub unrecognized_values: u64,
+    /// The first distinct paths of unknown fields (at most five), as first
+    /// seen, e.g. `conversations[3].newField`.
+    pub unknown_field_examples: Vec<String>,
+    /// The first distinct unrecognized values (at most five).
+    pub unrecognized_value_examples: Vec<UnrecognizedExample>,
+}
+
+/// An enum value the spec does not list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct UnrecognizedExample {
+    /// The enum's Rust type name (the spec's schema name).
+    pub enum_type: &'static str,
+    /// The value as received (`***` for an enum with a secret-like name).
+    pub value: String,
+}
+
+impl DriftReport {
+    /// Whether no response held anything the spec does not list.
+    pub fn is_empty(&self) -> bool {
+        self.operations.is_empty()
+    }
+
+    /// Each operation that saw drift.
+    pub fn operations(&self) -> &[OperationDrift] {
+        &self.operations
+    }
+
+    /// The drift of one operation, by its `operationId` (as the spec spells
+    /// it, or in snake_case as the generated code does).
+    pub fn operation(&self, operation_id: &str) -> Option<&OperationDrift> {
+        self.operations.iter().find(|o| o.operation == operation_id || snake_case(o.operation) == operation_id)
+    }
+
+    /// Responses that held drift, over every operation.
+    pub fn responses(&self) -> u64 {
+        self.operations.iter().map(|o| o.responses).sum()
+    }
+
+    /// One line for a status or log line: `3 responses had fields or values
+    /// the spec does not list (searchConversations: 2 unknown fields, e.g.
+    /// conversations[0].foo, 1 unrecognized enum value "new_state")`, with
+    /// the first three operations and one example of each kind.
+    pub fn summary(&self) -> String {
+        const SHOWN: usize = 3;
+        let mut operations: Vec<String> = self
+            .operations
+            .iter()
+            .take(SHOWN)
+            .map(|o| {
+                let mut parts = Vec::new();
+                if o.unknown_fields > 0 {
+                    let mut part = format!("{} unknown {}", o.unknown_fields, plural(o.unknown_fields, "field"));
+                    if let Some(path) = o.unknown_field_examples.first() {
+                        part.push_str(&format!(", e.g. {path}"));
+                    }
+                    parts.push(part);
+                }
+                if o.unrecognized_values > 0 {
+                    let n = o.unrecognized_values;
+                    let mut part = format!("{n} unrecognized enum {}", plural(n, "value"));
+                    if let Some(example) = o.unrecognized_value_examples.first() {
+                        part.push_str(&format!(" {:?}", example.value));
+                    }
+                    parts.push(part);
+                }
+                format!("{}: {}", o.operation, parts.join(", "))
+            })
+            .collect();
+        if self.operations.len() > SHOWN {
+            operations.push(format!("{} more operations", self.operations.len() - SHOWN));
+        }
+        let responses = self.responses();
+        format!(
+            "{responses} {} had fields or values the spec does not list ({})",
+            plural(responses, "response"),
+            operations.join("; ")
+        )
+    }
+
+    /// The APIs that saw drift, each once, in order.
+    pub fn apis(&self) -> Vec<&'static str> {
+        let mut apis: Vec<&'static str> = Vec::new();
+        for o in &self.operations {
+            if !apis.contains(&o.api) {
+                apis.push(o.api);
+            }
+        }
+        apis
+    }
+}
+
+/// One line per operation; `no drift` when empty.
+impl fmt::Display for DriftReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.operations.is_empty() {
+            return f.write_str("no drift: every response matched the spec");
+        }
+        for (i, operation) in self.operations.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "{operation}")?;
+        }
+        Ok(())
+    }
+}
+
+/// `luware searchConversations: 2 responses: 3 unknown fields (e.g. …); 1
+/// unrecognized enum value (e.g. …)`.
+impl fmt::Display for OperationDrift {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {} {}: ", self.api, self.operation, self.responses, plural(self.responses, "response"))?;
+        self.write_counts(f)
+    }
+}
+
+impl OperationDrift {
+    /// `3 unknown fields (e.g. a.b, c); 1 unrecognized enum value (e.g. Type "x")`.
+    fn write_counts(&self, f: &mut impl fmt::Write) -> fmt::Result {
+        let mut parts = Vec::new();
+        if self.unknown_fields > 0 {
+            let mut part = format!("{} unknown {}", self.unknown_fields, plural(self.unknown_fields, "field"));
+            if !self.unknown_field_examples.is_empty() {
+                part.push_str(&format!(" (e.g. {})", self.unknown_field_examples.join(", ")));
+            }
+            parts.push(part);
+        }
+        if self.unrecognized_values > 0 {
+            let mut part =
+                format!("{} unrecognized enum {}", self.unrecognized_values, plural(self.unrecognized_values, "value"));
+            if !self.unrecognized_value_examples.is_empty() {
+                let examples: Vec<String> = self.unrecognized_value_examples.iter().map(|e| e.to_string()).collect();
+                part.push_str(&format!(" (e.g. {})", examples.join(", ")));
+            }
+            parts.push(part);
+        }
+        f.write_str(&parts.join("; "))
+    }
+}
+
+/// `ConversationState "new_state"`.
+impl fmt::Display for UnrecognizedExample {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {:?}", self.enum_type, self.value)
+    }
+}
+
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 { word.to_owned() } else { format!("{word}s") }
+}
+
+/// `searchConversations` → `search_conversations` (as build.rs names operations).
+fn snake_case(id: &str) -> String {
+    let mut out = String::with_capacity(id.len() + 4);
+    for (i, c) in id.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// The drift every client of this process has seen (each client's own is
+/// `client.drift()`).
+pub fn seen() -> DriftReport {
+    SEEN.report()
+}
+
+// ---------------------------------------------------------------------------
+// Collecting, while one response decodes
+// ---------------------------------------------------------------------------
+
+/// What one response's decoding found.
+#[derive(Debug, Default)]
+pub(crate) struct Findings {
+    unknown_fields: u64,
+    /// Distinct fields: (path without indices, first path seen).
+    fields: Vec<(String, String)>,
+    unrecognized_values: u64,
+    /// Distinct values: (enum type, value as kept).
+    values: Vec<(&'static str, String)>,
+}
+
+impl Findings {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.unknown_fields == 0 && self.unrecognized_values == 0
+    }
+
+    /// A field the typed model ignored, at `path`.
+    pub(crate) fn unknown_field(&mut self, path: &serde_ignored::Path<'_>) {
+        self.unknown_fields = self.unknown_fields.saturating_add(1);
+        if self.fields.len() >= MAX_DISTINCT {
+            return;
+        }
+        let mut shape = String::new();
+        render_path(path, &mut shape, false);
+        if self.fields.iter().any(|(known, _)| *known == shape) {
+            return;
+        }
+        let mut first = String::new();
+        render_path(path, &mut first, true);
+        self.fields.push((bounded(&shape), bounded(&first)));
+    }
+
+    fn unrecognized(&mut self, enum_type: &'static str, value: &str) {
+        self.unrecognized_values = self.unrecognized_values.saturating_add(1);
+        if self.values.len() >= MAX_DISTINCT {
+            return;
+        }
+        let value = if is_secret_name(enum_type) { MASK.to_owned() } else { bounded(value) };
+        if !self.values.iter().any(|(t, v)| *t == enum_type && *v == value) {
+            self.values.push((enum_type, value));
+        }
+    }
+}
+
+/// `path` as `a.b[3].c` (`a.b[].c` without `indices`).
+fn render_path(path: &serde_ignored::Path<'_>, out: &mut String, indices: bool) {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => {}
+        Path::Seq { parent, index } => {
+            render_path(parent, out, indices);
+            if indices {
+                out.push_str(&format!("[{index}]"));
+            } else {
+                out.push_str("[]");
+            }
+        }
+        Path::Map { parent, key } => {
+            render_path(parent, out, indices);
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(key);
+        }
+        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => {
+            render_path(parent, out, indices);
+        }
+    }
+}
+
+/// Server text as kept: control characters escaped, at most [`MAX_TEXT`]
+/// characters.
+fn bounded(text: &str) -> String {
+    let escaped = escape_controls(text);
+    match escaped.char_indices().nth(MAX_TEXT) {
+        Some((end, _)) => format!("{}…", &escaped[..end]),
+        None => escaped.into_owned(),
+    }
+}
+
+thread_local! {
+    /// Where `open_enum!`'s decoding notes an unrecognized value, while
+    /// [`observe`] runs on this thread.
+    static UNRECOGNIZED: RefCell<Option<Findings>> = const { RefCell::new(None) };
+}
+
+/// Runs `decode` (synchronous: one body's deserialisation) with drift
+/// collection armed on this thread; `decode` notes unknown fields in the
+/// findings it is handed, and open enums note theirs through
+/// [`note_unrecognized`].
+pub(crate) fn observe<T>(decode: impl FnOnce(&mut Findings) -> T) -> (T, Findings) {
+    /// Disarms on the way out, a panic included.
+    struct Armed(Option<Findings>);
+    impl Drop for Armed {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            let _ = UNRECOGNIZED.try_with(|slot| *slot.borrow_mut() = previous);
+        }
+    }
+    let previous = UNRECOGNIZED.with(|slot| slot.borrow_mut().replace(Findings::default()));
+    let armed = Armed(previous);
+    let mut findings = Findings::default();
+    let value = decode(&mut findings);
+    let values = UNRECOGNIZED.with(|slot| slot.borrow_mut().take()).unwrap_or_default();
+    drop(armed);
+    findings.unrecognized_values = values.unrecognized_values;
+    findings.values = values.values;
+    (value, findings)
+}
+
+/// `open_enum!`'s `Deserialize`: a value the spec does not list was
+/// decoded. Counted only while [`observe`] runs (a typed call's response).
+#[doc(hidden)]
+pub fn note_unrecognized(enum_type: &'static str, value: &str) {
+    let _ = UNRECOGNIZED.try_with(|slot| {
+        if let Ok(mut slot) = slot.try_borrow_mut()
+            && let Some(findings) = slot.as_mut()
+        {
+            findings.unrecognized(enum_type, value);
+        }
+    });
+}
+
+// ---------------------------------------------------------------------------
+// Keeping: per client, per process, and the warnings
+// ---------------------------------------------------------------------------
+
+/// The counts and examples of one operation.
+#[derive(Debug)]
+struct Tally {
+    drift: OperationDrift,
+    /// The indexless paths of the field examples, to keep them distinct.
+    shapes: Vec<String>,
+}
+
+/// The drift a client (or the process) has seen.
+#[derive(Debug, Default)]
+pub(crate) struct DriftLog {
+    operations: Mutex<Vec<Tally>>,
+}
+
+impl DriftLog {
+    pub(crate) const fn new() -> Self {
+        Self { operations: Mutex::new(Vec::new()) }
+    }
+
+    fn add(&self, api: &'static str, operation: &'static str, findings: &Findings) {
+        let mut operations = self.operations.lock().unwrap_or_else(PoisonError::into_inner);
+        let index = match operations.iter().position(|t| t.drift.api == api && t.drift.operation == operation) {
+            Some(index) => index,
+            None => {
+                operations.push(Tally {
+                    drift: OperationDrift {
+                        api,
+                        operation,
+                        responses: 0,
+                        unknown_fields: 0,
+                        unrecognized_values: 0,
+                        unknown_field_examples: Vec::new(),
+                        unrecognized_value_examples: Vec::new(),
+                    },
+                    shapes: Vec::new(),
+                });
+                operations.len() - 1
+            }
+        };
+        let tally = &mut operations[index];
+        let drift = &mut tally.drift;
+        drift.responses = drift.responses.saturating_add(1);
+        drift.unknown_fields = drift.unknown_fields.saturating_add(findings.unknown_fields);
+        drift.unrecognized_values = drift.unrecognized_values.saturating_add(findings.unrecognized_values);
+        for (shape, first) in &findings.fields {
+            if tally.shapes.len() < MAX_EXAMPLES && !tally.shapes.contains(shape) {
+                tally.shapes.push(shape.clone());
+                drift.unknown_field_examples.push(first.clone());
+            }
+        }
+        for (enum_type, value) in &findings.values {
+            let examples = &mut drift.unrecognized_value_examples;
+            if examples.len() < MAX_EXAMPLES && !examples.iter().any(|e| e.enum_type == *enum_type && e.value == *value)
+            {
+                examples.push(UnrecognizedExample { enum_type, value: value.clone() });
+            }
+        }
+    }
+
+    pub(crate) fn report(&self) -> DriftReport {
+        let operations = self.operations.lock().unwrap_or_else(PoisonError::into_inner);
+        DriftReport { operations: operations.iter().map(|t| t.drift.clone()).collect() }
+    }
+}
+
+/// Every client's drift, for [`seen`].
+static SEEN: DriftLog = DriftLog::new();
+
+/// What has been logged of one operation.
+struct Warned {
+    api: &'static str,
+    operation: &'static str,
+    /// Paths (indexless) and `Type=value`s already warned of.
+    keys: Vec<String>,
+    /// When the last warning was logged.
+    last: Instant,
+    /// What came since, for the next summary.
+    responses: u64,
+    unknown_fields: u64,
+    unrecognized_values: u64,
+}
+
+static WARNED: Mutex<Vec<Warned>> = Mutex::new(Vec::new());
+
+/// Counts `findings` of one response in the client's `log` and the
+/// process's, and logs what is new.
+pub(crate) fn record(log: &DriftLog, api: &'static str, operation: &'static str, findings: &Findings) {
+    log.add(api, operation, findings);
+    SEEN.add(api, operation, findings);
+    warn(api, operation, findings);
+}
+
+/// A warning per path or value not seen before (the first [`MAX_DISTINCT`]
+/// of an operation), else at most one summary per [`SUMMARY_EVERY`].
+fn warn(api: &'static str, operation: &'static str, findings: &Findings) {
+    let mut warned = WARNED.lock().unwrap_or_else(PoisonError::into_inner);
+    let now = Instant::now();
+    let index = match warned.iter().position(|w| w.api == api && w.operation == operation) {
+        Some(index) => index,
+        None => {
+            warned.push(Warned {
+                api,
+                operation,
+                keys: Vec::new(),
+                last: now,
+                responses: 0,
+                unknown_fields: 0,
+                unrecognized_values: 0,
+            });
+            warned.len() - 1
+        }
+    };
+    let entry = &mut warned[index];
+    let mut new = false;
+    for (shape, first) in &findings.fields {
+        if entry.keys.len() < MAX_DISTINCT && !entry.keys.contains(shape) {
+            entry.keys.push(shape.clone());
+            new = true;
+            tracing::warn!(
+                api,
+                operation,
+                path = %first,
+                "{operation}: the response has a field the spec does not list: {first}"
+            );
+        }
+    }
+    for (enum_type, value) in &findings.values {
+        let key = format!("{enum_type}={value}");
+        if entry.keys.len() < MAX_DISTINCT && !entry.keys.contains(&key) {
+            entry.keys.push(key);
+            new = true;
+            tracing::warn!(
+                api,
+                operation,
+                enum_type = *enum_type,
+                value = %value,
+                "{operation}: the response has a {enum_type} value the spec does not list: {value:?}"
+            );
+        }
+    }
+    if new {
+        entry.last = now;
+        return;
+    }
+    entry.responses = entry.responses.saturating_add(1);
+    entry.unknown_fields = entry.unknown_fields.saturating_add(findings.unknown_fields);
+    entry.unrecognized_values = entry.unrecognized_values.saturating_add(findings.unrecognized_values);
+    if now.duration_since(entry.last) < SUMMARY_EVERY {
+        return;
+    }
+    tracing::warn!(
+        api,
+        operation,
+        responses = entry.responses,
+        unknown_fields = entry.unknown_fields,
+        unrecognized_values = entry.unrecognized_values,
+        "{operation}: {} more {} with drift since the last warning ({} unknown {}, {} unrecognized enum {})",
+        entry.responses,
+        plural(entry.responses, "response"),
+        entry.unknown_fields,
+        plural(entry.unknown_fields, "field"),
+        entry.unrecognized_values,
+        plural(entry.unrecognized_values, "value"),
+    );
+    entry.last = now;
+    entry.responses = 0;
+    entry.unknown_fields = 0;
+    entry.unrecognized_values = 0;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Page {
+        items: Vec<Item>,
+    }
+
+    #[derive(serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        id: u32,
+        tail: Option<Box<Item>>,
+    }
+
+    fn findings(json: &str) -> Findings {
+        let (value, findings) = observe(|findings| {
+            let mut de = serde_json::Deserializer::from_str(json);
+            serde_ignored::deserialize::<_, _, Page>(&mut de, |path| findings.unknown_field(&path))
+        });
+        value.unwrap();
+        findings
+    }
+
+    #[test]
+    fn paths_name_the_field_and_its_first_index() {
+        let found = findings(
+            r#"{"items": [{"id": 1}, {"id": 2, "new": 1, "tail": {"id": 3, "x": [1]}}, {"id": 4, "new": 2}], "more": true}"#,
+        );
+        assert_eq!(found.unknown_fields, 4);
+        let firsts: Vec<&str> = found.fields.iter().map(|(_, first)| first.as_str()).collect();
+        assert_eq!(firsts, ["items[1].new", "items[1].tail.x", "more"]);
+        assert_eq!(found.fields[0].0, "items[].new");
+    }
+
+    #[test]
+    fn values_of_secret_named_enums_are_masked_and_text_is_bounded() {
+        let ((), found) = observe(|_| {
+            note_unrecognized("TokenKind", "s3cr3t-value");
+            note_unrecognized("State", &"\u{1b}[31m".repeat(100));
+        });
+        assert_eq!(found.unrecognized_values, 2);
+        assert_eq!(found.values[0], ("TokenKind", MASK.to_owned()));
+        assert!(!found.values[1].1.contains('\u{1b}'));
+        assert!(found.values[1].1.chars().count() <= MAX_TEXT + 1);
+    }
+
+    #[test]
+    fn nothing_is_noted_outside_a_decode() {
+        note_unrecognized("State", "stray");
+        let ((), found) = observe(|_| {});
+        assert!(found.is_empty());
+    }
+
+    #[test]
+    fn a_log_keeps_few_examples_and_every_count() {
+        let log = DriftLog::new();
+        for i in 0..100 {
+            let found = findings(&format!(r#"{{"items": [{{"id": 1, "f{i}": 0}}]}}"#));
+            log.add("luware", "searchConversations", &found);
+        }
+        let report = log.report();
+        let drift = report.operation("search_conversations").unwrap();
+        assert_eq!((drift.responses, drift.unknown_fields), (100, 100));
+        assert_eq!(
+            drift.unknown_field_examples,
+            ["items[0].f0", "items[0].f1", "items[0].f2", "items[0].f3", "items[0].f4"]
+        );
+        assert!(
+            report
+                .to_string()
+                .starts_with("luware searchConversations: 100 responses: 100 unknown fields (e.g. items[0].f0")
+        );
+    }
+}

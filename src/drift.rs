@@ -29,6 +29,13 @@
 //! Paths and values are cut to a bounded length, with terminal control
 //! characters escaped.
 //!
+//! What it does not see: responses that are not decoded into a type (the
+//! CLI's spec operation commands print the JSON as it came; downloads),
+//! fields inside a `oneOf` union (serde buffers those before a variant is
+//! chosen), and fields a type keeps whole (`additionalProperties` maps). A
+//! union tried variant by variant may count a value of a variant it then
+//! rejected. `convo <api> check` validates whole bodies against the spec.
+//!
 //! ```
 //! # #[cfg(all(feature = "salesloft", feature = "sandbox"))]
 //! # #[tokio::main]

@@ -7,7 +7,10 @@
 //! Every operation of a spec is a method of its API's `Client` (through the
 //! generated builders); each request is checked against the spec before it is
 //! sent, authenticated as the spec's `security` says, retried when it is safe,
-//! and traced without secrets. See the
+//! and traced without secrets. What a response holds that the spec does not
+//! list (a new field, a new enum value) is decoded leniently and counted:
+//! `client.drift()` and [`drift::seen()`] say which operation showed what
+//! (see [`drift`]). See the
 //! [README](https://github.com/convo-clients/convo-clients#readme) for what the
 //! clients do for you, and the `convo` CLI.
 //!

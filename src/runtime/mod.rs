@@ -3,6 +3,8 @@
 //! a 401, tracing, and the mapping of every failure into [`crate::Error`].
 //! Generated methods reach it through the progenitor hooks that `build.rs`
 //! adds to each client (`pre` and `exec`), so no call site asks for any of it.
+//! Success bodies decode through [`decode`], which also counts the drift
+//! from the spec they show ([`crate::drift`]) in the client's log.
 
 mod auth;
 mod builder;

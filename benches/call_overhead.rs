@@ -13,8 +13,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use convo_clients::luware::{Client, Credentials};
-use support::{Served, cpu_time, luware_token, median};
+use convo_clients::luware::Client;
+use support::{Served, cpu_time, luware_credentials, luware_token, median};
 
 const CALLS: usize = 1_000;
 const ROUNDS: usize = 5;
@@ -23,12 +23,7 @@ fn main() {
     let served = Served::start("luware", &[]);
     let env = &served.env;
     let base = env["LUWARE_BASE_URL"].clone();
-    let credentials = Credentials {
-        subscription_key: env["LUWARE_SUBSCRIPTION_KEY"].clone().into(),
-        eid: env["LUWARE_EID"].parse().unwrap(),
-        client_id: env["LUWARE_CLIENT_ID"].clone(),
-        client_secret: env["LUWARE_CLIENT_SECRET"].clone().into(),
-    };
+    let credentials = luware_credentials(env);
 
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {

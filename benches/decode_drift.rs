@@ -14,8 +14,8 @@
 mod support;
 
 use convo_clients::luware::types::ConversationPage;
-use convo_clients::luware::{Client, Credentials, Filters, SearchRequest};
-use support::{Served, cpu_time, median};
+use convo_clients::luware::{Client, Filters, SearchRequest};
+use support::{Served, cpu_time, luware_credentials, median};
 
 const PAGES: usize = 1_000;
 const ROUNDS: usize = 5;
@@ -23,12 +23,7 @@ const ROUNDS: usize = 5;
 fn main() {
     let served = Served::start("luware", &[]);
     let env = &served.env;
-    let credentials = Credentials {
-        subscription_key: env["LUWARE_SUBSCRIPTION_KEY"].clone().into(),
-        eid: env["LUWARE_EID"].parse().unwrap(),
-        client_id: env["LUWARE_CLIENT_ID"].clone(),
-        client_secret: env["LUWARE_CLIENT_SECRET"].clone().into(),
-    };
+    let credentials = luware_credentials(env);
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let page = runtime.block_on(async {
         let client = Client::new(env["LUWARE_BASE_URL"].clone(), credentials).unwrap();

@@ -1,6 +1,6 @@
 //! What the Rust benchmarks share: a `convo sandbox serve` child process
 //! and the settings it printed (the CLI tests' `Served`), this process's CPU
-//! time, medians, and a Luware token.
+//! time, medians, and Luware credentials and a token.
 
 #![allow(dead_code)] // each benchmark uses part of it
 
@@ -29,6 +29,16 @@ pub fn cpu_time() -> Duration {
 pub fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
+}
+
+/// The Luware credentials `convo sandbox serve` printed.
+pub fn luware_credentials(env: &BTreeMap<String, String>) -> convo_clients::luware::Credentials {
+    convo_clients::luware::Credentials {
+        subscription_key: env["LUWARE_SUBSCRIPTION_KEY"].clone().into(),
+        eid: env["LUWARE_EID"].parse().unwrap(),
+        client_id: env["LUWARE_CLIENT_ID"].clone(),
+        client_secret: env["LUWARE_CLIENT_SECRET"].clone().into(),
+    }
 }
 
 /// A Luware bearer token from the emulator, with raw reqwest: what a user

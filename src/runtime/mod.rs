@@ -7,6 +7,7 @@
 mod auth;
 mod builder;
 pub(crate) mod config;
+mod observe;
 mod pace;
 mod paginate;
 mod retry;
@@ -29,6 +30,7 @@ pub(crate) use auth::jwt_expiry;
 pub(crate) use auth::{BoxFuture, TokenCredential, TokenFetch, refresh_time};
 pub use builder::{BuildClient, ClientBuilder, Connection};
 pub use config::ClientConfig;
+pub use observe::{ExchangeObserver, Observed};
 #[cfg(feature = "salesloft")]
 pub(crate) use pace::RateLimit;
 #[cfg(feature = "luware")]
@@ -120,6 +122,7 @@ struct RuntimeInner {
     /// client's base URL rarely changes, and parsing it (IDNA and all) on
     /// every call was a visible part of the per-call cost.
     base_path: std::sync::Mutex<Option<(String, String)>>,
+    observer: Option<ExchangeObserver>,
 }
 
 impl fmt::Debug for Runtime {
@@ -179,6 +182,7 @@ impl Runtime {
             servers: Vec::new(),
             pacer,
             base_path: std::sync::Mutex::new(None),
+            observer: config.observer.clone(),
         };
         Self { inner: Arc::new(inner) }
     }
@@ -301,16 +305,73 @@ impl Runtime {
             duration_ms = tracing::field::Empty,
         );
         let operation = info.operation_id;
+        let sent = self.inner.observer.as_ref().map(|_| observe::SentRequest::of(&request));
         match self.execute_authenticated(client, request, operation).instrument(span).await {
-            Ok(mut response) => {
-                if response.status().is_success() {
-                    let credentials = self.inner.credentials.clone();
-                    response.extensions_mut().insert(DecodeContext { operation, credentials });
-                }
-                Ok(response)
+            Ok(response)
+                if sent.is_some()
+                    && response.extensions().get::<ResponseContext>().is_none_or(|c| c.failure.is_none()) =>
+            {
+                let response = self.observe(sent.as_ref(), operation, response).await;
+                Ok(self.with_decode_context(response, operation))
             }
+            Ok(response) => Ok(self.with_decode_context(response, operation)),
             Err(error) => Ok(Response::from(failure_http_response(operation, error))),
         }
+    }
+
+    fn with_decode_context(&self, mut response: Response, operation: &'static str) -> Response {
+        if response.status().is_success() {
+            let credentials = self.inner.credentials.clone();
+            response.extensions_mut().insert(DecodeContext { operation, credentials });
+        }
+        response
+    }
+
+    /// Hands the observer the survey and record of a server's answer. A body
+    /// already in memory (JSON, or an error's) is read and put back; a
+    /// download is left unread.
+    async fn observe(
+        &self,
+        sent: Option<&observe::SentRequest>,
+        operation: &'static str,
+        response: Response,
+    ) -> Response {
+        let (Some(sent), Some(observer)) = (sent, &self.inner.observer) else { return response };
+        let status = response.status();
+        let headers = response.headers().clone();
+        let in_memory = !status.is_success() || content_is_json(&headers);
+        let extensions = response.extensions().clone();
+        let (body, response) = if in_memory {
+            let body = response.bytes().await.unwrap_or_default();
+            let mut rebuilt = http::Response::new(body.clone());
+            *rebuilt.status_mut() = status;
+            *rebuilt.headers_mut() = headers.clone();
+            *rebuilt.extensions_mut() = extensions;
+            (Some(body), Response::from(rebuilt))
+        } else {
+            (None, response)
+        };
+        let spec_id =
+            self.inner.api.operation_ids.iter().find(|(_, snake)| *snake == operation).map_or(operation, |(id, _)| id);
+        let pairs: Vec<(String, String)> = headers
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+            .collect();
+        let survey = match self.inner.api.validator() {
+            Some(validator) => validator.survey_response(spec_id, status.as_u16(), &pairs, body.as_deref()),
+            None => crate::spec::drift::Survey::default(),
+        };
+        let secrets = self.inner.credentials.secrets();
+        let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
+        let record = sent.record(spec_id, status.as_u16(), &headers, body.as_deref(), &secrets);
+        observer.observe(Observed {
+            api: self.inner.api.name,
+            operation: spec_id.to_owned(),
+            status: status.as_u16(),
+            survey,
+            record,
+        });
+        response
     }
 
     async fn execute_authenticated(
@@ -456,12 +517,7 @@ impl Runtime {
     /// failure, and capped at the configured size. Downloads (other media
     /// types) are handed on unread, to be streamed.
     async fn read_json_body(&self, mut response: Response, operation: &'static str) -> reqwest::Result<Response> {
-        let json = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| t.contains("json"));
-        if !response.status().is_success() || !json {
+        if !response.status().is_success() || !content_is_json(response.headers()) {
             return Ok(response);
         }
         let limit = self.inner.max_body_bytes;
@@ -657,12 +713,7 @@ async fn checked_json(
     operation: &'static str,
     credentials: &SchemeCredentials,
 ) -> Result<Response> {
-    let json = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.contains("json"));
-    if !json {
+    if !content_is_json(response.headers()) {
         return Ok(response);
     }
     let status = response.status();
@@ -679,6 +730,12 @@ async fn checked_json(
     *rebuilt.status_mut() = status;
     *rebuilt.headers_mut() = headers;
     Ok(Response::from(rebuilt))
+}
+
+/// Whether a response's content type says JSON (the runtime reads those
+/// bodies into memory; other media types are downloads, streamed).
+fn content_is_json(headers: &reqwest::header::HeaderMap) -> bool {
+    headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("json"))
 }
 
 /// A reqwest error's message with the URL cut to its path: query strings can

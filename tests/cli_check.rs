@@ -141,6 +141,7 @@ fn writes_go_only_when_named_and_allowed() {
         (&["--write", "addLabel"][..], "pass --allow-writes"),
         (&["--write", "searchConversations", "--allow-writes"][..], "not a write"),
         (&["--write", "noSuchThing", "--allow-writes"][..], "no such operation"),
+        (&["-o", "csv"][..], "not as csv"),
     ] {
         let output = check(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}: {}", stderr(&output));

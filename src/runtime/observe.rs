@@ -100,7 +100,7 @@ impl SentRequest {
             .into_iter()
             .map(|(name, value)| {
                 let value =
-                    if crate::redact::is_secret_name(&name) { MASK.to_owned() } else { masked(&value, secrets) };
+                    if crate::redact::is_secret_name(&name) { crate::redact::MASK.to_owned() } else { masked(&value, secrets) };
                 json!([name, value])
             })
             .collect();
@@ -122,8 +122,6 @@ impl SentRequest {
     }
 }
 
-const MASK: &str = "****";
-
 fn masked(text: &str, secrets: &[&str]) -> String {
     crate::redact::redact_secrets(text, secrets).0
 }
@@ -132,7 +130,7 @@ fn headers(map: &HeaderMap, secrets: &[&str]) -> Value {
     let mut out = serde_json::Map::new();
     for (name, value) in map {
         let value = match value.to_str() {
-            _ if crate::redact::is_secret_name(name.as_str()) => MASK.to_owned(),
+            _ if crate::redact::is_secret_name(name.as_str()) => crate::redact::MASK.to_owned(),
             Ok(text) => masked(text, secrets),
             Err(_) => "(not text)".to_owned(),
         };

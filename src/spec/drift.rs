@@ -93,8 +93,11 @@ pub struct Survey {
     pub drift: Vec<Drift>,
     /// JSON pointers into the spec (`#/components/schemas/Task/properties/status`)
     /// of the nodes marked `x-provenance: inferred` that the response
-    /// exercised without a difference.
+    /// exercised without a difference, and never with one.
     pub confirmed: BTreeSet<String>,
+    /// Pointers of the inferred nodes the response contradicted: a
+    /// difference at or under them.
+    pub contradicted: BTreeSet<String>,
 }
 
 /// A fact the spec marks `x-provenance: inferred`.
@@ -126,6 +129,7 @@ impl SpecValidator {
         let mut surveyor = Surveyor { validator: self, operation: operation_id, survey: Survey::default() };
         surveyor.response(status, headers, body);
         let mut survey = surveyor.survey;
+        survey.confirmed = survey.confirmed.difference(&survey.contradicted).cloned().collect();
         survey.drift.sort();
         survey.drift.dedup();
         survey
@@ -184,9 +188,13 @@ impl<'s> Surveyor<'s> {
 
     fn report(&mut self, kind: DriftKind, location: impl Into<String>, detail: impl Into<String>) {
         let (location, detail) = (location.into(), detail.into());
-        // A value under a secret-like name is never quoted.
+        // What a secret-like field holds is never shown.
         let secret = location.rsplit(['.', ' ']).next().is_some_and(crate::redact::is_secret_name);
-        let detail = if secret { crate::redact::without_quoted_values(&detail) } else { detail };
+        let detail = if secret && kind != DriftKind::MissingRequired && kind != DriftKind::MissingHeader {
+            "the value of a secret-like field is not shown".to_owned()
+        } else {
+            detail
+        };
         self.survey.drift.push(Drift { operation: self.operation.to_owned(), kind, location, detail });
     }
 
@@ -232,6 +240,8 @@ impl<'s> Surveyor<'s> {
         self.body(response, &pointer, content_type.map(String::as_str), body);
         if self.survey.drift.len() == before {
             self.confirm(&pointer, response);
+        } else if response.get("x-provenance").is_some_and(is_inferred) {
+            self.survey.contradicted.insert(pointer);
         }
     }
 
@@ -322,11 +332,11 @@ impl<'s> Surveyor<'s> {
         }
         let before = self.survey.drift.len();
         self.parts(&mut parts, value, at, known, depth);
-        if self.survey.drift.len() == before {
-            for (pointer, node) in &parts {
-                if node.get("x-provenance").is_some_and(is_inferred) {
-                    self.survey.confirmed.insert(pointer.clone());
-                }
+        let agreed = self.survey.drift.len() == before;
+        for (pointer, node) in &parts {
+            if node.get("x-provenance").is_some_and(is_inferred) {
+                let set = if agreed { &mut self.survey.confirmed } else { &mut self.survey.contradicted };
+                set.insert(pointer.clone());
             }
         }
     }
@@ -542,4 +552,136 @@ fn property_names(schema: &Map<String, Value>) -> impl Iterator<Item = &str> {
 /// The node at a JSON pointer of the form `#/a/b`.
 fn pointer_get<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
     root.pointer(pointer.strip_prefix('#')?)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn validator() -> SpecValidator {
+        let spec = json!({
+            "openapi": "3.0.3",
+            "paths": {"/items": {"get": {
+                "operationId": "listItems",
+                "x-provenance": {"status": "inferred", "source": "test", "why": "a guess"},
+                "responses": {
+                    "200": {
+                        "description": "A page.",
+                        "headers": {"X-Rate-Remaining": {"schema": {"type": "integer"}}},
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}},
+                    },
+                    "404": {"description": "None.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                },
+            }}},
+            "components": {"schemas": {
+                "Page": {
+                    "type": "object",
+                    "required": ["items"],
+                    "properties": {
+                        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
+                        "next": {"type": "string", "nullable": true},
+                        "extra": {"type": "object", "additionalProperties": true},
+                        "free": {"type": "object"},
+                        "labels": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    },
+                },
+                "Item": {
+                    "allOf": [{"$ref": "#/components/schemas/Base"}],
+                    "type": "object",
+                    "required": ["id", "state"],
+                    "properties": {
+                        "state": {"type": "string", "enum": ["open", "closed"],
+                                  "x-provenance": {"status": "inferred", "source": "test"}},
+                        "at": {"type": "string", "format": "date-time"},
+                        "size": {"type": "integer", "maximum": 10},
+                        "access_token": {"type": "string"},
+                        "channel": {"oneOf": [
+                            {"type": "object", "required": ["kind", "number"],
+                             "properties": {"kind": {"enum": ["sms"]}, "number": {"type": "string"}}},
+                            {"type": "object", "required": ["kind", "address"],
+                             "properties": {"kind": {"enum": ["email"]}, "address": {"type": "string", "format": "email"}}},
+                        ]},
+                    },
+                },
+                "Base": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}},
+            }},
+        });
+        SpecValidator::new(&spec).unwrap()
+    }
+
+    const JSON: &str = "application/json";
+
+    fn surveyed(status: u16, headers: &[(&str, &str)], body: Value) -> Survey {
+        let headers: Vec<(String, String)> = headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
+        let body = serde_json::to_vec(&body).unwrap();
+        validator().survey_response("listItems", status, &headers, Some(&body))
+    }
+
+    /// `kind location` of each difference.
+    fn places(survey: &Survey) -> Vec<String> {
+        survey.drift.iter().map(|d| format!("{} {}", d.kind.as_str(), d.location)).collect()
+    }
+
+    #[test]
+    fn an_answer_as_documented_has_no_drift_and_confirms_the_inferred_facts_it_exercised() {
+        let body = json!({"items": [
+            {"id": 1, "state": "open", "at": "2024-03-20T12:00:00Z", "size": 3,
+             "channel": {"kind": "email", "address": "a@example.com"}},
+            {"id": 2, "state": "closed", "channel": {"kind": "sms", "number": "+14155552671"}},
+        ], "next": null, "extra": {"anything": [1]}, "free": {"x": 1}, "labels": {"a": 1}});
+        let survey = surveyed(200, &[("content-type", JSON), ("x-rate-remaining", "5")], body);
+        assert_eq!(places(&survey), Vec::<String>::new());
+        let confirmed: Vec<&str> = survey.confirmed.iter().map(String::as_str).collect();
+        assert_eq!(confirmed, ["#/components/schemas/Item/properties/state", "#/paths/~1items/get"]);
+        let all: Vec<String> = validator().inferred_facts().into_iter().map(|f| f.pointer).collect();
+        assert_eq!(all, ["#/components/schemas/Item/properties/state", "#/paths/~1items/get"]);
+    }
+
+    #[test]
+    fn every_difference_is_reported_once_at_its_path_with_array_indices_left_out() {
+        let body = json!({"items": [
+            {"id": "7", "state": "archived", "at": "yesterday", "size": 11, "colour": "red",
+             "channel": {"kind": "sms", "number": "+1", "carrier": "x"}},
+            {"state": "open", "colour": "blue"},
+        ], "labels": {"a": "one"}, "unknown": true});
+        let survey = surveyed(200, &[("content-type", JSON)], body);
+        assert_eq!(
+            places(&survey),
+            [
+                "documented header not sent header X-Rate-Remaining",
+                "required field missing $.items[].id",
+                "field not in the spec $.items[].channel.carrier",
+                "field not in the spec $.items[].colour",
+                "field not in the spec $.unknown",
+                "type mismatch $.items[].id",
+                "type mismatch $.labels.a",
+                "format mismatch $.items[].at",
+                "enum value not in the spec $.items[].state",
+                "constraint broken $.items[].size",
+            ]
+        );
+        let state = survey.drift.iter().find(|d| d.kind == DriftKind::UnlistedEnumValue).unwrap();
+        assert_eq!(state.detail, r#""archived" is not one of open, closed"#);
+        assert_eq!(state.operation, "listItems");
+        // A difference under an inferred fact does not confirm it.
+        assert!(!survey.confirmed.contains("#/components/schemas/Item/properties/state"));
+    }
+
+    #[test]
+    fn statuses_content_types_and_secret_values() {
+        let survey = surveyed(418, &[("content-type", JSON)], json!({}));
+        assert_eq!(places(&survey), ["undocumented status status"]);
+        assert_eq!(survey.drift[0].detail, "HTTP 418 is not documented");
+        let survey = surveyed(404, &[("content-type", "text/html")], json!("<html>"));
+        assert_eq!(places(&survey), ["undocumented content type content-type"]);
+        let body = json!({"items": [{"id": 1, "state": "open", "access_token": 12345}]});
+        let survey = surveyed(200, &[("Content-Type", JSON), ("X-RATE-REMAINING", "1")], body);
+        assert_eq!(places(&survey), ["type mismatch $.items[].access_token"]);
+        assert!(!survey.drift[0].detail.contains("12345"), "{}", survey.drift[0].detail);
+        // A body not read (a download) is checked for its content type only.
+        let survey = validator().survey_response("listItems", 200, &[("content-type".into(), JSON.into())], None);
+        assert_eq!(places(&survey), ["documented header not sent header X-Rate-Remaining"]);
+    }
 }

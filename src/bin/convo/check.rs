@@ -105,6 +105,10 @@ pub struct Tour {
 
 /// Runs `convo <api> check` with its flags in `matches`.
 pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) -> Result<(), Failure> {
+    if let Some(format) = context.output.filter(|f| *f != OutputFormat::Json) {
+        let name = clap::ValueEnum::to_possible_value(&format).map(|v| v.get_name().to_owned()).unwrap_or_default();
+        return Err(Failure::Usage(format!("check prints its report as text, or as JSON with -o json; not as {name}")));
+    }
     let spec = APIS.iter().find(|(a, _)| *a == api).map_or("", |(_, s)| *s);
     let doc: Value = serde_json::from_str(spec).map_err(|e| Failure::Usage(format!("the {api} spec: {e}")))?;
     let validator = SpecValidator::new(&doc).map_err(|e| Failure::Usage(format!("the {api} spec: {e}")))?;
@@ -258,10 +262,7 @@ impl Tour {
                 serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::other)?;
                 writeln!(out)?;
             }
-            Some(other) => {
-                return Err(Failure::Usage(format!("check prints a report, as text or with -o json, not {other:?}")));
-            }
-            None => write_text(&report, &mut out)?,
+            _ => write_text(&report, &mut out)?,
         }
         out.flush()?;
         match report["drift"].as_array().map_or(0, Vec::len) {
@@ -355,7 +356,7 @@ impl Tour {
     fn report(&self, observed: &[Observed], unreached: &BTreeMap<usize, String>) -> Value {
         let mut drift: BTreeMap<(String, DriftKind, String), (String, usize)> = BTreeMap::new();
         let mut calls: BTreeMap<(String, u16), usize> = BTreeMap::new();
-        let mut confirmed = BTreeSet::new();
+        let (mut confirmed, mut contradicted) = (BTreeSet::new(), BTreeSet::new());
         for exchange in observed {
             *calls.entry((exchange.operation.clone(), exchange.status)).or_default() += 1;
             for d in &exchange.survey.drift {
@@ -364,7 +365,10 @@ impl Tour {
                 entry.1 += 1;
             }
             confirmed.extend(exchange.survey.confirmed.iter().cloned());
+            contradicted.extend(exchange.survey.contradicted.iter().cloned());
         }
+        // Confirmed only if no answer contradicted it.
+        let confirmed: BTreeSet<String> = confirmed.difference(&contradicted).cloned().collect();
         let inferred = self.validator.inferred_facts();
         let confirmed: Vec<&InferredFact> = inferred.iter().filter(|f| confirmed.contains(&f.pointer)).collect();
         let answered: BTreeSet<&str> = calls.keys().map(|(op, _)| op.as_str()).collect();

@@ -99,8 +99,11 @@ impl SentRequest {
         let query: Vec<Value> = query
             .into_iter()
             .map(|(name, value)| {
-                let value =
-                    if crate::redact::is_secret_name(&name) { crate::redact::MASK.to_owned() } else { masked(&value, secrets) };
+                let value = if crate::redact::is_secret_name(&name) {
+                    crate::redact::MASK.to_owned()
+                } else {
+                    masked(&value, secrets)
+                };
                 json!([name, value])
             })
             .collect();

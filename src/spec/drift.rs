@@ -54,13 +54,13 @@ impl DriftKind {
             Self::UndocumentedStatus => "undocumented status",
             Self::UndocumentedContentType => "undocumented content type",
             Self::InvalidBody => "invalid body",
-            Self::MissingHeader => "documented header not sent",
-            Self::MissingRequired => "required field missing",
-            Self::UnknownField => "field not in the spec",
+            Self::MissingHeader => "missing header",
+            Self::MissingRequired => "missing required",
+            Self::UnknownField => "unknown field",
             Self::TypeMismatch => "type mismatch",
             Self::FormatMismatch => "format mismatch",
-            Self::UnlistedEnumValue => "enum value not in the spec",
-            Self::BrokenConstraint => "constraint broken",
+            Self::UnlistedEnumValue => "unlisted enum value",
+            Self::BrokenConstraint => "broken constraint",
         }
     }
 }
@@ -650,16 +650,16 @@ mod tests {
         assert_eq!(
             places(&survey),
             [
-                "documented header not sent header X-Rate-Remaining",
-                "required field missing $.items[].id",
-                "field not in the spec $.items[].channel.carrier",
-                "field not in the spec $.items[].colour",
-                "field not in the spec $.unknown",
+                "missing header header X-Rate-Remaining",
+                "missing required $.items[].id",
+                "unknown field $.items[].channel.carrier",
+                "unknown field $.items[].colour",
+                "unknown field $.unknown",
                 "type mismatch $.items[].id",
                 "type mismatch $.labels.a",
                 "format mismatch $.items[].at",
-                "enum value not in the spec $.items[].state",
-                "constraint broken $.items[].size",
+                "unlisted enum value $.items[].state",
+                "broken constraint $.items[].size",
             ]
         );
         let state = survey.drift.iter().find(|d| d.kind == DriftKind::UnlistedEnumValue).unwrap();
@@ -682,6 +682,6 @@ mod tests {
         assert!(!survey.drift[0].detail.contains("12345"), "{}", survey.drift[0].detail);
         // A body not read (a download) is checked for its content type only.
         let survey = validator().survey_response("listItems", 200, &[("content-type".into(), JSON.into())], None);
-        assert_eq!(places(&survey), ["documented header not sent header X-Rate-Remaining"]);
+        assert_eq!(places(&survey), ["missing header header X-Rate-Remaining"]);
     }
 }

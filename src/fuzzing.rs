@@ -195,6 +195,44 @@ pub fn request_validate(data: &[u8]) {
     }
 }
 
+/// `fuzz_targets/response_survey.rs`: [`SpecValidator::survey_response`],
+/// what `convo <api> check` reports a server's answers with, on any answer.
+///
+/// The input reads like an HTTP response: a first line
+/// `<api> <operationId> <status>`, then `name: value` header lines, a blank
+/// line, and the body. Inputs naming no enabled API are skipped.
+///
+/// Properties: the survey is deterministic, never passes an answer the
+/// sandbox's own check ([`SpecValidator::validate_response`]) rejects, and
+/// never confirms an inferred fact it also saw contradicted.
+///
+/// [`SpecValidator::survey_response`]: crate::spec::validate::SpecValidator::survey_response
+/// [`SpecValidator::validate_response`]: crate::spec::validate::SpecValidator::validate_response
+pub fn response_survey(data: &[u8]) {
+    let (head, body) = match data.windows(2).position(|w| w == b"\n\n") {
+        Some(at) => (&data[..at], &data[at + 2..]),
+        None => (data, &b""[..]),
+    };
+    let head = String::from_utf8_lossy(head);
+    let mut lines = head.split('\n');
+    let mut first = lines.next().unwrap_or_default().splitn(3, ' ');
+    let (Some(api), Some(operation), Some(status)) = (first.next(), first.next(), first.next()) else { return };
+    let Some((_, validator)) = validators().iter().find(|(name, _)| *name == api) else { return };
+    let Ok(status) = status.trim().parse::<u16>() else { return };
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+        .collect();
+    let survey = validator.survey_response(operation, status, &headers, Some(body));
+    assert_eq!(validator.survey_response(operation, status, &headers, Some(body)), survey, "not deterministic");
+    let content_type = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map(|(_, v)| v.as_str());
+    if let Err(violation) = validator.validate_response(operation, status, content_type, body) {
+        assert!(!survey.drift.is_empty(), "the check rejects ({violation}) what the survey passes");
+    }
+    assert!(survey.confirmed.is_disjoint(&survey.contradicted), "{survey:?}");
+    let _ = validator.survey_response(operation, status, &headers, None);
+}
+
 /// `fuzz_targets/config_load.rs`: the CLI's config file parser.
 ///
 /// The input follows a profile table holding two canary secrets of the

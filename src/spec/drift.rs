@@ -13,7 +13,7 @@ use std::fmt;
 use serde_json::{Map, Value};
 
 use super::validate::{
-    SpecValidator, best_media, check_number, check_string, deref, essence, has_type, is_json, show, show_str,
+    SpecValidator, Violation, best_media, check_number, check_string, deref, essence, has_type, is_json, show, show_str,
 };
 
 /// How deep a schema may nest before the survey stops descending.
@@ -128,6 +128,17 @@ impl SpecValidator {
     ) -> Survey {
         let mut surveyor = Surveyor { validator: self, operation: operation_id, survey: Survey::default() };
         surveyor.response(status, headers, body);
+        // The survey passes nothing the sandbox's check rejects: a rule it
+        // does not look at (`uniqueItems`, `not`, a `oneOf` two alternatives
+        // match) is reported as the check words it.
+        if let (true, Some(body)) = (surveyor.survey.drift.is_empty(), body) {
+            let content_type = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map(|(_, v)| v);
+            if let Err(Violation::Invalid { location, message }) =
+                self.validate_response(operation_id, status, content_type.map(String::as_str), body)
+            {
+                surveyor.report(DriftKind::BrokenConstraint, json_path(&location), message);
+            }
+        }
         let mut survey = surveyor.survey;
         survey.confirmed = survey.confirmed.difference(&survey.contradicted).cloned().collect();
         survey.drift.sort();
@@ -543,6 +554,21 @@ impl<'s> Surveyor<'s> {
             }
         }
     }
+}
+
+/// A validator location (`response body.data[0].id`) as a survey's path
+/// (`$.data[].id`).
+fn json_path(location: &str) -> String {
+    let Some(rest) = location.strip_prefix("response body") else { return location.to_owned() };
+    let mut out = String::from("$");
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '[' {
+            while chars.next_if(char::is_ascii_digit).is_some() {}
+        }
+    }
+    out
 }
 
 fn property_names(schema: &Map<String, Value>) -> impl Iterator<Item = &str> {

@@ -171,3 +171,26 @@ fn writes_go_only_when_named_and_allowed() {
     assert_eq!(labels[0]["count"], 1);
     served.interrupt();
 }
+
+/// A token call whose answer drifted ends the tour (no credential), but the
+/// report still says what drifted before the error.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_token_answer_that_drifted_is_reported_before_the_tour_stops() {
+    const NO_TOKEN: &[Edit] = &[Edit::Rename("access_token", "accessToken")];
+    let served = Served::start("luware", &[]);
+    let plan = |request: &fault_proxy::Request<'_>| {
+        if request.target.starts_with("/vfcrest/v1/auth/token") { Fault::Drift(NO_TOKEN) } else { Fault::None }
+    };
+    let proxy = FaultProxy::start(&served.env["LUWARE_BASE_URL"], 0, Arc::new(plan)).await.unwrap();
+    let mut command = served.command();
+    command.env("LUWARE_BASE_URL", &proxy.url).args(["luware", "check", "-o", "json"]);
+    let output = tokio::task::spawn_blocking(move || command.output().unwrap()).await.unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("request_token"), "{}", stderr(&output));
+    let report = parse_report(&output);
+    let drift = drift(&report);
+    for (kind, location) in [("missing-required", "$.access_token"), ("unknown-field", "$.accessToken")] {
+        assert!(drift.contains(&("requestToken".into(), kind.into(), location.into())), "{report:#}");
+    }
+    served.interrupt();
+}

@@ -193,6 +193,10 @@ impl Tour {
         let mut seen = BTreeSet::new();
         let mut follows: BTreeMap<usize, usize> = BTreeMap::new();
         let mut calls = 0;
+        // What ends the tour early (no credential, no connection); the
+        // report of what was seen is printed first: a token call that no
+        // longer decodes is drift too.
+        let mut fatal = None;
         while let Some(visit) = queue.pop_front() {
             if calls >= MAX_CALLS {
                 break;
@@ -226,10 +230,16 @@ impl Tour {
                     continue;
                 }
                 // No credential, no tour.
-                Err(e @ convo_clients::Error::Auth { .. }) => return Err(e.into()),
+                Err(e @ convo_clients::Error::Auth { .. }) => {
+                    fatal = Some(e);
+                    break;
+                }
                 // The observer has the answer; other calls may still go.
                 Err(e) if e.status().is_some() => continue,
-                Err(e) => return Err(e.into()),
+                Err(e) => {
+                    fatal = Some(e);
+                    break;
+                }
             };
             unreached.remove(&visit.op);
             let status = answer.status().as_u16();
@@ -265,6 +275,9 @@ impl Tour {
             _ => write_text(&report, &mut out)?,
         }
         out.flush()?;
+        if let Some(error) = fatal {
+            return Err(error.into());
+        }
         match report["drift"].as_array().map_or(0, Vec::len) {
             0 => Ok(()),
             n => Err(Failure::Outcome(format!(

@@ -250,11 +250,7 @@ impl Runtime {
         let validator = self.inner.api.validator()?;
         let base_path = self.base_path(base_url)?;
         let path = request.url().path().strip_prefix(base_path.as_str())?;
-        let headers: Vec<(String, String)> = request
-            .headers()
-            .iter()
-            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
-            .collect();
+        let headers = text_headers(request.headers());
         let body = request.body().and_then(reqwest::Body::as_bytes).unwrap_or_default();
         let parts = RequestParts {
             method: request.method().as_str(),
@@ -307,24 +303,20 @@ impl Runtime {
         let operation = info.operation_id;
         let sent = self.inner.observer.as_ref().map(|_| observe::SentRequest::of(&request));
         match self.execute_authenticated(client, request, operation).instrument(span).await {
-            Ok(response)
-                if sent.is_some()
-                    && response.extensions().get::<ResponseContext>().is_none_or(|c| c.failure.is_none()) =>
-            {
-                let response = self.observe(sent.as_ref(), operation, response).await;
-                Ok(self.with_decode_context(response, operation))
+            Ok(mut response) => {
+                // Only a server's answer is observed, not a failure of ours.
+                let answered = response.extensions().get::<ResponseContext>().is_none_or(|c| c.failure.is_none());
+                if let (Some(sent), Some(observer), true) = (&sent, &self.inner.observer, answered) {
+                    response = self.observe(observer, sent, operation, response).await;
+                }
+                if response.status().is_success() {
+                    let credentials = self.inner.credentials.clone();
+                    response.extensions_mut().insert(DecodeContext { operation, credentials });
+                }
+                Ok(response)
             }
-            Ok(response) => Ok(self.with_decode_context(response, operation)),
             Err(error) => Ok(Response::from(failure_http_response(operation, error))),
         }
-    }
-
-    fn with_decode_context(&self, mut response: Response, operation: &'static str) -> Response {
-        if response.status().is_success() {
-            let credentials = self.inner.credentials.clone();
-            response.extensions_mut().insert(DecodeContext { operation, credentials });
-        }
-        response
     }
 
     /// Hands the observer the survey and record of a server's answer. A body
@@ -332,20 +324,18 @@ impl Runtime {
     /// download is left unread.
     async fn observe(
         &self,
-        sent: Option<&observe::SentRequest>,
+        observer: &ExchangeObserver,
+        sent: &observe::SentRequest,
         operation: &'static str,
         response: Response,
     ) -> Response {
-        let (Some(sent), Some(observer)) = (sent, &self.inner.observer) else { return response };
         let status = response.status();
         let headers = response.headers().clone();
         let in_memory = !status.is_success() || content_is_json(&headers);
         let extensions = response.extensions().clone();
         let (body, response) = if in_memory {
             let body = response.bytes().await.unwrap_or_default();
-            let mut rebuilt = http::Response::new(body.clone());
-            *rebuilt.status_mut() = status;
-            *rebuilt.headers_mut() = headers.clone();
+            let mut rebuilt = rebuilt(status, headers.clone(), body.clone());
             *rebuilt.extensions_mut() = extensions;
             (Some(body), Response::from(rebuilt))
         } else {
@@ -353,10 +343,7 @@ impl Runtime {
         };
         let spec_id =
             self.inner.api.operation_ids.iter().find(|(_, snake)| *snake == operation).map_or(operation, |(id, _)| id);
-        let pairs: Vec<(String, String)> = headers
-            .iter()
-            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
-            .collect();
+        let pairs = text_headers(&headers);
         let survey = match self.inner.api.validator() {
             Some(validator) => validator.survey_response(spec_id, status.as_u16(), &pairs, body.as_deref()),
             None => crate::spec::drift::Survey::default(),
@@ -548,10 +535,7 @@ impl Runtime {
             }
             return Ok(failed_response(operation, error, true));
         }
-        let mut rebuilt = http::Response::new(bytes::Bytes::from(body));
-        *rebuilt.status_mut() = response.status();
-        *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
-        Ok(Response::from(rebuilt))
+        Ok(Response::from(rebuilt(response.status(), std::mem::take(response.headers_mut()), body.into())))
     }
 
     /// An error response is read (up to [`MAX_ERROR_BODY`]) and handed on
@@ -567,9 +551,7 @@ impl Runtime {
         let secrets = self.inner.credentials.secrets();
         let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
         let excerpt = BodyExcerpt::from_body(&body, &secrets);
-        let mut rebuilt = http::Response::new(bytes::Bytes::from(body));
-        *rebuilt.status_mut() = status;
-        *rebuilt.headers_mut() = headers;
+        let mut rebuilt = rebuilt(status, headers, body.into());
         rebuilt.extensions_mut().insert(ResponseContext { operation, body: excerpt, failure: None });
         Ok(Response::from(rebuilt))
     }
@@ -726,10 +708,27 @@ async fn checked_json(
         let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
         return Err(Error::decode(operation, &error, &bytes, &secrets));
     }
-    let mut rebuilt = http::Response::new(bytes);
-    *rebuilt.status_mut() = status;
-    *rebuilt.headers_mut() = headers;
-    Ok(Response::from(rebuilt))
+    Ok(Response::from(rebuilt(status, headers, bytes)))
+}
+
+/// A response with this status, headers and body, read whole.
+fn rebuilt(
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+) -> http::Response<bytes::Bytes> {
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+}
+
+/// The headers whose values are text, as name and value pairs.
+fn text_headers(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+        .collect()
 }
 
 /// Whether a response's content type says JSON (the runtime reads those

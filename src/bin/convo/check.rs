@@ -99,8 +99,38 @@ pub struct Tour {
     records: usize,
     /// The write operations to send (their spec ids).
     writes: BTreeSet<String>,
+    /// `--record DIR`: where the report goes too.
     record: Option<PathBuf>,
-    observed: Arc<Mutex<Vec<Observed>>>,
+    observed: Arc<Mutex<Evidence>>,
+}
+
+/// What the observer kept of each answer: its survey, in memory; its
+/// record, on disk with `--record` (written as it comes, so a long tour
+/// holds no bodies).
+struct Evidence {
+    dir: Option<PathBuf>,
+    seen: Vec<Observed>,
+    /// The first record that could not be written.
+    failed: Option<std::io::Error>,
+}
+
+impl Evidence {
+    fn keep(&mut self, mut exchange: Observed) {
+        if let (Some(dir), None) = (&self.dir, &self.failed) {
+            let name = format!("{:03}-{}-{}.json", self.seen.len() + 1, exchange.operation, exchange.status);
+            self.failed = write_json(dir, &name, &exchange.record).err();
+        }
+        exchange.record = Value::Null;
+        self.seen.push(exchange);
+    }
+}
+
+/// Writes `value` as indented JSON to `dir/name`; the error names the file.
+fn write_json(dir: &std::path::Path, name: &str, value: &Value) -> std::io::Result<()> {
+    let path = dir.join(name);
+    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    std::fs::write(&path, text + "\n")
+        .map_err(|e| std::io::Error::new(e.kind(), format!("--record {}: {e}", path.display())))
 }
 
 /// Runs `convo <api> check` with its flags in `matches`.
@@ -142,10 +172,10 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
         std::fs::create_dir_all(dir)
             .map_err(|e| Failure::Usage(format!("--record {}: cannot create it: {e}", dir.display())))?;
     }
-    let observed = Arc::new(Mutex::new(Vec::new()));
+    let observed = Arc::new(Mutex::new(Evidence { dir: record.clone(), seen: Vec::new(), failed: None }));
     let sink = observed.clone();
     let observer = ExchangeObserver::new(move |exchange| {
-        sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(exchange);
+        sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keep(exchange);
     });
     context.client_config = context.client_config.with_observer(observer);
     let count = |id: &str| matches.get_one::<u32>(id).map_or(1, |n| *n as usize);
@@ -261,10 +291,16 @@ impl Tour {
                 }
             }
         }
-        let observed = std::mem::take(&mut *self.observed.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
-        let report = self.report(&observed, &unreached);
+        let evidence = std::mem::replace(
+            &mut *self.observed.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+            Evidence { dir: None, seen: Vec::new(), failed: None },
+        );
+        if let Some(error) = evidence.failed {
+            return Err(error.into());
+        }
+        let report = self.report(&evidence.seen, &unreached);
         if let Some(dir) = &self.record {
-            self.save(dir, &observed, &report)?;
+            write_json(dir, "report.json", &report)?;
         }
         let mut out = std::io::stdout().lock();
         match context.output {
@@ -401,21 +437,6 @@ impl Tour {
             "inferred_facts": inferred.len(),
             "confirmed": confirmed,
         })
-    }
-
-    /// `--record DIR`: each exchange as `NNN-operation-status.json`, and the
-    /// report as `report.json`.
-    fn save(&self, dir: &std::path::Path, observed: &[Observed], report: &Value) -> Result<(), Failure> {
-        let write = |name: String, value: &Value| -> Result<(), Failure> {
-            let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
-            std::fs::write(dir.join(&name), text + "\n").map_err(|e| {
-                Failure::Io(std::io::Error::new(e.kind(), format!("--record {}: {e}", dir.join(name).display())))
-            })
-        };
-        for (i, exchange) in observed.iter().enumerate() {
-            write(format!("{:03}-{}-{}.json", i + 1, exchange.operation, exchange.status), &exchange.record)?;
-        }
-        write("report.json".to_owned(), report)
     }
 }
 

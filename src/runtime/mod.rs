@@ -345,7 +345,16 @@ impl Runtime {
             self.inner.api.operation_ids.iter().find(|(_, snake)| *snake == operation).map_or(operation, |(id, _)| id);
         let pairs = text_headers(&headers);
         let survey = match self.inner.api.validator() {
-            Some(validator) => validator.survey_response(spec_id, status.as_u16(), &pairs, body.as_deref()),
+            Some(validator) => {
+                let mut survey = validator.survey_response(spec_id, status.as_u16(), &pairs, body.as_deref());
+                if status.is_success() {
+                    let names = sent.sent_names();
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    let schemes = self.inner.api.schemes_of(operation);
+                    survey.confirmed.extend(validator.confirmed_by_request(spec_id, &names, schemes));
+                }
+                survey
+            }
             None => crate::spec::drift::Survey::default(),
         };
         let secrets = self.inner.credentials.secrets();

@@ -83,6 +83,13 @@ impl SentRequest {
         }
     }
 
+    /// The names of the query parameters and headers it sent.
+    pub(super) fn sent_names(&self) -> Vec<String> {
+        let query: Vec<(String, String)> =
+            self.query.as_deref().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
+        query.into_iter().map(|(name, _)| name).chain(self.headers.keys().map(|n| n.as_str().to_owned())).collect()
+    }
+
     /// The record of this request and its response, every secret masked:
     /// `secrets` (the client's credentials), and the value of every header,
     /// query parameter and body field with a secret-like name.

@@ -146,6 +146,40 @@ impl SpecValidator {
         survey
     }
 
+    /// The inferred facts a call the server accepted (a 2xx answer)
+    /// confirms by being accepted: the parameters it sent (path parameters,
+    /// and the query parameters and headers named in `sent`) and the
+    /// security schemes it was authorised with, by JSON pointer.
+    #[must_use]
+    pub fn confirmed_by_request(&self, operation_id: &str, sent: &[&str], schemes: &[&str]) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let Some(op) = self.operations().find(|op| op.id == operation_id) else { return out };
+        let Some((item_pointer, _)) = op.pointer.rsplit_once('/') else { return out };
+        for owner in [item_pointer, op.pointer.as_str()] {
+            let params = pointer_get(&self.spec, owner).and_then(|o| o.get("parameters")).and_then(Value::as_array);
+            for (i, raw) in params.into_iter().flatten().enumerate() {
+                let pointer = raw
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| format!("{owner}/parameters/{i}"), str::to_owned);
+                let Ok(param) = deref(&self.spec, raw) else { continue };
+                let name = param.get("name").and_then(Value::as_str).unwrap_or_default();
+                let was_sent = param.get("in").and_then(Value::as_str) == Some("path")
+                    || sent.iter().any(|s| s.eq_ignore_ascii_case(name));
+                if was_sent && param.get("x-provenance").is_some_and(is_inferred) {
+                    out.insert(pointer);
+                }
+            }
+        }
+        for scheme in schemes {
+            let pointer = format!("#/components/securitySchemes/{scheme}");
+            if pointer_get(&self.spec, &pointer).and_then(|s| s.get("x-provenance")).is_some_and(is_inferred) {
+                out.insert(pointer);
+            }
+        }
+        out
+    }
+
     /// Every fact of the spec marked `x-provenance: inferred` (`status:
     /// inferred`), in document order of their pointers.
     #[must_use]
@@ -592,6 +626,11 @@ mod tests {
             "paths": {"/items": {"get": {
                 "operationId": "listItems",
                 "x-provenance": {"status": "inferred", "source": "test", "why": "a guess"},
+                "parameters": [
+                    {"name": "cursor", "in": "query", "schema": {"type": "string"},
+                     "x-provenance": {"status": "inferred", "source": "test"}},
+                    {"name": "size", "in": "query", "schema": {"type": "integer"}},
+                ],
                 "responses": {
                     "200": {
                         "description": "A page.",
@@ -601,7 +640,13 @@ mod tests {
                     "404": {"description": "None.", "content": {"application/json": {"schema": {"type": "object"}}}},
                 },
             }}},
-            "components": {"schemas": {
+            "components": {
+              "securitySchemes": {
+                "key": {"type": "apiKey", "in": "header", "name": "X-Key",
+                        "x-provenance": {"status": "inferred", "source": "test"}},
+                "basic": {"type": "http", "scheme": "basic"},
+              },
+              "schemas": {
                 "Page": {
                     "type": "object",
                     "required": ["items"],
@@ -662,7 +707,21 @@ mod tests {
         let confirmed: Vec<&str> = survey.confirmed.iter().map(String::as_str).collect();
         assert_eq!(confirmed, ["#/components/schemas/Item/properties/state", "#/paths/~1items/get"]);
         let all: Vec<String> = validator().inferred_facts().into_iter().map(|f| f.pointer).collect();
-        assert_eq!(all, ["#/components/schemas/Item/properties/state", "#/paths/~1items/get"]);
+        assert_eq!(
+            all,
+            [
+                "#/components/schemas/Item/properties/state",
+                "#/components/securitySchemes/key",
+                "#/paths/~1items/get",
+                "#/paths/~1items/get/parameters/0",
+            ]
+        );
+        // A call the server accepted confirms the parameters it sent and
+        // the scheme it was authorised with.
+        let accepted = validator().confirmed_by_request("listItems", &["CURSOR", "size"], &["key", "basic"]);
+        let accepted: Vec<&str> = accepted.iter().map(String::as_str).collect();
+        assert_eq!(accepted, ["#/components/securitySchemes/key", "#/paths/~1items/get/parameters/0"]);
+        assert!(validator().confirmed_by_request("listItems", &["size"], &[]).is_empty());
     }
 
     #[test]

@@ -141,6 +141,34 @@ fn validators() -> &'static [(&'static str, crate::spec::validate::SpecValidator
     })
 }
 
+/// A fuzz input that reads like an HTTP message: a first line `<api> <word>
+/// <rest>`, `name: value` header lines (names in lower case), a blank line,
+/// and the body. `None` when the first line names no enabled API.
+struct Message<'a> {
+    validator: &'static crate::spec::validate::SpecValidator,
+    /// The first line's second word and the rest of it.
+    words: [String; 2],
+    headers: Vec<(String, String)>,
+    body: &'a [u8],
+}
+
+fn message(data: &[u8]) -> Option<Message<'_>> {
+    let (head, body) = match data.windows(2).position(|w| w == b"\n\n") {
+        Some(at) => (&data[..at], &data[at + 2..]),
+        None => (data, &b""[..]),
+    };
+    let head = String::from_utf8_lossy(head);
+    let mut lines = head.split('\n');
+    let mut first = lines.next().unwrap_or_default().splitn(3, ' ');
+    let (api, word, rest) = (first.next()?, first.next()?, first.next()?);
+    let (_, validator) = validators().iter().find(|(name, _)| *name == api)?;
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    Some(Message { validator, words: [word.to_owned(), rest.to_owned()], headers, body })
+}
+
 /// `fuzz_targets/request_validate.rs`: [`SpecValidator::validate_request`],
 /// as the runtime and the sandbox call it, against each API's spec.
 ///
@@ -158,23 +186,12 @@ fn validators() -> &'static [(&'static str, crate::spec::validate::SpecValidator
 pub fn request_validate(data: &[u8]) {
     use crate::spec::validate::RequestParts;
 
-    let (head, body) = match data.windows(2).position(|w| w == b"\n\n") {
-        Some(at) => (&data[..at], &data[at + 2..]),
-        None => (data, &b""[..]),
-    };
-    let head = String::from_utf8_lossy(head);
-    let mut lines = head.split('\n');
-    let mut first = lines.next().unwrap_or_default().splitn(3, ' ');
-    let (Some(api), Some(method), Some(target)) = (first.next(), first.next(), first.next()) else { return };
-    let Some((_, validator)) = validators().iter().find(|(name, _)| *name == api) else { return };
+    let Some(Message { validator, words: [method, target], headers, body }) = message(data) else { return };
     let (path, query) = match target.split_once('?') {
         Some((path, query)) => (path, Some(query)),
-        None => (target, None),
+        None => (target.as_str(), None),
     };
-    let headers: Vec<(String, String)> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
+    let method = method.as_str();
     let request = RequestParts { method, path, query, headers: &headers, body };
 
     let result = validator.validate_request(&request);
@@ -193,6 +210,33 @@ pub fn request_validate(data: &[u8]) {
             let _ = validator.validate_response(&validated.operation_id, 200, content_type, body);
         }
     }
+}
+
+/// `fuzz_targets/response_survey.rs`: [`SpecValidator::survey_response`],
+/// what `convo <api> check` reports a server's answers with, on any answer.
+///
+/// The input reads like an HTTP response: a first line
+/// `<api> <operationId> <status>`, then `name: value` header lines, a blank
+/// line, and the body. Inputs naming no enabled API are skipped.
+///
+/// Properties: the survey is deterministic, never passes an answer the
+/// sandbox's own check ([`SpecValidator::validate_response`]) rejects, and
+/// never confirms an inferred fact it also saw contradicted.
+///
+/// [`SpecValidator::survey_response`]: crate::spec::validate::SpecValidator::survey_response
+/// [`SpecValidator::validate_response`]: crate::spec::validate::SpecValidator::validate_response
+pub fn response_survey(data: &[u8]) {
+    let Some(Message { validator, words: [operation, status], headers, body }) = message(data) else { return };
+    let Ok(status) = status.trim().parse::<u16>() else { return };
+    let operation = operation.as_str();
+    let survey = validator.survey_response(operation, status, &headers, Some(body));
+    assert_eq!(validator.survey_response(operation, status, &headers, Some(body)), survey, "not deterministic");
+    let content_type = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map(|(_, v)| v.as_str());
+    if let Err(violation) = validator.validate_response(operation, status, content_type, body) {
+        assert!(!survey.drift.is_empty(), "the check rejects ({violation}) what the survey passes");
+    }
+    assert!(survey.confirmed.is_disjoint(&survey.contradicted), "{survey:?}");
+    let _ = validator.survey_response(operation, status, &headers, None);
 }
 
 /// `fuzz_targets/config_load.rs`: the CLI's config file parser.

@@ -167,7 +167,8 @@ pub use drift::DriftReport;
 pub use error::{BodyExcerpt, Error, InvalidInput, Result, TransportKind};
 pub use open_enum::{UnknownVariant, UnrecognizedValue};
 pub use runtime::{
-    BuildClient, ClientBuilder, ClientConfig, Connection, ItemStream, OperationClient, Page, RetryPolicy, paginate,
+    BuildClient, ClientBuilder, ClientConfig, Connection, ExchangeObserver, ItemStream, Observed, OperationClient,
+    Page, RetryPolicy, paginate,
 };
 pub use secret::Secret;
 

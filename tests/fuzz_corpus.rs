@@ -48,6 +48,11 @@ fn request_validate_corpus() {
     replay("request_validate", convo_clients::fuzzing::request_validate);
 }
 
+#[test]
+fn response_survey_corpus() {
+    replay("response_survey", convo_clients::fuzzing::response_survey);
+}
+
 #[cfg(feature = "cli")]
 #[test]
 fn config_load_corpus() {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::RetryPolicy;
+use super::{ExchangeObserver, RetryPolicy};
 use crate::error::{InvalidInput, Result};
 
 /// Transport settings for a client. Every API's client builder takes one.
@@ -36,6 +36,10 @@ pub struct ClientConfig {
     pub rate_limit_window: Option<Duration>,
     /// `User-Agent` header.
     pub user_agent: String,
+    /// Receives every answer the client gets, surveyed against the spec,
+    /// with a record of the exchange, secrets masked (what
+    /// `convo <api> check` is built on). Default none: nothing is surveyed.
+    pub observer: Option<ExchangeObserver>,
 }
 
 impl Default for ClientConfig {
@@ -49,6 +53,7 @@ impl Default for ClientConfig {
             json_deadline: Duration::from_secs(300),
             rate_limit_window: None,
             user_agent: concat!("convo-clients/", env!("CARGO_PKG_VERSION")).to_string(),
+            observer: None,
         }
     }
 }
@@ -93,6 +98,12 @@ impl ClientConfig {
     /// Sets the rate-limit window calls are paced by (see [`ClientConfig::rate_limit_window`]).
     pub fn with_rate_limit_window(mut self, window: Duration) -> Self {
         self.rate_limit_window = Some(window);
+        self
+    }
+
+    /// Sets the observer of every exchange (see [`ClientConfig::observer`]).
+    pub fn with_observer(mut self, observer: ExchangeObserver) -> Self {
+        self.observer = Some(observer);
         self
     }
 

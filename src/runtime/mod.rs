@@ -9,6 +9,7 @@
 mod auth;
 mod builder;
 pub(crate) mod config;
+mod observe;
 mod pace;
 mod paginate;
 mod retry;
@@ -31,6 +32,7 @@ pub(crate) use auth::jwt_expiry;
 pub(crate) use auth::{BoxFuture, TokenCredential, TokenFetch, refresh_time};
 pub use builder::{BuildClient, ClientBuilder, Connection};
 pub use config::ClientConfig;
+pub use observe::{ExchangeObserver, Observed};
 #[cfg(feature = "salesloft")]
 pub(crate) use pace::RateLimit;
 #[cfg(feature = "luware")]
@@ -125,6 +127,7 @@ struct RuntimeInner {
     /// What this client's responses held that the spec does not list
     /// (shared with the other runtimes of one hand-written client).
     drift: Arc<crate::drift::DriftLog>,
+    observer: Option<ExchangeObserver>,
 }
 
 impl fmt::Debug for Runtime {
@@ -185,6 +188,7 @@ impl Runtime {
             pacer,
             base_path: std::sync::Mutex::new(None),
             drift: Arc::default(),
+            observer: config.observer.clone(),
         };
         Self { inner: Arc::new(inner) }
     }
@@ -274,11 +278,7 @@ impl Runtime {
         let validator = self.inner.api.validator()?;
         let base_path = self.base_path(base_url)?;
         let path = request.url().path().strip_prefix(base_path.as_str())?;
-        let headers: Vec<(String, String)> = request
-            .headers()
-            .iter()
-            .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
-            .collect();
+        let headers = text_headers(request.headers());
         let body = request.body().and_then(reqwest::Body::as_bytes).unwrap_or_default();
         let parts = RequestParts {
             method: request.method().as_str(),
@@ -329,8 +329,14 @@ impl Runtime {
             duration_ms = tracing::field::Empty,
         );
         let operation = info.operation_id;
+        let sent = self.inner.observer.as_ref().map(|_| observe::SentRequest::of(&request));
         match self.execute_authenticated(client, request, operation).instrument(span).await {
             Ok(mut response) => {
+                // Only a server's answer is observed, not a failure of ours.
+                let answered = response.extensions().get::<ResponseContext>().is_none_or(|c| c.failure.is_none());
+                if let (Some(sent), Some(observer), true) = (&sent, &self.inner.observer, answered) {
+                    response = self.observe(observer, sent, operation, response).await;
+                }
                 if response.status().is_success() {
                     let credentials = self.inner.credentials.clone();
                     response.extensions_mut().insert(DecodeContext { operation, credentials });
@@ -339,6 +345,57 @@ impl Runtime {
             }
             Err(error) => Ok(Response::from(failure_http_response(operation, error))),
         }
+    }
+
+    /// Hands the observer the survey and record of a server's answer. A body
+    /// already in memory (JSON, or an error's) is read and put back; a
+    /// download is left unread.
+    async fn observe(
+        &self,
+        observer: &ExchangeObserver,
+        sent: &observe::SentRequest,
+        operation: &'static str,
+        response: Response,
+    ) -> Response {
+        let status = response.status();
+        let headers = response.headers().clone();
+        let in_memory = !status.is_success() || content_is_json(&headers);
+        let extensions = response.extensions().clone();
+        let (body, response) = if in_memory {
+            let body = response.bytes().await.unwrap_or_default();
+            let mut rebuilt = rebuilt(status, headers.clone(), body.clone());
+            *rebuilt.extensions_mut() = extensions;
+            (Some(body), Response::from(rebuilt))
+        } else {
+            (None, response)
+        };
+        let spec_id =
+            self.inner.api.operation_ids.iter().find(|(_, snake)| *snake == operation).map_or(operation, |(id, _)| id);
+        let pairs = text_headers(&headers);
+        let survey = match self.inner.api.validator() {
+            Some(validator) => {
+                let mut survey = validator.survey_response(spec_id, status.as_u16(), &pairs, body.as_deref());
+                if status.is_success() {
+                    let names = sent.sent_names();
+                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                    let schemes = self.inner.api.schemes_of(operation);
+                    survey.confirmed.extend(validator.confirmed_by_request(spec_id, &names, schemes));
+                }
+                survey
+            }
+            None => crate::spec::drift::Survey::default(),
+        };
+        let secrets = self.inner.credentials.secrets();
+        let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
+        let record = sent.record(spec_id, status.as_u16(), &headers, body.as_deref(), &secrets);
+        observer.observe(Observed {
+            api: self.inner.api.name,
+            operation: spec_id.to_owned(),
+            status: status.as_u16(),
+            survey,
+            record,
+        });
+        response
     }
 
     async fn execute_authenticated(
@@ -484,12 +541,7 @@ impl Runtime {
     /// failure, and capped at the configured size. Downloads (other media
     /// types) are handed on unread, to be streamed.
     async fn read_json_body(&self, mut response: Response, operation: &'static str) -> reqwest::Result<Response> {
-        let json = response
-            .headers()
-            .get(reqwest::header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|t| t.contains("json"));
-        if !response.status().is_success() || !json {
+        if !response.status().is_success() || !content_is_json(response.headers()) {
             return Ok(response);
         }
         let limit = self.inner.max_body_bytes;
@@ -520,10 +572,7 @@ impl Runtime {
             }
             return Ok(failed_response(operation, error, true));
         }
-        let mut rebuilt = http::Response::new(bytes::Bytes::from(body));
-        *rebuilt.status_mut() = response.status();
-        *rebuilt.headers_mut() = std::mem::take(response.headers_mut());
-        Ok(Response::from(rebuilt))
+        Ok(Response::from(rebuilt(response.status(), std::mem::take(response.headers_mut()), body.into())))
     }
 
     /// An error response is read (up to [`MAX_ERROR_BODY`]) and handed on
@@ -539,9 +588,7 @@ impl Runtime {
         let secrets = self.inner.credentials.secrets();
         let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
         let excerpt = BodyExcerpt::from_body(&body, &secrets);
-        let mut rebuilt = http::Response::new(bytes::Bytes::from(body));
-        *rebuilt.status_mut() = status;
-        *rebuilt.headers_mut() = headers;
+        let mut rebuilt = rebuilt(status, headers, body.into());
         rebuilt.extensions_mut().insert(ResponseContext { operation, body: excerpt, failure: None });
         Ok(Response::from(rebuilt))
     }
@@ -704,12 +751,7 @@ async fn checked_json(
     operation: &'static str,
     credentials: &SchemeCredentials,
 ) -> Result<Response> {
-    let json = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.contains("json"));
-    if !json {
+    if !content_is_json(response.headers()) {
         return Ok(response);
     }
     let status = response.status();
@@ -722,10 +764,33 @@ async fn checked_json(
         let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
         return Err(Error::decode(operation, &error, &bytes, &secrets));
     }
-    let mut rebuilt = http::Response::new(bytes);
-    *rebuilt.status_mut() = status;
-    *rebuilt.headers_mut() = headers;
-    Ok(Response::from(rebuilt))
+    Ok(Response::from(rebuilt(status, headers, bytes)))
+}
+
+/// A response with this status, headers and body, read whole.
+fn rebuilt(
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: bytes::Bytes,
+) -> http::Response<bytes::Bytes> {
+    let mut response = http::Response::new(body);
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+}
+
+/// The headers whose values are text, as name and value pairs.
+fn text_headers(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+        .collect()
+}
+
+/// Whether a response's content type says JSON (the runtime reads those
+/// bodies into memory; other media types are downloads, streamed).
+fn content_is_json(headers: &reqwest::header::HeaderMap) -> bool {
+    headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("json"))
 }
 
 /// A reqwest error's message with the URL cut to its path: query strings can

@@ -1,5 +1,7 @@
 //! The specs as data: what the runtime checks every request against before
-//! it is sent, and what the sandbox checks every request and response with.
+//! it is sent, what the sandbox checks every request and response with, and
+//! what `convo <api> check` surveys a tenant's answers with.
 
+pub mod drift;
 mod lenient;
 pub mod validate;

@@ -130,10 +130,10 @@ type Pairs = Vec<(String, String)>;
 #[derive(Debug, Clone)]
 pub struct SpecValidator {
     /// The spec, kept to resolve `$ref`s while validating.
-    spec: Value,
+    pub(super) spec: Value,
     routes: Vec<Route>,
     /// Every `pattern` of the spec, compiled.
-    patterns: Arc<HashMap<String, Regex>>,
+    pub(super) patterns: Arc<HashMap<String, Regex>>,
 }
 
 /// What the validator needs of an incoming request.
@@ -228,12 +228,14 @@ impl Segment {
 }
 
 #[derive(Debug, Clone)]
-struct Operation {
-    id: String,
+pub(super) struct Operation {
+    pub(super) id: String,
+    /// Where it is in the spec, as a JSON pointer (`#/paths/~1items/get`).
+    pub(super) pointer: String,
     params: Vec<Param>,
     body: Option<RequestBody>,
     /// The `responses` object as written (entries may be `$ref`s).
-    responses: Value,
+    pub(super) responses: Value,
     /// `x-range` pairs of parameters.
     ranges: Vec<RangeRule>,
     /// `x-lenient: [empty-body]`: a `{}` body is taken for none.
@@ -333,10 +335,10 @@ impl SpecValidator {
             let mut methods = Vec::new();
             for (method, op) in item.as_object().into_iter().flatten() {
                 if METHODS.contains(&method.as_str()) {
-                    let method = method.to_ascii_uppercase();
-                    let op = compile_operation(spec, &segments, shared, op)
-                        .map_err(|e| format!("{method} {template}: {e}"))?;
-                    methods.push((method, op));
+                    let pointer = format!("#/paths/{}/{method}", template.replace('~', "~0").replace('/', "~1"));
+                    let op = compile_operation(spec, &segments, shared, op, pointer)
+                        .map_err(|e| format!("{} {template}: {e}", method.to_ascii_uppercase()))?;
+                    methods.push((method.to_ascii_uppercase(), op));
                 }
             }
             let rank = segments
@@ -382,7 +384,7 @@ impl SpecValidator {
         self.checker(Direction::Response).check(schema, value, &Loc::Root("value"), 0).is_ok()
     }
 
-    fn operations(&self) -> impl Iterator<Item = &Operation> {
+    pub(super) fn operations(&self) -> impl Iterator<Item = &Operation> {
         self.routes.iter().flat_map(|r| r.methods.iter().map(|(_, op)| op))
     }
 
@@ -712,7 +714,13 @@ impl SpecValidator {
     }
 }
 
-fn compile_operation(root: &Value, segments: &[Segment], shared: &[Value], op: &Value) -> Result<Operation, String> {
+fn compile_operation(
+    root: &Value,
+    segments: &[Segment],
+    shared: &[Value],
+    op: &Value,
+    pointer: String,
+) -> Result<Operation, String> {
     let id = op.get("operationId").and_then(Value::as_str).ok_or("no operationId")?;
     let op_params = op.get("parameters").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
     let mut params: Vec<Param> = Vec::new();
@@ -753,6 +761,7 @@ fn compile_operation(root: &Value, segments: &[Segment], shared: &[Value], op: &
     }
     Ok(Operation {
         id: id.to_owned(),
+        pointer,
         params,
         body,
         responses: op.get("responses").cloned().unwrap_or_default(),
@@ -923,7 +932,11 @@ pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
 }
 
 /// Checks a string against the schema's `format`, `pattern` and `x-format`.
-fn check_string(schema: &Map<String, Value>, text: &str, patterns: &HashMap<String, Regex>) -> Result<(), String> {
+pub(super) fn check_string(
+    schema: &Map<String, Value>,
+    text: &str,
+    patterns: &HashMap<String, Regex>,
+) -> Result<(), String> {
     match schema.get("format").and_then(Value::as_str) {
         Some("date-time") if parse_date_time(text).is_none() => {
             return Err(format!("{} is not a date-time (RFC 3339, e.g. 2024-03-20T12:00:00Z)", show_str(text)));
@@ -1258,7 +1271,7 @@ pub(crate) fn essence(media_type: &str) -> String {
 
 /// The declared media type that covers `actual` most specifically: an exact
 /// match beats `type/*`, which beats `*/*`.
-fn best_media<'c, T>(declared: impl Iterator<Item = (&'c str, T)>, actual: &str) -> Option<(&'c str, T)> {
+pub(super) fn best_media<'c, T>(declared: impl Iterator<Item = (&'c str, T)>, actual: &str) -> Option<(&'c str, T)> {
     let rank = |declared: &str| {
         let declared = essence(declared);
         match declared.strip_suffix("/*") {
@@ -1279,7 +1292,7 @@ pub(crate) fn is_json(media_type: &str) -> bool {
 }
 
 /// A value as quoted in messages: scalars as JSON, containers by kind.
-fn show(value: &Value) -> String {
+pub(super) fn show(value: &Value) -> String {
     match value {
         Value::String(text) => show_str(text),
         Value::Array(_) => "an array".to_owned(),
@@ -1288,7 +1301,7 @@ fn show(value: &Value) -> String {
     }
 }
 
-fn show_str(text: &str) -> String {
+pub(super) fn show_str(text: &str) -> String {
     match text.char_indices().nth(MAX_SHOWN) {
         Some((cut, _)) => format!("{}…", Value::from(text.get(..cut).unwrap_or_default())),
         None => Value::from(text).to_string(),
@@ -1535,7 +1548,7 @@ fn other_branch(violation: &Violation) -> bool {
         || message.rsplit_once(" is not ").is_some_and(|(_, ty)| TYPES.contains(&ty))
 }
 
-fn has_type(value: &Value, ty: &str) -> bool {
+pub(super) fn has_type(value: &Value, ty: &str) -> bool {
     match ty {
         "string" => value.is_string(),
         "integer" => value.as_number().is_some_and(|n| whole(n).is_some()),
@@ -1556,7 +1569,7 @@ fn whole(n: &Number) -> Option<i128> {
         .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e38).map(|f| f as i128))
 }
 
-fn check_number(schema: &Map<String, Value>, n: &Number) -> Result<(), String> {
+pub(super) fn check_number(schema: &Map<String, Value>, n: &Number) -> Result<(), String> {
     if schema.get("format").and_then(Value::as_str) == Some("float")
         && n.as_f64().is_some_and(|x| x.is_finite() && x.abs() > f64::from(f32::MAX))
     {

@@ -1,7 +1,9 @@
 //! A fault-injecting HTTP/1.1 proxy on loopback: it forwards each request
 //! to an upstream server (a sandbox) and, as its plan says, answers instead
 //! with an error status, closes the connection, cuts the body off, sends a
-//! truncated body, or waits first. The tests start it in front of a sandbox;
+//! truncated body, or waits first; or, to play a server that drifted from
+//! its spec, it edits the upstream's answer (renames or drops fields, puts
+//! in values, drops headers). The tests start it in front of a sandbox;
 //! `examples/fault_proxy.rs` runs it for the fault benchmark
 //! (`benches/faults.py`).
 
@@ -30,6 +32,63 @@ pub enum Fault {
     Truncated,
     /// Wait this long, then forward.
     Delay(Duration),
+    /// Forward, and make these edits to the answer.
+    Drift(&'static [Edit]),
+}
+
+/// A change to an upstream answer. Field edits apply to every object of a
+/// JSON body, at any depth, that has the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Edit {
+    /// The field takes the second name.
+    Rename(&'static str, &'static str),
+    /// The field goes.
+    Drop(&'static str),
+    /// The field's value becomes this JSON.
+    Set(&'static str, &'static str),
+    /// The header (any case) goes.
+    DropHeader(&'static str),
+}
+
+/// `edits` made to an answer's headers and JSON body (a body that is not
+/// JSON is left as it is).
+fn drift(edits: &[Edit], headers: &mut Vec<(String, String)>, body: &mut Vec<u8>) {
+    fn walk(value: &mut serde_json::Value, edits: &[Edit]) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for edit in edits {
+                    match *edit {
+                        Edit::Rename(from, to) => {
+                            if let Some(v) = map.remove(from) {
+                                map.insert(to.to_owned(), v);
+                            }
+                        }
+                        Edit::Drop(name) => {
+                            map.remove(name);
+                        }
+                        Edit::Set(name, json) => {
+                            if let Some(v) = map.get_mut(name) {
+                                *v = serde_json::from_str(json).expect("Edit::Set takes JSON");
+                            }
+                        }
+                        Edit::DropHeader(_) => {}
+                    }
+                }
+                map.values_mut().for_each(|v| walk(v, edits));
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| walk(v, edits)),
+            _ => {}
+        }
+    }
+    for edit in edits {
+        if let Edit::DropHeader(name) = edit {
+            headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+        }
+    }
+    if let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(body) {
+        walk(&mut value, edits);
+        *body = serde_json::to_vec(&value).expect("a JSON value serialises");
+    }
 }
 
 /// One request as the plan sees it.
@@ -153,9 +212,14 @@ async fn serve_connection(shared: Arc<Shared>, mut socket: TcpStream) {
                 tokio::time::sleep(wait).await;
                 forward(&shared, &method, &target, &headers, body).await
             }
-            Fault::None | Fault::CutBody | Fault::Truncated => forward(&shared, &method, &target, &headers, body).await,
+            Fault::None | Fault::CutBody | Fault::Truncated | Fault::Drift(_) => {
+                forward(&shared, &method, &target, &headers, body).await
+            }
         };
-        let Some((status, headers, body)) = answer else { return };
+        let Some((status, mut headers, mut body)) = answer else { return };
+        if let Fault::Drift(edits) = fault {
+            drift(edits, &mut headers, &mut body);
+        }
         match fault {
             Fault::CutBody => {
                 let mut bytes = head_bytes(status, &headers, body.len());

@@ -256,6 +256,7 @@ pub(crate) async fn connect(
         let client = Client::builder(sandbox.account_id(), sandbox.credentials())
             .csds_base_url(sandbox.base_url())
             .zone_base_url(sandbox.zone(), sandbox.base_url())
+            .config(context.client_config.clone())
             .build()?;
         return Ok((client, Some(sandbox)));
     }
@@ -295,12 +296,12 @@ pub(crate) async fn connect(
     if let Some(url) = args.csds_base_url.clone().or(profile.csds_base_url) {
         builder = builder.csds_base_url(url);
     }
-    Ok((builder.build()?, None))
+    Ok((builder.config(context.client_config.clone()).build()?, None))
 }
 
 /// Sends one of the spec's operations (`convo liveperson <operation-id>`).
 /// A path's `accountId` without a flag is the account of the settings.
-pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, Failure> {
+pub(crate) async fn send_operation(call: Call<'_>) -> Result<(), Failure> {
     let (client, sandbox) = connect(&call.settings()?, call.context).await?;
     let account = match &sandbox {
         Some(sandbox) => Some(sandbox.account_id()),
@@ -319,8 +320,10 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
             out.export("LIVEPERSON_USERNAME", user.username.as_str())
                 .export("LIVEPERSON_PASSWORD", user.password.expose());
         }
-        // The seed's example conversation, always open, and a skill that exists.
-        out.export("LIVEPERSON_BOT_DOMAIN", sandbox.base_url())
+        // The emulator answers the domain lookups (CSDS) too. Then the
+        // seed's example conversation, always open, and a skill that exists.
+        out.export("LIVEPERSON_CSDS_BASE_URL", sandbox.base_url())
+            .export("LIVEPERSON_BOT_DOMAIN", sandbox.base_url())
             .export("LIVEPERSON_CONVERSATION_ID", convo_clients::sandbox::liveperson::EXAMPLE_CONVERSATION)
             .export("LIVEPERSON_SKILL", "human_skill")
             .samples("open conversations", sandbox.open_conversations());

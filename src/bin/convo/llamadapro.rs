@@ -1358,7 +1358,7 @@ pub(crate) async fn connect(
 ) -> Result<(Client, Option<LlamadaProSandbox>), Failure> {
     if context.sandbox {
         let sandbox: LlamadaProSandbox = crate::sandbox::start(LlamadaProConfig::default()).await?;
-        let client = Client::builder(sandbox.api_key()).base_url(sandbox.base_url()).build()?;
+        let client = Client::builder(sandbox.api_key()).base_url(sandbox.base_url()).config(context.client_config.clone()).build()?;
         return Ok((client, Some(sandbox)));
     }
     let profile = config::profile::<LlamadaProProfile>(context.profile.as_deref(), "llamadapro")?;
@@ -1367,7 +1367,7 @@ pub(crate) async fn connect(
     if let Some(url) = args.base_url.clone().or(profile.base_url) {
         builder = builder.base_url(url);
     }
-    Ok((builder.build()?, None))
+    Ok((builder.config(context.client_config.clone()).build()?, None))
 }
 
 /// Sends a generated call; its answer's body, or the crate's error.
@@ -1406,7 +1406,7 @@ mod tests {
 }
 
 /// Sends one of the spec's operations (`convo llamadapro <operation-id>`).
-pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, Failure> {
+pub(crate) async fn send_operation(call: Call<'_>) -> Result<(), Failure> {
     let (client, _sandbox) = connect(&call.settings()?, call.context).await?;
     call.send(client.generated(), &BTreeMap::new()).await
 }

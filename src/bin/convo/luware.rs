@@ -343,7 +343,8 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
 pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Client, Option<LuwareSandbox>), Failure> {
     if context.sandbox {
         let sandbox: LuwareSandbox = crate::sandbox::start(LuwareConfig::default()).await?;
-        let client = Client::new(sandbox.base_url(), sandbox.credentials())?;
+        let client =
+            Client::builder(sandbox.base_url(), sandbox.credentials()).config(context.client_config.clone()).build()?;
         return Ok((client, Some(sandbox)));
     }
     let profile = config::profile::<LuwareProfile>(context.profile.as_deref(), "luware")?;
@@ -369,7 +370,7 @@ pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Clien
             .ok_or_else(|| config::missing("LUWARE_CLIENT_SECRET", "--client-secret"))?
             .into(),
     };
-    Ok((Client::new(base_url, credentials)?, None))
+    Ok((Client::builder(base_url, credentials).config(context.client_config.clone()).build()?, None))
 }
 
 /// Writes a decoded transcript as text, a line per utterance.
@@ -515,7 +516,7 @@ fn print_one(
 }
 
 /// Sends one of the spec's operations (`convo luware <operation-id>`).
-pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, Failure> {
+pub(crate) async fn send_operation(call: Call<'_>) -> Result<(), Failure> {
     let (client, _sandbox) = connect(&call.settings()?, call.context).await?;
     call.send(client.generated(), &BTreeMap::new()).await
 }

@@ -20,6 +20,7 @@ macro_rules! settings_debug_without_secrets {
     };
 }
 
+mod check;
 mod config;
 mod export;
 mod operations;
@@ -111,8 +112,8 @@ macro_rules! cli_apis {
         /// Each API's subcommand name and spec.
         const APIS: &[(&str, &str)] = &[$((stringify!($api), convo_clients::$api::SPEC_JSON),)*];
 
-        /// Sends one spec operation of `api`.
-        async fn send_operation(api: &str, call: operations::Call<'_>) -> Result<reqwest::Response, Failure> {
+        /// Does a job (one spec operation, or the check) with the generated client of `api`.
+        async fn send_operation(api: &str, call: operations::Call<'_>) -> Result<(), Failure> {
             match api {
                 $(stringify!($api) => $api::send_operation(call).await,)*
                 _ => Err(Failure::Usage(format!("no API named {api}"))),
@@ -166,6 +167,8 @@ struct Context {
     sandbox: bool,
     profile: Option<String>,
     output: Option<OutputFormat>,
+    /// What every client the command builds is configured with.
+    client_config: convo_clients::ClientConfig,
 }
 
 fn main() -> ExitCode {
@@ -181,7 +184,7 @@ fn main() -> ExitCode {
     output::set_quiet(flag_anywhere(&matches, "quiet"));
     let operation = operations::invoked(&matches).map(|(api, name, m)| (api, name.to_string(), m.clone()));
     // `convo <api> check` reports drift itself.
-    let checking = matches.subcommand().and_then(|(_, sub)| sub.subcommand_name()) == Some("check");
+    let checking = matches.subcommand().and_then(|(_, sub)| sub.subcommand_name()) == Some(check::COMMAND);
     let cli = match operation {
         Some(_) => None,
         None => Some(Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.exit())),
@@ -199,7 +202,12 @@ fn main() -> ExitCode {
             (None, Some((api, name, matches))) => return operations::run(api, &name, &matches).await,
             (None, None) => unreachable!("either a derived command or an operation"),
         };
-        let context = Context { sandbox: cli.sandbox, profile: cli.profile, output: cli.output };
+        let context = Context {
+            sandbox: cli.sandbox,
+            profile: cli.profile,
+            output: cli.output,
+            client_config: convo_clients::ClientConfig::default(),
+        };
         cli.command.run(&context).await
     });
     if !checking {

@@ -30,39 +30,57 @@ const JSON_BODY: &str = "json-body";
 const HTTP_METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head", "options"];
 
 /// One operation of a spec, as the CLI needs it.
-struct Operation {
+pub(crate) struct Operation {
     /// The command name: the operationId in kebab case.
-    name: String,
+    pub(crate) name: String,
     /// The spec's operationId.
-    id: String,
-    method: String,
-    path: String,
+    pub(crate) id: String,
+    pub(crate) method: String,
+    pub(crate) path: String,
     summary: Option<String>,
     description: Option<String>,
-    params: Vec<Param>,
+    pub(crate) params: Vec<Param>,
     body: Option<Body>,
+    /// The request body's example, if the spec gives one.
+    pub(crate) body_example: Option<Value>,
+    /// The spec's `links` of each response: the calls its answer leads to.
+    pub(crate) links: Vec<Link>,
+}
+
+/// A response's link (OpenAPI `links`): which operation its answer leads
+/// to, with which parameter values (runtime expressions such as
+/// `$response.body#/data/0/id`, or constants).
+pub(crate) struct Link {
+    /// The response's status key (`200`, `2XX`, `default`).
+    pub(crate) status: String,
+    pub(crate) operation_id: String,
+    pub(crate) parameters: Vec<(String, Value)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Location {
+pub(crate) enum Location {
     Path,
     Query,
     Header,
 }
 
-struct Param {
-    name: String,
-    location: Location,
-    required: bool,
+pub(crate) struct Param {
+    pub(crate) name: String,
+    pub(crate) location: Location,
+    pub(crate) required: bool,
+    /// Required unless this other parameter is sent (`x-required-unless`).
+    pub(crate) required_unless: Option<String>,
+    /// A value to try it with: its example, default, or first enum value.
+    pub(crate) sample: Option<String>,
     array: bool,
     boolean: bool,
     description: Option<String>,
-    values: Vec<String>,
+    pub(crate) values: Vec<String>,
     /// The clap id of the flag holding the value: this parameter's own, or
     /// the API setting whose flag it shares.
-    arg_id: String,
+    pub(crate) arg_id: String,
     /// The flag is this parameter's own (not an API setting's).
-    own: bool,
+    pub(crate) own: bool,
     flag: String,
 }
 
@@ -102,11 +120,14 @@ pub fn augment(root: Command) -> Command {
                 (None, Some(title)) => command.about(title),
                 (_, _) => command,
             };
-            let generated: Vec<Command> = operations(spec, &taken)
+            let mut generated: Vec<Command> = operations(spec, &taken)
                 .iter()
-                .filter(|op| command.find_subcommand(&op.name).is_none())
+                .filter(|op| command.find_subcommand(&op.name).is_none() && op.name != crate::check::COMMAND)
                 .map(operation_command)
                 .collect();
+            if command.find_subcommand(crate::check::COMMAND).is_none() {
+                generated.push(crate::check::command(api));
+            }
             command.subcommands(generated)
         });
     }
@@ -115,7 +136,7 @@ pub fn augment(root: Command) -> Command {
 
 /// The flags the subcommand of `api` already has (the root's global flags
 /// and the API's settings), by long name, with their clap ids.
-fn reserved(root: &Command, api: &str) -> BTreeMap<String, String> {
+pub(crate) fn reserved(root: &Command, api: &str) -> BTreeMap<String, String> {
     let globals = root.get_arguments().filter(|a| a.is_global_set());
     let settings = root.find_subcommand(api).into_iter().flat_map(Command::get_arguments);
     let mut taken: BTreeMap<String, String> =
@@ -144,21 +165,32 @@ pub async fn run(api: &'static str, name: &str, matches: &ArgMatches) -> Result<
         sandbox: matches.get_flag("sandbox"),
         profile: matches.get_one::<String>("profile").cloned(),
         output: matches.get_one::<OutputFormat>("output").copied(),
+        client_config: convo_clients::ClientConfig::default(),
     };
+    if name == crate::check::COMMAND {
+        return crate::check::run(api, matches, context).await;
+    }
     let spec = APIS.iter().find(|(a, _)| *a == api).map(|(_, s)| *s).unwrap_or_default();
     let all = operations(spec, &reserved(&crate::Cli::command(), api));
     let op = all
         .into_iter()
         .find(|op| op.name == name)
         .ok_or_else(|| Failure::Usage(format!("{api} has no operation {name}")))?;
-    let response = crate::send_operation(api, Call { op: &op, matches, context: &context }).await?;
-    print(response, &context).await
+    crate::send_operation(api, Call { job: Job::Operation(&op), matches, context: &context }).await
 }
 
-/// One operation to send: what each API's `send_operation` needs.
+/// What to do with an API's generated client, once connected.
+pub enum Job<'a> {
+    /// Send one operation, built from the flags, and print its answer.
+    Operation(&'a Operation),
+    /// Tour the API's read operations and report its drift (`check`).
+    Check(&'a crate::check::Tour),
+}
+
+/// A job for an API's generated client: what each API's `send_operation` needs.
 pub struct Call<'a> {
-    op: &'a Operation,
-    matches: &'a ArgMatches,
+    pub job: Job<'a>,
+    pub matches: &'a ArgMatches,
     /// The global flags.
     pub context: &'a Context,
 }
@@ -169,20 +201,38 @@ impl Call<'_> {
         S::from_arg_matches(self.matches).map_err(|e| Failure::Usage(e.to_string()))
     }
 
-    /// Builds the request from the flags (a path parameter without one
-    /// takes its value from `defaults`) and sends it with `client`.
-    pub async fn send<C: OperationClient>(
-        &self,
-        client: &C,
-        defaults: &BTreeMap<&str, String>,
-    ) -> Result<reqwest::Response, Failure> {
-        let request = build(self.op, self.matches, defaults, client.base_url(), client.http_client())?;
-        Ok(client.execute_operation(&self.op.id, request).await?)
+    /// The values of the API settings the spec's parameters share flags
+    /// with (LivePerson's `--account-id`), by clap id: from the command
+    /// line or environment, else from `defaults`.
+    fn settings_values(&self, defaults: &BTreeMap<&str, String>) -> BTreeMap<String, String> {
+        let mut values: BTreeMap<String, String> = defaults.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        for id in self.matches.ids() {
+            if let Some(value) = self.matches.get_raw(id.as_str()).and_then(|mut v| v.next()) {
+                values.insert(id.to_string(), value.to_string_lossy().into_owned());
+            }
+        }
+        values
+    }
+
+    /// Does the job with `client`: sends the operation built from the flags
+    /// (a path parameter without one takes its value from `defaults`, the
+    /// API settings by clap id) and prints the answer, or runs the check.
+    pub async fn send<C: OperationClient>(&self, client: &C, defaults: &BTreeMap<&str, String>) -> Result<(), Failure> {
+        match self.job {
+            Job::Operation(op) => {
+                let values = values(op, self.matches, defaults);
+                let body = op.body.as_ref().map(|body| body_value(body, self.matches)).transpose()?.flatten();
+                let request = request(op, &values, body, client.base_url(), client.http_client())?;
+                let response = client.execute_operation(&op.id, request).await?;
+                print(response, self.context).await
+            }
+            Job::Check(tour) => tour.run(client, &self.settings_values(defaults), self.context).await,
+        }
     }
 }
 
 /// The spec's operations, in path order.
-fn operations(spec: &str, reserved: &BTreeMap<String, String>) -> Vec<Operation> {
+pub(crate) fn operations(spec: &str, reserved: &BTreeMap<String, String>) -> Vec<Operation> {
     let Ok(doc) = serde_json::from_str::<Value>(spec) else { return Vec::new() };
     let mut out = Vec::new();
     for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
@@ -215,7 +265,20 @@ fn operations(spec: &str, reserved: &BTreeMap<String, String>) -> Vec<Operation>
                 }
             }
             let body = op.get("requestBody").map(|b| body(&doc, resolve(&doc, b), reserved, &mut flags));
+            // The media type's example, else its schema's.
+            let body_example = op
+                .get("requestBody")
+                .map(|b| resolve(&doc, b))
+                .and_then(|b| {
+                    b.get("content")?
+                        .as_object()?
+                        .values()
+                        .find_map(|m| m.get("example").or_else(|| resolve(&doc, m.get("schema")?).get("example")))
+                })
+                .cloned();
             out.push(Operation {
+                body_example,
+                links: links(&doc, op),
                 name: case(operation_id, '-'),
                 id: operation_id.to_string(),
                 method: method.to_ascii_uppercase(),
@@ -247,8 +310,16 @@ fn param(doc: &Value, p: &Value, reserved: &BTreeMap<String, String>, flags: &mu
         None => (format!("param.{name}"), true),
     };
     flags.insert(flag.clone());
+    let sample =
+        [p.get("example"), schema.get("example"), schema.get("default"), element.get("enum").and_then(|e| e.get(0))]
+            .into_iter()
+            .flatten()
+            .find(|v| !v.is_null())
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
     Some(Param {
         required: p.get("required").and_then(Value::as_bool).unwrap_or(location == Location::Path),
+        required_unless: text(p, "x-required-unless"),
+        sample,
         boolean: type_of(element) == Some("boolean"),
         values: enum_values(element),
         description: text(p, "description").or_else(|| text(schema, "description")),
@@ -395,30 +466,39 @@ fn first_line(text: &str) -> String {
     line
 }
 
-/// Builds the HTTP request of `op` from the flags; `defaults` are the values
-/// of API settings (by clap id) a parameter sharing their flag falls back to.
-fn build(
+/// The parameter values of `op` the flags give, by parameter name;
+/// `defaults` are the values of API settings (by clap id) a parameter
+/// sharing their flag falls back to.
+fn values(op: &Operation, matches: &ArgMatches, defaults: &BTreeMap<&str, String>) -> BTreeMap<String, Vec<String>> {
+    op.params
+        .iter()
+        .map(|p| {
+            let given: Vec<String> = matches
+                .get_raw(&p.arg_id)
+                .map(|v| v.map(|s| s.to_string_lossy().into_owned()).collect())
+                .unwrap_or_default();
+            let given = match defaults.get(p.arg_id.as_str()) {
+                Some(default) if given.is_empty() && !p.own => vec![default.clone()],
+                _ => given,
+            };
+            (p.name.clone(), given)
+        })
+        .collect()
+}
+
+/// Builds the HTTP request of `op` from its parameter values (by name) and body.
+pub(crate) fn request(
     op: &Operation,
-    matches: &ArgMatches,
-    defaults: &BTreeMap<&str, String>,
+    values: &BTreeMap<String, Vec<String>>,
+    body: Option<Value>,
     base_url: &str,
     http: &reqwest::Client,
 ) -> Result<reqwest::Request, Failure> {
-    let values = |p: &Param| -> Vec<String> {
-        let given: Vec<String> = matches
-            .get_raw(&p.arg_id)
-            .map(|v| v.map(|s| s.to_string_lossy().into_owned()).collect())
-            .unwrap_or_default();
-        match defaults.get(p.arg_id.as_str()) {
-            Some(default) if given.is_empty() && !p.own => vec![default.clone()],
-            _ => given,
-        }
-    };
     let mut path = op.path.clone();
     let mut query = Vec::new();
     let mut headers = Vec::new();
     for p in &op.params {
-        let given = values(p);
+        let given = values.get(&p.name).cloned().unwrap_or_default();
         if given.is_empty() && p.required {
             return Err(Failure::Usage(format!("{} needs --{}", op.name, p.flag)));
         }
@@ -442,10 +522,8 @@ fn build(
     for (name, value) in headers {
         builder = builder.header(name, value);
     }
-    if let Some(body) = &op.body
-        && let Some(value) = body_value(body, matches)?
-    {
-        builder = if body.form {
+    if let (Some(spec), Some(value)) = (&op.body, body) {
+        builder = if spec.form {
             let pairs: Vec<(String, String)> = value
                 .as_object()
                 .into_iter()
@@ -547,6 +625,25 @@ fn columns(records: &[Value]) -> &'static [Column] {
         })
         .collect();
     Box::leak(columns.into_boxed_slice())
+}
+
+/// The `links` of every response of `op`.
+fn links(doc: &Value, op: &Value) -> Vec<Link> {
+    let mut out = Vec::new();
+    for (status, response) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+        for link in resolve(doc, response).get("links").and_then(Value::as_object).into_iter().flatten().map(|(_, l)| l)
+        {
+            let link = resolve(doc, link);
+            let Some(operation_id) = link.get("operationId").and_then(Value::as_str) else { continue };
+            let parameters = link.get("parameters").and_then(Value::as_object).into_iter().flatten();
+            out.push(Link {
+                status: status.clone(),
+                operation_id: operation_id.to_owned(),
+                parameters: parameters.map(|(k, v)| (k.clone(), v.clone())).collect(),
+            });
+        }
+    }
+    out
 }
 
 /// Follows `$ref`s within the document.

@@ -630,7 +630,7 @@ async fn conversations(
 pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Client, Option<RaiaSandbox>), Failure> {
     if context.sandbox {
         let sandbox: RaiaSandbox = crate::sandbox::start(RaiaConfig::default()).await?;
-        let client = Client::builder(sandbox.secret_key()).base_url(sandbox.base_url()).build()?;
+        let client = Client::builder(sandbox.secret_key()).base_url(sandbox.base_url()).config(context.client_config.clone()).build()?;
         return Ok((client, Some(sandbox)));
     }
     let profile = config::profile::<RaiaProfile>(context.profile.as_deref(), "raia")?;
@@ -639,7 +639,7 @@ pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Clien
     if let Some(url) = args.base_url.clone().or(profile.base_url) {
         builder = builder.base_url(url);
     }
-    Ok((builder.build()?, None))
+    Ok((builder.config(context.client_config.clone()).build()?, None))
 }
 
 fn to_value(record: &impl serde::Serialize) -> Result<Value, Failure> {
@@ -679,7 +679,7 @@ fn write_all(
 }
 
 /// Sends one of the spec's operations (`convo raia <operation-id>`).
-pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, Failure> {
+pub(crate) async fn send_operation(call: Call<'_>) -> Result<(), Failure> {
     let (client, _sandbox) = connect(&call.settings()?, call.context).await?;
     call.send(client.generated(), &BTreeMap::new()).await
 }

@@ -262,7 +262,7 @@ async fn run_list(client: &Client, list: ListArgs, context: &Context, out: impl 
 pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Client, Option<SalesloftSandbox>), Failure> {
     if context.sandbox {
         let sandbox: SalesloftSandbox = crate::sandbox::start(SalesloftConfig::default()).await?;
-        let client = Client::builder(ApiKey(sandbox.api_key().into())).base_url(sandbox.base_url()).build()?;
+        let client = Client::builder(ApiKey(sandbox.api_key().into())).base_url(sandbox.base_url()).config(context.client_config.clone()).build()?;
         return Ok((client, Some(sandbox)));
     }
     let profile = config::profile::<SalesloftProfile>(context.profile.as_deref(), "salesloft")?;
@@ -271,11 +271,11 @@ pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Clien
     if let Some(url) = args.base_url.clone().or(profile.base_url) {
         builder = builder.base_url(url);
     }
-    Ok((builder.build()?, None))
+    Ok((builder.config(context.client_config.clone()).build()?, None))
 }
 
 /// Sends one of the spec's operations (`convo salesloft <operation-id>`).
-pub(crate) async fn send_operation(call: Call<'_>) -> Result<reqwest::Response, Failure> {
+pub(crate) async fn send_operation(call: Call<'_>) -> Result<(), Failure> {
     let (client, _sandbox) = connect(&call.settings()?, call.context).await?;
     call.send(client.generated(), &BTreeMap::new()).await
 }

@@ -1,0 +1,565 @@
+//! `convo <api> check`: does the tenant still answer as the spec says?
+//!
+//! A read-only tour of the API, planned from the spec alone: every `GET` (and
+//! `HEAD`) whose required parameters have values (an API setting, or the
+//! spec's example, default or first enum value; path parameters only from an
+//! enum), then the calls the answers lead to through the spec's response
+//! `links` (`$response.body#/data/0/id` fans out over the first `--records`
+//! items; a link back to the same operation is its next page, followed up to
+//! `--pages`). Writes are sent only when named with `--write` and allowed
+//! with `--allow-writes`, with the spec's examples as their values.
+//!
+//! Every answer (token and login calls too) is surveyed by the runtime's
+//! observer with the sandbox's own response rules (`convo_clients::spec::drift`),
+//! and the report lists each difference by operation and JSON path, the
+//! calls made, the operations not reached and why, and the inferred facts of
+//! the spec the answers confirmed. Exit 0 when nothing drifted, 1 when
+//! something did, 2 on a usage error.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use convo_clients::spec::drift::{DriftKind, InferredFact};
+use convo_clients::spec::validate::SpecValidator;
+use convo_clients::{ExchangeObserver, Observed, OperationClient};
+use serde_json::{Value, json};
+
+use crate::operations::{Call, Job, Link, Location, Operation, Param};
+use crate::output::OutputFormat;
+use crate::{APIS, Context, Failure};
+
+/// The subcommand's name under each API.
+pub const COMMAND: &str = "check";
+
+/// The most calls one check makes, whatever the links lead to.
+const MAX_CALLS: usize = 200;
+
+/// The `check` subcommand of `api`.
+pub fn command(api: &str) -> Command {
+    Command::new(COMMAND)
+        .about(
+            "Checks the API's answers against the spec: a read-only tour, with every difference by operation and path",
+        )
+        .long_about(format!(
+            "Checks the API's answers against the spec: a read-only tour of its list and get operations \
+             (following ids from lists into gets through the spec's links, a bounded number of pages and \
+             records), each answer validated as the sandbox validates its own. Reports fields the spec does \
+             not know, required fields missing, type, format and enum mismatches, undocumented statuses and \
+             content types, documented headers not sent, and which facts the spec marks inferred the answers \
+             confirmed.\n\nExit status: 0 when nothing drifted, 1 when something did (or the API failed), 2 on \
+             a usage error.\n\nExample: convo {api} check --record evidence/"
+        ))
+        .arg(
+            Arg::new("pages")
+                .long("pages")
+                .value_name("N")
+                .value_parser(value_parser!(u32).range(1..=50))
+                .default_value("2")
+                .help("Pages of each list to read"),
+        )
+        .arg(
+            Arg::new("records")
+                .long("records")
+                .value_name("N")
+                .value_parser(value_parser!(u32).range(1..=50))
+                .default_value("3")
+                .help("Records of each list to follow into the operations its links lead to"),
+        )
+        .arg(
+            Arg::new("write")
+                .long("write")
+                .value_name("OPERATION")
+                .action(ArgAction::Append)
+                .help("A write operation to send too, with the spec's examples as its values (needs --allow-writes)"),
+        )
+        .arg(
+            Arg::new("allow-writes")
+                .long("allow-writes")
+                .action(ArgAction::SetTrue)
+                .help("Allows the write operations named with --write; without it the check sends no write"),
+        )
+        .arg(
+            Arg::new("record")
+                .long("record")
+                .value_name("DIR")
+                .value_parser(value_parser!(PathBuf))
+                .help("Saves each request and response, secrets masked, and the report, as JSON files in DIR"),
+        )
+}
+
+/// A planned check of one API.
+pub struct Tour {
+    api: &'static str,
+    operations: Vec<Operation>,
+    validator: SpecValidator,
+    pages: usize,
+    records: usize,
+    /// The write operations to send (their spec ids).
+    writes: BTreeSet<String>,
+    /// `--record DIR`: where the report goes too.
+    record: Option<PathBuf>,
+    observed: Arc<Mutex<Evidence>>,
+}
+
+/// What the observer kept of each answer: its survey, in memory; its
+/// record, on disk with `--record` (written as it comes, so a long tour
+/// holds no bodies).
+struct Evidence {
+    dir: Option<PathBuf>,
+    seen: Vec<Observed>,
+    /// The first record that could not be written.
+    failed: Option<std::io::Error>,
+}
+
+impl Evidence {
+    fn keep(&mut self, mut exchange: Observed) {
+        if let (Some(dir), None) = (&self.dir, &self.failed) {
+            let name = format!("{:03}-{}-{}.json", self.seen.len() + 1, exchange.operation, exchange.status);
+            self.failed = write_json(dir, &name, &exchange.record).err();
+        }
+        exchange.record = Value::Null;
+        self.seen.push(exchange);
+    }
+}
+
+/// Writes `value` as indented JSON to `dir/name`; the error names the file.
+fn write_json(dir: &std::path::Path, name: &str, value: &Value) -> std::io::Result<()> {
+    let path = dir.join(name);
+    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
+    std::fs::write(&path, text + "\n")
+        .map_err(|e| std::io::Error::new(e.kind(), format!("--record {}: {e}", path.display())))
+}
+
+/// Runs `convo <api> check` with its flags in `matches`.
+pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) -> Result<(), Failure> {
+    if let Some(format) = context.output.filter(|f| *f != OutputFormat::Json) {
+        let name = clap::ValueEnum::to_possible_value(&format).map(|v| v.get_name().to_owned()).unwrap_or_default();
+        return Err(Failure::Usage(format!("check prints its report as text, or as JSON with -o json; not as {name}")));
+    }
+    let spec = APIS.iter().find(|(a, _)| *a == api).map_or("", |(_, s)| *s);
+    let doc: Value = serde_json::from_str(spec).map_err(|e| Failure::Usage(format!("the {api} spec: {e}")))?;
+    let validator = SpecValidator::new(&doc).map_err(|e| Failure::Usage(format!("the {api} spec: {e}")))?;
+    let operations = crate::operations::operations(
+        spec,
+        &crate::operations::reserved(&<crate::Cli as clap::CommandFactory>::command(), api),
+    );
+    let mut writes = BTreeSet::new();
+    for name in matches.get_many::<String>("write").into_iter().flatten() {
+        let op = operations
+            .iter()
+            .find(|op| op.id == *name || op.name == *name)
+            .ok_or_else(|| Failure::Usage(format!("--write {name}: {api} has no such operation")))?;
+        if is_read(op) {
+            return Err(Failure::Usage(format!(
+                "--write {name}: a {} is not a write; the check reads it anyway",
+                op.method
+            )));
+        }
+        writes.insert(op.id.clone());
+    }
+    if !writes.is_empty() && !matches.get_flag("allow-writes") {
+        let names: Vec<&str> = writes.iter().map(String::as_str).collect();
+        return Err(Failure::Usage(format!(
+            "--write {} changes data on the server; pass --allow-writes to send it",
+            names.join(", ")
+        )));
+    }
+    let record = matches.get_one::<PathBuf>("record").cloned();
+    if let Some(dir) = &record {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::Usage(format!("--record {}: cannot create it: {e}", dir.display())))?;
+    }
+    let observed = Arc::new(Mutex::new(Evidence { dir: record.clone(), seen: Vec::new(), failed: None }));
+    let sink = observed.clone();
+    let observer = ExchangeObserver::new(move |exchange| {
+        sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keep(exchange);
+    });
+    context.client_config = context.client_config.with_observer(observer);
+    let count = |id: &str| matches.get_one::<u32>(id).map_or(1, |n| *n as usize);
+    let tour =
+        Tour { api, operations, validator, pages: count("pages"), records: count("records"), writes, record, observed };
+    crate::send_operation(api, Call { job: Job::Check(&tour), matches, context: &context }).await
+}
+
+fn is_read(op: &Operation) -> bool {
+    matches!(op.method.as_str(), "GET" | "HEAD")
+}
+
+/// One call the tour will make.
+struct Visit {
+    op: usize,
+    values: BTreeMap<String, Vec<String>>,
+    /// The operation whose answer led here, if a link did.
+    from: Option<usize>,
+}
+
+impl Tour {
+    /// Tours the API with `client` (`defaults`: API settings by clap id, for
+    /// parameters that share their flag) and prints the report.
+    pub async fn run<C: OperationClient>(
+        &self,
+        client: &C,
+        defaults: &BTreeMap<String, String>,
+        context: &Context,
+    ) -> Result<(), Failure> {
+        let mut unreached: BTreeMap<usize, String> = BTreeMap::new();
+        let mut queue = VecDeque::new();
+        for (index, op) in self.operations.iter().enumerate() {
+            if !is_read(op) && !self.writes.contains(&op.id) {
+                unreached.insert(index, format!("a write; --write {} --allow-writes sends it", op.id));
+                continue;
+            }
+            match self.fill(op, BTreeMap::new(), defaults) {
+                Ok(values) => queue.push_back(Visit { op: index, values, from: None }),
+                Err(missing) => {
+                    unreached
+                        .insert(index, format!("no value for {missing}, and no link of an answer seen leads here"));
+                }
+            }
+        }
+        let mut seen = BTreeSet::new();
+        let mut follows: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut calls = 0;
+        // What ends the tour early (no credential, no connection); the
+        // report of what was seen is printed first: a token call that no
+        // longer decodes is drift too.
+        let mut fatal = None;
+        while let Some(visit) = queue.pop_front() {
+            if calls >= MAX_CALLS {
+                break;
+            }
+            if !seen.insert((visit.op, visit.values.clone())) {
+                continue;
+            }
+            // A link back to the same operation is its next page; a write
+            // is sent once.
+            let limit = match visit.from {
+                Some(from) if from == visit.op => self.pages - 1,
+                _ if !is_read(&self.operations[visit.op]) => 1,
+                _ => self.records,
+            };
+            if visit.from.is_some() || !is_read(&self.operations[visit.op]) {
+                let followed = follows.entry(visit.op).or_default();
+                if *followed >= limit {
+                    continue;
+                }
+                *followed += 1;
+            }
+            let op = &self.operations[visit.op];
+            let body = if is_read(op) { None } else { op.body_example.clone() };
+            let request = crate::operations::request(op, &visit.values, body, client.base_url(), client.http_client())?;
+            calls += 1;
+            let answer = match client.execute_operation(&op.id, request).await {
+                Ok(response) => response,
+                Err(convo_clients::Error::InvalidInput(e)) => {
+                    unreached
+                        .insert(visit.op, format!("the values the check had do not pass the spec's own rules: {e}"));
+                    continue;
+                }
+                // No credential, no tour.
+                Err(e @ convo_clients::Error::Auth { .. }) => {
+                    fatal = Some(e);
+                    break;
+                }
+                // The observer has the answer; other calls may still go.
+                Err(e) if e.status().is_some() => continue,
+                Err(e) => {
+                    fatal = Some(e);
+                    break;
+                }
+            };
+            unreached.remove(&visit.op);
+            let status = answer.status().as_u16();
+            let headers = answer.headers().clone();
+            let body: Value = answer.json().await.unwrap_or(Value::Null);
+            for link in op.links.iter().filter(|l| status_matches(&l.status, status)) {
+                let Some(target) = self.operations.iter().position(|o| o.id == link.operation_id) else { continue };
+                let target_op = &self.operations[target];
+                if !is_read(target_op) && !self.writes.contains(&target_op.id) {
+                    continue;
+                }
+                for linked in self.resolve(link, &visit.values, &headers, &body) {
+                    match self.fill(target_op, linked, defaults) {
+                        Ok(values) => queue.push_back(Visit { op: target, values, from: Some(visit.op) }),
+                        Err(missing) => {
+                            unreached.entry(target).or_insert_with(|| format!("no value for {missing}"));
+                        }
+                    }
+                }
+            }
+        }
+        let evidence = std::mem::replace(
+            &mut *self.observed.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
+            Evidence { dir: None, seen: Vec::new(), failed: None },
+        );
+        if let Some(error) = evidence.failed {
+            return Err(error.into());
+        }
+        let report = self.report(&evidence.seen, &unreached);
+        if let Some(dir) = &self.record {
+            write_json(dir, "report.json", &report)?;
+        }
+        let mut out = std::io::stdout().lock();
+        match context.output {
+            Some(OutputFormat::Json) => {
+                serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::other)?;
+                writeln!(out)?;
+            }
+            _ => write_text(&report, &mut out)?,
+        }
+        out.flush()?;
+        if let Some(error) = fatal {
+            return Err(error.into());
+        }
+        match report["drift"].as_array().map_or(0, Vec::len) {
+            0 => Ok(()),
+            n => Err(Failure::Outcome(format!(
+                "the {} answers differ from the spec in {n} place{}",
+                self.api,
+                if n == 1 { "" } else { "s" }
+            ))),
+        }
+    }
+
+    /// `values` completed with every required parameter of `op` they lack,
+    /// from the API's settings or the spec's samples; else the parameter
+    /// that has no value.
+    fn fill(
+        &self,
+        op: &Operation,
+        mut values: BTreeMap<String, Vec<String>>,
+        defaults: &BTreeMap<String, String>,
+    ) -> Result<BTreeMap<String, Vec<String>>, String> {
+        for p in &op.params {
+            if values.get(&p.name).is_some_and(|v| !v.is_empty()) {
+                continue;
+            }
+            let needed = p.required || p.required_unless.as_ref().is_some_and(|other| !values.contains_key(other));
+            if !needed {
+                continue;
+            }
+            match value_for(p, defaults) {
+                Some(value) => {
+                    values.insert(p.name.clone(), vec![value]);
+                }
+                None => return Err(describe(p)),
+            }
+        }
+        Ok(values)
+    }
+
+    /// The parameter sets a link leads to from one answer: each expression's
+    /// values, zipped (a `$response.body` pointer through an array fans out
+    /// over its first `records` items; other values repeat).
+    fn resolve(
+        &self,
+        link: &Link,
+        request: &BTreeMap<String, Vec<String>>,
+        headers: &reqwest::header::HeaderMap,
+        body: &Value,
+    ) -> Vec<BTreeMap<String, Vec<String>>> {
+        let mut columns = Vec::new();
+        for (name, expression) in &link.parameters {
+            let values: Vec<String> = match expression.as_str() {
+                Some(text) if text.starts_with("$response.body#") => {
+                    let pointer = text.trim_start_matches("$response.body#");
+                    let mut found = Vec::new();
+                    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
+                    fan_out(body, &segments, self.records, true, &mut found);
+                    found.into_iter().filter_map(scalar).collect()
+                }
+                Some(text) if text.starts_with("$request.") => {
+                    let name = text.rsplit('.').next().unwrap_or_default();
+                    request.get(name).cloned().unwrap_or_default()
+                }
+                Some(text) if text.starts_with("$response.header.") => {
+                    let name = text.trim_start_matches("$response.header.");
+                    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned).into_iter().collect()
+                }
+                Some(text) if text.starts_with('$') => Vec::new(),
+                _ => scalar(expression).into_iter().collect(),
+            };
+            if values.is_empty() {
+                // A link whose value the answer lacks (the last page) leads nowhere.
+                return Vec::new();
+            }
+            columns.push((name.clone(), values));
+        }
+        let rows = columns.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+        (0..rows)
+            .map(|i| {
+                columns
+                    .iter()
+                    .map(|(name, values)| (name.clone(), vec![values[i.min(values.len() - 1)].clone()]))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// The report as JSON: the drift (each difference once, with how often
+    /// it was seen), the calls, the operations not reached, and the inferred
+    /// facts confirmed.
+    fn report(&self, observed: &[Observed], unreached: &BTreeMap<usize, String>) -> Value {
+        let mut drift: BTreeMap<(String, DriftKind, String), (String, usize)> = BTreeMap::new();
+        let mut calls: BTreeMap<(String, u16), usize> = BTreeMap::new();
+        let (mut confirmed, mut contradicted) = (BTreeSet::new(), BTreeSet::new());
+        for exchange in observed {
+            *calls.entry((exchange.operation.clone(), exchange.status)).or_default() += 1;
+            for d in &exchange.survey.drift {
+                let entry =
+                    drift.entry((d.operation.clone(), d.kind, d.location.clone())).or_insert((d.detail.clone(), 0));
+                entry.1 += 1;
+            }
+            confirmed.extend(exchange.survey.confirmed.iter().cloned());
+            contradicted.extend(exchange.survey.contradicted.iter().cloned());
+        }
+        // Confirmed only if no answer contradicted it.
+        let confirmed: BTreeSet<String> = confirmed.difference(&contradicted).cloned().collect();
+        let inferred = self.validator.inferred_facts();
+        let confirmed: Vec<&InferredFact> = inferred.iter().filter(|f| confirmed.contains(&f.pointer)).collect();
+        let answered: BTreeSet<&str> = calls.keys().map(|(op, _)| op.as_str()).collect();
+        json!({
+            "api": self.api,
+            "clean": drift.is_empty(),
+            "drift": drift.iter().map(|((operation, kind, location), (detail, count))| json!({
+                "operation": operation, "kind": kind, "location": location, "detail": detail, "count": count,
+            })).collect::<Vec<_>>(),
+            "calls": calls.iter().map(|((operation, status), count)| json!({
+                "operation": operation, "status": status, "count": count,
+            })).collect::<Vec<_>>(),
+            "not_checked": unreached.iter()
+                .filter(|(i, _)| !answered.contains(self.operations[**i].id.as_str()))
+                .map(|(i, reason)| json!({"operation": self.operations[*i].id, "reason": reason}))
+                .collect::<Vec<_>>(),
+            "inferred_facts": inferred.len(),
+            "confirmed": confirmed,
+        })
+    }
+}
+
+/// A parameter's value from the API's settings, or the spec's sample (for a
+/// path parameter only an enum's: an example id would name nothing real).
+fn value_for(p: &Param, defaults: &BTreeMap<String, String>) -> Option<String> {
+    if let Some(value) = defaults.get(p.arg_id.as_str()).filter(|_| !p.own) {
+        return Some(value.clone());
+    }
+    match p.location {
+        Location::Path if p.values.is_empty() => None,
+        _ => p.sample.clone(),
+    }
+}
+
+fn describe(p: &Param) -> String {
+    let kind = match p.location {
+        Location::Path => "path parameter",
+        Location::Query => "query parameter",
+        Location::Header => "header",
+    };
+    format!("{kind} {}", p.name)
+}
+
+/// Whether a response key (`200`, `2XX`, `default`) covers `status`.
+fn status_matches(key: &str, status: u16) -> bool {
+    key == status.to_string()
+        || key.eq_ignore_ascii_case(&format!("{}XX", status / 100))
+        || (key == "default" && (200..300).contains(&status))
+}
+
+/// The values at a JSON pointer; the first array an index meets fans out
+/// over its first `records` items.
+fn fan_out<'v>(value: &'v Value, segments: &[&str], records: usize, fan: bool, out: &mut Vec<&'v Value>) {
+    let Some((segment, segments)) = segments.split_first() else {
+        out.push(value);
+        return;
+    };
+    let segment = segment.replace("~1", "/").replace("~0", "~");
+    match value {
+        Value::Array(items) if fan && segment.parse::<usize>().is_ok() => {
+            for item in items.iter().take(records) {
+                fan_out(item, segments, records, false, out);
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item) = segment.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                fan_out(item, segments, records, fan, out);
+            }
+        }
+        Value::Object(map) => {
+            if let Some(next) = map.get(&segment) {
+                fan_out(next, segments, records, fan, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// A JSON scalar as a parameter value; `None` for null and containers.
+fn scalar(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The report for a reader: what drifted first, then the calls, what was
+/// not checked, and the inferred facts confirmed.
+fn write_text(report: &Value, out: &mut impl Write) -> std::io::Result<()> {
+    let list = |key: &str| report[key].as_array().cloned().unwrap_or_default();
+    let text = |v: &Value, key: &str| {
+        let shown = v[key].as_str().map_or_else(|| v[key].to_string(), str::to_owned);
+        convo_clients::redact::escape_controls(&shown).into_owned()
+    };
+    let (drift, calls, skipped, confirmed) = (list("drift"), list("calls"), list("not_checked"), list("confirmed"));
+    let answered: BTreeSet<String> = calls.iter().map(|c| text(c, "operation")).collect();
+    writeln!(
+        out,
+        "{}: {} calls to {} operations; {}",
+        text(report, "api"),
+        calls.iter().filter_map(|c| c["count"].as_u64()).sum::<u64>(),
+        answered.len(),
+        match drift.len() {
+            0 => "the answers match the spec".to_owned(),
+            1 => "1 difference from the spec".to_owned(),
+            n => format!("{n} differences from the spec"),
+        }
+    )?;
+    let width = |rows: &[Value], key: &str| rows.iter().map(|r| text(r, key).chars().count()).max().unwrap_or(0);
+    if !drift.is_empty() {
+        writeln!(out, "\nDrift")?;
+        let (w_op, w_at) = (width(&drift, "operation"), width(&drift, "location"));
+        for d in &drift {
+            let kind = d["kind"].as_str().unwrap_or_default().replace('-', " ");
+            writeln!(
+                out,
+                "  {:w_op$}  {:w_at$}  {kind}: {} (seen {}×)",
+                text(d, "operation"),
+                text(d, "location"),
+                text(d, "detail"),
+                d["count"]
+            )?;
+        }
+    }
+    writeln!(out, "\nCalls")?;
+    let w_op = width(&calls, "operation");
+    for c in &calls {
+        writeln!(out, "  {:w_op$}  HTTP {} ×{}", text(c, "operation"), c["status"], c["count"])?;
+    }
+    if !skipped.is_empty() {
+        writeln!(out, "\nNot checked")?;
+        let w_op = width(&skipped, "operation");
+        for s in &skipped {
+            writeln!(out, "  {:w_op$}  {}", text(s, "operation"), text(s, "reason"))?;
+        }
+    }
+    writeln!(out, "\nInferred facts the answers confirmed: {} of {}", confirmed.len(), report["inferred_facts"])?;
+    for fact in &confirmed {
+        let source = [text(fact, "source"), text(fact, "why")].into_iter().filter(|t| t != "null").collect::<Vec<_>>();
+        writeln!(out, "  {}  ({})", text(fact, "pointer"), source.join("; "))?;
+    }
+    Ok(())
+}

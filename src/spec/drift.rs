@@ -1,0 +1,772 @@
+//! Drift: where a server's answers differ from its spec, all of it at once.
+//!
+//! [`SpecValidator::validate_response`] stops at the first rule a response
+//! breaks, which is what the sandbox needs (it must never send such a
+//! response). A maintainer checking a real tenant needs every difference,
+//! sorted by kind, and also what the answers confirmed: the facts the spec
+//! marks `x-provenance: inferred` that a response matched. That is
+//! [`SpecValidator::survey_response`], built on the same schema rules.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use super::validate::{
+    SpecValidator, Violation, best_media, check_number, check_string, deref, essence, has_type, is_json, show, show_str,
+};
+
+/// How deep a schema may nest before the survey stops descending.
+const MAX_DEPTH: usize = 64;
+
+/// What kind of difference a response showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum DriftKind {
+    /// A status the operation does not document.
+    UndocumentedStatus,
+    /// A content type the response does not document.
+    UndocumentedContentType,
+    /// A body that is not the JSON its content type says.
+    InvalidBody,
+    /// A header the response documents, not sent.
+    MissingHeader,
+    /// A required property the body lacks.
+    MissingRequired,
+    /// A property the schema does not list (and does not leave open).
+    UnknownField,
+    /// A value of another JSON type than documented.
+    TypeMismatch,
+    /// A string that is not of its documented format or pattern.
+    FormatMismatch,
+    /// An enum value the spec does not list.
+    UnlistedEnumValue,
+    /// Another rule of the schema broken (a bound, a length, a count).
+    BrokenConstraint,
+}
+
+impl DriftKind {
+    /// The kind in words, as reports print it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::UndocumentedStatus => "undocumented status",
+            Self::UndocumentedContentType => "undocumented content type",
+            Self::InvalidBody => "invalid body",
+            Self::MissingHeader => "missing header",
+            Self::MissingRequired => "missing required",
+            Self::UnknownField => "unknown field",
+            Self::TypeMismatch => "type mismatch",
+            Self::FormatMismatch => "format mismatch",
+            Self::UnlistedEnumValue => "unlisted enum value",
+            Self::BrokenConstraint => "broken constraint",
+        }
+    }
+}
+
+impl fmt::Display for DriftKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One difference between a response and the spec.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct Drift {
+    /// The operation answered (its `operationId`).
+    pub operation: String,
+    pub kind: DriftKind,
+    /// Where: `status`, `content-type`, `header <name>`, or a JSON path into
+    /// the body with array indices left out (`$.conversations[].title`), so
+    /// that one difference repeated over a page is one entry.
+    pub location: String,
+    /// What was found, e.g. `"archived" is not one of open, closed`. Values
+    /// under secret-like names are never quoted.
+    pub detail: String,
+}
+
+/// What one response showed: its differences from the spec, and the
+/// inferred facts of the spec it matched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Survey {
+    pub drift: Vec<Drift>,
+    /// JSON pointers into the spec (`#/components/schemas/Task/properties/status`)
+    /// of the nodes marked `x-provenance: inferred` that the response
+    /// exercised without a difference, and never with one.
+    pub confirmed: BTreeSet<String>,
+    /// Pointers of the inferred nodes the response contradicted: a
+    /// difference at or under them.
+    pub contradicted: BTreeSet<String>,
+}
+
+/// A fact the spec marks `x-provenance: inferred`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct InferredFact {
+    /// Where it is in the spec, as a JSON pointer.
+    pub pointer: String,
+    /// The provenance's `source`.
+    pub source: Option<String>,
+    /// The provenance's `why`.
+    pub why: Option<String>,
+}
+
+impl SpecValidator {
+    /// Every difference between a response of `operation_id` and the spec:
+    /// an undocumented status or content type, documented headers not sent,
+    /// and in a JSON body every missing required field, unknown field, type,
+    /// format or enum mismatch and broken constraint. `headers` are the
+    /// response's, names in any case; `body` is `None` when it was not read
+    /// (a download), which checks its content type only.
+    #[must_use]
+    pub fn survey_response(
+        &self,
+        operation_id: &str,
+        status: u16,
+        headers: &[(String, String)],
+        body: Option<&[u8]>,
+    ) -> Survey {
+        let mut surveyor = Surveyor { validator: self, operation: operation_id, survey: Survey::default() };
+        surveyor.response(status, headers, body);
+        // The survey passes nothing the sandbox's check rejects: a rule it
+        // does not look at (`uniqueItems`, `not`, a `oneOf` two alternatives
+        // match) is reported as the check words it.
+        if let (true, Some(body)) = (surveyor.survey.drift.is_empty(), body) {
+            let content_type = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map(|(_, v)| v);
+            if let Err(Violation::Invalid { location, message }) =
+                self.validate_response(operation_id, status, content_type.map(String::as_str), body)
+            {
+                surveyor.report(DriftKind::BrokenConstraint, json_path(&location), message);
+            }
+        }
+        let mut survey = surveyor.survey;
+        survey.confirmed = survey.confirmed.difference(&survey.contradicted).cloned().collect();
+        survey.drift.sort();
+        survey.drift.dedup();
+        survey
+    }
+
+    /// The inferred facts a call the server accepted (a 2xx answer)
+    /// confirms by being accepted: the parameters it sent (path parameters,
+    /// and the query parameters and headers named in `sent`) and the
+    /// security schemes it was authorised with, by JSON pointer.
+    #[must_use]
+    pub fn confirmed_by_request(&self, operation_id: &str, sent: &[&str], schemes: &[&str]) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let Some(op) = self.operations().find(|op| op.id == operation_id) else { return out };
+        let Some((item_pointer, _)) = op.pointer.rsplit_once('/') else { return out };
+        for owner in [item_pointer, op.pointer.as_str()] {
+            let params = pointer_get(&self.spec, owner).and_then(|o| o.get("parameters")).and_then(Value::as_array);
+            for (i, raw) in params.into_iter().flatten().enumerate() {
+                let pointer = raw
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .map_or_else(|| format!("{owner}/parameters/{i}"), str::to_owned);
+                let Ok(param) = deref(&self.spec, raw) else { continue };
+                let name = param.get("name").and_then(Value::as_str).unwrap_or_default();
+                let was_sent = param.get("in").and_then(Value::as_str) == Some("path")
+                    || sent.iter().any(|s| s.eq_ignore_ascii_case(name));
+                if was_sent && param.get("x-provenance").is_some_and(is_inferred) {
+                    out.insert(pointer);
+                }
+            }
+        }
+        for scheme in schemes {
+            let pointer = format!("#/components/securitySchemes/{scheme}");
+            if pointer_get(&self.spec, &pointer).and_then(|s| s.get("x-provenance")).is_some_and(is_inferred) {
+                out.insert(pointer);
+            }
+        }
+        out
+    }
+
+    /// Every fact of the spec marked `x-provenance: inferred` (`status:
+    /// inferred`), in document order of their pointers.
+    #[must_use]
+    pub fn inferred_facts(&self) -> Vec<InferredFact> {
+        fn walk(node: &Value, pointer: &mut String, out: &mut Vec<InferredFact>) {
+            match node {
+                Value::Object(map) => {
+                    if let Some(provenance) = map.get("x-provenance").filter(|p| is_inferred(p)) {
+                        let text = |key: &str| provenance.get(key).and_then(Value::as_str).map(str::to_owned);
+                        out.push(InferredFact { pointer: pointer.clone(), source: text("source"), why: text("why") });
+                    }
+                    for (key, value) in map.iter().filter(|(k, _)| !matches!(k.as_str(), "example" | "examples")) {
+                        let len = pointer.len();
+                        pointer.push('/');
+                        pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                        walk(value, pointer, out);
+                        pointer.truncate(len);
+                    }
+                }
+                Value::Array(items) => {
+                    for (i, value) in items.iter().enumerate() {
+                        let len = pointer.len();
+                        pointer.push_str(&format!("/{i}"));
+                        walk(value, pointer, out);
+                        pointer.truncate(len);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.spec, &mut "#".to_owned(), &mut out);
+        out
+    }
+}
+
+fn is_inferred(provenance: &Value) -> bool {
+    provenance.get("status").and_then(Value::as_str) == Some("inferred")
+}
+
+struct Surveyor<'s> {
+    validator: &'s SpecValidator,
+    operation: &'s str,
+    survey: Survey,
+}
+
+impl<'s> Surveyor<'s> {
+    fn root(&self) -> &'s Value {
+        &self.validator.spec
+    }
+
+    fn report(&mut self, kind: DriftKind, location: impl Into<String>, detail: impl Into<String>) {
+        let (location, detail) = (location.into(), detail.into());
+        // What a secret-like field holds is never shown.
+        let secret = location.rsplit(['.', ' ']).next().is_some_and(crate::redact::is_secret_name);
+        let detail = if secret && kind != DriftKind::MissingRequired && kind != DriftKind::MissingHeader {
+            "the value of a secret-like field is not shown".to_owned()
+        } else {
+            detail
+        };
+        self.survey.drift.push(Drift { operation: self.operation.to_owned(), kind, location, detail });
+    }
+
+    fn confirm(&mut self, pointer: &str, node: &Value) {
+        if node.get("x-provenance").is_some_and(is_inferred) {
+            self.survey.confirmed.insert(pointer.to_owned());
+        }
+    }
+
+    fn response(&mut self, status: u16, headers: &[(String, String)], body: Option<&[u8]>) {
+        let Some(op) = self.validator.operations().find(|op| op.id == self.operation) else {
+            self.report(
+                DriftKind::UndocumentedStatus,
+                "status",
+                format!("no operation {} in the spec", self.operation),
+            );
+            return;
+        };
+        if (200..300).contains(&status) {
+            let pointer = op.pointer.clone();
+            if let Some(node) = pointer_get(self.root(), &pointer) {
+                self.confirm(&pointer, node);
+            }
+        }
+        let range = format!("{}XX", status / 100);
+        let documented = op.responses.as_object().and_then(|r| {
+            [status.to_string(), range.clone(), range.to_ascii_lowercase(), "default".to_owned()]
+                .into_iter()
+                .find_map(|key| r.get(&key).map(|node| (key, node)))
+        });
+        let Some((key, node)) = documented else {
+            self.report(DriftKind::UndocumentedStatus, "status", format!("HTTP {status} is not documented"));
+            return;
+        };
+        let mut pointer = format!("{}/responses/{key}", op.pointer);
+        if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
+            pointer = reference.to_owned();
+        }
+        let Ok(response) = deref(self.root(), node) else { return };
+        let before = self.survey.drift.len();
+        self.headers(response, &pointer, headers);
+        let content_type = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map(|(_, v)| v);
+        self.body(response, &pointer, content_type.map(String::as_str), body);
+        if self.survey.drift.len() == before {
+            self.confirm(&pointer, response);
+        } else if response.get("x-provenance").is_some_and(is_inferred) {
+            self.survey.contradicted.insert(pointer);
+        }
+    }
+
+    /// Every documented header must have been sent.
+    fn headers(&mut self, response: &'s Value, pointer: &str, headers: &[(String, String)]) {
+        for (name, header) in response.get("headers").and_then(Value::as_object).into_iter().flatten() {
+            if name.eq_ignore_ascii_case("content-type") {
+                continue;
+            }
+            let here = format!("{pointer}/headers/{}", name.replace('~', "~0").replace('/', "~1"));
+            if headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
+                let here = header.get("$ref").and_then(Value::as_str).map_or(here, str::to_owned);
+                if let Ok(header) = deref(self.root(), header) {
+                    self.confirm(&here, header);
+                }
+            } else {
+                self.report(DriftKind::MissingHeader, format!("header {name}"), "documented, but not sent");
+            }
+        }
+    }
+
+    fn body(&mut self, response: &'s Value, pointer: &str, content_type: Option<&str>, body: Option<&[u8]>) {
+        let Some(content) = response.get("content").and_then(Value::as_object).filter(|c| !c.is_empty()) else {
+            if body.is_some_and(|b| !b.is_empty()) {
+                self.report(DriftKind::InvalidBody, "$", "a body where the spec documents none");
+            }
+            return;
+        };
+        let empty = body.is_some_and(<[u8]>::is_empty);
+        let actual = content_type.map(essence);
+        let found = best_media(content.iter().map(|(mt, m)| (mt.as_str(), m)), actual.as_deref().unwrap_or_default());
+        let Some((media_type, media)) = found else {
+            if !empty {
+                let expected = content.keys().map(String::as_str).collect::<Vec<_>>().join(" or ");
+                let actual = actual.unwrap_or_else(|| "none".to_owned());
+                self.report(DriftKind::UndocumentedContentType, "content-type", format!("{actual}, not {expected}"));
+            }
+            return;
+        };
+        let (Some(schema), Some(body)) = (media.get("schema").filter(|_| is_json(media_type)), body) else { return };
+        if body.is_empty() {
+            return;
+        }
+        let value: Value = match serde_json::from_slice(body) {
+            Ok(value) => value,
+            Err(e) => return self.report(DriftKind::InvalidBody, "$", format!("not valid JSON: {e}")),
+        };
+        let here = format!("{pointer}/content/{}/schema", media_type.replace('/', "~1"));
+        self.value(schema, &here, &value, "$", &BTreeSet::new(), 0);
+    }
+
+    /// The schema nodes that apply to a value at once: the node, its
+    /// `allOf` members and `x-check` (recursively), with their pointers.
+    fn flatten(&self, schema: &'s Value, pointer: &str, out: &mut Vec<(String, &'s Map<String, Value>)>, depth: usize) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let pointer = schema.get("$ref").and_then(Value::as_str).unwrap_or(pointer).to_owned();
+        let Ok(Value::Object(map)) = deref(self.root(), schema) else { return };
+        for (i, member) in map.get("allOf").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            self.flatten(member, &format!("{pointer}/allOf/{i}"), out, depth + 1);
+        }
+        if let Some(check) = map.get("x-check") {
+            self.flatten(check, &format!("{pointer}/x-check"), out, depth + 1);
+        }
+        out.push((pointer, map));
+    }
+
+    /// Surveys `value` against `schema`. `known` holds the property names an
+    /// enclosing schema documents for this same object (the rest of a
+    /// `oneOf` alternative's parent), which are not unknown here.
+    fn value(
+        &mut self,
+        schema: &'s Value,
+        pointer: &str,
+        value: &Value,
+        at: &str,
+        known: &BTreeSet<&'s str>,
+        depth: usize,
+    ) {
+        if depth > MAX_DEPTH {
+            return;
+        }
+        let mut parts = Vec::new();
+        self.flatten(schema, pointer, &mut parts, depth);
+        if parts.is_empty() {
+            return;
+        }
+        let before = self.survey.drift.len();
+        self.parts(&mut parts, value, at, known, depth);
+        let agreed = self.survey.drift.len() == before;
+        for (pointer, node) in &parts {
+            if node.get("x-provenance").is_some_and(is_inferred) {
+                let set = if agreed { &mut self.survey.confirmed } else { &mut self.survey.contradicted };
+                set.insert(pointer.clone());
+            }
+        }
+    }
+
+    fn parts(
+        &mut self,
+        parts: &mut Vec<(String, &'s Map<String, Value>)>,
+        value: &Value,
+        at: &str,
+        known: &BTreeSet<&'s str>,
+        depth: usize,
+    ) {
+        if value.is_null() && parts.iter().any(|(_, s)| s.get("nullable").and_then(Value::as_bool) == Some(true)) {
+            return;
+        }
+        for (_, schema) in parts.iter() {
+            if let Some(ty) = schema.get("type").and_then(Value::as_str)
+                && !has_type(value, ty)
+            {
+                let article = if ty.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                return self.report(
+                    DriftKind::TypeMismatch,
+                    at,
+                    format!("{} where the spec says {article} {ty}", show(value)),
+                );
+            }
+            if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+                && !allowed.contains(value)
+            {
+                let list: Vec<String> =
+                    allowed.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
+                let detail = format!("{} is not one of {}", show(value), list.join(", "));
+                return self.report(DriftKind::UnlistedEnumValue, at, detail);
+            }
+        }
+        // The alternative of each `oneOf`/`anyOf` the value fits best joins the parts.
+        let mut names: BTreeSet<&'s str> = known.clone();
+        names.extend(parts.iter().flat_map(|(_, s)| property_names(s)));
+        let mut chosen = Vec::new();
+        for (pointer, schema) in parts.iter() {
+            for key in ["oneOf", "anyOf"] {
+                let Some(alternatives) = schema.get(key).and_then(Value::as_array).filter(|a| !a.is_empty()) else {
+                    continue;
+                };
+                let best = alternatives
+                    .iter()
+                    .enumerate()
+                    .map(|(i, alternative)| (self.trial(alternative, value, at, &names, depth), i, alternative))
+                    .min_by_key(|(score, i, _)| (*score, *i));
+                if let Some((_, i, alternative)) = best {
+                    self.flatten(alternative, &format!("{pointer}/{key}/{i}"), &mut chosen, depth + 1);
+                }
+            }
+        }
+        if !chosen.is_empty() {
+            names.extend(chosen.iter().flat_map(|(_, s)| property_names(s)));
+            // Type and enum rules of the chosen alternative apply too.
+            for (_, schema) in &chosen {
+                if let Some(ty) = schema.get("type").and_then(Value::as_str)
+                    && !has_type(value, ty)
+                {
+                    return self.report(
+                        DriftKind::TypeMismatch,
+                        at,
+                        format!("{} where the spec says {ty}", show(value)),
+                    );
+                }
+            }
+            parts.extend(chosen);
+        }
+        match value {
+            Value::Number(n) => {
+                for (_, schema) in parts.iter() {
+                    if let Err(message) = check_number(schema, n) {
+                        self.report(DriftKind::BrokenConstraint, at, message);
+                    }
+                }
+            }
+            Value::String(text) => {
+                for (_, schema) in parts.iter() {
+                    self.string(schema, text, at);
+                }
+            }
+            Value::Array(items) => self.array(parts, items, at, depth),
+            Value::Object(map) => self.object(parts, map, at, &names, depth),
+            Value::Bool(_) | Value::Null => {}
+        }
+    }
+
+    /// How badly `value` misses `alternative`: differences at its root (a
+    /// type, a one-value discriminator) weigh most, then every other one.
+    fn trial(&self, alternative: &'s Value, value: &Value, at: &str, known: &BTreeSet<&'s str>, depth: usize) -> usize {
+        let mut scratch = Surveyor { validator: self.validator, operation: self.operation, survey: Survey::default() };
+        scratch.value(alternative, "", value, at, known, depth + 1);
+        scratch
+            .survey
+            .drift
+            .iter()
+            .map(|d| {
+                let at_root = d.location == at;
+                match d.kind {
+                    DriftKind::TypeMismatch | DriftKind::UnlistedEnumValue if at_root => 1000,
+                    DriftKind::MissingRequired | DriftKind::UnlistedEnumValue => 10,
+                    _ => 1,
+                }
+            })
+            .sum()
+    }
+
+    fn string(&mut self, schema: &Map<String, Value>, text: &str, at: &str) {
+        let len = text.chars().count() as u64;
+        let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
+        if let Some(min) = bound("minLength").filter(|min| len < *min) {
+            self.report(
+                DriftKind::BrokenConstraint,
+                at,
+                format!("{} is shorter than {min} characters", show_str(text)),
+            );
+        }
+        if let Some(max) = bound("maxLength").filter(|max| len > *max) {
+            self.report(DriftKind::BrokenConstraint, at, format!("{} is longer than {max} characters", show_str(text)));
+        }
+        if let Err(message) = check_string(schema, text, &self.validator.patterns) {
+            self.report(DriftKind::FormatMismatch, at, message);
+        }
+    }
+
+    fn array(&mut self, parts: &[(String, &'s Map<String, Value>)], items: &[Value], at: &str, depth: usize) {
+        let len = items.len() as u64;
+        let here = format!("{at}[]");
+        for (pointer, schema) in parts {
+            if let Some(min) = schema.get("minItems").and_then(Value::as_u64).filter(|min| len < *min) {
+                self.report(DriftKind::BrokenConstraint, at, format!("{len} items, fewer than {min}"));
+            }
+            if let Some(max) = schema.get("maxItems").and_then(Value::as_u64).filter(|max| len > *max) {
+                self.report(DriftKind::BrokenConstraint, at, format!("{len} items, more than {max}"));
+            }
+            if let Some(item_schema) = schema.get("items") {
+                let pointer = format!("{pointer}/items");
+                for item in items {
+                    self.value(item_schema, &pointer, item, &here, &BTreeSet::new(), depth + 1);
+                }
+            }
+        }
+    }
+
+    fn object(
+        &mut self,
+        parts: &[(String, &'s Map<String, Value>)],
+        map: &Map<String, Value>,
+        at: &str,
+        names: &BTreeSet<&'s str>,
+        depth: usize,
+    ) {
+        let root = self.root();
+        let write_only = |schema: &Value| {
+            deref(root, schema).ok().and_then(|s| s.get("writeOnly")).and_then(Value::as_bool) == Some(true)
+        };
+        let open = parts.iter().any(|(_, s)| match s.get("additionalProperties") {
+            Some(Value::Bool(true)) => true,
+            Some(Value::Object(extra)) => extra.is_empty(),
+            _ => false,
+        });
+        for (pointer, schema) in parts {
+            let properties = schema.get("properties").and_then(Value::as_object);
+            for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+            {
+                let skip = properties.and_then(|p| p.get(name)).is_some_and(write_only);
+                if !map.contains_key(name) && !skip {
+                    self.report(DriftKind::MissingRequired, format!("{at}.{name}"), "required, but not sent");
+                }
+            }
+            for (key, value) in map {
+                let here = format!("{at}.{key}");
+                if let Some(property) = properties.and_then(|p| p.get(key)) {
+                    let pointer = format!("{pointer}/properties/{}", key.replace('~', "~0").replace('/', "~1"));
+                    self.value(property, &pointer, value, &here, &BTreeSet::new(), depth + 1);
+                } else if let Some(extra @ Value::Object(rules)) = schema.get("additionalProperties")
+                    && !rules.is_empty()
+                {
+                    let pointer = format!("{pointer}/additionalProperties");
+                    self.value(extra, &pointer, value, &here, &BTreeSet::new(), depth + 1);
+                }
+            }
+        }
+        let documents_properties = parts.iter().any(|(_, s)| s.contains_key("properties"));
+        if open || !documents_properties && !parts.iter().any(|(_, s)| s.contains_key("additionalProperties")) {
+            // A free-form object (no properties listed) is not drift.
+            return;
+        }
+        for (key, value) in map {
+            if !names.contains(key.as_str())
+                && !parts.iter().any(|(_, s)| s.get("additionalProperties").is_some_and(Value::is_object))
+            {
+                let what = match value {
+                    Value::Null => "null",
+                    Value::Bool(_) => "a boolean",
+                    Value::Number(_) => "a number",
+                    Value::String(_) => "a string",
+                    Value::Array(_) => "an array",
+                    Value::Object(_) => "an object",
+                };
+                self.report(DriftKind::UnknownField, format!("{at}.{key}"), format!("{what} the spec does not list"));
+            }
+        }
+    }
+}
+
+/// A validator location (`response body.data[0].id`) as a survey's path
+/// (`$.data[].id`).
+fn json_path(location: &str) -> String {
+    let Some(rest) = location.strip_prefix("response body") else { return location.to_owned() };
+    let mut out = String::from("$");
+    let mut chars = rest.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '[' {
+            while chars.next_if(char::is_ascii_digit).is_some() {}
+        }
+    }
+    out
+}
+
+fn property_names(schema: &Map<String, Value>) -> impl Iterator<Item = &str> {
+    schema.get("properties").and_then(Value::as_object).into_iter().flat_map(|p| p.keys().map(String::as_str))
+}
+
+/// The node at a JSON pointer of the form `#/a/b`.
+fn pointer_get<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
+    root.pointer(pointer.strip_prefix('#')?)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn validator() -> SpecValidator {
+        let spec = json!({
+            "openapi": "3.0.3",
+            "paths": {"/items": {"get": {
+                "operationId": "listItems",
+                "x-provenance": {"status": "inferred", "source": "test", "why": "a guess"},
+                "parameters": [
+                    {"name": "cursor", "in": "query", "schema": {"type": "string"},
+                     "x-provenance": {"status": "inferred", "source": "test"}},
+                    {"name": "size", "in": "query", "schema": {"type": "integer"}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "A page.",
+                        "headers": {"X-Rate-Remaining": {"schema": {"type": "integer"}}},
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}},
+                    },
+                    "404": {"description": "None.", "content": {"application/json": {"schema": {"type": "object"}}}},
+                },
+            }}},
+            "components": {
+              "securitySchemes": {
+                "key": {"type": "apiKey", "in": "header", "name": "X-Key",
+                        "x-provenance": {"status": "inferred", "source": "test"}},
+                "basic": {"type": "http", "scheme": "basic"},
+              },
+              "schemas": {
+                "Page": {
+                    "type": "object",
+                    "required": ["items"],
+                    "properties": {
+                        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Item"}},
+                        "next": {"type": "string", "nullable": true},
+                        "extra": {"type": "object", "additionalProperties": true},
+                        "free": {"type": "object"},
+                        "labels": {"type": "object", "additionalProperties": {"type": "integer"}},
+                    },
+                },
+                "Item": {
+                    "allOf": [{"$ref": "#/components/schemas/Base"}],
+                    "type": "object",
+                    "required": ["id", "state"],
+                    "properties": {
+                        "state": {"type": "string", "enum": ["open", "closed"],
+                                  "x-provenance": {"status": "inferred", "source": "test"}},
+                        "at": {"type": "string", "format": "date-time"},
+                        "size": {"type": "integer", "maximum": 10},
+                        "access_token": {"type": "string"},
+                        "channel": {"oneOf": [
+                            {"type": "object", "required": ["kind", "number"],
+                             "properties": {"kind": {"enum": ["sms"]}, "number": {"type": "string"}}},
+                            {"type": "object", "required": ["kind", "address"],
+                             "properties": {"kind": {"enum": ["email"]}, "address": {"type": "string", "format": "email"}}},
+                        ]},
+                    },
+                },
+                "Base": {"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}},
+            }},
+        });
+        SpecValidator::new(&spec).unwrap()
+    }
+
+    const JSON: &str = "application/json";
+
+    fn surveyed(status: u16, headers: &[(&str, &str)], body: Value) -> Survey {
+        let headers: Vec<(String, String)> = headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect();
+        let body = serde_json::to_vec(&body).unwrap();
+        validator().survey_response("listItems", status, &headers, Some(&body))
+    }
+
+    /// `kind location` of each difference.
+    fn places(survey: &Survey) -> Vec<String> {
+        survey.drift.iter().map(|d| format!("{} {}", d.kind.as_str(), d.location)).collect()
+    }
+
+    #[test]
+    fn an_answer_as_documented_has_no_drift_and_confirms_the_inferred_facts_it_exercised() {
+        let body = json!({"items": [
+            {"id": 1, "state": "open", "at": "2024-03-20T12:00:00Z", "size": 3,
+             "channel": {"kind": "email", "address": "a@example.com"}},
+            {"id": 2, "state": "closed", "channel": {"kind": "sms", "number": "+14155552671"}},
+        ], "next": null, "extra": {"anything": [1]}, "free": {"x": 1}, "labels": {"a": 1}});
+        let survey = surveyed(200, &[("content-type", JSON), ("x-rate-remaining", "5")], body);
+        assert_eq!(places(&survey), Vec::<String>::new());
+        let confirmed: Vec<&str> = survey.confirmed.iter().map(String::as_str).collect();
+        assert_eq!(confirmed, ["#/components/schemas/Item/properties/state", "#/paths/~1items/get"]);
+        let all: Vec<String> = validator().inferred_facts().into_iter().map(|f| f.pointer).collect();
+        assert_eq!(
+            all,
+            [
+                "#/components/schemas/Item/properties/state",
+                "#/components/securitySchemes/key",
+                "#/paths/~1items/get",
+                "#/paths/~1items/get/parameters/0",
+            ]
+        );
+        // A call the server accepted confirms the parameters it sent and
+        // the scheme it was authorised with.
+        let accepted = validator().confirmed_by_request("listItems", &["CURSOR", "size"], &["key", "basic"]);
+        let accepted: Vec<&str> = accepted.iter().map(String::as_str).collect();
+        assert_eq!(accepted, ["#/components/securitySchemes/key", "#/paths/~1items/get/parameters/0"]);
+        assert!(validator().confirmed_by_request("listItems", &["size"], &[]).is_empty());
+    }
+
+    #[test]
+    fn every_difference_is_reported_once_at_its_path_with_array_indices_left_out() {
+        let body = json!({"items": [
+            {"id": "7", "state": "archived", "at": "yesterday", "size": 11, "colour": "red",
+             "channel": {"kind": "sms", "number": "+1", "carrier": "x"}},
+            {"state": "open", "colour": "blue"},
+        ], "labels": {"a": "one"}, "unknown": true});
+        let survey = surveyed(200, &[("content-type", JSON)], body);
+        assert_eq!(
+            places(&survey),
+            [
+                "missing header header X-Rate-Remaining",
+                "missing required $.items[].id",
+                "unknown field $.items[].channel.carrier",
+                "unknown field $.items[].colour",
+                "unknown field $.unknown",
+                "type mismatch $.items[].id",
+                "type mismatch $.labels.a",
+                "format mismatch $.items[].at",
+                "unlisted enum value $.items[].state",
+                "broken constraint $.items[].size",
+            ]
+        );
+        let state = survey.drift.iter().find(|d| d.kind == DriftKind::UnlistedEnumValue).unwrap();
+        assert_eq!(state.detail, r#""archived" is not one of open, closed"#);
+        assert_eq!(state.operation, "listItems");
+        // A difference under an inferred fact does not confirm it.
+        assert!(!survey.confirmed.contains("#/components/schemas/Item/properties/state"));
+    }
+
+    #[test]
+    fn statuses_content_types_and_secret_values() {
+        let survey = surveyed(418, &[("content-type", JSON)], json!({}));
+        assert_eq!(places(&survey), ["undocumented status status"]);
+        assert_eq!(survey.drift[0].detail, "HTTP 418 is not documented");
+        let survey = surveyed(404, &[("content-type", "text/html")], json!("<html>"));
+        assert_eq!(places(&survey), ["undocumented content type content-type"]);
+        let body = json!({"items": [{"id": 1, "state": "open", "access_token": 12345}]});
+        let survey = surveyed(200, &[("Content-Type", JSON), ("X-RATE-REMAINING", "1")], body);
+        assert_eq!(places(&survey), ["type mismatch $.items[].access_token"]);
+        assert!(!survey.drift[0].detail.contains("12345"), "{}", survey.drift[0].detail);
+        // A body not read (a download) is checked for its content type only.
+        let survey = validator().survey_response("listItems", 200, &[("content-type".into(), JSON.into())], None);
+        assert_eq!(places(&survey), ["missing header header X-Rate-Remaining"]);
+    }
+}

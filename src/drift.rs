@@ -21,7 +21,7 @@
 //! 100 000-record export with a new field logs a handful of lines, not one
 //! per record. The `convo` CLI prints a one-line note on stderr after a
 //! command that saw any, and `convo <api> check` surveys a tenant on
-//! purpose.
+//! purpose, every body whole against the spec ([`crate::spec::survey`]).
 //!
 //! Examples never hold a secret: an unknown field is reported by its path
 //! only, never its value, and an unrecognized value of an enum whose type

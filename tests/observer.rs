@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use convo_clients::luware::Client;
 use convo_clients::sandbox::ScriptedResponse;
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
-use convo_clients::spec::drift::DriftKind;
+use convo_clients::spec::survey::DriftKind;
 use convo_clients::{ClientConfig, ExchangeObserver, Observed};
 use reqwest::Method;
 

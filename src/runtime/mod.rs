@@ -383,7 +383,7 @@ impl Runtime {
                 }
                 survey
             }
-            None => crate::spec::drift::Survey::default(),
+            None => crate::spec::survey::Survey::default(),
         };
         let secrets = self.inner.credentials.secrets();
         let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();

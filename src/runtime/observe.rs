@@ -13,7 +13,7 @@ use std::sync::Arc;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::spec::drift::Survey;
+use crate::spec::survey::Survey;
 
 /// One answer a server gave, as an observer receives it.
 #[derive(Clone)]

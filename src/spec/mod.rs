@@ -2,6 +2,6 @@
 //! it is sent, what the sandbox checks every request and response with, and
 //! what `convo <api> check` surveys a tenant's answers with.
 
-pub mod drift;
 mod lenient;
+pub mod survey;
 pub mod validate;

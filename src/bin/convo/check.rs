@@ -10,7 +10,7 @@
 //! with `--allow-writes`, with the spec's examples as their values.
 //!
 //! Every answer (token and login calls too) is surveyed by the runtime's
-//! observer with the sandbox's own response rules (`convo_clients::spec::drift`),
+//! observer with the sandbox's own response rules (`convo_clients::spec::survey`),
 //! and the report lists each difference by operation and JSON path, the
 //! calls made, the operations not reached and why, and the inferred facts of
 //! the spec the answers confirmed. Exit 0 when nothing drifted, 1 when
@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
-use convo_clients::spec::drift::{DriftKind, InferredFact};
+use convo_clients::spec::survey::{DriftKind, InferredFact};
 use convo_clients::spec::validate::SpecValidator;
 use convo_clients::{ExchangeObserver, Observed, OperationClient};
 use serde_json::{Value, json};

@@ -1,4 +1,6 @@
-//! Drift: where a server's answers differ from its spec, all of it at once.
+//! The survey of a response: where a server's answer differs from its spec,
+//! all of it at once. (What typed calls notice in ordinary use, as they
+//! decode, is counted by [`crate::drift`].)
 //!
 //! [`SpecValidator::validate_response`] stops at the first rule a response
 //! breaks, which is what the sandbox needs (it must never send such a

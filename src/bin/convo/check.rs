@@ -274,7 +274,12 @@ impl Tour {
             unreached.remove(&visit.op);
             let status = answer.status().as_u16();
             let headers = answer.headers().clone();
-            let body: Value = answer.json().await.unwrap_or(Value::Null);
+            // Links read JSON bodies; a download is left unread.
+            let body: Value = if crate::operations::says_json(&headers) {
+                answer.json().await.unwrap_or(Value::Null)
+            } else {
+                Value::Null
+            };
             for link in op.links.iter().filter(|l| status_matches(&l.status, status)) {
                 let Some(target) = self.operations.iter().position(|o| o.id == link.operation_id) else { continue };
                 let target_op = &self.operations[target];

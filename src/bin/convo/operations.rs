@@ -579,11 +579,7 @@ fn body_value(body: &Body, matches: &ArgMatches) -> Result<Option<Value>, Failur
 
 /// Prints a response: JSON with the output formats, anything else as bytes.
 async fn print(response: reqwest::Response, context: &Context) -> Result<(), Failure> {
-    let json = response
-        .headers()
-        .get(reqwest::header::CONTENT_TYPE)
-        .and_then(|t| t.to_str().ok())
-        .is_some_and(|t| t.contains("json"));
+    let json = says_json(response.headers());
     let operation = response.url().path().to_string();
     let bytes =
         response.bytes().await.map_err(|e| Failure::Outcome(format!("{operation}: cannot read the response: {e}")))?;
@@ -610,6 +606,11 @@ async fn print(response: reqwest::Response, context: &Context) -> Result<(), Fai
         _ => write_one(format, columns(std::slice::from_ref(&value)), &value, out)?,
     }
     Ok(())
+}
+
+/// Whether a response's content type says JSON.
+pub(crate) fn says_json(headers: &reqwest::header::HeaderMap) -> bool {
+    headers.get(reqwest::header::CONTENT_TYPE).and_then(|t| t.to_str().ok()).is_some_and(|t| t.contains("json"))
 }
 
 /// Table and csv columns of records the spec names no columns for: the keys

@@ -83,11 +83,15 @@ impl SentRequest {
         }
     }
 
+    /// The query's name and value pairs, decoded.
+    fn query_pairs(&self) -> Vec<(String, String)> {
+        self.query.as_deref().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default()
+    }
+
     /// The names of the query parameters and headers it sent.
     pub(super) fn sent_names(&self) -> Vec<String> {
-        let query: Vec<(String, String)> =
-            self.query.as_deref().and_then(|q| serde_urlencoded::from_str(q).ok()).unwrap_or_default();
-        query.into_iter().map(|(name, _)| name).chain(self.headers.keys().map(|n| n.as_str().to_owned())).collect()
+        let query = self.query_pairs().into_iter().map(|(name, _)| name);
+        query.chain(self.headers.keys().map(|n| n.as_str().to_owned())).collect()
     }
 
     /// The record of this request and its response, every secret masked:
@@ -101,9 +105,8 @@ impl SentRequest {
         response_body: Option<&[u8]>,
         secrets: &[&str],
     ) -> Value {
-        let query: Vec<(String, String)> =
-            self.query.as_deref().map(|q| serde_urlencoded::from_str(q).unwrap_or_default()).unwrap_or_default();
-        let query: Vec<Value> = query
+        let query: Vec<Value> = self
+            .query_pairs()
             .into_iter()
             .map(|(name, value)| {
                 let value = if crate::redact::is_secret_name(&name) {

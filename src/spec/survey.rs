@@ -266,13 +266,7 @@ impl<'s> Surveyor<'s> {
                 self.confirm(&pointer, node);
             }
         }
-        let range = format!("{}XX", status / 100);
-        let documented = op.responses.as_object().and_then(|r| {
-            [status.to_string(), range.clone(), range.to_ascii_lowercase(), "default".to_owned()]
-                .into_iter()
-                .find_map(|key| r.get(&key).map(|node| (key, node)))
-        });
-        let Some((key, node)) = documented else {
+        let Some((key, node)) = op.documented_response(status) else {
             self.report(DriftKind::UndocumentedStatus, "status", format!("HTTP {status} is not documented"));
             return;
         };

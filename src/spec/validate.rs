@@ -252,6 +252,17 @@ struct RangeRule {
 }
 
 impl Operation {
+    /// The response documented for `status`, as written (maybe a `$ref`),
+    /// with its key: the status itself, else its range (`2XX`), else `default`.
+    pub(super) fn documented_response(&self, status: u16) -> Option<(String, &Value)> {
+        let responses = self.responses.as_object()?;
+        let range = format!("{}XX", status / 100);
+        let lower = range.to_ascii_lowercase();
+        [status.to_string(), range, lower, "default".to_owned()]
+            .into_iter()
+            .find_map(|key| responses.get(&key).map(|node| (key, node)))
+    }
+
     fn param(&self, location: Location, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| {
             p.location == location
@@ -664,16 +675,8 @@ impl SpecValidator {
             .operations()
             .find(|op| op.id == operation_id)
             .ok_or_else(|| invalid("response", format!("no operation {operation_id} in the spec")))?;
-        let range = format!("{}XX", status / 100);
-        let response = op
-            .responses
-            .as_object()
-            .and_then(|r| {
-                r.get(&status.to_string())
-                    .or_else(|| r.get(&range))
-                    .or_else(|| r.get(&range.to_ascii_lowercase()))
-                    .or_else(|| r.get("default"))
-            })
+        let (_, response) = op
+            .documented_response(status)
             .ok_or_else(|| invalid("response", format!("status {status} is not documented")))?;
         let response = deref(&self.spec, response).map_err(|e| invalid("response", e))?;
         let Some(content) = response.get("content").and_then(Value::as_object).filter(|c| !c.is_empty()) else {

@@ -393,25 +393,8 @@ impl<'s> Surveyor<'s> {
         if value.is_null() && parts.iter().any(|(_, s)| s.get("nullable").and_then(Value::as_bool) == Some(true)) {
             return;
         }
-        for (_, schema) in parts.iter() {
-            if let Some(ty) = schema.get("type").and_then(Value::as_str)
-                && !has_type(value, ty)
-            {
-                let article = if ty.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
-                return self.report(
-                    DriftKind::TypeMismatch,
-                    at,
-                    format!("{} where the spec says {article} {ty}", show(value)),
-                );
-            }
-            if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
-                && !allowed.contains(value)
-            {
-                let list: Vec<String> =
-                    allowed.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
-                let detail = format!("{} is not one of {}", show(value), list.join(", "));
-                return self.report(DriftKind::UnlistedEnumValue, at, detail);
-            }
+        if self.mismatched(parts, value, at) {
+            return;
         }
         // The alternative of each `oneOf`/`anyOf` the value fits best joins the parts.
         let mut names: BTreeSet<&'s str> = known.clone();
@@ -434,17 +417,9 @@ impl<'s> Surveyor<'s> {
         }
         if !chosen.is_empty() {
             names.extend(chosen.iter().flat_map(|(_, s)| property_names(s)));
-            // Type and enum rules of the chosen alternative apply too.
-            for (_, schema) in &chosen {
-                if let Some(ty) = schema.get("type").and_then(Value::as_str)
-                    && !has_type(value, ty)
-                {
-                    return self.report(
-                        DriftKind::TypeMismatch,
-                        at,
-                        format!("{} where the spec says {ty}", show(value)),
-                    );
-                }
+            // The chosen alternative's type and enum apply too.
+            if self.mismatched(&chosen, value, at) {
+                return;
             }
             parts.extend(chosen);
         }
@@ -465,6 +440,33 @@ impl<'s> Surveyor<'s> {
             Value::Object(map) => self.object(parts, map, at, &names, depth),
             Value::Bool(_) | Value::Null => {}
         }
+    }
+
+    /// Reports the first part whose `type` or `enum` the value does not
+    /// fit; whether there was one (then nothing below it is surveyed).
+    fn mismatched(&mut self, parts: &[(String, &'s Map<String, Value>)], value: &Value, at: &str) -> bool {
+        for (_, schema) in parts {
+            if let Some(ty) = schema.get("type").and_then(Value::as_str)
+                && !has_type(value, ty)
+            {
+                let article = if ty.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                self.report(DriftKind::TypeMismatch, at, format!("{} where the spec says {article} {ty}", show(value)));
+                return true;
+            }
+            if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+                && !allowed.contains(value)
+            {
+                let list: Vec<String> =
+                    allowed.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
+                self.report(
+                    DriftKind::UnlistedEnumValue,
+                    at,
+                    format!("{} is not one of {}", show(value), list.join(", ")),
+                );
+                return true;
+            }
+        }
+        false
     }
 
     /// How badly `value` misses `alternative`: differences at its root (a

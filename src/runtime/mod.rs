@@ -96,6 +96,12 @@ impl ApiInfo {
             .as_ref()
     }
 
+    /// The spec's spelling of an operation (progenitor's hooks name it in
+    /// snake_case), as users know it.
+    fn spec_id(&self, operation: &'static str) -> &'static str {
+        self.operation_ids.iter().find(|(_, snake)| *snake == operation).map_or(operation, |(id, _)| id)
+    }
+
     fn schemes_of(&self, operation: &str) -> &'static [&'static str] {
         self.operation_security.iter().find(|(id, _)| *id == operation).map_or(&[], |(_, schemes)| schemes)
     }
@@ -369,8 +375,7 @@ impl Runtime {
         } else {
             (None, response)
         };
-        let spec_id =
-            self.inner.api.operation_ids.iter().find(|(_, snake)| *snake == operation).map_or(operation, |(id, _)| id);
+        let spec_id = self.inner.api.spec_id(operation);
         let pairs = text_headers(&headers);
         let survey = match self.inner.api.validator() {
             Some(validator) => {
@@ -660,9 +665,7 @@ pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
         Ok(value) => {
             if !findings.is_empty() {
                 let api = runtime.inner.api;
-                // The spec's spelling of the operation, as users know it.
-                let spec_id =
-                    api.operation_ids.iter().find(|(_, snake)| *snake == operation).map_or(operation, |(id, _)| id);
+                let spec_id = api.spec_id(operation);
                 crate::drift::record(&runtime.inner.drift, api.name, spec_id, &findings);
             }
             Ok(progenitor_client::ResponseValue::new(value, status, headers))

@@ -33,6 +33,15 @@ pub enum Error {
     #[error("{}HTTP {status}{}", prefix(operation), body.suffix())]
     Status { operation: &'static str, status: StatusCode, body: BodyExcerpt },
 
+    /// The server answered with a retryable status (429, 503, …) and a
+    /// `Retry-After` longer than the client's retry policy waits
+    /// ([`crate::RetryPolicy::with_max_delay`]), so no other attempt was made.
+    #[error(
+        "{}HTTP {status}: the server asked to be retried after {} (Retry-After), longer than the {} the retry policy waits; try again later{}",
+        prefix(operation), seconds(*wait), seconds(*limit), body.suffix()
+    )]
+    RetryAfterTooLong { operation: &'static str, status: StatusCode, wait: Duration, limit: Duration, body: BodyExcerpt },
+
     /// The server's credentials check failed (401 or 403), or no token could be had.
     #[error("{}authentication failed{}{}", prefix(operation), status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(), body.suffix())]
     Auth { operation: &'static str, status: Option<StatusCode>, body: BodyExcerpt },
@@ -79,7 +88,7 @@ impl Error {
     /// The HTTP status, when the error came from a response.
     pub fn status(&self) -> Option<StatusCode> {
         match self {
-            Error::Status { status, .. } => Some(*status),
+            Error::Status { status, .. } | Error::RetryAfterTooLong { status, .. } => Some(*status),
             Error::Auth { status, .. } => *status,
             #[cfg(feature = "llamadapro")]
             Error::CustomFieldInUse(_) => Some(StatusCode::CONFLICT),
@@ -94,9 +103,11 @@ impl Error {
     /// this says whether trying again later is worth it.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Transport { kind, .. } => !matches!(kind, TransportKind::Tls | TransportKind::Other),
+            Error::Transport { kind, .. } => {
+                !matches!(kind, TransportKind::Tls | TransportKind::RedirectRefused | TransportKind::Other)
+            }
             Error::Status { status, .. } => matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504),
-            Error::Timeout { .. } => true,
+            Error::Timeout { .. } | Error::RetryAfterTooLong { .. } => true,
             Error::Decode { reason, .. } => reason.starts_with(INCOMPLETE_BODY),
             _ => false,
         }
@@ -105,7 +116,10 @@ impl Error {
     /// The start of the response body, when there was one.
     pub fn body(&self) -> Option<&BodyExcerpt> {
         match self {
-            Error::Status { body, .. } | Error::Auth { body, .. } | Error::Decode { body, .. } => Some(body),
+            Error::Status { body, .. }
+            | Error::Auth { body, .. }
+            | Error::Decode { body, .. }
+            | Error::RetryAfterTooLong { body, .. } => Some(body),
             #[cfg(feature = "llamadapro")]
             Error::CustomFieldInUse(e) => Some(&e.body),
             _ => None,
@@ -374,9 +388,74 @@ pub enum TransportKind {
     Tls,
     /// The host name could not be resolved.
     Dns,
-    /// Anything else (an unbuildable request, a redirect loop, …).
+    /// The server redirected the call to another origin (scheme, host or
+    /// port), or redirected it too many times; credentials and request
+    /// bodies stay with the API's own origin, so the redirect was not followed.
+    RedirectRefused,
+    /// Anything else (an unbuildable request, …).
     Other,
 }
+
+/// Why a redirect was not followed: the cause [`TransportKind::RedirectRefused`]
+/// is classified from. URLs are shown as origin and path (no userinfo, no
+/// query: a server picks them, and a query may carry anything).
+#[derive(Debug)]
+pub(crate) enum RedirectRefused {
+    /// To an origin other than the one the call was sent to.
+    OtherOrigin { status: StatusCode, from: String, to: String },
+    /// More than [`RedirectRefused::MAX_HOPS`] redirects in a row.
+    TooMany { status: StatusCode, to: String },
+}
+
+impl RedirectRefused {
+    /// Redirects followed within the API's origin before giving up.
+    pub(crate) const MAX_HOPS: usize = 10;
+
+    /// The policy of every client: a redirect within the origin of the first
+    /// request is followed (credentials and a replayed body go with it, to
+    /// the same server); one to another origin is refused, since the runtime
+    /// adds API keys and tokens to every request and a token or login call's
+    /// body carries secrets.
+    pub(crate) fn policy() -> reqwest::redirect::Policy {
+        reqwest::redirect::Policy::custom(|attempt| {
+            let first = attempt.previous().first().unwrap_or(attempt.url());
+            let status = attempt.status();
+            if first.origin() != attempt.url().origin() {
+                let error =
+                    RedirectRefused::OtherOrigin { status, from: shown(first, false), to: shown(attempt.url(), true) };
+                attempt.error(error)
+            } else if attempt.previous().len() > Self::MAX_HOPS {
+                let to = shown(attempt.url(), true);
+                attempt.error(RedirectRefused::TooMany { status, to })
+            } else {
+                attempt.follow()
+            }
+        })
+    }
+}
+
+/// A URL as an error shows it: its origin, and its path when `with_path`.
+fn shown(url: &reqwest::Url, with_path: bool) -> String {
+    let origin = url.origin().ascii_serialization();
+    if with_path { format!("{origin}{}", url.path()) } else { origin }
+}
+
+impl fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RedirectRefused::OtherOrigin { status, from, to } => write!(
+                f,
+                "redirect refused: {from} answered {status} with a redirect to another origin, {to}; \
+                 credentials are sent only to the API's own origin (set the base URL to the server that answers)"
+            ),
+            RedirectRefused::TooMany { status, to } => {
+                write!(f, "redirect refused: more than {} redirects in a row (the last a {status} to {to})", Self::MAX_HOPS)
+            }
+        }
+    }
+}
+
+impl std::error::Error for RedirectRefused {}
 
 /// The timeouts a client was built with, to say which one ran out.
 #[derive(Debug, Clone, Default)]
@@ -388,6 +467,16 @@ pub(crate) struct Timeouts {
 
 /// A duration as a person reads it: `10 s`, `1.5 s`, `250 ms`.
 pub(crate) fn seconds(d: Duration) -> String {
+    const HOUR: u64 = 3600;
+    // A server's Retry-After can ask for days.
+    let (secs, whole) = (d.as_secs_f64(), d.subsec_nanos() == 0);
+    if d.as_secs() >= 2 * 24 * HOUR {
+        let days = secs / (24 * HOUR) as f64;
+        return if whole && d.as_secs() % (24 * HOUR) == 0 { format!("{days} days") } else { format!("{days:.1} days") };
+    }
+    if d.as_secs() >= 2 * HOUR {
+        return format!("{:.1} h", secs / HOUR as f64);
+    }
     if d < Duration::from_secs(1) {
         format!("{} ms", d.as_millis())
     } else if d.subsec_millis() == 0 {
@@ -415,6 +504,9 @@ fn classify(error: &reqwest::Error, timeouts: &Timeouts, elapsed: Duration) -> (
                 | std::io::ErrorKind::UnexpectedEof => kind = Some(TransportKind::ConnectionReset),
                 _ => {}
             }
+        }
+        if let Some(refused) = e.downcast_ref::<RedirectRefused>() {
+            return (TransportKind::RedirectRefused, Some(refused.to_string()));
         }
         if let Some(tls) = e.downcast_ref::<rustls::Error>() {
             kind = Some(TransportKind::Tls);
@@ -460,7 +552,7 @@ fn classify(error: &reqwest::Error, timeouts: &Timeouts, elapsed: Duration) -> (
         TransportKind::RequestTimeout(d) => format!("request timeout: no complete response within {}", seconds(d)),
         TransportKind::Tls => format!("TLS error: {detail}"),
         TransportKind::Dns => format!("DNS lookup failed: {detail}"),
-        TransportKind::Other => return (kind, None),
+        TransportKind::RedirectRefused | TransportKind::Other => return (kind, None),
     };
     (kind, Some(message))
 }

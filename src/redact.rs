@@ -239,22 +239,61 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
 }
 
 /// A URL as it may be shown: with any `user:password@` replaced by `***@`.
-/// Works on text that does not parse as a URL, too.
+///
+/// Works on text that does not parse as a URL, too (a typo in the scheme, a
+/// stray space): there the userinfo cannot be told from the path, so
+/// everything from the start of the authority to the last `@` is masked.
 pub fn without_userinfo(url: &str) -> String {
-    let (scheme, rest) = match url.find("://") {
-        Some(at) => url.split_at(at + 3),
-        None => ("", url),
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}{MASK}@{}", &rest[at + 1..]),
-        None => url.to_string(),
+    if let Ok(parsed) = reqwest::Url::parse(url)
+        && parsed.has_authority()
+    {
+        if parsed.username().is_empty() && parsed.password().is_none() {
+            return url.to_string();
+        }
+        // The authority as written (the parsed form would normalise the rest).
+        let (scheme, rest) = url.split_at(url.find("://").map_or(0, |at| at + 3));
+        let authority_end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            return format!("{scheme}{MASK}@{}", &rest[at + 1..]);
+        }
     }
+    let Some(last_at) = url.rfind('@') else { return url.to_string() };
+    // After `scheme:` and the slashes that follow it (`htp:/`, `http://`),
+    // when the text starts so; else from the start (`svc:pw@host`).
+    let scheme_end = url[..last_at]
+        .find(":/")
+        .or_else(|| url[..last_at].find(":\\"))
+        .filter(|&colon| !url[..colon].contains(['@', ' ', '/']))
+        .map_or(0, |colon| colon + 1);
+    let authority_start = scheme_end + url[scheme_end..].len() - url[scheme_end..].trim_start_matches(['/', '\\']).len();
+    if authority_start >= last_at {
+        return url.to_string();
+    }
+    format!("{}{MASK}{}", &url[..authority_start], &url[last_at..])
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn userinfo_masked_in_urls_that_parse_and_in_those_that_do_not() {
+        for (url, shown) in [
+            ("https://u:pw@example.com/a", "https://***@example.com/a"),
+            ("https://example.com/users/a@b.com", "https://example.com/users/a@b.com"),
+            ("https://example.com", "https://example.com"),
+            ("htp:/svc:PASSWORD@127.0.0.1:1/ x", "htp:/***@127.0.0.1:1/ x"),
+            ("http://svc:PASS WORD@127.0.0.1:1/", "http://***@127.0.0.1:1/"),
+            ("http://user:pa/ss@host", "http://***@host"),
+            ("svc:PASSWORD@127.0.0.1", "***@127.0.0.1"),
+            ("http:\\\\u:SECRET@host", "http:\\\\***@host"),
+            ("not a url", "not a url"),
+            ("@", "@"),
+            ("mailto:a@b", "***@b"),
+        ] {
+            assert_eq!(without_userinfo(url), shown, "{url}");
+        }
+    }
 
     fn redact(text: &str) -> String {
         redact_secrets(text, &[]).0

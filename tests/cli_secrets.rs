@@ -292,8 +292,12 @@ fn no_command_prints_a_secret_whatever_the_server_does() {
     let token_body = format!(
         r#"{{"accessToken":"{TOKEN}","bearerToken":"{TOKEN}","data":{{"token":"{TOKEN}"}},"note":"Bearer {TOKEN}"}}"#
     );
+    // Another origin that records what reaches it: a redirect there must
+    // not be followed, so nothing may.
+    let (elsewhere, reached_elsewhere) = runtime.block_on(fault_server(vec![Answer::Echo(200)]));
     let scenarios: Vec<(&'static str, String)> = runtime.block_on(async {
         vec![
+            ("307 to another origin", fault_server(vec![Answer::Redirect(307, elsewhere.clone())]).await.0),
             ("401 echoing the request", fault_server(vec![Answer::Echo(401)]).await.0),
             ("500 echoing the request", fault_server(vec![Answer::Echo(500)]).await.0),
             ("token in an undecodable 200", fault_server(vec![Answer::Full(raw(200, token_body.as_bytes()))]).await.0),
@@ -403,6 +407,12 @@ fn no_command_prints_a_secret_whatever_the_server_does() {
         commands.len(),
         scenarios.len()
     );
+    let redirected: Vec<&Outcome> = outcomes.iter().filter(|o| o.scenario.starts_with("307")).collect();
+    let refused = redirected.iter().filter(|o| o.stderr.contains("redirect refused")).count();
+    eprintln!("{refused} of {} runs told of the refused redirect", redirected.len());
+    assert!(refused * 10 >= redirected.len() * 6, "only {refused} of {} runs refused the redirect", redirected.len());
+    let elsewhere_count = reached_elsewhere.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(elsewhere_count, 0, "{elsewhere_count} redirected requests reached another origin");
     assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n\n"));
     assert_eq!(outcomes.len(), total);
     // Most commands must really have sent something, logged at trace level.

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use convo_clients::luware::{Credentials as LuwareCredentials, Filters, SearchRequest};
 use convo_clients::{ClientConfig, Error, RetryPolicy, TransportKind};
-use fault_server::{Answer, fault_server, raw, refusing_url};
+use fault_server::{Answer, fault_server, raw, raw_with, refusing_url};
 
 const SUBSCRIPTION_KEY: &str = "SubKey-7f3a9c-luware";
 const CLIENT_SECRET: &str = "Cl1entS3cret-b82d";
@@ -217,4 +217,71 @@ async fn clients_keep_their_secrets_out_of_debug() {
     for secret in ALL {
         assert!(!shown.contains(secret), "{secret} in {shown}");
     }
+}
+
+/// A server that redirects every call to another origin (host and port):
+/// whatever the status (a 307 keeps the method and body), the redirect is
+/// not followed, so no credential, token form or login body reaches that
+/// origin; the error says which redirect was refused.
+#[tokio::test]
+async fn a_redirect_to_another_origin_is_refused_and_named() {
+    let (elsewhere, reached) = fault_server(vec![Answer::Echo(200)]).await;
+    for status in [301, 302, 303, 307, 308] {
+        let (url, _) = fault_server(vec![Answer::Redirect(status, elsewhere.clone())]).await;
+        let calls: Vec<Error> = vec![
+            // The token POST, its form carrying the client secret.
+            luware(&url).first_page(&SearchRequest::new(Filters::default())).await.unwrap_err(),
+            // The login POST, its JSON carrying the password.
+            liveperson(&url).login().await.unwrap_err(),
+            // An API-key header on every call (retries on: still not followed).
+            Error::from(raia(&url, fast_retries()).list_conversation_states().send().await.unwrap_err()),
+        ];
+        for error in calls {
+            let shown = error.to_string();
+            assert!(
+                matches!(&error, Error::Transport { kind: TransportKind::RedirectRefused, .. }),
+                "{status}: {error:?}"
+            );
+            assert!(!error.is_transient(), "{status}: {error:?}");
+            assert!(shown.contains("redirect refused") && shown.contains(&elsewhere), "{status}: {shown}");
+            assert_hides(&error, ALL);
+        }
+    }
+    assert_eq!(reached.load(std::sync::atomic::Ordering::SeqCst), 0, "a redirect was followed");
+}
+
+/// Within the API's own origin a redirect is followed (a relative
+/// `Location`), but not forever.
+#[tokio::test]
+async fn a_redirect_within_the_origin_is_followed_but_not_in_a_loop() {
+    let body = b"[]";
+    let (url, served) = fault_server(vec![Answer::Redirect(307, String::new()), Answer::Full(raw(200, body))]).await;
+    let answer = raia(&url, no_retries()).list_conversation_states().send().await;
+    assert!(answer.is_ok(), "{:?}", answer.map_err(Error::from));
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+    let (url, served) = fault_server(vec![Answer::Redirect(302, String::new())]).await;
+    let error = Error::from(raia(&url, fast_retries()).list_conversation_states().send().await.unwrap_err());
+    assert!(matches!(&error, Error::Transport { kind: TransportKind::RedirectRefused, .. }), "{error:?}");
+    assert!(error.to_string().contains("more than 10 redirects"), "{error}");
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 11, "not retried");
+}
+
+/// A `Retry-After` beyond what the retry policy waits ends the call at once,
+/// and the error says why, with the wait the server asked for.
+#[tokio::test]
+async fn a_retry_after_beyond_the_limit_is_said() {
+    let answer = raw_with(503, &[("retry-after", "950400")], br#"{"message":"maintenance"}"#);
+    let (url, served) = fault_server(vec![Answer::Full(answer)]).await;
+    let error = Error::from(raia(&url, fast_retries()).list_conversation_states().send().await.unwrap_err());
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 1, "no attempt after a refused wait");
+    assert!(matches!(&error, Error::RetryAfterTooLong { wait, .. } if wait.as_secs() == 950_400), "{error:?}");
+    let shown = error.to_string();
+    assert!(shown.contains("HTTP 503") && shown.contains("retried after 11 days (Retry-After)"), "{shown}");
+    assert!(shown.contains("longer than the 10 s the retry policy waits") && shown.contains("maintenance"), "{shown}");
+    assert!(error.is_transient() && error.status().map(|s| s.as_u16()) == Some(503));
+    // With retries off, a 503 is a plain 503: no wait was refused.
+    let (url, _) = fault_server(vec![Answer::Full(raw_with(503, &[("retry-after", "950400")], b"{}"))]).await;
+    let error = Error::from(raia(&url, no_retries()).list_conversation_states().send().await.unwrap_err());
+    assert!(matches!(&error, Error::Status { .. }), "{error:?}");
 }

@@ -95,7 +95,8 @@ impl FromStr for BotDomain {
                 } else if lower.contains('.') && !lower.contains(char::is_whitespace) {
                     Ok(BotDomain::BaseUrl(format!("https://{text}")))
                 } else {
-                    Err(format!("{text:?} is not z1, z2, z3, lookup, a botConnectorsDomain or a URL"))
+                    let shown = crate::redact::without_userinfo(text);
+                    Err(format!("{shown:?} is not z1, z2, z3, lookup, a botConnectorsDomain or a URL"))
                 }
             }
         }

@@ -112,6 +112,7 @@ impl ClientConfig {
         let mut builder = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .read_timeout(self.read_timeout)
+            .redirect(crate::error::RedirectRefused::policy())
             .user_agent(&self.user_agent);
         if let Some(timeout) = self.request_timeout {
             builder = builder.timeout(timeout);

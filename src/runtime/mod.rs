@@ -593,8 +593,15 @@ impl Runtime {
         let secrets = self.inner.credentials.secrets();
         let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
         let excerpt = BodyExcerpt::from_body(&body, &secrets);
+        // Not retried because the server asked for a longer wait than the
+        // policy allows: the error says so rather than look like any 503.
+        let failure = self.inner.retry.refused_wait(status, &headers).map(|wait| {
+            let limit = self.inner.retry.max_delay();
+            let error = Error::RetryAfterTooLong { operation, status, wait, limit, body: excerpt.clone() };
+            Arc::new(Mutex::new(Some(error)))
+        });
         let mut rebuilt = rebuilt(status, headers, body.into());
-        rebuilt.extensions_mut().insert(ResponseContext { operation, body: excerpt, failure: None });
+        rebuilt.extensions_mut().insert(ResponseContext { operation, body: excerpt, failure });
         Ok(Response::from(rebuilt))
     }
 }

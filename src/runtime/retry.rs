@@ -99,6 +99,19 @@ impl RetryPolicy {
         (elapsed + delay <= self.max_elapsed).then_some(delay)
     }
 
+    /// The wait a retryable answer's `Retry-After` asked for, when it is
+    /// longer than this policy waits at once ([`RetryPolicy::with_max_delay`]),
+    /// so that the call ended without another attempt for that reason.
+    pub(crate) fn refused_wait(&self, status: StatusCode, headers: &HeaderMap) -> Option<Duration> {
+        let asked = (self.is_enabled() && Self::is_retryable_status(status)).then(|| retry_after(headers)).flatten();
+        asked.filter(|wait| *wait > self.max_delay)
+    }
+
+    /// The longest single wait, `Retry-After` included.
+    pub(crate) fn max_delay(&self) -> Duration {
+        self.max_delay
+    }
+
     /// Exponential backoff with "equal jitter": half fixed, half random, so
     /// waits grow but concurrent clients spread out.
     fn backoff(&self, attempt: u32) -> Duration {

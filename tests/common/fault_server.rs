@@ -36,6 +36,9 @@ pub enum Answer {
     /// The headers at once, then the body one byte every 50 ms: each read
     /// is quick, the whole body is not.
     Drip(Vec<u8>),
+    /// This status with `Location:` the given origin followed by the
+    /// request's own path and query: a redirect to another server.
+    Redirect(u16, String),
 }
 
 /// A loopback server that answers connection `n` with `answers[n]` (the
@@ -96,6 +99,12 @@ async fn answer_one(mut socket: TcpStream, answer: Answer) {
                     return;
                 }
             }
+        }
+        Answer::Redirect(status, origin) => {
+            let text = String::from_utf8_lossy(&request);
+            let target = text.split_whitespace().nth(1).unwrap_or("/");
+            let location = format!("{origin}{target}");
+            let _ = socket.write_all(&raw_with(status, &[("location", &location)], b"{}")).await;
         }
         Answer::Garbage => {
             let body = format!("\x1b[31m<<not json>>\x07 {}", String::from_utf8_lossy(&request));

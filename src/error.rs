@@ -40,7 +40,13 @@ pub enum Error {
         "{}HTTP {status}: the server asked to be retried after {} (Retry-After), longer than the {} the retry policy waits; try again later{}",
         prefix(operation), seconds(*wait), seconds(*limit), body.suffix()
     )]
-    RetryAfterTooLong { operation: &'static str, status: StatusCode, wait: Duration, limit: Duration, body: BodyExcerpt },
+    RetryAfterTooLong {
+        operation: &'static str,
+        status: StatusCode,
+        wait: Duration,
+        limit: Duration,
+        body: BodyExcerpt,
+    },
 
     /// The server's credentials check failed (401 or 403), or no token could be had.
     #[error("{}authentication failed{}{}", prefix(operation), status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(), body.suffix())]
@@ -449,7 +455,11 @@ impl fmt::Display for RedirectRefused {
                  credentials are sent only to the API's own origin (set the base URL to the server that answers)"
             ),
             RedirectRefused::TooMany { status, to } => {
-                write!(f, "redirect refused: more than {} redirects in a row (the last a {status} to {to})", Self::MAX_HOPS)
+                write!(
+                    f,
+                    "redirect refused: more than {} redirects in a row (the last a {status} to {to})",
+                    Self::MAX_HOPS
+                )
             }
         }
     }
@@ -472,7 +482,11 @@ pub(crate) fn seconds(d: Duration) -> String {
     let (secs, whole) = (d.as_secs_f64(), d.subsec_nanos() == 0);
     if d.as_secs() >= 2 * 24 * HOUR {
         let days = secs / (24 * HOUR) as f64;
-        return if whole && d.as_secs() % (24 * HOUR) == 0 { format!("{days} days") } else { format!("{days:.1} days") };
+        return if whole && d.as_secs() % (24 * HOUR) == 0 {
+            format!("{days} days")
+        } else {
+            format!("{days:.1} days")
+        };
     }
     if d.as_secs() >= 2 * HOUR {
         return format!("{:.1} h", secs / HOUR as f64);

@@ -187,6 +187,91 @@ fn is_unsafe(c: char) -> bool {
     c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// JSON as [`serde_json`] writes it, but with the characters that act on a
+/// terminal inside strings written as `\uXXXX` escapes: DEL, the C1 controls
+/// (U+0080 to U+009F) and the bidirectional overrides (serde_json already
+/// escapes the C0 controls). The output is the same JSON value, so
+/// machine readers see no difference; a person reading it in a terminal
+/// sees the escape instead of a reordered or recoloured line.
+pub fn write_json<W: std::io::Write, T: serde::Serialize + ?Sized>(
+    out: W,
+    value: &T,
+    pretty: bool,
+) -> serde_json::Result<()> {
+    if pretty {
+        value.serialize(&mut serde_json::Serializer::with_formatter(out, TerminalSafe::pretty()))
+    } else {
+        value.serialize(&mut serde_json::Serializer::with_formatter(out, TerminalSafe::compact()))
+    }
+}
+
+/// A [`serde_json::ser::Formatter`] that escapes what [`write_json`] says.
+/// Wraps serde_json's compact or pretty formatter.
+pub struct TerminalSafe<F>(F);
+
+impl TerminalSafe<serde_json::ser::CompactFormatter> {
+    /// One line, as [`serde_json::to_writer`].
+    pub fn compact() -> Self {
+        Self(serde_json::ser::CompactFormatter)
+    }
+}
+
+impl TerminalSafe<serde_json::ser::PrettyFormatter<'static>> {
+    /// Indented by two spaces, as [`serde_json::to_writer_pretty`].
+    pub fn pretty() -> Self {
+        Self(serde_json::ser::PrettyFormatter::new())
+    }
+}
+
+/// Writes `fragment` with each unsafe character as `\uXXXX`. Every such
+/// character's UTF-8 starts with 0x7F, 0xC2 or 0xE2, so most text is
+/// written whole after one scan of its bytes.
+fn write_escaped<W: ?Sized + std::io::Write>(writer: &mut W, fragment: &str) -> std::io::Result<()> {
+    if !fragment.bytes().any(|b| matches!(b, 0x7f | 0xc2 | 0xe2)) {
+        return writer.write_all(fragment.as_bytes());
+    }
+    let mut start = 0;
+    for (at, c) in fragment.char_indices().filter(|(_, c)| is_unsafe(*c)) {
+        writer.write_all(&fragment.as_bytes()[start..at])?;
+        write!(writer, "\\u{:04x}", c as u32)?;
+        start = at + c.len_utf8();
+    }
+    writer.write_all(&fragment.as_bytes()[start..])
+}
+
+/// Forwards every layout method to the wrapped formatter (the ones
+/// `PrettyFormatter` overrides; the compact one keeps the defaults).
+macro_rules! forward {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $name<W: ?Sized + std::io::Write>(&mut self, writer: &mut W $(, $arg: $ty)*) -> std::io::Result<()> {
+            self.0.$name(writer $(, $arg)*)
+        }
+    )*};
+}
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for TerminalSafe<F> {
+    fn write_string_fragment<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        write_escaped(writer, fragment)
+    }
+
+    forward! {
+        begin_array();
+        end_array();
+        begin_array_value(first: bool);
+        end_array_value();
+        begin_object();
+        end_object();
+        begin_object_key(first: bool);
+        end_object_key();
+        begin_object_value();
+        end_object_value();
+    }
+}
+
 /// `message` with what it quotes (`` `…` `` and `"…"`, as serde and toml
 /// quote values) replaced by `…`: an error message about a value that may be
 /// a secret, without the value. A backslash inside a quote escapes the next
@@ -265,7 +350,8 @@ pub fn without_userinfo(url: &str) -> String {
         .or_else(|| url[..last_at].find(":\\"))
         .filter(|&colon| !url[..colon].contains(['@', ' ', '/']))
         .map_or(0, |colon| colon + 1);
-    let authority_start = scheme_end + url[scheme_end..].len() - url[scheme_end..].trim_start_matches(['/', '\\']).len();
+    let authority_start =
+        scheme_end + url[scheme_end..].len() - url[scheme_end..].trim_start_matches(['/', '\\']).len();
     if authority_start >= last_at {
         return url.to_string();
     }
@@ -275,6 +361,22 @@ pub fn without_userinfo(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_escapes_what_acts_on_a_terminal_and_stays_the_same_value() {
+        let value = serde_json::json!({"a\u{202e}b": ["x\u{85}y\u{9b}z\u{7f}", "\u{1b}[31m", "plain é ✓"]});
+        for pretty in [false, true] {
+            let mut out = Vec::new();
+            write_json(&mut out, &value, pretty).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(!text.chars().any(|c| c != '\n' && is_unsafe(c)), "{text:?}");
+            assert!(text.contains("a\\u202eb") && text.contains("x\\u0085y\\u009bz\\u007f"), "{text}");
+            assert!(text.contains("plain é ✓"), "{text}");
+            assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), value);
+            let plain = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) };
+            assert_eq!(text.lines().count(), plain.unwrap().lines().count());
+        }
+    }
 
     #[test]
     fn userinfo_masked_in_urls_that_parse_and_in_those_that_do_not() {

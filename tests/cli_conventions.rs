@@ -3,6 +3,8 @@
 //! against the in-process sandbox where a command needs an API.
 
 mod common;
+#[path = "common/fault_server.rs"]
+mod fault_server;
 
 use std::process::Output;
 
@@ -150,4 +152,34 @@ fn csv_output_reads_back_with_a_csv_reader() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 20);
     assert!(rows.iter().all(|r| r.len() == headers.len()));
+}
+
+/// Text from a server that would act on a terminal (a bidi override that
+/// reorders the line, C1 controls, DEL) is escaped in every output format;
+/// JSON keeps the same value (`\uXXXX`), so machines see no difference.
+#[test]
+fn server_text_that_acts_on_a_terminal_is_escaped_in_every_format() {
+    let hostile = "evil\u{202e}txt.exe\u{9b}31m\u{85}\u{7f}";
+    let body = serde_json::json!([{ "id": "s1", "name": hostile, "conversationId": "c1", "createdAt": "2024-01-01T00:00:00Z" }]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (url, _) = runtime.block_on(fault_server::fault_server(vec![fault_server::Answer::Full(fault_server::raw(
+        200,
+        body.to_string().as_bytes(),
+    ))]));
+    for format in ["json", "jsonl", "table", "csv"] {
+        let out = convo()
+            .args(["raia", "list-conversation-states", "--base-url", &url, "-o", format])
+            .env("RAIA_AGENT_SECRET_KEY", "k-123456")
+            .output()
+            .unwrap();
+        let text = stdout(&out);
+        assert!(text.contains("evil"), "{format}: {text} {}", stderr(&out));
+        assert!(!text.contains(['\u{202e}', '\u{9b}', '\u{85}', '\u{7f}']), "{format}: {text:?}");
+        if format.starts_with("json") {
+            let first = text.lines().next().unwrap_or_default();
+            let value: Value = if format == "json" { serde_json::from_str(&text) } else { serde_json::from_str(first) }
+                .unwrap_or_else(|e| panic!("{format}: {e}: {text}"));
+            assert!(value.to_string().contains("evil\u{202e}txt"), "{format}: the value changed: {value}");
+        }
+    }
 }

@@ -285,3 +285,16 @@ async fn a_retry_after_beyond_the_limit_is_said() {
     let error = Error::from(raia(&url, no_retries()).list_conversation_states().send().await.unwrap_err());
     assert!(matches!(&error, Error::Status { .. }), "{error:?}");
 }
+
+/// A token answer holding a huge token is refused, not sent as a header on
+/// every call; the error says why.
+#[tokio::test]
+async fn a_huge_token_is_refused() {
+    let token = "a".repeat(10 * 1024 * 1024);
+    let body = format!(r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":3600}}"#);
+    let (url, served) = fault_server(vec![Answer::Full(raw(200, body.as_bytes()))]).await;
+    let error = luware(&url).first_page(&SearchRequest::new(Filters::default())).await.unwrap_err();
+    assert!(matches!(&error, Error::Decode { operation: "request_token", .. }), "{error:?}");
+    assert!(error.to_string().contains("more than the 16384 a token may hold"), "{error}");
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 1, "the search was not sent");
+}

@@ -116,6 +116,10 @@ impl Login {
 }
 
 impl TokenFetch for Login {
+    fn operation(&self) -> &'static str {
+        "login"
+    }
+
     fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Instant>)>> {
         Box::pin(async move {
             let issued = Instant::now();

@@ -83,6 +83,10 @@ impl fmt::Debug for TokenRequester {
 }
 
 impl TokenFetch for TokenRequester {
+    fn operation(&self) -> &'static str {
+        "request_token"
+    }
+
     fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Instant>)>> {
         Box::pin(async move {
             let issued = Instant::now();

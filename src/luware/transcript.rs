@@ -680,11 +680,14 @@ pub fn write_vtr_json<W: Write>(
 ) -> Result<(), TranscriptError> {
     read_entry(archive, limits, |json| {
         let mut from = serde_json::Deserializer::from_reader(json);
+        // Escaped as `convo`'s other JSON output is: a transcript is
+        // speech, and may hold anything.
         if pretty {
-            let mut to = serde_json::Serializer::pretty(out);
-            serde_transcode::transcode(&mut from, &mut to)?;
+            let safe = crate::redact::TerminalSafe::pretty();
+            serde_transcode::transcode(&mut from, &mut serde_json::Serializer::with_formatter(out, safe))?;
         } else {
-            serde_transcode::transcode(&mut from, &mut serde_json::Serializer::new(out))?;
+            let safe = crate::redact::TerminalSafe::compact();
+            serde_transcode::transcode(&mut from, &mut serde_json::Serializer::with_formatter(out, safe))?;
         }
         from.end()
     })

@@ -139,7 +139,15 @@ impl SchemeCredentials {
 /// a rejection).
 pub(crate) trait TokenFetch: Send + Sync + fmt::Debug {
     fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Instant>)>>;
+    /// The operation (or source) that gives the token, for errors.
+    fn operation(&self) -> &'static str;
 }
+
+#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
+/// The longest token accepted. Tokens go in a header, where servers
+/// commonly refuse more than 8 to 16 KiB in all; a larger "token" is a
+/// server's mistake (or worse), not something to send on every call.
+pub(crate) const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
 #[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 /// A cached token with single-flight refresh: concurrent callers that find no
@@ -191,8 +199,12 @@ impl TokenCredential {
         if let Some(generation) = self.fresh_generation() {
             return Ok(generation);
         }
-        let (value, refresh_at) =
-            self.fetcher.fetch().await.inspect_err(|e| tracing::warn!(error = %e, "token fetch failed"))?;
+        let (value, refresh_at) = self
+            .fetcher
+            .fetch()
+            .await
+            .and_then(|fetched| self.within_cap(fetched))
+            .inspect_err(|e| tracing::warn!(error = %e, "token fetch failed"))?;
         *generations += 1;
         let generation = *generations;
         if let Ok(mut cache) = self.cache.write() {
@@ -207,6 +219,19 @@ impl TokenCredential {
             None => tracing::info!(generation, "token refreshed (kept until the server rejects it)"),
         }
         Ok(generation)
+    }
+
+    /// A fetched token no longer than [`MAX_TOKEN_BYTES`].
+    fn within_cap(&self, fetched: (Secret, Option<Instant>)) -> Result<(Secret, Option<Instant>)> {
+        let length = fetched.0.expose().len();
+        if length <= MAX_TOKEN_BYTES {
+            return Ok(fetched);
+        }
+        Err(crate::Error::Decode {
+            operation: self.fetcher.operation(),
+            reason: format!("the token is {length} bytes, more than the {MAX_TOKEN_BYTES} a token may hold; not used"),
+            body: Default::default(),
+        })
     }
 
     /// Drops the token of `generation`, if it is still the cached one.

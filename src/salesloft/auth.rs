@@ -54,6 +54,10 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 pub(crate) struct ProviderFetch(pub(crate) Arc<dyn TokenProvider>);
 
 impl TokenFetch for ProviderFetch {
+    fn operation(&self) -> &'static str {
+        "access_token"
+    }
+
     fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Instant>)>> {
         Box::pin(async move {
             let issued = Instant::now();

@@ -310,7 +310,7 @@ impl Tour {
         let mut out = std::io::stdout().lock();
         match context.output {
             Some(OutputFormat::Json) => {
-                serde_json::to_writer_pretty(&mut out, &report).map_err(std::io::Error::other)?;
+                convo_clients::redact::write_json(&mut out, &report, true).map_err(std::io::Error::other)?;
                 writeln!(out)?;
             }
             _ => write_text(&report, &mut out)?,

@@ -78,11 +78,12 @@ impl<W: Write> RecordWriter<W> {
         match (self.format, &mut self.sink) {
             (OutputFormat::Json, Sink::Text(out)) => {
                 let separator = if self.count == 0 { "\n" } else { ",\n" };
-                let pretty = serde_json::to_string_pretty(record).map_err(io::Error::other)?;
-                write!(out, "{separator}{}", indent(&pretty))?;
+                let mut pretty = Vec::new();
+                convo_clients::redact::write_json(&mut pretty, record, true).map_err(io::Error::other)?;
+                write!(out, "{separator}{}", indent(&String::from_utf8_lossy(&pretty)))?;
             }
             (OutputFormat::Jsonl, Sink::Text(out)) => {
-                serde_json::to_writer(&mut *out, record).map_err(io::Error::other)?;
+                convo_clients::redact::write_json(&mut *out, record, false).map_err(io::Error::other)?;
                 out.write_all(b"\n")?;
             }
             (OutputFormat::Csv, Sink::Csv(out)) => {
@@ -196,11 +197,11 @@ pub fn write_one(format: OutputFormat, columns: &'static [Column], record: &Valu
     let mut out = out;
     match format {
         OutputFormat::Json => {
-            let pretty = serde_json::to_string_pretty(record).map_err(io::Error::other)?;
-            writeln!(out, "{pretty}")
+            convo_clients::redact::write_json(&mut out, record, true).map_err(io::Error::other)?;
+            writeln!(out)
         }
         OutputFormat::Jsonl => {
-            serde_json::to_writer(&mut out, record).map_err(io::Error::other)?;
+            convo_clients::redact::write_json(&mut out, record, false).map_err(io::Error::other)?;
             writeln!(out)
         }
         OutputFormat::Csv => {

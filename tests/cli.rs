@@ -173,6 +173,28 @@ fn bad_flags_and_bad_filters_exit_2() {
     assert!(stderr(&output).contains("colour"), "{}", stderr(&output));
 }
 
+/// A time window that holds nothing is a usage error, found before any
+/// request: the base URL refuses connections, which would be exit 1.
+#[test]
+fn an_empty_time_window_is_refused_before_sending() {
+    for command in [&["conversations", "list"][..], &["transcripts", "--out", "/nonexistent/convo-never"]] {
+        let output = convo()
+            .arg("luware")
+            .args(command)
+            .args(["--since", "2024-07-01", "--until", "2024-06-01"])
+            .env("LUWARE_BASE_URL", "http://127.0.0.1:9")
+            .env("LUWARE_EID", "1000")
+            .env("LUWARE_CLIENT_ID", "me")
+            .env("LUWARE_CLIENT_SECRET", "s3cret-value")
+            .env("LUWARE_SUBSCRIPTION_KEY", "key-value")
+            .output()
+            .unwrap();
+        let err = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{command:?}: {err}");
+        assert!(err.contains("startTime") && err.contains("empty range"), "{command:?}: {err}");
+    }
+}
+
 #[test]
 fn a_missing_credential_is_named() {
     let output = convo()

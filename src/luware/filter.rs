@@ -1034,9 +1034,51 @@ impl Filters {
         &self.list
     }
 
-    /// Runs [`Filter::validate`] on every filter.
+    /// Runs [`Filter::validate`] on every filter, then checks that the
+    /// bounds on each field leave something to find: `startTime>=2024-07-01`
+    /// with `startTime<2024-06-01` is [`FilterError::EmptyRange`] (the
+    /// filters are ANDed, so the API would answer nothing).
     pub fn validate(&self) -> Result<(), FilterError> {
-        self.list.iter().try_for_each(Filter::validate)
+        self.list.iter().try_for_each(Filter::validate)?;
+        self.check_ranges()
+    }
+
+    /// The tightest lower and upper bound of each field, compared.
+    fn check_ranges(&self) -> Result<(), FilterError> {
+        for field in FilterField::ALL {
+            let (mut lower, mut upper): (Option<Bound<'_>>, Option<Bound<'_>>) = (None, None);
+            for filter in self.list.iter().filter(|f| f.field == field) {
+                let typed = |i: usize| filter.values.get(i).and_then(|v| Some((v.as_str(), parse_wire_value(field, v).ok()?)));
+                let (lows, highs): (&[(usize, bool)], &[(usize, bool)]) = match filter.operator {
+                    FilterOperator::GreaterThan => (&[(0, true)], &[]),
+                    FilterOperator::GreaterThanOrEqual => (&[(0, false)], &[]),
+                    FilterOperator::LessThan => (&[], &[(0, true)]),
+                    FilterOperator::LessThanOrEqual => (&[], &[(0, false)]),
+                    FilterOperator::Between => (&[(0, false)], &[(1, false)]),
+                    _ => (&[], &[]),
+                };
+                for &(i, strict) in lows {
+                    if let Some((raw, value)) = typed(i) {
+                        lower = tighter(lower, (raw, value, strict), Ordering::Greater);
+                    }
+                }
+                for &(i, strict) in highs {
+                    if let Some((raw, value)) = typed(i) {
+                        upper = tighter(upper, (raw, value, strict), Ordering::Less);
+                    }
+                }
+            }
+            let (Some(low), Some(high)) = (lower, upper) else { continue };
+            let empty = match low.1.compare(&high.1) {
+                Some(Ordering::Greater) => true,
+                Some(Ordering::Equal) => low.2 || high.2,
+                _ => false,
+            };
+            if empty {
+                return Err(FilterError::EmptyRange { field, lower: low.0.to_owned(), upper: high.0.to_owned() });
+            }
+        }
+        Ok(())
     }
 
     /// The parameter value as compact, double-quoted JSON, for example
@@ -1149,6 +1191,21 @@ impl From<Filter> for Filters {
 // Errors
 // ---------------------------------------------------------------------------------------
 
+/// One side of a range on a field: the value as given, typed, and whether
+/// the bound itself is left out (`>`, `<`).
+type Bound<'a> = (&'a str, Typed<'a>, bool);
+
+/// The tighter of two bounds: the greater of two lower bounds (`want`
+/// `Greater`) or the lesser of two upper ones (`Less`); at a tie, the strict one.
+fn tighter<'a>(current: Option<Bound<'a>>, candidate: Bound<'a>, want: Ordering) -> Option<Bound<'a>> {
+    let Some(current) = current else { return Some(candidate) };
+    match candidate.1.compare(&current.1) {
+        Some(order) if order == want => Some(candidate),
+        Some(Ordering::Equal) if candidate.2 => Some(candidate),
+        _ => Some(current),
+    }
+}
+
 /// Why a filter could not be built, parsed or validated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -1218,6 +1275,18 @@ pub enum FilterError {
         first: String,
         /// The second (upper) bound as given.
         second: String,
+    },
+
+    /// The filters on a field bound it from below and above so that no
+    /// value fits (they are ANDed: the search could find nothing).
+    #[error("the filters on field {field} leave an empty range: nothing is both from `{lower}` and up to `{upper}`")]
+    EmptyRange {
+        /// The field.
+        field: FilterField,
+        /// The tightest lower bound, as given.
+        lower: String,
+        /// The tightest upper bound, as given.
+        upper: String,
     },
 
     /// The compact form could not be split into field, operator and value.
@@ -1455,6 +1524,25 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_range_is_refused() {
+        let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap().and_hms_opt(0, 0, 0).unwrap();
+        let window = |from, to| Filters::new().started_at_or_after(day(from)).started_before(day(to)).validate();
+        assert!(matches!(window("2024-07-01", "2024-06-01"), Err(FilterError::EmptyRange { .. })));
+        assert!(matches!(window("2024-07-01", "2024-07-01"), Err(FilterError::EmptyRange { .. })), "[a, a) is empty");
+        assert_eq!(window("2024-06-01", "2024-07-01"), Ok(()));
+        let parsed = |exprs: &[&str]| exprs.iter().map(|e| e.parse::<Filter>().unwrap()).collect::<Filters>().validate();
+        assert_eq!(parsed(&["startTime>=2024-07-01", "startTime<=2024-07-01"]), Ok(()), "[a, a] holds a");
+        assert!(matches!(parsed(&["startTime=2024-07-01..2024-07-31", "startTime>2024-08-01"]), Err(FilterError::EmptyRange { .. })));
+        // The tightest bound counts, whichever order the filters come in.
+        assert!(matches!(
+            parsed(&["startTime<2024-09-01", "startTime>=2024-01-01", "startTime<2024-01-01"]),
+            Err(FilterError::EmptyRange { .. })
+        ));
+        let error = window("2024-07-01", "2024-06-01").unwrap_err().to_string();
+        assert!(error.contains("startTime") && error.contains("empty range"), "{error}");
+    }
+
+    #[test]
     fn validate_checks_a_deserialized_filter() {
         let raw: Filter = serde_json::from_str(
             r#"{"field":"startTime","operator":"BETWEEN","values":["2024-08-01 00:00:00.000","2024-07-01 00:00:00.000"]}"#,
@@ -1639,15 +1727,15 @@ mod tests {
 
     #[test]
     fn typed_builders() {
-        let t = dt("2024-07-01 08:30:00.250");
+        let (t, later) = (dt("2024-07-01 08:30:00.250"), dt("2024-07-02 08:30:00.250"));
         let filters = Filters::new()
             .started_at_or_after(t)
-            .started_before(t)
+            .started_before(later)
             .platform("Zoom Phone")
             .with(parse("keep=true").expect("valid"));
         let expected: Filters = [
             "startTime>=2024-07-01 08:30:00.250",
-            "startTime<2024-07-01 08:30:00.250",
+            "startTime<2024-07-02 08:30:00.250",
             "platformName=Zoom Phone",
             "keep=TRUE",
         ]

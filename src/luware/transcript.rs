@@ -236,6 +236,13 @@ impl Transcript {
         self.speakers.iter().find(|s| s.id.as_deref() == Some(id))
     }
 
+    /// Whether the transcript holds nothing said: no utterances and no
+    /// words (an archive whose JSON is `{}` decodes to one).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.tcus.is_empty() && self.words.is_empty()
+    }
+
     /// The tcus as [`Utterance`]s, ordered by start time.
     ///
     /// The sort is stable: tcus with equal start keep document order, and tcus
@@ -536,6 +543,15 @@ pub enum TranscriptError {
         /// Names of all entries in the archive, directories included.
         entries: Vec<String>,
     },
+    /// The archive declares more entries than [`MAX_ENTRIES`]; its
+    /// directory was not read.
+    #[error("vtr archive declares {entries} entries, more than the {limit} a transcript archive may hold")]
+    TooManyEntries {
+        /// The entries the archive declares.
+        entries: u64,
+        /// The limit that was passed.
+        limit: u64,
+    },
     /// The transcript entry decompresses to more than
     /// [`TranscriptLimits::max_decompressed_bytes`] (a zip bomb, or a limit
     /// set too low).
@@ -708,6 +724,9 @@ fn read_entry<'b, T>(
     if archive.len() as u64 > limits.max_archive_bytes {
         return Err(TranscriptError::ArchiveTooLarge { limit: limits.max_archive_bytes });
     }
+    if let Some(entries) = declared_entries(archive).filter(|n| *n > MAX_ENTRIES) {
+        return Err(TranscriptError::TooManyEntries { entries, limit: MAX_ENTRIES });
+    }
     let mut zip = ZipArchive::new(Cursor::new(archive)).map_err(|err| {
         if archive.starts_with(b"PK") { zip_error(err) } else { TranscriptError::NotAZip { excerpt: excerpt(archive) } }
     })?;
@@ -731,6 +750,33 @@ fn read_entry<'b, T>(
         Err(e) if e.is_io() => Err(TranscriptError::Io(e.into())),
         Err(source) => Err(TranscriptError::Json { entry, source }),
     }
+}
+
+/// The most entries a `.vtr` archive may hold. A transcript archive holds
+/// one; a directory of hundreds of thousands costs seconds to read before
+/// anything is known (and is no transcript).
+pub const MAX_ENTRIES: u64 = 1000;
+
+/// The entry count an archive's end-of-central-directory record declares
+/// (the ZIP64 one when the classic field is saturated), read before the zip
+/// reader walks the directory; `None` when there is no such record (the
+/// zip reader then says what is wrong).
+fn declared_entries(archive: &[u8]) -> Option<u64> {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    const ZIP64_LOCATOR: &[u8] = b"PK\x06\x07";
+    const ZIP64_EOCD: &[u8] = b"PK\x06\x06";
+    let u16_at = |at: usize| Some(u16::from_le_bytes(archive.get(at..at + 2)?.try_into().ok()?));
+    let u64_at = |at: usize| Some(u64::from_le_bytes(archive.get(at..at + 8)?.try_into().ok()?));
+    // The record is 22 bytes plus a comment of at most 65535.
+    let search_from = archive.len().saturating_sub(22 + usize::from(u16::MAX));
+    let eocd = search_from + archive[search_from..].windows(4).rposition(|w| w == EOCD)?;
+    let entries = u16_at(eocd + 10)?;
+    if entries != u16::MAX {
+        return Some(u64::from(entries));
+    }
+    let locator = eocd.checked_sub(20).filter(|&at| archive.get(at..at + 4) == Some(ZIP64_LOCATOR))?;
+    let zip64 = usize::try_from(u64_at(locator + 8)?).ok()?;
+    (archive.get(zip64..zip64 + 4) == Some(ZIP64_EOCD)).then(|| u64_at(zip64 + 32)).flatten()
 }
 
 /// A reader that fails once more than `left` bytes have come through, and
@@ -1332,6 +1378,48 @@ mod tests {
         let msg = err.to_string();
         assert!(msg.ends_with(", ... and 12 more"), "{msg}");
         assert!(matches!(err, TranscriptError::NoTranscript { ref entries } if entries.len() == 20));
+    }
+
+    /// An archive declaring more entries than a transcript archive may hold
+    /// is refused from its end record, before its directory is read; ZIP64
+    /// counts (past 65,535) are read too.
+    #[test]
+    fn too_many_entries_are_refused_before_the_directory_is_read() {
+        let names: Vec<String> = (0..=MAX_ENTRIES).map(|i| format!("f{i}.json")).collect();
+        let entries: Vec<(&str, &[u8])> = names.iter().map(|n| (n.as_str(), &b"{}"[..])).collect();
+        let archive = zip_with(&entries);
+        assert_eq!(declared_entries(&archive), Some(MAX_ENTRIES + 1));
+        let err = decode(&archive).unwrap_err();
+        assert!(matches!(err, TranscriptError::TooManyEntries { entries: 1001, limit: MAX_ENTRIES }), "{err:?}");
+        assert!(err.to_string().contains("1001 entries"), "{err}");
+        let mut sink = Vec::new();
+        assert!(matches!(write_vtr_json(&archive, &TranscriptLimits::default(), &mut sink, true), Err(TranscriptError::TooManyEntries { .. })));
+
+        // A ZIP64 end record: the classic count saturated, the real one in the ZIP64 record.
+        let mut zip64 = vec![0u8; 8];
+        let record = zip64.len();
+        zip64.extend_from_slice(b"PK\x06\x06");
+        zip64.extend_from_slice(&[0; 28]);
+        zip64.extend_from_slice(&200_000u64.to_le_bytes());
+        zip64.extend_from_slice(&[0; 16]);
+        zip64.extend_from_slice(b"PK\x06\x07\0\0\0\0");
+        zip64.extend_from_slice(&(record as u64).to_le_bytes());
+        zip64.extend_from_slice(&[1, 0, 0, 0]);
+        zip64.extend_from_slice(b"PK\x05\x06\0\0\0\0\xff\xff\xff\xff");
+        zip64.extend_from_slice(&[0xff; 8]);
+        zip64.extend_from_slice(&[0; 2]);
+        assert_eq!(declared_entries(&zip64), Some(200_000));
+        assert!(matches!(decode(&zip64), Err(TranscriptError::TooManyEntries { entries: 200_000, .. })));
+        // Nothing that looks like an end record: the zip reader's own error.
+        assert_eq!(declared_entries(b"PK\x03\x04 not really"), None);
+        assert_eq!(declared_entries(b""), None);
+    }
+
+    #[test]
+    fn an_empty_document_is_an_empty_transcript() {
+        let transcript = decode(&zip_with(&[("t.json", b"{}")])).unwrap();
+        assert!(transcript.is_empty());
+        assert!(!sample().is_empty());
     }
 
     #[test]

@@ -301,6 +301,11 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
         }
         LuwareCommand::Transcript { ccdr_id, format, .. } => {
             let transcript = client.transcript(&ccdr_id).await?;
+            // Nothing printed and exit 0 would look like a failure to print.
+            if transcript.is_empty() {
+                let id = convo_clients::redact::escape_controls(&ccdr_id);
+                crate::output::note(format_args!("the transcript of {id} is empty: it holds no utterances or words"));
+            }
             match (format, context.output) {
                 // One record per utterance.
                 (None, Some(output)) => {

@@ -312,3 +312,62 @@ fn friendly_commands_refuse_what_the_spec_forbids_before_sending() {
         assert!(output.status.success(), "{args:?}: {}", stderr(&output));
     }
 }
+
+/// A loopback server that answers each connection with the next of
+/// `answers` (status, content type, body) and hands back each request's head.
+fn capturing_server(answers: Vec<(u16, &'static str, Vec<u8>)>) -> (String, std::thread::JoinHandle<Vec<String>>) {
+    use std::io::Read;
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let mut heads = Vec::new();
+        for (status, content_type, body) in answers {
+            let Ok((mut socket, _)) = listener.accept() else { break };
+            let mut request = Vec::new();
+            let mut buf = [0u8; 4096];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match socket.read(&mut buf) {
+                    Ok(n) if n > 0 => request.extend_from_slice(&buf[..n]),
+                    _ => break,
+                }
+            }
+            heads.push(String::from_utf8_lossy(&request).into_owned());
+            let head = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = socket.write_all(head.as_bytes());
+            let _ = socket.write_all(&body);
+        }
+        heads
+    });
+    (base, handle)
+}
+
+/// What the spec says is what is sent: `Accept` is the media type the
+/// operation answers with (a download's `application/octet-stream`), and an
+/// enum value typed in another case goes out as the spec spells it.
+#[test]
+fn requests_send_the_specs_media_type_and_spelling() {
+    let token = br#"{"access_token":"eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.c2ln","expires_in":3600}"#.to_vec();
+    let (base, heads) = capturing_server(vec![
+        (200, "application/json", token),
+        (200, "application/octet-stream", b"PK\x05\x06".to_vec()),
+    ]);
+    let output = convo()
+        .args(["luware", "--base-url", &base, "download-media", "--ccdr-id", "c1", "--file-extension", "vtr"])
+        .args(["--eid", "1", "--client-id", "me", "--client-secret", "s3cret", "--subscription-key", "key"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let heads = heads.join().unwrap();
+    let media = heads.iter().find(|h| h.starts_with("GET ")).expect("the download was sent").to_ascii_lowercase();
+    assert!(media.contains("\r\naccept: application/octet-stream\r\n"), "{media}");
+
+    let (base, heads) = capturing_server(vec![(200, "application/json", br#"{"data":[],"metadata":{}}"#.to_vec())]);
+    let args = ["salesloft", "--api-key", "k", "--base-url", &base, "list-conversations", "--sort-direction", "ASC"];
+    let _ = run(&args);
+    let heads = heads.join().unwrap();
+    let first = heads.first().map(|h| h.lines().next().unwrap_or_default()).unwrap_or_default();
+    assert!(first.contains("sort_direction=asc"), "{first}");
+}

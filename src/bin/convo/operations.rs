@@ -45,6 +45,8 @@ pub(crate) struct Operation {
     pub(crate) body_example: Option<Value>,
     /// The spec's `links` of each response: the calls its answer leads to.
     pub(crate) links: Vec<Link>,
+    /// The media types of its success responses, for `Accept`.
+    accept: String,
 }
 
 /// A response's link (OpenAPI `links`): which operation its answer leads
@@ -277,6 +279,7 @@ pub(crate) fn operations(spec: &str, reserved: &BTreeMap<String, String>) -> Vec
                 })
                 .cloned();
             out.push(Operation {
+                accept: accept(&doc, op),
                 body_example,
                 links: links(&doc, op),
                 name: case(operation_id, '-'),
@@ -291,6 +294,32 @@ pub(crate) fn operations(spec: &str, reserved: &BTreeMap<String, String>) -> Vec
         }
     }
     out
+}
+
+/// `Accept` for an operation: the media types its success responses
+/// document (a download's `application/octet-stream`), JSON when none do.
+fn accept(doc: &Value, op: &Value) -> String {
+    let mut types: Vec<&str> = Vec::new();
+    let responses = op.get("responses").and_then(Value::as_object).into_iter().flatten();
+    for (_, response) in responses.filter(|(status, _)| status.starts_with('2')) {
+        for media in
+            resolve(doc, response).get("content").and_then(Value::as_object).into_iter().flatten().map(|(k, _)| k)
+        {
+            if !types.contains(&media.as_str()) {
+                types.push(media);
+            }
+        }
+    }
+    if types.is_empty() { "application/json".to_string() } else { types.join(", ") }
+}
+
+/// `value` as the spec spells it when it names one of `values` in another
+/// case (`ASC` for `asc`): the server may be strict where a user is not.
+fn spelled_as_spec(value: String, values: &[String]) -> String {
+    match values.iter().find(|v| **v != value && v.eq_ignore_ascii_case(&value)) {
+        Some(spelled) => spelled.clone(),
+        None => value,
+    }
 }
 
 fn param(doc: &Value, p: &Value, reserved: &BTreeMap<String, String>, flags: &mut BTreeSet<String>) -> Option<Param> {
@@ -498,7 +527,8 @@ pub(crate) fn request(
     let mut query = Vec::new();
     let mut headers = Vec::new();
     for p in &op.params {
-        let given = values.get(&p.name).cloned().unwrap_or_default();
+        let given: Vec<String> =
+            values.get(&p.name).into_iter().flatten().map(|v| spelled_as_spec(v.clone(), &p.values)).collect();
         if given.is_empty() && p.required {
             return Err(Failure::Usage(format!("{} needs --{}", op.name, p.flag)));
         }
@@ -518,7 +548,7 @@ pub(crate) fn request(
         url.query_pairs_mut().extend_pairs(&query);
     }
     let method = reqwest::Method::from_bytes(op.method.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))?;
-    let mut builder = http.request(method, url).header(reqwest::header::ACCEPT, "application/json");
+    let mut builder = http.request(method, url).header(reqwest::header::ACCEPT, &op.accept);
     for (name, value) in headers {
         builder = builder.header(name, value);
     }
@@ -558,7 +588,9 @@ fn body_value(body: &Body, matches: &ArgMatches) -> Result<Option<Value>, Failur
     };
     for f in &body.fields {
         let field = match f.kind {
-            Scalar::String => matches.get_one::<String>(&f.arg_id).map(|v| Value::from(v.clone())),
+            Scalar::String => {
+                matches.get_one::<String>(&f.arg_id).map(|v| Value::from(spelled_as_spec(v.clone(), &f.values)))
+            }
             Scalar::Integer => matches.get_one::<i64>(&f.arg_id).map(|v| Value::from(*v)),
             Scalar::Number => matches.get_one::<f64>(&f.arg_id).map(|v| Value::from(*v)),
             Scalar::Boolean => matches.get_one::<bool>(&f.arg_id).map(|v| Value::from(*v)),

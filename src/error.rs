@@ -254,7 +254,7 @@ pub struct BodyExcerpt {
 
 impl BodyExcerpt {
     /// An excerpt of `bytes` with secret-like fields masked.
-    #[cfg(test)]
+    #[cfg(all(test, feature = "raia"))]
     pub(crate) fn from_bytes(bytes: &[u8]) -> Self {
         Self::from_body(bytes, &[])
     }
@@ -482,7 +482,7 @@ pub(crate) fn seconds(d: Duration) -> String {
     let (secs, whole) = (d.as_secs_f64(), d.subsec_nanos() == 0);
     if d.as_secs() >= 2 * 24 * HOUR {
         let days = secs / (24 * HOUR) as f64;
-        return if whole && d.as_secs() % (24 * HOUR) == 0 {
+        return if whole && d.as_secs().is_multiple_of(24 * HOUR) {
             format!("{days} days")
         } else {
             format!("{days:.1} days")

@@ -1049,21 +1049,20 @@ impl Filters {
             let (mut lower, mut upper): (Option<Bound<'_>>, Option<Bound<'_>>) = (None, None);
             for filter in self.list.iter().filter(|f| f.field == field) {
                 let typed = |i: usize| filter.values.get(i).and_then(|v| Some((v.as_str(), parse_wire_value(field, v).ok()?)));
-                let (lows, highs): (&[(usize, bool)], &[(usize, bool)]) = match filter.operator {
-                    FilterOperator::GreaterThan => (&[(0, true)], &[]),
-                    FilterOperator::GreaterThanOrEqual => (&[(0, false)], &[]),
-                    FilterOperator::LessThan => (&[], &[(0, true)]),
-                    FilterOperator::LessThanOrEqual => (&[], &[(0, false)]),
-                    FilterOperator::Between => (&[(0, false)], &[(1, false)]),
-                    _ => (&[], &[]),
+                // (value index, a lower bound?, strict?)
+                let sides: &[(usize, bool, bool)] = match filter.operator {
+                    FilterOperator::GreaterThan => &[(0, true, true)],
+                    FilterOperator::GreaterThanOrEqual => &[(0, true, false)],
+                    FilterOperator::LessThan => &[(0, false, true)],
+                    FilterOperator::LessThanOrEqual => &[(0, false, false)],
+                    FilterOperator::Between => &[(0, true, false), (1, false, false)],
+                    _ => &[],
                 };
-                for &(i, strict) in lows {
-                    if let Some((raw, value)) = typed(i) {
+                for &(i, is_lower, strict) in sides {
+                    let Some((raw, value)) = typed(i) else { continue };
+                    if is_lower {
                         lower = tighter(lower, (raw, value, strict), Ordering::Greater);
-                    }
-                }
-                for &(i, strict) in highs {
-                    if let Some((raw, value)) = typed(i) {
+                    } else {
                         upper = tighter(upper, (raw, value, strict), Ordering::Less);
                     }
                 }

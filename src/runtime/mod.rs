@@ -210,7 +210,7 @@ impl Runtime {
     }
 
     /// The log this runtime counts drift in.
-    #[cfg(any(feature = "luware", feature = "liveperson"))]
+    #[cfg(feature = "luware")]
     pub(crate) fn drift_log(&self) -> Arc<crate::drift::DriftLog> {
         self.inner.drift.clone()
     }

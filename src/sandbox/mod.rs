@@ -211,12 +211,14 @@ pub(crate) fn mix(mut x: u64) -> u64 {
 }
 
 /// Bytes reserved for a JSON response whose size is not estimated.
+#[cfg(any(feature = "raia", feature = "llamadapro"))]
 pub(crate) const DEFAULT_JSON_CAPACITY: usize = 8 * 1024;
 
 /// A JSON response serialised into a buffer of `capacity` bytes reserved up
 /// front. `axum::Json` starts from 128 bytes and grows by doubling, which for
 /// a page of records costs the server more than writing it (issue 12's
-/// profile: a fifth of its CPU). [`DEFAULT_JSON_CAPACITY`] suits one record.
+/// profile: a fifth of its CPU). `DEFAULT_JSON_CAPACITY` suits one record.
+#[cfg(any(feature = "luware", feature = "salesloft", feature = "raia", feature = "llamadapro"))]
 pub(crate) fn sized_json<T: serde::Serialize>(
     status: axum::http::StatusCode,
     value: &T,

@@ -389,7 +389,7 @@ impl SpecValidator {
         self.operations().find(|op| op.id == operation_id).map(|op| &op.responses)
     }
 
-    #[cfg(feature = "sandbox")]
+    #[cfg(any(test, feature = "sandbox"))]
     /// Whether `value` satisfies `schema` (a schema of this spec, or a `$ref` into it).
     pub(crate) fn conforms(&self, schema: &Value, value: &Value) -> bool {
         self.checker(Direction::Response).check(schema, value, &Loc::Root("value"), 0).is_ok()

@@ -4,7 +4,8 @@
 //! --env-file` are readable by the user only, and a symbolic link planted at
 //! a name they use (the final name, or the old predictable temporary one) is
 //! replaced or left alone, never written through. Beside them: the lock on
-//! a checkpoint, and no `.partial` left by a transcript that failed.
+//! a checkpoint, no `.partial` left by a transcript that failed, and the
+//! warning for a config file others can write.
 
 #![cfg(unix)]
 
@@ -336,4 +337,26 @@ fn the_env_file_is_private_and_never_written_through_a_link() {
     assert!(stopped.status.success(), "{}", stderr(&stopped));
     assert!(!env_file.exists());
     outside.assert_untouched("serve --env-file");
+}
+
+/// Like ssh, but warning rather than refusing: a config file others can
+/// write could send the credentials anywhere.
+#[test]
+fn a_config_file_others_can_write_is_used_with_a_warning() {
+    let scratch = Scratch::new("files-config");
+    let file = scratch.file("config.toml", b"[profiles.default.raia]\nbase_url = \"https://profile.example\"\n");
+    let show = || convo().env("CONVO_CONFIG", &file).args(["config", "show", "raia"]).output().unwrap();
+
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o664)).unwrap();
+    let warned = show();
+    assert!(warned.status.success(), "{}", stderr(&warned));
+    let text = stderr(&warned);
+    assert_eq!(text.lines().count(), 1, "one warning: {text}");
+    assert!(text.contains(&format!("config file {file} is writable by group or others (mode 664)")), "{text}");
+    assert!(text.contains(&format!("chmod go-w {file}")), "{text}");
+    assert!(String::from_utf8_lossy(&warned.stdout).contains("https://profile.example"), "the file is still used");
+
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let quiet = show();
+    assert!(quiet.status.success() && quiet.stderr.is_empty(), "{}", stderr(&quiet));
 }

@@ -31,6 +31,7 @@
 //! base_url = "https://api.llamadapro.app"   # optional
 //! ```
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use convo_clients::cli_config::{ConfigError, parse};
@@ -50,6 +51,34 @@ fn path() -> Option<PathBuf> {
         .or_else(|| dirs::config_dir().map(|d| d.join("convo/config.toml")))
 }
 
+/// The config file's bytes. A file others can write could send your
+/// credentials anywhere (a base URL of theirs): as ssh does with such a
+/// file, but warning rather than refusing, stderr says so and how to fix it.
+fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut file = std::fs::File::open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file.metadata()?.permissions().mode();
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        if mode & 0o022 != 0 {
+            WARNED.call_once(|| {
+                let shown = |text: &str| convo_clients::redact::escape_controls(text).into_owned();
+                let name = path.to_string_lossy();
+                eprintln!(
+                    "warning: config file {} is writable by group or others (mode {:o}): run `chmod go-w {}`",
+                    shown(&name),
+                    mode & 0o777,
+                    shown(&crate::sandbox::shell_quote(&name))
+                );
+            });
+        }
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// The table of `api` in the named profile, or in `default` when none is
 /// named. A named profile must exist; a missing file or `default` profile,
 /// or a profile without the API's table, is simply empty. A file that
@@ -58,7 +87,7 @@ fn path() -> Option<PathBuf> {
 pub fn profile<T: DeserializeOwned + Default>(name: Option<&str>, api: &str) -> Result<T, Failure> {
     let path = path();
     let shown = |path: &Path| convo_clients::redact::escape_controls(&path.display().to_string()).into_owned();
-    let bytes = match path.as_ref().map(|p| (p, std::fs::read(p))) {
+    let bytes = match path.as_ref().map(|p| (p, read(p))) {
         Some((_, Ok(bytes))) => bytes,
         Some((p, Err(e))) if e.kind() != std::io::ErrorKind::NotFound => {
             return Err(Failure::Usage(format!("config file {}: cannot be read: {e}", shown(p))));

@@ -258,7 +258,7 @@ pub async fn start<E: Emulator>(config: E::Config) -> Result<Sandbox<E>, Failure
 }
 
 /// `text` quoted for a POSIX shell, when it needs quoting.
-fn shell_quote(text: &str) -> String {
+pub(crate) fn shell_quote(text: &str) -> String {
     if text.chars().all(|c| c.is_ascii_alphanumeric() || "@._-:/".contains(c)) {
         text.to_string()
     } else {

@@ -3,9 +3,9 @@
 //! --out`), an export's `--checkpoint`, `check --record` and `sandbox serve
 //! --env-file` are readable by the user only, and a symbolic link planted at
 //! a name they use (the final name, or the old predictable temporary one) is
-//! replaced or left alone, never written through. Beside them: the lock on
-//! a checkpoint, no `.partial` left by a transcript that failed, and the
-//! warning for a config file others can write.
+//! replaced or left alone, never written through. Beside them: secrets read
+//! from files, the warning for a config file others can write, the lock on
+//! a checkpoint, and no `.partial` left by a transcript that failed.
 
 #![cfg(unix)]
 
@@ -359,4 +359,70 @@ fn a_config_file_others_can_write_is_used_with_a_warning() {
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
     let quiet = show();
     assert!(quiet.status.success() && quiet.stderr.is_empty(), "{}", stderr(&quiet));
+}
+
+/// Every secret setting can come from a file (flag or `_FILE` variable),
+/// out of sight of `ps`; the file's final line break is not part of it.
+#[test]
+fn a_secret_can_come_from_a_file() {
+    let served = Served::start("luware", &["--records", "5"]);
+    let scratch = Scratch::new("files-secret");
+    let secret = served.env["LUWARE_CLIENT_SECRET"].clone();
+    let right = scratch.file("right", format!("{secret}\n").as_bytes());
+    let wrong = scratch.file("wrong", b"not-the-secret\n");
+    let list = |file_flag: Option<&str>, env: &[(&str, &str)], extra: &[&str]| {
+        let mut command = served.command();
+        command.env_remove("LUWARE_CLIENT_SECRET").envs(env.iter().copied());
+        command.args(["luware", "conversations", "list", "--page-size", "2"]).args(extra);
+        if let Some(file) = file_flag {
+            command.args(["--client-secret-file", file]);
+        }
+        command.output().unwrap()
+    };
+
+    let (right, wrong) = (right.as_str(), wrong.as_str());
+    let from_flag = list(Some(right), &[], &[]);
+    assert!(from_flag.status.success(), "{}", stderr(&from_flag));
+    assert_eq!(String::from_utf8_lossy(&from_flag.stdout).lines().count(), 2);
+    let from_env = list(None, &[("LUWARE_CLIENT_SECRET_FILE", right)], &[]);
+    assert!(from_env.status.success(), "{}", stderr(&from_env));
+    // The file is what is sent: a wrong one fails the login.
+    let refused = list(Some(wrong), &[], &[]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    // A flag beats the environment, its file flag too.
+    let over_env = list(Some(right), &[("LUWARE_CLIENT_SECRET", "not-the-secret")], &[]);
+    assert!(over_env.status.success(), "{}", stderr(&over_env));
+
+    // The flag and its file flag together: a usage error.
+    let both = list(Some(right), &[], &["--client-secret", &secret]);
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+    assert!(stderr(&both).contains("--client-secret-file cannot be used with --client-secret"), "{}", stderr(&both));
+    let missing = list(Some("/nonexistent/secret"), &[], &[]);
+    assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
+    assert!(
+        stderr(&missing).contains("--client-secret-file /nonexistent/secret: cannot be read"),
+        "{}",
+        stderr(&missing)
+    );
+
+    // A spec operation's command reads it the same way.
+    let id = &served.samples("luware", "conversations")[0];
+    let mut operation = served.command();
+    operation.env_remove("LUWARE_CLIENT_SECRET").args(["luware", "get-conversation", "--ccdr-id", id]);
+    let got = operation.args(["--client-secret-file", right]).output().unwrap();
+    assert!(got.status.success(), "{}", stderr(&got));
+
+    // `config show` names the file, never the value.
+    let shown = served
+        .command()
+        .args(["-o", "json", "config", "show", "luware", "--client-secret-file", right])
+        .output()
+        .unwrap();
+    assert!(shown.status.success(), "{}", stderr(&shown));
+    let rows: Vec<serde_json::Value> = serde_json::from_slice(&shown.stdout).unwrap();
+    let row = rows.iter().find(|r| r["setting"] == "client_secret").unwrap();
+    assert_eq!(row["value"], "****");
+    assert_eq!(row["source"], format!("file {right} (flag --client-secret-file)"));
+    assert!(!String::from_utf8_lossy(&shown.stdout).contains(&secret));
+    served.interrupt();
 }

@@ -108,7 +108,7 @@ macro_rules! cli_apis {
 
         /// Each API's name and its settings' arguments, for `config show`.
         const SETTINGS: &[(&'static str, config::SettingsArgs)] =
-            &[$((stringify!($api), <$api::Settings as clap::Args>::augment_args),)*];
+            &[$((stringify!($api), <config::WithSecretFiles<$api::Settings> as clap::Args>::augment_args),)*];
 
         /// Each API's subcommand name and spec.
         const APIS: &[(&str, &str)] = &[$((stringify!($api), convo_clients::$api::SPEC_JSON),)*];

@@ -86,7 +86,7 @@ pub fn command(api: &str) -> Command {
                 .long("record")
                 .value_name("DIR")
                 .value_parser(value_parser!(PathBuf))
-                .help("Saves each request and response, secrets masked, and the report, as JSON files in DIR"),
+                .help("Saves each request and response, secrets masked, and the report, as private JSON files in DIR"),
         )
 }
 
@@ -125,12 +125,15 @@ impl Evidence {
     }
 }
 
-/// Writes `value` as indented JSON to `dir/name`; the error names the file.
+/// Writes `value` as indented JSON to `dir/name`, readable by the user
+/// only (it holds what the API answered); the error names the file.
 fn write_json(dir: &std::path::Path, name: &str, value: &Value) -> std::io::Result<()> {
     let path = dir.join(name);
-    let text = serde_json::to_string_pretty(value).map_err(std::io::Error::other)?;
-    std::fs::write(&path, text + "\n")
-        .map_err(|e| std::io::Error::new(e.kind(), format!("--record {}: {e}", path.display())))
+    crate::files::write_private(&path, |file| {
+        serde_json::to_writer_pretty(&mut *file, value)?;
+        writeln!(file)
+    })
+    .map_err(|e| std::io::Error::new(e.kind(), format!("--record {}: {e}", path.display())))
 }
 
 /// Runs `convo <api> check` with its flags in `matches`.
@@ -169,7 +172,7 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
     }
     let record = matches.get_one::<PathBuf>("record").cloned();
     if let Some(dir) = &record {
-        std::fs::create_dir_all(dir)
+        crate::files::create_private_dir(dir)
             .map_err(|e| Failure::Usage(format!("--record {}: cannot create it: {e}", dir.display())))?;
     }
     let observed = Arc::new(Mutex::new(Evidence { dir: record.clone(), seen: Vec::new(), failed: None }));

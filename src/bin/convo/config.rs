@@ -1,5 +1,6 @@
 //! Settings in order of precedence: flags, then environment (both through
-//! clap), then a profile in the config file.
+//! clap), then a profile in the config file. A secret may also be read
+//! from a file, named by a flag or variable of its own ([`WithSecretFiles`]).
 //!
 //! The file is `$CONVO_CONFIG`, else `<config dir>/convo/config.toml`
 //! (`~/.config/convo/config.toml` on Linux):
@@ -31,8 +32,12 @@
 //! base_url = "https://api.llamadapro.app"   # optional
 //! ```
 
+use std::ffi::OsString;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use clap::parser::ValueSource;
+use clap::{Arg, ArgMatches, Command, FromArgMatches};
 use convo_clients::cli_config::{ConfigError, parse};
 use serde::de::DeserializeOwned;
 
@@ -50,6 +55,34 @@ fn path() -> Option<PathBuf> {
         .or_else(|| dirs::config_dir().map(|d| d.join("convo/config.toml")))
 }
 
+/// The config file's bytes. A file others can write could send your
+/// credentials anywhere (a base URL of theirs): as ssh does with such a
+/// file, but warning rather than refusing, stderr says so and how to fix it.
+fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut file = std::fs::File::open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file.metadata()?.permissions().mode();
+        static WARNED: std::sync::Once = std::sync::Once::new();
+        if mode & 0o022 != 0 {
+            WARNED.call_once(|| {
+                let shown = |text: &str| convo_clients::redact::escape_controls(text).into_owned();
+                let name = path.to_string_lossy();
+                eprintln!(
+                    "warning: config file {} is writable by group or others (mode {:o}): run `chmod go-w {}`",
+                    shown(&name),
+                    mode & 0o777,
+                    shown(&crate::sandbox::shell_quote(&name))
+                );
+            });
+        }
+    }
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// The table of `api` in the named profile, or in `default` when none is
 /// named. A named profile must exist; a missing file or `default` profile,
 /// or a profile without the API's table, is simply empty. A file that
@@ -58,7 +91,7 @@ fn path() -> Option<PathBuf> {
 pub fn profile<T: DeserializeOwned + Default>(name: Option<&str>, api: &str) -> Result<T, Failure> {
     let path = path();
     let shown = |path: &Path| convo_clients::redact::escape_controls(&path.display().to_string()).into_owned();
-    let bytes = match path.as_ref().map(|p| (p, std::fs::read(p))) {
+    let bytes = match path.as_ref().map(|p| (p, read(p))) {
         Some((_, Ok(bytes))) => bytes,
         Some((p, Err(e))) if e.kind() != std::io::ErrorKind::NotFound => {
             return Err(Failure::Usage(format!("config file {}: cannot be read: {e}", shown(p))));
@@ -84,12 +117,203 @@ pub fn profile<T: DeserializeOwned + Default>(name: Option<&str>, api: &str) -> 
     }
 }
 
+/// An API's settings (`S`, its clap arguments) with a file twin for each
+/// secret among them (an argument whose environment value is hidden):
+/// `--client-secret-file PATH`, or `LUWARE_CLIENT_SECRET_FILE`, reads
+/// `--client-secret` from a file, its content without the final line
+/// break. A flag's value shows in `ps` to every user of the machine; a
+/// file's does not. The twin stands where its setting would: the two
+/// given the same way (two flags, two variables) are a usage error, and a
+/// flag beats the environment either way.
+#[derive(Debug)]
+pub struct WithSecretFiles<S>(pub S);
+
+impl<S> std::ops::Deref for WithSecretFiles<S> {
+    type Target = S;
+
+    fn deref(&self) -> &S {
+        &self.0
+    }
+}
+
+impl<S: clap::Args> clap::Args for WithSecretFiles<S> {
+    fn augment_args(command: Command) -> Command {
+        S::augment_args(command).args(file_twins::<S>())
+    }
+
+    fn augment_args_for_update(command: Command) -> Command {
+        S::augment_args_for_update(command).args(file_twins::<S>())
+    }
+
+    fn group_id() -> Option<clap::Id> {
+        S::group_id()
+    }
+}
+
+impl<S: clap::Args + FromArgMatches> FromArgMatches for WithSecretFiles<S> {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let mut settings = S::from_arg_matches(matches)?;
+        read_secret_files(&mut settings, matches).map_err(invalid)?;
+        Ok(Self(settings))
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        self.0.update_from_arg_matches(matches)?;
+        read_secret_files(&mut self.0, matches).map_err(invalid)
+    }
+}
+
+fn invalid(message: String) -> clap::Error {
+    clap::Error::raw(clap::error::ErrorKind::ValueValidation, message + "\n")
+}
+
+/// `S`'s arguments, on a command of their own.
+fn settings_command<S: clap::Args>() -> Command {
+    S::augment_args(Command::new("settings").no_binary_name(true))
+}
+
+/// The file twin of each secret argument of `S`.
+fn file_twins<S: clap::Args>() -> Vec<Arg> {
+    let settings = settings_command::<S>();
+    settings
+        .get_arguments()
+        .filter(|arg| arg.is_hide_env_values_set())
+        .filter_map(|arg| {
+            let long = arg.get_long()?;
+            let twin = Arg::new(twin_id(arg.get_id().as_str()))
+                .long(format!("{long}-file"))
+                .value_name("PATH")
+                .value_parser(clap::value_parser!(PathBuf))
+                .global(arg.is_global_set())
+                .help(format!("Reads --{long} from a file (without its final line break), out of sight of `ps`"));
+            Some(match arg.get_env() {
+                Some(env) => twin.env(format!("{}_FILE", env.to_string_lossy())),
+                None => twin,
+            })
+        })
+        .collect()
+}
+
+/// The clap id of the file twin of the secret setting `id`.
+fn twin_id(id: &str) -> String {
+    format!("{id}_file")
+}
+
+/// Where a value in `matches` came from, if it has one (`None` too for an
+/// id `matches` does not know).
+fn source(matches: &ArgMatches, id: &str) -> Option<ValueSource> {
+    matches.try_get_raw(id).ok().flatten()?;
+    matches.value_source(id)
+}
+
+/// A secret setting that is to be read from a file.
+pub struct SecretFile {
+    /// The setting's clap id.
+    pub id: String,
+    /// Its flag, `--client-secret`.
+    flag: String,
+    path: PathBuf,
+    /// What named the file: `--client-secret-file` or `LUWARE_CLIENT_SECRET_FILE`.
+    named_by: String,
+    /// Whether that was the environment.
+    from_env: bool,
+}
+
+/// The secrets of `settings` (an API's settings arguments, their twins
+/// among them) that `matches` reads from files: those whose twin was given
+/// where the setting itself was not, or less directly (the environment).
+pub fn secret_files(settings: &Command, matches: &ArgMatches) -> Result<Vec<SecretFile>, String> {
+    let mut files = Vec::new();
+    for arg in settings.get_arguments().filter(|arg| arg.is_hide_env_values_set()) {
+        let (id, Some(long)) = (arg.get_id().as_str(), arg.get_long()) else { continue };
+        let twin = twin_id(id);
+        let Some(twin_source) = source(matches, &twin) else { continue };
+        let Ok(Some(path)) = matches.try_get_one::<PathBuf>(&twin) else { continue };
+        let env = arg.get_env().map(|env| env.to_string_lossy().into_owned()).unwrap_or_default();
+        let own_source = source(matches, id);
+        if own_source == Some(twin_source) {
+            return Err(match twin_source {
+                ValueSource::CommandLine => format!("--{long}-file cannot be used with --{long}: give the value once"),
+                _ => format!("{env}_FILE cannot be used with {env}: unset one of them"),
+            });
+        }
+        if own_source > Some(twin_source) {
+            continue;
+        }
+        let from_env = twin_source != ValueSource::CommandLine;
+        let named_by = if from_env { format!("{env}_FILE") } else { format!("--{long}-file") };
+        files.push(SecretFile {
+            id: id.to_string(),
+            flag: format!("--{long}"),
+            path: path.clone(),
+            named_by,
+            from_env,
+        });
+    }
+    Ok(files)
+}
+
+/// The longest secret file read: a secret is short, and `/dev/zero` is not one.
+const MAX_SECRET_BYTES: u64 = 64 * 1024;
+
+impl SecretFile {
+    /// Where the value comes from, as `config show` says it:
+    /// `file PATH (flag --client-secret-file)`.
+    pub fn source(&self) -> String {
+        let how = if self.from_env { "env" } else { "flag" };
+        format!("file {} ({how} {})", self.path.display(), self.named_by)
+    }
+
+    /// The file's content without its final line break. The errors name
+    /// the file, never what it holds.
+    pub fn read(&self) -> Result<String, String> {
+        let failed = |why: &dyn std::fmt::Display| format!("{} {}: {why}", self.named_by, self.path.display());
+        let mut bytes = Vec::new();
+        std::fs::File::open(&self.path)
+            .and_then(|file| file.take(MAX_SECRET_BYTES + 1).read_to_end(&mut bytes))
+            .map_err(|e| failed(&format_args!("cannot be read: {e}")))?;
+        if bytes.len() as u64 > MAX_SECRET_BYTES {
+            return Err(failed(&format_args!("longer than {MAX_SECRET_BYTES} bytes; not a secret")));
+        }
+        let text = String::from_utf8(bytes).map_err(|_| failed(&"not UTF-8 text"))?;
+        let value = text.strip_suffix('\n').map_or(text.as_str(), |line| line.strip_suffix('\r').unwrap_or(line));
+        if value.is_empty() {
+            return Err(failed(&"empty"));
+        }
+        Ok(value.to_string())
+    }
+}
+
+/// Puts the secrets `matches` reads from files into `settings` (parsed
+/// from the same matches without them).
+pub fn read_secret_files<S: clap::Args + FromArgMatches>(settings: &mut S, matches: &ArgMatches) -> Result<(), String> {
+    let command = settings_command::<S>();
+    let files = secret_files(&command, matches)?;
+    if files.is_empty() {
+        return Ok(());
+    }
+    let mut args = Vec::new();
+    for file in &files {
+        let mut arg = OsString::from(format!("{}=", file.flag));
+        arg.push(file.read()?);
+        args.push(arg);
+    }
+    // The values read and nothing else (no environment, no defaults), so
+    // that the update leaves every other setting as it was.
+    let only_these = command.mut_args(|arg| arg.env(None).default_value(None));
+    let given = only_these.try_get_matches_from(&args).map_err(|_| {
+        let named: Vec<String> = files.iter().map(|f| format!("{} {}", f.named_by, f.path.display())).collect();
+        format!("{}: not a valid value", named.join(", "))
+    })?;
+    settings.update_from_arg_matches(&given).map_err(|e| e.to_string())
+}
+
 /// `convo config …`.
 #[derive(Debug, clap::Subcommand)]
 pub enum ConfigCommand {
     /// The settings each API's commands would use, and where each comes
-    /// from: a flag, an environment variable or the profile (which one, in
-    /// which file). Secrets show only whether they are set. Flags of one
+    /// from: a flag, an environment variable, a secret's file or the profile
+    /// (which one, in which file). Secrets show only whether they are set. Flags of one
     /// API's settings may follow its name: `convo config show luware --eid 7`.
     Show {
         /// The API to show (all when none), then any of its settings flags.
@@ -108,7 +332,8 @@ pub struct ShownSetting {
     pub setting: String,
     /// The value; `****` for a secret that is set; empty when not set.
     pub value: String,
-    /// `flag --x`, `env X`, `profile NAME (FILE)`, or `not set (…)`.
+    /// `flag --x`, `env X`, `file PATH (flag --x-file)` for a secret,
+    /// `profile NAME (FILE)`, or `not set (…)`.
     pub source: String,
 }
 
@@ -142,15 +367,22 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
             .try_get_matches_from(flags)
             .map_err(|e| Failure::Usage(e.to_string().lines().next().unwrap_or_default().to_string()))?;
         let table: toml::Table = profile(profile_name, api)?;
-        for arg in command.get_arguments() {
+        let files = secret_files(&command, &matches).map_err(Failure::Usage)?;
+        // A secret's file twin shows in the secret's row.
+        let secrets: Vec<&Arg> = command.get_arguments().filter(|arg| arg.is_hide_env_values_set()).collect();
+        let twins: Vec<String> = secrets.iter().map(|arg| twin_id(arg.get_id().as_str())).collect();
+        for arg in command.get_arguments().filter(|arg| !twins.iter().any(|twin| arg.get_id() == twin)) {
             let id = arg.get_id().as_str();
             let secret = arg.is_hide_env_values_set();
             let env = arg.get_env().map(|e| e.to_string_lossy().into_owned());
             let flag = arg.get_long().map(|l| format!("--{l}")).unwrap_or_default();
             let given = matches.get_raw(id).and_then(|mut v| v.next()).map(|v| v.to_string_lossy().into_owned());
-            let (value, source) = match (given, matches.value_source(id)) {
-                (Some(value), Some(clap::parser::ValueSource::CommandLine)) => (Some(value), format!("flag {flag}")),
-                (Some(value), Some(clap::parser::ValueSource::EnvVariable)) => {
+            let from_file = files.iter().find(|file| file.id == id);
+            let (value, source) = match (from_file, given, matches.value_source(id)) {
+                // Read, so that a file the command could not read fails here too.
+                (Some(file), _, _) => (Some(file.read().map_err(Failure::Usage)?), file.source()),
+                (None, Some(value), Some(ValueSource::CommandLine)) => (Some(value), format!("flag {flag}")),
+                (None, Some(value), Some(ValueSource::EnvVariable)) => {
                     (Some(value), format!("env {}", env.clone().unwrap_or_default()))
                 }
                 _ => match table.get(id) {
@@ -163,8 +395,13 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
                         (Some(text), format!("profile {name} ({file})"))
                     }
                     None => {
-                        let env = env.as_deref().map(|e| format!(", {e}")).unwrap_or_default();
-                        (None, format!("not set ({flag}{env} or profile key {id})"))
+                        let mut ways = vec![flag.clone()];
+                        ways.extend(env.clone());
+                        if secret {
+                            ways.push(format!("{flag}-file"));
+                            ways.extend(env.as_ref().map(|env| format!("{env}_FILE")));
+                        }
+                        (None, format!("not set ({} or profile key {id})", ways.join(", ")))
                     }
                 },
             };
@@ -184,4 +421,38 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
     }
     writer.finish()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_file_is_its_content_without_the_final_line_break() {
+        let dir = std::env::temp_dir().join(format!("convo-secret-files-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let read = |content: &[u8]| {
+            let path = dir.join("secret");
+            std::fs::write(&path, content).unwrap();
+            let file = SecretFile {
+                id: "key".into(),
+                flag: "--key".into(),
+                path,
+                named_by: "--key-file".into(),
+                from_env: false,
+            };
+            file.read()
+        };
+        assert_eq!(read(b"s3cret\n").unwrap(), "s3cret");
+        assert_eq!(read(b"s3cret\r\n").unwrap(), "s3cret");
+        assert_eq!(read(b"s3cret").unwrap(), "s3cret");
+        assert_eq!(read(b" two words \n\n").unwrap(), " two words \n", "only the final line break goes");
+        for (content, why) in [(&b"\n"[..], "empty"), (b"\xffs3cret", "not UTF-8 text")] {
+            let error = read(content).unwrap_err();
+            assert!(error.starts_with("--key-file ") && error.ends_with(why), "{error}");
+        }
+        let error = read(&vec![b'x'; MAX_SECRET_BYTES as usize + 1]).unwrap_err();
+        assert!(error.contains("not a secret") && !error.contains("xxx"), "{error}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -10,6 +10,7 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use crate::Failure;
+use crate::files::Lock;
 use crate::output::{RecordWriter, progress, show_progress};
 
 /// Where an `--all` export starts, and where it keeps its place.
@@ -26,6 +27,63 @@ pub struct ResumeArgs {
     /// continues from there. The file is removed once the export completes.
     #[arg(long, value_name = "FILE", requires = "all")]
     pub checkpoint: Option<PathBuf>,
+}
+
+/// The `--checkpoint` of a parsed command line, at whatever level it was given.
+pub fn checkpoint(matches: &clap::ArgMatches) -> Option<PathBuf> {
+    let mut level = Some(matches);
+    while let Some(m) = level {
+        if let Ok(Some(path)) = m.try_get_one::<PathBuf>("checkpoint") {
+            return Some(path.clone());
+        }
+        level = m.subcommand().map(|(_, sub)| sub);
+    }
+    None
+}
+
+/// Holds the checkpoint at `path` for this export (`<FILE>.lock`), or
+/// refuses when another export holds it: two exports continuing from one
+/// place would both write the same records. Taken before any request is
+/// sent; released when dropped, and on Ctrl-C or SIGTERM, which still stop
+/// the export at once (exit 130).
+pub fn hold(path: &Path) -> Result<Held, Failure> {
+    let lock = Lock::path_of(path);
+    let held = Lock::acquire(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            let pid = std::fs::read_to_string(&lock).ok().filter(|pid| pid.trim().parse::<u32>().is_ok());
+            let by = pid.map(|pid| format!(" (process {})", pid.trim())).unwrap_or_default();
+            Failure::Usage(format!(
+                "checkpoint {} is in use by another export{by}: its lock {} exists. If no export is running \
+                 (one killed leaves it behind), remove {} and rerun",
+                path.display(),
+                lock.display(),
+                lock.display()
+            ))
+        }
+        _ => Failure::Usage(format!("checkpoint {}: cannot create its lock {}: {e}", path.display(), lock.display())),
+    })?;
+    let release = held.path().to_owned();
+    let on_signal = tokio::spawn(async move {
+        if crate::sandbox::stopped().await.is_ok() {
+            let _ = std::fs::remove_file(&release);
+            std::process::exit(130);
+        }
+    });
+    Ok(Held { _lock: held, on_signal })
+}
+
+/// An export's hold on its checkpoint, from [`hold`].
+pub struct Held {
+    _lock: Lock,
+    on_signal: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        // Released here: a signal from now on must not remove a lock that
+        // another export may have taken since.
+        self.on_signal.abort();
+    }
 }
 
 /// How many records an export from the start will write, for its progress
@@ -130,14 +188,11 @@ fn read_checkpoint(path: &Path) -> Result<Option<String>, Failure> {
     }
 }
 
-/// Replaces the checkpoint whole (write, then rename), so that a crash
-/// leaves the old place or the new one, never half of either.
+/// Replaces the checkpoint whole, so that a crash leaves the old place or
+/// the new one, never half of either.
 fn save_checkpoint(path: &Path, token: &str) -> Result<(), Failure> {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    std::fs::write(&partial, format!("{token}\n"))?;
-    std::fs::rename(&partial, path)?;
-    Ok(())
+    crate::files::write_private(path, |file| writeln!(file, "{token}"))
+        .map_err(|e| Failure::Io(std::io::Error::new(e.kind(), format!("checkpoint {}: {e}", path.display()))))
 }
 
 /// The record of an item that prints as it serialises.

@@ -33,7 +33,7 @@ use crate::{Context, Failure, config};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub(crate) settings: Settings,
+    pub(crate) settings: config::WithSecretFiles<Settings>,
 
     #[command(subcommand)]
     command: LlamadaProCommand,

@@ -26,7 +26,7 @@ use crate::{Context, Failure, config};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    pub(crate) settings: Settings,
+    pub(crate) settings: config::WithSecretFiles<Settings>,
 
     #[command(subcommand)]
     command: LuwareCommand,
@@ -81,6 +81,7 @@ enum LuwareCommand {
         #[command(flatten)]
         search: SearchArgs,
         /// Directory for the files, `<ccdrId>.vtr` (or `.json`, `.txt`); created if missing.
+        /// The files are readable by you only.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
         /// Downloads at once.
@@ -394,9 +395,9 @@ fn write_json(vtr: &[u8], mut out: impl Write) -> std::io::Result<()> {
 }
 
 /// `convo luware transcripts`: every match of `filters`, `concurrency`
-/// downloads at a time, into `dir`. A file appears whole or not at all
-/// (written beside, then renamed), so what is there is complete and a rerun
-/// only fetches the rest.
+/// downloads at a time, into `dir` (created 0700; files 0600: they hold
+/// what was said). A file appears whole or not at all (written beside, then
+/// renamed), so what is there is complete and a rerun only fetches the rest.
 async fn download_transcripts(
     client: &Client,
     filters: Filters,
@@ -404,7 +405,7 @@ async fn download_transcripts(
     concurrency: usize,
     format: TranscriptFormat,
 ) -> Result<(), Failure> {
-    std::fs::create_dir_all(dir).map_err(|e| Failure::Usage(format!("--out {}: {e}", dir.display())))?;
+    crate::files::create_private_dir(dir).map_err(|e| Failure::Usage(format!("--out {}: {e}", dir.display())))?;
     let extension = match format {
         TranscriptFormat::Vtr => "vtr",
         TranscriptFormat::Json => "json",
@@ -468,23 +469,16 @@ fn transcript_path(dir: &Path, ccdr_id: &str, extension: &str) -> Option<PathBuf
     plain.then(|| dir.join(format!("{ccdr_id}.{extension}")))
 }
 
-/// Writes one transcript beside `path`, then renames it into place.
+/// Writes one transcript to `path`, whole or not at all.
 fn save_transcript(path: &Path, vtr: &[u8], format: TranscriptFormat) -> std::io::Result<()> {
-    let mut partial = path.as_os_str().to_owned();
-    partial.push(".partial");
-    let partial = PathBuf::from(partial);
-    let mut file = BufWriter::new(std::fs::File::create(&partial)?);
-    match format {
-        TranscriptFormat::Vtr => file.write_all(vtr)?,
-        TranscriptFormat::Json => write_json(vtr, &mut file)?,
+    crate::files::write_private(path, |file| match format {
+        TranscriptFormat::Vtr => file.write_all(vtr),
+        TranscriptFormat::Json => write_json(vtr, file),
         TranscriptFormat::Text => {
             let transcript = decode_vtr(vtr, &Default::default()).map_err(std::io::Error::other)?;
-            write_text(&transcript, &mut file)?;
+            write_text(&transcript, file)
         }
-    }
-    file.into_inner().map_err(|e| e.into_error())?.sync_all()?;
-    std::fs::rename(&partial, path)?;
-    Ok(())
+    })
 }
 
 async fn list(

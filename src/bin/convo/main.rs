@@ -23,6 +23,7 @@ macro_rules! settings_debug_without_secrets {
 mod check;
 mod config;
 mod export;
+mod files;
 mod operations;
 mod output;
 mod sandbox;
@@ -107,7 +108,7 @@ macro_rules! cli_apis {
 
         /// Each API's name and its settings' arguments, for `config show`.
         const SETTINGS: &[(&'static str, config::SettingsArgs)] =
-            &[$((stringify!($api), <$api::Settings as clap::Args>::augment_args),)*];
+            &[$((stringify!($api), <config::WithSecretFiles<$api::Settings> as clap::Args>::augment_args),)*];
 
         /// Each API's subcommand name and spec.
         const APIS: &[(&str, &str)] = &[$((stringify!($api), convo_clients::$api::SPEC_JSON),)*];
@@ -185,6 +186,7 @@ fn main() -> ExitCode {
     let operation = operations::invoked(&matches).map(|(api, name, m)| (api, name.to_string(), m.clone()));
     // `convo <api> check` reports drift itself.
     let checking = matches.subcommand().and_then(|(_, sub)| sub.subcommand_name()) == Some(check::COMMAND);
+    let checkpoint = export::checkpoint(&matches);
     let cli = match operation {
         Some(_) => None,
         None => Some(Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.exit())),
@@ -197,6 +199,8 @@ fn main() -> ExitCode {
         }
     };
     let result = runtime.block_on(async {
+        // Held before the export sends anything.
+        let _held = checkpoint.as_deref().map(export::hold).transpose()?;
         let cli = match (cli, operation) {
             (Some(cli), _) => cli,
             (None, Some((api, name, matches))) => return operations::run(api, &name, &matches).await,

@@ -198,9 +198,11 @@ pub struct Call<'a> {
 }
 
 impl Call<'_> {
-    /// The API's settings (flags, environment) from the command line.
-    pub fn settings<S: FromArgMatches>(&self) -> Result<S, Failure> {
-        S::from_arg_matches(self.matches).map_err(|e| Failure::Usage(e.to_string()))
+    /// The API's settings (flags, environment, secrets' files) from the command line.
+    pub fn settings<S: clap::Args + FromArgMatches>(&self) -> Result<S, Failure> {
+        let mut settings = S::from_arg_matches(self.matches).map_err(|e| Failure::Usage(e.to_string()))?;
+        crate::config::read_secret_files(&mut settings, self.matches).map_err(Failure::Usage)?;
+        Ok(settings)
     }
 
     /// The values of the API settings the spec's parameters share flags

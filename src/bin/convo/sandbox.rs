@@ -213,7 +213,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
 
 /// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (`kill PID`, what a script
 /// sends a background server).
-async fn stopped() -> std::io::Result<()> {
+pub(crate) async fn stopped() -> std::io::Result<()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
@@ -231,33 +231,17 @@ async fn stopped() -> std::io::Result<()> {
 struct EnvFile(PathBuf);
 
 impl EnvFile {
-    /// Writes `lines` to a temporary file beside `path`, then renames it into
-    /// place, so that a script polling for `path` never reads half of it.
-    /// Readable by the user only: it holds the emulators' credentials.
+    /// Writes `lines` to `path` whole (renamed into place, so that a script
+    /// polling for `path` never reads half of it), readable by the user
+    /// only: it holds the emulators' credentials.
     fn write(path: &Path, lines: &[String]) -> Result<Self, Failure> {
-        let failed = |e: std::io::Error| {
-            Failure::Io(std::io::Error::new(e.kind(), format!("--env-file {}: {e}", path.display())))
-        };
-        let name = path
-            .file_name()
-            .ok_or_else(|| Failure::Usage(format!("--env-file {}: not a file name", path.display())))?;
-        let mut temporary = name.to_owned();
-        temporary.push(format!(".{}.tmp", std::process::id()));
-        let temporary = path.with_file_name(temporary);
-        let mut open = std::fs::OpenOptions::new();
-        open.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
-        let written = open.open(&temporary).and_then(|mut file| {
-            let mut text = lines.join("\n");
-            text.push('\n');
-            file.write_all(text.as_bytes())?;
-            file.sync_all()
-        });
-        if let Err(e) = written.and_then(|()| std::fs::rename(&temporary, path)) {
-            let _ = std::fs::remove_file(&temporary);
-            return Err(failed(e));
+        if path.file_name().is_none() {
+            return Err(Failure::Usage(format!("--env-file {}: not a file name", path.display())));
         }
+        let mut text = lines.join("\n");
+        text.push('\n');
+        crate::files::write_private(path, |file| file.write_all(text.as_bytes()))
+            .map_err(|e| Failure::Io(std::io::Error::new(e.kind(), format!("--env-file {}: {e}", path.display()))))?;
         Ok(EnvFile(path.to_owned()))
     }
 }
@@ -274,7 +258,7 @@ pub async fn start<E: Emulator>(config: E::Config) -> Result<Sandbox<E>, Failure
 }
 
 /// `text` quoted for a POSIX shell, when it needs quoting.
-fn shell_quote(text: &str) -> String {
+pub(crate) fn shell_quote(text: &str) -> String {
     if text.chars().all(|c| c.is_ascii_alphanumeric() || "@._-:/".contains(c)) {
         text.to_string()
     } else {

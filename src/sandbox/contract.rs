@@ -126,9 +126,9 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
     check_response(&contract, &validated.operation_id, response).await
 }
 
-/// The operation's `security` (the spec's for a request no operation takes):
-/// the request is let in if every scheme of one of its alternatives accepts
-/// it, else refused with the first alternative's refusal.
+/// The operation's `security` (for a request no operation takes, what every
+/// operation asks for): the request is let in if every scheme of one of its
+/// alternatives accepts it, else refused with the first alternative's refusal.
 fn authenticate(contract: &Contract, parts: &Parts, headers: &[(String, String)]) -> Result<(), Refused> {
     let mut refused = None;
     for requirement in contract.validator.security(parts.method.as_str(), parts.uri.path()) {

@@ -76,6 +76,24 @@ pub(super) fn requirements(root: &Value, security: Option<&Value>) -> Result<Vec
         .collect()
 }
 
+/// The schemes every operation asks for, whichever alternative it is called
+/// with, as one requirement: what a request to no operation must present,
+/// so that it is refused as any other without them, and is otherwise told
+/// the path is unknown. None if some operation lets anyone in.
+pub(super) fn common<'s>(mut operations: impl Iterator<Item = &'s [Requirement]>) -> Vec<Requirement> {
+    let Some(first) = operations.next() else { return Vec::new() };
+    let mut common: Requirement = first.first().cloned().unwrap_or_default();
+    for alternatives in std::iter::once(first).chain(operations) {
+        if alternatives.is_empty() {
+            return Vec::new();
+        }
+        for requirement in alternatives {
+            common.retain(|scheme| requirement.contains(scheme));
+        }
+    }
+    if common.is_empty() { Vec::new() } else { vec![common] }
+}
+
 fn scheme(root: &Value, name: &str) -> Result<Scheme, String> {
     let unknown = || format!("security scheme {name} is not in components.securitySchemes");
     let node = root.get("components").and_then(|c| c.get("securitySchemes")).and_then(|s| s.get(name));
@@ -141,5 +159,21 @@ mod tests {
         }
         let root = json!({"components": {"securitySchemes": {"tls": {"type": "mutualTLS"}}}});
         assert!(requirements(&root, Some(&json!([{"tls": []}]))).is_err());
+    }
+
+    #[test]
+    fn what_every_operation_asks_for() {
+        let root = json!({"components": {"securitySchemes": {
+            "key": {"type": "apiKey", "in": "header", "name": "key"},
+            "bearer": {"type": "http", "scheme": "bearer"},
+        }}});
+        let of = |security: Value| requirements(&root, Some(&security)).unwrap();
+        let (key, both) = (of(json!([{"key": []}])), of(json!([{"key": [], "bearer": []}])));
+        assert_eq!(common([both.as_slice(), key.as_slice()].into_iter()), key);
+        assert_eq!(common([both.as_slice()].into_iter()), both);
+        let either = of(json!([{"key": []}, {"bearer": []}]));
+        assert_eq!(common([both.as_slice(), either.as_slice()].into_iter()), Vec::<Requirement>::new());
+        assert_eq!(common([both.as_slice(), &[]].into_iter()), Vec::<Requirement>::new(), "one is open to anyone");
+        assert_eq!(common(std::iter::empty()), Vec::<Requirement>::new());
     }
 }

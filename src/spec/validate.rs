@@ -135,8 +135,9 @@ pub struct SpecValidator {
     /// The spec, kept to resolve `$ref`s while validating.
     pub(super) spec: Value,
     routes: Vec<Route>,
-    /// The spec's own `security`, for requests no operation takes.
-    security: Vec<Requirement>,
+    /// What a request no operation takes must present: the schemes every
+    /// operation asks for (see [`security::common`]).
+    unrouted_security: Vec<Requirement>,
     /// Every `pattern` of the spec, compiled.
     pub(super) patterns: Arc<HashMap<String, Regex>>,
 }
@@ -370,8 +371,9 @@ impl SpecValidator {
         }
         let patterns = Arc::new(compile_patterns(spec)?);
         check_x_formats(spec, "")?;
-        let security = security::requirements(spec, spec.get("security"))?;
-        let validator = Self { spec: spec.clone(), routes, security, patterns };
+        let operations = routes.iter().flat_map(|r| r.methods.iter().map(|(_, op)| op.security.as_slice()));
+        let unrouted_security = security::common(operations);
+        let validator = Self { spec: spec.clone(), routes, unrouted_security, patterns };
         let mut ids: Vec<&str> = validator.operation_ids().collect();
         ids.sort_unstable();
         if let Some(pair) = ids.windows(2).find(|pair| pair.first() == pair.last()) {
@@ -412,12 +414,12 @@ impl SpecValidator {
     }
 
     /// The credentials a request to `method path` must present: the
-    /// operation's `security` (the spec's when no operation takes the
-    /// request), as alternatives any one of which lets it in. Empty when
-    /// anyone may call.
+    /// operation's `security`, as alternatives any one of which lets it in;
+    /// for a request no operation takes, the schemes every operation asks
+    /// for. Empty when anyone may call.
     #[must_use]
     pub fn security(&self, method: &str, path: &str) -> &[Requirement] {
-        self.route(method, path).map_or(&self.security, |(_, op, _)| &op.security)
+        self.route(method, path).map_or(&self.unrouted_security, |(_, op, _)| &op.security)
     }
 
     /// The route and operation `method path` is for, and the path's segments.

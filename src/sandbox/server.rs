@@ -40,7 +40,8 @@ pub struct ConnectionLimits {
     /// With no byte moving either way: between requests on a keep-alive
     /// connection, or while a body or an answer is stuck.
     pub idle: Duration,
-    /// Connections served at once; further clients wait to be accepted.
+    /// Connections served at once (at least one); further clients wait to
+    /// be accepted.
     pub max_connections: usize,
 }
 
@@ -208,17 +209,17 @@ impl Clock {
     }
 
     /// Resolves once the deadline has passed. It wakes at least every
-    /// `header_read`, so that a head starting meanwhile is held to its own
-    /// (nearer) deadline.
+    /// `header_read` (10 ms at the least), so that a head starting meanwhile
+    /// is held to its own, nearer, deadline.
     async fn expired(&self, limits: ConnectionLimits) {
+        let every = limits.header_read.min(limits.idle).max(Duration::from_millis(10));
         loop {
             let now = Instant::now();
             let deadline = self.deadline(limits);
             if deadline.is_some_and(|d| d <= now) {
                 return;
             }
-            let recheck =
-                now.checked_add(limits.header_read.min(limits.idle)).unwrap_or(now + Duration::from_secs(3600));
+            let recheck = now.checked_add(every).unwrap_or(now + Duration::from_secs(3600));
             tokio::time::sleep_until(deadline.map_or(recheck, |d| d.min(recheck))).await;
         }
     }

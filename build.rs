@@ -363,7 +363,8 @@ fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 /// or silently lose data: OpenAPI 3.0 only, an `operationId` on every
 /// operation, one request media type, explicit statuses and `$ref` response
 /// schemas (what progenitor's generator, https://github.com/oxidecomputer/progenitor,
-/// handles in 0.15.1; found by feeding it specs that break each rule).
+/// handles in 0.15.1; found by feeding it specs that break each rule); and
+/// no `nullable` where OpenAPI 3.0.3 gives it no effect.
 fn lint(doc: &Value) -> Result<(), String> {
     match doc.get("openapi").and_then(Value::as_str) {
         Some(v) if v.starts_with("3.0.") => {}
@@ -403,6 +404,27 @@ fn lint(doc: &Value) -> Result<(), String> {
                     }
                 }
             }
+        }
+    }
+    lint_nullable(doc)
+}
+
+/// `nullable: true` beside `allOf` or `$ref` has no effect in OpenAPI 3.0.3
+/// (a `$ref`'s siblings are ignored, and `allOf`'s members still refuse
+/// null), so strict validators refuse the null the spec means to allow.
+fn lint_nullable(doc: &Value) -> Result<(), String> {
+    let mut found = Vec::new();
+    find_key(doc, "nullable", "#".to_owned(), &mut found);
+    for (pointer, value) in found {
+        let schema = pointer.strip_suffix("/nullable").unwrap_or(&pointer);
+        let Some(node) = doc.pointer(schema.trim_start_matches('#')) else { continue };
+        if let (Value::Bool(true), Some(beside)) =
+            (value, ["allOf", "$ref"].into_iter().find(|k| node.get(k).is_some()))
+        {
+            return Err(format!(
+                "{schema}: `nullable: true` beside `{beside}` has no effect in OpenAPI 3.0.3 (strict validators \
+                 refuse the null); write `anyOf: [{{$ref: ...}}, {{nullable: true, enum: [null]}}]`"
+            ));
         }
     }
     Ok(())

@@ -3,10 +3,13 @@
 //! sequences that need state to last between commands.
 
 mod common;
+#[path = "common/fault_server.rs"]
+mod fault_server;
 
 use std::process::Output;
 
 use common::{Scratch, Served, convo, stderr, stdout};
+use fault_server::{Answer, fault_server, raw};
 use serde_json::{Value, json};
 
 fn sandboxed(args: &[&str]) -> Output {
@@ -456,4 +459,35 @@ fn settings_from_flags_environment_and_profiles() {
     assert_eq!(lines(&ok(out)).len(), 4);
     let stopped = served.interrupt();
     assert!(stopped.status.success());
+}
+
+/// An answer the spec allows whose counts read otherwise than this crate
+/// reads the items (here `successful` leaves out the item with a warning):
+/// the items decide, the counts are a warning.
+#[test]
+fn bulk_counts_that_read_otherwise_are_a_warning() {
+    let answer = json!({
+        "message": "processed",
+        "operationId": "op-1",
+        "report": {
+            "itemsIssues": [{"index": 1, "itemId": 12, "warnings": [{"field": "contact", "message": "matched by address"}]}],
+            "batchErrors": [],
+            "counts": {"successful": 1, "warnings": 1, "duplicates": 0, "errors": 0, "total": 2},
+        },
+    });
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (url, _) = runtime.block_on(fault_server(vec![Answer::Full(raw(200, answer.to_string().as_bytes()))]));
+    let scratch = Scratch::new("llamadapro-bulk-counts");
+    let items = scratch.file("items.json", br#"[{"funnelId": 1, "contactId": 5}, {"funnelId": 1, "contactId": 6}]"#);
+    let out = convo()
+        .env("LLAMADAPRO_BASE_URL", &url)
+        .env("LLAMADAPRO_API_KEY", "key")
+        .args(["llamadapro", "conversations", "bulk-create", "--json", &items])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let kinds: Vec<Value> = lines(&stdout(&out)).into_iter().map(|o| o["outcome"].clone()).collect();
+    assert_eq!(kinds, ["succeeded", "warning"]);
+    let err = stderr(&out);
+    assert!(err.contains("warning: the server's counts (successful 1, warnings 1"), "{err}");
 }

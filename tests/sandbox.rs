@@ -3,12 +3,16 @@
 //! would refuse to send the request.
 
 use std::collections::HashSet;
+use std::time::{Duration, Instant};
 
 use convo_clients::luware::types::SortOrder;
 use convo_clients::luware::{Client, Filter, FilterField, FilterOperator, Filters, SearchRequest, ValueKind};
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
+use convo_clients::sandbox::{ConnectionLimits, HarnessConfig};
 use futures::TryStreamExt;
 use serde_json::Value;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 struct Raw {
     http: reqwest::Client,
@@ -297,4 +301,139 @@ async fn paging_is_exhaustive_without_duplicates_in_both_orders() {
         assert_eq!(ids[0], first);
     }
     assert!(sb.contract_violations().is_empty());
+}
+
+/// Short connection deadlines, so that tests see them pass.
+fn short_limits(max_connections: usize) -> LuwareConfig {
+    let connections = ConnectionLimits {
+        header_read: Duration::from_millis(400),
+        idle: Duration::from_millis(1_200),
+        max_connections,
+    };
+    LuwareConfig { harness: HarnessConfig { connections, ..HarnessConfig::default() }, ..LuwareConfig::default() }
+}
+
+/// Opens a connection, sends `bytes`, and returns the time from then until
+/// the server closes it.
+async fn time_to_close(addr: String, bytes: &'static [u8]) -> Duration {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    stream.write_all(bytes).await.unwrap();
+    let sent = Instant::now();
+    let mut sink = [0u8; 4096];
+    // Whatever answer comes first, then the end (or a reset) of the connection.
+    while matches!(stream.read(&mut sink).await, Ok(n) if n > 0) {}
+    sent.elapsed()
+}
+
+#[tokio::test]
+async fn slow_and_idle_connections_are_closed_at_their_deadlines() {
+    let config = short_limits(1024);
+    let limits = config.harness.connections;
+    let sb = LuwareSandbox::start(8, 0, config).await.unwrap();
+    let addr = sb.base_url().trim_start_matches("http://").to_owned();
+    let open = |bytes: &'static [u8]| tokio::spawn(time_to_close(addr.clone(), bytes));
+    let mut slow = Vec::new();
+    for _ in 0..100 {
+        slow.push(open(b"GET /vfcrest/v1/conver"));
+        slow.push(open(b"GET /vfcrest/v1/conversations HTTP/1.1\r\nHost: sandbox\r\nX-Slow: "));
+    }
+    let mut idle: Vec<_> = (0..20).map(|_| open(b"")).collect();
+    // Keep-alive after an answer, and a body that stops arriving.
+    idle.extend(
+        (0..5).map(|_| open(b"POST /vfcrest/v1/auth/token HTTP/1.1\r\nHost: sandbox\r\nContent-Length: 0\r\n\r\n")),
+    );
+    idle.push(open(
+        concat!(
+            "POST /vfcrest/v1/auth/token HTTP/1.1\r\nHost: sandbox\r\n",
+            "Ocp-Apim-Subscription-Key: sandbox-subscription-key\r\n",
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\neid=",
+        )
+        .as_bytes(),
+    ));
+
+    // 225 stalled clients, and an ordinary one is served at once.
+    let started = Instant::now();
+    let raw = Raw::new(&sb).await;
+    let (status, _) = raw.get(&format!("/vfcrest/v1/conversations?limit=5&filters={}", enc(ALL))).await;
+    assert_eq!(status, 200);
+    assert!(started.elapsed() < limits.header_read, "{:?}", started.elapsed());
+
+    let slack = Duration::from_millis(1_500);
+    let mut slowest_head = Duration::ZERO;
+    for connection in slow {
+        let closed = connection.await.unwrap();
+        assert!(closed >= limits.header_read.mul_f32(0.9) && closed < limits.header_read + slack, "{closed:?}");
+        slowest_head = slowest_head.max(closed);
+    }
+    let mut slowest_idle = Duration::ZERO;
+    for connection in idle {
+        let closed = connection.await.unwrap();
+        assert!(closed >= limits.idle.mul_f32(0.9) && closed < limits.idle + slack, "{closed:?}");
+        slowest_idle = slowest_idle.max(closed);
+    }
+    eprintln!("slowest close: half-sent head {slowest_head:?}, idle {slowest_idle:?}");
+
+    // Shutting down waits for no stalled client beyond its deadline.
+    let stalled = open(b"GET / HTTP/1.1\r\n");
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let stopping = Instant::now();
+    sb.shutdown().await;
+    assert!(stopping.elapsed() < limits.header_read + slack, "{:?}", stopping.elapsed());
+    stalled.await.unwrap();
+}
+
+#[tokio::test]
+async fn connections_over_the_cap_wait_for_a_free_slot() {
+    let config = short_limits(3);
+    let limits = config.harness.connections;
+    let sb = LuwareSandbox::start(8, 0, config).await.unwrap();
+    let addr = sb.base_url().trim_start_matches("http://").to_owned();
+    let mut silent = Vec::new();
+    for _ in 0..3 {
+        silent.push(TcpStream::connect(&addr).await.unwrap());
+    }
+    // A fourth client is accepted when the first silent one times out.
+    let started = Instant::now();
+    let raw = Raw::new(&sb).await;
+    let waited = started.elapsed();
+    assert!(waited >= limits.idle / 2, "{waited:?}");
+    let (status, _) = raw.get(&format!("/vfcrest/v1/conversations?limit=1&filters={}", enc(ALL))).await;
+    assert_eq!(status, 200);
+    eprintln!("fourth client served after {waited:?}");
+    drop(silent);
+}
+
+#[tokio::test]
+async fn only_tokens_issued_unaltered_are_accepted() {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+
+    let sb = LuwareSandbox::start(3, 0, LuwareConfig::default()).await.unwrap();
+    let mut raw = Raw::new(&sb).await;
+    let search = format!("/vfcrest/v1/conversations?limit=1&filters={}", enc(ALL));
+    assert_eq!(raw.get(&search).await.0, 200);
+    let issued = raw.token.clone();
+    let [header, claims, signature]: [&str; 3] = issued.split('.').collect::<Vec<_>>().try_into().unwrap();
+    let claims: Value = serde_json::from_slice(&B64.decode(claims).unwrap()).unwrap();
+    let with_claims = |edit: &dyn Fn(&mut Value)| {
+        let mut edited = claims.clone();
+        edit(&mut edited);
+        format!("{header}.{}.{signature}", B64.encode(edited.to_string()))
+    };
+    let forged = [
+        with_claims(&|c| c["exp"] = (c["exp"].as_u64().unwrap() + 86_400).into()),
+        with_claims(&|c| c["sub"] = "admin@sandbox.example".into()),
+        format!("{}.{}.{signature}", B64.encode(br#"{"alg":"none","typ":"JWT"}"#), B64.encode(claims.to_string())),
+        format!("{header}.{}.", B64.encode(claims.to_string())),
+        signature.to_owned(),
+    ];
+    for token in forged {
+        raw.token = token;
+        let (status, body) = raw.get(&search).await;
+        assert_eq!(status, 401, "{} accepted: {body}", raw.token);
+        // Refused before validation: a bad request with a forged token learns nothing more.
+        assert_eq!(raw.get("/vfcrest/v1/conversations?limit=1").await.0, 401);
+    }
+    raw.token = issued;
+    assert_eq!(raw.get(&search).await.0, 200);
 }

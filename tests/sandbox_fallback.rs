@@ -50,8 +50,22 @@ fn luware_with_notes() -> Value {
     spec
 }
 
+/// A credential for every scheme of the five specs: a spec sandbox takes any.
+fn any_credentials() -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in [
+        ("ocp-apim-subscription-key", "any"),
+        ("authorization", "Bearer any"),
+        ("agent-secret-key", "any"),
+        ("x-api-key", "any"),
+    ] {
+        headers.insert(name, reqwest::header::HeaderValue::from_static(value));
+    }
+    headers
+}
+
 async fn get(url: &str) -> (u16, Option<String>, Option<String>, Value) {
-    let response = reqwest::get(url).await.unwrap();
+    let response = reqwest::Client::new().get(url).headers(any_credentials()).send().await.unwrap();
     let status = response.status().as_u16();
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (fallback, content_type) = (header(FALLBACK_HEADER), header("content-type"));
@@ -90,7 +104,7 @@ async fn a_new_operation_is_served_as_soon_as_it_is_in_the_spec() {
     assert_eq!(status, 400);
     let (status, ..) = get(&format!("{}/vfcrest/v1/nowhere", sb.base_url())).await;
     assert_eq!(status, 404);
-    let response = reqwest::Client::new().delete(&url).send().await.unwrap();
+    let response = reqwest::Client::new().delete(&url).headers(any_credentials()).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 405);
 
     assert!(sb.requests().iter().any(|r| r.path == "/vfcrest/v1/conversations/c-42/notes"));
@@ -152,7 +166,8 @@ async fn a_spec_sandbox_serves_every_get_of_every_api() {
                 path = path.replace(&format!("{{{name}}}"), &path_value(&spec, &param));
             }
             let id = op["operationId"].as_str().unwrap();
-            let response = reqwest::get(format!("{}{path}", sb.base_url())).await.unwrap();
+            let url = format!("{}{path}", sb.base_url());
+            let response = reqwest::Client::new().get(url).headers(any_credentials()).send().await.unwrap();
             assert!(response.status().is_success(), "{id} {path}: {}", response.status());
             assert_eq!(response.headers()[FALLBACK_HEADER], id);
             let status = response.status().as_u16();
@@ -189,5 +204,93 @@ async fn emulated_operations_keep_their_behaviour() {
     let response = reqwest::get(format!("{}/vfcrest/v1/conversations/c1", sb.base_url())).await.unwrap();
     assert_eq!(response.status().as_u16(), 401, "no subscription key: the emulator's answer");
     assert!(response.headers().get(FALLBACK_HEADER).is_none());
+    sb.shutdown().await;
+}
+
+/// An invalid request to each API: with good credentials it is refused for
+/// what the spec says, without them (or with wrong ones) for that alone, in
+/// the API's own error shape and without a word of the spec.
+#[tokio::test]
+async fn credentials_are_checked_before_the_request_is_validated() {
+    use convo_clients::sandbox::liveperson::{LivePersonConfig, LivePersonSandbox};
+    use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
+    use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
+
+    let http = reqwest::Client::new();
+    // `(status, body)` of `method url` with `headers`; a POST sends a broken JSON body.
+    let send = |method: reqwest::Method, url: String, headers: Vec<(&'static str, String)>| {
+        let mut request = http.request(method.clone(), url);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        if method == reqwest::Method::POST {
+            request = request.header("content-type", "application/json").body("{\"broken");
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            (response.status().as_u16(), response.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let refused = |(status, body): (u16, Value), expected: u16, shape: &str| {
+        assert_eq!(status, expected, "{body}");
+        assert!(body.get(shape).is_some(), "the API's own error shape: {body}");
+        let text = body.to_string();
+        assert!(!text.contains("request body") && !text.contains("query parameter"), "{text}");
+    };
+    let post = reqwest::Method::POST;
+    let get = reqwest::Method::GET;
+
+    let sb = LuwareSandbox::start(3, 0, LuwareConfig::default()).await.unwrap();
+    let key = sb.credentials().subscription_key.expose().to_owned();
+    let url = format!("{}/vfcrest/v1/conversations/c1/labels", sb.base_url());
+    refused(send(post.clone(), url.clone(), vec![]).await, 401, "statusCode");
+    refused(
+        send(post.clone(), url.clone(), vec![("ocp-apim-subscription-key", "wrong".into())]).await,
+        401,
+        "statusCode",
+    );
+    let forged = vec![("ocp-apim-subscription-key", key.clone()), ("authorization", "Bearer a.b.c".into())];
+    refused(send(post.clone(), url, forged).await, 401, "statusCode");
+    refused(send(get.clone(), format!("{}/vfcrest/v1/nowhere", sb.base_url()), vec![]).await, 401, "statusCode");
+    sb.shutdown().await;
+
+    let sb = LivePersonSandbox::start(3, 0, LivePersonConfig::default()).await.unwrap();
+    let url = format!("{}/api/v1/account/{}/conversation/c1/messages", sb.base_url(), sb.account_id());
+    refused(send(post.clone(), url.clone(), vec![]).await, 401, "message");
+    refused(send(post.clone(), url, vec![("authorization", "Bearer forged".into())]).await, 401, "message");
+    sb.shutdown().await;
+
+    let sb = RaiaSandbox::start(3, 0, RaiaConfig::default()).await.unwrap();
+    let key = sb.secret_key().expose().to_owned();
+    let url = format!("{}/external/conversations", sb.base_url());
+    // raia answers any missing or wrong key with its 403 (the spec documents no 401).
+    refused(send(post.clone(), url.clone(), vec![]).await, 403, "message");
+    refused(send(post.clone(), url.clone(), vec![("agent-secret-key", "wrong".into())]).await, 403, "message");
+    assert_eq!(send(post.clone(), url, vec![("agent-secret-key", key)]).await.0, 400);
+    sb.shutdown().await;
+
+    let sb = SalesloftSandbox::start(3, 0, SalesloftConfig::default()).await.unwrap();
+    let url = format!("{}/v2/conversations?per_page=many", sb.base_url());
+    refused(send(get.clone(), url.clone(), vec![]).await, 401, "error");
+    refused(send(get.clone(), url.clone(), vec![("authorization", "Bearer wrong".into())]).await, 401, "error");
+    let bearer = vec![("authorization", format!("Bearer {}", sb.api_key()))];
+    assert_eq!(send(get.clone(), url, bearer).await.0, 422);
+    sb.shutdown().await;
+
+    let sb = LlamadaProSandbox::start(3, 0, LlamadaProConfig::default()).await.unwrap();
+    let url = format!("{}/api/v1/contacts", sb.base_url());
+    refused(send(post.clone(), url.clone(), vec![]).await, 401, "message");
+    refused(send(post.clone(), url.clone(), vec![("x-api-key", "wrong".into())]).await, 401, "message");
+    assert_eq!(send(post.clone(), url, vec![("x-api-key", sb.api_key())]).await.0, 400);
+    sb.shutdown().await;
+
+    // The spec alone: any credential will do, but one is needed.
+    let spec: Value = serde_json::from_str(convo_clients::luware::SPEC_JSON).unwrap();
+    let sb = SpecSandbox::from_spec(&spec, 0, &HarnessConfig::default()).await.unwrap();
+    let url = format!("{}/vfcrest/v1/conversations/c1/labels", sb.base_url());
+    refused(send(post.clone(), url.clone(), vec![("ocp-apim-subscription-key", "any".into())]).await, 401, "message");
+    let any = vec![("ocp-apim-subscription-key", "any".into()), ("authorization", "Bearer any".into())];
+    assert_eq!(send(post.clone(), url, any).await.0, 400);
+    assert_eq!(sb.contract_violations(), Vec::<String>::new());
     sb.shutdown().await;
 }

@@ -285,3 +285,75 @@ fn fact_extensions_are_generated_or_named_as_errors() {
         assert!(!err.contains('\n'), "{err:?}");
     }
 }
+
+/// `nullable: true` beside `allOf` or `$ref` has no effect in OpenAPI 3.0.3:
+/// generation stops and names the schema.
+#[test]
+fn nullable_where_it_has_no_effect_is_a_generation_error() {
+    let spec = |property: &str| {
+        format!(
+            r#"
+openapi: 3.0.3
+info: {{title: t, version: '1'}}
+paths:
+  /x:
+    get:
+      operationId: getX
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {{$ref: '#/components/schemas/Reply'}}
+components:
+  schemas:
+    Message: {{type: object, properties: {{text: {{type: string}}}}}}
+    Reply:
+      type: object
+      properties:
+        message:
+{property}"#
+        )
+    };
+    let beside_all_of =
+        "          type: object\n          nullable: true\n          allOf: [{$ref: '#/components/schemas/Message'}]\n";
+    let err = build_script::generate("raia", &spec(beside_all_of)).err().unwrap();
+    assert!(err.starts_with("#/components/schemas/Reply/properties/message: `nullable: true` beside `allOf`"), "{err}");
+    let beside_ref = "          $ref: '#/components/schemas/Message'\n          nullable: true\n";
+    let err = build_script::generate("raia", &spec(beside_ref)).err().unwrap();
+    assert!(err.contains("/properties/message: `nullable: true` beside `$ref`"), "{err}");
+    let any_of = "          anyOf:\n            - $ref: '#/components/schemas/Message'\n            - {nullable: true, enum: [null]}\n";
+    let generated = build_script::generate("raia", &spec(any_of)).unwrap();
+    assert!(generated.client.contains("pub message: ::std::option::Option<Message>"), "still an Option<Message>");
+}
+
+/// The properties the vendors send as an object or `null` accept both (and
+/// nothing else), in the crate's validator and survey as in any OpenAPI 3.0
+/// validator.
+#[test]
+fn nullable_references_accept_null_and_their_object() {
+    use convo_clients::spec::validate::SpecValidator;
+
+    let cases = [
+        ("liveperson", "Command", r#"{"id":"1","state":"waiting","result":null}"#, true),
+        ("liveperson", "Command", r#"{"id":"1","state":"completed","result":{"startTime":1}}"#, true),
+        ("liveperson", "Command", r#"{"id":"1","state":"completed","result":{"startTime":"soon"}}"#, false),
+        ("raia", "AgentReply", r#"{"status":"pending","message":null,"error":null}"#, true),
+        ("raia", "AgentReply", r#"{"status":"pending","message":"hi","error":null}"#, false),
+    ];
+    for (api, schema, body, valid) in cases {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("specs/{api}.yaml"));
+        let mut spec: Value = serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        // One operation that answers the schema.
+        spec["paths"] = serde_json::json!({"/x": {"get": {"operationId": "x", "responses": {"200": {
+            "description": "ok",
+            "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}},
+        }}}}});
+        let validator = SpecValidator::new(&spec).unwrap();
+        let checked = validator.validate_response("x", 200, Some("application/json"), body.as_bytes());
+        assert_eq!(checked.is_ok(), valid, "{api} {body}: {checked:?}");
+        let json = [("content-type".to_owned(), "application/json".to_owned())];
+        let survey = validator.survey_response("x", 200, &json, Some(body.as_bytes()));
+        assert_eq!(survey.drift.is_empty(), valid, "{api} {body}: {:?}", survey.drift);
+    }
+}

@@ -1,5 +1,6 @@
-//! Holds an emulator to its spec: every request is validated before a handler
-//! sees it, and every JSON response is checked against the operation's
+//! Holds an emulator to its spec: every request's credentials are checked
+//! (the operation's `security`), then the request is validated, before a
+//! handler sees it, and every JSON response is checked against the operation's
 //! response schema, so the emulator cannot drift from the spec. An operation
 //! the emulator has no route for is answered from the spec (see
 //! [`super::fallback`]), so every operation in the spec is served.
@@ -8,10 +9,12 @@ use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::Refused;
 use super::fallback::spec_response;
 use super::validate::{RequestParts, SpecValidator};
 
@@ -23,10 +26,16 @@ const MAX_CHECKED_RESPONSE: usize = 64 * 1024 * 1024;
 /// Renders an error answer in the API's own style.
 pub(crate) type ErrorRenderer = fn(StatusCode, String) -> Response;
 
+/// Checks one credential of a request: the spec's name of its security
+/// scheme, the credential the request presents for it (`None`: none), and
+/// the request. `Err` is the answer to send.
+pub(crate) type Authenticator = Arc<dyn Fn(&str, Option<&str>, &Parts) -> Result<(), Refused> + Send + Sync>;
+
 /// The spec an emulator answers to.
 pub(crate) struct Contract {
     validator: SpecValidator,
     render_error: ErrorRenderer,
+    authenticate: Authenticator,
     check_responses: bool,
     violations: Mutex<Vec<String>>,
 }
@@ -42,10 +51,11 @@ impl Contract {
     pub(crate) fn new(
         spec: &serde_json::Value,
         render_error: ErrorRenderer,
+        authenticate: Authenticator,
         check_responses: bool,
     ) -> Result<Self, String> {
         let validator = SpecValidator::new(spec)?;
-        Ok(Self { validator, render_error, check_responses, violations: Mutex::new(Vec::new()) })
+        Ok(Self { validator, render_error, authenticate, check_responses, violations: Mutex::new(Vec::new()) })
     }
 
     /// Responses the emulator sent that the spec does not allow.
@@ -54,18 +64,24 @@ impl Contract {
     }
 }
 
-/// Middleware: validate the request (answering 400, 404 or 405 with the rule
-/// it broke), apply the spec's lenient rewrites, then check the response.
+/// Middleware: check the credentials, validate the request (answering 400,
+/// 404 or 405 with the rule it broke), apply the spec's lenient rewrites,
+/// then check the response.
 pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
-        return (contract.render_error)(StatusCode::BAD_REQUEST, "request body could not be read".into());
-    };
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
         .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
         .collect();
+    // First, so that a caller without credentials learns nothing of the
+    // spec (nor gets to send a body).
+    if let Err(refused) = authenticate(&contract, &parts, &headers) {
+        return refused.response();
+    }
+    let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
+        return (contract.render_error)(StatusCode::BAD_REQUEST, "request body could not be read".into());
+    };
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
     let checked = contract.validator.validate_request(&RequestParts {
@@ -108,6 +124,26 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
         return response;
     }
     check_response(&contract, &validated.operation_id, response).await
+}
+
+/// The operation's `security` (for a request no operation takes, what every
+/// operation asks for): the request is let in if every scheme of one of its
+/// alternatives accepts it, else refused with the first alternative's refusal.
+fn authenticate(contract: &Contract, parts: &Parts, headers: &[(String, String)]) -> Result<(), Refused> {
+    let mut refused = None;
+    for requirement in contract.validator.security(parts.method.as_str(), parts.uri.path()) {
+        let checked = requirement.iter().try_for_each(|scheme| {
+            let credential = scheme.credential(headers, parts.uri.query());
+            (contract.authenticate)(scheme.name(), credential.as_deref(), parts)
+        });
+        match checked {
+            Ok(()) => return Ok(()),
+            Err(response) => {
+                refused.get_or_insert(response);
+            }
+        }
+    }
+    refused.map_or(Ok(()), Err)
 }
 
 /// Marks the answer of the router's fallback: no emulator route took the

@@ -1,5 +1,6 @@
 //! What every emulator shares: the request log and script, the spec
-//! contract, and simulated latency, wrapped around its routes.
+//! contract (credentials first), and simulated latency, wrapped around its
+//! routes.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,9 +8,9 @@ use std::time::Duration;
 use axum::Router;
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 
-use super::contract::{Contract, ErrorRenderer, enforce, unrouted};
+use super::contract::{Authenticator, Contract, ErrorRenderer, enforce, unrouted};
 use super::recorder::{DEFAULT_LOG_CAPACITY, Recorder, record_and_script};
-use super::{RecordedRequest, ScriptedResponse};
+use super::{ConnectionLimits, RecordedRequest, ScriptedResponse};
 
 /// Behaviour every emulator shares.
 #[derive(Debug, Clone)]
@@ -22,11 +23,18 @@ pub struct HarnessConfig {
     /// Check every JSON response against the spec; a violation becomes a 500
     /// and is listed by `contract_violations()`.
     pub check_responses: bool,
+    /// Deadlines of slow or idle connections, and how many may be open.
+    pub connections: ConnectionLimits,
 }
 
 impl Default for HarnessConfig {
     fn default() -> Self {
-        Self { latency: Duration::ZERO, request_log: DEFAULT_LOG_CAPACITY, check_responses: true }
+        Self {
+            latency: Duration::ZERO,
+            request_log: DEFAULT_LOG_CAPACITY,
+            check_responses: true,
+            connections: ConnectionLimits::default(),
+        }
     }
 }
 
@@ -35,24 +43,32 @@ pub(crate) struct Harness {
     recorder: Recorder,
     contract: Arc<Contract>,
     latency: Duration,
+    limits: ConnectionLimits,
 }
 
 impl Harness {
-    pub(crate) fn new(spec_json: &str, render_error: ErrorRenderer, config: &HarnessConfig) -> Result<Self, String> {
+    pub(crate) fn new(
+        spec_json: &str,
+        render_error: ErrorRenderer,
+        authenticate: Authenticator,
+        config: &HarnessConfig,
+    ) -> Result<Self, String> {
         let spec: serde_json::Value = serde_json::from_str(spec_json).map_err(|e| e.to_string())?;
-        Self::from_spec(&spec, render_error, config)
+        Self::from_spec(&spec, render_error, authenticate, config)
     }
 
     /// A harness for a parsed spec (any spec, not only the one a client was generated from).
     pub(crate) fn from_spec(
         spec: &serde_json::Value,
         render_error: ErrorRenderer,
+        authenticate: Authenticator,
         config: &HarnessConfig,
     ) -> Result<Self, String> {
         Ok(Self {
             recorder: Recorder::new(config.request_log),
-            contract: Arc::new(Contract::new(spec, render_error, config.check_responses)?),
+            contract: Arc::new(Contract::new(spec, render_error, authenticate, config.check_responses)?),
             latency: config.latency,
+            limits: config.connections,
         })
     }
 
@@ -72,6 +88,10 @@ impl Harness {
                 next.run(request).await
             }))
             .layer(from_fn_with_state(self.recorder.clone(), record_and_script))
+    }
+
+    pub(crate) fn limits(&self) -> ConnectionLimits {
+        self.limits
     }
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
@@ -121,9 +141,10 @@ mod tests {
             "/items/{id}": {"get": {"operationId": "getItem", "responses": ok(&item), "parameters": [
                 {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]}},
         }});
-        let harness = Harness::from_spec(&spec, render_error, &HarnessConfig::default()).unwrap();
+        let anyone = Arc::new(|_: &str, _: Option<&str>, _: &axum::http::request::Parts| Ok(()));
+        let harness = Harness::from_spec(&spec, render_error, anyone, &HarnessConfig::default()).unwrap();
         let routes = Router::new().route("/items", get(|| async { axum::Json(json!([{"id": 1}, {"id": 2}])) }));
-        let server = Server::start(harness.wrap(routes), 0).await.unwrap();
+        let server = Server::start(harness.wrap(routes), 0, harness.limits()).await.unwrap();
         let http = reqwest::Client::new();
         let call =
             |method: reqwest::Method, path: &str| http.request(method, format!("{}{path}", server.base_url())).send();

@@ -16,21 +16,18 @@ mod contract;
 mod fallback;
 mod harness;
 mod recorder;
+mod server;
 pub use crate::spec::validate;
 
 crate::for_each_api!(api_modules);
 
 use std::io;
-use std::net::SocketAddr;
-
-use tokio::net::TcpListener;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 #[doc(hidden)]
 pub use fallback::request_body;
 pub use harness::HarnessConfig;
 pub use recorder::{DEFAULT_LOG_CAPACITY, RecordedRequest, ScriptedResponse};
+pub use server::{ConnectionLimits, Server};
 
 use harness::Harness;
 
@@ -86,7 +83,7 @@ impl<A> Sandbox<A> {
         harness: Harness,
         port: u16,
     ) -> io::Result<Self> {
-        let server = Server::start(harness.wrap(routes), port).await?;
+        let server = Server::start(harness.wrap(routes), port, harness.limits()).await?;
         Ok(Self { server, harness, api })
     }
 }
@@ -106,14 +103,63 @@ pub trait Emulator: Sized + Send + Sync + 'static {
     fn routes(state: std::sync::Arc<Self>) -> axum::Router;
     /// An error body in the API's own shape.
     fn render_error(status: axum::http::StatusCode, message: String) -> axum::response::Response;
+    /// Checks the credential a request presents for the spec's security
+    /// scheme `scheme` (`None`: it presents none), before the request is
+    /// validated; `Err` is the answer, in the API's shape. By default any
+    /// credential will do, as long as there is one.
+    fn authenticate(
+        &self,
+        scheme: &str,
+        credential: Option<&str>,
+        _request: &axum::http::request::Parts,
+    ) -> Result<(), Refused> {
+        present(scheme, credential, Self::render_error)
+    }
 }
 
 impl<E: Emulator> Sandbox<E> {
     /// Starts the emulator on loopback (`port` 0 picks a free one).
     pub async fn start(seed: u64, port: u16, config: E::Config) -> io::Result<Self> {
-        let harness = Harness::new(E::SPEC_JSON, E::render_error, E::harness(&config)).map_err(io::Error::other)?;
+        let harness_config = E::harness(&config).clone();
         let state = std::sync::Arc::new(E::new(seed, config));
+        let emulator = state.clone();
+        let authenticate = std::sync::Arc::new(move |scheme: &str, credential: Option<&str>, request: &_| {
+            emulator.authenticate(scheme, credential, request)
+        });
+        let harness =
+            Harness::new(E::SPEC_JSON, E::render_error, authenticate, &harness_config).map_err(io::Error::other)?;
         Self::serve(state.clone(), E::routes(state), harness, port).await
+    }
+}
+
+/// The answer to a request whose credentials were refused: any response
+/// (an emulator's error type converts with `?` or `.into()`).
+#[derive(Debug)]
+pub struct Refused(Box<axum::response::Response>);
+
+impl<T: axum::response::IntoResponse> From<T> for Refused {
+    fn from(answer: T) -> Self {
+        Self(Box::new(answer.into_response()))
+    }
+}
+
+impl Refused {
+    pub(crate) fn response(self) -> axum::response::Response {
+        *self.0
+    }
+}
+
+/// A 401 unless a credential is presented for `scheme`.
+fn present(
+    scheme: &str,
+    credential: Option<&str>,
+    render_error: fn(axum::http::StatusCode, String) -> axum::response::Response,
+) -> Result<(), Refused> {
+    match credential {
+        Some(_) => Ok(()),
+        None => {
+            Err(render_error(axum::http::StatusCode::UNAUTHORIZED, format!("missing credentials ({scheme})")).into())
+        }
     }
 }
 
@@ -124,7 +170,9 @@ pub struct SpecOnly;
 /// A sandbox for any OpenAPI 3.0 spec, without an emulator: every request is
 /// validated against the spec and every operation is answered with its
 /// documented success response, built from the spec's examples and schemas.
-/// Useful for an operation (or an API) before it has an emulator.
+/// Useful for an operation (or an API) before it has an emulator. Any
+/// credential is accepted where the spec's `security` asks for one; a
+/// request without one is answered 401.
 pub type SpecSandbox = Sandbox<SpecOnly>;
 
 impl Sandbox<SpecOnly> {
@@ -135,7 +183,10 @@ impl Sandbox<SpecOnly> {
     /// The spec cannot be enforced (see [`validate::SpecValidator::new`]), or
     /// the port cannot be bound.
     pub async fn from_spec(spec: &serde_json::Value, port: u16, config: &HarnessConfig) -> io::Result<Self> {
-        let harness = Harness::from_spec(spec, render_spec_error, config).map_err(io::Error::other)?;
+        let any_credential = std::sync::Arc::new(|scheme: &str, credential: Option<&str>, _: &_| {
+            present(scheme, credential, render_spec_error)
+        });
+        let harness = Harness::from_spec(spec, render_spec_error, any_credential, config).map_err(io::Error::other)?;
         Self::serve(std::sync::Arc::new(SpecOnly), axum::Router::new(), harness, port).await
     }
 }
@@ -144,61 +195,6 @@ impl Sandbox<SpecOnly> {
 fn render_spec_error(status: axum::http::StatusCode, message: String) -> axum::response::Response {
     use axum::response::IntoResponse;
     (status, axum::Json(serde_json::json!({ "status": status.as_u16(), "message": message }))).into_response()
-}
-
-/// A running HTTP server for one emulator. It stops when dropped or on
-/// [`Server::shutdown`].
-#[derive(Debug)]
-pub struct Server {
-    addr: SocketAddr,
-    stop: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
-}
-
-impl Server {
-    /// Serves `router` on `127.0.0.1:port` (0 for any free port).
-    pub(crate) async fn start(router: axum::Router, port: u16) -> io::Result<Self> {
-        let listener = TcpListener::bind(("127.0.0.1", port)).await?;
-        let addr = listener.local_addr()?;
-        let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let shutdown = async {
-                let _ = stopped.await;
-            };
-            if let Err(e) = axum::serve(listener, router).with_graceful_shutdown(shutdown).await {
-                tracing::error!(error = %e, "sandbox server failed");
-            }
-        });
-        Ok(Self { addr, stop: Some(stop), task: Some(task) })
-    }
-
-    /// `http://127.0.0.1:<port>`.
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// Stops accepting connections and waits for open ones to finish.
-    pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-    }
 }
 
 /// SplitMix64: a fast, well-mixed hash of a u64.

@@ -3,5 +3,6 @@
 //! what `convo <api> check` surveys a tenant's answers with.
 
 mod lenient;
+pub mod security;
 pub mod survey;
 pub mod validate;

@@ -24,8 +24,7 @@
 //!   `form`, exploded arrays as repeated keys; `explode: false`,
 //!   `spaceDelimited` and `pipeDelimited` split one value), `header`
 //!   (case-insensitive; `Accept`, `Content-Type` and `Authorization` are
-//!   ignored as OpenAPI requires). Cookie parameters and `securitySchemes`
-//!   are ignored: authentication is the emulator's job. Values are coerced
+//!   ignored as OpenAPI requires). Cookie parameters are ignored. Values are coerced
 //!   from text to the schema's `integer`, `number`, `boolean` or `string`
 //!   (an untyped schema is a string), or arrays of those. A parameter with
 //!   `content: application/json` carries a JSON document validated against
@@ -54,6 +53,9 @@
 //!   `minProperties`, `maxProperties`, `allOf`, `anyOf`, `oneOf` (exactly
 //!   one), `not`. Validation stops at the first violation.
 //! - Responses: exact status, then `2XX`-style ranges, then `default`.
+//! - Security: not validated. [`SpecValidator::security`] names the schemes
+//!   an operation asks for (its `security`, else the spec's), and checking
+//!   the credentials is the caller's job; the sandbox does it first.
 //!
 //! # Vendor extensions
 //!
@@ -110,6 +112,7 @@ use regex::Regex;
 use serde_json::{Map, Number, Value};
 
 use super::lenient::{self, Place, Rule, Rules};
+use super::security::{self, Requirement};
 
 /// Recursion limit of schema validation; only a cyclic schema that consumes
 /// no input (e.g. `A: {allOf: [$ref: A]}`) gets near it.
@@ -132,6 +135,9 @@ pub struct SpecValidator {
     /// The spec, kept to resolve `$ref`s while validating.
     pub(super) spec: Value,
     routes: Vec<Route>,
+    /// What a request no operation takes must present: the schemes every
+    /// operation asks for (see [`security::common`]).
+    unrouted_security: Vec<Requirement>,
     /// Every `pattern` of the spec, compiled.
     pub(super) patterns: Arc<HashMap<String, Regex>>,
 }
@@ -240,6 +246,8 @@ pub(super) struct Operation {
     ranges: Vec<RangeRule>,
     /// `x-lenient: [empty-body]`: a `{}` body is taken for none.
     empty_body: bool,
+    /// Its `security`, else the spec's: alternatives, any one of which lets a request in.
+    security: Vec<Requirement>,
 }
 
 /// One `x-range` pair: when both are sent, `from` may not be after `to`
@@ -363,7 +371,9 @@ impl SpecValidator {
         }
         let patterns = Arc::new(compile_patterns(spec)?);
         check_x_formats(spec, "")?;
-        let validator = Self { spec: spec.clone(), routes, patterns };
+        let operations = routes.iter().flat_map(|r| r.methods.iter().map(|(_, op)| op.security.as_slice()));
+        let unrouted_security = security::common(operations);
+        let validator = Self { spec: spec.clone(), routes, unrouted_security, patterns };
         let mut ids: Vec<&str> = validator.operation_ids().collect();
         ids.sort_unstable();
         if let Some(pair) = ids.windows(2).find(|pair| pair.first() == pair.last()) {
@@ -403,16 +413,19 @@ impl SpecValidator {
         Checker { root: &self.spec, patterns: &self.patterns, direction }
     }
 
-    /// Routes `request` to its operation and checks its parameters and body.
-    ///
-    /// # Errors
-    ///
-    /// [`Violation::NotFound`] or [`Violation::MethodNotAllowed`] when no
-    /// operation matches, else [`Violation::Invalid`] naming the first rule
-    /// the request breaks.
-    pub fn validate_request(&self, request: &RequestParts<'_>) -> Result<ValidatedRequest, Violation> {
-        let not_found = || Violation::NotFound { path: request.path.to_owned() };
-        let raw: Vec<&str> = request.path.strip_prefix('/').ok_or_else(not_found)?.split('/').collect();
+    /// The credentials a request to `method path` must present: the
+    /// operation's `security`, as alternatives any one of which lets it in;
+    /// for a request no operation takes, the schemes every operation asks
+    /// for. Empty when anyone may call.
+    #[must_use]
+    pub fn security(&self, method: &str, path: &str) -> &[Requirement] {
+        self.route(method, path).map_or(&self.unrouted_security, |(_, op, _)| &op.security)
+    }
+
+    /// The route and operation `method path` is for, and the path's segments.
+    fn route<'p>(&self, method: &str, path: &'p str) -> Result<(&Route, &Operation, Vec<&'p str>), Violation> {
+        let not_found = || Violation::NotFound { path: path.to_owned() };
+        let raw: Vec<&str> = path.strip_prefix('/').ok_or_else(not_found)?.split('/').collect();
         let decoded: Vec<Option<String>> = raw.iter().map(|s| percent_decode(s)).collect();
         let route = self
             .routes
@@ -424,13 +437,26 @@ impl SpecValidator {
             .max_by(|a, b| a.rank.cmp(&b.rank))
             .ok_or_else(not_found)?;
         let op =
-            route.methods.iter().find(|(m, _)| m.eq_ignore_ascii_case(request.method)).map(|(_, op)| op).ok_or_else(
-                || Violation::MethodNotAllowed {
-                    method: request.method.to_owned(),
-                    path: request.path.to_owned(),
+            route.methods.iter().find(|(m, _)| m.eq_ignore_ascii_case(method)).map(|(_, op)| op).ok_or_else(|| {
+                Violation::MethodNotAllowed {
+                    method: method.to_owned(),
+                    path: path.to_owned(),
                     allowed: route.methods.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join(", "),
-                },
-            )?;
+                }
+            })?;
+        Ok((route, op, raw))
+    }
+
+    /// Routes `request` to its operation and checks its parameters and body.
+    /// Credentials are not checked (see [`SpecValidator::security`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Violation::NotFound`] or [`Violation::MethodNotAllowed`] when no
+    /// operation matches, else [`Violation::Invalid`] naming the first rule
+    /// the request breaks.
+    pub fn validate_request(&self, request: &RequestParts<'_>) -> Result<ValidatedRequest, Violation> {
+        let (route, op, raw) = self.route(request.method, request.path)?;
 
         let mut path_params = Vec::new();
         for (segment, raw) in route.segments.iter().zip(&raw) {
@@ -762,6 +788,7 @@ fn compile_operation(
     if empty_body && body.is_some() {
         return Err("x-lenient: empty-body is for operations without a requestBody".into());
     }
+    let security = security::requirements(root, op.get("security").or_else(|| root.get("security")))?;
     Ok(Operation {
         id: id.to_owned(),
         pointer,
@@ -770,6 +797,7 @@ fn compile_operation(
         responses: op.get("responses").cloned().unwrap_or_default(),
         ranges,
         empty_body,
+        security,
     })
 }
 

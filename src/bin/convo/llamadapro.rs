@@ -1157,7 +1157,9 @@ fn bulk_items<T: DeserializeOwned>(json: &JsonArg) -> Result<Vec<T>, Failure> {
     })
 }
 
-/// One line per item with its outcome; fails (exit 1) when any item or the batch failed.
+/// One line per item with its outcome; fails (exit 1) when any item or the
+/// batch failed. The items decide: counts that read otherwise (their relation
+/// to the items is not documented) are a warning.
 fn print_outcome<T>(context: &Context, outcome: BulkOutcome<'_, T>) -> Result<(), Failure> {
     let mut writer =
         RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), OUTCOME_COLUMNS, std::io::stdout().lock());
@@ -1188,14 +1190,31 @@ fn print_outcome<T>(context: &Context, outcome: BulkOutcome<'_, T>) -> Result<()
     if duplicates > 0 {
         crate::output::note(format_args!("{duplicates} of {} items were duplicates and were skipped", outcome.items.len()));
     }
-    if failed > 0 || !outcome.batch_errors.is_empty() || !outcome.counts_agree() {
-        return Err(Failure::Outcome(format!(
-            "{failed} of {} items failed{}",
-            outcome.items.len(),
-            if outcome.counts_agree() { "" } else { " (and the server's counts do not match its report)" }
-        )));
+    if !outcome.counts_agree()
+        && let Some(counts) = &outcome.counts
+    {
+        crate::output::note(format_args!(
+            "warning: the server's counts ({}) read otherwise than its report of the {} items; the report decides",
+            counts_text(counts),
+            outcome.items.len()
+        ));
+    }
+    if failed > 0 || !outcome.batch_errors.is_empty() {
+        return Err(Failure::Outcome(format!("{failed} of {} items failed", outcome.items.len())));
     }
     Ok(())
+}
+
+/// `successful 1, warnings 1, total 2`: the counts the server sent.
+fn counts_text(counts: &types::BulkCounts) -> String {
+    let named = [
+        ("successful", counts.successful),
+        ("warnings", counts.warnings),
+        ("duplicates", counts.duplicates),
+        ("errors", counts.errors),
+        ("total", counts.total),
+    ];
+    named.iter().filter_map(|(name, n)| Some(format!("{name} {}", (*n)?))).collect::<Vec<_>>().join(", ")
 }
 
 async fn messages(client: &Client, command: MessagesCommand, context: &Context) -> Result<(), Failure> {

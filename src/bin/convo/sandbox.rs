@@ -171,7 +171,12 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         return Err(Failure::Usage(format!("--api {api}: not one of all, {}", names.join(", "))));
     }
     // A long-running server keeps no request log: memory stays flat.
-    let harness = HarnessConfig { latency: Duration::from_millis(latency_ms), request_log: 0, check_responses };
+    let harness = HarnessConfig {
+        latency: Duration::from_millis(latency_ms),
+        request_log: 0,
+        check_responses,
+        ..HarnessConfig::default()
+    };
     let mut options = ServeOptions {
         port,
         seed,

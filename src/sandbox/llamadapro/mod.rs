@@ -38,15 +38,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::extract::{Request, State};
 use axum::http::StatusCode;
-use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::{Emulator, HarnessConfig, Sandbox};
+use super::{Emulator, HarnessConfig, Refused, Sandbox};
 use crate::llamadapro::types::{
     self, Call, Contact, CustomFieldDefinition, CustomFieldListOption, FunnelConversation, Message, Recording, Task,
     Transcription, UploadedMedia,
@@ -106,6 +104,17 @@ impl Emulator for LlamadaProState {
 
     fn render_error(status: StatusCode, message: String) -> Response {
         render_error(status, message)
+    }
+
+    /// `X-API-KEY` (`ApiKeyAuth`), checked before the request is validated.
+    fn authenticate(&self, scheme: &str, key: Option<&str>, _: &axum::http::request::Parts) -> Result<(), Refused> {
+        let refused = match (scheme, key) {
+            ("ApiKeyAuth", Some(key)) if key == self.config.api_key => return Ok(()),
+            ("ApiKeyAuth", Some(_)) => "invalid API key".to_owned(),
+            ("ApiKeyAuth", None) => "missing X-API-KEY header".to_owned(),
+            _ => format!("unknown security scheme {scheme}"),
+        };
+        Err(ApiError::new(StatusCode::UNAUTHORIZED, refused).into())
     }
 }
 
@@ -341,18 +350,7 @@ fn routes(state: Arc<LlamadaProState>) -> Router {
         .route("/api/v1/calls/{call_id}", get(calls::get))
         .route("/api/v1/calls/{call_id}/transcription", get(calls::get_transcription))
         .route("/api/v1/calls/{call_id}/recording", get(calls::get_recording_of_call))
-        .layer(from_fn_with_state(state.clone(), require_api_key))
         .with_state(state)
-}
-
-/// Checks `X-API-KEY` before any handler runs.
-async fn require_api_key(State(state): State<Arc<LlamadaProState>>, request: Request, next: Next) -> Response {
-    let key = request.headers().get("x-api-key").and_then(|v| v.to_str().ok());
-    match key {
-        Some(key) if key == state.config.api_key => next.run(request).await,
-        Some(_) => ApiError::new(StatusCode::UNAUTHORIZED, "invalid API key").into_response(),
-        None => ApiError::new(StatusCode::UNAUTHORIZED, "missing X-API-KEY header").into_response(),
-    }
 }
 
 /// An error answer in the API's one documented shape, `{code, error, message, details}`.

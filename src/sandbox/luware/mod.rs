@@ -24,7 +24,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Emulator, HarnessConfig, Sandbox};
+use super::{Emulator, HarnessConfig, Refused, Sandbox};
 use crate::luware::types::{
     ControlAction, Conversation, ConversationPage, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues,
 };
@@ -89,6 +89,20 @@ impl Emulator for LuwareState {
     fn render_error(status: StatusCode, message: String) -> Response {
         render_error(status, message)
     }
+
+    fn authenticate(
+        &self,
+        scheme: &str,
+        credential: Option<&str>,
+        _: &axum::http::request::Parts,
+    ) -> Result<(), Refused> {
+        match scheme {
+            "subscriptionKey" => check_subscription_key(self, credential),
+            "bearerToken" => check_token(self, credential),
+            _ => Err(error(StatusCode::UNAUTHORIZED, format!("unknown security scheme {scheme}"))),
+        }
+        .map_err(Refused::from)
+    }
 }
 
 impl Sandbox<LuwareState> {
@@ -144,7 +158,8 @@ pub struct LuwareState {
 /// Everything clients changed, kept in memory and applied on read.
 #[derive(Default)]
 struct Writes {
-    /// Issued token ids and their expiry (unix seconds).
+    /// Issued tokens, exactly as issued, and their expiry (unix seconds):
+    /// a token whose header or claims were edited is not among them.
     tokens: HashMap<String, u64>,
     labels: HashMap<u64, Vec<i64>>,
     metadata: HashMap<u64, Vec<MetadataTemplateValues>>,
@@ -230,25 +245,23 @@ fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-fn check_subscription_key(state: &LuwareState, headers: &HeaderMap) -> Result<(), ApiError> {
+// The contract layer asks for these where the spec's `security` does (every
+// call needs the key; all but the token call the bearer token), before it
+// validates the request.
+
+fn check_subscription_key(state: &LuwareState, key: Option<&str>) -> Result<(), ApiError> {
     let expected = state.config.credentials.subscription_key.expose();
-    match headers.get("ocp-apim-subscription-key").and_then(|v| v.to_str().ok()) {
+    match key {
         Some(key) if key == expected => Ok(()),
         Some(_) => Err(error(StatusCode::UNAUTHORIZED, "Access denied due to invalid subscription key.")),
         None => Err(error(StatusCode::UNAUTHORIZED, "Access denied due to missing subscription key.")),
     }
 }
 
-/// Checks the subscription key and the bearer token.
-fn authorize(state: &LuwareState, headers: &HeaderMap) -> Result<(), ApiError> {
-    check_subscription_key(state, headers)?;
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
-    let id = token.split('.').nth(2).unwrap_or_default();
-    let expiry = state.writes.lock().ok().and_then(|w| w.tokens.get(id).copied());
+/// A token is good if it is one this server issued, unaltered, and unexpired.
+fn check_token(state: &LuwareState, token: Option<&str>) -> Result<(), ApiError> {
+    let token = token.ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
+    let expiry = state.writes.lock().ok().and_then(|w| w.tokens.get(token).copied());
     match expiry {
         Some(exp) if exp > now() => Ok(()),
         Some(_) => Err(error(StatusCode::UNAUTHORIZED, "token expired")),
@@ -264,7 +277,6 @@ struct TokenForm {
 }
 
 async fn token(State(state): State<Arc<LuwareState>>, headers: HeaderMap, body: Bytes) -> Answer {
-    check_subscription_key(&state, &headers)?;
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -292,11 +304,12 @@ async fn token(State(state): State<Arc<LuwareState>>, headers: HeaderMap, body: 
     let id = format!("{:016x}", data::mix(fastrand::u64(..)));
     let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
     let claims = URL_SAFE_NO_PAD.encode(json!({ "sub": client_id, "eid": eid, "exp": exp }).to_string());
+    let token = format!("{header}.{claims}.{id}");
     if let Ok(mut w) = state.writes.lock() {
         w.tokens.retain(|_, e| *e > now());
-        w.tokens.insert(id.clone(), exp);
+        w.tokens.insert(token.clone(), exp);
     }
-    Ok(axum::Json(json!({ "access_token": format!("{header}.{claims}.{id}") })).into_response())
+    Ok(axum::Json(json!({ "access_token": token })).into_response())
 }
 
 /// What a `nextPageToken` stands for; base64url-encoded so clients treat it as opaque.
@@ -311,8 +324,7 @@ struct Cursor {
 
 /// Parameters are already checked against the spec (types, enums, limit
 /// clamped to 100, `nextPageToken` alone) by the contract layer.
-async fn search(State(state): State<Arc<LuwareState>>, headers: HeaderMap, RawQuery(query): RawQuery) -> Answer {
-    authorize(&state, &headers)?;
+async fn search(State(state): State<Arc<LuwareState>>, RawQuery(query): RawQuery) -> Answer {
     let params = query_pairs(query.as_deref());
     let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
     let cursor = if let Some(token) = param("nextPageToken") {
@@ -389,11 +401,9 @@ fn find(state: &LuwareState, ccdr_id: &str) -> Result<u64, ApiError> {
 
 async fn conversation(
     State(state): State<Arc<LuwareState>>,
-    headers: HeaderMap,
     Path(ccdr_id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Answer {
-    authorize(&state, &headers)?;
     let index = find(&state, &ccdr_id)?;
     let params = query_pairs(query.as_deref());
     let mut expands = Vec::new();
@@ -435,8 +445,7 @@ fn has_audio(c: &Conversation) -> bool {
     matches!(c.modality_name, Some(Modality::Voice | Modality::Video))
 }
 
-async fn media(State(state): State<Arc<LuwareState>>, headers: HeaderMap, Path(ccdr_id): Path<String>) -> Answer {
-    authorize(&state, &headers)?;
+async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String>) -> Answer {
     let index = find(&state, &ccdr_id)?;
     let c = state.conversation(index);
     if !has_audio(&c) {
@@ -467,11 +476,9 @@ async fn media(State(state): State<Arc<LuwareState>>, headers: HeaderMap, Path(c
 
 async fn metadata(
     State(state): State<Arc<LuwareState>>,
-    headers: HeaderMap,
     Path(ccdr_id): Path<String>,
     body: Bytes,
 ) -> Answer {
-    authorize(&state, &headers)?;
     let index = find(&state, &ccdr_id)?;
     let request: MetadataRequest = json_body(&body)?;
     check_template(&request)?;
@@ -508,11 +515,9 @@ fn check_template(request: &MetadataRequest) -> Result<(), ApiError> {
 
 async fn label(
     State(state): State<Arc<LuwareState>>,
-    headers: HeaderMap,
     Path(ccdr_id): Path<String>,
     body: Bytes,
 ) -> Answer {
-    authorize(&state, &headers)?;
     let index = find(&state, &ccdr_id)?;
     // The body is "not mandatory" (the description of `addLabel`
     // in specs/luware.yaml): without one, or without a
@@ -533,10 +538,8 @@ async fn label(
 
 async fn control(
     State(state): State<Arc<LuwareState>>,
-    headers: HeaderMap,
     Path((ccdr_id, action)): Path<(String, String)>,
 ) -> Answer {
-    authorize(&state, &headers)?;
     let index = find(&state, &ccdr_id)?;
     let action = match action.parse::<ControlAction>() {
         Ok(a) => a,

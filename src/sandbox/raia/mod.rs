@@ -22,16 +22,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{Emulator, HarnessConfig, Sandbox};
+use super::{Emulator, HarnessConfig, Refused, Sandbox};
 use crate::raia::types::{
     AgentMessageRequest, AgentReply, AgentReplyStatus, ApiError as ErrorBody, AssignedUser, Conversation,
     ConversationMode, ConversationModeRequest, ConversationOrderBy, ConversationPage, ConversationState,
@@ -107,6 +106,21 @@ impl Emulator for RaiaState {
 
     fn render_error(status: StatusCode, message: String) -> Response {
         render_error(status, message)
+    }
+
+    /// Every call needs the agent's secret key (`agentSecretKey`); anything
+    /// else is the vendor's 403.
+    fn authenticate(&self, _: &str, key: Option<&str>, _: &axum::http::request::Parts) -> Result<(), Refused> {
+        if key == Some(self.config.secret_key.expose()) {
+            return Ok(());
+        }
+        Err(ApiError {
+            status: StatusCode::FORBIDDEN,
+            name: Some("FORBIDDEN_ERROR"),
+            message: "INVALID_CREDENTIALS".into(),
+            details: Vec::new(),
+        }
+        .into())
     }
 }
 
@@ -755,7 +769,6 @@ fn routes(state: Arc<RaiaState>) -> Router {
         .route("/external/conversations/{id}/messages/{question}/response-on", get(get_message_response))
         .route("/external/conversations/{id}/mode", put(set_mode))
         .route("/external/conversations/{id}/send-manual-message", post(send_manual_message))
-        .route_layer(from_fn_with_state(state.clone(), require_secret_key))
         .with_state(state)
 }
 
@@ -840,21 +853,6 @@ fn bad_request(message: &str, conversation_id: &str) -> ApiError {
 }
 
 type Answer = Result<Response, ApiError>;
-
-/// Every call needs the agent's secret key; anything else is the vendor's 403.
-async fn require_secret_key(State(state): State<Arc<RaiaState>>, request: Request, next: Next) -> Response {
-    let given = request.headers().get("agent-secret-key").and_then(|v| v.to_str().ok());
-    if given != Some(state.config.secret_key.expose()) {
-        return ApiError {
-            status: StatusCode::FORBIDDEN,
-            name: Some("FORBIDDEN_ERROR"),
-            message: "INVALID_CREDENTIALS".into(),
-            details: Vec::new(),
-        }
-        .into_response();
-    }
-    next.run(request).await
-}
 
 /// JSON the contract layer has already checked against the spec.
 fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {

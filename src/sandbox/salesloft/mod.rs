@@ -25,7 +25,7 @@ use axum::routing::get;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
-use super::{Emulator, HarnessConfig, Sandbox};
+use super::{Emulator, HarnessConfig, Refused, Sandbox};
 use crate::salesloft::types::{
     AccountRef, Conversation, ConversationEnvelope, ConversationExtensive, ConversationExtensiveEnvelope,
     ConversationList, ConversationRef, ListMetadata, MediaType, Paging, Participant, PersonRef, Platform, RecordingRef,
@@ -81,6 +81,20 @@ impl Emulator for SalesloftState {
 
     fn render_error(status: StatusCode, message: String) -> Response {
         render_error(status, message)
+    }
+
+    /// The bearer (`bearerAuth`): the API key or an issued OAuth token. A
+    /// refused request is not charged, but is told the budget.
+    fn authenticate(&self, _: &str, bearer: Option<&str>, request: &axum::http::request::Parts) -> Result<(), Refused> {
+        let mut inner = self.lock();
+        if bearer.is_some_and(|b| b == self.config.api_key || inner.tokens.contains(b)) {
+            return Ok(());
+        }
+        let remaining = self.left(&mut inner);
+        drop(inner);
+        let mut response = error(StatusCode::UNAUTHORIZED, "Unauthorized");
+        rate_headers(&mut response, remaining, cost_of(request.uri.query()));
+        Err(response.into())
     }
 }
 
@@ -145,6 +159,15 @@ impl SalesloftState {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The budget left in the current window (a new one once the last is over).
+    fn left(&self, inner: &mut Inner) -> u64 {
+        if inner.window_start.elapsed() >= self.config.window {
+            inner.window_start = Instant::now();
+            inner.spent = 0;
+        }
+        self.config.budget.saturating_sub(inner.spent)
     }
 
     fn conversation(&self, index: u64) -> Conversation {
@@ -288,47 +311,42 @@ fn cost(page: u64) -> u64 {
     }
 }
 
-/// Checks the bearer and charges the request against the minute's budget;
-/// every answer carries the rate-limit headers.
+/// Charges the request against the minute's budget (its bearer is checked
+/// already, see `authenticate`); every answer carries the rate-limit headers.
 async fn gatekeeper(State(state): State<Arc<SalesloftState>>, request: Request, next: Next) -> Response {
-    let bearer = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_string);
-    let page = param(request.uri().query(), "page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let cost = cost(page);
-    let (authorized, remaining, retry_after) = {
+    let cost = cost_of(request.uri().query());
+    let (remaining, retry_after) = {
         let mut inner = state.lock();
-        let authorized = bearer.as_deref().is_some_and(|b| b == state.config.api_key || inner.tokens.contains(b));
-        if inner.window_start.elapsed() >= state.config.window {
-            inner.window_start = Instant::now();
-            inner.spent = 0;
-        }
-        let left = state.config.budget.saturating_sub(inner.spent);
-        let retry_after = (authorized && cost > left).then(|| {
+        let left = state.left(&mut inner);
+        let retry_after = (cost > left).then(|| {
             let rest = state.config.window.saturating_sub(inner.window_start.elapsed());
             rest.as_secs() + u64::from(rest.subsec_nanos() > 0)
         });
-        if authorized && retry_after.is_none() {
+        if retry_after.is_none() {
             inner.spent += cost;
         }
-        (authorized, state.config.budget.saturating_sub(inner.spent), retry_after)
+        (state.config.budget.saturating_sub(inner.spent), retry_after)
     };
-    let mut response = if !authorized {
-        error(StatusCode::UNAUTHORIZED, "Unauthorized")
-    } else if let Some(seconds) = retry_after {
+    let mut response = if let Some(seconds) = retry_after {
         let mut r = error(StatusCode::TOO_MANY_REQUESTS, "Rate limit exceeded");
         r.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds.max(1)));
         r
     } else {
         next.run(request).await
     };
+    rate_headers(&mut response, remaining, cost);
+    response
+}
+
+/// What a request with this query costs.
+fn cost_of(query: Option<&str>) -> u64 {
+    cost(param(query, "page").and_then(|p| p.parse().ok()).unwrap_or(1))
+}
+
+fn rate_headers(response: &mut Response, remaining: u64, cost: u64) {
     let headers = response.headers_mut();
     headers.insert("x-ratelimit-remaining-minute", HeaderValue::from(remaining));
     headers.insert("x-ratelimit-endpoint-cost", HeaderValue::from(cost));
-    response
 }
 
 fn pairs(query: Option<&str>) -> Vec<(String, String)> {

@@ -14,6 +14,8 @@
 //! A spec operation that takes a JSON body gets one the spec accepts
 //! (`convo_clients::sandbox::request_body`), so that it reaches the server.
 
+#[path = "common/commands.rs"]
+mod commands;
 mod common;
 #[path = "common/fault_server.rs"]
 mod fault_server;
@@ -24,6 +26,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use commands::{leaves, operation_body, required_args};
 use common::{CONVO, convo};
 use fault_server::{Answer, fault_server, raw, refusing_url};
 
@@ -54,140 +57,6 @@ const APIS: &[&str] = &["luware", "raia", "salesloft", "liveperson", "llamadapro
 const WORKERS: usize = 8;
 /// Longest a command may take.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(40);
-
-/// `convo <path> -h`.
-fn help(path: &[String]) -> String {
-    let output = convo().args(path).arg("-h").output().unwrap();
-    assert!(output.status.success(), "{path:?} -h: {}", common::stderr(&output));
-    common::stdout(&output)
-}
-
-/// The subcommands a help text lists (without `help`).
-fn subcommands(help: &str) -> Vec<String> {
-    let mut lines = help.lines().skip_while(|l| !l.starts_with("Commands:")).skip(1);
-    let mut names = Vec::new();
-    for line in lines.by_ref() {
-        if !line.starts_with("  ") {
-            break;
-        }
-        let name = line.split_whitespace().next().unwrap_or_default();
-        if !name.is_empty() && name != "help" && line.starts_with(&format!("  {name}")) {
-            names.push(name.to_string());
-        }
-    }
-    names
-}
-
-/// Every leaf command under `path`, with its help text.
-fn leaves(path: Vec<String>) -> Vec<(Vec<String>, String)> {
-    let text = help(&path);
-    let subs = subcommands(&text);
-    if subs.is_empty() {
-        return vec![(path, text)];
-    }
-    subs.into_iter()
-        .flat_map(|sub| {
-            let mut next = path.clone();
-            next.push(sub);
-            leaves(next)
-        })
-        .collect()
-}
-
-/// The help text that describes `arg` (`--flag` or `<NAME>`): its line and
-/// the lines after it, up to the next argument.
-fn arg_help(help: &str, arg: &str) -> String {
-    let mut text = String::new();
-    let mut inside = false;
-    for line in help.lines() {
-        let trimmed = line.trim_start();
-        let header = line.starts_with("  ") && (trimmed.starts_with('-') || trimmed.starts_with('<'));
-        if header {
-            let names: Vec<&str> = trimmed.split([' ', ',']).take(3).collect();
-            inside = names.contains(&arg);
-        }
-        if inside {
-            text.push_str(trimmed);
-            text.push(' ');
-        }
-    }
-    text
-}
-
-/// A value a parser of `value_name` (with help `help`) accepts.
-fn value_for(value_name: &str, help: &str, json_file: &Path) -> String {
-    if let Some(at) = help.find("[possible values: ") {
-        let rest = &help[at + "[possible values: ".len()..];
-        return rest.split([',', ']']).next().unwrap().trim().to_string();
-    }
-    let name = value_name.trim_matches(['<', '>', '.']).to_ascii_uppercase();
-    match () {
-        _ if name.contains(':') && name.matches(':').count() == 2 => "name:eq:1".into(),
-        _ if name.contains("ASC|DESC") => "createdAt".into(),
-        _ if name.contains(':') => "name:1".into(),
-        _ if name.contains('=') => "a=1".into(),
-        _ if name.contains("FILE") || name.contains("JSON") => json_file.display().to_string(),
-        _ if ["TIME", "SINCE", "UNTIL", "DATE", "AFTER", "BEFORE"].iter().any(|t| name.contains(t)) => {
-            "2024-01-01T00:00:00Z".into()
-        }
-        _ if name.contains("URL") => "http://127.0.0.1:9/a.mp3".into(),
-        _ if name.contains("PHONE") || name.contains("NUMBER") => "+15551234567".into(),
-        _ if name.contains("EMAIL") => "a@example.com".into(),
-        _ if name == "EXPR" => "startTime>=2024-07-01".into(),
-        _ => "1".into(),
-    }
-}
-
-/// The arguments that make the leaf command `path` parse: its required
-/// flags and positionals from the usage line, each with a value it accepts.
-fn required_args(path: &[String], help: &str, json_file: &Path) -> Vec<String> {
-    let usage = help.lines().find(|l| l.starts_with("Usage:")).unwrap();
-    let tokens: Vec<&str> = usage.split_whitespace().skip(2 + path.len()).collect();
-    let mut args = Vec::new();
-    let mut i = 0;
-    while i < tokens.len() {
-        let token = tokens[i];
-        if token.starts_with("--") {
-            args.push(token.to_string());
-            if let Some(value) = tokens.get(i + 1).filter(|t| t.starts_with('<')) {
-                args.push(value_for(value, &arg_help(help, token), json_file));
-                i += 1;
-            }
-        } else if token.starts_with('<') {
-            let name = token.trim_end_matches("...");
-            args.push(value_for(name, &arg_help(help, name), json_file));
-        }
-        i += 1;
-    }
-    args
-}
-
-/// The spec of `api`.
-fn spec(api: &str) -> &'static str {
-    match api {
-        "luware" => convo_clients::luware::SPEC_JSON,
-        "raia" => convo_clients::raia::SPEC_JSON,
-        "salesloft" => convo_clients::salesloft::SPEC_JSON,
-        "liveperson" => convo_clients::liveperson::SPEC_JSON,
-        "llamadapro" => convo_clients::llamadapro::SPEC_JSON,
-        other => panic!("no API {other}"),
-    }
-}
-
-/// `--json-body FILE` with a body the spec accepts, when the leaf command
-/// `path` is a spec operation (`convo <api> <operation-id>`) with a JSON body.
-fn operation_body(path: &[String], scratch: &Path) -> Vec<String> {
-    let [api, name] = path else { return Vec::new() };
-    let doc: serde_json::Value = serde_json::from_str(spec(api)).unwrap();
-    let ids = doc["paths"].as_object().unwrap().values().flat_map(|item| item.as_object().unwrap().values());
-    let id = ids
-        .filter_map(|op| op.get("operationId").and_then(|id| id.as_str()))
-        .find(|id| id.to_ascii_lowercase() == name.replace('-', ""));
-    let Some(body) = id.and_then(|id| convo_clients::sandbox::request_body(spec(api), id)) else { return Vec::new() };
-    let file = scratch.join(format!("{api}-{name}.json"));
-    std::fs::write(&file, body.to_string()).unwrap();
-    vec!["--json-body".into(), file.display().to_string()]
-}
 
 /// The settings of `api`: the base URL, and secrets in flags (config file
 /// and environment are set for every command).

@@ -7,10 +7,11 @@
 //! its `examples`, the schema's `example`, a value generated from the
 //! schema. Generation is deterministic: `$ref`s followed, `allOf` merged, the
 //! first `oneOf`/`anyOf` branch, every property (required and optional),
-//! the first `enum` value, strings shaped by `format` and lengths, numbers
-//! inside their bounds and on their `multipleOf`, arrays of at least one
-//! item. If that value does not validate (overlapping `oneOf` branches, say)
-//! the next branches and the required-properties-only variant are tried.
+//! the first `enum` value, strings shaped by `format` (and `x-format: e164`)
+//! and lengths, numbers inside their bounds and on their `multipleOf`,
+//! arrays of at least one item. If that value does not validate
+//! (overlapping `oneOf` branches, say) the next branches and the
+//! required-properties-only variant are tried.
 //! A 204 (or a response without `content`) has no body; a non-JSON media
 //! type gets a minimal body (empty, an empty zip archive, or a text example).
 //!
@@ -463,7 +464,13 @@ fn string(flat: &Map<String, Value>, variant: usize, padding: u64) -> String {
     let n = i64::try_from(variant).unwrap_or(i64::MAX);
     let suffix = if variant == 0 { String::new() } else { variant.to_string() };
     let base = DateTime::from_timestamp(1_704_067_200, 0).unwrap_or_default(); // 2024-01-01T00:00:00Z
-    let text = match flat.get("format").and_then(Value::as_str).unwrap_or_default() {
+    // The spec's own `x-format: e164` (a phone number) is a format too.
+    let format = match flat.get("x-format").and_then(Value::as_str) {
+        Some("e164") => "e164",
+        _ => flat.get("format").and_then(Value::as_str).unwrap_or_default(),
+    };
+    let text = match format {
+        "e164" => format!("+1415555{:04}", variant % 10_000),
         "date-time" => {
             let at = TimeDelta::try_seconds(n).and_then(|d| base.checked_add_signed(d)).unwrap_or(base);
             at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -650,6 +657,7 @@ mod tests {
             "day": {"type": "string", "format": "date"},
             "mail": {"type": "string", "format": "email"},
             "link": {"type": "string", "format": "uri"},
+            "phone": {"type": "string", "x-format": "e164"},
             "kind": {"$ref": "#/components/schemas/Kind"},
             "code": {"type": "string", "minLength": 10, "maxLength": 12},
             "short": {"type": "string", "maxLength": 3},
@@ -668,6 +676,7 @@ mod tests {
                 "day": "2024-01-01",
                 "mail": "user@example.com",
                 "link": "https://example.com/",
+                "phone": "+14155550000",
                 "kind": "first",
                 "code": "stringxxxx",
                 "short": "str",

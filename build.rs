@@ -409,23 +409,29 @@ fn lint(doc: &Value) -> Result<(), String> {
     lint_nullable(doc)
 }
 
-/// `nullable: true` beside `allOf` or `$ref` has no effect in OpenAPI 3.0.3
+/// `nullable: true` has no effect in OpenAPI 3.0.3 beside `allOf` or `$ref`
 /// (a `$ref`'s siblings are ignored, and `allOf`'s members still refuse
-/// null), so strict validators refuse the null the spec means to allow.
+/// null), nor without a `type` in the same schema, so strict validators and
+/// linters refuse the null the spec means to allow.
 fn lint_nullable(doc: &Value) -> Result<(), String> {
     let mut found = Vec::new();
     find_key(doc, "nullable", "#".to_owned(), &mut found);
     for (pointer, value) in found {
         let schema = pointer.strip_suffix("/nullable").unwrap_or(&pointer);
         let Some(node) = doc.pointer(schema.trim_start_matches('#')) else { continue };
-        if let (Value::Bool(true), Some(beside)) =
-            (value, ["allOf", "$ref"].into_iter().find(|k| node.get(k).is_some()))
-        {
-            return Err(format!(
-                "{schema}: `nullable: true` beside `{beside}` has no effect in OpenAPI 3.0.3 (strict validators \
-                 refuse the null); write `anyOf: [{{$ref: ...}}, {{nullable: true, enum: [null]}}]`"
-            ));
+        if value != Value::Bool(true) {
+            continue;
         }
+        let beside = ["allOf", "$ref"].into_iter().find(|k| node.get(k).is_some());
+        let why = match beside {
+            Some(beside) => format!("beside `{beside}`"),
+            None if node.get("type").is_none() => "without a `type`".to_owned(),
+            None => continue,
+        };
+        return Err(format!(
+            "{schema}: `nullable: true` {why} has no effect in OpenAPI 3.0.3 (strict validators refuse the \
+             null); write `anyOf: [{{$ref: ...}}, {{enum: [null]}}]`"
+        ));
     }
     Ok(())
 }

@@ -178,13 +178,10 @@ async fn schemathesis_finds_no_server_error_undocumented_status_or_schema_violat
 }
 
 /// Prism findings tolerated for now, each known and being fixed elsewhere:
-/// (API, texts the finding holds, all of them, why). Any other fails the test.
-const PRISM_ALLOWED: &[(&str, &[&str], &str)] = &[(
-    "raia",
-    &["/response-on: VIOLATIONS: response.body.message: Response body property message must be object"],
-    "a pending reply's `message: null`: AgentReply.message puts `nullable: true` beside `allOf`, \
-     which Prism does not honour; the spec fix is under way elsewhere",
-)];
+/// (API, texts the finding holds, all of them, why). Any other fails the
+/// test. None at present: the last (a raia pending reply's `message: null`,
+/// with `nullable` beside `allOf`) was fixed in the spec.
+const PRISM_ALLOWED: &[(&str, &[&str], &str)] = &[];
 
 /// The operation whose request body a friendly command's `--json FILE`
 /// takes: it gets one the spec accepts, so the command reaches the API.

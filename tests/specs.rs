@@ -322,7 +322,10 @@ components:
     let beside_ref = "          $ref: '#/components/schemas/Message'\n          nullable: true\n";
     let err = build_script::generate("raia", &spec(beside_ref)).err().unwrap();
     assert!(err.contains("/properties/message: `nullable: true` beside `$ref`"), "{err}");
-    let any_of = "          anyOf:\n            - $ref: '#/components/schemas/Message'\n            - {nullable: true, enum: [null]}\n";
+    let without_type = "          anyOf:\n            - $ref: '#/components/schemas/Message'\n            - {nullable: true, enum: [null]}\n";
+    let err = build_script::generate("raia", &spec(without_type)).err().unwrap();
+    assert!(err.contains("/properties/message/anyOf/1: `nullable: true` without a `type`"), "{err}");
+    let any_of = "          anyOf:\n            - $ref: '#/components/schemas/Message'\n            - {enum: [null]}\n";
     let generated = build_script::generate("raia", &spec(any_of)).unwrap();
     assert!(generated.client.contains("pub message: ::std::option::Option<Message>"), "still an Option<Message>");
 }

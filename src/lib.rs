@@ -210,7 +210,14 @@ pub mod sandbox;
 #[doc(hidden)]
 pub mod fuzzing;
 
-/// The README's examples compile as doctests.
-#[cfg(all(doctest, feature = "luware"))]
+/// The README's examples compile as doctests (they use every API).
+#[cfg(all(
+    doctest,
+    feature = "luware",
+    feature = "raia",
+    feature = "salesloft",
+    feature = "liveperson",
+    feature = "llamadapro"
+))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

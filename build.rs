@@ -22,6 +22,12 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+// The spec model the crate reads specs through at run time, shared so that
+// generation and run time read a spec one way.
+#[path = "src/spec/model.rs"]
+#[allow(dead_code)]
+mod model;
+
 /// The APIs with a spec: `specs/<api>.yaml`, each generated when the cargo
 /// feature of the same name is on (the list of APIs is `for_each_api!` in
 /// src/lib.rs; tests/specs.rs checks the two agree).
@@ -96,6 +102,7 @@ pub fn generate_file(api: &str, spec_path: &Path) -> Result<Generated, String> {
 pub fn generate(api: &str, yaml: &str) -> Result<Generated, String> {
     let doc: Value = serde_yaml::from_str(yaml).map_err(|e| format!("invalid YAML: {e}"))?;
     lint(&doc)?;
+    let model = model::Spec::parse(&doc).map_err(|e| format!("{e} (at {})", e.pointer))?;
     let spec: openapiv3::OpenAPI =
         serde_json::from_value(for_progenitor(&doc)).map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
 
@@ -138,7 +145,7 @@ pub fn generate(api: &str, yaml: &str) -> Result<Generated, String> {
     for e in &enums {
         extras.push_str(&e.render());
     }
-    client.push_str(&api_info(api, &doc)?);
+    client.push_str(&api_info(api, &model)?);
     let spec_json = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
     Ok(Generated { client, extras, spec_json, facts })
 }
@@ -239,66 +246,44 @@ fn for_progenitor(doc: &Value) -> Value {
 
 const HTTP_METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head", "options"];
 
-/// What the runtime needs to know of the API, from the spec: the POSTs it
-/// may retry (`x-retry-safe`), and which security schemes each operation
-/// needs (its own `security`, else the document's), and how each scheme is
-/// sent.
-fn api_info(api: &str, doc: &Value) -> Result<String, String> {
+/// What the runtime needs to know of the API, from the spec model: the
+/// POSTs it may retry (`x-retry-safe`), the security schemes each operation
+/// needs and how each is sent, the operations served from their own server,
+/// and the rate limit (`x-rate-limit`).
+fn api_info(api: &str, spec: &model::Spec) -> Result<String, String> {
     let mut schemes = Vec::new();
-    for (name, scheme) in doc.pointer("/components/securitySchemes").and_then(Value::as_object).into_iter().flatten() {
-        let kind = match (scheme.get("type").and_then(Value::as_str), scheme.get("in").and_then(Value::as_str)) {
-            (Some("apiKey"), Some("header")) => {
-                let header = scheme
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .ok_or(format!("security scheme {name}: no header name"))?;
-                format!("crate::runtime::Scheme::Header({:?})", header.to_ascii_lowercase())
+    for scheme in &spec.security_schemes {
+        let kind = match &scheme.carrier {
+            model::Carrier::Header(header) => format!("crate::runtime::Scheme::Header({header:?})"),
+            model::Carrier::Authorization(kind) if kind == "bearer" => "crate::runtime::Scheme::Bearer".to_string(),
+            _ => {
+                let name = &scheme.name;
+                return Err(format!("security scheme {name}: only header API keys and bearer tokens are supported"));
             }
-            (Some("http"), _)
-                if scheme.get("scheme").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case("bearer")) =>
-            {
-                "crate::runtime::Scheme::Bearer".to_string()
-            }
-            _ => return Err(format!("security scheme {name}: only header API keys and bearer tokens are supported")),
         };
-        schemes.push(format!("({name:?}, {kind})"));
+        schemes.push(format!("({:?}, {kind})", scheme.name));
     }
-    let names_of = |security: &Value| -> Vec<String> {
-        // One requirement object per spec so far; its schemes all apply.
-        security
-            .as_array()
-            .and_then(|a| a.first())
-            .and_then(Value::as_object)
-            .map(|o| o.keys().cloned().collect())
-            .unwrap_or_default()
-    };
-    let global = doc.get("security").map(names_of).unwrap_or_default();
-    let mut security = Vec::new();
-    let mut retry_safe = Vec::new();
-    let mut servers = Vec::new();
-    let mut operation_ids = Vec::new();
-    let first_server = |v: &Value| v.get("servers")?.get(0)?.get("url")?.as_str().map(str::to_owned);
-    for item in doc.get("paths").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            let Some(id) =
-                op.get("operationId").and_then(Value::as_str).filter(|_| HTTP_METHODS.contains(&method.as_str()))
-            else {
-                continue;
-            };
-            operation_ids.push(format!("({id:?}, {:?})", snake_case(id)));
-            let id = snake_case(id);
-            let needs = op.get("security").map(names_of).unwrap_or_else(|| global.clone());
-            security.push(format!("({id:?}, &{needs:?})"));
-            // An operation served elsewhere than the document's servers.
-            if let Some(url) = first_server(op).or_else(|| first_server(item)) {
-                servers.push(format!("({id:?}, {url:?})"));
-            }
-            if op.get("x-retry-safe").and_then(Value::as_bool) == Some(true) {
-                retry_safe.push(id);
-            }
+    let (mut security, mut retry_safe, mut servers, mut operation_ids) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for op in &spec.operations {
+        let id = snake_case(&op.id);
+        operation_ids.push(format!("({:?}, {id:?})", op.id));
+        security.push(format!("({id:?}, &{:?})", op.first_security()));
+        if let Some(url) = &op.server {
+            servers.push(format!("({id:?}, {url:?})"));
+        }
+        if op.retry_safe {
+            retry_safe.push(id);
         }
     }
-    let rate_limit = rate_limit(doc)?;
+    let rate_limit = match &spec.rate_limit {
+        None => "None".to_string(),
+        Some(limit) => format!(
+            "Some(crate::runtime::RateLimit {{ remaining_header: {:?}, cost_header: {:?}, \
+             window: ::std::time::Duration::from_secs({}), max_cost: {} }})",
+            limit.remaining_header, limit.cost_header, limit.window_seconds, limit.max_cost
+        ),
+    };
     Ok(format!(
         "/// What the runtime needs to know of this API, from its spec.\n\
          pub(crate) static API: crate::runtime::ApiInfo = crate::runtime::ApiInfo {{\n\
@@ -316,27 +301,6 @@ fn api_info(api: &str, doc: &Value) -> Result<String, String> {
         schemes.join(", "),
         servers.join(", "),
         operation_ids.join(", ")
-    ))
-}
-
-/// The spec's `x-rate-limit` (`remaining-header`, `window-seconds`, and
-/// optionally `cost-header` and `max-cost`) as a `crate::runtime` value.
-fn rate_limit(doc: &Value) -> Result<String, String> {
-    let Some(limit) = doc.get("x-rate-limit") else { return Ok("None".into()) };
-    let text = |key: &str| limit.get(key).and_then(Value::as_str).map(str::to_ascii_lowercase);
-    let number = |key: &str| limit.get(key).and_then(Value::as_u64);
-    let remaining = text("remaining-header").ok_or("x-rate-limit: remaining-header must name a header")?;
-    let window = number("window-seconds").filter(|s| *s > 0).ok_or("x-rate-limit: window-seconds must be positive")?;
-    if let Some(key) = limit.as_object().into_iter().flatten().map(|(k, _)| k).find(|k| {
-        !["remaining-header", "cost-header", "window-seconds", "max-cost"].contains(&k.as_str()) && !k.starts_with("x-")
-    }) {
-        return Err(format!("x-rate-limit: unknown key {key}"));
-    }
-    Ok(format!(
-        "Some(crate::runtime::RateLimit {{ remaining_header: {remaining:?}, cost_header: {:?}, \
-         window: ::std::time::Duration::from_secs({window}), max_cost: {} }})",
-        text("cost-header"),
-        number("max-cost").unwrap_or(1)
     ))
 }
 

@@ -66,6 +66,21 @@ fn generation_errors_name_the_cause_instead_of_panicking() {
     assert!(err.contains("3.0.x"), "{err}");
     let err = build_script::generate("luware", "openapi: 3.0.3\npaths: [").err().unwrap();
     assert!(err.starts_with("invalid YAML"), "{err}");
+    // What the spec model refuses names the part and its JSON pointer.
+    let extension = r#"
+openapi: 3.0.3
+info: {title: t, version: '1'}
+paths:
+  /x:
+    get:
+      operationId: getX
+      parameters:
+        - {name: n, in: query, x-on-maximum: wrap, schema: {type: integer, maximum: 5}}
+      responses:
+        '204': {description: none}
+"#;
+    let err = build_script::generate("luware", extension).err().unwrap();
+    assert_eq!(err, r#"GET /x: query parameter n: unsupported x-on-maximum Some("wrap") (at #/paths/~1x/get/parameters/0)"#);
     let inline = r#"
 openapi: 3.0.3
 info: {title: t, version: '1'}

@@ -21,7 +21,8 @@
 use chrono::{DateTime, NaiveDate, TimeDelta};
 use serde_json::{Map, Number, Value};
 
-use super::validate::{SpecValidator, deref, essence, is_json};
+use super::validate::{SpecValidator, deref, essence};
+use crate::spec::model::is_json;
 
 /// Nesting limit of generated values; deeper schemas get a minimal value.
 const MAX_DEPTH: usize = 24;

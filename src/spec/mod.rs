@@ -3,6 +3,7 @@
 //! what `convo <api> check` surveys a tenant's answers with.
 
 mod lenient;
+pub mod model;
 pub mod security;
 pub mod survey;
 pub mod validate;

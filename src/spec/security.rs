@@ -3,28 +3,13 @@
 //! a sandbox checks them before anything else about the request: a caller
 //! without them learns nothing about the spec.
 
-use serde_json::Value;
-
-use super::validate::deref;
+use super::model::{self, Carrier};
 
 /// One security scheme of the spec, and where a request carries its credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scheme {
     name: String,
     carrier: Carrier,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Carrier {
-    /// `apiKey` in a header (its name in lower case).
-    Header(String),
-    /// `apiKey` in the query.
-    Query(String),
-    /// `apiKey` in a cookie.
-    Cookie(String),
-    /// `Authorization: <scheme> <credential>` (`http`, `oauth2` and
-    /// `openIdConnect`; the scheme in lower case, e.g. `bearer`).
-    Authorization(String),
 }
 
 /// One way to be let in: every scheme of it at once. An empty one lets anyone in.
@@ -62,18 +47,16 @@ impl Scheme {
     }
 }
 
-/// The requirements of `security` (an operation's, or the spec's), any one of
-/// which lets a request in; none at all when `security` is absent or `[]`.
-pub(super) fn requirements(root: &Value, security: Option<&Value>) -> Result<Vec<Requirement>, String> {
-    let Some(security) = security else { return Ok(Vec::new()) };
-    let alternatives = security.as_array().ok_or("security is not an array")?;
-    alternatives
-        .iter()
-        .map(|requirement| {
-            let names = requirement.as_object().ok_or("a security requirement is not an object")?;
-            names.keys().map(|name| scheme(root, name)).collect()
-        })
-        .collect()
+/// The ways into an operation (its `security` alternatives, as the spec
+/// model reads them), any one of which lets a request in; none at all when
+/// anyone may call it.
+pub(super) fn requirements(spec: &model::Spec, alternatives: &[Vec<String>]) -> Vec<Requirement> {
+    let scheme = |name: &String| {
+        // The model has checked every name is a scheme of the spec.
+        let carrier = spec.security_scheme(name).map(|s| s.carrier.clone());
+        Scheme { name: name.clone(), carrier: carrier.unwrap_or(Carrier::Authorization(String::new())) }
+    };
+    alternatives.iter().map(|names| names.iter().map(scheme).collect()).collect()
 }
 
 /// The schemes every operation asks for, whichever alternative it is called
@@ -94,31 +77,9 @@ pub(super) fn common<'s>(mut operations: impl Iterator<Item = &'s [Requirement]>
     if common.is_empty() { Vec::new() } else { vec![common] }
 }
 
-fn scheme(root: &Value, name: &str) -> Result<Scheme, String> {
-    let unknown = || format!("security scheme {name} is not in components.securitySchemes");
-    let node = root.get("components").and_then(|c| c.get("securitySchemes")).and_then(|s| s.get(name));
-    let definition = deref(root, node.ok_or_else(unknown)?)?;
-    let field = |key: &str| definition.get(key).and_then(Value::as_str);
-    let carrier = match field("type") {
-        Some("apiKey") => {
-            let key = field("name").ok_or_else(|| format!("security scheme {name}: apiKey without a name"))?;
-            match field("in") {
-                Some("header") => Carrier::Header(key.to_ascii_lowercase()),
-                Some("query") => Carrier::Query(key.to_owned()),
-                Some("cookie") => Carrier::Cookie(key.to_owned()),
-                other => return Err(format!("security scheme {name}: apiKey in {other:?}")),
-            }
-        }
-        Some("http") => Carrier::Authorization(field("scheme").unwrap_or("bearer").to_ascii_lowercase()),
-        Some("oauth2" | "openIdConnect") => Carrier::Authorization("bearer".into()),
-        other => return Err(format!("security scheme {name}: type {other:?} is not supported")),
-    };
-    Ok(Scheme { name: name.to_owned(), carrier })
-}
-
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
 
@@ -126,19 +87,27 @@ mod tests {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
+    /// The ways into the one operation of a spec with these `schemes` and `security`.
+    fn ways_in(schemes: Value, security: Value) -> Vec<Requirement> {
+        let doc = json!({"components": {"securitySchemes": schemes},
+                         "paths": {"/x": {"get": {"operationId": "x", "security": security, "responses": {}}}}});
+        let spec = model::Spec::parse(&doc).unwrap();
+        requirements(&spec, &spec.operations[0].security)
+    }
+
     #[test]
     fn each_kind_of_scheme_finds_its_credential() {
-        let root = json!({"components": {"securitySchemes": {
+        let schemes = json!({
             "key": {"type": "apiKey", "in": "header", "name": "X-API-KEY"},
             "query": {"type": "apiKey", "in": "query", "name": "api_key"},
             "cookie": {"type": "apiKey", "in": "cookie", "name": "session"},
             "bearer": {"type": "http", "scheme": "bearer"},
             "basic": {"type": "http", "scheme": "Basic"},
             "oauth": {"$ref": "#/components/securitySchemes/bearer"},
-        }}});
+        });
         let security =
             json!([{"key": [], "bearer": []}, {"query": []}, {"cookie": []}, {"basic": []}, {"oauth": []}, {}]);
-        let alternatives = requirements(&root, Some(&security)).unwrap();
+        let alternatives = ways_in(schemes, security);
         let found = |i: usize, headers: &[(String, String)], query: Option<&str>| {
             alternatives[i].iter().map(|s| s.credential(headers, query)).collect::<Vec<_>>()
         };
@@ -152,22 +121,15 @@ mod tests {
         assert!(alternatives[5].is_empty(), "{{}}: anyone");
         let empty = headers(&[("X-Api-Key", ""), ("Authorization", "Bearer")]);
         assert_eq!(found(0, &empty, None), [None, None]);
-
-        assert_eq!(requirements(&root, None).unwrap(), Vec::<Requirement>::new());
-        for bad in [json!([{"nope": []}]), json!({"key": []}), json!(["key"])] {
-            assert!(requirements(&root, Some(&bad)).is_err(), "{bad}");
-        }
-        let root = json!({"components": {"securitySchemes": {"tls": {"type": "mutualTLS"}}}});
-        assert!(requirements(&root, Some(&json!([{"tls": []}]))).is_err());
     }
 
     #[test]
     fn what_every_operation_asks_for() {
-        let root = json!({"components": {"securitySchemes": {
+        let schemes = json!({
             "key": {"type": "apiKey", "in": "header", "name": "key"},
             "bearer": {"type": "http", "scheme": "bearer"},
-        }}});
-        let of = |security: Value| requirements(&root, Some(&security)).unwrap();
+        });
+        let of = |security: Value| ways_in(schemes.clone(), security);
         let (key, both) = (of(json!([{"key": []}])), of(json!([{"key": [], "bearer": []}])));
         assert_eq!(common([both.as_slice(), key.as_slice()].into_iter()), key);
         assert_eq!(common([both.as_slice()].into_iter()), both);

@@ -14,8 +14,9 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::model::is_json;
 use super::validate::{
-    SpecValidator, Violation, best_media, check_number, check_string, deref, essence, has_type, is_json, show, show_str,
+    SpecValidator, Violation, best_media, check_number, check_string, deref, essence, has_type, show, show_str,
 };
 
 /// How deep a schema may nest before the survey stops descending.

@@ -59,40 +59,16 @@
 //!
 //! # Vendor extensions
 //!
-//! Specs document vendor behaviour that plain OpenAPI cannot express with:
-//!
-//! - `x-required-unless: <param>`: the parameter is required unless `<param>`
-//!   is sent (Luware: `limit` and `filters` unless `nextPageToken`).
-//! - `x-exclusive: true`: when this query parameter is sent, no other may be.
-//! - `x-on-maximum: clamp`: a query value above the schema's `maximum` is not
-//!   an error; the vendor serves the maximum instead, so the value is
-//!   replaced and reported in [`ValidatedRequest::rewritten_query`]. Values
-//!   below `minimum` are still violations.
-//! - `x-content-schema: '#/components/schemas/X'`: the (string) parameter
-//!   holds a JSON document that must match schema `X`.
-//! - `x-format: e164` on a string schema (a property, an array's `items`, a
-//!   parameter's `schema`): the value is a phone number in E.164 form
-//!   ([`is_e164`]). Any other `x-format` is rejected by [`SpecValidator::new`].
-//! - `x-check: <schema>`: the value must also match this schema. It holds
-//!   rules over several properties (an `anyOf` of cases) that code
-//!   generation would otherwise turn into types, e.g. "a PHONE address is
-//!   E.164".
-//! - `x-range` on an operation: `{from: <param>, to: <param>}` or a list of
-//!   them (add `exclusive: true` when either bound excludes its value): when
-//!   both parameters are sent, `from` must not be after `to` (an empty range
-//!   is a mistake, not a query). The parameters' schemas must be numbers,
-//!   `date-time`s or `date`s.
-//! - `x-lenient: [rule, ...]`: what the vendor accepts beyond the letter of
-//!   the spec, as its documents show; accepted, and handed to the emulator in
-//!   the strict form ([`ValidatedRequest::rewritten_query`],
-//!   [`ValidatedRequest::rewritten_body`]). Rules: `single-quotes` and
-//!   `bracketed-key` and `case-insensitive` on query parameters,
-//!   `string-scalars` on a `requestBody`, `empty-body` on an operation
-//!   (see `src/spec/lenient.rs`). An unknown or misplaced rule is rejected by
-//!   [`SpecValidator::new`].
-//!
-//! Other `x-*` keys (`x-provenance`, `x-filter-table`, `x-convo-rust-type`,
-//! `x-retry-safe`, ...) carry no validation rule and are ignored.
+//! Specs document vendor behaviour that plain OpenAPI cannot express with
+//! `x-` keys, each listed with its meaning and its reader in
+//! `specs/EXTENSIONS.md`. The validator enforces the wire ones the spec model
+//! ([`super::model`]) reads (`x-required-unless`, `x-exclusive`,
+//! `x-on-maximum: clamp`, whose rewritten value is reported in
+//! [`ValidatedRequest::rewritten_query`], `x-content-schema`, `x-range`,
+//! `x-lenient`, see `src/spec/lenient.rs`) and the schema keywords
+//! `x-format: e164` ([`is_e164`]; any other `x-format` is rejected by
+//! [`SpecValidator::new`]) and `x-check`. Other `x-*` keys carry no
+//! validation rule and are ignored.
 //!
 //! # Deliberately skipped
 //!
@@ -112,6 +88,7 @@ use regex::Regex;
 use serde_json::{Map, Number, Value};
 
 use super::lenient::{self, Place, Rule, Rules};
+use super::model::{self, is_json};
 use super::security::{self, Requirement};
 
 /// Recursion limit of schema validation; only a cyclic schema that consumes
@@ -121,8 +98,6 @@ const MAX_DEPTH: usize = 256;
 const MAX_REF_HOPS: usize = 32;
 /// Longest string value quoted verbatim in a message.
 const MAX_SHOWN: usize = 80;
-/// The HTTP methods a path item may hold.
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 /// Stands for an absent schema, which accepts anything.
 static ANY: Value = Value::Null;
 
@@ -345,29 +320,31 @@ impl SpecValidator {
     /// A message naming the path, operation or `$ref` at fault.
     pub fn new(spec: &Value) -> Result<Self, String> {
         check_refs(spec, spec)?;
-        let paths = spec.get("paths").and_then(Value::as_object).ok_or("spec has no `paths` object")?;
-        let mut routes = Vec::with_capacity(paths.len());
-        for (template, item) in paths {
-            let item = deref(spec, item).map_err(|e| format!("path {template}: {e}"))?;
-            let segments = parse_template(template)?;
-            let shared = item.get("parameters").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
-            let mut methods = Vec::new();
-            for (method, op) in item.as_object().into_iter().flatten() {
-                if METHODS.contains(&method.as_str()) {
-                    let pointer = format!("#/paths/{}/{method}", template.replace('~', "~0").replace('/', "~1"));
-                    let op = compile_operation(spec, &segments, shared, op, pointer)
-                        .map_err(|e| format!("{} {template}: {e}", method.to_ascii_uppercase()))?;
-                    methods.push((method.to_ascii_uppercase(), op));
-                }
+        if !spec.get("paths").is_some_and(Value::is_object) {
+            return Err("spec has no `paths` object".into());
+        }
+        let model = model::Spec::parse(spec).map_err(|e| e.to_string())?;
+        let mut routes: Vec<Route> = Vec::new();
+        let mut template: Option<&str> = None;
+        // The model lists a path's operations together, in path order.
+        for op in &model.operations {
+            if template != Some(op.path.as_str()) {
+                template = Some(&op.path);
+                let segments = parse_template(&op.path)?;
+                let rank = segments
+                    .iter()
+                    .map(|s| match s {
+                        Segment::Literal(_) => 2,
+                        Segment::Param { prefix, suffix, .. } => u8::from(!prefix.is_empty() || !suffix.is_empty()),
+                    })
+                    .collect();
+                routes.push(Route { segments, rank, methods: Vec::new() });
             }
-            let rank = segments
-                .iter()
-                .map(|s| match s {
-                    Segment::Literal(_) => 2,
-                    Segment::Param { prefix, suffix, .. } => u8::from(!prefix.is_empty() || !suffix.is_empty()),
-                })
-                .collect();
-            routes.push(Route { segments, rank, methods });
+            let Some(route) = routes.last_mut() else { continue };
+            let method = op.method.to_ascii_uppercase();
+            let compiled = compile_operation(spec, &model, &route.segments, op)
+                .map_err(|e| format!("{method} {}: {e}", op.path))?;
+            route.methods.push((method, compiled));
         }
         let patterns = Arc::new(compile_patterns(spec)?);
         check_x_formats(spec, "")?;
@@ -745,20 +722,13 @@ impl SpecValidator {
 
 fn compile_operation(
     root: &Value,
+    model: &model::Spec,
     segments: &[Segment],
-    shared: &[Value],
-    op: &Value,
-    pointer: String,
+    op: &model::Operation,
 ) -> Result<Operation, String> {
-    let id = op.get("operationId").and_then(Value::as_str).ok_or("no operationId")?;
-    let op_params = op.get("parameters").and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
     let mut params: Vec<Param> = Vec::new();
-    // Operation-level parameters come last and replace path-level ones of the same name and location.
-    for raw in shared.iter().chain(op_params) {
-        if let Some(param) = compile_param(root, raw)? {
-            params.retain(|p| !(p.name == param.name && p.location == param.location));
-            params.push(param);
-        }
+    for param in &op.parameters {
+        params.extend(compile_param(root, param)?);
     }
     let in_template: Vec<&str> = segments
         .iter()
@@ -782,53 +752,35 @@ fn compile_operation(
             return Err(format!("{}: x-required-unless names unknown parameter {other}", param.label));
         }
     }
-    let body = op.get("requestBody").map(|b| compile_body(root, b)).transpose()?;
-    let ranges = compile_ranges(root, op.get("x-range"), &params)?;
-    let empty_body = lenient::rules(op, Place::Operation, "operation")?.has(Rule::EmptyBody);
+    let body = op.request_body.as_ref().map(compile_body).transpose()?;
+    let ranges = compile_ranges(root, &op.ranges, &params)?;
+    let empty_body = lenient::rules(&op.lenient, Place::Operation, "operation")?.has(Rule::EmptyBody);
     if empty_body && body.is_some() {
         return Err("x-lenient: empty-body is for operations without a requestBody".into());
     }
-    let security = security::requirements(root, op.get("security").or_else(|| root.get("security")))?;
+    let responses = op.pointer.strip_prefix('#').and_then(|pointer| root.pointer(&format!("{pointer}/responses")));
     Ok(Operation {
-        id: id.to_owned(),
-        pointer,
+        id: op.id.clone(),
+        pointer: op.pointer.clone(),
         params,
         body,
-        responses: op.get("responses").cloned().unwrap_or_default(),
+        responses: responses.cloned().unwrap_or_default(),
         ranges,
         empty_body,
-        security,
+        security: security::requirements(model, &op.security),
     })
 }
 
-/// `x-range: {from, to, exclusive?}` or a list of those; both must be query
+/// The `x-range` pairs (read by the spec model): both must be query
 /// parameters whose values can be ordered (numbers, dates, date-times).
-fn compile_ranges(root: &Value, spec: Option<&Value>, params: &[Param]) -> Result<Vec<RangeRule>, String> {
-    let entries = match spec {
-        None => return Ok(Vec::new()),
-        Some(Value::Array(list)) => list.iter().collect(),
-        Some(one) => vec![one],
-    };
+fn compile_ranges(root: &Value, pairs: &[model::Range], params: &[Param]) -> Result<Vec<RangeRule>, String> {
     let mut ranges = Vec::new();
-    for entry in entries {
-        let name = |key: &str| {
-            entry.get(key).and_then(Value::as_str).ok_or_else(|| format!("x-range: `{key}` must name a parameter"))
-        };
-        let (from, to) = (name("from")?, name("to")?);
-        if let Some(key) = entry
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, _)| k)
-            .find(|k| !["from", "to", "exclusive"].contains(&k.as_str()) && !k.starts_with("x-"))
-        {
-            return Err(format!("x-range: unknown key {key:?} (known: from, to, exclusive, x-*)"));
-        }
+    for model::Range { from, to, exclusive } in pairs {
         let mut kinds = Vec::new();
         for name in [from, to] {
             let param = params
                 .iter()
-                .find(|p| p.location == Location::Query && p.name == name)
+                .find(|p| p.location == Location::Query && p.name == *name)
                 .ok_or_else(|| format!("x-range: {name} is not a query parameter of this operation"))?;
             let schema = deref(root, &param.schema)?;
             let kind = order_kind(schema)
@@ -838,12 +790,7 @@ fn compile_ranges(root: &Value, spec: Option<&Value>, params: &[Param]) -> Resul
         if kinds.first() != kinds.last() {
             return Err(format!("x-range: {from} and {to} are not of the same type"));
         }
-        let exclusive = match entry.get("exclusive") {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err("x-range: `exclusive` must be true or false".into()),
-        };
-        ranges.push(RangeRule { from: from.to_owned(), to: to.to_owned(), exclusive });
+        ranges.push(RangeRule { from: from.clone(), to: to.clone(), exclusive: *exclusive });
     }
     Ok(ranges)
 }
@@ -1056,69 +1003,46 @@ fn is_hostname(text: &str) -> bool {
 
 /// Compiles one parameter; `None` for those that are not validated (cookies,
 /// and the headers OpenAPI says to ignore).
-fn compile_param(root: &Value, raw: &Value) -> Result<Option<Param>, String> {
-    let p = deref(root, raw)?;
-    let name = p.get("name").and_then(Value::as_str).ok_or("parameter without a name")?;
-    let (location, kind) = match p.get("in").and_then(Value::as_str) {
-        Some("path") => (Location::Path, "path parameter"),
-        Some("query") => (Location::Query, "query parameter"),
-        Some("header") if ["accept", "content-type", "authorization"].contains(&name.to_ascii_lowercase().as_str()) => {
+fn compile_param(root: &Value, p: &model::Parameter) -> Result<Option<Param>, String> {
+    let name = p.name.as_str();
+    let (location, kind) = match p.location {
+        model::Location::Path => (Location::Path, "path parameter"),
+        model::Location::Query => (Location::Query, "query parameter"),
+        model::Location::Header
+            if ["accept", "content-type", "authorization"].contains(&name.to_ascii_lowercase().as_str()) =>
+        {
             return Ok(None);
         }
-        Some("header") => (Location::Header, "header"),
-        Some("cookie") => return Ok(None),
-        other => return Err(format!("parameter {name}: unknown location {other:?}")),
+        model::Location::Header => (Location::Header, "header"),
+        model::Location::Cookie => return Ok(None),
     };
     let label = format!("{kind} {name}");
-    let flag = |key: &str| p.get(key).and_then(Value::as_bool).unwrap_or(false);
-
-    let json_schema = if let Some(pointer) = p.get("x-content-schema") {
-        let pointer = pointer.as_str().ok_or_else(|| format!("{label}: x-content-schema must be a string"))?;
-        let schema = serde_json::json!({ "$ref": pointer });
-        deref(root, &schema).map_err(|e| format!("{label}: {e}"))?;
-        Some(schema)
-    } else if let Some(content) = p.get("content").and_then(Value::as_object) {
-        let (_, media) =
-            content.iter().find(|(mt, _)| is_json(mt)).ok_or_else(|| format!("{label}: content is not JSON"))?;
-        Some(media.get("schema").cloned().unwrap_or_default())
-    } else {
-        None
-    };
-    let (shape, schema) = match json_schema {
-        Some(schema) => (Shape::Json, schema),
-        None => {
-            let schema = p.get("schema").cloned().unwrap_or_default();
-            (shape_of(root, &schema).map_err(|e| format!("{label}: {e}"))?, schema)
+    let (shape, schema) = match &p.json_schema {
+        Some(schema) => {
+            deref(root, schema).map_err(|e| format!("{label}: {e}"))?;
+            (Shape::Json, schema.clone())
         }
+        None => (shape_of(root, &p.schema).map_err(|e| format!("{label}: {e}"))?, p.schema.clone()),
     };
-
-    let explode = p.get("explode").and_then(Value::as_bool);
-    let delimiter = match (location, p.get("style").and_then(Value::as_str)) {
-        (Location::Query, None | Some("form")) => (!explode.unwrap_or(true)).then_some(','),
+    let delimiter = match (location, p.style.as_deref()) {
+        (Location::Query, None | Some("form")) => (!p.explode.unwrap_or(true)).then_some(','),
         (Location::Query, Some("spaceDelimited")) => Some(' '),
         (Location::Query, Some("pipeDelimited")) => Some('|'),
         (Location::Path | Location::Header, None | Some("simple")) => Some(','),
         (_, Some(style)) => return Err(format!("{label}: style {style} is not supported")),
     };
-
-    let clamp_to = match p.get("x-on-maximum").map(Value::as_str) {
-        None => None,
-        Some(Some("clamp")) => Some(
+    let clamp_to = match p.clamp_at_maximum {
+        false => None,
+        true => Some(
             deref(root, &schema)?
                 .get("maximum")
                 .and_then(Value::as_number)
                 .cloned()
                 .ok_or_else(|| format!("{label}: x-on-maximum: clamp needs a numeric maximum"))?,
         ),
-        Some(other) => return Err(format!("{label}: unsupported x-on-maximum {other:?}")),
-    };
-    let required_unless = match p.get("x-required-unless") {
-        None => None,
-        Some(Value::String(other)) => Some(other.clone()),
-        Some(_) => return Err(format!("{label}: x-required-unless must name a parameter")),
     };
     let place = if location == Location::Query { Place::QueryParameter } else { Place::OtherParameter };
-    let lenient = lenient::rules(p, place, &label)?;
+    let lenient = lenient::rules(&p.lenient, place, &label)?;
     let listed = listed_values(root, &schema)?;
     let misplaced = |rule: &str, needs: &str| Err(format!("{label}: x-lenient: {rule} needs {needs}"));
     if lenient.has(Rule::SingleQuotes) && !matches!(shape, Shape::Json) {
@@ -1134,12 +1058,12 @@ fn compile_param(root: &Value, raw: &Value) -> Result<Option<Param>, String> {
         name: name.to_owned(),
         location,
         label,
-        required: flag("required") || location == Location::Path,
+        required: p.required,
         schema,
         shape,
         delimiter,
-        required_unless,
-        exclusive: flag("x-exclusive"),
+        required_unless: p.required_unless.clone(),
+        exclusive: p.exclusive,
         clamp_to,
         lenient,
         listed,
@@ -1175,21 +1099,10 @@ fn strict_text(param: &Param, text: &str) -> Option<String> {
     None
 }
 
-fn compile_body(root: &Value, body: &Value) -> Result<RequestBody, String> {
-    let body = deref(root, body)?;
-    let string_scalars = lenient::rules(body, Place::RequestBody, "requestBody")?.has(Rule::StringScalars);
-    let content = body
-        .get("content")
-        .and_then(Value::as_object)
-        .ok_or("requestBody has no content")?
-        .iter()
-        .map(|(mt, media)| (essence(mt), media.get("schema").cloned()))
-        .collect();
-    Ok(RequestBody {
-        required: body.get("required").and_then(Value::as_bool).unwrap_or(false),
-        content,
-        string_scalars,
-    })
+fn compile_body(body: &model::RequestBody) -> Result<RequestBody, String> {
+    let string_scalars = lenient::rules(&body.lenient, Place::RequestBody, "requestBody")?.has(Rule::StringScalars);
+    let content = body.content.iter().map(|m| (essence(&m.name), Some(m.schema.clone()).filter(|s| !s.is_null())));
+    Ok(RequestBody { required: body.required, content: content.collect(), string_scalars })
 }
 
 fn parse_template(template: &str) -> Result<Vec<Segment>, String> {
@@ -1315,11 +1228,6 @@ pub(super) fn best_media<'c, T>(declared: impl Iterator<Item = (&'c str, T)>, ac
         .filter_map(|(mt, media)| Some((rank(mt)?, mt, media)))
         .max_by_key(|(r, ..)| *r)
         .map(|(_, mt, media)| (mt, media))
-}
-
-pub(crate) fn is_json(media_type: &str) -> bool {
-    let media_type = essence(media_type);
-    media_type == "application/json" || media_type.ends_with("+json")
 }
 
 /// A value as quoted in messages: scalars as JSON, containers by kind.

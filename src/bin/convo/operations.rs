@@ -19,6 +19,7 @@ use std::io::{Read, Write};
 
 use clap::{Arg, ArgAction, ArgMatches, Command, CommandFactory, FromArgMatches};
 use convo_clients::OperationClient;
+use convo_clients::spec::model::{self, enum_values, text, type_of};
 use serde_json::{Map, Value};
 
 use crate::output::{Column, OutputFormat, RecordWriter, write_one};
@@ -27,7 +28,6 @@ use crate::{Context, Failure};
 use crate::APIS;
 
 const JSON_BODY: &str = "json-body";
-const HTTP_METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head", "options"];
 
 /// One operation of a spec, as the CLI needs it.
 pub(crate) struct Operation {
@@ -115,7 +115,7 @@ pub fn augment(root: Command) -> Command {
     let mut root = root;
     for (api, spec) in APIS {
         let taken = reserved(&root, api);
-        let title = serde_json::from_str::<Value>(spec).ok().and_then(|doc| text(&doc["info"], "title"));
+        let title = model::Spec::from_json(spec).ok().and_then(|spec| spec.title);
         root = root.mut_subcommand(api, |command| {
             // The spec's title says what the API is.
             let command = match (command.get_about(), title) {
@@ -235,84 +235,39 @@ impl Call<'_> {
     }
 }
 
-/// The spec's operations, in path order.
+/// The spec's operations, in path order, as commands: read through the
+/// spec model, so a parameter the spec adds is a flag here.
 pub(crate) fn operations(spec: &str, reserved: &BTreeMap<String, String>) -> Vec<Operation> {
-    let Ok(doc) = serde_json::from_str::<Value>(spec) else { return Vec::new() };
-    let mut out = Vec::new();
-    for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
-        let item = resolve(&doc, item);
-        let shared = item.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
-        for (method, op) in item.as_object().into_iter().flatten() {
-            if !HTTP_METHODS.contains(&method.as_str()) {
-                continue;
-            }
-            let Some(operation_id) = op.get("operationId").and_then(Value::as_str) else { continue };
-            // The operation's own parameters override the path item's.
-            let mut raw: Vec<&Value> = Vec::new();
-            let own = op.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
-            let key = |p: &Value| {
-                let p = resolve(&doc, p);
-                (p.get("name").cloned(), p.get("in").cloned())
-            };
-            for p in &shared {
-                if !own.iter().any(|o| key(o) == key(p)) {
-                    raw.push(p);
-                }
-            }
-            let own_refs: Vec<&Value> = own.iter().collect();
-            raw.extend(own_refs);
-            let mut flags: BTreeSet<String> = BTreeSet::new();
-            let mut params = Vec::new();
-            for p in raw {
-                if let Some(param) = param(&doc, resolve(&doc, p), reserved, &mut flags) {
-                    params.push(param);
-                }
-            }
-            let body = op.get("requestBody").map(|b| body(&doc, resolve(&doc, b), reserved, &mut flags));
-            // The media type's example, else its schema's.
-            let body_example = op
-                .get("requestBody")
-                .map(|b| resolve(&doc, b))
-                .and_then(|b| {
-                    b.get("content")?
-                        .as_object()?
-                        .values()
-                        .find_map(|m| m.get("example").or_else(|| resolve(&doc, m.get("schema")?).get("example")))
-                })
-                .cloned();
-            out.push(Operation {
-                accept: accept(&doc, op),
-                body_example,
-                links: links(&doc, op),
-                name: case(operation_id, '-'),
-                id: operation_id.to_string(),
-                method: method.to_ascii_uppercase(),
-                path: path.clone(),
-                summary: text(op, "summary"),
-                description: text(op, "description"),
-                params,
-                body,
-            });
-        }
-    }
-    out
+    // The embedded specs were checked when the crate was built.
+    let Ok(spec) = model::Spec::from_json(spec) else { return Vec::new() };
+    spec.operations.iter().map(|op| operation(&spec, op, reserved)).collect()
 }
 
-/// `Accept` for an operation: the media types its success responses
-/// document (a download's `application/octet-stream`), JSON when none do.
-fn accept(doc: &Value, op: &Value) -> String {
-    let mut types: Vec<&str> = Vec::new();
-    let responses = op.get("responses").and_then(Value::as_object).into_iter().flatten();
-    for (_, response) in responses.filter(|(status, _)| status.starts_with('2')) {
-        for media in
-            resolve(doc, response).get("content").and_then(Value::as_object).into_iter().flatten().map(|(k, _)| k)
-        {
-            if !types.contains(&media.as_str()) {
-                types.push(media);
-            }
-        }
+fn operation(spec: &model::Spec, op: &model::Operation, reserved: &BTreeMap<String, String>) -> Operation {
+    let mut flags: BTreeSet<String> = BTreeSet::new();
+    let params = op.parameters.iter().filter_map(|p| param(spec, p, reserved, &mut flags)).collect();
+    let body = op.request_body.as_ref().map(|b| body(spec, op, b.required, reserved, &mut flags));
+    let links = op.responses.iter().flat_map(|response| {
+        response.links.iter().map(|link| Link {
+            status: response.status.clone(),
+            operation_id: link.operation_id.clone(),
+            parameters: link.parameters.clone(),
+        })
+    });
+    let accept = op.success_media_types();
+    Operation {
+        accept: if accept.is_empty() { "application/json".to_string() } else { accept.join(", ") },
+        body_example: op.request_body.iter().flat_map(|b| &b.content).find_map(|m| m.example.clone()),
+        links: links.collect(),
+        name: case(&op.id, '-'),
+        id: op.id.clone(),
+        method: op.method.to_ascii_uppercase(),
+        path: op.path.clone(),
+        summary: op.summary.clone(),
+        description: op.description.clone(),
+        params,
+        body,
     }
-    if types.is_empty() { "application/json".to_string() } else { types.join(", ") }
 }
 
 /// `value` as the spec spells it when it names one of `values` in another
@@ -324,37 +279,41 @@ fn spelled_as_spec(value: String, values: &[String]) -> String {
     }
 }
 
-fn param(doc: &Value, p: &Value, reserved: &BTreeMap<String, String>, flags: &mut BTreeSet<String>) -> Option<Param> {
-    let name = p.get("name")?.as_str()?.to_string();
-    let location = match p.get("in")?.as_str()? {
-        "path" => Location::Path,
-        "query" => Location::Query,
-        "header" => Location::Header,
-        _ => return None,
+fn param(
+    spec: &model::Spec,
+    p: &model::Parameter,
+    reserved: &BTreeMap<String, String>,
+    flags: &mut BTreeSet<String>,
+) -> Option<Param> {
+    let location = match p.location {
+        model::Location::Path => Location::Path,
+        model::Location::Query => Location::Query,
+        model::Location::Header => Location::Header,
+        model::Location::Cookie => return None,
     };
-    let schema = p.get("schema").map(|s| resolve(doc, s)).unwrap_or(&Value::Null);
+    let schema = &p.schema;
     let array = type_of(schema) == Some("array");
-    let element = if array { schema.get("items").map(|s| resolve(doc, s)).unwrap_or(&Value::Null) } else { schema };
-    let flag = case(&name, '-');
+    let element = if array { schema.get("items").map(|s| spec.resolve(s)).unwrap_or(&Value::Null) } else { schema };
+    let flag = case(&p.name, '-');
     let (arg_id, own) = match reserved.get(&flag) {
         Some(id) => (id.clone(), false),
-        None => (format!("param.{name}"), true),
+        None => (format!("param.{}", p.name), true),
     };
     flags.insert(flag.clone());
     let sample =
-        [p.get("example"), schema.get("example"), schema.get("default"), element.get("enum").and_then(|e| e.get(0))]
+        [p.example.as_ref(), schema.get("example"), schema.get("default"), element.get("enum").and_then(|e| e.get(0))]
             .into_iter()
             .flatten()
             .find(|v| !v.is_null())
             .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
     Some(Param {
-        required: p.get("required").and_then(Value::as_bool).unwrap_or(location == Location::Path),
-        required_unless: text(p, "x-required-unless"),
+        required: p.required,
+        required_unless: p.required_unless.clone(),
         sample,
         boolean: type_of(element) == Some("boolean"),
         values: enum_values(element),
-        description: text(p, "description").or_else(|| text(schema, "description")),
-        name,
+        description: p.description.clone().or_else(|| text(schema, "description")),
+        name: p.name.clone(),
         location,
         array,
         arg_id,
@@ -363,19 +322,23 @@ fn param(doc: &Value, p: &Value, reserved: &BTreeMap<String, String>, flags: &mu
     })
 }
 
-fn body(doc: &Value, b: &Value, reserved: &BTreeMap<String, String>, flags: &mut BTreeSet<String>) -> Body {
-    let content = b.get("content").and_then(Value::as_object);
-    let json = content.and_then(|c| c.iter().find(|(t, _)| t.contains("json")));
-    let form = content.and_then(|c| c.get("application/x-www-form-urlencoded"));
-    let schema = json.map(|(_, m)| m).or(form).and_then(|m| m.get("schema")).map(|s| resolve(doc, s));
-    let required: Vec<&str> = schema
+fn body(
+    spec: &model::Spec,
+    op: &model::Operation,
+    required: bool,
+    reserved: &BTreeMap<String, String>,
+    flags: &mut BTreeSet<String>,
+) -> Body {
+    let media = op.body_media();
+    let schema = media.map(|m| &m.schema);
+    let required_fields: Vec<&str> = schema
         .and_then(|s| s.get("required"))
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     let mut fields = Vec::new();
     for (name, property) in schema.and_then(|s| s.get("properties")).and_then(Value::as_object).into_iter().flatten() {
-        let property = resolve(doc, property);
+        let property = spec.resolve(property);
         let kind = match type_of(property) {
             Some("string") => Scalar::String,
             Some("integer") => Scalar::Integer,
@@ -390,7 +353,7 @@ fn body(doc: &Value, b: &Value, reserved: &BTreeMap<String, String>, flags: &mut
         }
         fields.push(Field {
             kind,
-            required: required.contains(&name.as_str()),
+            required: required_fields.contains(&name.as_str()),
             description: text(property, "description"),
             values: enum_values(property),
             arg_id: format!("body.{name}"),
@@ -398,11 +361,7 @@ fn body(doc: &Value, b: &Value, reserved: &BTreeMap<String, String>, flags: &mut
             flag,
         });
     }
-    Body {
-        form: json.is_none() && form.is_some(),
-        required: b.get("required").and_then(Value::as_bool).unwrap_or(false),
-        fields,
-    }
+    Body { form: media.is_some_and(|m| !m.name.contains("json")), required, fields }
 }
 
 fn operation_command(op: &Operation) -> Command {
@@ -660,60 +619,6 @@ fn columns(records: &[Value]) -> &'static [Column] {
         })
         .collect();
     Box::leak(columns.into_boxed_slice())
-}
-
-/// The `links` of every response of `op`.
-fn links(doc: &Value, op: &Value) -> Vec<Link> {
-    let mut out = Vec::new();
-    for (status, response) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
-        for link in resolve(doc, response).get("links").and_then(Value::as_object).into_iter().flatten().map(|(_, l)| l)
-        {
-            let link = resolve(doc, link);
-            let Some(operation_id) = link.get("operationId").and_then(Value::as_str) else { continue };
-            let parameters = link.get("parameters").and_then(Value::as_object).into_iter().flatten();
-            out.push(Link {
-                status: status.clone(),
-                operation_id: operation_id.to_owned(),
-                parameters: parameters.map(|(k, v)| (k.clone(), v.clone())).collect(),
-            });
-        }
-    }
-    out
-}
-
-/// Follows `$ref`s within the document.
-fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
-    for _ in 0..32 {
-        let Some(pointer) = value.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) else {
-            break;
-        };
-        match doc.pointer(pointer) {
-            Some(target) => value = target,
-            None => break,
-        }
-    }
-    value
-}
-
-fn type_of(schema: &Value) -> Option<&str> {
-    match schema.get("type")? {
-        Value::String(t) => Some(t),
-        // OpenAPI 3.1: ["string", "null"].
-        Value::Array(types) => types.iter().filter_map(Value::as_str).find(|t| *t != "null"),
-        _ => None,
-    }
-}
-
-fn enum_values(schema: &Value) -> Vec<String> {
-    schema
-        .get("enum")
-        .and_then(Value::as_array)
-        .map(|v| v.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect())
-        .unwrap_or_default()
-}
-
-fn text(value: &Value, key: &str) -> Option<String> {
-    value.get(key).and_then(Value::as_str).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string)
 }
 
 /// `getConversation` → `get-conversation`, `created_at[lt]` → `created-at-lt`.

@@ -1,0 +1,747 @@
+//! The typed, resolved model of one OpenAPI 3.0 spec: its operations,
+//! parameters, bodies, responses, links, security and the vendor extensions
+//! that describe the wire (`x-retry-safe`, `x-rate-limit`,
+//! `x-required-unless`), each parsed once here.
+//!
+//! `build.rs` includes this file by path to generate the clients, and the
+//! crate reads specs through it at run time (the CLI's operation commands,
+//! `check`), so generation and run time cannot read a spec two ways. It
+//! depends on `serde_json` and `std` only, for that reason.
+//!
+//! A spec that does not fit the model is a [`ModelError`] naming the JSON
+//! pointer of the part that does not (the caller adds the file).
+
+use serde_json::Value;
+
+/// The HTTP methods an operation may have, in the order a path item lists them.
+pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// Why a spec does not fit the model: where (as a person names it, and as a
+/// JSON pointer into the spec) and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelError {
+    /// The part at fault as a person names it: `GET /things/{id}`, `GET
+    /// /things/{id}: query parameter v`, `security scheme Key`, `x-rate-limit`.
+    pub place: String,
+    /// The same as a JSON pointer, e.g. `#/paths/~1things~1{id}/get/parameters/0`.
+    pub pointer: String,
+    /// What is wrong there.
+    pub message: String,
+}
+
+impl std::fmt::Display for ModelError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.place.is_empty() { f.write_str(&self.message) } else { write!(f, "{}: {}", self.place, self.message) }
+    }
+}
+
+impl std::error::Error for ModelError {}
+
+/// Where in the spec a part is: its name for people and its pointer.
+#[derive(Clone)]
+struct At {
+    place: String,
+    pointer: String,
+}
+
+impl At {
+    fn new(place: impl Into<String>, pointer: impl Into<String>) -> Self {
+        Self { place: place.into(), pointer: pointer.into() }
+    }
+
+    /// A part of this one: `key` added to the pointer, `place` to the name
+    /// (when given).
+    fn child(&self, place: Option<&str>, key: &str) -> Self {
+        let place = match place {
+            Some(name) if self.place.is_empty() => name.to_owned(),
+            Some(name) => format!("{}: {name}", self.place),
+            None => self.place.clone(),
+        };
+        Self { place, pointer: format!("{}/{}", self.pointer, escape(key)) }
+    }
+
+    fn error(&self, message: impl Into<String>) -> ModelError {
+        ModelError { place: self.place.clone(), pointer: self.pointer.clone(), message: message.into() }
+    }
+}
+
+/// One spec, its `$ref`s resolved where the model holds them.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// The document itself, for schemas' nested `$ref`s ([`Spec::resolve`]).
+    pub doc: Value,
+    /// `info.title`.
+    pub title: Option<String>,
+    /// Every operation, in path order (each path item's in its own order).
+    pub operations: Vec<Operation>,
+    /// `components.securitySchemes`, in the spec's order.
+    pub security_schemes: Vec<SecurityScheme>,
+    /// `x-rate-limit`: the budget headers calls are paced by.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// Where a request carries a security scheme's credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Carrier {
+    /// `apiKey` in this header (lower case).
+    Header(String),
+    /// `apiKey` in this query parameter.
+    Query(String),
+    /// `apiKey` in this cookie.
+    Cookie(String),
+    /// `Authorization: <scheme> <credential>`, the scheme in lower case
+    /// (`http`'s own; `bearer` for `oauth2` and `openIdConnect`).
+    Authorization(String),
+}
+
+/// A scheme of `components.securitySchemes`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecurityScheme {
+    pub name: String,
+    pub carrier: Carrier,
+}
+
+/// `x-rate-limit`: the headers that carry the budget left (and what a call
+/// costs) and the window it renews in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Lower case.
+    pub remaining_header: String,
+    /// Lower case.
+    pub cost_header: Option<String>,
+    pub window_seconds: u64,
+    /// The most one call may cost (1 unless said).
+    pub max_cost: u64,
+}
+
+/// One operation of the spec.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// `operationId`, as the spec spells it.
+    pub id: String,
+    /// Lower case: `get`, `post`, ….
+    pub method: String,
+    /// The path template, e.g. `/v2/conversations/{id}`.
+    pub path: String,
+    /// Where it is, as a JSON pointer: `#/paths/~1things~1{id}/get`.
+    pub pointer: String,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    /// The path item's parameters and the operation's own (which override
+    /// those of the same name and location), resolved.
+    pub parameters: Vec<Parameter>,
+    pub request_body: Option<RequestBody>,
+    /// By status key (`200`, `2XX`, `default`), in the spec's order.
+    pub responses: Vec<Response>,
+    /// The ways a caller may be let in (its own `security`, else the
+    /// document's): any one of them, each naming the schemes it needs all
+    /// of. None: anyone is.
+    pub security: Vec<Vec<String>>,
+    /// The server the operation is served from when it is not the
+    /// document's (`servers` on the operation or its path item).
+    pub server: Option<String>,
+    /// `x-retry-safe: true`: a POST that creates nothing, safe to resend.
+    pub retry_safe: bool,
+    /// `x-range`: pairs of query parameters whose range may not be empty.
+    pub ranges: Vec<Range>,
+    /// `x-lenient` on the operation: rule names (see `spec::lenient`).
+    pub lenient: Vec<String>,
+}
+
+/// One `x-range` pair: when both are sent, `from` may not be after `to`
+/// (nor equal to it, if `exclusive`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Range {
+    pub from: String,
+    pub to: String,
+    pub exclusive: bool,
+}
+
+/// Where a parameter goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+impl Location {
+    /// As the spec's `in` spells it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Location::Path => "path",
+            Location::Query => "query",
+            Location::Header => "header",
+            Location::Cookie => "cookie",
+        }
+    }
+}
+
+/// One parameter of an operation.
+#[derive(Debug, Clone)]
+pub struct Parameter {
+    pub name: String,
+    pub location: Location,
+    /// Path parameters are always required.
+    pub required: bool,
+    pub description: Option<String>,
+    /// The parameter's `example`, if it has one.
+    pub example: Option<Value>,
+    /// Its schema, `$ref` resolved (`Null` when it has none).
+    pub schema: Value,
+    /// `style`, when given.
+    pub style: Option<String>,
+    /// `explode`, when given.
+    pub explode: Option<bool>,
+    /// The schema of the JSON document the parameter carries: its
+    /// `content`'s JSON media type's, or `x-content-schema`'s (as a `$ref`).
+    pub json_schema: Option<Value>,
+    /// `x-required-unless`: required unless this other parameter is sent.
+    pub required_unless: Option<String>,
+    /// `x-exclusive: true`: when it is sent, no other query parameter may be.
+    pub exclusive: bool,
+    /// `x-on-maximum: clamp`: a value above the schema's `maximum` is served
+    /// as the maximum, not refused.
+    pub clamp_at_maximum: bool,
+    /// `x-lenient`: rule names (see `spec::lenient`).
+    pub lenient: Vec<String>,
+}
+
+/// An operation's `requestBody`.
+#[derive(Debug, Clone)]
+pub struct RequestBody {
+    pub required: bool,
+    /// By media type, in the spec's order.
+    pub content: Vec<MediaType>,
+    /// `x-lenient` on the body: rule names.
+    pub lenient: Vec<String>,
+}
+
+/// One media type of a body: its schema (`$ref` resolved) and example.
+#[derive(Debug, Clone)]
+pub struct MediaType {
+    /// As written (`application/json; charset=utf-8`).
+    pub name: String,
+    /// `Null` when it has none.
+    pub schema: Value,
+    /// The media type's `example`, else its schema's.
+    pub example: Option<Value>,
+}
+
+/// One documented response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The status key: `200`, `2XX` or `default`.
+    pub status: String,
+    pub content: Vec<MediaType>,
+    /// The calls its answer leads to (OpenAPI `links`).
+    pub links: Vec<Link>,
+}
+
+/// A response's link: the operation its answer leads to, with the values of
+/// that operation's parameters (runtime expressions such as
+/// `$response.body#/data/0/id`, or constants).
+#[derive(Debug, Clone)]
+pub struct Link {
+    pub operation_id: String,
+    pub parameters: Vec<(String, Value)>,
+}
+
+impl Spec {
+    /// The model of the spec `doc` (OpenAPI 3.0 as JSON).
+    pub fn parse(doc: &Value) -> Result<Self, ModelError> {
+        let security_schemes = security_schemes(doc)?;
+        let root = At::new("", "#");
+        let global = security(&security_schemes, doc.get("security"), &root.child(None, "security"))?;
+        let mut operations = Vec::new();
+        for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+            let at_item = root.child(None, "paths").child(Some(&format!("path {path}")), path);
+            let item = resolve(doc, item);
+            // In the path item's own order.
+            let methods = item.as_object().into_iter().flatten().filter(|(m, _)| METHODS.contains(&m.as_str()));
+            for (method, op) in methods {
+                let at = At::new(format!("{} {path}", method.to_ascii_uppercase()), at_item.pointer.clone())
+                    .child(None, method);
+                let id = op.get("operationId").and_then(Value::as_str).ok_or_else(|| at.error("no operationId"))?;
+                let security = match op.get("security") {
+                    Some(own) => security(&security_schemes, Some(own), &at.child(None, "security"))?,
+                    None => global.clone(),
+                };
+                operations.push(Operation {
+                    id: id.to_owned(),
+                    method: method.clone(),
+                    path: path.clone(),
+                    pointer: at.pointer.clone(),
+                    summary: text(op, "summary"),
+                    description: text(op, "description"),
+                    parameters: parameters(doc, item, op, &at_item, &at)?,
+                    request_body: op
+                        .get("requestBody")
+                        .map(|b| request_body(doc, resolve(doc, b), &at.child(Some("requestBody"), "requestBody")))
+                        .transpose()?,
+                    responses: responses(doc, op),
+                    security,
+                    server: first_server(op).or_else(|| first_server(item)),
+                    retry_safe: op.get("x-retry-safe").and_then(Value::as_bool) == Some(true),
+                    ranges: ranges(op.get("x-range"), &at.child(Some("x-range"), "x-range"))?,
+                    lenient: lenient(op, &at)?,
+                });
+            }
+        }
+        Ok(Spec {
+            doc: doc.clone(),
+            title: doc.get("info").and_then(|info| text(info, "title")),
+            operations,
+            security_schemes,
+            rate_limit: rate_limit(doc)?,
+        })
+    }
+
+    /// The model of the spec in `json` (what each API's `SPEC_JSON` holds).
+    pub fn from_json(json: &str) -> Result<Self, ModelError> {
+        let doc = serde_json::from_str(json).map_err(|e| At::new("", "#").error(format!("not JSON: {e}")))?;
+        Self::parse(&doc)
+    }
+
+    /// `value`, its `$ref`s followed within this spec.
+    pub fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
+        resolve(&self.doc, value)
+    }
+
+    /// The operation whose `operationId` is `id`.
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|op| op.id == id)
+    }
+
+    /// The security scheme named `name`.
+    pub fn security_scheme(&self, name: &str) -> Option<&SecurityScheme> {
+        self.security_schemes.iter().find(|scheme| scheme.name == name)
+    }
+}
+
+impl Operation {
+    /// The schemes of its first way in: what a client sends (every spec
+    /// here offers one way per operation).
+    pub fn first_security(&self) -> &[String] {
+        self.security.first().map_or(&[], Vec::as_slice)
+    }
+
+    /// The media types its success responses document (a download's
+    /// `application/octet-stream`), each once.
+    pub fn success_media_types(&self) -> Vec<&str> {
+        let mut types: Vec<&str> = Vec::new();
+        for response in self.responses.iter().filter(|r| r.status.starts_with('2')) {
+            for media in &response.content {
+                if !types.contains(&media.name.as_str()) {
+                    types.push(&media.name);
+                }
+            }
+        }
+        types
+    }
+
+    /// Its request body's JSON media type (`application/json`, `*+json`),
+    /// else its form (`application/x-www-form-urlencoded`).
+    pub fn body_media(&self) -> Option<&MediaType> {
+        let content = &self.request_body.as_ref()?.content;
+        content
+            .iter()
+            .find(|m| m.name.contains("json"))
+            .or_else(|| content.iter().find(|m| m.name == "application/x-www-form-urlencoded"))
+    }
+}
+
+/// Follows `$ref`s within the document (at most 32, for a cycle); a
+/// reference that leads nowhere is left as it is.
+pub fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
+    for _ in 0..32 {
+        let Some(pointer) = value.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) else {
+            break;
+        };
+        match doc.pointer(pointer) {
+            Some(target) => value = target,
+            None => break,
+        }
+    }
+    value
+}
+
+/// A schema's `type`; of OpenAPI 3.1's `["string", "null"]`, the other one.
+pub fn type_of(schema: &Value) -> Option<&str> {
+    match schema.get("type")? {
+        Value::String(t) => Some(t),
+        Value::Array(types) => types.iter().filter_map(Value::as_str).find(|t| *t != "null"),
+        _ => None,
+    }
+}
+
+/// A schema's `enum` values as text (strings as they are, others as JSON).
+pub fn enum_values(schema: &Value) -> Vec<String> {
+    schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .map(|v| v.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect())
+        .unwrap_or_default()
+}
+
+/// A trimmed, non-empty text field.
+pub fn text(value: &Value, key: &str) -> Option<String> {
+    value.get(key).and_then(Value::as_str).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string)
+}
+
+/// A key as a JSON pointer segment (`~` and `/` escaped).
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+fn first_server(value: &Value) -> Option<String> {
+    value.get("servers")?.get(0)?.get("url")?.as_str().map(str::to_owned)
+}
+
+fn security_schemes(doc: &Value) -> Result<Vec<SecurityScheme>, ModelError> {
+    let mut schemes = Vec::new();
+    let at_all = At::new("", "#/components/securitySchemes");
+    for (name, scheme) in doc.pointer("/components/securitySchemes").and_then(Value::as_object).into_iter().flatten() {
+        let at = at_all.child(Some(&format!("security scheme {name}")), name);
+        let scheme = resolve(doc, scheme);
+        let field = |key: &str| scheme.get(key).and_then(Value::as_str);
+        let carrier = match field("type") {
+            Some("apiKey") => {
+                let key = field("name").ok_or_else(|| at.error("apiKey without a name"))?;
+                match field("in") {
+                    Some("header") => Carrier::Header(key.to_ascii_lowercase()),
+                    Some("query") => Carrier::Query(key.to_owned()),
+                    Some("cookie") => Carrier::Cookie(key.to_owned()),
+                    other => return Err(at.error(format!("apiKey in {other:?}"))),
+                }
+            }
+            Some("http") => Carrier::Authorization(field("scheme").unwrap_or("bearer").to_ascii_lowercase()),
+            Some("oauth2" | "openIdConnect") => Carrier::Authorization("bearer".into()),
+            other => return Err(at.error(format!("type {other:?} is not supported"))),
+        };
+        schemes.push(SecurityScheme { name: name.clone(), carrier });
+    }
+    Ok(schemes)
+}
+
+/// A `security` list: its alternatives, each naming schemes of the spec.
+fn security(schemes: &[SecurityScheme], security: Option<&Value>, at: &At) -> Result<Vec<Vec<String>>, ModelError> {
+    let Some(security) = security else { return Ok(Vec::new()) };
+    let alternatives = security.as_array().ok_or_else(|| at.error("security is not an array"))?;
+    alternatives
+        .iter()
+        .map(|requirement| {
+            let names = requirement.as_object().ok_or_else(|| at.error("a security requirement is not an object"))?;
+            names
+                .keys()
+                .map(|name| match schemes.iter().any(|s| s.name == *name) {
+                    true => Ok(name.clone()),
+                    false => Err(at.error(format!("security scheme {name} is not in components.securitySchemes"))),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn rate_limit(doc: &Value) -> Result<Option<RateLimit>, ModelError> {
+    let Some(limit) = doc.get("x-rate-limit") else { return Ok(None) };
+    let at = At::new("x-rate-limit", "#/x-rate-limit");
+    let text = |key: &str| limit.get(key).and_then(Value::as_str).map(str::to_ascii_lowercase);
+    let number = |key: &str| limit.get(key).and_then(Value::as_u64);
+    const KEYS: [&str; 4] = ["remaining-header", "cost-header", "window-seconds", "max-cost"];
+    if let Some(key) = unknown_key(limit, &KEYS) {
+        return Err(at.error(format!("unknown key {key}")));
+    }
+    Ok(Some(RateLimit {
+        remaining_header: text("remaining-header").ok_or_else(|| at.error("remaining-header must name a header"))?,
+        cost_header: text("cost-header"),
+        window_seconds: number("window-seconds")
+            .filter(|s| *s > 0)
+            .ok_or_else(|| at.error("window-seconds must be positive"))?,
+        max_cost: number("max-cost").unwrap_or(1),
+    }))
+}
+
+/// A key of `object` that is neither one of `known` nor an `x-` one.
+fn unknown_key<'v>(object: &'v Value, known: &[&str]) -> Option<&'v String> {
+    object
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k)
+        .find(|k| !known.contains(&k.as_str()) && !k.starts_with("x-"))
+}
+
+/// `x-lenient`: a list of rule names.
+fn lenient(node: &Value, at: &At) -> Result<Vec<String>, ModelError> {
+    let Some(list) = node.get("x-lenient") else { return Ok(Vec::new()) };
+    let fail = || at.error("x-lenient must be a list of rule names");
+    let names = list.as_array().ok_or_else(fail)?;
+    names.iter().map(|name| name.as_str().map(str::to_owned).ok_or_else(fail)).collect()
+}
+
+/// `x-range: {from, to, exclusive?}` or a list of those.
+fn ranges(spec: Option<&Value>, at: &At) -> Result<Vec<Range>, ModelError> {
+    let entries = match spec {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(list)) => list.iter().collect(),
+        Some(one) => vec![one],
+    };
+    let mut ranges = Vec::new();
+    for entry in entries {
+        let name = |key: &str| {
+            entry.get(key).and_then(Value::as_str).ok_or_else(|| at.error(format!("`{key}` must name a parameter")))
+        };
+        let (from, to) = (name("from")?, name("to")?);
+        if let Some(key) = unknown_key(entry, &["from", "to", "exclusive"]) {
+            return Err(at.error(format!("unknown key {key:?} (known: from, to, exclusive, x-*)")));
+        }
+        let exclusive = match entry.get("exclusive") {
+            None => false,
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return Err(at.error("`exclusive` must be true or false")),
+        };
+        ranges.push(Range { from: from.to_owned(), to: to.to_owned(), exclusive });
+    }
+    Ok(ranges)
+}
+
+/// The path item's parameters and the operation's own, which override those
+/// of the same name and location.
+fn parameters(doc: &Value, item: &Value, op: &Value, at_item: &At, at_op: &At) -> Result<Vec<Parameter>, ModelError> {
+    let list = |v: &Value| v.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
+    let (shared, own) = (list(item), list(op));
+    let key = |p: &Value| {
+        let p = resolve(doc, p);
+        (p.get("name").cloned(), p.get("in").cloned())
+    };
+    // Each with where it is written, for errors.
+    let in_list = |at: &At, i: usize| At::new(at_op.place.clone(), format!("{}/parameters/{i}", at.pointer));
+    let inherited = shared
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !own.iter().any(|o| key(o) == key(p)))
+        .map(|(i, p)| (in_list(at_item, i), p));
+    let own = own.iter().enumerate().map(|(i, p)| (in_list(at_op, i), p));
+    inherited.chain(own).map(|(at, p)| parameter(doc, resolve(doc, p), at)).collect()
+}
+
+fn parameter(doc: &Value, p: &Value, at: At) -> Result<Parameter, ModelError> {
+    let name = p.get("name").and_then(Value::as_str).ok_or_else(|| at.error("parameter without a name"))?;
+    let location = match p.get("in").and_then(Value::as_str) {
+        Some("path") => Location::Path,
+        Some("query") => Location::Query,
+        Some("header") => Location::Header,
+        Some("cookie") => Location::Cookie,
+        other => return Err(at.error(format!("parameter {name}: unknown location {other:?}"))),
+    };
+    let kind = match location {
+        Location::Header => "header".to_owned(),
+        other => format!("{} parameter", other.as_str()),
+    };
+    let at = At::new(format!("{}: {kind} {name}", at.place), at.pointer);
+    let json_schema = match (p.get("x-content-schema"), p.get("content").and_then(Value::as_object)) {
+        (Some(pointer), _) => {
+            let pointer = pointer.as_str().ok_or_else(|| at.error("x-content-schema must be a string"))?;
+            Some(serde_json::json!({ "$ref": pointer }))
+        }
+        (None, Some(content)) => {
+            let (_, media) =
+                content.iter().find(|(media, _)| is_json(media)).ok_or_else(|| at.error("content is not JSON"))?;
+            Some(media.get("schema").cloned().unwrap_or_default())
+        }
+        (None, None) => None,
+    };
+    let clamp_at_maximum = match p.get("x-on-maximum").map(Value::as_str) {
+        None => false,
+        Some(Some("clamp")) => true,
+        Some(other) => return Err(at.error(format!("unsupported x-on-maximum {other:?}"))),
+    };
+    let required_unless = match p.get("x-required-unless") {
+        None => None,
+        Some(Value::String(other)) => Some(other.clone()),
+        Some(_) => return Err(at.error("x-required-unless must name a parameter")),
+    };
+    Ok(Parameter {
+        name: name.to_owned(),
+        location,
+        required: location == Location::Path || p.get("required").and_then(Value::as_bool) == Some(true),
+        description: text(p, "description"),
+        example: p.get("example").cloned(),
+        schema: p.get("schema").map(|s| resolve(doc, s).clone()).unwrap_or(Value::Null),
+        style: text(p, "style"),
+        explode: p.get("explode").and_then(Value::as_bool),
+        json_schema,
+        required_unless,
+        exclusive: p.get("x-exclusive").and_then(Value::as_bool) == Some(true),
+        clamp_at_maximum,
+        lenient: lenient(p, &at)?,
+    })
+}
+
+/// Whether a media type is JSON: `application/json` or a `+json` one.
+pub fn is_json(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || essence.ends_with("+json")
+}
+
+fn media_types(doc: &Value, holder: &Value) -> Vec<MediaType> {
+    let content = holder.get("content").and_then(Value::as_object).into_iter().flatten();
+    content
+        .map(|(name, media)| {
+            let schema = media.get("schema").map(|s| resolve(doc, s)).unwrap_or(&Value::Null);
+            MediaType {
+                name: name.clone(),
+                example: media.get("example").or_else(|| schema.get("example")).cloned(),
+                schema: schema.clone(),
+            }
+        })
+        .collect()
+}
+
+fn request_body(doc: &Value, body: &Value, at: &At) -> Result<RequestBody, ModelError> {
+    if !body.get("content").is_some_and(Value::is_object) {
+        return Err(at.error("no content"));
+    }
+    Ok(RequestBody {
+        required: body.get("required").and_then(Value::as_bool) == Some(true),
+        content: media_types(doc, body),
+        lenient: lenient(body, at)?,
+    })
+}
+
+fn responses(doc: &Value, op: &Value) -> Vec<Response> {
+    let responses = op.get("responses").and_then(Value::as_object).into_iter().flatten();
+    responses
+        .map(|(status, response)| {
+            let response = resolve(doc, response);
+            let links = response.get("links").and_then(Value::as_object).into_iter().flatten();
+            let links = links
+                .map(|(_, link)| resolve(doc, link))
+                .filter_map(|link| {
+                    let parameters = link.get("parameters").and_then(Value::as_object).into_iter().flatten();
+                    Some(Link {
+                        operation_id: link.get("operationId")?.as_str()?.to_owned(),
+                        parameters: parameters.map(|(k, v)| (k.clone(), v.clone())).collect(),
+                    })
+                })
+                .collect();
+            Response { status: status.clone(), content: media_types(doc, response), links }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec() -> Value {
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "T", "version": "1"},
+            "security": [{"Key": []}],
+            "components": {
+                "securitySchemes": {
+                    "Key": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
+                    "Token": {"type": "http", "scheme": "bearer"}
+                },
+                "parameters": {"Id": {"name": "id", "in": "path", "schema": {"type": "string"}}},
+                "schemas": {"Thing": {"type": "object", "example": {"id": "t1"}}}
+            },
+            "x-rate-limit": {"remaining-header": "X-Left", "window-seconds": 60},
+            "paths": {
+                "/things/{id}": {
+                    "parameters": [{"$ref": "#/components/parameters/Id"},
+                                   {"name": "v", "in": "query", "schema": {"type": "integer"}}],
+                    "get": {
+                        "operationId": "getThing",
+                        "parameters": [{"name": "v", "in": "query", "required": true, "schema": {"type": "string"}}],
+                        "responses": {
+                            "200": {"description": "ok",
+                                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}},
+                                    "links": {"self": {"operationId": "getThing",
+                                                       "parameters": {"id": "$response.body#/id"}}}},
+                            "404": {"description": "no"}
+                        }
+                    },
+                    "post": {
+                        "operationId": "touchThing",
+                        "x-retry-safe": true,
+                        "security": [{"Token": []}],
+                        "servers": [{"url": "https://elsewhere.example"}],
+                        "requestBody": {"required": true, "content": {
+                            "application/x-www-form-urlencoded": {"schema": {"type": "object"}},
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}},
+                        "responses": {"200": {"description": "ok",
+                                              "content": {"application/octet-stream": {"schema": {"type": "string"}}}}}
+                    }
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn operations_parameters_bodies_responses_and_extensions() {
+        let spec = Spec::parse(&spec()).unwrap();
+        assert_eq!(spec.title.as_deref(), Some("T"));
+        let get = spec.operation("getThing").unwrap();
+        assert_eq!((get.method.as_str(), get.path.as_str()), ("get", "/things/{id}"));
+        // The path item's `id` (through its $ref) and the operation's own `v`.
+        let params: Vec<(&str, Location, bool)> =
+            get.parameters.iter().map(|p| (p.name.as_str(), p.location, p.required)).collect();
+        assert_eq!(params, [("id", Location::Path, true), ("v", Location::Query, true)]);
+        assert_eq!(get.parameters[1].schema, json!({"type": "string"}));
+        assert_eq!(get.first_security(), ["Key"]);
+        assert_eq!(get.pointer, "#/paths/~1things~1{id}/get");
+        assert_eq!(get.responses.len(), 2);
+        assert_eq!(get.responses[0].content[0].example, Some(json!({"id": "t1"})));
+        assert_eq!(get.responses[0].links[0].operation_id, "getThing");
+        assert_eq!(get.success_media_types(), ["application/json"]);
+        assert!(!get.retry_safe && get.server.is_none());
+
+        let post = spec.operation("touchThing").unwrap();
+        assert!(post.retry_safe);
+        assert_eq!(post.security, [vec!["Token".to_owned()]]);
+        assert_eq!(post.server.as_deref(), Some("https://elsewhere.example"));
+        assert!(post.request_body.as_ref().unwrap().required);
+        assert_eq!(post.body_media().unwrap().name, "application/json");
+        assert_eq!(post.success_media_types(), ["application/octet-stream"]);
+
+        assert_eq!(
+            spec.security_schemes,
+            [
+                SecurityScheme { name: "Key".into(), carrier: Carrier::Header("x-api-key".into()) },
+                SecurityScheme { name: "Token".into(), carrier: Carrier::Authorization("bearer".into()) }
+            ]
+        );
+        let limit = spec.rate_limit.unwrap();
+        assert_eq!((limit.remaining_header.as_str(), limit.window_seconds, limit.max_cost), ("x-left", 60, 1));
+    }
+
+    #[test]
+    fn what_does_not_fit_is_named_by_its_place_and_pointer() {
+        let failed = |edit: &dyn Fn(&mut Value)| {
+            let mut doc = spec();
+            edit(&mut doc);
+            Spec::parse(&doc).unwrap_err()
+        };
+        let e = failed(&|doc| doc["components"]["securitySchemes"]["Key"] = json!({"type": "mutualTLS"}));
+        assert_eq!(e.pointer, "#/components/securitySchemes/Key");
+        assert_eq!(e.to_string(), "security scheme Key: type Some(\"mutualTLS\") is not supported");
+        let e = failed(&|doc| doc["x-rate-limit"]["window-seconds"] = json!(0));
+        assert_eq!(e.to_string(), "x-rate-limit: window-seconds must be positive");
+        let e = failed(&|doc| doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-on-maximum"] = json!("wrap"));
+        assert_eq!(e.pointer, "#/paths/~1things~1{id}/get/parameters/0");
+        assert_eq!(e.to_string(), "GET /things/{id}: query parameter v: unsupported x-on-maximum Some(\"wrap\")");
+        let e = failed(&|doc| doc["paths"]["/things/{id}"]["get"]["x-range"] = json!({"from": "a"}));
+        assert_eq!(e.to_string(), "GET /things/{id}: x-range: `to` must name a parameter");
+        let e = failed(&|doc| doc["paths"]["/things/{id}"]["post"]["security"] = json!([{"Nope": []}]));
+        assert_eq!(e.to_string(), "POST /things/{id}: security scheme Nope is not in components.securitySchemes");
+        let e = failed(&|doc| {
+            doc["paths"]["/things/{id}"]["get"].as_object_mut().unwrap().remove("operationId");
+        });
+        assert_eq!(e.to_string(), "GET /things/{id}: no operationId");
+    }
+}

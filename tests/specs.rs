@@ -80,7 +80,10 @@ paths:
         '204': {description: none}
 "#;
     let err = build_script::generate("luware", extension).err().unwrap();
-    assert_eq!(err, r#"GET /x: query parameter n: unsupported x-on-maximum Some("wrap") (at #/paths/~1x/get/parameters/0)"#);
+    assert_eq!(
+        err,
+        r#"GET /x: query parameter n: unsupported x-on-maximum Some("wrap") (at #/paths/~1x/get/parameters/0)"#
+    );
     let inline = r#"
 openapi: 3.0.3
 info: {title: t, version: '1'}

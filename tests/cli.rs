@@ -40,6 +40,21 @@ fn list_prints_a_filtered_table() {
     assert!(rows.iter().all(|r| r.contains("Microsoft Teams")));
 }
 
+/// One page is not all: a list that stops at a page says how to go on, on
+/// stderr; nothing when it has all, or with --quiet.
+#[test]
+fn a_list_that_stops_after_one_page_says_how_to_go_on() {
+    let list = ["--sandbox", "luware", "conversations", "list", "--page-size", "2"];
+    let one_page = run(&list);
+    assert!(one_page.status.success(), "{}", stderr(&one_page));
+    assert_eq!(stdout(&one_page).lines().count(), 2);
+    assert!(stderr(&one_page).contains("more conversations match: --all prints every page"), "{}", stderr(&one_page));
+    let quiet = run(&[&["-q"][..], &list].concat());
+    assert!(quiet.status.success() && stderr(&quiet).is_empty(), "{}", stderr(&quiet));
+    let all = run(&["--sandbox", "luware", "conversations", "list", "--filter", "startTime>=2024-07-31", "--all"]);
+    assert!(all.status.success() && !stderr(&all).contains("more conversations"), "{}", stderr(&all));
+}
+
 #[test]
 fn every_output_format_of_a_list() {
     let base = ["--sandbox", "luware", "conversations", "list", "--page-size", "3"];

@@ -494,8 +494,15 @@ async fn list(
             crate::export::all(client.search(request), &resume, &mut writer, "conversations", None, as_is).await?
         }
         None => {
-            for conversation in client.first_page(&request).await?.conversations {
-                writer.write(&conversation)?;
+            let page = client.first_page(&request).await?;
+            for conversation in &page.conversations {
+                writer.write(conversation)?;
+            }
+            // One page is what was asked for; say that it is not all.
+            if page.next_page_token.is_some_and(|token| !token.is_empty()) {
+                crate::output::note(format_args!(
+                    "more conversations match: --all prints every page (or search-conversations --next-page-token)"
+                ));
             }
         }
     }

@@ -39,6 +39,10 @@ use output::OutputFormat;
 #[command(name = "convo", version, about = "Typed clients and local sandboxes for conversation-platform APIs")]
 struct Cli {
     /// Run the command against a local emulator started in-process, with its credentials.
+    ///
+    /// Each command starts a fresh emulator, so what one command creates (a
+    /// conversation, a task) is unknown to the next. To keep state across
+    /// commands, run `convo sandbox serve` and load the settings it prints.
     #[arg(long, global = true)]
     sandbox: bool,
 

@@ -19,6 +19,7 @@ pub const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head
 /// Why a spec does not fit the model: where (as a person names it, and as a
 /// JSON pointer into the spec) and what.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ModelError {
     /// The part at fault as a person names it: `GET /things/{id}`, `GET
     /// /things/{id}: query parameter v`, `security scheme Key`, `x-rate-limit`.
@@ -67,6 +68,7 @@ impl At {
 
 /// One spec, its `$ref`s resolved where the model holds them.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Spec {
     /// The document itself, for schemas' nested `$ref`s ([`Spec::resolve`]).
     pub doc: Value,
@@ -96,6 +98,7 @@ pub enum Carrier {
 
 /// A scheme of `components.securitySchemes`.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SecurityScheme {
     pub name: String,
     pub carrier: Carrier,
@@ -104,6 +107,7 @@ pub struct SecurityScheme {
 /// `x-rate-limit`: the headers that carry the budget left (and what a call
 /// costs) and the window it renews in.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct RateLimit {
     /// Lower case.
     pub remaining_header: String,
@@ -116,6 +120,7 @@ pub struct RateLimit {
 
 /// One operation of the spec.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Operation {
     /// `operationId`, as the spec spells it.
     pub id: String,
@@ -151,6 +156,7 @@ pub struct Operation {
 /// One `x-range` pair: when both are sent, `from` may not be after `to`
 /// (nor equal to it, if `exclusive`).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Range {
     pub from: String,
     pub to: String,
@@ -180,6 +186,7 @@ impl Location {
 
 /// One parameter of an operation.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Parameter {
     pub name: String,
     pub location: Location,
@@ -210,6 +217,7 @@ pub struct Parameter {
 
 /// An operation's `requestBody`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct RequestBody {
     pub required: bool,
     /// By media type, in the spec's order.
@@ -220,6 +228,7 @@ pub struct RequestBody {
 
 /// One media type of a body: its schema (`$ref` resolved) and example.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct MediaType {
     /// As written (`application/json; charset=utf-8`).
     pub name: String,
@@ -231,6 +240,7 @@ pub struct MediaType {
 
 /// One documented response.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Response {
     /// The status key: `200`, `2XX` or `default`.
     pub status: String,
@@ -243,6 +253,7 @@ pub struct Response {
 /// that operation's parameters (runtime expressions such as
 /// `$response.body#/data/0/id`, or constants).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Link {
     pub operation_id: String,
     pub parameters: Vec<(String, Value)>,

@@ -115,14 +115,15 @@ pub fn augment(root: Command) -> Command {
     let mut root = root;
     for (api, spec) in APIS {
         let taken = reserved(&root, api);
-        let title = model::Spec::from_json(spec).ok().and_then(|spec| spec.title);
+        // Read once: every `convo` run builds this tree.
+        let Ok(spec) = model::Spec::from_json(spec) else { continue };
         root = root.mut_subcommand(api, |command| {
             // The spec's title says what the API is.
-            let command = match (command.get_about(), title) {
-                (None, Some(title)) => command.about(title),
+            let command = match (command.get_about(), &spec.title) {
+                (None, Some(title)) => command.about(title.clone()),
                 (_, _) => command,
             };
-            let mut generated: Vec<Command> = operations(spec, &taken)
+            let mut generated: Vec<Command> = operations_of(&spec, &taken)
                 .iter()
                 .filter(|op| command.find_subcommand(&op.name).is_none() && op.name != crate::check::COMMAND)
                 .map(operation_command)
@@ -239,8 +240,11 @@ impl Call<'_> {
 /// spec model, so a parameter the spec adds is a flag here.
 pub(crate) fn operations(spec: &str, reserved: &BTreeMap<String, String>) -> Vec<Operation> {
     // The embedded specs were checked when the crate was built.
-    let Ok(spec) = model::Spec::from_json(spec) else { return Vec::new() };
-    spec.operations.iter().map(|op| operation(&spec, op, reserved)).collect()
+    model::Spec::from_json(spec).map(|spec| operations_of(&spec, reserved)).unwrap_or_default()
+}
+
+fn operations_of(spec: &model::Spec, reserved: &BTreeMap<String, String>) -> Vec<Operation> {
+    spec.operations.iter().map(|op| operation(spec, op, reserved)).collect()
 }
 
 fn operation(spec: &model::Spec, op: &model::Operation, reserved: &BTreeMap<String, String>) -> Operation {

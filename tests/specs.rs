@@ -378,3 +378,32 @@ fn nullable_references_accept_null_and_their_object() {
         assert_eq!(survey.drift.is_empty(), valid, "{api} {body}: {:?}", survey.drift);
     }
 }
+
+/// Paging is a fact of the spec: each list whose answer links to its next
+/// page (`links` back to the same operation) is paged, with its items found.
+#[test]
+fn every_list_that_links_to_its_next_page_is_paged() {
+    use convo_clients::spec::model::Spec;
+    let mut paged = Vec::new();
+    for (api, path) in specs() {
+        let generated = build_script::generate_file(&api, &path).unwrap();
+        let spec = Spec::from_json(&generated.spec_json).unwrap_or_else(|e| panic!("specs/{api}.yaml: {e}"));
+        for op in &spec.operations {
+            if let Some(p) = &op.paging {
+                paged.push(format!("{api} {} {}<-{} {}", op.id, p.param, p.next, p.items));
+            }
+        }
+    }
+    assert_eq!(
+        paged,
+        [
+            "llamadapro getContacts pageToken<-/nextPageToken /items",
+            "llamadapro getCustomFieldDefinitions pageToken<-/nextPageToken /items",
+            "llamadapro getCustomFieldListOptions pageToken<-/nextPageToken /items",
+            "llamadapro getTasks pageToken<-/nextPageToken /items",
+            "luware searchConversations nextPageToken<-/nextPageToken /conversations",
+            "salesloft listConversations page<-/metadata/paging/next_page /data",
+            "salesloft listTranscriptions page<-/metadata/paging/next_page /data",
+        ]
+    );
+}

@@ -151,6 +151,24 @@ pub struct Operation {
     pub ranges: Vec<Range>,
     /// `x-lenient` on the operation: rule names (see `spec::lenient`).
     pub lenient: Vec<String>,
+    /// How its answers page, when a success response links to the next page.
+    pub paging: Option<Paging>,
+}
+
+/// How a list pages, read from the `links` of its success response: a link
+/// back to the same operation whose one (query) parameter takes a value of the
+/// answer (`page: '$response.body#/metadata/paging/next_page'`). The items
+/// are the answer's one array property, or where the link's `x-items` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Paging {
+    /// The request parameter that asks for the next page (`page`, `pageToken`).
+    pub param: String,
+    /// Where the answer holds that parameter's next value, as a JSON
+    /// pointer (`/nextPageToken`); absent or null on the last page.
+    pub next: String,
+    /// Where the answer holds the page's items, as a JSON pointer (`/data`).
+    pub items: String,
 }
 
 /// One `x-range` pair: when both are sent, `from` may not be after `to`
@@ -275,6 +293,7 @@ impl Spec {
                 let at = At::new(format!("{} {path}", method.to_ascii_uppercase()), at_item.pointer.clone())
                     .child(None, method);
                 let id = op.get("operationId").and_then(Value::as_str).ok_or_else(|| at.error("no operationId"))?;
+                let parameters = parameters(doc, item, op, &at_item, &at)?;
                 let security = match op.get("security") {
                     Some(own) => security(&security_schemes, Some(own), &at.child(None, "security"))?,
                     None => global.clone(),
@@ -286,7 +305,8 @@ impl Spec {
                     pointer: at.pointer.clone(),
                     summary: text(op, "summary"),
                     description: text(op, "description"),
-                    parameters: parameters(doc, item, op, &at_item, &at)?,
+                    paging: paging(doc, id, op, &parameters, &at)?,
+                    parameters,
                     request_body: op
                         .get("requestBody")
                         .map(|b| request_body(doc, resolve(doc, b), &at.child(Some("requestBody"), "requestBody")))
@@ -622,6 +642,58 @@ fn request_body(doc: &Value, body: &Value, at: &At) -> Result<RequestBody, Model
     })
 }
 
+/// The paging of operation `id` (see [`Paging`]), from its success
+/// responses' links.
+fn paging(doc: &Value, id: &str, op: &Value, parameters: &[Parameter], at: &At) -> Result<Option<Paging>, ModelError> {
+    let responses = op.get("responses").and_then(Value::as_object).into_iter().flatten();
+    for (status, response) in responses.filter(|(status, _)| status.starts_with('2')) {
+        let response = resolve(doc, response);
+        let links = response.get("links").and_then(Value::as_object).into_iter().flatten();
+        for (name, link) in links {
+            let link = resolve(doc, link);
+            if link.get("operationId").and_then(Value::as_str) != Some(id) {
+                continue;
+            }
+            let at = at.child(Some(&format!("link {name}")), "responses").child(None, status).child(None, "links");
+            let at = at.child(None, name);
+            let links_parameters = link.get("parameters").and_then(Value::as_object);
+            // A link to the same item (`self`) is not a next page: that takes a query parameter.
+            let asks_query = |name: &str| parameters.iter().any(|p| p.name == name && p.location == Location::Query);
+            if !links_parameters.into_iter().flatten().any(|(name, _)| asks_query(name)) {
+                continue;
+            }
+            let mut from_body = links_parameters.into_iter().flatten().filter_map(|(param, value)| {
+                let next = value.as_str()?.strip_prefix("$response.body#")?;
+                Some((param.clone(), next.to_owned()))
+            });
+            let (Some((param, next)), None) = (from_body.next(), from_body.next()) else {
+                return Err(at.error(
+                    "a link to the same operation (the next page) must take one parameter from `$response.body#`",
+                ));
+            };
+            let items = match link.get("x-items") {
+                Some(items) => items.as_str().ok_or_else(|| at.error("x-items must be a JSON pointer"))?.to_owned(),
+                None => only_array_property(doc, response).ok_or_else(|| {
+                    at.error("the answer has no single array property: say where the items are with x-items")
+                })?,
+            };
+            return Ok(Some(Paging { param, next, items }));
+        }
+    }
+    Ok(None)
+}
+
+/// `/<name>` of the one array property of a response's JSON schema.
+fn only_array_property(doc: &Value, response: &Value) -> Option<String> {
+    let media = media_types(doc, response).into_iter().find(|m| is_json(&m.name))?;
+    let properties = media.schema.get("properties")?.as_object()?;
+    let mut arrays = properties.iter().filter(|(_, schema)| type_of(resolve(doc, schema)) == Some("array"));
+    match (arrays.next(), arrays.next()) {
+        (Some((name, _)), None) => Some(format!("/{}", escape(name))),
+        _ => None,
+    }
+}
+
 fn responses(doc: &Value, op: &Value) -> Vec<Response> {
     let responses = op.get("responses").and_then(Value::as_object).into_iter().flatten();
     responses
@@ -754,5 +826,34 @@ mod tests {
             doc["paths"]["/things/{id}"]["get"].as_object_mut().unwrap().remove("operationId");
         });
         assert_eq!(e.to_string(), "GET /things/{id}: no operationId");
+    }
+
+    #[test]
+    fn a_link_back_to_the_same_operation_is_its_paging() {
+        let list = |links: Value, items: Value| {
+            json!({"openapi": "3.0.3", "info": {"title": "T", "version": "1"}, "paths": {"/things": {"get": {
+                "operationId": "listThings",
+                "parameters": [{"name": "page", "in": "query", "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "ok", "links": links, "content": {"application/json": {"schema": {
+                    "type": "object", "properties": items}}}}}}}}})
+        };
+        let next = json!({"next": {"operationId": "listThings", "parameters": {"page": "$response.body#/meta/next"}}});
+        let paged =
+            Spec::parse(&list(next.clone(), json!({"data": {"type": "array"}, "meta": {"type": "object"}}))).unwrap();
+        let paging = Paging { param: "page".into(), next: "/meta/next".into(), items: "/data".into() };
+        assert_eq!(paged.operations[0].paging, Some(paging));
+
+        // Two arrays: where the items are must be said.
+        let two = json!({"a": {"type": "array"}, "b": {"type": "array"}});
+        let error = Spec::parse(&list(next.clone(), two.clone())).unwrap_err();
+        assert!(error.message.contains("x-items"), "{error}");
+        assert_eq!(error.pointer, "#/paths/~1things/get/responses/200/links/next");
+        let mut said = next;
+        said["next"]["x-items"] = json!("/b");
+        let said = Spec::parse(&list(said, two)).unwrap();
+        assert_eq!(said.operations[0].paging.as_ref().map(|p| p.items.as_str()), Some("/b"));
+
+        // A link to the same operation through a path parameter is not paging.
+        assert_eq!(Spec::parse(&spec()).unwrap().operations[0].paging, None);
     }
 }

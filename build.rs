@@ -130,7 +130,8 @@ pub fn generate(api: &str, yaml: &str) -> Result<Generated, String> {
 
     let tokens = catch_panic(|| progenitor::Generator::new(&settings).generate_tokens(&spec))?
         .map_err(|e| format!("progenitor rejected the spec: {e}"))?;
-    let file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    let mut file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
+    add_streams(api, &model, &mut file)?;
     let facts = facts(api, &doc)?;
     // Success bodies decode through the runtime, so that one that does not
     // decode names its operation and masks secrets in its excerpt, and the
@@ -737,4 +738,254 @@ fn find_key(node: &Value, key: &str, pointer: String, found: &mut Vec<(String, V
         }
         _ => {}
     }
+}
+
+// ---------------------------------------------------------------------------
+// Paging: `stream()` on the builder of every paged operation
+// ---------------------------------------------------------------------------
+
+/// Adds `stream()` to the builder of every operation the model says pages
+/// (`Operation::paging`): the builder's parameters are kept without its
+/// borrowed client (in a `<Builder>Walk`), and each page is the same call
+/// with the paging parameter set to the previous answer's next value (alone
+/// with the path's, when that parameter is `x-exclusive`). Items are taken
+/// from the typed answer, so no item is decoded twice. The impls sit in
+/// progenitor's `builder` module, the only place its fields are visible.
+fn add_streams(api: &str, spec: &model::Spec, file: &mut syn::File) -> Result<(), String> {
+    let mut additions = Vec::new();
+    {
+        let types = module_items(&file.items, "types").ok_or("progenitor wrote no `types` module")?;
+        let builders = module_items(&file.items, "builder").ok_or("progenitor wrote no `builder` module")?;
+        for op in &spec.operations {
+            let Some(paging) = &op.paging else { continue };
+            let code = stream_impl(api, op, paging, types, builders).map_err(|e| format!("{}: paging: {e}", op.id))?;
+            let parsed: syn::File = syn::parse_str(&code).map_err(|e| format!("{}: stream() does not parse: {e}", op.id))?;
+            additions.extend(parsed.items);
+        }
+    }
+    if let Some(syn::Item::Mod(builder)) =
+        file.items.iter_mut().find(|item| matches!(item, syn::Item::Mod(m) if m.ident == "builder"))
+        && let Some((_, items)) = &mut builder.content
+    {
+        items.extend(additions);
+    }
+    Ok(())
+}
+
+fn module_items<'f>(items: &'f [syn::Item], name: &str) -> Option<&'f [syn::Item]> {
+    items.iter().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == name => m.content.as_ref().map(|(_, items)| items.as_slice()),
+        _ => None,
+    })
+}
+
+/// A name with case and separators ignored: `nextPageToken`,
+/// `next_page_token` and `r#next_page_token` are one name.
+fn loose(name: &str) -> String {
+    name.trim_start_matches("r#").chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// The type argument of `wrapper<T>` (`Option`, `Vec`, `ResponseValue`), by the path's last segment.
+fn unwrap_type<'t>(ty: &'t syn::Type, wrapper: &str) -> Option<&'t syn::Type> {
+    let syn::Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    if last.ident != wrapper {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    args.args.iter().find_map(|arg| match arg {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    })
+}
+
+fn type_name(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(path) = ty else { return None };
+    Some(path.path.segments.last()?.ident.to_string())
+}
+
+/// One step of a walk from a page to a value: the field, and whether it is an `Option`.
+struct Step {
+    field: String,
+    optional: bool,
+}
+
+/// The fields from the struct `page` (in `types`) to what `pointer` names,
+/// and that value's type (without its `Option`).
+fn walk_pointer(types: &[syn::Item], page: &str, pointer: &str) -> Result<(Vec<Step>, syn::Type), String> {
+    let mut steps = Vec::new();
+    let mut current = page.to_owned();
+    let mut ty = None;
+    for segment in pointer.split('/').skip(1) {
+        let segment = segment.replace("~1", "/").replace("~0", "~");
+        let strukt = types
+            .iter()
+            .find_map(|item| match item {
+                syn::Item::Struct(s) if s.ident == current => Some(s),
+                _ => None,
+            })
+            .ok_or_else(|| format!("{pointer}: `{current}` is not a generated struct"))?;
+        let field = strukt
+            .fields
+            .iter()
+            .find(|f| f.ident.as_ref().is_some_and(|i| loose(&i.to_string()) == loose(&segment)))
+            .ok_or_else(|| format!("{pointer}: `{current}` has no field for {segment:?}"))?;
+        let (inner, optional) = match unwrap_type(&field.ty, "Option") {
+            Some(inner) => (inner.clone(), true),
+            None => (field.ty.clone(), false),
+        };
+        steps.push(Step { field: field.ident.as_ref().map(ToString::to_string).unwrap_or_default(), optional });
+        current = type_name(&inner).unwrap_or_default();
+        ty = Some(inner);
+    }
+    Ok((steps, ty.ok_or_else(|| format!("{pointer}: an empty pointer"))?))
+}
+
+/// `Some(&page)` walked to the value as an `Option<&T>`.
+fn borrow_chain(steps: &[Step]) -> String {
+    let mut code = String::from("Some(&page)");
+    for Step { field, optional } in steps {
+        code.push_str(&if *optional { format!(".and_then(|v| v.{field}.as_ref())") } else { format!(".map(|v| &v.{field})") });
+    }
+    code
+}
+
+/// The items moved out of `page` (an absent list is no items).
+fn take_chain(steps: &[Step]) -> String {
+    let mut code = String::from("Some(&mut page)");
+    let (last, path) = steps.split_last().expect("walk_pointer gives at least one step");
+    for Step { field, optional } in path {
+        code.push_str(&if *optional { format!(".and_then(|v| v.{field}.as_mut())") } else { format!(".map(|v| &mut v.{field})") });
+    }
+    let field = &last.field;
+    code.push_str(&if last.optional {
+        format!(".and_then(|v| v.{field}.take())")
+    } else {
+        format!(".map(|v| ::std::mem::take(&mut v.{field}))")
+    });
+    code + ".unwrap_or_default()"
+}
+
+fn stream_impl(
+    api: &str,
+    op: &model::Operation,
+    paging: &model::Paging,
+    types: &[syn::Item],
+    builders: &[syn::Item],
+) -> Result<String, String> {
+    let builder = builders
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Struct(s) if loose(&s.ident.to_string()) == loose(&op.id) => Some(s),
+            _ => None,
+        })
+        .ok_or("no generated builder")?;
+    let name = builder.ident.to_string();
+    // The page's type: what `send()` answers, `ResponseValue<types::Page>`.
+    let page_type = builders
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Impl(i) if type_name(&i.self_ty).as_deref() == Some(name.as_str()) => Some(i),
+            _ => None,
+        })
+        .flat_map(|i| &i.items)
+        .find_map(|item| match item {
+            syn::ImplItem::Fn(f) if f.sig.ident == "send" => match &f.sig.output {
+                syn::ReturnType::Type(_, ty) => unwrap_type(ty, "Result").and_then(|ok| unwrap_type(ok, "ResponseValue")),
+                syn::ReturnType::Default => None,
+            },
+            _ => None,
+        })
+        .and_then(type_name)
+        .ok_or("its builder's send() does not answer a typed body")?;
+    let (next_steps, _) = walk_pointer(types, &page_type, &paging.next)?;
+    let (item_steps, list) = walk_pointer(types, &page_type, &paging.items)?;
+    let item = unwrap_type(&list, "Vec").ok_or_else(|| format!("{} is not a list", paging.items))?;
+    let item_name = type_name(item).unwrap_or_default();
+    let in_types = types.iter().any(|i| matches!(i, syn::Item::Struct(s) if s.ident == item_name)
+        || matches!(i, syn::Item::Enum(e) if e.ident == item_name));
+    let item = match item {
+        syn::Type::Path(p) if p.path.segments.len() == 1 && in_types => format!("types::{item_name}"),
+        other => quote_type(other),
+    };
+
+    let fields: Vec<(String, String)> = builder
+        .fields
+        .iter()
+        .filter_map(|f| Some((f.ident.as_ref()?.to_string(), quote_type(&f.ty))))
+        .filter(|(field, _)| field != "client")
+        .collect();
+    let field_of = |param: &str| fields.iter().find(|(f, _)| loose(f) == loose(param)).map(|(f, _)| f.clone());
+    let param = field_of(&paging.param).ok_or_else(|| format!("the builder has no field for {}", paging.param))?;
+    let exclusive = op.parameters.iter().any(|p| p.name == paging.param && p.exclusive);
+    // With an `x-exclusive` paging parameter, the next request keeps only
+    // what is not a query parameter (path, header, body).
+    let reset = if exclusive {
+        let kept: Vec<String> = fields
+            .iter()
+            .map(|(f, _)| f.clone())
+            .filter(|f| {
+                !op.parameters.iter().any(|p| p.location == model::Location::Query && loose(&p.name) == loose(f))
+            })
+            .collect();
+        match kept.is_empty() {
+            true => format!("call = {name}::new(&client);\n"),
+            false => format!(
+                "let {name} {{ {kept} .. }} = call;\n call = {name} {{ {kept} ..{name}::new(&client) }};\n",
+                kept = kept.iter().map(|f| format!("{f}, ")).collect::<String>()
+            ),
+        }
+    } else {
+        String::new()
+    };
+    let list = fields.iter().map(|(f, _)| format!("{f}, ")).collect::<String>();
+    let walk_fields = fields.iter().map(|(f, t)| format!("{f}: {t},\n")).collect::<String>();
+    let alone = if exclusive { " alone" } else { "" };
+    Ok(format!(
+        r#"
+/// What [`{name}::stream`] asks each page with: the builder's parameters, without its client.
+#[derive(Debug, Clone)]
+struct {name}Walk {{
+{walk_fields}}}
+
+impl<'a> {name}<'a> {{
+    /// Every item of every page, as a stream: the first page with the
+    /// parameters set on this builder, each next one with `{param_name}`{alone}
+    /// taken from the answer's `{next}` (the spec's `links`). The next page
+    /// is fetched while this one is read, a page that fails for a passing
+    /// reason is asked for again, and the walk can be resumed where it
+    /// stopped: see [`crate::runtime::ItemStream`].
+    pub fn stream(self) -> crate::runtime::ItemStream<{item}> {{
+        let Self {{ client, {list} }} = self;
+        let client = client.clone();
+        let walk = {name}Walk {{ {list} }};
+        crate::runtime::paginate("{api}.{id}", walk, move |walk: {name}Walk, cursor: Option<::serde_json::Value>| {{
+            let client = client.clone();
+            async move {{
+                let {name}Walk {{ {list} }} = walk;
+                #[allow(unused_mut)]
+                let mut call = {name} {{ client: &client, {list} }};
+                if let Some(cursor) = cursor {{
+                    {reset}call.{param} = crate::runtime::page_parameter(cursor);
+                }}
+                let mut page = call.send().await?.into_inner();
+                let next = crate::runtime::next_page({next_chain});
+                let items = {items_chain};
+                Ok(crate::runtime::Page {{ items, next }})
+            }}
+        }})
+    }}
+}}
+"#,
+        param_name = paging.param,
+        next = paging.next,
+        id = op.id,
+        next_chain = borrow_chain(&next_steps),
+        items_chain = take_chain(&item_steps),
+    ))
+}
+
+fn quote_type(ty: &syn::Type) -> String {
+    use quote::ToTokens as _;
+    ty.to_token_stream().to_string()
 }

@@ -37,7 +37,7 @@ pub use observe::{ExchangeObserver, Observed};
 pub(crate) use pace::RateLimit;
 #[cfg(feature = "luware")]
 pub(crate) use paginate::again_if_transient;
-pub use paginate::{ItemStream, Page, paginate};
+pub use paginate::{ItemStream, Page, next_page, page_parameter, paginate};
 pub use retry::RetryPolicy;
 
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result, Timeouts, seconds};

@@ -257,6 +257,24 @@ impl<T: Serialize + Send + 'static> Stream for ItemStream<T> {
     }
 }
 
+/// The next page's value, for a generated `stream()`: what the answer holds
+/// where the spec's link points, or `None` (the last page) when that is
+/// absent, null or an empty string.
+pub fn next_page<C: Serialize>(next: Option<&C>) -> Option<serde_json::Value> {
+    match serde_json::to_value(next?).ok()? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) if s.is_empty() => None,
+        value => Some(value),
+    }
+}
+
+/// The paging parameter of a generated builder, set to a next page's value
+/// (or an error the builder's `send()` reports, for a value that does not
+/// fit the parameter's type, e.g. a page number of 0).
+pub fn page_parameter<P: DeserializeOwned>(next: serde_json::Value) -> std::result::Result<Option<P>, String> {
+    serde_json::from_value(next).map(Some).map_err(|e| format!("the next page's value does not fit the parameter: {e}"))
+}
+
 #[cfg(feature = "luware")]
 /// Runs `attempt`, and again after a transient failure (see
 /// [`crate::Error::is_transient`]) as a page stream asks for a page again:

@@ -746,7 +746,8 @@ fn find_key(node: &Value, key: &str, pointer: String, found: &mut Vec<(String, V
 
 /// Adds `stream()` to the builder of every operation the model says pages
 /// (`Operation::paging`): the builder's parameters are kept without its
-/// borrowed client (in a `<Builder>Walk`), and each page is the same call
+/// borrowed client (in an `Owned<Builder>`, public for flows that ask for
+/// pages themselves), and each page is the same call
 /// with the paging parameter set to the previous answer's next value (alone
 /// with the path's, when that parameter is `x-exclusive`). Items are taken
 /// from the typed answer, so no item is decoded twice. The impls sit in
@@ -939,16 +940,32 @@ fn stream_impl(
         String::new()
     };
     let list = fields.iter().map(|(f, _)| format!("{f}, ")).collect::<String>();
-    let walk_fields = fields.iter().map(|(f, t)| format!("{f}: {t},\n")).collect::<String>();
+    let walk_fields = fields.iter().map(|(f, t)| format!("    {f}: {t},\n")).collect::<String>();
     let alone = if exclusive { " alone" } else { "" };
     Ok(format!(
         r#"
-/// What [`{name}::stream`] asks each page with: the builder's parameters, without its client.
+/// A [`{name}`] without its client: the same request, to send again (see
+/// [`{name}::detach`]), for flows that ask for pages themselves.
 #[derive(Debug, Clone)]
-struct {name}Walk {{
+pub struct Owned{name} {{
 {walk_fields}}}
 
+impl Owned{name} {{
+    /// The request again, on `client`.
+    pub fn on(self, client: &super::Client) -> {name}<'_> {{
+        let Self {{ {list} }} = self;
+        {name} {{ client, {list} }}
+    }}
+}}
+
 impl<'a> {name}<'a> {{
+    /// This request without the client it borrows, to send again later
+    /// (with [`Owned{name}::on`]), e.g. from a `'static` task.
+    pub fn detach(self) -> Owned{name} {{
+        let Self {{ client: _, {list} }} = self;
+        Owned{name} {{ {list} }}
+    }}
+
     /// Every item of every page, as a stream: the first page with the
     /// parameters set on this builder, each next one with `{param_name}`{alone}
     /// taken from the answer's `{next}` (the spec's `links`). The next page
@@ -956,15 +973,12 @@ impl<'a> {name}<'a> {{
     /// reason is asked for again, and the walk can be resumed where it
     /// stopped: see [`crate::runtime::ItemStream`].
     pub fn stream(self) -> crate::runtime::ItemStream<{item}> {{
-        let Self {{ client, {list} }} = self;
-        let client = client.clone();
-        let walk = {name}Walk {{ {list} }};
-        crate::runtime::paginate("{api}.{id}", walk, move |walk: {name}Walk, cursor: Option<::serde_json::Value>| {{
+        let client = self.client.clone();
+        crate::runtime::paginate("{api}.{id}", self.detach(), move |request: Owned{name}, cursor: Option<::serde_json::Value>| {{
             let client = client.clone();
             async move {{
-                let {name}Walk {{ {list} }} = walk;
                 #[allow(unused_mut)]
-                let mut call = {name} {{ client: &client, {list} }};
+                let mut call = request.on(&client);
                 if let Some(cursor) = cursor {{
                     {reset}call.{param} = crate::runtime::page_parameter(cursor);
                 }}

@@ -1,6 +1,8 @@
 //! The hand-written LlamadaPro client around the generated one: its builder,
-//! streams over the token-paged lists, and the few calls that add a check of
-//! [`super::input`] before sending or type a documented refusal.
+//! a stream over the contact search (paged by its body), and the few calls
+//! that add a check of [`super::input`] before sending or type a documented
+//! refusal. The lists paged by a query parameter stream with `stream()` on
+//! their builders (`client.get_contacts().page_size(50).stream()`).
 
 use std::sync::Arc;
 
@@ -9,17 +11,15 @@ use reqwest::StatusCode;
 use super::generated::{self, API};
 use super::ids::{checked_id, id_to_number};
 use super::input::InputError;
-use super::query::{ListQuery, TaskQuery};
 use super::types::{
-    Contact, ContactPage, ContactSearchDocument, ContactSearchPage, ContactSearchRequest, CreateConversationRequest,
-    CreateCustomFieldListOptionRequest, CreateMessageRequest, CreateTemplateMessageRequest, CustomFieldDefinition,
-    CustomFieldDefinitionPage, CustomFieldListOption, CustomFieldListOptionPage, FunnelConversation, Message, Task,
-    TaskPage, UploadMediaRequest, UploadedMedia,
+    ContactSearchDocument, ContactSearchRequest, CreateConversationRequest, CreateCustomFieldListOptionRequest,
+    CreateMessageRequest, CreateTemplateMessageRequest, CustomFieldDefinition, CustomFieldListOption,
+    FunnelConversation, Message, UploadMediaRequest, UploadedMedia,
 };
 use crate::error::{BodyExcerpt, Error, Result};
 use crate::runtime::{
     BuildClient, Connection,
-    ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, paginate,
+    ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, next_page, paginate,
 };
 use crate::secret::Secret;
 
@@ -74,11 +74,6 @@ impl BuildClient for Settings {
     }
 }
 
-/// The next-page cursor: absent or empty means this was the last page.
-fn next_token(token: Option<String>) -> Option<String> {
-    token.filter(|t| !t.is_empty())
-}
-
 impl Client {
     /// A client for the production host, authenticated with an API key.
     pub fn new(api_key: impl Into<Secret>) -> Result<Self> {
@@ -96,91 +91,7 @@ impl Client {
         &self.api
     }
 
-    // ------------------------------------------------------------------ tasks
-
-    /// One page of tasks; pass the previous page's `nextPageToken` for the next.
-    pub async fn tasks_page(&self, query: &TaskQuery, page_token: Option<&str>) -> Result<TaskPage> {
-        let conversation_id = query.check()?;
-        let mut call = self.api.get_tasks();
-        if let Some(n) = query.limit {
-            call = call.limit(f64::from(n));
-        }
-        if let Some(status) = &query.status {
-            call = call.status(status.clone());
-        }
-        if let Some(t) = query.due_before {
-            call = call.due_before(t);
-        }
-        if let Some(t) = query.due_after {
-            call = call.due_after(t);
-        }
-        if let Some(id) = conversation_id {
-            call = call.conversation_id(id);
-        }
-        if let Some(kind) = &query.assigned_to_type {
-            call = call.assigned_to_type(kind.clone());
-        }
-        if let Some(id) = &query.assigned_to_id {
-            call = call.assigned_to_id(id.clone());
-        }
-        if let Some(token) = page_token {
-            call = call.page_token(token);
-        }
-        Ok(call.send().await?.into_inner())
-    }
-
-    /// Every task the query matches, page after page (one held at a time).
-    pub fn tasks(&self, query: TaskQuery) -> ItemStream<Task> {
-        let client = self.clone();
-        paginate("llamadapro.tasks", query, move |query, token: Option<String>| {
-            let client = client.clone();
-            async move {
-                let page = client.tasks_page(&query, token.as_deref()).await?;
-                Ok(Page { items: page.items, next: next_token(page.next_page_token) })
-            }
-        })
-    }
-
     // ------------------------------------------------------------------ contacts
-
-    /// One page of contacts.
-    pub async fn contacts_page(&self, query: &ListQuery, page_token: Option<&str>) -> Result<ContactPage> {
-        query.check(false)?;
-        let mut call = self.api.get_contacts();
-        if let Some(f) = &query.filter_by {
-            call = call.filter_by(f.to_string());
-        }
-        if let Some(s) = &query.search_by {
-            call = call.search_by(s.clone());
-        }
-        if let Some(s) = &query.sort_by {
-            call = call.sort_by(s.to_string());
-        }
-        if let Some(n) = query.page_size {
-            call = call.page_size(f64::from(n));
-        }
-        if let Some(token) = page_token {
-            call = call.page_token(token);
-        }
-        Ok(call.send().await?.into_inner())
-    }
-
-    /// Every contact the query matches, page after page.
-    pub fn contacts(&self, query: ListQuery) -> ItemStream<Contact> {
-        let client = self.clone();
-        paginate("llamadapro.contacts", query, move |query, token: Option<String>| {
-            let client = client.clone();
-            async move {
-                let page = client.contacts_page(&query, token.as_deref()).await?;
-                Ok(Page { items: page.items, next: next_token(page.next_page_token) })
-            }
-        })
-    }
-
-    /// One page of a contact search. `request.page_token` selects the page.
-    pub async fn search_contacts_page(&self, request: &ContactSearchRequest) -> Result<ContactSearchPage> {
-        Ok(self.api.search_contacts().body(request.clone()).send().await?.into_inner())
-    }
 
     /// Every contact the search matches, page after page, starting at
     /// `request.page_token` (usually none). (The generated `search_contacts()`
@@ -188,59 +99,17 @@ impl Client {
     pub fn contact_search(&self, request: ContactSearchRequest) -> ItemStream<ContactSearchDocument> {
         let client = self.clone();
         let first = request.page_token.clone();
-        paginate("llamadapro.contact_search", request, move |mut request, token: Option<String>| {
+        paginate("llamadapro.contact_search", request, move |mut request, token: Option<serde_json::Value>| {
             let client = client.clone();
-            request.page_token = token.or_else(|| first.clone());
+            request.page_token = token.and_then(|t| t.as_str().map(str::to_owned)).or_else(|| first.clone());
             async move {
-                let page = client.search_contacts_page(&request).await?;
-                Ok(Page { items: page.items, next: next_token(page.next_page_token) })
+                let page = client.api.search_contacts().body(request).send().await?.into_inner();
+                Ok(Page { next: next_page(page.next_page_token.as_ref()), items: page.items })
             }
         })
     }
 
     // ------------------------------------------------------------------ custom fields
-
-    /// One page of custom field definitions.
-    pub async fn custom_field_definitions_page(
-        &self,
-        query: &ListQuery,
-        page_token: Option<&str>,
-    ) -> Result<CustomFieldDefinitionPage> {
-        query.check(true)?;
-        let mut call = self.api.get_custom_field_definitions();
-        if let Some(f) = &query.filter_by {
-            call = call.filter_by(f.to_string());
-        }
-        if let Some(s) = &query.search_by {
-            call = call.search_by(s.clone());
-        }
-        if let Some(s) = &query.sort_by {
-            call = call.sort_by(s.to_string());
-        }
-        if let Some(n) = query.page_size {
-            call = call.page_size(f64::from(n));
-        }
-        if let Some(t) = &query.tenant_id {
-            call = call.tenant_id(t.clone());
-        }
-        if let Some(token) = page_token {
-            call = call.page_token(token);
-        }
-        Ok(call.send().await?.into_inner())
-    }
-
-    /// Every custom field definition the query matches (e.g. filter
-    /// `entityType:CONTACT`), page after page.
-    pub fn custom_field_definitions(&self, query: ListQuery) -> ItemStream<CustomFieldDefinition> {
-        let client = self.clone();
-        paginate("llamadapro.custom_field_definitions", query, move |query, token: Option<String>| {
-            let client = client.clone();
-            async move {
-                let page = client.custom_field_definitions_page(&query, token.as_deref()).await?;
-                Ok(Page { items: page.items, next: next_token(page.next_page_token) })
-            }
-        })
-    }
 
     /// Deletes a definition: the generated `delete_custom_field_definition()`
     /// with its documented refusal typed. One that still has stored values is
@@ -257,50 +126,6 @@ impl Client {
                 other => other,
             }),
         }
-    }
-
-    /// One page of the options of a `LIST` definition.
-    pub async fn custom_field_options_page(
-        &self,
-        definition_id: u64,
-        query: &ListQuery,
-        page_token: Option<&str>,
-    ) -> Result<CustomFieldListOptionPage> {
-        query.check(true)?;
-        let mut call =
-            self.api.get_custom_field_list_options().definition_id(id_to_number("definitionId", definition_id)?);
-        if let Some(f) = &query.filter_by {
-            call = call.filter_by(f.to_string());
-        }
-        if let Some(s) = &query.search_by {
-            call = call.search_by(s.clone());
-        }
-        if let Some(s) = &query.sort_by {
-            call = call.sort_by(s.to_string());
-        }
-        if let Some(n) = query.page_size {
-            call = call.page_size(f64::from(n));
-        }
-        if let Some(t) = &query.tenant_id {
-            call = call.tenant_id(t.clone());
-        }
-        if let Some(token) = page_token {
-            call = call.page_token(token);
-        }
-        Ok(call.send().await?.into_inner())
-    }
-
-    /// Every option of a `LIST` definition, page after page.
-    pub fn custom_field_options(&self, definition_id: u64, query: ListQuery) -> ItemStream<CustomFieldListOption> {
-        let client = self.clone();
-        let options = (definition_id, query);
-        paginate("llamadapro.custom_field_options", options, move |(definition_id, query), token: Option<String>| {
-            let client = client.clone();
-            async move {
-                let page = client.custom_field_options_page(definition_id, &query, token.as_deref()).await?;
-                Ok(Page { items: page.items, next: next_token(page.next_page_token) })
-            }
-        })
     }
 
     /// Adds an option to a `LIST` definition. The API wants the definition id

@@ -6,11 +6,10 @@
 //! sent with the `X-API-KEY` header and checked against the spec before it
 //! leaves (ids are whole numbers up to [`MAX_ID`], bulk batches are not
 //! empty, phone numbers are E.164 ([`is_e164`]), …). What the schema cannot
-//! say is added here: streams over every
-//! token-paged list ([`Client::tasks`], [`Client::contacts`],
-//! [`Client::contact_search`], [`Client::custom_field_definitions`],
-//! [`Client::custom_field_options`]), typed `filterBy`/`sortBy` values
-//! ([`FilterBy`], [`SortBy`]), checks that run before anything is sent
+//! say is added here: a stream over the contact search, whose page token
+//! travels in the body ([`Client::contact_search`]; every list paged by a
+//! query parameter streams with `stream()` on its builder), typed
+//! `filterBy`/`sortBy` values ([`FilterBy`], [`SortBy`]), checks that run before anything is sent
 //! (`variables` or `components`, `contactId` or `contact`, upload modes;
 //! each an [`InputError`], in [`Client::send_whatsapp_template`]
 //! and its siblings), the 409 of a definition still in use
@@ -19,14 +18,15 @@
 //!
 //! ```no_run
 //! # async fn demo() -> convo_clients::Result<()> {
-//! use convo_clients::llamadapro::{Client, FilterBy, ListQuery, SortBy};
+//! use convo_clients::llamadapro::{Client, FilterBy, SortBy};
 //! use futures::TryStreamExt;
 //!
 //! let client = Client::new(std::env::var("LLAMADAPRO_API_KEY").unwrap_or_default())?;
-//! let query = ListQuery::new()
-//!     .filter(FilterBy::new().with("lastName", "Soto")?)
-//!     .sort(SortBy::desc("createdAt")?);
-//! let mut contacts = client.contacts(query);
+//! let mut contacts = client
+//!     .get_contacts()
+//!     .filter_by(FilterBy::new().with("lastName", "Soto")?.to_string())
+//!     .sort_by(SortBy::desc("createdAt")?.to_string())
+//!     .stream();
 //! while let Some(contact) = contacts.try_next().await? {
 //!     println!("{:?} {:?}", contact.id_u64(), contact.first_name);
 //! }
@@ -37,7 +37,7 @@ pub mod bulk;
 mod client;
 pub mod ids;
 pub mod input;
-pub mod query;
+pub mod syntax;
 
 #[allow(clippy::all, unused_imports, dead_code, missing_docs, rustdoc::all)]
 mod generated {
@@ -53,9 +53,10 @@ pub mod types {
 pub use bulk::{BulkOutcome, ItemOutcome, ItemReport};
 pub use client::{BASE_URL, Client, ClientBuilder, DefinitionInUse};
 pub use generated::Client as GeneratedClient;
+pub use generated::builder;
 pub use ids::MAX_ID;
 pub use input::{E164_FIELDS, InputError, is_e164};
-pub use query::{FilterBy, ListQuery, SortBy, TaskQuery};
+pub use syntax::{FilterBy, SortBy};
 
 /// The spec this client was generated from, as JSON.
 pub const SPEC_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/llamadapro.spec.json"));

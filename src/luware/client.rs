@@ -126,6 +126,22 @@ impl SearchRequest {
         &self.filters
     }
 
+    /// The generated call for this search's first page, after the checks:
+    /// `request.call(&client)?.send()` asks for one page, and
+    /// `.stream()` walks every page without [`Client::search`]'s recovery
+    /// from expired page tokens.
+    pub fn call<'c>(&self, client: &'c Client) -> Result<generated::builder::SearchConversations<'c>> {
+        self.validate()?;
+        let mut call = client.api.search_conversations().filters(self.filters.to_json());
+        if let Some(limit) = std::num::NonZeroU32::new(self.limit) {
+            call = call.limit(limit);
+        }
+        if let Some(order) = &self.sort {
+            call = call.sort_by(SortField::StartTime).sort_order(order.clone());
+        }
+        Ok(call)
+    }
+
     fn validate(&self) -> Result<()> {
         if !(1..=MAX_PAGE_SIZE).contains(&self.limit) {
             return Err(InvalidInput::parameter("limit", format!("{} is not within 1..=100", self.limit)).into());
@@ -216,9 +232,13 @@ impl Client {
         self.tokens.ensure().await.map(drop)
     }
 
-    /// Every conversation matching the search, page after page, as a stream.
+    /// Every conversation matching the search, page after page, as a stream,
+    /// surviving expired page tokens. (A plain walk is the generated
+    /// `client.search_conversations().filters(…).stream()`; this flow adds
+    /// the recovery below and checks `limit` within 1..=100, where the
+    /// spec's `x-on-maximum: clamp` lets the vendor serve more as 100.)
     /// The first request carries limit, filters and sort; follow-ups carry
-    /// only `nextPageToken`, as the API demands. One page is held at a time.
+    /// only `nextPageToken`, as the API demands.
     ///
     /// Page tokens expire. When a follow-up is refused (HTTP 400, 404 or 410)
     /// and the search is sorted by start time, the walk continues from the
@@ -249,20 +269,12 @@ impl Client {
     }
 
     /// The first page of a search.
-    pub async fn first_page(&self, request: &SearchRequest) -> Result<ConversationPage> {
-        request.validate()?;
-        let mut call = self.api.search_conversations().filters(request.filters.to_json());
-        if let Some(limit) = std::num::NonZeroU32::new(request.limit) {
-            call = call.limit(limit);
-        }
-        if let Some(order) = &request.sort {
-            call = call.sort_by(SortField::StartTime).sort_order(order.clone());
-        }
-        Ok(call.send().await?.into_inner())
+    async fn first_page(&self, request: &SearchRequest) -> Result<ConversationPage> {
+        Ok(request.call(self)?.send().await?.into_inner())
     }
 
     /// A follow-up page; only the token is sent.
-    pub async fn next_page(&self, next_page_token: &str) -> Result<ConversationPage> {
+    async fn next_page(&self, next_page_token: &str) -> Result<ConversationPage> {
         if next_page_token.is_empty() {
             return Err(InvalidInput::parameter("nextPageToken", "must not be empty").into());
         }

@@ -9,8 +9,8 @@ use reqwest::header::HeaderMap;
 
 use super::auth::{ApiKey, ProviderFetch, TokenProvider};
 use super::generated::{self, API};
-use super::query::{ConversationQuery, TitleFilter};
-use super::types::{Conversation, ConversationList, ConversationSortBy, SortDirection};
+use super::generated::builder::ListConversations;
+use super::types::{Conversation, ConversationSortBy, SortDirection};
 use crate::error::Result;
 use crate::runtime::{
     BuildClient, Connection,
@@ -124,65 +124,46 @@ impl Client {
     }
 
     /// The rate-limit state of the latest page fetched by
-    /// [`Client::conversations_page`], [`Client::conversations`] or
     /// [`Client::updated_since`]. For a generated call, read it from the
     /// response: [`Rated::from`] or [`RateLimit::from_headers`].
     pub fn last_rate_limit(&self) -> Option<RateLimit> {
         self.last_rate_limit.lock().ok().and_then(|r| *r)
     }
 
-    /// One page of conversations (pages count from 1). The spec's rules
-    /// (`page` from 1, `per_page` 1 to 100, and no empty range: its
-    /// `x-range`) are checked by the runtime before sending.
-    pub async fn conversations_page(&self, query: &ConversationQuery, page: u32) -> Result<Rated<ConversationList>> {
-        let rated = Rated::from(list_call(&self.api, query, page).send().await?);
-        if let Ok(mut last) = self.last_rate_limit.lock() {
-            *last = Some(rated.rate_limit);
-        }
-        Ok(rated)
-    }
-
-    /// Every conversation the query matches, page after page, until
-    /// `next_page` is null. One page is held at a time. Deep pages cost more
-    /// against the rate limit: for large syncs prefer [`Client::updated_since`].
-    pub fn conversations(&self, query: ConversationQuery) -> ItemStream<Conversation> {
+    /// Every conversation `call` matches that was updated after `since`,
+    /// oldest update first, by moving an `updated_at` cursor rather than
+    /// paging deep (as Salesloft recommends; for a plain walk use
+    /// `client.list_conversations().stream()`). Conversations that share the
+    /// cursor's timestamp are neither skipped nor repeated. The walk sets
+    /// the call's sort, page and lower `updated_at` bound itself:
+    ///
+    /// ```no_run
+    /// # async fn demo(client: convo_clients::salesloft::Client) -> convo_clients::Result<()> {
+    /// use futures::TryStreamExt;
+    /// let since = "2024-07-01T00:00:00Z".parse().unwrap();
+    /// let changed: Vec<_> = client.updated_since(since, client.list_conversations().per_page(100)).try_collect().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn updated_since(&self, since: DateTime<Utc>, call: ListConversations<'_>) -> ItemStream<Conversation> {
         let client = self.clone();
-        paginate("salesloft.conversations", query, move |query, page: Option<u32>| {
-            let client = client.clone();
-            async move {
-                let page = client.conversations_page(&query, page.unwrap_or(1)).await?.value;
-                let paging = &page.metadata.paging;
-                // Past the last page the server reports (with paging counts)
-                // the list has ended, whatever `next_page` claims.
-                let within = |n: &i32| paging.total_pages.is_none_or(|total| *n <= total);
-                let next = paging.next_page.filter(within).and_then(|n| u32::try_from(n).ok());
-                Ok(Page { items: page.data, next })
-            }
-        })
-    }
-
-    /// Every conversation updated after `since`, oldest update first, by
-    /// moving an `updated_at` cursor rather than paging deep (as Salesloft
-    /// recommends). Conversations that share the cursor's timestamp are
-    /// neither skipped nor repeated. `query`'s own sort and `updated_at`
-    /// bounds are replaced.
-    pub fn updated_since(&self, since: DateTime<Utc>, query: ConversationQuery) -> ItemStream<Conversation> {
-        let client = self.clone();
-        let per_page = query.per_page.unwrap_or(100);
-        paginate("salesloft.updated_since", (since, query), move |(since, query), cursor: Option<UpdatedCursor>| {
+        let request = call.detach();
+        paginate("salesloft.updated_since", (since, request), move |(since, request), cursor: Option<UpdatedCursor>| {
             let client = client.clone();
             async move {
                 let cursor = cursor.unwrap_or(UpdatedCursor { at: since, page: 1, seen_at: Vec::new(), first: true });
-                let mut q = query.sort(ConversationSortBy::UpdatedAt, SortDirection::Asc).per_page(per_page);
-                q.updated_at = Default::default();
+                let call = request.on(&client).sort_by(ConversationSortBy::UpdatedAt).sort_direction(SortDirection::Asc);
                 // Strictly after `since` at first; then at-or-after the cursor,
                 // so that conversations sharing its timestamp are not lost.
-                q = if cursor.first { q.updated_after(cursor.at) } else { q.updated_at_or_after(cursor.at) };
-                let page = client.conversations_page(&q, cursor.page).await?.value.data;
-                let full = page.len() >= per_page as usize;
-                let next = cursor.advance(&page);
-                let fresh = page.into_iter().filter(|c| !cursor.seen_at.contains(&c.id)).collect();
-                Ok(Page { items: fresh, next: full.then_some(next) })
+                let call = if cursor.first { call.updated_at_gt(cursor.at) } else { call.updated_at_gte(cursor.at) };
+                let page = Rated::from(call.page(cursor.page).send().await?);
+                if let Ok(mut last) = client.last_rate_limit.lock() {
+                    *last = Some(page.rate_limit);
+                }
+                let page = page.value;
+                let more = page.metadata.paging.next_page.is_some();
+                let next = cursor.advance(&page.data);
+                let fresh = page.data.into_iter().filter(|c| !cursor.seen_at.contains(&c.id)).collect();
+                Ok(Page { items: fresh, next: more.then_some(next) })
             }
         })
     }
@@ -225,61 +206,4 @@ impl UpdatedCursor {
             }
         }
     }
-}
-
-/// The generated call with every filter of `query` set.
-fn list_call<'a>(
-    api: &'a generated::Client,
-    query: &ConversationQuery,
-    page: u32,
-) -> generated::builder::ListConversations<'a> {
-    let mut call = api.list_conversations().page(page);
-    match &query.title {
-        Some(TitleFilter::Exact(t)) => call = call.title(t.clone()),
-        Some(TitleFilter::StartsWith(t)) => call = call.title_starts_with(t.clone()),
-        None => {}
-    }
-    let (gt, gte, lt, lte) = query.created_at.keys();
-    call = set(call, gt, |c, v| c.created_at_gt(v));
-    call = set(call, gte, |c, v| c.created_at_gte(v));
-    call = set(call, lt, |c, v| c.created_at_lt(v));
-    call = set(call, lte, |c, v| c.created_at_lte(v));
-    let (gt, gte, lt, lte) = query.updated_at.keys();
-    call = set(call, gt, |c, v| c.updated_at_gt(v));
-    call = set(call, gte, |c, v| c.updated_at_gte(v));
-    call = set(call, lt, |c, v| c.updated_at_lt(v));
-    call = set(call, lte, |c, v| c.updated_at_lte(v));
-    let (gt, gte, lt, lte) = query.duration.keys();
-    call = set(call, gt, |c, v| c.duration_gt(v));
-    call = set(call, gte, |c, v| c.duration_gte(v));
-    call = set(call, lt, |c, v| c.duration_lt(v));
-    call = set(call, lte, |c, v| c.duration_lte(v));
-    call = set(call, query.language_code.clone(), |c, v| c.language_code(v));
-    call = set(call, query.platform.clone(), |c, v| c.platform(v));
-    call = set(call, non_empty(&query.owner_ids), |c, v| c.owner_ids(v));
-    call = set(call, non_empty(&query.user_guids), |c, v| c.user_guids(v));
-    call = set(call, non_empty(&query.ids), |c, v| c.ids(v));
-    call = set(call, non_empty(&query.account_ids), |c, v| c.account_ids(v));
-    call = set(call, non_empty(&query.person_ids), |c, v| c.person_ids(v));
-    call = set(call, query.is_api, |c, v| c.is_api(v));
-    call = set(call, query.media_type.clone(), |c, v| c.media_type(v));
-    if let Some((by, direction)) = &query.sort {
-        call = call.sort_by(by.clone()).sort_direction(direction.clone());
-    }
-    call = set(call, query.per_page, |c, v| c.per_page(v));
-    if query.include_paging_counts {
-        call = call.include_paging_counts(true);
-    }
-    call
-}
-
-fn set<C, V>(call: C, value: Option<V>, apply: impl FnOnce(C, V) -> C) -> C {
-    match value {
-        Some(v) => apply(call, v),
-        None => call,
-    }
-}
-
-fn non_empty(ids: &[String]) -> Option<Vec<String>> {
-    (!ids.is_empty()).then(|| ids.to_vec())
 }

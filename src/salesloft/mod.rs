@@ -4,23 +4,23 @@
 //! every operation of the spec is a method (`client.get_transcription().id(id)
 //! .send().await?`), authenticated with a bearer from an API key or a
 //! pluggable token provider (for OAuth refresh) and checked against the spec
-//! before sending. By hand it adds what one call cannot do: a typed
-//! [`ConversationQuery`], streams over pages ([`Client::conversations`]) and
-//! over an `updated_at` cursor ([`Client::updated_since`]), and the rate-limit
+//! before sending. Every paged list streams its items across pages with
+//! `stream()` on its builder (`client.list_conversations().per_page(100)
+//! .stream()`). By hand it adds what one call cannot do: a walk along an
+//! `updated_at` cursor ([`Client::updated_since`]), and the rate-limit
 //! headers of a response ([`Rated::from`] any generated call's response).
 //!
 //! ```no_run
 //! # async fn demo() -> convo_clients::Result<()> {
-//! use convo_clients::salesloft::{Client, ConversationQuery, Rated, types::Platform};
+//! use convo_clients::salesloft::{Client, Rated, types::Platform};
 //! use futures::TryStreamExt;
 //!
 //! let client = Client::new(std::env::var("SALESLOFT_API_KEY").unwrap_or_default())?;
-//! let query = ConversationQuery::new().platform(Platform::Zoom).title_starts_with("Discovery");
-//! let mut conversations = client.conversations(query);
+//! let list = client.list_conversations().platform(Platform::Zoom).title_starts_with("Discovery");
+//! let mut conversations = list.stream();
 //! while let Some(c) = conversations.try_next().await? {
 //!     println!("{} {:?}", c.id, c.title);
 //! }
-//! println!("budget left this minute: {:?}", client.last_rate_limit());
 //!
 //! // Any operation of the spec, with the rate limit its response reported.
 //! let transcription = Rated::from(client.get_transcription().id("7d5a…").send().await?);
@@ -30,7 +30,6 @@
 
 mod auth;
 mod client;
-mod query;
 
 #[allow(clippy::all, unused_imports, dead_code, missing_docs, rustdoc::all)]
 mod generated {
@@ -46,7 +45,7 @@ pub mod types {
 pub use auth::{AccessToken, ApiKey, TokenProvider};
 pub use client::{BASE_URL, Client, ClientBuilder, RateLimit, Rated};
 pub use generated::Client as GeneratedClient;
-pub use query::{Bound, ConversationQuery, Range, TitleFilter};
+pub use generated::builder;
 
 /// The spec this client was generated from, as JSON.
 pub const SPEC_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/salesloft.spec.json"));

@@ -17,7 +17,7 @@ use convo_clients::llamadapro::types::{
     TaskAssigneeType,
     TaskStatus, WhatsAppMessageType,
 };
-use convo_clients::llamadapro::{BulkOutcome, Client, FilterBy, ListQuery, SortBy, TaskQuery};
+use convo_clients::llamadapro::{BulkOutcome, Client, FilterBy, SortBy};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
 use serde::Deserialize;
 use serde::Serialize;
@@ -121,23 +121,40 @@ struct ListArgs {
 }
 
 impl ListArgs {
-    fn query(&self) -> Result<ListQuery, Failure> {
+    /// The --filter flags as one filterBy value.
+    fn filter_by(&self) -> Result<FilterBy, Failure> {
         let mut filter = FilterBy::new();
         for (field, value) in self.filters.iter().flat_map(|f| f.pairs()) {
             filter = filter.with(field, value).map_err(usage)?;
         }
-        let mut query = ListQuery::new().filter(filter);
-        if let Some(s) = &self.search {
-            query = query.search(s);
-        }
-        if let Some(s) = &self.sort {
-            query = query.sort(s.clone());
-        }
-        if let Some(n) = self.page_size {
-            query = query.page_size(n);
-        }
-        Ok(query)
+        Ok(filter)
     }
+}
+
+/// Sets a list's filterBy, searchBy, sortBy, pageSize and pageToken on any
+/// of the list builders (contacts, definitions, options).
+macro_rules! with_list_args {
+    ($call:expr, $list:expr) => {{
+        let list: &ListArgs = $list;
+        let mut call = $call;
+        let filter = list.filter_by()?;
+        if !filter.is_empty() {
+            call = call.filter_by(filter.to_string());
+        }
+        if let Some(s) = &list.search {
+            call = call.search_by(s.clone());
+        }
+        if let Some(s) = &list.sort {
+            call = call.sort_by(s.to_string());
+        }
+        if let Some(n) = list.page_size {
+            call = call.page_size(n);
+        }
+        if let Some(token) = list.page.page_token.as_ref().filter(|_| !list.page.all) {
+            call = call.page_token(token.clone());
+        }
+        call
+    }};
 }
 
 #[derive(Debug, Subcommand)]
@@ -905,32 +922,35 @@ async fn tasks(client: &Client, command: TasksCommand, context: &Context) -> Res
             page_size,
             page,
         } => {
-            let mut query = TaskQuery::new();
+            let mut call = client.get_tasks();
             if let Some(s) = status {
-                query = query.status(s);
+                call = call.status(s);
             }
             if let Some(t) = due_before {
-                query = query.due_before(t);
+                call = call.due_before(t);
             }
             if let Some(t) = due_after {
-                query = query.due_after(t);
+                call = call.due_after(t);
             }
             if let Some(id) = conversation_id {
-                query = query.conversation(id);
+                call = call.conversation_id(id as f64);
             }
             if let Some(kind) = assigned_to_type {
-                query = query.assigned_to(kind, None);
+                call = call.assigned_to_type(kind);
             }
             if let Some(id) = assigned_to_id {
-                query = query.assigned_to_id(id);
+                call = call.assigned_to_id(id);
             }
             if let Some(n) = page_size {
-                query = query.limit(n);
+                call = call.limit(n);
             }
             if page.all {
-                return print_all(context, TASK_COLUMNS, client.tasks(query), &page.resume, None).await;
+                return print_all(context, TASK_COLUMNS, call.stream(), &page.resume, None).await;
             }
-            let p = client.tasks_page(&query, page.page_token.as_deref()).await?;
+            if let Some(token) = page.page_token {
+                call = call.page_token(token);
+            }
+            let p = send(call.send()).await?;
             print_page(context, TASK_COLUMNS, p.items, p.next_page_token)
         }
         TasksCommand::Get { id } => {
@@ -953,11 +973,11 @@ async fn tasks(client: &Client, command: TasksCommand, context: &Context) -> Res
 async fn contacts(client: &Client, command: ContactsCommand, context: &Context) -> Result<(), Failure> {
     match command {
         ContactsCommand::List(list) => {
-            let query = list.query()?;
+            let call = with_list_args!(client.get_contacts(), &list);
             if list.page.all {
-                return print_all(context, CONTACT_COLUMNS, client.contacts(query), &list.page.resume, None).await;
+                return print_all(context, CONTACT_COLUMNS, call.stream(), &list.page.resume, None).await;
             }
-            let p = client.contacts_page(&query, list.page.page_token.as_deref()).await?;
+            let p = send(call.send()).await?;
             print_page(context, CONTACT_COLUMNS, p.items, p.next_page_token)
         }
         ContactsCommand::Get { id } => {
@@ -1010,14 +1030,14 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
                         include_total_count: Some(true),
                         ..request.clone()
                     };
-                    let first = client.search_contacts_page(&one).await?;
+                    let first = client.search_contacts().body(one).send().await?.into_inner();
                     // A count of records: a whole number, whatever its JSON form.
                     Ok(first.total_count.filter(|n| n.is_finite() && *n >= 0.0).map(|n| n as u64))
                 })
                 .await;
                 return print_all(context, SEARCH_COLUMNS, client.contact_search(request), &page.resume, total).await;
             }
-            let p = client.search_contacts_page(&request).await?;
+            let p = send(client.search_contacts().body(request).send()).await?;
             print_page(context, SEARCH_COLUMNS, p.items, p.next_page_token)
         }
     }
@@ -1280,14 +1300,14 @@ async fn definitions(client: &Client, command: DefinitionsCommand, context: &Con
     };
     match command {
         DefinitionsCommand::List { list, tenant } => {
-            let mut query = list.query()?;
+            let mut call = with_list_args!(client.get_custom_field_definitions(), &list);
             if let Some(t) = tenant {
-                query = query.tenant(t);
+                call = call.tenant_id(t);
             }
             if list.page.all {
-                return print_all(context, DEFINITION_COLUMNS, client.custom_field_definitions(query), &list.page.resume, None).await;
+                return print_all(context, DEFINITION_COLUMNS, call.stream(), &list.page.resume, None).await;
             }
-            let p = client.custom_field_definitions_page(&query, list.page.page_token.as_deref()).await?;
+            let p = send(call.send()).await?;
             print_page(context, DEFINITION_COLUMNS, p.items, p.next_page_token)
         }
         DefinitionsCommand::Get { id } => print_one(
@@ -1332,11 +1352,11 @@ async fn options(client: &Client, command: OptionsCommand, context: &Context) ->
     };
     match command {
         OptionsCommand::List { definition_id, list } => {
-            let query = list.query()?;
+            let call = with_list_args!(client.get_custom_field_list_options().definition_id(definition_id as f64), &list);
             if list.page.all {
-                return print_all(context, OPTION_COLUMNS, client.custom_field_options(definition_id, query), &list.page.resume, None).await;
+                return print_all(context, OPTION_COLUMNS, call.stream(), &list.page.resume, None).await;
             }
-            let p = client.custom_field_options_page(definition_id, &query, list.page.page_token.as_deref()).await?;
+            let p = send(call.send()).await?;
             print_page(context, OPTION_COLUMNS, p.items, p.next_page_token)
         }
         OptionsCommand::Get { definition_id, option_id } => {

@@ -6,7 +6,8 @@ use std::io::Write;
 use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use convo_clients::salesloft::types::{ConversationSortBy, LanguageCode, MediaType, Platform, SortDirection};
-use convo_clients::salesloft::{ApiKey, Client, ConversationQuery};
+use convo_clients::salesloft::builder::ListConversations;
+use convo_clients::salesloft::{ApiKey, Client};
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 use serde::Deserialize;
 
@@ -176,22 +177,20 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     }
 }
 
-fn query(list: &ListArgs) -> ConversationQuery {
-    let mut q = ConversationQuery::new();
+fn query<'c>(client: &'c Client, list: &ListArgs) -> ListConversations<'c> {
+    let mut q = client.list_conversations();
     if let Some(t) = &list.title {
         q = q.title(t.clone());
     }
     if let Some(p) = &list.title_prefix {
         q = q.title_starts_with(p.clone());
     }
-    let times = [
-        (
-            list.created_after,
-            ConversationQuery::created_after as fn(ConversationQuery, DateTime<Utc>) -> ConversationQuery,
-        ),
-        (list.created_before, ConversationQuery::created_before),
-        (list.updated_after, ConversationQuery::updated_after),
-        (list.updated_before, ConversationQuery::updated_before),
+    type Bound<'c> = fn(ListConversations<'c>, DateTime<Utc>) -> ListConversations<'c>;
+    let times: [(Option<DateTime<Utc>>, Bound<'c>); 4] = [
+        (list.created_after, |q, t| q.created_at_gt(t)),
+        (list.created_before, |q, t| q.created_at_lt(t)),
+        (list.updated_after, |q, t| q.updated_at_gt(t)),
+        (list.updated_before, |q, t| q.updated_at_lt(t)),
     ];
     for (value, apply) in times {
         if let Some(t) = value {
@@ -199,27 +198,38 @@ fn query(list: &ListArgs) -> ConversationQuery {
         }
     }
     if let Some(ms) = list.longer_than_ms {
-        q = q.longer_than(ms);
+        q = q.duration_gt(ms);
     }
     if let Some(ms) = list.shorter_than_ms {
-        q = q.shorter_than(ms);
+        q = q.duration_lt(ms);
     }
     if let Some(p) = &list.platform {
         q = q.platform(p.clone());
     }
     if let Some(l) = &list.language {
-        q = q.language(l.clone());
+        q = q.language_code(l.clone());
     }
     if let Some(m) = &list.media {
-        q = q.media(m.clone());
+        q = q.media_type(m.clone());
     }
-    q = q.owners(list.owners.clone()).recorded_by(list.recorded_by.clone()).ids(list.ids.clone());
-    q = q.accounts(list.accounts.clone()).people(list.people.clone());
+    type Ids<'c> = fn(ListConversations<'c>, Vec<String>) -> ListConversations<'c>;
+    let lists: [(&Vec<String>, Ids<'c>); 5] = [
+        (&list.owners, |q, v| q.owner_ids(v)),
+        (&list.recorded_by, |q, v| q.user_guids(v)),
+        (&list.ids, |q, v| q.ids(v)),
+        (&list.accounts, |q, v| q.account_ids(v)),
+        (&list.people, |q, v| q.person_ids(v)),
+    ];
+    for (values, apply) in lists {
+        if !values.is_empty() {
+            q = apply(q, values.clone());
+        }
+    }
     if let Some(api) = list.api {
-        q = q.created_through_api(api);
+        q = q.is_api(api);
     }
     if let Some((by, direction)) = &list.sort {
-        q = q.sort(by.clone(), direction.clone());
+        q = q.sort_by(by.clone()).sort_direction(direction.clone());
     }
     if let Some(n) = list.page_size {
         q = q.per_page(n);
@@ -228,16 +238,15 @@ fn query(list: &ListArgs) -> ConversationQuery {
 }
 
 async fn run_list(client: &Client, list: ListArgs, context: &Context, out: impl Write) -> Result<(), Failure> {
-    let q = query(&list);
+    let q = query(client, &list);
     let mut writer = RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), CONVERSATION_COLUMNS, out);
     // The total, for the progress bar, where the walk is the query's own
     // (an `updated_since` walk adds its own time window).
     let total = match (list.since, list.all) {
         (None, true) => {
             crate::export::total(&list.resume, || async {
-                let one = q.clone().per_page(1).include_paging_counts();
-                let page = client.conversations_page(&one, 1).await?;
-                Ok(page.value.metadata.paging.total_count.and_then(|n| u64::try_from(n).ok()))
+                let page = q.clone().per_page(1).include_paging_counts(true).page(1).send().await?.into_inner();
+                Ok(page.metadata.paging.total_count.and_then(|n| u64::try_from(n).ok()))
             })
             .await
         }
@@ -245,9 +254,9 @@ async fn run_list(client: &Client, list: ListArgs, context: &Context, out: impl 
     };
     let stream = match (list.since, list.all) {
         (Some(since), _) => client.updated_since(since, q),
-        (None, true) => client.conversations(q),
+        (None, true) => q.stream(),
         (None, false) => {
-            for conversation in client.conversations_page(&q, list.page).await?.value.data {
+            for conversation in q.page(list.page).send().await.map_err(convo_clients::Error::from)?.into_inner().data {
                 writer.write(&conversation)?;
             }
             writer.finish()?;

@@ -1,5 +1,6 @@
-//! Typed list queries: `filterBy` (`field:value;field:value`), `sortBy`
-//! (`field=direction`), and the filters of the task and search endpoints.
+//! The syntaxes inside LlamadaPro's list parameters, typed: `filterBy`
+//! (`field:value;field:value`) and `sortBy` (`field=direction`), and the
+//! conditions of a contact search. `client.get_contacts().filter_by(f.to_string())`.
 //!
 //! The API does not document how a `:` or `;` inside a value would be
 //! escaped, so such values are refused with a typed error instead of being
@@ -8,14 +9,10 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Utc};
-
-use super::ids::id_to_number;
 use super::input::InputError;
 use super::types::{
-    SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SearcherDocumentSearchSortField, SortDirection, TaskAssigneeType, TaskStatus,
+    SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SearcherDocumentSearchSortField, SortDirection,
 };
-use crate::error::InvalidInput;
 
 /// A field name as the list syntaxes can carry it: letters, digits, `_`,
 /// `-` and `.` (for nested fields such as `customFields.source`).
@@ -157,131 +154,6 @@ impl FromStr for SortBy {
     }
 }
 
-/// Filters, sort and page size of the contact and custom-field lists.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListQuery {
-    pub(crate) filter_by: Option<FilterBy>,
-    pub(crate) search_by: Option<String>,
-    pub(crate) sort_by: Option<SortBy>,
-    pub(crate) page_size: Option<u32>,
-    pub(crate) tenant_id: Option<String>,
-}
-
-impl ListQuery {
-    /// Everything, in the server's order and page size.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn filter(mut self, filter: FilterBy) -> Self {
-        self.filter_by = (!filter.is_empty()).then_some(filter);
-        self
-    }
-
-    /// Free-text search (`searchBy`; its syntax is not documented).
-    pub fn search(mut self, text: impl Into<String>) -> Self {
-        self.search_by = Some(text.into());
-        self
-    }
-
-    pub fn sort(mut self, sort: SortBy) -> Self {
-        self.sort_by = Some(sort);
-        self
-    }
-
-    /// Items per page (`pageSize`, at least 1; no maximum is documented).
-    pub fn page_size(mut self, n: u32) -> Self {
-        self.page_size = Some(n);
-        self
-    }
-
-    /// Another tenant's custom fields (custom-field lists only).
-    pub fn tenant(mut self, tenant_id: impl Into<String>) -> Self {
-        self.tenant_id = Some(tenant_id.into());
-        self
-    }
-
-    pub(crate) fn check(&self, takes_tenant: bool) -> Result<(), InvalidInput> {
-        if self.page_size == Some(0) {
-            return Err(InvalidInput::parameter("pageSize", "must be at least 1"));
-        }
-        if !takes_tenant && self.tenant_id.is_some() {
-            return Err(InvalidInput::parameter("tenantId", "only the custom-field lists take a tenant"));
-        }
-        Ok(())
-    }
-}
-
-/// Filters and page size of the task list.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct TaskQuery {
-    pub(crate) limit: Option<u32>,
-    pub(crate) status: Option<TaskStatus>,
-    pub(crate) due_before: Option<DateTime<Utc>>,
-    pub(crate) due_after: Option<DateTime<Utc>>,
-    pub(crate) conversation_id: Option<u64>,
-    pub(crate) assigned_to_type: Option<TaskAssigneeType>,
-    pub(crate) assigned_to_id: Option<String>,
-}
-
-impl TaskQuery {
-    /// Every task, in the server's page size.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Tasks per page (`limit`, at least 1).
-    pub fn limit(mut self, n: u32) -> Self {
-        self.limit = Some(n);
-        self
-    }
-
-    pub fn status(mut self, status: TaskStatus) -> Self {
-        self.status = Some(status);
-        self
-    }
-
-    /// Only tasks due before `t`.
-    pub fn due_before(mut self, t: DateTime<Utc>) -> Self {
-        self.due_before = Some(t);
-        self
-    }
-
-    /// Only tasks due after `t`.
-    pub fn due_after(mut self, t: DateTime<Utc>) -> Self {
-        self.due_after = Some(t);
-        self
-    }
-
-    /// Only tasks about this funnel conversation.
-    pub fn conversation(mut self, id: u64) -> Self {
-        self.conversation_id = Some(id);
-        self
-    }
-
-    /// Only tasks assigned to this kind of party, and to this one if `id` is given.
-    pub fn assigned_to(mut self, kind: TaskAssigneeType, id: Option<String>) -> Self {
-        self.assigned_to_type = Some(kind);
-        self.assigned_to_id = id;
-        self
-    }
-
-    /// Only tasks assigned to this id (of any kind).
-    pub fn assigned_to_id(mut self, id: impl Into<String>) -> Self {
-        self.assigned_to_id = Some(id.into());
-        self
-    }
-
-    pub(crate) fn check(&self) -> Result<Option<f64>, InvalidInput> {
-        if self.limit == Some(0) {
-            return Err(InvalidInput::parameter("limit", "must be at least 1"));
-        }
-        // An empty due range (dueAfter not before dueBefore) is the spec's
-        // `x-range`, checked with the rest of the request.
-        Ok(self.conversation_id.map(|id| id_to_number("conversationId", id)).transpose()?)
-    }
-}
-
 /// Constructors for search conditions, e.g. `eq("addresses.address", "+56912345678")`.
 impl SearcherDocumentSearchFilter {
     /// `field` equals `value`.
@@ -341,13 +213,5 @@ mod tests {
         assert_eq!("id".parse::<SortBy>().unwrap().to_string(), "id=asc");
         assert!(matches!("id=up".parse::<SortBy>(), Err(InputError::BadSort { .. })));
         assert!(SortBy::asc("a=b").is_err());
-    }
-
-    #[test]
-    fn query_checks() {
-        assert!(ListQuery::new().page_size(0).check(true).is_err());
-        assert!(ListQuery::new().tenant("t").check(false).is_err());
-        assert!(TaskQuery::new().limit(0).check().is_err());
-        assert_eq!(TaskQuery::new().conversation(9).check().unwrap(), Some(9.0));
     }
 }

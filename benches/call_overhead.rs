@@ -28,8 +28,9 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     runtime.block_on(async {
         let client = Client::new(base.clone(), credentials.clone()).unwrap();
-        let request = convo_clients::luware::SearchRequest::new(convo_clients::luware::Filters::new());
-        let id = client.first_page(&request).await.unwrap().conversations[0].ccdr_id.clone();
+        let filters = convo_clients::luware::Filters::new().to_json();
+        let page = client.search_conversations().filters(filters).limit(100).send().await.unwrap().into_inner();
+        let id = page.conversations[0].ccdr_id.clone();
 
         // Raw reqwest: what a user would write with the token in hand.
         let http = reqwest::Client::new();

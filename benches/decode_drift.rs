@@ -14,7 +14,7 @@
 mod support;
 
 use convo_clients::luware::types::ConversationPage;
-use convo_clients::luware::{Client, Filters, SearchRequest};
+use convo_clients::luware::{Client, Filters};
 use support::{Served, cpu_time, luware_credentials, median};
 
 const PAGES: usize = 1_000;
@@ -27,7 +27,7 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let page = runtime.block_on(async {
         let client = Client::new(env["LUWARE_BASE_URL"].clone(), credentials).unwrap();
-        client.first_page(&SearchRequest::new(Filters::new()).limit(100)).await.unwrap()
+        client.search_conversations().filters(Filters::new().to_json()).limit(100).send().await.unwrap().into_inner()
     });
     let body = serde_json::to_vec(&page).unwrap();
     println!("one page: {} conversations, {} bytes of JSON", page.conversations.len(), body.len());

@@ -8,7 +8,7 @@
 use convo_clients::llamadapro::types::{
     BulkConversationContactCreateParams, BulkConversationCreateRequest, BulkSingleConversationCreateParams,
 };
-use convo_clients::llamadapro::{Client, FilterBy, ListQuery, SortBy};
+use convo_clients::llamadapro::{Client, FilterBy, SortBy};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
 use futures::TryStreamExt;
 
@@ -22,11 +22,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // `filterBy` and `sortBy` are typed: a value their `field:value;…` syntax
     // cannot carry is an error here, not a request the server splits differently.
-    let query = ListQuery::new()
-        .filter(FilterBy::new().with("lastName", "Soto")?)
-        .sort(SortBy::desc("createdAt")?)
+    let list = client
+        .get_contacts()
+        .filter_by(FilterBy::new().with("lastName", "Soto")?.to_string())
+        .sort_by(SortBy::desc("createdAt")?.to_string())
         .page_size(2);
-    let sotos: Vec<_> = client.contacts(query).try_collect().await?;
+    let sotos: Vec<_> = list.stream().try_collect().await?;
     println!("{} contacts named Soto, newest first (pages of 2):", sotos.len());
     for contact in &sotos {
         let id = contact.id_u64().map(|id| id.to_string()).unwrap_or_default();

@@ -7,7 +7,7 @@
 
 use chrono::{TimeZone, Utc};
 use convo_clients::salesloft::types::{ConversationSortBy, Platform, SortDirection};
-use convo_clients::salesloft::{ApiKey, Client, ConversationQuery, Rated};
+use convo_clients::salesloft::{ApiKey, Client, Rated};
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 use futures::TryStreamExt;
 
@@ -19,16 +19,19 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Against Salesloft itself: `Client::new(api_key)`.
     let client = Client::builder(ApiKey(sandbox.api_key().into())).base_url(sandbox.base_url()).build()?;
 
-    // A typed query: each bound is set once, and an empty range fails before sending.
+    // The generated builder, every page by `stream()`: an empty range (the
+    // spec's `x-range`) fails before sending.
     let since = Utc.with_ymd_and_hms(2024, 1, 10, 0, 0, 0).single().ok_or("date")?;
-    let query = ConversationQuery::new()
+    let list = client
+        .list_conversations()
         .platform(Platform::Zoom)
         .title_starts_with("Discovery")
-        .created_at_or_after(since)
-        .longer_than(10 * 60 * 1000)
-        .sort(ConversationSortBy::CreatedAt, SortDirection::Asc)
+        .created_at_gte(since)
+        .duration_gt(10 * 60 * 1000)
+        .sort_by(ConversationSortBy::CreatedAt)
+        .sort_direction(SortDirection::Asc)
         .per_page(10);
-    let discovery: Vec<_> = client.conversations(query).try_collect().await?;
+    let discovery: Vec<_> = list.stream().try_collect().await?;
     println!("{} Zoom discovery calls over 10 minutes since {since}", discovery.len());
     for c in discovery.iter().take(3) {
         let created = c.created_at.map(|t| t.to_rfc3339()).unwrap_or_default();
@@ -38,7 +41,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A sync: everything updated after a point, oldest update first, walking an
     // `updated_at` cursor (ties at the cursor are neither lost nor repeated).
     let checkpoint = Utc.with_ymd_and_hms(2024, 1, 18, 0, 0, 0).single().ok_or("date")?;
-    let changed: Vec<_> = client.updated_since(checkpoint, ConversationQuery::new()).try_collect().await?;
+    let changed: Vec<_> = client.updated_since(checkpoint, client.list_conversations().per_page(100)).try_collect().await?;
     let newest = changed.last().and_then(|c| c.updated_at).map(|t| t.to_rfc3339()).unwrap_or_default();
     println!("{} conversations updated since {checkpoint}; the next sync starts at {newest}", changed.len());
     if let Some(rate) = client.last_rate_limit() {

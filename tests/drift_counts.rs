@@ -15,7 +15,7 @@ mod drifting;
 #[path = "common/fault_server.rs"]
 mod fault_server;
 
-use convo_clients::salesloft::{ApiKey, Client, ConversationQuery};
+use convo_clients::salesloft::{ApiKey, Client};
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 use drifting::{SECRET, drifting_body};
 use fault_server::{Answer, fault_server, raw};
@@ -30,7 +30,7 @@ async fn a_client_counts_unknown_fields_and_values_by_operation_and_path() {
     assert!(client.drift().is_empty());
 
     for _ in 0..2 {
-        let page = client.conversations_page(&ConversationQuery::new().per_page(3), 1).await.unwrap();
+        let page = client.list_conversations().per_page(3).page(1).send().await.unwrap();
         // Decoding went on: the records are there, the new value kept.
         assert_eq!(page.data.len(), 3);
         assert_eq!(page.data[2].platform.as_ref().map(|p| p.as_str()), Some("hologram"));
@@ -69,7 +69,7 @@ async fn sandbox_responses_count_nothing() {
     let sandbox = SalesloftSandbox::start(21, 0, SalesloftConfig::default()).await.unwrap();
     let client = Client::builder(ApiKey(sandbox.api_key().into())).base_url(sandbox.base_url()).build().unwrap();
     let all: Vec<_> =
-        client.conversations(ConversationQuery::new().per_page(50)).take(120).try_collect().await.unwrap();
+        client.list_conversations().per_page(50).stream().take(120).try_collect().await.unwrap();
     client.get_conversation().id(&all[0].id).send().await.unwrap();
     assert!(client.drift().is_empty(), "{}", client.drift());
 
@@ -95,7 +95,7 @@ async fn sandbox_responses_count_nothing() {
     let client =
         convo_clients::llamadapro::Client::builder(sandbox.api_key()).base_url(sandbox.base_url()).build().unwrap();
     let contacts: Vec<_> =
-        client.contacts(convo_clients::llamadapro::ListQuery::default()).try_collect().await.unwrap();
+        client.get_contacts().stream().try_collect().await.unwrap();
     assert!(!contacts.is_empty());
     assert!(client.drift().is_empty(), "{}", client.drift());
 

@@ -10,7 +10,7 @@ mod fault_server;
 #[path = "common/log_capture.rs"]
 mod log_capture;
 
-use convo_clients::salesloft::{ApiKey, Client, ConversationQuery};
+use convo_clients::salesloft::{ApiKey, Client};
 use drifting::{SECRET, drifting_body};
 use fault_server::{Answer, fault_server, raw};
 use serde_json::{Value, json};
@@ -28,7 +28,7 @@ async fn drift_is_logged_once_per_path_not_per_response() {
 
     let (captured, guard) = log_capture::capture(tracing::Level::WARN);
     for _ in 0..20 {
-        client.conversations_page(&ConversationQuery::new().per_page(3), 1).await.unwrap();
+        client.list_conversations().per_page(3).page(1).send().await.unwrap();
     }
     drop(guard);
     let log = captured.text();

@@ -9,7 +9,7 @@ mod fault_server;
 
 use std::time::Duration;
 
-use convo_clients::luware::{Credentials as LuwareCredentials, Filters, SearchRequest};
+use convo_clients::luware::{Credentials as LuwareCredentials, Filters};
 use convo_clients::{ClientConfig, Error, RetryPolicy, TransportKind};
 use fault_server::{Answer, fault_server, raw, raw_with, refusing_url};
 
@@ -35,6 +35,12 @@ fn luware(url: &str) -> convo_clients::luware::Client {
         client_secret: CLIENT_SECRET.into(),
     };
     convo_clients::luware::Client::builder(url, credentials).config(no_retries()).build().unwrap()
+}
+
+/// A Luware search's first page, which first asks for a token: its error.
+async fn luware_search(url: &str) -> Error {
+    let client = luware(url);
+    Error::from(client.search_conversations().filters(Filters::default().to_json()).limit(100).send().await.unwrap_err())
 }
 
 fn raia(url: &str, config: ClientConfig) -> convo_clients::raia::Client {
@@ -67,7 +73,7 @@ const ALL: &[&str] = &[SUBSCRIPTION_KEY, CLIENT_SECRET, RAIA_KEY, LP_PASSWORD];
 async fn a_token_response_that_does_not_decode_never_shows_the_token() {
     let body = format!(r#"{{"accessToken":"{TOKEN}","token_type":"Bearer","expires_in":3600}}"#);
     let (url, _) = fault_server(vec![Answer::Full(raw(200, body.as_bytes()))]).await;
-    let error = luware(&url).first_page(&SearchRequest::new(Filters::default())).await.unwrap_err();
+    let error = luware_search(&url).await;
     assert!(matches!(&error, Error::Decode { operation: "request_token", .. }), "{error:?}");
     assert!(error.to_string().contains("missing field"), "{error}");
     assert!(error.to_string().contains(r#""accessToken":"***""#), "{error}");
@@ -88,7 +94,7 @@ async fn a_login_response_that_does_not_decode_never_shows_the_bearer() {
 async fn a_401_that_echoes_the_request_shows_no_credential() {
     let (url, _) = fault_server(vec![Answer::Echo(401)]).await;
     // Luware's token call: the subscription key header and the password in the form.
-    let error = luware(&url).first_page(&SearchRequest::new(Filters::default())).await.unwrap_err();
+    let error = luware_search(&url).await;
     assert!(matches!(&error, Error::Auth { operation: "request_token", .. }), "{error:?}");
     assert!(error.to_string().contains("HTTP 401"), "{error}");
     assert!(error.to_string().contains("client_id=api_user"), "the rest of the echo stays: {error}");
@@ -230,7 +236,7 @@ async fn a_redirect_to_another_origin_is_refused_and_named() {
         let (url, _) = fault_server(vec![Answer::Redirect(status, elsewhere.clone())]).await;
         let calls: Vec<Error> = vec![
             // The token POST, its form carrying the client secret.
-            luware(&url).first_page(&SearchRequest::new(Filters::default())).await.unwrap_err(),
+            luware_search(&url).await,
             // The login POST, its JSON carrying the password.
             liveperson(&url).login().await.unwrap_err(),
             // An API-key header on every call (retries on: still not followed).
@@ -293,7 +299,7 @@ async fn a_huge_token_is_refused() {
     let token = "a".repeat(10 * 1024 * 1024);
     let body = format!(r#"{{"access_token":"{token}","token_type":"Bearer","expires_in":3600}}"#);
     let (url, served) = fault_server(vec![Answer::Full(raw(200, body.as_bytes()))]).await;
-    let error = luware(&url).first_page(&SearchRequest::new(Filters::default())).await.unwrap_err();
+    let error = luware_search(&url).await;
     assert!(matches!(&error, Error::Decode { operation: "request_token", .. }), "{error:?}");
     assert!(error.to_string().contains("more than the 16384 a token may hold"), "{error}");
     assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 1, "the search was not sent");

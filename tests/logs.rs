@@ -7,7 +7,7 @@ mod fault_server;
 #[path = "common/log_capture.rs"]
 mod log_capture;
 
-use convo_clients::salesloft::{ApiKey, Client, ConversationQuery};
+use convo_clients::salesloft::{ApiKey, Client};
 use fault_server::{Answer, fault_server, raw_with};
 use log_capture::capture;
 
@@ -20,7 +20,7 @@ async fn a_salesloft_429_logs_its_wait_and_each_request_and_no_secret() {
     let limited = raw_with(429, &[("Retry-After", "1")], br#"{"error":"rate limited"}"#);
     let (url, _) = fault_server(vec![Answer::Full(limited), Answer::Echo(404)]).await;
     let client = Client::builder(ApiKey(API_KEY.into())).base_url(&url).build().unwrap();
-    let error = client.conversations_page(&ConversationQuery::default(), 1).await.unwrap_err();
+    let error = convo_clients::Error::from(client.list_conversations().page(1).send().await.unwrap_err());
     assert_eq!(error.status().map(|s| s.as_u16()), Some(404), "{error}");
 
     let log = captured.text();

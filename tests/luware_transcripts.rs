@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use convo_clients::luware::types::Modality;
-use convo_clients::luware::{Client, Filters, SearchRequest, decode_vtr};
+use convo_clients::luware::{Client, Filters, decode_vtr};
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
 use convo_clients::{ClientConfig, RetryPolicy};
 use fault_proxy::{Fault, FaultProxy};
@@ -38,9 +38,13 @@ async fn every_transcript_arrives_once_though_downloads_break_off() {
     .unwrap();
     let client = Client::builder(&proxy.url, sandbox.credentials()).config(fast_retries()).build().unwrap();
     let ids: Vec<String> = client
-        .first_page(&SearchRequest::new(Filters::new()))
+        .search_conversations()
+        .filters(Filters::new().to_json())
+        .limit(100)
+        .send()
         .await
         .unwrap()
+        .into_inner()
         .conversations
         .into_iter()
         // Only calls and video meetings have Speech Analytics output.

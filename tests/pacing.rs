@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use convo_clients::salesloft::{ApiKey, Client, ConversationQuery};
+use convo_clients::salesloft::{ApiKey, Client};
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 use convo_clients::{ClientConfig, RetryPolicy};
 
@@ -27,11 +27,10 @@ async fn a_walk_longer_than_the_budget_waits_for_the_window_instead_of_drawing_4
         )
         .build()
         .unwrap();
-    let query = ConversationQuery::new().per_page(2);
     let mut seen = 0;
     for page in 1..=50 {
-        let page = client.conversations_page(&query, page).await.unwrap_or_else(|e| panic!("page {page}: {e}"));
-        seen += page.value.data.len();
+        let answer = client.list_conversations().per_page(2).page(page).send().await;
+        seen += answer.unwrap_or_else(|e| panic!("page {page}: {e}")).into_inner().data.len();
     }
     assert_eq!(seen, 100);
     assert_eq!(sandbox.requests().len(), 50, "every page was asked for once");

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use convo_clients::salesloft::types::{Conversation, ConversationSortBy, LanguageCode, Platform, SortDirection};
-use convo_clients::salesloft::{AccessToken, Client, ConversationQuery, RateLimit, Rated, TokenProvider};
+use convo_clients::salesloft::{AccessToken, Client, RateLimit, Rated, TokenProvider};
 use convo_clients::sandbox::ScriptedResponse;
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 use convo_clients::{ClientConfig, Error, InvalidInput, OperationClient, RetryPolicy};
@@ -37,17 +37,20 @@ async fn filters_go_out_under_the_api_keys_and_match_the_documented_semantics() 
     let client = client(&sb);
     let all = sb.all_conversations();
     let owner = all[0].owner_id.clone().unwrap();
-    let query = ConversationQuery::new()
+    let query = client
+        .list_conversations()
         .platform(Platform::Zoom)
         .title_starts_with("Discovery")
-        .created_at_or_after(at(9, 0))
-        .created_before(at(15, 0))
-        .longer_than(120_000)
-        .owners([owner.clone()])
-        .language(LanguageCode::EnUs)
-        .sort(ConversationSortBy::Duration, SortDirection::Asc)
-        .per_page(100);
-    let got: Vec<Conversation> = client.conversations(query).try_collect().await.unwrap();
+        .created_at_gte(at(9, 0))
+        .created_at_lt(at(15, 0))
+        .duration_gt(120_000)
+        .owner_ids(vec![owner.clone()])
+        .language_code(LanguageCode::EnUs)
+        .sort_by(ConversationSortBy::Duration)
+        .sort_direction(SortDirection::Asc)
+        .per_page(100)
+        .page(1);
+    let got: Vec<Conversation> = query.stream().try_collect().await.unwrap();
 
     let expected: Vec<&Conversation> = all
         .iter()
@@ -98,24 +101,24 @@ async fn contradictory_or_out_of_range_queries_fail_before_sending() {
     // Empty ranges: the spec's `x-range` pairs, checked by the runtime.
     for (query, pair) in [
         (
-            ConversationQuery::new().created_after(at(20, 0)).created_before(at(10, 0)),
+            client.list_conversations().created_at_gt(at(20, 0)).created_at_lt(at(10, 0)),
             "query parameters created_at[gt] and created_at[lt]: created_at[gt] \"2024-01-20T00:00:00Z\" is after",
         ),
         (
-            ConversationQuery::new().updated_at_or_after(at(10, 0)).updated_before(at(10, 0)),
+            client.list_conversations().updated_at_gte(at(10, 0)).updated_at_lt(at(10, 0)),
             "query parameters updated_at[gte] and updated_at[lt]: updated_at[gte] \"2024-01-10T00:00:00Z\" is the same as",
         ),
         (
-            ConversationQuery::new().longer_than(5_000).shorter_than(4_000),
+            client.list_conversations().duration_gt(5_000).duration_lt(4_000),
             "query parameters duration[gt] and duration[lt]: duration[gt] \"5000\" is after duration[lt] \"4000\": the range is empty",
         ),
     ] {
-        let err = client.conversations_page(&query, 1).await.unwrap_err();
+        let err = Error::from(query.page(1).send().await.unwrap_err());
         assert!(matches!(&err, Error::InvalidInput(InvalidInput::Request(m)) if m.contains(pair)), "{err}");
     }
     // A bound on its own, and a range holding one instant, are sent.
-    let one_instant = ConversationQuery::new().updated_at_or_after(at(10, 0)).updated_at_or_before(at(10, 0));
-    assert!(client.conversations_page(&one_instant, 1).await.is_ok());
+    let one_instant = client.list_conversations().updated_at_gte(at(10, 0)).updated_at_lte(at(10, 0));
+    assert!(one_instant.page(1).send().await.is_ok());
     assert_eq!(sb.requests().len(), 1);
     sb.clear_requests();
     // The generated call is checked by the same rule: nothing hand-written.
@@ -146,22 +149,19 @@ async fn contradictory_or_out_of_range_queries_fail_before_sending() {
     }
     sb.clear_requests();
     // Page size and page: the spec's rules, checked by the runtime.
-    for (query, page, name) in [
-        (ConversationQuery::new().per_page(0), 1, "per_page"),
-        (ConversationQuery::new().per_page(101), 1, "per_page"),
-        (ConversationQuery::new(), 0, "page"),
-    ] {
-        let err = client.conversations_page(&query, page).await.unwrap_err();
+    for (per_page, page, name) in [(0, 1, "per_page"), (101, 1, "per_page"), (25, 0, "page")] {
+        let err = Error::from(client.list_conversations().per_page(per_page).page(page).send().await.unwrap_err());
         assert!(matches!(&err, Error::InvalidInput(InvalidInput::Request(m)) if m.contains(name)), "{err}");
     }
-    let err = client.conversations_page(&ConversationQuery::new().per_page(101), 1).await.unwrap_err();
+    let err = Error::from(client.list_conversations().per_page(101).page(1).send().await.unwrap_err());
     assert!(err.to_string().contains("per_page: 101 is greater than the maximum 100"), "{err}");
     assert!(sb.requests().is_empty());
-    // Setting a bound again replaces it rather than adding a contradictory key.
-    let q = ConversationQuery::new().created_after(at(9, 0)).created_at_or_after(at(10, 0));
-    client.conversations_page(&q, 1).await.unwrap();
-    let keys: Vec<String> = sb.requests()[0].query_pairs().into_iter().map(|(k, _)| k).collect();
-    assert!(keys.contains(&"created_at[gte]".to_string()) && !keys.contains(&"created_at[gt]".to_string()));
+    // Setting a bound again replaces it rather than adding a second key.
+    let q = client.list_conversations().created_at_gte(at(9, 0)).created_at_gte(at(10, 0));
+    q.page(1).send().await.unwrap();
+    let pairs = sb.requests()[0].query_pairs();
+    let bounds: Vec<_> = pairs.iter().filter(|(k, _)| k.starts_with("created_at")).collect();
+    assert_eq!(bounds, [&("created_at[gte]".to_string(), "2024-01-10T00:00:00Z".to_string())]);
 }
 
 #[tokio::test]
@@ -169,18 +169,18 @@ async fn pages_stream_until_next_page_is_null() {
     let sb = sandbox(SalesloftConfig { conversations: 237, ..SalesloftConfig::default() }).await;
     let client = client(&sb);
     let ids: Vec<String> =
-        client.conversations(ConversationQuery::new().per_page(25)).map_ok(|c| c.id).try_collect().await.unwrap();
+        client.list_conversations().per_page(25).page(1).stream().map_ok(|c| c.id).try_collect().await.unwrap();
     assert_eq!(ids.len(), 237);
     assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 237);
     assert_eq!(sb.requests().len(), 10);
     let pages: Vec<String> = sb.requests().iter().map(|r| r.query_param("page").unwrap()).collect();
     assert_eq!(pages, (1..=10).map(|p| p.to_string()).collect::<Vec<_>>());
 
-    let page = client.conversations_page(&ConversationQuery::new().include_paging_counts(), 3).await.unwrap();
+    let page = client.list_conversations().include_paging_counts(true).page(3).send().await.unwrap();
     let paging = &page.metadata.paging;
     assert_eq!((paging.current_page, paging.next_page, paging.prev_page), (3, Some(4), Some(2)));
     assert_eq!((paging.total_pages, paging.total_count), (Some(10), Some(237)));
-    let plain = client.conversations_page(&ConversationQuery::new(), 10).await.unwrap();
+    let plain = client.list_conversations().page(10).send().await.unwrap();
     assert_eq!((plain.metadata.paging.next_page, plain.metadata.paging.total_count), (None, None));
 }
 
@@ -197,7 +197,7 @@ async fn updated_since_walks_a_cursor_without_losing_or_repeating_ties() {
     for per_page in [2, 4, 100] {
         sb.clear_requests();
         let got: Vec<Conversation> =
-            client.updated_since(since, ConversationQuery::new().per_page(per_page)).try_collect().await.unwrap();
+            client.updated_since(since, client.list_conversations().per_page(per_page)).try_collect().await.unwrap();
         let ids: Vec<&String> = got.iter().map(|c| &c.id).collect();
         assert_eq!(ids.len(), expected.len(), "per_page {per_page}");
         assert_eq!(ids.iter().collect::<HashSet<_>>().len(), ids.len(), "no repeats, per_page {per_page}");
@@ -226,22 +226,29 @@ async fn rate_limit_headers_are_exposed_and_a_429_is_waited_out() {
         .config(ClientConfig::default().with_rate_limit_window(Duration::from_secs(1)))
         .build()
         .unwrap();
-    let page = paced.conversations_page(&ConversationQuery::new(), 1).await.unwrap();
+    let page = Rated::from(paced.list_conversations().page(1).send().await.unwrap());
     assert_eq!(page.rate_limit.remaining_minute, Some(4));
     assert_eq!(page.rate_limit.endpoint_cost, Some(1));
-    assert_eq!(paced.last_rate_limit(), Some(page.rate_limit));
 
     let started = Instant::now();
     for _ in 0..8 {
-        paced.conversations_page(&ConversationQuery::new(), 1).await.expect("paced, so never refused");
+        paced.list_conversations().page(1).send().await.expect("paced, so never refused");
     }
     assert!(started.elapsed() >= Duration::from_millis(500), "{:?}", started.elapsed());
     assert_eq!(sb.requests().len(), 9, "the client waited for the window instead of drawing 429s");
 
     // Deep pages cost more.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let deep = paced.conversations_page(&ConversationQuery::new(), 101).await.unwrap();
+    let deep = Rated::from(paced.list_conversations().page(101).send().await.unwrap());
     assert_eq!(deep.rate_limit.endpoint_cost, Some(3));
+
+    // An `updated_since` walk keeps the state of the latest page it fetched.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let since = at(1, 0);
+    let walk = paced.updated_since(since, paced.list_conversations().per_page(100));
+    let _: Vec<Conversation> = walk.try_collect().await.unwrap();
+    let last = paced.last_rate_limit().expect("the walk's pages reported the rate limit");
+    assert_eq!(last.endpoint_cost, Some(1));
 
     // A client that has not seen the headers yet draws the 429 when others
     // spent the budget: it waits out Retry-After and asks again.
@@ -262,7 +269,7 @@ async fn rate_limit_headers_are_exposed_and_a_429_is_waited_out() {
         .config(ClientConfig::default().with_rate_limit_window(Duration::from_secs(1)))
         .build()
         .unwrap();
-    fresh.conversations_page(&ConversationQuery::new(), 1).await.expect("429s are retried after Retry-After");
+    fresh.list_conversations().page(1).send().await.expect("429s are retried after Retry-After");
     assert!(sb.requests().len() >= 2, "the first was answered 429 and sent again: {}", sb.requests().len());
 
     // With retries off, the 429 comes back with its status and message.
@@ -273,7 +280,7 @@ async fn rate_limit_headers_are_exposed_and_a_429_is_waited_out() {
         .config(ClientConfig::default().with_retry(RetryPolicy::disabled()))
         .build()
         .unwrap();
-    let err = impatient.conversations_page(&ConversationQuery::new(), 1).await.unwrap_err();
+    let err = Error::from(impatient.list_conversations().page(1).send().await.unwrap_err());
     assert_eq!(err.status().map(|s| s.as_u16()), Some(429), "{err}");
     assert_eq!(err.body().and_then(|b| b.message()).as_deref(), Some("Rate limit exceeded"));
 }
@@ -300,17 +307,17 @@ async fn a_token_provider_is_asked_again_after_a_401_and_before_expiry() {
     let provider =
         Arc::new(OAuth { sandbox: sb.clone(), calls: AtomicUsize::new(0), lifetime: Some(Duration::from_millis(800)) });
     let client = Client::builder(provider.clone()).base_url(sb.base_url()).build().unwrap();
-    client.conversations_page(&ConversationQuery::new(), 1).await.unwrap();
-    client.conversations_page(&ConversationQuery::new(), 1).await.unwrap();
+    client.list_conversations().page(1).send().await.unwrap();
+    client.list_conversations().page(1).send().await.unwrap();
     assert_eq!(provider.calls.load(Ordering::SeqCst), 1, "cached");
 
     sb.revoke_access_tokens();
-    client.conversations_page(&ConversationQuery::new(), 1).await.expect("refreshed after the 401");
+    client.list_conversations().page(1).send().await.expect("refreshed after the 401");
     assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
 
     // Refreshed ahead of expiry (here: half its 800 ms lifetime).
     tokio::time::sleep(Duration::from_millis(450)).await;
-    client.conversations_page(&ConversationQuery::new(), 1).await.unwrap();
+    client.list_conversations().page(1).send().await.unwrap();
     assert_eq!(provider.calls.load(Ordering::SeqCst), 3);
     assert_eq!(sb.requests().len(), 5, "four calls, one of them answered 401 and sent once more");
 }
@@ -373,38 +380,40 @@ async fn every_filter_key_as_the_server_receives_it() {
     use convo_clients::salesloft::types::MediaType;
     let sb = sandbox(SalesloftConfig::default()).await;
     let client = client(&sb);
-    let exclusive = ConversationQuery::new()
+    let ids = |ids: &[&str]| ids.iter().map(|id| id.to_string()).collect::<Vec<_>>();
+    let exclusive = client
+        .list_conversations()
         .title("Demo for Contoso")
-        .created_after(at(9, 1))
-        .created_before(at(20, 2))
-        .updated_after(at(9, 3))
-        .updated_before(at(20, 4))
-        .longer_than(1_000)
-        .shorter_than(9_000_000)
-        .language(LanguageCode::EnGb)
+        .created_at_gt(at(9, 1))
+        .created_at_lt(at(20, 2))
+        .updated_at_gt(at(9, 3))
+        .updated_at_lt(at(20, 4))
+        .duration_gt(1_000)
+        .duration_lt(9_000_000)
+        .language_code(LanguageCode::EnGb)
         .platform(Platform::MsTeams)
-        .owners(["o1", "o2"])
-        .recorded_by(["u1"])
-        .ids(["i1", "i2", "i3"])
-        .accounts(["a1"])
-        .people(["p1"])
-        .created_through_api(false)
-        .media(MediaType::Audio)
-        .sort(ConversationSortBy::UpdatedAt, SortDirection::Asc)
+        .owner_ids(ids(&["o1", "o2"]))
+        .user_guids(ids(&["u1"]))
+        .ids(ids(&["i1", "i2", "i3"]))
+        .account_ids(ids(&["a1"]))
+        .person_ids(ids(&["p1"]))
+        .is_api(false)
+        .media_type(MediaType::Audio)
+        .sort_by(ConversationSortBy::UpdatedAt)
+        .sort_direction(SortDirection::Asc)
         .per_page(10)
-        .include_paging_counts();
-    client.conversations_page(&exclusive, 2).await.unwrap();
-    let inclusive = ConversationQuery::new()
+        .include_paging_counts(true);
+    exclusive.page(2).send().await.unwrap();
+    let inclusive = client
+        .list_conversations()
         .title_starts_with("Renewal")
-        .created_at_or_after(at(9, 5))
-        .created_at_or_before(at(20, 6))
-        .updated_at_or_after(at(9, 7))
-        .updated_at_or_before(at(20, 8))
-        .duration(convo_clients::salesloft::Range {
-            lower: Some(convo_clients::salesloft::Bound::Inclusive(2_000)),
-            upper: Some(convo_clients::salesloft::Bound::Inclusive(8_000_000)),
-        });
-    client.conversations_page(&inclusive, 1).await.unwrap();
+        .created_at_gte(at(9, 5))
+        .created_at_lte(at(20, 6))
+        .updated_at_gte(at(9, 7))
+        .updated_at_lte(at(20, 8))
+        .duration_gte(2_000)
+        .duration_lte(8_000_000);
+    inclusive.page(1).send().await.unwrap();
 
     let requests = sb.requests();
     let mut first = requests[0].query_pairs();
@@ -524,14 +533,14 @@ async fn every_sort_order_pages_like_a_sort_of_the_whole_data_set() {
             if direction == SortDirection::Desc {
                 expected.reverse();
             }
-            let query = ConversationQuery::new().sort(sort_by.clone(), direction.clone()).per_page(25);
-            let got: Vec<Conversation> = client.conversations(query).try_collect().await.unwrap();
+            let query = client.list_conversations().sort_by(sort_by.clone()).sort_direction(direction.clone());
+            let got: Vec<Conversation> = query.per_page(25).stream().try_collect().await.unwrap();
             let ids = |list: &[Conversation]| list.iter().map(|c| c.id.clone()).collect::<Vec<_>>();
             assert_eq!(ids(&got), ids(&expected), "{sort_by:?} {direction:?}");
             // With a filter, the matches in the same order.
-            let query =
-                ConversationQuery::new().platform(Platform::Zoom).sort(sort_by.clone(), direction.clone()).per_page(7);
-            let got: Vec<Conversation> = client.conversations(query).try_collect().await.unwrap();
+            let query = client.list_conversations().platform(Platform::Zoom).sort_by(sort_by.clone());
+            let got: Vec<Conversation> =
+                query.sort_direction(direction.clone()).per_page(7).stream().try_collect().await.unwrap();
             expected.retain(|c| c.platform == Some(Platform::Zoom));
             assert!(expected.len() > 7);
             assert_eq!(ids(&got), ids(&expected), "{sort_by:?} {direction:?}, Zoom only");

@@ -40,13 +40,13 @@
 //! # #[cfg(all(feature = "salesloft", feature = "sandbox"))]
 //! # #[tokio::main]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use convo_clients::salesloft::{ApiKey, Client, ConversationQuery};
+//! use convo_clients::salesloft::{ApiKey, Client};
 //! use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 //! use futures::{StreamExt, TryStreamExt};
 //!
 //! let sandbox = SalesloftSandbox::start(21, 0, SalesloftConfig::default()).await?;
 //! let client = Client::builder(ApiKey(sandbox.api_key().into())).base_url(sandbox.base_url()).build()?;
-//! let _: Vec<_> = client.conversations(ConversationQuery::new()).take(10).try_collect().await?;
+//! let _: Vec<_> = client.list_conversations().stream().take(10).try_collect().await?;
 //! // The sandbox answers exactly as the spec says.
 //! assert!(client.drift().is_empty(), "{}", client.drift());
 //! # Ok(()) }

@@ -80,13 +80,14 @@
 //! # #[cfg(all(feature = "salesloft", feature = "sandbox"))]
 //! # #[tokio::main]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use convo_clients::salesloft::{ApiKey, Client, ConversationQuery};
+//! use convo_clients::salesloft::{ApiKey, Client};
 //! use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 //! use futures::{StreamExt, TryStreamExt};
 //!
 //! let sandbox = SalesloftSandbox::start(21, 0, SalesloftConfig::default()).await?;
 //! let client = Client::builder(ApiKey(sandbox.api_key().into())).base_url(sandbox.base_url()).build()?;
-//! let first: Vec<_> = client.conversations(ConversationQuery::new().per_page(25)).take(40).try_collect().await?;
+//! // Every paged operation's builder streams its items across pages.
+//! let first: Vec<_> = client.list_conversations().per_page(25).stream().take(40).try_collect().await?;
 //! assert_eq!(first.len(), 40);
 //! # Ok(()) }
 //! # #[cfg(not(all(feature = "salesloft", feature = "sandbox")))]
@@ -124,13 +125,13 @@
 //! # #[cfg(all(feature = "llamadapro", feature = "sandbox"))]
 //! # #[tokio::main]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use convo_clients::llamadapro::{Client, ListQuery};
+//! use convo_clients::llamadapro::Client;
 //! use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
 //! use futures::TryStreamExt;
 //!
 //! let sandbox = LlamadaProSandbox::start(4, 0, LlamadaProConfig::default()).await?;
 //! let client = Client::builder(sandbox.api_key()).base_url(sandbox.base_url()).build()?;
-//! let contacts: Vec<_> = client.contacts(ListQuery::default()).try_collect().await?;
+//! let contacts: Vec<_> = client.get_contacts().stream().try_collect().await?;
 //! assert!(!contacts.is_empty());
 //! # Ok(()) }
 //! # #[cfg(not(all(feature = "llamadapro", feature = "sandbox")))]

@@ -547,3 +547,29 @@ async fn every_sort_order_pages_like_a_sort_of_the_whole_data_set() {
         }
     }
 }
+
+/// A generated `stream()` stopped anywhere resumes from its token with no
+/// record lost or repeated; the token of one list or query is refused by
+/// another.
+#[tokio::test]
+async fn a_generated_stream_resumes_and_its_token_fits_only_its_own_query() {
+    let sb = sandbox(SalesloftConfig { conversations: 60, ..SalesloftConfig::default() }).await;
+    let client = client(&sb);
+    let list = || client.list_conversations().per_page(7).sort_by(ConversationSortBy::CreatedAt);
+    let all: Vec<String> = list().stream().map_ok(|c| c.id).try_collect().await.unwrap();
+    assert_eq!(all.len(), 60);
+
+    let mut walk = list().stream();
+    let mut got = Vec::new();
+    for _ in 0..17 {
+        got.push(walk.try_next().await.unwrap().unwrap().id);
+    }
+    let token = walk.resume_token().unwrap();
+    drop(walk);
+    let rest: Vec<String> = list().stream().resume(&token).unwrap().map_ok(|c| c.id).try_collect().await.unwrap();
+    got.extend(rest);
+    assert_eq!(got, all);
+
+    assert!(client.list_conversations().per_page(8).stream().resume(&token).is_err(), "another query");
+    assert!(client.list_transcriptions().stream().resume(&token).is_err(), "another list");
+}

@@ -760,7 +760,8 @@ fn add_streams(api: &str, spec: &model::Spec, file: &mut syn::File) -> Result<()
         for op in &spec.operations {
             let Some(paging) = &op.paging else { continue };
             let code = stream_impl(api, op, paging, types, builders).map_err(|e| format!("{}: paging: {e}", op.id))?;
-            let parsed: syn::File = syn::parse_str(&code).map_err(|e| format!("{}: stream() does not parse: {e}", op.id))?;
+            let parsed: syn::File =
+                syn::parse_str(&code).map_err(|e| format!("{}: stream() does not parse: {e}", op.id))?;
             additions.extend(parsed.items);
         }
     }
@@ -846,7 +847,11 @@ fn walk_pointer(types: &[syn::Item], page: &str, pointer: &str) -> Result<(Vec<S
 fn borrow_chain(steps: &[Step]) -> String {
     let mut code = String::from("Some(&page)");
     for Step { field, optional } in steps {
-        code.push_str(&if *optional { format!(".and_then(|v| v.{field}.as_ref())") } else { format!(".map(|v| &v.{field})") });
+        code.push_str(&if *optional {
+            format!(".and_then(|v| v.{field}.as_ref())")
+        } else {
+            format!(".map(|v| &v.{field})")
+        });
     }
     code
 }
@@ -856,7 +861,11 @@ fn take_chain(steps: &[Step]) -> String {
     let mut code = String::from("Some(&mut page)");
     let (last, path) = steps.split_last().expect("walk_pointer gives at least one step");
     for Step { field, optional } in path {
-        code.push_str(&if *optional { format!(".and_then(|v| v.{field}.as_mut())") } else { format!(".map(|v| &mut v.{field})") });
+        code.push_str(&if *optional {
+            format!(".and_then(|v| v.{field}.as_mut())")
+        } else {
+            format!(".map(|v| &mut v.{field})")
+        });
     }
     let field = &last.field;
     code.push_str(&if last.optional {
@@ -892,7 +901,9 @@ fn stream_impl(
         .flat_map(|i| &i.items)
         .find_map(|item| match item {
             syn::ImplItem::Fn(f) if f.sig.ident == "send" => match &f.sig.output {
-                syn::ReturnType::Type(_, ty) => unwrap_type(ty, "Result").and_then(|ok| unwrap_type(ok, "ResponseValue")),
+                syn::ReturnType::Type(_, ty) => {
+                    unwrap_type(ty, "Result").and_then(|ok| unwrap_type(ok, "ResponseValue"))
+                }
                 syn::ReturnType::Default => None,
             },
             _ => None,
@@ -903,8 +914,10 @@ fn stream_impl(
     let (item_steps, list) = walk_pointer(types, &page_type, &paging.items)?;
     let item = unwrap_type(&list, "Vec").ok_or_else(|| format!("{} is not a list", paging.items))?;
     let item_name = type_name(item).unwrap_or_default();
-    let in_types = types.iter().any(|i| matches!(i, syn::Item::Struct(s) if s.ident == item_name)
-        || matches!(i, syn::Item::Enum(e) if e.ident == item_name));
+    let in_types = types.iter().any(|i| {
+        matches!(i, syn::Item::Struct(s) if s.ident == item_name)
+            || matches!(i, syn::Item::Enum(e) if e.ident == item_name)
+    });
     let item = match item {
         syn::Type::Path(p) if p.path.segments.len() == 1 && in_types => format!("types::{item_name}"),
         other => quote_type(other),

@@ -41,7 +41,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A sync: everything updated after a point, oldest update first, walking an
     // `updated_at` cursor (ties at the cursor are neither lost nor repeated).
     let checkpoint = Utc.with_ymd_and_hms(2024, 1, 18, 0, 0, 0).single().ok_or("date")?;
-    let changed: Vec<_> = client.updated_since(checkpoint, client.list_conversations().per_page(100)).try_collect().await?;
+    let changed: Vec<_> =
+        client.updated_since(checkpoint, client.list_conversations().per_page(100)).try_collect().await?;
     let newest = changed.last().and_then(|c| c.updated_at).map(|t| t.to_rfc3339()).unwrap_or_default();
     println!("{} conversations updated since {checkpoint}; the next sync starts at {newest}", changed.len());
     if let Some(rate) = client.last_rate_limit() {

@@ -68,8 +68,7 @@ async fn sandbox_responses_count_nothing() {
 
     let sandbox = SalesloftSandbox::start(21, 0, SalesloftConfig::default()).await.unwrap();
     let client = Client::builder(ApiKey(sandbox.api_key().into())).base_url(sandbox.base_url()).build().unwrap();
-    let all: Vec<_> =
-        client.list_conversations().per_page(50).stream().take(120).try_collect().await.unwrap();
+    let all: Vec<_> = client.list_conversations().per_page(50).stream().take(120).try_collect().await.unwrap();
     client.get_conversation().id(&all[0].id).send().await.unwrap();
     assert!(client.drift().is_empty(), "{}", client.drift());
 
@@ -94,8 +93,7 @@ async fn sandbox_responses_count_nothing() {
     let sandbox = llamadapro::LlamadaProSandbox::start(4, 0, llamadapro::LlamadaProConfig::default()).await.unwrap();
     let client =
         convo_clients::llamadapro::Client::builder(sandbox.api_key()).base_url(sandbox.base_url()).build().unwrap();
-    let contacts: Vec<_> =
-        client.get_contacts().stream().try_collect().await.unwrap();
+    let contacts: Vec<_> = client.get_contacts().stream().try_collect().await.unwrap();
     assert!(!contacts.is_empty());
     assert!(client.drift().is_empty(), "{}", client.drift());
 

@@ -40,7 +40,9 @@ fn luware(url: &str) -> convo_clients::luware::Client {
 /// A Luware search's first page, which first asks for a token: its error.
 async fn luware_search(url: &str) -> Error {
     let client = luware(url);
-    Error::from(client.search_conversations().filters(Filters::default().to_json()).limit(100).send().await.unwrap_err())
+    Error::from(
+        client.search_conversations().filters(Filters::default().to_json()).limit(100).send().await.unwrap_err(),
+    )
 }
 
 fn raia(url: &str, config: ClientConfig) -> convo_clients::raia::Client {

@@ -2,11 +2,11 @@
 
 use std::collections::{BTreeSet, HashSet};
 
+use convo_clients::llamadapro::builder::GetContacts;
 use convo_clients::llamadapro::types::{
     self, BulkIssueCode, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams, ContactSearchRequest,
     CustomFieldType, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, TaskAssigneeType, TaskStatus,
 };
-use convo_clients::llamadapro::builder::GetContacts;
 use convo_clients::llamadapro::{Client, FilterBy, InputError, ItemOutcome, MAX_ID, SortBy};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
 use convo_clients::sandbox::validate::{RequestParts, SpecValidator};
@@ -79,7 +79,9 @@ async fn bulk_update(
 
 /// The status of a generated call that failed.
 /// The answer of a generated call, its error as the crate's.
-async fn answer<T>(call: impl Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error>>) -> Result<T, Error> {
+async fn answer<T>(
+    call: impl Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error>>,
+) -> Result<T, Error> {
     Ok(call.await?.into_inner())
 }
 
@@ -495,7 +497,8 @@ async fn contacts_filter_sort_and_search_as_documented() {
     let err = answer(bad.send()).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
     assert!(err.body().unwrap().message().unwrap().contains("colour"), "{err}");
-    let err = answer(client.get_contacts().sort_by(SortBy::asc("colour").unwrap().to_string()).send()).await.unwrap_err();
+    let err =
+        answer(client.get_contacts().sort_by(SortBy::asc("colour").unwrap().to_string()).send()).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
     let odd = ContactSearchRequest {
         filters: vec![SearcherDocumentSearchFilter::with_operator("lastName", "soundsLike", "x")],

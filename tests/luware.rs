@@ -38,7 +38,10 @@ fn requests_to(sandbox: &LuwareSandbox, method: Method, path: &str) -> Vec<Recor
 
 /// `getConversation` without expands, its error as the crate's.
 /// The first page of a search: its generated call, after the search's checks.
-async fn first_page(client: &Client, request: &SearchRequest) -> convo_clients::Result<convo_clients::luware::types::ConversationPage> {
+async fn first_page(
+    client: &Client,
+    request: &SearchRequest,
+) -> convo_clients::Result<convo_clients::luware::types::ConversationPage> {
     Ok(request.call(client)?.send().await?.into_inner())
 }
 

@@ -279,11 +279,13 @@ async fn page_tokens_expire() {
     let config = LuwareConfig { page_token_lifetime: std::time::Duration::from_secs(1), ..LuwareConfig::default() };
     let sb = LuwareSandbox::start(5, 0, config).await.unwrap();
     let client = Client::new(sb.base_url(), sb.credentials()).unwrap();
-    let page = client.search_conversations().filters(Filters::new().to_json()).limit(10).send().await.unwrap().into_inner();
+    let page =
+        client.search_conversations().filters(Filters::new().to_json()).limit(10).send().await.unwrap().into_inner();
     let token = page.next_page_token.unwrap();
     client.search_conversations().next_page_token(&token).send().await.expect("fresh token works");
     tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
-    let err = convo_clients::Error::from(client.search_conversations().next_page_token(&token).send().await.unwrap_err());
+    let err =
+        convo_clients::Error::from(client.search_conversations().next_page_token(&token).send().await.unwrap_err());
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
     assert!(err.to_string().contains("nextPageToken has expired"), "{err}");
 }

@@ -234,7 +234,7 @@ impl From<crate::llamadapro::InputError> for Error {
 }
 
 impl InvalidInput {
-    #[cfg(any(feature = "luware", feature = "raia", feature = "liveperson", feature = "llamadapro"))]
+    #[cfg(any(feature = "luware", feature = "raia", feature = "liveperson"))]
     pub(crate) fn parameter(name: &'static str, reason: impl Into<String>) -> Self {
         InvalidInput::Parameter { name, reason: reason.into() }
     }

@@ -37,7 +37,10 @@ pub use observe::{ExchangeObserver, Observed};
 pub(crate) use pace::RateLimit;
 #[cfg(feature = "luware")]
 pub(crate) use paginate::again_if_transient;
-pub use paginate::{ItemStream, Page, next_page, page_parameter, paginate};
+pub use paginate::{ItemStream, Page, paginate};
+// Used by the `stream()` build.rs generates, only when an enabled API pages.
+#[allow(unused_imports)]
+pub use paginate::{next_page, page_parameter};
 pub use retry::RetryPolicy;
 
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result, Timeouts, seconds};

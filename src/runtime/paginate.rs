@@ -260,6 +260,7 @@ impl<T: Serialize + Send + 'static> Stream for ItemStream<T> {
 /// The next page's value, for a generated `stream()`: what the answer holds
 /// where the spec's link points, or `None` (the last page) when that is
 /// absent, null or an empty string.
+#[allow(dead_code)] // unused when no enabled API pages
 pub fn next_page<C: Serialize>(next: Option<&C>) -> Option<serde_json::Value> {
     match serde_json::to_value(next?).ok()? {
         serde_json::Value::Null => None,
@@ -271,6 +272,7 @@ pub fn next_page<C: Serialize>(next: Option<&C>) -> Option<serde_json::Value> {
 /// The paging parameter of a generated builder, set to a next page's value
 /// (or an error the builder's `send()` reports, for a value that does not
 /// fit the parameter's type, e.g. a page number of 0).
+#[allow(dead_code)] // unused when no enabled API pages
 pub fn page_parameter<P: DeserializeOwned>(next: serde_json::Value) -> std::result::Result<Option<P>, String> {
     serde_json::from_value(next).map(Some).map_err(|e| format!("the next page's value does not fit the parameter: {e}"))
 }

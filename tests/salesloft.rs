@@ -156,6 +156,16 @@ async fn contradictory_or_out_of_range_queries_fail_before_sending() {
     let err = Error::from(client.list_conversations().per_page(101).page(1).send().await.unwrap_err());
     assert!(err.to_string().contains("per_page: 101 is greater than the maximum 100"), "{err}");
     assert!(sb.requests().is_empty());
+    // Two bounds of one side contradict (the spec's `x-not-with`): refused.
+    for contradictory in [
+        client.list_conversations().created_at_gt(at(9, 0)).created_at_gte(at(10, 0)),
+        client.list_conversations().duration_lt(5).duration_lte(6),
+        client.list_conversations().title("Demo").title_starts_with("De"),
+    ] {
+        let err = Error::from(contradictory.page(1).send().await.unwrap_err());
+        assert!(err.to_string().contains("may not be sent together with"), "{err}");
+    }
+    assert!(sb.requests().is_empty());
     // Setting a bound again replaces it rather than adding a second key.
     let q = client.list_conversations().created_at_gte(at(9, 0)).created_at_gte(at(10, 0));
     q.page(1).send().await.unwrap();

@@ -226,6 +226,9 @@ pub struct Parameter {
     pub required_unless: Option<String>,
     /// `x-exclusive: true`: when it is sent, no other query parameter may be.
     pub exclusive: bool,
+    /// `x-not-with: {param}`: never sent together with that other parameter
+    /// (two bounds of the same side of a range, two ways to match a title).
+    pub not_with: Option<String>,
     /// `x-on-maximum: clamp`: a value above the schema's `maximum` is served
     /// as the maximum, not refused.
     pub clamp_at_maximum: bool,
@@ -589,6 +592,13 @@ fn parameter(doc: &Value, p: &Value, at: At) -> Result<Parameter, ModelError> {
         Some(Some("clamp")) => true,
         Some(other) => return Err(at.error(format!("unsupported x-on-maximum {other:?}"))),
     };
+    let not_with = match p.get("x-not-with") {
+        None => None,
+        Some(rule) => match rule.get("param").and_then(Value::as_str) {
+            Some(other) if unknown_key(rule, &["param"]).is_none() => Some(other.to_owned()),
+            _ => return Err(at.error("x-not-with must be {param: <name>} (and x- notes)")),
+        },
+    };
     let required_unless = match p.get("x-required-unless") {
         None => None,
         Some(Value::String(other)) => Some(other.clone()),
@@ -606,6 +616,7 @@ fn parameter(doc: &Value, p: &Value, at: At) -> Result<Parameter, ModelError> {
         json_schema,
         required_unless,
         exclusive: p.get("x-exclusive").and_then(Value::as_bool) == Some(true),
+        not_with,
         clamp_at_maximum,
         lenient: lenient(p, &at)?,
     })

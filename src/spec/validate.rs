@@ -275,6 +275,7 @@ struct Param {
     delimiter: Option<char>,
     required_unless: Option<String>,
     exclusive: bool,
+    not_with: Option<String>,
     clamp_to: Option<Number>,
     /// `x-lenient` rules of a query parameter.
     lenient: Rules,
@@ -497,6 +498,12 @@ impl SpecValidator {
             && let Some(other) = sent.iter().find(|p| p.name != alone.name)
         {
             return Err(invalid(&alone.label, format!("must be sent alone, but {} was also sent", other.name)));
+        }
+        if let Some(param) =
+            sent.iter().find(|p| p.not_with.as_ref().is_some_and(|o| sent.iter().any(|s| &s.name == o)))
+        {
+            let other = param.not_with.as_deref().unwrap_or_default();
+            return Err(invalid(&param.label, format!("may not be sent together with {other}")));
         }
 
         let is_sent = |name: &str| pairs.iter().any(|(n, _)| n == name) || header(request.headers, name).is_some();
@@ -1064,6 +1071,7 @@ fn compile_param(root: &Value, p: &model::Parameter) -> Result<Option<Param>, St
         delimiter,
         required_unless: p.required_unless.clone(),
         exclusive: p.exclusive,
+        not_with: p.not_with.clone(),
         clamp_to,
         lenient,
         listed,

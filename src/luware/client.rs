@@ -252,14 +252,17 @@ impl Client {
             async move {
                 let (page, after) = match cursor {
                     None => (client.first_page(&request).await?, None),
-                    Some(SearchCursor { token, after }) => match (client.next_page(&token).await, after) {
-                        (Err(e), Some(after)) if token_refused(&e) && request.sort.is_some() => {
-                            let mut page = client.first_page(&after.search(&request)?).await?;
-                            page.conversations.retain(|c| !after.delivered(c));
-                            (page, Some(after))
+                    Some(SearchCursor { token, after }) => {
+                        let next = client.api.search_conversations().next_page_token(token).send().await;
+                        match (next.map(|page| page.into_inner()).map_err(Error::from), after) {
+                            (Err(e), Some(after)) if token_refused(&e) && request.sort.is_some() => {
+                                let mut page = client.first_page(&after.search(&request)?).await?;
+                                page.conversations.retain(|c| !after.delivered(c));
+                                (page, Some(after))
+                            }
+                            (page, after) => (page?, after),
                         }
-                        (page, after) => (page?, after),
-                    },
+                    }
                 };
                 let after = SortKey::after(after, &page.conversations);
                 let next = page.next_page_token.filter(|t| !t.is_empty()).map(|token| SearchCursor { token, after });
@@ -271,14 +274,6 @@ impl Client {
     /// The first page of a search.
     async fn first_page(&self, request: &SearchRequest) -> Result<ConversationPage> {
         Ok(request.call(self)?.send().await?.into_inner())
-    }
-
-    /// A follow-up page; only the token is sent.
-    async fn next_page(&self, next_page_token: &str) -> Result<ConversationPage> {
-        if next_page_token.is_empty() {
-            return Err(InvalidInput::parameter("nextPageToken", "must not be empty").into());
-        }
-        Ok(self.api.search_conversations().next_page_token(next_page_token).send().await?.into_inner())
     }
 
     /// Downloads, unzips and parses the Speech Analytics transcript. The body

@@ -135,7 +135,8 @@ impl Client {
     /// paging deep (as Salesloft recommends; for a plain walk use
     /// `client.list_conversations().stream()`). Conversations that share the
     /// cursor's timestamp are neither skipped nor repeated. The walk sets
-    /// the call's sort, page and lower `updated_at` bound itself:
+    /// the call's sort, page and lower `updated_at` bound itself; give it a
+    /// `per_page` (the API's default is 25, its most 100):
     ///
     /// ```no_run
     /// # async fn demo(client: convo_clients::salesloft::Client) -> convo_clients::Result<()> {

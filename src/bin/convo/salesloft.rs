@@ -253,7 +253,7 @@ async fn run_list(client: &Client, list: ListArgs, context: &Context, out: impl 
         _ => None,
     };
     let stream = match (list.since, list.all) {
-        (Some(since), _) => client.updated_since(since, q),
+        (Some(since), _) => client.updated_since(since, q.per_page(list.page_size.unwrap_or(100))),
         (None, true) => q.stream(),
         (None, false) => {
             for conversation in q.page(list.page).send().await.map_err(convo_clients::Error::from)?.into_inner().data {

@@ -14,9 +14,8 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::model::is_json;
-use super::validate::{SpecValidator, Violation, best_media, deref, essence};
-use super::walk::{Direction, Loc, Mode, Walker, escape, is_inferred, visit};
+use super::validate::{SpecValidator, deref};
+use super::walk::{Direction, Finding, Mode, Walker, is_inferred, visit};
 
 /// What kind of difference a response showed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -125,24 +124,24 @@ impl SpecValidator {
         headers: &[(String, String)],
         body: Option<&[u8]>,
     ) -> Survey {
-        let mut surveyor = Surveyor { validator: self, operation: operation_id, survey: Survey::default() };
-        surveyor.response(status, headers, body);
+        let content_type = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type"));
+        let content_type = content_type.map(|(_, v)| v.as_str());
+        let mut walker = Walker::new(self, Direction::Response, Mode::All);
+        let _ = walker.response(operation_id, status, content_type, Some(headers), body);
         // The survey passes nothing the sandbox's check rejects: a rule it
-        // does not look at (`uniqueItems`, `not`, a `oneOf` two alternatives
-        // match) is reported as the check words it.
-        if let (true, Some(body)) = (surveyor.survey.drift.is_empty(), body) {
-            let content_type = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map(|(_, v)| v);
-            if let Err(Violation::Invalid { location, message }) =
-                self.validate_response(operation_id, status, content_type.map(String::as_str), body)
-            {
-                surveyor.report(DriftKind::BrokenConstraint, json_path(&location), message);
-            }
+        // does not look at (`not`, a `oneOf` two alternatives match) is
+        // reported as the check words it.
+        if walker.findings.is_empty() && body.is_some() {
+            let mut check = Walker::new(self, Direction::Response, Mode::First);
+            let _ = check.response(operation_id, status, content_type, None, body);
+            let broken = check.findings.into_iter().map(|f| Finding { kind: DriftKind::BrokenConstraint, ..f });
+            walker.findings.extend(broken);
         }
-        let mut survey = surveyor.survey;
-        survey.confirmed = survey.confirmed.difference(&survey.contradicted).cloned().collect();
-        survey.drift.sort();
-        survey.drift.dedup();
-        survey
+        let mut drift: Vec<Drift> = walker.findings.into_iter().map(|f| drift(operation_id, f)).collect();
+        drift.sort();
+        drift.dedup();
+        let confirmed = walker.confirmed.difference(&walker.contradicted).cloned().collect();
+        Survey { drift, confirmed, contradicted: walker.contradicted }
     }
 
     /// The inferred facts a call the server accepted (a 2xx answer)
@@ -195,130 +194,24 @@ impl SpecValidator {
     }
 }
 
-struct Surveyor<'s> {
-    validator: &'s SpecValidator,
-    operation: &'s str,
-    survey: Survey,
+/// A finding as a survey reports it: at a JSON path, and without what a
+/// secret-like field holds.
+fn drift(operation: &str, finding: Finding) -> Drift {
+    let Finding { kind, location, message: detail } = finding;
+    let location = json_path(&location);
+    let secret = location.rsplit(['.', ' ']).next().is_some_and(crate::redact::is_secret_name);
+    let detail = if secret && kind != DriftKind::MissingRequired && kind != DriftKind::MissingHeader {
+        "the value of a secret-like field is not shown".to_owned()
+    } else {
+        detail
+    };
+    Drift { operation: operation.to_owned(), kind, location, detail }
 }
 
-impl<'s> Surveyor<'s> {
-    fn root(&self) -> &'s Value {
-        &self.validator.spec
-    }
-
-    fn report(&mut self, kind: DriftKind, location: impl Into<String>, detail: impl Into<String>) {
-        let (location, detail) = (location.into(), detail.into());
-        // What a secret-like field holds is never shown.
-        let secret = location.rsplit(['.', ' ']).next().is_some_and(crate::redact::is_secret_name);
-        let detail = if secret && kind != DriftKind::MissingRequired && kind != DriftKind::MissingHeader {
-            "the value of a secret-like field is not shown".to_owned()
-        } else {
-            detail
-        };
-        self.survey.drift.push(Drift { operation: self.operation.to_owned(), kind, location, detail });
-    }
-
-    fn confirm(&mut self, pointer: &str, node: &Value) {
-        if node.get("x-provenance").is_some_and(is_inferred) {
-            self.survey.confirmed.insert(pointer.to_owned());
-        }
-    }
-
-    fn response(&mut self, status: u16, headers: &[(String, String)], body: Option<&[u8]>) {
-        let Some(op) = self.validator.operations().find(|op| op.id == self.operation) else {
-            self.report(
-                DriftKind::UndocumentedStatus,
-                "status",
-                format!("no operation {} in the spec", self.operation),
-            );
-            return;
-        };
-        if (200..300).contains(&status) {
-            let pointer = op.pointer.clone();
-            if let Some(node) = pointer_get(self.root(), &pointer) {
-                self.confirm(&pointer, node);
-            }
-        }
-        let Some((key, node)) = op.documented_response(status) else {
-            self.report(DriftKind::UndocumentedStatus, "status", format!("HTTP {status} is not documented"));
-            return;
-        };
-        let mut pointer = format!("{}/responses/{key}", op.pointer);
-        if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
-            pointer = reference.to_owned();
-        }
-        let Ok(response) = deref(self.root(), node) else { return };
-        let before = self.survey.drift.len();
-        self.headers(response, &pointer, headers);
-        let content_type = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map(|(_, v)| v);
-        self.body(response, &pointer, content_type.map(String::as_str), body);
-        if self.survey.drift.len() == before {
-            self.confirm(&pointer, response);
-        } else if response.get("x-provenance").is_some_and(is_inferred) {
-            self.survey.contradicted.insert(pointer);
-        }
-    }
-
-    /// Every documented header must have been sent.
-    fn headers(&mut self, response: &'s Value, pointer: &str, headers: &[(String, String)]) {
-        for (name, header) in response.get("headers").and_then(Value::as_object).into_iter().flatten() {
-            if name.eq_ignore_ascii_case("content-type") {
-                continue;
-            }
-            let here = format!("{pointer}/headers/{}", escape(name));
-            if headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
-                let here = header.get("$ref").and_then(Value::as_str).map_or(here, str::to_owned);
-                if let Ok(header) = deref(self.root(), header) {
-                    self.confirm(&here, header);
-                }
-            } else {
-                self.report(DriftKind::MissingHeader, format!("header {name}"), "documented, but not sent");
-            }
-        }
-    }
-
-    fn body(&mut self, response: &'s Value, pointer: &str, content_type: Option<&str>, body: Option<&[u8]>) {
-        let Some(content) = response.get("content").and_then(Value::as_object).filter(|c| !c.is_empty()) else {
-            if body.is_some_and(|b| !b.is_empty()) {
-                self.report(DriftKind::InvalidBody, "$", "a body where the spec documents none");
-            }
-            return;
-        };
-        let empty = body.is_some_and(<[u8]>::is_empty);
-        let actual = content_type.map(essence);
-        let found = best_media(content.iter().map(|(mt, m)| (mt.as_str(), m)), actual.as_deref().unwrap_or_default());
-        let Some((media_type, media)) = found else {
-            if !empty {
-                let expected = content.keys().map(String::as_str).collect::<Vec<_>>().join(" or ");
-                let actual = actual.unwrap_or_else(|| "none".to_owned());
-                self.report(DriftKind::UndocumentedContentType, "content-type", format!("{actual}, not {expected}"));
-            }
-            return;
-        };
-        let (Some(schema), Some(body)) = (media.get("schema").filter(|_| is_json(media_type)), body) else { return };
-        if body.is_empty() {
-            return;
-        }
-        let value: Value = match serde_json::from_slice(body) {
-            Ok(value) => value,
-            Err(e) => return self.report(DriftKind::InvalidBody, "$", format!("not valid JSON: {e}")),
-        };
-        let here = format!("{pointer}/content/{}/schema", escape(media_type));
-        let mut walker = Walker::new(self.validator, Direction::Response, Mode::All);
-        let _ = walker.walk(schema, &here, &value, &Loc::Root("$"));
-        for finding in walker.findings {
-            self.report(finding.kind, json_path(&finding.location), finding.message);
-        }
-        self.survey.confirmed.extend(walker.confirmed);
-        self.survey.contradicted.extend(walker.contradicted);
-    }
-}
-
-/// A location (`response body.data[0].id`, `$.data[0].id`) as a survey's
-/// path (`$.data[].id`).
+/// A location (`response body.data[0].id`) as a survey's path
+/// (`$.data[].id`).
 fn json_path(location: &str) -> String {
-    let rest = location.strip_prefix("response body").or_else(|| location.strip_prefix('$'));
-    let Some(rest) = rest else { return location.to_owned() };
+    let Some(rest) = location.strip_prefix("response body") else { return location.to_owned() };
     let mut out = String::from("$");
     let mut chars = rest.chars().peekable();
     while let Some(c) = chars.next() {

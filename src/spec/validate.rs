@@ -90,7 +90,7 @@ use serde_json::{Map, Number, Value};
 use super::lenient::{self, Place, Rule, Rules};
 use super::model::{self, is_json};
 use super::security::{self, Requirement};
-use super::walk::{Direction, Finding, Loc, Mode, Walker, visit};
+use super::walk::{Direction, Loc, Mode, Walker, visit};
 
 /// Longest chain of `$ref`s pointing at `$ref`s that is followed.
 const MAX_REF_HOPS: usize = 32;
@@ -406,10 +406,7 @@ impl SpecValidator {
     fn check(&self, direction: Direction, schema: &Value, value: &Value, at: &Loc<'_>) -> Result<(), Violation> {
         let mut walker = Walker::new(self, direction, Mode::First);
         let _ = walker.walk(schema, "", value, at);
-        match walker.findings.pop() {
-            Some(Finding { location, message, .. }) => Err(Violation::Invalid { location, message }),
-            None => Ok(()),
-        }
+        walker.violation()
     }
 
     /// The credentials a request to `method path` must present: the
@@ -695,50 +692,9 @@ impl SpecValidator {
         content_type: Option<&str>,
         body: &[u8],
     ) -> Result<(), Violation> {
-        const AT: &str = "response body";
-        let op = self
-            .operations()
-            .find(|op| op.id == operation_id)
-            .ok_or_else(|| invalid("response", format!("no operation {operation_id} in the spec")))?;
-        let (_, response) = op
-            .documented_response(status)
-            .ok_or_else(|| invalid("response", format!("status {status} is not documented")))?;
-        let response = deref(&self.spec, response).map_err(|e| invalid("response", e))?;
-        let Some(content) = response.get("content").and_then(Value::as_object).filter(|c| !c.is_empty()) else {
-            return if body.is_empty() {
-                Ok(())
-            } else {
-                Err(invalid(AT, format!("status {status} documents no body")))
-            };
-        };
-        let expected = || content.keys().map(String::as_str).collect::<Vec<_>>().join(" or ");
-        let actual = content_type.map(essence);
-        // Without a content type only `*/*` matches.
-        let found = best_media(content.iter().map(|(mt, m)| (mt.as_str(), m)), actual.as_deref().unwrap_or_default());
-        let (media_type, media) = match (found, actual) {
-            (Some(found), _) => found,
-            // An empty body still breaks the contract if JSON is documented.
-            (None, _) if body.is_empty() => match content.iter().find(|(mt, _)| is_json(mt)) {
-                Some((mt, media)) => (mt.as_str(), media),
-                None => return Ok(()),
-            },
-            (None, Some(actual)) => return Err(invalid(AT, format!("content type {actual} is not {}", expected()))),
-            (None, None) => return Err(invalid(AT, format!("no content type; expected {}", expected()))),
-        };
-        let Some(schema) = media.get("schema").filter(|_| is_json(media_type)) else { return Ok(()) };
-        if body.is_empty() {
-            let accepts_empty = deref(&self.spec, schema)
-                .ok()
-                .and_then(Value::as_object)
-                .is_some_and(|s| s.keys().all(|k| k.starts_with("x-") || k == "description" || k == "title"));
-            return if accepts_empty {
-                Ok(())
-            } else {
-                Err(invalid(AT, format!("empty, but {media_type} is documented")))
-            };
-        }
-        let value: Value = serde_json::from_slice(body).map_err(|e| invalid(AT, format!("not valid JSON: {e}")))?;
-        self.check(Direction::Response, schema, &value, &Loc::Root(AT))
+        let mut walker = Walker::new(self, Direction::Response, Mode::First);
+        let _ = walker.response(operation_id, status, content_type, None, Some(body));
+        walker.violation()
     }
 }
 

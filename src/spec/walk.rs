@@ -16,8 +16,11 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+use super::model::is_json;
 use super::survey::DriftKind;
-use super::validate::{SpecValidator, check_number, check_string, deref, has_type, show, show_str};
+use super::validate::{
+    SpecValidator, Violation, best_media, check_number, check_string, deref, essence, has_type, show, show_str,
+};
 
 /// Recursion limit; only a cyclic schema that consumes no input (e.g.
 /// `A: {allOf: [$ref: A]}`) gets near it.
@@ -109,8 +112,144 @@ impl<'s> Walker<'s> {
 
     /// A difference only a check reports (a schema the walk cannot follow,
     /// which a survey passes over).
-    fn refuse(&mut self, at: &Loc<'_>, message: impl Into<String>) -> Step {
+    fn refuse(&mut self, at: impl fmt::Display, message: impl Into<String>) -> Step {
         if self.mode == Mode::First { self.report(DriftKind::BrokenConstraint, at, message) } else { Ok(()) }
+    }
+
+    /// The first difference, if the walk met one.
+    pub(super) fn violation(mut self) -> Result<(), Violation> {
+        match self.findings.pop() {
+            Some(Finding { location, message, .. }) => Err(Violation::Invalid { location, message }),
+            None => Ok(()),
+        }
+    }
+
+    /// Notes an inferred node of the spec the value matched.
+    fn confirm(&mut self, pointer: &str, node: &Value) {
+        if self.mode == Mode::All && node.get("x-provenance").is_some_and(is_inferred) {
+            self.confirmed.insert(pointer.to_owned());
+        }
+    }
+
+    /// A response of `operation_id` against what the spec documents for its
+    /// status: its headers (when `headers` are given), its content type and
+    /// its body (`None` when it was not read, a download). A check words the
+    /// response's own differences as the sandbox reports them (at `response`
+    /// and `response body`), a survey by kind (`status`, `content-type`).
+    pub(super) fn response(
+        &mut self,
+        operation_id: &str,
+        status: u16,
+        content_type: Option<&str>,
+        headers: Option<&[(String, String)]>,
+        body: Option<&[u8]>,
+    ) -> Step {
+        let first = self.mode == Mode::First;
+        let spec = self.spec;
+        let Some(op) = spec.operations().find(|op| op.id == operation_id) else {
+            let at = if first { "response" } else { "status" };
+            return self.report(DriftKind::UndocumentedStatus, at, format!("no operation {operation_id} in the spec"));
+        };
+        if (200..300).contains(&status)
+            && let Some(node) = op.pointer.strip_prefix('#').and_then(|p| spec.spec.pointer(p))
+        {
+            self.confirm(&op.pointer, node);
+        }
+        let Some((key, node)) = op.documented_response(status) else {
+            let (at, message) = if first { ("response", "status") } else { ("status", "HTTP") };
+            return self.report(DriftKind::UndocumentedStatus, at, format!("{message} {status} is not documented"));
+        };
+        let reference = node.get("$ref").and_then(Value::as_str);
+        let pointer = reference.map_or_else(|| format!("{}/responses/{key}", op.pointer), str::to_owned);
+        let response = match deref(&spec.spec, node) {
+            Ok(response) => response,
+            Err(e) => return self.refuse("response", e),
+        };
+        let before = self.findings.len();
+        for (name, header) in headers.and(response.get("headers")).and_then(Value::as_object).into_iter().flatten() {
+            let sent = headers.unwrap_or_default().iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+            if name.eq_ignore_ascii_case("content-type") {
+                continue;
+            } else if !sent {
+                self.report(DriftKind::MissingHeader, format!("header {name}"), "documented, but not sent")?;
+            } else if let Ok(documented) = deref(&spec.spec, header) {
+                let here = format!("{pointer}/headers/{}", escape(name));
+                self.confirm(header.get("$ref").and_then(Value::as_str).unwrap_or(&here), documented);
+            }
+        }
+        self.response_body(response, &pointer, status, content_type, body)?;
+        if self.findings.len() == before {
+            self.confirm(&pointer, response);
+        } else if self.mode == Mode::All && response.get("x-provenance").is_some_and(is_inferred) {
+            self.contradicted.insert(pointer);
+        }
+        Ok(())
+    }
+
+    fn response_body(
+        &mut self,
+        response: &'s Value,
+        pointer: &str,
+        status: u16,
+        content_type: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> Step {
+        const AT: &str = "response body";
+        let first = self.mode == Mode::First;
+        let empty = body.is_some_and(<[u8]>::is_empty);
+        let Some(content) = response.get("content").and_then(Value::as_object).filter(|c| !c.is_empty()) else {
+            if empty || body.is_none() {
+                return Ok(());
+            }
+            let message = if first {
+                format!("status {status} documents no body")
+            } else {
+                "a body where the spec documents none".to_owned()
+            };
+            return self.report(DriftKind::InvalidBody, AT, message);
+        };
+        let actual = content_type.map(essence);
+        // Without a content type only `*/*` matches.
+        let found = best_media(content.iter().map(|(mt, m)| (mt.as_str(), m)), actual.as_deref().unwrap_or_default());
+        let (media_type, media) = match found {
+            Some(found) => found,
+            // An empty body still breaks the contract if JSON is documented.
+            None if empty => match content.iter().find(|(mt, _)| is_json(mt)) {
+                Some((mt, media)) if first => (mt.as_str(), media),
+                _ => return Ok(()),
+            },
+            None => {
+                let expected = content.keys().map(String::as_str).collect::<Vec<_>>().join(" or ");
+                let (at, message) = match (first, actual) {
+                    (false, actual) => {
+                        ("content-type", format!("{}, not {expected}", actual.as_deref().unwrap_or("none")))
+                    }
+                    (true, Some(actual)) => (AT, format!("content type {actual} is not {expected}")),
+                    (true, None) => (AT, format!("no content type; expected {expected}")),
+                };
+                return self.report(DriftKind::UndocumentedContentType, at, message);
+            }
+        };
+        let (Some(schema), Some(body)) = (media.get("schema").filter(|_| is_json(media_type)), body) else {
+            return Ok(());
+        };
+        if body.is_empty() {
+            let accepts_empty = deref(&self.spec.spec, schema)
+                .ok()
+                .and_then(Value::as_object)
+                .is_some_and(|s| s.keys().all(|k| k.starts_with("x-") || k == "description" || k == "title"));
+            return if accepts_empty {
+                Ok(())
+            } else {
+                self.refuse(AT, format!("empty, but {media_type} is documented"))
+            };
+        }
+        let value: Value = match serde_json::from_slice(body) {
+            Ok(value) => value,
+            Err(e) => return self.report(DriftKind::InvalidBody, AT, format!("not valid JSON: {e}")),
+        };
+        let here = self.child(pointer, format_args!("content/{}/schema", escape(media_type)));
+        self.walk(schema, &here, &value, &Loc::Root(AT))
     }
 
     /// `pointer/key`, when pointers are kept.

@@ -289,7 +289,7 @@ enum Shape {
 }
 
 #[derive(Debug, Clone, Copy)]
-enum Scalar {
+pub(super) enum Scalar {
     String,
     Integer,
     Number,
@@ -1079,7 +1079,7 @@ fn shape_of(root: &Value, schema: &Value) -> Result<Shape, String> {
     }
 }
 
-fn scalar_of(schema: &Value) -> Result<Scalar, String> {
+pub(super) fn scalar_of(schema: &Value) -> Result<Scalar, String> {
     match schema.get("type").and_then(Value::as_str) {
         None | Some("string") => Ok(Scalar::String),
         Some("integer") => Ok(Scalar::Integer),
@@ -1089,7 +1089,7 @@ fn scalar_of(schema: &Value) -> Result<Scalar, String> {
     }
 }
 
-fn coerce(text: &str, scalar: Scalar) -> Result<Value, String> {
+pub(super) fn coerce(text: &str, scalar: Scalar) -> Result<Value, String> {
     let integer = || text.parse::<i64>().map(Value::from).or_else(|_| text.parse::<u64>().map(Value::from)).ok();
     let parsed = match scalar {
         Scalar::String => return Ok(Value::String(text.to_owned())),

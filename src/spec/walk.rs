@@ -234,15 +234,12 @@ impl<'s> Walker<'s> {
             return Ok(());
         };
         if body.is_empty() {
-            let accepts_empty = deref(&self.spec.spec, schema)
-                .ok()
-                .and_then(Value::as_object)
-                .is_some_and(|s| s.keys().all(|k| k.starts_with("x-") || k == "description" || k == "title"));
-            return if accepts_empty {
-                Ok(())
-            } else {
-                self.refuse(AT, format!("empty, but {media_type} is documented"))
-            };
+            let annotation = |k: &String| k.starts_with("x-") || k == "description" || k == "title";
+            let schema = deref(&self.spec.spec, schema).ok().and_then(Value::as_object);
+            if !schema.is_some_and(|s| s.keys().all(annotation)) {
+                return self.refuse(AT, format!("empty, but {media_type} is documented"));
+            }
+            return Ok(());
         }
         let value: Value = match serde_json::from_slice(body) {
             Ok(value) => value,
@@ -380,12 +377,7 @@ impl<'s> Walker<'s> {
 
     /// Reports the first part whose `type` or `enum` the value does not
     /// fit; whether there was one (then nothing below it is walked).
-    fn mismatched(
-        &mut self,
-        parts: &[(String, &'s Map<String, Value>)],
-        value: &Value,
-        at: &Loc<'_>,
-    ) -> Result<bool, Stop> {
+    fn mismatched(&mut self, parts: &Parts<'s>, value: &Value, at: &Loc<'_>) -> Result<bool, Stop> {
         for (_, schema) in parts {
             if let Some(ty) = schema.get("type").and_then(Value::as_str)
                 && !has_type(value, ty)

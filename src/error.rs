@@ -349,7 +349,7 @@ impl fmt::Debug for BodyExcerpt {
 /// Every failure of a generated call becomes an [`Error`]. The runtime's
 /// own failures (no credential, a body over the cap or undecodable, a missed
 /// deadline, a transport failure it classified) arrive carried by the
-/// `reqwest::Error` its hooks return ([`Error::carried`]) and come out as
+/// `reqwest::Error` its hooks return (`Error::carried`) and come out as
 /// they were. On an error response the runtime leaves the operation and a
 /// masked excerpt of the body (`ResponseContext`). Only a failure that did
 /// not pass through the runtime's hooks arrives here without an operation.

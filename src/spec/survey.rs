@@ -7,7 +7,8 @@
 //! response). A maintainer checking a real tenant needs every difference,
 //! sorted by kind, and also what the answers confirmed: the facts the spec
 //! marks `x-provenance: inferred` that a response matched. That is
-//! [`SpecValidator::survey_response`], built on the same schema rules.
+//! [`SpecValidator::survey_response`]: the same walk (`spec/walk.rs`),
+//! collecting all.
 
 use std::collections::BTreeSet;
 use std::fmt;

@@ -92,12 +92,14 @@ pub(super) struct Walker<'s> {
     /// Pointers of the inferred nodes a value matched, and of those it did not.
     pub(super) confirmed: BTreeSet<String>,
     pub(super) contradicted: BTreeSet<String>,
+    /// Emptied parts lists, reused: a page holds thousands of values.
+    spare: Vec<Parts<'s>>,
 }
 
 impl<'s> Walker<'s> {
     pub(super) fn new(spec: &'s SpecValidator, direction: Direction, mode: Mode) -> Self {
         let (findings, confirmed, contradicted) = (Vec::new(), BTreeSet::new(), BTreeSet::new());
-        Self { spec, direction, mode, findings, confirmed, contradicted }
+        Self { spec, direction, mode, findings, confirmed, contradicted, spare: Vec::new() }
     }
 
     /// Walks `value` against `schema`, found at `pointer` in the spec.
@@ -266,13 +268,13 @@ impl<'s> Walker<'s> {
         known: &BTreeSet<&'s str>,
         depth: usize,
     ) -> Step {
-        let mut parts = Vec::new();
-        self.flatten(schema, pointer, &mut parts, at, depth)?;
-        if parts.is_empty() {
-            return Ok(());
-        }
+        let mut parts = self.spare.pop().unwrap_or_default();
         let before = self.findings.len();
-        let step = self.parts(&mut parts, value, at, known, depth);
+        let step = match self.flatten(schema, pointer, &mut parts, at, depth) {
+            Ok(()) if parts.is_empty() => Ok(()),
+            Ok(()) => self.parts(&mut parts, value, at, known, depth),
+            stop => stop,
+        };
         if self.mode == Mode::All {
             let agreed = self.findings.len() == before;
             for (pointer, node) in &parts {
@@ -282,6 +284,8 @@ impl<'s> Walker<'s> {
                 }
             }
         }
+        parts.clear();
+        self.spare.push(parts);
         step
     }
 

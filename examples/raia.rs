@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use convo_clients::Error;
 use convo_clients::raia::types::{ConversationMode, ConversationModeRequest, StartConversationRequest};
 use convo_clients::raia::{Client, RaiaError};
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
@@ -36,11 +35,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // A reply the agent fails is a typed error, not a string to parse.
     match client.ask(conversation, "Please fail this one", Duration::from_secs(10)).await {
-        Err(Error::Raia(RaiaError::ReplyFailed { error, .. })) => {
-            println!("failed reply: {}", error.as_deref().unwrap_or("(no reason given)"));
-        }
         Ok(reply) => println!("unexpected reply: {}", reply.message),
-        Err(e) => return Err(e.into()),
+        Err(e) => match e.api_error::<RaiaError>() {
+            Some(RaiaError::ReplyFailed { error, .. }) => {
+                println!("failed reply: {}", error.as_deref().unwrap_or("(no reason given)"));
+            }
+            _ => return Err(e.into()),
+        },
     }
 
     // A human takes over: manual mode, then a manual message.

@@ -69,22 +69,14 @@ pub enum Error {
     #[error("{operation}: timed out after {waited:?}")]
     Timeout { operation: &'static str, waited: std::time::Duration },
 
-    /// A `.vtr` transcript download that could not be read.
-    #[cfg(feature = "luware")]
-    #[error("transcript: {0}")]
-    Transcript(#[from] crate::luware::TranscriptError),
-
-    /// A raia outcome that is not an HTTP error: a failed agent reply, or a
-    /// refused manual message.
-    #[cfg(feature = "raia")]
-    #[error("raia: {0}")]
-    Raia(#[from] crate::raia::RaiaError),
-
-    /// A LlamadaPro custom field definition that still has stored values was
-    /// not deleted (HTTP 409); deleting it with `force` deletes the values too.
-    #[cfg(feature = "llamadapro")]
-    #[error(transparent)]
-    CustomFieldInUse(#[from] crate::llamadapro::DefinitionInUse),
+    /// An outcome one API documents beyond the shared ones (a failed agent
+    /// reply, a refused delete, an unreadable download): the API's own type,
+    /// reached with [`Error::api_error`].
+    #[error("{}{details}", prefix(details.context()))]
+    Api {
+        #[source]
+        details: Box<dyn ApiError>,
+    },
 }
 
 /// How a decode error of a body that arrived incomplete begins.
@@ -96,8 +88,7 @@ impl Error {
         match self {
             Error::Status { status, .. } | Error::RetryAfterTooLong { status, .. } => Some(*status),
             Error::Auth { status, .. } => *status,
-            #[cfg(feature = "llamadapro")]
-            Error::CustomFieldInUse(_) => Some(StatusCode::CONFLICT),
+            Error::Api { details } => details.status(),
             _ => None,
         }
     }
@@ -126,8 +117,7 @@ impl Error {
             | Error::Auth { body, .. }
             | Error::Decode { body, .. }
             | Error::RetryAfterTooLong { body, .. } => Some(body),
-            #[cfg(feature = "llamadapro")]
-            Error::CustomFieldInUse(e) => Some(&e.body),
+            Error::Api { details } => details.body(),
             _ => None,
         }
     }
@@ -181,6 +171,57 @@ impl Error {
             Error::Status { operation, status, body }
         }
     }
+
+    /// The API's own error of type `T` ([`Error::Api`], or
+    /// [`InvalidInput::Api`]), when this is one.
+    pub fn api_error<T: ApiError>(&self) -> Option<&T> {
+        let details = match self {
+            Error::Api { details } | Error::InvalidInput(InvalidInput::Api(details)) => details,
+            _ => return None,
+        };
+        let details: &(dyn std::error::Error + 'static) = details.as_ref();
+        details.downcast_ref()
+    }
+}
+
+/// An error type of one API's module, beyond what every client shares:
+/// converted into [`Error::Api`] (or [`InvalidInput::Api`] when it refuses
+/// input before sending), so adding an API adds nothing here.
+pub trait ApiError: std::error::Error + Send + Sync + 'static {
+    /// What the error's message begins with (`"raia"` gives `raia: …`);
+    /// nothing by default.
+    fn context(&self) -> &'static str {
+        ""
+    }
+    /// Whether this is input refused before any request was sent.
+    fn is_invalid_input(&self) -> bool {
+        false
+    }
+    /// The HTTP status the server answered with, when it did.
+    fn status(&self) -> Option<StatusCode> {
+        None
+    }
+    /// The start of the server's answer, when there was one.
+    fn body(&self) -> Option<&BodyExcerpt> {
+        None
+    }
+}
+
+/// The API's error is the cause of [`Error::Api`]; its own causes follow.
+impl std::error::Error for Box<dyn ApiError> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.as_ref().source()
+    }
+}
+
+impl<T: ApiError> From<T> for Error {
+    fn from(details: T) -> Self {
+        if details.is_invalid_input() {
+            Error::InvalidInput(InvalidInput::Api(Box::new(details)))
+        } else {
+            Error::Api { details: Box::new(details) }
+        }
+    }
 }
 
 /// `"operation: "`, or nothing when the operation is not known.
@@ -201,35 +242,15 @@ pub enum InvalidInput {
     /// A client setting that cannot work (e.g. an unparsable base URL).
     #[error("configuration: {0}")]
     Config(String),
-    /// LivePerson input the API would reject.
-    #[cfg(feature = "liveperson")]
+    /// Input one API's own rules refuse: the API's type, reached with
+    /// [`Error::api_error`].
     #[error(transparent)]
-    LivePerson(#[from] crate::liveperson::InputError),
-    /// A Luware filter the vendor's table does not allow.
-    #[cfg(feature = "luware")]
-    #[error(transparent)]
-    LuwareFilter(#[from] crate::luware::FilterError),
-    /// raia input the API would reject.
-    #[cfg(feature = "raia")]
-    #[error(transparent)]
-    Raia(#[from] crate::raia::InputError),
-    /// LlamadaPro input the API would reject.
-    #[cfg(feature = "llamadapro")]
-    #[error(transparent)]
-    LlamadaPro(#[from] crate::llamadapro::InputError),
+    Api(Box<dyn ApiError>),
 }
 
-#[cfg(feature = "luware")]
-impl From<crate::luware::FilterError> for Error {
-    fn from(e: crate::luware::FilterError) -> Self {
-        Error::InvalidInput(e.into())
-    }
-}
-
-#[cfg(feature = "llamadapro")]
-impl From<crate::llamadapro::InputError> for Error {
-    fn from(e: crate::llamadapro::InputError) -> Self {
-        Error::InvalidInput(e.into())
+impl<T: ApiError> From<T> for InvalidInput {
+    fn from(details: T) -> Self {
+        InvalidInput::Api(Box::new(details))
     }
 }
 
@@ -325,28 +346,24 @@ impl fmt::Debug for BodyExcerpt {
     }
 }
 
-/// Every failure of a generated call becomes an [`Error`]. The runtime
-/// leaves the operation and a masked excerpt of the body on each error
-/// response (`ResponseContext`), so none of it is read here; it also turns
-/// transport and decoding failures into such responses, with the operation.
-/// Only a failure that did not pass through the runtime's hooks arrives here
-/// without an operation name.
+/// Every failure of a generated call becomes an [`Error`]. The runtime's
+/// own failures (no credential, a body over the cap or undecodable, a missed
+/// deadline, a transport failure it classified) arrive carried by the
+/// `reqwest::Error` its hooks return (`Error::carried`) and come out as
+/// they were. On an error response the runtime leaves the operation and a
+/// masked excerpt of the body (`ResponseContext`). Only a failure that did
+/// not pass through the runtime's hooks arrives here without an operation.
 impl<E> From<progenitor_client::Error<E>> for Error {
     fn from(error: progenitor_client::Error<E>) -> Self {
         use progenitor_client::Error as P;
         match error {
             P::InvalidRequest(reason) => InvalidInput::Request(reason).into(),
-            P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => Error::transport("", e),
+            P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => Error::uncarried("", e),
             P::ErrorResponse(response) => Self::for_status("", response.status(), BodyExcerpt::default()),
             P::UnexpectedResponse(response) => {
                 let status = response.status();
                 match response.extensions().get::<crate::runtime::ResponseContext>() {
-                    Some(context) => {
-                        if let Some(failure) = context.failure.as_ref().and_then(|f| f.lock().ok()?.take()) {
-                            return failure;
-                        }
-                        Self::for_status(context.operation, status, context.body.clone())
-                    }
+                    Some(context) => Self::for_status(context.operation, status, context.body.clone()),
                     // A success status the spec does not document for the operation.
                     None if status.is_success() => Error::Decode {
                         operation: crate::runtime::operation_of(&response),
@@ -359,6 +376,51 @@ impl<E> From<progenitor_client::Error<E>> for Error {
             P::InvalidResponsePayload(bytes, e) => Error::decode("", &e, &bytes, &[]),
             P::Custom(message) => Error::Transport { operation: "", kind: TransportKind::Other, message, source: None },
         }
+    }
+}
+
+/// An [`Error`] on its way through progenitor's generated code, whose hooks
+/// may fail only with a `reqwest::Error`: it rides as that error's cause,
+/// and [`Error::uncarried`] takes it back out, typed.
+#[derive(Debug)]
+struct Carried(std::sync::Mutex<Option<Error>>);
+
+impl fmt::Display for Carried {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.lock().as_deref() {
+            Ok(Some(error)) => fmt::Display::fmt(error, f),
+            _ => f.write_str("the call failed"),
+        }
+    }
+}
+
+impl std::error::Error for Carried {}
+
+impl Error {
+    /// This error as the `reqwest::Error` a progenitor hook returns: the
+    /// cause of a body whose one chunk is a failure (reqwest has no other
+    /// public way to make one), read at once.
+    pub(crate) async fn carried(self) -> reqwest::Error {
+        let chunk = Err::<bytes::Bytes, _>(Carried(std::sync::Mutex::new(Some(self))));
+        let body = reqwest::Body::wrap_stream(futures::stream::iter([chunk]));
+        let response = reqwest::Response::from(http::Response::new(body));
+        let Err(error) = response.bytes().await else {
+            unreachable!("a body whose only chunk is a failure reads as that failure")
+        };
+        error
+    }
+
+    /// The error `error` carries ([`Error::carried`]), or else `error` as a
+    /// transport failure of `operation`.
+    pub(crate) fn uncarried(operation: &'static str, error: reqwest::Error) -> Self {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(e) = cause {
+            if let Some(carried) = e.downcast_ref::<Carried>().and_then(|c| c.0.lock().ok()?.take()) {
+                return carried;
+            }
+            cause = e.source();
+        }
+        Error::transport(operation, error)
     }
 }
 

@@ -165,7 +165,7 @@ mod secret;
 pub mod spec;
 
 pub use drift::DriftReport;
-pub use error::{BodyExcerpt, Error, InvalidInput, Result, TransportKind};
+pub use error::{ApiError, BodyExcerpt, Error, InvalidInput, Result, TransportKind};
 pub use open_enum::{UnknownVariant, UnrecognizedValue};
 pub use runtime::{
     BuildClient, ClientBuilder, ClientConfig, Connection, ExchangeObserver, ItemStream, Observed, OperationClient,

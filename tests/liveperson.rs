@@ -345,7 +345,9 @@ async fn invalid_input_is_rejected_before_sending() {
     client.login().await.unwrap();
     sb.clear_requests();
     let input_error = |e: Error| match e {
-        Error::InvalidInput(InvalidInput::LivePerson(e)) => e,
+        e @ Error::InvalidInput(InvalidInput::Api(_)) if e.api_error::<InputError>().is_some() => {
+            e.api_error::<InputError>().cloned().unwrap()
+        }
         other => panic!("expected a LivePerson input error, got {other}"),
     };
     // The spec's rules, checked by the runtime for every operation: the

@@ -7,7 +7,7 @@ use convo_clients::llamadapro::types::{
     self, BulkIssueCode, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams, ContactSearchRequest,
     CustomFieldType, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, TaskAssigneeType, TaskStatus,
 };
-use convo_clients::llamadapro::{Client, FilterBy, InputError, ItemOutcome, MAX_ID, SortBy};
+use convo_clients::llamadapro::{Client, DefinitionInUse, FilterBy, InputError, ItemOutcome, MAX_ID, SortBy};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
 use convo_clients::sandbox::validate::{RequestParts, SpecValidator};
 use convo_clients::sandbox::{RecordedRequest, ScriptedResponse};
@@ -40,7 +40,9 @@ fn no_violations(sb: &LlamadaProSandbox) {
 
 fn input_error(result: Result<impl std::fmt::Debug, Error>) -> InputError {
     match result {
-        Err(Error::InvalidInput(InvalidInput::LlamadaPro(e))) => e,
+        Err(e @ Error::InvalidInput(InvalidInput::Api(_))) if e.api_error::<InputError>().is_some() => {
+            e.api_error::<InputError>().cloned().unwrap()
+        }
         other => panic!("expected a LlamadaPro input error, got {other:?}"),
     }
 }
@@ -828,7 +830,7 @@ async fn a_definition_in_use_is_only_deleted_with_force() {
     assert!(users > 0);
 
     let err = client.delete_custom_field_definition_checked(source, false).await.unwrap_err();
-    let Error::CustomFieldInUse(in_use) = &err else { panic!("{err:?}") };
+    let Some(in_use) = err.api_error::<DefinitionInUse>() else { panic!("{err:?}") };
     assert_eq!(in_use.definition_id, source);
     assert_eq!(err.status().map(|s| s.as_u16()), Some(409));
     assert!(err.body().unwrap().message().unwrap().contains("force=true"), "the server's own words are kept");

@@ -288,14 +288,17 @@ async fn transcript_errors_are_distinct() {
     // A body that is not a zip at all.
     sb.script(ScriptedResponse::new(200).on(Method::GET, &media).json(&serde_json::json!({"error": "no file"})));
     let err = client.transcript(&id).await.unwrap_err();
-    assert!(matches!(err, Error::Transcript(TranscriptError::NotAZip { .. })), "{err}");
+    assert!(matches!(err.api_error::<TranscriptError>(), Some(TranscriptError::NotAZip { .. })), "{err}");
 
     // A corrupt zip.
     sb.script(
         ScriptedResponse::new(200).on(Method::GET, &media).body(&b"PK\x03\x04 this is not really a zip archive"[..]),
     );
     let err = client.transcript(&id).await.unwrap_err();
-    assert!(matches!(err, Error::Transcript(TranscriptError::Zip(_) | TranscriptError::NotAZip { .. })), "{err}");
+    assert!(
+        matches!(err.api_error::<TranscriptError>(), Some(TranscriptError::Zip(_) | TranscriptError::NotAZip { .. })),
+        "{err}"
+    );
 
     // A zip with no transcript in it.
     let readme = encode_vtr_raw(b"hello", "readme.txt").unwrap();
@@ -307,7 +310,7 @@ async fn transcript_errors_are_distinct() {
     let two = two.finish().unwrap().into_inner();
     sb.script(ScriptedResponse::new(200).on(Method::GET, &media).body(two));
     let err = client.transcript(&id).await.unwrap_err();
-    assert!(matches!(err, Error::Transcript(TranscriptError::NoTranscript { .. })), "{err}");
+    assert!(matches!(err.api_error::<TranscriptError>(), Some(TranscriptError::NoTranscript { .. })), "{err}");
     let _ = readme;
 
     // Bad JSON inside the zip.
@@ -315,7 +318,7 @@ async fn transcript_errors_are_distinct() {
         ScriptedResponse::new(200).on(Method::GET, &media).body(encode_vtr_raw(b"{\"provider\": ", "x.vtr").unwrap()),
     );
     let err = client.transcript(&id).await.unwrap_err();
-    assert!(matches!(err, Error::Transcript(TranscriptError::Json { .. })), "{err}");
+    assert!(matches!(err.api_error::<TranscriptError>(), Some(TranscriptError::Json { .. })), "{err}");
 
     // A zip bomb: 8 MiB of spaces compresses to a few KiB.
     let bomb = encode_vtr_raw(&vec![b' '; 8 << 20], "bomb.vtr").unwrap();
@@ -326,7 +329,7 @@ async fn transcript_errors_are_distinct() {
         .build()
         .unwrap();
     let err = capped.transcript(&id).await.unwrap_err();
-    assert!(matches!(err, Error::Transcript(TranscriptError::TooLarge { .. })), "{err}");
+    assert!(matches!(err.api_error::<TranscriptError>(), Some(TranscriptError::TooLarge { .. })), "{err}");
 
     // An archive over the download cap is refused while streaming.
     let tiny = Client::builder(sb.base_url(), sb.credentials())
@@ -334,7 +337,7 @@ async fn transcript_errors_are_distinct() {
         .build()
         .unwrap();
     let err = tiny.transcript(&id).await.unwrap_err();
-    assert!(matches!(err, Error::Transcript(TranscriptError::ArchiveTooLarge { .. })), "{err}");
+    assert!(matches!(err.api_error::<TranscriptError>(), Some(TranscriptError::ArchiveTooLarge { .. })), "{err}");
 }
 
 #[tokio::test]
@@ -633,7 +636,8 @@ async fn spec_rules_are_checked_before_anything_is_sent() {
     .unwrap();
     let err = first_page(&client, &SearchRequest::new(inverted).limit(10)).await.unwrap_err();
     assert!(
-        matches!(err, Error::InvalidInput(InvalidInput::LuwareFilter(FilterError::BetweenOutOfOrder { .. }))),
+        matches!(err, Error::InvalidInput(InvalidInput::Api(_)))
+            && matches!(err.api_error::<FilterError>(), Some(FilterError::BetweenOutOfOrder { .. })),
         "{err}"
     );
     assert!(sb.requests().is_empty(), "nothing was sent, not even a token request: {:?}", sb.requests());

@@ -187,14 +187,14 @@ async fn a_failed_reply_is_a_typed_error() {
     let client = client(&sb);
     let conversation = sb.conversation_ids()[0].clone();
     let err = client.ask(&conversation, format!("Please {FAIL_TRIGGER} this one"), WAIT).await.unwrap_err();
-    match &err {
-        Error::Raia(RaiaError::ReplyFailed { conversation_id, question_message_id, error }) => {
+    match err.api_error::<RaiaError>() {
+        Some(RaiaError::ReplyFailed { conversation_id, question_message_id, error }) => {
             assert_eq!(conversation_id, &conversation);
             let asked = list_messages(&client, &conversation).await;
             assert_eq!(&asked.last().unwrap().id, question_message_id, "no reply was stored");
             assert_eq!(error.as_deref(), Some(REPLY_FAILURE));
         }
-        other => panic!("expected ReplyFailed, got {other:?}"),
+        _ => panic!("expected ReplyFailed, got {err:?}"),
     }
     assert!(err.to_string().contains("failed: AGENT_REPLY_FAILED"), "{err}");
     assert_eq!(err.status(), None, "not an HTTP error");
@@ -230,19 +230,19 @@ async fn manual_messages_need_manual_mode_and_not_voice() {
     let (ai_chat, manual_chat, voice_call) = (&ids[0], &ids[1], &ids[2]);
 
     let err = client.send_manual_message_checked(ai_chat, "Hello from a human").await.unwrap_err();
-    match &err {
-        Error::Raia(RaiaError::NotInManualMode { conversation_id, body }) => {
+    match err.api_error::<RaiaError>() {
+        Some(RaiaError::NotInManualMode { conversation_id, body }) => {
             assert_eq!(conversation_id, ai_chat);
             assert_eq!(body.message().as_deref(), Some(NOT_MANUAL_MESSAGE));
         }
-        other => panic!("expected NotInManualMode, got {other:?}"),
+        _ => panic!("expected NotInManualMode, got {err:?}"),
     }
     let voice = get_conversation(&client, voice_call).await.unwrap();
     assert_eq!(voice.mode, Some(ConversationMode::Manual), "refused for being voice, not for its mode");
     assert!(voice.ai_call_id.is_some());
     let err = client.send_manual_message_checked(voice_call, "Hello").await.unwrap_err();
     assert!(
-        matches!(&err, Error::Raia(RaiaError::VoiceConversation { body, .. }) if body.message().as_deref() == Some(VOICE_MESSAGE)),
+        matches!(err.api_error::<RaiaError>(), Some(RaiaError::VoiceConversation { body, .. }) if body.message().as_deref() == Some(VOICE_MESSAGE)),
         "{err:?}"
     );
 
@@ -266,8 +266,8 @@ async fn manual_messages_need_manual_mode_and_not_voice() {
     client.send_manual_message_checked(ai_chat, "Taking over.").await.unwrap();
     set_mode(&client, ai_chat, ConversationMode::Ai).await;
     assert!(matches!(
-        client.send_manual_message_checked(ai_chat, "Still me?").await.unwrap_err(),
-        Error::Raia(RaiaError::NotInManualMode { .. })
+        client.send_manual_message_checked(ai_chat, "Still me?").await.unwrap_err().api_error::<RaiaError>(),
+        Some(RaiaError::NotInManualMode { .. })
     ));
 
     // The vendor documents one sentence for both rules: then the cause stays open.
@@ -275,7 +275,7 @@ async fn manual_messages_need_manual_mode_and_not_voice() {
         &json!({"status": 400, "name": "BAD_REQUEST_ERROR", "message": "Conversation must be in manual mode and not a voice conversation."}),
     ));
     let err = client.send_manual_message_checked(manual_chat, "Hello").await.unwrap_err();
-    assert!(matches!(err, Error::Raia(RaiaError::ManualMessageRefused { .. })), "{err:?}");
+    assert!(matches!(err.api_error::<RaiaError>(), Some(RaiaError::ManualMessageRefused { .. })), "{err:?}");
 
     let err = client.send_manual_message_checked("no-such-conversation", "Hello").await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404));
@@ -360,7 +360,9 @@ async fn invalid_input_is_rejected_before_sending() {
     let client = client(&sb);
     let conversation = sb.conversation_ids()[0].clone();
     let input_error = |e: Error| match e {
-        Error::InvalidInput(InvalidInput::Raia(e)) => e,
+        e @ Error::InvalidInput(InvalidInput::Api(_)) if e.api_error::<InputError>().is_some() => {
+            e.api_error::<InputError>().cloned().unwrap()
+        }
         other => panic!("expected a raia input error, got {other:?}"),
     };
     let e = input_error(

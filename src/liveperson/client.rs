@@ -312,5 +312,5 @@ macro_rules! with_ttl {
 use with_ttl;
 
 fn invalid(e: InputError) -> Error {
-    Error::InvalidInput(e.into())
+    e.into()
 }

@@ -45,6 +45,12 @@ pub enum InputError {
     BadTtr(String),
 }
 
+impl crate::error::ApiError for InputError {
+    fn is_invalid_input(&self) -> bool {
+        true
+    }
+}
+
 /// Options of a command call.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CommandOptions {

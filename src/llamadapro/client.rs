@@ -41,6 +41,15 @@ pub struct DefinitionInUse {
     pub body: BodyExcerpt,
 }
 
+impl crate::error::ApiError for DefinitionInUse {
+    fn status(&self) -> Option<StatusCode> {
+        Some(StatusCode::CONFLICT)
+    }
+    fn body(&self) -> Option<&BodyExcerpt> {
+        Some(&self.body)
+    }
+}
+
 /// A LlamadaPro client. Cheap to clone; clones share the connection pool.
 #[derive(Clone, Debug)]
 pub struct Client {
@@ -113,7 +122,7 @@ impl Client {
 
     /// Deletes a definition: the generated `delete_custom_field_definition()`
     /// with its documented refusal typed. One that still has stored values is
-    /// refused with [`Error::CustomFieldInUse`] unless `force` is set, which
+    /// refused with [`DefinitionInUse`] ([`Error::api_error`]) unless `force` is set, which
     /// deletes every stored value of it too.
     pub async fn delete_custom_field_definition_checked(&self, id: u64, force: bool) -> Result<CustomFieldDefinition> {
         let number = id_to_number("id", id)?;

@@ -1302,6 +1302,12 @@ pub enum FilterError {
     Json(String),
 }
 
+impl crate::error::ApiError for FilterError {
+    fn is_invalid_input(&self) -> bool {
+        true
+    }
+}
+
 /// Suggests the field an unknown name differs from only in case.
 struct DidYouMean<'a>(&'a str);
 

@@ -581,6 +581,12 @@ pub enum TranscriptError {
     Zip(String),
 }
 
+impl crate::error::ApiError for TranscriptError {
+    fn context(&self) -> &'static str {
+        "transcript"
+    }
+}
+
 fn not_a_zip_message(excerpt: &str) -> String {
     if excerpt.is_empty() {
         "response body is empty, not a vtr (ZIP) archive".to_owned()

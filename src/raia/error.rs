@@ -28,6 +28,12 @@ pub enum RaiaError {
     ManualMessageRefused { conversation_id: String, body: BodyExcerpt },
 }
 
+impl crate::error::ApiError for RaiaError {
+    fn context(&self) -> &'static str {
+        "raia"
+    }
+}
+
 /// Tells the two causes of `sendManualMessage`'s 400 apart by the server's
 /// message; the vendor documents one 400 for both, so a message that names
 /// both (or neither) stays [`RaiaError::ManualMessageRefused`].

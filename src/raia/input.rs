@@ -7,7 +7,6 @@ use super::types::{
     EmailChannel, ManualMessageRequest, SmsChannel, StartConversationRequest, StartEmailConversation,
     StartSmsConversation, StartVoiceConversation, UpdateConversationRequest, VoiceChannel,
 };
-use crate::error::Error;
 
 /// Documented limit of a conversation title, in characters.
 pub const MAX_TITLE_CHARS: usize = 255;
@@ -30,9 +29,9 @@ pub enum InputError {
     ContextTooLong { chars: usize },
 }
 
-impl From<InputError> for Error {
-    fn from(e: InputError) -> Self {
-        Error::InvalidInput(e.into())
+impl crate::error::ApiError for InputError {
+    fn is_invalid_input(&self) -> bool {
+        true
     }
 }
 

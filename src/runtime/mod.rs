@@ -15,7 +15,7 @@ mod paginate;
 mod retry;
 
 use std::fmt;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
@@ -149,15 +149,12 @@ impl fmt::Debug for Runtime {
     }
 }
 
-/// What a failed call left on the response it returns to the generated code,
-/// for `crate::Error`: the operation, and an excerpt of the error body (or,
-/// when no credential could be had, the error itself).
+/// What the runtime leaves on an error response for `crate::Error`: the
+/// operation, and a masked excerpt of the body.
 #[derive(Clone)]
 pub(crate) struct ResponseContext {
     pub(crate) operation: &'static str,
     pub(crate) body: BodyExcerpt,
-    /// The credential failure that stopped the call before it was sent.
-    pub(crate) failure: Option<Arc<Mutex<Option<Error>>>>,
 }
 
 /// What a successful response carries for [`decode`]: the operation and the
@@ -255,7 +252,7 @@ impl Runtime {
     /// progenitor's `pre` hook: checks the request against the spec (so bad
     /// input never leaves), then makes sure every credential the operation
     /// needs is at hand, fetching a token if none is fresh. A failed token
-    /// fetch ends the call here, as the response of the failed token call.
+    /// fetch ends the call here, with the token call's error.
     pub(crate) async fn prepare<E>(
         &self,
         base_url: &str,
@@ -269,7 +266,7 @@ impl Runtime {
         for scheme in self.inner.api.schemes_of(info.operation_id) {
             let Some(credential) = self.inner.credentials.get(scheme) else { continue };
             if let Err(error) = credential.ready().await {
-                return Err(failure_response(info.operation_id, error));
+                return Err(hook_error(error).await);
             }
             // Left out, it would send the request without it.
             if credential.current().is_some_and(|(value, _)| value.header_value("").is_none()) {
@@ -318,9 +315,10 @@ impl Runtime {
 
     /// progenitor's `exec` hook: adds credentials, sends, retries transient
     /// failures by the retry policy, resends once with a refreshed token
-    /// after a 401, and records a span. A request that got no answer ends as
-    /// a response that carries its classified [`Error::Transport`], with the
-    /// operation (progenitor's own error would say neither).
+    /// after a 401, and records a span. A call that got no answer, or one it
+    /// could use, fails with its [`Error`] (a classified [`Error::Transport`]
+    /// names the operation, which progenitor's own error would not), carried
+    /// to `crate::Error` by the `reqwest::Error` ([`Error::carried`]).
     pub(crate) async fn execute(
         &self,
         client: &reqwest::Client,
@@ -341,9 +339,7 @@ impl Runtime {
         let sent = self.inner.observer.as_ref().map(|_| observe::SentRequest::of(&request));
         match self.execute_authenticated(client, request, operation).instrument(span).await {
             Ok(mut response) => {
-                // Only a server's answer is observed, not a failure of ours.
-                let answered = response.extensions().get::<ResponseContext>().is_none_or(|c| c.failure.is_none());
-                if let (Some(sent), Some(observer), true) = (&sent, &self.inner.observer, answered) {
+                if let (Some(sent), Some(observer)) = (&sent, &self.inner.observer) {
                     response = self.observe(observer, sent, operation, response).await;
                 }
                 if response.status().is_success() {
@@ -352,7 +348,7 @@ impl Runtime {
                 }
                 Ok(response)
             }
-            Err(error) => Ok(Response::from(failure_http_response(operation, error))),
+            Err(error) => Err(error.carried().await),
         }
     }
 
@@ -463,14 +459,14 @@ impl Runtime {
             let attempt_result = tokio::time::timeout(deadline, async {
                 match client.execute(request).await {
                     Ok(response) => self.read_json_body(response, operation).await,
-                    Err(error) => Err(error),
+                    Err(error) => Err(Failed::Transport(error)),
                 }
             });
             // A server that drips a body slowly enough to keep each read
             // under the read timeout still meets this deadline.
             let result = match attempt_result.await {
                 Ok(result) => result,
-                Err(_) => Ok(failed_response(operation, Error::Timeout { operation, waited: deadline }, true)),
+                Err(_) => Err(Failed::Ours { error: Error::Timeout { operation, waited: deadline }, transient: true }),
             };
             if let (Some(pacer), Ok(response)) = (&self.inner.pacer, &result) {
                 pacer.observe(response.headers(), attempt_started);
@@ -480,14 +476,13 @@ impl Runtime {
                 // A failure of ours is final (a body over the cap), unless
                 // another attempt may go better (a missed deadline, a body
                 // that ended early).
-                Ok(response) if response.extensions().get::<ResponseContext>().is_some() => {
-                    let again = response.extensions().get::<Transient>().is_some();
-                    again.then(|| self.inner.retry.next_delay(attempt, started.elapsed(), None)).flatten()
+                Err(Failed::Ours { transient, .. }) => {
+                    transient.then(|| self.inner.retry.next_delay(attempt, started.elapsed(), None)).flatten()
                 }
                 Ok(response) if RetryPolicy::is_retryable_status(response.status()) => {
                     self.inner.retry.next_delay(attempt, started.elapsed(), Some(response.headers()))
                 }
-                Err(error) if RetryPolicy::is_retryable_error(error) => {
+                Err(Failed::Transport(error)) if RetryPolicy::is_retryable_error(error) => {
                     self.inner.retry.next_delay(attempt, started.elapsed(), None)
                 }
                 _ => None,
@@ -504,13 +499,16 @@ impl Runtime {
                         tracing::info!(status, elapsed_ms, attempt, "{method} {path} -> {status} in {elapsed_ms} ms");
                         Ok(response)
                     }
-                    Err(error) => {
-                        let error = Error::classified_transport(
-                            operation,
-                            error,
-                            &self.inner.timeouts,
-                            attempt_started.elapsed(),
-                        );
+                    Err(failed) => {
+                        let error = match failed {
+                            Failed::Transport(error) => Error::classified_transport(
+                                operation,
+                                error,
+                                &self.inner.timeouts,
+                                attempt_started.elapsed(),
+                            ),
+                            Failed::Ours { error, .. } => error,
+                        };
                         tracing::warn!(elapsed_ms, attempt, "{method} {path} failed: {error}");
                         Err(error)
                     }
@@ -518,7 +516,10 @@ impl Runtime {
             };
             let reason = match &result {
                 Ok(response) => format!("HTTP {}", response.status()),
-                Err(error) => Error::describe_transport(error, &self.inner.timeouts, attempt_started.elapsed()),
+                Err(Failed::Transport(error)) => {
+                    Error::describe_transport(error, &self.inner.timeouts, attempt_started.elapsed())
+                }
+                Err(Failed::Ours { error, .. }) => error.to_string(),
             };
             let retry_after =
                 result.as_ref().ok().and_then(|r| r.headers().get(reqwest::header::RETRY_AFTER)).is_some();
@@ -548,12 +549,16 @@ impl Runtime {
     /// read it anyway), so that a body that breaks off is this attempt's
     /// failure, and capped at the configured size. Downloads (other media
     /// types) are handed on unread, to be streamed.
-    async fn read_json_body(&self, mut response: Response, operation: &'static str) -> reqwest::Result<Response> {
+    async fn read_json_body(
+        &self,
+        mut response: Response,
+        operation: &'static str,
+    ) -> std::result::Result<Response, Failed> {
         if !response.status().is_success() || !content_is_json(response.headers()) {
             return Ok(response);
         }
         let limit = self.inner.max_body_bytes;
-        let too_large = || Ok(failed_response(operation, Error::BodyTooLarge { operation, limit }, false));
+        let too_large = || Err(Failed::Ours { error: Error::BodyTooLarge { operation, limit }, transient: false });
         let declared = response.content_length();
         if declared.is_some_and(|length| length > limit) {
             return too_large();
@@ -563,7 +568,7 @@ impl Runtime {
         // sends little gets no more than 8 MiB reserved ahead of its bytes.
         const MAX_RESERVE: u64 = 8 * 1024 * 1024;
         let mut body = Vec::with_capacity(usize::try_from(declared.unwrap_or(0).min(MAX_RESERVE)).unwrap_or(0));
-        while let Some(chunk) = response.chunk().await? {
+        while let Some(chunk) = response.chunk().await.map_err(Failed::Transport)? {
             if (body.len() + chunk.len()) as u64 > limit {
                 return too_large();
             }
@@ -578,7 +583,7 @@ impl Runtime {
             if let Error::Decode { reason, .. } = &mut error {
                 *reason = format!("{}: {reason}", crate::error::INCOMPLETE_BODY);
             }
-            return Ok(failed_response(operation, error, true));
+            return Err(Failed::Ours { error, transient: true });
         }
         Ok(Response::from(rebuilt(response.status(), std::mem::take(response.headers_mut()), body.into())))
     }
@@ -598,13 +603,12 @@ impl Runtime {
         let excerpt = BodyExcerpt::from_body(&body, &secrets);
         // Not retried because the server asked for a longer wait than the
         // policy allows: the error says so rather than look like any 503.
-        let failure = self.inner.retry.refused_wait(status, &headers).map(|wait| {
+        if let Some(wait) = self.inner.retry.refused_wait(status, &headers) {
             let limit = self.inner.retry.max_delay();
-            let error = Error::RetryAfterTooLong { operation, status, wait, limit, body: excerpt.clone() };
-            Arc::new(Mutex::new(Some(error)))
-        });
+            return Err(Error::RetryAfterTooLong { operation, status, wait, limit, body: excerpt });
+        }
         let mut rebuilt = rebuilt(status, headers, body.into());
-        rebuilt.extensions_mut().insert(ResponseContext { operation, body: excerpt, failure });
+        rebuilt.extensions_mut().insert(ResponseContext { operation, body: excerpt });
         Ok(Response::from(rebuilt))
     }
 }
@@ -621,28 +625,19 @@ async fn read_capped(mut response: Response, cap: usize) -> Vec<u8> {
     body
 }
 
-/// A call stopped before sending because no credential could be had: the
-/// generated code gets a response with the failure's status, and
-/// `crate::Error` gets the failure itself.
-fn failure_response<E>(operation: &'static str, error: Error) -> progenitor_client::Error<E> {
-    progenitor_client::Error::UnexpectedResponse(Response::from(failure_http_response(operation, error)))
+/// A failure of the runtime's own, as a progenitor hook returns it
+/// (`crate::Error` takes it back out).
+async fn hook_error<E>(error: Error) -> progenitor_client::Error<E> {
+    progenitor_client::Error::CommunicationError(error.carried().await)
 }
 
-/// A response that stands for `error`: the generated code sees a non-2xx
-/// status (the error's own, else 401 for a credential failure, 502 for the
-/// rest) and hands it to `crate::Error`, which takes `error` back out.
-fn failure_http_response(operation: &'static str, error: Error) -> http::Response<bytes::Bytes> {
-    let fallback = if matches!(error, Error::Auth { .. }) { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_GATEWAY };
-    let status = error.status().unwrap_or(fallback);
-    let body = error.body().cloned().unwrap_or_default();
-    let mut response = http::Response::new(bytes::Bytes::from(body.as_str().to_owned()));
-    *response.status_mut() = status;
-    response.extensions_mut().insert(ResponseContext {
-        operation,
-        body,
-        failure: Some(Arc::new(Mutex::new(Some(error)))),
-    });
-    response
+/// How one attempt failed.
+enum Failed {
+    /// No answer: the connection failed or broke off.
+    Transport(reqwest::Error),
+    /// A failure of ours on the way (a body over the cap, a missed deadline,
+    /// a body that ended early); `transient` if another attempt may avoid it.
+    Ours { error: Error, transient: bool },
 }
 
 /// The generated code's decoding of a success body (build.rs puts it in
@@ -664,7 +659,7 @@ pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
     let headers = response.headers().clone();
     let bytes = match response.bytes().await {
         Ok(bytes) => bytes,
-        Err(error) => return Err(failure_response(operation, Error::transport(operation, error))),
+        Err(error) => return Err(hook_error(Error::transport(operation, error)).await),
     };
     let (decoded, findings) = crate::drift::observe(|findings| {
         let mut deserializer = serde_json::Deserializer::from_slice(&bytes);
@@ -685,7 +680,7 @@ pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
             let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
             let error = Error::decode(operation, &error, &bytes, &secrets);
             tracing::warn!(operation, "{error}");
-            Err(failure_response(operation, error))
+            Err(hook_error(error).await)
         }
     }
 }
@@ -708,30 +703,6 @@ pub trait OperationClient {
     ) -> impl std::future::Future<Output = Result<Response>> + Send;
 }
 
-/// A JSON body over the cap: the call ends as [`Error::BodyTooLarge`] (the
-/// generated code sees a 502 without a body).
-/// A response standing for a failure of ours on the way (a body over the
-/// cap: 502; a missed deadline: 504), carrying the error to report;
-/// `transient` if another attempt may succeed.
-fn failed_response(operation: &'static str, failure: Error, transient: bool) -> Response {
-    let mut response = http::Response::new(bytes::Bytes::new());
-    *response.status_mut() =
-        if matches!(failure, Error::Timeout { .. }) { StatusCode::GATEWAY_TIMEOUT } else { StatusCode::BAD_GATEWAY };
-    response.extensions_mut().insert(ResponseContext {
-        operation,
-        body: BodyExcerpt::default(),
-        failure: Some(Arc::new(Mutex::new(Some(failure)))),
-    });
-    if transient {
-        response.extensions_mut().insert(Transient);
-    }
-    Response::from(response)
-}
-
-/// Marks a failure of ours that another attempt may avoid.
-#[derive(Clone, Copy)]
-struct Transient;
-
 /// Sends a request built outside the typed builders through the hooks of a
 /// generated client. Only a 2xx response is `Ok`.
 pub(crate) async fn execute_operation<C>(client: &C, operation_id: &str, mut request: Request) -> Result<Response>
@@ -745,9 +716,7 @@ where
     };
     let info = OperationInfo { operation_id };
     client.pre::<()>(&mut request, &info).await.map_err(Error::from)?;
-    // The runtime's `exec` answers a request that failed with a response
-    // that carries the error, so this `Err` is only a hook's own failure.
-    let response = client.exec(request, &info).await.map_err(|e| Error::transport(operation_id, e))?;
+    let response = client.exec(request, &info).await.map_err(|e| Error::uncarried(operation_id, e))?;
     if response.status().is_success() {
         checked_json(response, operation_id, &client.inner().inner.credentials).await
     } else {

@@ -14,7 +14,7 @@
 
 use serde_json::{Map, Value};
 
-use super::validate::deref;
+use super::validate::{Scalar, coerce, deref, scalar_of};
 
 /// One leniency a spec can declare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -119,7 +119,7 @@ pub(crate) fn listed_spelling<'a>(allowed: &'a [String], text: &str) -> Option<&
 /// `oneOf`/`anyOf` are left as sent, as their type is not known in advance.
 pub(crate) fn coerce_strings(root: &Value, schema: &Value, value: &mut Value, depth: usize) -> bool {
     const MAX_DEPTH: usize = 64;
-    let Ok(Value::Object(schema)) = deref(root, schema) else { return false };
+    let Ok(node @ Value::Object(schema)) = deref(root, schema) else { return false };
     if depth > MAX_DEPTH {
         return false;
     }
@@ -129,7 +129,9 @@ pub(crate) fn coerce_strings(root: &Value, schema: &Value, value: &mut Value, de
     }
     match value {
         Value::String(text) => {
-            if let Some(scalar) = scalar_of(schema, text) {
+            if let Ok(scalar @ (Scalar::Boolean | Scalar::Integer | Scalar::Number)) = scalar_of(node)
+                && let Ok(scalar) = coerce(text, scalar)
+            {
                 *value = scalar;
                 changed = true;
             }
@@ -157,26 +159,6 @@ fn coerce_fields(root: &Value, schema: &Map<String, Value>, fields: &mut Map<Str
         }
     }
     changed
-}
-
-/// The boolean or number `text` reads as, where `schema` wants one.
-fn scalar_of(schema: &Map<String, Value>, text: &str) -> Option<Value> {
-    match schema.get("type").and_then(Value::as_str)? {
-        "boolean" => match text {
-            "true" => Some(Value::Bool(true)),
-            "false" => Some(Value::Bool(false)),
-            _ => None,
-        },
-        "integer" => text.parse::<i64>().ok().map(Value::from),
-        "number" => {
-            text.parse::<i64>().ok().map(Value::from).or_else(|| text.parse::<f64>().ok().and_then(float_value))
-        }
-        _ => None,
-    }
-}
-
-fn float_value(f: f64) -> Option<Value> {
-    serde_json::Number::from_f64(f).map(Value::Number)
 }
 
 /// `empty-body`: whether `body` is empty, blank or the empty JSON object.

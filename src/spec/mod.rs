@@ -7,3 +7,4 @@ pub mod model;
 pub mod security;
 pub mod survey;
 pub mod validate;
+mod walk;

@@ -7,20 +7,16 @@
 //! response). A maintainer checking a real tenant needs every difference,
 //! sorted by kind, and also what the answers confirmed: the facts the spec
 //! marks `x-provenance: inferred` that a response matched. That is
-//! [`SpecValidator::survey_response`], built on the same schema rules.
+//! [`SpecValidator::survey_response`]: the same walk (`spec/walk.rs`),
+//! collecting all.
 
 use std::collections::BTreeSet;
 use std::fmt;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-use super::model::is_json;
-use super::validate::{
-    SpecValidator, Violation, best_media, check_number, check_string, deref, essence, has_type, show, show_str,
-};
-
-/// How deep a schema may nest before the survey stops descending.
-const MAX_DEPTH: usize = 64;
+use super::validate::{SpecValidator, deref};
+use super::walk::{Direction, Finding, Mode, Walker, is_inferred, visit};
 
 /// What kind of difference a response showed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -129,24 +125,24 @@ impl SpecValidator {
         headers: &[(String, String)],
         body: Option<&[u8]>,
     ) -> Survey {
-        let mut surveyor = Surveyor { validator: self, operation: operation_id, survey: Survey::default() };
-        surveyor.response(status, headers, body);
+        let content_type = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type"));
+        let content_type = content_type.map(|(_, v)| v.as_str());
+        let mut walker = Walker::new(self, Direction::Response, Mode::All);
+        let _ = walker.response(operation_id, status, content_type, Some(headers), body);
         // The survey passes nothing the sandbox's check rejects: a rule it
-        // does not look at (`uniqueItems`, `not`, a `oneOf` two alternatives
-        // match) is reported as the check words it.
-        if let (true, Some(body)) = (surveyor.survey.drift.is_empty(), body) {
-            let content_type = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map(|(_, v)| v);
-            if let Err(Violation::Invalid { location, message }) =
-                self.validate_response(operation_id, status, content_type.map(String::as_str), body)
-            {
-                surveyor.report(DriftKind::BrokenConstraint, json_path(&location), message);
-            }
+        // does not look at (`not`, a `oneOf` two alternatives match) is
+        // reported as the check words it.
+        if walker.findings.is_empty() && body.is_some() {
+            let mut check = Walker::new(self, Direction::Response, Mode::First);
+            let _ = check.response(operation_id, status, content_type, None, body);
+            let broken = check.findings.into_iter().map(|f| Finding { kind: DriftKind::BrokenConstraint, ..f });
+            walker.findings.extend(broken);
         }
-        let mut survey = surveyor.survey;
-        survey.confirmed = survey.confirmed.difference(&survey.contradicted).cloned().collect();
-        survey.drift.sort();
-        survey.drift.dedup();
-        survey
+        let mut drift: Vec<Drift> = walker.findings.into_iter().map(|f| drift(operation_id, f)).collect();
+        drift.sort();
+        drift.dedup();
+        let confirmed = walker.confirmed.difference(&walker.contradicted).cloned().collect();
+        Survey { drift, confirmed, contradicted: walker.contradicted }
     }
 
     /// The inferred facts a call the server accepted (a 2xx answer)
@@ -187,409 +183,33 @@ impl SpecValidator {
     /// inferred`), in document order of their pointers.
     #[must_use]
     pub fn inferred_facts(&self) -> Vec<InferredFact> {
-        fn walk(node: &Value, pointer: &mut String, out: &mut Vec<InferredFact>) {
-            match node {
-                Value::Object(map) => {
-                    if let Some(provenance) = map.get("x-provenance").filter(|p| is_inferred(p)) {
-                        let text = |key: &str| provenance.get(key).and_then(Value::as_str).map(str::to_owned);
-                        out.push(InferredFact { pointer: pointer.clone(), source: text("source"), why: text("why") });
-                    }
-                    for (key, value) in map.iter().filter(|(k, _)| !matches!(k.as_str(), "example" | "examples")) {
-                        let len = pointer.len();
-                        pointer.push('/');
-                        pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
-                        walk(value, pointer, out);
-                        pointer.truncate(len);
-                    }
-                }
-                Value::Array(items) => {
-                    for (i, value) in items.iter().enumerate() {
-                        let len = pointer.len();
-                        pointer.push_str(&format!("/{i}"));
-                        walk(value, pointer, out);
-                        pointer.truncate(len);
-                    }
-                }
-                _ => {}
-            }
-        }
         let mut out = Vec::new();
-        walk(&self.spec, &mut "#".to_owned(), &mut out);
+        let _ = visit(&self.spec, &mut String::new(), &mut |node, pointer| {
+            if let Some(provenance) = node.get("x-provenance").filter(|p| is_inferred(p)) {
+                let text = |key: &str| provenance.get(key).and_then(Value::as_str).map(str::to_owned);
+                out.push(InferredFact { pointer: format!("#{pointer}"), source: text("source"), why: text("why") });
+            }
+            Ok(())
+        });
         out
     }
 }
 
-fn is_inferred(provenance: &Value) -> bool {
-    provenance.get("status").and_then(Value::as_str) == Some("inferred")
+/// A finding as a survey reports it: at a JSON path, and without what a
+/// secret-like field holds.
+fn drift(operation: &str, finding: Finding) -> Drift {
+    let Finding { kind, location, message: detail } = finding;
+    let location = json_path(&location);
+    let secret = location.rsplit(['.', ' ']).next().is_some_and(crate::redact::is_secret_name);
+    let detail = if secret && kind != DriftKind::MissingRequired && kind != DriftKind::MissingHeader {
+        "the value of a secret-like field is not shown".to_owned()
+    } else {
+        detail
+    };
+    Drift { operation: operation.to_owned(), kind, location, detail }
 }
 
-struct Surveyor<'s> {
-    validator: &'s SpecValidator,
-    operation: &'s str,
-    survey: Survey,
-}
-
-impl<'s> Surveyor<'s> {
-    fn root(&self) -> &'s Value {
-        &self.validator.spec
-    }
-
-    fn report(&mut self, kind: DriftKind, location: impl Into<String>, detail: impl Into<String>) {
-        let (location, detail) = (location.into(), detail.into());
-        // What a secret-like field holds is never shown.
-        let secret = location.rsplit(['.', ' ']).next().is_some_and(crate::redact::is_secret_name);
-        let detail = if secret && kind != DriftKind::MissingRequired && kind != DriftKind::MissingHeader {
-            "the value of a secret-like field is not shown".to_owned()
-        } else {
-            detail
-        };
-        self.survey.drift.push(Drift { operation: self.operation.to_owned(), kind, location, detail });
-    }
-
-    fn confirm(&mut self, pointer: &str, node: &Value) {
-        if node.get("x-provenance").is_some_and(is_inferred) {
-            self.survey.confirmed.insert(pointer.to_owned());
-        }
-    }
-
-    fn response(&mut self, status: u16, headers: &[(String, String)], body: Option<&[u8]>) {
-        let Some(op) = self.validator.operations().find(|op| op.id == self.operation) else {
-            self.report(
-                DriftKind::UndocumentedStatus,
-                "status",
-                format!("no operation {} in the spec", self.operation),
-            );
-            return;
-        };
-        if (200..300).contains(&status) {
-            let pointer = op.pointer.clone();
-            if let Some(node) = pointer_get(self.root(), &pointer) {
-                self.confirm(&pointer, node);
-            }
-        }
-        let Some((key, node)) = op.documented_response(status) else {
-            self.report(DriftKind::UndocumentedStatus, "status", format!("HTTP {status} is not documented"));
-            return;
-        };
-        let mut pointer = format!("{}/responses/{key}", op.pointer);
-        if let Some(reference) = node.get("$ref").and_then(Value::as_str) {
-            pointer = reference.to_owned();
-        }
-        let Ok(response) = deref(self.root(), node) else { return };
-        let before = self.survey.drift.len();
-        self.headers(response, &pointer, headers);
-        let content_type = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type")).map(|(_, v)| v);
-        self.body(response, &pointer, content_type.map(String::as_str), body);
-        if self.survey.drift.len() == before {
-            self.confirm(&pointer, response);
-        } else if response.get("x-provenance").is_some_and(is_inferred) {
-            self.survey.contradicted.insert(pointer);
-        }
-    }
-
-    /// Every documented header must have been sent.
-    fn headers(&mut self, response: &'s Value, pointer: &str, headers: &[(String, String)]) {
-        for (name, header) in response.get("headers").and_then(Value::as_object).into_iter().flatten() {
-            if name.eq_ignore_ascii_case("content-type") {
-                continue;
-            }
-            let here = format!("{pointer}/headers/{}", name.replace('~', "~0").replace('/', "~1"));
-            if headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)) {
-                let here = header.get("$ref").and_then(Value::as_str).map_or(here, str::to_owned);
-                if let Ok(header) = deref(self.root(), header) {
-                    self.confirm(&here, header);
-                }
-            } else {
-                self.report(DriftKind::MissingHeader, format!("header {name}"), "documented, but not sent");
-            }
-        }
-    }
-
-    fn body(&mut self, response: &'s Value, pointer: &str, content_type: Option<&str>, body: Option<&[u8]>) {
-        let Some(content) = response.get("content").and_then(Value::as_object).filter(|c| !c.is_empty()) else {
-            if body.is_some_and(|b| !b.is_empty()) {
-                self.report(DriftKind::InvalidBody, "$", "a body where the spec documents none");
-            }
-            return;
-        };
-        let empty = body.is_some_and(<[u8]>::is_empty);
-        let actual = content_type.map(essence);
-        let found = best_media(content.iter().map(|(mt, m)| (mt.as_str(), m)), actual.as_deref().unwrap_or_default());
-        let Some((media_type, media)) = found else {
-            if !empty {
-                let expected = content.keys().map(String::as_str).collect::<Vec<_>>().join(" or ");
-                let actual = actual.unwrap_or_else(|| "none".to_owned());
-                self.report(DriftKind::UndocumentedContentType, "content-type", format!("{actual}, not {expected}"));
-            }
-            return;
-        };
-        let (Some(schema), Some(body)) = (media.get("schema").filter(|_| is_json(media_type)), body) else { return };
-        if body.is_empty() {
-            return;
-        }
-        let value: Value = match serde_json::from_slice(body) {
-            Ok(value) => value,
-            Err(e) => return self.report(DriftKind::InvalidBody, "$", format!("not valid JSON: {e}")),
-        };
-        let here = format!("{pointer}/content/{}/schema", media_type.replace('/', "~1"));
-        self.value(schema, &here, &value, "$", &BTreeSet::new(), 0);
-    }
-
-    /// The schema nodes that apply to a value at once: the node, its
-    /// `allOf` members and `x-check` (recursively), with their pointers.
-    fn flatten(&self, schema: &'s Value, pointer: &str, out: &mut Vec<(String, &'s Map<String, Value>)>, depth: usize) {
-        if depth > MAX_DEPTH {
-            return;
-        }
-        let pointer = schema.get("$ref").and_then(Value::as_str).unwrap_or(pointer).to_owned();
-        let Ok(Value::Object(map)) = deref(self.root(), schema) else { return };
-        for (i, member) in map.get("allOf").and_then(Value::as_array).into_iter().flatten().enumerate() {
-            self.flatten(member, &format!("{pointer}/allOf/{i}"), out, depth + 1);
-        }
-        if let Some(check) = map.get("x-check") {
-            self.flatten(check, &format!("{pointer}/x-check"), out, depth + 1);
-        }
-        out.push((pointer, map));
-    }
-
-    /// Surveys `value` against `schema`. `known` holds the property names an
-    /// enclosing schema documents for this same object (the rest of a
-    /// `oneOf` alternative's parent), which are not unknown here.
-    fn value(
-        &mut self,
-        schema: &'s Value,
-        pointer: &str,
-        value: &Value,
-        at: &str,
-        known: &BTreeSet<&'s str>,
-        depth: usize,
-    ) {
-        if depth > MAX_DEPTH {
-            return;
-        }
-        let mut parts = Vec::new();
-        self.flatten(schema, pointer, &mut parts, depth);
-        if parts.is_empty() {
-            return;
-        }
-        let before = self.survey.drift.len();
-        self.parts(&mut parts, value, at, known, depth);
-        let agreed = self.survey.drift.len() == before;
-        for (pointer, node) in &parts {
-            if node.get("x-provenance").is_some_and(is_inferred) {
-                let set = if agreed { &mut self.survey.confirmed } else { &mut self.survey.contradicted };
-                set.insert(pointer.clone());
-            }
-        }
-    }
-
-    fn parts(
-        &mut self,
-        parts: &mut Vec<(String, &'s Map<String, Value>)>,
-        value: &Value,
-        at: &str,
-        known: &BTreeSet<&'s str>,
-        depth: usize,
-    ) {
-        if value.is_null() && parts.iter().any(|(_, s)| s.get("nullable").and_then(Value::as_bool) == Some(true)) {
-            return;
-        }
-        if self.mismatched(parts, value, at) {
-            return;
-        }
-        // The alternative of each `oneOf`/`anyOf` the value fits best joins the parts.
-        let mut names: BTreeSet<&'s str> = known.clone();
-        names.extend(parts.iter().flat_map(|(_, s)| property_names(s)));
-        let mut chosen = Vec::new();
-        for (pointer, schema) in parts.iter() {
-            for key in ["oneOf", "anyOf"] {
-                let Some(alternatives) = schema.get(key).and_then(Value::as_array).filter(|a| !a.is_empty()) else {
-                    continue;
-                };
-                let best = alternatives
-                    .iter()
-                    .enumerate()
-                    .map(|(i, alternative)| (self.trial(alternative, value, at, &names, depth), i, alternative))
-                    .min_by_key(|(score, i, _)| (*score, *i));
-                if let Some((_, i, alternative)) = best {
-                    self.flatten(alternative, &format!("{pointer}/{key}/{i}"), &mut chosen, depth + 1);
-                }
-            }
-        }
-        if !chosen.is_empty() {
-            names.extend(chosen.iter().flat_map(|(_, s)| property_names(s)));
-            // The chosen alternative's type and enum apply too.
-            if self.mismatched(&chosen, value, at) {
-                return;
-            }
-            parts.extend(chosen);
-        }
-        match value {
-            Value::Number(n) => {
-                for (_, schema) in parts.iter() {
-                    if let Err(message) = check_number(schema, n) {
-                        self.report(DriftKind::BrokenConstraint, at, message);
-                    }
-                }
-            }
-            Value::String(text) => {
-                for (_, schema) in parts.iter() {
-                    self.string(schema, text, at);
-                }
-            }
-            Value::Array(items) => self.array(parts, items, at, depth),
-            Value::Object(map) => self.object(parts, map, at, &names, depth),
-            Value::Bool(_) | Value::Null => {}
-        }
-    }
-
-    /// Reports the first part whose `type` or `enum` the value does not
-    /// fit; whether there was one (then nothing below it is surveyed).
-    fn mismatched(&mut self, parts: &[(String, &'s Map<String, Value>)], value: &Value, at: &str) -> bool {
-        for (_, schema) in parts {
-            if let Some(ty) = schema.get("type").and_then(Value::as_str)
-                && !has_type(value, ty)
-            {
-                let article = if ty.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
-                self.report(DriftKind::TypeMismatch, at, format!("{} where the spec says {article} {ty}", show(value)));
-                return true;
-            }
-            if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
-                && !allowed.contains(value)
-            {
-                let list: Vec<String> =
-                    allowed.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
-                self.report(
-                    DriftKind::UnlistedEnumValue,
-                    at,
-                    format!("{} is not one of {}", show(value), list.join(", ")),
-                );
-                return true;
-            }
-        }
-        false
-    }
-
-    /// How badly `value` misses `alternative`: differences at its root (a
-    /// type, a one-value discriminator) weigh most, then every other one.
-    fn trial(&self, alternative: &'s Value, value: &Value, at: &str, known: &BTreeSet<&'s str>, depth: usize) -> usize {
-        let mut scratch = Surveyor { validator: self.validator, operation: self.operation, survey: Survey::default() };
-        scratch.value(alternative, "", value, at, known, depth + 1);
-        scratch
-            .survey
-            .drift
-            .iter()
-            .map(|d| {
-                let at_root = d.location == at;
-                match d.kind {
-                    DriftKind::TypeMismatch | DriftKind::UnlistedEnumValue if at_root => 1000,
-                    DriftKind::MissingRequired | DriftKind::UnlistedEnumValue => 10,
-                    _ => 1,
-                }
-            })
-            .sum()
-    }
-
-    fn string(&mut self, schema: &Map<String, Value>, text: &str, at: &str) {
-        let len = text.chars().count() as u64;
-        let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
-        if let Some(min) = bound("minLength").filter(|min| len < *min) {
-            self.report(
-                DriftKind::BrokenConstraint,
-                at,
-                format!("{} is shorter than {min} characters", show_str(text)),
-            );
-        }
-        if let Some(max) = bound("maxLength").filter(|max| len > *max) {
-            self.report(DriftKind::BrokenConstraint, at, format!("{} is longer than {max} characters", show_str(text)));
-        }
-        if let Err(message) = check_string(schema, text, &self.validator.patterns) {
-            self.report(DriftKind::FormatMismatch, at, message);
-        }
-    }
-
-    fn array(&mut self, parts: &[(String, &'s Map<String, Value>)], items: &[Value], at: &str, depth: usize) {
-        let len = items.len() as u64;
-        let here = format!("{at}[]");
-        for (pointer, schema) in parts {
-            if let Some(min) = schema.get("minItems").and_then(Value::as_u64).filter(|min| len < *min) {
-                self.report(DriftKind::BrokenConstraint, at, format!("{len} items, fewer than {min}"));
-            }
-            if let Some(max) = schema.get("maxItems").and_then(Value::as_u64).filter(|max| len > *max) {
-                self.report(DriftKind::BrokenConstraint, at, format!("{len} items, more than {max}"));
-            }
-            if let Some(item_schema) = schema.get("items") {
-                let pointer = format!("{pointer}/items");
-                for item in items {
-                    self.value(item_schema, &pointer, item, &here, &BTreeSet::new(), depth + 1);
-                }
-            }
-        }
-    }
-
-    fn object(
-        &mut self,
-        parts: &[(String, &'s Map<String, Value>)],
-        map: &Map<String, Value>,
-        at: &str,
-        names: &BTreeSet<&'s str>,
-        depth: usize,
-    ) {
-        let root = self.root();
-        let write_only = |schema: &Value| {
-            deref(root, schema).ok().and_then(|s| s.get("writeOnly")).and_then(Value::as_bool) == Some(true)
-        };
-        let open = parts.iter().any(|(_, s)| match s.get("additionalProperties") {
-            Some(Value::Bool(true)) => true,
-            Some(Value::Object(extra)) => extra.is_empty(),
-            _ => false,
-        });
-        for (pointer, schema) in parts {
-            let properties = schema.get("properties").and_then(Value::as_object);
-            for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
-            {
-                let skip = properties.and_then(|p| p.get(name)).is_some_and(write_only);
-                if !map.contains_key(name) && !skip {
-                    self.report(DriftKind::MissingRequired, format!("{at}.{name}"), "required, but not sent");
-                }
-            }
-            for (key, value) in map {
-                let here = format!("{at}.{key}");
-                if let Some(property) = properties.and_then(|p| p.get(key)) {
-                    let pointer = format!("{pointer}/properties/{}", key.replace('~', "~0").replace('/', "~1"));
-                    self.value(property, &pointer, value, &here, &BTreeSet::new(), depth + 1);
-                } else if let Some(extra @ Value::Object(rules)) = schema.get("additionalProperties")
-                    && !rules.is_empty()
-                {
-                    let pointer = format!("{pointer}/additionalProperties");
-                    self.value(extra, &pointer, value, &here, &BTreeSet::new(), depth + 1);
-                }
-            }
-        }
-        let documents_properties = parts.iter().any(|(_, s)| s.contains_key("properties"));
-        if open || !documents_properties && !parts.iter().any(|(_, s)| s.contains_key("additionalProperties")) {
-            // A free-form object (no properties listed) is not drift.
-            return;
-        }
-        for (key, value) in map {
-            if !names.contains(key.as_str())
-                && !parts.iter().any(|(_, s)| s.get("additionalProperties").is_some_and(Value::is_object))
-            {
-                let what = match value {
-                    Value::Null => "null",
-                    Value::Bool(_) => "a boolean",
-                    Value::Number(_) => "a number",
-                    Value::String(_) => "a string",
-                    Value::Array(_) => "an array",
-                    Value::Object(_) => "an object",
-                };
-                self.report(DriftKind::UnknownField, format!("{at}.{key}"), format!("{what} the spec does not list"));
-            }
-        }
-    }
-}
-
-/// A validator location (`response body.data[0].id`) as a survey's path
+/// A location (`response body.data[0].id`) as a survey's path
 /// (`$.data[].id`).
 fn json_path(location: &str) -> String {
     let Some(rest) = location.strip_prefix("response body") else { return location.to_owned() };
@@ -602,10 +222,6 @@ fn json_path(location: &str) -> String {
         }
     }
     out
-}
-
-fn property_names(schema: &Map<String, Value>) -> impl Iterator<Item = &str> {
-    schema.get("properties").and_then(Value::as_object).into_iter().flat_map(|p| p.keys().map(String::as_str))
 }
 
 /// The node at a JSON pointer of the form `#/a/b`.

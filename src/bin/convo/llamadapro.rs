@@ -1330,12 +1330,12 @@ async fn definitions(client: &Client, command: DefinitionsCommand, context: &Con
             print_one(context, DEFINITION_COLUMNS, &send(call.send()).await?)
         }
         DefinitionsCommand::Delete { id, force } => {
-            let deleted = client.delete_custom_field_definition_checked(id, force).await.map_err(|e| match e {
-                // Say how to go on, in the CLI's terms.
-                convo_clients::Error::CustomFieldInUse(in_use) => {
-                    Failure::Outcome(format!("{in_use}; run again with --force to do that"))
+            let deleted = client.delete_custom_field_definition_checked(id, force).await.map_err(|e| {
+                match e.api_error::<convo_clients::llamadapro::DefinitionInUse>() {
+                    // Say how to go on, in the CLI's terms.
+                    Some(in_use) => Failure::Outcome(format!("{in_use}; run again with --force to do that")),
+                    None => Failure::from(e),
                 }
-                other => Failure::from(other),
             })?;
             print_one(context, DEFINITION_COLUMNS, &deleted)
         }

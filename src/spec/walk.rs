@@ -1,0 +1,674 @@
+//! The one walk of a JSON value against a schema of the spec. It stops at
+//! the first difference ([`Mode::First`]: the request and response checks of
+//! [`super::validate`]) or collects them all ([`Mode::All`]: the survey of
+//! [`super::survey`]), with the same rules and the same words.
+//!
+//! The schema nodes that apply to a value at once (the node, its `allOf`
+//! members and `x-check`) are walked together as its parts. Collecting all,
+//! the `oneOf`/`anyOf` alternative the value fits best joins them, so that its
+//! differences are reported and its properties are not unknown fields;
+//! stopping at the first, a value must match exactly one `oneOf` alternative
+//! (at least one of `anyOf`) and not its `not`. Collecting all also notes
+//! the nodes marked `x-provenance: inferred` the value matched, or did not.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+use super::model::is_json;
+use super::survey::DriftKind;
+use super::validate::{
+    SpecValidator, Violation, best_media, check_number, check_string, deref, essence, has_type, show, show_str,
+};
+
+/// Recursion limit; only a cyclic schema that consumes no input (e.g.
+/// `A: {allOf: [$ref: A]}`) gets near it.
+const MAX_DEPTH: usize = 256;
+
+/// Whether a walk stops at the first difference or collects them all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    First,
+    All,
+}
+
+/// Which way a value travels: `readOnly` properties are never sent in a
+/// request, `writeOnly` ones never come back in a response.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Direction {
+    Request,
+    Response,
+}
+
+/// Where in a document a value sits: `request body.metadata[0].name`.
+/// Built on the stack while descending, formatted only for a difference.
+#[derive(Clone, Copy)]
+pub(super) enum Loc<'a> {
+    Root(&'a str),
+    Field(&'a Loc<'a>, &'a str),
+    Index(&'a Loc<'a>, usize),
+}
+
+impl fmt::Display for Loc<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Root(root) => f.write_str(root),
+            Self::Field(parent, key) => write!(f, "{parent}.{key}"),
+            Self::Index(parent, index) => write!(f, "{parent}[{index}]"),
+        }
+    }
+}
+
+/// One difference: its kind, where it is and what was found.
+#[derive(Debug, Clone)]
+pub(super) struct Finding {
+    pub(super) kind: DriftKind,
+    pub(super) location: String,
+    pub(super) message: String,
+}
+
+impl fmt::Display for Finding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.location, self.message)
+    }
+}
+
+/// A walk in [`Mode::First`] met its difference.
+pub(super) struct Stop;
+
+type Step = Result<(), Stop>;
+
+/// The schema nodes that apply to one value, with their JSON pointers
+/// (kept in [`Mode::All`] only).
+type Parts<'s> = Vec<(String, &'s Map<String, Value>)>;
+
+/// Walks values against the schemas of one spec.
+pub(super) struct Walker<'s> {
+    spec: &'s SpecValidator,
+    direction: Direction,
+    mode: Mode,
+    pub(super) findings: Vec<Finding>,
+    /// Pointers of the inferred nodes a value matched, and of those it did not.
+    pub(super) confirmed: BTreeSet<String>,
+    pub(super) contradicted: BTreeSet<String>,
+    /// Emptied parts lists, reused: a page holds thousands of values.
+    spare: Vec<Parts<'s>>,
+}
+
+impl<'s> Walker<'s> {
+    pub(super) fn new(spec: &'s SpecValidator, direction: Direction, mode: Mode) -> Self {
+        let (findings, confirmed, contradicted) = (Vec::new(), BTreeSet::new(), BTreeSet::new());
+        Self { spec, direction, mode, findings, confirmed, contradicted, spare: Vec::new() }
+    }
+
+    /// Walks `value` against `schema`, found at `pointer` in the spec.
+    pub(super) fn walk(&mut self, schema: &'s Value, pointer: &str, value: &Value, at: &Loc<'_>) -> Step {
+        self.value(schema, pointer, value, at, &BTreeSet::new(), 0)
+    }
+
+    fn report(&mut self, kind: DriftKind, at: impl fmt::Display, message: impl Into<String>) -> Step {
+        self.findings.push(Finding { kind, location: at.to_string(), message: message.into() });
+        if self.mode == Mode::First { Err(Stop) } else { Ok(()) }
+    }
+
+    /// A difference only a check reports (a schema the walk cannot follow,
+    /// which a survey passes over).
+    fn refuse(&mut self, at: impl fmt::Display, message: impl Into<String>) -> Step {
+        if self.mode == Mode::First { self.report(DriftKind::BrokenConstraint, at, message) } else { Ok(()) }
+    }
+
+    /// The first difference, if the walk met one.
+    pub(super) fn violation(mut self) -> Result<(), Violation> {
+        match self.findings.pop() {
+            Some(Finding { location, message, .. }) => Err(Violation::Invalid { location, message }),
+            None => Ok(()),
+        }
+    }
+
+    /// Notes an inferred node of the spec the value matched.
+    fn confirm(&mut self, pointer: &str, node: &Value) {
+        if self.mode == Mode::All && node.get("x-provenance").is_some_and(is_inferred) {
+            self.confirmed.insert(pointer.to_owned());
+        }
+    }
+
+    /// A response of `operation_id` against what the spec documents for its
+    /// status: its headers (when `headers` are given), its content type and
+    /// its body (`None` when it was not read, a download). A check words the
+    /// response's own differences as the sandbox reports them (at `response`
+    /// and `response body`), a survey by kind (`status`, `content-type`).
+    pub(super) fn response(
+        &mut self,
+        operation_id: &str,
+        status: u16,
+        content_type: Option<&str>,
+        headers: Option<&[(String, String)]>,
+        body: Option<&[u8]>,
+    ) -> Step {
+        let first = self.mode == Mode::First;
+        let spec = self.spec;
+        let Some(op) = spec.operations().find(|op| op.id == operation_id) else {
+            let at = if first { "response" } else { "status" };
+            return self.report(DriftKind::UndocumentedStatus, at, format!("no operation {operation_id} in the spec"));
+        };
+        if (200..300).contains(&status)
+            && let Some(node) = op.pointer.strip_prefix('#').and_then(|p| spec.spec.pointer(p))
+        {
+            self.confirm(&op.pointer, node);
+        }
+        let Some((key, node)) = op.documented_response(status) else {
+            let (at, message) = if first { ("response", "status") } else { ("status", "HTTP") };
+            return self.report(DriftKind::UndocumentedStatus, at, format!("{message} {status} is not documented"));
+        };
+        let reference = node.get("$ref").and_then(Value::as_str);
+        let pointer = reference.map_or_else(|| format!("{}/responses/{key}", op.pointer), str::to_owned);
+        let response = match deref(&spec.spec, node) {
+            Ok(response) => response,
+            Err(e) => return self.refuse("response", e),
+        };
+        let before = self.findings.len();
+        for (name, header) in headers.and(response.get("headers")).and_then(Value::as_object).into_iter().flatten() {
+            let sent = headers.unwrap_or_default().iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+            if name.eq_ignore_ascii_case("content-type") {
+                continue;
+            } else if !sent {
+                self.report(DriftKind::MissingHeader, format!("header {name}"), "documented, but not sent")?;
+            } else if let Ok(documented) = deref(&spec.spec, header) {
+                let here = format!("{pointer}/headers/{}", escape(name));
+                self.confirm(header.get("$ref").and_then(Value::as_str).unwrap_or(&here), documented);
+            }
+        }
+        self.response_body(response, &pointer, status, content_type, body)?;
+        if self.findings.len() == before {
+            self.confirm(&pointer, response);
+        } else if self.mode == Mode::All && response.get("x-provenance").is_some_and(is_inferred) {
+            self.contradicted.insert(pointer);
+        }
+        Ok(())
+    }
+
+    fn response_body(
+        &mut self,
+        response: &'s Value,
+        pointer: &str,
+        status: u16,
+        content_type: Option<&str>,
+        body: Option<&[u8]>,
+    ) -> Step {
+        const AT: &str = "response body";
+        let first = self.mode == Mode::First;
+        let empty = body.is_some_and(<[u8]>::is_empty);
+        let Some(content) = response.get("content").and_then(Value::as_object).filter(|c| !c.is_empty()) else {
+            if empty || body.is_none() {
+                return Ok(());
+            }
+            let message = if first {
+                format!("status {status} documents no body")
+            } else {
+                "a body where the spec documents none".to_owned()
+            };
+            return self.report(DriftKind::InvalidBody, AT, message);
+        };
+        let actual = content_type.map(essence);
+        // Without a content type only `*/*` matches.
+        let found = best_media(content.iter().map(|(mt, m)| (mt.as_str(), m)), actual.as_deref().unwrap_or_default());
+        let (media_type, media) = match found {
+            Some(found) => found,
+            // An empty body still breaks the contract if JSON is documented.
+            None if empty => match content.iter().find(|(mt, _)| is_json(mt)) {
+                Some((mt, media)) if first => (mt.as_str(), media),
+                _ => return Ok(()),
+            },
+            None => {
+                let expected = content.keys().map(String::as_str).collect::<Vec<_>>().join(" or ");
+                let (at, message) = match (first, actual) {
+                    (false, actual) => {
+                        ("content-type", format!("{}, not {expected}", actual.as_deref().unwrap_or("none")))
+                    }
+                    (true, Some(actual)) => (AT, format!("content type {actual} is not {expected}")),
+                    (true, None) => (AT, format!("no content type; expected {expected}")),
+                };
+                return self.report(DriftKind::UndocumentedContentType, at, message);
+            }
+        };
+        let (Some(schema), Some(body)) = (media.get("schema").filter(|_| is_json(media_type)), body) else {
+            return Ok(());
+        };
+        if body.is_empty() {
+            let annotation = |k: &String| k.starts_with("x-") || k == "description" || k == "title";
+            let schema = deref(&self.spec.spec, schema).ok().and_then(Value::as_object);
+            if !schema.is_some_and(|s| s.keys().all(annotation)) {
+                return self.refuse(AT, format!("empty, but {media_type} is documented"));
+            }
+            return Ok(());
+        }
+        let value: Value = match serde_json::from_slice(body) {
+            Ok(value) => value,
+            Err(e) => return self.report(DriftKind::InvalidBody, AT, format!("not valid JSON: {e}")),
+        };
+        let here = self.child(pointer, format_args!("content/{}/schema", escape(media_type)));
+        self.walk(schema, &here, &value, &Loc::Root(AT))
+    }
+
+    /// `pointer/key`, when pointers are kept.
+    fn child(&self, pointer: &str, key: impl fmt::Display) -> String {
+        if self.mode == Mode::All { format!("{pointer}/{key}") } else { String::new() }
+    }
+
+    /// `value` against `schema`. `known` holds the property names an
+    /// enclosing schema documents for this same object (the rest of a
+    /// `oneOf` alternative's parent), which are not unknown here.
+    fn value(
+        &mut self,
+        schema: &'s Value,
+        pointer: &str,
+        value: &Value,
+        at: &Loc<'_>,
+        known: &BTreeSet<&'s str>,
+        depth: usize,
+    ) -> Step {
+        let mut parts = self.spare.pop().unwrap_or_default();
+        let before = self.findings.len();
+        let step = match self.flatten(schema, pointer, &mut parts, at, depth) {
+            Ok(()) if parts.is_empty() => Ok(()),
+            Ok(()) => self.parts(&mut parts, value, at, known, depth),
+            stop => stop,
+        };
+        if self.mode == Mode::All {
+            let agreed = self.findings.len() == before;
+            for (pointer, node) in &parts {
+                if node.get("x-provenance").is_some_and(is_inferred) {
+                    let set = if agreed { &mut self.confirmed } else { &mut self.contradicted };
+                    set.insert(pointer.clone());
+                }
+            }
+        }
+        parts.clear();
+        self.spare.push(parts);
+        step
+    }
+
+    /// The node, then its `allOf` members and its `x-check` (recursively).
+    fn flatten(&mut self, schema: &'s Value, pointer: &str, out: &mut Parts<'s>, at: &Loc<'_>, depth: usize) -> Step {
+        if depth > MAX_DEPTH {
+            return self.refuse(at, "schema nesting too deep (cyclic $ref?)");
+        }
+        let pointer = match schema.get("$ref").and_then(Value::as_str) {
+            Some(reference) if self.mode == Mode::All => reference.to_owned(),
+            _ => pointer.to_owned(),
+        };
+        let map = match deref(&self.spec.spec, schema) {
+            Ok(Value::Object(map)) => map,
+            Ok(Value::Bool(false)) => return self.refuse(at, "no value is allowed here"),
+            Ok(_) => return Ok(()),
+            Err(e) => return self.refuse(at, e),
+        };
+        out.push((pointer.clone(), map));
+        for (i, member) in map.get("allOf").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            self.flatten(member, &self.child(&pointer, format_args!("allOf/{i}")), out, at, depth + 1)?;
+        }
+        if let Some(check) = map.get("x-check") {
+            self.flatten(check, &self.child(&pointer, "x-check"), out, at, depth + 1)?;
+        }
+        Ok(())
+    }
+
+    fn parts(
+        &mut self,
+        parts: &mut Parts<'s>,
+        value: &Value,
+        at: &Loc<'_>,
+        known: &BTreeSet<&'s str>,
+        depth: usize,
+    ) -> Step {
+        if value.is_null() && parts.iter().any(|(_, s)| s.get("nullable").and_then(Value::as_bool) == Some(true)) {
+            return Ok(());
+        }
+        if self.mismatched(parts, value, at)? {
+            return Ok(());
+        }
+        let mut names = BTreeSet::new();
+        if self.mode == Mode::All {
+            // The alternative of each `oneOf`/`anyOf` the value fits best joins the parts.
+            names.extend(known.iter().copied());
+            names.extend(parts.iter().flat_map(|(_, s)| property_names(s)));
+            let mut chosen = Vec::new();
+            for (pointer, schema) in parts.iter() {
+                for key in ["oneOf", "anyOf"] {
+                    let alternatives = schema.get(key).and_then(Value::as_array).into_iter().flatten();
+                    let best = alternatives
+                        .enumerate()
+                        .map(|(i, alternative)| (self.trial(alternative, value, at, &names, depth), i, alternative))
+                        .min_by_key(|(score, i, _)| (*score, *i));
+                    if let Some((_, i, alternative)) = best {
+                        let pointer = format!("{pointer}/{key}/{i}");
+                        self.flatten(alternative, &pointer, &mut chosen, at, depth + 1)?;
+                    }
+                }
+            }
+            names.extend(chosen.iter().flat_map(|(_, s)| property_names(s)));
+            // The chosen alternative's type and enum apply too.
+            if self.mismatched(&chosen, value, at)? {
+                return Ok(());
+            }
+            parts.extend(chosen);
+        }
+        match value {
+            Value::Number(n) => {
+                for (_, schema) in parts.iter() {
+                    if let Err(message) = check_number(schema, n) {
+                        self.report(DriftKind::BrokenConstraint, at, message)?;
+                    }
+                }
+            }
+            Value::String(text) => {
+                for (_, schema) in parts.iter() {
+                    self.string(schema, text, at)?;
+                }
+            }
+            Value::Array(items) => self.array(parts, items, at, depth)?,
+            Value::Object(map) => self.object(parts, map, at, &names, depth)?,
+            Value::Bool(_) | Value::Null => {}
+        }
+        if self.mode == Mode::First {
+            for (_, schema) in parts.iter() {
+                self.combinators(schema, value, at, depth)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reports the first part whose `type` or `enum` the value does not
+    /// fit; whether there was one (then nothing below it is walked).
+    fn mismatched(&mut self, parts: &Parts<'s>, value: &Value, at: &Loc<'_>) -> Result<bool, Stop> {
+        for (_, schema) in parts {
+            if let Some(ty) = schema.get("type").and_then(Value::as_str)
+                && !has_type(value, ty)
+            {
+                let article = if ty.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+                self.report(DriftKind::TypeMismatch, at, format!("{} is not {article} {ty}", show(value)))?;
+                return Ok(true);
+            }
+            if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+                && !allowed.contains(value)
+            {
+                let list: Vec<String> =
+                    allowed.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
+                let message = format!("{} is not one of {}", show(value), list.join(", "));
+                self.report(DriftKind::UnlistedEnumValue, at, message)?;
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The same walk of `value` against `schema` alone, on its own.
+    fn attempt(&self, schema: &'s Value, value: &Value, at: &Loc<'_>, known: &BTreeSet<&'s str>, depth: usize) -> Self {
+        let mut walker = Walker::new(self.spec, self.direction, self.mode);
+        let _ = walker.value(schema, "", value, at, known, depth + 1);
+        walker
+    }
+
+    /// How badly `value` misses `alternative`: differences at its root (a
+    /// type, a one-value discriminator) weigh most, then every other one.
+    fn trial(
+        &self,
+        alternative: &'s Value,
+        value: &Value,
+        at: &Loc<'_>,
+        known: &BTreeSet<&'s str>,
+        depth: usize,
+    ) -> usize {
+        let at_text = at.to_string();
+        let scratch = self.attempt(alternative, value, at, known, depth);
+        scratch
+            .findings
+            .iter()
+            .map(|d| match d.kind {
+                DriftKind::TypeMismatch | DriftKind::UnlistedEnumValue if d.location == at_text => 1000,
+                DriftKind::MissingRequired | DriftKind::UnlistedEnumValue => 10,
+                _ => 1,
+            })
+            .sum()
+    }
+
+    fn string(&mut self, schema: &Map<String, Value>, text: &str, at: &Loc<'_>) -> Step {
+        let len = text.chars().count() as u64;
+        let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
+        if let Some(min) = bound("minLength").filter(|min| len < *min) {
+            let message = if len == 0 {
+                "must not be empty".to_owned()
+            } else {
+                format!("{} is shorter than {min} characters", show_str(text))
+            };
+            self.report(DriftKind::BrokenConstraint, at, message)?;
+        }
+        if let Some(max) = bound("maxLength").filter(|max| len > *max) {
+            self.report(
+                DriftKind::BrokenConstraint,
+                at,
+                format!("{} is longer than {max} characters", show_str(text)),
+            )?;
+        }
+        if let Err(message) = check_string(schema, text, &self.spec.patterns) {
+            self.report(DriftKind::FormatMismatch, at, message)?;
+        }
+        Ok(())
+    }
+
+    fn array(&mut self, parts: &Parts<'s>, items: &[Value], at: &Loc<'_>, depth: usize) -> Step {
+        let len = items.len() as u64;
+        for (pointer, schema) in parts {
+            let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
+            if let Some(min) = bound("minItems").filter(|min| len < *min) {
+                self.report(DriftKind::BrokenConstraint, at, format!("has {len} items, fewer than {min}"))?;
+            }
+            if let Some(max) = bound("maxItems").filter(|max| len > *max) {
+                self.report(DriftKind::BrokenConstraint, at, format!("has {len} items, more than {max}"))?;
+            }
+            if schema.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
+                for (i, item) in items.iter().enumerate() {
+                    if let Some(j) = items.iter().skip(i + 1).position(|other| other == item) {
+                        let message = format!("items {i} and {} are equal, but must be unique", i + 1 + j);
+                        self.report(DriftKind::BrokenConstraint, at, message)?;
+                        break;
+                    }
+                }
+            }
+            if let Some(item_schema) = schema.get("items") {
+                let pointer = self.child(pointer, "items");
+                for (i, item) in items.iter().enumerate() {
+                    self.value(item_schema, &pointer, item, &Loc::Index(at, i), &BTreeSet::new(), depth + 1)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn object(
+        &mut self,
+        parts: &Parts<'s>,
+        map: &Map<String, Value>,
+        at: &Loc<'_>,
+        names: &BTreeSet<&'s str>,
+        depth: usize,
+    ) -> Step {
+        // A property that does not travel this way (`readOnly` in a request).
+        let (flag, why) = match self.direction {
+            Direction::Request => ("readOnly", "read-only: the server sets it, a request may not send it"),
+            Direction::Response => ("writeOnly", "write-only: a response never carries it"),
+        };
+        let root = &self.spec.spec;
+        for (pointer, schema) in parts {
+            let properties = schema.get("properties").and_then(Value::as_object);
+            let stays_behind = |name: &str| {
+                let property = properties.and_then(|p| p.get(name)).and_then(|s| deref(root, s).ok());
+                property.is_some_and(|s| s.get(flag).and_then(Value::as_bool) == Some(true))
+            };
+            for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
+            {
+                if !map.contains_key(name) && !stays_behind(name) {
+                    self.report(DriftKind::MissingRequired, Loc::Field(at, name), "required")?;
+                }
+            }
+            if let Some(sent) = map.keys().find(|key| stays_behind(key)) {
+                self.report(DriftKind::BrokenConstraint, Loc::Field(at, sent), why)?;
+            }
+            let len = map.len() as u64;
+            let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
+            if let Some(min) = bound("minProperties").filter(|min| len < *min) {
+                self.report(DriftKind::BrokenConstraint, at, format!("has {len} properties, fewer than {min}"))?;
+            }
+            if let Some(max) = bound("maxProperties").filter(|max| len > *max) {
+                self.report(DriftKind::BrokenConstraint, at, format!("has {len} properties, more than {max}"))?;
+            }
+            for (key, value) in map {
+                let here = Loc::Field(at, key);
+                match (properties.and_then(|p| p.get(key)), schema.get("additionalProperties")) {
+                    (Some(property), _) => {
+                        let pointer = self.child(pointer, format_args!("properties/{}", escape(key)));
+                        self.value(property, &pointer, value, &here, &BTreeSet::new(), depth + 1)?;
+                    }
+                    // Collecting all, the unknown fields below say it.
+                    (None, Some(Value::Bool(false))) if self.mode == Mode::First => {
+                        let message = "not a documented property (additionalProperties is false)";
+                        self.report(DriftKind::UnknownField, here, message)?;
+                    }
+                    (None, Some(extra @ Value::Object(_))) => {
+                        let pointer = self.child(pointer, "additionalProperties");
+                        self.value(extra, &pointer, value, &here, &BTreeSet::new(), depth + 1)?;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if self.mode == Mode::First {
+            return Ok(());
+        }
+        let open = parts.iter().any(|(_, s)| match s.get("additionalProperties") {
+            Some(Value::Bool(true)) => true,
+            Some(Value::Object(extra)) => extra.is_empty(),
+            _ => false,
+        });
+        let documents_properties = parts.iter().any(|(_, s)| s.contains_key("properties"));
+        let typed_extra = parts.iter().any(|(_, s)| s.get("additionalProperties").is_some_and(Value::is_object));
+        if open
+            || typed_extra
+            || !documents_properties && !parts.iter().any(|(_, s)| s.contains_key("additionalProperties"))
+        {
+            // A free-form object (no properties listed) is not drift.
+            return Ok(());
+        }
+        for (key, value) in map.iter().filter(|(key, _)| !names.contains(key.as_str())) {
+            let what = match value {
+                Value::Null => "null",
+                Value::Bool(_) => "a boolean",
+                Value::Number(_) => "a number",
+                Value::String(_) => "a string",
+                Value::Array(_) => "an array",
+                Value::Object(_) => "an object",
+            };
+            self.report(DriftKind::UnknownField, Loc::Field(at, key), format!("{what} the spec does not list"))?;
+        }
+        Ok(())
+    }
+
+    /// `anyOf`, `oneOf` and `not`, when stopping at the first difference.
+    fn combinators(&mut self, schema: &'s Map<String, Value>, value: &Value, at: &Loc<'_>, depth: usize) -> Step {
+        // Counts the alternatives that match, keeping the failures. An
+        // alternative that fails on a missing property, a one-value enum (a
+        // discriminator such as `channel: sms`), the value's type or a `not`
+        // only says the value is meant for another alternative; when exactly
+        // one alternative fails otherwise, the value was meant for it, and
+        // its difference is the answer. Else the miss is explained by the
+        // first alternative that fails otherwise, or by the first.
+        for key in ["anyOf", "oneOf"] {
+            let Some(alternatives) = schema.get(key).and_then(Value::as_array).filter(|l| !l.is_empty()) else {
+                continue;
+            };
+            let mut failures = Vec::new();
+            for alternative in alternatives {
+                failures
+                    .extend(self.attempt(alternative, value, at, &BTreeSet::new(), depth).findings.into_iter().next());
+            }
+            match alternatives.len() - failures.len() {
+                0 => {
+                    let meant: Vec<usize> = (0..failures.len()).filter(|i| !other_branch(&failures[*i])).collect();
+                    if let [only] = meant.as_slice() {
+                        self.findings.push(failures.swap_remove(*only));
+                        return Err(Stop);
+                    }
+                    let explained = match meant.first() {
+                        Some(&i) if i > 0 => format!("the closest fails with {}", failures[i]),
+                        _ => failures.first().map(|e| format!("the first fails with {e}")).unwrap_or_default(),
+                    };
+                    let message =
+                        format!("matches none of the {} {key} alternatives ({explained})", alternatives.len());
+                    return self.report(DriftKind::BrokenConstraint, at, message);
+                }
+                n if n > 1 && key == "oneOf" => {
+                    let message = format!("matches {n} of the oneOf alternatives, but must match exactly one");
+                    return self.report(DriftKind::BrokenConstraint, at, message);
+                }
+                _ => {}
+            }
+        }
+        if let Some(not) = schema.get("not")
+            && self.attempt(not, value, at, &BTreeSet::new(), depth).findings.is_empty()
+        {
+            return self.report(DriftKind::BrokenConstraint, at, "matches the schema under `not`");
+        }
+        Ok(())
+    }
+}
+
+/// Whether a difference only says the value belongs to another alternative
+/// of a `oneOf`/`anyOf` (see [`Walker::combinators`]).
+fn other_branch(finding: &Finding) -> bool {
+    const TYPES: [&str; 7] = ["a string", "an integer", "a number", "a boolean", "an array", "an object", "a null"];
+    let message = finding.message.as_str();
+    message == "required"
+        || message == "matches the schema under `not`"
+        || message.split_once(" is not one of ").is_some_and(|(_, allowed)| !allowed.contains(", "))
+        || message.rsplit_once(" is not ").is_some_and(|(_, ty)| TYPES.contains(&ty))
+}
+
+pub(super) fn is_inferred(provenance: &Value) -> bool {
+    provenance.get("status").and_then(Value::as_str) == Some("inferred")
+}
+
+/// Calls `f` with every object of a document outside its examples, and the
+/// object's JSON pointer (`/components/schemas/A`); stops at `f`'s first error.
+pub(super) fn visit<'v>(
+    node: &'v Value,
+    pointer: &mut String,
+    f: &mut impl FnMut(&'v Value, &str) -> Result<(), String>,
+) -> Result<(), String> {
+    let len = pointer.len();
+    let children: Vec<(String, &Value)> = match node {
+        Value::Object(map) => {
+            f(node, pointer)?;
+            let documents = map.iter().filter(|(key, _)| !matches!(key.as_str(), "example" | "examples"));
+            documents.map(|(key, value)| (escape(key), value)).collect()
+        }
+        Value::Array(items) => items.iter().enumerate().map(|(i, value)| (i.to_string(), value)).collect(),
+        _ => Vec::new(),
+    };
+    for (segment, child) in children {
+        pointer.push('/');
+        pointer.push_str(&segment);
+        visit(child, pointer, f)?;
+        pointer.truncate(len);
+    }
+    Ok(())
+}
+
+/// A key as a JSON pointer segment.
+pub(super) fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
+fn property_names(schema: &Map<String, Value>) -> impl Iterator<Item = &str> {
+    schema.get("properties").and_then(Value::as_object).into_iter().flat_map(|p| p.keys().map(String::as_str))
+}

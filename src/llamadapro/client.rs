@@ -2,7 +2,6 @@
 //! streams over the token-paged lists, and the few calls that add a check of
 //! [`super::input`] before sending or type a documented refusal.
 
-use std::sync::Arc;
 
 use reqwest::StatusCode;
 
@@ -17,10 +16,7 @@ use super::types::{
     TaskPage, UploadMediaRequest, UploadedMedia,
 };
 use crate::error::{BodyExcerpt, Error, Result};
-use crate::runtime::{
-    BuildClient, Connection,
-    ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, paginate,
-};
+use crate::runtime::{ItemStream, Page, paginate};
 use crate::secret::Secret;
 
 /// LlamadaPro's API base URL. The host is not published; this is the
@@ -42,37 +38,10 @@ pub struct DefinitionInUse {
 }
 
 /// A LlamadaPro client. Cheap to clone; clones share the connection pool.
-#[derive(Clone, Debug)]
-pub struct Client {
-    api: generated::Client,
-}
-
-impl std::ops::Deref for Client {
-    type Target = generated::Client;
-
-    fn deref(&self) -> &generated::Client {
-        &self.api
-    }
-}
+pub type Client = crate::ApiClient<generated::Client>;
 
 /// Configures a [`Client`] ([`BASE_URL`] by default).
-pub type ClientBuilder = crate::ClientBuilder<Settings>;
-
-/// LlamadaPro's own settings: the API key.
-#[derive(Debug)]
-pub struct Settings {
-    api_key: Secret,
-}
-
-impl BuildClient for Settings {
-    type Client = Client;
-
-    fn build(self, connection: Connection) -> Result<Client> {
-        let key: Arc<dyn Credential> = Arc::new(self.api_key);
-        let runtime = Runtime::new(&API, &connection.config, SchemeCredentials::new().with(&API, "ApiKeyAuth", key));
-        Ok(Client { api: generated::Client::new_with_client(&connection.base_url, connection.http, runtime) })
-    }
-}
+pub type ClientBuilder = crate::SpecClientBuilder<Client>;
 
 /// The next-page cursor: absent or empty means this was the last page.
 fn next_token(token: Option<String>) -> Option<String> {
@@ -87,13 +56,8 @@ impl Client {
 
     /// Starts configuring a client.
     pub fn builder(api_key: impl Into<Secret>) -> ClientBuilder {
-        ClientBuilder::new(BASE_URL, ClientConfig::default(), Settings { api_key: api_key.into() })
-    }
-
-    /// The generated client, with every operation of the spec. The client
-    /// derefs to it, so its methods are the client's own.
-    pub fn generated(&self) -> &generated::Client {
-        &self.api
+        let make = |url: &str, http, runtime| Client::from_parts(generated::Client::new_with_client(url, http, runtime), ());
+        ClientBuilder::for_spec(BASE_URL, &API, make).credential("ApiKeyAuth", api_key)
     }
 
     // ------------------------------------------------------------------ tasks

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use reqwest::Request;
-use reqwest::header::{AUTHORIZATION, HeaderName};
+use reqwest::header::{AUTHORIZATION, COOKIE, HeaderName};
 
 use super::Scheme;
 use crate::error::Result;
@@ -66,16 +66,14 @@ impl SchemeCredentials {
         Self::default()
     }
 
-    /// Uses `credential` for the scheme `name` of `api`'s spec. A name the
-    /// spec does not define is a bug in the API's module, caught by its tests.
-    pub(crate) fn with(mut self, api: &super::ApiInfo, name: &'static str, credential: Arc<dyn Credential>) -> Self {
-        if let Some((_, scheme)) = api.security_schemes.iter().find(|(n, _)| *n == name) {
-            self.by_scheme.retain(|(n, _, _)| *n != name);
-            self.by_scheme.push((name, *scheme, credential));
-        } else {
-            debug_assert!(false, "{} has no security scheme {name}", api.name);
-        }
-        self
+    /// Uses `credential` for the scheme `name` of `api`'s spec; an error if
+    /// the spec has no such scheme.
+    pub(crate) fn with(mut self, api: &super::ApiInfo, name: &str, credential: Arc<dyn Credential>) -> Result<Self> {
+        let scheme = api.scheme(name)?;
+        let Some(&(name, _)) = api.security_schemes.iter().find(|(n, _)| *n == name) else { return Ok(self) };
+        self.by_scheme.retain(|(n, _, _)| *n != name);
+        self.by_scheme.push((name, scheme, credential));
+        Ok(self)
     }
 
     #[cfg(any(feature = "luware", feature = "liveperson"))]
@@ -99,11 +97,24 @@ impl SchemeCredentials {
                 continue;
             }
             let Some((value, generation)) = credential.current() else { continue };
-            let (header, prefix) = match scheme {
-                Scheme::Header(header) => (HeaderName::from_static(header), ""),
-                Scheme::Bearer => (AUTHORIZATION, "Bearer "),
+            let (header, value) = match scheme {
+                Scheme::Header(header) => (HeaderName::from_static(header), value.header_value("")),
+                Scheme::Bearer => (AUTHORIZATION, value.header_value("Bearer ")),
+                Scheme::Basic => {
+                    use base64::Engine;
+                    let encoded = base64::engine::general_purpose::STANDARD.encode(value.expose());
+                    (AUTHORIZATION, Secret::from(encoded).header_value("Basic "))
+                }
+                Scheme::Cookie(cookie) => (COOKIE, value.header_value(&format!("{cookie}="))),
+                Scheme::Query(parameter) => {
+                    request.url_mut().query_pairs_mut().append_pair(parameter, value.expose());
+                    if let Some(generation) = generation {
+                        used.push((*name, generation));
+                    }
+                    continue;
+                }
             };
-            if let Some(value) = value.header_value(prefix) {
+            if let Some(value) = value {
                 request.headers_mut().insert(header, value);
             }
             if let Some(generation) = generation {

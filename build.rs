@@ -265,6 +265,16 @@ impl Client {
     }
 }
 
+impl crate::runtime::Generated for Client {
+    fn api() -> &'static crate::runtime::ApiInfo {
+        &API
+    }
+
+    fn with_runtime(base_url: &str, http: reqwest::Client, runtime: crate::runtime::Runtime) -> Self {
+        Self::new_with_client(base_url, http, runtime)
+    }
+}
+
 impl crate::OperationClient for Client {
     fn base_url(&self) -> &str {
         &self.baseurl

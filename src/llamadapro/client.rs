@@ -5,7 +5,7 @@
 
 use reqwest::StatusCode;
 
-use super::generated::{self, API};
+use super::generated;
 use super::ids::{checked_id, id_to_number};
 use super::input::InputError;
 use super::query::{ListQuery, TaskQuery};
@@ -56,8 +56,7 @@ impl Client {
 
     /// Starts configuring a client.
     pub fn builder(api_key: impl Into<Secret>) -> ClientBuilder {
-        let make = |url: &str, http, runtime| Client::from_parts(generated::Client::new_with_client(url, http, runtime), ());
-        ClientBuilder::for_spec(BASE_URL, &API, make).credential("ApiKeyAuth", api_key)
+        Client::spec_builder(BASE_URL).credential("ApiKeyAuth", api_key)
     }
 
     // ------------------------------------------------------------------ tasks

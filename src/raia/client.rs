@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 
 use super::BASE_URL;
 use super::error::{RaiaError, manual_message_refusal};
-use super::generated::{self, API};
+use super::generated;
 use super::input::check_message;
 use super::types::{
     AgentMessageRequest, AgentReplyStatus, ConversationOrderBy, ConversationPage, ConversationWithFeedbacks,
@@ -117,8 +117,7 @@ impl Client {
 
     /// Starts configuring a client with the agent's secret key.
     pub fn builder(secret_key: impl Into<Secret>) -> ClientBuilder {
-        let make = |url: &str, http, runtime| Client::from_parts(generated::Client::new_with_client(url, http, runtime), ());
-        ClientBuilder::for_spec(BASE_URL, &API, make).credential("agentSecretKey", secret_key)
+        Client::spec_builder(BASE_URL).credential("agentSecretKey", secret_key)
     }
 
     /// Every conversation matching the query, page after page, as a stream.

@@ -195,7 +195,27 @@ impl<G, S> std::ops::Deref for ApiClient<G, S> {
     }
 }
 
+/// A client generated from a spec (build.rs implements it for each).
+pub(crate) trait Generated: Sized {
+    /// What the runtime knows of the client's API.
+    fn api() -> &'static ApiInfo;
+    /// The client at `base_url`, sending through `http` and `runtime`.
+    fn with_runtime(base_url: &str, http: reqwest::Client, runtime: Runtime) -> Self;
+}
+
 impl<G, S> ApiClient<G, S> {
+    /// A builder of this client, at `base_url` until told otherwise, with a
+    /// credential per security scheme (see [`SpecClientBuilder`]).
+    #[cfg_attr(not(any(feature = "raia", feature = "salesloft", feature = "llamadapro")), allow(dead_code))]
+    pub(crate) fn spec_builder(base_url: &str) -> SpecClientBuilder<Self>
+    where
+        G: Generated,
+        S: Default,
+    {
+        let make = |url: &str, http, runtime| Self::from_parts(G::with_runtime(url, http, runtime), S::default());
+        SpecClientBuilder::for_spec(base_url, G::api(), make)
+    }
+
     #[cfg_attr(
         not(any(feature = "luware", feature = "raia", feature = "salesloft", feature = "llamadapro")),
         allow(dead_code)

@@ -29,6 +29,7 @@ pub(crate) use auth::SchemeCredentials;
 pub(crate) use auth::jwt_expiry;
 #[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 pub(crate) use auth::{BoxFuture, TokenCredential, TokenFetch, refresh_time};
+pub(crate) use builder::Generated;
 pub use builder::{ApiClient, BuildClient, ClientBuilder, Connection, SpecClientBuilder};
 pub use config::ClientConfig;
 pub use observe::{ExchangeObserver, Observed};

@@ -8,7 +8,7 @@ use progenitor_client::ResponseValue;
 use reqwest::header::HeaderMap;
 
 use super::auth::{ApiKey, ProviderFetch, TokenProvider};
-use super::generated::{self, API};
+use super::generated;
 use super::query::{ConversationQuery, TitleFilter};
 use super::types::{Conversation, ConversationList, ConversationSortBy, SortDirection};
 use crate::error::Result;
@@ -89,10 +89,7 @@ impl Client {
             .with_max_delay(Duration::from_secs(60))
             .with_max_elapsed(Duration::from_secs(120));
         let bearer = Arc::new(TokenCredential::new(ProviderFetch(Arc::new(provider))));
-        let make = |url: &str, http, runtime| {
-            Client::from_parts(generated::Client::new_with_client(url, http, runtime), LastRateLimit::default())
-        };
-        let builder = ClientBuilder::for_spec(BASE_URL, &API, make).fetched_credential("bearerAuth", bearer);
+        let builder = Client::spec_builder(BASE_URL).fetched_credential("bearerAuth", bearer);
         builder.config(ClientConfig::default().with_retry(retry))
     }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
-use super::auth::{Credentials, Login};
+use super::auth::{Credentials, Login, REFRESH_MARGIN};
 use super::domain::{BOT_CONNECTORS_SERVICE, BotDomain, CSDS_BASE_URL, Zone};
 use super::generated::{self, API};
 use super::input::{self, CommandOptions, InputError, SetSdesRequest};
@@ -175,7 +175,7 @@ impl Client {
             .with_drift_log(inner.drift.clone());
         let login_client = generated::Client::new_with_client(&base_url, inner.http.clone(), login_runtime);
         let login = Login::new(inner.account_id.clone(), inner.credentials.clone(), login_client);
-        let session = Arc::new(TokenCredential::new(login));
+        let session = Arc::new(TokenCredential::new("login", REFRESH_MARGIN, login));
         let credentials =
             SchemeCredentials::new().with(&API, "bearer", session.clone())?.masking(inner.credentials.secrets());
         let runtime = Runtime::new(&API, &inner.config, credentials)

@@ -76,8 +76,8 @@ impl BuildClient for Settings {
         // One drift log for both: `client.drift()` counts the token's responses too.
         let drift = token_runtime.drift_log();
         let token_client = generated::Client::new_with_client(&base_url, http.clone(), token_runtime);
-        let requester = TokenRequester { credentials: self.credentials, token_client, margin: self.refresh_margin };
-        let tokens = Arc::new(TokenCredential::new(requester));
+        let requester = TokenRequester { credentials: self.credentials, token_client };
+        let tokens = Arc::new(TokenCredential::new("request_token", self.refresh_margin, requester));
         let credentials = with_key.with(&API, "bearerToken", tokens.clone())?;
         let runtime = Runtime::new(&API, &config, credentials).with_drift_log(drift);
         let session = Session { tokens, transcript_limits: self.transcript_limits };

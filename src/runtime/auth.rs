@@ -146,12 +146,10 @@ impl SchemeCredentials {
 
 #[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 /// Fetches a new token, such as by calling the API's token or login
-/// operation. Returns the token and when to refresh it (`None`: only after
-/// a rejection).
+/// operation. Returns the token and how long it lasts from now (`None`:
+/// until the server rejects it).
 pub(crate) trait TokenFetch: Send + Sync + fmt::Debug {
-    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Instant>)>>;
-    /// The operation (or source) that gives the token, for errors.
-    fn operation(&self) -> &'static str;
+    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Duration>)>>;
 }
 
 #[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
@@ -167,6 +165,10 @@ pub(crate) const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// rejected can drop exactly the token it used, and not a newer one.
 pub(crate) struct TokenCredential {
     fetcher: Box<dyn TokenFetch>,
+    /// The operation (or source) that gives the token, for errors.
+    operation: &'static str,
+    /// How long before it expires a token is refreshed.
+    margin: Duration,
     cache: RwLock<Option<CachedToken>>,
     refresh: tokio::sync::Mutex<u64>,
 }
@@ -183,14 +185,22 @@ struct CachedToken {
 impl fmt::Debug for TokenCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cached = self.cache.read().map(|c| c.is_some()).unwrap_or(false);
-        f.debug_struct("TokenCredential").field("fetcher", &self.fetcher).field("cached", &cached).finish()
+        let fetcher = &self.fetcher;
+        f.debug_struct("TokenCredential")
+            .field("fetcher", fetcher)
+            .field("margin", &self.margin)
+            .field("cached", &cached)
+            .finish()
     }
 }
 
 #[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 impl TokenCredential {
-    pub(crate) fn new(fetcher: impl TokenFetch + 'static) -> Self {
-        Self { fetcher: Box::new(fetcher), cache: RwLock::new(None), refresh: tokio::sync::Mutex::new(0) }
+    /// Tokens from `fetcher`, which calls `operation`, refreshed `margin`
+    /// before they expire (at most half-way through their life).
+    pub(crate) fn new(operation: &'static str, margin: Duration, fetcher: impl TokenFetch + 'static) -> Self {
+        let (cache, refresh) = (RwLock::new(None), tokio::sync::Mutex::new(0));
+        Self { fetcher: Box::new(fetcher), operation, margin, cache, refresh }
     }
 
     fn fresh_generation(&self) -> Option<u64> {
@@ -210,12 +220,14 @@ impl TokenCredential {
         if let Some(generation) = self.fresh_generation() {
             return Ok(generation);
         }
-        let (value, refresh_at) = self
+        let issued = Instant::now();
+        let (value, lifetime) = self
             .fetcher
             .fetch()
             .await
             .and_then(|fetched| self.within_cap(fetched))
             .inspect_err(|e| tracing::warn!(error = %e, "token fetch failed"))?;
+        let refresh_at = lifetime.map(|lifetime| refresh_time(issued, lifetime, self.margin));
         *generations += 1;
         let generation = *generations;
         if let Ok(mut cache) = self.cache.write() {
@@ -233,13 +245,13 @@ impl TokenCredential {
     }
 
     /// A fetched token no longer than [`MAX_TOKEN_BYTES`].
-    fn within_cap(&self, fetched: (Secret, Option<Instant>)) -> Result<(Secret, Option<Instant>)> {
+    fn within_cap(&self, fetched: (Secret, Option<Duration>)) -> Result<(Secret, Option<Duration>)> {
         let length = fetched.0.expose().len();
         if length <= MAX_TOKEN_BYTES {
             return Ok(fetched);
         }
         Err(crate::Error::Decode {
-            operation: self.fetcher.operation(),
+            operation: self.operation,
             reason: format!("the token is {length} bytes, more than the {MAX_TOKEN_BYTES} a token may hold; not used"),
             body: Default::default(),
         })
@@ -289,6 +301,6 @@ pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
 #[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 /// When to refresh a token that lives `lifetime` from `issued`: `margin`
 /// early, or half-way for tokens shorter than twice the margin.
-pub(crate) fn refresh_time(issued: Instant, lifetime: Duration, margin: Duration) -> Instant {
+fn refresh_time(issued: Instant, lifetime: Duration, margin: Duration) -> Instant {
     issued + lifetime - margin.min(lifetime / 2)
 }

@@ -28,7 +28,7 @@ pub(crate) use auth::SchemeCredentials;
 #[cfg(any(feature = "luware", feature = "liveperson"))]
 pub(crate) use auth::jwt_expiry;
 #[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
-pub(crate) use auth::{BoxFuture, TokenCredential, TokenFetch, refresh_time};
+pub(crate) use auth::{BoxFuture, TokenCredential, TokenFetch};
 pub(crate) use builder::Generated;
 pub use builder::{ApiClient, BuildClient, ClientBuilder, Connection, SpecClientBuilder};
 pub use config::ClientConfig;

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use progenitor_client::ResponseValue;
 use reqwest::header::HeaderMap;
 
-use super::auth::{ApiKey, ProviderFetch, TokenProvider};
+use super::auth::{ApiKey, ProviderFetch, REFRESH_MARGIN, TokenProvider};
 use super::generated;
 use super::query::{ConversationQuery, TitleFilter};
 use super::types::{Conversation, ConversationList, ConversationSortBy, SortDirection};
@@ -88,7 +88,7 @@ impl Client {
             .with_max_attempts(4)
             .with_max_delay(Duration::from_secs(60))
             .with_max_elapsed(Duration::from_secs(120));
-        let bearer = Arc::new(TokenCredential::new(ProviderFetch(Arc::new(provider))));
+        let bearer = Arc::new(TokenCredential::new("access_token", REFRESH_MARGIN, ProviderFetch(Arc::new(provider))));
         let builder = Client::spec_builder(BASE_URL).fetched_credential("bearerAuth", bearer);
         builder.config(ClientConfig::default().with_retry(retry))
     }

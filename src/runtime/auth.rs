@@ -304,3 +304,54 @@ pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
 fn refresh_time(issued: Instant, lifetime: Duration, margin: Duration) -> Instant {
     issued + lifetime - margin.min(lifetime / 2)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::ApiInfo;
+
+    static API: ApiInfo = ApiInfo {
+        name: "carriers",
+        spec_json: "{}",
+        validator: std::sync::OnceLock::new(),
+        retry_safe_operations: &[],
+        operation_security: &[],
+        security_schemes: &[
+            ("inHeader", Scheme::Header("x-key")),
+            ("inQuery", Scheme::Query("api_key")),
+            ("inCookie", Scheme::Cookie("session")),
+            ("bearer", Scheme::Bearer),
+            ("basic", Scheme::Basic),
+        ],
+        operation_servers: &[],
+        operation_ids: &[],
+        rate_limit: None,
+    };
+
+    #[test]
+    fn each_carrier_sends_its_credential_where_the_spec_says() {
+        let mut credentials = SchemeCredentials::new();
+        for (name, value) in
+            [("inHeader", "k1"), ("inQuery", "k 2"), ("inCookie", "c3"), ("bearer", "t4"), ("basic", "u:p")]
+        {
+            credentials = credentials.with(&API, name, Arc::new(Secret::from(value))).unwrap();
+        }
+        let request = |schemes: &[&str]| {
+            let mut request = Request::new(reqwest::Method::GET, "http://127.0.0.1/x?a=1".parse().unwrap());
+            credentials.apply(schemes, &mut request);
+            request
+        };
+        let r = request(&["inHeader", "inQuery", "inCookie"]);
+        assert_eq!(r.headers()["x-key"], "k1");
+        assert_eq!(r.url().query(), Some("a=1&api_key=k+2"));
+        assert_eq!(r.headers()[COOKIE], "session=c3");
+        assert_eq!(request(&["bearer"]).headers()[AUTHORIZATION], "Bearer t4");
+        assert_eq!(request(&["basic"]).headers()[AUTHORIZATION], "Basic dTpw");
+        // Only the schemes the operation names.
+        assert!(request(&[]).headers().is_empty());
+        assert!(!format!("{credentials:?}").contains("k1"));
+        // A name the spec does not define is an error that lists the ones it does.
+        let unknown = SchemeCredentials::new().with(&API, "apiKey", Arc::new(Secret::from("x"))).unwrap_err();
+        assert!(unknown.to_string().contains("inHeader, inQuery, inCookie, bearer, basic"), "{unknown}");
+    }
+}

@@ -124,7 +124,7 @@ macro_rules! fuzz_specs {
     };
 }
 
-crate::for_each_api!(fuzz_specs);
+for_each_api!(fuzz_specs);
 
 /// One validator per enabled API, built once.
 fn validators() -> &'static [(&'static str, crate::spec::validate::SpecValidator)] {

@@ -2,18 +2,18 @@
 //! once for all concurrent callers and again after a 401.
 
 use std::fmt;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 
 use super::generated;
 use super::types::{AuthType, LoginRequest, LoginVersion};
 use crate::error::{Error, Result};
-use crate::runtime::{BoxFuture, TokenFetch, jwt_expiry, refresh_time};
+use crate::runtime::{BoxFuture, TokenFetch, jwt_expiry};
 use crate::secret::{Secret, serialize_exposed};
 
 /// Refresh a bearer with a known expiry this long before it.
-const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 /// Username and password of a bot user (`authType` USER_PASS).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -116,23 +116,15 @@ impl Login {
 }
 
 impl TokenFetch for Login {
-    fn operation(&self) -> &'static str {
-        "login"
-    }
-
-    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Instant>)>> {
+    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Duration>)>> {
         Box::pin(async move {
-            let issued = Instant::now();
             let body = LoginRequest { auth_type: self.credentials.auth_type(), credentials: self.credentials.clone() };
             let call = self.login_client.login().account_id(&self.account_id).v(LoginVersion::V13).body(body);
             let bearer = call.send().await.map_err(Error::auth)?.into_inner().bearer;
             // The lifetime is not documented: use the JWT's `exp` if it has one,
             // else keep the bearer until the server rejects it.
-            let refresh_at = jwt_expiry(bearer.expose()).map(|exp| {
-                let lifetime = exp.duration_since(SystemTime::now()).unwrap_or_default();
-                refresh_time(issued, lifetime, REFRESH_MARGIN)
-            });
-            Ok((bearer, refresh_at))
+            let lifetime = jwt_expiry(bearer.expose()).map(|exp| exp.duration_since(SystemTime::now()).unwrap_or_default());
+            Ok((bearer, lifetime))
         })
     }
 }

@@ -5,13 +5,15 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
-use super::auth::{Credentials, Login};
+use super::auth::{Credentials, Login, REFRESH_MARGIN};
 use super::domain::{BOT_CONNECTORS_SERVICE, BotDomain, CSDS_BASE_URL, Zone};
 use super::generated::{self, API};
 use super::input::{self, CommandOptions, InputError, SetSdesRequest};
 use super::types::{Command, CommandState, CsdsVersion, Message, MessageContext, SendMessagesRequest, TransferRequest};
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
-use crate::runtime::{ClientConfig, Runtime, SchemeCredentials, TokenCredential, config::normalize_base_url};
+use crate::runtime::{
+    BuildClient, ClientConfig, Connection, Runtime, SchemeCredentials, TokenCredential, config::normalize_base_url,
+};
 
 /// A LivePerson Third-Party Bots client for one account and bot user. Cheap
 /// to clone; clones share the resolved domain and the session, so concurrent
@@ -43,61 +45,59 @@ struct Resolved {
     session: Arc<TokenCredential>,
 }
 
-/// Configures a [`Client`].
+/// Configures a [`Client`]. Its base URL is the domain lookup's (see
+/// [`ClientBuilder::csds_base_url`]); the API's is found from the account.
+pub type ClientBuilder = crate::ClientBuilder<Settings>;
+
+/// LivePerson's own settings: the account, its bot user, and where the API is.
 #[derive(Debug)]
-pub struct ClientBuilder {
+pub struct Settings {
     account_id: String,
     credentials: Credentials,
     domain: BotDomain,
-    csds_base_url: String,
     zone_base_urls: Vec<(Zone, String)>,
-    config: ClientConfig,
 }
 
 impl ClientBuilder {
     /// Where the API lives: looked up (the default), a zone, or a base URL.
     pub fn domain(mut self, domain: BotDomain) -> Self {
-        self.domain = domain;
+        self.settings.domain = domain;
         self
     }
 
     /// The domain-lookup host (default `https://api.liveperson.net`).
-    pub fn csds_base_url(mut self, url: impl Into<String>) -> Self {
-        self.csds_base_url = url.into();
-        self
+    pub fn csds_base_url(self, url: impl Into<String>) -> Self {
+        self.base_url(url)
     }
 
     /// Serves a zone from another base URL, e.g. a proxy or a sandbox.
     pub fn zone_base_url(mut self, zone: Zone, url: impl Into<String>) -> Self {
-        self.zone_base_urls.retain(|(z, _)| *z != zone);
-        self.zone_base_urls.push((zone, url.into()));
+        self.settings.zone_base_urls.retain(|(z, _)| *z != zone);
+        self.settings.zone_base_urls.push((zone, url.into()));
         self
     }
+}
 
-    /// Transport settings: timeouts, retries, user agent.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = config;
-        self
-    }
+impl BuildClient for Settings {
+    type Client = Client;
 
-    /// Builds the client. Nothing is sent until the first call.
-    pub fn build(self) -> Result<Client> {
-        if self.account_id.trim().is_empty() {
+    /// Nothing is sent until the first call.
+    fn build(self, Connection { base_url, http, config }: Connection) -> Result<Client> {
+        let Settings { account_id, credentials, domain, zone_base_urls } = self;
+        if account_id.trim().is_empty() {
             return Err(InvalidInput::parameter("accountId", "must not be empty").into());
         }
-        normalize_base_url(&self.csds_base_url)?;
-        if let BotDomain::BaseUrl(url) = &self.domain {
+        if let BotDomain::BaseUrl(url) = &domain {
             normalize_base_url(url)?;
         }
-        let http = self.config.http_client()?;
         Ok(Client {
             inner: Arc::new(Inner {
-                account_id: self.account_id,
-                credentials: self.credentials,
-                domain: self.domain,
-                csds_base_url: self.csds_base_url,
-                zone_base_urls: self.zone_base_urls,
-                config: self.config,
+                account_id,
+                credentials,
+                domain,
+                csds_base_url: base_url,
+                zone_base_urls,
+                config,
                 http,
                 resolved: OnceCell::new(),
                 drift: Arc::default(),
@@ -114,14 +114,9 @@ impl Client {
 
     /// Starts configuring a client for an account (LP site id) and bot user.
     pub fn builder(account_id: impl Into<String>, credentials: Credentials) -> ClientBuilder {
-        ClientBuilder {
-            account_id: account_id.into(),
-            credentials,
-            domain: BotDomain::Lookup,
-            csds_base_url: CSDS_BASE_URL.to_string(),
-            zone_base_urls: Vec::new(),
-            config: ClientConfig::default(),
-        }
+        let settings =
+            Settings { account_id: account_id.into(), credentials, domain: BotDomain::Lookup, zone_base_urls: Vec::new() };
+        ClientBuilder::new(CSDS_BASE_URL, ClientConfig::default(), settings)
     }
 
     /// What this client's responses (the domain lookup, logins and every
@@ -180,9 +175,9 @@ impl Client {
             .with_drift_log(inner.drift.clone());
         let login_client = generated::Client::new_with_client(&base_url, inner.http.clone(), login_runtime);
         let login = Login::new(inner.account_id.clone(), inner.credentials.clone(), login_client);
-        let session = Arc::new(TokenCredential::new(login));
+        let session = Arc::new(TokenCredential::new("login", REFRESH_MARGIN, login));
         let credentials =
-            SchemeCredentials::new().with(&API, "bearer", session.clone()).masking(inner.credentials.secrets());
+            SchemeCredentials::new().with(&API, "bearer", session.clone())?.masking(inner.credentials.secrets());
         let runtime = Runtime::new(&API, &inner.config, credentials)
             .with_server(CSDS_BASE_URL, normalize_base_url(&inner.csds_base_url)?)
             .with_drift_log(inner.drift.clone());

@@ -36,28 +36,10 @@ mod client;
 pub mod domain;
 pub mod input;
 
-#[allow(clippy::all, unused_imports, dead_code, missing_docs, rustdoc::all)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/liveperson.rs"));
-}
-
-/// Request and response types, generated from `specs/liveperson.yaml`.
-pub mod types {
-    /// Hand-written stand-ins for spec schemas (see `x-convo-rust-type`).
-    pub use super::auth::{
-        ApiKeyCredentials, Credentials as LoginCredentials, LegacyLoginRequest, LoginResponse, UserPassCredentials,
-    };
-    pub use super::domain::ServiceDomains;
-    pub use super::generated::types::*;
-    pub use super::input::{QuickReplyAction, SetSdesRequest, StructuredContent};
-    include!(concat!(env!("OUT_DIR"), "/liveperson_open_enums.rs"));
-}
+// The generated client, `types`, `SPEC_JSON` (build.rs, from specs/liveperson.yaml).
+include!(concat!(env!("OUT_DIR"), "/liveperson_module.rs"));
 
 pub use auth::Credentials;
-pub use client::{Client, ClientBuilder};
+pub use client::{Client, ClientBuilder, Settings};
 pub use domain::{BotDomain, CSDS_BASE_URL, Zone};
-pub use generated::Client as GeneratedClient;
 pub use input::{CommandOptions, InputError, SdeInput, Ttr};
-
-/// The spec this client was generated from, as JSON.
-pub const SPEC_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/liveperson.spec.json"));

@@ -4,11 +4,10 @@
 //! refusal. The lists paged by a query parameter stream with `stream()` on
 //! their builders (`client.get_contacts().page_size(50).stream()`).
 
-use std::sync::Arc;
 
 use reqwest::StatusCode;
 
-use super::generated::{self, API};
+use super::generated;
 use super::ids::{checked_id, id_to_number};
 use super::input::InputError;
 use super::types::{
@@ -17,10 +16,7 @@ use super::types::{
     FunnelConversation, Message, UploadMediaRequest, UploadedMedia,
 };
 use crate::error::{BodyExcerpt, Error, Result};
-use crate::runtime::{
-    BuildClient, Connection,
-    ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, next_page, paginate,
-};
+use crate::runtime::{ItemStream, Page, next_page, paginate};
 use crate::secret::Secret;
 
 /// LlamadaPro's API base URL. The host is not published; this is the
@@ -51,37 +47,10 @@ impl crate::error::ApiError for DefinitionInUse {
 }
 
 /// A LlamadaPro client. Cheap to clone; clones share the connection pool.
-#[derive(Clone, Debug)]
-pub struct Client {
-    api: generated::Client,
-}
-
-impl std::ops::Deref for Client {
-    type Target = generated::Client;
-
-    fn deref(&self) -> &generated::Client {
-        &self.api
-    }
-}
+pub type Client = crate::ApiClient<generated::Client>;
 
 /// Configures a [`Client`] ([`BASE_URL`] by default).
-pub type ClientBuilder = crate::ClientBuilder<Settings>;
-
-/// LlamadaPro's own settings: the API key.
-#[derive(Debug)]
-pub struct Settings {
-    api_key: Secret,
-}
-
-impl BuildClient for Settings {
-    type Client = Client;
-
-    fn build(self, connection: Connection) -> Result<Client> {
-        let key: Arc<dyn Credential> = Arc::new(self.api_key);
-        let runtime = Runtime::new(&API, &connection.config, SchemeCredentials::new().with(&API, "ApiKeyAuth", key));
-        Ok(Client { api: generated::Client::new_with_client(&connection.base_url, connection.http, runtime) })
-    }
-}
+pub type ClientBuilder = crate::SpecClientBuilder<Client>;
 
 impl Client {
     /// A client for the production host, authenticated with an API key.
@@ -91,13 +60,7 @@ impl Client {
 
     /// Starts configuring a client.
     pub fn builder(api_key: impl Into<Secret>) -> ClientBuilder {
-        ClientBuilder::new(BASE_URL, ClientConfig::default(), Settings { api_key: api_key.into() })
-    }
-
-    /// The generated client, with every operation of the spec. The client
-    /// derefs to it, so its methods are the client's own.
-    pub fn generated(&self) -> &generated::Client {
-        &self.api
+        Client::spec_builder(BASE_URL).credential("ApiKeyAuth", api_key)
     }
 
     // ------------------------------------------------------------------ contacts

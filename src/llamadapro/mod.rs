@@ -39,24 +39,11 @@ pub mod ids;
 pub mod input;
 pub mod syntax;
 
-#[allow(clippy::all, unused_imports, dead_code, missing_docs, rustdoc::all)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/llamadapro.rs"));
-}
-
-/// Request and response types, generated from `specs/llamadapro.yaml`.
-pub mod types {
-    pub use super::generated::types::*;
-    include!(concat!(env!("OUT_DIR"), "/llamadapro_open_enums.rs"));
-}
+// The generated client, `types`, `SPEC_JSON` (build.rs, from specs/llamadapro.yaml).
+include!(concat!(env!("OUT_DIR"), "/llamadapro_module.rs"));
 
 pub use bulk::{BulkOutcome, ItemOutcome, ItemReport};
 pub use client::{BASE_URL, Client, ClientBuilder, DefinitionInUse};
-pub use generated::Client as GeneratedClient;
-pub use generated::builder;
 pub use ids::MAX_ID;
 pub use input::{E164_FIELDS, InputError, is_e164};
 pub use syntax::{FilterBy, SortBy};
-
-/// The spec this client was generated from, as JSON.
-pub const SPEC_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/llamadapro.spec.json"));

@@ -2,11 +2,11 @@
 //! `requestToken` cached until shortly before it expires.
 
 use std::fmt;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use super::generated;
 use crate::error::{Error, Result};
-use crate::runtime::{BoxFuture, TokenFetch, jwt_expiry, refresh_time};
+use crate::runtime::{BoxFuture, TokenFetch, jwt_expiry};
 use crate::secret::Secret;
 
 /// Documented token lifetime (the `access_token` property of
@@ -73,27 +73,21 @@ pub(crate) struct TokenRequester {
     pub(crate) credentials: Credentials,
     /// A client for `requestToken`, which needs only the subscription key.
     pub(crate) token_client: generated::Client,
-    pub(crate) margin: Duration,
 }
 
 impl fmt::Debug for TokenRequester {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenRequester").field("credentials", &self.credentials).field("margin", &self.margin).finish()
+        f.debug_struct("TokenRequester").field("credentials", &self.credentials).finish()
     }
 }
 
 impl TokenFetch for TokenRequester {
-    fn operation(&self) -> &'static str {
-        "request_token"
-    }
-
-    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Instant>)>> {
+    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Duration>)>> {
         Box::pin(async move {
-            let issued = Instant::now();
             let body = TokenForm::new(&self.credentials);
             let token = self.token_client.request_token().body(body).send().await.map_err(Error::auth)?.into_inner();
             let lifetime = token_lifetime(token.access_token.expose(), token.expires_in);
-            Ok((token.access_token, Some(refresh_time(issued, lifetime, self.margin))))
+            Ok((token.access_token, Some(lifetime)))
         })
     }
 }

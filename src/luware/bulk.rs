@@ -44,7 +44,7 @@ impl Client {
     where
         I: IntoIterator<Item = String>,
     {
-        let limits = self.transcript_limits;
+        let limits = self.state.transcript_limits;
         self.transcript_files(ccdr_ids, concurrency)
             .map(move |(id, vtr)| (id, vtr.and_then(|vtr| Ok(decode_vtr(&vtr, &limits)?))))
     }

@@ -1,6 +1,5 @@
 //! The hand-written Luware client around the generated one.
 
-use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,19 +25,13 @@ const MAX_PAGE_SIZE: u32 = 100;
 /// A Luware Recording client. Every operation of the spec is a method (through
 /// `Deref` to the generated client), and each fetches and refreshes its own
 /// token. Cheap to clone; clones share the token cache and connection pool.
+pub type Client = crate::ApiClient<generated::Client, Session>;
+
+/// What a Luware client keeps beside the generated one.
 #[derive(Clone, Debug)]
-pub struct Client {
-    api: generated::Client,
+pub struct Session {
     tokens: Arc<TokenCredential>,
     pub(super) transcript_limits: TranscriptLimits,
-}
-
-impl Deref for Client {
-    type Target = generated::Client;
-
-    fn deref(&self) -> &generated::Client {
-        &self.api
-    }
 }
 
 /// Configures a [`Client`].
@@ -75,7 +68,7 @@ impl BuildClient for Settings {
         let key: Arc<dyn Credential> = Arc::new(self.credentials.subscription_key.clone());
         // The password goes in the token form, not a header: masked all the same.
         let with_key = SchemeCredentials::new()
-            .with(&API, "subscriptionKey", key)
+            .with(&API, "subscriptionKey", key)?
             .masking([self.credentials.client_secret.clone()]);
         // `requestToken` needs only the key; its own client has no token to
         // ask for, so fetching one never recurses.
@@ -83,15 +76,12 @@ impl BuildClient for Settings {
         // One drift log for both: `client.drift()` counts the token's responses too.
         let drift = token_runtime.drift_log();
         let token_client = generated::Client::new_with_client(&base_url, http.clone(), token_runtime);
-        let requester = TokenRequester { credentials: self.credentials, token_client, margin: self.refresh_margin };
-        let tokens = Arc::new(TokenCredential::new(requester));
-        let credentials = with_key.with(&API, "bearerToken", tokens.clone());
+        let requester = TokenRequester { credentials: self.credentials, token_client };
+        let tokens = Arc::new(TokenCredential::new("request_token", self.refresh_margin, requester));
+        let credentials = with_key.with(&API, "bearerToken", tokens.clone())?;
         let runtime = Runtime::new(&API, &config, credentials).with_drift_log(drift);
-        Ok(Client {
-            api: generated::Client::new_with_client(&base_url, http, runtime),
-            tokens,
-            transcript_limits: self.transcript_limits,
-        })
+        let session = Session { tokens, transcript_limits: self.transcript_limits };
+        Ok(Client::from_parts(generated::Client::new_with_client(&base_url, http, runtime), session))
     }
 }
 
@@ -221,15 +211,9 @@ impl Client {
         ClientBuilder::new(base_url, ClientConfig::default(), settings)
     }
 
-    /// The generated client. The client derefs to it, so its methods are
-    /// the client's own.
-    pub fn generated(&self) -> &generated::Client {
-        &self.api
-    }
-
     /// Fetches a token now unless a fresh one is cached.
     pub async fn authenticate(&self) -> Result<()> {
-        self.tokens.ensure().await.map(drop)
+        self.state.tokens.ensure().await.map(drop)
     }
 
     /// Every conversation matching the search, page after page, as a stream,
@@ -293,7 +277,7 @@ impl Client {
     async fn download_vtr(&self, ccdr_id: &str) -> Result<VtrCollector> {
         let download = self.api.download_media().ccdr_id(ccdr_id).file_extension(FileExtension::Vtr);
         let response = download.send().await?;
-        let mut collector = VtrCollector::new(&self.transcript_limits);
+        let mut collector = VtrCollector::new(&self.state.transcript_limits);
         // An archive declared too large is refused before it is read.
         let length = response.headers().get(reqwest::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
         if let Some(length) = length {

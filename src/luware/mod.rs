@@ -32,26 +32,11 @@ mod client;
 pub mod filter;
 pub mod transcript;
 
-#[allow(clippy::all, unused_imports, dead_code, missing_docs, rustdoc::all)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/luware.rs"));
-}
-
-/// Request and response types, generated from `specs/luware.yaml`.
-pub mod types {
-    /// The token request's form body (`TokenRequest` in the spec).
-    pub use super::auth::TokenForm as TokenRequest;
-    pub use super::generated::types::*;
-    include!(concat!(env!("OUT_DIR"), "/luware_open_enums.rs"));
-}
+// The generated client, `types`, `SPEC_JSON` (build.rs, from specs/luware.yaml).
+include!(concat!(env!("OUT_DIR"), "/luware_module.rs"));
 
 pub use auth::Credentials;
 pub use bulk::DEFAULT_TRANSCRIPT_CONCURRENCY;
-pub use client::{Client, ClientBuilder, SearchRequest};
+pub use client::{Client, ClientBuilder, SearchRequest, Session};
 pub use filter::*;
-pub use generated::Client as GeneratedClient;
-pub use generated::builder;
 pub use transcript::*;
-
-/// The spec this client was generated from, as JSON.
-pub const SPEC_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/luware.spec.json"));

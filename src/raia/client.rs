@@ -1,7 +1,6 @@
 //! The hand-written raia client around the generated one: its builder, and
 //! what one generated call cannot do.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -9,17 +8,14 @@ use reqwest::StatusCode;
 
 use super::BASE_URL;
 use super::error::{RaiaError, manual_message_refusal};
-use super::generated::{self, API};
+use super::generated;
 use super::input::check_message;
 use super::types::{
     AgentMessageRequest, AgentReplyStatus, ConversationOrderBy, ConversationPage, ConversationWithFeedbacks,
     ManualMessageRequest, Message, OrderDirection, StartConversationRequest, StartedConversation,
 };
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
-use crate::runtime::{
-    BuildClient, Connection,
-    ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, paginate,
-};
+use crate::runtime::{ItemStream, Page, paginate};
 use crate::secret::Secret;
 
 /// First wait between polls of a reply; each later one doubles.
@@ -29,45 +25,11 @@ const MAX_POLL_DELAY: Duration = Duration::from_secs(2);
 
 /// A raia client for one agent (its secret key). Cheap to clone; clones share
 /// the connection pool.
-#[derive(Clone, Debug)]
-pub struct Client {
-    api: generated::Client,
-}
-
-impl std::ops::Deref for Client {
-    type Target = generated::Client;
-
-    fn deref(&self) -> &generated::Client {
-        &self.api
-    }
-}
+pub type Client = crate::ApiClient<generated::Client>;
 
 /// Configures a [`Client`]: [`BASE_URL`] by default, [`super::EU_BASE_URL`]
 /// for the EU region, or a proxy or sandbox.
-pub type ClientBuilder = crate::ClientBuilder<Settings>;
-
-/// raia's own settings: the agent's secret key.
-#[derive(Debug)]
-pub struct Settings {
-    secret_key: Secret,
-}
-
-impl BuildClient for Settings {
-    type Client = Client;
-
-    fn build(self, connection: Connection) -> Result<Client> {
-        if self.secret_key.expose().trim().is_empty() {
-            return Err(InvalidInput::Config("the agent secret key is empty".into()).into());
-        }
-        // A key that cannot be a header value would silently go unsent.
-        if self.secret_key.header_value("").is_none() {
-            return Err(InvalidInput::Config("the agent secret key is not a valid header value".into()).into());
-        }
-        let key: Arc<dyn Credential> = Arc::new(self.secret_key);
-        let runtime = Runtime::new(&API, &connection.config, SchemeCredentials::new().with(&API, "agentSecretKey", key));
-        Ok(Client { api: generated::Client::new_with_client(&connection.base_url, connection.http, runtime) })
-    }
-}
+pub type ClientBuilder = crate::SpecClientBuilder<Client>;
 
 /// Which conversations to list, and how. Every filter is sent with every page.
 #[derive(Debug, Clone, Default)]
@@ -155,13 +117,7 @@ impl Client {
 
     /// Starts configuring a client with the agent's secret key.
     pub fn builder(secret_key: impl Into<Secret>) -> ClientBuilder {
-        ClientBuilder::new(BASE_URL, ClientConfig::default(), Settings { secret_key: secret_key.into() })
-    }
-
-    /// The generated client, with every operation of the spec. The client
-    /// derefs to it, so its methods are the client's own.
-    pub fn generated(&self) -> &generated::Client {
-        &self.api
+        Client::spec_builder(BASE_URL).credential("agentSecretKey", secret_key)
     }
 
     /// Every conversation matching the query, page after page, as a stream.

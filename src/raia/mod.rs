@@ -31,26 +31,14 @@ mod client;
 mod error;
 pub mod input;
 
-#[allow(clippy::all, unused_imports, dead_code, missing_docs, rustdoc::all)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/raia.rs"));
-}
-
-/// Request and response types, generated from `specs/raia.yaml`.
-pub mod types {
-    pub use super::generated::types::*;
-    include!(concat!(env!("OUT_DIR"), "/raia_open_enums.rs"));
-}
+// The generated client, `types`, `SPEC_JSON` (build.rs, from specs/raia.yaml).
+include!(concat!(env!("OUT_DIR"), "/raia_module.rs"));
 
 pub use client::{Client, ClientBuilder, ConversationQuery};
 pub use error::RaiaError;
-pub use generated::Client as GeneratedClient;
 pub use input::InputError;
 
 /// The production host (the spec's server).
 pub const BASE_URL: &str = "https://api.raia2.com";
 /// The EU host, listed on raia's API index page but not in the vendor's spec.
 pub const EU_BASE_URL: &str = "https://api-eu.raia2.com";
-
-/// The spec this client was generated from, as JSON.
-pub const SPEC_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/raia.spec.json"));

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use reqwest::Request;
-use reqwest::header::{AUTHORIZATION, HeaderName};
+use reqwest::header::{AUTHORIZATION, COOKIE, HeaderName};
 
 use super::Scheme;
 use crate::error::Result;
@@ -66,16 +66,14 @@ impl SchemeCredentials {
         Self::default()
     }
 
-    /// Uses `credential` for the scheme `name` of `api`'s spec. A name the
-    /// spec does not define is a bug in the API's module, caught by its tests.
-    pub(crate) fn with(mut self, api: &super::ApiInfo, name: &'static str, credential: Arc<dyn Credential>) -> Self {
-        if let Some((_, scheme)) = api.security_schemes.iter().find(|(n, _)| *n == name) {
-            self.by_scheme.retain(|(n, _, _)| *n != name);
-            self.by_scheme.push((name, *scheme, credential));
-        } else {
-            debug_assert!(false, "{} has no security scheme {name}", api.name);
-        }
-        self
+    /// Uses `credential` for the scheme `name` of `api`'s spec; an error if
+    /// the spec has no such scheme.
+    pub(crate) fn with(mut self, api: &super::ApiInfo, name: &str, credential: Arc<dyn Credential>) -> Result<Self> {
+        let scheme = api.scheme(name)?;
+        let Some(&(name, _)) = api.security_schemes.iter().find(|(n, _)| *n == name) else { return Ok(self) };
+        self.by_scheme.retain(|(n, _, _)| *n != name);
+        self.by_scheme.push((name, scheme, credential));
+        Ok(self)
     }
 
     #[cfg(any(feature = "luware", feature = "liveperson"))]
@@ -99,11 +97,24 @@ impl SchemeCredentials {
                 continue;
             }
             let Some((value, generation)) = credential.current() else { continue };
-            let (header, prefix) = match scheme {
-                Scheme::Header(header) => (HeaderName::from_static(header), ""),
-                Scheme::Bearer => (AUTHORIZATION, "Bearer "),
+            let (header, value) = match scheme {
+                Scheme::Header(header) => (HeaderName::from_static(header), value.header_value("")),
+                Scheme::Bearer => (AUTHORIZATION, value.header_value("Bearer ")),
+                Scheme::Basic => {
+                    use base64::Engine;
+                    let encoded = base64::engine::general_purpose::STANDARD.encode(value.expose());
+                    (AUTHORIZATION, Secret::from(encoded).header_value("Basic "))
+                }
+                Scheme::Cookie(cookie) => (COOKIE, value.header_value(&format!("{cookie}="))),
+                Scheme::Query(parameter) => {
+                    request.url_mut().query_pairs_mut().append_pair(parameter, value.expose());
+                    if let Some(generation) = generation {
+                        used.push((*name, generation));
+                    }
+                    continue;
+                }
             };
-            if let Some(value) = value.header_value(prefix) {
+            if let Some(value) = value {
                 request.headers_mut().insert(header, value);
             }
             if let Some(generation) = generation {
@@ -135,12 +146,10 @@ impl SchemeCredentials {
 
 #[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 /// Fetches a new token, such as by calling the API's token or login
-/// operation. Returns the token and when to refresh it (`None`: only after
-/// a rejection).
+/// operation. Returns the token and how long it lasts from now (`None`:
+/// until the server rejects it).
 pub(crate) trait TokenFetch: Send + Sync + fmt::Debug {
-    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Instant>)>>;
-    /// The operation (or source) that gives the token, for errors.
-    fn operation(&self) -> &'static str;
+    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Duration>)>>;
 }
 
 #[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
@@ -156,6 +165,10 @@ pub(crate) const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// rejected can drop exactly the token it used, and not a newer one.
 pub(crate) struct TokenCredential {
     fetcher: Box<dyn TokenFetch>,
+    /// The operation (or source) that gives the token, for errors.
+    operation: &'static str,
+    /// How long before it expires a token is refreshed.
+    margin: Duration,
     cache: RwLock<Option<CachedToken>>,
     refresh: tokio::sync::Mutex<u64>,
 }
@@ -172,14 +185,22 @@ struct CachedToken {
 impl fmt::Debug for TokenCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cached = self.cache.read().map(|c| c.is_some()).unwrap_or(false);
-        f.debug_struct("TokenCredential").field("fetcher", &self.fetcher).field("cached", &cached).finish()
+        let fetcher = &self.fetcher;
+        f.debug_struct("TokenCredential")
+            .field("fetcher", fetcher)
+            .field("margin", &self.margin)
+            .field("cached", &cached)
+            .finish()
     }
 }
 
 #[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 impl TokenCredential {
-    pub(crate) fn new(fetcher: impl TokenFetch + 'static) -> Self {
-        Self { fetcher: Box::new(fetcher), cache: RwLock::new(None), refresh: tokio::sync::Mutex::new(0) }
+    /// Tokens from `fetcher`, which calls `operation`, refreshed `margin`
+    /// before they expire (at most half-way through their life).
+    pub(crate) fn new(operation: &'static str, margin: Duration, fetcher: impl TokenFetch + 'static) -> Self {
+        let (cache, refresh) = (RwLock::new(None), tokio::sync::Mutex::new(0));
+        Self { fetcher: Box::new(fetcher), operation, margin, cache, refresh }
     }
 
     fn fresh_generation(&self) -> Option<u64> {
@@ -199,12 +220,14 @@ impl TokenCredential {
         if let Some(generation) = self.fresh_generation() {
             return Ok(generation);
         }
-        let (value, refresh_at) = self
+        let issued = Instant::now();
+        let (value, lifetime) = self
             .fetcher
             .fetch()
             .await
             .and_then(|fetched| self.within_cap(fetched))
             .inspect_err(|e| tracing::warn!(error = %e, "token fetch failed"))?;
+        let refresh_at = lifetime.map(|lifetime| refresh_time(issued, lifetime, self.margin));
         *generations += 1;
         let generation = *generations;
         if let Ok(mut cache) = self.cache.write() {
@@ -222,13 +245,13 @@ impl TokenCredential {
     }
 
     /// A fetched token no longer than [`MAX_TOKEN_BYTES`].
-    fn within_cap(&self, fetched: (Secret, Option<Instant>)) -> Result<(Secret, Option<Instant>)> {
+    fn within_cap(&self, fetched: (Secret, Option<Duration>)) -> Result<(Secret, Option<Duration>)> {
         let length = fetched.0.expose().len();
         if length <= MAX_TOKEN_BYTES {
             return Ok(fetched);
         }
         Err(crate::Error::Decode {
-            operation: self.fetcher.operation(),
+            operation: self.operation,
             reason: format!("the token is {length} bytes, more than the {MAX_TOKEN_BYTES} a token may hold; not used"),
             body: Default::default(),
         })
@@ -278,6 +301,57 @@ pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
 #[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 /// When to refresh a token that lives `lifetime` from `issued`: `margin`
 /// early, or half-way for tokens shorter than twice the margin.
-pub(crate) fn refresh_time(issued: Instant, lifetime: Duration, margin: Duration) -> Instant {
+fn refresh_time(issued: Instant, lifetime: Duration, margin: Duration) -> Instant {
     issued + lifetime - margin.min(lifetime / 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::ApiInfo;
+
+    static API: ApiInfo = ApiInfo {
+        name: "carriers",
+        spec_json: "{}",
+        validator: std::sync::OnceLock::new(),
+        retry_safe_operations: &[],
+        operation_security: &[],
+        security_schemes: &[
+            ("inHeader", Scheme::Header("x-key")),
+            ("inQuery", Scheme::Query("api_key")),
+            ("inCookie", Scheme::Cookie("session")),
+            ("bearer", Scheme::Bearer),
+            ("basic", Scheme::Basic),
+        ],
+        operation_servers: &[],
+        operation_ids: &[],
+        rate_limit: None,
+    };
+
+    #[test]
+    fn each_carrier_sends_its_credential_where_the_spec_says() {
+        let mut credentials = SchemeCredentials::new();
+        for (name, value) in
+            [("inHeader", "k1"), ("inQuery", "k 2"), ("inCookie", "c3"), ("bearer", "t4"), ("basic", "u:p")]
+        {
+            credentials = credentials.with(&API, name, Arc::new(Secret::from(value))).unwrap();
+        }
+        let request = |schemes: &[&str]| {
+            let mut request = Request::new(reqwest::Method::GET, "http://127.0.0.1/x?a=1".parse().unwrap());
+            credentials.apply(schemes, &mut request);
+            request
+        };
+        let r = request(&["inHeader", "inQuery", "inCookie"]);
+        assert_eq!(r.headers()["x-key"], "k1");
+        assert_eq!(r.url().query(), Some("a=1&api_key=k+2"));
+        assert_eq!(r.headers()[COOKIE], "session=c3");
+        assert_eq!(request(&["bearer"]).headers()[AUTHORIZATION], "Bearer t4");
+        assert_eq!(request(&["basic"]).headers()[AUTHORIZATION], "Basic dTpw");
+        // Only the schemes the operation names.
+        assert!(request(&[]).headers().is_empty());
+        assert!(!format!("{credentials:?}").contains("k1"));
+        // A name the spec does not define is an error that lists the ones it does.
+        let unknown = SchemeCredentials::new().with(&API, "apiKey", Arc::new(Secret::from("x"))).unwrap_err();
+        assert!(unknown.to_string().contains("inHeader, inQuery, inCookie, bearer, basic"), "{unknown}");
+    }
 }

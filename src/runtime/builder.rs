@@ -1,9 +1,12 @@
 //! The builder every API's client is configured with: where the API is,
 //! the transport settings, and the API's own settings (credentials, options).
 
-use super::ClientConfig;
+use std::sync::Arc;
+
 use super::config::normalize_base_url;
-use crate::error::Result;
+use super::{ApiInfo, ClientConfig, Credential, Runtime, Scheme, SchemeCredentials};
+use crate::error::{InvalidInput, Result};
+use crate::secret::Secret;
 
 /// Configures an API's client: `luware::Client::builder(…)`,
 /// `raia::Client::builder(…)` and the others return one, with the API's own
@@ -39,12 +42,6 @@ pub trait BuildClient {
 /// settings describe, and the settings themselves (retries, body cap).
 #[doc(hidden)]
 #[derive(Debug)]
-// LivePerson builds its clients from its account's domains, not from a
-// `Connection`.
-#[cfg_attr(
-    not(any(feature = "luware", feature = "raia", feature = "salesloft", feature = "llamadapro")),
-    allow(dead_code)
-)]
 pub struct Connection {
     pub(crate) base_url: String,
     pub(crate) http: reqwest::Client,
@@ -52,10 +49,6 @@ pub struct Connection {
 }
 
 impl<S> ClientBuilder<S> {
-    #[cfg_attr(
-        not(any(feature = "luware", feature = "raia", feature = "salesloft", feature = "llamadapro")),
-        allow(dead_code)
-    )]
     pub(crate) fn new(base_url: impl Into<String>, config: ClientConfig, settings: S) -> Self {
         Self { base_url: base_url.into(), config, settings }
     }
@@ -79,5 +72,161 @@ impl<S: BuildClient> ClientBuilder<S> {
         let base_url = normalize_base_url(&self.base_url)?;
         let http = self.config.http_client()?;
         self.settings.build(Connection { base_url, http, config: self.config })
+    }
+}
+
+/// Configures a client made from its spec alone: `<api>::Client::builder(base_url)`
+/// (or `GeneratedClient::builder` where the API's module adds its own
+/// `Client`), with [`credential`](ClientBuilder::credential) for each
+/// security scheme of the spec its calls use.
+pub type SpecClientBuilder<C> = ClientBuilder<SchemeSettings<C>>;
+
+/// The settings of a client made from its spec: a credential per security
+/// scheme, by the spec's name for it. A name the spec does not define is an
+/// error of [`ClientBuilder::build`]; a call that needs a scheme the client
+/// has no credential for is refused before it is sent.
+#[doc(hidden)]
+pub struct SchemeSettings<C> {
+    api: &'static ApiInfo,
+    make: fn(&str, reqwest::Client, Runtime) -> C,
+    credentials: Vec<(String, Source)>,
+}
+
+/// Where a scheme's value comes from: given (an API key), or fetched (a token).
+enum Source {
+    Given(Secret),
+    #[cfg_attr(not(feature = "salesloft"), allow(dead_code))]
+    Fetched(Arc<dyn Credential>),
+}
+
+/// Scheme names only: the values are secrets.
+impl<C> std::fmt::Debug for SchemeSettings<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let schemes: Vec<&str> = self.credentials.iter().map(|(name, _)| name.as_str()).collect();
+        f.debug_struct("SchemeSettings").field("api", &self.api.name).field("credentials", &schemes).finish()
+    }
+}
+
+impl<C> SpecClientBuilder<C> {
+    /// A builder for the client of `api`, made by `make` (the generated
+    /// client's `new_with_client`, or a function wrapping it).
+    pub(crate) fn for_spec(
+        base_url: impl Into<String>,
+        api: &'static ApiInfo,
+        make: fn(&str, reqwest::Client, Runtime) -> C,
+    ) -> Self {
+        let settings = SchemeSettings { api, make, credentials: Vec::new() };
+        Self::new(base_url, ClientConfig::default(), settings)
+    }
+
+    /// Sends `secret` as the security scheme `scheme` of the spec (its name
+    /// under `components.securitySchemes`), the way the spec says: a header,
+    /// query or cookie API key, or an `Authorization` bearer token or basic
+    /// `user:password`. Replaces an earlier value for the same scheme.
+    pub fn credential(self, scheme: &str, secret: impl Into<Secret>) -> Self {
+        self.with_source(scheme, Source::Given(secret.into()))
+    }
+
+    /// Uses `credential` (a token fetched and refreshed) for `scheme`.
+    #[cfg_attr(not(feature = "salesloft"), allow(dead_code))]
+    pub(crate) fn fetched_credential(self, scheme: &str, credential: Arc<dyn Credential>) -> Self {
+        self.with_source(scheme, Source::Fetched(credential))
+    }
+
+    fn with_source(mut self, scheme: &str, source: Source) -> Self {
+        self.settings.credentials.retain(|(name, _)| name != scheme);
+        self.settings.credentials.push((scheme.to_owned(), source));
+        self
+    }
+}
+
+impl<C> BuildClient for SchemeSettings<C> {
+    type Client = C;
+
+    fn build(self, Connection { base_url, http, config }: Connection) -> Result<C> {
+        let mut credentials = SchemeCredentials::new();
+        for (name, source) in self.credentials {
+            let scheme = self.api.scheme(&name)?;
+            let credential: Arc<dyn Credential> = match source {
+                Source::Given(secret) => Arc::new(checked(&name, scheme, secret)?),
+                Source::Fetched(credential) => credential,
+            };
+            credentials = credentials.with(self.api, &name, credential)?;
+        }
+        Ok((self.make)(&base_url, http, Runtime::new(self.api, &config, credentials)))
+    }
+}
+
+/// A given secret that can be sent as `scheme` says: not empty, and (for
+/// the schemes sent in a header) a valid header value, which would
+/// otherwise go unsent.
+fn checked(name: &str, scheme: Scheme, secret: Secret) -> Result<Secret> {
+    if secret.expose().trim().is_empty() {
+        return Err(InvalidInput::Config(format!("the {name} credential is empty")).into());
+    }
+    if !matches!(scheme, Scheme::Query(_)) && secret.header_value("").is_none() {
+        return Err(InvalidInput::Config(format!(
+            "the {name} credential holds characters a header cannot carry (such as a line break)"
+        ))
+        .into());
+    }
+    if matches!(scheme, Scheme::Basic) && !secret.expose().contains(':') {
+        return Err(InvalidInput::Config(format!("the {name} credential must be user:password")).into());
+    }
+    Ok(secret)
+}
+
+/// An API's client where its module adds flows to the generated one: the
+/// generated client (every operation of the spec is a method, through
+/// `Deref`) and the state those flows keep (a token, caps), shared by
+/// clones. `luware::Client`, `raia::Client` and others are one.
+#[derive(Clone, Debug)]
+pub struct ApiClient<G, S = ()> {
+    pub(crate) api: G,
+    #[cfg_attr(not(feature = "luware"), allow(dead_code))]
+    pub(crate) state: S,
+}
+
+impl<G, S> std::ops::Deref for ApiClient<G, S> {
+    type Target = G;
+
+    fn deref(&self) -> &G {
+        &self.api
+    }
+}
+
+/// A client generated from a spec (build.rs implements it for each).
+pub(crate) trait Generated: Sized {
+    /// What the runtime knows of the client's API.
+    fn api() -> &'static ApiInfo;
+    /// The client at `base_url`, sending through `http` and `runtime`.
+    fn with_runtime(base_url: &str, http: reqwest::Client, runtime: Runtime) -> Self;
+}
+
+impl<G, S> ApiClient<G, S> {
+    /// A builder of this client, at `base_url` until told otherwise, with a
+    /// credential per security scheme (see [`SpecClientBuilder`]).
+    #[cfg_attr(not(any(feature = "raia", feature = "salesloft", feature = "llamadapro")), allow(dead_code))]
+    pub(crate) fn spec_builder(base_url: &str) -> SpecClientBuilder<Self>
+    where
+        G: Generated,
+        S: Default,
+    {
+        let make = |url: &str, http, runtime| Self::from_parts(G::with_runtime(url, http, runtime), S::default());
+        SpecClientBuilder::for_spec(base_url, G::api(), make)
+    }
+
+    #[cfg_attr(
+        not(any(feature = "luware", feature = "raia", feature = "salesloft", feature = "llamadapro")),
+        allow(dead_code)
+    )]
+    pub(crate) fn from_parts(api: G, state: S) -> Self {
+        Self { api, state }
+    }
+
+    /// The generated client. The client derefs to it, so its methods are
+    /// the client's own.
+    pub fn generated(&self) -> &G {
+        &self.api
     }
 }

@@ -22,15 +22,15 @@ use progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use reqwest::{Method, Request, Response, StatusCode};
 use tracing::Instrument;
 
+pub(crate) use auth::Credential;
 pub(crate) use auth::SchemeCredentials;
 // What each API's module uses; an API that is not built does not need it.
-#[cfg(any(feature = "luware", feature = "raia", feature = "llamadapro"))]
-pub(crate) use auth::Credential;
 #[cfg(any(feature = "luware", feature = "liveperson"))]
 pub(crate) use auth::jwt_expiry;
 #[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
-pub(crate) use auth::{BoxFuture, TokenCredential, TokenFetch, refresh_time};
-pub use builder::{BuildClient, ClientBuilder, Connection};
+pub(crate) use auth::{BoxFuture, TokenCredential, TokenFetch};
+pub(crate) use builder::Generated;
+pub use builder::{ApiClient, BuildClient, ClientBuilder, Connection, SpecClientBuilder};
 pub use config::ClientConfig;
 pub use observe::{ExchangeObserver, Observed};
 #[cfg(feature = "salesloft")]
@@ -50,15 +50,21 @@ use crate::spec::validate::{RequestParts, SpecValidator, Violation};
 /// is not read.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
-/// How a security scheme of the spec is sent.
+/// How a security scheme of the spec is sent. Which carriers occur depends
+/// on the specs built.
 #[derive(Debug, Clone, Copy)]
+#[allow(dead_code)]
 pub(crate) enum Scheme {
     /// An API key in the named (lower-case) header.
-    #[cfg_attr(not(any(feature = "luware", feature = "raia", feature = "llamadapro")), allow(dead_code))]
     Header(&'static str),
+    /// An API key in the named query parameter.
+    Query(&'static str),
+    /// An API key in the named cookie.
+    Cookie(&'static str),
     /// `Authorization: Bearer <token>`.
-    #[cfg_attr(not(any(feature = "luware", feature = "liveperson", feature = "salesloft")), allow(dead_code))]
     Bearer,
+    /// `Authorization: Basic <base64 of user:password>`.
+    Basic,
 }
 
 /// What the runtime knows of one API, generated from its spec by `build.rs`.
@@ -103,6 +109,23 @@ impl ApiInfo {
     /// snake_case), as users know it.
     fn spec_id(&self, operation: &'static str) -> &'static str {
         self.operation_ids.iter().find(|(_, snake)| *snake == operation).map_or(operation, |(id, _)| id)
+    }
+
+    /// How the spec's scheme `name` is sent; an error naming the schemes
+    /// there are when the spec has no such scheme.
+    pub(crate) fn scheme(&self, name: &str) -> Result<Scheme> {
+        match self.security_schemes.iter().find(|(n, _)| *n == name) {
+            Some((_, scheme)) => Ok(*scheme),
+            None => {
+                let known: Vec<&str> = self.security_schemes.iter().map(|(n, _)| *n).collect();
+                let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+                Err(InvalidInput::Config(format!(
+                    "{} has no security scheme {name:?} (the spec's: {known})",
+                    self.name
+                ))
+                .into())
+            }
+        }
     }
 
     fn schemes_of(&self, operation: &str) -> &'static [&'static str] {
@@ -264,7 +287,13 @@ impl Runtime {
             return Err(progenitor_client::Error::InvalidRequest(violation));
         }
         for scheme in self.inner.api.schemes_of(info.operation_id) {
-            let Some(credential) = self.inner.credentials.get(scheme) else { continue };
+            // Sent without it, the call could only be refused.
+            let Some(credential) = self.inner.credentials.get(scheme) else {
+                return Err(progenitor_client::Error::InvalidRequest(format!(
+                    "{} needs the {scheme} credential, which this client was not given",
+                    self.inner.api.spec_id(info.operation_id)
+                )));
+            };
             if let Err(error) = credential.ready().await {
                 return Err(hook_error(error).await);
             }

@@ -5,10 +5,10 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::error::Result;
-use crate::runtime::{BoxFuture, TokenFetch, refresh_time};
+use crate::runtime::{BoxFuture, TokenFetch};
 use crate::secret::Secret;
 
 /// A bearer token and how long it lasts.
@@ -46,7 +46,7 @@ impl TokenProvider for ApiKey {
 }
 
 /// Refresh OAuth tokens this long before they expire.
-const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 /// Asks the provider for a token; the runtime caches it and asks again
 /// shortly before it expires or after a 401.
@@ -54,16 +54,10 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 pub(crate) struct ProviderFetch(pub(crate) Arc<dyn TokenProvider>);
 
 impl TokenFetch for ProviderFetch {
-    fn operation(&self) -> &'static str {
-        "access_token"
-    }
-
-    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Instant>)>> {
+    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Duration>)>> {
         Box::pin(async move {
-            let issued = Instant::now();
             let token = self.0.access_token().await?;
-            let refresh_at = token.expires_in.map(|lifetime| refresh_time(issued, lifetime, REFRESH_MARGIN));
-            Ok((token.token, refresh_at))
+            Ok((token.token, token.expires_in))
         })
     }
 }

@@ -7,16 +7,11 @@ use chrono::{DateTime, Utc};
 use progenitor_client::ResponseValue;
 use reqwest::header::HeaderMap;
 
-use super::auth::{ApiKey, ProviderFetch, TokenProvider};
-use super::generated::{self, API};
+use super::auth::{ApiKey, ProviderFetch, REFRESH_MARGIN, TokenProvider};
 use super::generated::builder::ListConversations;
 use super::types::{Conversation, ConversationSortBy, SortDirection};
 use crate::error::Result;
-use crate::runtime::{
-    BuildClient, Connection,
-    ClientConfig, ItemStream, Page, RetryPolicy, Runtime, SchemeCredentials, TokenCredential,
-    paginate,
-};
+use crate::runtime::{ClientConfig, ItemStream, Page, RetryPolicy, TokenCredential, paginate};
 use crate::secret::Secret;
 
 /// Salesloft's API base URL.
@@ -68,44 +63,16 @@ impl<T> From<ResponseValue<T>> for Rated<T> {
 
 /// A Salesloft client. Cheap to clone; clones share the token and the
 /// last rate-limit state.
-#[derive(Clone, Debug)]
-pub struct Client {
-    api: generated::Client,
-    last_rate_limit: Arc<Mutex<Option<RateLimit>>>,
-}
+pub type Client = crate::ApiClient<generated::Client, LastRateLimit>;
 
-impl std::ops::Deref for Client {
-    type Target = generated::Client;
-
-    fn deref(&self) -> &generated::Client {
-        &self.api
-    }
-}
+/// The rate-limit state of the latest page a Salesloft client fetched.
+#[derive(Clone, Debug, Default)]
+pub struct LastRateLimit(Arc<Mutex<Option<RateLimit>>>);
 
 /// Configures a [`Client`] (`https://api.salesloft.com` by default). The
 /// default retry policy waits out 429s for up to a minute each (Salesloft's
 /// budget resets every minute), two minutes in all.
-pub type ClientBuilder = crate::ClientBuilder<Settings>;
-
-/// Salesloft's own settings: where bearer tokens come from.
-#[derive(Debug)]
-pub struct Settings {
-    provider: Arc<dyn TokenProvider>,
-}
-
-impl BuildClient for Settings {
-    type Client = Client;
-
-    fn build(self, connection: Connection) -> Result<Client> {
-        let bearer = Arc::new(TokenCredential::new(ProviderFetch(self.provider)));
-        let credentials = SchemeCredentials::new().with(&API, "bearerAuth", bearer);
-        let runtime = Runtime::new(&API, &connection.config, credentials);
-        Ok(Client {
-            api: generated::Client::new_with_client(&connection.base_url, connection.http, runtime),
-            last_rate_limit: Arc::default(),
-        })
-    }
-}
+pub type ClientBuilder = crate::SpecClientBuilder<Client>;
 
 impl Client {
     /// A client authenticated with an API key (`ak_…`).
@@ -120,14 +87,16 @@ impl Client {
             .with_max_attempts(4)
             .with_max_delay(Duration::from_secs(60))
             .with_max_elapsed(Duration::from_secs(120));
-        ClientBuilder::new(BASE_URL, ClientConfig::default().with_retry(retry), Settings { provider: Arc::new(provider) })
+        let bearer = Arc::new(TokenCredential::new("access_token", REFRESH_MARGIN, ProviderFetch(Arc::new(provider))));
+        let builder = Client::spec_builder(BASE_URL).fetched_credential("bearerAuth", bearer);
+        builder.config(ClientConfig::default().with_retry(retry))
     }
 
     /// The rate-limit state of the latest page fetched by
     /// [`Client::updated_since`]. For a generated call, read it from the
     /// response: [`Rated::from`] or [`RateLimit::from_headers`].
     pub fn last_rate_limit(&self) -> Option<RateLimit> {
-        self.last_rate_limit.lock().ok().and_then(|r| *r)
+        self.state.0.lock().ok().and_then(|r| *r)
     }
 
     /// Every conversation `call` matches that was updated after `since`,
@@ -157,7 +126,7 @@ impl Client {
                 // so that conversations sharing its timestamp are not lost.
                 let call = if cursor.first { call.updated_at_gt(cursor.at) } else { call.updated_at_gte(cursor.at) };
                 let page = Rated::from(call.page(cursor.page).send().await?);
-                if let Ok(mut last) = client.last_rate_limit.lock() {
+                if let Ok(mut last) = client.state.0.lock() {
                     *last = Some(page.rate_limit);
                 }
                 let page = page.value;
@@ -167,12 +136,6 @@ impl Client {
                 Ok(Page { items: fresh, next: more.then_some(next) })
             }
         })
-    }
-
-    /// The generated client, with every operation of the spec. The client
-    /// derefs to it, so its methods are the client's own.
-    pub fn generated(&self) -> &generated::Client {
-        &self.api
     }
 }
 

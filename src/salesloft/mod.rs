@@ -31,21 +31,8 @@
 mod auth;
 mod client;
 
-#[allow(clippy::all, unused_imports, dead_code, missing_docs, rustdoc::all)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/salesloft.rs"));
-}
-
-/// Request and response types, generated from `specs/salesloft.yaml`.
-pub mod types {
-    pub use super::generated::types::*;
-    include!(concat!(env!("OUT_DIR"), "/salesloft_open_enums.rs"));
-}
+// The generated client, `types`, `SPEC_JSON` (build.rs, from specs/salesloft.yaml).
+include!(concat!(env!("OUT_DIR"), "/salesloft_module.rs"));
 
 pub use auth::{AccessToken, ApiKey, TokenProvider};
-pub use client::{BASE_URL, Client, ClientBuilder, RateLimit, Rated};
-pub use generated::Client as GeneratedClient;
-pub use generated::builder;
-
-/// The spec this client was generated from, as JSON.
-pub const SPEC_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/salesloft.spec.json"));
+pub use client::{BASE_URL, Client, ClientBuilder, LastRateLimit, RateLimit, Rated};

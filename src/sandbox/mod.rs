@@ -19,7 +19,7 @@ mod recorder;
 mod server;
 pub use crate::spec::validate;
 
-crate::for_each_api!(api_modules);
+for_each_api!(api_modules);
 
 use std::io;
 

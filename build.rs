@@ -859,8 +859,8 @@ fn find_key(node: &Value, key: &str, pointer: String, found: &mut Vec<(String, V
 fn add_streams(api: &str, spec: &model::Spec, file: &mut syn::File) -> Result<(), String> {
     let mut additions = Vec::new();
     {
-        let types = module_items(&file.items, "types").ok_or("progenitor wrote no `types` module")?;
-        let builders = module_items(&file.items, "builder").ok_or("progenitor wrote no `builder` module")?;
+        let types = module_contents(&file.items, "types").ok_or("progenitor wrote no `types` module")?;
+        let builders = module_contents(&file.items, "builder").ok_or("progenitor wrote no `builder` module")?;
         for op in &spec.operations {
             let Some(paging) = &op.paging else { continue };
             let code = stream_impl(api, op, paging, types, builders).map_err(|e| format!("{}: paging: {e}", op.id))?;
@@ -878,7 +878,7 @@ fn add_streams(api: &str, spec: &model::Spec, file: &mut syn::File) -> Result<()
     Ok(())
 }
 
-fn module_items<'f>(items: &'f [syn::Item], name: &str) -> Option<&'f [syn::Item]> {
+fn module_contents<'f>(items: &'f [syn::Item], name: &str) -> Option<&'f [syn::Item]> {
     items.iter().find_map(|item| match item {
         syn::Item::Mod(m) if m.ident == name => m.content.as_ref().map(|(_, items)| items.as_slice()),
         _ => None,

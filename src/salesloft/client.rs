@@ -8,7 +8,7 @@ use progenitor_client::ResponseValue;
 use reqwest::header::HeaderMap;
 
 use super::auth::{ApiKey, ProviderFetch, REFRESH_MARGIN, TokenProvider};
-use super::generated::builder::ListConversations;
+use super::generated::{self, builder::ListConversations};
 use super::types::{Conversation, ConversationSortBy, SortDirection};
 use crate::error::Result;
 use crate::runtime::{ClientConfig, ItemStream, Page, RetryPolicy, TokenCredential, paginate};

@@ -36,6 +36,8 @@ const CHECKPOINT: &str = "checkpoint";
 const RESUME: &str = "resume";
 const COLUMNS: &str = "columns";
 const SORT: &str = "sort";
+/// The clap id prefix of a path parameter given in place.
+const POSITIONAL: &str = "at.";
 
 /// One operation of a spec, as the CLI needs it.
 pub(crate) struct Operation {
@@ -753,11 +755,22 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String]) -> Command 
             _ => leak(&p.name),
         };
         let conflicts = op.params.iter().filter(|other| p.conflicts.contains(&other.name)).map(|other| leak(&other.arg_id));
+        // A path parameter may also be given in place: `conversations get ID`.
+        let positional = p.location == Location::Path;
+        if positional {
+            command = command.arg(
+                Arg::new(leak(&format!("{POSITIONAL}{}", p.name)))
+                    .value_name(leak(&p.name.to_ascii_uppercase()))
+                    .required_unless_present(leak(&p.arg_id))
+                    .conflicts_with(leak(&p.arg_id))
+                    .help(format!("The {} (or --{})", p.name, p.flag)),
+            );
+        }
         let mut arg = Arg::new(leak(&p.arg_id))
             .long(leak(&p.flag))
             .aliases(p.aliases.iter().map(|a| leak(a)))
             .value_name(value_name)
-            .required(p.required)
+            .required(p.required && !positional)
             .hide(p.hidden)
             .conflicts_with_all(conflicts.collect::<Vec<_>>())
             .help(first_line(&help))
@@ -873,10 +886,13 @@ fn values(
 ) -> Result<BTreeMap<String, Vec<String>>, Failure> {
     let mut values = BTreeMap::new();
     for p in &op.params {
-        let mut given: Vec<String> = matches
-            .get_raw(&p.arg_id)
-            .map(|v| v.map(|s| s.to_string_lossy().into_owned()).collect())
-            .unwrap_or_default();
+        let raw = |id: &str| -> Vec<String> {
+            matches.try_get_raw(id).ok().flatten().map(|v| v.map(|s| s.to_string_lossy().into_owned()).collect()).unwrap_or_default()
+        };
+        let mut given = raw(&p.arg_id);
+        if given.is_empty() && p.location == Location::Path {
+            given = raw(&format!("{POSITIONAL}{}", p.name));
+        }
         if given.is_empty()
             && !p.own
             && let Some(default) = defaults.get(p.arg_id.as_str())

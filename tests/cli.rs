@@ -457,7 +457,8 @@ fn salesloft_conversations() {
 
     let first = ids[0]["id"].as_str().unwrap();
     let got: Value =
-        serde_json::from_str(&ok(&["--sandbox", "salesloft", "conversations", "get-extensive", "--id", first])).unwrap();
+        serde_json::from_str(&ok(&["--sandbox", "salesloft", "conversations", "get-extensive", "--id", first]))
+            .unwrap();
     assert_eq!(got["id"], first);
     assert_eq!(got["invitees"].as_array().unwrap().len(), 3);
     let csv = ok(&["--sandbox", "salesloft", "conversations", "get", "--id", first, "-o", "csv"]);

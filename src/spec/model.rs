@@ -920,7 +920,10 @@ fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, Mod
         None => None,
         Some(sort) => {
             let param = |key: &str| {
-                sort.get(key).and_then(Value::as_str).map(str::to_owned).ok_or_else(|| at.error(format!("sort.{key} must name a parameter")))
+                sort.get(key)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .ok_or_else(|| at.error(format!("sort.{key} must name a parameter")))
             };
             Some((param("field")?, param("direction")?))
         }

@@ -63,6 +63,10 @@ pub(crate) struct Operation {
     cli: Option<model::CliCommand>,
     /// How its answers page.
     paging: Option<model::Paging>,
+    /// Invoked by its friendly name (`x-cli`): flags in the shared
+    /// vocabulary, path parameters in place, a list's records. By its
+    /// operation id: the spec's names as flags and its answers whole.
+    friendly: bool,
 }
 
 /// A response's link (OpenAPI `links`): which operation its answer leads
@@ -100,6 +104,8 @@ pub(crate) struct Param {
     /// The flag is this parameter's own (not an API setting's).
     pub(crate) own: bool,
     flag: String,
+    /// The spec's name in kebab case (the flag of the operation-id command).
+    kebab: String,
     /// Other spellings of the flag, accepted but not shown.
     aliases: Vec<String>,
     /// Parameters (by name) it may not be sent with.
@@ -158,12 +164,12 @@ pub fn augment(root: Command) -> Command {
             let ops = operations_of(api, &spec, &taken);
             for op in &ops {
                 if command.find_subcommand(&op.name).is_none() && op.name != crate::check::COMMAND {
-                    command = command.subcommand(operation_command(op, &op.name, &[]));
+                    command = command.subcommand(operation_command(op, &op.name, &[], false));
                 }
                 if let Some(cli) = &op.cli
                     && let Some((last, group)) = cli.name.split_last()
                 {
-                    command = nest(command, group, operation_command(op, last, &cli.aliases));
+                    command = nest(command, group, operation_command(op, last, &cli.aliases, true));
                 }
             }
             if command.find_subcommand(crate::check::COMMAND).is_none() {
@@ -243,7 +249,11 @@ pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches) -> R
     let named = |op: &Operation| {
         words == std::slice::from_ref(&op.name) || op.cli.as_ref().is_some_and(|cli| cli.name.as_slice() == words)
     };
-    let op = all.into_iter().find(named).ok_or_else(|| Failure::Usage(format!("{api} has no operation {}", words.join(" "))))?;
+    let mut op = all
+        .into_iter()
+        .find(named)
+        .ok_or_else(|| Failure::Usage(format!("{api} has no operation {}", words.join(" "))))?;
+    op.friendly = words != std::slice::from_ref(&op.name);
     crate::send_operation(api, Call { job: Job::Operation(&op), matches, context: &context }).await
 }
 
@@ -287,7 +297,11 @@ impl Call<'_> {
     /// Does the job with `client`: sends the operation built from the flags
     /// (a path parameter without one takes its value from `defaults`, the
     /// API settings by clap id) and prints the answer, or runs the check.
-    pub async fn send<C: OperationClient + Sync>(&self, client: &C, defaults: &BTreeMap<&str, String>) -> Result<(), Failure> {
+    pub async fn send<C: OperationClient + Sync>(
+        &self,
+        client: &C,
+        defaults: &BTreeMap<&str, String>,
+    ) -> Result<(), Failure> {
         match self.job {
             Job::Operation(op) => {
                 let values = values(op, self.matches, defaults)?;
@@ -322,11 +336,20 @@ type PageRequest = (
 impl<C: OperationClient + Sync> Sent<'_, C> {
     /// Sends the operation once and prints its answer: JSON (checked against
     /// the spec) in the output formats, anything else as bytes.
-    async fn one(&self, values: BTreeMap<String, Vec<String>>, body: Option<Value>, columns: Option<&str>, context: &Context) -> Result<(), Failure> {
+    async fn one(
+        &self,
+        values: BTreeMap<String, Vec<String>>,
+        body: Option<Value>,
+        columns: Option<&str>,
+        context: &Context,
+    ) -> Result<(), Failure> {
         let request = request(self.op, &values, body, self.client.base_url(), self.client.http_client())?;
-        let response = self.client.execute_operation(&self.op.id, request).await?;
+        let response = self.client.execute_operation(&self.op.id, request).await.map_err(|e| self.failure(e))?;
         if !says_json(response.headers()) {
-            let bytes = response.bytes().await.map_err(|e| Failure::Outcome(format!("{}: cannot read the response: {e}", self.op.id)))?;
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| Failure::Outcome(format!("{}: cannot read the response: {e}", self.op.id)))?;
             let mut out = std::io::stdout().lock();
             out.write_all(&bytes)?;
             return Ok(out.flush()?);
@@ -362,6 +385,10 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         columns: Option<&str>,
         context: &Context,
     ) -> Result<(), Failure> {
+        if !matches.get_flag(ALL) && !self.op.friendly {
+            // The operation as the spec has it: the page whole.
+            return self.one(values, body, columns, context).await;
+        }
         let format = context.output.unwrap_or(OutputFormat::Jsonl);
         let out = std::io::stdout().lock();
         if !matches.get_flag(ALL) {
@@ -373,8 +400,15 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             }
             writer.finish()?;
             if let Some(next) = answer.pointer(&paging.next).and_then(scalar).filter(|n| !n.is_empty()) {
-                let flag = self.op.params.iter().find(|p| p.name == paging.param).map_or(paging.param.as_str(), |p| p.flag.as_str());
-                crate::output::note(format_args!("more records follow: --all prints every page (or --{flag} {next} the next one)"));
+                let flag = self
+                    .op
+                    .params
+                    .iter()
+                    .find(|p| p.name == paging.param)
+                    .map_or(paging.param.as_str(), |p| p.flag.as_str());
+                crate::output::note(format_args!(
+                    "more records follow: --all prints every page (or --{flag} {next} the next one)"
+                ));
             }
             return Ok(());
         }
@@ -413,7 +447,11 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                 });
                 let page = page.map_err(|failure| match failure {
                     Failure::Api(e) => e,
-                    other => convo_clients::Error::Decode { operation: list, reason: describe(other), body: Default::default() },
+                    other => convo_clients::Error::Decode {
+                        operation: list,
+                        reason: describe(other),
+                        body: Default::default(),
+                    },
                 });
                 let _ = answer.send(page);
             }
@@ -426,18 +464,45 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
     }
 
     /// One page (`cursor` `None`: the first), its answer checked.
-    async fn page(&self, paging: &model::Paging, values: &BTreeMap<String, Vec<String>>, body: Option<Value>, cursor: Option<Value>) -> Result<Value, Failure> {
+    async fn page(
+        &self,
+        paging: &model::Paging,
+        values: &BTreeMap<String, Vec<String>>,
+        body: Option<Value>,
+        cursor: Option<Value>,
+    ) -> Result<Value, Failure> {
         let mut values = values.clone();
         if let Some(cursor) = cursor.as_ref().and_then(scalar) {
             // A cursor that stands alone (Luware's nextPageToken) carries the query itself.
             if self.op.params.iter().any(|p| p.name == paging.param && p.exclusive) {
-                values.retain(|name, _| self.op.params.iter().any(|p| p.name == *name && p.location != Location::Query));
+                values
+                    .retain(|name, _| self.op.params.iter().any(|p| p.name == *name && p.location != Location::Query));
             }
             values.insert(paging.param.clone(), vec![cursor]);
         }
         let request = request(self.op, &values, body, self.client.base_url(), self.client.http_client())?;
-        let response = self.client.execute_operation(&self.op.id, request).await?;
+        let response = self.client.execute_operation(&self.op.id, request).await.map_err(|e| self.failure(e))?;
         self.answers.read(response).await
+    }
+
+    /// `error` as a failure; a refused value names the flag the user typed,
+    /// not the parameter's name on the wire.
+    fn failure(&self, error: convo_clients::Error) -> Failure {
+        let convo_clients::Error::InvalidInput(refused) = error else { return error.into() };
+        let mut message = refused.to_string();
+        let flag = |p: &Param| format!("--{}", if self.op.friendly { &p.flag } else { &p.kebab });
+        for p in &self.op.params {
+            for q in &self.op.params {
+                let pair = format!("query parameters {} and {}:", p.name, q.name);
+                message = message.replace(&pair, &format!("{} and {}:", flag(p), flag(q)));
+            }
+        }
+        for p in &self.op.params {
+            for place in ["query parameter", "path parameter", "header"] {
+                message = message.replace(&format!("{place} {}:", p.name), &format!("{}:", flag(p)));
+            }
+        }
+        Failure::Usage(message)
     }
 
     /// The table and csv columns: `--columns` (field paths, or `all`), else
@@ -613,6 +678,7 @@ fn operation(
         body,
         cli: op.cli.clone(),
         paging: op.paging.clone(),
+        friendly: false,
     }
 }
 
@@ -675,6 +741,7 @@ fn param(
         arg_id,
         own,
         flag,
+        kebab: case(&p.name, '-'),
         aliases,
         conflicts: p.cli.conflicts.clone(),
         hidden: false,
@@ -724,8 +791,9 @@ fn body(
     Body { form: media.is_some_and(|m| !m.name.contains("json")), required, fields }
 }
 
-/// The command of `op` named `name` (hidden `aliases` too).
-fn operation_command(op: &Operation, name: &str, aliases: &[String]) -> Command {
+/// The command of `op` named `name` (hidden `aliases` too): by its
+/// friendly name, or (not `friendly`) by its operation id.
+fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: bool) -> Command {
     let about = op.summary.clone().or_else(|| op.description.as_deref().map(first_line));
     let mut long = String::new();
     for part in [op.summary.as_deref(), op.description.as_deref()].into_iter().flatten() {
@@ -754,9 +822,18 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String]) -> Command 
             (_, true) => "TIME",
             _ => leak(&p.name),
         };
-        let conflicts = op.params.iter().filter(|other| p.conflicts.contains(&other.name)).map(|other| leak(&other.arg_id));
+        let conflicts =
+            op.params.iter().filter(|other| p.conflicts.contains(&other.name)).map(|other| leak(&other.arg_id));
         // A path parameter may also be given in place: `conversations get ID`.
-        let positional = p.location == Location::Path;
+        let positional = friendly && p.location == Location::Path;
+        // Each view shows its own spelling and takes the other's too.
+        let (long, mut other) = match friendly {
+            true => (&p.flag, p.aliases.clone()),
+            false => (&p.kebab, p.aliases.iter().filter(|a| **a != p.kebab).cloned().collect::<Vec<_>>()),
+        };
+        if !friendly && p.flag != p.kebab {
+            other.push(p.flag.clone());
+        }
         if positional {
             command = command.arg(
                 Arg::new(leak(&format!("{POSITIONAL}{}", p.name)))
@@ -767,11 +844,11 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String]) -> Command 
             );
         }
         let mut arg = Arg::new(leak(&p.arg_id))
-            .long(leak(&p.flag))
-            .aliases(p.aliases.iter().map(|a| leak(a)))
+            .long(leak(long))
+            .aliases(other.iter().map(|a| leak(a)))
             .value_name(value_name)
             .required(p.required && !positional)
-            .hide(p.hidden)
+            .hide(p.hidden && friendly)
             .conflicts_with_all(conflicts.collect::<Vec<_>>())
             .help(first_line(&help))
             .long_help(help);
@@ -794,24 +871,27 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String]) -> Command 
         );
     }
     if op.paging.is_some() {
-        command = command
-            .arg(Arg::new(ALL).long(ALL).action(ArgAction::SetTrue).help("Follow every page to the end, printing as records arrive"))
-            .arg(
-                Arg::new(RESUME)
-                    .long(RESUME)
-                    .value_name("TOKEN")
-                    .requires(ALL)
-                    .conflicts_with(CHECKPOINT)
-                    .help("Continue an export from the token a stopped export printed (same flags; append the output)"),
-            )
-            .arg(
-                Arg::new(CHECKPOINT)
-                    .long(CHECKPOINT)
-                    .value_name("FILE")
-                    .value_parser(clap::value_parser!(std::path::PathBuf))
-                    .requires(ALL)
-                    .help("Keep the export's place in FILE after every page: rerun the same command to continue"),
-            );
+        command =
+            command
+                .arg(
+                    Arg::new(ALL)
+                        .long(ALL)
+                        .action(ArgAction::SetTrue)
+                        .help("Follow every page to the end, printing as records arrive"),
+                )
+                .arg(
+                    Arg::new(RESUME).long(RESUME).value_name("TOKEN").requires(ALL).conflicts_with(CHECKPOINT).help(
+                        "Continue an export from the token a stopped export printed (same flags; append the output)",
+                    ),
+                )
+                .arg(
+                    Arg::new(CHECKPOINT)
+                        .long(CHECKPOINT)
+                        .value_name("FILE")
+                        .value_parser(clap::value_parser!(std::path::PathBuf))
+                        .requires(ALL)
+                        .help("Keep the export's place in FILE after every page: rerun the same command to continue"),
+                );
     }
     command = command.arg(
         Arg::new(COLUMNS)
@@ -887,7 +967,12 @@ fn values(
     let mut values = BTreeMap::new();
     for p in &op.params {
         let raw = |id: &str| -> Vec<String> {
-            matches.try_get_raw(id).ok().flatten().map(|v| v.map(|s| s.to_string_lossy().into_owned()).collect()).unwrap_or_default()
+            matches
+                .try_get_raw(id)
+                .ok()
+                .flatten()
+                .map(|v| v.map(|s| s.to_string_lossy().into_owned()).collect())
+                .unwrap_or_default()
         };
         let mut given = raw(&p.arg_id);
         if given.is_empty() && p.location == Location::Path {
@@ -1096,7 +1181,7 @@ mod tests {
         let ops = operations_of("luware", &spec, &BTreeMap::new());
         let op = ops.iter().find(|op| op.name == "set-retention-policy").expect("a command");
         assert_eq!((op.id.as_str(), op.method.as_str()), ("setRetentionPolicy", "PUT"));
-        let mut command = operation_command(op, &op.name, &[]);
+        let mut command = operation_command(op, &op.name, &[], false);
         let help = command.render_long_help().to_string();
         for flag in ["--policy-id", "--dry-run", "--days", "--json-body"] {
             assert!(help.contains(flag), "{flag} in {help}");

@@ -116,6 +116,7 @@ pub(crate) struct Param {
     exclusive: bool,
     /// A date-time: a date alone means its midnight UTC.
     date_time: bool,
+    /// A number: its value is N.
     integer: bool,
 }
 
@@ -360,7 +361,9 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             None => answer,
         };
         let out = std::io::stdout().lock();
-        let format = context.output.unwrap_or(OutputFormat::Json);
+        // A list reads best a record per line; the whole answer as it is.
+        let list = self.op.friendly && record.is_array();
+        let format = context.output.unwrap_or(if list { OutputFormat::Jsonl } else { OutputFormat::Json });
         match &record {
             Value::Array(records) if format != OutputFormat::Json => {
                 let mut writer = RecordWriter::new(format, self.columns(columns, records.first())?, out);
@@ -585,6 +588,7 @@ impl Answers {
             // The runtime checked that a JSON answer parses.
             false => serde_json::from_slice(&bytes).unwrap_or_default(),
         };
+        let value = crate::output::integral(value);
         let Some(validator) = &self.validator else { return Ok(value) };
         let survey = validator.survey_response(id, status, &headers, Some(&bytes));
         let (breaking, drift): (Vec<_>, Vec<_>) = survey.drift.iter().partition(|d| BREAKING.contains(&d.kind));
@@ -731,7 +735,7 @@ fn param(
         required_unless: p.required_unless.clone(),
         sample,
         boolean: type_of(element) == Some("boolean"),
-        integer: type_of(element) == Some("integer"),
+        integer: matches!(type_of(element), Some("integer" | "number")),
         date_time: element.get("format").and_then(Value::as_str) == Some("date-time"),
         values: enum_values(element),
         description: p.description.clone().or_else(|| text(schema, "description")),

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use convo_clients::redact::escape_controls;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Output buffered before it is written out: a page of records at a time,
 /// not a system call per line.
@@ -190,6 +190,20 @@ fn progress_style(total: Option<u64>, what: &str) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
+}
+
+/// Whole numbers print without a fraction: specs type ids as
+/// `double`, and a record's 320.0 is the user's 320.
+pub fn integral(value: Value) -> Value {
+    match value {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9e15 && n.is_f64() => json!(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(integral).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, integral(v))).collect()),
+        other => other,
+    }
 }
 
 /// Prints a single record.

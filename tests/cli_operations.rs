@@ -246,7 +246,8 @@ fn friendly_commands_refuse_what_the_spec_forbids_before_sending() {
         ),
         (
             [&llamadapro[..], &["tasks", "list", "--due-after", "2024-05-02", "--due-before", "2024-05-01"]].concat(),
-            &["query parameters dueAfter and dueBefore", "the range is empty"],
+            // The flags typed, not the wire names (issue 22's audit).
+            &["--due-after and --due-before", "the range is empty"],
         ),
         (
             [

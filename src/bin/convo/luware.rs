@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use clap::{Subcommand, ValueEnum};
 use convo_clients::Error;
-use convo_clients::luware::types::{ControlAction, Expand, LabelRequest, MetadataRequest, SortOrder};
+use convo_clients::luware::types::{ControlAction, MetadataRequest, SortOrder};
 use convo_clients::luware::{
     Client, Credentials, DEFAULT_TRANSCRIPT_CONCURRENCY, Filter, Filters, SearchRequest, Transcript, decode_vtr, write_vtr_json,
 };
@@ -92,13 +92,6 @@ enum LuwareCommand {
         #[arg(long, value_enum, default_value = "vtr")]
         format: TranscriptFormat,
     },
-    /// Add a label to a conversation.
-    Label {
-        ccdr_id: String,
-        /// Id of the label to add.
-        #[arg(long)]
-        label_id: i64,
-    },
     /// Add values of an existing metadata template to a conversation.
     Metadata {
         ccdr_id: String,
@@ -166,13 +159,6 @@ enum ConversationsCommand {
         #[command(flatten)]
         resume: ResumeArgs,
     },
-    /// Read one conversation.
-    Get {
-        ccdr_id: String,
-        /// Extra data to include; repeat for more.
-        #[arg(long = "expand", value_enum)]
-        expands: Vec<ExpandArg>,
-    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -193,25 +179,6 @@ enum ControlArg {
     Keep,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-#[value(rename_all = "SCREAMING_SNAKE_CASE")]
-enum ExpandArg {
-    Metadata,
-    Im,
-    TranscriptDb,
-    SpeechSummary,
-}
-
-impl From<ExpandArg> for Expand {
-    fn from(e: ExpandArg) -> Self {
-        match e {
-            ExpandArg::Metadata => Expand::Metadata,
-            ExpandArg::Im => Expand::Im,
-            ExpandArg::TranscriptDb => Expand::TranscriptDb,
-            ExpandArg::SpeechSummary => Expand::SpeechSummary,
-        }
-    }
-}
 
 fn parse_filter(text: &str) -> Result<Filter, String> {
     text.parse().map_err(|e: convo_clients::luware::FilterError| e.to_string())
@@ -271,15 +238,6 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
             let all = all.then_some(resume);
             list(&client, request, all, context.output.unwrap_or(OutputFormat::Jsonl), stdout).await
         }
-        LuwareCommand::Conversations(ConversationsCommand::Get { ccdr_id, expands }) => {
-            let expands: Vec<Expand> = expands.into_iter().map(Expand::from).collect();
-            let mut call = client.get_conversation().ccdr_id(ccdr_id);
-            if !expands.is_empty() {
-                call = call.expands(expands);
-            }
-            let conversation = call.send().await.map_err(Error::from)?.into_inner();
-            print_one(context, CONVERSATION_COLUMNS, &conversation, stdout)
-        }
         LuwareCommand::Transcript { ccdr_id, format, raw } if raw || format == Some(TranscriptFormat::Vtr) => {
             use std::io::IsTerminal;
             if std::io::stdout().is_terminal() {
@@ -319,11 +277,6 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
                 _ => write_text(&transcript, BufWriter::new(stdout))?,
             }
             Ok(())
-        }
-        LuwareCommand::Label { ccdr_id, label_id } => {
-            let result = client.add_label().ccdr_id(ccdr_id).body(LabelRequest { label_id: Some(label_id) }).send().await;
-            let result = result.map_err(Error::from)?.into_inner();
-            print_one(context, RESULT_COLUMNS, &result, stdout)
         }
         LuwareCommand::Metadata { ccdr_id, template_id, template_name, fields } => {
             let metadata = MetadataRequest::custom(template_id, template_name, fields);

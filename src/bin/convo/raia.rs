@@ -151,8 +151,6 @@ enum ConversationsCommand {
         #[arg(long)]
         with_feedbacks_only: bool,
     },
-    /// Read one conversation with its feedbacks.
-    Get { conversation: String },
     /// Create a conversation for an existing user.
     Create {
         /// The conversation user's id.
@@ -189,8 +187,6 @@ enum ConversationsCommand {
     },
     /// Delete every conversation of a user.
     DeleteUser { user: String },
-    /// List the agent's conversation states.
-    States,
     /// Start an outbound conversation by email, SMS or voice call.
     Start {
         channel: ChannelArg,
@@ -338,12 +334,6 @@ const MESSAGE_COLUMNS: &[Column] = &[
     Column { header: "message", key: "message", width: 60 },
 ];
 
-const STATE_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 36 },
-    Column { header: "name", key: "name", width: 16 },
-    Column { header: "color", key: "color", width: 8 },
-    Column { header: "isPersistent", key: "isPersistent", width: 12 },
-];
 
 const STARTED_COLUMNS: &[Column] = &[Column { header: "conversationId", key: "conversationId", width: 36 }];
 
@@ -500,16 +490,6 @@ async fn conversations(
             writer.finish()?;
             Ok(())
         }
-        ConversationsCommand::Get { conversation } => {
-            let conversation = client
-                .get_conversation()
-                .id(&conversation)
-                .send()
-                .await
-                .map_err(convo_clients::Error::from)?
-                .into_inner();
-            print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&conversation)?), out)
-        }
         ConversationsCommand::Create { user, title, context, state, data } => {
             let mut request = CreateConversationRequest::for_user(user);
             if let Some(title) = title {
@@ -555,11 +535,6 @@ async fn conversations(
             let body = DeleteUserConversationsRequest { conversation_user_id: user.clone() };
             client.delete_user_conversations().body(body).send().await.map_err(convo_clients::Error::from)?;
             print_one(one, DELETED_COLUMNS, json!({ "conversationUserId": user, "status": "deleted" }), out)
-        }
-        ConversationsCommand::States => {
-            let states =
-                client.list_conversation_states().send().await.map_err(convo_clients::Error::from)?.into_inner().0;
-            write_all(many, STATE_COLUMNS, states.iter().map(to_value), out)
         }
         ConversationsCommand::Start {
             channel,

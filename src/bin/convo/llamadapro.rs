@@ -514,8 +514,6 @@ enum DefinitionsCommand {
         #[arg(long)]
         tenant: Option<String>,
     },
-    /// One definition.
-    Get { id: u64 },
     /// Create a definition.
     Create(Box<DefinitionArgs>),
     /// Change a definition (stored values are kept).
@@ -562,8 +560,6 @@ enum OptionsCommand {
         #[command(flatten)]
         list: ListArgs,
     },
-    /// One option.
-    Get { definition_id: u64, option_id: u64 },
     /// Add an option.
     Create {
         definition_id: u64,
@@ -577,8 +573,6 @@ enum OptionsCommand {
         #[command(flatten)]
         fields: OptionArgs,
     },
-    /// Delete an option (records using it are affected).
-    Delete { definition_id: u64, option_id: u64 },
 }
 
 #[derive(Debug, clap::Args)]
@@ -1154,11 +1148,6 @@ async fn definitions(client: &Client, command: DefinitionsCommand, context: &Con
             let p = client.custom_field_definitions_page(&query, list.page.page_token.as_deref()).await?;
             print_page(context, DEFINITION_COLUMNS, p.items, p.next_page_token)
         }
-        DefinitionsCommand::Get { id } => print_one(
-            context,
-            DEFINITION_COLUMNS,
-            &send(client.get_custom_field_definition().id(id as f64).send()).await?,
-        ),
         DefinitionsCommand::Create(a) => {
             let definition: types::CreateCustomFieldDefinitionRequest = body("definition", &a.json, flags(&a))?;
             print_one(
@@ -1203,11 +1192,6 @@ async fn options(client: &Client, command: OptionsCommand, context: &Context) ->
             let p = client.custom_field_options_page(definition_id, &query, list.page.page_token.as_deref()).await?;
             print_page(context, OPTION_COLUMNS, p.items, p.next_page_token)
         }
-        OptionsCommand::Get { definition_id, option_id } => {
-            let call =
-                client.get_custom_field_list_option().definition_id(definition_id as f64).option_id(option_id as f64);
-            print_one(context, OPTION_COLUMNS, &send(call.send()).await?)
-        }
         OptionsCommand::Create { definition_id, fields } => {
             let mut m = flags(&fields);
             // The API wants the definition in the body as well as the path.
@@ -1224,13 +1208,6 @@ async fn options(client: &Client, command: OptionsCommand, context: &Context) ->
                 .option_id(option_id as f64);
             let option = send(call.body(changes).send()).await?;
             print_one(context, OPTION_COLUMNS, &option)
-        }
-        OptionsCommand::Delete { definition_id, option_id } => {
-            let call = client
-                .delete_custom_field_list_option()
-                .definition_id(definition_id as f64)
-                .option_id(option_id as f64);
-            print_one(context, OPTION_COLUMNS, &send(call.send()).await?)
         }
     }
 }

@@ -841,7 +841,7 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
         if positional {
             command = command.arg(
                 Arg::new(leak(&format!("{POSITIONAL}{}", p.name)))
-                    .value_name(leak(&p.name.to_ascii_uppercase()))
+                    .value_name(leak(&case(&p.name, '_').to_ascii_uppercase()))
                     .required_unless_present(leak(&p.arg_id))
                     .conflicts_with(leak(&p.arg_id))
                     .help(format!("The {} (or --{})", p.name, p.flag)),

@@ -750,6 +750,68 @@ fn responses(doc: &Value, op: &Value) -> Vec<Response> {
         .collect()
 }
 
+/// A list of texts (`[a, b]`), or none.
+fn texts(value: Option<&Value>, at: &At, key: &str) -> Result<Vec<String>, ModelError> {
+    let fail = || at.error(format!("`{key}` must be a list of texts"));
+    let Some(list) = value else { return Ok(Vec::new()) };
+    list.as_array().ok_or_else(fail)?.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(fail)).collect()
+}
+
+/// `x-cli` on an operation: `{name, aliases?, columns?, sort?: {field, direction}}`.
+fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, ModelError> {
+    let Some(value) = value else { return Ok(None) };
+    if let Some(key) = unknown_key(value, &["name", "aliases", "columns", "sort", "record"]) {
+        return Err(at.error(format!("unknown key {key:?} (known: name, aliases, columns, sort, record, x-*)")));
+    }
+    let name: Vec<String> = value
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| at.error("`name` must be the command's words"))?
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    if name.is_empty() {
+        return Err(at.error("`name` is empty"));
+    }
+    let sort = match value.get("sort") {
+        None => None,
+        Some(sort) => {
+            let param = |key: &str| {
+                sort.get(key)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .ok_or_else(|| at.error(format!("sort.{key} must name a parameter")))
+            };
+            Some((param("field")?, param("direction")?))
+        }
+    };
+    Ok(Some(CliCommand {
+        name,
+        aliases: texts(value.get("aliases"), at, "aliases")?,
+        columns: texts(value.get("columns"), at, "columns")?,
+        sort,
+        record: value.get("record").and_then(Value::as_str).map(str::to_owned),
+    }))
+}
+
+/// `x-cli` on a parameter: `{flag?, aliases?, conflicts?}`.
+fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
+    let Some(value) = value else { return Ok(CliFlag::default()) };
+    if let Some(key) = unknown_key(value, &["flag", "aliases", "conflicts"]) {
+        return Err(at.error(format!("unknown key {key:?} (known: flag, aliases, conflicts, x-*)")));
+    }
+    let flag = match value.get("flag") {
+        None => None,
+        Some(Value::String(flag)) => Some(flag.clone()),
+        Some(_) => return Err(at.error("`flag` must be a flag's name")),
+    };
+    Ok(CliFlag {
+        flag,
+        aliases: texts(value.get("aliases"), at, "aliases")?,
+        conflicts: texts(value.get("conflicts"), at, "conflicts")?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -891,66 +953,4 @@ mod tests {
         // A link to the same operation through a path parameter is not paging.
         assert_eq!(Spec::parse(&spec()).unwrap().operations[0].paging, None);
     }
-}
-
-/// A list of texts (`[a, b]`), or none.
-fn texts(value: Option<&Value>, at: &At, key: &str) -> Result<Vec<String>, ModelError> {
-    let fail = || at.error(format!("`{key}` must be a list of texts"));
-    let Some(list) = value else { return Ok(Vec::new()) };
-    list.as_array().ok_or_else(fail)?.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(fail)).collect()
-}
-
-/// `x-cli` on an operation: `{name, aliases?, columns?, sort?: {field, direction}}`.
-fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, ModelError> {
-    let Some(value) = value else { return Ok(None) };
-    if let Some(key) = unknown_key(value, &["name", "aliases", "columns", "sort", "record"]) {
-        return Err(at.error(format!("unknown key {key:?} (known: name, aliases, columns, sort, record, x-*)")));
-    }
-    let name: Vec<String> = value
-        .get("name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| at.error("`name` must be the command's words"))?
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
-    if name.is_empty() {
-        return Err(at.error("`name` is empty"));
-    }
-    let sort = match value.get("sort") {
-        None => None,
-        Some(sort) => {
-            let param = |key: &str| {
-                sort.get(key)
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or_else(|| at.error(format!("sort.{key} must name a parameter")))
-            };
-            Some((param("field")?, param("direction")?))
-        }
-    };
-    Ok(Some(CliCommand {
-        name,
-        aliases: texts(value.get("aliases"), at, "aliases")?,
-        columns: texts(value.get("columns"), at, "columns")?,
-        sort,
-        record: value.get("record").and_then(Value::as_str).map(str::to_owned),
-    }))
-}
-
-/// `x-cli` on a parameter: `{flag?, aliases?, conflicts?}`.
-fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
-    let Some(value) = value else { return Ok(CliFlag::default()) };
-    if let Some(key) = unknown_key(value, &["flag", "aliases", "conflicts"]) {
-        return Err(at.error(format!("unknown key {key:?} (known: flag, aliases, conflicts, x-*)")));
-    }
-    let flag = match value.get("flag") {
-        None => None,
-        Some(Value::String(flag)) => Some(flag.clone()),
-        Some(_) => return Err(at.error("`flag` must be a flag's name")),
-    };
-    Ok(CliFlag {
-        flag,
-        aliases: texts(value.get("aliases"), at, "aliases")?,
-        conflicts: texts(value.get("conflicts"), at, "conflicts")?,
-    })
 }

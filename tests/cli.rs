@@ -612,3 +612,26 @@ fn luware_time_window_and_transcript_formats() {
     let text = ok(&["--sandbox", "luware", "transcript", FIRST_ID, "--format", "text", "-o", "csv"]);
     assert!(text.starts_with("[0:00:00.50] "), "--format wins over --output: {text}");
 }
+
+/// Every setting a command lacks is named in one run, by environment
+/// variable and flag.
+#[test]
+fn missing_settings_are_reported_together() {
+    let mut command = convo();
+    for name in ["BASE_URL", "SUBSCRIPTION_KEY", "EID", "CLIENT_ID", "CLIENT_SECRET"] {
+        command.env_remove(format!("LUWARE_{name}"));
+    }
+    let out = command.args(["luware", "--eid", "7", "conversations", "get", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for (name, flag) in [
+        ("LUWARE_BASE_URL", "--base-url"),
+        ("LUWARE_SUBSCRIPTION_KEY", "--subscription-key"),
+        ("LUWARE_CLIENT_ID", "--client-id"),
+        ("LUWARE_CLIENT_SECRET", "--client-secret"),
+    ] {
+        assert!(err.contains(&format!("{name} ({flag})")), "{err}");
+    }
+    assert!(!err.contains("LUWARE_EID"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}

@@ -307,28 +307,23 @@ pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Clien
         return Ok((client, Some(sandbox)));
     }
     let profile = config::profile::<LuwareProfile>(context.profile.as_deref(), "luware")?;
-    let base_url =
-        args.base_url.clone().or(profile.base_url).ok_or_else(|| config::missing("LUWARE_BASE_URL", "--base-url"))?;
-    let credentials = Credentials {
-        subscription_key: args
-            .subscription_key
-            .clone()
-            .or(profile.subscription_key)
-            .ok_or_else(|| config::missing("LUWARE_SUBSCRIPTION_KEY", "--subscription-key"))?
-            .into(),
-        eid: args.eid.or(profile.eid).ok_or_else(|| config::missing("LUWARE_EID", "--eid"))?,
-        client_id: args
-            .client_id
-            .clone()
-            .or(profile.client_id)
-            .ok_or_else(|| config::missing("LUWARE_CLIENT_ID", "--client-id"))?,
-        client_secret: args
-            .client_secret
-            .clone()
-            .or(profile.client_secret)
-            .ok_or_else(|| config::missing("LUWARE_CLIENT_SECRET", "--client-secret"))?
-            .into(),
+    let mut needed = config::Needed::default();
+    let settings = (
+        needed.take(args.base_url.clone().or(profile.base_url), "LUWARE_BASE_URL", "--base-url"),
+        needed.take(
+            args.subscription_key.clone().or(profile.subscription_key),
+            "LUWARE_SUBSCRIPTION_KEY",
+            "--subscription-key",
+        ),
+        needed.take(args.eid.or(profile.eid), "LUWARE_EID", "--eid"),
+        needed.take(args.client_id.clone().or(profile.client_id), "LUWARE_CLIENT_ID", "--client-id"),
+        needed.take(args.client_secret.clone().or(profile.client_secret), "LUWARE_CLIENT_SECRET", "--client-secret"),
+    );
+    let (Some(base_url), Some(subscription_key), Some(eid), Some(client_id), Some(client_secret)) = settings else {
+        return Err(needed.failure());
     };
+    let credentials =
+        Credentials { subscription_key: subscription_key.into(), eid, client_id, client_secret: client_secret.into() };
     Ok((Client::builder(base_url, credentials).config(context.client_config.clone()).build()?, None))
 }
 

@@ -953,4 +953,31 @@ mod tests {
         // A link to the same operation through a path parameter is not paging.
         assert_eq!(Spec::parse(&spec()).unwrap().operations[0].paging, None);
     }
+
+    /// `x-cli` is read once into typed fields; an unknown key names where it is.
+    #[test]
+    fn x_cli_names_commands_and_flags() {
+        let mut doc = spec();
+        let get = &mut doc["paths"]["/things/{id}"]["get"];
+        get["x-cli"] =
+            json!({"name": "things get", "aliases": ["show"], "columns": ["id", "owner.id"], "record": "/data"});
+        get["parameters"][0]["x-cli"] = json!({"flag": "version", "aliases": ["ver"], "conflicts": ["id"]});
+        let parsed = Spec::parse(&doc).unwrap();
+        let op = parsed.operation("getThing").unwrap();
+        let cli = op.cli.as_ref().unwrap();
+        assert_eq!(
+            (cli.name.as_slice(), cli.aliases.as_slice()),
+            (&["things".to_owned(), "get".to_owned()][..], &["show".to_owned()][..])
+        );
+        assert_eq!((cli.columns.len(), cli.record.as_deref(), &cli.sort), (2, Some("/data"), &None));
+        let v = op.parameters.iter().find(|p| p.name == "v").unwrap();
+        assert_eq!(
+            (v.cli.flag.as_deref(), v.cli.aliases.as_slice(), v.cli.conflicts.as_slice()),
+            (Some("version"), &["ver".to_owned()][..], &["id".to_owned()][..])
+        );
+
+        doc["paths"]["/things/{id}"]["get"]["x-cli"] = json!({"name": "things get", "colums": []});
+        let error = Spec::parse(&doc).unwrap_err();
+        assert!(error.pointer.ends_with("/get/x-cli") && error.message.contains("colums"), "{error:?}");
+    }
 }

@@ -307,7 +307,7 @@ impl Call<'_> {
             Job::Operation(op) => {
                 let values = values(op, self.matches, defaults)?;
                 let body = op.body.as_ref().map(|body| body_value(body, self.matches)).transpose()?.flatten();
-                let sent = Sent { client, op, answers: Answers::new(op)? };
+                let sent = Sent { client, op, answers: Answers::new(op) };
                 let columns = self.matches.get_one::<String>(COLUMNS).map(String::as_str);
                 match &op.paging {
                     Some(paging) => sent.list(paging, values, body, self.matches, columns, self.context).await,
@@ -431,7 +431,8 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         // The walk asks for each page through a channel: the client stays
         // borrowed here while the stream prefetches on its own task.
         let (asks, mut asked) = tokio::sync::mpsc::channel::<PageRequest>(2);
-        let list: &'static str = leak(&self.op.id);
+        // Named by API too: raia and Salesloft both have a listConversations.
+        let list: &'static str = leak(&format!("{}.{}", self.op.api, self.op.id));
         let body_text = body.as_ref().map(Value::to_string);
         let stream = convo_clients::paginate(list, (values, body_text), move |query, cursor: Option<Value>| {
             let asks = asks.clone();
@@ -450,8 +451,9 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                 });
                 let page = page.map_err(|failure| match failure {
                     Failure::Api(e) => e,
+                    Failure::Usage(m) => convo_clients::InvalidInput::Request(m).into(),
                     other => convo_clients::Error::Decode {
-                        operation: list,
+                        operation: self.answers.operation,
                         reason: describe(other),
                         body: Default::default(),
                     },
@@ -566,10 +568,10 @@ struct Answers {
 const BREAKING: [DriftKind; 3] = [DriftKind::InvalidBody, DriftKind::MissingRequired, DriftKind::TypeMismatch];
 
 impl Answers {
-    fn new(op: &Operation) -> Result<Self, Failure> {
+    fn new(op: &Operation) -> Self {
         let spec = APIS.iter().find(|(a, _)| *a == op.api).map(|(_, s)| *s).unwrap_or_default();
         let validator = serde_json::from_str::<Value>(spec).ok().and_then(|doc| SpecValidator::new(&doc).ok());
-        Ok(Self { api: op.api, operation: leak(&op.id), validator })
+        Self { api: op.api, operation: leak(&op.id), validator }
     }
 
     /// The JSON answer of `response`, checked.

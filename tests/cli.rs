@@ -436,8 +436,19 @@ fn salesloft_conversations() {
     let all = ok(&["--sandbox", "salesloft", "conversations", "list", "--all", "--page-size", "100"]);
     let ids: Vec<Value> = all.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(ids.len(), 500);
-    let since =
-        ok(&["--sandbox", "salesloft", "conversations", "list", "--since", "2024-01-15T00:00:00Z", "--page-size", "7"]);
+    // `--since` is `updated_at[gt]`; oldest update first is `--sort updated_at:asc`.
+    let since = ok(&[
+        "--sandbox",
+        "salesloft",
+        "conversations",
+        "list",
+        "--since",
+        "2024-01-15T00:00:00Z",
+        "--sort",
+        "updated_at:asc",
+        "--page-size",
+        "7",
+    ]);
     let updated: Vec<String> = since
         .lines()
         .map(|l| serde_json::from_str::<Value>(l).unwrap()["updated_at"].as_str().unwrap().to_string())
@@ -446,10 +457,11 @@ fn salesloft_conversations() {
 
     let first = ids[0]["id"].as_str().unwrap();
     let got: Value =
-        serde_json::from_str(&ok(&["--sandbox", "salesloft", "conversations", "get", first, "--extensive"])).unwrap();
+        serde_json::from_str(&ok(&["--sandbox", "salesloft", "conversations", "get-extensive", "--id", first]))
+            .unwrap();
     assert_eq!(got["id"], first);
     assert_eq!(got["invitees"].as_array().unwrap().len(), 3);
-    let csv = ok(&["--sandbox", "salesloft", "conversations", "get", first, "-o", "csv"]);
+    let csv = ok(&["--sandbox", "salesloft", "conversations", "get", "--id", first, "-o", "csv"]);
     assert!(csv.lines().nth(1).unwrap().starts_with(first));
 
     for args in [
@@ -599,4 +611,27 @@ fn luware_time_window_and_transcript_formats() {
     assert_eq!(json["provider"], "intelligentvoice");
     let text = ok(&["--sandbox", "luware", "transcript", FIRST_ID, "--format", "text", "-o", "csv"]);
     assert!(text.starts_with("[0:00:00.50] "), "--format wins over --output: {text}");
+}
+
+/// Every setting a command lacks is named in one run, by environment
+/// variable and flag.
+#[test]
+fn missing_settings_are_reported_together() {
+    let mut command = convo();
+    for name in ["BASE_URL", "SUBSCRIPTION_KEY", "EID", "CLIENT_ID", "CLIENT_SECRET"] {
+        command.env_remove(format!("LUWARE_{name}"));
+    }
+    let out = command.args(["luware", "--eid", "7", "conversations", "get", "x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    for (name, flag) in [
+        ("LUWARE_BASE_URL", "--base-url"),
+        ("LUWARE_SUBSCRIPTION_KEY", "--subscription-key"),
+        ("LUWARE_CLIENT_ID", "--client-id"),
+        ("LUWARE_CLIENT_SECRET", "--client-secret"),
+    ] {
+        assert!(err.contains(&format!("{name} ({flag})")), "{err}");
+    }
+    assert!(!err.contains("LUWARE_EID"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
 }

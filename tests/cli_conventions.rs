@@ -160,7 +160,11 @@ fn csv_output_reads_back_with_a_csv_reader() {
 #[test]
 fn server_text_that_acts_on_a_terminal_is_escaped_in_every_format() {
     let hostile = "evil\u{202e}txt.exe\u{9b}31m\u{85}\u{7f}";
-    let body = serde_json::json!([{ "id": "s1", "name": hostile, "conversationId": "c1", "createdAt": "2024-01-01T00:00:00Z" }]);
+    // A state as the spec describes it (answers are checked against it).
+    let body = serde_json::json!([{
+        "id": "s1", "name": hostile, "description": null, "color": null, "isPersistent": false,
+        "createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-01-01T00:00:00Z"
+    }]);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (url, _) = runtime.block_on(fault_server::fault_server(vec![fault_server::Answer::Full(fault_server::raw(
         200,

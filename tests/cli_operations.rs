@@ -2,6 +2,8 @@
 //! from the embedded spec, and sends through the generated client's hooks.
 
 mod common;
+#[path = "common/fault_server.rs"]
+mod fault_server;
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -246,7 +248,8 @@ fn friendly_commands_refuse_what_the_spec_forbids_before_sending() {
         ),
         (
             [&llamadapro[..], &["tasks", "list", "--due-after", "2024-05-02", "--due-before", "2024-05-01"]].concat(),
-            &["query parameters dueAfter and dueBefore", "the range is empty"],
+            // The flags typed, not the wire names (issue 22's audit).
+            &["--due-after and --due-before", "the range is empty"],
         ),
         (
             [
@@ -370,4 +373,84 @@ fn requests_send_the_specs_media_type_and_spelling() {
     let heads = heads.join().unwrap();
     let first = heads.first().map(|h| h.lines().next().unwrap_or_default()).unwrap_or_default();
     assert!(first.contains("sort_direction=asc"), "{first}");
+}
+
+/// Answers are checked against the spec, not just printed: one whose
+/// required field is renamed fails (exit 1, as a decode error); a field the
+/// spec does not list is printed, with the drift note pointing to `check`.
+#[test]
+fn answers_are_checked_against_the_spec() {
+    let state = |persistent: &str, extra: bool| {
+        let mut state = serde_json::json!({
+            "id": "s1", "name": "New", "description": null, "color": null,
+            "createdAt": "2024-01-01T00:00:00Z", "updatedAt": "2024-01-01T00:00:00Z"
+        });
+        state[persistent] = Value::Bool(false);
+        if extra {
+            state["shade"] = Value::from("teal");
+        }
+        serde_json::json!([state]).to_string()
+    };
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let answers = [state("persistent", false), state("isPersistent", true)];
+    let (url, _) = runtime.block_on(fault_server::fault_server(
+        answers.iter().map(|body| fault_server::Answer::Full(fault_server::raw(200, body.as_bytes()))).collect(),
+    ));
+    let run = |args: &[&str]| {
+        convo().args(["raia", "--base-url", &url]).args(args).env("RAIA_AGENT_SECRET_KEY", "k-123456").output().unwrap()
+    };
+    let renamed = run(&["conversations", "states"]);
+    assert_eq!(renamed.status.code(), Some(1), "{}", stderr(&renamed));
+    let err = stderr(&renamed);
+    assert!(err.contains("does not match the spec") && err.contains("isPersistent"), "{err}");
+    assert_eq!(stdout(&renamed), "", "nothing printed from a broken answer");
+
+    let drifted = run(&["conversations", "states", "-o", "csv", "--columns", "id,shade"]);
+    assert!(drifted.status.success(), "{}", stderr(&drifted));
+    assert_eq!(stdout(&drifted), "id,shade\ns1,teal\n");
+    assert!(stderr(&drifted).contains("the spec does not list") && stderr(&drifted).contains("convo raia check"));
+}
+
+/// `x-cli` names a command: `conversations list` is `list-conversations`,
+/// its columns the spec's names, `--columns` any field path, and a list
+/// without `--all` says how to go on.
+#[test]
+fn the_friendly_command_is_the_operation() {
+    let friendly =
+        ok(&["--sandbox", "salesloft", "conversations", "list", "--page-size", "3", "--sort", "created_at:asc"]);
+    let raw = json(&ok(&[
+        "--sandbox",
+        "salesloft",
+        "list-conversations",
+        "--per-page",
+        "3",
+        "--sort-by",
+        "created_at",
+        "--sort-direction",
+        "asc",
+    ]));
+    let records: Vec<Value> = friendly.lines().map(json).collect();
+    assert_eq!(&records, raw["data"].as_array().unwrap());
+
+    let csv = ok(&["--sandbox", "salesloft", "conversations", "list", "--page-size", "2", "-o", "csv"]);
+    assert_eq!(csv.lines().next(), Some("id,created_at,updated_at,platform,media_type,duration,title,owner_id"));
+    let csv = ok(&[
+        "--sandbox",
+        "salesloft",
+        "conversations",
+        "list",
+        "--page-size",
+        "2",
+        "-o",
+        "csv",
+        "--columns",
+        "id,account.id",
+    ]);
+    assert_eq!(csv.lines().next(), Some("id,account.id"));
+    assert!(csv.lines().nth(1).is_some_and(|row| row.split(',').nth(1).is_some_and(|id| !id.is_empty())), "{csv}");
+
+    let out = run(&["--sandbox", "salesloft", "conversations", "list", "--page-size", "2"]);
+    assert!(stderr(&out).contains("--all prints every page (or --page 2"), "{}", stderr(&out));
+    let out = run(&["--sandbox", "salesloft", "conversations", "ls", "--all", "--page-size", "100"]);
+    assert_eq!(stdout(&out).lines().count(), 500, "{}", stderr(&out));
 }

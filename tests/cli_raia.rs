@@ -243,7 +243,7 @@ fn ask_messages_mode_and_manual_messages() {
     assert!(lines.next().unwrap().starts_with("id "));
     assert_eq!(lines.count(), 4);
 
-    let mode = json(&ok_raia(&["mode", &ai_chat, "manual"]));
+    let mode = json(&ok_raia(&["mode", &ai_chat, "--mode", "manual"]));
     assert_eq!(mode["mode"], "manual");
 
     let out = run_raia(&["send-manual", &ai_chat, "Hello from a human"]);
@@ -271,7 +271,7 @@ fn bad_flags_and_missing_settings_exit_2() {
         &["conversations", "lists"],
         &["conversations", "start", "fax", "--first-name", "A", "--last-name", "B"],
         &["conversations", "create", "--user", "u", "--data", "novalue"],
-        &["mode", "some-conversation", "robot"],
+        &["mode", "some-conversation", "--mode", "robot"],
         &["ask", "some-conversation", "hi", "--wait", "--sync"],
     ] {
         let out = run_raia(args);
@@ -305,7 +305,7 @@ fn a_served_sandbox_keeps_state_between_commands() {
     let ai_chat = examples[0].clone();
     let out = raia(&["send-manual", &ai_chat, "Hello"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let out = raia(&["mode", &ai_chat, "manual"]);
+    let out = raia(&["mode", &ai_chat, "--mode", "manual"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let out = raia(&["send-manual", &ai_chat, "Hello", "-o", "jsonl"]);
     assert!(out.status.success(), "manual mode persisted: {}", stderr(&out));

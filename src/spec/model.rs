@@ -153,6 +153,37 @@ pub struct Operation {
     pub lenient: Vec<String>,
     /// How its answers page, when a success response links to the next page.
     pub paging: Option<Paging>,
+    /// `x-cli`: its command name, aliases, table columns and sort flag.
+    pub cli: Option<CliCommand>,
+}
+
+/// `x-cli` on an operation: how the command line names and shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CliCommand {
+    /// Words of the command under the API (`conversations list`).
+    pub name: Vec<String>,
+    /// Other last words that name it too (`ls`).
+    pub aliases: Vec<String>,
+    /// The table and csv columns: field paths of a record (`owner.id`).
+    pub columns: Vec<String>,
+    /// `sort: {field, direction}`: two query parameters one `--sort
+    /// FIELD[:asc|desc]` flag sets.
+    pub sort: Option<(String, String)>,
+    /// Where in the answer the record is (`/data` of an envelope), as a
+    /// JSON pointer; the whole answer when absent.
+    pub record: Option<String>,
+}
+
+/// `x-cli` on a parameter: the flag's name when it is not the parameter's
+/// name in kebab case, its hidden aliases, and flags it cannot go with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CliFlag {
+    pub flag: Option<String>,
+    pub aliases: Vec<String>,
+    /// Other parameters (by name) it may not be sent with.
+    pub conflicts: Vec<String>,
 }
 
 /// How a list pages, read from the `links` of its success response: a link
@@ -234,6 +265,8 @@ pub struct Parameter {
     pub clamp_at_maximum: bool,
     /// `x-lenient`: rule names (see `spec::lenient`).
     pub lenient: Vec<String>,
+    /// `x-cli`: its flag's name and aliases.
+    pub cli: CliFlag,
 }
 
 /// An operation's `requestBody`.
@@ -320,6 +353,7 @@ impl Spec {
                     retry_safe: op.get("x-retry-safe").and_then(Value::as_bool) == Some(true),
                     ranges: ranges(op.get("x-range"), &at.child(Some("x-range"), "x-range"))?,
                     lenient: lenient(op, &at)?,
+                    cli: cli_command(op.get("x-cli"), &at.child(Some("x-cli"), "x-cli"))?,
                 });
             }
         }
@@ -619,6 +653,7 @@ fn parameter(doc: &Value, p: &Value, at: At) -> Result<Parameter, ModelError> {
         not_with,
         clamp_at_maximum,
         lenient: lenient(p, &at)?,
+        cli: cli_flag(p.get("x-cli"), &at.child(Some("x-cli"), "x-cli"))?,
     })
 }
 
@@ -724,6 +759,68 @@ fn responses(doc: &Value, op: &Value) -> Vec<Response> {
             Response { status: status.clone(), content: media_types(doc, response), links }
         })
         .collect()
+}
+
+/// A list of texts (`[a, b]`), or none.
+fn texts(value: Option<&Value>, at: &At, key: &str) -> Result<Vec<String>, ModelError> {
+    let fail = || at.error(format!("`{key}` must be a list of texts"));
+    let Some(list) = value else { return Ok(Vec::new()) };
+    list.as_array().ok_or_else(fail)?.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(fail)).collect()
+}
+
+/// `x-cli` on an operation: `{name, aliases?, columns?, sort?: {field, direction}}`.
+fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, ModelError> {
+    let Some(value) = value else { return Ok(None) };
+    if let Some(key) = unknown_key(value, &["name", "aliases", "columns", "sort", "record"]) {
+        return Err(at.error(format!("unknown key {key:?} (known: name, aliases, columns, sort, record, x-*)")));
+    }
+    let name: Vec<String> = value
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or_else(|| at.error("`name` must be the command's words"))?
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    if name.is_empty() {
+        return Err(at.error("`name` is empty"));
+    }
+    let sort = match value.get("sort") {
+        None => None,
+        Some(sort) => {
+            let param = |key: &str| {
+                sort.get(key)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .ok_or_else(|| at.error(format!("sort.{key} must name a parameter")))
+            };
+            Some((param("field")?, param("direction")?))
+        }
+    };
+    Ok(Some(CliCommand {
+        name,
+        aliases: texts(value.get("aliases"), at, "aliases")?,
+        columns: texts(value.get("columns"), at, "columns")?,
+        sort,
+        record: value.get("record").and_then(Value::as_str).map(str::to_owned),
+    }))
+}
+
+/// `x-cli` on a parameter: `{flag?, aliases?, conflicts?}`.
+fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
+    let Some(value) = value else { return Ok(CliFlag::default()) };
+    if let Some(key) = unknown_key(value, &["flag", "aliases", "conflicts"]) {
+        return Err(at.error(format!("unknown key {key:?} (known: flag, aliases, conflicts, x-*)")));
+    }
+    let flag = match value.get("flag") {
+        None => None,
+        Some(Value::String(flag)) => Some(flag.clone()),
+        Some(_) => return Err(at.error("`flag` must be a flag's name")),
+    };
+    Ok(CliFlag {
+        flag,
+        aliases: texts(value.get("aliases"), at, "aliases")?,
+        conflicts: texts(value.get("conflicts"), at, "conflicts")?,
+    })
 }
 
 #[cfg(test)]
@@ -866,5 +963,32 @@ mod tests {
 
         // A link to the same operation through a path parameter is not paging.
         assert_eq!(Spec::parse(&spec()).unwrap().operations[0].paging, None);
+    }
+
+    /// `x-cli` is read once into typed fields; an unknown key names where it is.
+    #[test]
+    fn x_cli_names_commands_and_flags() {
+        let mut doc = spec();
+        let get = &mut doc["paths"]["/things/{id}"]["get"];
+        get["x-cli"] =
+            json!({"name": "things get", "aliases": ["show"], "columns": ["id", "owner.id"], "record": "/data"});
+        get["parameters"][0]["x-cli"] = json!({"flag": "version", "aliases": ["ver"], "conflicts": ["id"]});
+        let parsed = Spec::parse(&doc).unwrap();
+        let op = parsed.operation("getThing").unwrap();
+        let cli = op.cli.as_ref().unwrap();
+        assert_eq!(
+            (cli.name.as_slice(), cli.aliases.as_slice()),
+            (&["things".to_owned(), "get".to_owned()][..], &["show".to_owned()][..])
+        );
+        assert_eq!((cli.columns.len(), cli.record.as_deref(), &cli.sort), (2, Some("/data"), &None));
+        let v = op.parameters.iter().find(|p| p.name == "v").unwrap();
+        assert_eq!(
+            (v.cli.flag.as_deref(), v.cli.aliases.as_slice(), v.cli.conflicts.as_slice()),
+            (Some("version"), &["ver".to_owned()][..], &["id".to_owned()][..])
+        );
+
+        doc["paths"]["/things/{id}"]["get"]["x-cli"] = json!({"name": "things get", "colums": []});
+        let error = Spec::parse(&doc).unwrap_err();
+        assert!(error.pointer.ends_with("/get/x-cli") && error.message.contains("colums"), "{error:?}");
     }
 }

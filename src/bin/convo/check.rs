@@ -146,7 +146,7 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
     let doc: Value = serde_json::from_str(spec).map_err(|e| Failure::Usage(format!("the {api} spec: {e}")))?;
     let validator = SpecValidator::new(&doc).map_err(|e| Failure::Usage(format!("the {api} spec: {e}")))?;
     let operations = crate::operations::operations(
-        spec,
+        api,
         &crate::operations::reserved(&<crate::Cli as clap::CommandFactory>::command(), api),
     );
     let mut writes = BTreeSet::new();

@@ -48,6 +48,35 @@ pub fn missing(name: &str, flag: &str) -> Failure {
     Failure::Usage(format!("missing {name}: set {flag}, the environment variable {name}, or a profile"))
 }
 
+/// The settings a connection needs that were given nowhere, by environment
+/// name and flag: reported together, so one run names every one missing.
+#[derive(Default)]
+pub struct Needed(Vec<(&'static str, &'static str)>);
+
+impl Needed {
+    /// `value`, noting it missing when it is `None`.
+    pub fn take<T>(&mut self, value: Option<T>, name: &'static str, flag: &'static str) -> Option<T> {
+        if value.is_none() {
+            self.0.push((name, flag));
+        }
+        value
+    }
+
+    /// The error naming every missing setting.
+    pub fn failure(&self) -> Failure {
+        match self.0.as_slice() {
+            [(name, flag)] => missing(name, flag),
+            all => {
+                let listed: Vec<String> = all.iter().map(|(name, flag)| format!("{name} ({flag})")).collect();
+                Failure::Usage(format!(
+                    "missing {}: set each with its flag, its environment variable, or a profile",
+                    listed.join(", ")
+                ))
+            }
+        }
+    }
+}
+
 /// The config file: `$CONVO_CONFIG`, else `<config dir>/convo/config.toml`.
 fn path() -> Option<PathBuf> {
     std::env::var_os("CONVO_CONFIG")

@@ -261,16 +261,21 @@ pub(crate) async fn connect(
         return Ok((client, Some(sandbox)));
     }
     let profile = config::profile::<LivePersonProfile>(context.profile.as_deref(), "liveperson")?;
-    let account_id = args
-        .account_id
-        .clone()
-        .or(profile.account_id)
-        .ok_or_else(|| config::missing("LIVEPERSON_ACCOUNT_ID", "--account-id"))?;
-    let username =
-        args.username.clone().or(profile.username).ok_or_else(|| config::missing("LIVEPERSON_USERNAME", "--username"))?;
-    let credentials = match (args.password.clone().or(profile.password), args.api_key.clone().or(profile.api_key)) {
-        (Some(password), _) => Credentials::UserPass(UserPassCredentials { username, password: password.into() }),
-        (None, Some(key)) => {
+    let mut needed = config::Needed::default();
+    let account_id = needed.take(args.account_id.clone().or(profile.account_id), "LIVEPERSON_ACCOUNT_ID", "--account-id");
+    let username = needed.take(args.username.clone().or(profile.username), "LIVEPERSON_USERNAME", "--username");
+    // The password, else the API key.
+    let secret = needed.take(
+        args.password.clone().or(profile.password).map(Ok).or(args.api_key.clone().or(profile.api_key).map(Err)),
+        "LIVEPERSON_PASSWORD (or LIVEPERSON_API_KEY)",
+        "--password or --api-key",
+    );
+    let (Some(account_id), Some(username), Some(secret)) = (account_id, username, secret) else {
+        return Err(needed.failure());
+    };
+    let credentials = match secret {
+        Ok(password) => Credentials::UserPass(UserPassCredentials { username, password: password.into() }),
+        Err(key) => {
             let parts: Vec<&str> = key.split(':').collect();
             let [app_key, secret, access_token, access_token_secret] = parts[..] else {
                 return Err(Failure::Usage(
@@ -285,7 +290,6 @@ pub(crate) async fn connect(
                 access_token_secret: access_token_secret.into(),
             })
         }
-        (None, None) => return Err(config::missing("LIVEPERSON_PASSWORD (or LIVEPERSON_API_KEY)", "--password or --api-key")),
     };
     let domain = match (args.base_url.clone().or(profile.base_url), args.bot_domain.clone().or(profile.bot_domain)) {
         (Some(url), _) => BotDomain::BaseUrl(url),

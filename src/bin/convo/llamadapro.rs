@@ -27,7 +27,6 @@ use serde_json::{Map, Value, json};
 use crate::output::{Column, OutputFormat, RecordWriter, write_one};
 use crate::operations::Call;
 use crate::sandbox::{self, ServeOptions, Served};
-use crate::values::parse_time;
 use crate::{Context, Failure, config};
 
 #[derive(Debug, clap::Args)]
@@ -159,34 +158,6 @@ macro_rules! with_list_args {
 
 #[derive(Debug, Subcommand)]
 enum TasksCommand {
-    /// List tasks: one page, or every page with --all.
-    List {
-        /// Only tasks in this status: scheduled, overdue, completed or cancelled.
-        #[arg(long)]
-        status: Option<TaskStatus>,
-        /// Due before this time (RFC 3339, or a date for midnight UTC); not before --due-after.
-        #[arg(long, value_parser = parse_time)]
-        due_before: Option<DateTime<Utc>>,
-        /// Due after this time (RFC 3339, or a date for midnight UTC); not after --due-before.
-        #[arg(long, value_parser = parse_time)]
-        due_after: Option<DateTime<Utc>>,
-        /// Only tasks about this funnel conversation.
-        #[arg(long)]
-        conversation_id: Option<u64>,
-        /// Only tasks assigned to this kind of party: user or ai_employee.
-        #[arg(long)]
-        assigned_to_type: Option<TaskAssigneeType>,
-        /// Only tasks assigned to this id.
-        #[arg(long)]
-        assigned_to_id: Option<String>,
-        /// Tasks per page (the API has no sort for tasks).
-        #[arg(long, alias = "limit", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-        page_size: Option<u32>,
-        #[command(flatten)]
-        page: PageArgs,
-    },
-    /// One task.
-    Get { id: String },
     /// Create a task.
     Create(Box<NewTaskArgs>),
     /// Change a task's fields (the others keep their value).
@@ -195,8 +166,6 @@ enum TasksCommand {
         #[command(flatten)]
         fields: Box<TaskArgs>,
     },
-    /// Delete a task permanently.
-    Delete { id: String },
 }
 
 /// A new task: the updatable fields, plus its creator (which no update changes).
@@ -262,8 +231,6 @@ impl TaskArgs {
 enum ContactsCommand {
     /// List contacts: filterBy, searchBy, sortBy; one page, or every page with --all.
     List(ListArgs),
-    /// One contact.
-    Get { id: u64 },
     /// Create a contact.
     Create(Box<ContactArgs>),
     /// Change a contact's fields; addresses are added.
@@ -272,8 +239,6 @@ enum ContactsCommand {
         #[command(flatten)]
         fields: Box<ContactArgs>,
     },
-    /// Delete a contact with its custom field values and addresses.
-    Delete { id: u64 },
     /// Search contacts: free text, conditions, sort; archived ones with --include-archived.
     Search {
         /// Free text.
@@ -395,12 +360,6 @@ enum CallsCommand {
     },
     /// Record a call made outside LlamadaPro.
     Create(Box<CallArgs>),
-    /// One call.
-    Get { id: u64 },
-    /// The transcription of a call.
-    Transcription { id: u64 },
-    /// The recording of a call.
-    Recording { id: u64 },
 }
 
 #[derive(Debug, clap::Args)]
@@ -432,8 +391,6 @@ struct CallArgs {
 
 #[derive(Debug, Subcommand)]
 enum RecordingsCommand {
-    /// One recording.
-    Get { id: u64 },
     /// Import a recording from a URL.
     Load {
         /// URL of the recording to import.
@@ -492,8 +449,6 @@ struct ConversationArgs {
 
 #[derive(Debug, Subcommand)]
 enum MessagesCommand {
-    /// One message.
-    Get { id: String },
     /// Send a WhatsApp template message (components through --json).
     WhatsappTemplate {
         /// Sending number, E.164.
@@ -576,8 +531,6 @@ enum DefinitionsCommand {
         #[arg(long)]
         tenant: Option<String>,
     },
-    /// One definition.
-    Get { id: u64 },
     /// Create a definition.
     Create(Box<DefinitionArgs>),
     /// Change a definition (stored values are kept).
@@ -624,8 +577,6 @@ enum OptionsCommand {
         #[command(flatten)]
         list: ListArgs,
     },
-    /// One option.
-    Get { definition_id: u64, option_id: u64 },
     /// Add an option.
     Create {
         definition_id: u64,
@@ -639,8 +590,6 @@ enum OptionsCommand {
         #[command(flatten)]
         fields: OptionArgs,
     },
-    /// Delete an option (records using it are affected).
-    Delete { definition_id: u64, option_id: u64 },
 }
 
 #[derive(Debug, clap::Args)]
@@ -744,21 +693,8 @@ fn body<T: DeserializeOwned>(what: &str, json: &JsonArg, flags: Map<String, Valu
         .map_err(|e| usage(format!("{what}: {e} (set it with a flag or --json)")))
 }
 
-/// Whole numbers print without a fraction: the API types ids as `double`.
-fn integral(value: Value) -> Value {
-    match value {
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 9e15 && n.is_f64() => json!(f as i64),
-            _ => Value::Number(n),
-        },
-        Value::Array(items) => Value::Array(items.into_iter().map(integral).collect()),
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, integral(v))).collect()),
-        other => other,
-    }
-}
-
 fn record(value: &impl Serialize) -> Result<Value, Failure> {
-    Ok(integral(serde_json::to_value(value).map_err(std::io::Error::other)?))
+    Ok(crate::output::integral(serde_json::to_value(value).map_err(std::io::Error::other)?))
 }
 
 /// Prints one record (json by default).
@@ -832,21 +768,10 @@ const CALL_COLUMNS: &[Column] = &[
     Column { header: "duration", key: "duration", width: 8 },
     Column { header: "startTime", key: "startTime", width: 20 },
 ];
-const RECORDING_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 6 },
-    Column { header: "callId", key: "callId", width: 6 },
-    Column { header: "duration", key: "duration", width: 8 },
-    Column { header: "url", key: "url", width: 50 },
-];
 const LOADED_COLUMNS: &[Column] = &[
     Column { header: "url", key: "url", width: 50 },
     Column { header: "userId", key: "userId", width: 6 },
     Column { header: "status", key: "status", width: 6 },
-];
-const TRANSCRIPTION_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 6 },
-    Column { header: "recordingId", key: "recordingId", width: 11 },
-    Column { header: "text", key: "text", width: 60 },
 ];
 const CONVERSATION_COLUMNS: &[Column] = &[
     Column { header: "id", key: "id", width: 6 },
@@ -912,50 +837,6 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
 
 async fn tasks(client: &Client, command: TasksCommand, context: &Context) -> Result<(), Failure> {
     match command {
-        TasksCommand::List {
-            status,
-            due_before,
-            due_after,
-            conversation_id,
-            assigned_to_type,
-            assigned_to_id,
-            page_size,
-            page,
-        } => {
-            let mut call = client.get_tasks();
-            if let Some(s) = status {
-                call = call.status(s);
-            }
-            if let Some(t) = due_before {
-                call = call.due_before(t);
-            }
-            if let Some(t) = due_after {
-                call = call.due_after(t);
-            }
-            if let Some(id) = conversation_id {
-                call = call.conversation_id(id as f64);
-            }
-            if let Some(kind) = assigned_to_type {
-                call = call.assigned_to_type(kind);
-            }
-            if let Some(id) = assigned_to_id {
-                call = call.assigned_to_id(id);
-            }
-            if let Some(n) = page_size {
-                call = call.limit(n);
-            }
-            if page.all {
-                return print_all(context, TASK_COLUMNS, call.stream(), &page.resume, None).await;
-            }
-            if let Some(token) = page.page_token {
-                call = call.page_token(token);
-            }
-            let p = send(call.send()).await?;
-            print_page(context, TASK_COLUMNS, p.items, p.next_page_token)
-        }
-        TasksCommand::Get { id } => {
-            print_one(context, TASK_COLUMNS, &send(client.get_task().task_id(&id).send()).await?)
-        }
         TasksCommand::Create(fields) => {
             let task: types::CreateTaskRequest = body("task", &fields.fields.json, fields.flags())?;
             print_one(context, TASK_COLUMNS, &send(client.create_task().body(task).send()).await?)
@@ -963,9 +844,6 @@ async fn tasks(client: &Client, command: TasksCommand, context: &Context) -> Res
         TasksCommand::Update { id, fields } => {
             let changes: types::UpdateTaskRequest = body("task changes", &fields.json, fields.flags())?;
             print_one(context, TASK_COLUMNS, &send(client.update_task().task_id(&id).body(changes).send()).await?)
-        }
-        TasksCommand::Delete { id } => {
-            print_one(context, TASK_COLUMNS, &send(client.delete_task().task_id(&id).send()).await?)
         }
     }
 }
@@ -980,9 +858,6 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
             let p = send(call.send()).await?;
             print_page(context, CONTACT_COLUMNS, p.items, p.next_page_token)
         }
-        ContactsCommand::Get { id } => {
-            print_one(context, CONTACT_COLUMNS, &send(client.get_contact().id(id as f64).send()).await?)
-        }
         ContactsCommand::Create(fields) => {
             let contact: types::CreateContactRequest = body("contact", &fields.json, fields.flags())?;
             print_one(context, CONTACT_COLUMNS, &send(client.create_contact().body(contact).send()).await?)
@@ -994,9 +869,6 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
                 CONTACT_COLUMNS,
                 &send(client.update_contact().id(id as f64).body(changes).send()).await?,
             )
-        }
-        ContactsCommand::Delete { id } => {
-            print_one(context, CONTACT_COLUMNS, &send(client.delete_contact().id(id as f64).send()).await?)
         }
         ContactsCommand::Search { text, conditions, any, sort, page_size, include_archived, page } => {
             let filters =
@@ -1093,25 +965,11 @@ async fn calls(client: &Client, command: CallsCommand, context: &Context) -> Res
             let call: types::CreateCallRequest = body("call record", &fields.json, m)?;
             print_one(context, CALL_COLUMNS, &send(client.create_call().body(call).send()).await?)
         }
-        CallsCommand::Get { id } => {
-            print_one(context, CALL_COLUMNS, &send(client.get_call().call_id(id as f64).send()).await?)
-        }
-        CallsCommand::Transcription { id } => print_one(
-            context,
-            TRANSCRIPTION_COLUMNS,
-            &send(client.get_call_transcription().call_id(id as f64).send()).await?,
-        ),
-        CallsCommand::Recording { id } => {
-            print_one(context, RECORDING_COLUMNS, &send(client.get_call_recording().call_id(id as f64).send()).await?)
-        }
     }
 }
 
 async fn recordings(client: &Client, command: RecordingsCommand, context: &Context) -> Result<(), Failure> {
     match command {
-        RecordingsCommand::Get { id } => {
-            print_one(context, RECORDING_COLUMNS, &send(client.get_recording().recording_id(id as f64).send()).await?)
-        }
         RecordingsCommand::Load { url, user_id, json } => {
             let mut m = Map::new();
             put(&mut m, "url", &url);
@@ -1239,9 +1097,6 @@ fn counts_text(counts: &types::BulkCounts) -> String {
 
 async fn messages(client: &Client, command: MessagesCommand, context: &Context) -> Result<(), Failure> {
     match command {
-        MessagesCommand::Get { id } => {
-            print_one(context, MESSAGE_COLUMNS, &send(client.get_message().message_id(&id).send()).await?)
-        }
         MessagesCommand::WhatsappTemplate { from, to, template, language, variables, json } => {
             let mut m = Map::new();
             put(&mut m, "fromPhoneNumber", &from);
@@ -1310,11 +1165,6 @@ async fn definitions(client: &Client, command: DefinitionsCommand, context: &Con
             let p = send(call.send()).await?;
             print_page(context, DEFINITION_COLUMNS, p.items, p.next_page_token)
         }
-        DefinitionsCommand::Get { id } => print_one(
-            context,
-            DEFINITION_COLUMNS,
-            &send(client.get_custom_field_definition().id(id as f64).send()).await?,
-        ),
         DefinitionsCommand::Create(a) => {
             let definition: types::CreateCustomFieldDefinitionRequest = body("definition", &a.json, flags(&a))?;
             print_one(
@@ -1359,11 +1209,6 @@ async fn options(client: &Client, command: OptionsCommand, context: &Context) ->
             let p = send(call.send()).await?;
             print_page(context, OPTION_COLUMNS, p.items, p.next_page_token)
         }
-        OptionsCommand::Get { definition_id, option_id } => {
-            let call =
-                client.get_custom_field_list_option().definition_id(definition_id as f64).option_id(option_id as f64);
-            print_one(context, OPTION_COLUMNS, &send(call.send()).await?)
-        }
         OptionsCommand::Create { definition_id, fields } => {
             let mut m = flags(&fields);
             // The API wants the definition in the body as well as the path.
@@ -1380,13 +1225,6 @@ async fn options(client: &Client, command: OptionsCommand, context: &Context) ->
                 .option_id(option_id as f64);
             let option = send(call.body(changes).send()).await?;
             print_one(context, OPTION_COLUMNS, &option)
-        }
-        OptionsCommand::Delete { definition_id, option_id } => {
-            let call = client
-                .delete_custom_field_list_option()
-                .definition_id(definition_id as f64)
-                .option_id(option_id as f64);
-            print_one(context, OPTION_COLUMNS, &send(call.send()).await?)
         }
     }
 }
@@ -1437,7 +1275,7 @@ mod tests {
             json!({"firstName": "B", "customFields": {"a": 1, "b": 2}, "addresses": [{"address": "x"}, {"address": "y"}]})
         );
         std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(integral(json!({"id": 101.0, "x": [2.5, 3.0]})), json!({"id": 101, "x": [2.5, 3]}));
+        assert_eq!(crate::output::integral(json!({"id": 101.0, "x": [2.5, 3.0]})), json!({"id": 101, "x": [2.5, 3]}));
         assert!(parse_condition("addresses.address:eq:+56 9:1").is_ok());
         assert!(parse_condition("lastName:soto").is_err());
         assert!(parse_actor("robot:r1").is_err());

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use clap::{Subcommand, ValueEnum};
 use convo_clients::Error;
-use convo_clients::luware::types::{ControlAction, Expand, LabelRequest, MetadataRequest, SortOrder};
+use convo_clients::luware::types::{ControlAction, MetadataRequest, SortOrder};
 use convo_clients::luware::{
     Client, Credentials, DEFAULT_TRANSCRIPT_CONCURRENCY, Filter, Filters, SearchRequest, Transcript, decode_vtr, write_vtr_json,
 };
@@ -92,13 +92,6 @@ enum LuwareCommand {
         #[arg(long, value_enum, default_value = "vtr")]
         format: TranscriptFormat,
     },
-    /// Add a label to a conversation.
-    Label {
-        ccdr_id: String,
-        /// Id of the label to add.
-        #[arg(long)]
-        label_id: i64,
-    },
     /// Add values of an existing metadata template to a conversation.
     Metadata {
         ccdr_id: String,
@@ -166,13 +159,6 @@ enum ConversationsCommand {
         #[command(flatten)]
         resume: ResumeArgs,
     },
-    /// Read one conversation.
-    Get {
-        ccdr_id: String,
-        /// Extra data to include; repeat for more.
-        #[arg(long = "expand", value_enum)]
-        expands: Vec<ExpandArg>,
-    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -193,25 +179,6 @@ enum ControlArg {
     Keep,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-#[value(rename_all = "SCREAMING_SNAKE_CASE")]
-enum ExpandArg {
-    Metadata,
-    Im,
-    TranscriptDb,
-    SpeechSummary,
-}
-
-impl From<ExpandArg> for Expand {
-    fn from(e: ExpandArg) -> Self {
-        match e {
-            ExpandArg::Metadata => Expand::Metadata,
-            ExpandArg::Im => Expand::Im,
-            ExpandArg::TranscriptDb => Expand::TranscriptDb,
-            ExpandArg::SpeechSummary => Expand::SpeechSummary,
-        }
-    }
-}
 
 fn parse_filter(text: &str) -> Result<Filter, String> {
     text.parse().map_err(|e: convo_clients::luware::FilterError| e.to_string())
@@ -271,15 +238,6 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
             let all = all.then_some(resume);
             list(&client, request, all, context.output.unwrap_or(OutputFormat::Jsonl), stdout).await
         }
-        LuwareCommand::Conversations(ConversationsCommand::Get { ccdr_id, expands }) => {
-            let expands: Vec<Expand> = expands.into_iter().map(Expand::from).collect();
-            let mut call = client.get_conversation().ccdr_id(ccdr_id);
-            if !expands.is_empty() {
-                call = call.expands(expands);
-            }
-            let conversation = call.send().await.map_err(Error::from)?.into_inner();
-            print_one(context, CONVERSATION_COLUMNS, &conversation, stdout)
-        }
         LuwareCommand::Transcript { ccdr_id, format, raw } if raw || format == Some(TranscriptFormat::Vtr) => {
             use std::io::IsTerminal;
             if std::io::stdout().is_terminal() {
@@ -320,11 +278,6 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
             }
             Ok(())
         }
-        LuwareCommand::Label { ccdr_id, label_id } => {
-            let result = client.add_label().ccdr_id(ccdr_id).body(LabelRequest { label_id: Some(label_id) }).send().await;
-            let result = result.map_err(Error::from)?.into_inner();
-            print_one(context, RESULT_COLUMNS, &result, stdout)
-        }
         LuwareCommand::Metadata { ccdr_id, template_id, template_name, fields } => {
             let metadata = MetadataRequest::custom(template_id, template_name, fields);
             let result = client.add_metadata().ccdr_id(ccdr_id).body(metadata).send().await;
@@ -354,28 +307,23 @@ pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Clien
         return Ok((client, Some(sandbox)));
     }
     let profile = config::profile::<LuwareProfile>(context.profile.as_deref(), "luware")?;
-    let base_url =
-        args.base_url.clone().or(profile.base_url).ok_or_else(|| config::missing("LUWARE_BASE_URL", "--base-url"))?;
-    let credentials = Credentials {
-        subscription_key: args
-            .subscription_key
-            .clone()
-            .or(profile.subscription_key)
-            .ok_or_else(|| config::missing("LUWARE_SUBSCRIPTION_KEY", "--subscription-key"))?
-            .into(),
-        eid: args.eid.or(profile.eid).ok_or_else(|| config::missing("LUWARE_EID", "--eid"))?,
-        client_id: args
-            .client_id
-            .clone()
-            .or(profile.client_id)
-            .ok_or_else(|| config::missing("LUWARE_CLIENT_ID", "--client-id"))?,
-        client_secret: args
-            .client_secret
-            .clone()
-            .or(profile.client_secret)
-            .ok_or_else(|| config::missing("LUWARE_CLIENT_SECRET", "--client-secret"))?
-            .into(),
+    let mut needed = config::Needed::default();
+    let settings = (
+        needed.take(args.base_url.clone().or(profile.base_url), "LUWARE_BASE_URL", "--base-url"),
+        needed.take(
+            args.subscription_key.clone().or(profile.subscription_key),
+            "LUWARE_SUBSCRIPTION_KEY",
+            "--subscription-key",
+        ),
+        needed.take(args.eid.or(profile.eid), "LUWARE_EID", "--eid"),
+        needed.take(args.client_id.clone().or(profile.client_id), "LUWARE_CLIENT_ID", "--client-id"),
+        needed.take(args.client_secret.clone().or(profile.client_secret), "LUWARE_CLIENT_SECRET", "--client-secret"),
+    );
+    let (Some(base_url), Some(subscription_key), Some(eid), Some(client_id), Some(client_secret)) = settings else {
+        return Err(needed.failure());
     };
+    let credentials =
+        Credentials { subscription_key: subscription_key.into(), eid, client_id, client_secret: client_secret.into() };
     Ok((Client::builder(base_url, credentials).config(context.client_config.clone()).build()?, None))
 }
 

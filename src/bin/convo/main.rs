@@ -187,7 +187,7 @@ fn main() -> ExitCode {
     let mut matches = operations::augment(<Cli as clap::CommandFactory>::command().color(color)).get_matches();
     init_logging(verbosity(&matches));
     output::set_quiet(flag_anywhere(&matches, "quiet"));
-    let operation = operations::invoked(&matches).map(|(api, name, m)| (api, name.to_string(), m.clone()));
+    let operation = operations::invoked(&matches).map(|(api, words, m)| (api, words, m.clone()));
     // `convo <api> check` reports drift itself.
     let checking = matches.subcommand().and_then(|(_, sub)| sub.subcommand_name()) == Some(check::COMMAND);
     let checkpoint = export::checkpoint(&matches);
@@ -207,7 +207,7 @@ fn main() -> ExitCode {
         let _held = checkpoint.as_deref().map(export::hold).transpose()?;
         let cli = match (cli, operation) {
             (Some(cli), _) => cli,
-            (None, Some((api, name, matches))) => return operations::run(api, &name, &matches).await,
+            (None, Some((api, words, matches))) => return operations::run(api, &words, &matches).await,
             (None, None) => unreachable!("either a derived command or an operation"),
         };
         let context = Context {
@@ -220,6 +220,9 @@ fn main() -> ExitCode {
     });
     if !checking {
         drift_note(&convo_clients::drift::seen());
+        if let Some(note) = operations::drift_note() {
+            output::note(format_args!("{note}"));
+        }
     }
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -20,17 +20,29 @@ use std::io::{Read, Write};
 use clap::{Arg, ArgAction, ArgMatches, Command, CommandFactory, FromArgMatches};
 use convo_clients::OperationClient;
 use convo_clients::spec::model::{self, enum_values, text, type_of};
+use convo_clients::spec::survey::DriftKind;
+use convo_clients::spec::validate::SpecValidator;
 use serde_json::{Map, Value};
 
 use crate::output::{Column, OutputFormat, RecordWriter, write_one};
+use crate::values::parse_time;
 use crate::{Context, Failure};
 
 use crate::APIS;
 
 const JSON_BODY: &str = "json-body";
+const ALL: &str = "all";
+const CHECKPOINT: &str = "checkpoint";
+const RESUME: &str = "resume";
+const COLUMNS: &str = "columns";
+const SORT: &str = "sort";
+/// The clap id prefix of a path parameter given in place.
+const POSITIONAL: &str = "at.";
 
 /// One operation of a spec, as the CLI needs it.
 pub(crate) struct Operation {
+    /// The API it belongs to.
+    api: &'static str,
     /// The command name: the operationId in kebab case.
     pub(crate) name: String,
     /// The spec's operationId.
@@ -47,6 +59,14 @@ pub(crate) struct Operation {
     pub(crate) links: Vec<Link>,
     /// The media types of its success responses, for `Accept`.
     accept: String,
+    /// `x-cli`: its friendly name, aliases, columns and sort flag.
+    cli: Option<model::CliCommand>,
+    /// How its answers page.
+    paging: Option<model::Paging>,
+    /// Invoked by its friendly name (`x-cli`): flags in the shared
+    /// vocabulary, path parameters in place, a list's records. By its
+    /// operation id: the spec's names as flags and its answers whole.
+    friendly: bool,
 }
 
 /// A response's link (OpenAPI `links`): which operation its answer leads
@@ -84,6 +104,20 @@ pub(crate) struct Param {
     /// The flag is this parameter's own (not an API setting's).
     pub(crate) own: bool,
     flag: String,
+    /// The spec's name in kebab case (the flag of the operation-id command).
+    kebab: String,
+    /// Other spellings of the flag, accepted but not shown.
+    aliases: Vec<String>,
+    /// Parameters (by name) it may not be sent with.
+    conflicts: Vec<String>,
+    /// Set through `--sort` (not shown on its own).
+    hidden: bool,
+    /// `x-exclusive`: sent alone.
+    exclusive: bool,
+    /// A date-time: a date alone means its midnight UTC.
+    date_time: bool,
+    /// A number: its value is N.
+    integer: bool,
 }
 
 struct Body {
@@ -110,7 +144,10 @@ struct Field {
     arg_id: String,
 }
 
-/// Adds every API's operation commands to the derived command tree.
+/// Adds every API's operation commands to the derived command tree: each
+/// as `<operation-id>` and, where the spec names one (`x-cli`), under its
+/// friendly name (`conversations list`) too, unless a hand-written command
+/// has that name.
 pub fn augment(root: Command) -> Command {
     let mut root = root;
     for (api, spec) in APIS {
@@ -119,22 +156,51 @@ pub fn augment(root: Command) -> Command {
         let Ok(spec) = model::Spec::from_json(spec) else { continue };
         root = root.mut_subcommand(api, |command| {
             // The spec's title says what the API is.
-            let command = match (command.get_about(), &spec.title) {
+            let mut command = match (command.get_about(), &spec.title) {
                 (None, Some(title)) => command.about(title.clone()),
                 (_, _) => command,
-            };
-            let mut generated: Vec<Command> = operations_of(&spec, &taken)
-                .iter()
-                .filter(|op| command.find_subcommand(&op.name).is_none() && op.name != crate::check::COMMAND)
-                .map(operation_command)
-                .collect();
-            if command.find_subcommand(crate::check::COMMAND).is_none() {
-                generated.push(crate::check::command(api));
             }
-            command.subcommands(generated)
+            .subcommand_required(true)
+            .arg_required_else_help(true);
+            let ops = operations_of(api, &spec, &taken);
+            for op in &ops {
+                if command.find_subcommand(&op.name).is_none() && op.name != crate::check::COMMAND {
+                    command = command.subcommand(operation_command(op, &op.name, &[], false));
+                }
+                if let Some(cli) = &op.cli
+                    && let Some((last, group)) = cli.name.split_last()
+                {
+                    command = nest(command, group, operation_command(op, last, &cli.aliases, true));
+                }
+            }
+            if command.find_subcommand(crate::check::COMMAND).is_none() {
+                command = command.subcommand(crate::check::command(api));
+            }
+            command
         });
     }
     root
+}
+
+/// `leaf` under the groups `path` of `parent` (created as needed), unless
+/// a command of its name is there already.
+fn nest(parent: Command, path: &[String], leaf: Command) -> Command {
+    let Some((first, rest)) = path.split_first() else {
+        return match parent.find_subcommand(leaf.get_name()) {
+            Some(_) => parent,
+            None => parent.subcommand(leaf),
+        };
+    };
+    let parent = match parent.find_subcommand(first) {
+        Some(_) => parent,
+        None => parent.subcommand(
+            Command::new(leak(first))
+                .about(format!("The {first} commands"))
+                .subcommand_required(true)
+                .arg_required_else_help(true),
+        ),
+    };
+    parent.mut_subcommand(first, |group| nest(group, rest, leaf))
 }
 
 /// The flags the subcommand of `api` already has (the root's global flags
@@ -144,41 +210,51 @@ pub(crate) fn reserved(root: &Command, api: &str) -> BTreeMap<String, String> {
     let settings = root.find_subcommand(api).into_iter().flat_map(Command::get_arguments);
     let mut taken: BTreeMap<String, String> =
         globals.chain(settings).filter_map(|a| Some((a.get_long()?.to_string(), a.get_id().to_string()))).collect();
-    for builtin in ["help", JSON_BODY] {
+    for builtin in ["help", JSON_BODY, ALL, CHECKPOINT, RESUME, COLUMNS, SORT] {
         taken.entry(builtin.to_string()).or_insert_with(|| builtin.to_string());
     }
     taken
 }
 
 /// The operation a parsed command line names, if it names one: the API,
-/// the operation's command name and its matches.
-pub fn invoked(matches: &ArgMatches) -> Option<(&'static str, &str, &ArgMatches)> {
-    let (api, api_matches) = matches.subcommand()?;
-    let (name, op_matches) = api_matches.subcommand()?;
+/// the words of its command under the API and its matches.
+pub fn invoked(matches: &ArgMatches) -> Option<(&'static str, Vec<String>, &ArgMatches)> {
+    let (api, mut level) = matches.subcommand()?;
     let (api, _) = APIS.iter().find(|(a, _)| *a == api)?;
-    // A friendly command of the same name wins.
+    let mut words = Vec::new();
+    while let Some((name, sub)) = level.subcommand() {
+        words.push(name.to_string());
+        level = sub;
+    }
+    // A hand-written command of the same name wins.
     let derived = crate::Cli::command();
-    let friendly = derived.find_subcommand(api).is_some_and(|c| c.find_subcommand(name).is_some());
-    (!friendly).then_some((*api, name, op_matches))
+    let mut command = derived.find_subcommand(api);
+    for word in &words {
+        command = command.and_then(|c| c.find_subcommand(word));
+    }
+    (command.is_none() && !words.is_empty()).then_some((*api, words, level))
 }
 
-/// Runs the operation `name` of `api` with the flags in `matches`.
-pub async fn run(api: &'static str, name: &str, matches: &ArgMatches) -> Result<(), Failure> {
+/// Runs the operation that `words` name under `api` with the flags in `matches`.
+pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches) -> Result<(), Failure> {
     let context = Context {
         sandbox: matches.get_flag("sandbox"),
         profile: matches.get_one::<String>("profile").cloned(),
         output: matches.get_one::<OutputFormat>("output").copied(),
         client_config: convo_clients::ClientConfig::default(),
     };
-    if name == crate::check::COMMAND {
+    if words == [crate::check::COMMAND] {
         return crate::check::run(api, matches, context).await;
     }
-    let spec = APIS.iter().find(|(a, _)| *a == api).map(|(_, s)| *s).unwrap_or_default();
-    let all = operations(spec, &reserved(&crate::Cli::command(), api));
-    let op = all
+    let all = operations(api, &reserved(&crate::Cli::command(), api));
+    let named = |op: &Operation| {
+        words == std::slice::from_ref(&op.name) || op.cli.as_ref().is_some_and(|cli| cli.name.as_slice() == words)
+    };
+    let mut op = all
         .into_iter()
-        .find(|op| op.name == name)
-        .ok_or_else(|| Failure::Usage(format!("{api} has no operation {name}")))?;
+        .find(named)
+        .ok_or_else(|| Failure::Usage(format!("{api} has no operation {}", words.join(" "))))?;
+    op.friendly = words != std::slice::from_ref(&op.name);
     crate::send_operation(api, Call { job: Job::Operation(&op), matches, context: &context }).await
 }
 
@@ -222,34 +298,368 @@ impl Call<'_> {
     /// Does the job with `client`: sends the operation built from the flags
     /// (a path parameter without one takes its value from `defaults`, the
     /// API settings by clap id) and prints the answer, or runs the check.
-    pub async fn send<C: OperationClient>(&self, client: &C, defaults: &BTreeMap<&str, String>) -> Result<(), Failure> {
+    pub async fn send<C: OperationClient + Sync>(
+        &self,
+        client: &C,
+        defaults: &BTreeMap<&str, String>,
+    ) -> Result<(), Failure> {
         match self.job {
             Job::Operation(op) => {
-                let values = values(op, self.matches, defaults);
+                let values = values(op, self.matches, defaults)?;
                 let body = op.body.as_ref().map(|body| body_value(body, self.matches)).transpose()?.flatten();
-                let request = request(op, &values, body, client.base_url(), client.http_client())?;
-                let response = client.execute_operation(&op.id, request).await?;
-                print(response, self.context).await
+                let sent = Sent { client, op, answers: Answers::new(op) };
+                let columns = self.matches.get_one::<String>(COLUMNS).map(String::as_str);
+                match &op.paging {
+                    Some(paging) => sent.list(paging, values, body, self.matches, columns, self.context).await,
+                    None => sent.one(values, body, columns, self.context).await,
+                }
             }
             Job::Check(tour) => tour.run(client, &self.settings_values(defaults), self.context).await,
         }
     }
 }
 
+/// One operation sent with a connected client.
+struct Sent<'a, C> {
+    client: &'a C,
+    op: &'a Operation,
+    answers: Answers,
+}
+
+/// A page request of a list walk: the request's values and body (the
+/// walk's query) and the cursor, with where to send the page back.
+type PageRequest = (
+    (BTreeMap<String, Vec<String>>, Option<String>),
+    Option<Value>,
+    tokio::sync::oneshot::Sender<convo_clients::Result<convo_clients::Page<Value, Value>>>,
+);
+
+impl<C: OperationClient + Sync> Sent<'_, C> {
+    /// Sends the operation once and prints its answer: JSON (checked against
+    /// the spec) in the output formats, anything else as bytes.
+    async fn one(
+        &self,
+        values: BTreeMap<String, Vec<String>>,
+        body: Option<Value>,
+        columns: Option<&str>,
+        context: &Context,
+    ) -> Result<(), Failure> {
+        let request = request(self.op, &values, body, self.client.base_url(), self.client.http_client())?;
+        let response = self.client.execute_operation(&self.op.id, request).await.map_err(|e| self.failure(e))?;
+        if !says_json(response.headers()) {
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| Failure::Outcome(format!("{}: cannot read the response: {e}", self.op.id)))?;
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes)?;
+            return Ok(out.flush()?);
+        }
+        let answer = self.answers.read(response).await?;
+        let record = match self.op.cli.as_ref().and_then(|cli| cli.record.as_deref()) {
+            Some(pointer) => answer.pointer(pointer).cloned().unwrap_or(Value::Null),
+            None => answer,
+        };
+        let out = std::io::stdout().lock();
+        // A list reads best a record per line; the whole answer as it is.
+        let list = self.op.friendly && record.is_array();
+        let format = context.output.unwrap_or(if list { OutputFormat::Jsonl } else { OutputFormat::Json });
+        match &record {
+            Value::Array(records) if format != OutputFormat::Json => {
+                let mut writer = RecordWriter::new(format, self.columns(columns, records.first())?, out);
+                for record in records {
+                    writer.write(record)?;
+                }
+                writer.finish()?;
+            }
+            _ => write_one(format, self.columns(columns, Some(&record))?, &record, out)?,
+        }
+        Ok(())
+    }
+
+    /// A paged list: its first page's items (saying how to go on when there
+    /// are more), or with `--all` every page's, resumable.
+    async fn list(
+        &self,
+        paging: &model::Paging,
+        values: BTreeMap<String, Vec<String>>,
+        body: Option<Value>,
+        matches: &ArgMatches,
+        columns: Option<&str>,
+        context: &Context,
+    ) -> Result<(), Failure> {
+        if !matches.get_flag(ALL) && !self.op.friendly {
+            // The operation as the spec has it: the page whole.
+            return self.one(values, body, columns, context).await;
+        }
+        let format = context.output.unwrap_or(OutputFormat::Jsonl);
+        let out = std::io::stdout().lock();
+        if !matches.get_flag(ALL) {
+            let answer = self.page(paging, &values, body, None).await?;
+            let items = items(&answer, paging);
+            let mut writer = RecordWriter::new(format, self.columns(columns, items.first())?, out);
+            for item in &items {
+                writer.write(item)?;
+            }
+            writer.finish()?;
+            if let Some(next) = answer.pointer(&paging.next).and_then(scalar).filter(|n| !n.is_empty()) {
+                let flag = self
+                    .op
+                    .params
+                    .iter()
+                    .find(|p| p.name == paging.param)
+                    .map_or(paging.param.as_str(), |p| p.flag.as_str());
+                crate::output::note(format_args!(
+                    "more records follow: --all prints every page (or --{flag} {next} the next one)"
+                ));
+            }
+            return Ok(());
+        }
+        // Columns named by no one are the first record's fields.
+        let named = columns.is_some() || self.op.cli.as_ref().is_some_and(|cli| !cli.columns.is_empty());
+        let first = match (named, format) {
+            (false, OutputFormat::Table | OutputFormat::Csv) => {
+                items(&self.page(paging, &values, body.clone(), None).await?, paging).into_iter().next()
+            }
+            _ => None,
+        };
+        let mut writer = RecordWriter::new(format, self.columns(columns, first.as_ref())?, out);
+        let resume = crate::export::ResumeArgs {
+            resume: matches.get_one::<String>(RESUME).cloned(),
+            checkpoint: matches.get_one::<std::path::PathBuf>(CHECKPOINT).cloned(),
+        };
+        // The walk asks for each page through a channel: the client stays
+        // borrowed here while the stream prefetches on its own task.
+        let (asks, mut asked) = tokio::sync::mpsc::channel::<PageRequest>(2);
+        // Named by API too: raia and Salesloft both have a listConversations.
+        let list: &'static str = leak(&format!("{}.{}", self.op.api, self.op.id));
+        let body_text = body.as_ref().map(Value::to_string);
+        let stream = convo_clients::paginate(list, (values, body_text), move |query, cursor: Option<Value>| {
+            let asks = asks.clone();
+            async move {
+                let (answer, answered) = tokio::sync::oneshot::channel();
+                let gone = || convo_clients::Error::from(convo_clients::InvalidInput::Request("the walk ended".into()));
+                asks.send((query, cursor, answer)).await.map_err(|_| gone())?;
+                answered.await.map_err(|_| gone())?
+            }
+        });
+        let pages = async {
+            while let Some(((values, _), cursor, answer)) = asked.recv().await {
+                let page = self.page(paging, &values, body.clone(), cursor).await.map(|answer| convo_clients::Page {
+                    items: items(&answer, paging),
+                    next: answer.pointer(&paging.next).filter(|n| !n.is_null() && n.as_str() != Some("")).cloned(),
+                });
+                let page = page.map_err(|failure| match failure {
+                    Failure::Api(e) => e,
+                    Failure::Usage(m) => convo_clients::InvalidInput::Request(m).into(),
+                    other => convo_clients::Error::Decode {
+                        operation: self.answers.operation,
+                        reason: describe(other),
+                        body: Default::default(),
+                    },
+                });
+                let _ = answer.send(page);
+            }
+        };
+        let export = crate::export::all(stream, &resume, &mut writer, "records", None, crate::export::as_is);
+        let (done, ()) = futures::join!(export, pages);
+        done?;
+        writer.finish()?;
+        Ok(())
+    }
+
+    /// One page (`cursor` `None`: the first), its answer checked.
+    async fn page(
+        &self,
+        paging: &model::Paging,
+        values: &BTreeMap<String, Vec<String>>,
+        body: Option<Value>,
+        cursor: Option<Value>,
+    ) -> Result<Value, Failure> {
+        let mut values = values.clone();
+        if let Some(cursor) = cursor.as_ref().and_then(scalar) {
+            // A cursor that stands alone (Luware's nextPageToken) carries the query itself.
+            if self.op.params.iter().any(|p| p.name == paging.param && p.exclusive) {
+                values
+                    .retain(|name, _| self.op.params.iter().any(|p| p.name == *name && p.location != Location::Query));
+            }
+            values.insert(paging.param.clone(), vec![cursor]);
+        }
+        let request = request(self.op, &values, body, self.client.base_url(), self.client.http_client())?;
+        let response = self.client.execute_operation(&self.op.id, request).await.map_err(|e| self.failure(e))?;
+        self.answers.read(response).await
+    }
+
+    /// `error` as a failure; a refused value names the flag the user typed,
+    /// not the parameter's name on the wire.
+    fn failure(&self, error: convo_clients::Error) -> Failure {
+        let convo_clients::Error::InvalidInput(refused) = error else { return error.into() };
+        let mut message = refused.to_string();
+        let flag = |p: &Param| format!("--{}", if self.op.friendly { &p.flag } else { &p.kebab });
+        for p in &self.op.params {
+            for q in &self.op.params {
+                let pair = format!("query parameters {} and {}:", p.name, q.name);
+                message = message.replace(&pair, &format!("{} and {}:", flag(p), flag(q)));
+            }
+        }
+        for p in &self.op.params {
+            for place in ["query parameter", "path parameter", "header"] {
+                message = message.replace(&format!("{place} {}:", p.name), &format!("{}:", flag(p)));
+            }
+        }
+        Failure::Usage(message)
+    }
+
+    /// The table and csv columns: `--columns` (field paths, or `all`), else
+    /// the spec's (`x-cli` columns), else every field of `first`.
+    fn columns(&self, flag: Option<&str>, first: Option<&Value>) -> Result<&'static [Column], Failure> {
+        let spec = self.op.cli.as_ref().map(|cli| cli.columns.clone()).unwrap_or_default();
+        let paths: Vec<String> = match flag {
+            Some("all") => first.and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or(spec),
+            Some(list) => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect(),
+            None if !spec.is_empty() => spec,
+            None => first.and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default(),
+        };
+        let columns: Vec<Column> = paths
+            .into_iter()
+            .map(|path| {
+                let key: &'static str = leak(&path);
+                Column { header: key, key, width: 24 }
+            })
+            .collect();
+        // Leaked: the process prints one command's output.
+        Ok(Box::leak(columns.into_boxed_slice()))
+    }
+}
+
+/// A failure as one line of text.
+fn describe(failure: Failure) -> String {
+    match failure {
+        Failure::Usage(m) | Failure::Outcome(m) => m,
+        Failure::Api(e) => e.to_string(),
+        Failure::Io(e) => e.to_string(),
+    }
+}
+
+/// The items of a page's answer.
+fn items(answer: &Value, paging: &model::Paging) -> Vec<Value> {
+    answer.pointer(&paging.items).and_then(Value::as_array).cloned().unwrap_or_default()
+}
+
+/// A scalar JSON value as a parameter's text.
+fn scalar(value: &Value) -> Option<String> {
+    match value {
+        Value::Null | Value::Array(_) | Value::Object(_) => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// Answers read and checked against the spec: a body that breaks it (a
+/// required field missing, a value of another type) fails the command;
+/// fields and values it does not list are drift, noted once at the end.
+struct Answers {
+    api: &'static str,
+    operation: &'static str,
+    validator: Option<SpecValidator>,
+}
+
+/// Differences that make an answer unusable, not merely newer than the spec.
+const BREAKING: [DriftKind; 3] = [DriftKind::InvalidBody, DriftKind::MissingRequired, DriftKind::TypeMismatch];
+
+impl Answers {
+    fn new(op: &Operation) -> Self {
+        let spec = APIS.iter().find(|(a, _)| *a == op.api).map(|(_, s)| *s).unwrap_or_default();
+        let validator = serde_json::from_str::<Value>(spec).ok().and_then(|doc| SpecValidator::new(&doc).ok());
+        Self { api: op.api, operation: leak(&op.id), validator }
+    }
+
+    /// The JSON answer of `response`, checked.
+    async fn read(&self, response: reqwest::Response) -> Result<Value, Failure> {
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect();
+        let id = self.operation;
+        let bytes =
+            response.bytes().await.map_err(|e| Failure::Outcome(format!("{id}: cannot read the response: {e}")))?;
+        let value: Value = match bytes.iter().all(u8::is_ascii_whitespace) {
+            true => Value::Null,
+            // The runtime checked that a JSON answer parses.
+            false => serde_json::from_slice(&bytes).unwrap_or_default(),
+        };
+        let value = crate::output::integral(value);
+        let Some(validator) = &self.validator else { return Ok(value) };
+        let survey = validator.survey_response(id, status, &headers, Some(&bytes));
+        let (breaking, drift): (Vec<_>, Vec<_>) = survey.drift.iter().partition(|d| BREAKING.contains(&d.kind));
+        if let Some(first) = breaking.first() {
+            let more = match breaking.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            let reason = format!(
+                "the answer does not match the spec: {} at {}: {}{more}; `convo {} check` shows every difference",
+                first.kind.as_str(),
+                first.location,
+                first.detail,
+                self.api
+            );
+            return Err(Failure::Api(convo_clients::Error::Decode { operation: id, reason, body: Default::default() }));
+        }
+        if !drift.is_empty() {
+            let mut seen = DRIFT_SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            seen.0 = Some(self.api);
+            seen.1 += 1;
+            seen.2.extend(drift.iter().map(|d| format!("{} {}", d.kind.as_str(), d.location)));
+        }
+        Ok(value)
+    }
+}
+
+/// What the answers of this run held that the spec does not list: the API,
+/// how many answers, and the differences.
+static DRIFT_SEEN: std::sync::Mutex<(Option<&str>, u64, Vec<String>)> = std::sync::Mutex::new((None, 0, Vec::new()));
+
+/// The note on what the operation's answers held that the spec does not
+/// list, as the typed calls' drift note words it.
+pub fn drift_note() -> Option<String> {
+    let seen = DRIFT_SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let (Some(api), responses, differences) = &*seen else { return None };
+    let example = differences.first().map(|d| format!(", e.g. {d}")).unwrap_or_default();
+    let plural = if *responses == 1 { "response" } else { "responses" };
+    Some(format!(
+        "note: {responses} {plural} had fields or values the spec does not list ({} {}{example}); run `convo {api} check` to see the details",
+        differences.len(),
+        if differences.len() == 1 { "difference" } else { "differences" },
+    ))
+}
+
 /// The spec's operations, in path order, as commands: read through the
 /// spec model, so a parameter the spec adds is a flag here.
-pub(crate) fn operations(spec: &str, reserved: &BTreeMap<String, String>) -> Vec<Operation> {
+pub(crate) fn operations(api: &'static str, reserved: &BTreeMap<String, String>) -> Vec<Operation> {
+    let spec = APIS.iter().find(|(a, _)| *a == api).map(|(_, s)| *s).unwrap_or_default();
     // The embedded specs were checked when the crate was built.
-    model::Spec::from_json(spec).map(|spec| operations_of(&spec, reserved)).unwrap_or_default()
+    model::Spec::from_json(spec).map(|spec| operations_of(api, &spec, reserved)).unwrap_or_default()
 }
 
-fn operations_of(spec: &model::Spec, reserved: &BTreeMap<String, String>) -> Vec<Operation> {
-    spec.operations.iter().map(|op| operation(spec, op, reserved)).collect()
+fn operations_of(api: &'static str, spec: &model::Spec, reserved: &BTreeMap<String, String>) -> Vec<Operation> {
+    spec.operations.iter().map(|op| operation(api, spec, op, reserved)).collect()
 }
 
-fn operation(spec: &model::Spec, op: &model::Operation, reserved: &BTreeMap<String, String>) -> Operation {
+fn operation(
+    api: &'static str,
+    spec: &model::Spec,
+    op: &model::Operation,
+    reserved: &BTreeMap<String, String>,
+) -> Operation {
     let mut flags: BTreeSet<String> = BTreeSet::new();
-    let params = op.parameters.iter().filter_map(|p| param(spec, p, reserved, &mut flags)).collect();
+    let sort = op.cli.as_ref().and_then(|cli| cli.sort.as_ref());
+    let mut params: Vec<Param> = op.parameters.iter().filter_map(|p| param(spec, p, reserved, &mut flags)).collect();
+    for p in &mut params {
+        p.hidden = sort.is_some_and(|(field, direction)| p.name == *field || p.name == *direction);
+    }
     let body = op.request_body.as_ref().map(|b| body(spec, op, b.required, reserved, &mut flags));
     let links = op.responses.iter().flat_map(|response| {
         response.links.iter().map(|link| Link {
@@ -260,6 +670,7 @@ fn operation(spec: &model::Spec, op: &model::Operation, reserved: &BTreeMap<Stri
     });
     let accept = op.success_media_types();
     Operation {
+        api,
         accept: if accept.is_empty() { "application/json".to_string() } else { accept.join(", ") },
         body_example: op.request_body.iter().flat_map(|b| &b.content).find_map(|m| m.example.clone()),
         links: links.collect(),
@@ -271,6 +682,9 @@ fn operation(spec: &model::Spec, op: &model::Operation, reserved: &BTreeMap<Stri
         description: op.description.clone(),
         params,
         body,
+        cli: op.cli.clone(),
+        paging: op.paging.clone(),
+        friendly: false,
     }
 }
 
@@ -298,7 +712,15 @@ fn param(
     let schema = &p.schema;
     let array = type_of(schema) == Some("array");
     let element = if array { schema.get("items").map(|s| spec.resolve(s)).unwrap_or(&Value::Null) } else { schema };
-    let flag = case(&p.name, '-');
+    // The spec's name in kebab case, or the flag `x-cli` gives it (the
+    // kebab case then an alias).
+    let kebab = case(&p.name, '-');
+    let flag = p.cli.flag.clone().unwrap_or_else(|| kebab.clone());
+    let mut aliases: Vec<String> = p.cli.aliases.clone();
+    if flag != kebab {
+        aliases.push(kebab);
+    }
+    aliases.retain(|a| *a != flag && !reserved.contains_key(a) && flags.insert(a.clone()));
     let (arg_id, own) = match reserved.get(&flag) {
         Some(id) => (id.clone(), false),
         None => (format!("param.{}", p.name), true),
@@ -315,6 +737,8 @@ fn param(
         required_unless: p.required_unless.clone(),
         sample,
         boolean: type_of(element) == Some("boolean"),
+        integer: matches!(type_of(element), Some("integer" | "number")),
+        date_time: element.get("format").and_then(Value::as_str) == Some("date-time"),
         values: enum_values(element),
         description: p.description.clone().or_else(|| text(schema, "description")),
         name: p.name.clone(),
@@ -323,6 +747,11 @@ fn param(
         arg_id,
         own,
         flag,
+        kebab: case(&p.name, '-'),
+        aliases,
+        conflicts: p.cli.conflicts.clone(),
+        hidden: false,
+        exclusive: p.exclusive,
     })
 }
 
@@ -368,7 +797,9 @@ fn body(
     Body { form: media.is_some_and(|m| !m.name.contains("json")), required, fields }
 }
 
-fn operation_command(op: &Operation) -> Command {
+/// The command of `op` named `name` (hidden `aliases` too): by its
+/// friendly name, or (not `friendly`) by its operation id.
+fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: bool) -> Command {
     let about = op.summary.clone().or_else(|| op.description.as_deref().map(first_line));
     let mut long = String::new();
     for part in [op.summary.as_deref(), op.description.as_deref()].into_iter().flatten() {
@@ -380,8 +811,8 @@ fn operation_command(op: &Operation) -> Command {
     if !long.is_empty() {
         long.push_str("\n\n");
     }
-    long.push_str(&format!("{} {}", op.method, op.path));
-    let mut command = Command::new(leak(&op.name)).long_about(long);
+    long.push_str(&format!("{} {} ({})", op.method, op.path, op.id));
+    let mut command = Command::new(leak(name)).long_about(long).aliases(aliases.iter().map(|a| leak(a)));
     if let Some(about) = about {
         command = command.about(about);
     }
@@ -392,10 +823,39 @@ fn operation_command(op: &Operation) -> Command {
             Location::Header => "header",
         };
         let help = help(p.description.as_deref(), &format!("The {where_} parameter {}.", p.name), &p.values);
+        let value_name = match (p.integer, p.date_time) {
+            (true, _) => "N",
+            (_, true) => "TIME",
+            _ => leak(&p.name),
+        };
+        let conflicts =
+            op.params.iter().filter(|other| p.conflicts.contains(&other.name)).map(|other| leak(&other.arg_id));
+        // A path parameter may also be given in place: `conversations get ID`.
+        let positional = friendly && p.location == Location::Path;
+        // Each view shows its own spelling and takes the other's too.
+        let (long, mut other) = match friendly {
+            true => (&p.flag, p.aliases.clone()),
+            false => (&p.kebab, p.aliases.iter().filter(|a| **a != p.kebab).cloned().collect::<Vec<_>>()),
+        };
+        if !friendly && p.flag != p.kebab {
+            other.push(p.flag.clone());
+        }
+        if positional {
+            command = command.arg(
+                Arg::new(leak(&format!("{POSITIONAL}{}", p.name)))
+                    .value_name(leak(&case(&p.name, '_').to_ascii_uppercase()))
+                    .required_unless_present(leak(&p.arg_id))
+                    .conflicts_with(leak(&p.arg_id))
+                    .help(format!("The {} (or --{})", p.name, p.flag)),
+            );
+        }
         let mut arg = Arg::new(leak(&p.arg_id))
-            .long(leak(&p.flag))
-            .value_name(leak(&p.name))
-            .required(p.required)
+            .long(leak(long))
+            .aliases(other.iter().map(|a| leak(a)))
+            .value_name(value_name)
+            .required(p.required && !positional)
+            .hide(p.hidden && friendly)
+            .conflicts_with_all(conflicts.collect::<Vec<_>>())
             .help(first_line(&help))
             .long_help(help);
         arg = if p.array { arg.action(ArgAction::Append) } else { arg.action(ArgAction::Set) };
@@ -404,6 +864,47 @@ fn operation_command(op: &Operation) -> Command {
         }
         command = command.arg(arg);
     }
+    if let Some((field, direction)) = op.cli.as_ref().and_then(|cli| cli.sort.as_ref()) {
+        let fields = op.params.iter().find(|p| p.name == *field).map(|p| p.values.join(", ")).unwrap_or_default();
+        let hidden: Vec<&'static str> =
+            op.params.iter().filter(|p| p.name == *field || p.name == *direction).map(|p| leak(&p.arg_id)).collect();
+        command = command.arg(
+            Arg::new(SORT)
+                .long(SORT)
+                .value_name("FIELD[:asc|desc]")
+                .conflicts_with_all(hidden)
+                .help(format!("Sort as FIELD[:asc|desc] ({field}, {direction}). Fields: {fields}")),
+        );
+    }
+    if op.paging.is_some() {
+        command =
+            command
+                .arg(
+                    Arg::new(ALL)
+                        .long(ALL)
+                        .action(ArgAction::SetTrue)
+                        .help("Follow every page to the end, printing as records arrive"),
+                )
+                .arg(
+                    Arg::new(RESUME).long(RESUME).value_name("TOKEN").requires(ALL).conflicts_with(CHECKPOINT).help(
+                        "Continue an export from the token a stopped export printed (same flags; append the output)",
+                    ),
+                )
+                .arg(
+                    Arg::new(CHECKPOINT)
+                        .long(CHECKPOINT)
+                        .value_name("FILE")
+                        .value_parser(clap::value_parser!(std::path::PathBuf))
+                        .requires(ALL)
+                        .help("Keep the export's place in FILE after every page: rerun the same command to continue"),
+                );
+    }
+    command = command.arg(
+        Arg::new(COLUMNS)
+            .long(COLUMNS)
+            .value_name("PATH,…|all")
+            .help("Table and csv columns: field paths of a record (owner.id), or `all`"),
+    );
     if let Some(body) = &op.body {
         let what = if body.form { "form" } else { "JSON" };
         command = command.arg(Arg::new(JSON_BODY).long(JSON_BODY).value_name("FILE").help(format!(
@@ -462,22 +963,59 @@ fn first_line(text: &str) -> String {
 
 /// The parameter values of `op` the flags give, by parameter name;
 /// `defaults` are the values of API settings (by clap id) a parameter
-/// sharing their flag falls back to.
-fn values(op: &Operation, matches: &ArgMatches, defaults: &BTreeMap<&str, String>) -> BTreeMap<String, Vec<String>> {
-    op.params
-        .iter()
-        .map(|p| {
-            let given: Vec<String> = matches
-                .get_raw(&p.arg_id)
+/// sharing their flag falls back to. `--sort F:dir` sets its two
+/// parameters; a date-time given as a date is its midnight UTC.
+fn values(
+    op: &Operation,
+    matches: &ArgMatches,
+    defaults: &BTreeMap<&str, String>,
+) -> Result<BTreeMap<String, Vec<String>>, Failure> {
+    let mut values = BTreeMap::new();
+    for p in &op.params {
+        let raw = |id: &str| -> Vec<String> {
+            matches
+                .try_get_raw(id)
+                .ok()
+                .flatten()
                 .map(|v| v.map(|s| s.to_string_lossy().into_owned()).collect())
-                .unwrap_or_default();
-            let given = match defaults.get(p.arg_id.as_str()) {
-                Some(default) if given.is_empty() && !p.own => vec![default.clone()],
-                _ => given,
-            };
-            (p.name.clone(), given)
-        })
-        .collect()
+                .unwrap_or_default()
+        };
+        let mut given = raw(&p.arg_id);
+        if given.is_empty() && p.location == Location::Path {
+            given = raw(&format!("{POSITIONAL}{}", p.name));
+        }
+        if given.is_empty()
+            && !p.own
+            && let Some(default) = defaults.get(p.arg_id.as_str())
+        {
+            given = vec![default.clone()];
+        }
+        if p.date_time {
+            given = given
+                .into_iter()
+                .map(|v| parse_time(&v).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)))
+                .collect::<Result<_, _>>()
+                .map_err(|e| Failure::Usage(format!("--{}: {e}", p.flag)))?;
+        }
+        values.insert(p.name.clone(), given);
+    }
+    if let (Some(sort), Some((field, direction))) =
+        (matches.try_get_one::<String>(SORT).ok().flatten(), op.cli.as_ref().and_then(|cli| cli.sort.as_ref()))
+    {
+        let (by, order) = sort.split_once(':').unwrap_or((sort, ""));
+        let check = |name: &str, value: &str| {
+            let allowed = op.params.iter().find(|p| p.name == name).map(|p| p.values.clone()).unwrap_or_default();
+            match allowed.is_empty() || allowed.iter().any(|v| v.eq_ignore_ascii_case(value)) {
+                true => Ok(spelled_as_spec(value.to_string(), &allowed)),
+                false => Err(Failure::Usage(format!("--sort {sort}: {value:?} is not one of {}", allowed.join(", ")))),
+            }
+        };
+        values.insert(field.clone(), vec![check(field, by)?]);
+        if !order.is_empty() {
+            values.insert(direction.clone(), vec![check(direction, order)?]);
+        }
+    }
+    Ok(values)
 }
 
 /// Builds the HTTP request of `op` from its parameter values (by name) and body.
@@ -574,55 +1112,9 @@ fn body_value(body: &Body, matches: &ArgMatches) -> Result<Option<Value>, Failur
     Ok(value)
 }
 
-/// Prints a response: JSON with the output formats, anything else as bytes.
-async fn print(response: reqwest::Response, context: &Context) -> Result<(), Failure> {
-    let json = says_json(response.headers());
-    let operation = response.url().path().to_string();
-    let bytes =
-        response.bytes().await.map_err(|e| Failure::Outcome(format!("{operation}: cannot read the response: {e}")))?;
-    let mut out = std::io::stdout().lock();
-    let value = if json || bytes.first() == Some(&b'{') || bytes.first() == Some(&b'[') {
-        serde_json::from_slice::<Value>(&bytes).ok()
-    } else {
-        None
-    };
-    let Some(value) = value else {
-        out.write_all(&bytes)?;
-        out.flush()?;
-        return Ok(());
-    };
-    let format = context.output.unwrap_or(OutputFormat::Json);
-    match &value {
-        Value::Array(records) if format != OutputFormat::Json => {
-            let mut writer = RecordWriter::new(format, columns(records), out);
-            for record in records {
-                writer.write(record)?;
-            }
-            writer.finish()?;
-        }
-        _ => write_one(format, columns(std::slice::from_ref(&value)), &value, out)?,
-    }
-    Ok(())
-}
-
 /// Whether a response's content type says JSON.
 pub(crate) fn says_json(headers: &reqwest::header::HeaderMap) -> bool {
     headers.get(reqwest::header::CONTENT_TYPE).and_then(|t| t.to_str().ok()).is_some_and(|t| t.contains("json"))
-}
-
-/// Table and csv columns of records the spec names no columns for: the keys
-/// of the first record. Leaked: the process prints one response.
-fn columns(records: &[Value]) -> &'static [Column] {
-    let keys = records.first().and_then(Value::as_object).map(|m| m.keys().cloned().collect::<Vec<_>>());
-    let columns: Vec<Column> = keys
-        .unwrap_or_default()
-        .into_iter()
-        .map(|key| {
-            let key: &'static str = Box::leak(key.into_boxed_str());
-            Column { header: key, key, width: 24 }
-        })
-        .collect();
-    Box::leak(columns.into_boxed_slice())
 }
 
 /// `getConversation` → `get-conversation`, `created_at[lt]` → `created-at-lt`.
@@ -691,10 +1183,11 @@ mod tests {
                 "responses": {"200": {"description": "Set."}}
             }
         });
-        let ops = operations(&spec.to_string(), &BTreeMap::new());
+        let spec = model::Spec::parse(&spec).unwrap();
+        let ops = operations_of("luware", &spec, &BTreeMap::new());
         let op = ops.iter().find(|op| op.name == "set-retention-policy").expect("a command");
         assert_eq!((op.id.as_str(), op.method.as_str()), ("setRetentionPolicy", "PUT"));
-        let mut command = operation_command(op);
+        let mut command = operation_command(op, &op.name, &[], false);
         let help = command.render_long_help().to_string();
         for flag in ["--policy-id", "--dry-run", "--days", "--json-body"] {
             assert!(help.contains(flag), "{flag} in {help}");

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use convo_clients::redact::escape_controls;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// Output buffered before it is written out: a page of records at a time,
 /// not a system call per line.
@@ -192,6 +192,20 @@ fn progress_style(total: Option<u64>, what: &str) -> indicatif::ProgressBar {
     bar
 }
 
+/// Whole numbers print without a fraction: specs type ids as
+/// `double`, and a record's 320.0 is the user's 320.
+pub fn integral(value: Value) -> Value {
+    match value {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 9e15 && n.is_f64() => json!(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => Value::Array(items.into_iter().map(integral).collect()),
+        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, integral(v))).collect()),
+        other => other,
+    }
+}
+
 /// Prints a single record.
 pub fn write_one(format: OutputFormat, columns: &'static [Column], record: &Value, out: impl Write) -> io::Result<()> {
     let mut out = out;
@@ -252,8 +266,19 @@ fn write_table(out: &mut impl Write, rows: impl IntoIterator<Item = Vec<String>>
     Ok(())
 }
 
+/// The field of `record` at `key`: a top-level name, or a path of names
+/// and indices (`owner.id`, `addresses.0.address`).
+fn field<'a>(record: &'a Value, key: &str) -> Option<&'a Value> {
+    record.get(key).or_else(|| {
+        key.split('.').try_fold(record, |value, part| match part.parse::<usize>() {
+            Ok(index) if value.is_array() => value.get(index),
+            _ => value.get(part),
+        })
+    })
+}
+
 fn cell(record: &Value, key: &str) -> String {
-    match record.get(key) {
+    match field(record, key) {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => s.clone(),
         Some(Value::Array(items)) => items
@@ -273,8 +298,12 @@ fn cell(record: &Value, key: &str) -> String {
 /// cell cannot act on a terminal (line breaks stay, quoted as RFC 4180 says).
 fn csv_field(record: &Value, key: &str) -> String {
     let text = cell(record, key);
-    let number = matches!(record.get(key), Some(Value::Number(_)));
-    let text = if !number && text.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{text}") } else { text };
+    let number = matches!(field(record, key), Some(Value::Number(_)));
+    // An E.164 phone number (+14155552671) stays as it is: it is data, and
+    // no spreadsheet evaluates it to anything but itself.
+    let phone = convo_clients::spec::validate::is_e164(&text);
+    let guard = !number && !phone && text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    let text = if guard { format!("'{text}") } else { text };
     let mut out = String::with_capacity(text.len());
     for (i, line) in text.split('\n').enumerate() {
         if i > 0 {
@@ -374,6 +403,22 @@ mod tests {
         write_one(OutputFormat::Table, COLUMNS, &json!({"k\u{1b}": "v\u{7}"}), &mut one).unwrap();
         let one = String::from_utf8(one).unwrap();
         assert!(!one.contains('\u{1b}') && !one.contains('\u{7}'), "{one}");
+    }
+
+    /// `--columns` takes field paths; an E.164 number is not mistaken for
+    /// a formula.
+    #[test]
+    fn columns_are_field_paths_and_phone_numbers_stay_whole() {
+        let columns: &[Column] = &[
+            Column { header: "owner.id", key: "owner.id", width: 8 },
+            Column { header: "phones.0", key: "phones.0", width: 16 },
+        ];
+        let mut buf = Vec::new();
+        let mut w = RecordWriter::new(OutputFormat::Csv, columns, &mut buf);
+        w.write(&json!({"owner": {"id": 7}, "phones": ["+14155552671"]})).unwrap();
+        w.write(&json!({"owner": {"id": 8}, "phones": ["+1 (415) =1"]})).unwrap();
+        w.finish().unwrap();
+        assert_eq!(String::from_utf8(buf).unwrap(), "owner.id,phones.0\n7,+14155552671\n8,'+1 (415) =1\n");
     }
 
     #[test]

@@ -7,11 +7,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::{Subcommand, ValueEnum};
 use convo_clients::raia::types::{
-    AgentMessageRequest, ConversationMode, ConversationModeRequest, ConversationOrderBy, ConversationStatus,
-    CreateConversationRequest, DeleteUserConversationsRequest, ManualMessageRequest, OrderDirection,
+    AgentMessageRequest, ConversationOrderBy, CreateConversationRequest, DeleteUserConversationsRequest, ManualMessageRequest, OrderDirection,
     StartConversationRequest, StartEmailConversation, StartSmsConversation, StartVoiceConversation,
-    UpdateConversationRequest,
-};
+    };
 use convo_clients::raia::{Client, ConversationQuery};
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
 use serde::Deserialize;
@@ -94,8 +92,6 @@ enum RaiaCommand {
         #[arg(long, default_value_t = 60)]
         timeout: u64,
     },
-    /// Switch a conversation between the AI agent and a human.
-    Mode { conversation: String, mode: ModeArg },
     /// Send a human agent's message to the user (the conversation must be in manual mode, not voice).
     SendManual {
         conversation: String,
@@ -151,8 +147,6 @@ enum ConversationsCommand {
         #[arg(long)]
         with_feedbacks_only: bool,
     },
-    /// Read one conversation with its feedbacks.
-    Get { conversation: String },
     /// Create a conversation for an existing user.
     Create {
         /// The conversation user's id.
@@ -171,26 +165,8 @@ enum ConversationsCommand {
         #[arg(long = "data", value_name = "KEY=VALUE", value_parser = parse_pair)]
         data: Vec<(String, String)>,
     },
-    /// Change a conversation's title, context, status or state.
-    Update {
-        conversation: String,
-        /// The conversation's title.
-        #[arg(long)]
-        title: Option<String>,
-        /// Context for the agent about this conversation.
-        #[arg(long)]
-        context: Option<String>,
-        /// The conversation's status.
-        #[arg(long, value_enum)]
-        status: Option<StatusArg>,
-        /// A conversation state id (see `conversations states`).
-        #[arg(long)]
-        state: Option<String>,
-    },
     /// Delete every conversation of a user.
     DeleteUser { user: String },
-    /// List the agent's conversation states.
-    States,
     /// Start an outbound conversation by email, SMS or voice call.
     Start {
         channel: ChannelArg,
@@ -256,19 +232,6 @@ enum OrderByArg {
     CreatedAt,
     #[value(name = "updatedAt")]
     UpdatedAt,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum ModeArg {
-    Ai,
-    Manual,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-enum StatusArg {
-    Active,
-    Inactive,
-    Archived,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -338,12 +301,6 @@ const MESSAGE_COLUMNS: &[Column] = &[
     Column { header: "message", key: "message", width: 60 },
 ];
 
-const STATE_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 36 },
-    Column { header: "name", key: "name", width: 16 },
-    Column { header: "color", key: "color", width: 8 },
-    Column { header: "isPersistent", key: "isPersistent", width: 12 },
-];
 
 const STARTED_COLUMNS: &[Column] = &[Column { header: "conversationId", key: "conversationId", width: 36 }];
 
@@ -408,15 +365,6 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
                 to_value(&call.send().await.map_err(convo_clients::Error::from)?.into_inner())?
             };
             print_one(one, MESSAGE_COLUMNS, reply, out)
-        }
-        RaiaCommand::Mode { conversation, mode } => {
-            let mode = match mode {
-                ModeArg::Ai => ConversationMode::Ai,
-                ModeArg::Manual => ConversationMode::Manual,
-            };
-            let call = client.set_conversation_mode().id(&conversation).body(ConversationModeRequest { mode });
-            let updated = call.send().await.map_err(convo_clients::Error::from)?.into_inner();
-            print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&updated)?), out)
         }
         RaiaCommand::SendManual { conversation, text, reply_to, author } => {
             let mut message = ManualMessageRequest::from(text);
@@ -500,16 +448,6 @@ async fn conversations(
             writer.finish()?;
             Ok(())
         }
-        ConversationsCommand::Get { conversation } => {
-            let conversation = client
-                .get_conversation()
-                .id(&conversation)
-                .send()
-                .await
-                .map_err(convo_clients::Error::from)?
-                .into_inner();
-            print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&conversation)?), out)
-        }
         ConversationsCommand::Create { user, title, context, state, data } => {
             let mut request = CreateConversationRequest::for_user(user);
             if let Some(title) = title {
@@ -529,37 +467,10 @@ async fn conversations(
                 .into_inner();
             print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&created)?), out)
         }
-        ConversationsCommand::Update { conversation, title, context, status, state } => {
-            let mut request = UpdateConversationRequest::default();
-            if let Some(title) = title {
-                request = request.with_title(title).map_err(convo_clients::Error::from)?;
-            }
-            if let Some(context) = context {
-                request = request.with_context(context).map_err(convo_clients::Error::from)?;
-            }
-            if let Some(status) = status {
-                request = request.with_status(match status {
-                    StatusArg::Active => ConversationStatus::Active,
-                    StatusArg::Inactive => ConversationStatus::Inactive,
-                    StatusArg::Archived => ConversationStatus::Archived,
-                });
-            }
-            if let Some(state) = state {
-                request = request.with_state(state);
-            }
-            let call = client.update_conversation().id(&conversation).body(request);
-            let updated = call.send().await.map_err(convo_clients::Error::from)?.into_inner();
-            print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&updated)?), out)
-        }
         ConversationsCommand::DeleteUser { user } => {
             let body = DeleteUserConversationsRequest { conversation_user_id: user.clone() };
             client.delete_user_conversations().body(body).send().await.map_err(convo_clients::Error::from)?;
             print_one(one, DELETED_COLUMNS, json!({ "conversationUserId": user, "status": "deleted" }), out)
-        }
-        ConversationsCommand::States => {
-            let states =
-                client.list_conversation_states().send().await.map_err(convo_clients::Error::from)?.into_inner().0;
-            write_all(many, STATE_COLUMNS, states.iter().map(to_value), out)
         }
         ConversationsCommand::Start {
             channel,

@@ -13,10 +13,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde_json::Value;
 
 use super::Refused;
 use super::fallback::spec_response;
-use super::validate::{RequestParts, SpecValidator};
+use super::store::{Store, Stored};
+use super::validate::{RequestParts, SpecValidator, ValidatedRequest};
 
 /// Names the operation on answers built from the spec rather than emulated.
 pub(crate) const FALLBACK_HEADER: &str = "x-sandbox-fallback";
@@ -34,6 +36,8 @@ pub(crate) type Authenticator = Arc<dyn Fn(&str, Option<&str>, &Parts) -> Result
 /// The spec an emulator answers to.
 pub(crate) struct Contract {
     validator: SpecValidator,
+    /// The state of the operations no emulator route takes.
+    store: Option<Store>,
     render_error: ErrorRenderer,
     authenticate: Authenticator,
     check_responses: bool,
@@ -47,15 +51,18 @@ impl std::fmt::Debug for Contract {
 }
 
 impl Contract {
-    /// A contract from a parsed spec.
+    /// A contract from a parsed spec; its store seeds `records` items per
+    /// collection (`None`: the spec's own answer's).
     pub(crate) fn new(
         spec: &serde_json::Value,
         render_error: ErrorRenderer,
         authenticate: Authenticator,
         check_responses: bool,
+        records: Option<u64>,
     ) -> Result<Self, String> {
         let validator = SpecValidator::new(spec)?;
-        Ok(Self { validator, render_error, authenticate, check_responses, violations: Mutex::new(Vec::new()) })
+        let store = Store::new(spec, records);
+        Ok(Self { validator, store, render_error, authenticate, check_responses, violations: Mutex::new(Vec::new()) })
     }
 
     /// Responses the emulator sent that the spec does not allow.
@@ -106,7 +113,7 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
         parts.uri = uri;
     }
     // A body a lenient rule accepted reaches the emulator in its strict form.
-    let body = match validated.rewritten_body {
+    let body = match validated.rewritten_body.clone() {
         Some(strict) => {
             parts.headers.remove(header::CONTENT_LENGTH);
             if strict.is_empty() {
@@ -116,9 +123,9 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
         }
         None => body,
     };
-    let mut response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    let mut response = next.run(Request::from_parts(parts, Body::from(body.clone()))).await;
     if response.extensions().get::<Unrouted>().is_some() {
-        response = answer_from_spec(&contract, &validated.operation_id);
+        response = answer_from_spec(&contract, &validated, &path, &body);
     }
     if !contract.check_responses {
         return response;
@@ -160,8 +167,29 @@ pub(crate) async fn unrouted() -> Response {
     response
 }
 
-/// The spec's documented answer to an operation the emulator does not implement.
-fn answer_from_spec(contract: &Contract, operation_id: &str) -> Response {
+/// The answer to an operation the emulator does not implement: the
+/// store's, else the spec's documented one.
+fn answer_from_spec(contract: &Contract, request: &ValidatedRequest, path: &str, body: &[u8]) -> Response {
+    let operation_id = request.operation_id.as_str();
+    let stored = contract.store.as_ref().and_then(|store| store.answer(&contract.validator, request, path, body));
+    let mut response = match stored {
+        Some(Stored::Missing(message)) => return (contract.render_error)(StatusCode::NOT_FOUND, message),
+        Some(Stored::Answer { status, body: Value::Null }) => status_only(status).into_response(),
+        Some(Stored::Answer { status, body }) => (status_only(status), axum::Json(body)).into_response(),
+        None => documented_answer(contract, operation_id),
+    };
+    if let Ok(operation) = HeaderValue::try_from(operation_id) {
+        response.headers_mut().insert(FALLBACK_HEADER, operation);
+    }
+    response
+}
+
+fn status_only(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::OK)
+}
+
+/// The spec's documented answer to an operation.
+fn documented_answer(contract: &Contract, operation_id: &str) -> Response {
     let Some(answer) = spec_response(&contract.validator, operation_id) else {
         let message = format!("operation {operation_id} is not in the spec");
         return (contract.render_error)(StatusCode::NOT_IMPLEMENTED, message);
@@ -177,9 +205,6 @@ fn answer_from_spec(contract: &Contract, operation_id: &str) -> Response {
     }
     if let Some(content_type) = answer.content_type.and_then(|c| HeaderValue::try_from(c).ok()) {
         headers.insert(header::CONTENT_TYPE, content_type);
-    }
-    if let Ok(operation) = HeaderValue::try_from(operation_id) {
-        headers.insert(FALLBACK_HEADER, operation);
     }
     response
 }

@@ -25,6 +25,10 @@ pub struct HarnessConfig {
     pub check_responses: bool,
     /// Deadlines of slow or idle connections, and how many may be open.
     pub connections: ConnectionLimits,
+    /// Records each collection of the generic store starts with (`None`:
+    /// the items of the spec's own answer), for the operations no
+    /// emulator handles.
+    pub records: Option<u64>,
 }
 
 impl Default for HarnessConfig {
@@ -34,6 +38,7 @@ impl Default for HarnessConfig {
             request_log: DEFAULT_LOG_CAPACITY,
             check_responses: true,
             connections: ConnectionLimits::default(),
+            records: None,
         }
     }
 }
@@ -66,7 +71,7 @@ impl Harness {
     ) -> Result<Self, String> {
         Ok(Self {
             recorder: Recorder::new(config.request_log),
-            contract: Arc::new(Contract::new(spec, render_error, authenticate, config.check_responses)?),
+            contract: Arc::new(Contract::new(spec, render_error, authenticate, config.check_responses, config.records)?),
             latency: config.latency,
             limits: config.connections,
         })

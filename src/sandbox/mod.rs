@@ -17,6 +17,7 @@ mod fallback;
 mod harness;
 mod recorder;
 mod server;
+mod store;
 pub use crate::spec::validate;
 
 crate::for_each_api!(api_modules);

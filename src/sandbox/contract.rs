@@ -38,7 +38,8 @@ pub(crate) struct Contract {
     validator: SpecValidator,
     /// The state of the operations no emulator route takes.
     store: Option<Store>,
-    render_error: ErrorRenderer,
+    /// The emulator's own error shape; `None`: the spec's (see [`super::errors`]).
+    render_error: Option<ErrorRenderer>,
     authenticate: Authenticator,
     check_responses: bool,
     violations: Mutex<Vec<String>>,
@@ -55,7 +56,7 @@ impl Contract {
     /// collection (`None`: the spec's own answer's).
     pub(crate) fn new(
         spec: &serde_json::Value,
-        render_error: ErrorRenderer,
+        render_error: Option<ErrorRenderer>,
         authenticate: Authenticator,
         check_responses: bool,
         records: Option<u64>,
@@ -63,6 +64,14 @@ impl Contract {
         let validator = SpecValidator::new(spec)?;
         let store = Store::new(spec, records);
         Ok(Self { validator, store, render_error, authenticate, check_responses, violations: Mutex::new(Vec::new()) })
+    }
+
+    /// An error answer to `operation_id` (`None`: not known yet).
+    fn fail(&self, operation_id: Option<&str>, status: StatusCode, message: String) -> Response {
+        match self.render_error {
+            Some(render) => render(status, message),
+            None => super::errors::render(&self.validator, operation_id, status, &message),
+        }
     }
 
     /// Responses the emulator sent that the spec does not allow.
@@ -87,7 +96,7 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
         return refused.response();
     }
     let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
-        return (contract.render_error)(StatusCode::BAD_REQUEST, "request body could not be read".into());
+        return contract.fail(None, StatusCode::BAD_REQUEST, "request body could not be read".into());
     };
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
@@ -102,7 +111,7 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
         Ok(v) => v,
         Err(violation) => {
             let status = StatusCode::from_u16(violation.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            return (contract.render_error)(status, violation.to_string());
+            return contract.fail(None, status, violation.to_string());
         }
     };
     // The vendor serves e.g. `limit=500` as `limit=100`, and reads `DESC` as
@@ -173,7 +182,7 @@ fn answer_from_spec(contract: &Contract, request: &ValidatedRequest, path: &str,
     let operation_id = request.operation_id.as_str();
     let stored = contract.store.as_ref().and_then(|store| store.answer(&contract.validator, request, path, body));
     let mut response = match stored {
-        Some(Stored::Missing(message)) => return (contract.render_error)(StatusCode::NOT_FOUND, message),
+        Some(Stored::Missing(message)) => return contract.fail(Some(operation_id), StatusCode::NOT_FOUND, message),
         Some(Stored::Answer { status, body: Value::Null }) => status_only(status).into_response(),
         Some(Stored::Answer { status, body }) => (status_only(status), axum::Json(body)).into_response(),
         None => documented_answer(contract, operation_id),
@@ -192,7 +201,7 @@ fn status_only(status: u16) -> StatusCode {
 fn documented_answer(contract: &Contract, operation_id: &str) -> Response {
     let Some(answer) = spec_response(&contract.validator, operation_id) else {
         let message = format!("operation {operation_id} is not in the spec");
-        return (contract.render_error)(StatusCode::NOT_IMPLEMENTED, message);
+        return contract.fail(None, StatusCode::NOT_IMPLEMENTED, message);
     };
     tracing::debug!(operation_id, status = answer.status, "no emulator route; answering from the spec");
     let mut response = Response::new(Body::from(answer.body));
@@ -217,7 +226,7 @@ async fn check_response(contract: &Contract, operation_id: &str, response: Respo
     }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_CHECKED_RESPONSE).await else {
-        return (contract.render_error)(StatusCode::INTERNAL_SERVER_ERROR, "response body could not be read".into());
+        return contract.fail(Some(operation_id), StatusCode::INTERNAL_SERVER_ERROR, "response body could not be read".into());
     };
     match contract.validator.validate_response(operation_id, parts.status.as_u16(), content_type.as_deref(), &bytes) {
         Ok(()) => Response::from_parts(parts, Body::from(bytes)),
@@ -227,7 +236,7 @@ async fn check_response(contract: &Contract, operation_id: &str, response: Respo
             if let Ok(mut v) = contract.violations.lock() {
                 v.push(message.clone());
             }
-            let mut response = (contract.render_error)(StatusCode::INTERNAL_SERVER_ERROR, message);
+            let mut response = contract.fail(Some(operation_id), StatusCode::INTERNAL_SERVER_ERROR, message);
             response.headers_mut().insert("x-sandbox-contract", HeaderValue::from_static("violated"));
             response
         }

@@ -54,7 +54,7 @@ pub(crate) struct Harness {
 impl Harness {
     pub(crate) fn new(
         spec_json: &str,
-        render_error: ErrorRenderer,
+        render_error: Option<ErrorRenderer>,
         authenticate: Authenticator,
         config: &HarnessConfig,
     ) -> Result<Self, String> {
@@ -65,7 +65,7 @@ impl Harness {
     /// A harness for a parsed spec (any spec, not only the one a client was generated from).
     pub(crate) fn from_spec(
         spec: &serde_json::Value,
-        render_error: ErrorRenderer,
+        render_error: Option<ErrorRenderer>,
         authenticate: Authenticator,
         config: &HarnessConfig,
     ) -> Result<Self, String> {
@@ -147,7 +147,7 @@ mod tests {
                 {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]}},
         }});
         let anyone = Arc::new(|_: &str, _: Option<&str>, _: &axum::http::request::Parts| Ok(()));
-        let harness = Harness::from_spec(&spec, render_error, anyone, &HarnessConfig::default()).unwrap();
+        let harness = Harness::from_spec(&spec, Some(render_error), anyone, &HarnessConfig::default()).unwrap();
         let routes = Router::new().route("/items", get(|| async { axum::Json(json!([{"id": 1}, {"id": 2}])) }));
         let server = Server::start(harness.wrap(routes), 0, harness.limits()).await.unwrap();
         let http = reqwest::Client::new();

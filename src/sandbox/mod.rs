@@ -13,6 +13,7 @@
 //! [`SpecSandbox`] serves any spec that way, with no emulator at all.
 
 mod contract;
+mod errors;
 mod fallback;
 mod harness;
 mod recorder;
@@ -102,8 +103,11 @@ pub trait Emulator: Sized + Send + Sync + 'static {
     fn harness(config: &Self::Config) -> &HarnessConfig;
     /// The emulated operations; the spec answers the others.
     fn routes(state: std::sync::Arc<Self>) -> axum::Router;
-    /// An error body in the API's own shape.
-    fn render_error(status: axum::http::StatusCode, message: String) -> axum::response::Response;
+    /// An error answer in the API's shape: by default the spec's error
+    /// schema, filled in (see `errors`).
+    fn render_error(status: axum::http::StatusCode, message: String) -> axum::response::Response {
+        errors::spec_error(Self::SPEC_JSON, status, &message)
+    }
     /// Checks the credential a request presents for the spec's security
     /// scheme `scheme` (`None`: it presents none), before the request is
     /// validated; `Err` is the answer, in the API's shape. By default any
@@ -128,8 +132,49 @@ impl<E: Emulator> Sandbox<E> {
             emulator.authenticate(scheme, credential, request)
         });
         let harness =
-            Harness::new(E::SPEC_JSON, E::render_error, authenticate, &harness_config).map_err(io::Error::other)?;
+            Harness::new(E::SPEC_JSON, Some(E::render_error), authenticate, &harness_config).map_err(io::Error::other)?;
         Self::serve(state.clone(), E::routes(state), harness, port).await
+    }
+}
+
+/// An emulator's routes, each named by its spec's `operationId`: the
+/// method and path come from the spec, so a path or method changed there
+/// needs no edit here.
+pub(crate) struct Operations<S> {
+    spec: Option<crate::spec::model::Spec>,
+    router: axum::Router<S>,
+}
+
+impl<S: Clone + Send + Sync + 'static> Operations<S> {
+    /// Routes of the spec in `spec_json` (an API's `SPEC_JSON`).
+    pub(crate) fn of(spec_json: &str) -> Self {
+        let spec = crate::spec::model::Spec::from_json(spec_json)
+            .map_err(|e| tracing::error!(error = %e, "the emulator's spec has no model; nothing is routed"));
+        Self { spec: spec.ok(), router: axum::Router::new() }
+    }
+
+    /// `handler` answers `operation_id`. An id the spec does not have is
+    /// left unrouted (the spec answers it, if it has it after all).
+    pub(crate) fn on<H: axum::handler::Handler<T, S>, T: 'static>(mut self, operation_id: &str, handler: H) -> Self {
+        let op = self.spec.as_ref().and_then(|spec| spec.operation(operation_id));
+        let method = op.and_then(|op| axum::http::Method::from_bytes(op.method.to_ascii_uppercase().as_bytes()).ok());
+        match (op, method.and_then(|m| axum::routing::MethodFilter::try_from(m).ok())) {
+            (Some(op), Some(filter)) => {
+                self.router = self.router.route(&op.path, axum::routing::on(filter, handler));
+            }
+            _ => tracing::error!(operation_id, "no such operation in the spec; not routed"),
+        }
+        self
+    }
+
+    /// The routes, with the emulator's state.
+    pub(crate) fn with_state(self, state: S) -> axum::Router {
+        self.router.with_state(state)
+    }
+
+    /// The router, for layers before the state is applied.
+    pub(crate) fn router(self) -> axum::Router<S> {
+        self.router
     }
 }
 
@@ -184,18 +229,17 @@ impl Sandbox<SpecOnly> {
     /// The spec cannot be enforced (see [`validate::SpecValidator::new`]), or
     /// the port cannot be bound.
     pub async fn from_spec(spec: &serde_json::Value, port: u16, config: &HarnessConfig) -> io::Result<Self> {
-        let any_credential = std::sync::Arc::new(|scheme: &str, credential: Option<&str>, _: &_| {
-            present(scheme, credential, render_spec_error)
+        let validator = validate::SpecValidator::new(spec).map_err(io::Error::other)?;
+        let any_credential = std::sync::Arc::new(move |scheme: &str, credential: Option<&str>, _: &_| match credential {
+            Some(_) => Ok(()),
+            None => {
+                let message = format!("missing credentials ({scheme})");
+                Err(errors::render(&validator, None, axum::http::StatusCode::UNAUTHORIZED, &message).into())
+            }
         });
-        let harness = Harness::from_spec(spec, render_spec_error, any_credential, config).map_err(io::Error::other)?;
+        let harness = Harness::from_spec(spec, None, any_credential, config).map_err(io::Error::other)?;
         Self::serve(std::sync::Arc::new(SpecOnly), axum::Router::new(), harness, port).await
     }
-}
-
-/// Errors of a [`SpecSandbox`]: the spec names no error shape, so a plain one.
-fn render_spec_error(status: axum::http::StatusCode, message: String) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    (status, axum::Json(serde_json::json!({ "status": status.as_u16(), "message": message }))).into_response()
 }
 
 /// SplitMix64: a fast, well-mixed hash of a u64.

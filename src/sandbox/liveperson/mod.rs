@@ -16,11 +16,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use base64::Engine;
 use serde_json::{Value, json};
 
@@ -106,11 +104,17 @@ impl Emulator for LivePersonState {
     }
 
     fn routes(state: Arc<Self>) -> axum::Router {
-        routes(state)
-    }
-
-    fn render_error(status: StatusCode, message: String) -> Response {
-        render_error(status, message)
+        let mut operations = super::Operations::of(Self::SPEC_JSON)
+            .on("getServiceDomain", service_domain)
+            .on("listServiceDomains", service_domains)
+            .on("login", login)
+            .on("loginLegacy", login_legacy)
+            .on("listCommands", list_commands)
+            .on("getCommand", get_command);
+        for (operation, _) in COMMANDS {
+            operations = operations.on(operation, command);
+        }
+        operations.with_state(state)
     }
 
     fn authenticate(
@@ -121,7 +125,7 @@ impl Emulator for LivePersonState {
     ) -> Result<(), Refused> {
         match scheme {
             "bearer" => check_bearer(self, credential),
-            _ => Err(ApiError(StatusCode::UNAUTHORIZED, format!("unknown security scheme {scheme}"))),
+            _ => Err(error(StatusCode::UNAUTHORIZED, format!("unknown security scheme {scheme}"))),
         }
         .map_err(Refused::from)
     }
@@ -328,29 +332,12 @@ fn epoch_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(millis).unwrap_or(0)
 }
 
-fn routes(state: Arc<LivePersonState>) -> Router {
-    Router::new()
-        .route("/api/account/{account}/service/{service}/baseURI.json", get(service_domain))
-        .route("/api/account/{account}/service/baseURI.json", get(service_domains))
-        .route("/api/v1/account/{account}/login", post(login))
-        .route("/api/account/{account}/login", post(login_legacy))
-        .route("/api/v1/account/{account}/conversation/{conversation}/{action}", post(command))
-        .route("/api/v1/account/{account}/conversation/{conversation}/command", get(list_commands))
-        .route("/api/v1/account/{account}/conversation/{conversation}/command/{command}", get(get_command))
-        .with_state(state)
-}
 
-/// An error answer. LivePerson documents no error body; this one carries the reason.
-struct ApiError(StatusCode, String);
+/// An error answer, in the spec's shape (`{status, message}`).
+type ApiError = super::errors::Failure<LivePersonState>;
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.0, axum::Json(json!({ "status": self.0.as_u16(), "message": self.1 }))).into_response()
-    }
-}
-
-fn render_error(status: StatusCode, message: String) -> Response {
-    ApiError(status, message).into_response()
+fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
+    ApiError::new(status, message)
 }
 
 type Answer = Result<Response, ApiError>;
@@ -359,7 +346,7 @@ fn check_account(state: &LivePersonState, account: &str) -> Result<(), ApiError>
     if account == state.config.account_id {
         Ok(())
     } else {
-        Err(ApiError(StatusCode::UNAUTHORIZED, format!("unknown account {account}")))
+        Err(error(StatusCode::UNAUTHORIZED, format!("unknown account {account}")))
     }
 }
 
@@ -397,7 +384,7 @@ async fn service_domain(
     let domain = domains(&state).into_iter().find(|d| d.service.as_deref() == Some(service.as_str()));
     match domain {
         Some(d) => Ok(axum::Json(d).into_response()),
-        None => Err(ApiError(StatusCode::BAD_REQUEST, format!("unknown service {service}"))),
+        None => Err(error(StatusCode::BAD_REQUEST, format!("unknown service {service}"))),
     }
 }
 
@@ -449,7 +436,7 @@ async fn login(
         _ => false,
     };
     if !valid {
-        return Err(ApiError(StatusCode::UNAUTHORIZED, "invalid credentials".into()));
+        return Err(error(StatusCode::UNAUTHORIZED, "invalid credentials"));
     }
     Ok(new_session(&state, username))
 }
@@ -463,7 +450,7 @@ async fn login_legacy(
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let user = &state.config.user;
     if body["username"].as_str() != Some(user.username.as_str()) || !secret_eq(body.get("password"), &user.password) {
-        return Err(ApiError(StatusCode::UNAUTHORIZED, "invalid credentials".into()));
+        return Err(error(StatusCode::UNAUTHORIZED, "invalid credentials"));
     }
     Ok(new_session(&state, &user.username))
 }
@@ -471,28 +458,39 @@ async fn login_legacy(
 /// Checks the bearer is some user's current session, exactly as issued (the
 /// contract layer asks, where the spec's `security` wants a bearer).
 fn check_bearer(state: &LivePersonState, bearer: Option<&str>) -> Result<(), ApiError> {
-    let bearer = bearer.ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "missing bearer".into()))?;
+    let bearer = bearer.ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing bearer"))?;
     if state.world(|w| w.sessions.values().any(|b| b == bearer)) {
         Ok(())
     } else {
-        Err(ApiError(StatusCode::UNAUTHORIZED, "invalid bearer".into()))
+        Err(error(StatusCode::UNAUTHORIZED, "invalid bearer"))
     }
 }
 
 fn not_found(conversation: &str) -> ApiError {
-    ApiError(StatusCode::NOT_FOUND, format!("conversation {conversation} not found"))
+    error(StatusCode::NOT_FOUND, format!("conversation {conversation} not found"))
 }
 
 /// `messages`, `transfer`, `close`, `sdes` and `ttr` all queue a command.
+/// The operations that queue a command, and the path segment naming each.
+const COMMANDS: [(&str, &str); 5] = [
+    ("sendMessages", "messages"),
+    ("transferConversation", "transfer"),
+    ("closeConversation", "close"),
+    ("setSdes", "sdes"),
+    ("setTtr", "ttr"),
+];
+
 async fn command(
     State(state): State<Arc<LivePersonState>>,
-    Path((account, conversation, action)): Path<(String, String, String)>,
+    Path((account, conversation)): Path<(String, String)>,
+    uri: axum::http::Uri,
     RawQuery(query): RawQuery,
     body: axum::body::Bytes,
 ) -> Answer {
     check_account(&state, &account)?;
     // The contract layer has already checked the action, the ttl and the body.
-    let kind: CommandType = action.parse().map_err(|e| ApiError(StatusCode::NOT_FOUND, format!("{e}")))?;
+    let action = uri.path().rsplit('/').next().unwrap_or_default().to_owned();
+    let kind: CommandType = action.parse().map_err(|e| error(StatusCode::NOT_FOUND, format!("{e}")))?;
     let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
     let ttl = params.iter().find(|(k, _)| k == "ttl").and_then(|(_, v)| v.parse().ok()).unwrap_or(DEFAULT_TTL);
     let payload: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -500,7 +498,7 @@ async fn command(
     // the `SetTtrRequest` schema in specs/liveperson.yaml);
     // the spec's x-check refuses it before here, this keeps the rule if it is not.
     if kind == CommandType::Ttr && payload["ttrType"] == "CUSTOM" && payload.get("value").is_none() {
-        return Err(ApiError(StatusCode::BAD_REQUEST, "value is required when ttrType is CUSTOM".into()));
+        return Err(error(StatusCode::BAD_REQUEST, "value is required when ttrType is CUSTOM"));
     }
     let fails = kind == CommandType::Transfer
         && !payload["skill"].as_str().is_some_and(|skill| state.config.skills.iter().any(|s| s == skill));
@@ -590,7 +588,7 @@ async fn get_command(
             .iter()
             .find(|c| c.id == command && c.conversation_id == conversation)
             .map(|c| w.view(c, delay))
-            .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("command {command} not found")))
+            .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("command {command} not found")))
     })?;
     Ok(axum::Json(view).into_response())
 }

@@ -13,12 +13,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -83,11 +81,15 @@ impl Emulator for LuwareState {
     }
 
     fn routes(state: Arc<Self>) -> axum::Router {
-        routes(state)
-    }
-
-    fn render_error(status: StatusCode, message: String) -> Response {
-        render_error(status, message)
+        super::Operations::of(Self::SPEC_JSON)
+            .on("requestToken", token)
+            .on("searchConversations", search)
+            .on("getConversation", conversation)
+            .on("downloadMedia", media)
+            .on("addMetadata", metadata)
+            .on("addLabel", label)
+            .on("controlConversation", control)
+            .with_state(state)
     }
 
     fn authenticate(
@@ -196,37 +198,12 @@ impl LuwareState {
     }
 }
 
-fn routes(state: Arc<LuwareState>) -> Router {
-    Router::new()
-        .route("/vfcrest/v1/auth/token", post(token))
-        .route("/vfcrest/v1/conversations", get(search))
-        .route("/vfcrest/v1/conversations/{ccdr_id}", get(conversation))
-        .route("/vfcrest/v1/conversations/{ccdr_id}/media", get(media))
-        .route("/vfcrest/v1/conversations/{ccdr_id}/metadata", post(metadata))
-        .route("/vfcrest/v1/conversations/{ccdr_id}/labels", post(label))
-        .route("/vfcrest/v1/conversationControl/{ccdr_id}/{action}", post(control))
-        .with_state(state)
-}
 
-/// An error answer, with a body in the style of Azure API Management.
-struct ApiError {
-    status: StatusCode,
-    message: String,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = json!({ "statusCode": self.status.as_u16(), "message": self.message });
-        (self.status, axum::Json(body)).into_response()
-    }
-}
-
-fn render_error(status: StatusCode, message: String) -> Response {
-    error(status, message).into_response()
-}
+/// An error answer, in the spec's shape (Azure API Management's).
+type ApiError = super::errors::Failure<LuwareState>;
 
 fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
-    ApiError { status, message: message.into() }
+    ApiError::new(status, message)
 }
 
 type Answer = Result<Response, ApiError>;

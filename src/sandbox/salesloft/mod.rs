@@ -16,12 +16,10 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
@@ -76,7 +74,16 @@ impl Emulator for SalesloftState {
     }
 
     fn routes(state: Arc<Self>) -> axum::Router {
-        routes(state)
+        super::Operations::of(Self::SPEC_JSON)
+            .on("listConversations", list_conversations)
+            .on("getConversation", get_conversation)
+            .on("getConversationExtensive", get_extensive)
+            .on("listTranscriptions", list_transcriptions)
+            .on("getTranscription", get_transcription)
+            .on("listTranscriptionSentences", list_sentences)
+            .router()
+            .layer(from_fn_with_state(state.clone(), gatekeeper))
+            .with_state(state)
     }
 
     fn render_error(status: StatusCode, message: String) -> Response {
@@ -287,17 +294,6 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "error": message }))).into_response()
 }
 
-fn routes(state: Arc<SalesloftState>) -> Router {
-    Router::new()
-        .route("/v2/conversations", get(list_conversations))
-        .route("/v2/conversations/{id}", get(get_conversation))
-        .route("/v2/conversations/{id}/extensive", get(get_extensive))
-        .route("/v2/transcriptions", get(list_transcriptions))
-        .route("/v2/transcriptions/{id}", get(get_transcription))
-        .route("/v2/transcriptions/{id}/sentences", get(list_sentences))
-        .layer(from_fn_with_state(state.clone(), gatekeeper))
-        .with_state(state)
-}
 
 /// What a request costs: 1, more for deep pages (the `RateLimitEndpointCost`
 /// header's `x-provenance` in specs/salesloft.yaml).

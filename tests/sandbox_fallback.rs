@@ -377,7 +377,7 @@ async fn a_spec_sandbox_keeps_its_collections_as_a_store() {
     assert_eq!((got["name"].as_str(), got["kind"].as_str()), (Some("Rex"), Some("dog")));
     let patched: Value = http.patch(&at).json(&json!({"name": "Max"})).send().await.unwrap().json().await.unwrap();
     assert_eq!((patched["name"].as_str(), patched["kind"].as_str()), (Some("Max"), Some("dog")));
-    let all: Value = http.get(url("/pets?limit=50&pageToken=40")).send().await.unwrap().json().await.unwrap();
+    let all: Value = http.get(url("/pets?limit=50")).send().await.unwrap().json().await.unwrap();
     assert_eq!(all["data"].as_array().unwrap().last().unwrap()["name"], "Max", "the new record is listed");
     assert_eq!(http.delete(&at).send().await.unwrap().status().as_u16(), 204);
     let gone = http.get(&at).send().await.unwrap();

@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use super::Refused;
 use super::fallback::spec_response;
-use super::store::{Store, Stored};
+use super::store::{Hooks, Store, Stored};
 use super::validate::{RequestParts, SpecValidator, ValidatedRequest};
 
 /// Names the operation on answers built from the spec rather than emulated.
@@ -60,9 +60,10 @@ impl Contract {
         authenticate: Authenticator,
         check_responses: bool,
         records: Option<u64>,
+        hooks: Option<Arc<dyn Hooks>>,
     ) -> Result<Self, String> {
         let validator = SpecValidator::new(spec)?;
-        let store = Store::new(spec, records);
+        let store = Store::new(spec, records, hooks);
         Ok(Self { validator, store, render_error, authenticate, check_responses, violations: Mutex::new(Vec::new()) })
     }
 
@@ -72,6 +73,13 @@ impl Contract {
             Some(render) => render(status, message),
             None => super::errors::render(&self.validator, operation_id, status, &message),
         }
+    }
+
+    /// The records of the store's collection at `path` (opened first).
+    pub(crate) fn records(&self, path: &str) -> Vec<Value> {
+        let Some(store) = &self.store else { return Vec::new() };
+        store.open(&self.validator, path);
+        store.records(path)
     }
 
     /// Responses the emulator sent that the spec does not allow.
@@ -182,7 +190,7 @@ fn answer_from_spec(contract: &Contract, request: &ValidatedRequest, path: &str,
     let operation_id = request.operation_id.as_str();
     let stored = contract.store.as_ref().and_then(|store| store.answer(&contract.validator, request, path, body));
     let mut response = match stored {
-        Some(Stored::Missing(message)) => return contract.fail(Some(operation_id), StatusCode::NOT_FOUND, message),
+        Some(Stored::Refused(status, message)) => return contract.fail(Some(operation_id), status, message),
         Some(Stored::Answer { status, body: Value::Null }) => status_only(status).into_response(),
         Some(Stored::Answer { status, body }) => (status_only(status), axum::Json(body)).into_response(),
         None => documented_answer(contract, operation_id),

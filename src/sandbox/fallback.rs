@@ -139,18 +139,19 @@ fn json_body(validator: &SpecValidator, media: &Value) -> Value {
 
 /// A value for `schema`: the first variant that validates, else the first made.
 pub(crate) fn generate(validator: &SpecValidator, schema: &Value) -> Value {
-    generate_nth(validator, schema, 0)
+    generate_nth(validator, schema, 0, true)
 }
 
 /// The `n`th value for `schema` (ids, numbers and strings told apart by
 /// `n`; examples stand for the first value only): the records of a store.
-pub(crate) fn generate_nth(validator: &SpecValidator, schema: &Value, n: usize) -> Value {
+/// `every`: optional properties too, else the required ones first.
+pub(crate) fn generate_nth(validator: &SpecValidator, schema: &Value, n: usize, every: bool) -> Value {
     let mut first = None;
     for attempt in 0..MAX_ATTEMPTS {
         let mut generator = Generator {
             validator,
             root: validator.spec(),
-            optional: attempt.is_multiple_of(2),
+            optional: attempt.is_multiple_of(2) == every,
             branch: attempt / 2,
             nodes: 0,
             refs: Vec::new(),

@@ -9,6 +9,7 @@ use axum::Router;
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 
 use super::contract::{Authenticator, Contract, ErrorRenderer, enforce, unrouted};
+use super::store::Hooks;
 use super::recorder::{DEFAULT_LOG_CAPACITY, Recorder, record_and_script};
 use super::{ConnectionLimits, RecordedRequest, ScriptedResponse};
 
@@ -56,10 +57,11 @@ impl Harness {
         spec_json: &str,
         render_error: Option<ErrorRenderer>,
         authenticate: Authenticator,
+        hooks: Option<Arc<dyn Hooks>>,
         config: &HarnessConfig,
     ) -> Result<Self, String> {
         let spec: serde_json::Value = serde_json::from_str(spec_json).map_err(|e| e.to_string())?;
-        Self::from_spec(&spec, render_error, authenticate, config)
+        Self::from_spec(&spec, render_error, authenticate, hooks, config)
     }
 
     /// A harness for a parsed spec (any spec, not only the one a client was generated from).
@@ -67,11 +69,12 @@ impl Harness {
         spec: &serde_json::Value,
         render_error: Option<ErrorRenderer>,
         authenticate: Authenticator,
+        hooks: Option<Arc<dyn Hooks>>,
         config: &HarnessConfig,
     ) -> Result<Self, String> {
         Ok(Self {
             recorder: Recorder::new(config.request_log),
-            contract: Arc::new(Contract::new(spec, render_error, authenticate, config.check_responses, config.records)?),
+            contract: Arc::new(Contract::new(spec, render_error, authenticate, config.check_responses, config.records, hooks)?),
             latency: config.latency,
             limits: config.connections,
         })
@@ -111,6 +114,10 @@ impl Harness {
         self.recorder.script(response)
     }
 
+    pub(crate) fn records(&self, path: &str) -> Vec<serde_json::Value> {
+        self.contract.records(path)
+    }
+
     pub(crate) fn violations(&self) -> Vec<String> {
         self.contract.violations()
     }
@@ -147,7 +154,7 @@ mod tests {
                 {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]}},
         }});
         let anyone = Arc::new(|_: &str, _: Option<&str>, _: &axum::http::request::Parts| Ok(()));
-        let harness = Harness::from_spec(&spec, Some(render_error), anyone, &HarnessConfig::default()).unwrap();
+        let harness = Harness::from_spec(&spec, Some(render_error), anyone, None, &HarnessConfig::default()).unwrap();
         let routes = Router::new().route("/items", get(|| async { axum::Json(json!([{"id": 1}, {"id": 2}])) }));
         let server = Server::start(harness.wrap(routes), 0, harness.limits()).await.unwrap();
         let http = reqwest::Client::new();

@@ -18,7 +18,7 @@ mod fallback;
 mod harness;
 mod recorder;
 mod server;
-mod store;
+pub(crate) mod store;
 pub use crate::spec::validate;
 
 crate::for_each_api!(api_modules);
@@ -30,6 +30,7 @@ pub use fallback::request_body;
 pub use harness::HarnessConfig;
 pub use recorder::{DEFAULT_LOG_CAPACITY, RecordedRequest, ScriptedResponse};
 pub use server::{ConnectionLimits, Server};
+pub use store::Hooks;
 
 use harness::Harness;
 
@@ -68,6 +69,13 @@ impl<A> Sandbox<A> {
         self.harness.script(response)
     }
 
+    /// The records of the generic store's collection at `path` (a spec
+    /// path, e.g. `/api/v1/tasks`), in order: what the operations no
+    /// emulator route takes have made of it.
+    pub fn records(&self, path: &str) -> Vec<serde_json::Value> {
+        self.harness.records(path)
+    }
+
     /// Responses the emulator sent that its spec does not allow (should be none).
     pub fn contract_violations(&self) -> Vec<String> {
         self.harness.violations()
@@ -101,6 +109,11 @@ pub trait Emulator: Sized + Send + Sync + 'static {
     fn new(seed: u64, config: Self::Config) -> Self;
     /// The harness settings inside `config`.
     fn harness(config: &Self::Config) -> &HarnessConfig;
+    /// What the emulator adds to the generic store, which answers the
+    /// operations it does not route.
+    fn hooks(_state: &std::sync::Arc<Self>) -> Option<std::sync::Arc<dyn Hooks>> {
+        None
+    }
     /// The emulated operations; the spec answers the others.
     fn routes(state: std::sync::Arc<Self>) -> axum::Router;
     /// An error answer in the API's shape: by default the spec's error
@@ -132,7 +145,7 @@ impl<E: Emulator> Sandbox<E> {
             emulator.authenticate(scheme, credential, request)
         });
         let harness =
-            Harness::new(E::SPEC_JSON, Some(E::render_error), authenticate, &harness_config).map_err(io::Error::other)?;
+            Harness::new(E::SPEC_JSON, Some(E::render_error), authenticate, E::hooks(&state), &harness_config).map_err(io::Error::other)?;
         Self::serve(state.clone(), E::routes(state), harness, port).await
     }
 }
@@ -237,13 +250,12 @@ impl Sandbox<SpecOnly> {
                 Err(errors::render(&validator, None, axum::http::StatusCode::UNAUTHORIZED, &message).into())
             }
         });
-        let harness = Harness::from_spec(spec, None, any_credential, config).map_err(io::Error::other)?;
+        let harness = Harness::from_spec(spec, None, any_credential, None, config).map_err(io::Error::other)?;
         Self::serve(std::sync::Arc::new(SpecOnly), axum::Router::new(), harness, port).await
     }
 }
 
 /// SplitMix64: a fast, well-mixed hash of a u64.
-#[cfg(any(feature = "luware", feature = "salesloft", feature = "llamadapro"))]
 pub(crate) fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

@@ -16,8 +16,11 @@
 //! otherwise the operation is answered as if it had no state.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
 use super::fallback::{generate_nth, spec_response};
@@ -29,10 +32,34 @@ const DEFAULT_PAGE_SIZE: usize = 20;
 /// Most items one collection generates at once, whatever `records` says.
 const MAX_SEEDED: u64 = 100_000;
 
+/// What an emulator adds to the store, where the spec cannot say it:
+/// records of its own, filters, and the fields a server sets.
+pub trait Hooks: Send + Sync + 'static {
+    /// The first records of the collection at `path` (`None`: the store's own).
+    fn seed(&self, _path: &str) -> Option<Vec<Value>> {
+        None
+    }
+
+    /// Whether `record` passes the filters of a list request beyond the
+    /// store's own (a query parameter named as a field).
+    fn keeps(&self, _operation_id: &str, _query: &[(String, String)], _record: &Value) -> bool {
+        true
+    }
+
+    /// A record `operation_id` is about to store (created, or changed by
+    /// the request): fill in what the server sets, or refuse it.
+    fn write(&self, _operation_id: &str, _record: &mut Value) -> Result<(), (StatusCode, String)> {
+        Ok(())
+    }
+}
+
 /// The records of every collection, keyed by the collection's path.
 pub(crate) struct Store {
     spec: Spec,
     records: Option<u64>,
+    hooks: Option<Arc<dyn Hooks>>,
+    /// Binds page tokens to this store.
+    seed: u64,
     collections: Mutex<HashMap<String, Collection>>,
 }
 
@@ -49,12 +76,15 @@ struct Collection {
     deleted: HashSet<String>,
     /// Values generated so far, so each new one differs.
     made: usize,
+    /// Whether an item nobody created is made up when read (not where an
+    /// emulator seeded the records).
+    invents: bool,
 }
 
-/// What the store made of a request: an answer, or a 404 to render.
+/// What the store made of a request: an answer, or an error to render.
 pub(crate) enum Stored {
     Answer { status: u16, body: Value },
-    Missing(String),
+    Refused(StatusCode, String),
 }
 
 /// What an operation does to its collection.
@@ -67,9 +97,32 @@ enum Role {
 impl Store {
     /// The store of `spec`; `None` when the spec has no model (the
     /// operations are then answered without state).
-    pub(crate) fn new(spec: &Value, records: Option<u64>) -> Option<Self> {
+    pub(crate) fn new(spec: &Value, records: Option<u64>, hooks: Option<Arc<dyn Hooks>>) -> Option<Self> {
         let spec = Spec::parse(spec).map_err(|e| tracing::debug!(error = %e, "no store for this spec")).ok()?;
-        Some(Self { spec, records, collections: Mutex::new(HashMap::new()) })
+        let seed = fastrand::u64(..);
+        Some(Self { spec, records, hooks, seed, collections: Mutex::new(HashMap::new()) })
+    }
+
+    /// The records of the collection at `path`, in order (none before it is first used).
+    pub(crate) fn records(&self, path: &str) -> Vec<Value> {
+        let collections = self.collections.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        collections.get(path).map(|c| c.items.clone()).unwrap_or_default()
+    }
+
+    /// Makes sure the collection at `path` (a collection's spec path) has its first records.
+    pub(crate) fn open(&self, validator: &SpecValidator, path: &str) {
+        let mut collections = self.collections.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !collections.contains_key(path) {
+            let seeded = self.seed(validator, path, path);
+            collections.insert(path.to_owned(), seeded);
+        }
+    }
+
+    fn write(&self, operation_id: &str, record: &mut Value) -> Result<(), Stored> {
+        match &self.hooks {
+            Some(hooks) => hooks.write(operation_id, record).map_err(|(status, message)| Stored::Refused(status, message)),
+            None => Ok(()),
+        }
     }
 
     /// The store's answer to a validated request, or `None` when the
@@ -99,16 +152,26 @@ impl Store {
         let collection = match collections.get_mut(&key) {
             Some(collection) => collection,
             None => {
-                let seeded = self.seed(validator, template);
+                let seeded = self.seed(validator, template, &key);
                 collections.entry(key).or_insert(seeded)
             }
         };
         let id_field = self.id_field(template);
         let answer = match role {
-            Role::List(pointer) => list(op, &pointer, envelope, &collection.items, &request.query)?,
+            Role::List(pointer) => {
+                let keeps = |item: &Value| self.hooks.as_ref().is_none_or(|h| h.keeps(&op.id, &request.query, item));
+                let tokens = Tokens { seed: self.seed, query: &request.query, size: size_param(op) };
+                match list(op, &pointer, envelope, &collection.items, keeps, &tokens) {
+                    Ok(answer) => answer?,
+                    Err(refused) => return Some(refused),
+                }
+            }
             Role::Create => {
-                let mut item = self.made(validator, template, collection)?;
+                let mut item = self.made(validator, template, collection, false)?;
                 overlay(&mut item, json_body(body)?);
+                if let Err(refused) = self.write(&op.id, &mut item) {
+                    return Some(refused);
+                }
                 let answer = place(envelope, &item, id_field.as_deref());
                 fits(validator, op, status, &answer)?;
                 collection.items.push(item);
@@ -119,11 +182,11 @@ impl Store {
                 let at = collection.items.iter().position(|item| item.get(&field).and_then(text).as_deref() == Some(&id));
                 let at = match at {
                     Some(at) => at,
-                    None if collection.deleted.contains(&id) => {
-                        return Some(Stored::Missing(format!("{}: no record {id}", op.id)));
+                    None if collection.deleted.contains(&id) || !collection.invents => {
+                        return Some(Stored::Refused(StatusCode::NOT_FOUND, format!("{}: no record {id}", op.id)));
                     }
                     None => {
-                        let mut item = self.made(validator, template, collection)?;
+                        let mut item = self.made(validator, template, collection, true)?;
                         let typed = typed_id(&id, item.get(&field));
                         item.as_object_mut()?.insert(field.clone(), typed);
                         collection.items.push(item);
@@ -135,10 +198,16 @@ impl Store {
                     "delete" => {
                         collection.items.remove(at);
                         collection.deleted.insert(id);
-                        envelope
+                        match envelope {
+                            Value::Null => Value::Null,
+                            envelope => place(envelope, &item, Some(&field)),
+                        }
                     }
                     "put" | "patch" => {
                         overlay(&mut item, json_body(body)?);
+                        if let Err(refused) = self.write(&op.id, &mut item) {
+                            return Some(refused);
+                        }
                         let answer = place(envelope, &item, Some(&field));
                         fits(validator, op, status, &answer)?;
                         collection.items[at] = item;
@@ -236,13 +305,16 @@ impl Store {
 
     /// A collection's first records: `records` generated ones, else the
     /// items of the spec's own answer to its list.
-    fn seed(&self, validator: &SpecValidator, template: &str) -> Collection {
-        let mut collection = Collection::default();
+    fn seed(&self, validator: &SpecValidator, template: &str, path: &str) -> Collection {
+        if let Some(items) = self.hooks.as_ref().and_then(|hooks| hooks.seed(path)) {
+            return Collection { made: items.len(), items, ..Collection::default() };
+        }
+        let mut collection = Collection { invents: true, ..Collection::default() };
         let list = self.spec.operations.iter().find(|o| o.path == template && self.listed(o).is_some());
         match (self.records, list) {
             (Some(records), _) => {
                 for _ in 0..records.min(MAX_SEEDED) {
-                    if let Some(item) = self.made(validator, template, &mut collection) {
+                    if let Some(item) = self.made(validator, template, &mut collection, true) {
                         collection.items.push(item);
                     }
                 }
@@ -261,10 +333,12 @@ impl Store {
         collection
     }
 
-    /// A new item of the collection at `template`, different from the ones before.
-    fn made(&self, validator: &SpecValidator, template: &str, collection: &mut Collection) -> Option<Value> {
+    /// A new item of the collection at `template`, different from the ones
+    /// before: every field, or the required ones alone (what a create
+    /// starts from, before the request's fields).
+    fn made(&self, validator: &SpecValidator, template: &str, collection: &mut Collection, every: bool) -> Option<Value> {
         let schema = self.item_schema(template)?;
-        let item = generate_nth(validator, &schema, collection.made);
+        let item = generate_nth(validator, &schema, collection.made, every);
         collection.made += 1;
         item.is_object().then_some(item)
     }
@@ -304,24 +378,28 @@ fn fits(validator: &SpecValidator, op: &Operation, status: u16, answer: &Value) 
     validator.validate_response(&op.id, status, Some("application/json"), &bytes).ok()
 }
 
-/// The answer with `item` in it: the answer itself when it is an item (it
-/// holds the id field), else its one object property that is.
+/// The answer with `item` in it: the item itself when the answer is one
+/// (it holds the id field), else in the answer's object property that is.
 fn place(mut answer: Value, item: &Value, id_field: Option<&str>) -> Value {
     let is_item = |v: &Value| id_field.is_some_and(|f| v.get(f).is_some());
     if is_item(&answer) || (answer.is_object() && id_field.is_none()) {
-        overlay(&mut answer, item.clone());
-        return answer;
+        return item.clone();
     }
     if let Some(slot) = answer.as_object_mut().and_then(|fields| fields.values_mut().find(|v| is_item(v))) {
-        overlay(slot, item.clone());
+        *slot = item.clone();
     }
     answer
 }
 
-/// Sets `with`'s top-level fields on `onto`.
+/// Sets `with`'s top-level fields on `onto`; a `null` clears the field.
 fn overlay(onto: &mut Value, with: Value) {
     if let (Some(onto), Value::Object(with)) = (onto.as_object_mut(), with) {
-        onto.extend(with);
+        for (name, value) in with {
+            match value {
+                Value::Null => onto.remove(&name),
+                value => onto.insert(name, value),
+            };
+        }
     }
 }
 
@@ -365,15 +443,20 @@ fn percent_decode(text: &str) -> String {
 const SORT: [&str; 5] = ["sort", "sort_by", "sortBy", "order_by", "orderBy"];
 const DIRECTION: [&str; 4] = ["sort_direction", "sortDirection", "direction", "order"];
 
-/// One page of `items`, filtered and sorted as the query asks, in the envelope.
-fn list(op: &Operation, pointer: &str, mut envelope: Value, items: &[Value], query: &[(String, String)]) -> Option<Value> {
+/// One page of `items`, filtered (by the store and `keeps`) and sorted as
+/// the query asks, in the envelope; a count beside the items (`totalCount`,
+/// `total_count`, `total`) counts them all.
+fn list(
+    op: &Operation,
+    pointer: &str,
+    mut envelope: Value,
+    items: &[Value],
+    keeps: impl Fn(&Value) -> bool,
+    tokens: &Tokens<'_>,
+) -> Result<Option<Value>, Stored> {
+    let query = tokens.query;
     let paging = op.paging.as_ref();
-    let size_param = op.parameters.iter().find(|p| {
-        p.location.as_str() == "query"
-            && ["limit", "size", "per_page", "perPage", "pageSize", "page_size", "count"]
-                .iter()
-                .any(|n| p.name == *n || p.name.ends_with("Size") || p.name.ends_with("_size"))
-    });
+    let size_param = op.parameters.iter().find(|p| Some(p.name.as_str()) == tokens.size);
     let shaping: Vec<&str> = paging
         .map(|p| p.param.as_str())
         .into_iter()
@@ -391,7 +474,7 @@ fn list(op: &Operation, pointer: &str, mut envelope: Value, items: &[Value], que
                 }
                 // Not a field of the items: not a filter the store knows.
                 None => !items.iter().any(|i| i.get(k).is_some()) || v.is_empty(),
-            })
+            }) && keeps(item)
         })
         .collect();
     let one = |names: &[&str]| query.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(_, v)| v.as_str());
@@ -409,13 +492,25 @@ fn list(op: &Operation, pointer: &str, mut envelope: Value, items: &[Value], que
         });
     }
     let size = one(&size_param.map(|p| [p.name.as_str()]).unwrap_or([""]))
-        .and_then(|v| v.parse::<usize>().ok())
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|n| *n >= 1.0)
+        .map(|n| n as usize)
         .or_else(|| size_param.and_then(|p| p.schema.get("default")?.as_u64()).and_then(|d| usize::try_from(d).ok()))
         .unwrap_or(DEFAULT_PAGE_SIZE)
         .max(1);
+    let total = selected.len();
+    let parent = pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
+    let count = ["totalCount", "total_count", "total"]
+        .iter()
+        .map(|name| format!("{parent}/{name}"))
+        .find(|at| envelope.pointer(at).is_some_and(Value::is_number));
+    if let Some(slot) = count.and_then(|at| envelope.pointer_mut(&at)) {
+        *slot = Value::from(total);
+    }
     let Some(paging) = paging else {
-        *envelope.pointer_mut(pointer)? = Value::Array(selected.into_iter().cloned().collect());
-        return Some(envelope);
+        let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
+        *slot = Value::Array(selected.into_iter().cloned().collect());
+        return Ok(Some(envelope));
     };
     // Page numbers where the parameter is a number, else the offset as an opaque token.
     let numbered = op
@@ -424,26 +519,88 @@ fn list(op: &Operation, pointer: &str, mut envelope: Value, items: &[Value], que
         .find(|p| p.name == paging.param)
         .and_then(|p| p.schema.get("type").and_then(Value::as_str))
         .is_some_and(|t| t == "integer" || t == "number");
-    let asked = one(&[paging.param.as_str()]).and_then(|v| v.parse::<usize>().ok());
+    let asked = one(&[paging.param.as_str()]).filter(|v| !v.is_empty());
     let start = match (numbered, asked) {
-        (true, Some(page)) => page.max(1).saturating_sub(1).saturating_mul(size),
-        (false, Some(offset)) => offset,
+        (true, Some(page)) => {
+            let page = page.parse::<f64>().ok().filter(|p| *p >= 1.0).map_or(1, |p| p as usize);
+            (page - 1).saturating_mul(size)
+        }
+        (false, Some(token)) => tokens.offset(token, &paging.param)?,
         (_, None) => 0,
     };
     let end = start.saturating_add(size).min(selected.len());
     let page: Vec<Value> = selected.get(start.min(end)..end).unwrap_or_default().iter().map(|v| (*v).clone()).collect();
-    *envelope.pointer_mut(pointer)? = Value::Array(page);
+    let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
+    *slot = Value::Array(page);
     let next = (end < selected.len()).then(|| match numbered {
         true => Value::from(start / size + 2),
-        false => Value::from(end.to_string()),
+        false => Value::from(tokens.issue(end, &paging.param)),
     });
-    if let Some(slot) = envelope.pointer_mut(&paging.next) {
-        *slot = next.unwrap_or(Value::Null);
-    } else if let Some(next) = next {
-        let (parent, name) = paging.next.rsplit_once('/')?;
-        envelope.pointer_mut(parent)?.as_object_mut()?.insert(name.to_owned(), next);
+    // The last page has no next value: the field is left out.
+    let Some((parent, name)) = paging.next.rsplit_once('/') else { return Ok(None) };
+    let Some(parent) = envelope.pointer_mut(parent).and_then(Value::as_object_mut) else { return Ok(None) };
+    match next {
+        Some(next) => parent.insert(name.to_owned(), next),
+        None => parent.remove(name),
+    };
+    Ok(Some(envelope))
+}
+
+/// The query parameter that sizes a page of `op`'s list.
+fn size_param(op: &Operation) -> Option<&str> {
+    const NAMES: [&str; 7] = ["limit", "size", "per_page", "perPage", "pageSize", "page_size", "count"];
+    let sizes = |p: &&crate::spec::model::Parameter| {
+        p.location.as_str() == "query" && (NAMES.contains(&p.name.as_str()) || p.name.ends_with("Size"))
+    };
+    op.parameters.iter().find(sizes).map(|p| p.name.as_str())
+}
+
+/// Page tokens: an offset, tagged so that a token only works with the
+/// store that issued it and the query it was issued for (paging aside).
+pub(crate) struct Tokens<'q> {
+    pub(crate) seed: u64,
+    pub(crate) query: &'q [(String, String)],
+    /// The page-size parameter, which may change from page to page.
+    pub(crate) size: Option<&'q str>,
+}
+
+impl Tokens<'_> {
+    fn tag(&self, offset: u64, param: &str) -> u64 {
+        let mut pairs: Vec<&(String, String)> =
+            self.query.iter().filter(|(k, _)| k != param && Some(k.as_str()) != self.size).collect();
+        pairs.sort();
+        // FNV-1a over the query, mixed with the seed and the offset.
+        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+        for (k, v) in pairs {
+            for byte in k.bytes().chain([0]).chain(v.bytes()).chain([0xff]) {
+                hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        super::mix(self.seed ^ hash ^ offset.rotate_left(17))
     }
-    Some(envelope)
+
+    fn issue(&self, offset: usize, param: &str) -> String {
+        let offset = offset as u64;
+        let mut bytes = self.tag(offset, param).to_be_bytes().to_vec();
+        bytes.extend_from_slice(&offset.to_be_bytes());
+        URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    /// The offset `token` stands for, if this store issued it for this query.
+    fn offset(&self, token: &str, param: &str) -> Result<usize, Stored> {
+        let invalid = || {
+            let message = format!("invalid {param}: send the one the previous page gave, with the same query");
+            Stored::Refused(StatusCode::BAD_REQUEST, message)
+        };
+        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
+        let (tag, offset) = bytes.split_at_checked(8).filter(|(_, o)| o.len() == 8).ok_or_else(invalid)?;
+        let tag = u64::from_be_bytes(tag.try_into().map_err(|_| invalid())?);
+        let offset = u64::from_be_bytes(offset.try_into().map_err(|_| invalid())?);
+        if tag != self.tag(offset, param) {
+            return Err(invalid());
+        }
+        usize::try_from(offset).map_err(|_| invalid())
+    }
 }
 
 /// Orders two optional values: numbers numerically, the rest as text; absent last.

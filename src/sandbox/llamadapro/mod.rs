@@ -99,11 +99,6 @@ impl Emulator for LlamadaProState {
     fn routes(state: Arc<Self>) -> axum::Router {
         super::Operations::of(Self::SPEC_JSON)
             .on("startAiEmployeeCall", calls::start_ai_employee_call)
-            .on("getTasks", tasks::list)
-            .on("createTask", tasks::create)
-            .on("getTask", tasks::get)
-            .on("updateTask", tasks::update)
-            .on("deleteTask", tasks::delete)
             .on("loadRecording", calls::load_recording)
             .on("getRecording", calls::get_recording)
             .on("createConversation", conversations::create)
@@ -142,6 +137,10 @@ impl Emulator for LlamadaProState {
         render_error(status, message)
     }
 
+    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn crate::sandbox::Hooks>> {
+        Some(state.clone())
+    }
+
     /// `X-API-KEY` (`ApiKeyAuth`), checked before the request is validated.
     fn authenticate(&self, scheme: &str, key: Option<&str>, _: &axum::http::request::Parts) -> Result<(), Refused> {
         let refused = match (scheme, key) {
@@ -178,7 +177,7 @@ impl Sandbox<LlamadaProState> {
 
     /// Every task, oldest first.
     pub fn tasks(&self) -> Vec<Task> {
-        self.api.world(|w| w.tasks.clone())
+        self.records(tasks::TASKS).into_iter().filter_map(|t| serde_json::from_value(t).ok()).collect()
     }
 
     /// Every custom field definition, by id.
@@ -307,6 +306,7 @@ struct World {
     /// Counter behind string ids.
     next_key: u64,
     contacts: Contacts,
+    /// The seeded tasks, until the store takes them (see `tasks`).
     tasks: Vec<Task>,
     definitions: BTreeMap<u64, CustomFieldDefinition>,
     options: BTreeMap<u64, CustomFieldListOption>,

@@ -8,6 +8,8 @@
 //! labels, metadata and control actions are kept and show in later reads.
 
 mod data;
+pub(crate) mod filter;
+mod transcript;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -26,8 +28,10 @@ use super::{Emulator, HarnessConfig, Refused, Sandbox};
 use crate::luware::types::{
     ControlAction, Conversation, ConversationPage, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues,
 };
-use crate::luware::{Credentials, Filters, encode_vtr};
+use crate::luware::{Credentials, Filters};
 use data::RecordingMode;
+pub use filter::FieldValue;
+pub use transcript::{encode_vtr, encode_vtr_raw};
 
 /// Emulator settings.
 #[derive(Debug, Clone)]

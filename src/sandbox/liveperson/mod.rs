@@ -6,9 +6,9 @@
 //! asynchronously: `waiting` at first, then `completed` after a short delay,
 //! or `failed` (a transfer to a skill that does not exist; a command on a
 //! stalled conversation once its `ttl` has passed). Only the last 200
-//! commands per bot are kept. A new command to a closed or unknown
-//! conversation is a 404; the commands of a conversation closed through the
-//! API stay readable, so that a close can be polled to completion.
+//! commands per bot are kept. A closed or unknown conversation is a 404, to
+//! new commands and to reads of its commands alike: "only commands of
+//! on-going conversation will be returned" (seed 003 L571, L701).
 //! Command states are worked out when read, from the time, so no background
 //! task is needed.
 
@@ -274,11 +274,6 @@ impl World {
 
     fn is_open(&self, id: &str) -> bool {
         self.conversations.get(id).is_some_and(|c| c.open)
-    }
-
-    /// Whether the bot knows the conversation, open or closed by a command.
-    fn is_known(&self, id: &str) -> bool {
-        self.conversations.contains_key(id)
     }
 
     /// A command as the API shows it, with its state worked out from the time.
@@ -566,7 +561,7 @@ async fn list_commands(
     check_account(&state, &account)?;
     let delay = state.config.command_delay;
     let commands = state.world(|w| {
-        if !w.is_known(&conversation) {
+        if !w.is_open(&conversation) {
             return Err(not_found(&conversation));
         }
         Ok(w.commands.iter().rev().filter(|c| c.conversation_id == conversation).map(|c| w.view(c, delay)).collect())
@@ -581,7 +576,7 @@ async fn get_command(
     check_account(&state, &account)?;
     let delay = state.config.command_delay;
     let view = state.world(|w| {
-        if !w.is_known(&conversation) {
+        if !w.is_open(&conversation) {
             return Err(not_found(&conversation));
         }
         w.commands

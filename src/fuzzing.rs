@@ -122,8 +122,9 @@ fn check_transcript(transcript: &crate::luware::transcript::Transcript) {
     {
         let json = serde_json::to_value(transcript).expect("a transcript serialises");
         let archive = crate::sandbox::luware::encode_vtr(transcript, "t.vtr").expect("a decoded transcript re-encodes");
-        let again = crate::luware::transcript::decode_vtr(&archive, &crate::luware::transcript::TranscriptLimits::DEFAULT)
-            .expect("a re-encoded transcript decodes");
+        let again =
+            crate::luware::transcript::decode_vtr(&archive, &crate::luware::transcript::TranscriptLimits::DEFAULT)
+                .expect("a re-encoded transcript decodes");
         assert_eq!(serde_json::to_value(&again).ok(), Some(json), "the transcript changed in a round trip");
     }
 }

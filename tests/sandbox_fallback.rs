@@ -366,7 +366,9 @@ async fn a_spec_sandbox_keeps_its_collections_as_a_store() {
     assert!(ages.windows(2).all(|w| w[0] >= w[1]), "{ages:?}");
 
     // Create, read, update, delete, and a 404 after.
-    let made = http.post(url("/pets")).json(&json!({"id": "0b8d6f1e-0000-4000-8000-000000000001", "name": "Rex", "kind": "dog"}));
+    let made = http
+        .post(url("/pets"))
+        .json(&json!({"id": "0b8d6f1e-0000-4000-8000-000000000001", "name": "Rex", "kind": "dog"}));
     let made = made.send().await.unwrap();
     assert_eq!(made.status().as_u16(), 201);
     assert_eq!(made.headers()[FALLBACK_HEADER], "createPet");

@@ -7,7 +7,8 @@
 //! * collects a streamed body under a size cap ([`VtrCollector`]),
 //! * unpacks it with bounded decompression, so a zip bomb cannot exhaust
 //!   memory ([`decode_vtr`], [`TranscriptLimits`]),
-//! * parses the JSON into [`Transcript`], and
+//! * parses the JSON into [`Transcript`].
+//!
 //! (The emulator writes `.vtr` archives: `sandbox::luware::encode_vtr`.)
 //!
 //! # What is known about the format

@@ -234,7 +234,11 @@ async fn check_response(contract: &Contract, operation_id: &str, response: Respo
     }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_CHECKED_RESPONSE).await else {
-        return contract.fail(Some(operation_id), StatusCode::INTERNAL_SERVER_ERROR, "response body could not be read".into());
+        return contract.fail(
+            Some(operation_id),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "response body could not be read".into(),
+        );
     };
     match contract.validator.validate_response(operation_id, parts.status.as_u16(), content_type.as_deref(), &bytes) {
         Ok(()) => Response::from_parts(parts, Body::from(bytes)),

@@ -21,7 +21,12 @@ const STATUS_FIELDS: [&str; 4] = ["status", "statusCode", "code", "httpStatus"];
 const MESSAGE_FIELDS: [&str; 4] = ["message", "error_description", "detail", "errorMessage"];
 
 /// An error answer to `operation_id` (`None`: a request no operation takes yet).
-pub(crate) fn render(validator: &SpecValidator, operation_id: Option<&str>, status: StatusCode, message: &str) -> Response {
+pub(crate) fn render(
+    validator: &SpecValidator,
+    operation_id: Option<&str>,
+    status: StatusCode,
+    message: &str,
+) -> Response {
     let root = validator.spec();
     let documented = operation_id.and_then(|id| validator.responses(id)).and_then(|responses| {
         let code = status.as_u16().to_string();
@@ -73,7 +78,8 @@ fn json_schema(response: &Value) -> Option<&Value> {
 /// The JSON schema most error responses of the spec document.
 fn most_used(root: &Value) -> Option<&Value> {
     let mut counts: Vec<(&Value, usize)> = Vec::new();
-    let operations = root.get("paths")?.as_object()?.values().filter_map(Value::as_object).flat_map(|item| item.values());
+    let operations =
+        root.get("paths")?.as_object()?.values().filter_map(Value::as_object).flat_map(|item| item.values());
     for responses in operations.filter_map(|op| op.get("responses")?.as_object()) {
         for (code, response) in responses {
             if code.starts_with('2') || code.starts_with('3') {

@@ -9,8 +9,8 @@ use axum::Router;
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 
 use super::contract::{Authenticator, Contract, ErrorRenderer, enforce, unrouted};
-use super::store::Hooks;
 use super::recorder::{DEFAULT_LOG_CAPACITY, Recorder, record_and_script};
+use super::store::Hooks;
 use super::{ConnectionLimits, RecordedRequest, ScriptedResponse};
 
 /// Behaviour every emulator shares.
@@ -74,7 +74,14 @@ impl Harness {
     ) -> Result<Self, String> {
         Ok(Self {
             recorder: Recorder::new(config.request_log),
-            contract: Arc::new(Contract::new(spec, render_error, authenticate, config.check_responses, config.records, hooks)?),
+            contract: Arc::new(Contract::new(
+                spec,
+                render_error,
+                authenticate,
+                config.check_responses,
+                config.records,
+                hooks,
+            )?),
             latency: config.latency,
             limits: config.connections,
         })

@@ -145,7 +145,8 @@ impl<E: Emulator> Sandbox<E> {
             emulator.authenticate(scheme, credential, request)
         });
         let harness =
-            Harness::new(E::SPEC_JSON, Some(E::render_error), authenticate, E::hooks(&state), &harness_config).map_err(io::Error::other)?;
+            Harness::new(E::SPEC_JSON, Some(E::render_error), authenticate, E::hooks(&state), &harness_config)
+                .map_err(io::Error::other)?;
         Self::serve(state.clone(), E::routes(state), harness, port).await
     }
 }
@@ -243,13 +244,14 @@ impl Sandbox<SpecOnly> {
     /// the port cannot be bound.
     pub async fn from_spec(spec: &serde_json::Value, port: u16, config: &HarnessConfig) -> io::Result<Self> {
         let validator = validate::SpecValidator::new(spec).map_err(io::Error::other)?;
-        let any_credential = std::sync::Arc::new(move |scheme: &str, credential: Option<&str>, _: &_| match credential {
-            Some(_) => Ok(()),
-            None => {
-                let message = format!("missing credentials ({scheme})");
-                Err(errors::render(&validator, None, axum::http::StatusCode::UNAUTHORIZED, &message).into())
-            }
-        });
+        let any_credential =
+            std::sync::Arc::new(move |scheme: &str, credential: Option<&str>, _: &_| match credential {
+                Some(_) => Ok(()),
+                None => {
+                    let message = format!("missing credentials ({scheme})");
+                    Err(errors::render(&validator, None, axum::http::StatusCode::UNAUTHORIZED, &message).into())
+                }
+            });
         let harness = Harness::from_spec(spec, None, any_credential, None, config).map_err(io::Error::other)?;
         Self::serve(std::sync::Arc::new(SpecOnly), axum::Router::new(), harness, port).await
     }

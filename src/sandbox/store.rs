@@ -120,7 +120,9 @@ impl Store {
 
     fn write(&self, operation_id: &str, record: &mut Value) -> Result<(), Stored> {
         match &self.hooks {
-            Some(hooks) => hooks.write(operation_id, record).map_err(|(status, message)| Stored::Refused(status, message)),
+            Some(hooks) => {
+                hooks.write(operation_id, record).map_err(|(status, message)| Stored::Refused(status, message))
+            }
             None => Ok(()),
         }
     }
@@ -179,7 +181,8 @@ impl Store {
             }
             Role::Item => {
                 let (field, id) = (id_field?, id?);
-                let at = collection.items.iter().position(|item| item.get(&field).and_then(text).as_deref() == Some(&id));
+                let at =
+                    collection.items.iter().position(|item| item.get(&field).and_then(text).as_deref() == Some(&id));
                 let at = match at {
                     Some(at) => at,
                     None if collection.deleted.contains(&id) || !collection.invents => {
@@ -246,7 +249,9 @@ impl Store {
         self.spec.operations.iter().any(|o| {
             o.method == "get"
                 && (self.listed(o).is_some() && o.path == template
-                    || o.path.rsplit_once('/').is_some_and(|(parent, last)| parent == template && last.starts_with('{')))
+                    || o.path
+                        .rsplit_once('/')
+                        .is_some_and(|(parent, last)| parent == template && last.starts_with('{')))
         })
     }
 
@@ -336,7 +341,13 @@ impl Store {
     /// A new item of the collection at `template`, different from the ones
     /// before: every field, or the required ones alone (what a create
     /// starts from, before the request's fields).
-    fn made(&self, validator: &SpecValidator, template: &str, collection: &mut Collection, every: bool) -> Option<Value> {
+    fn made(
+        &self,
+        validator: &SpecValidator,
+        template: &str,
+        collection: &mut Collection,
+        every: bool,
+    ) -> Option<Value> {
         let schema = self.item_schema(template)?;
         let item = generate_nth(validator, &schema, collection.made, every);
         collection.made += 1;
@@ -347,9 +358,10 @@ impl Store {
 /// A property's schema, looked for in `properties` and through `allOf`.
 fn property<'v>(doc: &'v Value, schema: &'v Value, name: &str) -> Option<&'v Value> {
     let schema = resolve(doc, schema);
-    schema.get("properties").and_then(|p| p.get(name)).or_else(|| {
-        schema.get("allOf")?.as_array()?.iter().find_map(|part| property(doc, part, name))
-    })
+    schema
+        .get("properties")
+        .and_then(|p| p.get(name))
+        .or_else(|| schema.get("allOf")?.as_array()?.iter().find_map(|part| property(doc, part, name)))
 }
 
 /// The JSON schema of the operation's first success answer.

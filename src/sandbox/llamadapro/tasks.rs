@@ -29,7 +29,7 @@ impl Hooks for LlamadaProState {
             v.and_then(Value::as_str).and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
         };
         let due = time(task.get("dueDate"));
-        let bound = |key| time(one(key).map(|v| Value::from(v)).as_ref());
+        let bound = |key| time(one(key).map(Value::from).as_ref());
         let text = |v: Option<&Value>| v.and_then(crate::sandbox::store::text);
         bound("dueBefore").is_none_or(|b| due.is_some_and(|d| d < b))
             && bound("dueAfter").is_none_or(|a| due.is_some_and(|d| d > a))

@@ -21,6 +21,20 @@ mod server;
 pub(crate) mod store;
 pub use crate::spec::validate;
 
+/// The items of an [`Emulator`] impl every API spells alike: its settings
+/// type (which holds the harness's as `harness`) and its spec.
+macro_rules! emulator_settings {
+    ($config:ty, $spec:expr) => {
+        type Config = $config;
+        const SPEC_JSON: &'static str = $spec;
+
+        fn harness(config: &$config) -> &$crate::sandbox::HarnessConfig {
+            &config.harness
+        }
+    };
+}
+use emulator_settings;
+
 crate::for_each_api!(api_modules);
 
 use std::io;

@@ -615,14 +615,17 @@ impl Tokens<'_> {
     }
 }
 
-/// Orders two optional values: numbers numerically, the rest as text; absent last.
-fn compare(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
+/// Orders two optional values: numbers numerically, the rest as text
+/// (ignoring case); absent last.
+pub(crate) fn compare(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
     use std::cmp::Ordering;
     match (a, b) {
         (Some(Value::Number(x)), Some(Value::Number(y))) => {
             x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal)
         }
-        (Some(x), Some(y)) => text(x).unwrap_or_default().cmp(&text(y).unwrap_or_default()),
+        (Some(x), Some(y)) => {
+            text(x).unwrap_or_default().to_lowercase().cmp(&text(y).unwrap_or_default().to_lowercase())
+        }
         (Some(_), None) => Ordering::Less,
         (None, Some(_)) => Ordering::Greater,
         (None, None) => Ordering::Equal,

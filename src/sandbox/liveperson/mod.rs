@@ -92,15 +92,23 @@ impl Default for LivePersonConfig {
 pub type LivePersonSandbox = Sandbox<LivePersonState>;
 
 impl Emulator for LivePersonState {
-    type Config = LivePersonConfig;
-    const SPEC_JSON: &'static str = crate::liveperson::SPEC_JSON;
+    super::emulator_settings!(LivePersonConfig, crate::liveperson::SPEC_JSON);
 
     fn new(seed: u64, config: LivePersonConfig) -> Self {
-        LivePersonState::new(seed, config)
-    }
-
-    fn harness(config: &LivePersonConfig) -> &HarnessConfig {
-        &config.harness
+        let mut world = World {
+            rng: fastrand::Rng::with_seed(seed),
+            sessions: HashMap::new(),
+            conversations: HashMap::new(),
+            order: Vec::new(),
+            commands: VecDeque::new(),
+            next_command: 1,
+        };
+        world.conversations.insert(EXAMPLE_CONVERSATION.into(), Conversation { open: true, stalled: false });
+        world.order.push(EXAMPLE_CONVERSATION.into());
+        for _ in 0..config.conversations {
+            world.open(false);
+        }
+        Self { config, world: Mutex::new(world) }
     }
 
     fn routes(state: Arc<Self>) -> axum::Router {
@@ -214,23 +222,6 @@ struct StoredCommand {
 }
 
 impl LivePersonState {
-    fn new(seed: u64, config: LivePersonConfig) -> Self {
-        let mut world = World {
-            rng: fastrand::Rng::with_seed(seed),
-            sessions: HashMap::new(),
-            conversations: HashMap::new(),
-            order: Vec::new(),
-            commands: VecDeque::new(),
-            next_command: 1,
-        };
-        world.conversations.insert(EXAMPLE_CONVERSATION.into(), Conversation { open: true, stalled: false });
-        world.order.push(EXAMPLE_CONVERSATION.into());
-        for _ in 0..config.conversations {
-            world.open(false);
-        }
-        Self { config, world: Mutex::new(world) }
-    }
-
     fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
         let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         world.advance(self.config.command_delay);

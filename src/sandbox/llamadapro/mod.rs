@@ -85,15 +85,11 @@ impl Default for LlamadaProConfig {
 pub type LlamadaProSandbox = Sandbox<LlamadaProState>;
 
 impl Emulator for LlamadaProState {
-    type Config = LlamadaProConfig;
-    const SPEC_JSON: &'static str = crate::llamadapro::SPEC_JSON;
+    super::emulator_settings!(LlamadaProConfig, crate::llamadapro::SPEC_JSON);
 
     fn new(seed: u64, config: LlamadaProConfig) -> Self {
-        LlamadaProState::new(seed, config)
-    }
-
-    fn harness(config: &LlamadaProConfig) -> &HarnessConfig {
-        &config.harness
+        let world = data::seed_world(seed, &config);
+        Self { seed, config, world: Mutex::new(world) }
     }
 
     fn routes(state: Arc<Self>) -> axum::Router {
@@ -215,11 +211,6 @@ pub struct LlamadaProState {
 }
 
 impl LlamadaProState {
-    fn new(seed: u64, config: LlamadaProConfig) -> Self {
-        let world = data::seed_world(seed, &config);
-        Self { seed, config, world: Mutex::new(world) }
-    }
-
     fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
         let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut world)

@@ -73,15 +73,10 @@ impl Default for LuwareConfig {
 pub type LuwareSandbox = Sandbox<LuwareState>;
 
 impl Emulator for LuwareState {
-    type Config = LuwareConfig;
-    const SPEC_JSON: &'static str = crate::luware::SPEC_JSON;
+    super::emulator_settings!(LuwareConfig, crate::luware::SPEC_JSON);
 
     fn new(seed: u64, config: LuwareConfig) -> Self {
-        LuwareState::new(seed, config)
-    }
-
-    fn harness(config: &LuwareConfig) -> &HarnessConfig {
-        &config.harness
+        Self { seed, config, writes: Mutex::new(Writes::default()), last_vtr: Mutex::new(None) }
     }
 
     fn routes(state: Arc<Self>) -> axum::Router {
@@ -180,10 +175,6 @@ impl std::fmt::Debug for LuwareState {
 }
 
 impl LuwareState {
-    fn new(seed: u64, config: LuwareConfig) -> Self {
-        Self { seed, config, writes: Mutex::new(Writes::default()), last_vtr: Mutex::new(None) }
-    }
-
     fn conversation(&self, index: u64) -> Conversation {
         let mut c = data::conversation(self.seed, index, self.config.conversations);
         if let Ok(w) = self.writes.lock() {

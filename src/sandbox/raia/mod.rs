@@ -87,15 +87,11 @@ impl Default for RaiaConfig {
 pub type RaiaSandbox = Sandbox<RaiaState>;
 
 impl Emulator for RaiaState {
-    type Config = RaiaConfig;
-    const SPEC_JSON: &'static str = crate::raia::SPEC_JSON;
+    super::emulator_settings!(RaiaConfig, crate::raia::SPEC_JSON);
 
     fn new(seed: u64, config: RaiaConfig) -> Self {
-        RaiaState::new(seed, config)
-    }
-
-    fn harness(config: &RaiaConfig) -> &HarnessConfig {
-        &config.harness
+        let world = World::seeded(seed, &config);
+        Self { config, world: Mutex::new(world) }
     }
 
     fn routes(state: Arc<Self>) -> axum::Router {
@@ -313,11 +309,6 @@ const CHANNELS: [Channel; 6] =
     [Channel::Api, Channel::LiveChat, Channel::Voice, Channel::Email, Channel::Sms, Channel::Api];
 
 impl RaiaState {
-    fn new(seed: u64, config: RaiaConfig) -> Self {
-        let world = World::seeded(seed, &config);
-        Self { config, world: Mutex::new(world) }
-    }
-
     fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
         let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         world.advance();

@@ -62,15 +62,16 @@ impl Default for SalesloftConfig {
 pub type SalesloftSandbox = Sandbox<SalesloftState>;
 
 impl Emulator for SalesloftState {
-    type Config = SalesloftConfig;
-    const SPEC_JSON: &'static str = crate::salesloft::SPEC_JSON;
+    super::emulator_settings!(SalesloftConfig, crate::salesloft::SPEC_JSON);
 
     fn new(seed: u64, config: SalesloftConfig) -> Self {
-        SalesloftState::new(seed, config)
-    }
-
-    fn harness(config: &SalesloftConfig) -> &HarnessConfig {
-        &config.harness
+        let inner = Inner {
+            rng: fastrand::Rng::with_seed(seed),
+            tokens: HashSet::new(),
+            window_start: Instant::now(),
+            spent: 0,
+        };
+        Self { seed, config, inner: Mutex::new(inner), by_duration: OnceLock::new() }
     }
 
     fn routes(state: Arc<Self>) -> axum::Router {
@@ -154,16 +155,6 @@ struct Inner {
 }
 
 impl SalesloftState {
-    fn new(seed: u64, config: SalesloftConfig) -> Self {
-        let inner = Inner {
-            rng: fastrand::Rng::with_seed(seed),
-            tokens: HashSet::new(),
-            window_start: Instant::now(),
-            spent: 0,
-        };
-        Self { seed, config, inner: Mutex::new(inner), by_duration: OnceLock::new() }
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }

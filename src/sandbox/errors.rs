@@ -128,24 +128,28 @@ fn fill(validator: &SpecValidator, schema: &Value, status: StatusCode, message: 
 }
 
 /// An error a handler of emulator `E` answers, in `E`'s spec's shape.
+#[cfg(any(feature = "luware", feature = "liveperson"))]
 pub(crate) struct Failure<E> {
     status: StatusCode,
     message: String,
     api: std::marker::PhantomData<fn() -> E>,
 }
 
+#[cfg(any(feature = "luware", feature = "liveperson"))]
 impl<E> Failure<E> {
     pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self { status, message: message.into(), api: std::marker::PhantomData }
     }
 }
 
+#[cfg(any(feature = "luware", feature = "liveperson"))]
 impl<E> std::fmt::Debug for Failure<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Failure").field("status", &self.status).field("message", &self.message).finish()
     }
 }
 
+#[cfg(any(feature = "luware", feature = "liveperson"))]
 impl<E: super::Emulator> IntoResponse for Failure<E> {
     fn into_response(self) -> Response {
         E::render_error(self.status, self.message)

@@ -23,6 +23,11 @@ pub use crate::spec::validate;
 
 /// The items of an [`Emulator`] impl every API spells alike: its settings
 /// type (which holds the harness's as `harness`) and its spec.
+// (Unused when the sandbox is built without any API.)
+#[cfg_attr(
+    not(any(feature = "luware", feature = "raia", feature = "salesloft", feature = "liveperson", feature = "llamadapro")),
+    allow(unused_macros)
+)]
 macro_rules! emulator_settings {
     ($config:ty, $spec:expr) => {
         type Config = $config;
@@ -195,13 +200,8 @@ impl<S: Clone + Send + Sync + 'static> Operations<S> {
         self
     }
 
-    /// The routes, with the emulator's state.
-    pub(crate) fn with_state(self, state: S) -> axum::Router {
-        self.router.with_state(state)
-    }
-
-    /// The router, for layers before the state is applied.
-    pub(crate) fn router(self) -> axum::Router<S> {
+    /// The routes (`.with_state` gives them the emulator's state).
+    pub(crate) fn into_router(self) -> axum::Router<S> {
         self.router
     }
 }

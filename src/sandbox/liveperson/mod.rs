@@ -116,13 +116,14 @@ impl Emulator for LivePersonState {
             .on("getServiceDomain", service_domain)
             .on("listServiceDomains", service_domains)
             .on("login", login)
-            .on("loginLegacy", login_legacy)
+            .on("loginLegacy", login)
             .on("listCommands", list_commands)
             .on("getCommand", get_command);
         for (operation, _) in COMMANDS {
             operations = operations.on(operation, command);
         }
-        operations.with_state(state)
+        operations.into_router()
+            .with_state(state)
     }
 
     fn authenticate(
@@ -397,6 +398,8 @@ fn secret_eq(given: Option<&Value>, expected: &Secret) -> bool {
     given.and_then(Value::as_str) == Some(expected.expose())
 }
 
+/// Both logins: v1's `{authType, credentials}` (a password or the API-key
+/// set), and the seed's own `{username, password}`.
 async fn login(
     State(state): State<Arc<LivePersonState>>,
     Path(account): Path<String>,
@@ -404,15 +407,12 @@ async fn login(
 ) -> Answer {
     check_account(&state, &account)?;
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let creds = &body["credentials"];
+    let creds = body.get("credentials").unwrap_or(&body);
     let username = creds["username"].as_str().unwrap_or_default();
-    let valid = match body["authType"].as_str() {
-        Some("USER_PASS") => {
-            let user = &state.config.user;
-            username == user.username && secret_eq(creds.get("password"), &user.password)
-        }
-        Some("API_KEY") => {
-            let key = &state.config.api_key;
+    let (user, key) = (&state.config.user, &state.config.api_key);
+    let valid = match body.get("authType").map(|t| t.as_str()) {
+        None | Some(Some("USER_PASS")) => username == user.username && secret_eq(creds.get("password"), &user.password),
+        Some(Some("API_KEY")) => {
             username == key.username
                 && secret_eq(creds.get("appKey"), &key.app_key)
                 && secret_eq(creds.get("secret"), &key.secret)
@@ -425,20 +425,6 @@ async fn login(
         return Err(error(StatusCode::UNAUTHORIZED, "invalid credentials"));
     }
     Ok(new_session(&state, username))
-}
-
-async fn login_legacy(
-    State(state): State<Arc<LivePersonState>>,
-    Path(account): Path<String>,
-    body: axum::body::Bytes,
-) -> Answer {
-    check_account(&state, &account)?;
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let user = &state.config.user;
-    if body["username"].as_str() != Some(user.username.as_str()) || !secret_eq(body.get("password"), &user.password) {
-        return Err(error(StatusCode::UNAUTHORIZED, "invalid credentials"));
-    }
-    Ok(new_session(&state, &user.username))
 }
 
 /// Checks the bearer is some user's current session, exactly as issued (the

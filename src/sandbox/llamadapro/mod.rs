@@ -126,6 +126,7 @@ impl Emulator for LlamadaProState {
             .on("getCall", calls::get)
             .on("getCallTranscription", calls::get_transcription)
             .on("getCallRecording", calls::get_recording_of_call)
+            .into_router()
             .with_state(state)
     }
 

@@ -88,6 +88,7 @@ impl Emulator for LuwareState {
             .on("addMetadata", metadata)
             .on("addLabel", label)
             .on("controlConversation", control)
+            .into_router()
             .with_state(state)
     }
 

@@ -109,6 +109,7 @@ impl Emulator for RaiaState {
             .on("getMessageResponse", get_message_response)
             .on("setConversationMode", set_mode)
             .on("sendManualMessage", send_manual_message)
+            .into_router()
             .with_state(state)
     }
 

@@ -82,7 +82,7 @@ impl Emulator for SalesloftState {
             .on("listTranscriptions", list_transcriptions)
             .on("getTranscription", get_transcription)
             .on("listTranscriptionSentences", list_sentences)
-            .router()
+            .into_router()
             .layer(from_fn_with_state(state.clone(), gatekeeper))
             .with_state(state)
     }

@@ -25,7 +25,13 @@ pub use crate::spec::validate;
 /// type (which holds the harness's as `harness`) and its spec.
 // (Unused when the sandbox is built without any API.)
 #[cfg_attr(
-    not(any(feature = "luware", feature = "raia", feature = "salesloft", feature = "liveperson", feature = "llamadapro")),
+    not(any(
+        feature = "luware",
+        feature = "raia",
+        feature = "salesloft",
+        feature = "liveperson",
+        feature = "llamadapro"
+    )),
     allow(unused_macros)
 )]
 macro_rules! emulator_settings {

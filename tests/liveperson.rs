@@ -205,13 +205,16 @@ async fn every_command_type_completes() {
     assert_eq!(body(&ttr[0]), json!({"ttrType": "CUSTOM", "value": "45"}));
     assert_eq!(to(&sb, Method::POST, "/transfer")[0].query.as_deref(), Some("ttl=60"));
 
-    // Closing ends the conversation; the close itself can be waited for, and
-    // the history stays readable (issue 11: `close --wait` used to never end).
+    // Closing ends the conversation; the close itself can be waited for
+    // (issue 11: `close --wait` used to never end), and then the history is
+    // no longer returned: "only commands of on-going conversation will be
+    // returned" (seed 003 L571, L701).
     let close = close(&client, &conversation, None).await.unwrap();
     let closed = client.wait_for_command(&conversation, &close, WAIT).await.unwrap();
     assert_eq!(closed.state, CommandState::Completed);
     assert_eq!(closed.data.unwrap().type_.unwrap().as_str(), "close");
-    assert_eq!(commands(&client, &conversation).await.unwrap().len(), 5);
+    let history = commands(&client, &conversation).await.unwrap_err();
+    assert_eq!(history.status().map(|s| s.as_u16()), Some(404), "{history}");
     // New commands to it are not accepted: the conversation is not found.
     let err = client.send_text(&conversation, "anyone?").await.unwrap_err();
     assert!(matches!(err, Error::Status { .. }) && err.status().unwrap().as_u16() == 404, "{err}");

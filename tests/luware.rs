@@ -8,9 +8,8 @@ use convo_clients::luware::types::{
 };
 use convo_clients::luware::{
     Client, FilterError, FilterField, FilterOperator, Filters, SearchRequest, TranscriptError, TranscriptLimits,
-    encode_vtr_raw,
 };
-use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
+use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox, encode_vtr_raw};
 use convo_clients::sandbox::{RecordedRequest, ScriptedResponse};
 use convo_clients::{ClientConfig, Error, InvalidInput, RetryPolicy};
 use futures::TryStreamExt;

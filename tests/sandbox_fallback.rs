@@ -294,3 +294,97 @@ async fn credentials_are_checked_before_the_request_is_validated() {
     assert_eq!(sb.contract_violations(), Vec::<String>::new());
     sb.shutdown().await;
 }
+
+/// A spec of a small API of our own: one collection, paged by a token.
+fn pets_spec() -> Value {
+    let pet = json!({"type": "object", "required": ["id", "name"], "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "name": {"type": "string"},
+        "kind": {"type": "string", "enum": ["cat", "dog"]},
+        "age": {"type": "integer", "minimum": 0},
+    }});
+    let one = |status: &str| json!({status: {"description": "a pet", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}, "404": {"description": "none"}});
+    let id = json!({"name": "petId", "in": "path", "required": true, "schema": {"type": "string"}});
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Pets", "version": "1"},
+        "paths": {
+            "/pets": {
+                "get": {"operationId": "listPets", "parameters": [
+                    {"name": "pageToken", "in": "query", "schema": {"type": "string"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50}},
+                    {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["cat", "dog"]}},
+                    {"name": "sort", "in": "query", "schema": {"type": "string"}},
+                ], "responses": {"200": {"description": "pets", "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["data"], "properties": {
+                        "data": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}},
+                        "nextPageToken": {"type": "string", "nullable": true},
+                    }}}},
+                    "links": {"next": {"operationId": "listPets", "parameters": {"pageToken": "$response.body#/nextPageToken"}}}}}},
+                "post": {"operationId": "createPet", "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}, "responses": one("201")},
+            },
+            "/pets/{petId}": {
+                "parameters": [id],
+                "get": {"operationId": "getPet", "responses": one("200")},
+                "patch": {"operationId": "updatePet", "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}, "responses": one("200")},
+                "delete": {"operationId": "deletePet", "responses": {"204": {"description": "gone"}, "404": {"description": "none"}}},
+            },
+        },
+        "components": {"schemas": {"Pet": pet}},
+    })
+}
+
+#[tokio::test]
+async fn a_spec_sandbox_keeps_its_collections_as_a_store() {
+    let config = HarnessConfig { records: Some(45), ..HarnessConfig::default() };
+    let sb = SpecSandbox::from_spec(&pets_spec(), 0, &config).await.unwrap();
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", sb.base_url());
+
+    // The list pages by the spec's link: 45 records, 20 a page.
+    let mut seen = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let query = token.as_ref().map(|t| format!("?pageToken={t}")).unwrap_or_default();
+        let page: Value = http.get(url(&format!("/pets{query}"))).send().await.unwrap().json().await.unwrap();
+        seen.extend(page["data"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_owned()));
+        match page["nextPageToken"].as_str() {
+            Some(next) => token = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 45);
+    let distinct: std::collections::HashSet<&String> = seen.iter().collect();
+    assert_eq!(distinct.len(), 45, "every record once");
+
+    // Filters and sorting the spec declares.
+    let cats: Value = http.get(url("/pets?kind=cat&limit=50")).send().await.unwrap().json().await.unwrap();
+    let cats = cats["data"].as_array().unwrap();
+    assert!(!cats.is_empty() && cats.iter().all(|p| p["kind"] == "cat"), "{cats:?}");
+    let sorted: Value = http.get(url("/pets?sort=-age&limit=50")).send().await.unwrap().json().await.unwrap();
+    let ages: Vec<i64> = sorted["data"].as_array().unwrap().iter().map(|p| p["age"].as_i64().unwrap()).collect();
+    assert!(ages.windows(2).all(|w| w[0] >= w[1]), "{ages:?}");
+
+    // Create, read, update, delete, and a 404 after.
+    let made = http
+        .post(url("/pets"))
+        .json(&json!({"id": "0b8d6f1e-0000-4000-8000-000000000001", "name": "Rex", "kind": "dog"}));
+    let made = made.send().await.unwrap();
+    assert_eq!(made.status().as_u16(), 201);
+    assert_eq!(made.headers()[FALLBACK_HEADER], "createPet");
+    let made: Value = made.json().await.unwrap();
+    assert_eq!(made["name"], "Rex");
+    let at = url("/pets/0b8d6f1e-0000-4000-8000-000000000001");
+    let got: Value = http.get(&at).send().await.unwrap().json().await.unwrap();
+    assert_eq!((got["name"].as_str(), got["kind"].as_str()), (Some("Rex"), Some("dog")));
+    let patched: Value = http.patch(&at).json(&json!({"name": "Max"})).send().await.unwrap().json().await.unwrap();
+    assert_eq!((patched["name"].as_str(), patched["kind"].as_str()), (Some("Max"), Some("dog")));
+    let all: Value = http.get(url("/pets?limit=50")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(all["data"].as_array().unwrap().last().unwrap()["name"], "Max", "the new record is listed");
+    assert_eq!(http.delete(&at).send().await.unwrap().status().as_u16(), 204);
+    let gone = http.get(&at).send().await.unwrap();
+    assert_eq!(gone.status().as_u16(), 404);
+    assert_eq!(http.delete(&at).send().await.unwrap().status().as_u16(), 404);
+    assert_eq!(sb.contract_violations(), Vec::<String>::new());
+    sb.shutdown().await;
+}

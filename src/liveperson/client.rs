@@ -262,7 +262,8 @@ impl Client {
 
     /// Polls a command, with backoff, until it completes (returned) or fails
     /// ([`Error::CommandFailed`] with the failure's name). Gives up with
-    /// [`Error::Timeout`] after `timeout`.
+    /// [`Error::Timeout`] after `timeout`. A close seen waiting has completed
+    /// once its conversation's commands are no longer returned (a 404).
     pub async fn wait_for_command(
         &self,
         conversation_id: &str,
@@ -272,9 +273,23 @@ impl Client {
         let api = self.generated().await?;
         let started = Instant::now();
         let mut delay = Duration::from_millis(100);
+        // The close last seen waiting: once it has run, the conversation's
+        // commands are no longer returned (a 404), which is its completion.
+        let mut closing: Option<Command> = None;
         loop {
             let call = api.get_command().account_id(self.account_id()).conversation_id(conversation_id);
-            let command = call.command_id(command_id).send().await?.into_inner();
+            let command = match call.command_id(command_id).send().await {
+                Ok(command) => command.into_inner(),
+                Err(e) if closing.is_some() && e.status().is_some_and(|s| s.as_u16() == 404) => {
+                    let closed = closing.take().map(|close| Command { state: CommandState::Completed, ..close });
+                    return closed.ok_or_else(|| Error::from(e));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let is_close = command.data.as_ref().and_then(|d| d.type_.as_ref()).is_some_and(|t| t.as_str() == "close");
+            if is_close {
+                closing = Some(command.clone());
+            }
             match command.state {
                 CommandState::Completed => return Ok(command),
                 CommandState::Failed => {

@@ -16,8 +16,10 @@
 //! * [`Filters`]: the whole parameter, with a chaining builder and [`Filters::to_json`];
 //! * a compact text form for command lines (`startTime>=2024-07-01`), parsed by
 //!   [`Filter`]'s [`FromStr`] impl;
-//! * server-side helpers for the local emulator: [`Filters::from_json`],
-//!   [`Filter::validate`] and [`Filters::matches`].
+//! * [`Filter::validate`], for a filter that was deserialized.
+//!
+//! Reading the parameter on the server side and evaluating it over records
+//! is the emulator's (`sandbox::luware`).
 //!
 //! ```
 //! use chrono::NaiveDate;
@@ -82,7 +84,6 @@
 //! * Evaluation ([`Filter::matches`]): string comparisons are case-sensitive. `NOT_EQUAL`
 //!   with a concrete value matches a missing or null field. Filters combine with AND.
 
-use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
@@ -421,7 +422,7 @@ impl FilterValue {
 
 /// A filter value read according to its field's kind.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Typed<'a> {
+pub(crate) enum Typed<'a> {
     Str(&'a str),
     Int(i64),
     Bool(bool),
@@ -431,7 +432,7 @@ enum Typed<'a> {
 
 impl Typed<'_> {
     /// Orders integers and date-times. Other kinds have no order in the filter language.
-    fn compare(&self, other: &Self) -> Option<Ordering> {
+    pub(crate) fn compare(&self, other: &Self) -> Option<Ordering> {
         match (self, other) {
             (Self::Int(a), Self::Int(b)) => Some(a.cmp(b)),
             (Self::DateTime(a), Self::DateTime(b)) => Some(a.cmp(b)),
@@ -442,7 +443,7 @@ impl Typed<'_> {
 
 /// Reads a wire value for `field`. Booleans and `NULL` may be in any case; date-times
 /// must be in the exact seed format.
-fn parse_wire_value(field: FilterField, raw: &str) -> Result<Typed<'_>, FilterError> {
+pub(crate) fn parse_wire_value(field: FilterField, raw: &str) -> Result<Typed<'_>, FilterError> {
     let typed = match field.kind() {
         ValueKind::String => Some(Typed::Str(raw)),
         ValueKind::DateTime => parse_datetime(raw, DateTimeSyntax::Strict).map(Typed::DateTime),
@@ -523,13 +524,13 @@ fn digits(ds: &[u8]) -> Option<u32> {
 /// One entry of `filtersList`: `{"field": .., "operator": .., "values": [..]}`.
 ///
 /// A `Filter` built with [`Filter::new`], parsed from the compact form or read by
-/// [`Filters::from_json`] has been checked against the vendor table. A `Filter` obtained by
+/// the emulator's parser has been checked against the vendor table. A `Filter` obtained by
 /// plain deserialization has not; call [`Filter::validate`] on it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Filter {
-    field: FilterField,
-    operator: FilterOperator,
-    values: Vec<String>,
+    pub(crate) field: FilterField,
+    pub(crate) operator: FilterOperator,
+    pub(crate) values: Vec<String>,
 }
 
 impl Filter {
@@ -594,8 +595,10 @@ impl Filter {
         self.check_bounds()
     }
 
-    /// Validates the filter and rewrites its values in canonical form (`TRUE`, `NULL`).
-    fn normalized(mut self) -> Result<Self, FilterError> {
+    /// Validates the filter and rewrites its values in canonical form (`TRUE`,
+    /// `NULL`): what the emulator makes of a received filter.
+    #[cfg(feature = "sandbox")]
+    pub(crate) fn normalized(mut self) -> Result<Self, FilterError> {
         check_operator(self.field, self.operator)?;
         check_value_count(self.field, self.operator, self.values.len())?;
         let field = self.field;
@@ -623,75 +626,6 @@ impl Filter {
             });
         }
         Ok(())
-    }
-
-    /// Evaluates the filter against a record's value for [`Filter::field`]. `None` means
-    /// the record has no value (SQL `NULL`). This is for the local emulator.
-    ///
-    /// The semantics are inferred, because the vendor document is silent on them:
-    ///
-    /// * `EQUAL`/`NOT_EQUAL` compare exactly. String comparisons, including `STARTS_WITH`
-    ///   and `ENDS_WITH`, are case-sensitive.
-    /// * `EQUAL NULL` matches only a missing value, and `NOT_EQUAL NULL` only a present one.
-    ///   `NOT_EQUAL <value>` also matches a missing value (two-valued logic, not SQL's
-    ///   three-valued logic). Every other operator never matches a missing value.
-    /// * `GREATER_THAN`, `LESS_THAN` and their variants compare integers numerically and
-    ///   date-times chronologically. `BETWEEN` includes both bounds.
-    /// * A [`FieldValue::Str`] for a non-string field is read like a filter value, so
-    ///   records may hold every field as text. A value that does not fit the field's kind,
-    ///   and any filter that fails [`Filter::validate`], never match.
-    pub fn matches(&self, actual: Option<&FieldValue<'_>>) -> bool {
-        use FilterOperator as Op;
-        let field = self.field;
-        if !field.allows(self.operator) {
-            return false;
-        }
-        let actual = match actual.map(|value| value.typed_for(field)) {
-            None | Some(Some(Typed::Null)) => None,
-            Some(Some(typed)) => Some(typed),
-            Some(None) => return false,
-        };
-        match (self.operator, self.values.as_slice()) {
-            (Op::Between, [low, high]) => {
-                let (Ok(low), Ok(high)) = (parse_wire_value(field, low), parse_wire_value(field, high)) else {
-                    return false;
-                };
-                actual.is_some_and(|a| {
-                    matches!(a.compare(&low), Some(Ordering::Greater | Ordering::Equal))
-                        && matches!(a.compare(&high), Some(Ordering::Less | Ordering::Equal))
-                })
-            }
-            (Op::Between, _) | (_, [] | [_, _, ..]) => false,
-            (op, [expected]) => {
-                let Ok(expected) = parse_wire_value(field, expected) else {
-                    return false;
-                };
-                let is_null = expected == Typed::Null;
-                let Some(actual) = actual else {
-                    return match op {
-                        Op::Equal => is_null,
-                        Op::NotEqual => !is_null,
-                        _ => false,
-                    };
-                };
-                let ordering = actual.compare(&expected);
-                match (op, actual, expected) {
-                    (Op::Equal, ..) => !is_null && actual == expected,
-                    (Op::NotEqual, ..) => is_null || actual != expected,
-                    (Op::StartsWith, Typed::Str(a), Typed::Str(e)) => a.starts_with(e),
-                    (Op::EndsWith, Typed::Str(a), Typed::Str(e)) => a.ends_with(e),
-                    (Op::GreaterThan, ..) => ordering == Some(Ordering::Greater),
-                    (Op::GreaterThanOrEqual, ..) => {
-                        matches!(ordering, Some(Ordering::Greater | Ordering::Equal))
-                    }
-                    (Op::LessThan, ..) => ordering == Some(Ordering::Less),
-                    (Op::LessThanOrEqual, ..) => {
-                        matches!(ordering, Some(Ordering::Less | Ordering::Equal))
-                    }
-                    _ => false,
-                }
-            }
-        }
     }
 }
 
@@ -817,74 +751,6 @@ fn compact_value(field: FilterField, raw: &str) -> Result<FilterValue, FilterErr
 }
 
 // ---------------------------------------------------------------------------------------
-// Record values (server side)
-// ---------------------------------------------------------------------------------------
-
-/// A record's value for one field, for [`Filter::matches`] and [`Filters::matches`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FieldValue<'a> {
-    /// Text. For a non-string field it is read like a filter value (`TRUE`, `42`,
-    /// `2024-07-01 00:00:00.000`, `NULL`).
-    Str(Cow<'a, str>),
-    /// An integer.
-    Int(i64),
-    /// A boolean.
-    Bool(bool),
-    /// A date-time in the user's time zone.
-    DateTime(NaiveDateTime),
-}
-
-impl FieldValue<'_> {
-    /// Reads the value as `field`'s kind, or `None` if it does not fit.
-    fn typed_for(&self, field: FilterField) -> Option<Typed<'_>> {
-        match (field.kind(), self) {
-            (ValueKind::String, Self::Str(s)) => Some(Typed::Str(s)),
-            (_, Self::Str(s)) => parse_wire_value(field, s).ok(),
-            (ValueKind::Integer, Self::Int(n)) => Some(Typed::Int(*n)),
-            (ValueKind::Boolean, Self::Bool(b)) => Some(Typed::Bool(*b)),
-            (ValueKind::DateTime, Self::DateTime(t)) => Some(Typed::DateTime(*t)),
-            _ => None,
-        }
-    }
-}
-
-impl<'a> From<&'a str> for FieldValue<'a> {
-    fn from(s: &'a str) -> Self {
-        Self::Str(Cow::Borrowed(s))
-    }
-}
-
-impl From<String> for FieldValue<'_> {
-    fn from(s: String) -> Self {
-        Self::Str(Cow::Owned(s))
-    }
-}
-
-impl From<i64> for FieldValue<'_> {
-    fn from(n: i64) -> Self {
-        Self::Int(n)
-    }
-}
-
-impl From<i32> for FieldValue<'_> {
-    fn from(n: i32) -> Self {
-        Self::Int(n.into())
-    }
-}
-
-impl From<bool> for FieldValue<'_> {
-    fn from(b: bool) -> Self {
-        Self::Bool(b)
-    }
-}
-
-impl From<NaiveDateTime> for FieldValue<'_> {
-    fn from(t: NaiveDateTime) -> Self {
-        Self::DateTime(t)
-    }
-}
-
-// ---------------------------------------------------------------------------------------
 // Filters
 // ---------------------------------------------------------------------------------------
 
@@ -897,7 +763,7 @@ impl From<NaiveDateTime> for FieldValue<'_> {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Filters {
     #[serde(rename = "filtersList")]
-    list: Vec<Filter>,
+    pub(crate) list: Vec<Filter>,
 }
 
 impl Filters {
@@ -1106,25 +972,6 @@ impl Filters {
         }
         out.push_str("]}");
         out
-    }
-
-    /// Parses a received parameter value and validates every filter, rewriting values in
-    /// canonical form (`TRUE`, `NULL`). This is for the server side (local emulator).
-    ///
-    /// # Errors
-    ///
-    /// [`FilterError::Json`] if the text is not a well-formed `{"filtersList": [..]}`
-    /// with known field and operator names; otherwise the first error of [`Filter::new`].
-    pub fn from_json(json: &str) -> Result<Self, FilterError> {
-        let raw: Self = serde_json::from_str(json).map_err(|e| FilterError::Json(e.to_string()))?;
-        raw.list.into_iter().map(Filter::normalized).collect()
-    }
-
-    /// Whether a record passes every filter. Filters combine with AND (inferred), so an empty list
-    /// matches everything. `lookup` returns the record's value for a field, or `None` if
-    /// the value is missing or null. See [`Filter::matches`] for the per-operator rules.
-    pub fn matches<'a>(&self, lookup: impl Fn(FilterField) -> Option<FieldValue<'a>>) -> bool {
-        self.list.iter().all(|filter| filter.matches(lookup(filter.field).as_ref()))
     }
 }
 
@@ -1487,46 +1334,7 @@ mod tests {
         assert_eq!(filters.to_json(), serde_json::to_string(&filters).expect("serialize"));
     }
 
-    #[test]
-    fn from_json_round_trips_and_normalises() {
-        let filters = Filters::new()
-            .started_between(dt("2024-07-01 00:00:00.000"), dt("2024-08-01 00:00:00.000"))
-            .and_then(|f| f.eq(FilterField::Hold, None::<i32>))
-            .and_then(|f| f.ne(FilterField::Priv, true))
-            .and_then(|f| f.starts_with(FilterField::SourceCallerId, "+44"))
-            .expect("valid");
-        assert_eq!(Filters::from_json(&filters.to_json()), Ok(filters));
 
-        let loose = r#"{"filtersList":[{"field":"keep","operator":"EQUAL","values":["true"]},
-                       {"field":"hold","operator":"NOT_EQUAL","values":["null"]},
-                       {"field":"storageFolderId","operator":"EQUAL","values":["+07"]}]}"#;
-        let parsed = Filters::from_json(loose).expect("valid");
-        let values: Vec<&str> = parsed.iter().map(|f| f.values()[0].as_str()).collect();
-        assert_eq!(values, ["TRUE", "NULL", "7"]);
-    }
-
-    #[test]
-    fn from_json_reports_typed_errors() {
-        assert!(matches!(Filters::from_json("{"), Err(FilterError::Json(_))));
-        let Err(FilterError::Json(message)) =
-            Filters::from_json(r#"{"filtersList":[{"field":"nope","operator":"EQUAL","values":["x"]}]}"#)
-        else {
-            panic!("expected a JSON error");
-        };
-        assert!(message.contains("unknown filter field `nope`"), "{message}");
-        assert_eq!(
-            Filters::from_json(r#"{"filtersList":[{"field":"platformName","operator":"STARTS_WITH","values":["M"]}]}"#),
-            Err(FilterError::OperatorNotAllowed {
-                field: FilterField::PlatformName,
-                operator: FilterOperator::StartsWith,
-                allowed: FilterField::PlatformName.operators(),
-            })
-        );
-        assert!(matches!(
-            Filters::from_json(r#"{"filtersList":[{"field":"keep","operator":"EQUAL","values":["TRUE","FALSE"]}]}"#),
-            Err(FilterError::WrongValueCount { expected: 1, got: 2, .. })
-        ));
-    }
 
     #[test]
     fn an_empty_range_is_refused() {
@@ -1767,88 +1575,5 @@ mod tests {
             .expect("valid");
         assert_eq!(all.len(), 9);
         assert!(Filters::new().gt(FilterField::PlatformName, "x").is_err());
-    }
-
-    #[test]
-    fn matches_semantics() {
-        let f = |s: &str| parse(s).expect(s);
-        let s = |v: &'static str| Some(FieldValue::from(v));
-
-        // Strings: exact and case-sensitive.
-        assert!(f("platformName=Microsoft Teams").matches(s("Microsoft Teams").as_ref()));
-        assert!(!f("platformName=Microsoft Teams").matches(s("microsoft teams").as_ref()));
-        assert!(f("platformName!=Zoom Phone").matches(s("Microsoft Teams").as_ref()));
-        assert!(f("sourceCallerId^=+44").matches(s("+44123456789").as_ref()));
-        assert!(!f("sourceCallerId^=+44").matches(s("+33123456789").as_ref()));
-        assert!(f("verbaUserLogin$=@domain.com").matches(s("user1@domain.com").as_ref()));
-        assert!(!f("verbaUserLogin$=@DOMAIN.com").matches(s("user1@domain.com").as_ref()));
-
-        // Missing values.
-        assert!(!f("platformName=Zoom Phone").matches(None));
-        assert!(f("platformName!=Zoom Phone").matches(None));
-        assert!(!f("sourceCallerId^=+44").matches(None));
-        assert!(!f("startTime>=2024-07-01").matches(None));
-
-        // NULL.
-        assert!(f("hold=NULL").matches(None));
-        assert!(!f("hold=NULL").matches(Some(&FieldValue::Int(1))));
-        assert!(f("hold!=NULL").matches(Some(&FieldValue::Int(1))));
-        assert!(!f("hold!=NULL").matches(None));
-        assert!(f("hold=NULL").matches(s("NULL").as_ref()), "text NULL is null");
-        assert!(f("hold!=1").matches(None));
-        assert!(f("hold=2").matches(Some(&FieldValue::Int(2))));
-
-        // Numbers and date-times.
-        let rtp = f("sourceAudioRtpCount>500");
-        assert!(rtp.matches(Some(&FieldValue::Int(501))));
-        assert!(!rtp.matches(Some(&FieldValue::Int(500))));
-        assert!(rtp.matches(s("600").as_ref()), "integers may be stored as text");
-        assert!(f("sourceAudioRtpCount<=500").matches(Some(&FieldValue::Int(500))));
-        assert!(f("sourceAudioRtpCount<500").matches(Some(&FieldValue::Int(-3_000_000_000))));
-        let july = f("startTime=2024-07-01..2024-07-31");
-        assert!(july.matches(Some(&dt("2024-07-01 00:00:00.000").into())), "inclusive low");
-        assert!(july.matches(Some(&dt("2024-07-31 00:00:00.000").into())), "inclusive high");
-        assert!(!july.matches(Some(&dt("2024-07-31 00:00:00.001").into())));
-        assert!(!july.matches(Some(&dt("2024-06-30 23:59:59.999").into())));
-        assert!(july.matches(s("2024-07-15 12:00:00.000").as_ref()));
-        assert!(f("startTime>=2024-07-01").matches(Some(&dt("2024-07-01 00:00:00.000").into())));
-        assert!(!f("startTime>2024-07-01").matches(Some(&dt("2024-07-01 00:00:00.000").into())));
-
-        // Booleans.
-        assert!(f("priv=TRUE").matches(Some(&FieldValue::Bool(true))));
-        assert!(f("priv!=TRUE").matches(Some(&FieldValue::Bool(false))));
-        assert!(f("priv=false").matches(s("FALSE").as_ref()));
-
-        // Wrong kinds and invalid filters never match.
-        assert!(!f("priv!=TRUE").matches(Some(&FieldValue::Int(0))));
-        assert!(!f("hold!=1").matches(s("one").as_ref()));
-        let invalid: Filter =
-            serde_json::from_str(r#"{"field":"platformName","operator":"STARTS_WITH","values":["M"]}"#)
-                .expect("well-formed");
-        assert!(!invalid.matches(s("Microsoft Teams").as_ref()));
-        let no_values: Filter =
-            serde_json::from_str(r#"{"field":"hold","operator":"EQUAL","values":[]}"#).expect("well-formed");
-        assert!(!no_values.matches(None));
-    }
-
-    #[test]
-    fn filters_match_all_together() {
-        let filters: Filters = ["startTime>=2024-07-01", "platformName=Microsoft Teams", "hold=NULL"]
-            .into_iter()
-            .map(str::parse)
-            .collect::<Result<_, _>>()
-            .expect("valid");
-        let record = |platform: &'static str, hold: Option<i64>| {
-            move |field: FilterField| match field {
-                FilterField::StartTime => Some(dt("2024-07-02 10:00:00.000").into()),
-                FilterField::PlatformName => Some(platform.into()),
-                FilterField::Hold => hold.map(FieldValue::Int),
-                _ => None,
-            }
-        };
-        assert!(filters.matches(record("Microsoft Teams", None)));
-        assert!(!filters.matches(record("Zoom Phone", None)));
-        assert!(!filters.matches(record("Microsoft Teams", Some(1))));
-        assert!(Filters::new().matches(|_| None), "an empty list matches everything");
     }
 }

@@ -7,8 +7,9 @@
 //! * collects a streamed body under a size cap ([`VtrCollector`]),
 //! * unpacks it with bounded decompression, so a zip bomb cannot exhaust
 //!   memory ([`decode_vtr`], [`TranscriptLimits`]),
-//! * parses the JSON into [`Transcript`], and
-//! * writes `.vtr` archives for emulators and tests ([`encode_vtr`]).
+//! * parses the JSON into [`Transcript`].
+//!
+//! (The emulator writes `.vtr` archives: `sandbox::luware::encode_vtr`.)
 //!
 //! # What is known about the format
 //!
@@ -43,8 +44,7 @@ use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zip::result::ZipError;
-use zip::write::SimpleFileOptions;
-use zip::{CompressionMethod, ZipArchive, ZipWriter};
+use zip::ZipArchive;
 
 // ---------------------------------------------------------------------------
 // Data model
@@ -644,7 +644,7 @@ fn excerpt(body: &[u8]) -> String {
     out
 }
 
-fn zip_error(err: ZipError) -> TranscriptError {
+pub(crate) fn zip_error(err: ZipError) -> TranscriptError {
     TranscriptError::Zip(err.to_string())
 }
 
@@ -952,53 +952,16 @@ impl VtrCollector {
 }
 
 // ---------------------------------------------------------------------------
-// Encoding
-// ---------------------------------------------------------------------------
-
-/// Writes `transcript` as a `.vtr` file: a ZIP with one deflate-compressed
-/// JSON entry named `entry_name` (e.g. `"transcript.vtr"`).
-///
-/// Used by the local emulator to serve `.vtr` downloads, and by tests.
-/// [`decode_vtr`] reads the result back unchanged.
-///
-/// # Errors
-///
-/// [`TranscriptError::Zip`] when the ZIP writer rejects the entry (e.g. a
-/// name longer than 65535 bytes), [`TranscriptError::Io`] when writing fails.
-pub fn encode_vtr(transcript: &Transcript, entry_name: &str) -> Result<Vec<u8>, TranscriptError> {
-    write_single_entry(entry_name, |out| {
-        serde_json::to_writer(out, transcript).map_err(|err| TranscriptError::Io(err.into()))
-    })
-}
-
-/// Like [`encode_vtr`], but stores `contents` as given, e.g. vendor JSON
-/// captured verbatim or deliberately broken input for tests.
-///
-/// # Errors
-///
-/// As for [`encode_vtr`].
-pub fn encode_vtr_raw(contents: &[u8], entry_name: &str) -> Result<Vec<u8>, TranscriptError> {
-    write_single_entry(entry_name, |out| Ok(out.write_all(contents)?))
-}
-
-fn write_single_entry(
-    entry_name: &str,
-    write: impl FnOnce(&mut ZipWriter<Cursor<Vec<u8>>>) -> Result<(), TranscriptError>,
-) -> Result<Vec<u8>, TranscriptError> {
-    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
-    let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
-    zip.start_file(entry_name, options).map_err(zip_error)?;
-    write(&mut zip)?;
-    Ok(zip.finish().map_err(zip_error)?.into_inner())
-}
-
-// ---------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------
 
-#[cfg(test)]
+// Archives to decode are built with the emulator's writer.
+#[cfg(all(test, feature = "sandbox"))]
 mod tests {
     use super::*;
+    use crate::sandbox::luware::{encode_vtr, encode_vtr_raw};
+    use zip::write::SimpleFileOptions;
+    use zip::{CompressionMethod, ZipWriter};
     use serde_json::json;
 
     /// A realistic Intelligent Voice transcript: two speakers, a topic, a few

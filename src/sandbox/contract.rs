@@ -13,10 +13,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use serde_json::Value;
 
 use super::Refused;
 use super::fallback::spec_response;
-use super::validate::{RequestParts, SpecValidator};
+use super::store::{Hooks, Store, Stored};
+use super::validate::{RequestParts, SpecValidator, ValidatedRequest};
 
 /// Names the operation on answers built from the spec rather than emulated.
 pub(crate) const FALLBACK_HEADER: &str = "x-sandbox-fallback";
@@ -34,7 +36,10 @@ pub(crate) type Authenticator = Arc<dyn Fn(&str, Option<&str>, &Parts) -> Result
 /// The spec an emulator answers to.
 pub(crate) struct Contract {
     validator: SpecValidator,
-    render_error: ErrorRenderer,
+    /// The state of the operations no emulator route takes.
+    store: Option<Store>,
+    /// The emulator's own error shape; `None`: the spec's (see [`super::errors`]).
+    render_error: Option<ErrorRenderer>,
     authenticate: Authenticator,
     check_responses: bool,
     violations: Mutex<Vec<String>>,
@@ -47,15 +52,34 @@ impl std::fmt::Debug for Contract {
 }
 
 impl Contract {
-    /// A contract from a parsed spec.
+    /// A contract from a parsed spec; its store seeds `records` items per
+    /// collection (`None`: the spec's own answer's).
     pub(crate) fn new(
         spec: &serde_json::Value,
-        render_error: ErrorRenderer,
+        render_error: Option<ErrorRenderer>,
         authenticate: Authenticator,
         check_responses: bool,
+        records: Option<u64>,
+        hooks: Option<Arc<dyn Hooks>>,
     ) -> Result<Self, String> {
         let validator = SpecValidator::new(spec)?;
-        Ok(Self { validator, render_error, authenticate, check_responses, violations: Mutex::new(Vec::new()) })
+        let store = Store::new(spec, records, hooks);
+        Ok(Self { validator, store, render_error, authenticate, check_responses, violations: Mutex::new(Vec::new()) })
+    }
+
+    /// An error answer to `operation_id` (`None`: not known yet).
+    fn fail(&self, operation_id: Option<&str>, status: StatusCode, message: String) -> Response {
+        match self.render_error {
+            Some(render) => render(status, message),
+            None => super::errors::render(&self.validator, operation_id, status, &message),
+        }
+    }
+
+    /// The records of the store's collection at `path` (opened first).
+    pub(crate) fn records(&self, path: &str) -> Vec<Value> {
+        let Some(store) = &self.store else { return Vec::new() };
+        store.open(&self.validator, path);
+        store.records(path)
     }
 
     /// Responses the emulator sent that the spec does not allow.
@@ -80,7 +104,7 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
         return refused.response();
     }
     let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
-        return (contract.render_error)(StatusCode::BAD_REQUEST, "request body could not be read".into());
+        return contract.fail(None, StatusCode::BAD_REQUEST, "request body could not be read".into());
     };
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
@@ -95,7 +119,7 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
         Ok(v) => v,
         Err(violation) => {
             let status = StatusCode::from_u16(violation.status()).unwrap_or(StatusCode::BAD_REQUEST);
-            return (contract.render_error)(status, violation.to_string());
+            return contract.fail(None, status, violation.to_string());
         }
     };
     // The vendor serves e.g. `limit=500` as `limit=100`, and reads `DESC` as
@@ -106,7 +130,7 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
         parts.uri = uri;
     }
     // A body a lenient rule accepted reaches the emulator in its strict form.
-    let body = match validated.rewritten_body {
+    let body = match validated.rewritten_body.clone() {
         Some(strict) => {
             parts.headers.remove(header::CONTENT_LENGTH);
             if strict.is_empty() {
@@ -116,9 +140,9 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
         }
         None => body,
     };
-    let mut response = next.run(Request::from_parts(parts, Body::from(body))).await;
+    let mut response = next.run(Request::from_parts(parts, Body::from(body.clone()))).await;
     if response.extensions().get::<Unrouted>().is_some() {
-        response = answer_from_spec(&contract, &validated.operation_id);
+        response = answer_from_spec(&contract, &validated, &path, &body);
     }
     if !contract.check_responses {
         return response;
@@ -160,11 +184,32 @@ pub(crate) async fn unrouted() -> Response {
     response
 }
 
-/// The spec's documented answer to an operation the emulator does not implement.
-fn answer_from_spec(contract: &Contract, operation_id: &str) -> Response {
+/// The answer to an operation the emulator does not implement: the
+/// store's, else the spec's documented one.
+fn answer_from_spec(contract: &Contract, request: &ValidatedRequest, path: &str, body: &[u8]) -> Response {
+    let operation_id = request.operation_id.as_str();
+    let stored = contract.store.as_ref().and_then(|store| store.answer(&contract.validator, request, path, body));
+    let mut response = match stored {
+        Some(Stored::Refused(status, message)) => return contract.fail(Some(operation_id), status, message),
+        Some(Stored::Answer { status, body: Value::Null }) => status_only(status).into_response(),
+        Some(Stored::Answer { status, body }) => (status_only(status), axum::Json(body)).into_response(),
+        None => documented_answer(contract, operation_id),
+    };
+    if let Ok(operation) = HeaderValue::try_from(operation_id) {
+        response.headers_mut().insert(FALLBACK_HEADER, operation);
+    }
+    response
+}
+
+fn status_only(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::OK)
+}
+
+/// The spec's documented answer to an operation.
+fn documented_answer(contract: &Contract, operation_id: &str) -> Response {
     let Some(answer) = spec_response(&contract.validator, operation_id) else {
         let message = format!("operation {operation_id} is not in the spec");
-        return (contract.render_error)(StatusCode::NOT_IMPLEMENTED, message);
+        return contract.fail(None, StatusCode::NOT_IMPLEMENTED, message);
     };
     tracing::debug!(operation_id, status = answer.status, "no emulator route; answering from the spec");
     let mut response = Response::new(Body::from(answer.body));
@@ -178,9 +223,6 @@ fn answer_from_spec(contract: &Contract, operation_id: &str) -> Response {
     if let Some(content_type) = answer.content_type.and_then(|c| HeaderValue::try_from(c).ok()) {
         headers.insert(header::CONTENT_TYPE, content_type);
     }
-    if let Ok(operation) = HeaderValue::try_from(operation_id) {
-        headers.insert(FALLBACK_HEADER, operation);
-    }
     response
 }
 
@@ -192,7 +234,11 @@ async fn check_response(contract: &Contract, operation_id: &str, response: Respo
     }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_CHECKED_RESPONSE).await else {
-        return (contract.render_error)(StatusCode::INTERNAL_SERVER_ERROR, "response body could not be read".into());
+        return contract.fail(
+            Some(operation_id),
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "response body could not be read".into(),
+        );
     };
     match contract.validator.validate_response(operation_id, parts.status.as_u16(), content_type.as_deref(), &bytes) {
         Ok(()) => Response::from_parts(parts, Body::from(bytes)),
@@ -202,7 +248,7 @@ async fn check_response(contract: &Contract, operation_id: &str, response: Respo
             if let Ok(mut v) = contract.violations.lock() {
                 v.push(message.clone());
             }
-            let mut response = (contract.render_error)(StatusCode::INTERNAL_SERVER_ERROR, message);
+            let mut response = contract.fail(Some(operation_id), StatusCode::INTERNAL_SERVER_ERROR, message);
             response.headers_mut().insert("x-sandbox-contract", HeaderValue::from_static("violated"));
             response
         }

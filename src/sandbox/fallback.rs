@@ -139,18 +139,25 @@ fn json_body(validator: &SpecValidator, media: &Value) -> Value {
 
 /// A value for `schema`: the first variant that validates, else the first made.
 pub(crate) fn generate(validator: &SpecValidator, schema: &Value) -> Value {
+    generate_nth(validator, schema, 0, true)
+}
+
+/// The `n`th value for `schema` (ids, numbers and strings told apart by
+/// `n`; examples stand for the first value only): the records of a store.
+/// `every`: optional properties too, else the required ones first.
+pub(crate) fn generate_nth(validator: &SpecValidator, schema: &Value, n: usize, every: bool) -> Value {
     let mut first = None;
     for attempt in 0..MAX_ATTEMPTS {
         let mut generator = Generator {
             validator,
             root: validator.spec(),
-            optional: attempt.is_multiple_of(2),
+            optional: attempt.is_multiple_of(2) == every,
             branch: attempt / 2,
             nodes: 0,
             refs: Vec::new(),
             padding: MAX_PADDING,
         };
-        let value = generator.value(schema, 0, 0);
+        let value = generator.value(schema, n, 0);
         if validator.conforms(schema, &value) {
             return value;
         }
@@ -239,6 +246,7 @@ impl Generator<'_> {
 
     fn value_of(&mut self, schema: &Value, flat: &Map<String, Value>, variant: usize, depth: usize) -> Value {
         if let Some(example) = flat.get("example")
+            && variant == 0
             && self.validator.conforms(schema, example)
         {
             return example.clone();

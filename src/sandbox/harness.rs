@@ -10,6 +10,7 @@ use axum::middleware::{Next, from_fn, from_fn_with_state};
 
 use super::contract::{Authenticator, Contract, ErrorRenderer, enforce, unrouted};
 use super::recorder::{DEFAULT_LOG_CAPACITY, Recorder, record_and_script};
+use super::store::Hooks;
 use super::{ConnectionLimits, RecordedRequest, ScriptedResponse};
 
 /// Behaviour every emulator shares.
@@ -25,6 +26,10 @@ pub struct HarnessConfig {
     pub check_responses: bool,
     /// Deadlines of slow or idle connections, and how many may be open.
     pub connections: ConnectionLimits,
+    /// Records each collection of the generic store starts with (`None`:
+    /// the items of the spec's own answer), for the operations no
+    /// emulator handles.
+    pub records: Option<u64>,
 }
 
 impl Default for HarnessConfig {
@@ -34,6 +39,7 @@ impl Default for HarnessConfig {
             request_log: DEFAULT_LOG_CAPACITY,
             check_responses: true,
             connections: ConnectionLimits::default(),
+            records: None,
         }
     }
 }
@@ -49,24 +55,33 @@ pub(crate) struct Harness {
 impl Harness {
     pub(crate) fn new(
         spec_json: &str,
-        render_error: ErrorRenderer,
+        render_error: Option<ErrorRenderer>,
         authenticate: Authenticator,
+        hooks: Option<Arc<dyn Hooks>>,
         config: &HarnessConfig,
     ) -> Result<Self, String> {
         let spec: serde_json::Value = serde_json::from_str(spec_json).map_err(|e| e.to_string())?;
-        Self::from_spec(&spec, render_error, authenticate, config)
+        Self::from_spec(&spec, render_error, authenticate, hooks, config)
     }
 
     /// A harness for a parsed spec (any spec, not only the one a client was generated from).
     pub(crate) fn from_spec(
         spec: &serde_json::Value,
-        render_error: ErrorRenderer,
+        render_error: Option<ErrorRenderer>,
         authenticate: Authenticator,
+        hooks: Option<Arc<dyn Hooks>>,
         config: &HarnessConfig,
     ) -> Result<Self, String> {
         Ok(Self {
             recorder: Recorder::new(config.request_log),
-            contract: Arc::new(Contract::new(spec, render_error, authenticate, config.check_responses)?),
+            contract: Arc::new(Contract::new(
+                spec,
+                render_error,
+                authenticate,
+                config.check_responses,
+                config.records,
+                hooks,
+            )?),
             latency: config.latency,
             limits: config.connections,
         })
@@ -106,6 +121,10 @@ impl Harness {
         self.recorder.script(response)
     }
 
+    pub(crate) fn records(&self, path: &str) -> Vec<serde_json::Value> {
+        self.contract.records(path)
+    }
+
     pub(crate) fn violations(&self) -> Vec<String> {
         self.contract.violations()
     }
@@ -142,7 +161,7 @@ mod tests {
                 {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]}},
         }});
         let anyone = Arc::new(|_: &str, _: Option<&str>, _: &axum::http::request::Parts| Ok(()));
-        let harness = Harness::from_spec(&spec, render_error, anyone, &HarnessConfig::default()).unwrap();
+        let harness = Harness::from_spec(&spec, Some(render_error), anyone, None, &HarnessConfig::default()).unwrap();
         let routes = Router::new().route("/items", get(|| async { axum::Json(json!([{"id": 1}, {"id": 2}])) }));
         let server = Server::start(harness.wrap(routes), 0, harness.limits()).await.unwrap();
         let http = reqwest::Client::new();
@@ -153,15 +172,17 @@ mod tests {
         assert!(emulated.headers().get(FALLBACK_HEADER).is_none());
         assert_eq!(emulated.json::<Value>().await.unwrap(), json!([{"id": 1}, {"id": 2}]));
 
+        // Unrouted operations on a collection are the generic store's: a
+        // create is kept, and read back by its id.
         let unrouted_method = call(reqwest::Method::POST, "/items").await.unwrap();
         assert_eq!(unrouted_method.status().as_u16(), 201);
         assert_eq!(unrouted_method.headers()[FALLBACK_HEADER], "createItem");
-        assert_eq!(unrouted_method.json::<Value>().await.unwrap(), json!({"id": 42}));
-
-        let unrouted_path = call(reqwest::Method::GET, "/items/7").await.unwrap();
+        let created = unrouted_method.json::<Value>().await.unwrap();
+        let id = created["id"].as_i64().unwrap();
+        let unrouted_path = call(reqwest::Method::GET, &format!("/items/{id}")).await.unwrap();
         assert_eq!(unrouted_path.status().as_u16(), 200);
         assert_eq!(unrouted_path.headers()[FALLBACK_HEADER], "getItem");
-        assert_eq!(unrouted_path.json::<Value>().await.unwrap(), json!({"id": 1}));
+        assert_eq!(unrouted_path.json::<Value>().await.unwrap(), created);
 
         // The spec still decides what is a request at all.
         assert_eq!(call(reqwest::Method::GET, "/items/seven").await.unwrap().status().as_u16(), 400);

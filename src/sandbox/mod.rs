@@ -13,11 +13,38 @@
 //! [`SpecSandbox`] serves any spec that way, with no emulator at all.
 
 mod contract;
+mod errors;
 mod fallback;
 mod harness;
 mod recorder;
 mod server;
+pub(crate) mod store;
 pub use crate::spec::validate;
+
+/// The items of an [`Emulator`] impl every API spells alike: its settings
+/// type (which holds the harness's as `harness`) and its spec.
+// (Unused when the sandbox is built without any API.)
+#[cfg_attr(
+    not(any(
+        feature = "luware",
+        feature = "raia",
+        feature = "salesloft",
+        feature = "liveperson",
+        feature = "llamadapro"
+    )),
+    allow(unused_macros)
+)]
+macro_rules! emulator_settings {
+    ($config:ty, $spec:expr) => {
+        type Config = $config;
+        const SPEC_JSON: &'static str = $spec;
+
+        fn harness(config: &$config) -> &$crate::sandbox::HarnessConfig {
+            &config.harness
+        }
+    };
+}
+use emulator_settings;
 
 for_each_api!(api_modules);
 
@@ -28,6 +55,7 @@ pub use fallback::request_body;
 pub use harness::HarnessConfig;
 pub use recorder::{DEFAULT_LOG_CAPACITY, RecordedRequest, ScriptedResponse};
 pub use server::{ConnectionLimits, Server};
+pub use store::Hooks;
 
 use harness::Harness;
 
@@ -66,6 +94,13 @@ impl<A> Sandbox<A> {
         self.harness.script(response)
     }
 
+    /// The records of the generic store's collection at `path` (a spec
+    /// path, e.g. `/api/v1/tasks`), in order: what the operations no
+    /// emulator route takes have made of it.
+    pub fn records(&self, path: &str) -> Vec<serde_json::Value> {
+        self.harness.records(path)
+    }
+
     /// Responses the emulator sent that its spec does not allow (should be none).
     pub fn contract_violations(&self) -> Vec<String> {
         self.harness.violations()
@@ -99,10 +134,18 @@ pub trait Emulator: Sized + Send + Sync + 'static {
     fn new(seed: u64, config: Self::Config) -> Self;
     /// The harness settings inside `config`.
     fn harness(config: &Self::Config) -> &HarnessConfig;
+    /// What the emulator adds to the generic store, which answers the
+    /// operations it does not route.
+    fn hooks(_state: &std::sync::Arc<Self>) -> Option<std::sync::Arc<dyn Hooks>> {
+        None
+    }
     /// The emulated operations; the spec answers the others.
     fn routes(state: std::sync::Arc<Self>) -> axum::Router;
-    /// An error body in the API's own shape.
-    fn render_error(status: axum::http::StatusCode, message: String) -> axum::response::Response;
+    /// An error answer in the API's shape: by default the spec's error
+    /// schema, filled in (see `errors`).
+    fn render_error(status: axum::http::StatusCode, message: String) -> axum::response::Response {
+        errors::spec_error(Self::SPEC_JSON, status, &message)
+    }
     /// Checks the credential a request presents for the spec's security
     /// scheme `scheme` (`None`: it presents none), before the request is
     /// validated; `Err` is the answer, in the API's shape. By default any
@@ -127,8 +170,45 @@ impl<E: Emulator> Sandbox<E> {
             emulator.authenticate(scheme, credential, request)
         });
         let harness =
-            Harness::new(E::SPEC_JSON, E::render_error, authenticate, &harness_config).map_err(io::Error::other)?;
+            Harness::new(E::SPEC_JSON, Some(E::render_error), authenticate, E::hooks(&state), &harness_config)
+                .map_err(io::Error::other)?;
         Self::serve(state.clone(), E::routes(state), harness, port).await
+    }
+}
+
+/// An emulator's routes, each named by its spec's `operationId`: the
+/// method and path come from the spec, so a path or method changed there
+/// needs no edit here.
+pub(crate) struct Operations<S> {
+    spec: Option<crate::spec::model::Spec>,
+    router: axum::Router<S>,
+}
+
+impl<S: Clone + Send + Sync + 'static> Operations<S> {
+    /// Routes of the spec in `spec_json` (an API's `SPEC_JSON`).
+    pub(crate) fn of(spec_json: &str) -> Self {
+        let spec = crate::spec::model::Spec::from_json(spec_json)
+            .map_err(|e| tracing::error!(error = %e, "the emulator's spec has no model; nothing is routed"));
+        Self { spec: spec.ok(), router: axum::Router::new() }
+    }
+
+    /// `handler` answers `operation_id`. An id the spec does not have is
+    /// left unrouted (the spec answers it, if it has it after all).
+    pub(crate) fn on<H: axum::handler::Handler<T, S>, T: 'static>(mut self, operation_id: &str, handler: H) -> Self {
+        let op = self.spec.as_ref().and_then(|spec| spec.operation(operation_id));
+        let method = op.and_then(|op| axum::http::Method::from_bytes(op.method.to_ascii_uppercase().as_bytes()).ok());
+        match (op, method.and_then(|m| axum::routing::MethodFilter::try_from(m).ok())) {
+            (Some(op), Some(filter)) => {
+                self.router = self.router.route(&op.path, axum::routing::on(filter, handler));
+            }
+            _ => tracing::error!(operation_id, "no such operation in the spec; not routed"),
+        }
+        self
+    }
+
+    /// The routes (`.with_state` gives them the emulator's state).
+    pub(crate) fn into_router(self) -> axum::Router<S> {
+        self.router
     }
 }
 
@@ -183,22 +263,21 @@ impl Sandbox<SpecOnly> {
     /// The spec cannot be enforced (see [`validate::SpecValidator::new`]), or
     /// the port cannot be bound.
     pub async fn from_spec(spec: &serde_json::Value, port: u16, config: &HarnessConfig) -> io::Result<Self> {
-        let any_credential = std::sync::Arc::new(|scheme: &str, credential: Option<&str>, _: &_| {
-            present(scheme, credential, render_spec_error)
-        });
-        let harness = Harness::from_spec(spec, render_spec_error, any_credential, config).map_err(io::Error::other)?;
+        let validator = validate::SpecValidator::new(spec).map_err(io::Error::other)?;
+        let any_credential =
+            std::sync::Arc::new(move |scheme: &str, credential: Option<&str>, _: &_| match credential {
+                Some(_) => Ok(()),
+                None => {
+                    let message = format!("missing credentials ({scheme})");
+                    Err(errors::render(&validator, None, axum::http::StatusCode::UNAUTHORIZED, &message).into())
+                }
+            });
+        let harness = Harness::from_spec(spec, None, any_credential, None, config).map_err(io::Error::other)?;
         Self::serve(std::sync::Arc::new(SpecOnly), axum::Router::new(), harness, port).await
     }
 }
 
-/// Errors of a [`SpecSandbox`]: the spec names no error shape, so a plain one.
-fn render_spec_error(status: axum::http::StatusCode, message: String) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    (status, axum::Json(serde_json::json!({ "status": status.as_u16(), "message": message }))).into_response()
-}
-
 /// SplitMix64: a fast, well-mixed hash of a u64.
-#[cfg(any(feature = "luware", feature = "salesloft", feature = "llamadapro"))]
 pub(crate) fn mix(mut x: u64) -> u64 {
     x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

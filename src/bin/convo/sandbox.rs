@@ -175,6 +175,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
         latency: Duration::from_millis(latency_ms),
         request_log: 0,
         check_responses,
+        records,
         ..HarnessConfig::default()
     };
     let mut options = ServeOptions {

@@ -6,9 +6,9 @@
 //! asynchronously: `waiting` at first, then `completed` after a short delay,
 //! or `failed` (a transfer to a skill that does not exist; a command on a
 //! stalled conversation once its `ttl` has passed). Only the last 200
-//! commands per bot are kept. A new command to a closed or unknown
-//! conversation is a 404; the commands of a conversation closed through the
-//! API stay readable, so that a close can be polled to completion.
+//! commands per bot are kept. A closed or unknown conversation is a 404, to
+//! new commands and to reads of its commands alike: "only commands of
+//! on-going conversation will be returned" (seed 003 L571, L701).
 //! Command states are worked out when read, from the time, so no background
 //! task is needed.
 
@@ -16,11 +16,9 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use base64::Engine;
 use serde_json::{Value, json};
 
@@ -94,23 +92,38 @@ impl Default for LivePersonConfig {
 pub type LivePersonSandbox = Sandbox<LivePersonState>;
 
 impl Emulator for LivePersonState {
-    type Config = LivePersonConfig;
-    const SPEC_JSON: &'static str = crate::liveperson::SPEC_JSON;
+    super::emulator_settings!(LivePersonConfig, crate::liveperson::SPEC_JSON);
 
     fn new(seed: u64, config: LivePersonConfig) -> Self {
-        LivePersonState::new(seed, config)
-    }
-
-    fn harness(config: &LivePersonConfig) -> &HarnessConfig {
-        &config.harness
+        let mut world = World {
+            rng: fastrand::Rng::with_seed(seed),
+            sessions: HashMap::new(),
+            conversations: HashMap::new(),
+            order: Vec::new(),
+            commands: VecDeque::new(),
+            next_command: 1,
+        };
+        world.conversations.insert(EXAMPLE_CONVERSATION.into(), Conversation { open: true, stalled: false });
+        world.order.push(EXAMPLE_CONVERSATION.into());
+        for _ in 0..config.conversations {
+            world.open(false);
+        }
+        Self { config, world: Mutex::new(world) }
     }
 
     fn routes(state: Arc<Self>) -> axum::Router {
-        routes(state)
-    }
-
-    fn render_error(status: StatusCode, message: String) -> Response {
-        render_error(status, message)
+        let mut operations = super::Operations::of(Self::SPEC_JSON)
+            .on("getServiceDomain", service_domain)
+            .on("listServiceDomains", service_domains)
+            .on("login", login)
+            .on("loginLegacy", login)
+            .on("listCommands", list_commands)
+            .on("getCommand", get_command);
+        for (operation, _) in COMMANDS {
+            operations = operations.on(operation, command);
+        }
+        operations.into_router()
+            .with_state(state)
     }
 
     fn authenticate(
@@ -121,7 +134,7 @@ impl Emulator for LivePersonState {
     ) -> Result<(), Refused> {
         match scheme {
             "bearer" => check_bearer(self, credential),
-            _ => Err(ApiError(StatusCode::UNAUTHORIZED, format!("unknown security scheme {scheme}"))),
+            _ => Err(error(StatusCode::UNAUTHORIZED, format!("unknown security scheme {scheme}"))),
         }
         .map_err(Refused::from)
     }
@@ -210,23 +223,6 @@ struct StoredCommand {
 }
 
 impl LivePersonState {
-    fn new(seed: u64, config: LivePersonConfig) -> Self {
-        let mut world = World {
-            rng: fastrand::Rng::with_seed(seed),
-            sessions: HashMap::new(),
-            conversations: HashMap::new(),
-            order: Vec::new(),
-            commands: VecDeque::new(),
-            next_command: 1,
-        };
-        world.conversations.insert(EXAMPLE_CONVERSATION.into(), Conversation { open: true, stalled: false });
-        world.order.push(EXAMPLE_CONVERSATION.into());
-        for _ in 0..config.conversations {
-            world.open(false);
-        }
-        Self { config, world: Mutex::new(world) }
-    }
-
     fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
         let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         world.advance(self.config.command_delay);
@@ -270,11 +266,6 @@ impl World {
 
     fn is_open(&self, id: &str) -> bool {
         self.conversations.get(id).is_some_and(|c| c.open)
-    }
-
-    /// Whether the bot knows the conversation, open or closed by a command.
-    fn is_known(&self, id: &str) -> bool {
-        self.conversations.contains_key(id)
     }
 
     /// A command as the API shows it, with its state worked out from the time.
@@ -328,29 +319,12 @@ fn epoch_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(millis).unwrap_or(0)
 }
 
-fn routes(state: Arc<LivePersonState>) -> Router {
-    Router::new()
-        .route("/api/account/{account}/service/{service}/baseURI.json", get(service_domain))
-        .route("/api/account/{account}/service/baseURI.json", get(service_domains))
-        .route("/api/v1/account/{account}/login", post(login))
-        .route("/api/account/{account}/login", post(login_legacy))
-        .route("/api/v1/account/{account}/conversation/{conversation}/{action}", post(command))
-        .route("/api/v1/account/{account}/conversation/{conversation}/command", get(list_commands))
-        .route("/api/v1/account/{account}/conversation/{conversation}/command/{command}", get(get_command))
-        .with_state(state)
-}
 
-/// An error answer. LivePerson documents no error body; this one carries the reason.
-struct ApiError(StatusCode, String);
+/// An error answer, in the spec's shape (`{status, message}`).
+type ApiError = super::errors::Failure<LivePersonState>;
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        (self.0, axum::Json(json!({ "status": self.0.as_u16(), "message": self.1 }))).into_response()
-    }
-}
-
-fn render_error(status: StatusCode, message: String) -> Response {
-    ApiError(status, message).into_response()
+fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
+    ApiError::new(status, message)
 }
 
 type Answer = Result<Response, ApiError>;
@@ -359,7 +333,7 @@ fn check_account(state: &LivePersonState, account: &str) -> Result<(), ApiError>
     if account == state.config.account_id {
         Ok(())
     } else {
-        Err(ApiError(StatusCode::UNAUTHORIZED, format!("unknown account {account}")))
+        Err(error(StatusCode::UNAUTHORIZED, format!("unknown account {account}")))
     }
 }
 
@@ -397,7 +371,7 @@ async fn service_domain(
     let domain = domains(&state).into_iter().find(|d| d.service.as_deref() == Some(service.as_str()));
     match domain {
         Some(d) => Ok(axum::Json(d).into_response()),
-        None => Err(ApiError(StatusCode::BAD_REQUEST, format!("unknown service {service}"))),
+        None => Err(error(StatusCode::BAD_REQUEST, format!("unknown service {service}"))),
     }
 }
 
@@ -424,6 +398,8 @@ fn secret_eq(given: Option<&Value>, expected: &Secret) -> bool {
     given.and_then(Value::as_str) == Some(expected.expose())
 }
 
+/// Both logins: v1's `{authType, credentials}` (a password or the API-key
+/// set), and the seed's own `{username, password}`.
 async fn login(
     State(state): State<Arc<LivePersonState>>,
     Path(account): Path<String>,
@@ -431,15 +407,12 @@ async fn login(
 ) -> Answer {
     check_account(&state, &account)?;
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let creds = &body["credentials"];
+    let creds = body.get("credentials").unwrap_or(&body);
     let username = creds["username"].as_str().unwrap_or_default();
-    let valid = match body["authType"].as_str() {
-        Some("USER_PASS") => {
-            let user = &state.config.user;
-            username == user.username && secret_eq(creds.get("password"), &user.password)
-        }
-        Some("API_KEY") => {
-            let key = &state.config.api_key;
+    let (user, key) = (&state.config.user, &state.config.api_key);
+    let valid = match body.get("authType").map(|t| t.as_str()) {
+        None | Some(Some("USER_PASS")) => username == user.username && secret_eq(creds.get("password"), &user.password),
+        Some(Some("API_KEY")) => {
             username == key.username
                 && secret_eq(creds.get("appKey"), &key.app_key)
                 && secret_eq(creds.get("secret"), &key.secret)
@@ -449,50 +422,47 @@ async fn login(
         _ => false,
     };
     if !valid {
-        return Err(ApiError(StatusCode::UNAUTHORIZED, "invalid credentials".into()));
+        return Err(error(StatusCode::UNAUTHORIZED, "invalid credentials"));
     }
     Ok(new_session(&state, username))
-}
-
-async fn login_legacy(
-    State(state): State<Arc<LivePersonState>>,
-    Path(account): Path<String>,
-    body: axum::body::Bytes,
-) -> Answer {
-    check_account(&state, &account)?;
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let user = &state.config.user;
-    if body["username"].as_str() != Some(user.username.as_str()) || !secret_eq(body.get("password"), &user.password) {
-        return Err(ApiError(StatusCode::UNAUTHORIZED, "invalid credentials".into()));
-    }
-    Ok(new_session(&state, &user.username))
 }
 
 /// Checks the bearer is some user's current session, exactly as issued (the
 /// contract layer asks, where the spec's `security` wants a bearer).
 fn check_bearer(state: &LivePersonState, bearer: Option<&str>) -> Result<(), ApiError> {
-    let bearer = bearer.ok_or_else(|| ApiError(StatusCode::UNAUTHORIZED, "missing bearer".into()))?;
+    let bearer = bearer.ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing bearer"))?;
     if state.world(|w| w.sessions.values().any(|b| b == bearer)) {
         Ok(())
     } else {
-        Err(ApiError(StatusCode::UNAUTHORIZED, "invalid bearer".into()))
+        Err(error(StatusCode::UNAUTHORIZED, "invalid bearer"))
     }
 }
 
 fn not_found(conversation: &str) -> ApiError {
-    ApiError(StatusCode::NOT_FOUND, format!("conversation {conversation} not found"))
+    error(StatusCode::NOT_FOUND, format!("conversation {conversation} not found"))
 }
 
 /// `messages`, `transfer`, `close`, `sdes` and `ttr` all queue a command.
+/// The operations that queue a command, and the path segment naming each.
+const COMMANDS: [(&str, &str); 5] = [
+    ("sendMessages", "messages"),
+    ("transferConversation", "transfer"),
+    ("closeConversation", "close"),
+    ("setSdes", "sdes"),
+    ("setTtr", "ttr"),
+];
+
 async fn command(
     State(state): State<Arc<LivePersonState>>,
-    Path((account, conversation, action)): Path<(String, String, String)>,
+    Path((account, conversation)): Path<(String, String)>,
+    uri: axum::http::Uri,
     RawQuery(query): RawQuery,
     body: axum::body::Bytes,
 ) -> Answer {
     check_account(&state, &account)?;
     // The contract layer has already checked the action, the ttl and the body.
-    let kind: CommandType = action.parse().map_err(|e| ApiError(StatusCode::NOT_FOUND, format!("{e}")))?;
+    let action = uri.path().rsplit('/').next().unwrap_or_default().to_owned();
+    let kind: CommandType = action.parse().map_err(|e| error(StatusCode::NOT_FOUND, format!("{e}")))?;
     let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
     let ttl = params.iter().find(|(k, _)| k == "ttl").and_then(|(_, v)| v.parse().ok()).unwrap_or(DEFAULT_TTL);
     let payload: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
@@ -500,7 +470,7 @@ async fn command(
     // the `SetTtrRequest` schema in specs/liveperson.yaml);
     // the spec's x-check refuses it before here, this keeps the rule if it is not.
     if kind == CommandType::Ttr && payload["ttrType"] == "CUSTOM" && payload.get("value").is_none() {
-        return Err(ApiError(StatusCode::BAD_REQUEST, "value is required when ttrType is CUSTOM".into()));
+        return Err(error(StatusCode::BAD_REQUEST, "value is required when ttrType is CUSTOM"));
     }
     let fails = kind == CommandType::Transfer
         && !payload["skill"].as_str().is_some_and(|skill| state.config.skills.iter().any(|s| s == skill));
@@ -568,7 +538,7 @@ async fn list_commands(
     check_account(&state, &account)?;
     let delay = state.config.command_delay;
     let commands = state.world(|w| {
-        if !w.is_known(&conversation) {
+        if !w.is_open(&conversation) {
             return Err(not_found(&conversation));
         }
         Ok(w.commands.iter().rev().filter(|c| c.conversation_id == conversation).map(|c| w.view(c, delay)).collect())
@@ -583,14 +553,14 @@ async fn get_command(
     check_account(&state, &account)?;
     let delay = state.config.command_delay;
     let view = state.world(|w| {
-        if !w.is_known(&conversation) {
+        if !w.is_open(&conversation) {
             return Err(not_found(&conversation));
         }
         w.commands
             .iter()
             .find(|c| c.id == command && c.conversation_id == conversation)
             .map(|c| w.view(c, delay))
-            .ok_or_else(|| ApiError(StatusCode::NOT_FOUND, format!("command {command} not found")))
+            .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("command {command} not found")))
     })?;
     Ok(axum::Json(view).into_response())
 }

@@ -9,6 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
 use super::ApiError;
+pub(super) use crate::sandbox::store::{compare, text};
 use crate::llamadapro::types::{SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SortDirection};
 use crate::llamadapro::{FilterBy, SortBy};
 
@@ -30,34 +31,6 @@ pub(super) fn lookup<'v>(record: &'v Value, path: &str) -> Vec<&'v Value> {
         current = next;
     }
     current
-}
-
-/// A scalar as text: strings as they are, whole numbers without a fraction.
-pub(super) fn text(value: &Value) -> Option<String> {
-    match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 9e15 => Some(format!("{}", f as i64)),
-            _ => Some(n.to_string()),
-        },
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// Orders two optional values: numbers numerically, the rest as text; absent last.
-pub(super) fn compare(a: Option<&Value>, b: Option<&Value>) -> Ordering {
-    match (a, b) {
-        (Some(Value::Number(x)), Some(Value::Number(y))) => {
-            x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal)
-        }
-        (Some(x), Some(y)) => {
-            text(x).unwrap_or_default().to_lowercase().cmp(&text(y).unwrap_or_default().to_lowercase())
-        }
-        (Some(_), None) => Ordering::Less,
-        (None, Some(_)) => Ordering::Greater,
-        (None, None) => Ordering::Equal,
-    }
 }
 
 /// The fields a list can be filtered and sorted by; a filter field may

@@ -37,10 +37,8 @@ mod tasks;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use axum::Router;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
@@ -87,23 +85,57 @@ impl Default for LlamadaProConfig {
 pub type LlamadaProSandbox = Sandbox<LlamadaProState>;
 
 impl Emulator for LlamadaProState {
-    type Config = LlamadaProConfig;
-    const SPEC_JSON: &'static str = crate::llamadapro::SPEC_JSON;
+    super::emulator_settings!(LlamadaProConfig, crate::llamadapro::SPEC_JSON);
 
     fn new(seed: u64, config: LlamadaProConfig) -> Self {
-        LlamadaProState::new(seed, config)
-    }
-
-    fn harness(config: &LlamadaProConfig) -> &HarnessConfig {
-        &config.harness
+        let world = data::seed_world(seed, &config);
+        Self { seed, config, world: Mutex::new(world) }
     }
 
     fn routes(state: Arc<Self>) -> axum::Router {
-        routes(state)
+        super::Operations::of(Self::SPEC_JSON)
+            .on("startAiEmployeeCall", calls::start_ai_employee_call)
+            .on("loadRecording", calls::load_recording)
+            .on("getRecording", calls::get_recording)
+            .on("createConversation", conversations::create)
+            .on("bulkCreateConversations", conversations::bulk_create)
+            .on("bulkUpdateConversations", conversations::bulk_update)
+            .on("getContacts", contacts::list)
+            .on("createContact", contacts::create)
+            .on("searchContacts", contacts::search)
+            .on("getContact", contacts::get)
+            .on("updateContact", contacts::update)
+            .on("deleteContact", contacts::delete)
+            .on("getMessage", messages::get)
+            .on("createMessage", messages::create)
+            .on("createTemplateMessage", messages::create_template)
+            .on("uploadMedia", messages::upload_media)
+            .on("getCustomFieldDefinitions", custom_fields::list_definitions)
+            .on("createCustomFieldDefinition", custom_fields::create_definition)
+            .on("getCustomFieldDefinition", custom_fields::get_definition)
+            .on("updateCustomFieldDefinition", custom_fields::update_definition)
+            .on("deleteCustomFieldDefinition", custom_fields::delete_definition)
+            .on("getCustomFieldListOptions", custom_fields::list_options)
+            .on("createCustomFieldListOption", custom_fields::create_option)
+            .on("getCustomFieldListOption", custom_fields::get_option)
+            .on("updateCustomFieldListOption", custom_fields::update_option)
+            .on("deleteCustomFieldListOption", custom_fields::delete_option)
+            .on("createCall", calls::create)
+            .on("startBridgeCall", calls::start_bridge_call)
+            .on("startVoiceAgentCall", calls::start_voice_agent_call)
+            .on("getCall", calls::get)
+            .on("getCallTranscription", calls::get_transcription)
+            .on("getCallRecording", calls::get_recording_of_call)
+            .into_router()
+            .with_state(state)
     }
 
     fn render_error(status: StatusCode, message: String) -> Response {
         render_error(status, message)
+    }
+
+    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn crate::sandbox::Hooks>> {
+        Some(state.clone())
     }
 
     /// `X-API-KEY` (`ApiKeyAuth`), checked before the request is validated.
@@ -142,7 +174,7 @@ impl Sandbox<LlamadaProState> {
 
     /// Every task, oldest first.
     pub fn tasks(&self) -> Vec<Task> {
-        self.api.world(|w| w.tasks.clone())
+        self.records(tasks::TASKS).into_iter().filter_map(|t| serde_json::from_value(t).ok()).collect()
     }
 
     /// Every custom field definition, by id.
@@ -180,11 +212,6 @@ pub struct LlamadaProState {
 }
 
 impl LlamadaProState {
-    fn new(seed: u64, config: LlamadaProConfig) -> Self {
-        let world = data::seed_world(seed, &config);
-        Self { seed, config, world: Mutex::new(world) }
-    }
-
     fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
         let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         f(&mut world)
@@ -271,6 +298,7 @@ struct World {
     /// Counter behind string ids.
     next_key: u64,
     contacts: Contacts,
+    /// The seeded tasks, until the store takes them (see `tasks`).
     tasks: Vec<Task>,
     definitions: BTreeMap<u64, CustomFieldDefinition>,
     options: BTreeMap<u64, CustomFieldListOption>,
@@ -310,48 +338,6 @@ impl World {
     }
 }
 
-fn routes(state: Arc<LlamadaProState>) -> Router {
-    Router::new()
-        .route("/api/v2/calls/agent", post(calls::start_ai_employee_call))
-        .route("/api/v1/tasks", get(tasks::list).post(tasks::create))
-        .route("/api/v1/tasks/{task_id}", get(tasks::get).put(tasks::update).delete(tasks::delete))
-        .route("/api/v1/recordings/load", post(calls::load_recording))
-        .route("/api/v1/recordings/{recording_id}", get(calls::get_recording))
-        .route("/api/v1/conversations", post(conversations::create))
-        .route("/api/v1/conversations/bulk", post(conversations::bulk_create).put(conversations::bulk_update))
-        .route("/api/v1/contacts", get(contacts::list).post(contacts::create))
-        .route("/api/v1/contacts/search", post(contacts::search))
-        .route("/api/v1/contacts/{id}", get(contacts::get).put(contacts::update).delete(contacts::delete))
-        .route("/api/v1/messages/{message_id}", get(messages::get))
-        .route("/api/v1/messages/whatsapp", post(messages::create))
-        .route("/api/v1/messages/whatsapp/template", post(messages::create_template))
-        .route("/api/v1/messages/whatsapp/media", post(messages::upload_media))
-        .route(
-            "/api/v1/custom-fields/definitions",
-            get(custom_fields::list_definitions).post(custom_fields::create_definition),
-        )
-        .route(
-            "/api/v1/custom-fields/definitions/{id}",
-            get(custom_fields::get_definition)
-                .put(custom_fields::update_definition)
-                .delete(custom_fields::delete_definition),
-        )
-        .route(
-            "/api/v1/custom-fields/definitions/{id}/options",
-            get(custom_fields::list_options).post(custom_fields::create_option),
-        )
-        .route(
-            "/api/v1/custom-fields/definitions/{id}/options/{option_id}",
-            get(custom_fields::get_option).put(custom_fields::update_option).delete(custom_fields::delete_option),
-        )
-        .route("/api/v1/calls", post(calls::create))
-        .route("/api/v1/calls/bridge", post(calls::start_bridge_call))
-        .route("/api/v1/calls/agent", post(calls::start_voice_agent_call))
-        .route("/api/v1/calls/{call_id}", get(calls::get))
-        .route("/api/v1/calls/{call_id}/transcription", get(calls::get_transcription))
-        .route("/api/v1/calls/{call_id}/recording", get(calls::get_recording_of_call))
-        .with_state(state)
-}
 
 /// An error answer in the API's one documented shape, `{code, error, message, details}`.
 #[derive(Debug)]

@@ -6,7 +6,8 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use crate::luware::transcript::{Speaker, Tcu, Topic, Transcript, Word};
 use crate::luware::types::{Conversation, ConversationStatus, Direction, EndCause, ForwardReason, Modality, Platform};
-use crate::luware::{FieldValue, FilterField, format_datetime};
+use super::FieldValue;
+use crate::luware::{FilterField, format_datetime};
 pub(crate) use crate::sandbox::mix;
 
 /// How a user's conversations are recorded; decides which control actions fit.

@@ -8,17 +8,17 @@
 //! labels, metadata and control actions are kept and show in later reads.
 
 mod data;
+pub(crate) mod filter;
+mod transcript;
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
@@ -28,8 +28,10 @@ use super::{Emulator, HarnessConfig, Refused, Sandbox};
 use crate::luware::types::{
     ControlAction, Conversation, ConversationPage, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues,
 };
-use crate::luware::{Credentials, Filters, encode_vtr};
+use crate::luware::{Credentials, Filters};
 use data::RecordingMode;
+pub use filter::FieldValue;
+pub use transcript::{encode_vtr, encode_vtr_raw};
 
 /// Emulator settings.
 #[derive(Debug, Clone)]
@@ -71,23 +73,23 @@ impl Default for LuwareConfig {
 pub type LuwareSandbox = Sandbox<LuwareState>;
 
 impl Emulator for LuwareState {
-    type Config = LuwareConfig;
-    const SPEC_JSON: &'static str = crate::luware::SPEC_JSON;
+    super::emulator_settings!(LuwareConfig, crate::luware::SPEC_JSON);
 
     fn new(seed: u64, config: LuwareConfig) -> Self {
-        LuwareState::new(seed, config)
-    }
-
-    fn harness(config: &LuwareConfig) -> &HarnessConfig {
-        &config.harness
+        Self { seed, config, writes: Mutex::new(Writes::default()), last_vtr: Mutex::new(None) }
     }
 
     fn routes(state: Arc<Self>) -> axum::Router {
-        routes(state)
-    }
-
-    fn render_error(status: StatusCode, message: String) -> Response {
-        render_error(status, message)
+        super::Operations::of(Self::SPEC_JSON)
+            .on("requestToken", token)
+            .on("searchConversations", search)
+            .on("getConversation", conversation)
+            .on("downloadMedia", media)
+            .on("addMetadata", metadata)
+            .on("addLabel", label)
+            .on("controlConversation", control)
+            .into_router()
+            .with_state(state)
     }
 
     fn authenticate(
@@ -174,10 +176,6 @@ impl std::fmt::Debug for LuwareState {
 }
 
 impl LuwareState {
-    fn new(seed: u64, config: LuwareConfig) -> Self {
-        Self { seed, config, writes: Mutex::new(Writes::default()), last_vtr: Mutex::new(None) }
-    }
-
     fn conversation(&self, index: u64) -> Conversation {
         let mut c = data::conversation(self.seed, index, self.config.conversations);
         if let Ok(w) = self.writes.lock() {
@@ -196,37 +194,12 @@ impl LuwareState {
     }
 }
 
-fn routes(state: Arc<LuwareState>) -> Router {
-    Router::new()
-        .route("/vfcrest/v1/auth/token", post(token))
-        .route("/vfcrest/v1/conversations", get(search))
-        .route("/vfcrest/v1/conversations/{ccdr_id}", get(conversation))
-        .route("/vfcrest/v1/conversations/{ccdr_id}/media", get(media))
-        .route("/vfcrest/v1/conversations/{ccdr_id}/metadata", post(metadata))
-        .route("/vfcrest/v1/conversations/{ccdr_id}/labels", post(label))
-        .route("/vfcrest/v1/conversationControl/{ccdr_id}/{action}", post(control))
-        .with_state(state)
-}
 
-/// An error answer, with a body in the style of Azure API Management.
-struct ApiError {
-    status: StatusCode,
-    message: String,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = json!({ "statusCode": self.status.as_u16(), "message": self.message });
-        (self.status, axum::Json(body)).into_response()
-    }
-}
-
-fn render_error(status: StatusCode, message: String) -> Response {
-    error(status, message).into_response()
-}
+/// An error answer, in the spec's shape (Azure API Management's).
+type ApiError = super::errors::Failure<LuwareState>;
 
 fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
-    ApiError { status, message: message.into() }
+    ApiError::new(status, message)
 }
 
 type Answer = Result<Response, ApiError>;

@@ -21,11 +21,9 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post, put};
 use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -89,19 +87,30 @@ impl Default for RaiaConfig {
 pub type RaiaSandbox = Sandbox<RaiaState>;
 
 impl Emulator for RaiaState {
-    type Config = RaiaConfig;
-    const SPEC_JSON: &'static str = crate::raia::SPEC_JSON;
+    super::emulator_settings!(RaiaConfig, crate::raia::SPEC_JSON);
 
     fn new(seed: u64, config: RaiaConfig) -> Self {
-        RaiaState::new(seed, config)
-    }
-
-    fn harness(config: &RaiaConfig) -> &HarnessConfig {
-        &config.harness
+        let world = World::seeded(seed, &config);
+        Self { config, world: Mutex::new(world) }
     }
 
     fn routes(state: Arc<Self>) -> axum::Router {
-        routes(state)
+        super::Operations::of(Self::SPEC_JSON)
+            .on("listConversations", list_conversations)
+            .on("createConversation", create_conversation)
+            .on("deleteUserConversations", delete_user_conversations)
+            .on("listConversationStates", list_states)
+            .on("startConversation", start_conversation)
+            .on("getConversation", get_conversation)
+            .on("updateConversation", update_conversation)
+            .on("listMessages", list_messages)
+            .on("sendMessage", send_message)
+            .on("sendMessageAsync", send_message_async)
+            .on("getMessageResponse", get_message_response)
+            .on("setConversationMode", set_mode)
+            .on("sendManualMessage", send_manual_message)
+            .into_router()
+            .with_state(state)
     }
 
     fn render_error(status: StatusCode, message: String) -> Response {
@@ -301,11 +310,6 @@ const CHANNELS: [Channel; 6] =
     [Channel::Api, Channel::LiveChat, Channel::Voice, Channel::Email, Channel::Sms, Channel::Api];
 
 impl RaiaState {
-    fn new(seed: u64, config: RaiaConfig) -> Self {
-        let world = World::seeded(seed, &config);
-        Self { config, world: Mutex::new(world) }
-    }
-
     fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
         let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         world.advance();
@@ -755,22 +759,6 @@ impl World {
     }
 }
 
-fn routes(state: Arc<RaiaState>) -> Router {
-    Router::new()
-        .route(
-            "/external/conversations",
-            get(list_conversations).post(create_conversation).delete(delete_user_conversations),
-        )
-        .route("/external/conversations/states", get(list_states))
-        .route("/external/conversations/start", post(start_conversation))
-        .route("/external/conversations/{id}", get(get_conversation).put(update_conversation))
-        .route("/external/conversations/{id}/messages", get(list_messages).post(send_message))
-        .route("/external/conversations/{id}/messages/async", post(send_message_async))
-        .route("/external/conversations/{id}/messages/{question}/response-on", get(get_message_response))
-        .route("/external/conversations/{id}/mode", put(set_mode))
-        .route("/external/conversations/{id}/send-manual-message", post(send_manual_message))
-        .with_state(state)
-}
 
 /// An error answer in the vendor's shape (`ApiError` in the spec).
 struct ApiError {

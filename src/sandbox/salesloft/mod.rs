@@ -16,12 +16,10 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use axum::Router;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
@@ -64,19 +62,29 @@ impl Default for SalesloftConfig {
 pub type SalesloftSandbox = Sandbox<SalesloftState>;
 
 impl Emulator for SalesloftState {
-    type Config = SalesloftConfig;
-    const SPEC_JSON: &'static str = crate::salesloft::SPEC_JSON;
+    super::emulator_settings!(SalesloftConfig, crate::salesloft::SPEC_JSON);
 
     fn new(seed: u64, config: SalesloftConfig) -> Self {
-        SalesloftState::new(seed, config)
-    }
-
-    fn harness(config: &SalesloftConfig) -> &HarnessConfig {
-        &config.harness
+        let inner = Inner {
+            rng: fastrand::Rng::with_seed(seed),
+            tokens: HashSet::new(),
+            window_start: Instant::now(),
+            spent: 0,
+        };
+        Self { seed, config, inner: Mutex::new(inner), by_duration: OnceLock::new() }
     }
 
     fn routes(state: Arc<Self>) -> axum::Router {
-        routes(state)
+        super::Operations::of(Self::SPEC_JSON)
+            .on("listConversations", list_conversations)
+            .on("getConversation", get_conversation)
+            .on("getConversationExtensive", get_extensive)
+            .on("listTranscriptions", list_transcriptions)
+            .on("getTranscription", get_transcription)
+            .on("listTranscriptionSentences", list_sentences)
+            .into_router()
+            .layer(from_fn_with_state(state.clone(), gatekeeper))
+            .with_state(state)
     }
 
     fn render_error(status: StatusCode, message: String) -> Response {
@@ -147,16 +155,6 @@ struct Inner {
 }
 
 impl SalesloftState {
-    fn new(seed: u64, config: SalesloftConfig) -> Self {
-        let inner = Inner {
-            rng: fastrand::Rng::with_seed(seed),
-            tokens: HashSet::new(),
-            window_start: Instant::now(),
-            spent: 0,
-        };
-        Self { seed, config, inner: Mutex::new(inner), by_duration: OnceLock::new() }
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
@@ -287,17 +285,6 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "error": message }))).into_response()
 }
 
-fn routes(state: Arc<SalesloftState>) -> Router {
-    Router::new()
-        .route("/v2/conversations", get(list_conversations))
-        .route("/v2/conversations/{id}", get(get_conversation))
-        .route("/v2/conversations/{id}/extensive", get(get_extensive))
-        .route("/v2/transcriptions", get(list_transcriptions))
-        .route("/v2/transcriptions/{id}", get(get_transcription))
-        .route("/v2/transcriptions/{id}/sentences", get(list_sentences))
-        .layer(from_fn_with_state(state.clone(), gatekeeper))
-        .with_state(state)
-}
 
 /// What a request costs: 1, more for deep pages (the `RateLimitEndpointCost`
 /// header's `x-provenance` in specs/salesloft.yaml).

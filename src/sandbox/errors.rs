@@ -1,0 +1,157 @@
+//! Error answers in the spec's own shape: the schema the operation documents
+//! for the status (exact, `4XX`/`5XX`, then `default`), else the error schema
+//! the spec uses most. Its status field (`status`, `statusCode`, `code`)
+//! gets the status, its message field (`message`, else `error`) the message,
+//! `error` beside a message the status's reason; other required fields keep
+//! a value generated from the schema, optional ones are left out. A status
+//! documented without a body gets none.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
+
+use super::fallback::generate;
+use super::validate::{SpecValidator, deref};
+use crate::spec::model::is_json;
+
+const STATUS_FIELDS: [&str; 4] = ["status", "statusCode", "code", "httpStatus"];
+const MESSAGE_FIELDS: [&str; 4] = ["message", "error_description", "detail", "errorMessage"];
+
+/// An error answer to `operation_id` (`None`: a request no operation takes yet).
+pub(crate) fn render(
+    validator: &SpecValidator,
+    operation_id: Option<&str>,
+    status: StatusCode,
+    message: &str,
+) -> Response {
+    let root = validator.spec();
+    let documented = operation_id.and_then(|id| validator.responses(id)).and_then(|responses| {
+        let code = status.as_u16().to_string();
+        let range = format!("{}XX", status.as_u16() / 100);
+        [code.as_str(), range.as_str(), "default"].into_iter().find_map(|key| responses.get(key))
+    });
+    let schema = match documented.and_then(|r| deref(root, r).ok()) {
+        Some(response) => match json_schema(response) {
+            Some(schema) => Some(schema),
+            None => return status.into_response(),
+        },
+        None => most_used(root),
+    };
+    let body = match schema {
+        Some(schema) => fill(validator, schema, status, message),
+        None => json!({ "status": status.as_u16(), "message": message }),
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+/// [`render`] for an emulator's own spec (built once per spec), for errors
+/// its handlers answer.
+pub(crate) fn spec_error(spec_json: &'static str, status: StatusCode, message: &str) -> Response {
+    static VALIDATORS: OnceLock<Mutex<HashMap<usize, Arc<SpecValidator>>>> = OnceLock::new();
+    let key = spec_json.as_ptr() as usize;
+    let validators = VALIDATORS.get_or_init(Default::default);
+    let validator = validators.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
+    let validator = match validator {
+        Some(validator) => validator,
+        None => {
+            let spec = serde_json::from_str(spec_json).unwrap_or(Value::Null);
+            let Ok(validator) = SpecValidator::new(&spec) else {
+                return (status, axum::Json(json!({ "status": status.as_u16(), "message": message }))).into_response();
+            };
+            let validator = Arc::new(validator);
+            validators.lock().unwrap_or_else(PoisonError::into_inner).insert(key, validator.clone());
+            validator
+        }
+    };
+    render(&validator, None, status, message)
+}
+
+/// The JSON schema of a response (`None`: it has no JSON body).
+fn json_schema(response: &Value) -> Option<&Value> {
+    let content = response.get("content")?.as_object()?;
+    content.iter().find(|(media, _)| is_json(media)).and_then(|(_, m)| m.get("schema"))
+}
+
+/// The JSON schema most error responses of the spec document.
+fn most_used(root: &Value) -> Option<&Value> {
+    let mut counts: Vec<(&Value, usize)> = Vec::new();
+    let operations =
+        root.get("paths")?.as_object()?.values().filter_map(Value::as_object).flat_map(|item| item.values());
+    for responses in operations.filter_map(|op| op.get("responses")?.as_object()) {
+        for (code, response) in responses {
+            if code.starts_with('2') || code.starts_with('3') {
+                continue;
+            }
+            let Some(schema) = deref(root, response).ok().and_then(json_schema) else { continue };
+            match counts.iter_mut().find(|(s, _)| *s == schema) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((schema, 1)),
+            }
+        }
+    }
+    // The first of the most used, in spec order.
+    let most = counts.iter().map(|(_, n)| *n).max()?;
+    counts.into_iter().find(|(_, n)| *n == most).map(|(s, _)| s)
+}
+
+/// A body of `schema` saying `status` and `message`.
+fn fill(validator: &SpecValidator, schema: &Value, status: StatusCode, message: &str) -> Value {
+    let root = validator.spec();
+    let resolved = deref(root, schema).unwrap_or(schema);
+    let properties = resolved.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+    let required: Vec<&str> =
+        resolved.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let generated = generate(validator, schema);
+    let has = |name: &str| properties.contains_key(name);
+    let message_field = MESSAGE_FIELDS.into_iter().find(|f| has(f)).or_else(|| has("error").then_some("error"));
+    let mut body = Map::new();
+    for name in properties.keys() {
+        let kind = deref(root, &properties[name]).ok().and_then(|p| p.get("type")).and_then(Value::as_str);
+        let value = if STATUS_FIELDS.contains(&name.as_str()) && matches!(kind, Some("integer" | "number")) {
+            Value::from(status.as_u16())
+        } else if message_field == Some(name.as_str()) {
+            Value::from(message)
+        } else if name == "error" && kind == Some("string") {
+            Value::from(status.canonical_reason().unwrap_or("Error"))
+        } else if required.contains(&name.as_str()) {
+            generated.get(name).cloned().unwrap_or(Value::Null)
+        } else {
+            continue;
+        };
+        body.insert(name.clone(), value);
+    }
+    let body = Value::Object(body);
+    if validator.conforms(schema, &body) { body } else { generated }
+}
+
+/// An error a handler of emulator `E` answers, in `E`'s spec's shape.
+#[cfg(any(feature = "luware", feature = "liveperson"))]
+pub(crate) struct Failure<E> {
+    status: StatusCode,
+    message: String,
+    api: std::marker::PhantomData<fn() -> E>,
+}
+
+#[cfg(any(feature = "luware", feature = "liveperson"))]
+impl<E> Failure<E> {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        Self { status, message: message.into(), api: std::marker::PhantomData }
+    }
+}
+
+#[cfg(any(feature = "luware", feature = "liveperson"))]
+impl<E> std::fmt::Debug for Failure<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Failure").field("status", &self.status).field("message", &self.message).finish()
+    }
+}
+
+#[cfg(any(feature = "luware", feature = "liveperson"))]
+impl<E: super::Emulator> IntoResponse for Failure<E> {
+    fn into_response(self) -> Response {
+        E::render_error(self.status, self.message)
+    }
+}

@@ -45,7 +45,6 @@ pub mod types {
 pub use client::{Client, ClientBuilder, ConversationQuery};
 pub use error::RaiaError;
 pub use generated::Client as GeneratedClient;
-pub use input::InputError;
 
 /// The production host (the spec's server).
 pub const BASE_URL: &str = "https://api.raia2.com";

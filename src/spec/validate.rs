@@ -873,7 +873,9 @@ pub(super) fn check_string(
         && let Some(regex) = patterns.get(pattern)
         && !regex.is_match(text)
     {
-        return Err(format!("{} does not match the pattern {pattern}", show_str(text)));
+        // `\S` and the like refuse a blank text: say so rather than quote the regex.
+        let blank = if text.trim().is_empty() { "must not be blank: it " } else { "" };
+        return Err(format!("{} {blank}does not match the pattern {pattern}", show_str(text)));
     }
     if schema.get("x-format").and_then(Value::as_str) == Some("e164") && !is_e164(text) {
         return Err(format!(

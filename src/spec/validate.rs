@@ -399,6 +399,14 @@ impl SpecValidator {
         self.check(Direction::Response, schema, value, &Loc::Root("value")).is_ok()
     }
 
+    /// The first difference between a request body and the spec's component
+    /// schema `name`: the rules a body must keep, for code that holds the body
+    /// outside a request (the sandbox's handlers).
+    pub(crate) fn check_request_body(&self, name: &str, value: &Value) -> Result<(), Violation> {
+        let schema = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+        self.check(Direction::Request, &schema, value, &Loc::Root("request body"))
+    }
+
     pub(super) fn operations(&self) -> impl Iterator<Item = &Operation> {
         self.routes.iter().flat_map(|r| r.methods.iter().map(|(_, op)| op))
     }

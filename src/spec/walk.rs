@@ -603,8 +603,11 @@ impl<'s> Walker<'s> {
                         Some(&i) if i > 0 => format!("the closest fails with {}", failures[i]),
                         _ => failures.first().map(|e| format!("the first fails with {e}")).unwrap_or_default(),
                     };
-                    let message =
-                        format!("matches none of the {} {key} alternatives ({explained})", alternatives.len());
+                    // The rule's own words, when it has them (an `x-check`'s description).
+                    let message = match schema.get("description").and_then(Value::as_str) {
+                        Some(rule) => format!("{rule} ({explained})"),
+                        None => format!("matches none of the {} {key} alternatives ({explained})", alternatives.len()),
+                    };
                     return self.report(DriftKind::BrokenConstraint, at, message);
                 }
                 n if n > 1 && key == "oneOf" => {

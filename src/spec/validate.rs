@@ -402,6 +402,7 @@ impl SpecValidator {
     /// The first difference between a request body and the spec's component
     /// schema `name`: the rules a body must keep, for code that holds the body
     /// outside a request (the sandbox's handlers).
+    #[cfg(feature = "llamadapro")]
     pub(crate) fn check_request_body(&self, name: &str, value: &Value) -> Result<(), Violation> {
         let schema = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
         self.check(Direction::Request, &schema, value, &Loc::Root("request body"))

@@ -22,6 +22,26 @@ where
     })
 }
 
+/// A start request: the fields given, and every optional field all three
+/// channels share left unset.
+macro_rules! start_request {
+    ($ty:ident { $($field:ident: $value:expr),* $(,)? }) => {
+        $ty {
+            $($field: $value,)*
+            context: None,
+            conversation_context: None,
+            source: None,
+            fk_id: None,
+            fk_user_id: None,
+            custom_data: Default::default(),
+            conversation_state_id: None,
+            author_id: None,
+            skip_phone_number_validation: None,
+            skip_email_validation: None,
+        }
+    };
+}
+
 impl StartEmailConversation {
     /// Starts a conversation by emailing the user: `subject` and
     /// `introduction` make up the first email. Other fields stay unset and
@@ -33,7 +53,7 @@ impl StartEmailConversation {
         subject: impl Into<String>,
         introduction: impl Into<String>,
     ) -> Self {
-        Self {
+        start_request!(Self {
             channel: EmailChannel::Email,
             first_name: first_name.into(),
             last_name: last_name.into(),
@@ -43,17 +63,7 @@ impl StartEmailConversation {
             include_signature_in_email: None,
             phone_number: None,
             reset_conversation: false,
-            context: None,
-            conversation_context: None,
-            source: None,
-            fk_id: None,
-            fk_user_id: None,
-            custom_data: Default::default(),
-            conversation_state_id: None,
-            author_id: None,
-            skip_phone_number_validation: None,
-            skip_email_validation: None,
-        }
+        })
     }
 }
 
@@ -65,7 +75,7 @@ impl StartSmsConversation {
         phone_number: impl Into<String>,
         introduction: impl Into<String>,
     ) -> Self {
-        Self {
+        start_request!(Self {
             channel: SmsChannel::Sms,
             first_name: first_name.into(),
             last_name: last_name.into(),
@@ -74,17 +84,7 @@ impl StartSmsConversation {
             email: None,
             reset_conversation: false,
             include_signature_in_sms: false,
-            context: None,
-            conversation_context: None,
-            source: None,
-            fk_id: None,
-            fk_user_id: None,
-            custom_data: Default::default(),
-            conversation_state_id: None,
-            author_id: None,
-            skip_phone_number_validation: None,
-            skip_email_validation: None,
-        }
+        })
     }
 }
 
@@ -96,24 +96,14 @@ impl StartVoiceConversation {
         phone_number: impl Into<String>,
         first_message: impl Into<String>,
     ) -> Self {
-        Self {
+        start_request!(Self {
             channel: VoiceChannel::Voice,
             first_name: first_name.into(),
             last_name: last_name.into(),
             phone_number: phone_number.into(),
             first_message: first_message.into(),
             email: None,
-            context: None,
-            conversation_context: None,
-            source: None,
-            fk_id: None,
-            fk_user_id: None,
-            custom_data: Default::default(),
-            conversation_state_id: None,
-            author_id: None,
-            skip_phone_number_validation: None,
-            skip_email_validation: None,
-        }
+        })
     }
 }
 

@@ -130,7 +130,7 @@ fn read_create_update_delete_and_states() {
     assert_eq!(stderr(&out).trim(), "error: get_conversation: HTTP 404 Not Found: ENTITY_NOT_FOUND");
     let out = run_raia(&["conversations", "create", "--user", user, "--title", &"x".repeat(256)]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("255-character limit"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("title: longer than 255 characters"), "{}", stderr(&out));
 }
 
 #[test]
@@ -200,15 +200,15 @@ fn start_each_channel() {
                 "--introduction",
                 "I",
             ][..],
-            "email start: email",
+            "body.email: \"\" must not be blank",
         ),
         (
-            &["conversations", "start", "sms", "--first-name", "A", "--last-name", "B", "--phone", "+1"],
-            "sms start: smsIntroduction",
+            &["conversations", "start", "sms", "--first-name", "A", "--last-name", "B", "--phone", "+15550100"],
+            "body.smsIntroduction: \"\" must not be blank",
         ),
         (
             &["conversations", "start", "voice", "--first-name", "A", "--last-name", "B", "--first-message", "Hi"],
-            "voice start: phoneNumber",
+            "body.phoneNumber",
         ),
     ] {
         let out = run_raia(args);

@@ -212,8 +212,8 @@ impl Client {
 
     /// Sends messages to an ongoing conversation; returns the command id.
     /// Besides the spec's rules (checked by the runtime: at least one message,
-    /// `ttl` 10 to 120, each item's shape), checks what the spec cannot say:
-    /// structured content within 15,000 bytes and base64 `encodedMetadata`.
+    /// `ttl` 10 to 120, each item's shape, base64 `encodedMetadata`), checks
+    /// what the spec cannot say: structured content within 15,000 bytes.
     pub async fn send_messages(
         &self,
         conversation_id: &str,
@@ -234,10 +234,9 @@ impl Client {
     }
 
     /// Transfers the conversation to a skill (case-sensitive name); returns
-    /// the command id. A blank name (which the spec's `minLength` lets
-    /// through) is refused before sending.
+    /// the command id. A blank name is refused before sending (the spec's
+    /// rule).
     pub async fn transfer(&self, conversation_id: &str, skill: &str, options: CommandOptions) -> Result<String> {
-        input::check_skill(skill).map_err(invalid)?;
         let api = self.generated().await?;
         let call = api.transfer_conversation().account_id(self.account_id()).conversation_id(conversation_id);
         let body = TransferRequest::builder().skill(skill.to_string());

@@ -1,13 +1,13 @@
 //! What callers send, and the checks the spec cannot express, run before
-//! anything leaves: blank skill names, structured-content size, base64
-//! metadata and SDE payloads; `Ttr` makes a custom TTR carry its seconds.
-//! The spec's own rules (`ttl` 10 to 120, at least one message, a non-empty
-//! skill, enums, required fields) are checked by the runtime for every call.
+//! anything leaves: structured-content size (of the serialised JSON) and raw
+//! SDE payloads against their `type` (named in the refusal); `Ttr` makes a
+//! custom TTR carry its seconds. The spec's own rules (`ttl` 10 to 120, at
+//! least one message, a skill that is not blank, base64 `encodedMetadata`,
+//! enums, required fields) are checked by the runtime for every call.
 
 use std::fmt;
 use std::str::FromStr;
 
-use base64::Engine;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -33,12 +33,8 @@ pub const MAX_STRUCTURED_CONTENT_BYTES: usize = 15_000;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InputError {
-    #[error("the skill name is blank")]
-    EmptySkill,
     #[error("message {index}: structured content is {bytes} bytes, over the 15000-byte limit")]
     StructuredContentTooLarge { index: usize, bytes: usize },
-    #[error("message {index}: encodedMetadata is not valid base64")]
-    EncodedMetadataNotBase64 { index: usize },
     #[error("sde {index} of type {sde_type:?}: {reason}")]
     SdeMismatch { index: usize, sde_type: String, reason: String },
     #[error("{0:?} is not a TTR: use urgent, normal, prioritized or custom:SECONDS")]
@@ -251,31 +247,20 @@ fn publish_text(text: &str) -> QuickReplyAction {
 }
 
 /// Checks what the spec cannot say about messages: the size of structured
-/// content and the encoding of `encodedMetadata`.
+/// content, as the serialised JSON the server measures.
 pub(crate) fn check_messages(messages: &[Message]) -> Result<(), InputError> {
     for (index, message) in messages.iter().enumerate() {
-        let (content, encoded) = match message {
-            Message::StructuredContentMessage(m) => (serde_json::to_vec(&m.structured_content), &m.encoded_metadata),
-            Message::QuickRepliesMessage(m) => (serde_json::to_vec(&m.structured_content), &m.encoded_metadata),
+        let content = match message {
+            Message::StructuredContentMessage(m) => serde_json::to_vec(&m.structured_content),
+            Message::QuickRepliesMessage(m) => serde_json::to_vec(&m.structured_content),
             _ => continue,
         };
         let bytes = content.map(|c| c.len()).unwrap_or(usize::MAX);
         if bytes > MAX_STRUCTURED_CONTENT_BYTES {
             return Err(InputError::StructuredContentTooLarge { index, bytes });
         }
-        if let Some(encoded) = encoded
-            && base64::engine::general_purpose::STANDARD.decode(encoded).is_err()
-        {
-            return Err(InputError::EncodedMetadataNotBase64 { index });
-        }
     }
     Ok(())
-}
-
-/// Checks a transfer's skill name is not blank (the spec's `minLength: 1`
-/// lets whitespace through).
-pub(crate) fn check_skill(skill: &str) -> Result<(), InputError> {
-    if skill.trim().is_empty() { Err(InputError::EmptySkill) } else { Ok(()) }
 }
 
 #[cfg(test)]

@@ -1,38 +1,22 @@
-//! Rules the spec states in words but its schema cannot hold, checked before
-//! anything is sent: `variables` or `components` (never both), `contactId` or
-//! `contact` (or both) with E.164 contact phones, and the two modes of a media
-//! upload. (Other E.164 phone numbers, `x-format: e164` in the spec, are the
-//! spec validator's: every request is checked against them before it leaves,
-//! whichever method sends it.)
+//! Input checks of LlamadaPro that are not the spec's: ids as whole numbers
+//! in `f64` fields (see [`super::ids`]), the `filterBy`/`sortBy` syntaxes
+//! ([`super::syntax`]) and an option's definition id in path and body.
 //!
-//! The `validate` methods are public so that callers (and the sandbox, which
-//! enforces the same rules as the server would) can run them on their own.
+//! The rules the vendor states in words (`variables` or `components`, never
+//! both; `contactId` or `contact`, with E.164 contact phones and whole-number
+//! ids; the two modes of a media upload) are the spec's `x-check`s, and
+//! E.164 numbers its `x-format: e164`: every request is checked against them
+//! before it leaves, whichever method sends it. `validate()` on those bodies
+//! runs the same rules on a body held outside a request (the sandbox does).
 
-use super::ids::checked_id;
+use crate::error::InvalidInput;
+
 use super::types::{CreateConversationRequest, CreateMessageRequest, CreateTemplateMessageRequest, UploadMediaRequest};
 
 /// Input LlamadaPro would reject, caught before sending.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InputError {
-    /// A template message with both `variables` and `components`.
-    #[error("a template message takes variables or components, not both")]
-    TemplateVariablesAndComponents,
-    /// A conversation with neither `contactId` nor `contact`.
-    #[error("a conversation needs contactId (an existing contact) or contact (matched by address, or created)")]
-    ConversationContactMissing,
-    /// A contact phone of a conversation that is not E.164.
-    #[error("contact phone {phone:?} is not an E.164 number (e.g. +14155552671)")]
-    ContactPhoneNotE164 { phone: String },
-    /// A media upload in neither mode.
-    #[error("an upload needs fileId, or fileName, contentType and content")]
-    UploadModeMissing,
-    /// A media upload that mixes `fileId` with direct-upload fields.
-    #[error("an upload takes fileId or fileName/contentType/content, not both")]
-    UploadModesMixed,
-    /// A direct upload without one of its three fields.
-    #[error("a direct upload needs {missing} as well")]
-    UploadIncomplete { missing: &'static str },
     /// A number where an id belongs that is not a whole, exactly representable number.
     #[error("{field}: {value} is not an id (a whole number up to 2^53 - 1)")]
     NotAnId { field: &'static str, value: String },
@@ -62,71 +46,34 @@ include!(concat!(env!("OUT_DIR"), "/llamadapro_facts.rs"));
 /// rule the spec validator applies to every `x-format: e164` value.
 pub use crate::spec::validate::is_e164;
 
-impl CreateTemplateMessageRequest {
-    /// `variables` or `components`, never both. A template without
-    /// parameters takes neither.
-    pub fn validate(&self) -> Result<(), InputError> {
-        if !self.variables.is_empty() && !self.components.is_empty() {
-            return Err(InputError::TemplateVariablesAndComponents);
-        }
-        Ok(())
-    }
-}
-
-impl CreateMessageRequest {
-    /// Nothing beyond the spec's own rules (E.164 numbers are checked with
-    /// the rest of the request, before it is sent).
-    pub fn validate(&self) -> Result<(), InputError> {
-        Ok(())
-    }
-}
-
-impl UploadMediaRequest {
-    /// Exactly one of the two modes: `fileId`, or all of `fileName`,
-    /// `contentType` and `content`.
-    pub fn validate(&self) -> Result<(), InputError> {
-        let direct = [("fileName", &self.file_name), ("contentType", &self.content_type), ("content", &self.content)];
-        let given = direct.iter().filter(|(_, v)| v.is_some()).count();
-        match (&self.file_id, given) {
-            (Some(_), 0) => Ok(()),
-            (Some(_), _) => Err(InputError::UploadModesMixed),
-            (None, 0) => Err(InputError::UploadModeMissing),
-            (None, _) => match direct.iter().find(|(_, v)| v.is_none()) {
-                Some((missing, _)) => Err(InputError::UploadIncomplete { missing }),
-                None => Ok(()),
-            },
-        }
-    }
-}
-
-impl CreateConversationRequest {
-    /// `contactId` or `contact`, or both (`contactId` then names the contact
-    /// that `contact` updates, bypassing the match by address); ids are
-    /// whole numbers.
-    pub fn validate(&self) -> Result<(), InputError> {
-        checked_id("funnelId", self.funnel_id)?;
-        for (field, id) in
-            [("contactId", self.contact_id), ("userId", self.user_id), ("funnelStatusId", self.funnel_status_id)]
-        {
-            if let Some(id) = id {
-                checked_id(field, id)?;
+/// `validate()`: the spec's rules on a body of that schema, as a call
+/// checks them before sending.
+macro_rules! spec_rules {
+    ($($ty:ident),+ $(,)?) => {$(
+        impl $ty {
+            /// The spec's rules on this body (its `x-check`s among them), the
+            /// refusal a call would get before sending.
+            pub fn validate(&self) -> crate::Result<()> {
+                check_body(stringify!($ty), self)
             }
         }
-        if self.contact_id.is_none() && self.contact.is_none() {
-            return Err(InputError::ConversationContactMissing);
-        }
-        // The schema leaves contact phones unchecked for the bulk operations'
-        // sake (they report bad items one by one); a single conversation refuses them.
-        if let Some(phone) = self.contact.iter().flat_map(|c| &c.phones).find(|p| !is_e164(p)) {
-            return Err(InputError::ContactPhoneNotE164 { phone: phone.clone() });
-        }
-        Ok(())
+    )+};
+}
+
+spec_rules!(CreateConversationRequest, CreateMessageRequest, CreateTemplateMessageRequest, UploadMediaRequest);
+
+fn check_body(schema: &str, body: &impl serde::Serialize) -> crate::Result<()> {
+    let value = serde_json::to_value(body).map_err(|e| InvalidInput::Request(e.to_string()))?;
+    match super::generated::API.validator() {
+        Some(validator) => validator.check_request_body(schema, &value).map_err(|v| InvalidInput::Request(v.to_string()).into()),
+        None => Ok(()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Error;
     use crate::llamadapro::types::{
         BulkConversationContactCreateParams, WhatsAppTemplateMessageBodyComponent,
         WhatsAppTemplateMessageBodyComponentType, WhatsAppTemplateMessageVariable,
@@ -141,6 +88,13 @@ mod tests {
             ["14155552671", "+1 415 555 2671", "+0123456789", "+123456", "+1234567890123456", "+", "", "+1415-555"]
         {
             assert!(!is_e164(bad), "{bad}");
+        }
+    }
+
+    fn refusal(result: crate::Result<()>) -> String {
+        match result {
+            Err(Error::InvalidInput(InvalidInput::Request(rule))) => rule,
+            other => panic!("expected the spec to refuse the body, got {other:?}"),
         }
     }
 
@@ -159,10 +113,10 @@ mod tests {
 
     #[test]
     fn templates_take_variables_or_components() {
-        assert_eq!(template().validate(), Ok(()), "a template without parameters");
+        template().validate().expect("a template without parameters");
         let mut both = template();
         both.variables.push(WhatsAppTemplateMessageVariable { value: Some("A-1".into()) });
-        assert_eq!(both.validate(), Ok(()));
+        both.validate().unwrap();
         both.components.push(
             WhatsAppTemplateMessageBodyComponent {
                 parameters: Vec::new(),
@@ -170,7 +124,11 @@ mod tests {
             }
             .into(),
         );
-        assert_eq!(both.validate(), Err(InputError::TemplateVariablesAndComponents));
+        assert_eq!(
+            refusal(both.validate()),
+            "request body: a template message takes variables or components, not both (the first fails with \
+             request body.variables: has 1 items, more than 0)"
+        );
     }
 
     #[test]
@@ -183,16 +141,16 @@ mod tests {
             from_phone_number: "+14155552671".into(),
             tags: Default::default(),
         };
-        assert_eq!(base.validate(), Err(InputError::UploadModeMissing));
+        assert!(refusal(base.validate()).starts_with("request body: an upload takes fileId, or all of"));
         let by_id = UploadMediaRequest { file_id: Some("f1".into()), ..base.clone() };
-        assert_eq!(by_id.validate(), Ok(()));
+        by_id.validate().unwrap();
         let mixed = UploadMediaRequest { content: Some("aGk=".into()), ..by_id };
-        assert_eq!(mixed.validate(), Err(InputError::UploadModesMixed));
+        assert!(refusal(mixed.validate()).contains("never both"));
         let partial =
             UploadMediaRequest { file_name: Some("a.png".into()), content: Some("aGk=".into()), ..base.clone() };
-        assert_eq!(partial.validate(), Err(InputError::UploadIncomplete { missing: "contentType" }));
+        assert!(refusal(partial.validate()).contains("all of fileName, contentType and content"));
         let direct = UploadMediaRequest { content_type: Some("image/png".into()), ..partial };
-        assert_eq!(direct.validate(), Ok(()));
+        direct.validate().unwrap();
     }
 
     #[test]
@@ -207,20 +165,20 @@ mod tests {
             funnel_status_id: None,
             user_id: None,
         };
-        assert_eq!(base.validate(), Err(InputError::ConversationContactMissing));
+        assert!(refusal(base.validate()).starts_with("request body: a conversation needs contactId"));
         let by_id = CreateConversationRequest { contact_id: Some(7.0), ..base.clone() };
-        assert_eq!(by_id.validate(), Ok(()));
+        by_id.validate().unwrap();
         let both = CreateConversationRequest {
             contact: Some(BulkConversationContactCreateParams::default()),
             ..by_id.clone()
         };
-        assert_eq!(both.validate(), Ok(()), "contactId names the contact that contact updates");
+        both.validate().expect("contactId names the contact that contact updates");
         let placeholder = CreateConversationRequest {
             contact: Some(BulkConversationContactCreateParams { phones: vec!["string".into()], ..Default::default() }),
             ..both.clone()
         };
-        assert_eq!(placeholder.validate(), Err(InputError::ContactPhoneNotE164 { phone: "string".into() }));
+        assert!(refusal(placeholder.validate()).starts_with(r#"request body.contact.phones[0]: "string" is not an E.164"#));
         let fraction = CreateConversationRequest { funnel_id: 1.5, ..by_id };
-        assert!(matches!(fraction.validate(), Err(InputError::NotAnId { field: "funnelId", .. })));
+        assert!(refusal(fraction.validate()).starts_with("request body.funnelId: "));
     }
 }

@@ -9,7 +9,6 @@ use reqwest::StatusCode;
 use super::BASE_URL;
 use super::error::{RaiaError, manual_message_refusal};
 use super::generated;
-use super::input::check_message;
 use super::types::{
     AgentMessageRequest, AgentReplyStatus, ConversationOrderBy, ConversationPage, ConversationWithFeedbacks,
     ManualMessageRequest, Message, OrderDirection, StartConversationRequest, StartedConversation,
@@ -178,15 +177,14 @@ impl Client {
 
     /// Starts an outbound conversation by email, SMS or voice call, creating
     /// the user if needed, e.g. `StartConversationRequest::sms(…)`: the
-    /// generated `start_conversation()` after the checks the spec cannot
-    /// express (each channel's fields are there and not blank, an email
-    /// address has an `@` unless `skip_email_validation`).
+    /// generated `start_conversation()`, whose spec refuses before sending a
+    /// blank required field or an email address without `@` (unless
+    /// `skip_email_validation`).
     pub async fn start_conversation_checked(
         &self,
         request: impl Into<StartConversationRequest>,
     ) -> Result<StartedConversation> {
         let request = request.into();
-        request.check()?;
         Ok(self.api.start_conversation().body(request).send().await?.into_inner())
     }
 
@@ -217,7 +215,6 @@ impl Client {
         let started = Instant::now();
         check_id("id", conversation_id)?;
         let body = message.into();
-        check_message(&body.message)?;
         let question = self.api.send_message_async().id(conversation_id).body(body).send().await?.into_inner();
         self.poll_reply("ask", started, conversation_id, &question.id, timeout).await
     }
@@ -276,7 +273,6 @@ impl Client {
     ) -> Result<Message> {
         check_id("id", conversation_id)?;
         let body = message.into();
-        check_message(&body.message)?;
         match self.api.send_manual_message().id(conversation_id).body(body).send().await {
             Ok(response) => Ok(response.into_inner()),
             Err(e) => Err(match Error::from(e) {

@@ -1,52 +1,45 @@
-//! What callers send, and the checks that run before anything leaves: typed
-//! start requests per channel (so nobody writes the `oneOf` by hand), message
-//! text, title and context lengths.
+//! What callers send: typed start requests per channel (so nobody writes the
+//! `oneOf` by hand) and message bodies. The rules on them (required texts not
+//! blank, an email address with `@`, title and context lengths) are the
+//! spec's, checked by `spec::validate` on every call before sending.
+
+use crate::error::InvalidInput;
 
 use super::types::{
-    AgentMessageRequest, ConversationContext, ConversationStatus, ConversationTitle, CreateConversationRequest,
+    AgentMessageRequest, ConversationStatus, CreateConversationRequest,
     EmailChannel, ManualMessageRequest, SmsChannel, StartConversationRequest, StartEmailConversation,
     StartSmsConversation, StartVoiceConversation, UpdateConversationRequest, VoiceChannel,
 };
 
-/// Documented limit of a conversation title, in characters.
-pub const MAX_TITLE_CHARS: usize = 255;
-/// Documented limit of a conversation context, in characters.
-pub const MAX_CONTEXT_CHARS: usize = 256_000;
-
-/// Input raia would reject, caught before sending.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum InputError {
-    #[error("the message is empty")]
-    EmptyMessage,
-    #[error("{channel} start: {field} is required and must not be empty")]
-    MissingField { channel: &'static str, field: &'static str },
-    #[error("{channel} start: the email address has no @ (set skip_email_validation to send it anyway)")]
-    InvalidEmail { channel: &'static str },
-    #[error("the title is {chars} characters, over the 255-character limit")]
-    TitleTooLong { chars: usize },
-    #[error("the context is {chars} characters, over the 256000-character limit")]
-    ContextTooLong { chars: usize },
+/// A length-limited text as its generated newtype, which checks the spec's
+/// `maxLength`; a text over it is refused naming the field.
+fn limited<T>(field: &'static str, text: impl Into<String>) -> crate::Result<T>
+where
+    T: TryFrom<String, Error = super::types::error::ConversionError>,
+{
+    text.into().try_into().map_err(|e: super::types::error::ConversionError| {
+        crate::Error::from(InvalidInput::parameter(field, e.to_string()))
+    })
 }
 
-impl crate::error::ApiError for InputError {
-    fn is_invalid_input(&self) -> bool {
-        true
-    }
-}
-
-/// A title within the documented limit.
-pub fn title(text: impl Into<String>) -> Result<ConversationTitle, InputError> {
-    let text = text.into();
-    let chars = text.chars().count();
-    text.try_into().map_err(|_| InputError::TitleTooLong { chars })
-}
-
-/// A context within the documented limit.
-pub fn context(text: impl Into<String>) -> Result<ConversationContext, InputError> {
-    let text = text.into();
-    let chars = text.chars().count();
-    text.try_into().map_err(|_| InputError::ContextTooLong { chars })
+/// A start request: the fields given, and every optional field all three
+/// channels share left unset.
+macro_rules! start_request {
+    ($ty:ident { $($field:ident: $value:expr),* $(,)? }) => {
+        $ty {
+            $($field: $value,)*
+            context: None,
+            conversation_context: None,
+            source: None,
+            fk_id: None,
+            fk_user_id: None,
+            custom_data: Default::default(),
+            conversation_state_id: None,
+            author_id: None,
+            skip_phone_number_validation: None,
+            skip_email_validation: None,
+        }
+    };
 }
 
 impl StartEmailConversation {
@@ -60,7 +53,7 @@ impl StartEmailConversation {
         subject: impl Into<String>,
         introduction: impl Into<String>,
     ) -> Self {
-        Self {
+        start_request!(Self {
             channel: EmailChannel::Email,
             first_name: first_name.into(),
             last_name: last_name.into(),
@@ -70,17 +63,7 @@ impl StartEmailConversation {
             include_signature_in_email: None,
             phone_number: None,
             reset_conversation: false,
-            context: None,
-            conversation_context: None,
-            source: None,
-            fk_id: None,
-            fk_user_id: None,
-            custom_data: Default::default(),
-            conversation_state_id: None,
-            author_id: None,
-            skip_phone_number_validation: None,
-            skip_email_validation: None,
-        }
+        })
     }
 }
 
@@ -92,7 +75,7 @@ impl StartSmsConversation {
         phone_number: impl Into<String>,
         introduction: impl Into<String>,
     ) -> Self {
-        Self {
+        start_request!(Self {
             channel: SmsChannel::Sms,
             first_name: first_name.into(),
             last_name: last_name.into(),
@@ -101,17 +84,7 @@ impl StartSmsConversation {
             email: None,
             reset_conversation: false,
             include_signature_in_sms: false,
-            context: None,
-            conversation_context: None,
-            source: None,
-            fk_id: None,
-            fk_user_id: None,
-            custom_data: Default::default(),
-            conversation_state_id: None,
-            author_id: None,
-            skip_phone_number_validation: None,
-            skip_email_validation: None,
-        }
+        })
     }
 }
 
@@ -123,24 +96,14 @@ impl StartVoiceConversation {
         phone_number: impl Into<String>,
         first_message: impl Into<String>,
     ) -> Self {
-        Self {
+        start_request!(Self {
             channel: VoiceChannel::Voice,
             first_name: first_name.into(),
             last_name: last_name.into(),
             phone_number: phone_number.into(),
             first_message: first_message.into(),
             email: None,
-            context: None,
-            conversation_context: None,
-            source: None,
-            fk_id: None,
-            fk_user_id: None,
-            custom_data: Default::default(),
-            conversation_state_id: None,
-            author_id: None,
-            skip_phone_number_validation: None,
-            skip_email_validation: None,
-        }
+        })
     }
 }
 
@@ -184,39 +147,6 @@ impl StartConversationRequest {
             StartConversationRequest::VoiceConversation(_) => "voice",
         }
     }
-
-    /// Checks the fields each channel requires are there.
-    pub(crate) fn check(&self) -> Result<(), InputError> {
-        let channel = self.channel();
-        let required = |field: &'static str, value: &str| {
-            if value.trim().is_empty() { Err(InputError::MissingField { channel, field }) } else { Ok(()) }
-        };
-        match self {
-            StartConversationRequest::EmailConversation(s) => {
-                required("firstName", &s.first_name)?;
-                required("lastName", &s.last_name)?;
-                required("email", &s.email)?;
-                required("emailSubject", &s.email_subject)?;
-                required("emailIntroduction", &s.email_introduction)?;
-                if s.skip_email_validation != Some(true) && !s.email.contains('@') {
-                    return Err(InputError::InvalidEmail { channel });
-                }
-            }
-            StartConversationRequest::SmsConversation(s) => {
-                required("firstName", &s.first_name)?;
-                required("lastName", &s.last_name)?;
-                required("phoneNumber", &s.phone_number)?;
-                required("smsIntroduction", &s.sms_introduction)?;
-            }
-            StartConversationRequest::VoiceConversation(s) => {
-                required("firstName", &s.first_name)?;
-                required("lastName", &s.last_name)?;
-                required("phoneNumber", &s.phone_number)?;
-                required("firstMessage", &s.first_message)?;
-            }
-        }
-        Ok(())
-    }
 }
 
 impl CreateConversationRequest {
@@ -233,28 +163,28 @@ impl CreateConversationRequest {
     }
 
     /// Sets the title (at most 255 characters).
-    pub fn with_title(mut self, text: impl Into<String>) -> Result<Self, InputError> {
-        self.title = Some(title(text)?);
+    pub fn with_title(mut self, text: impl Into<String>) -> crate::Result<Self> {
+        self.title = Some(limited("title", text)?);
         Ok(self)
     }
 
     /// Sets the context (at most 256000 characters).
-    pub fn with_context(mut self, text: impl Into<String>) -> Result<Self, InputError> {
-        self.context = Some(context(text)?);
+    pub fn with_context(mut self, text: impl Into<String>) -> crate::Result<Self> {
+        self.context = Some(limited("context", text)?);
         Ok(self)
     }
 }
 
 impl UpdateConversationRequest {
     /// Sets the title (at most 255 characters).
-    pub fn with_title(mut self, text: impl Into<String>) -> Result<Self, InputError> {
-        self.title = Some(title(text)?);
+    pub fn with_title(mut self, text: impl Into<String>) -> crate::Result<Self> {
+        self.title = Some(limited("title", text)?);
         Ok(self)
     }
 
     /// Sets the context (at most 256000 characters).
-    pub fn with_context(mut self, text: impl Into<String>) -> Result<Self, InputError> {
-        self.context = Some(context(text)?);
+    pub fn with_context(mut self, text: impl Into<String>) -> crate::Result<Self> {
+        self.context = Some(limited("context", text)?);
         Ok(self)
     }
 
@@ -314,36 +244,10 @@ impl From<String> for ManualMessageRequest {
     }
 }
 
-/// Checks a message has text.
-pub(crate) fn check_message(message: &str) -> Result<(), InputError> {
-    if message.trim().is_empty() { Err(InputError::EmptyMessage) } else { Ok(()) }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn each_channel_requires_its_fields() {
-        let ok = StartConversationRequest::email("Ada", "Lovelace", "ada@example.com", "Hello", "Hi Ada");
-        assert_eq!(ok.check(), Ok(()));
-        let no_address = StartConversationRequest::email("Ada", "Lovelace", " ", "Hello", "Hi Ada");
-        assert_eq!(no_address.check(), Err(InputError::MissingField { channel: "email", field: "email" }));
-        let bad_address = StartConversationRequest::email("Ada", "Lovelace", "ada.example.com", "Hello", "Hi");
-        assert_eq!(bad_address.check(), Err(InputError::InvalidEmail { channel: "email" }));
-        let mut skipped = StartEmailConversation::new("Ada", "Lovelace", "ada.example.com", "Hello", "Hi");
-        skipped.skip_email_validation = Some(true);
-        assert_eq!(StartConversationRequest::from(skipped).check(), Ok(()));
-        assert_eq!(
-            StartConversationRequest::sms("Ada", "Lovelace", "", "Hi").check(),
-            Err(InputError::MissingField { channel: "sms", field: "phoneNumber" })
-        );
-        assert_eq!(
-            StartConversationRequest::voice("Ada", "Lovelace", "+15550100", "").check(),
-            Err(InputError::MissingField { channel: "voice", field: "firstMessage" })
-        );
-    }
 
     #[test]
     fn the_channel_tag_is_set_by_the_constructor() {
@@ -355,14 +259,13 @@ mod tests {
     }
 
     #[test]
-    fn limits_and_messages() {
-        assert!(title("x".repeat(MAX_TITLE_CHARS)).is_ok());
-        assert_eq!(title("é".repeat(256)).unwrap_err(), InputError::TitleTooLong { chars: 256 });
-        assert_eq!(
-            context("x".repeat(MAX_CONTEXT_CHARS + 1)).unwrap_err(),
-            InputError::ContextTooLong { chars: MAX_CONTEXT_CHARS + 1 }
-        );
-        assert_eq!(check_message(" \n"), Err(InputError::EmptyMessage));
+    fn limits_name_the_field() {
+        let request = CreateConversationRequest::for_user("u");
+        assert!(request.clone().with_title("é".repeat(255)).is_ok());
+        let err = request.clone().with_title("é".repeat(256)).unwrap_err();
+        assert_eq!(err.to_string(), "invalid input: title: longer than 255 characters");
+        let err = request.with_context("x".repeat(256_001)).unwrap_err();
+        assert!(err.to_string().contains("context: longer than 256000 characters"), "{err}");
         let update = UpdateConversationRequest::default().with_status(ConversationStatus::Archived);
         assert_eq!(serde_json::to_value(update).unwrap(), json!({"status": "archived"}));
     }

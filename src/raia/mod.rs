@@ -36,7 +36,6 @@ include!(concat!(env!("OUT_DIR"), "/raia_module.rs"));
 
 pub use client::{Client, ClientBuilder, ConversationQuery};
 pub use error::RaiaError;
-pub use input::InputError;
 
 /// The production host (the spec's server).
 pub const BASE_URL: &str = "https://api.raia2.com";

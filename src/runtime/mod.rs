@@ -94,7 +94,7 @@ pub(crate) struct ApiInfo {
 impl ApiInfo {
     /// The spec's request checks; `None` (and a warning) if the spec uses
     /// something the validator cannot enforce, which the specs' tests rule out.
-    fn validator(&self) -> Option<&SpecValidator> {
+    pub(crate) fn validator(&self) -> Option<&SpecValidator> {
         self.validator
             .get_or_init(|| {
                 let spec = serde_json::from_str(self.spec_json).map_err(|e| e.to_string());

@@ -399,6 +399,15 @@ impl SpecValidator {
         self.check(Direction::Response, schema, value, &Loc::Root("value")).is_ok()
     }
 
+    /// The first difference between a request body and the spec's component
+    /// schema `name`: the rules a body must keep, for code that holds the body
+    /// outside a request (the sandbox's handlers).
+    #[cfg(feature = "llamadapro")]
+    pub(crate) fn check_request_body(&self, name: &str, value: &Value) -> Result<(), Violation> {
+        let schema = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+        self.check(Direction::Request, &schema, value, &Loc::Root("request body"))
+    }
+
     pub(super) fn operations(&self) -> impl Iterator<Item = &Operation> {
         self.routes.iter().flat_map(|r| r.methods.iter().map(|(_, op)| op))
     }
@@ -873,7 +882,9 @@ pub(super) fn check_string(
         && let Some(regex) = patterns.get(pattern)
         && !regex.is_match(text)
     {
-        return Err(format!("{} does not match the pattern {pattern}", show_str(text)));
+        // `\S` and the like refuse a blank text: say so rather than quote the regex.
+        let blank = if text.trim().is_empty() { "must not be blank: it " } else { "" };
+        return Err(format!("{} {blank}does not match the pattern {pattern}", show_str(text)));
     }
     if schema.get("x-format").and_then(Value::as_str) == Some("e164") && !is_e164(text) {
         return Err(format!(

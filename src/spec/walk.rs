@@ -373,7 +373,12 @@ impl<'s> Walker<'s> {
         }
         if self.mode == Mode::First {
             for (_, schema) in parts.iter() {
-                self.combinators(schema, value, at, depth)?;
+                // An `x-check`'s description says its rule: the refusal's words.
+                let is_check = |(_, part): &(String, &Map<String, Value>)| {
+                    part.get("x-check").and_then(Value::as_object).is_some_and(|check| std::ptr::eq(check, *schema))
+                };
+                let rule = parts.iter().any(is_check).then(|| schema.get("description").and_then(Value::as_str));
+                self.combinators(schema, rule.flatten(), value, at, depth)?;
             }
         }
         Ok(())
@@ -575,7 +580,14 @@ impl<'s> Walker<'s> {
     }
 
     /// `anyOf`, `oneOf` and `not`, when stopping at the first difference.
-    fn combinators(&mut self, schema: &'s Map<String, Value>, value: &Value, at: &Loc<'_>, depth: usize) -> Step {
+    fn combinators(
+        &mut self,
+        schema: &'s Map<String, Value>,
+        rule: Option<&str>,
+        value: &Value,
+        at: &Loc<'_>,
+        depth: usize,
+    ) -> Step {
         // Counts the alternatives that match, keeping the failures. An
         // alternative that fails on a missing property, a one-value enum (a
         // discriminator such as `channel: sms`), the value's type or a `not`
@@ -603,8 +615,10 @@ impl<'s> Walker<'s> {
                         Some(&i) if i > 0 => format!("the closest fails with {}", failures[i]),
                         _ => failures.first().map(|e| format!("the first fails with {e}")).unwrap_or_default(),
                     };
-                    let message =
-                        format!("matches none of the {} {key} alternatives ({explained})", alternatives.len());
+                    let message = match rule {
+                        Some(rule) => format!("{rule} ({explained})"),
+                        None => format!("matches none of the {} {key} alternatives ({explained})", alternatives.len()),
+                    };
                     return self.report(DriftKind::BrokenConstraint, at, message);
                 }
                 n if n > 1 && key == "oneOf" => {

@@ -451,10 +451,10 @@ async fn conversations(
         ConversationsCommand::Create { user, title, context, state, data } => {
             let mut request = CreateConversationRequest::for_user(user);
             if let Some(title) = title {
-                request = request.with_title(title).map_err(convo_clients::Error::from)?;
+                request = request.with_title(title)?;
             }
             if let Some(context) = context {
-                request = request.with_context(context).map_err(convo_clients::Error::from)?;
+                request = request.with_context(context)?;
             }
             request.conversation_state_id = state;
             request.custom_data = custom_data(data);

@@ -34,8 +34,7 @@ use crate::raia::types::{
     ConversationMode, ConversationModeRequest, ConversationOrderBy, ConversationPage, ConversationState,
     ConversationStateList, ConversationStatus, ConversationUser, ConversationWithFeedbacks, CreateConversationRequest,
     DeleteUserConversationsRequest, Feedback, FullAiResponse, ManualMessageRequest, Message, MessageFeedback,
-    MessageList, MessageSource, OrderDirection, SenderRole, StartEmailConversation, StartSmsConversation,
-    StartVoiceConversation, StartedConversation, UpdateConversationRequest, VoteType,
+    MessageList, MessageSource, OrderDirection, SenderRole, StartedConversation, UpdateConversationRequest, VoteType,
 };
 use crate::secret::Secret;
 
@@ -215,8 +214,9 @@ struct User {
 }
 
 /// How the conversation reaches its user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Channel {
+    #[default]
     Api,
     LiveChat,
     Email,
@@ -966,8 +966,13 @@ async fn list_states(State(state): State<Arc<RaiaState>>) -> Answer {
     Ok(json(StatusCode::OK, states))
 }
 
-/// What the three start variants share, for finding or creating the user.
+/// What the three start variants share, for finding or creating the user:
+/// the same fields under the same names in each (the contract layer has
+/// matched the body to exactly one variant, so they are typed already).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct StartFields {
+    #[serde(skip)]
     channel: Channel,
     first_name: String,
     last_name: String,
@@ -977,77 +982,42 @@ struct StartFields {
     source: Option<String>,
     fk_id: Option<String>,
     fk_user_id: Option<String>,
+    #[serde(default)]
     custom_data: Map<String, Value>,
+    #[serde(rename = "conversationStateId")]
     state_id: Option<String>,
+    #[serde(rename = "resetConversation", default)]
     reset: bool,
+    #[serde(skip)]
     title: Option<String>,
     /// The agent's first outbound message.
+    #[serde(skip)]
     opening: String,
 }
 
 async fn start_conversation(State(state): State<Arc<RaiaState>>, body: axum::body::Bytes) -> Answer {
     let raw: Value = parse(&body)?;
-    // The contract layer has matched the body to exactly one variant.
-    let start = match raw.get("channel").and_then(Value::as_str) {
+    let mut start: StartFields = parse(&body)?;
+    // The variant's own fields: the channel, its opening and title.
+    let text = |name: &str| raw.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    match raw.get("channel").and_then(Value::as_str) {
         Some("email") => {
-            let s: StartEmailConversation = parse(&body)?;
-            StartFields {
-                channel: Channel::Email,
-                opening: format!("{}\n\n{}", s.email_subject, s.email_introduction),
-                title: Some(s.email_subject),
-                first_name: s.first_name,
-                last_name: s.last_name,
-                email: Some(s.email),
-                phone_number: s.phone_number,
-                context: s.context,
-                source: s.source,
-                fk_id: s.fk_id,
-                fk_user_id: s.fk_user_id,
-                custom_data: s.custom_data,
-                state_id: s.conversation_state_id,
-                reset: s.reset_conversation,
-            }
+            start.channel = Channel::Email;
+            start.opening = format!("{}\n\n{}", text("emailSubject"), text("emailIntroduction"));
+            start.title = Some(text("emailSubject"));
         }
         Some("sms") => {
-            let s: StartSmsConversation = parse(&body)?;
-            StartFields {
-                channel: Channel::Sms,
-                opening: s.sms_introduction,
-                title: None,
-                first_name: s.first_name,
-                last_name: s.last_name,
-                email: s.email,
-                phone_number: Some(s.phone_number),
-                context: s.context,
-                source: s.source,
-                fk_id: s.fk_id,
-                fk_user_id: s.fk_user_id,
-                custom_data: s.custom_data,
-                state_id: s.conversation_state_id,
-                reset: s.reset_conversation,
-            }
+            start.channel = Channel::Sms;
+            start.opening = text("smsIntroduction");
         }
         _ => {
-            let s: StartVoiceConversation = parse(&body)?;
-            StartFields {
-                channel: Channel::Voice,
-                opening: s.first_message,
-                title: Some("Voice call".into()),
-                first_name: s.first_name,
-                last_name: s.last_name,
-                email: s.email,
-                phone_number: Some(s.phone_number),
-                context: s.context,
-                source: s.source,
-                fk_id: s.fk_id,
-                fk_user_id: s.fk_user_id,
-                custom_data: s.custom_data,
-                state_id: s.conversation_state_id,
-                // Every call is a conversation of its own.
-                reset: true,
-            }
+            start.channel = Channel::Voice;
+            start.opening = text("firstMessage");
+            start.title = Some("Voice call".into());
+            // Every call is a conversation of its own.
+            start.reset = true;
         }
-    };
+    }
     let conversation_id = state.world(|w| {
         let user_id = w.user_for_start(&start);
         let at = w.tick();

@@ -1062,9 +1062,7 @@ async fn update_conversation(
     body: axum::body::Bytes,
 ) -> Answer {
     let request: UpdateConversationRequest = parse(&body)?;
-    let view = state.world(|w| {
-        let at = w.tick();
-        let c = w.conversation_mut(&id).ok_or_else(|| not_found(&id))?;
+    change_conversation(&state, &id, |c| {
         if let Some(title) = &request.title {
             c.title = Some(title.to_string());
         }
@@ -1074,6 +1072,15 @@ async fn update_conversation(
         if let Some(state_id) = &request.conversation_state_id {
             c.state_id = Some(state_id.clone());
         }
+    })
+}
+
+/// Changes conversation `id` with `edit`, stamped now; answers its view (404: no such conversation).
+fn change_conversation(state: &RaiaState, id: &str, edit: impl FnOnce(&mut StoredConversation)) -> Answer {
+    let view = state.world(|w| {
+        let at = w.tick();
+        let c = w.conversation_mut(id).ok_or_else(|| not_found(id))?;
+        edit(c);
         c.updated_at = at;
         let c = c.clone();
         Ok(w.conversation_view(&c))
@@ -1188,15 +1195,7 @@ async fn get_message_response(
 
 async fn set_mode(State(state): State<Arc<RaiaState>>, Path(id): Path<String>, body: axum::body::Bytes) -> Answer {
     let request: ConversationModeRequest = parse(&body)?;
-    let view = state.world(|w| {
-        let at = w.tick();
-        let c = w.conversation_mut(&id).ok_or_else(|| not_found(&id))?;
-        c.mode = request.mode.clone();
-        c.updated_at = at;
-        let c = c.clone();
-        Ok(w.conversation_view(&c))
-    })?;
-    Ok(json(StatusCode::OK, view))
+    change_conversation(&state, &id, |c| c.mode = request.mode)
 }
 
 async fn send_manual_message(

@@ -200,8 +200,11 @@ struct World {
     human_agent: AssignedUser,
 }
 
-#[derive(Debug, Clone, Default)]
+/// A conversation user; a start request names one by the same fields.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct User {
+    #[serde(skip)]
     id: String,
     first_name: String,
     last_name: String,
@@ -731,30 +734,21 @@ impl World {
     /// Finds the user a start request names (by `fkId`, else address or
     /// number), or creates one.
     fn user_for_start(&mut self, start: &StartFields) -> String {
+        let person = &start.user;
         let found = self.users.iter().find(|u| {
-            (start.fk_id.is_some() && u.fk_id == start.fk_id)
+            (person.fk_id.is_some() && u.fk_id == person.fk_id)
                 || match start.channel {
                     Channel::Email => {
-                        u.email.as_deref().map(str::to_lowercase) == start.email.as_deref().map(str::to_lowercase)
+                        u.email.as_deref().map(str::to_lowercase) == person.email.as_deref().map(str::to_lowercase)
                     }
-                    _ => u.phone_number.is_some() && u.phone_number == start.phone_number,
+                    _ => u.phone_number.is_some() && u.phone_number == person.phone_number,
                 }
         });
         if let Some(user) = found {
             return user.id.clone();
         }
         let id = self.uuid();
-        self.users.push(User {
-            id: id.clone(),
-            first_name: start.first_name.clone(),
-            last_name: start.last_name.clone(),
-            email: start.email.clone(),
-            phone_number: start.phone_number.clone(),
-            context: start.context.clone(),
-            source: start.source.clone(),
-            fk_id: start.fk_id.clone(),
-            fk_user_id: start.fk_user_id.clone(),
-        });
+        self.users.push(User { id: id.clone(), ..start.user.clone() });
         id
     }
 }
@@ -974,14 +968,9 @@ async fn list_states(State(state): State<Arc<RaiaState>>) -> Answer {
 struct StartFields {
     #[serde(skip)]
     channel: Channel,
-    first_name: String,
-    last_name: String,
-    email: Option<String>,
-    phone_number: Option<String>,
-    context: Option<String>,
-    source: Option<String>,
-    fk_id: Option<String>,
-    fk_user_id: Option<String>,
+    /// Who the conversation is with (found by `fkId`, email or phone, else added).
+    #[serde(flatten)]
+    user: User,
     #[serde(default)]
     custom_data: Map<String, Value>,
     #[serde(rename = "conversationStateId")]

@@ -466,6 +466,12 @@ impl World {
         self.message_at.get(id).and_then(|&at| self.messages.get(at))
     }
 
+    /// A message just stored, as the API shows it (a 500 if it is not there).
+    fn stored(&self, id: &str) -> Result<Message, ApiError> {
+        let message = self.message(id).map(|m| self.message_view(m, false));
+        message.ok_or_else(|| internal(format!("message {id} was not stored")))
+    }
+
     /// The messages of a conversation, oldest first.
     fn messages_in<'w>(&'w self, conversation_id: &str) -> impl DoubleEndedIterator<Item = &'w StoredMessage> + 'w {
         let positions = self.messages_of.get(conversation_id).map(Vec::as_slice).unwrap_or_default();
@@ -1121,8 +1127,7 @@ async fn send_message(State(state): State<Arc<RaiaState>>, Path(id): Path<String
             return Err(internal(REPLY_FAILURE));
         }
         let reply_id = w.answer(&id, &question_id);
-        let reply = w.message(&reply_id).map(|m| w.message_view(m, false));
-        reply.ok_or_else(|| internal("the reply was not stored"))
+        w.stored(&reply_id)
     })?;
     Ok(json(StatusCode::CREATED, reply))
 }
@@ -1142,8 +1147,7 @@ async fn send_message_async(
             due,
             outcome: Outcome::Pending { fails: fails(&request.message) },
         });
-        let question = w.message(&question_id).map(|m| w.message_view(m, false));
-        question.ok_or_else(|| internal("the question was not stored"))
+        w.stored(&question_id)
     })?;
     Ok(json(StatusCode::CREATED, question))
 }
@@ -1209,8 +1213,7 @@ async fn send_manual_message(
         let at = w.tick();
         let sent_id =
             w.push_message(&id, &request.message, SenderRole::ManualAssistant, source, answers.as_deref(), at);
-        let sent = w.message(&sent_id).map(|m| w.message_view(m, false));
-        sent.ok_or_else(|| internal("the message was not stored"))
+        w.stored(&sent_id)
     })?;
     Ok(json(StatusCode::OK, sent))
 }

@@ -286,6 +286,12 @@ pub(crate) fn mix(mut x: u64) -> u64 {
 }
 
 /// Bytes reserved for a JSON response whose size is not estimated.
+/// A request's query, decoded into pairs in order.
+#[cfg(any(feature = "luware", feature = "salesloft", feature = "llamadapro"))]
+pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default()
+}
+
 #[cfg(any(feature = "raia", feature = "llamadapro"))]
 pub(crate) const DEFAULT_JSON_CAPACITY: usize = 8 * 1024;
 

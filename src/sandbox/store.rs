@@ -186,7 +186,8 @@ impl Store {
                 let at = match at {
                     Some(at) => at,
                     None if collection.deleted.contains(&id) || !collection.invents => {
-                        return Some(Stored::Refused(StatusCode::NOT_FOUND, format!("{}: no record {id}", op.id)));
+                        let message = format!("no {} {id}", noun(template));
+                        return Some(Stored::Refused(StatusCode::NOT_FOUND, message));
                     }
                     None => {
                         let mut item = self.made(validator, template, collection, true)?;
@@ -355,6 +356,13 @@ impl Store {
     }
 }
 
+/// What one item of the collection at `template` is called: its last
+/// segment, singular (`/api/v1/tasks`: `task`).
+fn noun(template: &str) -> &str {
+    let last = template.rsplit('/').next().unwrap_or(template);
+    last.strip_suffix('s').filter(|n| !n.is_empty()).unwrap_or(last)
+}
+
 /// A property's schema, looked for in `properties` and through `allOf`.
 fn property<'v>(doc: &'v Value, schema: &'v Value, name: &str) -> Option<&'v Value> {
     let schema = resolve(doc, schema);
@@ -404,7 +412,7 @@ fn place(mut answer: Value, item: &Value, id_field: Option<&str>) -> Value {
 }
 
 /// Sets `with`'s top-level fields on `onto`; a `null` clears the field.
-fn overlay(onto: &mut Value, with: Value) {
+pub(crate) fn overlay(onto: &mut Value, with: Value) {
     if let (Some(onto), Value::Object(with)) = (onto.as_object_mut(), with) {
         for (name, value) in with {
             match value {
@@ -591,7 +599,7 @@ impl Tokens<'_> {
         super::mix(self.seed ^ hash ^ offset.rotate_left(17))
     }
 
-    fn issue(&self, offset: usize, param: &str) -> String {
+    pub(crate) fn issue(&self, offset: usize, param: &str) -> String {
         let offset = offset as u64;
         let mut bytes = self.tag(offset, param).to_be_bytes().to_vec();
         bytes.extend_from_slice(&offset.to_be_bytes());
@@ -599,7 +607,7 @@ impl Tokens<'_> {
     }
 
     /// The offset `token` stands for, if this store issued it for this query.
-    fn offset(&self, token: &str, param: &str) -> Result<usize, Stored> {
+    pub(crate) fn offset(&self, token: &str, param: &str) -> Result<usize, Stored> {
         let invalid = || {
             let message = format!("invalid {param}: send the one the previous page gave, with the same query");
             Stored::Refused(StatusCode::BAD_REQUEST, message)

@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::data::{attach_recording, new_call};
-use super::{Answer, ApiError, LlamadaProState, json, parse, path_id};
+use super::{Answer, ApiError, LlamadaProState, json, parse, path_id, updated};
 use crate::llamadapro::types::{
     Call, CreateCallRequest, LoadRecordingRequest, StartAiEmployeeCallRequest, StartBridgeCallRequest,
     StartVoiceAgentCallRequest,
@@ -77,30 +77,26 @@ pub(super) async fn start_bridge_call(State(state): State<Arc<LlamadaProState>>,
     json(call)
 }
 
+/// The fields of a recorded call the request sets, under the same names as the call's.
+const RECORDED_FIELDS: [&str; 15] = [
+    "status", "userId", "metadata", "providerId", "providerName", "customData", "funnelConversationId", "sessionId",
+    "from", "to", "redirectedTo", "duration", "direction", "startTime", "teamId",
+];
+
 /// Records a call that happened elsewhere; one with a duration gets a recording.
 pub(super) async fn create(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
     let r: CreateCallRequest = parse(&body)?;
     let call = state.world(|w| {
-        let mut call = new_call(w, &r.from, &r.to, &r.direction, &r.status, r.duration.unwrap_or_default());
-        call.duration = r.duration;
-        call.start_time = Some(r.start_time);
-        call.user_id = r.user_id;
-        call.metadata = Some(r.metadata.clone());
-        call.custom_data = r.custom_data.clone();
-        call.provider_id = r.provider_id.clone().or(call.provider_id);
-        call.provider_name = r.provider_name.clone().or(call.provider_name);
-        call.funnel_conversation_id = r.funnel_conversation_id;
-        call.session_id = r.session_id;
-        call.redirected_to = r.redirected_to.clone();
-        call.team_id = r.team_id;
+        let new = new_call(w, &r.from, &r.to, &r.direction, &r.status, r.duration.unwrap_or_default());
+        let call = updated(&new, &body, &RECORDED_FIELDS)?;
         if let Some(id) = call.id_u64() {
             w.calls.insert(id, call.clone());
         }
         if r.duration.is_some_and(|d| d > 0.0) {
             attach_recording(w, &call, None);
         }
-        call
-    });
+        Ok::<_, ApiError>(call)
+    })?;
     json(call)
 }
 

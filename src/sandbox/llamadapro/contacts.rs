@@ -9,10 +9,10 @@ use serde_json::{Map, Value, json};
 
 use super::data::address;
 use super::listing::{
-    Fields, ListParams, SEARCH_OPERATORS, Tokens, defining, fingerprint, next_token, page, pairs, search_matches,
-    search_sort, size, start, window,
+    Fields, ListParams, SEARCH_OPERATORS, defining, next_token, offset, page, pairs, search_matches, search_sort, size,
+    start, tokens, window,
 };
-use super::{Answer, ApiError, LlamadaProState, StoredContact, TENANT, World, clears, json, nulled, number, parse, path_id};
+use super::{Answer, ApiError, LlamadaProState, StoredContact, TENANT, World, json, number, parse, path_id, updated};
 use crate::llamadapro::types::{
     ChannelType, Contact, ContactPage, ContactSearchDocument, ContactSearchPage, ContactSearchRequest,
     CreateContactRequest, NewContactAddress, UpdateContactRequest,
@@ -83,7 +83,8 @@ fn searchable(field: &str) -> bool {
 pub(super) async fn list(State(state): State<Arc<LlamadaProState>>, RawQuery(query): RawQuery) -> Answer {
     let query = pairs(query.as_deref());
     let params = ListParams::parse(&query, &FIELDS)?;
-    let tokens = Tokens { seed: state.seed, list: LIST, query: fingerprint(&defining(&query)) };
+    let defining = defining(&query);
+    let tokens = tokens(state.seed, LIST, &defining);
     let size = size(query.iter().find(|(k, _)| k == "pageSize").map(|(_, v)| v.as_str()));
     let window = window(start(&query, size, &tokens)?, size);
     let (items, total) = state.world(|w| {
@@ -177,20 +178,20 @@ pub(super) fn merge_custom_fields(target: &mut Map<String, Value>, changes: &Map
     }
 }
 
+/// The fields an update sets as sent (custom fields merge, addresses add up).
+const CHANGEABLE: [&str; 11] = [
+    "providerId", "providerName", "nationalId", "firstName", "lastName", "email", "phone", "userId",
+    "contactCompanyId", "companyPosition", "metadata",
+];
+
 pub(super) async fn update(State(state): State<Arc<LlamadaProState>>, Path(id): Path<String>, body: Bytes) -> Answer {
     let changes: UpdateContactRequest = parse(&body)?;
-    // A nullable field sent as `null` is cleared.
-    let cleared = nulled(&body);
     let key = path_id(&id).ok_or_else(|| not_found(&id))?;
     let contact = state.world(|w| {
         let now = w.tick();
-        let mut stored = w.contacts.get(&key)?.clone();
+        let Some(mut stored) = w.contacts.get(&key).cloned() else { return Ok(None) };
+        stored.contact = updated(&stored.contact, &body, &CHANGEABLE)?;
         let c = &mut stored.contact;
-        macro_rules! set {
-            ($($field:ident),+) => {$( if changes.$field.is_some() || clears(&cleared, stringify!($field)) { c.$field = changes.$field.clone(); } )+};
-        }
-        set!(provider_id, provider_name, national_id, first_name, last_name, email, phone, user_id);
-        set!(contact_company_id, company_position, metadata);
         merge_custom_fields(&mut c.custom_fields, &changes.custom_fields);
         // Addresses are added to the contact's list (whether the API replaces it is not documented).
         let mut addresses = std::mem::take(&mut c.addresses);
@@ -200,8 +201,8 @@ pub(super) async fn update(State(state): State<Arc<LlamadaProState>>, Path(id): 
         stored.sequence += 1;
         let contact = stored.contact.clone();
         w.contacts.insert(key, stored);
-        Some(contact)
-    });
+        Ok(Some(contact))
+    })?;
     json(contact.ok_or_else(|| not_found(&id))?)
 }
 
@@ -285,10 +286,10 @@ pub(super) async fn search(State(state): State<Arc<LlamadaProState>>, body: Byte
     let defining = json!({
         "search": request.search, "filters": request.filters, "sort": request.sort, "includeArchived": archived,
     });
-    let tokens =
-        Tokens { seed: state.seed, list: SEARCH, query: fingerprint(&[("body".into(), defining.to_string())]) };
+    let defining = [("body".to_owned(), defining.to_string())];
+    let tokens = tokens(state.seed, SEARCH, &defining);
     let offset = match request.page_token.as_deref().filter(|t| !t.is_empty()) {
-        Some(token) => tokens.offset(token)?,
+        Some(token) => offset(&tokens, token)?,
         None => 0,
     };
     let size = request.size.map_or(super::listing::DEFAULT_PAGE_SIZE, |n| n.get() as usize);

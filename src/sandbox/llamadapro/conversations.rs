@@ -47,35 +47,26 @@ struct ContactData<'a> {
     emails: &'a [String],
 }
 
-impl<'a> From<&'a BulkConversationContactCreateParams> for ContactData<'a> {
-    fn from(c: &'a BulkConversationContactCreateParams) -> Self {
-        Self {
-            first_name: &c.first_name,
-            last_name: &c.last_name,
-            national_id: &c.national_id,
-            company_position: &c.company_position,
-            user_id: c.user_id,
-            custom_fields: &c.custom_fields,
-            phones: &c.phones,
-            emails: &c.emails,
+/// Bulk creates and updates carry the same contact fields.
+macro_rules! contact_data_of {
+    ($($params:ty),+) => {$(
+        impl<'a> From<&'a $params> for ContactData<'a> {
+            fn from(c: &'a $params) -> Self {
+                Self {
+                    first_name: &c.first_name,
+                    last_name: &c.last_name,
+                    national_id: &c.national_id,
+                    company_position: &c.company_position,
+                    user_id: c.user_id,
+                    custom_fields: &c.custom_fields,
+                    phones: &c.phones,
+                    emails: &c.emails,
+                }
+            }
         }
-    }
+    )+};
 }
-
-impl<'a> From<&'a BulkConversationContactUpdateParams> for ContactData<'a> {
-    fn from(c: &'a BulkConversationContactUpdateParams) -> Self {
-        Self {
-            first_name: &c.first_name,
-            last_name: &c.last_name,
-            national_id: &c.national_id,
-            company_position: &c.company_position,
-            user_id: c.user_id,
-            custom_fields: &c.custom_fields,
-            phones: &c.phones,
-            emails: &c.emails,
-        }
-    }
-}
+contact_data_of!(BulkConversationContactCreateParams, BulkConversationContactUpdateParams);
 
 /// Updates contact `id` with `data`, or creates one when `id` is `None`; returns its id.
 fn upsert_contact(w: &mut World, id: Option<u64>, data: &ContactData<'_>) -> u64 {

@@ -8,8 +8,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 
-use super::listing::{Fields, ListParams, Tokens, defining, fingerprint, page, pairs, size, start};
-use super::{Answer, ApiError, LlamadaProState, TENANT, World, clears, json, nulled, number, parse, path_id};
+use super::listing::{Fields, ListParams, defining, page, pairs, size, start, tokens};
+use super::{Answer, ApiError, LlamadaProState, TENANT, World, json, number, parse, path_id, updated};
 use crate::llamadapro::types::{
     CreateCustomFieldDefinitionRequest, CreateCustomFieldListOptionRequest, CustomFieldDefinition,
     CustomFieldDefinitionPage, CustomFieldEntityType, CustomFieldListOption, CustomFieldListOptionPage,
@@ -55,7 +55,8 @@ fn list_of<T: serde::Serialize>(
         .filter(|(v, _)| params.matches(v, fields))
         .collect();
     params.sort(&mut records);
-    let tokens = Tokens { seed: state.seed, list, query: fingerprint(&defining(query)) };
+    let defining = defining(query);
+    let tokens = tokens(state.seed, list, &defining);
     let size = size(query.iter().find(|(k, _)| k == "pageSize").map(|(_, v)| v.as_str()));
     let offset = start(query, size, &tokens)?;
     let total = records.len();
@@ -122,8 +123,6 @@ pub(super) async fn update_definition(
     body: Bytes,
 ) -> Answer {
     let changes: UpdateCustomFieldDefinitionRequest = parse(&body)?;
-    // A nullable field sent as `null` is cleared.
-    let cleared = nulled(&body);
     let key = path_id(&id).ok_or_else(|| no_definition(&id, StatusCode::NOT_FOUND))?;
     let definition = state.world(|w| {
         let mut d = w.definitions.get(&key).cloned().ok_or_else(|| no_definition(&id, StatusCode::NOT_FOUND))?;
@@ -134,10 +133,7 @@ pub(super) async fn update_definition(
         {
             return Err(ApiError::bad_request(format!("a {entity} field with key {field_key:?} already exists")));
         }
-        macro_rules! set {
-            ($($field:ident),+) => {$( if changes.$field.is_some() || clears(&cleared, stringify!($field)) { d.$field = changes.$field.clone(); } )+};
-        }
-        set!(entity_type, field_key, field_label, field_type, description);
+        d = updated(&d, &body, &["entityType", "fieldKey", "fieldLabel", "fieldType", "description"])?;
         d.updated_at = Some(w.tick());
         w.definitions.insert(key, d.clone());
         Ok(d)
@@ -294,18 +290,13 @@ pub(super) async fn update_option(
     Path((id, option_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Answer {
-    let changes: UpdateCustomFieldListOptionRequest = parse(&body)?;
-    // A nullable field sent as `null` is cleared.
-    let cleared = nulled(&body);
+    let _: UpdateCustomFieldListOptionRequest = parse(&body)?;
     let option = state.world(|w| {
         let key = option_key(w, &id, &option_id)?;
         let now = w.tick();
         let o = w.options.get_mut(&key).ok_or_else(|| ApiError::not_found("gone"))?;
         // Display properties only: the id, definition and tenant stay.
-        macro_rules! set {
-            ($($field:ident),+) => {$( if changes.$field.is_some() || clears(&cleared, stringify!($field)) { o.$field = changes.$field.clone(); } )+};
-        }
-        set!(value, label, description);
+        *o = updated(o, &body, &["value", "label", "description"])?;
         o.updated_at = Some(now);
         Ok::<_, ApiError>(o.clone())
     })?;

@@ -378,7 +378,6 @@ fn inbound_message(w: &mut World, conversation: u64) {
         session_id: view.channel_sessions.first().and_then(|s| s.id),
         provider_id: Some("wamid.sandbox0001".into()),
         contact_id: view.contact_id,
-        user_id: None,
         content: Some("Les envio la foto del producto".into()),
         status: Some("received".into()),
         direction: Some("inbound".into()),
@@ -408,9 +407,6 @@ fn inbound_message(w: &mut World, conversation: u64) {
         }],
         created_at: Some(now.clone()),
         updated_at: Some(now),
-        metadata: Map::new(),
-        errors: Vec::new(),
-        custom_fields: Map::new(),
-        media_processing: None,
+        ..Message::default()
     });
 }

@@ -4,12 +4,11 @@
 
 use std::cmp::Ordering;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::Value;
 
 use super::ApiError;
 pub(super) use crate::sandbox::store::{compare, text};
+use crate::sandbox::store::{Stored, Tokens};
 use crate::llamadapro::types::{SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SortDirection};
 use crate::llamadapro::{FilterBy, SortBy};
 
@@ -177,57 +176,22 @@ pub(super) fn search_sort<T>(records: &mut [(Value, T)], keys: &[SearcherDocumen
     });
 }
 
-/// FNV-1a: a stable hash of the query a token belongs to.
-pub(super) fn fingerprint(parts: &[(String, String)]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for (k, v) in parts {
-        for byte in k.bytes().chain([0]).chain(v.bytes()).chain([0xff]) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    hash
+/// Page tokens of list `list` (a contacts token does not work on tasks)
+/// for `query`: the store's, bound to the seed, the list and the query.
+pub(super) fn tokens(seed: u64, list: u64, query: &[(String, String)]) -> Tokens<'_> {
+    Tokens { seed: seed ^ list.rotate_left(32), query, size: None }
 }
 
-/// Page tokens: the offset and a tag binding it to the seed, the list and the query.
-pub(super) struct Tokens {
-    pub seed: u64,
-    /// Which list, so a contacts token does not work on tasks.
-    pub list: u64,
-    pub query: u64,
-}
-
-impl Tokens {
-    fn tag(&self, offset: u64) -> u64 {
-        crate::sandbox::mix(self.seed ^ self.list.rotate_left(32) ^ self.query ^ offset.rotate_left(17))
-    }
-
-    pub(super) fn issue(&self, offset: usize) -> String {
-        let offset = offset as u64;
-        let mut bytes = self.tag(offset).to_be_bytes().to_vec();
-        bytes.extend_from_slice(&offset.to_be_bytes());
-        URL_SAFE_NO_PAD.encode(bytes)
-    }
-
-    /// The offset a token stands for, if it was issued for this list and query.
-    pub(super) fn offset(&self, token: &str) -> Result<usize, ApiError> {
-        let invalid = || {
-            ApiError::bad_request("invalid pageToken: send the nextPageToken of the previous page, with the same query")
-                .detail("parameter", "pageToken")
-        };
-        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-        let (tag, offset) = bytes.split_at_checked(8).filter(|(_, o)| o.len() == 8).ok_or_else(invalid)?;
-        let tag = u64::from_be_bytes(tag.try_into().map_err(|_| invalid())?);
-        let offset = u64::from_be_bytes(offset.try_into().map_err(|_| invalid())?);
-        if tag != self.tag(offset) {
-            return Err(invalid());
-        }
-        usize::try_from(offset).map_err(|_| invalid())
-    }
+/// The offset `token` stands for, if it was issued for this list and query.
+pub(super) fn offset(tokens: &Tokens<'_>, token: &str) -> Result<usize, ApiError> {
+    tokens.offset(token, "pageToken").map_err(|refused| match refused {
+        Stored::Refused(status, message) => ApiError::new(status, message).detail("parameter", "pageToken"),
+        Stored::Answer { .. } => ApiError::bad_request("invalid pageToken"),
+    })
 }
 
 /// One page of `items` from `offset`, and the token of the next page if there is one.
-pub(super) fn page<T>(items: Vec<T>, offset: usize, size: usize, tokens: &Tokens) -> (Vec<T>, Option<String>) {
+pub(super) fn page<T>(items: Vec<T>, offset: usize, size: usize, tokens: &Tokens<'_>) -> (Vec<T>, Option<String>) {
     let total = items.len();
     let range = window(offset, size);
     let page = items.into_iter().skip(range.start).take(range.len()).collect();
@@ -240,9 +204,9 @@ pub(super) fn window(offset: usize, size: usize) -> std::ops::Range<usize> {
 }
 
 /// The token of the page after `window` in a list of `total`, if there is one.
-pub(super) fn next_token(window: &std::ops::Range<usize>, total: usize, tokens: &Tokens) -> Option<String> {
+pub(super) fn next_token(window: &std::ops::Range<usize>, total: usize, tokens: &Tokens<'_>) -> Option<String> {
     let end = window.end.min(total);
-    (end < total).then(|| tokens.issue(end))
+    (end < total).then(|| tokens.issue(end, "pageToken"))
 }
 
 /// A page-size parameter (the contract has checked it is a number).
@@ -263,18 +227,16 @@ pub(super) fn defining(query: &[(String, String)]) -> Vec<(String, String)> {
 
 /// Where a list starts: the token's offset, else `(page − 1) × size` for the
 /// offset-style `page` (the token wins when both are sent).
-pub(super) fn start(query: &[(String, String)], size: usize, tokens: &Tokens) -> Result<usize, ApiError> {
+pub(super) fn start(query: &[(String, String)], size: usize, tokens: &Tokens<'_>) -> Result<usize, ApiError> {
     let one = |key: &str| query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
     if let Some(token) = one("pageToken").filter(|t| !t.is_empty()) {
-        return tokens.offset(token);
+        return offset(tokens, token);
     }
     let page = one("page").and_then(|p| p.parse::<f64>().ok()).filter(|p| *p >= 1.0).map(|p| p as usize).unwrap_or(1);
     Ok((page - 1).saturating_mul(size))
 }
 
-pub(super) fn pairs(query: Option<&str>) -> Vec<(String, String)> {
-    serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default()
-}
+pub(super) use crate::sandbox::query_pairs as pairs;
 
 #[cfg(test)]
 mod tests {
@@ -283,11 +245,12 @@ mod tests {
 
     #[test]
     fn tokens_are_bound_to_their_query() {
-        let tokens = Tokens { seed: 1, list: 2, query: 3 };
-        let token = tokens.issue(40);
-        assert_eq!(tokens.offset(&token).unwrap(), 40);
-        assert!(Tokens { query: 4, ..tokens }.offset(&token).is_err());
-        assert!(Tokens { seed: 1, list: 2, query: 3 }.offset("Xde34567890").is_err());
+        let query = [("filterBy".to_owned(), "status:open".to_owned())];
+        let token = tokens(1, 2, &query).issue(40, "pageToken");
+        assert_eq!(offset(&tokens(1, 2, &query), &token).unwrap(), 40);
+        assert!(offset(&tokens(1, 2, &[]), &token).is_err());
+        assert!(offset(&tokens(1, 3, &query), &token).is_err());
+        assert!(offset(&tokens(1, 2, &query), "Xde34567890").is_err());
     }
 
     #[test]

@@ -70,13 +70,9 @@ fn outbound(w: &mut World, from: &str, to: &str, user_id: Option<String>, conten
             role: Some("contact".into()),
             ..Default::default()
         }),
-        attachments: Vec::new(),
         created_at: Some(now.clone()),
         updated_at: Some(now),
-        metadata: Map::new(),
-        errors: Vec::new(),
-        custom_fields: Map::new(),
-        media_processing: None,
+        ..Message::default()
     }
 }
 

@@ -130,10 +130,6 @@ impl Emulator for LlamadaProState {
             .with_state(state)
     }
 
-    fn render_error(status: StatusCode, message: String) -> Response {
-        render_error(status, message)
-    }
-
     fn hooks(state: &Arc<Self>) -> Option<Arc<dyn crate::sandbox::Hooks>> {
         Some(state.clone())
     }
@@ -378,10 +374,6 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn render_error(status: StatusCode, message: String) -> Response {
-    ApiError::new(status, message).into_response()
-}
-
 type Answer = Result<Response, ApiError>;
 
 fn json<T: serde::Serialize>(value: T) -> Answer {
@@ -394,30 +386,20 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("request body: {e}")))
 }
 
-/// The top-level fields a body sets to `null`, in JSON spelling: an update
-/// clears those (the generated types read `null` and absence alike as `None`).
-fn nulled(body: &[u8]) -> Vec<String> {
-    match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(fields)) => fields.into_iter().filter(|(_, v)| v.is_null()).map(|(k, _)| k).collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Whether `nulled` names the Rust field `field` (`first_name` for `firstName`).
-fn clears(nulled: &[String], field: &str) -> bool {
-    let mut camel = String::with_capacity(field.len());
-    let mut upper = false;
-    for ch in field.chars() {
-        match ch {
-            '_' => upper = true,
-            _ if upper => {
-                camel.push(ch.to_ascii_uppercase());
-                upper = false;
-            }
-            _ => camel.push(ch),
-        }
-    }
-    nulled.contains(&camel)
+/// `record` with the fields of an update `body` among `fields` (JSON names)
+/// set on it: a `null` clears a field (the generated request types read
+/// `null` and absence alike as `None`), an absent one stays.
+fn updated<T: serde::Serialize + serde::de::DeserializeOwned>(
+    record: &T,
+    body: &[u8],
+    fields: &[&str],
+) -> Result<T, ApiError> {
+    let invalid = |e: serde_json::Error| ApiError::bad_request(format!("request body: {e}"));
+    let mut merged = serde_json::to_value(record).map_err(invalid)?;
+    let changes: Map<String, Value> = serde_json::from_slice(body).map_err(invalid)?;
+    let changes = changes.into_iter().filter(|(name, _)| fields.contains(&name.as_str())).collect();
+    crate::sandbox::store::overlay(&mut merged, Value::Object(changes));
+    serde_json::from_value(merged).map_err(invalid)
 }
 
 /// A numeric path id (the contract has checked it is a number).

@@ -204,10 +204,7 @@ fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
 
 type Answer = Result<Response, ApiError>;
 
-/// Decoded query pairs, in order.
-fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
-    serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default()
-}
+use super::query_pairs;
 
 /// A JSON request body, or a 400 that says why not.
 fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {

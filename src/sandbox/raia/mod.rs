@@ -34,8 +34,7 @@ use crate::raia::types::{
     ConversationMode, ConversationModeRequest, ConversationOrderBy, ConversationPage, ConversationState,
     ConversationStateList, ConversationStatus, ConversationUser, ConversationWithFeedbacks, CreateConversationRequest,
     DeleteUserConversationsRequest, Feedback, FullAiResponse, ManualMessageRequest, Message, MessageFeedback,
-    MessageList, MessageSource, OrderDirection, SenderRole, StartEmailConversation, StartSmsConversation,
-    StartVoiceConversation, StartedConversation, UpdateConversationRequest, VoteType,
+    MessageList, MessageSource, OrderDirection, SenderRole, StartedConversation, UpdateConversationRequest, VoteType,
 };
 use crate::secret::Secret;
 
@@ -201,8 +200,11 @@ struct World {
     human_agent: AssignedUser,
 }
 
-#[derive(Debug, Clone, Default)]
+/// A conversation user; a start request names one by the same fields.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct User {
+    #[serde(skip)]
     id: String,
     first_name: String,
     last_name: String,
@@ -215,8 +217,9 @@ struct User {
 }
 
 /// How the conversation reaches its user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Channel {
+    #[default]
     Api,
     LiveChat,
     Email,
@@ -461,6 +464,12 @@ impl World {
     /// The message with this id.
     fn message(&self, id: &str) -> Option<&StoredMessage> {
         self.message_at.get(id).and_then(|&at| self.messages.get(at))
+    }
+
+    /// A message just stored, as the API shows it (a 500 if it is not there).
+    fn stored(&self, id: &str) -> Result<Message, ApiError> {
+        let message = self.message(id).map(|m| self.message_view(m, false));
+        message.ok_or_else(|| internal(format!("message {id} was not stored")))
     }
 
     /// The messages of a conversation, oldest first.
@@ -731,30 +740,21 @@ impl World {
     /// Finds the user a start request names (by `fkId`, else address or
     /// number), or creates one.
     fn user_for_start(&mut self, start: &StartFields) -> String {
+        let person = &start.user;
         let found = self.users.iter().find(|u| {
-            (start.fk_id.is_some() && u.fk_id == start.fk_id)
+            (person.fk_id.is_some() && u.fk_id == person.fk_id)
                 || match start.channel {
                     Channel::Email => {
-                        u.email.as_deref().map(str::to_lowercase) == start.email.as_deref().map(str::to_lowercase)
+                        u.email.as_deref().map(str::to_lowercase) == person.email.as_deref().map(str::to_lowercase)
                     }
-                    _ => u.phone_number.is_some() && u.phone_number == start.phone_number,
+                    _ => u.phone_number.is_some() && u.phone_number == person.phone_number,
                 }
         });
         if let Some(user) = found {
             return user.id.clone();
         }
         let id = self.uuid();
-        self.users.push(User {
-            id: id.clone(),
-            first_name: start.first_name.clone(),
-            last_name: start.last_name.clone(),
-            email: start.email.clone(),
-            phone_number: start.phone_number.clone(),
-            context: start.context.clone(),
-            source: start.source.clone(),
-            fk_id: start.fk_id.clone(),
-            fk_user_id: start.fk_user_id.clone(),
-        });
+        self.users.push(User { id: id.clone(), ..start.user.clone() });
         id
     }
 }
@@ -966,88 +966,53 @@ async fn list_states(State(state): State<Arc<RaiaState>>) -> Answer {
     Ok(json(StatusCode::OK, states))
 }
 
-/// What the three start variants share, for finding or creating the user.
+/// What the three start variants share, for finding or creating the user:
+/// the same fields under the same names in each (the contract layer has
+/// matched the body to exactly one variant, so they are typed already).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct StartFields {
+    #[serde(skip)]
     channel: Channel,
-    first_name: String,
-    last_name: String,
-    email: Option<String>,
-    phone_number: Option<String>,
-    context: Option<String>,
-    source: Option<String>,
-    fk_id: Option<String>,
-    fk_user_id: Option<String>,
+    /// Who the conversation is with (found by `fkId`, email or phone, else added).
+    #[serde(flatten)]
+    user: User,
+    #[serde(default)]
     custom_data: Map<String, Value>,
+    #[serde(rename = "conversationStateId")]
     state_id: Option<String>,
+    #[serde(rename = "resetConversation", default)]
     reset: bool,
+    #[serde(skip)]
     title: Option<String>,
     /// The agent's first outbound message.
+    #[serde(skip)]
     opening: String,
 }
 
 async fn start_conversation(State(state): State<Arc<RaiaState>>, body: axum::body::Bytes) -> Answer {
     let raw: Value = parse(&body)?;
-    // The contract layer has matched the body to exactly one variant.
-    let start = match raw.get("channel").and_then(Value::as_str) {
+    let mut start: StartFields = parse(&body)?;
+    // The variant's own fields: the channel, its opening and title.
+    let text = |name: &str| raw.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
+    match raw.get("channel").and_then(Value::as_str) {
         Some("email") => {
-            let s: StartEmailConversation = parse(&body)?;
-            StartFields {
-                channel: Channel::Email,
-                opening: format!("{}\n\n{}", s.email_subject, s.email_introduction),
-                title: Some(s.email_subject),
-                first_name: s.first_name,
-                last_name: s.last_name,
-                email: Some(s.email),
-                phone_number: s.phone_number,
-                context: s.context,
-                source: s.source,
-                fk_id: s.fk_id,
-                fk_user_id: s.fk_user_id,
-                custom_data: s.custom_data,
-                state_id: s.conversation_state_id,
-                reset: s.reset_conversation,
-            }
+            start.channel = Channel::Email;
+            start.opening = format!("{}\n\n{}", text("emailSubject"), text("emailIntroduction"));
+            start.title = Some(text("emailSubject"));
         }
         Some("sms") => {
-            let s: StartSmsConversation = parse(&body)?;
-            StartFields {
-                channel: Channel::Sms,
-                opening: s.sms_introduction,
-                title: None,
-                first_name: s.first_name,
-                last_name: s.last_name,
-                email: s.email,
-                phone_number: Some(s.phone_number),
-                context: s.context,
-                source: s.source,
-                fk_id: s.fk_id,
-                fk_user_id: s.fk_user_id,
-                custom_data: s.custom_data,
-                state_id: s.conversation_state_id,
-                reset: s.reset_conversation,
-            }
+            start.channel = Channel::Sms;
+            start.opening = text("smsIntroduction");
         }
         _ => {
-            let s: StartVoiceConversation = parse(&body)?;
-            StartFields {
-                channel: Channel::Voice,
-                opening: s.first_message,
-                title: Some("Voice call".into()),
-                first_name: s.first_name,
-                last_name: s.last_name,
-                email: s.email,
-                phone_number: Some(s.phone_number),
-                context: s.context,
-                source: s.source,
-                fk_id: s.fk_id,
-                fk_user_id: s.fk_user_id,
-                custom_data: s.custom_data,
-                state_id: s.conversation_state_id,
-                // Every call is a conversation of its own.
-                reset: true,
-            }
+            start.channel = Channel::Voice;
+            start.opening = text("firstMessage");
+            start.title = Some("Voice call".into());
+            // Every call is a conversation of its own.
+            start.reset = true;
         }
-    };
+    }
     let conversation_id = state.world(|w| {
         let user_id = w.user_for_start(&start);
         let at = w.tick();
@@ -1092,9 +1057,7 @@ async fn update_conversation(
     body: axum::body::Bytes,
 ) -> Answer {
     let request: UpdateConversationRequest = parse(&body)?;
-    let view = state.world(|w| {
-        let at = w.tick();
-        let c = w.conversation_mut(&id).ok_or_else(|| not_found(&id))?;
+    change_conversation(&state, &id, |c| {
         if let Some(title) = &request.title {
             c.title = Some(title.to_string());
         }
@@ -1104,6 +1067,15 @@ async fn update_conversation(
         if let Some(state_id) = &request.conversation_state_id {
             c.state_id = Some(state_id.clone());
         }
+    })
+}
+
+/// Changes conversation `id` with `edit`, stamped now; answers its view (404: no such conversation).
+fn change_conversation(state: &RaiaState, id: &str, edit: impl FnOnce(&mut StoredConversation)) -> Answer {
+    let view = state.world(|w| {
+        let at = w.tick();
+        let c = w.conversation_mut(id).ok_or_else(|| not_found(id))?;
+        edit(c);
         c.updated_at = at;
         let c = c.clone();
         Ok(w.conversation_view(&c))
@@ -1155,8 +1127,7 @@ async fn send_message(State(state): State<Arc<RaiaState>>, Path(id): Path<String
             return Err(internal(REPLY_FAILURE));
         }
         let reply_id = w.answer(&id, &question_id);
-        let reply = w.message(&reply_id).map(|m| w.message_view(m, false));
-        reply.ok_or_else(|| internal("the reply was not stored"))
+        w.stored(&reply_id)
     })?;
     Ok(json(StatusCode::CREATED, reply))
 }
@@ -1176,8 +1147,7 @@ async fn send_message_async(
             due,
             outcome: Outcome::Pending { fails: fails(&request.message) },
         });
-        let question = w.message(&question_id).map(|m| w.message_view(m, false));
-        question.ok_or_else(|| internal("the question was not stored"))
+        w.stored(&question_id)
     })?;
     Ok(json(StatusCode::CREATED, question))
 }
@@ -1218,15 +1188,7 @@ async fn get_message_response(
 
 async fn set_mode(State(state): State<Arc<RaiaState>>, Path(id): Path<String>, body: axum::body::Bytes) -> Answer {
     let request: ConversationModeRequest = parse(&body)?;
-    let view = state.world(|w| {
-        let at = w.tick();
-        let c = w.conversation_mut(&id).ok_or_else(|| not_found(&id))?;
-        c.mode = request.mode.clone();
-        c.updated_at = at;
-        let c = c.clone();
-        Ok(w.conversation_view(&c))
-    })?;
-    Ok(json(StatusCode::OK, view))
+    change_conversation(&state, &id, |c| c.mode = request.mode)
 }
 
 async fn send_manual_message(
@@ -1251,8 +1213,7 @@ async fn send_manual_message(
         let at = w.tick();
         let sent_id =
             w.push_message(&id, &request.message, SenderRole::ManualAssistant, source, answers.as_deref(), at);
-        let sent = w.message(&sent_id).map(|m| w.message_view(m, false));
-        sent.ok_or_else(|| internal("the message was not stored"))
+        w.stored(&sent_id)
     })?;
     Ok(json(StatusCode::OK, sent))
 }

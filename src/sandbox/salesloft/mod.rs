@@ -336,9 +336,7 @@ fn rate_headers(response: &mut Response, remaining: u64, cost: u64) {
     headers.insert("x-ratelimit-endpoint-cost", HeaderValue::from(cost));
 }
 
-fn pairs(query: Option<&str>) -> Vec<(String, String)> {
-    serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default()
-}
+use super::query_pairs as pairs;
 
 fn param(query: Option<&str>, name: &str) -> Option<String> {
     pairs(query).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)

@@ -167,12 +167,31 @@ pub struct CliCommand {
     pub aliases: Vec<String>,
     /// The table and csv columns: field paths of a record (`owner.id`).
     pub columns: Vec<String>,
-    /// `sort: {field, direction}`: two query parameters one `--sort
-    /// FIELD[:asc|desc]` flag sets.
-    pub sort: Option<(String, String)>,
+    /// The query parameters one `--sort FIELD[:asc|desc]` flag sets.
+    pub sort: Option<SortFlag>,
     /// Where in the answer the record is (`/data` of an envelope), as a
     /// JSON pointer; the whole answer when absent.
     pub record: Option<String>,
+}
+
+/// `x-cli`'s `sort`: where `--sort FIELD[:asc|desc]` puts its two parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SortFlag {
+    /// `{field, direction}`: a parameter each (Salesloft's `sort_by`, `sort_direction`).
+    Pair { field: String, direction: String },
+    /// `{param, separator}`: one parameter, `FIELD<separator>DIRECTION` (LlamadaPro's `sortBy=createdAt=desc`).
+    Joined { param: String, separator: String },
+}
+
+impl SortFlag {
+    /// The parameters it sets.
+    pub fn params(&self) -> Vec<&str> {
+        match self {
+            SortFlag::Pair { field, direction } => vec![field, direction],
+            SortFlag::Joined { param, .. } => vec![param],
+        }
+    }
 }
 
 /// `x-cli` on a parameter: the flag's name when it is not the parameter's
@@ -768,7 +787,7 @@ fn texts(value: Option<&Value>, at: &At, key: &str) -> Result<Vec<String>, Model
     list.as_array().ok_or_else(fail)?.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(fail)).collect()
 }
 
-/// `x-cli` on an operation: `{name, aliases?, columns?, sort?: {field, direction}}`.
+/// `x-cli` on an operation: `{name, aliases?, columns?, sort?: {field, direction} | {param, separator}}`.
 fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, ModelError> {
     let Some(value) = value else { return Ok(None) };
     if let Some(key) = unknown_key(value, &["name", "aliases", "columns", "sort", "record"]) {
@@ -787,13 +806,16 @@ fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, Mod
     let sort = match value.get("sort") {
         None => None,
         Some(sort) => {
-            let param = |key: &str| {
+            let text = |key: &str| {
                 sort.get(key)
                     .and_then(Value::as_str)
                     .map(str::to_owned)
-                    .ok_or_else(|| at.error(format!("sort.{key} must name a parameter")))
+                    .ok_or_else(|| at.error(format!("sort.{key} must be a text (a parameter's name)")))
             };
-            Some((param("field")?, param("direction")?))
+            Some(match sort.get("param") {
+                Some(_) => SortFlag::Joined { param: text("param")?, separator: text("separator")? },
+                None => SortFlag::Pair { field: text("field")?, direction: text("direction")? },
+            })
         }
     };
     Ok(Some(CliCommand {

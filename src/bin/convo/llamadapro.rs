@@ -17,7 +17,7 @@ use convo_clients::llamadapro::types::{
     TaskAssigneeType,
     TaskStatus, WhatsAppMessageType,
 };
-use convo_clients::llamadapro::{BulkOutcome, Client, FilterBy, SortBy};
+use convo_clients::llamadapro::{BulkOutcome, Client, SortBy};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
 use serde::Deserialize;
 use serde::Serialize;
@@ -98,64 +98,6 @@ struct PageArgs {
     page_token: Option<String>,
 }
 
-/// Filters, search, sort and page size of the contact and custom-field lists.
-#[derive(Debug, clap::Args)]
-struct ListArgs {
-    /// FIELD:VALUE, equality on a field of the record (filterBy), e.g. lastName:Soto; repeat, or
-    /// join with ';', to AND them.
-    #[arg(long = "filter", value_name = "FIELD:VALUE")]
-    filters: Vec<FilterBy>,
-    /// Free-text search (searchBy).
-    #[arg(long)]
-    search: Option<String>,
-    /// Sort as FIELD[:asc|desc] (sortBy). FIELD is any field of the listed record by its JSON
-    /// name, e.g. createdAt, firstName, lastName (the API lists none). The direction defaults to asc.
-    #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = parse_sort)]
-    sort: Option<SortBy>,
-    /// Records per page.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    page_size: Option<u32>,
-    #[command(flatten)]
-    page: PageArgs,
-}
-
-impl ListArgs {
-    /// The --filter flags as one filterBy value.
-    fn filter_by(&self) -> Result<FilterBy, Failure> {
-        let mut filter = FilterBy::new();
-        for (field, value) in self.filters.iter().flat_map(|f| f.pairs()) {
-            filter = filter.with(field, value).map_err(usage)?;
-        }
-        Ok(filter)
-    }
-}
-
-/// Sets a list's filterBy, searchBy, sortBy, pageSize and pageToken on any
-/// of the list builders (contacts, definitions, options).
-macro_rules! with_list_args {
-    ($call:expr, $list:expr) => {{
-        let list: &ListArgs = $list;
-        let mut call = $call;
-        let filter = list.filter_by()?;
-        if !filter.is_empty() {
-            call = call.filter_by(filter.to_string());
-        }
-        if let Some(s) = &list.search {
-            call = call.search_by(s.clone());
-        }
-        if let Some(s) = &list.sort {
-            call = call.sort_by(s.to_string());
-        }
-        if let Some(n) = list.page_size {
-            call = call.page_size(n);
-        }
-        if let Some(token) = list.page.page_token.as_ref().filter(|_| !list.page.all) {
-            call = call.page_token(token.clone());
-        }
-        call
-    }};
-}
-
 #[derive(Debug, Subcommand)]
 enum TasksCommand {
     /// Create a task.
@@ -229,8 +171,6 @@ impl TaskArgs {
 
 #[derive(Debug, Subcommand)]
 enum ContactsCommand {
-    /// List contacts: filterBy, searchBy, sortBy; one page, or every page with --all.
-    List(ListArgs),
     /// Create a contact.
     Create(Box<ContactArgs>),
     /// Change a contact's fields; addresses are added.
@@ -523,14 +463,6 @@ enum CustomFieldsCommand {
 
 #[derive(Debug, Subcommand)]
 enum DefinitionsCommand {
-    /// List definitions (e.g. --filter entityType:CONTACT).
-    List {
-        #[command(flatten)]
-        list: ListArgs,
-        /// Another tenant's definitions.
-        #[arg(long)]
-        tenant: Option<String>,
-    },
     /// Create a definition.
     Create(Box<DefinitionArgs>),
     /// Change a definition (stored values are kept).
@@ -571,12 +503,6 @@ struct DefinitionArgs {
 
 #[derive(Debug, Subcommand)]
 enum OptionsCommand {
-    /// List the options of a definition.
-    List {
-        definition_id: u64,
-        #[command(flatten)]
-        list: ListArgs,
-    },
     /// Add an option.
     Create {
         definition_id: u64,
@@ -850,14 +776,6 @@ async fn tasks(client: &Client, command: TasksCommand, context: &Context) -> Res
 
 async fn contacts(client: &Client, command: ContactsCommand, context: &Context) -> Result<(), Failure> {
     match command {
-        ContactsCommand::List(list) => {
-            let call = with_list_args!(client.get_contacts(), &list);
-            if list.page.all {
-                return print_all(context, CONTACT_COLUMNS, call.stream(), &list.page.resume, None).await;
-            }
-            let p = send(call.send()).await?;
-            print_page(context, CONTACT_COLUMNS, p.items, p.next_page_token)
-        }
         ContactsCommand::Create(fields) => {
             let contact: types::CreateContactRequest = body("contact", &fields.json, fields.flags())?;
             print_one(context, CONTACT_COLUMNS, &send(client.create_contact().body(contact).send()).await?)
@@ -1154,17 +1072,6 @@ async fn definitions(client: &Client, command: DefinitionsCommand, context: &Con
         m
     };
     match command {
-        DefinitionsCommand::List { list, tenant } => {
-            let mut call = with_list_args!(client.get_custom_field_definitions(), &list);
-            if let Some(t) = tenant {
-                call = call.tenant_id(t);
-            }
-            if list.page.all {
-                return print_all(context, DEFINITION_COLUMNS, call.stream(), &list.page.resume, None).await;
-            }
-            let p = send(call.send()).await?;
-            print_page(context, DEFINITION_COLUMNS, p.items, p.next_page_token)
-        }
         DefinitionsCommand::Create(a) => {
             let definition: types::CreateCustomFieldDefinitionRequest = body("definition", &a.json, flags(&a))?;
             print_one(
@@ -1201,14 +1108,6 @@ async fn options(client: &Client, command: OptionsCommand, context: &Context) ->
         m
     };
     match command {
-        OptionsCommand::List { definition_id, list } => {
-            let call = with_list_args!(client.get_custom_field_list_options().definition_id(definition_id as f64), &list);
-            if list.page.all {
-                return print_all(context, OPTION_COLUMNS, call.stream(), &list.page.resume, None).await;
-            }
-            let p = send(call.send()).await?;
-            print_page(context, OPTION_COLUMNS, p.items, p.next_page_token)
-        }
         OptionsCommand::Create { definition_id, fields } => {
             let mut m = flags(&fields);
             // The API wants the definition in the body as well as the path.

@@ -658,7 +658,7 @@ fn operation(
     let sort = op.cli.as_ref().and_then(|cli| cli.sort.as_ref());
     let mut params: Vec<Param> = op.parameters.iter().filter_map(|p| param(spec, p, reserved, &mut flags)).collect();
     for p in &mut params {
-        p.hidden = sort.is_some_and(|(field, direction)| p.name == *field || p.name == *direction);
+        p.hidden = sort.is_some_and(|sort| sort.params().contains(&p.name.as_str()));
     }
     let body = op.request_body.as_ref().map(|b| body(spec, op, b.required, reserved, &mut flags));
     let links = op.responses.iter().flat_map(|response| {
@@ -864,16 +864,18 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
         }
         command = command.arg(arg);
     }
-    if let Some((field, direction)) = op.cli.as_ref().and_then(|cli| cli.sort.as_ref()) {
-        let fields = op.params.iter().find(|p| p.name == *field).map(|p| p.values.join(", ")).unwrap_or_default();
+    if let Some(sort) = op.cli.as_ref().and_then(|cli| cli.sort.as_ref()) {
+        let names = sort.params();
+        let fields = op.params.iter().find(|p| p.name == names[0]).map(|p| p.values.join(", ")).unwrap_or_default();
         let hidden: Vec<&'static str> =
-            op.params.iter().filter(|p| p.name == *field || p.name == *direction).map(|p| leak(&p.arg_id)).collect();
+            op.params.iter().filter(|p| names.contains(&p.name.as_str())).map(|p| leak(&p.arg_id)).collect();
+        let fields = if fields.is_empty() { "any field of the record by its JSON name".to_string() } else { fields };
         command = command.arg(
             Arg::new(SORT)
                 .long(SORT)
                 .value_name("FIELD[:asc|desc]")
                 .conflicts_with_all(hidden)
-                .help(format!("Sort as FIELD[:asc|desc] ({field}, {direction}). Fields: {fields}")),
+                .help(format!("Sort as FIELD[:asc|desc] ({}). Fields: {fields}", names.join(", "))),
         );
     }
     if op.paging.is_some() {
@@ -883,6 +885,14 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
                     Arg::new(ALL)
                         .long(ALL)
                         .action(ArgAction::SetTrue)
+                        // Every page starts at the first.
+                        .conflicts_with_all(
+                            op.params
+                                .iter()
+                                .filter(|p| op.paging.as_ref().is_some_and(|g| g.param == p.name))
+                                .map(|p| leak(&p.arg_id))
+                                .collect::<Vec<_>>(),
+                        )
                         .help("Follow every page to the end, printing as records arrive"),
                 )
                 .arg(
@@ -999,10 +1009,20 @@ fn values(
         }
         values.insert(p.name.clone(), given);
     }
-    if let (Some(sort), Some((field, direction))) =
+    if let (Some(sort), Some(flag)) =
         (matches.try_get_one::<String>(SORT).ok().flatten(), op.cli.as_ref().and_then(|cli| cli.sort.as_ref()))
     {
         let (by, order) = sort.split_once(':').unwrap_or((sort, ""));
+        let (field, direction) = match flag {
+            model::SortFlag::Pair { field, direction } => (field, direction),
+            // One parameter: the spec's pattern checks it (`FIELD=DIRECTION` typed as such passes through).
+            model::SortFlag::Joined { param, separator } => {
+                let joined = if order.is_empty() { by.to_string() } else { format!("{by}{separator}{order}") };
+                values.insert(param.clone(), vec![joined]);
+                return Ok(values);
+            }
+            _ => return Ok(values),
+        };
         let check = |name: &str, value: &str| {
             let allowed = op.params.iter().find(|p| p.name == name).map(|p| p.values.clone()).unwrap_or_default();
             match allowed.is_empty() || allowed.iter().any(|v| v.eq_ignore_ascii_case(value)) {

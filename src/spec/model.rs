@@ -827,6 +827,14 @@ fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, Mod
     }))
 }
 
+/// `x-cli` on a request body's property: `{flag?, aliases?}`, as on a parameter.
+pub fn property_cli(name: &str, property: &Value) -> Result<CliFlag, ModelError> {
+    cli_flag(
+        property.get("x-cli"),
+        &At::new(format!("body field {name}"), format!("/properties/{}/x-cli", escape(name))),
+    )
+}
+
 /// `x-cli` on a parameter: `{flag?, aliases?, conflicts?}`.
 fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
     let Some(value) = value else { return Ok(CliFlag::default()) };

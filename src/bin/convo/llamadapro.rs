@@ -13,7 +13,7 @@ use convo_clients::ItemStream;
 use convo_clients::llamadapro::types;
 use convo_clients::llamadapro::types::{
     BulkIssue, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams, ContactSearchRequest,
-    CustomFieldEntityType, CustomFieldType, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SearcherDocumentSearchSortField,
+    SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SearcherDocumentSearchSortField,
     TaskAssigneeType,
     TaskStatus, WhatsAppMessageType,
 };
@@ -456,21 +456,10 @@ enum CustomFieldsCommand {
     /// Custom field definitions.
     #[command(subcommand)]
     Definitions(DefinitionsCommand),
-    /// Options of a LIST definition.
-    #[command(subcommand)]
-    Options(OptionsCommand),
 }
 
 #[derive(Debug, Subcommand)]
 enum DefinitionsCommand {
-    /// Create a definition.
-    Create(Box<DefinitionArgs>),
-    /// Change a definition (stored values are kept).
-    Update {
-        id: u64,
-        #[command(flatten)]
-        fields: Box<DefinitionArgs>,
-    },
     /// Delete a definition; one with stored values needs --force, which deletes them too.
     Delete {
         id: u64,
@@ -478,59 +467,6 @@ enum DefinitionsCommand {
         #[arg(long)]
         force: bool,
     },
-}
-
-#[derive(Debug, clap::Args)]
-struct DefinitionArgs {
-    /// CONTACT, COMPANY, FUNNEL_CONVERSATION, FUNNEL_CHANNEL_SESSION or PRODUCT.
-    #[arg(long)]
-    entity_type: Option<CustomFieldEntityType>,
-    /// Unique key of the field.
-    #[arg(long)]
-    key: Option<String>,
-    /// STRING, NUMBER, DATE, BOOLEAN, LIST or FILE.
-    #[arg(long = "type")]
-    field_type: Option<CustomFieldType>,
-    /// Label shown to users.
-    #[arg(long)]
-    label: Option<String>,
-    /// Longer description.
-    #[arg(long)]
-    description: Option<String>,
-    #[command(flatten)]
-    json: JsonArg,
-}
-
-#[derive(Debug, Subcommand)]
-enum OptionsCommand {
-    /// Add an option.
-    Create {
-        definition_id: u64,
-        #[command(flatten)]
-        fields: OptionArgs,
-    },
-    /// Change an option's display properties.
-    Update {
-        definition_id: u64,
-        option_id: u64,
-        #[command(flatten)]
-        fields: OptionArgs,
-    },
-}
-
-#[derive(Debug, clap::Args)]
-struct OptionArgs {
-    /// The stored value.
-    #[arg(long)]
-    value: Option<String>,
-    /// Label shown to users.
-    #[arg(long)]
-    label: Option<String>,
-    /// Longer description.
-    #[arg(long)]
-    description: Option<String>,
-    #[command(flatten)]
-    json: JsonArg,
 }
 
 fn usage(e: impl std::fmt::Display) -> Failure {
@@ -735,12 +671,6 @@ const DEFINITION_COLUMNS: &[Column] = &[
     Column { header: "fieldType", key: "fieldType", width: 9 },
     Column { header: "fieldLabel", key: "fieldLabel", width: 20 },
 ];
-const OPTION_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 6 },
-    Column { header: "definitionId", key: "definitionId", width: 12 },
-    Column { header: "value", key: "value", width: 16 },
-    Column { header: "label", key: "label", width: 20 },
-];
 
 pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     // Keep the in-process sandbox alive for the whole command.
@@ -754,9 +684,6 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
         LlamadaProCommand::Messages(command) => messages(&client, command, context).await,
         LlamadaProCommand::CustomFields(CustomFieldsCommand::Definitions(command)) => {
             definitions(&client, command, context).await
-        }
-        LlamadaProCommand::CustomFields(CustomFieldsCommand::Options(command)) => {
-            options(&client, command, context).await
         }
     }
 }
@@ -1062,30 +989,7 @@ async fn messages(client: &Client, command: MessagesCommand, context: &Context) 
 }
 
 async fn definitions(client: &Client, command: DefinitionsCommand, context: &Context) -> Result<(), Failure> {
-    let flags = |a: &DefinitionArgs| {
-        let mut m = Map::new();
-        put(&mut m, "entityType", &a.entity_type);
-        put(&mut m, "fieldKey", &a.key);
-        put(&mut m, "fieldType", &a.field_type);
-        put(&mut m, "fieldLabel", &a.label);
-        put(&mut m, "description", &a.description);
-        m
-    };
     match command {
-        DefinitionsCommand::Create(a) => {
-            let definition: types::CreateCustomFieldDefinitionRequest = body("definition", &a.json, flags(&a))?;
-            print_one(
-                context,
-                DEFINITION_COLUMNS,
-                &send(client.create_custom_field_definition().body(definition).send()).await?,
-            )
-        }
-        DefinitionsCommand::Update { id, fields } => {
-            let changes: types::UpdateCustomFieldDefinitionRequest =
-                body("definition changes", &fields.json, flags(&fields))?;
-            let call = client.update_custom_field_definition().id(id as f64).body(changes);
-            print_one(context, DEFINITION_COLUMNS, &send(call.send()).await?)
-        }
         DefinitionsCommand::Delete { id, force } => {
             let deleted = client.delete_custom_field_definition_checked(id, force).await.map_err(|e| {
                 match e.api_error::<convo_clients::llamadapro::DefinitionInUse>() {
@@ -1095,35 +999,6 @@ async fn definitions(client: &Client, command: DefinitionsCommand, context: &Con
                 }
             })?;
             print_one(context, DEFINITION_COLUMNS, &deleted)
-        }
-    }
-}
-
-async fn options(client: &Client, command: OptionsCommand, context: &Context) -> Result<(), Failure> {
-    let flags = |a: &OptionArgs| {
-        let mut m = Map::new();
-        put(&mut m, "value", &a.value);
-        put(&mut m, "label", &a.label);
-        put(&mut m, "description", &a.description);
-        m
-    };
-    match command {
-        OptionsCommand::Create { definition_id, fields } => {
-            let mut m = flags(&fields);
-            // The API wants the definition in the body as well as the path.
-            m.insert("definitionId".into(), json!(definition_id));
-            let option = body("option", &fields.json, m)?;
-            print_one(context, OPTION_COLUMNS, &client.create_custom_field_option(definition_id, &option).await?)
-        }
-        OptionsCommand::Update { definition_id, option_id, fields } => {
-            let changes: types::UpdateCustomFieldListOptionRequest =
-                body("option changes", &fields.json, flags(&fields))?;
-            let call = client
-                .update_custom_field_list_option()
-                .definition_id(definition_id as f64)
-                .option_id(option_id as f64);
-            let option = send(call.body(changes).send()).await?;
-            print_one(context, OPTION_COLUMNS, &option)
         }
     }
 }

@@ -141,6 +141,11 @@ struct Field {
     description: Option<String>,
     values: Vec<String>,
     flag: String,
+    /// Other spellings of its flag, accepted but not shown.
+    aliases: Vec<String>,
+    /// A required field named as a path parameter: it takes that value
+    /// unless `--json-body` gives it (the API wants the id in both places).
+    from_path: bool,
     arg_id: String,
 }
 
@@ -306,7 +311,7 @@ impl Call<'_> {
         match self.job {
             Job::Operation(op) => {
                 let values = values(op, self.matches, defaults)?;
-                let body = op.body.as_ref().map(|body| body_value(body, self.matches)).transpose()?.flatten();
+                let body = op.body.as_ref().map(|body| body_value(body, self.matches, &values)).transpose()?.flatten();
                 let sent = Sent { client, op, answers: Answers::new(op) };
                 let columns = self.matches.get_one::<String>(COLUMNS).map(String::as_str);
                 match &op.paging {
@@ -770,8 +775,10 @@ fn body(
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
     let mut fields = Vec::new();
-    for (name, property) in schema.and_then(|s| s.get("properties")).and_then(Value::as_object).into_iter().flatten() {
-        let property = spec.resolve(property);
+    for (name, written) in schema.and_then(|s| s.get("properties")).and_then(Value::as_object).into_iter().flatten() {
+        // `x-cli` stands beside a `$ref`, so it is read before resolving.
+        let cli = model::property_cli(name, written).unwrap_or_default();
+        let property = spec.resolve(written);
         let kind = match type_of(property) {
             Some("string") => Scalar::String,
             Some("integer") => Scalar::Integer,
@@ -779,14 +786,38 @@ fn body(
             Some("boolean") => Scalar::Boolean,
             _ => continue,
         };
-        let flag = case(name, '-');
-        // A parameter or setting has this flag: the field comes from --json-body.
+        let required = required_fields.contains(&name.as_str());
+        let from_path =
+            required && op.parameters.iter().any(|p| p.location == model::Location::Path && p.name == *name);
+        let kebab = case(name, '-');
+        let flag = cli.flag.unwrap_or_else(|| kebab.clone());
+        // A parameter or setting has this flag: the field comes from --json-body (or its path parameter).
         if reserved.contains_key(&flag) || !flags.insert(flag.clone()) {
+            if from_path {
+                fields.push(Field {
+                    kind,
+                    required,
+                    description: None,
+                    values: Vec::new(),
+                    flag,
+                    aliases: Vec::new(),
+                    from_path,
+                    arg_id: String::new(),
+                    name: name.clone(),
+                });
+            }
             continue;
         }
+        let mut aliases = cli.aliases;
+        if flag != kebab {
+            aliases.push(kebab);
+        }
+        aliases.retain(|a| !reserved.contains_key(a) && flags.insert(a.clone()));
         fields.push(Field {
             kind,
-            required: required_fields.contains(&name.as_str()),
+            aliases,
+            from_path,
+            required,
             description: text(property, "description"),
             values: enum_values(property),
             arg_id: format!("body.{name}"),
@@ -920,13 +951,14 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
         command = command.arg(Arg::new(JSON_BODY).long(JSON_BODY).value_name("FILE").help(format!(
             "The request body ({what}) from a JSON file, `-` for stdin; the field flags override its fields"
         )));
-        for f in &body.fields {
+        for f in body.fields.iter().filter(|f| !f.arg_id.is_empty()) {
             let mut help = help(f.description.as_deref(), &format!("The body field {}.", f.name), &f.values);
             if f.required {
                 help.push_str(" (Required in the body.)");
             }
             let mut arg = Arg::new(leak(&f.arg_id))
                 .long(leak(&f.flag))
+                .aliases(f.aliases.iter().map(|a| leak(a)))
                 .value_name(leak(&f.name))
                 .help(first_line(&help))
                 .long_help(help)
@@ -1095,7 +1127,11 @@ pub(crate) fn request(
 
 /// The body from `--json-body` and the field flags; `None` when neither is
 /// given and the spec does not require a body.
-fn body_value(body: &Body, matches: &ArgMatches) -> Result<Option<Value>, Failure> {
+fn body_value(
+    body: &Body,
+    matches: &ArgMatches,
+    values: &BTreeMap<String, Vec<String>>,
+) -> Result<Option<Value>, Failure> {
     let mut value = match matches.get_one::<String>(JSON_BODY) {
         Some(file) => {
             let mut text = String::new();
@@ -1110,6 +1146,20 @@ fn body_value(body: &Body, matches: &ArgMatches) -> Result<Option<Value>, Failur
         None => None,
     };
     for f in &body.fields {
+        if f.from_path {
+            if let Some(given) = values.get(&f.name).and_then(|v| v.first())
+                && let Value::Object(map) = value.get_or_insert_with(|| Value::Object(Map::new()))
+                && !map.contains_key(&f.name)
+            {
+                let number = given.parse::<i64>().map(Value::from).or_else(|_| given.parse::<f64>().map(Value::from));
+                let typed = match f.kind {
+                    Scalar::Integer | Scalar::Number => number.unwrap_or_else(|_| Value::from(given.clone())),
+                    _ => Value::from(given.clone()),
+                };
+                map.insert(f.name.clone(), typed);
+            }
+            continue;
+        }
         let field = match f.kind {
             Scalar::String => {
                 matches.get_one::<String>(&f.arg_id).map(|v| Value::from(spelled_as_spec(v.clone(), &f.values)))

@@ -96,7 +96,7 @@ fn tasks() {
     // A task body without its required fields is a usage error.
     let out = run_served(&served, &["tasks", "create", "--objective", "x"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("missing field"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("body.context: required"), "{}", stderr(&out));
     served.interrupt();
 }
 

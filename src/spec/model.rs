@@ -203,6 +203,11 @@ pub struct CliFlag {
     pub aliases: Vec<String>,
     /// Other parameters (by name) it may not be sent with.
     pub conflicts: Vec<String>,
+    /// An object field typed as its parts' values joined (`split:
+    /// {separator: ':', keys: [type, id]}` reads `user:u1`).
+    pub split: Option<(String, Vec<String>)>,
+    /// An object field of texts typed as repeated `KEY<pairs>VALUE`.
+    pub pairs: Option<String>,
 }
 
 /// How a list pages, read from the `links` of its success response: a link
@@ -827,7 +832,7 @@ fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, Mod
     }))
 }
 
-/// `x-cli` on a request body's property: `{flag?, aliases?}`, as on a parameter.
+/// `x-cli` on a request body's property: `{flag?, aliases?, split?, pairs?}`.
 pub fn property_cli(name: &str, property: &Value) -> Result<CliFlag, ModelError> {
     cli_flag(
         property.get("x-cli"),
@@ -838,9 +843,25 @@ pub fn property_cli(name: &str, property: &Value) -> Result<CliFlag, ModelError>
 /// `x-cli` on a parameter: `{flag?, aliases?, conflicts?}`.
 fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
     let Some(value) = value else { return Ok(CliFlag::default()) };
-    if let Some(key) = unknown_key(value, &["flag", "aliases", "conflicts"]) {
-        return Err(at.error(format!("unknown key {key:?} (known: flag, aliases, conflicts, x-*)")));
+    if let Some(key) = unknown_key(value, &["flag", "aliases", "conflicts", "split", "pairs"]) {
+        return Err(at.error(format!("unknown key {key:?} (known: flag, aliases, conflicts, split, pairs, x-*)")));
     }
+    let split = match value.get("split") {
+        None => None,
+        Some(split) => Some((
+            split
+                .get("separator")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| at.error("split.separator must be a text"))?,
+            texts(split.get("keys"), at, "split.keys")?,
+        )),
+    };
+    let pairs = match value.get("pairs") {
+        None => None,
+        Some(Value::String(separator)) => Some(separator.clone()),
+        Some(_) => return Err(at.error("`pairs` must be the separator of a key and its value")),
+    };
     let flag = match value.get("flag") {
         None => None,
         Some(Value::String(flag)) => Some(flag.clone()),
@@ -850,6 +871,8 @@ fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
         flag,
         aliases: texts(value.get("aliases"), at, "aliases")?,
         conflicts: texts(value.get("conflicts"), at, "conflicts")?,
+        split,
+        pairs,
     })
 }
 

@@ -14,8 +14,7 @@ use convo_clients::llamadapro::types;
 use convo_clients::llamadapro::types::{
     BulkIssue, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams, ContactSearchRequest,
     SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SearcherDocumentSearchSortField,
-    TaskAssigneeType,
-    TaskStatus, WhatsAppMessageType,
+    WhatsAppMessageType,
 };
 use convo_clients::llamadapro::{BulkOutcome, Client, SortBy};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
@@ -54,9 +53,6 @@ settings_debug_without_secrets!(Settings);
 
 #[derive(Debug, Subcommand)]
 enum LlamadaProCommand {
-    /// Tasks.
-    #[command(subcommand)]
-    Tasks(TasksCommand),
     /// Contacts and the contact search.
     #[command(subcommand)]
     Contacts(ContactsCommand),
@@ -96,77 +92,6 @@ struct PageArgs {
     /// The page to print: a nextPageToken from an earlier page (printed on stderr).
     #[arg(long)]
     page_token: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-enum TasksCommand {
-    /// Create a task.
-    Create(Box<NewTaskArgs>),
-    /// Change a task's fields (the others keep their value).
-    Update {
-        id: String,
-        #[command(flatten)]
-        fields: Box<TaskArgs>,
-    },
-}
-
-/// A new task: the updatable fields, plus its creator (which no update changes).
-#[derive(Debug, clap::Args)]
-struct NewTaskArgs {
-    /// TYPE:ID, e.g. user:u1.
-    #[arg(long, value_parser = parse_actor)]
-    created_by: Option<Value>,
-    #[command(flatten)]
-    fields: TaskArgs,
-}
-
-impl NewTaskArgs {
-    fn flags(&self) -> Map<String, Value> {
-        let mut m = self.fields.flags();
-        put(&mut m, "createdBy", &self.created_by);
-        m
-    }
-}
-
-/// What a task update can change (`createdBy` is not among them:
-/// `x-provenance` of the `UpdateTaskRequest` schema in specs/llamadapro.yaml).
-#[derive(Debug, clap::Args)]
-struct TaskArgs {
-    /// What the task is to achieve.
-    #[arg(long)]
-    objective: Option<String>,
-    /// The funnel conversation the task is about.
-    #[arg(long)]
-    conversation_id: Option<u64>,
-    /// TYPE:ID, e.g. ai_employee:ai-7.
-    #[arg(long, value_parser = parse_actor)]
-    assigned_to: Option<Value>,
-    /// RFC 3339.
-    #[arg(long)]
-    due_date: Option<DateTime<Utc>>,
-    /// scheduled, overdue, completed or cancelled.
-    #[arg(long)]
-    status: Option<TaskStatus>,
-    /// Why the task was cancelled (with --status cancelled).
-    #[arg(long)]
-    cancellation_reason: Option<String>,
-    #[command(flatten)]
-    json: JsonArg,
-}
-
-impl TaskArgs {
-    fn flags(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        put(&mut m, "objective", &self.objective);
-        if let Some(id) = self.conversation_id {
-            m.insert("context".into(), json!({ "conversationId": id }));
-        }
-        put(&mut m, "assignedTo", &self.assigned_to);
-        put(&mut m, "dueDate", &self.due_date);
-        put(&mut m, "status", &self.status);
-        put(&mut m, "cancellationReason", &self.cancellation_reason);
-        m
-    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -267,34 +192,6 @@ enum CallsCommand {
         /// A context variable for the agent's prompt, KEY=VALUE; repeat for more.
         #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_pair)]
         vars: Vec<(String, String)>,
-        #[command(flatten)]
-        json: JsonArg,
-    },
-    /// Start a call by an AI employee (v2, Vapi).
-    StartAiEmployee {
-        /// Number to call, E.164 such as +14155552671 (checked before sending).
-        #[arg(long)]
-        to: Option<String>,
-        /// Number to call from, E.164 (checked before sending).
-        #[arg(long)]
-        from: Option<String>,
-        /// What the agent must achieve; repeat for more.
-        #[arg(long = "objective")]
-        objectives: Vec<String>,
-        #[command(flatten)]
-        json: JsonArg,
-    },
-    /// Start a bridge call.
-    StartBridge {
-        /// Number to call, E.164 such as +14155552671 (checked before sending).
-        #[arg(long)]
-        to: Option<String>,
-        /// Number to call from, E.164 (checked before sending).
-        #[arg(long)]
-        from: Option<String>,
-        /// Custom data stored with the call, KEY=VALUE; repeat for more.
-        #[arg(long = "data", value_name = "KEY=VALUE", value_parser = parse_pair)]
-        data: Vec<(String, String)>,
         #[command(flatten)]
         json: JsonArg,
     },
@@ -480,12 +377,6 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
     }
 }
 
-fn parse_actor(text: &str) -> Result<Value, String> {
-    let (kind, id) = text.split_once(':').ok_or_else(|| format!("{text:?} is not TYPE:ID (e.g. user:u1)"))?;
-    let kind: TaskAssigneeType = kind.parse().map_err(|e: convo_clients::UnknownVariant| e.to_string())?;
-    Ok(json!({ "type": kind, "id": id }))
-}
-
 fn parse_condition(text: &str) -> Result<SearcherDocumentSearchFilter, String> {
     let mut parts = text.splitn(3, ':');
     match (parts.next(), parts.next(), parts.next()) {
@@ -600,12 +491,6 @@ async fn print_all<T: Serialize + Send + 'static>(
     Ok(())
 }
 
-const TASK_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 18 },
-    Column { header: "status", key: "status", width: 10 },
-    Column { header: "dueDate", key: "dueDate", width: 20 },
-    Column { header: "objective", key: "objective", width: 40 },
-];
 const CONTACT_COLUMNS: &[Column] = &[
     Column { header: "id", key: "id", width: 6 },
     Column { header: "firstName", key: "firstName", width: 12 },
@@ -676,7 +561,6 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     // Keep the in-process sandbox alive for the whole command.
     let (client, _sandbox) = connect(&args.settings, context).await?;
     match args.command {
-        LlamadaProCommand::Tasks(command) => tasks(&client, command, context).await,
         LlamadaProCommand::Contacts(command) => contacts(&client, command, context).await,
         LlamadaProCommand::Calls(command) => calls(&client, command, context).await,
         LlamadaProCommand::Recordings(command) => recordings(&client, command, context).await,
@@ -684,19 +568,6 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
         LlamadaProCommand::Messages(command) => messages(&client, command, context).await,
         LlamadaProCommand::CustomFields(CustomFieldsCommand::Definitions(command)) => {
             definitions(&client, command, context).await
-        }
-    }
-}
-
-async fn tasks(client: &Client, command: TasksCommand, context: &Context) -> Result<(), Failure> {
-    match command {
-        TasksCommand::Create(fields) => {
-            let task: types::CreateTaskRequest = body("task", &fields.fields.json, fields.flags())?;
-            print_one(context, TASK_COLUMNS, &send(client.create_task().body(task).send()).await?)
-        }
-        TasksCommand::Update { id, fields } => {
-            let changes: types::UpdateTaskRequest = body("task changes", &fields.json, fields.flags())?;
-            print_one(context, TASK_COLUMNS, &send(client.update_task().task_id(&id).body(changes).send()).await?)
         }
     }
 }
@@ -773,24 +644,6 @@ async fn calls(client: &Client, command: CallsCommand, context: &Context) -> Res
             }
             let call: types::StartVoiceAgentCallRequest = body("voice-agent call", &json, m)?;
             print_one(context, CALL_COLUMNS, &send(client.start_voice_agent_call().body(call).send()).await?)
-        }
-        CallsCommand::StartAiEmployee { to, from, objectives, json } => {
-            let mut m = Map::new();
-            put(&mut m, "toPhoneNumber", &to);
-            put(&mut m, "fromPhoneNumber", &from);
-            if !objectives.is_empty() {
-                m.insert("objectives".into(), json!(objectives));
-            }
-            let call: types::StartAiEmployeeCallRequest = body("AI-employee call", &json, m)?;
-            print_one(context, CALL_COLUMNS, &send(client.start_ai_employee_call().body(call).send()).await?)
-        }
-        CallsCommand::StartBridge { to, from, data, json } => {
-            let mut m = Map::new();
-            put(&mut m, "to", &to);
-            put(&mut m, "from", &from);
-            put_pairs(&mut m, "callCustomData", &data);
-            let call: types::StartBridgeCallRequest = body("bridge call", &json, m)?;
-            print_one(context, CALL_COLUMNS, &send(client.start_bridge_call().body(call).send()).await?)
         }
         CallsCommand::Create(fields) => {
             let mut m = Map::new();
@@ -1052,7 +905,6 @@ mod tests {
         assert_eq!(crate::output::integral(json!({"id": 101.0, "x": [2.5, 3.0]})), json!({"id": 101, "x": [2.5, 3]}));
         assert!(parse_condition("addresses.address:eq:+56 9:1").is_ok());
         assert!(parse_condition("lastName:soto").is_err());
-        assert!(parse_actor("robot:r1").is_err());
     }
 }
 

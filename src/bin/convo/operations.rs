@@ -134,9 +134,24 @@ enum Scalar {
     Boolean,
 }
 
+/// How a body field's flag reads.
+enum Shape {
+    /// One value.
+    One,
+    /// Repeated: a list.
+    List,
+    /// An object from one text (`user:u1` for `{type, id}`).
+    Split { separator: String, keys: Vec<String> },
+    /// An object of texts from repeated `KEY<separator>VALUE`.
+    Pairs(String),
+}
+
 struct Field {
     name: String,
+    /// The object field it is a field of (`context` of `context.conversationId`).
+    within: Option<String>,
     kind: Scalar,
+    shape: Shape,
     required: bool,
     description: Option<String>,
     values: Vec<String>,
@@ -774,56 +789,68 @@ fn body(
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
+    // The top-level fields, and the fields of an object field that `x-cli` names.
+    let mut candidates: Vec<(Option<&String>, &String, &Value)> = Vec::new();
+    for (name, written) in object_properties(schema) {
+        candidates.push((None, name, written));
+        let inner = object_properties(Some(spec.resolve(written))).filter(|(_, w)| w.get("x-cli").is_some());
+        candidates.extend(inner.map(|(sub, w)| (Some(name), sub, w)));
+    }
+    let scalar = |schema: &Value| match type_of(schema) {
+        Some("string") => Some(Scalar::String),
+        Some("integer") => Some(Scalar::Integer),
+        Some("number") => Some(Scalar::Number),
+        Some("boolean") => Some(Scalar::Boolean),
+        _ => None,
+    };
     let mut fields = Vec::new();
-    for (name, written) in schema.and_then(|s| s.get("properties")).and_then(Value::as_object).into_iter().flatten() {
+    for (within, name, written) in candidates {
         // `x-cli` stands beside a `$ref`, so it is read before resolving.
         let cli = model::property_cli(name, written).unwrap_or_default();
         let property = spec.resolve(written);
-        let kind = match type_of(property) {
-            Some("string") => Scalar::String,
-            Some("integer") => Scalar::Integer,
-            Some("number") => Scalar::Number,
-            Some("boolean") => Scalar::Boolean,
-            _ => continue,
+        let (kind, shape) = match (cli.split, cli.pairs, type_of(property)) {
+            (Some((separator, keys)), _, _) => (Scalar::String, Shape::Split { separator, keys }),
+            (_, Some(separator), _) => (Scalar::String, Shape::Pairs(separator)),
+            (_, _, Some("array")) => match property.get("items").map(|i| spec.resolve(i)).and_then(scalar) {
+                Some(kind) => (kind, Shape::List),
+                None => continue,
+            },
+            _ => match scalar(property) {
+                Some(kind) => (kind, Shape::One),
+                None => continue,
+            },
         };
-        let required = required_fields.contains(&name.as_str());
+        let required = within.is_none() && required_fields.contains(&name.as_str());
         let from_path =
             required && op.parameters.iter().any(|p| p.location == model::Location::Path && p.name == *name);
         let kebab = case(name, '-');
         let flag = cli.flag.unwrap_or_else(|| kebab.clone());
+        let field = Field {
+            within: within.cloned(),
+            kind,
+            shape,
+            required,
+            description: text(property, "description"),
+            values: enum_values(property),
+            arg_id: format!("body.{}{name}", within.map(|w| format!("{w}.")).unwrap_or_default()),
+            name: name.clone(),
+            aliases: Vec::new(),
+            from_path,
+            flag,
+        };
         // A parameter or setting has this flag: the field comes from --json-body (or its path parameter).
-        if reserved.contains_key(&flag) || !flags.insert(flag.clone()) {
+        if reserved.contains_key(&field.flag) || !flags.insert(field.flag.clone()) {
             if from_path {
-                fields.push(Field {
-                    kind,
-                    required,
-                    description: None,
-                    values: Vec::new(),
-                    flag,
-                    aliases: Vec::new(),
-                    from_path,
-                    arg_id: String::new(),
-                    name: name.clone(),
-                });
+                fields.push(Field { arg_id: String::new(), ..field });
             }
             continue;
         }
         let mut aliases = cli.aliases;
-        if flag != kebab {
+        if field.flag != kebab {
             aliases.push(kebab);
         }
         aliases.retain(|a| !reserved.contains_key(a) && flags.insert(a.clone()));
-        fields.push(Field {
-            kind,
-            aliases,
-            from_path,
-            required,
-            description: text(property, "description"),
-            values: enum_values(property),
-            arg_id: format!("body.{name}"),
-            name: name.clone(),
-            flag,
-        });
+        fields.push(Field { aliases, ..field });
     }
     Body { form: media.is_some_and(|m| !m.name.contains("json")), required, fields }
 }
@@ -948,7 +975,9 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
     );
     if let Some(body) = &op.body {
         let what = if body.form { "form" } else { "JSON" };
-        command = command.arg(Arg::new(JSON_BODY).long(JSON_BODY).value_name("FILE").help(format!(
+        // `--json`: the hand-written commands' old spelling.
+        let old = if friendly { &["json"][..] } else { &[] };
+        command = command.arg(Arg::new(JSON_BODY).long(JSON_BODY).aliases(old).value_name("FILE").help(format!(
             "The request body ({what}) from a JSON file, `-` for stdin; the field flags override its fields"
         )));
         for f in body.fields.iter().filter(|f| !f.arg_id.is_empty()) {
@@ -956,10 +985,15 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
             if f.required {
                 help.push_str(" (Required in the body.)");
             }
+            let value_name = match &f.shape {
+                Shape::Split { separator, keys } => keys.join(separator).to_ascii_uppercase(),
+                Shape::Pairs(separator) => format!("KEY{separator}VALUE"),
+                Shape::One | Shape::List => f.name.clone(),
+            };
             let mut arg = Arg::new(leak(&f.arg_id))
                 .long(leak(&f.flag))
                 .aliases(f.aliases.iter().map(|a| leak(a)))
-                .value_name(leak(&f.name))
+                .value_name(leak(&value_name))
                 .help(first_line(&help))
                 .long_help(help)
                 .help_heading("Body fields");
@@ -971,6 +1005,9 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
                     arg.value_parser(clap::value_parser!(bool)).num_args(0..=1).default_missing_value("true")
                 }
             };
+            if matches!(f.shape, Shape::List | Shape::Pairs(_)) {
+                arg = arg.action(ArgAction::Append);
+            }
             command = command.arg(arg);
         }
     }
@@ -1160,26 +1197,80 @@ fn body_value(
             }
             continue;
         }
-        let field = match f.kind {
-            Scalar::String => {
-                matches.get_one::<String>(&f.arg_id).map(|v| Value::from(spelled_as_spec(v.clone(), &f.values)))
+        let given = given(matches, f);
+        let Some(first) = given.first() else { continue };
+        let usage = |expected: String| Failure::Usage(format!("--{} {first}: expected {expected}", f.flag));
+        let field = match &f.shape {
+            Shape::One => first.clone(),
+            Shape::List => Value::Array(given.clone()),
+            Shape::Split { separator, keys } => {
+                let text = first.as_str().unwrap_or_default();
+                let parts: Vec<&str> = text.splitn(keys.len(), separator.as_str()).collect();
+                if parts.len() != keys.len() || parts.iter().any(|p| p.is_empty()) {
+                    return Err(usage(keys.join(separator).to_ascii_uppercase()));
+                }
+                Value::Object(keys.iter().cloned().zip(parts.into_iter().map(Value::from)).collect())
             }
-            Scalar::Integer => matches.get_one::<i64>(&f.arg_id).map(|v| Value::from(*v)),
-            Scalar::Number => matches.get_one::<f64>(&f.arg_id).map(|v| Value::from(*v)),
-            Scalar::Boolean => matches.get_one::<bool>(&f.arg_id).map(|v| Value::from(*v)),
+            Shape::Pairs(separator) => {
+                let mut object = Map::new();
+                for text in given.iter().filter_map(Value::as_str) {
+                    match text.split_once(separator.as_str()) {
+                        Some((key, value)) if !key.trim().is_empty() => {
+                            object.insert(key.trim().to_string(), Value::from(value));
+                        }
+                        _ => {
+                            return Err(Failure::Usage(format!("--{} {text:?}: expected KEY{separator}VALUE", f.flag)));
+                        }
+                    }
+                }
+                Value::Object(object)
+            }
         };
-        let Some(field) = field else { continue };
-        match value.get_or_insert_with(|| Value::Object(Map::new())) {
-            Value::Object(map) => {
+        let not_object = || Failure::Usage(format!("--{} needs --json-body to be a JSON object", f.flag));
+        let mut map = match value.get_or_insert_with(|| Value::Object(Map::new())) {
+            Value::Object(map) => map,
+            _ => return Err(not_object()),
+        };
+        if let Some(outer) = &f.within {
+            map = match map.entry(outer.clone()).or_insert_with(|| Value::Object(Map::new())) {
+                Value::Object(inner) => inner,
+                _ => return Err(not_object()),
+            };
+        }
+        // Laid over --json-body: objects merge, lists extend.
+        match (map.get_mut(&f.name), field) {
+            (Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
+            (Some(Value::Array(old)), Value::Array(new)) => old.extend(new),
+            (_, field) => {
                 map.insert(f.name.clone(), field);
             }
-            _ => return Err(Failure::Usage(format!("--{} needs --json-body to be a JSON object", f.flag))),
         }
     }
     if value.is_none() && body.required {
         value = Some(Value::Object(Map::new()));
     }
     Ok(value)
+}
+
+/// The `properties` of an object schema.
+fn object_properties(schema: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
+    schema.and_then(|s| s.get("properties")).and_then(Value::as_object).into_iter().flatten()
+}
+
+/// The values given to a body field's flag, typed as its field.
+fn given(matches: &ArgMatches, f: &Field) -> Vec<Value> {
+    let id = f.arg_id.as_str();
+    match f.kind {
+        Scalar::String => matches
+            .get_many::<String>(id)
+            .into_iter()
+            .flatten()
+            .map(|v| Value::from(spelled_as_spec(v.clone(), &f.values)))
+            .collect(),
+        Scalar::Integer => matches.get_many::<i64>(id).into_iter().flatten().map(|v| Value::from(*v)).collect(),
+        Scalar::Number => matches.get_many::<f64>(id).into_iter().flatten().map(|v| Value::from(*v)).collect(),
+        Scalar::Boolean => matches.get_many::<bool>(id).into_iter().flatten().map(|v| Value::from(*v)).collect(),
+    }
 }
 
 /// Whether a response's content type says JSON.

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use convo_clients::ItemStream;
 use convo_clients::llamadapro::types;
@@ -56,9 +55,6 @@ enum LlamadaProCommand {
     /// Contacts and the contact search.
     #[command(subcommand)]
     Contacts(ContactsCommand),
-    /// Calls: AI-employee, voice-agent and bridge calls, call records, transcriptions, recordings.
-    #[command(subcommand)]
-    Calls(CallsCommand),
     /// Recordings by id, and imports from a URL.
     #[command(subcommand)]
     Recordings(RecordingsCommand),
@@ -177,53 +173,6 @@ impl ContactArgs {
         put_pairs(&mut m, "customFields", &self.custom_fields);
         m
     }
-}
-
-#[derive(Debug, Subcommand)]
-enum CallsCommand {
-    /// Start a call by a configured voice agent (v1).
-    StartAgent {
-        /// Id of the voice agent that calls.
-        #[arg(long)]
-        voice_agent_id: Option<u64>,
-        /// Number to call, E.164 such as +14155552671 (checked before sending).
-        #[arg(long)]
-        to: Option<String>,
-        /// A context variable for the agent's prompt, KEY=VALUE; repeat for more.
-        #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_pair)]
-        vars: Vec<(String, String)>,
-        #[command(flatten)]
-        json: JsonArg,
-    },
-    /// Record a call made outside LlamadaPro.
-    Create(Box<CallArgs>),
-}
-
-#[derive(Debug, clap::Args)]
-struct CallArgs {
-    /// The call's status, e.g. completed.
-    #[arg(long)]
-    status: Option<String>,
-    /// The calling number.
-    #[arg(long)]
-    from: Option<String>,
-    /// The called number.
-    #[arg(long)]
-    to: Option<String>,
-    /// e.g. outgoing or incoming.
-    #[arg(long)]
-    direction: Option<String>,
-    /// RFC 3339.
-    #[arg(long)]
-    start_time: Option<DateTime<Utc>>,
-    /// Seconds.
-    #[arg(long)]
-    duration: Option<f64>,
-    /// Id of the LlamadaPro user the record belongs to.
-    #[arg(long)]
-    user_id: Option<u64>,
-    #[command(flatten)]
-    json: JsonArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -506,15 +455,6 @@ const SEARCH_COLUMNS: &[Column] = &[
     Column { header: "archivedAt", key: "archivedAt", width: 20 },
     Column { header: "createdAt", key: "createdAt", width: 20 },
 ];
-const CALL_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 6 },
-    Column { header: "status", key: "status", width: 10 },
-    Column { header: "direction", key: "direction", width: 9 },
-    Column { header: "from", key: "from", width: 15 },
-    Column { header: "to", key: "to", width: 15 },
-    Column { header: "duration", key: "duration", width: 8 },
-    Column { header: "startTime", key: "startTime", width: 20 },
-];
 const LOADED_COLUMNS: &[Column] = &[
     Column { header: "url", key: "url", width: 50 },
     Column { header: "userId", key: "userId", width: 6 },
@@ -562,7 +502,6 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     let (client, _sandbox) = connect(&args.settings, context).await?;
     match args.command {
         LlamadaProCommand::Contacts(command) => contacts(&client, command, context).await,
-        LlamadaProCommand::Calls(command) => calls(&client, command, context).await,
         LlamadaProCommand::Recordings(command) => recordings(&client, command, context).await,
         LlamadaProCommand::Conversations(command) => conversations(&client, command, context).await,
         LlamadaProCommand::Messages(command) => messages(&client, command, context).await,
@@ -627,41 +566,6 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
             }
             let p = send(client.search_contacts().body(request).send()).await?;
             print_page(context, SEARCH_COLUMNS, p.items, p.next_page_token)
-        }
-    }
-}
-
-async fn calls(client: &Client, command: CallsCommand, context: &Context) -> Result<(), Failure> {
-    match command {
-        CallsCommand::StartAgent { voice_agent_id, to, vars, json } => {
-            let mut m = Map::new();
-            put(&mut m, "voiceAgentId", &voice_agent_id);
-            put(&mut m, "to", &to);
-            put_pairs(&mut m, "contextVariables", &vars);
-            // The API requires contextVariables, even when there are none.
-            if json.json.is_none() && !m.contains_key("contextVariables") {
-                m.insert("contextVariables".into(), json!({}));
-            }
-            let call: types::StartVoiceAgentCallRequest = body("voice-agent call", &json, m)?;
-            print_one(context, CALL_COLUMNS, &send(client.start_voice_agent_call().body(call).send()).await?)
-        }
-        CallsCommand::Create(fields) => {
-            let mut m = Map::new();
-            put(&mut m, "status", &fields.status);
-            put(&mut m, "from", &fields.from);
-            put(&mut m, "to", &fields.to);
-            put(&mut m, "direction", &fields.direction);
-            put(&mut m, "startTime", &fields.start_time);
-            put(&mut m, "duration", &fields.duration);
-            put(&mut m, "userId", &fields.user_id);
-            // Required but nullable: null unless given.
-            for key in ["metadata", "userId", "duration"] {
-                if fields.json.json.is_none() && !m.contains_key(key) {
-                    m.insert(key.into(), Value::Null);
-                }
-            }
-            let call: types::CreateCallRequest = body("call record", &fields.json, m)?;
-            print_one(context, CALL_COLUMNS, &send(client.create_call().body(call).send()).await?)
         }
     }
 }

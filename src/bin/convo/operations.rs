@@ -124,6 +124,10 @@ struct Body {
     form: bool,
     required: bool,
     fields: Vec<Field>,
+    /// Required fields with a neutral value, sent when no flag or file
+    /// gives them: null where null is allowed, `{}` for a map (an object
+    /// with no fields of its own).
+    neutral: Vec<(String, Value)>,
 }
 
 #[derive(Clone, Copy)]
@@ -803,6 +807,20 @@ fn body(
         Some("boolean") => Some(Scalar::Boolean),
         _ => None,
     };
+    let neutral = object_properties(schema)
+        .filter(|(name, _)| required_fields.contains(&name.as_str()))
+        .filter_map(|(name, written)| {
+            let property = spec.resolve(written);
+            let nullable = property.get("nullable") == Some(&Value::Bool(true)) || property.get("type").is_none();
+            // A map (no fields of its own): no entries is its neutral value.
+            let map = type_of(property) == Some("object") && property.get("properties").is_none();
+            match (nullable, map) {
+                (true, _) => Some((name.clone(), Value::Null)),
+                (false, true) => Some((name.clone(), Value::Object(Map::new()))),
+                _ => None,
+            }
+        })
+        .collect();
     let mut fields = Vec::new();
     for (within, name, written) in candidates {
         // `x-cli` stands beside a `$ref`, so it is read before resolving.
@@ -852,7 +870,7 @@ fn body(
         aliases.retain(|a| !reserved.contains_key(a) && flags.insert(a.clone()));
         fields.push(Field { aliases, ..field });
     }
-    Body { form: media.is_some_and(|m| !m.name.contains("json")), required, fields }
+    Body { form: media.is_some_and(|m| !m.name.contains("json")), required, fields, neutral }
 }
 
 /// The command of `op` named `name` (hidden `aliases` too): by its
@@ -1248,6 +1266,13 @@ fn body_value(
     }
     if value.is_none() && body.required {
         value = Some(Value::Object(Map::new()));
+    }
+    if matches.get_one::<String>(JSON_BODY).is_none()
+        && let Some(Value::Object(map)) = value.as_mut()
+    {
+        for (name, neutral) in &body.neutral {
+            map.entry(name.clone()).or_insert_with(|| neutral.clone());
+        }
     }
     Ok(value)
 }

@@ -1040,6 +1040,16 @@ mod tests {
             (Some("version"), &["ver".to_owned()][..], &["id".to_owned()][..])
         );
 
+        // One sort parameter taking FIELD=DIRECTION; a body property's shorthands.
+        doc["paths"]["/things/{id}"]["get"]["x-cli"]["sort"] = json!({"param": "v", "separator": "="});
+        let op = Spec::parse(&doc).unwrap().operation("getThing").unwrap().clone();
+        let joined = SortFlag::Joined { param: "v".into(), separator: "=".into() };
+        assert_eq!(op.cli.and_then(|c| c.sort), Some(joined));
+        let actor =
+            property_cli("by", &json!({"x-cli": {"split": {"separator": ":", "keys": ["type", "id"]}}})).unwrap();
+        assert_eq!(actor.split, Some((":".to_owned(), vec!["type".to_owned(), "id".to_owned()])));
+        assert_eq!(property_cli("data", &json!({"x-cli": {"pairs": "="}})).unwrap().pairs.as_deref(), Some("="));
+
         doc["paths"]["/things/{id}"]["get"]["x-cli"] = json!({"name": "things get", "colums": []});
         let error = Spec::parse(&doc).unwrap_err();
         assert!(error.pointer.ends_with("/get/x-cli") && error.message.contains("colums"), "{error:?}");

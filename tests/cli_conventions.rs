@@ -84,7 +84,11 @@ fn config_show_names_each_settings_source_and_hides_secrets() {
 fn quiet_keeps_data_and_errors_and_drops_notes() {
     let page = ["--sandbox", "llamadapro", "contacts", "list", "--page-size", "3"];
     let loud = ok(convo().args(page).output().unwrap());
-    assert!(stderr(&loud).starts_with("next page: --page-token "), "{}", stderr(&loud));
+    assert!(
+        stderr(&loud).starts_with("more records follow: --all") && stderr(&loud).contains(" --page-token "),
+        "{}",
+        stderr(&loud)
+    );
     let quiet = ok(convo().arg("--quiet").args(page).output().unwrap());
     assert_eq!(stderr(&quiet), "");
     assert_eq!(stdout(&quiet).lines().count(), 3);

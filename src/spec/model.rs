@@ -167,12 +167,31 @@ pub struct CliCommand {
     pub aliases: Vec<String>,
     /// The table and csv columns: field paths of a record (`owner.id`).
     pub columns: Vec<String>,
-    /// `sort: {field, direction}`: two query parameters one `--sort
-    /// FIELD[:asc|desc]` flag sets.
-    pub sort: Option<(String, String)>,
+    /// The query parameters one `--sort FIELD[:asc|desc]` flag sets.
+    pub sort: Option<SortFlag>,
     /// Where in the answer the record is (`/data` of an envelope), as a
     /// JSON pointer; the whole answer when absent.
     pub record: Option<String>,
+}
+
+/// `x-cli`'s `sort`: where `--sort FIELD[:asc|desc]` puts its two parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SortFlag {
+    /// `{field, direction}`: a parameter each (Salesloft's `sort_by`, `sort_direction`).
+    Pair { field: String, direction: String },
+    /// `{param, separator}`: one parameter, `FIELD<separator>DIRECTION` (LlamadaPro's `sortBy=createdAt=desc`).
+    Joined { param: String, separator: String },
+}
+
+impl SortFlag {
+    /// The parameters it sets.
+    pub fn params(&self) -> Vec<&str> {
+        match self {
+            SortFlag::Pair { field, direction } => vec![field, direction],
+            SortFlag::Joined { param, .. } => vec![param],
+        }
+    }
 }
 
 /// `x-cli` on a parameter: the flag's name when it is not the parameter's
@@ -184,6 +203,11 @@ pub struct CliFlag {
     pub aliases: Vec<String>,
     /// Other parameters (by name) it may not be sent with.
     pub conflicts: Vec<String>,
+    /// An object field typed as its parts' values joined (`split:
+    /// {separator: ':', keys: [type, id]}` reads `user:u1`).
+    pub split: Option<(String, Vec<String>)>,
+    /// An object field of texts typed as repeated `KEY<pairs>VALUE`.
+    pub pairs: Option<String>,
 }
 
 /// How a list pages, read from the `links` of its success response: a link
@@ -768,7 +792,7 @@ fn texts(value: Option<&Value>, at: &At, key: &str) -> Result<Vec<String>, Model
     list.as_array().ok_or_else(fail)?.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(fail)).collect()
 }
 
-/// `x-cli` on an operation: `{name, aliases?, columns?, sort?: {field, direction}}`.
+/// `x-cli` on an operation: `{name, aliases?, columns?, sort?: {field, direction} | {param, separator}}`.
 fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, ModelError> {
     let Some(value) = value else { return Ok(None) };
     if let Some(key) = unknown_key(value, &["name", "aliases", "columns", "sort", "record"]) {
@@ -787,13 +811,16 @@ fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, Mod
     let sort = match value.get("sort") {
         None => None,
         Some(sort) => {
-            let param = |key: &str| {
+            let text = |key: &str| {
                 sort.get(key)
                     .and_then(Value::as_str)
                     .map(str::to_owned)
-                    .ok_or_else(|| at.error(format!("sort.{key} must name a parameter")))
+                    .ok_or_else(|| at.error(format!("sort.{key} must be a text (a parameter's name)")))
             };
-            Some((param("field")?, param("direction")?))
+            Some(match sort.get("param") {
+                Some(_) => SortFlag::Joined { param: text("param")?, separator: text("separator")? },
+                None => SortFlag::Pair { field: text("field")?, direction: text("direction")? },
+            })
         }
     };
     Ok(Some(CliCommand {
@@ -805,12 +832,36 @@ fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, Mod
     }))
 }
 
+/// `x-cli` on a request body's property: `{flag?, aliases?, split?, pairs?}`.
+pub fn property_cli(name: &str, property: &Value) -> Result<CliFlag, ModelError> {
+    cli_flag(
+        property.get("x-cli"),
+        &At::new(format!("body field {name}"), format!("/properties/{}/x-cli", escape(name))),
+    )
+}
+
 /// `x-cli` on a parameter: `{flag?, aliases?, conflicts?}`.
 fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
     let Some(value) = value else { return Ok(CliFlag::default()) };
-    if let Some(key) = unknown_key(value, &["flag", "aliases", "conflicts"]) {
-        return Err(at.error(format!("unknown key {key:?} (known: flag, aliases, conflicts, x-*)")));
+    if let Some(key) = unknown_key(value, &["flag", "aliases", "conflicts", "split", "pairs"]) {
+        return Err(at.error(format!("unknown key {key:?} (known: flag, aliases, conflicts, split, pairs, x-*)")));
     }
+    let split = match value.get("split") {
+        None => None,
+        Some(split) => Some((
+            split
+                .get("separator")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| at.error("split.separator must be a text"))?,
+            texts(split.get("keys"), at, "split.keys")?,
+        )),
+    };
+    let pairs = match value.get("pairs") {
+        None => None,
+        Some(Value::String(separator)) => Some(separator.clone()),
+        Some(_) => return Err(at.error("`pairs` must be the separator of a key and its value")),
+    };
     let flag = match value.get("flag") {
         None => None,
         Some(Value::String(flag)) => Some(flag.clone()),
@@ -820,6 +871,8 @@ fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
         flag,
         aliases: texts(value.get("aliases"), at, "aliases")?,
         conflicts: texts(value.get("conflicts"), at, "conflicts")?,
+        split,
+        pairs,
     })
 }
 
@@ -986,6 +1039,16 @@ mod tests {
             (v.cli.flag.as_deref(), v.cli.aliases.as_slice(), v.cli.conflicts.as_slice()),
             (Some("version"), &["ver".to_owned()][..], &["id".to_owned()][..])
         );
+
+        // One sort parameter taking FIELD=DIRECTION; a body property's shorthands.
+        doc["paths"]["/things/{id}"]["get"]["x-cli"]["sort"] = json!({"param": "v", "separator": "="});
+        let op = Spec::parse(&doc).unwrap().operation("getThing").unwrap().clone();
+        let joined = SortFlag::Joined { param: "v".into(), separator: "=".into() };
+        assert_eq!(op.cli.and_then(|c| c.sort), Some(joined));
+        let actor =
+            property_cli("by", &json!({"x-cli": {"split": {"separator": ":", "keys": ["type", "id"]}}})).unwrap();
+        assert_eq!(actor.split, Some((":".to_owned(), vec!["type".to_owned(), "id".to_owned()])));
+        assert_eq!(property_cli("data", &json!({"x-cli": {"pairs": "="}})).unwrap().pairs.as_deref(), Some("="));
 
         doc["paths"]["/things/{id}"]["get"]["x-cli"] = json!({"name": "things get", "colums": []});
         let error = Spec::parse(&doc).unwrap_err();

@@ -7,17 +7,15 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
 use clap::Subcommand;
 use convo_clients::ItemStream;
 use convo_clients::llamadapro::types;
 use convo_clients::llamadapro::types::{
     BulkIssue, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams, ContactSearchRequest,
-    CustomFieldEntityType, CustomFieldType, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SearcherDocumentSearchSortField,
-    TaskAssigneeType,
-    TaskStatus, WhatsAppMessageType,
+    SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SearcherDocumentSearchSortField,
+    WhatsAppMessageType,
 };
-use convo_clients::llamadapro::{BulkOutcome, Client, FilterBy, SortBy};
+use convo_clients::llamadapro::{BulkOutcome, Client, SortBy};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
 use serde::Deserialize;
 use serde::Serialize;
@@ -54,15 +52,9 @@ settings_debug_without_secrets!(Settings);
 
 #[derive(Debug, Subcommand)]
 enum LlamadaProCommand {
-    /// Tasks.
-    #[command(subcommand)]
-    Tasks(TasksCommand),
     /// Contacts and the contact search.
     #[command(subcommand)]
     Contacts(ContactsCommand),
-    /// Calls: AI-employee, voice-agent and bridge calls, call records, transcriptions, recordings.
-    #[command(subcommand)]
-    Calls(CallsCommand),
     /// Recordings by id, and imports from a URL.
     #[command(subcommand)]
     Recordings(RecordingsCommand),
@@ -98,139 +90,8 @@ struct PageArgs {
     page_token: Option<String>,
 }
 
-/// Filters, search, sort and page size of the contact and custom-field lists.
-#[derive(Debug, clap::Args)]
-struct ListArgs {
-    /// FIELD:VALUE, equality on a field of the record (filterBy), e.g. lastName:Soto; repeat, or
-    /// join with ';', to AND them.
-    #[arg(long = "filter", value_name = "FIELD:VALUE")]
-    filters: Vec<FilterBy>,
-    /// Free-text search (searchBy).
-    #[arg(long)]
-    search: Option<String>,
-    /// Sort as FIELD[:asc|desc] (sortBy). FIELD is any field of the listed record by its JSON
-    /// name, e.g. createdAt, firstName, lastName (the API lists none). The direction defaults to asc.
-    #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = parse_sort)]
-    sort: Option<SortBy>,
-    /// Records per page.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    page_size: Option<u32>,
-    #[command(flatten)]
-    page: PageArgs,
-}
-
-impl ListArgs {
-    /// The --filter flags as one filterBy value.
-    fn filter_by(&self) -> Result<FilterBy, Failure> {
-        let mut filter = FilterBy::new();
-        for (field, value) in self.filters.iter().flat_map(|f| f.pairs()) {
-            filter = filter.with(field, value).map_err(usage)?;
-        }
-        Ok(filter)
-    }
-}
-
-/// Sets a list's filterBy, searchBy, sortBy, pageSize and pageToken on any
-/// of the list builders (contacts, definitions, options).
-macro_rules! with_list_args {
-    ($call:expr, $list:expr) => {{
-        let list: &ListArgs = $list;
-        let mut call = $call;
-        let filter = list.filter_by()?;
-        if !filter.is_empty() {
-            call = call.filter_by(filter.to_string());
-        }
-        if let Some(s) = &list.search {
-            call = call.search_by(s.clone());
-        }
-        if let Some(s) = &list.sort {
-            call = call.sort_by(s.to_string());
-        }
-        if let Some(n) = list.page_size {
-            call = call.page_size(n);
-        }
-        if let Some(token) = list.page.page_token.as_ref().filter(|_| !list.page.all) {
-            call = call.page_token(token.clone());
-        }
-        call
-    }};
-}
-
-#[derive(Debug, Subcommand)]
-enum TasksCommand {
-    /// Create a task.
-    Create(Box<NewTaskArgs>),
-    /// Change a task's fields (the others keep their value).
-    Update {
-        id: String,
-        #[command(flatten)]
-        fields: Box<TaskArgs>,
-    },
-}
-
-/// A new task: the updatable fields, plus its creator (which no update changes).
-#[derive(Debug, clap::Args)]
-struct NewTaskArgs {
-    /// TYPE:ID, e.g. user:u1.
-    #[arg(long, value_parser = parse_actor)]
-    created_by: Option<Value>,
-    #[command(flatten)]
-    fields: TaskArgs,
-}
-
-impl NewTaskArgs {
-    fn flags(&self) -> Map<String, Value> {
-        let mut m = self.fields.flags();
-        put(&mut m, "createdBy", &self.created_by);
-        m
-    }
-}
-
-/// What a task update can change (`createdBy` is not among them:
-/// `x-provenance` of the `UpdateTaskRequest` schema in specs/llamadapro.yaml).
-#[derive(Debug, clap::Args)]
-struct TaskArgs {
-    /// What the task is to achieve.
-    #[arg(long)]
-    objective: Option<String>,
-    /// The funnel conversation the task is about.
-    #[arg(long)]
-    conversation_id: Option<u64>,
-    /// TYPE:ID, e.g. ai_employee:ai-7.
-    #[arg(long, value_parser = parse_actor)]
-    assigned_to: Option<Value>,
-    /// RFC 3339.
-    #[arg(long)]
-    due_date: Option<DateTime<Utc>>,
-    /// scheduled, overdue, completed or cancelled.
-    #[arg(long)]
-    status: Option<TaskStatus>,
-    /// Why the task was cancelled (with --status cancelled).
-    #[arg(long)]
-    cancellation_reason: Option<String>,
-    #[command(flatten)]
-    json: JsonArg,
-}
-
-impl TaskArgs {
-    fn flags(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        put(&mut m, "objective", &self.objective);
-        if let Some(id) = self.conversation_id {
-            m.insert("context".into(), json!({ "conversationId": id }));
-        }
-        put(&mut m, "assignedTo", &self.assigned_to);
-        put(&mut m, "dueDate", &self.due_date);
-        put(&mut m, "status", &self.status);
-        put(&mut m, "cancellationReason", &self.cancellation_reason);
-        m
-    }
-}
-
 #[derive(Debug, Subcommand)]
 enum ContactsCommand {
-    /// List contacts: filterBy, searchBy, sortBy; one page, or every page with --all.
-    List(ListArgs),
     /// Create a contact.
     Create(Box<ContactArgs>),
     /// Change a contact's fields; addresses are added.
@@ -312,81 +173,6 @@ impl ContactArgs {
         put_pairs(&mut m, "customFields", &self.custom_fields);
         m
     }
-}
-
-#[derive(Debug, Subcommand)]
-enum CallsCommand {
-    /// Start a call by a configured voice agent (v1).
-    StartAgent {
-        /// Id of the voice agent that calls.
-        #[arg(long)]
-        voice_agent_id: Option<u64>,
-        /// Number to call, E.164 such as +14155552671 (checked before sending).
-        #[arg(long)]
-        to: Option<String>,
-        /// A context variable for the agent's prompt, KEY=VALUE; repeat for more.
-        #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_pair)]
-        vars: Vec<(String, String)>,
-        #[command(flatten)]
-        json: JsonArg,
-    },
-    /// Start a call by an AI employee (v2, Vapi).
-    StartAiEmployee {
-        /// Number to call, E.164 such as +14155552671 (checked before sending).
-        #[arg(long)]
-        to: Option<String>,
-        /// Number to call from, E.164 (checked before sending).
-        #[arg(long)]
-        from: Option<String>,
-        /// What the agent must achieve; repeat for more.
-        #[arg(long = "objective")]
-        objectives: Vec<String>,
-        #[command(flatten)]
-        json: JsonArg,
-    },
-    /// Start a bridge call.
-    StartBridge {
-        /// Number to call, E.164 such as +14155552671 (checked before sending).
-        #[arg(long)]
-        to: Option<String>,
-        /// Number to call from, E.164 (checked before sending).
-        #[arg(long)]
-        from: Option<String>,
-        /// Custom data stored with the call, KEY=VALUE; repeat for more.
-        #[arg(long = "data", value_name = "KEY=VALUE", value_parser = parse_pair)]
-        data: Vec<(String, String)>,
-        #[command(flatten)]
-        json: JsonArg,
-    },
-    /// Record a call made outside LlamadaPro.
-    Create(Box<CallArgs>),
-}
-
-#[derive(Debug, clap::Args)]
-struct CallArgs {
-    /// The call's status, e.g. completed.
-    #[arg(long)]
-    status: Option<String>,
-    /// The calling number.
-    #[arg(long)]
-    from: Option<String>,
-    /// The called number.
-    #[arg(long)]
-    to: Option<String>,
-    /// e.g. outgoing or incoming.
-    #[arg(long)]
-    direction: Option<String>,
-    /// RFC 3339.
-    #[arg(long)]
-    start_time: Option<DateTime<Utc>>,
-    /// Seconds.
-    #[arg(long)]
-    duration: Option<f64>,
-    /// Id of the LlamadaPro user the record belongs to.
-    #[arg(long)]
-    user_id: Option<u64>,
-    #[command(flatten)]
-    json: JsonArg,
 }
 
 #[derive(Debug, Subcommand)]
@@ -516,29 +302,10 @@ enum CustomFieldsCommand {
     /// Custom field definitions.
     #[command(subcommand)]
     Definitions(DefinitionsCommand),
-    /// Options of a LIST definition.
-    #[command(subcommand)]
-    Options(OptionsCommand),
 }
 
 #[derive(Debug, Subcommand)]
 enum DefinitionsCommand {
-    /// List definitions (e.g. --filter entityType:CONTACT).
-    List {
-        #[command(flatten)]
-        list: ListArgs,
-        /// Another tenant's definitions.
-        #[arg(long)]
-        tenant: Option<String>,
-    },
-    /// Create a definition.
-    Create(Box<DefinitionArgs>),
-    /// Change a definition (stored values are kept).
-    Update {
-        id: u64,
-        #[command(flatten)]
-        fields: Box<DefinitionArgs>,
-    },
     /// Delete a definition; one with stored values needs --force, which deletes them too.
     Delete {
         id: u64,
@@ -546,65 +313,6 @@ enum DefinitionsCommand {
         #[arg(long)]
         force: bool,
     },
-}
-
-#[derive(Debug, clap::Args)]
-struct DefinitionArgs {
-    /// CONTACT, COMPANY, FUNNEL_CONVERSATION, FUNNEL_CHANNEL_SESSION or PRODUCT.
-    #[arg(long)]
-    entity_type: Option<CustomFieldEntityType>,
-    /// Unique key of the field.
-    #[arg(long)]
-    key: Option<String>,
-    /// STRING, NUMBER, DATE, BOOLEAN, LIST or FILE.
-    #[arg(long = "type")]
-    field_type: Option<CustomFieldType>,
-    /// Label shown to users.
-    #[arg(long)]
-    label: Option<String>,
-    /// Longer description.
-    #[arg(long)]
-    description: Option<String>,
-    #[command(flatten)]
-    json: JsonArg,
-}
-
-#[derive(Debug, Subcommand)]
-enum OptionsCommand {
-    /// List the options of a definition.
-    List {
-        definition_id: u64,
-        #[command(flatten)]
-        list: ListArgs,
-    },
-    /// Add an option.
-    Create {
-        definition_id: u64,
-        #[command(flatten)]
-        fields: OptionArgs,
-    },
-    /// Change an option's display properties.
-    Update {
-        definition_id: u64,
-        option_id: u64,
-        #[command(flatten)]
-        fields: OptionArgs,
-    },
-}
-
-#[derive(Debug, clap::Args)]
-struct OptionArgs {
-    /// The stored value.
-    #[arg(long)]
-    value: Option<String>,
-    /// Label shown to users.
-    #[arg(long)]
-    label: Option<String>,
-    /// Longer description.
-    #[arg(long)]
-    description: Option<String>,
-    #[command(flatten)]
-    json: JsonArg,
 }
 
 fn usage(e: impl std::fmt::Display) -> Failure {
@@ -616,12 +324,6 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
         Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
         _ => Err(format!("{text:?} is not KEY=VALUE")),
     }
-}
-
-fn parse_actor(text: &str) -> Result<Value, String> {
-    let (kind, id) = text.split_once(':').ok_or_else(|| format!("{text:?} is not TYPE:ID (e.g. user:u1)"))?;
-    let kind: TaskAssigneeType = kind.parse().map_err(|e: convo_clients::UnknownVariant| e.to_string())?;
-    Ok(json!({ "type": kind, "id": id }))
 }
 
 fn parse_condition(text: &str) -> Result<SearcherDocumentSearchFilter, String> {
@@ -738,12 +440,6 @@ async fn print_all<T: Serialize + Send + 'static>(
     Ok(())
 }
 
-const TASK_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 18 },
-    Column { header: "status", key: "status", width: 10 },
-    Column { header: "dueDate", key: "dueDate", width: 20 },
-    Column { header: "objective", key: "objective", width: 40 },
-];
 const CONTACT_COLUMNS: &[Column] = &[
     Column { header: "id", key: "id", width: 6 },
     Column { header: "firstName", key: "firstName", width: 12 },
@@ -758,15 +454,6 @@ const SEARCH_COLUMNS: &[Column] = &[
     Column { header: "lastName", key: "lastName", width: 12 },
     Column { header: "archivedAt", key: "archivedAt", width: 20 },
     Column { header: "createdAt", key: "createdAt", width: 20 },
-];
-const CALL_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 6 },
-    Column { header: "status", key: "status", width: 10 },
-    Column { header: "direction", key: "direction", width: 9 },
-    Column { header: "from", key: "from", width: 15 },
-    Column { header: "to", key: "to", width: 15 },
-    Column { header: "duration", key: "duration", width: 8 },
-    Column { header: "startTime", key: "startTime", width: 20 },
 ];
 const LOADED_COLUMNS: &[Column] = &[
     Column { header: "url", key: "url", width: 50 },
@@ -809,55 +496,23 @@ const DEFINITION_COLUMNS: &[Column] = &[
     Column { header: "fieldType", key: "fieldType", width: 9 },
     Column { header: "fieldLabel", key: "fieldLabel", width: 20 },
 ];
-const OPTION_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 6 },
-    Column { header: "definitionId", key: "definitionId", width: 12 },
-    Column { header: "value", key: "value", width: 16 },
-    Column { header: "label", key: "label", width: 20 },
-];
 
 pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     // Keep the in-process sandbox alive for the whole command.
     let (client, _sandbox) = connect(&args.settings, context).await?;
     match args.command {
-        LlamadaProCommand::Tasks(command) => tasks(&client, command, context).await,
         LlamadaProCommand::Contacts(command) => contacts(&client, command, context).await,
-        LlamadaProCommand::Calls(command) => calls(&client, command, context).await,
         LlamadaProCommand::Recordings(command) => recordings(&client, command, context).await,
         LlamadaProCommand::Conversations(command) => conversations(&client, command, context).await,
         LlamadaProCommand::Messages(command) => messages(&client, command, context).await,
         LlamadaProCommand::CustomFields(CustomFieldsCommand::Definitions(command)) => {
             definitions(&client, command, context).await
         }
-        LlamadaProCommand::CustomFields(CustomFieldsCommand::Options(command)) => {
-            options(&client, command, context).await
-        }
-    }
-}
-
-async fn tasks(client: &Client, command: TasksCommand, context: &Context) -> Result<(), Failure> {
-    match command {
-        TasksCommand::Create(fields) => {
-            let task: types::CreateTaskRequest = body("task", &fields.fields.json, fields.flags())?;
-            print_one(context, TASK_COLUMNS, &send(client.create_task().body(task).send()).await?)
-        }
-        TasksCommand::Update { id, fields } => {
-            let changes: types::UpdateTaskRequest = body("task changes", &fields.json, fields.flags())?;
-            print_one(context, TASK_COLUMNS, &send(client.update_task().task_id(&id).body(changes).send()).await?)
-        }
     }
 }
 
 async fn contacts(client: &Client, command: ContactsCommand, context: &Context) -> Result<(), Failure> {
     match command {
-        ContactsCommand::List(list) => {
-            let call = with_list_args!(client.get_contacts(), &list);
-            if list.page.all {
-                return print_all(context, CONTACT_COLUMNS, call.stream(), &list.page.resume, None).await;
-            }
-            let p = send(call.send()).await?;
-            print_page(context, CONTACT_COLUMNS, p.items, p.next_page_token)
-        }
         ContactsCommand::Create(fields) => {
             let contact: types::CreateContactRequest = body("contact", &fields.json, fields.flags())?;
             print_one(context, CONTACT_COLUMNS, &send(client.create_contact().body(contact).send()).await?)
@@ -911,59 +566,6 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
             }
             let p = send(client.search_contacts().body(request).send()).await?;
             print_page(context, SEARCH_COLUMNS, p.items, p.next_page_token)
-        }
-    }
-}
-
-async fn calls(client: &Client, command: CallsCommand, context: &Context) -> Result<(), Failure> {
-    match command {
-        CallsCommand::StartAgent { voice_agent_id, to, vars, json } => {
-            let mut m = Map::new();
-            put(&mut m, "voiceAgentId", &voice_agent_id);
-            put(&mut m, "to", &to);
-            put_pairs(&mut m, "contextVariables", &vars);
-            // The API requires contextVariables, even when there are none.
-            if json.json.is_none() && !m.contains_key("contextVariables") {
-                m.insert("contextVariables".into(), json!({}));
-            }
-            let call: types::StartVoiceAgentCallRequest = body("voice-agent call", &json, m)?;
-            print_one(context, CALL_COLUMNS, &send(client.start_voice_agent_call().body(call).send()).await?)
-        }
-        CallsCommand::StartAiEmployee { to, from, objectives, json } => {
-            let mut m = Map::new();
-            put(&mut m, "toPhoneNumber", &to);
-            put(&mut m, "fromPhoneNumber", &from);
-            if !objectives.is_empty() {
-                m.insert("objectives".into(), json!(objectives));
-            }
-            let call: types::StartAiEmployeeCallRequest = body("AI-employee call", &json, m)?;
-            print_one(context, CALL_COLUMNS, &send(client.start_ai_employee_call().body(call).send()).await?)
-        }
-        CallsCommand::StartBridge { to, from, data, json } => {
-            let mut m = Map::new();
-            put(&mut m, "to", &to);
-            put(&mut m, "from", &from);
-            put_pairs(&mut m, "callCustomData", &data);
-            let call: types::StartBridgeCallRequest = body("bridge call", &json, m)?;
-            print_one(context, CALL_COLUMNS, &send(client.start_bridge_call().body(call).send()).await?)
-        }
-        CallsCommand::Create(fields) => {
-            let mut m = Map::new();
-            put(&mut m, "status", &fields.status);
-            put(&mut m, "from", &fields.from);
-            put(&mut m, "to", &fields.to);
-            put(&mut m, "direction", &fields.direction);
-            put(&mut m, "startTime", &fields.start_time);
-            put(&mut m, "duration", &fields.duration);
-            put(&mut m, "userId", &fields.user_id);
-            // Required but nullable: null unless given.
-            for key in ["metadata", "userId", "duration"] {
-                if fields.json.json.is_none() && !m.contains_key(key) {
-                    m.insert(key.into(), Value::Null);
-                }
-            }
-            let call: types::CreateCallRequest = body("call record", &fields.json, m)?;
-            print_one(context, CALL_COLUMNS, &send(client.create_call().body(call).send()).await?)
         }
     }
 }
@@ -1144,41 +746,7 @@ async fn messages(client: &Client, command: MessagesCommand, context: &Context) 
 }
 
 async fn definitions(client: &Client, command: DefinitionsCommand, context: &Context) -> Result<(), Failure> {
-    let flags = |a: &DefinitionArgs| {
-        let mut m = Map::new();
-        put(&mut m, "entityType", &a.entity_type);
-        put(&mut m, "fieldKey", &a.key);
-        put(&mut m, "fieldType", &a.field_type);
-        put(&mut m, "fieldLabel", &a.label);
-        put(&mut m, "description", &a.description);
-        m
-    };
     match command {
-        DefinitionsCommand::List { list, tenant } => {
-            let mut call = with_list_args!(client.get_custom_field_definitions(), &list);
-            if let Some(t) = tenant {
-                call = call.tenant_id(t);
-            }
-            if list.page.all {
-                return print_all(context, DEFINITION_COLUMNS, call.stream(), &list.page.resume, None).await;
-            }
-            let p = send(call.send()).await?;
-            print_page(context, DEFINITION_COLUMNS, p.items, p.next_page_token)
-        }
-        DefinitionsCommand::Create(a) => {
-            let definition: types::CreateCustomFieldDefinitionRequest = body("definition", &a.json, flags(&a))?;
-            print_one(
-                context,
-                DEFINITION_COLUMNS,
-                &send(client.create_custom_field_definition().body(definition).send()).await?,
-            )
-        }
-        DefinitionsCommand::Update { id, fields } => {
-            let changes: types::UpdateCustomFieldDefinitionRequest =
-                body("definition changes", &fields.json, flags(&fields))?;
-            let call = client.update_custom_field_definition().id(id as f64).body(changes);
-            print_one(context, DEFINITION_COLUMNS, &send(call.send()).await?)
-        }
         DefinitionsCommand::Delete { id, force } => {
             let deleted = client.delete_custom_field_definition_checked(id, force).await.map_err(|e| {
                 match e.api_error::<convo_clients::llamadapro::DefinitionInUse>() {
@@ -1188,43 +756,6 @@ async fn definitions(client: &Client, command: DefinitionsCommand, context: &Con
                 }
             })?;
             print_one(context, DEFINITION_COLUMNS, &deleted)
-        }
-    }
-}
-
-async fn options(client: &Client, command: OptionsCommand, context: &Context) -> Result<(), Failure> {
-    let flags = |a: &OptionArgs| {
-        let mut m = Map::new();
-        put(&mut m, "value", &a.value);
-        put(&mut m, "label", &a.label);
-        put(&mut m, "description", &a.description);
-        m
-    };
-    match command {
-        OptionsCommand::List { definition_id, list } => {
-            let call = with_list_args!(client.get_custom_field_list_options().definition_id(definition_id as f64), &list);
-            if list.page.all {
-                return print_all(context, OPTION_COLUMNS, call.stream(), &list.page.resume, None).await;
-            }
-            let p = send(call.send()).await?;
-            print_page(context, OPTION_COLUMNS, p.items, p.next_page_token)
-        }
-        OptionsCommand::Create { definition_id, fields } => {
-            let mut m = flags(&fields);
-            // The API wants the definition in the body as well as the path.
-            m.insert("definitionId".into(), json!(definition_id));
-            let option = body("option", &fields.json, m)?;
-            print_one(context, OPTION_COLUMNS, &client.create_custom_field_option(definition_id, &option).await?)
-        }
-        OptionsCommand::Update { definition_id, option_id, fields } => {
-            let changes: types::UpdateCustomFieldListOptionRequest =
-                body("option changes", &fields.json, flags(&fields))?;
-            let call = client
-                .update_custom_field_list_option()
-                .definition_id(definition_id as f64)
-                .option_id(option_id as f64);
-            let option = send(call.body(changes).send()).await?;
-            print_one(context, OPTION_COLUMNS, &option)
         }
     }
 }
@@ -1278,7 +809,6 @@ mod tests {
         assert_eq!(crate::output::integral(json!({"id": 101.0, "x": [2.5, 3.0]})), json!({"id": 101, "x": [2.5, 3]}));
         assert!(parse_condition("addresses.address:eq:+56 9:1").is_ok());
         assert!(parse_condition("lastName:soto").is_err());
-        assert!(parse_actor("robot:r1").is_err());
     }
 }
 

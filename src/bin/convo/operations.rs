@@ -124,6 +124,10 @@ struct Body {
     form: bool,
     required: bool,
     fields: Vec<Field>,
+    /// Required fields with a neutral value, sent when no flag or file
+    /// gives them: null where null is allowed, `{}` for a map (an object
+    /// with no fields of its own).
+    neutral: Vec<(String, Value)>,
 }
 
 #[derive(Clone, Copy)]
@@ -134,13 +138,33 @@ enum Scalar {
     Boolean,
 }
 
+/// How a body field's flag reads.
+enum Shape {
+    /// One value.
+    One,
+    /// Repeated: a list.
+    List,
+    /// An object from one text (`user:u1` for `{type, id}`).
+    Split { separator: String, keys: Vec<String> },
+    /// An object of texts from repeated `KEY<separator>VALUE`.
+    Pairs(String),
+}
+
 struct Field {
     name: String,
+    /// The object field it is a field of (`context` of `context.conversationId`).
+    within: Option<String>,
     kind: Scalar,
+    shape: Shape,
     required: bool,
     description: Option<String>,
     values: Vec<String>,
     flag: String,
+    /// Other spellings of its flag, accepted but not shown.
+    aliases: Vec<String>,
+    /// A required field named as a path parameter: it takes that value
+    /// unless `--json-body` gives it (the API wants the id in both places).
+    from_path: bool,
     arg_id: String,
 }
 
@@ -306,7 +330,7 @@ impl Call<'_> {
         match self.job {
             Job::Operation(op) => {
                 let values = values(op, self.matches, defaults)?;
-                let body = op.body.as_ref().map(|body| body_value(body, self.matches)).transpose()?.flatten();
+                let body = op.body.as_ref().map(|body| body_value(body, self.matches, &values)).transpose()?.flatten();
                 let sent = Sent { client, op, answers: Answers::new(op) };
                 let columns = self.matches.get_one::<String>(COLUMNS).map(String::as_str);
                 match &op.paging {
@@ -658,7 +682,7 @@ fn operation(
     let sort = op.cli.as_ref().and_then(|cli| cli.sort.as_ref());
     let mut params: Vec<Param> = op.parameters.iter().filter_map(|p| param(spec, p, reserved, &mut flags)).collect();
     for p in &mut params {
-        p.hidden = sort.is_some_and(|(field, direction)| p.name == *field || p.name == *direction);
+        p.hidden = sort.is_some_and(|sort| sort.params().contains(&p.name.as_str()));
     }
     let body = op.request_body.as_ref().map(|b| body(spec, op, b.required, reserved, &mut flags));
     let links = op.responses.iter().flat_map(|response| {
@@ -769,32 +793,84 @@ fn body(
         .and_then(Value::as_array)
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
+    // The top-level fields, and the fields of an object field that `x-cli` names.
+    let mut candidates: Vec<(Option<&String>, &String, &Value)> = Vec::new();
+    for (name, written) in object_properties(schema) {
+        candidates.push((None, name, written));
+        let inner = object_properties(Some(spec.resolve(written))).filter(|(_, w)| w.get("x-cli").is_some());
+        candidates.extend(inner.map(|(sub, w)| (Some(name), sub, w)));
+    }
+    let scalar = |schema: &Value| match type_of(schema) {
+        Some("string") => Some(Scalar::String),
+        Some("integer") => Some(Scalar::Integer),
+        Some("number") => Some(Scalar::Number),
+        Some("boolean") => Some(Scalar::Boolean),
+        _ => None,
+    };
+    let neutral = object_properties(schema)
+        .filter(|(name, _)| required_fields.contains(&name.as_str()))
+        .filter_map(|(name, written)| {
+            let property = spec.resolve(written);
+            let nullable = property.get("nullable") == Some(&Value::Bool(true)) || property.get("type").is_none();
+            // A map (no fields of its own): no entries is its neutral value.
+            let map = type_of(property) == Some("object") && property.get("properties").is_none();
+            match (nullable, map) {
+                (true, _) => Some((name.clone(), Value::Null)),
+                (false, true) => Some((name.clone(), Value::Object(Map::new()))),
+                _ => None,
+            }
+        })
+        .collect();
     let mut fields = Vec::new();
-    for (name, property) in schema.and_then(|s| s.get("properties")).and_then(Value::as_object).into_iter().flatten() {
-        let property = spec.resolve(property);
-        let kind = match type_of(property) {
-            Some("string") => Scalar::String,
-            Some("integer") => Scalar::Integer,
-            Some("number") => Scalar::Number,
-            Some("boolean") => Scalar::Boolean,
-            _ => continue,
+    for (within, name, written) in candidates {
+        // `x-cli` stands beside a `$ref`, so it is read before resolving.
+        let cli = model::property_cli(name, written).unwrap_or_default();
+        let property = spec.resolve(written);
+        let (kind, shape) = match (cli.split, cli.pairs, type_of(property)) {
+            (Some((separator, keys)), _, _) => (Scalar::String, Shape::Split { separator, keys }),
+            (_, Some(separator), _) => (Scalar::String, Shape::Pairs(separator)),
+            (_, _, Some("array")) => match property.get("items").map(|i| spec.resolve(i)).and_then(scalar) {
+                Some(kind) => (kind, Shape::List),
+                None => continue,
+            },
+            _ => match scalar(property) {
+                Some(kind) => (kind, Shape::One),
+                None => continue,
+            },
         };
-        let flag = case(name, '-');
-        // A parameter or setting has this flag: the field comes from --json-body.
-        if reserved.contains_key(&flag) || !flags.insert(flag.clone()) {
-            continue;
-        }
-        fields.push(Field {
+        let required = within.is_none() && required_fields.contains(&name.as_str());
+        let from_path =
+            required && op.parameters.iter().any(|p| p.location == model::Location::Path && p.name == *name);
+        let kebab = case(name, '-');
+        let flag = cli.flag.unwrap_or_else(|| kebab.clone());
+        let field = Field {
+            within: within.cloned(),
             kind,
-            required: required_fields.contains(&name.as_str()),
+            shape,
+            required,
             description: text(property, "description"),
             values: enum_values(property),
-            arg_id: format!("body.{name}"),
+            arg_id: format!("body.{}{name}", within.map(|w| format!("{w}.")).unwrap_or_default()),
             name: name.clone(),
+            aliases: Vec::new(),
+            from_path,
             flag,
-        });
+        };
+        // A parameter or setting has this flag: the field comes from --json-body (or its path parameter).
+        if reserved.contains_key(&field.flag) || !flags.insert(field.flag.clone()) {
+            if from_path {
+                fields.push(Field { arg_id: String::new(), ..field });
+            }
+            continue;
+        }
+        let mut aliases = cli.aliases;
+        if field.flag != kebab {
+            aliases.push(kebab);
+        }
+        aliases.retain(|a| !reserved.contains_key(a) && flags.insert(a.clone()));
+        fields.push(Field { aliases, ..field });
     }
-    Body { form: media.is_some_and(|m| !m.name.contains("json")), required, fields }
+    Body { form: media.is_some_and(|m| !m.name.contains("json")), required, fields, neutral }
 }
 
 /// The command of `op` named `name` (hidden `aliases` too): by its
@@ -864,16 +940,18 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
         }
         command = command.arg(arg);
     }
-    if let Some((field, direction)) = op.cli.as_ref().and_then(|cli| cli.sort.as_ref()) {
-        let fields = op.params.iter().find(|p| p.name == *field).map(|p| p.values.join(", ")).unwrap_or_default();
+    if let Some(sort) = op.cli.as_ref().and_then(|cli| cli.sort.as_ref()) {
+        let names = sort.params();
+        let fields = op.params.iter().find(|p| p.name == names[0]).map(|p| p.values.join(", ")).unwrap_or_default();
         let hidden: Vec<&'static str> =
-            op.params.iter().filter(|p| p.name == *field || p.name == *direction).map(|p| leak(&p.arg_id)).collect();
+            op.params.iter().filter(|p| names.contains(&p.name.as_str())).map(|p| leak(&p.arg_id)).collect();
+        let fields = if fields.is_empty() { "any field of the record by its JSON name".to_string() } else { fields };
         command = command.arg(
             Arg::new(SORT)
                 .long(SORT)
                 .value_name("FIELD[:asc|desc]")
                 .conflicts_with_all(hidden)
-                .help(format!("Sort as FIELD[:asc|desc] ({field}, {direction}). Fields: {fields}")),
+                .help(format!("Sort as FIELD[:asc|desc] ({}). Fields: {fields}", names.join(", "))),
         );
     }
     if op.paging.is_some() {
@@ -883,6 +961,14 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
                     Arg::new(ALL)
                         .long(ALL)
                         .action(ArgAction::SetTrue)
+                        // Every page starts at the first.
+                        .conflicts_with_all(
+                            op.params
+                                .iter()
+                                .filter(|p| op.paging.as_ref().is_some_and(|g| g.param == p.name))
+                                .map(|p| leak(&p.arg_id))
+                                .collect::<Vec<_>>(),
+                        )
                         .help("Follow every page to the end, printing as records arrive"),
                 )
                 .arg(
@@ -907,17 +993,25 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
     );
     if let Some(body) = &op.body {
         let what = if body.form { "form" } else { "JSON" };
-        command = command.arg(Arg::new(JSON_BODY).long(JSON_BODY).value_name("FILE").help(format!(
+        // `--json`: the hand-written commands' old spelling.
+        let old = if friendly { &["json"][..] } else { &[] };
+        command = command.arg(Arg::new(JSON_BODY).long(JSON_BODY).aliases(old).value_name("FILE").help(format!(
             "The request body ({what}) from a JSON file, `-` for stdin; the field flags override its fields"
         )));
-        for f in &body.fields {
+        for f in body.fields.iter().filter(|f| !f.arg_id.is_empty()) {
             let mut help = help(f.description.as_deref(), &format!("The body field {}.", f.name), &f.values);
             if f.required {
                 help.push_str(" (Required in the body.)");
             }
+            let value_name = match &f.shape {
+                Shape::Split { separator, keys } => keys.join(separator).to_ascii_uppercase(),
+                Shape::Pairs(separator) => format!("KEY{separator}VALUE"),
+                Shape::One | Shape::List => f.name.clone(),
+            };
             let mut arg = Arg::new(leak(&f.arg_id))
                 .long(leak(&f.flag))
-                .value_name(leak(&f.name))
+                .aliases(f.aliases.iter().map(|a| leak(a)))
+                .value_name(leak(&value_name))
                 .help(first_line(&help))
                 .long_help(help)
                 .help_heading("Body fields");
@@ -929,6 +1023,9 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
                     arg.value_parser(clap::value_parser!(bool)).num_args(0..=1).default_missing_value("true")
                 }
             };
+            if matches!(f.shape, Shape::List | Shape::Pairs(_)) {
+                arg = arg.action(ArgAction::Append);
+            }
             command = command.arg(arg);
         }
     }
@@ -999,10 +1096,20 @@ fn values(
         }
         values.insert(p.name.clone(), given);
     }
-    if let (Some(sort), Some((field, direction))) =
+    if let (Some(sort), Some(flag)) =
         (matches.try_get_one::<String>(SORT).ok().flatten(), op.cli.as_ref().and_then(|cli| cli.sort.as_ref()))
     {
         let (by, order) = sort.split_once(':').unwrap_or((sort, ""));
+        let (field, direction) = match flag {
+            model::SortFlag::Pair { field, direction } => (field, direction),
+            // One parameter: the spec's pattern checks it (`FIELD=DIRECTION` typed as such passes through).
+            model::SortFlag::Joined { param, separator } => {
+                let joined = if order.is_empty() { by.to_string() } else { format!("{by}{separator}{order}") };
+                values.insert(param.clone(), vec![joined]);
+                return Ok(values);
+            }
+            _ => return Ok(values),
+        };
         let check = |name: &str, value: &str| {
             let allowed = op.params.iter().find(|p| p.name == name).map(|p| p.values.clone()).unwrap_or_default();
             match allowed.is_empty() || allowed.iter().any(|v| v.eq_ignore_ascii_case(value)) {
@@ -1075,7 +1182,11 @@ pub(crate) fn request(
 
 /// The body from `--json-body` and the field flags; `None` when neither is
 /// given and the spec does not require a body.
-fn body_value(body: &Body, matches: &ArgMatches) -> Result<Option<Value>, Failure> {
+fn body_value(
+    body: &Body,
+    matches: &ArgMatches,
+    values: &BTreeMap<String, Vec<String>>,
+) -> Result<Option<Value>, Failure> {
     let mut value = match matches.get_one::<String>(JSON_BODY) {
         Some(file) => {
             let mut text = String::new();
@@ -1090,26 +1201,101 @@ fn body_value(body: &Body, matches: &ArgMatches) -> Result<Option<Value>, Failur
         None => None,
     };
     for f in &body.fields {
-        let field = match f.kind {
-            Scalar::String => {
-                matches.get_one::<String>(&f.arg_id).map(|v| Value::from(spelled_as_spec(v.clone(), &f.values)))
+        if f.from_path {
+            if let Some(given) = values.get(&f.name).and_then(|v| v.first())
+                && let Value::Object(map) = value.get_or_insert_with(|| Value::Object(Map::new()))
+                && !map.contains_key(&f.name)
+            {
+                let number = given.parse::<i64>().map(Value::from).or_else(|_| given.parse::<f64>().map(Value::from));
+                let typed = match f.kind {
+                    Scalar::Integer | Scalar::Number => number.unwrap_or_else(|_| Value::from(given.clone())),
+                    _ => Value::from(given.clone()),
+                };
+                map.insert(f.name.clone(), typed);
             }
-            Scalar::Integer => matches.get_one::<i64>(&f.arg_id).map(|v| Value::from(*v)),
-            Scalar::Number => matches.get_one::<f64>(&f.arg_id).map(|v| Value::from(*v)),
-            Scalar::Boolean => matches.get_one::<bool>(&f.arg_id).map(|v| Value::from(*v)),
+            continue;
+        }
+        let given = given(matches, f);
+        let Some(first) = given.first() else { continue };
+        let usage = |expected: String| Failure::Usage(format!("--{} {first}: expected {expected}", f.flag));
+        let field = match &f.shape {
+            Shape::One => first.clone(),
+            Shape::List => Value::Array(given.clone()),
+            Shape::Split { separator, keys } => {
+                let text = first.as_str().unwrap_or_default();
+                let parts: Vec<&str> = text.splitn(keys.len(), separator.as_str()).collect();
+                if parts.len() != keys.len() || parts.iter().any(|p| p.is_empty()) {
+                    return Err(usage(keys.join(separator).to_ascii_uppercase()));
+                }
+                Value::Object(keys.iter().cloned().zip(parts.into_iter().map(Value::from)).collect())
+            }
+            Shape::Pairs(separator) => {
+                let mut object = Map::new();
+                for text in given.iter().filter_map(Value::as_str) {
+                    match text.split_once(separator.as_str()) {
+                        Some((key, value)) if !key.trim().is_empty() => {
+                            object.insert(key.trim().to_string(), Value::from(value));
+                        }
+                        _ => {
+                            return Err(Failure::Usage(format!("--{} {text:?}: expected KEY{separator}VALUE", f.flag)));
+                        }
+                    }
+                }
+                Value::Object(object)
+            }
         };
-        let Some(field) = field else { continue };
-        match value.get_or_insert_with(|| Value::Object(Map::new())) {
-            Value::Object(map) => {
+        let not_object = || Failure::Usage(format!("--{} needs --json-body to be a JSON object", f.flag));
+        let mut map = match value.get_or_insert_with(|| Value::Object(Map::new())) {
+            Value::Object(map) => map,
+            _ => return Err(not_object()),
+        };
+        if let Some(outer) = &f.within {
+            map = match map.entry(outer.clone()).or_insert_with(|| Value::Object(Map::new())) {
+                Value::Object(inner) => inner,
+                _ => return Err(not_object()),
+            };
+        }
+        // Laid over --json-body: objects merge, lists extend.
+        match (map.get_mut(&f.name), field) {
+            (Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
+            (Some(Value::Array(old)), Value::Array(new)) => old.extend(new),
+            (_, field) => {
                 map.insert(f.name.clone(), field);
             }
-            _ => return Err(Failure::Usage(format!("--{} needs --json-body to be a JSON object", f.flag))),
         }
     }
     if value.is_none() && body.required {
         value = Some(Value::Object(Map::new()));
     }
+    if matches.get_one::<String>(JSON_BODY).is_none()
+        && let Some(Value::Object(map)) = value.as_mut()
+    {
+        for (name, neutral) in &body.neutral {
+            map.entry(name.clone()).or_insert_with(|| neutral.clone());
+        }
+    }
     Ok(value)
+}
+
+/// The `properties` of an object schema.
+fn object_properties(schema: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
+    schema.and_then(|s| s.get("properties")).and_then(Value::as_object).into_iter().flatten()
+}
+
+/// The values given to a body field's flag, typed as its field.
+fn given(matches: &ArgMatches, f: &Field) -> Vec<Value> {
+    let id = f.arg_id.as_str();
+    match f.kind {
+        Scalar::String => matches
+            .get_many::<String>(id)
+            .into_iter()
+            .flatten()
+            .map(|v| Value::from(spelled_as_spec(v.clone(), &f.values)))
+            .collect(),
+        Scalar::Integer => matches.get_many::<i64>(id).into_iter().flatten().map(|v| Value::from(*v)).collect(),
+        Scalar::Number => matches.get_many::<f64>(id).into_iter().flatten().map(|v| Value::from(*v)).collect(),
+        Scalar::Boolean => matches.get_many::<bool>(id).into_iter().flatten().map(|v| Value::from(*v)).collect(),
+    }
 }
 
 /// Whether a response's content type says JSON.

@@ -155,6 +155,14 @@ fn by_module(root: &Path, enabled: &[(String, Option<PathBuf>)]) -> String {
             let list = if module.is_file() { &mut own } else { &mut generic };
             list.push_str(&format!("{api}: {api:?}, "));
         }
+        // Which of the two kinds a surface has, for its `#[cfg]`s: the
+        // helpers of the kind it lacks are unused.
+        for (kind, list) in [("own", &own), ("generic", &generic)] {
+            println!("cargo::rustc-check-cfg=cfg({surface}_{kind}_apis)");
+            if !list.is_empty() {
+                println!("cargo::rustc-cfg={surface}_{kind}_apis");
+            }
+        }
         s.push_str(&format!(
             "    ({surface}, $callback:ident) => {{\n        $callback! {{ own: [{own}], generic: [{generic}] }}\n    }};\n"
         ));

@@ -58,7 +58,11 @@ impl Setting {
 fn schemes<A: SpecApi>() -> Vec<(String, Setting)> {
     let spec = model::Spec::from_json(A::SPEC_JSON).ok();
     let schemes = spec.map(|spec| spec.security_schemes).unwrap_or_default();
-    schemes.into_iter().map(|scheme| (Setting::new(A::NAME, &scheme.name), scheme.name)).map(|(setting, name)| (name, setting)).collect()
+    schemes
+        .into_iter()
+        .map(|scheme| (Setting::new(A::NAME, &scheme.name), scheme.name))
+        .map(|(setting, name)| (name, setting))
+        .collect()
 }
 
 /// The spec's first server, the base URL when none is set.
@@ -91,12 +95,18 @@ impl<A: SpecApi> clap::Args for Settings<A> {
         let base_url = Setting::new(A::NAME, BASE_URL);
         let default = spec_server::<A>().map(|url| format!(" (default {url})")).unwrap_or_default();
         let mut command = command.arg(
-            Arg::new(BASE_URL).long("base-url").global(true).env(base_url.env).help(format!("Base URL{default}.")),
+            Arg::new(BASE_URL)
+                .long("base-url")
+                .value_name("URL")
+                .global(true)
+                .env(base_url.env)
+                .help(format!("Base URL{default}.")),
         );
         for (scheme, setting) in schemes::<A>() {
             command = command.arg(
                 Arg::new(setting.id.clone())
                     .long(setting.flag())
+                    .value_name("SECRET")
                     .global(true)
                     .env(setting.env)
                     .hide_env_values(true)
@@ -147,7 +157,8 @@ async fn connect<A: SpecApi>(
     let schemes = schemes::<A>();
     if context.sandbox {
         let sandbox = start_spec(A::SPEC_JSON).await?;
-        let builder = schemes.iter().fold(A::builder(sandbox.base_url()), |b, (scheme, _)| b.credential(scheme, "sandbox"));
+        let builder =
+            schemes.iter().fold(A::builder(sandbox.base_url()), |b, (scheme, _)| b.credential(scheme, "sandbox"));
         return Ok((builder.config(context.client_config.clone()).build()?, Some(sandbox)));
     }
     let profile: toml::Table = config::profile(context.profile.as_deref(), A::NAME)?;
@@ -170,7 +181,8 @@ async fn connect<A: SpecApi>(
     let Some(base_url) = base_url.filter(|_| schemes.is_empty() || !credentials.is_empty()) else {
         return Err(needed.failure());
     };
-    let builder = credentials.into_iter().fold(A::builder(base_url), |b, (scheme, secret)| b.credential(scheme, secret));
+    let builder =
+        credentials.into_iter().fold(A::builder(base_url), |b, (scheme, secret)| b.credential(scheme, secret));
     Ok((builder.config(context.client_config.clone()).build()?, None))
 }
 
@@ -187,6 +199,16 @@ pub async fn serve<A: SpecApi>(options: &ServeOptions) -> Result<Served, Failure
         out.export(leak(Setting::new(A::NAME, BASE_URL).env), sandbox.base_url());
         for (_, setting) in schemes::<A>() {
             out.export(leak(setting.env), "sandbox");
+        }
+        // A few ids of each paged collection, to try commands on.
+        let spec = model::Spec::from_json(A::SPEC_JSON).ok();
+        for op in spec.iter().flat_map(|spec| &spec.operations).filter(|op| op.paging.is_some()) {
+            let ids = sandbox.records(&op.path).into_iter().filter_map(|record| match &record["id"] {
+                serde_json::Value::String(id) => Some(id.clone()),
+                serde_json::Value::Number(id) => Some(id.to_string()),
+                _ => None,
+            });
+            out.samples(leak(op.path.rsplit('/').next().unwrap_or_default().to_owned()), ids);
         }
     })
     .await

@@ -293,6 +293,8 @@ fn a_spec_and_a_feature_line_give_cli_commands_and_a_sandbox() {
     let (code, _, err) = convo(&[], &["petstore", "get-pet", "--pet-id", "p1"], "");
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("PETSTORE_PET_KEY") && err.contains("--pet-key"), "{err}");
+    // Killed, serve cannot remove its file.
+    let _ = std::fs::remove_file(&env_file);
 }
 
 /// An answer whose required `name` came back as `nmae`: the plain operation

@@ -1,8 +1,10 @@
 //! A new API is its spec plus one feature line: a scratch copy of the crate
 //! given `specs/petstore.yaml` (tests/new_api/) and `petstore = []` in its
 //! `[features]`, and no other edit, builds `convo_clients::petstore` with
-//! `Client::builder(url).credential("petKey", secret)`; a program using it
-//! talks to a local server over loopback.
+//! `Client::builder(url).credential("petKey", secret)` and `stream()`, and,
+//! with `--features cli,petstore`, `convo petstore <operation-id>`,
+//! `convo petstore check` and `convo sandbox serve --api petstore` (the
+//! generic store): each used over loopback here.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -104,10 +106,12 @@ fn answer(stream: TcpStream, seen: &Mutex<Vec<String>>, pets: &Mutex<BTreeMap<St
             pets.insert(id, pet.clone());
             ("201 Created", pet)
         }
+        // One pet a page; the token `tN` is the Nth pet.
         (r, _) if r.starts_with("GET /pets?") => {
-            let first: Vec<&String> = pets.values().take(1).collect();
-            let items = first.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(",");
-            ("200 OK", format!(r#"{{"items":[{items}],"nextPageToken":"t2"}}"#))
+            let at: usize = r.split_once("pageToken=t").map_or(0, |(_, n)| n.parse().unwrap());
+            let item = pets.values().nth(at).cloned().unwrap_or_default();
+            let next = if at + 1 < pets.len() { format!(r#","nextPageToken":"t{}""#, at + 1) } else { String::new() };
+            ("200 OK", format!(r#"{{"items":[{item}]{next}}}"#))
         }
         (r, _) => match (r.split_once(" /pets/"), r.starts_with("DELETE")) {
             (Some((_, id)), false) if pets.contains_key(id) => ("200 OK", pets[id].clone()),
@@ -121,48 +125,63 @@ fn answer(stream: TcpStream, seen: &Mutex<Vec<String>>, pets: &Mutex<BTreeMap<St
     let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(json.as_bytes()));
 }
 
+/// Builds the scratch copy of the crate, once for every test: the example
+/// program and `convo`, with the new API's feature and the CLI's only.
+/// Returns the target directory.
+fn scratch() -> &'static Path {
+    static BUILT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let scratch = tmp.join("new_api");
+        for part in ["build.rs", "Cargo.lock", "README.md"] {
+            put(&scratch.join(part), &std::fs::read(root.join(part)).unwrap());
+        }
+        copy_tree(&root.join("src"), &scratch.join("src"));
+        copy_tree(&root.join("specs"), &scratch.join("specs"));
+        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+        put(&scratch.join("Cargo.toml"), scratch_manifest(&manifest).as_bytes());
+        // The one spec and the one line; the program is the new API's user.
+        put(&scratch.join("specs/petstore.yaml"), &std::fs::read(root.join("tests/new_api/petstore.yaml")).unwrap());
+        let program = std::fs::read(root.join("tests/new_api/petstore_client.rs")).unwrap();
+        put(&scratch.join("examples/petstore_client.rs"), &program);
+
+        // The crate's own target directory (the parent of CARGO_TARGET_TMPDIR),
+        // so that the dependencies are built already.
+        let target = tmp.parent().unwrap();
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let started = std::time::Instant::now();
+        let build = Command::new(cargo)
+            .args(["build", "--offline", "--quiet", "--no-default-features", "--features", "cli,petstore"])
+            .args(["--example", "petstore_client", "--bin", "convo"])
+            .env("CARGO_TARGET_DIR", target)
+            .current_dir(&scratch)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&build.stderr);
+        assert!(build.status.success(), "the scratch crate does not build:\n{stderr}");
+        eprintln!("built the scratch crate in {:.1?}", started.elapsed());
+        // Copied out: the crate's own build writes `debug/convo` too.
+        let convo = tmp.join("new_api_convo");
+        std::fs::copy(target.join("debug/convo"), &convo).unwrap();
+        let program = tmp.join("new_api_petstore_client");
+        std::fs::copy(target.join("debug/examples/petstore_client"), &program).unwrap();
+        tmp
+    })
+}
+
 #[test]
 fn a_spec_and_a_feature_line_give_a_client() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-    let scratch = tmp.join("new_api");
-    for part in ["build.rs", "Cargo.lock", "README.md"] {
-        put(&scratch.join(part), &std::fs::read(root.join(part)).unwrap());
-    }
-    copy_tree(&root.join("src"), &scratch.join("src"));
-    copy_tree(&root.join("specs"), &scratch.join("specs"));
-    let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-    put(&scratch.join("Cargo.toml"), scratch_manifest(&manifest).as_bytes());
-    // The one spec and the one line; the program is the new API's user.
-    put(&scratch.join("specs/petstore.yaml"), &std::fs::read(root.join("tests/new_api/petstore.yaml")).unwrap());
-    let program = std::fs::read(root.join("tests/new_api/petstore_client.rs")).unwrap();
-    put(&scratch.join("examples/petstore_client.rs"), &program);
-
-    // The crate's own target directory (the parent of CARGO_TARGET_TMPDIR),
-    // so that the dependencies are built already.
-    let target = tmp.parent().unwrap();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let started = std::time::Instant::now();
-    let build = Command::new(cargo)
-        .args(["build", "--offline", "--quiet", "--no-default-features", "--features", "petstore"])
-        .args(["--example", "petstore_client"])
-        .env("CARGO_TARGET_DIR", target)
-        .current_dir(&scratch)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&build.stderr);
-    assert!(build.status.success(), "the scratch crate does not build:\n{stderr}");
-    eprintln!("built the scratch crate in {:.1?}", started.elapsed());
-
     let (url, log) = serve();
-    let run = Command::new(target.join("debug/examples/petstore_client")).arg(&url).output().unwrap();
+    let run = Command::new(scratch().join("new_api_petstore_client")).arg(&url).output().unwrap();
     let stdout = String::from_utf8_lossy(&run.stdout);
     assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
     assert_eq!(
         stdout.lines().collect::<Vec<_>>(),
         [
             "created p1 Rex",
-            "listed 1 next t2",
+            "listed 1 next t1",
+            "streamed Rex Tom",
             "after delete Some(404)",
             "unknown scheme: true",
             "no credential: true",
@@ -176,10 +195,128 @@ fn a_spec_and_a_feature_line_give_a_client() {
         log,
         [
             "POST /pets key=pet-secret",
+            "POST /pets key=pet-secret",
             "GET /pets/p1 key=pet-secret",
             "GET /pets?limit=1 key=pet-secret",
+            "GET /pets?limit=1 key=pet-secret",
+            "GET /pets?limit=1&pageToken=t1 key=pet-secret",
             "DELETE /pets/p1 key=pet-secret",
             "GET /pets/p1 key=pet-secret",
         ]
     );
+}
+
+/// `convo` of the scratch crate, run with `env` and `args` (and `stdin`).
+fn convo(env: &[(String, String)], args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut child = Command::new(scratch().join("new_api_convo"))
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .env("CONVO_CONFIG", "/nonexistent/convo.toml")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    (out.status.code().unwrap_or(-1), text(&out.stdout), text(&out.stderr))
+}
+
+/// `convo sandbox serve --api petstore`, stopped when dropped.
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_spec_and_a_feature_line_give_cli_commands_and_a_sandbox() {
+    let env_file = scratch().join(format!("new_api_{}.env", std::process::id()));
+    let _ = std::fs::remove_file(&env_file);
+    let _served = Served(
+        Command::new(scratch().join("new_api_convo"))
+            .args(["sandbox", "serve", "--api", "petstore", "--records", "5", "--env-file"])
+            .arg(&env_file)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let started = std::time::Instant::now();
+    while std::fs::read(&env_file).map_or(true, |bytes| bytes.is_empty()) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "serve wrote no settings");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    // The settings serve exports: the base URL and the scheme's credential.
+    let env: Vec<(String, String)> = std::fs::read_to_string(&env_file)
+        .unwrap()
+        .lines()
+        .filter_map(|line| line.strip_prefix("export ")?.split_once('='))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
+    let names: Vec<&str> = env.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(names, ["PETSTORE_BASE_URL", "PETSTORE_PET_KEY"]);
+
+    // A list pages through the generic store with --all, two a page.
+    let (code, out, err) = convo(&env, &["petstore", "list-pets", "--limit", "2", "--all", "-o", "jsonl"], "");
+    assert_eq!(code, 0, "{err}");
+    let ids: std::collections::BTreeSet<String> = out
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap()["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 5, "{out}");
+
+    // Create, get, delete, and a 404 after delete: a store.
+    let (code, out, err) =
+        convo(&env, &["petstore", "create-pet", "--json-body", "-"], r#"{"name":"Rex","tag":"dog"}"#);
+    assert_eq!(code, 0, "{err}");
+    let created: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let id = created["id"].as_str().unwrap();
+    let (code, out, err) = convo(&env, &["petstore", "get-pet", "--pet-id", id], "");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&out).unwrap()["name"], "Rex");
+    let (code, _, err) = convo(&env, &["petstore", "delete-pet", "--pet-id", id], "");
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = convo(&env, &["petstore", "get-pet", "--pet-id", id], "");
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("404"), "{err}");
+
+    // The API's check tours its read operations: clean.
+    let (code, out, err) = convo(&env, &["petstore", "check"], "");
+    assert_eq!(code, 0, "{out}\n{err}");
+    eprintln!("check: {out}{err}");
+
+    // A setting given nowhere is named, flag and variable.
+    let (code, _, err) = convo(&[], &["petstore", "get-pet", "--pet-id", "p1"], "");
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("PETSTORE_PET_KEY") && err.contains("--pet-key"), "{err}");
+    // Killed, serve cannot remove its file.
+    let _ = std::fs::remove_file(&env_file);
+}
+
+/// An answer whose required `name` came back as `nmae`: the plain operation
+/// command reports it.
+#[test]
+fn a_renamed_required_field_is_reported() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0; 4096];
+            let _ = stream.read(&mut request);
+            let body = r#"{"id":"p1","nmae":"Rex"}"#;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes()));
+        }
+    });
+    let env = [("PETSTORE_BASE_URL".to_owned(), url), ("PETSTORE_PET_KEY".to_owned(), "k".to_owned())];
+    let (code, out, err) = convo(&env, &["petstore", "get-pet", "--pet-id", "p1"], "");
+    assert_ne!(code, 0, "{out}");
+    assert!(err.contains("missing required at $.name"), "{err}");
 }

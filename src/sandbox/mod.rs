@@ -46,7 +46,18 @@ macro_rules! emulator_settings {
 }
 use emulator_settings;
 
-for_each_api!(api_modules);
+/// The emulators: one module per API with behaviour of its own
+/// (`src/sandbox/<api>/`); the other enabled APIs are served by the generic
+/// store alone ([`SpecSandbox`]).
+macro_rules! emulator_modules {
+    (own: [$($api:ident: $feature:literal,)*], generic: [$($_generic:ident: $_feature:literal,)*]) => {
+        $(
+            #[cfg(feature = $feature)]
+            pub mod $api;
+        )*
+    };
+}
+for_each_api_by_module!(sandbox, emulator_modules);
 
 use std::io;
 

@@ -3,7 +3,8 @@
 //! against a local server, whose base URL is the first argument).
 
 use convo_clients::petstore::Client;
-use convo_clients::petstore::types::NewPet;
+use convo_clients::petstore::types::{NewPet, Pet};
+use futures::TryStreamExt;
 use convo_clients::{Error, InvalidInput};
 
 #[tokio::main(flavor = "current_thread")]
@@ -13,11 +14,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let new = NewPet { name: "Rex".into(), tag: Some("dog".into()) };
     let created = client.create_pet().body(new).send().await?.into_inner();
+    let cat = NewPet { name: "Tom".into(), tag: None };
+    client.create_pet().body(cat).send().await?;
     let fetched = client.get_pet().pet_id(&created.id).send().await?.into_inner();
     println!("created {} {}", fetched.id, fetched.name);
     let page = client.list_pets().limit(1).send().await?.into_inner();
     let next = page.next_page_token.as_deref().unwrap_or_default();
     println!("listed {} next {next}", page.items.len());
+    // Every page, one pet at a time: the spec's link names the next page.
+    let streamed: Vec<Pet> = client.list_pets().limit(1).stream().try_collect().await?;
+    let names: Vec<&str> = streamed.iter().map(|pet| pet.name.as_str()).collect();
+    println!("streamed {}", names.join(" "));
     client.delete_pet().pet_id(&created.id).send().await?;
     let gone = client.get_pet().pet_id(&created.id).send().await.map_err(Error::from);
     println!("after delete {:?}", gone.err().and_then(|e| e.status()).map(|s| s.as_u16()));

@@ -6,6 +6,10 @@
 // The doc comments of the argument structs are clap's help text, read in a
 // terminal, where rustdoc's `<https://…>` link syntax would only be noise.
 #![allow(rustdoc::bare_urls)]
+// The helpers of the APIs' own modules go unused when no enabled API has one.
+#![cfg_attr(not(cli_own_apis), allow(dead_code, unused_macros))]
+// (and with no API at all, what would be sent or served is unused).
+#![cfg_attr(not(any(cli_own_apis, cli_generic_apis)), allow(unused_variables))]
 
 /// `Debug` for an API's settings or profile table that keeps secrets out:
 /// only the base URL shows, without userinfo.
@@ -27,6 +31,9 @@ mod files;
 mod operations;
 mod output;
 mod sandbox;
+// Unused while every enabled API has a module of its own here.
+#[cfg_attr(not(cli_generic_apis), allow(dead_code))]
+mod spec_api;
 mod values;
 
 use std::process::ExitCode;
@@ -68,19 +75,40 @@ struct Cli {
     command: Command,
 }
 
-/// Every API of the library's list (`convo_clients::for_each_api!`): its
-/// module here (`Args` and `run` for the flow commands, `Settings` and
-/// `connect`, `send_operation` for the spec's operation commands, `serve`
-/// for `convo sandbox serve`), its subcommand, and its spec. The
-/// subcommand's about text is the spec's title.
+/// Every enabled API (`convo_clients::for_each_api_by_module!`): `own`
+/// those with a module here (`Args` and `run` for the flow commands,
+/// `Settings` and `connect`, `send_operation` for the spec's operation
+/// commands, `serve` for `convo sandbox serve`), `generic` those served
+/// from their spec alone ([`spec_api`]). Each is a subcommand; its about
+/// text is the spec's title.
 macro_rules! cli_apis {
-    ($($api:ident: $feature:literal,)*) => {
+    (own: [$($api:ident: $feature:literal,)*], generic: [$($spec_api:ident: $spec_feature:literal,)*]) => {
         $(mod $api;)*
+        $(
+            /// `convo <api>` from the spec alone.
+            mod $spec_api {
+                pub struct Api;
+
+                impl crate::spec_api::SpecApi for Api {
+                    const NAME: &'static str = stringify!($spec_api);
+                    const SPEC_JSON: &'static str = convo_clients::$spec_api::SPEC_JSON;
+                    type Client = convo_clients::$spec_api::GeneratedClient;
+
+                    fn builder(base_url: String) -> convo_clients::SpecClientBuilder<Self::Client> {
+                        Self::Client::builder(base_url)
+                    }
+                }
+
+                pub type Settings = crate::spec_api::Settings<Api>;
+                pub type Args = crate::config::WithSecretFiles<Settings>;
+            }
+        )*
 
         #[derive(Debug, Subcommand)]
         #[allow(non_camel_case_types)]
         enum Command {
             $($api($api::Args),)*
+            $($spec_api($spec_api::Args),)*
             /// Local emulators of the APIs.
             Sandbox(sandbox::Args),
             /// The settings the commands would use (`config show`).
@@ -98,6 +126,7 @@ macro_rules! cli_apis {
             async fn run(self, context: &Context) -> Result<(), Failure> {
                 match self {
                     $(Command::$api(args) => $api::run(args, context).await,)*
+                    $(Command::$spec_api(_) => spec_api::run(stringify!($spec_api)),)*
                     Command::Sandbox(args) => sandbox::run(args).await,
                     Command::Config(config::ConfigCommand::Show { args }) => config::show(&args, SETTINGS, context),
                     Command::Completions { shell } => {
@@ -111,16 +140,22 @@ macro_rules! cli_apis {
         }
 
         /// Each API's name and its settings' arguments, for `config show`.
-        const SETTINGS: &[(&'static str, config::SettingsArgs)] =
-            &[$((stringify!($api), <config::WithSecretFiles<$api::Settings> as clap::Args>::augment_args),)*];
+        const SETTINGS: &[(&'static str, config::SettingsArgs)] = &[
+            $((stringify!($api), <config::WithSecretFiles<$api::Settings> as clap::Args>::augment_args),)*
+            $((stringify!($spec_api), <$spec_api::Args as clap::Args>::augment_args),)*
+        ];
 
         /// Each API's subcommand name and spec.
-        const APIS: &[(&str, &str)] = &[$((stringify!($api), convo_clients::$api::SPEC_JSON),)*];
+        const APIS: &[(&str, &str)] = &[
+            $((stringify!($api), convo_clients::$api::SPEC_JSON),)*
+            $((stringify!($spec_api), convo_clients::$spec_api::SPEC_JSON),)*
+        ];
 
         /// Does a job (one spec operation, or the check) with the generated client of `api`.
         async fn send_operation(api: &str, call: operations::Call<'_>) -> Result<(), Failure> {
             match api {
                 $(stringify!($api) => $api::send_operation(call).await,)*
+                $(stringify!($spec_api) => spec_api::send_operation::<$spec_api::Api>(call).await,)*
                 _ => Err(Failure::Usage(format!("no API named {api}"))),
             }
         }
@@ -130,13 +165,14 @@ macro_rules! cli_apis {
         async fn serve(api: &str, options: &sandbox::ServeOptions) -> Result<sandbox::Served, Failure> {
             match api {
                 $(stringify!($api) => $api::serve(options).await,)*
+                $(stringify!($spec_api) => spec_api::serve::<$spec_api::Api>(options).await,)*
                 _ => Err(Failure::Usage(format!("no API named {api}"))),
             }
         }
     };
 }
 
-convo_clients::for_each_api!(cli_apis);
+convo_clients::for_each_api_by_module!(cli, cli_apis);
 
 /// Why a command failed, which decides the exit code.
 #[derive(Debug)]

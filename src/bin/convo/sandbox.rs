@@ -90,10 +90,10 @@ pub struct ServeOptions {
 /// its settings as environment variables, and ids of its data to try commands
 /// on. The emulator serves until this is dropped.
 pub struct Served {
-    api: &'static str,
-    base_url: String,
-    described: Described,
-    _server: Box<dyn Any>,
+    pub(crate) api: &'static str,
+    pub(crate) base_url: String,
+    pub(crate) described: Described,
+    pub(crate) _server: Box<dyn Any>,
 }
 
 /// What an API's `serve` adds to its [`Served`]: the part that differs.

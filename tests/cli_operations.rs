@@ -240,7 +240,7 @@ fn friendly_commands_refuse_what_the_spec_forbids_before_sending() {
         ),
         (
             [&llamadapro[..], &["conversations", "create", "--funnel-id", "1", "--contact-phone", "12345"]].concat(),
-            &[r#"contact phone "12345" is not an E.164 number"#],
+            &["contact.phones[0]", r#""12345" is not an E.164 phone number"#],
         ),
         (
             [&llamadapro[..], &["calls", "start-agent", "--voice-agent-id", "7", "--to", "555"]].concat(),

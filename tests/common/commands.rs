@@ -55,7 +55,7 @@ pub fn arg_help(help: &str, arg: &str) -> String {
     let mut inside = false;
     for line in help.lines() {
         let trimmed = line.trim_start();
-        let header = line.starts_with("  ") && (trimmed.starts_with('-') || trimmed.starts_with('<'));
+        let header = line.starts_with("  ") && (trimmed.starts_with('-') || trimmed.starts_with('<') || trimmed.starts_with('['));
         if header {
             let names: Vec<&str> = trimmed.split([' ', ',']).take(3).collect();
             inside = names.contains(&arg);
@@ -94,7 +94,8 @@ pub fn value_for(value_name: &str, help: &str, json_file: &Path) -> String {
 }
 
 /// One required argument on a leaf command's usage line: `--flag <VALUE>`
-/// (`value_name` is `None` for a switch) or a positional `<NAME>`.
+/// (`value_name` is `None` for a switch), a positional `<NAME>`, or a
+/// positional `[NAME]` that stands for a required flag.
 pub struct Required {
     pub flag: Option<String>,
     pub value_name: Option<String>,
@@ -121,6 +122,13 @@ pub fn required(path: &[String], help: &str) -> Vec<Required> {
         } else if token.starts_with('<') {
             let name = token.trim_end_matches("...");
             args.push(Required { flag: None, value_name: Some(name.to_string()), help: arg_help(help, name) });
+        } else if let Some(name) = token.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            // A path parameter given in place or by its flag (`[ID]`, "the
+            // id (or --id)"): optional to clap, required to the command.
+            let help_text = arg_help(help, token);
+            if help_text.contains("(or --") {
+                args.push(Required { flag: None, value_name: Some(format!("<{name}>")), help: help_text });
+            }
         }
         i += 1;
     }

@@ -634,29 +634,81 @@ impl Answers {
         }
         if !drift.is_empty() {
             let mut seen = DRIFT_SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            seen.0 = Some(self.api);
-            seen.1 += 1;
-            seen.2.extend(drift.iter().map(|d| format!("{} {}", d.kind.as_str(), d.location)));
+            seen.add(self.api, id, &drift);
         }
         Ok(value)
     }
 }
 
-/// What the answers of this run held that the spec does not list: the API,
-/// how many answers, and the differences.
-static DRIFT_SEEN: std::sync::Mutex<(Option<&str>, u64, Vec<String>)> = std::sync::Mutex::new((None, 0, Vec::new()));
+/// What the answers of this run held that the spec does not list, counted
+/// as the typed calls' drift is (`convo_clients::DriftReport::summary`).
+#[derive(Default)]
+struct DriftSeen {
+    api: &'static str,
+    operation: &'static str,
+    responses: u64,
+    /// By kind: unknown fields, unlisted enum values, other differences;
+    /// each with its first example.
+    counts: [(u64, Option<String>); 3],
+}
+
+impl DriftSeen {
+    fn add(&mut self, api: &'static str, operation: &'static str, drift: &[&convo_clients::spec::survey::Drift]) {
+        use convo_clients::spec::survey::DriftKind;
+        (self.api, self.operation) = (api, operation);
+        self.responses += 1;
+        for d in drift {
+            let (slot, example) = match d.kind {
+                DriftKind::UnknownField => (0, d.location.clone()),
+                // `"new" is not one of a, b`: the value as received.
+                DriftKind::UnlistedEnumValue => {
+                    (1, d.detail.split(" is not one of").next().unwrap_or_default().to_owned())
+                }
+                other => (2, format!("{} {}", other.as_str(), d.location)),
+            };
+            let (count, first) = &mut self.counts[slot];
+            *count += 1;
+            first.get_or_insert(example);
+        }
+    }
+}
+
+static DRIFT_SEEN: std::sync::Mutex<DriftSeen> = std::sync::Mutex::new(DriftSeen {
+    api: "",
+    operation: "",
+    responses: 0,
+    counts: [(0, None), (0, None), (0, None)],
+});
 
 /// The note on what the operation's answers held that the spec does not
-/// list, as the typed calls' drift note words it.
+/// list, worded as the typed calls' drift note.
 pub fn drift_note() -> Option<String> {
     let seen = DRIFT_SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let (Some(api), responses, differences) = &*seen else { return None };
-    let example = differences.first().map(|d| format!(", e.g. {d}")).unwrap_or_default();
-    let plural = if *responses == 1 { "response" } else { "responses" };
+    if seen.responses == 0 {
+        return None;
+    }
+    let plural = |n: u64, one: &str, many: &str| if n == 1 { one.to_owned() } else { many.to_owned() };
+    let [(fields, field), (values, value), (others, other)] = &seen.counts;
+    let mut parts = Vec::new();
+    if *fields > 0 {
+        let example = field.as_deref().map(|f| format!(", e.g. {f}")).unwrap_or_default();
+        parts.push(format!("{fields} unknown {}{example}", plural(*fields, "field", "fields")));
+    }
+    if *values > 0 {
+        let example = value.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
+        parts.push(format!("{values} unrecognized enum {}{example}", plural(*values, "value", "values")));
+    }
+    if *others > 0 {
+        let example = other.as_deref().map(|o| format!(", e.g. {o}")).unwrap_or_default();
+        parts.push(format!("{others} other {}{example}", plural(*others, "difference", "differences")));
+    }
     Some(format!(
-        "note: {responses} {plural} had fields or values the spec does not list ({} {}{example}); run `convo {api} check` to see the details",
-        differences.len(),
-        if differences.len() == 1 { "difference" } else { "differences" },
+        "note: {} {} had fields or values the spec does not list ({}: {}); run `convo {} check` to see the details",
+        seen.responses,
+        plural(seen.responses, "response", "responses"),
+        seen.operation,
+        parts.join(", "),
+        seen.api
     ))
 }
 

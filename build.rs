@@ -1049,6 +1049,23 @@ fn stream_impl(
         .ok_or("its builder's send() does not answer a typed body")?;
     let (next_steps, _) = walk_pointer(types, &page_type, &paging.next)?;
     let (item_steps, list) = walk_pointer(types, &page_type, &paging.items)?;
+    // A numbered page says only its own number: the next is one more,
+    // while the answer says more follow.
+    let next_chain = match &paging.number {
+        None => format!("crate::runtime::next_page({})", borrow_chain(&next_steps)),
+        Some(number) => {
+            let chain = |pointer: &Option<String>, none: &str| match pointer {
+                Some(pointer) => walk_pointer(types, &page_type, pointer).map(|(steps, _)| borrow_chain(&steps)),
+                None => Ok(none.to_owned()),
+            };
+            format!(
+                "crate::runtime::next_page_number({}, {}, {}, !items.is_empty())",
+                borrow_chain(&next_steps),
+                chain(&number.more, "None::<&bool>")?,
+                chain(&number.last, "None::<&u64>")?,
+            )
+        }
+    };
     let item = unwrap_type(&list, "Vec").ok_or_else(|| format!("{} is not a list", paging.items))?;
     let item_name = type_name(item).unwrap_or_default();
     let in_types = types.iter().any(|i| {
@@ -1118,7 +1135,7 @@ impl<'a> {name}<'a> {{
 
     /// Every item of every page, as a stream: the first page with the
     /// parameters set on this builder, each next one with `{param_name}`{alone}
-    /// taken from the answer's `{next}` (the spec's `links`). The next page
+    /// {taken} the answer's `{next}` (the spec's `links`). The next page
     /// is fetched while this one is read, a page that fails for a passing
     /// reason is asked for again, and the walk can be resumed where it
     /// stopped: see [`crate::runtime::ItemStream`].
@@ -1133,8 +1150,8 @@ impl<'a> {name}<'a> {{
                     {reset}call.{param} = crate::runtime::page_parameter(cursor);
                 }}
                 let mut page = call.send().await?.into_inner();
-                let next = crate::runtime::next_page({next_chain});
                 let items = {items_chain};
+                let next = {next_chain};
                 Ok(crate::runtime::Page {{ items, next }})
             }}
         }})
@@ -1143,8 +1160,8 @@ impl<'a> {name}<'a> {{
 "#,
         param_name = paging.param,
         next = paging.next,
+        taken = if paging.number.is_some() { "one more than" } else { "taken from" },
         id = op.id,
-        next_chain = borrow_chain(&next_steps),
         items_chain = take_chain(&item_steps),
     ))
 }

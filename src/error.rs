@@ -346,6 +346,19 @@ impl fmt::Debug for BodyExcerpt {
     }
 }
 
+/// A generated builder's "conversion to `:: std :: num :: NonZeroU32` for
+/// page_size failed", said as the field and the type the spec gives it (its
+/// bounds: a `minimum: 1` is a `NonZeroU32`).
+fn builder_conversion(reason: &str) -> Option<String> {
+    let (ty, field) = reason.strip_prefix("conversion to `")?.split_once("` for ")?;
+    let field = field.strip_suffix(" failed").unwrap_or(field);
+    // `:: std :: num :: NonZeroU32` as `NonZeroU32`; generics stay whole.
+    let ty = ty.replace(' ', "");
+    let head = ty.find('<').unwrap_or(ty.len());
+    let ty = ty[..head].rfind("::").map_or(ty.as_str(), |at| &ty[at + 2..]);
+    Some(format!("{field}: the value does not fit its type {ty} (the spec's type and bounds)"))
+}
+
 /// Every failure of a generated call becomes an [`Error`]. The runtime's
 /// own failures (no credential, a body over the cap or undecodable, a missed
 /// deadline, a transport failure it classified) arrive carried by the
@@ -357,7 +370,7 @@ impl<E> From<progenitor_client::Error<E>> for Error {
     fn from(error: progenitor_client::Error<E>) -> Self {
         use progenitor_client::Error as P;
         match error {
-            P::InvalidRequest(reason) => InvalidInput::Request(reason).into(),
+            P::InvalidRequest(reason) => InvalidInput::Request(builder_conversion(&reason).unwrap_or(reason)).into(),
             P::CommunicationError(e) | P::InvalidUpgrade(e) | P::ResponseBodyError(e) => Error::uncarried("", e),
             P::ErrorResponse(response) => Self::for_status("", response.status(), BodyExcerpt::default()),
             P::UnexpectedResponse(response) => {

@@ -61,12 +61,12 @@
 //! # #[cfg(all(feature = "raia", feature = "sandbox"))]
 //! # #[tokio::main]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use convo_clients::raia::{Client, ConversationQuery};
+//! use convo_clients::raia::Client;
 //! use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
 //!
 //! let sandbox = RaiaSandbox::start(7, 0, RaiaConfig::default()).await?;
 //! let client = Client::builder(sandbox.secret_key()).base_url(sandbox.base_url()).build()?;
-//! let page = client.conversation_page(&ConversationQuery::new().page_size(10), 1).await?;
+//! let page = client.list_conversations().page_size(10).send().await?.into_inner();
 //! println!("{} conversations in all", page.total_items);
 //! assert!(!page.data.is_empty());
 //! # Ok(()) }

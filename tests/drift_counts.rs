@@ -87,7 +87,7 @@ async fn sandbox_responses_count_nothing() {
     let sandbox = raia::RaiaSandbox::start(7, 0, raia::RaiaConfig::default()).await.unwrap();
     let client =
         convo_clients::raia::Client::builder(sandbox.secret_key()).base_url(sandbox.base_url()).build().unwrap();
-    client.conversation_page(&convo_clients::raia::ConversationQuery::new().page_size(10), 1).await.unwrap();
+    client.list_conversations().page_size(10).page(1).send().await.unwrap();
     assert!(client.drift().is_empty(), "{}", client.drift());
 
     let sandbox = llamadapro::LlamadaProSandbox::start(4, 0, llamadapro::LlamadaProConfig::default()).await.unwrap();

@@ -9,8 +9,8 @@ mod fault_server;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use convo_clients::raia::Client;
 use convo_clients::raia::types::CreateConversationRequest;
-use convo_clients::raia::{Client, ConversationQuery};
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
 use convo_clients::{ClientConfig, Error, RetryPolicy};
 use fault_server::{Answer, fault_server, raw};
@@ -128,14 +128,14 @@ async fn a_page_list_that_never_ends_is_stopped() {
     page["hasNextPage"] = true.into();
     page["totalPages"] = 1000.into();
     let (url, served) = fault_server(vec![Answer::Full(raw(200, page.to_string().as_bytes()))]).await;
-    let stream = client(&url, fast()).conversations(ConversationQuery::new().page_size(1));
+    let stream = client(&url, fast()).list_conversations().page_size(1).stream();
     let err = futures::TryStreamExt::try_collect::<Vec<_>>(stream).await.unwrap_err();
     assert!(err.to_string().contains("same page twice"), "{err}");
     assert_eq!(served.load(Ordering::SeqCst), 2);
 
     page["totalPages"] = 1.into();
     let (url, served) = fault_server(vec![Answer::Full(raw(200, page.to_string().as_bytes()))]).await;
-    let stream = client(&url, fast()).conversations(ConversationQuery::new().page_size(1));
+    let stream = client(&url, fast()).list_conversations().page_size(1).stream();
     let all = futures::TryStreamExt::try_collect::<Vec<_>>(stream).await.unwrap();
     assert_eq!((all.len(), served.load(Ordering::SeqCst)), (1, 1));
 }

@@ -6,7 +6,9 @@ use convo_clients::liveperson::types::{
     Command, CommandState, CsdsVersion, Gender, Message, PersonalInfo, PersonalSde, PersonalSdeType, Sde,
     SetSdesRequest, StructuredContent, StructuredContentMessage, TransferRequest,
 };
-use convo_clients::liveperson::{BotDomain, Client, CommandOptions, Credentials, InputError, SdeInput, Ttr, Zone};
+use convo_clients::liveperson::{
+    BotDomain, Client, CommandOptions, Credentials, InputError, LoginForm, SdeInput, Ttr, Zone,
+};
 use convo_clients::sandbox::RecordedRequest;
 use convo_clients::sandbox::liveperson::{
     COMMAND_EXPIRED, EXAMPLE_CONVERSATION, EXECUTION_FAILED, LivePersonConfig, LivePersonSandbox,
@@ -126,6 +128,34 @@ async fn login_bodies_for_both_auth_types() {
     let err = wrong.login().await.unwrap_err();
     assert!(matches!(err, Error::Auth { operation: "login", .. }), "{err}");
     assert!(!format!("{err} {err:?}").contains("nope"));
+}
+
+/// The seed's own login (`/api/account/{id}/login`, username and password)
+/// is a choice of the builder; its bearer works like the current login's.
+#[tokio::test]
+async fn the_seeds_legacy_login_is_offered() {
+    let sb = sandbox().await;
+    let legacy = |credentials| {
+        Client::builder(sb.account_id(), credentials)
+            .domain(BotDomain::BaseUrl(sb.base_url()))
+            .login_form(LoginForm::Legacy)
+            .build()
+    };
+    let client = legacy(sb.credentials()).unwrap();
+    client.send_text(EXAMPLE_CONVERSATION, "Hello").await.unwrap();
+    let logins = to(&sb, Method::POST, "/login");
+    assert_eq!(logins.len(), 1);
+    assert_eq!(logins[0].path, format!("/api/account/{}/login", sb.account_id()));
+    assert_eq!(logins[0].query.as_deref(), Some("v=1.3"));
+    assert_eq!(body(&logins[0]), json!({"username": "sandbox-bot", "password": "sandbox-bot-password"}));
+
+    // API-key credentials have no legacy form: refused before anything is sent.
+    let err = legacy(sb.api_key_credentials()).unwrap_err();
+    assert!(matches!(&err, Error::InvalidInput(InvalidInput::Config(m)) if m.contains("legacy login")), "{err}");
+    let err = legacy(Credentials::user_pass("sandbox-bot", "nope")).unwrap().login().await.unwrap_err();
+    assert!(matches!(err, Error::Auth { .. }), "{err}");
+    assert!(!format!("{err} {err:?}").contains("nope"));
+    assert_eq!(to(&sb, Method::POST, "/login").len(), 2);
 }
 
 #[tokio::test]

@@ -390,7 +390,8 @@ fn every_list_that_links_to_its_next_page_is_paged() {
         let spec = Spec::from_json(&generated.spec_json).unwrap_or_else(|e| panic!("specs/{api}.yaml: {e}"));
         for op in &spec.operations {
             if let Some(p) = &op.paging {
-                paged.push(format!("{api} {} {}<-{} {}", op.id, p.param, p.next, p.items));
+                let plus = if p.number.is_some() { "+1" } else { "" };
+                paged.push(format!("{api} {} {}<-{}{plus} {}", op.id, p.param, p.next, p.items));
             }
         }
     }
@@ -402,6 +403,7 @@ fn every_list_that_links_to_its_next_page_is_paged() {
             "llamadapro getCustomFieldListOptions pageToken<-/nextPageToken /items",
             "llamadapro getTasks pageToken<-/nextPageToken /items",
             "luware searchConversations nextPageToken<-/nextPageToken /conversations",
+            "raia listConversations page<-/currentPage+1 /data",
             "salesloft listConversations page<-/metadata/paging/next_page /data",
             "salesloft listTranscriptions page<-/metadata/paging/next_page /data",
         ]

@@ -80,6 +80,20 @@ impl Credentials {
     }
 }
 
+/// Which login the client uses. Both answer the same bearer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LoginForm {
+    /// `POST /api/v1/account/{id}/login?v=1.3` with `authType` (USER_PASS or
+    /// API_KEY): LivePerson's current form.
+    #[default]
+    Current,
+    /// `POST /api/account/{id}/login?v=1.3` with username and password: the
+    /// seed's own form (deprecated by LivePerson); API-key credentials
+    /// cannot use it.
+    Legacy,
+}
+
 /// The seed's older login body.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LegacyLoginRequest {
@@ -99,28 +113,46 @@ pub struct LoginResponse {
 pub(crate) struct Login {
     account_id: String,
     credentials: Credentials,
+    form: LoginForm,
     /// A client for `login` that adds no credentials.
     login_client: generated::Client,
 }
 
 impl fmt::Debug for Login {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Login").field("account_id", &self.account_id).field("credentials", &self.credentials).finish()
+        let mut debug = f.debug_struct("Login");
+        debug.field("account_id", &self.account_id).field("credentials", &self.credentials).field("form", &self.form);
+        debug.finish()
     }
 }
 
 impl Login {
-    pub(crate) fn new(account_id: String, credentials: Credentials, login_client: generated::Client) -> Self {
-        Self { account_id, credentials, login_client }
+    pub(crate) fn new(
+        account_id: String,
+        credentials: Credentials,
+        form: LoginForm,
+        login_client: generated::Client,
+    ) -> Self {
+        Self { account_id, credentials, form, login_client }
     }
 }
 
 impl TokenFetch for Login {
     fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Duration>)>> {
         Box::pin(async move {
-            let body = LoginRequest { auth_type: self.credentials.auth_type(), credentials: self.credentials.clone() };
-            let call = self.login_client.login().account_id(&self.account_id).v(LoginVersion::V13).body(body);
-            let bearer = call.send().await.map_err(Error::auth)?.into_inner().bearer;
+            let answer = match (&self.credentials, self.form) {
+                (Credentials::UserPass(c), LoginForm::Legacy) => {
+                    let body = LegacyLoginRequest { username: c.username.clone(), password: c.password.clone() };
+                    let call = self.login_client.login_legacy().account_id(&self.account_id).v(LoginVersion::V13);
+                    call.body(body).send().await
+                }
+                (credentials, _) => {
+                    let body = LoginRequest { auth_type: credentials.auth_type(), credentials: credentials.clone() };
+                    let call = self.login_client.login().account_id(&self.account_id).v(LoginVersion::V13);
+                    call.body(body).send().await
+                }
+            };
+            let bearer = answer.map_err(Error::auth)?.into_inner().bearer;
             // The lifetime is not documented: use the JWT's `exp` if it has one,
             // else keep the bearer until the server rejects it.
             let lifetime = jwt_expiry(bearer.expose()).map(|exp| exp.duration_since(SystemTime::now()).unwrap_or_default());

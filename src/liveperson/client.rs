@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
-use super::auth::{Credentials, Login, REFRESH_MARGIN};
+use super::auth::{Credentials, Login, LoginForm, REFRESH_MARGIN};
 use super::domain::{BOT_CONNECTORS_SERVICE, BotDomain, CSDS_BASE_URL, Zone};
 use super::generated::{self, API};
 use super::input::{self, CommandOptions, InputError, SetSdesRequest};
@@ -27,6 +27,7 @@ pub struct Client {
 struct Inner {
     account_id: String,
     credentials: Credentials,
+    login_form: LoginForm,
     domain: BotDomain,
     csds_base_url: String,
     zone_base_urls: Vec<(Zone, String)>,
@@ -54,6 +55,7 @@ pub type ClientBuilder = crate::ClientBuilder<Settings>;
 pub struct Settings {
     account_id: String,
     credentials: Credentials,
+    login_form: LoginForm,
     domain: BotDomain,
     zone_base_urls: Vec<(Zone, String)>,
 }
@@ -62,6 +64,12 @@ impl ClientBuilder {
     /// Where the API lives: looked up (the default), a zone, or a base URL.
     pub fn domain(mut self, domain: BotDomain) -> Self {
         self.settings.domain = domain;
+        self
+    }
+
+    /// Which login to use (default [`LoginForm::Current`]).
+    pub fn login_form(mut self, form: LoginForm) -> Self {
+        self.settings.login_form = form;
         self
     }
 
@@ -83,9 +91,13 @@ impl BuildClient for Settings {
 
     /// Nothing is sent until the first call.
     fn build(self, Connection { base_url, http, config }: Connection) -> Result<Client> {
-        let Settings { account_id, credentials, domain, zone_base_urls } = self;
+        let Settings { account_id, credentials, login_form, domain, zone_base_urls } = self;
         if account_id.trim().is_empty() {
             return Err(InvalidInput::parameter("accountId", "must not be empty").into());
+        }
+        if login_form == LoginForm::Legacy && !matches!(credentials, Credentials::UserPass(_)) {
+            let why = "the legacy login takes a username and password, not API-key credentials";
+            return Err(InvalidInput::Config(why.into()).into());
         }
         if let BotDomain::BaseUrl(url) = &domain {
             normalize_base_url(url)?;
@@ -94,6 +106,7 @@ impl BuildClient for Settings {
             inner: Arc::new(Inner {
                 account_id,
                 credentials,
+                login_form,
                 domain,
                 csds_base_url: base_url,
                 zone_base_urls,
@@ -114,8 +127,13 @@ impl Client {
 
     /// Starts configuring a client for an account (LP site id) and bot user.
     pub fn builder(account_id: impl Into<String>, credentials: Credentials) -> ClientBuilder {
-        let settings =
-            Settings { account_id: account_id.into(), credentials, domain: BotDomain::Lookup, zone_base_urls: Vec::new() };
+        let settings = Settings {
+            account_id: account_id.into(),
+            credentials,
+            login_form: LoginForm::default(),
+            domain: BotDomain::Lookup,
+            zone_base_urls: Vec::new(),
+        };
         ClientBuilder::new(CSDS_BASE_URL, ClientConfig::default(), settings)
     }
 
@@ -174,7 +192,7 @@ impl Client {
         let login_runtime = Runtime::new(&API, &inner.config, SchemeCredentials::new().masking(inner.credentials.secrets()))
             .with_drift_log(inner.drift.clone());
         let login_client = generated::Client::new_with_client(&base_url, inner.http.clone(), login_runtime);
-        let login = Login::new(inner.account_id.clone(), inner.credentials.clone(), login_client);
+        let login = Login::new(inner.account_id.clone(), inner.credentials.clone(), inner.login_form, login_client);
         let session = Arc::new(TokenCredential::new("login", REFRESH_MARGIN, login));
         let credentials =
             SchemeCredentials::new().with(&API, "bearer", session.clone())?.masking(inner.credentials.secrets());

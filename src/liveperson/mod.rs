@@ -39,7 +39,7 @@ pub mod input;
 // The generated client, `types`, `SPEC_JSON` (build.rs, from specs/liveperson.yaml).
 include!(concat!(env!("OUT_DIR"), "/liveperson_module.rs"));
 
-pub use auth::Credentials;
+pub use auth::{Credentials, LoginForm};
 pub use client::{Client, ClientBuilder, Settings};
 pub use domain::{BotDomain, CSDS_BASE_URL, Zone};
 pub use input::{CommandOptions, InputError, SdeInput, Ttr};

@@ -4,8 +4,7 @@
 //! operation is a method (`client.get_conversation().id(id).send()`), sent
 //! with the `Agent-Secret-Key` header (a [`crate::Secret`]) and checked
 //! against the spec before it leaves. What one call cannot do is added here:
-//! the page-numbered conversation list as one stream
-//! ([`Client::conversations`]), asking the agent and polling for its reply
+//! asking the agent and polling for its reply
 //! ([`Client::ask`], [`Client::wait_for_reply`]), typed start requests for
 //! the email, SMS and voice channels ([`input`]) with the checks the spec
 //! cannot express ([`Client::start_conversation_checked`]), and typed errors
@@ -15,11 +14,12 @@
 //! ```no_run
 //! # async fn demo() -> convo_clients::Result<()> {
 //! use std::time::Duration;
-//! use convo_clients::raia::{Client, ConversationQuery};
+//! use convo_clients::raia::Client;
 //! use futures::TryStreamExt;
 //!
 //! let client = Client::new(std::env::var("RAIA_AGENT_SECRET_KEY").unwrap_or_default())?;
-//! let mut conversations = client.conversations(ConversationQuery::new().search_keyword("refund"));
+//! // The spec's numbered pages as one stream (its `x-page-number` link).
+//! let mut conversations = client.list_conversations().search_keyword("refund").stream();
 //! while let Some(conversation) = conversations.try_next().await? {
 //!     let reply = client.ask(&conversation.id, "Summarise this conversation.", Duration::from_secs(60)).await?;
 //!     println!("{}: {}", conversation.id, reply.message);
@@ -34,7 +34,7 @@ pub mod input;
 // The generated client, `types`, `SPEC_JSON` (build.rs, from specs/raia.yaml).
 include!(concat!(env!("OUT_DIR"), "/raia_module.rs"));
 
-pub use client::{Client, ClientBuilder, ConversationQuery};
+pub use client::{Client, ClientBuilder};
 pub use error::RaiaError;
 
 /// The production host (the spec's server).

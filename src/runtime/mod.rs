@@ -40,7 +40,7 @@ pub(crate) use paginate::again_if_transient;
 pub use paginate::{ItemStream, Page, paginate};
 // Used by the `stream()` build.rs generates, only when an enabled API pages.
 #[allow(unused_imports)]
-pub use paginate::{next_page, page_parameter};
+pub use paginate::{next_page, next_page_number, page_parameter};
 pub use retry::RetryPolicy;
 
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result, Timeouts, seconds};

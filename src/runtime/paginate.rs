@@ -269,6 +269,22 @@ pub fn next_page<C: Serialize>(next: Option<&C>) -> Option<serde_json::Value> {
     }
 }
 
+/// The page after a numbered page (`x-page-number`), from the answer's own
+/// number, whether it says more follow, and its last page's number (see
+/// [`crate::spec::model::next_page_number`]).
+#[allow(dead_code)] // unused when no enabled API pages by number
+pub fn next_page_number<C: Serialize, L: Serialize>(
+    current: Option<&C>,
+    more: Option<&bool>,
+    last: Option<&L>,
+    had_items: bool,
+) -> Option<serde_json::Value> {
+    fn number<N: Serialize>(n: Option<&N>) -> Option<u64> {
+        serde_json::to_value(n?).ok()?.as_u64()
+    }
+    crate::spec::model::next_page_number(number(current), more.copied(), number(last), had_items).map(Into::into)
+}
+
 /// The paging parameter of a generated builder, set to a next page's value
 /// (or an error the builder's `send()` reports, for a value that does not
 /// fit the parameter's type, e.g. a page number of 0).

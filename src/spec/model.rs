@@ -220,10 +220,51 @@ pub struct Paging {
     /// The request parameter that asks for the next page (`page`, `pageToken`).
     pub param: String,
     /// Where the answer holds that parameter's next value, as a JSON
-    /// pointer (`/nextPageToken`); absent or null on the last page.
+    /// pointer (`/nextPageToken`); absent or null on the last page. With
+    /// [`Paging::number`], the answer's own page number instead.
     pub next: String,
     /// Where the answer holds the page's items, as a JSON pointer (`/data`).
     pub items: String,
+    /// Set when pages are numbered and the answer says only its own number
+    /// (the link's `x-page-number`): the next is that number plus one.
+    pub number: Option<PageNumber>,
+}
+
+/// Where a numbered page says whether another follows (`x-page-number`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PageNumber {
+    /// A boolean that is false on the last page (`/hasNextPage`).
+    pub more: Option<String>,
+    /// The number of the last page (`/totalPages`).
+    pub last: Option<String>,
+}
+
+impl Paging {
+    /// The paging parameter's value for the page after `answer`; `None` on
+    /// the last page.
+    pub fn next_value(&self, answer: &Value) -> Option<Value> {
+        let next = answer.pointer(&self.next).filter(|v| !v.is_null() && v.as_str() != Some(""))?;
+        let Some(number) = &self.number else { return Some(next.clone()) };
+        let at = |pointer: &Option<String>| pointer.as_ref().and_then(|p| answer.pointer(p));
+        let items = answer.pointer(&self.items).and_then(Value::as_array).is_some_and(|items| !items.is_empty());
+        next_page_number(
+            next.as_u64(),
+            at(&number.more).and_then(Value::as_bool),
+            at(&number.last).and_then(Value::as_u64),
+            items,
+        )
+        .map(Value::from)
+    }
+}
+
+/// The number of the page after page `current`: none once the answer says
+/// no more follow, or it is the last, or it was empty (so a server that
+/// miscounts cannot keep a walk going).
+pub fn next_page_number(current: Option<u64>, more: Option<bool>, last: Option<u64>, had_items: bool) -> Option<u64> {
+    let current = current?;
+    let ends = more == Some(false) || !had_items || last.is_some_and(|last| current >= last);
+    if ends { None } else { current.checked_add(1) }
 }
 
 /// One `x-range` pair: when both are sent, `from` may not be after `to`
@@ -741,13 +782,29 @@ fn paging(doc: &Value, id: &str, op: &Value, parameters: &[Parameter], at: &At) 
                     "a link to the same operation (the next page) must take one parameter from `$response.body#`",
                 ));
             };
+            let number = match link.get("x-page-number") {
+                None => None,
+                Some(number) if !number.is_object() => return Err(at.error("x-page-number must be an object")),
+                Some(number) => {
+                    let pointer = |key: &str| match number.get(key) {
+                        None => Ok(None),
+                        Some(Value::String(p)) => Ok(Some(p.clone())),
+                        Some(_) => Err(at.error(format!("x-page-number: {key} must be a JSON pointer"))),
+                    };
+                    let (more, last) = (pointer("more")?, pointer("last")?);
+                    if let Some(key) = unknown_key(number, &["more", "last"]) {
+                        return Err(at.error(format!("x-page-number: unknown key {key:?} (known: more, last)")));
+                    }
+                    Some(PageNumber { more, last })
+                }
+            };
             let items = match link.get("x-items") {
                 Some(items) => items.as_str().ok_or_else(|| at.error("x-items must be a JSON pointer"))?.to_owned(),
                 None => only_array_property(doc, response).ok_or_else(|| {
                     at.error("the answer has no single array property: say where the items are with x-items")
                 })?,
             };
-            return Ok(Some(Paging { param, next, items }));
+            return Ok(Some(Paging { param, next, items, number }));
         }
     }
     Ok(None)
@@ -1001,7 +1058,7 @@ mod tests {
         let next = json!({"next": {"operationId": "listThings", "parameters": {"page": "$response.body#/meta/next"}}});
         let paged =
             Spec::parse(&list(next.clone(), json!({"data": {"type": "array"}, "meta": {"type": "object"}}))).unwrap();
-        let paging = Paging { param: "page".into(), next: "/meta/next".into(), items: "/data".into() };
+        let paging = Paging { param: "page".into(), next: "/meta/next".into(), items: "/data".into(), number: None };
         assert_eq!(paged.operations[0].paging, Some(paging));
 
         // Two arrays: where the items are must be said.

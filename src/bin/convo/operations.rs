@@ -426,7 +426,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                 writer.write(item)?;
             }
             writer.finish()?;
-            if let Some(next) = answer.pointer(&paging.next).and_then(scalar).filter(|n| !n.is_empty()) {
+            if let Some(next) = paging.next_value(&answer).as_ref().and_then(scalar) {
                 let flag = self
                     .op
                     .params
@@ -471,7 +471,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             while let Some(((values, _), cursor, answer)) = asked.recv().await {
                 let page = self.page(paging, &values, body.clone(), cursor).await.map(|answer| convo_clients::Page {
                     items: items(&answer, paging),
-                    next: answer.pointer(&paging.next).filter(|n| !n.is_null() && n.as_str() != Some("")).cloned(),
+                    next: paging.next_value(&answer),
                 });
                 let page = page.map_err(|failure| match failure {
                     Failure::Api(e) => e,

@@ -10,7 +10,7 @@ use convo_clients::raia::types::{
     AgentMessageRequest, ConversationOrderBy, CreateConversationRequest, DeleteUserConversationsRequest, ManualMessageRequest, OrderDirection,
     StartConversationRequest, StartEmailConversation, StartSmsConversation, StartVoiceConversation,
     };
-use convo_clients::raia::{Client, ConversationQuery};
+use convo_clients::raia::Client;
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -402,46 +402,47 @@ async fn conversations(
                 Some((field, direction)) => (Some(field), direction),
                 None => (order_by, order),
             };
-            let mut query = ConversationQuery::new();
+            let mut call = client.list_conversations();
             if let Some(size) = page_size {
-                query = query.page_size(size);
+                call = call.page_size(size);
             }
             if let Some(field) = order_by {
-                query = query.order_by(match field {
+                call = call.order_by(match field {
                     OrderByArg::CreatedAt => ConversationOrderBy::CreatedAt,
                     OrderByArg::UpdatedAt => ConversationOrderBy::UpdatedAt,
                 });
             }
             if let Some(order) = order {
-                query = query.order_direction(order.into());
+                call = call.order_direction(OrderDirection::from(order));
             }
             if let Some(keyword) = search {
-                query = query.search_keyword(keyword);
+                call = call.search_keyword(keyword);
             }
             if let Some(user) = user {
-                query = query.user_id(user);
+                call = call.user_id(user);
             }
             if let Some(since) = since {
-                query = query.updated_since(since);
+                call = call.start_date(since);
             }
             if let Some(until) = until {
-                query = query.updated_until(until);
+                call = call.end_date(until);
             }
             if with_feedbacks_only {
-                query = query.with_feedbacks_only();
+                call = call.with_feedbacks_only(true);
             }
             let mut writer = RecordWriter::new(many, CONVERSATION_COLUMNS, out);
             if let Some(resume) = all.then_some(resume) {
+                let request = call.detach();
                 let total = crate::export::total(&resume, || async {
-                    let page = client.conversation_page(&query.clone().page_size(1), 1).await?;
-                    Ok(u64::try_from(page.total_items).ok())
+                    let first = request.clone().on(client).page_size(1).send().await?.into_inner();
+                    Ok(u64::try_from(first.total_items).ok())
                 })
                 .await;
-                let stream = client.conversations(query);
                 let flat = |c| Ok(flatten_conversation(to_value(&c)?));
-                crate::export::all(stream, &resume, &mut writer, "conversations", total, flat).await?;
+                crate::export::all(request.on(client).stream(), &resume, &mut writer, "conversations", total, flat).await?;
             } else {
-                for conversation in client.conversation_page(&query, page).await?.data {
+                let answer = call.page(page).send().await.map_err(convo_clients::Error::from)?.into_inner();
+                for conversation in answer.data {
                     writer.write(&flatten_conversation(to_value(&conversation)?))?;
                 }
             }

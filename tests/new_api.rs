@@ -35,7 +35,9 @@ fn copy_tree(from: &Path, to: &Path) {
 }
 
 /// The manifest with the new API's feature line, and without the targets
-/// (tests, examples, benches) the scratch copy does not carry.
+/// (tests, examples, benches) the scratch copy does not carry. Its `convo`
+/// is named `convo-new-api`: it is built in the crate's own target
+/// directory, where a `debug/convo` would replace the one the other tests run.
 fn scratch_manifest(manifest: &str) -> String {
     let mut out = String::new();
     let mut skipping = false;
@@ -44,7 +46,7 @@ fn scratch_manifest(manifest: &str) -> String {
             skipping = ["[[test]]", "[[example]]", "[[bench]]"].contains(&line.trim());
         }
         if !skipping {
-            out.push_str(line);
+            out.push_str(if line == r#"name = "convo""# { r#"name = "convo-new-api""# } else { line });
             out.push('\n');
         }
         if line == "[features]" {
@@ -153,7 +155,7 @@ fn scratch() -> &'static Path {
         let started = std::time::Instant::now();
         let build = Command::new(cargo)
             .args(["build", "--offline", "--quiet", "--no-default-features", "--features", "cli,petstore"])
-            .args(["--example", "petstore_client", "--bin", "convo"])
+            .args(["--example", "petstore_client", "--bin", "convo-new-api"])
             .env("CARGO_TARGET_DIR", target)
             .current_dir(&scratch)
             .output()
@@ -161,9 +163,9 @@ fn scratch() -> &'static Path {
         let stderr = String::from_utf8_lossy(&build.stderr);
         assert!(build.status.success(), "the scratch crate does not build:\n{stderr}");
         eprintln!("built the scratch crate in {:.1?}", started.elapsed());
-        // Copied out: the crate's own build writes `debug/convo` too.
+        // Copied out: the crate's own build writes the example's name too.
         let convo = tmp.join("new_api_convo");
-        std::fs::copy(target.join("debug/convo"), &convo).unwrap();
+        std::fs::copy(target.join("debug/convo-new-api"), &convo).unwrap();
         let program = tmp.join("new_api_petstore_client");
         std::fs::copy(target.join("debug/examples/petstore_client"), &program).unwrap();
         tmp

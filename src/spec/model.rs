@@ -1071,6 +1071,25 @@ mod tests {
         let said = Spec::parse(&list(said, two)).unwrap();
         assert_eq!(said.operations[0].paging.as_ref().map(|p| p.items.as_str()), Some("/b"));
 
+        // Numbered pages: the answer says its own number; the next is one more
+        // while `more` is true, below `last`, and the page had items.
+        let mut numbered = json!({"next": {"operationId": "listThings", "parameters": {"page": "$response.body#/n"}}});
+        numbered["next"]["x-page-number"] = json!({"more": "/more", "last": "/pages"});
+        let numbered = Spec::parse(&list(numbered, json!({"data": {"type": "array"}}))).unwrap();
+        let paging = numbered.operations[0].paging.clone().unwrap();
+        let number = PageNumber { more: Some("/more".into()), last: Some("/pages".into()) };
+        assert_eq!(paging.number, Some(number));
+        let next = |answer: Value| paging.next_value(&answer);
+        assert_eq!(next(json!({"n": 1, "more": true, "pages": 3, "data": [1]})), Some(json!(2)));
+        assert_eq!(next(json!({"n": 3, "more": true, "pages": 3, "data": [1]})), None, "the last page");
+        assert_eq!(next(json!({"n": 1, "more": false, "pages": 3, "data": [1]})), None, "no more");
+        assert_eq!(next(json!({"n": 1, "more": true, "pages": 3, "data": []})), None, "an empty page");
+        assert_eq!(next(json!({"more": true, "data": [1]})), None, "no number");
+        let mut wrong = json!({"next": {"operationId": "listThings", "parameters": {"page": "$response.body#/n"}}});
+        wrong["next"]["x-page-number"] = json!({"more": "/more", "total": "/pages"});
+        let error = Spec::parse(&list(wrong, json!({"data": {"type": "array"}}))).unwrap_err();
+        assert!(error.message.contains("unknown key \"total\""), "{error}");
+
         // A link to the same operation through a path parameter is not paging.
         assert_eq!(Spec::parse(&spec()).unwrap().operations[0].paging, None);
     }

@@ -4,7 +4,9 @@
 //! `Client::builder(url).credential("petKey", secret)` and `stream()`, and,
 //! with `--features cli,petstore`, `convo petstore <operation-id>`,
 //! `convo petstore check` and `convo sandbox serve --api petstore` (the
-//! generic store): each used over loopback here.
+//! generic store): each used over loopback here. The same copy adds a
+//! parameter to Salesloft's `listConversations`: every command that calls
+//! that operation takes it as a flag and sends it.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -54,6 +56,17 @@ fn scratch_manifest(manifest: &str) -> String {
         }
     }
     out
+}
+
+/// Salesloft's spec with one more query parameter of `listConversations`,
+/// `convo_added`: as a maintainer would add it, with nothing else edited.
+fn with_added_parameter(spec: &str) -> String {
+    let operation = spec.find("operationId: listConversations").expect("listConversations");
+    let at = operation + spec[operation..].find("      parameters:\n").expect("its parameters") + 18;
+    let added = "        - name: convo_added\n          in: query\n          description: Added by tests/new_api.rs.\n          \
+                 x-provenance: {status: inferred, source: tests/new_api.rs, why: a spec edit}\n          \
+                 schema: {type: string}\n";
+    format!("{}{added}{}", &spec[..at], &spec[at..])
 }
 
 /// A pet store over loopback: create, get, a page of one with a next-page
@@ -147,6 +160,9 @@ fn scratch() -> &'static Path {
         put(&scratch.join("specs/petstore.yaml"), &std::fs::read(root.join("tests/new_api/petstore.yaml")).unwrap());
         let program = std::fs::read(root.join("tests/new_api/petstore_client.rs")).unwrap();
         put(&scratch.join("examples/petstore_client.rs"), &program);
+        // And a spec edit to an existing API: a parameter of listConversations.
+        let salesloft = std::fs::read_to_string(root.join("specs/salesloft.yaml")).unwrap();
+        put(&scratch.join("specs/salesloft.yaml"), with_added_parameter(&salesloft).as_bytes());
 
         // The crate's own target directory (the parent of CARGO_TARGET_TMPDIR),
         // so that the dependencies are built already.
@@ -154,7 +170,7 @@ fn scratch() -> &'static Path {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let started = std::time::Instant::now();
         let build = Command::new(cargo)
-            .args(["build", "--offline", "--quiet", "--no-default-features", "--features", "cli,petstore"])
+            .args(["build", "--offline", "--quiet", "--no-default-features", "--features", "cli,petstore,salesloft"])
             .args(["--example", "petstore_client", "--bin", "convo-new-api"])
             .env("CARGO_TARGET_DIR", target)
             .current_dir(&scratch)
@@ -321,4 +337,46 @@ fn a_renamed_required_field_is_reported() {
     let (code, out, err) = convo(&env, &["petstore", "get-pet", "--pet-id", "p1"], "");
     assert_ne!(code, 0, "{out}");
     assert!(err.contains("missing required at $.name"), "{err}");
+}
+
+/// A parameter added to an existing operation in its spec is a flag of every
+/// command that calls the operation (its friendly name, its alias and its
+/// operation id, one page or `--all`), and is sent.
+#[test]
+fn a_parameter_added_to_a_spec_is_a_flag_of_its_commands_and_is_sent() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let mut request = [0; 8192];
+            let n = stream.read(&mut request).unwrap_or(0);
+            let head = String::from_utf8_lossy(&request[..n]);
+            log.lock().unwrap().push(head.lines().next().unwrap_or_default().to_owned());
+            let body = r#"{"data":[],"metadata":{"paging":{"per_page":25,"current_page":1,"next_page":null}}}"#;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes()));
+        }
+    });
+    let env = [("SALESLOFT_BASE_URL".to_owned(), url), ("SALESLOFT_API_KEY".to_owned(), "k".to_owned())];
+    let commands: [&[&str]; 4] = [
+        &["salesloft", "conversations", "list"],
+        &["salesloft", "conversations", "ls"],
+        &["salesloft", "list-conversations"],
+        &["salesloft", "conversations", "list", "--all"],
+    ];
+    for command in commands {
+        let args = [command, &["--convo-added", "yes", "-o", "jsonl"]].concat();
+        let (code, out, err) = convo(&env, &args, "");
+        assert_eq!(code, 0, "{command:?}: {out}\n{err}");
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), commands.len(), "{seen:?}");
+    for line in seen.iter() {
+        assert!(line.starts_with("GET /v2/conversations?") && line.contains("convo_added=yes"), "{line}");
+    }
 }

@@ -21,7 +21,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Start by SMS; the channel's required fields are checked before sending.
     let start = StartConversationRequest::sms("Grace", "Hopper", "+15550199", "Hi Grace, how can we help?");
     let channel = start.channel();
-    let started = client.start_conversation_checked(start).await?;
+    let started = client.start_conversation().body(start).send().await?.into_inner();
     let conversation = started.conversation_id.as_str();
     println!("started conversation {conversation} by {channel}");
 

@@ -260,12 +260,16 @@ async fn every_operation_through_the_client() {
     assert_eq!(found.items[0].id_u64(), Some(contact_id));
 
     // Conversations.
-    let created = client
-        .create_conversation_checked(&from(
-            json!({"funnelId": 2, "contactId": contact_id, "customFields": {"priority": "low"}}),
-        ))
-        .await
-        .unwrap();
+    let created = answer(
+        client
+            .create_conversation()
+            .body(from::<types::CreateConversationRequest>(
+                json!({"funnelId": 2, "contactId": contact_id, "customFields": {"priority": "low"}}),
+            ))
+            .send(),
+    )
+    .await
+    .unwrap();
     assert_eq!(created.contacts[0].id_u64(), Some(contact_id));
     let items: Vec<BulkSingleConversationCreateParams> =
         vec![from(json!({"funnelId": 3, "contact": {"firstName": "Ana", "phones": ["+56987654321"]}}))];
@@ -276,21 +280,27 @@ async fn every_operation_through_the_client() {
     assert!(bulk_update(&client, &updates).await.unwrap().pair(&updates).all_succeeded());
 
     // Messages.
-    let sent = client.send_whatsapp_template(&template(json!({"variables": [{"value": "A-1"}]}))).await.unwrap();
-    assert!(sent.content.as_deref().unwrap().contains("A-1"));
-    assert_eq!(sent.contact_id, contact.id, "the recipient's number belongs to the contact");
-    let text = client
-        .send_whatsapp_message(&from(json!({
-            "fromPhoneNumber": "+14155552671", "toPhoneNumber": "+56912345678", "content": "Hola", "type": "text",
-        })))
+    let sent = answer(client.create_template_message().body(template(json!({"variables": [{"value": "A-1"}]}))).send())
         .await
         .unwrap();
+    assert!(sent.content.as_deref().unwrap().contains("A-1"));
+    assert_eq!(sent.contact_id, contact.id, "the recipient's number belongs to the contact");
+    let text = answer(
+        client
+            .create_message()
+            .body(from::<types::CreateMessageRequest>(json!({
+                "fromPhoneNumber": "+14155552671", "toPhoneNumber": "+56912345678", "content": "Hola", "type": "text",
+            })))
+            .send(),
+    )
+    .await
+    .unwrap();
     let got = client.get_message().message_id(text.id.as_deref().unwrap()).send().await.unwrap();
     assert_eq!(got.content.as_deref(), Some("Hola"));
-    let media = client
-        .upload_whatsapp_media(&from(json!({
+    let media = answer(client
+        .upload_media().body(from::<types::UploadMediaRequest>(json!({
             "fromPhoneNumber": "+14155552671", "fileName": "hi.txt", "contentType": "text/plain", "content": "aGVsbG8=",
-        })))
+        }))).send())
         .await
         .unwrap();
     assert_eq!(media.size, Some(5.0), "base64 of 5 bytes");
@@ -558,12 +568,12 @@ async fn rules_the_schema_cannot_hold_fail_before_sending() {
         "variables": [{"value": "A-1"}],
         "components": [{"type": "body", "parameters": [{"type": "text", "text": "A-1"}]}],
     }));
-    let rule = rule_of(client.send_whatsapp_template(&both).await);
+    let rule = rule_of(answer(client.create_template_message().body(both.clone()).send()).await);
     assert!(rule.starts_with("request body: a template message takes variables or components, not both"), "{rule}");
     // E.164 numbers are the spec's rule (`x-format: e164`), checked with the
     // rest of the request.
     let local = template(json!({"toPhoneNumber": "0912345678"}));
-    let rule = rule_of(client.send_whatsapp_template(&local).await);
+    let rule = rule_of(answer(client.create_template_message().body(local.clone()).send()).await);
     assert_eq!(
         rule,
         "request body.toPhoneNumber: \"0912345678\" is not an E.164 phone number (+, country code and number, \
@@ -572,26 +582,32 @@ async fn rules_the_schema_cannot_hold_fail_before_sending() {
     let spaced: types::CreateMessageRequest = from(json!({
         "fromPhoneNumber": "+1 415 555 2671", "toPhoneNumber": "+56912345678", "content": "hi", "type": "text",
     }));
-    assert!(rule_of(client.send_whatsapp_message(&spaced).await).starts_with("request body.fromPhoneNumber: "));
-    let no_e164 = from(json!({"fromPhoneNumber": "4155552671", "fileId": "f"}));
-    assert!(rule_of(client.upload_whatsapp_media(&no_e164).await).contains("\"4155552671\" is not an E.164"));
+    assert!(
+        rule_of(answer(client.create_message().body(spaced.clone()).send()).await)
+            .starts_with("request body.fromPhoneNumber: ")
+    );
+    let no_e164: types::UploadMediaRequest = from(json!({"fromPhoneNumber": "4155552671", "fileId": "f"}));
+    assert!(
+        rule_of(answer(client.upload_media().body(no_e164.clone()).send()).await)
+            .contains("\"4155552671\" is not an E.164")
+    );
     // No mode, both modes, a direct upload without contentType.
     for upload in [
         json!({"fromPhoneNumber": "+14155552671"}),
         json!({"fromPhoneNumber": "+14155552671", "fileId": "f", "content": "aGk="}),
         json!({"fromPhoneNumber": "+14155552671", "fileName": "a.png", "content": "aGk="}),
     ] {
-        let rule = rule_of(client.upload_whatsapp_media(&from(upload)).await);
+        let rule = rule_of(answer(client.upload_media().body(from::<types::UploadMediaRequest>(upload)).send()).await);
         assert!(
             rule.starts_with("request body: an upload takes fileId, or all of fileName, contentType and content"),
             "{rule}"
         );
     }
     let neither: types::CreateConversationRequest = from(json!({"funnelId": 1}));
-    let rule = rule_of(client.create_conversation_checked(&neither).await);
+    let rule = rule_of(answer(client.create_conversation().body(neither.clone()).send()).await);
     assert!(rule.starts_with("request body: a conversation needs contactId"), "{rule}");
     let fraction: types::CreateConversationRequest = from(json!({"funnelId": 1.5, "contactId": 5}));
-    let rule = rule_of(client.create_conversation_checked(&fraction).await);
+    let rule = rule_of(answer(client.create_conversation().body(fraction.clone()).send()).await);
     assert!(rule.starts_with("request body.funnelId: ") && rule.contains("multiple"), "{rule}");
     let mismatch: types::CreateCustomFieldListOptionRequest = from(json!({"definitionId": 8, "value": "x"}));
     assert!(matches!(
@@ -638,7 +654,7 @@ async fn rules_the_schema_cannot_hold_fail_before_sending() {
     assert!(spec_rule(client.create_contact().body(contact).send().await).starts_with("request body.phone: "));
     let conversation: types::CreateConversationRequest =
         from(json!({"funnelId": 1, "contact": {"phones": ["+56912345678", "12345"]}}));
-    let rule = rule_of(client.create_conversation_checked(&conversation).await);
+    let rule = rule_of(answer(client.create_conversation().body(conversation.clone()).send()).await);
     assert!(rule.starts_with(r#"request body.contact.phones[1]: "12345" is not an E.164"#), "{rule}");
     let call: types::StartVoiceAgentCallRequest = from(json!({"voiceAgentId": 1, "to": "555", "contextVariables": {}}));
     let rule = spec_rule(client.start_voice_agent_call().body(call).send().await);
@@ -807,7 +823,7 @@ async fn a_bulk_report_pairs_every_item_with_its_outcome() {
 
     // The single create refuses what the bulk create skips as a duplicate.
     let again: types::CreateConversationRequest = from(json!({"funnelId": 1, "contactId": existing_contact}));
-    let err = client.create_conversation_checked(&again).await.unwrap_err();
+    let err = answer(client.create_conversation().body(again.clone()).send()).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
     assert!(err.body().unwrap().as_str().contains("existingConversationId"), "{err}");
     no_violations(&sb);
@@ -880,26 +896,30 @@ async fn templates_components_media_and_messages() {
             {"type": "button", "sub_type": "quick_reply", "index": "0", "parameters": [{"type": "payload", "payload": "YES"}]},
         ],
     }));
-    let sent = client.send_whatsapp_template(&with_components).await.unwrap();
+    let sent = answer(client.create_template_message().body(with_components.clone()).send()).await.unwrap();
     assert!(sent.content.as_deref().unwrap().contains("Pedro | A-1 | YES"), "{:?}", sent.content);
     let wire = body(&sb.requests()[0]);
     assert_eq!(wire["components"][2]["sub_type"], "quick_reply");
     assert!(wire.get("variables").is_none(), "an empty list is not sent");
-    let plain = client.send_whatsapp_template(&template(json!({}))).await.unwrap();
+    let plain = answer(client.create_template_message().body(template(json!({}))).send()).await.unwrap();
     assert_eq!(plain.direction.as_deref(), Some("outbound"));
 
     let media: types::CreateMessageRequest = from(json!({
         "fromPhoneNumber": "+14155552671", "toPhoneNumber": "+56912345678", "content": "Factura", "type": "document",
         "fileId": "file_123",
     }));
-    let sent = client.send_whatsapp_message(&media).await.unwrap();
+    let sent = answer(client.create_message().body(media.clone()).send()).await.unwrap();
     assert!(sent.attachments[0].url.as_deref().unwrap().contains("signature"));
-    let by_id = client
-        .upload_whatsapp_media(&from(
-            json!({"fromPhoneNumber": "+14155552671", "fileId": "file_123", "tags": {"k": "v"}}),
-        ))
-        .await
-        .unwrap();
+    let by_id = answer(
+        client
+            .upload_media()
+            .body(from::<types::UploadMediaRequest>(
+                json!({"fromPhoneNumber": "+14155552671", "fileId": "file_123", "tags": {"k": "v"}}),
+            ))
+            .send(),
+    )
+    .await
+    .unwrap();
     assert_eq!(by_id.file_id.as_deref(), Some("file_123"));
     assert_eq!(by_id.tags.get("k").map(String::as_str), Some("v"));
 

@@ -65,6 +65,13 @@ async fn set_mode(client: &Client, conversation_id: &str, mode: ConversationMode
 /// How a test orders (and filters) a conversation list.
 type Order = for<'a> fn(ListConversations<'a>) -> ListConversations<'a>;
 
+/// The answer of a generated call, its error as the crate's.
+async fn answer<T>(
+    call: impl std::future::Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error>>,
+) -> Result<T, Error> {
+    Ok(call.await?.into_inner())
+}
+
 async fn input_rule(call: impl std::future::Future<Output = Result<impl std::fmt::Debug, Error>>) -> String {
     match call.await {
         Err(Error::InvalidInput(InvalidInput::Request(rule))) => rule,
@@ -301,25 +308,28 @@ async fn each_start_variant_as_the_server_receives_it() {
     email.reset_conversation = true;
     email.custom_data.insert("orderId".into(), json!("1042"));
     email.source = Some("webchat".into());
-    let by_email = client.start_conversation_checked(email).await.unwrap();
-    let sms = client
-        .start_conversation_checked(StartConversationRequest::sms(
-            "Grace",
-            "Hopper",
-            "+15550199",
-            "Hi Grace, reply here.",
-        ))
-        .await
-        .unwrap();
-    let voice = client
-        .start_conversation_checked(StartConversationRequest::voice(
-            "Alan",
-            "Turing",
-            "+15550142",
-            "Hello Alan, this is the support line.",
-        ))
-        .await
-        .unwrap();
+    let by_email = answer(client.start_conversation().body(email).send()).await.unwrap();
+    let sms = answer(
+        client
+            .start_conversation()
+            .body(StartConversationRequest::sms("Grace", "Hopper", "+15550199", "Hi Grace, reply here."))
+            .send(),
+    )
+    .await
+    .unwrap();
+    let voice = answer(
+        client
+            .start_conversation()
+            .body(StartConversationRequest::voice(
+                "Alan",
+                "Turing",
+                "+15550142",
+                "Hello Alan, this is the support line.",
+            ))
+            .send(),
+    )
+    .await
+    .unwrap();
 
     let bodies: Vec<Value> = to(&sb, Method::POST, "/external/conversations/start").iter().map(body).collect();
     assert_eq!(
@@ -351,18 +361,25 @@ async fn each_start_variant_as_the_server_receives_it() {
     assert!(get_conversation(&client, &voice.conversation_id).await.unwrap().ai_call_id.is_some());
 
     // Without resetConversation the user's current conversation continues; with it, a new one starts.
-    let again = client
-        .start_conversation_checked(StartSmsConversation::new("Grace", "Hopper", "+15550199", "Still there?"))
-        .await
-        .unwrap();
+    let again = answer(
+        client
+            .start_conversation()
+            .body(StartSmsConversation::new("Grace", "Hopper", "+15550199", "Still there?"))
+            .send(),
+    )
+    .await
+    .unwrap();
     assert_eq!(again.conversation_id, sms.conversation_id);
     let mut reset = StartSmsConversation::new("Grace", "Hopper", "+15550199", "Starting over.");
     reset.reset_conversation = true;
-    assert_ne!(client.start_conversation_checked(reset).await.unwrap().conversation_id, sms.conversation_id);
+    assert_ne!(
+        answer(client.start_conversation().body(reset).send()).await.unwrap().conversation_id,
+        sms.conversation_id
+    );
     // An address without @ is sent when skip_email_validation says so.
     let mut unchecked = StartEmailConversation::new("Ada", "Lovelace", "ada.example.com", "Hello", "Hi");
     unchecked.skip_email_validation = Some(true);
-    client.start_conversation_checked(unchecked).await.unwrap();
+    answer(client.start_conversation().body(unchecked).send()).await.unwrap();
     no_violations(&sb);
 }
 
@@ -373,7 +390,8 @@ async fn invalid_input_is_rejected_before_sending() {
     let conversation = sb.conversation_ids()[0].clone();
     // Each channel's required texts are not blank, and an email address has
     // an @ unless skip_email_validation: the spec's rules, refused before sending.
-    let start = |request: StartConversationRequest| input_rule(client.start_conversation_checked(request));
+    let start =
+        |request: StartConversationRequest| input_rule(answer(client.start_conversation().body(request).send()));
     let rule = start(StartConversationRequest::email("Ada", "Lovelace", "", "Hi", "Hello")).await;
     assert!(rule.contains("body.email: \"\" must not be blank"), "{rule}");
     let rule = start(StartConversationRequest::email("Ada", "Lovelace", "ada", "Hi", "Hello")).await;
@@ -418,11 +436,11 @@ async fn invalid_input_is_rejected_before_sending() {
     // (its `pattern`), an empty range of dates (`x-range`), a date that is none.
     for phone in ["call-me-maybe", "12", "+1 415 555 CALL"] {
         let start = StartConversationRequest::sms("Grace", "Hopper", phone, "Hi");
-        let rule = input_rule(client.start_conversation_checked(start)).await;
+        let rule = input_rule(answer(client.start_conversation().body(start).send())).await;
         assert!(rule.contains("body.phoneNumber") && rule.contains("does not match the pattern"), "{rule}");
     }
     let voice = StartConversationRequest::voice("Alan", "Turing", "phone", "Hello");
-    assert!(input_rule(client.start_conversation_checked(voice)).await.contains("body.phoneNumber"));
+    assert!(input_rule(answer(client.start_conversation().body(voice).send())).await.contains("body.phoneNumber"));
     let since: DateTime<Utc> = "2024-03-21T00:00:00Z".parse().unwrap();
     let until: DateTime<Utc> = "2024-03-20T12:00:00Z".parse().unwrap();
     let mut err = client.list_conversations().start_date(since).end_date(until).stream();
@@ -439,7 +457,7 @@ async fn invalid_input_is_rejected_before_sending() {
     client.list_conversations().start_date(until).end_date(until).stream().try_next().await.unwrap();
     for phone in ["+15550199", "(555) 019-9", "555.019.9999", "+44 20 7946 0958"] {
         let start = StartConversationRequest::sms("Grace", "Hopper", phone, "Hi");
-        client.start_conversation_checked(start).await.unwrap_or_else(|e| panic!("{phone}: {e}"));
+        answer(client.start_conversation().body(start).send()).await.unwrap_or_else(|e| panic!("{phone}: {e}"));
     }
 }
 

@@ -11,9 +11,9 @@ use super::generated;
 use super::ids::{checked_id, id_to_number};
 use super::input::InputError;
 use super::types::{
-    ContactSearchDocument, ContactSearchRequest, CreateConversationRequest, CreateCustomFieldListOptionRequest,
-    CreateMessageRequest, CreateTemplateMessageRequest, CustomFieldDefinition, CustomFieldListOption,
-    FunnelConversation, Message, UploadMediaRequest, UploadedMedia,
+    ContactSearchDocument, ContactSearchRequest, CreateCustomFieldListOptionRequest,
+    CustomFieldDefinition, CustomFieldListOption,
+    
 };
 use crate::error::{BodyExcerpt, Error, Result};
 use crate::runtime::{ItemStream, Page, next_page, paginate};
@@ -114,44 +114,5 @@ impl Client {
         }
         let call = self.api.create_custom_field_list_option().definition_id(path).body(option.clone());
         Ok(call.send().await?.into_inner())
-    }
-
-    // ------------------------------------------------------------------ conversations
-
-    /// Creates one conversation and returns it with its contact: the
-    /// generated `create_conversation()` after the checks the spec cannot
-    /// express (`contactId` or `contact`, or both; whole-number ids).
-    pub async fn create_conversation_checked(
-        &self,
-        conversation: &CreateConversationRequest,
-    ) -> Result<FunnelConversation> {
-        conversation.validate()?;
-        Ok(self.api.create_conversation().body(conversation.clone()).send().await?.into_inner())
-    }
-
-    // ------------------------------------------------------------------ messages
-
-    /// Sends a WhatsApp template message: the generated
-    /// `create_template_message()` after the checks the spec cannot express
-    /// (E.164 numbers; `variables` or `components`, never both).
-    pub async fn send_whatsapp_template(&self, message: &CreateTemplateMessageRequest) -> Result<Message> {
-        message.validate()?;
-        Ok(self.api.create_template_message().body(message.clone()).send().await?.into_inner())
-    }
-
-    /// Sends a WhatsApp free-form message (media messages take a `fileId`):
-    /// the generated `create_message()` after its E.164 checks.
-    pub async fn send_whatsapp_message(&self, message: &CreateMessageRequest) -> Result<Message> {
-        message.validate()?;
-        Ok(self.api.create_message().body(message.clone()).send().await?.into_inner())
-    }
-
-    /// Uploads media to the WhatsApp Business API, by `fileId` or directly
-    /// (`fileName`, `contentType`, base64 `content`): the generated
-    /// `upload_media()` after checking the number and that exactly one mode
-    /// is used.
-    pub async fn upload_whatsapp_media(&self, upload: &UploadMediaRequest) -> Result<UploadedMedia> {
-        upload.validate()?;
-        Ok(self.api.upload_media().body(upload.clone()).send().await?.into_inner())
     }
 }

@@ -5,14 +5,13 @@
 //! every operation is a method (`client.get_task().task_id(id).send()`),
 //! sent with the `X-API-KEY` header and checked against the spec before it
 //! leaves (ids are whole numbers up to [`MAX_ID`], bulk batches are not
-//! empty, phone numbers are E.164 ([`is_e164`]), …). What the schema cannot
-//! say is added here: a stream over the contact search, whose page token
-//! travels in the body ([`Client::contact_search`]; every list paged by a
-//! query parameter streams with `stream()` on its builder), typed
-//! `filterBy`/`sortBy` values ([`FilterBy`], [`SortBy`]), checks that run before anything is sent
-//! (`variables` or `components`, `contactId` or `contact`, upload modes;
-//! each an [`InputError`], in [`Client::send_whatsapp_template`]
-//! and its siblings), the 409 of a definition still in use
+//! empty, phone numbers are E.164 ([`is_e164`]), a template's `variables`
+//! or `components`, a conversation's `contactId` or `contact`, one mode of a
+//! media upload, …). What the schema cannot say is added here: a stream over
+//! the contact search, whose page token travels in the body
+//! ([`Client::contact_search`]; every list paged by a query parameter
+//! streams with `stream()` on its builder), typed `filterBy`/`sortBy` values
+//! ([`FilterBy`], [`SortBy`]), the 409 of a definition still in use
 //! ([`Client::delete_custom_field_definition_checked`]), a per-item reading of
 //! bulk reports ([`BulkOutcome`]), and integer ids where the wire has `f64`.
 //!

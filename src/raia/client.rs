@@ -9,7 +9,7 @@ use super::BASE_URL;
 use super::error::{RaiaError, manual_message_refusal};
 use super::generated;
 use super::types::{
-    AgentMessageRequest, AgentReplyStatus, ManualMessageRequest, Message, StartConversationRequest, StartedConversation,
+    AgentMessageRequest, AgentReplyStatus, ManualMessageRequest, Message,
 };
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
 use crate::secret::Secret;
@@ -36,19 +36,6 @@ impl Client {
     /// Starts configuring a client with the agent's secret key.
     pub fn builder(secret_key: impl Into<Secret>) -> ClientBuilder {
         Client::spec_builder(BASE_URL).credential("agentSecretKey", secret_key)
-    }
-
-    /// Starts an outbound conversation by email, SMS or voice call, creating
-    /// the user if needed, e.g. `StartConversationRequest::sms(…)`: the
-    /// generated `start_conversation()`, whose spec refuses before sending a
-    /// blank required field or an email address without `@` (unless
-    /// `skip_email_validation`).
-    pub async fn start_conversation_checked(
-        &self,
-        request: impl Into<StartConversationRequest>,
-    ) -> Result<StartedConversation> {
-        let request = request.into();
-        Ok(self.api.start_conversation().body(request).send().await?.into_inner())
     }
 
     /// Polls, with backoff, until the reply to `question_message_id` (the

@@ -6,8 +6,9 @@
 //! against the spec before it leaves. What one call cannot do is added here:
 //! asking the agent and polling for its reply
 //! ([`Client::ask`], [`Client::wait_for_reply`]), typed start requests for
-//! the email, SMS and voice channels ([`input`]) with the checks the spec
-//! cannot express ([`Client::start_conversation_checked`]), and typed errors
+//! the email, SMS and voice channels ([`input`], sent with the generated
+//! `start_conversation()`, whose spec refuses a blank required field or an
+//! email address without `@` before sending), and typed errors
 //! for the documented refusals of a manual message
 //! ([`Client::send_manual_message_checked`], [`RaiaError`]).
 //!

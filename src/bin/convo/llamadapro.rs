@@ -607,8 +607,8 @@ async fn conversations(client: &Client, command: ConversationsCommand, context: 
                 m.insert("contact".into(), Value::Object(contact));
             }
             put_pairs(&mut m, "customFields", &a.custom_fields);
-            let conversation = body("conversation", &a.json, m)?;
-            print_one(context, CONVERSATION_COLUMNS, &client.create_conversation_checked(&conversation).await?)
+            let conversation: types::CreateConversationRequest = body("conversation", &a.json, m)?;
+            print_one(context, CONVERSATION_COLUMNS, &client.create_conversation().body(conversation).send().await.map_err(convo_clients::Error::from)?.into_inner())
         }
         ConversationsCommand::BulkCreate { json } => {
             let items: Vec<BulkSingleConversationCreateParams> = bulk_items(&json)?;
@@ -708,8 +708,8 @@ async fn messages(client: &Client, command: MessagesCommand, context: &Context) 
             if !variables.is_empty() {
                 m.insert("variables".into(), variables.iter().map(|v| json!({ "value": v })).collect());
             }
-            let message = body("template message", &json, m)?;
-            print_one(context, MESSAGE_COLUMNS, &client.send_whatsapp_template(&message).await?)
+            let message: types::CreateTemplateMessageRequest = body("template message", &json, m)?;
+            print_one(context, MESSAGE_COLUMNS, &client.create_template_message().body(message).send().await.map_err(convo_clients::Error::from)?.into_inner())
         }
         MessagesCommand::WhatsappText { from, to, text, kind, file_id, json } => {
             let mut m = Map::new();
@@ -722,8 +722,8 @@ async fn messages(client: &Client, command: MessagesCommand, context: &Context) 
                 None if json.json.is_none() => put(&mut m, "type", &Some(WhatsAppMessageType::Text)),
                 None => {}
             }
-            let message = body("message", &json, m)?;
-            print_one(context, MESSAGE_COLUMNS, &client.send_whatsapp_message(&message).await?)
+            let message: types::CreateMessageRequest = body("message", &json, m)?;
+            print_one(context, MESSAGE_COLUMNS, &client.create_message().body(message).send().await.map_err(convo_clients::Error::from)?.into_inner())
         }
         MessagesCommand::UploadMedia { from, file_id, file, content_type, tags, json } => {
             let mut m = Map::new();
@@ -739,8 +739,8 @@ async fn messages(client: &Client, command: MessagesCommand, context: &Context) 
                 m.insert("content".into(), json!(base64::engine::general_purpose::STANDARD.encode(bytes)));
             }
             put_pairs(&mut m, "tags", &tags);
-            let upload = body("upload", &json, m)?;
-            print_one(context, MEDIA_COLUMNS, &client.upload_whatsapp_media(&upload).await?)
+            let upload: types::UploadMediaRequest = body("upload", &json, m)?;
+            print_one(context, MEDIA_COLUMNS, &client.upload_media().body(upload).send().await.map_err(convo_clients::Error::from)?.into_inner())
         }
     }
 }

@@ -531,7 +531,7 @@ async fn conversations(
                     s.into()
                 }
             };
-            let started = client.start_conversation_checked(request).await?;
+            let started = client.start_conversation().body(request).send().await.map_err(convo_clients::Error::from)?.into_inner();
             print_one(one, STARTED_COLUMNS, to_value(&started)?, out)
         }
     }

@@ -21,30 +21,40 @@ mod server;
 pub(crate) mod store;
 pub use crate::spec::validate;
 
-/// The items of an [`Emulator`] impl every API spells alike: its settings
-/// type (which holds the harness's as `harness`) and its spec.
-// (Unused when the sandbox is built without any API.)
-#[cfg_attr(
-    not(any(
-        feature = "luware",
-        feature = "raia",
-        feature = "salesloft",
-        feature = "liveperson",
-        feature = "llamadapro"
-    )),
-    allow(unused_macros)
-)]
-macro_rules! emulator_settings {
-    ($config:ty, $spec:expr) => {
-        type Config = $config;
-        const SPEC_JSON: &'static str = $spec;
+/// Declares an emulator: its sandbox type, its state, settings (which hold
+/// the harness's as `harness`) and spec, the operations it answers itself by
+/// `operationId` (the store and the spec answer the others), and the rest of
+/// its [`Emulator`] impl (`new`, and what it overrides).
+#[allow(unused_macros)] // (Unused when the sandbox is built without any API.)
+macro_rules! emulator {
+    (
+        $(#[$doc:meta])* $sandbox:ident = $state:ident($config:ty, $spec:expr) {
+            $($operation:literal => $handler:expr,)*
+        }
+        $($rest:tt)*
+    ) => {
+        $(#[$doc])*
+        pub type $sandbox = $crate::sandbox::Sandbox<$state>;
 
-        fn harness(config: &$config) -> &$crate::sandbox::HarnessConfig {
-            &config.harness
+        impl $crate::sandbox::Emulator for $state {
+            type Config = $config;
+            const SPEC_JSON: &'static str = $spec;
+
+            fn harness(config: &$config) -> &$crate::sandbox::HarnessConfig {
+                &config.harness
+            }
+
+            fn routes(state: std::sync::Arc<Self>) -> axum::Router {
+                let operations = $crate::sandbox::Operations::of(Self::SPEC_JSON)$(.on($operation, $handler))*;
+                Self::layer(&state, operations.into_router()).with_state(state)
+            }
+
+            $($rest)*
         }
     };
 }
-use emulator_settings;
+#[allow(unused_imports)]
+use emulator;
 
 /// The emulators: one module per API with behaviour of its own
 /// (`src/sandbox/<api>/`); the other enabled APIs are served by the generic
@@ -152,6 +162,13 @@ pub trait Emulator: Sized + Send + Sync + 'static {
     }
     /// The emulated operations; the spec answers the others.
     fn routes(state: std::sync::Arc<Self>) -> axum::Router;
+    /// Middleware around the emulated operations (none by default).
+    fn layer(
+        _state: &std::sync::Arc<Self>,
+        routes: axum::Router<std::sync::Arc<Self>>,
+    ) -> axum::Router<std::sync::Arc<Self>> {
+        routes
+    }
     /// An error answer in the API's shape: by default the spec's error
     /// schema, filled in (see `errors`).
     fn render_error(status: axum::http::StatusCode, message: String) -> axum::response::Response {

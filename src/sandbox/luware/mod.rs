@@ -24,7 +24,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Emulator, HarnessConfig, Refused, Sandbox};
+use super::{HarnessConfig, Refused, Sandbox};
 use crate::luware::types::{
     ControlAction, Conversation, ConversationPage, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues,
 };
@@ -69,27 +69,20 @@ impl Default for LuwareConfig {
     }
 }
 
-/// A running Luware emulator.
-pub type LuwareSandbox = Sandbox<LuwareState>;
-
-impl Emulator for LuwareState {
-    super::emulator_settings!(LuwareConfig, crate::luware::SPEC_JSON);
+super::emulator! {
+    /// A running Luware emulator.
+    LuwareSandbox = LuwareState(LuwareConfig, crate::luware::SPEC_JSON) {
+        "requestToken" => token,
+        "searchConversations" => search,
+        "getConversation" => conversation,
+        "downloadMedia" => media,
+        "addMetadata" => metadata,
+        "addLabel" => label,
+        "controlConversation" => control,
+    }
 
     fn new(seed: u64, config: LuwareConfig) -> Self {
         Self { seed, config, writes: Mutex::new(Writes::default()), last_vtr: Mutex::new(None) }
-    }
-
-    fn routes(state: Arc<Self>) -> axum::Router {
-        super::Operations::of(Self::SPEC_JSON)
-            .on("requestToken", token)
-            .on("searchConversations", search)
-            .on("getConversation", conversation)
-            .on("downloadMedia", media)
-            .on("addMetadata", metadata)
-            .on("addLabel", label)
-            .on("controlConversation", control)
-            .into_router()
-            .with_state(state)
     }
 
     fn authenticate(
@@ -193,7 +186,6 @@ impl LuwareState {
         c
     }
 }
-
 
 /// An error answer, in the spec's shape (Azure API Management's).
 type ApiError = super::errors::Failure<LuwareState>;

@@ -174,19 +174,35 @@ pub trait Emulator: Sized + Send + Sync + 'static {
     fn render_error(status: axum::http::StatusCode, message: String) -> axum::response::Response {
         errors::spec_error(Self::SPEC_JSON, status, &message)
     }
+    /// The security schemes the emulator checks, by the spec's names (an
+    /// unknown one is a 401); with none, any credential will do, as long as
+    /// there is one.
+    const SCHEMES: &'static [(&'static str, Check<Self>)] = &[];
     /// Checks the credential a request presents for the spec's security
     /// scheme `scheme` (`None`: it presents none), before the request is
-    /// validated; `Err` is the answer, in the API's shape. By default any
-    /// credential will do, as long as there is one.
+    /// validated; `Err` is the answer, in the API's shape. By default
+    /// [`Emulator::SCHEMES`] decide.
     fn authenticate(
         &self,
         scheme: &str,
         credential: Option<&str>,
         _request: &axum::http::request::Parts,
     ) -> Result<(), Refused> {
-        present(scheme, credential, Self::render_error)
+        if Self::SCHEMES.is_empty() {
+            return present(scheme, credential, Self::render_error);
+        }
+        match Self::SCHEMES.iter().find(|(name, _)| *name == scheme) {
+            Some((_, check)) => check(self, credential),
+            None => {
+                let message = format!("unknown security scheme {scheme}");
+                Err(Self::render_error(axum::http::StatusCode::UNAUTHORIZED, message).into())
+            }
+        }
     }
 }
+
+/// Checks the credential presented for one security scheme (`None`: none).
+pub type Check<E> = fn(&E, Option<&str>) -> Result<(), Refused>;
 
 impl<E: Emulator> Sandbox<E> {
     /// Starts the emulator on loopback (`port` 0 picks a free one).

@@ -121,18 +121,7 @@ super::emulator! {
         Self { config, world: Mutex::new(world) }
     }
 
-    fn authenticate(
-        &self,
-        scheme: &str,
-        credential: Option<&str>,
-        _: &axum::http::request::Parts,
-    ) -> Result<(), Refused> {
-        match scheme {
-            "bearer" => check_bearer(self, credential),
-            _ => Err(error(StatusCode::UNAUTHORIZED, format!("unknown security scheme {scheme}"))),
-        }
-        .map_err(Refused::from)
-    }
+    const SCHEMES: &'static [(&'static str, super::Check<Self>)] = &[("bearer", check_bearer)];
 }
 
 impl Sandbox<LivePersonState> {
@@ -423,12 +412,11 @@ async fn login(
 
 /// Checks the bearer is some user's current session, exactly as issued (the
 /// contract layer asks, where the spec's `security` wants a bearer).
-fn check_bearer(state: &LivePersonState, bearer: Option<&str>) -> Result<(), ApiError> {
+fn check_bearer(state: &LivePersonState, bearer: Option<&str>) -> Result<(), Refused> {
     let bearer = bearer.ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing bearer"))?;
-    if state.world(|w| w.sessions.values().any(|b| b == bearer)) {
-        Ok(())
-    } else {
-        Err(error(StatusCode::UNAUTHORIZED, "invalid bearer"))
+    match state.world(|w| w.sessions.values().any(|b| b == bearer)) {
+        true => Ok(()),
+        false => Err(error(StatusCode::UNAUTHORIZED, "invalid bearer").into()),
     }
 }
 

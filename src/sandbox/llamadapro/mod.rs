@@ -41,7 +41,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::{HarnessConfig, Refused, Sandbox};
+use super::{HarnessConfig, Sandbox};
 use crate::llamadapro::types::{
     self, Call, Contact, CustomFieldDefinition, CustomFieldListOption, FunnelConversation, Message, Recording, Task,
     Transcription, UploadedMedia,
@@ -116,16 +116,15 @@ super::emulator! {
         Some(state.clone())
     }
 
-    /// `X-API-KEY` (`ApiKeyAuth`), checked before the request is validated.
-    fn authenticate(&self, scheme: &str, key: Option<&str>, _: &axum::http::request::Parts) -> Result<(), Refused> {
-        let refused = match (scheme, key) {
-            ("ApiKeyAuth", Some(key)) if key == self.config.api_key => return Ok(()),
-            ("ApiKeyAuth", Some(_)) => "invalid API key".to_owned(),
-            ("ApiKeyAuth", None) => "missing X-API-KEY header".to_owned(),
-            _ => format!("unknown security scheme {scheme}"),
+    /// `X-API-KEY`, checked before the request is validated.
+    const SCHEMES: &'static [(&'static str, super::Check<Self>)] = &[("ApiKeyAuth", |state, key| {
+        let refused = match key {
+            Some(key) if key == state.config.api_key => return Ok(()),
+            Some(_) => "invalid API key",
+            None => "missing X-API-KEY header",
         };
         Err(ApiError::new(StatusCode::UNAUTHORIZED, refused).into())
-    }
+    })];
 }
 
 impl Sandbox<LlamadaProState> {

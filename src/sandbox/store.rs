@@ -172,7 +172,7 @@ impl Store {
         };
         // A child collection (`<collection>/{id}/<name>`) lives under a record that must exist.
         let parent = match template.rsplit_once('/').and_then(|(item, _)| Some((item, item.rsplit_once('/')?.0))) {
-            Some((item, parent)) if item.ends_with('}') && self.role_of_path(parent) => {
+            Some((item, parent)) if item.ends_with('}') && self.is_collection(parent) => {
                 let (parent_key, parent_id) = key.rsplit_once('/')?.0.rsplit_once('/')?;
                 match self.find(validator, &mut collections, parent, parent_key, &percent_decode(parent_id)) {
                     Ok(record) => Some(record),
@@ -318,7 +318,7 @@ impl Store {
     }
 
     /// Whether the spec path `template` is a collection.
-    fn role_of_path(&self, template: &str) -> bool {
+    fn is_collection(&self, template: &str) -> bool {
         self.spec.operations.iter().any(|o| o.path == template && (o.method == "post" || self.listed(o).is_some()))
     }
 
@@ -326,7 +326,7 @@ impl Store {
     fn role(&self, op: &Operation) -> Option<Role> {
         let item_of = |template: &str| {
             let (parent, last) = template.rsplit_once('/')?;
-            (last.starts_with('{') && last.ends_with('}') && self.role_of_path(parent)).then_some(())
+            (last.starts_with('{') && last.ends_with('}') && self.is_collection(parent)).then_some(())
         };
         match op.method.as_str() {
             "get" => match self.listed(op) {

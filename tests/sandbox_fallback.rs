@@ -295,7 +295,8 @@ async fn credentials_are_checked_before_the_request_is_validated() {
     sb.shutdown().await;
 }
 
-/// A spec of a small API of our own: one collection, paged by a token.
+/// A spec of a small API of our own: one collection, paged by a token, and
+/// the toys of each pet (a child collection).
 fn pets_spec() -> Value {
     let pet = json!({"type": "object", "required": ["id", "name"], "properties": {
         "id": {"type": "string", "format": "uuid"},
@@ -305,6 +306,9 @@ fn pets_spec() -> Value {
     }});
     let one = |status: &str| json!({status: {"description": "a pet", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}}}, "404": {"description": "none"}});
     let id = json!({"name": "petId", "in": "path", "required": true, "schema": {"type": "string"}});
+    let toy = json!({"type": "object", "required": ["id", "name"], "properties": {
+        "id": {"type": "integer"}, "name": {"type": "string"},
+    }});
     json!({
         "openapi": "3.0.3",
         "info": {"title": "Pets", "version": "1"},
@@ -328,6 +332,11 @@ fn pets_spec() -> Value {
                 "get": {"operationId": "getPet", "responses": one("200")},
                 "patch": {"operationId": "updatePet", "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}}, "responses": one("200")},
                 "delete": {"operationId": "deletePet", "responses": {"204": {"description": "gone"}, "404": {"description": "none"}}},
+            },
+            "/pets/{petId}/toys": {
+                "parameters": [id],
+                "get": {"operationId": "listToys", "responses": {"200": {"description": "toys", "content": {"application/json": {"schema": {"type": "array", "items": toy}}}}, "404": {"description": "none"}}},
+                "post": {"operationId": "createToy", "requestBody": {"required": true, "content": {"application/json": {"schema": toy}}}, "responses": {"201": {"description": "a toy", "content": {"application/json": {"schema": toy}}}, "400": {"description": "bad"}}},
             },
         },
         "components": {"schemas": {"Pet": pet}},
@@ -381,10 +390,20 @@ async fn a_spec_sandbox_keeps_its_collections_as_a_store() {
     assert_eq!((patched["name"].as_str(), patched["kind"].as_str()), (Some("Max"), Some("dog")));
     let all: Value = http.get(url("/pets?limit=50")).send().await.unwrap().json().await.unwrap();
     assert_eq!(all["data"].as_array().unwrap().last().unwrap()["name"], "Max", "the new record is listed");
+
+    // A child collection lives under its record: it needs the record, and goes with it.
+    let toys = format!("{at}/toys");
+    let toy = http.post(&toys).json(&json!({"id": 7, "name": "ball"})).send().await.unwrap();
+    assert_eq!(toy.status().as_u16(), 201);
+    let listed: Value = http.get(&toys).send().await.unwrap().json().await.unwrap();
+    assert!(listed.as_array().unwrap().iter().any(|t| t["name"] == "ball"), "{listed}");
     assert_eq!(http.delete(&at).send().await.unwrap().status().as_u16(), 204);
     let gone = http.get(&at).send().await.unwrap();
     assert_eq!(gone.status().as_u16(), 404);
     assert_eq!(http.delete(&at).send().await.unwrap().status().as_u16(), 404);
+    assert_eq!(http.get(&toys).send().await.unwrap().status().as_u16(), 404, "documented: 404");
+    let orphan = http.post(&toys).json(&json!({"id": 8, "name": "bone"})).send().await.unwrap();
+    assert_eq!(orphan.status().as_u16(), 400, "no 404 documented: 400");
     assert_eq!(sb.contract_violations(), Vec::<String>::new());
     sb.shutdown().await;
 }

@@ -21,30 +21,40 @@ mod server;
 pub(crate) mod store;
 pub use crate::spec::validate;
 
-/// The items of an [`Emulator`] impl every API spells alike: its settings
-/// type (which holds the harness's as `harness`) and its spec.
-// (Unused when the sandbox is built without any API.)
-#[cfg_attr(
-    not(any(
-        feature = "luware",
-        feature = "raia",
-        feature = "salesloft",
-        feature = "liveperson",
-        feature = "llamadapro"
-    )),
-    allow(unused_macros)
-)]
-macro_rules! emulator_settings {
-    ($config:ty, $spec:expr) => {
-        type Config = $config;
-        const SPEC_JSON: &'static str = $spec;
+/// Declares an emulator: its sandbox type, its state, settings (which hold
+/// the harness's as `harness`) and spec, the operations it answers itself by
+/// `operationId` (the store and the spec answer the others), and the rest of
+/// its [`Emulator`] impl (`new`, and what it overrides).
+#[allow(unused_macros)] // (Unused when the sandbox is built without any API.)
+macro_rules! emulator {
+    (
+        $(#[$doc:meta])* $sandbox:ident = $state:ident($config:ty, $spec:expr) {
+            $($operation:literal => $handler:expr,)*
+        }
+        $($rest:tt)*
+    ) => {
+        $(#[$doc])*
+        pub type $sandbox = $crate::sandbox::Sandbox<$state>;
 
-        fn harness(config: &$config) -> &$crate::sandbox::HarnessConfig {
-            &config.harness
+        impl $crate::sandbox::Emulator for $state {
+            type Config = $config;
+            const SPEC_JSON: &'static str = $spec;
+
+            fn harness(config: &$config) -> &$crate::sandbox::HarnessConfig {
+                &config.harness
+            }
+
+            fn routes(state: std::sync::Arc<Self>) -> axum::Router {
+                let operations = $crate::sandbox::Operations::of(Self::SPEC_JSON)$(.on($operation, $handler))*;
+                Self::layer(&state, operations.into_router()).with_state(state)
+            }
+
+            $($rest)*
         }
     };
 }
-use emulator_settings;
+#[allow(unused_imports)]
+use emulator;
 
 /// The emulators: one module per API with behaviour of its own
 /// (`src/sandbox/<api>/`); the other enabled APIs are served by the generic
@@ -152,24 +162,47 @@ pub trait Emulator: Sized + Send + Sync + 'static {
     }
     /// The emulated operations; the spec answers the others.
     fn routes(state: std::sync::Arc<Self>) -> axum::Router;
+    /// Middleware around the emulated operations (none by default).
+    fn layer(
+        _state: &std::sync::Arc<Self>,
+        routes: axum::Router<std::sync::Arc<Self>>,
+    ) -> axum::Router<std::sync::Arc<Self>> {
+        routes
+    }
     /// An error answer in the API's shape: by default the spec's error
     /// schema, filled in (see `errors`).
     fn render_error(status: axum::http::StatusCode, message: String) -> axum::response::Response {
         errors::spec_error(Self::SPEC_JSON, status, &message)
     }
+    /// The security schemes the emulator checks, by the spec's names (an
+    /// unknown one is a 401); with none, any credential will do, as long as
+    /// there is one.
+    const SCHEMES: &'static [(&'static str, Check<Self>)] = &[];
     /// Checks the credential a request presents for the spec's security
     /// scheme `scheme` (`None`: it presents none), before the request is
-    /// validated; `Err` is the answer, in the API's shape. By default any
-    /// credential will do, as long as there is one.
+    /// validated; `Err` is the answer, in the API's shape. By default
+    /// [`Emulator::SCHEMES`] decide.
     fn authenticate(
         &self,
         scheme: &str,
         credential: Option<&str>,
         _request: &axum::http::request::Parts,
     ) -> Result<(), Refused> {
-        present(scheme, credential, Self::render_error)
+        if Self::SCHEMES.is_empty() {
+            return present(scheme, credential, Self::render_error);
+        }
+        match Self::SCHEMES.iter().find(|(name, _)| *name == scheme) {
+            Some((_, check)) => check(self, credential),
+            None => {
+                let message = format!("unknown security scheme {scheme}");
+                Err(Self::render_error(axum::http::StatusCode::UNAUTHORIZED, message).into())
+            }
+        }
     }
 }
+
+/// Checks the credential presented for one security scheme (`None`: none).
+pub type Check<E> = fn(&E, Option<&str>) -> Result<(), Refused>;
 
 impl<E: Emulator> Sandbox<E> {
     /// Starts the emulator on loopback (`port` 0 picks a free one).

@@ -5,7 +5,10 @@
 //! query parameter named as a field of the items) and sorting (`sort`,
 //! `sort_by`, `sortBy`: `field`, `-field`, `field:desc`, `field=desc`, or a
 //! `sort_direction`), and `GET`/`PUT`/`PATCH`/`DELETE` on an item read,
-//! merge and remove it, with a 404 once it is gone.
+//! merge and remove it, with a 404 once it is gone. A collection at
+//! `<collection>/{id}/<name>` belongs to record `{id}`: without that record
+//! it is refused (404 where the operation documents one, else 400), and it
+//! is deleted with it.
 //!
 //! A collection is seeded, the first time it is touched, with the items of
 //! the spec's own answer, or with `records` items generated from its
@@ -32,23 +35,55 @@ const DEFAULT_PAGE_SIZE: usize = 20;
 /// Most items one collection generates at once, whatever `records` says.
 const MAX_SEEDED: u64 = 100_000;
 
+/// A refusal a hook answers with: the status and the message.
+pub type Refusal = (StatusCode, String);
+
+/// What a hook sees of a request: its operation and query, the record the
+/// path names as the collection's parent (`/definitions/{id}/options`:
+/// definition `{id}`), and the records of the collection.
+#[derive(Clone, Copy)]
+pub struct Context<'a> {
+    pub operation_id: &'a str,
+    pub query: &'a [(String, String)],
+    pub parent: Option<&'a Value>,
+    pub records: &'a [Value],
+}
+
+impl Context<'_> {
+    /// The first value of query parameter `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+}
+
 /// What an emulator adds to the store, where the spec cannot say it:
-/// records of its own, filters, and the fields a server sets.
+/// records of its own, filters, the fields a server sets, and refusals.
 pub trait Hooks: Send + Sync + 'static {
     /// The first records of the collection at `path` (`None`: the store's own).
     fn seed(&self, _path: &str) -> Option<Vec<Value>> {
         None
     }
 
+    /// Refuses a request before the store acts on it (a query the API
+    /// rejects, a parent that cannot have such records).
+    fn refuse(&self, _request: &Context<'_>) -> Result<(), Refusal> {
+        Ok(())
+    }
+
     /// Whether `record` passes the filters of a list request beyond the
     /// store's own (a query parameter named as a field).
-    fn keeps(&self, _operation_id: &str, _query: &[(String, String)], _record: &Value) -> bool {
+    fn keeps(&self, _request: &Context<'_>, _record: &Value) -> bool {
         true
     }
 
-    /// A record `operation_id` is about to store (created, or changed by
-    /// the request): fill in what the server sets, or refuse it.
-    fn write(&self, _operation_id: &str, _record: &mut Value) -> Result<(), (StatusCode, String)> {
+    /// A record about to be stored (created, or `before` changed by the
+    /// request): fill in what the server sets, or refuse it.
+    fn write(&self, _request: &Context<'_>, _record: &mut Value, _before: Option<&Value>) -> Result<(), Refusal> {
+        Ok(())
+    }
+
+    /// A record about to be deleted: do what else goes with it, or refuse.
+    fn remove(&self, _request: &Context<'_>, _record: &Value) -> Result<(), Refusal> {
         Ok(())
     }
 }
@@ -112,19 +147,7 @@ impl Store {
     /// Makes sure the collection at `path` (a collection's spec path) has its first records.
     pub(crate) fn open(&self, validator: &SpecValidator, path: &str) {
         let mut collections = self.collections.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !collections.contains_key(path) {
-            let seeded = self.seed(validator, path, path);
-            collections.insert(path.to_owned(), seeded);
-        }
-    }
-
-    fn write(&self, operation_id: &str, record: &mut Value) -> Result<(), Stored> {
-        match &self.hooks {
-            Some(hooks) => {
-                hooks.write(operation_id, record).map_err(|(status, message)| Stored::Refused(status, message))
-            }
-            None => Ok(()),
-        }
+        self.open_in(validator, &mut collections, path, path);
     }
 
     /// The store's answer to a validated request, or `None` when the
@@ -140,29 +163,43 @@ impl Store {
         let role = self.role(op)?;
         let (status, envelope) = documented(validator, op)?;
         let mut collections = self.collections.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (key, id) = match role {
+        let (key, template, id) = match role {
             Role::Item => {
                 let (parent, id) = path.rsplit_once('/')?;
-                (parent.to_owned(), Some(percent_decode(id)))
+                (parent, op.path.rsplit_once('/')?.0, Some(percent_decode(id)))
             }
-            _ => (path.to_owned(), None),
+            _ => (path, op.path.as_str(), None),
         };
-        let template = match role {
-            Role::Item => op.path.rsplit_once('/')?.0,
-            _ => op.path.as_str(),
-        };
-        let collection = match collections.get_mut(&key) {
-            Some(collection) => collection,
-            None => {
-                let seeded = self.seed(validator, template, &key);
-                collections.entry(key).or_insert(seeded)
+        // A child collection (`<collection>/{id}/<name>`) lives under a record that must exist.
+        let parent = match template.rsplit_once('/').and_then(|(item, _)| Some((item, item.rsplit_once('/')?.0))) {
+            Some((item, parent)) if item.ends_with('}') && self.is_collection(parent) => {
+                let (parent_key, parent_id) = key.rsplit_once('/')?.0.rsplit_once('/')?;
+                match self.find(validator, &mut collections, parent, parent_key, &percent_decode(parent_id)) {
+                    Ok(record) => Some(record),
+                    Err(message) => {
+                        let documents_404 = op.responses.iter().any(|r| r.status == "404");
+                        let status = if documents_404 { StatusCode::NOT_FOUND } else { StatusCode::BAD_REQUEST };
+                        return Some(Stored::Refused(status, message));
+                    }
+                }
             }
+            _ => None,
         };
         let id_field = self.id_field(template);
+        let collection = self.open_in(validator, &mut collections, template, key);
+        let hooks = self.hooks.as_deref();
+        let base = Context { operation_id: &op.id, query: &request.query, parent: parent.as_ref(), records: &[] };
+        let refused = |(status, message): Refusal| Some(Stored::Refused(status, message));
+        if let Some(Err(refusal)) = hooks.map(|h| h.refuse(&Context { records: &collection.items, ..base })) {
+            return refused(refusal);
+        }
+        let mut cascade = None;
         let answer = match role {
             Role::List(pointer) => {
-                let keeps = |item: &Value| self.hooks.as_ref().is_none_or(|h| h.keeps(&op.id, &request.query, item));
-                let tokens = Tokens { seed: self.seed, query: &request.query, size: size_param(op) };
+                let context = Context { records: &collection.items, ..base };
+                let keeps = |item: &Value| hooks.is_none_or(|h| h.keeps(&context, item));
+                let seed = self.seed ^ fnv(key.bytes());
+                let tokens = Tokens { seed, query: &request.query, size: size_param(op) };
                 match list(op, &pointer, envelope, &collection.items, keeps, &tokens) {
                     Ok(answer) => answer?,
                     Err(refused) => return Some(refused),
@@ -171,8 +208,10 @@ impl Store {
             Role::Create => {
                 let mut item = self.made(validator, template, collection, false)?;
                 overlay(&mut item, json_body(body)?);
-                if let Err(refused) = self.write(&op.id, &mut item) {
-                    return Some(refused);
+                if let Some(Err(refusal)) =
+                    hooks.map(|h| h.write(&Context { records: &collection.items, ..base }, &mut item, None))
+                {
+                    return refused(refusal);
                 }
                 let answer = place(envelope, &item, id_field.as_deref());
                 fits(validator, op, status, &answer)?;
@@ -181,36 +220,31 @@ impl Store {
             }
             Role::Item => {
                 let (field, id) = (id_field?, id?);
-                let at =
-                    collection.items.iter().position(|item| item.get(&field).and_then(text).as_deref() == Some(&id));
-                let at = match at {
-                    Some(at) => at,
-                    None if collection.deleted.contains(&id) || !collection.invents => {
-                        let message = format!("no {} {id}", noun(template));
-                        return Some(Stored::Refused(StatusCode::NOT_FOUND, message));
-                    }
-                    None => {
-                        let mut item = self.made(validator, template, collection, true)?;
-                        let typed = typed_id(&id, item.get(&field));
-                        item.as_object_mut()?.insert(field.clone(), typed);
-                        collection.items.push(item);
-                        collection.items.len() - 1
-                    }
+                let at = match self.locate(validator, template, collection, &field, &id) {
+                    Ok(at) => at,
+                    Err(message) => return Some(Stored::Refused(StatusCode::NOT_FOUND, message)),
                 };
                 let mut item = collection.items[at].clone();
+                let context = Context { records: &collection.items, ..base };
                 match op.method.as_str() {
                     "delete" => {
+                        if let Some(Err(refusal)) = hooks.map(|h| h.remove(&context, &item)) {
+                            return refused(refusal);
+                        }
                         collection.items.remove(at);
                         collection.deleted.insert(id);
+                        // The records under it go with it.
+                        cascade = Some(format!("{path}/"));
                         match envelope {
                             Value::Null => Value::Null,
                             envelope => place(envelope, &item, Some(&field)),
                         }
                     }
                     "put" | "patch" => {
+                        let before = item.clone();
                         overlay(&mut item, json_body(body)?);
-                        if let Err(refused) = self.write(&op.id, &mut item) {
-                            return Some(refused);
+                        if let Some(Err(refusal)) = hooks.map(|h| h.write(&context, &mut item, Some(&before))) {
+                            return refused(refusal);
                         }
                         let answer = place(envelope, &item, Some(&field));
                         fits(validator, op, status, &answer)?;
@@ -221,18 +255,78 @@ impl Store {
                 }
             }
         };
+        if let Some(prefix) = cascade {
+            collections.retain(|key, _| !key.starts_with(&prefix));
+        }
         fits(validator, op, status, &answer)?;
         Some(Stored::Answer { status, body: answer })
     }
 
+    /// The collection at `path` (of spec path `template`), seeded when first used.
+    fn open_in<'c>(
+        &self,
+        validator: &SpecValidator,
+        collections: &'c mut HashMap<String, Collection>,
+        template: &str,
+        path: &str,
+    ) -> &'c mut Collection {
+        if !collections.contains_key(path) {
+            let seeded = self.seed(validator, template, path);
+            collections.insert(path.to_owned(), seeded);
+        }
+        collections.entry(path.to_owned()).or_default()
+    }
+
+    /// Where item `id` is in `collection` (made up from the spec if the
+    /// collection invents items), or why there is none.
+    fn locate(
+        &self,
+        validator: &SpecValidator,
+        template: &str,
+        collection: &mut Collection,
+        field: &str,
+        id: &str,
+    ) -> Result<usize, String> {
+        let missing = || format!("no {} {id}", noun(template));
+        if let Some(at) = collection.items.iter().position(|item| item.get(field).and_then(text).as_deref() == Some(id))
+        {
+            return Ok(at);
+        }
+        if collection.deleted.contains(id) || !collection.invents {
+            return Err(missing());
+        }
+        let mut item = self.made(validator, template, collection, true).ok_or_else(missing)?;
+        let typed = typed_id(id, item.get(field));
+        item.as_object_mut().ok_or_else(missing)?.insert(field.to_owned(), typed);
+        collection.items.push(item);
+        Ok(collection.items.len() - 1)
+    }
+
+    /// Record `id` of the collection at `path` (of spec path `template`).
+    fn find(
+        &self,
+        validator: &SpecValidator,
+        collections: &mut HashMap<String, Collection>,
+        template: &str,
+        path: &str,
+        id: &str,
+    ) -> Result<Value, String> {
+        let field = self.id_field(template).ok_or_else(|| format!("no {} {id}", noun(template)))?;
+        let collection = self.open_in(validator, collections, template, path);
+        let at = self.locate(validator, template, collection, &field, id)?;
+        Ok(collection.items[at].clone())
+    }
+
+    /// Whether the spec path `template` is a collection.
+    fn is_collection(&self, template: &str) -> bool {
+        self.spec.operations.iter().any(|o| o.path == template && (o.method == "post" || self.listed(o).is_some()))
+    }
+
     /// Whether `op` works on a collection, and how.
     fn role(&self, op: &Operation) -> Option<Role> {
-        let is_collection = |template: &str| {
-            self.spec.operations.iter().any(|o| o.path == template && (o.method == "post" || self.listed(o).is_some()))
-        };
         let item_of = |template: &str| {
             let (parent, last) = template.rsplit_once('/')?;
-            (last.starts_with('{') && last.ends_with('}') && is_collection(parent)).then_some(())
+            (last.starts_with('{') && last.ends_with('}') && self.is_collection(parent)).then_some(())
         };
         match op.method.as_str() {
             "get" => match self.listed(op) {
@@ -481,6 +575,7 @@ fn list(
         .map(|p| p.param.as_str())
         .into_iter()
         .chain(size_param.map(|p| p.name.as_str()))
+        .chain(["page"])
         .chain(SORT)
         .chain(DIRECTION)
         .collect();
@@ -532,21 +627,22 @@ fn list(
         *slot = Value::Array(selected.into_iter().cloned().collect());
         return Ok(Some(envelope));
     };
-    // Page numbers where the parameter is a number, else the offset as an opaque token.
-    let numbered = op
-        .parameters
-        .iter()
-        .find(|p| p.name == paging.param)
-        .and_then(|p| p.schema.get("type").and_then(Value::as_str))
-        .is_some_and(|t| t == "integer" || t == "number");
-    let asked = one(&[paging.param.as_str()]).filter(|v| !v.is_empty());
-    let start = match (numbered, asked) {
-        (true, Some(page)) => {
-            let page = page.parse::<f64>().ok().filter(|p| *p >= 1.0).map_or(1, |p| p as usize);
-            (page - 1).saturating_mul(size)
-        }
-        (false, Some(token)) => tokens.offset(token, &paging.param)?,
-        (_, None) => 0,
+    // Page numbers where the parameter is a number, else the offset as an
+    // opaque token (which wins over a page number the operation also takes).
+    let numeric = |name: &str| {
+        op.parameters
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.schema.get("type").and_then(Value::as_str))
+            .is_some_and(|t| t == "integer" || t == "number")
+    };
+    let numbered = numeric(&paging.param);
+    let page_param = if numbered { Some(paging.param.as_str()) } else { Some("page").filter(|p| numeric(p)) };
+    let token = one(&[paging.param.as_str()]).filter(|v| !v.is_empty() && !numbered);
+    let page = page_param.and_then(|p| one(&[p])).and_then(|p| p.parse::<f64>().ok()).filter(|p| *p >= 1.0);
+    let start = match token {
+        Some(token) => tokens.offset(token, &paging.param)?,
+        None => page.map_or(0, |p| (p as usize - 1).saturating_mul(size)),
     };
     let end = start.saturating_add(size).min(selected.len());
     let page: Vec<Value> = selected.get(start.min(end)..end).unwrap_or_default().iter().map(|v| (*v).clone()).collect();
@@ -589,13 +685,7 @@ impl Tokens<'_> {
         let mut pairs: Vec<&(String, String)> =
             self.query.iter().filter(|(k, _)| k != param && Some(k.as_str()) != self.size).collect();
         pairs.sort();
-        // FNV-1a over the query, mixed with the seed and the offset.
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        for (k, v) in pairs {
-            for byte in k.bytes().chain([0]).chain(v.bytes()).chain([0xff]) {
-                hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-            }
-        }
+        let hash = fnv(pairs.into_iter().flat_map(|(k, v)| k.bytes().chain([0]).chain(v.bytes()).chain([0xff])));
         super::mix(self.seed ^ hash ^ offset.rotate_left(17))
     }
 
@@ -621,6 +711,11 @@ impl Tokens<'_> {
         }
         usize::try_from(offset).map_err(|_| invalid())
     }
+}
+
+/// FNV-1a of `bytes`: what binds a token to its path and query.
+fn fnv(bytes: impl Iterator<Item = u8>) -> u64 {
+    bytes.fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
 /// Orders two optional values: numbers numerically, the rest as text

@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use serde_json::{Value, json};
 
-use super::{Emulator, HarnessConfig, Refused, Sandbox};
+use super::{HarnessConfig, Refused, Sandbox};
 use crate::liveperson::types::{
     Command, CommandAccepted, CommandData, CommandError, CommandList, CommandResult, CommandState, CommandType,
     ServiceDomain, ServiceDomains,
@@ -88,11 +88,21 @@ impl Default for LivePersonConfig {
     }
 }
 
-/// A running LivePerson emulator.
-pub type LivePersonSandbox = Sandbox<LivePersonState>;
-
-impl Emulator for LivePersonState {
-    super::emulator_settings!(LivePersonConfig, crate::liveperson::SPEC_JSON);
+super::emulator! {
+    /// A running LivePerson emulator.
+    LivePersonSandbox = LivePersonState(LivePersonConfig, crate::liveperson::SPEC_JSON) {
+        "getServiceDomain" => service_domain,
+        "listServiceDomains" => service_domains,
+        "login" => login,
+        "loginLegacy" => login,
+        "listCommands" => list_commands,
+        "getCommand" => get_command,
+        "sendMessages" => command,
+        "transferConversation" => command,
+        "closeConversation" => command,
+        "setSdes" => command,
+        "setTtr" => command,
+    }
 
     fn new(seed: u64, config: LivePersonConfig) -> Self {
         let mut world = World {
@@ -111,33 +121,7 @@ impl Emulator for LivePersonState {
         Self { config, world: Mutex::new(world) }
     }
 
-    fn routes(state: Arc<Self>) -> axum::Router {
-        let mut operations = super::Operations::of(Self::SPEC_JSON)
-            .on("getServiceDomain", service_domain)
-            .on("listServiceDomains", service_domains)
-            .on("login", login)
-            .on("loginLegacy", login)
-            .on("listCommands", list_commands)
-            .on("getCommand", get_command);
-        for (operation, _) in COMMANDS {
-            operations = operations.on(operation, command);
-        }
-        operations.into_router()
-            .with_state(state)
-    }
-
-    fn authenticate(
-        &self,
-        scheme: &str,
-        credential: Option<&str>,
-        _: &axum::http::request::Parts,
-    ) -> Result<(), Refused> {
-        match scheme {
-            "bearer" => check_bearer(self, credential),
-            _ => Err(error(StatusCode::UNAUTHORIZED, format!("unknown security scheme {scheme}"))),
-        }
-        .map_err(Refused::from)
-    }
+    const SCHEMES: &'static [(&'static str, super::Check<Self>)] = &[("bearer", check_bearer)];
 }
 
 impl Sandbox<LivePersonState> {
@@ -319,7 +303,6 @@ fn epoch_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(millis).unwrap_or(0)
 }
 
-
 /// An error answer, in the spec's shape (`{status, message}`).
 type ApiError = super::errors::Failure<LivePersonState>;
 
@@ -429,12 +412,11 @@ async fn login(
 
 /// Checks the bearer is some user's current session, exactly as issued (the
 /// contract layer asks, where the spec's `security` wants a bearer).
-fn check_bearer(state: &LivePersonState, bearer: Option<&str>) -> Result<(), ApiError> {
+fn check_bearer(state: &LivePersonState, bearer: Option<&str>) -> Result<(), Refused> {
     let bearer = bearer.ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing bearer"))?;
-    if state.world(|w| w.sessions.values().any(|b| b == bearer)) {
-        Ok(())
-    } else {
-        Err(error(StatusCode::UNAUTHORIZED, "invalid bearer"))
+    match state.world(|w| w.sessions.values().any(|b| b == bearer)) {
+        true => Ok(()),
+        false => Err(error(StatusCode::UNAUTHORIZED, "invalid bearer").into()),
     }
 }
 
@@ -442,16 +424,8 @@ fn not_found(conversation: &str) -> ApiError {
     error(StatusCode::NOT_FOUND, format!("conversation {conversation} not found"))
 }
 
-/// `messages`, `transfer`, `close`, `sdes` and `ttr` all queue a command.
-/// The operations that queue a command, and the path segment naming each.
-const COMMANDS: [(&str, &str); 5] = [
-    ("sendMessages", "messages"),
-    ("transferConversation", "transfer"),
-    ("closeConversation", "close"),
-    ("setSdes", "sdes"),
-    ("setTtr", "ttr"),
-];
-
+/// `messages`, `transfer`, `close`, `sdes` and `ttr` all queue a command,
+/// named by the path's last segment.
 async fn command(
     State(state): State<Arc<LivePersonState>>,
     Path((account, conversation)): Path<(String, String)>,

@@ -28,11 +28,10 @@
 mod calls;
 mod contacts;
 mod conversations;
-mod custom_fields;
 mod data;
 mod listing;
 mod messages;
-mod tasks;
+mod records;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -42,7 +41,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::{Emulator, HarnessConfig, Refused, Sandbox};
+use super::{HarnessConfig, Sandbox};
 use crate::llamadapro::types::{
     self, Call, Contact, CustomFieldDefinition, CustomFieldListOption, FunnelConversation, Message, Recording, Task,
     Transcription, UploadedMedia,
@@ -81,69 +80,51 @@ impl Default for LlamadaProConfig {
     }
 }
 
-/// A running LlamadaPro emulator.
-pub type LlamadaProSandbox = Sandbox<LlamadaProState>;
-
-impl Emulator for LlamadaProState {
-    super::emulator_settings!(LlamadaProConfig, crate::llamadapro::SPEC_JSON);
+super::emulator! {
+    /// A running LlamadaPro emulator.
+    LlamadaProSandbox = LlamadaProState(LlamadaProConfig, crate::llamadapro::SPEC_JSON) {
+        "startAiEmployeeCall" => calls::start_ai_employee_call,
+        "loadRecording" => calls::load_recording,
+        "getRecording" => calls::get_recording,
+        "createConversation" => conversations::create,
+        "bulkCreateConversations" => conversations::bulk_create,
+        "bulkUpdateConversations" => conversations::bulk_update,
+        "getContacts" => contacts::list,
+        "createContact" => contacts::create,
+        "searchContacts" => contacts::search,
+        "getContact" => contacts::get,
+        "updateContact" => contacts::update,
+        "deleteContact" => contacts::delete,
+        "getMessage" => messages::get,
+        "createMessage" => messages::create,
+        "createTemplateMessage" => messages::create_template,
+        "uploadMedia" => messages::upload_media,
+        "createCall" => calls::create,
+        "startBridgeCall" => calls::start_bridge_call,
+        "startVoiceAgentCall" => calls::start_voice_agent_call,
+        "getCall" => calls::get,
+        "getCallTranscription" => calls::get_transcription,
+        "getCallRecording" => calls::get_recording_of_call,
+    }
 
     fn new(seed: u64, config: LlamadaProConfig) -> Self {
         let world = data::seed_world(seed, &config);
         Self { seed, config, world: Mutex::new(world) }
     }
 
-    fn routes(state: Arc<Self>) -> axum::Router {
-        super::Operations::of(Self::SPEC_JSON)
-            .on("startAiEmployeeCall", calls::start_ai_employee_call)
-            .on("loadRecording", calls::load_recording)
-            .on("getRecording", calls::get_recording)
-            .on("createConversation", conversations::create)
-            .on("bulkCreateConversations", conversations::bulk_create)
-            .on("bulkUpdateConversations", conversations::bulk_update)
-            .on("getContacts", contacts::list)
-            .on("createContact", contacts::create)
-            .on("searchContacts", contacts::search)
-            .on("getContact", contacts::get)
-            .on("updateContact", contacts::update)
-            .on("deleteContact", contacts::delete)
-            .on("getMessage", messages::get)
-            .on("createMessage", messages::create)
-            .on("createTemplateMessage", messages::create_template)
-            .on("uploadMedia", messages::upload_media)
-            .on("getCustomFieldDefinitions", custom_fields::list_definitions)
-            .on("createCustomFieldDefinition", custom_fields::create_definition)
-            .on("getCustomFieldDefinition", custom_fields::get_definition)
-            .on("updateCustomFieldDefinition", custom_fields::update_definition)
-            .on("deleteCustomFieldDefinition", custom_fields::delete_definition)
-            .on("getCustomFieldListOptions", custom_fields::list_options)
-            .on("createCustomFieldListOption", custom_fields::create_option)
-            .on("getCustomFieldListOption", custom_fields::get_option)
-            .on("updateCustomFieldListOption", custom_fields::update_option)
-            .on("deleteCustomFieldListOption", custom_fields::delete_option)
-            .on("createCall", calls::create)
-            .on("startBridgeCall", calls::start_bridge_call)
-            .on("startVoiceAgentCall", calls::start_voice_agent_call)
-            .on("getCall", calls::get)
-            .on("getCallTranscription", calls::get_transcription)
-            .on("getCallRecording", calls::get_recording_of_call)
-            .into_router()
-            .with_state(state)
-    }
-
     fn hooks(state: &Arc<Self>) -> Option<Arc<dyn crate::sandbox::Hooks>> {
         Some(state.clone())
     }
 
-    /// `X-API-KEY` (`ApiKeyAuth`), checked before the request is validated.
-    fn authenticate(&self, scheme: &str, key: Option<&str>, _: &axum::http::request::Parts) -> Result<(), Refused> {
-        let refused = match (scheme, key) {
-            ("ApiKeyAuth", Some(key)) if key == self.config.api_key => return Ok(()),
-            ("ApiKeyAuth", Some(_)) => "invalid API key".to_owned(),
-            ("ApiKeyAuth", None) => "missing X-API-KEY header".to_owned(),
-            _ => format!("unknown security scheme {scheme}"),
+    /// `X-API-KEY`, checked before the request is validated.
+    const SCHEMES: &'static [(&'static str, super::Check<Self>)] = &[("ApiKeyAuth", |state, key| {
+        let refused = match key {
+            Some(key) if key == state.config.api_key => return Ok(()),
+            Some(_) => "invalid API key",
+            None => "missing X-API-KEY header",
         };
         Err(ApiError::new(StatusCode::UNAUTHORIZED, refused).into())
-    }
+    })];
 }
 
 impl Sandbox<LlamadaProState> {
@@ -170,17 +151,18 @@ impl Sandbox<LlamadaProState> {
 
     /// Every task, oldest first.
     pub fn tasks(&self) -> Vec<Task> {
-        self.records(tasks::TASKS).into_iter().filter_map(|t| serde_json::from_value(t).ok()).collect()
+        typed(self.records(records::TASKS))
     }
 
-    /// Every custom field definition, by id.
+    /// Every custom field definition, oldest first.
     pub fn custom_field_definitions(&self) -> Vec<CustomFieldDefinition> {
-        self.api.world(|w| w.definitions.values().cloned().collect())
+        typed(self.records(records::DEFINITIONS))
     }
 
-    /// Every option of every definition, by id.
+    /// Every option of every definition, by definition.
     pub fn custom_field_options(&self) -> Vec<CustomFieldListOption> {
-        self.api.world(|w| w.options.values().cloned().collect())
+        let definitions = self.custom_field_definitions().into_iter().filter_map(|d| d.id_u64());
+        definitions.flat_map(|id| typed(self.records(&format!("{}/{id}/options", records::DEFINITIONS)))).collect()
     }
 
     /// Every funnel conversation, by id, with its contact.
@@ -197,6 +179,11 @@ impl Sandbox<LlamadaProState> {
     pub fn messages(&self) -> Vec<Message> {
         self.api.world(|w| w.messages.clone())
     }
+}
+
+/// Records of the generic store as their generated type.
+fn typed<T: serde::de::DeserializeOwned>(records: Vec<Value>) -> Vec<T> {
+    records.into_iter().filter_map(|r| serde_json::from_value(r).ok()).collect()
 }
 
 /// The emulator's records.
@@ -294,7 +281,7 @@ struct World {
     /// Counter behind string ids.
     next_key: u64,
     contacts: Contacts,
-    /// The seeded tasks, until the store takes them (see `tasks`).
+    /// The seeded tasks, definitions and options, until the store takes them (see `records`).
     tasks: Vec<Task>,
     definitions: BTreeMap<u64, CustomFieldDefinition>,
     options: BTreeMap<u64, CustomFieldListOption>,
@@ -333,7 +320,6 @@ impl World {
         Some(conversation)
     }
 }
-
 
 /// An error answer in the API's one documented shape, `{code, error, message, details}`.
 #[derive(Debug)]

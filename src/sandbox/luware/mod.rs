@@ -24,7 +24,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::{Emulator, HarnessConfig, Refused, Sandbox};
+use super::{HarnessConfig, Refused, Sandbox};
 use crate::luware::types::{
     ControlAction, Conversation, ConversationPage, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues,
 };
@@ -69,42 +69,24 @@ impl Default for LuwareConfig {
     }
 }
 
-/// A running Luware emulator.
-pub type LuwareSandbox = Sandbox<LuwareState>;
-
-impl Emulator for LuwareState {
-    super::emulator_settings!(LuwareConfig, crate::luware::SPEC_JSON);
+super::emulator! {
+    /// A running Luware emulator.
+    LuwareSandbox = LuwareState(LuwareConfig, crate::luware::SPEC_JSON) {
+        "requestToken" => token,
+        "searchConversations" => search,
+        "getConversation" => conversation,
+        "downloadMedia" => media,
+        "addMetadata" => metadata,
+        "addLabel" => label,
+        "controlConversation" => control,
+    }
 
     fn new(seed: u64, config: LuwareConfig) -> Self {
         Self { seed, config, writes: Mutex::new(Writes::default()), last_vtr: Mutex::new(None) }
     }
 
-    fn routes(state: Arc<Self>) -> axum::Router {
-        super::Operations::of(Self::SPEC_JSON)
-            .on("requestToken", token)
-            .on("searchConversations", search)
-            .on("getConversation", conversation)
-            .on("downloadMedia", media)
-            .on("addMetadata", metadata)
-            .on("addLabel", label)
-            .on("controlConversation", control)
-            .into_router()
-            .with_state(state)
-    }
-
-    fn authenticate(
-        &self,
-        scheme: &str,
-        credential: Option<&str>,
-        _: &axum::http::request::Parts,
-    ) -> Result<(), Refused> {
-        match scheme {
-            "subscriptionKey" => check_subscription_key(self, credential),
-            "bearerToken" => check_token(self, credential),
-            _ => Err(error(StatusCode::UNAUTHORIZED, format!("unknown security scheme {scheme}"))),
-        }
-        .map_err(Refused::from)
-    }
+    const SCHEMES: &'static [(&'static str, super::Check<Self>)] =
+        &[("subscriptionKey", check_subscription_key), ("bearerToken", check_token)];
 }
 
 impl Sandbox<LuwareState> {
@@ -194,7 +176,6 @@ impl LuwareState {
     }
 }
 
-
 /// An error answer, in the spec's shape (Azure API Management's).
 type ApiError = super::errors::Failure<LuwareState>;
 
@@ -219,24 +200,26 @@ fn now() -> u64 {
 // call needs the key; all but the token call the bearer token), before it
 // validates the request.
 
-fn check_subscription_key(state: &LuwareState, key: Option<&str>) -> Result<(), ApiError> {
+fn check_subscription_key(state: &LuwareState, key: Option<&str>) -> Result<(), Refused> {
     let expected = state.config.credentials.subscription_key.expose();
-    match key {
-        Some(key) if key == expected => Ok(()),
-        Some(_) => Err(error(StatusCode::UNAUTHORIZED, "Access denied due to invalid subscription key.")),
-        None => Err(error(StatusCode::UNAUTHORIZED, "Access denied due to missing subscription key.")),
-    }
+    let refusal = match key {
+        Some(key) if key == expected => return Ok(()),
+        Some(_) => "Access denied due to invalid subscription key.",
+        None => "Access denied due to missing subscription key.",
+    };
+    Err(error(StatusCode::UNAUTHORIZED, refusal).into())
 }
 
 /// A token is good if it is one this server issued, unaltered, and unexpired.
-fn check_token(state: &LuwareState, token: Option<&str>) -> Result<(), ApiError> {
-    let token = token.ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing bearer token"))?;
-    let expiry = state.writes.lock().ok().and_then(|w| w.tokens.get(token).copied());
-    match expiry {
-        Some(exp) if exp > now() => Ok(()),
-        Some(_) => Err(error(StatusCode::UNAUTHORIZED, "token expired")),
-        None => Err(error(StatusCode::UNAUTHORIZED, "invalid token")),
-    }
+fn check_token(state: &LuwareState, token: Option<&str>) -> Result<(), Refused> {
+    let expiry = token.and_then(|token| state.writes.lock().ok()?.tokens.get(token).copied());
+    let refusal = match (token, expiry) {
+        (None, _) => "missing bearer token",
+        (Some(_), Some(exp)) if exp > now() => return Ok(()),
+        (Some(_), Some(_)) => "token expired",
+        (Some(_), None) => "invalid token",
+    };
+    Err(error(StatusCode::UNAUTHORIZED, refusal).into())
 }
 
 #[derive(Deserialize)]

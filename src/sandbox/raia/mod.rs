@@ -28,7 +28,7 @@ use chrono::{DateTime, SubsecRound, TimeZone, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::{Emulator, HarnessConfig, Refused, Sandbox};
+use super::{HarnessConfig, Refused, Sandbox};
 use crate::raia::types::{
     AgentMessageRequest, AgentReply, AgentReplyStatus, ApiError as ErrorBody, AssignedUser, Conversation,
     ConversationMode, ConversationModeRequest, ConversationOrderBy, ConversationPage, ConversationState,
@@ -82,34 +82,27 @@ impl Default for RaiaConfig {
     }
 }
 
-/// A running raia emulator.
-pub type RaiaSandbox = Sandbox<RaiaState>;
-
-impl Emulator for RaiaState {
-    super::emulator_settings!(RaiaConfig, crate::raia::SPEC_JSON);
+super::emulator! {
+    /// A running raia emulator.
+    RaiaSandbox = RaiaState(RaiaConfig, crate::raia::SPEC_JSON) {
+        "listConversations" => list_conversations,
+        "createConversation" => create_conversation,
+        "deleteUserConversations" => delete_user_conversations,
+        "listConversationStates" => list_states,
+        "startConversation" => start_conversation,
+        "getConversation" => get_conversation,
+        "updateConversation" => update_conversation,
+        "listMessages" => list_messages,
+        "sendMessage" => send_message,
+        "sendMessageAsync" => send_message_async,
+        "getMessageResponse" => get_message_response,
+        "setConversationMode" => set_mode,
+        "sendManualMessage" => send_manual_message,
+    }
 
     fn new(seed: u64, config: RaiaConfig) -> Self {
         let world = World::seeded(seed, &config);
         Self { config, world: Mutex::new(world) }
-    }
-
-    fn routes(state: Arc<Self>) -> axum::Router {
-        super::Operations::of(Self::SPEC_JSON)
-            .on("listConversations", list_conversations)
-            .on("createConversation", create_conversation)
-            .on("deleteUserConversations", delete_user_conversations)
-            .on("listConversationStates", list_states)
-            .on("startConversation", start_conversation)
-            .on("getConversation", get_conversation)
-            .on("updateConversation", update_conversation)
-            .on("listMessages", list_messages)
-            .on("sendMessage", send_message)
-            .on("sendMessageAsync", send_message_async)
-            .on("getMessageResponse", get_message_response)
-            .on("setConversationMode", set_mode)
-            .on("sendManualMessage", send_manual_message)
-            .into_router()
-            .with_state(state)
     }
 
     fn render_error(status: StatusCode, message: String) -> Response {
@@ -758,7 +751,6 @@ impl World {
         id
     }
 }
-
 
 /// An error answer in the vendor's shape (`ApiError` in the spec).
 struct ApiError {

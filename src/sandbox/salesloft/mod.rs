@@ -23,7 +23,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
-use super::{Emulator, HarnessConfig, Refused, Sandbox};
+use super::{HarnessConfig, Refused, Sandbox};
 use crate::salesloft::types::{
     AccountRef, Conversation, ConversationEnvelope, ConversationExtensive, ConversationExtensiveEnvelope,
     ConversationList, ConversationRef, ListMetadata, MediaType, Paging, Participant, PersonRef, Platform, RecordingRef,
@@ -58,11 +58,16 @@ impl Default for SalesloftConfig {
     }
 }
 
-/// A running Salesloft emulator.
-pub type SalesloftSandbox = Sandbox<SalesloftState>;
-
-impl Emulator for SalesloftState {
-    super::emulator_settings!(SalesloftConfig, crate::salesloft::SPEC_JSON);
+super::emulator! {
+    /// A running Salesloft emulator.
+    SalesloftSandbox = SalesloftState(SalesloftConfig, crate::salesloft::SPEC_JSON) {
+        "listConversations" => list_conversations,
+        "getConversation" => get_conversation,
+        "getConversationExtensive" => get_extensive,
+        "listTranscriptions" => list_transcriptions,
+        "getTranscription" => get_transcription,
+        "listTranscriptionSentences" => list_sentences,
+    }
 
     fn new(seed: u64, config: SalesloftConfig) -> Self {
         let inner = Inner {
@@ -72,19 +77,6 @@ impl Emulator for SalesloftState {
             spent: 0,
         };
         Self { seed, config, inner: Mutex::new(inner), by_duration: OnceLock::new() }
-    }
-
-    fn routes(state: Arc<Self>) -> axum::Router {
-        super::Operations::of(Self::SPEC_JSON)
-            .on("listConversations", list_conversations)
-            .on("getConversation", get_conversation)
-            .on("getConversationExtensive", get_extensive)
-            .on("listTranscriptions", list_transcriptions)
-            .on("getTranscription", get_transcription)
-            .on("listTranscriptionSentences", list_sentences)
-            .into_router()
-            .layer(from_fn_with_state(state.clone(), gatekeeper))
-            .with_state(state)
     }
 
     fn render_error(status: StatusCode, message: String) -> Response {
@@ -103,6 +95,10 @@ impl Emulator for SalesloftState {
         let mut response = error(StatusCode::UNAUTHORIZED, "Unauthorized");
         rate_headers(&mut response, remaining, cost_of(request.uri.query()));
         Err(response.into())
+    }
+
+    fn layer(state: &Arc<Self>, routes: axum::Router<Arc<Self>>) -> axum::Router<Arc<Self>> {
+        routes.layer(from_fn_with_state(state.clone(), gatekeeper))
     }
 }
 
@@ -284,7 +280,6 @@ fn render_error(status: StatusCode, message: String) -> Response {
 fn error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "error": message }))).into_response()
 }
-
 
 /// What a request costs: 1, more for deep pages (the `RateLimitEndpointCost`
 /// header's `x-provenance` in specs/salesloft.yaml).

@@ -1,0 +1,257 @@
+//! Tasks, custom field definitions and the options of `LIST` fields live
+//! in the generic store (created, listed with token paging, sorted and
+//! filtered by field, read, updated, deleted); what the spec cannot say is
+//! here. The seeded records; filters that are not a field (tasks' due
+//! dates, conversation and assignee; `filterBy` and `searchBy`); the fields
+//! the server sets (ids, tenant, times, a task's default status and its
+//! completion or cancellation time); what an update may not change; unique
+//! field keys and option values; options only under `LIST` fields; and a
+//! definition whose key has stored values (on contacts or conversations)
+//! deleted only with `force=true`, which deletes the values too (409).
+
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use super::listing::{Fields, ListParams};
+use super::{ApiError, LlamadaProState, TENANT, World, path_id};
+use crate::sandbox::store::{Context, Hooks, Refusal, text};
+
+/// The collection of tasks (a spec path).
+pub(super) const TASKS: &str = "/api/v1/tasks";
+/// The collection of custom field definitions; each has its `/options`.
+pub(super) const DEFINITIONS: &str = "/api/v1/custom-fields/definitions";
+
+const DEFINITION_FIELDS: Fields = Fields {
+    filter: &[
+        ("id", &["id"]),
+        ("entityType", &["entityType"]),
+        ("fieldKey", &["fieldKey"]),
+        ("fieldType", &["fieldType"]),
+        ("fieldLabel", &["fieldLabel"]),
+    ],
+    sort: &["id", "fieldKey", "fieldLabel", "entityType", "createdAt", "updatedAt"],
+    search: &["fieldKey", "fieldLabel", "description"],
+};
+
+const OPTION_FIELDS: Fields = Fields {
+    filter: &[("id", &["id"]), ("value", &["value"]), ("label", &["label"])],
+    sort: &["id", "value", "label", "createdAt", "updatedAt"],
+    search: &["value", "label", "description"],
+};
+
+impl Hooks for LlamadaProState {
+    fn seed(&self, path: &str) -> Option<Vec<Value>> {
+        if path == TASKS {
+            return Some(values(self.world(|w| std::mem::take(&mut w.tasks))));
+        }
+        if path == DEFINITIONS {
+            return Some(values(self.world(|w| std::mem::take(&mut w.definitions).into_values().collect::<Vec<_>>())));
+        }
+        // A definition's options, taken from the seed the first time they are asked for.
+        let definition = path.strip_prefix(DEFINITIONS)?.strip_prefix('/')?.strip_suffix("/options")?;
+        let id = path_id(definition).map(|id| id as f64);
+        Some(values(self.world(|w| {
+            let mine: Vec<_> = w.options.values().filter(|o| o.definition_id == id).cloned().collect();
+            w.options.retain(|_, o| o.definition_id != id);
+            mine
+        })))
+    }
+
+    fn refuse(&self, request: &Context<'_>) -> Result<(), Refusal> {
+        let listed = |fields: &Fields| ListParams::parse(request.query, fields).map(drop).map_err(refusal);
+        match request.operation_id {
+            "getCustomFieldDefinitions" => listed(&DEFINITION_FIELDS),
+            "getCustomFieldListOptions" => only_lists(request.parent).and_then(|()| listed(&OPTION_FIELDS)),
+            id if id.contains("CustomFieldListOption") => only_lists(request.parent),
+            _ => Ok(()),
+        }
+    }
+
+    fn keeps(&self, request: &Context<'_>, record: &Value) -> bool {
+        let listed = |fields: &Fields| ListParams::parse(request.query, fields).is_ok_and(|p| p.matches(record, fields));
+        match request.operation_id {
+            "getTasks" => task_kept(request, record),
+            "getCustomFieldDefinitions" => listed(&DEFINITION_FIELDS),
+            "getCustomFieldListOptions" => listed(&OPTION_FIELDS),
+            _ => true,
+        }
+    }
+
+    fn write(&self, request: &Context<'_>, record: &mut Value, before: Option<&Value>) -> Result<(), Refusal> {
+        let Some(fields) = record.as_object_mut() else { return Ok(()) };
+        let now = |w: &mut World| Value::from(w.tick().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+        // An update changes what the request may change; the rest stays as stored.
+        if let Some(before) = before {
+            let fixed: &[&str] = match request.operation_id {
+                "updateCustomFieldDefinition" => &["id", "tenantId", "createdAt"],
+                "updateCustomFieldListOption" => &["id", "tenantId", "definitionId", "createdAt"],
+                _ => &[],
+            };
+            for name in fixed {
+                match before.get(*name) {
+                    Some(value) => fields.insert((*name).to_owned(), value.clone()),
+                    None => fields.remove(*name),
+                };
+            }
+        }
+        match request.operation_id {
+            "createTask" => self.world(|w| {
+                let at = now(w);
+                fields.insert("id".into(), w.key("task").into());
+                fields.insert("tenantId".into(), TENANT.into());
+                for stamp in ["createdAt", "updatedAt", "publishedAt"] {
+                    fields.insert(stamp.into(), at.clone());
+                }
+                fields.entry("status").or_insert_with(|| "scheduled".into());
+            }),
+            "updateTask" => self.world(|w| {
+                let at = now(w);
+                let stamp = match fields.get("status").and_then(Value::as_str) {
+                    Some("completed") => Some("completedAt"),
+                    Some("cancelled") => Some("cancelledAt"),
+                    _ => None,
+                };
+                if let Some(stamp) = stamp {
+                    fields.entry(stamp).or_insert_with(|| at.clone());
+                }
+                fields.insert("updatedAt".into(), at);
+            }),
+            "createCustomFieldDefinition" | "updateCustomFieldDefinition" => {
+                let field = |fields: &Map<String, Value>, name| fields.get(name).and_then(text).unwrap_or_default();
+                let (entity, key) = (field(fields, "entityType"), field(fields, "fieldKey"));
+                if key.trim().is_empty() {
+                    return Err((StatusCode::BAD_REQUEST, "fieldKey must not be empty".into()));
+                }
+                let id = fields.get("id").and_then(text);
+                let taken = request.records.iter().any(|d| {
+                    d.get("id").and_then(text) != id
+                        && d.get("entityType").and_then(text).as_deref() == Some(&entity)
+                        && d.get("fieldKey").and_then(text).as_deref() == Some(&key)
+                });
+                if taken {
+                    return Err((StatusCode::BAD_REQUEST, format!("a {entity} field with key {key:?} already exists")));
+                }
+                self.stamp(fields, before.is_none(), now);
+            }
+            "createCustomFieldListOption" | "updateCustomFieldListOption" => {
+                let definition = request.parent.and_then(|d| d.get("id")).and_then(text).unwrap_or_default();
+                if before.is_none() {
+                    let sent = fields.get("definitionId").and_then(text).unwrap_or_default();
+                    if sent != definition {
+                        let message = format!("definitionId {sent} in the body differs from {definition} in the path");
+                        return Err((StatusCode::BAD_REQUEST, message));
+                    }
+                    let value = fields.get("value").and_then(text);
+                    if request.records.iter().any(|o| o.get("value").and_then(text) == value) {
+                        let value = value.unwrap_or_default();
+                        return Err((StatusCode::BAD_REQUEST, format!("option {value:?} already exists")));
+                    }
+                }
+                self.stamp(fields, before.is_none(), now);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn remove(&self, request: &Context<'_>, definition: &Value) -> Result<(), Refusal> {
+        if request.operation_id != "deleteCustomFieldDefinition" {
+            return Ok(());
+        }
+        let force = request.param("force") == Some("true");
+        let Some(key) = definition.get("fieldKey").and_then(Value::as_str) else { return Ok(()) };
+        let entity = definition.get("entityType").and_then(Value::as_str);
+        let id = definition.get("id").and_then(Value::as_f64);
+        self.world(|w| {
+            let in_use = match entity {
+                Some("CONTACT") => w.contacts.values().filter(|c| c.contact.custom_fields.contains_key(key)).count(),
+                Some("FUNNEL_CONVERSATION") => {
+                    w.conversations.values().filter(|c| c.custom_fields.contains_key(key)).count()
+                }
+                _ => 0,
+            };
+            if in_use > 0 && !force {
+                let message = format!(
+                    "custom field {key:?} has values on {in_use} records; delete with force=true to remove them too"
+                );
+                return Err((StatusCode::CONFLICT, message));
+            }
+            match entity {
+                Some("CONTACT") => {
+                    for c in w.contacts.values_mut() {
+                        if c.contact.custom_fields.remove(key).is_some() {
+                            c.sequence += 1;
+                        }
+                    }
+                }
+                Some("FUNNEL_CONVERSATION") => {
+                    for c in w.conversations.values_mut() {
+                        c.custom_fields.remove(key);
+                    }
+                }
+                _ => {}
+            }
+            w.options.retain(|_, o| o.definition_id != id);
+            Ok(())
+        })
+    }
+}
+
+impl LlamadaProState {
+    /// Sets the times (and, on a new record, the id and tenant) the server keeps.
+    fn stamp(&self, fields: &mut Map<String, Value>, new: bool, now: impl Fn(&mut World) -> Value) {
+        self.world(|w| {
+            let at = now(w);
+            if new {
+                fields.insert("id".into(), w.id().into());
+                fields.insert("tenantId".into(), TENANT.into());
+                fields.insert("createdAt".into(), at.clone());
+            }
+            fields.insert("updatedAt".into(), at);
+        });
+    }
+}
+
+/// Seeded records as the store keeps them.
+fn values<T: serde::Serialize>(records: Vec<T>) -> Vec<Value> {
+    records.iter().filter_map(|r| serde_json::to_value(r).ok()).collect()
+}
+
+fn refusal(error: ApiError) -> Refusal {
+    (error.status, error.message)
+}
+
+/// Only `LIST` definitions have options.
+fn only_lists(definition: Option<&Value>) -> Result<(), Refusal> {
+    let field = |name| definition.and_then(|d| d.get(name)).and_then(text).unwrap_or_default();
+    match field("fieldType").as_str() {
+        "LIST" => Ok(()),
+        kind => {
+            let kind = if kind.is_empty() { "unknown" } else { kind };
+            let message = format!(
+                "custom field definition {} is of type {kind}, not LIST: it has no options",
+                field("id")
+            );
+            Err((StatusCode::BAD_REQUEST, message))
+        }
+    }
+}
+
+/// Whether a task passes the list's filters that are not one of its fields.
+fn task_kept(request: &Context<'_>, task: &Value) -> bool {
+    let time = |v: Option<&Value>| {
+        v.and_then(Value::as_str).and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
+    };
+    let due = time(task.get("dueDate"));
+    let bound = |key| time(request.param(key).map(Value::from).as_ref());
+    let text = |v: Option<&Value>| v.and_then(text);
+    bound("dueBefore").is_none_or(|b| due.is_some_and(|d| d < b))
+        && bound("dueAfter").is_none_or(|a| due.is_some_and(|d| d > a))
+        && request.param("conversationId").is_none_or(|c| {
+            let wanted = c.parse::<f64>().ok();
+            task.pointer("/context/conversationId").and_then(Value::as_f64).is_some_and(|id| Some(id) == wanted)
+        })
+        && request.param("assignedToType").is_none_or(|k| text(task.pointer("/assignedTo/type")).as_deref() == Some(k))
+        && request.param("assignedToId").is_none_or(|id| text(task.pointer("/assignedTo/id")).as_deref() == Some(id))
+}

@@ -73,6 +73,16 @@ fn config_show_names_each_settings_source_and_hides_secrets() {
     }
     assert!(all.contains("not set (--api-key, SALESLOFT_API_KEY"), "{all}");
 
+    // A base URL the API defaults to is the spec's server; one it needs (Luware's tenant) is not set.
+    let rows: Vec<Value> =
+        serde_json::from_str(&stdout(&ok(convo().args(["-o", "json", "config", "show"]).output().unwrap()))).unwrap();
+    let base_url = |api: &str| rows.iter().find(|r| r["api"] == api && r["setting"] == "base_url").unwrap().clone();
+    assert_eq!(base_url("salesloft")["value"], "https://api.salesloft.com");
+    assert_eq!(base_url("salesloft")["source"], "default (the spec's server)");
+    assert_eq!(base_url("raia")["value"], "https://api.raia2.com");
+    assert_eq!(base_url("luware")["value"], "");
+    assert!(base_url("luware")["source"].as_str().unwrap().starts_with("not set ("));
+
     let unknown = convo().args(["config", "show", "nope"]).output().unwrap();
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("no API named \"nope\""), "{}", stderr(&unknown));

@@ -55,7 +55,8 @@ pub fn arg_help(help: &str, arg: &str) -> String {
     let mut inside = false;
     for line in help.lines() {
         let trimmed = line.trim_start();
-        let header = line.starts_with("  ") && (trimmed.starts_with('-') || trimmed.starts_with('<') || trimmed.starts_with('['));
+        let header = line.starts_with("  ")
+            && (trimmed.starts_with('-') || trimmed.starts_with('<') || trimmed.starts_with('['));
         if header {
             let names: Vec<&str> = trimmed.split([' ', ',']).take(3).collect();
             inside = names.contains(&arg);

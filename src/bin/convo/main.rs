@@ -11,10 +11,22 @@
 // (and with no API at all, what would be sent or served is unused).
 #![cfg_attr(not(any(cli_own_apis, cli_generic_apis)), allow(unused_variables))]
 
-/// `Debug` for an API's settings or profile table that keeps secrets out:
-/// only the base URL shows, without userinfo.
-macro_rules! settings_debug_without_secrets {
-    ($settings:ty) => {
+/// An API's settings struct: its name (its table in a profile, see
+/// `config::ApiSettings`), and a `Debug` that keeps secrets out: only the
+/// base URL shows, without userinfo.
+macro_rules! api_settings {
+    ($settings:ty, $api:literal) => {
+        api_settings!($settings, $api, urls: [base_url]);
+    };
+    ($settings:ty, $api:literal, urls: [$($url:ident),*]) => {
+        impl crate::config::ApiSettings for $settings {
+            const API: &'static str = $api;
+
+            fn urls(&self) -> Vec<Option<&str>> {
+                vec![$(self.$url.as_deref()),*]
+            }
+        }
+
         impl std::fmt::Debug for $settings {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
@@ -24,8 +36,42 @@ macro_rules! settings_debug_without_secrets {
     };
 }
 
+/// `Api`, the `connect::OwnApi` of an API whose typed client takes one key
+/// (its `Settings`' field `$key`, else the error naming `$env` and `$flag`)
+/// and a base URL (`base_url`, else the client's default): `$builder`
+/// makes the client's builder from the key, `$sandboxed` from the emulator.
+macro_rules! keyed_api {
+    (
+        emulator: $emulator:ty,
+        key: $key:ident ($env:literal, $flag:literal),
+        builder: $builder:expr,
+        sandboxed: $sandboxed:expr $(,)?
+    ) => {
+        pub(crate) struct Api;
+
+        impl crate::connect::OwnApi for Api {
+            type Settings = Settings;
+            type Emulator = $emulator;
+            type Client = Client;
+
+            fn client(settings: &Settings, config: convo_clients::ClientConfig) -> Result<Client, Failure> {
+                let key = settings.$key.clone().ok_or_else(|| crate::config::missing($env, $flag))?;
+                crate::connect::at(($builder)(key), settings.base_url.clone(), config)
+            }
+
+            fn sandboxed(
+                sandbox: &convo_clients::sandbox::Sandbox<$emulator>,
+                config: convo_clients::ClientConfig,
+            ) -> Result<Client, Failure> {
+                crate::connect::at(($sandboxed)(sandbox), Some(sandbox.base_url()), config)
+            }
+        }
+    };
+}
+
 mod check;
 mod config;
+mod connect;
 mod export;
 mod files;
 mod operations;
@@ -45,11 +91,12 @@ use output::OutputFormat;
 #[derive(Debug, Parser)]
 #[command(name = "convo", version, about = "Typed clients and local sandboxes for conversation-platform APIs")]
 struct Cli {
-    /// Run the command against a local emulator started in-process, with its credentials.
+    /// Run the command against a local emulator, with its credentials.
     ///
-    /// Each command starts a fresh emulator, so what one command creates (a
-    /// conversation, a task) is unknown to the next. To keep state across
-    /// commands, run `convo sandbox serve` and load the settings it prints.
+    /// When the API's settings point at this machine (the environment `convo
+    /// sandbox serve` prints is loaded), that served emulator is used, and
+    /// what one command creates (a conversation, a task) the next one sees.
+    /// Otherwise each command starts a fresh emulator in-process.
     #[arg(long, global = true)]
     sandbox: bool,
 
@@ -145,6 +192,11 @@ macro_rules! cli_apis {
             $((stringify!($spec_api), <$spec_api::Args as clap::Args>::augment_args),)*
         ];
 
+        /// Each API's hand-written commands.
+        const FLOWS: &[(&str, &[operations::Flow])] = &[
+            $((stringify!($api), $api::FLOWS),)*
+        ];
+
         /// Each API's subcommand name and spec.
         const APIS: &[(&str, &str)] = &[
             $((stringify!($api), convo_clients::$api::SPEC_JSON),)*
@@ -154,7 +206,7 @@ macro_rules! cli_apis {
         /// Does a job (one spec operation, or the check) with the generated client of `api`.
         async fn send_operation(api: &str, call: operations::Call<'_>) -> Result<(), Failure> {
             match api {
-                $(stringify!($api) => $api::send_operation(call).await,)*
+                $(stringify!($api) => connect::send_operation::<$api::Api>(call).await,)*
                 $(stringify!($spec_api) => spec_api::send_operation::<$spec_api::Api>(call).await,)*
                 _ => Err(Failure::Usage(format!("no API named {api}"))),
             }

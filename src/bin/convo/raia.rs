@@ -1,6 +1,5 @@
 //! `convo raia …`: the raia AI Agent API (Conversations).
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Duration;
 
@@ -11,12 +10,12 @@ use convo_clients::raia::types::{
     StartConversationRequest, StartEmailConversation, StartSmsConversation, StartVoiceConversation,
     };
 use convo_clients::raia::{Client, ConversationQuery};
-use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
+use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox, RaiaState};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::output::{Column, OutputFormat, RecordWriter, write_one};
-use crate::operations::Call;
+use crate::output::{Column, columns, OutputFormat, RecordWriter, write_one};
+use crate::operations::Flow;
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
 use crate::{Context, Failure, config};
@@ -32,7 +31,7 @@ pub struct Args {
 
 // The API's connection settings, global to its subcommands (the generated
 // operation commands read them too).
-#[derive(clap::Args)]
+#[derive(clap::Args, Default, Deserialize)]
 pub(crate) struct Settings {
     /// The agent's secret key (sent as Agent-Secret-Key). Prefer the environment.
     #[arg(long, global = true, env = "RAIA_AGENT_SECRET_KEY", hide_env_values = true)]
@@ -42,26 +41,44 @@ pub(crate) struct Settings {
     base_url: Option<String>,
 }
 
-settings_debug_without_secrets!(Settings);
+api_settings!(Settings, "raia");
+
+/// The commands one call cannot do (see `operations::Flow`).
+pub const FLOWS: &[Flow] = &[
+    Flow {
+        words: "conversations list",
+        overrides: Some("listConversations"),
+        why: "numbered pages: --all counts them (the answer links no next page); a userName column",
+    },
+    Flow {
+        words: "conversations create",
+        overrides: Some("createConversation"),
+        why: "the title and context checked before sending",
+    },
+    Flow {
+        words: "conversations delete-user",
+        overrides: Some("deleteUserConversations"),
+        why: "the API answers nothing: prints what was deleted",
+    },
+    Flow {
+        words: "conversations start",
+        overrides: Some("startConversation"),
+        why: "a body per channel, what the channel needs named before sending",
+    },
+    Flow { words: "ask", overrides: Some("sendMessageAsync"), why: "--wait polls until the agent has replied" },
+    Flow { words: "reply", overrides: Some("getMessageResponse"), why: "--wait polls until the reply is done" },
+    Flow {
+        words: "send-manual",
+        overrides: Some("sendManualMessage"),
+        why: "reads the conversation first: refused unless in manual mode and not a call",
+    },
+];
 
 #[derive(Debug, Subcommand)]
 enum RaiaCommand {
     /// List, read, create, update, delete and start conversations.
     #[command(subcommand)]
     Conversations(ConversationsCommand),
-    /// List a conversation's messages.
-    Messages {
-        conversation: String,
-        /// Include each message's feedbacks.
-        #[arg(long)]
-        feedbacks: bool,
-        /// Sort as FIELD[:asc|desc]. Fields: createdAt (the only one). The direction defaults to asc.
-        #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = parse_message_sort)]
-        sort: Option<Direction>,
-        /// Old spelling of --sort createdAt:DIRECTION.
-        #[arg(long, value_enum, hide = true, conflicts_with = "sort")]
-        order: Option<Direction>,
-    },
     /// Ask the agent a question: prints the question sent, or with --wait the agent's reply.
     Ask {
         conversation: String,
@@ -256,15 +273,6 @@ fn parse_sort(text: &str) -> Result<(OrderByArg, Option<Direction>), String> {
     Ok((field, direction.map(parse_direction).transpose()?))
 }
 
-/// `createdAt[:asc|desc]`, the one sort of the message list.
-fn parse_message_sort(text: &str) -> Result<Direction, String> {
-    match text.split_once(':') {
-        Some(("createdAt", direction)) => parse_direction(direction),
-        None if text == "createdAt" => Ok(Direction::Asc),
-        _ => Err(format!("{text:?} is not createdAt[:asc|desc]")),
-    }
-}
-
 fn parse_direction(text: &str) -> Result<Direction, String> {
     match text.to_ascii_lowercase().as_str() {
         "asc" => Ok(Direction::Asc),
@@ -285,50 +293,23 @@ fn custom_data(pairs: Vec<(String, String)>) -> Map<String, Value> {
 }
 
 /// Table and csv columns of a conversation (`userName` is added by `flatten_conversation`).
-const CONVERSATION_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 36 },
-    Column { header: "updatedAt", key: "updatedAt", width: 24 },
-    Column { header: "mode", key: "mode", width: 6 },
-    Column { header: "title", key: "title", width: 28 },
-    Column { header: "user", key: "userName", width: 20 },
-];
+const CONVERSATION_COLUMNS: &str = "id:36 updatedAt:24 mode:6 title:28 user=userName:20";
 
-const MESSAGE_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 36 },
-    Column { header: "createdAt", key: "createdAt", width: 24 },
-    Column { header: "senderRole", key: "senderRole", width: 17 },
-    Column { header: "source", key: "source", width: 9 },
-    Column { header: "message", key: "message", width: 60 },
-];
+const MESSAGE_COLUMNS: &str = "id:36 createdAt:24 senderRole:17 source:9 message:60";
 
 
-const STARTED_COLUMNS: &[Column] = &[Column { header: "conversationId", key: "conversationId", width: 36 }];
+const STARTED_COLUMNS: &str = "conversationId:36";
 
-const DELETED_COLUMNS: &[Column] = &[
-    Column { header: "conversationUserId", key: "conversationUserId", width: 36 },
-    Column { header: "status", key: "status", width: 8 },
-];
+const DELETED_COLUMNS: &str = "conversationUserId:36 status:8";
 
 pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     // Keep the in-process sandbox alive for the whole command.
-    let (client, _sandbox) = connect(&args.settings, context).await?;
+    let (client, _sandbox) = crate::connect::connect::<Api>(&args.settings, context).await?;
     let out = std::io::stdout().lock();
     let one = context.output.unwrap_or(OutputFormat::Json);
     let many = context.output.unwrap_or(OutputFormat::Jsonl);
     match args.command {
         RaiaCommand::Conversations(command) => conversations(&client, command, one, many, out).await,
-        RaiaCommand::Messages { conversation, feedbacks, sort, order } => {
-            let order = sort.or(order);
-            let mut call = client.list_messages().id(&conversation);
-            if feedbacks {
-                call = call.should_include_feedbacks(true);
-            }
-            if let Some(order) = order {
-                call = call.order_direction(OrderDirection::from(order));
-            }
-            let messages = call.send().await.map_err(convo_clients::Error::from)?.into_inner().messages;
-            write_all(many, MESSAGE_COLUMNS, messages.iter().map(to_value), out)
-        }
         RaiaCommand::Ask { conversation, question, context: message_context, wait, sync, timeout } => {
             let message = match message_context {
                 Some(c) => AgentMessageRequest::with_context(question, c),
@@ -355,7 +336,7 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
                     .map_err(convo_clients::Error::from)?
                     .into_inner()
             };
-            print_one(one, MESSAGE_COLUMNS, to_value(&printed)?, out)
+            print_one(one, columns(MESSAGE_COLUMNS), to_value(&printed)?, out)
         }
         RaiaCommand::Reply { conversation, question, wait, timeout } => {
             let reply = if wait {
@@ -364,14 +345,14 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
                 let call = client.get_message_response().id(&conversation).question_message_id(&question);
                 to_value(&call.send().await.map_err(convo_clients::Error::from)?.into_inner())?
             };
-            print_one(one, MESSAGE_COLUMNS, reply, out)
+            print_one(one, columns(MESSAGE_COLUMNS), reply, out)
         }
         RaiaCommand::SendManual { conversation, text, reply_to, author } => {
             let mut message = ManualMessageRequest::from(text);
             message.conversation_message_id = reply_to;
             message.author_id = author;
             let sent = client.send_manual_message_checked(&conversation, message).await?;
-            print_one(one, MESSAGE_COLUMNS, to_value(&sent)?, out)
+            print_one(one, columns(MESSAGE_COLUMNS), to_value(&sent)?, out)
         }
     }
 }
@@ -430,7 +411,7 @@ async fn conversations(
             if with_feedbacks_only {
                 query = query.with_feedbacks_only();
             }
-            let mut writer = RecordWriter::new(many, CONVERSATION_COLUMNS, out);
+            let mut writer = RecordWriter::new(many, columns(CONVERSATION_COLUMNS), out);
             if let Some(resume) = all.then_some(resume) {
                 let total = crate::export::total(&resume, || async {
                     let page = client.conversation_page(&query.clone().page_size(1), 1).await?;
@@ -465,12 +446,12 @@ async fn conversations(
                 .await
                 .map_err(convo_clients::Error::from)?
                 .into_inner();
-            print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&created)?), out)
+            print_one(one, columns(CONVERSATION_COLUMNS), flatten_conversation(to_value(&created)?), out)
         }
         ConversationsCommand::DeleteUser { user } => {
             let body = DeleteUserConversationsRequest { conversation_user_id: user.clone() };
             client.delete_user_conversations().body(body).send().await.map_err(convo_clients::Error::from)?;
-            print_one(one, DELETED_COLUMNS, json!({ "conversationUserId": user, "status": "deleted" }), out)
+            print_one(one, columns(DELETED_COLUMNS), json!({ "conversationUserId": user, "status": "deleted" }), out)
         }
         ConversationsCommand::Start {
             channel,
@@ -531,26 +512,16 @@ async fn conversations(
                 }
             };
             let started = client.start_conversation_checked(request).await?;
-            print_one(one, STARTED_COLUMNS, to_value(&started)?, out)
+            print_one(one, columns(STARTED_COLUMNS), to_value(&started)?, out)
         }
     }
 }
 
-/// Builds the client from flags, environment and profile, or from an
-/// in-process sandbox with `--sandbox`.
-pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Client, Option<RaiaSandbox>), Failure> {
-    if context.sandbox {
-        let sandbox: RaiaSandbox = crate::sandbox::start(RaiaConfig::default()).await?;
-        let client = Client::builder(sandbox.secret_key()).base_url(sandbox.base_url()).config(context.client_config.clone()).build()?;
-        return Ok((client, Some(sandbox)));
-    }
-    let profile = config::profile::<RaiaProfile>(context.profile.as_deref(), "raia")?;
-    let secret_key = args.secret_key.clone().or(profile.secret_key).ok_or_else(|| config::missing("RAIA_AGENT_SECRET_KEY", "--secret-key"))?;
-    let mut builder = Client::builder(secret_key);
-    if let Some(url) = args.base_url.clone().or(profile.base_url) {
-        builder = builder.base_url(url);
-    }
-    Ok((builder.config(context.client_config.clone()).build()?, None))
+keyed_api! {
+    emulator: RaiaState,
+    key: secret_key ("RAIA_AGENT_SECRET_KEY", "--secret-key"),
+    builder: |key: String| Client::builder(key),
+    sandboxed: |sandbox: &RaiaSandbox| Client::builder(sandbox.secret_key()),
 }
 
 fn to_value(record: &impl serde::Serialize) -> Result<Value, Failure> {
@@ -575,26 +546,6 @@ fn print_one(format: OutputFormat, columns: &'static [Column], record: Value, ou
     Ok(())
 }
 
-fn write_all(
-    format: OutputFormat,
-    columns: &'static [Column],
-    records: impl Iterator<Item = Result<Value, Failure>>,
-    out: impl Write,
-) -> Result<(), Failure> {
-    let mut writer = RecordWriter::new(format, columns, out);
-    for record in records {
-        writer.write(&record?)?;
-    }
-    writer.finish()?;
-    Ok(())
-}
-
-/// Sends one of the spec's operations (`convo raia <operation-id>`).
-pub(crate) async fn send_operation(call: Call<'_>) -> Result<(), Failure> {
-    let (client, _sandbox) = connect(&call.settings()?, call.context).await?;
-    call.send(client.generated(), &BTreeMap::new()).await
-}
-
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
 pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
     let default = RaiaConfig::default();
@@ -617,12 +568,3 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
     })
     .await
 }
-
-/// This API's table in a config profile.
-#[derive(Default, Deserialize)]
-pub struct RaiaProfile {
-    pub secret_key: Option<String>,
-    pub base_url: Option<String>,
-}
-
-settings_debug_without_secrets!(RaiaProfile);

@@ -16,7 +16,6 @@ use convo_clients::llamadapro::types::{
 };
 use convo_clients::llamadapro::{BulkOutcome, Client, SortBy};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox, LlamadaProState};
-use serde::Deserialize;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -34,20 +33,6 @@ pub struct Args {
     #[command(subcommand)]
     command: LlamadaProCommand,
 }
-
-// The API's connection settings, global to its subcommands (the generated
-// operation commands read them too).
-#[derive(clap::Args, Default, Deserialize)]
-pub(crate) struct Settings {
-    /// API key, sent as X-API-KEY. Prefer the environment.
-    #[arg(long, global = true, env = "LLAMADAPRO_API_KEY", hide_env_values = true)]
-    api_key: Option<String>,
-    /// Base URL (default https://api.llamadapro.app).
-    #[arg(long, global = true, env = "LLAMADAPRO_BASE_URL")]
-    base_url: Option<String>,
-}
-
-api_settings!(Settings, "llamadapro");
 
 /// The commands one call cannot do (see `operations::Flow`).
 pub const FLOWS: &[Flow] = &[
@@ -724,8 +709,12 @@ async fn definitions(client: &Client, command: DefinitionsCommand, context: &Con
 }
 
 keyed_api! {
+    api: "llamadapro",
+    key: api_key ("--api-key", "LLAMADAPRO_API_KEY")
+        "API key, sent as X-API-KEY. Prefer the environment.",
+    base_url: ("LLAMADAPRO_BASE_URL")
+        "Base URL (default https://api.llamadapro.app).",
     emulator: LlamadaProState,
-    key: api_key ("LLAMADAPRO_API_KEY", "--api-key"),
     builder: |key: String| Client::builder(key),
     sandboxed: |sandbox: &LlamadaProSandbox| Client::builder(sandbox.api_key()),
 }

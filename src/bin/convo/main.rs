@@ -36,17 +36,34 @@ macro_rules! api_settings {
     };
 }
 
-/// `Api`, the `connect::OwnApi` of an API whose typed client takes one key
-/// (its `Settings`' field `$key`, else the error naming `$env` and `$flag`)
-/// and a base URL (`base_url`, else the client's default): `$builder`
-/// makes the client's builder from the key, `$sandboxed` from the emulator.
+/// The settings and `Api` (its `connect::OwnApi`) of an API whose typed
+/// client takes one key and a base URL (the client's default when unset):
+/// the key's field, flag, variable and help, the base URL's variable and
+/// help; `$builder` makes the client's builder from the key, `$sandboxed`
+/// from the emulator.
 macro_rules! keyed_api {
     (
+        api: $api:literal,
+        key: $key:ident ($flag:literal, $env:literal) $key_help:literal,
+        base_url: ($url_env:literal) $url_help:literal,
         emulator: $emulator:ty,
-        key: $key:ident ($env:literal, $flag:literal),
         builder: $builder:expr,
         sandboxed: $sandboxed:expr $(,)?
     ) => {
+        /// The API's connection settings, global to its subcommands (the
+        /// generated operation commands read them too).
+        #[derive(clap::Args, Default, serde::Deserialize)]
+        pub(crate) struct Settings {
+            #[doc = $key_help]
+            #[arg(long, global = true, env = $env, hide_env_values = true)]
+            $key: Option<String>,
+            #[doc = $url_help]
+            #[arg(long, global = true, env = $url_env)]
+            base_url: Option<String>,
+        }
+
+        api_settings!(Settings, $api);
+
         pub(crate) struct Api;
 
         impl crate::connect::OwnApi for Api {

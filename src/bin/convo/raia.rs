@@ -11,7 +11,6 @@ use convo_clients::raia::types::{
     };
 use convo_clients::raia::{Client, ConversationQuery};
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox, RaiaState};
-use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::output::{Column, columns, OutputFormat, RecordWriter, write_one};
@@ -28,20 +27,6 @@ pub struct Args {
     #[command(subcommand)]
     command: RaiaCommand,
 }
-
-// The API's connection settings, global to its subcommands (the generated
-// operation commands read them too).
-#[derive(clap::Args, Default, Deserialize)]
-pub(crate) struct Settings {
-    /// The agent's secret key (sent as Agent-Secret-Key). Prefer the environment.
-    #[arg(long, global = true, env = "RAIA_AGENT_SECRET_KEY", hide_env_values = true)]
-    secret_key: Option<String>,
-    /// API host: https://api.raia2.com by default, https://api-eu.raia2.com for the EU region.
-    #[arg(long, global = true, env = "RAIA_BASE_URL")]
-    base_url: Option<String>,
-}
-
-api_settings!(Settings, "raia");
 
 /// The commands one call cannot do (see `operations::Flow`).
 pub const FLOWS: &[Flow] = &[
@@ -518,8 +503,12 @@ async fn conversations(
 }
 
 keyed_api! {
+    api: "raia",
+    key: secret_key ("--secret-key", "RAIA_AGENT_SECRET_KEY")
+        "The agent's secret key (sent as Agent-Secret-Key). Prefer the environment.",
+    base_url: ("RAIA_BASE_URL")
+        "API host: https://api.raia2.com by default, https://api-eu.raia2.com for the EU region.",
     emulator: RaiaState,
-    key: secret_key ("RAIA_AGENT_SECRET_KEY", "--secret-key"),
     builder: |key: String| Client::builder(key),
     sandboxed: |sandbox: &RaiaSandbox| Client::builder(sandbox.secret_key()),
 }

@@ -2,7 +2,6 @@
 
 use convo_clients::salesloft::{ApiKey, Client};
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox, SalesloftState};
-use serde::Deserialize;
 
 use crate::operations::Flow;
 use crate::sandbox::{self, ServeOptions, Served};
@@ -16,20 +15,6 @@ pub struct Args {
     pub(crate) settings: config::WithSecretFiles<Settings>,
 }
 
-// The API's connection settings, global to its subcommands (the generated
-// operation commands read them too).
-#[derive(clap::Args, Default, Deserialize)]
-pub(crate) struct Settings {
-    /// API key (ak_…) or OAuth access token. Prefer the environment.
-    #[arg(long, global = true, env = "SALESLOFT_API_KEY", hide_env_values = true)]
-    api_key: Option<String>,
-    /// Base URL (default https://api.salesloft.com).
-    #[arg(long, global = true, env = "SALESLOFT_BASE_URL")]
-    base_url: Option<String>,
-}
-
-api_settings!(Settings, "salesloft");
-
 /// None: every command is one of the spec's operations.
 pub const FLOWS: &[Flow] = &[];
 
@@ -39,8 +24,12 @@ pub async fn run(_: Args, _: &Context) -> Result<(), Failure> {
 }
 
 keyed_api! {
+    api: "salesloft",
+    key: api_key ("--api-key", "SALESLOFT_API_KEY")
+        "API key (ak_…) or OAuth access token. Prefer the environment.",
+    base_url: ("SALESLOFT_BASE_URL")
+        "Base URL (default https://api.salesloft.com).",
     emulator: SalesloftState,
-    key: api_key ("SALESLOFT_API_KEY", "--api-key"),
     builder: |key: String| Client::builder(ApiKey(key.into())),
     sandboxed: |sandbox: &SalesloftSandbox| Client::builder(ApiKey(sandbox.api_key().into())),
 }

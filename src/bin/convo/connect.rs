@@ -11,27 +11,33 @@ use convo_clients::{ClientConfig, OperationClient};
 use crate::operations::Call;
 use crate::{Context, Failure, config};
 
-/// What an API with a module of its own supplies.
-pub trait OwnApi {
-    /// Its settings (flags, environment, secrets' files, profile: [`config::settings`]).
-    type Settings: config::ApiSettings;
+/// What an API with a module of its own supplies, on its settings (flags,
+/// environment, secrets' files, profile: [`config::settings`]).
+pub trait OwnApi: config::ApiSettings {
     /// Its emulator, for `--sandbox`.
     type Emulator: Emulator<Config: Default>;
     /// Its typed client, which the hand-written flows use.
     type Client: Typed;
 
-    /// The typed client `settings` describe (its own defaults for the rest).
-    fn client(settings: &Self::Settings, config: ClientConfig) -> Result<Self::Client, Failure>;
+    /// The typed client the settings describe (its own defaults for the rest).
+    fn client(&self, config: ClientConfig) -> Result<Self::Client, Failure>;
     /// The typed client of a fresh emulator, with its credentials.
     fn sandboxed(sandbox: &Sandbox<Self::Emulator>, config: ClientConfig) -> Result<Self::Client, Failure>;
     /// Values of the settings that parameters sharing their flag fall back
     /// to, by clap id (LivePerson's `--account-id`).
-    fn defaults(
-        _settings: &Self::Settings,
-        _sandbox: Option<&Sandbox<Self::Emulator>>,
-    ) -> BTreeMap<&'static str, String> {
+    fn defaults(&self, _sandbox: Option<&Sandbox<Self::Emulator>>) -> BTreeMap<&'static str, String> {
         BTreeMap::new()
     }
+}
+
+/// The command line of an API with a module of its own: its settings, and
+/// the hand-written flow (`C`) a command names.
+#[derive(Debug, clap::Args)]
+pub struct Args<S: OwnApi + std::fmt::Debug, C: clap::Subcommand + std::fmt::Debug> {
+    #[command(flatten)]
+    pub settings: config::WithSecretFiles<S>,
+    #[command(subcommand)]
+    pub command: C,
 }
 
 /// A typed client, and the generated one inside it that the spec's operations use.
@@ -66,22 +72,22 @@ pub fn at<C>(
 /// `--sandbox`, that of a served sandbox when the settings point at one
 /// (`convo sandbox serve`'s environment is loaded), else of a fresh emulator
 /// that lives as long as the returned handle.
-pub async fn connect<A: OwnApi>(
-    settings: &A::Settings,
+pub async fn connect<S: OwnApi>(
+    settings: &S,
     context: &Context,
-) -> Result<(A::Client, Option<Sandbox<A::Emulator>>), Failure> {
-    if context.sandbox && !served(&config::ApiSettings::urls(settings)) {
-        let sandbox = crate::sandbox::start::<A::Emulator>(Default::default()).await?;
-        return Ok((A::sandboxed(&sandbox, context.client_config.clone())?, Some(sandbox)));
+) -> Result<(S::Client, Option<Sandbox<S::Emulator>>), Failure> {
+    if context.sandbox && !served(&settings.urls()) {
+        let sandbox = crate::sandbox::start::<S::Emulator>(Default::default()).await?;
+        return Ok((S::sandboxed(&sandbox, context.client_config.clone())?, Some(sandbox)));
     }
-    Ok((A::client(settings, context.client_config.clone())?, None))
+    Ok((settings.client(context.client_config.clone())?, None))
 }
 
 /// Sends one of the spec's operations (`convo <api> <operation>`), or runs `check`.
-pub async fn send_operation<A: OwnApi>(call: Call<'_>) -> Result<(), Failure> {
-    let settings: A::Settings = call.settings()?;
-    let (client, sandbox) = connect::<A>(&settings, call.context).await?;
-    let defaults = A::defaults(&settings, sandbox.as_ref());
+pub async fn send_operation<S: OwnApi>(call: Call<'_>) -> Result<(), Failure> {
+    let settings: S = call.settings()?;
+    let (client, sandbox) = connect(&settings, call.context).await?;
+    let defaults = settings.defaults(sandbox.as_ref());
     call.send(client.generated().await?, &defaults).await
 }
 

@@ -18,14 +18,7 @@ use crate::operations::Flow;
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::{Context, Failure, config};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub(crate) settings: config::WithSecretFiles<Settings>,
-
-    #[command(subcommand)]
-    command: LivePersonCommand,
-}
+pub type Args = crate::connect::Args<Settings, LivePersonCommand>;
 
 // The API's connection settings, global to its subcommands (the generated
 // operation commands read them too).
@@ -68,7 +61,7 @@ pub const FLOWS: &[Flow] = &[
 ];
 
 #[derive(Debug, Subcommand)]
-enum LivePersonCommand {
+pub(crate) enum LivePersonCommand {
     /// Send messages; with --quick-reply the last --text carries the replies.
     Send {
         conversation: String,
@@ -127,7 +120,7 @@ enum LivePersonCommand {
 }
 
 #[derive(Debug, clap::Args)]
-struct TtlArg {
+pub(crate) struct TtlArg {
     /// Seconds the command stays valid, 10 to 120 (server default 30).
     #[arg(long)]
     ttl: Option<u32>,
@@ -148,7 +141,7 @@ const COMMAND_COLUMNS: &str = "id:8 state:10 type:10 error:70";
 const ACCEPTED_COLUMNS: &str = "commandId:12";
 
 pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
-    let (client, _sandbox) = crate::connect::connect::<Api>(&args.settings, context).await?;
+    let (client, _sandbox) = crate::connect::connect::<Settings>(&args.settings, context).await?;
     let out = std::io::stdout().lock();
     let options = |ttl: &TtlArg| CommandOptions { ttl: ttl.ttl };
     let (conversation, command_args, accepted) = match args.command {
@@ -264,15 +257,12 @@ impl crate::connect::Typed for Client {
     }
 }
 
-pub(crate) struct Api;
-
-impl OwnApi for Api {
-    type Settings = Settings;
+impl OwnApi for Settings {
     type Emulator = LivePersonState;
     type Client = Client;
 
-    fn client(settings: &Settings, config: ClientConfig) -> Result<Client, Failure> {
-        let s = settings;
+    fn client(&self, config: ClientConfig) -> Result<Client, Failure> {
+        let s = self;
         let mut needed = config::Needed::default();
         let account_id = needed.take(s.account_id.clone(), "LIVEPERSON_ACCOUNT_ID", "--account-id");
         let username = needed.take(s.username.clone(), "LIVEPERSON_USERNAME", "--username");
@@ -324,8 +314,8 @@ impl OwnApi for Api {
     }
 
     /// A path's `accountId` without a flag is the account of the settings.
-    fn defaults(settings: &Settings, sandbox: Option<&LivePersonSandbox>) -> BTreeMap<&'static str, String> {
-        let account = sandbox.map(|sandbox| sandbox.account_id().to_string()).or(settings.account_id.clone());
+    fn defaults(&self, sandbox: Option<&LivePersonSandbox>) -> BTreeMap<&'static str, String> {
+        let account = sandbox.map(|sandbox| sandbox.account_id().to_string()).or(self.account_id.clone());
         account.map(|a| ("account_id", a)).into_iter().collect()
     }
 }

@@ -23,16 +23,9 @@ use serde_json::{Map, Value, json};
 use crate::output::{Column, columns, OutputFormat, RecordWriter, write_one};
 use crate::operations::Flow;
 use crate::sandbox::{self, ServeOptions, Served};
-use crate::{Context, Failure, config};
+use crate::{Context, Failure};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub(crate) settings: config::WithSecretFiles<Settings>,
-
-    #[command(subcommand)]
-    command: LlamadaProCommand,
-}
+pub type Args = crate::connect::Args<Settings, LlamadaProCommand>;
 
 /// The commands one call cannot do (see `operations::Flow`).
 pub const FLOWS: &[Flow] = &[
@@ -85,7 +78,7 @@ pub const FLOWS: &[Flow] = &[
 ];
 
 #[derive(Debug, Subcommand)]
-enum LlamadaProCommand {
+pub(crate) enum LlamadaProCommand {
     /// Contacts and the contact search.
     #[command(subcommand)]
     Contacts(ContactsCommand),
@@ -102,7 +95,7 @@ enum LlamadaProCommand {
 
 /// A request body from a file; flags are laid over it.
 #[derive(Debug, clap::Args)]
-struct JsonArg {
+pub(crate) struct JsonArg {
     /// Request body as JSON (`-` reads stdin); flags override its fields.
     #[arg(long = "json", value_name = "FILE")]
     json: Option<PathBuf>,
@@ -110,7 +103,7 @@ struct JsonArg {
 
 /// How much of a list to print.
 #[derive(Debug, clap::Args)]
-struct PageArgs {
+pub(crate) struct PageArgs {
     /// Follow every page to the end, printing as they arrive.
     #[arg(long, conflicts_with = "page_token")]
     all: bool,
@@ -122,7 +115,7 @@ struct PageArgs {
 }
 
 #[derive(Debug, Subcommand)]
-enum ContactsCommand {
+pub(crate) enum ContactsCommand {
     /// Create a contact.
     Create(Box<ContactArgs>),
     /// Change a contact's fields; addresses are added.
@@ -158,7 +151,7 @@ enum ContactsCommand {
 }
 
 #[derive(Debug, clap::Args)]
-struct ContactArgs {
+pub(crate) struct ContactArgs {
     /// The contact's first name.
     #[arg(long)]
     first_name: Option<String>,
@@ -207,7 +200,7 @@ impl ContactArgs {
 }
 
 #[derive(Debug, Subcommand)]
-enum ConversationsCommand {
+pub(crate) enum ConversationsCommand {
     /// Create one conversation for --contact-id, or for a contact matched by address (or created).
     Create(Box<ConversationArgs>),
     /// Create many conversations from --json (a list, or {"conversations": [...]}); prints each item's outcome.
@@ -223,7 +216,7 @@ enum ConversationsCommand {
 }
 
 #[derive(Debug, clap::Args)]
-struct ConversationArgs {
+pub(crate) struct ConversationArgs {
     /// The funnel the conversation goes into.
     #[arg(long)]
     funnel_id: Option<u64>,
@@ -250,7 +243,7 @@ struct ConversationArgs {
 }
 
 #[derive(Debug, Subcommand)]
-enum MessagesCommand {
+pub(crate) enum MessagesCommand {
     /// Send a WhatsApp template message (components through --json).
     WhatsappTemplate {
         /// Sending number, E.164.
@@ -314,14 +307,14 @@ enum MessagesCommand {
 }
 
 #[derive(Debug, Subcommand)]
-enum CustomFieldsCommand {
+pub(crate) enum CustomFieldsCommand {
     /// Custom field definitions.
     #[command(subcommand)]
     Definitions(DefinitionsCommand),
 }
 
 #[derive(Debug, Subcommand)]
-enum DefinitionsCommand {
+pub(crate) enum DefinitionsCommand {
     /// Delete a definition; one with stored values needs --force, which deletes them too.
     Delete {
         id: u64,
@@ -466,7 +459,7 @@ const DEFINITION_COLUMNS: &str = "id:6 entityType:20 fieldKey:16 fieldType:9 fie
 
 pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     // Keep the in-process sandbox alive for the whole command.
-    let (client, _sandbox) = crate::connect::connect::<Api>(&args.settings, context).await?;
+    let (client, _sandbox) = crate::connect::connect::<Settings>(&args.settings, context).await?;
     match args.command {
         LlamadaProCommand::Contacts(command) => contacts(&client, command, context).await,
         LlamadaProCommand::Conversations(command) => conversations(&client, command, context).await,

@@ -24,14 +24,7 @@ use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
 use crate::{Context, Failure, config};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub(crate) settings: config::WithSecretFiles<Settings>,
-
-    #[command(subcommand)]
-    command: LuwareCommand,
-}
+pub type Args = crate::connect::Args<Settings, LuwareCommand>;
 
 // The API's connection settings, global to its subcommands (the generated
 // operation commands read them too).
@@ -70,7 +63,7 @@ pub const FLOWS: &[Flow] = &[
 ];
 
 #[derive(Debug, Subcommand)]
-enum LuwareCommand {
+pub(crate) enum LuwareCommand {
     /// Search and read conversations.
     #[command(subcommand)]
     Conversations(ConversationsCommand),
@@ -125,7 +118,7 @@ enum LuwareCommand {
 
 /// Which conversations a search finds.
 #[derive(Debug, clap::Args)]
-struct SearchArgs {
+pub(crate) struct SearchArgs {
     /// A filter in compact form, e.g. 'platformName=Microsoft Teams', 'startTime>=2024-07-01',
     /// 'sourceCallerId^=+44', 'startTime=2024-07-01..2024-07-31'. Repeat to AND them.
     #[arg(long = "filter", value_name = "EXPR", value_parser = parse_filter)]
@@ -152,7 +145,7 @@ impl SearchArgs {
 }
 
 #[derive(Debug, Subcommand)]
-enum ConversationsCommand {
+pub(crate) enum ConversationsCommand {
     /// Search conversations; prints the first page, or every page with --all.
     List {
         #[command(flatten)]
@@ -176,7 +169,7 @@ enum ConversationsCommand {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum TranscriptFormat {
+pub(crate) enum TranscriptFormat {
     /// A line per utterance: time, speaker, text.
     Text,
     /// The transcript's JSON as the archive holds it, indented; streamed, so
@@ -187,7 +180,7 @@ enum TranscriptFormat {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum ControlArg {
+pub(crate) enum ControlArg {
     Start,
     Stop,
     Keep,
@@ -228,7 +221,7 @@ const RESULT_COLUMNS: &str = "ccdrId:36";
 
 pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     // Keep the in-process sandbox alive for the whole command.
-    let (client, _sandbox) = crate::connect::connect::<Api>(&args.settings, context).await?;
+    let (client, _sandbox) = crate::connect::connect::<Settings>(&args.settings, context).await?;
     let stdout = std::io::stdout().lock();
     match args.command {
         LuwareCommand::Conversations(ConversationsCommand::List { search, page_size, sort, all, resume }) => {
@@ -300,16 +293,13 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     }
 }
 
-pub(crate) struct Api;
-
-impl OwnApi for Api {
-    type Settings = Settings;
+impl OwnApi for Settings {
     type Emulator = LuwareState;
     type Client = Client;
 
     /// Every setting is needed: the missing ones are named together.
-    fn client(settings: &Settings, config: ClientConfig) -> Result<Client, Failure> {
-        let s = settings;
+    fn client(&self, config: ClientConfig) -> Result<Client, Failure> {
+        let s = self;
         let mut needed = config::Needed::default();
         let given = (
             needed.take(s.base_url.clone(), "LUWARE_BASE_URL", "--base-url"),

@@ -36,7 +36,7 @@ macro_rules! api_settings {
     };
 }
 
-/// The settings and `Api` (its `connect::OwnApi`) of an API whose typed
+/// The settings (and their `connect::OwnApi`) of an API whose typed
 /// client takes one key and a base URL (the client's default when unset):
 /// the key's field, flag, variable and help, the base URL's variable and
 /// help; `$builder` makes the client's builder from the key, `$sandboxed`
@@ -64,16 +64,13 @@ macro_rules! keyed_api {
 
         api_settings!(Settings, $api);
 
-        pub(crate) struct Api;
-
-        impl crate::connect::OwnApi for Api {
-            type Settings = Settings;
+        impl crate::connect::OwnApi for Settings {
             type Emulator = $emulator;
             type Client = Client;
 
-            fn client(settings: &Settings, config: convo_clients::ClientConfig) -> Result<Client, Failure> {
-                let key = settings.$key.clone().ok_or_else(|| crate::config::missing($env, $flag))?;
-                crate::connect::at(($builder)(key), settings.base_url.clone(), config)
+            fn client(&self, config: convo_clients::ClientConfig) -> Result<Client, Failure> {
+                let key = self.$key.clone().ok_or_else(|| crate::config::missing($env, $flag))?;
+                crate::connect::at(($builder)(key), self.base_url.clone(), config)
             }
 
             fn sandboxed(
@@ -223,7 +220,7 @@ macro_rules! cli_apis {
         /// Does a job (one spec operation, or the check) with the generated client of `api`.
         async fn send_operation(api: &str, call: operations::Call<'_>) -> Result<(), Failure> {
             match api {
-                $(stringify!($api) => connect::send_operation::<$api::Api>(call).await,)*
+                $(stringify!($api) => connect::send_operation::<$api::Settings>(call).await,)*
                 $(stringify!($spec_api) => spec_api::send_operation::<$spec_api::Api>(call).await,)*
                 _ => Err(Failure::Usage(format!("no API named {api}"))),
             }

@@ -17,16 +17,9 @@ use crate::output::{Column, columns, OutputFormat, RecordWriter, write_one};
 use crate::operations::Flow;
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
-use crate::{Context, Failure, config};
+use crate::{Context, Failure};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub(crate) settings: config::WithSecretFiles<Settings>,
-
-    #[command(subcommand)]
-    command: RaiaCommand,
-}
+pub type Args = crate::connect::Args<Settings, RaiaCommand>;
 
 /// The commands one call cannot do (see `operations::Flow`).
 pub const FLOWS: &[Flow] = &[
@@ -60,7 +53,7 @@ pub const FLOWS: &[Flow] = &[
 ];
 
 #[derive(Debug, Subcommand)]
-enum RaiaCommand {
+pub(crate) enum RaiaCommand {
     /// List, read, create, update, delete and start conversations.
     #[command(subcommand)]
     Conversations(ConversationsCommand),
@@ -108,7 +101,7 @@ enum RaiaCommand {
 }
 
 #[derive(Debug, Subcommand)]
-enum ConversationsCommand {
+pub(crate) enum ConversationsCommand {
     /// List conversations; prints one page, or every page with --all.
     List {
         /// Conversations per page.
@@ -214,7 +207,7 @@ enum ConversationsCommand {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum Direction {
+pub(crate) enum Direction {
     Asc,
     Desc,
 }
@@ -229,7 +222,7 @@ impl From<Direction> for OrderDirection {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum OrderByArg {
+pub(crate) enum OrderByArg {
     #[value(name = "createdAt")]
     CreatedAt,
     #[value(name = "updatedAt")]
@@ -237,7 +230,7 @@ enum OrderByArg {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum ChannelArg {
+pub(crate) enum ChannelArg {
     Email,
     Sms,
     Voice,
@@ -289,7 +282,7 @@ const DELETED_COLUMNS: &str = "conversationUserId:36 status:8";
 
 pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
     // Keep the in-process sandbox alive for the whole command.
-    let (client, _sandbox) = crate::connect::connect::<Api>(&args.settings, context).await?;
+    let (client, _sandbox) = crate::connect::connect::<Settings>(&args.settings, context).await?;
     let out = std::io::stdout().lock();
     let one = context.output.unwrap_or(OutputFormat::Json);
     let many = context.output.unwrap_or(OutputFormat::Jsonl);

@@ -52,12 +52,12 @@ api_settings!(Settings, "liveperson", urls: [base_url, bot_domain, csds_base_url
 /// The commands one call cannot do (see `operations::Flow`): each sends a
 /// command, and --wait polls it until it completes or fails.
 pub const FLOWS: &[Flow] = &[
-    Flow { words: "send", overrides: Some("sendMessages"), why: "texts and quick replies; --wait" },
-    Flow { words: "transfer", overrides: Some("transferConversation"), why: "--wait" },
-    Flow { words: "close", overrides: Some("closeConversation"), why: "--wait" },
-    Flow { words: "sdes", overrides: Some("setSdes"), why: "SDEs checked against their documented types; --wait" },
-    Flow { words: "ttr", overrides: Some("setTtr"), why: "urgent, normal, prioritized or custom:SECONDS; --wait" },
-    Flow { words: "commands", overrides: Some("listCommands"), why: "one command or all; --wait polls one" },
+    Flow::new("send", Some("sendMessages"), "texts and quick replies; --wait"),
+    Flow::new("transfer", Some("transferConversation"), "--wait"),
+    Flow::new("close", Some("closeConversation"), "--wait"),
+    Flow::new("sdes", Some("setSdes"), "SDEs checked against their documented types; --wait"),
+    Flow::new("ttr", Some("setTtr"), "urgent, normal, prioritized or custom:SECONDS; --wait"),
+    Flow::new("commands", Some("listCommands"), "one command or all; --wait polls one"),
 ];
 
 #[derive(Debug, Subcommand)]

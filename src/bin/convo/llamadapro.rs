@@ -29,52 +29,16 @@ pub type Args = crate::connect::Args<Settings, LlamadaProCommand>;
 
 /// The commands one call cannot do (see `operations::Flow`).
 pub const FLOWS: &[Flow] = &[
-    Flow {
-        words: "contacts create",
-        overrides: Some("createContact"),
-        why: "--phone, --whatsapp, --email into the address list",
-    },
-    Flow {
-        words: "contacts update",
-        overrides: Some("updateContact"),
-        why: "--phone, --whatsapp, --email into the address list",
-    },
-    Flow {
-        words: "contacts search",
-        overrides: Some("searchContacts"),
-        why: "FIELD:OP:VALUE filters, sort keys; --all follows the body's page token",
-    },
-    Flow {
-        words: "conversations create",
-        overrides: Some("createConversation"),
-        why: "a contact by id or by address; phone numbers checked before sending",
-    },
-    Flow {
-        words: "conversations bulk-create",
-        overrides: Some("bulkCreateConversations"),
-        why: "a report per item; exit 1 when any failed",
-    },
-    Flow {
-        words: "conversations bulk-update",
-        overrides: Some("bulkUpdateConversations"),
-        why: "a report per item; exit 1 when any failed",
-    },
-    Flow {
-        words: "messages whatsapp-template",
-        overrides: Some("createTemplateMessage"),
-        why: "--variable into the template's body component",
-    },
-    Flow {
-        words: "messages whatsapp-text",
-        overrides: Some("createMessage"),
-        why: "the message's type and media checked before sending",
-    },
-    Flow { words: "messages upload-media", overrides: Some("uploadMedia"), why: "a local file, base64-encoded" },
-    Flow {
-        words: "custom-fields definitions delete",
-        overrides: Some("deleteCustomFieldDefinition"),
-        why: "a definition in use says how to go on (--force)",
-    },
+    Flow::new("contacts create", Some("createContact"), "--phone, --whatsapp, --email into the address list"),
+    Flow::new("contacts update", Some("updateContact"), "--phone, --whatsapp, --email into the address list"),
+    Flow::new("contacts search", Some("searchContacts"), "FIELD:OP:VALUE filters; body paging"),
+    Flow::new("conversations create", Some("createConversation"), "a contact by id or address"),
+    Flow::new("conversations bulk-create", Some("bulkCreateConversations"), "a report per item; exit 1 if any failed"),
+    Flow::new("conversations bulk-update", Some("bulkUpdateConversations"), "a report per item; exit 1 if any failed"),
+    Flow::new("messages whatsapp-template", Some("createTemplateMessage"), "--variable into the template's body"),
+    Flow::new("messages whatsapp-text", Some("createMessage"), "the message's type and media checked before sending"),
+    Flow::new("messages upload-media", Some("uploadMedia"), "a local file, base64-encoded"),
+    Flow::new("custom-fields definitions delete", Some("deleteCustomFieldDefinition"), "in use: says --force"),
 ];
 
 #[derive(Debug, Subcommand)]

@@ -51,15 +51,11 @@ api_settings!(Settings, "luware");
 
 /// The commands one call cannot do (see `operations::Flow`).
 pub const FLOWS: &[Flow] = &[
-    Flow {
-        words: "conversations list",
-        overrides: Some("searchConversations"),
-        why: "filters in compact form; --all sorts by start time to continue past an expired page token",
-    },
-    Flow { words: "transcript", overrides: None, why: "decodes the .vtr archive into text, JSON or utterance records" },
-    Flow { words: "transcripts", overrides: None, why: "a search, then a download per match, several at a time" },
-    Flow { words: "metadata", overrides: Some("addMetadata"), why: "--field NAME=VALUE into the template's field list" },
-    Flow { words: "control", overrides: Some("controlConversation"), why: "start, stop or keep: the actions by a short name" },
+    Flow::new("conversations list", Some("searchConversations"), "compact filters; --all by start time"),
+    Flow::new("transcript", None, "decodes the .vtr archive into text, JSON or utterance records"),
+    Flow::new("transcripts", None, "a search, then a download per match, several at a time"),
+    Flow::new("metadata", Some("addMetadata"), "--field NAME=VALUE into the template's field list"),
+    Flow::new("control", Some("controlConversation"), "start, stop or keep: the actions by a short name"),
 ];
 
 #[derive(Debug, Subcommand)]

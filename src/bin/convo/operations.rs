@@ -53,6 +53,12 @@ pub struct Flow {
     pub why: &'static str,
 }
 
+impl Flow {
+    pub const fn new(words: &'static str, overrides: Option<&'static str>, why: &'static str) -> Self {
+        Self { words, overrides, why }
+    }
+}
+
 /// The flow of `api` that stands in for the operation `id`, if one does.
 fn overridden(api: &str, id: &str) -> Option<&'static Flow> {
     let (_, flows) = crate::FLOWS.iter().find(|(name, _)| *name == api)?;

@@ -23,33 +23,13 @@ pub type Args = crate::connect::Args<Settings, RaiaCommand>;
 
 /// The commands one call cannot do (see `operations::Flow`).
 pub const FLOWS: &[Flow] = &[
-    Flow {
-        words: "conversations list",
-        overrides: Some("listConversations"),
-        why: "numbered pages: --all counts them (the answer links no next page); a userName column",
-    },
-    Flow {
-        words: "conversations create",
-        overrides: Some("createConversation"),
-        why: "the title and context checked before sending",
-    },
-    Flow {
-        words: "conversations delete-user",
-        overrides: Some("deleteUserConversations"),
-        why: "the API answers nothing: prints what was deleted",
-    },
-    Flow {
-        words: "conversations start",
-        overrides: Some("startConversation"),
-        why: "a body per channel, what the channel needs named before sending",
-    },
-    Flow { words: "ask", overrides: Some("sendMessageAsync"), why: "--wait polls until the agent has replied" },
-    Flow { words: "reply", overrides: Some("getMessageResponse"), why: "--wait polls until the reply is done" },
-    Flow {
-        words: "send-manual",
-        overrides: Some("sendManualMessage"),
-        why: "reads the conversation first: refused unless in manual mode and not a call",
-    },
+    Flow::new("conversations list", Some("listConversations"), "--all counts the pages (no next link); userName"),
+    Flow::new("conversations create", Some("createConversation"), "the title and context checked before sending"),
+    Flow::new("conversations delete-user", Some("deleteUserConversations"), "no answer from the API: says what went"),
+    Flow::new("conversations start", Some("startConversation"), "a body per channel, checked before sending"),
+    Flow::new("ask", Some("sendMessageAsync"), "--wait polls until the agent has replied"),
+    Flow::new("reply", Some("getMessageResponse"), "--wait polls until the reply is done"),
+    Flow::new("send-manual", Some("sendManualMessage"), "only in manual mode, not a call"),
 ];
 
 #[derive(Debug, Subcommand)]

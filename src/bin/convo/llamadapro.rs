@@ -683,32 +683,6 @@ async fn send<T, E>(
     Ok(call.await?.into_inner())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flags_are_laid_over_the_file() {
-        let dir = std::env::temp_dir().join(format!("convo-llamadapro-body-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("contact.json");
-        std::fs::write(&file, r#"{"firstName": "A", "customFields": {"a": 1}, "addresses": [{"address": "x"}]}"#)
-            .unwrap();
-        let mut flags = Map::new();
-        flags.insert("firstName".into(), json!("B"));
-        flags.insert("customFields".into(), json!({"b": 2}));
-        flags.insert("addresses".into(), json!([{"address": "y"}]));
-        let merged: Value = body("contact", &JsonArg { json: Some(file) }, flags).unwrap();
-        assert_eq!(
-            merged,
-            json!({"firstName": "B", "customFields": {"a": 1, "b": 2}, "addresses": [{"address": "x"}, {"address": "y"}]})
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(crate::output::integral(json!({"id": 101.0, "x": [2.5, 3.0]})), json!({"id": 101, "x": [2.5, 3]}));
-        assert!(parse_condition("addresses.address:eq:+56 9:1").is_ok());
-        assert!(parse_condition("lastName:soto").is_err());
-    }
-}
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
 pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
@@ -738,4 +712,31 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
             .samples("tasks", sandbox.tasks().into_iter().filter_map(|t| t.id));
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_are_laid_over_the_file() {
+        let dir = std::env::temp_dir().join(format!("convo-llamadapro-body-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("contact.json");
+        std::fs::write(&file, r#"{"firstName": "A", "customFields": {"a": 1}, "addresses": [{"address": "x"}]}"#)
+            .unwrap();
+        let mut flags = Map::new();
+        flags.insert("firstName".into(), json!("B"));
+        flags.insert("customFields".into(), json!({"b": 2}));
+        flags.insert("addresses".into(), json!([{"address": "y"}]));
+        let merged: Value = body("contact", &JsonArg { json: Some(file) }, flags).unwrap();
+        assert_eq!(
+            merged,
+            json!({"firstName": "B", "customFields": {"a": 1, "b": 2}, "addresses": [{"address": "x"}, {"address": "y"}]})
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(crate::output::integral(json!({"id": 101.0, "x": [2.5, 3.0]})), json!({"id": 101, "x": [2.5, 3]}));
+        assert!(parse_condition("addresses.address:eq:+56 9:1").is_ok());
+        assert!(parse_condition("lastName:soto").is_err());
+    }
 }

@@ -429,44 +429,30 @@ async fn conversations(
             // Missing fields go through as empty, so that the client's check
             // names the one the channel needs (an input error, exit 2).
             let text = |value: Option<String>| value.unwrap_or_default();
+            // The fields every channel's request has.
+            macro_rules! shared {
+                ($request:expr) => {{
+                    let mut s = $request;
+                    (s.context, s.source, s.fk_id, s.custom_data) = (context, source, fk_id, custom_data(data));
+                    s
+                }};
+            }
             let request: StartConversationRequest = match channel {
                 ChannelArg::Email => {
-                    let mut s = StartEmailConversation::new(
-                        first_name,
-                        last_name,
-                        text(email),
-                        text(subject),
-                        text(introduction),
-                    );
-                    s.phone_number = phone;
-                    s.reset_conversation = reset;
-                    s.context = context;
-                    s.source = source;
-                    s.fk_id = fk_id;
-                    s.custom_data = custom_data(data);
-                    s.into()
+                    let (email, subject, introduction) = (text(email), text(subject), text(introduction));
+                    let s = StartEmailConversation::new(first_name, last_name, email, subject, introduction);
+                    StartEmailConversation { phone_number: phone, reset_conversation: reset, ..shared!(s) }.into()
                 }
                 ChannelArg::Sms => {
-                    let mut s = StartSmsConversation::new(first_name, last_name, text(phone), text(introduction));
-                    s.email = email;
-                    s.reset_conversation = reset;
-                    s.context = context;
-                    s.source = source;
-                    s.fk_id = fk_id;
-                    s.custom_data = custom_data(data);
-                    s.into()
+                    let s = StartSmsConversation::new(first_name, last_name, text(phone), text(introduction));
+                    StartSmsConversation { email, reset_conversation: reset, ..shared!(s) }.into()
+                }
+                ChannelArg::Voice if reset => {
+                    return Err(Failure::Usage("--reset does not apply to voice: every call starts anew".into()));
                 }
                 ChannelArg::Voice => {
-                    if reset {
-                        return Err(Failure::Usage("--reset does not apply to voice: every call starts anew".into()));
-                    }
-                    let mut s = StartVoiceConversation::new(first_name, last_name, text(phone), text(first_message));
-                    s.email = email;
-                    s.context = context;
-                    s.source = source;
-                    s.fk_id = fk_id;
-                    s.custom_data = custom_data(data);
-                    s.into()
+                    let s = StartVoiceConversation::new(first_name, last_name, text(phone), text(first_message));
+                    StartVoiceConversation { email, ..shared!(s) }.into()
                 }
             };
             let started = client.start_conversation_checked(request).await?;

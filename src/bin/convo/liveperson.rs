@@ -14,7 +14,6 @@ use serde_json::{Value, json};
 
 use crate::output::{columns, OutputFormat, RecordWriter, write_one};
 use crate::connect::OwnApi;
-use crate::operations::Flow;
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::{Context, Failure, config};
 
@@ -48,17 +47,6 @@ pub(crate) struct Settings {
 }
 
 api_settings!(Settings, "liveperson", urls: [base_url, bot_domain, csds_base_url]);
-
-/// The commands one call cannot do (see `operations::Flow`): each sends a
-/// command, and --wait polls it until it completes or fails.
-pub const FLOWS: &[Flow] = &[
-    Flow::new("send", Some("sendMessages"), "texts and quick replies; --wait"),
-    Flow::new("transfer", Some("transferConversation"), "--wait"),
-    Flow::new("close", Some("closeConversation"), "--wait"),
-    Flow::new("sdes", Some("setSdes"), "SDEs checked against their documented types; --wait"),
-    Flow::new("ttr", Some("setTtr"), "urgent, normal, prioritized or custom:SECONDS; --wait"),
-    Flow::new("commands", Some("listCommands"), "one command or all; --wait polls one"),
-];
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LivePersonCommand {

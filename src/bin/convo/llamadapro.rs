@@ -21,25 +21,10 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use crate::output::{Column, columns, OutputFormat, RecordWriter, write_one};
-use crate::operations::Flow;
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::{Context, Failure};
 
 pub type Args = crate::connect::Args<Settings, LlamadaProCommand>;
-
-/// The commands one call cannot do (see `operations::Flow`).
-pub const FLOWS: &[Flow] = &[
-    Flow::new("contacts create", Some("createContact"), "--phone, --whatsapp, --email into the address list"),
-    Flow::new("contacts update", Some("updateContact"), "--phone, --whatsapp, --email into the address list"),
-    Flow::new("contacts search", Some("searchContacts"), "FIELD:OP:VALUE filters; body paging"),
-    Flow::new("conversations create", Some("createConversation"), "a contact by id or address"),
-    Flow::new("conversations bulk-create", Some("bulkCreateConversations"), "a report per item; exit 1 if any failed"),
-    Flow::new("conversations bulk-update", Some("bulkUpdateConversations"), "a report per item; exit 1 if any failed"),
-    Flow::new("messages whatsapp-template", Some("createTemplateMessage"), "--variable into the template's body"),
-    Flow::new("messages whatsapp-text", Some("createMessage"), "the message's type and media checked before sending"),
-    Flow::new("messages upload-media", Some("uploadMedia"), "a local file, base64-encoded"),
-    Flow::new("custom-fields definitions delete", Some("deleteCustomFieldDefinition"), "in use: says --force"),
-];
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LlamadaProCommand {

@@ -19,7 +19,6 @@ use serde_json::{Value, json};
 use crate::export::{ResumeArgs, as_is};
 use crate::output::{Column, columns, OutputFormat, RecordWriter, write_one};
 use crate::connect::OwnApi;
-use crate::operations::Flow;
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
 use crate::{Context, Failure, config};
@@ -48,15 +47,6 @@ pub(crate) struct Settings {
 }
 
 api_settings!(Settings, "luware");
-
-/// The commands one call cannot do (see `operations::Flow`).
-pub const FLOWS: &[Flow] = &[
-    Flow::new("conversations list", Some("searchConversations"), "compact filters; --all by start time"),
-    Flow::new("transcript", None, "decodes the .vtr archive into text, JSON or utterance records"),
-    Flow::new("transcripts", None, "a search, then a download per match, several at a time"),
-    Flow::new("metadata", Some("addMetadata"), "--field NAME=VALUE into the template's field list"),
-    Flow::new("control", Some("controlConversation"), "start, stop or keep: the actions by a short name"),
-];
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LuwareCommand {

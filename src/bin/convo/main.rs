@@ -206,11 +206,6 @@ macro_rules! cli_apis {
             $((stringify!($spec_api), <$spec_api::Args as clap::Args>::augment_args),)*
         ];
 
-        /// Each API's hand-written commands.
-        const FLOWS: &[(&str, &[operations::Flow])] = &[
-            $((stringify!($api), $api::FLOWS),)*
-        ];
-
         /// Each API's subcommand name and spec.
         const APIS: &[(&str, &str)] = &[
             $((stringify!($api), convo_clients::$api::SPEC_JSON),)*

@@ -14,23 +14,11 @@ use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox, RaiaState};
 use serde_json::{Map, Value, json};
 
 use crate::output::{Column, columns, OutputFormat, RecordWriter, write_one};
-use crate::operations::Flow;
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
 use crate::{Context, Failure};
 
 pub type Args = crate::connect::Args<Settings, RaiaCommand>;
-
-/// The commands one call cannot do (see `operations::Flow`).
-pub const FLOWS: &[Flow] = &[
-    Flow::new("conversations list", Some("listConversations"), "--all counts the pages (no next link); userName"),
-    Flow::new("conversations create", Some("createConversation"), "the title and context checked before sending"),
-    Flow::new("conversations delete-user", Some("deleteUserConversations"), "no answer from the API: says what went"),
-    Flow::new("conversations start", Some("startConversation"), "a body per channel, checked before sending"),
-    Flow::new("ask", Some("sendMessageAsync"), "--wait polls until the agent has replied"),
-    Flow::new("reply", Some("getMessageResponse"), "--wait polls until the reply is done"),
-    Flow::new("send-manual", Some("sendManualMessage"), "only in manual mode, not a call"),
-];
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum RaiaCommand {

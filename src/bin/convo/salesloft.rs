@@ -3,7 +3,6 @@
 use convo_clients::salesloft::{ApiKey, Client};
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox, SalesloftState};
 
-use crate::operations::Flow;
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::{Context, Failure, config};
 
@@ -14,9 +13,6 @@ pub struct Args {
     #[command(flatten)]
     pub(crate) settings: config::WithSecretFiles<Settings>,
 }
-
-/// None: every command is one of the spec's operations.
-pub const FLOWS: &[Flow] = &[];
 
 /// Every command of this API is one of its spec's operations.
 pub async fn run(_: Args, _: &Context) -> Result<(), Failure> {

@@ -56,6 +56,7 @@ impl<G: OperationClient + Sync, S> Typed for convo_clients::ApiClient<G, S> {
 
 /// The client of `builder` (a typed client's, with its key) at `base_url`
 /// when one is given, at the API's own default otherwise.
+#[cfg_attr(not(any(feature = "raia", feature = "salesloft", feature = "llamadapro")), allow(dead_code))]
 pub fn at<C>(
     builder: convo_clients::SpecClientBuilder<C>,
     base_url: Option<String>,

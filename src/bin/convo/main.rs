@@ -41,6 +41,7 @@ macro_rules! api_settings {
 /// the key's field, flag, variable and help, the base URL's variable and
 /// help; `$builder` makes the client's builder from the key, `$sandboxed`
 /// from the emulator.
+#[cfg_attr(not(any(feature = "raia", feature = "salesloft", feature = "llamadapro")), allow(unused_macros))]
 macro_rules! keyed_api {
     (
         api: $api:literal,

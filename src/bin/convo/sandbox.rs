@@ -75,6 +75,11 @@ pub struct ServeOptions {
     pub port: u16,
     pub seed: u64,
     /// Records in the emulator's main list; `None` for its default.
+    // LivePerson's emulator has no list.
+    #[cfg_attr(
+        not(any(feature = "luware", feature = "raia", feature = "salesloft", feature = "llamadapro")),
+        allow(dead_code)
+    )]
     pub records: Option<u64>,
     /// Utterances in each Luware transcript; `None` for the default.
     #[cfg_attr(not(feature = "luware"), allow(dead_code))]

@@ -201,3 +201,23 @@ fn server_text_that_acts_on_a_terminal_is_escaped_in_every_format() {
         }
     }
 }
+
+/// Each API's line in `convo --help` is its spec's title.
+#[test]
+fn each_api_is_described_by_its_spec_title() {
+    let help = stdout(&ok(convo().arg("--help").output().unwrap()));
+    for (api, spec) in [
+        ("luware", convo_clients::luware::SPEC_JSON),
+        ("raia", convo_clients::raia::SPEC_JSON),
+        ("salesloft", convo_clients::salesloft::SPEC_JSON),
+        ("liveperson", convo_clients::liveperson::SPEC_JSON),
+        ("llamadapro", convo_clients::llamadapro::SPEC_JSON),
+    ] {
+        let spec: Value = serde_json::from_str(spec).unwrap();
+        let title = spec["info"]["title"].as_str().unwrap();
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(api) && l.trim_end().ends_with(title)),
+            "{api}: {help}"
+        );
+    }
+}

@@ -30,8 +30,9 @@ pub trait OwnApi: config::ApiSettings {
     }
 }
 
-/// The command line of an API with a module of its own: its settings, and
-/// the hand-written flow (`C`) a command names.
+// The command line of an API with a module of its own: its settings, and
+// the hand-written flow (`C`) a command names. (Not a doc comment: that
+// would be the API's about text, which is its spec's title.)
 #[derive(Debug, clap::Args)]
 pub struct Args<S: OwnApi + std::fmt::Debug, C: clap::Subcommand + std::fmt::Debug> {
     #[command(flatten)]

@@ -128,11 +128,10 @@ const COMMAND_COLUMNS: &str = "id:8 state:10 type:10 error:70";
 
 const ACCEPTED_COLUMNS: &str = "commandId:12";
 
-pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
-    let (client, _sandbox) = crate::connect::connect::<Settings>(&args.settings, context).await?;
+pub async fn run(client: Client, command: LivePersonCommand, context: &Context) -> Result<(), Failure> {
     let out = std::io::stdout().lock();
     let options = |ttl: &TtlArg| CommandOptions { ttl: ttl.ttl };
-    let (conversation, command_args, accepted) = match args.command {
+    let (conversation, command_args, accepted) = match command {
         LivePersonCommand::Send { conversation, mut texts, quick_replies, ttl } => {
             let mut messages = Vec::new();
             let last = if quick_replies.is_empty() { None } else { texts.pop() };

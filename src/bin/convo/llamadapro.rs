@@ -406,10 +406,8 @@ const MESSAGE_COLUMNS: &str = "id:16 status:8 direction:9 content:40 createdAt:2
 const MEDIA_COLUMNS: &str = "fileId:18 mediaId:16 fileName:20 contentType:16 size:8";
 const DEFINITION_COLUMNS: &str = "id:6 entityType:20 fieldKey:16 fieldType:9 fieldLabel:20";
 
-pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
-    // Keep the in-process sandbox alive for the whole command.
-    let (client, _sandbox) = crate::connect::connect::<Settings>(&args.settings, context).await?;
-    match args.command {
+pub async fn run(client: Client, command: LlamadaProCommand, context: &Context) -> Result<(), Failure> {
+    match command {
         LlamadaProCommand::Contacts(command) => contacts(&client, command, context).await,
         LlamadaProCommand::Conversations(command) => conversations(&client, command, context).await,
         LlamadaProCommand::Messages(command) => messages(&client, command, context).await,

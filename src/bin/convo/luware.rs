@@ -205,11 +205,9 @@ const UTTERANCE_COLUMNS: &str = "start:8 end:8 speaker:16 text:60";
 
 const RESULT_COLUMNS: &str = "ccdrId:36";
 
-pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
-    // Keep the in-process sandbox alive for the whole command.
-    let (client, _sandbox) = crate::connect::connect::<Settings>(&args.settings, context).await?;
+pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> Result<(), Failure> {
     let stdout = std::io::stdout().lock();
-    match args.command {
+    match command {
         LuwareCommand::Conversations(ConversationsCommand::List { search, page_size, sort, all, resume }) => {
             let mut request = SearchRequest::new(search.filters()).limit(page_size);
             match (sort, all) {

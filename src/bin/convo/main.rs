@@ -51,8 +51,9 @@ macro_rules! keyed_api {
         builder: $builder:expr,
         sandboxed: $sandboxed:expr $(,)?
     ) => {
-        /// The API's connection settings, global to its subcommands (the
-        /// generated operation commands read them too).
+        // The API's connection settings, global to its subcommands (the
+        // generated operation commands read them too). Not a doc comment:
+        // that would be the API's about text, which is its spec's title.
         #[derive(clap::Args, Default, serde::Deserialize)]
         pub(crate) struct Settings {
             #[doc = $key_help]
@@ -187,7 +188,11 @@ macro_rules! cli_apis {
         impl Command {
             async fn run(self, context: &Context) -> Result<(), Failure> {
                 match self {
-                    $(Command::$api(args) => $api::run(args, context).await,)*
+                    $(Command::$api(args) => {
+                        // Keep a fresh emulator alive for the whole flow.
+                        let (client, _sandbox) = connect::connect::<$api::Settings>(&args.settings, context).await?;
+                        $api::run(client, args.command, context).await
+                    })*
                     $(Command::$spec_api(_) => spec_api::run(stringify!($spec_api)),)*
                     Command::Sandbox(args) => sandbox::run(args).await,
                     Command::Config(config::ConfigCommand::Show { args }) => config::show(&args, SETTINGS, context),

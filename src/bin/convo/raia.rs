@@ -248,13 +248,11 @@ const STARTED_COLUMNS: &str = "conversationId:36";
 
 const DELETED_COLUMNS: &str = "conversationUserId:36 status:8";
 
-pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
-    // Keep the in-process sandbox alive for the whole command.
-    let (client, _sandbox) = crate::connect::connect::<Settings>(&args.settings, context).await?;
+pub async fn run(client: Client, command: RaiaCommand, context: &Context) -> Result<(), Failure> {
     let out = std::io::stdout().lock();
     let one = context.output.unwrap_or(OutputFormat::Json);
     let many = context.output.unwrap_or(OutputFormat::Jsonl);
-    match args.command {
+    match command {
         RaiaCommand::Conversations(command) => conversations(&client, command, one, many, out).await,
         RaiaCommand::Ask { conversation, question, context: message_context, wait, sync, timeout } => {
             let message = match message_context {

@@ -4,19 +4,16 @@ use convo_clients::salesloft::{ApiKey, Client};
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox, SalesloftState};
 
 use crate::sandbox::{self, ServeOptions, Served};
-use crate::{Context, Failure, config};
+use crate::{Context, Failure};
 
-// The API's settings; its commands are the spec's operations
-// (`conversations list`, `conversations get`, …).
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub(crate) settings: config::WithSecretFiles<Settings>,
-}
+pub type Args = crate::connect::Args<Settings, NoFlows>;
 
-/// Every command of this API is one of its spec's operations.
-pub async fn run(_: Args, _: &Context) -> Result<(), Failure> {
-    Err(Failure::Usage("salesloft needs a command: see `convo salesloft --help`".into()))
+// None: every command of this API is one of its spec's operations.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum NoFlows {}
+
+pub async fn run(_: Client, command: NoFlows, _: &Context) -> Result<(), Failure> {
+    match command {}
 }
 
 keyed_api! {

@@ -73,6 +73,16 @@ fn config_show_names_each_settings_source_and_hides_secrets() {
     }
     assert!(all.contains("not set (--api-key, SALESLOFT_API_KEY"), "{all}");
 
+    // A base URL the API defaults to is the spec's server; one it needs (Luware's tenant) is not set.
+    let rows: Vec<Value> =
+        serde_json::from_str(&stdout(&ok(convo().args(["-o", "json", "config", "show"]).output().unwrap()))).unwrap();
+    let base_url = |api: &str| rows.iter().find(|r| r["api"] == api && r["setting"] == "base_url").unwrap().clone();
+    assert_eq!(base_url("salesloft")["value"], "https://api.salesloft.com");
+    assert_eq!(base_url("salesloft")["source"], "default (the spec's server)");
+    assert_eq!(base_url("raia")["value"], "https://api.raia2.com");
+    assert_eq!(base_url("luware")["value"], "");
+    assert!(base_url("luware")["source"].as_str().unwrap().starts_with("not set ("));
+
     let unknown = convo().args(["config", "show", "nope"]).output().unwrap();
     assert_eq!(unknown.status.code(), Some(2));
     assert!(stderr(&unknown).contains("no API named \"nope\""), "{}", stderr(&unknown));
@@ -189,5 +199,25 @@ fn server_text_that_acts_on_a_terminal_is_escaped_in_every_format() {
                 .unwrap_or_else(|e| panic!("{format}: {e}: {text}"));
             assert!(value.to_string().contains("evil\u{202e}txt"), "{format}: the value changed: {value}");
         }
+    }
+}
+
+/// Each API's line in `convo --help` is its spec's title.
+#[test]
+fn each_api_is_described_by_its_spec_title() {
+    let help = stdout(&ok(convo().arg("--help").output().unwrap()));
+    for (api, spec) in [
+        ("luware", convo_clients::luware::SPEC_JSON),
+        ("raia", convo_clients::raia::SPEC_JSON),
+        ("salesloft", convo_clients::salesloft::SPEC_JSON),
+        ("liveperson", convo_clients::liveperson::SPEC_JSON),
+        ("llamadapro", convo_clients::llamadapro::SPEC_JSON),
+    ] {
+        let spec: Value = serde_json::from_str(spec).unwrap();
+        let title = spec["info"]["title"].as_str().unwrap();
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(api) && l.trim_end().ends_with(title)),
+            "{api}: {help}"
+        );
     }
 }

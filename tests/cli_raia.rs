@@ -311,6 +311,13 @@ fn a_served_sandbox_keeps_state_between_commands() {
     assert!(out.status.success(), "manual mode persisted: {}", stderr(&out));
     let messages = stdout(&raia(&["messages", &ai_chat]));
     assert_eq!(json(messages.lines().last().unwrap())["senderRole"], "manual_assistant");
+    // With its environment loaded, --sandbox uses the served sandbox, not a fresh one.
+    let out = served
+        .command()
+        .args(["--sandbox", "raia", "messages", &ai_chat, "--sort", "createdAt:desc"])
+        .output()
+        .unwrap();
+    assert_eq!(json(stdout(&out).lines().next().unwrap())["senderRole"], "manual_assistant", "{}", stderr(&out));
 
     // A wrong key is an auth error (exit 1) that echoes no key.
     let out = convo()

@@ -182,6 +182,8 @@ pub enum SortFlag {
     Pair { field: String, direction: String },
     /// `{param, separator}`: one parameter, `FIELD<separator>DIRECTION` (LlamadaPro's `sortBy=createdAt=desc`).
     Joined { param: String, separator: String },
+    /// `{direction, by}`: a direction parameter alone, the order being by the field `by` (raia's messages by `createdAt`).
+    Direction { direction: String, by: String },
 }
 
 impl SortFlag {
@@ -190,6 +192,7 @@ impl SortFlag {
         match self {
             SortFlag::Pair { field, direction } => vec![field, direction],
             SortFlag::Joined { param, .. } => vec![param],
+            SortFlag::Direction { direction, .. } => vec![direction],
         }
     }
 }
@@ -874,9 +877,10 @@ fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, Mod
                     .map(str::to_owned)
                     .ok_or_else(|| at.error(format!("sort.{key} must be a text (a parameter's name)")))
             };
-            Some(match sort.get("param") {
-                Some(_) => SortFlag::Joined { param: text("param")?, separator: text("separator")? },
-                None => SortFlag::Pair { field: text("field")?, direction: text("direction")? },
+            Some(match (sort.get("param"), sort.get("by")) {
+                (Some(_), _) => SortFlag::Joined { param: text("param")?, separator: text("separator")? },
+                (None, Some(_)) => SortFlag::Direction { direction: text("direction")?, by: text("by")? },
+                (None, None) => SortFlag::Pair { field: text("field")?, direction: text("direction")? },
             })
         }
     };
@@ -1121,6 +1125,11 @@ mod tests {
         let op = Spec::parse(&doc).unwrap().operation("getThing").unwrap().clone();
         let joined = SortFlag::Joined { param: "v".into(), separator: "=".into() };
         assert_eq!(op.cli.and_then(|c| c.sort), Some(joined));
+        // A direction alone, the order by one field.
+        doc["paths"]["/things/{id}"]["get"]["x-cli"]["sort"] = json!({"direction": "v", "by": "createdAt"});
+        let op = Spec::parse(&doc).unwrap().operation("getThing").unwrap().clone();
+        let direction = SortFlag::Direction { direction: "v".into(), by: "createdAt".into() };
+        assert_eq!(op.cli.and_then(|c| c.sort), Some(direction));
         let actor =
             property_cli("by", &json!({"x-cli": {"split": {"separator": ":", "keys": ["type", "id"]}}})).unwrap();
         assert_eq!(actor.split, Some((":".to_owned(), vec!["type".to_owned(), "id".to_owned()])));

@@ -165,7 +165,7 @@ impl<S> std::ops::Deref for WithSecretFiles<S> {
     }
 }
 
-impl<S: clap::Args> clap::Args for WithSecretFiles<S> {
+impl<S: ApiSettings> clap::Args for WithSecretFiles<S> {
     fn augment_args(command: Command) -> Command {
         S::augment_args(command).args(file_twins::<S>())
     }
@@ -179,17 +179,23 @@ impl<S: clap::Args> clap::Args for WithSecretFiles<S> {
     }
 }
 
-impl<S: clap::Args + FromArgMatches> FromArgMatches for WithSecretFiles<S> {
+impl<S: ApiSettings> FromArgMatches for WithSecretFiles<S> {
     fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
-        let mut settings = S::from_arg_matches(matches)?;
-        read_secret_files(&mut settings, matches).map_err(invalid)?;
-        Ok(Self(settings))
+        settings(matches).map(Self).map_err(invalid)
     }
 
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
-        self.0.update_from_arg_matches(matches)?;
-        read_secret_files(&mut self.0, matches).map_err(invalid)
+        self.0 = settings(matches).map_err(invalid)?;
+        Ok(())
     }
+}
+
+/// An API's settings arguments, typed as a profile's table for the API
+/// (`Deserialize`, a field per setting), which `API` names.
+pub trait ApiSettings: clap::Args + FromArgMatches + DeserializeOwned + Default {
+    const API: &'static str;
+    /// The URLs among the settings: `--sandbox` uses a served sandbox when they point at one.
+    fn urls(&self) -> Vec<Option<&str>>;
 }
 
 fn invalid(message: String) -> clap::Error {
@@ -313,28 +319,58 @@ impl SecretFile {
     }
 }
 
-/// Puts the secrets `matches` reads from files into `settings` (parsed
-/// from the same matches without them).
-pub fn read_secret_files<S: clap::Args + FromArgMatches>(settings: &mut S, matches: &ArgMatches) -> Result<(), String> {
+/// The settings `matches` give, from every source in order: flags and
+/// environment (clap's), the secrets' files, then the profile's table for
+/// what those leave unset. With `--sandbox` no profile is read: the
+/// emulator's settings are its own.
+pub fn settings<S: ApiSettings>(matches: &ArgMatches) -> Result<S, String> {
+    let mut settings = S::from_arg_matches(matches).map_err(|e| e.to_string())?;
     let command = settings_command::<S>();
     let files = secret_files(&command, matches)?;
-    if files.is_empty() {
-        return Ok(());
-    }
-    let mut args = Vec::new();
+    // Each value as its flag would give it, and where it came from.
+    let mut given: Vec<(OsString, String)> = Vec::new();
     for file in &files {
         let mut arg = OsString::from(format!("{}=", file.flag));
         arg.push(file.read()?);
-        args.push(arg);
+        given.push((arg, format!("{} {}", file.named_by, file.path.display())));
+    }
+    let sandbox = matches!(matches.try_get_one::<bool>("sandbox"), Ok(Some(true)));
+    if !sandbox {
+        let name = matches.try_get_one::<String>("profile").ok().flatten().map(String::as_str);
+        // Read typed first, so that a mistyped value is named (never shown).
+        profile::<S>(name, S::API).map_err(message)?;
+        let table: toml::Table = profile(name, S::API).map_err(message)?;
+        for arg in command.get_arguments() {
+            let id = arg.get_id().as_str();
+            let (Some(long), Some(value)) = (arg.get_long(), table.get(id)) else { continue };
+            if source(matches, id).is_some() || files.iter().any(|f| f.id == id) {
+                continue;
+            }
+            let text = value.as_str().map_or_else(|| serde_json::to_string(value).unwrap_or_default(), str::to_owned);
+            let table = format!("[profiles.{}.{}] {id}", name.unwrap_or("default"), S::API);
+            given.push((OsString::from(format!("--{long}={text}")), table));
+        }
+    }
+    if given.is_empty() {
+        return Ok(settings);
     }
     // The values read and nothing else (no environment, no defaults), so
     // that the update leaves every other setting as it was.
     let only_these = command.mut_args(|arg| arg.env(None).default_value(None));
-    let given = only_these.try_get_matches_from(&args).map_err(|_| {
-        let named: Vec<String> = files.iter().map(|f| format!("{} {}", f.named_by, f.path.display())).collect();
+    let parsed = only_these.try_get_matches_from(given.iter().map(|(arg, _)| arg)).map_err(|_| {
+        let named: Vec<&str> = given.iter().map(|(_, from)| from.as_str()).collect();
         format!("{}: not a valid value", named.join(", "))
     })?;
-    settings.update_from_arg_matches(&given).map_err(|e| e.to_string())
+    settings.update_from_arg_matches(&parsed).map_err(|e| e.to_string())?;
+    Ok(settings)
+}
+
+/// A failure's message.
+fn message(failure: Failure) -> String {
+    match failure {
+        Failure::Usage(message) | Failure::Outcome(message) => message,
+        other => format!("{other:?}"),
+    }
 }
 
 /// `convo config …`.
@@ -366,12 +402,7 @@ pub struct ShownSetting {
     pub source: String,
 }
 
-const SHOWN_COLUMNS: &[crate::output::Column] = &[
-    crate::output::Column { header: "api", key: "api", width: 10 },
-    crate::output::Column { header: "setting", key: "setting", width: 16 },
-    crate::output::Column { header: "value", key: "value", width: 40 },
-    crate::output::Column { header: "source", key: "source", width: 60 },
-];
+const SHOWN_COLUMNS: &str = "api:10 setting:16 value:40 source:60";
 
 /// Prints every setting of the APIs asked for. `apis` gives each API's name
 /// and its settings' arguments (the same clap definitions its commands
@@ -423,6 +454,10 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
                         let name = profile_name.unwrap_or("default");
                         (Some(text), format!("profile {name} ({file})"))
                     }
+                    // The spec's server, where the settings say it is the default.
+                    None if id == "base_url" && default_server(api).is_some_and(|url| said(arg, &url)) => {
+                        (default_server(api), "default (the spec's server)".to_string())
+                    }
                     None => {
                         let mut ways = vec![flag.clone()];
                         ways.extend(env.clone());
@@ -444,12 +479,31 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
         }
     }
     let format = context.output.unwrap_or(crate::output::OutputFormat::Table);
-    let mut writer = crate::output::RecordWriter::new(format, SHOWN_COLUMNS, std::io::stdout().lock());
+    let mut writer =
+        crate::output::RecordWriter::new(format, crate::output::columns(SHOWN_COLUMNS), std::io::stdout().lock());
     for row in &rows {
         writer.write(row)?;
     }
     writer.finish()?;
     Ok(())
+}
+
+/// The first server of `api`'s spec, its variables at their defaults.
+fn default_server(api: &str) -> Option<String> {
+    let (_, spec) = crate::APIS.iter().find(|(name, _)| *name == api)?;
+    let spec: serde_json::Value = serde_json::from_str(spec).ok()?;
+    let server = spec.pointer("/servers/0")?;
+    let mut url = server.get("url")?.as_str()?.to_string();
+    for (name, variable) in server.get("variables").and_then(|v| v.as_object()).into_iter().flatten() {
+        url = url.replace(&format!("{{{name}}}"), variable.get("default")?.as_str()?);
+    }
+    Some(url)
+}
+
+/// Whether `arg`'s help names `url` as its default.
+fn said(arg: &Arg, url: &str) -> bool {
+    let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
+    help.contains(url) && help.contains("default")
 }
 
 #[cfg(test)]

@@ -92,6 +92,7 @@ impl Drop for Held {
 /// `includeTotalCount`, raia's `totalItems`). Asked only when a bar will be
 /// drawn and the export starts at the beginning; if the count fails, the
 /// export shows a spinner instead (the export itself reports errors).
+#[cfg_attr(not(any(feature = "raia", feature = "llamadapro")), allow(dead_code))]
 pub async fn total<F>(resume: &ResumeArgs, count: impl FnOnce() -> F) -> Option<u64>
 where
     F: std::future::Future<Output = convo_clients::Result<Option<u64>>>,

@@ -1,32 +1,27 @@
 //! `convo liveperson …`: the LivePerson Third-Party Bots Public API.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use clap::Subcommand;
 use convo_clients::liveperson::auth::{ApiKeyCredentials, UserPassCredentials};
 use convo_clients::liveperson::types::{Message, SetSdesRequest};
 use convo_clients::liveperson::{BotDomain, Client, CommandOptions, Credentials, SdeInput, Ttr};
-use convo_clients::sandbox::liveperson::{LivePersonConfig, LivePersonSandbox};
+use convo_clients::ClientConfig;
+use convo_clients::sandbox::liveperson::{LivePersonConfig, LivePersonSandbox, LivePersonState};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::output::{Column, OutputFormat, RecordWriter, write_one};
-use crate::operations::Call;
+use crate::output::{columns, OutputFormat, RecordWriter, write_one};
+use crate::connect::OwnApi;
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::{Context, Failure, config};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub(crate) settings: config::WithSecretFiles<Settings>,
-
-    #[command(subcommand)]
-    command: LivePersonCommand,
-}
+pub type Args = crate::connect::Args<Settings, LivePersonCommand>;
 
 // The API's connection settings, global to its subcommands (the generated
 // operation commands read them too).
-#[derive(clap::Args)]
+#[derive(clap::Args, Default, Deserialize)]
 pub(crate) struct Settings {
     /// LP site id.
     #[arg(long, global = true, env = "LIVEPERSON_ACCOUNT_ID")]
@@ -51,10 +46,10 @@ pub(crate) struct Settings {
     csds_base_url: Option<String>,
 }
 
-settings_debug_without_secrets!(Settings);
+api_settings!(Settings, "liveperson", urls: [base_url, bot_domain, csds_base_url]);
 
 #[derive(Debug, Subcommand)]
-enum LivePersonCommand {
+pub(crate) enum LivePersonCommand {
     /// Send messages; with --quick-reply the last --text carries the replies.
     Send {
         conversation: String,
@@ -113,7 +108,7 @@ enum LivePersonCommand {
 }
 
 #[derive(Debug, clap::Args)]
-struct TtlArg {
+pub(crate) struct TtlArg {
     /// Seconds the command stays valid, 10 to 120 (server default 30).
     #[arg(long)]
     ttl: Option<u32>,
@@ -129,20 +124,14 @@ fn parse_ttr(text: &str) -> Result<Ttr, String> {
     text.parse().map_err(|e: convo_clients::liveperson::InputError| e.to_string())
 }
 
-const COMMAND_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 8 },
-    Column { header: "state", key: "state", width: 10 },
-    Column { header: "type", key: "type", width: 10 },
-    Column { header: "error", key: "error", width: 70 },
-];
+const COMMAND_COLUMNS: &str = "id:8 state:10 type:10 error:70";
 
-const ACCEPTED_COLUMNS: &[Column] = &[Column { header: "commandId", key: "commandId", width: 12 }];
+const ACCEPTED_COLUMNS: &str = "commandId:12";
 
-pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
-    let (client, _sandbox) = connect(&args.settings, context).await?;
+pub async fn run(client: Client, command: LivePersonCommand, context: &Context) -> Result<(), Failure> {
     let out = std::io::stdout().lock();
     let options = |ttl: &TtlArg| CommandOptions { ttl: ttl.ttl };
-    let (conversation, command_args, accepted) = match args.command {
+    let (conversation, command_args, accepted) = match command {
         LivePersonCommand::Send { conversation, mut texts, quick_replies, ttl } => {
             let mut messages = Vec::new();
             let last = if quick_replies.is_empty() { None } else { texts.pop() };
@@ -180,7 +169,7 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
             let api = client.generated().await?;
             let call = api.list_commands().account_id(client.account_id()).conversation_id(&conversation);
             let commands = call.send().await.map_err(convo_clients::Error::from)?.into_inner().0;
-            let mut writer = RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), COMMAND_COLUMNS, out);
+            let mut writer = RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), columns(COMMAND_COLUMNS), out);
             for command in commands {
                 writer.write(&flatten_command(serde_json::to_value(command).map_err(std::io::Error::other)?))?;
             }
@@ -196,7 +185,7 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
                 call.command_id(&id).send().await.map_err(convo_clients::Error::from)?.into_inner()
             };
             let value = flatten_command(serde_json::to_value(command).map_err(std::io::Error::other)?);
-            write_one(context.output.unwrap_or(OutputFormat::Json), COMMAND_COLUMNS, &value, out)?;
+            write_one(context.output.unwrap_or(OutputFormat::Json), columns(COMMAND_COLUMNS), &value, out)?;
             return Ok(());
         }
     };
@@ -204,10 +193,10 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
         let command =
             client.wait_for_command(&conversation, &accepted, Duration::from_secs(command_args.timeout)).await?;
         let value = flatten_command(serde_json::to_value(command).map_err(std::io::Error::other)?);
-        write_one(context.output.unwrap_or(OutputFormat::Json), COMMAND_COLUMNS, &value, out)?;
+        write_one(context.output.unwrap_or(OutputFormat::Json), columns(COMMAND_COLUMNS), &value, out)?;
     } else {
         let value = json!({ "commandId": accepted });
-        write_one(context.output.unwrap_or(OutputFormat::Json), ACCEPTED_COLUMNS, &value, out)?;
+        write_one(context.output.unwrap_or(OutputFormat::Json), columns(ACCEPTED_COLUMNS), &value, out)?;
     }
     Ok(())
 }
@@ -246,73 +235,76 @@ fn read_sdes(file: &std::path::Path) -> Result<SetSdesRequest, Failure> {
     ))
 }
 
-pub(crate) async fn connect(
-    args: &Settings,
-    context: &Context,
-) -> Result<(Client, Option<LivePersonSandbox>), Failure> {
-    if context.sandbox {
-        let sandbox: LivePersonSandbox = crate::sandbox::start(LivePersonConfig::default()).await?;
-        // Found the way a real account is: domain lookup, then the zone's host.
-        let client = Client::builder(sandbox.account_id(), sandbox.credentials())
-            .csds_base_url(sandbox.base_url())
-            .zone_base_url(sandbox.zone(), sandbox.base_url())
-            .config(context.client_config.clone())
-            .build()?;
-        return Ok((client, Some(sandbox)));
+impl crate::connect::Typed for Client {
+    type Generated = convo_clients::liveperson::GeneratedClient;
+
+    /// Found on first use: the account's domain is looked up.
+    async fn generated(&self) -> Result<&Self::Generated, Failure> {
+        Ok(Client::generated(self).await?)
     }
-    let profile = config::profile::<LivePersonProfile>(context.profile.as_deref(), "liveperson")?;
-    let mut needed = config::Needed::default();
-    let account_id = needed.take(args.account_id.clone().or(profile.account_id), "LIVEPERSON_ACCOUNT_ID", "--account-id");
-    let username = needed.take(args.username.clone().or(profile.username), "LIVEPERSON_USERNAME", "--username");
-    // The password, else the API key.
-    let secret = needed.take(
-        args.password.clone().or(profile.password).map(Ok).or(args.api_key.clone().or(profile.api_key).map(Err)),
-        "LIVEPERSON_PASSWORD (or LIVEPERSON_API_KEY)",
-        "--password or --api-key",
-    );
-    let (Some(account_id), Some(username), Some(secret)) = (account_id, username, secret) else {
-        return Err(needed.failure());
-    };
-    let credentials = match secret {
-        Ok(password) => Credentials::UserPass(UserPassCredentials { username, password: password.into() }),
-        Err(key) => {
-            let parts: Vec<&str> = key.split(':').collect();
-            let [app_key, secret, access_token, access_token_secret] = parts[..] else {
-                return Err(Failure::Usage(
-                    "LIVEPERSON_API_KEY must be APP_KEY:SECRET:ACCESS_TOKEN:ACCESS_TOKEN_SECRET".into(),
-                ));
-            };
-            Credentials::ApiKey(ApiKeyCredentials {
-                username,
-                app_key: app_key.into(),
-                secret: secret.into(),
-                access_token: access_token.into(),
-                access_token_secret: access_token_secret.into(),
-            })
-        }
-    };
-    let domain = match (args.base_url.clone().or(profile.base_url), args.bot_domain.clone().or(profile.bot_domain)) {
-        (Some(url), _) => BotDomain::BaseUrl(url),
-        (None, Some(text)) => text.parse().map_err(Failure::Usage)?,
-        (None, None) => BotDomain::Lookup,
-    };
-    let mut builder = Client::builder(account_id, credentials).domain(domain);
-    if let Some(url) = args.csds_base_url.clone().or(profile.csds_base_url) {
-        builder = builder.csds_base_url(url);
-    }
-    Ok((builder.config(context.client_config.clone()).build()?, None))
 }
 
-/// Sends one of the spec's operations (`convo liveperson <operation-id>`).
-/// A path's `accountId` without a flag is the account of the settings.
-pub(crate) async fn send_operation(call: Call<'_>) -> Result<(), Failure> {
-    let (client, sandbox) = connect(&call.settings()?, call.context).await?;
-    let account = match &sandbox {
-        Some(sandbox) => Some(sandbox.account_id()),
-        None => config::profile::<LivePersonProfile>(call.context.profile.as_deref(), "liveperson")?.account_id,
-    };
-    let defaults = account.map(|a| ("account_id", a)).into_iter().collect();
-    call.send(client.generated().await?, &defaults).await
+impl OwnApi for Settings {
+    type Emulator = LivePersonState;
+    type Client = Client;
+
+    fn client(&self, config: ClientConfig) -> Result<Client, Failure> {
+        let s = self;
+        let mut needed = config::Needed::default();
+        let account_id = needed.take(s.account_id.clone(), "LIVEPERSON_ACCOUNT_ID", "--account-id");
+        let username = needed.take(s.username.clone(), "LIVEPERSON_USERNAME", "--username");
+        // The password, else the API key.
+        let secret = needed.take(
+            s.password.clone().map(Ok).or(s.api_key.clone().map(Err)),
+            "LIVEPERSON_PASSWORD (or LIVEPERSON_API_KEY)",
+            "--password or --api-key",
+        );
+        let (Some(account_id), Some(username), Some(secret)) = (account_id, username, secret) else {
+            return Err(needed.failure());
+        };
+        let credentials = match secret {
+            Ok(password) => Credentials::UserPass(UserPassCredentials { username, password: password.into() }),
+            Err(key) => {
+                let parts: Vec<&str> = key.split(':').collect();
+                let [app_key, secret, access_token, access_token_secret] = parts[..] else {
+                    return Err(Failure::Usage(
+                        "LIVEPERSON_API_KEY must be APP_KEY:SECRET:ACCESS_TOKEN:ACCESS_TOKEN_SECRET".into(),
+                    ));
+                };
+                Credentials::ApiKey(ApiKeyCredentials {
+                    username,
+                    app_key: app_key.into(),
+                    secret: secret.into(),
+                    access_token: access_token.into(),
+                    access_token_secret: access_token_secret.into(),
+                })
+            }
+        };
+        let domain = match (s.base_url.clone(), s.bot_domain.clone()) {
+            (Some(url), _) => BotDomain::BaseUrl(url),
+            (None, Some(text)) => text.parse().map_err(Failure::Usage)?,
+            (None, None) => BotDomain::Lookup,
+        };
+        let builder = Client::builder(account_id, credentials).domain(domain);
+        let builder = match s.csds_base_url.clone() {
+            Some(url) => builder.csds_base_url(url),
+            None => builder,
+        };
+        Ok(builder.config(config).build()?)
+    }
+
+    /// Found the way a real account is: domain lookup, then the zone's host.
+    fn sandboxed(sandbox: &LivePersonSandbox, config: ClientConfig) -> Result<Client, Failure> {
+        let builder = Client::builder(sandbox.account_id(), sandbox.credentials());
+        let builder = builder.csds_base_url(sandbox.base_url()).zone_base_url(sandbox.zone(), sandbox.base_url());
+        Ok(builder.config(config).build()?)
+    }
+
+    /// A path's `accountId` without a flag is the account of the settings.
+    fn defaults(&self, sandbox: Option<&LivePersonSandbox>) -> BTreeMap<&'static str, String> {
+        let account = sandbox.map(|sandbox| sandbox.account_id().to_string()).or(self.account_id.clone());
+        account.map(|a| ("account_id", a)).into_iter().collect()
+    }
 }
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
@@ -333,22 +325,4 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
             .samples("open conversations", sandbox.open_conversations());
     })
     .await
-}
-
-/// This API's table in a config profile.
-#[derive(Default, Deserialize)]
-pub struct LivePersonProfile {
-    pub account_id: Option<String>,
-    pub username: Option<String>,
-    pub password: Option<String>,
-    pub api_key: Option<String>,
-    pub bot_domain: Option<String>,
-    pub base_url: Option<String>,
-    pub csds_base_url: Option<String>,
-}
-
-impl std::fmt::Debug for LivePersonProfile {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LivePersonProfile").field("account_id", &self.account_id).finish_non_exhaustive()
-    }
 }

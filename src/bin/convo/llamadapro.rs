@@ -3,7 +3,6 @@
 //! Request bodies come from flags, or from `--json FILE` (`-` for stdin)
 //! with flags laid over the file. Ids print as integers.
 
-use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -16,48 +15,22 @@ use convo_clients::llamadapro::types::{
     WhatsAppMessageType,
 };
 use convo_clients::llamadapro::{BulkOutcome, Client, SortBy};
-use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
-use serde::Deserialize;
+use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox, LlamadaProState};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use crate::output::{Column, OutputFormat, RecordWriter, write_one};
-use crate::operations::Call;
+use crate::output::{Column, columns, OutputFormat, RecordWriter, write_one};
 use crate::sandbox::{self, ServeOptions, Served};
-use crate::{Context, Failure, config};
+use crate::{Context, Failure};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub(crate) settings: config::WithSecretFiles<Settings>,
-
-    #[command(subcommand)]
-    command: LlamadaProCommand,
-}
-
-// The API's connection settings, global to its subcommands (the generated
-// operation commands read them too).
-#[derive(clap::Args)]
-pub(crate) struct Settings {
-    /// API key, sent as X-API-KEY. Prefer the environment.
-    #[arg(long, global = true, env = "LLAMADAPRO_API_KEY", hide_env_values = true)]
-    api_key: Option<String>,
-    /// Base URL (default https://api.llamadapro.app).
-    #[arg(long, global = true, env = "LLAMADAPRO_BASE_URL")]
-    base_url: Option<String>,
-}
-
-settings_debug_without_secrets!(Settings);
+pub type Args = crate::connect::Args<Settings, LlamadaProCommand>;
 
 #[derive(Debug, Subcommand)]
-enum LlamadaProCommand {
+pub(crate) enum LlamadaProCommand {
     /// Contacts and the contact search.
     #[command(subcommand)]
     Contacts(ContactsCommand),
-    /// Recordings by id, and imports from a URL.
-    #[command(subcommand)]
-    Recordings(RecordingsCommand),
     /// Funnel conversations, one at a time or in bulk.
     #[command(subcommand)]
     Conversations(ConversationsCommand),
@@ -71,7 +44,7 @@ enum LlamadaProCommand {
 
 /// A request body from a file; flags are laid over it.
 #[derive(Debug, clap::Args)]
-struct JsonArg {
+pub(crate) struct JsonArg {
     /// Request body as JSON (`-` reads stdin); flags override its fields.
     #[arg(long = "json", value_name = "FILE")]
     json: Option<PathBuf>,
@@ -79,7 +52,7 @@ struct JsonArg {
 
 /// How much of a list to print.
 #[derive(Debug, clap::Args)]
-struct PageArgs {
+pub(crate) struct PageArgs {
     /// Follow every page to the end, printing as they arrive.
     #[arg(long, conflicts_with = "page_token")]
     all: bool,
@@ -91,7 +64,7 @@ struct PageArgs {
 }
 
 #[derive(Debug, Subcommand)]
-enum ContactsCommand {
+pub(crate) enum ContactsCommand {
     /// Create a contact.
     Create(Box<ContactArgs>),
     /// Change a contact's fields; addresses are added.
@@ -127,7 +100,7 @@ enum ContactsCommand {
 }
 
 #[derive(Debug, clap::Args)]
-struct ContactArgs {
+pub(crate) struct ContactArgs {
     /// The contact's first name.
     #[arg(long)]
     first_name: Option<String>,
@@ -176,22 +149,7 @@ impl ContactArgs {
 }
 
 #[derive(Debug, Subcommand)]
-enum RecordingsCommand {
-    /// Import a recording from a URL.
-    Load {
-        /// URL of the recording to import.
-        #[arg(long)]
-        url: Option<String>,
-        /// Id of the LlamadaPro user the recording belongs to.
-        #[arg(long)]
-        user_id: Option<u64>,
-        #[command(flatten)]
-        json: JsonArg,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-enum ConversationsCommand {
+pub(crate) enum ConversationsCommand {
     /// Create one conversation for --contact-id, or for a contact matched by address (or created).
     Create(Box<ConversationArgs>),
     /// Create many conversations from --json (a list, or {"conversations": [...]}); prints each item's outcome.
@@ -207,7 +165,7 @@ enum ConversationsCommand {
 }
 
 #[derive(Debug, clap::Args)]
-struct ConversationArgs {
+pub(crate) struct ConversationArgs {
     /// The funnel the conversation goes into.
     #[arg(long)]
     funnel_id: Option<u64>,
@@ -234,7 +192,7 @@ struct ConversationArgs {
 }
 
 #[derive(Debug, Subcommand)]
-enum MessagesCommand {
+pub(crate) enum MessagesCommand {
     /// Send a WhatsApp template message (components through --json).
     WhatsappTemplate {
         /// Sending number, E.164.
@@ -298,14 +256,14 @@ enum MessagesCommand {
 }
 
 #[derive(Debug, Subcommand)]
-enum CustomFieldsCommand {
+pub(crate) enum CustomFieldsCommand {
     /// Custom field definitions.
     #[command(subcommand)]
     Definitions(DefinitionsCommand),
 }
 
 #[derive(Debug, Subcommand)]
-enum DefinitionsCommand {
+pub(crate) enum DefinitionsCommand {
     /// Delete a definition; one with stored values needs --force, which deletes them too.
     Delete {
         id: u64,
@@ -440,69 +398,17 @@ async fn print_all<T: Serialize + Send + 'static>(
     Ok(())
 }
 
-const CONTACT_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 6 },
-    Column { header: "firstName", key: "firstName", width: 12 },
-    Column { header: "lastName", key: "lastName", width: 12 },
-    Column { header: "nationalId", key: "nationalId", width: 11 },
-    Column { header: "companyPosition", key: "companyPosition", width: 20 },
-    Column { header: "createdAt", key: "createdAt", width: 20 },
-];
-const SEARCH_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 6 },
-    Column { header: "firstName", key: "firstName", width: 12 },
-    Column { header: "lastName", key: "lastName", width: 12 },
-    Column { header: "archivedAt", key: "archivedAt", width: 20 },
-    Column { header: "createdAt", key: "createdAt", width: 20 },
-];
-const LOADED_COLUMNS: &[Column] = &[
-    Column { header: "url", key: "url", width: 50 },
-    Column { header: "userId", key: "userId", width: 6 },
-    Column { header: "status", key: "status", width: 6 },
-];
-const CONVERSATION_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 6 },
-    Column { header: "contactId", key: "contactId", width: 9 },
-    Column { header: "funnelId", key: "funnelId", width: 8 },
-    Column { header: "funnelStatusId", key: "funnelStatusId", width: 14 },
-    Column { header: "createdAt", key: "createdAt", width: 20 },
-];
-const OUTCOME_COLUMNS: &[Column] = &[
-    Column { header: "index", key: "index", width: 5 },
-    Column { header: "outcome", key: "outcome", width: 9 },
-    Column { header: "id", key: "id", width: 6 },
-    Column { header: "field", key: "field", width: 12 },
-    Column { header: "code", key: "code", width: 14 },
-    Column { header: "message", key: "message", width: 50 },
-];
-const MESSAGE_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 16 },
-    Column { header: "status", key: "status", width: 8 },
-    Column { header: "direction", key: "direction", width: 9 },
-    Column { header: "content", key: "content", width: 40 },
-    Column { header: "createdAt", key: "createdAt", width: 25 },
-];
-const MEDIA_COLUMNS: &[Column] = &[
-    Column { header: "fileId", key: "fileId", width: 18 },
-    Column { header: "mediaId", key: "mediaId", width: 16 },
-    Column { header: "fileName", key: "fileName", width: 20 },
-    Column { header: "contentType", key: "contentType", width: 16 },
-    Column { header: "size", key: "size", width: 8 },
-];
-const DEFINITION_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 6 },
-    Column { header: "entityType", key: "entityType", width: 20 },
-    Column { header: "fieldKey", key: "fieldKey", width: 16 },
-    Column { header: "fieldType", key: "fieldType", width: 9 },
-    Column { header: "fieldLabel", key: "fieldLabel", width: 20 },
-];
+const CONTACT_COLUMNS: &str = "id:6 firstName:12 lastName:12 nationalId:11 companyPosition:20 createdAt:20";
+const SEARCH_COLUMNS: &str = "id:6 firstName:12 lastName:12 archivedAt:20 createdAt:20";
+const CONVERSATION_COLUMNS: &str = "id:6 contactId:9 funnelId:8 funnelStatusId:14 createdAt:20";
+const OUTCOME_COLUMNS: &str = "index:5 outcome:9 id:6 field:12 code:14 message:50";
+const MESSAGE_COLUMNS: &str = "id:16 status:8 direction:9 content:40 createdAt:25";
+const MEDIA_COLUMNS: &str = "fileId:18 mediaId:16 fileName:20 contentType:16 size:8";
+const DEFINITION_COLUMNS: &str = "id:6 entityType:20 fieldKey:16 fieldType:9 fieldLabel:20";
 
-pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
-    // Keep the in-process sandbox alive for the whole command.
-    let (client, _sandbox) = connect(&args.settings, context).await?;
-    match args.command {
+pub async fn run(client: Client, command: LlamadaProCommand, context: &Context) -> Result<(), Failure> {
+    match command {
         LlamadaProCommand::Contacts(command) => contacts(&client, command, context).await,
-        LlamadaProCommand::Recordings(command) => recordings(&client, command, context).await,
         LlamadaProCommand::Conversations(command) => conversations(&client, command, context).await,
         LlamadaProCommand::Messages(command) => messages(&client, command, context).await,
         LlamadaProCommand::CustomFields(CustomFieldsCommand::Definitions(command)) => {
@@ -515,13 +421,13 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
     match command {
         ContactsCommand::Create(fields) => {
             let contact: types::CreateContactRequest = body("contact", &fields.json, fields.flags())?;
-            print_one(context, CONTACT_COLUMNS, &send(client.create_contact().body(contact).send()).await?)
+            print_one(context, columns(CONTACT_COLUMNS), &send(client.create_contact().body(contact).send()).await?)
         }
         ContactsCommand::Update { id, fields } => {
             let changes: types::UpdateContactRequest = body("contact changes", &fields.json, fields.flags())?;
             print_one(
                 context,
-                CONTACT_COLUMNS,
+                columns(CONTACT_COLUMNS),
                 &send(client.update_contact().id(id as f64).body(changes).send()).await?,
             )
         }
@@ -562,28 +468,10 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
                     Ok(first.total_count.filter(|n| n.is_finite() && *n >= 0.0).map(|n| n as u64))
                 })
                 .await;
-                return print_all(context, SEARCH_COLUMNS, client.contact_search(request), &page.resume, total).await;
+                return print_all(context, columns(SEARCH_COLUMNS), client.contact_search(request), &page.resume, total).await;
             }
             let p = send(client.search_contacts().body(request).send()).await?;
-            print_page(context, SEARCH_COLUMNS, p.items, p.next_page_token)
-        }
-    }
-}
-
-async fn recordings(client: &Client, command: RecordingsCommand, context: &Context) -> Result<(), Failure> {
-    match command {
-        RecordingsCommand::Load { url, user_id, json } => {
-            let mut m = Map::new();
-            put(&mut m, "url", &url);
-            put(&mut m, "userId", &user_id);
-            let recording: types::LoadRecordingRequest = body("recording", &json, m)?;
-            let mut loaded = record(&recording)?;
-            send(client.load_recording().body(recording).send()).await?;
-            // The API answers without a body: print what was sent, marked loaded.
-            if let Value::Object(map) = &mut loaded {
-                map.insert("status".into(), json!("loaded"));
-            }
-            print_one(context, LOADED_COLUMNS, &loaded)
+            print_page(context, columns(SEARCH_COLUMNS), p.items, p.next_page_token)
         }
     }
 }
@@ -608,7 +496,7 @@ async fn conversations(client: &Client, command: ConversationsCommand, context: 
             }
             put_pairs(&mut m, "customFields", &a.custom_fields);
             let conversation: types::CreateConversationRequest = body("conversation", &a.json, m)?;
-            print_one(context, CONVERSATION_COLUMNS, &client.create_conversation().body(conversation).send().await.map_err(convo_clients::Error::from)?.into_inner())
+            print_one(context, columns(CONVERSATION_COLUMNS), &client.create_conversation().body(conversation).send().await.map_err(convo_clients::Error::from)?.into_inner())
         }
         ConversationsCommand::BulkCreate { json } => {
             let items: Vec<BulkSingleConversationCreateParams> = bulk_items(&json)?;
@@ -642,7 +530,7 @@ fn bulk_items<T: DeserializeOwned>(json: &JsonArg) -> Result<Vec<T>, Failure> {
 /// to the items is not documented) are a warning.
 fn print_outcome<T>(context: &Context, outcome: BulkOutcome<'_, T>) -> Result<(), Failure> {
     let mut writer =
-        RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), OUTCOME_COLUMNS, std::io::stdout().lock());
+        RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), columns(OUTCOME_COLUMNS), std::io::stdout().lock());
     let issue_fields = |issue: Option<&BulkIssue>| {
         (
             issue.and_then(|i| i.field.clone()),
@@ -709,7 +597,7 @@ async fn messages(client: &Client, command: MessagesCommand, context: &Context) 
                 m.insert("variables".into(), variables.iter().map(|v| json!({ "value": v })).collect());
             }
             let message: types::CreateTemplateMessageRequest = body("template message", &json, m)?;
-            print_one(context, MESSAGE_COLUMNS, &client.create_template_message().body(message).send().await.map_err(convo_clients::Error::from)?.into_inner())
+            print_one(context, columns(MESSAGE_COLUMNS), &client.create_template_message().body(message).send().await.map_err(convo_clients::Error::from)?.into_inner())
         }
         MessagesCommand::WhatsappText { from, to, text, kind, file_id, json } => {
             let mut m = Map::new();
@@ -723,7 +611,7 @@ async fn messages(client: &Client, command: MessagesCommand, context: &Context) 
                 None => {}
             }
             let message: types::CreateMessageRequest = body("message", &json, m)?;
-            print_one(context, MESSAGE_COLUMNS, &client.create_message().body(message).send().await.map_err(convo_clients::Error::from)?.into_inner())
+            print_one(context, columns(MESSAGE_COLUMNS), &client.create_message().body(message).send().await.map_err(convo_clients::Error::from)?.into_inner())
         }
         MessagesCommand::UploadMedia { from, file_id, file, content_type, tags, json } => {
             let mut m = Map::new();
@@ -740,7 +628,7 @@ async fn messages(client: &Client, command: MessagesCommand, context: &Context) 
             }
             put_pairs(&mut m, "tags", &tags);
             let upload: types::UploadMediaRequest = body("upload", &json, m)?;
-            print_one(context, MEDIA_COLUMNS, &client.upload_media().body(upload).send().await.map_err(convo_clients::Error::from)?.into_inner())
+            print_one(context, columns(MEDIA_COLUMNS), &client.upload_media().body(upload).send().await.map_err(convo_clients::Error::from)?.into_inner())
         }
     }
 }
@@ -755,27 +643,20 @@ async fn definitions(client: &Client, command: DefinitionsCommand, context: &Con
                     None => Failure::from(e),
                 }
             })?;
-            print_one(context, DEFINITION_COLUMNS, &deleted)
+            print_one(context, columns(DEFINITION_COLUMNS), &deleted)
         }
     }
 }
 
-pub(crate) async fn connect(
-    args: &Settings,
-    context: &Context,
-) -> Result<(Client, Option<LlamadaProSandbox>), Failure> {
-    if context.sandbox {
-        let sandbox: LlamadaProSandbox = crate::sandbox::start(LlamadaProConfig::default()).await?;
-        let client = Client::builder(sandbox.api_key()).base_url(sandbox.base_url()).config(context.client_config.clone()).build()?;
-        return Ok((client, Some(sandbox)));
-    }
-    let profile = config::profile::<LlamadaProProfile>(context.profile.as_deref(), "llamadapro")?;
-    let key = args.api_key.clone().or(profile.api_key).ok_or_else(|| config::missing("LLAMADAPRO_API_KEY", "--api-key"))?;
-    let mut builder = Client::builder(key);
-    if let Some(url) = args.base_url.clone().or(profile.base_url) {
-        builder = builder.base_url(url);
-    }
-    Ok((builder.config(context.client_config.clone()).build()?, None))
+keyed_api! {
+    api: "llamadapro",
+    key: api_key ("--api-key", "LLAMADAPRO_API_KEY")
+        "API key, sent as X-API-KEY. Prefer the environment.",
+    base_url: ("LLAMADAPRO_BASE_URL")
+        "Base URL (default https://api.llamadapro.app).",
+    emulator: LlamadaProState,
+    builder: |key: String| Client::builder(key),
+    sandboxed: |sandbox: &LlamadaProSandbox| Client::builder(sandbox.api_key()),
 }
 
 /// Sends a generated call; its answer's body, or the crate's error.
@@ -785,38 +666,6 @@ async fn send<T, E>(
     Ok(call.await?.into_inner())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn flags_are_laid_over_the_file() {
-        let dir = std::env::temp_dir().join(format!("convo-llamadapro-body-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("contact.json");
-        std::fs::write(&file, r#"{"firstName": "A", "customFields": {"a": 1}, "addresses": [{"address": "x"}]}"#)
-            .unwrap();
-        let mut flags = Map::new();
-        flags.insert("firstName".into(), json!("B"));
-        flags.insert("customFields".into(), json!({"b": 2}));
-        flags.insert("addresses".into(), json!([{"address": "y"}]));
-        let merged: Value = body("contact", &JsonArg { json: Some(file) }, flags).unwrap();
-        assert_eq!(
-            merged,
-            json!({"firstName": "B", "customFields": {"a": 1, "b": 2}, "addresses": [{"address": "x"}, {"address": "y"}]})
-        );
-        std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(crate::output::integral(json!({"id": 101.0, "x": [2.5, 3.0]})), json!({"id": 101, "x": [2.5, 3]}));
-        assert!(parse_condition("addresses.address:eq:+56 9:1").is_ok());
-        assert!(parse_condition("lastName:soto").is_err());
-    }
-}
-
-/// Sends one of the spec's operations (`convo llamadapro <operation-id>`).
-pub(crate) async fn send_operation(call: Call<'_>) -> Result<(), Failure> {
-    let (client, _sandbox) = connect(&call.settings()?, call.context).await?;
-    call.send(client.generated(), &BTreeMap::new()).await
-}
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
 pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
@@ -848,11 +697,29 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
     .await
 }
 
-/// This API's table in a config profile.
-#[derive(Default, Deserialize)]
-pub struct LlamadaProProfile {
-    pub api_key: Option<String>,
-    pub base_url: Option<String>,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-settings_debug_without_secrets!(LlamadaProProfile);
+    #[test]
+    fn flags_are_laid_over_the_file() {
+        let dir = std::env::temp_dir().join(format!("convo-llamadapro-body-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("contact.json");
+        std::fs::write(&file, r#"{"firstName": "A", "customFields": {"a": 1}, "addresses": [{"address": "x"}]}"#)
+            .unwrap();
+        let mut flags = Map::new();
+        flags.insert("firstName".into(), json!("B"));
+        flags.insert("customFields".into(), json!({"b": 2}));
+        flags.insert("addresses".into(), json!([{"address": "y"}]));
+        let merged: Value = body("contact", &JsonArg { json: Some(file) }, flags).unwrap();
+        assert_eq!(
+            merged,
+            json!({"firstName": "B", "customFields": {"a": 1, "b": 2}, "addresses": [{"address": "x"}, {"address": "y"}]})
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(crate::output::integral(json!({"id": 101.0, "x": [2.5, 3.0]})), json!({"id": 101, "x": [2.5, 3]}));
+        assert!(parse_condition("addresses.address:eq:+56 9:1").is_ok());
+        assert!(parse_condition("lastName:soto").is_err());
+    }
+}

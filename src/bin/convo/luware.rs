@@ -1,6 +1,5 @@
 //! `convo luware …`: the Luware Recording API.
 
-use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -12,29 +11,23 @@ use convo_clients::luware::{
     Client, Credentials, DEFAULT_TRANSCRIPT_CONCURRENCY, Filter, Filters, SearchRequest, Transcript, decode_vtr, write_vtr_json,
 };
 use futures::StreamExt;
-use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
+use convo_clients::ClientConfig;
+use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox, LuwareState};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::export::{ResumeArgs, as_is};
-use crate::output::{Column, OutputFormat, RecordWriter, write_one};
-use crate::operations::Call;
+use crate::output::{Column, columns, OutputFormat, RecordWriter, write_one};
+use crate::connect::OwnApi;
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
 use crate::{Context, Failure, config};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub(crate) settings: config::WithSecretFiles<Settings>,
-
-    #[command(subcommand)]
-    command: LuwareCommand,
-}
+pub type Args = crate::connect::Args<Settings, LuwareCommand>;
 
 // The API's connection settings, global to its subcommands (the generated
 // operation commands read them too).
-#[derive(clap::Args)]
+#[derive(clap::Args, Default, Deserialize)]
 pub(crate) struct Settings {
     /// Base URL of the Luware tenant, e.g. https://example.luware.com.
     #[arg(long, global = true, env = "LUWARE_BASE_URL")]
@@ -53,10 +46,10 @@ pub(crate) struct Settings {
     client_secret: Option<String>,
 }
 
-settings_debug_without_secrets!(Settings);
+api_settings!(Settings, "luware");
 
 #[derive(Debug, Subcommand)]
-enum LuwareCommand {
+pub(crate) enum LuwareCommand {
     /// Search and read conversations.
     #[command(subcommand)]
     Conversations(ConversationsCommand),
@@ -111,7 +104,7 @@ enum LuwareCommand {
 
 /// Which conversations a search finds.
 #[derive(Debug, clap::Args)]
-struct SearchArgs {
+pub(crate) struct SearchArgs {
     /// A filter in compact form, e.g. 'platformName=Microsoft Teams', 'startTime>=2024-07-01',
     /// 'sourceCallerId^=+44', 'startTime=2024-07-01..2024-07-31'. Repeat to AND them.
     #[arg(long = "filter", value_name = "EXPR", value_parser = parse_filter)]
@@ -138,7 +131,7 @@ impl SearchArgs {
 }
 
 #[derive(Debug, Subcommand)]
-enum ConversationsCommand {
+pub(crate) enum ConversationsCommand {
     /// Search conversations; prints the first page, or every page with --all.
     List {
         #[command(flatten)]
@@ -162,7 +155,7 @@ enum ConversationsCommand {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum TranscriptFormat {
+pub(crate) enum TranscriptFormat {
     /// A line per utterance: time, speaker, text.
     Text,
     /// The transcript's JSON as the archive holds it, indented; streamed, so
@@ -173,7 +166,7 @@ enum TranscriptFormat {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum ControlArg {
+pub(crate) enum ControlArg {
     Start,
     Stop,
     Keep,
@@ -202,32 +195,19 @@ fn parse_field(text: &str) -> Result<(String, String), String> {
 }
 
 /// Table and csv columns of a conversation.
-const CONVERSATION_COLUMNS: &[Column] = &[
-    Column { header: "ccdrId", key: "ccdrId", width: 36 },
-    Column { header: "startTime", key: "startTime", width: 23 },
-    Column { header: "platform", key: "platformName", width: 20 },
-    Column { header: "modality", key: "modalityName", width: 8 },
-    Column { header: "direction", key: "direction", width: 10 },
-    Column { header: "user", key: "verbaUserName", width: 16 },
-    Column { header: "from", key: "sourceCallerId", width: 24 },
-    Column { header: "to", key: "destinationCallerId", width: 24 },
-];
+const CONVERSATION_COLUMNS: &str = concat!(
+    "ccdrId:36 startTime:23 platform=platformName:20 modality=modalityName:8 direction:10 ",
+    "user=verbaUserName:16 from=sourceCallerId:24 to=destinationCallerId:24"
+);
 
 /// Table and csv columns of a transcript's utterances.
-const UTTERANCE_COLUMNS: &[Column] = &[
-    Column { header: "start", key: "start", width: 8 },
-    Column { header: "end", key: "end", width: 8 },
-    Column { header: "speaker", key: "speaker", width: 16 },
-    Column { header: "text", key: "text", width: 60 },
-];
+const UTTERANCE_COLUMNS: &str = "start:8 end:8 speaker:16 text:60";
 
-const RESULT_COLUMNS: &[Column] = &[Column { header: "ccdrId", key: "ccdrId", width: 36 }];
+const RESULT_COLUMNS: &str = "ccdrId:36";
 
-pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
-    // Keep the in-process sandbox alive for the whole command.
-    let (client, _sandbox) = connect(&args.settings, context).await?;
+pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> Result<(), Failure> {
     let stdout = std::io::stdout().lock();
-    match args.command {
+    match command {
         LuwareCommand::Conversations(ConversationsCommand::List { search, page_size, sort, all, resume }) => {
             let mut request = SearchRequest::new(search.filters()).limit(page_size);
             match (sort, all) {
@@ -268,7 +248,7 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
             match (format, context.output) {
                 // One record per utterance.
                 (None, Some(output)) => {
-                    let mut writer = RecordWriter::new(output, UTTERANCE_COLUMNS, stdout);
+                    let mut writer = RecordWriter::new(output, columns(UTTERANCE_COLUMNS), stdout);
                     for u in transcript.utterances() {
                         writer.write(&json!({ "start": u.start, "end": u.end, "speaker": u.speaker, "text": u.text }))?;
                     }
@@ -282,7 +262,7 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
             let metadata = MetadataRequest::custom(template_id, template_name, fields);
             let result = client.add_metadata().ccdr_id(ccdr_id).body(metadata).send().await;
             let result = result.map_err(Error::from)?.into_inner();
-            print_one(context, RESULT_COLUMNS, &result, stdout)
+            print_one(context, columns(RESULT_COLUMNS), &result, stdout)
         }
         LuwareCommand::Control { ccdr_id, action } => {
             let action = match action {
@@ -292,39 +272,38 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
             };
             let result = client.control_conversation().ccdr_id(ccdr_id).action(action).send().await;
             let result = result.map_err(Error::from)?.into_inner();
-            print_one(context, RESULT_COLUMNS, &result, stdout)
+            print_one(context, columns(RESULT_COLUMNS), &result, stdout)
         }
     }
 }
 
-/// Builds the client from flags, environment and profile, or from an
-/// in-process sandbox with `--sandbox`.
-pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Client, Option<LuwareSandbox>), Failure> {
-    if context.sandbox {
-        let sandbox: LuwareSandbox = crate::sandbox::start(LuwareConfig::default()).await?;
-        let client =
-            Client::builder(sandbox.base_url(), sandbox.credentials()).config(context.client_config.clone()).build()?;
-        return Ok((client, Some(sandbox)));
+impl OwnApi for Settings {
+    type Emulator = LuwareState;
+    type Client = Client;
+
+    /// Every setting is needed: the missing ones are named together.
+    fn client(&self, config: ClientConfig) -> Result<Client, Failure> {
+        let s = self;
+        let mut needed = config::Needed::default();
+        let given = (
+            needed.take(s.base_url.clone(), "LUWARE_BASE_URL", "--base-url"),
+            needed.take(s.subscription_key.clone(), "LUWARE_SUBSCRIPTION_KEY", "--subscription-key"),
+            needed.take(s.eid, "LUWARE_EID", "--eid"),
+            needed.take(s.client_id.clone(), "LUWARE_CLIENT_ID", "--client-id"),
+            needed.take(s.client_secret.clone(), "LUWARE_CLIENT_SECRET", "--client-secret"),
+        );
+        let (Some(base_url), Some(subscription_key), Some(eid), Some(client_id), Some(client_secret)) = given else {
+            return Err(needed.failure());
+        };
+        let subscription_key = subscription_key.into();
+        let credentials = Credentials { subscription_key, eid, client_id, client_secret: client_secret.into() };
+        Ok(Client::builder(base_url, credentials).config(config).build()?)
     }
-    let profile = config::profile::<LuwareProfile>(context.profile.as_deref(), "luware")?;
-    let mut needed = config::Needed::default();
-    let settings = (
-        needed.take(args.base_url.clone().or(profile.base_url), "LUWARE_BASE_URL", "--base-url"),
-        needed.take(
-            args.subscription_key.clone().or(profile.subscription_key),
-            "LUWARE_SUBSCRIPTION_KEY",
-            "--subscription-key",
-        ),
-        needed.take(args.eid.or(profile.eid), "LUWARE_EID", "--eid"),
-        needed.take(args.client_id.clone().or(profile.client_id), "LUWARE_CLIENT_ID", "--client-id"),
-        needed.take(args.client_secret.clone().or(profile.client_secret), "LUWARE_CLIENT_SECRET", "--client-secret"),
-    );
-    let (Some(base_url), Some(subscription_key), Some(eid), Some(client_id), Some(client_secret)) = settings else {
-        return Err(needed.failure());
-    };
-    let credentials =
-        Credentials { subscription_key: subscription_key.into(), eid, client_id, client_secret: client_secret.into() };
-    Ok((Client::builder(base_url, credentials).config(context.client_config.clone()).build()?, None))
+
+    fn sandboxed(sandbox: &LuwareSandbox, config: ClientConfig) -> Result<Client, Failure> {
+        Ok(Client::builder(sandbox.base_url(), sandbox.credentials()).config(config).build()?)
+    }
+
 }
 
 /// Writes a decoded transcript as text, a line per utterance.
@@ -436,7 +415,7 @@ async fn list(
     format: OutputFormat,
     out: impl Write,
 ) -> Result<(), Failure> {
-    let mut writer = RecordWriter::new(format, CONVERSATION_COLUMNS, out);
+    let mut writer = RecordWriter::new(format, columns(CONVERSATION_COLUMNS), out);
     match all {
         Some(resume) => {
             crate::export::all(client.search(request), &resume, &mut writer, "conversations", None, as_is).await?
@@ -467,12 +446,6 @@ fn print_one(
     let value: Value = serde_json::to_value(record).map_err(std::io::Error::other)?;
     write_one(context.output.unwrap_or(OutputFormat::Json), columns, &value, out)?;
     Ok(())
-}
-
-/// Sends one of the spec's operations (`convo luware <operation-id>`).
-pub(crate) async fn send_operation(call: Call<'_>) -> Result<(), Failure> {
-    let (client, _sandbox) = connect(&call.settings()?, call.context).await?;
-    call.send(client.generated(), &BTreeMap::new()).await
 }
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
@@ -509,15 +482,3 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
     })
     .await
 }
-
-/// This API's table in a config profile.
-#[derive(Default, Deserialize)]
-pub struct LuwareProfile {
-    pub base_url: Option<String>,
-    pub subscription_key: Option<String>,
-    pub eid: Option<i64>,
-    pub client_id: Option<String>,
-    pub client_secret: Option<String>,
-}
-
-settings_debug_without_secrets!(LuwareProfile);

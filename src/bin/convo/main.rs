@@ -11,10 +11,22 @@
 // (and with no API at all, what would be sent or served is unused).
 #![cfg_attr(not(any(cli_own_apis, cli_generic_apis)), allow(unused_variables))]
 
-/// `Debug` for an API's settings or profile table that keeps secrets out:
-/// only the base URL shows, without userinfo.
-macro_rules! settings_debug_without_secrets {
-    ($settings:ty) => {
+/// An API's settings struct: its name (its table in a profile, see
+/// `config::ApiSettings`), and a `Debug` that keeps secrets out: only the
+/// base URL shows, without userinfo.
+macro_rules! api_settings {
+    ($settings:ty, $api:literal) => {
+        api_settings!($settings, $api, urls: [base_url]);
+    };
+    ($settings:ty, $api:literal, urls: [$($url:ident),*]) => {
+        impl crate::config::ApiSettings for $settings {
+            const API: &'static str = $api;
+
+            fn urls(&self) -> Vec<Option<&str>> {
+                vec![$(self.$url.as_deref()),*]
+            }
+        }
+
         impl std::fmt::Debug for $settings {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
@@ -24,8 +36,58 @@ macro_rules! settings_debug_without_secrets {
     };
 }
 
+/// The settings (and their `connect::OwnApi`) of an API whose typed
+/// client takes one key and a base URL (the client's default when unset):
+/// the key's field, flag, variable and help, the base URL's variable and
+/// help; `$builder` makes the client's builder from the key, `$sandboxed`
+/// from the emulator.
+#[cfg_attr(not(any(feature = "raia", feature = "salesloft", feature = "llamadapro")), allow(unused_macros))]
+macro_rules! keyed_api {
+    (
+        api: $api:literal,
+        key: $key:ident ($flag:literal, $env:literal) $key_help:literal,
+        base_url: ($url_env:literal) $url_help:literal,
+        emulator: $emulator:ty,
+        builder: $builder:expr,
+        sandboxed: $sandboxed:expr $(,)?
+    ) => {
+        // The API's connection settings, global to its subcommands (the
+        // generated operation commands read them too). Not a doc comment:
+        // that would be the API's about text, which is its spec's title.
+        #[derive(clap::Args, Default, serde::Deserialize)]
+        pub(crate) struct Settings {
+            #[doc = $key_help]
+            #[arg(long, global = true, env = $env, hide_env_values = true)]
+            $key: Option<String>,
+            #[doc = $url_help]
+            #[arg(long, global = true, env = $url_env)]
+            base_url: Option<String>,
+        }
+
+        api_settings!(Settings, $api);
+
+        impl crate::connect::OwnApi for Settings {
+            type Emulator = $emulator;
+            type Client = Client;
+
+            fn client(&self, config: convo_clients::ClientConfig) -> Result<Client, Failure> {
+                let key = self.$key.clone().ok_or_else(|| crate::config::missing($env, $flag))?;
+                crate::connect::at(($builder)(key), self.base_url.clone(), config)
+            }
+
+            fn sandboxed(
+                sandbox: &convo_clients::sandbox::Sandbox<$emulator>,
+                config: convo_clients::ClientConfig,
+            ) -> Result<Client, Failure> {
+                crate::connect::at(($sandboxed)(sandbox), Some(sandbox.base_url()), config)
+            }
+        }
+    };
+}
+
 mod check;
 mod config;
+mod connect;
 mod export;
 mod files;
 mod operations;
@@ -45,11 +107,12 @@ use output::OutputFormat;
 #[derive(Debug, Parser)]
 #[command(name = "convo", version, about = "Typed clients and local sandboxes for conversation-platform APIs")]
 struct Cli {
-    /// Run the command against a local emulator started in-process, with its credentials.
+    /// Run the command against a local emulator, with its credentials.
     ///
-    /// Each command starts a fresh emulator, so what one command creates (a
-    /// conversation, a task) is unknown to the next. To keep state across
-    /// commands, run `convo sandbox serve` and load the settings it prints.
+    /// When the API's settings point at this machine (the environment `convo
+    /// sandbox serve` prints is loaded), that served emulator is used, and
+    /// what one command creates (a conversation, a task) the next one sees.
+    /// Otherwise each command starts a fresh emulator in-process.
     #[arg(long, global = true)]
     sandbox: bool,
 
@@ -125,7 +188,11 @@ macro_rules! cli_apis {
         impl Command {
             async fn run(self, context: &Context) -> Result<(), Failure> {
                 match self {
-                    $(Command::$api(args) => $api::run(args, context).await,)*
+                    $(Command::$api(args) => {
+                        // Keep a fresh emulator alive for the whole flow.
+                        let (client, _sandbox) = connect::connect::<$api::Settings>(&args.settings, context).await?;
+                        $api::run(client, args.command, context).await
+                    })*
                     $(Command::$spec_api(_) => spec_api::run(stringify!($spec_api)),)*
                     Command::Sandbox(args) => sandbox::run(args).await,
                     Command::Config(config::ConfigCommand::Show { args }) => config::show(&args, SETTINGS, context),
@@ -154,7 +221,7 @@ macro_rules! cli_apis {
         /// Does a job (one spec operation, or the check) with the generated client of `api`.
         async fn send_operation(api: &str, call: operations::Call<'_>) -> Result<(), Failure> {
             match api {
-                $(stringify!($api) => $api::send_operation(call).await,)*
+                $(stringify!($api) => connect::send_operation::<$api::Settings>(call).await,)*
                 $(stringify!($spec_api) => spec_api::send_operation::<$spec_api::Api>(call).await,)*
                 _ => Err(Failure::Usage(format!("no API named {api}"))),
             }

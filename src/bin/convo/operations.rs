@@ -11,13 +11,17 @@
 //!
 //! A parameter whose flag an API setting already takes (LivePerson's
 //! `--account-id`) reads that setting's flag. A body field whose flag is
-//! taken has no flag of its own (`--json-body` sets it). An operation whose
-//! command name a friendly command already has is left to the friendly one.
+//! taken has no flag of its own (`--json-body` sets it).
+//!
+//! Hand-written commands are flows one call cannot do, each registered in
+//! [`FLOWS`]: an override of an operation's
+//! friendly command (the operation stays a command by its operation id), or
+//! an addition. A command line that names a flow runs it.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 
-use clap::{Arg, ArgAction, ArgMatches, Command, CommandFactory, FromArgMatches};
+use clap::{Arg, ArgAction, ArgMatches, Command, CommandFactory};
 use convo_clients::OperationClient;
 use convo_clients::spec::model::{self, enum_values, text, type_of};
 use convo_clients::spec::survey::DriftKind;
@@ -38,6 +42,68 @@ const COLUMNS: &str = "columns";
 const SORT: &str = "sort";
 /// The clap id prefix of a path parameter given in place.
 const POSITIONAL: &str = "at.";
+
+/// The hand-written commands, by API: flows one call cannot do. (A unit
+/// test keeps this list and each API's hand-written commands equal.)
+pub const FLOWS: &[Flow] = &[
+    Flow::new("luware", "conversations list", Some("searchConversations"), "compact filters; --all by start time"),
+    Flow::new("luware", "transcript", None, "decodes the .vtr archive into text, JSON or utterance records"),
+    Flow::new("luware", "transcripts", None, "a search, then a download per match, several at a time"),
+    Flow::new("luware", "metadata", Some("addMetadata"), "--field NAME=VALUE into the template's field list"),
+    Flow::new("luware", "control", Some("controlConversation"), "start, stop or keep: the actions by a short name"),
+    Flow::new("raia", "conversations list", Some("listConversations"), "--all counts pages; userName"),
+    Flow::new("raia", "conversations create", Some("createConversation"), "title, context checked first"),
+    Flow::new("raia", "conversations delete-user", Some("deleteUserConversations"), "says what went (no answer)"),
+    Flow::new("raia", "conversations start", Some("startConversation"), "a body per channel, checked before sending"),
+    Flow::new("raia", "ask", Some("sendMessageAsync"), "--wait polls until the agent has replied"),
+    Flow::new("raia", "reply", Some("getMessageResponse"), "--wait polls until the reply is done"),
+    Flow::new("raia", "send-manual", Some("sendManualMessage"), "only in manual mode, not a call"),
+    Flow::new("llamadapro", "contacts create", Some("createContact"), "addresses by channel flags"),
+    Flow::new("llamadapro", "contacts update", Some("updateContact"), "addresses by channel flags"),
+    Flow::new("llamadapro", "contacts search", Some("searchContacts"), "FIELD:OP:VALUE filters; body paging"),
+    Flow::new("llamadapro", "conversations create", Some("createConversation"), "a contact by id or address"),
+    Flow::new("llamadapro", "conversations bulk-create", Some("bulkCreateConversations"), "per-item report; exit 1"),
+    Flow::new("llamadapro", "conversations bulk-update", Some("bulkUpdateConversations"), "per-item report; exit 1"),
+    Flow::new("llamadapro", "messages whatsapp-template", Some("createTemplateMessage"), "--variable into the body"),
+    Flow::new("llamadapro", "messages whatsapp-text", Some("createMessage"), "type, media checked first"),
+    Flow::new("llamadapro", "messages upload-media", Some("uploadMedia"), "a local file, base64-encoded"),
+    Flow::new("llamadapro", "custom-fields definitions delete", Some("deleteCustomFieldDefinition"), "in use: --force"),
+    Flow::new("liveperson", "send", Some("sendMessages"), "texts and quick replies; --wait"),
+    Flow::new("liveperson", "transfer", Some("transferConversation"), "--wait"),
+    Flow::new("liveperson", "close", Some("closeConversation"), "--wait"),
+    Flow::new("liveperson", "sdes", Some("setSdes"), "SDEs checked against their documented types; --wait"),
+    Flow::new("liveperson", "ttr", Some("setTtr"), "urgent, normal, prioritized or custom:SECONDS; --wait"),
+    Flow::new("liveperson", "commands", Some("listCommands"), "one command or all; --wait polls one"),
+];
+
+/// A hand-written command of an API (see the module's documentation).
+pub struct Flow {
+    /// The API whose command it is.
+    pub api: &'static str,
+    /// Its words under the API: `conversations start`.
+    pub words: &'static str,
+    /// The operation whose friendly command it is, if it stands in for one.
+    pub overrides: Option<&'static str>,
+    /// What one call cannot do.
+    pub why: &'static str,
+}
+
+impl Flow {
+    const fn new(api: &'static str, words: &'static str, overrides: Option<&'static str>, why: &'static str) -> Self {
+        Self { api, words, overrides, why }
+    }
+}
+
+/// The flow of `api` that stands in for the operation `id`, if one does.
+fn overridden(api: &str, id: &str) -> Option<&'static Flow> {
+    FLOWS.iter().find(|flow| flow.api == api && flow.overrides == Some(id))
+}
+
+/// The flow of `api` that `words` name, if they name one.
+fn flow(api: &str, words: &[String]) -> Option<&'static Flow> {
+    let named = |flow: &&Flow| flow.words.split_whitespace().eq(words.iter().map(String::as_str));
+    FLOWS.iter().filter(|flow| flow.api == api).find(named)
+}
 
 /// One operation of a spec, as the CLI needs it.
 pub(crate) struct Operation {
@@ -189,7 +255,12 @@ pub fn augment(root: Command) -> Command {
             let ops = operations_of(api, &spec, &taken);
             for op in &ops {
                 if command.find_subcommand(&op.name).is_none() && op.name != crate::check::COMMAND {
-                    command = command.subcommand(operation_command(op, &op.name, &[], false));
+                    let mut by_id = operation_command(op, &op.name, &[], false);
+                    // Where a flow stands in for the operation, its help says which and why.
+                    if let Some(flow) = overridden(api, &op.id) {
+                        by_id = by_id.after_help(format!("Also `convo {api} {}`: {}.", flow.words, flow.why));
+                    }
+                    command = command.subcommand(by_id);
                 }
                 if let Some(cli) = &op.cli
                     && let Some((last, group)) = cli.name.split_last()
@@ -250,13 +321,7 @@ pub fn invoked(matches: &ArgMatches) -> Option<(&'static str, Vec<String>, &ArgM
         words.push(name.to_string());
         level = sub;
     }
-    // A hand-written command of the same name wins.
-    let derived = crate::Cli::command();
-    let mut command = derived.find_subcommand(api);
-    for word in &words {
-        command = command.and_then(|c| c.find_subcommand(word));
-    }
-    (command.is_none() && !words.is_empty()).then_some((*api, words, level))
+    (flow(api, &words).is_none() && !words.is_empty()).then_some((*api, words, level))
 }
 
 /// Runs the operation that `words` name under `api` with the flags in `matches`.
@@ -300,10 +365,8 @@ pub struct Call<'a> {
 
 impl Call<'_> {
     /// The API's settings (flags, environment, secrets' files) from the command line.
-    pub fn settings<S: clap::Args + FromArgMatches>(&self) -> Result<S, Failure> {
-        let mut settings = S::from_arg_matches(self.matches).map_err(|e| Failure::Usage(e.to_string()))?;
-        crate::config::read_secret_files(&mut settings, self.matches).map_err(Failure::Usage)?;
-        Ok(settings)
+    pub fn settings<S: crate::config::ApiSettings>(&self) -> Result<S, Failure> {
+        crate::config::settings(self.matches).map_err(Failure::Usage)
     }
 
     /// The values of the API settings the spec's parameters share flags
@@ -994,7 +1057,10 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
     }
     if let Some(sort) = op.cli.as_ref().and_then(|cli| cli.sort.as_ref()) {
         let names = sort.params();
-        let fields = op.params.iter().find(|p| p.name == names[0]).map(|p| p.values.join(", ")).unwrap_or_default();
+        let fields = match sort {
+            model::SortFlag::Direction { by, .. } => by.clone(),
+            _ => op.params.iter().find(|p| p.name == names[0]).map(|p| p.values.join(", ")).unwrap_or_default(),
+        };
         let hidden: Vec<&'static str> =
             op.params.iter().filter(|p| names.contains(&p.name.as_str())).map(|p| leak(&p.arg_id)).collect();
         let fields = if fields.is_empty() { "any field of the record by its JSON name".to_string() } else { fields };
@@ -1139,6 +1205,8 @@ fn values(
         {
             given = vec![default.clone()];
         }
+        // One vocabulary across the APIs: `asc` is the spec's `ASC`.
+        given = given.into_iter().map(|v| spelled_as_spec(v, &p.values)).collect();
         if p.date_time {
             given = given
                 .into_iter()
@@ -1153,12 +1221,19 @@ fn values(
     {
         let (by, order) = sort.split_once(':').unwrap_or((sort, ""));
         let (field, direction) = match flag {
-            model::SortFlag::Pair { field, direction } => (field, direction),
+            model::SortFlag::Pair { field, direction } => (Some(field), direction),
             // One parameter: the spec's pattern checks it (`FIELD=DIRECTION` typed as such passes through).
             model::SortFlag::Joined { param, separator } => {
                 let joined = if order.is_empty() { by.to_string() } else { format!("{by}{separator}{order}") };
                 values.insert(param.clone(), vec![joined]);
                 return Ok(values);
+            }
+            // One order field: the flag names it, and says the direction (asc when not).
+            model::SortFlag::Direction { direction, by: field } => {
+                if !field.eq_ignore_ascii_case(by) {
+                    return Err(Failure::Usage(format!("--sort {sort}: {by:?} is not {field}, the one field")));
+                }
+                (None, direction)
             }
             _ => return Ok(values),
         };
@@ -1169,7 +1244,9 @@ fn values(
                 false => Err(Failure::Usage(format!("--sort {sort}: {value:?} is not one of {}", allowed.join(", ")))),
             }
         };
-        values.insert(field.clone(), vec![check(field, by)?]);
+        if let Some(field) = field {
+            values.insert(field.clone(), vec![check(field, by)?]);
+        }
         if !order.is_empty() {
             values.insert(direction.clone(), vec![check(direction, order)?]);
         }
@@ -1405,7 +1482,9 @@ mod tests {
     /// has its command, with a flag per parameter and body field.
     #[test]
     fn an_operation_added_to_a_spec_is_a_command() {
-        let mut spec: Value = serde_json::from_str(convo_clients::luware::SPEC_JSON).unwrap();
+        // Any enabled API's spec will do.
+        let Some((api, spec)) = APIS.first() else { return };
+        let mut spec: Value = serde_json::from_str(spec).unwrap();
         spec["paths"]["/vfcrest/v1/retentionPolicies/{policyId}"] = serde_json::json!({
             "put": {
                 "operationId": "setRetentionPolicy",
@@ -1422,7 +1501,7 @@ mod tests {
             }
         });
         let spec = model::Spec::parse(&spec).unwrap();
-        let ops = operations_of("luware", &spec, &BTreeMap::new());
+        let ops = operations_of(api, &spec, &BTreeMap::new());
         let op = ops.iter().find(|op| op.name == "set-retention-policy").expect("a command");
         assert_eq!((op.id.as_str(), op.method.as_str()), ("setRetentionPolicy", "PUT"));
         let mut command = operation_command(op, &op.name, &[], false);
@@ -1431,5 +1510,36 @@ mod tests {
             assert!(help.contains(flag), "{flag} in {help}");
         }
         assert!(help.contains("Days to keep.") && help.contains("The policy."), "{help}");
+    }
+
+    /// The registry is the truth: every hand-written command is a flow, every
+    /// flow a hand-written command, and an override names an operation of
+    /// its API's spec.
+    #[test]
+    fn every_hand_written_command_is_a_registered_flow() {
+        fn leaves(command: &Command, words: Vec<String>, out: &mut Vec<String>) {
+            let subs: Vec<&Command> = command.get_subcommands().filter(|c| c.get_name() != "help").collect();
+            if subs.is_empty() {
+                out.push(words.join(" "));
+            }
+            for sub in subs {
+                leaves(sub, [words.clone(), vec![sub.get_name().to_string()]].concat(), out);
+            }
+        }
+        let derived = crate::Cli::command();
+        for (api, spec) in APIS {
+            let mut written = Vec::new();
+            leaves(derived.find_subcommand(api).unwrap(), Vec::new(), &mut written);
+            written.retain(|words| !words.is_empty());
+            let flows: Vec<&Flow> = FLOWS.iter().filter(|flow| flow.api == *api).collect();
+            let mut registered: Vec<String> = flows.iter().map(|f| f.words.to_string()).collect();
+            written.sort();
+            registered.sort();
+            assert_eq!(written, registered, "{api}: the hand-written commands and the flows");
+            let spec = model::Spec::from_json(spec).unwrap();
+            for id in flows.iter().filter_map(|f| f.overrides) {
+                assert!(spec.operation(id).is_some(), "{api}: no operation {id}");
+            }
+        }
     }
 }

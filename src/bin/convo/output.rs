@@ -34,6 +34,21 @@ pub struct Column {
     pub width: usize,
 }
 
+/// The columns one line names: `key:width` each, `header=key:width` where
+/// the header is not the key, separated by spaces.
+pub fn columns(line: &'static str) -> &'static [Column] {
+    let columns: Vec<Column> = line
+        .split_whitespace()
+        .map(|column| {
+            let (named, width) = column.rsplit_once(':').unwrap_or((column, ""));
+            let (header, key) = named.split_once('=').unwrap_or((named, named));
+            Column { header, key, width: width.parse().unwrap_or(20) }
+        })
+        .collect();
+    // Leaked: the process prints one command's output.
+    Box::leak(columns.into_boxed_slice())
+}
+
 /// Writes a stream of records, buffered: what is written shows once the
 /// caller flushes (an export does after every page) or finishes.
 ///

@@ -1,6 +1,5 @@
 //! `convo raia …`: the raia AI Agent API (Conversations).
 
-use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Duration;
 
@@ -11,57 +10,21 @@ use convo_clients::raia::types::{
     StartConversationRequest, StartEmailConversation, StartSmsConversation, StartVoiceConversation,
     };
 use convo_clients::raia::Client;
-use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
-use serde::Deserialize;
+use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox, RaiaState};
 use serde_json::{Map, Value, json};
 
-use crate::output::{Column, OutputFormat, RecordWriter, write_one};
-use crate::operations::Call;
+use crate::output::{Column, columns, OutputFormat, RecordWriter, write_one};
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
-use crate::{Context, Failure, config};
+use crate::{Context, Failure};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub(crate) settings: config::WithSecretFiles<Settings>,
-
-    #[command(subcommand)]
-    command: RaiaCommand,
-}
-
-// The API's connection settings, global to its subcommands (the generated
-// operation commands read them too).
-#[derive(clap::Args)]
-pub(crate) struct Settings {
-    /// The agent's secret key (sent as Agent-Secret-Key). Prefer the environment.
-    #[arg(long, global = true, env = "RAIA_AGENT_SECRET_KEY", hide_env_values = true)]
-    secret_key: Option<String>,
-    /// API host: https://api.raia2.com by default, https://api-eu.raia2.com for the EU region.
-    #[arg(long, global = true, env = "RAIA_BASE_URL")]
-    base_url: Option<String>,
-}
-
-settings_debug_without_secrets!(Settings);
+pub type Args = crate::connect::Args<Settings, RaiaCommand>;
 
 #[derive(Debug, Subcommand)]
-enum RaiaCommand {
+pub(crate) enum RaiaCommand {
     /// List, read, create, update, delete and start conversations.
     #[command(subcommand)]
     Conversations(ConversationsCommand),
-    /// List a conversation's messages.
-    Messages {
-        conversation: String,
-        /// Include each message's feedbacks.
-        #[arg(long)]
-        feedbacks: bool,
-        /// Sort as FIELD[:asc|desc]. Fields: createdAt (the only one). The direction defaults to asc.
-        #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = parse_message_sort)]
-        sort: Option<Direction>,
-        /// Old spelling of --sort createdAt:DIRECTION.
-        #[arg(long, value_enum, hide = true, conflicts_with = "sort")]
-        order: Option<Direction>,
-    },
     /// Ask the agent a question: prints the question sent, or with --wait the agent's reply.
     Ask {
         conversation: String,
@@ -106,7 +69,7 @@ enum RaiaCommand {
 }
 
 #[derive(Debug, Subcommand)]
-enum ConversationsCommand {
+pub(crate) enum ConversationsCommand {
     /// List conversations; prints one page, or every page with --all.
     List {
         /// Conversations per page.
@@ -212,7 +175,7 @@ enum ConversationsCommand {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum Direction {
+pub(crate) enum Direction {
     Asc,
     Desc,
 }
@@ -227,7 +190,7 @@ impl From<Direction> for OrderDirection {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum OrderByArg {
+pub(crate) enum OrderByArg {
     #[value(name = "createdAt")]
     CreatedAt,
     #[value(name = "updatedAt")]
@@ -235,7 +198,7 @@ enum OrderByArg {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-enum ChannelArg {
+pub(crate) enum ChannelArg {
     Email,
     Sms,
     Voice,
@@ -254,15 +217,6 @@ fn parse_sort(text: &str) -> Result<(OrderByArg, Option<Direction>), String> {
         other => return Err(format!("{other:?} is not a sort field: createdAt or updatedAt")),
     };
     Ok((field, direction.map(parse_direction).transpose()?))
-}
-
-/// `createdAt[:asc|desc]`, the one sort of the message list.
-fn parse_message_sort(text: &str) -> Result<Direction, String> {
-    match text.split_once(':') {
-        Some(("createdAt", direction)) => parse_direction(direction),
-        None if text == "createdAt" => Ok(Direction::Asc),
-        _ => Err(format!("{text:?} is not createdAt[:asc|desc]")),
-    }
 }
 
 fn parse_direction(text: &str) -> Result<Direction, String> {
@@ -285,50 +239,21 @@ fn custom_data(pairs: Vec<(String, String)>) -> Map<String, Value> {
 }
 
 /// Table and csv columns of a conversation (`userName` is added by `flatten_conversation`).
-const CONVERSATION_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 36 },
-    Column { header: "updatedAt", key: "updatedAt", width: 24 },
-    Column { header: "mode", key: "mode", width: 6 },
-    Column { header: "title", key: "title", width: 28 },
-    Column { header: "user", key: "userName", width: 20 },
-];
+const CONVERSATION_COLUMNS: &str = "id:36 updatedAt:24 mode:6 title:28 user=userName:20";
 
-const MESSAGE_COLUMNS: &[Column] = &[
-    Column { header: "id", key: "id", width: 36 },
-    Column { header: "createdAt", key: "createdAt", width: 24 },
-    Column { header: "senderRole", key: "senderRole", width: 17 },
-    Column { header: "source", key: "source", width: 9 },
-    Column { header: "message", key: "message", width: 60 },
-];
+const MESSAGE_COLUMNS: &str = "id:36 createdAt:24 senderRole:17 source:9 message:60";
 
 
-const STARTED_COLUMNS: &[Column] = &[Column { header: "conversationId", key: "conversationId", width: 36 }];
+const STARTED_COLUMNS: &str = "conversationId:36";
 
-const DELETED_COLUMNS: &[Column] = &[
-    Column { header: "conversationUserId", key: "conversationUserId", width: 36 },
-    Column { header: "status", key: "status", width: 8 },
-];
+const DELETED_COLUMNS: &str = "conversationUserId:36 status:8";
 
-pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
-    // Keep the in-process sandbox alive for the whole command.
-    let (client, _sandbox) = connect(&args.settings, context).await?;
+pub async fn run(client: Client, command: RaiaCommand, context: &Context) -> Result<(), Failure> {
     let out = std::io::stdout().lock();
     let one = context.output.unwrap_or(OutputFormat::Json);
     let many = context.output.unwrap_or(OutputFormat::Jsonl);
-    match args.command {
+    match command {
         RaiaCommand::Conversations(command) => conversations(&client, command, one, many, out).await,
-        RaiaCommand::Messages { conversation, feedbacks, sort, order } => {
-            let order = sort.or(order);
-            let mut call = client.list_messages().id(&conversation);
-            if feedbacks {
-                call = call.should_include_feedbacks(true);
-            }
-            if let Some(order) = order {
-                call = call.order_direction(OrderDirection::from(order));
-            }
-            let messages = call.send().await.map_err(convo_clients::Error::from)?.into_inner().messages;
-            write_all(many, MESSAGE_COLUMNS, messages.iter().map(to_value), out)
-        }
         RaiaCommand::Ask { conversation, question, context: message_context, wait, sync, timeout } => {
             let message = match message_context {
                 Some(c) => AgentMessageRequest::with_context(question, c),
@@ -355,7 +280,7 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
                     .map_err(convo_clients::Error::from)?
                     .into_inner()
             };
-            print_one(one, MESSAGE_COLUMNS, to_value(&printed)?, out)
+            print_one(one, columns(MESSAGE_COLUMNS), to_value(&printed)?, out)
         }
         RaiaCommand::Reply { conversation, question, wait, timeout } => {
             let reply = if wait {
@@ -364,14 +289,14 @@ pub async fn run(args: Args, context: &Context) -> Result<(), Failure> {
                 let call = client.get_message_response().id(&conversation).question_message_id(&question);
                 to_value(&call.send().await.map_err(convo_clients::Error::from)?.into_inner())?
             };
-            print_one(one, MESSAGE_COLUMNS, reply, out)
+            print_one(one, columns(MESSAGE_COLUMNS), reply, out)
         }
         RaiaCommand::SendManual { conversation, text, reply_to, author } => {
             let mut message = ManualMessageRequest::from(text);
             message.conversation_message_id = reply_to;
             message.author_id = author;
             let sent = client.send_manual_message_checked(&conversation, message).await?;
-            print_one(one, MESSAGE_COLUMNS, to_value(&sent)?, out)
+            print_one(one, columns(MESSAGE_COLUMNS), to_value(&sent)?, out)
         }
     }
 }
@@ -430,7 +355,7 @@ async fn conversations(
             if with_feedbacks_only {
                 call = call.with_feedbacks_only(true);
             }
-            let mut writer = RecordWriter::new(many, CONVERSATION_COLUMNS, out);
+            let mut writer = RecordWriter::new(many, columns(CONVERSATION_COLUMNS), out);
             if let Some(resume) = all.then_some(resume) {
                 let request = call.detach();
                 let total = crate::export::total(&resume, || async {
@@ -466,12 +391,12 @@ async fn conversations(
                 .await
                 .map_err(convo_clients::Error::from)?
                 .into_inner();
-            print_one(one, CONVERSATION_COLUMNS, flatten_conversation(to_value(&created)?), out)
+            print_one(one, columns(CONVERSATION_COLUMNS), flatten_conversation(to_value(&created)?), out)
         }
         ConversationsCommand::DeleteUser { user } => {
             let body = DeleteUserConversationsRequest { conversation_user_id: user.clone() };
             client.delete_user_conversations().body(body).send().await.map_err(convo_clients::Error::from)?;
-            print_one(one, DELETED_COLUMNS, json!({ "conversationUserId": user, "status": "deleted" }), out)
+            print_one(one, columns(DELETED_COLUMNS), json!({ "conversationUserId": user, "status": "deleted" }), out)
         }
         ConversationsCommand::Start {
             channel,
@@ -491,67 +416,47 @@ async fn conversations(
             // Missing fields go through as empty, so that the client's check
             // names the one the channel needs (an input error, exit 2).
             let text = |value: Option<String>| value.unwrap_or_default();
+            // The fields every channel's request has.
+            macro_rules! shared {
+                ($request:expr) => {{
+                    let mut s = $request;
+                    (s.context, s.source, s.fk_id, s.custom_data) = (context, source, fk_id, custom_data(data));
+                    s
+                }};
+            }
             let request: StartConversationRequest = match channel {
                 ChannelArg::Email => {
-                    let mut s = StartEmailConversation::new(
-                        first_name,
-                        last_name,
-                        text(email),
-                        text(subject),
-                        text(introduction),
-                    );
-                    s.phone_number = phone;
-                    s.reset_conversation = reset;
-                    s.context = context;
-                    s.source = source;
-                    s.fk_id = fk_id;
-                    s.custom_data = custom_data(data);
-                    s.into()
+                    let (email, subject, introduction) = (text(email), text(subject), text(introduction));
+                    let s = StartEmailConversation::new(first_name, last_name, email, subject, introduction);
+                    StartEmailConversation { phone_number: phone, reset_conversation: reset, ..shared!(s) }.into()
                 }
                 ChannelArg::Sms => {
-                    let mut s = StartSmsConversation::new(first_name, last_name, text(phone), text(introduction));
-                    s.email = email;
-                    s.reset_conversation = reset;
-                    s.context = context;
-                    s.source = source;
-                    s.fk_id = fk_id;
-                    s.custom_data = custom_data(data);
-                    s.into()
+                    let s = StartSmsConversation::new(first_name, last_name, text(phone), text(introduction));
+                    StartSmsConversation { email, reset_conversation: reset, ..shared!(s) }.into()
+                }
+                ChannelArg::Voice if reset => {
+                    return Err(Failure::Usage("--reset does not apply to voice: every call starts anew".into()));
                 }
                 ChannelArg::Voice => {
-                    if reset {
-                        return Err(Failure::Usage("--reset does not apply to voice: every call starts anew".into()));
-                    }
-                    let mut s = StartVoiceConversation::new(first_name, last_name, text(phone), text(first_message));
-                    s.email = email;
-                    s.context = context;
-                    s.source = source;
-                    s.fk_id = fk_id;
-                    s.custom_data = custom_data(data);
-                    s.into()
+                    let s = StartVoiceConversation::new(first_name, last_name, text(phone), text(first_message));
+                    StartVoiceConversation { email, ..shared!(s) }.into()
                 }
             };
             let started = client.start_conversation().body(request).send().await.map_err(convo_clients::Error::from)?.into_inner();
-            print_one(one, STARTED_COLUMNS, to_value(&started)?, out)
+            print_one(one, columns(STARTED_COLUMNS), to_value(&started)?, out)
         }
     }
 }
 
-/// Builds the client from flags, environment and profile, or from an
-/// in-process sandbox with `--sandbox`.
-pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Client, Option<RaiaSandbox>), Failure> {
-    if context.sandbox {
-        let sandbox: RaiaSandbox = crate::sandbox::start(RaiaConfig::default()).await?;
-        let client = Client::builder(sandbox.secret_key()).base_url(sandbox.base_url()).config(context.client_config.clone()).build()?;
-        return Ok((client, Some(sandbox)));
-    }
-    let profile = config::profile::<RaiaProfile>(context.profile.as_deref(), "raia")?;
-    let secret_key = args.secret_key.clone().or(profile.secret_key).ok_or_else(|| config::missing("RAIA_AGENT_SECRET_KEY", "--secret-key"))?;
-    let mut builder = Client::builder(secret_key);
-    if let Some(url) = args.base_url.clone().or(profile.base_url) {
-        builder = builder.base_url(url);
-    }
-    Ok((builder.config(context.client_config.clone()).build()?, None))
+keyed_api! {
+    api: "raia",
+    key: secret_key ("--secret-key", "RAIA_AGENT_SECRET_KEY")
+        "The agent's secret key (sent as Agent-Secret-Key). Prefer the environment.",
+    base_url: ("RAIA_BASE_URL")
+        "API host: https://api.raia2.com by default, https://api-eu.raia2.com for the EU region.",
+    emulator: RaiaState,
+    builder: |key: String| Client::builder(key),
+    sandboxed: |sandbox: &RaiaSandbox| Client::builder(sandbox.secret_key()),
 }
 
 fn to_value(record: &impl serde::Serialize) -> Result<Value, Failure> {
@@ -576,26 +481,6 @@ fn print_one(format: OutputFormat, columns: &'static [Column], record: Value, ou
     Ok(())
 }
 
-fn write_all(
-    format: OutputFormat,
-    columns: &'static [Column],
-    records: impl Iterator<Item = Result<Value, Failure>>,
-    out: impl Write,
-) -> Result<(), Failure> {
-    let mut writer = RecordWriter::new(format, columns, out);
-    for record in records {
-        writer.write(&record?)?;
-    }
-    writer.finish()?;
-    Ok(())
-}
-
-/// Sends one of the spec's operations (`convo raia <operation-id>`).
-pub(crate) async fn send_operation(call: Call<'_>) -> Result<(), Failure> {
-    let (client, _sandbox) = connect(&call.settings()?, call.context).await?;
-    call.send(client.generated(), &BTreeMap::new()).await
-}
-
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
 pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
     let default = RaiaConfig::default();
@@ -618,12 +503,3 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
     })
     .await
 }
-
-/// This API's table in a config profile.
-#[derive(Default, Deserialize)]
-pub struct RaiaProfile {
-    pub secret_key: Option<String>,
-    pub base_url: Option<String>,
-}
-
-settings_debug_without_secrets!(RaiaProfile);

@@ -1,61 +1,30 @@
 //! `convo salesloft …`: Salesloft Conversations.
 
-use std::collections::BTreeMap;
-
 use convo_clients::salesloft::{ApiKey, Client};
-use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
-use serde::Deserialize;
+use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox, SalesloftState};
 
-use crate::operations::Call;
 use crate::sandbox::{self, ServeOptions, Served};
-use crate::{Context, Failure, config};
+use crate::{Context, Failure};
 
-// The API's settings; its commands are the spec's operations
-// (`conversations list`, `conversations get`, …).
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(flatten)]
-    pub(crate) settings: config::WithSecretFiles<Settings>,
+pub type Args = crate::connect::Args<Settings, NoFlows>;
+
+// None: every command of this API is one of its spec's operations.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum NoFlows {}
+
+pub async fn run(_: Client, command: NoFlows, _: &Context) -> Result<(), Failure> {
+    match command {}
 }
 
-// The API's connection settings, global to its subcommands (the generated
-// operation commands read them too).
-#[derive(clap::Args)]
-pub(crate) struct Settings {
-    /// API key (ak_…) or OAuth access token. Prefer the environment.
-    #[arg(long, global = true, env = "SALESLOFT_API_KEY", hide_env_values = true)]
-    api_key: Option<String>,
-    /// Base URL (default https://api.salesloft.com).
-    #[arg(long, global = true, env = "SALESLOFT_BASE_URL")]
-    base_url: Option<String>,
-}
-
-settings_debug_without_secrets!(Settings);
-
-/// Every command of this API is one of its spec's operations.
-pub async fn run(_: Args, _: &Context) -> Result<(), Failure> {
-    Err(Failure::Usage("salesloft needs a command: see `convo salesloft --help`".into()))
-}
-
-pub(crate) async fn connect(args: &Settings, context: &Context) -> Result<(Client, Option<SalesloftSandbox>), Failure> {
-    if context.sandbox {
-        let sandbox: SalesloftSandbox = crate::sandbox::start(SalesloftConfig::default()).await?;
-        let client = Client::builder(ApiKey(sandbox.api_key().into())).base_url(sandbox.base_url()).config(context.client_config.clone()).build()?;
-        return Ok((client, Some(sandbox)));
-    }
-    let profile = config::profile::<SalesloftProfile>(context.profile.as_deref(), "salesloft")?;
-    let key = args.api_key.clone().or(profile.api_key).ok_or_else(|| config::missing("SALESLOFT_API_KEY", "--api-key"))?;
-    let mut builder = Client::builder(ApiKey(key.into()));
-    if let Some(url) = args.base_url.clone().or(profile.base_url) {
-        builder = builder.base_url(url);
-    }
-    Ok((builder.config(context.client_config.clone()).build()?, None))
-}
-
-/// Sends one of the spec's operations (`convo salesloft <operation-id>`).
-pub(crate) async fn send_operation(call: Call<'_>) -> Result<(), Failure> {
-    let (client, _sandbox) = connect(&call.settings()?, call.context).await?;
-    call.send(client.generated(), &BTreeMap::new()).await
+keyed_api! {
+    api: "salesloft",
+    key: api_key ("--api-key", "SALESLOFT_API_KEY")
+        "API key (ak_…) or OAuth access token. Prefer the environment.",
+    base_url: ("SALESLOFT_BASE_URL")
+        "Base URL (default https://api.salesloft.com).",
+    emulator: SalesloftState,
+    builder: |key: String| Client::builder(ApiKey(key.into())),
+    sandboxed: |sandbox: &SalesloftSandbox| Client::builder(ApiKey(sandbox.api_key().into())),
 }
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
@@ -70,12 +39,3 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
     })
     .await
 }
-
-/// This API's table in a config profile.
-#[derive(Default, Deserialize)]
-pub struct SalesloftProfile {
-    pub api_key: Option<String>,
-    pub base_url: Option<String>,
-}
-
-settings_debug_without_secrets!(SalesloftProfile);

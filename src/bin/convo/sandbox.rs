@@ -75,12 +75,20 @@ pub struct ServeOptions {
     pub port: u16,
     pub seed: u64,
     /// Records in the emulator's main list; `None` for its default.
+    // LivePerson's emulator has no list.
+    #[cfg_attr(
+        not(any(feature = "luware", feature = "raia", feature = "salesloft", feature = "llamadapro")),
+        allow(dead_code)
+    )]
     pub records: Option<u64>,
     /// Utterances in each Luware transcript; `None` for the default.
+    #[cfg_attr(not(feature = "luware"), allow(dead_code))]
     pub transcript_utterances: Option<usize>,
     /// Salesloft's cost budget per minute; `None` for the documented 600.
+    #[cfg_attr(not(feature = "salesloft"), allow(dead_code))]
     pub rate_limit_budget: Option<u64>,
     /// Lifetime of issued access tokens.
+    #[cfg_attr(not(feature = "luware"), allow(dead_code))]
     pub token_lifetime: Duration,
     /// Latency, no request log, and whether responses are checked.
     pub harness: HarnessConfig,

@@ -88,6 +88,29 @@ impl<A: SpecApi> std::fmt::Debug for Settings<A> {
     }
 }
 
+impl<A> Default for Settings<A> {
+    fn default() -> Self {
+        Self { base_url: None, credentials: BTreeMap::new(), api: PhantomData }
+    }
+}
+
+/// A profile's table typed as these settings: every value a text (which
+/// `config::settings` then reads as its flag would).
+impl<'de, A> serde::Deserialize<'de> for Settings<A> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <BTreeMap<String, String> as serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Self::default())
+    }
+}
+
+impl<A: SpecApi> config::ApiSettings for Settings<A> {
+    const API: &'static str = A::NAME;
+
+    fn urls(&self) -> Vec<Option<&str>> {
+        vec![self.base_url.as_deref()]
+    }
+}
+
 const BASE_URL: &str = "base_url";
 
 impl<A: SpecApi> clap::Args for Settings<A> {
@@ -123,7 +146,7 @@ impl<A: SpecApi> clap::Args for Settings<A> {
 
 impl<A: SpecApi> FromArgMatches for Settings<A> {
     fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
-        let mut settings = Self { base_url: None, credentials: BTreeMap::new(), api: PhantomData };
+        let mut settings = Self::default();
         settings.update_from_arg_matches(matches)?;
         Ok(settings)
     }
@@ -148,30 +171,25 @@ pub fn run(api: &str) -> Result<(), Failure> {
     Err(Failure::Usage(format!("{api} needs a command: see `convo {api} --help`")))
 }
 
-/// The client `settings` (then the profile's `[<api>]` table, then the
-/// spec's server) describe, or one of a fresh generic sandbox with `--sandbox`.
+/// The client `settings` (then the spec's server) describe; with
+/// `--sandbox`, a served sandbox's when they point at one, else a fresh
+/// generic sandbox's.
 async fn connect<A: SpecApi>(
     settings: &Settings<A>,
     context: &Context,
 ) -> Result<(A::Client, Option<SpecSandbox>), Failure> {
     let schemes = schemes::<A>();
-    if context.sandbox {
+    if context.sandbox && !crate::connect::served(&config::ApiSettings::urls(settings)) {
         let sandbox = start_spec(A::SPEC_JSON).await?;
         let builder =
             schemes.iter().fold(A::builder(sandbox.base_url()), |b, (scheme, _)| b.credential(scheme, "sandbox"));
         return Ok((builder.config(context.client_config.clone()).build()?, Some(sandbox)));
     }
-    let profile: toml::Table = config::profile(context.profile.as_deref(), A::NAME)?;
-    let from_profile = |id: &str| profile.get(id).and_then(toml::Value::as_str).map(str::to_owned);
     let mut needed = config::Needed::default();
-    let base_url = settings.base_url.clone().or_else(|| from_profile(BASE_URL)).or_else(spec_server::<A>);
+    let base_url = settings.base_url.clone().or_else(spec_server::<A>);
     let base_url = needed.take(base_url, leak(Setting::new(A::NAME, BASE_URL).env), "--base-url");
-    let mut credentials = Vec::new();
-    for (scheme, setting) in &schemes {
-        if let Some(secret) = settings.credentials.get(scheme).cloned().or_else(|| from_profile(&setting.id)) {
-            credentials.push((scheme, secret));
-        }
-    }
+    let credentials: Vec<(&String, String)> =
+        schemes.iter().filter_map(|(scheme, _)| Some((scheme, settings.credentials.get(scheme)?.clone()))).collect();
     // The spec may offer schemes as alternatives: one will do.
     if credentials.is_empty() {
         for (_, setting) in &schemes {

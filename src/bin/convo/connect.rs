@@ -1,0 +1,103 @@
+//! How a command reaches an API with a module of its own here: the module
+//! says how its typed client is built ([`OwnApi`]); the rest is shared, so
+//! that every API treats its settings, `--sandbox` and the spec's operation
+//! commands alike.
+
+use std::collections::BTreeMap;
+
+use convo_clients::sandbox::{Emulator, Sandbox};
+use convo_clients::{ClientConfig, OperationClient};
+
+use crate::operations::Call;
+use crate::{Context, Failure, config};
+
+/// What an API with a module of its own supplies, on its settings (flags,
+/// environment, secrets' files, profile: [`config::settings`]).
+pub trait OwnApi: config::ApiSettings {
+    /// Its emulator, for `--sandbox`.
+    type Emulator: Emulator<Config: Default>;
+    /// Its typed client, which the hand-written flows use.
+    type Client: Typed;
+
+    /// The typed client the settings describe (its own defaults for the rest).
+    fn client(&self, config: ClientConfig) -> Result<Self::Client, Failure>;
+    /// The typed client of a fresh emulator, with its credentials.
+    fn sandboxed(sandbox: &Sandbox<Self::Emulator>, config: ClientConfig) -> Result<Self::Client, Failure>;
+    /// Values of the settings that parameters sharing their flag fall back
+    /// to, by clap id (LivePerson's `--account-id`).
+    fn defaults(&self, _sandbox: Option<&Sandbox<Self::Emulator>>) -> BTreeMap<&'static str, String> {
+        BTreeMap::new()
+    }
+}
+
+// The command line of an API with a module of its own: its settings, and
+// the hand-written flow (`C`) a command names. (Not a doc comment: that
+// would be the API's about text, which is its spec's title.)
+#[derive(Debug, clap::Args)]
+pub struct Args<S: OwnApi + std::fmt::Debug, C: clap::Subcommand + std::fmt::Debug> {
+    #[command(flatten)]
+    pub settings: config::WithSecretFiles<S>,
+    #[command(subcommand)]
+    pub command: C,
+}
+
+/// A typed client, and the generated one inside it that the spec's operations use.
+pub trait Typed {
+    type Generated: OperationClient + Sync;
+    async fn generated(&self) -> Result<&Self::Generated, Failure>;
+}
+
+impl<G: OperationClient + Sync, S> Typed for convo_clients::ApiClient<G, S> {
+    type Generated = G;
+
+    async fn generated(&self) -> Result<&G, Failure> {
+        Ok(convo_clients::ApiClient::generated(self))
+    }
+}
+
+/// The client of `builder` (a typed client's, with its key) at `base_url`
+/// when one is given, at the API's own default otherwise.
+#[cfg_attr(not(any(feature = "raia", feature = "salesloft", feature = "llamadapro")), allow(dead_code))]
+pub fn at<C>(
+    builder: convo_clients::SpecClientBuilder<C>,
+    base_url: Option<String>,
+    config: ClientConfig,
+) -> Result<C, Failure> {
+    let builder = match base_url {
+        Some(url) => builder.base_url(url),
+        None => builder,
+    };
+    Ok(builder.config(config).build()?)
+}
+
+/// The client `settings` (flags, environment, profile) describe; with
+/// `--sandbox`, that of a served sandbox when the settings point at one
+/// (`convo sandbox serve`'s environment is loaded), else of a fresh emulator
+/// that lives as long as the returned handle.
+pub async fn connect<S: OwnApi>(
+    settings: &S,
+    context: &Context,
+) -> Result<(S::Client, Option<Sandbox<S::Emulator>>), Failure> {
+    if context.sandbox && !served(&settings.urls()) {
+        let sandbox = crate::sandbox::start::<S::Emulator>(Default::default()).await?;
+        return Ok((S::sandboxed(&sandbox, context.client_config.clone())?, Some(sandbox)));
+    }
+    Ok((settings.client(context.client_config.clone())?, None))
+}
+
+/// Sends one of the spec's operations (`convo <api> <operation>`), or runs `check`.
+pub async fn send_operation<S: OwnApi>(call: Call<'_>) -> Result<(), Failure> {
+    let settings: S = call.settings()?;
+    let (client, sandbox) = connect(&settings, call.context).await?;
+    let defaults = settings.defaults(sandbox.as_ref());
+    call.send(client.generated().await?, &defaults).await
+}
+
+/// Whether any of `urls` is on this machine's loopback, where `convo sandbox serve` listens.
+pub fn served(urls: &[Option<&str>]) -> bool {
+    let hosts = urls.iter().flatten().filter_map(|url| reqwest::Url::parse(url).ok()?.host_str().map(str::to_owned));
+    hosts.into_iter().any(|host| {
+        let ip = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>();
+        host == "localhost" || ip.is_ok_and(|ip| ip.is_loopback())
+    })
+}

@@ -307,6 +307,32 @@ fn an_export_outlives_the_access_token() {
 
 const CONVERSATION: &str = "2312ed0e-662e-4c94-9022-f0991058b4a4";
 
+/// `--login legacy` logs in the seed's way (username and password); API-key
+/// credentials cannot, and are refused before anything is sent.
+#[test]
+fn liveperson_legacy_login() {
+    let served = Served::start("liveperson", &[]);
+    let out = served
+        .command()
+        .args(["liveperson", "send", CONVERSATION, "--text", "Hello", "--login", "legacy", "--wait"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(serde_json::from_str::<Value>(&stdout(&out)).unwrap()["state"], "completed");
+    let out = served
+        .command()
+        .env_remove("LIVEPERSON_PASSWORD")
+        .env("LIVEPERSON_API_KEY", "a:b:c:d")
+        .args(["liveperson", "send", CONVERSATION, "--text", "Hello", "--login", "legacy"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("legacy login"), "{}", stderr(&out));
+    let out = served.command().args(["liveperson", "send", CONVERSATION, "--text", "x", "--login", "old"]).output();
+    assert_eq!(out.unwrap().status.code(), Some(2));
+    served.interrupt();
+}
+
 #[test]
 fn liveperson_commands_in_process() {
     let sent: Value = serde_json::from_str(&ok(&[

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Subcommand;
 use convo_clients::liveperson::auth::{ApiKeyCredentials, UserPassCredentials};
 use convo_clients::liveperson::types::{Message, SetSdesRequest};
-use convo_clients::liveperson::{BotDomain, Client, CommandOptions, Credentials, SdeInput, Ttr};
+use convo_clients::liveperson::{BotDomain, Client, CommandOptions, Credentials, LoginForm, SdeInput, Ttr};
 use convo_clients::ClientConfig;
 use convo_clients::sandbox::liveperson::{LivePersonConfig, LivePersonSandbox, LivePersonState};
 use serde::Deserialize;
@@ -44,6 +44,10 @@ pub(crate) struct Settings {
     /// Base URL of the domain lookup (CSDS), e.g. a proxy; https://api.liveperson.net by default.
     #[arg(long, global = true, env = "LIVEPERSON_CSDS_BASE_URL")]
     csds_base_url: Option<String>,
+    /// Which login: current (/api/v1/account/{id}/login, the default) or legacy
+    /// (the seed's /api/account/{id}/login, username and password only).
+    #[arg(long, global = true, env = "LIVEPERSON_LOGIN", value_parser = ["current", "legacy"])]
+    login: Option<String>,
 }
 
 api_settings!(Settings, "liveperson", urls: [base_url, bot_domain, csds_base_url]);
@@ -285,7 +289,11 @@ impl OwnApi for Settings {
             (None, Some(text)) => text.parse().map_err(Failure::Usage)?,
             (None, None) => BotDomain::Lookup,
         };
-        let builder = Client::builder(account_id, credentials).domain(domain);
+        let login = match s.login.as_deref() {
+            Some("legacy") => LoginForm::Legacy,
+            _ => LoginForm::Current,
+        };
+        let builder = Client::builder(account_id, credentials).domain(domain).login_form(login);
         let builder = match s.csds_base_url.clone() {
             Some(url) => builder.csds_base_url(url),
             None => builder,

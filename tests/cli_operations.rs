@@ -274,7 +274,8 @@ fn friendly_commands_refuse_what_the_spec_forbids_before_sending() {
         (
             [&raia[..], &["conversations", "list", "--since", "2024-03-21", "--until", "2024-03-20T12:00:00Z"]]
                 .concat(),
-            &["query parameters startDate and endDate", "startDate", "is after endDate", "the range is empty"],
+            // The flags typed, now that the list is the spec's operation command.
+            &["--since and --until", "startDate", "is after endDate", "the range is empty"],
         ),
         (
             [

@@ -65,7 +65,8 @@ fn every_output_format_of_a_list_and_all_pages() {
 
     let csv = ok_raia(&["conversations", "list", "--page-size", "3", "-o", "csv"]);
     let mut lines = csv.lines();
-    assert_eq!(lines.next().unwrap(), "id,updatedAt,mode,title,user");
+    // The spec's columns under the spec's names (`x-cli` of listConversations).
+    assert_eq!(lines.next().unwrap(), "id,updatedAt,mode,title,conversationUserId");
     assert!(lines.next().unwrap().starts_with(&format!("{first_id},2024-")), "{csv}");
 
     let table = ok_raia(&["conversations", "list", "--page-size", "3", "-o", "table"]);

@@ -3,19 +3,17 @@
 use std::io::Write;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use clap::{Subcommand, ValueEnum};
 use convo_clients::raia::types::{
-    AgentMessageRequest, ConversationOrderBy, CreateConversationRequest, DeleteUserConversationsRequest, ManualMessageRequest, OrderDirection,
+    AgentMessageRequest, CreateConversationRequest, DeleteUserConversationsRequest, ManualMessageRequest,
     StartConversationRequest, StartEmailConversation, StartSmsConversation, StartVoiceConversation,
     };
 use convo_clients::raia::Client;
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox, RaiaState};
 use serde_json::{Map, Value, json};
 
-use crate::output::{Column, columns, OutputFormat, RecordWriter, write_one};
+use crate::output::{Column, columns, OutputFormat, write_one};
 use crate::sandbox::{self, ServeOptions, Served};
-use crate::values::parse_time;
 use crate::{Context, Failure};
 
 pub type Args = crate::connect::Args<Settings, RaiaCommand>;
@@ -71,45 +69,6 @@ pub(crate) enum RaiaCommand {
 #[derive(Debug, Subcommand)]
 pub(crate) enum ConversationsCommand {
     /// List conversations; prints one page, or every page with --all.
-    List {
-        /// Conversations per page.
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i32::MAX as i64))]
-        page_size: Option<u32>,
-        /// The page to print (from 1).
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i32::MAX as i64), conflicts_with = "all")]
-        page: u32,
-        /// Follow the pages to the end, printing as conversations arrive.
-        #[arg(long)]
-        all: bool,
-        #[command(flatten)]
-        resume: crate::export::ResumeArgs,
-        /// Sort as FIELD[:asc|desc]. Fields: createdAt, updatedAt. Without a direction the
-        /// server's order applies (the API documents no default).
-        #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = parse_sort)]
-        sort: Option<(OrderByArg, Option<Direction>)>,
-        /// Old spelling of the --sort field.
-        #[arg(long, value_enum, hide = true, conflicts_with = "sort")]
-        order_by: Option<OrderByArg>,
-        /// Old spelling of the --sort direction.
-        #[arg(long, value_enum, hide = true, conflicts_with = "sort")]
-        order: Option<Direction>,
-        /// Match title, summary, agent name, user name, email or phone number.
-        #[arg(long)]
-        search: Option<String>,
-        /// Only this conversation user's conversations.
-        #[arg(long)]
-        user: Option<String>,
-        /// Only conversations updated at or after this time (RFC 3339, or a date for midnight UTC);
-        /// not after --until (an empty range is refused before sending).
-        #[arg(long, value_parser = parse_time)]
-        since: Option<DateTime<Utc>>,
-        /// Only conversations updated at or before this time; not before --since.
-        #[arg(long, value_parser = parse_time)]
-        until: Option<DateTime<Utc>>,
-        /// Only conversations with at least one feedback.
-        #[arg(long)]
-        with_feedbacks_only: bool,
-    },
     /// Create a conversation for an existing user.
     Create {
         /// The conversation user's id.
@@ -175,57 +134,12 @@ pub(crate) enum ConversationsCommand {
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum Direction {
-    Asc,
-    Desc,
-}
-
-impl From<Direction> for OrderDirection {
-    fn from(d: Direction) -> Self {
-        match d {
-            Direction::Asc => OrderDirection::Asc,
-            Direction::Desc => OrderDirection::Desc,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum OrderByArg {
-    #[value(name = "createdAt")]
-    CreatedAt,
-    #[value(name = "updatedAt")]
-    UpdatedAt,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum ChannelArg {
     Email,
     Sms,
     Voice,
 }
 
-
-/// `FIELD[:asc|desc]`, FIELD one of the API's wire names.
-fn parse_sort(text: &str) -> Result<(OrderByArg, Option<Direction>), String> {
-    let (field, direction) = match text.split_once(':') {
-        Some((field, direction)) => (field, Some(direction)),
-        None => (text, None),
-    };
-    let field = match field {
-        "createdAt" => OrderByArg::CreatedAt,
-        "updatedAt" => OrderByArg::UpdatedAt,
-        other => return Err(format!("{other:?} is not a sort field: createdAt or updatedAt")),
-    };
-    Ok((field, direction.map(parse_direction).transpose()?))
-}
-
-fn parse_direction(text: &str) -> Result<Direction, String> {
-    match text.to_ascii_lowercase().as_str() {
-        "asc" => Ok(Direction::Asc),
-        "desc" => Ok(Direction::Desc),
-        _ => Err(format!("{text:?} is not asc or desc")),
-    }
-}
 
 fn parse_pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
@@ -238,8 +152,8 @@ fn custom_data(pairs: Vec<(String, String)>) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect()
 }
 
-/// Table and csv columns of a conversation (`userName` is added by `flatten_conversation`).
-const CONVERSATION_COLUMNS: &str = "id:36 updatedAt:24 mode:6 title:28 user=userName:20";
+/// Table and csv columns of a conversation, as the spec's `conversations get` has them.
+const CONVERSATION_COLUMNS: &str = "id:36 updatedAt:24 mode:6 title:28 conversationUserId:36";
 
 const MESSAGE_COLUMNS: &str = "id:36 createdAt:24 senderRole:17 source:9 message:60";
 
@@ -251,9 +165,8 @@ const DELETED_COLUMNS: &str = "conversationUserId:36 status:8";
 pub async fn run(client: Client, command: RaiaCommand, context: &Context) -> Result<(), Failure> {
     let out = std::io::stdout().lock();
     let one = context.output.unwrap_or(OutputFormat::Json);
-    let many = context.output.unwrap_or(OutputFormat::Jsonl);
     match command {
-        RaiaCommand::Conversations(command) => conversations(&client, command, one, many, out).await,
+        RaiaCommand::Conversations(command) => conversations(&client, command, one, out).await,
         RaiaCommand::Ask { conversation, question, context: message_context, wait, sync, timeout } => {
             let message = match message_context {
                 Some(c) => AgentMessageRequest::with_context(question, c),
@@ -305,75 +218,9 @@ async fn conversations(
     client: &Client,
     command: ConversationsCommand,
     one: OutputFormat,
-    many: OutputFormat,
     out: impl Write,
 ) -> Result<(), Failure> {
     match command {
-        ConversationsCommand::List {
-            page_size,
-            page,
-            all,
-            resume,
-            sort,
-            order_by,
-            order,
-            search,
-            user,
-            since,
-            until,
-            with_feedbacks_only,
-        } => {
-            let (order_by, order) = match sort {
-                Some((field, direction)) => (Some(field), direction),
-                None => (order_by, order),
-            };
-            let mut call = client.list_conversations();
-            if let Some(size) = page_size {
-                call = call.page_size(size);
-            }
-            if let Some(field) = order_by {
-                call = call.order_by(match field {
-                    OrderByArg::CreatedAt => ConversationOrderBy::CreatedAt,
-                    OrderByArg::UpdatedAt => ConversationOrderBy::UpdatedAt,
-                });
-            }
-            if let Some(order) = order {
-                call = call.order_direction(OrderDirection::from(order));
-            }
-            if let Some(keyword) = search {
-                call = call.search_keyword(keyword);
-            }
-            if let Some(user) = user {
-                call = call.user_id(user);
-            }
-            if let Some(since) = since {
-                call = call.start_date(since);
-            }
-            if let Some(until) = until {
-                call = call.end_date(until);
-            }
-            if with_feedbacks_only {
-                call = call.with_feedbacks_only(true);
-            }
-            let mut writer = RecordWriter::new(many, columns(CONVERSATION_COLUMNS), out);
-            if let Some(resume) = all.then_some(resume) {
-                let request = call.detach();
-                let total = crate::export::total(&resume, || async {
-                    let first = request.clone().on(client).page_size(1).send().await?.into_inner();
-                    Ok(u64::try_from(first.total_items).ok())
-                })
-                .await;
-                let flat = |c| Ok(flatten_conversation(to_value(&c)?));
-                crate::export::all(request.on(client).stream(), &resume, &mut writer, "conversations", total, flat).await?;
-            } else {
-                let answer = call.page(page).send().await.map_err(convo_clients::Error::from)?.into_inner();
-                for conversation in answer.data {
-                    writer.write(&flatten_conversation(to_value(&conversation)?))?;
-                }
-            }
-            writer.finish()?;
-            Ok(())
-        }
         ConversationsCommand::Create { user, title, context, state, data } => {
             let mut request = CreateConversationRequest::for_user(user);
             if let Some(title) = title {
@@ -391,7 +238,7 @@ async fn conversations(
                 .await
                 .map_err(convo_clients::Error::from)?
                 .into_inner();
-            print_one(one, columns(CONVERSATION_COLUMNS), flatten_conversation(to_value(&created)?), out)
+            print_one(one, columns(CONVERSATION_COLUMNS), to_value(&created)?, out)
         }
         ConversationsCommand::DeleteUser { user } => {
             let body = DeleteUserConversationsRequest { conversation_user_id: user.clone() };
@@ -464,18 +311,6 @@ fn to_value(record: &impl serde::Serialize) -> Result<Value, Failure> {
 }
 
 /// Adds `userName` (first and last name) so tables and csv show who it is.
-fn flatten_conversation(mut conversation: Value) -> Value {
-    let name = ["firstName", "lastName"]
-        .iter()
-        .filter_map(|k| conversation.pointer(&format!("/user/{k}")).and_then(Value::as_str))
-        .collect::<Vec<_>>()
-        .join(" ");
-    if let Some(map) = conversation.as_object_mut() {
-        map.insert("userName".into(), Value::String(name));
-    }
-    conversation
-}
-
 fn print_one(format: OutputFormat, columns: &'static [Column], record: Value, out: impl Write) -> Result<(), Failure> {
     write_one(format, columns, &record, out)?;
     Ok(())

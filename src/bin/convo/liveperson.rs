@@ -154,7 +154,7 @@ pub async fn run(client: Client, command: LivePersonCommand, context: &Context) 
             let api = client.generated().await?;
             let call = api.close_conversation().account_id(client.account_id()).conversation_id(&conversation);
             let call = if let Some(seconds) = ttl.ttl { call.ttl(seconds) } else { call };
-            let id = call.send().await.map_err(convo_clients::Error::from)?.into_inner().command_id;
+            let id = call.send().await?.into_inner().command_id;
             (conversation, ttl, id)
         }
         LivePersonCommand::Sdes { conversation, file, ttl } => {
@@ -166,13 +166,13 @@ pub async fn run(client: Client, command: LivePersonCommand, context: &Context) 
             let api = client.generated().await?;
             let call = api.set_ttr().account_id(client.account_id()).conversation_id(&conversation).body(ttr);
             let call = if let Some(seconds) = ttl.ttl { call.ttl(seconds) } else { call };
-            let id = call.send().await.map_err(convo_clients::Error::from)?.into_inner().command_id;
+            let id = call.send().await?.into_inner().command_id;
             (conversation, ttl, id)
         }
         LivePersonCommand::Commands { conversation, command_id: None, .. } => {
             let api = client.generated().await?;
             let call = api.list_commands().account_id(client.account_id()).conversation_id(&conversation);
-            let commands = call.send().await.map_err(convo_clients::Error::from)?.into_inner().0;
+            let commands = call.send().await?.into_inner().0;
             let mut writer = RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), columns(COMMAND_COLUMNS), out);
             for command in commands {
                 writer.write(&flatten_command(serde_json::to_value(command).map_err(std::io::Error::other)?))?;
@@ -186,7 +186,7 @@ pub async fn run(client: Client, command: LivePersonCommand, context: &Context) 
             } else {
                 let api = client.generated().await?;
                 let call = api.get_command().account_id(client.account_id()).conversation_id(&conversation);
-                call.command_id(&id).send().await.map_err(convo_clients::Error::from)?.into_inner()
+                call.command_id(&id).send().await?.into_inner()
             };
             let value = flatten_command(serde_json::to_value(command).map_err(std::io::Error::other)?);
             write_one(context.output.unwrap_or(OutputFormat::Json), columns(COMMAND_COLUMNS), &value, out)?;

@@ -496,7 +496,8 @@ async fn conversations(client: &Client, command: ConversationsCommand, context: 
             }
             put_pairs(&mut m, "customFields", &a.custom_fields);
             let conversation: types::CreateConversationRequest = body("conversation", &a.json, m)?;
-            print_one(context, columns(CONVERSATION_COLUMNS), &client.create_conversation().body(conversation).send().await.map_err(convo_clients::Error::from)?.into_inner())
+            let sent = client.create_conversation().body(conversation).send().await?;
+            print_one(context, columns(CONVERSATION_COLUMNS), &sent.into_inner())
         }
         ConversationsCommand::BulkCreate { json } => {
             let items: Vec<BulkSingleConversationCreateParams> = bulk_items(&json)?;
@@ -597,7 +598,8 @@ async fn messages(client: &Client, command: MessagesCommand, context: &Context) 
                 m.insert("variables".into(), variables.iter().map(|v| json!({ "value": v })).collect());
             }
             let message: types::CreateTemplateMessageRequest = body("template message", &json, m)?;
-            print_one(context, columns(MESSAGE_COLUMNS), &client.create_template_message().body(message).send().await.map_err(convo_clients::Error::from)?.into_inner())
+            let sent = client.create_template_message().body(message).send().await?;
+            print_one(context, columns(MESSAGE_COLUMNS), &sent.into_inner())
         }
         MessagesCommand::WhatsappText { from, to, text, kind, file_id, json } => {
             let mut m = Map::new();
@@ -611,7 +613,8 @@ async fn messages(client: &Client, command: MessagesCommand, context: &Context) 
                 None => {}
             }
             let message: types::CreateMessageRequest = body("message", &json, m)?;
-            print_one(context, columns(MESSAGE_COLUMNS), &client.create_message().body(message).send().await.map_err(convo_clients::Error::from)?.into_inner())
+            let sent = client.create_message().body(message).send().await?;
+            print_one(context, columns(MESSAGE_COLUMNS), &sent.into_inner())
         }
         MessagesCommand::UploadMedia { from, file_id, file, content_type, tags, json } => {
             let mut m = Map::new();
@@ -628,7 +631,8 @@ async fn messages(client: &Client, command: MessagesCommand, context: &Context) 
             }
             put_pairs(&mut m, "tags", &tags);
             let upload: types::UploadMediaRequest = body("upload", &json, m)?;
-            print_one(context, columns(MEDIA_COLUMNS), &client.upload_media().body(upload).send().await.map_err(convo_clients::Error::from)?.into_inner())
+            let sent = client.upload_media().body(upload).send().await?;
+            print_one(context, columns(MEDIA_COLUMNS), &sent.into_inner())
         }
     }
 }

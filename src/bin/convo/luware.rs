@@ -421,7 +421,7 @@ async fn list(
             crate::export::all(client.search(request), &resume, &mut writer, "conversations", None, as_is).await?
         }
         None => {
-            let page = request.call(client)?.send().await.map_err(convo_clients::Error::from)?.into_inner();
+            let page = request.call(client)?.send().await?.into_inner();
             for conversation in &page.conversations {
                 writer.write(conversation)?;
             }

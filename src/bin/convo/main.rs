@@ -264,6 +264,13 @@ impl From<convo_clients::Error> for Failure {
     }
 }
 
+/// A generated call's failure, as the crate's error says it.
+impl<E> From<progenitor_client::Error<E>> for Failure {
+    fn from(e: progenitor_client::Error<E>) -> Self {
+        convo_clients::Error::from(e).into()
+    }
+}
+
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Self {
         Failure::Io(e)

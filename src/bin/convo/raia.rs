@@ -178,8 +178,7 @@ pub async fn run(client: Client, command: RaiaCommand, context: &Context) -> Res
                     .id(&conversation)
                     .body(message)
                     .send()
-                    .await
-                    .map_err(convo_clients::Error::from)?
+                    .await?
                     .into_inner()
             } else if wait {
                 client.ask(&conversation, message, Duration::from_secs(timeout)).await?
@@ -189,8 +188,7 @@ pub async fn run(client: Client, command: RaiaCommand, context: &Context) -> Res
                     .id(&conversation)
                     .body(message)
                     .send()
-                    .await
-                    .map_err(convo_clients::Error::from)?
+                    .await?
                     .into_inner()
             };
             print_one(one, columns(MESSAGE_COLUMNS), to_value(&printed)?, out)
@@ -200,7 +198,7 @@ pub async fn run(client: Client, command: RaiaCommand, context: &Context) -> Res
                 to_value(&client.wait_for_reply(&conversation, &question, Duration::from_secs(timeout)).await?)?
             } else {
                 let call = client.get_message_response().id(&conversation).question_message_id(&question);
-                to_value(&call.send().await.map_err(convo_clients::Error::from)?.into_inner())?
+                to_value(&call.send().await?.into_inner())?
             };
             print_one(one, columns(MESSAGE_COLUMNS), reply, out)
         }
@@ -235,14 +233,13 @@ async fn conversations(
                 .create_conversation()
                 .body(request)
                 .send()
-                .await
-                .map_err(convo_clients::Error::from)?
+                .await?
                 .into_inner();
             print_one(one, columns(CONVERSATION_COLUMNS), to_value(&created)?, out)
         }
         ConversationsCommand::DeleteUser { user } => {
             let body = DeleteUserConversationsRequest { conversation_user_id: user.clone() };
-            client.delete_user_conversations().body(body).send().await.map_err(convo_clients::Error::from)?;
+            client.delete_user_conversations().body(body).send().await?;
             print_one(one, columns(DELETED_COLUMNS), json!({ "conversationUserId": user, "status": "deleted" }), out)
         }
         ConversationsCommand::Start {
@@ -289,7 +286,7 @@ async fn conversations(
                     StartVoiceConversation { email, ..shared!(s) }.into()
                 }
             };
-            let started = client.start_conversation().body(request).send().await.map_err(convo_clients::Error::from)?.into_inner();
+            let started = client.start_conversation().body(request).send().await?.into_inner();
             print_one(one, columns(STARTED_COLUMNS), to_value(&started)?, out)
         }
     }

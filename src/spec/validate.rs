@@ -90,7 +90,7 @@ use serde_json::{Map, Number, Value};
 use super::lenient::{self, Place, Rule, Rules};
 use super::model::{self, is_json};
 use super::security::{self, Requirement};
-use super::walk::{Direction, Loc, Mode, Walker, visit};
+use super::walk::{self, Direction, Loc, Mode, Walker, visit};
 
 /// Longest chain of `$ref`s pointing at `$ref`s that is followed.
 const MAX_REF_HOPS: usize = 32;
@@ -105,8 +105,14 @@ type Pairs = Vec<(String, String)>;
 /// Request and response checks derived from one OpenAPI 3.0 spec.
 #[derive(Debug, Clone)]
 pub struct SpecValidator {
-    /// The spec, kept to resolve `$ref`s while validating.
-    pub(super) spec: Value,
+    /// The spec, kept to resolve `$ref`s while validating; shared by clones,
+    /// so that its nodes keep their addresses (see `inferred`).
+    pub(super) spec: Arc<Value>,
+    /// The JSON pointer of every schema object marked inferred
+    /// (`x-provenance`), by its address ([`walk::node_key`]): the survey
+    /// notes which inferred facts an answer confirms without building
+    /// pointers as it walks.
+    pub(super) inferred: Arc<HashMap<usize, String>>,
     routes: Vec<Route>,
     /// What a request no operation takes must present: the schemes every
     /// operation asks for (see [`security::common`]).
@@ -320,10 +326,16 @@ impl SpecValidator {
     pub fn new(spec: &Value) -> Result<Self, String> {
         // What the whole document must be: every `$ref` resolves (so a typo
         // shows at start-up), every `pattern` compiles, every `x-format` is known.
-        let mut patterns = HashMap::new();
+        // The copy kept is the one visited: `inferred` holds its addresses.
+        let shared = Arc::new(spec.clone());
+        let spec = &*shared;
+        let (mut patterns, mut inferred) = (HashMap::new(), HashMap::new());
         visit(spec, &mut String::new(), &mut |node, at| {
             if node.get("$ref").is_some_and(Value::is_string) {
                 deref(spec, node)?;
+            }
+            if let Some(map) = node.as_object().filter(|m| m.get("x-provenance").is_some_and(walk::is_inferred)) {
+                inferred.insert(walk::node_key(map), format!("#{at}"));
             }
             if let Some(Value::String(pattern)) = node.get("pattern")
                 && !patterns.contains_key(pattern)
@@ -367,7 +379,8 @@ impl SpecValidator {
         let patterns = Arc::new(patterns);
         let operations = routes.iter().flat_map(|r| r.methods.iter().map(|(_, op)| op.security.as_slice()));
         let unrouted_security = security::common(operations);
-        let validator = Self { spec: spec.clone(), routes, unrouted_security, patterns };
+        let inferred = Arc::new(inferred);
+        let validator = Self { spec: shared.clone(), inferred, routes, unrouted_security, patterns };
         let mut ids: Vec<&str> = validator.operation_ids().collect();
         ids.sort_unstable();
         if let Some(pair) = ids.windows(2).find(|pair| pair.first() == pair.last()) {
@@ -415,7 +428,7 @@ impl SpecValidator {
     /// The first difference between `value` and `schema`, as a violation.
     fn check(&self, direction: Direction, schema: &Value, value: &Value, at: &Loc<'_>) -> Result<(), Violation> {
         let mut walker = Walker::new(self, direction, Mode::First);
-        let _ = walker.walk(schema, "", value, at);
+        let _ = walker.walk(schema, value, at);
         walker.violation()
     }
 
@@ -832,7 +845,10 @@ pub fn parse_date_time(text: &str) -> Option<chrono::DateTime<chrono::FixedOffse
     if bytes.len() < 19 || !matches!(bytes.get(10), Some(b'T' | b't' | b' ')) || parse_date(text.get(..10)?).is_none() {
         return None;
     }
-    let normal = format!("{}T{}", text.get(..10)?, text.get(11..)?);
+    let normal: std::borrow::Cow<'_, str> = match bytes.get(10) {
+        Some(b'T') => text.into(),
+        _ => format!("{}T{}", text.get(..10)?, text.get(11..)?).into(),
+    };
     if let Ok(instant) = chrono::DateTime::parse_from_rfc3339(&normal) {
         return Some(instant);
     }
@@ -855,7 +871,10 @@ pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
     if !shape {
         return None;
     }
-    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()
+    // The digits read as numbers: chrono's format parser is slow per value.
+    let number = |range: std::ops::Range<usize>| b[range].iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'));
+    let year = i32::try_from(number(0..4)).ok()?;
+    chrono::NaiveDate::from_ymd_opt(year, number(5..7), number(8..10))
 }
 
 /// Checks a string against the schema's `format`, `pattern` and `x-format`.

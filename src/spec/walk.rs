@@ -11,7 +11,7 @@
 //! (at least one of `anyOf`) and not its `not`. Collecting all also notes
 //! the nodes marked `x-provenance: inferred` the value matched, or did not.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 
 use serde_json::{Map, Value};
@@ -79,9 +79,8 @@ pub(super) struct Stop;
 
 type Step = Result<(), Stop>;
 
-/// The schema nodes that apply to one value, with their JSON pointers
-/// (kept in [`Mode::All`] only).
-type Parts<'s> = Vec<(String, &'s Map<String, Value>)>;
+/// The schema nodes that apply to one value.
+type Parts<'s> = Vec<&'s Map<String, Value>>;
 
 /// Walks values against the schemas of one spec.
 pub(super) struct Walker<'s> {
@@ -94,17 +93,36 @@ pub(super) struct Walker<'s> {
     pub(super) contradicted: BTreeSet<String>,
     /// Emptied parts lists, reused: a page holds thousands of values.
     spare: Vec<Parts<'s>>,
+    /// Each `$ref` met, resolved once (by the address of its text in the
+    /// spec): following a JSON pointer per value was a tenth of a survey.
+    refs: HashMap<usize, &'s Value>,
+    /// Whether a schema met has `oneOf` or `not`, rules only
+    /// [`Mode::First`] checks (see `survey_response`).
+    pub(super) met_exclusive: bool,
 }
 
 impl<'s> Walker<'s> {
     pub(super) fn new(spec: &'s SpecValidator, direction: Direction, mode: Mode) -> Self {
         let (findings, confirmed, contradicted) = (Vec::new(), BTreeSet::new(), BTreeSet::new());
-        Self { spec, direction, mode, findings, confirmed, contradicted, spare: Vec::new() }
+        let (spare, refs) = (Vec::new(), HashMap::new());
+        Self { spec, direction, mode, findings, confirmed, contradicted, spare, refs, met_exclusive: false }
     }
 
-    /// Walks `value` against `schema`, found at `pointer` in the spec.
-    pub(super) fn walk(&mut self, schema: &'s Value, pointer: &str, value: &Value, at: &Loc<'_>) -> Step {
-        self.value(schema, pointer, value, at, &BTreeSet::new(), 0)
+    /// `node`, or what its `$ref` names (see [`deref`]), from the cache.
+    fn resolve(&mut self, node: &'s Value) -> Result<&'s Value, String> {
+        let Some(reference) = node.get("$ref").and_then(Value::as_str) else { return Ok(node) };
+        let key = reference.as_ptr() as usize;
+        if let Some(found) = self.refs.get(&key) {
+            return Ok(found);
+        }
+        let found = deref(&self.spec.spec, node)?;
+        self.refs.insert(key, found);
+        Ok(found)
+    }
+
+    /// Walks `value` against `schema`.
+    pub(super) fn walk(&mut self, schema: &'s Value, value: &Value, at: &Loc<'_>) -> Step {
+        self.value(schema, value, at, &BTreeSet::new(), 0)
     }
 
     fn report(&mut self, kind: DriftKind, at: impl fmt::Display, message: impl Into<String>) -> Step {
@@ -179,7 +197,7 @@ impl<'s> Walker<'s> {
                 self.confirm(header.get("$ref").and_then(Value::as_str).unwrap_or(&here), documented);
             }
         }
-        self.response_body(response, &pointer, status, content_type, body)?;
+        self.response_body(response, status, content_type, body)?;
         if self.findings.len() == before {
             self.confirm(&pointer, response);
         } else if self.mode == Mode::All && response.get("x-provenance").is_some_and(is_inferred) {
@@ -191,7 +209,6 @@ impl<'s> Walker<'s> {
     fn response_body(
         &mut self,
         response: &'s Value,
-        pointer: &str,
         status: u16,
         content_type: Option<&str>,
         body: Option<&[u8]>,
@@ -247,13 +264,7 @@ impl<'s> Walker<'s> {
             Ok(value) => value,
             Err(e) => return self.report(DriftKind::InvalidBody, AT, format!("not valid JSON: {e}")),
         };
-        let here = self.child(pointer, format_args!("content/{}/schema", escape(media_type)));
-        self.walk(schema, &here, &value, &Loc::Root(AT))
-    }
-
-    /// `pointer/key`, when pointers are kept.
-    fn child(&self, pointer: &str, key: impl fmt::Display) -> String {
-        if self.mode == Mode::All { format!("{pointer}/{key}") } else { String::new() }
+        self.walk(schema, &value, &Loc::Root(AT))
     }
 
     /// `value` against `schema`. `known` holds the property names an
@@ -262,7 +273,6 @@ impl<'s> Walker<'s> {
     fn value(
         &mut self,
         schema: &'s Value,
-        pointer: &str,
         value: &Value,
         at: &Loc<'_>,
         known: &BTreeSet<&'s str>,
@@ -270,17 +280,21 @@ impl<'s> Walker<'s> {
     ) -> Step {
         let mut parts = self.spare.pop().unwrap_or_default();
         let before = self.findings.len();
-        let step = match self.flatten(schema, pointer, &mut parts, at, depth) {
+        let step = match self.flatten(schema, &mut parts, at, depth) {
             Ok(()) if parts.is_empty() => Ok(()),
             Ok(()) => self.parts(&mut parts, value, at, known, depth),
             stop => stop,
         };
-        if self.mode == Mode::All {
+        // The inferred nodes among the parts, by the pointers the validator
+        // noted once for them: no pointer is built per value.
+        if self.mode == Mode::All && !self.spec.inferred.is_empty() {
             let agreed = self.findings.len() == before;
-            for (pointer, node) in &parts {
-                if node.get("x-provenance").is_some_and(is_inferred) {
+            for node in &parts {
+                if let Some(pointer) = self.spec.inferred.get(&node_key(node)) {
                     let set = if agreed { &mut self.confirmed } else { &mut self.contradicted };
-                    set.insert(pointer.clone());
+                    if !set.contains(pointer) {
+                        set.insert(pointer.clone());
+                    }
                 }
             }
         }
@@ -290,26 +304,23 @@ impl<'s> Walker<'s> {
     }
 
     /// The node, then its `allOf` members and its `x-check` (recursively).
-    fn flatten(&mut self, schema: &'s Value, pointer: &str, out: &mut Parts<'s>, at: &Loc<'_>, depth: usize) -> Step {
+    fn flatten(&mut self, schema: &'s Value, out: &mut Parts<'s>, at: &Loc<'_>, depth: usize) -> Step {
         if depth > MAX_DEPTH {
             return self.refuse(at, "schema nesting too deep (cyclic $ref?)");
         }
-        let pointer = match schema.get("$ref").and_then(Value::as_str) {
-            Some(reference) if self.mode == Mode::All => reference.to_owned(),
-            _ => pointer.to_owned(),
-        };
-        let map = match deref(&self.spec.spec, schema) {
+        let map = match self.resolve(schema) {
             Ok(Value::Object(map)) => map,
             Ok(Value::Bool(false)) => return self.refuse(at, "no value is allowed here"),
             Ok(_) => return Ok(()),
             Err(e) => return self.refuse(at, e),
         };
-        out.push((pointer.clone(), map));
-        for (i, member) in map.get("allOf").and_then(Value::as_array).into_iter().flatten().enumerate() {
-            self.flatten(member, &self.child(&pointer, format_args!("allOf/{i}")), out, at, depth + 1)?;
+        self.met_exclusive |= map.contains_key("oneOf") || map.contains_key("not");
+        out.push(map);
+        for member in map.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+            self.flatten(member, out, at, depth + 1)?;
         }
         if let Some(check) = map.get("x-check") {
-            self.flatten(check, &self.child(&pointer, "x-check"), out, at, depth + 1)?;
+            self.flatten(check, out, at, depth + 1)?;
         }
         Ok(())
     }
@@ -322,7 +333,7 @@ impl<'s> Walker<'s> {
         known: &BTreeSet<&'s str>,
         depth: usize,
     ) -> Step {
-        if value.is_null() && parts.iter().any(|(_, s)| s.get("nullable").and_then(Value::as_bool) == Some(true)) {
+        if value.is_null() && parts.iter().any(|s| s.get("nullable").and_then(Value::as_bool) == Some(true)) {
             return Ok(());
         }
         if self.mismatched(parts, value, at)? {
@@ -332,22 +343,21 @@ impl<'s> Walker<'s> {
         if self.mode == Mode::All {
             // The alternative of each `oneOf`/`anyOf` the value fits best joins the parts.
             names.extend(known.iter().copied());
-            names.extend(parts.iter().flat_map(|(_, s)| property_names(s)));
+            names.extend(parts.iter().flat_map(|s| property_names(s)));
             let mut chosen = Vec::new();
-            for (pointer, schema) in parts.iter() {
+            for schema in parts.iter() {
                 for key in ["oneOf", "anyOf"] {
                     let alternatives = schema.get(key).and_then(Value::as_array).into_iter().flatten();
                     let best = alternatives
                         .enumerate()
                         .map(|(i, alternative)| (self.trial(alternative, value, at, &names, depth), i, alternative))
                         .min_by_key(|(score, i, _)| (*score, *i));
-                    if let Some((_, i, alternative)) = best {
-                        let pointer = format!("{pointer}/{key}/{i}");
-                        self.flatten(alternative, &pointer, &mut chosen, at, depth + 1)?;
+                    if let Some((_, _, alternative)) = best {
+                        self.flatten(alternative, &mut chosen, at, depth + 1)?;
                     }
                 }
             }
-            names.extend(chosen.iter().flat_map(|(_, s)| property_names(s)));
+            names.extend(chosen.iter().flat_map(|s| property_names(s)));
             // The chosen alternative's type and enum apply too.
             if self.mismatched(&chosen, value, at)? {
                 return Ok(());
@@ -356,14 +366,14 @@ impl<'s> Walker<'s> {
         }
         match value {
             Value::Number(n) => {
-                for (_, schema) in parts.iter() {
+                for schema in parts.iter() {
                     if let Err(message) = check_number(schema, n) {
                         self.report(DriftKind::BrokenConstraint, at, message)?;
                     }
                 }
             }
             Value::String(text) => {
-                for (_, schema) in parts.iter() {
+                for schema in parts.iter() {
                     self.string(schema, text, at)?;
                 }
             }
@@ -372,9 +382,9 @@ impl<'s> Walker<'s> {
             Value::Bool(_) | Value::Null => {}
         }
         if self.mode == Mode::First {
-            for (_, schema) in parts.iter() {
+            for schema in parts.iter() {
                 // An `x-check`'s description says its rule: the refusal's words.
-                let is_check = |(_, part): &(String, &Map<String, Value>)| {
+                let is_check = |part: &&Map<String, Value>| {
                     part.get("x-check").and_then(Value::as_object).is_some_and(|check| std::ptr::eq(check, *schema))
                 };
                 let rule = parts.iter().any(is_check).then(|| schema.get("description").and_then(Value::as_str));
@@ -387,7 +397,7 @@ impl<'s> Walker<'s> {
     /// Reports the first part whose `type` or `enum` the value does not
     /// fit; whether there was one (then nothing below it is walked).
     fn mismatched(&mut self, parts: &Parts<'s>, value: &Value, at: &Loc<'_>) -> Result<bool, Stop> {
-        for (_, schema) in parts {
+        for schema in parts {
             if let Some(ty) = schema.get("type").and_then(Value::as_str)
                 && !has_type(value, ty)
             {
@@ -411,7 +421,7 @@ impl<'s> Walker<'s> {
     /// The same walk of `value` against `schema` alone, on its own.
     fn attempt(&self, schema: &'s Value, value: &Value, at: &Loc<'_>, known: &BTreeSet<&'s str>, depth: usize) -> Self {
         let mut walker = Walker::new(self.spec, self.direction, self.mode);
-        let _ = walker.value(schema, "", value, at, known, depth + 1);
+        let _ = walker.value(schema, value, at, known, depth + 1);
         walker
     }
 
@@ -464,7 +474,7 @@ impl<'s> Walker<'s> {
 
     fn array(&mut self, parts: &Parts<'s>, items: &[Value], at: &Loc<'_>, depth: usize) -> Step {
         let len = items.len() as u64;
-        for (pointer, schema) in parts {
+        for schema in parts {
             let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
             if let Some(min) = bound("minItems").filter(|min| len < *min) {
                 self.report(DriftKind::BrokenConstraint, at, format!("has {len} items, fewer than {min}"))?;
@@ -482,9 +492,8 @@ impl<'s> Walker<'s> {
                 }
             }
             if let Some(item_schema) = schema.get("items") {
-                let pointer = self.child(pointer, "items");
                 for (i, item) in items.iter().enumerate() {
-                    self.value(item_schema, &pointer, item, &Loc::Index(at, i), &BTreeSet::new(), depth + 1)?;
+                    self.value(item_schema, item, &Loc::Index(at, i), &BTreeSet::new(), depth + 1)?;
                 }
             }
         }
@@ -504,20 +513,19 @@ impl<'s> Walker<'s> {
             Direction::Request => ("readOnly", "read-only: the server sets it, a request may not send it"),
             Direction::Response => ("writeOnly", "write-only: a response never carries it"),
         };
-        let root = &self.spec.spec;
-        for (pointer, schema) in parts {
+        for schema in parts {
             let properties = schema.get("properties").and_then(Value::as_object);
-            let stays_behind = |name: &str| {
-                let property = properties.and_then(|p| p.get(name)).and_then(|s| deref(root, s).ok());
+            let stays_behind = |walker: &mut Self, name: &str| {
+                let property = properties.and_then(|p| p.get(name)).and_then(|s| walker.resolve(s).ok());
                 property.is_some_and(|s| s.get(flag).and_then(Value::as_bool) == Some(true))
             };
             for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
             {
-                if !map.contains_key(name) && !stays_behind(name) {
+                if !map.contains_key(name) && !stays_behind(self, name) {
                     self.report(DriftKind::MissingRequired, Loc::Field(at, name), "required")?;
                 }
             }
-            if let Some(sent) = map.keys().find(|key| stays_behind(key)) {
+            if let Some(sent) = map.keys().find(|key| stays_behind(self, key)) {
                 self.report(DriftKind::BrokenConstraint, Loc::Field(at, sent), why)?;
             }
             let len = map.len() as u64;
@@ -528,12 +536,12 @@ impl<'s> Walker<'s> {
             if let Some(max) = bound("maxProperties").filter(|max| len > *max) {
                 self.report(DriftKind::BrokenConstraint, at, format!("has {len} properties, more than {max}"))?;
             }
+            let additional = schema.get("additionalProperties");
             for (key, value) in map {
                 let here = Loc::Field(at, key);
-                match (properties.and_then(|p| p.get(key)), schema.get("additionalProperties")) {
+                match (properties.and_then(|p| p.get(key)), additional) {
                     (Some(property), _) => {
-                        let pointer = self.child(pointer, format_args!("properties/{}", escape(key)));
-                        self.value(property, &pointer, value, &here, &BTreeSet::new(), depth + 1)?;
+                        self.value(property, value, &here, &BTreeSet::new(), depth + 1)?;
                     }
                     // Collecting all, the unknown fields below say it.
                     (None, Some(Value::Bool(false))) if self.mode == Mode::First => {
@@ -541,8 +549,7 @@ impl<'s> Walker<'s> {
                         self.report(DriftKind::UnknownField, here, message)?;
                     }
                     (None, Some(extra @ Value::Object(_))) => {
-                        let pointer = self.child(pointer, "additionalProperties");
-                        self.value(extra, &pointer, value, &here, &BTreeSet::new(), depth + 1)?;
+                        self.value(extra, value, &here, &BTreeSet::new(), depth + 1)?;
                     }
                     _ => {}
                 }
@@ -551,16 +558,14 @@ impl<'s> Walker<'s> {
         if self.mode == Mode::First {
             return Ok(());
         }
-        let open = parts.iter().any(|(_, s)| match s.get("additionalProperties") {
+        let open = parts.iter().any(|s| match s.get("additionalProperties") {
             Some(Value::Bool(true)) => true,
             Some(Value::Object(extra)) => extra.is_empty(),
             _ => false,
         });
-        let documents_properties = parts.iter().any(|(_, s)| s.contains_key("properties"));
-        let typed_extra = parts.iter().any(|(_, s)| s.get("additionalProperties").is_some_and(Value::is_object));
-        if open
-            || typed_extra
-            || !documents_properties && !parts.iter().any(|(_, s)| s.contains_key("additionalProperties"))
+        let documents_properties = parts.iter().any(|s| s.contains_key("properties"));
+        let typed_extra = parts.iter().any(|s| s.get("additionalProperties").is_some_and(Value::is_object));
+        if open || typed_extra || !documents_properties && !parts.iter().any(|s| s.contains_key("additionalProperties"))
         {
             // A free-form object (no properties listed) is not drift.
             return Ok(());
@@ -646,6 +651,12 @@ fn other_branch(finding: &Finding) -> bool {
         || message == "matches the schema under `not`"
         || message.split_once(" is not one of ").is_some_and(|(_, allowed)| !allowed.contains(", "))
         || message.rsplit_once(" is not ").is_some_and(|(_, ty)| TYPES.contains(&ty))
+}
+
+/// A schema object's identity within its (shared, never changed) spec: the
+/// key of [`SpecValidator::inferred`].
+pub(super) fn node_key(node: &Map<String, Value>) -> usize {
+    std::ptr::from_ref(node) as usize
 }
 
 pub(super) fn is_inferred(provenance: &Value) -> bool {

@@ -96,16 +96,17 @@ pub(super) struct Walker<'s> {
     /// Each `$ref` met, resolved once (by the address of its text in the
     /// spec): following a JSON pointer per value was a tenth of a survey.
     refs: HashMap<usize, &'s Value>,
-    /// Whether a schema met has `oneOf` or `not`, rules only
-    /// [`Mode::First`] checks (see `survey_response`).
-    pub(super) met_exclusive: bool,
+    /// Whether the walk met what only [`Mode::First`] reports: a refusal
+    /// (see `refuse`), or a schema with `oneOf` or `not`. A survey that
+    /// found nothing checks again only then (see `survey_response`).
+    pub(super) needs_check: bool,
 }
 
 impl<'s> Walker<'s> {
     pub(super) fn new(spec: &'s SpecValidator, direction: Direction, mode: Mode) -> Self {
         let (findings, confirmed, contradicted) = (Vec::new(), BTreeSet::new(), BTreeSet::new());
         let (spare, refs) = (Vec::new(), HashMap::new());
-        Self { spec, direction, mode, findings, confirmed, contradicted, spare, refs, met_exclusive: false }
+        Self { spec, direction, mode, findings, confirmed, contradicted, spare, refs, needs_check: false }
     }
 
     /// `node`, or what its `$ref` names (see [`deref`]), from the cache.
@@ -133,6 +134,7 @@ impl<'s> Walker<'s> {
     /// A difference only a check reports (a schema the walk cannot follow,
     /// which a survey passes over).
     fn refuse(&mut self, at: impl fmt::Display, message: impl Into<String>) -> Step {
+        self.needs_check = true;
         if self.mode == Mode::First { self.report(DriftKind::BrokenConstraint, at, message) } else { Ok(()) }
     }
 
@@ -216,6 +218,8 @@ impl<'s> Walker<'s> {
         const AT: &str = "response body";
         let first = self.mode == Mode::First;
         let empty = body.is_some_and(<[u8]>::is_empty);
+        // Whether an empty body is allowed is the check's to say.
+        self.needs_check |= empty;
         let Some(content) = response.get("content").and_then(Value::as_object).filter(|c| !c.is_empty()) else {
             if empty || body.is_none() {
                 return Ok(());
@@ -314,7 +318,7 @@ impl<'s> Walker<'s> {
             Ok(_) => return Ok(()),
             Err(e) => return self.refuse(at, e),
         };
-        self.met_exclusive |= map.contains_key("oneOf") || map.contains_key("not");
+        self.needs_check |= map.contains_key("oneOf") || map.contains_key("not");
         out.push(map);
         for member in map.get("allOf").and_then(Value::as_array).into_iter().flatten() {
             self.flatten(member, out, at, depth + 1)?;

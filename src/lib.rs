@@ -168,7 +168,7 @@ pub use drift::DriftReport;
 pub use error::{ApiError, BodyExcerpt, Error, InvalidInput, Result, TransportKind};
 pub use open_enum::{UnknownVariant, UnrecognizedValue};
 pub use runtime::{
-    ApiClient, BuildClient, ClientBuilder, ClientConfig, Connection, ExchangeObserver, ItemStream, Observed,
+    ApiClient, BuildClient, ClientBuilder, ClientConfig, Connection, ExchangeObserver, ItemStream, JsonBody, Observed,
     OperationClient, Page, RetryPolicy, SpecClientBuilder, paginate,
 };
 pub use secret::Secret;

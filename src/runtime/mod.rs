@@ -724,13 +724,20 @@ pub trait OperationClient {
     /// Sends a request built outside the typed builders through the same
     /// hooks as every generated method: the spec check, credentials,
     /// retries, tracing. `operation_id` is the spec's (or its snake_case
-    /// form). Only a 2xx response is `Ok`.
+    /// form). Only a 2xx response is `Ok`; a JSON one carries its body,
+    /// parsed, as a [`JsonBody`] extension.
     fn execute_operation(
         &self,
         operation_id: &str,
         request: Request,
     ) -> impl std::future::Future<Output = Result<Response>> + Send;
 }
+
+/// A JSON answer of [`OperationClient::execute_operation`], parsed once:
+/// `response.extensions_mut().remove::<JsonBody>()`. A body of only
+/// whitespace has none.
+#[derive(Debug, Clone)]
+pub struct JsonBody(pub serde_json::Value);
 
 /// Sends a request built outside the typed builders through the hooks of a
 /// generated client. Only a 2xx response is `Ok`.
@@ -755,8 +762,8 @@ where
 
 /// A success response whose content type says JSON, checked to be JSON, as
 /// a typed call's would be: a body that is not is an [`Error::Decode`] with
-/// a masked excerpt, never handed on to be printed. Other media types
-/// (downloads) pass unread.
+/// a masked excerpt, never handed on to be printed; one that is carries
+/// its [`JsonBody`]. Other media types (downloads) pass unread.
 async fn checked_json(
     response: Response,
     operation: &'static str,
@@ -768,14 +775,22 @@ async fn checked_json(
     let status = response.status();
     let headers = response.headers().clone();
     let bytes = response.bytes().await.map_err(|e| Error::transport(operation, e))?;
-    if !bytes.iter().all(u8::is_ascii_whitespace)
-        && let Err(error) = serde_json::from_slice::<serde::de::IgnoredAny>(&bytes)
-    {
-        let secrets = credentials.secrets();
-        let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
-        return Err(Error::decode(operation, &error, &bytes, &secrets));
+    let parsed = match bytes.iter().all(u8::is_ascii_whitespace) {
+        true => None,
+        false => match serde_json::from_slice(&bytes) {
+            Ok(value) => Some(JsonBody(value)),
+            Err(error) => {
+                let secrets = credentials.secrets();
+                let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
+                return Err(Error::decode(operation, &error, &bytes, &secrets));
+            }
+        },
+    };
+    let mut response = rebuilt(status, headers, bytes);
+    if let Some(parsed) = parsed {
+        response.extensions_mut().insert(parsed);
     }
-    Ok(Response::from(rebuilt(status, headers, bytes)))
+    Ok(Response::from(response))
 }
 
 /// A response with this status, headers and body, read whole.

@@ -125,16 +125,41 @@ impl SpecValidator {
         headers: &[(String, String)],
         body: Option<&[u8]>,
     ) -> Survey {
+        self.survey(operation_id, status, headers, body, None)
+    }
+
+    /// [`Self::survey_response`] of a body the caller has parsed already
+    /// (`parsed` is `body` as JSON): it is walked, not parsed again.
+    #[must_use]
+    pub fn survey_parsed(
+        &self,
+        operation_id: &str,
+        status: u16,
+        headers: &[(String, String)],
+        body: &[u8],
+        parsed: &Value,
+    ) -> Survey {
+        self.survey(operation_id, status, headers, Some(body), Some(parsed))
+    }
+
+    fn survey(
+        &self,
+        operation_id: &str,
+        status: u16,
+        headers: &[(String, String)],
+        body: Option<&[u8]>,
+        parsed: Option<&Value>,
+    ) -> Survey {
         let content_type = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type"));
         let content_type = content_type.map(|(_, v)| v.as_str());
         let mut walker = Walker::new(self, Direction::Response, Mode::All);
-        let _ = walker.response(operation_id, status, content_type, Some(headers), body);
+        let _ = walker.response(operation_id, status, content_type, Some(headers), body, parsed);
         // The survey passes nothing the sandbox's check rejects: a rule it
         // does not look at (`not`, a `oneOf` two alternatives match) is
         // reported as the check words it.
         if walker.findings.is_empty() && walker.needs_check && body.is_some() {
             let mut check = Walker::new(self, Direction::Response, Mode::First);
-            let _ = check.response(operation_id, status, content_type, None, body);
+            let _ = check.response(operation_id, status, content_type, None, body, parsed);
             let broken = check.findings.into_iter().map(|f| Finding { kind: DriftKind::BrokenConstraint, ..f });
             walker.findings.extend(broken);
         }

@@ -722,7 +722,7 @@ impl SpecValidator {
         body: &[u8],
     ) -> Result<(), Violation> {
         let mut walker = Walker::new(self, Direction::Response, Mode::First);
-        let _ = walker.response(operation_id, status, content_type, None, Some(body));
+        let _ = walker.response(operation_id, status, content_type, None, Some(body), None);
         walker.violation()
     }
 }

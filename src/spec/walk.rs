@@ -11,8 +11,10 @@
 //! (at least one of `anyOf`) and not its `not`. Collecting all also notes
 //! the nodes marked `x-provenance: inferred` the value matched, or did not.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::fmt;
+
+use rustc_hash::FxHashMap;
 
 use serde_json::{Map, Value};
 
@@ -80,7 +82,50 @@ pub(super) struct Stop;
 type Step = Result<(), Stop>;
 
 /// The schema nodes that apply to one value.
-type Parts<'s> = Vec<&'s Map<String, Value>>;
+type Parts<'s> = Vec<Node<'s>>;
+
+/// A schema object with its keywords looked up once per walk: a page holds
+/// thousands of values and a few dozen schema nodes, and looking keywords
+/// up per value was most of a survey.
+#[derive(Clone, Copy)]
+struct Node<'s> {
+    map: &'s Map<String, Value>,
+    ty: Option<&'s str>,
+    nullable: bool,
+    enumeration: Option<&'s Vec<Value>>,
+    properties: Option<&'s Map<String, Value>>,
+    /// `properties` by name, hashed: the walker's table of that index.
+    table: Option<usize>,
+    required: &'s [Value],
+    additional: Option<&'s Value>,
+    items: Option<&'s Value>,
+    all_of: &'s [Value],
+    check: Option<&'s Value>,
+    /// Has `oneOf`, `anyOf` or `not`.
+    combined: bool,
+    /// Has `oneOf` or `not`, which only a check follows.
+    checked_only: bool,
+    /// Has a rule for strings, numbers, arrays (beyond `items`), or the
+    /// number of properties.
+    string_rules: bool,
+    number_rules: bool,
+    array_rules: bool,
+    object_bounds: bool,
+    /// Some property does not travel the walk's way (`readOnly` in a request).
+    hides: bool,
+    /// Its JSON pointer, if it is marked `x-provenance: inferred`.
+    inferred: Option<&'s str>,
+}
+
+/// What a schema value is, once its `$ref` is followed.
+#[derive(Clone, Copy)]
+enum Resolved<'s> {
+    Node(Node<'s>),
+    /// `false`: no value is allowed.
+    Nothing,
+    /// `true` or another non-object: anything goes.
+    Anything,
+}
 
 /// Walks values against the schemas of one spec.
 pub(super) struct Walker<'s> {
@@ -93,9 +138,13 @@ pub(super) struct Walker<'s> {
     pub(super) contradicted: BTreeSet<String>,
     /// Emptied parts lists, reused: a page holds thousands of values.
     spare: Vec<Parts<'s>>,
-    /// Each `$ref` met, resolved once (by the address of its text in the
-    /// spec): following a JSON pointer per value was a tenth of a survey.
-    refs: HashMap<usize, &'s Value>,
+    /// Each schema met, resolved and read once (by its address in the
+    /// spec, which is shared and never changed).
+    nodes: FxHashMap<usize, Resolved<'s>>,
+    /// The nodes' `properties` tables (see [`Node::table`]).
+    tables: Vec<FxHashMap<&'s str, &'s Value>>,
+    /// Emptied lists of which keys of an object are documented, reused.
+    marks: Vec<Vec<bool>>,
     /// Whether the walk met what only [`Mode::First`] reports: a refusal
     /// (see `refuse`), or a schema with `oneOf` or `not`. A survey that
     /// found nothing checks again only then (see `survey_response`).
@@ -105,20 +154,80 @@ pub(super) struct Walker<'s> {
 impl<'s> Walker<'s> {
     pub(super) fn new(spec: &'s SpecValidator, direction: Direction, mode: Mode) -> Self {
         let (findings, confirmed, contradicted) = (Vec::new(), BTreeSet::new(), BTreeSet::new());
-        let (spare, refs) = (Vec::new(), HashMap::new());
-        Self { spec, direction, mode, findings, confirmed, contradicted, spare, refs, needs_check: false }
+        let (spare, nodes, tables, marks) = (Vec::new(), FxHashMap::default(), Vec::new(), Vec::new());
+        Self {
+            spec,
+            direction,
+            mode,
+            findings,
+            confirmed,
+            contradicted,
+            spare,
+            nodes,
+            tables,
+            marks,
+            needs_check: false,
+        }
     }
 
-    /// `node`, or what its `$ref` names (see [`deref`]), from the cache.
-    fn resolve(&mut self, node: &'s Value) -> Result<&'s Value, String> {
-        let Some(reference) = node.get("$ref").and_then(Value::as_str) else { return Ok(node) };
-        let key = reference.as_ptr() as usize;
-        if let Some(found) = self.refs.get(&key) {
-            return Ok(found);
+    /// `schema` with its `$ref` followed (see [`deref`]) and its keywords
+    /// read, from the cache.
+    fn node(&mut self, schema: &'s Value) -> Result<Resolved<'s>, String> {
+        let key = std::ptr::from_ref(schema) as usize;
+        if let Some(found) = self.nodes.get(&key) {
+            return Ok(*found);
         }
-        let found = deref(&self.spec.spec, node)?;
-        self.refs.insert(key, found);
+        let found = match deref(&self.spec.spec, schema)? {
+            Value::Object(map) => Resolved::Node(self.compile(map)),
+            Value::Bool(false) => Resolved::Nothing,
+            _ => Resolved::Anything,
+        };
+        self.nodes.insert(key, found);
         Ok(found)
+    }
+
+    fn compile(&mut self, map: &'s Map<String, Value>) -> Node<'s> {
+        let has = |keys: &[&str]| keys.iter().any(|key| map.contains_key(*key));
+        let list = |key: &str| map.get(key).and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
+        let properties = map.get("properties").and_then(Value::as_object);
+        let flag = match self.direction {
+            Direction::Request => "readOnly",
+            Direction::Response => "writeOnly",
+        };
+        let hides = properties.into_iter().flatten().any(|(_, property)| {
+            let property = deref(&self.spec.spec, property).ok();
+            property.and_then(|p| p.get(flag)).and_then(Value::as_bool) == Some(true)
+        });
+        let table = properties.filter(|p| !p.is_empty()).map(|p| {
+            self.tables.push(p.iter().map(|(name, schema)| (name.as_str(), schema)).collect());
+            self.tables.len() - 1
+        });
+        Node {
+            map,
+            table,
+            ty: map.get("type").and_then(Value::as_str),
+            nullable: map.get("nullable").and_then(Value::as_bool) == Some(true),
+            enumeration: map.get("enum").and_then(Value::as_array),
+            properties,
+            required: list("required"),
+            additional: map.get("additionalProperties"),
+            items: map.get("items"),
+            all_of: list("allOf"),
+            check: map.get("x-check"),
+            combined: has(&["oneOf", "anyOf", "not"]),
+            checked_only: has(&["oneOf", "not"]),
+            string_rules: has(&["minLength", "maxLength", "format", "pattern", "x-format"]),
+            number_rules: has(&["format", "minimum", "maximum", "multipleOf"]),
+            array_rules: has(&["minItems", "maxItems", "uniqueItems"]),
+            object_bounds: has(&["minProperties", "maxProperties"]),
+            hides,
+            inferred: self.spec.inferred.get(&node_key(map)).map(String::as_str),
+        }
+    }
+
+    /// `schema` with its `$ref` followed, as a value.
+    fn resolve(&mut self, schema: &'s Value) -> Result<&'s Value, String> {
+        deref(&self.spec.spec, schema)
     }
 
     /// Walks `value` against `schema`.
@@ -158,6 +267,7 @@ impl<'s> Walker<'s> {
     /// its body (`None` when it was not read, a download). A check words the
     /// response's own differences as the sandbox reports them (at `response`
     /// and `response body`), a survey by kind (`status`, `content-type`).
+    /// `parsed` is `body` as JSON, if the caller has parsed it already.
     pub(super) fn response(
         &mut self,
         operation_id: &str,
@@ -165,6 +275,7 @@ impl<'s> Walker<'s> {
         content_type: Option<&str>,
         headers: Option<&[(String, String)]>,
         body: Option<&[u8]>,
+        parsed: Option<&Value>,
     ) -> Step {
         let first = self.mode == Mode::First;
         let spec = self.spec;
@@ -199,7 +310,7 @@ impl<'s> Walker<'s> {
                 self.confirm(header.get("$ref").and_then(Value::as_str).unwrap_or(&here), documented);
             }
         }
-        self.response_body(response, status, content_type, body)?;
+        self.response_body(response, status, content_type, body, parsed)?;
         if self.findings.len() == before {
             self.confirm(&pointer, response);
         } else if self.mode == Mode::All && response.get("x-provenance").is_some_and(is_inferred) {
@@ -214,6 +325,7 @@ impl<'s> Walker<'s> {
         status: u16,
         content_type: Option<&str>,
         body: Option<&[u8]>,
+        parsed: Option<&Value>,
     ) -> Step {
         const AT: &str = "response body";
         let first = self.mode == Mode::First;
@@ -264,11 +376,18 @@ impl<'s> Walker<'s> {
             }
             return Ok(());
         }
-        let value: Value = match serde_json::from_slice(body) {
-            Ok(value) => value,
-            Err(e) => return self.report(DriftKind::InvalidBody, AT, format!("not valid JSON: {e}")),
+        let read;
+        let value = match parsed {
+            Some(value) => value,
+            None => match serde_json::from_slice(body) {
+                Ok(value) => {
+                    read = value;
+                    &read
+                }
+                Err(e) => return self.report(DriftKind::InvalidBody, AT, format!("not valid JSON: {e}")),
+            },
         };
-        self.walk(schema, &value, &Loc::Root(AT))
+        self.walk(schema, value, &Loc::Root(AT))
     }
 
     /// `value` against `schema`. `known` holds the property names an
@@ -293,12 +412,10 @@ impl<'s> Walker<'s> {
         // noted once for them: no pointer is built per value.
         if self.mode == Mode::All && !self.spec.inferred.is_empty() {
             let agreed = self.findings.len() == before;
-            for node in &parts {
-                if let Some(pointer) = self.spec.inferred.get(&node_key(node)) {
-                    let set = if agreed { &mut self.confirmed } else { &mut self.contradicted };
-                    if !set.contains(pointer) {
-                        set.insert(pointer.clone());
-                    }
+            for pointer in parts.iter().filter_map(|node| node.inferred) {
+                let set = if agreed { &mut self.confirmed } else { &mut self.contradicted };
+                if !set.contains(pointer) {
+                    set.insert(pointer.to_owned());
                 }
             }
         }
@@ -312,18 +429,18 @@ impl<'s> Walker<'s> {
         if depth > MAX_DEPTH {
             return self.refuse(at, "schema nesting too deep (cyclic $ref?)");
         }
-        let map = match self.resolve(schema) {
-            Ok(Value::Object(map)) => map,
-            Ok(Value::Bool(false)) => return self.refuse(at, "no value is allowed here"),
-            Ok(_) => return Ok(()),
+        let node = match self.node(schema) {
+            Ok(Resolved::Node(node)) => node,
+            Ok(Resolved::Nothing) => return self.refuse(at, "no value is allowed here"),
+            Ok(Resolved::Anything) => return Ok(()),
             Err(e) => return self.refuse(at, e),
         };
-        self.needs_check |= map.contains_key("oneOf") || map.contains_key("not");
-        out.push(map);
-        for member in map.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+        self.needs_check |= node.checked_only;
+        out.push(node);
+        for member in node.all_of {
             self.flatten(member, out, at, depth + 1)?;
         }
-        if let Some(check) = map.get("x-check") {
+        if let Some(check) = node.check {
             self.flatten(check, out, at, depth + 1)?;
         }
         Ok(())
@@ -337,21 +454,20 @@ impl<'s> Walker<'s> {
         known: &BTreeSet<&'s str>,
         depth: usize,
     ) -> Step {
-        if value.is_null() && parts.iter().any(|s| s.get("nullable").and_then(Value::as_bool) == Some(true)) {
+        if value.is_null() && parts.iter().any(|s| s.nullable) {
             return Ok(());
         }
         if self.mismatched(parts, value, at)? {
             return Ok(());
         }
-        let mut names = BTreeSet::new();
-        if self.mode == Mode::All {
+        if self.mode == Mode::All && parts.iter().any(|s| s.combined) {
             // The alternative of each `oneOf`/`anyOf` the value fits best joins the parts.
-            names.extend(known.iter().copied());
-            names.extend(parts.iter().flat_map(|s| property_names(s)));
+            let mut names = known.clone();
+            names.extend(parts.iter().flat_map(|s| property_names(s.map)));
             let mut chosen = Vec::new();
             for schema in parts.iter() {
                 for key in ["oneOf", "anyOf"] {
-                    let alternatives = schema.get(key).and_then(Value::as_array).into_iter().flatten();
+                    let alternatives = schema.map.get(key).and_then(Value::as_array).into_iter().flatten();
                     let best = alternatives
                         .enumerate()
                         .map(|(i, alternative)| (self.trial(alternative, value, at, &names, depth), i, alternative))
@@ -361,7 +477,6 @@ impl<'s> Walker<'s> {
                     }
                 }
             }
-            names.extend(chosen.iter().flat_map(|s| property_names(s)));
             // The chosen alternative's type and enum apply too.
             if self.mismatched(&chosen, value, at)? {
                 return Ok(());
@@ -370,29 +485,29 @@ impl<'s> Walker<'s> {
         }
         match value {
             Value::Number(n) => {
-                for schema in parts.iter() {
-                    if let Err(message) = check_number(schema, n) {
+                for schema in parts.iter().filter(|s| s.number_rules) {
+                    if let Err(message) = check_number(schema.map, n) {
                         self.report(DriftKind::BrokenConstraint, at, message)?;
                     }
                 }
             }
             Value::String(text) => {
-                for schema in parts.iter() {
-                    self.string(schema, text, at)?;
+                for schema in parts.iter().filter(|s| s.string_rules) {
+                    self.string(schema.map, text, at)?;
                 }
             }
             Value::Array(items) => self.array(parts, items, at, depth)?,
-            Value::Object(map) => self.object(parts, map, at, &names, depth)?,
+            Value::Object(map) => self.object(parts, map, at, known, depth)?,
             Value::Bool(_) | Value::Null => {}
         }
         if self.mode == Mode::First {
-            for schema in parts.iter() {
+            for schema in parts.iter().filter(|s| s.combined) {
                 // An `x-check`'s description says its rule: the refusal's words.
-                let is_check = |part: &&Map<String, Value>| {
-                    part.get("x-check").and_then(Value::as_object).is_some_and(|check| std::ptr::eq(check, *schema))
+                let is_check = |part: &Node<'s>| {
+                    part.check.and_then(Value::as_object).is_some_and(|check| std::ptr::eq(check, schema.map))
                 };
-                let rule = parts.iter().any(is_check).then(|| schema.get("description").and_then(Value::as_str));
-                self.combinators(schema, rule.flatten(), value, at, depth)?;
+                let rule = parts.iter().any(is_check).then(|| schema.map.get("description").and_then(Value::as_str));
+                self.combinators(schema.map, rule.flatten(), value, at, depth)?;
             }
         }
         Ok(())
@@ -402,14 +517,14 @@ impl<'s> Walker<'s> {
     /// fit; whether there was one (then nothing below it is walked).
     fn mismatched(&mut self, parts: &Parts<'s>, value: &Value, at: &Loc<'_>) -> Result<bool, Stop> {
         for schema in parts {
-            if let Some(ty) = schema.get("type").and_then(Value::as_str)
+            if let Some(ty) = schema.ty
                 && !has_type(value, ty)
             {
                 let article = if ty.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
                 self.report(DriftKind::TypeMismatch, at, format!("{} is not {article} {ty}", show(value)))?;
                 return Ok(true);
             }
-            if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
+            if let Some(allowed) = schema.enumeration
                 && !allowed.contains(value)
             {
                 let list: Vec<String> =
@@ -423,16 +538,30 @@ impl<'s> Walker<'s> {
     }
 
     /// The same walk of `value` against `schema` alone, on its own.
-    fn attempt(&self, schema: &'s Value, value: &Value, at: &Loc<'_>, known: &BTreeSet<&'s str>, depth: usize) -> Self {
+    fn attempt(
+        &mut self,
+        schema: &'s Value,
+        value: &Value,
+        at: &Loc<'_>,
+        known: &BTreeSet<&'s str>,
+        depth: usize,
+    ) -> Vec<Finding> {
         let mut walker = Walker::new(self.spec, self.direction, self.mode);
+        // The schemas read so far serve the attempt too.
+        let share = |a: &mut Self, b: &mut Self| {
+            std::mem::swap(&mut a.nodes, &mut b.nodes);
+            std::mem::swap(&mut a.tables, &mut b.tables);
+        };
+        share(self, &mut walker);
         let _ = walker.value(schema, value, at, known, depth + 1);
-        walker
+        share(self, &mut walker);
+        walker.findings
     }
 
     /// How badly `value` misses `alternative`: differences at its root (a
     /// type, a one-value discriminator) weigh most, then every other one.
     fn trial(
-        &self,
+        &mut self,
         alternative: &'s Value,
         value: &Value,
         at: &Loc<'_>,
@@ -440,9 +569,7 @@ impl<'s> Walker<'s> {
         depth: usize,
     ) -> usize {
         let at_text = at.to_string();
-        let scratch = self.attempt(alternative, value, at, known, depth);
-        scratch
-            .findings
+        self.attempt(alternative, value, at, known, depth)
             .iter()
             .map(|d| match d.kind {
                 DriftKind::TypeMismatch | DriftKind::UnlistedEnumValue if d.location == at_text => 1000,
@@ -479,6 +606,15 @@ impl<'s> Walker<'s> {
     fn array(&mut self, parts: &Parts<'s>, items: &[Value], at: &Loc<'_>, depth: usize) -> Step {
         let len = items.len() as u64;
         for schema in parts {
+            if let Some(item_schema) = schema.items {
+                for (i, item) in items.iter().enumerate() {
+                    self.value(item_schema, item, &Loc::Index(at, i), &BTreeSet::new(), depth + 1)?;
+                }
+            }
+            if !schema.array_rules {
+                continue;
+            }
+            let schema = schema.map;
             let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
             if let Some(min) = bound("minItems").filter(|min| len < *min) {
                 self.report(DriftKind::BrokenConstraint, at, format!("has {len} items, fewer than {min}"))?;
@@ -495,21 +631,18 @@ impl<'s> Walker<'s> {
                     }
                 }
             }
-            if let Some(item_schema) = schema.get("items") {
-                for (i, item) in items.iter().enumerate() {
-                    self.value(item_schema, item, &Loc::Index(at, i), &BTreeSet::new(), depth + 1)?;
-                }
-            }
         }
         Ok(())
     }
 
+    /// `map` against the parts. `known` holds the property names an
+    /// enclosing schema documents for it (see [`Walker::value`]).
     fn object(
         &mut self,
         parts: &Parts<'s>,
         map: &Map<String, Value>,
         at: &Loc<'_>,
-        names: &BTreeSet<&'s str>,
+        known: &BTreeSet<&'s str>,
         depth: usize,
     ) -> Step {
         // A property that does not travel this way (`readOnly` in a request).
@@ -517,33 +650,40 @@ impl<'s> Walker<'s> {
             Direction::Request => ("readOnly", "read-only: the server sets it, a request may not send it"),
             Direction::Response => ("writeOnly", "write-only: a response never carries it"),
         };
+        let mut documented = self.marks.pop().unwrap_or_default();
+        documented.clear();
+        documented.resize(map.len(), false);
         for schema in parts {
-            let properties = schema.get("properties").and_then(Value::as_object);
+            let properties = schema.properties;
             let stays_behind = |walker: &mut Self, name: &str| {
                 let property = properties.and_then(|p| p.get(name)).and_then(|s| walker.resolve(s).ok());
                 property.is_some_and(|s| s.get(flag).and_then(Value::as_bool) == Some(true))
             };
-            for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str)
-            {
+            for name in schema.required.iter().filter_map(Value::as_str) {
                 if !map.contains_key(name) && !stays_behind(self, name) {
                     self.report(DriftKind::MissingRequired, Loc::Field(at, name), "required")?;
                 }
             }
-            if let Some(sent) = map.keys().find(|key| stays_behind(self, key)) {
+            if schema.hides
+                && let Some(sent) = map.keys().find(|key| stays_behind(self, key))
+            {
                 self.report(DriftKind::BrokenConstraint, Loc::Field(at, sent), why)?;
             }
-            let len = map.len() as u64;
-            let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
-            if let Some(min) = bound("minProperties").filter(|min| len < *min) {
-                self.report(DriftKind::BrokenConstraint, at, format!("has {len} properties, fewer than {min}"))?;
+            if schema.object_bounds {
+                let len = map.len() as u64;
+                let bound = |key: &str| schema.map.get(key).and_then(Value::as_u64);
+                if let Some(min) = bound("minProperties").filter(|min| len < *min) {
+                    self.report(DriftKind::BrokenConstraint, at, format!("has {len} properties, fewer than {min}"))?;
+                }
+                if let Some(max) = bound("maxProperties").filter(|max| len > *max) {
+                    self.report(DriftKind::BrokenConstraint, at, format!("has {len} properties, more than {max}"))?;
+                }
             }
-            if let Some(max) = bound("maxProperties").filter(|max| len > *max) {
-                self.report(DriftKind::BrokenConstraint, at, format!("has {len} properties, more than {max}"))?;
-            }
-            let additional = schema.get("additionalProperties");
-            for (key, value) in map {
+            for (i, (key, value)) in map.iter().enumerate() {
                 let here = Loc::Field(at, key);
-                match (properties.and_then(|p| p.get(key)), additional) {
+                let property = schema.table.and_then(|t| self.tables[t].get(key.as_str()).copied());
+                documented[i] |= property.is_some();
+                match (property, schema.additional) {
                     (Some(property), _) => {
                         self.value(property, value, &here, &BTreeSet::new(), depth + 1)?;
                     }
@@ -559,22 +699,23 @@ impl<'s> Walker<'s> {
                 }
             }
         }
+        let marks = documented;
         if self.mode == Mode::First {
+            self.marks.push(marks);
             return Ok(());
         }
-        let open = parts.iter().any(|s| match s.get("additionalProperties") {
+        let open = parts.iter().any(|s| match s.additional {
             Some(Value::Bool(true)) => true,
             Some(Value::Object(extra)) => extra.is_empty(),
             _ => false,
         });
-        let documents_properties = parts.iter().any(|s| s.contains_key("properties"));
-        let typed_extra = parts.iter().any(|s| s.get("additionalProperties").is_some_and(Value::is_object));
-        if open || typed_extra || !documents_properties && !parts.iter().any(|s| s.contains_key("additionalProperties"))
-        {
-            // A free-form object (no properties listed) is not drift.
-            return Ok(());
-        }
-        for (key, value) in map.iter().filter(|(key, _)| !names.contains(key.as_str())) {
+        let documents_properties = parts.iter().any(|s| s.map.contains_key("properties"));
+        let typed_extra = parts.iter().any(|s| s.additional.is_some_and(Value::is_object));
+        // A free-form object (no properties listed) is not drift.
+        let free = open || typed_extra || !documents_properties && parts.iter().all(|s| s.additional.is_none());
+        let unknown =
+            map.iter().zip(&marks).filter(|((key, _), marked)| !free && !**marked && !known.contains(key.as_str()));
+        for ((key, value), _) in unknown {
             let what = match value {
                 Value::Null => "null",
                 Value::Bool(_) => "a boolean",
@@ -585,6 +726,7 @@ impl<'s> Walker<'s> {
             };
             self.report(DriftKind::UnknownField, Loc::Field(at, key), format!("{what} the spec does not list"))?;
         }
+        self.marks.push(marks);
         Ok(())
     }
 
@@ -610,8 +752,7 @@ impl<'s> Walker<'s> {
             };
             let mut failures = Vec::new();
             for alternative in alternatives {
-                failures
-                    .extend(self.attempt(alternative, value, at, &BTreeSet::new(), depth).findings.into_iter().next());
+                failures.extend(self.attempt(alternative, value, at, &BTreeSet::new(), depth).into_iter().next());
             }
             match alternatives.len() - failures.len() {
                 0 => {
@@ -638,7 +779,7 @@ impl<'s> Walker<'s> {
             }
         }
         if let Some(not) = schema.get("not")
-            && self.attempt(not, value, at, &BTreeSet::new(), depth).findings.is_empty()
+            && self.attempt(not, value, at, &BTreeSet::new(), depth).is_empty()
         {
             return self.report(DriftKind::BrokenConstraint, at, "matches the schema under `not`");
         }

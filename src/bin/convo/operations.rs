@@ -482,13 +482,14 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         let out = std::io::stdout().lock();
         if !matches.get_flag(ALL) {
             let answer = self.page(paging, &values, body, None).await?;
-            let items = items(&answer, paging);
+            let next = paging.next_value(&answer);
+            let items = items(answer, paging);
             let mut writer = RecordWriter::new(format, self.columns(columns, items.first())?, out);
             for item in &items {
                 writer.write(item)?;
             }
             writer.finish()?;
-            if let Some(next) = paging.next_value(&answer).as_ref().and_then(scalar) {
+            if let Some(next) = next.as_ref().and_then(scalar) {
                 let flag = self
                     .op
                     .params
@@ -505,7 +506,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         let named = columns.is_some() || self.op.cli.as_ref().is_some_and(|cli| !cli.columns.is_empty());
         let first = match (named, format) {
             (false, OutputFormat::Table | OutputFormat::Csv) => {
-                items(&self.page(paging, &values, body.clone(), None).await?, paging).into_iter().next()
+                items(self.page(paging, &values, body.clone(), None).await?, paging).into_iter().next()
             }
             _ => None,
         };
@@ -532,8 +533,8 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         let pages = async {
             while let Some(((values, _), cursor, answer)) = asked.recv().await {
                 let page = self.page(paging, &values, body.clone(), cursor).await.map(|answer| convo_clients::Page {
-                    items: items(&answer, paging),
                     next: paging.next_value(&answer),
+                    items: items(answer, paging),
                 });
                 let page = page.map_err(|failure| match failure {
                     Failure::Api(e) => e,
@@ -628,8 +629,11 @@ fn describe(failure: Failure) -> String {
 }
 
 /// The items of a page's answer.
-fn items(answer: &Value, paging: &model::Paging) -> Vec<Value> {
-    answer.pointer(&paging.items).and_then(Value::as_array).cloned().unwrap_or_default()
+fn items(mut answer: Value, paging: &model::Paging) -> Vec<Value> {
+    match answer.pointer_mut(&paging.items).map(Value::take) {
+        Some(Value::Array(items)) => items,
+        _ => Vec::new(),
+    }
 }
 
 /// A scalar JSON value as a parameter's text.
@@ -661,7 +665,7 @@ impl Answers {
     }
 
     /// The JSON answer of `response`, checked.
-    async fn read(&self, response: reqwest::Response) -> Result<Value, Failure> {
+    async fn read(&self, mut response: reqwest::Response) -> Result<Value, Failure> {
         let status = response.status().as_u16();
         let headers: Vec<(String, String)> = response
             .headers()
@@ -669,16 +673,17 @@ impl Answers {
             .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
             .collect();
         let id = self.operation;
+        // The runtime parsed a JSON answer; an empty one is null.
+        let parsed = response.extensions_mut().remove::<convo_clients::JsonBody>().map(|body| body.0);
         let bytes =
             response.bytes().await.map_err(|e| Failure::Outcome(format!("{id}: cannot read the response: {e}")))?;
-        let value: Value = match bytes.iter().all(u8::is_ascii_whitespace) {
-            true => Value::Null,
-            // The runtime checked that a JSON answer parses.
-            false => serde_json::from_slice(&bytes).unwrap_or_default(),
-        };
-        let value = crate::output::integral(value);
-        let Some(validator) = &self.validator else { return Ok(value) };
-        let survey = validator.survey_response(id, status, &headers, Some(&bytes));
+        // Walked as read, before whole numbers lose their fraction.
+        let survey = self.validator.as_ref().map(|validator| match &parsed {
+            Some(parsed) => validator.survey_parsed(id, status, &headers, &bytes, parsed),
+            None => validator.survey_response(id, status, &headers, Some(&bytes)),
+        });
+        let value = crate::output::integral(parsed.unwrap_or_default());
+        let Some(survey) = survey else { return Ok(value) };
         let (breaking, drift): (Vec<_>, Vec<_>) = survey.drift.iter().partition(|d| BREAKING.contains(&d.kind));
         if let Some(first) = breaking.first() {
             let more = match breaking.len() {

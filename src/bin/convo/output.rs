@@ -209,16 +209,21 @@ fn progress_style(total: Option<u64>, what: &str) -> indicatif::ProgressBar {
 
 /// Whole numbers print without a fraction: specs type ids as
 /// `double`, and a record's 320.0 is the user's 320.
-pub fn integral(value: Value) -> Value {
-    match value {
-        Value::Number(n) => match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.abs() < 9e15 && n.is_f64() => json!(f as i64),
-            _ => Value::Number(n),
-        },
-        Value::Array(items) => Value::Array(items.into_iter().map(integral).collect()),
-        Value::Object(map) => Value::Object(map.into_iter().map(|(k, v)| (k, integral(v))).collect()),
-        other => other,
+pub fn integral(mut value: Value) -> Value {
+    // In place: rebuilding every object of a page was a tenth of an export.
+    fn fix(value: &mut Value) {
+        match value {
+            Value::Number(n) => match n.as_f64() {
+                Some(f) if f.fract() == 0.0 && f.abs() < 9e15 && n.is_f64() => *value = json!(f as i64),
+                _ => {}
+            },
+            Value::Array(items) => items.iter_mut().for_each(fix),
+            Value::Object(map) => map.values_mut().for_each(fix),
+            _ => {}
+        }
     }
+    fix(&mut value);
+    value
 }
 
 /// Prints a single record.

@@ -470,7 +470,9 @@ impl<'s> Walker<'s> {
                     let alternatives = schema.map.get(key).and_then(Value::as_array).into_iter().flatten();
                     let best = alternatives
                         .enumerate()
-                        .map(|(i, alternative)| (self.trial(alternative, value, at, &names, depth), i, alternative))
+                        .map(|(i, alternative)| {
+                            (miss(&self.attempt(alternative, value, at, &names, depth), at), i, alternative)
+                        })
                         .min_by_key(|(score, i, _)| (*score, *i));
                     if let Some((_, _, alternative)) = best {
                         self.flatten(alternative, &mut chosen, at, depth + 1)?;
@@ -556,27 +558,6 @@ impl<'s> Walker<'s> {
         let _ = walker.value(schema, value, at, known, depth + 1);
         share(self, &mut walker);
         walker.findings
-    }
-
-    /// How badly `value` misses `alternative`: differences at its root (a
-    /// type, a one-value discriminator) weigh most, then every other one.
-    fn trial(
-        &mut self,
-        alternative: &'s Value,
-        value: &Value,
-        at: &Loc<'_>,
-        known: &BTreeSet<&'s str>,
-        depth: usize,
-    ) -> usize {
-        let at_text = at.to_string();
-        self.attempt(alternative, value, at, known, depth)
-            .iter()
-            .map(|d| match d.kind {
-                DriftKind::TypeMismatch | DriftKind::UnlistedEnumValue if d.location == at_text => 1000,
-                DriftKind::MissingRequired | DriftKind::UnlistedEnumValue => 10,
-                _ => 1,
-            })
-            .sum()
     }
 
     fn string(&mut self, schema: &Map<String, Value>, text: &str, at: &Loc<'_>) -> Step {
@@ -785,6 +766,19 @@ impl<'s> Walker<'s> {
         }
         Ok(())
     }
+}
+
+/// How badly a value missed an alternative, by the `findings` of its
+/// attempt: differences at its root `at` (a type, a one-value
+/// discriminator) weigh most, then every other one.
+fn miss(findings: &[Finding], at: &Loc<'_>) -> usize {
+    let at = at.to_string();
+    let weight = |finding: &Finding| match finding.kind {
+        DriftKind::TypeMismatch | DriftKind::UnlistedEnumValue if finding.location == at => 1000,
+        DriftKind::MissingRequired | DriftKind::UnlistedEnumValue => 10,
+        _ => 1,
+    };
+    findings.iter().map(weight).sum()
 }
 
 /// Whether a difference only says the value belongs to another alternative

@@ -94,9 +94,13 @@ struct Node<'s> {
     nullable: bool,
     enumeration: Option<&'s Vec<Value>>,
     properties: Option<&'s Map<String, Value>>,
-    /// `properties` by name, hashed: the walker's table of that index.
+    /// `properties` by name, hashed, each with whether it is required:
+    /// the walker's table of that index.
     table: Option<usize>,
     required: &'s [Value],
+    /// Every `required` name is a property, once: an object holding that
+    /// many required properties holds them all.
+    required_listed: bool,
     additional: Option<&'s Value>,
     items: Option<&'s Value>,
     all_of: &'s [Value],
@@ -142,7 +146,7 @@ pub(super) struct Walker<'s> {
     /// spec, which is shared and never changed).
     nodes: FxHashMap<usize, Resolved<'s>>,
     /// The nodes' `properties` tables (see [`Node::table`]).
-    tables: Vec<FxHashMap<&'s str, &'s Value>>,
+    tables: Vec<FxHashMap<&'s str, (&'s Value, bool)>>,
     /// Emptied lists of which keys of an object are documented, reused.
     marks: Vec<Vec<bool>>,
     /// Whether the walk met what only [`Mode::First`] reports: a refusal
@@ -198,10 +202,13 @@ impl<'s> Walker<'s> {
             let property = deref(&self.spec.spec, property).ok();
             property.and_then(|p| p.get(flag)).and_then(Value::as_bool) == Some(true)
         });
+        let required: &[Value] = list("required");
+        let is_required = |name: &str| required.iter().any(|r| r.as_str() == Some(name));
         let table = properties.filter(|p| !p.is_empty()).map(|p| {
-            self.tables.push(p.iter().map(|(name, schema)| (name.as_str(), schema)).collect());
+            self.tables.push(p.iter().map(|(name, schema)| (name.as_str(), (schema, is_required(name)))).collect());
             self.tables.len() - 1
         });
+        let listed = properties.map_or(0, |p| p.keys().filter(|name| is_required(name)).count());
         Node {
             map,
             table,
@@ -209,7 +216,8 @@ impl<'s> Walker<'s> {
             nullable: map.get("nullable").and_then(Value::as_bool) == Some(true),
             enumeration: map.get("enum").and_then(Value::as_array),
             properties,
-            required: list("required"),
+            required,
+            required_listed: listed == required.len(),
             additional: map.get("additionalProperties"),
             items: map.get("items"),
             all_of: list("allOf"),
@@ -640,10 +648,20 @@ impl<'s> Walker<'s> {
                 let property = properties.and_then(|p| p.get(name)).and_then(|s| walker.resolve(s).ok());
                 property.is_some_and(|s| s.get(flag).and_then(Value::as_bool) == Some(true))
             };
-            for name in schema.required.iter().filter_map(Value::as_str) {
-                if !map.contains_key(name) && !stays_behind(self, name) {
-                    self.report(DriftKind::MissingRequired, Loc::Field(at, name), "required")?;
+            let missing = |walker: &mut Self| {
+                for name in schema.required.iter().filter_map(Value::as_str) {
+                    if !map.contains_key(name) && !stays_behind(walker, name) {
+                        walker.report(DriftKind::MissingRequired, Loc::Field(at, name), "required")?;
+                    }
                 }
+                Ok(())
+            };
+            // Collecting all, the required properties are counted as the
+            // keys go by, and looked for only if some are missing; stopping
+            // at the first, a missing one is the first difference.
+            let counted = self.mode == Mode::All && schema.required_listed;
+            if !counted {
+                missing(self)?;
             }
             if schema.hides
                 && let Some(sent) = map.keys().find(|key| stays_behind(self, key))
@@ -660,11 +678,13 @@ impl<'s> Walker<'s> {
                     self.report(DriftKind::BrokenConstraint, at, format!("has {len} properties, more than {max}"))?;
                 }
             }
+            let mut required = 0;
             for (i, (key, value)) in map.iter().enumerate() {
                 let here = Loc::Field(at, key);
                 let property = schema.table.and_then(|t| self.tables[t].get(key.as_str()).copied());
                 documented[i] |= property.is_some();
-                match (property, schema.additional) {
+                required += usize::from(property.is_some_and(|(_, required)| required));
+                match (property.map(|(schema, _)| schema), schema.additional) {
                     (Some(property), _) => {
                         self.value(property, value, &here, &BTreeSet::new(), depth + 1)?;
                     }
@@ -678,6 +698,9 @@ impl<'s> Walker<'s> {
                     }
                     _ => {}
                 }
+            }
+            if counted && required < schema.required.len() {
+                missing(self)?;
             }
         }
         let marks = documented;

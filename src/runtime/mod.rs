@@ -604,8 +604,15 @@ impl Runtime {
             body.extend_from_slice(&chunk);
         }
         // A body cut short with a length header to match still reads to
-        // its end: only its syntax shows it is not all there.
-        if let (false, Err(e)) = (body.is_empty(), serde_json::from_slice::<serde::de::IgnoredAny>(&body)) {
+        // its end: only its syntax shows it is not all there. A call that
+        // reads the body as JSON values takes this parse along (see
+        // `execute_operation`); a typed one only has it checked.
+        let parsed = match (body.is_empty(), WANTS_VALUE.try_with(|wants| *wants).unwrap_or(false)) {
+            (true, _) => Ok(None),
+            (false, true) => serde_json::from_slice(&body).map(|value| Some(JsonBody(value))),
+            (false, false) => serde_json::from_slice::<serde::de::IgnoredAny>(&body).map(|_| None),
+        };
+        if let Err(e) = parsed.as_ref() {
             let secrets = self.inner.credentials.secrets();
             let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
             let mut error = Error::decode(operation, &e, &body, &secrets);
@@ -614,7 +621,11 @@ impl Runtime {
             }
             return Err(Failed::Ours { error, transient: true });
         }
-        Ok(Response::from(rebuilt(response.status(), std::mem::take(response.headers_mut()), body.into())))
+        let mut read = rebuilt(response.status(), std::mem::take(response.headers_mut()), body.into());
+        if let Ok(Some(parsed)) = parsed {
+            read.extensions_mut().insert(parsed);
+        }
+        Ok(Response::from(read))
     }
 
     /// An error response is read (up to [`MAX_ERROR_BODY`]) and handed on
@@ -733,6 +744,12 @@ pub trait OperationClient {
     ) -> impl std::future::Future<Output = Result<Response>> + Send;
 }
 
+tokio::task_local! {
+    /// Set while [`execute_operation`] sends: its caller reads the answer
+    /// as JSON values, so the runtime parses it into them once.
+    static WANTS_VALUE: bool;
+}
+
 /// A JSON answer of [`OperationClient::execute_operation`], parsed once:
 /// `response.extensions_mut().remove::<JsonBody>()`. A body of only
 /// whitespace has none.
@@ -752,7 +769,8 @@ where
     };
     let info = OperationInfo { operation_id };
     client.pre::<()>(&mut request, &info).await.map_err(Error::from)?;
-    let response = client.exec(request, &info).await.map_err(|e| Error::uncarried(operation_id, e))?;
+    let response = WANTS_VALUE.scope(true, client.exec(request, &info));
+    let response = response.await.map_err(|e| Error::uncarried(operation_id, e))?;
     if response.status().is_success() {
         checked_json(response, operation_id, &client.inner().inner.credentials).await
     } else {
@@ -769,7 +787,8 @@ async fn checked_json(
     operation: &'static str,
     credentials: &SchemeCredentials,
 ) -> Result<Response> {
-    if !content_is_json(response.headers()) {
+    // Parsed as it was read, or not JSON.
+    if !content_is_json(response.headers()) || response.extensions().get::<JsonBody>().is_some() {
         return Ok(response);
     }
     let status = response.status();

@@ -378,7 +378,8 @@ fn liveperson_commands_in_process() {
         "--wait",
     ]))
     .unwrap();
-    assert_eq!(sdes["type"], "sdes");
+    // The command as getCommand answers it (the flow lifted `data.type` to the top).
+    assert_eq!(sdes["data"]["type"], "sdes");
     std::fs::write(
         &file,
         r#"{"sdes": [{"type": "personal", "personal": 3}], "sharkVisitorId": "v1", "sharkSessionId": "s1"}"#,
@@ -386,7 +387,7 @@ fn liveperson_commands_in_process() {
     .unwrap();
     let out = run(&["--sandbox", "liveperson", "sdes", CONVERSATION, "--json", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "a mismatched SDE is an input error");
-    assert!(stderr(&out).contains("sde 0 of type \"personal\""), "{}", stderr(&out));
+    assert!(stderr(&out).contains("request body.sdes[0].personal: 3 is not an object"), "{}", stderr(&out));
     std::fs::remove_dir_all(&dir).unwrap();
 
     let out = run(&["--sandbox", "liveperson", "transfer", CONVERSATION, "--skill", "nope", "--wait"]);

@@ -56,8 +56,6 @@ pub const FLOWS: &[Flow] = &[
     Flow::new("luware", "conversations list", Some("searchConversations"), "compact filters; --all by start time"),
     Flow::new("luware", "transcript", None, "decodes the .vtr archive into text, JSON or utterance records"),
     Flow::new("luware", "transcripts", None, "a search, then a download per match, several at a time"),
-    Flow::new("luware", "metadata", Some("addMetadata"), "--field NAME=VALUE into the template's field list"),
-    Flow::new("luware", "control", Some("controlConversation"), "start, stop or keep: the actions by a short name"),
     Flow::new("raia", "conversations create", Some("createConversation"), "title, context checked first"),
     Flow::new("raia", "conversations delete-user", Some("deleteUserConversations"), "says what went (no answer)"),
     Flow::new("raia", "conversations start", Some("startConversation"), "a body per channel, checked before sending"),

@@ -483,6 +483,18 @@ pub struct Response {
     pub content: Vec<MediaType>,
     /// The calls its answer leads to (OpenAPI `links`).
     pub links: Vec<Link>,
+    /// `x-cli`: what the command line adds when the answer is this one.
+    pub cli: Option<ResponseCli>,
+}
+
+/// `x-cli` on an error response: what it means, and the parameter values
+/// with which the same call would do it (LlamadaPro's 409 of a definition
+/// in use: `force: true`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResponseCli {
+    pub meaning: Option<String>,
+    pub retry_with: Vec<(String, Value)>,
 }
 
 /// A response's link: the operation its answer leads to, with the values of
@@ -529,7 +541,7 @@ impl Spec {
                         .get("requestBody")
                         .map(|b| request_body(doc, resolve(doc, b), &at.child(Some("requestBody"), "requestBody")))
                         .transpose()?,
-                    responses: responses(doc, op),
+                    responses: responses(doc, op, &at)?,
                     security,
                     server: first_server(op).or_else(|| first_server(item)),
                     retry_safe: op.get("x-retry-safe").and_then(Value::as_bool) == Some(true),
@@ -966,10 +978,11 @@ fn only_array_property(doc: &Value, response: &Value) -> Option<String> {
     }
 }
 
-fn responses(doc: &Value, op: &Value) -> Vec<Response> {
+fn responses(doc: &Value, op: &Value, at: &At) -> Result<Vec<Response>, ModelError> {
     let responses = op.get("responses").and_then(Value::as_object).into_iter().flatten();
     responses
         .map(|(status, response)| {
+            let at = at.child(Some(&format!("response {status}")), "responses").child(None, status);
             let response = resolve(doc, response);
             let links = response.get("links").and_then(Value::as_object).into_iter().flatten();
             let links = links
@@ -982,9 +995,29 @@ fn responses(doc: &Value, op: &Value) -> Vec<Response> {
                     })
                 })
                 .collect();
-            Response { status: status.clone(), content: media_types(doc, response), links }
+            let cli = response_cli(response.get("x-cli"), &at.child(Some("x-cli"), "x-cli"))?;
+            Ok(Response { status: status.clone(), content: media_types(doc, response), links, cli })
         })
         .collect()
+}
+
+/// `x-cli` on a response: `{meaning?, retry-with?: {param: value}}`.
+fn response_cli(value: Option<&Value>, at: &At) -> Result<Option<ResponseCli>, ModelError> {
+    let Some(value) = value else { return Ok(None) };
+    if let Some(key) = unknown_key(value, &["meaning", "retry-with"]) {
+        return Err(at.error(format!("unknown key {key:?} (known: meaning, retry-with, x-*)")));
+    }
+    let meaning = match value.get("meaning") {
+        None => None,
+        Some(Value::String(text)) => Some(text.clone()),
+        Some(_) => return Err(at.error("`meaning` must be a text")),
+    };
+    let retry_with = match value.get("retry-with") {
+        None => Vec::new(),
+        Some(Value::Object(values)) => values.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        Some(_) => return Err(at.error("`retry-with` must map parameters to their values")),
+    };
+    Ok(Some(ResponseCli { meaning, retry_with }))
 }
 
 /// A list of texts (`[a, b]`), or none.

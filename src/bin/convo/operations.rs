@@ -62,16 +62,10 @@ pub const FLOWS: &[Flow] = &[
     Flow::new("raia", "ask", Some("sendMessageAsync"), "--wait polls until the agent has replied"),
     Flow::new("raia", "reply", Some("getMessageResponse"), "--wait polls until the reply is done"),
     Flow::new("raia", "send-manual", Some("sendManualMessage"), "only in manual mode, not a call"),
-    Flow::new("llamadapro", "contacts create", Some("createContact"), "addresses by channel flags"),
-    Flow::new("llamadapro", "contacts update", Some("updateContact"), "addresses by channel flags"),
     Flow::new("llamadapro", "contacts search", Some("searchContacts"), "FIELD:OP:VALUE filters; body paging"),
-    Flow::new("llamadapro", "conversations create", Some("createConversation"), "a contact by id or address"),
     Flow::new("llamadapro", "conversations bulk-create", Some("bulkCreateConversations"), "per-item report; exit 1"),
     Flow::new("llamadapro", "conversations bulk-update", Some("bulkUpdateConversations"), "per-item report; exit 1"),
-    Flow::new("llamadapro", "messages whatsapp-template", Some("createTemplateMessage"), "--variable into the body"),
-    Flow::new("llamadapro", "messages whatsapp-text", Some("createMessage"), "type, media checked first"),
     Flow::new("llamadapro", "messages upload-media", Some("uploadMedia"), "a local file, base64-encoded"),
-    Flow::new("llamadapro", "custom-fields definitions delete", Some("deleteCustomFieldDefinition"), "in use: --force"),
 ];
 
 /// A hand-written command of an API (see the module's documentation).
@@ -129,6 +123,8 @@ pub(crate) struct Operation {
     paging: Option<model::Paging>,
     /// What `--wait` polls (`x-wait`).
     wait: Option<WaitOn>,
+    /// What an error answer means and how to retry it (`x-cli` on a response), by status key.
+    hints: Vec<(String, model::ResponseCli)>,
     /// Its friendly name is also another operation's with fewer path
     /// parameters (its list): its own path parameters are optional to clap.
     item_of_list: bool,
@@ -754,6 +750,12 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
     /// `error` as a failure; a refused value names the flag the user typed,
     /// not the parameter's name on the wire.
     fn failure(&self, error: convo_clients::Error) -> Failure {
+        if let Some(status) = error.status().map(|s| s.as_u16().to_string()) {
+            let documented = |key: &str| key == status || (key.ends_with("XX") && status.starts_with(&key[..1]));
+            if let Some((_, hint)) = self.op.hints.iter().find(|(key, _)| documented(key)) {
+                return Failure::Outcome(self.explained(&error, hint));
+            }
+        }
         let convo_clients::Error::InvalidInput(refused) = error else { return error.into() };
         let mut message = refused.to_string();
         let flag = |p: &Param| format!("--{}", if self.op.friendly { &p.flag } else { &p.kebab });
@@ -769,6 +771,36 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             }
         }
         Failure::Usage(message)
+    }
+}
+
+impl<C> Sent<'_, C> {
+    /// An error answer, with what the spec says it means and the flags
+    /// with which to run the command again (`x-cli` on the response).
+    fn explained(&self, error: &convo_clients::Error, hint: &model::ResponseCli) -> String {
+        let mut text = crate::one_line(error);
+        if let Some(meaning) = &hint.meaning {
+            text.push_str(&format!("; {meaning}"));
+        }
+        let flags: Vec<String> = hint
+            .retry_with
+            .iter()
+            .map(|(name, value)| {
+                let p = self.op.params.iter().find(|p| p.name == *name);
+                let flag = p.map_or_else(
+                    || case(name, '-'),
+                    |p| if self.op.friendly { p.flag.clone() } else { p.kebab.clone() },
+                );
+                match value {
+                    Value::Bool(true) => format!("--{flag}"),
+                    other => format!("--{flag} {}", scalar(other).unwrap_or_default()),
+                }
+            })
+            .collect();
+        if !flags.is_empty() {
+            text.push_str(&format!("; run again with {} to do so", flags.join(" ")));
+        }
+        text
     }
 }
 
@@ -1067,6 +1099,7 @@ fn operation(
         cli: op.cli.clone(),
         paging: op.paging.clone(),
         wait,
+        hints: op.responses.iter().filter_map(|r| Some((r.status.clone(), r.cli.clone()?))).collect(),
         item_of_list: false,
         friendly: false,
     }
@@ -1850,7 +1883,7 @@ fn typed(f: &Field, text: &Value) -> Value {
 }
 
 /// A JSON document: written out (`{…}`, `[…]`), or a file's (`-`: stdin).
-fn read_json(source: &str) -> Result<Value, String> {
+pub(crate) fn read_json(source: &str) -> Result<Value, String> {
     let trimmed = source.trim_start();
     let text = if trimmed.starts_with('{') || trimmed.starts_with('[') {
         source.to_string()

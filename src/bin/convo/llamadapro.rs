@@ -184,13 +184,7 @@ fn body<T: DeserializeOwned>(what: &str, json: &JsonArg, flags: Map<String, Valu
         None => Map::new(),
     };
     for (key, value) in flags {
-        match (base.get_mut(&key), value) {
-            (Some(Value::Object(b)), Value::Object(f)) => b.extend(f),
-            (Some(Value::Array(b)), Value::Array(f)) => b.extend(f),
-            (_, value) => {
-                base.insert(key, value);
-            }
-        }
+        crate::operations::lay(&mut base, &key, value);
     }
     serde_json::from_value(Value::Object(base))
         .map_err(|e| usage(format!("{what}: {e} (set it with a flag or --json-body)")))

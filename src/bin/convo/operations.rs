@@ -1815,14 +1815,7 @@ fn body_value(
         };
         let flag = format!("--{}", f.flag);
         let map = place(&mut value, f.within.as_deref()).ok_or_else(|| not_object(&flag))?;
-        // Laid over --json-body: objects merge, lists extend.
-        match (map.get_mut(&f.name), field) {
-            (Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
-            (Some(Value::Array(old)), Value::Array(new)) => old.extend(new),
-            (_, field) => {
-                map.insert(f.name.clone(), field);
-            }
-        }
+        lay(map, &f.name, field);
     }
     for list in &body.lists {
         let items = items_of(list, matches)?;
@@ -1831,12 +1824,7 @@ fn body_value(
         }
         let flag = list.flags.first().map(|(_, item)| format!("--{}", item.flag)).unwrap_or_default();
         let map = place(&mut value, list.within.as_deref()).ok_or_else(|| not_object(&flag))?;
-        match map.get_mut(&list.name) {
-            Some(Value::Array(old)) => old.extend(items),
-            _ => {
-                map.insert(list.name.clone(), Value::Array(items));
-            }
-        }
+        lay(map, &list.name, Value::Array(items));
     }
     if value.is_none() && body.required {
         value = Some(Value::Object(Map::new()));
@@ -1855,6 +1843,18 @@ fn body_value(
         }
     }
     Ok(value)
+}
+
+/// A flag's `value` laid over the field `name` of `map` (what `--json-body`
+/// gave): objects merge, lists extend, anything else replaces.
+pub(crate) fn lay(map: &mut Map<String, Value>, name: &str, value: Value) {
+    match (map.get_mut(name), value) {
+        (Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
+        (Some(Value::Array(old)), Value::Array(new)) => old.extend(new),
+        (_, value) => {
+            map.insert(name.to_string(), value);
+        }
+    }
 }
 
 /// The object a field goes into: the body's, or that of its object field

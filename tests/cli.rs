@@ -404,6 +404,65 @@ fn liveperson_commands_in_process() {
     }
 }
 
+/// `send` is `sendMessages` under its `x-cli` name: its message flags build
+/// the seed's every kind of message in the order given, and `--wait` is
+/// getCommand's `x-wait`, bounded.
+#[test]
+fn liveperson_send_builds_every_message_of_the_seed_in_order() {
+    let card = r#"{"type": "vertical", "elements": [{"type": "text", "text": "Recommend a movie"}]}"#;
+    let sent: Value = serde_json::from_str(&ok(&[
+        "--sandbox",
+        "liveperson",
+        "send",
+        CONVERSATION,
+        "--intent-id",
+        "testId",
+        "--confidence-score",
+        "1",
+        "--text",
+        "Hi",
+        "--delay",
+        "4",
+        "--typing",
+        "--text",
+        "Do you like bots?",
+        "--quick-reply",
+        "yes",
+        "--metadata",
+        "ExternalId:1234566",
+        "--encoded-metadata",
+        "SGVsbG8gV29ybGQh",
+        "--structured-content",
+        card,
+        "--metadata",
+        "ExternalId:123-YES",
+        "--wait",
+        "--wait-timeout",
+        "20",
+    ]))
+    .unwrap();
+    assert_eq!(sent["state"], "completed");
+    let payload = sent["data"]["payload"].as_array().unwrap();
+    let kinds: Vec<&str> = payload.iter().map(|m| m["type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["text", "delay", "quickReplies", "structuredContent"]);
+    assert_eq!(payload[1]["payload"], serde_json::json!({"delay": 4, "typing": true}));
+    let replies = &payload[2]["payload"];
+    assert_eq!(replies["structuredContent"]["message"], "Do you like bots?");
+    assert_eq!(replies["structuredContent"]["quickReplies"]["replies"][0]["title"], "yes");
+    assert_eq!(replies["encodedMetadata"], "SGVsbG8gV29ybGQh");
+    assert_eq!(payload[3]["metadata"][0]["id"], "123-YES");
+    for (args, message) in [
+        (&["--quick-reply", "yes"][..], "--quick-reply goes after an item of messages"),
+        (&["--text", "x", "--metadata", "ExternalId"], "expected TYPE:ID"),
+        (&["--text", "x", "--wait", "--wait-timeout", "3601"], "3601"),
+        (&["--text", "x", "--wait-interval", "1"], "--wait"),
+    ] {
+        let out = run(&[&["--sandbox", "liveperson", "send", CONVERSATION][..], args].concat());
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+}
+
 #[test]
 fn liveperson_against_a_served_sandbox() {
     let served = Served::start("liveperson", &[]);

@@ -88,12 +88,12 @@ pub(crate) enum ContactsCommand {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ConversationsCommand {
-    /// Create many conversations from --json (a list, or {"conversations": [...]}); prints each item's outcome.
+    /// Create many conversations from --json-body (a list, or {"conversations": [...]}); prints each item's outcome.
     BulkCreate {
         #[command(flatten)]
         json: JsonArg,
     },
-    /// Update many conversations from --json (each item with its id); prints each item's outcome.
+    /// Update many conversations from --json-body (each item with its id); prints each item's outcome.
     BulkUpdate {
         #[command(flatten)]
         json: JsonArg,

@@ -334,28 +334,32 @@ fn nest(parent: Command, path: &[String], leaf: Command) -> Command {
 
 /// `leaf`'s arguments added to the command of its name under the groups
 /// `path` of `parent`: two operations that share a friendly name (a list
-/// and its item, told apart by the item's path parameter).
+/// and its item, told apart by the item's path parameter, which the item's
+/// other flags require).
 fn join(parent: Command, path: &[String], leaf: Command) -> Command {
     let Some((first, rest)) = path.split_first() else {
         return parent.mut_subcommand(leaf.get_name(), |existing| {
             let had: BTreeSet<String> = existing.get_arguments().map(|a| a.get_id().to_string()).collect();
-            let added: Vec<Arg> =
-                leaf.get_arguments().filter(|a| !had.contains(a.get_id().as_str())).cloned().collect();
-            let also = leaf.get_about().map(|about| format!("With {}: {about}", positionals(&added)));
-            let existing = existing.args(added);
-            match also {
-                Some(text) => existing.after_help(text),
+            let added = leaf.get_arguments().filter(|a| !had.contains(a.get_id().as_str()));
+            let (place, other): (Vec<&Arg>, Vec<&Arg>) = added.partition(|a| a.is_positional());
+            let names: Vec<String> =
+                place.iter().filter_map(|a| Some(a.get_value_names()?.first()?.to_string())).collect();
+            // The item's path parameters, in place or by flag.
+            let item = leak(&format!("item.{}", leaf.get_name()));
+            let ids = place.iter().map(|a| a.get_id().as_str().replacen(POSITIONAL, "param.", 1));
+            let ids: Vec<&'static str> =
+                place.iter().map(|a| leak(a.get_id().as_str())).chain(ids.map(|id| leak(&id))).collect();
+            let existing = existing
+                .args(place.into_iter().cloned())
+                .args(other.into_iter().map(|a| a.clone().requires(item)))
+                .group(clap::ArgGroup::new(item).args(ids).multiple(true));
+            match leaf.get_about() {
+                Some(about) => existing.after_help(format!("With {}: {about}", names.join(" "))),
                 None => existing,
             }
         });
     };
     parent.mut_subcommand(first, |group| join(group, rest, leaf))
-}
-
-/// The value names of the positional arguments among `args` (`COMMAND_ID`).
-fn positionals(args: &[Arg]) -> String {
-    let names = args.iter().filter(|a| a.is_positional()).filter_map(|a| a.get_value_names()?.first().cloned());
-    names.map(|n| n.to_string()).collect::<Vec<_>>().join(" ")
 }
 
 /// The flags the subcommand of `api` already has (the root's global flags
@@ -400,7 +404,7 @@ pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches) -> R
         words == std::slice::from_ref(&op.name) || op.cli.as_ref().is_some_and(|cli| cli.name.as_slice() == words)
     };
     let candidates: Vec<usize> = (0..all.len()).filter(|i| named(&all[*i])).collect();
-    let chosen = choose(&all, &candidates, matches)?
+    let chosen = choose(&all, &candidates, matches)
         .ok_or_else(|| Failure::Usage(format!("{api} has no operation {}", words.join(" "))))?;
     let friendly = words != std::slice::from_ref(&all[chosen].name);
     let status = all[chosen].wait.as_ref().and_then(|wait| all.iter().position(|o| o.id == wait.status));
@@ -413,51 +417,16 @@ pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches) -> R
 
 /// Which of the operations that share a friendly name (a list and its
 /// item: `commands CONVERSATION [COMMAND]`) the command line sends: the one
-/// whose path parameters are all given, the most of them. A flag only
-/// another of them takes is refused.
-fn choose(all: &[Operation], candidates: &[usize], matches: &ArgMatches) -> Result<Option<usize>, Failure> {
-    let [first, ..] = candidates else { return Ok(None) };
-    if candidates.len() == 1 {
-        return Ok(Some(*first));
-    }
+/// whose path parameters are all given, the most of them.
+fn choose(all: &[Operation], candidates: &[usize], matches: &ArgMatches) -> Option<usize> {
     let given = |id: &str| matches.try_get_raw(id).ok().flatten().is_some();
-    fn path(op: &Operation) -> Vec<&Param> {
-        op.params.iter().filter(|p| p.location == Location::Path).collect()
-    }
-    let complete =
-        |op: &Operation| path(op).iter().all(|p| given(&p.arg_id) || given(&format!("{POSITIONAL}{}", p.name)));
-    let chosen = candidates
-        .iter()
-        .copied()
-        .filter(|i| complete(&all[*i]))
-        .max_by_key(|i| path(&all[*i]).len())
-        .unwrap_or(*first);
-    let ids = |op: &Operation| -> BTreeSet<String> {
-        let command = operation_command(op, &op.name, &[], true);
-        command.get_arguments().map(|a| a.get_id().to_string()).collect()
+    let path = |op: &Operation| op.params.iter().filter(|p| p.location == Location::Path).count();
+    let complete = |op: &Operation| {
+        let mut path = op.params.iter().filter(|p| p.location == Location::Path);
+        path.all(|p| !p.own || given(&p.arg_id) || given(&format!("{POSITIONAL}{}", p.name)))
     };
-    let own = ids(&all[chosen]);
-    for other in candidates.iter().filter(|i| **i != chosen).map(|i| &all[*i]) {
-        let command = operation_command(other, &other.name, &[], true);
-        for arg in command.get_arguments().filter(|a| !own.contains(a.get_id().as_str())) {
-            if matches.value_source(arg.get_id().as_str()) == Some(clap::parser::ValueSource::CommandLine) {
-                let missing: Vec<String> = path(other)
-                    .iter()
-                    .filter(|p| p.own && !given(&p.arg_id) && !given(&format!("{POSITIONAL}{}", p.name)))
-                    .map(|p| case(&p.name, '_').to_ascii_uppercase())
-                    .collect();
-                let shown = arg.get_long().map_or_else(|| arg.get_id().to_string(), |l| format!("--{l}"));
-                let what = other.summary.as_deref().map(|s| s.trim_end_matches('.').to_lowercase());
-                return Err(Failure::Usage(format!(
-                    "{shown} needs {}: it is an option of {} ({})",
-                    missing.join(" "),
-                    other.id,
-                    what.unwrap_or_default()
-                )));
-            }
-        }
-    }
-    Ok(Some(chosen))
+    let chosen = candidates.iter().copied().filter(|i| complete(&all[*i])).max_by_key(|i| path(&all[*i]));
+    chosen.or(candidates.first().copied())
 }
 
 /// What to do with an API's generated client, once connected.

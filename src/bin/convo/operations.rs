@@ -1486,13 +1486,10 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
             }
         }
         if let (true, Some(in_place)) = (friendly, &body.in_place) {
-            let keys: Vec<String> = in_place.split.keys.iter().map(|k| format!("--{}", case(k, '-'))).collect();
-            let values: Vec<String> = body
-                .fields
-                .iter()
-                .filter(|f| f.within.is_none() && in_place.split.keys.first() == Some(&f.name))
-                .flat_map(|f| f.values.clone())
-                .collect();
+            let field = |key: &String| body.fields.iter().find(|f| f.within.is_none() && f.name == *key);
+            let flag = |key: &String| format!("--{}", field(key).map_or_else(|| case(key, '-'), |f| f.flag.clone()));
+            let keys: Vec<String> = in_place.split.keys.iter().map(flag).collect();
+            let values = in_place.split.keys.first().and_then(field).map(|f| f.values.clone()).unwrap_or_default();
             let values =
                 if values.is_empty() { String::new() } else { format!(" ({} in any case)", values.join(", ")) };
             command = command.arg(Arg::new(BODY_TEXT).value_name(leak(&in_place.positional)).help(format!(

@@ -331,12 +331,16 @@ impl crate::OperationClient for Client {
 /// Removes every `pattern` (outside examples): the spec validator enforces
 /// them on every request before it is sent, and typify would otherwise turn
 /// each patterned string into a newtype checked with a regex crate of its own.
+/// And every `x-cli`, which is the command line's, not the types': beside a
+/// schema it would make typify see another schema (a `minLength: 1` string
+/// with a flag would no longer be a plain `String`).
 fn without_patterns(node: &mut Value) {
     match node {
         Value::Object(map) => {
             if map.get("pattern").is_some_and(Value::is_string) {
                 map.remove("pattern");
             }
+            map.remove("x-cli");
             for (key, value) in map.iter_mut() {
                 if key != "example" && key != "examples" {
                     without_patterns(value);

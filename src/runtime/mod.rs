@@ -615,7 +615,7 @@ impl Runtime {
         if let Err(e) = parsed.as_ref() {
             let secrets = self.inner.credentials.secrets();
             let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
-            let mut error = Error::decode(operation, &e, &body, &secrets);
+            let mut error = Error::decode(operation, e, &body, &secrets);
             if let Error::Decode { reason, .. } = &mut error {
                 *reason = format!("{}: {reason}", crate::error::INCOMPLETE_BODY);
             }

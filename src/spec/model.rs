@@ -155,6 +155,30 @@ pub struct Operation {
     pub paging: Option<Paging>,
     /// `x-cli`: its command name, aliases, table columns and sort flag.
     pub cli: Option<CliCommand>,
+    /// `x-wait`: it reports a state, polled until it says done or failed.
+    pub wait: Option<Wait>,
+}
+
+/// `x-wait` on an operation that reports the state of something under way
+/// (LivePerson's `getCommand`): where its answer says the state, which
+/// values end the wait as done or failed, and why it failed. An operation
+/// whose success response links to it ([`Spec::wait_link`]) can wait for
+/// what it started; so can the operation itself.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Wait {
+    /// The state, as a JSON pointer into the answer (`/state`).
+    pub field: String,
+    /// The states that end the wait, done.
+    pub done: Vec<String>,
+    /// The states that end the wait, failed.
+    pub failed: Vec<String>,
+    /// Why it failed, as a JSON pointer (`/result/error/name`).
+    pub reason: Option<String>,
+    /// The longest pause between two polls, in seconds.
+    pub interval: Option<f64>,
+    /// How long to wait unless told, in seconds.
+    pub timeout: Option<u64>,
 }
 
 /// `x-cli` on an operation: how the command line names and shows it.
@@ -207,10 +231,98 @@ pub struct CliFlag {
     /// Other parameters (by name) it may not be sent with.
     pub conflicts: Vec<String>,
     /// An object field typed as its parts' values joined (`split:
-    /// {separator: ':', keys: [type, id]}` reads `user:u1`).
-    pub split: Option<(String, Vec<String>)>,
+    /// {separator: ':', keys: [type, id]}` reads `user:u1`); of a list of
+    /// objects, each value one item.
+    pub split: Option<Split>,
     /// An object field of texts typed as repeated `KEY<pairs>VALUE`.
     pub pairs: Option<String>,
+    /// Short names of enum values (`stop` for `stopRecording`), with the
+    /// value each stands for.
+    pub values: Vec<(String, String)>,
+    /// A list's items built from flags, in command-line order.
+    pub items: Vec<ItemFlag>,
+    /// The value a body field takes when neither its flag nor the body
+    /// file gives one.
+    pub default: Option<Value>,
+}
+
+/// `split: {separator, keys}`: one text's parts, at `separator`, are the
+/// values of `keys` in order; keys written with a final `?` may be left
+/// out (from the end).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Split {
+    pub separator: String,
+    /// Without their `?`.
+    pub keys: Vec<String>,
+    /// How many of `keys` (the first ones) every text gives.
+    pub required: usize,
+}
+
+impl Split {
+    /// The object `text` stands for, or `None` when it has too few or too
+    /// many parts, or an empty one.
+    pub fn read(&self, text: &str) -> Option<serde_json::Map<String, Value>> {
+        let parts: Vec<&str> = text.splitn(self.keys.len(), self.separator.as_str()).collect();
+        if parts.len() < self.required || parts.iter().any(|p| p.is_empty()) {
+            return None;
+        }
+        Some(self.keys.iter().cloned().zip(parts.into_iter().map(Value::from)).collect())
+    }
+
+    /// How a value reads: `TYPE:ID`, `TTR[:VALUE]`.
+    pub fn value_name(&self) -> String {
+        let (required, optional) = self.keys.split_at(self.required.min(self.keys.len()));
+        let mut name = required.join(&self.separator).to_ascii_uppercase();
+        for key in optional {
+            name.push_str(&format!("[{}{}]", self.separator, key.to_ascii_uppercase()));
+        }
+        name
+    }
+}
+
+/// One flag of `x-cli`'s `items` on a list (see `specs/EXTENSIONS.md`):
+/// each value adds an item built from `item`, or, with `into`, puts it
+/// inside the item before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ItemFlag {
+    pub flag: String,
+    /// What each value becomes: a template in which the text `$` is the
+    /// value (typed by `kind`), `$1`, `$2`, … its parts at `separator`.
+    pub item: Value,
+    pub kind: ItemKind,
+    /// Where in the item before it the value goes (a JSON pointer; a final
+    /// `/-` appends to a list), instead of adding an item.
+    pub into: Option<String>,
+    /// What the item before becomes when it has no place `into` names: a
+    /// template in which the text `$item` is that item.
+    pub wrap: Option<Value>,
+    pub separator: Option<String>,
+    pub help: Option<String>,
+}
+
+/// How an item flag's value reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    Text,
+    Number,
+    Integer,
+    /// A switch: no value, `true`.
+    Boolean,
+    /// A JSON document: written out, or a file (`-`: standard input).
+    Json,
+}
+
+/// `x-cli` on a request body: the body's fields read from one text given
+/// in place (`ttr CONVERSATION custom:45`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BodyCli {
+    /// The text's name in the usage line (`TTR`).
+    pub positional: String,
+    /// Its parts: the body's fields.
+    pub split: Split,
 }
 
 /// How a list pages, read from the `links` of its success response: a link
@@ -346,6 +458,8 @@ pub struct RequestBody {
     pub content: Vec<MediaType>,
     /// `x-lenient` on the body: rule names.
     pub lenient: Vec<String>,
+    /// `x-cli`: the body read from one text given in place.
+    pub cli: Option<BodyCli>,
 }
 
 /// One media type of a body: its schema (`$ref` resolved) and example.
@@ -369,6 +483,18 @@ pub struct Response {
     pub content: Vec<MediaType>,
     /// The calls its answer leads to (OpenAPI `links`).
     pub links: Vec<Link>,
+    /// `x-cli`: what the command line adds when the answer is this one.
+    pub cli: Option<ResponseCli>,
+}
+
+/// `x-cli` on an error response: what it means, and the parameter values
+/// with which the same call would do it (LlamadaPro's 409 of a definition
+/// in use: `force: true`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ResponseCli {
+    pub meaning: Option<String>,
+    pub retry_with: Vec<(String, Value)>,
 }
 
 /// A response's link: the operation its answer leads to, with the values of
@@ -415,13 +541,14 @@ impl Spec {
                         .get("requestBody")
                         .map(|b| request_body(doc, resolve(doc, b), &at.child(Some("requestBody"), "requestBody")))
                         .transpose()?,
-                    responses: responses(doc, op),
+                    responses: responses(doc, op, &at)?,
                     security,
                     server: first_server(op).or_else(|| first_server(item)),
                     retry_safe: op.get("x-retry-safe").and_then(Value::as_bool) == Some(true),
                     ranges: ranges(op.get("x-range"), &at.child(Some("x-range"), "x-range"))?,
                     lenient: lenient(op, &at)?,
                     cli: cli_command(op.get("x-cli"), &at.child(Some("x-cli"), "x-cli"))?,
+                    wait: wait(op.get("x-wait"), &at.child(Some("x-wait"), "x-wait"))?,
                 });
             }
         }
@@ -448,6 +575,19 @@ impl Spec {
     /// The operation whose `operationId` is `id`.
     pub fn operation(&self, id: &str) -> Option<&Operation> {
         self.operations.iter().find(|op| op.id == id)
+    }
+
+    /// What `op` can wait for: the operation that reports its state (one
+    /// with `x-wait`) and the link of `op`'s success response that leads
+    /// there, or `op` itself (no link) when it reports a state.
+    pub fn wait_link<'a>(&'a self, op: &'a Operation) -> Option<(&'a Operation, Option<&'a Link>)> {
+        if op.wait.is_some() {
+            return Some((op, None));
+        }
+        let links = op.responses.iter().filter(|r| r.status.starts_with('2')).flat_map(|r| &r.links);
+        links
+            .filter_map(|link| Some((self.operation(&link.operation_id).filter(|to| to.wait.is_some())?, Some(link))))
+            .next()
     }
 
     /// The security scheme named `name`.
@@ -749,10 +889,24 @@ fn request_body(doc: &Value, body: &Value, at: &At) -> Result<RequestBody, Model
     if !body.get("content").is_some_and(Value::is_object) {
         return Err(at.error("no content"));
     }
+    let cli = match body.get("x-cli") {
+        None => None,
+        Some(cli) => {
+            let at = at.child(Some("x-cli"), "x-cli");
+            if let Some(key) = unknown_key(cli, &["positional", "split"]) {
+                return Err(at.error(format!("unknown key {key:?} (known: positional, split, x-*)")));
+            }
+            let positional = cli.get("positional").and_then(Value::as_str);
+            let positional = positional.ok_or_else(|| at.error("`positional` must name the text"))?.to_owned();
+            let split = split(cli.get("split"), &at)?.ok_or_else(|| at.error("`split` must say the body's fields"))?;
+            Some(BodyCli { positional, split })
+        }
+    };
     Ok(RequestBody {
         required: body.get("required").and_then(Value::as_bool) == Some(true),
         content: media_types(doc, body),
         lenient: lenient(body, at)?,
+        cli,
     })
 }
 
@@ -824,10 +978,11 @@ fn only_array_property(doc: &Value, response: &Value) -> Option<String> {
     }
 }
 
-fn responses(doc: &Value, op: &Value) -> Vec<Response> {
+fn responses(doc: &Value, op: &Value, at: &At) -> Result<Vec<Response>, ModelError> {
     let responses = op.get("responses").and_then(Value::as_object).into_iter().flatten();
     responses
         .map(|(status, response)| {
+            let at = at.child(Some(&format!("response {status}")), "responses").child(None, status);
             let response = resolve(doc, response);
             let links = response.get("links").and_then(Value::as_object).into_iter().flatten();
             let links = links
@@ -840,9 +995,29 @@ fn responses(doc: &Value, op: &Value) -> Vec<Response> {
                     })
                 })
                 .collect();
-            Response { status: status.clone(), content: media_types(doc, response), links }
+            let cli = response_cli(response.get("x-cli"), &at.child(Some("x-cli"), "x-cli"))?;
+            Ok(Response { status: status.clone(), content: media_types(doc, response), links, cli })
         })
         .collect()
+}
+
+/// `x-cli` on a response: `{meaning?, retry-with?: {param: value}}`.
+fn response_cli(value: Option<&Value>, at: &At) -> Result<Option<ResponseCli>, ModelError> {
+    let Some(value) = value else { return Ok(None) };
+    if let Some(key) = unknown_key(value, &["meaning", "retry-with"]) {
+        return Err(at.error(format!("unknown key {key:?} (known: meaning, retry-with, x-*)")));
+    }
+    let meaning = match value.get("meaning") {
+        None => None,
+        Some(Value::String(text)) => Some(text.clone()),
+        Some(_) => return Err(at.error("`meaning` must be a text")),
+    };
+    let retry_with = match value.get("retry-with") {
+        None => Vec::new(),
+        Some(Value::Object(values)) => values.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        Some(_) => return Err(at.error("`retry-with` must map parameters to their values")),
+    };
+    Ok(Some(ResponseCli { meaning, retry_with }))
 }
 
 /// A list of texts (`[a, b]`), or none.
@@ -901,23 +1076,14 @@ pub fn property_cli(name: &str, property: &Value) -> Result<CliFlag, ModelError>
     )
 }
 
-/// `x-cli` on a parameter: `{flag?, aliases?, conflicts?}`.
+/// `x-cli` on a parameter or a body property: `{flag?, aliases?,
+/// conflicts?, split?, pairs?, values?, items?, default?}`.
 fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
+    const KNOWN: [&str; 8] = ["flag", "aliases", "conflicts", "split", "pairs", "values", "items", "default"];
     let Some(value) = value else { return Ok(CliFlag::default()) };
-    if let Some(key) = unknown_key(value, &["flag", "aliases", "conflicts", "split", "pairs"]) {
-        return Err(at.error(format!("unknown key {key:?} (known: flag, aliases, conflicts, split, pairs, x-*)")));
+    if let Some(key) = unknown_key(value, &KNOWN) {
+        return Err(at.error(format!("unknown key {key:?} (known: {}, x-*)", KNOWN.join(", "))));
     }
-    let split = match value.get("split") {
-        None => None,
-        Some(split) => Some((
-            split
-                .get("separator")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| at.error("split.separator must be a text"))?,
-            texts(split.get("keys"), at, "split.keys")?,
-        )),
-    };
     let pairs = match value.get("pairs") {
         None => None,
         Some(Value::String(separator)) => Some(separator.clone()),
@@ -928,13 +1094,120 @@ fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
         Some(Value::String(flag)) => Some(flag.clone()),
         Some(_) => return Err(at.error("`flag` must be a flag's name")),
     };
+    let values = match value.get("values") {
+        None => Vec::new(),
+        Some(Value::Object(map)) => map
+            .iter()
+            .map(|(short, full)| {
+                Ok((short.clone(), full.as_str().ok_or_else(|| at.error("`values` maps names to texts"))?.to_owned()))
+            })
+            .collect::<Result<_, ModelError>>()?,
+        Some(_) => return Err(at.error("`values` must map short names to the values they stand for")),
+    };
+    let items = match value.get("items") {
+        None => Vec::new(),
+        Some(Value::Array(list)) => list.iter().map(|entry| item_flag(entry, at)).collect::<Result<_, _>>()?,
+        Some(_) => return Err(at.error("`items` must be a list of item flags")),
+    };
     Ok(CliFlag {
         flag,
         aliases: texts(value.get("aliases"), at, "aliases")?,
         conflicts: texts(value.get("conflicts"), at, "conflicts")?,
-        split,
+        split: split(value.get("split"), at)?,
         pairs,
+        values,
+        items,
+        default: value.get("default").cloned(),
     })
+}
+
+/// `split: {separator, keys}` (a key with a final `?` may be left out).
+fn split(value: Option<&Value>, at: &At) -> Result<Option<Split>, ModelError> {
+    let Some(split) = value else { return Ok(None) };
+    let separator = split.get("separator").and_then(Value::as_str).filter(|s| !s.is_empty());
+    let separator = separator.ok_or_else(|| at.error("split.separator must be a text"))?.to_owned();
+    let written = texts(split.get("keys"), at, "split.keys")?;
+    let required = written.iter().take_while(|k| !k.ends_with('?')).count();
+    if written.is_empty() || written[required..].iter().any(|k| !k.ends_with('?')) {
+        return Err(at.error("split.keys must name the parts, the optional ones (`key?`) last"));
+    }
+    let keys = written.into_iter().map(|k| k.trim_end_matches('?').to_owned()).collect();
+    Ok(Some(Split { separator, keys, required }))
+}
+
+/// One entry of `items`: `{flag, item, kind?, into?, wrap?, separator?, help?}`.
+fn item_flag(entry: &Value, at: &At) -> Result<ItemFlag, ModelError> {
+    const KNOWN: [&str; 7] = ["flag", "item", "kind", "into", "wrap", "separator", "help"];
+    if let Some(key) = unknown_key(entry, &KNOWN) {
+        return Err(at.error(format!("items: unknown key {key:?} (known: {}, x-*)", KNOWN.join(", "))));
+    }
+    let text = |key: &str| match entry.get(key) {
+        None => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(at.error(format!("items: `{key}` must be a text"))),
+    };
+    let flag = text("flag")?.ok_or_else(|| at.error("items: every entry names its `flag`"))?;
+    let item = entry.get("item").cloned().ok_or_else(|| at.error(format!("items: --{flag} has no `item`")))?;
+    let kind = match text("kind")?.as_deref() {
+        None | Some("text") => ItemKind::Text,
+        Some("number") => ItemKind::Number,
+        Some("integer") => ItemKind::Integer,
+        Some("boolean") => ItemKind::Boolean,
+        Some("json") => ItemKind::Json,
+        Some(other) => {
+            return Err(
+                at.error(format!("items: --{flag}: kind {other:?} (known: text, number, integer, boolean, json)"))
+            );
+        }
+    };
+    let into = text("into")?;
+    if into.as_deref().is_some_and(|p| !p.starts_with('/')) {
+        return Err(at.error(format!("items: --{flag}: `into` must be a JSON pointer")));
+    }
+    Ok(ItemFlag {
+        flag,
+        item,
+        kind,
+        wrap: entry.get("wrap").cloned(),
+        into,
+        separator: text("separator")?,
+        help: text("help")?,
+    })
+}
+
+/// `x-wait: {field, done, failed?, reason?, interval?, timeout?}`.
+fn wait(value: Option<&Value>, at: &At) -> Result<Option<Wait>, ModelError> {
+    const KNOWN: [&str; 6] = ["field", "done", "failed", "reason", "interval", "timeout"];
+    let Some(value) = value else { return Ok(None) };
+    if let Some(key) = unknown_key(value, &KNOWN) {
+        return Err(at.error(format!("unknown key {key:?} (known: {}, x-*)", KNOWN.join(", "))));
+    }
+    let pointer = |key: &str| match value.get(key) {
+        None => Ok(None),
+        Some(Value::String(p)) if p.starts_with('/') => Ok(Some(p.clone())),
+        Some(_) => Err(at.error(format!("`{key}` must be a JSON pointer"))),
+    };
+    let field = pointer("field")?.ok_or_else(|| at.error("`field` must say where the answer holds the state"))?;
+    let done = texts(value.get("done"), at, "done")?;
+    if done.is_empty() {
+        return Err(at.error("`done` must list the states that end the wait"));
+    }
+    let interval = match value.get("interval") {
+        None => None,
+        Some(n) => Some(n.as_f64().filter(|n| *n > 0.0).ok_or_else(|| at.error("`interval` must be seconds"))?),
+    };
+    let timeout = match value.get("timeout") {
+        None => None,
+        Some(n) => Some(n.as_u64().filter(|n| *n > 0).ok_or_else(|| at.error("`timeout` must be whole seconds"))?),
+    };
+    Ok(Some(Wait {
+        field,
+        done,
+        failed: texts(value.get("failed"), at, "failed")?,
+        reason: pointer("reason")?,
+        interval,
+        timeout,
+    }))
 }
 
 #[cfg(test)]
@@ -1132,11 +1405,87 @@ mod tests {
         assert_eq!(op.cli.and_then(|c| c.sort), Some(direction));
         let actor =
             property_cli("by", &json!({"x-cli": {"split": {"separator": ":", "keys": ["type", "id"]}}})).unwrap();
-        assert_eq!(actor.split, Some((":".to_owned(), vec!["type".to_owned(), "id".to_owned()])));
+        let split = Split { separator: ":".into(), keys: vec!["type".into(), "id".into()], required: 2 };
+        assert_eq!(actor.split, Some(split));
         assert_eq!(property_cli("data", &json!({"x-cli": {"pairs": "="}})).unwrap().pairs.as_deref(), Some("="));
 
         doc["paths"]["/things/{id}"]["get"]["x-cli"] = json!({"name": "things get", "colums": []});
         let error = Spec::parse(&doc).unwrap_err();
         assert!(error.pointer.ends_with("/get/x-cli") && error.message.contains("colums"), "{error:?}");
+    }
+
+    /// `x-wait` on the operation that reports a state; an operation whose
+    /// answer links to it waits through the link, the operation itself on
+    /// its own values.
+    #[test]
+    fn x_wait_and_the_links_that_lead_to_it() {
+        let mut doc = spec();
+        let get = &mut doc["paths"]["/things/{id}"]["get"];
+        get["x-wait"] =
+            json!({"field": "/state", "done": ["ready"], "failed": ["broken"], "reason": "/why", "timeout": 9});
+        doc["paths"]["/things/{id}"]["post"]["responses"]["200"]["links"] =
+            json!({"thing": {"operationId": "getThing", "parameters": {"id": "$request.path.id"}}});
+        let parsed = Spec::parse(&doc).unwrap();
+        let get = parsed.operation("getThing").unwrap();
+        let wait = get.wait.clone().unwrap();
+        assert_eq!(
+            (wait.field.as_str(), wait.done.as_slice(), wait.reason.as_deref()),
+            ("/state", &["ready".to_owned()][..], Some("/why"))
+        );
+        assert_eq!((wait.timeout, wait.interval), (Some(9), None));
+        let (status, link) = parsed.wait_link(get).unwrap();
+        assert_eq!((status.id.as_str(), link.is_none()), ("getThing", true));
+        let touch = parsed.operation("touchThing").unwrap();
+        let (status, link) = parsed.wait_link(touch).unwrap();
+        assert_eq!((status.id.as_str(), link.unwrap().parameters.len()), ("getThing", 1));
+
+        doc["paths"]["/things/{id}"]["get"]["x-wait"] = json!({"field": "state", "done": ["ready"]});
+        let error = Spec::parse(&doc).unwrap_err();
+        assert!(error.pointer.ends_with("/get/x-wait") && error.message.contains("JSON pointer"), "{error:?}");
+        doc["paths"]["/things/{id}"]["get"]["x-wait"] = json!({"field": "/state", "done": []});
+        assert!(Spec::parse(&doc).unwrap_err().message.contains("done"));
+    }
+
+    /// A list's item flags, short names of values, a split with optional
+    /// parts, a default, and a body read from one text in place.
+    #[test]
+    fn x_cli_items_values_defaults_and_a_body_in_place() {
+        let cli = property_cli(
+            "messages",
+            &json!({"x-cli": {"items": [
+                {"flag": "text", "item": "$"},
+                {"flag": "tag", "into": "/tags/-", "item": {"k": "$1", "v": "$2"}, "separator": "=", "kind": "text"},
+            ]}}),
+        )
+        .unwrap();
+        assert_eq!(cli.items.len(), 2);
+        assert_eq!((cli.items[1].into.as_deref(), cli.items[1].kind), (Some("/tags/-"), ItemKind::Text));
+        let bad = property_cli("m", &json!({"x-cli": {"items": [{"flag": "x", "item": "$", "kind": "date"}]}}));
+        assert!(bad.unwrap_err().message.contains("kind \"date\""));
+        let bad = property_cli("m", &json!({"x-cli": {"items": [{"flag": "x", "item": "$", "into": "typing"}]}}));
+        assert!(bad.unwrap_err().message.contains("JSON pointer"));
+
+        let action =
+            property_cli("a", &json!({"x-cli": {"values": {"stop": "stopRecording"}, "default": "x"}})).unwrap();
+        assert_eq!(action.values, [("stop".to_owned(), "stopRecording".to_owned())]);
+        assert_eq!(action.default, Some(json!("x")));
+
+        let split = property_cli("t", &json!({"x-cli": {"split": {"separator": ":", "keys": ["ttrType", "value?"]}}}));
+        let split = split.unwrap().split.unwrap();
+        assert_eq!((split.keys.len(), split.required, split.value_name()), (2, 1, "TTRTYPE[:VALUE]".to_owned()));
+        assert_eq!(split.read("custom:45").unwrap()["value"], "45");
+        assert_eq!(split.read("urgent").unwrap().len(), 1);
+        assert!(split.read(":45").is_none());
+        let bad = property_cli("t", &json!({"x-cli": {"split": {"separator": ":", "keys": ["a?", "b"]}}}));
+        assert!(bad.unwrap_err().message.contains("optional"));
+
+        let mut doc = spec();
+        doc["paths"]["/things/{id}"]["post"]["requestBody"]["x-cli"] =
+            json!({"positional": "TTR", "split": {"separator": ":", "keys": ["ttrType", "value?"]}});
+        let parsed = Spec::parse(&doc).unwrap();
+        let body = parsed.operation("touchThing").unwrap().request_body.clone().unwrap();
+        assert_eq!(body.cli.map(|c| c.positional), Some("TTR".to_owned()));
+        doc["paths"]["/things/{id}"]["post"]["requestBody"]["x-cli"] = json!({"positional": "TTR"});
+        assert!(Spec::parse(&doc).unwrap_err().message.contains("split"));
     }
 }

@@ -1914,6 +1914,16 @@ mod tests {
             failure(post_thing(&v, r#"{"channel": "sms", "phone": "call-me"}"#)),
             r#"request body.phone: "call-me" does not match the pattern ^[0-9]+$"#
         );
+        // A field of the wrong type within the alternative its tag names: meant for that one.
+        let tagged = inline(json!({"type": "array", "items": {"oneOf": [
+            {"type": "object", "required": ["type"], "properties": {"type": {"enum": ["cart"]}, "total": {"type": "number"}}},
+            {"type": "object", "required": ["type", "personal"],
+             "properties": {"type": {"enum": ["personal"]}, "personal": {"type": "object"}}},
+        ]}}));
+        assert_eq!(
+            failure(post_thing(&tagged, r#"[{"type": "personal", "personal": 3}]"#)),
+            "request body[0].personal: 3 is not an object"
+        );
         // Two alternatives fail on values: the first of them explains the miss.
         assert_eq!(
             failure(post_thing(&v, r#"{"phone": "call-me"}"#)),

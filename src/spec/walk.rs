@@ -760,7 +760,9 @@ impl<'s> Walker<'s> {
             }
             match alternatives.len() - failures.len() {
                 0 => {
-                    let meant: Vec<usize> = (0..failures.len()).filter(|i| !other_branch(&failures[*i])).collect();
+                    let here = at.to_string();
+                    let meant: Vec<usize> =
+                        (0..failures.len()).filter(|i| !other_branch(&failures[*i], &here)).collect();
                     if let [only] = meant.as_slice() {
                         self.findings.push(failures.swap_remove(*only));
                         return Err(Stop);
@@ -804,15 +806,17 @@ fn miss(findings: &[Finding], at: &Loc<'_>) -> usize {
     findings.iter().map(weight).sum()
 }
 
-/// Whether a difference only says the value belongs to another alternative
-/// of a `oneOf`/`anyOf` (see [`Walker::combinators`]).
-fn other_branch(finding: &Finding) -> bool {
+/// Whether a difference only says the value at `here` belongs to another
+/// alternative of a `oneOf`/`anyOf` (see [`Walker::combinators`]). A type
+/// that differs says so at the value itself; within it (a field of an
+/// object whose discriminator matched), the value was meant for this one.
+fn other_branch(finding: &Finding, here: &str) -> bool {
     const TYPES: [&str; 7] = ["a string", "an integer", "a number", "a boolean", "an array", "an object", "a null"];
     let message = finding.message.as_str();
     message == "required"
         || message == "matches the schema under `not`"
         || message.split_once(" is not one of ").is_some_and(|(_, allowed)| !allowed.contains(", "))
-        || message.rsplit_once(" is not ").is_some_and(|(_, ty)| TYPES.contains(&ty))
+        || (finding.location == here && message.rsplit_once(" is not ").is_some_and(|(_, ty)| TYPES.contains(&ty)))
 }
 
 /// A schema object's identity within its (shared, never changed) spec: the

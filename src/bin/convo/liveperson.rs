@@ -1,23 +1,18 @@
 //! `convo liveperson …`: the LivePerson Third-Party Bots Public API.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
-use clap::Subcommand;
-use convo_clients::liveperson::auth::{ApiKeyCredentials, UserPassCredentials};
-use convo_clients::liveperson::types::{Message, SetSdesRequest};
-use convo_clients::liveperson::{BotDomain, Client, CommandOptions, Credentials, LoginForm, SdeInput, Ttr};
 use convo_clients::ClientConfig;
+use convo_clients::liveperson::auth::{ApiKeyCredentials, UserPassCredentials};
+use convo_clients::liveperson::{BotDomain, Client, Credentials, LoginForm};
 use convo_clients::sandbox::liveperson::{LivePersonConfig, LivePersonSandbox, LivePersonState};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
-use crate::output::{columns, OutputFormat, RecordWriter, write_one};
 use crate::connect::OwnApi;
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::{Context, Failure, config};
 
-pub type Args = crate::connect::Args<Settings, LivePersonCommand>;
+pub type Args = crate::connect::Args<Settings, NoFlows>;
 
 // The API's connection settings, global to its subcommands (the generated
 // operation commands read them too).
@@ -52,191 +47,13 @@ pub(crate) struct Settings {
 
 api_settings!(Settings, "liveperson", urls: [base_url, bot_domain, csds_base_url]);
 
-#[derive(Debug, Subcommand)]
-pub(crate) enum LivePersonCommand {
-    /// Send messages; with --quick-reply the last --text carries the replies.
-    Send {
-        conversation: String,
-        /// A text message, not empty (checked before sending); repeat for more.
-        #[arg(long = "text", required = true)]
-        texts: Vec<String>,
-        /// A quick-reply button; repeat for more.
-        #[arg(long = "quick-reply")]
-        quick_replies: Vec<String>,
-        #[command(flatten)]
-        ttl: TtlArg,
-    },
-    /// Transfer the conversation to a skill.
-    Transfer {
-        conversation: String,
-        /// The skill to transfer to, by name or id.
-        #[arg(long)]
-        skill: String,
-        #[command(flatten)]
-        ttl: TtlArg,
-    },
-    /// End the conversation.
-    Close {
-        conversation: String,
-        #[command(flatten)]
-        ttl: TtlArg,
-    },
-    /// Set engagement attributes from a JSON file: {"sdes": [...], "sharkVisitorId": …, "sharkSessionId": …}.
-    Sdes {
-        conversation: String,
-        /// The JSON file.
-        #[arg(long = "json", value_name = "FILE")]
-        file: std::path::PathBuf,
-        #[command(flatten)]
-        ttl: TtlArg,
-    },
-    /// Set the time to response: urgent, normal, prioritized or custom:SECONDS.
-    Ttr {
-        conversation: String,
-        #[arg(value_parser = parse_ttr)]
-        ttr: Ttr,
-        #[command(flatten)]
-        ttl: TtlArg,
-    },
-    /// List the conversation's commands, or show one (and --wait for it to finish).
-    Commands {
-        conversation: String,
-        command_id: Option<String>,
-        /// Poll until the command completes or fails.
-        #[arg(long, requires = "command_id")]
-        wait: bool,
-        /// Longest wait, in seconds.
-        #[arg(long, default_value_t = 30)]
-        timeout: u64,
-    },
-}
+// None: every command of this API is one of its spec's operations (`send`,
+// `ttr`, `commands` … are their `x-cli` names; `--wait` is getCommand's `x-wait`).
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum NoFlows {}
 
-#[derive(Debug, clap::Args)]
-pub(crate) struct TtlArg {
-    /// Seconds the command stays valid, 10 to 120 (server default 30).
-    #[arg(long)]
-    ttl: Option<u32>,
-    /// Wait for the command to complete (or fail) and print it.
-    #[arg(long)]
-    wait: bool,
-    /// Longest wait, in seconds.
-    #[arg(long, default_value_t = 30)]
-    timeout: u64,
-}
-
-fn parse_ttr(text: &str) -> Result<Ttr, String> {
-    text.parse().map_err(|e: convo_clients::liveperson::InputError| e.to_string())
-}
-
-const COMMAND_COLUMNS: &str = "id:8 state:10 type:10 error:70";
-
-const ACCEPTED_COLUMNS: &str = "commandId:12";
-
-pub async fn run(client: Client, command: LivePersonCommand, context: &Context) -> Result<(), Failure> {
-    let out = std::io::stdout().lock();
-    let options = |ttl: &TtlArg| CommandOptions { ttl: ttl.ttl };
-    let (conversation, command_args, accepted) = match command {
-        LivePersonCommand::Send { conversation, mut texts, quick_replies, ttl } => {
-            let mut messages = Vec::new();
-            let last = if quick_replies.is_empty() { None } else { texts.pop() };
-            messages.extend(texts.into_iter().map(Message::text));
-            if let Some(prompt) = last {
-                messages.push(Message::quick_replies(prompt, &quick_replies));
-            }
-            let id = client.send_messages(&conversation, messages, None, options(&ttl)).await?;
-            (conversation, ttl, id)
-        }
-        LivePersonCommand::Transfer { conversation, skill, ttl } => {
-            let id = client.transfer(&conversation, &skill, options(&ttl)).await?;
-            (conversation, ttl, id)
-        }
-        LivePersonCommand::Close { conversation, ttl } => {
-            let api = client.generated().await?;
-            let call = api.close_conversation().account_id(client.account_id()).conversation_id(&conversation);
-            let call = if let Some(seconds) = ttl.ttl { call.ttl(seconds) } else { call };
-            let id = call.send().await?.into_inner().command_id;
-            (conversation, ttl, id)
-        }
-        LivePersonCommand::Sdes { conversation, file, ttl } => {
-            let sdes = read_sdes(&file)?;
-            let id = client.set_sdes(&conversation, &sdes, options(&ttl)).await?;
-            (conversation, ttl, id)
-        }
-        LivePersonCommand::Ttr { conversation, ttr, ttl } => {
-            let api = client.generated().await?;
-            let call = api.set_ttr().account_id(client.account_id()).conversation_id(&conversation).body(ttr);
-            let call = if let Some(seconds) = ttl.ttl { call.ttl(seconds) } else { call };
-            let id = call.send().await?.into_inner().command_id;
-            (conversation, ttl, id)
-        }
-        LivePersonCommand::Commands { conversation, command_id: None, .. } => {
-            let api = client.generated().await?;
-            let call = api.list_commands().account_id(client.account_id()).conversation_id(&conversation);
-            let commands = call.send().await?.into_inner().0;
-            let mut writer = RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), columns(COMMAND_COLUMNS), out);
-            for command in commands {
-                writer.write(&flatten_command(serde_json::to_value(command).map_err(std::io::Error::other)?))?;
-            }
-            writer.finish()?;
-            return Ok(());
-        }
-        LivePersonCommand::Commands { conversation, command_id: Some(id), wait, timeout } => {
-            let command = if wait {
-                client.wait_for_command(&conversation, &id, Duration::from_secs(timeout)).await?
-            } else {
-                let api = client.generated().await?;
-                let call = api.get_command().account_id(client.account_id()).conversation_id(&conversation);
-                call.command_id(&id).send().await?.into_inner()
-            };
-            let value = flatten_command(serde_json::to_value(command).map_err(std::io::Error::other)?);
-            write_one(context.output.unwrap_or(OutputFormat::Json), columns(COMMAND_COLUMNS), &value, out)?;
-            return Ok(());
-        }
-    };
-    if command_args.wait {
-        let command =
-            client.wait_for_command(&conversation, &accepted, Duration::from_secs(command_args.timeout)).await?;
-        let value = flatten_command(serde_json::to_value(command).map_err(std::io::Error::other)?);
-        write_one(context.output.unwrap_or(OutputFormat::Json), columns(COMMAND_COLUMNS), &value, out)?;
-    } else {
-        let value = json!({ "commandId": accepted });
-        write_one(context.output.unwrap_or(OutputFormat::Json), columns(ACCEPTED_COLUMNS), &value, out)?;
-    }
-    Ok(())
-}
-
-/// Lifts `data.type` and `result.error.name` to the top so tables and csv show them.
-fn flatten_command(mut command: Value) -> Value {
-    let kind = command.pointer("/data/type").cloned();
-    let error = command.pointer("/result/error/name").cloned();
-    if let Some(map) = command.as_object_mut() {
-        map.insert("type".into(), kind.unwrap_or(Value::Null));
-        map.insert("error".into(), error.unwrap_or(Value::Null));
-    }
-    command
-}
-
-fn read_sdes(file: &std::path::Path) -> Result<SetSdesRequest, Failure> {
-    let text = std::fs::read_to_string(file).map_err(|e| Failure::Usage(format!("{}: {e}", file.display())))?;
-    let value: Value =
-        serde_json::from_str(&text).map_err(|e| Failure::Usage(format!("{}: not JSON: {e}", file.display())))?;
-    let field = |name: &str| {
-        value
-            .get(name)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| Failure::Usage(format!("{}: {name} (a string) is required", file.display())))
-    };
-    let sdes = value
-        .get("sdes")
-        .and_then(Value::as_array)
-        .ok_or_else(|| Failure::Usage(format!("{}: sdes (a list) is required", file.display())))?;
-    // Raw SDEs are checked against their documented type by the client.
-    Ok(SetSdesRequest::new(
-        field("sharkVisitorId")?,
-        field("sharkSessionId")?,
-        sdes.iter().cloned().map(SdeInput::raw).collect(),
-    ))
+pub async fn run(_: Client, command: NoFlows, _: &Context) -> Result<(), Failure> {
+    match command {}
 }
 
 impl crate::connect::Typed for Client {

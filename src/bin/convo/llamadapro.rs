@@ -1,10 +1,9 @@
-//! `convo llamadapro …`: the LlamadaPro public API (beta).
-//!
-//! Request bodies come from flags, or from `--json FILE` (`-` for stdin)
-//! with flags laid over the file. Ids print as integers.
+//! `convo llamadapro …`: the LlamadaPro public API (beta): the flows one
+//! call cannot do (the contact search's filters and body paging, the bulk
+//! reports, an upload from a local file). Every other command is the spec's
+//! operation under its `x-cli` name. Ids print as integers.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Subcommand;
 use convo_clients::ItemStream;
@@ -12,7 +11,6 @@ use convo_clients::llamadapro::types;
 use convo_clients::llamadapro::types::{
     BulkIssue, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams, ContactSearchRequest,
     SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SearcherDocumentSearchSortField,
-    WhatsAppMessageType,
 };
 use convo_clients::llamadapro::{BulkOutcome, Client, SortBy};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox, LlamadaProState};
@@ -37,17 +35,14 @@ pub(crate) enum LlamadaProCommand {
     /// WhatsApp messages and media.
     #[command(subcommand)]
     Messages(MessagesCommand),
-    /// Custom field definitions and the options of LIST fields.
-    #[command(subcommand)]
-    CustomFields(CustomFieldsCommand),
 }
 
 /// A request body from a file; flags are laid over it.
 #[derive(Debug, clap::Args)]
 pub(crate) struct JsonArg {
-    /// Request body as JSON (`-` reads stdin); flags override its fields.
-    #[arg(long = "json", value_name = "FILE")]
-    json: Option<PathBuf>,
+    /// The request body as JSON, or a file of it (`-` reads stdin); flags override its fields.
+    #[arg(long = "json-body", alias = "json", value_name = "FILE")]
+    json: Option<String>,
 }
 
 /// How much of a list to print.
@@ -65,14 +60,6 @@ pub(crate) struct PageArgs {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ContactsCommand {
-    /// Create a contact.
-    Create(Box<ContactArgs>),
-    /// Change a contact's fields; addresses are added.
-    Update {
-        id: u64,
-        #[command(flatten)]
-        fields: Box<ContactArgs>,
-    },
     /// Search contacts: free text, conditions, sort; archived ones with --include-archived.
     Search {
         /// Free text.
@@ -99,140 +86,22 @@ pub(crate) enum ContactsCommand {
     },
 }
 
-#[derive(Debug, clap::Args)]
-pub(crate) struct ContactArgs {
-    /// The contact's first name.
-    #[arg(long)]
-    first_name: Option<String>,
-    /// The contact's last name.
-    #[arg(long)]
-    last_name: Option<String>,
-    /// A phone number, E.164 such as +14155552671 (checked before sending); repeat for more.
-    #[arg(long = "phone")]
-    phones: Vec<String>,
-    /// A WhatsApp number, E.164 such as +14155552671 (checked before sending); repeat for more.
-    #[arg(long = "whatsapp")]
-    whatsapp: Vec<String>,
-    /// An e-mail address; repeat for more.
-    #[arg(long = "email")]
-    emails: Vec<String>,
-    /// The contact's national id number.
-    #[arg(long)]
-    national_id: Option<String>,
-    /// The contact's position in their company.
-    #[arg(long)]
-    company_position: Option<String>,
-    /// KEY=VALUE; repeat for more.
-    #[arg(long = "custom-field", value_name = "KEY=VALUE", value_parser = parse_pair)]
-    custom_fields: Vec<(String, String)>,
-    #[command(flatten)]
-    json: JsonArg,
-}
-
-impl ContactArgs {
-    fn flags(&self) -> Map<String, Value> {
-        let mut m = Map::new();
-        put(&mut m, "firstName", &self.first_name);
-        put(&mut m, "lastName", &self.last_name);
-        put(&mut m, "nationalId", &self.national_id);
-        put(&mut m, "companyPosition", &self.company_position);
-        let addresses: Vec<Value> = [("PHONE", &self.phones), ("WHATSAPP", &self.whatsapp), ("EMAIL", &self.emails)]
-            .into_iter()
-            .flat_map(|(channel, values)| values.iter().map(move |a| json!({ "channelType": channel, "address": a })))
-            .collect();
-        if !addresses.is_empty() {
-            m.insert("addresses".into(), Value::Array(addresses));
-        }
-        put_pairs(&mut m, "customFields", &self.custom_fields);
-        m
-    }
-}
-
 #[derive(Debug, Subcommand)]
 pub(crate) enum ConversationsCommand {
-    /// Create one conversation for --contact-id, or for a contact matched by address (or created).
-    Create(Box<ConversationArgs>),
-    /// Create many conversations from --json (a list, or {"conversations": [...]}); prints each item's outcome.
+    /// Create many conversations from --json-body (a list, or {"conversations": [...]}); prints each item's outcome.
     BulkCreate {
         #[command(flatten)]
         json: JsonArg,
     },
-    /// Update many conversations from --json (each item with its id); prints each item's outcome.
+    /// Update many conversations from --json-body (each item with its id); prints each item's outcome.
     BulkUpdate {
         #[command(flatten)]
         json: JsonArg,
     },
 }
 
-#[derive(Debug, clap::Args)]
-pub(crate) struct ConversationArgs {
-    /// The funnel the conversation goes into.
-    #[arg(long)]
-    funnel_id: Option<u64>,
-    /// An existing contact (skips matching by address).
-    #[arg(long)]
-    contact_id: Option<u64>,
-    /// First name of the contact to match or create.
-    #[arg(long)]
-    contact_first_name: Option<String>,
-    /// Last name of the contact to match or create.
-    #[arg(long)]
-    contact_last_name: Option<String>,
-    /// The contact's phone, E.164 such as +14155552671 (checked before sending); repeat for more.
-    #[arg(long = "contact-phone")]
-    contact_phones: Vec<String>,
-    /// The contact's e-mail; repeat for more.
-    #[arg(long = "contact-email")]
-    contact_emails: Vec<String>,
-    /// KEY=VALUE; repeat for more.
-    #[arg(long = "custom-field", value_name = "KEY=VALUE", value_parser = parse_pair)]
-    custom_fields: Vec<(String, String)>,
-    #[command(flatten)]
-    json: JsonArg,
-}
-
 #[derive(Debug, Subcommand)]
 pub(crate) enum MessagesCommand {
-    /// Send a WhatsApp template message (components through --json).
-    WhatsappTemplate {
-        /// Sending number, E.164.
-        #[arg(long)]
-        from: Option<String>,
-        /// Recipient, E.164.
-        #[arg(long)]
-        to: Option<String>,
-        /// Name of the approved template.
-        #[arg(long)]
-        template: Option<String>,
-        /// Language code of the template, e.g. es.
-        #[arg(long)]
-        language: Option<String>,
-        /// A body variable, in order; repeat for more.
-        #[arg(long = "variable")]
-        variables: Vec<String>,
-        #[command(flatten)]
-        json: JsonArg,
-    },
-    /// Send a WhatsApp free-form message (media types need --file-id).
-    WhatsappText {
-        /// Sending WhatsApp number (E.164).
-        #[arg(long)]
-        from: Option<String>,
-        /// Recipient (E.164).
-        #[arg(long)]
-        to: Option<String>,
-        /// The text, or a media message's caption.
-        #[arg(long)]
-        text: Option<String>,
-        /// Message type (default text).
-        #[arg(long = "type")]
-        kind: Option<WhatsAppMessageType>,
-        /// A file of the files service, by id.
-        #[arg(long)]
-        file_id: Option<String>,
-        #[command(flatten)]
-        json: JsonArg,
-    },
     /// Upload media to WhatsApp: a file from the files service (--file-id), or a local file (--file).
     UploadMedia {
         /// The WhatsApp number the media is for (E.164).
@@ -252,24 +121,6 @@ pub(crate) enum MessagesCommand {
         tags: Vec<(String, String)>,
         #[command(flatten)]
         json: JsonArg,
-    },
-}
-
-#[derive(Debug, Subcommand)]
-pub(crate) enum CustomFieldsCommand {
-    /// Custom field definitions.
-    #[command(subcommand)]
-    Definitions(DefinitionsCommand),
-}
-
-#[derive(Debug, Subcommand)]
-pub(crate) enum DefinitionsCommand {
-    /// Delete a definition; one with stored values needs --force, which deletes them too.
-    Delete {
-        id: u64,
-        /// Also delete every stored value of the field.
-        #[arg(long)]
-        force: bool,
     },
 }
 
@@ -317,17 +168,9 @@ fn put_pairs(map: &mut Map<String, Value>, key: &str, pairs: &[(String, String)]
     }
 }
 
-/// The JSON in `file` (`-` for stdin).
-fn read_json(file: &Path) -> Result<Value, Failure> {
-    let shown = file.display();
-    let text = if file == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| usage(format!("stdin: {e}")))?;
-        text
-    } else {
-        std::fs::read_to_string(file).map_err(|e| usage(format!("{shown}: {e}")))?
-    };
-    serde_json::from_str(&text).map_err(|e| usage(format!("{shown}: not JSON: {e}")))
+/// The JSON `--json-body` gives: written out, or a file's (`-` for stdin).
+fn read_json(source: &str) -> Result<Value, Failure> {
+    crate::operations::read_json(source).map_err(|e| usage(format!("--json-body {e}")))
 }
 
 /// A request body: the `--json` file's object with the flags laid over it
@@ -336,21 +179,15 @@ fn body<T: DeserializeOwned>(what: &str, json: &JsonArg, flags: Map<String, Valu
     let mut base = match &json.json {
         Some(file) => match read_json(file)? {
             Value::Object(map) => map,
-            _ => return Err(usage(format!("{}: expected a JSON object", file.display()))),
+            _ => return Err(usage(format!("--json-body {file}: expected a JSON object"))),
         },
         None => Map::new(),
     };
     for (key, value) in flags {
-        match (base.get_mut(&key), value) {
-            (Some(Value::Object(b)), Value::Object(f)) => b.extend(f),
-            (Some(Value::Array(b)), Value::Array(f)) => b.extend(f),
-            (_, value) => {
-                base.insert(key, value);
-            }
-        }
+        crate::operations::lay(&mut base, &key, value);
     }
     serde_json::from_value(Value::Object(base))
-        .map_err(|e| usage(format!("{what}: {e} (set it with a flag or --json)")))
+        .map_err(|e| usage(format!("{what}: {e} (set it with a flag or --json-body)")))
 }
 
 fn record(value: &impl Serialize) -> Result<Value, Failure> {
@@ -398,39 +235,19 @@ async fn print_all<T: Serialize + Send + 'static>(
     Ok(())
 }
 
-const CONTACT_COLUMNS: &str = "id:6 firstName:12 lastName:12 nationalId:11 companyPosition:20 createdAt:20";
 const SEARCH_COLUMNS: &str = "id:6 firstName:12 lastName:12 archivedAt:20 createdAt:20";
-const CONVERSATION_COLUMNS: &str = "id:6 contactId:9 funnelId:8 funnelStatusId:14 createdAt:20";
 const OUTCOME_COLUMNS: &str = "index:5 outcome:9 id:6 field:12 code:14 message:50";
-const MESSAGE_COLUMNS: &str = "id:16 status:8 direction:9 content:40 createdAt:25";
 const MEDIA_COLUMNS: &str = "fileId:18 mediaId:16 fileName:20 contentType:16 size:8";
-const DEFINITION_COLUMNS: &str = "id:6 entityType:20 fieldKey:16 fieldType:9 fieldLabel:20";
-
 pub async fn run(client: Client, command: LlamadaProCommand, context: &Context) -> Result<(), Failure> {
     match command {
         LlamadaProCommand::Contacts(command) => contacts(&client, command, context).await,
         LlamadaProCommand::Conversations(command) => conversations(&client, command, context).await,
         LlamadaProCommand::Messages(command) => messages(&client, command, context).await,
-        LlamadaProCommand::CustomFields(CustomFieldsCommand::Definitions(command)) => {
-            definitions(&client, command, context).await
-        }
     }
 }
 
 async fn contacts(client: &Client, command: ContactsCommand, context: &Context) -> Result<(), Failure> {
     match command {
-        ContactsCommand::Create(fields) => {
-            let contact: types::CreateContactRequest = body("contact", &fields.json, fields.flags())?;
-            print_one(context, columns(CONTACT_COLUMNS), &send(client.create_contact().body(contact).send()).await?)
-        }
-        ContactsCommand::Update { id, fields } => {
-            let changes: types::UpdateContactRequest = body("contact changes", &fields.json, fields.flags())?;
-            print_one(
-                context,
-                columns(CONTACT_COLUMNS),
-                &send(client.update_contact().id(id as f64).body(changes).send()).await?,
-            )
-        }
         ContactsCommand::Search { text, conditions, any, sort, page_size, include_archived, page } => {
             let filters =
                 conditions.into_iter().enumerate().map(|(i, c)| if any && i > 0 { c.or() } else { c }).collect();
@@ -478,27 +295,6 @@ async fn contacts(client: &Client, command: ContactsCommand, context: &Context) 
 
 async fn conversations(client: &Client, command: ConversationsCommand, context: &Context) -> Result<(), Failure> {
     match command {
-        ConversationsCommand::Create(a) => {
-            let mut m = Map::new();
-            put(&mut m, "funnelId", &a.funnel_id);
-            put(&mut m, "contactId", &a.contact_id);
-            let mut contact = Map::new();
-            put(&mut contact, "firstName", &a.contact_first_name);
-            put(&mut contact, "lastName", &a.contact_last_name);
-            if !a.contact_phones.is_empty() {
-                contact.insert("phones".into(), json!(a.contact_phones));
-            }
-            if !a.contact_emails.is_empty() {
-                contact.insert("emails".into(), json!(a.contact_emails));
-            }
-            if !contact.is_empty() {
-                m.insert("contact".into(), Value::Object(contact));
-            }
-            put_pairs(&mut m, "customFields", &a.custom_fields);
-            let conversation: types::CreateConversationRequest = body("conversation", &a.json, m)?;
-            let sent = client.create_conversation().body(conversation).send().await?;
-            print_one(context, columns(CONVERSATION_COLUMNS), &sent.into_inner())
-        }
         ConversationsCommand::BulkCreate { json } => {
             let items: Vec<BulkSingleConversationCreateParams> = bulk_items(&json)?;
             let batch = types::BulkConversationCreateRequest { conversations: items.clone() };
@@ -516,13 +312,13 @@ async fn conversations(client: &Client, command: ConversationsCommand, context: 
 
 /// Bulk items from `--json`: a list, or an object with `conversations`.
 fn bulk_items<T: DeserializeOwned>(json: &JsonArg) -> Result<Vec<T>, Failure> {
-    let file = json.json.as_deref().ok_or_else(|| usage("bulk operations take their items from --json FILE"))?;
+    let file = json.json.as_deref().ok_or_else(|| usage("bulk operations take their items from --json-body FILE"))?;
     let value = match read_json(file)? {
         Value::Object(mut map) => map.remove("conversations").unwrap_or(Value::Null),
         other => other,
     };
     serde_json::from_value(value).map_err(|e| {
-        usage(format!("{}: expected a list of conversations (or {{\"conversations\": [...]}}): {e}", file.display()))
+        usage(format!("--json-body {file}: expected a list of conversations (or {{\"conversations\": [...]}}): {e}"))
     })
 }
 
@@ -588,34 +384,6 @@ fn counts_text(counts: &types::BulkCounts) -> String {
 
 async fn messages(client: &Client, command: MessagesCommand, context: &Context) -> Result<(), Failure> {
     match command {
-        MessagesCommand::WhatsappTemplate { from, to, template, language, variables, json } => {
-            let mut m = Map::new();
-            put(&mut m, "fromPhoneNumber", &from);
-            put(&mut m, "toPhoneNumber", &to);
-            put(&mut m, "templateName", &template);
-            put(&mut m, "languageCode", &language);
-            if !variables.is_empty() {
-                m.insert("variables".into(), variables.iter().map(|v| json!({ "value": v })).collect());
-            }
-            let message: types::CreateTemplateMessageRequest = body("template message", &json, m)?;
-            let sent = client.create_template_message().body(message).send().await?;
-            print_one(context, columns(MESSAGE_COLUMNS), &sent.into_inner())
-        }
-        MessagesCommand::WhatsappText { from, to, text, kind, file_id, json } => {
-            let mut m = Map::new();
-            put(&mut m, "fromPhoneNumber", &from);
-            put(&mut m, "toPhoneNumber", &to);
-            put(&mut m, "content", &text);
-            put(&mut m, "fileId", &file_id);
-            match kind {
-                Some(kind) => put(&mut m, "type", &Some(kind)),
-                None if json.json.is_none() => put(&mut m, "type", &Some(WhatsAppMessageType::Text)),
-                None => {}
-            }
-            let message: types::CreateMessageRequest = body("message", &json, m)?;
-            let sent = client.create_message().body(message).send().await?;
-            print_one(context, columns(MESSAGE_COLUMNS), &sent.into_inner())
-        }
         MessagesCommand::UploadMedia { from, file_id, file, content_type, tags, json } => {
             let mut m = Map::new();
             put(&mut m, "fromPhoneNumber", &from);
@@ -633,21 +401,6 @@ async fn messages(client: &Client, command: MessagesCommand, context: &Context) 
             let upload: types::UploadMediaRequest = body("upload", &json, m)?;
             let sent = client.upload_media().body(upload).send().await?;
             print_one(context, columns(MEDIA_COLUMNS), &sent.into_inner())
-        }
-    }
-}
-
-async fn definitions(client: &Client, command: DefinitionsCommand, context: &Context) -> Result<(), Failure> {
-    match command {
-        DefinitionsCommand::Delete { id, force } => {
-            let deleted = client.delete_custom_field_definition_checked(id, force).await.map_err(|e| {
-                match e.api_error::<convo_clients::llamadapro::DefinitionInUse>() {
-                    // Say how to go on, in the CLI's terms.
-                    Some(in_use) => Failure::Outcome(format!("{in_use}; run again with --force to do that")),
-                    None => Failure::from(e),
-                }
-            })?;
-            print_one(context, columns(DEFINITION_COLUMNS), &deleted)
         }
     }
 }
@@ -716,7 +469,7 @@ mod tests {
         flags.insert("firstName".into(), json!("B"));
         flags.insert("customFields".into(), json!({"b": 2}));
         flags.insert("addresses".into(), json!([{"address": "y"}]));
-        let merged: Value = body("contact", &JsonArg { json: Some(file) }, flags).unwrap();
+        let merged: Value = body("contact", &JsonArg { json: Some(file.display().to_string()) }, flags).unwrap();
         assert_eq!(
             merged,
             json!({"firstName": "B", "customFields": {"a": 1, "b": 2}, "addresses": [{"address": "x"}, {"address": "y"}]})

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use clap::{Subcommand, ValueEnum};
 use convo_clients::Error;
-use convo_clients::luware::types::{ControlAction, MetadataRequest, SortOrder};
+use convo_clients::luware::types::SortOrder;
 use convo_clients::luware::{
     Client, Credentials, DEFAULT_TRANSCRIPT_CONCURRENCY, Filter, Filters, SearchRequest, Transcript, decode_vtr, write_vtr_json,
 };
@@ -14,10 +14,10 @@ use futures::StreamExt;
 use convo_clients::ClientConfig;
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox, LuwareState};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::export::{ResumeArgs, as_is};
-use crate::output::{Column, columns, OutputFormat, RecordWriter, write_one};
+use crate::output::{columns, OutputFormat, RecordWriter};
 use crate::connect::OwnApi;
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
@@ -85,21 +85,6 @@ pub(crate) enum LuwareCommand {
         #[arg(long, value_enum, default_value = "vtr")]
         format: TranscriptFormat,
     },
-    /// Add values of an existing metadata template to a conversation.
-    Metadata {
-        ccdr_id: String,
-        /// Id of the metadata template.
-        #[arg(long)]
-        template_id: i64,
-        /// Name of the metadata template.
-        #[arg(long)]
-        template_name: String,
-        /// A template field as name=value; repeat for more.
-        #[arg(long = "field", value_name = "NAME=VALUE", value_parser = parse_field, required = true)]
-        fields: Vec<(String, String)>,
-    },
-    /// Start or stop a controlled recording, or keep an on-demand one.
-    Control { ccdr_id: String, action: ControlArg },
 }
 
 /// Which conversations a search finds.
@@ -165,14 +150,6 @@ pub(crate) enum TranscriptFormat {
     Vtr,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum ControlArg {
-    Start,
-    Stop,
-    Keep,
-}
-
-
 fn parse_filter(text: &str) -> Result<Filter, String> {
     text.parse().map_err(|e: convo_clients::luware::FilterError| e.to_string())
 }
@@ -187,13 +164,6 @@ fn parse_sort(text: &str) -> Result<SortOrder, String> {
 }
 
 
-fn parse_field(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
-        _ => Err(format!("{text:?} is not name=value")),
-    }
-}
-
 /// Table and csv columns of a conversation.
 const CONVERSATION_COLUMNS: &str = concat!(
     "ccdrId:36 startTime:23 platform=platformName:20 modality=modalityName:8 direction:10 ",
@@ -202,8 +172,6 @@ const CONVERSATION_COLUMNS: &str = concat!(
 
 /// Table and csv columns of a transcript's utterances.
 const UTTERANCE_COLUMNS: &str = "start:8 end:8 speaker:16 text:60";
-
-const RESULT_COLUMNS: &str = "ccdrId:36";
 
 pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> Result<(), Failure> {
     let stdout = std::io::stdout().lock();
@@ -257,22 +225,6 @@ pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> R
                 _ => write_text(&transcript, BufWriter::new(stdout))?,
             }
             Ok(())
-        }
-        LuwareCommand::Metadata { ccdr_id, template_id, template_name, fields } => {
-            let metadata = MetadataRequest::custom(template_id, template_name, fields);
-            let result = client.add_metadata().ccdr_id(ccdr_id).body(metadata).send().await;
-            let result = result.map_err(Error::from)?.into_inner();
-            print_one(context, columns(RESULT_COLUMNS), &result, stdout)
-        }
-        LuwareCommand::Control { ccdr_id, action } => {
-            let action = match action {
-                ControlArg::Start => ControlAction::StartRecording,
-                ControlArg::Stop => ControlAction::StopRecording,
-                ControlArg::Keep => ControlAction::KeepOndemand,
-            };
-            let result = client.control_conversation().ccdr_id(ccdr_id).action(action).send().await;
-            let result = result.map_err(Error::from)?.into_inner();
-            print_one(context, columns(RESULT_COLUMNS), &result, stdout)
         }
     }
 }
@@ -434,17 +386,6 @@ async fn list(
         }
     }
     writer.finish()?;
-    Ok(())
-}
-
-fn print_one(
-    context: &Context,
-    columns: &'static [Column],
-    record: &impl serde::Serialize,
-    out: impl Write,
-) -> Result<(), Failure> {
-    let value: Value = serde_json::to_value(record).map_err(std::io::Error::other)?;
-    write_one(context.output.unwrap_or(OutputFormat::Json), columns, &value, out)?;
     Ok(())
 }
 

@@ -40,6 +40,13 @@ const CHECKPOINT: &str = "checkpoint";
 const RESUME: &str = "resume";
 const COLUMNS: &str = "columns";
 const SORT: &str = "sort";
+const WAIT: &str = "wait";
+const WAIT_TIMEOUT: &str = "wait-timeout";
+const WAIT_INTERVAL: &str = "wait-interval";
+/// The longest `--wait-timeout`, in seconds.
+const MAX_WAIT_SECONDS: u64 = 3600;
+/// The clap id of a body read from one text given in place (`x-cli` on a request body).
+const BODY_TEXT: &str = "body.in-place";
 /// The clap id prefix of a path parameter given in place.
 const POSITIONAL: &str = "at.";
 
@@ -49,30 +56,16 @@ pub const FLOWS: &[Flow] = &[
     Flow::new("luware", "conversations list", Some("searchConversations"), "compact filters; --all by start time"),
     Flow::new("luware", "transcript", None, "decodes the .vtr archive into text, JSON or utterance records"),
     Flow::new("luware", "transcripts", None, "a search, then a download per match, several at a time"),
-    Flow::new("luware", "metadata", Some("addMetadata"), "--field NAME=VALUE into the template's field list"),
-    Flow::new("luware", "control", Some("controlConversation"), "start, stop or keep: the actions by a short name"),
     Flow::new("raia", "conversations create", Some("createConversation"), "title, context checked first"),
     Flow::new("raia", "conversations delete-user", Some("deleteUserConversations"), "says what went (no answer)"),
     Flow::new("raia", "conversations start", Some("startConversation"), "a body per channel, checked before sending"),
     Flow::new("raia", "ask", Some("sendMessageAsync"), "--wait polls until the agent has replied"),
     Flow::new("raia", "reply", Some("getMessageResponse"), "--wait polls until the reply is done"),
     Flow::new("raia", "send-manual", Some("sendManualMessage"), "only in manual mode, not a call"),
-    Flow::new("llamadapro", "contacts create", Some("createContact"), "addresses by channel flags"),
-    Flow::new("llamadapro", "contacts update", Some("updateContact"), "addresses by channel flags"),
     Flow::new("llamadapro", "contacts search", Some("searchContacts"), "FIELD:OP:VALUE filters; body paging"),
-    Flow::new("llamadapro", "conversations create", Some("createConversation"), "a contact by id or address"),
     Flow::new("llamadapro", "conversations bulk-create", Some("bulkCreateConversations"), "per-item report; exit 1"),
     Flow::new("llamadapro", "conversations bulk-update", Some("bulkUpdateConversations"), "per-item report; exit 1"),
-    Flow::new("llamadapro", "messages whatsapp-template", Some("createTemplateMessage"), "--variable into the body"),
-    Flow::new("llamadapro", "messages whatsapp-text", Some("createMessage"), "type, media checked first"),
     Flow::new("llamadapro", "messages upload-media", Some("uploadMedia"), "a local file, base64-encoded"),
-    Flow::new("llamadapro", "custom-fields definitions delete", Some("deleteCustomFieldDefinition"), "in use: --force"),
-    Flow::new("liveperson", "send", Some("sendMessages"), "texts and quick replies; --wait"),
-    Flow::new("liveperson", "transfer", Some("transferConversation"), "--wait"),
-    Flow::new("liveperson", "close", Some("closeConversation"), "--wait"),
-    Flow::new("liveperson", "sdes", Some("setSdes"), "SDEs checked against their documented types; --wait"),
-    Flow::new("liveperson", "ttr", Some("setTtr"), "urgent, normal, prioritized or custom:SECONDS; --wait"),
-    Flow::new("liveperson", "commands", Some("listCommands"), "one command or all; --wait polls one"),
 ];
 
 /// A hand-written command of an API (see the module's documentation).
@@ -128,10 +121,27 @@ pub(crate) struct Operation {
     cli: Option<model::CliCommand>,
     /// How its answers page.
     paging: Option<model::Paging>,
+    /// What `--wait` polls (`x-wait`).
+    wait: Option<WaitOn>,
+    /// What an error answer means and how to retry it (`x-cli` on a response), by status key.
+    hints: Vec<(String, model::ResponseCli)>,
+    /// Its friendly name is also another operation's with fewer path
+    /// parameters (its list): its own path parameters are optional to clap.
+    item_of_list: bool,
     /// Invoked by its friendly name (`x-cli`): flags in the shared
     /// vocabulary, path parameters in place, a list's records. By its
     /// operation id: the spec's names as flags and its answers whole.
     friendly: bool,
+}
+
+/// What an operation's `--wait` polls: the operation that reports the
+/// state (`x-wait`) and how its parameters come from this call.
+pub(crate) struct WaitOn {
+    /// The status operation's id (this operation's own, when it reports a state).
+    status: String,
+    /// The link's parameter values (runtime expressions); `None`: the same values as this call.
+    parameters: Option<Vec<(String, Value)>>,
+    rule: model::Wait,
 }
 
 /// A response's link (OpenAPI `links`): which operation its answer leads
@@ -177,6 +187,8 @@ pub(crate) struct Param {
     conflicts: Vec<String>,
     /// Set through `--sort` (not shown on its own).
     hidden: bool,
+    /// Short names of its values (`x-cli` `values`), with the value each stands for.
+    short: Vec<(String, String)>,
     /// `x-exclusive`: sent alone.
     exclusive: bool,
     /// A date-time: a date alone means its midnight UTC.
@@ -189,6 +201,10 @@ struct Body {
     form: bool,
     required: bool,
     fields: Vec<Field>,
+    /// Lists whose items flags build, in command-line order (`x-cli` `items`).
+    lists: Vec<ItemList>,
+    /// The body's fields from one text given in place (`x-cli` on the request body).
+    in_place: Option<model::BodyCli>,
     /// Required fields with a neutral value, sent when no flag or file
     /// gives them: null where null is allowed, `{}` for a map (an object
     /// with no fields of its own).
@@ -210,7 +226,9 @@ enum Shape {
     /// Repeated: a list.
     List,
     /// An object from one text (`user:u1` for `{type, id}`).
-    Split { separator: String, keys: Vec<String> },
+    Split(model::Split),
+    /// Repeated: a list of objects, each from one text (`--field name=value`).
+    Splits(model::Split),
     /// An object of texts from repeated `KEY<separator>VALUE`.
     Pairs(String),
 }
@@ -230,7 +248,18 @@ struct Field {
     /// A required field named as a path parameter: it takes that value
     /// unless `--json-body` gives it (the API wants the id in both places).
     from_path: bool,
+    /// Its value when neither its flag nor `--json-body` gives one (`x-cli` `default`).
+    default: Option<Value>,
     arg_id: String,
+}
+
+/// A list field whose items flags build (`x-cli` `items`).
+struct ItemList {
+    name: String,
+    /// The object field it is a field of.
+    within: Option<String>,
+    /// Each flag, with its clap id.
+    flags: Vec<(String, model::ItemFlag)>,
 }
 
 /// Adds every API's operation commands to the derived command tree: each
@@ -252,6 +281,8 @@ pub fn augment(root: Command) -> Command {
             .subcommand_required(true)
             .arg_required_else_help(true);
             let ops = operations_of(api, &spec, &taken);
+            // Friendly names made here: a second operation of the same name joins the first's command.
+            let mut made: BTreeSet<&[String]> = BTreeSet::new();
             for op in &ops {
                 if command.find_subcommand(&op.name).is_none() && op.name != crate::check::COMMAND {
                     let mut by_id = operation_command(op, &op.name, &[], false);
@@ -264,7 +295,11 @@ pub fn augment(root: Command) -> Command {
                 if let Some(cli) = &op.cli
                     && let Some((last, group)) = cli.name.split_last()
                 {
-                    command = nest(command, group, operation_command(op, last, &cli.aliases, true));
+                    let leaf = operation_command(op, last, &cli.aliases, true);
+                    command = match made.insert(&cli.name) {
+                        true => nest(command, group, leaf),
+                        false => join(command, group, leaf),
+                    };
                 }
             }
             if command.find_subcommand(crate::check::COMMAND).is_none() {
@@ -297,6 +332,36 @@ fn nest(parent: Command, path: &[String], leaf: Command) -> Command {
     parent.mut_subcommand(first, |group| nest(group, rest, leaf))
 }
 
+/// `leaf`'s arguments added to the command of its name under the groups
+/// `path` of `parent`: two operations that share a friendly name (a list
+/// and its item, told apart by the item's path parameter, which the item's
+/// other flags require).
+fn join(parent: Command, path: &[String], leaf: Command) -> Command {
+    let Some((first, rest)) = path.split_first() else {
+        return parent.mut_subcommand(leaf.get_name(), |existing| {
+            let had: BTreeSet<String> = existing.get_arguments().map(|a| a.get_id().to_string()).collect();
+            let added = leaf.get_arguments().filter(|a| !had.contains(a.get_id().as_str()));
+            let (place, other): (Vec<&Arg>, Vec<&Arg>) = added.partition(|a| a.is_positional());
+            let names: Vec<String> =
+                place.iter().filter_map(|a| Some(a.get_value_names()?.first()?.to_string())).collect();
+            // The item's path parameters, in place or by flag.
+            let item = leak(&format!("item.{}", leaf.get_name()));
+            let ids = place.iter().map(|a| a.get_id().as_str().replacen(POSITIONAL, "param.", 1));
+            let ids: Vec<&'static str> =
+                place.iter().map(|a| leak(a.get_id().as_str())).chain(ids.map(|id| leak(&id))).collect();
+            let existing = existing
+                .args(place.into_iter().cloned())
+                .args(other.into_iter().map(|a| a.clone().requires(item)))
+                .group(clap::ArgGroup::new(item).args(ids).multiple(true));
+            match leaf.get_about() {
+                Some(about) => existing.after_help(format!("With {}: {about}", names.join(" "))),
+                None => existing,
+            }
+        });
+    };
+    parent.mut_subcommand(first, |group| join(group, rest, leaf))
+}
+
 /// The flags the subcommand of `api` already has (the root's global flags
 /// and the API's settings), by long name, with their clap ids.
 pub(crate) fn reserved(root: &Command, api: &str) -> BTreeMap<String, String> {
@@ -304,7 +369,7 @@ pub(crate) fn reserved(root: &Command, api: &str) -> BTreeMap<String, String> {
     let settings = root.find_subcommand(api).into_iter().flat_map(Command::get_arguments);
     let mut taken: BTreeMap<String, String> =
         globals.chain(settings).filter_map(|a| Some((a.get_long()?.to_string(), a.get_id().to_string()))).collect();
-    for builtin in ["help", JSON_BODY, ALL, CHECKPOINT, RESUME, COLUMNS, SORT] {
+    for builtin in ["help", JSON_BODY, ALL, CHECKPOINT, RESUME, COLUMNS, SORT, WAIT, WAIT_TIMEOUT, WAIT_INTERVAL] {
         taken.entry(builtin.to_string()).or_insert_with(|| builtin.to_string());
     }
     taken
@@ -334,22 +399,41 @@ pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches) -> R
     if words == [crate::check::COMMAND] {
         return crate::check::run(api, matches, context).await;
     }
-    let all = operations(api, &reserved(&crate::Cli::command(), api));
+    let mut all = operations(api, &reserved(&crate::Cli::command(), api));
     let named = |op: &Operation| {
         words == std::slice::from_ref(&op.name) || op.cli.as_ref().is_some_and(|cli| cli.name.as_slice() == words)
     };
-    let mut op = all
-        .into_iter()
-        .find(named)
+    let candidates: Vec<usize> = (0..all.len()).filter(|i| named(&all[*i])).collect();
+    let chosen = choose(&all, &candidates, matches)
         .ok_or_else(|| Failure::Usage(format!("{api} has no operation {}", words.join(" "))))?;
-    op.friendly = words != std::slice::from_ref(&op.name);
-    crate::send_operation(api, Call { job: Job::Operation(&op), matches, context: &context }).await
+    let friendly = words != std::slice::from_ref(&all[chosen].name);
+    let status = all[chosen].wait.as_ref().and_then(|wait| all.iter().position(|o| o.id == wait.status));
+    for i in [Some(chosen), status].into_iter().flatten() {
+        all[i].friendly = friendly;
+    }
+    let job = Job::Operation { op: &all[chosen], status: status.map(|i| &all[i]) };
+    crate::send_operation(api, Call { job, matches, context: &context }).await
+}
+
+/// Which of the operations that share a friendly name (a list and its
+/// item: `commands CONVERSATION [COMMAND]`) the command line sends: the one
+/// whose path parameters are all given, the most of them.
+fn choose(all: &[Operation], candidates: &[usize], matches: &ArgMatches) -> Option<usize> {
+    let given = |id: &str| matches.try_get_raw(id).ok().flatten().is_some();
+    let path = |op: &Operation| op.params.iter().filter(|p| p.location == Location::Path).count();
+    let complete = |op: &Operation| {
+        let mut path = op.params.iter().filter(|p| p.location == Location::Path);
+        path.all(|p| !p.own || given(&p.arg_id) || given(&format!("{POSITIONAL}{}", p.name)))
+    };
+    let chosen = candidates.iter().copied().filter(|i| complete(&all[*i])).max_by_key(|i| path(&all[*i]));
+    chosen.or(candidates.first().copied())
 }
 
 /// What to do with an API's generated client, once connected.
 pub enum Job<'a> {
-    /// Send one operation, built from the flags, and print its answer.
-    Operation(&'a Operation),
+    /// Send one operation, built from the flags, and print its answer
+    /// (with `--wait`, that of the operation `status` once it says done).
+    Operation { op: &'a Operation, status: Option<&'a Operation> },
     /// Tour the API's read operations and report its drift (`check`).
     Check(&'a crate::check::Tour),
 }
@@ -390,19 +474,39 @@ impl Call<'_> {
         defaults: &BTreeMap<&str, String>,
     ) -> Result<(), Failure> {
         match self.job {
-            Job::Operation(op) => {
+            Job::Operation { op, status } => {
                 let values = values(op, self.matches, defaults)?;
                 let body = op.body.as_ref().map(|body| body_value(body, self.matches, &values)).transpose()?.flatten();
                 let sent = Sent { client, op, answers: Answers::new(op) };
                 let columns = self.matches.get_one::<String>(COLUMNS).map(String::as_str);
+                let waits = self.matches.try_get_one::<bool>(WAIT).ok().flatten().copied().unwrap_or(false);
+                let wait = match (waits, status, &op.wait) {
+                    (true, Some(status), Some(on)) => Some(Waiting {
+                        status,
+                        on,
+                        timeout: self.matches.try_get_one::<u64>(WAIT_TIMEOUT).ok().flatten().copied().unwrap_or(60),
+                        interval: self.matches.try_get_one::<f64>(WAIT_INTERVAL).ok().flatten().copied().unwrap_or(2.0),
+                    }),
+                    _ => None,
+                };
                 match &op.paging {
                     Some(paging) => sent.list(paging, values, body, self.matches, columns, self.context).await,
-                    None => sent.one(values, body, columns, self.context).await,
+                    None => sent.one(values, body, columns, self.context, wait).await,
                 }
             }
             Job::Check(tour) => tour.run(client, &self.settings_values(defaults), self.context).await,
         }
     }
+}
+
+/// A `--wait`: the operation polled, what its state means, and how long.
+struct Waiting<'a> {
+    status: &'a Operation,
+    on: &'a WaitOn,
+    /// Seconds.
+    timeout: u64,
+    /// The longest pause between polls, in seconds.
+    interval: f64,
 }
 
 /// One operation sent with a connected client.
@@ -422,14 +526,18 @@ type PageRequest = (
 
 impl<C: OperationClient + Sync> Sent<'_, C> {
     /// Sends the operation once and prints its answer: JSON (checked against
-    /// the spec) in the output formats, anything else as bytes.
+    /// the spec) in the output formats, anything else as bytes. With `wait`,
+    /// polls the operation that reports the state of what it started, and
+    /// prints that one's answer once it says done.
     async fn one(
         &self,
         values: BTreeMap<String, Vec<String>>,
         body: Option<Value>,
         columns: Option<&str>,
         context: &Context,
+        wait: Option<Waiting<'_>>,
     ) -> Result<(), Failure> {
+        let sent_body = if wait.is_some() { body.clone() } else { None };
         let request = request(self.op, &values, body, self.client.base_url(), self.client.http_client())?;
         let response = self.client.execute_operation(&self.op.id, request).await.map_err(|e| self.failure(e))?;
         if !says_json(response.headers()) {
@@ -442,25 +550,57 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             return Ok(out.flush()?);
         }
         let answer = self.answers.read(response).await?;
-        let record = match self.op.cli.as_ref().and_then(|cli| cli.record.as_deref()) {
-            Some(pointer) => answer.pointer(pointer).cloned().unwrap_or(Value::Null),
-            None => answer,
-        };
-        let out = std::io::stdout().lock();
-        // A list reads best a record per line; the whole answer as it is.
-        let list = self.op.friendly && record.is_array();
-        let format = context.output.unwrap_or(if list { OutputFormat::Jsonl } else { OutputFormat::Json });
-        match &record {
-            Value::Array(records) if format != OutputFormat::Json => {
-                let mut writer = RecordWriter::new(format, self.columns(columns, records.first())?, out);
-                for record in records {
-                    writer.write(record)?;
-                }
-                writer.finish()?;
+        match wait {
+            Some(wait) => {
+                let polled = match &wait.on.parameters {
+                    Some(parameters) => linked(parameters, &values, sent_body.as_ref(), &answer),
+                    None => values,
+                };
+                let done = self.wait(&wait, polled).await?;
+                print(wait.status, &done, columns, context)
             }
-            _ => write_one(format, self.columns(columns, Some(&record))?, &record, out)?,
+            None => print(self.op, &answer, columns, context),
         }
-        Ok(())
+    }
+
+    /// Polls `wait.status` with `values` until its answer's state is one
+    /// that ends the wait: done (its answer), failed, or the time is up.
+    /// The first polls come quickly, then twice as far apart each time, up
+    /// to the interval.
+    async fn wait(&self, wait: &Waiting<'_>, values: BTreeMap<String, Vec<String>>) -> Result<Value, Failure> {
+        let (status, rule) = (wait.status, &wait.on.rule);
+        let answers = Answers::new(status);
+        let timeout = std::time::Duration::from_secs(wait.timeout);
+        let interval = std::time::Duration::from_secs_f64(wait.interval);
+        let mut pause = std::time::Duration::from_millis(100).min(interval);
+        let started = std::time::Instant::now();
+        let name = case(&status.id, '_');
+        let field = rule.field.rsplit('/').next().unwrap_or_default();
+        loop {
+            let request = request(status, &values, None, self.client.base_url(), self.client.http_client())?;
+            let response = self.client.execute_operation(&status.id, request).await?;
+            let answer = answers.read(response).await?;
+            let state = answer.pointer(&rule.field).and_then(scalar);
+            match state {
+                Some(state) if rule.done.contains(&state) => return Ok(answer),
+                Some(state) if rule.failed.contains(&state) => {
+                    let why = rule.reason.as_ref().and_then(|p| answer.pointer(p)).and_then(scalar);
+                    let why = why.map(|why| format!(": {why}")).unwrap_or_default();
+                    return Err(Failure::Outcome(format!("{name}: the wait ended with {field} {state}{why}")));
+                }
+                _ => {}
+            }
+            let elapsed = started.elapsed();
+            if elapsed >= timeout {
+                let state = state.unwrap_or_else(|| "unknown".into());
+                return Err(Failure::Outcome(format!(
+                    "{name}: {field} still {state} after {}s; --wait-timeout waits longer",
+                    wait.timeout
+                )));
+            }
+            tokio::time::sleep(pause.min(timeout - elapsed)).await;
+            pause = (pause * 2).min(interval);
+        }
     }
 
     /// A paged list: its first page's items (saying how to go on when there
@@ -476,7 +616,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
     ) -> Result<(), Failure> {
         if !matches.get_flag(ALL) && !self.op.friendly {
             // The operation as the spec has it: the page whole.
-            return self.one(values, body, columns, context).await;
+            return self.one(values, body, columns, context, None).await;
         }
         let format = context.output.unwrap_or(OutputFormat::Jsonl);
         let out = std::io::stdout().lock();
@@ -484,7 +624,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             let answer = self.page(paging, &values, body, None).await?;
             let next = paging.next_value(&answer);
             let items = items(answer, paging);
-            let mut writer = RecordWriter::new(format, self.columns(columns, items.first())?, out);
+            let mut writer = RecordWriter::new(format, table_columns(self.op, columns, items.first()), out);
             for item in &items {
                 writer.write(item)?;
             }
@@ -510,7 +650,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             }
             _ => None,
         };
-        let mut writer = RecordWriter::new(format, self.columns(columns, first.as_ref())?, out);
+        let mut writer = RecordWriter::new(format, table_columns(self.op, columns, first.as_ref()), out);
         let resume = crate::export::ResumeArgs {
             resume: matches.get_one::<String>(RESUME).cloned(),
             checkpoint: matches.get_one::<std::path::PathBuf>(CHECKPOINT).cloned(),
@@ -580,6 +720,12 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
     /// `error` as a failure; a refused value names the flag the user typed,
     /// not the parameter's name on the wire.
     fn failure(&self, error: convo_clients::Error) -> Failure {
+        if let Some(status) = error.status().map(|s| s.as_u16().to_string()) {
+            let documented = |key: &str| key == status || (key.ends_with("XX") && status.starts_with(&key[..1]));
+            if let Some((_, hint)) = self.op.hints.iter().find(|(key, _)| documented(key)) {
+                return Failure::Outcome(self.explained(&error, hint));
+            }
+        }
         let convo_clients::Error::InvalidInput(refused) = error else { return error.into() };
         let mut message = refused.to_string();
         let flag = |p: &Param| format!("--{}", if self.op.friendly { &p.flag } else { &p.kebab });
@@ -596,27 +742,110 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         }
         Failure::Usage(message)
     }
+}
 
-    /// The table and csv columns: `--columns` (field paths, or `all`), else
-    /// the spec's (`x-cli` columns), else every field of `first`.
-    fn columns(&self, flag: Option<&str>, first: Option<&Value>) -> Result<&'static [Column], Failure> {
-        let spec = self.op.cli.as_ref().map(|cli| cli.columns.clone()).unwrap_or_default();
-        let paths: Vec<String> = match flag {
-            Some("all") => first.and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or(spec),
-            Some(list) => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect(),
-            None if !spec.is_empty() => spec,
-            None => first.and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default(),
-        };
-        let columns: Vec<Column> = paths
-            .into_iter()
-            .map(|path| {
-                let key: &'static str = leak(&path);
-                Column { header: key, key, width: 24 }
+impl<C> Sent<'_, C> {
+    /// An error answer, with what the spec says it means and the flags
+    /// with which to run the command again (`x-cli` on the response).
+    fn explained(&self, error: &convo_clients::Error, hint: &model::ResponseCli) -> String {
+        let mut text = crate::one_line(error);
+        if let Some(meaning) = &hint.meaning {
+            text.push_str(&format!("; {meaning}"));
+        }
+        let flags: Vec<String> = hint
+            .retry_with
+            .iter()
+            .map(|(name, value)| {
+                let p = self.op.params.iter().find(|p| p.name == *name);
+                let flag = p.map_or_else(
+                    || case(name, '-'),
+                    |p| if self.op.friendly { p.flag.clone() } else { p.kebab.clone() },
+                );
+                match value {
+                    Value::Bool(true) => format!("--{flag}"),
+                    other => format!("--{flag} {}", scalar(other).unwrap_or_default()),
+                }
             })
             .collect();
-        // Leaked: the process prints one command's output.
-        Ok(Box::leak(columns.into_boxed_slice()))
+        if !flags.is_empty() {
+            text.push_str(&format!("; run again with {} to do so", flags.join(" ")));
+        }
+        text
     }
+}
+
+/// Prints an answer of `op`: its record (`x-cli` `record`), a list a
+/// record per line.
+fn print(op: &Operation, answer: &Value, columns: Option<&str>, context: &Context) -> Result<(), Failure> {
+    let record = match op.cli.as_ref().and_then(|cli| cli.record.as_deref()) {
+        Some(pointer) => answer.pointer(pointer).cloned().unwrap_or(Value::Null),
+        None => answer.clone(),
+    };
+    let out = std::io::stdout().lock();
+    // A list reads best a record per line; the whole answer as it is.
+    let list = op.friendly && record.is_array();
+    let format = context.output.unwrap_or(if list { OutputFormat::Jsonl } else { OutputFormat::Json });
+    match &record {
+        Value::Array(records) if format != OutputFormat::Json => {
+            let mut writer = RecordWriter::new(format, table_columns(op, columns, records.first()), out);
+            for record in records {
+                writer.write(record)?;
+            }
+            writer.finish()?;
+        }
+        _ => write_one(format, table_columns(op, columns, Some(&record)), &record, out)?,
+    }
+    Ok(())
+}
+
+/// The table and csv columns of `op`'s records: `--columns` (field paths,
+/// or `all`), else the spec's (`x-cli` columns), else every field of `first`.
+fn table_columns(op: &Operation, flag: Option<&str>, first: Option<&Value>) -> &'static [Column] {
+    let spec = op.cli.as_ref().map(|cli| cli.columns.clone()).unwrap_or_default();
+    let paths: Vec<String> = match flag {
+        Some("all") => first.and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or(spec),
+        Some(list) => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect(),
+        None if !spec.is_empty() => spec,
+        None => first.and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default(),
+    };
+    let columns: Vec<Column> = paths
+        .into_iter()
+        .map(|path| {
+            let key: &'static str = leak(&path);
+            Column { header: key, key, width: 24 }
+        })
+        .collect();
+    // Leaked: the process prints one command's output.
+    Box::leak(columns.into_boxed_slice())
+}
+
+/// The values a link gives the operation it leads to, from this call's
+/// values and body and its answer (`$response.body#/commandId`,
+/// `$request.path.conversationId`, constants).
+fn linked(
+    parameters: &[(String, Value)],
+    values: &BTreeMap<String, Vec<String>>,
+    body: Option<&Value>,
+    answer: &Value,
+) -> BTreeMap<String, Vec<String>> {
+    let mut linked = BTreeMap::new();
+    for (name, expression) in parameters {
+        let value = match expression.as_str() {
+            Some(text) if text.starts_with("$response.body#") => {
+                answer.pointer(&text["$response.body#".len()..]).and_then(scalar)
+            }
+            Some(text) if text.starts_with("$request.body#") => {
+                body.and_then(|b| b.pointer(&text["$request.body#".len()..])).and_then(scalar)
+            }
+            Some(text) if text.starts_with("$request.") => {
+                text.rsplit('.').next().and_then(|name| values.get(name)).and_then(|v| v.first()).cloned()
+            }
+            Some(text) if text.starts_with('$') => None,
+            _ => scalar(expression),
+        };
+        linked.insert(name.clone(), value.into_iter().collect());
+    }
+    linked
 }
 
 /// A failure as one line of text.
@@ -788,7 +1017,15 @@ pub(crate) fn operations(api: &'static str, reserved: &BTreeMap<String, String>)
 }
 
 fn operations_of(api: &'static str, spec: &model::Spec, reserved: &BTreeMap<String, String>) -> Vec<Operation> {
-    spec.operations.iter().map(|op| operation(api, spec, op, reserved)).collect()
+    let mut ops: Vec<Operation> = spec.operations.iter().map(|op| operation(api, spec, op, reserved)).collect();
+    let path = |op: &Operation| op.params.iter().filter(|p| p.location == Location::Path).count();
+    let name = |op: &Operation| op.cli.as_ref().map(|cli| cli.name.clone());
+    for i in 0..ops.len() {
+        let Some(mine) = name(&ops[i]) else { continue };
+        let fewer = ops.iter().any(|other| name(other).as_ref() == Some(&mine) && path(other) < path(&ops[i]));
+        ops[i].item_of_list = fewer;
+    }
+    ops
 }
 
 fn operation(
@@ -812,6 +1049,14 @@ fn operation(
         })
     });
     let accept = op.success_media_types();
+    // A list does not wait; anything that links to a state it can.
+    let wait = spec.wait_link(op).filter(|_| op.paging.is_none()).and_then(|(status, link)| {
+        Some(WaitOn {
+            status: status.id.clone(),
+            parameters: link.map(|link| link.parameters.clone()),
+            rule: status.wait.clone()?,
+        })
+    });
     Operation {
         api,
         accept: if accept.is_empty() { "application/json".to_string() } else { accept.join(", ") },
@@ -827,6 +1072,9 @@ fn operation(
         body,
         cli: op.cli.clone(),
         paging: op.paging.clone(),
+        wait,
+        hints: op.responses.iter().filter_map(|r| Some((r.status.clone(), r.cli.clone()?))).collect(),
+        item_of_list: false,
         friendly: false,
     }
 }
@@ -894,6 +1142,7 @@ fn param(
         aliases,
         conflicts: p.cli.conflicts.clone(),
         hidden: false,
+        short: p.cli.values.clone(),
         exclusive: p.exclusive,
     })
 }
@@ -933,20 +1182,39 @@ fn body(
             let nullable = property.get("nullable") == Some(&Value::Bool(true)) || property.get("type").is_none();
             // A map (no fields of its own): no entries is its neutral value.
             let map = type_of(property) == Some("object") && property.get("properties").is_none();
-            match (nullable, map) {
-                (true, _) => Some((name.clone(), Value::Null)),
-                (false, true) => Some((name.clone(), Value::Object(Map::new()))),
+            // One value allowed: that value.
+            let only = property.get("enum").and_then(Value::as_array).filter(|values| values.len() == 1);
+            match (nullable, map, only) {
+                (_, _, Some(only)) => Some((name.clone(), only[0].clone())),
+                (true, _, _) => Some((name.clone(), Value::Null)),
+                (false, true, _) => Some((name.clone(), Value::Object(Map::new()))),
                 _ => None,
             }
         })
         .collect();
     let mut fields = Vec::new();
+    let mut lists = Vec::new();
     for (within, name, written) in candidates {
         // `x-cli` stands beside a `$ref`, so it is read before resolving.
         let cli = model::property_cli(name, written).unwrap_or_default();
         let property = spec.resolve(written);
+        let array = type_of(property) == Some("array");
+        if array && !cli.items.is_empty() {
+            let prefix = format!("body.{}{name}#", within.map(|w| format!("{w}.")).unwrap_or_default());
+            let taken = |flag: &String| reserved.contains_key(flag) || flags.contains(flag);
+            let own: Vec<(String, model::ItemFlag)> = cli
+                .items
+                .into_iter()
+                .filter(|item| !taken(&item.flag))
+                .map(|item| (format!("{prefix}{}", item.flag), item))
+                .collect();
+            flags.extend(own.iter().map(|(_, item)| item.flag.clone()));
+            lists.push(ItemList { name: name.clone(), within: within.cloned(), flags: own });
+            continue;
+        }
         let (kind, shape) = match (cli.split, cli.pairs, type_of(property)) {
-            (Some((separator, keys)), _, _) => (Scalar::String, Shape::Split { separator, keys }),
+            (Some(split), _, Some("array")) => (Scalar::String, Shape::Splits(split)),
+            (Some(split), _, _) => (Scalar::String, Shape::Split(split)),
             (_, Some(separator), _) => (Scalar::String, Shape::Pairs(separator)),
             (_, _, Some("array")) => match property.get("items").map(|i| spec.resolve(i)).and_then(scalar) {
                 Some(kind) => (kind, Shape::List),
@@ -973,11 +1241,12 @@ fn body(
             name: name.clone(),
             aliases: Vec::new(),
             from_path,
+            default: cli.default,
             flag,
         };
         // A parameter or setting has this flag: the field comes from --json-body (or its path parameter).
         if reserved.contains_key(&field.flag) || !flags.insert(field.flag.clone()) {
-            if from_path {
+            if from_path || field.default.is_some() {
                 fields.push(Field { arg_id: String::new(), ..field });
             }
             continue;
@@ -989,7 +1258,14 @@ fn body(
         aliases.retain(|a| !reserved.contains_key(a) && flags.insert(a.clone()));
         fields.push(Field { aliases, ..field });
     }
-    Body { form: media.is_some_and(|m| !m.name.contains("json")), required, fields, neutral }
+    Body {
+        form: media.is_some_and(|m| !m.name.contains("json")),
+        required,
+        fields,
+        lists,
+        in_place: op.request_body.as_ref().and_then(|b| b.cli.clone()),
+        neutral,
+    }
 }
 
 /// The command of `op` named `name` (hidden `aliases` too): by its
@@ -1017,7 +1293,11 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
             Location::Query => "query",
             Location::Header => "header",
         };
-        let help = help(p.description.as_deref(), &format!("The {where_} parameter {}.", p.name), &p.values);
+        let mut help = help(p.description.as_deref(), &format!("The {where_} parameter {}.", p.name), &p.values);
+        if !p.short.is_empty() {
+            let short: Vec<String> = p.short.iter().map(|(short, full)| format!("{short} ({full})")).collect();
+            help.push_str(&format!(" Short names: {}.", short.join(", ")));
+        }
         let value_name = match (p.integer, p.date_time) {
             (true, _) => "N",
             (_, true) => "TIME",
@@ -1039,16 +1319,17 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
             command = command.arg(
                 Arg::new(leak(&format!("{POSITIONAL}{}", p.name)))
                     .value_name(leak(&case(&p.name, '_').to_ascii_uppercase()))
-                    .required_unless_present(leak(&p.arg_id))
+                    .required(false)
+                    .required_unless_present_any(if op.item_of_list { vec![] } else { vec![leak(&p.arg_id)] })
                     .conflicts_with(leak(&p.arg_id))
-                    .help(format!("The {} (or --{})", p.name, p.flag)),
+                    .help(format!("The {} (or --{}){}", p.name, p.flag, short_names(&p.short))),
             );
         }
         let mut arg = Arg::new(leak(&p.arg_id))
             .long(leak(long))
             .aliases(other.iter().map(|a| leak(a)))
             .value_name(value_name)
-            .required(p.required && !positional)
+            .required(p.required && !positional && !op.item_of_list)
             .hide(p.hidden && friendly)
             .conflicts_with_all(conflicts.collect::<Vec<_>>())
             .help(first_line(&help))
@@ -1113,6 +1394,38 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
             .value_name("PATH,…|all")
             .help("Table and csv columns: field paths of a record (owner.id), or `all`"),
     );
+    if let Some(wait) = &op.wait {
+        let status = if wait.status == op.id { "it" } else { wait.status.as_str() };
+        let done = wait.rule.done.join(", ");
+        let timeout = wait.rule.timeout.unwrap_or(60).min(MAX_WAIT_SECONDS);
+        let interval = wait.rule.interval.unwrap_or(2.0).clamp(0.1, 60.0);
+        command = command
+            .arg(
+                Arg::new(WAIT)
+                    .long(WAIT)
+                    .action(ArgAction::SetTrue)
+                    .help(format!("Poll {status} until it says {done} (or failed), and print its answer")),
+            )
+            .arg(
+                Arg::new(WAIT_TIMEOUT)
+                    .long(WAIT_TIMEOUT)
+                    .alias("timeout")
+                    .value_name("SECONDS")
+                    .requires(WAIT)
+                    .value_parser(clap::value_parser!(u64).range(1..=MAX_WAIT_SECONDS))
+                    .default_value(leak(&timeout.to_string()))
+                    .help(format!("Longest wait with --wait, 1 to {MAX_WAIT_SECONDS}")),
+            )
+            .arg(
+                Arg::new(WAIT_INTERVAL)
+                    .long(WAIT_INTERVAL)
+                    .value_name("SECONDS")
+                    .requires(WAIT)
+                    .value_parser(seconds_between_polls)
+                    .default_value(leak(&interval.to_string()))
+                    .help("Longest pause between two polls with --wait, 0.1 to 60 (the first come sooner)"),
+            );
+    }
     if let Some(body) = &op.body {
         let what = if body.form { "form" } else { "JSON" };
         // `--json`: the hand-written commands' old spelling.
@@ -1126,7 +1439,7 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
                 help.push_str(" (Required in the body.)");
             }
             let value_name = match &f.shape {
-                Shape::Split { separator, keys } => keys.join(separator).to_ascii_uppercase(),
+                Shape::Split(split) | Shape::Splits(split) => split.value_name(),
                 Shape::Pairs(separator) => format!("KEY{separator}VALUE"),
                 Shape::One | Shape::List => f.name.clone(),
             };
@@ -1145,13 +1458,91 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
                     arg.value_parser(clap::value_parser!(bool)).num_args(0..=1).default_missing_value("true")
                 }
             };
-            if matches!(f.shape, Shape::List | Shape::Pairs(_)) {
+            if matches!(f.shape, Shape::List | Shape::Pairs(_) | Shape::Splits(_)) {
                 arg = arg.action(ArgAction::Append);
             }
             command = command.arg(arg);
         }
+        for list in &body.lists {
+            for (id, item) in &list.flags {
+                let value_name = match (item.kind, &item.separator) {
+                    (model::ItemKind::Number | model::ItemKind::Integer, _) => "N".to_string(),
+                    (model::ItemKind::Json, _) => "JSON|FILE".to_string(),
+                    (_, Some(separator)) => placeholders(&item.item).join(separator),
+                    _ => case(&item.flag, '_').to_ascii_uppercase(),
+                };
+                let help = item.help.clone().unwrap_or_else(|| format!("An item of {}; repeat for more", list.name));
+                let mut arg = Arg::new(leak(id))
+                    .long(leak(&item.flag))
+                    .action(ArgAction::Append)
+                    .value_name(leak(&value_name))
+                    .help(first_line(&help))
+                    .long_help(format!("{help} (in order with the other flags of {})", list.name))
+                    .help_heading("Body fields");
+                arg = match item.kind {
+                    model::ItemKind::Number => arg.value_parser(clap::value_parser!(f64)),
+                    model::ItemKind::Integer => arg.value_parser(clap::value_parser!(i64)),
+                    model::ItemKind::Boolean => {
+                        arg.value_parser(clap::value_parser!(bool)).num_args(0..=1).default_missing_value("true")
+                    }
+                    model::ItemKind::Text | model::ItemKind::Json => arg.value_parser(clap::value_parser!(String)),
+                };
+                command = command.arg(arg);
+            }
+        }
+        if let (true, Some(in_place)) = (friendly, &body.in_place) {
+            let field = |key: &String| body.fields.iter().find(|f| f.within.is_none() && f.name == *key);
+            let flag = |key: &String| format!("--{}", field(key).map_or_else(|| case(key, '-'), |f| f.flag.clone()));
+            let keys: Vec<String> = in_place.split.keys.iter().map(flag).collect();
+            let values = in_place.split.keys.first().and_then(field).map(|f| f.values.clone()).unwrap_or_default();
+            let values =
+                if values.is_empty() { String::new() } else { format!(" ({} in any case)", values.join(", ")) };
+            command = command.arg(Arg::new(BODY_TEXT).value_name(leak(&in_place.positional)).help(format!(
+                "{}{values}: the body's {} (or {})",
+                in_place.split.value_name(),
+                in_place.split.keys.join(", "),
+                keys.join(", ")
+            )));
+        }
     }
     command
+}
+
+/// ` (short names: start, stop)`, or nothing.
+fn short_names(short: &[(String, String)]) -> String {
+    match short {
+        [] => String::new(),
+        _ => format!(" [short names: {}]", short.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// `--wait-interval`: seconds, 0.1 to 60.
+fn seconds_between_polls(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if (0.1..=60.0).contains(&seconds) => Ok(seconds),
+        _ => Err(format!("{text:?} is not a number of seconds from 0.1 to 60")),
+    }
+}
+
+/// The `$1`, `$2`… of an item template, as parts of a value name (`TYPE`, `ID`).
+fn placeholders(template: &Value) -> Vec<String> {
+    fn walk(template: &Value, key: Option<&str>, out: &mut Vec<(usize, String)>) {
+        match template {
+            Value::String(text) => {
+                if let Some(n) = text.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
+                    out.push((n, key.unwrap_or("part").to_ascii_uppercase()));
+                }
+            }
+            Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, Some(k), out)),
+            Value::Array(list) => list.iter().for_each(|v| walk(v, key, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(template, None, &mut found);
+    found.sort();
+    found.dedup_by_key(|(n, _)| *n);
+    found.into_iter().map(|(_, name)| name).collect()
 }
 
 /// clap's names are `&'static str`; the commands live as long as the process.
@@ -1209,6 +1600,13 @@ fn values(
         {
             given = vec![default.clone()];
         }
+        // A short name is the value it stands for (`stop`: `stopRecording`).
+        given = given
+            .into_iter()
+            .map(|v| {
+                p.short.iter().find(|(short, _)| short.eq_ignore_ascii_case(&v)).map_or(v, |(_, full)| full.clone())
+            })
+            .collect();
         // One vocabulary across the APIs: `asc` is the spec's `ASC`.
         given = given.into_iter().map(|v| spelled_as_spec(v, &p.values)).collect();
         if p.date_time {
@@ -1313,39 +1711,43 @@ pub(crate) fn request(
     builder.build().map_err(|e| Failure::Usage(format!("cannot build the {} request: {e}", op.name)))
 }
 
-/// The body from `--json-body` and the field flags; `None` when neither is
-/// given and the spec does not require a body.
+/// The body from `--json-body`, the text given in place and the field
+/// flags; `None` when none is given and the spec does not require a body.
 fn body_value(
     body: &Body,
     matches: &ArgMatches,
     values: &BTreeMap<String, Vec<String>>,
 ) -> Result<Option<Value>, Failure> {
     let mut value = match matches.get_one::<String>(JSON_BODY) {
-        Some(file) => {
-            let mut text = String::new();
-            let read = if file == "-" {
-                std::io::stdin().read_to_string(&mut text).map(drop)
-            } else {
-                std::fs::read_to_string(file).map(|t| text = t)
-            };
-            read.map_err(|e| Failure::Usage(format!("cannot read --json-body {file}: {e}")))?;
-            Some(serde_json::from_str::<Value>(&text).map_err(|e| Failure::Usage(format!("--json-body {file}: {e}")))?)
-        }
+        Some(file) => Some(read_json(file).map_err(|e| Failure::Usage(format!("--json-body {e}")))?),
         None => None,
     };
+    let not_object = |flag: &str| Failure::Usage(format!("{flag} needs --json-body to be a JSON object"));
+    // The text in place first: the field flags override its parts.
+    if let (Some(in_place), Ok(Some(text))) = (&body.in_place, matches.try_get_one::<String>(BODY_TEXT)) {
+        let split = &in_place.split;
+        let parts = split.read(text).ok_or_else(|| {
+            Failure::Usage(format!("{} {text:?}: expected {}", in_place.positional, split.value_name()))
+        })?;
+        let Value::Object(map) = value.get_or_insert_with(|| Value::Object(Map::new())) else {
+            return Err(not_object(&in_place.positional));
+        };
+        for (key, part) in parts {
+            let field = body.fields.iter().find(|f| f.within.is_none() && f.name == key);
+            map.insert(key, field.map_or(part.clone(), |f| typed(f, &part)));
+        }
+    }
     for f in &body.fields {
         if f.from_path {
             if let Some(given) = values.get(&f.name).and_then(|v| v.first())
                 && let Value::Object(map) = value.get_or_insert_with(|| Value::Object(Map::new()))
                 && !map.contains_key(&f.name)
             {
-                let number = given.parse::<i64>().map(Value::from).or_else(|_| given.parse::<f64>().map(Value::from));
-                let typed = match f.kind {
-                    Scalar::Integer | Scalar::Number => number.unwrap_or_else(|_| Value::from(given.clone())),
-                    _ => Value::from(given.clone()),
-                };
-                map.insert(f.name.clone(), typed);
+                map.insert(f.name.clone(), typed(f, &Value::from(given.clone())));
             }
+            continue;
+        }
+        if f.arg_id.is_empty() {
             continue;
         }
         let given = given(matches, f);
@@ -1354,13 +1756,18 @@ fn body_value(
         let field = match &f.shape {
             Shape::One => first.clone(),
             Shape::List => Value::Array(given.clone()),
-            Shape::Split { separator, keys } => {
-                let text = first.as_str().unwrap_or_default();
-                let parts: Vec<&str> = text.splitn(keys.len(), separator.as_str()).collect();
-                if parts.len() != keys.len() || parts.iter().any(|p| p.is_empty()) {
-                    return Err(usage(keys.join(separator).to_ascii_uppercase()));
+            Shape::Split(split) => {
+                Value::Object(split.read(first.as_str().unwrap_or_default()).ok_or_else(|| usage(split.value_name()))?)
+            }
+            Shape::Splits(split) => {
+                let mut items = Vec::new();
+                for text in given.iter().filter_map(Value::as_str) {
+                    let item = split.read(text).ok_or_else(|| {
+                        Failure::Usage(format!("--{} {text:?}: expected {}", f.flag, split.value_name()))
+                    })?;
+                    items.push(Value::Object(item));
                 }
-                Value::Object(keys.iter().cloned().zip(parts.into_iter().map(Value::from)).collect())
+                Value::Array(items)
             }
             Shape::Pairs(separator) => {
                 let mut object = Map::new();
@@ -1377,37 +1784,172 @@ fn body_value(
                 Value::Object(object)
             }
         };
-        let not_object = || Failure::Usage(format!("--{} needs --json-body to be a JSON object", f.flag));
-        let mut map = match value.get_or_insert_with(|| Value::Object(Map::new())) {
-            Value::Object(map) => map,
-            _ => return Err(not_object()),
-        };
-        if let Some(outer) = &f.within {
-            map = match map.entry(outer.clone()).or_insert_with(|| Value::Object(Map::new())) {
-                Value::Object(inner) => inner,
-                _ => return Err(not_object()),
-            };
+        let flag = format!("--{}", f.flag);
+        let map = place(&mut value, f.within.as_deref()).ok_or_else(|| not_object(&flag))?;
+        lay(map, &f.name, field);
+    }
+    for list in &body.lists {
+        let items = items_of(list, matches)?;
+        if items.is_empty() {
+            continue;
         }
-        // Laid over --json-body: objects merge, lists extend.
-        match (map.get_mut(&f.name), field) {
-            (Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
-            (Some(Value::Array(old)), Value::Array(new)) => old.extend(new),
-            (_, field) => {
-                map.insert(f.name.clone(), field);
-            }
-        }
+        let flag = list.flags.first().map(|(_, item)| format!("--{}", item.flag)).unwrap_or_default();
+        let map = place(&mut value, list.within.as_deref()).ok_or_else(|| not_object(&flag))?;
+        lay(map, &list.name, Value::Array(items));
     }
     if value.is_none() && body.required {
         value = Some(Value::Object(Map::new()));
     }
-    if matches.get_one::<String>(JSON_BODY).is_none()
-        && let Some(Value::Object(map)) = value.as_mut()
-    {
-        for (name, neutral) in &body.neutral {
-            map.entry(name.clone()).or_insert_with(|| neutral.clone());
+    if let Some(Value::Object(map)) = value.as_mut() {
+        // What the flags and the file left out that the spec's `x-cli` gives.
+        for f in body.fields.iter().filter(|f| f.within.is_none()) {
+            if let Some(default) = &f.default {
+                map.entry(f.name.clone()).or_insert_with(|| default.clone());
+            }
+        }
+        if matches.get_one::<String>(JSON_BODY).is_none() {
+            for (name, neutral) in &body.neutral {
+                map.entry(name.clone()).or_insert_with(|| neutral.clone());
+            }
         }
     }
     Ok(value)
+}
+
+/// A flag's `value` laid over the field `name` of `map` (what `--json-body`
+/// gave): objects merge, lists extend, anything else replaces.
+pub(crate) fn lay(map: &mut Map<String, Value>, name: &str, value: Value) {
+    match (map.get_mut(name), value) {
+        (Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
+        (Some(Value::Array(old)), Value::Array(new)) => old.extend(new),
+        (_, value) => {
+            map.insert(name.to_string(), value);
+        }
+    }
+}
+
+/// The object a field goes into: the body's, or that of its object field
+/// `within` (created as needed); `None` when one of them is not an object.
+fn place<'v>(value: &'v mut Option<Value>, within: Option<&str>) -> Option<&'v mut Map<String, Value>> {
+    let Value::Object(map) = value.get_or_insert_with(|| Value::Object(Map::new())) else { return None };
+    match within {
+        None => Some(map),
+        Some(outer) => match map.entry(outer.to_string()).or_insert_with(|| Value::Object(Map::new())) {
+            Value::Object(inner) => Some(inner),
+            _ => None,
+        },
+    }
+}
+
+/// A text as the field's type: a number field's digits as a number, an
+/// enum's value as the spec spells it.
+fn typed(f: &Field, text: &Value) -> Value {
+    let Some(given) = text.as_str() else { return text.clone() };
+    let number = given.parse::<i64>().map(Value::from).or_else(|_| given.parse::<f64>().map(Value::from));
+    match f.kind {
+        Scalar::Integer | Scalar::Number => number.unwrap_or_else(|_| Value::from(given)),
+        Scalar::Boolean => given.parse::<bool>().map_or_else(|_| Value::from(given), Value::from),
+        Scalar::String => Value::from(spelled_as_spec(given.to_string(), &f.values)),
+    }
+}
+
+/// A JSON document: written out (`{…}`, `[…]`), or a file's (`-`: stdin).
+pub(crate) fn read_json(source: &str) -> Result<Value, String> {
+    let trimmed = source.trim_start();
+    let text = if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        source.to_string()
+    } else if source == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map_err(|e| format!("-: cannot read stdin: {e}"))?;
+        text
+    } else {
+        std::fs::read_to_string(source).map_err(|e| format!("{source}: cannot read it: {e}"))?
+    };
+    serde_json::from_str(&text).map_err(|e| format!("{source}: not JSON: {e}"))
+}
+
+/// The items the flags of `list` build, in command-line order.
+fn items_of(list: &ItemList, matches: &ArgMatches) -> Result<Vec<Value>, Failure> {
+    // Every value of every flag, by its place on the command line.
+    let mut given: Vec<(usize, &model::ItemFlag, String)> = Vec::new();
+    for (id, item) in &list.flags {
+        let (Ok(Some(raw)), Some(places)) = (matches.try_get_raw(id), matches.indices_of(id)) else { continue };
+        given.extend(places.zip(raw).map(|(at, text)| (at, item, text.to_string_lossy().into_owned())));
+    }
+    given.sort_by_key(|(at, _, _)| *at);
+    let mut items: Vec<Value> = Vec::new();
+    for (_, item, text) in given {
+        let flag = format!("--{}", item.flag);
+        let value = match item.kind {
+            model::ItemKind::Text => Value::from(text.clone()),
+            model::ItemKind::Number => text.parse::<f64>().map(Value::from).unwrap_or(Value::Null),
+            model::ItemKind::Integer => text.parse::<i64>().map(Value::from).unwrap_or(Value::Null),
+            model::ItemKind::Boolean => Value::from(text != "false"),
+            model::ItemKind::Json => read_json(&text).map_err(|e| Failure::Usage(format!("{flag} {e}")))?,
+        };
+        let parts: Vec<&str> = match &item.separator {
+            Some(separator) => {
+                let names = placeholders(&item.item);
+                let parts: Vec<&str> = text.splitn(names.len().max(1), separator.as_str()).collect();
+                if parts.len() != names.len() || parts.iter().any(|p| p.is_empty()) {
+                    return Err(Failure::Usage(format!("{flag} {text:?}: expected {}", names.join(separator))));
+                }
+                parts
+            }
+            None => Vec::new(),
+        };
+        let built = fill(&item.item, &value, &parts, None);
+        let Some(into) = &item.into else {
+            items.push(built);
+            continue;
+        };
+        let no_place = || Failure::Usage(format!("{flag} goes after an item of {} that can take it", list.name));
+        let last = items.last_mut().ok_or_else(no_place)?;
+        let (parent, key) = into.rsplit_once('/').unwrap_or(("", into));
+        if last.pointer(parent).is_none() {
+            match &item.wrap {
+                Some(wrap) => {
+                    let wrapped = fill(wrap, &Value::Null, &[], Some(last));
+                    *last = wrapped;
+                }
+                // A list it appends to is started.
+                None if key == "-" => {
+                    let (outer, name) = parent.rsplit_once('/').unwrap_or(("", parent));
+                    if let Some(Value::Object(map)) = last.pointer_mut(outer) {
+                        map.insert(name.replace("~1", "/").replace("~0", "~"), Value::Array(Vec::new()));
+                    }
+                }
+                None => {}
+            }
+        }
+        match (last.pointer_mut(parent).ok_or_else(no_place)?, key) {
+            (Value::Array(list), "-") => list.push(built),
+            (Value::Object(map), key) if key != "-" => {
+                let key = key.replace("~1", "/").replace("~0", "~");
+                map.insert(key, built);
+            }
+            _ => return Err(no_place()),
+        }
+    }
+    Ok(items)
+}
+
+/// A template filled in: the text `$` is `value`, `$1`, `$2`… the `parts`,
+/// `$item` the item it wraps.
+fn fill(template: &Value, value: &Value, parts: &[&str], item: Option<&Value>) -> Value {
+    match template {
+        Value::String(text) if text == "$" => value.clone(),
+        Value::String(text) if text == "$item" => item.cloned().unwrap_or(Value::Null),
+        Value::String(text) => match text.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
+            Some(n) => parts.get(n.wrapping_sub(1)).map_or(Value::Null, |p| Value::from(*p)),
+            None => template.clone(),
+        },
+        Value::Array(list) => Value::Array(list.iter().map(|v| fill(v, value, parts, item)).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), fill(v, value, parts, item))).collect())
+        }
+        other => other.clone(),
+    }
 }
 
 /// The `properties` of an object schema.

@@ -115,11 +115,17 @@ impl<A> Sandbox<A> {
         self.harness.script(response)
     }
 
-    /// The records of the generic store's collection at `path` (a spec
-    /// path, e.g. `/api/v1/tasks`), in order: what the operations no
-    /// emulator route takes have made of it.
+    /// The records of the generic store's collection at `path` (a
+    /// request's path, e.g. `/api/v1/tasks` or `/pets/7/toys`), in order:
+    /// what the operations no emulator route takes have made of it.
     pub fn records(&self, path: &str) -> Vec<serde_json::Value> {
-        self.harness.records(path)
+        self.harness.read_records(path, <[serde_json::Value]>::to_vec)
+    }
+
+    /// The values of field `field` of the records at `path` (see
+    /// [`Sandbox::records`]), as text, in order.
+    pub(crate) fn record_fields(&self, path: &str, field: &str) -> Vec<String> {
+        self.harness.read_records(path, |records| records.iter().filter_map(|r| store::text(r.get(field)?)).collect())
     }
 
     /// Responses the emulator sent that its spec does not allow (should be none).

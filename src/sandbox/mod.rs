@@ -342,14 +342,14 @@ pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
     serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default()
 }
 
-#[cfg(any(feature = "raia", feature = "llamadapro"))]
+#[cfg(feature = "llamadapro")]
 pub(crate) const DEFAULT_JSON_CAPACITY: usize = 8 * 1024;
 
 /// A JSON response serialised into a buffer of `capacity` bytes reserved up
 /// front. `axum::Json` starts from 128 bytes and grows by doubling, which for
 /// a page of records costs the server more than writing it (issue 12's
 /// profile: a fifth of its CPU). `DEFAULT_JSON_CAPACITY` suits one record.
-#[cfg(any(feature = "luware", feature = "salesloft", feature = "raia", feature = "llamadapro"))]
+#[cfg(any(feature = "luware", feature = "salesloft", feature = "llamadapro"))]
 pub(crate) fn sized_json<T: serde::Serialize>(
     status: axum::http::StatusCode,
     value: &T,
@@ -366,7 +366,7 @@ pub(crate) fn sized_json<T: serde::Serialize>(
 /// The positions `window` of the items `keep` accepts, in the order given,
 /// and how many it accepts: a filtered list's page and its total, keeping
 /// only the page's items.
-#[cfg(any(feature = "raia", feature = "salesloft", feature = "llamadapro"))]
+#[cfg(any(feature = "salesloft", feature = "llamadapro"))]
 pub(crate) fn paged<T>(
     items: impl Iterator<Item = T>,
     window: &std::ops::Range<usize>,

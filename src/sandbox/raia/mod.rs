@@ -1,41 +1,41 @@
 //! The raia AI Agent API emulator (Conversations).
 //!
-//! One agent, reached with its secret key (`Agent-Secret-Key`; anything else
-//! is the vendor's 403 body). Seeded conversation users, conversations (each
-//! with a channel: API, live chat, email, SMS or voice), conversation states,
-//! and messages with feedbacks. Conversation 0 is an AI-mode API chat,
-//! conversation 1 a manual-mode live chat and conversation 2 a manual-mode
-//! voice call, so every manual-message rule can be reached.
+//! Conversations, their states and messages live in the generic store
+//! (listed with numbered pages, sorted, read, updated); what the spec cannot
+//! say is here. One agent, reached with its secret key (`Agent-Secret-Key`;
+//! anything else is the vendor's 403 body). The seeded users,
+//! conversations (each with a channel: API, live chat, email, SMS or
+//! voice), states and messages with feedbacks: conversation 0 is an
+//! AI-mode API chat, conversation 1 a manual-mode live chat and
+//! conversation 2 a manual-mode voice call, so every manual-message rule
+//! can be reached. A seeded conversation's messages are made when first
+//! read. Lists are newest first, ten a page, unless asked otherwise; the
+//! keyword search also finds the agent's name; a conversation in manual
+//! mode is assigned to a human agent; every write stamps `updatedAt`.
 //!
 //! The agent is deterministic: it answers `REPLY_PREFIX` followed by the
 //! question. A question sent asynchronously stays `pending` for
 //! `reply_delay`, then is `completed`; one that contains [`FAIL_TRIGGER`]
 //! ends `failed` instead (and a synchronous send of it is a 500). Replies are
-//! worked out when read, from the time, so no background task is needed.
+//! worked out when the next request comes, from the time, so no background
+//! task is needed. A start finds its user (by `fkId`, else address or
+//! number) or adds one, and continues the user's current conversation
+//! unless `resetConversation` (or a call) starts a new one.
 //!
-//! Only statuses the spec documents are used: an unknown conversation is a
-//! 404 where the operation documents one, else the vendor's 500 body with
+//! Errors are the vendor's bodies: 404 `ENTITY_NOT_FOUND` and the 500 with
 //! the reason in `details`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, SubsecRound, TimeZone, Utc};
-use serde::Deserialize;
-use serde_json::{Map, Value};
+use chrono::{DateTime, SecondsFormat, SubsecRound, TimeZone, Utc};
+use serde_json::{Value, json};
 
+use super::store::{Answer, Context, Hooks, Records, Refusal, text};
 use super::{HarnessConfig, Refused, Sandbox};
-use crate::raia::types::{
-    AgentMessageRequest, AgentReply, AgentReplyStatus, ApiError as ErrorBody, AssignedUser, Conversation,
-    ConversationMode, ConversationModeRequest, ConversationOrderBy, ConversationPage, ConversationState,
-    ConversationStateList, ConversationStatus, ConversationUser, ConversationWithFeedbacks, CreateConversationRequest,
-    DeleteUserConversationsRequest, Feedback, FullAiResponse, ManualMessageRequest, Message, MessageFeedback,
-    MessageList, MessageSource, OrderDirection, SenderRole, StartedConversation, UpdateConversationRequest, VoteType,
-};
 use crate::secret::Secret;
 
 /// How the sandbox agent's replies begin; the question follows.
@@ -84,25 +84,14 @@ impl Default for RaiaConfig {
 
 super::emulator! {
     /// A running raia emulator.
-    RaiaSandbox = RaiaState(RaiaConfig, crate::raia::SPEC_JSON) {
-        "listConversations" => list_conversations,
-        "createConversation" => create_conversation,
-        "deleteUserConversations" => delete_user_conversations,
-        "listConversationStates" => list_states,
-        "startConversation" => start_conversation,
-        "getConversation" => get_conversation,
-        "updateConversation" => update_conversation,
-        "listMessages" => list_messages,
-        "sendMessage" => send_message,
-        "sendMessageAsync" => send_message_async,
-        "getMessageResponse" => get_message_response,
-        "setConversationMode" => set_mode,
-        "sendManualMessage" => send_manual_message,
-    }
+    RaiaSandbox = RaiaState(RaiaConfig, crate::raia::SPEC_JSON) {}
 
     fn new(seed: u64, config: RaiaConfig) -> Self {
-        let world = World::seeded(seed, &config);
-        Self { config, world: Mutex::new(world) }
+        Self { world: Mutex::new(World::seeded(seed, &config)), seed, config }
+    }
+
+    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
+        Some(state.clone())
     }
 
     fn render_error(status: StatusCode, message: String) -> Response {
@@ -112,17 +101,20 @@ super::emulator! {
     /// Every call needs the agent's secret key (`agentSecretKey`); anything
     /// else is the vendor's 403.
     fn authenticate(&self, _: &str, key: Option<&str>, _: &axum::http::request::Parts) -> Result<(), Refused> {
-        if key == Some(self.config.secret_key.expose()) {
-            return Ok(());
+        match key == Some(self.config.secret_key.expose()) {
+            true => Ok(()),
+            false => Err(render_error(StatusCode::FORBIDDEN, "INVALID_CREDENTIALS".into()).into()),
         }
-        Err(ApiError {
-            status: StatusCode::FORBIDDEN,
-            name: Some("FORBIDDEN_ERROR"),
-            message: "INVALID_CREDENTIALS".into(),
-            details: Vec::new(),
-        }
-        .into())
     }
+}
+
+/// The collection of conversations (a spec path); each has its `/messages`.
+const CONVERSATIONS: &str = "/external/conversations";
+/// The collection of conversation states.
+const STATES: &str = "/external/conversations/states";
+
+fn messages_of(conversation: &str) -> String {
+    format!("{CONVERSATIONS}/{conversation}/messages")
 }
 
 impl Sandbox<RaiaState> {
@@ -133,37 +125,33 @@ impl Sandbox<RaiaState> {
 
     /// Ids of the conversations, oldest first.
     pub fn conversation_ids(&self) -> Vec<String> {
-        self.api.world(|w| w.conversations.iter().map(|c| c.id.clone()).collect())
+        self.record_fields(CONVERSATIONS, "id")
     }
 
     /// Ids of the conversation users, oldest first.
     pub fn user_ids(&self) -> Vec<String> {
-        self.api.world(|w| w.users.iter().map(|u| u.id.clone()).collect())
+        self.api.world(|w| w.users.iter().filter_map(|u| u.get("id").and_then(text)).collect())
     }
 
     /// Ids of the conversation states.
     pub fn state_ids(&self) -> Vec<String> {
-        self.api.world(|w| w.states.iter().map(|s| s.id.clone()).collect())
+        self.record_fields(STATES, "id")
     }
 
     /// Adds a conversation user without conversations; returns its id.
     pub fn add_user(&self, first_name: &str, last_name: &str) -> String {
         self.api.world(|w| {
-            let id = w.uuid();
-            w.users.push(User {
-                id: id.clone(),
-                first_name: first_name.into(),
-                last_name: last_name.into(),
-                ..User::default()
-            });
+            let id = uuid(&mut w.rng);
+            w.users.push(json!({"id": id, "firstName": first_name, "lastName": last_name, "isAnonymized": false}));
             id
         })
     }
 }
 
-/// The emulator's users, conversations, states, messages and pending replies.
+/// The emulator's settings, users and questions; the store has the rest.
 #[derive(Debug)]
 pub struct RaiaState {
+    seed: u64,
     config: RaiaConfig,
     world: Mutex<World>,
 }
@@ -171,122 +159,26 @@ pub struct RaiaState {
 #[derive(Debug)]
 struct World {
     rng: fastrand::Rng,
-    users: Vec<User>,
-    conversations: Vec<StoredConversation>,
-    states: Vec<ConversationState>,
-    /// Every message, oldest first.
-    messages: Vec<StoredMessage>,
-    /// Where each conversation is in `conversations`, by id.
-    conversation_at: HashMap<String, usize>,
-    /// Where each message is in `messages`, by id.
-    message_at: HashMap<String, usize>,
-    /// Where each conversation's messages are in `messages`, oldest first.
-    messages_of: HashMap<String, Vec<usize>>,
-    /// Positions in `conversations` by `updatedAt` (ties in insertion order),
-    /// worked out when a list asks for it; a change forgets it.
-    by_updated: Option<Arc<[usize]>>,
-    /// Questions sent asynchronously.
+    users: Vec<Value>,
+    states: Vec<Value>,
+    /// Seeded conversations by id: their number, which their messages are made from.
+    seeded: HashMap<String, usize>,
+    /// Questions sent asynchronously, and what became of them.
     questions: Vec<Question>,
     /// The last timestamp handed out; each new one is later.
     clock: DateTime<Utc>,
     /// The human agent manual-mode conversations are assigned to.
-    human_agent: AssignedUser,
-}
-
-/// A conversation user; a start request names one by the same fields.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct User {
-    #[serde(skip)]
-    id: String,
-    first_name: String,
-    last_name: String,
-    email: Option<String>,
-    phone_number: Option<String>,
-    context: Option<String>,
-    source: Option<String>,
-    fk_id: Option<String>,
-    fk_user_id: Option<String>,
-}
-
-/// How the conversation reaches its user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum Channel {
-    #[default]
-    Api,
-    LiveChat,
-    Email,
-    Sms,
-    Voice,
-}
-
-impl Channel {
-    fn source(self) -> MessageSource {
-        match self {
-            Channel::Api => MessageSource::Api,
-            Channel::LiveChat => MessageSource::LiveChat,
-            Channel::Email => MessageSource::Email,
-            Channel::Sms => MessageSource::Sms,
-            Channel::Voice => MessageSource::Voice,
-        }
-    }
-}
-
-#[derive(Debug, Clone)]
-struct StoredConversation {
-    id: String,
-    user_id: String,
-    channel: Channel,
-    mode: ConversationMode,
-    status: ConversationStatus,
-    title: Option<String>,
-    summary: Option<String>,
-    score: Option<f64>,
-    ai_conversation_id: String,
-    ai_call_id: Option<String>,
-    state_id: Option<String>,
-    metadata: Map<String, Value>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Clone)]
-struct StoredMessage {
-    id: String,
-    conversation_id: String,
-    text: String,
-    role: SenderRole,
-    source: MessageSource,
-    /// `conversationMessageId`: the question this message answers (its own id for a question).
-    answers: String,
-    created_at: DateTime<Utc>,
-    feedbacks: Vec<StoredFeedback>,
-}
-
-#[derive(Debug, Clone)]
-struct StoredFeedback {
-    id: String,
-    vote: VoteType,
-    question: String,
-    answer: String,
-    comment: Option<String>,
-    user_email: Option<String>,
-    created_at: DateTime<Utc>,
+    human_agent: Value,
 }
 
 #[derive(Debug)]
 struct Question {
     id: String,
-    conversation_id: String,
+    conversation: String,
     due: Instant,
-    outcome: Outcome,
-}
-
-#[derive(Debug, Clone)]
-enum Outcome {
-    Pending { fails: bool },
-    Completed { reply_id: String },
-    Failed,
+    fails: bool,
+    /// `None` while pending; then the reply, or `None` inside for a failure.
+    reply: Option<Option<Value>>,
 }
 
 const FIRST_NAMES: [&str; 8] = ["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Dennis", "Barbara"];
@@ -301,214 +193,102 @@ const TOPICS: [(&str, &str); 8] = [
     ("Opening hours", "When is your support team available?"),
     ("Cancel subscription", "How do I cancel my subscription?"),
 ];
-/// Channel of seeded conversation `i` is `CHANNELS[i % 6]`.
-const CHANNELS: [Channel; 6] =
-    [Channel::Api, Channel::LiveChat, Channel::Voice, Channel::Email, Channel::Sms, Channel::Api];
+/// The message source (the channel) of seeded conversation `i` is `CHANNELS[i % 6]`.
+const CHANNELS: [&str; 6] = ["api", "live_chat", "voice", "email", "sms", "api"];
 
-impl RaiaState {
-    fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
-        let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        world.advance();
-        f(&mut world)
+/// When the seed starts.
+fn start() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).single().unwrap_or_default()
+}
+
+fn minutes(m: usize) -> chrono::Duration {
+    i64::try_from(m).ok().and_then(chrono::Duration::try_minutes).unwrap_or_default()
+}
+
+/// A timestamp as the API writes it (and as the store orders it: one width).
+fn stamp(at: DateTime<Utc>) -> Value {
+    Value::from(at.to_rfc3339_opts(SecondsFormat::Millis, true))
+}
+
+/// A random (version 4) UUID from a seeded generator.
+fn uuid(rng: &mut fastrand::Rng) -> String {
+    let (a, b) = (rng.u64(..), rng.u64(..));
+    let variant = 0x8000 | (b >> 48 & 0x3fff);
+    format!("{:08x}-{:04x}-4{:03x}-{variant:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xfff, b & 0xffff_ffff_ffff)
+}
+
+/// Sets (or, with `Null`, removes) a field of a record.
+fn set(record: &mut Value, name: &str, value: Value) {
+    if let Some(fields) = record.as_object_mut() {
+        match value {
+            Value::Null => fields.remove(name),
+            value => fields.insert(name.to_owned(), value),
+        };
     }
+}
+
+fn field<'v>(record: &'v Value, name: &str) -> &'v str {
+    record.get(name).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// A new conversation of `user`, in AI mode, with no messages.
+fn conversation(rng: &mut fastrand::Rng, user: &Value, voice: bool, at: DateTime<Utc>) -> Value {
+    let mut c = json!({
+        "id": uuid(rng), "conversationUserId": user.get("id"), "user": user, "status": "active", "mode": "ai",
+        "aiConversationId": format!("conv_{:016x}{:08x}", rng.u64(..), rng.u32(..)), "metadata": {},
+        "createdAt": stamp(at), "updatedAt": stamp(at), "isAnonymized": false, "feedbacks": [],
+    });
+    if voice {
+        set(&mut c, "aiCallId", format!("call_{:016x}", rng.u64(..)).into());
+    }
+    c
+}
+
+/// A message of `conversation`: `answers` is the question it answers (none: it is one).
+fn message(id: String, conversation: &str, text: &str, role: &str, source: &str, answers: Option<&str>) -> Value {
+    let mut m = json!({
+        "id": id, "message": text, "conversationId": conversation, "senderRole": role,
+        "conversationMessageId": answers.unwrap_or(&id), "source": source,
+        "conversationMessageFeedbacks": [], "isAnonymized": false,
+    });
+    if role == "assistant" {
+        set(&mut m, "fullAIResponse", json!({"outputText": text, "urlCitations": [], "fileCitations": []}));
+    }
+    m
+}
+
+/// A message as an answer shows it, without its feedbacks.
+fn plain(mut message: Value) -> Value {
+    set(&mut message, "conversationMessageFeedbacks", json!([]));
+    message
 }
 
 impl World {
     fn seeded(seed: u64, config: &RaiaConfig) -> Self {
-        let start = Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).single().unwrap_or_default();
-        let mut w = World {
-            rng: fastrand::Rng::with_seed(seed),
-            users: Vec::new(),
-            conversations: Vec::new(),
-            states: Vec::new(),
-            messages: Vec::new(),
-            conversation_at: HashMap::new(),
-            message_at: HashMap::new(),
-            messages_of: HashMap::new(),
-            by_updated: None,
-            questions: Vec::new(),
-            clock: start,
-            human_agent: AssignedUser {
-                id: String::new(),
-                first_name: "Sam".into(),
-                last_name: "Support".into(),
-                email: "sam.support@sandbox.example".into(),
-                avatar_url: None,
-                phone_number: None,
-            },
-        };
-        w.human_agent.id = w.uuid();
+        let mut rng = fastrand::Rng::with_seed(seed);
+        let human_agent = json!({"id": uuid(&mut rng), "firstName": "Sam", "lastName": "Support",
+                                 "email": "sam.support@sandbox.example"});
         let created = "2023-01-01T00:00:00.000Z";
-        for (name, description, color, persistent) in [
+        let states = [
             ("New", "Not looked at yet", "#3b82f6", true),
             ("In progress", "A human is on it", "#f59e0b", false),
             ("Resolved", "Nothing left to do", "#10b981", true),
-        ] {
-            let id = w.uuid();
-            w.states.push(ConversationState {
-                id,
-                name: name.into(),
-                description: Some(description.into()),
-                color: Some(color.into()),
-                is_persistent: persistent,
-                created_at: created.into(),
-                updated_at: created.into(),
-            });
-        }
-        for i in 0..config.users.max(1) {
+        ]
+        .map(|(name, description, color, persistent)| {
+            json!({"id": uuid(&mut rng), "name": name, "description": description, "color": color,
+                   "isPersistent": persistent, "createdAt": created, "updatedAt": created})
+        });
+        let users = (0..config.users.max(1)).map(|i| {
             let (first, last) = (FIRST_NAMES[i % FIRST_NAMES.len()], LAST_NAMES[(i / 2 + i) % LAST_NAMES.len()]);
-            let id = w.uuid();
-            w.users.push(User {
-                id,
-                first_name: first.into(),
-                last_name: last.into(),
-                email: Some(format!("{}.{}{i}@example.com", first.to_lowercase(), last.to_lowercase())),
-                phone_number: Some(format!("+1555010{i:04}")),
-                context: None,
-                source: Some("webchat".into()),
-                fk_id: Some(format!("crm-{}", 1000 + i)),
-                fk_user_id: None,
-            });
-        }
-        for i in 0..config.conversations {
-            w.seed_conversation(i, start);
-        }
-        w
-    }
-
-    fn seed_conversation(&mut self, i: usize, start: DateTime<Utc>) {
-        let user = self.users[i % self.users.len()].clone();
-        let channel = CHANNELS[i % CHANNELS.len()];
-        let (topic, question) = TOPICS[i % TOPICS.len()];
-        let minutes = |m: usize| i64::try_from(m).ok().and_then(chrono::Duration::try_minutes).unwrap_or_default();
-        let created_at = start + minutes(i * 90);
-        let id = self.uuid();
-        let mut conversation = self.new_conversation(id.clone(), user.id.clone(), channel, created_at);
-        conversation.mode = if matches!(i % 4, 1 | 2) { ConversationMode::Manual } else { ConversationMode::Ai };
-        conversation.title = Some(topic.into());
-        conversation.summary = Some(format!("{} asked about {}.", user.first_name, topic.to_lowercase()));
-        conversation.score = Some((1 + i % 5) as f64);
-        conversation.state_id = self.states.get(i % 3).map(|s| s.id.clone());
-        // Two exchanges: the question, the agent's answer, a thank-you and its answer.
-        let mut at = created_at;
-        for (k, text) in [question, "Thanks, that helps."].into_iter().enumerate() {
-            at += minutes(2);
-            let question_id = self.push_message(&id, text, SenderRole::ConversationUser, channel.source(), None, at);
-            at += minutes(1);
-            let reply = format!("{REPLY_PREFIX}{text}");
-            let reply_id =
-                self.push_message(&id, &reply, SenderRole::Assistant, channel.source(), Some(&question_id), at);
-            // Every third conversation has a vote on its first answer.
-            if k == 0 && i.is_multiple_of(3) {
-                let feedback = StoredFeedback {
-                    id: self.uuid(),
-                    vote: if i.is_multiple_of(2) { VoteType::Up } else { VoteType::Down },
-                    question: text.into(),
-                    answer: reply,
-                    comment: Some(if i.is_multiple_of(2) { "Helpful" } else { "Not what I asked" }.into()),
-                    user_email: user.email.clone(),
-                    created_at: at + minutes(1),
-                };
-                if let Some(m) = self.message_at.get(&reply_id).and_then(|&at| self.messages.get_mut(at)) {
-                    m.feedbacks.push(feedback);
-                }
-            }
-        }
-        conversation.updated_at = at;
-        self.clock = self.clock.max(at + minutes(1));
-        self.add_conversation(conversation);
-    }
-
-    /// Stores a new conversation. It is the newest: every creation time
-    /// comes from the clock, so `conversations` stays in creation order.
-    fn add_conversation(&mut self, conversation: StoredConversation) {
-        self.conversation_at.insert(conversation.id.clone(), self.conversations.len());
-        self.conversations.push(conversation);
-        self.by_updated = None;
-    }
-
-    /// Removes the conversations `gone` names, with their messages and questions.
-    fn remove_conversations(&mut self, gone: &HashSet<String>) {
-        self.conversations.retain(|c| !gone.contains(&c.id));
-        self.messages.retain(|m| !gone.contains(&m.conversation_id));
-        self.questions.retain(|q| !gone.contains(&q.conversation_id));
-        self.conversation_at = self.conversations.iter().enumerate().map(|(i, c)| (c.id.clone(), i)).collect();
-        self.message_at = self.messages.iter().enumerate().map(|(i, m)| (m.id.clone(), i)).collect();
-        self.messages_of.clear();
-        for (i, m) in self.messages.iter().enumerate() {
-            self.messages_of.entry(m.conversation_id.clone()).or_default().push(i);
-        }
-        self.by_updated = None;
-    }
-
-    /// Positions in `conversations`, oldest `updatedAt` first (ties in
-    /// insertion order); sorted once until the next change.
-    fn by_updated(&mut self) -> Arc<[usize]> {
-        let conversations = &self.conversations;
-        self.by_updated
-            .get_or_insert_with(|| {
-                let mut order: Vec<usize> = (0..conversations.len()).collect();
-                order.sort_by_key(|&i| conversations[i].updated_at);
-                order.into()
-            })
-            .clone()
-    }
-
-    /// The message with this id.
-    fn message(&self, id: &str) -> Option<&StoredMessage> {
-        self.message_at.get(id).and_then(|&at| self.messages.get(at))
-    }
-
-    /// A message just stored, as the API shows it (a 500 if it is not there).
-    fn stored(&self, id: &str) -> Result<Message, ApiError> {
-        let message = self.message(id).map(|m| self.message_view(m, false));
-        message.ok_or_else(|| internal(format!("message {id} was not stored")))
-    }
-
-    /// The messages of a conversation, oldest first.
-    fn messages_in<'w>(&'w self, conversation_id: &str) -> impl DoubleEndedIterator<Item = &'w StoredMessage> + 'w {
-        let positions = self.messages_of.get(conversation_id).map(Vec::as_slice).unwrap_or_default();
-        positions.iter().filter_map(|&at| self.messages.get(at))
-    }
-
-    fn new_conversation(
-        &mut self,
-        id: String,
-        user_id: String,
-        channel: Channel,
-        at: DateTime<Utc>,
-    ) -> StoredConversation {
-        let ai_conversation_id = format!("conv_{:016x}{:08x}", self.rng.u64(..), self.rng.u32(..));
-        let ai_call_id = (channel == Channel::Voice).then(|| format!("call_{:016x}", self.rng.u64(..)));
-        StoredConversation {
-            id,
-            user_id,
-            channel,
-            mode: ConversationMode::Ai,
-            status: ConversationStatus::Active,
-            title: None,
-            summary: None,
-            score: None,
-            ai_conversation_id,
-            ai_call_id,
-            state_id: None,
-            metadata: Map::new(),
-            created_at: at,
-            updated_at: at,
-        }
-    }
-
-    /// A random (version 4) UUID from the seeded generator.
-    fn uuid(&mut self) -> String {
-        let (a, b) = (self.rng.u64(..), self.rng.u64(..));
-        format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a >> 32,
-            (a >> 16) & 0xffff,
-            a & 0xfff,
-            0x8000 | (b >> 48 & 0x3fff),
-            b & 0xffff_ffff_ffff
-        )
+            json!({"id": uuid(&mut rng), "firstName": first, "lastName": last, "source": "webchat",
+                   "email": format!("{}.{}{i}@example.com", first.to_lowercase(), last.to_lowercase()),
+                   "phoneNumber": format!("+1555010{i:04}"), "fkId": format!("crm-{}", 1000 + i), "isAnonymized": false})
+        });
+        let users = users.collect();
+        // Every seeded timestamp is before the first one handed out.
+        let clock = start() + minutes(config.conversations.saturating_mul(90).saturating_add(10));
+        let (seeded, questions, states) = (HashMap::new(), Vec::new(), states.to_vec());
+        World { rng, users, states, seeded, questions, clock, human_agent }
     }
 
     /// Now, to the millisecond, and always after the previous timestamp.
@@ -520,692 +300,338 @@ impl World {
         now
     }
 
-    fn push_message(
-        &mut self,
-        conversation_id: &str,
-        text: &str,
-        role: SenderRole,
-        source: MessageSource,
-        answers: Option<&str>,
-        at: DateTime<Utc>,
-    ) -> String {
-        let id = self.uuid();
-        self.message_at.insert(id.clone(), self.messages.len());
-        self.messages_of.entry(conversation_id.to_string()).or_default().push(self.messages.len());
-        self.messages.push(StoredMessage {
-            id: id.clone(),
-            conversation_id: conversation_id.into(),
-            text: text.into(),
-            role,
-            source,
-            answers: answers.unwrap_or(&id).to_string(),
-            created_at: at,
-            feedbacks: Vec::new(),
-        });
-        if let Some(c) = self.conversation_mut(conversation_id) {
-            c.updated_at = c.updated_at.max(at);
+    /// Finds the user a start request names (by `fkId`, else address or
+    /// number), or adds one.
+    fn user_for(&mut self, start: &Value, by_email: bool) -> Value {
+        let same = |u: &Value, name: &str| {
+            let (mine, theirs) = (u.get(name).and_then(Value::as_str), start.get(name).and_then(Value::as_str));
+            let fold = |t: &str| if name == "email" { t.to_lowercase() } else { t.to_owned() };
+            mine.is_some() && mine.map(fold) == theirs.map(fold)
+        };
+        let by = if by_email { "email" } else { "phoneNumber" };
+        if let Some(user) = self.users.iter().find(|u| same(u, "fkId") || same(u, by)) {
+            return user.clone();
         }
-        id
+        let mut user = json!({"id": uuid(&mut self.rng), "isAnonymized": false});
+        for name in ["firstName", "lastName", "email", "phoneNumber", "context", "source", "fkId", "fkUserId"] {
+            set(&mut user, name, start.get(name).cloned().unwrap_or_default());
+        }
+        self.users.push(user.clone());
+        user
+    }
+}
+
+impl RaiaState {
+    fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
+        f(&mut self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+
+    /// Seeded conversation `i` and its messages (a question, the agent's
+    /// answer, a thank-you and its answer; every third has a vote on its
+    /// first answer), made from the seed alone.
+    fn seeded(&self, i: usize, user: &Value, states: &[Value]) -> (Value, Vec<Value>) {
+        let mut rng = fastrand::Rng::with_seed(super::mix(self.seed ^ (i as u64).rotate_left(32)));
+        let (source, (topic, question)) = (CHANNELS[i % CHANNELS.len()], TOPICS[i % TOPICS.len()]);
+        let created = start() + minutes(i * 90);
+        let mut c = conversation(&mut rng, user, source == "voice", created);
+        let (id, manual) = (field(&c, "id").to_owned(), matches!(i % 4, 1 | 2));
+        for (name, value) in [
+            ("mode", Value::from(if manual { "manual" } else { "ai" })),
+            ("assignedUser", if manual { self.world(|w| w.human_agent.clone()) } else { Value::Null }),
+            ("title", topic.into()),
+            ("summary", format!("{} asked about {}.", field(user, "firstName"), topic.to_lowercase()).into()),
+            ("score", ((1 + i % 5) as f64).into()),
+            ("conversationStateId", states.get(i % 3).and_then(|s| s.get("id")).cloned().unwrap_or_default()),
+        ] {
+            set(&mut c, name, value);
+        }
+        let (mut messages, mut feedbacks, mut at) = (Vec::new(), Vec::new(), created);
+        for (k, text) in [question, "Thanks, that helps."].into_iter().enumerate() {
+            let mut asked = message(uuid(&mut rng), &id, text, "conversation_user", source, None);
+            set(&mut asked, "createdAt", stamp(at + minutes(2)));
+            at += minutes(3);
+            let reply = format!("{REPLY_PREFIX}{text}");
+            let mut answer = message(uuid(&mut rng), &id, &reply, "assistant", source, Some(field(&asked, "id")));
+            set(&mut answer, "createdAt", stamp(at));
+            if k == 0 && i.is_multiple_of(3) {
+                let (vote, comment) = if i.is_multiple_of(2) { ("up", "Helpful") } else { ("down", "Not what I asked") };
+                let mut feedback = json!({"id": uuid(&mut rng), "voteType": vote, "question": text, "answer": reply,
+                                          "comment": comment, "userEmail": user.get("email")});
+                set(&mut answer, "conversationMessageFeedbacks", json!([feedback]));
+                for name in ["createdAt", "updatedAt"] {
+                    set(&mut feedback, name, stamp(at + minutes(1)));
+                }
+                feedbacks.push(feedback);
+            }
+            messages.extend([asked, answer]);
+        }
+        set(&mut c, "feedbacks", feedbacks.into());
+        set(&mut c, "updatedAt", stamp(at));
+        (c, messages)
+    }
+
+    /// Adds a message to a conversation, which it makes the latest updated.
+    fn push(&self, records: &mut Records<'_>, conversation: &str, text: &str, role: &str, source: &str, answers: Option<&str>) -> Value {
+        let (id, at) = self.world(|w| (uuid(&mut w.rng), w.tick()));
+        let mut sent = message(id, conversation, text, role, source, answers);
+        set(&mut sent, "createdAt", stamp(at));
+        records.of(&messages_of(conversation)).push(sent.clone());
+        if let Some(c) = records.get(CONVERSATIONS, conversation) {
+            set(c, "updatedAt", stamp(at));
+        }
+        sent
     }
 
     /// Answers the questions whose time has come.
-    fn advance(&mut self) {
+    fn advance(&self, records: &mut Records<'_>) {
         let now = Instant::now();
-        let due: Vec<(usize, bool)> = self
-            .questions
-            .iter()
-            .enumerate()
-            .filter_map(|(i, q)| match q.outcome {
-                Outcome::Pending { fails } if q.due <= now => Some((i, fails)),
+        let due: Vec<(String, String, bool)> = self.world(|w| {
+            let due = w.questions.iter().filter(|q| q.reply.is_none() && q.due <= now);
+            due.map(|q| (q.id.clone(), q.conversation.clone(), q.fails)).collect()
+        });
+        for (question, conversation, fails) in due {
+            let asked = records.of(&messages_of(&conversation)).iter().find(|m| field(m, "id") == question).cloned();
+            let reply = match asked {
+                Some(asked) if !fails && records.get(CONVERSATIONS, &conversation).is_some() => {
+                    let text = format!("{REPLY_PREFIX}{}", field(&asked, "message"));
+                    Some(self.push(records, &conversation, &text, "assistant", field(&asked, "source"), Some(&question)))
+                }
                 _ => None,
-            })
-            .collect();
-        for (i, fails) in due {
-            let (question_id, conversation_id) =
-                (self.questions[i].id.clone(), self.questions[i].conversation_id.clone());
-            self.questions[i].outcome = if fails {
-                Outcome::Failed
-            } else {
-                let reply_id = self.answer(&conversation_id, &question_id);
-                Outcome::Completed { reply_id }
             };
+            self.world(|w| w.questions.iter_mut().filter(|q| q.id == question).for_each(|q| q.reply = Some(reply.clone())));
         }
     }
 
-    /// Stores the agent's reply to a question; returns the reply's id.
-    fn answer(&mut self, conversation_id: &str, question_id: &str) -> String {
-        let question = self.message(question_id).map(|m| (m.text.clone(), m.source.clone()));
-        let (text, source) = question.unwrap_or_else(|| (String::new(), MessageSource::Api));
-        let at = self.tick();
-        self.push_message(
-            conversation_id,
-            &format!("{REPLY_PREFIX}{text}"),
-            SenderRole::Assistant,
-            source,
-            Some(question_id),
-            at,
-        )
-    }
-
-    fn conversation(&self, id: &str) -> Option<&StoredConversation> {
-        self.conversation_at.get(id).and_then(|&at| self.conversations.get(at))
-    }
-
-    fn conversation_mut(&mut self, id: &str) -> Option<&mut StoredConversation> {
-        // The caller may change `updatedAt`.
-        self.by_updated = None;
-        self.conversation_at.get(id).and_then(|&at| self.conversations.get_mut(at))
-    }
-
-    fn user_view(&self, user_id: &str) -> ConversationUser {
-        let user = self.users.iter().find(|u| u.id == user_id).cloned().unwrap_or_default();
-        ConversationUser {
-            id: user.id,
-            first_name: user.first_name,
-            last_name: user.last_name,
-            context: user.context,
-            source: user.source,
-            fk_id: user.fk_id,
-            fk_user_id: user.fk_user_id,
-            email: user.email,
-            phone_number: user.phone_number,
-            metadata: Map::new(),
-            is_anonymized: Some(false),
+    fn ask(&self, records: &mut Records<'_>, conversation: &str, body: &Value, wait: bool) -> Answer {
+        records.get(CONVERSATIONS, conversation).ok_or_else(|| not_found(conversation))?;
+        let text = field(body, "message");
+        let asked = self.push(records, conversation, text, "conversation_user", "api", None);
+        let fails = text.to_lowercase().contains(FAIL_TRIGGER);
+        if !wait {
+            let (id, due) = (field(&asked, "id").to_owned(), Instant::now() + self.config.reply_delay);
+            self.world(|w| w.questions.push(Question { id, conversation: conversation.into(), due, fails, reply: None }));
+            return Ok((201, asked));
         }
-    }
-
-    fn conversation_view(&self, c: &StoredConversation) -> Conversation {
-        Conversation {
-            id: c.id.clone(),
-            conversation_user_id: c.user_id.clone(),
-            title: c.title.clone(),
-            score: c.score,
-            summary: c.summary.clone(),
-            ai_conversation_id: c.ai_conversation_id.clone(),
-            metadata: c.metadata.clone(),
-            ai_call_id: c.ai_call_id.clone(),
-            mode: Some(c.mode.clone()),
-            conversation_state_id: c.state_id.clone(),
-            user: self.user_view(&c.user_id),
-            created_at: c.created_at,
-            updated_at: c.updated_at,
-            assigned_user: (c.mode == ConversationMode::Manual).then(|| self.human_agent.clone()),
-            is_anonymized: Some(false),
+        if fails {
+            return Err((StatusCode::INTERNAL_SERVER_ERROR, REPLY_FAILURE.into()));
         }
+        let reply = format!("{REPLY_PREFIX}{text}");
+        Ok((201, self.push(records, conversation, &reply, "assistant", "api", Some(field(&asked, "id")))))
     }
 
-    fn feedbacks_of(&self, conversation_id: &str) -> Vec<Feedback> {
-        self.messages_in(conversation_id)
-            .flat_map(|m| &m.feedbacks)
-            .map(|f| {
-                let at = f.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-                Feedback {
-                    id: f.id.clone(),
-                    vote_type: f.vote.clone(),
-                    question: Some(f.question.clone()),
-                    answer: Some(f.answer.clone()),
-                    comment: f.comment.clone(),
-                    user_email: f.user_email.clone(),
-                    created_at: at.clone(),
-                    updated_at: at,
-                }
-            })
-            .collect()
-    }
-
-    fn with_feedbacks_view(&self, c: &StoredConversation) -> ConversationWithFeedbacks {
-        let v = self.conversation_view(c);
-        ConversationWithFeedbacks {
-            id: v.id,
-            conversation_user_id: v.conversation_user_id,
-            title: v.title,
-            score: v.score,
-            summary: v.summary,
-            ai_conversation_id: v.ai_conversation_id,
-            metadata: v.metadata,
-            ai_call_id: v.ai_call_id,
-            mode: v.mode,
-            conversation_state_id: v.conversation_state_id,
-            user: v.user,
-            created_at: v.created_at,
-            updated_at: v.updated_at,
-            assigned_user: v.assigned_user,
-            is_anonymized: v.is_anonymized,
-            feedbacks: self.feedbacks_of(&c.id),
-        }
-    }
-
-    fn message_view(&self, m: &StoredMessage, with_feedbacks: bool) -> Message {
-        let feedbacks = if with_feedbacks {
-            m.feedbacks
-                .iter()
-                .map(|f| MessageFeedback {
-                    id: f.id.clone(),
-                    vote_type: f.vote.clone(),
-                    question: Some(f.question.clone()),
-                    answer: Some(f.answer.clone()),
-                    comment: f.comment.clone(),
-                    user_email: f.user_email.clone(),
-                })
-                .collect()
-        } else {
-            Vec::new()
+    fn reply(&self, records: &mut Records<'_>, conversation: &str, question: &str) -> Answer {
+        let asked = self.world(|w| w.questions.iter().find(|q| q.id == question && q.conversation == conversation).map(|q| q.reply.clone()));
+        let (status, message, error) = match asked {
+            Some(None) => ("pending", Value::Null, Value::Null),
+            Some(Some(None)) => ("failed", Value::Null, REPLY_FAILURE.into()),
+            Some(Some(Some(reply))) => ("completed", reply, Value::Null),
+            // A question sent synchronously (or seeded) has its answer already.
+            None => {
+                records.get(CONVERSATIONS, conversation).ok_or_else(|| not_found(conversation))?;
+                let messages = records.of(&messages_of(conversation));
+                let answer = messages.iter().find(|m| field(m, "conversationMessageId") == question && field(m, "id") != question);
+                let missing = || (StatusCode::NOT_FOUND, format!("no question {question} in conversation {conversation}"));
+                ("completed", plain(answer.ok_or_else(missing)?.clone()), Value::Null)
+            }
         };
-        let full_ai_response = (m.role == SenderRole::Assistant).then(|| FullAiResponse {
-            output_text: Some(m.text.clone()),
-            reasoning: None,
-            url_citations: Some(Vec::new()),
-            file_citations: Some(Vec::new()),
-        });
-        Message {
-            id: m.id.clone(),
-            message: m.text.clone(),
-            raw_message: None,
-            conversation_id: m.conversation_id.clone(),
-            sender_role: m.role.clone(),
-            conversation_message_id: m.answers.clone(),
-            source: m.source.clone(),
-            created_at: m.created_at,
-            conversation_message_feedbacks: feedbacks,
-            full_ai_response,
-            subagent_id: None,
-            expanded_message: None,
-            files: Vec::new(),
-            is_anonymized: Some(false),
-        }
+        Ok((200, json!({"status": status, "message": message, "error": error})))
     }
 
-    fn matches_keyword(&self, c: &StoredConversation, agent_name: &str, keyword: &str) -> bool {
-        let keyword = keyword.to_lowercase();
-        let user = self.users.iter().find(|u| u.id == c.user_id);
-        let fields = [
-            c.title.as_deref(),
-            c.summary.as_deref(),
-            Some(agent_name),
-            user.map(|u| u.first_name.as_str()),
-            user.map(|u| u.last_name.as_str()),
-            user.and_then(|u| u.email.as_deref()),
-            user.and_then(|u| u.phone_number.as_deref()),
-        ];
-        fields.into_iter().flatten().any(|f| f.to_lowercase().contains(&keyword))
+    fn set_mode(&self, records: &mut Records<'_>, id: &str, body: &Value) -> Answer {
+        let (at, human_agent) = self.world(|w| (w.tick(), w.human_agent.clone()));
+        let c = records.get(CONVERSATIONS, id).ok_or_else(|| not_found(id))?;
+        let manual = field(body, "mode") == "manual";
+        set(c, "mode", body.get("mode").cloned().unwrap_or_default());
+        set(c, "assignedUser", if manual { human_agent } else { Value::Null });
+        set(c, "updatedAt", stamp(at));
+        Ok((200, c.clone()))
     }
 
-    /// Finds the user a start request names (by `fkId`, else address or
-    /// number), or creates one.
-    fn user_for_start(&mut self, start: &StartFields) -> String {
-        let person = &start.user;
-        let found = self.users.iter().find(|u| {
-            (person.fk_id.is_some() && u.fk_id == person.fk_id)
-                || match start.channel {
-                    Channel::Email => {
-                        u.email.as_deref().map(str::to_lowercase) == person.email.as_deref().map(str::to_lowercase)
-                    }
-                    _ => u.phone_number.is_some() && u.phone_number == person.phone_number,
-                }
-        });
-        if let Some(user) = found {
-            return user.id.clone();
+    fn send_manual(&self, records: &mut Records<'_>, id: &str, body: &Value) -> Answer {
+        let c = records.get(CONVERSATIONS, id).ok_or_else(|| not_found(id))?;
+        if c.get("aiCallId").is_some() {
+            return Err((StatusCode::BAD_REQUEST, VOICE_MESSAGE.into()));
         }
-        let id = self.uuid();
-        self.users.push(User { id: id.clone(), ..start.user.clone() });
-        id
+        if field(c, "mode") != "manual" {
+            return Err((StatusCode::BAD_REQUEST, NOT_MANUAL_MESSAGE.into()));
+        }
+        let messages = records.of(&messages_of(id));
+        // The channel's source; the message answers the one named, else the user's latest.
+        let source = messages.first().map_or("api", |m| field(m, "source")).to_owned();
+        let latest = messages.iter().rev().find(|m| field(m, "senderRole") == "conversation_user");
+        let answers = body.get("conversationMessageId").and_then(Value::as_str).or(latest.map(|m| field(m, "id")));
+        let answers = answers.map(str::to_owned);
+        Ok((200, self.push(records, id, field(body, "message"), "manual_assistant", &source, answers.as_deref())))
     }
-}
 
-/// An error answer in the vendor's shape (`ApiError` in the spec).
-struct ApiError {
-    status: StatusCode,
-    name: Option<&'static str>,
-    message: String,
-    details: Vec<Map<String, Value>>,
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = ErrorBody {
-            status: i32::from(self.status.as_u16()),
-            name: self.name.map(str::to_string),
-            message: self.message,
-            details: self.details,
-        };
-        (self.status, axum::Json(body)).into_response()
-    }
-}
-
-/// Errors the contract layer finds in a request, in the same shape.
-fn render_error(status: StatusCode, message: String) -> Response {
-    let name = match status {
-        StatusCode::BAD_REQUEST => Some("BAD_REQUEST_ERROR"),
-        StatusCode::NOT_FOUND => Some("NOT_FOUND_ERROR"),
-        StatusCode::INTERNAL_SERVER_ERROR => None,
-        _ => Some("HTTP_ERROR"),
-    };
-    ApiError { status, name, message, details: Vec::new() }.into_response()
-}
-
-fn detail(key: &str, value: &str) -> Vec<Map<String, Value>> {
-    let mut map = Map::new();
-    map.insert(key.into(), value.into());
-    vec![map]
-}
-
-/// The vendor's 404 body for an unknown conversation.
-fn not_found(conversation_id: &str) -> ApiError {
-    entity_not_found("conversationId", conversation_id)
-}
-
-/// The vendor's 404 body, naming what was not found (every call that names a
-/// conversation, question or user documents a 404; the spec marks the ones
-/// the vendor leaves out as inferred).
-fn entity_not_found(key: &str, id: &str) -> ApiError {
-    ApiError {
-        status: StatusCode::NOT_FOUND,
-        name: Some("ENTITY_NOT_FOUND_ERROR"),
-        message: "ENTITY_NOT_FOUND".into(),
-        details: detail(key, id),
-    }
-}
-
-/// A request the contract layer let through but the handler cannot use: 400,
-/// as for any malformed request (`InvalidRequest` in the spec).
-fn invalid(message: String) -> ApiError {
-    ApiError { status: StatusCode::BAD_REQUEST, name: Some("BAD_REQUEST_ERROR"), message, details: Vec::new() }
-}
-
-/// The vendor's 500 body, for a failure of the agent itself.
-fn internal(reason: impl Into<String>) -> ApiError {
-    let reason: String = reason.into();
-    ApiError {
-        status: StatusCode::INTERNAL_SERVER_ERROR,
-        name: None,
-        message: "Internal Server Error".into(),
-        details: detail("reason", &reason),
-    }
-}
-
-fn bad_request(message: &str, conversation_id: &str) -> ApiError {
-    ApiError {
-        status: StatusCode::BAD_REQUEST,
-        name: Some("BAD_REQUEST_ERROR"),
-        message: message.into(),
-        details: detail("conversationId", conversation_id),
-    }
-}
-
-type Answer = Result<Response, ApiError>;
-
-/// JSON the contract layer has already checked against the spec.
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| invalid(format!("request body: {e}")))
-}
-
-fn json(status: StatusCode, value: impl serde::Serialize) -> Response {
-    super::sized_json(status, &value, super::DEFAULT_JSON_CAPACITY)
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ListQuery {
-    page: Option<i32>,
-    page_size: Option<i32>,
-    order_by: Option<ConversationOrderBy>,
-    order_direction: Option<OrderDirection>,
-    search_keyword: Option<String>,
-    user_id: Option<String>,
-    start_date: Option<String>,
-    end_date: Option<String>,
-    with_feedbacks_only: Option<bool>,
-}
-
-fn parse_time(name: &str, text: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
-    text.map(|t| {
-        crate::spec::validate::parse_date_time(t)
-            .map(|d| d.with_timezone(&Utc))
-            .ok_or_else(|| invalid(format!("{name} {t:?} is not an ISO-8601 date-time")))
-    })
-    .transpose()
-}
-
-async fn list_conversations(State(state): State<Arc<RaiaState>>, Query(q): Query<ListQuery>) -> Answer {
-    let since = parse_time("startDate", q.start_date.as_deref())?;
-    let until = parse_time("endDate", q.end_date.as_deref())?;
-    // No documented bounds: a page below 1 is the first, a size below 1 the default.
-    let page = q.page.unwrap_or(1).max(1);
-    let default_size = i32::try_from(state.config.default_page_size).unwrap_or(10);
-    let page_size = q.page_size.filter(|s| *s >= 1).unwrap_or(default_size);
-    let page_view = state.world(|w| {
-        let selects_all = q.user_id.is_none()
-            && since.is_none()
-            && until.is_none()
-            && q.search_keyword.is_none()
-            && q.with_feedbacks_only != Some(true);
-        // No default is documented; newest first. Ties keep insertion order
-        // (reversed, newest first). `conversations` is in creation order.
-        let by_updated = (q.order_by == Some(ConversationOrderBy::UpdatedAt)).then(|| w.by_updated());
-        let count = w.conversations.len();
-        let ascending = (0..count).map(|rank| by_updated.as_deref().map_or(rank, |order| order.get(rank).copied().unwrap_or(rank)));
-        let positions: Box<dyn Iterator<Item = usize>> =
-            if q.order_direction == Some(OrderDirection::Asc) { Box::new(ascending) } else { Box::new(ascending.rev()) };
-        let size = usize::try_from(page_size).unwrap_or(1);
-        let skip = usize::try_from(page - 1).unwrap_or(0).saturating_mul(size);
-        let window = skip..skip.saturating_add(size);
-        let (listed, total) = if selects_all {
-            (positions.skip(window.start).take(size).collect(), count)
-        } else {
-            let matches = |&at: &usize| {
-                w.conversations.get(at).is_some_and(|c| {
-                    q.user_id.as_ref().is_none_or(|u| &c.user_id == u)
-                        && since.is_none_or(|t| c.updated_at >= t)
-                        && until.is_none_or(|t| c.updated_at <= t)
-                        && q.search_keyword.as_ref().is_none_or(|k| w.matches_keyword(c, &state.config.agent_name, k))
-                        && (q.with_feedbacks_only != Some(true) || w.messages_in(&c.id).any(|m| !m.feedbacks.is_empty()))
-                })
-            };
-            super::paged(positions, &window, matches)
-        };
-        let data = listed.iter().filter_map(|&at| w.conversations.get(at)).map(|c| w.with_feedbacks_view(c)).collect();
-        let total_pages = i32::try_from(total.div_ceil(size)).unwrap_or(i32::MAX);
-        ConversationPage {
-            current_page: page,
-            page_size,
-            total_items: i64::try_from(total).unwrap_or(i64::MAX),
-            total_pages,
-            has_next_page: page < total_pages,
-            has_previous_page: page > 1,
-            data,
-        }
-    });
-    Ok(json(StatusCode::OK, page_view))
-}
-
-async fn create_conversation(State(state): State<Arc<RaiaState>>, body: axum::body::Bytes) -> Answer {
-    let request: CreateConversationRequest = parse(&body)?;
-    let view = state.world(|w| {
-        if !w.users.iter().any(|u| u.id == request.conversation_user_id) {
-            return Err(entity_not_found("conversationUserId", &request.conversation_user_id));
-        }
-        let id = w.uuid();
-        let at = w.tick();
-        let mut c = w.new_conversation(id, request.conversation_user_id.clone(), Channel::Api, at);
-        c.title = request.title.as_ref().map(|t| t.to_string());
-        c.state_id = request.conversation_state_id.clone();
-        if !request.custom_data.is_empty() {
-            c.metadata.insert("customData".into(), Value::Object(request.custom_data.clone()));
-        }
-        let view = w.conversation_view(&c);
-        w.add_conversation(c);
-        Ok(view)
-    })?;
-    Ok(json(StatusCode::CREATED, view))
-}
-
-async fn delete_user_conversations(State(state): State<Arc<RaiaState>>, body: axum::body::Bytes) -> Answer {
-    let request: DeleteUserConversationsRequest = parse(&body)?;
-    state.world(|w| {
-        let gone: HashSet<String> = w
-            .conversations
-            .iter()
-            .filter(|c| c.user_id == request.conversation_user_id)
-            .map(|c| c.id.clone())
-            .collect();
-        w.remove_conversations(&gone);
-    });
-    Ok(StatusCode::NO_CONTENT.into_response())
-}
-
-async fn list_states(State(state): State<Arc<RaiaState>>) -> Answer {
-    let states = state.world(|w| ConversationStateList(w.states.clone()));
-    Ok(json(StatusCode::OK, states))
-}
-
-/// What the three start variants share, for finding or creating the user:
-/// the same fields under the same names in each (the contract layer has
-/// matched the body to exactly one variant, so they are typed already).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StartFields {
-    #[serde(skip)]
-    channel: Channel,
-    /// Who the conversation is with (found by `fkId`, email or phone, else added).
-    #[serde(flatten)]
-    user: User,
-    #[serde(default)]
-    custom_data: Map<String, Value>,
-    #[serde(rename = "conversationStateId")]
-    state_id: Option<String>,
-    #[serde(rename = "resetConversation", default)]
-    reset: bool,
-    #[serde(skip)]
-    title: Option<String>,
-    /// The agent's first outbound message.
-    #[serde(skip)]
-    opening: String,
-}
-
-async fn start_conversation(State(state): State<Arc<RaiaState>>, body: axum::body::Bytes) -> Answer {
-    let raw: Value = parse(&body)?;
-    let mut start: StartFields = parse(&body)?;
-    // The variant's own fields: the channel, its opening and title.
-    let text = |name: &str| raw.get(name).and_then(Value::as_str).unwrap_or_default().to_owned();
-    match raw.get("channel").and_then(Value::as_str) {
-        Some("email") => {
-            start.channel = Channel::Email;
-            start.opening = format!("{}\n\n{}", text("emailSubject"), text("emailIntroduction"));
-            start.title = Some(text("emailSubject"));
-        }
-        Some("sms") => {
-            start.channel = Channel::Sms;
-            start.opening = text("smsIntroduction");
-        }
-        _ => {
-            start.channel = Channel::Voice;
-            start.opening = text("firstMessage");
-            start.title = Some("Voice call".into());
+    fn start(&self, records: &mut Records<'_>, body: &Value) -> Answer {
+        let (channel, text) = (field(body, "channel"), |name: &str| field(body, name).to_owned());
+        let reset = body.get("resetConversation").and_then(Value::as_bool) == Some(true);
+        let (opening, title, reset) = match channel {
+            "email" => (format!("{}\n\n{}", text("emailSubject"), text("emailIntroduction")), Some(text("emailSubject")), reset),
+            "sms" => (text("smsIntroduction"), None, reset),
             // Every call is a conversation of its own.
-            start.reset = true;
-        }
-    }
-    let conversation_id = state.world(|w| {
-        let user_id = w.user_for_start(&start);
-        let at = w.tick();
-        let current = w
-            .conversations
-            .iter()
-            .rev()
-            .find(|c| c.user_id == user_id && c.status == ConversationStatus::Active && c.channel != Channel::Voice)
-            .map(|c| c.id.clone());
+            _ => (text("firstMessage"), Some("Voice call".to_owned()), true),
+        };
+        let user = self.world(|w| w.user_for(body, channel == "email"));
+        let conversations = records.of(CONVERSATIONS);
+        let current = conversations.iter_mut().rev().find(|c| {
+            c.get("conversationUserId") == user.get("id") && field(c, "status") == "active" && c.get("aiCallId").is_none()
+        });
         let id = match current {
-            Some(id) if !start.reset => id,
+            Some(c) if !reset => field(c, "id").to_owned(),
             current => {
                 // resetConversation archives the current conversation.
-                if let Some(c) = current.and_then(|id| w.conversation_mut(&id)) {
-                    c.status = ConversationStatus::Archived;
+                if let Some(c) = current {
+                    set(c, "status", "archived".into());
                 }
-                let id = w.uuid();
-                let mut c = w.new_conversation(id.clone(), user_id, start.channel, at);
-                c.title = start.title.clone();
-                c.state_id = start.state_id.clone();
-                if !start.custom_data.is_empty() {
-                    c.metadata.insert("customData".into(), Value::Object(start.custom_data.clone()));
-                }
-                w.add_conversation(c);
+                let mut c = self.world(|w| {
+                    let at = w.tick();
+                    conversation(&mut w.rng, &user, channel == "voice", at)
+                });
+                set(&mut c, "title", title.map(Value::from).unwrap_or_default());
+                set(&mut c, "conversationStateId", body.get("conversationStateId").cloned().unwrap_or_default());
+                set(&mut c, "metadata", custom_data(body));
+                let id = field(&c, "id").to_owned();
+                conversations.push(c);
                 id
             }
         };
-        w.push_message(&id, &start.opening, SenderRole::Assistant, start.channel.source(), None, at);
-        id
-    });
-    Ok(json(StatusCode::CREATED, StartedConversation { conversation_id }))
+        let source = if matches!(channel, "email" | "sms") { channel } else { "voice" };
+        self.push(records, &id, &opening, "assistant", source, None);
+        Ok((201, json!({"conversationId": id})))
+    }
 }
 
-async fn get_conversation(State(state): State<Arc<RaiaState>>, Path(id): Path<String>) -> Answer {
-    let view = state.world(|w| w.conversation(&id).map(|c| w.with_feedbacks_view(c)));
-    Ok(json(StatusCode::OK, view.ok_or_else(|| not_found(&id))?))
+/// A conversation's `metadata`: the request's `customData`, if any.
+fn custom_data(body: &Value) -> Value {
+    match body.get("customData").and_then(Value::as_object) {
+        Some(data) if !data.is_empty() => json!({"customData": data}),
+        _ => json!({}),
+    }
 }
 
-async fn update_conversation(
-    State(state): State<Arc<RaiaState>>,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Answer {
-    let request: UpdateConversationRequest = parse(&body)?;
-    change_conversation(&state, &id, |c| {
-        if let Some(title) = &request.title {
-            c.title = Some(title.to_string());
+impl Hooks for RaiaState {
+    fn seed(&self, path: &str) -> Option<Vec<Value>> {
+        // The seeded users (the first ones) take turns.
+        let seeded_users = self.config.users.max(1);
+        let (users, states) = self.world(|w| (w.users[..seeded_users.min(w.users.len())].to_vec(), w.states.clone()));
+        let made = |i: usize| self.seeded(i, users.get(i % seeded_users).unwrap_or(&Value::Null), &states);
+        if path == STATES {
+            return Some(states);
         }
-        if let Some(status) = &request.status {
-            c.status = status.clone();
+        if path == CONVERSATIONS {
+            let seeded: Vec<Value> = (0..self.config.conversations).map(|i| made(i).0).collect();
+            self.world(|w| w.seeded.extend(seeded.iter().enumerate().map(|(i, c)| (field(c, "id").to_owned(), i))));
+            return Some(seeded);
         }
-        if let Some(state_id) = &request.conversation_state_id {
-            c.state_id = Some(state_id.clone());
+        let conversation = path.strip_prefix(CONVERSATIONS)?.strip_prefix('/')?.strip_suffix("/messages")?;
+        let i = self.world(|w| w.seeded.get(conversation).copied());
+        Some(i.map(|i| made(i).1).unwrap_or_default())
+    }
+
+    fn defaults(&self, operation_id: &str) -> Vec<(String, String)> {
+        match operation_id {
+            // No default is documented; newest first.
+            "listConversations" => {
+                vec![("pageSize".into(), self.config.default_page_size.to_string()), ("orderDirection".into(), "DESC".into())]
+            }
+            _ => Vec::new(),
         }
-    })
-}
+    }
 
-/// Changes conversation `id` with `edit`, stamped now; answers its view (404: no such conversation).
-fn change_conversation(state: &RaiaState, id: &str, edit: impl FnOnce(&mut StoredConversation)) -> Answer {
-    let view = state.world(|w| {
-        let at = w.tick();
-        let c = w.conversation_mut(id).ok_or_else(|| not_found(id))?;
-        edit(c);
-        c.updated_at = at;
-        let c = c.clone();
-        Ok(w.conversation_view(&c))
-    })?;
-    Ok(json(StatusCode::OK, view))
-}
+    fn keeps(&self, request: &Context<'_>, c: &Value) -> bool {
+        let time = |t: &str| crate::spec::validate::parse_date_time(t).map(|t| t.with_timezone(&Utc));
+        let updated = || time(field(c, "updatedAt"));
+        let found = |keyword: &str| {
+            let keyword = keyword.to_lowercase();
+            let user = c.get("user").unwrap_or(&Value::Null);
+            let user = ["firstName", "lastName", "email", "phoneNumber"].map(|name| field(user, name));
+            let fields = [field(c, "title"), field(c, "summary"), &self.config.agent_name].into_iter().chain(user);
+            fields.into_iter().any(|f| f.to_lowercase().contains(&keyword))
+        };
+        request.param("userId").is_none_or(|u| field(c, "conversationUserId") == u)
+            && request.param("startDate").and_then(time).is_none_or(|t| updated().is_some_and(|u| u >= t))
+            && request.param("endDate").and_then(time).is_none_or(|t| updated().is_some_and(|u| u <= t))
+            && request.param("searchKeyword").is_none_or(found)
+            && (request.param("withFeedbacksOnly") != Some("true")
+                || c.get("feedbacks").and_then(Value::as_array).is_some_and(|f| !f.is_empty()))
+    }
 
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct MessagesQuery {
-    should_include_feedbacks: Option<bool>,
-    order_direction: Option<OrderDirection>,
-}
-
-async fn list_messages(
-    State(state): State<Arc<RaiaState>>,
-    Path(id): Path<String>,
-    Query(q): Query<MessagesQuery>,
-) -> Answer {
-    let messages = state.world(|w| {
-        w.conversation(&id).ok_or_else(|| not_found(&id))?;
-        let with_feedbacks = q.should_include_feedbacks == Some(true);
-        let mut messages: Vec<Message> =
-            w.messages_in(&id).map(|m| w.message_view(m, with_feedbacks)).collect();
-        if q.order_direction == Some(OrderDirection::Desc) {
-            messages.reverse();
-        }
-        Ok(messages)
-    })?;
-    Ok(json(StatusCode::OK, MessageList { messages }))
-}
-
-fn fails(question: &str) -> bool {
-    question.to_lowercase().contains(FAIL_TRIGGER)
-}
-
-/// Stores the user's question; the conversation must exist (404 otherwise).
-fn store_question(w: &mut World, conversation_id: &str, request: &AgentMessageRequest) -> Result<String, ApiError> {
-    w.conversation(conversation_id).ok_or_else(|| not_found(conversation_id))?;
-    let at = w.tick();
-    Ok(w.push_message(conversation_id, &request.message, SenderRole::ConversationUser, MessageSource::Api, None, at))
-}
-
-async fn send_message(State(state): State<Arc<RaiaState>>, Path(id): Path<String>, body: axum::body::Bytes) -> Answer {
-    let request: AgentMessageRequest = parse(&body)?;
-    let reply = state.world(|w| {
-        let question_id = store_question(w, &id, &request)?;
-        if fails(&request.message) {
-            return Err(internal(REPLY_FAILURE));
-        }
-        let reply_id = w.answer(&id, &question_id);
-        w.stored(&reply_id)
-    })?;
-    Ok(json(StatusCode::CREATED, reply))
-}
-
-async fn send_message_async(
-    State(state): State<Arc<RaiaState>>,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Answer {
-    let request: AgentMessageRequest = parse(&body)?;
-    let due = Instant::now() + state.config.reply_delay;
-    let question = state.world(|w| {
-        let question_id = store_question(w, &id, &request)?;
-        w.questions.push(Question {
-            id: question_id.clone(),
-            conversation_id: id.clone(),
-            due,
-            outcome: Outcome::Pending { fails: fails(&request.message) },
+    fn write(&self, request: &Context<'_>, record: &mut Value, _before: Option<&Value>) -> Result<(), Refusal> {
+        let user_id = field(record, "conversationUserId").to_owned();
+        let written = self.world(|w| {
+            let at = w.tick();
+            if request.operation_id != "createConversation" {
+                return Ok((None, at));
+            }
+            let user = w.users.iter().find(|u| field(u, "id") == user_id).cloned();
+            let user = user.ok_or_else(|| (StatusCode::NOT_FOUND, format!("no conversationUserId {user_id}")))?;
+            Ok((Some(conversation(&mut w.rng, &user, false, at)), at))
         });
-        w.stored(&question_id)
-    })?;
-    Ok(json(StatusCode::CREATED, question))
-}
-
-async fn get_message_response(
-    State(state): State<Arc<RaiaState>>,
-    Path((id, question)): Path<(String, String)>,
-) -> Answer {
-    let reply = state.world(|w| {
-        let message = |reply_id: &str| w.message(reply_id).map(|m| w.message_view(m, false));
-        if let Some(q) = w.questions.iter().find(|q| q.id == question && q.conversation_id == id) {
-            return Ok(match &q.outcome {
-                Outcome::Pending { .. } => AgentReply { status: AgentReplyStatus::Pending, message: None, error: None },
-                Outcome::Completed { reply_id } => {
-                    AgentReply { status: AgentReplyStatus::Completed, message: message(reply_id), error: None }
+        match written? {
+            (Some(mut c), _) => {
+                for name in ["title", "conversationStateId"] {
+                    set(&mut c, name, record.get(name).cloned().unwrap_or_default());
                 }
-                Outcome::Failed => {
-                    AgentReply { status: AgentReplyStatus::Failed, message: None, error: Some(REPLY_FAILURE.into()) }
-                }
-            });
+                set(&mut c, "metadata", custom_data(record));
+                *record = c;
+            }
+            (None, at) => set(record, "updatedAt", stamp(at)),
         }
-        // A question sent synchronously (or seeded) has its answer already.
-        let answered = w.messages_in(&id).find(|m| m.answers == question && m.id != question);
-        match answered {
-            Some(reply) => Ok(AgentReply {
-                status: AgentReplyStatus::Completed,
-                message: Some(w.message_view(reply, false)),
-                error: None,
-            }),
-            None => Err(match w.conversation(&id) {
-                Some(_) => entity_not_found("questionMessageId", &question),
-                None => not_found(&id),
-            }),
+        Ok(())
+    }
+
+    fn show(&self, request: &Context<'_>, message: &mut Value) {
+        if request.operation_id == "listMessages" && request.param("shouldIncludeFeedbacks") != Some("true") {
+            set(message, "conversationMessageFeedbacks", json!([]));
         }
-    })?;
-    Ok(json(StatusCode::OK, reply))
+    }
+
+    fn answer(&self, request: &Context<'_>, body: &Value, records: &mut Records<'_>) -> Option<Answer> {
+        self.advance(records);
+        let id = request.path_param("id");
+        Some(match request.operation_id {
+            "startConversation" => self.start(records, body),
+            "deleteUserConversations" => {
+                let user = body.get("conversationUserId");
+                let gone = records.remove(CONVERSATIONS, |c| c.get("conversationUserId") == user);
+                let gone: Vec<&str> = gone.iter().map(|c| field(c, "id")).collect();
+                self.world(|w| w.questions.retain(|q| !gone.contains(&q.conversation.as_str())));
+                Ok((204, Value::Null))
+            }
+            "setConversationMode" => self.set_mode(records, id, body),
+            "sendMessage" => self.ask(records, id, body, true),
+            "sendMessageAsync" => self.ask(records, id, body, false),
+            "getMessageResponse" => self.reply(records, id, request.path_param("questionMessageId")),
+            "sendManualMessage" => self.send_manual(records, id, body),
+            _ => return None,
+        })
+    }
 }
 
-async fn set_mode(State(state): State<Arc<RaiaState>>, Path(id): Path<String>, body: axum::body::Bytes) -> Answer {
-    let request: ConversationModeRequest = parse(&body)?;
-    change_conversation(&state, &id, |c| c.mode = request.mode)
+fn not_found(conversation: &str) -> Refusal {
+    (StatusCode::NOT_FOUND, format!("no conversation {conversation}"))
 }
 
-async fn send_manual_message(
-    State(state): State<Arc<RaiaState>>,
-    Path(id): Path<String>,
-    body: axum::body::Bytes,
-) -> Answer {
-    let request: ManualMessageRequest = parse(&body)?;
-    let sent = state.world(|w| {
-        let c = w.conversation(&id).ok_or_else(|| not_found(&id))?;
-        if c.channel == Channel::Voice {
-            return Err(bad_request(VOICE_MESSAGE, &id));
+/// An error in the vendor's shape (`ApiError` in the spec): its 404 and
+/// 500 bodies, with the reason in `details`; its 403; the others named by
+/// their status.
+fn render_error(status: StatusCode, message: String) -> Response {
+    let reason = json!([{"reason": message}]);
+    let body = match status {
+        StatusCode::NOT_FOUND => {
+            json!({"status": 404, "name": "ENTITY_NOT_FOUND_ERROR", "message": "ENTITY_NOT_FOUND", "details": reason})
         }
-        if c.mode != ConversationMode::Manual {
-            return Err(bad_request(NOT_MANUAL_MESSAGE, &id));
+        StatusCode::INTERNAL_SERVER_ERROR => json!({"status": 500, "message": "Internal Server Error", "details": reason}),
+        status => {
+            let name = match status {
+                StatusCode::BAD_REQUEST => "BAD_REQUEST_ERROR",
+                StatusCode::FORBIDDEN => "FORBIDDEN_ERROR",
+                _ => "HTTP_ERROR",
+            };
+            json!({"status": status.as_u16(), "name": name, "message": message, "details": []})
         }
-        let source = c.channel.source();
-        // The message answers the one named, else the user's latest.
-        let answers = request.conversation_message_id.clone().or_else(|| {
-            w.messages_in(&id).rev().find(|m| m.role == SenderRole::ConversationUser).map(|m| m.id.clone())
-        });
-        let at = w.tick();
-        let sent_id =
-            w.push_message(&id, &request.message, SenderRole::ManualAssistant, source, answers.as_deref(), at);
-        w.stored(&sent_id)
-    })?;
-    Ok(json(StatusCode::OK, sent))
+    };
+    (status, axum::Json(body)).into_response()
 }

@@ -27,8 +27,10 @@
 //! resolves. Every answer is built from the operation's documented answer
 //! with the records put in place, showing the fields its schema lists (a
 //! record may hold more, such as a field an update set that answers do not
-//! show), and is only given if it fits the spec; otherwise the operation is
-//! answered as if it had no state.
+//! show). One of records the store made up is only given if it fits the
+//! spec, otherwise the operation is answered as if it had no state; one of
+//! an emulator's records (its hooks seeded them) is given as it is, and the
+//! contract reports a misfit.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -139,7 +141,7 @@ impl Records<'_> {
     /// `/pets/7/toys`), in order; seeded first if it is new.
     pub fn of(&mut self, path: &str) -> &mut Vec<Value> {
         let template = self.store.template(path).unwrap_or(path);
-        &mut self.store.open_in(self.validator, self.collections, template, path).items
+        self.store.open_in(self.validator, self.collections, template, path).items_mut()
     }
 
     /// Record `id` of the collection at `path`, if it has it.
@@ -154,7 +156,7 @@ impl Records<'_> {
         let field = self.store.template(path).and_then(|t| self.store.id_field(t)).unwrap_or_else(|| "id".into());
         self.of(path);
         let Some(collection) = self.collections.get_mut(path) else { return Vec::new() };
-        let (removed, kept) = std::mem::take(&mut collection.items).into_iter().partition(|r| gone(r));
+        let (removed, kept) = std::mem::take(collection.items_mut()).into_iter().partition(|r| gone(r));
         collection.items = kept;
         let ids: Vec<String> = removed.iter().filter_map(|r: &Value| r.get(&field).and_then(text)).collect();
         let under: Vec<String> = ids.iter().map(|id| format!("{path}/{id}/")).collect();
@@ -167,6 +169,10 @@ impl Records<'_> {
 /// The records of every collection, keyed by the collection's path.
 pub(crate) struct Store {
     spec: Spec,
+    /// What each operation's answer shows, by operation id.
+    shapes: HashMap<String, Shape>,
+    /// The spec's own answer to each operation, as JSON, once built.
+    documents: Mutex<HashMap<String, Option<(u16, Value)>>>,
     records: Option<u64>,
     hooks: Option<Arc<dyn Hooks>>,
     /// Binds page tokens to this store.
@@ -190,6 +196,18 @@ struct Collection {
     /// Whether an item nobody created is made up when read (not where an
     /// emulator seeded the records).
     invents: bool,
+    /// The last list's query (paging aside) and the positions of the
+    /// records it selected, in its order: the next page of the same list
+    /// takes them from here. Any change to the records forgets it.
+    listed: Option<(Vec<(String, String)>, Vec<usize>)>,
+}
+
+impl Collection {
+    /// The records, to change.
+    fn items_mut(&mut self) -> &mut Vec<Value> {
+        self.listed = None;
+        &mut self.items
+    }
 }
 
 /// What the store made of a request: an answer (`emulated` when it
@@ -213,7 +231,10 @@ impl Store {
     pub(crate) fn new(spec: &Value, records: Option<u64>, hooks: Option<Arc<dyn Hooks>>) -> Option<Self> {
         let spec = Spec::parse(spec).map_err(|e| tracing::debug!(error = %e, "no store for this spec")).ok()?;
         let seed = fastrand::u64(..);
-        Some(Self { spec, records, hooks, seed, collections: Mutex::new(HashMap::new()) })
+        let shape = |op: &Operation| Some((op.id.clone(), shape(&spec.doc, success_schema(op)?, 0)));
+        let shapes = spec.operations.iter().filter_map(shape).collect();
+        let (documents, collections) = (Mutex::new(HashMap::new()), Mutex::new(HashMap::new()));
+        Some(Self { spec, shapes, documents, records, hooks, seed, collections })
     }
 
     /// What `read` makes of the records of the collection at `path` (a
@@ -258,7 +279,7 @@ impl Store {
             }
         }
         let role = self.role(op)?;
-        let (status, envelope) = documented(validator, op)?;
+        let (status, envelope) = self.documented(validator, op)?;
         let (key, template, id) = match role {
             Role::Item => {
                 let (parent, id) = path.rsplit_once('/')?;
@@ -301,7 +322,8 @@ impl Store {
                 let keeps = |item: &Value| hooks.is_none_or(|h| h.keeps(&context, item));
                 let seed = self.seed ^ fnv(key.bytes());
                 let tokens = Tokens { seed, query: &query, size: size_param(op) };
-                match list(op, &pointer, envelope, &collection.items, keeps, |item| show(&context, item), &tokens) {
+                let (items, listed) = (&collection.items, &mut collection.listed);
+                match list(op, &pointer, envelope, (items, listed), keeps, |item| show(&context, item), &tokens) {
                     Ok(answer) => answer?,
                     Err(refused) => return Some(refused),
                 }
@@ -318,8 +340,8 @@ impl Store {
                 show(&Context { records: &collection.items, ..base }, &mut shown);
                 let mut answer = place(envelope, &shown, id_field.as_deref());
                 self.trim(op, &mut answer);
-                fits(validator, op, status, &answer)?;
-                collection.items.push(item);
+                fits(validator, op, status, &answer, emulated)?;
+                collection.items_mut().push(item);
                 return Some(Stored::Answer { status, body: answer, emulated });
             }
             Role::Item => {
@@ -335,7 +357,7 @@ impl Store {
                         if let Some(Err(refusal)) = hooks.map(|h| h.remove(&context, &item)) {
                             return refused(refusal);
                         }
-                        collection.items.remove(at);
+                        collection.items_mut().remove(at);
                         collection.deleted.insert(id);
                         // The records under it go with it.
                         cascade = Some(format!("{path}/"));
@@ -354,8 +376,8 @@ impl Store {
                         show(&context, &mut shown);
                         let mut answer = place(envelope, &shown, Some(&field));
                         self.trim(op, &mut answer);
-                        fits(validator, op, status, &answer)?;
-                        collection.items[at] = item;
+                        fits(validator, op, status, &answer, emulated)?;
+                        collection.items_mut()[at] = item;
                         return Some(Stored::Answer { status, body: answer, emulated });
                     }
                     _ => {
@@ -369,7 +391,7 @@ impl Store {
             collections.retain(|key, _| !key.starts_with(&prefix));
         }
         self.trim(op, &mut answer);
-        fits(validator, op, status, &answer)?;
+        fits(validator, op, status, &answer, emulated)?;
         Some(Stored::Answer { status, body: answer, emulated })
     }
 
@@ -409,7 +431,7 @@ impl Store {
         let mut item = self.made(validator, template, collection, true).ok_or_else(missing)?;
         let typed = typed_id(id, item.get(field));
         item.as_object_mut().ok_or_else(missing)?.insert(field.to_owned(), typed);
-        collection.items.push(item);
+        collection.items_mut().push(item);
         Ok(collection.items.len() - 1)
     }
 
@@ -447,13 +469,18 @@ impl Store {
         templates.filter_map(|t| Some((fit(t)?, t))).max_by(|a, b| a.0.cmp(&b.0)).map(|(_, t)| t)
     }
 
+    /// The spec's own answer to `op` (see [`document`]), built once.
+    fn documented(&self, validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)> {
+        let mut documents = self.documents.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        documents.entry(op.id.clone()).or_insert_with(|| document(validator, op)).clone()
+    }
+
     /// Leaves out of `answer` the fields the operation's answer does not
-    /// show: where its schema lists the properties of an object and allows
-    /// no others, the others (a record's own fields, such as one an update
-    /// set that answers never show).
+    /// show (a record's own fields, such as one an update set that answers
+    /// never show).
     fn trim(&self, op: &Operation, answer: &mut Value) {
-        if let Some(schema) = success_schema(op) {
-            trim(&self.spec.doc, schema, answer, 0);
+        if let Some(shape) = self.shapes.get(&op.id) {
+            shape.trim(answer);
         }
     }
 
@@ -561,7 +588,7 @@ impl Store {
             }
             (None, Some(op)) => {
                 let pointer = self.listed(op).unwrap_or_default();
-                if let Some((_, answer)) = documented(validator, op)
+                if let Some((_, answer)) = self.documented(validator, op)
                     && let Some(Value::Array(items)) = answer.pointer(&pointer)
                 {
                     collection.made = items.len();
@@ -606,28 +633,55 @@ fn property<'v>(doc: &'v Value, schema: &'v Value, name: &str) -> Option<&'v Val
         .or_else(|| schema.get("allOf")?.as_array()?.iter().find_map(|part| property(doc, part, name)))
 }
 
-/// Leaves out of `value` the fields `schema` does not list, where it lists
-/// them (in `properties`, through `allOf`) and allows no others, in its
-/// objects and arrays' items too.
-fn trim(doc: &Value, schema: &Value, value: &mut Value, depth: usize) {
-    const DEEPEST: usize = 16;
-    let schema = resolve(doc, schema);
-    match value {
-        Value::Array(items) if depth < DEEPEST => {
-            if let Some(each) = schema.get("items") {
-                items.iter_mut().for_each(|item| trim(doc, each, item, depth + 1));
-            }
-        }
-        Value::Object(fields) if depth < DEEPEST && closed(doc, schema, 0) => {
-            fields.retain(|name, _| property(doc, schema, name).is_some());
-            for (name, field) in fields.iter_mut() {
-                if let Some(each) = property(doc, schema, name) {
-                    trim(doc, each, field, depth + 1);
+/// What an answer shows of a value, from its schema: the fields of an
+/// object whose schema lists them (in `properties`, through `allOf`) and
+/// allows no others, each as its own schema says; each item of an array.
+#[derive(Debug)]
+enum Shape {
+    Any,
+    Object(HashMap<String, Shape>),
+    Items(Box<Shape>),
+}
+
+impl Shape {
+    /// Leaves out of `value` the fields it does not show.
+    fn trim(&self, value: &mut Value) {
+        match (self, value) {
+            (Shape::Items(each), Value::Array(items)) => items.iter_mut().for_each(|item| each.trim(item)),
+            (Shape::Object(fields), Value::Object(map)) => {
+                map.retain(|name, _| fields.contains_key(name));
+                for (name, value) in map.iter_mut() {
+                    if let Some(shape) = fields.get(name) {
+                        shape.trim(value);
+                    }
                 }
             }
+            _ => {}
         }
-        _ => {}
     }
+}
+
+/// The shape of `schema` (nothing below the eighth level is left out).
+fn shape(doc: &Value, schema: &Value, depth: usize) -> Shape {
+    let schema = resolve(doc, schema);
+    if depth > 8 {
+        return Shape::Any;
+    }
+    if let Some(items) = schema.get("items") {
+        return Shape::Items(Box::new(shape(doc, items, depth + 1)));
+    }
+    if !closed(doc, schema, 0) {
+        return Shape::Any;
+    }
+    let mut fields = HashMap::new();
+    let mut parts = vec![schema];
+    while let Some(part) = parts.pop() {
+        for (name, field) in part.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            fields.entry(name.clone()).or_insert_with(|| shape(doc, field, depth + 1));
+        }
+        parts.extend(part.get("allOf").and_then(Value::as_array).into_iter().flatten().map(|p| resolve(doc, p)));
+    }
+    Shape::Object(fields)
 }
 
 /// Whether `schema` lists every property an object of it may have: its own
@@ -650,7 +704,7 @@ fn success_schema(op: &Operation) -> Option<&Value> {
 }
 
 /// The spec's own answer to `op`, as JSON (`Null` when it has no body).
-fn documented(validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)> {
+fn document(validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)> {
     let answer = spec_response(validator, &op.id)?;
     let body = match answer.content_type.as_deref() {
         Some(media) if is_json(media) => serde_json::from_slice(&answer.body).ok()?,
@@ -660,9 +714,10 @@ fn documented(validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)>
     Some((answer.status, body))
 }
 
-/// `Some` when the answer fits the operation's documented response.
-fn fits(validator: &SpecValidator, op: &Operation, status: u16, answer: &Value) -> Option<()> {
-    if answer.is_null() {
+/// `Some` when the answer fits the operation's documented response, or
+/// shows the emulator's records (which the contract holds to the spec).
+fn fits(validator: &SpecValidator, op: &Operation, status: u16, answer: &Value, emulated: bool) -> Option<()> {
+    if emulated || answer.is_null() {
         return Some(());
     }
     let bytes = serde_json::to_vec(answer).ok()?;
@@ -780,7 +835,7 @@ fn list(
     op: &Operation,
     pointer: &str,
     mut envelope: Value,
-    items: &[Value],
+    (items, listed): (&[Value], &mut Option<(Vec<(String, String)>, Vec<usize>)>),
     keeps: impl Fn(&Value) -> bool,
     show: impl Fn(&mut Value),
     tokens: &Tokens<'_>,
@@ -788,35 +843,15 @@ fn list(
     let query = tokens.query;
     let paging = op.paging.as_ref();
     let size_param = op.parameters.iter().find(|p| Some(p.name.as_str()) == tokens.size);
-    let (ordering_params, field, descending) = ordering(op, query);
-    let shaping: Vec<&str> = paging
-        .map(|p| p.param.as_str())
-        .into_iter()
-        .chain(size_param.map(|p| p.name.as_str()))
-        .chain(["page"])
-        .chain(ordering_params)
-        .collect();
-    let mut selected: Vec<&Value> = items
-        .iter()
-        .filter(|item| {
-            query.iter().filter(|(k, _)| !shaping.contains(&k.as_str())).all(|(k, v)| match item.get(k) {
-                Some(field) => {
-                    let wanted: Vec<&str> = query.iter().filter(|(key, _)| key == k).map(|(_, v)| v.as_str()).collect();
-                    text(field).is_some_and(|t| wanted.iter().any(|w| w.eq_ignore_ascii_case(&t)))
-                }
-                // Not a field of the items: not a filter the store knows.
-                None => !items.iter().any(|i| i.get(k).is_some()) || v.is_empty(),
-            }) && keeps(item)
-        })
-        .collect();
-    match field {
-        Some(field) => selected.sort_by(|a, b| {
-            let order = compare(a.get(field), b.get(field));
-            if descending { order.reverse() } else { order }
-        }),
-        None if descending => selected.reverse(),
-        None => {}
+    let paging_params = [paging.map(|p| p.param.as_str()), size_param.map(|p| p.name.as_str()), Some("page")];
+    let mut key: Vec<(String, String)> =
+        query.iter().filter(|(k, _)| !paging_params.contains(&Some(k.as_str()))).cloned().collect();
+    key.sort();
+    if listed.as_ref().is_none_or(|(last, _)| *last != key) {
+        *listed = Some((key, select(op, query, &paging_params, items, keeps)));
     }
+    let selected = listed.as_ref().map_or(&[][..], |(_, at)| at.as_slice());
+    let records = |at: &[usize]| at.iter().filter_map(|at| items.get(*at)).map(|item| shown(item, &show)).collect();
     let one = |names: &[&str]| query.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(_, v)| v.as_str());
     let size = one(&size_param.map(|p| [p.name.as_str()]).unwrap_or([""]))
         .and_then(|v| v.parse::<f64>().ok())
@@ -828,7 +863,7 @@ fn list(
     let total = selected.len();
     let Some(paging) = paging else {
         let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
-        *slot = Value::Array(selected.into_iter().map(|item| shown(item, &show)).collect());
+        *slot = Value::Array(records(selected));
         describe(&mut envelope, pointer, None, total, None);
         return Ok(Some(envelope));
     };
@@ -850,7 +885,7 @@ fn list(
         None => number.map_or(0, |p| (p as usize - 1).saturating_mul(size)),
     };
     let end = start.saturating_add(size).min(total);
-    let page = selected.get(start.min(end)..end).unwrap_or_default().iter().map(|item| shown(item, &show)).collect();
+    let page = records(selected.get(start.min(end)..end).unwrap_or_default());
     let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
     *slot = Value::Array(page);
     describe(&mut envelope, pointer, size_param.map(|p| (p.name.as_str(), size)), total, Some(start > 0));
@@ -877,6 +912,46 @@ fn list(
         None => parent.remove(name),
     };
     Ok(Some(envelope))
+}
+
+/// The positions of the `items` a list's query selects (by the store's
+/// filters: a query parameter named as a field; and `keeps`), in the order
+/// it asks for.
+fn select(
+    op: &Operation,
+    query: &[(String, String)],
+    paging: &[Option<&str>],
+    items: &[Value],
+    keeps: impl Fn(&Value) -> bool,
+) -> Vec<usize> {
+    let (ordering_params, field, descending) = ordering(op, query);
+    let shaping = |k: &str| paging.contains(&Some(k)) || ordering_params.contains(&k);
+    // Each filter's name and values; one that is not a field of the items is
+    // not a filter the store knows (a record without the field passes an empty value).
+    let mut filters: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (name, value) in query.iter().filter(|(k, _)| !shaping(k)) {
+        match filters.iter_mut().find(|(n, _)| n == name) {
+            Some((_, values)) => values.push(value),
+            None => filters.push((name, vec![value])),
+        }
+    }
+    filters.retain(|(name, _)| items.iter().any(|i| i.get(*name).is_some()));
+    let kept = |item: &Value| {
+        filters.iter().all(|(name, wanted)| match item.get(*name) {
+            Some(field) => text(field).is_some_and(|t| wanted.iter().any(|w| w.eq_ignore_ascii_case(&t))),
+            None => wanted.iter().all(|w| w.is_empty()),
+        }) && keeps(item)
+    };
+    let mut selected: Vec<usize> = (0..items.len()).filter(|at| items.get(*at).is_some_and(kept)).collect();
+    match field {
+        Some(field) => selected.sort_by(|a, b| {
+            let order = compare(items.get(*a).and_then(|i| i.get(field)), items.get(*b).and_then(|i| i.get(field)));
+            if descending { order.reverse() } else { order }
+        }),
+        None if descending => selected.reverse(),
+        None => {}
+    }
+    selected
 }
 
 /// A listed record, as `show` shows it.

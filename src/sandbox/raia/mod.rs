@@ -1,29 +1,25 @@
 //! The raia AI Agent API emulator (Conversations).
 //!
-//! Conversations, their states and messages live in the generic store
-//! (listed with numbered pages, sorted, read, updated); what the spec cannot
-//! say is here. One agent, reached with its secret key (`Agent-Secret-Key`;
-//! anything else is the vendor's 403 body). The seeded users,
-//! conversations (each with a channel: API, live chat, email, SMS or
-//! voice), states and messages with feedbacks: conversation 0 is an
-//! AI-mode API chat, conversation 1 a manual-mode live chat and
-//! conversation 2 a manual-mode voice call, so every manual-message rule
-//! can be reached. A seeded conversation's messages are made when first
-//! read. Lists are newest first, ten a page, unless asked otherwise; the
-//! keyword search also finds the agent's name; a conversation in manual
-//! mode is assigned to a human agent; every write stamps `updatedAt`.
+//! Conversations, their states and messages live in the generic store;
+//! what the spec cannot say is here. One agent, reached with its secret key
+//! (`Agent-Secret-Key`; anything else is the vendor's 403 body). The seeded
+//! users, states and conversations (each with a channel: API, live chat,
+//! email, SMS or voice), whose messages are made when first read:
+//! conversation 0 is an AI-mode API chat, 1 a manual-mode live chat and 2 a
+//! manual-mode voice call, so every manual-message rule can be reached.
+//! Lists are newest first, ten a page, unless asked otherwise; the keyword
+//! search finds the agent's name too; a conversation in manual mode is
+//! assigned to a human agent; every write stamps `updatedAt`.
 //!
 //! The agent is deterministic: it answers `REPLY_PREFIX` followed by the
 //! question. A question sent asynchronously stays `pending` for
 //! `reply_delay`, then is `completed`; one that contains [`FAIL_TRIGGER`]
 //! ends `failed` instead (and a synchronous send of it is a 500). Replies are
-//! worked out when the next request comes, from the time, so no background
-//! task is needed. A start finds its user (by `fkId`, else address or
-//! number) or adds one, and continues the user's current conversation
-//! unless `resetConversation` (or a call) starts a new one.
-//!
-//! Errors are the vendor's bodies: 404 `ENTITY_NOT_FOUND` and the 500 with
-//! the reason in `details`.
+//! worked out when the next request comes, so no background task is needed.
+//! A start finds its user (by `fkId`, else address or number) or adds one,
+//! and continues the user's current conversation unless `resetConversation`
+//! (or a call) starts a new one. Errors are the vendor's bodies: 404
+//! `ENTITY_NOT_FOUND`, and the 500 with the reason in `details`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -34,7 +30,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, SubsecRound, TimeZone, Utc};
 use serde_json::{Value, json};
 
-use super::store::{Answer, Context, Hooks, Records, Refusal, text};
+use super::store::{Answer, Context, Hooks, Records, Refusal, overlay, text};
 use super::{HarnessConfig, Refused, Sandbox};
 use crate::secret::Secret;
 
@@ -108,10 +104,11 @@ super::emulator! {
     }
 }
 
-/// The collection of conversations (a spec path); each has its `/messages`.
+/// The collections of conversations (each has its `/messages`) and states.
 const CONVERSATIONS: &str = "/external/conversations";
-/// The collection of conversation states.
 const STATES: &str = "/external/conversations/states";
+/// Marks a question whose asynchronous answer failed (answers do not show it).
+const FAILED: &str = "sandboxReplyFailed";
 
 fn messages_of(conversation: &str) -> String {
     format!("{CONVERSATIONS}/{conversation}/messages")
@@ -148,7 +145,7 @@ impl Sandbox<RaiaState> {
     }
 }
 
-/// The emulator's settings, users and questions; the store has the rest.
+/// The emulator's settings, users and pending questions; the store has the rest.
 #[derive(Debug)]
 pub struct RaiaState {
     seed: u64,
@@ -161,24 +158,15 @@ struct World {
     rng: fastrand::Rng,
     users: Vec<Value>,
     states: Vec<Value>,
-    /// Seeded conversations by id: their number, which their messages are made from.
-    seeded: HashMap<String, usize>,
-    /// Questions sent asynchronously, and what became of them.
-    questions: Vec<Question>,
-    /// The last timestamp handed out; each new one is later.
-    clock: DateTime<Utc>,
     /// The human agent manual-mode conversations are assigned to.
     human_agent: Value,
-}
-
-#[derive(Debug)]
-struct Question {
-    id: String,
-    conversation: String,
-    due: Instant,
-    fails: bool,
-    /// `None` while pending; then the reply, or `None` inside for a failure.
-    reply: Option<Option<Value>>,
+    /// Seeded conversations by id: their number, which their messages are made from.
+    seeded: HashMap<String, usize>,
+    /// Questions sent asynchronously and not answered yet: their id and
+    /// conversation, when the answer is due, and whether it fails.
+    pending: Vec<(String, String, Instant, bool)>,
+    /// The last timestamp handed out; each new one is later.
+    clock: DateTime<Utc>,
 }
 
 const FIRST_NAMES: [&str; 8] = ["Ada", "Grace", "Alan", "Katherine", "Linus", "Margaret", "Dennis", "Barbara"];
@@ -196,16 +184,18 @@ const TOPICS: [(&str, &str); 8] = [
 /// The message source (the channel) of seeded conversation `i` is `CHANNELS[i % 6]`.
 const CHANNELS: [&str; 6] = ["api", "live_chat", "voice", "email", "sms", "api"];
 
-/// When the seed starts.
-fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).single().unwrap_or_default()
+/// `minutes` after the seed's start (the latest time there is, past it).
+fn seed_at(minutes: usize) -> DateTime<Utc> {
+    let start = Utc.with_ymd_and_hms(2024, 3, 1, 9, 0, 0).single().unwrap_or_default();
+    let later = i64::try_from(minutes).ok().and_then(chrono::Duration::try_minutes);
+    later.and_then(|later| start.checked_add_signed(later)).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-fn minutes(m: usize) -> chrono::Duration {
-    i64::try_from(m).ok().and_then(chrono::Duration::try_minutes).unwrap_or_default()
+fn seed_time(minutes: usize) -> Value {
+    stamp(seed_at(minutes))
 }
 
-/// A timestamp as the API writes it (and as the store orders it: one width).
+/// A time as the API writes it (and as the store orders it: one width).
 fn stamp(at: DateTime<Utc>) -> Value {
     Value::from(at.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
@@ -213,54 +203,35 @@ fn stamp(at: DateTime<Utc>) -> Value {
 /// A random (version 4) UUID from a seeded generator.
 fn uuid(rng: &mut fastrand::Rng) -> String {
     let (a, b) = (rng.u64(..), rng.u64(..));
-    let variant = 0x8000 | (b >> 48 & 0x3fff);
-    format!("{:08x}-{:04x}-4{:03x}-{variant:04x}-{:012x}", a >> 32, (a >> 16) & 0xffff, a & 0xfff, b & 0xffff_ffff_ffff)
-}
-
-/// Sets (or, with `Null`, removes) a field of a record.
-fn set(record: &mut Value, name: &str, value: Value) {
-    if let Some(fields) = record.as_object_mut() {
-        match value {
-            Value::Null => fields.remove(name),
-            value => fields.insert(name.to_owned(), value),
-        };
-    }
+    let (time, variant) = ((a >> 16) & 0xffff, 0x8000 | (b >> 48 & 0x3fff));
+    format!("{:08x}-{time:04x}-4{:03x}-{variant:04x}-{:012x}", a >> 32, a & 0xfff, b & 0xffff_ffff_ffff)
 }
 
 fn field<'v>(record: &'v Value, name: &str) -> &'v str {
     record.get(name).and_then(Value::as_str).unwrap_or_default()
 }
 
-/// A new conversation of `user`, in AI mode, with no messages.
-fn conversation(rng: &mut fastrand::Rng, user: &Value, voice: bool, at: DateTime<Utc>) -> Value {
+/// A new conversation of `user`, active and in AI mode, without messages.
+fn conversation(rng: &mut fastrand::Rng, user: &Value, voice: bool, at: Value) -> Value {
+    let ai_conversation = format!("conv_{:016x}{:08x}", rng.u64(..), rng.u32(..));
     let mut c = json!({
         "id": uuid(rng), "conversationUserId": user.get("id"), "user": user, "status": "active", "mode": "ai",
-        "aiConversationId": format!("conv_{:016x}{:08x}", rng.u64(..), rng.u32(..)), "metadata": {},
-        "createdAt": stamp(at), "updatedAt": stamp(at), "isAnonymized": false, "feedbacks": [],
+        "aiConversationId": ai_conversation, "metadata": {}, "createdAt": at, "updatedAt": at,
+        "isAnonymized": false, "feedbacks": [],
     });
-    if voice {
-        set(&mut c, "aiCallId", format!("call_{:016x}", rng.u64(..)).into());
-    }
+    overlay(&mut c, json!({"aiCallId": voice.then(|| format!("call_{:016x}", rng.u64(..)))}));
     c
 }
 
-/// A message of `conversation`: `answers` is the question it answers (none: it is one).
+/// A message of `conversation`, answering the question `answers` (none: it is one).
 fn message(id: String, conversation: &str, text: &str, role: &str, source: &str, answers: Option<&str>) -> Value {
+    let full = (role == "assistant").then(|| json!({"outputText": text, "urlCitations": [], "fileCitations": []}));
     let mut m = json!({
-        "id": id, "message": text, "conversationId": conversation, "senderRole": role,
-        "conversationMessageId": answers.unwrap_or(&id), "source": source,
-        "conversationMessageFeedbacks": [], "isAnonymized": false,
+        "id": id, "message": text, "conversationId": conversation, "senderRole": role, "source": source,
+        "conversationMessageId": answers.unwrap_or(&id), "conversationMessageFeedbacks": [], "isAnonymized": false,
     });
-    if role == "assistant" {
-        set(&mut m, "fullAIResponse", json!({"outputText": text, "urlCitations": [], "fileCitations": []}));
-    }
+    overlay(&mut m, json!({"fullAIResponse": full}));
     m
-}
-
-/// A message as an answer shows it, without its feedbacks.
-fn plain(mut message: Value) -> Value {
-    set(&mut message, "conversationMessageFeedbacks", json!([]));
-    message
 }
 
 impl World {
@@ -273,48 +244,47 @@ impl World {
             ("New", "Not looked at yet", "#3b82f6", true),
             ("In progress", "A human is on it", "#f59e0b", false),
             ("Resolved", "Nothing left to do", "#10b981", true),
-        ]
-        .map(|(name, description, color, persistent)| {
+        ];
+        let states = states.map(|(name, description, color, persistent)| {
             json!({"id": uuid(&mut rng), "name": name, "description": description, "color": color,
                    "isPersistent": persistent, "createdAt": created, "updatedAt": created})
         });
         let users = (0..config.users.max(1)).map(|i| {
             let (first, last) = (FIRST_NAMES[i % FIRST_NAMES.len()], LAST_NAMES[(i / 2 + i) % LAST_NAMES.len()]);
-            json!({"id": uuid(&mut rng), "firstName": first, "lastName": last, "source": "webchat",
-                   "email": format!("{}.{}{i}@example.com", first.to_lowercase(), last.to_lowercase()),
-                   "phoneNumber": format!("+1555010{i:04}"), "fkId": format!("crm-{}", 1000 + i), "isAnonymized": false})
+            let email = format!("{}.{}{i}@example.com", first.to_lowercase(), last.to_lowercase());
+            json!({"id": uuid(&mut rng), "firstName": first, "lastName": last, "email": email, "source": "webchat",
+                   "phoneNumber": format!("+1555010{i:04}"), "fkId": format!("crm-{}", 1000 + i),
+                   "isAnonymized": false})
         });
         let users = users.collect();
-        // Every seeded timestamp is before the first one handed out.
-        let clock = start() + minutes(config.conversations.saturating_mul(90).saturating_add(10));
-        let (seeded, questions, states) = (HashMap::new(), Vec::new(), states.to_vec());
-        World { rng, users, states, seeded, questions, clock, human_agent }
+        // Every seeded time is before the first one handed out.
+        let clock = seed_at(config.conversations.saturating_mul(90).saturating_add(10));
+        let states = states.to_vec();
+        World { rng, users, states, human_agent, seeded: HashMap::new(), pending: Vec::new(), clock }
     }
 
     /// Now, to the millisecond, and always after the previous timestamp.
-    fn tick(&mut self) -> DateTime<Utc> {
-        let now = DateTime::<Utc>::from(std::time::SystemTime::now())
-            .trunc_subsecs(3)
-            .max(self.clock + chrono::Duration::milliseconds(1));
-        self.clock = now;
-        now
+    fn tick(&mut self) -> Value {
+        let now = DateTime::<Utc>::from(std::time::SystemTime::now()).trunc_subsecs(3);
+        let next = self.clock.checked_add_signed(chrono::Duration::milliseconds(1)).unwrap_or(self.clock);
+        self.clock = now.max(next);
+        stamp(self.clock)
     }
 
-    /// Finds the user a start request names (by `fkId`, else address or
-    /// number), or adds one.
+    /// The user a start request names (by `fkId`, else by address or
+    /// number), or a new one.
     fn user_for(&mut self, start: &Value, by_email: bool) -> Value {
-        let same = |u: &Value, name: &str| {
-            let (mine, theirs) = (u.get(name).and_then(Value::as_str), start.get(name).and_then(Value::as_str));
-            let fold = |t: &str| if name == "email" { t.to_lowercase() } else { t.to_owned() };
-            mine.is_some() && mine.map(fold) == theirs.map(fold)
-        };
         let by = if by_email { "email" } else { "phoneNumber" };
+        let same = |u: &Value, name: &str| {
+            let fold = |t: &str| if name == "email" { t.to_lowercase() } else { t.to_owned() };
+            u.get(name).is_some() && u.get(name).and_then(Value::as_str).map(fold) == start[name].as_str().map(fold)
+        };
         if let Some(user) = self.users.iter().find(|u| same(u, "fkId") || same(u, by)) {
             return user.clone();
         }
         let mut user = json!({"id": uuid(&mut self.rng), "isAnonymized": false});
         for name in ["firstName", "lastName", "email", "phoneNumber", "context", "source", "fkId", "fkUserId"] {
-            set(&mut user, name, start.get(name).cloned().unwrap_or_default());
+            overlay(&mut user, json!({ name: start.get(name) }));
         }
         self.users.push(user.clone());
         user
@@ -326,58 +296,77 @@ impl RaiaState {
         f(&mut self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
     }
 
-    /// Seeded conversation `i` and its messages (a question, the agent's
-    /// answer, a thank-you and its answer; every third has a vote on its
-    /// first answer), made from the seed alone.
-    fn seeded(&self, i: usize, user: &Value, states: &[Value]) -> (Value, Vec<Value>) {
-        let mut rng = fastrand::Rng::with_seed(super::mix(self.seed ^ (i as u64).rotate_left(32)));
+    /// Seeded conversation `i` and, if asked, its messages (a question,
+    /// the agent's answer, a thank-you and its answer; every third has a
+    /// vote on its first answer), made from the seed alone.
+    fn seeded(&self, i: usize, user: &Value, seeded: &(Vec<Value>, Value), messages: bool) -> (Value, Vec<Value>) {
+        let (states, human_agent) = seeded;
+        let rng = |stream: u64| fastrand::Rng::with_seed(super::mix(self.seed ^ (i as u64).rotate_left(32) ^ stream));
+        let (mut rng, mut ids) = (rng(0), rng(1));
         let (source, (topic, question)) = (CHANNELS[i % CHANNELS.len()], TOPICS[i % TOPICS.len()]);
-        let created = start() + minutes(i * 90);
-        let mut c = conversation(&mut rng, user, source == "voice", created);
-        let (id, manual) = (field(&c, "id").to_owned(), matches!(i % 4, 1 | 2));
-        for (name, value) in [
-            ("mode", Value::from(if manual { "manual" } else { "ai" })),
-            ("assignedUser", if manual { self.world(|w| w.human_agent.clone()) } else { Value::Null }),
-            ("title", topic.into()),
-            ("summary", format!("{} asked about {}.", field(user, "firstName"), topic.to_lowercase()).into()),
-            ("score", ((1 + i % 5) as f64).into()),
-            ("conversationStateId", states.get(i % 3).and_then(|s| s.get("id")).cloned().unwrap_or_default()),
-        ] {
-            set(&mut c, name, value);
-        }
-        let (mut messages, mut feedbacks, mut at) = (Vec::new(), Vec::new(), created);
-        for (k, text) in [question, "Thanks, that helps."].into_iter().enumerate() {
-            let mut asked = message(uuid(&mut rng), &id, text, "conversation_user", source, None);
-            set(&mut asked, "createdAt", stamp(at + minutes(2)));
-            at += minutes(3);
+        let start = i.saturating_mul(90);
+        let mut c = conversation(&mut rng, user, source == "voice", seed_time(start));
+        let (id, manual, up) = (field(&c, "id").to_owned(), matches!(i % 4, 1 | 2), i.is_multiple_of(2));
+        let (vote, comment) = if up { ("up", "Helpful") } else { ("down", "Not what I asked") };
+        let answer = format!("{REPLY_PREFIX}{question}");
+        let feedback = i.is_multiple_of(3).then(|| {
+            json!({"id": uuid(&mut rng), "voteType": vote, "question": question, "answer": answer, "comment": comment,
+                   "userEmail": user.get("email")})
+        });
+        let mut made = Vec::new();
+        for (k, text) in [question, "Thanks, that helps."].into_iter().enumerate().filter(|_| messages) {
+            let at = start + 3 * k;
+            let mut asked = message(uuid(&mut ids), &id, text, "conversation_user", source, None);
+            overlay(&mut asked, json!({"createdAt": seed_time(at + 2)}));
             let reply = format!("{REPLY_PREFIX}{text}");
-            let mut answer = message(uuid(&mut rng), &id, &reply, "assistant", source, Some(field(&asked, "id")));
-            set(&mut answer, "createdAt", stamp(at));
-            if k == 0 && i.is_multiple_of(3) {
-                let (vote, comment) = if i.is_multiple_of(2) { ("up", "Helpful") } else { ("down", "Not what I asked") };
-                let mut feedback = json!({"id": uuid(&mut rng), "voteType": vote, "question": text, "answer": reply,
-                                          "comment": comment, "userEmail": user.get("email")});
-                set(&mut answer, "conversationMessageFeedbacks", json!([feedback]));
-                for name in ["createdAt", "updatedAt"] {
-                    set(&mut feedback, name, stamp(at + minutes(1)));
-                }
-                feedbacks.push(feedback);
-            }
-            messages.extend([asked, answer]);
+            let mut answer = message(uuid(&mut ids), &id, &reply, "assistant", source, Some(field(&asked, "id")));
+            let votes: Vec<&Value> = feedback.iter().filter(|_| k == 0).collect();
+            overlay(&mut answer, json!({"createdAt": seed_time(at + 3), "conversationMessageFeedbacks": votes}));
+            made.extend([asked, answer]);
         }
-        set(&mut c, "feedbacks", feedbacks.into());
-        set(&mut c, "updatedAt", stamp(at));
-        (c, messages)
+        let mut feedbacks: Vec<Value> = feedback.into_iter().collect();
+        for feedback in &mut feedbacks {
+            overlay(feedback, json!({"createdAt": seed_time(start + 4), "updatedAt": seed_time(start + 4)}));
+        }
+        let (mode, assigned) = if manual { ("manual", human_agent) } else { ("ai", &Value::Null) };
+        let summary = format!("{} asked about {}.", field(user, "firstName"), topic.to_lowercase());
+        let (state, score) = (states.get(i % 3).and_then(|s| s.get("id")), (1 + i % 5) as f64);
+        let seeded = json!({"mode": mode, "assignedUser": assigned, "title": topic, "summary": summary, "score": score,
+                            "conversationStateId": state, "feedbacks": feedbacks, "updatedAt": seed_time(start + 6)});
+        overlay(&mut c, seeded);
+        (c, made)
+    }
+
+    /// A new conversation of `user`, titled `title`, with the state and
+    /// custom data a request names.
+    fn open(&self, user: &Value, voice: bool, title: Option<&Value>, request: &Value) -> Value {
+        let mut c = self.world(|w| {
+            let at = w.tick();
+            conversation(&mut w.rng, user, voice, at)
+        });
+        let data = request.get("customData").filter(|d| d.as_object().is_some_and(|d| !d.is_empty()));
+        let metadata = data.map_or_else(|| json!({}), |data| json!({"customData": data}));
+        let state = request.get("conversationStateId");
+        overlay(&mut c, json!({"title": title, "conversationStateId": state, "metadata": metadata}));
+        c
     }
 
     /// Adds a message to a conversation, which it makes the latest updated.
-    fn push(&self, records: &mut Records<'_>, conversation: &str, text: &str, role: &str, source: &str, answers: Option<&str>) -> Value {
+    fn push(
+        &self,
+        records: &mut Records<'_>,
+        to: &str,
+        text: &str,
+        role: &str,
+        source: &str,
+        answers: Option<&str>,
+    ) -> Value {
         let (id, at) = self.world(|w| (uuid(&mut w.rng), w.tick()));
-        let mut sent = message(id, conversation, text, role, source, answers);
-        set(&mut sent, "createdAt", stamp(at));
-        records.of(&messages_of(conversation)).push(sent.clone());
-        if let Some(c) = records.get(CONVERSATIONS, conversation) {
-            set(c, "updatedAt", stamp(at));
+        let mut sent = message(id, to, text, role, source, answers);
+        overlay(&mut sent, json!({"createdAt": at}));
+        records.of(&messages_of(to)).push(sent.clone());
+        if let Some(c) = records.get(CONVERSATIONS, to) {
+            overlay(c, json!({"updatedAt": at}));
         }
         sent
     }
@@ -385,20 +374,24 @@ impl RaiaState {
     /// Answers the questions whose time has come.
     fn advance(&self, records: &mut Records<'_>) {
         let now = Instant::now();
-        let due: Vec<(String, String, bool)> = self.world(|w| {
-            let due = w.questions.iter().filter(|q| q.reply.is_none() && q.due <= now);
-            due.map(|q| (q.id.clone(), q.conversation.clone(), q.fails)).collect()
+        let due = self.world(|w| {
+            let (due, pending) = std::mem::take(&mut w.pending).into_iter().partition(|(.., at, _)| *at <= now);
+            w.pending = pending;
+            due
         });
-        for (question, conversation, fails) in due {
-            let asked = records.of(&messages_of(&conversation)).iter().find(|m| field(m, "id") == question).cloned();
-            let reply = match asked {
-                Some(asked) if !fails && records.get(CONVERSATIONS, &conversation).is_some() => {
-                    let text = format!("{REPLY_PREFIX}{}", field(&asked, "message"));
-                    Some(self.push(records, &conversation, &text, "assistant", field(&asked, "source"), Some(&question)))
-                }
-                _ => None,
-            };
-            self.world(|w| w.questions.iter_mut().filter(|q| q.id == question).for_each(|q| q.reply = Some(reply.clone())));
+        for (question, conversation, _, fails) in due {
+            if records.get(CONVERSATIONS, &conversation).is_none() {
+                continue;
+            }
+            let messages = records.of(&messages_of(&conversation));
+            let Some(asked) = messages.iter_mut().find(|m| field(m, "id") == question) else { continue };
+            if fails {
+                overlay(asked, json!({ FAILED: true }));
+                continue;
+            }
+            let text = format!("{REPLY_PREFIX}{}", field(asked, "message"));
+            let source = field(asked, "source").to_owned();
+            self.push(records, &conversation, &text, "assistant", &source, Some(&question));
         }
     }
 
@@ -409,7 +402,7 @@ impl RaiaState {
         let fails = text.to_lowercase().contains(FAIL_TRIGGER);
         if !wait {
             let (id, due) = (field(&asked, "id").to_owned(), Instant::now() + self.config.reply_delay);
-            self.world(|w| w.questions.push(Question { id, conversation: conversation.into(), due, fails, reply: None }));
+            self.world(|w| w.pending.push((id, conversation.to_owned(), due, fails)));
             return Ok((201, asked));
         }
         if fails {
@@ -419,31 +412,34 @@ impl RaiaState {
         Ok((201, self.push(records, conversation, &reply, "assistant", "api", Some(field(&asked, "id")))))
     }
 
+    /// The reply to `question`: pending until its time, then the agent's
+    /// answer, or the failure.
     fn reply(&self, records: &mut Records<'_>, conversation: &str, question: &str) -> Answer {
-        let asked = self.world(|w| w.questions.iter().find(|q| q.id == question && q.conversation == conversation).map(|q| q.reply.clone()));
-        let (status, message, error) = match asked {
-            Some(None) => ("pending", Value::Null, Value::Null),
-            Some(Some(None)) => ("failed", Value::Null, REPLY_FAILURE.into()),
-            Some(Some(Some(reply))) => ("completed", reply, Value::Null),
-            // A question sent synchronously (or seeded) has its answer already.
-            None => {
-                records.get(CONVERSATIONS, conversation).ok_or_else(|| not_found(conversation))?;
-                let messages = records.of(&messages_of(conversation));
-                let answer = messages.iter().find(|m| field(m, "conversationMessageId") == question && field(m, "id") != question);
-                let missing = || (StatusCode::NOT_FOUND, format!("no question {question} in conversation {conversation}"));
-                ("completed", plain(answer.ok_or_else(missing)?.clone()), Value::Null)
-            }
+        let reply = |status, message: Value, error: Value| {
+            Ok((200, json!({"status": status, "message": message, "error": error})))
         };
-        Ok((200, json!({"status": status, "message": message, "error": error})))
+        if self.world(|w| w.pending.iter().any(|(id, to, ..)| id == question && to == conversation)) {
+            return reply("pending", Value::Null, Value::Null);
+        }
+        records.get(CONVERSATIONS, conversation).ok_or_else(|| not_found(conversation))?;
+        let messages = records.of(&messages_of(conversation));
+        let answers = |m: &&Value| field(m, "conversationMessageId") == question && field(m, "id") != question;
+        if let Some(answer) = messages.iter().find(answers) {
+            let mut answer = answer.clone();
+            overlay(&mut answer, json!({"conversationMessageFeedbacks": []}));
+            return reply("completed", answer, Value::Null);
+        }
+        if messages.iter().any(|m| field(m, "id") == question && m.get(FAILED).is_some()) {
+            return reply("failed", Value::Null, REPLY_FAILURE.into());
+        }
+        Err((StatusCode::NOT_FOUND, format!("no question {question} in conversation {conversation}")))
     }
 
     fn set_mode(&self, records: &mut Records<'_>, id: &str, body: &Value) -> Answer {
         let (at, human_agent) = self.world(|w| (w.tick(), w.human_agent.clone()));
         let c = records.get(CONVERSATIONS, id).ok_or_else(|| not_found(id))?;
-        let manual = field(body, "mode") == "manual";
-        set(c, "mode", body.get("mode").cloned().unwrap_or_default());
-        set(c, "assignedUser", if manual { human_agent } else { Value::Null });
-        set(c, "updatedAt", stamp(at));
+        let assigned = if field(body, "mode") == "manual" { human_agent } else { Value::Null };
+        overlay(c, json!({"mode": body.get("mode"), "assignedUser": assigned, "updatedAt": at}));
         Ok((200, c.clone()))
     }
 
@@ -455,8 +451,8 @@ impl RaiaState {
         if field(c, "mode") != "manual" {
             return Err((StatusCode::BAD_REQUEST, NOT_MANUAL_MESSAGE.into()));
         }
+        // On the conversation's channel, answering the message named, else the user's latest.
         let messages = records.of(&messages_of(id));
-        // The channel's source; the message answers the one named, else the user's latest.
         let source = messages.first().map_or("api", |m| field(m, "source")).to_owned();
         let latest = messages.iter().rev().find(|m| field(m, "senderRole") == "conversation_user");
         let answers = body.get("conversationMessageId").and_then(Value::as_str).or(latest.map(|m| field(m, "id")));
@@ -466,125 +462,102 @@ impl RaiaState {
 
     fn start(&self, records: &mut Records<'_>, body: &Value) -> Answer {
         let (channel, text) = (field(body, "channel"), |name: &str| field(body, name).to_owned());
-        let reset = body.get("resetConversation").and_then(Value::as_bool) == Some(true);
+        let (reset, call) = (body.get("resetConversation") == Some(&Value::Bool(true)), json!("Voice call"));
         let (opening, title, reset) = match channel {
-            "email" => (format!("{}\n\n{}", text("emailSubject"), text("emailIntroduction")), Some(text("emailSubject")), reset),
+            "email" => {
+                (format!("{}\n\n{}", text("emailSubject"), text("emailIntroduction")), body.get("emailSubject"), reset)
+            }
             "sms" => (text("smsIntroduction"), None, reset),
             // Every call is a conversation of its own.
-            _ => (text("firstMessage"), Some("Voice call".to_owned()), true),
+            _ => (text("firstMessage"), Some(&call), true),
         };
         let user = self.world(|w| w.user_for(body, channel == "email"));
         let conversations = records.of(CONVERSATIONS);
         let current = conversations.iter_mut().rev().find(|c| {
-            c.get("conversationUserId") == user.get("id") && field(c, "status") == "active" && c.get("aiCallId").is_none()
+            let (theirs, active) = (c.get("conversationUserId") == user.get("id"), field(c, "status") == "active");
+            theirs && active && c.get("aiCallId").is_none()
         });
         let id = match current {
             Some(c) if !reset => field(c, "id").to_owned(),
             current => {
                 // resetConversation archives the current conversation.
                 if let Some(c) = current {
-                    set(c, "status", "archived".into());
+                    overlay(c, json!({"status": "archived"}));
                 }
-                let mut c = self.world(|w| {
-                    let at = w.tick();
-                    conversation(&mut w.rng, &user, channel == "voice", at)
-                });
-                set(&mut c, "title", title.map(Value::from).unwrap_or_default());
-                set(&mut c, "conversationStateId", body.get("conversationStateId").cloned().unwrap_or_default());
-                set(&mut c, "metadata", custom_data(body));
+                let c = self.open(&user, channel == "voice", title, body);
                 let id = field(&c, "id").to_owned();
                 conversations.push(c);
                 id
             }
         };
-        let source = if matches!(channel, "email" | "sms") { channel } else { "voice" };
-        self.push(records, &id, &opening, "assistant", source, None);
+        self.push(records, &id, &opening, "assistant", channel, None);
         Ok((201, json!({"conversationId": id})))
-    }
-}
-
-/// A conversation's `metadata`: the request's `customData`, if any.
-fn custom_data(body: &Value) -> Value {
-    match body.get("customData").and_then(Value::as_object) {
-        Some(data) if !data.is_empty() => json!({"customData": data}),
-        _ => json!({}),
     }
 }
 
 impl Hooks for RaiaState {
     fn seed(&self, path: &str) -> Option<Vec<Value>> {
         // The seeded users (the first ones) take turns.
-        let seeded_users = self.config.users.max(1);
-        let (users, states) = self.world(|w| (w.users[..seeded_users.min(w.users.len())].to_vec(), w.states.clone()));
-        let made = |i: usize| self.seeded(i, users.get(i % seeded_users).unwrap_or(&Value::Null), &states);
         if path == STATES {
-            return Some(states);
+            return Some(self.world(|w| w.states.clone()));
         }
+        let users = self.config.users.max(1);
+        let (mine, seeded) =
+            self.world(|w| (w.users[..users.min(w.users.len())].to_vec(), (w.states.clone(), w.human_agent.clone())));
+        let made = |i: usize, messages| self.seeded(i, mine.get(i % users).unwrap_or(&Value::Null), &seeded, messages);
         if path == CONVERSATIONS {
-            let seeded: Vec<Value> = (0..self.config.conversations).map(|i| made(i).0).collect();
-            self.world(|w| w.seeded.extend(seeded.iter().enumerate().map(|(i, c)| (field(c, "id").to_owned(), i))));
-            return Some(seeded);
+            let made: Vec<Value> = (0..self.config.conversations).map(|i| made(i, false).0).collect();
+            self.world(|w| w.seeded.extend(made.iter().enumerate().map(|(i, c)| (field(c, "id").to_owned(), i))));
+            return Some(made);
         }
         let conversation = path.strip_prefix(CONVERSATIONS)?.strip_prefix('/')?.strip_suffix("/messages")?;
         let i = self.world(|w| w.seeded.get(conversation).copied());
-        Some(i.map(|i| made(i).1).unwrap_or_default())
+        Some(i.map(|i| made(i, true).1).unwrap_or_default())
     }
 
     fn defaults(&self, operation_id: &str) -> Vec<(String, String)> {
+        // No default is documented: newest first.
         match operation_id {
-            // No default is documented; newest first.
-            "listConversations" => {
-                vec![("pageSize".into(), self.config.default_page_size.to_string()), ("orderDirection".into(), "DESC".into())]
-            }
+            "listConversations" => vec![
+                ("pageSize".into(), self.config.default_page_size.to_string()),
+                ("orderDirection".into(), "DESC".into()),
+            ],
             _ => Vec::new(),
         }
     }
 
     fn keeps(&self, request: &Context<'_>, c: &Value) -> bool {
-        let time = |t: &str| crate::spec::validate::parse_date_time(t).map(|t| t.with_timezone(&Utc));
+        let time = |t: &str| crate::spec::validate::parse_date_time(t);
         let updated = || time(field(c, "updatedAt"));
         let found = |keyword: &str| {
-            let keyword = keyword.to_lowercase();
-            let user = c.get("user").unwrap_or(&Value::Null);
-            let user = ["firstName", "lastName", "email", "phoneNumber"].map(|name| field(user, name));
+            let user = ["firstName", "lastName", "email", "phoneNumber"].map(|name| field(&c["user"], name));
             let fields = [field(c, "title"), field(c, "summary"), &self.config.agent_name].into_iter().chain(user);
-            fields.into_iter().any(|f| f.to_lowercase().contains(&keyword))
+            fields.into_iter().any(|f| f.to_lowercase().contains(&keyword.to_lowercase()))
         };
+        let feedbacks = c.get("feedbacks").and_then(Value::as_array).is_some_and(|f| !f.is_empty());
         request.param("userId").is_none_or(|u| field(c, "conversationUserId") == u)
             && request.param("startDate").and_then(time).is_none_or(|t| updated().is_some_and(|u| u >= t))
             && request.param("endDate").and_then(time).is_none_or(|t| updated().is_some_and(|u| u <= t))
             && request.param("searchKeyword").is_none_or(found)
-            && (request.param("withFeedbacksOnly") != Some("true")
-                || c.get("feedbacks").and_then(Value::as_array).is_some_and(|f| !f.is_empty()))
+            && (request.param("withFeedbacksOnly") != Some("true") || feedbacks)
     }
 
     fn write(&self, request: &Context<'_>, record: &mut Value, _before: Option<&Value>) -> Result<(), Refusal> {
-        let user_id = field(record, "conversationUserId").to_owned();
-        let written = self.world(|w| {
-            let at = w.tick();
-            if request.operation_id != "createConversation" {
-                return Ok((None, at));
-            }
-            let user = w.users.iter().find(|u| field(u, "id") == user_id).cloned();
-            let user = user.ok_or_else(|| (StatusCode::NOT_FOUND, format!("no conversationUserId {user_id}")))?;
-            Ok((Some(conversation(&mut w.rng, &user, false, at)), at))
-        });
-        match written? {
-            (Some(mut c), _) => {
-                for name in ["title", "conversationStateId"] {
-                    set(&mut c, name, record.get(name).cloned().unwrap_or_default());
-                }
-                set(&mut c, "metadata", custom_data(record));
-                *record = c;
-            }
-            (None, at) => set(record, "updatedAt", stamp(at)),
+        if request.operation_id != "createConversation" {
+            let at = self.world(World::tick);
+            overlay(record, json!({"updatedAt": at}));
+            return Ok(());
         }
+        let user_id = field(record, "conversationUserId");
+        let user = self.world(|w| w.users.iter().find(|u| field(u, "id") == user_id).cloned());
+        let user = user.ok_or_else(|| (StatusCode::NOT_FOUND, format!("no conversationUserId {user_id}")))?;
+        *record = self.open(&user, false, record.get("title"), record);
         Ok(())
     }
 
     fn show(&self, request: &Context<'_>, message: &mut Value) {
         if request.operation_id == "listMessages" && request.param("shouldIncludeFeedbacks") != Some("true") {
-            set(message, "conversationMessageFeedbacks", json!([]));
+            overlay(message, json!({"conversationMessageFeedbacks": []}));
         }
     }
 
@@ -597,7 +570,7 @@ impl Hooks for RaiaState {
                 let user = body.get("conversationUserId");
                 let gone = records.remove(CONVERSATIONS, |c| c.get("conversationUserId") == user);
                 let gone: Vec<&str> = gone.iter().map(|c| field(c, "id")).collect();
-                self.world(|w| w.questions.retain(|q| !gone.contains(&q.conversation.as_str())));
+                self.world(|w| w.pending.retain(|(_, to, ..)| !gone.contains(&to.as_str())));
                 Ok((204, Value::Null))
             }
             "setConversationMode" => self.set_mode(records, id, body),
@@ -615,23 +588,17 @@ fn not_found(conversation: &str) -> Refusal {
 }
 
 /// An error in the vendor's shape (`ApiError` in the spec): its 404 and
-/// 500 bodies, with the reason in `details`; its 403; the others named by
-/// their status.
+/// 500 bodies with the reason in `details`, its 403, the rest named so.
 fn render_error(status: StatusCode, message: String) -> Response {
     let reason = json!([{"reason": message}]);
-    let body = match status {
-        StatusCode::NOT_FOUND => {
-            json!({"status": 404, "name": "ENTITY_NOT_FOUND_ERROR", "message": "ENTITY_NOT_FOUND", "details": reason})
-        }
-        StatusCode::INTERNAL_SERVER_ERROR => json!({"status": 500, "message": "Internal Server Error", "details": reason}),
-        status => {
-            let name = match status {
-                StatusCode::BAD_REQUEST => "BAD_REQUEST_ERROR",
-                StatusCode::FORBIDDEN => "FORBIDDEN_ERROR",
-                _ => "HTTP_ERROR",
-            };
-            json!({"status": status.as_u16(), "name": name, "message": message, "details": []})
-        }
+    let (name, message, details) = match status {
+        StatusCode::NOT_FOUND => ("ENTITY_NOT_FOUND_ERROR", "ENTITY_NOT_FOUND".into(), reason),
+        StatusCode::INTERNAL_SERVER_ERROR => ("", "Internal Server Error".into(), reason),
+        StatusCode::BAD_REQUEST => ("BAD_REQUEST_ERROR", message, json!([])),
+        StatusCode::FORBIDDEN => ("FORBIDDEN_ERROR", message, json!([])),
+        _ => ("HTTP_ERROR", message, json!([])),
     };
+    let mut body = json!({"status": status.as_u16(), "message": message, "details": details});
+    overlay(&mut body, json!({"name": Some(name).filter(|n| !n.is_empty())}));
     (status, axum::Json(body)).into_response()
 }

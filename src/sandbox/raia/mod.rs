@@ -191,8 +191,9 @@ fn seed_at(minutes: usize) -> DateTime<Utc> {
     later.and_then(|later| start.checked_add_signed(later)).unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
-fn seed_time(minutes: usize) -> Value {
-    stamp(seed_at(minutes))
+/// `minutes` and `more` after the seed's start, as the API writes it.
+fn seed_time(minutes: usize, more: usize) -> Value {
+    stamp(seed_at(minutes.saturating_add(more)))
 }
 
 /// A time as the API writes it (and as the store orders it: one width).
@@ -305,7 +306,7 @@ impl RaiaState {
         let (mut rng, mut ids) = (rng(0), rng(1));
         let (source, (topic, question)) = (CHANNELS[i % CHANNELS.len()], TOPICS[i % TOPICS.len()]);
         let start = i.saturating_mul(90);
-        let mut c = conversation(&mut rng, user, source == "voice", seed_time(start));
+        let mut c = conversation(&mut rng, user, source == "voice", seed_time(start, 0));
         let (id, manual, up) = (field(&c, "id").to_owned(), matches!(i % 4, 1 | 2), i.is_multiple_of(2));
         let (vote, comment) = if up { ("up", "Helpful") } else { ("down", "Not what I asked") };
         let answer = format!("{REPLY_PREFIX}{question}");
@@ -315,24 +316,24 @@ impl RaiaState {
         });
         let mut made = Vec::new();
         for (k, text) in [question, "Thanks, that helps."].into_iter().enumerate().filter(|_| messages) {
-            let at = start + 3 * k;
             let mut asked = message(uuid(&mut ids), &id, text, "conversation_user", source, None);
-            overlay(&mut asked, json!({"createdAt": seed_time(at + 2)}));
+            overlay(&mut asked, json!({"createdAt": seed_time(start, 3 * k + 2)}));
             let reply = format!("{REPLY_PREFIX}{text}");
             let mut answer = message(uuid(&mut ids), &id, &reply, "assistant", source, Some(field(&asked, "id")));
             let votes: Vec<&Value> = feedback.iter().filter(|_| k == 0).collect();
-            overlay(&mut answer, json!({"createdAt": seed_time(at + 3), "conversationMessageFeedbacks": votes}));
+            let answered = seed_time(start, 3 * k + 3);
+            overlay(&mut answer, json!({"createdAt": answered, "conversationMessageFeedbacks": votes}));
             made.extend([asked, answer]);
         }
         let mut feedbacks: Vec<Value> = feedback.into_iter().collect();
         for feedback in &mut feedbacks {
-            overlay(feedback, json!({"createdAt": seed_time(start + 4), "updatedAt": seed_time(start + 4)}));
+            overlay(feedback, json!({"createdAt": seed_time(start, 4), "updatedAt": seed_time(start, 4)}));
         }
         let (mode, assigned) = if manual { ("manual", human_agent) } else { ("ai", &Value::Null) };
         let summary = format!("{} asked about {}.", field(user, "firstName"), topic.to_lowercase());
         let (state, score) = (states.get(i % 3).and_then(|s| s.get("id")), (1 + i % 5) as f64);
         let seeded = json!({"mode": mode, "assignedUser": assigned, "title": topic, "summary": summary, "score": score,
-                            "conversationStateId": state, "feedbacks": feedbacks, "updatedAt": seed_time(start + 6)});
+                            "conversationStateId": state, "feedbacks": feedbacks, "updatedAt": seed_time(start, 6)});
         overlay(&mut c, seeded);
         (c, made)
     }
@@ -352,20 +353,12 @@ impl RaiaState {
     }
 
     /// Adds a message to a conversation, which it makes the latest updated.
-    fn push(
-        &self,
-        records: &mut Records<'_>,
-        to: &str,
-        text: &str,
-        role: &str,
-        source: &str,
-        answers: Option<&str>,
-    ) -> Value {
+    fn push(&self, r: &mut Records<'_>, to: &str, text: &str, role: &str, via: &str, answers: Option<&str>) -> Value {
         let (id, at) = self.world(|w| (uuid(&mut w.rng), w.tick()));
-        let mut sent = message(id, to, text, role, source, answers);
+        let mut sent = message(id, to, text, role, via, answers);
         overlay(&mut sent, json!({"createdAt": at}));
-        records.of(&messages_of(to)).push(sent.clone());
-        if let Some(c) = records.get(CONVERSATIONS, to) {
+        r.of(&messages_of(to)).push(sent.clone());
+        if let Some(c) = r.get(CONVERSATIONS, to) {
             overlay(c, json!({"updatedAt": at}));
         }
         sent
@@ -497,10 +490,10 @@ impl RaiaState {
 
 impl Hooks for RaiaState {
     fn seed(&self, path: &str) -> Option<Vec<Value>> {
-        // The seeded users (the first ones) take turns.
         if path == STATES {
             return Some(self.world(|w| w.states.clone()));
         }
+        // The seeded users (the first ones) take turns.
         let users = self.config.users.max(1);
         let (mine, seeded) =
             self.world(|w| (w.users[..users.min(w.users.len())].to_vec(), (w.states.clone(), w.human_agent.clone())));
@@ -516,14 +509,10 @@ impl Hooks for RaiaState {
     }
 
     fn defaults(&self, operation_id: &str) -> Vec<(String, String)> {
-        // No default is documented: newest first.
-        match operation_id {
-            "listConversations" => vec![
-                ("pageSize".into(), self.config.default_page_size.to_string()),
-                ("orderDirection".into(), "DESC".into()),
-            ],
-            _ => Vec::new(),
-        }
+        // No default is documented: newest first, ten a page.
+        let defaults = [("pageSize", self.config.default_page_size.to_string()), ("orderDirection", "DESC".into())];
+        let listing = operation_id == "listConversations";
+        defaults.into_iter().filter(|_| listing).map(|(name, value)| (name.into(), value)).collect()
     }
 
     fn keeps(&self, request: &Context<'_>, c: &Value) -> bool {

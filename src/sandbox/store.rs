@@ -196,11 +196,14 @@ struct Collection {
     /// Whether an item nobody created is made up when read (not where an
     /// emulator seeded the records).
     invents: bool,
-    /// The last list's query (paging aside) and the positions of the
-    /// records it selected, in its order: the next page of the same list
-    /// takes them from here. Any change to the records forgets it.
-    listed: Option<(Vec<(String, String)>, Vec<usize>)>,
+    /// The last list's selection: the next page of the same list takes
+    /// it from here. Any change to the records forgets it.
+    listed: Option<Listed>,
 }
+
+/// A list's query (paging aside) and the positions of the records it
+/// selects, in its order.
+type Listed = (Vec<(String, String)>, Vec<usize>);
 
 impl Collection {
     /// The records, to change.
@@ -835,7 +838,7 @@ fn list(
     op: &Operation,
     pointer: &str,
     mut envelope: Value,
-    (items, listed): (&[Value], &mut Option<(Vec<(String, String)>, Vec<usize>)>),
+    (items, listed): (&[Value], &mut Option<Listed>),
     keeps: impl Fn(&Value) -> bool,
     show: impl Fn(&mut Value),
     tokens: &Tokens<'_>,

@@ -407,3 +407,98 @@ async fn a_spec_sandbox_keeps_its_collections_as_a_store() {
     assert_eq!(sb.contract_violations(), Vec::<String>::new());
     sb.shutdown().await;
 }
+
+/// A spec of notes: numbered pages that say their own number
+/// (`x-page-number`), a literal path beside the templated one, and a
+/// create body with a field the answers do not show.
+fn notes_spec() -> Value {
+    let note = json!({"type": "object", "required": ["id", "title"], "properties": {
+        "id": {"type": "string"}, "title": {"type": "string"}, "rank": {"type": "integer"},
+    }});
+    let draft = json!({"type": "object", "required": ["title"], "properties": {
+        "title": {"type": "string"}, "rank": {"type": "integer"}, "draft": {"type": "string"},
+    }});
+    let int = |name: &str| json!({"name": name, "in": "query", "schema": {"type": "integer", "minimum": 1}});
+    let text = |name: &str| json!({"name": name, "in": "query", "schema": {"type": "string"}});
+    let ok = |schema: Value| json!({"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}});
+    let page = json!({"type": "object", "required": ["currentPage", "pageSize", "totalItems", "totalPages",
+                                                  "hasNextPage", "hasPreviousPage", "data"],
+    "properties": {
+        "currentPage": {"type": "integer"}, "pageSize": {"type": "integer"}, "totalItems": {"type": "integer"},
+        "totalPages": {"type": "integer"}, "hasNextPage": {"type": "boolean"},
+        "hasPreviousPage": {"type": "boolean"}, "data": {"type": "array", "items": note},
+    }});
+    let mut list = ok(page);
+    list["200"]["links"] = json!({"next": {"operationId": "listNotes", "parameters": {"page": "$response.body#/currentPage"},
+                                           "x-page-number": {"more": "/hasNextPage", "last": "/totalPages"}}});
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Notes", "version": "1"},
+        "paths": {
+            "/notes": {
+                "get": {"operationId": "listNotes", "responses": list,
+                        "parameters": [int("page"), int("pageSize"), text("orderBy"), text("orderDirection")],
+                        "x-cli": {"name": "notes list", "sort": {"field": "orderBy", "direction": "orderDirection"}}},
+                "post": {"operationId": "createNote", "responses": {"201": ok(note.clone())["200"]},
+                         "requestBody": {"required": true, "content": {"application/json": {"schema": draft}}}},
+            },
+            "/notes/pinned": {"get": {"operationId": "listPinnedNotes", "responses": ok(json!({
+                "type": "object", "required": ["pinned"], "properties": {"pinned": {"type": "array", "items": note}},
+            }))}},
+            "/notes/{noteId}": {"get": {"operationId": "getNote", "responses": ok(note), "parameters": [
+                {"name": "noteId", "in": "path", "required": true, "schema": {"type": "string"}}]}},
+        },
+    })
+}
+
+#[tokio::test]
+async fn numbered_pages_say_their_number_and_a_literal_path_is_its_own_collection() {
+    let config = HarnessConfig { records: Some(25), ..HarnessConfig::default() };
+    let sb = SpecSandbox::from_spec(&notes_spec(), 0, &config).await.unwrap();
+    let http = reqwest::Client::new();
+    let get = |path: String| {
+        let request = http.get(format!("{}{path}", sb.base_url()));
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let summary = |page: &Value| {
+        let number = |name: &str| page[name].as_i64().unwrap();
+        let flag = |name: &str| page[name].as_bool().unwrap();
+        let size = page["data"].as_array().unwrap().len() as i64;
+        let numbers = (number("currentPage"), number("pageSize"), number("totalItems"), number("totalPages"), size);
+        (numbers, flag("hasNextPage"), flag("hasPreviousPage"))
+    };
+    assert_eq!(summary(&get("/notes?pageSize=10".into()).await), ((1, 10, 25, 3, 10), true, false));
+    assert_eq!(summary(&get("/notes?pageSize=10&page=2".into()).await), ((2, 10, 25, 3, 10), true, true));
+    assert_eq!(summary(&get("/notes?pageSize=10&page=3".into()).await), ((3, 10, 25, 3, 5), false, true));
+    assert_eq!(summary(&get("/notes?pageSize=10&page=4".into()).await), ((4, 10, 25, 3, 0), false, true));
+    assert_eq!(summary(&get("/notes".into()).await), ((1, 20, 25, 2, 20), true, false), "the store's page size");
+
+    // Every record once, page after page, in the order asked for.
+    let ids = |page: &Value| page["data"].as_array().unwrap().iter().map(|n| n["id"].clone()).collect::<Vec<_>>();
+    let stored: Vec<Value> = sb.records("/notes").iter().map(|n| n["id"].clone()).collect();
+    let mut walked = Vec::new();
+    for number in 1..=3 {
+        walked.extend(ids(&get(format!("/notes?pageSize=10&page={number}")).await));
+    }
+    assert_eq!(walked, stored);
+    let newest_first = ids(&get("/notes?pageSize=30&orderDirection=DESC".into()).await);
+    assert_eq!(newest_first, stored.iter().rev().cloned().collect::<Vec<_>>(), "a direction alone: as stored");
+    let by_title = get("/notes?pageSize=30&orderBy=title&orderDirection=DESC".into()).await;
+    let titles: Vec<&str> = by_title["data"].as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap()).collect();
+    assert!(titles.windows(2).all(|w| w[0].to_lowercase() >= w[1].to_lowercase()), "{titles:?}");
+
+    // `/notes/pinned` is its own collection, not note `pinned`.
+    let pinned = get("/notes/pinned".into()).await;
+    assert_eq!(pinned["pinned"], Value::from(sb.records("/notes/pinned")));
+    assert!(!sb.records("/notes").iter().any(|n| n["id"] == "pinned"));
+
+    // A record keeps a field the answers do not show.
+    let made = http.post(format!("{}/notes", sb.base_url())).json(&json!({"title": "Plan", "draft": "secret"}));
+    let made: Value = made.send().await.unwrap().json().await.unwrap();
+    assert_eq!((made["title"].as_str(), made.get("draft")), (Some("Plan"), None), "{made}");
+    let got = get(format!("/notes/{}", made["id"].as_str().unwrap())).await;
+    assert_eq!(got, made);
+    assert_eq!(sb.records("/notes").last().unwrap()["draft"], "secret");
+    assert_eq!(sb.contract_violations(), Vec::<String>::new());
+    sb.shutdown().await;
+}

@@ -75,11 +75,13 @@ impl Contract {
         }
     }
 
-    /// The records of the store's collection at `path` (opened first).
-    pub(crate) fn records(&self, path: &str) -> Vec<Value> {
-        let Some(store) = &self.store else { return Vec::new() };
-        store.open(&self.validator, path);
-        store.records(path)
+    /// What `read` makes of the records of the store's collection at
+    /// `path` (opened first; none without a store).
+    pub(crate) fn read_records<T>(&self, path: &str, read: impl FnOnce(&[Value]) -> T) -> T {
+        match &self.store {
+            Some(store) => store.read(&self.validator, path, read),
+            None => read(&[]),
+        }
     }
 
     /// Responses the emulator sent that the spec does not allow.
@@ -184,18 +186,22 @@ pub(crate) async fn unrouted() -> Response {
     response
 }
 
-/// The answer to an operation the emulator does not implement: the
-/// store's, else the spec's documented one.
+/// The answer to an operation no emulator route takes: the store's (with
+/// its hooks), else the spec's documented one. One the emulator had no
+/// part in (records the store made up, or the documented answer) names
+/// the operation in [`FALLBACK_HEADER`].
 fn answer_from_spec(contract: &Contract, request: &ValidatedRequest, path: &str, body: &[u8]) -> Response {
     let operation_id = request.operation_id.as_str();
     let stored = contract.store.as_ref().and_then(|store| store.answer(&contract.validator, request, path, body));
-    let mut response = match stored {
+    let (mut response, emulated) = match stored {
         Some(Stored::Refused(status, message)) => return contract.fail(Some(operation_id), status, message),
-        Some(Stored::Answer { status, body: Value::Null }) => status_only(status).into_response(),
-        Some(Stored::Answer { status, body }) => (status_only(status), axum::Json(body)).into_response(),
-        None => documented_answer(contract, operation_id),
+        Some(Stored::Answer { status, body: Value::Null, emulated }) => (status_only(status).into_response(), emulated),
+        Some(Stored::Answer { status, body, emulated }) => {
+            ((status_only(status), axum::Json(body)).into_response(), emulated)
+        }
+        None => (documented_answer(contract, operation_id), false),
     };
-    if let Ok(operation) = HeaderValue::try_from(operation_id) {
+    if !emulated && let Ok(operation) = HeaderValue::try_from(operation_id) {
         response.headers_mut().insert(FALLBACK_HEADER, operation);
     }
     response

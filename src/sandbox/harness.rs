@@ -121,8 +121,8 @@ impl Harness {
         self.recorder.script(response)
     }
 
-    pub(crate) fn records(&self, path: &str) -> Vec<serde_json::Value> {
-        self.contract.records(path)
+    pub(crate) fn read_records<T>(&self, path: &str, read: impl FnOnce(&[serde_json::Value]) -> T) -> T {
+        self.contract.read_records(path, read)
     }
 
     pub(crate) fn violations(&self) -> Vec<String> {

@@ -8,15 +8,29 @@
 //! merge and remove it, with a 404 once it is gone. A collection at
 //! `<collection>/{id}/<name>` belongs to record `{id}`: without that record
 //! it is refused (404 where the operation documents one, else 400), and it
-//! is deleted with it.
+//! is deleted with it. A request path is the collection whose spec path
+//! it fits, a literal segment winning over a parameter
+//! (`/conversations/states` is not conversation `states`).
+//!
+//! Pages are numbered or tokens. Where the spec's link says `x-page-number`,
+//! the answer says its own number (the link's pointer), whether more follow
+//! (`more`) and the last page's number (`last`). Beside the items, a count
+//! (`totalCount`, `totalItems`, …), a field named as the page-size
+//! parameter and `hasPreviousPage` say what the page is. The `x-cli` sort
+//! of the operation names the parameters that order the list; a direction
+//! alone orders by its `by` field, or the records as stored.
 //!
 //! A collection is seeded, the first time it is touched, with the items of
 //! the spec's own answer, or with `records` items generated from its
 //! schema. An item nobody created is made from the spec the first time it
 //! is read, with its id the one asked for, so a documented example's id
 //! resolves. Every answer is built from the operation's documented answer
-//! with the records put in place, and is only given if it fits the spec;
-//! otherwise the operation is answered as if it had no state.
+//! with the records put in place, showing the fields its schema lists (a
+//! record may hold more, such as a field an update set that answers do not
+//! show). One of records the store made up is only given if it fits the
+//! spec, otherwise the operation is answered as if it had no state; one of
+//! an emulator's records (its hooks seeded them) is given as it is, and the
+//! contract reports a misfit.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -28,7 +42,7 @@ use serde_json::{Map, Value};
 
 use super::fallback::{generate_nth, spec_response};
 use super::validate::{SpecValidator, ValidatedRequest};
-use crate::spec::model::{Operation, Paging, Spec, is_json, resolve};
+use crate::spec::model::{Operation, Paging, SortFlag, Spec, is_json, resolve};
 
 /// Items per page when the spec names no page-size parameter or default.
 const DEFAULT_PAGE_SIZE: usize = 20;
@@ -38,13 +52,15 @@ const MAX_SEEDED: u64 = 100_000;
 /// A refusal a hook answers with: the status and the message.
 pub type Refusal = (StatusCode, String);
 
-/// What a hook sees of a request: its operation and query, the record the
-/// path names as the collection's parent (`/definitions/{id}/options`:
-/// definition `{id}`), and the records of the collection.
+/// What a hook sees of a request: its operation, query (with the hooks'
+/// defaults) and path parameters, the record the path names as the
+/// collection's parent (`/definitions/{id}/options`: definition `{id}`),
+/// and the records of the collection.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub operation_id: &'a str,
     pub query: &'a [(String, String)],
+    pub path: &'a [(String, String)],
     pub parent: Option<&'a Value>,
     pub records: &'a [Value],
 }
@@ -54,7 +70,15 @@ impl Context<'_> {
     pub fn param(&self, name: &str) -> Option<&str> {
         self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
+
+    /// The value of path parameter `name` (`""` when the path has none).
+    pub fn path_param(&self, name: &str) -> &str {
+        self.path.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+    }
 }
+
+/// An answer a hook gives: the status and the body (`Null`: none).
+pub type Answer = Result<(u16, Value), Refusal>;
 
 /// What an emulator adds to the store, where the spec cannot say it:
 /// records of its own, filters, the fields a server sets, and refusals.
@@ -86,11 +110,69 @@ pub trait Hooks: Send + Sync + 'static {
     fn remove(&self, _request: &Context<'_>, _record: &Value) -> Result<(), Refusal> {
         Ok(())
     }
+
+    /// Query values the emulator assumes where a request leaves a
+    /// parameter out and the spec states no default (a page size, an order).
+    fn defaults(&self, _operation_id: &str) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    /// A record about to be shown in an answer: leave out what the query
+    /// did not ask for.
+    fn show(&self, _request: &Context<'_>, _record: &mut Value) {}
+
+    /// Answers the operation itself, with the store's records at hand,
+    /// where the spec cannot say what it does (`None`: the store answers).
+    /// Asked first, for every operation.
+    fn answer(&self, _request: &Context<'_>, _body: &Value, _records: &mut Records<'_>) -> Option<Answer> {
+        None
+    }
+}
+
+/// The store's collections, as a hook that answers an operation has them.
+pub struct Records<'s> {
+    store: &'s Store,
+    validator: &'s SpecValidator,
+    collections: &'s mut HashMap<String, Collection>,
+}
+
+impl Records<'_> {
+    /// The records of the collection at `path` (a request's path, such as
+    /// `/pets/7/toys`), in order; seeded first if it is new.
+    pub fn of(&mut self, path: &str) -> &mut Vec<Value> {
+        let template = self.store.template(path).unwrap_or(path);
+        self.store.open_in(self.validator, self.collections, template, path).items_mut()
+    }
+
+    /// Record `id` of the collection at `path`, if it has it.
+    pub fn get(&mut self, path: &str, id: &str) -> Option<&mut Value> {
+        let field = self.store.template(path).and_then(|t| self.store.id_field(t)).unwrap_or_else(|| "id".into());
+        self.of(path).iter_mut().find(|r| r.get(&field).and_then(text).as_deref() == Some(id))
+    }
+
+    /// Removes the records of the collection at `path` that `gone` picks,
+    /// and the collections under them; answers them.
+    pub fn remove(&mut self, path: &str, gone: impl Fn(&Value) -> bool) -> Vec<Value> {
+        let field = self.store.template(path).and_then(|t| self.store.id_field(t)).unwrap_or_else(|| "id".into());
+        self.of(path);
+        let Some(collection) = self.collections.get_mut(path) else { return Vec::new() };
+        let (removed, kept) = std::mem::take(collection.items_mut()).into_iter().partition(|r| gone(r));
+        collection.items = kept;
+        let ids: Vec<String> = removed.iter().filter_map(|r: &Value| r.get(&field).and_then(text)).collect();
+        let under: Vec<String> = ids.iter().map(|id| format!("{path}/{id}/")).collect();
+        collection.deleted.extend(ids);
+        self.collections.retain(|key, _| !under.iter().any(|prefix| key.starts_with(prefix.as_str())));
+        removed
+    }
 }
 
 /// The records of every collection, keyed by the collection's path.
 pub(crate) struct Store {
     spec: Spec,
+    /// What each operation's answer shows, by operation id.
+    shapes: HashMap<String, Shape>,
+    /// The spec's own answer to each operation, as JSON, once built.
+    documents: Mutex<HashMap<String, Option<(u16, Value)>>>,
     records: Option<u64>,
     hooks: Option<Arc<dyn Hooks>>,
     /// Binds page tokens to this store.
@@ -114,11 +196,28 @@ struct Collection {
     /// Whether an item nobody created is made up when read (not where an
     /// emulator seeded the records).
     invents: bool,
+    /// The last list's selection: the next page of the same list takes
+    /// it from here. Any change to the records forgets it.
+    listed: Option<Listed>,
 }
 
-/// What the store made of a request: an answer, or an error to render.
+/// A list's query (paging aside) and the positions of the records it
+/// selects, in its order.
+type Listed = (Vec<(String, String)>, Vec<usize>);
+
+impl Collection {
+    /// The records, to change.
+    fn items_mut(&mut self) -> &mut Vec<Value> {
+        self.listed = None;
+        &mut self.items
+    }
+}
+
+/// What the store made of a request: an answer (`emulated` when it
+/// shows the emulator's records or its hooks answered, not records the
+/// store made up), or an error to render.
 pub(crate) enum Stored {
-    Answer { status: u16, body: Value },
+    Answer { status: u16, body: Value, emulated: bool },
     Refused(StatusCode, String),
 }
 
@@ -135,19 +234,18 @@ impl Store {
     pub(crate) fn new(spec: &Value, records: Option<u64>, hooks: Option<Arc<dyn Hooks>>) -> Option<Self> {
         let spec = Spec::parse(spec).map_err(|e| tracing::debug!(error = %e, "no store for this spec")).ok()?;
         let seed = fastrand::u64(..);
-        Some(Self { spec, records, hooks, seed, collections: Mutex::new(HashMap::new()) })
+        let shape = |op: &Operation| Some((op.id.clone(), shape(&spec.doc, success_schema(op)?, 0)));
+        let shapes = spec.operations.iter().filter_map(shape).collect();
+        let (documents, collections) = (Mutex::new(HashMap::new()), Mutex::new(HashMap::new()));
+        Some(Self { spec, shapes, documents, records, hooks, seed, collections })
     }
 
-    /// The records of the collection at `path`, in order (none before it is first used).
-    pub(crate) fn records(&self, path: &str) -> Vec<Value> {
-        let collections = self.collections.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        collections.get(path).map(|c| c.items.clone()).unwrap_or_default()
-    }
-
-    /// Makes sure the collection at `path` (a collection's spec path) has its first records.
-    pub(crate) fn open(&self, validator: &SpecValidator, path: &str) {
+    /// What `read` makes of the records of the collection at `path` (a
+    /// request's path), opened first.
+    pub(crate) fn read<T>(&self, validator: &SpecValidator, path: &str, read: impl FnOnce(&[Value]) -> T) -> T {
         let mut collections = self.collections.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        self.open_in(validator, &mut collections, path, path);
+        let template = self.template(path).unwrap_or(path);
+        read(&self.open_in(validator, &mut collections, template, path).items)
     }
 
     /// The store's answer to a validated request, or `None` when the
@@ -160,9 +258,31 @@ impl Store {
         body: &[u8],
     ) -> Option<Stored> {
         let op = self.spec.operation(&request.operation_id)?;
-        let role = self.role(op)?;
-        let (status, envelope) = documented(validator, op)?;
         let mut collections = self.collections.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let hooks = self.hooks.as_deref();
+        // The query as the emulator reads it: its defaults where the request leaves a parameter out.
+        let mut query = request.query.clone();
+        for (name, value) in hooks.map(|h| h.defaults(&op.id)).unwrap_or_default() {
+            if !query.iter().any(|(k, _)| *k == name) {
+                query.push((name, value));
+            }
+        }
+        let base =
+            Context { operation_id: &op.id, query: &query, path: &request.path_params, parent: None, records: &[] };
+        if let Some(hooks) = hooks {
+            let mut records = Records { store: self, validator, collections: &mut collections };
+            let sent = json_body(body).unwrap_or_default();
+            match hooks.answer(&base, &sent, &mut records) {
+                Some(Ok((status, mut body))) => {
+                    self.trim(op, &mut body);
+                    return Some(Stored::Answer { status, body, emulated: true });
+                }
+                Some(Err((status, message))) => return Some(Stored::Refused(status, message)),
+                None => {}
+            }
+        }
+        let role = self.role(op)?;
+        let (status, envelope) = self.documented(validator, op)?;
         let (key, template, id) = match role {
             Role::Item => {
                 let (parent, id) = path.rsplit_once('/')?;
@@ -187,20 +307,26 @@ impl Store {
         };
         let id_field = self.id_field(template);
         let collection = self.open_in(validator, &mut collections, template, key);
-        let hooks = self.hooks.as_deref();
-        let base = Context { operation_id: &op.id, query: &request.query, parent: parent.as_ref(), records: &[] };
+        let emulated = !collection.invents;
+        let base = Context { parent: parent.as_ref(), ..base };
         let refused = |(status, message): Refusal| Some(Stored::Refused(status, message));
         if let Some(Err(refusal)) = hooks.map(|h| h.refuse(&Context { records: &collection.items, ..base })) {
             return refused(refusal);
         }
+        let show = |context: &Context<'_>, item: &mut Value| {
+            if let Some(hooks) = hooks {
+                hooks.show(context, item);
+            }
+        };
         let mut cascade = None;
-        let answer = match role {
+        let mut answer = match role {
             Role::List(pointer) => {
                 let context = Context { records: &collection.items, ..base };
                 let keeps = |item: &Value| hooks.is_none_or(|h| h.keeps(&context, item));
                 let seed = self.seed ^ fnv(key.bytes());
-                let tokens = Tokens { seed, query: &request.query, size: size_param(op) };
-                match list(op, &pointer, envelope, &collection.items, keeps, &tokens) {
+                let tokens = Tokens { seed, query: &query, size: size_param(op) };
+                let (items, listed) = (&collection.items, &mut collection.listed);
+                match list(op, &pointer, envelope, (items, listed), keeps, |item| show(&context, item), &tokens) {
                     Ok(answer) => answer?,
                     Err(refused) => return Some(refused),
                 }
@@ -213,10 +339,13 @@ impl Store {
                 {
                     return refused(refusal);
                 }
-                let answer = place(envelope, &item, id_field.as_deref());
-                fits(validator, op, status, &answer)?;
-                collection.items.push(item);
-                return Some(Stored::Answer { status, body: answer });
+                let mut shown = item.clone();
+                show(&Context { records: &collection.items, ..base }, &mut shown);
+                let mut answer = place(envelope, &shown, id_field.as_deref());
+                self.trim(op, &mut answer);
+                fits(validator, op, status, &answer, emulated)?;
+                collection.items_mut().push(item);
+                return Some(Stored::Answer { status, body: answer, emulated });
             }
             Role::Item => {
                 let (field, id) = (id_field?, id?);
@@ -231,7 +360,7 @@ impl Store {
                         if let Some(Err(refusal)) = hooks.map(|h| h.remove(&context, &item)) {
                             return refused(refusal);
                         }
-                        collection.items.remove(at);
+                        collection.items_mut().remove(at);
                         collection.deleted.insert(id);
                         // The records under it go with it.
                         cascade = Some(format!("{path}/"));
@@ -246,20 +375,27 @@ impl Store {
                         if let Some(Err(refusal)) = hooks.map(|h| h.write(&context, &mut item, Some(&before))) {
                             return refused(refusal);
                         }
-                        let answer = place(envelope, &item, Some(&field));
-                        fits(validator, op, status, &answer)?;
-                        collection.items[at] = item;
-                        return Some(Stored::Answer { status, body: answer });
+                        let mut shown = item.clone();
+                        show(&context, &mut shown);
+                        let mut answer = place(envelope, &shown, Some(&field));
+                        self.trim(op, &mut answer);
+                        fits(validator, op, status, &answer, emulated)?;
+                        collection.items_mut()[at] = item;
+                        return Some(Stored::Answer { status, body: answer, emulated });
                     }
-                    _ => place(envelope, &item, Some(&field)),
+                    _ => {
+                        show(&context, &mut item);
+                        place(envelope, &item, Some(&field))
+                    }
                 }
             }
         };
         if let Some(prefix) = cascade {
             collections.retain(|key, _| !key.starts_with(&prefix));
         }
-        fits(validator, op, status, &answer)?;
-        Some(Stored::Answer { status, body: answer })
+        self.trim(op, &mut answer);
+        fits(validator, op, status, &answer, emulated)?;
+        Some(Stored::Answer { status, body: answer, emulated })
     }
 
     /// The collection at `path` (of spec path `template`), seeded when first used.
@@ -298,7 +434,7 @@ impl Store {
         let mut item = self.made(validator, template, collection, true).ok_or_else(missing)?;
         let typed = typed_id(id, item.get(field));
         item.as_object_mut().ok_or_else(missing)?.insert(field.to_owned(), typed);
-        collection.items.push(item);
+        collection.items_mut().push(item);
         Ok(collection.items.len() - 1)
     }
 
@@ -315,6 +451,40 @@ impl Store {
         let collection = self.open_in(validator, collections, template, path);
         let at = self.locate(validator, template, collection, &field, id)?;
         Ok(collection.items[at].clone())
+    }
+
+    /// The spec path a request's `path` is an instance of: the one whose
+    /// segments it fits, a literal segment winning over a parameter.
+    fn template(&self, path: &str) -> Option<&str> {
+        let segments: Vec<&str> = path.split('/').collect();
+        let fit = |template: &str| -> Option<Vec<bool>> {
+            let parts: Vec<&str> = template.split('/').collect();
+            if parts.len() != segments.len() {
+                return None;
+            }
+            let literal = |(part, segment): (&&str, &&str)| match part.starts_with('{') && part.ends_with('}') {
+                true => (!segment.is_empty()).then_some(false),
+                false => (part == segment).then_some(true),
+            };
+            parts.iter().zip(&segments).map(literal).collect()
+        };
+        let templates = self.spec.operations.iter().map(|o| o.path.as_str());
+        templates.filter_map(|t| Some((fit(t)?, t))).max_by(|a, b| a.0.cmp(&b.0)).map(|(_, t)| t)
+    }
+
+    /// The spec's own answer to `op` (see [`document`]), built once.
+    fn documented(&self, validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)> {
+        let mut documents = self.documents.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        documents.entry(op.id.clone()).or_insert_with(|| document(validator, op)).clone()
+    }
+
+    /// Leaves out of `answer` the fields the operation's answer does not
+    /// show (a record's own fields, such as one an update set that answers
+    /// never show).
+    fn trim(&self, op: &Operation, answer: &mut Value) {
+        if let Some(shape) = self.shapes.get(&op.id) {
+            shape.trim(answer);
+        }
     }
 
     /// Whether the spec path `template` is a collection.
@@ -421,7 +591,7 @@ impl Store {
             }
             (None, Some(op)) => {
                 let pointer = self.listed(op).unwrap_or_default();
-                if let Some((_, answer)) = documented(validator, op)
+                if let Some((_, answer)) = self.documented(validator, op)
                     && let Some(Value::Array(items)) = answer.pointer(&pointer)
                 {
                     collection.made = items.len();
@@ -466,6 +636,70 @@ fn property<'v>(doc: &'v Value, schema: &'v Value, name: &str) -> Option<&'v Val
         .or_else(|| schema.get("allOf")?.as_array()?.iter().find_map(|part| property(doc, part, name)))
 }
 
+/// What an answer shows of a value, from its schema: the fields of an
+/// object whose schema lists them (in `properties`, through `allOf`) and
+/// allows no others, each as its own schema says; each item of an array.
+#[derive(Debug)]
+enum Shape {
+    Any,
+    Object(HashMap<String, Shape>),
+    Items(Box<Shape>),
+}
+
+impl Shape {
+    /// Leaves out of `value` the fields it does not show.
+    fn trim(&self, value: &mut Value) {
+        match (self, value) {
+            (Shape::Items(each), Value::Array(items)) => items.iter_mut().for_each(|item| each.trim(item)),
+            (Shape::Object(fields), Value::Object(map)) => {
+                map.retain(|name, _| fields.contains_key(name));
+                for (name, value) in map.iter_mut() {
+                    if let Some(shape) = fields.get(name) {
+                        shape.trim(value);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The shape of `schema` (nothing below the eighth level is left out).
+fn shape(doc: &Value, schema: &Value, depth: usize) -> Shape {
+    let schema = resolve(doc, schema);
+    if depth > 8 {
+        return Shape::Any;
+    }
+    if let Some(items) = schema.get("items") {
+        return Shape::Items(Box::new(shape(doc, items, depth + 1)));
+    }
+    if !closed(doc, schema, 0) {
+        return Shape::Any;
+    }
+    let mut fields = HashMap::new();
+    let mut parts = vec![schema];
+    while let Some(part) = parts.pop() {
+        for (name, field) in part.get("properties").and_then(Value::as_object).into_iter().flatten() {
+            fields.entry(name.clone()).or_insert_with(|| shape(doc, field, depth + 1));
+        }
+        parts.extend(part.get("allOf").and_then(Value::as_array).into_iter().flatten().map(|p| resolve(doc, p)));
+    }
+    Shape::Object(fields)
+}
+
+/// Whether `schema` lists every property an object of it may have: its own
+/// `properties` or its `allOf` parts', no `additionalProperties` but
+/// `false`, no `anyOf` or `oneOf`.
+fn closed(doc: &Value, schema: &Value, depth: usize) -> bool {
+    let schema = resolve(doc, schema);
+    let open = schema.get("additionalProperties").is_some_and(|a| *a != Value::Bool(false))
+        || schema.get("anyOf").is_some()
+        || schema.get("oneOf").is_some();
+    let parts = schema.get("allOf").and_then(Value::as_array);
+    let parts_closed = parts.is_none_or(|parts| depth < 8 && parts.iter().all(|p| closed(doc, p, depth + 1)));
+    !open && parts_closed && (schema.get("properties").is_some() || parts.is_some())
+}
+
 /// The JSON schema of the operation's first success answer.
 fn success_schema(op: &Operation) -> Option<&Value> {
     let response = op.responses.iter().filter(|r| r.status.starts_with('2')).min_by(|a, b| a.status.cmp(&b.status))?;
@@ -473,7 +707,7 @@ fn success_schema(op: &Operation) -> Option<&Value> {
 }
 
 /// The spec's own answer to `op`, as JSON (`Null` when it has no body).
-fn documented(validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)> {
+fn document(validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)> {
     let answer = spec_response(validator, &op.id)?;
     let body = match answer.content_type.as_deref() {
         Some(media) if is_json(media) => serde_json::from_slice(&answer.body).ok()?,
@@ -483,9 +717,10 @@ fn documented(validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)>
     Some((answer.status, body))
 }
 
-/// `Some` when the answer fits the operation's documented response.
-fn fits(validator: &SpecValidator, op: &Operation, status: u16, answer: &Value) -> Option<()> {
-    if answer.is_null() {
+/// `Some` when the answer fits the operation's documented response, or
+/// shows the emulator's records (which the contract holds to the spec).
+fn fits(validator: &SpecValidator, op: &Operation, status: u16, answer: &Value, emulated: bool) -> Option<()> {
+    if emulated || answer.is_null() {
         return Some(());
     }
     let bytes = serde_json::to_vec(answer).ok()?;
@@ -556,56 +791,71 @@ fn percent_decode(text: &str) -> String {
 /// Query parameters that sort; `sort_direction`-like ones give the direction.
 const SORT: [&str; 5] = ["sort", "sort_by", "sortBy", "order_by", "orderBy"];
 const DIRECTION: [&str; 4] = ["sort_direction", "sortDirection", "direction", "order"];
+/// Fields beside a page's items that count them all.
+const COUNT: [&str; 5] = ["totalCount", "total_count", "total", "totalItems", "total_items"];
+/// Fields beside a page's items that say whether a page comes before it.
+const PREVIOUS: [&str; 2] = ["hasPreviousPage", "has_previous_page"];
+
+/// The query parameters that order `op`'s list (its `x-cli` sort's, else
+/// the usual names), and what `query` orders it by: a field (`None`: the
+/// records as stored) and whether descending.
+fn ordering<'q>(op: &'q Operation, query: &'q [(String, String)]) -> (Vec<&'q str>, Option<&'q str>, bool) {
+    let one = |names: &[&str]| query.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(_, v)| v.as_str());
+    let (fields, directions, by): (Vec<&str>, Vec<&str>, _) = match op.cli.as_ref().and_then(|c| c.sort.as_ref()) {
+        Some(SortFlag::Pair { field, direction }) => (vec![field], vec![direction], None),
+        Some(SortFlag::Joined { param, .. }) => (vec![param], Vec::new(), None),
+        Some(SortFlag::Direction { direction, by }) => (Vec::new(), vec![direction], Some(by.as_str())),
+        None => (SORT.to_vec(), DIRECTION.to_vec(), None),
+    };
+    let direction = one(&directions);
+    let desc = |d: &str| d.eq_ignore_ascii_case("desc");
+    let (field, descending) = match one(&fields) {
+        Some(sort) => match sort.split_once([':', '=']) {
+            Some((field, direction)) => (Some(field), desc(direction)),
+            None => match sort.strip_prefix('-') {
+                Some(field) => (Some(field), true),
+                None => (Some(sort), direction.is_some_and(desc)),
+            },
+        },
+        None => (by.filter(|_| direction.is_some()), direction.is_some_and(desc)),
+    };
+    let params = fields.into_iter().chain(directions).chain(SORT).chain(DIRECTION).collect();
+    (params, field, descending)
+}
+
+/// Sets the value at `pointer` in `answer`, where its parent object is.
+fn put(answer: &mut Value, pointer: &str, value: Value) {
+    let Some((parent, name)) = pointer.rsplit_once('/') else { return };
+    if let Some(fields) = answer.pointer_mut(parent).and_then(Value::as_object_mut) {
+        fields.insert(name.replace("~1", "/").replace("~0", "~"), value);
+    }
+}
 
 /// One page of `items`, filtered (by the store and `keeps`) and sorted as
-/// the query asks, in the envelope; a count beside the items (`totalCount`,
-/// `total_count`, `total`) counts them all.
+/// the query asks, in the envelope, each as `show` shows it; the fields
+/// beside the items that describe the page are filled in (see the module).
 fn list(
     op: &Operation,
     pointer: &str,
     mut envelope: Value,
-    items: &[Value],
+    (items, listed): (&[Value], &mut Option<Listed>),
     keeps: impl Fn(&Value) -> bool,
+    show: impl Fn(&mut Value),
     tokens: &Tokens<'_>,
 ) -> Result<Option<Value>, Stored> {
     let query = tokens.query;
     let paging = op.paging.as_ref();
     let size_param = op.parameters.iter().find(|p| Some(p.name.as_str()) == tokens.size);
-    let shaping: Vec<&str> = paging
-        .map(|p| p.param.as_str())
-        .into_iter()
-        .chain(size_param.map(|p| p.name.as_str()))
-        .chain(["page"])
-        .chain(SORT)
-        .chain(DIRECTION)
-        .collect();
-    let mut selected: Vec<&Value> = items
-        .iter()
-        .filter(|item| {
-            query.iter().filter(|(k, _)| !shaping.contains(&k.as_str())).all(|(k, v)| match item.get(k) {
-                Some(field) => {
-                    let wanted: Vec<&str> = query.iter().filter(|(key, _)| key == k).map(|(_, v)| v.as_str()).collect();
-                    text(field).is_some_and(|t| wanted.iter().any(|w| w.eq_ignore_ascii_case(&t)))
-                }
-                // Not a field of the items: not a filter the store knows.
-                None => !items.iter().any(|i| i.get(k).is_some()) || v.is_empty(),
-            }) && keeps(item)
-        })
-        .collect();
-    let one = |names: &[&str]| query.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(_, v)| v.as_str());
-    if let Some(sort) = one(&SORT) {
-        let (field, descending) = match sort.split_once([':', '=']) {
-            Some((field, direction)) => (field, direction.eq_ignore_ascii_case("desc")),
-            None => match sort.strip_prefix('-') {
-                Some(field) => (field, true),
-                None => (sort, one(&DIRECTION).is_some_and(|d| d.eq_ignore_ascii_case("desc"))),
-            },
-        };
-        selected.sort_by(|a, b| {
-            let order = compare(a.get(field), b.get(field));
-            if descending { order.reverse() } else { order }
-        });
+    let paging_params = [paging.map(|p| p.param.as_str()), size_param.map(|p| p.name.as_str()), Some("page")];
+    let mut key: Vec<(String, String)> =
+        query.iter().filter(|(k, _)| !paging_params.contains(&Some(k.as_str()))).cloned().collect();
+    key.sort();
+    if listed.as_ref().is_none_or(|(last, _)| *last != key) {
+        *listed = Some((key, select(op, query, &paging_params, items, keeps)));
     }
+    let selected = listed.as_ref().map_or(&[][..], |(_, at)| at.as_slice());
+    let records = |at: &[usize]| at.iter().filter_map(|at| items.get(*at)).map(|item| shown(item, &show)).collect();
+    let one = |names: &[&str]| query.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(_, v)| v.as_str());
     let size = one(&size_param.map(|p| [p.name.as_str()]).unwrap_or([""]))
         .and_then(|v| v.parse::<f64>().ok())
         .filter(|n| *n >= 1.0)
@@ -614,17 +864,10 @@ fn list(
         .unwrap_or(DEFAULT_PAGE_SIZE)
         .max(1);
     let total = selected.len();
-    let parent = pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
-    let count = ["totalCount", "total_count", "total"]
-        .iter()
-        .map(|name| format!("{parent}/{name}"))
-        .find(|at| envelope.pointer(at).is_some_and(Value::is_number));
-    if let Some(slot) = count.and_then(|at| envelope.pointer_mut(&at)) {
-        *slot = Value::from(total);
-    }
     let Some(paging) = paging else {
         let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
-        *slot = Value::Array(selected.into_iter().cloned().collect());
+        *slot = Value::Array(records(selected));
+        describe(&mut envelope, pointer, None, total, None);
         return Ok(Some(envelope));
     };
     // Page numbers where the parameter is a number, else the offset as an
@@ -639,16 +882,28 @@ fn list(
     let numbered = numeric(&paging.param);
     let page_param = if numbered { Some(paging.param.as_str()) } else { Some("page").filter(|p| numeric(p)) };
     let token = one(&[paging.param.as_str()]).filter(|v| !v.is_empty() && !numbered);
-    let page = page_param.and_then(|p| one(&[p])).and_then(|p| p.parse::<f64>().ok()).filter(|p| *p >= 1.0);
+    let number = page_param.and_then(|p| one(&[p])).and_then(|p| p.parse::<f64>().ok()).filter(|p| *p >= 1.0);
     let start = match token {
         Some(token) => tokens.offset(token, &paging.param)?,
-        None => page.map_or(0, |p| (p as usize - 1).saturating_mul(size)),
+        None => number.map_or(0, |p| (p as usize - 1).saturating_mul(size)),
     };
-    let end = start.saturating_add(size).min(selected.len());
-    let page: Vec<Value> = selected.get(start.min(end)..end).unwrap_or_default().iter().map(|v| (*v).clone()).collect();
+    let end = start.saturating_add(size).min(total);
+    let page = records(selected.get(start.min(end)..end).unwrap_or_default());
     let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
     *slot = Value::Array(page);
-    let next = (end < selected.len()).then(|| match numbered {
+    describe(&mut envelope, pointer, size_param.map(|p| (p.name.as_str(), size)), total, Some(start > 0));
+    if let (true, Some(says)) = (numbered, &paging.number) {
+        // The answer says its own number, whether more follow and the last.
+        put(&mut envelope, &paging.next, Value::from(number.map_or(1, |p| p as u64)));
+        if let Some(more) = &says.more {
+            put(&mut envelope, more, Value::Bool(end < total));
+        }
+        if let Some(last) = &says.last {
+            put(&mut envelope, last, Value::from(total.div_ceil(size)));
+        }
+        return Ok(Some(envelope));
+    }
+    let next = (end < total).then(|| match numbered {
         true => Value::from(start / size + 2),
         false => Value::from(tokens.issue(end, &paging.param)),
     });
@@ -660,6 +915,78 @@ fn list(
         None => parent.remove(name),
     };
     Ok(Some(envelope))
+}
+
+/// The positions of the `items` a list's query selects (by the store's
+/// filters: a query parameter named as a field; and `keeps`), in the order
+/// it asks for.
+fn select(
+    op: &Operation,
+    query: &[(String, String)],
+    paging: &[Option<&str>],
+    items: &[Value],
+    keeps: impl Fn(&Value) -> bool,
+) -> Vec<usize> {
+    let (ordering_params, field, descending) = ordering(op, query);
+    let shaping = |k: &str| paging.contains(&Some(k)) || ordering_params.contains(&k);
+    // Each filter's name and values; one that is not a field of the items is
+    // not a filter the store knows (a record without the field passes an empty value).
+    let mut filters: Vec<(&str, Vec<&str>)> = Vec::new();
+    for (name, value) in query.iter().filter(|(k, _)| !shaping(k)) {
+        match filters.iter_mut().find(|(n, _)| n == name) {
+            Some((_, values)) => values.push(value),
+            None => filters.push((name, vec![value])),
+        }
+    }
+    filters.retain(|(name, _)| items.iter().any(|i| i.get(*name).is_some()));
+    let kept = |item: &Value| {
+        filters.iter().all(|(name, wanted)| match item.get(*name) {
+            Some(field) => text(field).is_some_and(|t| wanted.iter().any(|w| w.eq_ignore_ascii_case(&t))),
+            None => wanted.iter().all(|w| w.is_empty()),
+        }) && keeps(item)
+    };
+    let mut selected: Vec<usize> = (0..items.len()).filter(|at| items.get(*at).is_some_and(kept)).collect();
+    match field {
+        Some(field) => selected.sort_by(|a, b| {
+            let order = compare(items.get(*a).and_then(|i| i.get(field)), items.get(*b).and_then(|i| i.get(field)));
+            if descending { order.reverse() } else { order }
+        }),
+        None if descending => selected.reverse(),
+        None => {}
+    }
+    selected
+}
+
+/// A listed record, as `show` shows it.
+fn shown(item: &Value, show: &impl Fn(&mut Value)) -> Value {
+    let mut item = item.clone();
+    show(&mut item);
+    item
+}
+
+/// Fills in the fields beside the items at `pointer` that describe the
+/// page, where the answer has them with a value of the same type: the
+/// count of them all, the page size (named as its parameter) and whether a
+/// page comes before.
+fn describe(answer: &mut Value, pointer: &str, size: Option<(&str, usize)>, total: usize, previous: Option<bool>) {
+    let parent = pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
+    let fill = |answer: &mut Value, names: &[&str], value: Value| {
+        let at = names.iter().map(|name| format!("{parent}/{name}")).find(|at| {
+            answer
+                .pointer(at)
+                .is_some_and(|v| v.is_number() == value.is_number() && v.is_boolean() == value.is_boolean())
+        });
+        if let Some(slot) = at.and_then(|at| answer.pointer_mut(&at)) {
+            *slot = value;
+        }
+    };
+    fill(answer, &COUNT, Value::from(total));
+    if let Some((name, size)) = size {
+        fill(answer, &[name], Value::from(size));
+    }
+    if let Some(previous) = previous {
+        fill(answer, &PREVIOUS, Value::Bool(previous));
+    }
 }
 
 /// The query parameter that sizes a page of `op`'s list.

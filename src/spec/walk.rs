@@ -479,7 +479,11 @@ impl<'s> Walker<'s> {
                     let best = alternatives
                         .enumerate()
                         .map(|(i, alternative)| {
-                            (miss(&self.attempt(alternative, value, at, &names, depth), at), i, alternative)
+                            (
+                                miss(&self.attempt(|w| w.value(alternative, value, at, &names, depth + 1)), at),
+                                i,
+                                alternative,
+                            )
                         })
                         .min_by_key(|(score, i, _)| (*score, *i));
                     if let Some((_, _, alternative)) = best {
@@ -547,23 +551,16 @@ impl<'s> Walker<'s> {
         Ok(false)
     }
 
-    /// The same walk of `value` against `schema` alone, on its own.
-    fn attempt(
-        &mut self,
-        schema: &'s Value,
-        value: &Value,
-        at: &Loc<'_>,
-        known: &BTreeSet<&'s str>,
-        depth: usize,
-    ) -> Vec<Finding> {
+    /// What `walk` finds walking on its own (an alternative tried), with
+    /// the schemas read so far.
+    fn attempt(&mut self, walk: impl FnOnce(&mut Self) -> Step) -> Vec<Finding> {
         let mut walker = Walker::new(self.spec, self.direction, self.mode);
-        // The schemas read so far serve the attempt too.
         let share = |a: &mut Self, b: &mut Self| {
             std::mem::swap(&mut a.nodes, &mut b.nodes);
             std::mem::swap(&mut a.tables, &mut b.tables);
         };
         share(self, &mut walker);
-        let _ = walker.value(schema, value, at, known, depth + 1);
+        let _ = walk(&mut walker);
         share(self, &mut walker);
         walker.findings
     }
@@ -756,7 +753,8 @@ impl<'s> Walker<'s> {
             };
             let mut failures = Vec::new();
             for alternative in alternatives {
-                failures.extend(self.attempt(alternative, value, at, &BTreeSet::new(), depth).into_iter().next());
+                let tried = self.attempt(|w| w.value(alternative, value, at, &BTreeSet::new(), depth + 1));
+                failures.extend(tried.into_iter().next());
             }
             match alternatives.len() - failures.len() {
                 0 => {
@@ -785,7 +783,7 @@ impl<'s> Walker<'s> {
             }
         }
         if let Some(not) = schema.get("not")
-            && self.attempt(not, value, at, &BTreeSet::new(), depth).is_empty()
+            && self.attempt(|w| w.value(not, value, at, &BTreeSet::new(), depth + 1)).is_empty()
         {
             return self.report(DriftKind::BrokenConstraint, at, "matches the schema under `not`");
         }

@@ -1,17 +1,21 @@
 //! The seeded records: the same seed gives the same data, ids and times.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Map, Value, json};
 
-use super::{LlamadaProConfig, StoredContact, TENANT, World, number};
+use super::{
+    CALLS, CONTACTS, CONVERSATIONS, DEFINITIONS, LlamadaProConfig, MESSAGES, RECORDINGS, TASKS, TENANT, TRANSCRIPTIONS,
+    World, number, stamp, values,
+};
 use crate::llamadapro::types::{
     Call, ChannelSession, ChannelType, Contact, ContactAddress, CustomFieldDefinition, CustomFieldEntityType,
     CustomFieldListOption, CustomFieldType, FunnelConversation, MediaProcessing, MediaProcessingResult, Message,
     MessageAttachment, MessageParticipant, Recording, Task, TaskActor, TaskAssigneeType, TaskContext, TaskStatus,
     Transcription,
 };
+use crate::sandbox::store::overlay;
 
 const FIRST: [&str; 12] = [
     "Camila",
@@ -44,55 +48,88 @@ pub(super) fn epoch() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2025, 3, 3, 9, 0, 0).single().unwrap_or_default()
 }
 
+/// What the seed makes, typed until it goes to the store.
+#[derive(Default)]
+struct Seeded {
+    contacts: Vec<(Contact, bool)>,
+    definitions: Vec<CustomFieldDefinition>,
+    options: Vec<CustomFieldListOption>,
+    conversations: Vec<FunnelConversation>,
+    tasks: Vec<Task>,
+    calls: Vec<Call>,
+    recordings: Vec<Recording>,
+    transcriptions: Vec<Transcription>,
+}
+
 pub(super) fn seed_world(seed: u64, config: &LlamadaProConfig) -> World {
-    let mut w = World {
-        seed,
-        clock: epoch(),
-        next_id: 100,
-        next_key: 0,
-        contacts: super::Contacts::default(),
-        tasks: Vec::new(),
-        definitions: BTreeMap::new(),
-        options: BTreeMap::new(),
-        conversations: BTreeMap::new(),
-        calls: BTreeMap::new(),
-        recordings: BTreeMap::new(),
-        transcriptions: BTreeMap::new(),
-        messages: Vec::new(),
-        media: Vec::new(),
-    };
-    definitions(&mut w);
-    let contact_ids: Vec<u64> = (0..config.contacts).map(|i| contact(&mut w, seed, i)).collect();
+    let mut w = World { seed, clock: epoch(), next_id: 100, next_key: 0, seeds: HashMap::new() };
+    let mut s = Seeded::default();
+    definitions(&mut w, &mut s);
+    for i in 0..config.contacts {
+        let contact = contact(&mut w, seed, i);
+        s.contacts.push(contact);
+    }
     let funnel = config.funnels.first().copied().unwrap_or(1);
-    let active: Vec<u64> =
-        contact_ids.iter().copied().filter(|id| w.contacts.get(id).is_some_and(|c| c.archived_at.is_none())).collect();
-    let conversation_ids: Vec<u64> = active
-        .iter()
-        .take(10)
-        .enumerate()
-        .map(|(i, id)| {
-            let mut fields = Map::new();
-            if i % 2 == 0 {
-                fields.insert("priority".into(), json!(if i % 4 == 0 { "high" } else { "low" }));
-            }
-            conversation(&mut w, *id, funnel, fields)
-        })
-        .collect();
+    let active: Vec<Value> = values(s.contacts.iter().filter(|(_, archived)| !archived).take(10).map(|(c, _)| c));
+    for (i, contact) in active.iter().enumerate() {
+        let mut fields = Map::new();
+        if i % 2 == 0 {
+            fields.insert("priority".into(), json!(if i % 4 == 0 { "high" } else { "low" }));
+        }
+        let conversation = conversation(&mut w, contact, funnel, fields);
+        s.conversations.extend(serde_json::from_value(conversation).ok());
+    }
+    let conversation_ids: Vec<f64> = s.conversations.iter().filter_map(|c| c.id).collect();
     for i in 0..config.tasks {
-        task(&mut w, i, &conversation_ids);
+        let task = task(&mut w, i, &conversation_ids);
+        s.tasks.push(task);
     }
-    for (i, id) in contact_ids.iter().take(3).enumerate() {
-        let to = phone_of(&w, *id).unwrap_or_else(|| "+56911111111".into());
-        let call = new_call(&mut w, &config.default_caller_id, &to, "outgoing", "completed", 60.0 + 45.0 * i as f64);
-        attach_recording(&mut w, &call, None);
+    let contacts = values(s.contacts.iter().map(|(c, _)| c));
+    for (i, contact) in contacts.iter().take(3).enumerate() {
+        let to = phone_of(contact).unwrap_or_else(|| "+56911111111".into());
+        let call = new_call(
+            &mut w,
+            &contacts,
+            &config.default_caller_id,
+            &to,
+            "outgoing",
+            "completed",
+            60.0 + 45.0 * i as f64,
+        );
+        let (recording, transcription) = attach_recording(&mut w, &call, None);
+        s.calls.push(call);
+        s.recordings.push(recording);
+        s.transcriptions.push(transcription);
     }
-    if let Some(first) = conversation_ids.first().copied() {
-        inbound_message(&mut w, first);
+    let message = s.conversations.first().cloned().map(|c| inbound_message(&mut w, &contacts, c));
+    let mut contacts = Vec::new();
+    for (contact, archived) in s.contacts {
+        let mut record = serde_json::to_value(&contact).unwrap_or_default();
+        let archived_at = contact.created_at.filter(|_| archived).map(|at| stamp(at + chrono::Duration::days(3)));
+        overlay(&mut record, json!({"archivedAt": archived_at, "eventSequence": 1}));
+        contacts.push(record);
     }
+    let options = values(s.options.iter());
+    for definition in &s.definitions {
+        let mine = options.iter().filter(|o| o.get("definitionId").and_then(Value::as_f64) == definition.id);
+        let path = format!("{DEFINITIONS}/{}/options", definition.id_u64().unwrap_or_default());
+        w.seeds.insert(path, mine.cloned().collect());
+    }
+    let seeds = [
+        (CONTACTS, contacts),
+        (DEFINITIONS, values(s.definitions)),
+        (CONVERSATIONS, values(s.conversations)),
+        (TASKS, values(s.tasks)),
+        (CALLS, values(s.calls)),
+        (RECORDINGS, values(s.recordings)),
+        (TRANSCRIPTIONS, values(s.transcriptions)),
+        (MESSAGES, values(message)),
+    ];
+    w.seeds.extend(seeds.into_iter().map(|(path, records)| (path.to_owned(), records)));
     w
 }
 
-fn definitions(w: &mut World) {
+fn definitions(w: &mut World, s: &mut Seeded) {
     let specs: [(&str, &str, CustomFieldEntityType, CustomFieldType, &[&str]); 4] = [
         ("source", "Lead source", CustomFieldEntityType::Contact, CustomFieldType::String, &[]),
         ("tier", "Customer tier", CustomFieldEntityType::Contact, CustomFieldType::List, &["gold", "silver", "bronze"]),
@@ -102,35 +139,29 @@ fn definitions(w: &mut World) {
     for (key, label, entity, kind, options) in specs {
         let now = w.tick();
         let id = w.id();
-        w.definitions.insert(
-            id,
-            CustomFieldDefinition {
-                id: Some(number(id)),
+        s.definitions.push(CustomFieldDefinition {
+            id: Some(number(id)),
+            tenant_id: Some(TENANT.into()),
+            entity_type: Some(entity),
+            field_key: Some(key.into()),
+            field_label: Some(label.into()),
+            field_type: Some(kind),
+            description: None,
+            created_at: Some(now),
+            updated_at: Some(now),
+        });
+        for value in options {
+            let option_id = w.id();
+            s.options.push(CustomFieldListOption {
+                id: Some(number(option_id)),
                 tenant_id: Some(TENANT.into()),
-                entity_type: Some(entity),
-                field_key: Some(key.into()),
-                field_label: Some(label.into()),
-                field_type: Some(kind),
+                definition_id: Some(number(id)),
+                value: Some(value.to_string()),
+                label: Some(capitalised(value)),
                 description: None,
                 created_at: Some(now),
                 updated_at: Some(now),
-            },
-        );
-        for value in options {
-            let option_id = w.id();
-            w.options.insert(
-                option_id,
-                CustomFieldListOption {
-                    id: Some(number(option_id)),
-                    tenant_id: Some(TENANT.into()),
-                    definition_id: Some(number(id)),
-                    value: Some(value.to_string()),
-                    label: Some(capitalised(value)),
-                    description: None,
-                    created_at: Some(now),
-                    updated_at: Some(now),
-                },
-            );
+            });
         }
     }
 }
@@ -155,7 +186,7 @@ pub(super) fn address(w: &mut World, contact: u64, channel: ChannelType, value: 
     }
 }
 
-fn contact(w: &mut World, seed: u64, index: u64) -> u64 {
+fn contact(w: &mut World, seed: u64, index: u64) -> (Contact, bool) {
     let mut rng = fastrand::Rng::with_seed(crate::sandbox::mix(seed.wrapping_add(index.wrapping_mul(7919))));
     let created = w.tick() + chrono::Duration::hours(index as i64);
     let id = w.id();
@@ -194,30 +225,24 @@ fn contact(w: &mut World, seed: u64, index: u64) -> u64 {
         custom_fields,
         addresses,
     };
-    let archived_at = (index % 10 == 9).then(|| created + chrono::Duration::days(3));
-    w.contacts.insert(id, StoredContact { contact, archived_at, sequence: 1 });
-    id
+    (contact, index % 10 == 9)
 }
 
-fn phone_of(w: &World, contact: u64) -> Option<String> {
-    w.contacts.get(&contact)?.contact.addresses.iter().find_map(|a| match a.channel_type {
-        Some(ChannelType::Phone | ChannelType::Whatsapp) => a.address.clone(),
-        _ => None,
-    })
+/// A contact's first phone (or WhatsApp) address record.
+fn phone_address(contact: &Value) -> Option<&Value> {
+    let addresses = contact.get("addresses").and_then(Value::as_array)?;
+    addresses.iter().find(|a| matches!(a.get("channelType").and_then(Value::as_str), Some("PHONE" | "WHATSAPP")))
 }
 
-/// Opens a conversation of `contact` in `funnel`, with a session on its first phone.
-pub(super) fn conversation(w: &mut World, contact: u64, funnel: u64, custom_fields: Map<String, Value>) -> u64 {
+fn phone_of(contact: &Value) -> Option<String> {
+    phone_address(contact)?.get("address").and_then(Value::as_str).map(str::to_owned)
+}
+
+/// A new conversation of `contact` in `funnel`, with a session on its first phone.
+pub(super) fn conversation(w: &mut World, contact: &Value, funnel: u64, custom_fields: Map<String, Value>) -> Value {
     let now = w.tick();
     let id = w.id();
-    let phone = w.contacts.get(&contact).and_then(|c| {
-        c.contact
-            .addresses
-            .iter()
-            .find(|a| matches!(a.channel_type, Some(ChannelType::Phone | ChannelType::Whatsapp)))
-            .cloned()
-    });
-    let sessions = match phone {
+    let sessions = match phone_address(contact) {
         Some(address) => {
             let session = w.id();
             let messaging = w.key("wa_conv");
@@ -226,7 +251,7 @@ pub(super) fn conversation(w: &mut World, contact: u64, funnel: u64, custom_fiel
                 tenant_id: Some(TENANT.into()),
                 funnel_conversation_id: Some(number(id)),
                 funnel_address_id: Some(number(funnel)),
-                contact_address_id: address.id,
+                contact_address_id: address.get("id").and_then(Value::as_f64),
                 archived_at: None,
                 start_time: Some(now),
                 end_time: None,
@@ -238,28 +263,24 @@ pub(super) fn conversation(w: &mut World, contact: u64, funnel: u64, custom_fiel
         }
         None => Vec::new(),
     };
-    let user_id = w.contacts.get(&contact).and_then(|c| c.contact.user_id);
-    w.conversations.insert(
-        id,
-        FunnelConversation {
-            id: Some(number(id)),
-            tenant_id: Some(TENANT.into()),
-            contact_id: Some(number(contact)),
-            user_id,
-            funnel_id: Some(number(funnel)),
-            funnel_status_id: Some(1.0),
-            archived_at: None,
-            created_at: Some(now),
-            updated_at: Some(now),
-            channel_sessions: sessions,
-            contacts: Vec::new(),
-            custom_fields,
-        },
-    );
-    id
+    let conversation = FunnelConversation {
+        id: Some(number(id)),
+        tenant_id: Some(TENANT.into()),
+        contact_id: contact.get("id").and_then(Value::as_f64),
+        user_id: contact.get("userId").and_then(Value::as_f64),
+        funnel_id: Some(number(funnel)),
+        funnel_status_id: Some(1.0),
+        archived_at: None,
+        created_at: Some(now),
+        updated_at: Some(now),
+        channel_sessions: sessions,
+        contacts: Vec::new(),
+        custom_fields,
+    };
+    serde_json::to_value(conversation).unwrap_or_default()
 }
 
-fn task(w: &mut World, index: u64, conversations: &[u64]) {
+fn task(w: &mut World, index: u64, conversations: &[f64]) -> Task {
     let now = w.tick();
     let key = w.key("task");
     let status = [TaskStatus::Scheduled, TaskStatus::Completed, TaskStatus::Overdue, TaskStatus::Cancelled]
@@ -271,8 +292,8 @@ fn task(w: &mut World, index: u64, conversations: &[u64]) {
     } else {
         TaskActor { id: Some(format!("u{}", 1 + index % 3)), type_: Some(TaskAssigneeType::User) }
     };
-    let conversation = conversations.get(index as usize % conversations.len().max(1)).map(|id| number(*id));
-    w.tasks.push(Task {
+    let conversation = conversations.get(index as usize % conversations.len().max(1)).copied();
+    Task {
         id: Some(key),
         tenant_id: Some(TENANT.into()),
         created_at: Some(now),
@@ -287,19 +308,24 @@ fn task(w: &mut World, index: u64, conversations: &[u64]) {
         cancelled_at: (status == TaskStatus::Cancelled).then_some(now),
         cancellation_reason: (status == TaskStatus::Cancelled).then(|| "Contact asked not to be called".into()),
         status: Some(status),
-    });
+    }
 }
 
 /// A call record; started calls complete at once in the sandbox.
-pub(super) fn new_call(w: &mut World, from: &str, to: &str, direction: &str, status: &str, duration: f64) -> Call {
+#[allow(clippy::too_many_arguments)]
+pub(super) fn new_call(
+    w: &mut World,
+    contacts: &[Value],
+    from: &str,
+    to: &str,
+    direction: &str,
+    status: &str,
+    duration: f64,
+) -> Call {
     let now = w.tick();
     let id = w.id();
-    let contact = w
-        .contacts
-        .iter()
-        .find(|(_, c)| c.contact.addresses.iter().any(|a| a.address.as_deref() == Some(to)))
-        .map(|(id, _)| number(*id));
-    let call = Call {
+    let contact = contacts.iter().find(|c| has_address(c, to, &[])).and_then(|c| c.get("id")?.as_f64());
+    Call {
         id: Some(number(id)),
         tenant_id: Some(TENANT.into()),
         provider_id: Some(format!("CA{:032x}", u128::from(crate::sandbox::mix(w.seed ^ id)))),
@@ -317,13 +343,11 @@ pub(super) fn new_call(w: &mut World, from: &str, to: &str, direction: &str, sta
         updated_at: Some(now),
         last_update_sequence: Some(1.0),
         ..Call::default()
-    };
-    w.calls.insert(id, call.clone());
-    call
+    }
 }
 
 /// Gives a call its recording (at `url`, or a generated one) and a transcription.
-pub(super) fn attach_recording(w: &mut World, call: &Call, url: Option<String>) -> Recording {
+pub(super) fn attach_recording(w: &mut World, call: &Call, url: Option<String>) -> (Recording, Transcription) {
     let now = w.tick();
     let (recording_id, transcription_id) = (w.id(), w.id());
     let call_id = call.id.unwrap_or_default();
@@ -357,20 +381,19 @@ pub(super) fn attach_recording(w: &mut World, call: &Call, url: Option<String>) 
         created_at: Some(now),
         updated_at: Some(now),
     };
-    w.recordings.insert(recording_id, recording.clone());
-    w.transcriptions.insert(transcription_id, transcription);
-    recording
+    (recording, transcription)
 }
 
-fn inbound_message(w: &mut World, conversation: u64) {
+fn inbound_message(w: &mut World, contacts: &[Value], view: FunnelConversation) -> Message {
     let now = w.tick().to_rfc3339();
     let id = w.key("msg");
-    let Some(view) = w.conversation_view(conversation) else { return };
-    let contact = view.contacts.first();
+    let contact = contacts.iter().find(|c| c.get("id").and_then(Value::as_f64) == view.contact_id);
+    let contact: Option<Contact> = contact.and_then(|c| serde_json::from_value(c.clone()).ok());
+    let contact = contact.as_ref();
     let from = contact.and_then(|c| c.addresses.first()).and_then(|a| a.address.clone());
     let attachment = w.key("att");
     let pending = MediaProcessingResult { status: Some("pending".into()), ..MediaProcessingResult::default() };
-    w.messages.push(Message {
+    Message {
         id: Some(id),
         tenant_id: Some(TENANT.into()),
         conversation_id: view.channel_sessions.first().and_then(|s| s.messaging_conversation_id.clone()),
@@ -408,5 +431,15 @@ fn inbound_message(w: &mut World, conversation: u64) {
         created_at: Some(now.clone()),
         updated_at: Some(now),
         ..Message::default()
-    });
+    }
+}
+
+/// Whether `contact` has address `value` (on one of `channels`; any when none).
+pub(super) fn has_address(contact: &Value, value: &str, channels: &[&str]) -> bool {
+    let addresses = contact.get("addresses").and_then(Value::as_array).into_iter().flatten();
+    addresses.into_iter().any(|a| {
+        a.get("address").and_then(Value::as_str) == Some(value)
+            && (channels.is_empty()
+                || a.get("channelType").and_then(Value::as_str).is_some_and(|c| channels.contains(&c)))
+    })
 }

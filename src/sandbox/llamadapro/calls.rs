@@ -7,9 +7,9 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::data::{attach_recording, new_call};
-use super::{CALLS, CONTACTS, LlamadaProState, RECORDINGS, TRANSCRIPTIONS, bad_request, ok, parse, values};
+use super::{CALLS, CONTACTS, LlamadaProState, RECORDINGS, TRANSCRIPTIONS, bad_request, ok, parse};
 use crate::llamadapro::types::{
-    Call, CreateCallRequest, LoadRecordingRequest, StartAiEmployeeCallRequest, StartBridgeCallRequest,
+    CreateCallRequest, LoadRecordingRequest, StartAiEmployeeCallRequest, StartBridgeCallRequest,
     StartVoiceAgentCallRequest,
 };
 use crate::sandbox::store::{Answer, Context, Records, Refusal, overlay};
@@ -41,28 +41,26 @@ fn not_found(message: String) -> Refusal {
 }
 
 impl LlamadaProState {
-    /// Stores a new call from `from` to `to` (edited by `edit`), and a
-    /// recording of it (at `url`) when `recorded`.
-    #[allow(clippy::too_many_arguments)]
+    /// Stores a new call (`from`, `to`, direction, status, duration),
+    /// edited by `edit`, and a recording of it (at `url`) when `recorded`.
     fn call(
         &self,
         records: &mut Records<'_>,
-        (from, to, direction, status, duration): (&str, &str, &str, &str, f64),
+        made: (&str, &str, &str, &str, f64),
         recorded: Option<Option<String>>,
         edit: impl FnOnce(&mut Value),
     ) -> Value {
         let contacts = records.of(CONTACTS).clone();
         let (call, made) = self.world(|w| {
-            let call = new_call(w, &contacts, from, to, direction, status, duration);
-            let mut value = serde_json::to_value(&call).unwrap_or_default();
-            edit(&mut value);
-            let call: Call = serde_json::from_value(value.clone()).unwrap_or(call);
-            (value, recorded.map(|url| attach_recording(w, &call, url)))
+            let mut call = new_call(w, &contacts, made);
+            edit(&mut call);
+            let made = recorded.map(|url| attach_recording(w, &call, url));
+            (call, made)
         });
         records.of(CALLS).push(call.clone());
         if let Some((recording, transcription)) = made {
-            records.of(RECORDINGS).extend(values([recording]));
-            records.of(TRANSCRIPTIONS).extend(values([transcription]));
+            records.of(RECORDINGS).push(recording);
+            records.of(TRANSCRIPTIONS).push(transcription);
         }
         call
     }

@@ -17,8 +17,7 @@ use super::data::conversation;
 use super::{CONTACTS, CONVERSATIONS, LlamadaProState, TENANT, World, bad_request, id_of, number, ok, parse};
 use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
-    BulkConversationCreateRequest, BulkConversationUpdateRequest, BulkCounts, BulkIssue, BulkIssueCode, BulkItemIssues,
-    BulkOperationResult, BulkReport, CreateConversationRequest,
+    BulkConversationCreateRequest, BulkConversationUpdateRequest, CreateConversationRequest,
 };
 use crate::sandbox::store::{Answer, Records, overlay};
 
@@ -101,8 +100,10 @@ fn bad_phone(data: Option<&Value>) -> Option<&str> {
     data.map(|d| strings(d, "phones")).unwrap_or_default().into_iter().find(|p| !crate::spec::validate::is_e164(p))
 }
 
-fn issue(field: &str, code: Option<BulkIssueCode>, message: String) -> BulkIssue {
-    BulkIssue { code, context: Map::new(), field: Some(field.into()), message: Some(message) }
+fn issue(field: &str, code: Option<&str>, message: String) -> Value {
+    let mut issue = json!({"context": {}, "field": field, "message": message});
+    overlay(&mut issue, json!({ "code": code }));
+    issue
 }
 
 impl LlamadaProState {
@@ -166,7 +167,7 @@ impl LlamadaProState {
             let funnel = match item.funnel_id {
                 None => {
                     let message = "funnelId is required".into();
-                    errors.push(issue("funnelId", Some(BulkIssueCode::RequiredField), message));
+                    errors.push(issue("funnelId", Some("REQUIRED_FIELD"), message));
                     None
                 }
                 Some(f) => {
@@ -184,7 +185,7 @@ impl LlamadaProState {
             let contact = match (item.contact_id, data) {
                 (None, None) => {
                     let message = "one of contactId or contact is required".into();
-                    errors.push(issue("contactId", Some(BulkIssueCode::RequiredField), message));
+                    errors.push(issue("contactId", Some("REQUIRED_FIELD"), message));
                     None
                 }
                 // With both, contactId names the contact that `contact` updates.
@@ -278,7 +279,7 @@ impl LlamadaProState {
 /// Tallies per-item results into the report.
 #[derive(Default)]
 struct Tally {
-    issues: Vec<BulkItemIssues>,
+    issues: Vec<Value>,
     successful: u64,
     warnings: u64,
     duplicates: u64,
@@ -286,53 +287,35 @@ struct Tally {
 }
 
 impl Tally {
-    fn failed(&mut self, index: usize, errors: Vec<BulkIssue>) {
+    fn failed(&mut self, index: usize, errors: Vec<Value>) {
         self.errors += 1;
-        self.issues.push(BulkItemIssues { index: Some(index as f64), errors, ..Default::default() });
+        self.issues.push(json!({"index": index as f64, "errors": errors}));
     }
 
     fn duplicate(&mut self, index: usize, existing: u64, entity: Value) {
         self.duplicates += 1;
-        let mut entities = Map::new();
-        entities.insert("funnelConversation".into(), entity);
-        self.issues.push(BulkItemIssues {
-            index: Some(index as f64),
-            item_id: Some(number(existing)),
-            existing_entities: entities,
-            ..Default::default()
-        });
+        let entities = json!({ "funnelConversation": entity });
+        self.issues.push(json!({"index": index as f64, "itemId": number(existing), "existingEntities": entities}));
     }
 
-    fn succeeded(&mut self, index: usize, id: u64, warnings: Vec<BulkIssue>) {
+    fn succeeded(&mut self, index: usize, id: u64, warnings: Vec<Value>) {
         self.successful += 1;
         if !warnings.is_empty() {
             self.warnings += 1;
-            let (index, item_id) = (Some(index as f64), Some(number(id)));
-            self.issues.push(BulkItemIssues { index, item_id, warnings, ..Default::default() });
+            self.issues.push(json!({"index": index as f64, "itemId": number(id), "warnings": warnings}));
         }
     }
 
-    fn finish(self, w: &mut World, total: usize) -> BulkOperationResult {
-        let message = format!(
-            "{total} processed: {} succeeded, {} duplicates, {} failed",
-            self.successful, self.duplicates, self.errors
-        );
+    fn finish(self, w: &mut World, total: usize) -> Value {
+        let (successful, duplicates, errors) = (self.successful, self.duplicates, self.errors);
+        let message = format!("{total} processed: {successful} succeeded, {duplicates} duplicates, {errors} failed");
         let empty = "no conversations to process".into();
-        let batch_errors = (total == 0).then(|| issue("conversations", Some(BulkIssueCode::RequiredField), empty));
-        BulkOperationResult {
-            message: Some(message),
-            operation_id: Some(w.key("bulk")),
-            report: Some(BulkReport {
-                batch_errors: batch_errors.into_iter().collect(),
-                counts: Some(BulkCounts {
-                    successful: Some(self.successful as f64),
-                    warnings: Some(self.warnings as f64),
-                    duplicates: Some(self.duplicates as f64),
-                    errors: Some(self.errors as f64),
-                    total: Some(total as f64),
-                }),
-                items_issues: self.issues,
-            }),
-        }
+        let batch_errors = (total == 0).then(|| issue("conversations", Some("REQUIRED_FIELD"), empty));
+        let counts = json!({
+            "successful": successful as f64, "warnings": self.warnings as f64, "duplicates": duplicates as f64,
+            "errors": errors as f64, "total": total as f64,
+        });
+        let report = json!({"batchErrors": Vec::from_iter(batch_errors), "counts": counts, "itemsIssues": self.issues});
+        json!({"message": message, "operationId": w.key("bulk"), "report": report})
     }
 }

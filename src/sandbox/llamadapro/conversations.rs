@@ -128,99 +128,95 @@ impl LlamadaProState {
         id
     }
 
+    /// Creates the conversation `item` asks for (with its contact); its id
+    /// and warnings, or why it was not created.
+    fn create(&self, records: &mut Records<'_>, item: &Value) -> Result<(u64, Vec<Value>), Skipped> {
+        let mut errors = Vec::new();
+        let data = item.get("contact").filter(|c| c.is_object());
+        let funnel = match item.get("funnelId").and_then(Value::as_f64) {
+            None => {
+                errors.push(issue("funnelId", Some("REQUIRED_FIELD"), "funnelId is required".into()));
+                None
+            }
+            Some(f) => {
+                let known = self.known_funnel(f);
+                if known.is_none() {
+                    errors.push(issue("funnelId", None, format!("unknown funnel {f}")));
+                }
+                known
+            }
+        };
+        if let Some(phone) = bad_phone(data) {
+            errors.push(issue("contact.phones", None, format!("{phone:?} is not an E.164 number")));
+        }
+        let contacts = records.of(CONTACTS);
+        let contact = match (item.get("contactId").and_then(Value::as_f64), data) {
+            (None, None) => {
+                let message = "one of contactId or contact is required".into();
+                errors.push(issue("contactId", Some("REQUIRED_FIELD"), message));
+                None
+            }
+            // With both, contactId names the contact that `contact` updates.
+            (Some(id), _) => {
+                let known = known_contact(contacts, id);
+                if known.is_none() {
+                    errors.push(issue("contactId", None, format!("unknown contact {id}")));
+                }
+                known
+            }
+            (None, Some(data)) => match_contact(contacts, data),
+        };
+        let Some(funnel) = funnel.filter(|_| errors.is_empty()) else { return Err(Skipped::Failed(errors)) };
+        if let Some(existing) = contact.and_then(|c| open_conversation(records.of(CONVERSATIONS), c, funnel)) {
+            let entity = json!({ "id": existing, "contactId": contact, "funnelId": funnel });
+            return Err(Skipped::Duplicate(existing, entity));
+        }
+        let mut warnings = Vec::new();
+        let contact = match data {
+            Some(data) => {
+                if let Some(matched) = contact.filter(|_| item.get("contactId").is_none_or(Value::is_null)) {
+                    let message = format!("matched existing contact {matched} by address; its details were updated");
+                    warnings.push(issue("contact", None, message));
+                }
+                self.world(|w| upsert_contact(w, records.of(CONTACTS), contact, data))
+            }
+            None => contact.unwrap_or_default(),
+        };
+        Ok((self.open(records, contact, funnel, item).unwrap_or_default(), warnings))
+    }
+
     pub(super) fn create_conversation(&self, body: &Value, records: &mut Records<'_>) -> Answer {
         let request: CreateConversationRequest = parse(body)?;
         // The rules the schema cannot hold: contactId or contact (or both:
         // contactId then names the contact that `contact` updates), E.164 phones.
         request.validate().map_err(|e| bad_request(e.to_string()))?;
-        let funnel = self.known_funnel(request.funnel_id);
-        let funnel = funnel.ok_or_else(|| bad_request(format!("unknown funnel {}", request.funnel_id)))?;
-        let data = body.get("contact").filter(|c| c.is_object());
-        let contacts = records.of(CONTACTS);
-        let contact = match (request.contact_id, data) {
-            (Some(id), _) => Some(known_contact(contacts, id).ok_or_else(|| bad_request("unknown contactId"))?),
-            (None, Some(data)) => match_contact(contacts, data),
-            (None, None) => None,
-        };
-        if let Some(existing) = contact.and_then(|c| open_conversation(records.of(CONVERSATIONS), c, funnel)) {
-            let message = format!("the contact already has open conversation {existing} in funnel {funnel}");
-            let details = json!({ "existingConversationId": existing });
-            return Ok((400, json!({"code": 400, "error": "Bad Request", "message": message, "details": details})));
+        match self.create(records, body) {
+            Ok((id, _)) => {
+                let conversation = records.get(CONVERSATIONS, &id.to_string()).cloned().unwrap_or_default();
+                ok(view(records.of(CONTACTS), &conversation))
+            }
+            Err(Skipped::Failed(errors)) => {
+                let message = errors.first().and_then(|e| e.get("message")?.as_str()).unwrap_or("invalid conversation");
+                Err(bad_request(message))
+            }
+            Err(Skipped::Duplicate(existing, entity)) => {
+                let funnel = &entity["funnelId"];
+                let message = format!("the contact already has open conversation {existing} in funnel {funnel}");
+                let details = json!({ "existingConversationId": existing });
+                Ok((400, json!({"code": 400, "error": "Bad Request", "message": message, "details": details})))
+            }
         }
-        let contact = match data {
-            Some(data) => self.world(|w| upsert_contact(w, records.of(CONTACTS), contact, data)),
-            None => contact.unwrap_or_default(),
-        };
-        let id = self.open(records, contact, funnel, body);
-        let conversation = records.get(CONVERSATIONS, &id.unwrap_or_default().to_string()).cloned();
-        let conversation = conversation.ok_or_else(|| bad_request("conversation vanished"))?;
-        ok(view(records.of(CONTACTS), &conversation))
     }
 
     pub(super) fn bulk_create(&self, body: &Value, records: &mut Records<'_>) -> Answer {
         let request: BulkConversationCreateRequest = parse(body)?;
-        let items = body.get("conversations").and_then(Value::as_array).cloned().unwrap_or_default();
         let mut tally = Tally::default();
-        for (index, (item, raw)) in request.conversations.iter().zip(&items).enumerate() {
-            let mut errors = Vec::new();
-            let data = raw.get("contact").filter(|c| c.is_object());
-            let funnel = match item.funnel_id {
-                None => {
-                    let message = "funnelId is required".into();
-                    errors.push(issue("funnelId", Some("REQUIRED_FIELD"), message));
-                    None
-                }
-                Some(f) => {
-                    let known = self.known_funnel(f);
-                    if known.is_none() {
-                        errors.push(issue("funnelId", None, format!("unknown funnel {f}")));
-                    }
-                    known
-                }
-            };
-            if let Some(phone) = bad_phone(data) {
-                errors.push(issue("contact.phones", None, format!("{phone:?} is not an E.164 number")));
+        for (index, item) in body.get("conversations").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            match self.create(records, item) {
+                Ok((id, warnings)) => tally.succeeded(index, id, warnings),
+                Err(Skipped::Failed(errors)) => tally.failed(index, errors),
+                Err(Skipped::Duplicate(existing, entity)) => tally.duplicate(index, existing, entity),
             }
-            let contacts = records.of(CONTACTS);
-            let contact = match (item.contact_id, data) {
-                (None, None) => {
-                    let message = "one of contactId or contact is required".into();
-                    errors.push(issue("contactId", Some("REQUIRED_FIELD"), message));
-                    None
-                }
-                // With both, contactId names the contact that `contact` updates.
-                (Some(id), _) => {
-                    let known = known_contact(contacts, id);
-                    if known.is_none() {
-                        errors.push(issue("contactId", None, format!("unknown contact {id}")));
-                    }
-                    known
-                }
-                (None, Some(data)) => match_contact(contacts, data),
-            };
-            let Some(funnel) = funnel.filter(|_| errors.is_empty()) else {
-                tally.failed(index, errors);
-                continue;
-            };
-            if let Some(existing) = contact.and_then(|c| open_conversation(records.of(CONVERSATIONS), c, funnel)) {
-                let entity = json!({ "id": existing, "contactId": contact, "funnelId": funnel });
-                tally.duplicate(index, existing, entity);
-                continue;
-            }
-            let mut warnings = Vec::new();
-            let contact = match data {
-                Some(data) => {
-                    if let Some(matched) = contact.filter(|_| item.contact_id.is_none()) {
-                        let message =
-                            format!("matched existing contact {matched} by address; its details were updated");
-                        warnings.push(issue("contact", None, message));
-                    }
-                    self.world(|w| upsert_contact(w, records.of(CONTACTS), contact, data))
-                }
-                None => contact.unwrap_or_default(),
-            };
-            let id = self.open(records, contact, funnel, raw).unwrap_or_default();
-            tally.succeeded(index, id, warnings);
         }
         ok(self.world(|w| tally.finish(w, request.conversations.len())))
     }
@@ -274,6 +270,13 @@ impl LlamadaProState {
         }
         ok(self.world(|w| tally.finish(w, request.conversations.len())))
     }
+}
+
+/// Why an item of a create was not created.
+enum Skipped {
+    Failed(Vec<Value>),
+    /// The open conversation it repeats, as the report shows it.
+    Duplicate(u64, Value),
 }
 
 /// Tallies per-item results into the report.

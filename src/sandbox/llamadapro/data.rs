@@ -10,22 +10,8 @@ use super::{
     World, id_of, number, stamp,
 };
 
-const FIRST: [&str; 12] = [
-    "Camila",
-    "Mateo",
-    "Valentina",
-    "Benjamin",
-    "Isidora",
-    "Agustin",
-    "Sofia",
-    "Tomas",
-    "Martina",
-    "Vicente",
-    "Florencia",
-    "Joaquin",
-];
-const LAST: [&str; 10] =
-    ["Gonzalez", "Munoz", "Rojas", "Diaz", "Perez", "Soto", "Contreras", "Silva", "Martinez", "Sepulveda"];
+const FIRST: &str = "Camila Mateo Valentina Benjamin Isidora Agustin Sofia Tomas Martina Vicente Florencia Joaquin";
+const LAST: &str = "Gonzalez Munoz Rojas Diaz Perez Soto Contreras Silva Martinez Sepulveda";
 const POSITIONS: [&str; 4] = ["Gerente comercial", "Analista", "Jefa de operaciones", "Director"];
 const SOURCES: [&str; 3] = ["web", "referral", "event"];
 const OBJECTIVES: [&str; 5] = [
@@ -135,8 +121,11 @@ fn contact(w: &mut World, seed: u64, index: u64) -> Value {
     let mut rng = fastrand::Rng::with_seed(crate::sandbox::mix(seed.wrapping_add(index.wrapping_mul(7919))));
     let created = w.tick() + Duration::hours(index as i64);
     let id = w.id();
-    let first = FIRST[rng.usize(..FIRST.len())];
-    let last = LAST[rng.usize(..LAST.len())];
+    let pick = |rng: &mut fastrand::Rng, names: &'static str| {
+        let names: Vec<&str> = names.split_whitespace().collect();
+        names.get(rng.usize(..names.len().max(1))).copied().unwrap_or_default()
+    };
+    let (first, last) = (pick(&mut rng, FIRST), pick(&mut rng, LAST));
     let phone = format!("+569{:08}", rng.u32(10_000_000..100_000_000));
     let email = format!("{}.{}{index}@example.cl", first.to_lowercase(), last.to_lowercase());
     let mut addresses = vec![address(w, id, "PHONE", &phone)];

@@ -142,11 +142,8 @@ impl LlamadaProState {
             })
         };
         let contacts = records.of(CONTACTS).iter().filter(|c| archived || c.get("archivedAt").is_none());
-        let mut documents: Vec<(Value, ())> = contacts
-            .map(document)
-            .filter(|d| search_matches(d, &request.filters) && found(d))
-            .map(|d| (d, ()))
-            .collect();
+        let mut documents: Vec<Value> =
+            contacts.map(document).filter(|d| search_matches(d, &request.filters) && found(d)).collect();
         search_sort(&mut documents, &request.sort);
         // The query, without paging, is what a token is bound to.
         let defining = json!({
@@ -161,8 +158,7 @@ impl LlamadaProState {
         let size = request.size.map_or(super::listing::DEFAULT_PAGE_SIZE, |n| n.get() as usize).max(1);
         let total = documents.len();
         let end = start.saturating_add(size).min(total);
-        let items: Vec<Value> =
-            documents.into_iter().skip(start).take(end.saturating_sub(start)).map(|(d, ())| d).collect();
+        let items: Vec<Value> = documents.into_iter().skip(start).take(end.saturating_sub(start)).collect();
         let next = (end < total).then(|| tokens.issue(end, "pageToken"));
         let total = (request.include_total_count == Some(true)).then_some(total);
         let mut page = json!({"items": items});

@@ -132,8 +132,8 @@ pub(super) fn search_matches(record: &Value, filters: &[SearcherDocumentSearchFi
 pub(super) const SEARCH_OPERATORS: [&str; 4] = ["eq", "contains", "neq", "ne"];
 
 /// Sorts by several keys, in order.
-pub(super) fn search_sort<T>(records: &mut [(Value, T)], keys: &[SearcherDocumentSearchSort]) {
-    records.sort_by(|(a, _), (b, _)| {
+pub(super) fn search_sort(records: &mut [Value], keys: &[SearcherDocumentSearchSort]) {
+    records.sort_by(|a, b| {
         keys.iter()
             .map(|key| {
                 let field = key.field.as_ref().map(ToString::to_string).unwrap_or_default();

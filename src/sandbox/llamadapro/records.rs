@@ -184,7 +184,7 @@ fn in_use(request: &Context<'_>, records: &mut Records<'_>) -> Result<(), Refusa
             fields.remove(key);
         }
         if let Some(sequence) = record.get("eventSequence").and_then(Value::as_u64) {
-            record["eventSequence"] = Value::from(sequence + 1);
+            crate::sandbox::store::overlay(record, serde_json::json!({ "eventSequence": sequence + 1 }));
         }
     }
     Ok(())

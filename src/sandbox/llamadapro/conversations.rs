@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::contacts::{HIDDEN, add_addresses, merge_custom_fields};
 use super::data::conversation;
@@ -31,6 +31,13 @@ pub(super) fn view(contacts: &[Value], conversation: &Value) -> Value {
     let mut view = conversation.clone();
     overlay(&mut view, json!({ "contacts": contact }));
     view
+}
+
+/// The fields among `names` that `request` gives a value (not `null`).
+fn given(request: &Value, names: &[&str]) -> Value {
+    let given =
+        names.iter().filter_map(|name| Some((name.to_string(), request.get(*name).filter(|v| !v.is_null())?.clone())));
+    Value::Object(given.collect())
 }
 
 fn strings<'v>(data: &'v Value, name: &str) -> Vec<&'v str> {
@@ -65,12 +72,7 @@ fn upsert_contact(w: &mut World, contacts: &mut Vec<Value>, id: Option<u64>, dat
         id
     });
     let Some(contact) = contacts.iter_mut().find(|c| id_of(c) == Some(id)) else { return id };
-    let set = ["firstName", "lastName", "nationalId", "companyPosition", "userId"];
-    let set: Map<String, Value> = set
-        .iter()
-        .filter_map(|name| Some((name.to_string(), data.get(*name).filter(|v| !v.is_null())?.clone())))
-        .collect();
-    overlay(contact, Value::Object(set));
+    overlay(contact, given(data, &["firstName", "lastName", "nationalId", "companyPosition", "userId"]));
     merge_custom_fields(contact, data.get("customFields"));
     let sent = strings(data, "phones").into_iter().map(|p| json!({"address": p, "channelType": "PHONE"}));
     let sent: Vec<Value> = sent
@@ -116,12 +118,7 @@ impl LlamadaProState {
         let contact = records.get(CONTACTS, &contact.to_string()).cloned().unwrap_or_default();
         let custom_fields = item.get("customFields").and_then(Value::as_object).cloned().unwrap_or_default();
         let mut c = self.world(|w| conversation(w, &contact, funnel, custom_fields));
-        let set = ["userId", "funnelStatusId", "createdAt"];
-        let set: Map<String, Value> = set
-            .iter()
-            .filter_map(|name| Some((name.to_string(), item.get(*name).filter(|v| !v.is_null())?.clone())))
-            .collect();
-        overlay(&mut c, Value::Object(set));
+        overlay(&mut c, given(item, &["userId", "funnelStatusId", "createdAt"]));
         overlay(&mut c, json!({"archivedAt": item.get("archivedAt")}));
         let id = id_of(&c);
         records.of(CONVERSATIONS).push(c);
@@ -257,12 +254,7 @@ impl LlamadaProState {
             }
             let now = self.world(World::now);
             if let Some(c) = records.get(CONVERSATIONS, &id.to_string()) {
-                let set = ["createdAt", "userId", "funnelStatusId", "archivedAt"];
-                let set: Map<String, Value> = set
-                    .iter()
-                    .filter_map(|name| Some((name.to_string(), raw.get(*name).filter(|v| !v.is_null())?.clone())))
-                    .collect();
-                overlay(c, Value::Object(set));
+                overlay(c, given(raw, &["createdAt", "userId", "funnelStatusId", "archivedAt"]));
                 merge_custom_fields(c, raw.get("customFields"));
                 overlay(c, json!({ "updatedAt": now }));
             }

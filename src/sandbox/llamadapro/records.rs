@@ -1,5 +1,9 @@
-//! Tasks, custom field definitions and the options of `LIST` fields live
-//! in the generic store (created, listed with token paging, sorted and
+//! The emulator's hooks into the generic store: every operation is the
+//! store's, or answered here with the store's records at hand (the contact
+//! search, conversations, calls, messages: see their modules).
+//!
+//! Tasks, custom field definitions and the options of `LIST` fields are
+//! store collections (created, listed with token paging, sorted and
 //! filtered by field, read, updated, deleted); what the spec cannot say is
 //! here. The seeded records; filters that are not a field (tasks' due
 //! dates, conversation and assignee; `filterBy` and `searchBy`); the fields
@@ -15,7 +19,7 @@ use serde_json::{Map, Value};
 
 use super::contacts::FIELDS as CONTACT_FIELDS;
 use super::listing::{Fields, ListParams};
-use super::{CONTACTS, CONVERSATIONS, DEFINITIONS, LlamadaProState, TENANT, World};
+use super::{CONTACTS, CONVERSATIONS, DEFINITIONS, LlamadaProState, TENANT};
 use crate::sandbox::store::{Answer, Context, Hooks, Records, Refusal, text};
 
 const DEFINITION_FIELDS: Fields = Fields {
@@ -74,7 +78,6 @@ impl Hooks for LlamadaProState {
             return self.write_contact(record, before);
         }
         let Some(fields) = record.as_object_mut() else { return Ok(()) };
-        let now = |w: &mut World| Value::from(w.tick().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         // An update changes what the request may change; the rest stays as stored.
         if let Some(before) = before {
             let fixed: &[&str] = match request.operation_id {
@@ -91,7 +94,7 @@ impl Hooks for LlamadaProState {
         }
         match request.operation_id {
             "createTask" => self.world(|w| {
-                let at = now(w);
+                let at = w.now();
                 fields.insert("id".into(), w.key("task").into());
                 fields.insert("tenantId".into(), TENANT.into());
                 for stamp in ["createdAt", "updatedAt", "publishedAt"] {
@@ -100,7 +103,7 @@ impl Hooks for LlamadaProState {
                 fields.entry("status").or_insert_with(|| "scheduled".into());
             }),
             "updateTask" => self.world(|w| {
-                let at = now(w);
+                let at = w.now();
                 let stamp = match fields.get("status").and_then(Value::as_str) {
                     Some("completed") => Some("completedAt"),
                     Some("cancelled") => Some("cancelledAt"),
@@ -126,7 +129,7 @@ impl Hooks for LlamadaProState {
                 if taken {
                     return Err((StatusCode::BAD_REQUEST, format!("a {entity} field with key {key:?} already exists")));
                 }
-                self.stamp(fields, before.is_none(), now);
+                self.stamp(fields, before.is_none());
             }
             "createCustomFieldListOption" | "updateCustomFieldListOption" => {
                 let definition = request.parent.and_then(|d| d.get("id")).and_then(text).unwrap_or_default();
@@ -142,7 +145,7 @@ impl Hooks for LlamadaProState {
                         return Err((StatusCode::BAD_REQUEST, format!("option {value:?} already exists")));
                     }
                 }
-                self.stamp(fields, before.is_none(), now);
+                self.stamp(fields, before.is_none());
             }
             _ => {}
         }
@@ -192,9 +195,9 @@ fn in_use(request: &Context<'_>, records: &mut Records<'_>) -> Result<(), Refusa
 
 impl LlamadaProState {
     /// Sets the times (and, on a new record, the id and tenant) the server keeps.
-    fn stamp(&self, fields: &mut Map<String, Value>, new: bool, now: impl Fn(&mut World) -> Value) {
+    fn stamp(&self, fields: &mut Map<String, Value>, new: bool) {
         self.world(|w| {
-            let at = now(w);
+            let at = w.now();
             if new {
                 fields.insert("id".into(), w.id().into());
                 fields.insert("tenantId".into(), TENANT.into());

@@ -502,3 +502,39 @@ async fn numbered_pages_say_their_number_and_a_literal_path_is_its_own_collectio
     assert_eq!(sb.contract_violations(), Vec::<String>::new());
     sb.shutdown().await;
 }
+
+/// Books: an item with one array of its own (`tags`), and numeric ids.
+fn books_spec() -> Value {
+    let book = json!({"type": "object", "required": ["id", "title"], "properties": {
+        "id": {"type": "integer"}, "title": {"type": "string"}, "tags": {"type": "array", "items": {"type": "string"}},
+    }});
+    let one = json!({"200": {"description": "a book", "content": {"application/json": {"schema": book}}}, "404": {"description": "none"}});
+    let id = json!({"name": "bookId", "in": "path", "required": true, "schema": {"type": "number"}});
+    json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Books", "version": "1"},
+        "paths": {
+            "/books": {
+                "get": {"operationId": "listBooks", "responses": {"200": {"description": "books", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"items": {"type": "array", "items": book}}}}}}}},
+                "post": {"operationId": "createBook", "requestBody": {"required": true, "content": {"application/json": {"schema": book}}}, "responses": one},
+            },
+            "/books/{bookId}": {"parameters": [id], "get": {"operationId": "getBook", "responses": one}},
+        },
+    })
+}
+
+#[tokio::test]
+async fn an_item_with_one_array_is_read_not_listed_and_a_numeric_id_matches_however_written() {
+    let sb = SpecSandbox::from_spec(&books_spec(), 0, &HarnessConfig::default()).await.unwrap();
+    let http = reqwest::Client::new();
+    let book = json!({"id": 7, "title": "Dune", "tags": ["sf", "classic"]});
+    let made = http.post(format!("{}/books", sb.base_url())).json(&book).send().await.unwrap();
+    assert_eq!(made.status().as_u16(), 200);
+    for id in ["7", "7.0"] {
+        let (status, _, _, body) = get(&format!("{}/books/{id}", sb.base_url())).await;
+        assert_eq!(status, 200, "{id}: {body}");
+        assert_eq!(body, book, "book {id} is the record, not a list of its tags");
+    }
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}

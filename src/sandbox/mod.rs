@@ -230,11 +230,8 @@ impl<E: Emulator> Sandbox<E> {
 /// An emulator's routes, each named by its spec's `operationId`: the
 /// method and path come from the spec, so a path or method changed there
 /// needs no edit here.
-// (An emulator with no routes of its own, raia's, routes nothing.)
-#[cfg_attr(
-    not(any(feature = "luware", feature = "salesloft", feature = "liveperson", feature = "llamadapro")),
-    allow(dead_code)
-)]
+// (An emulator with no routes of its own, raia's or LlamadaPro's, routes nothing.)
+#[cfg_attr(not(any(feature = "luware", feature = "salesloft", feature = "liveperson")), allow(dead_code))]
 pub(crate) struct Operations<S> {
     spec: Option<crate::spec::model::Spec>,
     router: axum::Router<S>,
@@ -250,10 +247,7 @@ impl<S: Clone + Send + Sync + 'static> Operations<S> {
 
     /// `handler` answers `operation_id`. An id the spec does not have is
     /// left unrouted (the spec answers it, if it has it after all).
-    #[cfg_attr(
-        not(any(feature = "luware", feature = "salesloft", feature = "liveperson", feature = "llamadapro")),
-        allow(dead_code)
-    )]
+    #[cfg_attr(not(any(feature = "luware", feature = "salesloft", feature = "liveperson")), allow(dead_code))]
     pub(crate) fn on<H: axum::handler::Handler<T, S>, T: 'static>(mut self, operation_id: &str, handler: H) -> Self {
         let op = self.spec.as_ref().and_then(|spec| spec.operation(operation_id));
         let method = op.and_then(|op| axum::http::Method::from_bytes(op.method.to_ascii_uppercase().as_bytes()).ok());
@@ -345,21 +339,17 @@ pub(crate) fn mix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// Bytes reserved for a JSON response whose size is not estimated.
 /// A request's query, decoded into pairs in order.
-#[cfg(any(feature = "luware", feature = "salesloft", feature = "llamadapro"))]
+#[cfg(any(feature = "luware", feature = "salesloft"))]
 pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
     serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default()
 }
 
-#[cfg(feature = "llamadapro")]
-pub(crate) const DEFAULT_JSON_CAPACITY: usize = 8 * 1024;
-
 /// A JSON response serialised into a buffer of `capacity` bytes reserved up
 /// front. `axum::Json` starts from 128 bytes and grows by doubling, which for
 /// a page of records costs the server more than writing it (issue 12's
-/// profile: a fifth of its CPU). `DEFAULT_JSON_CAPACITY` suits one record.
-#[cfg(any(feature = "luware", feature = "salesloft", feature = "llamadapro"))]
+/// profile: a fifth of its CPU).
+#[cfg(any(feature = "luware", feature = "salesloft"))]
 pub(crate) fn sized_json<T: serde::Serialize>(
     status: axum::http::StatusCode,
     value: &T,
@@ -376,7 +366,7 @@ pub(crate) fn sized_json<T: serde::Serialize>(
 /// The positions `window` of the items `keep` accepts, in the order given,
 /// and how many it accepts: a filtered list's page and its total, keeping
 /// only the page's items.
-#[cfg(any(feature = "salesloft", feature = "llamadapro"))]
+#[cfg(feature = "salesloft")]
 pub(crate) fn paged<T>(
     items: impl Iterator<Item = T>,
     window: &std::ops::Range<usize>,

@@ -5,7 +5,9 @@
 //! query parameter named as a field of the items) and sorting (`sort`,
 //! `sort_by`, `sortBy`: `field`, `-field`, `field:desc`, `field=desc`, or a
 //! `sort_direction`), and `GET`/`PUT`/`PATCH`/`DELETE` on an item read,
-//! merge and remove it, with a 404 once it is gone. A collection at
+//! merge and remove it, with a 404 once it is gone (an item is read as one
+//! record, even one whose answer holds a single array; a numeric id matches
+//! however the path writes it, `352` or `352.0`). A collection at
 //! `<collection>/{id}/<name>` belongs to record `{id}`: without that record
 //! it is refused (404 where the operation documents one, else 400), and it
 //! is deleted with it. A request path is the collection whose spec path
@@ -123,7 +125,8 @@ pub trait Hooks: Send + Sync + 'static {
 
     /// Answers the operation itself, with the store's records at hand,
     /// where the spec cannot say what it does (`None`: the store answers).
-    /// Asked first, for every operation.
+    /// Asked first, for every operation. An answer of an error status is
+    /// given as it is (an error body with more than a refusal's message).
     fn answer(&self, _request: &Context<'_>, _body: &Value, _records: &mut Records<'_>) -> Option<Answer> {
         None
     }
@@ -147,7 +150,7 @@ impl Records<'_> {
     /// Record `id` of the collection at `path`, if it has it.
     pub fn get(&mut self, path: &str, id: &str) -> Option<&mut Value> {
         let field = self.store.template(path).and_then(|t| self.store.id_field(t)).unwrap_or_else(|| "id".into());
-        self.of(path).iter_mut().find(|r| r.get(&field).and_then(text).as_deref() == Some(id))
+        self.of(path).iter_mut().find(|r| r.get(&field).is_some_and(|v| is_id(v, id)))
     }
 
     /// Removes the records of the collection at `path` that `gone` picks,
@@ -274,7 +277,10 @@ impl Store {
             let sent = json_body(body).unwrap_or_default();
             match hooks.answer(&base, &sent, &mut records) {
                 Some(Ok((status, mut body))) => {
-                    self.trim(op, &mut body);
+                    // An error answer (one with details a refusal cannot carry) is not a success's shape.
+                    if (200..300).contains(&status) {
+                        self.trim(op, &mut body);
+                    }
                     return Some(Stored::Answer { status, body, emulated: true });
                 }
                 Some(Err((status, message))) => return Some(Stored::Refused(status, message)),
@@ -424,8 +430,7 @@ impl Store {
         id: &str,
     ) -> Result<usize, String> {
         let missing = || format!("no {} {id}", noun(template));
-        if let Some(at) = collection.items.iter().position(|item| item.get(field).and_then(text).as_deref() == Some(id))
-        {
+        if let Some(at) = collection.items.iter().position(|item| item.get(field).is_some_and(|v| is_id(v, id))) {
             return Ok(at);
         }
         if collection.deleted.contains(id) || !collection.invents {
@@ -522,13 +527,19 @@ impl Store {
 
     /// Where a `GET`'s answer holds its list, as a JSON pointer: the
     /// paging's items, the answer itself if it is an array, or its one
-    /// array property.
+    /// array property (not on an item of a collection, `<collection>/{id}`,
+    /// which is one record however many arrays it has).
     fn listed(&self, op: &Operation) -> Option<String> {
         if op.method != "get" {
             return None;
         }
         if let Some(Paging { items, .. }) = &op.paging {
             return Some(items.clone());
+        }
+        // An item of a collection is read, not listed, whatever arrays it holds.
+        let item = op.path.rsplit_once('/').filter(|(_, last)| last.starts_with('{') && last.ends_with('}'));
+        if item.is_some_and(|(parent, _)| self.is_collection(parent)) {
+            return None;
         }
         let schema = resolve(&self.spec.doc, success_schema(op)?);
         let is_array = |s: &Value| resolve(&self.spec.doc, s).get("type").and_then(Value::as_str) == Some("array");
@@ -778,6 +789,16 @@ pub(crate) fn text(value: &Value) -> Option<String> {
         },
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+/// Whether `value` is the id `id` (a numeric id however a path writes it: `352`, `352.0`).
+fn is_id(value: &Value, id: &str) -> bool {
+    match value {
+        Value::Number(n) => {
+            text(value).as_deref() == Some(id) || id.parse::<f64>().ok().is_some_and(|i| n.as_f64() == Some(i))
+        }
+        _ => text(value).as_deref() == Some(id),
     }
 }
 

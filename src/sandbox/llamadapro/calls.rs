@@ -1,166 +1,168 @@
-//! Calls, recordings and transcriptions. Calls started through the API
-//! complete at once in the sandbox, with a recording and a transcription.
+//! Calls, recordings and transcriptions, kept in the store (calls are read
+//! by it). Calls started through the API complete at once in the sandbox,
+//! with a recording and a transcription; a recorded call with a duration
+//! gets a recording too.
 
-use std::sync::Arc;
-
-use axum::body::Bytes;
-use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
 use serde_json::{Value, json};
 
 use super::data::{attach_recording, new_call};
-use super::{Answer, ApiError, LlamadaProState, json, parse, path_id, updated};
+use super::{CALLS, CONTACTS, LlamadaProState, RECORDINGS, TRANSCRIPTIONS, bad_request, ok, parse};
 use crate::llamadapro::types::{
-    Call, CreateCallRequest, LoadRecordingRequest, StartAiEmployeeCallRequest, StartBridgeCallRequest,
+    CreateCallRequest, LoadRecordingRequest, StartAiEmployeeCallRequest, StartBridgeCallRequest,
     StartVoiceAgentCallRequest,
 };
+use crate::sandbox::store::{Answer, Context, Records, Refusal, overlay};
 
 /// Length of every call started in the sandbox, in seconds.
 const STARTED_CALL_SECONDS: f64 = 95.0;
 
-/// Creates a completed call with a recording, then lets `edit` fill in the rest.
-fn started(state: &LlamadaProState, from: &str, to: &str, edit: impl FnOnce(&mut Call)) -> Call {
-    state.world(|w| {
-        let mut call = new_call(w, from, to, "outgoing", "completed", STARTED_CALL_SECONDS);
-        edit(&mut call);
-        if let Some(id) = call.id_u64() {
-            w.calls.insert(id, call.clone());
-        }
-        attach_recording(w, &call, None);
-        call
-    })
-}
-
-pub(super) async fn start_ai_employee_call(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
-    let request: StartAiEmployeeCallRequest = parse(&body)?;
-    if request.objectives.is_empty() {
-        return Err(ApiError::bad_request("an AI employee call needs at least one objective"));
-    }
-    let from = request.from_phone_number.clone().unwrap_or_else(|| state.config.default_caller_id.clone());
-    let call = started(&state, &from, &request.to_phone_number, |call| {
-        call.provider_name = Some("vapi".into());
-        call.user_id = request.user_id;
-        call.category = Some("ai_employee".into());
-        call.metadata = Some(json!({
-            "objectives": request.objectives,
-            "personality": request.personality,
-            "localization": request.localization,
-        }));
-        call.custom_data = (!request.custom_data.is_empty()).then(|| Value::Object(request.custom_data.clone()));
-    });
-    json(call)
-}
-
-pub(super) async fn start_voice_agent_call(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
-    let request: StartVoiceAgentCallRequest = parse(&body)?;
-    let from = state.config.default_caller_id.clone();
-    let call = started(&state, &from, &request.to, |call| {
-        call.category = Some("voice_agent".into());
-        call.metadata = Some(json!({
-            "voiceAgentId": request.voice_agent_id,
-            "contextVariables": request.context_variables,
-        }));
-        call.custom_data = request.custom_data.as_ref().map(|d| Value::Object(d.0.clone()));
-    });
-    json(call)
-}
-
-pub(super) async fn start_bridge_call(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
-    let request: StartBridgeCallRequest = parse(&body)?;
-    let from = request.from.clone().unwrap_or_else(|| state.config.default_caller_id.clone());
-    let call = started(&state, &from, &request.to, |call| {
-        call.category = Some("bridge".into());
-        call.metadata = request.provider_data.as_ref().map(|d| Value::Object(d.0.clone()));
-        call.custom_data = request.call_custom_data.as_ref().map(|d| Value::Object(d.0.clone()));
-    });
-    json(call)
-}
-
 /// The fields of a recorded call the request sets, under the same names as the call's.
 const RECORDED_FIELDS: [&str; 15] = [
-    "status", "userId", "metadata", "providerId", "providerName", "customData", "funnelConversationId", "sessionId",
-    "from", "to", "redirectedTo", "duration", "direction", "startTime", "teamId",
+    "status",
+    "userId",
+    "metadata",
+    "providerId",
+    "providerName",
+    "customData",
+    "funnelConversationId",
+    "sessionId",
+    "from",
+    "to",
+    "redirectedTo",
+    "duration",
+    "direction",
+    "startTime",
+    "teamId",
 ];
 
-/// Records a call that happened elsewhere; one with a duration gets a recording.
-pub(super) async fn create(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
-    let r: CreateCallRequest = parse(&body)?;
-    let call = state.world(|w| {
-        let new = new_call(w, &r.from, &r.to, &r.direction, &r.status, r.duration.unwrap_or_default());
-        let call = updated(&new, &body, &RECORDED_FIELDS)?;
-        if let Some(id) = call.id_u64() {
-            w.calls.insert(id, call.clone());
-        }
-        if r.duration.is_some_and(|d| d > 0.0) {
-            attach_recording(w, &call, None);
-        }
-        Ok::<_, ApiError>(call)
-    })?;
-    json(call)
+fn not_found(message: String) -> Refusal {
+    (StatusCode::NOT_FOUND, message)
 }
 
-fn no_call(id: &str) -> ApiError {
-    ApiError::not_found(format!("no call {id}"))
-}
-
-pub(super) async fn get(State(state): State<Arc<LlamadaProState>>, Path(id): Path<String>) -> Answer {
-    let call = path_id(&id).and_then(|key| state.world(|w| w.calls.get(&key).cloned()));
-    json(call.ok_or_else(|| no_call(&id))?)
-}
-
-pub(super) async fn get_recording_of_call(State(state): State<Arc<LlamadaProState>>, Path(id): Path<String>) -> Answer {
-    let key = path_id(&id).ok_or_else(|| no_call(&id))?;
-    let recording = state.world(|w| {
-        if !w.calls.contains_key(&key) {
-            return Err(no_call(&id));
+impl LlamadaProState {
+    /// Stores a new call (`from`, `to`, direction, status, duration),
+    /// edited by `edit`, and a recording of it (at `url`) when `recorded`.
+    fn call(
+        &self,
+        records: &mut Records<'_>,
+        made: (&str, &str, &str, &str, f64),
+        recorded: Option<Option<String>>,
+        edit: impl FnOnce(&mut Value),
+    ) -> Value {
+        let contacts = records.of(CONTACTS).clone();
+        let (call, made) = self.world(|w| {
+            let mut call = new_call(w, &contacts, made);
+            edit(&mut call);
+            let made = recorded.map(|url| attach_recording(w, &call, url));
+            (call, made)
+        });
+        records.of(CALLS).push(call.clone());
+        if let Some((recording, transcription)) = made {
+            records.of(RECORDINGS).push(recording);
+            records.of(TRANSCRIPTIONS).push(transcription);
         }
-        w.recordings
-            .values()
-            .find(|r| r.call_id_u64() == Some(key))
-            .cloned()
-            .ok_or_else(|| ApiError::not_found(format!("call {id} has no recording")))
-    })?;
-    json(recording)
-}
+        call
+    }
 
-pub(super) async fn get_transcription(State(state): State<Arc<LlamadaProState>>, Path(id): Path<String>) -> Answer {
-    let key = path_id(&id).ok_or_else(|| no_call(&id))?;
-    let transcription = state.world(|w| {
-        if !w.calls.contains_key(&key) {
-            return Err(no_call(&id));
-        }
-        let recording = w.recordings.values().find(|r| r.call_id_u64() == Some(key)).and_then(|r| r.id);
-        w.transcriptions
-            .values()
-            .find(|t| recording.is_some() && t.recording_id == recording)
-            .cloned()
-            .ok_or_else(|| ApiError::not_found(format!("call {id} has no transcription")))
-    })?;
-    json(transcription)
-}
+    /// A started call: completed, with a recording.
+    fn started(&self, records: &mut Records<'_>, from: &str, to: &str, edit: impl FnOnce(&mut Value)) -> Answer {
+        ok(self.call(records, (from, to, "outgoing", "completed", STARTED_CALL_SECONDS), Some(None), edit))
+    }
 
-pub(super) async fn get_recording(State(state): State<Arc<LlamadaProState>>, Path(id): Path<String>) -> Answer {
-    let recording = path_id(&id).and_then(|key| state.world(|w| w.recordings.get(&key).cloned()));
-    json(recording.ok_or_else(|| ApiError::not_found(format!("no recording {id}")))?)
-}
-
-/// Imports a recording: a completed call with it, and a transcription. 204, no body.
-pub(super) async fn load_recording(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
-    let r: LoadRecordingRequest = parse(&body)?;
-    state.world(|w| {
-        let direction = r.call_direction.as_ref().map(|d| d.as_str().to_string()).unwrap_or_else(|| "outgoing".into());
-        let from = r.call_from.clone().unwrap_or_default();
-        let to = r.call_to.clone().unwrap_or_default();
-        let mut call = new_call(w, &from, &to, &direction, "completed", 0.0);
-        call.user_id = Some(r.user_id);
-        if let Some(start) = r.call_start_time.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) {
-            call.start_time = Some(start.with_timezone(&chrono::Utc));
-        }
-        if let Some(id) = call.id_u64() {
-            w.calls.insert(id, call.clone());
-        }
-        attach_recording(w, &call, Some(r.url.clone()));
-    });
-    Ok(StatusCode::NO_CONTENT.into_response())
+    pub(super) fn answer_call(&self, request: &Context<'_>, body: &Value, records: &mut Records<'_>) -> Option<Answer> {
+        let caller = &self.config.default_caller_id;
+        Some(match request.operation_id {
+            "startAiEmployeeCall" => (|| {
+                let r: StartAiEmployeeCallRequest = parse(body)?;
+                if r.objectives.is_empty() {
+                    return Err(bad_request("an AI employee call needs at least one objective"));
+                }
+                let from = r.from_phone_number.clone().unwrap_or_else(|| caller.clone());
+                self.started(records, &from, &r.to_phone_number, |call| {
+                    let metadata = json!({
+                        "objectives": r.objectives, "personality": r.personality, "localization": r.localization,
+                    });
+                    let data = (!r.custom_data.is_empty()).then(|| Value::Object(r.custom_data.clone()));
+                    let set = json!({"providerName": "vapi", "userId": r.user_id, "category": "ai_employee"});
+                    overlay(call, set);
+                    overlay(call, json!({"metadata": metadata, "customData": data}));
+                })
+            })(),
+            "startVoiceAgentCall" => (|| {
+                let r: StartVoiceAgentCallRequest = parse(body)?;
+                self.started(records, caller, &r.to, |call| {
+                    let metadata = json!({"voiceAgentId": r.voice_agent_id, "contextVariables": r.context_variables});
+                    let data = r.custom_data.as_ref().map(|d| Value::Object(d.0.clone()));
+                    overlay(call, json!({"category": "voice_agent", "metadata": metadata, "customData": data}));
+                })
+            })(),
+            "startBridgeCall" => (|| {
+                let r: StartBridgeCallRequest = parse(body)?;
+                let from = r.from.clone().unwrap_or_else(|| caller.clone());
+                self.started(records, &from, &r.to, |call| {
+                    let metadata = r.provider_data.as_ref().map(|d| Value::Object(d.0.clone()));
+                    let data = r.call_custom_data.as_ref().map(|d| Value::Object(d.0.clone()));
+                    overlay(call, json!({"category": "bridge", "metadata": metadata, "customData": data}));
+                })
+            })(),
+            // Records a call that happened elsewhere; one with a duration gets a recording.
+            "createCall" => (|| {
+                let r: CreateCallRequest = parse(body)?;
+                let recorded = r.duration.is_some_and(|d| d > 0.0).then_some(None);
+                let call = (
+                    r.from.as_str(),
+                    r.to.as_str(),
+                    r.direction.as_str(),
+                    r.status.as_str(),
+                    r.duration.unwrap_or_default(),
+                );
+                ok(self.call(records, call, recorded, |call| {
+                    let sent =
+                        RECORDED_FIELDS.iter().filter_map(|name| Some((name.to_string(), body.get(*name)?.clone())));
+                    overlay(call, Value::Object(sent.collect()));
+                }))
+            })(),
+            // Imports a recording: a completed call with it, and a transcription. 204, no body.
+            "loadRecording" => (|| {
+                let r: LoadRecordingRequest = parse(body)?;
+                let direction =
+                    r.call_direction.as_ref().map(|d| d.as_str().to_string()).unwrap_or_else(|| "outgoing".into());
+                let (from, to) = (r.call_from.clone().unwrap_or_default(), r.call_to.clone().unwrap_or_default());
+                let start = r.call_start_time.as_deref().and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok());
+                let start = start.map(|t| super::stamp(t.with_timezone(&chrono::Utc)));
+                self.call(records, (&from, &to, &direction, "completed", 0.0), Some(Some(r.url.clone())), |call| {
+                    overlay(call, json!({"userId": r.user_id}));
+                    if let Some(start) = start {
+                        overlay(call, json!({"startTime": start}));
+                    }
+                });
+                Ok((204, Value::Null))
+            })(),
+            "getRecording" => {
+                let id = request.path_param("recordingId");
+                let recording = records.get(RECORDINGS, id).cloned();
+                recording.ok_or_else(|| not_found(format!("no recording {id}"))).map(|r| (200, r))
+            }
+            "getCallRecording" | "getCallTranscription" => (|| {
+                let id = request.path_param("callId");
+                records.get(CALLS, id).ok_or_else(|| not_found(format!("no call {id}")))?;
+                let of_call = |r: &&Value| r.get("callId").and_then(super::listing::text).as_deref() == Some(id);
+                let recording = records.of(RECORDINGS).iter().find(of_call).cloned();
+                if request.operation_id == "getCallRecording" {
+                    return recording.ok_or_else(|| not_found(format!("call {id} has no recording"))).map(|r| (200, r));
+                }
+                let recording = recording.and_then(|r| r.get("id").cloned());
+                let transcription = records
+                    .of(TRANSCRIPTIONS)
+                    .iter()
+                    .find(|t| recording.is_some() && t.get("recordingId") == recording.as_ref());
+                transcription
+                    .cloned()
+                    .ok_or_else(|| not_found(format!("call {id} has no transcription")))
+                    .map(|t| (200, t))
+            })(),
+            _ => return None,
+        })
+    }
 }

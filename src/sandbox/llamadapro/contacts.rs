@@ -1,25 +1,21 @@
-//! Contacts: the list (`filterBy`, `searchBy`, `sortBy`, token paging), CRUD,
-//! and the search index (filters, sort, `includeArchived`, total count).
+//! Contacts live in the store (listed with token paging and `sortBy`,
+//! created, read, updated, deleted); here is what the spec cannot say:
+//! `filterBy` and `searchBy`, archived contacts hidden from the list, the
+//! fields the server sets (ids, times, address records, the index's
+//! `eventSequence`), custom fields that merge on update, and the search
+//! index with its filter language and its page token in the body.
 
-use std::sync::Arc;
-
-use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
 use serde_json::{Map, Value, json};
 
-use super::data::address;
-use super::listing::{
-    Fields, ListParams, SEARCH_OPERATORS, defining, next_token, offset, page, pairs, search_matches, search_sort, size,
-    start, tokens, window,
-};
-use super::{Answer, ApiError, LlamadaProState, StoredContact, TENANT, World, json, number, parse, path_id, updated};
-use crate::llamadapro::types::{
-    ChannelType, Contact, ContactPage, ContactSearchDocument, ContactSearchPage, ContactSearchRequest,
-    CreateContactRequest, NewContactAddress, UpdateContactRequest,
-};
+use super::listing::{Fields, SEARCH_OPERATORS, lookup, offset, search_matches, search_sort, text, tokens};
+use super::{CONTACTS, LlamadaProState, TENANT, World, bad_request, data::address, number, ok, parse};
+use crate::llamadapro::types::ContactSearchRequest;
+use crate::sandbox::store::{Answer, Records, Refusal, overlay};
 
-const LIST: u64 = 2;
+/// What a contact search's page tokens are bound to (beside the seed).
 const SEARCH: u64 = 3;
+/// Fields a contact record holds that only the search index shows.
+pub(super) const HIDDEN: [&str; 2] = ["archivedAt", "eventSequence"];
 
 pub(super) const FIELDS: Fields = Fields {
     filter: &[
@@ -42,259 +38,147 @@ pub(super) const FIELDS: Fields = Fields {
 };
 
 /// Fields of the search document a search filter may name (also dotted
-/// paths under `addresses.` and `customFields.`).
-const SEARCH_FILTER: &[&str] = &[
-    "id",
-    "tenantId",
-    "createdAt",
-    "updatedAt",
-    "metadata",
-    "providerId",
-    "providerName",
-    "nationalId",
-    "firstName",
-    "lastName",
-    "email",
-    "phone",
-    "companyPosition",
-    "modelType",
-    "archivedAt",
-    "eventSequence",
-    "eventTimestamp",
-    "userId",
-    "contactCompanyId",
-    "addresses.id",
-    "addresses.address",
-    "addresses.channelType",
-    "addresses.contactId",
-    "addresses.createdAt",
-    "addresses.updatedAt",
-];
+/// paths under `customFields.` and `metadata.`).
+const SEARCH_FILTER: &str = "id tenantId createdAt updatedAt metadata providerId providerName nationalId firstName \
+    lastName email phone companyPosition modelType archivedAt eventSequence eventTimestamp userId contactCompanyId \
+    addresses.id addresses.address addresses.channelType addresses.contactId addresses.createdAt addresses.updatedAt";
 
 /// Whether a search filter may name `field`: a field of the search document
 /// (not, e.g., the Redoc sample's placeholder `string`).
 fn searchable(field: &str) -> bool {
-    SEARCH_FILTER.contains(&field)
+    SEARCH_FILTER.split_whitespace().any(|f| f == field)
         || field.strip_prefix("customFields.").is_some_and(|key| !key.is_empty())
         || field.strip_prefix("metadata.").is_some_and(|key| !key.is_empty())
 }
 
-
-pub(super) async fn list(State(state): State<Arc<LlamadaProState>>, RawQuery(query): RawQuery) -> Answer {
-    let query = pairs(query.as_deref());
-    let params = ListParams::parse(&query, &FIELDS)?;
-    let defining = defining(&query);
-    let tokens = tokens(state.seed, LIST, &defining);
-    let size = size(query.iter().find(|(k, _)| k == "pageSize").map(|(_, v)| v.as_str()));
-    let window = window(start(&query, size, &tokens)?, size);
-    let (items, total) = state.world(|w| {
-        let order = w.contacts.listed(&params);
-        let contact = |id: &u64| w.contacts.get(id).map(|c| c.contact.clone());
-        if params.selects_all() {
-            let page = order.get(window.start.min(order.len())..window.end.min(order.len())).unwrap_or_default();
-            (page.iter().filter_map(contact).collect(), order.len())
-        } else {
-            // Only a filter needs a contact as JSON; only the page's are copied.
-            let matches = |id: &&u64| {
-                w.contacts
-                    .get(*id)
-                    .is_some_and(|c| params.matches(&serde_json::to_value(&c.contact).unwrap_or_default(), &FIELDS))
-            };
-            let (ids, total) = crate::sandbox::paged(order.iter(), &window, matches);
-            (ids.into_iter().filter_map(contact).collect(), total)
-        }
-    });
-    let next_page_token = next_token(&window, total, &tokens);
-    json(ContactPage { items, next_page_token, total_count: Some(total as f64) })
-}
-
-/// New address records for `contact`, skipping ones it already has.
-fn add_addresses(
-    w: &mut World,
-    contact: u64,
-    existing: &mut Vec<crate::llamadapro::types::ContactAddress>,
-    new: &[NewContactAddress],
-) {
+/// Adds address records for the `new` addresses (`{address, channelType}`)
+/// that `existing` does not have yet.
+pub(super) fn add_addresses(w: &mut World, contact: u64, existing: &mut Vec<Value>, new: &[Value]) {
     for a in new {
-        let Some(value) = a.address.as_deref().filter(|v| !v.is_empty()) else { continue };
-        if existing.iter().any(|e| e.address.as_deref() == Some(value) && e.channel_type == a.channel_type) {
+        let Some(value) = a.get("address").and_then(Value::as_str).filter(|v| !v.is_empty()) else { continue };
+        let channel = a.get("channelType");
+        let same =
+            |e: &Value| e.get("address").and_then(Value::as_str) == Some(value) && e.get("channelType") == channel;
+        if existing.iter().any(same) {
             continue;
         }
-        let channel =
-            a.channel_type.clone().unwrap_or(if value.contains('@') { ChannelType::Email } else { ChannelType::Phone });
-        existing.push(address(w, contact, channel, value));
+        let guessed = if value.contains('@') { "EMAIL" } else { "PHONE" };
+        let channel = channel.and_then(Value::as_str).unwrap_or(guessed).to_owned();
+        existing.push(address(w, contact, &channel, value));
     }
 }
 
-pub(super) async fn create(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
-    let new: CreateContactRequest = parse(&body)?;
-    let contact = state.world(|w| {
-        let now = w.tick();
-        let id = w.id();
-        let mut addresses = Vec::new();
-        add_addresses(w, id, &mut addresses, &new.addresses);
-        let contact = Contact {
-            id: Some(number(id)),
-            tenant_id: Some(TENANT.into()),
-            provider_id: new.provider_id,
-            provider_name: new.provider_name,
-            national_id: new.national_id,
-            first_name: new.first_name,
-            last_name: new.last_name,
-            email: new.email,
-            phone: new.phone,
-            user_id: new.user_id,
-            contact_company_id: new.contact_company_id,
-            company_position: new.company_position,
-            metadata: new.metadata,
-            created_at: Some(new.created_at.unwrap_or(now)),
-            updated_at: Some(now),
-            custom_fields: new.custom_fields,
-            addresses,
-        };
-        w.contacts.insert(id, StoredContact { contact: contact.clone(), archived_at: None, sequence: 1 });
-        contact
-    });
-    json(contact)
+/// Sets the custom fields given on `target`; a `null` value removes one.
+pub(super) fn merge_custom_fields(target: &mut Value, changes: Option<&Value>) {
+    let mut fields = target.get("customFields").cloned().unwrap_or_else(|| json!({}));
+    if let Some(changes) = changes.filter(|c| c.is_object()) {
+        overlay(&mut fields, changes.clone());
+    }
+    overlay(target, json!({ "customFields": fields }));
 }
 
-fn not_found(id: &str) -> ApiError {
-    ApiError::not_found(format!("no contact {id}"))
-}
+impl LlamadaProState {
+    /// A contact about to be stored (`before`: the one it updates): the
+    /// fields the server sets, address records, merged custom fields.
+    pub(super) fn write_contact(&self, record: &mut Value, before: Option<&Value>) -> Result<(), Refusal> {
+        let sent = record.get_mut("addresses").map(Value::take);
+        let sent = sent.and_then(|a| a.as_array().cloned()).unwrap_or_default();
+        self.world(|w| {
+            let now = w.now();
+            let (id, mut addresses) = match before {
+                None => {
+                    let id = w.id();
+                    let created = record.get("createdAt").cloned().unwrap_or_else(|| now.clone());
+                    let server =
+                        json!({"id": number(id), "tenantId": TENANT, "createdAt": created, "eventSequence": 1});
+                    overlay(record, server);
+                    (id, Vec::new())
+                }
+                Some(before) => {
+                    let fixed = ["id", "tenantId", "createdAt", "archivedAt", "eventSequence"];
+                    let mut kept: Map<String, Value> = fixed
+                        .iter()
+                        .map(|name| (name.to_string(), before.get(*name).cloned().unwrap_or(Value::Null)))
+                        .collect();
+                    let sequence = before.get("eventSequence").and_then(Value::as_u64).unwrap_or_default();
+                    kept.insert("eventSequence".into(), json!(sequence + 1));
+                    let changes = record.get("customFields").cloned();
+                    overlay(record, Value::Object(kept));
+                    overlay(record, json!({"customFields": before.get("customFields")}));
+                    merge_custom_fields(record, changes.as_ref());
+                    let existing = before.get("addresses").and_then(Value::as_array).cloned().unwrap_or_default();
+                    (super::id_of(before).unwrap_or_default(), existing)
+                }
+            };
+            // Addresses are added to the contact's list (whether the API replaces it is not documented).
+            add_addresses(w, id, &mut addresses, &sent);
+            overlay(record, json!({"addresses": addresses, "updatedAt": now}));
+        });
+        Ok(())
+    }
 
-pub(super) async fn get(State(state): State<Arc<LlamadaProState>>, Path(id): Path<String>) -> Answer {
-    let contact = path_id(&id).and_then(|key| state.world(|w| w.contacts.get(&key).map(|c| c.contact.clone())));
-    json(contact.ok_or_else(|| not_found(&id))?)
-}
-
-/// Sets the custom fields given; a `null` value removes a field.
-pub(super) fn merge_custom_fields(target: &mut Map<String, Value>, changes: &Map<String, Value>) {
-    for (key, value) in changes {
-        if value.is_null() {
-            target.remove(key);
-        } else {
-            target.insert(key.clone(), value.clone());
+    /// The search index: filters, full text, sort, archived contacts when asked, a page token in the body.
+    pub(super) fn search(&self, body: &Value, records: &mut Records<'_>) -> Answer {
+        let request: ContactSearchRequest = parse(body)?;
+        for f in &request.filters {
+            let Some(field) = f.field.as_deref().filter(|f| !f.is_empty()) else {
+                return Err(bad_request("a search filter needs a field"));
+            };
+            if !searchable(field) {
+                return Err(bad_request(format!("cannot search by {field:?}")));
+            }
+            let operator = f.operator.as_deref().unwrap_or("eq");
+            if !SEARCH_OPERATORS.contains(&operator) {
+                return Err(bad_request(format!("unknown search operator {operator:?}")));
+            }
         }
+        // Sort fields are the spec's enum, checked before a hook runs.
+        let archived = request.include_archived == Some(true);
+        let needle = request.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
+        let found = |v: &Value| {
+            needle.as_ref().is_none_or(|n| {
+                let texts = FIELDS.search.iter().flat_map(|path| lookup(v, path)).filter_map(text);
+                texts.map(|t| t.to_lowercase()).any(|t| t.contains(n))
+            })
+        };
+        let contacts = records.of(CONTACTS).iter().filter(|c| archived || c.get("archivedAt").is_none());
+        let mut documents: Vec<Value> =
+            contacts.map(document).filter(|d| search_matches(d, &request.filters) && found(d)).collect();
+        search_sort(&mut documents, &request.sort);
+        // The query, without paging, is what a token is bound to.
+        let defining = json!({
+            "search": request.search, "filters": request.filters, "sort": request.sort, "includeArchived": archived,
+        });
+        let defining = [("body".to_owned(), defining.to_string())];
+        let tokens = tokens(self.world(|w| w.seed), SEARCH, &defining);
+        let start = match request.page_token.as_deref().filter(|t| !t.is_empty()) {
+            Some(token) => offset(&tokens, token)?,
+            None => 0,
+        };
+        let size = request.size.map_or(super::listing::DEFAULT_PAGE_SIZE, |n| n.get() as usize).max(1);
+        let total = documents.len();
+        let end = start.saturating_add(size).min(total);
+        let items: Vec<Value> = documents.into_iter().skip(start).take(end.saturating_sub(start)).collect();
+        let next = (end < total).then(|| tokens.issue(end, "pageToken"));
+        let total = (request.include_total_count == Some(true)).then_some(total);
+        let mut page = json!({"items": items});
+        overlay(&mut page, json!({"nextPageToken": next, "totalCount": total}));
+        ok(page)
     }
-}
-
-/// The fields an update sets as sent (custom fields merge, addresses add up).
-const CHANGEABLE: [&str; 11] = [
-    "providerId", "providerName", "nationalId", "firstName", "lastName", "email", "phone", "userId",
-    "contactCompanyId", "companyPosition", "metadata",
-];
-
-pub(super) async fn update(State(state): State<Arc<LlamadaProState>>, Path(id): Path<String>, body: Bytes) -> Answer {
-    let changes: UpdateContactRequest = parse(&body)?;
-    let key = path_id(&id).ok_or_else(|| not_found(&id))?;
-    let contact = state.world(|w| {
-        let now = w.tick();
-        let Some(mut stored) = w.contacts.get(&key).cloned() else { return Ok(None) };
-        stored.contact = updated(&stored.contact, &body, &CHANGEABLE)?;
-        let c = &mut stored.contact;
-        merge_custom_fields(&mut c.custom_fields, &changes.custom_fields);
-        // Addresses are added to the contact's list (whether the API replaces it is not documented).
-        let mut addresses = std::mem::take(&mut c.addresses);
-        add_addresses(w, key, &mut addresses, &changes.addresses);
-        stored.contact.addresses = addresses;
-        stored.contact.updated_at = Some(now);
-        stored.sequence += 1;
-        let contact = stored.contact.clone();
-        w.contacts.insert(key, stored);
-        Ok(Some(contact))
-    })?;
-    json(contact.ok_or_else(|| not_found(&id))?)
-}
-
-pub(super) async fn delete(State(state): State<Arc<LlamadaProState>>, Path(id): Path<String>) -> Answer {
-    let contact = path_id(&id).and_then(|key| state.world(|w| w.contacts.remove(&key).map(|c| c.contact)));
-    json(contact.ok_or_else(|| not_found(&id))?)
 }
 
 /// A contact as the search index holds it: ids as strings, plus archive and event data.
-fn document(stored: &StoredContact) -> ContactSearchDocument {
-    let c = &stored.contact;
-    let id_text = |n: Option<f64>| n.and_then(crate::llamadapro::ids::id_from_number).map(|n| n.to_string());
-    ContactSearchDocument {
-        tenant_id: c.tenant_id.clone(),
-        created_at: c.created_at,
-        updated_at: c.updated_at,
-        custom_fields: c.custom_fields.clone(),
-        metadata: c.metadata.clone(),
-        addresses: c.addresses.clone(),
-        provider_id: c.provider_id.clone(),
-        provider_name: c.provider_name.clone(),
-        national_id: c.national_id.clone(),
-        first_name: c.first_name.clone(),
-        last_name: c.last_name.clone(),
-        email: c.email.clone(),
-        phone: c.phone.clone(),
-        company_position: c.company_position.clone(),
-        id: id_text(c.id),
-        model_type: Some("Contact".into()),
-        archived_at: stored.archived_at,
-        event_sequence: Some(stored.sequence as f64),
-        event_timestamp: c.updated_at,
-        user_id: id_text(c.user_id),
-        contact_company_id: id_text(c.contact_company_id),
-    }
-}
-
-pub(super) async fn search(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
-    let request: ContactSearchRequest = parse(&body)?;
-    for f in &request.filters {
-        let Some(field) = f.field.as_deref().filter(|f| !f.is_empty()) else {
-            return Err(ApiError::bad_request("a search filter needs a field").detail("parameter", "filters"));
-        };
-        if !searchable(field) {
-            return Err(ApiError::bad_request(format!("cannot search by {field:?}"))
-                .detail("parameter", "filters")
-                .detail("allowed", SEARCH_FILTER.to_vec()));
-        }
-        let operator = f.operator.as_deref().unwrap_or("eq");
-        if !SEARCH_OPERATORS.contains(&operator) {
-            return Err(ApiError::bad_request(format!("unknown search operator {operator:?}"))
-                .detail("parameter", "filters")
-                .detail("allowed", SEARCH_OPERATORS.to_vec()));
-        }
-    }
-    // Sort fields are the spec's enum, checked before a handler runs.
-    let archived = request.include_archived == Some(true);
-    let needle = request.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
-    let mut records: Vec<(Value, ContactSearchDocument)> = state.world(|w| {
-        w.contacts
-            .values()
-            .filter(|c| archived || c.archived_at.is_none())
-            .map(|c| {
-                let doc = document(c);
-                (serde_json::to_value(&doc).unwrap_or_default(), doc)
-            })
-            .filter(|(v, _)| search_matches(v, &request.filters))
-            .filter(|(v, _)| {
-                needle.as_ref().is_none_or(|n| {
-                    FIELDS.search.iter().any(|path| {
-                        super::listing::lookup(v, path)
-                            .iter()
-                            .any(|x| super::listing::text(x).is_some_and(|t| t.to_lowercase().contains(n)))
-                    })
-                })
-            })
-            .collect()
+fn document(contact: &Value) -> Value {
+    let id_text =
+        |name: &str| contact.get(name).and_then(Value::as_f64).and_then(crate::llamadapro::ids::id_from_number);
+    let mut document = contact.clone();
+    let indexed = json!({
+        "id": id_text("id").map(|n| n.to_string()),
+        "userId": id_text("userId").map(|n| n.to_string()),
+        "contactCompanyId": id_text("contactCompanyId").map(|n| n.to_string()),
+        "modelType": "Contact",
+        "eventTimestamp": contact.get("updatedAt"),
     });
-    search_sort(&mut records, &request.sort);
-    // The query, without paging, is what a token is bound to.
-    let defining = json!({
-        "search": request.search, "filters": request.filters, "sort": request.sort, "includeArchived": archived,
-    });
-    let defining = [("body".to_owned(), defining.to_string())];
-    let tokens = tokens(state.seed, SEARCH, &defining);
-    let offset = match request.page_token.as_deref().filter(|t| !t.is_empty()) {
-        Some(token) => offset(&tokens, token)?,
-        None => 0,
-    };
-    let size = request.size.map_or(super::listing::DEFAULT_PAGE_SIZE, |n| n.get() as usize);
-    let total = records.len();
-    let (items, next_page_token) = page(records.into_iter().map(|(_, d)| d).collect(), offset, size, &tokens);
-    let total_count = (request.include_total_count == Some(true)).then_some(total as f64);
-    json(ContactSearchPage { items, next_page_token, total_count })
+    overlay(&mut document, indexed);
+    document
 }

@@ -1,4 +1,6 @@
 //! Funnel conversations: one at a time, or in bulk with a per-item report.
+//! The spec has no list or read of them; they are kept in the store,
+//! without `contacts`, which are filled in when shown.
 //!
 //! A `contact` is matched to an existing contact by its phones and e-mails
 //! (and updated), or created; with a `contactId` too, the contact it names is
@@ -7,188 +9,272 @@
 //! the single create refuses it, the bulk create skips it as a duplicate.
 
 use std::collections::HashSet;
-use std::sync::Arc;
 
-use axum::body::Bytes;
-use axum::extract::State;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::contacts::merge_custom_fields;
-use super::data::{address, conversation};
-use super::{Answer, ApiError, LlamadaProState, StoredContact, TENANT, World, json, number, parse};
+use super::contacts::{HIDDEN, add_addresses, merge_custom_fields};
+use super::data::conversation;
+use super::{CONTACTS, CONVERSATIONS, LlamadaProState, TENANT, World, bad_request, id_of, number, ok, parse};
 use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
-    BulkConversationContactCreateParams, BulkConversationContactUpdateParams, BulkConversationCreateRequest,
-    BulkConversationUpdateRequest, BulkCounts, BulkIssue, BulkIssueCode, BulkItemIssues, BulkOperationResult,
-    BulkReport, ChannelType, Contact, CreateConversationRequest,
+    BulkConversationCreateRequest, BulkConversationUpdateRequest, CreateConversationRequest,
 };
+use crate::sandbox::store::{Answer, Records, overlay};
+
+/// A conversation as the API shows it, with its contact.
+pub(super) fn view(contacts: &[Value], conversation: &Value) -> Value {
+    let contact = contacts.iter().find(|c| c.get("id").is_some() && c.get("id") == conversation.get("contactId"));
+    let mut contact = contact.cloned().into_iter().collect::<Vec<_>>();
+    for c in &mut contact {
+        overlay(c, Value::Object(HIDDEN.iter().map(|h| (h.to_string(), Value::Null)).collect()));
+    }
+    let mut view = conversation.clone();
+    overlay(&mut view, json!({ "contacts": contact }));
+    view
+}
+
+/// The fields among `names` that `request` gives a value (not `null`).
+fn given(request: &Value, names: &[&str]) -> Value {
+    let given =
+        names.iter().filter_map(|name| Some((name.to_string(), request.get(*name).filter(|v| !v.is_null())?.clone())));
+    Value::Object(given.collect())
+}
+
+fn strings<'v>(data: &'v Value, name: &str) -> Vec<&'v str> {
+    data.get(name).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect()
+}
 
 /// The existing contact that has one of these phones or e-mails.
-fn match_contact(w: &World, phones: &[String], emails: &[String]) -> Option<u64> {
-    w.contacts.iter().find_map(|(id, c)| {
-        let hit = c.contact.addresses.iter().any(|a| {
-            a.address
-                .as_ref()
-                .is_some_and(|value| phones.contains(value) || emails.iter().any(|e| e.eq_ignore_ascii_case(value)))
+fn match_contact(contacts: &[Value], data: &Value) -> Option<u64> {
+    let (phones, emails) = (strings(data, "phones"), strings(data, "emails"));
+    contacts.iter().find_map(|c| {
+        let hit = c.get("addresses").and_then(Value::as_array).into_iter().flatten().any(|a| {
+            a.get("address")
+                .and_then(Value::as_str)
+                .is_some_and(|value| phones.contains(&value) || emails.iter().any(|e| e.eq_ignore_ascii_case(value)))
         });
-        hit.then_some(*id)
+        hit.then(|| id_of(c)).flatten()
     })
 }
 
-/// The fields a conversation's contact data can set.
-struct ContactData<'a> {
-    first_name: &'a Option<String>,
-    last_name: &'a Option<String>,
-    national_id: &'a Option<String>,
-    company_position: &'a Option<String>,
-    user_id: Option<f64>,
-    custom_fields: &'a Map<String, Value>,
-    phones: &'a [String],
-    emails: &'a [String],
+fn known_contact(contacts: &[Value], id: f64) -> Option<u64> {
+    id_from_number(id).filter(|id| contacts.iter().any(|c| id_of(c) == Some(*id)))
 }
 
-/// Bulk creates and updates carry the same contact fields.
-macro_rules! contact_data_of {
-    ($($params:ty),+) => {$(
-        impl<'a> From<&'a $params> for ContactData<'a> {
-            fn from(c: &'a $params) -> Self {
-                Self {
-                    first_name: &c.first_name,
-                    last_name: &c.last_name,
-                    national_id: &c.national_id,
-                    company_position: &c.company_position,
-                    user_id: c.user_id,
-                    custom_fields: &c.custom_fields,
-                    phones: &c.phones,
-                    emails: &c.emails,
-                }
-            }
-        }
-    )+};
-}
-contact_data_of!(BulkConversationContactCreateParams, BulkConversationContactUpdateParams);
-
-/// Updates contact `id` with `data`, or creates one when `id` is `None`; returns its id.
-fn upsert_contact(w: &mut World, id: Option<u64>, data: &ContactData<'_>) -> u64 {
-    let now = w.tick();
-    let id = match id {
-        Some(id) => id,
-        None => {
-            let id = w.id();
-            let contact = Contact {
-                id: Some(number(id)),
-                tenant_id: Some(TENANT.into()),
-                created_at: Some(now),
-                ..Contact::default()
-            };
-            w.contacts.insert(id, StoredContact { contact, archived_at: None, sequence: 0 });
-            id
-        }
-    };
-    let mut new_addresses = Vec::new();
-    let known: Vec<String> = w
-        .contacts
-        .get(&id)
-        .map(|c| c.contact.addresses.iter().filter_map(|a| a.address.clone()).collect())
-        .unwrap_or_default();
-    for (channel, value) in
-        data.phones.iter().map(|p| (ChannelType::Phone, p)).chain(data.emails.iter().map(|e| (ChannelType::Email, e)))
-    {
-        if !value.is_empty() && !known.contains(value) {
-            new_addresses.push(address(w, id, channel, value));
-        }
-    }
-    if let Some(stored) = w.contacts.get_mut(&id) {
-        let c = &mut stored.contact;
-        for (target, value) in [
-            (&mut c.first_name, data.first_name),
-            (&mut c.last_name, data.last_name),
-            (&mut c.national_id, data.national_id),
-            (&mut c.company_position, data.company_position),
-        ] {
-            if value.is_some() {
-                *target = value.clone();
-            }
-        }
-        if data.user_id.is_some() {
-            c.user_id = data.user_id;
-        }
-        merge_custom_fields(&mut c.custom_fields, data.custom_fields);
-        c.addresses.extend(new_addresses);
-        c.updated_at = Some(now);
-        stored.sequence += 1;
-    }
+/// Updates contact `id` with the contact `data` of a conversation, or
+/// creates one when `id` is `None`; returns its id.
+fn upsert_contact(w: &mut World, contacts: &mut Vec<Value>, id: Option<u64>, data: &Value) -> u64 {
+    let now = w.now();
+    let id = id.unwrap_or_else(|| {
+        let id = w.id();
+        let contact = json!({"id": number(id), "tenantId": TENANT, "createdAt": now, "eventSequence": 0});
+        contacts.push(contact);
+        id
+    });
+    let Some(contact) = contacts.iter_mut().find(|c| id_of(c) == Some(id)) else { return id };
+    overlay(contact, given(data, &["firstName", "lastName", "nationalId", "companyPosition", "userId"]));
+    merge_custom_fields(contact, data.get("customFields"));
+    let sent = strings(data, "phones").into_iter().map(|p| json!({"address": p, "channelType": "PHONE"}));
+    let sent: Vec<Value> = sent
+        .chain(strings(data, "emails").into_iter().map(|e| json!({"address": e, "channelType": "EMAIL"})))
+        .collect();
+    let mut addresses = contact.get("addresses").and_then(Value::as_array).cloned().unwrap_or_default();
+    let known: Vec<Value> = addresses.iter().filter_map(|a| a.get("address").cloned()).collect();
+    let sent: Vec<Value> = sent.into_iter().filter(|a| !known.contains(&a["address"])).collect();
+    add_addresses(w, id, &mut addresses, &sent);
+    let sequence = contact.get("eventSequence").and_then(Value::as_u64).unwrap_or_default() + 1;
+    overlay(contact, json!({"addresses": addresses, "updatedAt": now, "eventSequence": sequence}));
     id
 }
 
 /// The open conversation of `contact` in `funnel`, if there is one.
-fn open_conversation(w: &World, contact: u64, funnel: u64) -> Option<u64> {
-    w.conversations.iter().find_map(|(id, c)| {
-        let same =
-            c.contact_id == Some(number(contact)) && c.funnel_id == Some(number(funnel)) && c.archived_at.is_none();
-        same.then_some(*id)
+fn open_conversation(conversations: &[Value], contact: u64, funnel: u64) -> Option<u64> {
+    conversations.iter().find_map(|c| {
+        let is = |name: &str, id: u64| c.get(name).and_then(Value::as_f64) == Some(number(id));
+        let open = c.get("archivedAt").is_none_or(Value::is_null);
+        (is("contactId", contact) && is("funnelId", funnel) && open).then(|| id_of(c)).flatten()
     })
 }
 
-/// The first of `phones` that is not E.164 (the schema leaves them unchecked
-/// so that the bulk operations can report them per item).
-fn bad_phone(phones: &[String]) -> Option<&String> {
-    phones.iter().find(|p| !crate::spec::validate::is_e164(p))
+/// The first phone of a conversation's contact data that is not E.164 (the
+/// schema leaves them unchecked so that the bulk operations can report them per item).
+fn bad_phone(data: Option<&Value>) -> Option<&str> {
+    data.map(|d| strings(d, "phones")).unwrap_or_default().into_iter().find(|p| !crate::spec::validate::is_e164(p))
 }
 
-fn issue(field: &str, code: Option<BulkIssueCode>, message: String) -> BulkIssue {
-    BulkIssue { code, context: Map::new(), field: Some(field.into()), message: Some(message) }
+fn issue(field: &str, code: Option<&str>, message: String) -> Value {
+    let mut issue = json!({"context": {}, "field": field, "message": message});
+    overlay(&mut issue, json!({ "code": code }));
+    issue
 }
 
-fn known_funnel(state: &LlamadaProState, funnel: f64) -> Option<u64> {
-    id_from_number(funnel).filter(|f| state.config.funnels.contains(f))
-}
+impl LlamadaProState {
+    fn known_funnel(&self, funnel: f64) -> Option<u64> {
+        id_from_number(funnel).filter(|f| self.config.funnels.contains(f))
+    }
 
-pub(super) async fn create(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
-    let request: CreateConversationRequest = parse(&body)?;
-    // The rules the schema cannot hold: contactId or contact (or both:
-    // contactId then names the contact that `contact` updates), E.164 phones.
-    request.validate().map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let funnel = known_funnel(&state, request.funnel_id).ok_or_else(|| {
-        ApiError::bad_request(format!("unknown funnel {}", request.funnel_id)).detail("field", "funnelId")
-    })?;
-    let view = state.world(|w| {
-        let contact = match (request.contact_id, &request.contact) {
-            (Some(id), _) => {
-                let id = id_from_number(id).filter(|id| w.contacts.contains_key(id));
-                Some(id.ok_or_else(|| ApiError::bad_request("unknown contactId").detail("field", "contactId"))?)
+    /// Opens a conversation of `contact` in `funnel` with what the request sets; returns its id.
+    fn open(&self, records: &mut Records<'_>, contact: u64, funnel: u64, item: &Value) -> Option<u64> {
+        let contact = records.get(CONTACTS, &contact.to_string()).cloned().unwrap_or_default();
+        let custom_fields = item.get("customFields").and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut c = self.world(|w| conversation(w, &contact, funnel, custom_fields));
+        overlay(&mut c, given(item, &["userId", "funnelStatusId", "createdAt"]));
+        overlay(&mut c, json!({"archivedAt": item.get("archivedAt")}));
+        let id = id_of(&c);
+        records.of(CONVERSATIONS).push(c);
+        id
+    }
+
+    /// Creates the conversation `item` asks for (with its contact); its id
+    /// and warnings, or why it was not created.
+    fn create(&self, records: &mut Records<'_>, item: &Value) -> Result<(u64, Vec<Value>), Skipped> {
+        let mut errors = Vec::new();
+        let data = item.get("contact").filter(|c| c.is_object());
+        let funnel = match item.get("funnelId").and_then(Value::as_f64) {
+            None => {
+                errors.push(issue("funnelId", Some("REQUIRED_FIELD"), "funnelId is required".into()));
+                None
             }
-            (None, Some(c)) => match_contact(w, &c.phones, &c.emails),
-            (None, None) => None,
+            Some(f) => {
+                let known = self.known_funnel(f);
+                if known.is_none() {
+                    errors.push(issue("funnelId", None, format!("unknown funnel {f}")));
+                }
+                known
+            }
         };
-        if let Some(existing) = contact.and_then(|c| open_conversation(w, c, funnel)) {
-            return Err(ApiError::bad_request(format!(
-                "the contact already has open conversation {existing} in funnel {funnel}"
-            ))
-            .detail("existingConversationId", existing));
+        if let Some(phone) = bad_phone(data) {
+            errors.push(issue("contact.phones", None, format!("{phone:?} is not an E.164 number")));
         }
-        let contact = match &request.contact {
-            Some(data) => upsert_contact(w, contact, &ContactData::from(data)),
+        let contacts = records.of(CONTACTS);
+        let contact = match (item.get("contactId").and_then(Value::as_f64), data) {
+            (None, None) => {
+                let message = "one of contactId or contact is required".into();
+                errors.push(issue("contactId", Some("REQUIRED_FIELD"), message));
+                None
+            }
+            // With both, contactId names the contact that `contact` updates.
+            (Some(id), _) => {
+                let known = known_contact(contacts, id);
+                if known.is_none() {
+                    errors.push(issue("contactId", None, format!("unknown contact {id}")));
+                }
+                known
+            }
+            (None, Some(data)) => match_contact(contacts, data),
+        };
+        let Some(funnel) = funnel.filter(|_| errors.is_empty()) else { return Err(Skipped::Failed(errors)) };
+        if let Some(existing) = contact.and_then(|c| open_conversation(records.of(CONVERSATIONS), c, funnel)) {
+            let entity = json!({ "id": existing, "contactId": contact, "funnelId": funnel });
+            return Err(Skipped::Duplicate(existing, entity));
+        }
+        let mut warnings = Vec::new();
+        let contact = match data {
+            Some(data) => {
+                if let Some(matched) = contact.filter(|_| item.get("contactId").is_none_or(Value::is_null)) {
+                    let message = format!("matched existing contact {matched} by address; its details were updated");
+                    warnings.push(issue("contact", None, message));
+                }
+                self.world(|w| upsert_contact(w, records.of(CONTACTS), contact, data))
+            }
             None => contact.unwrap_or_default(),
         };
-        let id = conversation(w, contact, funnel, request.custom_fields.clone());
-        if let Some(c) = w.conversations.get_mut(&id) {
-            c.user_id = request.user_id.or(c.user_id);
-            c.funnel_status_id = request.funnel_status_id.or(c.funnel_status_id);
-            c.archived_at = request.archived_at;
-            if request.created_at.is_some() {
-                c.created_at = request.created_at;
+        Ok((self.open(records, contact, funnel, item).unwrap_or_default(), warnings))
+    }
+
+    pub(super) fn create_conversation(&self, body: &Value, records: &mut Records<'_>) -> Answer {
+        let request: CreateConversationRequest = parse(body)?;
+        // The rules the schema cannot hold: contactId or contact (or both:
+        // contactId then names the contact that `contact` updates), E.164 phones.
+        request.validate().map_err(|e| bad_request(e.to_string()))?;
+        match self.create(records, body) {
+            Ok((id, _)) => {
+                let conversation = records.get(CONVERSATIONS, &id.to_string()).cloned().unwrap_or_default();
+                ok(view(records.of(CONTACTS), &conversation))
+            }
+            Err(Skipped::Failed(errors)) => {
+                let message = errors.first().and_then(|e| e.get("message")?.as_str()).unwrap_or("invalid conversation");
+                Err(bad_request(message))
+            }
+            Err(Skipped::Duplicate(existing, entity)) => {
+                let funnel = &entity["funnelId"];
+                let message = format!("the contact already has open conversation {existing} in funnel {funnel}");
+                let details = json!({ "existingConversationId": existing });
+                Ok((400, json!({"code": 400, "error": "Bad Request", "message": message, "details": details})))
             }
         }
-        Ok(w.conversation_view(id))
-    })?;
-    json(view.ok_or_else(|| ApiError::bad_request("conversation vanished"))?)
+    }
+
+    pub(super) fn bulk_create(&self, body: &Value, records: &mut Records<'_>) -> Answer {
+        let request: BulkConversationCreateRequest = parse(body)?;
+        let mut tally = Tally::default();
+        for (index, item) in body.get("conversations").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            match self.create(records, item) {
+                Ok((id, warnings)) => tally.succeeded(index, id, warnings),
+                Err(Skipped::Failed(errors)) => tally.failed(index, errors),
+                Err(Skipped::Duplicate(existing, entity)) => tally.duplicate(index, existing, entity),
+            }
+        }
+        ok(self.world(|w| tally.finish(w, request.conversations.len())))
+    }
+
+    pub(super) fn bulk_update(&self, body: &Value, records: &mut Records<'_>) -> Answer {
+        let request: BulkConversationUpdateRequest = parse(body)?;
+        let items = body.get("conversations").and_then(Value::as_array).cloned().unwrap_or_default();
+        let mut tally = Tally::default();
+        let mut seen = HashSet::new();
+        for (index, (item, raw)) in request.conversations.iter().zip(&items).enumerate() {
+            let found = id_from_number(item.id).and_then(|id| Some((id, records.get(CONVERSATIONS, &id.to_string())?)));
+            let Some((id, conversation)) = found else {
+                tally.failed(index, vec![issue("id", None, format!("no conversation {}", item.id))]);
+                continue;
+            };
+            let contact = conversation.get("contactId").and_then(Value::as_f64).and_then(id_from_number);
+            if !seen.insert(id) {
+                tally.duplicate(index, id, json!({ "id": id }));
+                continue;
+            }
+            let data = raw.get("contact").filter(|c| c.is_object());
+            if let Some(phone) = bad_phone(data) {
+                let message = format!("{phone:?} is not an E.164 number");
+                tally.failed(index, vec![issue("contact.phones", None, message)]);
+                continue;
+            }
+            if let Some(data) = data {
+                let named = data.get("id").and_then(Value::as_f64);
+                if named.is_some() && named.and_then(id_from_number) != contact {
+                    let message =
+                        format!("contact {} is not the contact of conversation {id}", named.unwrap_or_default());
+                    tally.failed(index, vec![issue("contact.id", None, message)]);
+                    continue;
+                }
+                if let Some(contact) = contact.filter(|c| records.get(CONTACTS, &c.to_string()).is_some()) {
+                    self.world(|w| upsert_contact(w, records.of(CONTACTS), Some(contact), data));
+                }
+            }
+            let now = self.world(World::now);
+            if let Some(c) = records.get(CONVERSATIONS, &id.to_string()) {
+                overlay(c, given(raw, &["createdAt", "userId", "funnelStatusId", "archivedAt"]));
+                merge_custom_fields(c, raw.get("customFields"));
+                overlay(c, json!({ "updatedAt": now }));
+            }
+            tally.succeeded(index, id, Vec::new());
+        }
+        ok(self.world(|w| tally.finish(w, request.conversations.len())))
+    }
+}
+
+/// Why an item of a create was not created.
+enum Skipped {
+    Failed(Vec<Value>),
+    /// The open conversation it repeats, as the report shows it.
+    Duplicate(u64, Value),
 }
 
 /// Tallies per-item results into the report.
 #[derive(Default)]
 struct Tally {
-    issues: Vec<BulkItemIssues>,
+    issues: Vec<Value>,
     successful: u64,
     warnings: u64,
     duplicates: u64,
@@ -196,190 +282,35 @@ struct Tally {
 }
 
 impl Tally {
-    fn failed(&mut self, index: usize, errors: Vec<BulkIssue>) {
+    fn failed(&mut self, index: usize, errors: Vec<Value>) {
         self.errors += 1;
-        self.issues.push(BulkItemIssues { index: Some(index as f64), errors, ..Default::default() });
+        self.issues.push(json!({"index": index as f64, "errors": errors}));
     }
 
     fn duplicate(&mut self, index: usize, existing: u64, entity: Value) {
         self.duplicates += 1;
-        let mut entities = Map::new();
-        entities.insert("funnelConversation".into(), entity);
-        self.issues.push(BulkItemIssues {
-            index: Some(index as f64),
-            item_id: Some(number(existing)),
-            existing_entities: entities,
-            ..Default::default()
-        });
+        let entities = json!({ "funnelConversation": entity });
+        self.issues.push(json!({"index": index as f64, "itemId": number(existing), "existingEntities": entities}));
     }
 
-    fn succeeded(&mut self, index: usize, id: u64, warnings: Vec<BulkIssue>) {
+    fn succeeded(&mut self, index: usize, id: u64, warnings: Vec<Value>) {
         self.successful += 1;
         if !warnings.is_empty() {
             self.warnings += 1;
-            self.issues.push(BulkItemIssues {
-                index: Some(index as f64),
-                item_id: Some(number(id)),
-                warnings,
-                ..Default::default()
-            });
+            self.issues.push(json!({"index": index as f64, "itemId": number(id), "warnings": warnings}));
         }
     }
 
-    fn finish(self, w: &mut World, total: usize, batch_errors: Vec<BulkIssue>) -> BulkOperationResult {
-        let message = format!(
-            "{total} processed: {} succeeded, {} duplicates, {} failed",
-            self.successful, self.duplicates, self.errors
-        );
-        BulkOperationResult {
-            message: Some(message),
-            operation_id: Some(w.key("bulk")),
-            report: Some(BulkReport {
-                batch_errors,
-                counts: Some(BulkCounts {
-                    successful: Some(self.successful as f64),
-                    warnings: Some(self.warnings as f64),
-                    duplicates: Some(self.duplicates as f64),
-                    errors: Some(self.errors as f64),
-                    total: Some(total as f64),
-                }),
-                items_issues: self.issues,
-            }),
-        }
+    fn finish(self, w: &mut World, total: usize) -> Value {
+        let (successful, duplicates, errors) = (self.successful, self.duplicates, self.errors);
+        let message = format!("{total} processed: {successful} succeeded, {duplicates} duplicates, {errors} failed");
+        let empty = "no conversations to process".into();
+        let batch_errors = (total == 0).then(|| issue("conversations", Some("REQUIRED_FIELD"), empty));
+        let counts = json!({
+            "successful": successful as f64, "warnings": self.warnings as f64, "duplicates": duplicates as f64,
+            "errors": errors as f64, "total": total as f64,
+        });
+        let report = json!({"batchErrors": Vec::from_iter(batch_errors), "counts": counts, "itemsIssues": self.issues});
+        json!({"message": message, "operationId": w.key("bulk"), "report": report})
     }
-}
-
-fn empty_batch() -> Vec<BulkIssue> {
-    vec![issue("conversations", Some(BulkIssueCode::RequiredField), "no conversations to process".into())]
-}
-
-pub(super) async fn bulk_create(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
-    let request: BulkConversationCreateRequest = parse(&body)?;
-    let result = state.world(|w| {
-        let mut tally = Tally::default();
-        for (index, item) in request.conversations.iter().enumerate() {
-            let mut errors = Vec::new();
-            let funnel = match item.funnel_id {
-                None => {
-                    let message = "funnelId is required".into();
-                    errors.push(issue("funnelId", Some(BulkIssueCode::RequiredField), message));
-                    None
-                }
-                Some(f) => {
-                    let known = known_funnel(&state, f);
-                    if known.is_none() {
-                        errors.push(issue("funnelId", None, format!("unknown funnel {f}")));
-                    }
-                    known
-                }
-            };
-            if let Some(phone) = item.contact.as_ref().and_then(|c| bad_phone(&c.phones)) {
-                errors.push(issue("contact.phones", None, format!("{phone:?} is not an E.164 number")));
-            }
-            let contact = match (item.contact_id, &item.contact) {
-                (None, None) => {
-                    let message = "one of contactId or contact is required".into();
-                    errors.push(issue("contactId", Some(BulkIssueCode::RequiredField), message));
-                    None
-                }
-                // With both, contactId names the contact that `contact` updates.
-                (Some(id), _) => {
-                    let known = id_from_number(id).filter(|id| w.contacts.contains_key(id));
-                    if known.is_none() {
-                        errors.push(issue("contactId", None, format!("unknown contact {id}")));
-                    }
-                    known
-                }
-                (None, Some(c)) => match_contact(w, &c.phones, &c.emails),
-            };
-            let Some(funnel) = funnel.filter(|_| errors.is_empty()) else {
-                tally.failed(index, errors);
-                continue;
-            };
-            if let Some(existing) = contact.and_then(|c| open_conversation(w, c, funnel)) {
-                let entity = json!({ "id": existing, "contactId": contact, "funnelId": funnel });
-                tally.duplicate(index, existing, entity);
-                continue;
-            }
-            let mut warnings = Vec::new();
-            let contact = match &item.contact {
-                Some(data) => {
-                    if let Some(matched) = contact.filter(|_| item.contact_id.is_none()) {
-                        let message =
-                            format!("matched existing contact {matched} by address; its details were updated");
-                        warnings.push(issue("contact", None, message));
-                    }
-                    upsert_contact(w, contact, &ContactData::from(data))
-                }
-                None => contact.unwrap_or_default(),
-            };
-            let id = conversation(w, contact, funnel, item.custom_fields.clone());
-            if let Some(c) = w.conversations.get_mut(&id) {
-                c.user_id = item.user_id.or(c.user_id);
-                c.funnel_status_id = item.funnel_status_id.or(c.funnel_status_id);
-                c.archived_at = item.archived_at;
-                if item.created_at.is_some() {
-                    c.created_at = item.created_at;
-                }
-            }
-            tally.succeeded(index, id, warnings);
-        }
-        let total = request.conversations.len();
-        let batch_errors = if total == 0 { empty_batch() } else { Vec::new() };
-        tally.finish(w, total, batch_errors)
-    });
-    json(result)
-}
-
-pub(super) async fn bulk_update(State(state): State<Arc<LlamadaProState>>, body: Bytes) -> Answer {
-    let request: BulkConversationUpdateRequest = parse(&body)?;
-    let result = state.world(|w| {
-        let mut tally = Tally::default();
-        let mut seen = HashSet::new();
-        for (index, item) in request.conversations.iter().enumerate() {
-            let Some(id) = id_from_number(item.id).filter(|id| w.conversations.contains_key(id)) else {
-                tally.failed(index, vec![issue("id", None, format!("no conversation {}", item.id))]);
-                continue;
-            };
-            if !seen.insert(id) {
-                tally.duplicate(index, id, json!({ "id": id }));
-                continue;
-            }
-            let contact = w.conversations.get(&id).and_then(|c| c.contact_id).and_then(id_from_number);
-            if let Some(phone) = item.contact.as_ref().and_then(|c| bad_phone(&c.phones)) {
-                let message = format!("{phone:?} is not an E.164 number");
-                tally.failed(index, vec![issue("contact.phones", None, message)]);
-                continue;
-            }
-            if let Some(data) = &item.contact {
-                if data.id.is_some() && data.id.and_then(id_from_number) != contact {
-                    let message =
-                        format!("contact {} is not the contact of conversation {id}", data.id.unwrap_or_default());
-                    tally.failed(index, vec![issue("contact.id", None, message)]);
-                    continue;
-                }
-                if let Some(contact) = contact.filter(|c| w.contacts.contains_key(c)) {
-                    upsert_contact(w, Some(contact), &ContactData::from(data));
-                }
-            }
-            let now = w.tick();
-            if let Some(c) = w.conversations.get_mut(&id) {
-                if item.created_at.is_some() {
-                    c.created_at = item.created_at;
-                }
-                c.user_id = item.user_id.or(c.user_id);
-                c.funnel_status_id = item.funnel_status_id.or(c.funnel_status_id);
-                if item.archived_at.is_some() {
-                    c.archived_at = item.archived_at;
-                }
-                merge_custom_fields(&mut c.custom_fields, &item.custom_fields);
-                c.updated_at = Some(now);
-            }
-            tally.succeeded(index, id, Vec::new());
-        }
-        let total = request.conversations.len();
-        let batch_errors = if total == 0 { empty_batch() } else { Vec::new() };
-        tally.finish(w, total, batch_errors)
-    });
-    json(result)
 }

@@ -1,16 +1,18 @@
-//! What every list shares: `filterBy`, `searchBy`, `sortBy` and search
-//! conditions evaluated on a record's JSON, and opaque page tokens bound to
-//! the query they were issued for.
+//! What the store cannot say of a list: `filterBy`, `searchBy` and the
+//! `sortBy` fields allowed, and the contact search's conditions, sort and
+//! page tokens (bound to the search they were issued for), evaluated on a
+//! record's JSON.
 
 use std::cmp::Ordering;
 
 use serde_json::Value;
 
-use super::ApiError;
-pub(super) use crate::sandbox::store::{compare, text};
-use crate::sandbox::store::{Stored, Tokens};
+use axum::http::StatusCode;
+
 use crate::llamadapro::types::{SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SortDirection};
 use crate::llamadapro::{FilterBy, SortBy};
+use crate::sandbox::store::{Refusal, Stored, Tokens};
+pub(super) use crate::sandbox::store::{compare, text};
 
 /// Items per page when the request does not say.
 pub(super) const DEFAULT_PAGE_SIZE: usize = 20;
@@ -45,40 +47,31 @@ pub(super) struct Fields {
 pub(super) struct ListParams {
     filter: Option<FilterBy>,
     search: Option<String>,
-    sort: Option<SortBy>,
 }
 
 impl ListParams {
-    pub(super) fn parse(query: &[(String, String)], fields: &Fields) -> Result<Self, ApiError> {
+    pub(super) fn parse(query: &[(String, String)], fields: &Fields) -> Result<Self, Refusal> {
+        let bad = |message: String| (StatusCode::BAD_REQUEST, message);
         let one = |key: &str| query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
         let filter = match one("filterBy").filter(|f| !f.is_empty()) {
             Some(text) => {
-                let filter: FilterBy =
-                    text.parse().map_err(|e| ApiError::bad_request(format!("{e}")).detail("parameter", "filterBy"))?;
+                let filter: FilterBy = text.parse().map_err(|e| bad(format!("{e}")))?;
                 if let Some((field, _)) = filter.pairs().iter().find(|(f, _)| !allowed_filter(fields, f)) {
-                    return Err(ApiError::bad_request(format!("cannot filter by {field:?}"))
-                        .detail("parameter", "filterBy")
-                        .detail("allowed", fields.filter.iter().map(|(f, _)| *f).collect::<Vec<_>>()));
+                    return Err(bad(format!("cannot filter by {field:?}")));
                 }
                 Some(filter)
             }
             None => None,
         };
-        let sort = match one("sortBy").filter(|s| !s.is_empty()) {
-            Some(text) => {
-                let sort: SortBy =
-                    text.parse().map_err(|e| ApiError::bad_request(format!("{e}")).detail("parameter", "sortBy"))?;
-                if !fields.sort.contains(&sort.field()) {
-                    return Err(ApiError::bad_request(format!("cannot sort by {:?}", sort.field()))
-                        .detail("parameter", "sortBy")
-                        .detail("allowed", fields.sort.to_vec()));
-                }
-                Some(sort)
+        // The store sorts; only the fields allowed are the emulator's.
+        if let Some(text) = one("sortBy").filter(|s| !s.is_empty()) {
+            let sort: SortBy = text.parse().map_err(|e| bad(format!("{e}")))?;
+            if !fields.sort.contains(&sort.field()) {
+                return Err(bad(format!("cannot sort by {:?}", sort.field())));
             }
-            None => None,
-        };
+        }
         let search = one("searchBy").filter(|s| !s.trim().is_empty()).map(|s| s.trim().to_lowercase());
-        Ok(Self { filter, search, sort })
+        Ok(Self { filter, search })
     }
 
     /// Whether a record (as JSON) passes the filter and the search.
@@ -96,30 +89,6 @@ impl ListParams {
             })
         });
         filtered && searched
-    }
-
-    /// Whether every record passes (no `filterBy`, no `searchBy`).
-    pub(super) fn selects_all(&self) -> bool {
-        self.filter.is_none() && self.search.is_none()
-    }
-
-    /// The `sortBy` asked for, as text (empty for none): what a cached order is kept under.
-    pub(super) fn order_key(&self) -> String {
-        self.sort.as_ref().map(ToString::to_string).unwrap_or_default()
-    }
-
-    /// Whether records need sorting (else they keep their order).
-    pub(super) fn sorts(&self) -> bool {
-        self.sort.is_some()
-    }
-
-    /// Sorts `(json, item)` pairs; without `sortBy` they keep their order.
-    pub(super) fn sort<T>(&self, records: &mut [(Value, T)]) {
-        let Some(sort) = &self.sort else { return };
-        records.sort_by(|(a, _), (b, _)| {
-            let order = compare(lookup(a, sort.field()).first().copied(), lookup(b, sort.field()).first().copied());
-            if *sort.direction() == SortDirection::Desc { order.reverse() } else { order }
-        });
     }
 }
 
@@ -163,8 +132,8 @@ pub(super) fn search_matches(record: &Value, filters: &[SearcherDocumentSearchFi
 pub(super) const SEARCH_OPERATORS: [&str; 4] = ["eq", "contains", "neq", "ne"];
 
 /// Sorts by several keys, in order.
-pub(super) fn search_sort<T>(records: &mut [(Value, T)], keys: &[SearcherDocumentSearchSort]) {
-    records.sort_by(|(a, _), (b, _)| {
+pub(super) fn search_sort(records: &mut [Value], keys: &[SearcherDocumentSearchSort]) {
+    records.sort_by(|a, b| {
         keys.iter()
             .map(|key| {
                 let field = key.field.as_ref().map(ToString::to_string).unwrap_or_default();
@@ -183,60 +152,12 @@ pub(super) fn tokens(seed: u64, list: u64, query: &[(String, String)]) -> Tokens
 }
 
 /// The offset `token` stands for, if it was issued for this list and query.
-pub(super) fn offset(tokens: &Tokens<'_>, token: &str) -> Result<usize, ApiError> {
+pub(super) fn offset(tokens: &Tokens<'_>, token: &str) -> Result<usize, Refusal> {
     tokens.offset(token, "pageToken").map_err(|refused| match refused {
-        Stored::Refused(status, message) => ApiError::new(status, message).detail("parameter", "pageToken"),
-        Stored::Answer { .. } => ApiError::bad_request("invalid pageToken"),
+        Stored::Refused(status, message) => (status, message),
+        Stored::Answer { .. } => (StatusCode::BAD_REQUEST, "invalid pageToken".into()),
     })
 }
-
-/// One page of `items` from `offset`, and the token of the next page if there is one.
-pub(super) fn page<T>(items: Vec<T>, offset: usize, size: usize, tokens: &Tokens<'_>) -> (Vec<T>, Option<String>) {
-    let total = items.len();
-    let range = window(offset, size);
-    let page = items.into_iter().skip(range.start).take(range.len()).collect();
-    (page, next_token(&range, total, tokens))
-}
-
-/// The positions of the page of `size` from `offset` (some may be past the list's end).
-pub(super) fn window(offset: usize, size: usize) -> std::ops::Range<usize> {
-    offset..offset.saturating_add(size.max(1))
-}
-
-/// The token of the page after `window` in a list of `total`, if there is one.
-pub(super) fn next_token(window: &std::ops::Range<usize>, total: usize, tokens: &Tokens<'_>) -> Option<String> {
-    let end = window.end.min(total);
-    (end < total).then(|| tokens.issue(end, "pageToken"))
-}
-
-/// A page-size parameter (the contract has checked it is a number).
-pub(super) fn size(value: Option<&str>) -> usize {
-    value.and_then(|v| v.parse::<f64>().ok()).filter(|n| *n >= 1.0).map(|n| n as usize).unwrap_or(DEFAULT_PAGE_SIZE)
-}
-
-/// The query pairs that define a list, for its fingerprint: all but paging.
-pub(super) fn defining(query: &[(String, String)]) -> Vec<(String, String)> {
-    let mut pairs: Vec<(String, String)> = query
-        .iter()
-        .filter(|(k, _)| !matches!(k.as_str(), "pageToken" | "page" | "pageSize" | "limit"))
-        .cloned()
-        .collect();
-    pairs.sort();
-    pairs
-}
-
-/// Where a list starts: the token's offset, else `(page − 1) × size` for the
-/// offset-style `page` (the token wins when both are sent).
-pub(super) fn start(query: &[(String, String)], size: usize, tokens: &Tokens<'_>) -> Result<usize, ApiError> {
-    let one = |key: &str| query.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-    if let Some(token) = one("pageToken").filter(|t| !t.is_empty()) {
-        return offset(tokens, token);
-    }
-    let page = one("page").and_then(|p| p.parse::<f64>().ok()).filter(|p| *p >= 1.0).map(|p| p as usize).unwrap_or(1);
-    Ok((page - 1).saturating_mul(size))
-}
-
-pub(super) use crate::sandbox::query_pairs as pairs;
 
 #[cfg(test)]
 mod tests {

@@ -1,29 +1,30 @@
 //! The LlamadaPro emulator.
 //!
-//! In-memory records seeded deterministically from the seed: contacts (some
-//! archived) with addresses and custom field values, custom field
-//! definitions and list options, funnel conversations, tasks, calls with
-//! their recordings and transcriptions, and a WhatsApp message. Every
-//! operation of the spec is served, with the API key in `X-API-KEY`.
+//! Every record lives in the generic store, seeded deterministically from
+//! the seed: contacts (some archived) with addresses and custom field
+//! values, custom field definitions and list options, funnel conversations,
+//! tasks, calls with their recordings and transcriptions, and a WhatsApp
+//! message. Every operation of the spec is served, with the API key in
+//! `X-API-KEY`. The store lists, pages (opaque `nextPageToken`s bound to
+//! the query), sorts (`sortBy`, `field=direction`), reads, updates and
+//! deletes; the hooks (`records`) add what the spec cannot say.
 //!
-//! Lists page with opaque `nextPageToken`s bound to the query they came from
-//! (a token sent with other filters is refused). Contacts honour `filterBy`
-//! (`field:value;…`, `email` and `phone` also match addresses), `searchBy`,
-//! `sortBy` (`field=direction`) and the search endpoint's filters, sort and
-//! `includeArchived`; archived contacts are only visible to the search with
-//! `includeArchived` and by id. Rules the schema cannot hold are enforced as
-//! the server would (E.164 numbers, like every rule of the spec, are the spec
-//! validator's): `variables` or `components`, `contactId` or `contact` (with
-//! both, the named contact is updated), E.164 contact phones, upload modes,
-//! `LIST` options, unique field keys, and in-use definitions refused without
-//! `force` (409). A `null` clears a nullable field on update. Bulk requests
-//! answer 200 with a per-item report: missing fields (`REQUIRED_FIELD`),
-//! contact phones that are not E.164, unknown references, and duplicates (an
-//! open conversation of the same contact in the same funnel, or the same id
-//! twice in an update) listed with
-//! `existingEntities`. Started calls complete at once, with a recording and a
-//! transcription. Time is simulated (it advances with every write), so runs
-//! are reproducible.
+//! Contacts honour `filterBy` (`field:value;…`, `email` and `phone` also
+//! match addresses) and `searchBy`; the search endpoint has its own filter
+//! language, sort, `includeArchived` and a page token in the body; archived
+//! contacts are only visible to the search with `includeArchived` and by
+//! id. Rules the schema cannot hold are enforced as the server would (E.164
+//! numbers, like every rule of the spec, are the spec validator's):
+//! `variables` or `components`, `contactId` or `contact` (with both, the
+//! named contact is updated), E.164 contact phones, upload modes, `LIST`
+//! options, unique field keys, and in-use definitions refused without
+//! `force` (409). A `null` clears a field on update. Bulk requests answer
+//! 200 with a per-item report: missing fields (`REQUIRED_FIELD`), contact
+//! phones that are not E.164, unknown references, and duplicates (an open
+//! conversation of the same contact in the same funnel, or the same id twice
+//! in an update) listed with `existingEntities`. Started calls complete at
+//! once, with a recording and a transcription. Time is simulated (it
+//! advances with every write), so runs are reproducible.
 
 mod calls;
 mod contacts;
@@ -33,22 +34,34 @@ mod listing;
 mod messages;
 mod records;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
+use super::store::Refusal;
 use super::{HarnessConfig, Sandbox};
+use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
-    self, Call, Contact, CustomFieldDefinition, CustomFieldListOption, FunnelConversation, Message, Recording, Task,
-    Transcription, UploadedMedia,
+    Call, Contact, CustomFieldDefinition, CustomFieldListOption, FunnelConversation, Message, Task,
 };
 
 /// The tenant every record belongs to.
 pub const TENANT: &str = "tnt_sandbox";
+
+/// The store's collections (spec paths, or paths of the emulator's own).
+const CONTACTS: &str = "/api/v1/contacts";
+const CONVERSATIONS: &str = "/api/v1/conversations";
+const CALLS: &str = "/api/v1/calls";
+const RECORDINGS: &str = "/api/v1/recordings";
+const TRANSCRIPTIONS: &str = "/api/v1/transcriptions";
+const MESSAGES: &str = "/api/v1/messages";
+const MEDIA: &str = "/api/v1/messages/whatsapp/media";
+const TASKS: &str = "/api/v1/tasks";
+/// The collection of custom field definitions; each has its `/options`.
+const DEFINITIONS: &str = "/api/v1/custom-fields/definitions";
 
 /// Emulator settings.
 #[derive(Debug, Clone)]
@@ -82,34 +95,11 @@ impl Default for LlamadaProConfig {
 
 super::emulator! {
     /// A running LlamadaPro emulator.
-    LlamadaProSandbox = LlamadaProState(LlamadaProConfig, crate::llamadapro::SPEC_JSON) {
-        "startAiEmployeeCall" => calls::start_ai_employee_call,
-        "loadRecording" => calls::load_recording,
-        "getRecording" => calls::get_recording,
-        "createConversation" => conversations::create,
-        "bulkCreateConversations" => conversations::bulk_create,
-        "bulkUpdateConversations" => conversations::bulk_update,
-        "getContacts" => contacts::list,
-        "createContact" => contacts::create,
-        "searchContacts" => contacts::search,
-        "getContact" => contacts::get,
-        "updateContact" => contacts::update,
-        "deleteContact" => contacts::delete,
-        "getMessage" => messages::get,
-        "createMessage" => messages::create,
-        "createTemplateMessage" => messages::create_template,
-        "uploadMedia" => messages::upload_media,
-        "createCall" => calls::create,
-        "startBridgeCall" => calls::start_bridge_call,
-        "startVoiceAgentCall" => calls::start_voice_agent_call,
-        "getCall" => calls::get,
-        "getCallTranscription" => calls::get_transcription,
-        "getCallRecording" => calls::get_recording_of_call,
-    }
+    LlamadaProSandbox = LlamadaProState(LlamadaProConfig, crate::llamadapro::SPEC_JSON) {}
 
     fn new(seed: u64, config: LlamadaProConfig) -> Self {
         let world = data::seed_world(seed, &config);
-        Self { seed, config, world: Mutex::new(world) }
+        Self { config, world: Mutex::new(world) }
     }
 
     fn hooks(state: &Arc<Self>) -> Option<Arc<dyn crate::sandbox::Hooks>> {
@@ -123,7 +113,7 @@ super::emulator! {
             Some(_) => "invalid API key",
             None => "missing X-API-KEY header",
         };
-        Err(ApiError::new(StatusCode::UNAUTHORIZED, refused).into())
+        Err(Self::render_error(StatusCode::UNAUTHORIZED, refused.into()).into())
     })];
 }
 
@@ -135,61 +125,66 @@ impl Sandbox<LlamadaProState> {
 
     /// Every contact, archived ones too when asked, by id.
     pub fn contacts(&self, include_archived: bool) -> Vec<Contact> {
-        self.api.world(|w| {
-            w.contacts
-                .values()
-                .filter(|c| include_archived || c.archived_at.is_none())
-                .map(|c| c.contact.clone())
-                .collect()
-        })
+        let contacts = self.records(CONTACTS).into_iter();
+        typed(contacts.filter(|c| include_archived || c.get("archivedAt").is_none()).collect())
     }
 
     /// Ids of the archived contacts.
     pub fn archived_contact_ids(&self) -> Vec<u64> {
-        self.api.world(|w| w.contacts.iter().filter(|(_, c)| c.archived_at.is_some()).map(|(id, _)| *id).collect())
+        self.records(CONTACTS).iter().filter(|c| c.get("archivedAt").is_some()).filter_map(id_of).collect()
     }
 
     /// Every task, oldest first.
     pub fn tasks(&self) -> Vec<Task> {
-        typed(self.records(records::TASKS))
+        typed(self.records(TASKS))
     }
 
     /// Every custom field definition, oldest first.
     pub fn custom_field_definitions(&self) -> Vec<CustomFieldDefinition> {
-        typed(self.records(records::DEFINITIONS))
+        typed(self.records(DEFINITIONS))
     }
 
     /// Every option of every definition, by definition.
     pub fn custom_field_options(&self) -> Vec<CustomFieldListOption> {
         let definitions = self.custom_field_definitions().into_iter().filter_map(|d| d.id_u64());
-        definitions.flat_map(|id| typed(self.records(&format!("{}/{id}/options", records::DEFINITIONS)))).collect()
+        definitions.flat_map(|id| typed(self.records(&format!("{DEFINITIONS}/{id}/options")))).collect()
     }
 
     /// Every funnel conversation, by id, with its contact.
     pub fn conversations(&self) -> Vec<FunnelConversation> {
-        self.api.world(|w| w.conversations.keys().filter_map(|id| w.conversation_view(*id)).collect())
+        let contacts = self.records(CONTACTS);
+        typed(self.records(CONVERSATIONS).iter().map(|c| conversations::view(&contacts, c)).collect())
     }
 
     /// Every call, by id.
     pub fn calls(&self) -> Vec<Call> {
-        self.api.world(|w| w.calls.values().cloned().collect())
+        typed(self.records(CALLS))
     }
 
     /// Every message, oldest first.
     pub fn messages(&self) -> Vec<Message> {
-        self.api.world(|w| w.messages.clone())
+        typed(self.records(MESSAGES))
     }
 }
 
-/// Records of the generic store as their generated type.
+/// Records of the store as their generated type.
 fn typed<T: serde::de::DeserializeOwned>(records: Vec<Value>) -> Vec<T> {
     records.into_iter().filter_map(|r| serde_json::from_value(r).ok()).collect()
 }
 
-/// The emulator's records.
+/// Typed records as the store keeps them.
+fn values<T: serde::Serialize>(records: impl IntoIterator<Item = T>) -> Vec<Value> {
+    records.into_iter().filter_map(|r| serde_json::to_value(r).ok()).collect()
+}
+
+/// A record's numeric id.
+fn id_of(record: &Value) -> Option<u64> {
+    record.get("id").and_then(Value::as_f64).and_then(id_from_number)
+}
+
+/// The emulator's settings, clock and id sequences; the store has the records.
 #[derive(Debug)]
 pub struct LlamadaProState {
-    seed: u64,
     config: LlamadaProConfig,
     world: Mutex<World>,
 }
@@ -201,76 +196,8 @@ impl LlamadaProState {
     }
 }
 
-/// The contacts by id, and the orders the list was asked for since they
-/// last changed. Reading goes through `Deref`; every way to change a contact
-/// forgets the orders, so a write shows in the next list.
-#[derive(Debug, Default)]
-struct Contacts {
-    by_id: BTreeMap<u64, StoredContact>,
-    /// Ids of the unarchived contacts in a `sortBy` order, by its text ("" for by id).
-    orders: HashMap<String, Arc<[u64]>>,
-}
-
-impl std::ops::Deref for Contacts {
-    type Target = BTreeMap<u64, StoredContact>;
-
-    fn deref(&self) -> &Self::Target {
-        &self.by_id
-    }
-}
-
-impl Contacts {
-    fn insert(&mut self, id: u64, contact: StoredContact) -> Option<StoredContact> {
-        self.orders.clear();
-        self.by_id.insert(id, contact)
-    }
-
-    fn remove(&mut self, id: &u64) -> Option<StoredContact> {
-        self.orders.clear();
-        self.by_id.remove(id)
-    }
-
-    fn get_mut(&mut self, id: &u64) -> Option<&mut StoredContact> {
-        self.orders.clear();
-        self.by_id.get_mut(id)
-    }
-
-    fn values_mut(&mut self) -> impl Iterator<Item = &mut StoredContact> {
-        self.orders.clear();
-        self.by_id.values_mut()
-    }
-
-    /// Ids of the unarchived contacts in the order `params` sorts them,
-    /// worked out once until the next change.
-    fn listed(&mut self, params: &listing::ListParams) -> Arc<[u64]> {
-        let key = params.order_key();
-        if let Some(order) = self.orders.get(&key) {
-            return order.clone();
-        }
-        let listed = self.by_id.iter().filter(|(_, c)| c.archived_at.is_none());
-        let order: Arc<[u64]> = if params.sorts() {
-            let mut records: Vec<(Value, u64)> =
-                listed.map(|(id, c)| (serde_json::to_value(&c.contact).unwrap_or_default(), *id)).collect();
-            params.sort(&mut records);
-            records.into_iter().map(|(_, id)| id).collect()
-        } else {
-            listed.map(|(id, _)| *id).collect()
-        };
-        self.orders.insert(key, order.clone());
-        order
-    }
-}
-
-/// A contact with what only the search index shows.
-#[derive(Debug, Clone)]
-struct StoredContact {
-    contact: Contact,
-    archived_at: Option<DateTime<Utc>>,
-    /// Bumped on every change (the index's `eventSequence`).
-    sequence: u64,
-}
-
-/// Every record, and the sequences ids and times come from.
+/// The sequences ids and times come from, and the seeded records until the
+/// store takes them.
 #[derive(Debug)]
 struct World {
     seed: u64,
@@ -280,24 +207,19 @@ struct World {
     next_id: u64,
     /// Counter behind string ids.
     next_key: u64,
-    contacts: Contacts,
-    /// The seeded tasks, definitions and options, until the store takes them (see `records`).
-    tasks: Vec<Task>,
-    definitions: BTreeMap<u64, CustomFieldDefinition>,
-    options: BTreeMap<u64, CustomFieldListOption>,
-    /// Stored without `contacts`, which are filled in when read.
-    conversations: BTreeMap<u64, FunnelConversation>,
-    calls: BTreeMap<u64, Call>,
-    recordings: BTreeMap<u64, Recording>,
-    transcriptions: BTreeMap<u64, Transcription>,
-    messages: Vec<Message>,
-    media: Vec<UploadedMedia>,
+    /// Seeded records by collection path.
+    seeds: HashMap<String, Vec<Value>>,
 }
 
 impl World {
     fn tick(&mut self) -> DateTime<Utc> {
         self.clock += chrono::Duration::seconds(1);
         self.clock
+    }
+
+    /// The next time, as records hold it.
+    fn now(&mut self) -> Value {
+        stamp(self.tick())
     }
 
     fn id(&mut self) -> u64 {
@@ -310,87 +232,26 @@ impl World {
         self.next_key += 1;
         format!("{prefix}_{:012x}", crate::sandbox::mix(self.seed ^ self.next_key) >> 16)
     }
-
-    /// A conversation as the API shows it, with its contact.
-    fn conversation_view(&self, id: u64) -> Option<FunnelConversation> {
-        let mut conversation = self.conversations.get(&id)?.clone();
-        let contact = conversation.contact_id.and_then(crate::llamadapro::ids::id_from_number);
-        conversation.contacts =
-            contact.and_then(|c| self.contacts.get(&c)).map(|c| c.contact.clone()).into_iter().collect();
-        Some(conversation)
-    }
 }
 
-/// An error answer in the API's one documented shape, `{code, error, message, details}`.
-#[derive(Debug)]
-struct ApiError {
-    status: StatusCode,
-    message: String,
-    details: Map<String, Value>,
+/// A time as the records hold it (as the generated types write it).
+fn stamp(at: DateTime<Utc>) -> Value {
+    serde_json::to_value(at).unwrap_or_default()
 }
 
-impl ApiError {
-    fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into(), details: Map::new() }
-    }
-
-    fn bad_request(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, message)
-    }
-
-    fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, message)
-    }
-
-    fn detail(mut self, key: &str, value: impl Into<Value>) -> Self {
-        self.details.insert(key.into(), value.into());
-        self
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = types::Error {
-            code: Some(f64::from(self.status.as_u16())),
-            error: self.status.canonical_reason().map(str::to_string),
-            message: Some(self.message),
-            details: self.details,
-        };
-        (self.status, axum::Json(body)).into_response()
-    }
-}
-
-type Answer = Result<Response, ApiError>;
-
-fn json<T: serde::Serialize>(value: T) -> Answer {
-    Ok(super::sized_json(StatusCode::OK, &value, super::DEFAULT_JSON_CAPACITY))
+fn bad_request(message: impl Into<String>) -> Refusal {
+    (StatusCode::BAD_REQUEST, message.into())
 }
 
 /// The body as the generated request type. The contract layer has checked it
 /// against the schema already; this only fails where the type is stricter.
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("request body: {e}")))
+fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, Refusal> {
+    serde_json::from_value(body.clone()).map_err(|e| bad_request(format!("request body: {e}")))
 }
 
-/// `record` with the fields of an update `body` among `fields` (JSON names)
-/// set on it: a `null` clears a field (the generated request types read
-/// `null` and absence alike as `None`), an absent one stays.
-fn updated<T: serde::Serialize + serde::de::DeserializeOwned>(
-    record: &T,
-    body: &[u8],
-    fields: &[&str],
-) -> Result<T, ApiError> {
-    let invalid = |e: serde_json::Error| ApiError::bad_request(format!("request body: {e}"));
-    let mut merged = serde_json::to_value(record).map_err(invalid)?;
-    let changes: Map<String, Value> = serde_json::from_slice(body).map_err(invalid)?;
-    let changes = changes.into_iter().filter(|(name, _)| fields.contains(&name.as_str())).collect();
-    crate::sandbox::store::overlay(&mut merged, Value::Object(changes));
-    serde_json::from_value(merged).map_err(invalid)
-}
-
-/// A numeric path id (the contract has checked it is a number).
-fn path_id(text: &str) -> Option<u64> {
-    text.parse::<f64>().ok().and_then(crate::llamadapro::ids::id_from_number)
+/// An answer of 200 with `value`.
+fn ok<T: serde::Serialize>(value: T) -> crate::sandbox::store::Answer {
+    Ok((200, serde_json::to_value(value).map_err(|e| bad_request(e.to_string()))?))
 }
 
 fn number(id: u64) -> f64 {

@@ -1,5 +1,9 @@
-//! Tasks, custom field definitions and the options of `LIST` fields live
-//! in the generic store (created, listed with token paging, sorted and
+//! The emulator's hooks into the generic store: every operation is the
+//! store's, or answered here with the store's records at hand (the contact
+//! search, conversations, calls, messages: see their modules).
+//!
+//! Tasks, custom field definitions and the options of `LIST` fields are
+//! store collections (created, listed with token paging, sorted and
 //! filtered by field, read, updated, deleted); what the spec cannot say is
 //! here. The seeded records; filters that are not a field (tasks' due
 //! dates, conversation and assignee; `filterBy` and `searchBy`); the fields
@@ -13,14 +17,10 @@ use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use super::contacts::FIELDS as CONTACT_FIELDS;
 use super::listing::{Fields, ListParams};
-use super::{ApiError, LlamadaProState, TENANT, World, path_id};
-use crate::sandbox::store::{Context, Hooks, Refusal, text};
-
-/// The collection of tasks (a spec path).
-pub(super) const TASKS: &str = "/api/v1/tasks";
-/// The collection of custom field definitions; each has its `/options`.
-pub(super) const DEFINITIONS: &str = "/api/v1/custom-fields/definitions";
+use super::{CONTACTS, CONVERSATIONS, DEFINITIONS, LlamadaProState, TENANT};
+use crate::sandbox::store::{Answer, Context, Hooks, Records, Refusal, text};
 
 const DEFINITION_FIELDS: Fields = Fields {
     filter: &[
@@ -42,25 +42,17 @@ const OPTION_FIELDS: Fields = Fields {
 
 impl Hooks for LlamadaProState {
     fn seed(&self, path: &str) -> Option<Vec<Value>> {
-        if path == TASKS {
-            return Some(values(self.world(|w| std::mem::take(&mut w.tasks))));
-        }
-        if path == DEFINITIONS {
-            return Some(values(self.world(|w| std::mem::take(&mut w.definitions).into_values().collect::<Vec<_>>())));
-        }
-        // A definition's options, taken from the seed the first time they are asked for.
-        let definition = path.strip_prefix(DEFINITIONS)?.strip_prefix('/')?.strip_suffix("/options")?;
-        let id = path_id(definition).map(|id| id as f64);
-        Some(values(self.world(|w| {
-            let mine: Vec<_> = w.options.values().filter(|o| o.definition_id == id).cloned().collect();
-            w.options.retain(|_, o| o.definition_id != id);
-            mine
-        })))
+        // The emulator's own collections start empty once the seed is taken
+        // (a definition's options too); the others are the store's.
+        let own = [super::CALLS, super::RECORDINGS, super::TRANSCRIPTIONS, super::MESSAGES, super::MEDIA];
+        let seeded = self.world(|w| w.seeds.remove(path));
+        seeded.or_else(|| (own.contains(&path) || path.starts_with(DEFINITIONS)).then(Vec::new))
     }
 
     fn refuse(&self, request: &Context<'_>) -> Result<(), Refusal> {
-        let listed = |fields: &Fields| ListParams::parse(request.query, fields).map(drop).map_err(refusal);
+        let listed = |fields: &Fields| ListParams::parse(request.query, fields).map(drop);
         match request.operation_id {
+            "getContacts" => listed(&CONTACT_FIELDS),
             "getCustomFieldDefinitions" => listed(&DEFINITION_FIELDS),
             "getCustomFieldListOptions" => only_lists(request.parent).and_then(|()| listed(&OPTION_FIELDS)),
             id if id.contains("CustomFieldListOption") => only_lists(request.parent),
@@ -69,9 +61,12 @@ impl Hooks for LlamadaProState {
     }
 
     fn keeps(&self, request: &Context<'_>, record: &Value) -> bool {
-        let listed = |fields: &Fields| ListParams::parse(request.query, fields).is_ok_and(|p| p.matches(record, fields));
+        let listed =
+            |fields: &Fields| ListParams::parse(request.query, fields).is_ok_and(|p| p.matches(record, fields));
         match request.operation_id {
             "getTasks" => task_kept(request, record),
+            // Archived contacts are only found by the search, and by id.
+            "getContacts" => record.get("archivedAt").is_none() && listed(&CONTACT_FIELDS),
             "getCustomFieldDefinitions" => listed(&DEFINITION_FIELDS),
             "getCustomFieldListOptions" => listed(&OPTION_FIELDS),
             _ => true,
@@ -79,8 +74,10 @@ impl Hooks for LlamadaProState {
     }
 
     fn write(&self, request: &Context<'_>, record: &mut Value, before: Option<&Value>) -> Result<(), Refusal> {
+        if matches!(request.operation_id, "createContact" | "updateContact") {
+            return self.write_contact(record, before);
+        }
         let Some(fields) = record.as_object_mut() else { return Ok(()) };
-        let now = |w: &mut World| Value::from(w.tick().to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
         // An update changes what the request may change; the rest stays as stored.
         if let Some(before) = before {
             let fixed: &[&str] = match request.operation_id {
@@ -97,7 +94,7 @@ impl Hooks for LlamadaProState {
         }
         match request.operation_id {
             "createTask" => self.world(|w| {
-                let at = now(w);
+                let at = w.now();
                 fields.insert("id".into(), w.key("task").into());
                 fields.insert("tenantId".into(), TENANT.into());
                 for stamp in ["createdAt", "updatedAt", "publishedAt"] {
@@ -106,7 +103,7 @@ impl Hooks for LlamadaProState {
                 fields.entry("status").or_insert_with(|| "scheduled".into());
             }),
             "updateTask" => self.world(|w| {
-                let at = now(w);
+                let at = w.now();
                 let stamp = match fields.get("status").and_then(Value::as_str) {
                     Some("completed") => Some("completedAt"),
                     Some("cancelled") => Some("cancelledAt"),
@@ -132,7 +129,7 @@ impl Hooks for LlamadaProState {
                 if taken {
                     return Err((StatusCode::BAD_REQUEST, format!("a {entity} field with key {key:?} already exists")));
                 }
-                self.stamp(fields, before.is_none(), now);
+                self.stamp(fields, before.is_none());
             }
             "createCustomFieldListOption" | "updateCustomFieldListOption" => {
                 let definition = request.parent.and_then(|d| d.get("id")).and_then(text).unwrap_or_default();
@@ -148,61 +145,59 @@ impl Hooks for LlamadaProState {
                         return Err((StatusCode::BAD_REQUEST, format!("option {value:?} already exists")));
                     }
                 }
-                self.stamp(fields, before.is_none(), now);
+                self.stamp(fields, before.is_none());
             }
             _ => {}
         }
         Ok(())
     }
 
-    fn remove(&self, request: &Context<'_>, definition: &Value) -> Result<(), Refusal> {
-        if request.operation_id != "deleteCustomFieldDefinition" {
-            return Ok(());
+    fn answer(&self, request: &Context<'_>, body: &Value, records: &mut Records<'_>) -> Option<Answer> {
+        match request.operation_id {
+            "searchContacts" => Some(self.search(body, records)),
+            "createConversation" => Some(self.create_conversation(body, records)),
+            "bulkCreateConversations" => Some(self.bulk_create(body, records)),
+            "bulkUpdateConversations" => Some(self.bulk_update(body, records)),
+            "deleteCustomFieldDefinition" => in_use(request, records).err().map(Err),
+            _ => self.answer_call(request, body, records).or_else(|| self.answer_message(request, body, records)),
         }
-        let force = request.param("force") == Some("true");
-        let Some(key) = definition.get("fieldKey").and_then(Value::as_str) else { return Ok(()) };
-        let entity = definition.get("entityType").and_then(Value::as_str);
-        let id = definition.get("id").and_then(Value::as_f64);
-        self.world(|w| {
-            let in_use = match entity {
-                Some("CONTACT") => w.contacts.values().filter(|c| c.contact.custom_fields.contains_key(key)).count(),
-                Some("FUNNEL_CONVERSATION") => {
-                    w.conversations.values().filter(|c| c.custom_fields.contains_key(key)).count()
-                }
-                _ => 0,
-            };
-            if in_use > 0 && !force {
-                let message = format!(
-                    "custom field {key:?} has values on {in_use} records; delete with force=true to remove them too"
-                );
-                return Err((StatusCode::CONFLICT, message));
-            }
-            match entity {
-                Some("CONTACT") => {
-                    for c in w.contacts.values_mut() {
-                        if c.contact.custom_fields.remove(key).is_some() {
-                            c.sequence += 1;
-                        }
-                    }
-                }
-                Some("FUNNEL_CONVERSATION") => {
-                    for c in w.conversations.values_mut() {
-                        c.custom_fields.remove(key);
-                    }
-                }
-                _ => {}
-            }
-            w.options.retain(|_, o| o.definition_id != id);
-            Ok(())
-        })
     }
+}
+
+/// A definition whose key has stored values (on contacts or conversations)
+/// is deleted only with `force=true`, which deletes the values too (409);
+/// the store deletes it.
+fn in_use(request: &Context<'_>, records: &mut Records<'_>) -> Result<(), Refusal> {
+    let Some(definition) = records.get(DEFINITIONS, request.path_param("id")).cloned() else { return Ok(()) };
+    let Some(key) = definition.get("fieldKey").and_then(Value::as_str) else { return Ok(()) };
+    let records = match definition.get("entityType").and_then(Value::as_str) {
+        Some("CONTACT") => records.of(CONTACTS),
+        Some("FUNNEL_CONVERSATION") => records.of(CONVERSATIONS),
+        _ => return Ok(()),
+    };
+    let has = |r: &Value| r.get("customFields").and_then(|f| f.get(key)).is_some();
+    let in_use = records.iter().filter(|r| has(r)).count();
+    if in_use > 0 && request.param("force") != Some("true") {
+        let message =
+            format!("custom field {key:?} has values on {in_use} records; delete with force=true to remove them too");
+        return Err((StatusCode::CONFLICT, message));
+    }
+    for record in records.iter_mut().filter(|r| has(r)) {
+        if let Some(fields) = record.get_mut("customFields").and_then(Value::as_object_mut) {
+            fields.remove(key);
+        }
+        if let Some(sequence) = record.get("eventSequence").and_then(Value::as_u64) {
+            crate::sandbox::store::overlay(record, serde_json::json!({ "eventSequence": sequence + 1 }));
+        }
+    }
+    Ok(())
 }
 
 impl LlamadaProState {
     /// Sets the times (and, on a new record, the id and tenant) the server keeps.
-    fn stamp(&self, fields: &mut Map<String, Value>, new: bool, now: impl Fn(&mut World) -> Value) {
+    fn stamp(&self, fields: &mut Map<String, Value>, new: bool) {
         self.world(|w| {
-            let at = now(w);
+            let at = w.now();
             if new {
                 fields.insert("id".into(), w.id().into());
                 fields.insert("tenantId".into(), TENANT.into());
@@ -213,15 +208,6 @@ impl LlamadaProState {
     }
 }
 
-/// Seeded records as the store keeps them.
-fn values<T: serde::Serialize>(records: Vec<T>) -> Vec<Value> {
-    records.iter().filter_map(|r| serde_json::to_value(r).ok()).collect()
-}
-
-fn refusal(error: ApiError) -> Refusal {
-    (error.status, error.message)
-}
-
 /// Only `LIST` definitions have options.
 fn only_lists(definition: Option<&Value>) -> Result<(), Refusal> {
     let field = |name| definition.and_then(|d| d.get(name)).and_then(text).unwrap_or_default();
@@ -229,10 +215,8 @@ fn only_lists(definition: Option<&Value>) -> Result<(), Refusal> {
         "LIST" => Ok(()),
         kind => {
             let kind = if kind.is_empty() { "unknown" } else { kind };
-            let message = format!(
-                "custom field definition {} is of type {kind}, not LIST: it has no options",
-                field("id")
-            );
+            let message =
+                format!("custom field definition {} is of type {kind}, not LIST: it has no options", field("id"));
             Err((StatusCode::BAD_REQUEST, message))
         }
     }

@@ -212,6 +212,12 @@ impl LivePersonState {
         world.advance(self.config.command_delay);
         f(&mut world)
     }
+
+    /// `f` on the world if `conversation` is open; a 404 once it is closed
+    /// (the commands of a closed conversation are gone).
+    fn in_open<T>(&self, conversation: &str, f: impl FnOnce(&mut World) -> Result<T, ApiError>) -> Result<T, ApiError> {
+        self.world(|w| if w.is_open(conversation) { f(w) } else { Err(not_found(conversation)) })
+    }
 }
 
 impl World {
@@ -448,10 +454,7 @@ async fn command(
     }
     let fails = kind == CommandType::Transfer
         && !payload["skill"].as_str().is_some_and(|skill| state.config.skills.iter().any(|s| s == skill));
-    let id = state.world(|w| {
-        if !w.is_open(&conversation) {
-            return Err(not_found(&conversation));
-        }
+    let id = state.in_open(&conversation, |w| {
         let id = w.next_command.to_string();
         w.next_command += 1;
         w.commands.push_back(StoredCommand {
@@ -511,10 +514,7 @@ async fn list_commands(
 ) -> Answer {
     check_account(&state, &account)?;
     let delay = state.config.command_delay;
-    let commands = state.world(|w| {
-        if !w.is_open(&conversation) {
-            return Err(not_found(&conversation));
-        }
+    let commands = state.in_open(&conversation, |w| {
         Ok(w.commands.iter().rev().filter(|c| c.conversation_id == conversation).map(|c| w.view(c, delay)).collect())
     })?;
     Ok(axum::Json(CommandList(commands)).into_response())
@@ -526,10 +526,7 @@ async fn get_command(
 ) -> Answer {
     check_account(&state, &account)?;
     let delay = state.config.command_delay;
-    let view = state.world(|w| {
-        if !w.is_open(&conversation) {
-            return Err(not_found(&conversation));
-        }
+    let view = state.in_open(&conversation, |w| {
         w.commands
             .iter()
             .find(|c| c.id == command && c.conversation_id == conversation)

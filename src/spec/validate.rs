@@ -1649,6 +1649,13 @@ mod tests {
     }
 
     #[test]
+    fn an_arrays_own_rules_come_before_its_items() {
+        let v = inline(json!({"type": "array", "minItems": 3, "items": {"type": "integer"}}));
+        assert_eq!(failure(post_thing(&v, r#"[1, "two"]"#)), "request body: has 2 items, fewer than 3");
+        assert_eq!(failure(post_thing(&v, r#"[1, "two", 3]"#)), r#"request body[1]: "two" is not an integer"#);
+    }
+
+    #[test]
     fn additional_properties_false_and_schema() {
         let closed = inline(json!({"type": "object", "properties": {"a": {}}, "additionalProperties": false}));
         assert!(post_thing(&closed, r#"{"a": [1, {"b": null}]}"#).is_ok());

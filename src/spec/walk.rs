@@ -590,31 +590,36 @@ impl<'s> Walker<'s> {
     }
 
     fn array(&mut self, parts: &Parts<'s>, items: &[Value], at: &Loc<'_>, depth: usize) -> Step {
-        let len = items.len() as u64;
-        for schema in parts {
-            if let Some(item_schema) = schema.items {
+        for node in parts {
+            // The array's own rules first, then its items: the first
+            // difference a check reports.
+            if node.array_rules {
+                self.array_rules(node.map, items, at)?;
+            }
+            if let Some(item_schema) = node.items {
                 for (i, item) in items.iter().enumerate() {
                     self.value(item_schema, item, &Loc::Index(at, i), &BTreeSet::new(), depth + 1)?;
                 }
             }
-            if !schema.array_rules {
-                continue;
-            }
-            let schema = schema.map;
-            let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
-            if let Some(min) = bound("minItems").filter(|min| len < *min) {
-                self.report(DriftKind::BrokenConstraint, at, format!("has {len} items, fewer than {min}"))?;
-            }
-            if let Some(max) = bound("maxItems").filter(|max| len > *max) {
-                self.report(DriftKind::BrokenConstraint, at, format!("has {len} items, more than {max}"))?;
-            }
-            if schema.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
-                for (i, item) in items.iter().enumerate() {
-                    if let Some(j) = items.iter().skip(i + 1).position(|other| other == item) {
-                        let message = format!("items {i} and {} are equal, but must be unique", i + 1 + j);
-                        self.report(DriftKind::BrokenConstraint, at, message)?;
-                        break;
-                    }
+        }
+        Ok(())
+    }
+
+    /// `minItems`, `maxItems` and `uniqueItems`.
+    fn array_rules(&mut self, schema: &Map<String, Value>, items: &[Value], at: &Loc<'_>) -> Step {
+        let len = items.len() as u64;
+        let bound = |key: &str| schema.get(key).and_then(Value::as_u64);
+        if let Some(min) = bound("minItems").filter(|min| len < *min) {
+            self.report(DriftKind::BrokenConstraint, at, format!("has {len} items, fewer than {min}"))?;
+        }
+        if let Some(max) = bound("maxItems").filter(|max| len > *max) {
+            self.report(DriftKind::BrokenConstraint, at, format!("has {len} items, more than {max}"))?;
+        }
+        if schema.get("uniqueItems").and_then(Value::as_bool) == Some(true) {
+            for (i, item) in items.iter().enumerate() {
+                if let Some(j) = items.iter().skip(i + 1).position(|other| other == item) {
+                    let message = format!("items {i} and {} are equal, but must be unique", i + 1 + j);
+                    return self.report(DriftKind::BrokenConstraint, at, message);
                 }
             }
         }

@@ -771,45 +771,13 @@ where
     client.pre::<()>(&mut request, &info).await.map_err(Error::from)?;
     let response = WANTS_VALUE.scope(true, client.exec(request, &info));
     let response = response.await.map_err(|e| Error::uncarried(operation_id, e))?;
+    // A JSON answer was checked (and parsed) as it was read: one that is
+    // not JSON is already an `Error::Decode` with a masked excerpt.
     if response.status().is_success() {
-        checked_json(response, operation_id, &client.inner().inner.credentials).await
+        Ok(response)
     } else {
         Err(progenitor_client::Error::<()>::UnexpectedResponse(response).into())
     }
-}
-
-/// A success response whose content type says JSON, checked to be JSON, as
-/// a typed call's would be: a body that is not is an [`Error::Decode`] with
-/// a masked excerpt, never handed on to be printed; one that is carries
-/// its [`JsonBody`]. Other media types (downloads) pass unread.
-async fn checked_json(
-    response: Response,
-    operation: &'static str,
-    credentials: &SchemeCredentials,
-) -> Result<Response> {
-    // Parsed as it was read, or not JSON.
-    if !content_is_json(response.headers()) || response.extensions().get::<JsonBody>().is_some() {
-        return Ok(response);
-    }
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.map_err(|e| Error::transport(operation, e))?;
-    let parsed = match bytes.iter().all(u8::is_ascii_whitespace) {
-        true => None,
-        false => match serde_json::from_slice(&bytes) {
-            Ok(value) => Some(JsonBody(value)),
-            Err(error) => {
-                let secrets = credentials.secrets();
-                let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
-                return Err(Error::decode(operation, &error, &bytes, &secrets));
-            }
-        },
-    };
-    let mut response = rebuilt(status, headers, bytes);
-    if let Some(parsed) = parsed {
-        response.extensions_mut().insert(parsed);
-    }
-    Ok(Response::from(response))
 }
 
 /// A response with this status, headers and body, read whole.

@@ -227,7 +227,7 @@ impl TerminalSafe<serde_json::ser::PrettyFormatter<'static>> {
 /// character's UTF-8 starts with 0x7F, 0xC2 or 0xE2, so most text is
 /// written whole after one scan of its bytes.
 fn write_escaped<W: ?Sized + std::io::Write>(writer: &mut W, fragment: &str) -> std::io::Result<()> {
-    if !fragment.bytes().any(|b| matches!(b, 0x7f | 0xc2 | 0xe2)) {
+    if memchr::memchr3(0x7f, 0xc2, 0xe2, fragment.as_bytes()).is_none() {
         return writer.write_all(fragment.as_bytes());
     }
     let mut start = 0;

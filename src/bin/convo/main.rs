@@ -100,6 +100,9 @@ mod values;
 
 use std::process::ExitCode;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{FromArgMatches, Parser, Subcommand};
 
 use output::OutputFormat;

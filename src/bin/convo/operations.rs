@@ -106,6 +106,9 @@ pub(crate) struct Operation {
     /// The spec's operationId.
     pub(crate) id: String,
     pub(crate) method: String,
+    /// A GET, or a POST the spec says creates nothing (`x-retry-safe`):
+    /// safe to send again, or ahead of being asked.
+    retry_safe: bool,
     pub(crate) path: String,
     summary: Option<String>,
     description: Option<String>,
@@ -671,8 +674,32 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             }
         });
         let pages = async {
+            // The next page, asked for before this one is checked and
+            // written, so the server builds it meanwhile (safe calls only).
+            let mut ahead: Option<(Value, _)> = None;
             while let Some(((values, _), cursor, answer)) = asked.recv().await {
-                let page = self.page(paging, &values, body.clone(), cursor).await.map(|answer| convo_clients::Page {
+                let sent = match (ahead.take(), &cursor) {
+                    (Some((next, sending)), Some(cursor)) if next == *cursor => sending.await,
+                    _ => self.send_page(paging, values.clone(), body.clone(), cursor).await,
+                };
+                let next = sent.as_ref().ok().and_then(|response| {
+                    let next = paging.next_value(&response.extensions().get::<convo_clients::JsonBody>()?.0)?;
+                    Some(next).filter(|_| self.op.retry_safe)
+                });
+                if let Some(next) = next {
+                    let mut sending = Box::pin(self.send_page(paging, values, body.clone(), Some(next.clone())));
+                    // One poll hands the request to the connection's task.
+                    let sending = match futures::poll!(&mut sending) {
+                        std::task::Poll::Ready(sent) => futures::future::Either::Left(std::future::ready(sent)),
+                        std::task::Poll::Pending => futures::future::Either::Right(sending),
+                    };
+                    ahead = Some((next, sending));
+                }
+                let page = match sent {
+                    Ok(response) => self.answers.read(response).await,
+                    Err(failure) => Err(failure),
+                };
+                let page = page.map(|answer| convo_clients::Page {
                     next: paging.next_value(&answer),
                     items: items(answer, paging),
                 });
@@ -703,7 +730,18 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         body: Option<Value>,
         cursor: Option<Value>,
     ) -> Result<Value, Failure> {
-        let mut values = values.clone();
+        let response = self.send_page(paging, values.clone(), body, cursor).await?;
+        self.answers.read(response).await
+    }
+
+    /// Sends the request of one page, unchecked.
+    async fn send_page(
+        &self,
+        paging: &model::Paging,
+        mut values: BTreeMap<String, Vec<String>>,
+        body: Option<Value>,
+        cursor: Option<Value>,
+    ) -> Result<reqwest::Response, Failure> {
         if let Some(cursor) = cursor.as_ref().and_then(scalar) {
             // A cursor that stands alone (Luware's nextPageToken) carries the query itself.
             if self.op.params.iter().any(|p| p.name == paging.param && p.exclusive) {
@@ -713,8 +751,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             values.insert(paging.param.clone(), vec![cursor]);
         }
         let request = request(self.op, &values, body, self.client.base_url(), self.client.http_client())?;
-        let response = self.client.execute_operation(&self.op.id, request).await.map_err(|e| self.failure(e))?;
-        self.answers.read(response).await
+        self.client.execute_operation(&self.op.id, request).await.map_err(|e| self.failure(e))
     }
 
     /// `error` as a failure; a refused value names the flag the user typed,
@@ -1065,6 +1102,7 @@ fn operation(
         name: case(&op.id, '-'),
         id: op.id.clone(),
         method: op.method.to_ascii_uppercase(),
+        retry_safe: op.retry_safe || op.method.eq_ignore_ascii_case("get"),
         path: op.path.clone(),
         summary: op.summary.clone(),
         description: op.description.clone(),

@@ -193,9 +193,11 @@ fn usage_errors_exit_2_and_send_nothing() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_nonblocking(true).unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let cases: [(&[&str], &str); 3] = [
+    let cases: [(&[&str], &str); 4] = [
         (&["llamadapro", "--api-key", "k", "--base-url", &base, "get-tasks", "--status", "BOGUS"], "is not one of"),
         (&["salesloft", "--api-key", "k", "--base-url", &base, "list-conversations", "--per-page", "1000"], "maximum"),
+        // A negative number is a value (clap would take it for a flag).
+        (&["salesloft", "--api-key", "k", "--base-url", &base, "list-conversations", "--per-page", "-5"], "minimum"),
         (&["llamadapro", "--api-key", "k", "--base-url", &base, "create-task", "--objective", "x"], "context"),
     ];
     for (args, message) in cases {

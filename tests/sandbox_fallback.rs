@@ -5,7 +5,7 @@
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
 use convo_clients::sandbox::validate::SpecValidator;
-use convo_clients::sandbox::{FALLBACK_HEADER, HarnessConfig, SpecSandbox};
+use convo_clients::sandbox::{FALLBACK_HEADER, HarnessConfig, SPEC_CREDENTIAL, SpecSandbox};
 use serde_json::{Value, json};
 
 /// The Luware spec the crate embeds, plus an operation nobody has emulated:
@@ -50,14 +50,14 @@ fn luware_with_notes() -> Value {
     spec
 }
 
-/// A credential for every scheme of the five specs: a spec sandbox takes any.
+/// A credential for every scheme of the five specs: the one a spec sandbox takes.
 fn any_credentials() -> reqwest::header::HeaderMap {
     let mut headers = reqwest::header::HeaderMap::new();
     for (name, value) in [
-        ("ocp-apim-subscription-key", "any"),
-        ("authorization", "Bearer any"),
-        ("agent-secret-key", "any"),
-        ("x-api-key", "any"),
+        ("ocp-apim-subscription-key", "sandbox"),
+        ("authorization", "Bearer sandbox"),
+        ("agent-secret-key", "sandbox"),
+        ("x-api-key", "sandbox"),
     ] {
         headers.insert(name, reqwest::header::HeaderValue::from_static(value));
     }
@@ -284,13 +284,16 @@ async fn credentials_are_checked_before_the_request_is_validated() {
     assert_eq!(send(post.clone(), url, vec![("x-api-key", sb.api_key())]).await.0, 400);
     sb.shutdown().await;
 
-    // The spec alone: any credential will do, but one is needed.
+    // The spec alone: its one credential for every scheme, and nothing else.
     let spec: Value = serde_json::from_str(convo_clients::luware::SPEC_JSON).unwrap();
     let sb = SpecSandbox::from_spec(&spec, 0, &HarnessConfig::default()).await.unwrap();
     let url = format!("{}/vfcrest/v1/conversations/c1/labels", sb.base_url());
-    refused(send(post.clone(), url.clone(), vec![("ocp-apim-subscription-key", "any".into())]).await, 401, "message");
-    let any = vec![("ocp-apim-subscription-key", "any".into()), ("authorization", "Bearer any".into())];
-    assert_eq!(send(post.clone(), url, any).await.0, 400);
+    let key = ("ocp-apim-subscription-key", SPEC_CREDENTIAL.to_string());
+    refused(send(post.clone(), url.clone(), vec![key.clone()]).await, 401, "message");
+    let wrong = vec![key.clone(), ("authorization", "Bearer any".into())];
+    refused(send(post.clone(), url.clone(), wrong).await, 401, "message");
+    let both = vec![key, ("authorization", format!("Bearer {SPEC_CREDENTIAL}"))];
+    assert_eq!(send(post.clone(), url, both).await.0, 400);
     assert_eq!(sb.contract_violations(), Vec::<String>::new());
     sb.shutdown().await;
 }

@@ -297,6 +297,10 @@ fn present(
     }
 }
 
+/// The one credential a [`SpecSandbox`] accepts, for every security scheme
+/// of its spec (with `basic`, as the whole `user:password` text).
+pub const SPEC_CREDENTIAL: &str = "sandbox";
+
 /// The state of a [`SpecSandbox`]: none, as it emulates nothing.
 #[derive(Debug)]
 pub struct SpecOnly;
@@ -304,9 +308,9 @@ pub struct SpecOnly;
 /// A sandbox for any OpenAPI 3.0 spec, without an emulator: every request is
 /// validated against the spec and every operation is answered with its
 /// documented success response, built from the spec's examples and schemas.
-/// Useful for an operation (or an API) before it has an emulator. Any
-/// credential is accepted where the spec's `security` asks for one; a
-/// request without one is answered 401.
+/// Useful for an operation (or an API) before it has an emulator. Where the
+/// spec's `security` asks for a credential, [`SPEC_CREDENTIAL`] is accepted
+/// and any other, or none, is answered 401, as the API would.
 pub type SpecSandbox = Sandbox<SpecOnly>;
 
 impl Sandbox<SpecOnly> {
@@ -318,15 +322,21 @@ impl Sandbox<SpecOnly> {
     /// the port cannot be bound.
     pub async fn from_spec(spec: &serde_json::Value, port: u16, config: &HarnessConfig) -> io::Result<Self> {
         let validator = validate::SpecValidator::new(spec).map_err(io::Error::other)?;
-        let any_credential =
-            std::sync::Arc::new(move |scheme: &str, credential: Option<&str>, _: &_| match credential {
-                Some(_) => Ok(()),
-                None => {
-                    let message = format!("missing credentials ({scheme})");
-                    Err(errors::render(&validator, None, axum::http::StatusCode::UNAUTHORIZED, &message).into())
+        let sandbox_credential = std::sync::Arc::new(move |scheme: &str, credential: Option<&str>, _: &_| {
+            // A basic credential arrives as base64 of `user:password`.
+            let basic = |given: &str| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, given).ok();
+            let message = match credential {
+                Some(given)
+                    if given == SPEC_CREDENTIAL || basic(given).as_deref() == Some(SPEC_CREDENTIAL.as_bytes()) =>
+                {
+                    return Ok(());
                 }
-            });
-        let harness = Harness::from_spec(spec, None, any_credential, None, config).map_err(io::Error::other)?;
+                Some(_) => format!("invalid credentials ({scheme})"),
+                None => format!("missing credentials ({scheme})"),
+            };
+            Err(errors::render(&validator, None, axum::http::StatusCode::UNAUTHORIZED, &message).into())
+        });
+        let harness = Harness::from_spec(spec, None, sandbox_credential, None, config).map_err(io::Error::other)?;
         Self::serve(std::sync::Arc::new(SpecOnly), axum::Router::new(), harness, port).await
     }
 }

@@ -1363,7 +1363,9 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
                     .help(format!("The {} (or --{}){}", p.name, p.flag, short_names(&p.short))),
             );
         }
+        // `--offset -5`: a value, not a flag.
         let mut arg = Arg::new(leak(&p.arg_id))
+            .allow_negative_numbers(true)
             .long(leak(long))
             .aliases(other.iter().map(|a| leak(a)))
             .value_name(value_name)
@@ -1482,6 +1484,7 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
                 Shape::One | Shape::List => f.name.clone(),
             };
             let mut arg = Arg::new(leak(&f.arg_id))
+                .allow_negative_numbers(true)
                 .long(leak(&f.flag))
                 .aliases(f.aliases.iter().map(|a| leak(a)))
                 .value_name(leak(&value_name))
@@ -1511,6 +1514,7 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
                 };
                 let help = item.help.clone().unwrap_or_else(|| format!("An item of {}; repeat for more", list.name));
                 let mut arg = Arg::new(leak(id))
+                    .allow_negative_numbers(true)
                     .long(leak(&item.flag))
                     .action(ArgAction::Append)
                     .value_name(leak(&value_name))

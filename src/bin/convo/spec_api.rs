@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 use clap::{Arg, ArgMatches, Command, FromArgMatches};
-use convo_clients::sandbox::{HarnessConfig, SpecSandbox};
+use convo_clients::sandbox::{HarnessConfig, SPEC_CREDENTIAL, SpecSandbox};
 use convo_clients::spec::model;
 use convo_clients::{OperationClient, SpecClientBuilder};
 
@@ -182,7 +182,7 @@ async fn connect<A: SpecApi>(
     if context.sandbox && !crate::connect::served(&config::ApiSettings::urls(settings)) {
         let sandbox = start_spec(A::SPEC_JSON).await?;
         let builder =
-            schemes.iter().fold(A::builder(sandbox.base_url()), |b, (scheme, _)| b.credential(scheme, "sandbox"));
+            schemes.iter().fold(A::builder(sandbox.base_url()), |b, (scheme, _)| b.credential(scheme, SPEC_CREDENTIAL));
         return Ok((builder.config(context.client_config.clone()).build()?, Some(sandbox)));
     }
     let mut needed = config::Needed::default();
@@ -216,7 +216,7 @@ pub async fn serve<A: SpecApi>(options: &ServeOptions) -> Result<Served, Failure
     serve_spec(A::NAME, options, A::SPEC_JSON, |sandbox, out| {
         out.export(leak(Setting::new(A::NAME, BASE_URL).env), sandbox.base_url());
         for (_, setting) in schemes::<A>() {
-            out.export(leak(setting.env), "sandbox");
+            out.export(leak(setting.env), SPEC_CREDENTIAL);
         }
         // A few ids of each paged collection, to try commands on.
         let spec = model::Spec::from_json(A::SPEC_JSON).ok();

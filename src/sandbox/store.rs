@@ -5,8 +5,7 @@
 //! query parameter's `x-filter`, such as `created_at[gt]` keeping the items
 //! created after its date-time; else a query parameter named as a field of
 //! the items) and sorting (`sort`, `sort_by`, `sortBy`: `field`, `-field`,
-//! `field:desc`, `field=desc`, or a `sort_direction`; descending is the
-//! ascending order reversed), and `GET`/`PUT`/`PATCH`/`DELETE` on an item
+//! `field:desc`, `field=desc`, or a `sort_direction`), and `GET`/`PUT`/`PATCH`/`DELETE` on an item
 //! read, merge and remove it, with a 404 once it is gone (an item is read as one
 //! record, even one whose answer holds a single array; a numeric id matches
 //! however the path writes it, `352` or `352.0`). A collection at
@@ -40,6 +39,7 @@
 //! an emulator's records (its hooks seeded them) is given as it is, and the
 //! contract reports a misfit.
 
+use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -107,6 +107,12 @@ pub trait Hooks: Send + Sync + 'static {
     /// store's own (a query parameter named as a field).
     fn keeps(&self, _request: &Context<'_>, _record: &Value) -> bool {
         true
+    }
+
+    /// How the list orders two records its order finds equal, as if
+    /// ascending (`Equal`: as stored).
+    fn ties(&self, _request: &Context<'_>, _a: &Value, _b: &Value) -> Ordering {
+        Ordering::Equal
     }
 
     /// A record about to be stored (created, or `before` changed by the
@@ -339,12 +345,11 @@ impl Store {
         let mut answer = match role {
             Role::List(pointer) => {
                 let context = Context { records: &collection.items, ..base };
-                let keeps = |item: &Value| hooks.is_none_or(|h| h.keeps(&context, item));
                 let seed = self.seed ^ fnv(key.bytes());
                 let tokens = Tokens { seed, query: &query, size: size_param(op) };
                 let (items, listed) = (&collection.items, &mut collection.listed);
                 let nullable = |at: &str| self.nullable(op, at);
-                let hooks_of = (keeps, |item: &mut Value| show(&context, item));
+                let hooks_of = hooks.map(|h| (h, &context));
                 let mut answer = match list(op, &pointer, envelope, (items, listed), hooks_of, (&tokens, &nullable)) {
                     Ok(answer) => answer?,
                     Err(refused) => return Some(refused),
@@ -883,8 +888,8 @@ fn put(answer: &mut Value, pointer: &str, value: Value) {
     }
 }
 
-/// One page of `items`, filtered (by the store and `keeps`) and sorted as
-/// the query asks, in the envelope, each as `show` shows it; the fields
+/// One page of `items`, filtered (by the store and the hooks) and sorted as
+/// the query asks, in the envelope, each as the hooks show it; the fields
 /// that describe the page are filled in (see the module). A next or
 /// previous page there is none of is `null` where the answer may say so
 /// (`nullable`, a pointer into it), else left out.
@@ -893,7 +898,7 @@ fn list(
     pointer: &str,
     mut envelope: Value,
     (items, listed): (&[Value], &mut Option<Listed>),
-    (keeps, show): (impl Fn(&Value) -> bool, impl Fn(&mut Value)),
+    hooks: Option<(&dyn Hooks, &Context<'_>)>,
     (tokens, nullable): (&Tokens<'_>, &dyn Fn(&str) -> bool),
 ) -> Result<Option<Value>, Stored> {
     let query = tokens.query;
@@ -904,10 +909,10 @@ fn list(
         query.iter().filter(|(k, _)| !paging_params.contains(&Some(k.as_str()))).cloned().collect();
     key.sort();
     if listed.as_ref().is_none_or(|(last, _)| *last != key) {
-        *listed = Some((key, select(op, query, &paging_params, items, keeps)));
+        *listed = Some((key, select(op, query, &paging_params, items, hooks)));
     }
     let selected = listed.as_ref().map_or(&[][..], |(_, at)| at.as_slice());
-    let records = |at: &[usize]| at.iter().filter_map(|at| items.get(*at)).map(|item| shown(item, &show)).collect();
+    let records = |at: &[usize]| at.iter().filter_map(|at| items.get(*at)).map(|item| shown(item, hooks)).collect();
     let one = |names: &[&str]| query.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(_, v)| v.as_str());
     let size = one(&size_param.map(|p| [p.name.as_str()]).unwrap_or([""]))
         .and_then(|v| v.parse::<f64>().ok())
@@ -978,14 +983,14 @@ fn list(
 
 /// The positions of the `items` a list's query selects, in the order it
 /// asks for: by its `x-filter` parameters, the store's own filters (a
-/// query parameter named as a field), and `keeps`. A descending order is
-/// the ascending one reversed, ties too.
+/// query parameter named as a field), and the hooks'. Ties are ordered by
+/// the hooks, else kept as stored.
 fn select(
     op: &Operation,
     query: &[(String, String)],
     paging: &[Option<&str>],
     items: &[Value],
-    keeps: impl Fn(&Value) -> bool,
+    hooks: Option<(&dyn Hooks, &Context<'_>)>,
 ) -> Vec<usize> {
     let (ordering_params, field, descending) = ordering(op, query);
     let declared: Vec<Declared<'_>> = op.parameters.iter().filter_map(|p| Declared::of(p, query)).collect();
@@ -1006,14 +1011,18 @@ fn select(
             Some(field) => text(field).is_some_and(|t| wanted.iter().any(|w| w.eq_ignore_ascii_case(&t))),
             None => wanted.iter().all(|w| w.is_empty()),
         }) && declared.iter().all(|filter| filter.keeps(item))
-            && keeps(item)
+            && hooks.is_none_or(|(hooks, request)| hooks.keeps(request, item))
     };
     let mut selected: Vec<usize> = (0..items.len()).filter(|at| items.get(*at).is_some_and(kept)).collect();
-    if let Some(field) = field {
-        selected.sort_by(|a, b| compare(items.get(*a).and_then(|i| i.get(field)), items.get(*b).and_then(|i| i.get(field))));
-    }
-    if descending {
-        selected.reverse();
+    let tie = |a: &Value, b: &Value| hooks.map_or(Ordering::Equal, |(hooks, request)| hooks.ties(request, a, b));
+    match field {
+        Some(field) => selected.sort_by(|a, b| {
+            let (Some(a), Some(b)) = (items.get(*a), items.get(*b)) else { return Ordering::Equal };
+            let order = compare(a.get(field), b.get(field)).then_with(|| tie(a, b));
+            if descending { order.reverse() } else { order }
+        }),
+        None if descending => selected.reverse(),
+        None => {}
     }
     selected
 }
@@ -1088,10 +1097,12 @@ pub(crate) fn lookup<'v>(record: &'v Value, path: &str) -> Vec<&'v Value> {
     current
 }
 
-/// A listed record, as `show` shows it.
-fn shown(item: &Value, show: &impl Fn(&mut Value)) -> Value {
+/// A listed record, as the hooks show it.
+fn shown(item: &Value, hooks: Option<(&dyn Hooks, &Context<'_>)>) -> Value {
     let mut item = item.clone();
-    show(&mut item);
+    if let Some((hooks, request)) = hooks {
+        hooks.show(request, &mut item);
+    }
     item
 }
 
@@ -1215,8 +1226,7 @@ fn fnv(bytes: impl Iterator<Item = u8>) -> u64 {
 
 /// Orders two optional values: numbers numerically, the rest as text
 /// (ignoring case); absent last.
-pub(crate) fn compare(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
+pub(crate) fn compare(a: Option<&Value>, b: Option<&Value>) -> Ordering {
     match (a, b) {
         (Some(Value::Number(x)), Some(Value::Number(y))) => {
             x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal)

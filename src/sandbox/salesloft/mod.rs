@@ -26,7 +26,7 @@ use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::store::{Answer, Context, Hooks, Records, overlay, text};
+use super::store::{Answer, Context, Hooks, Records, compare, overlay, text};
 use super::{HarnessConfig, Refused, Sandbox};
 use crate::salesloft::types::Conversation;
 
@@ -180,6 +180,11 @@ impl Hooks for SalesloftState {
         let newest_first = [("sort_by", "created_at"), ("sort_direction", "desc")];
         let listing = operation_id == "listConversations";
         newest_first.into_iter().filter(|_| listing).map(|(name, value)| (name.into(), value.into())).collect()
+    }
+
+    /// Records that sort the same are in creation order, newest first when descending.
+    fn ties(&self, _request: &Context<'_>, a: &Value, b: &Value) -> std::cmp::Ordering {
+        compare(a.get("created_at"), b.get("created_at"))
     }
 
     fn listed(&self, request: &Context<'_>, answer: &mut Value) {

@@ -1377,10 +1377,15 @@ mod tests {
         let e = failed(&|doc| doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-on-maximum"] = json!("wrap"));
         assert_eq!(e.pointer, "#/paths/~1things~1{id}/get/parameters/0");
         assert_eq!(e.to_string(), "GET /things/{id}: query parameter v: unsupported x-on-maximum Some(\"wrap\")");
-        let filter = |rule: Value| failed(&|doc| doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-filter"] = rule.clone());
+        let filter = |rule: Value| {
+            failed(&|doc| doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-filter"] = rule.clone())
+        };
         let e = filter(json!({"field": "a.b", "op": "like"}));
         assert_eq!(e.pointer, "#/paths/~1things~1{id}/get/parameters/0/x-filter");
-        assert!(e.to_string().ends_with("x-filter: op \"like\" is not one of eq, lt, lte, gt, gte, in, starts-with"), "{e}");
+        assert!(
+            e.to_string().ends_with("x-filter: op \"like\" is not one of eq, lt, lte, gt, gte, in, starts-with"),
+            "{e}"
+        );
         assert!(filter(json!({"op": "eq"})).to_string().contains("`field` must name"));
         assert!(filter(json!({"field": "a", "op": "eq", "on": 1})).to_string().contains("unknown key \"on\""));
         let e = failed(&|doc| doc["paths"]["/things/{id}"]["get"]["x-range"] = json!({"from": "a"}));

@@ -5,15 +5,16 @@
 //! query parameter's `x-filter`, such as `created_at[gt]` keeping the items
 //! created after its date-time; else a query parameter named as a field of
 //! the items) and sorting (`sort`, `sort_by`, `sortBy`: `field`, `-field`,
-//! `field:desc`, `field=desc`, or a `sort_direction`), and `GET`/`PUT`/`PATCH`/`DELETE` on an item
-//! read, merge and remove it, with a 404 once it is gone (an item is read as one
-//! record, even one whose answer holds a single array; a numeric id matches
-//! however the path writes it, `352` or `352.0`). A collection at
-//! `<collection>/{id}/<name>` belongs to record `{id}`: without that record
-//! it is refused (404 where the operation documents one, else 400), and it
-//! is deleted with it. A request path is the collection whose spec path
-//! it fits, a literal segment winning over a parameter
-//! (`/conversations/states` is not conversation `states`).
+//! `field:desc`, `field=desc`, or a `sort_direction`; ties as the hooks
+//! order them, else as stored), and `GET`/`PUT`/`PATCH`/`DELETE` on an
+//! item read, merge and remove it, with a 404 once it is gone (an item is
+//! read as one record, even one whose answer holds a single array; a
+//! numeric id matches however the path writes it, `352` or `352.0`). A
+//! collection at `<collection>/{id}/<name>` belongs to record `{id}`:
+//! without that record it is refused (404 where the operation documents
+//! one, else 400), and it is deleted with it. A request path is the
+//! collection whose spec path it fits, a literal segment winning over a
+//! parameter (`/conversations/states` is not conversation `states`).
 //!
 //! Pages are numbered or tokens. Where the spec's link says `x-page-number`,
 //! the answer says its own number (the link's pointer), whether more follow

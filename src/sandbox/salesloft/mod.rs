@@ -301,7 +301,10 @@ mod data {
             ("Avery Seller", "Great, what matters most to your team?"),
             ("Jordan Buyer", "Reporting, mostly, and the integrations."),
         ];
-        let line = |(i, (speaker, text)): (usize, &(&str, &str))| json!({"order": i + 1, "speaker": speaker, "text": text, "start_time": i as f64 * 4.5});
+        let line = |(i, (speaker, text)): (usize, &(&str, &str))| {
+            let start_time = i as f64 * 4.5;
+            json!({"order": i + 1, "speaker": speaker, "text": text, "start_time": start_time})
+        };
         LINES.iter().enumerate().map(line).collect()
     }
 

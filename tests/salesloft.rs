@@ -583,3 +583,36 @@ async fn a_generated_stream_resumes_and_its_token_fits_only_its_own_query() {
     assert!(client.list_conversations().per_page(8).stream().resume(&token).is_err(), "another query");
     assert!(client.list_transcriptions().stream().resume(&token).is_err(), "another list");
 }
+
+/// The spec's `x-filter`s, served by the sandbox's generic store: a
+/// reference's id (`account.id`), a repeated list, and a bound written with
+/// an offset, which compares as the instant it names.
+#[tokio::test]
+async fn declared_filters_match_references_lists_and_instants() {
+    let sb = sandbox(SalesloftConfig { conversations: 120, ..SalesloftConfig::default() }).await;
+    let client = client(&sb);
+    let all = sb.all_conversations();
+    let ids = |list: &[&Conversation]| list.iter().map(|c| c.id.clone()).collect::<HashSet<_>>();
+    let account = all[5].account.as_ref().and_then(|a| a.id.clone()).unwrap();
+    let query = client.list_conversations().account_ids(vec![account.clone()]).per_page(100);
+    let got: Vec<Conversation> = query.stream().try_collect().await.unwrap();
+    let expected: Vec<&Conversation> =
+        all.iter().filter(|c| c.account.as_ref().and_then(|a| a.id.as_ref()) == Some(&account)).collect();
+    assert_eq!(ids(&got.iter().collect::<Vec<_>>()), ids(&expected));
+
+    let two = vec![all[3].id.clone(), all[90].id.clone(), "not-an-id".to_owned()];
+    let got: Vec<Conversation> = client.list_conversations().ids(two).stream().try_collect().await.unwrap();
+    assert_eq!(ids(&got.iter().collect::<Vec<_>>()), ids(&[&all[3], &all[90]]));
+
+    // 11:00 at +02:00 is 09:00 UTC.
+    let url = format!(
+        "{}/v2/conversations?created_at%5Bgt%5D=2024-01-09T11:00:00%2B02:00&include_paging_counts=true",
+        sb.base_url()
+    );
+    let page: serde_json::Value =
+        reqwest::Client::new().get(url).bearer_auth(sb.api_key()).send().await.unwrap().json().await.unwrap();
+    let later = all.iter().filter(|c| c.created_at.unwrap() > at(9, 9)).count();
+    assert!(later > 0 && later < all.len());
+    assert_eq!(page["metadata"]["paging"]["total_count"], later, "{page}");
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}

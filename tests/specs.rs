@@ -406,6 +406,7 @@ fn every_list_that_links_to_its_next_page_is_paged() {
             "raia listConversations page<-/currentPage+1 /data",
             "salesloft listConversations page<-/metadata/paging/next_page /data",
             "salesloft listTranscriptions page<-/metadata/paging/next_page /data",
+            "salesloft listTranscriptionSentences page<-/metadata/paging/next_page /data",
         ]
     );
 }

@@ -144,7 +144,14 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
     };
     let mut response = next.run(Request::from_parts(parts, Body::from(body.clone()))).await;
     if response.extensions().get::<Unrouted>().is_some() {
+        // The headers the emulator's layers put on it stay (a rate limit's).
+        let layered = std::mem::take(response.headers_mut());
         response = answer_from_spec(&contract, &validated, &path, &body);
+        for (name, value) in &layered {
+            if !response.headers().contains_key(name) {
+                response.headers_mut().insert(name, value.clone());
+            }
+        }
     }
     if !contract.check_responses {
         return response;
@@ -177,10 +184,15 @@ fn authenticate(contract: &Contract, parts: &Parts, headers: &[(String, String)]
 #[derive(Debug, Clone, Copy)]
 struct Unrouted;
 
-/// The router fallback (for unknown paths and unrouted methods alike).
-/// Only requests the spec allows get this far, and [`enforce`] replaces
-/// the answer.
-pub(crate) async fn unrouted() -> Response {
+/// `routes` with the fallback for unknown paths and unrouted methods
+/// alike, under the layers the routes get next (an emulator's own).
+pub(crate) fn with_fallback<S: Clone + Send + Sync + 'static>(routes: axum::Router<S>) -> axum::Router<S> {
+    routes.fallback(unrouted).method_not_allowed_fallback(unrouted)
+}
+
+/// The router fallback. Only requests the spec allows get this far, and
+/// [`enforce`] replaces the answer (keeping the headers layers added).
+async fn unrouted() -> Response {
     let mut response = StatusCode::NOT_IMPLEMENTED.into_response();
     response.extensions_mut().insert(Unrouted);
     response

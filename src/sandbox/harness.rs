@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 
-use super::contract::{Authenticator, Contract, ErrorRenderer, enforce, unrouted};
+use super::contract::{Authenticator, Contract, ErrorRenderer, enforce};
 use super::recorder::{DEFAULT_LOG_CAPACITY, Recorder, record_and_script};
 use super::store::Hooks;
 use super::{ConnectionLimits, RecordedRequest, ScriptedResponse};
@@ -89,12 +89,11 @@ impl Harness {
 
     /// Layers, outermost first: record and script, latency, the contract.
     /// Requests no route takes (the contract has already checked them
-    /// against the spec) are answered from the spec.
+    /// against the spec) are answered from the spec: `routes` has the
+    /// fallback (`contract::with_fallback`) under its own layers.
     pub(crate) fn wrap(&self, routes: Router) -> Router {
         let latency = self.latency;
         routes
-            .fallback(unrouted)
-            .method_not_allowed_fallback(unrouted)
             .layer(from_fn_with_state(self.contract.clone(), enforce))
             .layer(from_fn(move |request, next: Next| async move {
                 if !latency.is_zero() {
@@ -163,6 +162,12 @@ mod tests {
         let anyone = Arc::new(|_: &str, _: Option<&str>, _: &axum::http::request::Parts| Ok(()));
         let harness = Harness::from_spec(&spec, Some(render_error), anyone, None, &HarnessConfig::default()).unwrap();
         let routes = Router::new().route("/items", get(|| async { axum::Json(json!([{"id": 1}, {"id": 2}])) }));
+        // An emulator's layer (a rate limit's headers) wraps the answers from the spec too.
+        let layer = axum::middleware::map_response(|mut response: Response| async move {
+            response.headers_mut().insert("x-layer", axum::http::HeaderValue::from_static("on"));
+            response
+        });
+        let routes = crate::sandbox::contract::with_fallback(routes).layer(layer);
         let server = Server::start(harness.wrap(routes), 0, harness.limits()).await.unwrap();
         let http = reqwest::Client::new();
         let call =
@@ -182,6 +187,7 @@ mod tests {
         let unrouted_path = call(reqwest::Method::GET, &format!("/items/{id}")).await.unwrap();
         assert_eq!(unrouted_path.status().as_u16(), 200);
         assert_eq!(unrouted_path.headers()[FALLBACK_HEADER], "getItem");
+        assert_eq!(unrouted_path.headers()["x-layer"], "on");
         assert_eq!(unrouted_path.json::<Value>().await.unwrap(), created);
 
         // The spec still decides what is a request at all.

@@ -230,8 +230,8 @@ impl<E: Emulator> Sandbox<E> {
 /// An emulator's routes, each named by its spec's `operationId`: the
 /// method and path come from the spec, so a path or method changed there
 /// needs no edit here.
-// (An emulator with no routes of its own, raia's or LlamadaPro's, routes nothing.)
-#[cfg_attr(not(any(feature = "luware", feature = "salesloft", feature = "liveperson")), allow(dead_code))]
+// (An emulator with no routes of its own, raia's, LlamadaPro's or Salesloft's, routes nothing.)
+#[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(dead_code))]
 pub(crate) struct Operations<S> {
     spec: Option<crate::spec::model::Spec>,
     router: axum::Router<S>,
@@ -247,7 +247,7 @@ impl<S: Clone + Send + Sync + 'static> Operations<S> {
 
     /// `handler` answers `operation_id`. An id the spec does not have is
     /// left unrouted (the spec answers it, if it has it after all).
-    #[cfg_attr(not(any(feature = "luware", feature = "salesloft", feature = "liveperson")), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(dead_code))]
     pub(crate) fn on<H: axum::handler::Handler<T, S>, T: 'static>(mut self, operation_id: &str, handler: H) -> Self {
         let op = self.spec.as_ref().and_then(|spec| spec.operation(operation_id));
         let method = op.and_then(|op| axum::http::Method::from_bytes(op.method.to_ascii_uppercase().as_bytes()).ok());
@@ -260,9 +260,10 @@ impl<S: Clone + Send + Sync + 'static> Operations<S> {
         self
     }
 
-    /// The routes (`.with_state` gives them the emulator's state).
+    /// The routes, and the fallback that answers the other operations from
+    /// the store or the spec (`.with_state` gives them the emulator's state).
     pub(crate) fn into_router(self) -> axum::Router<S> {
-        self.router
+        contract::with_fallback(self.router)
     }
 }
 
@@ -337,7 +338,7 @@ impl Sandbox<SpecOnly> {
             Err(errors::render(&validator, None, axum::http::StatusCode::UNAUTHORIZED, &message).into())
         });
         let harness = Harness::from_spec(spec, None, sandbox_credential, None, config).map_err(io::Error::other)?;
-        Self::serve(std::sync::Arc::new(SpecOnly), axum::Router::new(), harness, port).await
+        Self::serve(std::sync::Arc::new(SpecOnly), contract::with_fallback(axum::Router::new()), harness, port).await
     }
 }
 
@@ -359,7 +360,7 @@ pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
 /// front. `axum::Json` starts from 128 bytes and grows by doubling, which for
 /// a page of records costs the server more than writing it (issue 12's
 /// profile: a fifth of its CPU).
-#[cfg(any(feature = "luware", feature = "salesloft"))]
+#[cfg(feature = "luware")]
 pub(crate) fn sized_json<T: serde::Serialize>(
     status: axum::http::StatusCode,
     value: &T,
@@ -371,27 +372,4 @@ pub(crate) fn sized_json<T: serde::Serialize>(
         Ok(()) => (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response(),
         Err(e) => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
-}
-
-/// The positions `window` of the items `keep` accepts, in the order given,
-/// and how many it accepts: a filtered list's page and its total, keeping
-/// only the page's items.
-#[cfg(feature = "salesloft")]
-pub(crate) fn paged<T>(
-    items: impl Iterator<Item = T>,
-    window: &std::ops::Range<usize>,
-    mut keep: impl FnMut(&T) -> bool,
-) -> (Vec<T>, usize) {
-    let mut page = Vec::new();
-    let mut total = 0;
-    for item in items {
-        if !keep(&item) {
-            continue;
-        }
-        if window.contains(&total) {
-            page.push(item);
-        }
-        total += 1;
-    }
-    (page, total)
 }

@@ -2,25 +2,31 @@
 //! state. A path whose `GET` answers a list (or which takes a `POST`) is a
 //! collection, and `<collection>/{id}` its items: `POST` creates, `GET` on
 //! the collection lists with the spec's paging ([`Paging`]), filters (a
-//! query parameter named as a field of the items) and sorting (`sort`,
-//! `sort_by`, `sortBy`: `field`, `-field`, `field:desc`, `field=desc`, or a
-//! `sort_direction`), and `GET`/`PUT`/`PATCH`/`DELETE` on an item read,
-//! merge and remove it, with a 404 once it is gone (an item is read as one
-//! record, even one whose answer holds a single array; a numeric id matches
-//! however the path writes it, `352` or `352.0`). A collection at
-//! `<collection>/{id}/<name>` belongs to record `{id}`: without that record
-//! it is refused (404 where the operation documents one, else 400), and it
-//! is deleted with it. A request path is the collection whose spec path
-//! it fits, a literal segment winning over a parameter
-//! (`/conversations/states` is not conversation `states`).
+//! query parameter's `x-filter`, such as `created_at[gt]` keeping the items
+//! created after its date-time; else a query parameter named as a field of
+//! the items) and sorting (`sort`, `sort_by`, `sortBy`: `field`, `-field`,
+//! `field:desc`, `field=desc`, or a `sort_direction`; ties as the hooks
+//! order them, else as stored), and `GET`/`PUT`/`PATCH`/`DELETE` on an
+//! item read, merge and remove it, with a 404 once it is gone (an item is
+//! read as one record, even one whose answer holds a single array; a
+//! numeric id matches however the path writes it, `352` or `352.0`). A
+//! collection at `<collection>/{id}/<name>` belongs to record `{id}`:
+//! without that record it is refused (404 where the operation documents
+//! one, else 400), and it is deleted with it. A request path is the
+//! collection whose spec path it fits, a literal segment winning over a
+//! parameter (`/conversations/states` is not conversation `states`).
 //!
 //! Pages are numbered or tokens. Where the spec's link says `x-page-number`,
 //! the answer says its own number (the link's pointer), whether more follow
-//! (`more`) and the last page's number (`last`). Beside the items, a count
-//! (`totalCount`, `totalItems`, …), a field named as the page-size
-//! parameter and `hasPreviousPage` say what the page is. The `x-cli` sort
-//! of the operation names the parameters that order the list; a direction
-//! alone orders by its `by` field, or the records as stored.
+//! (`more`) and the last page's number (`last`). Beside the items or the
+//! next page's value, a count (`totalCount`, `total_count`, …), a field
+//! named as the page-size parameter and `hasPreviousPage` say what the page
+//! is, and numbered pages their number, the previous one's and how many
+//! there are (`current_page`, `prev_page`, `total_pages`, …); a next or
+//! previous page there is none of is `null` where the schema allows it, else
+//! left out. The `x-cli` sort of the operation names the parameters that
+//! order the list; a direction alone orders by its `by` field, or the
+//! records as stored.
 //!
 //! A collection is seeded, the first time it is touched, with the items of
 //! the spec's own answer, or with `records` items generated from its
@@ -34,6 +40,7 @@
 //! an emulator's records (its hooks seeded them) is given as it is, and the
 //! contract reports a misfit.
 
+use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
@@ -44,7 +51,8 @@ use serde_json::{Map, Value};
 
 use super::fallback::{generate_nth, spec_response};
 use super::validate::{SpecValidator, ValidatedRequest};
-use crate::spec::model::{Operation, Paging, SortFlag, Spec, is_json, resolve};
+use crate::spec::model::{FilterOp, Operation, Paging, Parameter, SortFlag, Spec, is_json, resolve};
+use crate::spec::validate::parse_date_time;
 
 /// Items per page when the spec names no page-size parameter or default.
 const DEFAULT_PAGE_SIZE: usize = 20;
@@ -102,6 +110,12 @@ pub trait Hooks: Send + Sync + 'static {
         true
     }
 
+    /// How the list orders two records its order finds equal, as if
+    /// ascending (`Equal`: as stored).
+    fn ties(&self, _request: &Context<'_>, _a: &Value, _b: &Value) -> Ordering {
+        Ordering::Equal
+    }
+
     /// A record about to be stored (created, or `before` changed by the
     /// request): fill in what the server sets, or refuse it.
     fn write(&self, _request: &Context<'_>, _record: &mut Value, _before: Option<&Value>) -> Result<(), Refusal> {
@@ -122,6 +136,10 @@ pub trait Hooks: Send + Sync + 'static {
     /// A record about to be shown in an answer: leave out what the query
     /// did not ask for.
     fn show(&self, _request: &Context<'_>, _record: &mut Value) {}
+
+    /// A list's answer, its records shown and its page described, about to
+    /// be given: leave out what the query did not ask for (counts).
+    fn listed(&self, _request: &Context<'_>, _answer: &mut Value) {}
 
     /// Answers the operation itself, with the store's records at hand,
     /// where the spec cannot say what it does (`None`: the store answers).
@@ -328,14 +346,19 @@ impl Store {
         let mut answer = match role {
             Role::List(pointer) => {
                 let context = Context { records: &collection.items, ..base };
-                let keeps = |item: &Value| hooks.is_none_or(|h| h.keeps(&context, item));
                 let seed = self.seed ^ fnv(key.bytes());
                 let tokens = Tokens { seed, query: &query, size: size_param(op) };
                 let (items, listed) = (&collection.items, &mut collection.listed);
-                match list(op, &pointer, envelope, (items, listed), keeps, |item| show(&context, item), &tokens) {
+                let nullable = |at: &str| self.nullable(op, at);
+                let hooks_of = hooks.map(|h| (h, &context));
+                let mut answer = match list(op, &pointer, envelope, (items, listed), hooks_of, (&tokens, &nullable)) {
                     Ok(answer) => answer?,
                     Err(refused) => return Some(refused),
+                };
+                if let Some(hooks) = hooks {
+                    hooks.listed(&context, &mut answer);
                 }
+                answer
             }
             Role::Create => {
                 let mut item = self.made(validator, template, collection, false)?;
@@ -490,6 +513,16 @@ impl Store {
         if let Some(shape) = self.shapes.get(&op.id) {
             shape.trim(answer);
         }
+    }
+
+    /// Whether the field at `pointer` of `op`'s answer may be `null`.
+    fn nullable(&self, op: &Operation, pointer: &str) -> bool {
+        let doc = &self.spec.doc;
+        let mut schema = success_schema(op).map(|s| resolve(doc, s));
+        for segment in pointer.split('/').skip(1) {
+            schema = schema.and_then(|s| property(doc, s, segment)).map(|s| resolve(doc, s));
+        }
+        schema.and_then(|s| s.get("nullable")).and_then(Value::as_bool) == Some(true)
     }
 
     /// Whether the spec path `template` is a collection.
@@ -816,6 +849,10 @@ const DIRECTION: [&str; 4] = ["sort_direction", "sortDirection", "direction", "o
 const COUNT: [&str; 5] = ["totalCount", "total_count", "total", "totalItems", "total_items"];
 /// Fields beside a page's items that say whether a page comes before it.
 const PREVIOUS: [&str; 2] = ["hasPreviousPage", "has_previous_page"];
+/// Fields of a numbered page: its number, the previous one's, how many pages there are.
+const CURRENT: [&str; 2] = ["currentPage", "current_page"];
+const BEFORE: [&str; 4] = ["prevPage", "prev_page", "previousPage", "previous_page"];
+const PAGES: [&str; 4] = ["totalPages", "total_pages", "pageCount", "page_count"];
 
 /// The query parameters that order `op`'s list (its `x-cli` sort's, else
 /// the usual names), and what `query` orders it by: a field (`None`: the
@@ -852,17 +889,18 @@ fn put(answer: &mut Value, pointer: &str, value: Value) {
     }
 }
 
-/// One page of `items`, filtered (by the store and `keeps`) and sorted as
-/// the query asks, in the envelope, each as `show` shows it; the fields
-/// beside the items that describe the page are filled in (see the module).
+/// One page of `items`, filtered (by the store and the hooks) and sorted as
+/// the query asks, in the envelope, each as the hooks show it; the fields
+/// that describe the page are filled in (see the module). A next or
+/// previous page there is none of is `null` where the answer may say so
+/// (`nullable`, a pointer into it), else left out.
 fn list(
     op: &Operation,
     pointer: &str,
     mut envelope: Value,
     (items, listed): (&[Value], &mut Option<Listed>),
-    keeps: impl Fn(&Value) -> bool,
-    show: impl Fn(&mut Value),
-    tokens: &Tokens<'_>,
+    hooks: Option<(&dyn Hooks, &Context<'_>)>,
+    (tokens, nullable): (&Tokens<'_>, &dyn Fn(&str) -> bool),
 ) -> Result<Option<Value>, Stored> {
     let query = tokens.query;
     let paging = op.paging.as_ref();
@@ -872,10 +910,10 @@ fn list(
         query.iter().filter(|(k, _)| !paging_params.contains(&Some(k.as_str()))).cloned().collect();
     key.sort();
     if listed.as_ref().is_none_or(|(last, _)| *last != key) {
-        *listed = Some((key, select(op, query, &paging_params, items, keeps)));
+        *listed = Some((key, select(op, query, &paging_params, items, hooks)));
     }
     let selected = listed.as_ref().map_or(&[][..], |(_, at)| at.as_slice());
-    let records = |at: &[usize]| at.iter().filter_map(|at| items.get(*at)).map(|item| shown(item, &show)).collect();
+    let records = |at: &[usize]| at.iter().filter_map(|at| items.get(*at)).map(|item| shown(item, hooks)).collect();
     let one = |names: &[&str]| query.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(_, v)| v.as_str());
     let size = one(&size_param.map(|p| [p.name.as_str()]).unwrap_or([""]))
         .and_then(|v| v.parse::<f64>().ok())
@@ -885,10 +923,11 @@ fn list(
         .unwrap_or(DEFAULT_PAGE_SIZE)
         .max(1);
     let total = selected.len();
+    let items_parent = pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
     let Some(paging) = paging else {
         let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
         *slot = Value::Array(records(selected));
-        describe(&mut envelope, pointer, None, total, None);
+        describe(&mut envelope, &[items_parent], &Page { total, size: None, previous: None, number: None }, nullable);
         return Ok(Some(envelope));
     };
     // Page numbers where the parameter is a number, else the offset as an
@@ -912,7 +951,12 @@ fn list(
     let page = records(selected.get(start.min(end)..end).unwrap_or_default());
     let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
     *slot = Value::Array(page);
-    describe(&mut envelope, pointer, size_param.map(|p| (p.name.as_str(), size)), total, Some(start > 0));
+    // Beside the items, and beside the next page's number or token.
+    let next_parent = paging.next.rsplit_once('/').map_or("", |(parent, _)| parent);
+    let current = (numbered && paging.number.is_none()).then(|| number.map_or(1, |p| p as u64));
+    let page_facts =
+        Page { total, size: size_param.map(|p| (p.name.as_str(), size)), previous: Some(start > 0), number: current };
+    describe(&mut envelope, &[items_parent, next_parent], &page_facts, nullable);
     if let (true, Some(says)) = (numbered, &paging.number) {
         // The answer says its own number, whether more follow and the last.
         put(&mut envelope, &paging.next, Value::from(number.map_or(1, |p| p as u64)));
@@ -928,28 +972,31 @@ fn list(
         true => Value::from(start / size + 2),
         false => Value::from(tokens.issue(end, &paging.param)),
     });
-    // The last page has no next value: the field is left out.
-    let Some((parent, name)) = paging.next.rsplit_once('/') else { return Ok(None) };
-    let Some(parent) = envelope.pointer_mut(parent).and_then(Value::as_object_mut) else { return Ok(None) };
+    if envelope.pointer(next_parent).is_none_or(|parent| !parent.is_object()) {
+        return Ok(None);
+    }
     match next {
-        Some(next) => parent.insert(name.to_owned(), next),
-        None => parent.remove(name),
-    };
+        Some(next) => put(&mut envelope, &paging.next, next),
+        None => none(&mut envelope, &paging.next, nullable),
+    }
     Ok(Some(envelope))
 }
 
-/// The positions of the `items` a list's query selects (by the store's
-/// filters: a query parameter named as a field; and `keeps`), in the order
-/// it asks for.
+/// The positions of the `items` a list's query selects, in the order it
+/// asks for: by its `x-filter` parameters, the store's own filters (a
+/// query parameter named as a field), and the hooks'. Ties are ordered by
+/// the hooks, else kept as stored.
 fn select(
     op: &Operation,
     query: &[(String, String)],
     paging: &[Option<&str>],
     items: &[Value],
-    keeps: impl Fn(&Value) -> bool,
+    hooks: Option<(&dyn Hooks, &Context<'_>)>,
 ) -> Vec<usize> {
     let (ordering_params, field, descending) = ordering(op, query);
-    let shaping = |k: &str| paging.contains(&Some(k)) || ordering_params.contains(&k);
+    let declared: Vec<Declared<'_>> = op.parameters.iter().filter_map(|p| Declared::of(p, query)).collect();
+    let is_declared = |k: &str| op.parameters.iter().any(|p| p.name == k && p.filter.is_some());
+    let shaping = |k: &str| paging.contains(&Some(k)) || ordering_params.contains(&k) || is_declared(k);
     // Each filter's name and values; one that is not a field of the items is
     // not a filter the store knows (a record without the field passes an empty value).
     let mut filters: Vec<(&str, Vec<&str>)> = Vec::new();
@@ -964,12 +1011,15 @@ fn select(
         filters.iter().all(|(name, wanted)| match item.get(*name) {
             Some(field) => text(field).is_some_and(|t| wanted.iter().any(|w| w.eq_ignore_ascii_case(&t))),
             None => wanted.iter().all(|w| w.is_empty()),
-        }) && keeps(item)
+        }) && declared.iter().all(|filter| filter.keeps(item))
+            && hooks.is_none_or(|(hooks, request)| hooks.keeps(request, item))
     };
     let mut selected: Vec<usize> = (0..items.len()).filter(|at| items.get(*at).is_some_and(kept)).collect();
+    let tie = |a: &Value, b: &Value| hooks.map_or(Ordering::Equal, |(hooks, request)| hooks.ties(request, a, b));
     match field {
         Some(field) => selected.sort_by(|a, b| {
-            let order = compare(items.get(*a).and_then(|i| i.get(field)), items.get(*b).and_then(|i| i.get(field)));
+            let (Some(a), Some(b)) = (items.get(*a), items.get(*b)) else { return Ordering::Equal };
+            let order = compare(a.get(field), b.get(field)).then_with(|| tie(a, b));
             if descending { order.reverse() } else { order }
         }),
         None if descending => selected.reverse(),
@@ -978,36 +1028,145 @@ fn select(
     selected
 }
 
-/// A listed record, as `show` shows it.
-fn shown(item: &Value, show: &impl Fn(&mut Value)) -> Value {
+/// An `x-filter` parameter the query sends: the field it looks at, how it
+/// compares, and its values, read as the parameter's schema types them.
+struct Declared<'q> {
+    field: &'q str,
+    op: FilterOp,
+    wanted: Vec<Typed<'q>>,
+}
+
+/// A value compared as its schema types it: date-times as instants,
+/// numbers as numbers, the rest as text, exactly.
+#[derive(Clone, Copy)]
+enum Typed<'v> {
+    Time(Option<chrono::DateTime<chrono::FixedOffset>>),
+    Number(Option<f64>),
+    Text(&'v str),
+}
+
+impl<'q> Declared<'q> {
+    fn of(param: &'q Parameter, query: &'q [(String, String)]) -> Option<Self> {
+        let filter = param.filter.as_ref()?;
+        let schema = param.schema.get("items").unwrap_or(&param.schema);
+        let read = |value: &'q str| match (schema.get("type").and_then(Value::as_str), schema.get("format")) {
+            (_, Some(Value::String(f))) if f == "date-time" || f == "date" => Typed::Time(parse_date_time(value)),
+            (Some("integer" | "number"), _) => Typed::Number(value.parse().ok()),
+            _ => Typed::Text(value),
+        };
+        let wanted: Vec<Typed<'q>> = query.iter().filter(|(k, _)| *k == param.name).map(|(_, v)| read(v)).collect();
+        (!wanted.is_empty()).then_some(Self { field: &filter.field, op: filter.op, wanted })
+    }
+
+    /// Whether one of the item's values at the field compares so with one of the values sent.
+    fn keeps(&self, item: &Value) -> bool {
+        lookup(item, self.field).into_iter().any(|value| {
+            let Some(have) = text(value) else { return false };
+            self.wanted.iter().any(|wanted| {
+                let order = match *wanted {
+                    Typed::Time(want) => parse_date_time(&have).zip(want).map(|(h, w)| h.cmp(&w)),
+                    Typed::Number(want) => have.parse::<f64>().ok().zip(want).and_then(|(h, w)| h.partial_cmp(&w)),
+                    Typed::Text(want) if self.op == FilterOp::StartsWith => return have.starts_with(want),
+                    Typed::Text(want) => Some(have.as_str().cmp(want)),
+                };
+                order.is_some_and(|order| match self.op {
+                    FilterOp::Eq | FilterOp::In | FilterOp::StartsWith => order.is_eq(),
+                    FilterOp::Lt => order.is_lt(),
+                    FilterOp::Lte => order.is_le(),
+                    FilterOp::Gt => order.is_gt(),
+                    FilterOp::Gte => order.is_ge(),
+                })
+            })
+        })
+    }
+}
+
+/// The values at a dotted path of `record` (`account.id`); arrays on the way fan out.
+pub(crate) fn lookup<'v>(record: &'v Value, path: &str) -> Vec<&'v Value> {
+    let mut current = vec![record];
+    for segment in path.split('.') {
+        let mut next = Vec::new();
+        for value in current {
+            match value.get(segment) {
+                Some(Value::Array(items)) => next.extend(items.iter()),
+                Some(Value::Null) | None => {}
+                Some(v) => next.push(v),
+            }
+        }
+        current = next;
+    }
+    current
+}
+
+/// A listed record, as the hooks show it.
+fn shown(item: &Value, hooks: Option<(&dyn Hooks, &Context<'_>)>) -> Value {
     let mut item = item.clone();
-    show(&mut item);
+    if let Some((hooks, request)) = hooks {
+        hooks.show(request, &mut item);
+    }
     item
 }
 
-/// Fills in the fields beside the items at `pointer` that describe the
-/// page, where the answer has them with a value of the same type: the
-/// count of them all, the page size (named as its parameter) and whether a
-/// page comes before.
-fn describe(answer: &mut Value, pointer: &str, size: Option<(&str, usize)>, total: usize, previous: Option<bool>) {
-    let parent = pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
+/// What a page of a list is, for the fields that describe it.
+struct Page<'a> {
+    total: usize,
+    /// The page-size parameter and the size.
+    size: Option<(&'a str, usize)>,
+    /// Whether a page comes before.
+    previous: Option<bool>,
+    /// Its number, where pages are numbered.
+    number: Option<u64>,
+}
+
+/// Fills in the fields under `parents` that describe the page, where the
+/// answer has them with a value of the same type: the count of them all,
+/// the page size (named as its parameter), whether a page comes before,
+/// and for numbered pages this page's number, the previous one's (`none`
+/// on the first) and how many there are.
+fn describe(answer: &mut Value, parents: &[&str], page: &Page<'_>, nullable: &dyn Fn(&str) -> bool) {
+    let find = |answer: &Value, names: &[&str], like: Option<&Value>| {
+        parents.iter().flat_map(|parent| names.iter().map(move |name| format!("{parent}/{name}"))).find(|at| {
+            answer.pointer(at).is_some_and(|v| {
+                like.is_none_or(|like| v.is_number() == like.is_number() && v.is_boolean() == like.is_boolean())
+            })
+        })
+    };
     let fill = |answer: &mut Value, names: &[&str], value: Value| {
-        let at = names.iter().map(|name| format!("{parent}/{name}")).find(|at| {
-            answer
-                .pointer(at)
-                .is_some_and(|v| v.is_number() == value.is_number() && v.is_boolean() == value.is_boolean())
-        });
-        if let Some(slot) = at.and_then(|at| answer.pointer_mut(&at)) {
+        if let Some(slot) = find(answer, names, Some(&value)).and_then(|at| answer.pointer_mut(&at)) {
             *slot = value;
         }
     };
-    fill(answer, &COUNT, Value::from(total));
-    if let Some((name, size)) = size {
+    fill(answer, &COUNT, Value::from(page.total));
+    if let Some((name, size)) = page.size {
         fill(answer, &[name], Value::from(size));
+        if page.number.is_some() {
+            fill(answer, &PAGES, Value::from(page.total.div_ceil(size)));
+        }
     }
-    if let Some(previous) = previous {
+    if let Some(previous) = page.previous {
         fill(answer, &PREVIOUS, Value::Bool(previous));
     }
+    if let Some(number) = page.number {
+        fill(answer, &CURRENT, Value::from(number));
+        match number.checked_sub(1).filter(|p| *p >= 1) {
+            Some(before) => fill(answer, &BEFORE, Value::from(before)),
+            None => {
+                if let Some(at) = find(answer, &BEFORE, None) {
+                    none(answer, &at, nullable);
+                }
+            }
+        }
+    }
+}
+
+/// There is no value for the field at `at`: `null` where it may be, else left out.
+fn none(answer: &mut Value, at: &str, nullable: &dyn Fn(&str) -> bool) {
+    let Some((parent, name)) = at.rsplit_once('/') else { return };
+    let Some(fields) = answer.pointer_mut(parent).and_then(Value::as_object_mut) else { return };
+    match nullable(at) {
+        true => fields.insert(name.to_owned(), Value::Null),
+        false => fields.remove(name),
+    };
 }
 
 /// The query parameter that sizes a page of `op`'s list.
@@ -1068,11 +1227,14 @@ fn fnv(bytes: impl Iterator<Item = u8>) -> u64 {
 
 /// Orders two optional values: numbers numerically, the rest as text
 /// (ignoring case); absent last.
-pub(crate) fn compare(a: Option<&Value>, b: Option<&Value>) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
+pub(crate) fn compare(a: Option<&Value>, b: Option<&Value>) -> Ordering {
     match (a, b) {
         (Some(Value::Number(x)), Some(Value::Number(y))) => {
             x.as_f64().partial_cmp(&y.as_f64()).unwrap_or(Ordering::Equal)
+        }
+        // Strings without a copy: a sort of many records compares often.
+        (Some(Value::String(x)), Some(Value::String(y))) => {
+            x.chars().flat_map(char::to_lowercase).cmp(y.chars().flat_map(char::to_lowercase))
         }
         (Some(x), Some(y)) => {
             text(x).unwrap_or_default().to_lowercase().cmp(&text(y).unwrap_or_default().to_lowercase())

@@ -443,10 +443,47 @@ pub struct Parameter {
     /// `x-on-maximum: clamp`: a value above the schema's `maximum` is served
     /// as the maximum, not refused.
     pub clamp_at_maximum: bool,
+    /// `x-filter: {field, op}`: which items of the list it keeps.
+    pub filter: Option<Filter>,
     /// `x-lenient`: rule names (see `spec::lenient`).
     pub lenient: Vec<String>,
     /// `x-cli`: its flag's name and aliases.
     pub cli: CliFlag,
+}
+
+/// `x-filter` of a query parameter: the list keeps the items whose `field`
+/// (a dotted path in the item, `account.id`) compares so with its value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Filter {
+    pub field: String,
+    pub op: FilterOp,
+}
+
+/// How an `x-filter` compares an item's field (left) with the parameter's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterOp {
+    Eq,
+    Lt,
+    Lte,
+    Gt,
+    Gte,
+    /// Equal to one of the values (a repeated parameter).
+    In,
+    StartsWith,
+}
+
+impl FilterOp {
+    /// The names `x-filter`'s `op` takes, in this order.
+    pub const NAMES: [(&'static str, FilterOp); 7] = [
+        ("eq", FilterOp::Eq),
+        ("lt", FilterOp::Lt),
+        ("lte", FilterOp::Lte),
+        ("gt", FilterOp::Gt),
+        ("gte", FilterOp::Gte),
+        ("in", FilterOp::In),
+        ("starts-with", FilterOp::StartsWith),
+    ];
 }
 
 /// An operation's `requestBody`.
@@ -841,6 +878,10 @@ fn parameter(doc: &Value, p: &Value, at: At) -> Result<Parameter, ModelError> {
             _ => return Err(at.error("x-not-with must be {param: <name>} (and x- notes)")),
         },
     };
+    let filter = match p.get("x-filter") {
+        None => None,
+        Some(rule) => Some(filter(rule, &at.child(Some("x-filter"), "x-filter"))?),
+    };
     let required_unless = match p.get("x-required-unless") {
         None => None,
         Some(Value::String(other)) => Some(other.clone()),
@@ -860,9 +901,25 @@ fn parameter(doc: &Value, p: &Value, at: At) -> Result<Parameter, ModelError> {
         exclusive: p.get("x-exclusive").and_then(Value::as_bool) == Some(true),
         not_with,
         clamp_at_maximum,
+        filter,
         lenient: lenient(p, &at)?,
         cli: cli_flag(p.get("x-cli"), &at.child(Some("x-cli"), "x-cli"))?,
     })
+}
+
+/// `x-filter: {field, op}` (and `x-` notes).
+fn filter(rule: &Value, at: &At) -> Result<Filter, ModelError> {
+    if let Some(key) = unknown_key(rule, &["field", "op"]) {
+        return Err(at.error(format!("unknown key {key:?} (known: field, op, x-*)")));
+    }
+    let field = rule.get("field").and_then(Value::as_str).filter(|f| !f.is_empty());
+    let field = field.ok_or_else(|| at.error("`field` must name a field of the items"))?;
+    let op = rule.get("op").and_then(Value::as_str).unwrap_or_default();
+    let Some(&(_, op)) = FilterOp::NAMES.iter().find(|(name, _)| *name == op) else {
+        let names: Vec<&str> = FilterOp::NAMES.iter().map(|(name, _)| *name).collect();
+        return Err(at.error(format!("op {op:?} is not one of {}", names.join(", "))));
+    };
+    Ok(Filter { field: field.to_owned(), op })
 }
 
 /// Whether a media type is JSON: `application/json` or a `+json` one.
@@ -1294,6 +1351,13 @@ mod tests {
                 SecurityScheme { name: "Token".into(), carrier: Carrier::Authorization("bearer".into()) }
             ]
         );
+        let mut doc = self::spec();
+        let rule = json!({"field": "a.b", "op": "starts-with", "x-provenance": {"status": "inferred"}});
+        doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-filter"] = rule;
+        let filtered = Spec::parse(&doc).unwrap();
+        let v = &filtered.operation("getThing").unwrap().parameters[1];
+        assert_eq!(v.filter, Some(Filter { field: "a.b".into(), op: FilterOp::StartsWith }));
+        assert_eq!(get.parameters[1].filter, None);
         let limit = spec.rate_limit.unwrap();
         assert_eq!((limit.remaining_header.as_str(), limit.window_seconds, limit.max_cost), ("x-left", 60, 1));
     }
@@ -1313,6 +1377,17 @@ mod tests {
         let e = failed(&|doc| doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-on-maximum"] = json!("wrap"));
         assert_eq!(e.pointer, "#/paths/~1things~1{id}/get/parameters/0");
         assert_eq!(e.to_string(), "GET /things/{id}: query parameter v: unsupported x-on-maximum Some(\"wrap\")");
+        let filter = |rule: Value| {
+            failed(&|doc| doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-filter"] = rule.clone())
+        };
+        let e = filter(json!({"field": "a.b", "op": "like"}));
+        assert_eq!(e.pointer, "#/paths/~1things~1{id}/get/parameters/0/x-filter");
+        assert!(
+            e.to_string().ends_with("x-filter: op \"like\" is not one of eq, lt, lte, gt, gte, in, starts-with"),
+            "{e}"
+        );
+        assert!(filter(json!({"op": "eq"})).to_string().contains("`field` must name"));
+        assert!(filter(json!({"field": "a", "op": "eq", "on": 1})).to_string().contains("unknown key \"on\""));
         let e = failed(&|doc| doc["paths"]["/things/{id}"]["get"]["x-range"] = json!({"from": "a"}));
         assert_eq!(e.to_string(), "GET /things/{id}: x-range: `to` must name a parameter");
         let e = failed(&|doc| doc["paths"]["/things/{id}"]["post"]["security"] = json!([{"Nope": []}]));

@@ -12,27 +12,10 @@ use axum::http::StatusCode;
 use crate::llamadapro::types::{SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SortDirection};
 use crate::llamadapro::{FilterBy, SortBy};
 use crate::sandbox::store::{Refusal, Stored, Tokens};
-pub(super) use crate::sandbox::store::{compare, text};
+pub(super) use crate::sandbox::store::{compare, lookup, text};
 
 /// Items per page when the request does not say.
 pub(super) const DEFAULT_PAGE_SIZE: usize = 20;
-
-/// The values at a dotted path; arrays on the way fan out.
-pub(super) fn lookup<'v>(record: &'v Value, path: &str) -> Vec<&'v Value> {
-    let mut current = vec![record];
-    for segment in path.split('.') {
-        let mut next = Vec::new();
-        for value in current {
-            match value.get(segment) {
-                Some(Value::Array(items)) => next.extend(items.iter()),
-                Some(Value::Null) | None => {}
-                Some(v) => next.push(v),
-            }
-        }
-        current = next;
-    }
-    current
-}
 
 /// The fields a list can be filtered and sorted by; a filter field may
 /// stand for several paths (e.g. a contact's `email` also matches its addresses).

@@ -541,3 +541,44 @@ async fn an_item_with_one_array_is_read_not_listed_and_a_numeric_id_matches_howe
     }
     assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
 }
+
+/// Numbered pages with no `x-page-number`: the link takes the answer's
+/// `nextPage`, and the answer has a field named as the paging parameter.
+#[tokio::test]
+async fn a_numbered_page_says_its_number_where_its_parameter_is_named() {
+    let note = json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}});
+    let page = json!({"type": "object", "required": ["data", "page", "totalPages"], "properties": {
+        "data": {"type": "array", "items": note}, "page": {"type": "integer"}, "totalPages": {"type": "integer"},
+        "nextPage": {"type": "integer", "nullable": true},
+    }});
+    let number = |name: &str| json!({"name": name, "in": "query", "schema": {"type": "integer", "minimum": 1}});
+    let spec = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Notes", "version": "1"},
+        "paths": {"/notes": {"get": {"operationId": "listNotes", "parameters": [number("page"), number("per_page")],
+            "responses": {"200": {"description": "a page", "content": {"application/json": {"schema": page}},
+                "links": {"next": {"operationId": "listNotes", "parameters": {"page": "$response.body#/nextPage"}}}}}}}},
+    });
+    let config = HarnessConfig { records: Some(25), ..HarnessConfig::default() };
+    let sb = SpecSandbox::from_spec(&spec, 0, &config).await.unwrap();
+    let mut pages = Vec::new();
+    for n in 1..=3 {
+        let (status, _, _, body) = get(&format!("{}/notes?page={n}&per_page=10", sb.base_url())).await;
+        assert_eq!(status, 200, "{body}");
+        pages.push((
+            body["page"].clone(),
+            body["totalPages"].clone(),
+            body["nextPage"].clone(),
+            body["data"].as_array().map(Vec::len),
+        ));
+    }
+    assert_eq!(
+        pages,
+        [
+            (json!(1), json!(3), json!(2), Some(10)),
+            (json!(2), json!(3), json!(3), Some(10)),
+            (json!(3), json!(3), Value::Null, Some(5)),
+        ]
+    );
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}

@@ -21,8 +21,9 @@
 //! (`more`) and the last page's number (`last`). Beside the items or the
 //! next page's value, a count (`totalCount`, `total_count`, …), a field
 //! named as the page-size parameter and `hasPreviousPage` say what the page
-//! is, and numbered pages their number, the previous one's and how many
-//! there are (`current_page`, `prev_page`, `total_pages`, …); a next or
+//! is, and numbered pages their number (also in a field named as the
+//! paging parameter), the previous one's and how many there are
+//! (`current_page`, `prev_page`, `total_pages`, …); a next or
 //! previous page there is none of is `null` where the schema allows it, else
 //! left out. The `x-cli` sort of the operation names the parameters that
 //! order the list; a direction alone orders by its `by` field, or the
@@ -953,7 +954,8 @@ fn list(
     *slot = Value::Array(page);
     // Beside the items, and beside the next page's number or token.
     let next_parent = paging.next.rsplit_once('/').map_or("", |(parent, _)| parent);
-    let current = (numbered && paging.number.is_none()).then(|| number.map_or(1, |p| p as u64));
+    let current =
+        (numbered && paging.number.is_none()).then(|| (paging.param.as_str(), number.map_or(1, |p| p as u64)));
     let page_facts =
         Page { total, size: size_param.map(|p| (p.name.as_str(), size)), previous: Some(start > 0), number: current };
     describe(&mut envelope, &[items_parent, next_parent], &page_facts, nullable);
@@ -1114,15 +1116,16 @@ struct Page<'a> {
     size: Option<(&'a str, usize)>,
     /// Whether a page comes before.
     previous: Option<bool>,
-    /// Its number, where pages are numbered.
-    number: Option<u64>,
+    /// Its number, where pages are numbered, and the parameter that asks for it.
+    number: Option<(&'a str, u64)>,
 }
 
 /// Fills in the fields under `parents` that describe the page, where the
 /// answer has them with a value of the same type: the count of them all,
 /// the page size (named as its parameter), whether a page comes before,
-/// and for numbered pages this page's number, the previous one's (`none`
-/// on the first) and how many there are.
+/// and for numbered pages this page's number (also named as its
+/// parameter), the previous one's (`none` on the first) and how many there
+/// are.
 fn describe(answer: &mut Value, parents: &[&str], page: &Page<'_>, nullable: &dyn Fn(&str) -> bool) {
     let find = |answer: &Value, names: &[&str], like: Option<&Value>| {
         parents.iter().flat_map(|parent| names.iter().map(move |name| format!("{parent}/{name}"))).find(|at| {
@@ -1146,8 +1149,9 @@ fn describe(answer: &mut Value, parents: &[&str], page: &Page<'_>, nullable: &dy
     if let Some(previous) = page.previous {
         fill(answer, &PREVIOUS, Value::Bool(previous));
     }
-    if let Some(number) = page.number {
+    if let Some((param, number)) = page.number {
         fill(answer, &CURRENT, Value::from(number));
+        fill(answer, &[param], Value::from(number));
         match number.checked_sub(1).filter(|p| *p >= 1) {
             Some(before) => fill(answer, &BEFORE, Value::from(before)),
             None => {

@@ -491,13 +491,7 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
 /// The first server of `api`'s spec, its variables at their defaults.
 fn default_server(api: &str) -> Option<String> {
     let (_, spec) = crate::APIS.iter().find(|(name, _)| *name == api)?;
-    let spec: serde_json::Value = serde_json::from_str(spec).ok()?;
-    let server = spec.pointer("/servers/0")?;
-    let mut url = server.get("url")?.as_str()?.to_string();
-    for (name, variable) in server.get("variables").and_then(|v| v.as_object()).into_iter().flatten() {
-        url = url.replace(&format!("{{{name}}}"), variable.get("default")?.as_str()?);
-    }
-    Some(url)
+    convo_clients::spec::model::Spec::from_json(spec).ok()?.servers.into_iter().next()
 }
 
 /// Whether `arg`'s help names `url` as its default.

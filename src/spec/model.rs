@@ -561,7 +561,7 @@ impl Spec {
                         .transpose()?,
                     responses: responses(doc, op, &at)?,
                     security,
-                    server: first_server(op).or_else(|| first_server(item)),
+                    server: servers(op).into_iter().next().or_else(|| servers(item).into_iter().next()),
                     retry_safe: op.get("x-retry-safe").and_then(Value::as_bool) == Some(true),
                     ranges: ranges(op.get("x-range"), &at.child(Some("x-range"), "x-range"))?,
                     lenient: lenient(op, &at)?,
@@ -710,13 +710,10 @@ fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-fn first_server(value: &Value) -> Option<String> {
-    value.get("servers")?.get(0)?.get("url")?.as_str().map(str::to_owned)
-}
-
-/// The URLs of the document's `servers`, each variable at its default.
-fn servers(doc: &Value) -> Vec<String> {
-    let servers = doc.get("servers").and_then(Value::as_array).into_iter().flatten();
+/// The URLs of the `servers` of a document, path item or operation, each
+/// variable at its default.
+fn servers(holder: &Value) -> Vec<String> {
+    let servers = holder.get("servers").and_then(Value::as_array).into_iter().flatten();
     servers
         .filter_map(|server| {
             let mut url = server.get("url")?.as_str()?.to_owned();
@@ -768,11 +765,8 @@ fn scheme_cli(value: Option<&Value>, at: &At) -> Result<(Option<String>, Option<
     if let Some(key) = unknown_key(value, &["flag", "env"]) {
         return Err(at.error(format!("unknown key {key:?} (known: flag, env, x-*)")));
     }
-    let text = |key: &str| match value.get(key) {
-        None => Ok(None),
-        Some(Value::String(text)) if !text.trim().is_empty() => Ok(Some(text.trim().to_owned())),
-        Some(_) => Err(at.error(format!("`{key}` must be a text"))),
-    };
+    let fail = |key: &str| at.error(format!("`{key}` must be a text"));
+    let text = |key: &str| value.get(key).map(|v| v.as_str().map(str::to_owned).ok_or_else(|| fail(key))).transpose();
     Ok((text("flag")?, text("env")?))
 }
 

@@ -20,17 +20,14 @@
 //! bot_domain = "z1"         # optional; looked up from the account otherwise
 //! csds_base_url = "…"      # optional; the domain lookup's host (https://api.liveperson.net)
 //!
-//! [profiles.default.salesloft]
-//! api_key = "ak_…"
-//!
 //! [profiles.default.raia]
 //! secret_key = "…"
 //! base_url = "https://api-eu.raia2.com"   # optional; https://api.raia2.com otherwise
-//!
-//! [profiles.default.llamadapro]
-//! api_key = "…"
-//! base_url = "https://api.llamadapro.app"   # optional
 //! ```
+//!
+//! The other APIs' settings are their specs' as raia's are: `base_url`
+//! (optional: the spec's first server otherwise) and a key per security
+//! scheme named as its flag (Salesloft's and LlamadaPro's `api_key`).
 
 use std::ffi::OsString;
 use std::io::Read;

@@ -12,7 +12,9 @@
 //! - `<api>.spec.json`: the spec as JSON, for the sandbox and contract tests;
 //! - `<api>_module.rs`: the module's generated items (the client, `types`,
 //!   `SPEC_JSON`), which `src/<api>/mod.rs` includes when the API has
-//!   hand-written extensions (see [`module_items`]);
+//!   hand-written extensions (see [`module_items`]), with the named
+//!   constructors of its `Client` when one key is all it needs (see
+//!   [`key_constructors`]);
 //! - `apis.rs`, included by `src/lib.rs`: `pub mod <api>` for every enabled
 //!   API and the `for_each_api!` list (see [`api_modules`]).
 //!
@@ -61,6 +63,10 @@ pub struct Generated {
     pub facts: String,
     /// The module's generated items (see [`module_items`]).
     pub module: String,
+    /// `Client::new(key)` and `Client::builder(key)` of an API with a module
+    /// of its own, when its spec's one security scheme is a key (see
+    /// [`key_constructors`]); empty otherwise.
+    pub constructors: String,
 }
 
 #[allow(dead_code)]
@@ -78,7 +84,8 @@ fn main() {
         // Whether the API has hand-written extensions is a fact of the tree.
         let extension = root.join("src").join(&api).join("mod.rs");
         println!("cargo::rerun-if-changed={}", extension.display());
-        enabled.push((api.clone(), extension.is_file().then_some(extension)));
+        let own = extension.is_file();
+        enabled.push((api.clone(), own.then_some(extension)));
         let api = api.as_str();
         let generated = match generate_file(api, &spec) {
             Ok(g) => g,
@@ -93,7 +100,7 @@ fn main() {
             (format!("{api}_open_enums.rs"), &generated.extras),
             (format!("{api}.spec.json"), &generated.spec_json),
             (format!("{api}_facts.rs"), &generated.facts),
-            (format!("{api}_module.rs"), &generated.module),
+            (format!("{api}_module.rs"), &(generated.module.clone() + if own { &generated.constructors } else { "" })),
         ] {
             write(&out, &name, text);
         }
@@ -256,7 +263,52 @@ pub fn generate(api: &str, yaml: &str) -> Result<Generated, String> {
     client.push_str(&api_info(api, &model)?);
     let spec_json = serde_json::to_string(&doc).map_err(|e| e.to_string())?;
     let module = module_items(api, &doc);
-    Ok(Generated { client, extras, spec_json, facts, module })
+    let constructors = key_constructors(&model);
+    Ok(Generated { client, extras, spec_json, facts, module, constructors })
+}
+
+/// The named constructors of the `Client` of an API with a module of its
+/// own whose spec has one security scheme, an `apiKey`: that key is all a
+/// client needs, so `Client::new(key)` and `Client::builder(key)` take it,
+/// the argument named after the scheme's setting (`x-cli`'s flag, else the
+/// scheme's name: `secret_key`) and documented by its description. The
+/// module defines `Client` (an `ApiClient` around the generated client),
+/// `ClientBuilder` and `BASE_URL`.
+fn key_constructors(spec: &model::Spec) -> String {
+    let [scheme] = spec.security_schemes.as_slice() else { return String::new() };
+    if matches!(scheme.carrier, model::Carrier::Authorization(_)) {
+        return String::new();
+    }
+    let (name, key) = (&scheme.name, scheme.setting());
+    let what =
+        format!("{} (the spec's security scheme `{name}`).", scheme.description.as_deref().unwrap_or("the credential"));
+    let what = what.replace(". (the spec's", " (the spec's");
+    // A doc comment: its summary, then `what`, wrapped.
+    let doc = |summary: &str| {
+        let mut lines = vec![summary.to_owned(), String::new(), String::new()];
+        for word in format!("`{key}`: {what}").split_whitespace() {
+            let line = lines.last_mut().expect("one line at least");
+            if !line.is_empty() && line.len() + word.len() > 90 {
+                lines.push(word.to_owned());
+            } else {
+                line.push_str(if line.is_empty() { "" } else { " " });
+                line.push_str(word);
+            }
+        }
+        lines
+            .iter()
+            .map(|line| format!("    ///{}{line}\n", if line.is_empty() { "" } else { " " }))
+            .collect::<String>()
+    };
+    format!(
+        "\nimpl Client {{\n\
+         {new_doc}    pub fn new({key}: impl Into<crate::Secret>) -> crate::Result<Self> {{\n        \
+         Self::builder({key}).build()\n    }}\n\n\
+         {builder_doc}    pub fn builder({key}: impl Into<crate::Secret>) -> ClientBuilder {{\n        \
+         <Self as crate::SpecClient>::spec_builder(BASE_URL).credential({name:?}, {key})\n    }}\n}}\n",
+        new_doc = doc("A client for the production host ([`BASE_URL`]) with default settings."),
+        builder_doc = doc("Starts configuring a client: [`BASE_URL`] by default (see [`ClientBuilder`])."),
+    )
 }
 
 /// Every request of every generated client goes through `crate::runtime`:
@@ -427,7 +479,14 @@ fn api_info(api: &str, spec: &model::Spec) -> Result<String, String> {
         ),
     };
     Ok(format!(
-        "/// What the runtime needs to know of this API, from its spec.\n\
+        "impl crate::SpecClient for Client {{\n\
+         const NAME: &'static str = {api:?};\n\
+         const SPEC_JSON: &'static str = super::SPEC_JSON;\n\
+         fn spec_builder(base_url: &str) -> crate::SpecClientBuilder<Self> {{\n\
+         Self::builder(base_url)\n\
+         }}\n\
+         }}\n\n\
+         /// What the runtime needs to know of this API, from its spec.\n\
          pub(crate) static API: crate::runtime::ApiInfo = crate::runtime::ApiInfo {{\n\
          name: {api:?},\n\
          spec_json: include_str!(concat!(env!(\"OUT_DIR\"), \"/{api}.spec.json\")),\n\

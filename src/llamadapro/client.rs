@@ -17,7 +17,6 @@ use super::types::{
 };
 use crate::error::{BodyExcerpt, Error, Result};
 use crate::runtime::{ItemStream, Page, next_page, paginate};
-use crate::secret::Secret;
 
 /// LlamadaPro's API base URL. The host is not published; this is the
 /// spec's inferred default (override it with [`ClientBuilder::base_url`]).
@@ -52,17 +51,9 @@ pub type Client = crate::ApiClient<generated::Client>;
 /// Configures a [`Client`] ([`BASE_URL`] by default).
 pub type ClientBuilder = crate::SpecClientBuilder<Client>;
 
+// `Client::new(api_key)` and `Client::builder(api_key)` are generated from
+// the spec's security scheme (build.rs, `key_constructors`).
 impl Client {
-    /// A client for the production host, authenticated with an API key.
-    pub fn new(api_key: impl Into<Secret>) -> Result<Self> {
-        Self::builder(api_key).build()
-    }
-
-    /// Starts configuring a client.
-    pub fn builder(api_key: impl Into<Secret>) -> ClientBuilder {
-        Client::spec_builder(BASE_URL).credential("ApiKeyAuth", api_key)
-    }
-
     // ------------------------------------------------------------------ contacts
 
     /// Every contact the search matches, page after page, starting at

@@ -5,14 +5,12 @@ use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-use super::BASE_URL;
 use super::error::{RaiaError, manual_message_refusal};
 use super::generated;
 use super::types::{
     AgentMessageRequest, AgentReplyStatus, ManualMessageRequest, Message,
 };
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
-use crate::secret::Secret;
 
 /// First wait between polls of a reply; each later one doubles.
 const FIRST_POLL_DELAY: Duration = Duration::from_millis(100);
@@ -23,21 +21,13 @@ const MAX_POLL_DELAY: Duration = Duration::from_secs(2);
 /// the connection pool.
 pub type Client = crate::ApiClient<generated::Client>;
 
-/// Configures a [`Client`]: [`BASE_URL`] by default, [`super::EU_BASE_URL`]
+/// Configures a [`Client`]: [`BASE_URL`](super::BASE_URL) by default, [`super::EU_BASE_URL`]
 /// for the EU region, or a proxy or sandbox.
 pub type ClientBuilder = crate::SpecClientBuilder<Client>;
 
+// `Client::new(secret_key)` and `Client::builder(secret_key)` are
+// generated from the spec's security scheme (build.rs, `key_constructors`).
 impl Client {
-    /// A client for the production host with default settings.
-    pub fn new(secret_key: impl Into<Secret>) -> Result<Self> {
-        Self::builder(secret_key).build()
-    }
-
-    /// Starts configuring a client with the agent's secret key.
-    pub fn builder(secret_key: impl Into<Secret>) -> ClientBuilder {
-        Client::spec_builder(BASE_URL).credential("agentSecretKey", secret_key)
-    }
-
     /// Polls, with backoff, until the reply to `question_message_id` (the
     /// `id` the generated `send_message_async()` returns) is completed
     /// (returned) or failed ([`RaiaError::ReplyFailed`]). Gives up with

@@ -203,19 +203,31 @@ pub(crate) trait Generated: Sized {
     fn with_runtime(base_url: &str, http: reqwest::Client, runtime: Runtime) -> Self;
 }
 
-impl<G, S> ApiClient<G, S> {
-    /// A builder of this client, at `base_url` until told otherwise, with a
-    /// credential per security scheme (see [`SpecClientBuilder`]).
-    #[cfg_attr(not(any(feature = "raia", feature = "salesloft", feature = "llamadapro")), allow(dead_code))]
-    pub(crate) fn spec_builder(base_url: &str) -> SpecClientBuilder<Self>
-    where
-        G: Generated,
-        S: Default,
-    {
+/// A client made from its spec: the generated one of every API (build.rs
+/// implements it), or an API's own around it ([`ApiClient`]). Code that
+/// serves any API through its spec (the CLI) builds clients with it.
+#[doc(hidden)]
+pub trait SpecClient: Sized {
+    /// The API's module and feature name.
+    const NAME: &'static str;
+    /// Its spec, as JSON.
+    const SPEC_JSON: &'static str;
+    /// A builder of this client at `base_url`, with no credential yet
+    /// (see [`SpecClientBuilder`]).
+    fn spec_builder(base_url: &str) -> SpecClientBuilder<Self>;
+}
+
+impl<G: Generated + SpecClient, S: Default> SpecClient for ApiClient<G, S> {
+    const NAME: &'static str = G::NAME;
+    const SPEC_JSON: &'static str = G::SPEC_JSON;
+
+    fn spec_builder(base_url: &str) -> SpecClientBuilder<Self> {
         let make = |url: &str, http, runtime| Self::from_parts(G::with_runtime(url, http, runtime), S::default());
         SpecClientBuilder::for_spec(base_url, G::api(), make)
     }
+}
 
+impl<G, S> ApiClient<G, S> {
     #[cfg_attr(
         not(any(feature = "luware", feature = "raia", feature = "salesloft", feature = "llamadapro")),
         allow(dead_code)

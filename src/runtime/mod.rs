@@ -30,7 +30,7 @@ pub(crate) use auth::jwt_expiry;
 #[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 pub(crate) use auth::{BoxFuture, TokenCredential, TokenFetch};
 pub(crate) use builder::Generated;
-pub use builder::{ApiClient, BuildClient, ClientBuilder, Connection, SpecClientBuilder};
+pub use builder::{ApiClient, BuildClient, ClientBuilder, Connection, SpecClient, SpecClientBuilder};
 pub use config::ClientConfig;
 pub use observe::{ExchangeObserver, Observed};
 #[cfg(feature = "salesloft")]

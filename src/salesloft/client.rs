@@ -11,7 +11,7 @@ use super::auth::{ApiKey, ProviderFetch, REFRESH_MARGIN, TokenProvider};
 use super::generated::{self, builder::ListConversations};
 use super::types::{Conversation, ConversationSortBy, SortDirection};
 use crate::error::Result;
-use crate::runtime::{ClientConfig, ItemStream, Page, RetryPolicy, TokenCredential, paginate};
+use crate::runtime::{ClientConfig, ItemStream, Page, RetryPolicy, SpecClient, TokenCredential, paginate};
 use crate::secret::Secret;
 
 /// Salesloft's API base URL.

@@ -181,6 +181,11 @@ pub trait Emulator: Sized + Send + Sync + 'static {
     fn render_error(status: axum::http::StatusCode, message: String) -> axum::response::Response {
         errors::spec_error(Self::SPEC_JSON, status, &message)
     }
+    /// The credential a client of the emulator presents for the spec's
+    /// security scheme `scheme` (none by default: the client presents none).
+    fn credential(&self, _scheme: &str) -> Option<crate::Secret> {
+        None
+    }
     /// The security schemes the emulator checks, by the spec's names (an
     /// unknown one is a 401); with none, any credential will do, as long as
     /// there is one.
@@ -212,6 +217,12 @@ pub trait Emulator: Sized + Send + Sync + 'static {
 pub type Check<E> = fn(&E, Option<&str>) -> Result<(), Refused>;
 
 impl<E: Emulator> Sandbox<E> {
+    /// The credential the emulator accepts for the spec's security scheme
+    /// `scheme`, where one is all a client needs.
+    pub fn credential(&self, scheme: &str) -> Option<crate::Secret> {
+        self.api.credential(scheme)
+    }
+
     /// Starts the emulator on loopback (`port` 0 picks a free one).
     pub async fn start(seed: u64, port: u16, config: E::Config) -> io::Result<Self> {
         let harness_config = E::harness(&config).clone();

@@ -1,7 +1,7 @@
 //! The typed, resolved model of one OpenAPI 3.0 spec: its operations,
 //! parameters, bodies, responses, links, security and the vendor extensions
 //! that describe the wire (`x-retry-safe`, `x-rate-limit`,
-//! `x-required-unless`), each parsed once here.
+//! `x-required-unless`) or the command line (`x-cli`), each parsed once here.
 //!
 //! `build.rs` includes this file by path to generate the clients, and the
 //! crate reads specs through it at run time (the CLI's operation commands,
@@ -74,6 +74,8 @@ pub struct Spec {
     pub doc: Value,
     /// `info.title`.
     pub title: Option<String>,
+    /// The URLs of `servers`, in order, their variables at their defaults.
+    pub servers: Vec<String>,
     /// Every operation, in path order (each path item's in its own order).
     pub operations: Vec<Operation>,
     /// `components.securitySchemes`, in the spec's order.
@@ -102,6 +104,22 @@ pub enum Carrier {
 pub struct SecurityScheme {
     pub name: String,
     pub carrier: Carrier,
+    /// Its `description`'s first paragraph, on one line.
+    pub description: Option<String>,
+    /// `x-cli: {flag?, env?}`: its setting's flag (without `--`) and
+    /// environment variable, when not the ones derived from its name.
+    pub cli_flag: Option<String>,
+    pub cli_env: Option<String>,
+}
+
+impl SecurityScheme {
+    /// The name of the setting that holds its credential, in snake case:
+    /// `x-cli`'s flag's (`secret-key`: `secret_key`), else its own
+    /// (`petKey`: `pet_key`). The command line's profile key, and the
+    /// argument of a client constructor that takes it.
+    pub fn setting(&self) -> String {
+        case(self.cli_flag.as_deref().unwrap_or(&self.name), '_')
+    }
 }
 
 /// `x-rate-limit`: the headers that carry the budget left (and what a call
@@ -580,7 +598,7 @@ impl Spec {
                         .transpose()?,
                     responses: responses(doc, op, &at)?,
                     security,
-                    server: first_server(op).or_else(|| first_server(item)),
+                    server: servers(op).into_iter().next().or_else(|| servers(item).into_iter().next()),
                     retry_safe: op.get("x-retry-safe").and_then(Value::as_bool) == Some(true),
                     ranges: ranges(op.get("x-range"), &at.child(Some("x-range"), "x-range"))?,
                     lenient: lenient(op, &at)?,
@@ -592,6 +610,7 @@ impl Spec {
         Ok(Spec {
             doc: doc.clone(),
             title: doc.get("info").and_then(|info| text(info, "title")),
+            servers: servers(doc),
             operations,
             security_schemes,
             rate_limit: rate_limit(doc)?,
@@ -703,13 +722,46 @@ pub fn text(value: &Value, key: &str) -> Option<String> {
     value.get(key).and_then(Value::as_str).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string)
 }
 
+/// `getConversation` → `get-conversation`, `created_at[lt]` → `created-at-lt`.
+pub fn case(name: &str, separator: char) -> String {
+    let mut out = String::new();
+    let mut previous: Option<char> = None;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            let boundary =
+                c.is_ascii_uppercase() && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit());
+            if boundary || (previous.is_none() && !out.is_empty()) {
+                out.push(separator);
+            }
+            out.push(c.to_ascii_lowercase());
+            previous = Some(c);
+        } else {
+            previous = None;
+        }
+    }
+    out
+}
+
 /// A key as a JSON pointer segment (`~` and `/` escaped).
 fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-fn first_server(value: &Value) -> Option<String> {
-    value.get("servers")?.get(0)?.get("url")?.as_str().map(str::to_owned)
+/// The URLs of the `servers` of a document, path item or operation, each
+/// variable at its default.
+fn servers(holder: &Value) -> Vec<String> {
+    let servers = holder.get("servers").and_then(Value::as_array).into_iter().flatten();
+    servers
+        .filter_map(|server| {
+            let mut url = server.get("url")?.as_str()?.to_owned();
+            for (name, variable) in server.get("variables").and_then(Value::as_object).into_iter().flatten() {
+                if let Some(default) = variable.get("default").and_then(Value::as_str) {
+                    url = url.replace(&format!("{{{name}}}"), default);
+                }
+            }
+            Some(url)
+        })
+        .collect()
 }
 
 fn security_schemes(doc: &Value) -> Result<Vec<SecurityScheme>, ModelError> {
@@ -733,9 +785,26 @@ fn security_schemes(doc: &Value) -> Result<Vec<SecurityScheme>, ModelError> {
             Some("oauth2" | "openIdConnect") => Carrier::Authorization("bearer".into()),
             other => return Err(at.error(format!("type {other:?} is not supported"))),
         };
-        schemes.push(SecurityScheme { name: name.clone(), carrier });
+        let (cli_flag, cli_env) = scheme_cli(scheme.get("x-cli"), &at.child(Some("x-cli"), "x-cli"))?;
+        // The first paragraph: what the credential is, as help text says it.
+        let description = scheme.get("description").and_then(Value::as_str).and_then(|text| {
+            let first = text.trim().split("\n\n").next()?.split_whitespace().collect::<Vec<_>>().join(" ");
+            (!first.is_empty()).then_some(first)
+        });
+        schemes.push(SecurityScheme { name: name.clone(), carrier, description, cli_flag, cli_env });
     }
     Ok(schemes)
+}
+
+/// `x-cli` on a security scheme: `{flag?, env?}`, each a text.
+fn scheme_cli(value: Option<&Value>, at: &At) -> Result<(Option<String>, Option<String>), ModelError> {
+    let Some(value) = value else { return Ok((None, None)) };
+    if let Some(key) = unknown_key(value, &["flag", "env"]) {
+        return Err(at.error(format!("unknown key {key:?} (known: flag, env, x-*)")));
+    }
+    let fail = |key: &str| at.error(format!("`{key}` must be a text"));
+    let text = |key: &str| value.get(key).map(|v| v.as_str().map(str::to_owned).ok_or_else(|| fail(key))).transpose();
+    Ok((text("flag")?, text("env")?))
 }
 
 /// A `security` list: its alternatives, each naming schemes of the spec.
@@ -1276,11 +1345,12 @@ mod tests {
         json!({
             "openapi": "3.0.3",
             "info": {"title": "T", "version": "1"},
+            "servers": [{"url": "https://{host}/v1", "variables": {"host": {"default": "t.example"}}}],
             "security": [{"Key": []}],
             "components": {
                 "securitySchemes": {
-                    "Key": {"type": "apiKey", "in": "header", "name": "X-Api-Key"},
-                    "Token": {"type": "http", "scheme": "bearer"}
+                    "Key": {"type": "apiKey", "in": "header", "name": "X-Api-Key", "x-cli": {"env": "T_KEY"}},
+                    "Token": {"type": "http", "scheme": "bearer", "description": "The `login` token.\n\nFor an hour.", "x-cli": {"flag": "login-token"}}
                 },
                 "parameters": {"Id": {"name": "id", "in": "path", "schema": {"type": "string"}}},
                 "schemas": {"Thing": {"type": "object", "example": {"id": "t1"}}}
@@ -1344,13 +1414,16 @@ mod tests {
         assert_eq!(post.body_media().unwrap().name, "application/json");
         assert_eq!(post.success_media_types(), ["application/octet-stream"]);
 
+        let [key, token] = &spec.security_schemes[..] else { panic!("two schemes") };
+        assert_eq!((key.name.as_str(), &key.carrier), ("Key", &Carrier::Header("x-api-key".into())));
         assert_eq!(
-            spec.security_schemes,
-            [
-                SecurityScheme { name: "Key".into(), carrier: Carrier::Header("x-api-key".into()) },
-                SecurityScheme { name: "Token".into(), carrier: Carrier::Authorization("bearer".into()) }
-            ]
+            (key.setting(), key.cli_env.as_deref(), key.description.as_deref()),
+            ("key".into(), Some("T_KEY"), None)
         );
+        assert_eq!((token.name.as_str(), &token.carrier), ("Token", &Carrier::Authorization("bearer".into())));
+        // The flag names the setting; the description's first paragraph is kept.
+        assert_eq!((token.setting(), token.description.as_deref()), ("login_token".into(), Some("The `login` token.")));
+        assert_eq!(spec.servers, ["https://t.example/v1"]);
         let mut doc = self::spec();
         let rule = json!({"field": "a.b", "op": "starts-with", "x-provenance": {"status": "inferred"}});
         doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-filter"] = rule;
@@ -1372,6 +1445,8 @@ mod tests {
         let e = failed(&|doc| doc["components"]["securitySchemes"]["Key"] = json!({"type": "mutualTLS"}));
         assert_eq!(e.pointer, "#/components/securitySchemes/Key");
         assert_eq!(e.to_string(), "security scheme Key: type Some(\"mutualTLS\") is not supported");
+        let e = failed(&|doc| doc["components"]["securitySchemes"]["Key"]["x-cli"] = json!({"flag": 1}));
+        assert_eq!(e.to_string(), "security scheme Key: x-cli: `flag` must be a text");
         let e = failed(&|doc| doc["x-rate-limit"]["window-seconds"] = json!(0));
         assert_eq!(e.to_string(), "x-rate-limit: window-seconds must be positive");
         let e = failed(&|doc| doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-on-maximum"] = json!("wrap"));

@@ -20,17 +20,14 @@
 //! bot_domain = "z1"         # optional; looked up from the account otherwise
 //! csds_base_url = "…"      # optional; the domain lookup's host (https://api.liveperson.net)
 //!
-//! [profiles.default.salesloft]
-//! api_key = "ak_…"
-//!
 //! [profiles.default.raia]
 //! secret_key = "…"
 //! base_url = "https://api-eu.raia2.com"   # optional; https://api.raia2.com otherwise
-//!
-//! [profiles.default.llamadapro]
-//! api_key = "…"
-//! base_url = "https://api.llamadapro.app"   # optional
 //! ```
+//!
+//! The other APIs' settings are their specs' as raia's are: `base_url`
+//! (optional: the spec's first server otherwise) and a key per security
+//! scheme named as its flag (Salesloft's and LlamadaPro's `api_key`).
 
 use std::ffi::OsString;
 use std::io::Read;
@@ -491,13 +488,7 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
 /// The first server of `api`'s spec, its variables at their defaults.
 fn default_server(api: &str) -> Option<String> {
     let (_, spec) = crate::APIS.iter().find(|(name, _)| *name == api)?;
-    let spec: serde_json::Value = serde_json::from_str(spec).ok()?;
-    let server = spec.pointer("/servers/0")?;
-    let mut url = server.get("url")?.as_str()?.to_string();
-    for (name, variable) in server.get("variables").and_then(|v| v.as_object()).into_iter().flatten() {
-        url = url.replace(&format!("{{{name}}}"), variable.get("default")?.as_str()?);
-    }
-    Some(url)
+    convo_clients::spec::model::Spec::from_json(spec).ok()?.servers.into_iter().next()
 }
 
 /// Whether `arg`'s help names `url` as its default.

@@ -41,6 +41,15 @@ pub struct Args<S: OwnApi + std::fmt::Debug, C: clap::Subcommand + std::fmt::Deb
     pub command: C,
 }
 
+/// The settings of an API's command line (the `S` of its [`Args`]).
+pub trait Settled {
+    type Settings: OwnApi;
+}
+
+impl<S: OwnApi + std::fmt::Debug, C: clap::Subcommand + std::fmt::Debug> Settled for Args<S, C> {
+    type Settings = S;
+}
+
 /// A typed client, and the generated one inside it that the spec's operations use.
 pub trait Typed {
     type Generated: OperationClient + Sync;
@@ -53,21 +62,6 @@ impl<G: OperationClient + Sync, S> Typed for convo_clients::ApiClient<G, S> {
     async fn generated(&self) -> Result<&G, Failure> {
         Ok(convo_clients::ApiClient::generated(self))
     }
-}
-
-/// The client of `builder` (a typed client's, with its key) at `base_url`
-/// when one is given, at the API's own default otherwise.
-#[cfg_attr(not(any(feature = "raia", feature = "salesloft", feature = "llamadapro")), allow(dead_code))]
-pub fn at<C>(
-    builder: convo_clients::SpecClientBuilder<C>,
-    base_url: Option<String>,
-    config: ClientConfig,
-) -> Result<C, Failure> {
-    let builder = match base_url {
-        Some(url) => builder.base_url(url),
-        None => builder,
-    };
-    Ok(builder.config(config).build()?)
 }
 
 /// The client `settings` (flags, environment, profile) describe; with

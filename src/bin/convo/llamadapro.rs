@@ -22,7 +22,8 @@ use crate::output::{Column, columns, OutputFormat, RecordWriter, write_one};
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::{Context, Failure};
 
-pub type Args = crate::connect::Args<Settings, LlamadaProCommand>;
+// Its settings are its spec's: the base URL and the `ApiKeyAuth` scheme's key.
+pub type Args = crate::connect::Args<crate::spec_api::Settings<Client, LlamadaProState>, LlamadaProCommand>;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LlamadaProCommand {
@@ -405,17 +406,6 @@ async fn messages(client: &Client, command: MessagesCommand, context: &Context) 
     }
 }
 
-keyed_api! {
-    api: "llamadapro",
-    key: api_key ("--api-key", "LLAMADAPRO_API_KEY")
-        "API key, sent as X-API-KEY. Prefer the environment.",
-    base_url: ("LLAMADAPRO_BASE_URL")
-        "Base URL (default https://api.llamadapro.app).",
-    emulator: LlamadaProState,
-    builder: |key: String| Client::builder(key),
-    sandboxed: |sandbox: &LlamadaProSandbox| Client::builder(sandbox.api_key()),
-}
-
 /// Sends a generated call; its answer's body, or the crate's error.
 async fn send<T, E>(
     call: impl std::future::Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>>,
@@ -431,7 +421,7 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
     let config = LlamadaProConfig { harness: options.harness.clone(), contacts, tasks, ..default };
     let funnel = config.funnels.first().copied();
     sandbox::serve_api("llamadapro", options, config, |sandbox: &LlamadaProSandbox, out| {
-        out.export("LLAMADAPRO_BASE_URL", sandbox.base_url()).export("LLAMADAPRO_API_KEY", sandbox.api_key());
+        crate::spec_api::export::<Client>(out, sandbox.base_url(), |scheme| sandbox.credential(scheme));
         // A funnel conversations can be created in (a script's, or the seed-example replay's).
         if let Some(funnel) = funnel {
             out.export("LLAMADAPRO_FUNNEL_ID", funnel.to_string());

@@ -46,7 +46,7 @@ pub(crate) struct Settings {
     client_secret: Option<String>,
 }
 
-api_settings!(Settings, "luware");
+api_settings!(Settings, "luware", urls: [base_url]);
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LuwareCommand {

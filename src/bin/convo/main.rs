@@ -13,11 +13,10 @@
 
 /// An API's settings struct: its name (its table in a profile, see
 /// `config::ApiSettings`), and a `Debug` that keeps secrets out: only the
-/// base URL shows, without userinfo.
+/// base URL shows, without userinfo. (For an API whose settings are not
+/// its spec's alone: `spec_api::Settings` has its own.)
+#[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(unused_macros))]
 macro_rules! api_settings {
-    ($settings:ty, $api:literal) => {
-        api_settings!($settings, $api, urls: [base_url]);
-    };
     ($settings:ty, $api:literal, urls: [$($url:ident),*]) => {
         impl crate::config::ApiSettings for $settings {
             const API: &'static str = $api;
@@ -36,55 +35,6 @@ macro_rules! api_settings {
     };
 }
 
-/// The settings (and their `connect::OwnApi`) of an API whose typed
-/// client takes one key and a base URL (the client's default when unset):
-/// the key's field, flag, variable and help, the base URL's variable and
-/// help; `$builder` makes the client's builder from the key, `$sandboxed`
-/// from the emulator.
-#[cfg_attr(not(any(feature = "raia", feature = "salesloft", feature = "llamadapro")), allow(unused_macros))]
-macro_rules! keyed_api {
-    (
-        api: $api:literal,
-        key: $key:ident ($flag:literal, $env:literal) $key_help:literal,
-        base_url: ($url_env:literal) $url_help:literal,
-        emulator: $emulator:ty,
-        builder: $builder:expr,
-        sandboxed: $sandboxed:expr $(,)?
-    ) => {
-        // The API's connection settings, global to its subcommands (the
-        // generated operation commands read them too). Not a doc comment:
-        // that would be the API's about text, which is its spec's title.
-        #[derive(clap::Args, Default, serde::Deserialize)]
-        pub(crate) struct Settings {
-            #[doc = $key_help]
-            #[arg(long, global = true, env = $env, hide_env_values = true)]
-            $key: Option<String>,
-            #[doc = $url_help]
-            #[arg(long, global = true, env = $url_env)]
-            base_url: Option<String>,
-        }
-
-        api_settings!(Settings, $api);
-
-        impl crate::connect::OwnApi for Settings {
-            type Emulator = $emulator;
-            type Client = Client;
-
-            fn client(&self, config: convo_clients::ClientConfig) -> Result<Client, Failure> {
-                let key = self.$key.clone().ok_or_else(|| crate::config::missing($env, $flag))?;
-                crate::connect::at(($builder)(key), self.base_url.clone(), config)
-            }
-
-            fn sandboxed(
-                sandbox: &convo_clients::sandbox::Sandbox<$emulator>,
-                config: convo_clients::ClientConfig,
-            ) -> Result<Client, Failure> {
-                crate::connect::at(($sandboxed)(sandbox), Some(sandbox.base_url()), config)
-            }
-        }
-    };
-}
-
 mod check;
 mod config;
 mod connect;
@@ -93,7 +43,7 @@ mod files;
 mod operations;
 mod output;
 mod sandbox;
-// Unused while every enabled API has a module of its own here.
+// Partly unused while every enabled API has a module of its own here.
 #[cfg_attr(not(cli_generic_apis), allow(dead_code))]
 mod spec_api;
 mod values;
@@ -142,9 +92,8 @@ struct Cli {
 }
 
 /// Every enabled API (`convo_clients::for_each_api_by_module!`): `own`
-/// those with a module here (`Args` and `run` for the flow commands,
-/// `Settings` and `connect`, `send_operation` for the spec's operation
-/// commands, `serve` for `convo sandbox serve`), `generic` those served
+/// those with a module here (`Args`, their settings and flow commands, and
+/// `run`; `serve` for `convo sandbox serve`), `generic` those served
 /// from their spec alone ([`spec_api`]). Each is a subcommand; its about
 /// text is the spec's title.
 macro_rules! cli_apis {
@@ -153,20 +102,8 @@ macro_rules! cli_apis {
         $(
             /// `convo <api>` from the spec alone.
             mod $spec_api {
-                pub struct Api;
-
-                impl crate::spec_api::SpecApi for Api {
-                    const NAME: &'static str = stringify!($spec_api);
-                    const SPEC_JSON: &'static str = convo_clients::$spec_api::SPEC_JSON;
-                    type Client = convo_clients::$spec_api::GeneratedClient;
-
-                    fn builder(base_url: String) -> convo_clients::SpecClientBuilder<Self::Client> {
-                        Self::Client::builder(base_url)
-                    }
-                }
-
-                pub type Settings = crate::spec_api::Settings<Api>;
-                pub type Args = crate::config::WithSecretFiles<Settings>;
+                pub type Client = convo_clients::$spec_api::GeneratedClient;
+                pub type Args = crate::config::WithSecretFiles<crate::spec_api::Settings<Client>>;
             }
         )*
 
@@ -193,7 +130,7 @@ macro_rules! cli_apis {
                 match self {
                     $(Command::$api(args) => {
                         // Keep a fresh emulator alive for the whole flow.
-                        let (client, _sandbox) = connect::connect::<$api::Settings>(&args.settings, context).await?;
+                        let (client, _sandbox) = connect::connect(&args.settings.0, context).await?;
                         $api::run(client, args.command, context).await
                     })*
                     $(Command::$spec_api(_) => spec_api::run(stringify!($spec_api)),)*
@@ -211,7 +148,7 @@ macro_rules! cli_apis {
 
         /// Each API's name and its settings' arguments, for `config show`.
         const SETTINGS: &[(&'static str, config::SettingsArgs)] = &[
-            $((stringify!($api), <config::WithSecretFiles<$api::Settings> as clap::Args>::augment_args),)*
+            $((stringify!($api), <config::WithSecretFiles<<$api::Args as connect::Settled>::Settings> as clap::Args>::augment_args),)*
             $((stringify!($spec_api), <$spec_api::Args as clap::Args>::augment_args),)*
         ];
 
@@ -224,8 +161,8 @@ macro_rules! cli_apis {
         /// Does a job (one spec operation, or the check) with the generated client of `api`.
         async fn send_operation(api: &str, call: operations::Call<'_>) -> Result<(), Failure> {
             match api {
-                $(stringify!($api) => connect::send_operation::<$api::Settings>(call).await,)*
-                $(stringify!($spec_api) => spec_api::send_operation::<$spec_api::Api>(call).await,)*
+                $(stringify!($api) => connect::send_operation::<<$api::Args as connect::Settled>::Settings>(call).await,)*
+                $(stringify!($spec_api) => spec_api::send_operation::<$spec_api::Client>(call).await,)*
                 _ => Err(Failure::Usage(format!("no API named {api}"))),
             }
         }
@@ -235,7 +172,7 @@ macro_rules! cli_apis {
         async fn serve(api: &str, options: &sandbox::ServeOptions) -> Result<sandbox::Served, Failure> {
             match api {
                 $(stringify!($api) => $api::serve(options).await,)*
-                $(stringify!($spec_api) => spec_api::serve::<$spec_api::Api>(options).await,)*
+                $(stringify!($spec_api) => spec_api::serve::<$spec_api::Client>(options).await,)*
                 _ => Err(Failure::Usage(format!("no API named {api}"))),
             }
         }

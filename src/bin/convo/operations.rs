@@ -23,7 +23,7 @@ use std::io::{Read, Write};
 
 use clap::{Arg, ArgAction, ArgMatches, Command, CommandFactory};
 use convo_clients::OperationClient;
-use convo_clients::spec::model::{self, enum_values, text, type_of};
+use convo_clients::spec::model::{self, case, enum_values, text, type_of};
 use convo_clients::spec::survey::DriftKind;
 use convo_clients::spec::validate::SpecValidator;
 use serde_json::{Map, Value};
@@ -2018,26 +2018,6 @@ fn given(matches: &ArgMatches, f: &Field) -> Vec<Value> {
 /// Whether a response's content type says JSON.
 pub(crate) fn says_json(headers: &reqwest::header::HeaderMap) -> bool {
     headers.get(reqwest::header::CONTENT_TYPE).and_then(|t| t.to_str().ok()).is_some_and(|t| t.contains("json"))
-}
-
-/// `getConversation` → `get-conversation`, `created_at[lt]` → `created-at-lt`.
-fn case(name: &str, separator: char) -> String {
-    let mut out = String::new();
-    let mut previous: Option<char> = None;
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            let boundary =
-                c.is_ascii_uppercase() && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit());
-            if boundary || (previous.is_none() && !out.is_empty()) {
-                out.push(separator);
-            }
-            out.push(c.to_ascii_lowercase());
-            previous = Some(c);
-        } else {
-            previous = None;
-        }
-    }
-    out
 }
 
 /// Percent-encodes a path parameter's value (all but RFC 3986 unreserved).

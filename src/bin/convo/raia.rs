@@ -16,7 +16,8 @@ use crate::output::{Column, columns, OutputFormat, write_one};
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::{Context, Failure};
 
-pub type Args = crate::connect::Args<Settings, RaiaCommand>;
+// Its settings are its spec's: the base URL and the `agentSecretKey` scheme's key.
+pub type Args = crate::connect::Args<crate::spec_api::Settings<Client, RaiaState>, RaiaCommand>;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum RaiaCommand {
@@ -292,17 +293,6 @@ async fn conversations(
     }
 }
 
-keyed_api! {
-    api: "raia",
-    key: secret_key ("--secret-key", "RAIA_AGENT_SECRET_KEY")
-        "The agent's secret key (sent as Agent-Secret-Key). Prefer the environment.",
-    base_url: ("RAIA_BASE_URL")
-        "API host: https://api.raia2.com by default, https://api-eu.raia2.com for the EU region.",
-    emulator: RaiaState,
-    builder: |key: String| Client::builder(key),
-    sandboxed: |sandbox: &RaiaSandbox| Client::builder(sandbox.secret_key()),
-}
-
 fn to_value(record: &impl serde::Serialize) -> Result<Value, Failure> {
     serde_json::to_value(record).map_err(|e| Failure::Io(std::io::Error::other(e)))
 }
@@ -319,7 +309,7 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
     let conversations = options.records.map_or(default.conversations, |n| usize::try_from(n).unwrap_or(usize::MAX));
     let config = RaiaConfig { harness: options.harness.clone(), conversations, ..default };
     sandbox::serve_api("raia", options, config, |sandbox: &RaiaSandbox, out| {
-        out.export("RAIA_BASE_URL", sandbox.base_url()).export("RAIA_AGENT_SECRET_KEY", sandbox.secret_key().expose());
+        crate::spec_api::export::<Client>(out, sandbox.base_url(), |scheme| sandbox.credential(scheme));
         let conversations = sandbox.conversation_ids();
         // Ids a script (or the seed-example replay) can start from.
         if let [ai, manual, ..] = conversations.as_slice() {

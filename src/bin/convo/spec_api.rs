@@ -1,94 +1,102 @@
-//! `convo <api> …` for an API with no module of its own here: its settings
-//! are its spec's (a base URL, and a credential per security scheme), its
-//! commands the spec's operations and `check`, its sandbox the generic store.
+//! The settings of an API that its spec gives: a base URL (the spec's first
+//! server by default) and a credential per security scheme, each with its
+//! flag, environment variable and help from the scheme (`x-cli`, its
+//! description). Every API with no module of its own here is served from its
+//! spec alone: its commands are the spec's operations and `check`, its
+//! sandbox the generic store. An API with flows of its own whose client its
+//! credentials make takes the same settings ([`Settings`] with its emulator).
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 use clap::{Arg, ArgMatches, Command, FromArgMatches};
-use convo_clients::sandbox::{HarnessConfig, SPEC_CREDENTIAL, SpecSandbox};
+use convo_clients::sandbox::{Emulator, HarnessConfig, SPEC_CREDENTIAL, Sandbox, SpecOnly, SpecSandbox};
 use convo_clients::spec::model;
-use convo_clients::{OperationClient, SpecClientBuilder};
+use convo_clients::{ClientConfig, OperationClient, Secret, SpecClient, SpecClientBuilder};
 
+use crate::connect::{OwnApi, Typed};
 use crate::operations::Call;
 use crate::sandbox::{Described, ServeOptions, Served};
 use crate::{Context, Failure, config};
 
-/// An API served from its spec alone (`main.rs` declares one per such API).
-pub trait SpecApi: 'static {
-    /// Its subcommand, module and feature name.
-    const NAME: &'static str;
-    const SPEC_JSON: &'static str;
-    /// Its generated client.
-    type Client: OperationClient + Sync;
-    fn builder(base_url: String) -> SpecClientBuilder<Self::Client>;
-}
-
-/// One setting of an API: its clap id (also its profile key), flag and
-/// environment variable.
+/// One setting of an API: its clap id (also its profile key), flag,
+/// environment variable and help.
 struct Setting {
     id: String,
     env: String,
+    help: String,
 }
 
 impl Setting {
-    /// `petKey` of `petstore`: `pet_key`, `--pet-key`, `PETSTORE_PET_KEY`.
-    fn new(api: &str, name: &str) -> Self {
-        let mut id = String::new();
-        for (i, c) in name.chars().enumerate() {
-            match c {
-                '-' | '.' | ' ' => id.push('_'),
-                c if c.is_ascii_uppercase() && i > 0 && !id.ends_with('_') => {
-                    id.push('_');
-                    id.push(c.to_ascii_lowercase());
-                }
-                c => id.push(c.to_ascii_lowercase()),
-            }
-        }
-        let env = format!("{api}_{id}").to_ascii_uppercase();
-        Self { id, env }
-    }
-
     fn flag(&self) -> String {
         self.id.replace('_', "-")
     }
-}
 
-/// The security schemes of `A`'s spec, each with its setting.
-fn schemes<A: SpecApi>() -> Vec<(String, Setting)> {
-    let spec = model::Spec::from_json(A::SPEC_JSON).ok();
-    let schemes = spec.map(|spec| spec.security_schemes).unwrap_or_default();
-    schemes
-        .into_iter()
-        .map(|scheme| (Setting::new(A::NAME, &scheme.name), scheme.name))
-        .map(|(setting, name)| (name, setting))
-        .collect()
-}
+    /// `--base-url`, `PETSTORE_BASE_URL`; its help names the spec's servers.
+    fn base_url<C: SpecClient>() -> Self {
+        let servers: &[String] = spec::<C>().map_or(&[], |spec| &spec.servers);
+        let help = match servers {
+            [] => "Base URL.".to_owned(),
+            [first] => format!("Base URL (default {first})."),
+            [first, others @ ..] => format!("Base URL (default {first}; the spec also lists {}).", others.join(", ")),
+        };
+        Self { id: BASE_URL.into(), env: format!("{}_{BASE_URL}", C::NAME).to_ascii_uppercase(), help }
+    }
 
-/// The spec's first server, the base URL when none is set.
-fn spec_server<A: SpecApi>() -> Option<String> {
-    let spec: serde_json::Value = serde_json::from_str(A::SPEC_JSON).ok()?;
-    spec.pointer("/servers/0/url")?.as_str().map(str::to_owned)
-}
-
-/// The settings of `A`: `--base-url` and one secret per security scheme,
-/// global to its subcommands.
-pub struct Settings<A> {
-    base_url: Option<String>,
-    /// By scheme name.
-    credentials: BTreeMap<String, String>,
-    api: PhantomData<A>,
-}
-
-/// The base URL only (without userinfo): the rest are secrets.
-impl<A: SpecApi> std::fmt::Debug for Settings<A> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
-        f.debug_struct(A::NAME).field("base_url", &base_url).finish_non_exhaustive()
+    /// The credential of `scheme`: `petKey` of `petstore` is `--pet-key`,
+    /// `PETSTORE_PET_KEY`, unless its `x-cli` says otherwise.
+    fn credential<C: SpecClient>(scheme: &model::SecurityScheme) -> Self {
+        let id = scheme.setting();
+        let env = scheme.cli_env.clone().unwrap_or_else(|| format!("{}_{id}", C::NAME).to_ascii_uppercase());
+        let what = scheme.description.clone();
+        let what = what.unwrap_or_else(|| format!("The credential of the spec's security scheme `{}`.", scheme.name));
+        Self { id, env, help: format!("{what} Prefer the environment.") }
     }
 }
 
-impl<A> Default for Settings<A> {
+/// The model of `C`'s spec, read once: clap asks for the settings often.
+fn spec<C: SpecClient>() -> Option<&'static model::Spec> {
+    static SPECS: std::sync::Mutex<BTreeMap<&str, Option<&'static model::Spec>>> =
+        std::sync::Mutex::new(BTreeMap::new());
+    let parse = || model::Spec::from_json(C::SPEC_JSON).ok().map(|spec| &*Box::leak(Box::new(spec)));
+    *SPECS.lock().ok()?.entry(C::NAME).or_insert_with(parse)
+}
+
+/// The security schemes of `C`'s spec, by name, each with its setting.
+fn schemes<C: SpecClient>() -> Vec<(String, Setting)> {
+    let schemes: &[model::SecurityScheme] = spec::<C>().map_or(&[], |spec| &spec.security_schemes);
+    schemes.iter().map(|scheme| (scheme.name.clone(), Setting::credential::<C>(scheme))).collect()
+}
+
+/// A builder of `C` at `base_url` with the credential `secret` gives for
+/// each scheme of its spec (none where it gives none).
+fn builder<C: SpecClient>(base_url: &str, secret: impl Fn(&str) -> Option<Secret>) -> SpecClientBuilder<C> {
+    let schemes = schemes::<C>();
+    schemes.iter().fold(C::spec_builder(base_url), |builder, (scheme, _)| match secret(scheme) {
+        Some(secret) => builder.credential(scheme, secret),
+        None => builder,
+    })
+}
+
+/// The settings of the API whose client is `C`: `--base-url` and one secret
+/// per security scheme, global to its subcommands. `E` is its emulator, for
+/// `--sandbox` (the generic store's when it has none).
+pub struct Settings<C, E = SpecOnly> {
+    base_url: Option<String>,
+    /// By scheme name.
+    credentials: BTreeMap<String, String>,
+    api: PhantomData<fn() -> (C, E)>,
+}
+
+/// The base URL only (without userinfo): the rest are secrets.
+impl<C: SpecClient, E> std::fmt::Debug for Settings<C, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
+        f.debug_struct(C::NAME).field("base_url", &base_url).finish_non_exhaustive()
+    }
+}
+
+impl<C, E> Default for Settings<C, E> {
     fn default() -> Self {
         Self { base_url: None, credentials: BTreeMap::new(), api: PhantomData }
     }
@@ -96,15 +104,15 @@ impl<A> Default for Settings<A> {
 
 /// A profile's table typed as these settings: every value a text (which
 /// `config::settings` then reads as its flag would).
-impl<'de, A> serde::Deserialize<'de> for Settings<A> {
+impl<'de, C, E> serde::Deserialize<'de> for Settings<C, E> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         <BTreeMap<String, String> as serde::Deserialize>::deserialize(deserializer)?;
         Ok(Self::default())
     }
 }
 
-impl<A: SpecApi> config::ApiSettings for Settings<A> {
-    const API: &'static str = A::NAME;
+impl<C: SpecClient, E> config::ApiSettings for Settings<C, E> {
+    const API: &'static str = C::NAME;
 
     fn urls(&self) -> Vec<Option<&str>> {
         vec![self.base_url.as_deref()]
@@ -113,19 +121,12 @@ impl<A: SpecApi> config::ApiSettings for Settings<A> {
 
 const BASE_URL: &str = "base_url";
 
-impl<A: SpecApi> clap::Args for Settings<A> {
+impl<C: SpecClient, E> clap::Args for Settings<C, E> {
     fn augment_args(command: Command) -> Command {
-        let base_url = Setting::new(A::NAME, BASE_URL);
-        let default = spec_server::<A>().map(|url| format!(" (default {url})")).unwrap_or_default();
-        let mut command = command.arg(
-            Arg::new(BASE_URL)
-                .long("base-url")
-                .value_name("URL")
-                .global(true)
-                .env(base_url.env)
-                .help(format!("Base URL{default}.")),
-        );
-        for (scheme, setting) in schemes::<A>() {
+        let base_url = Setting::base_url::<C>();
+        let arg = Arg::new(BASE_URL).long("base-url").value_name("URL").global(true).env(base_url.env);
+        let mut command = command.arg(arg.help(base_url.help));
+        for (_, setting) in schemes::<C>() {
             command = command.arg(
                 Arg::new(setting.id.clone())
                     .long(setting.flag())
@@ -133,7 +134,7 @@ impl<A: SpecApi> clap::Args for Settings<A> {
                     .global(true)
                     .env(setting.env)
                     .hide_env_values(true)
-                    .help(format!("The credential of the spec's security scheme `{scheme}`. Prefer the environment.")),
+                    .help(setting.help),
             );
         }
         command
@@ -144,7 +145,7 @@ impl<A: SpecApi> clap::Args for Settings<A> {
     }
 }
 
-impl<A: SpecApi> FromArgMatches for Settings<A> {
+impl<C: SpecClient, E> FromArgMatches for Settings<C, E> {
     fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
         let mut settings = Self::default();
         settings.update_from_arg_matches(matches)?;
@@ -157,7 +158,7 @@ impl<A: SpecApi> FromArgMatches for Settings<A> {
         if let Some(url) = value(BASE_URL) {
             self.base_url = Some(url);
         }
-        for (scheme, setting) in schemes::<A>() {
+        for (scheme, setting) in schemes::<C>() {
             if let Some(secret) = value(&setting.id) {
                 self.credentials.insert(scheme, secret);
             }
@@ -166,61 +167,87 @@ impl<A: SpecApi> FromArgMatches for Settings<A> {
     }
 }
 
+impl<C: SpecClient, E> Settings<C, E> {
+    /// The client the settings describe, at the spec's first server unless
+    /// they name a base URL. The spec may offer its schemes as
+    /// alternatives: one credential will do.
+    fn build(&self, config: ClientConfig) -> Result<C, Failure> {
+        let schemes = schemes::<C>();
+        let mut needed = config::Needed::default();
+        let server = || spec::<C>().and_then(|spec| spec.servers.first().cloned());
+        let base_url =
+            needed.take(self.base_url.clone().or_else(server), leak(Setting::base_url::<C>().env), "--base-url");
+        if self.credentials.is_empty() {
+            for (_, setting) in &schemes {
+                needed.take(None::<()>, leak(setting.env.clone()), leak(format!("--{}", setting.flag())));
+            }
+        }
+        let Some(base_url) = base_url.filter(|_| schemes.is_empty() || !self.credentials.is_empty()) else {
+            return Err(needed.failure());
+        };
+        let builder = builder::<C>(&base_url, |scheme| self.credentials.get(scheme).map(|s| s.as_str().into()));
+        Ok(builder.config(config).build()?)
+    }
+}
+
+/// An API with flows of its own (`E` its emulator) whose client its spec's
+/// settings make.
+impl<C: SpecClient + Typed, E: Emulator<Config: Default>> OwnApi for Settings<C, E> {
+    type Emulator = E;
+    type Client = C;
+
+    fn client(&self, config: ClientConfig) -> Result<C, Failure> {
+        self.build(config)
+    }
+
+    fn sandboxed(sandbox: &Sandbox<E>, config: ClientConfig) -> Result<C, Failure> {
+        Ok(builder::<C>(&sandbox.base_url(), |scheme| sandbox.credential(scheme)).config(config).build()?)
+    }
+}
+
+/// Exports the settings of `C` for `convo sandbox serve`: the base URL, and
+/// each scheme's credential, as `secret` gives it.
+pub fn export<C: SpecClient>(out: &mut Described, base_url: String, secret: impl Fn(&str) -> Option<Secret>) {
+    out.export(leak(Setting::base_url::<C>().env), base_url);
+    for (scheme, setting) in schemes::<C>() {
+        if let Some(secret) = secret(&scheme) {
+            out.export(leak(setting.env), secret.expose());
+        }
+    }
+}
+
 /// Every command of such an API is one of its spec's operations (or `check`).
 pub fn run(api: &str) -> Result<(), Failure> {
     Err(Failure::Usage(format!("{api} needs a command: see `convo {api} --help`")))
 }
 
-/// The client `settings` (then the spec's server) describe; with
-/// `--sandbox`, a served sandbox's when they point at one, else a fresh
-/// generic sandbox's.
-async fn connect<A: SpecApi>(
-    settings: &Settings<A>,
+/// The client `settings` describe; with `--sandbox`, a served sandbox's
+/// when they point at one, else a fresh generic sandbox's.
+async fn connect<C: SpecClient>(
+    settings: &Settings<C>,
     context: &Context,
-) -> Result<(A::Client, Option<SpecSandbox>), Failure> {
-    let schemes = schemes::<A>();
+) -> Result<(C, Option<SpecSandbox>), Failure> {
     if context.sandbox && !crate::connect::served(&config::ApiSettings::urls(settings)) {
-        let sandbox = start_spec(A::SPEC_JSON).await?;
-        let builder =
-            schemes.iter().fold(A::builder(sandbox.base_url()), |b, (scheme, _)| b.credential(scheme, SPEC_CREDENTIAL));
+        let sandbox = start_spec(C::SPEC_JSON).await?;
+        let builder = builder::<C>(&sandbox.base_url(), |_| Some(SPEC_CREDENTIAL.into()));
         return Ok((builder.config(context.client_config.clone()).build()?, Some(sandbox)));
     }
-    let mut needed = config::Needed::default();
-    let base_url = settings.base_url.clone().or_else(spec_server::<A>);
-    let base_url = needed.take(base_url, leak(Setting::new(A::NAME, BASE_URL).env), "--base-url");
-    let credentials: Vec<(&String, String)> =
-        schemes.iter().filter_map(|(scheme, _)| Some((scheme, settings.credentials.get(scheme)?.clone()))).collect();
-    // The spec may offer schemes as alternatives: one will do.
-    if credentials.is_empty() {
-        for (_, setting) in &schemes {
-            needed.take(None::<()>, leak(setting.env.clone()), leak(format!("--{}", setting.flag())));
-        }
-    }
-    let Some(base_url) = base_url.filter(|_| schemes.is_empty() || !credentials.is_empty()) else {
-        return Err(needed.failure());
-    };
-    let builder =
-        credentials.into_iter().fold(A::builder(base_url), |b, (scheme, secret)| b.credential(scheme, secret));
-    Ok((builder.config(context.client_config.clone()).build()?, None))
+    Ok((settings.build(context.client_config.clone())?, None))
 }
 
 /// Sends one of the spec's operations, or runs `check`.
-pub async fn send_operation<A: SpecApi>(call: Call<'_>) -> Result<(), Failure> {
-    let (client, _sandbox) = connect::<A>(&call.settings()?, call.context).await?;
+pub async fn send_operation<C: SpecClient + OperationClient + Sync>(call: Call<'_>) -> Result<(), Failure> {
+    let (client, _sandbox) = connect::<C>(&call.settings()?, call.context).await?;
     call.send(&client, &BTreeMap::new()).await
 }
 
 /// Serves the generic store for `convo sandbox serve`, exporting the base
-/// URL and a credential for each scheme (any one is accepted).
-pub async fn serve<A: SpecApi>(options: &ServeOptions) -> Result<Served, Failure> {
-    serve_spec(A::NAME, options, A::SPEC_JSON, |sandbox, out| {
-        out.export(leak(Setting::new(A::NAME, BASE_URL).env), sandbox.base_url());
-        for (_, setting) in schemes::<A>() {
-            out.export(leak(setting.env), SPEC_CREDENTIAL);
-        }
+/// URL and a credential for each scheme (the one it accepts).
+pub async fn serve<C: SpecClient>(options: &ServeOptions) -> Result<Served, Failure> {
+    serve_spec(C::NAME, options, C::SPEC_JSON, |sandbox, out| {
+        export::<C>(out, sandbox.base_url(), |_| Some(SPEC_CREDENTIAL.into()));
         // A few ids of each paged collection, to try commands on.
-        let spec = model::Spec::from_json(A::SPEC_JSON).ok();
-        for op in spec.iter().flat_map(|spec| &spec.operations).filter(|op| op.paging.is_some()) {
+        for op in spec::<C>().iter().flat_map(|spec| &spec.operations).filter(|op| op.paging.is_some()) {
             let ids = sandbox.records(&op.path).into_iter().filter_map(|record| match &record["id"] {
                 serde_json::Value::String(id) => Some(id.clone()),
                 serde_json::Value::Number(id) => Some(id.to_string()),

@@ -106,6 +106,10 @@ super::emulator! {
         Some(state.clone())
     }
 
+    fn credential(&self, _: &str) -> Option<crate::Secret> {
+        Some(self.config.api_key.clone().into())
+    }
+
     /// `X-API-KEY`, checked before the request is validated.
     const SCHEMES: &'static [(&'static str, super::Check<Self>)] = &[("ApiKeyAuth", |state, key| {
         let refused = match key {

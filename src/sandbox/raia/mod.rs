@@ -94,6 +94,10 @@ super::emulator! {
         render_error(status, message)
     }
 
+    fn credential(&self, _: &str) -> Option<Secret> {
+        Some(self.config.secret_key.clone())
+    }
+
     /// Every call needs the agent's secret key (`agentSecretKey`); anything
     /// else is the vendor's 403.
     fn authenticate(&self, _: &str, key: Option<&str>, _: &axum::http::request::Parts) -> Result<(), Refused> {

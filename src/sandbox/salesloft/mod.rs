@@ -79,6 +79,11 @@ super::emulator! {
         render_error(status, message)
     }
 
+    /// The API key: a bearer as good as an issued token.
+    fn credential(&self, _: &str) -> Option<crate::Secret> {
+        Some(self.config.api_key.clone().into())
+    }
+
     /// The bearer (`bearerAuth`): the API key or an issued OAuth token. A
     /// refused request is not charged, but is told the budget.
     fn authenticate(&self, _: &str, bearer: Option<&str>, request: &axum::http::request::Parts) -> Result<(), Refused> {

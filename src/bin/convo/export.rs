@@ -88,11 +88,10 @@ impl Drop for Held {
 
 /// How many records an export from the start will write, for its progress
 /// bar, by the request `count` makes (the list's first page, asked for its
-/// total: Salesloft's `include_paging_counts`, LlamadaPro's
-/// `includeTotalCount`, raia's `totalItems`). Asked only when a bar will be
+/// total: LlamadaPro's `includeTotalCount`). Asked only when a bar will be
 /// drawn and the export starts at the beginning; if the count fails, the
 /// export shows a spinner instead (the export itself reports errors).
-#[cfg_attr(not(any(feature = "raia", feature = "llamadapro")), allow(dead_code))]
+#[cfg_attr(not(feature = "llamadapro"), allow(dead_code))]
 pub async fn total<F>(resume: &ResumeArgs, count: impl FnOnce() -> F) -> Option<u64>
 where
     F: std::future::Future<Output = convo_clients::Result<Option<u64>>>,

@@ -302,10 +302,11 @@ fn a_spec_and_a_feature_line_give_cli_commands_and_a_sandbox() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("404"), "{err}");
 
-    // The API's check tours its read operations: clean.
+    // The API's check tours its read operations: clean, and past the list
+    // into the item reads its records' ids lead to (the spec has no link there).
     let (code, out, err) = convo(&env, &["petstore", "check"], "");
     assert_eq!(code, 0, "{out}\n{err}");
-    eprintln!("check: {out}{err}");
+    assert!(out.lines().any(|l| l.trim_start().starts_with("getPet") && l.contains("HTTP 200")), "{out}");
 
     // A setting given nowhere is named, flag and variable.
     let (code, _, err) = convo(&[], &["petstore", "get-pet", "--pet-id", "p1"], "");

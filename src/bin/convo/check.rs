@@ -6,7 +6,8 @@
 //! enum), then the calls the answers lead to through the spec's response
 //! `links` (`$response.body#/data/0/id` fans out over the first `--records`
 //! items; a link back to the same operation is its next page, followed up to
-//! `--pages`). Writes are sent only when named with `--write` and allowed
+//! `--pages`; a paged list the spec links nowhere else leads to the `GET` of
+//! `<its path>/{param}` by its items' `id`). Writes are sent only when named with `--write` and allowed
 //! with `--allow-writes`, with the spec's examples as their values.
 //!
 //! Every answer (token and login calls too) is surveyed by the runtime's
@@ -145,10 +146,11 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
     let spec = APIS.iter().find(|(a, _)| *a == api).map_or("", |(_, s)| *s);
     let doc: Value = serde_json::from_str(spec).map_err(|e| Failure::Usage(format!("the {api} spec: {e}")))?;
     let validator = SpecValidator::new(&doc).map_err(|e| Failure::Usage(format!("the {api} spec: {e}")))?;
-    let operations = crate::operations::operations(
+    let mut operations = crate::operations::operations(
         api,
         &crate::operations::reserved(&<crate::Cli as clap::CommandFactory>::command(), api),
     );
+    item_links(&mut operations);
     let mut writes = BTreeSet::new();
     for name in matches.get_many::<String>("write").into_iter().flatten() {
         let op = operations
@@ -197,6 +199,32 @@ struct Visit {
     values: BTreeMap<String, Vec<String>>,
     /// The operation whose answer led here, if a link did.
     from: Option<usize>,
+}
+
+/// A paged list whose spec links nowhere leads to its items' reads: the
+/// `GET` of `<its path>/{param}` takes the `id` of its items, as a store's
+/// collection does, so a spec without `links` is still toured past its lists.
+fn item_links(operations: &mut [Operation]) {
+    let implied: Vec<(usize, Link)> = operations
+        .iter()
+        .enumerate()
+        .filter_map(|(index, list)| Some((index, list, list.paging.as_ref()?)))
+        .flat_map(|(index, list, paging)| {
+            operations.iter().filter_map(move |item| {
+                let rest = item.path.strip_prefix(&list.path)?.strip_prefix("/{")?.strip_suffix('}')?;
+                let leads =
+                    is_read(item) && !rest.contains('/') && !list.links.iter().any(|l| l.operation_id == item.id);
+                leads.then(|| {
+                    let pointer = format!("$response.body#{}/0/id", paging.items);
+                    let parameters = vec![(rest.to_owned(), Value::String(pointer))];
+                    (index, Link { status: "2XX".into(), operation_id: item.id.clone(), parameters })
+                })
+            })
+        })
+        .collect();
+    for (index, link) in implied {
+        operations[index].links.push(link);
+    }
 }
 
 impl Tour {

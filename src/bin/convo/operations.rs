@@ -123,7 +123,7 @@ pub(crate) struct Operation {
     /// `x-cli`: its friendly name, aliases, columns and sort flag.
     cli: Option<model::CliCommand>,
     /// How its answers page.
-    paging: Option<model::Paging>,
+    pub(crate) paging: Option<model::Paging>,
     /// What `--wait` polls (`x-wait`).
     wait: Option<WaitOn>,
     /// What an error answer means and how to retry it (`x-cli` on a response), by status key.

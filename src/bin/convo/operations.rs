@@ -56,7 +56,12 @@ pub const FLOWS: &[Flow] = &[
     Flow::new("luware", "conversations list", Some("searchConversations"), "compact filters; --all by start time"),
     Flow::new("luware", "transcript", None, "decodes the .vtr archive into text, JSON or utterance records"),
     Flow::new("luware", "transcripts", None, "a search, then a download per match, several at a time"),
-    Flow::new("raia", "conversations start", Some("startConversation"), "a body per channel, checked before sending"),
+    Flow::new(
+        "raia",
+        "conversations start",
+        Some("startConversation"),
+        "a oneOf body: --introduction is the email's or the SMS's",
+    ),
     Flow::new("raia", "ask", Some("sendMessageAsync"), "--wait polls until the agent has replied"),
     Flow::new("raia", "reply", Some("getMessageResponse"), "--wait polls until the reply is done"),
     Flow::new("llamadapro", "contacts search", Some("searchContacts"), "FIELD:OP:VALUE filters; body paging"),

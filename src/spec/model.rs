@@ -214,6 +214,9 @@ pub struct CliCommand {
     /// Where in the answer the record is (`/data` of an envelope), as a
     /// JSON pointer; the whole answer when absent.
     pub record: Option<String>,
+    /// The record printed when the answer has no content: a template whose
+    /// texts `$request.body#/…` and `$request.path.…` take the call's values.
+    pub no_content: Option<Value>,
 }
 
 /// `x-cli`'s `sort`: where `--sort FIELD[:asc|desc]` puts its two parts.
@@ -550,6 +553,22 @@ pub struct Response {
 pub struct ResponseCli {
     pub meaning: Option<String>,
     pub retry_with: Vec<(String, Value)>,
+    /// Meanings by a text the error's message holds (any case), when it
+    /// holds exactly one of them (raia's manual message refused: `voice`, `manual`).
+    pub meanings: Vec<(String, String)>,
+}
+
+impl ResponseCli {
+    /// What an error whose message is `message` means: the one meaning
+    /// whose text it holds, else `meaning`.
+    pub fn meaning_of(&self, message: &str) -> Option<&str> {
+        let message = message.to_lowercase();
+        let mut held = self.meanings.iter().filter(|(text, _)| message.contains(&text.to_lowercase()));
+        match (held.next(), held.next()) {
+            (Some((_, meaning)), None) => Some(meaning),
+            _ => self.meaning.as_deref(),
+        }
+    }
 }
 
 /// A response's link: the operation its answer leads to, with the values of
@@ -1127,12 +1146,21 @@ fn responses(doc: &Value, op: &Value, at: &At) -> Result<Vec<Response>, ModelErr
         .collect()
 }
 
-/// `x-cli` on a response: `{meaning?, retry-with?: {param: value}}`.
+/// `x-cli` on a response: `{meaning?, meanings?: {text: meaning}, retry-with?: {param: value}}`.
 fn response_cli(value: Option<&Value>, at: &At) -> Result<Option<ResponseCli>, ModelError> {
     let Some(value) = value else { return Ok(None) };
-    if let Some(key) = unknown_key(value, &["meaning", "retry-with"]) {
-        return Err(at.error(format!("unknown key {key:?} (known: meaning, retry-with, x-*)")));
+    if let Some(key) = unknown_key(value, &["meaning", "meanings", "retry-with"]) {
+        return Err(at.error(format!("unknown key {key:?} (known: meaning, meanings, retry-with, x-*)")));
     }
+    let fail = || at.error("`meanings` must map texts of the message to what it means");
+    let meanings = match value.get("meanings") {
+        None => Vec::new(),
+        Some(Value::Object(meanings)) => meanings
+            .iter()
+            .map(|(text, meaning)| Ok((text.clone(), meaning.as_str().ok_or_else(fail)?.to_owned())))
+            .collect::<Result<_, ModelError>>()?,
+        Some(_) => return Err(fail()),
+    };
     let meaning = match value.get("meaning") {
         None => None,
         Some(Value::String(text)) => Some(text.clone()),
@@ -1143,7 +1171,7 @@ fn response_cli(value: Option<&Value>, at: &At) -> Result<Option<ResponseCli>, M
         Some(Value::Object(values)) => values.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
         Some(_) => return Err(at.error("`retry-with` must map parameters to their values")),
     };
-    Ok(Some(ResponseCli { meaning, retry_with }))
+    Ok(Some(ResponseCli { meaning, retry_with, meanings }))
 }
 
 /// A list of texts (`[a, b]`), or none.
@@ -1156,8 +1184,9 @@ fn texts(value: Option<&Value>, at: &At, key: &str) -> Result<Vec<String>, Model
 /// `x-cli` on an operation: `{name, aliases?, columns?, sort?: {field, direction} | {param, separator}}`.
 fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, ModelError> {
     let Some(value) = value else { return Ok(None) };
-    if let Some(key) = unknown_key(value, &["name", "aliases", "columns", "sort", "record"]) {
-        return Err(at.error(format!("unknown key {key:?} (known: name, aliases, columns, sort, record, x-*)")));
+    const KNOWN: [&str; 6] = ["name", "aliases", "columns", "sort", "record", "no-content"];
+    if let Some(key) = unknown_key(value, &KNOWN) {
+        return Err(at.error(format!("unknown key {key:?} (known: {}, x-*)", KNOWN.join(", "))));
     }
     let name: Vec<String> = value
         .get("name")
@@ -1191,6 +1220,11 @@ fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, Mod
         columns: texts(value.get("columns"), at, "columns")?,
         sort,
         record: value.get("record").and_then(Value::as_str).map(str::to_owned),
+        no_content: match value.get("no-content") {
+            None => None,
+            Some(record @ Value::Object(_)) => Some(record.clone()),
+            Some(_) => return Err(at.error("`no-content` must be the record printed (an object)")),
+        },
     }))
 }
 
@@ -1250,9 +1284,14 @@ fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
 /// `split: {separator, keys}` (a key with a final `?` may be left out).
 fn split(value: Option<&Value>, at: &At) -> Result<Option<Split>, ModelError> {
     let Some(split) = value else { return Ok(None) };
-    let separator = split.get("separator").and_then(Value::as_str).filter(|s| !s.is_empty());
-    let separator = separator.ok_or_else(|| at.error("split.separator must be a text"))?.to_owned();
     let written = texts(split.get("keys"), at, "split.keys")?;
+    // One key takes the whole text: nothing to split at.
+    let separator = split.get("separator").and_then(Value::as_str).filter(|s| !s.is_empty());
+    let separator = match (separator, written.len()) {
+        (Some(separator), _) => separator.to_owned(),
+        (None, 1) => String::new(),
+        (None, _) => return Err(at.error("split.separator must be a text")),
+    };
     let required = written.iter().take_while(|k| !k.ends_with('?')).count();
     if written.is_empty() || written[required..].iter().any(|k| !k.ends_with('?')) {
         return Err(at.error("split.keys must name the parts, the optional ones (`key?`) last"));

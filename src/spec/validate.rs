@@ -1666,7 +1666,7 @@ mod tests {
         let typed = inline(json!({"type": "object", "additionalProperties": {"type": "string", "maxLength": 2}}));
         assert_eq!(
             failure(post_thing(&typed, r#"{"k": "long"}"#)),
-            r#"request body.k: "long" is longer than 2 characters"#
+            r#"request body.k: longer than 2 characters: "long""#
         );
     }
 

@@ -572,16 +572,12 @@ impl<'s> Walker<'s> {
             let message = if len == 0 {
                 "must not be empty".to_owned()
             } else {
-                format!("{} is shorter than {min} characters", show_str(text))
+                format!("shorter than {min} characters: {}", show_str(text))
             };
             self.report(DriftKind::BrokenConstraint, at, message)?;
         }
         if let Some(max) = bound("maxLength").filter(|max| len > *max) {
-            self.report(
-                DriftKind::BrokenConstraint,
-                at,
-                format!("{} is longer than {max} characters", show_str(text)),
-            )?;
+            self.report(DriftKind::BrokenConstraint, at, format!("longer than {max} characters: {}", show_str(text)))?;
         }
         if let Err(message) = check_string(schema, text, &self.spec.patterns) {
             self.report(DriftKind::FormatMismatch, at, message)?;

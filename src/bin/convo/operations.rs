@@ -56,12 +56,14 @@ pub const FLOWS: &[Flow] = &[
     Flow::new("luware", "conversations list", Some("searchConversations"), "compact filters; --all by start time"),
     Flow::new("luware", "transcript", None, "decodes the .vtr archive into text, JSON or utterance records"),
     Flow::new("luware", "transcripts", None, "a search, then a download per match, several at a time"),
-    Flow::new("raia", "conversations create", Some("createConversation"), "title, context checked first"),
-    Flow::new("raia", "conversations delete-user", Some("deleteUserConversations"), "says what went (no answer)"),
-    Flow::new("raia", "conversations start", Some("startConversation"), "a body per channel, checked before sending"),
+    Flow::new(
+        "raia",
+        "conversations start",
+        Some("startConversation"),
+        "a oneOf body: --introduction is the email's or the SMS's",
+    ),
     Flow::new("raia", "ask", Some("sendMessageAsync"), "--wait polls until the agent has replied"),
     Flow::new("raia", "reply", Some("getMessageResponse"), "--wait polls until the reply is done"),
-    Flow::new("raia", "send-manual", Some("sendManualMessage"), "only in manual mode, not a call"),
     Flow::new("llamadapro", "contacts search", Some("searchContacts"), "FIELD:OP:VALUE filters; body paging"),
     Flow::new("llamadapro", "conversations bulk-create", Some("bulkCreateConversations"), "per-item report; exit 1"),
     Flow::new("llamadapro", "conversations bulk-update", Some("bulkUpdateConversations"), "per-item report; exit 1"),
@@ -540,7 +542,8 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         context: &Context,
         wait: Option<Waiting<'_>>,
     ) -> Result<(), Failure> {
-        let sent_body = if wait.is_some() { body.clone() } else { None };
+        let no_content = self.op.cli.as_ref().and_then(|cli| cli.no_content.as_ref());
+        let sent_body = if wait.is_some() || no_content.is_some() { body.clone() } else { None };
         let request = request(self.op, &values, body, self.client.base_url(), self.client.http_client())?;
         let response = self.client.execute_operation(&self.op.id, request).await.map_err(|e| self.failure(e))?;
         if !says_json(response.headers()) {
@@ -548,6 +551,11 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                 .bytes()
                 .await
                 .map_err(|e| Failure::Outcome(format!("{}: cannot read the response: {e}", self.op.id)))?;
+            // No answer to print: the record the spec says instead (what went).
+            if let (true, Some(template), true) = (bytes.is_empty(), no_content, self.op.friendly) {
+                let record = filled(template, &values, sent_body.as_ref(), &Value::Null);
+                return print(self.op, &record, columns, context);
+            }
             let mut out = std::io::stdout().lock();
             out.write_all(&bytes)?;
             return Ok(out.flush()?);
@@ -786,7 +794,8 @@ impl<C> Sent<'_, C> {
     /// with which to run the command again (`x-cli` on the response).
     fn explained(&self, error: &convo_clients::Error, hint: &model::ResponseCli) -> String {
         let mut text = crate::one_line(error);
-        if let Some(meaning) = &hint.meaning {
+        let message = error.body().map(|b| b.message().unwrap_or_else(|| b.as_str().to_owned())).unwrap_or_default();
+        if let Some(meaning) = hint.meaning_of(&message) {
             text.push_str(&format!("; {meaning}"));
         }
         let flags: Vec<String> = hint
@@ -867,22 +876,46 @@ fn linked(
 ) -> BTreeMap<String, Vec<String>> {
     let mut linked = BTreeMap::new();
     for (name, expression) in parameters {
-        let value = match expression.as_str() {
-            Some(text) if text.starts_with("$response.body#") => {
-                answer.pointer(&text["$response.body#".len()..]).and_then(scalar)
-            }
-            Some(text) if text.starts_with("$request.body#") => {
-                body.and_then(|b| b.pointer(&text["$request.body#".len()..])).and_then(scalar)
-            }
-            Some(text) if text.starts_with("$request.") => {
-                text.rsplit('.').next().and_then(|name| values.get(name)).and_then(|v| v.first()).cloned()
-            }
-            Some(text) if text.starts_with('$') => None,
-            _ => scalar(expression),
-        };
+        let value = evaluate(expression, values, body, answer).as_ref().and_then(scalar);
         linked.insert(name.clone(), value.into_iter().collect());
     }
     linked
+}
+
+/// A runtime expression's value (`$response.body#/commandId`,
+/// `$request.body#/userId`, `$request.path.conversationId`), or the
+/// constant it is; `None` when the call has no such value.
+fn evaluate(
+    expression: &Value,
+    values: &BTreeMap<String, Vec<String>>,
+    body: Option<&Value>,
+    answer: &Value,
+) -> Option<Value> {
+    match expression.as_str() {
+        Some(text) if text.starts_with("$response.body#") => answer.pointer(&text["$response.body#".len()..]).cloned(),
+        Some(text) if text.starts_with("$request.body#") => {
+            body.and_then(|b| b.pointer(&text["$request.body#".len()..])).cloned()
+        }
+        Some(text) if text.starts_with("$request.") => text
+            .rsplit('.')
+            .next()
+            .and_then(|name| values.get(name))
+            .and_then(|v| v.first())
+            .map(|v| Value::from(v.as_str())),
+        Some(text) if text.starts_with('$') => None,
+        _ => Some(expression.clone()),
+    }
+}
+
+/// A record template (`x-cli` `no-content`) with its expressions evaluated.
+fn filled(template: &Value, values: &BTreeMap<String, Vec<String>>, body: Option<&Value>, answer: &Value) -> Value {
+    match template {
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), filled(v, values, body, answer))).collect())
+        }
+        Value::Array(list) => Value::Array(list.iter().map(|v| filled(v, values, body, answer)).collect()),
+        other => evaluate(other, values, body, answer).unwrap_or(Value::Null),
+    }
 }
 
 /// A failure as one line of text.

@@ -5,12 +5,11 @@ use std::time::Duration;
 
 use clap::{Subcommand, ValueEnum};
 use convo_clients::raia::types::{
-    AgentMessageRequest, CreateConversationRequest, DeleteUserConversationsRequest, ManualMessageRequest,
-    StartConversationRequest, StartEmailConversation, StartSmsConversation, StartVoiceConversation,
-    };
+    AgentMessageRequest, StartConversationRequest, StartEmailConversation, StartSmsConversation, StartVoiceConversation,
+};
 use convo_clients::raia::Client;
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox, RaiaState};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::output::{Column, columns, OutputFormat, write_one};
 use crate::sandbox::{self, ServeOptions, Served};
@@ -21,7 +20,7 @@ pub type Args = crate::connect::Args<crate::spec_api::Settings<Client, RaiaState
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum RaiaCommand {
-    /// List, read, create, update, delete and start conversations.
+    /// Start conversations (the spec's commands list, read, create, update and delete them).
     #[command(subcommand)]
     Conversations(ConversationsCommand),
     /// Ask the agent a question: prints the question sent, or with --wait the agent's reply.
@@ -54,42 +53,10 @@ pub(crate) enum RaiaCommand {
         #[arg(long, default_value_t = 60)]
         timeout: u64,
     },
-    /// Send a human agent's message to the user (the conversation must be in manual mode, not voice).
-    SendManual {
-        conversation: String,
-        text: String,
-        /// Id of the user's message this answers.
-        #[arg(long)]
-        reply_to: Option<String>,
-        /// Platform id of the author.
-        #[arg(long)]
-        author: Option<String>,
-    },
 }
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum ConversationsCommand {
-    /// List conversations; prints one page, or every page with --all.
-    /// Create a conversation for an existing user.
-    Create {
-        /// The conversation user's id.
-        #[arg(long)]
-        user: String,
-        /// The conversation's title.
-        #[arg(long)]
-        title: Option<String>,
-        /// Context for the agent about this conversation.
-        #[arg(long)]
-        context: Option<String>,
-        /// A conversation state id (see `conversations states`).
-        #[arg(long)]
-        state: Option<String>,
-        /// Custom data as key=value; repeat for more.
-        #[arg(long = "data", value_name = "KEY=VALUE", value_parser = parse_pair)]
-        data: Vec<(String, String)>,
-    },
-    /// Delete every conversation of a user.
-    DeleteUser { user: String },
     /// Start an outbound conversation by email, SMS or voice call.
     Start {
         channel: ChannelArg,
@@ -153,15 +120,9 @@ fn custom_data(pairs: Vec<(String, String)>) -> Map<String, Value> {
     pairs.into_iter().map(|(k, v)| (k, Value::String(v))).collect()
 }
 
-/// Table and csv columns of a conversation, as the spec's `conversations get` has them.
-const CONVERSATION_COLUMNS: &str = "id:36 updatedAt:24 mode:6 title:28 conversationUserId:36";
-
 const MESSAGE_COLUMNS: &str = "id:36 createdAt:24 senderRole:17 source:9 message:60";
 
-
 const STARTED_COLUMNS: &str = "conversationId:36";
-
-const DELETED_COLUMNS: &str = "conversationUserId:36 status:8";
 
 pub async fn run(client: Client, command: RaiaCommand, context: &Context) -> Result<(), Failure> {
     let out = std::io::stdout().lock();
@@ -203,13 +164,6 @@ pub async fn run(client: Client, command: RaiaCommand, context: &Context) -> Res
             };
             print_one(one, columns(MESSAGE_COLUMNS), reply, out)
         }
-        RaiaCommand::SendManual { conversation, text, reply_to, author } => {
-            let mut message = ManualMessageRequest::from(text);
-            message.conversation_message_id = reply_to;
-            message.author_id = author;
-            let sent = client.send_manual_message_checked(&conversation, message).await?;
-            print_one(one, columns(MESSAGE_COLUMNS), to_value(&sent)?, out)
-        }
     }
 }
 
@@ -220,29 +174,6 @@ async fn conversations(
     out: impl Write,
 ) -> Result<(), Failure> {
     match command {
-        ConversationsCommand::Create { user, title, context, state, data } => {
-            let mut request = CreateConversationRequest::for_user(user);
-            if let Some(title) = title {
-                request = request.with_title(title)?;
-            }
-            if let Some(context) = context {
-                request = request.with_context(context)?;
-            }
-            request.conversation_state_id = state;
-            request.custom_data = custom_data(data);
-            let created = client
-                .create_conversation()
-                .body(request)
-                .send()
-                .await?
-                .into_inner();
-            print_one(one, columns(CONVERSATION_COLUMNS), to_value(&created)?, out)
-        }
-        ConversationsCommand::DeleteUser { user } => {
-            let body = DeleteUserConversationsRequest { conversation_user_id: user.clone() };
-            client.delete_user_conversations().body(body).send().await?;
-            print_one(one, columns(DELETED_COLUMNS), json!({ "conversationUserId": user, "status": "deleted" }), out)
-        }
         ConversationsCommand::Start {
             channel,
             first_name,
@@ -297,7 +228,7 @@ fn to_value(record: &impl serde::Serialize) -> Result<Value, Failure> {
     serde_json::to_value(record).map_err(|e| Failure::Io(std::io::Error::other(e)))
 }
 
-/// Adds `userName` (first and last name) so tables and csv show who it is.
+/// Prints one record in `format`, tables and csv with `columns`.
 fn print_one(format: OutputFormat, columns: &'static [Column], record: Value, out: impl Write) -> Result<(), Failure> {
     write_one(format, columns, &record, out)?;
     Ok(())

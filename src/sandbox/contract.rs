@@ -207,9 +207,10 @@ fn answer_from_spec(contract: &Contract, request: &ValidatedRequest, path: &str,
     let stored = contract.store.as_ref().and_then(|store| store.answer(&contract.validator, request, path, body));
     let (mut response, emulated) = match stored {
         Some(Stored::Refused(status, message)) => return contract.fail(Some(operation_id), status, message),
-        Some(Stored::Answer { status, body: Value::Null, emulated }) => (status_only(status).into_response(), emulated),
-        Some(Stored::Answer { status, body, emulated }) => {
-            ((status_only(status), axum::Json(body)).into_response(), emulated)
+        Some(Stored::Answer { status, body: None, emulated }) => (status_only(status).into_response(), emulated),
+        Some(Stored::Answer { status, body: Some(body), emulated }) => {
+            let json = [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))];
+            ((status_only(status), json, body).into_response(), emulated)
         }
         None => (documented_answer(contract, operation_id), false),
     };

@@ -41,6 +41,7 @@
 //! an emulator's records (its hooks seeded them) is given as it is, and the
 //! contract reports a misfit.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -48,6 +49,8 @@ use std::sync::{Arc, Mutex};
 use axum::http::StatusCode;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rustc_hash::FxHashMap;
+use serde::ser::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::fallback::{generate_nth, spec_response};
@@ -134,12 +137,15 @@ pub trait Hooks: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// A record about to be shown in an answer: leave out what the query
-    /// did not ask for.
-    fn show(&self, _request: &Context<'_>, _record: &mut Value) {}
+    /// A record about to be shown in an answer, as shown: a changed copy
+    /// where the query did not ask for all of it (`Borrowed`: as stored).
+    fn show<'v>(&self, _request: &Context<'_>, record: &'v Value) -> Cow<'v, Value> {
+        Cow::Borrowed(record)
+    }
 
-    /// A list's answer, its records shown and its page described, about to
-    /// be given: leave out what the query did not ask for (counts).
+    /// A list's answer, its page described, about to be given: leave out
+    /// what the query did not ask for (counts). Its items are an empty
+    /// array here; the page's records are written in their place.
     fn listed(&self, _request: &Context<'_>, _answer: &mut Value) {}
 
     /// Answers the operation itself, with the store's records at hand,
@@ -235,11 +241,11 @@ impl Collection {
     }
 }
 
-/// What the store made of a request: an answer (`emulated` when it
-/// shows the emulator's records or its hooks answered, not records the
-/// store made up), or an error to render.
+/// What the store made of a request: an answer, its JSON body written
+/// (`None`: no body; `emulated` when it shows the emulator's records or
+/// its hooks answered, not records the store made up), or an error to render.
 pub(crate) enum Stored {
-    Answer { status: u16, body: Value, emulated: bool },
+    Answer { status: u16, body: Option<Vec<u8>>, emulated: bool },
     Refused(StatusCode, String),
 }
 
@@ -295,12 +301,10 @@ impl Store {
             let mut records = Records { store: self, validator, collections: &mut collections };
             let sent = json_body(body).unwrap_or_default();
             match hooks.answer(&base, &sent, &mut records) {
-                Some(Ok((status, mut body))) => {
+                Some(Ok((status, body))) => {
                     // An error answer (one with details a refusal cannot carry) is not a success's shape.
-                    if (200..300).contains(&status) {
-                        self.trim(op, &mut body);
-                    }
-                    return Some(Stored::Answer { status, body, emulated: true });
+                    let shape = if (200..300).contains(&status) { self.shape(op) } else { &Shape::Any };
+                    return Some(Stored::Answer { status, body: written(&body, shape, None), emulated: true });
                 }
                 Some(Err((status, message))) => return Some(Stored::Refused(status, message)),
                 None => {}
@@ -338,13 +342,14 @@ impl Store {
         if let Some(Err(refusal)) = hooks.map(|h| h.refuse(&Context { records: &collection.items, ..base })) {
             return refused(refusal);
         }
-        let show = |context: &Context<'_>, item: &mut Value| {
-            if let Some(hooks) = hooks {
-                hooks.show(context, item);
-            }
+        let show = |context: &Context<'_>, item| hooks.map_or(Cow::Borrowed(item), |hooks| hooks.show(context, item));
+        let shape = self.shape(op);
+        let answered = |body: Option<Vec<u8>>| {
+            fits(validator, op, status, body.as_deref(), emulated)?;
+            Some(Stored::Answer { status, body, emulated })
         };
         let mut cascade = None;
-        let mut answer = match role {
+        let answer = match role {
             Role::List(pointer) => {
                 let context = Context { records: &collection.items, ..base };
                 let seed = self.seed ^ fnv(key.bytes());
@@ -352,14 +357,16 @@ impl Store {
                 let (items, listed) = (&collection.items, &mut collection.listed);
                 let nullable = |at: &str| self.nullable(op, at);
                 let hooks_of = hooks.map(|h| (h, &context));
-                let mut answer = match list(op, &pointer, envelope, (items, listed), hooks_of, (&tokens, &nullable)) {
-                    Ok(answer) => answer?,
-                    Err(refused) => return Some(refused),
-                };
+                let (mut answer, page) =
+                    match list(op, &pointer, envelope, (items, listed), hooks_of, (&tokens, &nullable)) {
+                        Ok(answer) => answer?,
+                        Err(refused) => return Some(refused),
+                    };
                 if let Some(hooks) = hooks {
                     hooks.listed(&context, &mut answer);
                 }
-                answer
+                // The page's records are written as they are stored, not copied into the answer.
+                return answered(written(&answer, shape, Some((&pointer, &page))));
             }
             Role::Create => {
                 let mut item = self.made(validator, template, collection, false)?;
@@ -369,13 +376,10 @@ impl Store {
                 {
                     return refused(refusal);
                 }
-                let mut shown = item.clone();
-                show(&Context { records: &collection.items, ..base }, &mut shown);
-                let mut answer = place(envelope, &shown, id_field.as_deref());
-                self.trim(op, &mut answer);
-                fits(validator, op, status, &answer, emulated)?;
+                let shown = show(&Context { records: &collection.items, ..base }, &item);
+                let answer = answered(written(&place(envelope, &shown, id_field.as_deref()), shape, None))?;
                 collection.items_mut().push(item);
-                return Some(Stored::Answer { status, body: answer, emulated });
+                return Some(answer);
             }
             Role::Item => {
                 let (field, id) = (id_field?, id?);
@@ -383,14 +387,14 @@ impl Store {
                     Ok(at) => at,
                     Err(message) => return Some(Stored::Refused(StatusCode::NOT_FOUND, message)),
                 };
-                let mut item = collection.items[at].clone();
+                let stored = &collection.items[at];
                 let context = Context { records: &collection.items, ..base };
                 match op.method.as_str() {
                     "delete" => {
-                        if let Some(Err(refusal)) = hooks.map(|h| h.remove(&context, &item)) {
+                        if let Some(Err(refusal)) = hooks.map(|h| h.remove(&context, stored)) {
                             return refused(refusal);
                         }
-                        collection.items_mut().remove(at);
+                        let item = collection.items_mut().remove(at);
                         collection.deleted.insert(id);
                         // The records under it go with it.
                         cascade = Some(format!("{path}/"));
@@ -400,32 +404,24 @@ impl Store {
                         }
                     }
                     "put" | "patch" => {
-                        let before = item.clone();
+                        let mut item = stored.clone();
                         overlay(&mut item, json_body(body)?);
-                        if let Some(Err(refusal)) = hooks.map(|h| h.write(&context, &mut item, Some(&before))) {
+                        if let Some(Err(refusal)) = hooks.map(|h| h.write(&context, &mut item, Some(stored))) {
                             return refused(refusal);
                         }
-                        let mut shown = item.clone();
-                        show(&context, &mut shown);
-                        let mut answer = place(envelope, &shown, Some(&field));
-                        self.trim(op, &mut answer);
-                        fits(validator, op, status, &answer, emulated)?;
+                        let body = written(&place(envelope, &show(&context, &item), Some(&field)), shape, None);
+                        let answer = answered(body)?;
                         collection.items_mut()[at] = item;
-                        return Some(Stored::Answer { status, body: answer, emulated });
+                        return Some(answer);
                     }
-                    _ => {
-                        show(&context, &mut item);
-                        place(envelope, &item, Some(&field))
-                    }
+                    _ => place(envelope, &show(&context, stored), Some(&field)),
                 }
             }
         };
         if let Some(prefix) = cascade {
             collections.retain(|key, _| !key.starts_with(&prefix));
         }
-        self.trim(op, &mut answer);
-        fits(validator, op, status, &answer, emulated)?;
-        Some(Stored::Answer { status, body: answer, emulated })
+        answered(written(&answer, shape, None))
     }
 
     /// The collection at `path` (of spec path `template`), seeded when first used.
@@ -507,13 +503,10 @@ impl Store {
         documents.entry(op.id.clone()).or_insert_with(|| document(validator, op)).clone()
     }
 
-    /// Leaves out of `answer` the fields the operation's answer does not
-    /// show (a record's own fields, such as one an update set that answers
-    /// never show).
-    fn trim(&self, op: &Operation, answer: &mut Value) {
-        if let Some(shape) = self.shapes.get(&op.id) {
-            shape.trim(answer);
-        }
+    /// What the operation's answer shows (not a record's own fields, such
+    /// as one an update set that answers never show).
+    fn shape(&self, op: &Operation) -> &Shape {
+        self.shapes.get(&op.id).unwrap_or(&Shape::Any)
     }
 
     /// Whether the field at `pointer` of `op`'s answer may be `null`.
@@ -687,26 +680,79 @@ fn property<'v>(doc: &'v Value, schema: &'v Value, name: &str) -> Option<&'v Val
 #[derive(Debug)]
 enum Shape {
     Any,
-    Object(HashMap<String, Shape>),
+    Object(FxHashMap<String, Shape>),
     Items(Box<Shape>),
 }
 
-impl Shape {
-    /// Leaves out of `value` the fields it does not show.
-    fn trim(&self, value: &mut Value) {
-        match (self, value) {
-            (Shape::Items(each), Value::Array(items)) => items.iter_mut().for_each(|item| each.trim(item)),
-            (Shape::Object(fields), Value::Object(map)) => {
-                map.retain(|name, _| fields.contains_key(name));
-                for (name, value) in map.iter_mut() {
-                    if let Some(shape) = fields.get(name) {
-                        shape.trim(value);
-                    }
-                }
+/// A page of a list: where its records go in the answer (a JSON pointer),
+/// and the records, as the hooks show them.
+type Placed<'a> = (&'a str, &'a [Cow<'a, Value>]);
+
+/// A value as an answer shows it (see [`Shape`]), written without a copy;
+/// the page's records written at its pointer, in place of what is there.
+struct Shown<'a> {
+    value: &'a Value,
+    shape: &'a Shape,
+    page: Option<Placed<'a>>,
+}
+
+impl Shown<'_> {
+    /// The page, if it goes under this value's field (or item) `name`.
+    fn page_under(&self, name: &str) -> Option<Placed<'_>> {
+        let (pointer, records) = self.page?;
+        let rest = pointer.strip_prefix('/')?;
+        let (segment, rest) = rest.find('/').map_or((rest, ""), |at| rest.split_at(at));
+        let matches = match segment.contains('~') {
+            true => segment.replace("~1", "/").replace("~0", "~") == name,
+            false => segment == name,
+        };
+        matches.then_some((rest, records))
+    }
+}
+
+impl Serialize for Shown<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let each = match self.shape {
+            Shape::Items(each) => each,
+            _ => &Shape::Any,
+        };
+        if let Some(("", records)) = self.page {
+            let shown = records.iter().map(|record| Shown { value: record, shape: each, page: None });
+            return serializer.collect_seq(shown);
+        }
+        match self.value {
+            Value::Object(map) => {
+                let fields = match self.shape {
+                    Shape::Object(fields) => Some(fields),
+                    _ => None,
+                };
+                serializer.collect_map(map.iter().filter_map(|(name, value)| {
+                    let shape = fields.map_or(Some(&Shape::Any), |fields| fields.get(name))?;
+                    Some((name, Shown { value, shape, page: self.page_under(name) }))
+                }))
             }
-            _ => {}
+            Value::Array(items) => serializer.collect_seq(items.iter().enumerate().map(|(at, value)| {
+                let page = self.page.and_then(|_| self.page_under(&at.to_string()));
+                Shown { value, shape: each, page }
+            })),
+            value => value.serialize(serializer),
         }
     }
+}
+
+/// The body of an answer: `answer` as JSON, showing what `shape` shows,
+/// with the page's records in place (`None`: `null`, no body). The buffer
+/// starts big enough for the page, judged by its first record.
+fn written(answer: &Value, shape: &Shape, page: Option<Placed<'_>>) -> Option<Vec<u8>> {
+    if answer.is_null() && page.is_none_or(|(pointer, _)| !pointer.is_empty()) {
+        return None;
+    }
+    let size = |value: &Value| serde_json::to_vec(value).map_or(0, |bytes| bytes.len());
+    let records = page.map_or(&[][..], |(_, records)| records);
+    let capacity = records.first().map_or(0, |first| size(answer) + (size(first) * 9 / 8 + 1) * records.len());
+    let mut body = Vec::with_capacity(capacity);
+    serde_json::to_writer(&mut body, &Shown { value: answer, shape, page }).ok()?;
+    Some(body)
 }
 
 /// The shape of `schema` (nothing below the eighth level is left out).
@@ -721,7 +767,7 @@ fn shape(doc: &Value, schema: &Value, depth: usize) -> Shape {
     if !closed(doc, schema, 0) {
         return Shape::Any;
     }
-    let mut fields = HashMap::new();
+    let mut fields = FxHashMap::default();
     let mut parts = vec![schema];
     while let Some(part) = parts.pop() {
         for (name, field) in part.get("properties").and_then(Value::as_object).into_iter().flatten() {
@@ -764,12 +810,11 @@ fn document(validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)> {
 
 /// `Some` when the answer fits the operation's documented response, or
 /// shows the emulator's records (which the contract holds to the spec).
-fn fits(validator: &SpecValidator, op: &Operation, status: u16, answer: &Value, emulated: bool) -> Option<()> {
-    if emulated || answer.is_null() {
-        return Some(());
+fn fits(validator: &SpecValidator, op: &Operation, status: u16, body: Option<&[u8]>, emulated: bool) -> Option<()> {
+    match body {
+        Some(bytes) if !emulated => validator.validate_response(&op.id, status, Some("application/json"), bytes).ok(),
+        _ => Some(()),
     }
-    let bytes = serde_json::to_vec(answer).ok()?;
-    validator.validate_response(&op.id, status, Some("application/json"), &bytes).ok()
 }
 
 /// The answer with `item` in it: the item itself when the answer is one
@@ -890,19 +935,23 @@ fn put(answer: &mut Value, pointer: &str, value: Value) {
     }
 }
 
+/// A list's answer, an empty array where its items go, and its page's records.
+type Listing<'i> = (Value, Vec<Cow<'i, Value>>);
+
 /// One page of `items`, filtered (by the store and the hooks) and sorted as
-/// the query asks, in the envelope, each as the hooks show it; the fields
-/// that describe the page are filled in (see the module). A next or
-/// previous page there is none of is `null` where the answer may say so
-/// (`nullable`, a pointer into it), else left out.
-fn list(
+/// the query asks, each as the hooks show it, and the envelope, with the
+/// fields that describe the page filled in (see the module) and an empty
+/// array where the page goes (at `pointer`). A next or previous page there
+/// is none of is `null` where the answer may say so (`nullable`, a pointer
+/// into it), else left out.
+fn list<'i>(
     op: &Operation,
     pointer: &str,
     mut envelope: Value,
-    (items, listed): (&[Value], &mut Option<Listed>),
+    (items, listed): (&'i [Value], &mut Option<Listed>),
     hooks: Option<(&dyn Hooks, &Context<'_>)>,
     (tokens, nullable): (&Tokens<'_>, &dyn Fn(&str) -> bool),
-) -> Result<Option<Value>, Stored> {
+) -> Result<Option<Listing<'i>>, Stored> {
     let query = tokens.query;
     let paging = op.paging.as_ref();
     let size_param = op.parameters.iter().find(|p| Some(p.name.as_str()) == tokens.size);
@@ -914,7 +963,9 @@ fn list(
         *listed = Some((key, select(op, query, &paging_params, items, hooks)));
     }
     let selected = listed.as_ref().map_or(&[][..], |(_, at)| at.as_slice());
-    let records = |at: &[usize]| at.iter().filter_map(|at| items.get(*at)).map(|item| shown(item, hooks)).collect();
+    let records = |at: &[usize]| -> Vec<Cow<'i, Value>> {
+        at.iter().filter_map(|at| items.get(*at)).map(|item| shown(item, hooks)).collect()
+    };
     let one = |names: &[&str]| query.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(_, v)| v.as_str());
     let size = one(&size_param.map(|p| [p.name.as_str()]).unwrap_or([""]))
         .and_then(|v| v.parse::<f64>().ok())
@@ -927,9 +978,9 @@ fn list(
     let items_parent = pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
     let Some(paging) = paging else {
         let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
-        *slot = Value::Array(records(selected));
+        *slot = Value::Array(Vec::new());
         describe(&mut envelope, &[items_parent], &Page { total, size: None, previous: None, number: None }, nullable);
-        return Ok(Some(envelope));
+        return Ok(Some((envelope, records(selected))));
     };
     // Page numbers where the parameter is a number, else the offset as an
     // opaque token (which wins over a page number the operation also takes).
@@ -949,9 +1000,9 @@ fn list(
         None => number.map_or(0, |p| (p as usize - 1).saturating_mul(size)),
     };
     let end = start.saturating_add(size).min(total);
-    let page = records(selected.get(start.min(end)..end).unwrap_or_default());
     let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
-    *slot = Value::Array(page);
+    *slot = Value::Array(Vec::new());
+    let page = records(selected.get(start.min(end)..end).unwrap_or_default());
     // Beside the items, and beside the next page's number or token.
     let next_parent = paging.next.rsplit_once('/').map_or("", |(parent, _)| parent);
     let current =
@@ -968,7 +1019,7 @@ fn list(
         if let Some(last) = &says.last {
             put(&mut envelope, last, Value::from(total.div_ceil(size)));
         }
-        return Ok(Some(envelope));
+        return Ok(Some((envelope, page)));
     }
     let next = (end < total).then(|| match numbered {
         true => Value::from(start / size + 2),
@@ -981,7 +1032,7 @@ fn list(
         Some(next) => put(&mut envelope, &paging.next, next),
         None => none(&mut envelope, &paging.next, nullable),
     }
-    Ok(Some(envelope))
+    Ok(Some((envelope, page)))
 }
 
 /// The positions of the `items` a list's query selects, in the order it
@@ -1101,12 +1152,8 @@ pub(crate) fn lookup<'v>(record: &'v Value, path: &str) -> Vec<&'v Value> {
 }
 
 /// A listed record, as the hooks show it.
-fn shown(item: &Value, hooks: Option<(&dyn Hooks, &Context<'_>)>) -> Value {
-    let mut item = item.clone();
-    if let Some((hooks, request)) = hooks {
-        hooks.show(request, &mut item);
-    }
-    item
+fn shown<'v>(item: &'v Value, hooks: Option<(&dyn Hooks, &Context<'_>)>) -> Cow<'v, Value> {
+    hooks.map_or(Cow::Borrowed(item), |(hooks, request)| hooks.show(request, item))
 }
 
 /// What a page of a list is, for the fields that describe it.

@@ -21,6 +21,7 @@
 //! (or a call) starts a new one. Errors are the vendor's bodies: 404
 //! `ENTITY_NOT_FOUND`, and the 500 with the reason in `details`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -548,10 +549,13 @@ impl Hooks for RaiaState {
         Ok(())
     }
 
-    fn show(&self, request: &Context<'_>, message: &mut Value) {
+    fn show<'v>(&self, request: &Context<'_>, message: &'v Value) -> Cow<'v, Value> {
         if request.operation_id == "listMessages" && request.param("shouldIncludeFeedbacks") != Some("true") {
-            overlay(message, json!({"conversationMessageFeedbacks": []}));
+            let mut shown = message.clone();
+            overlay(&mut shown, json!({"conversationMessageFeedbacks": []}));
+            return Cow::Owned(shown);
         }
+        Cow::Borrowed(message)
     }
 
     fn answer(&self, request: &Context<'_>, body: &Value, records: &mut Records<'_>) -> Option<Answer> {

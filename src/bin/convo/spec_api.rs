@@ -54,11 +54,22 @@ impl Setting {
     }
 }
 
-/// The model of `C`'s spec, read once: clap asks for the settings often.
-fn spec<C: SpecClient>() -> Option<&'static model::Spec> {
-    static SPECS: std::sync::Mutex<BTreeMap<&str, Option<&'static model::Spec>>> =
+/// What the settings need of `C`'s spec: its servers and security schemes.
+struct SettingFacts {
+    servers: Vec<String>,
+    security_schemes: Vec<model::SecurityScheme>,
+}
+
+/// The settings' facts of `C`'s spec, read once (clap asks for the settings
+/// often) and kept alone: the whole model would stay in every command's
+/// memory for the process's life.
+fn spec<C: SpecClient>() -> Option<&'static SettingFacts> {
+    static SPECS: std::sync::Mutex<BTreeMap<&str, Option<&'static SettingFacts>>> =
         std::sync::Mutex::new(BTreeMap::new());
-    let parse = || model::Spec::from_json(C::SPEC_JSON).ok().map(|spec| &*Box::leak(Box::new(spec)));
+    let parse = || {
+        let model::Spec { servers, security_schemes, .. } = model::Spec::from_json(C::SPEC_JSON).ok()?;
+        Some(&*Box::leak(Box::new(SettingFacts { servers, security_schemes })))
+    };
     *SPECS.lock().ok()?.entry(C::NAME).or_insert_with(parse)
 }
 
@@ -247,7 +258,8 @@ pub async fn serve<C: SpecClient>(options: &ServeOptions) -> Result<Served, Fail
     serve_spec(C::NAME, options, C::SPEC_JSON, |sandbox, out| {
         export::<C>(out, sandbox.base_url(), |_| Some(SPEC_CREDENTIAL.into()));
         // A few ids of each paged collection, to try commands on.
-        for op in spec::<C>().iter().flat_map(|spec| &spec.operations).filter(|op| op.paging.is_some()) {
+        let spec = model::Spec::from_json(C::SPEC_JSON).ok();
+        for op in spec.iter().flat_map(|spec| &spec.operations).filter(|op| op.paging.is_some()) {
             let ids = sandbox.records(&op.path).into_iter().filter_map(|record| match &record["id"] {
                 serde_json::Value::String(id) => Some(id.clone()),
                 serde_json::Value::Number(id) => Some(id.to_string()),

@@ -20,24 +20,10 @@ const SPECS: [(&str, &str); 5] = [
     ("llamadapro", convo_clients::llamadapro::SPEC_JSON),
 ];
 
-/// `getConversation` → `get-conversation`, `created_at[lt]` → `created-at-lt`.
+/// `getConversation` → `get-conversation`, `created_at[lt]` → `created-at-lt`:
+/// the spec model's spelling of names on the command line.
 fn kebab(name: &str) -> String {
-    let mut out = String::new();
-    let mut previous: Option<char> = None;
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            let boundary =
-                c.is_ascii_uppercase() && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit());
-            if boundary || (previous.is_none() && !out.is_empty()) {
-                out.push('-');
-            }
-            out.push(c.to_ascii_lowercase());
-            previous = Some(c);
-        } else {
-            previous = None;
-        }
-    }
-    out
+    convo_clients::spec::model::case(name, '-')
 }
 
 fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {

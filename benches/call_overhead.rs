@@ -33,6 +33,7 @@ fn main() {
         let id = page.conversations[0].ccdr_id.clone();
 
         // Raw reqwest: what a user would write with the token in hand.
+        convo_clients::install_tls_provider();
         let http = reqwest::Client::new();
         let bearer = luware_token(&http, env).await;
         let url = format!("{base}/vfcrest/v1/conversations/{id}");

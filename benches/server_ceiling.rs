@@ -63,6 +63,7 @@ fn main() {
     let env = &served.env;
     let out = std::env::temp_dir().join("convo-server-ceiling.jsonl");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    convo_clients::install_tls_provider();
     let http = reqwest::Client::new();
     let bearer = runtime.block_on(luware_token(&http, env));
 

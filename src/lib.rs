@@ -169,7 +169,7 @@ pub use error::{ApiError, BodyExcerpt, Error, InvalidInput, Result, TransportKin
 pub use open_enum::{UnknownVariant, UnrecognizedValue};
 pub use runtime::{
     ApiClient, BuildClient, ClientBuilder, ClientConfig, Connection, ExchangeObserver, ItemStream, JsonBody, Observed,
-    OperationClient, Page, RetryPolicy, SpecClient, SpecClientBuilder, paginate,
+    OperationClient, Page, RetryPolicy, SpecClient, SpecClientBuilder, install_tls_provider, paginate,
 };
 pub use secret::Secret;
 

@@ -263,6 +263,7 @@ async fn rate_limit_headers_are_exposed_and_a_429_is_waited_out() {
     // A client that has not seen the headers yet draws the 429 when others
     // spent the budget: it waits out Retry-After and asks again.
     tokio::time::sleep(Duration::from_secs(1)).await;
+    convo_clients::install_tls_provider();
     let http = reqwest::Client::new();
     let spend = |n: usize| {
         let (http, url, key) = (http.clone(), format!("{}/v2/conversations", sb.base_url()), sb.api_key());
@@ -374,6 +375,7 @@ async fn single_records_errors_and_unknown_values() {
     assert!(odd.media_type.unwrap().is_unrecognized());
 
     // Salesloft answers a bad parameter with 422 naming it.
+    convo_clients::install_tls_provider();
     let raw = reqwest::Client::new()
         .get(format!("{}/v2/conversations?per_page=500", sb.base_url()))
         .bearer_auth(sb.api_key())
@@ -484,6 +486,7 @@ async fn every_filter_key_as_the_server_receives_it() {
 #[tokio::test]
 async fn links_resolve_and_far_pages_are_empty() {
     let sb = sandbox(SalesloftConfig::default()).await;
+    convo_clients::install_tls_provider();
     let http = reqwest::Client::new();
     let get = |url: String| http.get(url).bearer_auth(sb.api_key()).send();
     let list: serde_json::Value =
@@ -609,6 +612,7 @@ async fn declared_filters_match_references_lists_and_instants() {
         "{}/v2/conversations?created_at%5Bgt%5D=2024-01-09T11:00:00%2B02:00&include_paging_counts=true",
         sb.base_url()
     );
+    convo_clients::install_tls_provider();
     let page: serde_json::Value =
         reqwest::Client::new().get(url).bearer_auth(sb.api_key()).send().await.unwrap().json().await.unwrap();
     let later = all.iter().filter(|c| c.created_at.unwrap() > at(9, 9)).count();

@@ -24,6 +24,7 @@ struct Raw {
 impl Raw {
     async fn new(sb: &LuwareSandbox) -> Self {
         let c = sb.credentials();
+        convo_clients::install_tls_provider();
         let http = reqwest::Client::new();
         let form = [
             ("eid", c.eid.to_string()),

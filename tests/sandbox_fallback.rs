@@ -65,6 +65,7 @@ fn any_credentials() -> reqwest::header::HeaderMap {
 }
 
 async fn get(url: &str) -> (u16, Option<String>, Option<String>, Value) {
+    convo_clients::install_tls_provider();
     let response = reqwest::Client::new().get(url).headers(any_credentials()).send().await.unwrap();
     let status = response.status().as_u16();
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
@@ -104,6 +105,7 @@ async fn a_new_operation_is_served_as_soon_as_it_is_in_the_spec() {
     assert_eq!(status, 400);
     let (status, ..) = get(&format!("{}/vfcrest/v1/nowhere", sb.base_url())).await;
     assert_eq!(status, 404);
+    convo_clients::install_tls_provider();
     let response = reqwest::Client::new().delete(&url).headers(any_credentials()).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 405);
 
@@ -167,6 +169,7 @@ async fn a_spec_sandbox_serves_every_get_of_every_api() {
             }
             let id = op["operationId"].as_str().unwrap();
             let url = format!("{}{path}", sb.base_url());
+            convo_clients::install_tls_provider();
             let response = reqwest::Client::new().get(url).headers(any_credentials()).send().await.unwrap();
             assert!(response.status().is_success(), "{id} {path}: {}", response.status());
             assert_eq!(response.headers()[FALLBACK_HEADER], id);
@@ -187,6 +190,7 @@ async fn emulated_operations_keep_their_behaviour() {
     let sb = RaiaSandbox::start(7, 0, RaiaConfig::default()).await.unwrap();
     let id = sb.conversation_ids()[0].clone();
     let url = format!("{}/external/conversations/{id}", sb.base_url());
+    convo_clients::install_tls_provider();
     let http = reqwest::Client::new();
     // Authentication is the emulator's: a wrong key is still its 403.
     let denied = http.get(&url).header("Agent-Secret-Key", "wrong").send().await.unwrap();
@@ -201,6 +205,7 @@ async fn emulated_operations_keep_their_behaviour() {
     sb.shutdown().await;
 
     let sb = LuwareSandbox::start(3, 0, LuwareConfig::default()).await.unwrap();
+    convo_clients::install_tls_provider();
     let response = reqwest::get(format!("{}/vfcrest/v1/conversations/c1", sb.base_url())).await.unwrap();
     assert_eq!(response.status().as_u16(), 401, "no subscription key: the emulator's answer");
     assert!(response.headers().get(FALLBACK_HEADER).is_none());
@@ -216,6 +221,7 @@ async fn credentials_are_checked_before_the_request_is_validated() {
     use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
     use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 
+    convo_clients::install_tls_provider();
     let http = reqwest::Client::new();
     // `(status, body)` of `method url` with `headers`; a POST sends a broken JSON body.
     let send = |method: reqwest::Method, url: String, headers: Vec<(&'static str, String)>| {
@@ -350,6 +356,7 @@ fn pets_spec() -> Value {
 async fn a_spec_sandbox_keeps_its_collections_as_a_store() {
     let config = HarnessConfig { records: Some(45), ..HarnessConfig::default() };
     let sb = SpecSandbox::from_spec(&pets_spec(), 0, &config).await.unwrap();
+    convo_clients::install_tls_provider();
     let http = reqwest::Client::new();
     let url = |path: &str| format!("{}{path}", sb.base_url());
 
@@ -458,6 +465,7 @@ fn notes_spec() -> Value {
 async fn numbered_pages_say_their_number_and_a_literal_path_is_its_own_collection() {
     let config = HarnessConfig { records: Some(25), ..HarnessConfig::default() };
     let sb = SpecSandbox::from_spec(&notes_spec(), 0, &config).await.unwrap();
+    convo_clients::install_tls_provider();
     let http = reqwest::Client::new();
     let get = |path: String| {
         let request = http.get(format!("{}{path}", sb.base_url()));
@@ -530,6 +538,7 @@ fn books_spec() -> Value {
 #[tokio::test]
 async fn an_item_with_one_array_is_read_not_listed_and_a_numeric_id_matches_however_written() {
     let sb = SpecSandbox::from_spec(&books_spec(), 0, &HarnessConfig::default()).await.unwrap();
+    convo_clients::install_tls_provider();
     let http = reqwest::Client::new();
     let book = json!({"id": 7, "title": "Dune", "tags": ["sf", "classic"]});
     let made = http.post(format!("{}/books", sb.base_url())).json(&book).send().await.unwrap();

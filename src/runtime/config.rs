@@ -109,6 +109,7 @@ impl ClientConfig {
 
     /// Builds the HTTP client these settings describe.
     pub(crate) fn http_client(&self) -> Result<reqwest::Client> {
+        install_tls_provider();
         let mut builder = reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .read_timeout(self.read_timeout)
@@ -119,6 +120,17 @@ impl ClientConfig {
         }
         builder.build().map_err(|e| InvalidInput::Config(format!("cannot build the HTTP client: {e}")).into())
     }
+}
+
+/// Makes ring the process's TLS crypto provider, unless one is installed
+/// already (an application's own choice wins). reqwest is built without one:
+/// its default, aws-lc-rs, is a C library whose build was most of a cold
+/// build. Every client of this crate calls it; call it yourself before
+/// building a `reqwest::Client` of your own in the same program, which
+/// otherwise panics for want of a provider.
+pub fn install_tls_provider() {
+    // An `Err` means a provider is in place already: nothing to do.
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 /// Checks a base URL and returns it without a trailing slash, the form the

@@ -31,7 +31,7 @@ pub(crate) use auth::jwt_expiry;
 pub(crate) use auth::{BoxFuture, TokenCredential, TokenFetch};
 pub(crate) use builder::Generated;
 pub use builder::{ApiClient, BuildClient, ClientBuilder, Connection, SpecClient, SpecClientBuilder};
-pub use config::ClientConfig;
+pub use config::{ClientConfig, install_tls_provider};
 pub use observe::{ExchangeObserver, Observed};
 #[cfg(feature = "salesloft")]
 pub(crate) use pace::RateLimit;

@@ -169,6 +169,7 @@ mod tests {
         });
         let routes = crate::sandbox::contract::with_fallback(routes).layer(layer);
         let server = Server::start(harness.wrap(routes), 0, harness.limits()).await.unwrap();
+        crate::install_tls_provider();
         let http = reqwest::Client::new();
         let call =
             |method: reqwest::Method, path: &str| http.request(method, format!("{}{path}", server.base_url())).send();

@@ -15,6 +15,7 @@ pub const SECRET: &str = "tok-DriftSecret-77a1c9";
 pub async fn drifting_body() -> (SalesloftSandbox, Vec<u8>) {
     let sandbox = SalesloftSandbox::start(21, 0, SalesloftConfig::default()).await.unwrap();
     let url = format!("{}/v2/conversations?per_page=3", sandbox.base_url());
+    convo_clients::install_tls_provider();
     let response = reqwest::Client::new()
         .get(url)
         .bearer_auth(sandbox.api_key())

@@ -152,6 +152,7 @@ impl FaultProxy {
         let listener = TcpListener::bind(("127.0.0.1", port)).await?;
         let url = format!("http://{}", listener.local_addr()?);
         let stats = Arc::new(Stats::default());
+        convo_clients::install_tls_provider();
         let shared = Arc::new(Shared {
             upstream: upstream.trim_end_matches('/').to_string(),
             plan,

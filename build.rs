@@ -21,7 +21,7 @@
 //! A schema with `x-convo-rust-type: <path>` is replaced by that hand-written
 //! type (used where generated derives would be wrong, e.g. `Debug` on a secret).
 //!
-//! The test `tests/specs.rs` includes this file to run the same generation on
+//! The test `tests/it/specs.rs` includes this file to run the same generation on
 //! every spec, so a spec that breaks progenitor fails a test, not just a build.
 
 use std::collections::BTreeSet;

@@ -25,7 +25,7 @@ ROUNDS = int(os.environ.get("ROUNDS", "5"))
 # Each API's export command, its peer, and what its emulator needs besides
 # the record count. Salesloft's budget is raised so that deep pages (which
 # cost up to 30 a request) measure the clients, not the wait for the next
-# minute; pacing under the documented budget is tested in tests/pacing.rs.
+# minute; pacing under the documented budget is tested in tests/it/pacing.rs.
 APIS = {
     "luware": (["luware", "conversations", "list"], []),
     "salesloft": (["salesloft", "conversations", "list", "--page-size", "100"], ["--rate-limit-budget", "1000000000"]),

@@ -1,5 +1,5 @@
 //! The bodies of the cargo-fuzz targets in `fuzz/fuzz_targets/`, kept here so
-//! that `tests/fuzz_corpus.rs` replays the committed corpora through exactly
+//! that `tests/it/fuzz_corpus.rs` replays the committed corpora through exactly
 //! the same code in the ordinary test suite.
 //!
 //! Each function takes the raw fuzzer input, must not panic on any input, and

@@ -181,7 +181,7 @@ include!(concat!(env!("OUT_DIR"), "/apis.rs"));
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
-/// The fuzz targets' bodies (`fuzz/`), shared with `tests/fuzz_corpus.rs`.
+/// The fuzz targets' bodies (`fuzz/`), shared with `tests/it/fuzz_corpus.rs`.
 #[doc(hidden)]
 pub mod fuzzing;
 

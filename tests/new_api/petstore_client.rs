@@ -1,5 +1,5 @@
 //! A program that uses the client a scratch copy of the crate generated
-//! from `specs/petstore.yaml` alone (tests/new_api.rs builds and runs it
+//! from `specs/petstore.yaml` alone (tests/it/new_api.rs builds and runs it
 //! against a local server, whose base URL is the first argument).
 
 use convo_clients::petstore::Client;

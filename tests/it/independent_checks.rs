@@ -13,9 +13,8 @@
 //! `CONVO_REQUIRE_CHECK_TOOLS=1`, so a missing tool fails CI. Elsewhere a
 //! missing tool skips its check with a note.
 
-#[path = "common/commands.rs"]
-mod commands;
-mod common;
+use crate::commands;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::{Read, Write};

@@ -1,7 +1,7 @@
 //! Every spec in `specs/` generates cleanly, and every fact in it says where
 //! it comes from.
 
-#[path = "../build.rs"]
+#[path = "../../build.rs"]
 #[allow(dead_code)]
 mod build_script;
 

@@ -2,9 +2,8 @@
 //! `config show`, and stdout holding nothing but data. Run over loopback
 //! against the in-process sandbox where a command needs an API.
 
-mod common;
-#[path = "common/fault_server.rs"]
-mod fault_server;
+use crate::common;
+use crate::fault_server;
 
 use std::process::Output;
 

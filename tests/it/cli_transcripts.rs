@@ -1,7 +1,7 @@
 //! `convo luware transcripts` and `convo luware transcript --raw`, as a user
 //! runs them, against `convo sandbox serve` over loopback.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

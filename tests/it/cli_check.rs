@@ -3,9 +3,8 @@
 //! at each operation and path it changed; writes go only when named and
 //! allowed; recorded evidence holds no secret.
 
-mod common;
-#[path = "common/fault_proxy.rs"]
-mod fault_proxy;
+use crate::common;
+use crate::fault_proxy;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

@@ -1,8 +1,7 @@
 //! Many transcripts at once (`Client::transcripts`), over loopback against
 //! the Luware sandbox, through a proxy that cuts download bodies off.
 
-#[path = "common/fault_proxy.rs"]
-mod fault_proxy;
+use crate::fault_proxy;
 
 use std::collections::BTreeSet;
 use std::time::Duration;

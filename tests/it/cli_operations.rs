@@ -1,9 +1,8 @@
 //! Every spec operation is a `convo <api> <operation-id>` command, built
 //! from the embedded spec, and sends through the generated client's hooks.
 
-mod common;
-#[path = "common/fault_server.rs"]
-mod fault_server;
+use crate::common;
+use crate::fault_server;
 
 use std::io::Write;
 use std::net::TcpListener;

@@ -5,9 +5,8 @@
 //! the same checkpoint; the two outputs together must be the whole export,
 //! with nothing lost and nothing repeated.
 
-mod common;
-#[path = "common/fault_proxy.rs"]
-mod fault_proxy;
+use crate::common;
+use crate::fault_proxy;
 
 use std::path::Path;
 use std::process::Output;

@@ -4,8 +4,7 @@
 //! transport failures say which kind they are, control characters are
 //! escaped, and a base URL's password is never printed.
 
-#[path = "common/fault_server.rs"]
-mod fault_server;
+use crate::fault_server;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! separate `convo sandbox serve` process. A test of an API whose feature is
 //! off (`--no-default-features --features cli,<api>`) is ignored.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::process::Output;

@@ -2,7 +2,7 @@
 //! `--env-file`, its file sourced and its standard output `eval`ed by a POSIX
 //! shell, and the ids it prints tried with `convo`.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};

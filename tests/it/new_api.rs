@@ -63,8 +63,8 @@ fn scratch_manifest(manifest: &str) -> String {
 fn with_added_parameter(spec: &str) -> String {
     let operation = spec.find("operationId: listConversations").expect("listConversations");
     let at = operation + spec[operation..].find("      parameters:\n").expect("its parameters") + 18;
-    let added = "        - name: convo_added\n          in: query\n          description: Added by tests/new_api.rs.\n          \
-                 x-provenance: {status: inferred, source: tests/new_api.rs, why: a spec edit}\n          \
+    let added = "        - name: convo_added\n          in: query\n          description: Added by tests/it/new_api.rs.\n          \
+                 x-provenance: {status: inferred, source: tests/it/new_api.rs, why: a spec edit}\n          \
                  schema: {type: string}\n";
     format!("{}{added}{}", &spec[..at], &spec[at..])
 }

@@ -9,9 +9,8 @@
 
 #![cfg(unix)]
 
-mod common;
-#[path = "common/fault_proxy.rs"]
-mod fault_proxy;
+use crate::common;
+use crate::fault_proxy;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::{PermissionsExt, symlink};

@@ -14,11 +14,9 @@
 //! A spec operation that takes a JSON body gets one the spec accepts
 //! (`convo_clients::sandbox::request_body`), so that it reaches the server.
 
-#[path = "common/commands.rs"]
-mod commands;
-mod common;
-#[path = "common/fault_server.rs"]
-mod fault_server;
+use crate::commands;
+use crate::common;
+use crate::fault_server;
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! `convo raia …` against the raia sandbox: in-process (`--sandbox`) and as a
 //! separate `convo sandbox serve --api raia` process.
 
-mod common;
+use crate::common;
 
 use std::collections::HashSet;
 use std::process::Output;

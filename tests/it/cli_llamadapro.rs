@@ -2,9 +2,8 @@
 //! single commands, and a `convo sandbox serve --api llamadapro` process for
 //! sequences that need state to last between commands.
 
-mod common;
-#[path = "common/fault_server.rs"]
-mod fault_server;
+use crate::common;
+use crate::fault_server;
 
 use std::process::Output;
 

@@ -9,11 +9,9 @@
 //! loopback, changed, and served by a one-shot server of `common/`. The
 //! warnings it logs are tested in `drift_logs.rs`, a binary of their own.
 
-mod common;
-#[path = "common/drifting.rs"]
-mod drifting;
-#[path = "common/fault_server.rs"]
-mod fault_server;
+use crate::common;
+use crate::drifting;
+use crate::fault_server;
 
 use convo_clients::salesloft::{ApiKey, Client};
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};

@@ -3,8 +3,7 @@
 //! connection closed after the request, a 500, an oversized body), in front
 //! of a body the raia emulator really sends.
 
-#[path = "common/fault_server.rs"]
-mod fault_server;
+use crate::fault_server;
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;

@@ -19,7 +19,7 @@
 //! later `{{NAME}}`). `{{NAME}}` also takes what `sandbox serve` prints as
 //! `export NAME=value`. The path is relative to the API's base URL.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

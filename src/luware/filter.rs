@@ -569,17 +569,6 @@ impl Filter {
         self.check_bounds()
     }
 
-    /// Validates the filter and rewrites its values in canonical form (`TRUE`,
-    /// `NULL`): what the emulator makes of a received filter.
-    #[cfg(feature = "sandbox")]
-    pub(crate) fn normalized(mut self) -> Result<Self, FilterError> {
-        check_shape(self.field, self.operator, self.values.len())?;
-        let field = self.field;
-        self.values =
-            self.values.into_iter().map(|value| canonical_wire_value(field, value)).collect::<Result<_, _>>()?;
-        self.checked_bounds()
-    }
-
     fn checked_bounds(self) -> Result<Self, FilterError> {
         self.check_bounds().map(|()| self)
     }
@@ -1024,15 +1013,16 @@ fn listed(operators: &[FilterOperator], compact: bool) -> String {
 // Tests
 // ---------------------------------------------------------------------------------------
 
+// The emulator's tests (sandbox::luware::filter) share `dt` and `parse`.
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn dt(s: &str) -> NaiveDateTime {
+    pub(crate) fn dt(s: &str) -> NaiveDateTime {
         parse_datetime(s, DateTimeSyntax::Strict).expect("test date-time")
     }
 
-    fn parse(s: &str) -> Result<Filter, FilterError> {
+    pub(crate) fn parse(s: &str) -> Result<Filter, FilterError> {
         s.parse()
     }
 

@@ -50,45 +50,14 @@ use zip::result::ZipError;
 // Data model
 // ---------------------------------------------------------------------------
 
-/// A parsed `.vtr` transcript.
-///
-/// Top-level keys are documented by Verba; unknown keys land in
-/// [`extra`](Self::extra).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Transcript {
-    /// Engine that produced the transcript, e.g. `"intelligentvoice"` or
-    /// `"speechmatics"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
-    /// Comma-separated languages, as configured or detected. See
-    /// [`languages`](Self::languages) for the split list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
-    /// Speakers; the rest of the document refers to them by [`Speaker::id`].
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub speakers: Vec<Speaker>,
-    /// Topics found in the conversation.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub topics: Vec<Topic>,
-    /// Recognised words, in chronological order.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub words: Vec<Word>,
-    /// Turn construction units (utterances). See
-    /// [`utterances`](Self::utterances) for a time-ordered view.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub tcus: Vec<Tcu>,
-    /// Top-level keys this type does not know.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
-
 /// Declares the transcript objects: every field optional (missing or `null`
-/// is `None`, which is left out when written), read by `$read`, and the keys
-/// the type does not know kept in `extra`.
+/// is `None`, which is left out when written) and read by `$read`, then the
+/// `lists` if any (missing or `null` is empty), and the keys the type does not
+/// know kept in `extra`.
 macro_rules! vtr_objects {
     ($(
         $(#[$meta:meta])* $name:ident, read by $read:literal, unknown $what:literal
-        { $($(#[$doc:meta])* $field:ident: $ty:ty,)* }
+        $(, lists { $($(#[$ldoc:meta])* $list:ident: $item:ty,)* })? { $($(#[$doc:meta])* $field:ident: $ty:ty,)* }
     )*) => {$(
         #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
         $(#[$meta])*
@@ -98,6 +67,11 @@ macro_rules! vtr_objects {
                 #[serde(default, deserialize_with = $read, skip_serializing_if = "Option::is_none")]
                 pub $field: Option<$ty>,
             )*
+            $($(
+                $(#[$ldoc])*
+                #[serde(default, deserialize_with = "null_as_default")]
+                pub $list: Vec<$item>,
+            )*)?
             #[doc = concat!($what, " keys this type does not know.")]
             #[serde(flatten)]
             pub extra: Map<String, Value>,
@@ -106,6 +80,29 @@ macro_rules! vtr_objects {
 }
 
 vtr_objects! {
+    /// A parsed `.vtr` transcript.
+    ///
+    /// Top-level keys are documented by Verba; unknown keys land in
+    /// [`extra`](Self::extra).
+    Transcript, read by "Option::deserialize", unknown "Top-level", lists {
+        /// Speakers; the rest of the document refers to them by [`Speaker::id`].
+        speakers: Speaker,
+        /// Topics found in the conversation.
+        topics: Topic,
+        /// Recognised words, in chronological order.
+        words: Word,
+        /// Turn construction units (utterances). See
+        /// [`utterances`](Self::utterances) for a time-ordered view.
+        tcus: Tcu,
+    } {
+        /// Engine that produced the transcript, e.g. `"intelligentvoice"` or
+        /// `"speechmatics"`.
+        provider: String,
+        /// Comma-separated languages, as configured or detected. See
+        /// [`languages`](Self::languages) for the split list.
+        language: String,
+    }
+
     /// A speaker (documented by Verba).
     Speaker, read by "Option::deserialize", unknown "Speaker" {
         /// Id local to this conversation, e.g. `"Speaker 1"`; words and tcus refer
@@ -335,14 +332,7 @@ impl fmt::Display for Utterance<'_> {
             Some(start) => write!(f, "[{}] ", Timestamp(start))?,
             None => f.write_str("[-:--:--.--] ")?,
         }
-        write!(f, "{}: ", self.speaker.unwrap_or("?"))?;
-        for (i, part) in self.text.split(['\r', '\n']).enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            f.write_str(part)?;
-        }
-        Ok(())
+        write!(f, "{}: {}", self.speaker.unwrap_or("?"), self.text.replace(['\r', '\n'], " "))
     }
 }
 
@@ -577,14 +567,12 @@ fn no_transcript_message(entries: &[String]) -> String {
     if entries.is_empty() {
         return "vtr archive is empty; expected a transcript entry".to_owned();
     }
-    let mut msg =
-        format!("vtr archive has no *.vtr or *.json entry and not exactly one file; {} entries: ", entries.len());
-    for (i, name) in entries.iter().take(SHOWN).enumerate() {
-        if i > 0 {
-            msg.push_str(", ");
-        }
-        let _ = write!(msg, "{name:?}");
-    }
+    let shown: Vec<String> = entries.iter().take(SHOWN).map(|name| format!("{name:?}")).collect();
+    let mut msg = format!(
+        "vtr archive has no *.vtr or *.json entry and not exactly one file; {} entries: {}",
+        entries.len(),
+        shown.join(", ")
+    );
     if entries.len() > SHOWN {
         let _ = write!(msg, ", ... and {} more", entries.len() - SHOWN);
     }

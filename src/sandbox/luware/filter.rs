@@ -110,7 +110,8 @@ impl Filters {
     /// with known field and operator names; otherwise the first error of [`Filter::new`].
     pub fn from_json(json: &str) -> Result<Self, FilterError> {
         let raw: Self = serde_json::from_str(json).map_err(|e| FilterError::Json(e.to_string()))?;
-        raw.list.into_iter().map(Filter::normalized).collect()
+        // Text values go through `Filter::new`'s checks, which write them canonically.
+        raw.list.into_iter().map(|filter| Filter::new(filter.field, filter.operator, filter.values)).collect()
     }
 
     /// Whether a record passes every filter. Filters combine with AND (inferred), so an empty list
@@ -124,14 +125,7 @@ impl Filters {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn dt(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, crate::luware::filter::DATETIME_FORMAT).expect("valid date-time")
-    }
-
-    fn parse(s: &str) -> Result<Filter, FilterError> {
-        s.parse()
-    }
+    use crate::luware::filter::tests::{dt, parse};
 
     #[test]
     fn matches_semantics() {

@@ -95,70 +95,58 @@ use serde::{Deserialize, Serialize};
 // Operators
 // ---------------------------------------------------------------------------------------
 
-/// A comparison operator of the Luware filter language.
-///
-/// Serialized as its wire name in `SCREAMING_SNAKE_CASE`, for example `GREATER_THAN_OR_EQUAL`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FilterOperator {
-    /// `EQUAL`: compact form `=`.
-    Equal,
-    /// `NOT_EQUAL`: compact form `!=`.
-    NotEqual,
-    /// `STARTS_WITH`: compact form `^=`.
-    StartsWith,
-    /// `ENDS_WITH`: compact form `$=`.
-    EndsWith,
-    /// `GREATER_THAN`: compact form `>`.
-    GreaterThan,
-    /// `GREATER_THAN_OR_EQUAL`: compact form `>=`.
-    GreaterThanOrEqual,
-    /// `LESS_THAN`: compact form `<`.
-    LessThan,
-    /// `LESS_THAN_OR_EQUAL`: compact form `<=`.
-    LessThanOrEqual,
-    /// `BETWEEN`: compact form `=A..B`. Takes two values and includes both ends (inferred).
-    Between,
+/// Declares [`FilterOperator`], `ALL`, `as_str` and `compact` from one row per operator:
+/// the variant, its wire name and its compact form, and any further docs.
+macro_rules! operators {
+    ($($(#[$doc:meta])* $variant:ident $wire:literal $compact:literal,)*) => {
+        /// A comparison operator of the Luware filter language.
+        ///
+        /// Serialized as its wire name in `SCREAMING_SNAKE_CASE`, for example `GREATER_THAN_OR_EQUAL`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum FilterOperator {
+            $(
+                #[doc = concat!("`", $wire, "`: compact form `", $compact, "`.")]
+                $(#[$doc])*
+                $variant,
+            )*
+        }
+
+        impl FilterOperator {
+            /// Every operator, in the order the vendor document introduces them.
+            pub const ALL: [FilterOperator; 9] = [$(Self::$variant),*];
+
+            /// The wire name, for example `"GREATER_THAN_OR_EQUAL"`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                }
+            }
+
+            /// How the operator is written in the compact text form, for example `">="`.
+            /// `BETWEEN` is `"=A..B"`: an `=` followed by two values separated by `..`.
+            pub const fn compact(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $compact,)*
+                }
+            }
+        }
+    };
+}
+
+operators! {
+    Equal "EQUAL" "=",
+    NotEqual "NOT_EQUAL" "!=",
+    StartsWith "STARTS_WITH" "^=",
+    EndsWith "ENDS_WITH" "$=",
+    GreaterThan "GREATER_THAN" ">",
+    GreaterThanOrEqual "GREATER_THAN_OR_EQUAL" ">=",
+    LessThan "LESS_THAN" "<",
+    LessThanOrEqual "LESS_THAN_OR_EQUAL" "<=",
+    /// Takes two values and includes both ends (inferred).
+    Between "BETWEEN" "=A..B",
 }
 
 impl FilterOperator {
-    /// Every operator, in the order the vendor document introduces them.
-    pub const ALL: [FilterOperator; 9] = [
-        Self::Equal,
-        Self::NotEqual,
-        Self::StartsWith,
-        Self::EndsWith,
-        Self::GreaterThan,
-        Self::GreaterThanOrEqual,
-        Self::LessThan,
-        Self::LessThanOrEqual,
-        Self::Between,
-    ];
-
-    /// Each operator's wire name and compact form, in the order of [`ALL`](Self::ALL)
-    /// (the variants' order).
-    const NAMES: [(&'static str, &'static str); 9] = [
-        ("EQUAL", "="),
-        ("NOT_EQUAL", "!="),
-        ("STARTS_WITH", "^="),
-        ("ENDS_WITH", "$="),
-        ("GREATER_THAN", ">"),
-        ("GREATER_THAN_OR_EQUAL", ">="),
-        ("LESS_THAN", "<"),
-        ("LESS_THAN_OR_EQUAL", "<="),
-        ("BETWEEN", "=A..B"),
-    ];
-
-    /// The wire name, for example `"GREATER_THAN_OR_EQUAL"`.
-    pub const fn as_str(self) -> &'static str {
-        Self::NAMES[self as usize].0
-    }
-
-    /// How the operator is written in the compact text form, for example `">="`.
-    /// `BETWEEN` is `"=A..B"`: an `=` followed by two values separated by `..`.
-    pub const fn compact(self) -> &'static str {
-        Self::NAMES[self as usize].1
-    }
-
     /// How many entries `values` must hold: 2 for `BETWEEN`, 1 for every other operator
     /// (inferred; the document shows only single-value examples).
     pub const fn value_count(self) -> usize {

@@ -85,7 +85,7 @@
 //!   with a concrete value matches a missing or null field. Filters combine with AND.
 
 use std::cmp::Ordering;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::str::FromStr;
 
 use chrono::{Datelike as _, NaiveDate, NaiveDateTime};
@@ -95,76 +95,58 @@ use serde::{Deserialize, Serialize};
 // Operators
 // ---------------------------------------------------------------------------------------
 
-/// A comparison operator of the Luware filter language.
-///
-/// Serialized as its wire name in `SCREAMING_SNAKE_CASE`, for example `GREATER_THAN_OR_EQUAL`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FilterOperator {
-    /// `EQUAL`: compact form `=`.
-    Equal,
-    /// `NOT_EQUAL`: compact form `!=`.
-    NotEqual,
-    /// `STARTS_WITH`: compact form `^=`.
-    StartsWith,
-    /// `ENDS_WITH`: compact form `$=`.
-    EndsWith,
-    /// `GREATER_THAN`: compact form `>`.
-    GreaterThan,
-    /// `GREATER_THAN_OR_EQUAL`: compact form `>=`.
-    GreaterThanOrEqual,
-    /// `LESS_THAN`: compact form `<`.
-    LessThan,
-    /// `LESS_THAN_OR_EQUAL`: compact form `<=`.
-    LessThanOrEqual,
-    /// `BETWEEN`: compact form `=A..B`. Takes two values and includes both ends (inferred).
-    Between,
+/// Declares [`FilterOperator`], `ALL`, `as_str` and `compact` from one row per operator:
+/// the variant, its wire name and its compact form, and any further docs.
+macro_rules! operators {
+    ($($(#[$doc:meta])* $variant:ident $wire:literal $compact:literal,)*) => {
+        /// A comparison operator of the Luware filter language.
+        ///
+        /// Serialized as its wire name in `SCREAMING_SNAKE_CASE`, for example `GREATER_THAN_OR_EQUAL`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum FilterOperator {
+            $(
+                #[doc = concat!("`", $wire, "`: compact form `", $compact, "`.")]
+                $(#[$doc])*
+                $variant,
+            )*
+        }
+
+        impl FilterOperator {
+            /// Every operator, in the order the vendor document introduces them.
+            pub const ALL: [FilterOperator; 9] = [$(Self::$variant),*];
+
+            /// The wire name, for example `"GREATER_THAN_OR_EQUAL"`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                }
+            }
+
+            /// How the operator is written in the compact text form, for example `">="`.
+            /// `BETWEEN` is `"=A..B"`: an `=` followed by two values separated by `..`.
+            pub const fn compact(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $compact,)*
+                }
+            }
+        }
+    };
+}
+
+operators! {
+    Equal "EQUAL" "=",
+    NotEqual "NOT_EQUAL" "!=",
+    StartsWith "STARTS_WITH" "^=",
+    EndsWith "ENDS_WITH" "$=",
+    GreaterThan "GREATER_THAN" ">",
+    GreaterThanOrEqual "GREATER_THAN_OR_EQUAL" ">=",
+    LessThan "LESS_THAN" "<",
+    LessThanOrEqual "LESS_THAN_OR_EQUAL" "<=",
+    /// Takes two values and includes both ends (inferred).
+    Between "BETWEEN" "=A..B",
 }
 
 impl FilterOperator {
-    /// Every operator, in the order the vendor document introduces them.
-    pub const ALL: [FilterOperator; 9] = [
-        Self::Equal,
-        Self::NotEqual,
-        Self::StartsWith,
-        Self::EndsWith,
-        Self::GreaterThan,
-        Self::GreaterThanOrEqual,
-        Self::LessThan,
-        Self::LessThanOrEqual,
-        Self::Between,
-    ];
-
-    /// The wire name, for example `"GREATER_THAN_OR_EQUAL"`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Equal => "EQUAL",
-            Self::NotEqual => "NOT_EQUAL",
-            Self::StartsWith => "STARTS_WITH",
-            Self::EndsWith => "ENDS_WITH",
-            Self::GreaterThan => "GREATER_THAN",
-            Self::GreaterThanOrEqual => "GREATER_THAN_OR_EQUAL",
-            Self::LessThan => "LESS_THAN",
-            Self::LessThanOrEqual => "LESS_THAN_OR_EQUAL",
-            Self::Between => "BETWEEN",
-        }
-    }
-
-    /// How the operator is written in the compact text form, for example `">="`.
-    /// `BETWEEN` is `"=A..B"`: an `=` followed by two values separated by `..`.
-    pub const fn compact(self) -> &'static str {
-        match self {
-            Self::Equal => "=",
-            Self::NotEqual => "!=",
-            Self::StartsWith => "^=",
-            Self::EndsWith => "$=",
-            Self::GreaterThan => ">",
-            Self::GreaterThanOrEqual => ">=",
-            Self::LessThan => "<",
-            Self::LessThanOrEqual => "<=",
-            Self::Between => "=A..B",
-        }
-    }
-
     /// How many entries `values` must hold: 2 for `BETWEEN`, 1 for every other operator
     /// (inferred; the document shows only single-value examples).
     pub const fn value_count(self) -> usize {
@@ -173,20 +155,19 @@ impl FilterOperator {
             _ => 1,
         }
     }
-}
 
-impl fmt::Display for FilterOperator {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for FilterOperator {
-    type Err = FilterError;
-
-    /// Parses a wire name (exact case), for example `"NOT_EQUAL"`.
-    fn from_str(s: &str) -> Result<Self, FilterError> {
-        Self::ALL.into_iter().find(|op| op.as_str() == s).ok_or_else(|| FilterError::UnknownOperator(s.to_owned()))
+    /// For the ordering operators, the bound each value sets, in order: the side of it a
+    /// matching value is on (`Greater` for a lower bound), and whether the bound itself
+    /// matches too. Empty for the other operators.
+    pub(crate) const fn bounds(self) -> &'static [(Ordering, bool)] {
+        match self {
+            Self::GreaterThan => &[(Ordering::Greater, false)],
+            Self::GreaterThanOrEqual => &[(Ordering::Greater, true)],
+            Self::LessThan => &[(Ordering::Less, false)],
+            Self::LessThanOrEqual => &[(Ordering::Less, true)],
+            Self::Between => &[(Ordering::Greater, true), (Ordering::Less, true)],
+            _ => &[],
+        }
     }
 }
 
@@ -240,24 +221,25 @@ impl FilterField {
     }
 }
 
-impl fmt::Display for FilterField {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// Implements `Display`, `FromStr` (exact case; else `FilterError::$unknown`),
+/// `Serialize` and `Deserialize` as the type's wire name (`as_str`).
+macro_rules! wire_name {
+    ($ty:ty, $unknown:ident, $expecting:literal) => {
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
 
-impl FromStr for FilterField {
-    type Err = FilterError;
+        impl FromStr for $ty {
+            type Err = FilterError;
 
-    /// Parses a wire name (exact case), for example `"startTime"`.
-    fn from_str(s: &str) -> Result<Self, FilterError> {
-        Self::ALL.into_iter().find(|field| field.as_str() == s).ok_or_else(|| FilterError::UnknownField(s.to_owned()))
-    }
-}
+            /// Parses a wire name (exact case), for example `"startTime"` or `"NOT_EQUAL"`.
+            fn from_str(s: &str) -> Result<Self, FilterError> {
+                Self::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| FilterError::$unknown(s.to_owned()))
+            }
+        }
 
-/// Implements `Serialize`/`Deserialize` as the type's wire name (`as_str` / `FromStr`).
-macro_rules! serde_as_wire_name {
-    ($ty:ty, $expecting:literal) => {
         impl Serialize for $ty {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
@@ -286,8 +268,8 @@ macro_rules! serde_as_wire_name {
     };
 }
 
-serde_as_wire_name!(FilterField, "a Luware filter field name such as `startTime`");
-serde_as_wire_name!(FilterOperator, "a Luware filter operator such as `EQUAL`");
+wire_name!(FilterField, UnknownField, "a Luware filter field name such as `startTime`");
+wire_name!(FilterOperator, UnknownOperator, "a Luware filter operator such as `EQUAL`");
 
 // ---------------------------------------------------------------------------------------
 // Values
@@ -354,48 +336,36 @@ impl fmt::Display for FilterValue {
     }
 }
 
-impl From<&str> for FilterValue {
-    fn from(text: &str) -> Self {
-        Self::Text(text.to_owned())
-    }
+/// `impl From<$from> for $target`, one per `$from => |value| conversion`.
+macro_rules! from_impls {
+    (<$lt:lifetime> $target:ty { $($from:ty => |$v:ident| $make:expr,)* }) => {$(
+        impl<$lt> From<$from> for $target {
+            fn from($v: $from) -> Self {
+                $make
+            }
+        }
+    )*};
+    ($target:ty { $($from:ty => |$v:ident| $make:expr,)* }) => {$(
+        impl From<$from> for $target {
+            fn from($v: $from) -> Self {
+                $make
+            }
+        }
+    )*};
 }
+#[cfg(feature = "sandbox")]
+pub(crate) use from_impls;
 
-impl From<&String> for FilterValue {
-    fn from(text: &String) -> Self {
-        Self::Text(text.clone())
-    }
-}
-
-impl From<String> for FilterValue {
-    fn from(text: String) -> Self {
-        Self::Text(text)
-    }
-}
-
-impl From<i32> for FilterValue {
-    fn from(n: i32) -> Self {
-        Self::Int(n)
-    }
-}
-
-/// `None` is `NULL`.
-impl From<Option<i32>> for FilterValue {
-    fn from(n: Option<i32>) -> Self {
-        n.map_or(Self::Null, Self::Int)
-    }
-}
-
-impl From<bool> for FilterValue {
-    fn from(b: bool) -> Self {
-        Self::Bool(b)
-    }
-}
-
-impl From<NaiveDateTime> for FilterValue {
-    fn from(datetime: NaiveDateTime) -> Self {
-        Self::DateTime(datetime)
-    }
-}
+// `None` is `NULL`.
+from_impls!(FilterValue {
+    &str => |text| Self::Text(text.to_owned()),
+    &String => |text| Self::Text(text.clone()),
+    String => |text| Self::Text(text),
+    i32 => |n| Self::Int(n),
+    Option<i32> => |n| n.map_or(Self::Null, Self::Int),
+    bool => |b| Self::Bool(b),
+    NaiveDateTime => |datetime| Self::DateTime(datetime),
+});
 
 const NULL: &str = "NULL";
 
@@ -450,13 +420,7 @@ pub(crate) fn parse_wire_value(field: FilterField, raw: &str) -> Result<Typed<'_
         ValueKind::Integer if field.nullable() && raw.eq_ignore_ascii_case(NULL) => Some(Typed::Null),
         ValueKind::Integer => raw.parse::<i32>().ok().map(|n| Typed::Int(n.into())),
         ValueKind::Boolean => {
-            if raw.eq_ignore_ascii_case("TRUE") {
-                Some(Typed::Bool(true))
-            } else if raw.eq_ignore_ascii_case("FALSE") {
-                Some(Typed::Bool(false))
-            } else {
-                None
-            }
+            [true, false].into_iter().find(|&b| raw.eq_ignore_ascii_case(bool_str(b))).map(Typed::Bool)
         }
     };
     typed.ok_or_else(|| FilterError::InvalidValue { field, value: raw.to_owned(), expected: field.expected() })
@@ -551,9 +515,8 @@ impl Filter {
         operator: FilterOperator,
         values: impl IntoIterator<Item = impl Into<FilterValue>>,
     ) -> Result<Self, FilterError> {
-        check_operator(field, operator)?;
         let values: Vec<FilterValue> = values.into_iter().map(Into::into).collect();
-        check_value_count(field, operator, values.len())?;
+        check_shape(field, operator, values.len())?;
         let values = values.into_iter().map(|value| value.into_wire(field)).collect::<Result<_, _>>()?;
         Self { field, operator, values }.checked_bounds()
     }
@@ -587,24 +550,11 @@ impl Filter {
     ///
     /// The errors of [`Filter::new`].
     pub fn validate(&self) -> Result<(), FilterError> {
-        check_operator(self.field, self.operator)?;
-        check_value_count(self.field, self.operator, self.values.len())?;
+        check_shape(self.field, self.operator, self.values.len())?;
         for value in &self.values {
             parse_wire_value(self.field, value)?;
         }
         self.check_bounds()
-    }
-
-    /// Validates the filter and rewrites its values in canonical form (`TRUE`,
-    /// `NULL`): what the emulator makes of a received filter.
-    #[cfg(feature = "sandbox")]
-    pub(crate) fn normalized(mut self) -> Result<Self, FilterError> {
-        check_operator(self.field, self.operator)?;
-        check_value_count(self.field, self.operator, self.values.len())?;
-        let field = self.field;
-        self.values =
-            self.values.into_iter().map(|value| canonical_wire_value(field, value)).collect::<Result<_, _>>()?;
-        self.checked_bounds()
     }
 
     fn checked_bounds(self) -> Result<Self, FilterError> {
@@ -629,17 +579,17 @@ impl Filter {
     }
 }
 
-fn check_operator(field: FilterField, operator: FilterOperator) -> Result<(), FilterError> {
-    if field.allows(operator) {
-        Ok(())
-    } else {
-        Err(FilterError::OperatorNotAllowed { field, operator, allowed: field.operators() })
-    }
-}
-
-fn check_value_count(field: FilterField, operator: FilterOperator, got: usize) -> Result<(), FilterError> {
+/// The operator is allowed for the field (else `OperatorNotAllowed`), and it has
+/// `got` values, as many as it takes (else `WrongValueCount`).
+fn check_shape(field: FilterField, operator: FilterOperator, got: usize) -> Result<(), FilterError> {
     let expected = operator.value_count();
-    if got == expected { Ok(()) } else { Err(FilterError::WrongValueCount { field, operator, expected, got }) }
+    if !field.allows(operator) {
+        Err(FilterError::OperatorNotAllowed { field, operator, allowed: field.operators() })
+    } else if got != expected {
+        Err(FilterError::WrongValueCount { field, operator, expected, got })
+    } else {
+        Ok(())
+    }
 }
 
 /// The compact form, for example `startTime>=2024-07-01 00:00:00.000` or
@@ -647,41 +597,12 @@ fn check_value_count(field: FilterField, operator: FilterOperator, got: usize) -
 /// equal filter (string values with leading or trailing spaces excepted).
 impl fmt::Display for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.operator, self.values.as_slice()) {
-            (FilterOperator::Between, [low, high]) => write!(f, "{}={low}..{high}", self.field),
-            // Best effort for a filter with the wrong number of values.
-            (operator, values) => {
-                let token = match operator {
-                    FilterOperator::Between => "=",
-                    other => other.compact(),
-                };
-                write!(f, "{}{token}", self.field)?;
-                for (i, value) in values.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str("..")?;
-                    }
-                    f.write_str(value)?;
-                }
-                Ok(())
-            }
-        }
+        // `BETWEEN` is `=` and the values joined by `..`; so, as best it can, is a filter
+        // with the wrong number of values.
+        let token = if self.operator == FilterOperator::Between { "=" } else { self.operator.compact() };
+        write!(f, "{}{token}{}", self.field, self.values.join(".."))
     }
 }
-
-/// Compact operator tokens, longest first so that `>=` wins over `>`.
-const COMPACT_TOKENS: [(&str, FilterOperator); 8] = [
-    ("!=", FilterOperator::NotEqual),
-    ("^=", FilterOperator::StartsWith),
-    ("$=", FilterOperator::EndsWith),
-    (">=", FilterOperator::GreaterThanOrEqual),
-    ("<=", FilterOperator::LessThanOrEqual),
-    (">", FilterOperator::GreaterThan),
-    ("<", FilterOperator::LessThan),
-    ("=", FilterOperator::Equal),
-];
-
-/// Characters that can start a compact operator token.
-const OPERATOR_CHARS: [char; 6] = ['!', '^', '$', '>', '<', '='];
 
 impl FromStr for Filter {
     type Err = FilterError;
@@ -698,7 +619,8 @@ impl FromStr for Filter {
         // The field name is the leading ASCII letters. A longer token, such as
         // `start_time`, is reported whole as an unknown field.
         let name_len = s.bytes().take_while(u8::is_ascii_alphabetic).count();
-        let token_len = s.find(|c: char| c.is_whitespace() || OPERATOR_CHARS.contains(&c)).unwrap_or(s.len());
+        let operator_char = |c: char| FilterOperator::ALL.iter().any(|op| op.compact().starts_with(c));
+        let token_len = s.find(|c: char| c.is_whitespace() || operator_char(c)).unwrap_or(s.len());
         if token_len == 0 {
             return Err(syntax("expected a field name before the operator"));
         }
@@ -709,13 +631,15 @@ impl FromStr for Filter {
         let field: FilterField = name.parse()?;
 
         let rest = rest.trim_start();
-        let Some((operator, value)) = COMPACT_TOKENS
+        // The longest token the rest starts with (`>=`, not `>`); `=A..B` is read from `=` below.
+        let Some(operator) = FilterOperator::ALL
             .into_iter()
-            .find_map(|(token, operator)| rest.strip_prefix(token).map(|value| (operator, value)))
+            .filter(|&op| op != FilterOperator::Between && rest.starts_with(op.compact()))
+            .max_by_key(|op| op.compact().len())
         else {
             return Err(syntax("expected an operator (=, !=, ^=, $=, >, >=, <, <=) after the field name"));
         };
-        let value = value.trim();
+        let value = rest[operator.compact().len()..].trim();
 
         // `field=A..B` is BETWEEN for the fields that allow it. None of them allows EQUAL.
         let (operator, value, upper) = match value.split_once("..") {
@@ -725,7 +649,8 @@ impl FromStr for Filter {
             _ => (operator, value, None),
         };
 
-        check_operator(field, operator)?;
+        // The operator first: a missing value for a refused operator is reported as the operator.
+        check_shape(field, operator, operator.value_count())?;
         if value.is_empty() || upper.is_some_and(str::is_empty) {
             return Err(FilterError::MissingValue { field, operator });
         }
@@ -753,6 +678,16 @@ fn compact_value(field: FilterField, raw: &str) -> Result<FilterValue, FilterErr
 // ---------------------------------------------------------------------------------------
 // Filters
 // ---------------------------------------------------------------------------------------
+
+/// The builder method of each operator that takes one value: `eq` appends `field EQUAL value`.
+macro_rules! one_value_builders {
+    ($($method:ident $operator:ident $wire:literal,)*) => {$(
+        #[doc = concat!("Appends `field ", $wire, " value`.")]
+        pub fn $method(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
+            Ok(self.with(Filter::new(field, FilterOperator::$operator, [value.into()])?))
+        }
+    )*};
+}
 
 /// The whole `filters` parameter: `{"filtersList": [..]}`.
 ///
@@ -819,53 +754,10 @@ impl Filters {
         self.with(filter)
     }
 
-    fn with_checked(
-        self,
-        field: FilterField,
-        operator: FilterOperator,
-        value: FilterValue,
-    ) -> Result<Self, FilterError> {
-        Ok(self.with(Filter::new(field, operator, [value])?))
-    }
-
-    /// Appends `field EQUAL value`.
-    pub fn eq(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
-        self.with_checked(field, FilterOperator::Equal, value.into())
-    }
-
-    /// Appends `field NOT_EQUAL value`.
-    pub fn ne(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
-        self.with_checked(field, FilterOperator::NotEqual, value.into())
-    }
-
-    /// Appends `field STARTS_WITH value`.
-    pub fn starts_with(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
-        self.with_checked(field, FilterOperator::StartsWith, value.into())
-    }
-
-    /// Appends `field ENDS_WITH value`.
-    pub fn ends_with(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
-        self.with_checked(field, FilterOperator::EndsWith, value.into())
-    }
-
-    /// Appends `field GREATER_THAN value`.
-    pub fn gt(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
-        self.with_checked(field, FilterOperator::GreaterThan, value.into())
-    }
-
-    /// Appends `field GREATER_THAN_OR_EQUAL value`.
-    pub fn ge(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
-        self.with_checked(field, FilterOperator::GreaterThanOrEqual, value.into())
-    }
-
-    /// Appends `field LESS_THAN value`.
-    pub fn lt(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
-        self.with_checked(field, FilterOperator::LessThan, value.into())
-    }
-
-    /// Appends `field LESS_THAN_OR_EQUAL value`.
-    pub fn le(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
-        self.with_checked(field, FilterOperator::LessThanOrEqual, value.into())
+    one_value_builders! {
+        eq Equal "EQUAL", ne NotEqual "NOT_EQUAL", starts_with StartsWith "STARTS_WITH", ends_with EndsWith "ENDS_WITH",
+        gt GreaterThan "GREATER_THAN", ge GreaterThanOrEqual "GREATER_THAN_OR_EQUAL", lt LessThan "LESS_THAN",
+        le LessThanOrEqual "LESS_THAN_OR_EQUAL",
     }
 
     /// Appends `field BETWEEN low AND high`, both included (inferred).
@@ -912,31 +804,26 @@ impl Filters {
     /// The tightest lower and upper bound of each field, compared.
     fn check_ranges(&self) -> Result<(), FilterError> {
         for field in FilterField::ALL {
-            let (mut lower, mut upper): (Option<Bound<'_>>, Option<Bound<'_>>) = (None, None);
+            // Each side's tightest bound: the value as given, typed, and whether it is included.
+            let (mut lower, mut upper) = (None::<(&str, Typed<'_>, bool)>, None);
             for filter in self.list.iter().filter(|f| f.field == field) {
-                let typed = |i: usize| filter.values.get(i).and_then(|v| Some((v.as_str(), parse_wire_value(field, v).ok()?)));
-                // (value index, a lower bound?, strict?)
-                let sides: &[(usize, bool, bool)] = match filter.operator {
-                    FilterOperator::GreaterThan => &[(0, true, true)],
-                    FilterOperator::GreaterThanOrEqual => &[(0, true, false)],
-                    FilterOperator::LessThan => &[(0, false, true)],
-                    FilterOperator::LessThanOrEqual => &[(0, false, false)],
-                    FilterOperator::Between => &[(0, true, false), (1, false, false)],
-                    _ => &[],
-                };
-                for &(i, is_lower, strict) in sides {
-                    let Some((raw, value)) = typed(i) else { continue };
-                    if is_lower {
-                        lower = tighter(lower, (raw, value, strict), Ordering::Greater);
-                    } else {
-                        upper = tighter(upper, (raw, value, strict), Ordering::Less);
+                for (&(side, inclusive), raw) in filter.operator.bounds().iter().zip(&filter.values) {
+                    let Ok(value) = parse_wire_value(field, raw) else { continue };
+                    let bound = if side == Ordering::Greater { &mut lower } else { &mut upper };
+                    // Further to the side is tighter; at a tie, the bound that leaves itself out.
+                    let tighter = bound.as_ref().is_none_or(|(_, current, _)| match value.compare(current) {
+                        Some(Ordering::Equal) => !inclusive,
+                        order => order == Some(side),
+                    });
+                    if tighter {
+                        *bound = Some((raw.as_str(), value, inclusive));
                     }
                 }
             }
             let (Some(low), Some(high)) = (lower, upper) else { continue };
             let empty = match low.1.compare(&high.1) {
                 Some(Ordering::Greater) => true,
-                Some(Ordering::Equal) => low.2 || high.2,
+                Some(Ordering::Equal) => !(low.2 && high.2),
                 _ => false,
             };
             if empty {
@@ -947,54 +834,12 @@ impl Filters {
     }
 
     /// The parameter value as compact, double-quoted JSON, for example
-    /// `{"filtersList":[{"field":"startTime","operator":"GREATER_THAN_OR_EQUAL","values":["2024-07-01 00:00:00.000"]}]}`.
-    /// The output is byte-identical to `serde_json::to_string(self)`. It is written
-    /// directly, so this method cannot fail. It does not URL-encode.
+    /// `{"filtersList":[{"field":"startTime","operator":"GREATER_THAN_OR_EQUAL","values":["2024-07-01 00:00:00.000"]}]}`:
+    /// `serde_json::to_string(self)`, which cannot fail on names and strings. It does not
+    /// URL-encode.
     pub fn to_json(&self) -> String {
-        let mut out = String::with_capacity(18 + 96 * self.list.len());
-        out.push_str(r#"{"filtersList":["#);
-        for (i, filter) in self.list.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(r#"{"field":""#);
-            out.push_str(filter.field.as_str());
-            out.push_str(r#"","operator":""#);
-            out.push_str(filter.operator.as_str());
-            out.push_str(r#"","values":["#);
-            for (j, value) in filter.values.iter().enumerate() {
-                if j > 0 {
-                    out.push(',');
-                }
-                push_json_string(&mut out, value);
-            }
-            out.push_str("]}");
-        }
-        out.push_str("]}");
-        out
+        serde_json::to_string(self).unwrap_or_default()
     }
-}
-
-/// Writes `s` as a JSON string literal, escaping exactly as `serde_json` does.
-fn push_json_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0C}' => out.push_str("\\f"),
-            // Writing to a `String` cannot fail.
-            c if c < ' ' => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
 }
 
 impl FromIterator<Filter> for Filters {
@@ -1037,38 +882,23 @@ impl From<Filter> for Filters {
 // Errors
 // ---------------------------------------------------------------------------------------
 
-/// One side of a range on a field: the value as given, typed, and whether
-/// the bound itself is left out (`>`, `<`).
-type Bound<'a> = (&'a str, Typed<'a>, bool);
-
-/// The tighter of two bounds: the greater of two lower bounds (`want`
-/// `Greater`) or the lesser of two upper ones (`Less`); at a tie, the strict one.
-fn tighter<'a>(current: Option<Bound<'a>>, candidate: Bound<'a>, want: Ordering) -> Option<Bound<'a>> {
-    let Some(current) = current else { return Some(candidate) };
-    match candidate.1.compare(&current.1) {
-        Some(order) if order == want => Some(candidate),
-        Some(Ordering::Equal) if candidate.2 => Some(candidate),
-        _ => Some(current),
-    }
-}
-
 /// Why a filter could not be built, parsed or validated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum FilterError {
     /// The name is not one of the wire field names (which are case-sensitive).
-    #[error("unknown filter field `{0}`{hint}", hint = DidYouMean(.0))]
+    #[error("unknown filter field `{0}`{hint}", hint = did_you_mean(.0))]
     UnknownField(String),
 
     /// The name is not one of the nine wire operator names.
-    #[error("unknown filter operator `{0}`; expected one of {all}", all = WireNames(&FilterOperator::ALL))]
+    #[error("unknown filter operator `{0}`; expected one of {all}", all = listed(&FilterOperator::ALL, false))]
     UnknownOperator(String),
 
     /// The vendor table does not allow this operator for this field.
     #[error(
         "operator {operator} (`{compact}`) is not allowed for field {field}; allowed: {list}",
         compact = .operator.compact(),
-        list = AllowedList(.allowed)
+        list = listed(.allowed, true)
     )]
     OperatorNotAllowed {
         /// The field.
@@ -1156,60 +986,31 @@ impl crate::error::ApiError for FilterError {
 }
 
 /// Suggests the field an unknown name differs from only in case.
-struct DidYouMean<'a>(&'a str);
-
-impl fmt::Display for DidYouMean<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match FilterField::ALL.into_iter().find(|field| field.as_str().eq_ignore_ascii_case(self.0)) {
-            Some(field) => write!(f, " (did you mean `{field}`?)"),
-            None => Ok(()),
-        }
-    }
+fn did_you_mean(name: &str) -> String {
+    let field = FilterField::ALL.into_iter().find(|field| field.as_str().eq_ignore_ascii_case(name));
+    field.map(|field| format!(" (did you mean `{field}`?)")).unwrap_or_default()
 }
 
-/// `EQUAL, NOT_EQUAL, ...`
-struct WireNames<'a>(&'a [FilterOperator]);
-
-impl fmt::Display for WireNames<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, operator) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            f.write_str(operator.as_str())?;
-        }
-        Ok(())
-    }
-}
-
-/// `` `=` (EQUAL), `!=` (NOT_EQUAL) ``: compact and wire form of each operator.
-struct AllowedList<'a>(&'a [FilterOperator]);
-
-impl fmt::Display for AllowedList<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, operator) in self.0.iter().enumerate() {
-            if i > 0 {
-                f.write_str(", ")?;
-            }
-            write!(f, "`{}` ({operator})", operator.compact())?;
-        }
-        Ok(())
-    }
+/// Each operator as `` `compact` (WIRE) ``, or as its wire name alone, joined by commas.
+fn listed(operators: &[FilterOperator], compact: bool) -> String {
+    let one = |op: &FilterOperator| if compact { format!("`{}` ({op})", op.compact()) } else { op.to_string() };
+    operators.iter().map(one).collect::<Vec<_>>().join(", ")
 }
 
 // ---------------------------------------------------------------------------------------
 // Tests
 // ---------------------------------------------------------------------------------------
 
+// The emulator's tests (sandbox::luware::filter) share `dt` and `parse`.
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn dt(s: &str) -> NaiveDateTime {
+    pub(crate) fn dt(s: &str) -> NaiveDateTime {
         parse_datetime(s, DateTimeSyntax::Strict).expect("test date-time")
     }
 
-    fn parse(s: &str) -> Result<Filter, FilterError> {
+    pub(crate) fn parse(s: &str) -> Result<Filter, FilterError> {
         s.parse()
     }
 
@@ -1334,8 +1135,6 @@ mod tests {
         assert_eq!(filters.to_json(), serde_json::to_string(&filters).expect("serialize"));
     }
 
-
-
     #[test]
     fn an_empty_range_is_refused() {
         let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap().and_hms_opt(0, 0, 0).unwrap();
@@ -1343,9 +1142,13 @@ mod tests {
         assert!(matches!(window("2024-07-01", "2024-06-01"), Err(FilterError::EmptyRange { .. })));
         assert!(matches!(window("2024-07-01", "2024-07-01"), Err(FilterError::EmptyRange { .. })), "[a, a) is empty");
         assert_eq!(window("2024-06-01", "2024-07-01"), Ok(()));
-        let parsed = |exprs: &[&str]| exprs.iter().map(|e| e.parse::<Filter>().unwrap()).collect::<Filters>().validate();
+        let parsed =
+            |exprs: &[&str]| exprs.iter().map(|e| e.parse::<Filter>().unwrap()).collect::<Filters>().validate();
         assert_eq!(parsed(&["startTime>=2024-07-01", "startTime<=2024-07-01"]), Ok(()), "[a, a] holds a");
-        assert!(matches!(parsed(&["startTime=2024-07-01..2024-07-31", "startTime>2024-08-01"]), Err(FilterError::EmptyRange { .. })));
+        assert!(matches!(
+            parsed(&["startTime=2024-07-01..2024-07-31", "startTime>2024-08-01"]),
+            Err(FilterError::EmptyRange { .. })
+        ));
         // The tightest bound counts, whichever order the filters come in.
         assert!(matches!(
             parsed(&["startTime<2024-09-01", "startTime>=2024-01-01", "startTime<2024-01-01"]),

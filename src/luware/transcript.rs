@@ -43,175 +43,152 @@ use std::io::{BufRead, Cursor, Read, Write};
 use serde::de::{self, Deserializer, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use zip::result::ZipError;
 use zip::ZipArchive;
+use zip::result::ZipError;
 
 // ---------------------------------------------------------------------------
 // Data model
 // ---------------------------------------------------------------------------
 
-/// A parsed `.vtr` transcript.
-///
-/// Top-level keys are documented by Verba; unknown keys land in
-/// [`extra`](Self::extra).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Transcript {
-    /// Engine that produced the transcript, e.g. `"intelligentvoice"` or
-    /// `"speechmatics"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub provider: Option<String>,
-    /// Comma-separated languages, as configured or detected. See
-    /// [`languages`](Self::languages) for the split list.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
-    /// Speakers; the rest of the document refers to them by [`Speaker::id`].
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub speakers: Vec<Speaker>,
-    /// Topics found in the conversation.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub topics: Vec<Topic>,
-    /// Recognised words, in chronological order.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub words: Vec<Word>,
-    /// Turn construction units (utterances). See
-    /// [`utterances`](Self::utterances) for a time-ordered view.
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub tcus: Vec<Tcu>,
-    /// Top-level keys this type does not know.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+/// Declares the transcript objects: every field optional (missing or `null`
+/// is `None`, which is left out when written) and read by `$read`, then the
+/// `lists` if any (missing or `null` is empty), and the keys the type does not
+/// know kept in `extra`.
+macro_rules! vtr_objects {
+    ($(
+        $(#[$meta:meta])* $name:ident, read by $read:literal, unknown $what:literal
+        $(, lists { $($(#[$ldoc:meta])* $list:ident: $item:ty,)* })? { $($(#[$doc:meta])* $field:ident: $ty:ty,)* }
+    )*) => {$(
+        #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+        $(#[$meta])*
+        pub struct $name {
+            $(
+                $(#[$doc])*
+                #[serde(default, deserialize_with = $read, skip_serializing_if = "Option::is_none")]
+                pub $field: Option<$ty>,
+            )*
+            $($(
+                $(#[$ldoc])*
+                #[serde(default, deserialize_with = "null_as_default")]
+                pub $list: Vec<$item>,
+            )*)?
+            #[doc = concat!($what, " keys this type does not know.")]
+            #[serde(flatten)]
+            pub extra: Map<String, Value>,
+        }
+    )*};
 }
 
-/// A speaker (documented by Verba).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Speaker {
-    /// Id local to this conversation, e.g. `"Speaker 1"`; words and tcus refer
-    /// to the speaker by it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
-    /// Display name. Inferred: Verba's overview mentions a speaker "name" but
-    /// its example has no such key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Intelligent Voice only: global speaker id in the IV database.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iv_id: Option<i64>,
-    /// Intelligent Voice only: diarisation label, e.g. `"Channel 1"`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub iv_label: Option<String>,
-    /// Intelligent Voice only, when sentiment processing was enabled.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<SpeakerSentiment>,
-    /// Speaker keys this type does not know.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
+vtr_objects! {
+    /// A parsed `.vtr` transcript.
+    ///
+    /// Top-level keys are documented by Verba; unknown keys land in
+    /// [`extra`](Self::extra).
+    Transcript, read by "Option::deserialize", unknown "Top-level", lists {
+        /// Speakers; the rest of the document refers to them by [`Speaker::id`].
+        speakers: Speaker,
+        /// Topics found in the conversation.
+        topics: Topic,
+        /// Recognised words, in chronological order.
+        words: Word,
+        /// Turn construction units (utterances). See
+        /// [`utterances`](Self::utterances) for a time-ordered view.
+        tcus: Tcu,
+    } {
+        /// Engine that produced the transcript, e.g. `"intelligentvoice"` or
+        /// `"speechmatics"`.
+        provider: String,
+        /// Comma-separated languages, as configured or detected. See
+        /// [`languages`](Self::languages) for the split list.
+        language: String,
+    }
 
-/// Per-speaker sentiment values from Intelligent Voice (documented by Verba).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SpeakerSentiment {
-    /// `positiveAggregatedSentiment`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub positive_aggregated_sentiment: Option<f64>,
-    /// `negativeAggregatedSentiment`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub negative_aggregated_sentiment: Option<f64>,
-    /// `sentimentGradient`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentiment_gradient: Option<f64>,
-    /// `normalisedSentimentGradient`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub normalised_sentiment_gradient: Option<f64>,
-    /// `sentimentIntercept`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentiment_intercept: Option<f64>,
-    /// `sentimentOutcome`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentiment_outcome: Option<f64>,
-    /// Sentiment keys this type does not know.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
+    /// A speaker (documented by Verba).
+    Speaker, read by "Option::deserialize", unknown "Speaker" {
+        /// Id local to this conversation, e.g. `"Speaker 1"`; words and tcus refer
+        /// to the speaker by it.
+        id: String,
+        /// Display name. Inferred: Verba's overview mentions a speaker "name" but
+        /// its example has no such key.
+        name: String,
+        /// Intelligent Voice only: global speaker id in the IV database.
+        iv_id: i64,
+        /// Intelligent Voice only: diarisation label, e.g. `"Channel 1"`.
+        iv_label: String,
+        /// Intelligent Voice only, when sentiment processing was enabled.
+        sentiment: SpeakerSentiment,
+    }
 
-/// A topic found in the conversation.
-///
-/// Verba only says topics carry "score, positions and other information";
-/// both field names below are inferred. Positions and anything else stay in
-/// [`extra`](Self::extra).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Topic {
-    /// Inferred: topic name. See [`label`](Self::label) for fallbacks.
-    #[serde(default, deserialize_with = "lenient_string", skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// Inferred: relevance score.
-    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
-    pub score: Option<f64>,
-    /// Topic keys this type does not know.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
+    /// Per-speaker sentiment values from Intelligent Voice (documented by Verba).
+    #[serde(rename_all = "camelCase")]
+    SpeakerSentiment, read by "Option::deserialize", unknown "Sentiment" {
+        /// `positiveAggregatedSentiment`.
+        positive_aggregated_sentiment: f64,
+        /// `negativeAggregatedSentiment`.
+        negative_aggregated_sentiment: f64,
+        /// `sentimentGradient`.
+        sentiment_gradient: f64,
+        /// `normalisedSentimentGradient`.
+        normalised_sentiment_gradient: f64,
+        /// `sentimentIntercept`.
+        sentiment_intercept: f64,
+        /// `sentimentOutcome`.
+        sentiment_outcome: f64,
+    }
 
-/// One recognised word.
-///
-/// Field names are inferred from Verba's transcript export page (`word`,
-/// `confidence`, `speaker`, `time`, `duration`); the `.vtr` spec does not list
-/// them. Position, alternatives and the like stay in [`extra`](Self::extra).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Word {
-    /// Inferred: the recognised word.
-    #[serde(default, deserialize_with = "lenient_string", skip_serializing_if = "Option::is_none")]
-    pub word: Option<String>,
-    /// Inferred: start, in seconds from the start of the recording.
-    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
-    pub time: Option<f64>,
-    /// Inferred: length in seconds.
-    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
-    pub duration: Option<f64>,
-    /// Inferred: recognition confidence, typically 0.0 to 1.0.
-    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
-    pub confidence: Option<f64>,
-    /// Inferred: the [`Speaker::id`] of the speaker.
-    #[serde(default, deserialize_with = "lenient_string", skip_serializing_if = "Option::is_none")]
-    pub speaker: Option<String>,
-    /// Word keys this type does not know.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
-}
+    /// A topic found in the conversation.
+    ///
+    /// Verba only says topics carry "score, positions and other information";
+    /// both field names below are inferred. Positions and anything else stay in
+    /// [`extra`](Self::extra).
+    Topic, read by "Lenient::read", unknown "Topic" {
+        /// Inferred: topic name. See [`label`](Self::label) for fallbacks.
+        name: String,
+        /// Inferred: relevance score.
+        score: f64,
+    }
 
-/// A turn construction unit: one utterance by one speaker.
-///
-/// Verba says tcus carry "text, speaker, time and sentiment value"; all field
-/// names below are inferred. Timing is accepted either as `start`/`end` or,
-/// like words, as `time`/`duration`; use [`start_seconds`](Self::start_seconds)
-/// and [`end_seconds`](Self::end_seconds) rather than the raw fields.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Tcu {
-    /// Inferred: the utterance text.
-    #[serde(default, deserialize_with = "lenient_string", skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// Inferred: the [`Speaker::id`] of the speaker.
-    #[serde(default, deserialize_with = "lenient_string", skip_serializing_if = "Option::is_none")]
-    pub speaker: Option<String>,
-    /// Inferred: start, in seconds.
-    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
-    pub start: Option<f64>,
-    /// Inferred: end, in seconds.
-    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
-    pub end: Option<f64>,
-    /// Inferred: start, in seconds (word-style alternative to `start`).
-    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
-    pub time: Option<f64>,
-    /// Inferred: length in seconds (word-style alternative to `end`).
-    #[serde(default, deserialize_with = "lenient_f64", skip_serializing_if = "Option::is_none")]
-    pub duration: Option<f64>,
-    /// Inferred: sentiment. Kept as raw JSON because its shape (number or
-    /// object) is unknown; see [`sentiment_score`](Self::sentiment_score).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sentiment: Option<Value>,
-    /// Tcu keys this type does not know.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+    /// One recognised word.
+    ///
+    /// Field names are inferred from Verba's transcript export page (`word`,
+    /// `confidence`, `speaker`, `time`, `duration`); the `.vtr` spec does not list
+    /// them. Position, alternatives and the like stay in [`extra`](Self::extra).
+    Word, read by "Lenient::read", unknown "Word" {
+        /// Inferred: the recognised word.
+        word: String,
+        /// Inferred: start, in seconds from the start of the recording.
+        time: f64,
+        /// Inferred: length in seconds.
+        duration: f64,
+        /// Inferred: recognition confidence, typically 0.0 to 1.0.
+        confidence: f64,
+        /// Inferred: the [`Speaker::id`] of the speaker.
+        speaker: String,
+    }
+
+    /// A turn construction unit: one utterance by one speaker.
+    ///
+    /// Verba says tcus carry "text, speaker, time and sentiment value"; all field
+    /// names below are inferred. Timing is accepted either as `start`/`end` or,
+    /// like words, as `time`/`duration`; use [`start_seconds`](Self::start_seconds)
+    /// and [`end_seconds`](Self::end_seconds) rather than the raw fields.
+    Tcu, read by "Lenient::read", unknown "Tcu" {
+        /// Inferred: the utterance text.
+        text: String,
+        /// Inferred: the [`Speaker::id`] of the speaker.
+        speaker: String,
+        /// Inferred: start, in seconds.
+        start: f64,
+        /// Inferred: end, in seconds.
+        end: f64,
+        /// Inferred: start, in seconds (word-style alternative to `start`).
+        time: f64,
+        /// Inferred: length in seconds (word-style alternative to `end`).
+        duration: f64,
+        /// Inferred: sentiment. Kept as raw JSON because its shape (number or
+        /// object) is unknown; see [`sentiment_score`](Self::sentiment_score).
+        sentiment: Value,
+    }
 }
 
 impl Transcript {
@@ -355,14 +332,7 @@ impl fmt::Display for Utterance<'_> {
             Some(start) => write!(f, "[{}] ", Timestamp(start))?,
             None => f.write_str("[-:--:--.--] ")?,
         }
-        write!(f, "{}: ", self.speaker.unwrap_or("?"))?;
-        for (i, part) in self.text.split(['\r', '\n']).enumerate() {
-            if i > 0 {
-                f.write_str(" ")?;
-            }
-            f.write_str(part)?;
-        }
-        Ok(())
+        write!(f, "{}: {}", self.speaker.unwrap_or("?"), self.text.replace(['\r', '\n'], " "))
     }
 }
 
@@ -395,89 +365,85 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
+/// How the fields of the objects `read by "Lenient::read"` (the inferred ones) are read.
+trait Lenient: Sized {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error>;
+}
+
+/// Raw JSON, as it is; `null` is `None`.
+impl Lenient for Value {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
+        Option::deserialize(deserializer)
+    }
+}
+
 /// A number, a finite numeric string (blank means absent) or `null`.
-fn lenient_f64<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
-    struct LenientF64;
-
-    impl<'de> Visitor<'de> for LenientF64 {
-        type Value = Option<f64>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a number, a finite numeric string or null")
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v as f64))
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v as f64))
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            let v = v.trim();
-            if v.is_empty() {
-                return Ok(None);
-            }
+impl Lenient for f64 {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
+        deserializer.deserialize_any(Scalar {
+            expecting: "a number, a finite numeric string or null",
             // `f64::from_str` also takes `NaN`, `inf` and overflowing
             // exponents; JSON has no such numbers, and they would not
             // survive re-serialisation (serde_json writes them as `null`).
-            match v.parse::<f64>() {
-                Ok(n) if n.is_finite() => Ok(Some(n)),
-                _ => Err(E::invalid_value(de::Unexpected::Str(v), &self)),
-            }
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
-            d.deserialize_any(self)
-        }
+            text: |v| match v.trim() {
+                "" => Ok(None),
+                v => v.parse::<f64>().ok().filter(|n| n.is_finite()).map(Some).ok_or(()),
+            },
+            integer: |v| v as f64,
+            float: |v| v,
+        })
     }
-
-    deserializer.deserialize_any(LenientF64)
 }
 
 /// A string, a number (kept as its decimal text) or `null`.
-fn lenient_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<String>, D::Error> {
-    struct LenientString;
-
-    impl<'de> Visitor<'de> for LenientString {
-        type Value = Option<String>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a string, a number or null")
-        }
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok(Some(v.to_owned()))
-        }
-        fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-            Ok(Some(v))
-        }
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-            Ok(Some(v.to_string()))
-        }
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Self::Value, D2::Error> {
-            d.deserialize_any(self)
-        }
+impl Lenient for String {
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
+        deserializer.deserialize_any(Scalar {
+            expecting: "a string, a number or null",
+            text: |v| Ok(Some(v.to_owned())),
+            integer: |v| v.to_string(),
+            float: |v| v.to_string(),
+        })
     }
+}
 
-    deserializer.deserialize_any(LenientString)
+/// Reads a lenient scalar: `null` is `None`, a string goes through `text`
+/// (`Err` refuses it), a number through `integer` (any `i64` or `u64`) or `float`.
+struct Scalar<T> {
+    expecting: &'static str,
+    text: fn(&str) -> Result<Option<T>, ()>,
+    integer: fn(i128) -> T,
+    float: fn(f64) -> T,
+}
+
+impl<'de, T> Visitor<'de> for Scalar<T> {
+    type Value = Option<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.expecting)
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some((self.float)(v)))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some((self.integer)(v.into())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some((self.integer)(v.into())))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        // Refused text is quoted as it was read: trimmed.
+        (self.text)(v).map_err(|()| E::invalid_value(de::Unexpected::Str(v.trim()), &self))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
 }
 
 /// The UTF-8 byte-order mark some writers put first.
@@ -601,14 +567,12 @@ fn no_transcript_message(entries: &[String]) -> String {
     if entries.is_empty() {
         return "vtr archive is empty; expected a transcript entry".to_owned();
     }
-    let mut msg =
-        format!("vtr archive has no *.vtr or *.json entry and not exactly one file; {} entries: ", entries.len());
-    for (i, name) in entries.iter().take(SHOWN).enumerate() {
-        if i > 0 {
-            msg.push_str(", ");
-        }
-        let _ = write!(msg, "{name:?}");
-    }
+    let shown: Vec<String> = entries.iter().take(SHOWN).map(|name| format!("{name:?}")).collect();
+    let mut msg = format!(
+        "vtr archive has no *.vtr or *.json entry and not exactly one file; {} entries: {}",
+        entries.len(),
+        shown.join(", ")
+    );
     if entries.len() > SHOWN {
         let _ = write!(msg, ", ... and {} more", entries.len() - SHOWN);
     }
@@ -960,9 +924,9 @@ impl VtrCollector {
 mod tests {
     use super::*;
     use crate::sandbox::luware::{encode_vtr, encode_vtr_raw};
+    use serde_json::json;
     use zip::write::SimpleFileOptions;
     use zip::{CompressionMethod, ZipWriter};
-    use serde_json::json;
 
     /// A realistic Intelligent Voice transcript: two speakers, a topic, a few
     /// words and two tcus (listed out of time order), plus unknown keys at
@@ -1113,7 +1077,10 @@ mod tests {
         };
         for bad in [&b"{\"words\": ["[..], b"{} {}", b"not json"] {
             let archive = encode_vtr_raw(bad, "t.vtr").unwrap();
-            assert!(matches!(write(&archive, &TranscriptLimits::default()), Err(TranscriptError::Json { .. })), "{bad:?}");
+            assert!(
+                matches!(write(&archive, &TranscriptLimits::default()), Err(TranscriptError::Json { .. })),
+                "{bad:?}"
+            );
         }
         let archive = encode_vtr_raw(&vec![b' '; 1024 * 1024], "bomb.json").unwrap();
         let limits = TranscriptLimits { max_decompressed_bytes: 64 * 1024, ..TranscriptLimits::default() };
@@ -1362,7 +1329,10 @@ mod tests {
         assert!(matches!(err, TranscriptError::TooManyEntries { entries: 1001, limit: MAX_ENTRIES }), "{err:?}");
         assert!(err.to_string().contains("1001 entries"), "{err}");
         let mut sink = Vec::new();
-        assert!(matches!(write_vtr_json(&archive, &TranscriptLimits::default(), &mut sink, true), Err(TranscriptError::TooManyEntries { .. })));
+        assert!(matches!(
+            write_vtr_json(&archive, &TranscriptLimits::default(), &mut sink, true),
+            Err(TranscriptError::TooManyEntries { .. })
+        ));
 
         // A ZIP64 end record: the classic count saturated, the real one in the ZIP64 record.
         let mut zip64 = vec![0u8; 8];

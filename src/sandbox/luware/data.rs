@@ -4,9 +4,9 @@
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
+use super::FieldValue;
 use crate::luware::transcript::{Speaker, Tcu, Topic, Transcript, Word};
 use crate::luware::types::{Conversation, ConversationStatus, Direction, EndCause, ForwardReason, Modality, Platform};
-use super::FieldValue;
 use crate::luware::{FilterField, format_datetime};
 pub(crate) use crate::sandbox::mix;
 
@@ -172,53 +172,44 @@ pub(crate) fn conversation(seed: u64, index: u64, count: u64) -> Conversation {
 /// The value of `field` in `c`, for filter evaluation.
 pub(crate) fn field_value(c: &Conversation, field: FilterField) -> Option<FieldValue<'_>> {
     use FilterField as F;
-    fn s(v: &Option<String>) -> Option<FieldValue<'_>> {
-        v.as_deref().map(FieldValue::from)
-    }
-    fn e(v: Option<&str>) -> Option<FieldValue<'_>> {
-        v.map(FieldValue::from)
-    }
-    fn i(v: Option<i32>) -> Option<FieldValue<'static>> {
-        v.map(|n| FieldValue::Int(i64::from(n)))
-    }
-    fn b(v: Option<bool>) -> Option<FieldValue<'static>> {
-        v.map(FieldValue::Bool)
+    fn v<'a>(value: Option<impl Into<FieldValue<'a>>>) -> Option<FieldValue<'a>> {
+        value.map(Into::into)
     }
     match field {
         F::CcdrId => Some(FieldValue::from(c.ccdr_id.as_str())),
-        F::PlatformCallId => s(&c.platform_call_id),
-        F::StartTime => s(&c.start_time),
-        F::EndTime => s(&c.end_time),
-        F::VerbaUserName => s(&c.verba_user_name),
-        F::VerbaUserLogin => s(&c.verba_user_login),
-        F::AgentId => s(&c.agent_id),
-        F::Status => e(c.status.as_ref().map(|v| v.as_str())),
-        F::RecordedParty => i(c.recorded_party),
-        F::SourceName => s(&c.source_name),
-        F::SourceCallerId => s(&c.source_caller_id),
-        F::DestinationName => s(&c.destination_name),
-        F::DestinationCallerId => s(&c.destination_caller_id),
-        F::ModalityName => e(c.modality_name.as_ref().map(|v| v.as_str())),
-        F::Cause => e(c.cause.as_ref().map(|v| v.as_str())),
-        F::Direction => e(c.direction.as_ref().map(|v| v.as_str())),
-        F::StorageFolderId => i(c.storage_folder_id),
-        F::RetentionUntil => s(&c.retention_until),
-        F::RetentionAutoDelete => b(c.retention_auto_delete),
-        F::NativeId => s(&c.native_id),
-        F::Secondary => b(c.secondary),
-        F::Hold => i(c.hold),
-        F::CdrMediaType => i(c.cdr_media_type),
-        F::SourceAudioRtpCount => i(c.source_audio_rtp_count),
-        F::DestinationAudioRtpCount => i(c.destination_audio_rtp_count),
-        F::PlatformName => e(c.platform_name.as_ref().map(|v| v.as_str())),
-        F::ImportSourceId => i(c.import_source_id),
-        F::ImportSourceName => s(&c.import_source_name),
-        F::ForwardReasonName => e(c.forward_reason_name.as_ref().map(|v| v.as_str())),
-        F::MeetingId => s(&c.meeting_id),
-        F::Priv => b(c.priv_),
-        F::Ondemand => b(c.ondemand),
-        F::Keep => b(c.keep),
-        F::DoNotDelete => i(c.do_not_delete),
+        F::PlatformCallId => v(c.platform_call_id.as_deref()),
+        F::StartTime => v(c.start_time.as_deref()),
+        F::EndTime => v(c.end_time.as_deref()),
+        F::VerbaUserName => v(c.verba_user_name.as_deref()),
+        F::VerbaUserLogin => v(c.verba_user_login.as_deref()),
+        F::AgentId => v(c.agent_id.as_deref()),
+        F::Status => v(c.status.as_ref().map(|x| x.as_str())),
+        F::RecordedParty => v(c.recorded_party),
+        F::SourceName => v(c.source_name.as_deref()),
+        F::SourceCallerId => v(c.source_caller_id.as_deref()),
+        F::DestinationName => v(c.destination_name.as_deref()),
+        F::DestinationCallerId => v(c.destination_caller_id.as_deref()),
+        F::ModalityName => v(c.modality_name.as_ref().map(|x| x.as_str())),
+        F::Cause => v(c.cause.as_ref().map(|x| x.as_str())),
+        F::Direction => v(c.direction.as_ref().map(|x| x.as_str())),
+        F::StorageFolderId => v(c.storage_folder_id),
+        F::RetentionUntil => v(c.retention_until.as_deref()),
+        F::RetentionAutoDelete => v(c.retention_auto_delete),
+        F::NativeId => v(c.native_id.as_deref()),
+        F::Secondary => v(c.secondary),
+        F::Hold => v(c.hold),
+        F::CdrMediaType => v(c.cdr_media_type),
+        F::SourceAudioRtpCount => v(c.source_audio_rtp_count),
+        F::DestinationAudioRtpCount => v(c.destination_audio_rtp_count),
+        F::PlatformName => v(c.platform_name.as_ref().map(|x| x.as_str())),
+        F::ImportSourceId => v(c.import_source_id),
+        F::ImportSourceName => v(c.import_source_name.as_deref()),
+        F::ForwardReasonName => v(c.forward_reason_name.as_ref().map(|x| x.as_str())),
+        F::MeetingId => v(c.meeting_id.as_deref()),
+        F::Priv => v(c.priv_),
+        F::Ondemand => v(c.ondemand),
+        F::Keep => v(c.keep),
+        F::DoNotDelete => v(c.do_not_delete),
     }
 }
 

@@ -7,7 +7,9 @@ use std::cmp::Ordering;
 
 use chrono::NaiveDateTime;
 
-use crate::luware::filter::{FilterField, FilterError, Filter, Filters, FilterOperator, Typed, ValueKind, parse_wire_value};
+use crate::luware::filter::{
+    Filter, FilterError, FilterField, FilterOperator, Filters, Typed, ValueKind, from_impls, parse_wire_value,
+};
 
 impl Filter {
     /// Evaluates the filter against a record's value for [`Filter::field`]. `None` means
@@ -28,7 +30,7 @@ impl Filter {
     pub fn matches(&self, actual: Option<&FieldValue<'_>>) -> bool {
         use FilterOperator as Op;
         let field = self.field;
-        if !field.allows(self.operator) {
+        if !field.allows(self.operator) || self.values.len() != self.operator.value_count() {
             return false;
         }
         let actual = match actual.map(|value| value.typed_for(field)) {
@@ -36,49 +38,29 @@ impl Filter {
             Some(Some(typed)) => Some(typed),
             Some(None) => return false,
         };
-        match (self.operator, self.values.as_slice()) {
-            (Op::Between, [low, high]) => {
-                let (Ok(low), Ok(high)) = (parse_wire_value(field, low), parse_wire_value(field, high)) else {
-                    return false;
-                };
-                actual.is_some_and(|a| {
-                    matches!(a.compare(&low), Some(Ordering::Greater | Ordering::Equal))
-                        && matches!(a.compare(&high), Some(Ordering::Less | Ordering::Equal))
+        let bounds = self.operator.bounds();
+        if !bounds.is_empty() {
+            // On the bound's side of each value, or on it where it is included.
+            return actual.is_some_and(|actual| {
+                bounds.iter().zip(&self.values).all(|(&(side, inclusive), value)| {
+                    let order = parse_wire_value(field, value).ok().and_then(|value| actual.compare(&value));
+                    order == Some(side) || (inclusive && order == Some(Ordering::Equal))
                 })
-            }
-            (Op::Between, _) | (_, [] | [_, _, ..]) => false,
-            (op, [expected]) => {
-                let Ok(expected) = parse_wire_value(field, expected) else {
-                    return false;
-                };
-                let is_null = expected == Typed::Null;
-                let Some(actual) = actual else {
-                    return match op {
-                        Op::Equal => is_null,
-                        Op::NotEqual => !is_null,
-                        _ => false,
-                    };
-                };
-                let ordering = actual.compare(&expected);
-                match (op, actual, expected) {
-                    (Op::Equal, ..) => !is_null && actual == expected,
-                    (Op::NotEqual, ..) => is_null || actual != expected,
-                    (Op::StartsWith, Typed::Str(a), Typed::Str(e)) => a.starts_with(e),
-                    (Op::EndsWith, Typed::Str(a), Typed::Str(e)) => a.ends_with(e),
-                    (Op::GreaterThan, ..) => ordering == Some(Ordering::Greater),
-                    (Op::GreaterThanOrEqual, ..) => {
-                        matches!(ordering, Some(Ordering::Greater | Ordering::Equal))
-                    }
-                    (Op::LessThan, ..) => ordering == Some(Ordering::Less),
-                    (Op::LessThanOrEqual, ..) => {
-                        matches!(ordering, Some(Ordering::Less | Ordering::Equal))
-                    }
-                    _ => false,
-                }
-            }
+            });
+        }
+        let Some(Ok(expected)) = self.values.first().map(|value| parse_wire_value(field, value)) else {
+            return false;
+        };
+        // `NULL` is a missing value.
+        let expected = Some(expected).filter(|e| *e != Typed::Null);
+        match (self.operator, actual, expected) {
+            (Op::Equal, ..) => actual == expected,
+            (Op::NotEqual, ..) => actual != expected,
+            (Op::StartsWith, Some(Typed::Str(a)), Some(Typed::Str(e))) => a.starts_with(e),
+            (Op::EndsWith, Some(Typed::Str(a)), Some(Typed::Str(e))) => a.ends_with(e),
+            _ => false,
         }
     }
-
 }
 
 /// A record's value for one field, for [`Filter::matches`] and [`Filters::matches`].
@@ -109,42 +91,14 @@ impl FieldValue<'_> {
     }
 }
 
-impl<'a> From<&'a str> for FieldValue<'a> {
-    fn from(s: &'a str) -> Self {
-        Self::Str(Cow::Borrowed(s))
-    }
-}
-
-impl From<String> for FieldValue<'_> {
-    fn from(s: String) -> Self {
-        Self::Str(Cow::Owned(s))
-    }
-}
-
-impl From<i64> for FieldValue<'_> {
-    fn from(n: i64) -> Self {
-        Self::Int(n)
-    }
-}
-
-impl From<i32> for FieldValue<'_> {
-    fn from(n: i32) -> Self {
-        Self::Int(n.into())
-    }
-}
-
-impl From<bool> for FieldValue<'_> {
-    fn from(b: bool) -> Self {
-        Self::Bool(b)
-    }
-}
-
-impl From<NaiveDateTime> for FieldValue<'_> {
-    fn from(t: NaiveDateTime) -> Self {
-        Self::DateTime(t)
-    }
-}
-
+from_impls!(<'a> FieldValue<'a> {
+    &'a str => |s| Self::Str(Cow::Borrowed(s)),
+    String => |s| Self::Str(Cow::Owned(s)),
+    i64 => |n| Self::Int(n),
+    i32 => |n| Self::Int(n.into()),
+    bool => |b| Self::Bool(b),
+    NaiveDateTime => |t| Self::DateTime(t),
+});
 
 impl Filters {
     /// Parses a received parameter value and validates every filter, rewriting values in
@@ -156,7 +110,8 @@ impl Filters {
     /// with known field and operator names; otherwise the first error of [`Filter::new`].
     pub fn from_json(json: &str) -> Result<Self, FilterError> {
         let raw: Self = serde_json::from_str(json).map_err(|e| FilterError::Json(e.to_string()))?;
-        raw.list.into_iter().map(Filter::normalized).collect()
+        // Text values go through `Filter::new`'s checks, which write them canonically.
+        raw.list.into_iter().map(|filter| Filter::new(filter.field, filter.operator, filter.values)).collect()
     }
 
     /// Whether a record passes every filter. Filters combine with AND (inferred), so an empty list
@@ -165,20 +120,12 @@ impl Filters {
     pub fn matches<'a>(&self, lookup: impl Fn(FilterField) -> Option<FieldValue<'a>>) -> bool {
         self.list.iter().all(|filter| filter.matches(lookup(filter.field).as_ref()))
     }
-
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn dt(s: &str) -> NaiveDateTime {
-        NaiveDateTime::parse_from_str(s, crate::luware::filter::DATETIME_FORMAT).expect("valid date-time")
-    }
-
-    fn parse(s: &str) -> Result<Filter, FilterError> {
-        s.parse()
-    }
+    use crate::luware::filter::tests::{dt, parse};
 
     #[test]
     fn matches_semantics() {

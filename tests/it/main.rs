@@ -42,7 +42,9 @@ needs! {
     ["llamadapro", "sandbox"] mod llamadapro;
     ["luware", "sandbox"] mod luware;
     ["luware", "sandbox"] mod luware_transcripts;
-    [] mod new_api;
+    // Builds a scratch copy of the crate with features of its own, whatever
+    // this binary's are: once, in the run with the CLI, not in every run.
+    ["cli"] mod new_api;
     ["luware", "sandbox"] mod observer;
     ["salesloft", "sandbox"] mod pacing;
     ["raia", "sandbox"] mod raia;

@@ -137,7 +137,7 @@ macro_rules! cli_apis {
                     Command::Sandbox(args) => sandbox::run(args).await,
                     Command::Config(config::ConfigCommand::Show { args }) => config::show(&args, SETTINGS, context),
                     Command::Completions { shell } => {
-                        let mut command = operations::augment(<Cli as clap::CommandFactory>::command());
+                        let mut command = operations::augment(<Cli as clap::CommandFactory>::command(), &[]);
                         let mut out = std::io::stdout().lock();
                         clap_complete::generate(shell, &mut command, "convo", &mut out);
                         Ok(std::io::Write::flush(&mut out)?)
@@ -234,7 +234,9 @@ fn main() -> ExitCode {
         Some(_) => clap::ColorChoice::Never,
         None => clap::ColorChoice::Auto,
     };
-    let mut matches = operations::augment(<Cli as clap::CommandFactory>::command().color(color)).get_matches();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let root = <Cli as clap::CommandFactory>::command().color(color);
+    let mut matches = operations::augment(root, &args).get_matches_from(args);
     init_logging(verbosity(&matches));
     output::set_quiet(flag_anywhere(&matches, "quiet"));
     let operation = operations::invoked(&matches).map(|(api, words, m)| (api, words, m.clone()));

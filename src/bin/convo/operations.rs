@@ -271,9 +271,18 @@ struct ItemList {
 /// as `<operation-id>` and, where the spec names one (`x-cli`), under its
 /// friendly name (`conversations list`) too, unless a hand-written command
 /// has that name.
-pub fn augment(root: Command) -> Command {
+///
+/// Where `args` (the command line) name APIs, only theirs: a run needs the
+/// tree of the API it calls, and building every API's was most of the time
+/// a command took to start. Empty `args` (completions) build them all.
+pub fn augment(root: Command, args: &[std::ffi::OsString]) -> Command {
     let mut root = root;
+    let named = |api: &str| args.iter().any(|arg| arg == api);
+    let any_named = APIS.iter().any(|(api, _)| named(api));
     for (api, spec) in APIS {
+        if any_named && !named(api) {
+            continue;
+        }
         let taken = reserved(&root, api);
         // Read once: every `convo` run builds this tree.
         let Ok(spec) = model::Spec::from_json(spec) else { continue };

@@ -148,6 +148,19 @@ pub trait Hooks: Send + Sync + 'static {
     /// array here; the page's records are written in their place.
     fn listed(&self, _request: &Context<'_>, _answer: &mut Value) {}
 
+    /// The records a search paged in its body (`x-in: body`) finds, in
+    /// order, for the store to page (`None`: the store answers as for any
+    /// other operation). The request's query is then its body's fields, as
+    /// text (its page token is bound to them).
+    fn search(
+        &self,
+        _request: &Context<'_>,
+        _body: &Value,
+        _records: &mut Records<'_>,
+    ) -> Option<Result<Vec<Value>, Refusal>> {
+        None
+    }
+
     /// Answers the operation itself, with the store's records at hand,
     /// where the spec cannot say what it does (`None`: the store answers).
     /// Asked first, for every operation. An answer of an error status is
@@ -297,9 +310,9 @@ impl Store {
         }
         let base =
             Context { operation_id: &op.id, query: &query, path: &request.path_params, parent: None, records: &[] };
+        let sent = json_body(body).unwrap_or_default();
+        let mut records = Records { store: self, validator, collections: &mut collections };
         if let Some(hooks) = hooks {
-            let mut records = Records { store: self, validator, collections: &mut collections };
-            let sent = json_body(body).unwrap_or_default();
             match hooks.answer(&base, &sent, &mut records) {
                 Some(Ok((status, body))) => {
                     // An error answer (one with details a refusal cannot carry) is not a success's shape.
@@ -309,6 +322,25 @@ impl Store {
                 Some(Err((status, message))) => return Some(Stored::Refused(status, message)),
                 None => {}
             }
+        }
+        if op.paging.as_ref().is_some_and(|p| p.in_body) {
+            let fields = sent.as_object().into_iter().flatten();
+            let query: Vec<(String, String)> =
+                fields.map(|(k, v)| (k.clone(), text(v).unwrap_or_else(|| v.to_string()))).collect();
+            let context = Context { query: &query, ..base };
+            let found = match hooks.and_then(|hooks| hooks.search(&context, &sent, &mut records)) {
+                Some(Ok(found)) => (found, true),
+                Some(Err((status, message))) => return Some(Stored::Refused(status, message)),
+                // The store's own search: the collection it is under, as stored.
+                None => {
+                    let under = path.rsplit_once('/')?.0;
+                    self.is_collection(self.template(under)?).then_some(())?;
+                    let collection =
+                        records.store.open_in(validator, records.collections, self.template(under)?, under);
+                    (collection.items.clone(), !collection.invents)
+                }
+            };
+            return self.searched(validator, op, path, &context, found);
         }
         let role = self.role(op)?;
         let (status, envelope) = self.documented(validator, op)?;
@@ -357,8 +389,9 @@ impl Store {
                 let (items, listed) = (&collection.items, &mut collection.listed);
                 let nullable = |at: &str| self.nullable(op, at);
                 let hooks_of = hooks.map(|h| (h, &context));
+                let selected = selection(op, &tokens, (items, listed), hooks_of);
                 let (mut answer, page) =
-                    match list(op, &pointer, envelope, (items, listed), hooks_of, (&tokens, &nullable)) {
+                    match list(op, &pointer, envelope, (items, selected), hooks_of, (&tokens, &nullable)) {
                         Ok(answer) => answer?,
                         Err(refused) => return Some(refused),
                     };
@@ -422,6 +455,37 @@ impl Store {
             collections.retain(|key, _| !key.starts_with(&prefix));
         }
         answered(written(&answer, shape, None))
+    }
+
+    /// A page of `found`, what the hooks' search found, its paging read
+    /// from the body's fields (the context's query).
+    fn searched(
+        &self,
+        validator: &SpecValidator,
+        op: &Operation,
+        path: &str,
+        context: &Context<'_>,
+        (found, emulated): (Vec<Value>, bool),
+    ) -> Option<Stored> {
+        let pointer = &op.paging.as_ref()?.items;
+        let (status, envelope) = self.documented(validator, op)?;
+        // The body's field that sizes a page, named as a page-size parameter would be.
+        let body = op.request_body.iter().flat_map(|b| &b.content).find(|m| is_json(&m.name));
+        let fields = body.and_then(|m| resolve(&self.spec.doc, &m.schema).get("properties")?.as_object());
+        let size = fields.into_iter().flatten().map(|(name, _)| name.as_str()).find(|name| is_size(name));
+        let tokens = Tokens { seed: self.seed ^ fnv(path.bytes()), query: context.query, size };
+        let every: Vec<usize> = (0..found.len()).collect();
+        let nullable = |at: &str| self.nullable(op, at);
+        let (mut answer, page) = match list(op, pointer, envelope, (&found, &every), None, (&tokens, &nullable)) {
+            Ok(listing) => listing?,
+            Err(refused) => return Some(refused),
+        };
+        if let Some(hooks) = &self.hooks {
+            hooks.listed(context, &mut answer);
+        }
+        let body = written(&answer, self.shape(op), Some((pointer, &page)));
+        fits(validator, op, status, body.as_deref(), emulated)?;
+        Some(Stored::Answer { status, body, emulated })
     }
 
     /// The collection at `path` (of spec path `template`), seeded when first used.
@@ -948,26 +1012,18 @@ fn list<'i>(
     op: &Operation,
     pointer: &str,
     mut envelope: Value,
-    (items, listed): (&'i [Value], &mut Option<Listed>),
+    (items, selected): (&'i [Value], &[usize]),
     hooks: Option<(&dyn Hooks, &Context<'_>)>,
     (tokens, nullable): (&Tokens<'_>, &dyn Fn(&str) -> bool),
 ) -> Result<Option<Listing<'i>>, Stored> {
     let query = tokens.query;
     let paging = op.paging.as_ref();
     let size_param = op.parameters.iter().find(|p| Some(p.name.as_str()) == tokens.size);
-    let paging_params = [paging.map(|p| p.param.as_str()), size_param.map(|p| p.name.as_str()), Some("page")];
-    let mut key: Vec<(String, String)> =
-        query.iter().filter(|(k, _)| !paging_params.contains(&Some(k.as_str()))).cloned().collect();
-    key.sort();
-    if listed.as_ref().is_none_or(|(last, _)| *last != key) {
-        *listed = Some((key, select(op, query, &paging_params, items, hooks)));
-    }
-    let selected = listed.as_ref().map_or(&[][..], |(_, at)| at.as_slice());
     let records = |at: &[usize]| -> Vec<Cow<'i, Value>> {
         at.iter().filter_map(|at| items.get(*at)).map(|item| shown(item, hooks)).collect()
     };
     let one = |names: &[&str]| query.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(_, v)| v.as_str());
-    let size = one(&size_param.map(|p| [p.name.as_str()]).unwrap_or([""]))
+    let size = one(&[tokens.size.unwrap_or_default()])
         .and_then(|v| v.parse::<f64>().ok())
         .filter(|n| *n >= 1.0)
         .map(|n| n as usize)
@@ -1033,6 +1089,24 @@ fn list<'i>(
         None => none(&mut envelope, &paging.next, nullable),
     }
     Ok(Some((envelope, page)))
+}
+
+/// The positions of the `items` a list's query selects (see [`select`]),
+/// kept in `listed` for the next page of the same query.
+fn selection<'l>(
+    op: &Operation,
+    tokens: &Tokens<'_>,
+    (items, listed): (&[Value], &'l mut Option<Listed>),
+    hooks: Option<(&dyn Hooks, &Context<'_>)>,
+) -> &'l [usize] {
+    let paging_params = [op.paging.as_ref().map(|p| p.param.as_str()), tokens.size, Some("page")];
+    let mut key: Vec<(String, String)> =
+        tokens.query.iter().filter(|(k, _)| !paging_params.contains(&Some(k.as_str()))).cloned().collect();
+    key.sort();
+    if listed.as_ref().is_none_or(|(last, _)| *last != key) {
+        *listed = Some((key, select(op, tokens.query, &paging_params, items, hooks)));
+    }
+    listed.as_ref().map_or(&[][..], |(_, at)| at.as_slice())
 }
 
 /// The positions of the `items` a list's query selects, in the order it
@@ -1222,11 +1296,13 @@ fn none(answer: &mut Value, at: &str, nullable: &dyn Fn(&str) -> bool) {
 
 /// The query parameter that sizes a page of `op`'s list.
 fn size_param(op: &Operation) -> Option<&str> {
+    op.parameters.iter().find(|p| p.location.as_str() == "query" && is_size(&p.name)).map(|p| p.name.as_str())
+}
+
+/// Whether a parameter (or a body's field) so named sizes a page.
+fn is_size(name: &str) -> bool {
     const NAMES: [&str; 7] = ["limit", "size", "per_page", "perPage", "pageSize", "page_size", "count"];
-    let sizes = |p: &&crate::spec::model::Parameter| {
-        p.location.as_str() == "query" && (NAMES.contains(&p.name.as_str()) || p.name.ends_with("Size"))
-    };
-    op.parameters.iter().find(sizes).map(|p| p.name.as_str())
+    NAMES.contains(&name) || name.ends_with("Size")
 }
 
 /// Page tokens: an offset, tagged so that a token only works with the

@@ -350,11 +350,15 @@ pub struct BodyCli {
 /// back to the same operation whose one (query) parameter takes a value of the
 /// answer (`page: '$response.body#/metadata/paging/next_page'`). The items
 /// are the answer's one array property, or where the link's `x-items` says.
+/// With the link's `x-in: body`, the parameter is a field of the request
+/// body (a search's `pageToken`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Paging {
     /// The request parameter that asks for the next page (`page`, `pageToken`).
     pub param: String,
+    /// Whether `param` is a field of the request body, not a query parameter.
+    pub in_body: bool,
     /// Where the answer holds that parameter's next value, as a JSON
     /// pointer (`/nextPageToken`); absent or null on the last page. With
     /// [`Paging::number`], the answer's own page number instead.
@@ -1070,9 +1074,14 @@ fn paging(doc: &Value, id: &str, op: &Value, parameters: &[Parameter], at: &At) 
             let at = at.child(Some(&format!("link {name}")), "responses").child(None, status).child(None, "links");
             let at = at.child(None, name);
             let links_parameters = link.get("parameters").and_then(Value::as_object);
-            // A link to the same item (`self`) is not a next page: that takes a query parameter.
+            let in_body = match link.get("x-in") {
+                None => false,
+                Some(Value::String(place)) if place == "body" => true,
+                Some(_) => return Err(at.error("x-in must be `body`")),
+            };
+            // A link to the same item (`self`) is not a next page: that takes a query parameter (or a body field).
             let asks_query = |name: &str| parameters.iter().any(|p| p.name == name && p.location == Location::Query);
-            if !links_parameters.into_iter().flatten().any(|(name, _)| asks_query(name)) {
+            if !in_body && !links_parameters.into_iter().flatten().any(|(name, _)| asks_query(name)) {
                 continue;
             }
             let mut from_body = links_parameters.into_iter().flatten().filter_map(|(param, value)| {
@@ -1106,7 +1115,7 @@ fn paging(doc: &Value, id: &str, op: &Value, parameters: &[Parameter], at: &At) 
                     at.error("the answer has no single array property: say where the items are with x-items")
                 })?,
             };
-            return Ok(Some(Paging { param, next, items, number }));
+            return Ok(Some(Paging { param, in_body, next, items, number }));
         }
     }
     Ok(None)
@@ -1524,8 +1533,24 @@ mod tests {
         let next = json!({"next": {"operationId": "listThings", "parameters": {"page": "$response.body#/meta/next"}}});
         let paged =
             Spec::parse(&list(next.clone(), json!({"data": {"type": "array"}, "meta": {"type": "object"}}))).unwrap();
-        let paging = Paging { param: "page".into(), next: "/meta/next".into(), items: "/data".into(), number: None };
-        assert_eq!(paged.operations[0].paging, Some(paging));
+        let paging = Paging {
+            param: "page".into(),
+            in_body: false,
+            next: "/meta/next".into(),
+            items: "/data".into(),
+            number: None,
+        };
+        assert_eq!(paged.operations[0].paging, Some(paging.clone()));
+        // `x-in: body`: the next page's value goes in a field of the request body.
+        let mut body = next.clone();
+        body["next"]["x-in"] = json!("body");
+        body["next"]["parameters"] = json!({"pageToken": "$response.body#/meta/next"});
+        let searched = Spec::parse(&list(body.clone(), json!({"data": {"type": "array"}}))).unwrap();
+        let in_body = Paging { param: "pageToken".into(), in_body: true, ..paging };
+        assert_eq!(searched.operations[0].paging, Some(in_body));
+        body["next"]["x-in"] = json!("header");
+        let error = Spec::parse(&list(body, json!({"data": {"type": "array"}}))).unwrap_err();
+        assert!(error.message.contains("x-in must be `body`"), "{error}");
 
         // Two arrays: where the items are must be said.
         let two = json!({"a": {"type": "array"}, "b": {"type": "array"}});

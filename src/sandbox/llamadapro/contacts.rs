@@ -3,17 +3,15 @@
 //! `filterBy` and `searchBy`, archived contacts hidden from the list, the
 //! fields the server sets (ids, times, address records, the index's
 //! `eventSequence`), custom fields that merge on update, and the search
-//! index with its filter language and its page token in the body.
+//! index with its filter language (the store pages it: `x-in: body`).
 
 use serde_json::{Map, Value, json};
 
-use super::listing::{Fields, SEARCH_OPERATORS, lookup, offset, search_matches, search_sort, text, tokens};
-use super::{CONTACTS, LlamadaProState, TENANT, World, bad_request, data::address, number, ok, parse};
+use super::listing::{Fields, SEARCH_OPERATORS, lookup, search_matches, search_sort, text};
+use super::{CONTACTS, LlamadaProState, TENANT, World, bad_request, data::address, number, parse};
 use crate::llamadapro::types::ContactSearchRequest;
-use crate::sandbox::store::{Answer, Records, Refusal, overlay};
+use crate::sandbox::store::{Records, Refusal, overlay};
 
-/// What a contact search's page tokens are bound to (beside the seed).
-const SEARCH: u64 = 3;
 /// Fields a contact record holds that only the search index shows.
 pub(super) const HIDDEN: [&str; 2] = ["archivedAt", "eventSequence"];
 
@@ -117,8 +115,9 @@ impl LlamadaProState {
         Ok(())
     }
 
-    /// The search index: filters, full text, sort, archived contacts when asked, a page token in the body.
-    pub(super) fn search(&self, body: &Value, records: &mut Records<'_>) -> Answer {
+    /// The search index: filters, full text, sort, archived contacts when
+    /// asked; the store pages what it finds.
+    pub(super) fn contact_search(&self, body: &Value, records: &mut Records<'_>) -> Result<Vec<Value>, Refusal> {
         let request: ContactSearchRequest = parse(body)?;
         for f in &request.filters {
             let Some(field) = f.field.as_deref().filter(|f| !f.is_empty()) else {
@@ -145,25 +144,7 @@ impl LlamadaProState {
         let mut documents: Vec<Value> =
             contacts.map(document).filter(|d| search_matches(d, &request.filters) && found(d)).collect();
         search_sort(&mut documents, &request.sort);
-        // The query, without paging, is what a token is bound to.
-        let defining = json!({
-            "search": request.search, "filters": request.filters, "sort": request.sort, "includeArchived": archived,
-        });
-        let defining = [("body".to_owned(), defining.to_string())];
-        let tokens = tokens(self.world(|w| w.seed), SEARCH, &defining);
-        let start = match request.page_token.as_deref().filter(|t| !t.is_empty()) {
-            Some(token) => offset(&tokens, token)?,
-            None => 0,
-        };
-        let size = request.size.map_or(super::listing::DEFAULT_PAGE_SIZE, |n| n.get() as usize).max(1);
-        let total = documents.len();
-        let end = start.saturating_add(size).min(total);
-        let items: Vec<Value> = documents.into_iter().skip(start).take(end.saturating_sub(start)).collect();
-        let next = (end < total).then(|| tokens.issue(end, "pageToken"));
-        let total = (request.include_total_count == Some(true)).then_some(total);
-        let mut page = json!({"items": items});
-        overlay(&mut page, json!({"nextPageToken": next, "totalCount": total}));
-        ok(page)
+        Ok(documents)
     }
 }
 

@@ -1,7 +1,6 @@
 //! What the store cannot say of a list: `filterBy`, `searchBy` and the
-//! `sortBy` fields allowed, and the contact search's conditions, sort and
-//! page tokens (bound to the search they were issued for), evaluated on a
-//! record's JSON.
+//! `sortBy` fields allowed, and the contact search's conditions and sort,
+//! evaluated on a record's JSON.
 
 use std::cmp::Ordering;
 
@@ -11,11 +10,8 @@ use axum::http::StatusCode;
 
 use crate::llamadapro::types::{SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SortDirection};
 use crate::llamadapro::{FilterBy, SortBy};
-use crate::sandbox::store::{Refusal, Stored, Tokens};
+use crate::sandbox::store::Refusal;
 pub(super) use crate::sandbox::store::{compare, lookup, text};
-
-/// Items per page when the request does not say.
-pub(super) const DEFAULT_PAGE_SIZE: usize = 20;
 
 /// The fields a list can be filtered and sorted by; a filter field may
 /// stand for several paths (e.g. a contact's `email` also matches its addresses).
@@ -128,34 +124,10 @@ pub(super) fn search_sort(records: &mut [Value], keys: &[SearcherDocumentSearchS
     });
 }
 
-/// Page tokens of list `list` (a contacts token does not work on tasks)
-/// for `query`: the store's, bound to the seed, the list and the query.
-pub(super) fn tokens(seed: u64, list: u64, query: &[(String, String)]) -> Tokens<'_> {
-    Tokens { seed: seed ^ list.rotate_left(32), query, size: None }
-}
-
-/// The offset `token` stands for, if it was issued for this list and query.
-pub(super) fn offset(tokens: &Tokens<'_>, token: &str) -> Result<usize, Refusal> {
-    tokens.offset(token, "pageToken").map_err(|refused| match refused {
-        Stored::Refused(status, message) => (status, message),
-        Stored::Answer { .. } => (StatusCode::BAD_REQUEST, "invalid pageToken".into()),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn tokens_are_bound_to_their_query() {
-        let query = [("filterBy".to_owned(), "status:open".to_owned())];
-        let token = tokens(1, 2, &query).issue(40, "pageToken");
-        assert_eq!(offset(&tokens(1, 2, &query), &token).unwrap(), 40);
-        assert!(offset(&tokens(1, 2, &[]), &token).is_err());
-        assert!(offset(&tokens(1, 3, &query), &token).is_err());
-        assert!(offset(&tokens(1, 2, &query), "Xde34567890").is_err());
-    }
 
     #[test]
     fn lookups_fan_out_over_arrays() {

@@ -1,12 +1,13 @@
 //! The emulator's hooks into the generic store: every operation is the
 //! store's, or answered here with the store's records at hand (the contact
-//! search, conversations, calls, messages: see their modules).
+//! search's finds, which the store pages; conversations, calls, messages:
+//! see their modules).
 //!
 //! Tasks, custom field definitions and the options of `LIST` fields are
 //! store collections (created, listed with token paging, sorted and
-//! filtered by field, read, updated, deleted); what the spec cannot say is
-//! here. The seeded records; filters that are not a field (tasks' due
-//! dates, conversation and assignee; `filterBy` and `searchBy`); the fields
+//! filtered by field or by the spec's `x-filter`, as tasks' due dates,
+//! conversation and assignee, read, updated, deleted); what the spec cannot
+//! say is here. The seeded records; `filterBy` and `searchBy`; the fields
 //! the server sets (ids, tenant, times, a task's default status and its
 //! completion or cancellation time); what an update may not change; unique
 //! field keys and option values; options only under `LIST` fields; and a
@@ -14,7 +15,6 @@
 //! deleted only with `force=true`, which deletes the values too (409).
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
 use super::contacts::FIELDS as CONTACT_FIELDS;
@@ -64,7 +64,6 @@ impl Hooks for LlamadaProState {
         let listed =
             |fields: &Fields| ListParams::parse(request.query, fields).is_ok_and(|p| p.matches(record, fields));
         match request.operation_id {
-            "getTasks" => task_kept(request, record),
             // Archived contacts are only found by the search, and by id.
             "getContacts" => record.get("archivedAt").is_none() && listed(&CONTACT_FIELDS),
             "getCustomFieldDefinitions" => listed(&DEFINITION_FIELDS),
@@ -152,9 +151,24 @@ impl Hooks for LlamadaProState {
         Ok(())
     }
 
+    fn search(
+        &self,
+        request: &Context<'_>,
+        body: &Value,
+        records: &mut Records<'_>,
+    ) -> Option<Result<Vec<Value>, Refusal>> {
+        (request.operation_id == "searchContacts").then(|| self.contact_search(body, records))
+    }
+
+    fn listed(&self, request: &Context<'_>, answer: &mut Value) {
+        // The search counts what it found only when asked to.
+        if request.operation_id == "searchContacts" && request.param("includeTotalCount") != Some("true") {
+            answer.as_object_mut().map(|fields| fields.remove("totalCount"));
+        }
+    }
+
     fn answer(&self, request: &Context<'_>, body: &Value, records: &mut Records<'_>) -> Option<Answer> {
         match request.operation_id {
-            "searchContacts" => Some(self.search(body, records)),
             "createConversation" => Some(self.create_conversation(body, records)),
             "bulkCreateConversations" => Some(self.bulk_create(body, records)),
             "bulkUpdateConversations" => Some(self.bulk_update(body, records)),
@@ -220,22 +234,4 @@ fn only_lists(definition: Option<&Value>) -> Result<(), Refusal> {
             Err((StatusCode::BAD_REQUEST, message))
         }
     }
-}
-
-/// Whether a task passes the list's filters that are not one of its fields.
-fn task_kept(request: &Context<'_>, task: &Value) -> bool {
-    let time = |v: Option<&Value>| {
-        v.and_then(Value::as_str).and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
-    };
-    let due = time(task.get("dueDate"));
-    let bound = |key| time(request.param(key).map(Value::from).as_ref());
-    let text = |v: Option<&Value>| v.and_then(text);
-    bound("dueBefore").is_none_or(|b| due.is_some_and(|d| d < b))
-        && bound("dueAfter").is_none_or(|a| due.is_some_and(|d| d > a))
-        && request.param("conversationId").is_none_or(|c| {
-            let wanted = c.parse::<f64>().ok();
-            task.pointer("/context/conversationId").and_then(Value::as_f64).is_some_and(|id| Some(id) == wanted)
-        })
-        && request.param("assignedToType").is_none_or(|k| text(task.pointer("/assignedTo/type")).as_deref() == Some(k))
-        && request.param("assignedToId").is_none_or(|id| text(task.pointer("/assignedTo/id")).as_deref() == Some(id))
 }

@@ -3,10 +3,11 @@
 //! collection, and `<collection>/{id}` its items: `POST` creates, `GET` on
 //! the collection lists with the spec's paging ([`Paging`]), filters (a
 //! query parameter's `x-filter`, such as `created_at[gt]` keeping the items
-//! created after its date-time; else a query parameter named as a field of
-//! the items) and sorting (`sort`, `sort_by`, `sortBy`: `field`, `-field`,
-//! `field:desc`, `field=desc`, or a `sort_direction`; ties as the hooks
-//! order them, else as stored), and `GET`/`PUT`/`PATCH`/`DELETE` on an
+//! created after its date-time, or a filter language's `contains` and
+//! `pairs`; else a query parameter named as a field of the items) and
+//! sorting (by a field its `x-sort` allows, if it has one: `sort`,
+//! `sort_by`, `sortBy`: `field`, `-field`, `field:desc`, `field=desc`, or
+//! a `sort_direction`; ties as the hooks order them, else as stored), and `GET`/`PUT`/`PATCH`/`DELETE` on an
 //! item read, merge and remove it, with a 404 once it is gone (an item is
 //! read as one record, even one whose answer holds a single array; a
 //! numeric id matches however the path writes it, `352` or `352.0`). A
@@ -28,6 +29,10 @@
 //! left out. The `x-cli` sort of the operation names the parameters that
 //! order the list; a direction alone orders by its `by` field, or the
 //! records as stored.
+//!
+//! A search whose next page is asked for in its body (`x-in: body`) is
+//! paged the same way: what the hooks' `search` finds (else the collection
+//! it is under, as stored), its page token bound to the body's other fields.
 //!
 //! A collection is seeded, the first time it is touched, with the items of
 //! the spec's own answer, or with `records` items generated from its
@@ -55,7 +60,7 @@ use serde_json::{Map, Value};
 
 use super::fallback::{generate_nth, spec_response};
 use super::validate::{SpecValidator, ValidatedRequest};
-use crate::spec::model::{FilterOp, Operation, Paging, Parameter, SortFlag, Spec, is_json, resolve};
+use crate::spec::model::{Filter, FilterOp, Operation, Paging, Parameter, SortFlag, Spec, is_json, resolve};
 use crate::spec::validate::parse_date_time;
 
 /// Items per page when the spec names no page-size parameter or default.
@@ -383,6 +388,9 @@ impl Store {
         let mut cascade = None;
         let answer = match role {
             Role::List(pointer) => {
+                if let Some(message) = undeclared(op, &query) {
+                    return refused((StatusCode::BAD_REQUEST, message));
+                }
                 let context = Context { records: &collection.items, ..base };
                 let seed = self.seed ^ fnv(key.bytes());
                 let tokens = Tokens { seed, query: &query, size: size_param(op) };
@@ -1156,11 +1164,14 @@ fn select(
 }
 
 /// An `x-filter` parameter the query sends: the field it looks at, how it
-/// compares, and its values, read as the parameter's schema types them.
+/// compares, and its values, read as the parameter's schema types them; or,
+/// for `contains` and `pairs`, each text that one of its paths must hold
+/// (all of them).
 struct Declared<'q> {
     field: &'q str,
     op: FilterOp,
     wanted: Vec<Typed<'q>>,
+    texts: Vec<(Vec<&'q str>, String)>,
 }
 
 /// A value compared as its schema types it: date-times as instants,
@@ -1181,12 +1192,41 @@ impl<'q> Declared<'q> {
             (Some("integer" | "number"), _) => Typed::Number(value.parse().ok()),
             _ => Typed::Text(value),
         };
-        let wanted: Vec<Typed<'q>> = query.iter().filter(|(k, _)| *k == param.name).map(|(_, v)| read(v)).collect();
-        (!wanted.is_empty()).then_some(Self { field: &filter.field, op: filter.op, wanted })
+        let sent = query.iter().filter(|(k, _)| *k == param.name).map(|(_, v)| v.as_str());
+        let texts: Vec<(Vec<&'q str>, String)> = match filter.op {
+            FilterOp::Contains => {
+                let paths: Vec<&str> = filter.fields.iter().flat_map(|(_, paths)| paths).map(String::as_str).collect();
+                let needles = sent.map(str::trim).filter(|v| !v.is_empty());
+                needles.map(|needle| (paths.clone(), needle.to_lowercase())).collect()
+            }
+            FilterOp::Pairs => {
+                let pairs = sent.flat_map(|v| v.split(';')).filter_map(|pair| pair.split_once(':'));
+                pairs.map(|(name, value)| (named(filter, name).unwrap_or_default(), value.to_owned())).collect()
+            }
+            _ => {
+                let wanted: Vec<Typed<'q>> = sent.map(read).collect();
+                return (!wanted.is_empty()).then_some(Self {
+                    field: &filter.field,
+                    op: filter.op,
+                    wanted,
+                    texts: Vec::new(),
+                });
+            }
+        };
+        (!texts.is_empty()).then_some(Self { field: "", op: filter.op, wanted: Vec::new(), texts })
     }
 
     /// Whether one of the item's values at the field compares so with one of the values sent.
     fn keeps(&self, item: &Value) -> bool {
+        if !self.texts.is_empty() {
+            let contains = self.op == FilterOp::Contains;
+            return self.texts.iter().all(|(paths, want)| {
+                let mut held = paths.iter().flat_map(|path| lookup(item, path)).filter_map(text);
+                held.any(
+                    |t| if contains { t.to_lowercase().contains(want.as_str()) } else { t.eq_ignore_ascii_case(want) },
+                )
+            });
+        }
         lookup(item, self.field).into_iter().any(|value| {
             let Some(have) = text(value) else { return false };
             self.wanted.iter().any(|wanted| {
@@ -1197,7 +1237,9 @@ impl<'q> Declared<'q> {
                     Typed::Text(want) => Some(have.as_str().cmp(want)),
                 };
                 order.is_some_and(|order| match self.op {
-                    FilterOp::Eq | FilterOp::In | FilterOp::StartsWith => order.is_eq(),
+                    FilterOp::Eq | FilterOp::In | FilterOp::StartsWith | FilterOp::Contains | FilterOp::Pairs => {
+                        order.is_eq()
+                    }
                     FilterOp::Lt => order.is_lt(),
                     FilterOp::Lte => order.is_le(),
                     FilterOp::Gt => order.is_gt(),
@@ -1206,6 +1248,34 @@ impl<'q> Declared<'q> {
             })
         })
     }
+}
+
+/// The paths a `pairs` filter compares for `name`: its own, or the name
+/// itself under a `prefix.*` (`None`: the filter does not take it).
+fn named<'q>(filter: &'q Filter, name: &'q str) -> Option<Vec<&'q str>> {
+    filter.fields.iter().find_map(|(key, paths)| match key.strip_suffix(".*") {
+        Some(prefix) => {
+            name.strip_prefix(prefix)?.strip_prefix('.').filter(|rest| !rest.is_empty()).map(|_| vec![name])
+        }
+        None => (key == name).then(|| paths.iter().map(String::as_str).collect()),
+    })
+}
+
+/// Why the query names what a list does not take: a pair's field its
+/// `x-filter` does not list, or a sort field its `x-sort` does not.
+fn undeclared(op: &Operation, query: &[(String, String)]) -> Option<String> {
+    for (name, value) in query {
+        let Some(param) = op.parameters.iter().find(|p| p.name == *name) else { continue };
+        if let Some(filter) = param.filter.as_ref().filter(|f| f.op == FilterOp::Pairs) {
+            let mut names = value.split(';').filter_map(|pair| Some(pair.split_once(':')?.0));
+            if let Some(field) = names.find(|field| named(filter, field).is_none()) {
+                return Some(format!("cannot filter by {field:?}"));
+            }
+        }
+    }
+    let sorts = op.parameters.iter().find(|p| !p.sorts.is_empty() && query.iter().any(|(k, _)| *k == p.name))?;
+    let field = ordering(op, query).1.filter(|field| !sorts.sorts.iter().any(|s| s == field))?;
+    Some(format!("cannot sort by {field:?}"))
 }
 
 /// The values at a dotted path of `record` (`account.id`); arrays on the way fan out.

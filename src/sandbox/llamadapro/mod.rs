@@ -30,7 +30,6 @@ mod calls;
 mod contacts;
 mod conversations;
 mod data;
-mod listing;
 mod messages;
 mod records;
 

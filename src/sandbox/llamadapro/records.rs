@@ -4,41 +4,20 @@
 //! see their modules).
 //!
 //! Tasks, custom field definitions and the options of `LIST` fields are
-//! store collections (created, listed with token paging, sorted and
-//! filtered by field or by the spec's `x-filter`, as tasks' due dates,
-//! conversation and assignee, read, updated, deleted); what the spec cannot
-//! say is here. The seeded records; `filterBy` and `searchBy`; the fields
-//! the server sets (ids, tenant, times, a task's default status and its
-//! completion or cancellation time); what an update may not change; unique
-//! field keys and option values; options only under `LIST` fields; and a
-//! definition whose key has stored values (on contacts or conversations)
-//! deleted only with `force=true`, which deletes the values too (409).
+//! store collections (created, listed with token paging, sorted, filtered
+//! by field or as the spec's `x-filter` says, read, updated, deleted); what
+//! the spec cannot say is here. The seeded records; the fields the server
+//! sets (ids, tenant, times, a task's default status and its completion or
+//! cancellation time); what an update may not change; unique field keys
+//! and option values; options only under `LIST` fields; and a definition
+//! whose key has stored values (on contacts or conversations) deleted only
+//! with `force=true`, which deletes the values too (409).
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
-use super::contacts::FIELDS as CONTACT_FIELDS;
-use super::listing::{Fields, ListParams};
 use super::{CONTACTS, CONVERSATIONS, DEFINITIONS, LlamadaProState, TENANT};
 use crate::sandbox::store::{Answer, Context, Hooks, Records, Refusal, text};
-
-const DEFINITION_FIELDS: Fields = Fields {
-    filter: &[
-        ("id", &["id"]),
-        ("entityType", &["entityType"]),
-        ("fieldKey", &["fieldKey"]),
-        ("fieldType", &["fieldType"]),
-        ("fieldLabel", &["fieldLabel"]),
-    ],
-    sort: &["id", "fieldKey", "fieldLabel", "entityType", "createdAt", "updatedAt"],
-    search: &["fieldKey", "fieldLabel", "description"],
-};
-
-const OPTION_FIELDS: Fields = Fields {
-    filter: &[("id", &["id"]), ("value", &["value"]), ("label", &["label"])],
-    sort: &["id", "value", "label", "createdAt", "updatedAt"],
-    search: &["value", "label", "description"],
-};
 
 impl Hooks for LlamadaProState {
     fn seed(&self, path: &str) -> Option<Vec<Value>> {
@@ -50,26 +29,12 @@ impl Hooks for LlamadaProState {
     }
 
     fn refuse(&self, request: &Context<'_>) -> Result<(), Refusal> {
-        let listed = |fields: &Fields| ListParams::parse(request.query, fields).map(drop);
-        match request.operation_id {
-            "getContacts" => listed(&CONTACT_FIELDS),
-            "getCustomFieldDefinitions" => listed(&DEFINITION_FIELDS),
-            "getCustomFieldListOptions" => only_lists(request.parent).and_then(|()| listed(&OPTION_FIELDS)),
-            id if id.contains("CustomFieldListOption") => only_lists(request.parent),
-            _ => Ok(()),
-        }
+        if request.operation_id.contains("CustomFieldListOption") { only_lists(request.parent) } else { Ok(()) }
     }
 
     fn keeps(&self, request: &Context<'_>, record: &Value) -> bool {
-        let listed =
-            |fields: &Fields| ListParams::parse(request.query, fields).is_ok_and(|p| p.matches(record, fields));
-        match request.operation_id {
-            // Archived contacts are only found by the search, and by id.
-            "getContacts" => record.get("archivedAt").is_none() && listed(&CONTACT_FIELDS),
-            "getCustomFieldDefinitions" => listed(&DEFINITION_FIELDS),
-            "getCustomFieldListOptions" => listed(&OPTION_FIELDS),
-            _ => true,
-        }
+        // Archived contacts are only found by the search, and by id.
+        request.operation_id != "getContacts" || record.get("archivedAt").is_none()
     }
 
     fn write(&self, request: &Context<'_>, record: &mut Value, before: Option<&Value>) -> Result<(), Refusal> {

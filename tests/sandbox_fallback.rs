@@ -468,6 +468,45 @@ async fn a_search_paged_in_its_body_is_paged_by_the_store() {
     sb.shutdown().await;
 }
 
+/// A filter language the spec declares (`x-filter` with `pairs` and
+/// `contains`) and the fields a sort may name (`x-sort`): the store keeps,
+/// orders and refuses by them.
+#[tokio::test]
+async fn declared_filter_languages_and_sort_fields_are_the_stores() {
+    let mut spec = pets_spec();
+    let params = spec["paths"]["/pets"]["get"]["parameters"].as_array_mut().unwrap();
+    params.push(json!({"name": "filterBy", "in": "query", "schema": {"type": "string"},
+        "x-filter": {"op": "pairs", "fields": {"kind": "kind", "label": ["name", "kind"]}}}));
+    params.push(json!({"name": "q", "in": "query", "schema": {"type": "string"},
+        "x-filter": {"op": "contains", "field": ["name", "kind"]}}));
+    params.iter_mut().find(|p| p["name"] == "sort").unwrap()["x-sort"] = json!({"fields": ["age", "name"]});
+    spec["paths"]["/pets"]["get"]["responses"]["400"] = json!({"description": "bad", "content": {"application/json":
+        {"schema": {"type": "object", "properties": {"message": {"type": "string"}}}}}});
+    let config = HarnessConfig { records: Some(45), ..HarnessConfig::default() };
+    let sb = SpecSandbox::from_spec(&spec, 0, &config).await.unwrap();
+    let http = reqwest::Client::new();
+    let list = |query: &str| http.get(format!("{}/pets?limit=50&{query}", sb.base_url())).send();
+    let pets = |page: Value| page["data"].as_array().unwrap().clone();
+
+    let cats = pets(list("filterBy=kind:CAT").await.unwrap().json().await.unwrap());
+    assert!(!cats.is_empty() && cats.iter().all(|p| p["kind"] == "cat"), "ignoring case: {cats:?}");
+    let either = pets(list("filterBy=label:dog").await.unwrap().json().await.unwrap());
+    assert!(!either.is_empty() && either.iter().all(|p| p["kind"] == "dog"), "one of its paths: {either:?}");
+    let named = pets(list("q=%20STRING1%20&sort=-age").await.unwrap().json().await.unwrap());
+    assert!(named.iter().all(|p| p["name"].as_str().unwrap().starts_with("string1")), "{named:?}");
+    assert!(!named.is_empty() && named.windows(2).all(|w| w[0]["age"].as_i64() >= w[1]["age"].as_i64()));
+    for (query, refused) in
+        [("filterBy=colour:red", "cannot filter by \"colour\""), ("sort=id", "cannot sort by \"id\"")]
+    {
+        let answer = list(query).await.unwrap();
+        assert_eq!(answer.status().as_u16(), 400, "{query}");
+        let error: Value = answer.json().await.unwrap();
+        assert_eq!(error["message"], refused, "{query}");
+    }
+    assert_eq!(sb.contract_violations(), Vec::<String>::new());
+    sb.shutdown().await;
+}
+
 /// A spec of notes: numbered pages that say their own number
 /// (`x-page-number`), a literal path beside the templated one, and a
 /// create body with a field the answers do not show.

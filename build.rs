@@ -958,7 +958,8 @@ fn add_streams(api: &str, spec: &model::Spec, file: &mut syn::File) -> Result<()
         let types = module_contents(&file.items, "types").ok_or("progenitor wrote no `types` module")?;
         let builders = module_contents(&file.items, "builder").ok_or("progenitor wrote no `builder` module")?;
         for op in &spec.operations {
-            let Some(paging) = &op.paging else { continue };
+            // A page asked for by a body field (a search) has its own stream in the client.
+            let Some(paging) = op.paging.as_ref().filter(|p| !p.in_body) else { continue };
             let code = stream_impl(api, op, paging, types, builders).map_err(|e| format!("{}: paging: {e}", op.id))?;
             let parsed: syn::File =
                 syn::parse_str(&code).map_err(|e| format!("{}: stream() does not parse: {e}", op.id))?;

@@ -187,7 +187,8 @@ pub trait Emulator: Sized + Send + Sync + 'static {
         None
     }
     /// The security schemes the emulator checks, by the spec's names (an
-    /// unknown one is a 401); with none, any credential will do, as long as
+    /// unknown one is a 401); with none, the [`Emulator::credential`] it
+    /// exports is the one it takes, else any credential will do, as long as
     /// there is one.
     const SCHEMES: &'static [(&'static str, Check<Self>)] = &[];
     /// Checks the credential a request presents for the spec's security
@@ -201,7 +202,13 @@ pub trait Emulator: Sized + Send + Sync + 'static {
         _request: &axum::http::request::Parts,
     ) -> Result<(), Refused> {
         if Self::SCHEMES.is_empty() {
-            return present(scheme, credential, Self::render_error);
+            return match (self.credential(scheme), credential) {
+                (Some(accepted), Some(given)) if given != accepted.expose() => {
+                    let message = format!("invalid credentials ({scheme})");
+                    Err(Self::render_error(axum::http::StatusCode::UNAUTHORIZED, message).into())
+                }
+                _ => present(scheme, credential, Self::render_error),
+            };
         }
         match Self::SCHEMES.iter().find(|(name, _)| *name == scheme) {
             Some((_, check)) => check(self, credential),

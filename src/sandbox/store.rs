@@ -3,10 +3,11 @@
 //! collection, and `<collection>/{id}` its items: `POST` creates, `GET` on
 //! the collection lists with the spec's paging ([`Paging`]), filters (a
 //! query parameter's `x-filter`, such as `created_at[gt]` keeping the items
-//! created after its date-time; else a query parameter named as a field of
-//! the items) and sorting (`sort`, `sort_by`, `sortBy`: `field`, `-field`,
-//! `field:desc`, `field=desc`, or a `sort_direction`; ties as the hooks
-//! order them, else as stored), and `GET`/`PUT`/`PATCH`/`DELETE` on an
+//! created after its date-time, or a filter language's `contains` and
+//! `pairs`; else a query parameter named as a field of the items) and
+//! sorting (by a field its `x-sort` allows, if it has one: `sort`,
+//! `sort_by`, `sortBy`: `field`, `-field`, `field:desc`, `field=desc`, or
+//! a `sort_direction`; ties as the hooks order them, else as stored), and `GET`/`PUT`/`PATCH`/`DELETE` on an
 //! item read, merge and remove it, with a 404 once it is gone (an item is
 //! read as one record, even one whose answer holds a single array; a
 //! numeric id matches however the path writes it, `352` or `352.0`). A
@@ -28,6 +29,10 @@
 //! left out. The `x-cli` sort of the operation names the parameters that
 //! order the list; a direction alone orders by its `by` field, or the
 //! records as stored.
+//!
+//! A search whose next page is asked for in its body (`x-in: body`) is
+//! paged the same way: what the hooks' `search` finds (else the collection
+//! it is under, as stored), its page token bound to the body's other fields.
 //!
 //! A collection is seeded, the first time it is touched, with the items of
 //! the spec's own answer, or with `records` items generated from its
@@ -55,7 +60,7 @@ use serde_json::{Map, Value};
 
 use super::fallback::{generate_nth, spec_response};
 use super::validate::{SpecValidator, ValidatedRequest};
-use crate::spec::model::{FilterOp, Operation, Paging, Parameter, SortFlag, Spec, is_json, resolve};
+use crate::spec::model::{Filter, FilterOp, Operation, Paging, Parameter, SortFlag, Spec, is_json, resolve};
 use crate::spec::validate::parse_date_time;
 
 /// Items per page when the spec names no page-size parameter or default.
@@ -147,6 +152,19 @@ pub trait Hooks: Send + Sync + 'static {
     /// what the query did not ask for (counts). Its items are an empty
     /// array here; the page's records are written in their place.
     fn listed(&self, _request: &Context<'_>, _answer: &mut Value) {}
+
+    /// The records a search paged in its body (`x-in: body`) finds, in
+    /// order, for the store to page (`None`: the store answers as for any
+    /// other operation). The request's query is then its body's fields, as
+    /// text (its page token is bound to them).
+    fn search(
+        &self,
+        _request: &Context<'_>,
+        _body: &Value,
+        _records: &mut Records<'_>,
+    ) -> Option<Result<Vec<Value>, Refusal>> {
+        None
+    }
 
     /// Answers the operation itself, with the store's records at hand,
     /// where the spec cannot say what it does (`None`: the store answers).
@@ -297,9 +315,9 @@ impl Store {
         }
         let base =
             Context { operation_id: &op.id, query: &query, path: &request.path_params, parent: None, records: &[] };
+        let sent = json_body(body).unwrap_or_default();
+        let mut records = Records { store: self, validator, collections: &mut collections };
         if let Some(hooks) = hooks {
-            let mut records = Records { store: self, validator, collections: &mut collections };
-            let sent = json_body(body).unwrap_or_default();
             match hooks.answer(&base, &sent, &mut records) {
                 Some(Ok((status, body))) => {
                     // An error answer (one with details a refusal cannot carry) is not a success's shape.
@@ -309,6 +327,25 @@ impl Store {
                 Some(Err((status, message))) => return Some(Stored::Refused(status, message)),
                 None => {}
             }
+        }
+        if op.paging.as_ref().is_some_and(|p| p.in_body) {
+            let fields = sent.as_object().into_iter().flatten();
+            let query: Vec<(String, String)> =
+                fields.map(|(k, v)| (k.clone(), text(v).unwrap_or_else(|| v.to_string()))).collect();
+            let context = Context { query: &query, ..base };
+            let found = match hooks.and_then(|hooks| hooks.search(&context, &sent, &mut records)) {
+                Some(Ok(found)) => (found, true),
+                Some(Err((status, message))) => return Some(Stored::Refused(status, message)),
+                // The store's own search: the collection it is under, as stored.
+                None => {
+                    let under = path.rsplit_once('/')?.0;
+                    self.is_collection(self.template(under)?).then_some(())?;
+                    let collection =
+                        records.store.open_in(validator, records.collections, self.template(under)?, under);
+                    (collection.items.clone(), !collection.invents)
+                }
+            };
+            return self.searched(validator, op, path, &context, found);
         }
         let role = self.role(op)?;
         let (status, envelope) = self.documented(validator, op)?;
@@ -351,14 +388,18 @@ impl Store {
         let mut cascade = None;
         let answer = match role {
             Role::List(pointer) => {
+                if let Some(message) = undeclared(op, &query) {
+                    return refused((StatusCode::BAD_REQUEST, message));
+                }
                 let context = Context { records: &collection.items, ..base };
                 let seed = self.seed ^ fnv(key.bytes());
                 let tokens = Tokens { seed, query: &query, size: size_param(op) };
                 let (items, listed) = (&collection.items, &mut collection.listed);
                 let nullable = |at: &str| self.nullable(op, at);
                 let hooks_of = hooks.map(|h| (h, &context));
+                let selected = selection(op, &tokens, (items, listed), hooks_of);
                 let (mut answer, page) =
-                    match list(op, &pointer, envelope, (items, listed), hooks_of, (&tokens, &nullable)) {
+                    match list(op, &pointer, envelope, (items, selected), hooks_of, (&tokens, &nullable)) {
                         Ok(answer) => answer?,
                         Err(refused) => return Some(refused),
                     };
@@ -422,6 +463,37 @@ impl Store {
             collections.retain(|key, _| !key.starts_with(&prefix));
         }
         answered(written(&answer, shape, None))
+    }
+
+    /// A page of `found`, what the hooks' search found, its paging read
+    /// from the body's fields (the context's query).
+    fn searched(
+        &self,
+        validator: &SpecValidator,
+        op: &Operation,
+        path: &str,
+        context: &Context<'_>,
+        (found, emulated): (Vec<Value>, bool),
+    ) -> Option<Stored> {
+        let pointer = &op.paging.as_ref()?.items;
+        let (status, envelope) = self.documented(validator, op)?;
+        // The body's field that sizes a page, named as a page-size parameter would be.
+        let body = op.request_body.iter().flat_map(|b| &b.content).find(|m| is_json(&m.name));
+        let fields = body.and_then(|m| resolve(&self.spec.doc, &m.schema).get("properties")?.as_object());
+        let size = fields.into_iter().flatten().map(|(name, _)| name.as_str()).find(|name| is_size(name));
+        let tokens = Tokens { seed: self.seed ^ fnv(path.bytes()), query: context.query, size };
+        let every: Vec<usize> = (0..found.len()).collect();
+        let nullable = |at: &str| self.nullable(op, at);
+        let (mut answer, page) = match list(op, pointer, envelope, (&found, &every), None, (&tokens, &nullable)) {
+            Ok(listing) => listing?,
+            Err(refused) => return Some(refused),
+        };
+        if let Some(hooks) = &self.hooks {
+            hooks.listed(context, &mut answer);
+        }
+        let body = written(&answer, self.shape(op), Some((pointer, &page)));
+        fits(validator, op, status, body.as_deref(), emulated)?;
+        Some(Stored::Answer { status, body, emulated })
     }
 
     /// The collection at `path` (of spec path `template`), seeded when first used.
@@ -948,26 +1020,18 @@ fn list<'i>(
     op: &Operation,
     pointer: &str,
     mut envelope: Value,
-    (items, listed): (&'i [Value], &mut Option<Listed>),
+    (items, selected): (&'i [Value], &[usize]),
     hooks: Option<(&dyn Hooks, &Context<'_>)>,
     (tokens, nullable): (&Tokens<'_>, &dyn Fn(&str) -> bool),
 ) -> Result<Option<Listing<'i>>, Stored> {
     let query = tokens.query;
     let paging = op.paging.as_ref();
     let size_param = op.parameters.iter().find(|p| Some(p.name.as_str()) == tokens.size);
-    let paging_params = [paging.map(|p| p.param.as_str()), size_param.map(|p| p.name.as_str()), Some("page")];
-    let mut key: Vec<(String, String)> =
-        query.iter().filter(|(k, _)| !paging_params.contains(&Some(k.as_str()))).cloned().collect();
-    key.sort();
-    if listed.as_ref().is_none_or(|(last, _)| *last != key) {
-        *listed = Some((key, select(op, query, &paging_params, items, hooks)));
-    }
-    let selected = listed.as_ref().map_or(&[][..], |(_, at)| at.as_slice());
     let records = |at: &[usize]| -> Vec<Cow<'i, Value>> {
         at.iter().filter_map(|at| items.get(*at)).map(|item| shown(item, hooks)).collect()
     };
     let one = |names: &[&str]| query.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(_, v)| v.as_str());
-    let size = one(&size_param.map(|p| [p.name.as_str()]).unwrap_or([""]))
+    let size = one(&[tokens.size.unwrap_or_default()])
         .and_then(|v| v.parse::<f64>().ok())
         .filter(|n| *n >= 1.0)
         .map(|n| n as usize)
@@ -1035,6 +1099,24 @@ fn list<'i>(
     Ok(Some((envelope, page)))
 }
 
+/// The positions of the `items` a list's query selects (see [`select`]),
+/// kept in `listed` for the next page of the same query.
+fn selection<'l>(
+    op: &Operation,
+    tokens: &Tokens<'_>,
+    (items, listed): (&[Value], &'l mut Option<Listed>),
+    hooks: Option<(&dyn Hooks, &Context<'_>)>,
+) -> &'l [usize] {
+    let paging_params = [op.paging.as_ref().map(|p| p.param.as_str()), tokens.size, Some("page")];
+    let mut key: Vec<(String, String)> =
+        tokens.query.iter().filter(|(k, _)| !paging_params.contains(&Some(k.as_str()))).cloned().collect();
+    key.sort();
+    if listed.as_ref().is_none_or(|(last, _)| *last != key) {
+        *listed = Some((key, select(op, tokens.query, &paging_params, items, hooks)));
+    }
+    listed.as_ref().map_or(&[][..], |(_, at)| at.as_slice())
+}
+
 /// The positions of the `items` a list's query selects, in the order it
 /// asks for: by its `x-filter` parameters, the store's own filters (a
 /// query parameter named as a field), and the hooks'. Ties are ordered by
@@ -1082,11 +1164,14 @@ fn select(
 }
 
 /// An `x-filter` parameter the query sends: the field it looks at, how it
-/// compares, and its values, read as the parameter's schema types them.
+/// compares, and its values, read as the parameter's schema types them; or,
+/// for `contains` and `pairs`, each text that one of its paths must hold
+/// (all of them).
 struct Declared<'q> {
     field: &'q str,
     op: FilterOp,
     wanted: Vec<Typed<'q>>,
+    texts: Vec<(Vec<&'q str>, String)>,
 }
 
 /// A value compared as its schema types it: date-times as instants,
@@ -1107,12 +1192,41 @@ impl<'q> Declared<'q> {
             (Some("integer" | "number"), _) => Typed::Number(value.parse().ok()),
             _ => Typed::Text(value),
         };
-        let wanted: Vec<Typed<'q>> = query.iter().filter(|(k, _)| *k == param.name).map(|(_, v)| read(v)).collect();
-        (!wanted.is_empty()).then_some(Self { field: &filter.field, op: filter.op, wanted })
+        let sent = query.iter().filter(|(k, _)| *k == param.name).map(|(_, v)| v.as_str());
+        let texts: Vec<(Vec<&'q str>, String)> = match filter.op {
+            FilterOp::Contains => {
+                let paths: Vec<&str> = filter.fields.iter().flat_map(|(_, paths)| paths).map(String::as_str).collect();
+                let needles = sent.map(str::trim).filter(|v| !v.is_empty());
+                needles.map(|needle| (paths.clone(), needle.to_lowercase())).collect()
+            }
+            FilterOp::Pairs => {
+                let pairs = sent.flat_map(|v| v.split(';')).filter_map(|pair| pair.split_once(':'));
+                pairs.map(|(name, value)| (named(filter, name).unwrap_or_default(), value.to_owned())).collect()
+            }
+            _ => {
+                let wanted: Vec<Typed<'q>> = sent.map(read).collect();
+                return (!wanted.is_empty()).then_some(Self {
+                    field: &filter.field,
+                    op: filter.op,
+                    wanted,
+                    texts: Vec::new(),
+                });
+            }
+        };
+        (!texts.is_empty()).then_some(Self { field: "", op: filter.op, wanted: Vec::new(), texts })
     }
 
     /// Whether one of the item's values at the field compares so with one of the values sent.
     fn keeps(&self, item: &Value) -> bool {
+        if !self.texts.is_empty() {
+            let contains = self.op == FilterOp::Contains;
+            return self.texts.iter().all(|(paths, want)| {
+                let mut held = paths.iter().flat_map(|path| lookup(item, path)).filter_map(text);
+                held.any(
+                    |t| if contains { t.to_lowercase().contains(want.as_str()) } else { t.eq_ignore_ascii_case(want) },
+                )
+            });
+        }
         lookup(item, self.field).into_iter().any(|value| {
             let Some(have) = text(value) else { return false };
             self.wanted.iter().any(|wanted| {
@@ -1123,7 +1237,9 @@ impl<'q> Declared<'q> {
                     Typed::Text(want) => Some(have.as_str().cmp(want)),
                 };
                 order.is_some_and(|order| match self.op {
-                    FilterOp::Eq | FilterOp::In | FilterOp::StartsWith => order.is_eq(),
+                    FilterOp::Eq | FilterOp::In | FilterOp::StartsWith | FilterOp::Contains | FilterOp::Pairs => {
+                        order.is_eq()
+                    }
                     FilterOp::Lt => order.is_lt(),
                     FilterOp::Lte => order.is_le(),
                     FilterOp::Gt => order.is_gt(),
@@ -1132,6 +1248,34 @@ impl<'q> Declared<'q> {
             })
         })
     }
+}
+
+/// The paths a `pairs` filter compares for `name`: its own, or the name
+/// itself under a `prefix.*` (`None`: the filter does not take it).
+fn named<'q>(filter: &'q Filter, name: &'q str) -> Option<Vec<&'q str>> {
+    filter.fields.iter().find_map(|(key, paths)| match key.strip_suffix(".*") {
+        Some(prefix) => {
+            name.strip_prefix(prefix)?.strip_prefix('.').filter(|rest| !rest.is_empty()).map(|_| vec![name])
+        }
+        None => (key == name).then(|| paths.iter().map(String::as_str).collect()),
+    })
+}
+
+/// Why the query names what a list does not take: a pair's field its
+/// `x-filter` does not list, or a sort field its `x-sort` does not.
+fn undeclared(op: &Operation, query: &[(String, String)]) -> Option<String> {
+    for (name, value) in query {
+        let Some(param) = op.parameters.iter().find(|p| p.name == *name) else { continue };
+        if let Some(filter) = param.filter.as_ref().filter(|f| f.op == FilterOp::Pairs) {
+            let mut names = value.split(';').filter_map(|pair| Some(pair.split_once(':')?.0));
+            if let Some(field) = names.find(|field| named(filter, field).is_none()) {
+                return Some(format!("cannot filter by {field:?}"));
+            }
+        }
+    }
+    let sorts = op.parameters.iter().find(|p| !p.sorts.is_empty() && query.iter().any(|(k, _)| *k == p.name))?;
+    let field = ordering(op, query).1.filter(|field| !sorts.sorts.iter().any(|s| s == field))?;
+    Some(format!("cannot sort by {field:?}"))
 }
 
 /// The values at a dotted path of `record` (`account.id`); arrays on the way fan out.
@@ -1222,11 +1366,13 @@ fn none(answer: &mut Value, at: &str, nullable: &dyn Fn(&str) -> bool) {
 
 /// The query parameter that sizes a page of `op`'s list.
 fn size_param(op: &Operation) -> Option<&str> {
+    op.parameters.iter().find(|p| p.location.as_str() == "query" && is_size(&p.name)).map(|p| p.name.as_str())
+}
+
+/// Whether a parameter (or a body's field) so named sizes a page.
+fn is_size(name: &str) -> bool {
     const NAMES: [&str; 7] = ["limit", "size", "per_page", "perPage", "pageSize", "page_size", "count"];
-    let sizes = |p: &&crate::spec::model::Parameter| {
-        p.location.as_str() == "query" && (NAMES.contains(&p.name.as_str()) || p.name.ends_with("Size"))
-    };
-    op.parameters.iter().find(sizes).map(|p| p.name.as_str())
+    NAMES.contains(&name) || name.ends_with("Size")
 }
 
 /// Page tokens: an offset, tagged so that a token only works with the

@@ -350,11 +350,15 @@ pub struct BodyCli {
 /// back to the same operation whose one (query) parameter takes a value of the
 /// answer (`page: '$response.body#/metadata/paging/next_page'`). The items
 /// are the answer's one array property, or where the link's `x-items` says.
+/// With the link's `x-in: body`, the parameter is a field of the request
+/// body (a search's `pageToken`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Paging {
     /// The request parameter that asks for the next page (`page`, `pageToken`).
     pub param: String,
+    /// Whether `param` is a field of the request body, not a query parameter.
+    pub in_body: bool,
     /// Where the answer holds that parameter's next value, as a JSON
     /// pointer (`/nextPageToken`); absent or null on the last page. With
     /// [`Paging::number`], the answer's own page number instead.
@@ -466,6 +470,8 @@ pub struct Parameter {
     pub clamp_at_maximum: bool,
     /// `x-filter: {field, op}`: which items of the list it keeps.
     pub filter: Option<Filter>,
+    /// `x-sort: {fields}`: the fields a list's sort parameter may name.
+    pub sorts: Vec<String>,
     /// `x-lenient`: rule names (see `spec::lenient`).
     pub lenient: Vec<String>,
     /// `x-cli`: its flag's name and aliases.
@@ -473,12 +479,18 @@ pub struct Parameter {
 }
 
 /// `x-filter` of a query parameter: the list keeps the items whose `field`
-/// (a dotted path in the item, `account.id`) compares so with its value.
+/// (a dotted path in the item, `account.id`) compares so with its value;
+/// with `contains`, one of `fields` holds it, ignoring case; with `pairs`,
+/// the value is `name:value` pairs joined by `;`, each held by one of the
+/// paths `fields` gives its name (a name `prefix.*`: any field under
+/// `prefix`, itself), ignoring case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Filter {
     pub field: String,
     pub op: FilterOp,
+    /// `contains` and `pairs`: each name the value may give, and its paths.
+    pub fields: Vec<(String, Vec<String>)>,
 }
 
 /// How an `x-filter` compares an item's field (left) with the parameter's value.
@@ -492,11 +504,15 @@ pub enum FilterOp {
     /// Equal to one of the values (a repeated parameter).
     In,
     StartsWith,
+    /// Holds the value, ignoring case.
+    Contains,
+    /// `name:value` pairs, each equal, ignoring case.
+    Pairs,
 }
 
 impl FilterOp {
     /// The names `x-filter`'s `op` takes, in this order.
-    pub const NAMES: [(&'static str, FilterOp); 7] = [
+    pub const NAMES: [(&'static str, FilterOp); 9] = [
         ("eq", FilterOp::Eq),
         ("lt", FilterOp::Lt),
         ("lte", FilterOp::Lte),
@@ -504,6 +520,8 @@ impl FilterOp {
         ("gte", FilterOp::Gte),
         ("in", FilterOp::In),
         ("starts-with", FilterOp::StartsWith),
+        ("contains", FilterOp::Contains),
+        ("pairs", FilterOp::Pairs),
     ];
 }
 
@@ -970,6 +988,13 @@ fn parameter(doc: &Value, p: &Value, at: At) -> Result<Parameter, ModelError> {
         None => None,
         Some(rule) => Some(filter(rule, &at.child(Some("x-filter"), "x-filter"))?),
     };
+    let sorts = match p.get("x-sort") {
+        None => Vec::new(),
+        Some(rule) => match rule.get("fields").and_then(paths) {
+            Some(fields) if unknown_key(rule, &["fields"]).is_none() => fields,
+            _ => return Err(at.error("x-sort must be {fields: [<field>, …]} (and x- notes)")),
+        },
+    };
     let required_unless = match p.get("x-required-unless") {
         None => None,
         Some(Value::String(other)) => Some(other.clone()),
@@ -990,6 +1015,7 @@ fn parameter(doc: &Value, p: &Value, at: At) -> Result<Parameter, ModelError> {
         not_with,
         clamp_at_maximum,
         filter,
+        sorts,
         lenient: lenient(p, &at)?,
         cli: cli_flag(p.get("x-cli"), &at.child(Some("x-cli"), "x-cli"))?,
     })
@@ -997,17 +1023,38 @@ fn parameter(doc: &Value, p: &Value, at: At) -> Result<Parameter, ModelError> {
 
 /// `x-filter: {field, op}` (and `x-` notes).
 fn filter(rule: &Value, at: &At) -> Result<Filter, ModelError> {
-    if let Some(key) = unknown_key(rule, &["field", "op"]) {
-        return Err(at.error(format!("unknown key {key:?} (known: field, op, x-*)")));
+    if let Some(key) = unknown_key(rule, &["field", "op", "fields"]) {
+        return Err(at.error(format!("unknown key {key:?} (known: field, op, fields, x-*)")));
     }
-    let field = rule.get("field").and_then(Value::as_str).filter(|f| !f.is_empty());
-    let field = field.ok_or_else(|| at.error("`field` must name a field of the items"))?;
     let op = rule.get("op").and_then(Value::as_str).unwrap_or_default();
     let Some(&(_, op)) = FilterOp::NAMES.iter().find(|(name, _)| *name == op) else {
         let names: Vec<&str> = FilterOp::NAMES.iter().map(|(name, _)| *name).collect();
         return Err(at.error(format!("op {op:?} is not one of {}", names.join(", "))));
     };
-    Ok(Filter { field: field.to_owned(), op })
+    if op == FilterOp::Pairs {
+        let names = rule.get("fields").and_then(Value::as_object).into_iter().flatten();
+        let fields: Option<Vec<_>> = names.map(|(name, to)| Some((name.clone(), paths(to)?))).collect();
+        let fields =
+            fields.filter(|f| !f.is_empty()).ok_or_else(|| at.error("`fields` must give each name its paths"))?;
+        return Ok(Filter { field: String::new(), op, fields });
+    }
+    let field = rule.get("field").and_then(paths).ok_or_else(|| at.error("`field` must name a field of the items"))?;
+    match (op, field.as_slice()) {
+        (FilterOp::Contains, [first, ..]) => {
+            Ok(Filter { field: first.clone(), op, fields: vec![(first.clone(), field.clone())] })
+        }
+        (_, [one]) => Ok(Filter { field: one.clone(), op, fields: Vec::new() }),
+        _ => Err(at.error("`field` names several fields only with op contains")),
+    }
+}
+
+/// A path, or a non-empty list of them.
+fn paths(value: &Value) -> Option<Vec<String>> {
+    let path = |p: &Value| p.as_str().filter(|p| !p.is_empty()).map(str::to_owned);
+    match value {
+        Value::Array(list) => list.iter().map(path).collect::<Option<Vec<_>>>().filter(|l| !l.is_empty()),
+        one => Some(vec![path(one)?]),
+    }
 }
 
 /// Whether a media type is JSON: `application/json` or a `+json` one.
@@ -1070,9 +1117,14 @@ fn paging(doc: &Value, id: &str, op: &Value, parameters: &[Parameter], at: &At) 
             let at = at.child(Some(&format!("link {name}")), "responses").child(None, status).child(None, "links");
             let at = at.child(None, name);
             let links_parameters = link.get("parameters").and_then(Value::as_object);
-            // A link to the same item (`self`) is not a next page: that takes a query parameter.
+            let in_body = match link.get("x-in") {
+                None => false,
+                Some(Value::String(place)) if place == "body" => true,
+                Some(_) => return Err(at.error("x-in must be `body`")),
+            };
+            // A link to the same item (`self`) is not a next page: that takes a query parameter (or a body field).
             let asks_query = |name: &str| parameters.iter().any(|p| p.name == name && p.location == Location::Query);
-            if !links_parameters.into_iter().flatten().any(|(name, _)| asks_query(name)) {
+            if !in_body && !links_parameters.into_iter().flatten().any(|(name, _)| asks_query(name)) {
                 continue;
             }
             let mut from_body = links_parameters.into_iter().flatten().filter_map(|(param, value)| {
@@ -1106,7 +1158,7 @@ fn paging(doc: &Value, id: &str, op: &Value, parameters: &[Parameter], at: &At) 
                     at.error("the answer has no single array property: say where the items are with x-items")
                 })?,
             };
-            return Ok(Some(Paging { param, next, items, number }));
+            return Ok(Some(Paging { param, in_body, next, items, number }));
         }
     }
     Ok(None)
@@ -1468,8 +1520,24 @@ mod tests {
         doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-filter"] = rule;
         let filtered = Spec::parse(&doc).unwrap();
         let v = &filtered.operation("getThing").unwrap().parameters[1];
-        assert_eq!(v.filter, Some(Filter { field: "a.b".into(), op: FilterOp::StartsWith }));
+        assert_eq!(v.filter, Some(Filter { field: "a.b".into(), op: FilterOp::StartsWith, fields: Vec::new() }));
         assert_eq!(get.parameters[1].filter, None);
+        // A filter language: `name:value` pairs, each name's paths; a text held by one of several fields.
+        let pairs = json!({"op": "pairs", "fields": {"email": ["email", "addresses.address"], "tags.*": "tags.*"}});
+        doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-filter"] = pairs;
+        doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-sort"] = json!({"fields": ["id", "name"]});
+        let v = Spec::parse(&doc).unwrap().operation("getThing").unwrap().parameters[1].clone();
+        let fields = vec![
+            ("email".into(), vec!["email".into(), "addresses.address".into()]),
+            ("tags.*".into(), vec!["tags.*".into()]),
+        ];
+        assert_eq!(v.filter, Some(Filter { field: String::new(), op: FilterOp::Pairs, fields }));
+        assert_eq!(v.sorts, ["id", "name"]);
+        doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-filter"] =
+            json!({"field": ["a", "b"], "op": "contains"});
+        let v = Spec::parse(&doc).unwrap().operation("getThing").unwrap().parameters[1].clone();
+        let fields = vec![("a".into(), vec!["a".into(), "b".into()])];
+        assert_eq!(v.filter, Some(Filter { field: "a".into(), op: FilterOp::Contains, fields }));
         let limit = spec.rate_limit.unwrap();
         assert_eq!((limit.remaining_header.as_str(), limit.window_seconds, limit.max_cost), ("x-left", 60, 1));
     }
@@ -1497,10 +1565,14 @@ mod tests {
         let e = filter(json!({"field": "a.b", "op": "like"}));
         assert_eq!(e.pointer, "#/paths/~1things~1{id}/get/parameters/0/x-filter");
         assert!(
-            e.to_string().ends_with("x-filter: op \"like\" is not one of eq, lt, lte, gt, gte, in, starts-with"),
+            e.to_string().ends_with(
+                "x-filter: op \"like\" is not one of eq, lt, lte, gt, gte, in, starts-with, contains, pairs"
+            ),
             "{e}"
         );
         assert!(filter(json!({"op": "eq"})).to_string().contains("`field` must name"));
+        assert!(filter(json!({"field": ["a", "b"], "op": "eq"})).to_string().contains("only with op contains"));
+        assert!(filter(json!({"op": "pairs", "fields": {"a": 1}})).to_string().contains("`fields` must give"));
         assert!(filter(json!({"field": "a", "op": "eq", "on": 1})).to_string().contains("unknown key \"on\""));
         let e = failed(&|doc| doc["paths"]["/things/{id}"]["get"]["x-range"] = json!({"from": "a"}));
         assert_eq!(e.to_string(), "GET /things/{id}: x-range: `to` must name a parameter");
@@ -1524,8 +1596,24 @@ mod tests {
         let next = json!({"next": {"operationId": "listThings", "parameters": {"page": "$response.body#/meta/next"}}});
         let paged =
             Spec::parse(&list(next.clone(), json!({"data": {"type": "array"}, "meta": {"type": "object"}}))).unwrap();
-        let paging = Paging { param: "page".into(), next: "/meta/next".into(), items: "/data".into(), number: None };
-        assert_eq!(paged.operations[0].paging, Some(paging));
+        let paging = Paging {
+            param: "page".into(),
+            in_body: false,
+            next: "/meta/next".into(),
+            items: "/data".into(),
+            number: None,
+        };
+        assert_eq!(paged.operations[0].paging, Some(paging.clone()));
+        // `x-in: body`: the next page's value goes in a field of the request body.
+        let mut body = next.clone();
+        body["next"]["x-in"] = json!("body");
+        body["next"]["parameters"] = json!({"pageToken": "$response.body#/meta/next"});
+        let searched = Spec::parse(&list(body.clone(), json!({"data": {"type": "array"}}))).unwrap();
+        let in_body = Paging { param: "pageToken".into(), in_body: true, ..paging };
+        assert_eq!(searched.operations[0].paging, Some(in_body));
+        body["next"]["x-in"] = json!("header");
+        let error = Spec::parse(&list(body, json!({"data": {"type": "array"}}))).unwrap_err();
+        assert!(error.message.contains("x-in must be `body`"), "{error}");
 
         // Two arrays: where the items are must be said.
         let two = json!({"a": {"type": "array"}, "b": {"type": "array"}});

@@ -494,3 +494,12 @@ fn bulk_counts_that_read_otherwise_are_a_warning() {
     let err = stderr(&out);
     assert!(err.contains("warning: the server's counts (successful 1, warnings 1"), "{err}");
 }
+
+/// The search's operation command walks its pages by the body's `pageToken`
+/// (the spec's `x-in: body` paging): every contact once.
+#[test]
+fn the_search_operation_walks_its_pages_by_the_body() {
+    let all = lines(&ok(sandboxed(&["search-contacts", "--all", "--size", "7", "--include-archived", "true"])));
+    let ids: std::collections::HashSet<String> = all.iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!((all.len(), ids.len()), (60, 60), "every seeded contact, archived ones too, once");
+}

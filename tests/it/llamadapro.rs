@@ -737,6 +737,9 @@ async fn the_sandbox_enforces_the_same_rules_as_the_server() {
     // The key is required; the contract checks the schema before that.
     let response = http.get(format!("{}/api/v1/tasks", sb.base_url())).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 401);
+    // Only the key the emulator exports is taken.
+    let wrong = http.get(format!("{}/api/v1/tasks", sb.base_url())).header("x-api-key", "llp_other").send();
+    assert_eq!(wrong.await.unwrap().status().as_u16(), 401);
     no_violations(&sb);
 }
 

@@ -418,6 +418,102 @@ async fn a_spec_sandbox_keeps_its_collections_as_a_store() {
     sb.shutdown().await;
 }
 
+/// A search paged in its body (`x-in: body` on its link): the store pages
+/// it, by default over the collection it is under, as stored; its page
+/// token is bound to the rest of the body, whatever the page size.
+#[tokio::test]
+async fn a_search_paged_in_its_body_is_paged_by_the_store() {
+    let mut spec = pets_spec();
+    let query = json!({"type": "object", "properties": {
+        "pageToken": {"type": "string"}, "size": {"type": "integer", "minimum": 1}, "kind": {"type": "string"},
+    }});
+    let page = json!({"type": "object", "required": ["items"], "properties": {
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}}, "nextPageToken": {"type": "string"},
+    }});
+    let next = json!({"operationId": "searchPets", "x-in": "body", "parameters": {"pageToken": "$response.body#/nextPageToken"}});
+    spec["paths"]["/pets/search"] = json!({"post": {"operationId": "searchPets",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": query}}},
+        "responses": {"200": {"description": "pets", "links": {"next": next},
+            "content": {"application/json": {"schema": page}}},
+            "400": {"description": "bad", "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"message": {"type": "string"}}}}}}}}});
+    let config = HarnessConfig { records: Some(45), ..HarnessConfig::default() };
+    let sb = SpecSandbox::from_spec(&spec, 0, &config).await.unwrap();
+    let http = reqwest::Client::new();
+    let search = |body: Value| http.post(format!("{}/pets/search", sb.base_url())).json(&body).send();
+
+    let mut seen = Vec::new();
+    let mut body = json!({"size": 10, "kind": "cat"});
+    loop {
+        let page: Value = search(body.clone()).await.unwrap().json().await.unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 10, "{page}");
+        seen.extend(items.iter().map(|p| p["id"].as_str().unwrap().to_owned()));
+        match page["nextPageToken"].as_str() {
+            Some(next) => body["pageToken"] = json!(next),
+            None => break,
+        }
+    }
+    let listed: Value =
+        http.get(format!("{}/pets?limit=50", sb.base_url())).send().await.unwrap().json().await.unwrap();
+    let listed: Vec<String> =
+        listed["data"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect();
+    assert_eq!((seen.len(), &seen), (45, &listed), "every record once, as stored");
+
+    let first: Value = search(json!({"size": 10, "kind": "cat"})).await.unwrap().json().await.unwrap();
+    let token = first["nextPageToken"].as_str().unwrap();
+    let resized = search(json!({"size": 35, "kind": "cat", "pageToken": token})).await.unwrap();
+    assert_eq!(resized.status().as_u16(), 200, "the page size may change");
+    let resized: Value = resized.json().await.unwrap();
+    assert_eq!(resized["items"].as_array().unwrap().len(), 35);
+    assert!(resized.get("nextPageToken").is_none(), "the last page has no token: {resized}");
+    let other = search(json!({"size": 10, "kind": "dog", "pageToken": token})).await.unwrap();
+    assert_eq!(other.status().as_u16(), 400, "a token of another search");
+    let error = other.text().await.unwrap();
+    assert!(error.contains("pageToken"), "{error}");
+    assert_eq!(sb.contract_violations(), Vec::<String>::new());
+    sb.shutdown().await;
+}
+
+/// A filter language the spec declares (`x-filter` with `pairs` and
+/// `contains`) and the fields a sort may name (`x-sort`): the store keeps,
+/// orders and refuses by them.
+#[tokio::test]
+async fn declared_filter_languages_and_sort_fields_are_the_stores() {
+    let mut spec = pets_spec();
+    let params = spec["paths"]["/pets"]["get"]["parameters"].as_array_mut().unwrap();
+    params.push(json!({"name": "filterBy", "in": "query", "schema": {"type": "string"},
+        "x-filter": {"op": "pairs", "fields": {"kind": "kind", "label": ["name", "kind"]}}}));
+    params.push(json!({"name": "q", "in": "query", "schema": {"type": "string"},
+        "x-filter": {"op": "contains", "field": ["name", "kind"]}}));
+    params.iter_mut().find(|p| p["name"] == "sort").unwrap()["x-sort"] = json!({"fields": ["age", "name"]});
+    spec["paths"]["/pets"]["get"]["responses"]["400"] = json!({"description": "bad", "content": {"application/json":
+        {"schema": {"type": "object", "properties": {"message": {"type": "string"}}}}}});
+    let config = HarnessConfig { records: Some(45), ..HarnessConfig::default() };
+    let sb = SpecSandbox::from_spec(&spec, 0, &config).await.unwrap();
+    let http = reqwest::Client::new();
+    let list = |query: &str| http.get(format!("{}/pets?limit=50&{query}", sb.base_url())).send();
+    let pets = |page: Value| page["data"].as_array().unwrap().clone();
+
+    let cats = pets(list("filterBy=kind:CAT").await.unwrap().json().await.unwrap());
+    assert!(!cats.is_empty() && cats.iter().all(|p| p["kind"] == "cat"), "ignoring case: {cats:?}");
+    let either = pets(list("filterBy=label:dog").await.unwrap().json().await.unwrap());
+    assert!(!either.is_empty() && either.iter().all(|p| p["kind"] == "dog"), "one of its paths: {either:?}");
+    let named = pets(list("q=%20STRING1%20&sort=-age").await.unwrap().json().await.unwrap());
+    assert!(named.iter().all(|p| p["name"].as_str().unwrap().starts_with("string1")), "{named:?}");
+    assert!(!named.is_empty() && named.windows(2).all(|w| w[0]["age"].as_i64() >= w[1]["age"].as_i64()));
+    for (query, refused) in
+        [("filterBy=colour:red", "cannot filter by \"colour\""), ("sort=id", "cannot sort by \"id\"")]
+    {
+        let answer = list(query).await.unwrap();
+        assert_eq!(answer.status().as_u16(), 400, "{query}");
+        let error: Value = answer.json().await.unwrap();
+        assert_eq!(error["message"], refused, "{query}");
+    }
+    assert_eq!(sb.contract_violations(), Vec::<String>::new());
+    sb.shutdown().await;
+}
+
 /// A spec of notes: numbered pages that say their own number
 /// (`x-page-number`), a literal path beside the templated one, and a
 /// create body with a field the answers do not show.

@@ -399,6 +399,7 @@ fn every_list_that_links_to_its_next_page_is_paged() {
         paged,
         [
             "llamadapro getContacts pageToken<-/nextPageToken /items",
+            "llamadapro searchContacts pageToken<-/nextPageToken /items",
             "llamadapro getCustomFieldDefinitions pageToken<-/nextPageToken /items",
             "llamadapro getCustomFieldListOptions pageToken<-/nextPageToken /items",
             "llamadapro getTasks pageToken<-/nextPageToken /items",

@@ -756,10 +756,15 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         &self,
         paging: &model::Paging,
         mut values: BTreeMap<String, Vec<String>>,
-        body: Option<Value>,
+        mut body: Option<Value>,
         cursor: Option<Value>,
     ) -> Result<reqwest::Response, Failure> {
-        if let Some(cursor) = cursor.as_ref().and_then(scalar) {
+        if let (true, Some(cursor)) = (paging.in_body, &cursor) {
+            // A search's page token is a field of its body.
+            if let Some(fields) = body.get_or_insert_with(|| Value::Object(Map::new())).as_object_mut() {
+                fields.insert(paging.param.clone(), cursor.clone());
+            }
+        } else if let Some(cursor) = cursor.as_ref().and_then(scalar) {
             // A cursor that stands alone (Luware's nextPageToken) carries the query itself.
             if self.op.params.iter().any(|p| p.name == paging.param && p.exclusive) {
                 values

@@ -147,7 +147,7 @@ impl LlamadaProState {
             "getCallRecording" | "getCallTranscription" => (|| {
                 let id = request.path_param("callId");
                 records.get(CALLS, id).ok_or_else(|| not_found(format!("no call {id}")))?;
-                let of_call = |r: &&Value| r.get("callId").and_then(super::listing::text).as_deref() == Some(id);
+                let of_call = |r: &&Value| r.get("callId").and_then(crate::sandbox::store::text).as_deref() == Some(id);
                 let recording = records.of(RECORDINGS).iter().find(of_call).cloned();
                 if request.operation_id == "getCallRecording" {
                     return recording.ok_or_else(|| not_found(format!("call {id} has no recording"))).map(|r| (200, r));

@@ -1,41 +1,27 @@
-//! Contacts live in the store (listed with token paging and `sortBy`,
-//! created, read, updated, deleted); here is what the spec cannot say:
-//! `filterBy` and `searchBy`, archived contacts hidden from the list, the
+//! Contacts live in the store (listed with token paging, `sortBy`, and
+//! `filterBy` and `searchBy` as the spec's `x-filter` says, created, read,
+//! updated, deleted); here is what the spec cannot say: archived contacts
+//! hidden from the list, the
 //! fields the server sets (ids, times, address records, the index's
 //! `eventSequence`), custom fields that merge on update, and the search
-//! index with its filter language and its page token in the body.
+//! index with its filter language (the store pages it: `x-in: body`).
+
+use std::cmp::Ordering;
 
 use serde_json::{Map, Value, json};
 
-use super::listing::{Fields, SEARCH_OPERATORS, lookup, offset, search_matches, search_sort, text, tokens};
-use super::{CONTACTS, LlamadaProState, TENANT, World, bad_request, data::address, number, ok, parse};
-use crate::llamadapro::types::ContactSearchRequest;
-use crate::sandbox::store::{Answer, Records, Refusal, overlay};
+use super::{CONTACTS, LlamadaProState, TENANT, World, bad_request, data::address, number, parse};
+use crate::llamadapro::types::{
+    ContactSearchRequest, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SortDirection,
+};
+use crate::sandbox::store::{Records, Refusal, compare, lookup, overlay, text};
 
-/// What a contact search's page tokens are bound to (beside the seed).
-const SEARCH: u64 = 3;
 /// Fields a contact record holds that only the search index shows.
 pub(super) const HIDDEN: [&str; 2] = ["archivedAt", "eventSequence"];
 
-pub(super) const FIELDS: Fields = Fields {
-    filter: &[
-        ("id", &["id"]),
-        ("firstName", &["firstName"]),
-        ("lastName", &["lastName"]),
-        ("email", &["email", "addresses.address"]),
-        ("phone", &["phone", "addresses.address"]),
-        ("address", &["addresses.address"]),
-        ("channelType", &["addresses.channelType"]),
-        ("nationalId", &["nationalId"]),
-        ("companyPosition", &["companyPosition"]),
-        ("userId", &["userId"]),
-        ("contactCompanyId", &["contactCompanyId"]),
-        ("providerId", &["providerId"]),
-        ("providerName", &["providerName"]),
-    ],
-    sort: &["id", "createdAt", "updatedAt", "firstName", "lastName"],
-    search: &["firstName", "lastName", "email", "phone", "addresses.address", "nationalId", "companyPosition"],
-};
+/// Where the search's free text is looked for (as `searchBy` of the list, the spec's `x-filter`).
+const SEARCHED: [&str; 7] =
+    ["firstName", "lastName", "email", "phone", "addresses.address", "nationalId", "companyPosition"];
 
 /// Fields of the search document a search filter may name (also dotted
 /// paths under `customFields.` and `metadata.`).
@@ -117,8 +103,9 @@ impl LlamadaProState {
         Ok(())
     }
 
-    /// The search index: filters, full text, sort, archived contacts when asked, a page token in the body.
-    pub(super) fn search(&self, body: &Value, records: &mut Records<'_>) -> Answer {
+    /// The search index: filters, full text, sort, archived contacts when
+    /// asked; the store pages what it finds.
+    pub(super) fn contact_search(&self, body: &Value, records: &mut Records<'_>) -> Result<Vec<Value>, Refusal> {
         let request: ContactSearchRequest = parse(body)?;
         for f in &request.filters {
             let Some(field) = f.field.as_deref().filter(|f| !f.is_empty()) else {
@@ -137,7 +124,7 @@ impl LlamadaProState {
         let needle = request.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_lowercase);
         let found = |v: &Value| {
             needle.as_ref().is_none_or(|n| {
-                let texts = FIELDS.search.iter().flat_map(|path| lookup(v, path)).filter_map(text);
+                let texts = SEARCHED.iter().flat_map(|path| lookup(v, path)).filter_map(text);
                 texts.map(|t| t.to_lowercase()).any(|t| t.contains(n))
             })
         };
@@ -145,25 +132,7 @@ impl LlamadaProState {
         let mut documents: Vec<Value> =
             contacts.map(document).filter(|d| search_matches(d, &request.filters) && found(d)).collect();
         search_sort(&mut documents, &request.sort);
-        // The query, without paging, is what a token is bound to.
-        let defining = json!({
-            "search": request.search, "filters": request.filters, "sort": request.sort, "includeArchived": archived,
-        });
-        let defining = [("body".to_owned(), defining.to_string())];
-        let tokens = tokens(self.world(|w| w.seed), SEARCH, &defining);
-        let start = match request.page_token.as_deref().filter(|t| !t.is_empty()) {
-            Some(token) => offset(&tokens, token)?,
-            None => 0,
-        };
-        let size = request.size.map_or(super::listing::DEFAULT_PAGE_SIZE, |n| n.get() as usize).max(1);
-        let total = documents.len();
-        let end = start.saturating_add(size).min(total);
-        let items: Vec<Value> = documents.into_iter().skip(start).take(end.saturating_sub(start)).collect();
-        let next = (end < total).then(|| tokens.issue(end, "pageToken"));
-        let total = (request.include_total_count == Some(true)).then_some(total);
-        let mut page = json!({"items": items});
-        overlay(&mut page, json!({"nextPageToken": next, "totalCount": total}));
-        ok(page)
+        Ok(documents)
     }
 }
 
@@ -181,4 +150,66 @@ fn document(contact: &Value) -> Value {
     });
     overlay(&mut document, indexed);
     document
+}
+
+/// Evaluates search conditions left to right; `or` joins a condition to the
+/// previous result by OR, otherwise by AND.
+fn search_matches(record: &Value, filters: &[SearcherDocumentSearchFilter]) -> bool {
+    let mut result = true;
+    for (i, filter) in filters.iter().enumerate() {
+        let field = filter.field.as_deref().unwrap_or_default();
+        let wanted = filter.value.as_deref().unwrap_or_default().to_lowercase();
+        let values: Vec<String> =
+            lookup(record, field).iter().filter_map(|v| text(v)).map(|t| t.to_lowercase()).collect();
+        let hit = match filter.operator.as_deref().unwrap_or("eq") {
+            "contains" => values.iter().any(|v| v.contains(&wanted)),
+            "neq" | "ne" => values.iter().all(|v| *v != wanted),
+            _ => values.contains(&wanted),
+        };
+        result = if i == 0 {
+            hit
+        } else if filter.or == Some(true) {
+            result || hit
+        } else {
+            result && hit
+        };
+    }
+    result
+}
+
+/// Operators [`search_matches`] knows.
+const SEARCH_OPERATORS: [&str; 4] = ["eq", "contains", "neq", "ne"];
+
+/// Sorts by several keys, in order.
+fn search_sort(records: &mut [Value], keys: &[SearcherDocumentSearchSort]) {
+    records.sort_by(|a, b| {
+        keys.iter()
+            .map(|key| {
+                let field = key.field.as_ref().map(ToString::to_string).unwrap_or_default();
+                let order = compare(lookup(a, &field).first().copied(), lookup(b, &field).first().copied());
+                if key.direction == Some(SortDirection::Desc) { order.reverse() } else { order }
+            })
+            .find(|o| *o != Ordering::Equal)
+            .unwrap_or(Ordering::Equal)
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn lookups_fan_out_over_arrays() {
+        let record = json!({"addresses": [{"address": "a"}, {"address": "b"}], "id": 12.0});
+        assert_eq!(lookup(&record, "addresses.address").len(), 2);
+        assert_eq!(text(lookup(&record, "id")[0]).as_deref(), Some("12"));
+        let f = [SearcherDocumentSearchFilter::eq("addresses.address", "B")];
+        assert!(search_matches(&record, &f));
+        let g = [
+            SearcherDocumentSearchFilter::eq("id", "1"),
+            SearcherDocumentSearchFilter::contains("addresses.address", "a").or(),
+        ];
+        assert!(search_matches(&record, &g));
+    }
 }

@@ -183,10 +183,7 @@ impl LlamadaProState {
     }
 
     pub(super) fn create_conversation(&self, body: &Value, records: &mut Records<'_>) -> Answer {
-        let request: CreateConversationRequest = parse(body)?;
-        // The rules the schema cannot hold: contactId or contact (or both:
-        // contactId then names the contact that `contact` updates), E.164 phones.
-        request.validate().map_err(|e| bad_request(e.to_string()))?;
+        parse::<CreateConversationRequest>(body)?;
         match self.create(records, body) {
             Ok((id, _)) => {
                 let conversation = records.get(CONVERSATIONS, &id.to_string()).cloned().unwrap_or_default();

@@ -1,8 +1,9 @@
 //! WhatsApp messages and media, kept in the store. Sending enforces what
-//! the schema cannot: `variables` or `components`, a `fileId` for media
-//! messages, and the two upload modes (`content` in any encoding: the seed
-//! names none; base64 is decoded to count its bytes). E.164 numbers are the
-//! spec's `x-format: e164`, refused by the spec validator before a hook runs.
+//! the schema cannot: a `fileId` for media messages (`variables` or
+//! `components`, the two upload modes and E.164 numbers are the spec's
+//! `x-check` and `x-format`, refused by the spec validator before a hook
+//! runs). Upload `content` is taken in any encoding (the seed names none;
+//! base64 is decoded to count its bytes).
 
 use base64::Engine;
 use serde_json::{Map, Value, json};
@@ -75,7 +76,6 @@ impl LlamadaProState {
             }
             "createTemplateMessage" => (|| {
                 let r: CreateTemplateMessageRequest = parse(body)?;
-                r.validate().map_err(|e| bad_request(e.to_string()))?;
                 let values: Vec<String> = if r.variables.is_empty() {
                     let parameters = r.components.iter().flat_map(|c| match c {
                         WhatsAppTemplateMessageComponent::HeaderComponent(h) => h.parameters.clone(),
@@ -93,7 +93,6 @@ impl LlamadaProState {
             })(),
             "createMessage" => (|| {
                 let r: CreateMessageRequest = parse(body)?;
-                r.validate().map_err(|e| bad_request(e.to_string()))?;
                 if MEDIA_TYPES.contains(&r.type_) && r.file_id.is_none() {
                     return Err(bad_request(format!("a {} message needs a fileId", r.type_)));
                 }
@@ -111,7 +110,6 @@ impl LlamadaProState {
             })(),
             "uploadMedia" => (|| {
                 let r: UploadMediaRequest = parse(body)?;
-                r.validate().map_err(|e| bad_request(e.to_string()))?;
                 // The seed states no encoding for `content`: base64 counts as the bytes
                 // it decodes to, any other text as its own bytes.
                 let size = r.content.as_ref().map(|content| {

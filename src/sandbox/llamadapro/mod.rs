@@ -6,31 +6,28 @@
 //! tasks, calls with their recordings and transcriptions, and a WhatsApp
 //! message. Every operation of the spec is served, with the API key in
 //! `X-API-KEY`. The store lists, pages (opaque `nextPageToken`s bound to
-//! the query), sorts (`sortBy`, `field=direction`), reads, updates and
-//! deletes; the hooks (`records`) add what the spec cannot say.
+//! the query; the contact search's in its body, `x-in: body`), filters and
+//! sorts as the spec's `x-filter` and `x-sort` say (`filterBy`, `searchBy`,
+//! `sortBy`), reads, updates and deletes; the hooks (`records`) add what
+//! the spec cannot say.
 //!
-//! Contacts honour `filterBy` (`field:value;…`, `email` and `phone` also
-//! match addresses) and `searchBy`; the search endpoint has its own filter
-//! language, sort, `includeArchived` and a page token in the body; archived
-//! contacts are only visible to the search with `includeArchived` and by
-//! id. Rules the schema cannot hold are enforced as the server would (E.164
-//! numbers, like every rule of the spec, are the spec validator's):
-//! `variables` or `components`, `contactId` or `contact` (with both, the
-//! named contact is updated), E.164 contact phones, upload modes, `LIST`
-//! options, unique field keys, and in-use definitions refused without
-//! `force` (409). A `null` clears a field on update. Bulk requests answer
-//! 200 with a per-item report: missing fields (`REQUIRED_FIELD`), contact
-//! phones that are not E.164, unknown references, and duplicates (an open
-//! conversation of the same contact in the same funnel, or the same id twice
-//! in an update) listed with `existingEntities`. Started calls complete at
-//! once, with a recording and a transcription. Time is simulated (it
-//! advances with every write), so runs are reproducible.
+//! The search has its own filter language, sort and `includeArchived`;
+//! archived contacts are only visible to it and by id. Rules the schema
+//! cannot hold are enforced as the server would (every rule of the spec,
+//! E.164 numbers among them, is the spec validator's): `LIST` options,
+//! unique field keys, and in-use definitions refused without `force`
+//! (409). A `null` clears a field on update. Bulk requests answer 200 with
+//! a per-item report: missing fields (`REQUIRED_FIELD`), contact phones
+//! that are not E.164, unknown references, and duplicates (an open
+//! conversation of the same contact in the same funnel, or the same id
+//! twice in an update) listed with `existingEntities`. Started calls
+//! complete at once, with a recording and a transcription. Time is
+//! simulated (it advances with every write), so runs are reproducible.
 
 mod calls;
 mod contacts;
 mod conversations;
 mod data;
-mod listing;
 mod messages;
 mod records;
 
@@ -106,19 +103,10 @@ super::emulator! {
         Some(state.clone())
     }
 
+    /// The API key, in `X-API-KEY`: the only one taken (checked before the request is validated).
     fn credential(&self, _: &str) -> Option<crate::Secret> {
         Some(self.config.api_key.clone().into())
     }
-
-    /// `X-API-KEY`, checked before the request is validated.
-    const SCHEMES: &'static [(&'static str, super::Check<Self>)] = &[("ApiKeyAuth", |state, key| {
-        let refused = match key {
-            Some(key) if key == state.config.api_key => return Ok(()),
-            Some(_) => "invalid API key",
-            None => "missing X-API-KEY header",
-        };
-        Err(Self::render_error(StatusCode::UNAUTHORIZED, refused.into()).into())
-    })];
 }
 
 impl Sandbox<LlamadaProState> {

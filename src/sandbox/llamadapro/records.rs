@@ -1,44 +1,23 @@
 //! The emulator's hooks into the generic store: every operation is the
 //! store's, or answered here with the store's records at hand (the contact
-//! search, conversations, calls, messages: see their modules).
+//! search's finds, which the store pages; conversations, calls, messages:
+//! see their modules).
 //!
 //! Tasks, custom field definitions and the options of `LIST` fields are
-//! store collections (created, listed with token paging, sorted and
-//! filtered by field, read, updated, deleted); what the spec cannot say is
-//! here. The seeded records; filters that are not a field (tasks' due
-//! dates, conversation and assignee; `filterBy` and `searchBy`); the fields
-//! the server sets (ids, tenant, times, a task's default status and its
-//! completion or cancellation time); what an update may not change; unique
-//! field keys and option values; options only under `LIST` fields; and a
-//! definition whose key has stored values (on contacts or conversations)
-//! deleted only with `force=true`, which deletes the values too (409).
+//! store collections (created, listed with token paging, sorted, filtered
+//! by field or as the spec's `x-filter` says, read, updated, deleted); what
+//! the spec cannot say is here. The seeded records; the fields the server
+//! sets (ids, tenant, times, a task's default status and its completion or
+//! cancellation time); what an update may not change; unique field keys
+//! and option values; options only under `LIST` fields; and a definition
+//! whose key has stored values (on contacts or conversations) deleted only
+//! with `force=true`, which deletes the values too (409).
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::contacts::FIELDS as CONTACT_FIELDS;
-use super::listing::{Fields, ListParams};
 use super::{CONTACTS, CONVERSATIONS, DEFINITIONS, LlamadaProState, TENANT};
 use crate::sandbox::store::{Answer, Context, Hooks, Records, Refusal, text};
-
-const DEFINITION_FIELDS: Fields = Fields {
-    filter: &[
-        ("id", &["id"]),
-        ("entityType", &["entityType"]),
-        ("fieldKey", &["fieldKey"]),
-        ("fieldType", &["fieldType"]),
-        ("fieldLabel", &["fieldLabel"]),
-    ],
-    sort: &["id", "fieldKey", "fieldLabel", "entityType", "createdAt", "updatedAt"],
-    search: &["fieldKey", "fieldLabel", "description"],
-};
-
-const OPTION_FIELDS: Fields = Fields {
-    filter: &[("id", &["id"]), ("value", &["value"]), ("label", &["label"])],
-    sort: &["id", "value", "label", "createdAt", "updatedAt"],
-    search: &["value", "label", "description"],
-};
 
 impl Hooks for LlamadaProState {
     fn seed(&self, path: &str) -> Option<Vec<Value>> {
@@ -50,27 +29,12 @@ impl Hooks for LlamadaProState {
     }
 
     fn refuse(&self, request: &Context<'_>) -> Result<(), Refusal> {
-        let listed = |fields: &Fields| ListParams::parse(request.query, fields).map(drop);
-        match request.operation_id {
-            "getContacts" => listed(&CONTACT_FIELDS),
-            "getCustomFieldDefinitions" => listed(&DEFINITION_FIELDS),
-            "getCustomFieldListOptions" => only_lists(request.parent).and_then(|()| listed(&OPTION_FIELDS)),
-            id if id.contains("CustomFieldListOption") => only_lists(request.parent),
-            _ => Ok(()),
-        }
+        if request.operation_id.contains("CustomFieldListOption") { only_lists(request.parent) } else { Ok(()) }
     }
 
     fn keeps(&self, request: &Context<'_>, record: &Value) -> bool {
-        let listed =
-            |fields: &Fields| ListParams::parse(request.query, fields).is_ok_and(|p| p.matches(record, fields));
-        match request.operation_id {
-            "getTasks" => task_kept(request, record),
-            // Archived contacts are only found by the search, and by id.
-            "getContacts" => record.get("archivedAt").is_none() && listed(&CONTACT_FIELDS),
-            "getCustomFieldDefinitions" => listed(&DEFINITION_FIELDS),
-            "getCustomFieldListOptions" => listed(&OPTION_FIELDS),
-            _ => true,
-        }
+        // Archived contacts are only found by the search, and by id.
+        request.operation_id != "getContacts" || record.get("archivedAt").is_none()
     }
 
     fn write(&self, request: &Context<'_>, record: &mut Value, before: Option<&Value>) -> Result<(), Refusal> {
@@ -152,9 +116,24 @@ impl Hooks for LlamadaProState {
         Ok(())
     }
 
+    fn search(
+        &self,
+        request: &Context<'_>,
+        body: &Value,
+        records: &mut Records<'_>,
+    ) -> Option<Result<Vec<Value>, Refusal>> {
+        (request.operation_id == "searchContacts").then(|| self.contact_search(body, records))
+    }
+
+    fn listed(&self, request: &Context<'_>, answer: &mut Value) {
+        // The search counts what it found only when asked to.
+        if request.operation_id == "searchContacts" && request.param("includeTotalCount") != Some("true") {
+            answer.as_object_mut().map(|fields| fields.remove("totalCount"));
+        }
+    }
+
     fn answer(&self, request: &Context<'_>, body: &Value, records: &mut Records<'_>) -> Option<Answer> {
         match request.operation_id {
-            "searchContacts" => Some(self.search(body, records)),
             "createConversation" => Some(self.create_conversation(body, records)),
             "bulkCreateConversations" => Some(self.bulk_create(body, records)),
             "bulkUpdateConversations" => Some(self.bulk_update(body, records)),
@@ -220,22 +199,4 @@ fn only_lists(definition: Option<&Value>) -> Result<(), Refusal> {
             Err((StatusCode::BAD_REQUEST, message))
         }
     }
-}
-
-/// Whether a task passes the list's filters that are not one of its fields.
-fn task_kept(request: &Context<'_>, task: &Value) -> bool {
-    let time = |v: Option<&Value>| {
-        v.and_then(Value::as_str).and_then(|t| DateTime::parse_from_rfc3339(t).ok()).map(|t| t.with_timezone(&Utc))
-    };
-    let due = time(task.get("dueDate"));
-    let bound = |key| time(request.param(key).map(Value::from).as_ref());
-    let text = |v: Option<&Value>| v.and_then(text);
-    bound("dueBefore").is_none_or(|b| due.is_some_and(|d| d < b))
-        && bound("dueAfter").is_none_or(|a| due.is_some_and(|d| d > a))
-        && request.param("conversationId").is_none_or(|c| {
-            let wanted = c.parse::<f64>().ok();
-            task.pointer("/context/conversationId").and_then(Value::as_f64).is_some_and(|id| Some(id) == wanted)
-        })
-        && request.param("assignedToType").is_none_or(|k| text(task.pointer("/assignedTo/type")).as_deref() == Some(k))
-        && request.param("assignedToId").is_none_or(|id| text(task.pointer("/assignedTo/id")).as_deref() == Some(id))
 }

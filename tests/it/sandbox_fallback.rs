@@ -439,6 +439,7 @@ async fn a_search_paged_in_its_body_is_paged_by_the_store() {
                 "type": "object", "properties": {"message": {"type": "string"}}}}}}}}});
     let config = HarnessConfig { records: Some(45), ..HarnessConfig::default() };
     let sb = SpecSandbox::from_spec(&spec, 0, &config).await.unwrap();
+    convo_clients::install_tls_provider();
     let http = reqwest::Client::new();
     let search = |body: Value| http.post(format!("{}/pets/search", sb.base_url())).json(&body).send();
 
@@ -491,6 +492,7 @@ async fn declared_filter_languages_and_sort_fields_are_the_stores() {
         {"schema": {"type": "object", "properties": {"message": {"type": "string"}}}}}});
     let config = HarnessConfig { records: Some(45), ..HarnessConfig::default() };
     let sb = SpecSandbox::from_spec(&spec, 0, &config).await.unwrap();
+    convo_clients::install_tls_provider();
     let http = reqwest::Client::new();
     let list = |query: &str| http.get(format!("{}/pets?limit=50&{query}", sb.base_url())).send();
     let pets = |page: Value| page["data"].as_array().unwrap().clone();

@@ -30,7 +30,7 @@
 //! order the list; a direction alone orders by its `by` field, or the
 //! records as stored.
 //!
-//! A search whose next page is asked for in its body (`x-in: body`) is
+//! A search whose next page is asked for in its body (`x-body`) is
 //! paged the same way: what the hooks' `search` finds (else the collection
 //! it is under, as stored), its page token bound to the body's other fields.
 //!
@@ -153,7 +153,7 @@ pub trait Hooks: Send + Sync + 'static {
     /// array here; the page's records are written in their place.
     fn listed(&self, _request: &Context<'_>, _answer: &mut Value) {}
 
-    /// The records a search paged in its body (`x-in: body`) finds, in
+    /// The records a search paged in its body (`x-body`) finds, in
     /// order, for the store to page (`None`: the store answers as for any
     /// other operation). The request's query is then its body's fields, as
     /// text (its page token is bound to them).

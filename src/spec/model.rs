@@ -350,8 +350,8 @@ pub struct BodyCli {
 /// back to the same operation whose one (query) parameter takes a value of the
 /// answer (`page: '$response.body#/metadata/paging/next_page'`). The items
 /// are the answer's one array property, or where the link's `x-items` says.
-/// With the link's `x-in: body`, the parameter is a field of the request
-/// body (a search's `pageToken`).
+/// With the link's `x-body` in place of its `parameters`, the parameter is a
+/// field of the request body (a search's `pageToken`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Paging {
@@ -1116,11 +1116,13 @@ fn paging(doc: &Value, id: &str, op: &Value, parameters: &[Parameter], at: &At) 
             }
             let at = at.child(Some(&format!("link {name}")), "responses").child(None, status).child(None, "links");
             let at = at.child(None, name);
-            let links_parameters = link.get("parameters").and_then(Value::as_object);
-            let in_body = match link.get("x-in") {
-                None => false,
-                Some(Value::String(place)) if place == "body" => true,
-                Some(_) => return Err(at.error("x-in must be `body`")),
+            // `x-body` stands in for `parameters` when the next page's value
+            // goes in a field of the request body: a link may name only
+            // parameters (and Schemathesis refuses one that names a field).
+            let (in_body, links_parameters) = match link.get("x-body") {
+                None => (false, link.get("parameters").and_then(Value::as_object)),
+                Some(Value::Object(fields)) => (true, Some(fields)),
+                Some(_) => return Err(at.error("x-body must map a body field to a `$response.body#` value")),
             };
             // A link to the same item (`self`) is not a next page: that takes a query parameter (or a body field).
             let asks_query = |name: &str| parameters.iter().any(|p| p.name == name && p.location == Location::Query);
@@ -1604,16 +1606,14 @@ mod tests {
             number: None,
         };
         assert_eq!(paged.operations[0].paging, Some(paging.clone()));
-        // `x-in: body`: the next page's value goes in a field of the request body.
-        let mut body = next.clone();
-        body["next"]["x-in"] = json!("body");
-        body["next"]["parameters"] = json!({"pageToken": "$response.body#/meta/next"});
-        let searched = Spec::parse(&list(body.clone(), json!({"data": {"type": "array"}}))).unwrap();
+        // `x-body`: the next page's value goes in a field of the request body.
+        let body = json!({"next": {"operationId": "listThings", "x-body": {"pageToken": "$response.body#/meta/next"}}});
+        let searched = Spec::parse(&list(body, json!({"data": {"type": "array"}}))).unwrap();
         let in_body = Paging { param: "pageToken".into(), in_body: true, ..paging };
         assert_eq!(searched.operations[0].paging, Some(in_body));
-        body["next"]["x-in"] = json!("header");
+        let body = json!({"next": {"operationId": "listThings", "x-body": "pageToken"}});
         let error = Spec::parse(&list(body, json!({"data": {"type": "array"}}))).unwrap_err();
-        assert!(error.message.contains("x-in must be `body`"), "{error}");
+        assert!(error.message.contains("x-body must map"), "{error}");
 
         // Two arrays: where the items are must be said.
         let two = json!({"a": {"type": "array"}, "b": {"type": "array"}});

@@ -496,7 +496,7 @@ fn bulk_counts_that_read_otherwise_are_a_warning() {
 }
 
 /// The search's operation command walks its pages by the body's `pageToken`
-/// (the spec's `x-in: body` paging): every contact once.
+/// (the spec's `x-body` paging): every contact once.
 #[test]
 fn the_search_operation_walks_its_pages_by_the_body() {
     let all = lines(&ok(sandboxed(&["search-contacts", "--all", "--size", "7", "--include-archived", "true"])));

@@ -418,7 +418,7 @@ async fn a_spec_sandbox_keeps_its_collections_as_a_store() {
     sb.shutdown().await;
 }
 
-/// A search paged in its body (`x-in: body` on its link): the store pages
+/// A search paged in its body (`x-body` on its link): the store pages
 /// it, by default over the collection it is under, as stored; its page
 /// token is bound to the rest of the body, whatever the page size.
 #[tokio::test]
@@ -430,7 +430,7 @@ async fn a_search_paged_in_its_body_is_paged_by_the_store() {
     let page = json!({"type": "object", "required": ["items"], "properties": {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/Pet"}}, "nextPageToken": {"type": "string"},
     }});
-    let next = json!({"operationId": "searchPets", "x-in": "body", "parameters": {"pageToken": "$response.body#/nextPageToken"}});
+    let next = json!({"operationId": "searchPets", "x-body": {"pageToken": "$response.body#/nextPageToken"}});
     spec["paths"]["/pets/search"] = json!({"post": {"operationId": "searchPets",
         "requestBody": {"required": true, "content": {"application/json": {"schema": query}}},
         "responses": {"200": {"description": "pets", "links": {"next": next},

@@ -4,7 +4,7 @@
 //! hidden from the list, the
 //! fields the server sets (ids, times, address records, the index's
 //! `eventSequence`), custom fields that merge on update, and the search
-//! index with its filter language (the store pages it: `x-in: body`).
+//! index with its filter language (the store pages it: `x-body`).
 
 use std::cmp::Ordering;
 

@@ -6,7 +6,7 @@
 //! tasks, calls with their recordings and transcriptions, and a WhatsApp
 //! message. Every operation of the spec is served, with the API key in
 //! `X-API-KEY`. The store lists, pages (opaque `nextPageToken`s bound to
-//! the query; the contact search's in its body, `x-in: body`), filters and
+//! the query; the contact search's in its body, `x-body`), filters and
 //! sorts as the spec's `x-filter` and `x-sort` say (`filterBy`, `searchBy`,
 //! `sortBy`), reads, updates and deletes; the hooks (`records`) add what
 //! the spec cannot say.

@@ -19,8 +19,7 @@ const STATES: &str = "/external/conversations/states";
 /// The emulator's own answer to `GET path`, as raw HTTP/1.1 bytes.
 async fn recorded(path: &str) -> Vec<u8> {
     let sb = RaiaSandbox::start(1, 0, RaiaConfig::default()).await.unwrap();
-    convo_clients::install_tls_provider();
-    let response = reqwest::Client::new()
+    let response = crate::raw_http()
         .get(format!("{}{path}", sb.base_url()))
         .header("Agent-Secret-Key", sb.secret_key().expose())
         .send()

@@ -102,8 +102,7 @@ fn every_spec_passes_redocly_lint_without_errors() {
 /// served sandbox (for Luware and LivePerson, a token fetched first).
 async fn auth_headers(api: &str, base: &str, served: &Served) -> Vec<String> {
     let env = |name: &str| served.env.get(name).cloned().unwrap_or_else(|| panic!("serve printed no {name}"));
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     let json = |response: reqwest::Response| async move {
         let body: serde_json::Value = response.error_for_status().unwrap().json().await.unwrap();
         body

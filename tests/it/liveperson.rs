@@ -257,8 +257,7 @@ async fn every_command_type_completes() {
 async fn raw_requests_as_the_seed_writes_them() {
     let sb = sandbox().await;
     let conversation = sb.open_conversation();
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     let login = http
         .post(format!("{}/api/account/{}/login?v=1.3", sb.base_url(), sb.account_id()))
         .json(&json!({"username": "sandbox-bot", "password": "sandbox-bot-password"}))

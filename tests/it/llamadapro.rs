@@ -685,8 +685,7 @@ async fn rules_the_schema_cannot_hold_fail_before_sending() {
 #[tokio::test]
 async fn the_sandbox_enforces_the_same_rules_as_the_server() {
     let sb = sandbox().await;
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     let post = |path: &str, body: Value| {
         http.post(format!("{}{path}", sb.base_url())).header("x-api-key", sb.api_key()).json(&body).send()
     };
@@ -986,8 +985,7 @@ async fn a_page_without_its_list_is_an_error() {
 #[tokio::test]
 async fn the_sandbox_takes_what_the_seed_sends() {
     let sb = sandbox().await;
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     let send = |method: Method, path: &str, body: Option<Value>| {
         let request = http.request(method, format!("{}{path}", sb.base_url())).header("x-api-key", sb.api_key());
         match body {

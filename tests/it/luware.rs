@@ -499,8 +499,7 @@ async fn optional_label_bodies_unknown_templates_and_json_errors() {
     let sb = sandbox(LuwareConfig::default()).await;
     let client = client(&sb);
     let id = sb.controlled_conversation_id().unwrap();
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     let credentials = sb.credentials();
     let key = credentials.subscription_key.expose().to_string();
     let eid = credentials.eid.to_string();

@@ -4,6 +4,16 @@
 //! their own (`tests/logs.rs`, `tests/tracing.rs`, `tests/drift_logs.rs`):
 //! tracing caches per-callsite interest process-wide.
 
+/// A plain reqwest client, for requests the typed clients would not send.
+/// reqwest is built without a TLS crypto provider, so this crate's is
+/// installed first: building one without it panics. (Unused by the feature
+/// sets whose modules send none.)
+#[allow(dead_code)]
+fn raw_http() -> reqwest::Client {
+    convo_clients::install_tls_provider();
+    reqwest::Client::new()
+}
+
 /// Declares each module behind the features it needs.
 macro_rules! needs {
     ($([$($feature:literal),*] $(#[$attr:meta])* mod $module:ident;)*) => {

@@ -617,8 +617,7 @@ async fn messages_with_feedbacks_and_in_either_order() {
 #[tokio::test]
 async fn unknown_conversations_are_404_and_malformed_requests_400() {
     let sb = sandbox().await;
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     let send = |method: Method, path: String, body: Option<Value>| {
         let request = http
             .request(method, format!("{}{path}", sb.base_url()))

@@ -263,8 +263,7 @@ async fn rate_limit_headers_are_exposed_and_a_429_is_waited_out() {
     // A client that has not seen the headers yet draws the 429 when others
     // spent the budget: it waits out Retry-After and asks again.
     tokio::time::sleep(Duration::from_secs(1)).await;
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     let spend = |n: usize| {
         let (http, url, key) = (http.clone(), format!("{}/v2/conversations", sb.base_url()), sb.api_key());
         async move {
@@ -375,8 +374,7 @@ async fn single_records_errors_and_unknown_values() {
     assert!(odd.media_type.unwrap().is_unrecognized());
 
     // Salesloft answers a bad parameter with 422 naming it.
-    convo_clients::install_tls_provider();
-    let raw = reqwest::Client::new()
+    let raw = crate::raw_http()
         .get(format!("{}/v2/conversations?per_page=500", sb.base_url()))
         .bearer_auth(sb.api_key())
         .send()
@@ -486,8 +484,7 @@ async fn every_filter_key_as_the_server_receives_it() {
 #[tokio::test]
 async fn links_resolve_and_far_pages_are_empty() {
     let sb = sandbox(SalesloftConfig::default()).await;
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     let get = |url: String| http.get(url).bearer_auth(sb.api_key()).send();
     let list: serde_json::Value =
         get(format!("{}/v2/conversations?per_page=3", sb.base_url())).await.unwrap().json().await.unwrap();
@@ -612,9 +609,8 @@ async fn declared_filters_match_references_lists_and_instants() {
         "{}/v2/conversations?created_at%5Bgt%5D=2024-01-09T11:00:00%2B02:00&include_paging_counts=true",
         sb.base_url()
     );
-    convo_clients::install_tls_provider();
     let page: serde_json::Value =
-        reqwest::Client::new().get(url).bearer_auth(sb.api_key()).send().await.unwrap().json().await.unwrap();
+        crate::raw_http().get(url).bearer_auth(sb.api_key()).send().await.unwrap().json().await.unwrap();
     let later = all.iter().filter(|c| c.created_at.unwrap() > at(9, 9)).count();
     assert!(later > 0 && later < all.len());
     assert_eq!(page["metadata"]["paging"]["total_count"], later, "{page}");

@@ -24,8 +24,7 @@ struct Raw {
 impl Raw {
     async fn new(sb: &LuwareSandbox) -> Self {
         let c = sb.credentials();
-        convo_clients::install_tls_provider();
-        let http = reqwest::Client::new();
+        let http = crate::raw_http();
         let form = [
             ("eid", c.eid.to_string()),
             ("client_id", c.client_id.clone()),

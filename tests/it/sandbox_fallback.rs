@@ -65,8 +65,7 @@ fn any_credentials() -> reqwest::header::HeaderMap {
 }
 
 async fn get(url: &str) -> (u16, Option<String>, Option<String>, Value) {
-    convo_clients::install_tls_provider();
-    let response = reqwest::Client::new().get(url).headers(any_credentials()).send().await.unwrap();
+    let response = crate::raw_http().get(url).headers(any_credentials()).send().await.unwrap();
     let status = response.status().as_u16();
     let header = |name: &str| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (fallback, content_type) = (header(FALLBACK_HEADER), header("content-type"));
@@ -105,8 +104,7 @@ async fn a_new_operation_is_served_as_soon_as_it_is_in_the_spec() {
     assert_eq!(status, 400);
     let (status, ..) = get(&format!("{}/vfcrest/v1/nowhere", sb.base_url())).await;
     assert_eq!(status, 404);
-    convo_clients::install_tls_provider();
-    let response = reqwest::Client::new().delete(&url).headers(any_credentials()).send().await.unwrap();
+    let response = crate::raw_http().delete(&url).headers(any_credentials()).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 405);
 
     assert!(sb.requests().iter().any(|r| r.path == "/vfcrest/v1/conversations/c-42/notes"));
@@ -169,8 +167,7 @@ async fn a_spec_sandbox_serves_every_get_of_every_api() {
             }
             let id = op["operationId"].as_str().unwrap();
             let url = format!("{}{path}", sb.base_url());
-            convo_clients::install_tls_provider();
-            let response = reqwest::Client::new().get(url).headers(any_credentials()).send().await.unwrap();
+            let response = crate::raw_http().get(url).headers(any_credentials()).send().await.unwrap();
             assert!(response.status().is_success(), "{id} {path}: {}", response.status());
             assert_eq!(response.headers()[FALLBACK_HEADER], id);
             let status = response.status().as_u16();
@@ -190,8 +187,7 @@ async fn emulated_operations_keep_their_behaviour() {
     let sb = RaiaSandbox::start(7, 0, RaiaConfig::default()).await.unwrap();
     let id = sb.conversation_ids()[0].clone();
     let url = format!("{}/external/conversations/{id}", sb.base_url());
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     // Authentication is the emulator's: a wrong key is still its 403.
     let denied = http.get(&url).header("Agent-Secret-Key", "wrong").send().await.unwrap();
     assert_eq!(denied.status().as_u16(), 403);
@@ -205,8 +201,7 @@ async fn emulated_operations_keep_their_behaviour() {
     sb.shutdown().await;
 
     let sb = LuwareSandbox::start(3, 0, LuwareConfig::default()).await.unwrap();
-    convo_clients::install_tls_provider();
-    let response = reqwest::get(format!("{}/vfcrest/v1/conversations/c1", sb.base_url())).await.unwrap();
+    let response = crate::raw_http().get(format!("{}/vfcrest/v1/conversations/c1", sb.base_url())).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 401, "no subscription key: the emulator's answer");
     assert!(response.headers().get(FALLBACK_HEADER).is_none());
     sb.shutdown().await;
@@ -221,8 +216,7 @@ async fn credentials_are_checked_before_the_request_is_validated() {
     use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox};
     use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     // `(status, body)` of `method url` with `headers`; a POST sends a broken JSON body.
     let send = |method: reqwest::Method, url: String, headers: Vec<(&'static str, String)>| {
         let mut request = http.request(method.clone(), url);
@@ -356,8 +350,7 @@ fn pets_spec() -> Value {
 async fn a_spec_sandbox_keeps_its_collections_as_a_store() {
     let config = HarnessConfig { records: Some(45), ..HarnessConfig::default() };
     let sb = SpecSandbox::from_spec(&pets_spec(), 0, &config).await.unwrap();
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     let url = |path: &str| format!("{}{path}", sb.base_url());
 
     // The list pages by the spec's link: 45 records, 20 a page.
@@ -439,8 +432,7 @@ async fn a_search_paged_in_its_body_is_paged_by_the_store() {
                 "type": "object", "properties": {"message": {"type": "string"}}}}}}}}});
     let config = HarnessConfig { records: Some(45), ..HarnessConfig::default() };
     let sb = SpecSandbox::from_spec(&spec, 0, &config).await.unwrap();
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     let search = |body: Value| http.post(format!("{}/pets/search", sb.base_url())).json(&body).send();
 
     let mut seen = Vec::new();
@@ -492,8 +484,7 @@ async fn declared_filter_languages_and_sort_fields_are_the_stores() {
         {"schema": {"type": "object", "properties": {"message": {"type": "string"}}}}}});
     let config = HarnessConfig { records: Some(45), ..HarnessConfig::default() };
     let sb = SpecSandbox::from_spec(&spec, 0, &config).await.unwrap();
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     let list = |query: &str| http.get(format!("{}/pets?limit=50&{query}", sb.base_url())).send();
     let pets = |page: Value| page["data"].as_array().unwrap().clone();
 
@@ -563,8 +554,7 @@ fn notes_spec() -> Value {
 async fn numbered_pages_say_their_number_and_a_literal_path_is_its_own_collection() {
     let config = HarnessConfig { records: Some(25), ..HarnessConfig::default() };
     let sb = SpecSandbox::from_spec(&notes_spec(), 0, &config).await.unwrap();
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     let get = |path: String| {
         let request = http.get(format!("{}{path}", sb.base_url()));
         async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
@@ -636,8 +626,7 @@ fn books_spec() -> Value {
 #[tokio::test]
 async fn an_item_with_one_array_is_read_not_listed_and_a_numeric_id_matches_however_written() {
     let sb = SpecSandbox::from_spec(&books_spec(), 0, &HarnessConfig::default()).await.unwrap();
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     let book = json!({"id": 7, "title": "Dune", "tags": ["sf", "classic"]});
     let made = http.post(format!("{}/books", sb.base_url())).json(&book).send().await.unwrap();
     assert_eq!(made.status().as_u16(), 200);

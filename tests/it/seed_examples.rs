@@ -175,8 +175,7 @@ async fn every_seed_request_example_is_answered_as_its_seed_says() {
     assert!(!files.is_empty(), "no examples in {}", dir.display());
 
     let served = Served::start("all", &["--check-responses"]);
-    convo_clients::install_tls_provider();
-    let http = reqwest::Client::new();
+    let http = crate::raw_http();
     let mut report = String::new();
     let mut failures = 0;
     for file in &files {

@@ -154,7 +154,7 @@ impl Error {
         classify(error, timeouts, elapsed).1.unwrap_or_else(|| crate::runtime::redacted(error))
     }
 
-    #[cfg(any(feature = "luware", feature = "liveperson"))]
+    #[cfg(feature = "liveperson")]
     /// A failed token or login call: whatever the server answered, it is an
     /// authentication failure for the call that needed the token.
     pub(crate) fn auth<E>(error: progenitor_client::Error<E>) -> Self {

@@ -1,22 +1,15 @@
 //! The hand-written Luware client around the generated one.
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use super::auth::{Credentials, TokenRequester};
+use super::auth::Credentials;
 use super::filter::{FilterField, Filters};
-use super::generated::{self, API};
+use super::generated;
 use super::transcript::{Transcript, TranscriptLimits, VtrCollector};
 use super::types::{self, Conversation, ConversationPage, FileExtension, SortField, SortOrder};
 use crate::error::{Error, InvalidInput, Result};
-use crate::runtime::{
-    BuildClient, Connection,
-    ClientConfig, Credential, ItemStream, Page, Runtime, SchemeCredentials, TokenCredential,
-    paginate,
-};
+use crate::runtime::{ItemStream, Page, paginate};
 
 /// Luware's page size limit (`x-provenance` of the `limit`
 /// parameter of `searchConversations` in specs/luware.yaml).
@@ -24,64 +17,25 @@ const MAX_PAGE_SIZE: u32 = 100;
 
 /// A Luware Recording client. Every operation of the spec is a method (through
 /// `Deref` to the generated client), and each fetches and refreshes its own
-/// token. Cheap to clone; clones share the token cache and connection pool.
+/// token (the spec's `x-token`). Cheap to clone; clones share the token cache
+/// and connection pool.
 pub type Client = crate::ApiClient<generated::Client, Session>;
 
 /// What a Luware client keeps beside the generated one.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Session {
-    tokens: Arc<TokenCredential>,
     pub(super) transcript_limits: TranscriptLimits,
 }
 
-/// Configures a [`Client`].
-pub type ClientBuilder = crate::ClientBuilder<Settings>;
-
-/// Luware's own settings: the credentials, the token refresh margin and the
-/// transcript size caps.
-#[derive(Debug)]
-pub struct Settings {
-    credentials: Credentials,
-    refresh_margin: Duration,
-    transcript_limits: TranscriptLimits,
-}
+/// Configures a [`Client`]: the credentials, transport settings,
+/// [`token_refresh_margin`](crate::SpecClientBuilder::token_refresh_margin)
+/// and the transcript size caps.
+pub type ClientBuilder = crate::SpecClientBuilder<Client>;
 
 impl ClientBuilder {
-    /// Refresh the token this long before it expires (default 60 s; at most
-    /// half the token's lifetime).
-    pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
-        self.settings.refresh_margin = margin;
-        self
-    }
-
     /// Size caps for `.vtr` downloads.
-    pub fn transcript_limits(mut self, limits: TranscriptLimits) -> Self {
-        self.settings.transcript_limits = limits;
-        self
-    }
-}
-
-impl BuildClient for Settings {
-    type Client = Client;
-
-    fn build(self, Connection { base_url, http, config }: Connection) -> Result<Client> {
-        let key: Arc<dyn Credential> = Arc::new(self.credentials.subscription_key.clone());
-        // The password goes in the token form, not a header: masked all the same.
-        let with_key = SchemeCredentials::new()
-            .with(&API, "subscriptionKey", key)?
-            .masking([self.credentials.client_secret.clone()]);
-        // `requestToken` needs only the key; its own client has no token to
-        // ask for, so fetching one never recurses.
-        let token_runtime = Runtime::new(&API, &config, with_key.clone());
-        // One drift log for both: `client.drift()` counts the token's responses too.
-        let drift = token_runtime.drift_log();
-        let token_client = generated::Client::new_with_client(&base_url, http.clone(), token_runtime);
-        let requester = TokenRequester { credentials: self.credentials, token_client };
-        let tokens = Arc::new(TokenCredential::new("request_token", self.refresh_margin, requester));
-        let credentials = with_key.with(&API, "bearerToken", tokens.clone())?;
-        let runtime = Runtime::new(&API, &config, credentials).with_drift_log(drift);
-        let session = Session { tokens, transcript_limits: self.transcript_limits };
-        Ok(Client::from_parts(generated::Client::new_with_client(&base_url, http, runtime), session))
+    pub fn transcript_limits(self, limits: TranscriptLimits) -> Self {
+        self.finishing(move |client| client.state.transcript_limits = limits)
     }
 }
 
@@ -205,15 +159,15 @@ impl Client {
 
     /// Starts configuring a client. `base_url` is the customer FQDN Luware
     /// supplies, e.g. `https://example.luware.com` (without `/vfcrest`).
+    /// The credentials are the spec's: the `subscriptionKey` scheme's, and
+    /// the fields of `requestToken`, which gives the `bearerToken`.
     pub fn builder(base_url: impl Into<String>, credentials: Credentials) -> ClientBuilder {
-        let settings =
-            Settings { credentials, refresh_margin: Duration::from_secs(60), transcript_limits: TranscriptLimits::default() };
-        ClientBuilder::new(base_url, ClientConfig::default(), settings)
-    }
-
-    /// Fetches a token now unless a fresh one is cached.
-    pub async fn authenticate(&self) -> Result<()> {
-        self.state.tokens.ensure().await.map(drop)
+        let Credentials { subscription_key, eid, client_id, client_secret } = credentials;
+        <Self as crate::SpecClient>::spec_builder(&base_url.into())
+            .credential("subscriptionKey", subscription_key)
+            .credential("eid", eid.to_string())
+            .credential("client_id", client_id)
+            .credential("client_secret", client_secret)
     }
 
     /// Every conversation matching the search, page after page, as a stream,

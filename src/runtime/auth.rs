@@ -6,11 +6,8 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 use std::sync::RwLock;
-#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 use std::time::{Duration, Instant};
-#[cfg(any(feature = "luware", feature = "liveperson"))]
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use reqwest::Request;
@@ -76,12 +73,16 @@ impl SchemeCredentials {
         Ok(self)
     }
 
-    #[cfg(any(feature = "luware", feature = "liveperson"))]
     /// Masks `secret` in every error excerpt of this client, as the
     /// credentials themselves are: for secrets sent in a body.
     pub(crate) fn masking(mut self, secrets: impl IntoIterator<Item = Secret>) -> Self {
         self.masked.extend(secrets);
         self
+    }
+
+    /// Each scheme's name, how it is sent and its credential.
+    pub(crate) fn all(&self) -> &[(&'static str, Scheme, Arc<dyn Credential>)] {
+        &self.by_scheme
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&Arc<dyn Credential>> {
@@ -144,7 +145,6 @@ impl SchemeCredentials {
     }
 }
 
-#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 /// Fetches a new token, such as by calling the API's token or login
 /// operation. Returns the token and how long it lasts from now (`None`:
 /// until the server rejects it).
@@ -152,13 +152,11 @@ pub(crate) trait TokenFetch: Send + Sync + fmt::Debug {
     fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Duration>)>>;
 }
 
-#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 /// The longest token accepted. Tokens go in a header, where servers
 /// commonly refuse more than 8 to 16 KiB in all; a larger "token" is a
 /// server's mistake (or worse), not something to send on every call.
 pub(crate) const MAX_TOKEN_BYTES: usize = 16 * 1024;
 
-#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 /// A cached token with single-flight refresh: concurrent callers that find no
 /// fresh token wait for one fetch instead of each starting their own. Every
 /// fetched token gets a generation number, so a caller whose request was
@@ -173,7 +171,6 @@ pub(crate) struct TokenCredential {
     refresh: tokio::sync::Mutex<u64>,
 }
 
-#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 struct CachedToken {
     value: Secret,
     /// When to fetch a new one; `None` means only after a rejection.
@@ -181,7 +178,6 @@ struct CachedToken {
     generation: u64,
 }
 
-#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 impl fmt::Debug for TokenCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cached = self.cache.read().map(|c| c.is_some()).unwrap_or(false);
@@ -194,7 +190,6 @@ impl fmt::Debug for TokenCredential {
     }
 }
 
-#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 impl TokenCredential {
     /// Tokens from `fetcher`, which calls `operation`, refreshed `margin`
     /// before they expire (at most half-way through their life).
@@ -267,7 +262,6 @@ impl TokenCredential {
     }
 }
 
-#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 impl Credential for TokenCredential {
     fn ready(&self) -> BoxFuture<'_, Result<()>> {
         Box::pin(async { self.ensure().await.map(drop) })
@@ -286,7 +280,82 @@ impl Credential for TokenCredential {
     }
 }
 
-#[cfg(any(feature = "luware", feature = "liveperson"))]
+/// Gets a scheme's token from the spec's operation that gives it
+/// (`x-token`): sends that operation with the client's values for its
+/// body's fields, through `client`, which has the other schemes'
+/// credentials only (the token call never asks for a token).
+pub(crate) struct SpecToken<C> {
+    pub(crate) source: &'static super::TokenInfo,
+    pub(crate) client: C,
+    /// The values of the body's fields, by name.
+    pub(crate) fields: Vec<(&'static str, Secret)>,
+}
+
+impl<C> fmt::Debug for SpecToken<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let fields: Vec<&str> = self.fields.iter().map(|(name, _)| *name).collect();
+        f.debug_struct("SpecToken").field("operation", &self.source.operation).field("fields", &fields).finish()
+    }
+}
+
+impl<C: crate::OperationClient + Send + Sync> SpecToken<C> {
+    /// The token operation's request: its fields as a form, or as a JSON
+    /// object (a number field's text a number). The runtime checks it
+    /// against the spec before it leaves, as every call.
+    fn request(&self) -> Result<Request> {
+        let source = self.source;
+        let url = format!("{}{}", self.client.base_url().trim_end_matches('/'), source.path);
+        let builder = self.client.http_client().request(source.method.clone(), url);
+        let pairs = self.fields.iter().map(|(name, value)| (*name, value.expose()));
+        let builder = if source.form {
+            let form = serde_urlencoded::to_string(pairs.collect::<Vec<_>>()).unwrap_or_default();
+            builder.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(form)
+        } else {
+            let value = |name: &str, text: &str| match source.numbers.contains(&name) {
+                true => serde_json::from_str::<serde_json::Number>(text).map_or(text.into(), serde_json::Value::Number),
+                false => text.into(),
+            };
+            let body: serde_json::Map<_, _> = pairs.map(|(name, text)| (name.to_owned(), value(name, text))).collect();
+            builder.json(&body)
+        };
+        let builder = builder.header(reqwest::header::ACCEPT, "application/json");
+        builder.build().map_err(|e| crate::Error::transport(source.operation, e))
+    }
+}
+
+impl<C: crate::OperationClient + Send + Sync> TokenFetch for SpecToken<C> {
+    fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Duration>)>> {
+        Box::pin(async move {
+            let source = self.source;
+            let answer = self.client.execute_operation(source.operation, self.request()?).await?;
+            let body = answer.extensions().get::<super::JsonBody>().map(|body| &body.0);
+            let at = |pointer: &str| body.and_then(|body| body.pointer(pointer));
+            let Some(token) = at(source.token).and_then(serde_json::Value::as_str).filter(|t| !t.is_empty()) else {
+                // Its excerpt with every secret-like field masked: a token
+                // under another name must not show.
+                let secrets: Vec<&str> = self.fields.iter().map(|(_, value)| value.expose()).collect();
+                let shown = body.map(|body| body.to_string()).unwrap_or_default();
+                return Err(crate::Error::Decode {
+                    operation: source.operation,
+                    reason: format!("missing field: the answer holds no token at {}", source.token),
+                    body: crate::error::BodyExcerpt::from_body(shown.as_bytes(), &secrets),
+                });
+            };
+            let expires_in = source.expires_in.and_then(at).and_then(serde_json::Value::as_u64);
+            Ok((Secret::from(token), token_lifetime(token, expires_in.map(Duration::from_secs), source.lifetime)))
+        })
+    }
+}
+
+/// A token's lifetime from now: a JWT's `exp` claim, else the answer's
+/// `expires_in`, else the documented lifetime, never more than that
+/// (`None`: kept until the server rejects it).
+fn token_lifetime(token: &str, expires_in: Option<Duration>, documented: Option<Duration>) -> Option<Duration> {
+    let from_claim = jwt_expiry(token).map(|exp| exp.duration_since(SystemTime::now()).unwrap_or_default());
+    let lifetime = from_claim.or(expires_in).or(documented)?;
+    Some(documented.map_or(lifetime, |cap| lifetime.min(cap)))
+}
+
 /// Reads `exp` from a JWT's payload without verifying it: the client only
 /// needs to know when to refresh; the server does the verifying.
 pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
@@ -298,7 +367,6 @@ pub(crate) fn jwt_expiry(token: &str) -> Option<SystemTime> {
     Some(UNIX_EPOCH + Duration::from_secs(exp))
 }
 
-#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
 /// When to refresh a token that lives `lifetime` from `issued`: `margin`
 /// early, or half-way for tokens shorter than twice the margin.
 fn refresh_time(issued: Instant, lifetime: Duration, margin: Duration) -> Instant {
@@ -312,6 +380,7 @@ mod tests {
 
     static API: ApiInfo = ApiInfo {
         name: "carriers",
+        tokens: &[],
         spec_json: "{}",
         validator: std::sync::OnceLock::new(),
         retry_safe_operations: &[],
@@ -327,6 +396,23 @@ mod tests {
         operation_ids: &[],
         rate_limit: None,
     };
+
+    #[test]
+    fn a_token_lasts_as_its_exp_says_else_its_answer_capped_at_the_documented_lifetime() {
+        use base64::Engine;
+        let jwt = |claims: serde_json::Value| {
+            let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            format!("{}.{}.sig", enc.encode(br#"{"alg":"HS256"}"#), enc.encode(claims.to_string()))
+        };
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let (hour, minutes) = (Some(Duration::from_secs(3600)), |m: u64| Some(Duration::from_secs(60 * m)));
+        let lifetime = token_lifetime(&jwt(serde_json::json!({"exp": now + 120})), minutes(50), hour).unwrap();
+        assert!(lifetime <= Duration::from_secs(120) && lifetime >= Duration::from_secs(118), "{lifetime:?}");
+        assert_eq!(token_lifetime(&jwt(serde_json::json!({"exp": now + 86_400})), None, hour), hour);
+        assert_eq!(token_lifetime("opaque", minutes(10), hour), minutes(10));
+        assert_eq!(token_lifetime("opaque", None, hour), hour);
+        assert_eq!(token_lifetime("opaque", None, None), None);
+    }
 
     #[test]
     fn each_carrier_sends_its_credential_where_the_spec_says() {

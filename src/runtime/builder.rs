@@ -2,9 +2,11 @@
 //! the transport settings, and the API's own settings (credentials, options).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::config::normalize_base_url;
-use super::{ApiInfo, ClientConfig, Credential, Runtime, Scheme, SchemeCredentials};
+use super::{ApiInfo, ClientConfig, Credential, Runtime, Scheme, SchemeCredentials, SpecToken, TokenCredential};
+use crate::OperationClient;
 use crate::error::{InvalidInput, Result};
 use crate::secret::Secret;
 
@@ -82,7 +84,8 @@ impl<S: BuildClient> ClientBuilder<S> {
 pub type SpecClientBuilder<C> = ClientBuilder<SchemeSettings<C>>;
 
 /// The settings of a client made from its spec: a credential per security
-/// scheme, by the spec's name for it. A name the spec does not define is an
+/// scheme, by the spec's name for it, or the fields of the operation that
+/// gives a scheme's token (`x-token`). A name the spec does not define is an
 /// error of [`ClientBuilder::build`]; a call that needs a scheme the client
 /// has no credential for is refused before it is sent.
 #[doc(hidden)]
@@ -90,12 +93,18 @@ pub struct SchemeSettings<C> {
     api: &'static ApiInfo,
     make: fn(&str, reqwest::Client, Runtime) -> C,
     credentials: Vec<(String, Source)>,
+    refresh_margin: Duration,
+    /// What an API's own builder methods set on the client once it is made.
+    finish: Vec<Finish<C>>,
 }
 
-/// Where a scheme's value comes from: given (an API key), or fetched (a token).
+/// Sets something of an API's own on its client once it is made.
+type Finish<C> = Box<dyn FnOnce(&mut C) + Send>;
+
+/// Where a scheme's value comes from: given (an API key, or a field of
+/// its token's operation), or fetched (a token).
 enum Source {
     Given(Secret),
-    #[cfg_attr(not(feature = "salesloft"), allow(dead_code))]
     Fetched(Arc<dyn Credential>),
 }
 
@@ -115,7 +124,8 @@ impl<C> SpecClientBuilder<C> {
         api: &'static ApiInfo,
         make: fn(&str, reqwest::Client, Runtime) -> C,
     ) -> Self {
-        let settings = SchemeSettings { api, make, credentials: Vec::new() };
+        let refresh_margin = Duration::from_secs(60);
+        let settings = SchemeSettings { api, make, credentials: Vec::new(), refresh_margin, finish: Vec::new() };
         Self::new(base_url, ClientConfig::default(), settings)
     }
 
@@ -123,14 +133,34 @@ impl<C> SpecClientBuilder<C> {
     /// under `components.securitySchemes`), the way the spec says: a header,
     /// query or cookie API key, or an `Authorization` bearer token or basic
     /// `user:password`. Replaces an earlier value for the same scheme.
+    ///
+    /// For a scheme whose token an operation of the spec gives (`x-token`),
+    /// `scheme` may also name a field of that operation's body (Luware's
+    /// `client_secret`): given all of them, the client fetches the token
+    /// when a call first needs it, refreshes it before it expires and after
+    /// a 401, and masks the fields the spec calls passwords in every error.
     pub fn credential(self, scheme: &str, secret: impl Into<Secret>) -> Self {
         self.with_source(scheme, Source::Given(secret.into()))
+    }
+
+    /// Refreshes a fetched token this long before it expires (default 60 s;
+    /// at most half the token's lifetime).
+    pub fn token_refresh_margin(mut self, margin: Duration) -> Self {
+        self.settings.refresh_margin = margin;
+        self
     }
 
     /// Uses `credential` (a token fetched and refreshed) for `scheme`.
     #[cfg_attr(not(feature = "salesloft"), allow(dead_code))]
     pub(crate) fn fetched_credential(self, scheme: &str, credential: Arc<dyn Credential>) -> Self {
         self.with_source(scheme, Source::Fetched(credential))
+    }
+
+    /// Sets something of an API's own on the client once it is made.
+    #[cfg_attr(not(feature = "luware"), allow(dead_code))]
+    pub(crate) fn finishing(mut self, finish: impl FnOnce(&mut C) + Send + 'static) -> Self {
+        self.settings.finish.push(Box::new(finish));
+        self
     }
 
     fn with_source(mut self, scheme: &str, source: Source) -> Self {
@@ -140,20 +170,58 @@ impl<C> SpecClientBuilder<C> {
     }
 }
 
-impl<C> BuildClient for SchemeSettings<C> {
+impl<C: SpecClient> BuildClient for SchemeSettings<C> {
     type Client = C;
 
     fn build(self, Connection { base_url, http, config }: Connection) -> Result<C> {
-        let mut credentials = SchemeCredentials::new();
+        let api = self.api;
+        let (mut credentials, mut fields) = (SchemeCredentials::new(), Vec::new());
         for (name, source) in self.credentials {
-            let scheme = self.api.scheme(&name)?;
-            let credential: Arc<dyn Credential> = match source {
-                Source::Given(secret) => Arc::new(checked(&name, scheme, secret)?),
-                Source::Fetched(credential) => credential,
+            let credential: Arc<dyn Credential> = match (api.scheme(&name), source) {
+                (Ok(scheme), Source::Given(secret)) => Arc::new(checked(&name, scheme, secret)?),
+                (Ok(_), Source::Fetched(credential)) => credential,
+                (Err(unknown), Source::Given(secret)) => {
+                    let field = api.tokens.iter().flat_map(|t| t.fields).find(|field| **field == name);
+                    fields.push((*field.ok_or(unknown)?, checked(&name, Scheme::Query(""), secret)?));
+                    continue;
+                }
+                (Err(unknown), Source::Fetched(_)) => return Err(unknown),
             };
-            credentials = credentials.with(self.api, &name, credential)?;
+            credentials = credentials.with(api, &name, credential)?;
         }
-        Ok((self.make)(&base_url, http, Runtime::new(self.api, &config, credentials)))
+        // A password sent in a token's body is masked as a credential is.
+        let secrets = api.tokens.iter().flat_map(|t| t.secrets);
+        let masked = fields.iter().filter(|(name, _)| secrets.clone().any(|s| s == name));
+        credentials = credentials.masking(masked.map(|(_, secret)| secret.clone()).collect::<Vec<_>>());
+        let drift: Arc<crate::drift::DriftLog> = Arc::default();
+        for source in api.tokens {
+            if credentials.get(source.scheme).is_some() {
+                continue; // The token itself was given.
+            }
+            let given: Vec<_> = fields.iter().filter(|(name, _)| source.fields.contains(name)).cloned().collect();
+            let missing: Vec<&str> =
+                source.fields.iter().filter(|f| !given.iter().any(|(name, _)| name == *f)).copied().collect();
+            match (given.is_empty(), missing.is_empty()) {
+                // No credential: a call that needs the scheme is refused.
+                (true, _) => continue,
+                (false, true) => {}
+                (false, false) => {
+                    let (scheme, missing) = (source.scheme, missing.join(", "));
+                    return Err(InvalidInput::Config(format!("the {scheme} token also needs {missing}")).into());
+                }
+            }
+            // The token's own call carries the other schemes' credentials only.
+            let runtime = Runtime::new(api, &config, credentials.clone()).with_drift_log(drift.clone());
+            let client = (self.make)(&base_url, http.clone(), runtime);
+            let fetch = SpecToken { source, client, fields: given };
+            let token = TokenCredential::new(source.operation, self.refresh_margin, fetch);
+            credentials = credentials.with(api, source.scheme, Arc::new(token))?;
+        }
+        let mut client = (self.make)(&base_url, http, Runtime::new(api, &config, credentials).with_drift_log(drift));
+        for finish in self.finish {
+            finish(&mut client);
+        }
+        Ok(client)
     }
 }
 
@@ -195,6 +263,25 @@ impl<G, S> std::ops::Deref for ApiClient<G, S> {
     }
 }
 
+/// Its generated client's operations, by id.
+impl<G: OperationClient + Sync, S: Sync> OperationClient for ApiClient<G, S> {
+    fn base_url(&self) -> &str {
+        self.api.base_url()
+    }
+
+    fn http_client(&self) -> &reqwest::Client {
+        self.api.http_client()
+    }
+
+    fn execute_operation(
+        &self,
+        operation_id: &str,
+        request: reqwest::Request,
+    ) -> impl std::future::Future<Output = Result<reqwest::Response>> + Send {
+        self.api.execute_operation(operation_id, request)
+    }
+}
+
 /// A client generated from a spec (build.rs implements it for each).
 pub(crate) trait Generated: Sized {
     /// What the runtime knows of the client's API.
@@ -207,7 +294,7 @@ pub(crate) trait Generated: Sized {
 /// implements it), or an API's own around it ([`ApiClient`]). Code that
 /// serves any API through its spec (the CLI) builds clients with it.
 #[doc(hidden)]
-pub trait SpecClient: Sized {
+pub trait SpecClient: OperationClient + Send + Sync + Sized + 'static {
     /// The API's module and feature name.
     const NAME: &'static str;
     /// Its spec, as JSON.
@@ -217,7 +304,7 @@ pub trait SpecClient: Sized {
     fn spec_builder(base_url: &str) -> SpecClientBuilder<Self>;
 }
 
-impl<G: Generated + SpecClient, S: Default> SpecClient for ApiClient<G, S> {
+impl<G: Generated + SpecClient, S: Default + Send + Sync + 'static> SpecClient for ApiClient<G, S> {
     const NAME: &'static str = G::NAME;
     const SPEC_JSON: &'static str = G::SPEC_JSON;
 

@@ -25,10 +25,11 @@ use tracing::Instrument;
 pub(crate) use auth::Credential;
 pub(crate) use auth::SchemeCredentials;
 // What each API's module uses; an API that is not built does not need it.
-#[cfg(any(feature = "luware", feature = "liveperson"))]
+#[cfg(feature = "liveperson")]
 pub(crate) use auth::jwt_expiry;
-#[cfg(any(feature = "luware", feature = "liveperson", feature = "salesloft"))]
-pub(crate) use auth::{BoxFuture, TokenCredential, TokenFetch};
+#[cfg(any(feature = "liveperson", feature = "salesloft"))]
+pub(crate) use auth::{BoxFuture, TokenFetch};
+pub(crate) use auth::{SpecToken, TokenCredential};
 pub(crate) use builder::Generated;
 pub use builder::{ApiClient, BuildClient, ClientBuilder, Connection, SpecClient, SpecClientBuilder};
 pub use config::{ClientConfig, install_tls_provider};
@@ -89,6 +90,31 @@ pub(crate) struct ApiInfo {
     pub(crate) operation_ids: &'static [(&'static str, &'static str)],
     /// The spec's `x-rate-limit`: the budget headers to pace calls by.
     pub(crate) rate_limit: Option<pace::RateLimit>,
+    /// The schemes whose token an operation of the spec gives (`x-token`).
+    pub(crate) tokens: &'static [TokenInfo],
+}
+
+/// A scheme whose token an operation of the spec gives, for its body's
+/// fields (`x-token`; see `spec::model::TokenSource`).
+#[derive(Debug)]
+pub(crate) struct TokenInfo {
+    pub(crate) scheme: &'static str,
+    /// The operation, as progenitor's hooks name it (snake_case).
+    pub(crate) operation: &'static str,
+    pub(crate) method: Method,
+    pub(crate) path: &'static str,
+    /// A form body, else JSON.
+    pub(crate) form: bool,
+    /// Where the answer holds the token, and its lifetime in seconds (JSON pointers).
+    pub(crate) token: &'static str,
+    pub(crate) expires_in: Option<&'static str>,
+    /// The documented lifetime: assumed when nothing says, never exceeded.
+    pub(crate) lifetime: Option<Duration>,
+    /// The body's fields; those that are secrets (masked like
+    /// credentials), and those sent as JSON numbers.
+    pub(crate) fields: &'static [&'static str],
+    pub(crate) secrets: &'static [&'static str],
+    pub(crate) numbers: &'static [&'static str],
 }
 
 impl ApiInfo {
@@ -118,7 +144,11 @@ impl ApiInfo {
             Some((_, scheme)) => Ok(*scheme),
             None => {
                 let known: Vec<&str> = self.security_schemes.iter().map(|(n, _)| *n).collect();
-                let known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+                let mut known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
+                let fields: Vec<&str> = self.tokens.iter().flat_map(|t| t.fields).copied().collect();
+                if !fields.is_empty() {
+                    known = format!("{known}; its token's fields: {}", fields.join(", "));
+                }
                 Err(InvalidInput::Config(format!(
                     "{} has no security scheme {name:?} (the spec's: {known})",
                     self.name
@@ -224,7 +254,6 @@ impl Runtime {
 
     /// Counts this runtime's drift in `log` (the one a hand-written client
     /// shares between the runtimes it builds, e.g. one for its token).
-    #[cfg(any(feature = "luware", feature = "liveperson"))]
     pub(crate) fn with_drift_log(mut self, log: Arc<crate::drift::DriftLog>) -> Self {
         if let Some(inner) = Arc::get_mut(&mut self.inner) {
             inner.drift = log;
@@ -232,10 +261,12 @@ impl Runtime {
         self
     }
 
-    /// The log this runtime counts drift in.
-    #[cfg(feature = "luware")]
-    pub(crate) fn drift_log(&self) -> Arc<crate::drift::DriftLog> {
-        self.inner.drift.clone()
+    /// Fetches every token its credentials need now, unless fresh ones are cached.
+    pub(crate) async fn authenticate(&self) -> Result<()> {
+        for (_, _, credential) in self.inner.credentials.all() {
+            credential.ready().await?;
+        }
+        Ok(())
     }
 
     /// The drift this client's responses showed (`client.drift()` on every

@@ -320,6 +320,13 @@ fn present(
 /// of its spec (with `basic`, as the whole `user:password` text).
 pub const SPEC_CREDENTIAL: &str = "sandbox";
 
+/// What a [`SpecSandbox`] takes for a field of the operation that gives a
+/// scheme's token (`x-token`): [`SPEC_CREDENTIAL`], or `1` for a number.
+/// The token it then gives is [`SPEC_CREDENTIAL`].
+pub fn spec_token_field(field: &crate::spec::model::TokenField) -> &'static str {
+    if field.number { "1" } else { SPEC_CREDENTIAL }
+}
+
 /// The state of a [`SpecSandbox`]: none, as it emulates nothing.
 #[derive(Debug)]
 pub struct SpecOnly;

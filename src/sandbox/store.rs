@@ -60,7 +60,9 @@ use serde_json::{Map, Value};
 
 use super::fallback::{generate_nth, spec_response};
 use super::validate::{SpecValidator, ValidatedRequest};
-use crate::spec::model::{Filter, FilterOp, Operation, Paging, Parameter, SortFlag, Spec, is_json, resolve};
+use crate::spec::model::{
+    Filter, FilterOp, Operation, Paging, Parameter, SortFlag, Spec, TokenField, TokenSource, is_json, resolve,
+};
 use crate::spec::validate::parse_date_time;
 
 /// Items per page when the spec names no page-size parameter or default.
@@ -328,6 +330,11 @@ impl Store {
                 None => {}
             }
         }
+        let tokens =
+            self.spec.security_schemes.iter().filter_map(|scheme| Some((&scheme.name, scheme.token.as_ref()?)));
+        if let Some((scheme, source)) = tokens.into_iter().find(|(_, source)| source.operation == op.id) {
+            return Some(self.token(validator, op, scheme, source, body));
+        }
         if op.paging.as_ref().is_some_and(|p| p.in_body) {
             let fields = sent.as_object().into_iter().flatten();
             let query: Vec<(String, String)> =
@@ -570,6 +577,44 @@ impl Store {
     }
 
     /// The spec's own answer to `op` (see [`document`]), built once.
+    /// The answer of the operation that gives `scheme`'s token: the one
+    /// the sandbox takes, for the fields it exports ([`super::spec_token_field`]).
+    fn token(
+        &self,
+        validator: &SpecValidator,
+        op: &Operation,
+        scheme: &str,
+        source: &TokenSource,
+        body: &[u8],
+    ) -> Stored {
+        let sent: Vec<(String, String)> = match source.form {
+            true => serde_urlencoded::from_bytes(body).unwrap_or_default(),
+            false => json_body(body)
+                .and_then(|v| v.as_object().cloned())
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k, text(&v).unwrap_or_default()))
+                .collect(),
+        };
+        let taken =
+            |field: &TokenField| sent.iter().any(|(k, v)| *k == field.name && v == super::spec_token_field(field));
+        if !source.fields.iter().all(taken) {
+            return Stored::Refused(StatusCode::UNAUTHORIZED, format!("invalid credentials ({scheme})"));
+        }
+        let Some((status, mut answer)) = self.documented(validator, op) else {
+            return Stored::Refused(StatusCode::INTERNAL_SERVER_ERROR, format!("{} documents no answer", op.id));
+        };
+        let lifetime = source.lifetime.unwrap_or(3600);
+        for (pointer, value) in
+            [(Some(&source.token), Value::from(super::SPEC_CREDENTIAL)), (source.expires_in.as_ref(), lifetime.into())]
+        {
+            if let Some(slot) = pointer.and_then(|p| answer.pointer_mut(p)) {
+                *slot = value;
+            }
+        }
+        Stored::Answer { status, body: written(&answer, self.shape(op), None), emulated: true }
+    }
+
     fn documented(&self, validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)> {
         let mut documents = self.documents.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         documents.entry(op.id.clone()).or_insert_with(|| document(validator, op)).clone()

@@ -110,6 +110,42 @@ pub struct SecurityScheme {
     /// environment variable, when not the ones derived from its name.
     pub cli_flag: Option<String>,
     pub cli_env: Option<String>,
+    /// `x-token`: the operation that gives its credential.
+    pub token: Option<TokenSource>,
+}
+
+/// `x-token` on a bearer scheme: the spec's operation that gives its token,
+/// in exchange for the fields of its request body (each a setting of the
+/// client: a username, a password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenSource {
+    /// Its `operationId`.
+    pub operation: String,
+    /// Where its answer holds the token (a JSON pointer).
+    pub token: String,
+    /// Where its answer says how many seconds the token lasts, if it does.
+    pub expires_in: Option<String>,
+    /// The documented lifetime, in seconds: assumed when neither the token
+    /// (a JWT's `exp`) nor the answer says, and never exceeded.
+    pub lifetime: Option<u64>,
+    /// The fields of its request body, in the schema's order.
+    pub fields: Vec<TokenField>,
+    /// Whether its body is a form (`application/x-www-form-urlencoded`), else JSON.
+    pub form: bool,
+}
+
+/// A field of a token operation's body: a setting of the client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenField {
+    pub name: String,
+    /// `format: password`: a secret, masked and never shown.
+    pub secret: bool,
+    /// Its schema's `type` is a number (sent as one in a JSON body).
+    pub number: bool,
+    /// Its `description`'s first paragraph, on one line.
+    pub description: Option<String>,
 }
 
 impl SecurityScheme {
@@ -644,6 +680,12 @@ impl Spec {
                 });
             }
         }
+        let mut security_schemes = security_schemes;
+        for scheme in &mut security_schemes {
+            if let Some(source) = &mut scheme.token {
+                token_fields(doc, source, &operations, &format!("security scheme {}: x-token", scheme.name))?;
+            }
+        }
         Ok(Spec {
             doc: doc.clone(),
             title: doc.get("info").and_then(|info| text(info, "title")),
@@ -663,6 +705,15 @@ impl Spec {
     /// `value`, its `$ref`s followed within this spec.
     pub fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
         resolve(&self.doc, value)
+    }
+
+    /// The server a client uses unless told another: the first whose URL
+    /// has no variables. One with variables (a customer's own host, as
+    /// Luware's `https://{host}`) must be given.
+    pub fn default_server(&self) -> Option<&str> {
+        let servers = self.doc.get("servers").and_then(Value::as_array).into_iter().flatten();
+        let fixed = servers.filter(|server| server.get("variables").is_none());
+        fixed.filter_map(|server| server.get("url")?.as_str()).next()
     }
 
     /// The operation whose `operationId` is `id`.
@@ -824,13 +875,74 @@ fn security_schemes(doc: &Value) -> Result<Vec<SecurityScheme>, ModelError> {
         };
         let (cli_flag, cli_env) = scheme_cli(scheme.get("x-cli"), &at.child(Some("x-cli"), "x-cli"))?;
         // The first paragraph: what the credential is, as help text says it.
-        let description = scheme.get("description").and_then(Value::as_str).and_then(|text| {
-            let first = text.trim().split("\n\n").next()?.split_whitespace().collect::<Vec<_>>().join(" ");
-            (!first.is_empty()).then_some(first)
-        });
-        schemes.push(SecurityScheme { name: name.clone(), carrier, description, cli_flag, cli_env });
+        let description = first_paragraph(scheme);
+        let token = token_source(scheme.get("x-token"), &at.child(Some("x-token"), "x-token"))?;
+        if token.is_some() && carrier != Carrier::Authorization("bearer".into()) {
+            return Err(at.error("x-token is for a bearer scheme"));
+        }
+        schemes.push(SecurityScheme { name: name.clone(), carrier, description, cli_flag, cli_env, token });
     }
     Ok(schemes)
+}
+
+/// The first paragraph of `node`'s `description`, on one line.
+fn first_paragraph(node: &Value) -> Option<String> {
+    let text = node.get("description")?.as_str()?;
+    let first = text.trim().split("\n\n").next()?.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!first.is_empty()).then_some(first)
+}
+
+/// `x-token: {operation, token, expires-in?, lifetime?}`; its fields are
+/// the operation's, read once the operations are (see [`token_fields`]).
+fn token_source(value: Option<&Value>, at: &At) -> Result<Option<TokenSource>, ModelError> {
+    let Some(value) = value else { return Ok(None) };
+    if let Some(key) = unknown_key(value, &["operation", "token", "expires-in", "lifetime"]) {
+        return Err(at.error(format!("unknown key {key:?} (known: operation, token, expires-in, lifetime, x-*)")));
+    }
+    let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
+    let pointer = |key: &str| match text(key) {
+        Some(p) if !p.starts_with('/') => Err(at.error(format!("`{key}` must be a JSON pointer (/access_token)"))),
+        p => Ok(p),
+    };
+    let lifetime = match value.get("lifetime") {
+        None => None,
+        Some(v) => Some(v.as_u64().filter(|s| *s > 0).ok_or_else(|| at.error("`lifetime` must be positive seconds"))?),
+    };
+    Ok(Some(TokenSource {
+        operation: text("operation").ok_or_else(|| at.error("`operation` must name the token's operation"))?,
+        token: pointer("token")?.ok_or_else(|| at.error("`token` must say where the answer holds it"))?,
+        expires_in: pointer("expires-in")?,
+        lifetime,
+        fields: Vec::new(),
+        form: false,
+    }))
+}
+
+/// The fields of `source`'s operation's body: an object's properties.
+fn token_fields(
+    doc: &Value,
+    source: &mut TokenSource,
+    operations: &[Operation],
+    place: &str,
+) -> Result<(), ModelError> {
+    let at = At::new(place, "#/components/securitySchemes");
+    let op = operations.iter().find(|op| op.id == source.operation);
+    let op = op.ok_or_else(|| at.error(format!("no operation {:?}", source.operation)))?;
+    let media = op.request_body.as_ref().and_then(|body| body.content.first());
+    let media = media.ok_or_else(|| at.error(format!("{} has no request body", op.id)))?;
+    source.form = media.name.starts_with("application/x-www-form-urlencoded");
+    let properties = resolve(doc, &media.schema).get("properties").and_then(Value::as_object);
+    for (name, property) in properties.into_iter().flatten() {
+        let property = resolve(doc, property);
+        let field = |key: &str| property.get(key).and_then(Value::as_str);
+        source.fields.push(TokenField {
+            name: name.clone(),
+            secret: field("format") == Some("password"),
+            number: matches!(field("type"), Some("integer" | "number")),
+            description: first_paragraph(property),
+        });
+    }
+    Ok(())
 }
 
 /// `x-cli` on a security scheme: `{flag?, env?}`, each a text.

@@ -678,3 +678,32 @@ async fn a_numbered_page_says_its_number_where_its_parameter_is_named() {
     );
     assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
 }
+
+/// A token an operation gives (`x-token`) works with the generic store
+/// alone: Luware's spec served without its emulator gives the token it takes
+/// for the fields it exports (and a 401 for others), and the client fetches
+/// it once, then sends it on every call.
+#[tokio::test]
+async fn a_token_the_spec_says_an_operation_gives_is_served_by_the_store() {
+    use convo_clients::luware::{Client, Credentials};
+    let spec: Value = serde_json::from_str(convo_clients::luware::SPEC_JSON).unwrap();
+    let sb = SpecSandbox::from_spec(&spec, 0, &HarnessConfig::default()).await.unwrap();
+    let credentials = |secret: &str| Credentials {
+        subscription_key: SPEC_CREDENTIAL.into(),
+        eid: 1,
+        client_id: SPEC_CREDENTIAL.into(),
+        client_secret: secret.into(),
+    };
+    let client = Client::builder(sb.base_url(), credentials(SPEC_CREDENTIAL)).build().unwrap();
+    let filters = convo_clients::luware::Filters::new().to_json();
+    let page = client.search_conversations().filters(filters).limit(std::num::NonZeroU32::new(5).unwrap()).send().await;
+    assert!(page.is_ok(), "{page:?}");
+    client.get_conversation().ccdr_id("c1").send().await.unwrap();
+    let tokens = sb.requests().iter().filter(|r| r.path.ends_with("/auth/token")).count();
+    assert_eq!(tokens, 1, "one token for both calls: {:?}", sb.requests());
+
+    let refused = Client::builder(sb.base_url(), credentials("wrong password")).build().unwrap();
+    let err = refused.authenticate().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err}");
+    assert!(!format!("{err}{err:?}").contains("wrong password"), "{err:?}");
+}

@@ -59,6 +59,11 @@ impl Needed {
         value
     }
 
+    /// Whether nothing is missing.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The error naming every missing setting.
     pub fn failure(&self) -> Failure {
         match self.0.as_slice() {
@@ -485,10 +490,10 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
     Ok(())
 }
 
-/// The first server of `api`'s spec, its variables at their defaults.
+/// The server `api`'s spec gives a client unless told another.
 fn default_server(api: &str) -> Option<String> {
     let (_, spec) = crate::APIS.iter().find(|(name, _)| *name == api)?;
-    convo_clients::spec::model::Spec::from_json(spec).ok()?.servers.into_iter().next()
+    convo_clients::spec::model::Spec::from_json(spec).ok()?.default_server().map(str::to_owned)
 }
 
 /// Whether `arg`'s help names `url` as its default.

@@ -45,7 +45,21 @@ pub(crate) struct Settings {
     login: Option<String>,
 }
 
-api_settings!(Settings, "liveperson", urls: [base_url, bot_domain, csds_base_url]);
+impl config::ApiSettings for Settings {
+    const API: &'static str = "liveperson";
+
+    fn urls(&self) -> Vec<Option<&str>> {
+        vec![self.base_url.as_deref(), self.bot_domain.as_deref(), self.csds_base_url.as_deref()]
+    }
+}
+
+/// The base URL only (without userinfo): the rest are secrets.
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
+        f.debug_struct("Settings").field("base_url", &base_url).finish_non_exhaustive()
+    }
+}
 
 // None: every command of this API is one of its spec's operations (`send`,
 // `ttr`, `commands` … are their `x-cli` names; `--wait` is getCommand's `x-wait`).

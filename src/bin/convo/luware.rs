@@ -8,45 +8,21 @@ use clap::{Subcommand, ValueEnum};
 use convo_clients::Error;
 use convo_clients::luware::types::SortOrder;
 use convo_clients::luware::{
-    Client, Credentials, DEFAULT_TRANSCRIPT_CONCURRENCY, Filter, Filters, SearchRequest, Transcript, decode_vtr, write_vtr_json,
+    Client, DEFAULT_TRANSCRIPT_CONCURRENCY, Filter, Filters, SearchRequest, Transcript, decode_vtr, write_vtr_json,
 };
 use futures::StreamExt;
-use convo_clients::ClientConfig;
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox, LuwareState};
-use serde::Deserialize;
 use serde_json::json;
 
 use crate::export::{ResumeArgs, as_is};
 use crate::output::{columns, OutputFormat, RecordWriter};
-use crate::connect::OwnApi;
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
-use crate::{Context, Failure, config};
+use crate::{Context, Failure};
 
-pub type Args = crate::connect::Args<Settings, LuwareCommand>;
-
-// The API's connection settings, global to its subcommands (the generated
-// operation commands read them too).
-#[derive(clap::Args, Default, Deserialize)]
-pub(crate) struct Settings {
-    /// Base URL of the Luware tenant, e.g. https://example.luware.com.
-    #[arg(long, global = true, env = "LUWARE_BASE_URL")]
-    base_url: Option<String>,
-    /// API subscription key (Ocp-Apim-Subscription-Key). Prefer the environment.
-    #[arg(long, global = true, env = "LUWARE_SUBSCRIPTION_KEY", hide_env_values = true)]
-    subscription_key: Option<String>,
-    /// Environment identifier (EID).
-    #[arg(long, global = true, env = "LUWARE_EID")]
-    eid: Option<i64>,
-    /// API username.
-    #[arg(long, global = true, env = "LUWARE_CLIENT_ID")]
-    client_id: Option<String>,
-    /// API password. Prefer the environment.
-    #[arg(long, global = true, env = "LUWARE_CLIENT_SECRET", hide_env_values = true)]
-    client_secret: Option<String>,
-}
-
-api_settings!(Settings, "luware", urls: [base_url]);
+// Its settings are its spec's: the base URL, the `subscriptionKey` scheme's
+// key, and the fields of `requestToken`, which gives the `bearerToken` (`x-token`).
+pub type Args = crate::connect::Args<crate::spec_api::Settings<Client, LuwareState>, LuwareCommand>;
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LuwareCommand {
@@ -229,35 +205,6 @@ pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> R
     }
 }
 
-impl OwnApi for Settings {
-    type Emulator = LuwareState;
-    type Client = Client;
-
-    /// Every setting is needed: the missing ones are named together.
-    fn client(&self, config: ClientConfig) -> Result<Client, Failure> {
-        let s = self;
-        let mut needed = config::Needed::default();
-        let given = (
-            needed.take(s.base_url.clone(), "LUWARE_BASE_URL", "--base-url"),
-            needed.take(s.subscription_key.clone(), "LUWARE_SUBSCRIPTION_KEY", "--subscription-key"),
-            needed.take(s.eid, "LUWARE_EID", "--eid"),
-            needed.take(s.client_id.clone(), "LUWARE_CLIENT_ID", "--client-id"),
-            needed.take(s.client_secret.clone(), "LUWARE_CLIENT_SECRET", "--client-secret"),
-        );
-        let (Some(base_url), Some(subscription_key), Some(eid), Some(client_id), Some(client_secret)) = given else {
-            return Err(needed.failure());
-        };
-        let subscription_key = subscription_key.into();
-        let credentials = Credentials { subscription_key, eid, client_id, client_secret: client_secret.into() };
-        Ok(Client::builder(base_url, credentials).config(config).build()?)
-    }
-
-    fn sandboxed(sandbox: &LuwareSandbox, config: ClientConfig) -> Result<Client, Failure> {
-        Ok(Client::builder(sandbox.base_url(), sandbox.credentials()).config(config).build()?)
-    }
-
-}
-
 /// Writes a decoded transcript as text, a line per utterance.
 fn write_text(transcript: &Transcript, mut out: impl Write) -> std::io::Result<()> {
     for utterance in transcript.utterances() {
@@ -400,12 +347,8 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
         ..LuwareConfig::default()
     };
     sandbox::serve_api("luware", options, config, |sandbox: &LuwareSandbox, out| {
+        crate::spec_api::export::<Client>(out, sandbox.base_url(), |name| sandbox.credential(name));
         let c = sandbox.credentials();
-        out.export("LUWARE_BASE_URL", sandbox.base_url())
-            .export("LUWARE_SUBSCRIPTION_KEY", c.subscription_key.expose())
-            .export("LUWARE_EID", c.eid.to_string())
-            .export("LUWARE_CLIENT_ID", c.client_id.as_str())
-            .export("LUWARE_CLIENT_SECRET", c.client_secret.expose());
         // The token form's values URL-encoded, as the vendor's example writes
         // them (`x-provenance` of the `TokenRequest` schema in specs/luware.yaml).
         let form = |v: &str| serde_urlencoded::to_string([("v", v)]).unwrap_or_default().split_off(2);

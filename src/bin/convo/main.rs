@@ -11,30 +11,6 @@
 // (and with no API at all, what would be sent or served is unused).
 #![cfg_attr(not(any(cli_own_apis, cli_generic_apis)), allow(unused_variables))]
 
-/// An API's settings struct: its name (its table in a profile, see
-/// `config::ApiSettings`), and a `Debug` that keeps secrets out: only the
-/// base URL shows, without userinfo. (For an API whose settings are not
-/// its spec's alone: `spec_api::Settings` has its own.)
-#[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(unused_macros))]
-macro_rules! api_settings {
-    ($settings:ty, $api:literal, urls: [$($url:ident),*]) => {
-        impl crate::config::ApiSettings for $settings {
-            const API: &'static str = $api;
-
-            fn urls(&self) -> Vec<Option<&str>> {
-                vec![$(self.$url.as_deref()),*]
-            }
-        }
-
-        impl std::fmt::Debug for $settings {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
-                f.debug_struct(stringify!($settings)).field("base_url", &base_url).finish_non_exhaustive()
-            }
-        }
-    };
-}
-
 mod check;
 mod config;
 mod connect;

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
 use clap::{Arg, ArgMatches, Command, FromArgMatches};
-use convo_clients::sandbox::{Emulator, HarnessConfig, SPEC_CREDENTIAL, Sandbox, SpecOnly, SpecSandbox};
+use convo_clients::sandbox::{
+    Emulator, HarnessConfig, SPEC_CREDENTIAL, Sandbox, SpecOnly, SpecSandbox, spec_token_field,
+};
 use convo_clients::spec::model;
 use convo_clients::{ClientConfig, OperationClient, Secret, SpecClient, SpecClientBuilder};
 
@@ -20,11 +22,12 @@ use crate::sandbox::{Described, ServeOptions, Served};
 use crate::{Context, Failure, config};
 
 /// One setting of an API: its clap id (also its profile key), flag,
-/// environment variable and help.
+/// environment variable and help, and whether it is a secret.
 struct Setting {
     id: String,
     env: String,
     help: String,
+    secret: bool,
 }
 
 impl Setting {
@@ -35,29 +38,51 @@ impl Setting {
     /// `--base-url`, `PETSTORE_BASE_URL`; its help names the spec's servers.
     fn base_url<C: SpecClient>() -> Self {
         let servers: &[String] = spec::<C>().map_or(&[], |spec| &spec.servers);
-        let help = match servers {
-            [] => "Base URL.".to_owned(),
-            [first] => format!("Base URL (default {first})."),
-            [first, others @ ..] => format!("Base URL (default {first}; the spec also lists {}).", others.join(", ")),
+        let default = spec::<C>().and_then(|spec| spec.default_server.as_deref());
+        let help = match (default, servers) {
+            (_, []) => "Base URL.".to_owned(),
+            // A server with variables, such as a customer's own host.
+            (None, [first, ..]) => format!("Base URL, e.g. {first}."),
+            (Some(first), [_]) => format!("Base URL (default {first})."),
+            (Some(first), others) => {
+                let others: Vec<&str> = others.iter().map(String::as_str).filter(|s| *s != first).collect();
+                format!("Base URL (default {first}; the spec also lists {}).", others.join(", "))
+            }
         };
-        Self { id: BASE_URL.into(), env: format!("{}_{BASE_URL}", C::NAME).to_ascii_uppercase(), help }
+        Self::new::<C>(BASE_URL.into(), help, false)
+    }
+
+    /// The setting `id` of `C`: `PETSTORE_<ID>` its environment variable.
+    fn new<C: SpecClient>(id: String, help: String, secret: bool) -> Self {
+        let env = format!("{}_{id}", C::NAME).to_ascii_uppercase();
+        let help = if secret { format!("{help} Prefer the environment.") } else { help };
+        Self { id, env, help, secret }
     }
 
     /// The credential of `scheme`: `petKey` of `petstore` is `--pet-key`,
     /// `PETSTORE_PET_KEY`, unless its `x-cli` says otherwise.
     fn credential<C: SpecClient>(scheme: &model::SecurityScheme) -> Self {
-        let id = scheme.setting();
-        let env = scheme.cli_env.clone().unwrap_or_else(|| format!("{}_{id}", C::NAME).to_ascii_uppercase());
         let what = scheme.description.clone();
         let what = what.unwrap_or_else(|| format!("The credential of the spec's security scheme `{}`.", scheme.name));
-        Self { id, env, help: format!("{what} Prefer the environment.") }
+        let setting = Self::new::<C>(scheme.setting(), what, true);
+        Self { env: scheme.cli_env.clone().unwrap_or(setting.env), ..setting }
+    }
+
+    /// A field of the operation that gives a scheme's token (`x-token`):
+    /// `client_secret` is `--client-secret`, `PETSTORE_CLIENT_SECRET`.
+    fn token_field<C: SpecClient>(field: &model::TokenField, scheme: &str) -> Self {
+        let what = field.description.clone().unwrap_or_else(|| format!("The {} of the {scheme} token.", field.name));
+        Self::new::<C>(model::case(&field.name, '_'), what, field.secret)
     }
 }
 
-/// What the settings need of `C`'s spec: its servers and security schemes.
+/// What the settings need of `C`'s spec: its servers (and the one used
+/// unless told), security schemes, and the schemes its operations send.
 struct SettingFacts {
     servers: Vec<String>,
+    default_server: Option<String>,
     security_schemes: Vec<model::SecurityScheme>,
+    sent: Vec<String>,
 }
 
 /// The settings' facts of `C`'s spec, read once (clap asks for the settings
@@ -67,24 +92,41 @@ fn spec<C: SpecClient>() -> Option<&'static SettingFacts> {
     static SPECS: std::sync::Mutex<BTreeMap<&str, Option<&'static SettingFacts>>> =
         std::sync::Mutex::new(BTreeMap::new());
     let parse = || {
-        let model::Spec { servers, security_schemes, .. } = model::Spec::from_json(C::SPEC_JSON).ok()?;
-        Some(&*Box::leak(Box::new(SettingFacts { servers, security_schemes })))
+        let spec = model::Spec::from_json(C::SPEC_JSON).ok()?;
+        let default_server = spec.default_server().map(str::to_owned);
+        let model::Spec { servers, security_schemes, operations, .. } = spec;
+        let mut sent: Vec<String> = operations.iter().flat_map(|op| op.first_security()).cloned().collect();
+        sent.sort();
+        sent.dedup();
+        Some(&*Box::leak(Box::new(SettingFacts { servers, default_server, security_schemes, sent })))
     };
     *SPECS.lock().ok()?.entry(C::NAME).or_insert_with(parse)
 }
 
-/// The security schemes of `C`'s spec, by name, each with its setting.
-fn schemes<C: SpecClient>() -> Vec<(String, Setting)> {
+/// The credentials of `C`'s spec, each by the name its client's builder
+/// takes (a security scheme, or a field of the operation that gives a
+/// scheme's token), with its setting and the scheme whose token it makes.
+fn credentials<C: SpecClient>() -> Vec<(String, Setting, Option<String>)> {
     let schemes: &[model::SecurityScheme] = spec::<C>().map_or(&[], |spec| &spec.security_schemes);
-    schemes.iter().map(|scheme| (scheme.name.clone(), Setting::credential::<C>(scheme))).collect()
+    let mut credentials = Vec::new();
+    for scheme in schemes {
+        credentials.push((scheme.name.clone(), Setting::credential::<C>(scheme), None));
+        for field in scheme.token.iter().flat_map(|token| &token.fields) {
+            credentials.push((
+                field.name.clone(),
+                Setting::token_field::<C>(field, &scheme.name),
+                Some(scheme.name.clone()),
+            ));
+        }
+    }
+    credentials
 }
 
 /// A builder of `C` at `base_url` with the credential `secret` gives for
-/// each scheme of its spec (none where it gives none).
+/// each name of [`credentials`] (none where it gives none).
 fn builder<C: SpecClient>(base_url: &str, secret: impl Fn(&str) -> Option<Secret>) -> SpecClientBuilder<C> {
-    let schemes = schemes::<C>();
-    schemes.iter().fold(C::spec_builder(base_url), |builder, (scheme, _)| match secret(scheme) {
-        Some(secret) => builder.credential(scheme, secret),
+    credentials::<C>().iter().fold(C::spec_builder(base_url), |builder, (name, _, _)| match secret(name) {
+        Some(secret) => builder.credential(name, secret),
         None => builder,
     })
 }
@@ -113,12 +155,36 @@ impl<C, E> Default for Settings<C, E> {
     }
 }
 
-/// A profile's table typed as these settings: every value a text (which
-/// `config::settings` then reads as its flag would).
-impl<'de, C, E> serde::Deserialize<'de> for Settings<C, E> {
+/// A profile's table typed as these settings: a secret a text, the others
+/// a text or a whole number (which `config::settings` then reads as their
+/// flags would).
+impl<'de, C: SpecClient, E> serde::Deserialize<'de> for Settings<C, E> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        <BTreeMap<String, String> as serde::Deserialize>::deserialize(deserializer)?;
-        Ok(Self::default())
+        deserializer.deserialize_map(Profile(PhantomData))
+    }
+}
+
+/// Reads a profile's table for [`Settings`].
+struct Profile<C, E>(PhantomData<fn() -> (C, E)>);
+
+impl<'de, C: SpecClient, E> serde::de::Visitor<'de> for Profile<C, E> {
+    type Value = Settings<C, E>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a table of settings")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let secrets: Vec<String> =
+            credentials::<C>().into_iter().filter(|(_, s, _)| s.secret).map(|(_, s, _)| s.id).collect();
+        while let Some(key) = map.next_key::<String>()? {
+            if secrets.contains(&key) {
+                map.next_value::<String>()?;
+            } else if !matches!(map.next_value()?, toml::Value::String(_) | toml::Value::Integer(_)) {
+                return Err(serde::de::Error::custom(format!("{key}: expected a text or a whole number")));
+            }
+        }
+        Ok(Settings::default())
     }
 }
 
@@ -137,14 +203,14 @@ impl<C: SpecClient, E> clap::Args for Settings<C, E> {
         let base_url = Setting::base_url::<C>();
         let arg = Arg::new(BASE_URL).long("base-url").value_name("URL").global(true).env(base_url.env);
         let mut command = command.arg(arg.help(base_url.help));
-        for (_, setting) in schemes::<C>() {
+        for (_, setting, _) in credentials::<C>() {
             command = command.arg(
                 Arg::new(setting.id.clone())
                     .long(setting.flag())
-                    .value_name("SECRET")
+                    .value_name(if setting.secret { "SECRET" } else { "VALUE" })
                     .global(true)
                     .env(setting.env)
-                    .hide_env_values(true)
+                    .hide_env_values(setting.secret)
                     .help(setting.help),
             );
         }
@@ -169,9 +235,9 @@ impl<C: SpecClient, E> FromArgMatches for Settings<C, E> {
         if let Some(url) = value(BASE_URL) {
             self.base_url = Some(url);
         }
-        for (scheme, setting) in schemes::<C>() {
+        for (name, setting, _) in credentials::<C>() {
             if let Some(secret) = value(&setting.id) {
-                self.credentials.insert(scheme, secret);
+                self.credentials.insert(name, secret);
             }
         }
         Ok(())
@@ -180,23 +246,33 @@ impl<C: SpecClient, E> FromArgMatches for Settings<C, E> {
 
 impl<C: SpecClient, E> Settings<C, E> {
     /// The client the settings describe, at the spec's first server unless
-    /// they name a base URL. The spec may offer its schemes as
-    /// alternatives: one credential will do.
+    /// they name a base URL. Each scheme the spec's operations send is
+    /// needed: its credential, or, for a token an operation gives, all of
+    /// that operation's fields. What is missing is named at once.
     fn build(&self, config: ClientConfig) -> Result<C, Failure> {
-        let schemes = schemes::<C>();
+        let credentials = credentials::<C>();
         let mut needed = config::Needed::default();
-        let server = || spec::<C>().and_then(|spec| spec.servers.first().cloned());
+        let server = || spec::<C>().and_then(|spec| spec.default_server.clone());
         let base_url =
             needed.take(self.base_url.clone().or_else(server), leak(Setting::base_url::<C>().env), "--base-url");
-        if self.credentials.is_empty() {
-            for (_, setting) in &schemes {
+        let sent: &[String] = spec::<C>().map_or(&[], |spec| &spec.sent);
+        let given = |name: &str| self.credentials.contains_key(name);
+        for (name, setting, token_of) in &credentials {
+            let missing = match token_of {
+                Some(scheme) => sent.contains(scheme) && !given(scheme) && !given(name),
+                None => {
+                    let made = || credentials.iter().any(|(_, _, of)| of.as_ref() == Some(name));
+                    sent.contains(name) && !given(name) && !made()
+                }
+            };
+            if missing {
                 needed.take(None::<()>, leak(setting.env.clone()), leak(format!("--{}", setting.flag())));
             }
         }
-        let Some(base_url) = base_url.filter(|_| schemes.is_empty() || !self.credentials.is_empty()) else {
+        let Some(base_url) = base_url.filter(|_| needed.is_empty()) else {
             return Err(needed.failure());
         };
-        let builder = builder::<C>(&base_url, |scheme| self.credentials.get(scheme).map(|s| s.as_str().into()));
+        let builder = builder::<C>(&base_url, |name| self.credentials.get(name).map(|s| s.as_str().into()));
         Ok(builder.config(config).build()?)
     }
 }
@@ -220,11 +296,18 @@ impl<C: SpecClient + Typed, E: Emulator<Config: Default>> OwnApi for Settings<C,
 /// each scheme's credential, as `secret` gives it.
 pub fn export<C: SpecClient>(out: &mut Described, base_url: String, secret: impl Fn(&str) -> Option<Secret>) {
     out.export(leak(Setting::base_url::<C>().env), base_url);
-    for (scheme, setting) in schemes::<C>() {
-        if let Some(secret) = secret(&scheme) {
+    for (name, setting, _) in credentials::<C>() {
+        if let Some(secret) = secret(&name) {
             out.export(leak(setting.env), secret.expose());
         }
     }
+}
+
+/// What the generic sandbox takes for the credential `name` of `C`.
+fn spec_sandbox_credential<C: SpecClient>(name: &str) -> Option<Secret> {
+    let schemes: &[model::SecurityScheme] = spec::<C>().map_or(&[], |spec| &spec.security_schemes);
+    let mut fields = schemes.iter().flat_map(|scheme| scheme.token.iter().flat_map(|token| &token.fields));
+    Some(fields.find(|field| field.name == name).map_or(SPEC_CREDENTIAL, spec_token_field).into())
 }
 
 /// Every command of such an API is one of its spec's operations (or `check`).
@@ -240,7 +323,7 @@ async fn connect<C: SpecClient>(
 ) -> Result<(C, Option<SpecSandbox>), Failure> {
     if context.sandbox && !crate::connect::served(&config::ApiSettings::urls(settings)) {
         let sandbox = start_spec(C::SPEC_JSON).await?;
-        let builder = builder::<C>(&sandbox.base_url(), |_| Some(SPEC_CREDENTIAL.into()));
+        let builder = builder::<C>(&sandbox.base_url(), spec_sandbox_credential::<C>);
         return Ok((builder.config(context.client_config.clone()).build()?, Some(sandbox)));
     }
     Ok((settings.build(context.client_config.clone())?, None))
@@ -256,7 +339,7 @@ pub async fn send_operation<C: SpecClient + OperationClient + Sync>(call: Call<'
 /// URL and a credential for each scheme (the one it accepts).
 pub async fn serve<C: SpecClient>(options: &ServeOptions) -> Result<Served, Failure> {
     serve_spec(C::NAME, options, C::SPEC_JSON, |sandbox, out| {
-        export::<C>(out, sandbox.base_url(), |_| Some(SPEC_CREDENTIAL.into()));
+        export::<C>(out, sandbox.base_url(), spec_sandbox_credential::<C>);
         // A few ids of each paged collection, to try commands on.
         let spec = model::Spec::from_json(C::SPEC_JSON).ok();
         for op in spec.iter().flat_map(|spec| &spec.operations).filter(|op| op.paging.is_some()) {

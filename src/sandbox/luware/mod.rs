@@ -87,6 +87,18 @@ super::emulator! {
 
     const SCHEMES: &'static [(&'static str, super::Check<Self>)] =
         &[("subscriptionKey", check_subscription_key), ("bearerToken", check_token)];
+
+    /// The subscription key, and the token form's fields (the bearer token is fetched).
+    fn credential(&self, name: &str) -> Option<crate::Secret> {
+        let c = &self.config.credentials;
+        match name {
+            "subscriptionKey" => Some(c.subscription_key.clone()),
+            "eid" => Some(c.eid.to_string().into()),
+            "client_id" => Some(c.client_id.as_str().into()),
+            "client_secret" => Some(c.client_secret.clone()),
+            _ => None,
+        }
+    }
 }
 
 impl Sandbox<LuwareState> {
@@ -405,12 +417,15 @@ async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String
         return Err(error(StatusCode::NOT_FOUND, "no speech analytics output for this conversation"));
     }
     let name = format!("{}.vtr", c.ccdr_id);
-    let cached = state.last_vtr.lock().ok().and_then(|last| last.as_ref().filter(|(i, _)| *i == index).map(|(_, z)| z.clone()));
+    let cached =
+        state.last_vtr.lock().ok().and_then(|last| last.as_ref().filter(|(i, _)| *i == index).map(|(_, z)| z.clone()));
     let zip = match cached {
         Some(zip) => zip,
         None => {
             let transcript = data::transcript(state.seed, index, &c, state.config.transcript_utterances);
-            let zip = Bytes::from(encode_vtr(&transcript, &name).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?);
+            let zip = Bytes::from(
+                encode_vtr(&transcript, &name).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
+            );
             if let Ok(mut last) = state.last_vtr.lock() {
                 *last = Some((index, zip.clone()));
             }
@@ -427,11 +442,7 @@ async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String
         .into_response())
 }
 
-async fn metadata(
-    State(state): State<Arc<LuwareState>>,
-    Path(ccdr_id): Path<String>,
-    body: Bytes,
-) -> Answer {
+async fn metadata(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String>, body: Bytes) -> Answer {
     let index = find(&state, &ccdr_id)?;
     let request: MetadataRequest = json_body(&body)?;
     check_template(&request)?;
@@ -466,11 +477,7 @@ fn check_template(request: &MetadataRequest) -> Result<(), ApiError> {
     }
 }
 
-async fn label(
-    State(state): State<Arc<LuwareState>>,
-    Path(ccdr_id): Path<String>,
-    body: Bytes,
-) -> Answer {
+async fn label(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String>, body: Bytes) -> Answer {
     let index = find(&state, &ccdr_id)?;
     // The body is "not mandatory" (the description of `addLabel`
     // in specs/luware.yaml): without one, or without a
@@ -489,10 +496,7 @@ async fn label(
     Ok(axum::Json(json!({ "ccdrId": ccdr_id, "labelId": label_id })).into_response())
 }
 
-async fn control(
-    State(state): State<Arc<LuwareState>>,
-    Path((ccdr_id, action)): Path<(String, String)>,
-) -> Answer {
+async fn control(State(state): State<Arc<LuwareState>>, Path((ccdr_id, action)): Path<(String, String)>) -> Answer {
     let index = find(&state, &ccdr_id)?;
     let action = match action.parse::<ControlAction>() {
         Ok(a) => a,

@@ -45,4 +45,3 @@ fn write_single_entry(
     write(&mut zip)?;
     Ok(zip.finish().map_err(zip_error)?.into_inner())
 }
-

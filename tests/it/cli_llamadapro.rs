@@ -495,6 +495,54 @@ fn bulk_counts_that_read_otherwise_are_a_warning() {
     assert!(err.contains("warning: the server's counts (successful 1, warnings 1"), "{err}");
 }
 
+/// `contacts search` is the spec's `searchContacts` under its `x-cli` name:
+/// `--filter` and `--sort` build the body's lists (a sort's direction left
+/// out is `asc`), the free text goes in place, and `--all` walks the pages
+/// by the body's `pageToken` with the same filters and sort.
+#[test]
+fn contacts_search_filters_sorts_and_walks_every_page() {
+    let sotos = |extra: &[&str]| {
+        let args = [&["contacts", "search", "--filter", "lastName:eq:Soto", "--page-size", "3"][..], extra].concat();
+        lines(&ok(sandboxed(&args)))
+    };
+    let names = |found: &[Value]| -> Vec<String> {
+        found.iter().map(|c| c["firstName"].as_str().unwrap().to_owned()).collect()
+    };
+    let all = sotos(&["--sort", "firstName:DESC", "--all"]);
+    assert!(all.len() > 3 && all.iter().all(|c| c["lastName"] == "Soto"), "more than a page, each a Soto: {all:?}");
+    let desc = names(&all);
+    assert!(desc.windows(2).all(|w| w[0] >= w[1]), "sorted across pages: {desc:?}");
+    let asc = names(&sotos(&["--sort", "firstName", "--all"]));
+    assert!(asc.windows(2).all(|w| w[0] <= w[1]) && asc.len() == desc.len(), "{asc:?}");
+    let ids = |found: Vec<Value>| found.iter().map(|c| c["id"].clone()).collect::<std::collections::HashSet<_>>();
+    assert_eq!(ids(all.clone()).len(), all.len(), "every match once");
+
+    // One page: its records, and the flag that asks for the next.
+    let page = sandboxed(&["contacts", "search", "--filter", "lastName:eq:Soto", "--page-size", "3"]);
+    assert_eq!(lines(&ok(page.clone())).len(), 3);
+    assert!(stderr(&page).contains("--all prints every page (or --page-token "), "{}", stderr(&page));
+    // The free text in place is the body's `search`.
+    let texts = lines(&ok(sandboxed(&["contacts", "search", "soto", "--all"])));
+    assert_eq!(ids(texts), ids(all.clone()));
+    // A value may hold the separator.
+    assert!(ok(sandboxed(&["contacts", "search", "--filter", "addresses.address:eq:+56 9:1"])).is_empty());
+    // OR-joined conditions come from --json-body.
+    let either = r#"{"filters": [{"field": "lastName", "operator": "eq", "value": "Soto"},
+        {"field": "lastName", "operator": "eq", "value": "Contreras", "or": true}]}"#;
+    let found = lines(&ok(sandboxed(&["contacts", "search", "--json-body", either, "--all"])));
+    assert!(found.len() > all.len() && found.iter().any(|c| c["lastName"] == "Contreras"), "{found:?}");
+
+    for (args, says) in [
+        (&["contacts", "search", "--filter", "lastName:soto"][..], "expected FIELD:OPERATOR:VALUE"),
+        (&["contacts", "search", "--sort", "colour"], "is not one of id, createdAt"),
+        (&["contacts", "search", "--all", "--page-token", "t"], "cannot be used with"),
+    ] {
+        let out = sandboxed(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
+}
+
 /// The search's operation command walks its pages by the body's `pageToken`
 /// (the spec's `x-body` paging): every contact once.
 #[test]

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::Failure;
 use crate::files::Lock;
-use crate::output::{RecordWriter, progress, show_progress};
+use crate::output::{RecordWriter, progress};
 
 /// Where an `--all` export starts, and where it keeps its place.
 #[derive(clap::Args, Debug, Clone, Default)]
@@ -86,26 +86,8 @@ impl Drop for Held {
     }
 }
 
-/// How many records an export from the start will write, for its progress
-/// bar, by the request `count` makes (the list's first page, asked for its
-/// total: LlamadaPro's `includeTotalCount`). Asked only when a bar will be
-/// drawn and the export starts at the beginning; if the count fails, the
-/// export shows a spinner instead (the export itself reports errors).
-#[cfg_attr(not(feature = "llamadapro"), allow(dead_code))]
-pub async fn total<F>(resume: &ResumeArgs, count: impl FnOnce() -> F) -> Option<u64>
-where
-    F: std::future::Future<Output = convo_clients::Result<Option<u64>>>,
-{
-    let resuming = resume.resume.is_some() || resume.checkpoint.as_deref().is_some_and(Path::exists);
-    if resuming || !show_progress() {
-        return None;
-    }
-    count().await.ok().flatten()
-}
-
 /// Writes every item of `stream` as the record `to_record` makes of it
-/// (`what` names them for the progress line, with a bar when the `total`
-/// is known and a spinner otherwise), from the place `resume`
+/// (`what` names them for the progress spinner), from the place `resume`
 /// gives, flushing the output after every page (the next page is fetched
 /// meanwhile). If the stream fails, the records that arrived are written,
 /// the place is saved or printed, and the error is returned.
@@ -114,7 +96,6 @@ pub async fn all<T: Serialize + Send + 'static, R: Serialize>(
     resume: &ResumeArgs,
     writer: &mut RecordWriter<impl Write>,
     what: &str,
-    total: Option<u64>,
     mut to_record: impl FnMut(T) -> Result<R, Failure>,
 ) -> Result<(), Failure> {
     let start = match &resume.checkpoint {
@@ -125,7 +106,7 @@ pub async fn all<T: Serialize + Send + 'static, R: Serialize>(
         Some(token) => stream.resume(&token)?,
         None => stream,
     };
-    let bar = progress(total, what);
+    let bar = progress(None, what);
     let mut delivered = 0u64;
     while let Some(record) = stream.next().await {
         let record = match record {

@@ -1,24 +1,19 @@
 //! `convo llamadapro …`: the LlamadaPro public API (beta): the flows one
-//! call cannot do (the contact search's filters and body paging, the bulk
-//! reports, an upload from a local file). Every other command is the spec's
-//! operation under its `x-cli` name. Ids print as integers.
+//! call cannot do (the bulk reports, an upload from a local file). Every
+//! other command is the spec's operation under its `x-cli` name. Ids print
+//! as integers.
 
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use convo_clients::ItemStream;
 use convo_clients::llamadapro::types;
-use convo_clients::llamadapro::types::{
-    BulkIssue, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams, ContactSearchRequest,
-    SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SearcherDocumentSearchSortField,
-};
-use convo_clients::llamadapro::{BulkOutcome, Client, SortBy};
+use convo_clients::llamadapro::types::{BulkIssue, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams};
+use convo_clients::llamadapro::{BulkOutcome, Client};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox, LlamadaProState};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use crate::output::{Column, columns, OutputFormat, RecordWriter, write_one};
+use crate::output::{OutputFormat, RecordWriter, columns, write_one};
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::{Context, Failure};
 
@@ -27,9 +22,6 @@ pub type Args = crate::connect::Args<crate::spec_api::Settings<Client, LlamadaPr
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum LlamadaProCommand {
-    /// Contacts and the contact search.
-    #[command(subcommand)]
-    Contacts(ContactsCommand),
     /// Funnel conversations, one at a time or in bulk.
     #[command(subcommand)]
     Conversations(ConversationsCommand),
@@ -44,47 +36,6 @@ pub(crate) struct JsonArg {
     /// The request body as JSON, or a file of it (`-` reads stdin); flags override its fields.
     #[arg(long = "json-body", alias = "json", value_name = "FILE")]
     json: Option<String>,
-}
-
-/// How much of a list to print.
-#[derive(Debug, clap::Args)]
-pub(crate) struct PageArgs {
-    /// Follow every page to the end, printing as they arrive.
-    #[arg(long, conflicts_with = "page_token")]
-    all: bool,
-    #[command(flatten)]
-    resume: crate::export::ResumeArgs,
-    /// The page to print: a nextPageToken from an earlier page (printed on stderr).
-    #[arg(long)]
-    page_token: Option<String>,
-}
-
-#[derive(Debug, Subcommand)]
-pub(crate) enum ContactsCommand {
-    /// Search contacts: free text, conditions, sort; archived ones with --include-archived.
-    Search {
-        /// Free text.
-        text: Option<String>,
-        /// FIELD:OPERATOR:VALUE, OPERATOR eq or contains, e.g. addresses.address:eq:+56912345678 or
-        /// lastName:contains:soto; repeat to AND them.
-        #[arg(long = "filter", alias = "where", value_name = "FIELD:OP:VALUE", value_parser = parse_condition)]
-        conditions: Vec<SearcherDocumentSearchFilter>,
-        /// Join the filters with OR instead of AND.
-        #[arg(long)]
-        any: bool,
-        /// Sort as FIELD[:asc|desc]; repeat for more keys. FIELD is a field of the contact by its
-        /// JSON name, e.g. createdAt, firstName, lastName. The direction defaults to asc.
-        #[arg(long = "sort", value_name = "FIELD[:asc|desc]", value_parser = parse_sort)]
-        sort: Vec<SortBy>,
-        /// Results per page.
-        #[arg(long, alias = "size", value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-        page_size: Option<u32>,
-        /// Include archived contacts.
-        #[arg(long)]
-        include_archived: bool,
-        #[command(flatten)]
-        page: PageArgs,
-    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,38 +87,6 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
     }
 }
 
-fn parse_condition(text: &str) -> Result<SearcherDocumentSearchFilter, String> {
-    let mut parts = text.splitn(3, ':');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(field), Some(op), Some(value)) if !field.is_empty() && !op.is_empty() => {
-            Ok(SearcherDocumentSearchFilter::with_operator(field, op, value))
-        }
-        _ => Err(format!("{text:?} is not FIELD:OPERATOR:VALUE (e.g. lastName:contains:soto)")),
-    }
-}
-
-/// `FIELD[:asc|desc]`; the API's own `FIELD=DIRECTION` is accepted too.
-fn parse_sort(text: &str) -> Result<SortBy, String> {
-    let wire = match text.split_once(':') {
-        Some((field, direction)) => format!("{field}={direction}"),
-        None => text.to_string(),
-    };
-    wire.parse().map_err(|e: convo_clients::llamadapro::InputError| e.to_string())
-}
-
-
-fn put<T: Serialize>(map: &mut Map<String, Value>, key: &str, value: &Option<T>) {
-    if let Some(v) = value.as_ref().and_then(|v| serde_json::to_value(v).ok()) {
-        map.insert(key.into(), v);
-    }
-}
-
-fn put_pairs(map: &mut Map<String, Value>, key: &str, pairs: &[(String, String)]) {
-    if !pairs.is_empty() {
-        let object = pairs.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
-        map.insert(key.into(), Value::Object(object));
-    }
-}
 
 /// The JSON `--json-body` gives: written out, or a file's (`-` for stdin).
 fn read_json(source: &str) -> Result<Value, Failure> {
@@ -191,106 +110,12 @@ fn body<T: DeserializeOwned>(what: &str, json: &JsonArg, flags: Map<String, Valu
         .map_err(|e| usage(format!("{what}: {e} (set it with a flag or --json-body)")))
 }
 
-fn record(value: &impl Serialize) -> Result<Value, Failure> {
-    Ok(crate::output::integral(serde_json::to_value(value).map_err(std::io::Error::other)?))
-}
-
-/// Prints one record (json by default).
-fn print_one(context: &Context, columns: &'static [Column], value: &impl Serialize) -> Result<(), Failure> {
-    let out = std::io::stdout().lock();
-    write_one(context.output.unwrap_or(OutputFormat::Json), columns, &record(value)?, out)?;
-    Ok(())
-}
-
-/// Prints one page, and the next page's token on stderr.
-fn print_page<T: Serialize>(
-    context: &Context,
-    columns: &'static [Column],
-    items: Vec<T>,
-    next: Option<String>,
-) -> Result<(), Failure> {
-    let mut writer =
-        RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), columns, std::io::stdout().lock());
-    for item in &items {
-        writer.write(&record(item)?)?;
-    }
-    writer.finish()?;
-    if let Some(token) = next.filter(|t| !t.is_empty()) {
-        crate::output::note(format_args!("next page: --page-token {}", convo_clients::redact::escape_controls(&token)));
-    }
-    Ok(())
-}
-
-/// Prints every item of a stream as it arrives (`--all`).
-async fn print_all<T: Serialize + Send + 'static>(
-    context: &Context,
-    columns: &'static [Column],
-    stream: ItemStream<T>,
-    resume: &crate::export::ResumeArgs,
-    total: Option<u64>,
-) -> Result<(), Failure> {
-    let mut writer =
-        RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), columns, std::io::stdout().lock());
-    crate::export::all(stream, resume, &mut writer, "records", total, |item| record(&item)).await?;
-    writer.finish()?;
-    Ok(())
-}
-
-const SEARCH_COLUMNS: &str = "id:6 firstName:12 lastName:12 archivedAt:20 createdAt:20";
 const OUTCOME_COLUMNS: &str = "index:5 outcome:9 id:6 field:12 code:14 message:50";
 const MEDIA_COLUMNS: &str = "fileId:18 mediaId:16 fileName:20 contentType:16 size:8";
 pub async fn run(client: Client, command: LlamadaProCommand, context: &Context) -> Result<(), Failure> {
     match command {
-        LlamadaProCommand::Contacts(command) => contacts(&client, command, context).await,
         LlamadaProCommand::Conversations(command) => conversations(&client, command, context).await,
         LlamadaProCommand::Messages(command) => messages(&client, command, context).await,
-    }
-}
-
-async fn contacts(client: &Client, command: ContactsCommand, context: &Context) -> Result<(), Failure> {
-    match command {
-        ContactsCommand::Search { text, conditions, any, sort, page_size, include_archived, page } => {
-            let filters =
-                conditions.into_iter().enumerate().map(|(i, c)| if any && i > 0 { c.or() } else { c }).collect();
-            let sort = sort
-                .iter()
-                .map(|s| {
-                    let field: SearcherDocumentSearchSortField = s.field().parse().map_err(|_| {
-                        usage(format!(
-                            "--sort {}: a search sorts by id, createdAt, updatedAt, firstName, lastName, archivedAt \
-                             or eventTimestamp",
-                            s.field()
-                        ))
-                    })?;
-                    Ok(SearcherDocumentSearchSort { field: Some(field), direction: Some(s.direction().clone()) })
-                })
-                .collect::<Result<Vec<_>, Failure>>()?;
-            let request = ContactSearchRequest {
-                search: text,
-                filters,
-                sort,
-                size: page_size.and_then(std::num::NonZeroU32::new),
-                page_token: page.page_token,
-                include_archived: include_archived.then_some(true),
-                include_total_count: None,
-            };
-            if page.all {
-                let total = crate::export::total(&page.resume, || async {
-                    let one = ContactSearchRequest {
-                        size: std::num::NonZeroU32::new(1),
-                        include_total_count: Some(true),
-                        ..request.clone()
-                    };
-                    let first = client.search_contacts().body(one).send().await?.into_inner();
-                    // A count of records: a whole number, whatever its JSON form.
-                    Ok(first.total_count.filter(|n| n.is_finite() && *n >= 0.0).map(|n| n as u64))
-                })
-                .await;
-                return print_all(context, columns(SEARCH_COLUMNS), client.contact_search(request), &page.resume, total).await;
-            }
-            let p = send(client.search_contacts().body(request).send()).await?;
-            print_page(context, columns(SEARCH_COLUMNS), p.items, p.next_page_token)
-        }
     }
 }
 
@@ -299,13 +124,13 @@ async fn conversations(client: &Client, command: ConversationsCommand, context: 
         ConversationsCommand::BulkCreate { json } => {
             let items: Vec<BulkSingleConversationCreateParams> = bulk_items(&json)?;
             let batch = types::BulkConversationCreateRequest { conversations: items.clone() };
-            let result = send(client.bulk_create_conversations().body(batch).send()).await?;
+            let result = client.bulk_create_conversations().body(batch).send().await?.into_inner();
             print_outcome(context, result.pair(&items))
         }
         ConversationsCommand::BulkUpdate { json } => {
             let items: Vec<BulkSingleConversationUpdateParams> = bulk_items(&json)?;
             let batch = types::BulkConversationUpdateRequest { conversations: items.clone() };
-            let result = send(client.bulk_update_conversations().body(batch).send()).await?;
+            let result = client.bulk_update_conversations().body(batch).send().await?.into_inner();
             print_outcome(context, result.pair(&items))
         }
     }
@@ -386,33 +211,26 @@ fn counts_text(counts: &types::BulkCounts) -> String {
 async fn messages(client: &Client, command: MessagesCommand, context: &Context) -> Result<(), Failure> {
     match command {
         MessagesCommand::UploadMedia { from, file_id, file, content_type, tags, json } => {
-            let mut m = Map::new();
-            put(&mut m, "fromPhoneNumber", &from);
-            put(&mut m, "fileId", &file_id);
+            let tags: Map<String, Value> = tags.into_iter().map(|(k, v)| (k, Value::from(v))).collect();
+            let mut m = json!({"fromPhoneNumber": from, "fileId": file_id, "tags": (!tags.is_empty()).then_some(tags)});
             if let Some(path) = &file {
                 use base64::Engine;
                 let bytes = std::fs::read(path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
-                let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-                put(&mut m, "fileName", &name);
-                let kind = content_type.unwrap_or_else(|| "application/octet-stream".into());
-                m.insert("contentType".into(), json!(kind));
-                m.insert("content".into(), json!(base64::engine::general_purpose::STANDARD.encode(bytes)));
+                m["fileName"] = json!(path.file_name().map(|n| n.to_string_lossy()));
+                m["contentType"] = json!(content_type.as_deref().unwrap_or("application/octet-stream"));
+                m["content"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
             }
-            put_pairs(&mut m, "tags", &tags);
-            let upload: types::UploadMediaRequest = body("upload", &json, m)?;
-            let sent = client.upload_media().body(upload).send().await?;
-            print_one(context, columns(MEDIA_COLUMNS), &sent.into_inner())
+            // What no flag gave is left to --json-body.
+            let mut flags = m.as_object().cloned().unwrap_or_default();
+            flags.retain(|_, v| !v.is_null());
+            let upload: types::UploadMediaRequest = body("upload", &json, flags)?;
+            let sent = serde_json::to_value(client.upload_media().body(upload).send().await?.into_inner());
+            let record = crate::output::integral(sent.map_err(std::io::Error::other)?);
+            let format = context.output.unwrap_or(OutputFormat::Json);
+            Ok(write_one(format, columns(MEDIA_COLUMNS), &record, std::io::stdout().lock())?)
         }
     }
 }
-
-/// Sends a generated call; its answer's body, or the crate's error.
-async fn send<T, E>(
-    call: impl std::future::Future<Output = Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>>>,
-) -> Result<T, convo_clients::Error> {
-    Ok(call.await?.into_inner())
-}
-
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
 pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
@@ -466,7 +284,5 @@ mod tests {
         );
         std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(crate::output::integral(json!({"id": 101.0, "x": [2.5, 3.0]})), json!({"id": 101, "x": [2.5, 3]}));
-        assert!(parse_condition("addresses.address:eq:+56 9:1").is_ok());
-        assert!(parse_condition("lastName:soto").is_err());
     }
 }

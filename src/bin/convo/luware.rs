@@ -317,7 +317,7 @@ async fn list(
     let mut writer = RecordWriter::new(format, columns(CONVERSATION_COLUMNS), out);
     match all {
         Some(resume) => {
-            crate::export::all(client.search(request), &resume, &mut writer, "conversations", None, as_is).await?
+            crate::export::all(client.search(request), &resume, &mut writer, "conversations", as_is).await?
         }
         None => {
             let page = request.call(client)?.send().await?.into_inner();

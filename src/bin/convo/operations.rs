@@ -64,7 +64,6 @@ pub const FLOWS: &[Flow] = &[
     ),
     Flow::new("raia", "ask", Some("sendMessageAsync"), "--wait polls until the agent has replied"),
     Flow::new("raia", "reply", Some("getMessageResponse"), "--wait polls until the reply is done"),
-    Flow::new("llamadapro", "contacts search", Some("searchContacts"), "FIELD:OP:VALUE filters; body paging"),
     Flow::new("llamadapro", "conversations bulk-create", Some("bulkCreateConversations"), "per-item report; exit 1"),
     Flow::new("llamadapro", "conversations bulk-update", Some("bulkUpdateConversations"), "per-item report; exit 1"),
     Flow::new("llamadapro", "messages upload-media", Some("uploadMedia"), "a local file, base64-encoded"),
@@ -230,12 +229,21 @@ enum Shape {
     One,
     /// Repeated: a list.
     List,
-    /// An object from one text (`user:u1` for `{type, id}`).
-    Split(model::Split),
+    /// An object from one text (`user:u1` for `{type, id}`), with its parts' fields.
+    Split(model::Split, Vec<Part>),
     /// Repeated: a list of objects, each from one text (`--field name=value`).
-    Splits(model::Split),
+    Splits(model::Split, Vec<Part>),
     /// An object of texts from repeated `KEY<separator>VALUE`.
     Pairs(String),
+}
+
+/// A part of a split text: a field of the object it reads.
+struct Part {
+    key: String,
+    /// The field's enum values: the part is spelled as the spec spells them.
+    values: Vec<String>,
+    /// Its value when the text leaves it out (the field's `x-cli` `default`).
+    default: Option<Value>,
 }
 
 struct Field {
@@ -513,6 +521,18 @@ impl Call<'_> {
     }
 }
 
+impl Operation {
+    /// The clap id and flag of the argument that asks for a page: the
+    /// paging parameter's, or the body field's of a search paged in its body.
+    fn paging_args<'a>(&'a self, paging: &'a model::Paging) -> impl Iterator<Item = (&'a str, &'a str)> {
+        let params = self.params.iter().filter(|p| !paging.in_body && p.name == paging.param);
+        let fields = self.body.iter().flat_map(|b| &b.fields);
+        let fields = fields.filter(|f| paging.in_body && f.within.is_none() && f.name == paging.param);
+        let fields = fields.filter(|f| !f.arg_id.is_empty()).map(|f| (f.arg_id.as_str(), f.flag.as_str()));
+        params.map(|p| (p.arg_id.as_str(), p.flag.as_str())).chain(fields)
+    }
+}
+
 /// A `--wait`: the operation polled, what its state means, and how long.
 struct Waiting<'a> {
     status: &'a Operation,
@@ -650,12 +670,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             }
             writer.finish()?;
             if let Some(next) = next.as_ref().and_then(scalar) {
-                let flag = self
-                    .op
-                    .params
-                    .iter()
-                    .find(|p| p.name == paging.param)
-                    .map_or(paging.param.as_str(), |p| p.flag.as_str());
+                let flag = self.op.paging_args(paging).next().map_or(paging.param.as_str(), |(_, flag)| flag);
                 crate::output::note(format_args!(
                     "more records follow: --all prints every page (or --{flag} {next} the next one)"
                 ));
@@ -732,7 +747,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                 let _ = answer.send(page);
             }
         };
-        let export = crate::export::all(stream, &resume, &mut writer, "records", None, crate::export::as_is);
+        let export = crate::export::all(stream, &resume, &mut writer, "records", crate::export::as_is);
         let (done, ()) = futures::join!(export, pages);
         done?;
         writer.finish()?;
@@ -1277,6 +1292,13 @@ fn body(
             }
         })
         .collect();
+    // The shared `--sort` sets query parameters (`x-cli` `sort`); where none
+    // do, a body field may have it (a search's list of sort keys).
+    let sorts = op.cli.as_ref().is_some_and(|cli| cli.sort.is_some());
+    let taken = |flag: &String| match reserved.get(flag) {
+        Some(id) => sorts || flag != SORT || id != SORT,
+        None => false,
+    };
     let mut fields = Vec::new();
     let mut lists = Vec::new();
     for (within, name, written) in candidates {
@@ -1297,9 +1319,28 @@ fn body(
             lists.push(ItemList { name: name.clone(), within: within.cloned(), flags: own });
             continue;
         }
+        // The fields a split's parts are: of the object, or of a list's items.
+        let parts = |split: &model::Split, object: Option<&Value>| -> Vec<Part> {
+            let fields = object.map(|o| spec.resolve(o)).and_then(|o| o.get("properties"));
+            let part = |key: &String| {
+                let written = fields.and_then(|f| f.get(key));
+                Part {
+                    key: key.clone(),
+                    values: written.map(|w| enum_values(spec.resolve(w))).unwrap_or_default(),
+                    default: written.and_then(|w| model::property_cli(key, w).ok()?.default),
+                }
+            };
+            split.keys.iter().map(part).collect()
+        };
         let (kind, shape) = match (cli.split, cli.pairs, type_of(property)) {
-            (Some(split), _, Some("array")) => (Scalar::String, Shape::Splits(split)),
-            (Some(split), _, _) => (Scalar::String, Shape::Split(split)),
+            (Some(split), _, Some("array")) => {
+                let parts = parts(&split, property.get("items"));
+                (Scalar::String, Shape::Splits(split, parts))
+            }
+            (Some(split), _, _) => {
+                let parts = parts(&split, Some(property));
+                (Scalar::String, Shape::Split(split, parts))
+            }
             (_, Some(separator), _) => (Scalar::String, Shape::Pairs(separator)),
             (_, _, Some("array")) => match property.get("items").map(|i| spec.resolve(i)).and_then(scalar) {
                 Some(kind) => (kind, Shape::List),
@@ -1330,7 +1371,7 @@ fn body(
             flag,
         };
         // A parameter or setting has this flag: the field comes from --json-body (or its path parameter).
-        if reserved.contains_key(&field.flag) || !flags.insert(field.flag.clone()) {
+        if taken(&field.flag) || !flags.insert(field.flag.clone()) {
             if from_path || field.default.is_some() {
                 fields.push(Field { arg_id: String::new(), ..field });
             }
@@ -1445,35 +1486,33 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
         );
     }
     if op.paging.is_some() {
-        command =
-            command
-                .arg(
-                    Arg::new(ALL)
-                        .long(ALL)
-                        .action(ArgAction::SetTrue)
-                        // Every page starts at the first.
-                        .conflicts_with_all(
-                            op.params
-                                .iter()
-                                .filter(|p| op.paging.as_ref().is_some_and(|g| g.param == p.name))
-                                .map(|p| leak(&p.arg_id))
-                                .collect::<Vec<_>>(),
-                        )
-                        .help("Follow every page to the end, printing as records arrive"),
-                )
-                .arg(
-                    Arg::new(RESUME).long(RESUME).value_name("TOKEN").requires(ALL).conflicts_with(CHECKPOINT).help(
-                        "Continue an export from the token a stopped export printed (same flags; append the output)",
-                    ),
-                )
-                .arg(
-                    Arg::new(CHECKPOINT)
-                        .long(CHECKPOINT)
-                        .value_name("FILE")
-                        .value_parser(clap::value_parser!(std::path::PathBuf))
-                        .requires(ALL)
-                        .help("Keep the export's place in FILE after every page: rerun the same command to continue"),
-                );
+        command = command
+            .arg(
+                Arg::new(ALL)
+                    .long(ALL)
+                    .action(ArgAction::SetTrue)
+                    // Every page starts at the first.
+                    .conflicts_with_all(
+                        op.paging.iter().flat_map(|g| op.paging_args(g)).map(|(id, _)| leak(id)).collect::<Vec<_>>(),
+                    )
+                    .help("Follow every page to the end, printing as records arrive"),
+            )
+            .arg(
+                Arg::new(RESUME)
+                    .long(RESUME)
+                    .value_name("TOKEN")
+                    .requires(ALL)
+                    .conflicts_with(CHECKPOINT)
+                    .help("Continue an export from the token a stopped export printed (same flags; append the output)"),
+            )
+            .arg(
+                Arg::new(CHECKPOINT)
+                    .long(CHECKPOINT)
+                    .value_name("FILE")
+                    .value_parser(clap::value_parser!(std::path::PathBuf))
+                    .requires(ALL)
+                    .help("Keep the export's place in FILE after every page: rerun the same command to continue"),
+            );
     }
     command = command.arg(
         Arg::new(COLUMNS)
@@ -1521,14 +1560,24 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
             "The request body ({what}) from a JSON file, `-` for stdin; the field flags override its fields"
         )));
         for f in body.fields.iter().filter(|f| !f.arg_id.is_empty()) {
-            let mut help = help(f.description.as_deref(), &format!("The body field {}.", f.name), &f.values);
+            let repeated = matches!(f.shape, Shape::List | Shape::Pairs(_) | Shape::Splits(..));
+            let described = f.description.as_deref().map(str::trim).filter(|d| !d.is_empty());
+            let described = described.map_or_else(|| format!("The body field {}.", f.name), str::to_owned);
+            let described = if repeated { format!("{described} Repeat for more.") } else { described };
+            let mut help = help(Some(&described), "", &f.values);
             if f.required {
                 help.push_str(" (Required in the body.)");
             }
             let value_name = match &f.shape {
-                Shape::Split(split) | Shape::Splits(split) => split.value_name(),
+                Shape::Split(split, parts) | Shape::Splits(split, parts) => {
+                    help.push_str(&part_values(split, parts));
+                    split_name(split, parts)
+                }
                 Shape::Pairs(separator) => format!("KEY{separator}VALUE"),
-                Shape::One | Shape::List => f.name.clone(),
+                Shape::One | Shape::List => match f.kind {
+                    Scalar::Integer | Scalar::Number => "N".to_string(),
+                    Scalar::String | Scalar::Boolean => f.name.clone(),
+                },
             };
             let mut arg = Arg::new(leak(&f.arg_id))
                 .allow_negative_numbers(true)
@@ -1546,7 +1595,7 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
                     arg.value_parser(clap::value_parser!(bool)).num_args(0..=1).default_missing_value("true")
                 }
             };
-            if matches!(f.shape, Shape::List | Shape::Pairs(_) | Shape::Splits(_)) {
+            if matches!(f.shape, Shape::List | Shape::Pairs(_) | Shape::Splits(..)) {
                 arg = arg.action(ArgAction::Append);
             }
             command = command.arg(arg);
@@ -1586,12 +1635,17 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
             let values = in_place.split.keys.first().and_then(field).map(|f| f.values.clone()).unwrap_or_default();
             let values =
                 if values.is_empty() { String::new() } else { format!(" ({} in any case)", values.join(", ")) };
-            command = command.arg(Arg::new(BODY_TEXT).value_name(leak(&in_place.positional)).help(format!(
-                "{}{values}: the body's {} (or {})",
-                in_place.split.value_name(),
-                in_place.split.keys.join(", "),
-                keys.join(", ")
-            )));
+            // One field whole: what the spec says it is.
+            let whole = match in_place.split.keys.as_slice() {
+                [key] => field(key).and_then(|f| f.description.as_deref()).map(first_line),
+                _ => None,
+            };
+            let (fields, flags) = (in_place.split.keys.join(", "), keys.join(", "));
+            let help = match whole {
+                Some(whole) => format!("{whole} The body's {fields} (or {flags})"),
+                None => format!("{}{values}: the body's {fields} (or {flags})", in_place.split.value_name()),
+            };
+            command = command.arg(Arg::new(BODY_TEXT).value_name(leak(&in_place.positional)).help(help));
         }
     }
     command
@@ -1845,16 +1899,14 @@ fn body_value(
         let field = match &f.shape {
             Shape::One => first.clone(),
             Shape::List => Value::Array(given.clone()),
-            Shape::Split(split) => {
-                Value::Object(split.read(first.as_str().unwrap_or_default()).ok_or_else(|| usage(split.value_name()))?)
-            }
-            Shape::Splits(split) => {
+            Shape::Split(split, parts) => split_object(split, parts, first.as_str().unwrap_or_default())
+                .ok_or_else(|| usage(split_name(split, parts)))?,
+            Shape::Splits(split, parts) => {
                 let mut items = Vec::new();
                 for text in given.iter().filter_map(Value::as_str) {
-                    let item = split.read(text).ok_or_else(|| {
-                        Failure::Usage(format!("--{} {text:?}: expected {}", f.flag, split.value_name()))
-                    })?;
-                    items.push(Value::Object(item));
+                    items.push(split_object(split, parts, text).ok_or_else(|| {
+                        Failure::Usage(format!("--{} {text:?}: expected {}", f.flag, split_name(split, parts)))
+                    })?);
                 }
                 Value::Array(items)
             }
@@ -1903,6 +1955,53 @@ fn body_value(
         }
     }
     Ok(value)
+}
+
+/// The object a split field's `text` stands for: its parts spelled as the
+/// spec spells its enums (`DESC` is `desc`), those it leaves out at their
+/// defaults; `None` when it does not split.
+fn split_object(split: &model::Split, parts: &[Part], text: &str) -> Option<Value> {
+    let mut object = split.read(text)?;
+    for part in parts {
+        if let Some(Value::String(given)) = object.get_mut(&part.key) {
+            *given = spelled_as_spec(std::mem::take(given), &part.values);
+        } else if let Some(default) = &part.default {
+            object.insert(part.key.clone(), default.clone());
+        }
+    }
+    Some(Value::Object(object))
+}
+
+/// How a split text reads: `TYPE:ID`; an optional part the spec
+/// enumerates shows its values (`FIELD[:asc|desc]`).
+fn split_name(split: &model::Split, parts: &[Part]) -> String {
+    let mut name = split.keys[..split.required].join(&split.separator).to_ascii_uppercase();
+    for key in split.keys.iter().skip(split.required) {
+        let values = parts.iter().find(|p| p.key == *key).map(|p| p.values.join("|")).unwrap_or_default();
+        let shown = if values.is_empty() { key.to_ascii_uppercase() } else { values };
+        name.push_str(&format!("[{}{shown}]", split.separator));
+    }
+    name
+}
+
+/// ` [FIELD: id, createdAt; DIRECTION: asc unless given]`: the values of
+/// the required parts the spec enumerates (the optional ones' are in the
+/// value's name), and what a part left out is; or nothing.
+fn part_values(split: &model::Split, parts: &[Part]) -> String {
+    let required = &split.keys[..split.required];
+    let listed: Vec<String> = parts
+        .iter()
+        .filter_map(|p| match (&p.default, required.contains(&p.key)) {
+            (_, true) if !p.values.is_empty() => {
+                Some(format!("{}: {}", p.key.to_ascii_uppercase(), p.values.join(", ")))
+            }
+            (Some(default), false) => {
+                Some(format!("{}: {} unless given", p.key.to_ascii_uppercase(), scalar(default)?))
+            }
+            _ => None,
+        })
+        .collect();
+    if listed.is_empty() { String::new() } else { format!(" [{}]", listed.join("; ")) }
 }
 
 /// A flag's `value` laid over the field `name` of `map` (what `--json-body`
@@ -2125,6 +2224,27 @@ mod tests {
             assert!(help.contains(flag), "{flag} in {help}");
         }
         assert!(help.contains("Days to keep.") && help.contains("The policy."), "{help}");
+    }
+
+    /// LlamadaPro's search keys: `--sort FIELD[:asc|desc]`, a direction in
+    /// any case, and `asc` when left out (the spec's `x-cli` `default`).
+    #[test]
+    #[cfg(feature = "llamadapro")]
+    fn split_parts_are_spelled_as_the_spec_and_take_its_defaults() {
+        let ops = operations("llamadapro", &BTreeMap::new());
+        let search = ops.iter().find(|op| op.id == "searchContacts").unwrap();
+        let sort = search.body.iter().flat_map(|b| &b.fields).find(|f| f.name == "sort").unwrap();
+        let Shape::Splits(split, parts) = &sort.shape else { panic!("sort is not a split") };
+        assert_eq!((sort.flag.as_str(), split_name(split, parts).as_str()), ("sort", "FIELD[:asc|desc]"));
+        let read = |text: &str| split_object(split, parts, text);
+        assert_eq!(read("createdAt"), Some(serde_json::json!({"field": "createdAt", "direction": "asc"})));
+        assert_eq!(read("createdAt:DESC"), Some(serde_json::json!({"field": "createdAt", "direction": "desc"})));
+        assert_eq!(read(":desc"), None);
+        let filter = search.body.iter().flat_map(|b| &b.fields).find(|f| f.name == "filters").unwrap();
+        assert_eq!(
+            (filter.flag.as_str(), filter.aliases.as_slice()),
+            ("filter", &["where".into(), "filters".into()][..])
+        );
     }
 
     /// The registry is the truth: every hand-written command is a flow, every

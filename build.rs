@@ -477,32 +477,6 @@ fn api_info(api: &str, spec: &model::Spec) -> Result<String, String> {
             retry_safe.push(id);
         }
     }
-    let mut tokens = Vec::new();
-    for scheme in &spec.security_schemes {
-        let Some(source) = &scheme.token else { continue };
-        let op = spec.operation(&source.operation).ok_or_else(|| format!("x-token: no {}", source.operation))?;
-        if op.path.contains('{') {
-            return Err(format!("x-token of {}: {} takes path parameters", scheme.name, op.id));
-        }
-        let names = |keep: &dyn Fn(&model::TokenField) -> bool| {
-            source.fields.iter().filter(|f| keep(f)).map(|f| f.name.as_str()).collect::<Vec<_>>()
-        };
-        tokens.push(format!(
-            "crate::runtime::TokenInfo {{ scheme: {:?}, operation: {:?}, method: reqwest::Method::{}, path: {:?}, \
-             form: {}, token: {:?}, expires_in: {:?}, lifetime: {}, fields: &{:?}, secrets: &{:?}, numbers: &{:?} }}",
-            scheme.name,
-            snake_case(&op.id),
-            op.method.to_ascii_uppercase(),
-            op.path,
-            source.form,
-            source.token,
-            source.expires_in,
-            source.lifetime.map_or("None".into(), |s| format!("Some(::std::time::Duration::from_secs({s}))")),
-            names(&|_| true),
-            names(&|f| f.secret),
-            names(&|f| f.number),
-        ));
-    }
     let rate_limit = match &spec.rate_limit {
         None => "None".to_string(),
         Some(limit) => format!(
@@ -530,13 +504,12 @@ fn api_info(api: &str, spec: &model::Spec) -> Result<String, String> {
          operation_servers: &[{}],\n\
          operation_ids: &[{}],\n\
          rate_limit: {rate_limit},\n\
-         tokens: &[{}],\n\
+         tokens: ::std::sync::OnceLock::new(),\n\
          }};\n",
         security.join(", "),
         schemes.join(", "),
         servers.join(", "),
-        operation_ids.join(", "),
-        tokens.join(", ")
+        operation_ids.join(", ")
     ))
 }
 

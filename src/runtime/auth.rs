@@ -303,15 +303,16 @@ impl<C: crate::OperationClient + Send + Sync> SpecToken<C> {
     /// object (a number field's text a number). The runtime checks it
     /// against the spec before it leaves, as every call.
     fn request(&self) -> Result<Request> {
-        let source = self.source;
+        let (source, token) = (self.source, &self.source.source);
         let url = format!("{}{}", self.client.base_url().trim_end_matches('/'), source.path);
         let builder = self.client.http_client().request(source.method.clone(), url);
         let pairs = self.fields.iter().map(|(name, value)| (*name, value.expose()));
-        let builder = if source.form {
+        let builder = if token.form {
             let form = serde_urlencoded::to_string(pairs.collect::<Vec<_>>()).unwrap_or_default();
             builder.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(form)
         } else {
-            let value = |name: &str, text: &str| match source.numbers.contains(&name) {
+            let number = |name: &str| token.fields.iter().any(|field| field.name == name && field.number);
+            let value = |name: &str, text: &str| match number(name) {
                 true => serde_json::from_str::<serde_json::Number>(text).map_or(text.into(), serde_json::Value::Number),
                 false => text.into(),
             };
@@ -326,23 +327,24 @@ impl<C: crate::OperationClient + Send + Sync> SpecToken<C> {
 impl<C: crate::OperationClient + Send + Sync> TokenFetch for SpecToken<C> {
     fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Duration>)>> {
         Box::pin(async move {
-            let source = self.source;
+            let (source, token) = (self.source, &self.source.source);
             let answer = self.client.execute_operation(source.operation, self.request()?).await?;
             let body = answer.extensions().get::<super::JsonBody>().map(|body| &body.0);
             let at = |pointer: &str| body.and_then(|body| body.pointer(pointer));
-            let Some(token) = at(source.token).and_then(serde_json::Value::as_str).filter(|t| !t.is_empty()) else {
+            let Some(value) = at(&token.token).and_then(serde_json::Value::as_str).filter(|t| !t.is_empty()) else {
                 // Its excerpt with every secret-like field masked: a token
                 // under another name must not show.
                 let secrets: Vec<&str> = self.fields.iter().map(|(_, value)| value.expose()).collect();
                 let shown = body.map(|body| body.to_string()).unwrap_or_default();
                 return Err(crate::Error::Decode {
                     operation: source.operation,
-                    reason: format!("missing field: the answer holds no token at {}", source.token),
+                    reason: format!("missing field: the answer holds no token at {}", token.token),
                     body: crate::error::BodyExcerpt::from_body(shown.as_bytes(), &secrets),
                 });
             };
-            let expires_in = source.expires_in.and_then(at).and_then(serde_json::Value::as_u64);
-            Ok((Secret::from(token), token_lifetime(token, expires_in.map(Duration::from_secs), source.lifetime)))
+            let expires_in = token.expires_in.as_deref().and_then(at).and_then(serde_json::Value::as_u64);
+            let lifetime = token.lifetime.map(Duration::from_secs);
+            Ok((Secret::from(value), token_lifetime(value, expires_in.map(Duration::from_secs), lifetime)))
         })
     }
 }
@@ -380,7 +382,7 @@ mod tests {
 
     static API: ApiInfo = ApiInfo {
         name: "carriers",
-        tokens: &[],
+        tokens: std::sync::OnceLock::new(),
         spec_json: "{}",
         validator: std::sync::OnceLock::new(),
         retry_safe_operations: &[],

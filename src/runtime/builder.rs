@@ -9,6 +9,7 @@ use super::{ApiInfo, ClientConfig, Credential, Runtime, Scheme, SchemeCredential
 use crate::OperationClient;
 use crate::error::{InvalidInput, Result};
 use crate::secret::Secret;
+use crate::spec::model::TokenField;
 
 /// Configures an API's client: `luware::Client::builder(…)`,
 /// `raia::Client::builder(…)` and the others return one, with the API's own
@@ -181,8 +182,9 @@ impl<C: SpecClient> BuildClient for SchemeSettings<C> {
                 (Ok(scheme), Source::Given(secret)) => Arc::new(checked(&name, scheme, secret)?),
                 (Ok(_), Source::Fetched(credential)) => credential,
                 (Err(unknown), Source::Given(secret)) => {
-                    let field = api.tokens.iter().flat_map(|t| t.fields).find(|field| **field == name);
-                    fields.push((*field.ok_or(unknown)?, checked(&name, Scheme::Query(""), secret)?));
+                    let mut fields_of = api.tokens().iter().flat_map(|t| &t.source.fields);
+                    let field = fields_of.find(|field| field.name == name).ok_or(unknown)?;
+                    fields.push((field, checked(&name, Scheme::Query(""), secret)?));
                     continue;
                 }
                 (Err(unknown), Source::Fetched(_)) => return Err(unknown),
@@ -190,23 +192,32 @@ impl<C: SpecClient> BuildClient for SchemeSettings<C> {
             credentials = credentials.with(api, &name, credential)?;
         }
         // A password sent in a token's body is masked as a credential is.
-        let secrets = api.tokens.iter().flat_map(|t| t.secrets);
-        let masked = fields.iter().filter(|(name, _)| secrets.clone().any(|s| s == name));
-        credentials = credentials.masking(masked.map(|(_, secret)| secret.clone()).collect::<Vec<_>>());
+        let masked = fields.iter().filter(|(field, _)| field.secret).map(|(_, secret)| secret.clone());
+        credentials = credentials.masking(masked.collect::<Vec<_>>());
         let drift: Arc<crate::drift::DriftLog> = Arc::default();
-        for source in api.tokens {
-            if credentials.get(source.scheme).is_some() {
+        for source in api.tokens() {
+            if credentials.get(&source.scheme).is_some() {
                 continue; // The token itself was given.
             }
-            let given: Vec<_> = fields.iter().filter(|(name, _)| source.fields.contains(name)).cloned().collect();
-            let missing: Vec<&str> =
-                source.fields.iter().filter(|f| !given.iter().any(|(name, _)| name == *f)).copied().collect();
+            let of_source = |field: &&TokenField| source.source.fields.contains(field);
+            let given: Vec<_> = fields
+                .iter()
+                .filter(|(field, _)| of_source(field))
+                .map(|(f, s)| (f.name.as_str(), s.clone()))
+                .collect();
+            let missing: Vec<&str> = source
+                .source
+                .fields
+                .iter()
+                .map(|f| f.name.as_str())
+                .filter(|f| !given.iter().any(|(name, _)| name == f))
+                .collect();
             match (given.is_empty(), missing.is_empty()) {
                 // No credential: a call that needs the scheme is refused.
                 (true, _) => continue,
                 (false, true) => {}
                 (false, false) => {
-                    let (scheme, missing) = (source.scheme, missing.join(", "));
+                    let (scheme, missing) = (&source.scheme, missing.join(", "));
                     return Err(InvalidInput::Config(format!("the {scheme} token also needs {missing}")).into());
                 }
             }
@@ -215,7 +226,7 @@ impl<C: SpecClient> BuildClient for SchemeSettings<C> {
             let client = (self.make)(&base_url, http.clone(), runtime);
             let fetch = SpecToken { source, client, fields: given };
             let token = TokenCredential::new(source.operation, self.refresh_margin, fetch);
-            credentials = credentials.with(api, source.scheme, Arc::new(token))?;
+            credentials = credentials.with(api, &source.scheme, Arc::new(token))?;
         }
         let mut client = (self.make)(&base_url, http, Runtime::new(api, &config, credentials).with_drift_log(drift));
         for finish in self.finish {

@@ -45,6 +45,7 @@ pub use paginate::{next_page, next_page_number, page_parameter};
 pub use retry::RetryPolicy;
 
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result, Timeouts, seconds};
+use crate::spec::model::Spec;
 use crate::spec::validate::{RequestParts, SpecValidator, Violation};
 
 /// The longest error body kept in memory to take an excerpt from; the rest
@@ -90,31 +91,20 @@ pub(crate) struct ApiInfo {
     pub(crate) operation_ids: &'static [(&'static str, &'static str)],
     /// The spec's `x-rate-limit`: the budget headers to pace calls by.
     pub(crate) rate_limit: Option<pace::RateLimit>,
-    /// The schemes whose token an operation of the spec gives (`x-token`).
-    pub(crate) tokens: &'static [TokenInfo],
+    /// The schemes whose token an operation of the spec gives (`x-token`),
+    /// read from the spec on first use.
+    pub(crate) tokens: OnceLock<Vec<TokenInfo>>,
 }
 
-/// A scheme whose token an operation of the spec gives, for its body's
-/// fields (`x-token`; see `spec::model::TokenSource`).
+/// A scheme whose token an operation of the spec gives (`x-token`).
 #[derive(Debug)]
 pub(crate) struct TokenInfo {
-    pub(crate) scheme: &'static str,
+    pub(crate) scheme: String,
+    pub(crate) source: crate::spec::model::TokenSource,
     /// The operation, as progenitor's hooks name it (snake_case).
     pub(crate) operation: &'static str,
     pub(crate) method: Method,
-    pub(crate) path: &'static str,
-    /// A form body, else JSON.
-    pub(crate) form: bool,
-    /// Where the answer holds the token, and its lifetime in seconds (JSON pointers).
-    pub(crate) token: &'static str,
-    pub(crate) expires_in: Option<&'static str>,
-    /// The documented lifetime: assumed when nothing says, never exceeded.
-    pub(crate) lifetime: Option<Duration>,
-    /// The body's fields; those that are secrets (masked like
-    /// credentials), and those sent as JSON numbers.
-    pub(crate) fields: &'static [&'static str],
-    pub(crate) secrets: &'static [&'static str],
-    pub(crate) numbers: &'static [&'static str],
+    pub(crate) path: String,
 }
 
 impl ApiInfo {
@@ -131,6 +121,23 @@ impl ApiInfo {
             .as_ref()
     }
 
+    /// The schemes whose token an operation of the spec gives, with how to
+    /// call it (the model is read only for a spec that has one).
+    pub(crate) fn tokens(&self) -> &[TokenInfo] {
+        self.tokens.get_or_init(|| {
+            let spec = self.spec_json.contains("\"x-token\"").then(|| Spec::from_json(self.spec_json).ok()).flatten();
+            let schemes = spec.iter().flat_map(|spec| spec.security_schemes.iter().map(move |scheme| (spec, scheme)));
+            let token = |(spec, scheme): (&Spec, &crate::spec::model::SecurityScheme)| {
+                let source = scheme.token.clone()?;
+                let op = spec.operation(&source.operation)?;
+                let &(_, operation) = self.operation_ids.iter().find(|(id, _)| *id == op.id)?;
+                let method = Method::from_bytes(op.method.to_ascii_uppercase().as_bytes()).ok()?;
+                Some(TokenInfo { scheme: scheme.name.clone(), source, operation, method, path: op.path.clone() })
+            };
+            schemes.filter_map(token).collect()
+        })
+    }
+
     /// The spec's spelling of an operation (progenitor's hooks name it in
     /// snake_case), as users know it.
     fn spec_id(&self, operation: &'static str) -> &'static str {
@@ -145,7 +152,8 @@ impl ApiInfo {
             None => {
                 let known: Vec<&str> = self.security_schemes.iter().map(|(n, _)| *n).collect();
                 let mut known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
-                let fields: Vec<&str> = self.tokens.iter().flat_map(|t| t.fields).copied().collect();
+                let tokens = self.tokens().iter().flat_map(|t| &t.source.fields);
+                let fields: Vec<&str> = tokens.map(|field| field.name.as_str()).collect();
                 if !fields.is_empty() {
                     known = format!("{known}; its token's fields: {}", fields.join(", "));
                 }

@@ -199,27 +199,16 @@ impl<C: SpecClient> BuildClient for SchemeSettings<C> {
             if credentials.get(&source.scheme).is_some() {
                 continue; // The token itself was given.
             }
-            let of_source = |field: &&TokenField| source.source.fields.contains(field);
-            let given: Vec<_> = fields
-                .iter()
-                .filter(|(field, _)| of_source(field))
-                .map(|(f, s)| (f.name.as_str(), s.clone()))
-                .collect();
-            let missing: Vec<&str> = source
-                .source
-                .fields
-                .iter()
-                .map(|f| f.name.as_str())
-                .filter(|f| !given.iter().any(|(name, _)| name == f))
-                .collect();
-            match (given.is_empty(), missing.is_empty()) {
-                // No credential: a call that needs the scheme is refused.
-                (true, _) => continue,
-                (false, true) => {}
-                (false, false) => {
-                    let (scheme, missing) = (&source.scheme, missing.join(", "));
-                    return Err(InvalidInput::Config(format!("the {scheme} token also needs {missing}")).into());
-                }
+            let value = |field: &TokenField| Some(fields.iter().find(|(given, _)| *given == field)?.1.clone());
+            let all = &source.source.fields;
+            let given: Vec<_> = all.iter().filter_map(|f| Some((f.name.as_str(), value(f)?))).collect();
+            if given.is_empty() {
+                continue; // No credential: a call that needs the scheme is refused.
+            }
+            if given.len() < all.len() {
+                let missing: Vec<&str> = all.iter().filter(|f| value(f).is_none()).map(|f| f.name.as_str()).collect();
+                let (scheme, missing) = (&source.scheme, missing.join(", "));
+                return Err(InvalidInput::Config(format!("the {scheme} token also needs {missing}")).into());
             }
             // The token's own call carries the other schemes' credentials only.
             let runtime = Runtime::new(api, &config, credentials.clone()).with_drift_log(drift.clone());

@@ -702,6 +702,13 @@ async fn a_token_the_spec_says_an_operation_gives_is_served_by_the_store() {
     let tokens = sb.requests().iter().filter(|r| r.path.ends_with("/auth/token")).count();
     assert_eq!(tokens, 1, "one token for both calls: {:?}", sb.requests());
 
+    // A token's fields come together; a name that is neither a scheme nor a field is no credential.
+    let builder = || convo_clients::luware::GeneratedClient::builder(sb.base_url()).credential("eid", "1");
+    let err = builder().build().unwrap_err().to_string();
+    assert!(err.contains("the bearerToken token also needs client_id, client_secret"), "{err}");
+    let err = builder().credential("password", "x").build().unwrap_err().to_string();
+    assert!(err.contains("its token's fields: client_id, client_secret, eid"), "{err}");
+
     let refused = Client::builder(sb.base_url(), credentials("wrong password")).build().unwrap();
     let err = refused.authenticate().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err}");

@@ -289,6 +289,8 @@ pub(crate) struct SpecToken<C> {
     pub(crate) client: C,
     /// The values of the body's fields, by name.
     pub(crate) fields: Vec<(&'static str, Secret)>,
+    /// The client's other secrets, masked in an answer without a token.
+    pub(crate) secrets: Vec<Secret>,
 }
 
 impl<C> fmt::Debug for SpecToken<C> {
@@ -334,7 +336,8 @@ impl<C: crate::OperationClient + Send + Sync> TokenFetch for SpecToken<C> {
             let Some(value) = at(&token.token).and_then(serde_json::Value::as_str).filter(|t| !t.is_empty()) else {
                 // Its excerpt with every secret-like field masked: a token
                 // under another name must not show.
-                let secrets: Vec<&str> = self.fields.iter().map(|(_, value)| value.expose()).collect();
+                let secrets = self.fields.iter().map(|(_, value)| value).chain(&self.secrets);
+                let secrets: Vec<&str> = secrets.map(Secret::expose).collect();
                 let shown = body.map(|body| body.to_string()).unwrap_or_default();
                 return Err(crate::Error::Decode {
                     operation: source.operation,

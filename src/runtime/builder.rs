@@ -213,7 +213,7 @@ impl<C: SpecClient> BuildClient for SchemeSettings<C> {
             // The token's own call carries the other schemes' credentials only.
             let runtime = Runtime::new(api, &config, credentials.clone()).with_drift_log(drift.clone());
             let client = (self.make)(&base_url, http.clone(), runtime);
-            let fetch = SpecToken { source, client, fields: given };
+            let fetch = SpecToken { source, client, fields: given, secrets: credentials.secrets() };
             let token = TokenCredential::new(source.operation, self.refresh_margin, fetch);
             credentials = credentials.with(api, &source.scheme, Arc::new(token))?;
         }

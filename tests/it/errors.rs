@@ -81,6 +81,19 @@ async fn a_token_response_that_does_not_decode_never_shows_the_token() {
     assert_hides(&error, ALL);
 }
 
+/// A token answer without the token, echoing what the client sent: the
+/// subscription key and the password are masked in its excerpt.
+#[tokio::test]
+async fn a_token_answer_without_a_token_never_shows_the_credentials() {
+    let body = format!(r#"{{"echo":"{SUBSCRIPTION_KEY} and {CLIENT_SECRET}","seen":"{SUBSCRIPTION_KEY}"}}"#);
+    let (url, _) = fault_server(vec![Answer::Full(raw(200, body.as_bytes()))]).await;
+    let error = luware_search(&url).await;
+    assert!(matches!(&error, Error::Decode { operation: "request_token", .. }), "{error:?}");
+    assert!(error.to_string().contains("no token at /access_token"), "{error}");
+    assert!(error.body().is_some_and(|body| body.as_str().contains("echo")), "{error:?}");
+    assert_hides(&error, ALL);
+}
+
 #[tokio::test]
 async fn a_login_response_that_does_not_decode_never_shows_the_bearer() {
     // A bearer of the wrong type: serde's reason would quote it.

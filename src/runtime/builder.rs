@@ -184,6 +184,7 @@ impl<C: SpecClient> BuildClient for SchemeSettings<C> {
                 (Err(unknown), Source::Given(secret)) => {
                     let mut fields_of = api.tokens().iter().flat_map(|t| &t.source.fields);
                     let field = fields_of.find(|field| field.name == name).ok_or(unknown)?;
+                    // Sent in a body, not a header: checked only for being empty.
                     fields.push((field, checked(&name, Scheme::Query(""), secret)?));
                     continue;
                 }

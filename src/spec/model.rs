@@ -229,6 +229,9 @@ pub struct Wait {
     pub failed: Vec<String>,
     /// Why it failed, as a JSON pointer (`/result/error/name`).
     pub reason: Option<String>,
+    /// What a done wait yields, as a JSON pointer into the answer (raia's
+    /// reply at `/message`); the whole answer when absent.
+    pub result: Option<String>,
     /// The longest pause between two polls, in seconds.
     pub interval: Option<f64>,
     /// How long to wait unless told, in seconds.
@@ -1506,9 +1509,9 @@ fn item_flag(entry: &Value, at: &At) -> Result<ItemFlag, ModelError> {
     })
 }
 
-/// `x-wait: {field, done, failed?, reason?, interval?, timeout?}`.
+/// `x-wait: {field, done, failed?, reason?, result?, interval?, timeout?}`.
 fn wait(value: Option<&Value>, at: &At) -> Result<Option<Wait>, ModelError> {
-    const KNOWN: [&str; 6] = ["field", "done", "failed", "reason", "interval", "timeout"];
+    const KNOWN: [&str; 7] = ["field", "done", "failed", "reason", "result", "interval", "timeout"];
     let Some(value) = value else { return Ok(None) };
     if let Some(key) = unknown_key(value, &KNOWN) {
         return Err(at.error(format!("unknown key {key:?} (known: {}, x-*)", KNOWN.join(", "))));
@@ -1536,6 +1539,7 @@ fn wait(value: Option<&Value>, at: &At) -> Result<Option<Wait>, ModelError> {
         done,
         failed: texts(value.get("failed"), at, "failed")?,
         reason: pointer("reason")?,
+        result: pointer("result")?,
         interval,
         timeout,
     }))
@@ -1810,8 +1814,7 @@ mod tests {
     fn x_wait_and_the_links_that_lead_to_it() {
         let mut doc = spec();
         let get = &mut doc["paths"]["/things/{id}"]["get"];
-        get["x-wait"] =
-            json!({"field": "/state", "done": ["ready"], "failed": ["broken"], "reason": "/why", "timeout": 9});
+        get["x-wait"] = json!({"field": "/state", "done": ["ready"], "failed": ["broken"], "reason": "/why", "result": "/thing", "timeout": 9});
         doc["paths"]["/things/{id}"]["post"]["responses"]["200"]["links"] =
             json!({"thing": {"operationId": "getThing", "parameters": {"id": "$request.path.id"}}});
         let parsed = Spec::parse(&doc).unwrap();
@@ -1821,7 +1824,7 @@ mod tests {
             (wait.field.as_str(), wait.done.as_slice(), wait.reason.as_deref()),
             ("/state", &["ready".to_owned()][..], Some("/why"))
         );
-        assert_eq!((wait.timeout, wait.interval), (Some(9), None));
+        assert_eq!((wait.timeout, wait.interval, wait.result.as_deref()), (Some(9), None, Some("/thing")));
         let (status, link) = parsed.wait_link(get).unwrap();
         assert_eq!((status.id.as_str(), link.is_none()), ("getThing", true));
         let touch = parsed.operation("touchThing").unwrap();
@@ -1833,6 +1836,9 @@ mod tests {
         assert!(error.pointer.ends_with("/get/x-wait") && error.message.contains("JSON pointer"), "{error:?}");
         doc["paths"]["/things/{id}"]["get"]["x-wait"] = json!({"field": "/state", "done": []});
         assert!(Spec::parse(&doc).unwrap_err().message.contains("done"));
+        doc["paths"]["/things/{id}"]["get"]["x-wait"] =
+            json!({"field": "/state", "done": ["ready"], "result": "thing"});
+        assert!(Spec::parse(&doc).unwrap_err().message.contains("`result` must be a JSON pointer"));
     }
 
     /// A list's item flags, short names of values, a split with optional

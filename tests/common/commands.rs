@@ -90,7 +90,11 @@ pub fn value_for(value_name: &str, help: &str, json_file: &Path) -> String {
         _ if name.contains("EMAIL") => "a@example.com".into(),
         _ if name == "EXPR" => "startTime>=2024-07-01".into(),
         _ if name == "TTR" => "normal".into(),
-        _ => "1".into(),
+        // A text in place of an enum field (`CHANNEL (email, sms, voice in any case)`): its first value.
+        _ => match help.find(" in any case)").and_then(|end| Some((help[..end].rfind('(')?, end))) {
+            Some((start, end)) => help[start + 1..end].split(',').next().unwrap().trim().to_string(),
+            None => "1".into(),
+        },
     }
 }
 

@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use std::process::Output;
 
 use common::{Served, convo, stderr, stdout};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn run(args: &[&str]) -> Output {
     convo().args(args).output().expect("convo runs")
@@ -185,7 +185,7 @@ fn start_each_channel() {
     }
     assert!(voice.starts_with("conversationId\n"), "{voice}");
 
-    // What a channel needs is named before anything is sent.
+    // What a channel needs is named, by its flag, before anything is sent.
     for (args, needs) in [
         (
             &[
@@ -201,21 +201,179 @@ fn start_each_channel() {
                 "--introduction",
                 "I",
             ][..],
-            "body.email: \"\" must not be blank",
+            "error: --email is required for email",
         ),
         (
             &["conversations", "start", "sms", "--first-name", "A", "--last-name", "B", "--phone", "+15550100"],
-            "body.smsIntroduction: \"\" must not be blank",
+            "error: --introduction is required for sms",
         ),
         (
             &["conversations", "start", "voice", "--first-name", "A", "--last-name", "B", "--first-message", "Hi"],
-            "body.phoneNumber",
+            "error: --phone is required for voice",
+        ),
+        (
+            &["conversations", "start", "email", "--first-name", "A"],
+            "error: --last-name, --email, --subject and --introduction are required for email",
+        ),
+        // A flag of another channel's field, and no channel at all.
+        (
+            &[
+                "conversations",
+                "start",
+                "voice",
+                "--first-name",
+                "A",
+                "--last-name",
+                "B",
+                "--phone",
+                "+15550100",
+                "--first-message",
+                "Hi",
+                "--reset",
+            ],
+            "error: --reset does not apply to voice (only to email, sms)",
+        ),
+        (
+            &["conversations", "start", "sms", "--first-name", "A", "--last-name", "B", "--subject", "S"],
+            "error: --subject does not apply to sms (only to email)",
+        ),
+        (
+            &["conversations", "start", "--first-name", "A", "--last-name", "B"],
+            "error: CHANNEL or --channel is required: email, sms, voice",
+        ),
+        (&["conversations", "start", "fax", "--first-name", "A"], r#"error: CHANNEL "fax": expected one of email, sms, voice"#),
+        // A blank required field given is the spec's to refuse.
+        (
+            &["conversations", "start", "sms", "--first-name", " ", "--last-name", "B", "--phone", "+15550100", "--introduction", "Hi"],
+            "body.firstName: \" \" must not be blank",
         ),
     ] {
         let out = run_raia(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert_eq!(stderr(&out).lines().count(), 1, "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(needs), "{args:?}: {}", stderr(&out));
     }
+
+    // The channel by its flag too, in any case, or from --json-body.
+    let sms = json(&ok_raia(&[
+        "conversations",
+        "start",
+        "--channel",
+        "SMS",
+        "--first-name",
+        "Grace",
+        "--last-name",
+        "Hopper",
+        "--phone",
+        "+15550199",
+        "--introduction",
+        "Hi Grace",
+    ]));
+    assert_eq!(sms["conversationId"].as_str().unwrap().len(), 36, "{sms}");
+    let dir = std::env::temp_dir().join(format!("convo-cli-raia-start-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("voice.json");
+    std::fs::write(&file, r#"{"channel": "voice", "firstName": "Alan", "lastName": "Turing", "phoneNumber": "+15550142"}"#)
+        .unwrap();
+    let out = run_raia(&["conversations", "start", "--json-body", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("error: --first-message is required for voice"), "{}", stderr(&out));
+    let voice = json(&ok_raia(&["conversations", "start", "--json-body", file.to_str().unwrap(), "--first-message", "Hi"]));
+    assert_eq!(voice["conversationId"].as_str().unwrap().len(), 36, "{voice}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Each flag of `conversations start` reaches its channel's field: the
+/// sandbox's opening message is the email's subject and introduction, the
+/// SMS's introduction or the call's first message; `--reset` restarts the
+/// user's conversation; the user's fields and custom data are kept.
+#[test]
+fn start_flags_reach_each_channels_fields() {
+    let served = Served::start("raia", &[]);
+    let run = |args: &[&str]| {
+        let out = served.command().arg("raia").args(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    let started = |args: &[&str]| {
+        let started = json(&run(&[&["conversations", "start"][..], args].concat()));
+        started["conversationId"].as_str().unwrap().to_owned()
+    };
+    let opening = |id: &str| {
+        let messages: Vec<Value> = run(&["messages", id]).lines().map(json).collect();
+        messages.last().unwrap()["message"].as_str().unwrap().to_owned()
+    };
+    let user = ["--first-name", "Ada", "--last-name", "Lovelace", "--email", "ada@example.com"];
+    let email = [&user[..], &["--subject", "Your order", "--introduction", "Hi Ada", "--fk-id", "ada-1"]].concat();
+    let first = started(&[&["email"][..], &email].concat());
+    assert_eq!(opening(&first), "Your order\n\nHi Ada");
+    // The same user's conversation goes on, unless reset.
+    assert_eq!(started(&[&["email"][..], &email].concat()), first);
+    let reset = started(&[&["EMAIL"][..], &email, &["--reset"]].concat());
+    assert_ne!(reset, first);
+
+    let sms = started(&[
+        "sms",
+        "--first-name",
+        "Grace",
+        "--last-name",
+        "Hopper",
+        "--phone",
+        "+15550199",
+        "--introduction",
+        "Hi Grace",
+        "--context",
+        "VIP",
+        "--source",
+        "webchat",
+        "--fk-id",
+        "grace-1",
+        "--data",
+        "plan=premium",
+        "--data",
+        "tier=2",
+    ]);
+    assert_eq!(opening(&sms), "Hi Grace");
+    let conversation = json(&run(&["conversations", "get", &sms]));
+    let user = &conversation["user"];
+    assert_eq!(
+        (&user["firstName"], &user["phoneNumber"], &user["context"], &user["source"], &user["fkId"]),
+        (&json!("Grace"), &json!("+15550199"), &json!("VIP"), &json!("webchat"), &json!("grace-1")),
+        "{conversation}"
+    );
+    assert_eq!(conversation["metadata"]["customData"], json!({"plan": "premium", "tier": "2"}), "{conversation}");
+
+    let call = ["voice", "--first-name", "Alan", "--last-name", "Turing", "--phone", "+15550142"];
+    let voice = started(&[&call[..], &["--first-message", "Hello Alan"]].concat());
+    assert_eq!(opening(&voice), "Hello Alan");
+    assert!(json(&run(&["conversations", "get", &voice])).get("aiCallId").is_some());
+    assert!(served.interrupt().status.success());
+}
+
+/// The help of `conversations start` says which channels each flag is for.
+#[test]
+fn start_help_names_each_flags_channels() {
+    let help = ok_raia(&["conversations", "start", "--help"]);
+    for line in [
+        "Usage: convo raia conversations start [OPTIONS] [CHANNEL]",
+        "--introduction <introduction>",
+        "email: The first email's text. sms: The first SMS's text. [channel: email, sms; required]",
+        "The user's first name. [channel: email, sms, voice; required]",
+        "[channel: email, sms, voice; required for sms, voice]",
+        "--subject <emailSubject>",
+        "The email's subject. [channel: email; required]",
+        "The agent's opening line. [channel: voice; required]",
+        "Archive the current conversation and start a new one. [channel: email, sms]",
+        "--data <KEY=VALUE>",
+        "--channel <channel>",
+    ] {
+        assert!(help.contains(line), "{line:?} in {help}");
+    }
+    // The note stays on the short help's one line.
+    let short = ok_raia(&["conversations", "start", "-h"]);
+    let phone = "[channel: email, sms, voice; required for sms, voice]";
+    assert!(short.lines().any(|l| l.contains("The user's phone number. raia") && l.ends_with(phone)), "{short}");
+    assert!(short.contains("[CHANNEL]  CHANNEL (email, sms, voice in any case): the body's channel (or --channel)"));
 }
 
 #[test]
@@ -230,14 +388,19 @@ fn ask_messages_mode_and_manual_messages() {
     assert_eq!(reply["message"], "Sandbox agent: you asked: What are your opening hours?");
     let question = json(&ok_raia(&["ask", &ai_chat, "Just asking"]));
     assert_eq!(question["senderRole"], "conversation_user");
-    let sync = json(&ok_raia(&["ask", &ai_chat, "Quick one", "--sync"]));
+    let sync = json(&ok_raia(&["ask-sync", &ai_chat, "Quick one"]));
     assert_eq!(sync["senderRole"], "assistant");
+    // The reply in the spec's message columns (`x-wait`'s result, `reply`'s columns under `message.`).
+    let csv = ok_raia(&["ask", &ai_chat, "In columns", "--wait", "--context", "a test", "-o", "csv"]);
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("id,createdAt,senderRole,source,message"), "{csv}");
+    assert!(lines.next().unwrap().ends_with(",assistant,api,Sandbox agent: you asked: In columns"), "{csv}");
 
     let out = run_raia(&["ask", &ai_chat, "Please fail", "--wait"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("the agent's reply to message") && err.contains("failed: AGENT_REPLY_FAILED"), "{err}");
+    assert!(err.contains("get_message_response: the wait ended with status failed: AGENT_REPLY_FAILED"), "{err}");
 
     let messages = ok_raia(&["messages", &ai_chat, "--feedbacks", "--sort", "createdAt:desc", "-o", "table"]);
     let mut lines = messages.lines();
@@ -274,6 +437,9 @@ fn bad_flags_and_missing_settings_exit_2() {
         &["conversations", "create", "--user", "u", "--data", "novalue"],
         &["mode", "some-conversation", "--mode", "robot"],
         &["ask", "some-conversation", "hi", "--wait", "--sync"],
+        &["ask-sync", "some-conversation", "hi", "--wait"],
+        &["ask", "some-conversation", "hi", "--wait", "--wait-timeout", "0"],
+        &["reply", "some-conversation"],
     ] {
         let out = run_raia(args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
@@ -373,5 +539,8 @@ fn a_reply_is_polled_on_its_own() {
     let reply = json(&run(&["reply", &ai_chat, id, "--wait", "--timeout", "10"]));
     assert_eq!(reply["senderRole"], "assistant");
     assert_eq!(reply["message"], "Sandbox agent: you asked: Just asking");
+    // Without --wait, the reply's state as it is now.
+    let now = json(&run(&["reply", &ai_chat, id]));
+    assert_eq!((&now["status"], &now["message"]["id"], &now["error"]), (&json!("completed"), &reply["id"], &Value::Null));
     assert!(served.interrupt().status.success());
 }

@@ -186,6 +186,7 @@ const PRISM_ALLOWED: &[(&str, &[&str], &str)] = &[];
 /// takes: it gets one the spec accepts, so the command reaches the API.
 const FRIENDLY_BODIES: &[(&str, &str)] = &[
     ("liveperson sdes", "setSdes"),
+    ("raia conversations start", "startConversation"),
     ("llamadapro tasks create", "createTask"),
     ("llamadapro tasks update", "updateTask"),
     ("llamadapro contacts create", "createContact"),
@@ -598,7 +599,8 @@ fn flows(api: &str, ids: &Ids) -> Vec<Vec<String>> {
                 vec!["ask".into(), conversation.clone(), "hello".into(), "--wait".into()],
                 // The sandbox's agent fails a question that says "fail".
                 vec!["ask".into(), conversation.clone(), "please fail".into(), "--wait".into()],
-                vec!["ask".into(), conversation, "hello".into(), "--sync".into()],
+                vec!["reply".into(), conversation.clone(), first("raia question"), "--wait".into()],
+                vec!["ask-sync".into(), conversation, "hello".into()],
             ]
         }
         "liveperson" => {

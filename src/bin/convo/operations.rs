@@ -4,8 +4,10 @@
 //!
 //! Flags: each path, query and header parameter as `--<name-in-kebab-case>`
 //! (help = its description; required ones required; arrays repeatable), each
-//! scalar top-level field of the request body too, and the whole body from
-//! `--json-body FILE` (`-` = stdin), the field flags overriding its fields.
+//! scalar top-level field of the request body too (of a `oneOf` body with a
+//! discriminator, each branch's, one flag per name, the branch chosen by the
+//! discriminator's value), and the whole body from `--json-body FILE` (`-` =
+//! stdin), the field flags overriding its fields.
 //! The request goes through the generated client's `execute_operation`: the
 //! same spec check, credentials, retries and tracing as the typed methods.
 //!
@@ -56,14 +58,6 @@ pub const FLOWS: &[Flow] = &[
     Flow::new("luware", "conversations list", Some("searchConversations"), "compact filters; --all by start time"),
     Flow::new("luware", "transcript", None, "decodes the .vtr archive into text, JSON or utterance records"),
     Flow::new("luware", "transcripts", None, "a search, then a download per match, several at a time"),
-    Flow::new(
-        "raia",
-        "conversations start",
-        Some("startConversation"),
-        "a oneOf body: --introduction is the email's or the SMS's",
-    ),
-    Flow::new("raia", "ask", Some("sendMessageAsync"), "--wait polls until the agent has replied"),
-    Flow::new("raia", "reply", Some("getMessageResponse"), "--wait polls until the reply is done"),
     Flow::new("llamadapro", "conversations bulk-create", Some("bulkCreateConversations"), "per-item report; exit 1"),
     Flow::new("llamadapro", "conversations bulk-update", Some("bulkUpdateConversations"), "per-item report; exit 1"),
     Flow::new("llamadapro", "messages upload-media", Some("uploadMedia"), "a local file, base64-encoded"),
@@ -213,9 +207,40 @@ struct Body {
     /// gives them: null where null is allowed, `{}` for a map (an object
     /// with no fields of its own).
     neutral: Vec<(String, Value)>,
+    /// The objects it may be, when it is one of several (`oneOf`).
+    one_of: Option<OneOf>,
 }
 
-#[derive(Clone, Copy)]
+/// A body that is one object of several (`oneOf`), named by the value of
+/// one field (its `discriminator`): raia's start request by `channel`. Its
+/// fields' flags are those of every branch, one per flag.
+struct OneOf {
+    /// The field whose value names the branch (`channel`).
+    field: String,
+    branches: Vec<Branch>,
+}
+
+/// One object a `oneOf` body may be.
+struct Branch {
+    /// The discriminator's value that names it (`email`).
+    value: String,
+    /// Its required fields.
+    required: Vec<String>,
+    /// Its required fields with a neutral value (as [`Body::neutral`]).
+    neutral: Vec<(String, Value)>,
+}
+
+/// A field of a `oneOf` body's branch: which branch, its name there, and
+/// whether the branch requires it.
+struct InBranch {
+    value: String,
+    name: String,
+    required: bool,
+    /// Its description in that branch.
+    description: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum Scalar {
     String,
     Integer,
@@ -264,6 +289,9 @@ struct Field {
     /// Its value when neither its flag nor `--json-body` gives one (`x-cli` `default`).
     default: Option<Value>,
     arg_id: String,
+    /// Of a `oneOf` body: the branches that have it (its flag sets the
+    /// field of the branch chosen). Empty: the body is one object.
+    branches: Vec<InBranch>,
 }
 
 /// A list field whose items flags build (`x-cli` `items`).
@@ -597,7 +625,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                     None => values,
                 };
                 let done = self.wait(&wait, polled).await?;
-                print(wait.status, &done, columns, context)
+                print_waited(wait.status, &wait.on.rule, &done, columns, context)
             }
             None => print(self.op, &answer, columns, context),
         }
@@ -856,19 +884,53 @@ fn print(op: &Operation, answer: &Value, columns: Option<&str>, context: &Contex
         Some(pointer) => answer.pointer(pointer).cloned().unwrap_or(Value::Null),
         None => answer.clone(),
     };
+    let spec = op.cli.as_ref().map(|cli| cli.columns.clone()).unwrap_or_default();
+    print_record(op.friendly, &record, spec, columns, context)
+}
+
+/// Prints what a wait that ended done yields: the answer of `status`, or
+/// the part of it `x-wait`'s `result` names (raia's reply, `/message`),
+/// in the columns of `status` under that part (`message.id` as `id`).
+fn print_waited(
+    status: &Operation,
+    rule: &model::Wait,
+    answer: &Value,
+    columns: Option<&str>,
+    context: &Context,
+) -> Result<(), Failure> {
+    let Some(pointer) = &rule.result else { return print(status, answer, columns, context) };
+    let path = pointer.trim_start_matches('/').replace('/', ".");
+    let Some(result) = answer.pointer(pointer).filter(|v| !v.is_null()) else {
+        let name = case(&status.id, '_');
+        return Err(Failure::Outcome(format!("{name}: the wait ended done, but the answer has no {path}")));
+    };
+    let prefix = format!("{path}.");
+    let spec = status.cli.iter().flat_map(|cli| &cli.columns).filter_map(|c| c.strip_prefix(&prefix));
+    print_record(status.friendly, result, spec.map(str::to_owned).collect(), columns, context)
+}
+
+/// Prints `record` in the chosen format (`spec`: the spec's columns), a
+/// list of the friendly command a record per line.
+fn print_record(
+    friendly: bool,
+    record: &Value,
+    spec: Vec<String>,
+    columns: Option<&str>,
+    context: &Context,
+) -> Result<(), Failure> {
     let out = std::io::stdout().lock();
     // A list reads best a record per line; the whole answer as it is.
-    let list = op.friendly && record.is_array();
+    let list = friendly && record.is_array();
     let format = context.output.unwrap_or(if list { OutputFormat::Jsonl } else { OutputFormat::Json });
-    match &record {
+    match record {
         Value::Array(records) if format != OutputFormat::Json => {
-            let mut writer = RecordWriter::new(format, table_columns(op, columns, records.first()), out);
+            let mut writer = RecordWriter::new(format, columns_of(spec, columns, records.first()), out);
             for record in records {
                 writer.write(record)?;
             }
             writer.finish()?;
         }
-        _ => write_one(format, table_columns(op, columns, Some(&record)), &record, out)?,
+        _ => write_one(format, columns_of(spec, columns, Some(record)), record, out)?,
     }
     Ok(())
 }
@@ -876,7 +938,11 @@ fn print(op: &Operation, answer: &Value, columns: Option<&str>, context: &Contex
 /// The table and csv columns of `op`'s records: `--columns` (field paths,
 /// or `all`), else the spec's (`x-cli` columns), else every field of `first`.
 fn table_columns(op: &Operation, flag: Option<&str>, first: Option<&Value>) -> &'static [Column] {
-    let spec = op.cli.as_ref().map(|cli| cli.columns.clone()).unwrap_or_default();
+    columns_of(op.cli.as_ref().map(|cli| cli.columns.clone()).unwrap_or_default(), flag, first)
+}
+
+/// The table and csv columns: `--columns` (`flag`), else `spec`'s, else every field of `first`.
+fn columns_of(spec: Vec<String>, flag: Option<&str>, first: Option<&Value>) -> &'static [Column] {
     let paths: Vec<String> = match flag {
         Some("all") => first.and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or(spec),
         Some(list) => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect(),
@@ -1256,17 +1322,28 @@ fn body(
 ) -> Body {
     let media = op.body_media();
     let schema = media.map(|m| &m.schema);
-    let required_fields: Vec<&str> = schema
-        .and_then(|s| s.get("required"))
-        .and_then(Value::as_array)
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
+    let one_of = schema.and_then(|s| one_of(spec, s));
+    // The objects whose fields have flags: the body, or each of its `oneOf` branches (by name).
+    let objects: Vec<(Option<&str>, &Value)> = match &one_of {
+        Some((_, branches)) => branches.iter().map(|(value, object)| (Some(value.as_str()), *object)).collect(),
+        None => schema.into_iter().map(|s| (None, s)).collect(),
+    };
     // The top-level fields, and the fields of an object field that `x-cli` names.
-    let mut candidates: Vec<(Option<&String>, &String, &Value)> = Vec::new();
-    for (name, written) in object_properties(schema) {
-        candidates.push((None, name, written));
-        let inner = object_properties(Some(spec.resolve(written))).filter(|(_, w)| w.get("x-cli").is_some());
-        candidates.extend(inner.map(|(sub, w)| (Some(name), sub, w)));
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for (branch, object) in &objects {
+        let required_fields = required_of(object);
+        for (name, written) in object_properties(Some(object)) {
+            let required = required_fields.contains(&name.as_str());
+            candidates.push(Candidate { branch: *branch, within: None, name, written, required });
+            let inner = object_properties(Some(spec.resolve(written))).filter(|(_, w)| w.get("x-cli").is_some());
+            candidates.extend(inner.map(|(sub, written)| Candidate {
+                branch: *branch,
+                within: Some(name),
+                name: sub,
+                written,
+                required: false,
+            }));
+        }
     }
     let scalar = |schema: &Value| match type_of(schema) {
         Some("string") => Some(Scalar::String),
@@ -1275,23 +1352,6 @@ fn body(
         Some("boolean") => Some(Scalar::Boolean),
         _ => None,
     };
-    let neutral = object_properties(schema)
-        .filter(|(name, _)| required_fields.contains(&name.as_str()))
-        .filter_map(|(name, written)| {
-            let property = spec.resolve(written);
-            let nullable = property.get("nullable") == Some(&Value::Bool(true)) || property.get("type").is_none();
-            // A map (no fields of its own): no entries is its neutral value.
-            let map = type_of(property) == Some("object") && property.get("properties").is_none();
-            // One value allowed: that value.
-            let only = property.get("enum").and_then(Value::as_array).filter(|values| values.len() == 1);
-            match (nullable, map, only) {
-                (_, _, Some(only)) => Some((name.clone(), only[0].clone())),
-                (true, _, _) => Some((name.clone(), Value::Null)),
-                (false, true, _) => Some((name.clone(), Value::Object(Map::new()))),
-                _ => None,
-            }
-        })
-        .collect();
     // The shared `--sort` sets query parameters (`x-cli` `sort`); where none
     // do, a body field may have it (a search's list of sort keys).
     let sorts = op.cli.as_ref().is_some_and(|cli| cli.sort.is_some());
@@ -1299,9 +1359,9 @@ fn body(
         Some(id) => sorts || flag != SORT || id != SORT,
         None => false,
     };
-    let mut fields = Vec::new();
+    let mut fields: Vec<Field> = Vec::new();
     let mut lists = Vec::new();
-    for (within, name, written) in candidates {
+    for Candidate { branch, within, name, written, required } in candidates {
         // `x-cli` stands beside a `$ref`, so it is read before resolving.
         let cli = model::property_cli(name, written).unwrap_or_default();
         let property = spec.resolve(written);
@@ -1351,12 +1411,11 @@ fn body(
                 None => continue,
             },
         };
-        let required = within.is_none() && required_fields.contains(&name.as_str());
         let from_path =
             required && op.parameters.iter().any(|p| p.location == model::Location::Path && p.name == *name);
         let kebab = case(name, '-');
         let flag = cli.flag.unwrap_or_else(|| kebab.clone());
-        let field = Field {
+        let mut field = Field {
             within: within.cloned(),
             kind,
             shape,
@@ -1369,7 +1428,20 @@ fn body(
             from_path,
             default: cli.default,
             flag,
+            branches: Vec::new(),
         };
+        if let Some(branch) = branch {
+            // The field of every branch that has it is one flag (`--introduction`).
+            if let Some(joined) = join_branch(&mut fields, &field, branch) {
+                if kebab != joined.flag && !reserved.contains_key(&kebab) && flags.insert(kebab.clone()) {
+                    joined.aliases.push(kebab);
+                }
+                continue;
+            }
+            let description = field.description.clone();
+            field.branches.push(InBranch { value: branch.to_string(), name: name.clone(), required, description });
+            field.required = false;
+        }
         // A parameter or setting has this flag: the field comes from --json-body (or its path parameter).
         if taken(&field.flag) || !flags.insert(field.flag.clone()) {
             if from_path || field.default.is_some() {
@@ -1384,14 +1456,122 @@ fn body(
         aliases.retain(|a| !reserved.contains_key(a) && flags.insert(a.clone()));
         fields.push(Field { aliases, ..field });
     }
+    let one_of = one_of.map(|(field, branches)| OneOf {
+        field,
+        branches: branches
+            .into_iter()
+            .map(|(value, object)| Branch {
+                value,
+                required: required_of(object).into_iter().map(str::to_owned).collect(),
+                neutral: neutral(spec, object),
+            })
+            .collect(),
+    });
     Body {
         form: media.is_some_and(|m| !m.name.contains("json")),
         required,
         fields,
         lists,
         in_place: op.request_body.as_ref().and_then(|b| b.cli.clone()),
-        neutral,
+        neutral: if one_of.is_some() { Vec::new() } else { schema.map(|s| neutral(spec, s)).unwrap_or_default() },
+        one_of,
     }
+}
+
+/// A body field that may get a flag: of the body, or of one branch of a `oneOf` body.
+struct Candidate<'s> {
+    /// The branch's name (its discriminator value), of a `oneOf` body.
+    branch: Option<&'s str>,
+    /// The object field it is a field of.
+    within: Option<&'s String>,
+    name: &'s String,
+    /// As the spec writes it (`x-cli` beside a `$ref`).
+    written: &'s Value,
+    required: bool,
+}
+
+/// The fields an object schema requires.
+fn required_of(schema: &Value) -> Vec<&str> {
+    let required = schema.get("required").and_then(Value::as_array);
+    required.map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
+}
+
+/// The required fields of `schema` with a neutral value, sent when no flag
+/// or file gives them: null where null is allowed, `{}` for a map (an
+/// object with no fields of its own), the one value of a one-value enum.
+fn neutral(spec: &model::Spec, schema: &Value) -> Vec<(String, Value)> {
+    let required_fields = required_of(schema);
+    object_properties(Some(schema))
+        .filter(|(name, _)| required_fields.contains(&name.as_str()))
+        .filter_map(|(name, written)| {
+            let property = spec.resolve(written);
+            let nullable = property.get("nullable") == Some(&Value::Bool(true)) || property.get("type").is_none();
+            // A map (no fields of its own): no entries is its neutral value.
+            let map = type_of(property) == Some("object") && property.get("properties").is_none();
+            // One value allowed: that value.
+            let only = property.get("enum").and_then(Value::as_array).filter(|values| values.len() == 1);
+            match (nullable, map, only) {
+                (_, _, Some(only)) => Some((name.clone(), only[0].clone())),
+                (true, _, _) => Some((name.clone(), Value::Null)),
+                (false, true, _) => Some((name.clone(), Value::Object(Map::new()))),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// A `oneOf` body of objects with a `discriminator`: the field that names
+/// the branch, and each branch by the value that names it (the
+/// discriminator's `mapping`, else the field's one enum value, else the
+/// schema's name). `None` for any other body.
+fn one_of<'s>(spec: &'s model::Spec, schema: &'s Value) -> Option<(String, Vec<(String, &'s Value)>)> {
+    let entries = schema.get("oneOf")?.as_array()?;
+    let discriminator = schema.get("discriminator")?;
+    let field = discriminator.get("propertyName")?.as_str()?;
+    let mapping = discriminator.get("mapping").and_then(Value::as_object);
+    let mut branches = Vec::new();
+    for entry in entries {
+        let object = spec.resolve(entry);
+        object.get("properties")?.as_object()?;
+        let reference = entry.get("$ref").and_then(Value::as_str);
+        let mapped = mapping
+            .and_then(|m| m.iter().find(|(_, to)| reference.is_some() && to.as_str() == reference))
+            .map(|(value, _)| value.clone());
+        let only = object
+            .pointer(&format!("/properties/{}", field.replace('~', "~0").replace('/', "~1")))
+            .map(|p| enum_values(spec.resolve(p)))
+            .filter(|values| values.len() == 1)
+            .and_then(|mut values| values.pop());
+        let named = reference.and_then(|r| r.rsplit('/').next()).map(str::to_owned);
+        branches.push((mapped.or(only).or(named)?, object));
+    }
+    Some((field.to_owned(), branches))
+}
+
+/// Joins `field`, of the branch `branch`, to the field of another branch
+/// that has its flag and kind, if there is one (returned).
+fn join_branch<'f>(fields: &'f mut [Field], field: &Field, branch: &str) -> Option<&'f mut Field> {
+    let same = |f: &&mut Field| {
+        !f.branches.is_empty()
+            && !f.arg_id.is_empty()
+            && f.flag == field.flag
+            && f.within == field.within
+            && f.kind == field.kind
+            && std::mem::discriminant(&f.shape) == std::mem::discriminant(&field.shape)
+    };
+    let joined = fields.iter_mut().find(same)?;
+    joined.branches.push(InBranch {
+        value: branch.to_string(),
+        name: field.name.clone(),
+        required: field.required,
+        description: field.description.clone(),
+    });
+    for value in &field.values {
+        if !joined.values.contains(value) {
+            joined.values.push(value.clone());
+        }
+    }
+    Some(joined)
 }
 
 /// The command of `op` named `name` (hidden `aliases` too): by its
@@ -1525,12 +1705,16 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
         let done = wait.rule.done.join(", ");
         let timeout = wait.rule.timeout.unwrap_or(60).min(MAX_WAIT_SECONDS);
         let interval = wait.rule.interval.unwrap_or(2.0).clamp(0.1, 60.0);
+        let what = match &wait.rule.result {
+            Some(pointer) => format!("the {} of its answer", pointer.trim_start_matches('/').replace('/', ".")),
+            None => "its answer".to_string(),
+        };
         command = command
             .arg(
                 Arg::new(WAIT)
                     .long(WAIT)
                     .action(ArgAction::SetTrue)
-                    .help(format!("Poll {status} until it says {done} (or failed), and print its answer")),
+                    .help(format!("Poll {status} until it says {done} (or failed), and print {what}")),
             )
             .arg(
                 Arg::new(WAIT_TIMEOUT)
@@ -1560,20 +1744,15 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
             "The request body ({what}) from a JSON file, `-` for stdin; the field flags override its fields"
         )));
         for f in body.fields.iter().filter(|f| !f.arg_id.is_empty()) {
-            let repeated = matches!(f.shape, Shape::List | Shape::Pairs(_) | Shape::Splits(..));
-            let described = f.description.as_deref().map(str::trim).filter(|d| !d.is_empty());
-            let described = described.map_or_else(|| format!("The body field {}.", f.name), str::to_owned);
-            let described = if repeated { format!("{described} Repeat for more.") } else { described };
-            let mut help = help(Some(&described), "", &f.values);
-            if f.required {
-                help.push_str(" (Required in the body.)");
-            }
+            let (mut help, note) = field_help(f, body.one_of.as_ref());
             let value_name = match &f.shape {
                 Shape::Split(split, parts) | Shape::Splits(split, parts) => {
                     help.push_str(&part_values(split, parts));
                     split_name(split, parts)
                 }
                 Shape::Pairs(separator) => format!("KEY{separator}VALUE"),
+                // One flag for fields of other names in other branches: named as the flag.
+                Shape::One | Shape::List if f.branches.iter().any(|b| b.name != f.name) => f.flag.clone(),
                 Shape::One | Shape::List => match f.kind {
                     Scalar::Integer | Scalar::Number => "N".to_string(),
                     Scalar::String | Scalar::Boolean => f.name.clone(),
@@ -1584,8 +1763,8 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
                 .long(leak(&f.flag))
                 .aliases(f.aliases.iter().map(|a| leak(a)))
                 .value_name(leak(&value_name))
-                .help(first_line(&help))
-                .long_help(help)
+                .help(format!("{}{note}", first_line(&help)))
+                .long_help(format!("{help}{note}"))
                 .help_heading("Body fields");
             arg = match f.kind {
                 Scalar::String => arg.value_parser(clap::value_parser!(String)),
@@ -1635,9 +1814,11 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
             let values = in_place.split.keys.first().and_then(field).map(|f| f.values.clone()).unwrap_or_default();
             let values =
                 if values.is_empty() { String::new() } else { format!(" ({} in any case)", values.join(", ")) };
-            // One field whole: what the spec says it is.
+            // One field whole: what the spec says it is (a `oneOf` body's: each branch, so its values).
             let whole = match in_place.split.keys.as_slice() {
-                [key] => field(key).and_then(|f| f.description.as_deref()).map(first_line),
+                [key] => {
+                    field(key).filter(|f| f.branches.is_empty()).and_then(|f| f.description.as_deref()).map(first_line)
+                }
                 _ => None,
             };
             let (fields, flags) = (in_place.split.keys.join(", "), keys.join(", "));
@@ -1649,6 +1830,56 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
         }
     }
     command
+}
+
+/// The help of a body field's flag, and a note to end it with: its
+/// description (`Repeat for more.` on a repeated flag), and whether the
+/// body requires it; of a `oneOf` body, its description in each branch
+/// where they differ, and the note names the branches that have it and
+/// require it (` [channel: email, sms; required for sms]`).
+fn field_help(f: &Field, one_of: Option<&OneOf>) -> (String, String) {
+    let one_of = one_of.filter(|_| !f.branches.is_empty());
+    let described = match one_of {
+        Some(one_of) if f.within.is_none() && f.name == one_of.field => {
+            let field = &one_of.field;
+            Some(format!("The body's {field}, which decides the fields it takes (each flag's [{field}: …])"))
+        }
+        Some(_) => {
+            let mut described: Vec<(&str, &str)> =
+                f.branches.iter().filter_map(|b| Some((b.value.as_str(), b.description.as_deref()?.trim()))).collect();
+            described.retain(|(_, d)| !d.is_empty());
+            described.dedup_by_key(|(_, description)| *description);
+            match described.as_slice() {
+                [] => None,
+                [(_, one)] => Some(one.to_string()),
+                several => Some(
+                    several
+                        .iter()
+                        .map(|(value, d)| format!("{value}: {}", first_line(d)))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+            }
+        }
+        None => f.description.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned),
+    };
+    let described = described.unwrap_or_else(|| format!("The body field {}.", f.name));
+    let repeated = matches!(f.shape, Shape::List | Shape::Pairs(_) | Shape::Splits(..));
+    let described = if repeated { format!("{described} Repeat for more.") } else { described };
+    let mut help = help(Some(&described), "", &f.values);
+    if f.required {
+        help.push_str(" (Required in the body.)");
+    }
+    let Some(one_of) = one_of.filter(|o| f.within.is_some() || f.name != o.field) else { return (help, String::new()) };
+    let field = &one_of.field;
+    let used: Vec<&str> = f.branches.iter().map(|b| b.value.as_str()).collect();
+    let required: Vec<&str> = f.branches.iter().filter(|b| b.required).map(|b| b.value.as_str()).collect();
+    let note = match required.len() {
+        0 => format!(" [{field}: {}]", used.join(", ")),
+        n if n == used.len() => format!(" [{field}: {}; required]", used.join(", ")),
+        _ => format!(" [{field}: {}; required for {}]", used.join(", "), required.join(", ")),
+    };
+    (help, note)
 }
 
 /// ` (short names: start, stop)`, or nothing.
@@ -1880,13 +2111,19 @@ fn body_value(
             map.insert(key, field.map_or(part.clone(), |f| typed(f, &part)));
         }
     }
+    // A body of several kinds: the one its discriminator names, whose fields the flags set.
+    let branch = match &body.one_of {
+        Some(one_of) => chosen(one_of, body, matches, value.as_ref())?,
+        None => None,
+    };
     for f in &body.fields {
+        let name = name_in(f, branch);
         if f.from_path {
-            if let Some(given) = values.get(&f.name).and_then(|v| v.first())
+            if let (Some(given), Some(name)) = (values.get(&f.name).and_then(|v| v.first()), name)
                 && let Value::Object(map) = value.get_or_insert_with(|| Value::Object(Map::new()))
-                && !map.contains_key(&f.name)
+                && !map.contains_key(name)
             {
-                map.insert(f.name.clone(), typed(f, &Value::from(given.clone())));
+                map.insert(name.to_owned(), typed(f, &Value::from(given.clone())));
             }
             continue;
         }
@@ -1895,6 +2132,7 @@ fn body_value(
         }
         let given = given(matches, f);
         let Some(first) = given.first() else { continue };
+        let Some(name) = name else { return Err(not_in_branch(f, branch)) };
         let usage = |expected: String| Failure::Usage(format!("--{} {first}: expected {expected}", f.flag));
         let field = match &f.shape {
             Shape::One => first.clone(),
@@ -1927,7 +2165,7 @@ fn body_value(
         };
         let flag = format!("--{}", f.flag);
         let map = place(&mut value, f.within.as_deref()).ok_or_else(|| not_object(&flag))?;
-        lay(map, &f.name, field);
+        lay(map, name, field);
     }
     for list in &body.lists {
         let items = items_of(list, matches)?;
@@ -1944,14 +2182,18 @@ fn body_value(
     if let Some(Value::Object(map)) = value.as_mut() {
         // What the flags and the file left out that the spec's `x-cli` gives.
         for f in body.fields.iter().filter(|f| f.within.is_none()) {
-            if let Some(default) = &f.default {
-                map.entry(f.name.clone()).or_insert_with(|| default.clone());
+            if let (Some(default), Some(name)) = (&f.default, name_in(f, branch)) {
+                map.entry(name.to_owned()).or_insert_with(|| default.clone());
             }
         }
         if matches.get_one::<String>(JSON_BODY).is_none() {
-            for (name, neutral) in &body.neutral {
+            let neutral = body.neutral.iter().chain(branch.into_iter().flat_map(|b| &b.neutral));
+            for (name, neutral) in neutral {
                 map.entry(name.clone()).or_insert_with(|| neutral.clone());
             }
+        }
+        if let Some(branch) = branch {
+            missing_in_branch(body, branch, map)?;
         }
     }
     Ok(value)
@@ -2002,6 +2244,81 @@ fn part_values(split: &model::Split, parts: &[Part]) -> String {
         })
         .collect();
     if listed.is_empty() { String::new() } else { format!(" [{}]", listed.join("; ")) }
+}
+
+/// The branch of a `oneOf` body that the command line names: by the
+/// discriminator's flag, else by its value in the text in place or
+/// `--json-body`. `None` when nothing gives a body that need not be sent.
+fn chosen<'b>(
+    one_of: &'b OneOf,
+    body: &Body,
+    matches: &ArgMatches,
+    value: Option<&Value>,
+) -> Result<Option<&'b Branch>, Failure> {
+    let field = &one_of.field;
+    let flag = body.fields.iter().find(|f| f.within.is_none() && !f.arg_id.is_empty() && f.name == *field);
+    // The text in place is the friendly command's alone.
+    let has_text = matches.try_get_raw(BODY_TEXT).is_ok();
+    let in_place = body.in_place.as_ref().filter(|p| has_text && p.split.keys.contains(field));
+    let names: Vec<&str> = one_of.branches.iter().map(|b| b.value.as_str()).collect();
+    let flagged = flag.and_then(|f| Some((given(matches, f).first()?.as_str()?.to_owned(), format!("--{}", f.flag))));
+    let text_given = matches.try_get_one::<String>(BODY_TEXT).ok().flatten().is_some();
+    let written = value.and_then(|v| v.get(field)).and_then(Value::as_str).map(|named| {
+        let by =
+            in_place.filter(|_| text_given).map_or_else(|| format!("--json-body's {field}"), |p| p.positional.clone());
+        (named.to_owned(), by)
+    });
+    let Some((named, by)) = flagged.or(written) else {
+        let any_flag = body.fields.iter().any(|f| !f.arg_id.is_empty() && !given(matches, f).is_empty());
+        if value.is_none() && !body.required && !any_flag {
+            return Ok(None);
+        }
+        let ways: Vec<String> =
+            in_place.map(|p| p.positional.clone()).into_iter().chain(flag.map(|f| format!("--{}", f.flag))).collect();
+        let ways = if ways.is_empty() { format!("the body's {field}") } else { ways.join(" or ") };
+        return Err(Failure::Usage(format!("{ways} is required: {}", names.join(", "))));
+    };
+    match one_of.branches.iter().find(|b| b.value == named) {
+        Some(branch) => Ok(Some(branch)),
+        None => Err(Failure::Usage(format!("{by} {named:?}: expected one of {}", names.join(", ")))),
+    }
+}
+
+/// The name of `f` in `branch` (`None`: the branch has no such field);
+/// a field of a body of one kind is its own name.
+fn name_in<'f>(f: &'f Field, branch: Option<&Branch>) -> Option<&'f str> {
+    match branch {
+        Some(branch) if !f.branches.is_empty() => {
+            f.branches.iter().find(|b| b.value == branch.value).map(|b| b.name.as_str())
+        }
+        _ => Some(&f.name),
+    }
+}
+
+/// A flag given for a field the chosen branch does not have.
+fn not_in_branch(f: &Field, branch: Option<&Branch>) -> Failure {
+    let chosen = branch.map(|b| b.value.as_str()).unwrap_or_default();
+    let having: Vec<&str> = f.branches.iter().map(|b| b.value.as_str()).collect();
+    Failure::Usage(format!("--{} does not apply to {chosen} (only to {})", f.flag, having.join(", ")))
+}
+
+/// The fields `branch` requires that `map` (the body built) lacks, named
+/// by their flags: `--email is required for email`.
+fn missing_in_branch(body: &Body, branch: &Branch, map: &Map<String, Value>) -> Result<(), Failure> {
+    let flag_of = |name: &String| {
+        let of_it = |f: &&Field| f.branches.iter().any(|b| b.value == branch.value && b.name == *name);
+        match body.fields.iter().filter(|f| f.within.is_none() && !f.arg_id.is_empty()).find(of_it) {
+            Some(f) => format!("--{}", f.flag),
+            None => format!("the body field {name}"),
+        }
+    };
+    let missing: Vec<String> = branch.required.iter().filter(|name| !map.contains_key(*name)).map(flag_of).collect();
+    let listed = match missing.as_slice() {
+        [] => return Ok(()),
+        [one] => format!("{one} is"),
+        [rest @ .., last] => format!("{} and {last} are", rest.join(", ")),
+    };
+    Err(Failure::Usage(format!("{listed} required for {}", branch.value)))
 }
 
 /// A flag's `value` laid over the field `name` of `map` (what `--json-body`
@@ -2245,6 +2562,69 @@ mod tests {
             (filter.flag.as_str(), filter.aliases.as_slice()),
             ("filter", &["where".into(), "filters".into()][..])
         );
+    }
+
+    /// A `oneOf` body of objects with a discriminator (no `mapping`: each
+    /// branch named by its field's one enum value): one flag per flag name
+    /// over the branches, the branch chosen by the discriminator, its
+    /// fields' names set and its required fields named by their flags.
+    #[test]
+    fn a_one_of_body_takes_the_flags_of_every_branch() {
+        let Some((api, spec)) = APIS.first() else { return };
+        let mut spec: Value = serde_json::from_str(spec).unwrap();
+        let kind = |value: &str| serde_json::json!({"type": "string", "enum": [value]});
+        spec["paths"]["/vfcrest/v1/pets"] = serde_json::json!({
+            "post": {
+                "operationId": "addPet",
+                "x-cli": {"name": "pets add"},
+                "requestBody": {"required": true, "x-cli": {"positional": "KIND", "split": {"keys": ["kind"]}}, "content": {"application/json": {"schema": {
+                    "oneOf": [
+                        {"type": "object", "required": ["kind", "name", "barks"], "properties": {
+                            "kind": kind("dog"), "name": {"type": "string", "description": "Its name."},
+                            "barks": {"type": "boolean"}, "dogTag": {"type": "string", "x-cli": {"flag": "tag"}}}},
+                        {"type": "object", "required": ["kind", "catTag"], "properties": {
+                            "kind": kind("cat"), "name": {"type": "string", "description": "What it answers to."},
+                            "catTag": {"type": "string", "x-cli": {"flag": "tag"}}}}
+                    ],
+                    "discriminator": {"propertyName": "kind"}
+                }}}},
+                "responses": {"200": {"description": "Added."}}
+            }
+        });
+        let spec = model::Spec::parse(&spec).unwrap();
+        let ops = operations_of(api, &spec, &BTreeMap::new());
+        let op = ops.iter().find(|op| op.id == "addPet").expect("a command");
+        let body = op.body.as_ref().unwrap();
+        let flags: Vec<&str> = body.fields.iter().map(|f| f.flag.as_str()).collect();
+        assert_eq!(flags, ["barks", "tag", "kind", "name"]);
+        let mut command = operation_command(op, "add", &[], true);
+        let help = command.render_long_help().to_string();
+        for text in [
+            "[KIND]",
+            "--tag <tag>",
+            "--cat-tag",
+            "[kind: dog, cat; required for cat]",
+            "dog: Its name. cat: What it answers to. [kind: dog, cat; required for dog]",
+            "[kind: dog; required]",
+        ] {
+            assert_eq!(help.contains(text), text != "--cat-tag", "{text:?} in {help}");
+        }
+        let sent = |args: &[&str]| {
+            let matches = command.clone().try_get_matches_from([&["add"][..], args].concat()).unwrap();
+            body_value(body, &matches, &BTreeMap::new())
+        };
+        let cat = sent(&["CAT", "--name", "Tom", "--tag", "t-1"]).unwrap();
+        assert_eq!(cat, Some(serde_json::json!({"kind": "cat", "name": "Tom", "catTag": "t-1"})));
+        let dog = sent(&["--kind", "dog", "--name", "Rex", "--barks", "--tag", "d-1"]).unwrap();
+        assert_eq!(dog, Some(serde_json::json!({"kind": "dog", "name": "Rex", "barks": true, "dogTag": "d-1"})));
+        let usage = |args: &[&str]| match sent(args) {
+            Err(Failure::Usage(message)) => message,
+            other => panic!("{args:?}: {other:?}"),
+        };
+        assert_eq!(usage(&["dog", "--name", "Rex"]), "--barks is required for dog");
+        assert_eq!(usage(&["cat", "--barks"]), "--barks does not apply to cat (only to dog)");
+        assert_eq!(usage(&["--name", "Rex"]), "KIND or --kind is required: dog, cat");
+        assert_eq!(usage(&["cow"]), r#"KIND "cow": expected one of dog, cat"#);
     }
 
     /// The registry is the truth: every hand-written command is a flow, every

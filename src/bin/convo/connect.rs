@@ -30,6 +30,18 @@ pub trait OwnApi: config::ApiSettings {
     }
 }
 
+/// The flow commands of an API that has none: every command of it is one
+/// of its spec's operations (under their `x-cli` names, with `--wait` of
+/// `x-wait`), yet its module builds a typed client or serves an emulator.
+#[derive(Debug, clap::Subcommand)]
+pub(crate) enum NoFlows {}
+
+/// Runs a flow of an API that has none.
+#[cfg_attr(not(any(feature = "raia", feature = "salesloft", feature = "liveperson")), allow(dead_code))]
+pub async fn no_flows<C>(_: C, command: NoFlows, _: &Context) -> Result<(), Failure> {
+    match command {}
+}
+
 // The command line of an API with a module of its own: its settings, and
 // the hand-written flow (`C`) a command names. (Not a doc comment: that
 // would be the API's about text, which is its spec's title.)

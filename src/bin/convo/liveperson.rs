@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use crate::connect::OwnApi;
 use crate::sandbox::{self, ServeOptions, Served};
-use crate::{Context, Failure, config};
+use crate::{Failure, config};
 
-pub type Args = crate::connect::Args<Settings, NoFlows>;
+pub type Args = crate::connect::Args<Settings, crate::connect::NoFlows>;
 
 // The API's connection settings, global to its subcommands (the generated
 // operation commands read them too).
@@ -61,14 +61,8 @@ impl std::fmt::Debug for Settings {
     }
 }
 
-// None: every command of this API is one of its spec's operations (`send`,
-// `ttr`, `commands` … are their `x-cli` names; `--wait` is getCommand's `x-wait`).
-#[derive(Debug, clap::Subcommand)]
-pub(crate) enum NoFlows {}
-
-pub async fn run(_: Client, command: NoFlows, _: &Context) -> Result<(), Failure> {
-    match command {}
-}
+// Every command is one of the spec's operations.
+pub use crate::connect::no_flows as run;
 
 impl crate::connect::Typed for Client {
     type Generated = convo_clients::liveperson::GeneratedClient;

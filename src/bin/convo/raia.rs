@@ -4,20 +4,13 @@ use convo_clients::raia::Client;
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox, RaiaState};
 
 use crate::sandbox::{self, ServeOptions, Served};
-use crate::{Context, Failure};
+use crate::Failure;
 
 // Its settings are its spec's: the base URL and the `agentSecretKey` scheme's key.
-pub type Args = crate::connect::Args<crate::spec_api::Settings<Client, RaiaState>, NoFlows>;
+pub type Args = crate::connect::Args<crate::spec_api::Settings<Client, RaiaState>, crate::connect::NoFlows>;
 
-// None: every command of this API is one of its spec's operations
-// (`conversations start CHANNEL` is a `oneOf` body's flags, `ask` and `reply`
-// their `x-cli` names, `--wait` is getMessageResponse's `x-wait`).
-#[derive(Debug, clap::Subcommand)]
-pub(crate) enum NoFlows {}
-
-pub async fn run(_: Client, command: NoFlows, _: &Context) -> Result<(), Failure> {
-    match command {}
-}
+// Every command is one of the spec's operations.
+pub use crate::connect::no_flows as run;
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
 pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {

@@ -4,18 +4,13 @@ use convo_clients::salesloft::Client;
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox, SalesloftState};
 
 use crate::sandbox::{self, ServeOptions, Served};
-use crate::{Context, Failure};
+use crate::Failure;
 
 // Its settings are its spec's: the base URL and the `bearerAuth` scheme's API key or token.
-pub type Args = crate::connect::Args<crate::spec_api::Settings<Client, SalesloftState>, NoFlows>;
+pub type Args = crate::connect::Args<crate::spec_api::Settings<Client, SalesloftState>, crate::connect::NoFlows>;
 
-// None: every command of this API is one of its spec's operations.
-#[derive(Debug, clap::Subcommand)]
-pub(crate) enum NoFlows {}
-
-pub async fn run(_: Client, command: NoFlows, _: &Context) -> Result<(), Failure> {
-    match command {}
-}
+// Every command is one of the spec's operations.
+pub use crate::connect::no_flows as run;
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
 pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {

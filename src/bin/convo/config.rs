@@ -167,13 +167,19 @@ impl<S> std::ops::Deref for WithSecretFiles<S> {
     }
 }
 
+/// The settings show together in help, under their own heading.
 impl<S: ApiSettings> clap::Args for WithSecretFiles<S> {
     fn augment_args(command: Command) -> Command {
-        S::augment_args(command).args(file_twins::<S>())
+        let previous = command.get_next_help_heading().map(str::to_owned);
+        let command = S::augment_args(command.next_help_heading(SETTINGS)).args(file_twins::<S>());
+        match previous {
+            Some(heading) => command.next_help_heading(clap::builder::Str::from(heading)),
+            None => command.next_help_heading(None::<&str>),
+        }
     }
 
     fn augment_args_for_update(command: Command) -> Command {
-        S::augment_args_for_update(command).args(file_twins::<S>())
+        Self::augment_args(command)
     }
 
     fn group_id() -> Option<clap::Id> {
@@ -208,6 +214,9 @@ fn invalid(message: String) -> clap::Error {
 fn settings_command<S: clap::Args>() -> Command {
     S::augment_args(Command::new("settings").no_binary_name(true))
 }
+
+/// The help heading of an API's settings.
+const SETTINGS: &str = "Settings";
 
 /// The file twin of each secret argument of `S`.
 fn file_twins<S: clap::Args>() -> Vec<Arg> {

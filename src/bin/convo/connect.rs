@@ -30,9 +30,10 @@ pub trait OwnApi: config::ApiSettings {
     }
 }
 
-/// The flow commands of an API that has none: every command of it is one
-/// of its spec's operations (under their `x-cli` names, with `--wait` of
-/// `x-wait`), yet its module builds a typed client or serves an emulator.
+// The flow commands of an API that has none: every command of it is one of
+// its spec's operations (under their `x-cli` names, with `--wait` of
+// `x-wait`), yet its module builds a typed client or serves an emulator.
+// (Not a doc comment: that would be the API's about text.)
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum NoFlows {}
 

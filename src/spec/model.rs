@@ -61,6 +61,11 @@ impl At {
         Self { place, pointer: format!("{}/{}", self.pointer, escape(key)) }
     }
 
+    /// Its part `key` (`x-cli`, `requestBody`), named as the spec spells it.
+    fn part(&self, key: &str) -> Self {
+        self.child(Some(key), key)
+    }
+
     fn error(&self, message: impl Into<String>) -> ModelError {
         ModelError { place: self.place.clone(), pointer: self.pointer.clone(), message: message.into() }
     }
@@ -158,14 +163,12 @@ impl SecurityScheme {
     }
 }
 
-/// `x-rate-limit`: the headers that carry the budget left (and what a call
-/// costs) and the window it renews in.
+/// `x-rate-limit`: the headers (in lower case) that carry the budget left
+/// (and what a call costs) and the window it renews in.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct RateLimit {
-    /// Lower case.
     pub remaining_header: String,
-    /// Lower case.
     pub cost_header: Option<String>,
     pub window_seconds: u64,
     /// The most one call may cost (1 unless said).
@@ -486,13 +489,10 @@ pub struct Parameter {
     /// Path parameters are always required.
     pub required: bool,
     pub description: Option<String>,
-    /// The parameter's `example`, if it has one.
     pub example: Option<Value>,
     /// Its schema, `$ref` resolved (`Null` when it has none).
     pub schema: Value,
-    /// `style`, when given.
     pub style: Option<String>,
-    /// `explode`, when given.
     pub explode: Option<bool>,
     /// The schema of the JSON document the parameter carries: its
     /// `content`'s JSON media type's, or `x-content-schema`'s (as a `$ref`).
@@ -645,7 +645,7 @@ impl Spec {
         let root = At::new("", "#");
         let global = security(&security_schemes, doc.get("security"), &root.child(None, "security"))?;
         let mut operations = Vec::new();
-        for (path, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+        for (path, item) in entries(doc, "paths") {
             let at_item = root.child(None, "paths").child(Some(&format!("path {path}")), path);
             let item = resolve(doc, item);
             // In the path item's own order.
@@ -670,23 +670,24 @@ impl Spec {
                     parameters,
                     request_body: op
                         .get("requestBody")
-                        .map(|b| request_body(doc, resolve(doc, b), &at.child(Some("requestBody"), "requestBody")))
+                        .map(|b| request_body(doc, resolve(doc, b), &at.part("requestBody")))
                         .transpose()?,
                     responses: responses(doc, op, &at)?,
                     security,
                     server: servers(op).into_iter().next().or_else(|| servers(item).into_iter().next()),
-                    retry_safe: op.get("x-retry-safe").and_then(Value::as_bool) == Some(true),
-                    ranges: ranges(op.get("x-range"), &at.child(Some("x-range"), "x-range"))?,
+                    retry_safe: is_true(op, "x-retry-safe"),
+                    ranges: ranges(op.get("x-range"), &at.part("x-range"))?,
                     lenient: lenient(op, &at)?,
-                    cli: cli_command(op.get("x-cli"), &at.child(Some("x-cli"), "x-cli"))?,
-                    wait: wait(op.get("x-wait"), &at.child(Some("x-wait"), "x-wait"))?,
+                    cli: cli_command(op.get("x-cli"), &at.part("x-cli"))?,
+                    wait: wait(op.get("x-wait"), &at.part("x-wait"))?,
                 });
             }
         }
         let mut security_schemes = security_schemes;
         for scheme in &mut security_schemes {
             if let Some(source) = &mut scheme.token {
-                token_fields(doc, source, &operations, &format!("security scheme {}: x-token", scheme.name))?;
+                let at = At::new(format!("security scheme {}: x-token", scheme.name), "#/components/securitySchemes");
+                token_fields(doc, source, &operations, &at)?;
             }
         }
         Ok(Spec {
@@ -833,6 +834,16 @@ pub fn case(name: &str, separator: char) -> String {
     out
 }
 
+/// The entries of `value`'s object `key`; none when it is not an object.
+fn entries<'v>(value: &'v Value, key: &str) -> impl Iterator<Item = (&'v String, &'v Value)> {
+    value.get(key).and_then(Value::as_object).into_iter().flatten()
+}
+
+/// Whether `value`'s `key` is `true`.
+fn is_true(value: &Value, key: &str) -> bool {
+    value.get(key).and_then(Value::as_bool) == Some(true)
+}
+
 /// A key as a JSON pointer segment (`~` and `/` escaped).
 fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
@@ -845,7 +856,7 @@ fn servers(holder: &Value) -> Vec<String> {
     servers
         .filter_map(|server| {
             let mut url = server.get("url")?.as_str()?.to_owned();
-            for (name, variable) in server.get("variables").and_then(Value::as_object).into_iter().flatten() {
+            for (name, variable) in entries(server, "variables") {
                 if let Some(default) = variable.get("default").and_then(Value::as_str) {
                     url = url.replace(&format!("{{{name}}}"), default);
                 }
@@ -858,7 +869,7 @@ fn servers(holder: &Value) -> Vec<String> {
 fn security_schemes(doc: &Value) -> Result<Vec<SecurityScheme>, ModelError> {
     let mut schemes = Vec::new();
     let at_all = At::new("", "#/components/securitySchemes");
-    for (name, scheme) in doc.pointer("/components/securitySchemes").and_then(Value::as_object).into_iter().flatten() {
+    for (name, scheme) in entries(&doc["components"], "securitySchemes") {
         let at = at_all.child(Some(&format!("security scheme {name}")), name);
         let scheme = resolve(doc, scheme);
         let field = |key: &str| scheme.get(key).and_then(Value::as_str);
@@ -876,10 +887,10 @@ fn security_schemes(doc: &Value) -> Result<Vec<SecurityScheme>, ModelError> {
             Some("oauth2" | "openIdConnect") => Carrier::Authorization("bearer".into()),
             other => return Err(at.error(format!("type {other:?} is not supported"))),
         };
-        let (cli_flag, cli_env) = scheme_cli(scheme.get("x-cli"), &at.child(Some("x-cli"), "x-cli"))?;
+        let (cli_flag, cli_env) = scheme_cli(scheme.get("x-cli"), &at.part("x-cli"))?;
         // The first paragraph: what the credential is, as help text says it.
         let description = first_paragraph(scheme);
-        let token = token_source(scheme.get("x-token"), &at.child(Some("x-token"), "x-token"))?;
+        let token = token_source(scheme.get("x-token"), &at.part("x-token"))?;
         if token.is_some() && carrier != Carrier::Authorization("bearer".into()) {
             return Err(at.error("x-token is for a bearer scheme"));
         }
@@ -898,44 +909,30 @@ fn first_paragraph(node: &Value) -> Option<String> {
 /// `x-token: {operation, token, expires-in?, lifetime?}`; its fields are
 /// the operation's, read once the operations are (see [`token_fields`]).
 fn token_source(value: Option<&Value>, at: &At) -> Result<Option<TokenSource>, ModelError> {
-    let Some(value) = value else { return Ok(None) };
-    if let Some(key) = unknown_key(value, &["operation", "token", "expires-in", "lifetime"]) {
-        return Err(at.error(format!("unknown key {key:?} (known: operation, token, expires-in, lifetime, x-*)")));
-    }
-    let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
-    let pointer = |key: &str| match text(key) {
+    let Some(x) = Object::given(value, at, &["operation", "token", "expires-in", "lifetime"])? else { return Ok(None) };
+    // A pointer that is not a text is taken for none.
+    let pointer = |key: &str| match x.value.get(key).and_then(Value::as_str) {
         Some(p) if !p.starts_with('/') => Err(at.error(format!("`{key}` must be a JSON pointer (/access_token)"))),
-        p => Ok(p),
-    };
-    let lifetime = match value.get("lifetime") {
-        None => None,
-        Some(v) => Some(v.as_u64().filter(|s| *s > 0).ok_or_else(|| at.error("`lifetime` must be positive seconds"))?),
+        p => Ok(p.map(str::to_owned)),
     };
     Ok(Some(TokenSource {
-        operation: text("operation").ok_or_else(|| at.error("`operation` must name the token's operation"))?,
+        lifetime: x.get("lifetime", positive, "`lifetime` must be positive seconds")?,
+        operation: x.need("operation", string, "`operation` must name the token's operation")?,
         token: pointer("token")?.ok_or_else(|| at.error("`token` must say where the answer holds it"))?,
         expires_in: pointer("expires-in")?,
-        lifetime,
         fields: Vec::new(),
         form: false,
     }))
 }
 
 /// The fields of `source`'s operation's body: an object's properties.
-fn token_fields(
-    doc: &Value,
-    source: &mut TokenSource,
-    operations: &[Operation],
-    place: &str,
-) -> Result<(), ModelError> {
-    let at = At::new(place, "#/components/securitySchemes");
+fn token_fields(doc: &Value, source: &mut TokenSource, operations: &[Operation], at: &At) -> Result<(), ModelError> {
     let op = operations.iter().find(|op| op.id == source.operation);
     let op = op.ok_or_else(|| at.error(format!("no operation {:?}", source.operation)))?;
     let media = op.request_body.as_ref().and_then(|body| body.content.first());
     let media = media.ok_or_else(|| at.error(format!("{} has no request body", op.id)))?;
     source.form = media.name.starts_with("application/x-www-form-urlencoded");
-    let properties = resolve(doc, &media.schema).get("properties").and_then(Value::as_object);
-    for (name, property) in properties.into_iter().flatten() {
+    for (name, property) in entries(resolve(doc, &media.schema), "properties") {
         let property = resolve(doc, property);
         let field = |key: &str| property.get(key).and_then(Value::as_str);
         source.fields.push(TokenField {
@@ -948,14 +945,9 @@ fn token_fields(
     Ok(())
 }
 
-/// `x-cli` on a security scheme: `{flag?, env?}`, each a text.
 fn scheme_cli(value: Option<&Value>, at: &At) -> Result<(Option<String>, Option<String>), ModelError> {
-    let Some(value) = value else { return Ok((None, None)) };
-    if let Some(key) = unknown_key(value, &["flag", "env"]) {
-        return Err(at.error(format!("unknown key {key:?} (known: flag, env, x-*)")));
-    }
-    let fail = |key: &str| at.error(format!("`{key}` must be a text"));
-    let text = |key: &str| value.get(key).map(|v| v.as_str().map(str::to_owned).ok_or_else(|| fail(key))).transpose();
+    let Some(x) = Object::given(value, at, &["flag", "env"])? else { return Ok((None, None)) };
+    let text = |key: &str| x.get(key, string, &format!("`{key}` must be a text"));
     Ok((text("flag")?, text("env")?))
 }
 
@@ -979,40 +971,96 @@ fn security(schemes: &[SecurityScheme], security: Option<&Value>, at: &At) -> Re
 }
 
 fn rate_limit(doc: &Value) -> Result<Option<RateLimit>, ModelError> {
-    let Some(limit) = doc.get("x-rate-limit") else { return Ok(None) };
+    let Some(value) = doc.get("x-rate-limit") else { return Ok(None) };
     let at = At::new("x-rate-limit", "#/x-rate-limit");
-    let text = |key: &str| limit.get(key).and_then(Value::as_str).map(str::to_ascii_lowercase);
-    let number = |key: &str| limit.get(key).and_then(Value::as_u64);
-    const KEYS: [&str; 4] = ["remaining-header", "cost-header", "window-seconds", "max-cost"];
-    if let Some(key) = unknown_key(limit, &KEYS) {
+    if let Some(key) = unknown_key(value, &["remaining-header", "cost-header", "window-seconds", "max-cost"]) {
         return Err(at.error(format!("unknown key {key}")));
     }
+    let limit = Object { value, at: &at };
+    let header = |v: &Value| v.as_str().map(str::to_ascii_lowercase);
     Ok(Some(RateLimit {
-        remaining_header: text("remaining-header").ok_or_else(|| at.error("remaining-header must name a header"))?,
-        cost_header: text("cost-header"),
-        window_seconds: number("window-seconds")
-            .filter(|s| *s > 0)
-            .ok_or_else(|| at.error("window-seconds must be positive"))?,
-        max_cost: number("max-cost").unwrap_or(1),
+        remaining_header: limit.need("remaining-header", header, "remaining-header must name a header")?,
+        cost_header: value.get("cost-header").and_then(header),
+        window_seconds: limit.need("window-seconds", positive, "window-seconds must be positive")?,
+        max_cost: value.get("max-cost").and_then(Value::as_u64).unwrap_or(1),
     }))
 }
 
 /// A key of `object` that is neither one of `known` nor an `x-` one.
 fn unknown_key<'v>(object: &'v Value, known: &[&str]) -> Option<&'v String> {
-    object
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, _)| k)
-        .find(|k| !known.contains(&k.as_str()) && !k.starts_with("x-"))
+    let mut keys = object.as_object().into_iter().flat_map(|map| map.keys());
+    keys.find(|k| !known.contains(&k.as_str()) && !k.starts_with("x-"))
 }
 
-/// `x-lenient`: a list of rule names.
+/// `object`'s `key`, when it has no other (but `x-` notes).
+fn sole<'v>(object: &'v Value, key: &str) -> Option<&'v Value> {
+    object.get(key).filter(|_| unknown_key(object, &[key]).is_none())
+}
+
+/// An object of the spec (mostly an extension: `x-cli`, `x-wait`, …) and
+/// where it is, read key by key: an error names that place.
+#[derive(Clone, Copy)]
+struct Object<'v> {
+    value: &'v Value,
+    at: &'v At,
+}
+
+impl<'v> Object<'v> {
+    /// `value`, when given, once its keys are `known` ones (or `x-` notes).
+    fn given(value: Option<&'v Value>, at: &'v At, known: &[&str]) -> Result<Option<Self>, ModelError> {
+        value.map(|value| Object { value, at }.known(known)).transpose()
+    }
+
+    /// Itself, when its keys are `known` ones (or `x-` notes).
+    fn known(self, known: &[&str]) -> Result<Self, ModelError> {
+        match unknown_key(self.value, known) {
+            Some(key) => Err(self.at.error(format!("unknown key {key:?} (known: {}, x-*)", known.join(", ")))),
+            None => Ok(self),
+        }
+    }
+
+    /// `key`'s value as `read` takes it, when there; `message` when `read` does not take it.
+    fn get<T>(self, key: &str, read: fn(&'v Value) -> Option<T>, message: &str) -> Result<Option<T>, ModelError> {
+        self.value.get(key).map(|v| read(v).ok_or_else(|| self.at.error(message))).transpose()
+    }
+
+    /// `key`'s value as `read` takes it; `message` when it is not there or `read` does not take it.
+    fn need<T>(self, key: &str, read: fn(&'v Value) -> Option<T>, message: &str) -> Result<T, ModelError> {
+        self.value.get(key).and_then(read).ok_or_else(|| self.at.error(message))
+    }
+
+    /// `key`'s list of texts; none when it is not there.
+    fn texts(self, key: &str) -> Result<Vec<String>, ModelError> {
+        Ok(self.get(key, texts, &format!("`{key}` must be a list of texts"))?.unwrap_or_default())
+    }
+}
+
+/// Readers of a value for [`Object::get`] and [`Object::need`]: none when it
+/// is not what they read.
+fn string(value: &Value) -> Option<String> {
+    value.as_str().map(str::to_owned)
+}
+
+fn json_pointer(value: &Value) -> Option<String> {
+    value.as_str().filter(|p| p.starts_with('/')).map(str::to_owned)
+}
+
+fn positive(value: &Value) -> Option<u64> {
+    value.as_u64().filter(|n| *n > 0)
+}
+
+fn texts(value: &Value) -> Option<Vec<String>> {
+    value.as_array()?.iter().map(string).collect()
+}
+
+/// An object's keys and their texts.
+fn text_pairs(value: &Value) -> Option<Vec<(String, String)>> {
+    value.as_object()?.iter().map(|(key, text)| Some((key.clone(), string(text)?))).collect()
+}
+
 fn lenient(node: &Value, at: &At) -> Result<Vec<String>, ModelError> {
-    let Some(list) = node.get("x-lenient") else { return Ok(Vec::new()) };
-    let fail = || at.error("x-lenient must be a list of rule names");
-    let names = list.as_array().ok_or_else(fail)?;
-    names.iter().map(|name| name.as_str().map(str::to_owned).ok_or_else(fail)).collect()
+    let names = Object { value: node, at }.get("x-lenient", texts, "x-lenient must be a list of rule names")?;
+    Ok(names.unwrap_or_default())
 }
 
 /// `x-range: {from, to, exclusive?}` or a list of those.
@@ -1024,25 +1072,16 @@ fn ranges(spec: Option<&Value>, at: &At) -> Result<Vec<Range>, ModelError> {
     };
     let mut ranges = Vec::new();
     for entry in entries {
-        let name = |key: &str| {
-            entry.get(key).and_then(Value::as_str).ok_or_else(|| at.error(format!("`{key}` must name a parameter")))
-        };
+        let entry = Object { value: entry, at };
+        let name = |key: &str| entry.need(key, string, &format!("`{key}` must name a parameter"));
         let (from, to) = (name("from")?, name("to")?);
-        if let Some(key) = unknown_key(entry, &["from", "to", "exclusive"]) {
-            return Err(at.error(format!("unknown key {key:?} (known: from, to, exclusive, x-*)")));
-        }
-        let exclusive = match entry.get("exclusive") {
-            None => false,
-            Some(Value::Bool(b)) => *b,
-            Some(_) => return Err(at.error("`exclusive` must be true or false")),
-        };
-        ranges.push(Range { from: from.to_owned(), to: to.to_owned(), exclusive });
+        let entry = entry.known(&["from", "to", "exclusive"])?;
+        let exclusive = entry.get("exclusive", Value::as_bool, "`exclusive` must be true or false")?;
+        ranges.push(Range { from, to, exclusive: exclusive.unwrap_or(false) });
     }
     Ok(ranges)
 }
 
-/// The path item's parameters and the operation's own, which override those
-/// of the same name and location.
 fn parameters(doc: &Value, item: &Value, op: &Value, at_item: &At, at_op: &At) -> Result<Vec<Parameter>, ModelError> {
     let list = |v: &Value| v.get("parameters").and_then(Value::as_array).cloned().unwrap_or_default();
     let (shared, own) = (list(item), list(op));
@@ -1063,62 +1102,42 @@ fn parameters(doc: &Value, item: &Value, op: &Value, at_item: &At, at_op: &At) -
 
 fn parameter(doc: &Value, p: &Value, at: At) -> Result<Parameter, ModelError> {
     let name = p.get("name").and_then(Value::as_str).ok_or_else(|| at.error("parameter without a name"))?;
-    let location = match p.get("in").and_then(Value::as_str) {
-        Some("path") => Location::Path,
-        Some("query") => Location::Query,
-        Some("header") => Location::Header,
-        Some("cookie") => Location::Cookie,
-        other => return Err(at.error(format!("parameter {name}: unknown location {other:?}"))),
-    };
+    let given = p.get("in").and_then(Value::as_str);
+    let locations = [Location::Path, Location::Query, Location::Header, Location::Cookie];
+    let location = locations.into_iter().find(|l| Some(l.as_str()) == given);
+    let location = location.ok_or_else(|| at.error(format!("parameter {name}: unknown location {given:?}")))?;
     let kind = match location {
         Location::Header => "header".to_owned(),
         other => format!("{} parameter", other.as_str()),
     };
     let at = At::new(format!("{}: {kind} {name}", at.place), at.pointer);
-    let json_schema = match (p.get("x-content-schema"), p.get("content").and_then(Value::as_object)) {
-        (Some(pointer), _) => {
-            let pointer = pointer.as_str().ok_or_else(|| at.error("x-content-schema must be a string"))?;
-            Some(serde_json::json!({ "$ref": pointer }))
-        }
-        (None, Some(content)) => {
-            let (_, media) =
-                content.iter().find(|(media, _)| is_json(media)).ok_or_else(|| at.error("content is not JSON"))?;
-            Some(media.get("schema").cloned().unwrap_or_default())
-        }
-        (None, None) => None,
+    let x = Object { value: p, at: &at };
+    let json_schema = match x.get("x-content-schema", Value::as_str, "x-content-schema must be a string")? {
+        Some(pointer) => Some(serde_json::json!({ "$ref": pointer })),
+        None => match p.get("content").and_then(Value::as_object) {
+            None => None,
+            Some(content) => {
+                let json = content.iter().find(|(media, _)| is_json(media));
+                let (_, media) = json.ok_or_else(|| at.error("content is not JSON"))?;
+                Some(media.get("schema").cloned().unwrap_or_default())
+            }
+        },
     };
     let clamp_at_maximum = match p.get("x-on-maximum").map(Value::as_str) {
         None => false,
         Some(Some("clamp")) => true,
         Some(other) => return Err(at.error(format!("unsupported x-on-maximum {other:?}"))),
     };
-    let not_with = match p.get("x-not-with") {
-        None => None,
-        Some(rule) => match rule.get("param").and_then(Value::as_str) {
-            Some(other) if unknown_key(rule, &["param"]).is_none() => Some(other.to_owned()),
-            _ => return Err(at.error("x-not-with must be {param: <name>} (and x- notes)")),
-        },
-    };
-    let filter = match p.get("x-filter") {
-        None => None,
-        Some(rule) => Some(filter(rule, &at.child(Some("x-filter"), "x-filter"))?),
-    };
-    let sorts = match p.get("x-sort") {
-        None => Vec::new(),
-        Some(rule) => match rule.get("fields").and_then(paths) {
-            Some(fields) if unknown_key(rule, &["fields"]).is_none() => fields,
-            _ => return Err(at.error("x-sort must be {fields: [<field>, …]} (and x- notes)")),
-        },
-    };
-    let required_unless = match p.get("x-required-unless") {
-        None => None,
-        Some(Value::String(other)) => Some(other.clone()),
-        Some(_) => return Err(at.error("x-required-unless must name a parameter")),
-    };
+    let not_with =
+        x.get("x-not-with", |rule| string(sole(rule, "param")?), "x-not-with must be {param: <name>} (and x- notes)")?;
+    let filter = p.get("x-filter").map(|rule| filter(rule, &at.part("x-filter"))).transpose()?;
+    let sorts =
+        x.get("x-sort", |rule| paths(sole(rule, "fields")?), "x-sort must be {fields: [<field>, …]} (and x- notes)")?;
+    let required_unless = x.get("x-required-unless", string, "x-required-unless must name a parameter")?;
     Ok(Parameter {
         name: name.to_owned(),
         location,
-        required: location == Location::Path || p.get("required").and_then(Value::as_bool) == Some(true),
+        required: location == Location::Path || is_true(p, "required"),
         description: text(p, "description"),
         example: p.get("example").cloned(),
         schema: p.get("schema").map(|s| resolve(doc, s).clone()).unwrap_or(Value::Null),
@@ -1126,34 +1145,31 @@ fn parameter(doc: &Value, p: &Value, at: At) -> Result<Parameter, ModelError> {
         explode: p.get("explode").and_then(Value::as_bool),
         json_schema,
         required_unless,
-        exclusive: p.get("x-exclusive").and_then(Value::as_bool) == Some(true),
+        exclusive: is_true(p, "x-exclusive"),
         not_with,
         clamp_at_maximum,
         filter,
-        sorts,
+        sorts: sorts.unwrap_or_default(),
         lenient: lenient(p, &at)?,
-        cli: cli_flag(p.get("x-cli"), &at.child(Some("x-cli"), "x-cli"))?,
+        cli: cli_flag(p.get("x-cli"), &at.part("x-cli"))?,
     })
 }
 
-/// `x-filter: {field, op}` (and `x-` notes).
 fn filter(rule: &Value, at: &At) -> Result<Filter, ModelError> {
-    if let Some(key) = unknown_key(rule, &["field", "op", "fields"]) {
-        return Err(at.error(format!("unknown key {key:?} (known: field, op, fields, x-*)")));
-    }
-    let op = rule.get("op").and_then(Value::as_str).unwrap_or_default();
+    let rule = Object { value: rule, at }.known(&["field", "op", "fields"])?;
+    let op = rule.value.get("op").and_then(Value::as_str).unwrap_or_default();
     let Some(&(_, op)) = FilterOp::NAMES.iter().find(|(name, _)| *name == op) else {
         let names: Vec<&str> = FilterOp::NAMES.iter().map(|(name, _)| *name).collect();
         return Err(at.error(format!("op {op:?} is not one of {}", names.join(", "))));
     };
     if op == FilterOp::Pairs {
-        let names = rule.get("fields").and_then(Value::as_object).into_iter().flatten();
-        let fields: Option<Vec<_>> = names.map(|(name, to)| Some((name.clone(), paths(to)?))).collect();
+        let fields: Option<Vec<_>> =
+            entries(rule.value, "fields").map(|(name, to)| Some((name.clone(), paths(to)?))).collect();
         let fields =
             fields.filter(|f| !f.is_empty()).ok_or_else(|| at.error("`fields` must give each name its paths"))?;
         return Ok(Filter { field: String::new(), op, fields });
     }
-    let field = rule.get("field").and_then(paths).ok_or_else(|| at.error("`field` must name a field of the items"))?;
+    let field = rule.need("field", paths, "`field` must name a field of the items")?;
     match (op, field.as_slice()) {
         (FilterOp::Contains, [first, ..]) => {
             Ok(Filter { field: first.clone(), op, fields: vec![(first.clone(), field.clone())] })
@@ -1179,8 +1195,7 @@ pub fn is_json(media_type: &str) -> bool {
 }
 
 fn media_types(doc: &Value, holder: &Value) -> Vec<MediaType> {
-    let content = holder.get("content").and_then(Value::as_object).into_iter().flatten();
-    content
+    entries(holder, "content")
         .map(|(name, media)| {
             let schema = media.get("schema").map(|s| resolve(doc, s)).unwrap_or(&Value::Null);
             MediaType {
@@ -1196,35 +1211,27 @@ fn request_body(doc: &Value, body: &Value, at: &At) -> Result<RequestBody, Model
     if !body.get("content").is_some_and(Value::is_object) {
         return Err(at.error("no content"));
     }
-    let cli = match body.get("x-cli") {
-        None => None,
-        Some(cli) => {
-            let at = at.child(Some("x-cli"), "x-cli");
-            if let Some(key) = unknown_key(cli, &["positional", "split"]) {
-                return Err(at.error(format!("unknown key {key:?} (known: positional, split, x-*)")));
-            }
-            let positional = cli.get("positional").and_then(Value::as_str);
-            let positional = positional.ok_or_else(|| at.error("`positional` must name the text"))?.to_owned();
-            let split = split(cli.get("split"), &at)?.ok_or_else(|| at.error("`split` must say the body's fields"))?;
-            Some(BodyCli { positional, split })
-        }
-    };
     Ok(RequestBody {
-        required: body.get("required").and_then(Value::as_bool) == Some(true),
+        cli: body_cli(body.get("x-cli"), &at.part("x-cli"))?,
+        required: is_true(body, "required"),
         content: media_types(doc, body),
         lenient: lenient(body, at)?,
-        cli,
     })
+}
+
+fn body_cli(value: Option<&Value>, at: &At) -> Result<Option<BodyCli>, ModelError> {
+    let Some(x) = Object::given(value, at, &["positional", "split"])? else { return Ok(None) };
+    let positional = x.need("positional", string, "`positional` must name the text")?;
+    let split = split(x.value.get("split"), at)?.ok_or_else(|| at.error("`split` must say the body's fields"))?;
+    Ok(Some(BodyCli { positional, split }))
 }
 
 /// The paging of operation `id` (see [`Paging`]), from its success
 /// responses' links.
 fn paging(doc: &Value, id: &str, op: &Value, parameters: &[Parameter], at: &At) -> Result<Option<Paging>, ModelError> {
-    let responses = op.get("responses").and_then(Value::as_object).into_iter().flatten();
-    for (status, response) in responses.filter(|(status, _)| status.starts_with('2')) {
+    for (status, response) in entries(op, "responses").filter(|(status, _)| status.starts_with('2')) {
         let response = resolve(doc, response);
-        let links = response.get("links").and_then(Value::as_object).into_iter().flatten();
-        for (name, link) in links {
+        for (name, link) in entries(response, "links") {
             let link = resolve(doc, link);
             if link.get("operationId").and_then(Value::as_str) != Some(id) {
                 continue;
@@ -1253,22 +1260,7 @@ fn paging(doc: &Value, id: &str, op: &Value, parameters: &[Parameter], at: &At) 
                     "a link to the same operation (the next page) must take one parameter from `$response.body#`",
                 ));
             };
-            let number = match link.get("x-page-number") {
-                None => None,
-                Some(number) if !number.is_object() => return Err(at.error("x-page-number must be an object")),
-                Some(number) => {
-                    let pointer = |key: &str| match number.get(key) {
-                        None => Ok(None),
-                        Some(Value::String(p)) => Ok(Some(p.clone())),
-                        Some(_) => Err(at.error(format!("x-page-number: {key} must be a JSON pointer"))),
-                    };
-                    let (more, last) = (pointer("more")?, pointer("last")?);
-                    if let Some(key) = unknown_key(number, &["more", "last"]) {
-                        return Err(at.error(format!("x-page-number: unknown key {key:?} (known: more, last)")));
-                    }
-                    Some(PageNumber { more, last })
-                }
-            };
+            let number = link.get("x-page-number").map(|number| page_number(number, &at)).transpose()?;
             let items = match link.get("x-items") {
                 Some(items) => items.as_str().ok_or_else(|| at.error("x-items must be a JSON pointer"))?.to_owned(),
                 None => only_array_property(doc, response).ok_or_else(|| {
@@ -1279,6 +1271,21 @@ fn paging(doc: &Value, id: &str, op: &Value, parameters: &[Parameter], at: &At) 
         }
     }
     Ok(None)
+}
+
+/// A link's `x-page-number: {more?, last?}`, each a JSON pointer.
+fn page_number(number: &Value, at: &At) -> Result<PageNumber, ModelError> {
+    if !number.is_object() {
+        return Err(at.error("x-page-number must be an object"));
+    }
+    let pointer = |key: &str| {
+        Object { value: number, at }.get(key, string, &format!("x-page-number: {key} must be a JSON pointer"))
+    };
+    let (more, last) = (pointer("more")?, pointer("last")?);
+    match unknown_key(number, &["more", "last"]) {
+        Some(key) => Err(at.error(format!("x-page-number: unknown key {key:?} (known: more, last)"))),
+        None => Ok(PageNumber { more, last }),
+    }
 }
 
 /// `/<name>` of the one array property of a response's JSON schema.
@@ -1293,23 +1300,20 @@ fn only_array_property(doc: &Value, response: &Value) -> Option<String> {
 }
 
 fn responses(doc: &Value, op: &Value, at: &At) -> Result<Vec<Response>, ModelError> {
-    let responses = op.get("responses").and_then(Value::as_object).into_iter().flatten();
-    responses
+    entries(op, "responses")
         .map(|(status, response)| {
             let at = at.child(Some(&format!("response {status}")), "responses").child(None, status);
             let response = resolve(doc, response);
-            let links = response.get("links").and_then(Value::as_object).into_iter().flatten();
-            let links = links
+            let links = entries(response, "links")
                 .map(|(_, link)| resolve(doc, link))
                 .filter_map(|link| {
-                    let parameters = link.get("parameters").and_then(Value::as_object).into_iter().flatten();
                     Some(Link {
                         operation_id: link.get("operationId")?.as_str()?.to_owned(),
-                        parameters: parameters.map(|(k, v)| (k.clone(), v.clone())).collect(),
+                        parameters: entries(link, "parameters").map(|(k, v)| (k.clone(), v.clone())).collect(),
                     })
                 })
                 .collect();
-            let cli = response_cli(response.get("x-cli"), &at.child(Some("x-cli"), "x-cli"))?;
+            let cli = response_cli(response.get("x-cli"), &at.part("x-cli"))?;
             Ok(Response { status: status.clone(), content: media_types(doc, response), links, cli })
         })
         .collect()
@@ -1317,84 +1321,50 @@ fn responses(doc: &Value, op: &Value, at: &At) -> Result<Vec<Response>, ModelErr
 
 /// `x-cli` on a response: `{meaning?, meanings?: {text: meaning}, retry-with?: {param: value}}`.
 fn response_cli(value: Option<&Value>, at: &At) -> Result<Option<ResponseCli>, ModelError> {
-    let Some(value) = value else { return Ok(None) };
-    if let Some(key) = unknown_key(value, &["meaning", "meanings", "retry-with"]) {
-        return Err(at.error(format!("unknown key {key:?} (known: meaning, meanings, retry-with, x-*)")));
-    }
-    let fail = || at.error("`meanings` must map texts of the message to what it means");
-    let meanings = match value.get("meanings") {
-        None => Vec::new(),
-        Some(Value::Object(meanings)) => meanings
-            .iter()
-            .map(|(text, meaning)| Ok((text.clone(), meaning.as_str().ok_or_else(fail)?.to_owned())))
-            .collect::<Result<_, ModelError>>()?,
-        Some(_) => return Err(fail()),
-    };
-    let meaning = match value.get("meaning") {
-        None => None,
-        Some(Value::String(text)) => Some(text.clone()),
-        Some(_) => return Err(at.error("`meaning` must be a text")),
-    };
-    let retry_with = match value.get("retry-with") {
-        None => Vec::new(),
-        Some(Value::Object(values)) => values.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        Some(_) => return Err(at.error("`retry-with` must map parameters to their values")),
-    };
-    Ok(Some(ResponseCli { meaning, retry_with, meanings }))
+    let Some(x) = Object::given(value, at, &["meaning", "meanings", "retry-with"])? else { return Ok(None) };
+    let meanings = x.get("meanings", text_pairs, "`meanings` must map texts of the message to what it means")?;
+    let meaning = x.get("meaning", string, "`meaning` must be a text")?;
+    let retry_with = x.get("retry-with", Value::as_object, "`retry-with` must map parameters to their values")?;
+    Ok(Some(ResponseCli {
+        meaning,
+        retry_with: retry_with.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        meanings: meanings.unwrap_or_default(),
+    }))
 }
 
-/// A list of texts (`[a, b]`), or none.
-fn texts(value: Option<&Value>, at: &At, key: &str) -> Result<Vec<String>, ModelError> {
-    let fail = || at.error(format!("`{key}` must be a list of texts"));
-    let Some(list) = value else { return Ok(Vec::new()) };
-    list.as_array().ok_or_else(fail)?.iter().map(|v| v.as_str().map(str::to_owned).ok_or_else(fail)).collect()
-}
-
-/// `x-cli` on an operation: `{name, aliases?, columns?, sort?: {field, direction} | {param, separator}}`.
+/// `x-cli` on an operation: `{name, aliases?, columns?, sort?, record?, no-content?}`.
 fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, ModelError> {
-    let Some(value) = value else { return Ok(None) };
-    const KNOWN: [&str; 6] = ["name", "aliases", "columns", "sort", "record", "no-content"];
-    if let Some(key) = unknown_key(value, &KNOWN) {
-        return Err(at.error(format!("unknown key {key:?} (known: {}, x-*)", KNOWN.join(", "))));
-    }
-    let name: Vec<String> = value
-        .get("name")
-        .and_then(Value::as_str)
-        .ok_or_else(|| at.error("`name` must be the command's words"))?
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
+    let known = ["name", "aliases", "columns", "sort", "record", "no-content"];
+    let Some(x) = Object::given(value, at, &known)? else { return Ok(None) };
+    let name = x.need("name", Value::as_str, "`name` must be the command's words")?;
+    let name: Vec<String> = name.split_whitespace().map(str::to_owned).collect();
     if name.is_empty() {
         return Err(at.error("`name` is empty"));
     }
-    let sort = match value.get("sort") {
-        None => None,
-        Some(sort) => {
-            let text = |key: &str| {
-                sort.get(key)
-                    .and_then(Value::as_str)
-                    .map(str::to_owned)
-                    .ok_or_else(|| at.error(format!("sort.{key} must be a text (a parameter's name)")))
-            };
-            Some(match (sort.get("param"), sort.get("by")) {
-                (Some(_), _) => SortFlag::Joined { param: text("param")?, separator: text("separator")? },
-                (None, Some(_)) => SortFlag::Direction { direction: text("direction")?, by: text("by")? },
-                (None, None) => SortFlag::Pair { field: text("field")?, direction: text("direction")? },
-            })
-        }
-    };
+    let sort = x.value.get("sort").map(|sort| sort_flag(sort, at)).transpose()?;
     Ok(Some(CliCommand {
         name,
-        aliases: texts(value.get("aliases"), at, "aliases")?,
-        columns: texts(value.get("columns"), at, "columns")?,
+        aliases: x.texts("aliases")?,
+        columns: x.texts("columns")?,
         sort,
-        record: value.get("record").and_then(Value::as_str).map(str::to_owned),
-        no_content: match value.get("no-content") {
-            None => None,
-            Some(record @ Value::Object(_)) => Some(record.clone()),
-            Some(_) => return Err(at.error("`no-content` must be the record printed (an object)")),
-        },
+        record: x.value.get("record").and_then(string),
+        no_content: x.get(
+            "no-content",
+            |r| r.is_object().then(|| r.clone()),
+            "`no-content` must be the record printed (an object)",
+        )?,
     }))
+}
+
+fn sort_flag(sort: &Value, at: &At) -> Result<SortFlag, ModelError> {
+    let text = |key: &str| {
+        Object { value: sort, at }.need(key, string, &format!("sort.{key} must be a text (a parameter's name)"))
+    };
+    Ok(match (sort.get("param"), sort.get("by")) {
+        (Some(_), _) => SortFlag::Joined { param: text("param")?, separator: text("separator")? },
+        (None, Some(_)) => SortFlag::Direction { direction: text("direction")?, by: text("by")? },
+        (None, None) => SortFlag::Pair { field: text("field")?, direction: text("direction")? },
+    })
 }
 
 /// `x-cli` on a request body's property: `{flag?, aliases?, split?, pairs?}`.
@@ -1405,55 +1375,32 @@ pub fn property_cli(name: &str, property: &Value) -> Result<CliFlag, ModelError>
     )
 }
 
-/// `x-cli` on a parameter or a body property: `{flag?, aliases?,
-/// conflicts?, split?, pairs?, values?, items?, default?}`.
+/// `x-cli` on a parameter or a body property.
 fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
-    const KNOWN: [&str; 8] = ["flag", "aliases", "conflicts", "split", "pairs", "values", "items", "default"];
-    let Some(value) = value else { return Ok(CliFlag::default()) };
-    if let Some(key) = unknown_key(value, &KNOWN) {
-        return Err(at.error(format!("unknown key {key:?} (known: {}, x-*)", KNOWN.join(", "))));
-    }
-    let pairs = match value.get("pairs") {
-        None => None,
-        Some(Value::String(separator)) => Some(separator.clone()),
-        Some(_) => return Err(at.error("`pairs` must be the separator of a key and its value")),
-    };
-    let flag = match value.get("flag") {
-        None => None,
-        Some(Value::String(flag)) => Some(flag.clone()),
-        Some(_) => return Err(at.error("`flag` must be a flag's name")),
-    };
-    let values = match value.get("values") {
-        None => Vec::new(),
-        Some(Value::Object(map)) => map
-            .iter()
-            .map(|(short, full)| {
-                Ok((short.clone(), full.as_str().ok_or_else(|| at.error("`values` maps names to texts"))?.to_owned()))
-            })
-            .collect::<Result<_, ModelError>>()?,
-        Some(_) => return Err(at.error("`values` must map short names to the values they stand for")),
-    };
-    let items = match value.get("items") {
-        None => Vec::new(),
-        Some(Value::Array(list)) => list.iter().map(|entry| item_flag(entry, at)).collect::<Result<_, _>>()?,
-        Some(_) => return Err(at.error("`items` must be a list of item flags")),
-    };
+    let known = ["flag", "aliases", "conflicts", "split", "pairs", "values", "items", "default"];
+    let Some(x) = Object::given(value, at, &known)? else { return Ok(CliFlag::default()) };
+    let pairs = x.get("pairs", string, "`pairs` must be the separator of a key and its value")?;
+    let flag = x.get("flag", string, "`flag` must be a flag's name")?;
+    let values = x.get("values", Value::as_object, "`values` must map short names to the values they stand for")?;
+    let values = values.map(|_| x.need("values", text_pairs, "`values` maps names to texts")).transpose()?;
+    let items = x.get("items", Value::as_array, "`items` must be a list of item flags")?;
+    let items = items.into_iter().flatten().map(|entry| item_flag(entry, at)).collect::<Result<_, _>>()?;
     Ok(CliFlag {
         flag,
-        aliases: texts(value.get("aliases"), at, "aliases")?,
-        conflicts: texts(value.get("conflicts"), at, "conflicts")?,
-        split: split(value.get("split"), at)?,
+        aliases: x.texts("aliases")?,
+        conflicts: x.texts("conflicts")?,
+        split: split(x.value.get("split"), at)?,
         pairs,
-        values,
+        values: values.unwrap_or_default(),
         items,
-        default: value.get("default").cloned(),
+        default: x.value.get("default").cloned(),
     })
 }
 
-/// `split: {separator, keys}` (a key with a final `?` may be left out).
 fn split(value: Option<&Value>, at: &At) -> Result<Option<Split>, ModelError> {
     let Some(split) = value else { return Ok(None) };
-    let written = texts(split.get("keys"), at, "split.keys")?;
+    let written = Object { value: split, at }.get("keys", texts, "`split.keys` must be a list of texts")?;
+    let written = written.unwrap_or_default();
     // One key takes the whole text: nothing to split at.
     let separator = split.get("separator").and_then(Value::as_str).filter(|s| !s.is_empty());
     let separator = match (separator, written.len()) {
@@ -1475,11 +1422,7 @@ fn item_flag(entry: &Value, at: &At) -> Result<ItemFlag, ModelError> {
     if let Some(key) = unknown_key(entry, &KNOWN) {
         return Err(at.error(format!("items: unknown key {key:?} (known: {}, x-*)", KNOWN.join(", "))));
     }
-    let text = |key: &str| match entry.get(key) {
-        None => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text.clone())),
-        Some(_) => Err(at.error(format!("items: `{key}` must be a text"))),
-    };
+    let text = |key: &str| Object { value: entry, at }.get(key, string, &format!("items: `{key}` must be a text"));
     let flag = text("flag")?.ok_or_else(|| at.error("items: every entry names its `flag`"))?;
     let item = entry.get("item").cloned().ok_or_else(|| at.error(format!("items: --{flag} has no `item`")))?;
     let kind = match text("kind")?.as_deref() {
@@ -1511,37 +1454,22 @@ fn item_flag(entry: &Value, at: &At) -> Result<ItemFlag, ModelError> {
 
 /// `x-wait: {field, done, failed?, reason?, result?, interval?, timeout?}`.
 fn wait(value: Option<&Value>, at: &At) -> Result<Option<Wait>, ModelError> {
-    const KNOWN: [&str; 7] = ["field", "done", "failed", "reason", "result", "interval", "timeout"];
-    let Some(value) = value else { return Ok(None) };
-    if let Some(key) = unknown_key(value, &KNOWN) {
-        return Err(at.error(format!("unknown key {key:?} (known: {}, x-*)", KNOWN.join(", "))));
-    }
-    let pointer = |key: &str| match value.get(key) {
-        None => Ok(None),
-        Some(Value::String(p)) if p.starts_with('/') => Ok(Some(p.clone())),
-        Some(_) => Err(at.error(format!("`{key}` must be a JSON pointer"))),
-    };
+    let known = ["field", "done", "failed", "reason", "result", "interval", "timeout"];
+    let Some(x) = Object::given(value, at, &known)? else { return Ok(None) };
+    let pointer = |key: &str| x.get(key, json_pointer, &format!("`{key}` must be a JSON pointer"));
     let field = pointer("field")?.ok_or_else(|| at.error("`field` must say where the answer holds the state"))?;
-    let done = texts(value.get("done"), at, "done")?;
+    let done = x.texts("done")?;
     if done.is_empty() {
         return Err(at.error("`done` must list the states that end the wait"));
     }
-    let interval = match value.get("interval") {
-        None => None,
-        Some(n) => Some(n.as_f64().filter(|n| *n > 0.0).ok_or_else(|| at.error("`interval` must be seconds"))?),
-    };
-    let timeout = match value.get("timeout") {
-        None => None,
-        Some(n) => Some(n.as_u64().filter(|n| *n > 0).ok_or_else(|| at.error("`timeout` must be whole seconds"))?),
-    };
     Ok(Some(Wait {
+        interval: x.get("interval", |n| n.as_f64().filter(|n| *n > 0.0), "`interval` must be seconds")?,
+        timeout: x.get("timeout", positive, "`timeout` must be whole seconds")?,
         field,
         done,
-        failed: texts(value.get("failed"), at, "failed")?,
+        failed: x.texts("failed")?,
         reason: pointer("reason")?,
         result: pointer("result")?,
-        interval,
-        timeout,
     }))
 }
 

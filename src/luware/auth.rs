@@ -19,8 +19,10 @@ pub struct Credentials {
     pub client_secret: Secret,
 }
 
-/// The token request's form body. Hand-written (the spec points at it with
-/// `x-convo-rust-type`) so that its `Debug` cannot print the password.
+/// The token request's form body, for the typed `request_token()` (the
+/// client fetches its own tokens: the spec's `x-token`). Hand-written (the
+/// spec points at it with `x-convo-rust-type`) so that its `Debug` cannot
+/// print the password.
 #[derive(Clone, serde::Serialize)]
 pub struct TokenForm {
     eid: i64,

@@ -35,7 +35,7 @@ pub mod transcript;
 // The generated client, `types`, `SPEC_JSON` (build.rs, from specs/luware.yaml).
 include!(concat!(env!("OUT_DIR"), "/luware_module.rs"));
 
-pub use auth::Credentials;
+pub use auth::{Credentials, TokenForm, TokenResponse};
 pub use bulk::DEFAULT_TRANSCRIPT_CONCURRENCY;
 pub use client::{Client, ClientBuilder, SearchRequest, Session};
 pub use filter::*;

@@ -489,12 +489,10 @@ fn value_for(p: &Param, defaults: &BTreeMap<String, String>) -> Option<String> {
 }
 
 fn describe(p: &Param) -> String {
-    let kind = match p.location {
-        Location::Path => "path parameter",
-        Location::Query => "query parameter",
-        Location::Header => "header",
-    };
-    format!("{kind} {}", p.name)
+    match p.location {
+        Location::Header => format!("header {}", p.name),
+        other => format!("{} parameter {}", other.as_str(), p.name),
+    }
 }
 
 /// Whether a response key (`200`, `2XX`, `default`) covers `status`.

@@ -90,7 +90,7 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
 
 /// The JSON `--json-body` gives: written out, or a file's (`-` for stdin).
 fn read_json(source: &str) -> Result<Value, Failure> {
-    crate::operations::read_json(source).map_err(|e| usage(format!("--json-body {e}")))
+    crate::values::read_json(source).map_err(|e| usage(format!("--json-body {e}")))
 }
 
 /// A request body: the `--json` file's object with the flags laid over it

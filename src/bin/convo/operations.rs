@@ -21,20 +21,28 @@
 //! an addition. A command line that names a flow runs it.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
+use std::io::Write;
 
-use clap::{Arg, ArgAction, ArgMatches, Command, CommandFactory};
+use clap::{Arg, ArgAction, ArgMatches, Command, CommandFactory, FromArgMatches};
 use convo_clients::OperationClient;
+pub(crate) use convo_clients::spec::model::Location;
 use convo_clients::spec::model::{self, case, enum_values, text, type_of};
 use convo_clients::spec::survey::DriftKind;
 use convo_clients::spec::validate::SpecValidator;
 use serde_json::{Map, Value};
 
 use crate::output::{Column, OutputFormat, RecordWriter, write_one};
-use crate::values::parse_time;
+use crate::values::{parse_time, read_json};
 use crate::{Context, Failure};
 
 use crate::APIS;
+
+/// A usage failure (exit 2), its message formatted.
+macro_rules! usage {
+    ($($message:tt)*) => {
+        Failure::Usage(format!($($message)*))
+    };
+}
 
 const JSON_BODY: &str = "json-body";
 const ALL: &str = "all";
@@ -65,7 +73,6 @@ pub const FLOWS: &[Flow] = &[
 
 /// A hand-written command of an API (see the module's documentation).
 pub struct Flow {
-    /// The API whose command it is.
     pub api: &'static str,
     /// Its words under the API: `conversations start`.
     pub words: &'static str,
@@ -94,7 +101,6 @@ fn flow(api: &str, words: &[String]) -> Option<&'static Flow> {
 
 /// One operation of a spec, as the CLI needs it.
 pub(crate) struct Operation {
-    /// The API it belongs to.
     api: &'static str,
     /// The command name: the operationId in kebab case.
     pub(crate) name: String,
@@ -109,7 +115,6 @@ pub(crate) struct Operation {
     description: Option<String>,
     pub(crate) params: Vec<Param>,
     body: Option<Body>,
-    /// The request body's example, if the spec gives one.
     pub(crate) body_example: Option<Value>,
     /// The spec's `links` of each response: the calls its answer leads to.
     pub(crate) links: Vec<Link>,
@@ -117,7 +122,6 @@ pub(crate) struct Operation {
     accept: String,
     /// `x-cli`: its friendly name, aliases, columns and sort flag.
     cli: Option<model::CliCommand>,
-    /// How its answers page.
     pub(crate) paging: Option<model::Paging>,
     /// What `--wait` polls (`x-wait`).
     wait: Option<WaitOn>,
@@ -150,13 +154,6 @@ pub(crate) struct Link {
     pub(crate) status: String,
     pub(crate) operation_id: String,
     pub(crate) parameters: Vec<(String, Value)>,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Location {
-    Path,
-    Query,
-    Header,
 }
 
 pub(crate) struct Param {
@@ -199,13 +196,10 @@ struct Body {
     form: bool,
     required: bool,
     fields: Vec<Field>,
-    /// Lists whose items flags build, in command-line order (`x-cli` `items`).
     lists: Vec<ItemList>,
     /// The body's fields from one text given in place (`x-cli` on the request body).
     in_place: Option<model::BodyCli>,
-    /// Required fields with a neutral value, sent when no flag or file
-    /// gives them: null where null is allowed, `{}` for a map (an object
-    /// with no fields of its own).
+    /// Required fields with a neutral value, sent when no flag or file gives them ([`neutral`]).
     neutral: Vec<(String, Value)>,
     /// The objects it may be, when it is one of several (`oneOf`).
     one_of: Option<OneOf>,
@@ -224,7 +218,6 @@ struct OneOf {
 struct Branch {
     /// The discriminator's value that names it (`email`).
     value: String,
-    /// Its required fields.
     required: Vec<String>,
     /// Its required fields with a neutral value (as [`Body::neutral`]).
     neutral: Vec<(String, Value)>,
@@ -236,7 +229,6 @@ struct InBranch {
     value: String,
     name: String,
     required: bool,
-    /// Its description in that branch.
     description: Option<String>,
 }
 
@@ -250,7 +242,6 @@ enum Scalar {
 
 /// How a body field's flag reads.
 enum Shape {
-    /// One value.
     One,
     /// Repeated: a list.
     List,
@@ -281,7 +272,6 @@ struct Field {
     description: Option<String>,
     values: Vec<String>,
     flag: String,
-    /// Other spellings of its flag, accepted but not shown.
     aliases: Vec<String>,
     /// A required field named as a path parameter: it takes that value
     /// unless `--json-body` gives it (the API wants the id in both places).
@@ -297,7 +287,6 @@ struct Field {
 /// A list field whose items flags build (`x-cli` `items`).
 struct ItemList {
     name: String,
-    /// The object field it is a field of.
     within: Option<String>,
     /// Each flag, with its clap id.
     flags: Vec<(String, model::ItemFlag)>,
@@ -311,8 +300,7 @@ struct ItemList {
 /// Where `args` (the command line) name APIs, only theirs: a run needs the
 /// tree of the API it calls, and building every API's was most of the time
 /// a command took to start. Empty `args` (completions) build them all.
-pub fn augment(root: Command, args: &[std::ffi::OsString]) -> Command {
-    let mut root = root;
+pub fn augment(mut root: Command, args: &[std::ffi::OsString]) -> Command {
     let named = |api: &str| args.iter().any(|arg| arg == api);
     let any_named = APIS.iter().any(|(api, _)| named(api));
     for (api, spec) in APIS {
@@ -346,10 +334,7 @@ pub fn augment(root: Command, args: &[std::ffi::OsString]) -> Command {
                     && let Some((last, group)) = cli.name.split_last()
                 {
                     let leaf = operation_command(op, last, &cli.aliases, true);
-                    command = match made.insert(&cli.name) {
-                        true => nest(command, group, leaf),
-                        false => join(command, group, leaf),
-                    };
+                    command = nest(command, group, leaf, !made.insert(&cli.name));
                 }
             }
             if command.find_subcommand(crate::check::COMMAND).is_none() {
@@ -362,10 +347,33 @@ pub fn augment(root: Command, args: &[std::ffi::OsString]) -> Command {
 }
 
 /// `leaf` under the groups `path` of `parent` (created as needed), unless
-/// a command of its name is there already.
-fn nest(parent: Command, path: &[String], leaf: Command) -> Command {
+/// a command of its name is there already. With `join`, `leaf`'s arguments
+/// are added to that command: two operations that share a friendly name (a
+/// list and its item, told apart by the item's path parameter, which the
+/// item's other flags require).
+fn nest(parent: Command, path: &[String], leaf: Command, join: bool) -> Command {
     let Some((first, rest)) = path.split_first() else {
         return match parent.find_subcommand(leaf.get_name()) {
+            Some(_) if join => parent.mut_subcommand(leaf.get_name(), |existing| {
+                let had: BTreeSet<String> = existing.get_arguments().map(|a| a.get_id().to_string()).collect();
+                let added = leaf.get_arguments().filter(|a| !had.contains(a.get_id().as_str()));
+                let (place, other): (Vec<&Arg>, Vec<&Arg>) = added.partition(|a| a.is_positional());
+                let names: Vec<String> =
+                    place.iter().filter_map(|a| Some(a.get_value_names()?.first()?.to_string())).collect();
+                // The item's path parameters, in place or by flag.
+                let item = leak(&format!("item.{}", leaf.get_name()));
+                let ids = place.iter().map(|a| a.get_id().as_str().replacen(POSITIONAL, "param.", 1));
+                let ids: Vec<&'static str> =
+                    place.iter().map(|a| leak(a.get_id().as_str())).chain(ids.map(|id| leak(&id))).collect();
+                let existing = existing
+                    .args(place.into_iter().cloned())
+                    .args(other.into_iter().map(|a| a.clone().requires(item)))
+                    .group(clap::ArgGroup::new(item).args(ids).multiple(true));
+                match leaf.get_about() {
+                    Some(about) => existing.after_help(format!("With {}: {about}", names.join(" "))),
+                    None => existing,
+                }
+            }),
             Some(_) => parent,
             None => parent.subcommand(leaf),
         };
@@ -379,45 +387,18 @@ fn nest(parent: Command, path: &[String], leaf: Command) -> Command {
                 .arg_required_else_help(true),
         ),
     };
-    parent.mut_subcommand(first, |group| nest(group, rest, leaf))
+    parent.mut_subcommand(first, |group| nest(group, rest, leaf, join))
 }
 
-/// `leaf`'s arguments added to the command of its name under the groups
-/// `path` of `parent`: two operations that share a friendly name (a list
-/// and its item, told apart by the item's path parameter, which the item's
-/// other flags require).
-fn join(parent: Command, path: &[String], leaf: Command) -> Command {
-    let Some((first, rest)) = path.split_first() else {
-        return parent.mut_subcommand(leaf.get_name(), |existing| {
-            let had: BTreeSet<String> = existing.get_arguments().map(|a| a.get_id().to_string()).collect();
-            let added = leaf.get_arguments().filter(|a| !had.contains(a.get_id().as_str()));
-            let (place, other): (Vec<&Arg>, Vec<&Arg>) = added.partition(|a| a.is_positional());
-            let names: Vec<String> =
-                place.iter().filter_map(|a| Some(a.get_value_names()?.first()?.to_string())).collect();
-            // The item's path parameters, in place or by flag.
-            let item = leak(&format!("item.{}", leaf.get_name()));
-            let ids = place.iter().map(|a| a.get_id().as_str().replacen(POSITIONAL, "param.", 1));
-            let ids: Vec<&'static str> =
-                place.iter().map(|a| leak(a.get_id().as_str())).chain(ids.map(|id| leak(&id))).collect();
-            let existing = existing
-                .args(place.into_iter().cloned())
-                .args(other.into_iter().map(|a| a.clone().requires(item)))
-                .group(clap::ArgGroup::new(item).args(ids).multiple(true));
-            match leaf.get_about() {
-                Some(about) => existing.after_help(format!("With {}: {about}", names.join(" "))),
-                None => existing,
-            }
-        });
-    };
-    parent.mut_subcommand(first, |group| join(group, rest, leaf))
-}
+/// The flags a command already has, by long name, with their clap ids.
+pub(crate) type Reserved = BTreeMap<String, String>;
 
-/// The flags the subcommand of `api` already has (the root's global flags
-/// and the API's settings), by long name, with their clap ids.
-pub(crate) fn reserved(root: &Command, api: &str) -> BTreeMap<String, String> {
+/// The flags the subcommand of `api` already has: the root's global flags
+/// and the API's settings.
+pub(crate) fn reserved(root: &Command, api: &str) -> Reserved {
     let globals = root.get_arguments().filter(|a| a.is_global_set());
     let settings = root.find_subcommand(api).into_iter().flat_map(Command::get_arguments);
-    let mut taken: BTreeMap<String, String> =
+    let mut taken: Reserved =
         globals.chain(settings).filter_map(|a| Some((a.get_long()?.to_string(), a.get_id().to_string()))).collect();
     for builtin in ["help", JSON_BODY, ALL, CHECKPOINT, RESUME, COLUMNS, SORT, WAIT, WAIT_TIMEOUT, WAIT_INTERVAL] {
         taken.entry(builtin.to_string()).or_insert_with(|| builtin.to_string());
@@ -454,8 +435,8 @@ pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches) -> R
         words == std::slice::from_ref(&op.name) || op.cli.as_ref().is_some_and(|cli| cli.name.as_slice() == words)
     };
     let candidates: Vec<usize> = (0..all.len()).filter(|i| named(&all[*i])).collect();
-    let chosen = choose(&all, &candidates, matches)
-        .ok_or_else(|| Failure::Usage(format!("{api} has no operation {}", words.join(" "))))?;
+    let chosen =
+        choose(&all, &candidates, matches).ok_or_else(|| usage!("{api} has no operation {}", words.join(" ")))?;
     let friendly = words != std::slice::from_ref(&all[chosen].name);
     let status = all[chosen].wait.as_ref().and_then(|wait| all.iter().position(|o| o.id == wait.status));
     for i in [Some(chosen), status].into_iter().flatten() {
@@ -469,7 +450,7 @@ pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches) -> R
 /// item: `commands CONVERSATION [COMMAND]`) the command line sends: the one
 /// whose path parameters are all given, the most of them.
 fn choose(all: &[Operation], candidates: &[usize], matches: &ArgMatches) -> Option<usize> {
-    let given = |id: &str| matches.try_get_raw(id).ok().flatten().is_some();
+    let given = |id: &str| !raw(matches, id).is_empty();
     let path = |op: &Operation| op.params.iter().filter(|p| p.location == Location::Path).count();
     let complete = |op: &Operation| {
         let mut path = op.params.iter().filter(|p| p.location == Location::Path);
@@ -506,13 +487,9 @@ impl Call<'_> {
     /// with (LivePerson's `--account-id`), by clap id: from the command
     /// line or environment, else from `defaults`.
     fn settings_values(&self, defaults: &BTreeMap<&str, String>) -> BTreeMap<String, String> {
-        let mut values: BTreeMap<String, String> = defaults.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
-        for id in self.matches.ids() {
-            if let Some(value) = self.matches.get_raw(id.as_str()).and_then(|mut v| v.next()) {
-                values.insert(id.to_string(), value.to_string_lossy().into_owned());
-            }
-        }
-        values
+        let first = |id: &clap::Id| Some((id.to_string(), raw(self.matches, id.as_str()).into_iter().next()?));
+        let given = self.matches.ids().filter_map(first);
+        defaults.iter().map(|(k, v)| (k.to_string(), v.clone())).chain(given).collect()
     }
 
     /// Does the job with `client`: sends the operation built from the flags
@@ -527,21 +504,20 @@ impl Call<'_> {
             Job::Operation { op, status } => {
                 let values = values(op, self.matches, defaults)?;
                 let body = op.body.as_ref().map(|body| body_value(body, self.matches, &values)).transpose()?.flatten();
-                let sent = Sent { client, op, answers: Answers::new(op) };
                 let columns = self.matches.get_one::<String>(COLUMNS).map(String::as_str);
-                let waits = self.matches.try_get_one::<bool>(WAIT).ok().flatten().copied().unwrap_or(false);
-                let wait = match (waits, status, &op.wait) {
+                let sent = Sent { client, op, answers: Answers::new(op), call: self, columns };
+                let wait = match (one(self.matches, WAIT).unwrap_or(false), status, &op.wait) {
                     (true, Some(status), Some(on)) => Some(Waiting {
                         status,
                         on,
-                        timeout: self.matches.try_get_one::<u64>(WAIT_TIMEOUT).ok().flatten().copied().unwrap_or(60),
-                        interval: self.matches.try_get_one::<f64>(WAIT_INTERVAL).ok().flatten().copied().unwrap_or(2.0),
+                        timeout: one(self.matches, WAIT_TIMEOUT).unwrap_or(60),
+                        interval: one(self.matches, WAIT_INTERVAL).unwrap_or(2.0),
                     }),
                     _ => None,
                 };
                 match &op.paging {
-                    Some(paging) => sent.list(paging, values, body, self.matches, columns, self.context).await,
-                    None => sent.one(values, body, columns, self.context, wait).await,
+                    Some(paging) => sent.list(paging, values, body).await,
+                    None => sent.one(values, body, wait).await,
                 }
             }
             Job::Check(tour) => tour.run(client, &self.settings_values(defaults), self.context).await,
@@ -550,6 +526,11 @@ impl Call<'_> {
 }
 
 impl Operation {
+    /// Its columns (`x-cli` `columns`).
+    fn columns(&self) -> Vec<String> {
+        self.cli.as_ref().map(|cli| cli.columns.clone()).unwrap_or_default()
+    }
+
     /// The clap id and flag of the argument that asks for a page: the
     /// paging parameter's, or the body field's of a search paged in its body.
     fn paging_args<'a>(&'a self, paging: &'a model::Paging) -> impl Iterator<Item = (&'a str, &'a str)> {
@@ -571,17 +552,23 @@ struct Waiting<'a> {
     interval: f64,
 }
 
-/// One operation sent with a connected client.
+/// One operation sent with a connected client, and how its answers print.
 struct Sent<'a, C> {
     client: &'a C,
     op: &'a Operation,
     answers: Answers,
+    call: &'a Call<'a>,
+    /// `--columns`.
+    columns: Option<&'a str>,
 }
+
+/// A call's parameter values, by parameter name.
+pub(crate) type Values = BTreeMap<String, Vec<String>>;
 
 /// A page request of a list walk: the request's values and body (the
 /// walk's query) and the cursor, with where to send the page back.
 type PageRequest = (
-    (BTreeMap<String, Vec<String>>, Option<String>),
+    (Values, Option<String>),
     Option<Value>,
     tokio::sync::oneshot::Sender<convo_clients::Result<convo_clients::Page<Value, Value>>>,
 );
@@ -591,51 +578,38 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
     /// the spec) in the output formats, anything else as bytes. With `wait`,
     /// polls the operation that reports the state of what it started, and
     /// prints that one's answer once it says done.
-    async fn one(
-        &self,
-        values: BTreeMap<String, Vec<String>>,
-        body: Option<Value>,
-        columns: Option<&str>,
-        context: &Context,
-        wait: Option<Waiting<'_>>,
-    ) -> Result<(), Failure> {
+    async fn one(&self, values: Values, body: Option<Value>, wait: Option<Waiting<'_>>) -> Result<(), Failure> {
         let no_content = self.op.cli.as_ref().and_then(|cli| cli.no_content.as_ref());
         let sent_body = if wait.is_some() || no_content.is_some() { body.clone() } else { None };
         let request = request(self.op, &values, body, self.client.base_url(), self.client.http_client())?;
         let response = self.client.execute_operation(&self.op.id, request).await.map_err(|e| self.failure(e))?;
         if !says_json(response.headers()) {
-            let bytes = response
-                .bytes()
-                .await
-                .map_err(|e| Failure::Outcome(format!("{}: cannot read the response: {e}", self.op.id)))?;
+            let unread = |e| Failure::Outcome(format!("{}: cannot read the response: {e}", self.op.id));
+            let bytes = response.bytes().await.map_err(unread)?;
             // No answer to print: the record the spec says instead (what went).
             if let (true, Some(template), true) = (bytes.is_empty(), no_content, self.op.friendly) {
                 let record = filled(template, &values, sent_body.as_ref(), &Value::Null);
-                return print(self.op, &record, columns, context);
+                return self.print(self.op, &record);
             }
             let mut out = std::io::stdout().lock();
             out.write_all(&bytes)?;
             return Ok(out.flush()?);
         }
         let answer = self.answers.read(response).await?;
-        match wait {
-            Some(wait) => {
-                let polled = match &wait.on.parameters {
-                    Some(parameters) => linked(parameters, &values, sent_body.as_ref(), &answer),
-                    None => values,
-                };
-                let done = self.wait(&wait, polled).await?;
-                print_waited(wait.status, &wait.on.rule, &done, columns, context)
-            }
-            None => print(self.op, &answer, columns, context),
-        }
+        let Some(wait) = wait else { return self.print(self.op, &answer) };
+        let polled = match &wait.on.parameters {
+            Some(parameters) => linked(parameters, &values, sent_body.as_ref(), &answer),
+            None => values,
+        };
+        let done = self.wait(&wait, polled).await?;
+        self.print_waited(wait.status, &wait.on.rule, &done)
     }
 
     /// Polls `wait.status` with `values` until its answer's state is one
     /// that ends the wait: done (its answer), failed, or the time is up.
     /// The first polls come quickly, then twice as far apart each time, up
     /// to the interval.
-    async fn wait(&self, wait: &Waiting<'_>, values: BTreeMap<String, Vec<String>>) -> Result<Value, Failure> {
+    async fn wait(&self, wait: &Waiting<'_>, values: Values) -> Result<Value, Failure> {
         let (status, rule) = (wait.status, &wait.on.rule);
         let answers = Answers::new(status);
         let timeout = std::time::Duration::from_secs(wait.timeout);
@@ -660,11 +634,9 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             }
             let elapsed = started.elapsed();
             if elapsed >= timeout {
-                let state = state.unwrap_or_else(|| "unknown".into());
-                return Err(Failure::Outcome(format!(
-                    "{name}: {field} still {state} after {}s; --wait-timeout waits longer",
-                    wait.timeout
-                )));
+                let (state, seconds) = (state.unwrap_or_else(|| "unknown".into()), wait.timeout);
+                let message = format!("{name}: {field} still {state} after {seconds}s; --wait-timeout waits longer");
+                return Err(Failure::Outcome(message));
             }
             tokio::time::sleep(pause.min(timeout - elapsed)).await;
             pause = (pause * 2).min(interval);
@@ -673,30 +645,15 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
 
     /// A paged list: its first page's items (saying how to go on when there
     /// are more), or with `--all` every page's, resumable.
-    async fn list(
-        &self,
-        paging: &model::Paging,
-        values: BTreeMap<String, Vec<String>>,
-        body: Option<Value>,
-        matches: &ArgMatches,
-        columns: Option<&str>,
-        context: &Context,
-    ) -> Result<(), Failure> {
-        if !matches.get_flag(ALL) && !self.op.friendly {
+    async fn list(&self, paging: &model::Paging, values: Values, body: Option<Value>) -> Result<(), Failure> {
+        if !self.call.matches.get_flag(ALL) && !self.op.friendly {
             // The operation as the spec has it: the page whole.
-            return self.one(values, body, columns, context, None).await;
+            return self.one(values, body, None).await;
         }
-        let format = context.output.unwrap_or(OutputFormat::Jsonl);
-        let out = std::io::stdout().lock();
-        if !matches.get_flag(ALL) {
-            let answer = self.page(paging, &values, body, None).await?;
+        if !self.call.matches.get_flag(ALL) {
+            let answer = self.first_page(paging, &values, body).await?;
             let next = paging.next_value(&answer);
-            let items = items(answer, paging);
-            let mut writer = RecordWriter::new(format, table_columns(self.op, columns, items.first()), out);
-            for item in &items {
-                writer.write(item)?;
-            }
-            writer.finish()?;
+            self.print_record(self.op.friendly, &Value::Array(items(answer, paging)), self.op.columns())?;
             if let Some(next) = next.as_ref().and_then(scalar) {
                 let flag = self.op.paging_args(paging).next().map_or(paging.param.as_str(), |(_, flag)| flag);
                 crate::output::note(format_args!(
@@ -705,19 +662,16 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             }
             return Ok(());
         }
+        let format = self.call.context.output.unwrap_or(OutputFormat::Jsonl);
         // Columns named by no one are the first record's fields.
-        let named = columns.is_some() || self.op.cli.as_ref().is_some_and(|cli| !cli.columns.is_empty());
+        let named = self.columns.is_some() || !self.op.columns().is_empty();
         let first = match (named, format) {
-            (false, OutputFormat::Table | OutputFormat::Csv) => {
-                items(self.page(paging, &values, body.clone(), None).await?, paging).into_iter().next()
-            }
-            _ => None,
+            (false, OutputFormat::Table | OutputFormat::Csv) => self.first_page(paging, &values, body.clone()).await?,
+            _ => Value::Null,
         };
-        let mut writer = RecordWriter::new(format, table_columns(self.op, columns, first.as_ref()), out);
-        let resume = crate::export::ResumeArgs {
-            resume: matches.get_one::<String>(RESUME).cloned(),
-            checkpoint: matches.get_one::<std::path::PathBuf>(CHECKPOINT).cloned(),
-        };
+        let columns = self.table(self.op.columns(), items(first, paging).first());
+        let mut writer = RecordWriter::new(format, columns, std::io::stdout().lock());
+        let resume = crate::export::ResumeArgs::from_arg_matches(self.call.matches).map_err(|e| usage!("{e}"))?;
         // The walk asks for each page through a channel: the client stays
         // borrowed here while the stream prefetches on its own task.
         let (asks, mut asked) = tokio::sync::mpsc::channel::<PageRequest>(2);
@@ -763,14 +717,14 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                     next: paging.next_value(&answer),
                     items: items(answer, paging),
                 });
-                let page = page.map_err(|failure| match failure {
-                    Failure::Api(e) => e,
-                    Failure::Usage(m) => convo_clients::InvalidInput::Request(m).into(),
-                    other => convo_clients::Error::Decode {
-                        operation: self.answers.operation,
-                        reason: describe(other),
-                        body: Default::default(),
-                    },
+                let page = page.map_err(|failure| {
+                    let reason = match failure {
+                        Failure::Api(e) => return e,
+                        Failure::Usage(m) => return convo_clients::InvalidInput::Request(m).into(),
+                        Failure::Outcome(m) => m,
+                        Failure::Io(e) => e.to_string(),
+                    };
+                    convo_clients::Error::Decode { operation: self.answers.operation, reason, body: Default::default() }
                 });
                 let _ = answer.send(page);
             }
@@ -782,15 +736,9 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         Ok(())
     }
 
-    /// One page (`cursor` `None`: the first), its answer checked.
-    async fn page(
-        &self,
-        paging: &model::Paging,
-        values: &BTreeMap<String, Vec<String>>,
-        body: Option<Value>,
-        cursor: Option<Value>,
-    ) -> Result<Value, Failure> {
-        let response = self.send_page(paging, values.clone(), body, cursor).await?;
+    /// The first page, its answer checked.
+    async fn first_page(&self, paging: &model::Paging, values: &Values, body: Option<Value>) -> Result<Value, Failure> {
+        let response = self.send_page(paging, values.clone(), body, None).await?;
         self.answers.read(response).await
     }
 
@@ -798,7 +746,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
     async fn send_page(
         &self,
         paging: &model::Paging,
-        mut values: BTreeMap<String, Vec<String>>,
+        mut values: Values,
         mut body: Option<Value>,
         cursor: Option<Value>,
     ) -> Result<reqwest::Response, Failure> {
@@ -855,170 +803,119 @@ impl<C> Sent<'_, C> {
         if let Some(meaning) = hint.meaning_of(&message) {
             text.push_str(&format!("; {meaning}"));
         }
-        let flags: Vec<String> = hint
-            .retry_with
-            .iter()
-            .map(|(name, value)| {
-                let p = self.op.params.iter().find(|p| p.name == *name);
-                let flag = p.map_or_else(
-                    || case(name, '-'),
-                    |p| if self.op.friendly { p.flag.clone() } else { p.kebab.clone() },
-                );
-                match value {
-                    Value::Bool(true) => format!("--{flag}"),
-                    other => format!("--{flag} {}", scalar(other).unwrap_or_default()),
-                }
-            })
-            .collect();
+        let mut flags = Vec::new();
+        for (name, value) in &hint.retry_with {
+            let flag = match self.op.params.iter().find(|p| p.name == *name) {
+                Some(p) if self.op.friendly => p.flag.clone(),
+                Some(p) => p.kebab.clone(),
+                None => case(name, '-'),
+            };
+            flags.push(match value {
+                Value::Bool(true) => format!("--{flag}"),
+                other => format!("--{flag} {}", scalar(other).unwrap_or_default()),
+            });
+        }
         if !flags.is_empty() {
             text.push_str(&format!("; run again with {} to do so", flags.join(" ")));
         }
         text
     }
-}
 
-/// Prints an answer of `op`: its record (`x-cli` `record`), a list a
-/// record per line.
-fn print(op: &Operation, answer: &Value, columns: Option<&str>, context: &Context) -> Result<(), Failure> {
-    let record = match op.cli.as_ref().and_then(|cli| cli.record.as_deref()) {
-        Some(pointer) => answer.pointer(pointer).cloned().unwrap_or(Value::Null),
-        None => answer.clone(),
-    };
-    let spec = op.cli.as_ref().map(|cli| cli.columns.clone()).unwrap_or_default();
-    print_record(op.friendly, &record, spec, columns, context)
-}
-
-/// Prints what a wait that ended done yields: the answer of `status`, or
-/// the part of it `x-wait`'s `result` names (raia's reply, `/message`),
-/// in the columns of `status` under that part (`message.id` as `id`).
-fn print_waited(
-    status: &Operation,
-    rule: &model::Wait,
-    answer: &Value,
-    columns: Option<&str>,
-    context: &Context,
-) -> Result<(), Failure> {
-    let Some(pointer) = &rule.result else { return print(status, answer, columns, context) };
-    let path = pointer.trim_start_matches('/').replace('/', ".");
-    let Some(result) = answer.pointer(pointer).filter(|v| !v.is_null()) else {
-        let name = case(&status.id, '_');
-        return Err(Failure::Outcome(format!("{name}: the wait ended done, but the answer has no {path}")));
-    };
-    let prefix = format!("{path}.");
-    let spec = status.cli.iter().flat_map(|cli| &cli.columns).filter_map(|c| c.strip_prefix(&prefix));
-    print_record(status.friendly, result, spec.map(str::to_owned).collect(), columns, context)
-}
-
-/// Prints `record` in the chosen format (`spec`: the spec's columns), a
-/// list of the friendly command a record per line.
-fn print_record(
-    friendly: bool,
-    record: &Value,
-    spec: Vec<String>,
-    columns: Option<&str>,
-    context: &Context,
-) -> Result<(), Failure> {
-    let out = std::io::stdout().lock();
-    // A list reads best a record per line; the whole answer as it is.
-    let list = friendly && record.is_array();
-    let format = context.output.unwrap_or(if list { OutputFormat::Jsonl } else { OutputFormat::Json });
-    match record {
-        Value::Array(records) if format != OutputFormat::Json => {
-            let mut writer = RecordWriter::new(format, columns_of(spec, columns, records.first()), out);
-            for record in records {
-                writer.write(record)?;
-            }
-            writer.finish()?;
-        }
-        _ => write_one(format, columns_of(spec, columns, Some(record)), record, out)?,
+    /// Prints an answer of `op`: its record (`x-cli` `record`), a list a
+    /// record per line.
+    fn print(&self, op: &Operation, answer: &Value) -> Result<(), Failure> {
+        let record = match op.cli.as_ref().and_then(|cli| cli.record.as_deref()) {
+            Some(pointer) => answer.pointer(pointer).cloned().unwrap_or(Value::Null),
+            None => answer.clone(),
+        };
+        self.print_record(op.friendly, &record, op.columns())
     }
-    Ok(())
-}
 
-/// The table and csv columns of `op`'s records: `--columns` (field paths,
-/// or `all`), else the spec's (`x-cli` columns), else every field of `first`.
-fn table_columns(op: &Operation, flag: Option<&str>, first: Option<&Value>) -> &'static [Column] {
-    columns_of(op.cli.as_ref().map(|cli| cli.columns.clone()).unwrap_or_default(), flag, first)
-}
+    /// Prints what a wait that ended done yields: the answer of `status`, or
+    /// the part of it `x-wait`'s `result` names (raia's reply, `/message`),
+    /// in the columns of `status` under that part (`message.id` as `id`).
+    fn print_waited(&self, status: &Operation, rule: &model::Wait, answer: &Value) -> Result<(), Failure> {
+        let Some(pointer) = &rule.result else { return self.print(status, answer) };
+        let path = pointer.trim_start_matches('/').replace('/', ".");
+        let Some(result) = answer.pointer(pointer).filter(|v| !v.is_null()) else {
+            let name = case(&status.id, '_');
+            return Err(Failure::Outcome(format!("{name}: the wait ended done, but the answer has no {path}")));
+        };
+        let prefix = format!("{path}.");
+        let spec = status.cli.iter().flat_map(|cli| &cli.columns).filter_map(|c| c.strip_prefix(&prefix));
+        self.print_record(status.friendly, result, spec.map(str::to_owned).collect())
+    }
 
-/// The table and csv columns: `--columns` (`flag`), else `spec`'s, else every field of `first`.
-fn columns_of(spec: Vec<String>, flag: Option<&str>, first: Option<&Value>) -> &'static [Column] {
-    let paths: Vec<String> = match flag {
-        Some("all") => first.and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or(spec),
-        Some(list) => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect(),
-        None if !spec.is_empty() => spec,
-        None => first.and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default(),
-    };
-    let columns: Vec<Column> = paths
-        .into_iter()
-        .map(|path| {
-            let key: &'static str = leak(&path);
-            Column { header: key, key, width: 24 }
-        })
-        .collect();
-    // Leaked: the process prints one command's output.
-    Box::leak(columns.into_boxed_slice())
+    /// Prints `record` in the chosen format (`spec`: the spec's columns), a
+    /// list of the friendly command a record per line.
+    fn print_record(&self, friendly: bool, record: &Value, spec: Vec<String>) -> Result<(), Failure> {
+        let out = std::io::stdout().lock();
+        // A list reads best a record per line; the whole answer as it is.
+        let list = friendly && record.is_array();
+        let format = self.call.context.output.unwrap_or(if list { OutputFormat::Jsonl } else { OutputFormat::Json });
+        match record {
+            Value::Array(records) if format != OutputFormat::Json => {
+                let mut writer = RecordWriter::new(format, self.table(spec, records.first()), out);
+                records.iter().try_for_each(|record| writer.write(record))?;
+                writer.finish()?;
+            }
+            _ => write_one(format, self.table(spec, Some(record)), record, out)?,
+        }
+        Ok(())
+    }
+
+    /// The table and csv columns: `--columns` (field paths, or `all`), else
+    /// `spec`'s (`x-cli` columns), else every field of `first`.
+    fn table(&self, spec: Vec<String>, first: Option<&Value>) -> &'static [Column] {
+        let fields = || first.and_then(Value::as_object).map(|m| m.keys().cloned().collect::<Vec<_>>());
+        let paths = match self.columns {
+            Some("all") => fields().unwrap_or(spec),
+            Some(list) => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect(),
+            None if !spec.is_empty() => spec,
+            None => fields().unwrap_or_default(),
+        };
+        let columns: Vec<Column> =
+            paths.iter().map(|path| leak(path)).map(|key| Column { header: key, key, width: 24 }).collect();
+        // Leaked: the process prints one command's output.
+        Box::leak(columns.into_boxed_slice())
+    }
 }
 
 /// The values a link gives the operation it leads to, from this call's
 /// values and body and its answer (`$response.body#/commandId`,
 /// `$request.path.conversationId`, constants).
-fn linked(
-    parameters: &[(String, Value)],
-    values: &BTreeMap<String, Vec<String>>,
-    body: Option<&Value>,
-    answer: &Value,
-) -> BTreeMap<String, Vec<String>> {
-    let mut linked = BTreeMap::new();
-    for (name, expression) in parameters {
-        let value = evaluate(expression, values, body, answer).as_ref().and_then(scalar);
-        linked.insert(name.clone(), value.into_iter().collect());
-    }
-    linked
+fn linked(parameters: &[(String, Value)], values: &Values, body: Option<&Value>, answer: &Value) -> Values {
+    let value = |expression| evaluate(expression, values, body, answer).as_ref().and_then(scalar);
+    parameters.iter().map(|(name, expression)| (name.clone(), value(expression).into_iter().collect())).collect()
 }
 
 /// A runtime expression's value (`$response.body#/commandId`,
 /// `$request.body#/userId`, `$request.path.conversationId`), or the
 /// constant it is; `None` when the call has no such value.
-fn evaluate(
-    expression: &Value,
-    values: &BTreeMap<String, Vec<String>>,
-    body: Option<&Value>,
-    answer: &Value,
-) -> Option<Value> {
-    match expression.as_str() {
-        Some(text) if text.starts_with("$response.body#") => answer.pointer(&text["$response.body#".len()..]).cloned(),
-        Some(text) if text.starts_with("$request.body#") => {
-            body.and_then(|b| b.pointer(&text["$request.body#".len()..])).cloned()
-        }
-        Some(text) if text.starts_with("$request.") => text
-            .rsplit('.')
-            .next()
-            .and_then(|name| values.get(name))
-            .and_then(|v| v.first())
-            .map(|v| Value::from(v.as_str())),
-        Some(text) if text.starts_with('$') => None,
-        _ => Some(expression.clone()),
+fn evaluate(expression: &Value, values: &Values, body: Option<&Value>, answer: &Value) -> Option<Value> {
+    let Some(text) = expression.as_str().filter(|text| text.starts_with('$')) else { return Some(expression.clone()) };
+    if let Some(pointer) = text.strip_prefix("$response.body#") {
+        answer.pointer(pointer).cloned()
+    } else if let Some(pointer) = text.strip_prefix("$request.body#") {
+        body?.pointer(pointer).cloned()
+    } else if text.starts_with("$request.") {
+        values.get(text.rsplit('.').next()?)?.first().map(|v| Value::from(v.as_str()))
+    } else {
+        None
     }
 }
 
 /// A record template (`x-cli` `no-content`) with its expressions evaluated.
-fn filled(template: &Value, values: &BTreeMap<String, Vec<String>>, body: Option<&Value>, answer: &Value) -> Value {
-    match template {
-        Value::Object(map) => {
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), filled(v, values, body, answer))).collect())
-        }
-        Value::Array(list) => Value::Array(list.iter().map(|v| filled(v, values, body, answer)).collect()),
-        other => evaluate(other, values, body, answer).unwrap_or(Value::Null),
-    }
+fn filled(template: &Value, values: &Values, body: Option<&Value>, answer: &Value) -> Value {
+    leaves(template, &|leaf| evaluate(leaf, values, body, answer).unwrap_or(Value::Null))
 }
 
-/// A failure as one line of text.
-fn describe(failure: Failure) -> String {
-    match failure {
-        Failure::Usage(m) | Failure::Outcome(m) => m,
-        Failure::Api(e) => e.to_string(),
-        Failure::Io(e) => e.to_string(),
+/// `template` with each of its scalars (strings, numbers, …) replaced by what `leaf` makes of it.
+fn leaves(template: &Value, leaf: &dyn Fn(&Value) -> Value) -> Value {
+    match template {
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), leaves(v, leaf))).collect()),
+        Value::Array(list) => Value::Array(list.iter().map(|v| leaves(v, leaf)).collect()),
+        other => leaf(other),
     }
 }
 
@@ -1061,11 +958,9 @@ impl Answers {
     /// The JSON answer of `response`, checked.
     async fn read(&self, mut response: reqwest::Response) -> Result<Value, Failure> {
         let status = response.status().as_u16();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect();
+        let headers = response.headers().iter();
+        let headers: Vec<(String, String)> =
+            headers.filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned()))).collect();
         let id = self.operation;
         // The runtime parsed a JSON answer; an empty one is null.
         let parsed = response.extensions_mut().remove::<convo_clients::JsonBody>().map(|body| body.0);
@@ -1080,22 +975,15 @@ impl Answers {
         let Some(survey) = survey else { return Ok(value) };
         let (breaking, drift): (Vec<_>, Vec<_>) = survey.drift.iter().partition(|d| BREAKING.contains(&d.kind));
         if let Some(first) = breaking.first() {
-            let more = match breaking.len() {
-                1 => String::new(),
-                n => format!(" (and {} more)", n - 1),
-            };
+            let more = if breaking.len() > 1 { format!(" (and {} more)", breaking.len() - 1) } else { String::new() };
+            let (kind, at, detail, api) = (first.kind.as_str(), &first.location, &first.detail, self.api);
             let reason = format!(
-                "the answer does not match the spec: {} at {}: {}{more}; `convo {} check` shows every difference",
-                first.kind.as_str(),
-                first.location,
-                first.detail,
-                self.api
+                "the answer does not match the spec: {kind} at {at}: {detail}{more}; `convo {api} check` shows every difference"
             );
             return Err(Failure::Api(convo_clients::Error::Decode { operation: id, reason, body: Default::default() }));
         }
         if !drift.is_empty() {
-            let mut seen = DRIFT_SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            seen.add(self.api, id, &drift);
+            DRIFT_SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner).add(self.api, id, &drift);
         }
         Ok(value)
     }
@@ -1115,7 +1003,6 @@ struct DriftSeen {
 
 impl DriftSeen {
     fn add(&mut self, api: &'static str, operation: &'static str, drift: &[&convo_clients::spec::survey::Drift]) {
-        use convo_clients::spec::survey::DriftKind;
         (self.api, self.operation) = (api, operation);
         self.responses += 1;
         for d in drift {
@@ -1134,12 +1021,7 @@ impl DriftSeen {
     }
 }
 
-static DRIFT_SEEN: std::sync::Mutex<DriftSeen> = std::sync::Mutex::new(DriftSeen {
-    api: "",
-    operation: "",
-    responses: 0,
-    counts: [(0, None), (0, None), (0, None)],
-});
+static DRIFT_SEEN: std::sync::LazyLock<std::sync::Mutex<DriftSeen>> = std::sync::LazyLock::new(Default::default);
 
 /// The note on what the operation's answers held that the spec does not
 /// list, worded as the typed calls' drift note.
@@ -1148,40 +1030,32 @@ pub fn drift_note() -> Option<String> {
     if seen.responses == 0 {
         return None;
     }
-    let plural = |n: u64, one: &str, many: &str| if n == 1 { one.to_owned() } else { many.to_owned() };
-    let [(fields, field), (values, value), (others, other)] = &seen.counts;
-    let mut parts = Vec::new();
-    if *fields > 0 {
-        let example = field.as_deref().map(|f| format!(", e.g. {f}")).unwrap_or_default();
-        parts.push(format!("{fields} unknown {}{example}", plural(*fields, "field", "fields")));
-    }
-    if *values > 0 {
-        let example = value.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
-        parts.push(format!("{values} unrecognized enum {}{example}", plural(*values, "value", "values")));
-    }
-    if *others > 0 {
-        let example = other.as_deref().map(|o| format!(", e.g. {o}")).unwrap_or_default();
-        parts.push(format!("{others} other {}{example}", plural(*others, "difference", "differences")));
-    }
+    let plural = |n: u64, one: &str| if n == 1 { one.to_owned() } else { format!("{one}s") };
+    // Each kind as counted in `DriftSeen::counts`, and what stands before its example.
+    let kinds = [("unknown field", ", e.g. "), ("unrecognized enum value", " "), ("other difference", ", e.g. ")];
+    let parts: Vec<String> = (seen.counts.iter().zip(kinds))
+        .filter(|((n, _), _)| *n > 0)
+        .map(|((n, example), (kind, before))| {
+            let example = example.as_deref().map(|e| format!("{before}{e}")).unwrap_or_default();
+            format!("{n} {}{example}", plural(*n, kind))
+        })
+        .collect();
+    let (n, responses, operation, parts, api) =
+        (seen.responses, plural(seen.responses, "response"), seen.operation, parts.join(", "), seen.api);
     Some(format!(
-        "note: {} {} had fields or values the spec does not list ({}: {}); run `convo {} check` to see the details",
-        seen.responses,
-        plural(seen.responses, "response", "responses"),
-        seen.operation,
-        parts.join(", "),
-        seen.api
+        "note: {n} {responses} had fields or values the spec does not list ({operation}: {parts}); run `convo {api} check` to see the details"
     ))
 }
 
 /// The spec's operations, in path order, as commands: read through the
 /// spec model, so a parameter the spec adds is a flag here.
-pub(crate) fn operations(api: &'static str, reserved: &BTreeMap<String, String>) -> Vec<Operation> {
+pub(crate) fn operations(api: &'static str, reserved: &Reserved) -> Vec<Operation> {
     let spec = APIS.iter().find(|(a, _)| *a == api).map(|(_, s)| *s).unwrap_or_default();
     // The embedded specs were checked when the crate was built.
     model::Spec::from_json(spec).map(|spec| operations_of(api, &spec, reserved)).unwrap_or_default()
 }
 
-fn operations_of(api: &'static str, spec: &model::Spec, reserved: &BTreeMap<String, String>) -> Vec<Operation> {
+fn operations_of(api: &'static str, spec: &model::Spec, reserved: &Reserved) -> Vec<Operation> {
     let mut ops: Vec<Operation> = spec.operations.iter().map(|op| operation(api, spec, op, reserved)).collect();
     let path = |op: &Operation| op.params.iter().filter(|p| p.location == Location::Path).count();
     let name = |op: &Operation| op.cli.as_ref().map(|cli| cli.name.clone());
@@ -1193,19 +1067,11 @@ fn operations_of(api: &'static str, spec: &model::Spec, reserved: &BTreeMap<Stri
     ops
 }
 
-fn operation(
-    api: &'static str,
-    spec: &model::Spec,
-    op: &model::Operation,
-    reserved: &BTreeMap<String, String>,
-) -> Operation {
-    let mut flags: BTreeSet<String> = BTreeSet::new();
+fn operation(api: &'static str, spec: &model::Spec, op: &model::Operation, reserved: &Reserved) -> Operation {
+    let mut flags = Flags { reserved, given: BTreeSet::new() };
     let sort = op.cli.as_ref().and_then(|cli| cli.sort.as_ref());
-    let mut params: Vec<Param> = op.parameters.iter().filter_map(|p| param(spec, p, reserved, &mut flags)).collect();
-    for p in &mut params {
-        p.hidden = sort.is_some_and(|sort| sort.params().contains(&p.name.as_str()));
-    }
-    let body = op.request_body.as_ref().map(|b| body(spec, op, b.required, reserved, &mut flags));
+    let params: Vec<Param> = op.parameters.iter().filter_map(|p| param(spec, p, sort, &mut flags)).collect();
+    let body = op.request_body.as_ref().map(|b| body(spec, op, b.required, &mut flags));
     let links = op.responses.iter().flat_map(|response| {
         response.links.iter().map(|link| Link {
             status: response.status.clone(),
@@ -1254,18 +1120,29 @@ fn spelled_as_spec(value: String, values: &[String]) -> String {
     }
 }
 
-fn param(
-    spec: &model::Spec,
-    p: &model::Parameter,
-    reserved: &BTreeMap<String, String>,
-    flags: &mut BTreeSet<String>,
-) -> Option<Param> {
-    let location = match p.location {
-        model::Location::Path => Location::Path,
-        model::Location::Query => Location::Query,
-        model::Location::Header => Location::Header,
-        model::Location::Cookie => return None,
-    };
+/// The flags of one operation's command: those given out so far, and those
+/// of the API's command.
+struct Flags<'r> {
+    reserved: &'r Reserved,
+    given: BTreeSet<String>,
+}
+
+impl Flags<'_> {
+    /// The spellings other than `flag` that no flag has yet (now taken): `x-cli`'s
+    /// `aliases`, and the spec's name in kebab case where the flag is another.
+    fn aliases(&mut self, mut aliases: Vec<String>, flag: &str, kebab: String) -> Vec<String> {
+        if flag != kebab {
+            aliases.push(kebab);
+        }
+        aliases.retain(|a| a != flag && !self.reserved.contains_key(a) && self.given.insert(a.clone()));
+        aliases
+    }
+}
+
+fn param(spec: &model::Spec, p: &model::Parameter, sort: Option<&model::SortFlag>, flags: &mut Flags) -> Option<Param> {
+    if p.location == Location::Cookie {
+        return None;
+    }
     let schema = &p.schema;
     let array = type_of(schema) == Some("array");
     let element = if array { schema.get("items").map(|s| spec.resolve(s)).unwrap_or(&Value::Null) } else { schema };
@@ -1273,22 +1150,16 @@ fn param(
     // kebab case then an alias).
     let kebab = case(&p.name, '-');
     let flag = p.cli.flag.clone().unwrap_or_else(|| kebab.clone());
-    let mut aliases: Vec<String> = p.cli.aliases.clone();
-    if flag != kebab {
-        aliases.push(kebab);
-    }
-    aliases.retain(|a| *a != flag && !reserved.contains_key(a) && flags.insert(a.clone()));
-    let (arg_id, own) = match reserved.get(&flag) {
+    let aliases = flags.aliases(p.cli.aliases.clone(), &flag, kebab.clone());
+    let (arg_id, own) = match flags.reserved.get(&flag) {
         Some(id) => (id.clone(), false),
         None => (format!("param.{}", p.name), true),
     };
-    flags.insert(flag.clone());
-    let sample =
-        [p.example.as_ref(), schema.get("example"), schema.get("default"), element.get("enum").and_then(|e| e.get(0))]
-            .into_iter()
-            .flatten()
-            .find(|v| !v.is_null())
-            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+    flags.given.insert(flag.clone());
+    let first_value = element.get("enum").and_then(|e| e.get(0));
+    let samples = [p.example.as_ref(), schema.get("example"), schema.get("default"), first_value];
+    let sample = samples.into_iter().flatten().find(|v| !v.is_null());
+    let sample = sample.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
     Some(Param {
         required: p.required,
         required_unless: p.required_unless.clone(),
@@ -1299,27 +1170,22 @@ fn param(
         values: enum_values(element),
         description: p.description.clone().or_else(|| text(schema, "description")),
         name: p.name.clone(),
-        location,
+        location: p.location,
         array,
         arg_id,
         own,
         flag,
-        kebab: case(&p.name, '-'),
+        kebab,
         aliases,
         conflicts: p.cli.conflicts.clone(),
-        hidden: false,
+        hidden: sort.is_some_and(|sort| sort.params().contains(&p.name.as_str())),
         short: p.cli.values.clone(),
         exclusive: p.exclusive,
     })
 }
 
-fn body(
-    spec: &model::Spec,
-    op: &model::Operation,
-    required: bool,
-    reserved: &BTreeMap<String, String>,
-    flags: &mut BTreeSet<String>,
-) -> Body {
+fn body(spec: &model::Spec, op: &model::Operation, required: bool, flags: &mut Flags) -> Body {
+    let reserved = flags.reserved;
     let media = op.body_media();
     let schema = media.map(|m| &m.schema);
     let one_of = schema.and_then(|s| one_of(spec, s));
@@ -1328,21 +1194,16 @@ fn body(
         Some((_, branches)) => branches.iter().map(|(value, object)| (Some(value.as_str()), *object)).collect(),
         None => schema.into_iter().map(|s| (None, s)).collect(),
     };
-    // The top-level fields, and the fields of an object field that `x-cli` names.
-    let mut candidates: Vec<Candidate> = Vec::new();
+    // The fields that may get a flag: the top-level ones, and the fields of an object field that `x-cli`
+    // names; each with its branch (of a `oneOf` body), the object field it is in, its name, the schema as
+    // the spec writes it (`x-cli` beside a `$ref`), and whether it is required.
+    let mut candidates = Vec::new();
     for (branch, object) in &objects {
         let required_fields = required_of(object);
-        for (name, written) in object_properties(Some(object)) {
-            let required = required_fields.contains(&name.as_str());
-            candidates.push(Candidate { branch: *branch, within: None, name, written, required });
-            let inner = object_properties(Some(spec.resolve(written))).filter(|(_, w)| w.get("x-cli").is_some());
-            candidates.extend(inner.map(|(sub, written)| Candidate {
-                branch: *branch,
-                within: Some(name),
-                name: sub,
-                written,
-                required: false,
-            }));
+        for (name, written) in object_properties(object) {
+            candidates.push((*branch, None, name, written, required_fields.contains(&name.as_str())));
+            let inner = object_properties(spec.resolve(written)).filter(|(_, w)| w.get("x-cli").is_some());
+            candidates.extend(inner.map(|(sub, written)| (*branch, Some(name), sub, written, false)));
         }
     }
     let scalar = |schema: &Value| match type_of(schema) {
@@ -1355,27 +1216,20 @@ fn body(
     // The shared `--sort` sets query parameters (`x-cli` `sort`); where none
     // do, a body field may have it (a search's list of sort keys).
     let sorts = op.cli.as_ref().is_some_and(|cli| cli.sort.is_some());
-    let taken = |flag: &String| match reserved.get(flag) {
-        Some(id) => sorts || flag != SORT || id != SORT,
-        None => false,
-    };
+    let taken = |flag: &String| reserved.get(flag).is_some_and(|id| sorts || flag != SORT || id != SORT);
     let mut fields: Vec<Field> = Vec::new();
     let mut lists = Vec::new();
-    for Candidate { branch, within, name, written, required } in candidates {
+    for (branch, within, name, written, required) in candidates {
         // `x-cli` stands beside a `$ref`, so it is read before resolving.
         let cli = model::property_cli(name, written).unwrap_or_default();
         let property = spec.resolve(written);
         let array = type_of(property) == Some("array");
+        let arg_id = format!("body.{}{name}", within.map(|w| format!("{w}.")).unwrap_or_default());
         if array && !cli.items.is_empty() {
-            let prefix = format!("body.{}{name}#", within.map(|w| format!("{w}.")).unwrap_or_default());
-            let taken = |flag: &String| reserved.contains_key(flag) || flags.contains(flag);
-            let own: Vec<(String, model::ItemFlag)> = cli
-                .items
-                .into_iter()
-                .filter(|item| !taken(&item.flag))
-                .map(|item| (format!("{prefix}{}", item.flag), item))
-                .collect();
-            flags.extend(own.iter().map(|(_, item)| item.flag.clone()));
+            let free = |item: &model::ItemFlag| !reserved.contains_key(&item.flag) && !flags.given.contains(&item.flag);
+            let own: Vec<_> =
+                cli.items.into_iter().filter(free).map(|item| (format!("{arg_id}#{}", item.flag), item)).collect();
+            flags.given.extend(own.iter().map(|(_, item)| item.flag.clone()));
             lists.push(ItemList { name: name.clone(), within: within.cloned(), flags: own });
             continue;
         }
@@ -1392,27 +1246,18 @@ fn body(
             };
             split.keys.iter().map(part).collect()
         };
-        let (kind, shape) = match (cli.split, cli.pairs, type_of(property)) {
-            (Some(split), _, Some("array")) => {
-                let parts = parts(&split, property.get("items"));
-                (Scalar::String, Shape::Splits(split, parts))
-            }
+        // What one value of the flag is: the field, or an item of its list.
+        let element = if array { property.get("items").map(|i| spec.resolve(i)) } else { Some(property) };
+        let (kind, shape) = match (cli.split, cli.pairs, element.and_then(scalar)) {
             (Some(split), _, _) => {
-                let parts = parts(&split, Some(property));
-                (Scalar::String, Shape::Split(split, parts))
+                let parts = parts(&split, element);
+                (Scalar::String, if array { Shape::Splits(split, parts) } else { Shape::Split(split, parts) })
             }
             (_, Some(separator), _) => (Scalar::String, Shape::Pairs(separator)),
-            (_, _, Some("array")) => match property.get("items").map(|i| spec.resolve(i)).and_then(scalar) {
-                Some(kind) => (kind, Shape::List),
-                None => continue,
-            },
-            _ => match scalar(property) {
-                Some(kind) => (kind, Shape::One),
-                None => continue,
-            },
+            (_, _, Some(kind)) => (kind, if array { Shape::List } else { Shape::One }),
+            (_, _, None) => continue,
         };
-        let from_path =
-            required && op.parameters.iter().any(|p| p.location == model::Location::Path && p.name == *name);
+        let from_path = required && op.parameters.iter().any(|p| p.location == Location::Path && p.name == *name);
         let kebab = case(name, '-');
         let flag = cli.flag.unwrap_or_else(|| kebab.clone());
         let mut field = Field {
@@ -1422,7 +1267,7 @@ fn body(
             required,
             description: text(property, "description"),
             values: enum_values(property),
-            arg_id: format!("body.{}{name}", within.map(|w| format!("{w}.")).unwrap_or_default()),
+            arg_id,
             name: name.clone(),
             aliases: Vec::new(),
             from_path,
@@ -1431,42 +1276,31 @@ fn body(
             branches: Vec::new(),
         };
         if let Some(branch) = branch {
-            // The field of every branch that has it is one flag (`--introduction`).
-            if let Some(joined) = join_branch(&mut fields, &field, branch) {
-                if kebab != joined.flag && !reserved.contains_key(&kebab) && flags.insert(kebab.clone()) {
-                    joined.aliases.push(kebab);
-                }
-                continue;
-            }
             let description = field.description.clone();
             field.branches.push(InBranch { value: branch.to_string(), name: name.clone(), required, description });
+            // The field of every branch that has it is one flag (`--introduction`).
+            if let Some(joined) = join_branch(&mut fields, &mut field) {
+                let more = flags.aliases(Vec::new(), &joined.flag, kebab);
+                joined.aliases.extend(more);
+                continue;
+            }
             field.required = false;
         }
         // A parameter or setting has this flag: the field comes from --json-body (or its path parameter).
-        if taken(&field.flag) || !flags.insert(field.flag.clone()) {
+        if taken(&field.flag) || !flags.given.insert(field.flag.clone()) {
             if from_path || field.default.is_some() {
                 fields.push(Field { arg_id: String::new(), ..field });
             }
             continue;
         }
-        let mut aliases = cli.aliases;
-        if field.flag != kebab {
-            aliases.push(kebab);
-        }
-        aliases.retain(|a| !reserved.contains_key(a) && flags.insert(a.clone()));
+        let aliases = flags.aliases(cli.aliases, &field.flag, kebab);
         fields.push(Field { aliases, ..field });
     }
-    let one_of = one_of.map(|(field, branches)| OneOf {
-        field,
-        branches: branches
-            .into_iter()
-            .map(|(value, object)| Branch {
-                value,
-                required: required_of(object).into_iter().map(str::to_owned).collect(),
-                neutral: neutral(spec, object),
-            })
-            .collect(),
-    });
+    let branch = |(value, object): (String, &Value)| {
+        let required = required_of(object).into_iter().map(str::to_owned).collect();
+        Branch { value, required, neutral: neutral(spec, object) }
+    };
+    let one_of = one_of.map(|(field, branches)| OneOf { field, branches: branches.into_iter().map(branch).collect() });
     Body {
         form: media.is_some_and(|m| !m.name.contains("json")),
         required,
@@ -1476,18 +1310,6 @@ fn body(
         neutral: if one_of.is_some() { Vec::new() } else { schema.map(|s| neutral(spec, s)).unwrap_or_default() },
         one_of,
     }
-}
-
-/// A body field that may get a flag: of the body, or of one branch of a `oneOf` body.
-struct Candidate<'s> {
-    /// The branch's name (its discriminator value), of a `oneOf` body.
-    branch: Option<&'s str>,
-    /// The object field it is a field of.
-    within: Option<&'s String>,
-    name: &'s String,
-    /// As the spec writes it (`x-cli` beside a `$ref`).
-    written: &'s Value,
-    required: bool,
 }
 
 /// The fields an object schema requires.
@@ -1501,7 +1323,7 @@ fn required_of(schema: &Value) -> Vec<&str> {
 /// object with no fields of its own), the one value of a one-value enum.
 fn neutral(spec: &model::Spec, schema: &Value) -> Vec<(String, Value)> {
     let required_fields = required_of(schema);
-    object_properties(Some(schema))
+    object_properties(schema)
         .filter(|(name, _)| required_fields.contains(&name.as_str()))
         .filter_map(|(name, written)| {
             let property = spec.resolve(written);
@@ -1532,25 +1354,22 @@ fn one_of<'s>(spec: &'s model::Spec, schema: &'s Value) -> Option<(String, Vec<(
     let mut branches = Vec::new();
     for entry in entries {
         let object = spec.resolve(entry);
-        object.get("properties")?.as_object()?;
+        let properties = object.get("properties")?.as_object()?;
         let reference = entry.get("$ref").and_then(Value::as_str);
         let mapped = mapping
             .and_then(|m| m.iter().find(|(_, to)| reference.is_some() && to.as_str() == reference))
             .map(|(value, _)| value.clone());
-        let only = object
-            .pointer(&format!("/properties/{}", field.replace('~', "~0").replace('/', "~1")))
-            .map(|p| enum_values(spec.resolve(p)))
-            .filter(|values| values.len() == 1)
-            .and_then(|mut values| values.pop());
+        let only = properties.get(field).map(|p| enum_values(spec.resolve(p)));
+        let only = only.filter(|values| values.len() == 1).and_then(|mut values| values.pop());
         let named = reference.and_then(|r| r.rsplit('/').next()).map(str::to_owned);
         branches.push((mapped.or(only).or(named)?, object));
     }
     Some((field.to_owned(), branches))
 }
 
-/// Joins `field`, of the branch `branch`, to the field of another branch
-/// that has its flag and kind, if there is one (returned).
-fn join_branch<'f>(fields: &'f mut [Field], field: &Field, branch: &str) -> Option<&'f mut Field> {
+/// Joins `field`, of one branch, to the field of another branch that has
+/// its flag and kind, if there is one (returned).
+fn join_branch<'f>(fields: &'f mut [Field], field: &mut Field) -> Option<&'f mut Field> {
     let same = |f: &&mut Field| {
         !f.branches.is_empty()
             && !f.arg_id.is_empty()
@@ -1560,12 +1379,7 @@ fn join_branch<'f>(fields: &'f mut [Field], field: &Field, branch: &str) -> Opti
             && std::mem::discriminant(&f.shape) == std::mem::discriminant(&field.shape)
     };
     let joined = fields.iter_mut().find(same)?;
-    joined.branches.push(InBranch {
-        value: branch.to_string(),
-        name: field.name.clone(),
-        required: field.required,
-        description: field.description.clone(),
-    });
+    joined.branches.append(&mut field.branches);
     for value in &field.values {
         if !joined.values.contains(value) {
             joined.values.push(value.clone());
@@ -1578,28 +1392,21 @@ fn join_branch<'f>(fields: &'f mut [Field], field: &Field, branch: &str) -> Opti
 /// friendly name, or (not `friendly`) by its operation id.
 fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: bool) -> Command {
     let about = op.summary.clone().or_else(|| op.description.as_deref().map(first_line));
+    let call = format!("{} {} ({})", op.method, op.path, op.id);
     let mut long = String::new();
-    for part in [op.summary.as_deref(), op.description.as_deref()].into_iter().flatten() {
+    for part in [op.summary.as_deref(), op.description.as_deref(), Some(call.as_str())].into_iter().flatten() {
         if !long.is_empty() {
             long.push_str("\n\n");
         }
         long.push_str(part.trim());
     }
-    if !long.is_empty() {
-        long.push_str("\n\n");
-    }
-    long.push_str(&format!("{} {} ({})", op.method, op.path, op.id));
     let mut command = Command::new(leak(name)).long_about(long).aliases(aliases.iter().map(|a| leak(a)));
     if let Some(about) = about {
         command = command.about(about);
     }
     for p in op.params.iter().filter(|p| p.own) {
-        let where_ = match p.location {
-            Location::Path => "path",
-            Location::Query => "query",
-            Location::Header => "header",
-        };
-        let mut help = help(p.description.as_deref(), &format!("The {where_} parameter {}.", p.name), &p.values);
+        let fallback = format!("The {} parameter {}.", p.location.as_str(), p.name);
+        let mut help = help(p.description.as_deref(), &fallback, &p.values);
         if !p.short.is_empty() {
             let short: Vec<String> = p.short.iter().map(|(short, full)| format!("{short} ({full})")).collect();
             help.push_str(&format!(" Short names: {}.", short.join(", ")));
@@ -1607,42 +1414,32 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
         let value_name = match (p.integer, p.date_time) {
             (true, _) => "N",
             (_, true) => "TIME",
-            _ => leak(&p.name),
+            _ => &p.name,
         };
         let conflicts =
             op.params.iter().filter(|other| p.conflicts.contains(&other.name)).map(|other| leak(&other.arg_id));
         // A path parameter may also be given in place: `conversations get ID`.
         let positional = friendly && p.location == Location::Path;
         // Each view shows its own spelling and takes the other's too.
-        let (long, mut other) = match friendly {
-            true => (&p.flag, p.aliases.clone()),
-            false => (&p.kebab, p.aliases.iter().filter(|a| **a != p.kebab).cloned().collect::<Vec<_>>()),
-        };
-        if !friendly && p.flag != p.kebab {
-            other.push(p.flag.clone());
-        }
+        let long = if friendly { &p.flag } else { &p.kebab };
+        let other = p.aliases.iter().chain((!friendly).then_some(&p.flag)).filter(|a| *a != long);
         if positional {
+            let short: Vec<&str> = p.short.iter().map(|(short, _)| short.as_str()).collect();
+            let short = if short.is_empty() { String::new() } else { format!(" [short names: {}]", short.join(", ")) };
             command = command.arg(
                 Arg::new(leak(&format!("{POSITIONAL}{}", p.name)))
                     .value_name(leak(&case(&p.name, '_').to_ascii_uppercase()))
-                    .required(false)
                     .required_unless_present_any(if op.item_of_list { vec![] } else { vec![leak(&p.arg_id)] })
                     .conflicts_with(leak(&p.arg_id))
-                    .help(format!("The {} (or --{}){}", p.name, p.flag, short_names(&p.short))),
+                    .help(format!("The {} (or --{}){short}", p.name, p.flag)),
             );
         }
-        // `--offset -5`: a value, not a flag.
-        let mut arg = Arg::new(leak(&p.arg_id))
-            .allow_negative_numbers(true)
-            .long(leak(long))
-            .aliases(other.iter().map(|a| leak(a)))
-            .value_name(value_name)
+        let mut arg = valued(&p.arg_id, long, value_name, first_line(&help), help)
+            .aliases(other.map(|a| leak(a)))
             .required(p.required && !positional && !op.item_of_list)
             .hide(p.hidden && friendly)
             .conflicts_with_all(conflicts.collect::<Vec<_>>())
-            .help(first_line(&help))
-            .long_help(help);
-        arg = if p.array { arg.action(ArgAction::Append) } else { arg.action(ArgAction::Set) };
+            .action(if p.array { ArgAction::Append } else { ArgAction::Set });
         if p.boolean && !p.array {
             arg = arg.num_args(0..=1).default_missing_value("true");
         }
@@ -1654,49 +1451,37 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
             model::SortFlag::Direction { by, .. } => by.clone(),
             _ => op.params.iter().find(|p| p.name == names[0]).map(|p| p.values.join(", ")).unwrap_or_default(),
         };
-        let hidden: Vec<&'static str> =
-            op.params.iter().filter(|p| names.contains(&p.name.as_str())).map(|p| leak(&p.arg_id)).collect();
+        let hidden: Vec<&'static str> = op.params.iter().filter(|p| p.hidden).map(|p| leak(&p.arg_id)).collect();
         let fields = if fields.is_empty() { "any field of the record by its JSON name".to_string() } else { fields };
         command = command.arg(
-            Arg::new(SORT)
-                .long(SORT)
+            builtin(SORT)
                 .value_name("FIELD[:asc|desc]")
                 .conflicts_with_all(hidden)
                 .help(format!("Sort as FIELD[:asc|desc] ({}). Fields: {fields}", names.join(", "))),
         );
     }
-    if op.paging.is_some() {
-        command = command
-            .arg(
-                Arg::new(ALL)
-                    .long(ALL)
-                    .action(ArgAction::SetTrue)
-                    // Every page starts at the first.
-                    .conflicts_with_all(
-                        op.paging.iter().flat_map(|g| op.paging_args(g)).map(|(id, _)| leak(id)).collect::<Vec<_>>(),
-                    )
-                    .help("Follow every page to the end, printing as records arrive"),
-            )
-            .arg(
-                Arg::new(RESUME)
-                    .long(RESUME)
-                    .value_name("TOKEN")
-                    .requires(ALL)
-                    .conflicts_with(CHECKPOINT)
-                    .help("Continue an export from the token a stopped export printed (same flags; append the output)"),
-            )
-            .arg(
-                Arg::new(CHECKPOINT)
-                    .long(CHECKPOINT)
-                    .value_name("FILE")
-                    .value_parser(clap::value_parser!(std::path::PathBuf))
-                    .requires(ALL)
-                    .help("Keep the export's place in FILE after every page: rerun the same command to continue"),
-            );
+    if let Some(paging) = &op.paging {
+        // Every page starts at the first.
+        let pages: Vec<&'static str> = op.paging_args(paging).map(|(id, _)| leak(id)).collect();
+        command = command.args([
+            builtin(ALL)
+                .action(ArgAction::SetTrue)
+                .conflicts_with_all(pages)
+                .help("Follow every page to the end, printing as records arrive"),
+            builtin(RESUME)
+                .value_name("TOKEN")
+                .requires(ALL)
+                .conflicts_with(CHECKPOINT)
+                .help("Continue an export from the token a stopped export printed (same flags; append the output)"),
+            builtin(CHECKPOINT)
+                .value_name("FILE")
+                .value_parser(clap::value_parser!(std::path::PathBuf))
+                .requires(ALL)
+                .help("Keep the export's place in FILE after every page: rerun the same command to continue"),
+        ]);
     }
     command = command.arg(
-        Arg::new(COLUMNS)
-            .long(COLUMNS)
+        builtin(COLUMNS)
             .value_name("PATH,…|all")
             .help("Table and csv columns: field paths of a record (owner.id), or `all`"),
     );
@@ -1709,38 +1494,30 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
             Some(pointer) => format!("the {} of its answer", pointer.trim_start_matches('/').replace('/', ".")),
             None => "its answer".to_string(),
         };
-        command = command
-            .arg(
-                Arg::new(WAIT)
-                    .long(WAIT)
-                    .action(ArgAction::SetTrue)
-                    .help(format!("Poll {status} until it says {done} (or failed), and print {what}")),
-            )
-            .arg(
-                Arg::new(WAIT_TIMEOUT)
-                    .long(WAIT_TIMEOUT)
-                    .alias("timeout")
-                    .value_name("SECONDS")
-                    .requires(WAIT)
-                    .value_parser(clap::value_parser!(u64).range(1..=MAX_WAIT_SECONDS))
-                    .default_value(leak(&timeout.to_string()))
-                    .help(format!("Longest wait with --wait, 1 to {MAX_WAIT_SECONDS}")),
-            )
-            .arg(
-                Arg::new(WAIT_INTERVAL)
-                    .long(WAIT_INTERVAL)
-                    .value_name("SECONDS")
-                    .requires(WAIT)
-                    .value_parser(seconds_between_polls)
-                    .default_value(leak(&interval.to_string()))
-                    .help("Longest pause between two polls with --wait, 0.1 to 60 (the first come sooner)"),
-            );
+        command = command.args([
+            builtin(WAIT)
+                .action(ArgAction::SetTrue)
+                .help(format!("Poll {status} until it says {done} (or failed), and print {what}")),
+            builtin(WAIT_TIMEOUT)
+                .alias("timeout")
+                .value_name("SECONDS")
+                .requires(WAIT)
+                .value_parser(clap::value_parser!(u64).range(1..=MAX_WAIT_SECONDS))
+                .default_value(leak(&timeout.to_string()))
+                .help(format!("Longest wait with --wait, 1 to {MAX_WAIT_SECONDS}")),
+            builtin(WAIT_INTERVAL)
+                .value_name("SECONDS")
+                .requires(WAIT)
+                .value_parser(seconds_between_polls)
+                .default_value(leak(&interval.to_string()))
+                .help("Longest pause between two polls with --wait, 0.1 to 60 (the first come sooner)"),
+        ]);
     }
     if let Some(body) = &op.body {
         let what = if body.form { "form" } else { "JSON" };
         // `--json`: the hand-written commands' old spelling.
         let old = if friendly { &["json"][..] } else { &[] };
-        command = command.arg(Arg::new(JSON_BODY).long(JSON_BODY).aliases(old).value_name("FILE").help(format!(
+        command = command.arg(builtin(JSON_BODY).aliases(old).value_name("FILE").help(format!(
             "The request body ({what}) from a JSON file, `-` for stdin; the field flags override its fields"
         )));
         for f in body.fields.iter().filter(|f| !f.arg_id.is_empty()) {
@@ -1758,29 +1535,20 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
                     Scalar::String | Scalar::Boolean => f.name.clone(),
                 },
             };
-            let mut arg = Arg::new(leak(&f.arg_id))
-                .allow_negative_numbers(true)
-                .long(leak(&f.flag))
-                .aliases(f.aliases.iter().map(|a| leak(a)))
-                .value_name(leak(&value_name))
-                .help(format!("{}{note}", first_line(&help)))
-                .long_help(format!("{help}{note}"))
-                .help_heading("Body fields");
-            arg = match f.kind {
-                Scalar::String => arg.value_parser(clap::value_parser!(String)),
-                Scalar::Integer => arg.value_parser(clap::value_parser!(i64)),
-                Scalar::Number => arg.value_parser(clap::value_parser!(f64)),
-                Scalar::Boolean => {
-                    arg.value_parser(clap::value_parser!(bool)).num_args(0..=1).default_missing_value("true")
-                }
-            };
-            if matches!(f.shape, Shape::List | Shape::Pairs(_) | Shape::Splits(..)) {
-                arg = arg.action(ArgAction::Append);
-            }
-            command = command.arg(arg);
+            let short = format!("{}{note}", first_line(&help));
+            let arg = valued(&f.arg_id, &f.flag, &value_name, short, format!("{help}{note}"));
+            let arg = parsed(arg.aliases(f.aliases.iter().map(|a| leak(a))).help_heading("Body fields"), f.kind);
+            let repeated = matches!(f.shape, Shape::List | Shape::Pairs(_) | Shape::Splits(..));
+            command = command.arg(if repeated { arg.action(ArgAction::Append) } else { arg });
         }
         for list in &body.lists {
             for (id, item) in &list.flags {
+                let kind = match item.kind {
+                    model::ItemKind::Number => Scalar::Number,
+                    model::ItemKind::Integer => Scalar::Integer,
+                    model::ItemKind::Boolean => Scalar::Boolean,
+                    model::ItemKind::Text | model::ItemKind::Json => Scalar::String,
+                };
                 let value_name = match (item.kind, &item.separator) {
                     (model::ItemKind::Number | model::ItemKind::Integer, _) => "N".to_string(),
                     (model::ItemKind::Json, _) => "JSON|FILE".to_string(),
@@ -1788,48 +1556,52 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
                     _ => case(&item.flag, '_').to_ascii_uppercase(),
                 };
                 let help = item.help.clone().unwrap_or_else(|| format!("An item of {}; repeat for more", list.name));
-                let mut arg = Arg::new(leak(id))
-                    .allow_negative_numbers(true)
-                    .long(leak(&item.flag))
-                    .action(ArgAction::Append)
-                    .value_name(leak(&value_name))
-                    .help(first_line(&help))
-                    .long_help(format!("{help} (in order with the other flags of {})", list.name))
-                    .help_heading("Body fields");
-                arg = match item.kind {
-                    model::ItemKind::Number => arg.value_parser(clap::value_parser!(f64)),
-                    model::ItemKind::Integer => arg.value_parser(clap::value_parser!(i64)),
-                    model::ItemKind::Boolean => {
-                        arg.value_parser(clap::value_parser!(bool)).num_args(0..=1).default_missing_value("true")
-                    }
-                    model::ItemKind::Text | model::ItemKind::Json => arg.value_parser(clap::value_parser!(String)),
-                };
-                command = command.arg(arg);
+                let long_help = format!("{help} (in order with the other flags of {})", list.name);
+                let arg = valued(id, &item.flag, &value_name, first_line(&help), long_help);
+                command = command.arg(parsed(arg, kind).action(ArgAction::Append).help_heading("Body fields"));
             }
         }
         if let (true, Some(in_place)) = (friendly, &body.in_place) {
             let field = |key: &String| body.fields.iter().find(|f| f.within.is_none() && f.name == *key);
             let flag = |key: &String| format!("--{}", field(key).map_or_else(|| case(key, '-'), |f| f.flag.clone()));
-            let keys: Vec<String> = in_place.split.keys.iter().map(flag).collect();
-            let values = in_place.split.keys.first().and_then(field).map(|f| f.values.clone()).unwrap_or_default();
-            let values =
-                if values.is_empty() { String::new() } else { format!(" ({} in any case)", values.join(", ")) };
+            let keys = &in_place.split.keys;
+            let values = keys.first().and_then(field).map(|f| f.values.join(", ")).filter(|v| !v.is_empty());
+            let values = values.map(|v| format!(" ({v} in any case)")).unwrap_or_default();
             // One field whole: what the spec says it is (a `oneOf` body's: each branch, so its values).
-            let whole = match in_place.split.keys.as_slice() {
-                [key] => {
-                    field(key).filter(|f| f.branches.is_empty()).and_then(|f| f.description.as_deref()).map(first_line)
-                }
+            let whole = match keys.as_slice() {
+                [key] => field(key).filter(|f| f.branches.is_empty()).and_then(|f| f.description.as_deref()),
                 _ => None,
             };
-            let (fields, flags) = (in_place.split.keys.join(", "), keys.join(", "));
+            let (fields, flags) = (keys.join(", "), keys.iter().map(flag).collect::<Vec<_>>().join(", "));
             let help = match whole {
-                Some(whole) => format!("{whole} The body's {fields} (or {flags})"),
+                Some(whole) => format!("{} The body's {fields} (or {flags})", first_line(whole)),
                 None => format!("{}{values}: the body's {fields} (or {flags})", in_place.split.value_name()),
             };
             command = command.arg(Arg::new(BODY_TEXT).value_name(leak(&in_place.positional)).help(help));
         }
     }
     command
+}
+
+/// The built-in flag `--<id>`.
+fn builtin(id: &'static str) -> Arg {
+    Arg::new(id).long(id)
+}
+
+/// The flag `--<long>` of a parameter or body field, with a value (`--offset -5`: a value, not a flag).
+fn valued(id: &str, long: &str, value_name: &str, help: String, long_help: String) -> Arg {
+    let arg = Arg::new(leak(id)).allow_negative_numbers(true).long(leak(long)).value_name(leak(value_name));
+    arg.help(help).long_help(long_help)
+}
+
+/// `arg` reading values of `kind`; a boolean flag given alone is true.
+fn parsed(arg: Arg, kind: Scalar) -> Arg {
+    match kind {
+        Scalar::String => arg.value_parser(clap::value_parser!(String)),
+        Scalar::Integer => arg.value_parser(clap::value_parser!(i64)),
+        Scalar::Number => arg.value_parser(clap::value_parser!(f64)),
+        Scalar::Boolean => arg.value_parser(clap::value_parser!(bool)).num_args(0..=1).default_missing_value("true"),
+    }
 }
 
 /// The help of a body field's flag, and a note to end it with: its
@@ -1849,16 +1621,11 @@ fn field_help(f: &Field, one_of: Option<&OneOf>) -> (String, String) {
                 f.branches.iter().filter_map(|b| Some((b.value.as_str(), b.description.as_deref()?.trim()))).collect();
             described.retain(|(_, d)| !d.is_empty());
             described.dedup_by_key(|(_, description)| *description);
+            let each: Vec<String> = described.iter().map(|(value, d)| format!("{value}: {}", first_line(d))).collect();
             match described.as_slice() {
                 [] => None,
                 [(_, one)] => Some(one.to_string()),
-                several => Some(
-                    several
-                        .iter()
-                        .map(|(value, d)| format!("{value}: {}", first_line(d)))
-                        .collect::<Vec<_>>()
-                        .join(" "),
-                ),
+                _ => Some(each.join(" ")),
             }
         }
         None => f.description.as_deref().map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned),
@@ -1880,14 +1647,6 @@ fn field_help(f: &Field, one_of: Option<&OneOf>) -> (String, String) {
         _ => format!(" [{field}: {}; required for {}]", used.join(", "), required.join(", ")),
     };
     (help, note)
-}
-
-/// ` (short names: start, stop)`, or nothing.
-fn short_names(short: &[(String, String)]) -> String {
-    match short {
-        [] => String::new(),
-        _ => format!(" [short names: {}]", short.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>().join(", ")),
-    }
 }
 
 /// `--wait-interval`: seconds, 0.1 to 60.
@@ -1945,57 +1704,46 @@ fn first_line(text: &str) -> String {
     line
 }
 
+/// The texts given to the argument `id`, none when `matches` has no such argument.
+fn raw(matches: &ArgMatches, id: &str) -> Vec<String> {
+    let given = matches.try_get_raw(id).ok().flatten().into_iter().flatten();
+    given.map(|v| v.to_string_lossy().into_owned()).collect()
+}
+
+/// The value of the argument `id`, if `matches` has such an argument and it was given one.
+fn one<T: Clone + Send + Sync + 'static>(matches: &ArgMatches, id: &str) -> Option<T> {
+    matches.try_get_one::<T>(id).ok().flatten().cloned()
+}
+
 /// The parameter values of `op` the flags give, by parameter name;
 /// `defaults` are the values of API settings (by clap id) a parameter
 /// sharing their flag falls back to. `--sort F:dir` sets its two
 /// parameters; a date-time given as a date is its midnight UTC.
-fn values(
-    op: &Operation,
-    matches: &ArgMatches,
-    defaults: &BTreeMap<&str, String>,
-) -> Result<BTreeMap<String, Vec<String>>, Failure> {
+fn values(op: &Operation, matches: &ArgMatches, defaults: &BTreeMap<&str, String>) -> Result<Values, Failure> {
     let mut values = BTreeMap::new();
     for p in &op.params {
-        let raw = |id: &str| -> Vec<String> {
-            matches
-                .try_get_raw(id)
-                .ok()
-                .flatten()
-                .map(|v| v.map(|s| s.to_string_lossy().into_owned()).collect())
-                .unwrap_or_default()
-        };
-        let mut given = raw(&p.arg_id);
+        let mut given = raw(matches, &p.arg_id);
         if given.is_empty() && p.location == Location::Path {
-            given = raw(&format!("{POSITIONAL}{}", p.name));
+            given = raw(matches, &format!("{POSITIONAL}{}", p.name));
         }
-        if given.is_empty()
-            && !p.own
-            && let Some(default) = defaults.get(p.arg_id.as_str())
-        {
-            given = vec![default.clone()];
+        if given.is_empty() && !p.own {
+            given.extend(defaults.get(p.arg_id.as_str()).cloned());
         }
-        // A short name is the value it stands for (`stop`: `stopRecording`).
-        given = given
-            .into_iter()
-            .map(|v| {
-                p.short.iter().find(|(short, _)| short.eq_ignore_ascii_case(&v)).map_or(v, |(_, full)| full.clone())
-            })
-            .collect();
-        // One vocabulary across the APIs: `asc` is the spec's `ASC`.
-        given = given.into_iter().map(|v| spelled_as_spec(v, &p.values)).collect();
+        // A short name is the value it stands for (`stop`: `stopRecording`); one
+        // vocabulary across the APIs: `asc` is the spec's `ASC`.
+        let full =
+            |v: String| p.short.iter().find(|(short, _)| short.eq_ignore_ascii_case(&v)).map_or(v, |(_, f)| f.clone());
+        given = given.into_iter().map(|v| spelled_as_spec(full(v), &p.values)).collect();
         if p.date_time {
-            given = given
-                .into_iter()
-                .map(|v| parse_time(&v).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)))
-                .collect::<Result<_, _>>()
-                .map_err(|e| Failure::Usage(format!("--{}: {e}", p.flag)))?;
+            let rfc3339 = |v: String| parse_time(&v).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
+            given =
+                given.into_iter().map(rfc3339).collect::<Result<_, _>>().map_err(|e| usage!("--{}: {e}", p.flag))?;
         }
         values.insert(p.name.clone(), given);
     }
-    if let (Some(sort), Some(flag)) =
-        (matches.try_get_one::<String>(SORT).ok().flatten(), op.cli.as_ref().and_then(|cli| cli.sort.as_ref()))
+    if let (Some(sort), Some(flag)) = (one::<String>(matches, SORT), op.cli.as_ref().and_then(|cli| cli.sort.as_ref()))
     {
-        let (by, order) = sort.split_once(':').unwrap_or((sort, ""));
+        let (by, order) = sort.split_once(':').unwrap_or((sort.as_str(), ""));
         let (field, direction) = match flag {
             model::SortFlag::Pair { field, direction } => (Some(field), direction),
             // One parameter: the spec's pattern checks it (`FIELD=DIRECTION` typed as such passes through).
@@ -2007,7 +1755,7 @@ fn values(
             // One order field: the flag names it, and says the direction (asc when not).
             model::SortFlag::Direction { direction, by: field } => {
                 if !field.eq_ignore_ascii_case(by) {
-                    return Err(Failure::Usage(format!("--sort {sort}: {by:?} is not {field}, the one field")));
+                    return Err(usage!("--sort {sort}: {by:?} is not {field}, the one field"));
                 }
                 (None, direction)
             }
@@ -2017,7 +1765,7 @@ fn values(
             let allowed = op.params.iter().find(|p| p.name == name).map(|p| p.values.clone()).unwrap_or_default();
             match allowed.is_empty() || allowed.iter().any(|v| v.eq_ignore_ascii_case(value)) {
                 true => Ok(spelled_as_spec(value.to_string(), &allowed)),
-                false => Err(Failure::Usage(format!("--sort {sort}: {value:?} is not one of {}", allowed.join(", ")))),
+                false => Err(usage!("--sort {sort}: {value:?} is not one of {}", allowed.join(", "))),
             }
         };
         if let Some(field) = field {
@@ -2033,7 +1781,7 @@ fn values(
 /// Builds the HTTP request of `op` from its parameter values (by name) and body.
 pub(crate) fn request(
     op: &Operation,
-    values: &BTreeMap<String, Vec<String>>,
+    values: &Values,
     body: Option<Value>,
     base_url: &str,
     http: &reqwest::Client,
@@ -2045,123 +1793,93 @@ pub(crate) fn request(
         let given: Vec<String> =
             values.get(&p.name).into_iter().flatten().map(|v| spelled_as_spec(v.clone(), &p.values)).collect();
         if given.is_empty() && p.required {
-            return Err(Failure::Usage(format!("{} needs --{}", op.name, p.flag)));
+            return Err(usage!("{} needs --{}", op.name, p.flag));
         }
         match p.location {
-            Location::Path => {
-                if let Some(value) = given.first() {
-                    path = path.replace(&format!("{{{}}}", p.name), &encode(value));
-                }
-            }
+            Location::Path if !given.is_empty() => path = path.replace(&format!("{{{}}}", p.name), &encode(&given[0])),
             Location::Query => query.extend(given.into_iter().map(|v| (p.name.clone(), v))),
             Location::Header => headers.extend(given.into_iter().map(|v| (p.name.clone(), v))),
+            Location::Path | Location::Cookie => {}
         }
     }
     let mut url = reqwest::Url::parse(&format!("{}{}", base_url.trim_end_matches('/'), path))
-        .map_err(|e| Failure::Usage(format!("invalid URL for {}: {e}", op.name)))?;
+        .map_err(|e| usage!("invalid URL for {}: {e}", op.name))?;
     if !query.is_empty() {
         url.query_pairs_mut().extend_pairs(&query);
     }
-    let method = reqwest::Method::from_bytes(op.method.as_bytes()).map_err(|e| Failure::Usage(e.to_string()))?;
+    let method = reqwest::Method::from_bytes(op.method.as_bytes()).map_err(|e| usage!("{e}"))?;
     let mut builder = http.request(method, url).header(reqwest::header::ACCEPT, &op.accept);
     for (name, value) in headers {
         builder = builder.header(name, value);
     }
     if let (Some(spec), Some(value)) = (&op.body, body) {
         builder = if spec.form {
-            let pairs: Vec<(String, String)> = value
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
-                .collect();
-            let encoded = serde_urlencoded::to_string(pairs).map_err(|e| Failure::Usage(e.to_string()))?;
+            let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
+            let pairs: Vec<(&String, String)> =
+                value.as_object().into_iter().flatten().map(|(k, v)| (k, text(v))).collect();
+            let encoded = serde_urlencoded::to_string(pairs).map_err(|e| usage!("{e}"))?;
             builder.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(encoded)
         } else {
-            let bytes = serde_json::to_vec(&value).map_err(|e| Failure::Usage(e.to_string()))?;
+            let bytes = serde_json::to_vec(&value).map_err(|e| usage!("{e}"))?;
             builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes)
         };
     }
-    builder.build().map_err(|e| Failure::Usage(format!("cannot build the {} request: {e}", op.name)))
+    builder.build().map_err(|e| usage!("cannot build the {} request: {e}", op.name))
 }
 
 /// The body from `--json-body`, the text given in place and the field
 /// flags; `None` when none is given and the spec does not require a body.
-fn body_value(
-    body: &Body,
-    matches: &ArgMatches,
-    values: &BTreeMap<String, Vec<String>>,
-) -> Result<Option<Value>, Failure> {
-    let mut value = match matches.get_one::<String>(JSON_BODY) {
-        Some(file) => Some(read_json(file).map_err(|e| Failure::Usage(format!("--json-body {e}")))?),
-        None => None,
-    };
-    let not_object = |flag: &str| Failure::Usage(format!("{flag} needs --json-body to be a JSON object"));
+fn body_value(body: &Body, matches: &ArgMatches, values: &Values) -> Result<Option<Value>, Failure> {
+    let json_body = matches.get_one::<String>(JSON_BODY);
+    let mut value = json_body.map(|file| read_json(file).map_err(|e| usage!("--json-body {e}"))).transpose()?;
+    let not_object = |flag: &str| usage!("{flag} needs --json-body to be a JSON object");
     // The text in place first: the field flags override its parts.
     if let (Some(in_place), Ok(Some(text))) = (&body.in_place, matches.try_get_one::<String>(BODY_TEXT)) {
-        let split = &in_place.split;
-        let parts = split.read(text).ok_or_else(|| {
-            Failure::Usage(format!("{} {text:?}: expected {}", in_place.positional, split.value_name()))
-        })?;
-        let Value::Object(map) = value.get_or_insert_with(|| Value::Object(Map::new())) else {
-            return Err(not_object(&in_place.positional));
-        };
+        let (split, positional) = (&in_place.split, &in_place.positional);
+        let parts = split.read(text).ok_or_else(|| usage!("{positional} {text:?}: expected {}", split.value_name()))?;
+        let map = place(&mut value, None).ok_or_else(|| not_object(positional))?;
         for (key, part) in parts {
             let field = body.fields.iter().find(|f| f.within.is_none() && f.name == key);
             map.insert(key, field.map_or(part.clone(), |f| typed(f, &part)));
         }
     }
     // A body of several kinds: the one its discriminator names, whose fields the flags set.
-    let branch = match &body.one_of {
-        Some(one_of) => chosen(one_of, body, matches, value.as_ref())?,
-        None => None,
-    };
+    let branch = chosen(body, matches, value.as_ref())?;
     for f in &body.fields {
         let name = name_in(f, branch);
         if f.from_path {
             if let (Some(given), Some(name)) = (values.get(&f.name).and_then(|v| v.first()), name)
-                && let Value::Object(map) = value.get_or_insert_with(|| Value::Object(Map::new()))
-                && !map.contains_key(name)
+                && let Some(map) = place(&mut value, None)
             {
-                map.insert(name.to_owned(), typed(f, &Value::from(given.clone())));
+                map.entry(name.to_owned()).or_insert_with(|| typed(f, &Value::from(given.clone())));
             }
             continue;
         }
-        if f.arg_id.is_empty() {
-            continue;
-        }
-        let given = given(matches, f);
+        let given = if f.arg_id.is_empty() { Vec::new() } else { given(matches, f) };
         let Some(first) = given.first() else { continue };
         let Some(name) = name else { return Err(not_in_branch(f, branch)) };
-        let usage = |expected: String| Failure::Usage(format!("--{} {first}: expected {expected}", f.flag));
+        let texts = given.iter().filter_map(Value::as_str);
+        let bad = |text: &str, expected: &str| usage!("--{} {text:?}: expected {expected}", f.flag);
         let field = match &f.shape {
             Shape::One => first.clone(),
             Shape::List => Value::Array(given.clone()),
             Shape::Split(split, parts) => split_object(split, parts, first.as_str().unwrap_or_default())
-                .ok_or_else(|| usage(split_name(split, parts)))?,
-            Shape::Splits(split, parts) => {
-                let mut items = Vec::new();
-                for text in given.iter().filter_map(Value::as_str) {
-                    items.push(split_object(split, parts, text).ok_or_else(|| {
-                        Failure::Usage(format!("--{} {text:?}: expected {}", f.flag, split_name(split, parts)))
-                    })?);
-                }
-                Value::Array(items)
-            }
-            Shape::Pairs(separator) => {
-                let mut object = Map::new();
-                for text in given.iter().filter_map(Value::as_str) {
-                    match text.split_once(separator.as_str()) {
+                .ok_or_else(|| usage!("--{} {first}: expected {}", f.flag, split_name(split, parts)))?,
+            Shape::Splits(split, parts) => Value::Array(
+                texts
+                    .map(|text| split_object(split, parts, text).ok_or_else(|| bad(text, &split_name(split, parts))))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Shape::Pairs(separator) => Value::Object(
+                texts
+                    .map(|text| match text.split_once(separator.as_str()) {
                         Some((key, value)) if !key.trim().is_empty() => {
-                            object.insert(key.trim().to_string(), Value::from(value));
+                            Ok((key.trim().to_string(), Value::from(value)))
                         }
-                        _ => {
-                            return Err(Failure::Usage(format!("--{} {text:?}: expected KEY{separator}VALUE", f.flag)));
-                        }
-                    }
-                }
-                Value::Object(object)
-            }
+                        _ => Err(bad(text, &format!("KEY{separator}VALUE"))),
+                    })
+                    .collect::<Result<_, _>>()?,
+            ),
         };
         let flag = format!("--{}", f.flag);
         let map = place(&mut value, f.within.as_deref()).ok_or_else(|| not_object(&flag))?;
@@ -2186,7 +1904,7 @@ fn body_value(
                 map.entry(name.to_owned()).or_insert_with(|| default.clone());
             }
         }
-        if matches.get_one::<String>(JSON_BODY).is_none() {
+        if json_body.is_none() {
             let neutral = body.neutral.iter().chain(branch.into_iter().flat_map(|b| &b.neutral));
             for (name, neutral) in neutral {
                 map.entry(name.clone()).or_insert_with(|| neutral.clone());
@@ -2248,13 +1966,10 @@ fn part_values(split: &model::Split, parts: &[Part]) -> String {
 
 /// The branch of a `oneOf` body that the command line names: by the
 /// discriminator's flag, else by its value in the text in place or
-/// `--json-body`. `None` when nothing gives a body that need not be sent.
-fn chosen<'b>(
-    one_of: &'b OneOf,
-    body: &Body,
-    matches: &ArgMatches,
-    value: Option<&Value>,
-) -> Result<Option<&'b Branch>, Failure> {
+/// `--json-body`. `None` for a body of one kind, or when nothing gives a
+/// body that need not be sent.
+fn chosen<'b>(body: &'b Body, matches: &ArgMatches, value: Option<&Value>) -> Result<Option<&'b Branch>, Failure> {
+    let Some(one_of) = &body.one_of else { return Ok(None) };
     let field = &one_of.field;
     let flag = body.fields.iter().find(|f| f.within.is_none() && !f.arg_id.is_empty() && f.name == *field);
     // The text in place is the friendly command's alone.
@@ -2262,12 +1977,9 @@ fn chosen<'b>(
     let in_place = body.in_place.as_ref().filter(|p| has_text && p.split.keys.contains(field));
     let names: Vec<&str> = one_of.branches.iter().map(|b| b.value.as_str()).collect();
     let flagged = flag.and_then(|f| Some((given(matches, f).first()?.as_str()?.to_owned(), format!("--{}", f.flag))));
-    let text_given = matches.try_get_one::<String>(BODY_TEXT).ok().flatten().is_some();
-    let written = value.and_then(|v| v.get(field)).and_then(Value::as_str).map(|named| {
-        let by =
-            in_place.filter(|_| text_given).map_or_else(|| format!("--json-body's {field}"), |p| p.positional.clone());
-        (named.to_owned(), by)
-    });
+    let text_given = one::<String>(matches, BODY_TEXT).is_some();
+    let by = in_place.filter(|_| text_given).map_or_else(|| format!("--json-body's {field}"), |p| p.positional.clone());
+    let written = value.and_then(|v| v.get(field)).and_then(Value::as_str).map(|named| (named.to_owned(), by));
     let Some((named, by)) = flagged.or(written) else {
         let any_flag = body.fields.iter().any(|f| !f.arg_id.is_empty() && !given(matches, f).is_empty());
         if value.is_none() && !body.required && !any_flag {
@@ -2276,11 +1988,11 @@ fn chosen<'b>(
         let ways: Vec<String> =
             in_place.map(|p| p.positional.clone()).into_iter().chain(flag.map(|f| format!("--{}", f.flag))).collect();
         let ways = if ways.is_empty() { format!("the body's {field}") } else { ways.join(" or ") };
-        return Err(Failure::Usage(format!("{ways} is required: {}", names.join(", "))));
+        return Err(usage!("{ways} is required: {}", names.join(", ")));
     };
     match one_of.branches.iter().find(|b| b.value == named) {
         Some(branch) => Ok(Some(branch)),
-        None => Err(Failure::Usage(format!("{by} {named:?}: expected one of {}", names.join(", ")))),
+        None => Err(usage!("{by} {named:?}: expected one of {}", names.join(", "))),
     }
 }
 
@@ -2299,7 +2011,7 @@ fn name_in<'f>(f: &'f Field, branch: Option<&Branch>) -> Option<&'f str> {
 fn not_in_branch(f: &Field, branch: Option<&Branch>) -> Failure {
     let chosen = branch.map(|b| b.value.as_str()).unwrap_or_default();
     let having: Vec<&str> = f.branches.iter().map(|b| b.value.as_str()).collect();
-    Failure::Usage(format!("--{} does not apply to {chosen} (only to {})", f.flag, having.join(", ")))
+    usage!("--{} does not apply to {chosen} (only to {})", f.flag, having.join(", "))
 }
 
 /// The fields `branch` requires that `map` (the body built) lacks, named
@@ -2318,7 +2030,7 @@ fn missing_in_branch(body: &Body, branch: &Branch, map: &Map<String, Value>) -> 
         [one] => format!("{one} is"),
         [rest @ .., last] => format!("{} and {last} are", rest.join(", ")),
     };
-    Err(Failure::Usage(format!("{listed} required for {}", branch.value)))
+    Err(usage!("{listed} required for {}", branch.value))
 }
 
 /// A flag's `value` laid over the field `name` of `map` (what `--json-body`
@@ -2358,28 +2070,13 @@ fn typed(f: &Field, text: &Value) -> Value {
     }
 }
 
-/// A JSON document: written out (`{…}`, `[…]`), or a file's (`-`: stdin).
-pub(crate) fn read_json(source: &str) -> Result<Value, String> {
-    let trimmed = source.trim_start();
-    let text = if trimmed.starts_with('{') || trimmed.starts_with('[') {
-        source.to_string()
-    } else if source == "-" {
-        let mut text = String::new();
-        std::io::stdin().read_to_string(&mut text).map_err(|e| format!("-: cannot read stdin: {e}"))?;
-        text
-    } else {
-        std::fs::read_to_string(source).map_err(|e| format!("{source}: cannot read it: {e}"))?
-    };
-    serde_json::from_str(&text).map_err(|e| format!("{source}: not JSON: {e}"))
-}
-
 /// The items the flags of `list` build, in command-line order.
 fn items_of(list: &ItemList, matches: &ArgMatches) -> Result<Vec<Value>, Failure> {
     // Every value of every flag, by its place on the command line.
     let mut given: Vec<(usize, &model::ItemFlag, String)> = Vec::new();
     for (id, item) in &list.flags {
-        let (Ok(Some(raw)), Some(places)) = (matches.try_get_raw(id), matches.indices_of(id)) else { continue };
-        given.extend(places.zip(raw).map(|(at, text)| (at, item, text.to_string_lossy().into_owned())));
+        let places = matches.indices_of(id).into_iter().flatten();
+        given.extend(places.zip(raw(matches, id)).map(|(at, text)| (at, item, text)));
     }
     given.sort_by_key(|(at, _, _)| *at);
     let mut items: Vec<Value> = Vec::new();
@@ -2390,48 +2087,38 @@ fn items_of(list: &ItemList, matches: &ArgMatches) -> Result<Vec<Value>, Failure
             model::ItemKind::Number => text.parse::<f64>().map(Value::from).unwrap_or(Value::Null),
             model::ItemKind::Integer => text.parse::<i64>().map(Value::from).unwrap_or(Value::Null),
             model::ItemKind::Boolean => Value::from(text != "false"),
-            model::ItemKind::Json => read_json(&text).map_err(|e| Failure::Usage(format!("{flag} {e}")))?,
+            model::ItemKind::Json => read_json(&text).map_err(|e| usage!("{flag} {e}"))?,
         };
-        let parts: Vec<&str> = match &item.separator {
-            Some(separator) => {
-                let names = placeholders(&item.item);
-                let parts: Vec<&str> = text.splitn(names.len().max(1), separator.as_str()).collect();
-                if parts.len() != names.len() || parts.iter().any(|p| p.is_empty()) {
-                    return Err(Failure::Usage(format!("{flag} {text:?}: expected {}", names.join(separator))));
-                }
-                parts
-            }
-            None => Vec::new(),
-        };
+        // A text of several parts (`user:u1`) is split at the separator, into one part per placeholder.
+        let separator = item.separator.as_deref();
+        let names = separator.map(|_| placeholders(&item.item)).unwrap_or_default();
+        let parts: Vec<&str> = separator.map(|s| text.splitn(names.len().max(1), s).collect()).unwrap_or_default();
+        if parts.len() != names.len() || parts.iter().any(|p| p.is_empty()) {
+            return Err(usage!("{flag} {text:?}: expected {}", names.join(separator.unwrap_or_default())));
+        }
         let built = fill(&item.item, &value, &parts, None);
         let Some(into) = &item.into else {
             items.push(built);
             continue;
         };
-        let no_place = || Failure::Usage(format!("{flag} goes after an item of {} that can take it", list.name));
+        let no_place = || usage!("{flag} goes after an item of {} that can take it", list.name);
         let last = items.last_mut().ok_or_else(no_place)?;
         let (parent, key) = into.rsplit_once('/').unwrap_or(("", into));
-        if last.pointer(parent).is_none() {
-            match &item.wrap {
-                Some(wrap) => {
-                    let wrapped = fill(wrap, &Value::Null, &[], Some(last));
-                    *last = wrapped;
-                }
-                // A list it appends to is started.
-                None if key == "-" => {
-                    let (outer, name) = parent.rsplit_once('/').unwrap_or(("", parent));
-                    if let Some(Value::Object(map)) = last.pointer_mut(outer) {
-                        map.insert(name.replace("~1", "/").replace("~0", "~"), Value::Array(Vec::new()));
-                    }
-                }
-                None => {}
-            }
+        let missing = last.pointer(parent).is_none();
+        let (outer, name) = parent.rsplit_once('/').unwrap_or(("", parent));
+        if let (true, Some(wrap)) = (missing, &item.wrap) {
+            *last = fill(wrap, &Value::Null, &[], Some(last));
+        } else if missing
+            && key == "-"
+            && let Some(Value::Object(map)) = last.pointer_mut(outer)
+        {
+            // A list it appends to is started.
+            map.insert(name.replace("~1", "/").replace("~0", "~"), Value::Array(Vec::new()));
         }
         match (last.pointer_mut(parent).ok_or_else(no_place)?, key) {
             (Value::Array(list), "-") => list.push(built),
             (Value::Object(map), key) if key != "-" => {
-                let key = key.replace("~1", "/").replace("~0", "~");
-                map.insert(key, built);
+                map.insert(key.replace("~1", "/").replace("~0", "~"), built);
             }
             _ => return Err(no_place()),
         }
@@ -2442,36 +2129,30 @@ fn items_of(list: &ItemList, matches: &ArgMatches) -> Result<Vec<Value>, Failure
 /// A template filled in: the text `$` is `value`, `$1`, `$2`… the `parts`,
 /// `$item` the item it wraps.
 fn fill(template: &Value, value: &Value, parts: &[&str], item: Option<&Value>) -> Value {
-    match template {
+    leaves(template, &|leaf| match leaf {
         Value::String(text) if text == "$" => value.clone(),
         Value::String(text) if text == "$item" => item.cloned().unwrap_or(Value::Null),
         Value::String(text) => match text.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
             Some(n) => parts.get(n.wrapping_sub(1)).map_or(Value::Null, |p| Value::from(*p)),
-            None => template.clone(),
+            None => leaf.clone(),
         },
-        Value::Array(list) => Value::Array(list.iter().map(|v| fill(v, value, parts, item)).collect()),
-        Value::Object(map) => {
-            Value::Object(map.iter().map(|(k, v)| (k.clone(), fill(v, value, parts, item))).collect())
-        }
         other => other.clone(),
-    }
+    })
 }
 
 /// The `properties` of an object schema.
-fn object_properties(schema: Option<&Value>) -> impl Iterator<Item = (&String, &Value)> {
-    schema.and_then(|s| s.get("properties")).and_then(Value::as_object).into_iter().flatten()
+fn object_properties(schema: &Value) -> impl Iterator<Item = (&String, &Value)> {
+    schema.get("properties").and_then(Value::as_object).into_iter().flatten()
 }
 
 /// The values given to a body field's flag, typed as its field.
 fn given(matches: &ArgMatches, f: &Field) -> Vec<Value> {
     let id = f.arg_id.as_str();
     match f.kind {
-        Scalar::String => matches
-            .get_many::<String>(id)
-            .into_iter()
-            .flatten()
-            .map(|v| Value::from(spelled_as_spec(v.clone(), &f.values)))
-            .collect(),
+        Scalar::String => {
+            let texts = matches.get_many::<String>(id).into_iter().flatten();
+            texts.map(|v| Value::from(spelled_as_spec(v.clone(), &f.values))).collect()
+        }
         Scalar::Integer => matches.get_many::<i64>(id).into_iter().flatten().map(|v| Value::from(*v)).collect(),
         Scalar::Number => matches.get_many::<f64>(id).into_iter().flatten().map(|v| Value::from(*v)).collect(),
         Scalar::Boolean => matches.get_many::<bool>(id).into_iter().flatten().map(|v| Value::from(*v)).collect(),
@@ -2485,15 +2166,8 @@ pub(crate) fn says_json(headers: &reqwest::header::HeaderMap) -> bool {
 
 /// Percent-encodes a path parameter's value (all but RFC 3986 unreserved).
 fn encode(value: &str) -> String {
-    let mut out = String::new();
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    let unreserved = |byte: u8| byte.is_ascii_alphanumeric() || b"-._~".contains(&byte);
+    value.bytes().map(|b| if unreserved(b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
 #[cfg(test)]

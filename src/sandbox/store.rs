@@ -333,12 +333,10 @@ impl Store {
         let tokens =
             self.spec.security_schemes.iter().filter_map(|scheme| Some((&scheme.name, scheme.token.as_ref()?)));
         if let Some((scheme, source)) = tokens.into_iter().find(|(_, source)| source.operation == op.id) {
-            return Some(self.token(validator, op, scheme, source, body));
+            return Some(self.token(validator, op, scheme, source, body, &sent));
         }
         if op.paging.as_ref().is_some_and(|p| p.in_body) {
-            let fields = sent.as_object().into_iter().flatten();
-            let query: Vec<(String, String)> =
-                fields.map(|(k, v)| (k.clone(), text(v).unwrap_or_else(|| v.to_string()))).collect();
+            let query = body_pairs(&sent);
             let context = Context { query: &query, ..base };
             let found = match hooks.and_then(|hooks| hooks.search(&context, &sent, &mut records)) {
                 Some(Ok(found)) => (found, true),
@@ -586,15 +584,11 @@ impl Store {
         scheme: &str,
         source: &TokenSource,
         body: &[u8],
+        json: &Value,
     ) -> Stored {
         let sent: Vec<(String, String)> = match source.form {
             true => serde_urlencoded::from_bytes(body).unwrap_or_default(),
-            false => json_body(body)
-                .and_then(|v| v.as_object().cloned())
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k, text(&v).unwrap_or_default()))
-                .collect(),
+            false => body_pairs(json),
         };
         let taken =
             |field: &TokenField| sent.iter().any(|(k, v)| *k == field.name && v == super::spec_token_field(field));
@@ -973,6 +967,12 @@ fn typed_id(id: &str, like: Option<&Value>) -> Value {
         Some(Value::Number(_)) => id.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(id.to_owned())),
         _ => Value::String(id.to_owned()),
     }
+}
+
+/// A JSON body's fields as text pairs, as a query's would be.
+fn body_pairs(body: &Value) -> Vec<(String, String)> {
+    let fields = body.as_object().into_iter().flatten();
+    fields.map(|(k, v)| (k.clone(), text(v).unwrap_or_else(|| v.to_string()))).collect()
 }
 
 /// A scalar as text (whole numbers without a fraction): how ids and query values compare.

@@ -181,10 +181,6 @@ include!(concat!(env!("OUT_DIR"), "/apis.rs"));
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
-/// The fuzz targets' bodies (`fuzz/`), shared with `tests/it/fuzz_corpus.rs`.
-#[doc(hidden)]
-pub mod fuzzing;
-
 /// The README's examples compile as doctests (they use every API).
 #[cfg(all(
     doctest,

@@ -1,7 +1,7 @@
 //! Replays the committed fuzz corpora (`fuzz/corpus/<target>/`) and
 //! regression inputs (`fuzz/regressions/<target>/`) through the fuzz targets'
 //! bodies, so every input the fuzzers found keeps passing in ordinary CI
-//! runs. The bodies live in `convo_clients::fuzzing`; see `fuzz/README.md`.
+//! runs. The bodies are `fuzz/bodies.rs`; see `fuzz/README.md`.
 
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -35,26 +35,26 @@ fn replay(target: &str, body: fn(&[u8])) -> usize {
 
 #[test]
 fn filter_parse_corpus() {
-    replay("filter_parse", convo_clients::fuzzing::filter_parse);
+    replay("filter_parse", crate::fuzzing::filter_parse);
 }
 
 #[test]
 fn vtr_decode_corpus() {
-    replay("vtr_decode", convo_clients::fuzzing::vtr_decode);
+    replay("vtr_decode", crate::fuzzing::vtr_decode);
 }
 
 #[test]
 fn request_validate_corpus() {
-    replay("request_validate", convo_clients::fuzzing::request_validate);
+    replay("request_validate", crate::fuzzing::request_validate);
 }
 
 #[test]
 fn response_survey_corpus() {
-    replay("response_survey", convo_clients::fuzzing::response_survey);
+    replay("response_survey", crate::fuzzing::response_survey);
 }
 
 #[cfg(feature = "cli")]
 #[test]
 fn config_load_corpus() {
-    replay("config_load", convo_clients::fuzzing::config_load);
+    replay("config_load", crate::fuzzing::config_load);
 }

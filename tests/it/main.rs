@@ -28,6 +28,7 @@ needs! {
     ["salesloft", "sandbox"] #[path = "../common/drifting.rs"] mod drifting;
     [] #[path = "../common/fault_proxy.rs"] mod fault_proxy;
     [] #[path = "../common/fault_server.rs"] mod fault_server;
+    ["luware"] #[path = "../../fuzz/bodies.rs"] mod fuzzing;
 }
 
 needs! {

@@ -1,10 +1,12 @@
-//! The bodies of the cargo-fuzz targets in `fuzz/fuzz_targets/`, kept here so
-//! that `tests/it/fuzz_corpus.rs` replays the committed corpora through exactly
-//! the same code in the ordinary test suite.
+//! The bodies of the cargo-fuzz targets in `fuzz/fuzz_targets/`, included by
+//! path there and in `tests/it/fuzz_corpus.rs`, which replays the committed
+//! corpora through exactly the same code in the ordinary test suite. They
+//! use the crate's public API only; `cfg(feature)` names its features (the
+//! fuzz crate declares them too).
 //!
 //! Each function takes the raw fuzzer input, must not panic on any input, and
 //! panics (with a message) only when a property of the code under test is
-//! broken. Not part of the public API.
+//! broken.
 
 /// `fuzz_targets/filter_parse.rs`: the Luware compact filter syntax
 /// (`platformName=Microsoft Teams`) and the server-side `filters` JSON.
@@ -16,12 +18,12 @@
 /// and evaluating it are the emulator's: with the `sandbox` feature.)
 #[cfg(feature = "luware")]
 pub fn filter_parse(data: &[u8]) {
-    use crate::luware::filter::{Filter, Filters};
+    use convo_clients::luware::filter::{Filter, Filters};
 
     let Ok(text) = std::str::from_utf8(data) else { return };
     #[cfg(feature = "sandbox")]
     let record = |filter: &Filter| {
-        use crate::sandbox::luware::FieldValue;
+        use convo_clients::sandbox::luware::FieldValue;
         let probes =
             [FieldValue::from(text), FieldValue::Int(text.len() as i64), FieldValue::Bool(text.len() % 2 == 0)];
         for probe in &probes {
@@ -45,24 +47,24 @@ pub fn filter_parse(data: &[u8]) {
     if let Ok(filters) = Filters::from_json(text) {
         check_filters_json(&filters);
         filters.iter().for_each(record);
-        let _ = filters.matches(|_| Some(crate::sandbox::luware::FieldValue::from(text)));
+        let _ = filters.matches(|_| Some(convo_clients::sandbox::luware::FieldValue::from(text)));
     }
 }
 
 /// `to_json` is `serde_json`'s output and reads back (validated) unchanged.
 #[cfg(feature = "luware")]
-fn check_filters_json(filters: &crate::luware::filter::Filters) {
+fn check_filters_json(filters: &convo_clients::luware::filter::Filters) {
     assert_eq!(filters.validate(), Ok(()), "{filters:?} does not validate");
     let json = filters.to_json();
     assert_eq!(serde_json::to_string(filters).ok().as_deref(), Some(json.as_str()), "to_json differs from serde");
     #[cfg(feature = "sandbox")]
-    assert_eq!(crate::luware::filter::Filters::from_json(&json).as_ref(), Ok(filters), "{json} does not read back");
+    assert_eq!(convo_clients::luware::filter::Filters::from_json(&json).as_ref(), Ok(filters), "{json} does not read back");
 }
 
 /// Limits small enough that a zip bomb costs the fuzzer milliseconds.
 #[cfg(feature = "luware")]
-const FUZZ_VTR_LIMITS: crate::luware::transcript::TranscriptLimits =
-    crate::luware::transcript::TranscriptLimits { max_archive_bytes: 1 << 20, max_decompressed_bytes: 1 << 20 };
+const FUZZ_VTR_LIMITS: convo_clients::luware::transcript::TranscriptLimits =
+    convo_clients::luware::transcript::TranscriptLimits { max_archive_bytes: 1 << 20, max_decompressed_bytes: 1 << 20 };
 
 /// `fuzz_targets/vtr_decode.rs`: the `.vtr` (zipped JSON transcript) decoder.
 ///
@@ -73,7 +75,7 @@ const FUZZ_VTR_LIMITS: crate::luware::transcript::TranscriptLimits =
 /// the same JSON; the display helpers never panic.
 #[cfg(feature = "luware")]
 pub fn vtr_decode(data: &[u8]) {
-    use crate::luware::transcript::{Transcript, VtrCollector};
+    use convo_clients::luware::transcript::{Transcript, VtrCollector};
 
     let mut collector = VtrCollector::new(&FUZZ_VTR_LIMITS);
     let _ = collector.expect_content_length(data.len() as u64);
@@ -88,8 +90,8 @@ pub fn vtr_decode(data: &[u8]) {
     #[cfg(feature = "sandbox")]
     {
         let direct = Transcript::from_json_slice(data);
-        let archive = crate::sandbox::luware::encode_vtr_raw(data, "fuzz.vtr").expect("a small entry always encodes");
-        let zipped = crate::luware::transcript::decode_vtr(&archive, &FUZZ_VTR_LIMITS);
+        let archive = convo_clients::sandbox::luware::encode_vtr_raw(data, "fuzz.vtr").expect("a small entry always encodes");
+        let zipped = convo_clients::luware::transcript::decode_vtr(&archive, &FUZZ_VTR_LIMITS);
         match (&direct, &zipped) {
             (Ok(direct), Ok(zipped)) => {
                 assert_eq!(direct, zipped, "the archive changed the transcript");
@@ -104,8 +106,8 @@ pub fn vtr_decode(data: &[u8]) {
 }
 
 #[cfg(feature = "luware")]
-fn check_transcript(transcript: &crate::luware::transcript::Transcript) {
-    use crate::luware::transcript::{Speaker, Timestamp, Topic};
+fn check_transcript(transcript: &convo_clients::luware::transcript::Transcript) {
+    use convo_clients::luware::transcript::{Speaker, Timestamp, Topic};
 
     let _ = transcript.languages().count();
     for utterance in transcript.utterances() {
@@ -121,9 +123,9 @@ fn check_transcript(transcript: &crate::luware::transcript::Transcript) {
     #[cfg(feature = "sandbox")]
     {
         let json = serde_json::to_value(transcript).expect("a transcript serialises");
-        let archive = crate::sandbox::luware::encode_vtr(transcript, "t.vtr").expect("a decoded transcript re-encodes");
+        let archive = convo_clients::sandbox::luware::encode_vtr(transcript, "t.vtr").expect("a decoded transcript re-encodes");
         let again =
-            crate::luware::transcript::decode_vtr(&archive, &crate::luware::transcript::TranscriptLimits::DEFAULT)
+            convo_clients::luware::transcript::decode_vtr(&archive, &convo_clients::luware::transcript::TranscriptLimits::DEFAULT)
                 .expect("a re-encoded transcript decodes");
         assert_eq!(serde_json::to_value(&again).ok(), Some(json), "the transcript changed in a round trip");
     }
@@ -134,23 +136,23 @@ macro_rules! fuzz_specs {
     ($($api:ident: $feature:literal,)*) => {
         const SPECS: &[(&str, &str)] = &[$(
             #[cfg(feature = $feature)]
-            (stringify!($api), crate::$api::SPEC_JSON),
+            (stringify!($api), convo_clients::$api::SPEC_JSON),
         )*];
     };
 }
 
-for_each_api!(fuzz_specs);
+convo_clients::for_each_api!(fuzz_specs);
 
 /// One validator per enabled API, built once.
-fn validators() -> &'static [(&'static str, crate::spec::validate::SpecValidator)] {
+fn validators() -> &'static [(&'static str, convo_clients::spec::validate::SpecValidator)] {
     use std::sync::OnceLock;
-    static VALIDATORS: OnceLock<Vec<(&str, crate::spec::validate::SpecValidator)>> = OnceLock::new();
+    static VALIDATORS: OnceLock<Vec<(&str, convo_clients::spec::validate::SpecValidator)>> = OnceLock::new();
     VALIDATORS.get_or_init(|| {
         SPECS
             .iter()
             .map(|(name, json)| {
                 let spec = serde_json::from_str(json).expect("embedded spec is JSON");
-                (*name, crate::spec::validate::SpecValidator::new(&spec).expect("embedded spec compiles"))
+                (*name, convo_clients::spec::validate::SpecValidator::new(&spec).expect("embedded spec compiles"))
             })
             .collect()
     })
@@ -160,7 +162,7 @@ fn validators() -> &'static [(&'static str, crate::spec::validate::SpecValidator
 /// <rest>`, `name: value` header lines (names in lower case), a blank line,
 /// and the body. `None` when the first line names no enabled API.
 struct Message<'a> {
-    validator: &'static crate::spec::validate::SpecValidator,
+    validator: &'static convo_clients::spec::validate::SpecValidator,
     /// The first line's second word and the rest of it.
     words: [String; 2],
     headers: Vec<(String, String)>,
@@ -197,9 +199,9 @@ fn message(data: &[u8]) -> Option<Message<'_>> {
 /// unchanged, with the same operation and pairs. A validated request's body
 /// is also checked as that operation's 200 response, which must not panic.
 ///
-/// [`SpecValidator::validate_request`]: crate::spec::validate::SpecValidator::validate_request
+/// [`SpecValidator::validate_request`]: convo_clients::spec::validate::SpecValidator::validate_request
 pub fn request_validate(data: &[u8]) {
-    use crate::spec::validate::RequestParts;
+    use convo_clients::spec::validate::RequestParts;
 
     let Some(Message { validator, words: [method, target], headers, body }) = message(data) else { return };
     let (path, query) = match target.split_once('?') {
@@ -238,8 +240,8 @@ pub fn request_validate(data: &[u8]) {
 /// sandbox's own check ([`SpecValidator::validate_response`]) rejects, and
 /// never confirms an inferred fact it also saw contradicted.
 ///
-/// [`SpecValidator::survey_response`]: crate::spec::validate::SpecValidator::survey_response
-/// [`SpecValidator::validate_response`]: crate::spec::validate::SpecValidator::validate_response
+/// [`SpecValidator::survey_response`]: convo_clients::spec::validate::SpecValidator::survey_response
+/// [`SpecValidator::validate_response`]: convo_clients::spec::validate::SpecValidator::validate_response
 pub fn response_survey(data: &[u8]) {
     let Some(Message { validator, words: [operation, status], headers, body }) = message(data) else { return };
     let Ok(status) = status.trim().parse::<u16>() else { return };
@@ -263,7 +265,7 @@ pub fn response_survey(data: &[u8]) {
 /// nothing panics.
 #[cfg(feature = "cli")]
 pub fn config_load(data: &[u8]) {
-    use crate::cli_config::parse;
+    use convo_clients::cli_config::parse;
 
     #[derive(Default, serde::Deserialize)]
     #[allow(dead_code)]

@@ -58,7 +58,11 @@ fn check_filters_json(filters: &convo_clients::luware::filter::Filters) {
     let json = filters.to_json();
     assert_eq!(serde_json::to_string(filters).ok().as_deref(), Some(json.as_str()), "to_json differs from serde");
     #[cfg(feature = "sandbox")]
-    assert_eq!(convo_clients::luware::filter::Filters::from_json(&json).as_ref(), Ok(filters), "{json} does not read back");
+    assert_eq!(
+        convo_clients::luware::filter::Filters::from_json(&json).as_ref(),
+        Ok(filters),
+        "{json} does not read back"
+    );
 }
 
 /// Limits small enough that a zip bomb costs the fuzzer milliseconds.
@@ -90,7 +94,8 @@ pub fn vtr_decode(data: &[u8]) {
     #[cfg(feature = "sandbox")]
     {
         let direct = Transcript::from_json_slice(data);
-        let archive = convo_clients::sandbox::luware::encode_vtr_raw(data, "fuzz.vtr").expect("a small entry always encodes");
+        let archive =
+            convo_clients::sandbox::luware::encode_vtr_raw(data, "fuzz.vtr").expect("a small entry always encodes");
         let zipped = convo_clients::luware::transcript::decode_vtr(&archive, &FUZZ_VTR_LIMITS);
         match (&direct, &zipped) {
             (Ok(direct), Ok(zipped)) => {
@@ -123,10 +128,13 @@ fn check_transcript(transcript: &convo_clients::luware::transcript::Transcript) 
     #[cfg(feature = "sandbox")]
     {
         let json = serde_json::to_value(transcript).expect("a transcript serialises");
-        let archive = convo_clients::sandbox::luware::encode_vtr(transcript, "t.vtr").expect("a decoded transcript re-encodes");
-        let again =
-            convo_clients::luware::transcript::decode_vtr(&archive, &convo_clients::luware::transcript::TranscriptLimits::DEFAULT)
-                .expect("a re-encoded transcript decodes");
+        let archive =
+            convo_clients::sandbox::luware::encode_vtr(transcript, "t.vtr").expect("a decoded transcript re-encodes");
+        let again = convo_clients::luware::transcript::decode_vtr(
+            &archive,
+            &convo_clients::luware::transcript::TranscriptLimits::DEFAULT,
+        )
+        .expect("a re-encoded transcript decodes");
         assert_eq!(serde_json::to_value(&again).ok(), Some(json), "the transcript changed in a round trip");
     }
 }

@@ -274,12 +274,6 @@ pub struct BodyExcerpt {
 }
 
 impl BodyExcerpt {
-    /// An excerpt of `bytes` with secret-like fields masked.
-    #[cfg(all(test, feature = "raia"))]
-    pub(crate) fn from_bytes(bytes: &[u8]) -> Self {
-        Self::from_body(bytes, &[])
-    }
-
     /// An excerpt of `bytes` with secret-like fields and the `secrets`
     /// themselves masked. Masking runs on more than the excerpt keeps, so a
     /// secret that the cut would split is masked whole.

@@ -102,21 +102,3 @@ impl FromStr for BotDomain {
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_zones_domains_and_urls() {
-        assert_eq!("z2".parse(), Ok(BotDomain::Zone(Zone::Z2)));
-        assert_eq!("Z3.bot-connectors.liveperson.net".parse(), Ok(BotDomain::Zone(Zone::Z3)));
-        assert_eq!("http://127.0.0.1:9".parse(), Ok(BotDomain::BaseUrl("http://127.0.0.1:9".into())));
-        assert_eq!(
-            "bot-platform-api.fs.liveperson.com".parse(),
-            Ok(BotDomain::BaseUrl("https://bot-platform-api.fs.liveperson.com".into()))
-        );
-        assert!("nowhere".parse::<BotDomain>().is_err());
-        assert_eq!(Zone::from_connectors_domain("z1.bot-connectors.liveperson.net"), Some(Zone::Z1));
-    }
-}

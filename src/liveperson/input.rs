@@ -262,35 +262,3 @@ pub(crate) fn check_messages(messages: &[Message]) -> Result<(), InputError> {
     }
     Ok(())
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn ttr_text_and_body() {
-        assert_eq!("custom:45".parse::<Ttr>().unwrap(), Ttr::Custom(45));
-        assert_eq!("URGENT".parse::<Ttr>().unwrap(), Ttr::Urgent);
-        assert!("custom".parse::<Ttr>().is_err());
-        assert!("custom:soon".parse::<Ttr>().is_err());
-        assert_eq!(
-            serde_json::to_value(SetTtrRequest::from(Ttr::Custom(10))).unwrap(),
-            json!({"ttrType": "CUSTOM", "value": "10"})
-        );
-        assert_eq!(serde_json::to_value(SetTtrRequest::from(Ttr::Normal)).unwrap(), json!({"ttrType": "NORMAL"}));
-    }
-
-    #[test]
-    fn raw_sdes_are_checked_against_their_type() {
-        let ok = SdeInput::raw(json!({"type": "personal", "personal": {"firstname": "Muster", "gender": "MALE"}}));
-        assert_eq!(ok.check(0), Ok(()));
-        let missing = SdeInput::raw(json!({"type": "personal"}));
-        assert!(matches!(missing.check(1), Err(InputError::SdeMismatch { index: 1, .. })));
-        let wrong = SdeInput::raw(json!({"type": "searchInfo", "keywords": "not a list"}));
-        assert!(matches!(wrong.check(0), Err(InputError::SdeMismatch { .. })));
-        let future = SdeInput::raw(json!({"type": "visitorError", "anything": 1}));
-        assert_eq!(future.check(0), Ok(()), "types added later pass through");
-        assert!(SdeInput::raw(json!({"personal": {}})).check(0).is_err());
-    }
-}

@@ -84,25 +84,3 @@ impl FunnelConversation {
         self.contact_id.and_then(id_from_number)
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_whole_exact_numbers_are_ids() {
-        assert_eq!(id_from_number(42.0), Some(42));
-        assert_eq!(id_from_number(0.0), Some(0));
-        assert_eq!(id_from_number(MAX_ID as f64), Some(MAX_ID));
-        for bad in [0.1, -1.0, f64::NAN, f64::INFINITY, 2f64.powi(53), 1e300] {
-            assert_eq!(id_from_number(bad), None, "{bad}");
-        }
-        assert!(matches!(checked_id("contactId", 1.5), Err(InputError::NotAnId { field: "contactId", .. })));
-        assert_eq!(id_to_number("id", 7), Ok(7.0));
-        assert!(id_to_number("id", MAX_ID + 1).is_err());
-        let doc = ContactSearchDocument { id: Some("123".into()), ..Default::default() };
-        assert_eq!(doc.id_u64(), Some(123));
-        let contact = Contact { id: Some(12.5), ..Default::default() };
-        assert_eq!(contact.id_u64(), None);
-    }
-}

@@ -188,30 +188,3 @@ impl SearcherDocumentSearchSort {
         Self { field: Some(field), direction: Some(SortDirection::Desc) }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn filter_by_round_trips_and_refuses_separators() {
-        let f = FilterBy::new().with("firstName", "John").unwrap().with("email", "john@example.com").unwrap();
-        assert_eq!(f.to_string(), "firstName:John;email:john@example.com");
-        assert_eq!(f.to_string().parse::<FilterBy>().unwrap(), f);
-        for (field, value) in [("note", "a;b"), ("time", "10:30"), ("", "x"), ("first name", "x"), ("a", "")] {
-            assert!(matches!(FilterBy::new().with(field, value), Err(InputError::BadFilter { .. })), "{field}:{value}");
-        }
-        assert!("firstName".parse::<FilterBy>().is_err());
-        assert!("a:b:c".parse::<FilterBy>().is_err());
-        assert_eq!("customFields.source:web".parse::<FilterBy>().unwrap().pairs()[0].0, "customFields.source");
-    }
-
-    #[test]
-    fn sort_by_syntax() {
-        assert_eq!(SortBy::desc("createdAt").unwrap().to_string(), "createdAt=desc");
-        assert_eq!("lastName=ASC".parse::<SortBy>().unwrap(), SortBy::asc("lastName").unwrap());
-        assert_eq!("id".parse::<SortBy>().unwrap().to_string(), "id=asc");
-        assert!(matches!("id=up".parse::<SortBy>(), Err(InputError::BadSort { .. })));
-        assert!(SortBy::asc("a=b").is_err());
-    }
-}

@@ -48,24 +48,3 @@ pub(crate) fn manual_message_refusal(conversation_id: &str, body: BodyExcerpt) -
         _ => RaiaError::ManualMessageRefused { conversation_id, body },
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn body(message: &str) -> BodyExcerpt {
-        BodyExcerpt::from_bytes(serde_json::json!({"status": 400, "message": message}).to_string().as_bytes())
-    }
-
-    #[test]
-    fn the_400_message_decides_the_refusal() {
-        let refusal = |m: &str| manual_message_refusal("c1", body(m));
-        assert!(matches!(refusal("Conversation is not in manual mode"), RaiaError::NotInManualMode { .. }));
-        assert!(matches!(refusal("VOICE_CONVERSATION_NOT_SUPPORTED"), RaiaError::VoiceConversation { .. }));
-        // The vendor's documented sentence names both rules.
-        let both = refusal("Conversation must be in manual mode and not a voice conversation.");
-        assert!(matches!(both, RaiaError::ManualMessageRefused { .. }));
-        assert!(both.to_string().contains("(Conversation must be in manual mode"), "{both}");
-        assert!(matches!(refusal("Bad Request"), RaiaError::ManualMessageRefused { .. }));
-    }
-}

@@ -501,3 +501,33 @@ async fn an_operation_with_its_own_server_is_sent_there() {
     let lookups: Vec<_> = sb.requests().into_iter().filter(|r| r.path.contains("/service/")).collect();
     assert!(!lookups.is_empty() && lookups.iter().all(|r| !r.path.starts_with("/zone-host")), "{lookups:?}");
 }
+
+/// A raw SDE of a documented type is checked against that type before
+/// anything is sent, naming its index; a type added later passes that check
+/// (the spec's own check, which knows the ten documented types, refuses it).
+#[tokio::test]
+async fn raw_sdes_are_checked_against_their_type() {
+    let sb = sandbox().await;
+    let client = client(&sb, sb.credentials());
+    let set = |sdes: Vec<SdeInput>| {
+        let (client, request) = (&client, SetSdesRequest::new("v", "s", sdes));
+        async move { client.set_sdes(EXAMPLE_CONVERSATION, &request, CommandOptions::default()).await }
+    };
+    let mismatch = |e: &Error| e.api_error::<InputError>().cloned();
+    let ok = SdeInput::raw(json!({"type": "personal", "personal": {"firstname": "Muster", "gender": "MALE"}}));
+    set(vec![ok.clone()]).await.expect("a personal SDE of its type");
+    let missing = SdeInput::raw(json!({"type": "personal"}));
+    let e = set(vec![ok, missing]).await.unwrap_err();
+    assert!(matches!(mismatch(&e), Some(InputError::SdeMismatch { index: 1, .. })), "{e}");
+    let wrong = SdeInput::raw(json!({"type": "searchInfo", "keywords": "not a list"}));
+    let e = set(vec![wrong]).await.unwrap_err();
+    assert!(matches!(mismatch(&e), Some(InputError::SdeMismatch { .. })), "{e}");
+    let future = SdeInput::raw(json!({"type": "visitorError", "anything": 1}));
+    let e = set(vec![future]).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::InvalidInput(InvalidInput::Request(rule)) if rule.starts_with("request body.sdes[0]")),
+        "types added later pass through: {e}"
+    );
+    let e = set(vec![SdeInput::raw(json!({"personal": {}}))]).await.unwrap_err();
+    assert!(matches!(mismatch(&e), Some(InputError::SdeMismatch { .. })), "no type: {e}");
+}

@@ -1118,3 +1118,33 @@ async fn contact_lists_page_like_the_whole_list_sorted_and_show_writes_at_once()
     let page = answer(client.get_contacts().page_size(5).send()).await.unwrap();
     assert_eq!(page.total_count, Some(sb.contacts(false).len() as f64));
 }
+
+/// The contacts the search answers to `filters`, by id.
+async fn searched(client: &Client, filters: Vec<SearcherDocumentSearchFilter>) -> Vec<Option<u64>> {
+    let request = ContactSearchRequest { filters, ..Default::default() };
+    let page = answer(client.search_contacts().body(request).send()).await.unwrap();
+    page.items.iter().map(|document| document.id_u64()).collect()
+}
+
+/// A search condition on a dotted path looks in every item of an array
+/// (`addresses.address`), compares as text ignoring case (a number read as
+/// one, `12` not `12.0`), and one marked `or` joins the one before by OR.
+#[tokio::test]
+async fn lookups_fan_out_over_arrays() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let contact = from::<types::CreateContactRequest>(json!({"firstName": "Fan", "lastName": "Out", "addresses": [
+        {"address": "fan.first@example.com", "channelType": "EMAIL"},
+        {"address": "fan.second@example.com", "channelType": "EMAIL"},
+    ]}));
+    let created = answer(client.create_contact().body(contact).send()).await.unwrap();
+    let id = created.id_u64().unwrap();
+    assert_eq!(created.addresses.len(), 2);
+    let eq = |field: &str, value: &str| SearcherDocumentSearchFilter::eq(field, value);
+    assert_eq!(searched(&client, vec![eq("addresses.address", "fan.first@example.com")]).await, [Some(id)]);
+    assert_eq!(searched(&client, vec![eq("addresses.address", "FAN.SECOND@example.com")]).await, [Some(id)]);
+    assert_eq!(searched(&client, vec![eq("addresses.contactId", &id.to_string())]).await, [Some(id)]);
+    let either = vec![eq("id", "0"), SearcherDocumentSearchFilter::contains("addresses.address", "fan.sec").or()];
+    assert_eq!(searched(&client, either).await, [Some(id)]);
+    no_violations(&sb);
+}

@@ -34,6 +34,7 @@ needs! {
 needs! {
     ["cli"] mod cli;
     ["cli", "luware", "raia", "salesloft", "liveperson", "llamadapro"] mod cli_check;
+    ["cli"] mod cli_config_file;
     ["cli", "luware", "raia", "salesloft", "liveperson", "llamadapro"] mod cli_conventions;
     ["cli", "luware", "raia", "salesloft"] mod cli_files;
     ["cli", "llamadapro"] mod cli_llamadapro;
@@ -50,18 +51,31 @@ needs! {
     ["luware"] mod fuzz_corpus;
     ["cli", "luware", "raia", "salesloft", "liveperson", "llamadapro"] mod independent_checks;
     ["liveperson", "sandbox"] mod liveperson;
+    ["liveperson"] mod liveperson_input;
     ["llamadapro", "sandbox"] mod llamadapro;
+    ["llamadapro"] mod llamadapro_input;
     ["luware", "sandbox"] mod luware;
+    ["luware", "sandbox"] mod luware_filter_matching;
+    ["luware"] mod luware_filters;
     ["luware", "sandbox"] mod luware_transcripts;
     // Builds a scratch copy of the crate with features of its own, whatever
     // this binary's are: once, in the run with the CLI, not in every run.
     ["cli"] mod new_api;
     ["luware", "sandbox"] mod observer;
     ["salesloft", "sandbox"] mod pacing;
+    [] mod pagination;
     ["raia", "sandbox"] mod raia;
+    ["raia"] mod raia_input;
+    [] mod redaction;
     ["salesloft", "sandbox"] mod salesloft;
     ["luware", "sandbox"] mod sandbox;
     ["sandbox", "luware", "raia", "salesloft", "liveperson", "llamadapro"] mod sandbox_fallback;
     ["cli", "luware", "raia", "salesloft", "liveperson", "llamadapro"] mod seed_examples;
     [] mod specs;
+    [] mod spec_lenient;
+    [] mod spec_model;
+    [] mod spec_security;
+    [] mod spec_survey;
+    [] mod spec_validator;
+    ["luware", "sandbox"] mod transcript_decoding;
 }

@@ -716,3 +716,29 @@ async fn lists_keep_their_order_across_pages_and_show_writes_at_once() {
     assert_eq!(updated, expected);
     assert_eq!(list_messages(&client, &left[0]).await.len(), 4, "messages stay with their conversation");
 }
+
+/// The refusal a scripted 400 to a manual message becomes, its body's
+/// `message` being `message`.
+async fn manual_message_refused(sb: &RaiaSandbox, client: &Client, message: &str) -> RaiaError {
+    let id = &sb.conversation_ids()[1];
+    let body = json!({"status": 400, "message": message});
+    sb.script(ScriptedResponse::new(400).on(Method::POST, format!("/external/conversations/{id}/send-manual-message")).json(&body));
+    let err = client.send_manual_message_checked(id, "Hello").await.unwrap_err();
+    err.api_error::<RaiaError>().cloned().unwrap_or_else(|| panic!("expected a refusal, got {err:?}"))
+}
+
+/// The vendor documents one 400 for both refusals of a manual message: the
+/// server's message tells them apart, or leaves the cause open.
+#[tokio::test]
+async fn the_400_message_decides_the_refusal() {
+    let sb = sandbox().await;
+    let client = client(&sb);
+    let refusal = |message: &'static str| manual_message_refused(&sb, &client, message);
+    assert!(matches!(refusal("Conversation is not in manual mode").await, RaiaError::NotInManualMode { .. }));
+    assert!(matches!(refusal("VOICE_CONVERSATION_NOT_SUPPORTED").await, RaiaError::VoiceConversation { .. }));
+    // The vendor's documented sentence names both rules.
+    let both = refusal("Conversation must be in manual mode and not a voice conversation.").await;
+    assert!(matches!(both, RaiaError::ManualMessageRefused { .. }));
+    assert!(both.to_string().contains("(Conversation must be in manual mode"), "{both}");
+    assert!(matches!(refusal("Bad Request").await, RaiaError::ManualMessageRefused { .. }));
+}

@@ -193,23 +193,3 @@ fn search_sort(records: &mut [Value], keys: &[SearcherDocumentSearchSort]) {
             .unwrap_or(Ordering::Equal)
     });
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn lookups_fan_out_over_arrays() {
-        let record = json!({"addresses": [{"address": "a"}, {"address": "b"}], "id": 12.0});
-        assert_eq!(lookup(&record, "addresses.address").len(), 2);
-        assert_eq!(text(lookup(&record, "id")[0]).as_deref(), Some("12"));
-        let f = [SearcherDocumentSearchFilter::eq("addresses.address", "B")];
-        assert!(search_matches(&record, &f));
-        let g = [
-            SearcherDocumentSearchFilter::eq("id", "1"),
-            SearcherDocumentSearchFilter::contains("addresses.address", "a").or(),
-        ];
-        assert!(search_matches(&record, &g));
-    }
-}

@@ -70,6 +70,7 @@ needs! {
     ["salesloft", "sandbox"] mod salesloft;
     ["luware", "sandbox"] mod sandbox;
     ["sandbox", "luware", "raia", "salesloft", "liveperson", "llamadapro"] mod sandbox_fallback;
+    ["sandbox"] mod sandbox_spec_answers;
     ["cli", "luware", "raia", "salesloft", "liveperson", "llamadapro"] mod seed_examples;
     [] mod specs;
     [] mod spec_lenient;

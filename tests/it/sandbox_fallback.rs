@@ -714,3 +714,70 @@ async fn a_token_the_spec_says_an_operation_gives_is_served_by_the_store() {
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err}");
     assert!(!format!("{err}{err:?}").contains("wrong password"), "{err:?}");
 }
+
+/// What no emulator route takes is answered from the spec: a collection's
+/// operations by the generic store (a create is kept, and read back by its
+/// id), under the emulator's own layers (Salesloft's, which routes nothing,
+/// adds its rate-limit headers to every answer); what an emulator routes
+/// keeps its answer (LivePerson's domain lookup); and the spec still decides
+/// what is a request at all.
+#[tokio::test]
+async fn routes_keep_their_answers_and_the_rest_are_answered_from_the_spec() {
+    use convo_clients::sandbox::liveperson::{LivePersonConfig, LivePersonSandbox};
+    use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
+
+    let item = json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}});
+    let ok = |schema: &Value| json!({"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}});
+    let spec = json!({"paths": {
+        "/items": {
+            "get": {"operationId": "listItems", "responses": ok(&json!({"type": "array", "items": item}))},
+            "post": {"operationId": "createItem", "responses": {"201": {"description": "made",
+                "content": {"application/json": {"schema": item, "example": {"id": 42}}}}}},
+        },
+        "/items/{id}": {"get": {"operationId": "getItem", "responses": ok(&item), "parameters": [
+            {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}]}},
+    }});
+    let sb = SpecSandbox::from_spec(&spec, 0, &HarnessConfig::default()).await.unwrap();
+    let http = crate::raw_http();
+    let call = |method: reqwest::Method, path: &str| http.request(method, format!("{}{path}", sb.base_url())).send();
+
+    // Unrouted operations on a collection are the generic store's: a
+    // create is kept, and read back by its id.
+    let unrouted_method = call(reqwest::Method::POST, "/items").await.unwrap();
+    assert_eq!(unrouted_method.status().as_u16(), 201);
+    assert_eq!(unrouted_method.headers()[FALLBACK_HEADER], "createItem");
+    let created = unrouted_method.json::<Value>().await.unwrap();
+    let id = created["id"].as_i64().unwrap();
+    let unrouted_path = call(reqwest::Method::GET, &format!("/items/{id}")).await.unwrap();
+    assert_eq!(unrouted_path.status().as_u16(), 200);
+    assert_eq!(unrouted_path.headers()[FALLBACK_HEADER], "getItem");
+    assert_eq!(unrouted_path.json::<Value>().await.unwrap(), created);
+    let listed = call(reqwest::Method::GET, "/items").await.unwrap();
+    assert_eq!(listed.headers()[FALLBACK_HEADER], "listItems");
+    assert!(listed.json::<Value>().await.unwrap().as_array().unwrap().contains(&created));
+
+    // The spec still decides what is a request at all.
+    assert_eq!(call(reqwest::Method::GET, "/items/seven").await.unwrap().status().as_u16(), 400);
+    assert_eq!(call(reqwest::Method::DELETE, "/items").await.unwrap().status().as_u16(), 405);
+    assert_eq!(call(reqwest::Method::GET, "/other").await.unwrap().status().as_u16(), 404);
+    assert_eq!(sb.contract_violations(), Vec::<String>::new());
+    sb.shutdown().await;
+
+    // An emulator's layer wraps the answers no route of its gives.
+    let sb = SalesloftSandbox::start(3, 0, SalesloftConfig::default()).await.unwrap();
+    let answer = http.get(format!("{}/v2/conversations", sb.base_url())).bearer_auth(sb.api_key()).send().await.unwrap();
+    assert_eq!(answer.status().as_u16(), 200);
+    assert!(answer.headers().get("x-ratelimit-remaining-minute").is_some(), "{:?}", answer.headers());
+    sb.shutdown().await;
+
+    // An emulator's route keeps its answer.
+    let sb = LivePersonSandbox::start(3, 0, LivePersonConfig::default()).await.unwrap();
+    let lookup = format!("{}/api/account/{}/service/botConnectorsDomain/baseURI.json", sb.base_url(), sb.account_id());
+    let emulated = http.get(format!("{lookup}?version=1.0")).send().await.unwrap();
+    assert_eq!(emulated.status().as_u16(), 200);
+    assert!(emulated.headers().get(FALLBACK_HEADER).is_none());
+    let domain = emulated.json::<Value>().await.unwrap();
+    assert_eq!(domain["service"], "botConnectorsDomain", "the emulator's own answer: {domain}");
+    assert_eq!(sb.contract_violations(), Vec::<String>::new());
+    sb.shutdown().await;
+}

@@ -132,34 +132,3 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let at = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(at.timestamp()).ok()?);
     Some(at.duration_since(SystemTime::now()).unwrap_or_default())
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use reqwest::header::HeaderValue;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        let p = RetryPolicy::default().with_max_attempts(10).with_max_elapsed(Duration::from_secs(600));
-        for attempt in 1..9 {
-            let d = p.next_delay(attempt, Duration::ZERO, None).unwrap();
-            let ceiling = (Duration::from_millis(200) * 2u32.pow(attempt - 1)).min(Duration::from_secs(10));
-            assert!(d >= ceiling / 2 && d <= ceiling, "attempt {attempt}: {d:?}");
-        }
-        assert_eq!(p.next_delay(10, Duration::ZERO, None), None);
-    }
-
-    #[test]
-    fn retry_after_seconds_and_dates() {
-        let p = RetryPolicy::default();
-        let mut h = HeaderMap::new();
-        h.insert(RETRY_AFTER, HeaderValue::from_static("2"));
-        assert_eq!(p.next_delay(1, Duration::ZERO, Some(&h)), Some(Duration::from_secs(2)));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
-        assert_eq!(p.next_delay(1, Duration::ZERO, Some(&h)), Some(Duration::ZERO));
-        h.insert(RETRY_AFTER, HeaderValue::from_static("3600"));
-        assert_eq!(p.next_delay(1, Duration::ZERO, Some(&h)), None, "longer than max_delay");
-        assert_eq!(p.next_delay(1, Duration::from_millis(29_950), None), None, "past max_elapsed");
-        assert_eq!(RetryPolicy::disabled().next_delay(1, Duration::ZERO, None), None);
-    }
-}

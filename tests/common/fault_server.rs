@@ -6,9 +6,9 @@
 
 #![allow(dead_code)]
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -44,19 +44,27 @@ pub enum Answer {
 /// A loopback server that answers connection `n` with `answers[n]` (the
 /// last one repeats), and counts the connections.
 pub async fn fault_server(answers: Vec<Answer>) -> (String, Arc<AtomicUsize>) {
+    let (url, served, _) = timed_fault_server(answers).await;
+    (url, served)
+}
+
+/// [`fault_server`], which also notes when each connection arrived.
+pub async fn timed_fault_server(answers: Vec<Answer>) -> (String, Arc<AtomicUsize>, Arc<Mutex<Vec<Instant>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let served = Arc::new(AtomicUsize::new(0));
-    let count = served.clone();
+    let arrivals = Arc::new(Mutex::new(Vec::new()));
+    let (count, arrived) = (served.clone(), arrivals.clone());
     tokio::spawn(async move {
         loop {
             let Ok((socket, _)) = listener.accept().await else { return };
+            arrived.lock().unwrap().push(Instant::now());
             let n = count.fetch_add(1, Ordering::SeqCst);
             let answer = answers[n.min(answers.len() - 1)].clone();
             tokio::spawn(answer_one(socket, answer));
         }
     });
-    (url, served)
+    (url, served, arrivals)
 }
 
 /// The base URL of a loopback port where nothing listens.
@@ -115,7 +123,7 @@ async fn answer_one(mut socket: TcpStream, answer: Answer) {
 }
 
 /// The request: headers, and the body as long as its content-length says.
-async fn read_request(socket: &mut TcpStream) -> Vec<u8> {
+pub async fn read_request(socket: &mut TcpStream) -> Vec<u8> {
     let mut request = Vec::new();
     let mut buf = vec![0u8; 16 * 1024];
     loop {

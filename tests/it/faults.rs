@@ -1,18 +1,20 @@
 //! What a bad network does to a call, over loopback: a server of our own that
 //! answers each connection with a scripted fault (a body that breaks off, a
-//! connection closed after the request, a 500, an oversized body), in front
-//! of a body the raia emulator really sends.
+//! connection closed after the request, a 500, an oversized body, a 503 with
+//! `Retry-After`), in front of a body the raia emulator really sends; and how
+//! long the client waits before each attempt.
 
 use crate::fault_server;
 
+use std::sync::Mutex;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use convo_clients::raia::Client;
 use convo_clients::raia::types::CreateConversationRequest;
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
 use convo_clients::{ClientConfig, Error, RetryPolicy};
-use fault_server::{Answer, fault_server, raw};
+use fault_server::{Answer, fault_server, raw, raw_with, timed_fault_server};
 
 const STATES: &str = "/external/conversations/states";
 
@@ -137,4 +139,74 @@ async fn a_page_list_that_never_ends_is_stopped() {
     let stream = client(&url, fast()).list_conversations().page_size(1).stream();
     let all = futures::TryStreamExt::try_collect::<Vec<_>>(stream).await.unwrap();
     assert_eq!((all.len(), served.load(Ordering::SeqCst)), (1, 1));
+}
+
+/// The time between the attempts a server saw.
+fn gaps(arrivals: &Mutex<Vec<Instant>>) -> Vec<Duration> {
+    arrivals.lock().unwrap().windows(2).map(|pair| pair[1] - pair[0]).collect()
+}
+
+/// What an attempt over loopback takes besides the wait before it.
+const ATTEMPT: Duration = Duration::from_millis(300);
+
+const BUSY: &[u8] = br#"{"status": 503, "message": "busy"}"#;
+
+/// Each wait before another attempt is half fixed, half random: it doubles
+/// from the base delay up to the longest wait. After the last attempt, none.
+#[tokio::test]
+async fn backoff_grows_and_is_capped() {
+    let (url, served, arrivals) = timed_fault_server(vec![Answer::Full(raw(503, BUSY))]).await;
+    let (base, longest) = (Duration::from_millis(50), Duration::from_millis(400));
+    let policy = RetryPolicy::default()
+        .with_max_attempts(10)
+        .with_base_delay(base)
+        .with_max_delay(longest)
+        .with_max_elapsed(Duration::from_secs(600));
+    let client = client(&url, ClientConfig::default().with_retry(policy));
+    let err = Error::from(client.list_conversation_states().send().await.unwrap_err());
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "{err}");
+    assert_eq!(served.load(Ordering::SeqCst), 10, "no attempt after the tenth");
+    for (attempt, gap) in (1..).zip(gaps(&arrivals)) {
+        let ceiling = (base * 2u32.pow(attempt - 1)).min(longest);
+        assert!(gap >= ceiling / 2 && gap <= ceiling + ATTEMPT, "attempt {attempt}: {gap:?}");
+    }
+}
+
+/// `Retry-After` in seconds or as an HTTP date is waited for, unless it is
+/// longer than the policy's longest wait; no attempt starts past the time
+/// the policy allows in all, nor with retries disabled.
+#[tokio::test]
+async fn retry_after_seconds_and_dates() {
+    let full = recorded(STATES).await;
+    let busy = |retry_after: &str| Answer::Full(raw_with(503, &[("retry-after", retry_after)], BUSY));
+
+    let (url, _, arrivals) = timed_fault_server(vec![busy("2"), Answer::Full(full.clone())]).await;
+    client(&url, ClientConfig::default()).list_conversation_states().send().await.expect("the second attempt");
+    let waited = gaps(&arrivals)[0];
+    assert!(waited >= Duration::from_secs(2) && waited <= Duration::from_secs(2) + ATTEMPT, "{waited:?}");
+
+    // A date that has passed: no wait (the backoff alone would wait 500 ms or more).
+    let (url, _, arrivals) =
+        timed_fault_server(vec![busy("Wed, 21 Oct 2015 07:28:00 GMT"), Answer::Full(full.clone())]).await;
+    let slow = ClientConfig::default().with_retry(RetryPolicy::default().with_base_delay(Duration::from_secs(1)));
+    client(&url, slow).list_conversation_states().send().await.expect("the second attempt");
+    let waited = gaps(&arrivals)[0];
+    assert!(waited <= ATTEMPT, "{waited:?}");
+
+    let (url, served) = fault_server(vec![busy("3600"), Answer::Full(full.clone())]).await;
+    let err = Error::from(client(&url, ClientConfig::default()).list_conversation_states().send().await.unwrap_err());
+    assert!(matches!(err, Error::RetryAfterTooLong { .. }), "longer than max_delay: {err}");
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+
+    // Past max_elapsed: a backoff of 200 ms or more where 100 ms are allowed in all.
+    let (url, served) = fault_server(vec![Answer::Full(raw(503, BUSY)), Answer::Full(full.clone())]).await;
+    let policy = RetryPolicy::default().with_base_delay(Duration::from_millis(400)).with_max_elapsed(Duration::from_millis(100));
+    let err = Error::from(client(&url, ClientConfig::default().with_retry(policy)).list_conversation_states().send().await.unwrap_err());
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "past max_elapsed: {err}");
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+
+    let (url, served) = fault_server(vec![Answer::Full(raw(503, BUSY)), Answer::Full(full)]).await;
+    let once = ClientConfig::default().with_retry(RetryPolicy::disabled());
+    client(&url, once).list_conversation_states().send().await.unwrap_err();
+    assert_eq!(served.load(Ordering::SeqCst), 1);
 }

@@ -1,13 +1,18 @@
 //! The Luware client against the Luware sandbox, over real HTTP on loopback.
 
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+
+use crate::fault_server;
 
 use convo_clients::luware::types::{
     ActionResult, ControlAction, Conversation, Direction, Expand, LabelRequest, MetadataRequest, Platform, SortOrder,
 };
 use convo_clients::luware::{
-    Client, FilterError, FilterField, FilterOperator, Filters, SearchRequest, TranscriptError, TranscriptLimits,
+    Client, Credentials, FilterError, FilterField, FilterOperator, Filters, SearchRequest, TranscriptError,
+    TranscriptLimits,
 };
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox, encode_vtr_raw};
 use convo_clients::sandbox::{RecordedRequest, ScriptedResponse};
@@ -680,4 +685,61 @@ async fn an_expired_page_token_continues_from_the_last_start_time() {
     let unsorted = SearchRequest::new(Filters::new()).limit(7);
     let err = client(&expiring).search(unsorted).try_collect::<Vec<_>>().await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400), "{err}");
+}
+
+/// A Luware server of our own: the token call answers `token`, any other
+/// call conversation `c1`. Returns its URL and the tokens it gave.
+async fn token_server(token: serde_json::Value) -> (String, Arc<AtomicUsize>) {
+    use tokio::io::AsyncWriteExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let tokens = Arc::new(AtomicUsize::new(0));
+    let given = tokens.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let request = fault_server::read_request(&mut socket).await;
+            let answer = if request.starts_with(format!("POST {TOKEN_PATH} ").as_bytes()) {
+                given.fetch_add(1, Ordering::SeqCst);
+                token.clone()
+            } else {
+                serde_json::json!({"ccdrId": "c1"})
+            };
+            let _ = socket.write_all(&fault_server::raw(200, answer.to_string().as_bytes())).await;
+            let _ = socket.shutdown().await;
+        }
+    });
+    (url, tokens)
+}
+
+/// A token lasts as its JWT's `exp` says, else as the answer's `expires_in`
+/// says, else as long as the spec documents (an hour): one that lasts two
+/// seconds is fetched again a second and a half later, one of an hour is not.
+#[tokio::test]
+async fn a_token_lasts_as_its_exp_says_else_its_answer_capped_at_the_documented_lifetime() {
+    use base64::Engine;
+    let jwt = |seconds: u64| {
+        let exp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + seconds;
+        let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let claims = serde_json::json!({"exp": exp});
+        format!("{}.{}.sig", enc.encode(br#"{"alg":"HS256"}"#), enc.encode(claims.to_string()))
+    };
+    let credentials = || Credentials {
+        subscription_key: "key".into(),
+        eid: 1000,
+        client_id: "user".into(),
+        client_secret: "secret".into(),
+    };
+    for (token, fetched) in [
+        // The claim wins over the answer's 50 minutes.
+        (serde_json::json!({"access_token": jwt(2), "expires_in": 3000}), 2),
+        (serde_json::json!({"access_token": "opaque", "expires_in": 2}), 2),
+        (serde_json::json!({"access_token": "opaque"}), 1),
+    ] {
+        let (url, tokens) = token_server(token.clone()).await;
+        let client = Client::new(url, credentials()).unwrap();
+        conversation(&client, "c1").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        conversation(&client, "c1").await.unwrap();
+        assert_eq!(tokens.load(Ordering::SeqCst), fetched, "{token}");
+    }
 }

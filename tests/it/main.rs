@@ -45,6 +45,7 @@ needs! {
     ["cli", "luware", "raia", "salesloft", "liveperson", "llamadapro"] mod cli_secrets;
     ["cli", "luware"] mod cli_transcripts;
     ["cli", "salesloft"] mod drift_counts;
+    ["salesloft", "sandbox"] mod drift_reports;
     ["luware", "liveperson", "raia"] mod errors;
     ["luware", "raia", "salesloft", "liveperson", "llamadapro", "sandbox"] mod examples;
     ["raia", "sandbox"] mod faults;

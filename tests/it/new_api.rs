@@ -6,7 +6,11 @@
 //! `convo petstore check` and `convo sandbox serve --api petstore` (the
 //! generic store): each used over loopback here. The same copy adds a
 //! parameter to Salesloft's `listConversations`: every command that calls
-//! that operation takes it as a flag and sends it.
+//! that operation takes it as a flag and sends it. And it adds a second
+//! API, `specs/carriers.yaml`, with what the shipped specs do not use:
+//! credentials in a query parameter, a cookie and basic `user:password`,
+//! tokens with and without a documented lifetime, and an enum whose name
+//! is secret-like.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -52,7 +56,7 @@ fn scratch_manifest(manifest: &str) -> String {
             out.push('\n');
         }
         if line == "[features]" {
-            out.push_str("petstore = []\n");
+            out.push_str("petstore = []\ncarriers = []\n");
         }
     }
     out
@@ -160,6 +164,9 @@ fn scratch() -> &'static Path {
         put(&scratch.join("specs/petstore.yaml"), &std::fs::read(root.join("tests/new_api/petstore.yaml")).unwrap());
         let program = std::fs::read(root.join("tests/new_api/petstore_client.rs")).unwrap();
         put(&scratch.join("examples/petstore_client.rs"), &program);
+        put(&scratch.join("specs/carriers.yaml"), &std::fs::read(root.join("tests/new_api/carriers.yaml")).unwrap());
+        let program = std::fs::read(root.join("tests/new_api/carriers_client.rs")).unwrap();
+        put(&scratch.join("examples/carriers_client.rs"), &program);
         // And a spec edit to an existing API: a parameter of listConversations.
         let salesloft = std::fs::read_to_string(root.join("specs/salesloft.yaml")).unwrap();
         put(&scratch.join("specs/salesloft.yaml"), with_added_parameter(&salesloft).as_bytes());
@@ -170,8 +177,9 @@ fn scratch() -> &'static Path {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let started = std::time::Instant::now();
         let build = Command::new(cargo)
-            .args(["build", "--offline", "--quiet", "--no-default-features", "--features", "cli,petstore,salesloft"])
-            .args(["--example", "petstore_client", "--bin", "convo-new-api"])
+            .args(["build", "--offline", "--quiet", "--no-default-features"])
+            .args(["--features", "cli,petstore,salesloft,carriers"])
+            .args(["--example", "petstore_client", "--example", "carriers_client", "--bin", "convo-new-api"])
             .env("CARGO_TARGET_DIR", target)
             .current_dir(&scratch)
             .output()
@@ -182,8 +190,9 @@ fn scratch() -> &'static Path {
         // Copied out: the crate's own build writes the example's name too.
         let convo = tmp.join("new_api_convo");
         std::fs::copy(target.join("debug/convo-new-api"), &convo).unwrap();
-        let program = tmp.join("new_api_petstore_client");
-        std::fs::copy(target.join("debug/examples/petstore_client"), &program).unwrap();
+        for example in ["petstore_client", "carriers_client"] {
+            std::fs::copy(target.join("debug/examples").join(example), tmp.join(format!("new_api_{example}"))).unwrap();
+        }
         tmp
     })
 }
@@ -380,4 +389,122 @@ fn a_parameter_added_to_a_spec_is_a_flag_of_its_commands_and_is_sent() {
     for line in seen.iter() {
         assert!(line.starts_with("GET /v2/conversations?") && line.contains("convo_added=yes"), "{line}");
     }
+}
+
+/// A server of the carriers API over loopback: it notes each request (its
+/// target, and the credentials a header carries), gives each scheme's
+/// token (the capped one a JWT that says it lasts a day, the kept one no
+/// lifetime at all), and answers `getKeys` with a `TokenKind` the spec does
+/// not list.
+fn serve_carriers() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let seen = log.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let seen = seen.clone();
+            std::thread::spawn(move || answer_carriers(stream, &seen));
+        }
+    });
+    (url, log)
+}
+
+fn answer_carriers(stream: TcpStream, seen: &Mutex<Vec<String>>) {
+    use base64::Engine;
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let (mut length, mut headers) = (0, BTreeMap::new());
+    loop {
+        let mut header = String::new();
+        reader.read_line(&mut header).unwrap();
+        let header = header.trim_end();
+        if header.is_empty() {
+            break;
+        }
+        let (name, value) = header.split_once(':').unwrap();
+        let name = name.to_ascii_lowercase();
+        if name == "content-length" {
+            length = value.trim().parse().unwrap();
+        }
+        headers.insert(name, value.trim().to_owned());
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    let request = line.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    let header = |name: &str| headers.get(name).map_or("-", String::as_str);
+    let noted = format!("{request} key={} cookie={} auth={}", header("x-key"), header("cookie"), header("authorization"));
+    seen.lock().unwrap().push(noted);
+    let json = if request.starts_with("POST /tokens/capped") {
+        let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let day = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() + 86_400;
+        let claims = serde_json::json!({"exp": day}).to_string();
+        format!(r#"{{"token":"{}.{}.sig"}}"#, enc.encode(br#"{"alg":"HS256"}"#), enc.encode(claims))
+    } else if request.starts_with("POST /tokens/kept") {
+        r#"{"token":"kept-opaque"}"#.to_owned()
+    } else if request.starts_with("GET /keys") {
+        r#"{"kind":"s3cr3t-value"}"#.to_owned()
+    } else {
+        "{}".to_owned()
+    };
+    let mut stream = stream;
+    let head = format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        json.len()
+    );
+    let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(json.as_bytes()));
+}
+
+/// The carriers program run against a carriers server: its output, and the
+/// requests the server saw.
+fn carriers_client(what: &str) -> (Vec<String>, Vec<String>) {
+    let (url, log) = serve_carriers();
+    let run = Command::new(scratch().join("new_api_carriers_client")).arg(&url).arg(what).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    let log = log.lock().unwrap().clone();
+    (stdout.lines().map(str::to_owned).collect(), log)
+}
+
+#[test]
+fn each_carrier_sends_its_credential_where_the_spec_says() {
+    let (stdout, log) = carriers_client("carriers");
+    assert_eq!(
+        log,
+        [
+            "GET /keys?a=1&api_key=k+2 key=k1 cookie=session=c3 auth=-",
+            "GET /bearer key=- cookie=- auth=Bearer t4",
+            "GET /basic key=- cookie=- auth=Basic dTpw",
+            // Only the schemes the operation names.
+            "GET /open key=- cookie=- auth=-",
+        ]
+    );
+    // A name the spec does not define is an error that lists the ones it does.
+    assert!(stdout[0].contains("the spec's: basic, bearer, capped, inCookie, inHeader, inQuery, kept"), "{stdout:?}");
+    assert_eq!(stdout[1], "debug shows secret: false");
+}
+
+/// An enum value the spec does not list is shown in the drift report, but
+/// not when the enum's type name is secret-like (`TokenKind`).
+#[test]
+fn values_of_secret_named_enums_are_masked_in_the_drift_report() {
+    let (stdout, _) = carriers_client("drift");
+    let report = stdout.join("\n");
+    assert!(report.contains(r#"1 unrecognized enum value (e.g. TokenKind "***")"#), "{report}");
+    assert!(!report.contains("s3cr3t"), "{report}");
+}
+
+/// A token lasts no longer than the spec documents, whatever it says of
+/// itself (two seconds, not its JWT's day); without a documented lifetime
+/// or one of its own, it lasts until the server rejects it.
+#[test]
+fn a_token_lasts_no_longer_than_documented_and_without_a_lifetime_until_rejected() {
+    let (_, log) = carriers_client("tokens");
+    let calls = |target: &str| log.iter().filter(|line| line.starts_with(target)).count();
+    assert_eq!((calls("GET /capped "), calls("GET /kept ")), (3, 3), "{log:?}");
+    assert_eq!(calls("POST /tokens/capped "), 3, "refreshed a second before each two-second lifetime ends: {log:?}");
+    assert_eq!(calls("POST /tokens/kept "), 1, "{log:?}");
 }

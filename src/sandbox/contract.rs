@@ -35,9 +35,9 @@ pub(crate) type Authenticator = Arc<dyn Fn(&str, Option<&str>, &Parts) -> Result
 
 /// The spec an emulator answers to.
 pub(crate) struct Contract {
-    validator: SpecValidator,
+    validator: Arc<SpecValidator>,
     /// The state of the operations no emulator route takes.
-    store: Option<Store>,
+    store: Store,
     /// The emulator's own error shape; `None`: the spec's (see [`super::errors`]).
     render_error: Option<ErrorRenderer>,
     authenticate: Authenticator,
@@ -62,8 +62,8 @@ impl Contract {
         records: Option<u64>,
         hooks: Option<Arc<dyn Hooks>>,
     ) -> Result<Self, String> {
-        let validator = SpecValidator::new(spec)?;
-        let store = Store::new(spec, records, hooks);
+        let validator = Arc::new(SpecValidator::new(spec)?);
+        let store = Store::new(validator.clone(), records, hooks)?;
         Ok(Self { validator, store, render_error, authenticate, check_responses, violations: Mutex::new(Vec::new()) })
     }
 
@@ -76,12 +76,9 @@ impl Contract {
     }
 
     /// What `read` makes of the records of the store's collection at
-    /// `path` (opened first; none without a store).
+    /// `path` (opened first).
     pub(crate) fn read_records<T>(&self, path: &str, read: impl FnOnce(&[Value]) -> T) -> T {
-        match &self.store {
-            Some(store) => store.read(&self.validator, path, read),
-            None => read(&[]),
-        }
+        self.store.read(path, read)
     }
 
     /// Responses the emulator sent that the spec does not allow.
@@ -204,8 +201,7 @@ async fn unrouted() -> Response {
 /// the operation in [`FALLBACK_HEADER`].
 fn answer_from_spec(contract: &Contract, request: &ValidatedRequest, path: &str, body: &[u8]) -> Response {
     let operation_id = request.operation_id.as_str();
-    let stored = contract.store.as_ref().and_then(|store| store.answer(&contract.validator, request, path, body));
-    let (mut response, emulated) = match stored {
+    let (mut response, emulated) = match contract.store.answer(request, path, body) {
         Some(Stored::Refused(status, message)) => return contract.fail(Some(operation_id), status, message),
         Some(Stored::Answer { status, body: None, emulated }) => (status_only(status).into_response(), emulated),
         Some(Stored::Answer { status, body: Some(body), emulated }) => {

@@ -49,7 +49,7 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::http::StatusCode;
 use base64::Engine;
@@ -89,7 +89,7 @@ pub struct Context<'a> {
 impl Context<'_> {
     /// The first value of query parameter `name`.
     pub fn param(&self, name: &str) -> Option<&str> {
-        self.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        param(self.query, &[name])
     }
 
     /// The value of path parameter `name` (`""` when the path has none).
@@ -177,10 +177,14 @@ pub trait Hooks: Send + Sync + 'static {
     }
 }
 
+/// The hooks of a store no emulator adds to: the trait's defaults.
+struct NoHooks;
+
+impl Hooks for NoHooks {}
+
 /// The store's collections, as a hook that answers an operation has them.
 pub struct Records<'s> {
     store: &'s Store,
-    validator: &'s SpecValidator,
     collections: &'s mut HashMap<String, Collection>,
 }
 
@@ -188,22 +192,20 @@ impl Records<'_> {
     /// The records of the collection at `path` (a request's path, such as
     /// `/pets/7/toys`), in order; seeded first if it is new.
     pub fn of(&mut self, path: &str) -> &mut Vec<Value> {
-        let template = self.store.template(path).unwrap_or(path);
-        self.store.open_in(self.validator, self.collections, template, path).items_mut()
+        self.store.open_in(self.collections, self.store.template(path).unwrap_or(path), path).items_mut()
     }
 
     /// Record `id` of the collection at `path`, if it has it.
     pub fn get(&mut self, path: &str, id: &str) -> Option<&mut Value> {
-        let field = self.store.template(path).and_then(|t| self.store.id_field(t)).unwrap_or_else(|| "id".into());
+        let field = self.store.id_field_at(path);
         self.of(path).iter_mut().find(|r| r.get(&field).is_some_and(|v| is_id(v, id)))
     }
 
     /// Removes the records of the collection at `path` that `gone` picks,
     /// and the collections under them; answers them.
     pub fn remove(&mut self, path: &str, gone: impl Fn(&Value) -> bool) -> Vec<Value> {
-        let field = self.store.template(path).and_then(|t| self.store.id_field(t)).unwrap_or_else(|| "id".into());
-        self.of(path);
-        let Some(collection) = self.collections.get_mut(path) else { return Vec::new() };
+        let field = self.store.id_field_at(path);
+        let collection = self.store.open_in(self.collections, self.store.template(path).unwrap_or(path), path);
         let (removed, kept) = std::mem::take(collection.items_mut()).into_iter().partition(|r| gone(r));
         collection.items = kept;
         let ids: Vec<String> = removed.iter().filter_map(|r: &Value| r.get(&field).and_then(text)).collect();
@@ -217,12 +219,14 @@ impl Records<'_> {
 /// The records of every collection, keyed by the collection's path.
 pub(crate) struct Store {
     spec: Spec,
+    /// The contract's: what the store's answers are held to.
+    validator: Arc<SpecValidator>,
     /// What each operation's answer shows, by operation id.
     shapes: HashMap<String, Shape>,
     /// The spec's own answer to each operation, as JSON, once built.
     documents: Mutex<HashMap<String, Option<(u16, Value)>>>,
     records: Option<u64>,
-    hooks: Option<Arc<dyn Hooks>>,
+    hooks: Arc<dyn Hooks>,
     /// Binds page tokens to this store.
     seed: u64,
     collections: Mutex<HashMap<String, Collection>>,
@@ -277,40 +281,38 @@ enum Role {
 }
 
 impl Store {
-    /// The store of `spec`; `None` when the spec has no model (the
-    /// operations are then answered without state).
-    pub(crate) fn new(spec: &Value, records: Option<u64>, hooks: Option<Arc<dyn Hooks>>) -> Option<Self> {
-        let spec = Spec::parse(spec).map_err(|e| tracing::debug!(error = %e, "no store for this spec")).ok()?;
+    /// The store of the spec `validator` enforces (whose model it has).
+    pub(crate) fn new(
+        validator: Arc<SpecValidator>,
+        records: Option<u64>,
+        hooks: Option<Arc<dyn Hooks>>,
+    ) -> Result<Self, String> {
+        let spec = Spec::parse(validator.spec()).map_err(|e| e.to_string())?;
         let seed = fastrand::u64(..);
         let shape = |op: &Operation| Some((op.id.clone(), shape(&spec.doc, success_schema(op)?, 0)));
         let shapes = spec.operations.iter().filter_map(shape).collect();
         let (documents, collections) = (Mutex::new(HashMap::new()), Mutex::new(HashMap::new()));
-        Some(Self { spec, shapes, documents, records, hooks, seed, collections })
+        let hooks = hooks.unwrap_or_else(|| Arc::new(NoHooks));
+        Ok(Self { spec, validator, shapes, documents, records, hooks, seed, collections })
     }
 
     /// What `read` makes of the records of the collection at `path` (a
     /// request's path), opened first.
-    pub(crate) fn read<T>(&self, validator: &SpecValidator, path: &str, read: impl FnOnce(&[Value]) -> T) -> T {
-        let mut collections = self.collections.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let template = self.template(path).unwrap_or(path);
-        read(&self.open_in(validator, &mut collections, template, path).items)
+    pub(crate) fn read<T>(&self, path: &str, read: impl FnOnce(&[Value]) -> T) -> T {
+        let mut collections = self.collections.lock().unwrap_or_else(PoisonError::into_inner);
+        read(&self.open_in(&mut collections, self.template(path).unwrap_or(path), path).items)
     }
 
     /// The store's answer to a validated request, or `None` when the
     /// operation has no collection (or the answer would not fit the spec).
-    pub(crate) fn answer(
-        &self,
-        validator: &SpecValidator,
-        request: &ValidatedRequest,
-        path: &str,
-        body: &[u8],
-    ) -> Option<Stored> {
+    pub(crate) fn answer(&self, request: &ValidatedRequest, path: &str, body: &[u8]) -> Option<Stored> {
         let op = self.spec.operation(&request.operation_id)?;
-        let mut collections = self.collections.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let hooks = self.hooks.as_deref();
+        let mut collections = self.collections.lock().unwrap_or_else(PoisonError::into_inner);
+        let hooks = &*self.hooks;
+        let refused = |(status, message): Refusal| Some(Stored::Refused(status, message));
         // The query as the emulator reads it: its defaults where the request leaves a parameter out.
         let mut query = request.query.clone();
-        for (name, value) in hooks.map(|h| h.defaults(&op.id)).unwrap_or_default() {
+        for (name, value) in hooks.defaults(&op.id) {
             if !query.iter().any(|(k, _)| *k == name) {
                 query.push((name, value));
             }
@@ -318,42 +320,53 @@ impl Store {
         let base =
             Context { operation_id: &op.id, query: &query, path: &request.path_params, parent: None, records: &[] };
         let sent = json_body(body).unwrap_or_default();
-        let mut records = Records { store: self, validator, collections: &mut collections };
-        if let Some(hooks) = hooks {
-            match hooks.answer(&base, &sent, &mut records) {
-                Some(Ok((status, body))) => {
-                    // An error answer (one with details a refusal cannot carry) is not a success's shape.
-                    let shape = if (200..300).contains(&status) { self.shape(op) } else { &Shape::Any };
-                    return Some(Stored::Answer { status, body: written(&body, shape, None), emulated: true });
-                }
-                Some(Err((status, message))) => return Some(Stored::Refused(status, message)),
-                None => {}
+        let mut records = Records { store: self, collections: &mut collections };
+        match hooks.answer(&base, &sent, &mut records) {
+            Some(Ok((status, body))) => {
+                // An error answer (one with details a refusal cannot carry) is not a success's shape.
+                let shape = if (200..300).contains(&status) { self.shape(op) } else { &Shape::Any };
+                return Some(Stored::Answer { status, body: written(&body, shape, None), emulated: true });
             }
+            Some(Err(refusal)) => return refused(refusal),
+            None => {}
         }
         let tokens =
             self.spec.security_schemes.iter().filter_map(|scheme| Some((&scheme.name, scheme.token.as_ref()?)));
         if let Some((scheme, source)) = tokens.into_iter().find(|(_, source)| source.operation == op.id) {
-            return Some(self.token(validator, op, scheme, source, body, &sent));
+            return Some(self.token(op, scheme, source, body, &sent));
         }
-        if op.paging.as_ref().is_some_and(|p| p.in_body) {
+        if let Some(paging) = op.paging.as_ref().filter(|p| p.in_body) {
+            // Paged as a list, its query the body's fields.
             let query = body_pairs(&sent);
             let context = Context { query: &query, ..base };
-            let found = match hooks.and_then(|hooks| hooks.search(&context, &sent, &mut records)) {
+            let (found, emulated) = match hooks.search(&context, &sent, &mut records) {
                 Some(Ok(found)) => (found, true),
-                Some(Err((status, message))) => return Some(Stored::Refused(status, message)),
+                Some(Err(refusal)) => return refused(refusal),
                 // The store's own search: the collection it is under, as stored.
                 None => {
                     let under = path.rsplit_once('/')?.0;
-                    self.is_collection(self.template(under)?).then_some(())?;
-                    let collection =
-                        records.store.open_in(validator, records.collections, self.template(under)?, under);
+                    let template = self.template(under).filter(|t| self.is_collection(t))?;
+                    let collection = self.open_in(records.collections, template, under);
                     (collection.items.clone(), !collection.invents)
                 }
             };
-            return self.searched(validator, op, path, &context, found);
+            let (status, envelope) = self.documented(op)?;
+            // The body's field that sizes a page, named as a page-size parameter would be.
+            let body = op.request_body.iter().flat_map(|b| &b.content).find(|m| is_json(&m.name));
+            let fields = body.and_then(|m| resolve(&self.spec.doc, &m.schema).get("properties")?.as_object());
+            let size = fields.into_iter().flatten().map(|(name, _)| name.as_str()).find(|name| is_size(name));
+            let tokens = Tokens { seed: self.seed ^ fnv(path.bytes()), query: &query, size };
+            let every: Vec<usize> = (0..found.len()).collect();
+            let (answer, page) =
+                match self.list(op, &paging.items, envelope, (&found, &every), (&NoHooks, &context), &tokens) {
+                    Ok(listing) => listing?,
+                    Err(refused) => return Some(refused),
+                };
+            let body = written(&answer, self.shape(op), Some((&paging.items, &page)));
+            return self.answered(op, status, body, emulated);
         }
         let role = self.role(op)?;
-        let (status, envelope) = self.documented(validator, op)?;
+        let (status, envelope) = self.documented(op)?;
         let (key, template, id) = match role {
             Role::Item => {
                 let (parent, id) = path.rsplit_once('/')?;
@@ -365,7 +378,7 @@ impl Store {
         let parent = match template.rsplit_once('/').and_then(|(item, _)| Some((item, item.rsplit_once('/')?.0))) {
             Some((item, parent)) if item.ends_with('}') && self.is_collection(parent) => {
                 let (parent_key, parent_id) = key.rsplit_once('/')?.0.rsplit_once('/')?;
-                match self.find(validator, &mut collections, parent, parent_key, &percent_decode(parent_id)) {
+                match self.find(&mut collections, parent, parent_key, &percent_decode(parent_id)) {
                     Ok(record) => Some(record),
                     Err(message) => {
                         let documents_404 = op.responses.iter().any(|r| r.status == "404");
@@ -377,59 +390,45 @@ impl Store {
             _ => None,
         };
         let id_field = self.id_field(template);
-        let collection = self.open_in(validator, &mut collections, template, key);
+        let collection = self.open_in(&mut collections, template, key);
         let emulated = !collection.invents;
         let base = Context { parent: parent.as_ref(), ..base };
-        let refused = |(status, message): Refusal| Some(Stored::Refused(status, message));
-        if let Some(Err(refusal)) = hooks.map(|h| h.refuse(&Context { records: &collection.items, ..base })) {
+        let context = Context { records: &collection.items, ..base };
+        if let Err(refusal) = hooks.refuse(&context) {
             return refused(refusal);
         }
-        let show = |context: &Context<'_>, item| hooks.map_or(Cow::Borrowed(item), |hooks| hooks.show(context, item));
         let shape = self.shape(op);
-        let answered = |body: Option<Vec<u8>>| {
-            fits(validator, op, status, body.as_deref(), emulated)?;
-            Some(Stored::Answer { status, body, emulated })
-        };
-        let mut cascade = None;
+        let answered = |body| self.answered(op, status, body, emulated);
         let answer = match role {
             Role::List(pointer) => {
                 if let Some(message) = undeclared(op, &query) {
                     return refused((StatusCode::BAD_REQUEST, message));
                 }
-                let context = Context { records: &collection.items, ..base };
-                let seed = self.seed ^ fnv(key.bytes());
-                let tokens = Tokens { seed, query: &query, size: size_param(op) };
+                let tokens = Tokens { seed: self.seed ^ fnv(key.bytes()), query: &query, size: size_param(op) };
                 let (items, listed) = (&collection.items, &mut collection.listed);
-                let nullable = |at: &str| self.nullable(op, at);
-                let hooks_of = hooks.map(|h| (h, &context));
-                let selected = selection(op, &tokens, (items, listed), hooks_of);
-                let (mut answer, page) =
-                    match list(op, &pointer, envelope, (items, selected), hooks_of, (&tokens, &nullable)) {
-                        Ok(answer) => answer?,
-                        Err(refused) => return Some(refused),
-                    };
-                if let Some(hooks) = hooks {
-                    hooks.listed(&context, &mut answer);
-                }
+                let selected = selection(op, &tokens, (items, listed), (hooks, &context));
+                let listing = self.list(op, &pointer, envelope, (items, selected), (hooks, &context), &tokens);
+                let (answer, page) = match listing {
+                    Ok(listing) => listing?,
+                    Err(refused) => return Some(refused),
+                };
                 // The page's records are written as they are stored, not copied into the answer.
                 return answered(written(&answer, shape, Some((&pointer, &page))));
             }
             Role::Create => {
-                let mut item = self.made(validator, template, collection, false)?;
+                let mut item = self.made(template, &mut collection.made, false)?;
                 overlay(&mut item, json_body(body)?);
-                if let Some(Err(refusal)) =
-                    hooks.map(|h| h.write(&Context { records: &collection.items, ..base }, &mut item, None))
-                {
+                if let Err(refusal) = hooks.write(&context, &mut item, None) {
                     return refused(refusal);
                 }
-                let shown = show(&Context { records: &collection.items, ..base }, &item);
+                let shown = hooks.show(&context, &item);
                 let answer = answered(written(&place(envelope, &shown, id_field.as_deref()), shape, None))?;
                 collection.items_mut().push(item);
                 return Some(answer);
             }
             Role::Item => {
                 let (field, id) = (id_field?, id?);
-                let at = match self.locate(validator, template, collection, &field, &id) {
+                let at = match self.locate(template, collection, &field, &id) {
                     Ok(at) => at,
                     Err(message) => return Some(Stored::Refused(StatusCode::NOT_FOUND, message)),
                 };
@@ -437,13 +436,14 @@ impl Store {
                 let context = Context { records: &collection.items, ..base };
                 match op.method.as_str() {
                     "delete" => {
-                        if let Some(Err(refusal)) = hooks.map(|h| h.remove(&context, stored)) {
+                        if let Err(refusal) = hooks.remove(&context, stored) {
                             return refused(refusal);
                         }
                         let item = collection.items_mut().remove(at);
                         collection.deleted.insert(id);
                         // The records under it go with it.
-                        cascade = Some(format!("{path}/"));
+                        let under = format!("{path}/");
+                        collections.retain(|key, _| !key.starts_with(&under));
                         match envelope {
                             Value::Null => Value::Null,
                             envelope => place(envelope, &item, Some(&field)),
@@ -452,80 +452,43 @@ impl Store {
                     "put" | "patch" => {
                         let mut item = stored.clone();
                         overlay(&mut item, json_body(body)?);
-                        if let Some(Err(refusal)) = hooks.map(|h| h.write(&context, &mut item, Some(stored))) {
+                        if let Err(refusal) = hooks.write(&context, &mut item, Some(stored)) {
                             return refused(refusal);
                         }
-                        let body = written(&place(envelope, &show(&context, &item), Some(&field)), shape, None);
+                        let body = written(&place(envelope, &hooks.show(&context, &item), Some(&field)), shape, None);
                         let answer = answered(body)?;
                         collection.items_mut()[at] = item;
                         return Some(answer);
                     }
-                    _ => place(envelope, &show(&context, stored), Some(&field)),
+                    _ => place(envelope, &hooks.show(&context, stored), Some(&field)),
                 }
             }
         };
-        if let Some(prefix) = cascade {
-            collections.retain(|key, _| !key.starts_with(&prefix));
-        }
         answered(written(&answer, shape, None))
     }
 
-    /// A page of `found`, what the hooks' search found, its paging read
-    /// from the body's fields (the context's query).
-    fn searched(
-        &self,
-        validator: &SpecValidator,
-        op: &Operation,
-        path: &str,
-        context: &Context<'_>,
-        (found, emulated): (Vec<Value>, bool),
-    ) -> Option<Stored> {
-        let pointer = &op.paging.as_ref()?.items;
-        let (status, envelope) = self.documented(validator, op)?;
-        // The body's field that sizes a page, named as a page-size parameter would be.
-        let body = op.request_body.iter().flat_map(|b| &b.content).find(|m| is_json(&m.name));
-        let fields = body.and_then(|m| resolve(&self.spec.doc, &m.schema).get("properties")?.as_object());
-        let size = fields.into_iter().flatten().map(|(name, _)| name.as_str()).find(|name| is_size(name));
-        let tokens = Tokens { seed: self.seed ^ fnv(path.bytes()), query: context.query, size };
-        let every: Vec<usize> = (0..found.len()).collect();
-        let nullable = |at: &str| self.nullable(op, at);
-        let (mut answer, page) = match list(op, pointer, envelope, (&found, &every), None, (&tokens, &nullable)) {
-            Ok(listing) => listing?,
-            Err(refused) => return Some(refused),
-        };
-        if let Some(hooks) = &self.hooks {
-            hooks.listed(context, &mut answer);
+    /// The answer, if it fits the operation's documented response or shows
+    /// the emulator's records (which the contract holds to the spec).
+    fn answered(&self, op: &Operation, status: u16, body: Option<Vec<u8>>, emulated: bool) -> Option<Stored> {
+        if let (Some(bytes), false) = (&body, emulated) {
+            self.validator.validate_response(&op.id, status, Some("application/json"), bytes).ok()?;
         }
-        let body = written(&answer, self.shape(op), Some((pointer, &page)));
-        fits(validator, op, status, body.as_deref(), emulated)?;
         Some(Stored::Answer { status, body, emulated })
     }
 
     /// The collection at `path` (of spec path `template`), seeded when first used.
     fn open_in<'c>(
         &self,
-        validator: &SpecValidator,
         collections: &'c mut HashMap<String, Collection>,
         template: &str,
         path: &str,
     ) -> &'c mut Collection {
-        if !collections.contains_key(path) {
-            let seeded = self.seed(validator, template, path);
-            collections.insert(path.to_owned(), seeded);
-        }
-        collections.entry(path.to_owned()).or_default()
+        collections.entry(path.to_owned()).or_insert_with(|| self.seed(template, path))
     }
 
     /// Where item `id` is in `collection` (made up from the spec if the
     /// collection invents items), or why there is none.
-    fn locate(
-        &self,
-        validator: &SpecValidator,
-        template: &str,
-        collection: &mut Collection,
-        field: &str,
-        id: &str,
-    ) -> Result<usize, String> {
+    fn locate(&self, template: &str, collection: &mut Collection, field: &str, id: &str) -> Result<usize, String> {
         let missing = || format!("no {} {id}", noun(template));
         if let Some(at) = collection.items.iter().position(|item| item.get(field).is_some_and(|v| is_id(v, id))) {
             return Ok(at);
@@ -533,7 +496,7 @@ impl Store {
         if collection.deleted.contains(id) || !collection.invents {
             return Err(missing());
         }
-        let mut item = self.made(validator, template, collection, true).ok_or_else(missing)?;
+        let mut item = self.made(template, &mut collection.made, true).ok_or_else(missing)?;
         let typed = typed_id(id, item.get(field));
         item.as_object_mut().ok_or_else(missing)?.insert(field.to_owned(), typed);
         collection.items_mut().push(item);
@@ -543,15 +506,14 @@ impl Store {
     /// Record `id` of the collection at `path` (of spec path `template`).
     fn find(
         &self,
-        validator: &SpecValidator,
         collections: &mut HashMap<String, Collection>,
         template: &str,
         path: &str,
         id: &str,
     ) -> Result<Value, String> {
         let field = self.id_field(template).ok_or_else(|| format!("no {} {id}", noun(template)))?;
-        let collection = self.open_in(validator, collections, template, path);
-        let at = self.locate(validator, template, collection, &field, id)?;
+        let collection = self.open_in(collections, template, path);
+        let at = self.locate(template, collection, &field, id)?;
         Ok(collection.items[at].clone())
     }
 
@@ -574,18 +536,9 @@ impl Store {
         templates.filter_map(|t| Some((fit(t)?, t))).max_by(|a, b| a.0.cmp(&b.0)).map(|(_, t)| t)
     }
 
-    /// The spec's own answer to `op` (see [`document`]), built once.
     /// The answer of the operation that gives `scheme`'s token: the one
     /// the sandbox takes, for the fields it exports ([`super::spec_token_field`]).
-    fn token(
-        &self,
-        validator: &SpecValidator,
-        op: &Operation,
-        scheme: &str,
-        source: &TokenSource,
-        body: &[u8],
-        json: &Value,
-    ) -> Stored {
+    fn token(&self, op: &Operation, scheme: &str, source: &TokenSource, body: &[u8], json: &Value) -> Stored {
         let sent: Vec<(String, String)> = match source.form {
             true => serde_urlencoded::from_bytes(body).unwrap_or_default(),
             false => body_pairs(json),
@@ -595,7 +548,7 @@ impl Store {
         if !source.fields.iter().all(taken) {
             return Stored::Refused(StatusCode::UNAUTHORIZED, format!("invalid credentials ({scheme})"));
         }
-        let Some((status, mut answer)) = self.documented(validator, op) else {
+        let Some((status, mut answer)) = self.documented(op) else {
             return Stored::Refused(StatusCode::INTERNAL_SERVER_ERROR, format!("{} documents no answer", op.id));
         };
         let lifetime = source.lifetime.unwrap_or(3600);
@@ -609,9 +562,10 @@ impl Store {
         Stored::Answer { status, body: written(&answer, self.shape(op), None), emulated: true }
     }
 
-    fn documented(&self, validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)> {
-        let mut documents = self.documents.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        documents.entry(op.id.clone()).or_insert_with(|| document(validator, op)).clone()
+    /// The spec's own answer to `op` (see [`document`]), built once.
+    fn documented(&self, op: &Operation) -> Option<(u16, Value)> {
+        let mut documents = self.documents.lock().unwrap_or_else(PoisonError::into_inner);
+        documents.entry(op.id.clone()).or_insert_with(|| document(&self.validator, op)).clone()
     }
 
     /// What the operation's answer shows (not a record's own fields, such
@@ -620,14 +574,19 @@ impl Store {
         self.shapes.get(&op.id).unwrap_or(&Shape::Any)
     }
 
+    /// The schema of the field at `pointer` of `op`'s answer.
+    fn schema_at<'s>(&'s self, op: &'s Operation, pointer: &str) -> Option<&'s Value> {
+        let doc = &self.spec.doc;
+        let mut schema = resolve(doc, success_schema(op)?);
+        for segment in pointer.split('/').skip(1) {
+            schema = resolve(doc, property(doc, schema, segment)?);
+        }
+        Some(schema)
+    }
+
     /// Whether the field at `pointer` of `op`'s answer may be `null`.
     fn nullable(&self, op: &Operation, pointer: &str) -> bool {
-        let doc = &self.spec.doc;
-        let mut schema = success_schema(op).map(|s| resolve(doc, s));
-        for segment in pointer.split('/').skip(1) {
-            schema = schema.and_then(|s| property(doc, s, segment)).map(|s| resolve(doc, s));
-        }
-        schema.and_then(|s| s.get("nullable")).and_then(Value::as_bool) == Some(true)
+        self.schema_at(op, pointer).and_then(|s| s.get("nullable")).and_then(Value::as_bool) == Some(true)
     }
 
     /// Whether the spec path `template` is a collection.
@@ -637,29 +596,25 @@ impl Store {
 
     /// Whether `op` works on a collection, and how.
     fn role(&self, op: &Operation) -> Option<Role> {
-        let item_of = |template: &str| {
-            let (parent, last) = template.rsplit_once('/')?;
-            (last.starts_with('{') && last.ends_with('}') && self.is_collection(parent)).then_some(())
-        };
+        let item = || item_of(&op.path).filter(|(parent, _)| self.is_collection(parent)).map(|_| Role::Item);
         match op.method.as_str() {
-            "get" => match self.listed(op) {
-                Some(pointer) => Some(Role::List(pointer)),
-                None => item_of(&op.path).map(|()| Role::Item),
-            },
+            "get" => self.listed(op).map(Role::List).or_else(item),
             "post" if self.has_items(&op.path) => Some(Role::Create),
-            "put" | "patch" | "delete" => item_of(&op.path).map(|()| Role::Item),
+            "put" | "patch" | "delete" => item(),
             _ => None,
         }
     }
 
     /// Whether the collection at `template` has items addressed by id.
     fn has_items(&self, template: &str) -> bool {
-        self.spec.operations.iter().any(|o| {
-            o.method == "get"
-                && (self.listed(o).is_some() && o.path == template
-                    || o.path
-                        .rsplit_once('/')
-                        .is_some_and(|(parent, last)| parent == template && last.starts_with('{')))
+        let lists = self.spec.operations.iter().any(|o| o.path == template && self.listed(o).is_some());
+        lists || self.item_get(template).is_some()
+    }
+
+    /// The `GET` of one item of the collection at `template` (`<template>/{id}`).
+    fn item_get(&self, template: &str) -> Option<&Operation> {
+        self.spec.operations.iter().find(|o| {
+            o.method == "get" && o.path.rsplit_once('/').is_some_and(|(p, l)| p == template && l.starts_with('{'))
         })
     }
 
@@ -674,9 +629,7 @@ impl Store {
         if let Some(Paging { items, .. }) = &op.paging {
             return Some(items.clone());
         }
-        // An item of a collection is read, not listed, whatever arrays it holds.
-        let item = op.path.rsplit_once('/').filter(|(_, last)| last.starts_with('{') && last.ends_with('}'));
-        if item.is_some_and(|(parent, _)| self.is_collection(parent)) {
+        if item_of(&op.path).is_some_and(|(parent, _)| self.is_collection(parent)) {
             return None;
         }
         let schema = resolve(&self.spec.doc, success_schema(op)?);
@@ -697,35 +650,30 @@ impl Store {
         let doc = &self.spec.doc;
         for op in self.spec.operations.iter().filter(|o| o.path == template) {
             if let Some(pointer) = self.listed(op) {
-                let mut schema = resolve(doc, success_schema(op)?);
-                for segment in pointer.split('/').skip(1) {
-                    schema = resolve(doc, property(doc, schema, segment)?);
-                }
-                return schema.get("items").map(|items| resolve(doc, items).clone());
+                return self.schema_at(op, &pointer)?.get("items").map(|items| resolve(doc, items).clone());
             }
         }
-        let item = self.spec.operations.iter().find(|o| {
-            o.method == "get" && o.path.rsplit_once('/').is_some_and(|(p, l)| p == template && l.starts_with('{'))
-        })?;
-        Some(resolve(doc, success_schema(item)?).clone())
+        Some(resolve(doc, success_schema(self.item_get(template)?)?).clone())
     }
 
     /// The field that holds an item's id: the item path's parameter if the
     /// items have it, else `id`.
     fn id_field(&self, template: &str) -> Option<String> {
         let schema = self.item_schema(template)?;
-        let doc = &self.spec.doc;
-        let param = self.spec.operations.iter().find_map(|o| {
-            let (parent, last) = o.path.rsplit_once('/')?;
-            (parent == template).then(|| last.strip_prefix('{')?.strip_suffix('}'))?
-        });
-        [param, Some("id")].into_iter().flatten().find(|name| property(doc, &schema, name).is_some()).map(str::to_owned)
+        let param = self.spec.operations.iter().find_map(|o| item_of(&o.path).filter(|(p, _)| *p == template));
+        let mut names = [param.map(|(_, name)| name), Some("id")].into_iter().flatten();
+        names.find(|name| property(&self.spec.doc, &schema, name).is_some()).map(str::to_owned)
+    }
+
+    /// [`Store::id_field`] of the collection at `path` (a request's path), `id` if it has none.
+    fn id_field_at(&self, path: &str) -> String {
+        self.template(path).and_then(|t| self.id_field(t)).unwrap_or_else(|| "id".into())
     }
 
     /// A collection's first records: `records` generated ones, else the
     /// items of the spec's own answer to its list.
-    fn seed(&self, validator: &SpecValidator, template: &str, path: &str) -> Collection {
-        if let Some(items) = self.hooks.as_ref().and_then(|hooks| hooks.seed(path)) {
+    fn seed(&self, template: &str, path: &str) -> Collection {
+        if let Some(items) = self.hooks.seed(path) {
             return Collection { made: items.len(), items, ..Collection::default() };
         }
         let mut collection = Collection { invents: true, ..Collection::default() };
@@ -733,14 +681,14 @@ impl Store {
         match (self.records, list) {
             (Some(records), _) => {
                 for _ in 0..records.min(MAX_SEEDED) {
-                    if let Some(item) = self.made(validator, template, &mut collection, true) {
+                    if let Some(item) = self.made(template, &mut collection.made, true) {
                         collection.items.push(item);
                     }
                 }
             }
             (None, Some(op)) => {
                 let pointer = self.listed(op).unwrap_or_default();
-                if let Some((_, answer)) = self.documented(validator, op)
+                if let Some((_, answer)) = self.documented(op)
                     && let Some(Value::Array(items)) = answer.pointer(&pointer)
                 {
                     collection.made = items.len();
@@ -752,21 +700,22 @@ impl Store {
         collection
     }
 
-    /// A new item of the collection at `template`, different from the ones
-    /// before: every field, or the required ones alone (what a create
-    /// starts from, before the request's fields).
-    fn made(
-        &self,
-        validator: &SpecValidator,
-        template: &str,
-        collection: &mut Collection,
-        every: bool,
-    ) -> Option<Value> {
+    /// A new item of the collection at `template`, different from the
+    /// `made` before: every field, or the required ones alone (what a
+    /// create starts from, before the request's fields).
+    fn made(&self, template: &str, made: &mut usize, every: bool) -> Option<Value> {
         let schema = self.item_schema(template)?;
-        let item = generate_nth(validator, &schema, collection.made, every);
-        collection.made += 1;
+        let item = generate_nth(&self.validator, &schema, *made, every);
+        *made += 1;
         item.is_object().then_some(item)
     }
+}
+
+/// The collection a spec path is an item of, and the item's parameter
+/// (`/pets/{id}`: `/pets` and `id`).
+fn item_of(template: &str) -> Option<(&str, &str)> {
+    let (parent, last) = template.rsplit_once('/')?;
+    Some((parent, last.strip_prefix('{')?.strip_suffix('}')?))
 }
 
 /// What one item of the collection at `template` is called: its last
@@ -813,11 +762,7 @@ impl Shown<'_> {
         let (pointer, records) = self.page?;
         let rest = pointer.strip_prefix('/')?;
         let (segment, rest) = rest.find('/').map_or((rest, ""), |at| rest.split_at(at));
-        let matches = match segment.contains('~') {
-            true => segment.replace("~1", "/").replace("~0", "~") == name,
-            false => segment == name,
-        };
-        matches.then_some((rest, records))
+        (unescape(segment) == name).then_some((rest, records))
     }
 }
 
@@ -848,6 +793,14 @@ impl Serialize for Shown<'_> {
             })),
             value => value.serialize(serializer),
         }
+    }
+}
+
+/// A JSON pointer's segment as the name it stands for (`~1` is `/`, `~0` `~`).
+fn unescape(segment: &str) -> Cow<'_, str> {
+    match segment.contains('~') {
+        true => segment.replace("~1", "/").replace("~0", "~").into(),
+        false => segment.into(),
     }
 }
 
@@ -919,15 +872,6 @@ fn document(validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)> {
     Some((answer.status, body))
 }
 
-/// `Some` when the answer fits the operation's documented response, or
-/// shows the emulator's records (which the contract holds to the spec).
-fn fits(validator: &SpecValidator, op: &Operation, status: u16, body: Option<&[u8]>, emulated: bool) -> Option<()> {
-    match body {
-        Some(bytes) if !emulated => validator.validate_response(&op.id, status, Some("application/json"), bytes).ok(),
-        _ => Some(()),
-    }
-}
-
 /// The answer with `item` in it: the item itself when the answer is one
 /// (it holds the id field), else in the answer's object property that is.
 fn place(mut answer: Value, item: &Value, id_field: Option<&str>) -> Value {
@@ -963,9 +907,9 @@ fn json_body(body: &[u8]) -> Option<Value> {
 
 /// An id from a path as the field's type has it (a number stays a number).
 fn typed_id(id: &str, like: Option<&Value>) -> Value {
-    match like {
-        Some(Value::Number(_)) => id.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(id.to_owned())),
-        _ => Value::String(id.to_owned()),
+    match like.filter(|v| v.is_number()).and_then(|_| id.parse::<i64>().ok()) {
+        Some(number) => number.into(),
+        None => id.into(),
     }
 }
 
@@ -990,12 +934,7 @@ pub(crate) fn text(value: &Value) -> Option<String> {
 
 /// Whether `value` is the id `id` (a numeric id however a path writes it: `352`, `352.0`).
 fn is_id(value: &Value, id: &str) -> bool {
-    match value {
-        Value::Number(n) => {
-            text(value).as_deref() == Some(id) || id.parse::<f64>().ok().is_some_and(|i| n.as_f64() == Some(i))
-        }
-        _ => text(value).as_deref() == Some(id),
-    }
+    text(value).as_deref() == Some(id) || value.as_f64().is_some_and(|n| id.parse::<f64>().ok() == Some(n))
 }
 
 fn percent_decode(text: &str) -> String {
@@ -1021,16 +960,15 @@ const PAGES: [&str; 4] = ["totalPages", "total_pages", "pageCount", "page_count"
 /// the usual names), and what `query` orders it by: a field (`None`: the
 /// records as stored) and whether descending.
 fn ordering<'q>(op: &'q Operation, query: &'q [(String, String)]) -> (Vec<&'q str>, Option<&'q str>, bool) {
-    let one = |names: &[&str]| query.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(_, v)| v.as_str());
     let (fields, directions, by): (Vec<&str>, Vec<&str>, _) = match op.cli.as_ref().and_then(|c| c.sort.as_ref()) {
         Some(SortFlag::Pair { field, direction }) => (vec![field], vec![direction], None),
         Some(SortFlag::Joined { param, .. }) => (vec![param], Vec::new(), None),
         Some(SortFlag::Direction { direction, by }) => (Vec::new(), vec![direction], Some(by.as_str())),
         None => (SORT.to_vec(), DIRECTION.to_vec(), None),
     };
-    let direction = one(&directions);
+    let direction = param(query, &directions);
     let desc = |d: &str| d.eq_ignore_ascii_case("desc");
-    let (field, descending) = match one(&fields) {
+    let (field, descending) = match param(query, &fields) {
         Some(sort) => match sort.split_once([':', '=']) {
             Some((field, direction)) => (Some(field), desc(direction)),
             None => match sort.strip_prefix('-') {
@@ -1044,104 +982,121 @@ fn ordering<'q>(op: &'q Operation, query: &'q [(String, String)]) -> (Vec<&'q st
     (params, field, descending)
 }
 
+/// The first value of the query's parameters `names`.
+fn param<'q>(query: &'q [(String, String)], names: &[&str]) -> Option<&'q str> {
+    query.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(_, v)| v.as_str())
+}
+
 /// Sets the value at `pointer` in `answer`, where its parent object is.
 fn put(answer: &mut Value, pointer: &str, value: Value) {
     let Some((parent, name)) = pointer.rsplit_once('/') else { return };
     if let Some(fields) = answer.pointer_mut(parent).and_then(Value::as_object_mut) {
-        fields.insert(name.replace("~1", "/").replace("~0", "~"), value);
+        fields.insert(unescape(name).into_owned(), value);
     }
 }
 
 /// A list's answer, an empty array where its items go, and its page's records.
 type Listing<'i> = (Value, Vec<Cow<'i, Value>>);
 
-/// One page of `items`, filtered (by the store and the hooks) and sorted as
-/// the query asks, each as the hooks show it, and the envelope, with the
-/// fields that describe the page filled in (see the module) and an empty
-/// array where the page goes (at `pointer`). A next or previous page there
-/// is none of is `null` where the answer may say so (`nullable`, a pointer
-/// into it), else left out.
-fn list<'i>(
-    op: &Operation,
-    pointer: &str,
-    mut envelope: Value,
-    (items, selected): (&'i [Value], &[usize]),
-    hooks: Option<(&dyn Hooks, &Context<'_>)>,
-    (tokens, nullable): (&Tokens<'_>, &dyn Fn(&str) -> bool),
-) -> Result<Option<Listing<'i>>, Stored> {
-    let query = tokens.query;
-    let paging = op.paging.as_ref();
-    let size_param = op.parameters.iter().find(|p| Some(p.name.as_str()) == tokens.size);
-    let records = |at: &[usize]| -> Vec<Cow<'i, Value>> {
-        at.iter().filter_map(|at| items.get(*at)).map(|item| shown(item, hooks)).collect()
-    };
-    let one = |names: &[&str]| query.iter().find(|(k, _)| names.contains(&k.as_str())).map(|(_, v)| v.as_str());
-    let size = one(&[tokens.size.unwrap_or_default()])
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|n| *n >= 1.0)
-        .map(|n| n as usize)
-        .or_else(|| size_param.and_then(|p| p.schema.get("default")?.as_u64()).and_then(|d| usize::try_from(d).ok()))
-        .unwrap_or(DEFAULT_PAGE_SIZE)
-        .max(1);
-    let total = selected.len();
-    let items_parent = pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
-    let Some(paging) = paging else {
+impl Store {
+    /// One page of the `items` at `selected` (positions, in the list's
+    /// order), each as `show` shows it, and the envelope, with the fields
+    /// that describe the page filled in (see the module), an empty array
+    /// where the page goes (at `pointer`), and what the hooks' `listed`
+    /// makes of it. A next or previous page there is none of is `null`
+    /// where the answer may say so, else left out.
+    fn list<'i>(
+        &self,
+        op: &Operation,
+        pointer: &str,
+        mut envelope: Value,
+        (items, selected): (&'i [Value], &[usize]),
+        (show, context): (&dyn Hooks, &Context<'_>),
+        tokens: &Tokens<'_>,
+    ) -> Result<Option<Listing<'i>>, Stored> {
+        let query = tokens.query;
+        let nullable = |at: &str| self.nullable(op, at);
+        let size_param = op.parameters.iter().find(|p| Some(p.name.as_str()) == tokens.size);
+        let listing = |mut envelope: Value, at: &[usize]| -> Result<Option<Listing<'i>>, Stored> {
+            let page = at.iter().filter_map(|at| items.get(*at)).map(|item| show.show(context, item)).collect();
+            self.hooks.listed(context, &mut envelope);
+            Ok(Some((envelope, page)))
+        };
+        let size = param(query, &[tokens.size.unwrap_or_default()])
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|n| *n >= 1.0)
+            .map(|n| n as usize)
+            .or_else(|| {
+                size_param.and_then(|p| p.schema.get("default")?.as_u64()).and_then(|d| usize::try_from(d).ok())
+            })
+            .unwrap_or(DEFAULT_PAGE_SIZE)
+            .max(1);
+        let total = selected.len();
+        let items_parent = pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
+        let Some(paging) = op.paging.as_ref() else {
+            let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
+            *slot = Value::Array(Vec::new());
+            let page = Page { total, size: None, previous: None, number: None };
+            describe(&mut envelope, &[items_parent], &page, &nullable);
+            return listing(envelope, selected);
+        };
+        // Page numbers where the parameter is a number, else the offset as an
+        // opaque token (which wins over a page number the operation also takes).
+        let numeric = |name: &str| {
+            op.parameters
+                .iter()
+                .find(|p| p.name == name)
+                .and_then(|p| p.schema.get("type").and_then(Value::as_str))
+                .is_some_and(|t| t == "integer" || t == "number")
+        };
+        let numbered = numeric(&paging.param);
+        let page_param = if numbered { Some(paging.param.as_str()) } else { Some("page").filter(|p| numeric(p)) };
+        let token = param(query, &[paging.param.as_str()]).filter(|v| !v.is_empty() && !numbered);
+        let number =
+            page_param.and_then(|p| param(query, &[p])).and_then(|p| p.parse::<f64>().ok()).filter(|p| *p >= 1.0);
+        let start = match token {
+            Some(token) => tokens.offset(token, &paging.param)?,
+            None => number.map_or(0, |p| (p as usize - 1).saturating_mul(size)),
+        };
+        let end = start.saturating_add(size).min(total);
         let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
         *slot = Value::Array(Vec::new());
-        describe(&mut envelope, &[items_parent], &Page { total, size: None, previous: None, number: None }, nullable);
-        return Ok(Some((envelope, records(selected))));
-    };
-    // Page numbers where the parameter is a number, else the offset as an
-    // opaque token (which wins over a page number the operation also takes).
-    let numeric = |name: &str| {
-        op.parameters
-            .iter()
-            .find(|p| p.name == name)
-            .and_then(|p| p.schema.get("type").and_then(Value::as_str))
-            .is_some_and(|t| t == "integer" || t == "number")
-    };
-    let numbered = numeric(&paging.param);
-    let page_param = if numbered { Some(paging.param.as_str()) } else { Some("page").filter(|p| numeric(p)) };
-    let token = one(&[paging.param.as_str()]).filter(|v| !v.is_empty() && !numbered);
-    let number = page_param.and_then(|p| one(&[p])).and_then(|p| p.parse::<f64>().ok()).filter(|p| *p >= 1.0);
-    let start = match token {
-        Some(token) => tokens.offset(token, &paging.param)?,
-        None => number.map_or(0, |p| (p as usize - 1).saturating_mul(size)),
-    };
-    let end = start.saturating_add(size).min(total);
-    let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
-    *slot = Value::Array(Vec::new());
-    let page = records(selected.get(start.min(end)..end).unwrap_or_default());
-    // Beside the items, and beside the next page's number or token.
-    let next_parent = paging.next.rsplit_once('/').map_or("", |(parent, _)| parent);
-    let current =
-        (numbered && paging.number.is_none()).then(|| (paging.param.as_str(), number.map_or(1, |p| p as u64)));
-    let page_facts =
-        Page { total, size: size_param.map(|p| (p.name.as_str(), size)), previous: Some(start > 0), number: current };
-    describe(&mut envelope, &[items_parent, next_parent], &page_facts, nullable);
-    if let (true, Some(says)) = (numbered, &paging.number) {
-        // The answer says its own number, whether more follow and the last.
-        put(&mut envelope, &paging.next, Value::from(number.map_or(1, |p| p as u64)));
-        if let Some(more) = &says.more {
-            put(&mut envelope, more, Value::Bool(end < total));
+        let page = selected.get(start.min(end)..end).unwrap_or_default();
+        // Beside the items, and beside the next page's number or token.
+        let next_parent = paging.next.rsplit_once('/').map_or("", |(parent, _)| parent);
+        let current =
+            (numbered && paging.number.is_none()).then(|| (paging.param.as_str(), number.map_or(1, |p| p as u64)));
+        let page_facts = Page {
+            total,
+            size: size_param.map(|p| (p.name.as_str(), size)),
+            previous: Some(start > 0),
+            number: current,
+        };
+        describe(&mut envelope, &[items_parent, next_parent], &page_facts, &nullable);
+        if let (true, Some(says)) = (numbered, &paging.number) {
+            // The answer says its own number, whether more follow and the last.
+            put(&mut envelope, &paging.next, Value::from(number.map_or(1, |p| p as u64)));
+            if let Some(more) = &says.more {
+                put(&mut envelope, more, Value::Bool(end < total));
+            }
+            if let Some(last) = &says.last {
+                put(&mut envelope, last, Value::from(total.div_ceil(size)));
+            }
+            return listing(envelope, page);
         }
-        if let Some(last) = &says.last {
-            put(&mut envelope, last, Value::from(total.div_ceil(size)));
+        let next = (end < total).then(|| match numbered {
+            true => Value::from(start / size + 2),
+            false => Value::from(tokens.issue(end, &paging.param)),
+        });
+        if envelope.pointer(next_parent).is_none_or(|parent| !parent.is_object()) {
+            return Ok(None);
         }
-        return Ok(Some((envelope, page)));
+        match next {
+            Some(next) => put(&mut envelope, &paging.next, next),
+            None => none(&mut envelope, &paging.next, &nullable),
+        }
+        listing(envelope, page)
     }
-    let next = (end < total).then(|| match numbered {
-        true => Value::from(start / size + 2),
-        false => Value::from(tokens.issue(end, &paging.param)),
-    });
-    if envelope.pointer(next_parent).is_none_or(|parent| !parent.is_object()) {
-        return Ok(None);
-    }
-    match next {
-        Some(next) => put(&mut envelope, &paging.next, next),
-        None => none(&mut envelope, &paging.next, nullable),
-    }
-    Ok(Some((envelope, page)))
 }
 
 /// The positions of the `items` a list's query selects (see [`select`]),
@@ -1150,7 +1105,7 @@ fn selection<'l>(
     op: &Operation,
     tokens: &Tokens<'_>,
     (items, listed): (&[Value], &'l mut Option<Listed>),
-    hooks: Option<(&dyn Hooks, &Context<'_>)>,
+    hooks: (&dyn Hooks, &Context<'_>),
 ) -> &'l [usize] {
     let paging_params = [op.paging.as_ref().map(|p| p.param.as_str()), tokens.size, Some("page")];
     let mut key: Vec<(String, String)> =
@@ -1171,7 +1126,7 @@ fn select(
     query: &[(String, String)],
     paging: &[Option<&str>],
     items: &[Value],
-    hooks: Option<(&dyn Hooks, &Context<'_>)>,
+    (hooks, request): (&dyn Hooks, &Context<'_>),
 ) -> Vec<usize> {
     let (ordering_params, field, descending) = ordering(op, query);
     let declared: Vec<Declared<'_>> = op.parameters.iter().filter_map(|p| Declared::of(p, query)).collect();
@@ -1192,14 +1147,13 @@ fn select(
             Some(field) => text(field).is_some_and(|t| wanted.iter().any(|w| w.eq_ignore_ascii_case(&t))),
             None => wanted.iter().all(|w| w.is_empty()),
         }) && declared.iter().all(|filter| filter.keeps(item))
-            && hooks.is_none_or(|(hooks, request)| hooks.keeps(request, item))
+            && hooks.keeps(request, item)
     };
     let mut selected: Vec<usize> = (0..items.len()).filter(|at| items.get(*at).is_some_and(kept)).collect();
-    let tie = |a: &Value, b: &Value| hooks.map_or(Ordering::Equal, |(hooks, request)| hooks.ties(request, a, b));
     match field {
         Some(field) => selected.sort_by(|a, b| {
             let (Some(a), Some(b)) = (items.get(*a), items.get(*b)) else { return Ordering::Equal };
-            let order = compare(a.get(field), b.get(field)).then_with(|| tie(a, b));
+            let order = compare(a.get(field), b.get(field)).then_with(|| hooks.ties(request, a, b));
             if descending { order.reverse() } else { order }
         }),
         None if descending => selected.reverse(),
@@ -1238,27 +1192,23 @@ impl<'q> Declared<'q> {
             _ => Typed::Text(value),
         };
         let sent = query.iter().filter(|(k, _)| *k == param.name).map(|(_, v)| v.as_str());
-        let texts: Vec<(Vec<&'q str>, String)> = match filter.op {
+        let (wanted, texts) = match filter.op {
             FilterOp::Contains => {
                 let paths: Vec<&str> = filter.fields.iter().flat_map(|(_, paths)| paths).map(String::as_str).collect();
                 let needles = sent.map(str::trim).filter(|v| !v.is_empty());
-                needles.map(|needle| (paths.clone(), needle.to_lowercase())).collect()
+                (Vec::new(), needles.map(|needle| (paths.clone(), needle.to_lowercase())).collect())
             }
             FilterOp::Pairs => {
                 let pairs = sent.flat_map(|v| v.split(';')).filter_map(|pair| pair.split_once(':'));
-                pairs.map(|(name, value)| (named(filter, name).unwrap_or_default(), value.to_owned())).collect()
+                (
+                    Vec::new(),
+                    pairs.map(|(name, value)| (named(filter, name).unwrap_or_default(), value.to_owned())).collect(),
+                )
             }
-            _ => {
-                let wanted: Vec<Typed<'q>> = sent.map(read).collect();
-                return (!wanted.is_empty()).then_some(Self {
-                    field: &filter.field,
-                    op: filter.op,
-                    wanted,
-                    texts: Vec::new(),
-                });
-            }
+            _ => (sent.map(read).collect(), Vec::new()),
         };
-        (!texts.is_empty()).then_some(Self { field: "", op: filter.op, wanted: Vec::new(), texts })
+        let sends = !wanted.is_empty() || !texts.is_empty();
+        sends.then_some(Self { field: &filter.field, op: filter.op, wanted, texts })
     }
 
     /// Whether one of the item's values at the field compares so with one of the values sent.
@@ -1338,11 +1288,6 @@ pub(crate) fn lookup<'v>(record: &'v Value, path: &str) -> Vec<&'v Value> {
         current = next;
     }
     current
-}
-
-/// A listed record, as the hooks show it.
-fn shown<'v>(item: &'v Value, hooks: Option<(&dyn Hooks, &Context<'_>)>) -> Cow<'v, Value> {
-    hooks.map_or(Cow::Borrowed(item), |(hooks, request)| hooks.show(request, item))
 }
 
 /// What a page of a list is, for the fields that describe it.

@@ -768,20 +768,14 @@ impl Shown<'_> {
 
 impl Serialize for Shown<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let each = match self.shape {
-            Shape::Items(each) => each,
-            _ => &Shape::Any,
-        };
+        let each = if let Shape::Items(each) = self.shape { each } else { &Shape::Any };
         if let Some(("", records)) = self.page {
             let shown = records.iter().map(|record| Shown { value: record, shape: each, page: None });
             return serializer.collect_seq(shown);
         }
         match self.value {
             Value::Object(map) => {
-                let fields = match self.shape {
-                    Shape::Object(fields) => Some(fields),
-                    _ => None,
-                };
+                let fields = if let Shape::Object(fields) = self.shape { Some(fields) } else { None };
                 serializer.collect_map(map.iter().filter_map(|(name, value)| {
                     let shape = fields.map_or(Some(&Shape::Any), |fields| fields.get(name))?;
                     Some((name, Shown { value, shape, page: self.page_under(name) }))
@@ -1367,11 +1361,11 @@ fn is_size(name: &str) -> bool {
 
 /// Page tokens: an offset, tagged so that a token only works with the
 /// store that issued it and the query it was issued for (paging aside).
-pub(crate) struct Tokens<'q> {
-    pub(crate) seed: u64,
-    pub(crate) query: &'q [(String, String)],
+struct Tokens<'q> {
+    seed: u64,
+    query: &'q [(String, String)],
     /// The page-size parameter, which may change from page to page.
-    pub(crate) size: Option<&'q str>,
+    size: Option<&'q str>,
 }
 
 impl Tokens<'_> {
@@ -1383,27 +1377,22 @@ impl Tokens<'_> {
         super::mix(self.seed ^ hash ^ offset.rotate_left(17))
     }
 
-    pub(crate) fn issue(&self, offset: usize, param: &str) -> String {
+    fn issue(&self, offset: usize, param: &str) -> String {
         let offset = offset as u64;
-        let mut bytes = self.tag(offset, param).to_be_bytes().to_vec();
-        bytes.extend_from_slice(&offset.to_be_bytes());
-        URL_SAFE_NO_PAD.encode(bytes)
+        URL_SAFE_NO_PAD.encode([self.tag(offset, param).to_be_bytes(), offset.to_be_bytes()].concat())
     }
 
     /// The offset `token` stands for, if this store issued it for this query.
-    pub(crate) fn offset(&self, token: &str, param: &str) -> Result<usize, Stored> {
-        let invalid = || {
+    fn offset(&self, token: &str, param: &str) -> Result<usize, Stored> {
+        let bytes = URL_SAFE_NO_PAD.decode(token).unwrap_or_default();
+        let offset = bytes.split_first_chunk().and_then(|(tag, offset)| {
+            let offset = u64::from_be_bytes(offset.try_into().ok()?);
+            (u64::from_be_bytes(*tag) == self.tag(offset, param)).then(|| usize::try_from(offset).ok())?
+        });
+        offset.ok_or_else(|| {
             let message = format!("invalid {param}: send the one the previous page gave, with the same query");
             Stored::Refused(StatusCode::BAD_REQUEST, message)
-        };
-        let bytes = URL_SAFE_NO_PAD.decode(token).map_err(|_| invalid())?;
-        let (tag, offset) = bytes.split_at_checked(8).filter(|(_, o)| o.len() == 8).ok_or_else(invalid)?;
-        let tag = u64::from_be_bytes(tag.try_into().map_err(|_| invalid())?);
-        let offset = u64::from_be_bytes(offset.try_into().map_err(|_| invalid())?);
-        if tag != self.tag(offset, param) {
-            return Err(invalid());
-        }
-        usize::try_from(offset).map_err(|_| invalid())
+        })
     }
 }
 

@@ -65,11 +65,9 @@ pub(crate) fn spec_response(validator: &SpecValidator, operation_id: &str) -> Op
     };
     let response = deref(root, response).unwrap_or(&Value::Null);
     let headers = required_headers(validator, response);
-    let content = response.get("content").and_then(Value::as_object).filter(|c| !c.is_empty());
-    let (Some(content), false) = (content, matches!(status, 204 | 205 | 304)) else {
-        return Some(SpecResponse { status, content_type: None, headers, body: Vec::new() });
-    };
-    let Some((media_type, media)) = content.iter().find(|(mt, _)| is_json(mt)).or_else(|| content.iter().next()) else {
+    let content = response.get("content").and_then(Value::as_object).filter(|_| !matches!(status, 204 | 205 | 304));
+    let media = content.and_then(|c| c.iter().find(|(mt, _)| is_json(mt)).or_else(|| c.iter().next()));
+    let Some((media_type, media)) = media else {
         return Some(SpecResponse { status, content_type: None, headers, body: Vec::new() });
     };
     let (content_type, body) = if is_json(media_type) {
@@ -227,10 +225,8 @@ impl Generator<'_> {
     /// A value for `schema`; `variant` tells apart items of one array.
     fn value(&mut self, schema: &Value, variant: usize, depth: usize) -> Value {
         self.nodes += 1;
-        let reference = schema.get("$ref").and_then(Value::as_str).map(str::to_owned);
-        if let Some(reference) = &reference {
-            self.refs.push(reference.clone());
-        }
+        let reference = schema.get("$ref").and_then(Value::as_str);
+        self.refs.extend(reference.map(str::to_owned));
         let mut flat = Map::new();
         self.flatten(schema, &mut flat, 0);
         let value = if depth >= MAX_DEPTH || self.nodes > MAX_NODES {

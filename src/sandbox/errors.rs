@@ -42,31 +42,28 @@ pub(crate) fn render(
     };
     let body = match schema {
         Some(schema) => fill(validator, schema, status, message),
-        None => json!({ "status": status.as_u16(), "message": message }),
+        None => plain(status, message),
     };
     (status, axum::Json(body)).into_response()
 }
 
-/// [`render`] for an emulator's own spec (built once per spec), for errors
-/// its handlers answer.
+/// An error body of no spec's shape.
+fn plain(status: StatusCode, message: &str) -> Value {
+    json!({ "status": status.as_u16(), "message": message })
+}
+
+/// [`render`] for an emulator's own spec (its validator built once), for
+/// errors its handlers answer.
 pub(crate) fn spec_error(spec_json: &'static str, status: StatusCode, message: &str) -> Response {
-    static VALIDATORS: OnceLock<Mutex<HashMap<usize, Arc<SpecValidator>>>> = OnceLock::new();
-    let key = spec_json.as_ptr() as usize;
-    let validators = VALIDATORS.get_or_init(Default::default);
-    let validator = validators.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
-    let validator = match validator {
-        Some(validator) => validator,
-        None => {
-            let spec = serde_json::from_str(spec_json).unwrap_or(Value::Null);
-            let Ok(validator) = SpecValidator::new(&spec) else {
-                return (status, axum::Json(json!({ "status": status.as_u16(), "message": message }))).into_response();
-            };
-            let validator = Arc::new(validator);
-            validators.lock().unwrap_or_else(PoisonError::into_inner).insert(key, validator.clone());
-            validator
-        }
-    };
-    render(&validator, None, status, message)
+    static VALIDATORS: OnceLock<Mutex<HashMap<usize, Option<Arc<SpecValidator>>>>> = OnceLock::new();
+    let build = || SpecValidator::new(&serde_json::from_str(spec_json).unwrap_or(Value::Null)).ok().map(Arc::new);
+    let mut validators = VALIDATORS.get_or_init(Default::default).lock().unwrap_or_else(PoisonError::into_inner);
+    let validator = validators.entry(spec_json.as_ptr() as usize).or_insert_with(build).clone();
+    drop(validators);
+    match validator {
+        Some(validator) => render(&validator, None, status, message),
+        None => (status, axum::Json(plain(status, message))).into_response(),
+    }
 }
 
 /// The JSON schema of a response (`None`: it has no JSON body).
@@ -128,28 +125,21 @@ fn fill(validator: &SpecValidator, schema: &Value, status: StatusCode, message: 
 }
 
 /// An error a handler of emulator `E` answers, in `E`'s spec's shape.
-#[cfg(any(feature = "luware", feature = "liveperson"))]
+// (Only the emulators with handlers of their own, Luware's and LivePerson's, answer one.)
+#[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(dead_code))]
 pub(crate) struct Failure<E> {
     status: StatusCode,
     message: String,
     api: std::marker::PhantomData<fn() -> E>,
 }
 
-#[cfg(any(feature = "luware", feature = "liveperson"))]
+#[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(dead_code))]
 impl<E> Failure<E> {
     pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         Self { status, message: message.into(), api: std::marker::PhantomData }
     }
 }
 
-#[cfg(any(feature = "luware", feature = "liveperson"))]
-impl<E> std::fmt::Debug for Failure<E> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Failure").field("status", &self.status).field("message", &self.message).finish()
-    }
-}
-
-#[cfg(any(feature = "luware", feature = "liveperson"))]
 impl<E: super::Emulator> IntoResponse for Failure<E> {
     fn into_response(self) -> Response {
         E::render_error(self.status, self.message)

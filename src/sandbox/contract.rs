@@ -15,13 +15,14 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
-use super::Refused;
 use super::fallback::spec_response;
 use super::store::{Hooks, Store, Stored};
 use super::validate::{RequestParts, SpecValidator, ValidatedRequest};
+use super::{HarnessConfig, Refused};
 
-/// Names the operation on answers built from the spec rather than emulated.
-pub(crate) const FALLBACK_HEADER: &str = "x-sandbox-fallback";
+/// The header on answers built from the spec rather than by an emulator; its
+/// value is the operation's `operationId`.
+pub const FALLBACK_HEADER: &str = "x-sandbox-fallback";
 /// Largest response body the conformance check reads.
 const MAX_CHECKED_RESPONSE: usize = 64 * 1024 * 1024;
 
@@ -52,18 +53,18 @@ impl std::fmt::Debug for Contract {
 }
 
 impl Contract {
-    /// A contract from a parsed spec; its store seeds `records` items per
-    /// collection (`None`: the spec's own answer's).
+    /// A contract from a parsed spec, checking responses and seeding its
+    /// store as `config` says.
     pub(crate) fn new(
         spec: &serde_json::Value,
         render_error: Option<ErrorRenderer>,
         authenticate: Authenticator,
-        check_responses: bool,
-        records: Option<u64>,
         hooks: Option<Arc<dyn Hooks>>,
+        config: &HarnessConfig,
     ) -> Result<Self, String> {
         let validator = Arc::new(SpecValidator::new(spec)?);
-        let store = Store::new(validator.clone(), records, hooks)?;
+        let store = Store::new(validator.clone(), config.records, hooks)?;
+        let check_responses = config.check_responses;
         Ok(Self { validator, store, render_error, authenticate, check_responses, violations: Mutex::new(Vec::new()) })
     }
 
@@ -160,20 +161,14 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
 /// operation asks for): the request is let in if every scheme of one of its
 /// alternatives accepts it, else refused with the first alternative's refusal.
 fn authenticate(contract: &Contract, parts: &Parts, headers: &[(String, String)]) -> Result<(), Refused> {
-    let mut refused = None;
-    for requirement in contract.validator.security(parts.method.as_str(), parts.uri.path()) {
-        let checked = requirement.iter().try_for_each(|scheme| {
+    let mut alternatives = contract.validator.security(parts.method.as_str(), parts.uri.path()).iter().map(|schemes| {
+        schemes.iter().try_for_each(|scheme| {
             let credential = scheme.credential(headers, parts.uri.query());
             (contract.authenticate)(scheme.name(), credential.as_deref(), parts)
-        });
-        match checked {
-            Ok(()) => return Ok(()),
-            Err(response) => {
-                refused.get_or_insert(response);
-            }
-        }
-    }
-    refused.map_or(Ok(()), Err)
+        })
+    });
+    let first = alternatives.next().unwrap_or(Ok(()));
+    first.or_else(|refused| alternatives.find(Result::is_ok).unwrap_or(Err(refused)))
 }
 
 /// Marks the answer of the router's fallback: no emulator route took the
@@ -228,7 +223,7 @@ fn documented_answer(contract: &Contract, operation_id: &str) -> Response {
     };
     tracing::debug!(operation_id, status = answer.status, "no emulator route; answering from the spec");
     let mut response = Response::new(Body::from(answer.body));
-    *response.status_mut() = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    *response.status_mut() = status_only(answer.status);
     let headers = response.headers_mut();
     for (name, value) in &answer.headers {
         if let (Ok(name), Ok(value)) = (header::HeaderName::try_from(name.as_str()), HeaderValue::try_from(value)) {

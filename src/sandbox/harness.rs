@@ -74,14 +74,7 @@ impl Harness {
     ) -> Result<Self, String> {
         Ok(Self {
             recorder: Recorder::new(config.request_log),
-            contract: Arc::new(Contract::new(
-                spec,
-                render_error,
-                authenticate,
-                config.check_responses,
-                config.records,
-                hooks,
-            )?),
+            contract: Arc::new(Contract::new(spec, render_error, authenticate, hooks, config)?),
             latency: config.latency,
             limits: config.connections,
         })

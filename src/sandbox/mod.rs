@@ -71,6 +71,7 @@ for_each_api_by_module!(sandbox, emulator_modules);
 
 use std::io;
 
+pub use contract::FALLBACK_HEADER;
 #[doc(hidden)]
 pub use fallback::request_body;
 pub use harness::HarnessConfig;
@@ -79,10 +80,6 @@ pub use server::{ConnectionLimits, Server};
 pub use store::Hooks;
 
 use harness::Harness;
-
-/// The header on answers built from the spec rather than by an emulator; its
-/// value is the operation's `operationId`.
-pub const FALLBACK_HEADER: &str = contract::FALLBACK_HEADER;
 
 /// A running emulator of one API: its HTTP server, the shared harness
 /// (request log, script, contract) and the API's own state. Each API adds its

@@ -8,10 +8,10 @@ use std::time::Duration;
 use axum::Router;
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 
+use super::ConnectionLimits;
 use super::contract::{Authenticator, Contract, ErrorRenderer, enforce};
 use super::recorder::{DEFAULT_LOG_CAPACITY, Recorder, record_and_script};
 use super::store::Hooks;
-use super::{ConnectionLimits, RecordedRequest, ScriptedResponse};
 
 /// Behaviour every emulator shares.
 #[derive(Debug, Clone)]
@@ -46,24 +46,13 @@ impl Default for HarnessConfig {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Harness {
-    recorder: Recorder,
+    pub(super) recorder: Recorder,
     contract: Arc<Contract>,
     latency: Duration,
     limits: ConnectionLimits,
 }
 
 impl Harness {
-    pub(crate) fn new(
-        spec_json: &str,
-        render_error: Option<ErrorRenderer>,
-        authenticate: Authenticator,
-        hooks: Option<Arc<dyn Hooks>>,
-        config: &HarnessConfig,
-    ) -> Result<Self, String> {
-        let spec: serde_json::Value = serde_json::from_str(spec_json).map_err(|e| e.to_string())?;
-        Self::from_spec(&spec, render_error, authenticate, hooks, config)
-    }
-
     /// A harness for a parsed spec (any spec, not only the one a client was generated from).
     pub(crate) fn from_spec(
         spec: &serde_json::Value,
@@ -99,18 +88,6 @@ impl Harness {
 
     pub(crate) fn limits(&self) -> ConnectionLimits {
         self.limits
-    }
-
-    pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
-        self.recorder.requests()
-    }
-
-    pub(crate) fn clear_requests(&self) {
-        self.recorder.clear()
-    }
-
-    pub(crate) fn script(&self, response: ScriptedResponse) {
-        self.recorder.script(response)
     }
 
     pub(crate) fn read_records<T>(&self, path: &str, read: impl FnOnce(&[serde_json::Value]) -> T) -> T {

@@ -70,6 +70,10 @@ macro_rules! emulator_modules {
 for_each_api_by_module!(sandbox, emulator_modules);
 
 use std::io;
+use std::sync::Arc;
+
+use axum::http::StatusCode;
+use axum::response::Response;
 
 pub use contract::FALLBACK_HEADER;
 #[doc(hidden)]
@@ -88,7 +92,7 @@ use harness::Harness;
 pub struct Sandbox<A> {
     server: Server,
     harness: Harness,
-    api: std::sync::Arc<A>,
+    api: Arc<A>,
 }
 
 impl<A> Sandbox<A> {
@@ -99,17 +103,17 @@ impl<A> Sandbox<A> {
 
     /// Every request received so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.harness.requests()
+        self.harness.recorder.requests()
     }
 
     /// Forgets the recorded requests.
     pub fn clear_requests(&self) {
-        self.harness.clear_requests()
+        self.harness.recorder.clear()
     }
 
     /// Answers the next matching requests with a canned response.
     pub fn script(&self, response: ScriptedResponse) {
-        self.harness.script(response)
+        self.harness.recorder.script(response)
     }
 
     /// The records of the generic store's collection at `path` (a
@@ -137,12 +141,7 @@ impl<A> Sandbox<A> {
     }
 
     /// Serves `routes` (with state applied) wrapped in the harness.
-    pub(crate) async fn serve(
-        api: std::sync::Arc<A>,
-        routes: axum::Router,
-        harness: Harness,
-        port: u16,
-    ) -> io::Result<Self> {
+    pub(crate) async fn serve(api: Arc<A>, routes: axum::Router, harness: Harness, port: u16) -> io::Result<Self> {
         let server = Server::start(harness.wrap(routes), port, harness.limits()).await?;
         Ok(Self { server, harness, api })
     }
@@ -161,21 +160,18 @@ pub trait Emulator: Sized + Send + Sync + 'static {
     fn harness(config: &Self::Config) -> &HarnessConfig;
     /// What the emulator adds to the generic store, which answers the
     /// operations it does not route.
-    fn hooks(_state: &std::sync::Arc<Self>) -> Option<std::sync::Arc<dyn Hooks>> {
+    fn hooks(_state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
         None
     }
     /// The emulated operations; the spec answers the others.
-    fn routes(state: std::sync::Arc<Self>) -> axum::Router;
+    fn routes(state: Arc<Self>) -> axum::Router;
     /// Middleware around the emulated operations (none by default).
-    fn layer(
-        _state: &std::sync::Arc<Self>,
-        routes: axum::Router<std::sync::Arc<Self>>,
-    ) -> axum::Router<std::sync::Arc<Self>> {
+    fn layer(_state: &Arc<Self>, routes: axum::Router<Arc<Self>>) -> axum::Router<Arc<Self>> {
         routes
     }
     /// An error answer in the API's shape: by default the spec's error
     /// schema, filled in (see `errors`).
-    fn render_error(status: axum::http::StatusCode, message: String) -> axum::response::Response {
+    fn render_error(status: StatusCode, message: String) -> Response {
         errors::spec_error(Self::SPEC_JSON, status, &message)
     }
     /// The credential a client of the emulator presents for the spec's
@@ -199,19 +195,15 @@ pub trait Emulator: Sized + Send + Sync + 'static {
         _request: &axum::http::request::Parts,
     ) -> Result<(), Refused> {
         if Self::SCHEMES.is_empty() {
-            return match (self.credential(scheme), credential) {
-                (Some(accepted), Some(given)) if given != accepted.expose() => {
-                    let message = format!("invalid credentials ({scheme})");
-                    Err(Self::render_error(axum::http::StatusCode::UNAUTHORIZED, message).into())
-                }
-                _ => present(scheme, credential, Self::render_error),
-            };
+            let accepts = |given: &str| self.credential(scheme).is_none_or(|accepted| given == accepted.expose());
+            return accepted(scheme, credential, accepts)
+                .map_err(|message| Self::render_error(StatusCode::UNAUTHORIZED, message).into());
         }
         match Self::SCHEMES.iter().find(|(name, _)| *name == scheme) {
             Some((_, check)) => check(self, credential),
             None => {
                 let message = format!("unknown security scheme {scheme}");
-                Err(Self::render_error(axum::http::StatusCode::UNAUTHORIZED, message).into())
+                Err(Self::render_error(StatusCode::UNAUTHORIZED, message).into())
             }
         }
     }
@@ -230,14 +222,14 @@ impl<E: Emulator> Sandbox<E> {
     /// Starts the emulator on loopback (`port` 0 picks a free one).
     pub async fn start(seed: u64, port: u16, config: E::Config) -> io::Result<Self> {
         let harness_config = E::harness(&config).clone();
-        let state = std::sync::Arc::new(E::new(seed, config));
+        let state = Arc::new(E::new(seed, config));
         let emulator = state.clone();
-        let authenticate = std::sync::Arc::new(move |scheme: &str, credential: Option<&str>, request: &_| {
+        let authenticate = Arc::new(move |scheme: &str, credential: Option<&str>, request: &_| {
             emulator.authenticate(scheme, credential, request)
         });
-        let harness =
-            Harness::new(E::SPEC_JSON, Some(E::render_error), authenticate, E::hooks(&state), &harness_config)
-                .map_err(io::Error::other)?;
+        let spec = serde_json::from_str(E::SPEC_JSON).map_err(io::Error::other)?;
+        let harness = Harness::from_spec(&spec, Some(E::render_error), authenticate, E::hooks(&state), &harness_config)
+            .map_err(io::Error::other)?;
         Self::serve(state.clone(), E::routes(state), harness, port).await
     }
 }
@@ -285,7 +277,7 @@ impl<S: Clone + Send + Sync + 'static> Operations<S> {
 /// The answer to a request whose credentials were refused: any response
 /// (an emulator's error type converts with `?` or `.into()`).
 #[derive(Debug)]
-pub struct Refused(Box<axum::response::Response>);
+pub struct Refused(Box<Response>);
 
 impl<T: axum::response::IntoResponse> From<T> for Refused {
     fn from(answer: T) -> Self {
@@ -294,22 +286,18 @@ impl<T: axum::response::IntoResponse> From<T> for Refused {
 }
 
 impl Refused {
-    pub(crate) fn response(self) -> axum::response::Response {
+    pub(crate) fn response(self) -> Response {
         *self.0
     }
 }
 
-/// A 401 unless a credential is presented for `scheme`.
-fn present(
-    scheme: &str,
-    credential: Option<&str>,
-    render_error: fn(axum::http::StatusCode, String) -> axum::response::Response,
-) -> Result<(), Refused> {
+/// Whether the credential presented for `scheme` (`None`: none) is one
+/// `accepts` takes; `Err` says why not, for a 401.
+fn accepted(scheme: &str, credential: Option<&str>, accepts: impl FnOnce(&str) -> bool) -> Result<(), String> {
     match credential {
-        Some(_) => Ok(()),
-        None => {
-            Err(render_error(axum::http::StatusCode::UNAUTHORIZED, format!("missing credentials ({scheme})")).into())
-        }
+        Some(given) if accepts(given) => Ok(()),
+        Some(_) => Err(format!("invalid credentials ({scheme})")),
+        None => Err(format!("missing credentials ({scheme})")),
     }
 }
 
@@ -345,22 +333,16 @@ impl Sandbox<SpecOnly> {
     /// the port cannot be bound.
     pub async fn from_spec(spec: &serde_json::Value, port: u16, config: &HarnessConfig) -> io::Result<Self> {
         let validator = validate::SpecValidator::new(spec).map_err(io::Error::other)?;
-        let sandbox_credential = std::sync::Arc::new(move |scheme: &str, credential: Option<&str>, _: &_| {
+        let sandbox_credential = Arc::new(move |scheme: &str, credential: Option<&str>, _: &_| {
             // A basic credential arrives as base64 of `user:password`.
             let basic = |given: &str| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, given).ok();
-            let message = match credential {
-                Some(given)
-                    if given == SPEC_CREDENTIAL || basic(given).as_deref() == Some(SPEC_CREDENTIAL.as_bytes()) =>
-                {
-                    return Ok(());
-                }
-                Some(_) => format!("invalid credentials ({scheme})"),
-                None => format!("missing credentials ({scheme})"),
-            };
-            Err(errors::render(&validator, None, axum::http::StatusCode::UNAUTHORIZED, &message).into())
+            let accepts =
+                |given: &str| given == SPEC_CREDENTIAL || basic(given).as_deref() == Some(SPEC_CREDENTIAL.as_bytes());
+            accepted(scheme, credential, accepts)
+                .map_err(|message| errors::render(&validator, None, StatusCode::UNAUTHORIZED, &message).into())
         });
         let harness = Harness::from_spec(spec, None, sandbox_credential, None, config).map_err(io::Error::other)?;
-        Self::serve(std::sync::Arc::new(SpecOnly), contract::with_fallback(axum::Router::new()), harness, port).await
+        Self::serve(Arc::new(SpecOnly), contract::with_fallback(axum::Router::new()), harness, port).await
     }
 }
 
@@ -373,7 +355,6 @@ pub(crate) fn mix(mut x: u64) -> u64 {
 }
 
 /// A request's query, decoded into pairs in order.
-#[cfg(any(feature = "luware", feature = "salesloft"))]
 pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
     serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default()
 }
@@ -383,15 +364,11 @@ pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
 /// a page of records costs the server more than writing it (issue 12's
 /// profile: a fifth of its CPU).
 #[cfg(feature = "luware")]
-pub(crate) fn sized_json<T: serde::Serialize>(
-    status: axum::http::StatusCode,
-    value: &T,
-    capacity: usize,
-) -> axum::response::Response {
+pub(crate) fn sized_json<T: serde::Serialize>(status: StatusCode, value: &T, capacity: usize) -> Response {
     use axum::response::IntoResponse;
     let mut body = Vec::with_capacity(capacity);
     match serde_json::to_writer(&mut body, value) {
         Ok(()) => (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response(),
-        Err(e) => (axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
 }

@@ -75,18 +75,12 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    /// The bound address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
     /// Stops accepting connections and waits for open ones to finish (each
     /// within its deadline).
     pub async fn shutdown(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(task) = self.task.take() {
+        let task = self.task.take();
+        drop(self); // Stops it.
+        if let Some(task) = task {
             let _ = task.await;
         }
     }
@@ -115,7 +109,8 @@ async fn serve(listener: TcpListener, router: axum::Router, limits: ConnectionLi
         let Some((stream, slot)) = accepted else { continue };
         let clock = Clock::new();
         let io = TokioIo::new(Watched { io: stream, clock: clock.clone() });
-        let connection = graceful.watch(http.serve_connection(io, Exchange::new(router.clone(), clock.clone())));
+        let exchange = Exchange { router: TowerToHyperService::new(router.clone()), clock: clock.clone() };
+        let connection = graceful.watch(http.serve_connection(io, exchange));
         tokio::spawn(async move {
             tokio::select! {
                 // An error here is the client's (gone, or not speaking HTTP): nothing to do.
@@ -188,8 +183,12 @@ impl Clock {
         });
     }
 
-    fn wrote(&self) {
-        self.update(|a, now| a.last = now);
+    /// Passes on a write's `poll`, noting when it moved bytes.
+    fn wrote(&self, poll: Poll<io::Result<usize>>) -> Poll<io::Result<usize>> {
+        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
+            self.update(|a, now| a.last = now);
+        }
+        poll
     }
 
     fn set(&self, phase: Phase) {
@@ -245,10 +244,7 @@ impl AsyncRead for Watched {
 impl AsyncWrite for Watched {
     fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let poll = Pin::new(&mut self.io).poll_write(cx, buf);
-        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
-            self.clock.wrote();
-        }
-        poll
+        self.clock.wrote(poll)
     }
 
     fn poll_write_vectored(
@@ -257,10 +253,7 @@ impl AsyncWrite for Watched {
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let poll = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
-        if matches!(poll, Poll::Ready(Ok(n)) if n > 0) {
-            self.clock.wrote();
-        }
-        poll
+        self.clock.wrote(poll)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -282,12 +275,6 @@ impl AsyncWrite for Watched {
 struct Exchange {
     router: TowerToHyperService<axum::Router>,
     clock: Clock,
-}
-
-impl Exchange {
-    fn new(router: axum::Router, clock: Clock) -> Self {
-        Self { router: TowerToHyperService::new(router), clock }
-    }
 }
 
 impl hyper::service::Service<hyper::Request<Incoming>> for Exchange {

@@ -46,7 +46,7 @@ impl RecordedRequest {
 
     /// The decoded query pairs, in order.
     pub fn query_pairs(&self) -> Vec<(String, String)> {
-        serde_urlencoded::from_str(self.query.as_deref().unwrap_or("")).unwrap_or_default()
+        super::query_pairs(self.query.as_deref())
     }
 
     /// The first value of a query parameter, decoded.

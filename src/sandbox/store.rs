@@ -232,13 +232,7 @@ pub(crate) struct Store {
     collections: Mutex<HashMap<String, Collection>>,
 }
 
-impl std::fmt::Debug for Store {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("records", &self.records).finish_non_exhaustive()
-    }
-}
-
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Collection {
     items: Vec<Value>,
     /// Ids deleted: they stay gone rather than being made up again.
@@ -275,7 +269,7 @@ pub(crate) enum Stored {
 
 /// What an operation does to its collection.
 enum Role {
-    List(String),
+    List,
     Create,
     Item,
 }
@@ -335,7 +329,7 @@ impl Store {
         if let Some((scheme, source)) = tokens.into_iter().find(|(_, source)| source.operation == op.id) {
             return Some(self.token(op, scheme, source, body, &sent));
         }
-        if let Some(paging) = op.paging.as_ref().filter(|p| p.in_body) {
+        if op.paging.as_ref().is_some_and(|p| p.in_body) {
             // Paged as a list, its query the body's fields.
             let query = body_pairs(&sent);
             let context = Context { query: &query, ..base };
@@ -357,13 +351,7 @@ impl Store {
             let size = fields.into_iter().flatten().map(|(name, _)| name.as_str()).find(|name| is_size(name));
             let tokens = Tokens { seed: self.seed ^ fnv(path.bytes()), query: &query, size };
             let every: Vec<usize> = (0..found.len()).collect();
-            let (answer, page) =
-                match self.list(op, &paging.items, envelope, (&found, &every), (&NoHooks, &context), &tokens) {
-                    Ok(listing) => listing?,
-                    Err(refused) => return Some(refused),
-                };
-            let body = written(&answer, self.shape(op), Some((&paging.items, &page)));
-            return self.answered(op, status, body, emulated);
+            return self.list(op, (status, envelope), (&found, &every), (&NoHooks, &context), &tokens, emulated);
         }
         let role = self.role(op)?;
         let (status, envelope) = self.documented(op)?;
@@ -378,13 +366,11 @@ impl Store {
         let parent = match template.rsplit_once('/').and_then(|(item, _)| Some((item, item.rsplit_once('/')?.0))) {
             Some((item, parent)) if item.ends_with('}') && self.is_collection(parent) => {
                 let (parent_key, parent_id) = key.rsplit_once('/')?.0.rsplit_once('/')?;
+                let documents_404 = op.responses.iter().any(|r| r.status == "404");
+                let status = if documents_404 { StatusCode::NOT_FOUND } else { StatusCode::BAD_REQUEST };
                 match self.find(&mut collections, parent, parent_key, &percent_decode(parent_id)) {
                     Ok(record) => Some(record),
-                    Err(message) => {
-                        let documents_404 = op.responses.iter().any(|r| r.status == "404");
-                        let status = if documents_404 { StatusCode::NOT_FOUND } else { StatusCode::BAD_REQUEST };
-                        return Some(Stored::Refused(status, message));
-                    }
+                    Err(message) => return refused((status, message)),
                 }
             }
             _ => None,
@@ -400,20 +386,14 @@ impl Store {
         let shape = self.shape(op);
         let answered = |body| self.answered(op, status, body, emulated);
         let answer = match role {
-            Role::List(pointer) => {
+            Role::List => {
                 if let Some(message) = undeclared(op, &query) {
                     return refused((StatusCode::BAD_REQUEST, message));
                 }
                 let tokens = Tokens { seed: self.seed ^ fnv(key.bytes()), query: &query, size: size_param(op) };
                 let (items, listed) = (&collection.items, &mut collection.listed);
                 let selected = selection(op, &tokens, (items, listed), (hooks, &context));
-                let listing = self.list(op, &pointer, envelope, (items, selected), (hooks, &context), &tokens);
-                let (answer, page) = match listing {
-                    Ok(listing) => listing?,
-                    Err(refused) => return Some(refused),
-                };
-                // The page's records are written as they are stored, not copied into the answer.
-                return answered(written(&answer, shape, Some((&pointer, &page))));
+                return self.list(op, (status, envelope), (items, selected), (hooks, &context), &tokens, emulated);
             }
             Role::Create => {
                 let mut item = self.made(template, &mut collection.made, false)?;
@@ -598,7 +578,7 @@ impl Store {
     fn role(&self, op: &Operation) -> Option<Role> {
         let item = || item_of(&op.path).filter(|(parent, _)| self.is_collection(parent)).map(|_| Role::Item);
         match op.method.as_str() {
-            "get" => self.listed(op).map(Role::List).or_else(item),
+            "get" => self.listed(op).map(|_| Role::List).or_else(item),
             "post" if self.has_items(&op.path) => Some(Role::Create),
             "put" | "patch" | "delete" => item(),
             _ => None,
@@ -989,32 +969,31 @@ fn put(answer: &mut Value, pointer: &str, value: Value) {
     }
 }
 
-/// A list's answer, an empty array where its items go, and its page's records.
-type Listing<'i> = (Value, Vec<Cow<'i, Value>>);
-
 impl Store {
-    /// One page of the `items` at `selected` (positions, in the list's
-    /// order), each as `show` shows it, and the envelope, with the fields
-    /// that describe the page filled in (see the module), an empty array
-    /// where the page goes (at `pointer`), and what the hooks' `listed`
-    /// makes of it. A next or previous page there is none of is `null`
-    /// where the answer may say so, else left out.
-    fn list<'i>(
+    /// The answer to a list: one page of the `items` at `selected`
+    /// (positions, in the list's order), each as `show` shows it, in the
+    /// documented answer (`status`, `envelope`) with the fields that
+    /// describe the page filled in (see the module) and what the hooks'
+    /// `listed` makes of it. A next or previous page there is none of is
+    /// `null` where the answer may say so, else left out.
+    fn list(
         &self,
         op: &Operation,
-        pointer: &str,
-        mut envelope: Value,
-        (items, selected): (&'i [Value], &[usize]),
+        (status, mut envelope): (u16, Value),
+        (items, selected): (&[Value], &[usize]),
         (show, context): (&dyn Hooks, &Context<'_>),
         tokens: &Tokens<'_>,
-    ) -> Result<Option<Listing<'i>>, Stored> {
+        emulated: bool,
+    ) -> Option<Stored> {
+        let pointer = op.paging.as_ref().map(|p| p.items.clone()).or_else(|| self.listed(op))?;
         let query = tokens.query;
         let nullable = |at: &str| self.nullable(op, at);
         let size_param = op.parameters.iter().find(|p| Some(p.name.as_str()) == tokens.size);
-        let listing = |mut envelope: Value, at: &[usize]| -> Result<Option<Listing<'i>>, Stored> {
-            let page = at.iter().filter_map(|at| items.get(*at)).map(|item| show.show(context, item)).collect();
+        let answer = |mut envelope: Value, at: &[usize]| {
+            let page: Vec<_> = at.iter().filter_map(|at| items.get(*at)).map(|item| show.show(context, item)).collect();
             self.hooks.listed(context, &mut envelope);
-            Ok(Some((envelope, page)))
+            // The page's records are written as they are stored, not copied into the answer.
+            self.answered(op, status, written(&envelope, self.shape(op), Some((&pointer, &page))), emulated)
         };
         let size = param(query, &[tokens.size.unwrap_or_default()])
             .and_then(|v| v.parse::<f64>().ok())
@@ -1028,11 +1007,10 @@ impl Store {
         let total = selected.len();
         let items_parent = pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
         let Some(paging) = op.paging.as_ref() else {
-            let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
-            *slot = Value::Array(Vec::new());
+            *envelope.pointer_mut(&pointer)? = Value::Array(Vec::new());
             let page = Page { total, size: None, previous: None, number: None };
             describe(&mut envelope, &[items_parent], &page, &nullable);
-            return listing(envelope, selected);
+            return answer(envelope, selected);
         };
         // Page numbers where the parameter is a number, else the offset as an
         // opaque token (which wins over a page number the operation also takes).
@@ -1048,13 +1026,13 @@ impl Store {
         let token = param(query, &[paging.param.as_str()]).filter(|v| !v.is_empty() && !numbered);
         let number =
             page_param.and_then(|p| param(query, &[p])).and_then(|p| p.parse::<f64>().ok()).filter(|p| *p >= 1.0);
-        let start = match token {
-            Some(token) => tokens.offset(token, &paging.param)?,
+        let start = match token.map(|token| tokens.offset(token, &paging.param)) {
+            Some(Ok(start)) => start,
+            Some(Err(refused)) => return Some(refused),
             None => number.map_or(0, |p| (p as usize - 1).saturating_mul(size)),
         };
         let end = start.saturating_add(size).min(total);
-        let Some(slot) = envelope.pointer_mut(pointer) else { return Ok(None) };
-        *slot = Value::Array(Vec::new());
+        *envelope.pointer_mut(&pointer)? = Value::Array(Vec::new());
         let page = selected.get(start.min(end)..end).unwrap_or_default();
         // Beside the items, and beside the next page's number or token.
         let next_parent = paging.next.rsplit_once('/').map_or("", |(parent, _)| parent);
@@ -1076,20 +1054,20 @@ impl Store {
             if let Some(last) = &says.last {
                 put(&mut envelope, last, Value::from(total.div_ceil(size)));
             }
-            return listing(envelope, page);
+            return answer(envelope, page);
         }
         let next = (end < total).then(|| match numbered {
             true => Value::from(start / size + 2),
             false => Value::from(tokens.issue(end, &paging.param)),
         });
         if envelope.pointer(next_parent).is_none_or(|parent| !parent.is_object()) {
-            return Ok(None);
+            return None;
         }
         match next {
             Some(next) => put(&mut envelope, &paging.next, next),
             None => none(&mut envelope, &paging.next, &nullable),
         }
-        listing(envelope, page)
+        answer(envelope, page)
     }
 }
 

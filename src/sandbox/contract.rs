@@ -13,7 +13,6 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::Value;
 
 use super::fallback::spec_response;
 use super::store::{Hooks, Store, Stored};
@@ -38,12 +37,13 @@ pub(crate) type Authenticator = Arc<dyn Fn(&str, Option<&str>, &Parts) -> Result
 pub(crate) struct Contract {
     validator: Arc<SpecValidator>,
     /// The state of the operations no emulator route takes.
-    store: Store,
+    pub(super) store: Store,
     /// The emulator's own error shape; `None`: the spec's (see [`super::errors`]).
     render_error: Option<ErrorRenderer>,
     authenticate: Authenticator,
     check_responses: bool,
-    violations: Mutex<Vec<String>>,
+    /// Responses the emulator sent that the spec does not allow.
+    pub(super) violations: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for Contract {
@@ -75,17 +75,6 @@ impl Contract {
             None => super::errors::render(&self.validator, operation_id, status, &message),
         }
     }
-
-    /// What `read` makes of the records of the store's collection at
-    /// `path` (opened first).
-    pub(crate) fn read_records<T>(&self, path: &str, read: impl FnOnce(&[Value]) -> T) -> T {
-        self.store.read(path, read)
-    }
-
-    /// Responses the emulator sent that the spec does not allow.
-    pub(crate) fn violations(&self) -> Vec<String> {
-        self.violations.lock().map(|v| v.clone()).unwrap_or_default()
-    }
 }
 
 /// Middleware: check the credentials, validate the request (answering 400,
@@ -101,15 +90,14 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
     // First, so that a caller without credentials learns nothing of the
     // spec (nor gets to send a body).
     if let Err(refused) = authenticate(&contract, &parts, &headers) {
-        return refused.response();
+        return *refused.0;
     }
     let Ok(body) = axum::body::to_bytes(body, usize::MAX).await else {
         return contract.fail(None, StatusCode::BAD_REQUEST, "request body could not be read".into());
     };
-    let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
     let checked = contract.validator.validate_request(&RequestParts {
-        method: &method,
+        method: parts.method.as_str(),
         path: &path,
         query: parts.uri.query(),
         headers: &headers,
@@ -244,11 +232,8 @@ async fn check_response(contract: &Contract, operation_id: &str, response: Respo
     }
     let (parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_CHECKED_RESPONSE).await else {
-        return contract.fail(
-            Some(operation_id),
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "response body could not be read".into(),
-        );
+        let message = "response body could not be read".into();
+        return contract.fail(Some(operation_id), StatusCode::INTERNAL_SERVER_ERROR, message);
     };
     match contract.validator.validate_response(operation_id, parts.status.as_u16(), content_type.as_deref(), &bytes) {
         Ok(()) => Response::from_parts(parts, Body::from(bytes)),

@@ -90,11 +90,14 @@ impl Harness {
         self.limits
     }
 
+    /// What `read` makes of the records of the store's collection at
+    /// `path` (opened first).
     pub(crate) fn read_records<T>(&self, path: &str, read: impl FnOnce(&[serde_json::Value]) -> T) -> T {
-        self.contract.read_records(path, read)
+        self.contract.store.read(path, read)
     }
 
+    /// Responses the emulator sent that the spec does not allow.
     pub(crate) fn violations(&self) -> Vec<String> {
-        self.contract.violations()
+        self.contract.violations.lock().map(|v| v.clone()).unwrap_or_default()
     }
 }

@@ -277,17 +277,11 @@ impl<S: Clone + Send + Sync + 'static> Operations<S> {
 /// The answer to a request whose credentials were refused: any response
 /// (an emulator's error type converts with `?` or `.into()`).
 #[derive(Debug)]
-pub struct Refused(Box<Response>);
+pub struct Refused(pub(crate) Box<Response>);
 
 impl<T: axum::response::IntoResponse> From<T> for Refused {
     fn from(answer: T) -> Self {
         Self(Box::new(answer.into_response()))
-    }
-}
-
-impl Refused {
-    pub(crate) fn response(self) -> Response {
-        *self.0
     }
 }
 

@@ -185,7 +185,7 @@ impl Hooks for NoHooks {}
 /// The store's collections, as a hook that answers an operation has them.
 pub struct Records<'s> {
     store: &'s Store,
-    collections: &'s mut HashMap<String, Collection>,
+    collections: &'s mut Collections,
 }
 
 impl Records<'_> {
@@ -229,8 +229,11 @@ pub(crate) struct Store {
     hooks: Arc<dyn Hooks>,
     /// Binds page tokens to this store.
     seed: u64,
-    collections: Mutex<HashMap<String, Collection>>,
+    collections: Mutex<Collections>,
 }
+
+/// The collections, by their request paths.
+type Collections = HashMap<String, Collection>;
 
 #[derive(Default)]
 struct Collection {
@@ -457,12 +460,7 @@ impl Store {
     }
 
     /// The collection at `path` (of spec path `template`), seeded when first used.
-    fn open_in<'c>(
-        &self,
-        collections: &'c mut HashMap<String, Collection>,
-        template: &str,
-        path: &str,
-    ) -> &'c mut Collection {
+    fn open_in<'c>(&self, collections: &'c mut Collections, template: &str, path: &str) -> &'c mut Collection {
         collections.entry(path.to_owned()).or_insert_with(|| self.seed(template, path))
     }
 
@@ -484,13 +482,7 @@ impl Store {
     }
 
     /// Record `id` of the collection at `path` (of spec path `template`).
-    fn find(
-        &self,
-        collections: &mut HashMap<String, Collection>,
-        template: &str,
-        path: &str,
-        id: &str,
-    ) -> Result<Value, String> {
+    fn find(&self, collections: &mut Collections, template: &str, path: &str, id: &str) -> Result<Value, String> {
         let field = self.id_field(template).ok_or_else(|| format!("no {} {id}", noun(template)))?;
         let collection = self.open_in(collections, template, path);
         let at = self.locate(template, collection, &field, id)?;
@@ -658,24 +650,15 @@ impl Store {
         }
         let mut collection = Collection { invents: true, ..Collection::default() };
         let list = self.spec.operations.iter().find(|o| o.path == template && self.listed(o).is_some());
-        match (self.records, list) {
-            (Some(records), _) => {
-                for _ in 0..records.min(MAX_SEEDED) {
-                    if let Some(item) = self.made(template, &mut collection.made, true) {
-                        collection.items.push(item);
-                    }
-                }
-            }
-            (None, Some(op)) => {
-                let pointer = self.listed(op).unwrap_or_default();
-                if let Some((_, answer)) = self.documented(op)
-                    && let Some(Value::Array(items)) = answer.pointer(&pointer)
-                {
-                    collection.made = items.len();
-                    collection.items.clone_from(items);
-                }
-            }
-            (None, None) => {}
+        if let Some(records) = self.records {
+            let made = (0..records.min(MAX_SEEDED)).filter_map(|_| self.made(template, &mut collection.made, true));
+            collection.items = made.collect();
+        } else if let Some(op) = list
+            && let Some((_, answer)) = self.documented(op)
+            && let Some(Value::Array(items)) = answer.pointer(&self.listed(op).unwrap_or_default())
+        {
+            collection.made = items.len();
+            collection.items.clone_from(items);
         }
         collection
     }

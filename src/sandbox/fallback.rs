@@ -148,7 +148,6 @@ pub(crate) fn generate_nth(validator: &SpecValidator, schema: &Value, n: usize, 
     for attempt in 0..MAX_ATTEMPTS {
         let mut generator = Generator {
             validator,
-            root: validator.spec(),
             optional: attempt.is_multiple_of(2) == every,
             branch: attempt / 2,
             nodes: 0,
@@ -208,7 +207,6 @@ fn required_headers(validator: &SpecValidator, response: &Value) -> Vec<(String,
 /// One walk over a schema, making a value.
 struct Generator<'s> {
     validator: &'s SpecValidator,
-    root: &'s Value,
     /// Include optional properties (else only required ones).
     optional: bool,
     /// Which `oneOf`/`anyOf` alternative to take (modulo their number).
@@ -275,7 +273,7 @@ impl Generator<'_> {
         if depth > MAX_MERGE_DEPTH || self.nodes > MAX_NODES {
             return;
         }
-        let schema = match deref(self.root, schema) {
+        let schema = match deref(self.validator.spec(), schema) {
             Ok(Value::Object(schema)) => schema,
             Ok(Value::Bool(false)) => {
                 into.entry("x-unsatisfiable").or_insert(Value::Bool(true));
@@ -340,7 +338,7 @@ impl Generator<'_> {
                 || (self.optional
                     && depth < OPTIONAL_DEPTH
                     && !self.is_cyclic(property)
-                    && !flag(self.root, property, "writeOnly"));
+                    && !flag(self.validator.spec(), property, "writeOnly"));
             if wanted {
                 object.insert(name.clone(), self.value(property, variant, depth + 1));
             }

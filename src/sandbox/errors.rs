@@ -34,22 +34,19 @@ pub(crate) fn render(
         [code.as_str(), range.as_str(), "default"].into_iter().find_map(|key| responses.get(key))
     });
     let schema = match documented.and_then(|r| deref(root, r).ok()) {
-        Some(response) => match json_schema(response) {
-            Some(schema) => Some(schema),
-            None => return status.into_response(),
-        },
-        None => most_used(root),
+        // A status documented without a JSON body gets none.
+        Some(response) => json_schema(response).ok_or_else(|| status.into_response()),
+        None => most_used(root).ok_or_else(|| plain(status, message)),
     };
-    let body = match schema {
-        Some(schema) => fill(validator, schema, status, message),
-        None => plain(status, message),
-    };
-    (status, axum::Json(body)).into_response()
+    match schema {
+        Ok(schema) => (status, axum::Json(fill(validator, schema, status, message))).into_response(),
+        Err(answer) => answer,
+    }
 }
 
-/// An error body of no spec's shape.
-fn plain(status: StatusCode, message: &str) -> Value {
-    json!({ "status": status.as_u16(), "message": message })
+/// An error answer of no spec's shape.
+fn plain(status: StatusCode, message: &str) -> Response {
+    (status, axum::Json(json!({ "status": status.as_u16(), "message": message }))).into_response()
 }
 
 /// [`render`] for an emulator's own spec (its validator built once), for
@@ -60,10 +57,7 @@ pub(crate) fn spec_error(spec_json: &'static str, status: StatusCode, message: &
     let mut validators = VALIDATORS.get_or_init(Default::default).lock().unwrap_or_else(PoisonError::into_inner);
     let validator = validators.entry(spec_json.as_ptr() as usize).or_insert_with(build).clone();
     drop(validators);
-    match validator {
-        Some(validator) => render(&validator, None, status, message),
-        None => (status, axum::Json(plain(status, message))).into_response(),
-    }
+    validator.map_or_else(|| plain(status, message), |validator| render(&validator, None, status, message))
 }
 
 /// The JSON schema of a response (`None`: it has no JSON body).
@@ -77,21 +71,16 @@ fn most_used(root: &Value) -> Option<&Value> {
     let mut counts: Vec<(&Value, usize)> = Vec::new();
     let operations =
         root.get("paths")?.as_object()?.values().filter_map(Value::as_object).flat_map(|item| item.values());
-    for responses in operations.filter_map(|op| op.get("responses")?.as_object()) {
-        for (code, response) in responses {
-            if code.starts_with('2') || code.starts_with('3') {
-                continue;
-            }
-            let Some(schema) = deref(root, response).ok().and_then(json_schema) else { continue };
-            match counts.iter_mut().find(|(s, _)| *s == schema) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((schema, 1)),
-            }
+    let responses = operations.filter_map(|op| op.get("responses")?.as_object()).flatten();
+    let errors = responses.filter(|(code, _)| !code.starts_with(['2', '3']));
+    for schema in errors.filter_map(|(_, response)| deref(root, response).ok().and_then(json_schema)) {
+        match counts.iter_mut().find(|(s, _)| *s == schema) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((schema, 1)),
         }
     }
-    // The first of the most used, in spec order.
-    let most = counts.iter().map(|(_, n)| *n).max()?;
-    counts.into_iter().find(|(_, n)| *n == most).map(|(s, _)| s)
+    // The first of the most used, in spec order (of equals, `max_by_key` takes the last).
+    counts.into_iter().rev().max_by_key(|(_, n)| *n).map(|(s, _)| s)
 }
 
 /// A body of `schema` saying `status` and `message`.

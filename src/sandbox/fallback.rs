@@ -416,27 +416,19 @@ fn count(flat: &Map<String, Value>, key: &str) -> Option<u64> {
 /// The schema's type, stated (also the first non-null of a type list) or
 /// implied by its keywords.
 fn type_of(flat: &Map<String, Value>) -> Option<&str> {
-    match flat.get("type") {
-        Some(Value::String(ty)) => return Some(ty),
-        Some(Value::Array(types)) => {
-            if let Some(ty) = types.iter().filter_map(Value::as_str).find(|t| *t != "null") {
-                return Some(ty);
-            }
-        }
-        _ => {}
-    }
-    let has = |keys: &[&str]| keys.iter().any(|k| flat.contains_key(*k));
-    if has(&["properties", "required", "additionalProperties", "minProperties", "maxProperties"]) {
-        Some("object")
-    } else if has(&["items", "minItems", "maxItems", "uniqueItems"]) {
-        Some("array")
-    } else if has(&["minLength", "maxLength", "format"]) {
-        Some("string")
-    } else if has(&["minimum", "maximum", "multipleOf"]) {
-        Some("number")
-    } else {
-        None
-    }
+    const IMPLIED: [(&str, &[&str]); 4] = [
+        ("object", &["properties", "required", "additionalProperties", "minProperties", "maxProperties"]),
+        ("array", &["items", "minItems", "maxItems", "uniqueItems"]),
+        ("string", &["minLength", "maxLength", "format"]),
+        ("number", &["minimum", "maximum", "multipleOf"]),
+    ];
+    let stated = match flat.get("type") {
+        Some(Value::String(ty)) => Some(ty.as_str()),
+        Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).find(|t| *t != "null"),
+        _ => None,
+    };
+    let implied = || IMPLIED.iter().find(|(_, keys)| keys.iter().any(|k| flat.contains_key(*k)));
+    stated.or_else(|| implied().map(|(ty, _)| *ty))
 }
 
 /// A value that needs no recursion: the enum value, a scalar, or an empty

@@ -1089,14 +1089,11 @@ fn select(
     let shaping = |k: &str| paging.contains(&Some(k)) || ordering_params.contains(&k) || is_declared(k);
     // Each filter's name and values; one that is not a field of the items is
     // not a filter the store knows (a record without the field passes an empty value).
-    let mut filters: Vec<(&str, Vec<&str>)> = Vec::new();
+    let mut filters: HashMap<&str, Vec<&str>> = HashMap::new();
     for (name, value) in query.iter().filter(|(k, _)| !shaping(k)) {
-        match filters.iter_mut().find(|(n, _)| n == name) {
-            Some((_, values)) => values.push(value),
-            None => filters.push((name, vec![value])),
-        }
+        filters.entry(name).or_default().push(value);
     }
-    filters.retain(|(name, _)| items.iter().any(|i| i.get(*name).is_some()));
+    filters.retain(|name, _| items.iter().any(|i| i.get(*name).is_some()));
     let kept = |item: &Value| {
         filters.iter().all(|(name, wanted)| match item.get(*name) {
             Some(field) => text(field).is_some_and(|t| wanted.iter().any(|w| w.eq_ignore_ascii_case(&t))),

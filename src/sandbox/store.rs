@@ -206,9 +206,8 @@ impl Records<'_> {
     pub fn remove(&mut self, path: &str, gone: impl Fn(&Value) -> bool) -> Vec<Value> {
         let field = self.store.id_field_at(path);
         let collection = self.store.open_in(self.collections, self.store.template(path).unwrap_or(path), path);
-        let (removed, kept) = std::mem::take(collection.items_mut()).into_iter().partition(|r| gone(r));
-        collection.items = kept;
-        let ids: Vec<String> = removed.iter().filter_map(|r: &Value| r.get(&field).and_then(text)).collect();
+        let removed: Vec<Value> = collection.items_mut().extract_if(.., |r| gone(r)).collect();
+        let ids: Vec<String> = removed.iter().filter_map(|r| r.get(&field).and_then(text)).collect();
         let under: Vec<String> = ids.iter().map(|id| format!("{path}/{id}/")).collect();
         collection.deleted.extend(ids);
         self.collections.retain(|key, _| !under.iter().any(|prefix| key.starts_with(prefix.as_str())));

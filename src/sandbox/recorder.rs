@@ -188,9 +188,8 @@ impl Recorder {
 /// if something matches, else pass the request on.
 pub(crate) async fn record_and_script(State(recorder): State<Recorder>, request: Request, next: Next) -> Response {
     let (parts, body) = request.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response(),
+    let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
     };
     let recorded = RecordedRequest {
         method: parts.method.clone(),

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -82,11 +82,8 @@ impl Contract {
 /// then check the response.
 pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
-    let headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
-        .collect();
+    let text = |(name, value): (&HeaderName, &HeaderValue)| Some((name.to_string(), value.to_str().ok()?.to_string()));
+    let headers: Vec<(String, String)> = parts.headers.iter().filter_map(text).collect();
     // First, so that a caller without credentials learns nothing of the
     // spec (nor gets to send a body).
     if let Err(refused) = authenticate(&contract, &parts, &headers) {
@@ -214,7 +211,7 @@ fn documented_answer(contract: &Contract, operation_id: &str) -> Response {
     *response.status_mut() = status_only(answer.status);
     let headers = response.headers_mut();
     for (name, value) in &answer.headers {
-        if let (Ok(name), Ok(value)) = (header::HeaderName::try_from(name.as_str()), HeaderValue::try_from(value)) {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(name.as_str()), HeaderValue::try_from(value)) {
             headers.insert(name, value);
         }
     }

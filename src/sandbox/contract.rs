@@ -131,9 +131,7 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
         let layered = std::mem::take(response.headers_mut());
         response = answer_from_spec(&contract, &validated, &path, &body);
         for (name, value) in &layered {
-            if !response.headers().contains_key(name) {
-                response.headers_mut().insert(name, value.clone());
-            }
+            response.headers_mut().entry(name).or_insert_with(|| value.clone());
         }
     }
     if !contract.check_responses {
@@ -169,10 +167,8 @@ pub(crate) fn with_fallback<S: Clone + Send + Sync + 'static>(routes: axum::Rout
 
 /// The router fallback. Only requests the spec allows get this far, and
 /// [`enforce`] replaces the answer (keeping the headers layers added).
-async fn unrouted() -> Response {
-    let mut response = StatusCode::NOT_IMPLEMENTED.into_response();
-    response.extensions_mut().insert(Unrouted);
-    response
+async fn unrouted() -> impl IntoResponse {
+    (StatusCode::NOT_IMPLEMENTED, axum::Extension(Unrouted))
 }
 
 /// The answer to an operation no emulator route takes: the store's (with
@@ -240,9 +236,8 @@ async fn check_response(contract: &Contract, operation_id: &str, response: Respo
             if let Ok(mut v) = contract.violations.lock() {
                 v.push(message.clone());
             }
-            let mut response = contract.fail(Some(operation_id), StatusCode::INTERNAL_SERVER_ERROR, message);
-            response.headers_mut().insert("x-sandbox-contract", HeaderValue::from_static("violated"));
-            response
+            let failed = contract.fail(Some(operation_id), StatusCode::INTERNAL_SERVER_ERROR, message);
+            ([("x-sandbox-contract", "violated")], failed).into_response()
         }
     }
 }

@@ -229,30 +229,23 @@ impl Generator<'_> {
         self.flatten(schema, &mut flat, 0);
         let value = if depth >= MAX_DEPTH || self.nodes > MAX_NODES {
             self.minimal(&flat, variant)
+        } else if let Some(example) = flat.get("example")
+            && variant == 0
+            && self.validator.conforms(schema, example)
+        {
+            example.clone()
         } else {
-            self.value_of(schema, &flat, variant, depth)
+            match type_of(&flat) {
+                _ if flat.get("enum").is_some_and(Value::is_array) => self.minimal(&flat, variant),
+                Some("object") => self.object(&flat, variant, depth),
+                Some("array") => self.array(&flat, variant, depth),
+                _ => self.minimal(&flat, variant),
+            }
         };
         if reference.is_some() {
             self.refs.pop();
         }
         value
-    }
-
-    fn value_of(&mut self, schema: &Value, flat: &Map<String, Value>, variant: usize, depth: usize) -> Value {
-        if let Some(example) = flat.get("example")
-            && variant == 0
-            && self.validator.conforms(schema, example)
-        {
-            return example.clone();
-        }
-        if flat.get("enum").and_then(Value::as_array).is_some() {
-            return self.minimal(flat, variant);
-        }
-        match type_of(flat) {
-            Some("object") => self.object(flat, variant, depth),
-            Some("array") => self.array(flat, variant, depth),
-            _ => self.minimal(flat, variant),
-        }
     }
 
     /// [`minimal`], with `minLength` padding charged to the budget.

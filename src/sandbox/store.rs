@@ -94,7 +94,7 @@ impl Context<'_> {
 
     /// The value of path parameter `name` (`""` when the path has none).
     pub fn path_param(&self, name: &str) -> &str {
-        self.path.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+        param(self.path, &[name]).unwrap_or_default()
     }
 }
 

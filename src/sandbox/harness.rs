@@ -49,7 +49,7 @@ pub(crate) struct Harness {
     pub(super) recorder: Recorder,
     contract: Arc<Contract>,
     latency: Duration,
-    limits: ConnectionLimits,
+    pub(super) limits: ConnectionLimits,
 }
 
 impl Harness {
@@ -84,10 +84,6 @@ impl Harness {
                 next.run(request).await
             }))
             .layer(from_fn_with_state(self.recorder.clone(), record_and_script))
-    }
-
-    pub(crate) fn limits(&self) -> ConnectionLimits {
-        self.limits
     }
 
     /// What `read` makes of the records of the store's collection at

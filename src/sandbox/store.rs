@@ -893,11 +893,10 @@ fn is_id(value: &Value, id: &str) -> bool {
     text(value).as_deref() == Some(id) || value.as_f64().is_some_and(|n| id.parse::<f64>().ok() == Some(n))
 }
 
+/// A path segment as the id it carries: percent-decoded as the validator
+/// reads path parameters (a `+` stays a `+`, unlike in a form).
 fn percent_decode(text: &str) -> String {
-    serde_urlencoded::from_str::<Vec<(String, String)>>(&format!("x={text}"))
-        .ok()
-        .and_then(|pairs| pairs.into_iter().next())
-        .map_or_else(|| text.to_owned(), |(_, v)| v)
+    crate::spec::validate::percent_decode(text).unwrap_or_else(|| text.to_owned())
 }
 
 /// Query parameters that sort; `sort_direction`-like ones give the direction.

@@ -638,6 +638,31 @@ async fn an_item_with_one_array_is_read_not_listed_and_a_numeric_id_matches_howe
     assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
 }
 
+/// An id in a path is percent-decoded as a path is, not as a form: a `+`
+/// stays a `+` (E.164 numbers and base64 ids have them).
+#[tokio::test]
+async fn an_id_with_a_plus_is_found_by_its_path() {
+    let line = json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}, "label": {"type": "string"}}});
+    let one = json!({"200": {"description": "a line", "content": {"application/json": {"schema": line}}}, "404": {"description": "none"}});
+    let spec = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Lines", "version": "1"},
+        "paths": {
+            "/lines": {"post": {"operationId": "createLine", "requestBody": {"required": true, "content": {"application/json": {"schema": line}}}, "responses": one}},
+            "/lines/{lineId}": {"parameters": [{"name": "lineId", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "get": {"operationId": "getLine", "responses": one}},
+        },
+    });
+    let sb = SpecSandbox::from_spec(&spec, 0, &HarnessConfig::default()).await.unwrap();
+    let made = crate::raw_http().post(format!("{}/lines", sb.base_url())).json(&json!({"id": "+4915100000001", "label": "desk"}));
+    assert_eq!(made.send().await.unwrap().status().as_u16(), 200);
+    for path in ["+4915100000001", "%2B4915100000001"] {
+        let (status, _, _, body) = get(&format!("{}/lines/{path}", sb.base_url())).await;
+        assert_eq!((status, &body["label"]), (200, &json!("desk")), "{path}: {body}");
+    }
+    assert!(sb.contract_violations().is_empty(), "{:?}", sb.contract_violations());
+}
+
 /// Numbered pages with no `x-page-number`: the link takes the answer's
 /// `nextPage`, and the answer has a field named as the paging parameter.
 #[tokio::test]

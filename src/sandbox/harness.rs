@@ -9,9 +9,8 @@ use axum::Router;
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 
 use super::ConnectionLimits;
-use super::contract::{Authenticator, Contract, ErrorRenderer, enforce};
+use super::contract::{Contract, enforce};
 use super::recorder::{DEFAULT_LOG_CAPACITY, Recorder, record_and_script};
-use super::store::Hooks;
 
 /// Behaviour every emulator shares.
 #[derive(Debug, Clone)]
@@ -53,20 +52,15 @@ pub(crate) struct Harness {
 }
 
 impl Harness {
-    /// A harness for a parsed spec (any spec, not only the one a client was generated from).
-    pub(crate) fn from_spec(
-        spec: &serde_json::Value,
-        render_error: Option<ErrorRenderer>,
-        authenticate: Authenticator,
-        hooks: Option<Arc<dyn Hooks>>,
-        config: &HarnessConfig,
-    ) -> Result<Self, String> {
-        Ok(Self {
+    /// A harness around `contract` (for any spec, not only one a client
+    /// was generated from), recording and delaying as `config` says.
+    pub(crate) fn new(contract: Contract, config: &HarnessConfig) -> Self {
+        Self {
             recorder: Recorder::new(config.request_log),
-            contract: Arc::new(Contract::new(spec, render_error, authenticate, hooks, config)?),
+            contract: Arc::new(contract),
             latency: config.latency,
             limits: config.connections,
-        })
+        }
     }
 
     /// Layers, outermost first: record and script, latency, the contract.

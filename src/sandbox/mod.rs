@@ -83,6 +83,7 @@ pub use recorder::{DEFAULT_LOG_CAPACITY, RecordedRequest, ScriptedResponse};
 pub use server::{ConnectionLimits, Server};
 pub use store::Hooks;
 
+use contract::Contract;
 use harness::Harness;
 
 /// A running emulator of one API: its HTTP server, the shared harness
@@ -228,8 +229,9 @@ impl<E: Emulator> Sandbox<E> {
             emulator.authenticate(scheme, credential, request)
         });
         let spec = serde_json::from_str(E::SPEC_JSON).map_err(io::Error::other)?;
-        let harness = Harness::from_spec(&spec, Some(E::render_error), authenticate, E::hooks(&state), &harness_config)
+        let contract = Contract::new(&spec, Some(E::render_error), authenticate, E::hooks(&state), &harness_config)
             .map_err(io::Error::other)?;
+        let harness = Harness::new(contract, &harness_config);
         Self::serve(state.clone(), E::routes(state), harness, port).await
     }
 }
@@ -335,7 +337,8 @@ impl Sandbox<SpecOnly> {
             accepted(scheme, credential, accepts)
                 .map_err(|message| errors::render(&validator, None, StatusCode::UNAUTHORIZED, &message).into())
         });
-        let harness = Harness::from_spec(spec, None, sandbox_credential, None, config).map_err(io::Error::other)?;
+        let contract = Contract::new(spec, None, sandbox_credential, None, config).map_err(io::Error::other)?;
+        let harness = Harness::new(contract, config);
         Self::serve(Arc::new(SpecOnly), contract::with_fallback(axum::Router::new()), harness, port).await
     }
 }

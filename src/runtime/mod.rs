@@ -125,9 +125,8 @@ impl ApiInfo {
     /// call it (the model is read only for a spec that has one).
     pub(crate) fn tokens(&self) -> &[TokenInfo] {
         self.tokens.get_or_init(|| {
-            let spec = self.spec_json.contains("\"x-token\"").then(|| Spec::of(self.spec_json).ok()).flatten();
-            let schemes =
-                spec.into_iter().flat_map(|spec| spec.security_schemes.iter().map(move |scheme| (spec, scheme)));
+            let spec = self.spec_json.contains("\"x-token\"").then(|| Spec::from_json(self.spec_json).ok()).flatten();
+            let schemes = spec.iter().flat_map(|spec| spec.security_schemes.iter().map(move |scheme| (spec, scheme)));
             let token = |(spec, scheme): (&Spec, &crate::spec::model::SecurityScheme)| {
                 let source = scheme.token.clone()?;
                 let op = spec.operation(&source.operation)?;

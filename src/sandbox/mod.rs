@@ -242,14 +242,14 @@ impl<E: Emulator> Sandbox<E> {
 // (An emulator with no routes of its own, raia's, LlamadaPro's or Salesloft's, routes nothing.)
 #[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(dead_code))]
 pub(crate) struct Operations<S> {
-    spec: Option<&'static crate::spec::model::Spec>,
+    spec: Option<crate::spec::model::Spec>,
     router: axum::Router<S>,
 }
 
 impl<S: Clone + Send + Sync + 'static> Operations<S> {
     /// Routes of the spec in `spec_json` (an API's `SPEC_JSON`).
-    pub(crate) fn of(spec_json: &'static str) -> Self {
-        let spec = crate::spec::model::Spec::of(spec_json)
+    pub(crate) fn of(spec_json: &str) -> Self {
+        let spec = crate::spec::model::Spec::from_json(spec_json)
             .map_err(|e| tracing::error!(error = %e, "the emulator's spec has no model; nothing is routed"));
         Self { spec: spec.ok(), router: axum::Router::new() }
     }
@@ -258,7 +258,7 @@ impl<S: Clone + Send + Sync + 'static> Operations<S> {
     /// left unrouted (the spec answers it, if it has it after all).
     #[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(dead_code))]
     pub(crate) fn on<H: axum::handler::Handler<T, S>, T: 'static>(mut self, operation_id: &str, handler: H) -> Self {
-        let op = self.spec.and_then(|spec| spec.operation(operation_id));
+        let op = self.spec.as_ref().and_then(|spec| spec.operation(operation_id));
         let method = op.and_then(|op| axum::http::Method::from_bytes(op.method.to_ascii_uppercase().as_bytes()).ok());
         match (op, method.and_then(|m| axum::routing::MethodFilter::try_from(m).ok())) {
             (Some(op), Some(filter)) => {

@@ -708,22 +708,6 @@ impl Spec {
         Self::parse(&doc)
     }
 
-    /// The model of a spec built into the program (an API's `SPEC_JSON`),
-    /// read once per process and kept: the CLI's commands and settings, the
-    /// runtime's token and the sandbox all ask for it, and reading it was
-    /// most of the time a command took to start.
-    pub fn of(json: &'static str) -> Result<&'static Self, ModelError> {
-        static READ: std::sync::Mutex<Vec<((usize, usize), &'static Spec)>> = std::sync::Mutex::new(Vec::new());
-        let key = (json.as_ptr() as usize, json.len());
-        let mut read = READ.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(&(_, spec)) = read.iter().find(|(k, _)| *k == key) {
-            return Ok(spec);
-        }
-        let spec: &'static Self = Box::leak(Box::new(Self::from_json(json)?));
-        read.push((key, spec));
-        Ok(spec)
-    }
-
     /// `value`, its `$ref`s followed within this spec.
     pub fn resolve<'a>(&'a self, value: &'a Value) -> &'a Value {
         resolve(&self.doc, value)

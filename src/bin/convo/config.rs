@@ -502,7 +502,7 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
 /// The server `api`'s spec gives a client unless told another.
 fn default_server(api: &str) -> Option<String> {
     let (_, spec) = crate::APIS.iter().find(|(name, _)| *name == api)?;
-    convo_clients::spec::model::Spec::of(spec).ok()?.default_server().map(str::to_owned)
+    convo_clients::spec::model::Spec::from_json(spec).ok()?.default_server().map(str::to_owned)
 }
 
 /// Whether `arg`'s help names `url` as its default.

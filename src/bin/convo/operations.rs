@@ -308,7 +308,8 @@ pub fn augment(mut root: Command, args: &[std::ffi::OsString]) -> Command {
             continue;
         }
         let taken = reserved(&root, api);
-        let Ok(spec) = model::Spec::of(spec) else { continue };
+        // Read once: every `convo` run builds this tree.
+        let Ok(spec) = model::Spec::from_json(spec) else { continue };
         root = root.mut_subcommand(api, |command| {
             // The spec's title says what the API is.
             let mut command = match (command.get_about(), &spec.title) {
@@ -317,7 +318,7 @@ pub fn augment(mut root: Command, args: &[std::ffi::OsString]) -> Command {
             }
             .subcommand_required(true)
             .arg_required_else_help(true);
-            let ops = operations_of(api, spec, &taken);
+            let ops = operations_of(api, &spec, &taken);
             // Friendly names made here: a second operation of the same name joins the first's command.
             let mut made: BTreeSet<&[String]> = BTreeSet::new();
             for op in &ops {
@@ -1051,7 +1052,7 @@ pub fn drift_note() -> Option<String> {
 pub(crate) fn operations(api: &'static str, reserved: &Reserved) -> Vec<Operation> {
     let spec = APIS.iter().find(|(a, _)| *a == api).map(|(_, s)| *s).unwrap_or_default();
     // The embedded specs were checked when the crate was built.
-    model::Spec::of(spec).map(|spec| operations_of(api, spec, reserved)).unwrap_or_default()
+    model::Spec::from_json(spec).map(|spec| operations_of(api, &spec, reserved)).unwrap_or_default()
 }
 
 fn operations_of(api: &'static str, spec: &model::Spec, reserved: &Reserved) -> Vec<Operation> {

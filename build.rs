@@ -246,6 +246,7 @@ pub fn generate(api: &str, yaml: &str) -> Result<Generated, String> {
         .map_err(|e| format!("progenitor rejected the spec: {e}"))?;
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     add_streams(api, &model, &mut file)?;
+    forward_compatible(&mut file);
     let facts = facts(api, &doc)?;
     // Success bodies decode through the runtime, so that one that does not
     // decode names its operation and masks secrets in its excerpt, and the
@@ -834,7 +835,7 @@ fn render_filter_table(api: &str, name: &str, schema: &Value, rows: &[FilterRow]
     s.push_str(&format!(
         "///\n/// The variants are the {n} rows of `x-filter-table` in `specs/{api}.yaml`, in the\n\
          /// order of the schema's `enum`. Serialized as the wire name, for example `{example}`.\n\
-         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\npub enum {name} {{\n",
+         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]\n#[non_exhaustive]\npub enum {name} {{\n",
         n = rows.len()
     ));
     for row in rows {
@@ -855,7 +856,7 @@ fn render_filter_table(api: &str, name: &str, schema: &Value, rows: &[FilterRow]
         rows.iter().map(|r| format!("            Self::{} => {},\n", r.variant, value(r))).collect()
     };
     s.push_str(&format!("impl {name} {{\n    /// Every field, in the spec's order.\n"));
-    s.push_str(&format!("    pub const ALL: [{name}; {}] = [\n", rows.len()));
+    s.push_str(&format!("    pub const ALL: &'static [{name}] = &[\n"));
     for row in rows {
         s.push_str(&format!("        Self::{},\n", row.variant));
     }
@@ -981,6 +982,26 @@ fn add_streams(api: &str, spec: &model::Spec, file: &mut syn::File) -> Result<()
         items.extend(additions);
     }
     Ok(())
+}
+
+/// Marks every generated type `#[non_exhaustive]`: a field added to a
+/// response, or a variant to a `oneOf`, is then no breaking change for a
+/// consumer, who builds types through `types::builder` (or an operation's
+/// `body_map`) and matches them with `..` and `_`.
+fn forward_compatible(file: &mut syn::File) {
+    let Some(syn::Item::Mod(types)) =
+        file.items.iter_mut().find(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"))
+    else {
+        return;
+    };
+    let non_exhaustive: syn::Attribute = syn::parse_quote!(#[non_exhaustive]);
+    for item in types.content.iter_mut().flat_map(|(_, items)| items.iter_mut()) {
+        match item {
+            syn::Item::Struct(s) => s.attrs.push(non_exhaustive.clone()),
+            syn::Item::Enum(e) => e.attrs.push(non_exhaustive.clone()),
+            _ => {}
+        }
+    }
 }
 
 fn module_contents<'f>(items: &'f [syn::Item], name: &str) -> Option<&'f [syn::Item]> {

@@ -45,34 +45,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // A bulk create answers 200 even when items fail; `pair` puts each item
     // next to its outcome so that no failure hides behind the 200.
-    let new_contact = |first_name: &str, phone: &str| BulkConversationContactCreateParams {
-        first_name: Some(first_name.into()),
-        last_name: Some("Soto".into()),
-        phones: vec![phone.into()],
-        ..Default::default()
+    // Request types are built through their builders (`types::X::builder()`):
+    // the generated types are `#[non_exhaustive]`, so a field the spec adds
+    // later breaks no code.
+    let new_contact = |first_name: &str, phone: &str| {
+        BulkConversationContactCreateParams::builder()
+            .first_name(Some(first_name.to_owned()))
+            .last_name(Some("Soto".to_owned()))
+            .phones(vec![phone.to_owned()])
+            .try_into()
     };
-    let items = vec![
-        BulkSingleConversationCreateParams {
-            funnel_id: Some(1.0),
-            contact: Some(new_contact("Ana", "+56912345678")),
-            ..Default::default()
-        },
+    let item = BulkSingleConversationCreateParams::builder;
+    let items: Vec<BulkSingleConversationCreateParams> = vec![
+        item().funnel_id(Some(1.0)).contact(Some(new_contact("Ana", "+56912345678")?)).try_into()?,
         // The same phone again: a duplicate of the item before it.
-        BulkSingleConversationCreateParams {
-            funnel_id: Some(1.0),
-            contact: Some(new_contact("Ana", "+56912345678")),
-            ..Default::default()
-        },
+        item().funnel_id(Some(1.0)).contact(Some(new_contact("Ana", "+56912345678")?)).try_into()?,
         // No funnel: rejected, naming the field.
-        BulkSingleConversationCreateParams { contact: Some(new_contact("Luis", "+56987654321")), ..Default::default() },
+        item().contact(Some(new_contact("Luis", "+56987654321")?)).try_into()?,
         // An existing contact, by id, in another funnel.
-        BulkSingleConversationCreateParams {
-            funnel_id: Some(2.0),
-            contact_id: Some(first as f64),
-            ..Default::default()
-        },
+        item().funnel_id(Some(2.0)).contact_id(Some(first as f64)).try_into()?,
     ];
-    let batch = BulkConversationCreateRequest { conversations: items.clone() };
+    let batch = BulkConversationCreateRequest::builder().conversations(items.clone());
     let report = client.bulk_create_conversations().body(batch).send().await?.into_inner();
     let outcome = report.pair(&items);
     println!("bulk create of {} conversations:", items.len());

@@ -4,7 +4,7 @@
 //!
 //! Run with `cargo run --example luware --features luware,sandbox`.
 
-use convo_clients::luware::types::{Expand, LabelRequest, SortOrder};
+use convo_clients::luware::types::{Expand, SortOrder};
 use convo_clients::luware::{Client, Filters, SearchRequest};
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox};
 use futures::{StreamExt, TryStreamExt};
@@ -45,8 +45,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let first = conversations.first().ok_or("no conversation matched")?;
 
     // Every operation of the spec is a generated builder, authenticated like the calls above.
-    let label = LabelRequest { label_id: Some(42) };
-    client.add_label().ccdr_id(&first.ccdr_id).body(label).send().await?;
+    client.add_label().ccdr_id(&first.ccdr_id).body_map(|label| label.label_id(42)).send().await?;
     let read = client.get_conversation().ccdr_id(&first.ccdr_id).expands(vec![Expand::Metadata]).send().await?;
     println!("labels of {}: {:?}", first.ccdr_id, read.labels);
 

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use convo_clients::raia::types::{ConversationMode, ConversationModeRequest, StartConversationRequest};
+use convo_clients::raia::types::{ConversationMode, StartConversationRequest};
 use convo_clients::raia::{Client, RaiaError};
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox};
 
@@ -45,8 +45,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // A human takes over: manual mode, then a manual message.
-    let manual = ConversationModeRequest { mode: ConversationMode::Manual };
-    let mode = client.set_conversation_mode().id(conversation).body(manual).send().await?;
+    let manual = client.set_conversation_mode().id(conversation).body_map(|b| b.mode(ConversationMode::Manual));
+    let mode = manual.send().await?;
     println!("mode now {}", mode.mode.as_ref().map(ToString::to_string).unwrap_or_default());
     let sent = client.send_manual_message_checked(conversation, "Hi Grace, Sam from support here.").await?;
     println!("manual message {}: {}", sent.id, sent.message);

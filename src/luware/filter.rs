@@ -236,7 +236,7 @@ macro_rules! wire_name {
 
             /// Parses a wire name (exact case), for example `"startTime"` or `"NOT_EQUAL"`.
             fn from_str(s: &str) -> Result<Self, FilterError> {
-                Self::ALL.into_iter().find(|x| x.as_str() == s).ok_or_else(|| FilterError::$unknown(s.to_owned()))
+                Self::ALL.iter().copied().find(|x| x.as_str() == s).ok_or_else(|| FilterError::$unknown(s.to_owned()))
             }
         }
 
@@ -803,7 +803,7 @@ impl Filters {
 
     /// The tightest lower and upper bound of each field, compared.
     fn check_ranges(&self) -> Result<(), FilterError> {
-        for field in FilterField::ALL {
+        for &field in FilterField::ALL {
             // Each side's tightest bound: the value as given, typed, and whether it is included.
             let (mut lower, mut upper) = (None::<(&str, Typed<'_>, bool)>, None);
             for filter in self.list.iter().filter(|f| f.field == field) {
@@ -987,7 +987,7 @@ impl crate::error::ApiError for FilterError {
 
 /// Suggests the field an unknown name differs from only in case.
 fn did_you_mean(name: &str) -> String {
-    let field = FilterField::ALL.into_iter().find(|field| field.as_str().eq_ignore_ascii_case(name));
+    let field = FilterField::ALL.iter().copied().find(|field| field.as_str().eq_ignore_ascii_case(name));
     field.map(|field| format!(" (did you mean `{field}`?)")).unwrap_or_default()
 }
 

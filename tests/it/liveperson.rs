@@ -195,15 +195,12 @@ async fn every_command_type_completes() {
     let sb = sandbox().await;
     let client = client(&sb, sb.credentials());
     let conversation = sb.open_conversation();
-    let personal = Sde::PersonalSde(PersonalSde {
-        type_: PersonalSdeType::Personal,
-        personal: PersonalInfo {
-            firstname: Some("Muster".into()),
-            lastname: Some("Mann".into()),
-            gender: Some(Gender::Male),
-            ..Default::default()
-        },
-    });
+    let personal = PersonalInfo::builder()
+        .firstname(Some("Muster".to_owned()))
+        .lastname(Some("Mann".to_owned()))
+        .gender(Some(Gender::Male));
+    let personal = PersonalSde::builder().type_(PersonalSdeType::Personal).personal(personal);
+    let personal = Sde::PersonalSde(personal.try_into().unwrap());
     let sdes = SetSdesRequest::new("visitor-1", "session-1", vec![SdeInput::from(personal)]);
     let ids = vec![
         client.send_text(&conversation, "Hi i am text Message").await.unwrap(),
@@ -335,14 +332,14 @@ async fn each_message_variant_as_the_server_receives_it() {
     let mut template = StructuredContent::new();
     template.insert("type".into(), "vertical".into());
     template.insert("elements".into(), json!([{"type": "text", "text": "Recommend a movie"}]));
-    let structured = Message::StructuredContentMessage(StructuredContentMessage {
-        structured_content: template,
-        metadata: vec![convo_clients::liveperson::types::MessageMetadata {
-            type_: "ExternalId".into(),
-            id: Some("123-YES".into()),
-        }],
-        encoded_metadata: Some("SGVsbG8gV29ybGQh".into()),
-    });
+    let external_id = convo_clients::liveperson::types::MessageMetadata::builder()
+        .type_("ExternalId")
+        .id(Some("123-YES".to_owned()));
+    let structured = StructuredContentMessage::builder()
+        .structured_content(template)
+        .metadata(vec![external_id.try_into().unwrap()])
+        .encoded_metadata(Some("SGVsbG8gV29ybGQh".to_owned()));
+    let structured = Message::StructuredContentMessage(structured.try_into().unwrap());
     let messages = vec![
         Message::text("Hi i am text Message"),
         Message::delay(4.0, true),
@@ -430,11 +427,9 @@ async fn invalid_input_is_rejected_before_sending() {
 
     let mut small = StructuredContent::new();
     small.insert("type".into(), "vertical".into());
-    let bad_metadata = Message::StructuredContentMessage(StructuredContentMessage {
-        structured_content: small,
-        metadata: vec![],
-        encoded_metadata: Some("not base64!".into()),
-    });
+    let bad_metadata =
+        StructuredContentMessage::builder().structured_content(small).encoded_metadata(Some("not base64!".to_owned()));
+    let bad_metadata = Message::StructuredContentMessage(bad_metadata.try_into().unwrap());
     let m = spec_error(client.send_messages(c, vec![bad_metadata], None, CommandOptions::default()).await.unwrap_err());
     assert!(m.contains(r#"request body.messages[0].encodedMetadata: "not base64!" is not base64"#), "{m}");
 

@@ -67,16 +67,14 @@ async fn bulk_create(
     client: &Client,
     items: &[BulkSingleConversationCreateParams],
 ) -> Result<types::BulkOperationResult, Error> {
-    let body = types::BulkConversationCreateRequest { conversations: items.to_vec() };
-    Ok(client.bulk_create_conversations().body(body).send().await?.into_inner())
+    Ok(client.bulk_create_conversations().body_map(|b| b.conversations(items.to_vec())).send().await?.into_inner())
 }
 
 async fn bulk_update(
     client: &Client,
     items: &[BulkSingleConversationUpdateParams],
 ) -> Result<types::BulkOperationResult, Error> {
-    let body = types::BulkConversationUpdateRequest { conversations: items.to_vec() };
-    Ok(client.bulk_update_conversations().body(body).send().await?.into_inner())
+    Ok(client.bulk_update_conversations().body_map(|b| b.conversations(items.to_vec())).send().await?.into_inner())
 }
 
 /// The status of a generated call that failed.
@@ -249,10 +247,10 @@ async fn every_operation_through_the_client() {
     let found = answer(
         client
             .search_contacts()
-            .body(ContactSearchRequest {
-                filters: vec![SearcherDocumentSearchFilter::eq("addresses.address", "+56912345678")],
-                ..Default::default()
-            })
+            .body(ContactSearchRequest::builder().filters(vec![SearcherDocumentSearchFilter::eq(
+                "addresses.address",
+                "+56912345678",
+            )]))
             .send(),
     )
     .await
@@ -372,12 +370,12 @@ async fn every_token_paged_list_is_walked_to_the_end_without_duplicates() {
     assert_eq!(contacts, active.iter().map(|c| c.id_u64().unwrap()).collect::<Vec<_>>(), "by id, archived left out");
 
     sb.clear_requests();
-    let search = ContactSearchRequest {
-        include_archived: Some(true),
-        size: std::num::NonZeroU32::new(9),
-        sort: vec![SearcherDocumentSearchSort::desc(types::SearcherDocumentSearchSortField::CreatedAt)],
-        ..Default::default()
-    };
+    let search = ContactSearchRequest::builder()
+        .include_archived(Some(true))
+        .size(std::num::NonZeroU32::new(9))
+        .sort(vec![SearcherDocumentSearchSort::desc(types::SearcherDocumentSearchSortField::CreatedAt)])
+        .try_into()
+        .unwrap();
     let found: Vec<types::ContactSearchDocument> = client.contact_search(search).try_collect().await.unwrap();
     let all = sb.contacts(true);
     assert_eq!(found.len(), all.len());
@@ -473,14 +471,14 @@ async fn contacts_filter_sort_and_search_as_documented() {
     let archived = sb.archived_contact_ids()[0];
     let archived_contact = sb.contacts(true).into_iter().find(|c| c.id_u64() == Some(archived)).unwrap();
     let phone = archived_contact.addresses[0].address.clone().unwrap();
-    let request = |include_archived| ContactSearchRequest {
-        filters: vec![
-            SearcherDocumentSearchFilter::eq("addresses.address", &phone),
-            SearcherDocumentSearchFilter::eq("id", sample.id_u64().unwrap().to_string()).or(),
-        ],
-        include_archived: Some(include_archived),
-        include_total_count: Some(true),
-        ..Default::default()
+    let request = |include_archived: bool| {
+        ContactSearchRequest::builder()
+            .filters(vec![
+                SearcherDocumentSearchFilter::eq("addresses.address", &phone),
+                SearcherDocumentSearchFilter::eq("id", sample.id_u64().unwrap().to_string()).or(),
+            ])
+            .include_archived(Some(include_archived))
+            .include_total_count(Some(true))
     };
     let without = answer(client.search_contacts().body(request(false)).send()).await.unwrap();
     assert_eq!(without.items.iter().map(|d| d.id_u64()).collect::<Vec<_>>(), vec![sample.id_u64()]);
@@ -495,11 +493,9 @@ async fn contacts_filter_sort_and_search_as_documented() {
         json!({"field": "id", "operator": "eq", "value": sample.id_u64().unwrap().to_string(), "or": true})
     );
     assert_eq!(body["includeTotalCount"], true, "a boolean, not the docs example's string");
-    let contains = ContactSearchRequest {
-        filters: vec![SearcherDocumentSearchFilter::contains("lastName", last[..3].to_lowercase())],
-        size: std::num::NonZeroU32::new(100),
-        ..Default::default()
-    };
+    let contains = ContactSearchRequest::builder()
+        .filters(vec![SearcherDocumentSearchFilter::contains("lastName", last[..3].to_lowercase())])
+        .size(std::num::NonZeroU32::new(100));
     let partial = answer(client.search_contacts().body(contains).send()).await.unwrap();
     assert!(partial.items.len() >= expected);
     assert!(partial.total_count.is_none(), "only with includeTotalCount");
@@ -512,10 +508,8 @@ async fn contacts_filter_sort_and_search_as_documented() {
     let err =
         answer(client.get_contacts().sort_by(SortBy::asc("colour").unwrap().to_string()).send()).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
-    let odd = ContactSearchRequest {
-        filters: vec![SearcherDocumentSearchFilter::with_operator("lastName", "soundsLike", "x")],
-        ..Default::default()
-    };
+    let odd = ContactSearchRequest::builder()
+        .filters(vec![SearcherDocumentSearchFilter::with_operator("lastName", "soundsLike", "x")]);
     let err = answer(client.search_contacts().body(odd).send()).await.unwrap_err();
     assert!(err.body().unwrap().message().unwrap().contains("soundsLike"), "{err}");
     no_violations(&sb);
@@ -622,8 +616,7 @@ async fn rules_the_schema_cannot_hold_fail_before_sending() {
     let rule = spec_rule(client.get_custom_field_list_option().definition_id(-1.0).option_id(1.0).send().await);
     assert!(rule.contains("definitionId") && rule.contains("minimum"), "{rule}");
     let half: Vec<BulkSingleConversationUpdateParams> = vec![from(json!({"id": 2.5}))];
-    let body = types::BulkConversationUpdateRequest { conversations: half };
-    let rule = spec_rule(client.bulk_update_conversations().body(body).send().await);
+    let rule = spec_rule(client.bulk_update_conversations().body_map(|b| b.conversations(half)).send().await);
     assert!(rule.contains("conversations[0].id"), "{rule}");
     let rule = spec_rule(client.get_task().task_id("").send().await);
     assert!(rule.contains("empty"), "{rule}");
@@ -633,7 +626,7 @@ async fn rules_the_schema_cannot_hold_fail_before_sending() {
     let rule = spec_rule(
         client
             .bulk_create_conversations()
-            .body(types::BulkConversationCreateRequest { conversations: Vec::new() })
+            .body_map(|b| b.conversations(Vec::new()))
             .send()
             .await,
     );
@@ -1121,8 +1114,7 @@ async fn contact_lists_page_like_the_whole_list_sorted_and_show_writes_at_once()
 
 /// The contacts the search answers to `filters`, by id.
 async fn searched(client: &Client, filters: Vec<SearcherDocumentSearchFilter>) -> Vec<Option<u64>> {
-    let request = ContactSearchRequest { filters, ..Default::default() };
-    let page = answer(client.search_contacts().body(request).send()).await.unwrap();
+    let page = answer(client.search_contacts().body(ContactSearchRequest::builder().filters(filters)).send()).await.unwrap();
     page.items.iter().map(|document| document.id_u64()).collect()
 }
 

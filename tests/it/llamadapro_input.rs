@@ -5,14 +5,15 @@
 
 use convo_clients::llamadapro::ids::{MAX_ID, checked_id, id_from_number, id_to_number};
 use convo_clients::llamadapro::types::{
-    BulkConversationContactCreateParams, BulkCounts, BulkIssue, BulkIssueCode, BulkItemIssues, BulkOperationResult,
-    BulkReport, Contact, ContactSearchDocument, CreateConversationRequest, CreateTemplateMessageRequest,
+    builder,
+    BulkConversationContactCreateParams, BulkIssueCode, BulkOperationResult,
+    Contact, ContactSearchDocument, CreateConversationRequest, CreateTemplateMessageRequest,
     UploadMediaRequest, WhatsAppTemplateMessageBodyComponent, WhatsAppTemplateMessageBodyComponentType,
     WhatsAppTemplateMessageVariable,
 };
 use convo_clients::llamadapro::{FilterBy, InputError, SortBy, is_e164};
 use convo_clients::{Error, InvalidInput};
-use serde_json::{Map, json};
+use serde_json::json;
 
 // Ids.
 
@@ -27,9 +28,9 @@ fn only_whole_exact_numbers_are_ids() {
     assert!(matches!(checked_id("contactId", 1.5), Err(InputError::NotAnId { field: "contactId", .. })));
     assert_eq!(id_to_number("id", 7), Ok(7.0));
     assert!(id_to_number("id", MAX_ID + 1).is_err());
-    let doc = ContactSearchDocument { id: Some("123".into()), ..Default::default() };
+    let doc: ContactSearchDocument = serde_json::from_value(json!({"id": "123"})).unwrap();
     assert_eq!(doc.id_u64(), Some(123));
-    let contact = Contact { id: Some(12.5), ..Default::default() };
+    let contact: Contact = serde_json::from_value(json!({"id": 12.5})).unwrap();
     assert_eq!(contact.id_u64(), None);
 }
 
@@ -55,31 +56,24 @@ fn refusal(result: convo_clients::Result<()>) -> String {
 }
 
 fn template() -> CreateTemplateMessageRequest {
-    CreateTemplateMessageRequest {
-        components: Vec::new(),
-        custom_fields: Default::default(),
-        from_phone_number: "+14155552671".into(),
-        language_code: "es".into(),
-        template_name: "order_update".into(),
-        to_phone_number: "+56912345678".into(),
-        user_id: None,
-        variables: Vec::new(),
-    }
+    CreateTemplateMessageRequest::builder()
+        .from_phone_number("+14155552671")
+        .language_code("es")
+        .template_name("order_update")
+        .to_phone_number("+56912345678")
+        .try_into()
+        .unwrap()
 }
 
 #[test]
 fn templates_take_variables_or_components() {
     template().validate().expect("a template without parameters");
     let mut both = template();
-    both.variables.push(WhatsAppTemplateMessageVariable { value: Some("A-1".into()) });
+    both.variables.push(WhatsAppTemplateMessageVariable::builder().value(Some("A-1".into())).try_into().unwrap());
     both.validate().unwrap();
-    both.components.push(
-        WhatsAppTemplateMessageBodyComponent {
-            parameters: Vec::new(),
-            type_: WhatsAppTemplateMessageBodyComponentType::Body,
-        }
-        .into(),
-    );
+    let body: WhatsAppTemplateMessageBodyComponent =
+        WhatsAppTemplateMessageBodyComponent::builder().type_(WhatsAppTemplateMessageBodyComponentType::Body).try_into().unwrap();
+    both.components.push(body.into());
     assert_eq!(
         refusal(both.validate()),
         "request body: a template message takes variables or components, not both (the first fails with \
@@ -89,52 +83,38 @@ fn templates_take_variables_or_components() {
 
 #[test]
 fn upload_modes() {
-    let base = UploadMediaRequest {
-        content: None,
-        content_type: None,
-        file_id: None,
-        file_name: None,
-        from_phone_number: "+14155552671".into(),
-        tags: Default::default(),
-    };
+    let base: UploadMediaRequest = UploadMediaRequest::builder().from_phone_number("+14155552671").try_into().unwrap();
     assert!(refusal(base.validate()).starts_with("request body: an upload takes fileId, or all of"));
-    let by_id = UploadMediaRequest { file_id: Some("f1".into()), ..base.clone() };
+    let by_id = builder::UploadMediaRequest::from(base.clone()).file_id(Some("f1".into()));
+    let by_id = UploadMediaRequest::try_from(by_id).unwrap();
     by_id.validate().unwrap();
-    let mixed = UploadMediaRequest { content: Some("aGk=".into()), ..by_id };
+    let mut mixed = by_id;
+    mixed.content = Some("aGk=".into());
     assert!(refusal(mixed.validate()).contains("never both"));
-    let partial =
-        UploadMediaRequest { file_name: Some("a.png".into()), content: Some("aGk=".into()), ..base.clone() };
+    let mut partial = base.clone();
+    (partial.file_name, partial.content) = (Some("a.png".into()), Some("aGk=".into()));
     assert!(refusal(partial.validate()).contains("all of fileName, contentType and content"));
-    let direct = UploadMediaRequest { content_type: Some("image/png".into()), ..partial };
+    let mut direct = partial;
+    direct.content_type = Some("image/png".into());
     direct.validate().unwrap();
 }
 
 #[test]
 fn conversations_take_one_contact() {
-    let base = CreateConversationRequest {
-        archived_at: None,
-        contact: None,
-        contact_id: None,
-        created_at: None,
-        custom_fields: Default::default(),
-        funnel_id: 1.0,
-        funnel_status_id: None,
-        user_id: None,
-    };
+    let base: CreateConversationRequest = CreateConversationRequest::builder().funnel_id(1.0).try_into().unwrap();
     assert!(refusal(base.validate()).starts_with("request body: a conversation needs contactId"));
-    let by_id = CreateConversationRequest { contact_id: Some(7.0), ..base.clone() };
+    let mut by_id = base.clone();
+    by_id.contact_id = Some(7.0);
     by_id.validate().unwrap();
-    let both = CreateConversationRequest {
-        contact: Some(BulkConversationContactCreateParams::default()),
-        ..by_id.clone()
-    };
+    let mut both = by_id.clone();
+    both.contact = Some(BulkConversationContactCreateParams::default());
     both.validate().expect("contactId names the contact that contact updates");
-    let placeholder = CreateConversationRequest {
-        contact: Some(BulkConversationContactCreateParams { phones: vec!["string".into()], ..Default::default() }),
-        ..both.clone()
-    };
+    let mut placeholder = both.clone();
+    let contact = BulkConversationContactCreateParams::builder().phones(vec!["string".to_owned()]);
+    placeholder.contact = Some(contact.try_into().unwrap());
     assert!(refusal(placeholder.validate()).starts_with(r#"request body.contact.phones[0]: "string" is not an E.164"#));
-    let fraction = CreateConversationRequest { funnel_id: 1.5, ..by_id };
+    let mut fraction = by_id;
+    fraction.funnel_id = 1.5;
     assert!(refusal(fraction.validate()).starts_with("request body.funnelId: "));
 }
 
@@ -164,48 +144,26 @@ fn sort_by_syntax() {
 
 // Bulk reports.
 
-fn issue(field: &str, code: Option<BulkIssueCode>) -> BulkIssue {
-    BulkIssue { code, context: Map::new(), field: Some(field.into()), message: Some("m".into()) }
+/// A bulk answer as the server sends it: response types are decoded, not built.
+fn bulk_answer(answer: serde_json::Value) -> BulkOperationResult {
+    serde_json::from_value(answer).unwrap()
 }
 
 #[test]
 fn every_item_gets_an_outcome() {
-    let mut existing = Map::new();
-    existing.insert("funnelConversation".into(), json!({"id": 9}));
-    let result = BulkOperationResult {
-        message: None,
-        operation_id: Some("op".into()),
-        report: Some(BulkReport {
-            batch_errors: Vec::new(),
-            counts: Some(BulkCounts {
-                duplicates: Some(1.0),
-                errors: Some(1.0),
-                successful: Some(2.0),
-                total: Some(4.0),
-                warnings: Some(1.0),
-            }),
-            items_issues: vec![
-                BulkItemIssues {
-                    index: Some(1.0),
-                    errors: vec![issue("funnelId", Some(BulkIssueCode::RequiredField))],
-                    ..Default::default()
-                },
-                BulkItemIssues {
-                    index: Some(2.0),
-                    item_id: Some(9.0),
-                    existing_entities: existing,
-                    ..Default::default()
-                },
-                BulkItemIssues {
-                    index: Some(3.0),
-                    item_id: Some(11.0),
-                    warnings: vec![issue("contact", None)],
-                    ..Default::default()
-                },
-                BulkItemIssues { index: Some(7.0), ..Default::default() },
+    let issue = |field: &str| json!({"field": field, "message": "m"});
+    let result = bulk_answer(json!({
+        "operationId": "op",
+        "report": {
+            "counts": {"duplicates": 1, "errors": 1, "successful": 2, "total": 4, "warnings": 1},
+            "itemsIssues": [
+                {"index": 1, "errors": [{"code": "REQUIRED_FIELD", "field": "funnelId", "message": "m"}]},
+                {"index": 2, "itemId": 9, "existingEntities": {"funnelConversation": {"id": 9}}},
+                {"index": 3, "itemId": 11, "warnings": [issue("contact")]},
+                {"index": 7},
             ],
-        }),
-    };
+        },
+    }));
     let items = ["a", "b", "c", "d"];
     let outcome = result.pair(&items);
     let kinds: Vec<&str> = outcome.items.iter().map(|r| r.outcome.kind()).collect();
@@ -221,24 +179,13 @@ fn every_item_gets_an_outcome() {
 
 #[test]
 fn a_failed_batch_fails_every_unlisted_item() {
-    let result = BulkOperationResult {
-        report: Some(BulkReport {
-            batch_errors: vec![issue("conversations", None)],
-            counts: Some(BulkCounts { successful: Some(0.0), ..Default::default() }),
-            items_issues: Vec::new(),
-        }),
-        ..Default::default()
-    };
+    let result = bulk_answer(json!({
+        "report": {"batchErrors": [{"field": "conversations", "message": "m"}], "counts": {"successful": 0}},
+    }));
     let outcome = result.pair(&[1, 2]);
     assert_eq!(outcome.failed().count(), 2);
     // Counts that read otherwise than the items are noticed, but the items decide.
-    let silent = BulkOperationResult {
-        report: Some(BulkReport {
-            counts: Some(BulkCounts { errors: Some(1.0), total: Some(2.0), ..Default::default() }),
-            ..Default::default()
-        }),
-        ..Default::default()
-    };
+    let silent = bulk_answer(json!({"report": {"counts": {"errors": 1, "total": 2}}}));
     let outcome = silent.pair(&[1, 2]);
     assert!(!outcome.counts_agree());
     assert!(outcome.all_succeeded());

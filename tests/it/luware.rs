@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::fault_server;
 
 use convo_clients::luware::types::{
-    ActionResult, ControlAction, Conversation, Direction, Expand, LabelRequest, MetadataRequest, Platform, SortOrder,
+    ActionResult, ControlAction, Conversation, Direction, Expand, MetadataRequest, Platform, SortOrder,
 };
 use convo_clients::luware::{
     Client, Credentials, FilterError, FilterField, FilterOperator, Filters, SearchRequest, TranscriptError,
@@ -54,7 +54,7 @@ async fn conversation(client: &Client, ccdr_id: &str) -> convo_clients::Result<C
 }
 
 async fn add_label(client: &Client, ccdr_id: &str, label_id: i64) -> convo_clients::Result<ActionResult> {
-    Ok(client.add_label().ccdr_id(ccdr_id).body(LabelRequest { label_id: Some(label_id) }).send().await?.into_inner())
+    Ok(client.add_label().ccdr_id(ccdr_id).body_map(|b| b.label_id(label_id)).send().await?.into_inner())
 }
 
 async fn control(client: &Client, ccdr_id: &str, action: ControlAction) -> convo_clients::Result<ActionResult> {

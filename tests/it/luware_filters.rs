@@ -43,7 +43,7 @@ fn field_table_matches_the_seed() {
     assert_eq!(count(ValueKind::DateTime), 3);
     assert_eq!(count(ValueKind::Integer), 8);
     assert_eq!(count(ValueKind::Boolean), 5);
-    let nullable: Vec<_> = FilterField::ALL.into_iter().filter(|f| f.nullable()).collect();
+    let nullable: Vec<_> = FilterField::ALL.iter().copied().filter(|f| f.nullable()).collect();
     assert_eq!(nullable, [FilterField::RecordedParty, FilterField::Hold]);
 
     use FilterOperator::*;
@@ -55,14 +55,14 @@ fn field_table_matches_the_seed() {
         [GreaterThanOrEqual, GreaterThan, LessThanOrEqual, LessThan, Between]
     );
     // Every field that allows BETWEEN forbids EQUAL: `field=A..B` is unambiguous.
-    for field in FilterField::ALL {
+    for &field in FilterField::ALL {
         assert!(!(field.allows(Between) && field.allows(Equal)), "{field}");
     }
 }
 
 #[test]
 fn names_round_trip_through_from_str_and_serde() {
-    for field in FilterField::ALL {
+    for &field in FilterField::ALL {
         assert_eq!(field.as_str().parse::<FilterField>(), Ok(field));
         assert_eq!(field.to_string(), field.as_str());
         let json = serde_json::to_string(&field).expect("serialize");
@@ -84,7 +84,7 @@ fn names_round_trip_through_from_str_and_serde() {
 #[test]
 fn every_field_operator_round_trips_through_compact_form() {
     let mut checked = 0;
-    for field in FilterField::ALL {
+    for &field in FilterField::ALL {
         let [low, high] = samples(field);
         for op in FilterOperator::ALL {
             let values: &[&str] = if op == FilterOperator::Between { &[low, high] } else { &[low] };

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use convo_clients::raia::builder::ListConversations;
 use convo_clients::raia::types::{
-    Conversation, ConversationMode, ConversationModeRequest, ConversationOrderBy, ConversationStatus,
-    ConversationWithFeedbacks, CreateConversationRequest, DeleteUserConversationsRequest, Message, MessageSource,
+    Conversation, ConversationMode, ConversationOrderBy, ConversationStatus,
+    ConversationWithFeedbacks, CreateConversationRequest, Message, MessageSource,
     OrderDirection, SenderRole, StartConversationRequest, StartEmailConversation, StartSmsConversation,
     UpdateConversationRequest, VoteType,
 };
@@ -58,7 +58,7 @@ async fn list_messages(client: &Client, conversation_id: &str) -> Vec<Message> {
 }
 
 async fn set_mode(client: &Client, conversation_id: &str, mode: ConversationMode) -> Conversation {
-    let call = client.set_conversation_mode().id(conversation_id).body(ConversationModeRequest { mode });
+    let call = client.set_conversation_mode().id(conversation_id).body_map(|b| b.mode(mode));
     call.send().await.unwrap().into_inner()
 }
 
@@ -416,8 +416,8 @@ async fn invalid_input_is_rejected_before_sending() {
     })
     .await;
     assert!(rule.contains("body.conversationUserId"), "{rule}");
-    let nobody = DeleteUserConversationsRequest { conversation_user_id: String::new() };
-    let rule = input_rule(async { Ok(client.delete_user_conversations().body(nobody).send().await?) }).await;
+    let nobody = client.delete_user_conversations().body_map(|b| b.conversation_user_id(""));
+    let rule = input_rule(async { Ok(nobody.send().await?) }).await;
     assert!(rule.contains("body.conversationUserId"), "{rule}");
     let rule = input_rule(client.send_manual_message_checked(&conversation, "\n")).await;
     assert!(rule.contains("body.message"), "{rule}");
@@ -476,8 +476,7 @@ async fn the_secret_key_goes_on_every_call_and_nowhere_else() {
     client.send_manual_message_checked(&conversation, "hello").await.unwrap();
     let update = UpdateConversationRequest::default().with_state(sb.state_ids()[1].clone());
     client.update_conversation().id(&conversation).body(update).send().await.unwrap();
-    let nobody = DeleteUserConversationsRequest { conversation_user_id: "nobody".into() };
-    client.delete_user_conversations().body(nobody).send().await.unwrap();
+    client.delete_user_conversations().body_map(|b| b.conversation_user_id("nobody")).send().await.unwrap();
     let requests = sb.requests();
     assert!(requests.len() >= 10);
     assert!(requests.iter().all(|r| r.header("agent-secret-key") == Some(key.as_str())), "{requests:?}");
@@ -573,8 +572,7 @@ async fn conversations_are_created_read_updated_and_deleted() {
     let got = get_conversation(&client, &created.id).await.unwrap();
     assert_eq!(got.conversation_state_id.as_deref(), Some(states[2].id.as_str()));
 
-    let whose = DeleteUserConversationsRequest { conversation_user_id: user.clone() };
-    client.delete_user_conversations().body(whose).send().await.unwrap();
+    client.delete_user_conversations().body_map(|b| b.conversation_user_id(user.clone())).send().await.unwrap();
     assert_eq!(body(&to(&sb, Method::DELETE, "/external/conversations")[0]), json!({"conversationUserId": user}));
     let err = get_conversation(&client, &created.id).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(404), "{err}");
@@ -704,8 +702,8 @@ async fn lists_keep_their_order_across_pages_and_show_writes_at_once() {
     let user = sb.add_user("Grace", "Hopper");
     let created = client.create_conversation().body(CreateConversationRequest::for_user(&user)).send().await.unwrap();
     assert_eq!(first_updated(|list| list).await, Some(created.into_inner().id));
-    let whose = DeleteUserConversationsRequest { conversation_user_id: sb.user_ids()[0].clone() };
-    client.delete_user_conversations().body(whose).send().await.unwrap();
+    let whose = sb.user_ids()[0].clone();
+    client.delete_user_conversations().body_map(|b| b.conversation_user_id(whose)).send().await.unwrap();
     let left = sb.conversation_ids();
     assert!(left.len() < oldest_first.len());
     assert_eq!(ids(|list| list.order_direction(OrderDirection::Asc)).await, left);

@@ -210,7 +210,7 @@ async fn every_filter_field_and_operator_follows_the_seed() {
     assert_eq!(records.len(), 150);
 
     let mut checked = 0;
-    for field in FilterField::ALL {
+    for &field in FilterField::ALL {
         // Probe with a value some record has (and NULL for nullable fields).
         let sample = records.iter().map(|r| &r[field.as_str()]).find(|v| !v.is_null()).cloned();
         for &operator in field.operators() {

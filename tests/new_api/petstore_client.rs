@@ -12,10 +12,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let url = std::env::args().nth(1).ok_or("usage: petstore_client <base URL>")?;
     let client = Client::builder(&url).credential("petKey", "pet-secret").build()?;
 
-    let new = NewPet { name: "Rex".into(), tag: Some("dog".into()) };
+    // Generated types are `#[non_exhaustive]`: bodies are built through builders.
+    let new = NewPet::builder().name("Rex").tag(Some("dog".to_owned()));
     let created = client.create_pet().body(new).send().await?.into_inner();
-    let cat = NewPet { name: "Tom".into(), tag: None };
-    client.create_pet().body(cat).send().await?;
+    client.create_pet().body_map(|cat| cat.name("Tom")).send().await?;
     let fetched = client.get_pet().pet_id(&created.id).send().await?.into_inner();
     println!("created {} {}", fetched.id, fetched.name);
     let page = client.list_pets().limit(1).send().await?.into_inner();

@@ -123,14 +123,14 @@ async fn conversations(client: &Client, command: ConversationsCommand, context: 
     match command {
         ConversationsCommand::BulkCreate { json } => {
             let items: Vec<BulkSingleConversationCreateParams> = bulk_items(&json)?;
-            let batch = types::BulkConversationCreateRequest { conversations: items.clone() };
-            let result = client.bulk_create_conversations().body(batch).send().await?.into_inner();
+            let call = client.bulk_create_conversations().body_map(|b| b.conversations(items.clone()));
+            let result = call.send().await?.into_inner();
             print_outcome(context, result.pair(&items))
         }
         ConversationsCommand::BulkUpdate { json } => {
             let items: Vec<BulkSingleConversationUpdateParams> = bulk_items(&json)?;
-            let batch = types::BulkConversationUpdateRequest { conversations: items.clone() };
-            let result = client.bulk_update_conversations().body(batch).send().await?.into_inner();
+            let call = client.bulk_update_conversations().body_map(|b| b.conversations(items.clone()));
+            let result = call.send().await?.into_inner();
             print_outcome(context, result.pair(&items))
         }
     }

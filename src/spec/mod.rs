@@ -2,6 +2,7 @@
 //! it is sent, what the sandbox checks every request and response with, and
 //! what `convo <api> check` surveys a tenant's answers with.
 
+pub mod diff;
 mod lenient;
 pub mod model;
 pub mod security;

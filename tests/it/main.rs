@@ -75,6 +75,7 @@ needs! {
     ["cli", "luware", "raia", "salesloft", "liveperson", "llamadapro"] mod seed_examples;
     [] mod specs;
     [] mod spec_lenient;
+    [] mod spec_diff;
     [] mod spec_model;
     [] mod spec_security;
     [] mod spec_survey;

@@ -22,6 +22,7 @@ mod sandbox;
 // Partly unused while every enabled API has a module of its own here.
 #[cfg_attr(not(cli_generic_apis), allow(dead_code))]
 mod spec_api;
+mod spec_cmd;
 mod values;
 
 use std::process::ExitCode;
@@ -90,6 +91,9 @@ macro_rules! cli_apis {
             $($spec_api($spec_api::Args),)*
             /// Local emulators of the APIs.
             Sandbox(sandbox::Args),
+            /// A maintainer's review of a spec edit: what it breaks (`spec diff`).
+            #[command(subcommand)]
+            Spec(spec_cmd::SpecCommand),
             /// The settings the commands would use (`config show`).
             #[command(subcommand)]
             Config(config::ConfigCommand),
@@ -111,6 +115,7 @@ macro_rules! cli_apis {
                     })*
                     $(Command::$spec_api(_) => spec_api::run(stringify!($spec_api)),)*
                     Command::Sandbox(args) => sandbox::run(args).await,
+                    Command::Spec(command) => spec_cmd::run(command, context),
                     Command::Config(config::ConfigCommand::Show { args }) => config::show(&args, SETTINGS, context),
                     Command::Completions { shell } => {
                         let mut command = operations::augment(<Cli as clap::CommandFactory>::command(), &[]);

@@ -1,0 +1,641 @@
+//! What an edit of a spec changes, for each of its audiences: library
+//! consumers (the generated Rust), CLI users (commands and flags) and the
+//! sandbox (what it accepts and answers). `convo spec diff` prints it.
+//!
+//! The Rust verdicts follow the generated code: every type is
+//! `#[non_exhaustive]` and built through builders, and enums are open. So an
+//! addition a caller need not send is additive: an operation, an optional
+//! parameter or request field, a response field, an enum value, a `oneOf`
+//! branch, a filter row. These are breaking:
+//! - a removal, and so a rename (a removal plus an addition);
+//! - a type or format change;
+//! - a field that became required or optional, since its Rust type changes
+//!   between `T` and `Option<T>`;
+//! - a request rule that now refuses what it accepted: a new required field,
+//!   a tighter bound, a removed enum value. The client checks the spec before
+//!   sending, so such a call fails where it worked.
+//!
+//! Response bounds only describe, so they change nothing for a caller.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::model::{self, Spec, case, enum_values, type_of};
+use Impact::{Additive, Breaking};
+
+/// How much a change matters to one audience.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Impact {
+    None,
+    Additive,
+    Breaking,
+}
+
+/// One change between two versions of a spec.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Change {
+    /// Where: `listConversations query parameter per_page`, `schema Conversation.platform`.
+    pub at: String,
+    /// What, in words: `added (optional)`, `became required`, `type string → integer`.
+    pub what: String,
+    pub rust: Impact,
+    pub cli: Impact,
+    /// The command line's change in its own words (`flag --per-page added`).
+    pub cli_note: Option<String>,
+    /// What the sandbox does now that it did not (`refuses requests without it`).
+    pub sandbox: Option<String>,
+}
+
+impl Change {
+    /// Whether any audience must change something.
+    #[must_use]
+    pub fn is_breaking(&self) -> bool {
+        self.rust == Impact::Breaking || self.cli == Impact::Breaking
+    }
+}
+
+/// Every change from `old` to `new`, operations in the new spec's order.
+#[must_use]
+pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
+    let mut d = Differ { old, new, out: Vec::new(), seen: BTreeSet::new() };
+    d.document();
+    d.out
+}
+
+/// Which way a schema's values travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Way {
+    Request,
+    Response,
+}
+
+struct Differ<'s> {
+    old: &'s Spec,
+    new: &'s Spec,
+    out: Vec<Change>,
+    /// Component schemas compared already, each way: each is reported once.
+    seen: BTreeSet<(String, Way)>,
+}
+
+/// The constraints a request value must keep, and whether a larger value is tighter.
+const BOUNDS: [(&str, bool); 6] = [
+    ("maxLength", false),
+    ("maximum", false),
+    ("maxItems", false),
+    ("minLength", true),
+    ("minimum", true),
+    ("minItems", true),
+];
+
+impl Differ<'_> {
+    fn push(
+        &mut self,
+        at: &str,
+        what: impl Into<String>,
+        rust: Impact,
+        cli: Impact,
+        sandbox: Option<String>,
+    ) -> &mut Change {
+        let what = what.into();
+        // A schema used both ways is one change, as much as either way makes it.
+        let index = match self.out.iter().position(|c| c.at == at && c.what == what) {
+            Some(index) => index,
+            None => {
+                let change =
+                    Change { at: at.to_owned(), what, rust: Impact::None, cli: Impact::None, cli_note: None, sandbox };
+                self.out.push(change);
+                self.out.len() - 1
+            }
+        };
+        let change = &mut self.out[index];
+        (change.rust, change.cli) = (change.rust.max(rust), change.cli.max(cli));
+        change
+    }
+
+    fn document(&mut self) {
+        let (old, new) = (self.old, self.new);
+        if old.servers.first() != new.servers.first() {
+            let to = new.servers.first().map_or("none", String::as_str);
+            self.push("servers", format!("default server → {to}"), Impact::None, Impact::None, None);
+        }
+        for scheme in &old.security_schemes {
+            match new.security_schemes.iter().find(|s| s.name == scheme.name) {
+                Some(now) if now.carrier != scheme.carrier => {
+                    let what = format!("carried {:?} → {:?}", scheme.carrier, now.carrier);
+                    self.push(
+                        &format!("security scheme {}", scheme.name),
+                        what,
+                        Impact::None,
+                        Impact::None,
+                        Some("expects it there".into()),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    self.push(&format!("security scheme {}", scheme.name), "removed", Breaking, Breaking, None)
+                        .cli_note = Some(format!("setting {} removed", scheme.setting()));
+                }
+            }
+        }
+        for scheme in new.security_schemes.iter().filter(|s| !old.security_schemes.iter().any(|o| o.name == s.name)) {
+            self.push(&format!("security scheme {}", scheme.name), "added", Additive, Additive, None);
+        }
+        for op in &old.operations {
+            match new.operations.iter().find(|n| n.id == op.id) {
+                Some(now) => self.operation(op, now),
+                None => {
+                    let renamed = new.operations.iter().find(|n| n.method == op.method && n.path == op.path);
+                    let what = renamed.map_or("removed".to_owned(), |n| format!("operationId renamed to {}", n.id));
+                    let at = format!("operation {}", op.id);
+                    let sandbox =
+                        renamed.is_none().then(|| format!("no longer serves {} {}", op.method.to_uppercase(), op.path));
+                    self.push(&at, what, Breaking, Breaking, sandbox).cli_note =
+                        Some(format!("command {} removed", command(op)));
+                }
+            }
+        }
+        // An operation whose method and path were another id's is that one renamed.
+        let renamed = |n: &model::Operation| old.operations.iter().any(|o| o.method == n.method && o.path == n.path);
+        for op in new.operations.iter().filter(|n| !old.operations.iter().any(|o| o.id == n.id) && !renamed(n)) {
+            let sandbox = Some(format!("serves {} {}", op.method.to_uppercase(), op.path));
+            self.push(&format!("operation {}", op.id), "added", Additive, Additive, sandbox).cli_note =
+                Some(format!("command {} added", command(op)));
+        }
+        self.filter_tables();
+    }
+
+    fn operation(&mut self, old: &model::Operation, new: &model::Operation) {
+        let at = format!("operation {}", old.id);
+        if (&old.method, &old.path) != (&new.method, &new.path) {
+            let (from, to) = (
+                format!("{} {}", old.method.to_uppercase(), old.path),
+                format!("{} {}", new.method.to_uppercase(), new.path),
+            );
+            self.push(
+                &at,
+                format!("moved from {from} to {to}"),
+                Impact::None,
+                Impact::None,
+                Some(format!("no longer serves {from}")),
+            );
+        }
+        if old.server != new.server {
+            self.push(
+                &at,
+                format!("server → {}", new.server.as_deref().unwrap_or("the spec's")),
+                Impact::None,
+                Impact::None,
+                None,
+            );
+        }
+        if old.security != new.security {
+            // Breaking when a caller let in before (by one alternative) is not now.
+            // Anyone may call now, or every caller let in before still is.
+            let kept = new.security.is_empty()
+                || (!old.security.is_empty()
+                    && old
+                        .security
+                        .iter()
+                        .all(|was| new.security.iter().any(|now| now.iter().all(|s| was.contains(s)))));
+            let impact = if kept { Additive } else { Breaking };
+            let what = format!("security {} → {}", alternatives(&old.security), alternatives(&new.security));
+            self.push(&at, what, impact, impact, Some("asks for the new credentials".into()));
+        }
+        match (&old.paging, &new.paging) {
+            (None, Some(_)) => {
+                self.push(&at, "now pages", Additive, Additive, None).cli_note =
+                    Some("--all, --checkpoint and --resume added".into());
+            }
+            (Some(_), None) => {
+                self.push(&at, "no longer pages", Breaking, Breaking, None).cli_note = Some("--all removed".into());
+            }
+            _ => {}
+        }
+        let (was, now) = (command(old), command(new));
+        let aliased = new
+            .cli
+            .as_ref()
+            .is_some_and(|c| old.cli.as_ref().and_then(|o| o.name.last()).is_some_and(|w| c.aliases.contains(w)));
+        if was != now && !aliased {
+            self.push(&at, "command renamed", Impact::None, Breaking, None).cli_note =
+                Some(format!("command {was} → {now}"));
+        }
+        self.parameters(old, new, &old.id);
+        self.request_body(old, new, &old.id);
+        self.responses(old, new, &old.id);
+    }
+
+    fn parameters(&mut self, old: &model::Operation, new: &model::Operation, op: &str) {
+        let label = |p: &model::Parameter| format!("{op} {} parameter {}", p.location.as_str(), p.name);
+        let flag = |p: &model::Parameter| format!("--{}", p.cli.flag.clone().unwrap_or_else(|| case(&p.name, '-')));
+        for p in &old.parameters {
+            let at = label(p);
+            let Some(n) = new.parameters.iter().find(|n| n.name == p.name && n.location == p.location) else {
+                self.push(&at, "removed", Breaking, Breaking, Some("refuses it".into())).cli_note =
+                    Some(format!("flag {} removed", flag(p)));
+                continue;
+            };
+            if !p.required && n.required {
+                self.push(&at, "became required", Breaking, Breaking, Some("refuses requests without it".into()))
+                    .cli_note = Some(format!("flag {} became required", flag(n)));
+            } else if p.required && !n.required {
+                self.push(&at, "became optional", Impact::None, Additive, Some("accepts requests without it".into()));
+            }
+            if flag(p) != flag(n) && !n.cli.aliases.contains(&flag(p)[2..].to_owned()) {
+                self.push(&at, "flag renamed", Impact::None, Breaking, None).cli_note =
+                    Some(format!("flag {} → {}", flag(p), flag(n)));
+            }
+            let was = p.json_schema.as_ref().or_else(|| raw_schema(self.old, old, p)).unwrap_or(&p.schema);
+            let now = n.json_schema.as_ref().or_else(|| raw_schema(self.new, new, n)).unwrap_or(&n.schema);
+            self.schema(&at, Way::Request, was, now, 0);
+        }
+        for n in new
+            .parameters
+            .iter()
+            .filter(|n| !old.parameters.iter().any(|p| p.name == n.name && p.location == n.location))
+        {
+            let at = label(n);
+            if n.required {
+                self.push(&at, "added (required)", Breaking, Breaking, Some("refuses requests without it".into()));
+            } else {
+                self.push(&at, "added (optional)", Additive, Additive, Some("accepts it".into()));
+            }
+            if let Some(added) = self.out.last_mut() {
+                added.cli_note = Some(format!("flag {} added", flag(n)));
+            }
+        }
+    }
+
+    fn request_body(&mut self, old: &model::Operation, new: &model::Operation, op: &str) {
+        let at = format!("{op} request body");
+        match (&old.request_body, &new.request_body) {
+            (None, Some(b)) => {
+                let impact = if b.required { Breaking } else { Additive };
+                self.push(
+                    &at,
+                    format!("added ({})", if b.required { "required" } else { "optional" }),
+                    impact,
+                    impact,
+                    None,
+                );
+            }
+            (Some(_), None) => {
+                self.push(&at, "removed", Breaking, Breaking, Some("refuses a body".into()));
+            }
+            (Some(was), Some(now)) => {
+                if !was.required && now.required {
+                    self.push(&at, "became required", Breaking, Breaking, Some("refuses requests without one".into()));
+                } else if was.required && !now.required {
+                    self.push(
+                        &at,
+                        "became optional",
+                        Impact::None,
+                        Additive,
+                        Some("accepts requests without one".into()),
+                    );
+                }
+                self.media(&at, Way::Request, old, new, "requestBody");
+            }
+            (None, None) => {}
+        }
+    }
+
+    fn responses(&mut self, old: &model::Operation, new: &model::Operation, op: &str) {
+        let success = |status: &str| status.starts_with('2');
+        for r in &old.responses {
+            let at = format!("{op} response {}", r.status);
+            if new.responses.iter().any(|n| n.status == r.status) {
+                self.media(&at, Way::Response, old, new, &format!("responses/{}", r.status));
+            } else {
+                let impact = if success(&r.status) { Breaking } else { Impact::None };
+                self.push(&at, "removed", impact, Impact::None, Some("no longer answers it".into()));
+            }
+        }
+        for n in new.responses.iter().filter(|n| !old.responses.iter().any(|r| r.status == n.status)) {
+            self.push(
+                &format!("{op} response {}", n.status),
+                "added",
+                Additive,
+                Impact::None,
+                Some("may answer it".into()),
+            );
+        }
+    }
+
+    /// The media types of a body or response (at `place` under each
+    /// operation) and their JSON schemas.
+    fn media(&mut self, at: &str, way: Way, old: &model::Operation, new: &model::Operation, place: &str) {
+        let (Some(was), Some(now)) = (raw(self.old, &old.pointer, place), raw(self.new, &new.pointer, place)) else {
+            return;
+        };
+        let content = |spec: &'_ Spec, node: &Value| -> Vec<(String, Value)> {
+            let content = spec.resolve(node).get("content").and_then(Value::as_object);
+            content
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), spec.resolve(v).get("schema").cloned().unwrap_or_default()))
+                .collect()
+        };
+        let (was, now) = (content(self.old, was), content(self.new, now));
+        for (media, schema) in &was {
+            match now.iter().find(|(m, _)| m == media) {
+                Some((_, next)) => self.schema(at, way, schema, next, 0),
+                None => {
+                    let impact = if way == Way::Request || was.len() == 1 { Breaking } else { Impact::None };
+                    self.push(at, format!("media type {media} removed"), impact, impact, None);
+                }
+            }
+        }
+        for (media, _) in now.iter().filter(|(m, _)| !was.iter().any(|(w, _)| w == m)) {
+            self.push(at, format!("media type {media} added"), Impact::Additive, Impact::None, None);
+        }
+    }
+
+    /// Compares two schemas (either may be a `$ref`) at `at`, `way` deciding
+    /// what each difference means.
+    fn schema(&mut self, at: &str, way: Way, was: &Value, now: &Value, depth: usize) {
+        if depth > 32 {
+            return;
+        }
+        let mut at = at.to_owned();
+        if let (Some(a), Some(b)) = (component(was), component(now))
+            && a == b
+        {
+            if !self.seen.insert((a.to_owned(), way)) {
+                return;
+            }
+            at = format!("schema {a}");
+        }
+        let (was, now) = (self.old.resolve(was), self.new.resolve(now));
+        let request = way == Way::Request;
+        let (old_type, new_type) = (type_of(was), type_of(now));
+        if old_type != new_type {
+            let what = format!("type {} → {}", old_type.unwrap_or("any"), new_type.unwrap_or("any"));
+            self.push(
+                &at,
+                what,
+                Breaking,
+                if request { Breaking } else { Impact::None },
+                Some("checks the new type".into()),
+            );
+            return;
+        }
+        let text = |s: &Value, key: &str| s.get(key).map(Value::to_string);
+        if text(was, "format") != text(now, "format") {
+            let what = format!(
+                "format {} → {}",
+                text(was, "format").unwrap_or("none".into()),
+                text(now, "format").unwrap_or("none".into())
+            );
+            self.push(
+                &at,
+                what,
+                Breaking,
+                if request { Breaking } else { Impact::None },
+                Some("checks the new format".into()),
+            );
+        }
+        let nullable = |s: &Value| s.get("nullable").and_then(Value::as_bool) == Some(true);
+        // In Rust, `Option<T>` in a response either way; a request refuses null now.
+        let nullability = match (nullable(was), nullable(now)) {
+            (false, true) => Some(("became nullable", if request { Impact::None } else { Breaking }, Impact::None)),
+            (true, false) => Some(("no longer nullable", Breaking, if request { Breaking } else { Impact::None })),
+            _ => None,
+        };
+        if let Some((what, rust, cli)) = nullability {
+            self.push(
+                &at,
+                what,
+                rust,
+                cli,
+                Some(format!("{} null", if what == "became nullable" { "accepts" } else { "refuses" })),
+            );
+        }
+        let (old_values, new_values) = (enum_values(was), enum_values(now));
+        for value in old_values.iter().filter(|v| !new_values.contains(v)) {
+            let sandbox = Some(if request { "refuses it" } else { "no longer answers it" }.into());
+            self.push(
+                &at,
+                format!("enum value {value:?} removed"),
+                Breaking,
+                if request { Breaking } else { Impact::None },
+                sandbox,
+            );
+        }
+        if !old_values.is_empty() {
+            for value in new_values.iter().filter(|v| !old_values.contains(v)) {
+                let sandbox = Some(if request { "accepts it" } else { "may answer it" }.into());
+                self.push(
+                    &at,
+                    format!("enum value {value:?} added"),
+                    Additive,
+                    if request { Additive } else { Impact::None },
+                    sandbox,
+                );
+            }
+        }
+        if request {
+            self.bounds(&at, was, now);
+        }
+        self.properties(&at, way, was, now, depth);
+        if let (Some(a), Some(b)) = (was.get("items"), now.get("items")) {
+            self.schema(&format!("{at}[]"), way, a, b, depth + 1);
+        }
+        for key in ["oneOf", "anyOf", "allOf"] {
+            let branches = |s: &'_ Value| s.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
+            let (a, b) = (branches(was), branches(now));
+            for (i, (x, y)) in a.iter().zip(&b).enumerate() {
+                self.schema(&format!("{at} {key}[{i}]"), way, x, y, depth + 1);
+            }
+            // A branch more of a `oneOf` is a variant more of a non-exhaustive enum.
+            let more = if key == "allOf" { Breaking } else { Additive };
+            if b.len() > a.len() {
+                self.push(
+                    &at,
+                    format!("{key} branch added"),
+                    more,
+                    if request { Additive } else { Impact::None },
+                    None,
+                );
+            } else if b.len() < a.len() {
+                self.push(
+                    &at,
+                    format!("{key} branch removed"),
+                    Breaking,
+                    if request { Breaking } else { Impact::None },
+                    None,
+                );
+            }
+        }
+    }
+
+    /// A request bound: tighter refuses values that passed, looser accepts more.
+    fn bounds(&mut self, at: &str, was: &Value, now: &Value) {
+        for (key, larger_is_tighter) in BOUNDS {
+            let (a, b) = (was.get(key).and_then(Value::as_f64), now.get(key).and_then(Value::as_f64));
+            let tighter = match (a, b) {
+                (Some(a), Some(b)) if a != b => (b > a) == larger_is_tighter,
+                (None, Some(_)) => true,
+                (Some(_), None) => false,
+                _ => continue,
+            };
+            let show = |v: Option<f64>| v.map_or("none".to_owned(), |v| v.to_string());
+            self.bound(at, format!("{key} {} → {}", show(a), show(b)), tighter);
+        }
+        let pattern = |s: &Value| s.get("pattern").map(Value::to_string);
+        if pattern(was) != pattern(now) {
+            self.bound(
+                at,
+                format!(
+                    "pattern {} → {}",
+                    pattern(was).unwrap_or("none".into()),
+                    pattern(now).unwrap_or("none".into())
+                ),
+                pattern(now).is_some(),
+            );
+        }
+    }
+
+    fn bound(&mut self, at: &str, what: String, tighter: bool) {
+        if tighter {
+            let sandbox = Some("refuses values it accepted".into());
+            self.push(at, what, Impact::Breaking, Impact::Breaking, sandbox);
+        } else {
+            self.push(at, what, Impact::None, Impact::Additive, Some("accepts values it refused".into()));
+        }
+    }
+
+    fn properties(&mut self, at: &str, way: Way, was: &Value, now: &Value, depth: usize) {
+        let request = way == Way::Request;
+        let properties = |s: &Value| s.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
+        let required = |s: &Value| -> BTreeSet<String> {
+            s.get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect()
+        };
+        let (old_props, new_props, old_req, new_req) = (properties(was), properties(now), required(was), required(now));
+        for (name, schema) in &old_props {
+            let field = format!("{at}.{name}");
+            let Some(next) = new_props.get(name) else {
+                let (cli, sandbox) =
+                    if request { (Breaking, "refuses it") } else { (Breaking, "no longer answers it") };
+                self.push(&field, "removed", Breaking, cli, Some(sandbox.into()));
+                continue;
+            };
+            // Its Rust type changes between `T` and `Option<T>`, either way.
+            let required = match (old_req.contains(name), new_req.contains(name), request) {
+                (false, true, true) => Some(("became required", Breaking, "refuses bodies without it")),
+                (false, true, false) => Some(("became required", Impact::None, "always answers it")),
+                (true, false, true) => Some(("became optional", Additive, "accepts bodies without it")),
+                (true, false, false) => Some(("became optional", Impact::None, "may leave it out")),
+                _ => None,
+            };
+            if let Some((what, cli, sandbox)) = required {
+                self.push(&field, what, Breaking, cli, Some(sandbox.into()));
+            }
+            self.schema(&field, way, schema, next, depth + 1);
+        }
+        for name in new_props.keys().filter(|n| !old_props.contains_key(*n)) {
+            let field = format!("{at}.{name}");
+            let (what, impact, sandbox) = match (request, new_req.contains(name)) {
+                (true, true) => ("added (required)", Breaking, "refuses bodies without it"),
+                (true, false) => ("added (optional)", Additive, "accepts it"),
+                (false, _) => ("added", Additive, "answers it"),
+            };
+            self.push(&field, what, impact, impact, Some(sandbox.into()));
+        }
+    }
+
+    /// Luware's `x-filter-table`s: a row is a filter field; its operators and type.
+    fn filter_tables(&mut self) {
+        let tables = |spec: &Spec| -> Vec<(String, serde_json::Map<String, Value>)> {
+            let schemas = spec.doc.pointer("/components/schemas").and_then(Value::as_object);
+            let tables = schemas
+                .into_iter()
+                .flatten()
+                .filter_map(|(name, s)| Some((name.clone(), s.get("x-filter-table")?.as_object()?.clone())));
+            tables.collect()
+        };
+        let (was, now) = (tables(self.old), tables(self.new));
+        for (name, rows) in &was {
+            let empty = serde_json::Map::new();
+            let next = now.iter().find(|(n, _)| n == name).map_or(&empty, |(_, rows)| rows);
+            for (field, row) in rows {
+                let at = format!("filter table {name} row {field}");
+                let Some(new_row) = next.get(field) else {
+                    self.push(&at, "removed", Breaking, Breaking, Some("refuses filters on it".into()));
+                    continue;
+                };
+                if row.get("type") != new_row.get("type") {
+                    self.push(&at, "type changed", Breaking, Breaking, Some("reads its values as the new type".into()));
+                }
+                let operators = |r: &Value| {
+                    enum_values(&serde_json::json!({"enum": r.get("operators").cloned().unwrap_or_default()}))
+                };
+                let (a, b) = (operators(row), operators(new_row));
+                for op in a.iter().filter(|o| !b.contains(o)) {
+                    self.push(&at, format!("operator {op} removed"), Breaking, Breaking, Some("refuses it".into()));
+                }
+                for op in b.iter().filter(|o| !a.contains(o)) {
+                    self.push(&at, format!("operator {op} added"), Additive, Additive, Some("accepts it".into()));
+                }
+            }
+            for field in next.keys().filter(|f| !rows.contains_key(*f)) {
+                self.push(
+                    &format!("filter table {name} row {field}"),
+                    "added",
+                    Additive,
+                    Additive,
+                    Some("filters on it".into()),
+                );
+            }
+        }
+    }
+}
+
+/// The node at `place` (slash-separated) under an operation's pointer, each
+/// step's `$ref` followed.
+fn raw<'s>(spec: &'s Spec, pointer: &str, place: &str) -> Option<&'s Value> {
+    let mut node = spec.doc.pointer(pointer.strip_prefix('#')?)?;
+    for step in place.split('/') {
+        node = spec.resolve(node).get(step)?;
+    }
+    Some(node)
+}
+
+/// A parameter's schema as written (a `$ref` names its component), from the
+/// operation's own parameters or its path item's.
+fn raw_schema<'s>(spec: &'s Spec, op: &model::Operation, p: &model::Parameter) -> Option<&'s Value> {
+    let item = op.pointer.rsplit_once('/')?.0;
+    [op.pointer.as_str(), item].into_iter().find_map(|owner| {
+        let params = spec.doc.pointer(owner.strip_prefix('#')?)?.get("parameters")?.as_array()?;
+        params.iter().map(|raw| spec.resolve(raw)).find_map(|raw| {
+            let same = raw.get("name")?.as_str()? == p.name && raw.get("in")?.as_str()? == p.location.as_str();
+            same.then(|| raw.get("schema")).flatten()
+        })
+    })
+}
+
+/// The component a schema names by `$ref`, if it does.
+fn component(schema: &Value) -> Option<&str> {
+    schema.get("$ref")?.as_str()?.strip_prefix("#/components/schemas/")
+}
+
+/// An operation's command: `x-cli`'s words, else its id in kebab case.
+fn command(op: &model::Operation) -> String {
+    op.cli.as_ref().filter(|c| !c.name.is_empty()).map_or_else(|| case(&op.id, '-'), |c| c.name.join(" "))
+}
+
+fn alternatives(security: &[Vec<String>]) -> String {
+    if security.is_empty() {
+        return "none".into();
+    }
+    security.iter().map(|a| a.join(" + ")).collect::<Vec<_>>().join(" or ")
+}

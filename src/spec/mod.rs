@@ -5,6 +5,7 @@
 pub mod diff;
 mod lenient;
 pub mod model;
+pub mod provenance;
 pub mod security;
 pub mod survey;
 pub mod validate;

@@ -77,6 +77,7 @@ needs! {
     [] mod spec_lenient;
     [] mod spec_diff;
     [] mod spec_model;
+    [] mod spec_provenance;
     [] mod spec_security;
     [] mod spec_survey;
     [] mod spec_validator;

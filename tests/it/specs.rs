@@ -236,7 +236,8 @@ fn fact_extensions_are_generated_or_named_as_errors() {
     for expected in [
         "pub enum Field {",
         "/// `aName`: The name.",
-        "pub const ALL: [Field; 2] = [",
+        "pub const ALL: &'static [Field] = &[",
+        "#[non_exhaustive]\npub enum Field {",
         "Self::BCount => \"bCount\"",
         "Self::AName => ValueKind::String",
         "Self::AName => &[FilterOperator::Equal, FilterOperator::NotEqual]",

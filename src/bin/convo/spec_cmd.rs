@@ -1,5 +1,7 @@
 //! `convo spec`: a maintainer's review of a spec edit. `convo spec diff OLD
-//! NEW` says what changed and whom it breaks (`convo_clients::spec::diff`).
+//! NEW` says what changed and whom it breaks (`convo_clients::spec::diff`);
+//! `convo spec provenance` checks the spec's citations against a saved copy
+//! of the vendor's page (`convo_clients::spec::provenance`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,6 +9,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use convo_clients::spec::diff::{Change, Impact, diff};
 use convo_clients::spec::model::Spec;
+use convo_clients::spec::provenance::{self, Fact};
 
 use crate::output::OutputFormat;
 use crate::{Context, Failure};
@@ -18,6 +21,36 @@ pub enum SpecCommand {
     /// and flags) and the sandbox. Exit status: 0 when nothing breaks, 1 on a
     /// breaking change (unless --allow-breaking), 2 on a usage error.
     Diff(DiffArgs),
+    /// Checks the spec's citations (`x-provenance: {source: "seed 000
+    /// L95-L197"}`) against a saved copy of the vendor's page: each fact
+    /// (operation, parameter, property, enum value, filter row, status,
+    /// header) must still be named by the lines it cites, its own or its
+    /// parent's. Lists stale citations, and the lines of the page naming
+    /// API-looking things no fact cites. With --old-doc, the facts whose
+    /// lines the new page changed or moved, with their new line numbers.
+    /// Exit status: 0 when no citation is stale, 1 when one is (or, with
+    /// --strict, a line is uncovered), 2 on a usage error.
+    Provenance(ProvenanceArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ProvenanceArgs {
+    /// The vendor's page, as text.
+    #[arg(long, value_name = "PATH")]
+    doc: PathBuf,
+    /// The spec whose citations are checked.
+    #[arg(long, value_name = "PATH")]
+    spec: PathBuf,
+    /// The page as it was when the spec cited it: which facts the new one touches.
+    #[arg(long, value_name = "PATH")]
+    old_doc: Option<PathBuf>,
+    /// The page's id in the citations (`seed 000`); by default the digits
+    /// its file name starts with (`000_….txt`).
+    #[arg(long, value_name = "ID")]
+    seed: Option<String>,
+    /// Exit 1 when a line of the page is uncovered, too.
+    #[arg(long)]
+    strict: bool,
 }
 
 #[derive(Debug, Args)]
@@ -37,7 +70,13 @@ pub struct DiffArgs {
 }
 
 pub fn run(command: SpecCommand, context: &Context) -> Result<(), Failure> {
-    let SpecCommand::Diff(args) = command;
+    match command {
+        SpecCommand::Diff(args) => run_diff(&args, context),
+        SpecCommand::Provenance(args) => run_provenance(&args, context),
+    }
+}
+
+fn run_diff(args: &DiffArgs, context: &Context) -> Result<(), Failure> {
     let (old, new) = match (&args.base, &args.new) {
         (Some(rev), _) => {
             (parse(&at_revision(&args.old, rev)?, &format!("{}@{rev}", args.old.display()))?, read(&args.old)?)
@@ -60,6 +99,81 @@ pub fn run(command: SpecCommand, context: &Context) -> Result<(), Failure> {
     if breaking > 0 && !args.allow_breaking {
         let s = if breaking == 1 { "" } else { "s" };
         return Err(Failure::Outcome(format!("{breaking} breaking change{s} (--allow-breaking accepts them)")));
+    }
+    Ok(())
+}
+
+fn run_provenance(args: &ProvenanceArgs, context: &Context) -> Result<(), Failure> {
+    let text =
+        |path: &Path| std::fs::read_to_string(path).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())));
+    let spec_text = text(&args.spec)?;
+    let spec: serde_json::Value =
+        serde_yaml::from_str(&spec_text).map_err(|e| Failure::Usage(format!("{}: {e}", args.spec.display())))?;
+    let seed = match &args.seed {
+        Some(seed) => seed.clone(),
+        None => {
+            let name = args.doc.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
+            if digits.is_empty() {
+                return Err(Failure::Usage(format!("{name}: its name has no id; give --seed ID")));
+            }
+            digits
+        }
+    };
+    let doc = text(&args.doc)?;
+    let report = provenance::check(&spec, &seed, &doc);
+    let touched =
+        args.old_doc.as_deref().map(text).transpose()?.map(|old| provenance::touched(&spec, &seed, &old, &doc));
+    let mut out = std::io::stdout().lock();
+    if matches!(context.output, Some(OutputFormat::Json | OutputFormat::Jsonl)) {
+        let json = serde_json::json!({"seed": seed, "report": report, "touched": touched});
+        writeln!(out, "{}", serde_json::to_string_pretty(&json).unwrap_or_default())?;
+    } else {
+        let range = |&(a, b): &(usize, usize)| if a == b { format!("L{a}") } else { format!("L{a}-L{b}") };
+        let cites = |f: &Fact| f.lines.iter().map(range).collect::<Vec<_>>().join(", ");
+        let kind = |f: &Fact| format!("{:?}", f.kind).to_lowercase();
+        for f in &report.stale {
+            let whose = if f.inherited { "its parent's citation" } else { "its citation" };
+            writeln!(out, "stale      {} {} (#{}): {whose} {} does not name it", kind(f), f.name, f.pointer, cites(f))?;
+        }
+        for u in &report.uncovered {
+            let known = if u.known { " (each a fact cited on other lines)" } else { "" };
+            writeln!(out, "uncovered  L{}: {}{known}", u.line, u.names.join(", "))?;
+        }
+        for t in touched.iter().flatten() {
+            let now: Vec<String> = t
+                .new_lines
+                .iter()
+                .map(|l| {
+                    l.map_or("gone".to_owned(), |(a, b)| if a == b { format!("L{a}") } else { format!("L{a}-L{b}") })
+                })
+                .collect();
+            let how = if t.changed { "changed" } else { "moved" };
+            writeln!(
+                out,
+                "{how:<10} {} {} (#{}): {} → {}",
+                kind(&t.fact),
+                t.fact.name,
+                t.fact.pointer,
+                cites(&t.fact),
+                now.join(", ")
+            )?;
+        }
+        writeln!(
+            out,
+            "{} against seed {seed}: {} facts cite it, {} stale, {} lines uncovered ({} of them naming only facts cited elsewhere)",
+            args.spec.display(),
+            report.checked,
+            report.stale.len(),
+            report.uncovered.len(),
+            report.uncovered.iter().filter(|u| u.known).count()
+        )?;
+    }
+    if !report.stale.is_empty() {
+        return Err(Failure::Outcome(format!("{} stale citation(s)", report.stale.len())));
+    }
+    if args.strict && !report.uncovered.is_empty() {
+        return Err(Failure::Outcome(format!("{} uncovered line(s) (--strict)", report.uncovered.len())));
     }
     Ok(())
 }

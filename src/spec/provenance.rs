@@ -1,0 +1,374 @@
+//! Provenance checked against the documents: each fact of a spec cites the
+//! lines of a vendor's page it comes from (`x-provenance: {source: "seed 000
+//! L95-L197"}`), and those lines must still name it. `convo spec provenance`
+//! prints what this finds.
+//!
+//! A fact is an operation (its path), a parameter, a property, an enum
+//! value, a row of `x-filter-table`, a documented status or a header. It
+//! carries its own `x-provenance` or inherits its nearest ancestor's, so a
+//! property inherits its schema's citation, and that inheritance is
+//! checked like a citation of its own: the cited lines must name it. Facts
+//! marked `inferred` are not checked (their names need not be in the page),
+//! nor are citations of other documents (`facts §1.2`).
+//!
+//! Names are matched as the documents spell them: ignoring case and
+//! everything but letters and digits, so `pageSize` is named by "Page size"
+//! and `created_at[gt]` by `created_at[gt]`. A path is named when each of
+//! its literal segments is.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+/// What kind of fact a spec states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FactKind {
+    Operation,
+    Parameter,
+    Property,
+    EnumValue,
+    FilterRow,
+    Status,
+    Header,
+}
+
+/// One fact and the lines of the document it cites.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Fact {
+    pub kind: FactKind,
+    /// Its name: a path, a parameter or property name, a value, a status.
+    pub name: String,
+    /// Where it is in the spec, as a JSON pointer.
+    pub pointer: String,
+    /// The cited line ranges of the document (1-based, inclusive).
+    pub lines: Vec<(usize, usize)>,
+    /// Whether the citation is an ancestor's.
+    pub inherited: bool,
+    /// Whether it cites another source too, which may be where its name is.
+    pub elsewhere: bool,
+    /// Whether it is marked `inferred`: its name need not be in the page.
+    pub inferred: bool,
+}
+
+/// A line of the document naming API-looking things no fact cites.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Uncovered {
+    pub line: usize,
+    /// The paths and `camelCase`/`snake_case` names on it.
+    pub names: Vec<String>,
+    /// Whether each name is a fact of the spec, cited on other lines (a
+    /// field of a sample repeated from one that is cited): then the line
+    /// adds nothing the spec lacks.
+    pub known: bool,
+}
+
+/// What the check of one spec against one document found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Report {
+    /// The facts that cite this document (inferred ones are not checked).
+    pub checked: usize,
+    /// Facts whose cited lines no longer name them.
+    pub stale: Vec<Fact>,
+    pub uncovered: Vec<Uncovered>,
+}
+
+/// A fact whose cited lines a new version of the page changed or moved.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct Touched {
+    pub fact: Fact,
+    /// The cited ranges in the new version; `None` where the lines are gone.
+    pub new_lines: Vec<Option<(usize, usize)>>,
+    /// Whether any cited line's text changed (not only its number).
+    pub changed: bool,
+}
+
+/// Every fact of `spec` (an OpenAPI document as JSON) that cites document
+/// `seed` (its three digits, `000`), inferred ones too, in document order.
+#[must_use]
+pub fn facts(spec: &Value, seed: &str) -> Vec<Fact> {
+    let mut collector = Collector { root: spec, seed, out: Vec::new() };
+    collector.collect(spec, &mut String::new(), None, Place::Other);
+    collector.out
+}
+
+/// Checks every fact citing document `seed` against its text.
+#[must_use]
+pub fn check(spec: &Value, seed: &str, text: &str) -> Report {
+    let lines: Vec<&str> = text.lines().collect();
+    let facts = facts(spec, seed);
+    let cited: BTreeSet<usize> = facts.iter().flat_map(|f| f.lines.iter().flat_map(|&(a, b)| a..=b)).collect();
+    // A name the cited lines lack is stale unless another cited source may hold it.
+    let stale = facts.iter().filter(|f| !f.inferred && !f.elsewhere && !names(f, &lines)).cloned().collect();
+    let uncovered = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !cited.contains(&(i + 1)))
+        .filter_map(|(i, line)| {
+            let names = api_names(line);
+            let known = names.iter().all(|name| {
+                let name = loose(name);
+                facts.iter().any(|f| {
+                    loose(&f.name) == name || (f.kind == FactKind::Operation && loose(&f.name).ends_with(&name))
+                })
+            });
+            (!names.is_empty()).then_some(Uncovered { line: i + 1, names, known })
+        })
+        .collect();
+    Report { checked: facts.len(), stale, uncovered }
+}
+
+/// The facts whose cited lines changed or moved from `old` to `new` (two
+/// versions of document `seed`), with their new line numbers.
+#[must_use]
+pub fn touched(spec: &Value, seed: &str, old: &str, new: &str) -> Vec<Touched> {
+    let (old, new): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
+    let map = line_map(&old, &new);
+    let moved = |line: usize| map.get(line - 1).copied().flatten();
+    facts(spec, seed)
+        .into_iter()
+        .filter_map(|fact| {
+            let new_lines: Vec<_> = fact.lines.iter().map(|&(a, b)| Some((moved(a)?, moved(b)?))).collect();
+            let changed = fact.lines.iter().any(|&(a, b)| (a..=b).any(|l| moved(l).is_none()));
+            let same = !changed && fact.lines.iter().zip(&new_lines).all(|(old, new)| Some(*old) == *new);
+            (!same).then_some(Touched { fact, new_lines, changed })
+        })
+        .collect()
+}
+
+/// For each line of `old` (by index), its line number in `new` when it is
+/// kept unchanged: a longest common subsequence of the two.
+fn line_map(old: &[&str], new: &[&str]) -> Vec<Option<usize>> {
+    let (n, m) = (old.len(), new.len());
+    // Lengths of the common subsequences of the suffixes, one row at a time from the end.
+    let mut table = vec![vec![0u32; m + 1]; n + 1];
+    for i in (0..n).rev() {
+        for j in (0..m).rev() {
+            table[i][j] = if old[i] == new[j] { table[i + 1][j + 1] + 1 } else { table[i + 1][j].max(table[i][j + 1]) };
+        }
+    }
+    let (mut map, mut i, mut j) = (vec![None; n], 0, 0);
+    while i < n && j < m {
+        if old[i] == new[j] {
+            map[i] = Some(j + 1);
+            (i, j) = (i + 1, j + 1);
+        } else if table[i + 1][j] >= table[i][j + 1] {
+            i += 1;
+        } else {
+            j += 1;
+        }
+    }
+    map
+}
+
+/// Where in a spec a node is, for what its keys mean.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Place {
+    Paths,
+    PathItem,
+    Operation,
+    Parameters,
+    Responses,
+    Headers,
+    Properties,
+    Schema,
+    Other,
+}
+
+/// An `x-provenance`'s citations of document `seed`, and whether it cites
+/// another source too (another document, `facts §1.2`).
+fn citations(provenance: &Value, seed: &str) -> Option<(Vec<(usize, usize)>, bool)> {
+    let source = provenance.get("source").and_then(Value::as_str)?;
+    // A third party's facts are named as the third party names them.
+    let (mut ranges, mut elsewhere) =
+        (Vec::new(), provenance.get("status").and_then(Value::as_str) == Some("third-party"));
+    // `seed 000 L95-L197, L210 (note); facts §3.3`: the ranges after `seed <id>`, up to a `;`.
+    for part in source.split(';') {
+        let Some(rest) = part.trim().strip_prefix("seed ").and_then(|rest| rest.strip_prefix(seed)) else {
+            // Another document, the research notes or a page; not a remark ("schema name invented").
+            let part = part.trim();
+            elsewhere |= part.starts_with("seed ") || part.contains("facts") || part.contains("://");
+            continue;
+        };
+        // Without the remarks in parentheses: `L8 (schema name), L27-L30 (fields)`.
+        let mut bare = String::new();
+        let mut depth = 0usize;
+        for c in rest.chars() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                c if depth == 0 => bare.push(c),
+                _ => {}
+            }
+        }
+        for token in bare.split([',', ' ']) {
+            let mut ends = token.split('-').filter_map(|end| end.strip_prefix('L')?.parse::<usize>().ok());
+            if let Some(a) = ends.next() {
+                ranges.push((a, ends.next().unwrap_or(a)));
+            }
+        }
+        elsewhere |= bare.contains("facts");
+    }
+    Some((ranges, elsewhere))
+}
+
+/// Walks a spec for its facts, `root` the whole document (for `$ref`s).
+struct Collector<'s> {
+    root: &'s Value,
+    seed: &'s str,
+    out: Vec<Fact>,
+}
+
+impl<'s> Collector<'s> {
+    fn collect(&mut self, node: &'s Value, pointer: &mut String, inherited: Option<&'s Value>, place: Place) {
+        let (root, seed) = (self.root, self.seed);
+        let Some(map) = node.as_object() else { return };
+        let own = map.get("x-provenance");
+        let provenance = own.or(inherited);
+        let fact = |kind, name: &str, at: &str, own: Option<&Value>| {
+            let source = own.or(provenance)?;
+            let (lines, elsewhere) = citations(source, seed).filter(|(l, _)| !l.is_empty())?;
+            let inferred = source.get("status").and_then(Value::as_str) == Some("inferred");
+            let (name, pointer, inherited) = (name.to_owned(), at.to_owned(), own.is_none());
+            Some(Fact { kind, name, pointer, lines, inherited, elsewhere, inferred })
+        };
+        if place == Place::Schema {
+            for value in map.get("enum").and_then(Value::as_array).into_iter().flatten() {
+                let name = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+                self.out.extend(fact(FactKind::EnumValue, &name, &format!("{pointer}/enum"), None));
+            }
+            for (row, value) in map.get("x-filter-table").and_then(Value::as_object).into_iter().flatten() {
+                let at = format!("{pointer}/x-filter-table/{}", escape(row));
+                self.out.extend(fact(FactKind::FilterRow, row, &at, value.get("x-provenance")));
+            }
+        }
+        for (key, child) in map {
+            if key.starts_with("x-") || key == "example" || key == "examples" {
+                continue;
+            }
+            let length = pointer.len();
+            pointer.push('/');
+            pointer.push_str(&escape(key));
+            // A `$ref` entry (a shared response, parameter) is sourced where it points.
+            let target = child.get("$ref").and_then(Value::as_str).and_then(|r| root.pointer(r.strip_prefix('#')?));
+            let own = child.get("x-provenance").or_else(|| target.and_then(|t| t.get("x-provenance")));
+            let child_place = match (place, key.as_str()) {
+                (Place::Other, "paths") if length == 0 => Place::Paths,
+                (Place::Paths, _) => Place::PathItem,
+                (Place::PathItem, "parameters") | (Place::Operation, "parameters") => Place::Parameters,
+                (Place::PathItem, "servers" | "summary" | "description" | "$ref") => Place::Other,
+                (Place::PathItem, _) => {
+                    // An operation is named by its path, the key before its method's.
+                    let path =
+                        pointer[..length].rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
+                    self.out.extend(fact(FactKind::Operation, &path, pointer, own));
+                    Place::Operation
+                }
+                (Place::Operation, "responses") => Place::Responses,
+                (Place::Responses, status) => {
+                    self.out.extend(fact(FactKind::Status, status, pointer, own));
+                    Place::Other
+                }
+                (Place::Properties, name) => {
+                    self.out.extend(fact(FactKind::Property, name, pointer, own));
+                    Place::Schema
+                }
+                (_, "headers") => Place::Headers,
+                (Place::Headers, name) => {
+                    self.out.extend(fact(FactKind::Header, name, pointer, own));
+                    Place::Other
+                }
+                (_, "schema" | "items" | "additionalProperties") => Place::Schema,
+                (Place::Other, _)
+                    if pointer.starts_with("/components/schemas/") && length == "/components/schemas".len() =>
+                {
+                    Place::Schema
+                }
+                (Place::Schema, "properties") => Place::Properties,
+                (Place::Schema, "allOf" | "oneOf" | "anyOf") => Place::Schema,
+                _ => Place::Other,
+            };
+            // A parameter of `components/parameters` is named by its `name`.
+            let component = length == "/components/parameters".len() && pointer.starts_with("/components/parameters/");
+            if let (true, Some(name)) = (component, child.get("name").and_then(Value::as_str)) {
+                self.out.extend(fact(FactKind::Parameter, name, pointer, own));
+            }
+            match child {
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let length = pointer.len();
+                        pointer.push_str(&format!("/{i}"));
+                        let mut item_place = child_place;
+                        if child_place == Place::Parameters {
+                            // An inline parameter; a `$ref` one is its component's.
+                            if let Some(name) = item.get("name").and_then(Value::as_str) {
+                                self.out.extend(fact(FactKind::Parameter, name, pointer, item.get("x-provenance")));
+                            }
+                            item_place = Place::Other;
+                        }
+                        self.collect(item, pointer, provenance, item_place);
+                        pointer.truncate(length);
+                    }
+                }
+                _ => self.collect(child, pointer, provenance, child_place),
+            }
+            pointer.truncate(length);
+        }
+    }
+}
+
+/// Whether the fact's cited lines name it.
+fn names(fact: &Fact, lines: &[&str]) -> bool {
+    let text: String = fact
+        .lines
+        .iter()
+        .flat_map(|&(a, b)| lines.get(a.saturating_sub(1)..b.min(lines.len())).unwrap_or_default())
+        .map(|line| loose(line))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let parts: Vec<String> = match fact.kind {
+        // Each literal segment of a path; its parameters are facts of their own.
+        FactKind::Operation => fact.name.split('/').filter(|s| !s.is_empty() && !s.contains('{')).map(loose).collect(),
+        _ => vec![loose(&fact.name)],
+    };
+    parts.iter().all(|part| part.is_empty() || text.contains(part.as_str()))
+}
+
+/// Letters and digits only, in lower case.
+fn loose(text: &str) -> String {
+    text.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect()
+}
+
+/// The paths and `camelCase`/`snake_case` names of a line.
+fn api_names(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for word in
+        line.split(|c: char| c.is_whitespace() || matches!(c, '|' | '`' | '"' | '\'' | ',' | '(' | ')' | ':' | '='))
+    {
+        let word = word.trim_matches(|c: char| matches!(c, '.' | ';' | '?' | '!'));
+        // A path, not the rest of a URL (`https://…` split at its colon) nor a page (`/x.html`).
+        let path = word.starts_with('/')
+            && !word.starts_with("//")
+            && !word.ends_with(".html")
+            && word[1..].contains(|c: char| c.is_ascii_alphabetic());
+        let camel = word.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && word.chars().any(|c| c.is_ascii_uppercase())
+            && word.chars().all(|c| c.is_ascii_alphanumeric());
+        let snake = word.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+            && word.contains('_')
+            && word.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if (path || camel || snake) && !out.iter().any(|seen| seen == word) {
+            out.push(word.to_owned());
+        }
+    }
+    out
+}
+
+/// A key as a JSON pointer segment.
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}

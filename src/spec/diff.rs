@@ -314,11 +314,15 @@ impl Differ<'_> {
                 self.push(&at, "removed", impact, Impact::None, Some("no longer answers it".into()));
             }
         }
+        // The generated method's return type is made of every success
+        // response, so a success added beside another may change it.
+        let had_success = old.responses.iter().any(|r| success(&r.status));
         for n in new.responses.iter().filter(|n| !old.responses.iter().any(|r| r.status == n.status)) {
+            let rust = if success(&n.status) && had_success { Breaking } else { Additive };
             self.push(
                 &format!("{op} response {}", n.status),
                 "added",
-                Additive,
+                rust,
                 Impact::None,
                 Some("may answer it".into()),
             );

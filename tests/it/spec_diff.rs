@@ -269,6 +269,18 @@ const CASES: &[Case] = &[
         "added",
         (Additive, Nothing),
     ),
+    case(
+        "raia",
+        |d| {
+            let ok = op(d, "getConversation")["responses"]["200"].clone();
+            op(d, "getConversation")["responses"]["203"] = ok;
+        },
+        "getConversation response 203",
+        "added",
+        (Breaking, Nothing),
+        "removed",
+        (Breaking, Nothing),
+    ),
     // Salesloft.
     case(
         "salesloft",

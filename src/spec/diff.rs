@@ -22,7 +22,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::model::{self, Spec, case, enum_values, type_of};
-use Impact::{Additive, Breaking};
+use Impact::{Additive, Breaking, None as Nothing};
 
 /// How much a change matters to one audience.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -53,7 +53,7 @@ impl Change {
     /// Whether any audience must change something.
     #[must_use]
     pub fn is_breaking(&self) -> bool {
-        self.rust == Impact::Breaking || self.cli == Impact::Breaking
+        self.rust == Breaking || self.cli == Breaking
     }
 }
 
@@ -91,21 +91,14 @@ const BOUNDS: [(&str, bool); 6] = [
 ];
 
 impl Differ<'_> {
-    fn push(
-        &mut self,
-        at: &str,
-        what: impl Into<String>,
-        rust: Impact,
-        cli: Impact,
-        sandbox: Option<String>,
-    ) -> &mut Change {
-        let what = what.into();
+    /// Notes a change (`sandbox` empty when the sandbox does nothing new).
+    fn push(&mut self, at: &str, what: impl Into<String>, rust: Impact, cli: Impact, sandbox: &str) -> &mut Change {
+        let (what, sandbox) = (what.into(), (!sandbox.is_empty()).then(|| sandbox.to_owned()));
         // A schema used both ways is one change, as much as either way makes it.
         let index = match self.out.iter().position(|c| c.at == at && c.what == what) {
             Some(index) => index,
             None => {
-                let change =
-                    Change { at: at.to_owned(), what, rust: Impact::None, cli: Impact::None, cli_note: None, sandbox };
+                let change = Change { at: at.to_owned(), what, rust: Nothing, cli: Nothing, cli_note: None, sandbox };
                 self.out.push(change);
                 self.out.len() - 1
             }
@@ -119,29 +112,23 @@ impl Differ<'_> {
         let (old, new) = (self.old, self.new);
         if old.servers.first() != new.servers.first() {
             let to = new.servers.first().map_or("none", String::as_str);
-            self.push("servers", format!("default server → {to}"), Impact::None, Impact::None, None);
+            self.push("servers", format!("default server → {to}"), Nothing, Nothing, "");
         }
         for scheme in &old.security_schemes {
             match new.security_schemes.iter().find(|s| s.name == scheme.name) {
                 Some(now) if now.carrier != scheme.carrier => {
                     let what = format!("carried {:?} → {:?}", scheme.carrier, now.carrier);
-                    self.push(
-                        &format!("security scheme {}", scheme.name),
-                        what,
-                        Impact::None,
-                        Impact::None,
-                        Some("expects it there".into()),
-                    );
+                    self.push(&format!("security scheme {}", scheme.name), what, Nothing, Nothing, "expects it there");
                 }
                 Some(_) => {}
                 None => {
-                    self.push(&format!("security scheme {}", scheme.name), "removed", Breaking, Breaking, None)
+                    self.push(&format!("security scheme {}", scheme.name), "removed", Breaking, Breaking, "")
                         .cli_note = Some(format!("setting {} removed", scheme.setting()));
                 }
             }
         }
         for scheme in new.security_schemes.iter().filter(|s| !old.security_schemes.iter().any(|o| o.name == s.name)) {
-            self.push(&format!("security scheme {}", scheme.name), "added", Additive, Additive, None);
+            self.push(&format!("security scheme {}", scheme.name), "added", Additive, Additive, "");
         }
         for op in &old.operations {
             match new.operations.iter().find(|n| n.id == op.id) {
@@ -150,9 +137,11 @@ impl Differ<'_> {
                     let renamed = new.operations.iter().find(|n| n.method == op.method && n.path == op.path);
                     let what = renamed.map_or("removed".to_owned(), |n| format!("operationId renamed to {}", n.id));
                     let at = format!("operation {}", op.id);
-                    let sandbox =
-                        renamed.is_none().then(|| format!("no longer serves {} {}", op.method.to_uppercase(), op.path));
-                    self.push(&at, what, Breaking, Breaking, sandbox).cli_note =
+                    let sandbox = match renamed {
+                        None => format!("no longer serves {} {}", op.method.to_uppercase(), op.path),
+                        Some(_) => String::new(),
+                    };
+                    self.push(&at, what, Breaking, Breaking, &sandbox).cli_note =
                         Some(format!("command {} removed", command(op)));
                 }
             }
@@ -160,8 +149,8 @@ impl Differ<'_> {
         // An operation whose method and path were another id's is that one renamed.
         let renamed = |n: &model::Operation| old.operations.iter().any(|o| o.method == n.method && o.path == n.path);
         for op in new.operations.iter().filter(|n| !old.operations.iter().any(|o| o.id == n.id) && !renamed(n)) {
-            let sandbox = Some(format!("serves {} {}", op.method.to_uppercase(), op.path));
-            self.push(&format!("operation {}", op.id), "added", Additive, Additive, sandbox).cli_note =
+            let sandbox = format!("serves {} {}", op.method.to_uppercase(), op.path);
+            self.push(&format!("operation {}", op.id), "added", Additive, Additive, &sandbox).cli_note =
                 Some(format!("command {} added", command(op)));
         }
         self.filter_tables();
@@ -174,26 +163,13 @@ impl Differ<'_> {
                 format!("{} {}", old.method.to_uppercase(), old.path),
                 format!("{} {}", new.method.to_uppercase(), new.path),
             );
-            self.push(
-                &at,
-                format!("moved from {from} to {to}"),
-                Impact::None,
-                Impact::None,
-                Some(format!("no longer serves {from}")),
-            );
+            self.push(&at, format!("moved from {from} to {to}"), Nothing, Nothing, &format!("no longer serves {from}"));
         }
         if old.server != new.server {
-            self.push(
-                &at,
-                format!("server → {}", new.server.as_deref().unwrap_or("the spec's")),
-                Impact::None,
-                Impact::None,
-                None,
-            );
+            self.push(&at, format!("server → {}", new.server.as_deref().unwrap_or("the spec's")), Nothing, Nothing, "");
         }
         if old.security != new.security {
-            // Breaking when a caller let in before (by one alternative) is not now.
-            // Anyone may call now, or every caller let in before still is.
+            // Kept: anyone may call now, or every caller let in before still is.
             let kept = new.security.is_empty()
                 || (!old.security.is_empty()
                     && old
@@ -202,15 +178,15 @@ impl Differ<'_> {
                         .all(|was| new.security.iter().any(|now| now.iter().all(|s| was.contains(s)))));
             let impact = if kept { Additive } else { Breaking };
             let what = format!("security {} → {}", alternatives(&old.security), alternatives(&new.security));
-            self.push(&at, what, impact, impact, Some("asks for the new credentials".into()));
+            self.push(&at, what, impact, impact, "asks for the new credentials");
         }
         match (&old.paging, &new.paging) {
             (None, Some(_)) => {
-                self.push(&at, "now pages", Additive, Additive, None).cli_note =
+                self.push(&at, "now pages", Additive, Additive, "").cli_note =
                     Some("--all, --checkpoint and --resume added".into());
             }
             (Some(_), None) => {
-                self.push(&at, "no longer pages", Breaking, Breaking, None).cli_note = Some("--all removed".into());
+                self.push(&at, "no longer pages", Breaking, Breaking, "").cli_note = Some("--all removed".into());
             }
             _ => {}
         }
@@ -220,8 +196,7 @@ impl Differ<'_> {
             .as_ref()
             .is_some_and(|c| old.cli.as_ref().and_then(|o| o.name.last()).is_some_and(|w| c.aliases.contains(w)));
         if was != now && !aliased {
-            self.push(&at, "command renamed", Impact::None, Breaking, None).cli_note =
-                Some(format!("command {was} → {now}"));
+            self.push(&at, "command renamed", Nothing, Breaking, "").cli_note = Some(format!("command {was} → {now}"));
         }
         self.parameters(old, new, &old.id);
         self.request_body(old, new, &old.id);
@@ -234,18 +209,18 @@ impl Differ<'_> {
         for p in &old.parameters {
             let at = label(p);
             let Some(n) = new.parameters.iter().find(|n| n.name == p.name && n.location == p.location) else {
-                self.push(&at, "removed", Breaking, Breaking, Some("refuses it".into())).cli_note =
+                self.push(&at, "removed", Breaking, Breaking, "refuses it").cli_note =
                     Some(format!("flag {} removed", flag(p)));
                 continue;
             };
             if !p.required && n.required {
-                self.push(&at, "became required", Breaking, Breaking, Some("refuses requests without it".into()))
-                    .cli_note = Some(format!("flag {} became required", flag(n)));
+                self.push(&at, "became required", Breaking, Breaking, "refuses requests without it").cli_note =
+                    Some(format!("flag {} became required", flag(n)));
             } else if p.required && !n.required {
-                self.push(&at, "became optional", Impact::None, Additive, Some("accepts requests without it".into()));
+                self.push(&at, "became optional", Nothing, Additive, "accepts requests without it");
             }
             if flag(p) != flag(n) && !n.cli.aliases.contains(&flag(p)[2..].to_owned()) {
-                self.push(&at, "flag renamed", Impact::None, Breaking, None).cli_note =
+                self.push(&at, "flag renamed", Nothing, Breaking, "").cli_note =
                     Some(format!("flag {} → {}", flag(p), flag(n)));
             }
             let was = p.json_schema.as_ref().or_else(|| raw_schema(self.old, old, p)).unwrap_or(&p.schema);
@@ -259,9 +234,9 @@ impl Differ<'_> {
         {
             let at = label(n);
             if n.required {
-                self.push(&at, "added (required)", Breaking, Breaking, Some("refuses requests without it".into()));
+                self.push(&at, "added (required)", Breaking, Breaking, "refuses requests without it");
             } else {
-                self.push(&at, "added (optional)", Additive, Additive, Some("accepts it".into()));
+                self.push(&at, "added (optional)", Additive, Additive, "accepts it");
             }
             if let Some(added) = self.out.last_mut() {
                 added.cli_note = Some(format!("flag {} added", flag(n)));
@@ -279,23 +254,17 @@ impl Differ<'_> {
                     format!("added ({})", if b.required { "required" } else { "optional" }),
                     impact,
                     impact,
-                    None,
+                    "",
                 );
             }
             (Some(_), None) => {
-                self.push(&at, "removed", Breaking, Breaking, Some("refuses a body".into()));
+                self.push(&at, "removed", Breaking, Breaking, "refuses a body");
             }
             (Some(was), Some(now)) => {
                 if !was.required && now.required {
-                    self.push(&at, "became required", Breaking, Breaking, Some("refuses requests without one".into()));
+                    self.push(&at, "became required", Breaking, Breaking, "refuses requests without one");
                 } else if was.required && !now.required {
-                    self.push(
-                        &at,
-                        "became optional",
-                        Impact::None,
-                        Additive,
-                        Some("accepts requests without one".into()),
-                    );
+                    self.push(&at, "became optional", Nothing, Additive, "accepts requests without one");
                 }
                 self.media(&at, Way::Request, old, new, "requestBody");
             }
@@ -310,8 +279,8 @@ impl Differ<'_> {
             if new.responses.iter().any(|n| n.status == r.status) {
                 self.media(&at, Way::Response, old, new, &format!("responses/{}", r.status));
             } else {
-                let impact = if success(&r.status) { Breaking } else { Impact::None };
-                self.push(&at, "removed", impact, Impact::None, Some("no longer answers it".into()));
+                let impact = if success(&r.status) { Breaking } else { Nothing };
+                self.push(&at, "removed", impact, Nothing, "no longer answers it");
             }
         }
         // The generated method's return type is made of every success
@@ -319,13 +288,7 @@ impl Differ<'_> {
         let had_success = old.responses.iter().any(|r| success(&r.status));
         for n in new.responses.iter().filter(|n| !old.responses.iter().any(|r| r.status == n.status)) {
             let rust = if success(&n.status) && had_success { Breaking } else { Additive };
-            self.push(
-                &format!("{op} response {}", n.status),
-                "added",
-                rust,
-                Impact::None,
-                Some("may answer it".into()),
-            );
+            self.push(&format!("{op} response {}", n.status), "added", rust, Nothing, "may answer it");
         }
     }
 
@@ -348,13 +311,13 @@ impl Differ<'_> {
             match now.iter().find(|(m, _)| m == media) {
                 Some((_, next)) => self.schema(at, way, schema, next, 0),
                 None => {
-                    let impact = if way == Way::Request || was.len() == 1 { Breaking } else { Impact::None };
-                    self.push(at, format!("media type {media} removed"), impact, impact, None);
+                    let impact = if way == Way::Request || was.len() == 1 { Breaking } else { Nothing };
+                    self.push(at, format!("media type {media} removed"), impact, impact, "");
                 }
             }
         }
         for (media, _) in now.iter().filter(|(m, _)| !was.iter().any(|(w, _)| w == m)) {
-            self.push(at, format!("media type {media} added"), Impact::Additive, Impact::None, None);
+            self.push(at, format!("media type {media} added"), Additive, Nothing, "");
         }
     }
 
@@ -375,38 +338,24 @@ impl Differ<'_> {
         }
         let (was, now) = (self.old.resolve(was), self.new.resolve(now));
         let request = way == Way::Request;
+        // What a command line user feels: what they send, not what they read.
+        let cli = |impact| if request { impact } else { Nothing };
         let (old_type, new_type) = (type_of(was), type_of(now));
         if old_type != new_type {
             let what = format!("type {} → {}", old_type.unwrap_or("any"), new_type.unwrap_or("any"));
-            self.push(
-                &at,
-                what,
-                Breaking,
-                if request { Breaking } else { Impact::None },
-                Some("checks the new type".into()),
-            );
+            self.push(&at, what, Breaking, cli(Breaking), "checks the new type");
             return;
         }
         let text = |s: &Value, key: &str| s.get(key).map(Value::to_string);
         if text(was, "format") != text(now, "format") {
-            let what = format!(
-                "format {} → {}",
-                text(was, "format").unwrap_or("none".into()),
-                text(now, "format").unwrap_or("none".into())
-            );
-            self.push(
-                &at,
-                what,
-                Breaking,
-                if request { Breaking } else { Impact::None },
-                Some("checks the new format".into()),
-            );
+            let what = format!("format {}", from_to(text(was, "format"), text(now, "format")));
+            self.push(&at, what, Breaking, cli(Breaking), "checks the new format");
         }
         let nullable = |s: &Value| s.get("nullable").and_then(Value::as_bool) == Some(true);
         // In Rust, `Option<T>` in a response either way; a request refuses null now.
         let nullability = match (nullable(was), nullable(now)) {
-            (false, true) => Some(("became nullable", if request { Impact::None } else { Breaking }, Impact::None)),
-            (true, false) => Some(("no longer nullable", Breaking, if request { Breaking } else { Impact::None })),
+            (false, true) => Some(("became nullable", if request { Nothing } else { Breaking }, Nothing)),
+            (true, false) => Some(("no longer nullable", Breaking, cli(Breaking))),
             _ => None,
         };
         if let Some((what, rust, cli)) = nullability {
@@ -415,30 +364,18 @@ impl Differ<'_> {
                 what,
                 rust,
                 cli,
-                Some(format!("{} null", if what == "became nullable" { "accepts" } else { "refuses" })),
+                &format!("{} null", if what == "became nullable" { "accepts" } else { "refuses" }),
             );
         }
         let (old_values, new_values) = (enum_values(was), enum_values(now));
         for value in old_values.iter().filter(|v| !new_values.contains(v)) {
-            let sandbox = Some(if request { "refuses it" } else { "no longer answers it" }.into());
-            self.push(
-                &at,
-                format!("enum value {value:?} removed"),
-                Breaking,
-                if request { Breaking } else { Impact::None },
-                sandbox,
-            );
+            let sandbox = if request { "refuses it" } else { "no longer answers it" };
+            self.push(&at, format!("enum value {value:?} removed"), Breaking, cli(Breaking), sandbox);
         }
         if !old_values.is_empty() {
             for value in new_values.iter().filter(|v| !old_values.contains(v)) {
-                let sandbox = Some(if request { "accepts it" } else { "may answer it" }.into());
-                self.push(
-                    &at,
-                    format!("enum value {value:?} added"),
-                    Additive,
-                    if request { Additive } else { Impact::None },
-                    sandbox,
-                );
+                let sandbox = if request { "accepts it" } else { "may answer it" };
+                self.push(&at, format!("enum value {value:?} added"), Additive, cli(Additive), sandbox);
             }
         }
         if request {
@@ -457,21 +394,9 @@ impl Differ<'_> {
             // A branch more of a `oneOf` is a variant more of a non-exhaustive enum.
             let more = if key == "allOf" { Breaking } else { Additive };
             if b.len() > a.len() {
-                self.push(
-                    &at,
-                    format!("{key} branch added"),
-                    more,
-                    if request { Additive } else { Impact::None },
-                    None,
-                );
+                self.push(&at, format!("{key} branch added"), more, cli(Additive), "");
             } else if b.len() < a.len() {
-                self.push(
-                    &at,
-                    format!("{key} branch removed"),
-                    Breaking,
-                    if request { Breaking } else { Impact::None },
-                    None,
-                );
+                self.push(&at, format!("{key} branch removed"), Breaking, cli(Breaking), "");
             }
         }
     }
@@ -486,29 +411,20 @@ impl Differ<'_> {
                 (Some(_), None) => false,
                 _ => continue,
             };
-            let show = |v: Option<f64>| v.map_or("none".to_owned(), |v| v.to_string());
-            self.bound(at, format!("{key} {} → {}", show(a), show(b)), tighter);
+            let show = |v: Option<f64>| v.map(|v| v.to_string());
+            self.bound(at, format!("{key} {}", from_to(show(a), show(b))), tighter);
         }
         let pattern = |s: &Value| s.get("pattern").map(Value::to_string);
         if pattern(was) != pattern(now) {
-            self.bound(
-                at,
-                format!(
-                    "pattern {} → {}",
-                    pattern(was).unwrap_or("none".into()),
-                    pattern(now).unwrap_or("none".into())
-                ),
-                pattern(now).is_some(),
-            );
+            self.bound(at, format!("pattern {}", from_to(pattern(was), pattern(now))), pattern(now).is_some());
         }
     }
 
     fn bound(&mut self, at: &str, what: String, tighter: bool) {
         if tighter {
-            let sandbox = Some("refuses values it accepted".into());
-            self.push(at, what, Impact::Breaking, Impact::Breaking, sandbox);
+            self.push(at, what, Breaking, Breaking, "refuses values it accepted");
         } else {
-            self.push(at, what, Impact::None, Impact::Additive, Some("accepts values it refused".into()));
+            self.push(at, what, Nothing, Additive, "accepts values it refused");
         }
     }
 
@@ -530,19 +446,19 @@ impl Differ<'_> {
             let Some(next) = new_props.get(name) else {
                 let (cli, sandbox) =
                     if request { (Breaking, "refuses it") } else { (Breaking, "no longer answers it") };
-                self.push(&field, "removed", Breaking, cli, Some(sandbox.into()));
+                self.push(&field, "removed", Breaking, cli, sandbox);
                 continue;
             };
             // Its Rust type changes between `T` and `Option<T>`, either way.
             let required = match (old_req.contains(name), new_req.contains(name), request) {
                 (false, true, true) => Some(("became required", Breaking, "refuses bodies without it")),
-                (false, true, false) => Some(("became required", Impact::None, "always answers it")),
+                (false, true, false) => Some(("became required", Nothing, "always answers it")),
                 (true, false, true) => Some(("became optional", Additive, "accepts bodies without it")),
-                (true, false, false) => Some(("became optional", Impact::None, "may leave it out")),
+                (true, false, false) => Some(("became optional", Nothing, "may leave it out")),
                 _ => None,
             };
             if let Some((what, cli, sandbox)) = required {
-                self.push(&field, what, Breaking, cli, Some(sandbox.into()));
+                self.push(&field, what, Breaking, cli, sandbox);
             }
             self.schema(&field, way, schema, next, depth + 1);
         }
@@ -553,7 +469,7 @@ impl Differ<'_> {
                 (true, false) => ("added (optional)", Additive, "accepts it"),
                 (false, _) => ("added", Additive, "answers it"),
             };
-            self.push(&field, what, impact, impact, Some(sandbox.into()));
+            self.push(&field, what, impact, impact, sandbox);
         }
     }
 
@@ -574,31 +490,25 @@ impl Differ<'_> {
             for (field, row) in rows {
                 let at = format!("filter table {name} row {field}");
                 let Some(new_row) = next.get(field) else {
-                    self.push(&at, "removed", Breaking, Breaking, Some("refuses filters on it".into()));
+                    self.push(&at, "removed", Breaking, Breaking, "refuses filters on it");
                     continue;
                 };
                 if row.get("type") != new_row.get("type") {
-                    self.push(&at, "type changed", Breaking, Breaking, Some("reads its values as the new type".into()));
+                    self.push(&at, "type changed", Breaking, Breaking, "reads its values as the new type");
                 }
                 let operators = |r: &Value| {
                     enum_values(&serde_json::json!({"enum": r.get("operators").cloned().unwrap_or_default()}))
                 };
                 let (a, b) = (operators(row), operators(new_row));
                 for op in a.iter().filter(|o| !b.contains(o)) {
-                    self.push(&at, format!("operator {op} removed"), Breaking, Breaking, Some("refuses it".into()));
+                    self.push(&at, format!("operator {op} removed"), Breaking, Breaking, "refuses it");
                 }
                 for op in b.iter().filter(|o| !a.contains(o)) {
-                    self.push(&at, format!("operator {op} added"), Additive, Additive, Some("accepts it".into()));
+                    self.push(&at, format!("operator {op} added"), Additive, Additive, "accepts it");
                 }
             }
             for field in next.keys().filter(|f| !rows.contains_key(*f)) {
-                self.push(
-                    &format!("filter table {name} row {field}"),
-                    "added",
-                    Additive,
-                    Additive,
-                    Some("filters on it".into()),
-                );
+                self.push(&format!("filter table {name} row {field}"), "added", Additive, Additive, "filters on it");
             }
         }
     }
@@ -625,6 +535,11 @@ fn raw_schema<'s>(spec: &'s Spec, op: &model::Operation, p: &model::Parameter) -
             same.then(|| raw.get("schema")).flatten()
         })
     })
+}
+
+/// `old → new`, `none` standing for an absent value.
+fn from_to(old: Option<String>, new: Option<String>) -> String {
+    format!("{} → {}", old.as_deref().unwrap_or("none"), new.as_deref().unwrap_or("none"))
 }
 
 /// The component a schema names by `$ref`, if it does.

@@ -355,17 +355,3 @@ pub(crate) fn mix(mut x: u64) -> u64 {
 pub(crate) fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
     serde_urlencoded::from_str(query.unwrap_or("")).unwrap_or_default()
 }
-
-/// A JSON response serialised into a buffer of `capacity` bytes reserved up
-/// front. `axum::Json` starts from 128 bytes and grows by doubling, which for
-/// a page of records costs the server more than writing it (issue 12's
-/// profile: a fifth of its CPU).
-#[cfg(feature = "luware")]
-pub(crate) fn sized_json<T: serde::Serialize>(status: StatusCode, value: &T, capacity: usize) -> Response {
-    use axum::response::IntoResponse;
-    let mut body = Vec::with_capacity(capacity);
-    match serde_json::to_writer(&mut body, value) {
-        Ok(()) => (status, [(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-    }
-}

@@ -315,7 +315,15 @@ impl Store {
         }
         let base =
             Context { operation_id: &op.id, query: &query, path: &request.path_params, parent: None, records: &[] };
-        let sent = json_body(body).unwrap_or_default();
+        let sent =
+            match op.request_body.iter().flat_map(|b| &b.content).any(|m| m.name.ends_with("x-www-form-urlencoded")) {
+                // A form reaches the hooks as an object of its fields, as text.
+                true => {
+                    let fields: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+                    Value::Object(fields.into_iter().map(|(k, v)| (k, Value::String(v))).collect())
+                }
+                false => json_body(body).unwrap_or_default(),
+            };
         let mut records = Records { store: self, collections: &mut collections };
         match hooks.answer(&base, &sent, &mut records) {
             Some(Ok((status, body))) => {
@@ -329,7 +337,7 @@ impl Store {
         let tokens =
             self.spec.security_schemes.iter().filter_map(|scheme| Some((&scheme.name, scheme.token.as_ref()?)));
         if let Some((scheme, source)) = tokens.into_iter().find(|(_, source)| source.operation == op.id) {
-            return Some(self.token(op, scheme, source, body, &sent));
+            return Some(self.token(op, scheme, source, &sent));
         }
         if op.paging.as_ref().is_some_and(|p| p.in_body) {
             // Paged as a list, its query the body's fields.
@@ -509,11 +517,8 @@ impl Store {
 
     /// The answer of the operation that gives `scheme`'s token: the one
     /// the sandbox takes, for the fields it exports ([`super::spec_token_field`]).
-    fn token(&self, op: &Operation, scheme: &str, source: &TokenSource, body: &[u8], json: &Value) -> Stored {
-        let sent: Vec<(String, String)> = match source.form {
-            true => serde_urlencoded::from_bytes(body).unwrap_or_default(),
-            false => body_pairs(json),
-        };
+    fn token(&self, op: &Operation, scheme: &str, source: &TokenSource, sent: &Value) -> Stored {
+        let sent = body_pairs(sent);
         let taken =
             |field: &TokenField| sent.iter().any(|(k, v)| *k == field.name && v == super::spec_token_field(field));
         if !source.fields.iter().all(taken) {

@@ -16,17 +16,18 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
+use serde_json::{Value, json};
 
+use super::store::{Answer, Context, Hooks, Records, Refusal, text};
 use super::{HarnessConfig, Refused, Sandbox};
 use crate::luware::types::{
-    ControlAction, Conversation, ConversationPage, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues,
+    ControlAction, Conversation, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues, Modality,
 };
 use crate::luware::{Credentials, Filters};
 use data::RecordingMode;
@@ -72,17 +73,15 @@ impl Default for LuwareConfig {
 super::emulator! {
     /// A running Luware emulator.
     LuwareSandbox = LuwareState(LuwareConfig, crate::luware::SPEC_JSON) {
-        "requestToken" => token,
-        "searchConversations" => search,
-        "getConversation" => conversation,
         "downloadMedia" => media,
-        "addMetadata" => metadata,
-        "addLabel" => label,
-        "controlConversation" => control,
     }
 
     fn new(seed: u64, config: LuwareConfig) -> Self {
         Self { seed, config, writes: Mutex::new(Writes::default()), last_vtr: Mutex::new(None) }
+    }
+
+    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
+        Some(state.clone())
     }
 
     const SCHEMES: &'static [(&'static str, super::Check<Self>)] =
@@ -136,7 +135,7 @@ impl Sandbox<LuwareState> {
         (0..count.min(10_000))
             .filter(|&i| data::user(seed, i).mode == mode)
             .map(|i| data::conversation(seed, i, count))
-            .find(|c| c.modality_name == Some(crate::luware::types::Modality::Voice))
+            .find(|c| c.modality_name == Some(Modality::Voice))
             .map(|c| c.ccdr_id)
     }
 }
@@ -195,15 +194,6 @@ fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
     ApiError::new(status, message)
 }
 
-type Answer = Result<Response, ApiError>;
-
-use super::query_pairs;
-
-/// A JSON request body, or a 400 that says why not.
-fn json_body<T: serde::de::DeserializeOwned>(body: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| error(StatusCode::BAD_REQUEST, format!("request body: {e}")))
-}
-
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
@@ -234,47 +224,23 @@ fn check_token(state: &LuwareState, token: Option<&str>) -> Result<(), Refused> 
     Err(error(StatusCode::UNAUTHORIZED, refusal).into())
 }
 
-#[derive(Deserialize)]
-struct TokenForm {
-    eid: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-}
-
-async fn token(State(state): State<Arc<LuwareState>>, headers: HeaderMap, body: Bytes) -> Answer {
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
-        return Err(error(StatusCode::BAD_REQUEST, "expected an application/x-www-form-urlencoded body"));
+/// What the spec cannot say: the records are generated, and the writes
+/// kept, by the emulator; the store validates and renders.
+impl Hooks for LuwareState {
+    fn answer(&self, request: &Context<'_>, body: &Value, _: &mut Records<'_>) -> Option<Answer> {
+        let id = request.path_param("ccdrId");
+        Some(match request.operation_id {
+            "requestToken" => self.token(body),
+            "searchConversations" => self.search(request),
+            "getConversation" => self.find(id).and_then(|index| self.expanded(index, request)),
+            "addMetadata" => self.find(id).and_then(|index| self.metadata(index, id, body)),
+            "addLabel" => self.find(id).and_then(|index| self.label(index, id, body)),
+            "controlConversation" => {
+                self.find(id).and_then(|index| self.control(index, id, request.path_param("action")))
+            }
+            _ => return None,
+        })
     }
-    let Ok(form) = serde_urlencoded::from_bytes::<TokenForm>(&body) else {
-        return Err(error(StatusCode::BAD_REQUEST, "malformed form body"));
-    };
-    let (Some(eid), Some(client_id), Some(client_secret)) = (form.eid, form.client_id, form.client_secret) else {
-        return Err(error(StatusCode::BAD_REQUEST, "eid, client_id and client_secret are required"));
-    };
-    let expected = &state.config.credentials;
-    if eid != expected.eid.to_string()
-        || client_id != expected.client_id
-        || client_secret != expected.client_secret.expose()
-    {
-        return Err(error(
-            StatusCode::UNAUTHORIZED,
-            "Invalid credentials, check header and parameter values are URL encoded.",
-        ));
-    }
-    let exp = now() + state.config.token_lifetime.as_secs();
-    let id = format!("{:016x}", data::mix(fastrand::u64(..)));
-    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-    let claims = URL_SAFE_NO_PAD.encode(json!({ "sub": client_id, "eid": eid, "exp": exp }).to_string());
-    let token = format!("{header}.{claims}.{id}");
-    if let Ok(mut w) = state.writes.lock() {
-        w.tokens.retain(|_, e| *e > now());
-        w.tokens.insert(token.clone(), exp);
-    }
-    Ok(axum::Json(json!({ "access_token": token })).into_response())
 }
 
 /// What a `nextPageToken` stands for; base64url-encoded so clients treat it as opaque.
@@ -287,131 +253,211 @@ struct Cursor {
     expires: u64,
 }
 
-/// Parameters are already checked against the spec (types, enums, limit
-/// clamped to 100, `nextPageToken` alone) by the contract layer.
-async fn search(State(state): State<Arc<LuwareState>>, RawQuery(query): RawQuery) -> Answer {
-    let params = query_pairs(query.as_deref());
-    let param = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let cursor = if let Some(token) = param("nextPageToken") {
-        let decoded = URL_SAFE_NO_PAD.decode(token).ok().and_then(|b| serde_json::from_slice::<Cursor>(&b).ok());
-        // A token is opaque but not trusted: one this server could not have
-        // issued (a position past the data, a page size outside 1..=100) is invalid.
-        let decoded = decoded.filter(|c| c.next <= state.config.conversations && (1..=100).contains(&c.limit));
-        match decoded {
-            Some(c) if c.expires > now() => c,
-            Some(_) => return Err(error(StatusCode::BAD_REQUEST, "nextPageToken has expired")),
-            None => return Err(error(StatusCode::BAD_REQUEST, "invalid nextPageToken")),
-        }
-    } else {
-        // sortOrder "only works together with sortBy" (`x-provenance` of the
-        // `sortOrder` parameter of `searchConversations` in specs/luware.yaml): alone it is ignored.
-        let descending = param("sortBy").is_some() && param("sortOrder") == Some("desc");
-        let count = state.config.conversations;
-        Cursor {
-            filters: param("filters").unwrap_or_default().to_string(),
-            limit: param("limit").and_then(|l| l.parse().ok()).unwrap_or(100),
-            descending,
-            next: if descending { count } else { 0 },
-            expires: now() + state.config.page_token_lifetime.as_secs(),
-        }
-    };
-    let filters = match Filters::from_json(&cursor.filters) {
-        Ok(f) => f,
-        Err(e) => return Err(error(StatusCode::BAD_REQUEST, format!("query parameter filters: {e}"))),
-    };
-    let (page, next) = scan(&state, &filters, &cursor);
-    let next_page_token = next.map(|next| {
-        let c = Cursor { next, filters: cursor.filters.clone(), ..cursor };
-        URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap_or_default())
-    });
-    // A generated record is under 1 KiB of JSON.
-    let capacity = 1024 * page.len() + 512;
-    Ok(super::sized_json(StatusCode::OK, &ConversationPage { conversations: page, next_page_token }, capacity))
+fn bad_request(message: impl Into<String>) -> Refusal {
+    (StatusCode::BAD_REQUEST, message.into())
 }
 
-/// Collects up to `limit` matches from the cursor's position. In descending
-/// order `next` is one past the next index to look at.
-fn scan(state: &LuwareState, filters: &Filters, cursor: &Cursor) -> (Vec<Conversation>, Option<u64>) {
-    let count = state.config.conversations;
-    let mut page = Vec::new();
-    let mut position = cursor.next;
-    loop {
-        let index = if cursor.descending {
-            if position == 0 {
-                return (page, None);
+/// A JSON request body as its type, or a 400 that says why not.
+fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, Refusal> {
+    serde_json::from_value(body.clone()).map_err(|e| bad_request(format!("request body: {e}")))
+}
+
+impl LuwareState {
+    /// The form's fields are the spec's required ones, checked by the contract.
+    fn token(&self, form: &Value) -> Answer {
+        let field = |name| form.get(name).and_then(text).unwrap_or_default();
+        let (eid, client_id) = (field("eid"), field("client_id"));
+        let expected = &self.config.credentials;
+        if eid != expected.eid.to_string()
+            || client_id != expected.client_id
+            || field("client_secret") != expected.client_secret.expose()
+        {
+            let message = "Invalid credentials, check header and parameter values are URL encoded.";
+            return Err((StatusCode::UNAUTHORIZED, message.into()));
+        }
+        let exp = now() + self.config.token_lifetime.as_secs();
+        let id = format!("{:016x}", data::mix(fastrand::u64(..)));
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+        let claims = URL_SAFE_NO_PAD.encode(json!({ "sub": client_id, "eid": eid, "exp": exp }).to_string());
+        let token = format!("{header}.{claims}.{id}");
+        if let Ok(mut w) = self.writes.lock() {
+            w.tokens.retain(|_, e| *e > now());
+            w.tokens.insert(token.clone(), exp);
+        }
+        Ok((200, json!({ "access_token": token })))
+    }
+
+    /// Parameters are already checked against the spec (types, enums, limit
+    /// clamped to 100, `nextPageToken` alone) by the contract layer.
+    fn search(&self, request: &Context<'_>) -> Answer {
+        let cursor = if let Some(token) = request.param("nextPageToken") {
+            let decoded = URL_SAFE_NO_PAD.decode(token).ok().and_then(|b| serde_json::from_slice::<Cursor>(&b).ok());
+            // A token is opaque but not trusted: one this server could not have
+            // issued (a position past the data, a page size outside 1..=100) is invalid.
+            let decoded = decoded.filter(|c| c.next <= self.config.conversations && (1..=100).contains(&c.limit));
+            match decoded {
+                Some(c) if c.expires > now() => c,
+                Some(_) => return Err(bad_request("nextPageToken has expired")),
+                None => return Err(bad_request("invalid nextPageToken")),
             }
-            position - 1
         } else {
-            if position >= count {
-                return (page, None);
+            // sortOrder "only works together with sortBy" (`x-provenance` of the
+            // `sortOrder` parameter of `searchConversations` in specs/luware.yaml): alone it is ignored.
+            let descending = request.param("sortBy").is_some() && request.param("sortOrder") == Some("desc");
+            let count = self.config.conversations;
+            Cursor {
+                filters: request.param("filters").unwrap_or_default().to_string(),
+                limit: request.param("limit").and_then(|l| l.parse().ok()).unwrap_or(100),
+                descending,
+                next: if descending { count } else { 0 },
+                expires: now() + self.config.page_token_lifetime.as_secs(),
             }
-            position
         };
-        if page.len() as u64 == cursor.limit {
-            // Only hand out a token when there is more to look at.
-            return (page, Some(position));
+        let filters =
+            Filters::from_json(&cursor.filters).map_err(|e| bad_request(format!("query parameter filters: {e}")))?;
+        let (page, next) = self.scan(&filters, &cursor);
+        let mut answer = json!({ "conversations": page });
+        if let Some(next) = next {
+            let c = Cursor { next, filters: cursor.filters.clone(), ..cursor };
+            answer["nextPageToken"] = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap_or_default()).into();
         }
-        let c = state.conversation(index);
-        if filters.matches(|f| data::field_value(&c, f)) {
-            page.push(c);
-        }
-        position = if cursor.descending { index } else { index + 1 };
+        Ok((200, answer))
     }
-}
 
-fn find(state: &LuwareState, ccdr_id: &str) -> Result<u64, ApiError> {
-    data::index_of(state.seed, ccdr_id, state.config.conversations)
-        .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("conversation {ccdr_id} not found")))
-}
+    /// Collects up to `limit` matches from the cursor's position. In descending
+    /// order `next` is one past the next index to look at.
+    fn scan(&self, filters: &Filters, cursor: &Cursor) -> (Vec<Value>, Option<u64>) {
+        let count = self.config.conversations;
+        let mut page = Vec::new();
+        let mut position = cursor.next;
+        loop {
+            let index = if cursor.descending {
+                if position == 0 {
+                    return (page, None);
+                }
+                position - 1
+            } else {
+                if position >= count {
+                    return (page, None);
+                }
+                position
+            };
+            if page.len() as u64 == cursor.limit {
+                // Only hand out a token when there is more to look at.
+                return (page, Some(position));
+            }
+            let c = serde_json::to_value(self.conversation(index)).unwrap_or_default();
+            if filters.matches(|f| data::field_value(&c, f)) {
+                page.push(c);
+            }
+            position = if cursor.descending { index } else { index + 1 };
+        }
+    }
 
-async fn conversation(
-    State(state): State<Arc<LuwareState>>,
-    Path(ccdr_id): Path<String>,
-    RawQuery(query): RawQuery,
-) -> Answer {
-    let index = find(&state, &ccdr_id)?;
-    let params = query_pairs(query.as_deref());
-    let mut expands = Vec::new();
-    for (key, value) in params.iter().filter(|(k, _)| k == "expands") {
-        match value.parse::<Expand>() {
-            Ok(e) => expands.push(e),
-            Err(e) => return Err(error(StatusCode::BAD_REQUEST, format!("query parameter {key}: {e}"))),
-        }
+    fn find(&self, ccdr_id: &str) -> Result<u64, Refusal> {
+        data::index_of(self.seed, ccdr_id, self.config.conversations)
+            .ok_or_else(|| (StatusCode::NOT_FOUND, format!("conversation {ccdr_id} not found")))
     }
-    let mut c = state.conversation(index);
-    for expand in expands {
-        match expand {
-            Expand::Metadata => {
-                c.metadata = state.writes.lock().ok().and_then(|w| w.metadata.get(&index).cloned()).unwrap_or_default();
-            }
-            Expand::Im if c.modality_name == Some(crate::luware::types::Modality::Im) => {
-                c.im = Some(json!([
-                    { "from": c.source_name, "time": c.start_time, "text": "Hi, are you free for a quick call?" },
-                    { "from": c.destination_name, "time": c.start_time, "text": "Sure, give me five minutes." },
-                ]));
-            }
-            Expand::TranscriptDb if has_audio(&c) => {
-                let t = data::transcript(state.seed, index, &c, state.config.transcript_utterances);
-                c.transcript_db = Some(json!(t.tcus));
-            }
-            Expand::SpeechSummary if has_audio(&c) => {
-                c.speech_summary = Some(
-                    json!({ "summary": "Customer queried an invoice; a credit was applied.", "topics": ["billing"] }),
-                );
-            }
-            _ => {}
+
+    fn expanded(&self, index: u64, request: &Context<'_>) -> Answer {
+        let mut expands = Vec::new();
+        for value in request.query.iter().filter(|(k, _)| k == "expands").map(|(_, v)| v) {
+            expands.push(value.parse::<Expand>().map_err(|e| bad_request(format!("query parameter expands: {e}")))?);
         }
+        let mut c = self.conversation(index);
+        for expand in expands {
+            match expand {
+                Expand::Metadata => {
+                    let metadata = self.writes.lock().ok().and_then(|w| w.metadata.get(&index).cloned());
+                    c.metadata = metadata.unwrap_or_default();
+                }
+                Expand::Im if c.modality_name == Some(Modality::Im) => {
+                    c.im = Some(json!([
+                        { "from": c.source_name, "time": c.start_time, "text": "Hi, are you free for a quick call?" },
+                        { "from": c.destination_name, "time": c.start_time, "text": "Sure, give me five minutes." },
+                    ]));
+                }
+                Expand::TranscriptDb if has_audio(&c) => {
+                    let t = data::transcript(self.seed, index, &c, self.config.transcript_utterances);
+                    c.transcript_db = Some(json!(t.tcus));
+                }
+                Expand::SpeechSummary if has_audio(&c) => {
+                    let summary = "Customer queried an invoice; a credit was applied.";
+                    c.speech_summary = Some(json!({ "summary": summary, "topics": ["billing"] }));
+                }
+                _ => {}
+            }
+        }
+        Ok((200, serde_json::to_value(c).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?))
     }
-    Ok(axum::Json(c).into_response())
+
+    fn metadata(&self, index: u64, ccdr_id: &str, body: &Value) -> Answer {
+        let request: MetadataRequest = parse(body)?;
+        check_template(&request)?;
+        let values = MetadataTemplateValues {
+            meta_template_id: Some(request.meta_template_id),
+            meta_template_name: Some(request.meta_template_name),
+            meta_template_type: Some(request.meta_template_type),
+            metadata: request.metadata,
+        };
+        if let Ok(mut w) = self.writes.lock() {
+            let templates = w.metadata.entry(index).or_default();
+            templates.retain(|t| t.meta_template_id != values.meta_template_id);
+            templates.push(values);
+        }
+        Ok((200, json!({ "ccdrId": ccdr_id, "result": "metadata added" })))
+    }
+
+    fn label(&self, index: u64, ccdr_id: &str, body: &Value) -> Answer {
+        // The body is "not mandatory" (the description of `addLabel`
+        // in specs/luware.yaml): without one, or without a
+        // labelId, there is nothing to add.
+        let Some(label_id) = parse::<LabelRequest>(body)?.label_id else {
+            return Ok((200, json!({ "ccdrId": ccdr_id, "result": "no label given" })));
+        };
+        if let Ok(mut w) = self.writes.lock() {
+            let labels = w.labels.entry(index).or_default();
+            if labels.contains(&label_id) {
+                let message = format!("label {label_id} already exists on this conversation");
+                return Err((StatusCode::CONFLICT, message));
+            }
+            labels.push(label_id);
+        }
+        Ok((200, json!({ "ccdrId": ccdr_id, "labelId": label_id })))
+    }
+
+    fn control(&self, index: u64, ccdr_id: &str, action: &str) -> Answer {
+        let action = action
+            .parse::<ControlAction>()
+            .map_err(|e| (StatusCode::NOT_FOUND, format!("path parameter action: {e}")))?;
+        let mode = data::user(self.seed, index).mode;
+        let Ok(mut w) = self.writes.lock() else {
+            return Err((StatusCode::INTERNAL_SERVER_ERROR, "state unavailable".into()));
+        };
+        match (&action, mode) {
+            (ControlAction::StartRecording | ControlAction::StopRecording, RecordingMode::Controlled) => {
+                let start = action == ControlAction::StartRecording;
+                w.recording.insert(index, start);
+            }
+            (ControlAction::KeepOndemand, RecordingMode::OnDemand) => {
+                w.kept.insert(index);
+            }
+            (_, mode) => {
+                let message = format!("{action} does not apply to a user in {mode:?} recording mode");
+                return Err((StatusCode::METHOD_NOT_ALLOWED, message));
+            }
+        }
+        Ok((200, json!({ "ccdrId": ccdr_id, "action": action.as_str(), "result": "ok" })))
+    }
 }
 
 fn has_audio(c: &Conversation) -> bool {
-    use crate::luware::types::Modality;
     matches!(c.modality_name, Some(Modality::Voice | Modality::Video))
 }
 
-async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String>) -> Answer {
-    let index = find(&state, &ccdr_id)?;
+/// A transcript is a zipped `.vtr` download, which the store cannot answer.
+async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String>) -> Result<Response, ApiError> {
+    let index = state.find(&ccdr_id).map_err(|(status, message)| error(status, message))?;
     let c = state.conversation(index);
     if !has_audio(&c) {
         return Err(error(StatusCode::NOT_FOUND, "no speech analytics output for this conversation"));
@@ -442,24 +488,6 @@ async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String
         .into_response())
 }
 
-async fn metadata(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String>, body: Bytes) -> Answer {
-    let index = find(&state, &ccdr_id)?;
-    let request: MetadataRequest = json_body(&body)?;
-    check_template(&request)?;
-    let values = MetadataTemplateValues {
-        meta_template_id: Some(request.meta_template_id),
-        meta_template_name: Some(request.meta_template_name),
-        meta_template_type: Some(request.meta_template_type),
-        metadata: request.metadata,
-    };
-    if let Ok(mut w) = state.writes.lock() {
-        let templates = w.metadata.entry(index).or_default();
-        templates.retain(|t| t.meta_template_id != values.meta_template_id);
-        templates.push(values);
-    }
-    Ok(axum::Json(json!({ "ccdrId": ccdr_id, "result": "metadata added" })).into_response())
-}
-
 /// The environment's metadata templates, which Luware support creates
 /// (specs/luware.yaml's `info.description`); the first is the vendor's
 /// example (`x-provenance` of the `MetadataValue` schema).
@@ -468,58 +496,10 @@ pub const METADATA_TEMPLATES: [(i64, &str); 2] = [(1234, "Custom Metadata Templa
 /// Metadata goes to a template that exists: an unknown template id is a 404.
 /// Names and field names are not checked (the seed does not say how the
 /// server matches them).
-fn check_template(request: &MetadataRequest) -> Result<(), ApiError> {
+fn check_template(request: &MetadataRequest) -> Result<(), Refusal> {
     let id = request.meta_template_id;
-    if METADATA_TEMPLATES.iter().any(|(t, _)| *t == id) {
-        Ok(())
-    } else {
-        Err(error(StatusCode::NOT_FOUND, format!("metadata template {id} not found")))
+    match METADATA_TEMPLATES.iter().any(|(t, _)| *t == id) {
+        true => Ok(()),
+        false => Err((StatusCode::NOT_FOUND, format!("metadata template {id} not found"))),
     }
-}
-
-async fn label(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String>, body: Bytes) -> Answer {
-    let index = find(&state, &ccdr_id)?;
-    // The body is "not mandatory" (the description of `addLabel`
-    // in specs/luware.yaml): without one, or without a
-    // labelId, there is nothing to add.
-    let label_id = if body.is_empty() { None } else { json_body::<LabelRequest>(&body)?.label_id };
-    let Some(label_id) = label_id else {
-        return Ok(axum::Json(json!({ "ccdrId": ccdr_id, "result": "no label given" })).into_response());
-    };
-    if let Ok(mut w) = state.writes.lock() {
-        let labels = w.labels.entry(index).or_default();
-        if labels.contains(&label_id) {
-            return Err(error(StatusCode::CONFLICT, format!("label {label_id} already exists on this conversation")));
-        }
-        labels.push(label_id);
-    }
-    Ok(axum::Json(json!({ "ccdrId": ccdr_id, "labelId": label_id })).into_response())
-}
-
-async fn control(State(state): State<Arc<LuwareState>>, Path((ccdr_id, action)): Path<(String, String)>) -> Answer {
-    let index = find(&state, &ccdr_id)?;
-    let action = match action.parse::<ControlAction>() {
-        Ok(a) => a,
-        Err(e) => return Err(error(StatusCode::NOT_FOUND, format!("path parameter action: {e}"))),
-    };
-    let mode = data::user(state.seed, index).mode;
-    let Ok(mut w) = state.writes.lock() else {
-        return Err(error(StatusCode::INTERNAL_SERVER_ERROR, "state unavailable"));
-    };
-    match (&action, mode) {
-        (ControlAction::StartRecording | ControlAction::StopRecording, RecordingMode::Controlled) => {
-            let start = action == ControlAction::StartRecording;
-            w.recording.insert(index, start);
-        }
-        (ControlAction::KeepOndemand, RecordingMode::OnDemand) => {
-            w.kept.insert(index);
-        }
-        (_, mode) => {
-            return Err(error(
-                StatusCode::METHOD_NOT_ALLOWED,
-                format!("{action} does not apply to a user in {mode:?} recording mode"),
-            ));
-        }
-    }
-    Ok(axum::Json(json!({ "ccdrId": ccdr_id, "action": action.as_str(), "result": "ok" })).into_response())
 }

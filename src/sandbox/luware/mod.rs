@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -27,7 +27,8 @@ use serde_json::{Value, json};
 use super::store::{Answer, Context, Hooks, Records, Refusal, text};
 use super::{HarnessConfig, Refused, Sandbox};
 use crate::luware::types::{
-    ControlAction, Conversation, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues, Modality,
+    ControlAction, Conversation, ConversationPage, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues,
+    Modality,
 };
 use crate::luware::{Credentials, Filters};
 use data::RecordingMode;
@@ -73,6 +74,7 @@ impl Default for LuwareConfig {
 super::emulator! {
     /// A running Luware emulator.
     LuwareSandbox = LuwareState(LuwareConfig, crate::luware::SPEC_JSON) {
+        "searchConversations" => search,
         "downloadMedia" => media,
     }
 
@@ -231,7 +233,6 @@ impl Hooks for LuwareState {
         let id = request.path_param("ccdrId");
         Some(match request.operation_id {
             "requestToken" => self.token(body),
-            "searchConversations" => self.search(request),
             "getConversation" => self.find(id).and_then(|index| self.expanded(index, request)),
             "addMetadata" => self.find(id).and_then(|index| self.metadata(index, id, body)),
             "addLabel" => self.find(id).and_then(|index| self.label(index, id, body)),
@@ -289,8 +290,9 @@ impl LuwareState {
 
     /// Parameters are already checked against the spec (types, enums, limit
     /// clamped to 100, `nextPageToken` alone) by the contract layer.
-    fn search(&self, request: &Context<'_>) -> Answer {
-        let cursor = if let Some(token) = request.param("nextPageToken") {
+    fn search(&self, query: &[(String, String)]) -> Result<Response, Refusal> {
+        let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let cursor = if let Some(token) = param("nextPageToken") {
             let decoded = URL_SAFE_NO_PAD.decode(token).ok().and_then(|b| serde_json::from_slice::<Cursor>(&b).ok());
             // A token is opaque but not trusted: one this server could not have
             // issued (a position past the data, a page size outside 1..=100) is invalid.
@@ -303,11 +305,11 @@ impl LuwareState {
         } else {
             // sortOrder "only works together with sortBy" (`x-provenance` of the
             // `sortOrder` parameter of `searchConversations` in specs/luware.yaml): alone it is ignored.
-            let descending = request.param("sortBy").is_some() && request.param("sortOrder") == Some("desc");
+            let descending = param("sortBy").is_some() && param("sortOrder") == Some("desc");
             let count = self.config.conversations;
             Cursor {
-                filters: request.param("filters").unwrap_or_default().to_string(),
-                limit: request.param("limit").and_then(|l| l.parse().ok()).unwrap_or(100),
+                filters: param("filters").unwrap_or_default().to_string(),
+                limit: param("limit").and_then(|l| l.parse().ok()).unwrap_or(100),
                 descending,
                 next: if descending { count } else { 0 },
                 expires: now() + self.config.page_token_lifetime.as_secs(),
@@ -316,17 +318,22 @@ impl LuwareState {
         let filters =
             Filters::from_json(&cursor.filters).map_err(|e| bad_request(format!("query parameter filters: {e}")))?;
         let (page, next) = self.scan(&filters, &cursor);
-        let mut answer = json!({ "conversations": page });
-        if let Some(next) = next {
+        let next_page_token = next.map(|next| {
             let c = Cursor { next, filters: cursor.filters.clone(), ..cursor };
-            answer["nextPageToken"] = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap_or_default()).into();
-        }
-        Ok((200, answer))
+            URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap_or_default())
+        });
+        // Serialised from the records' type into a buffer reserved up front (a
+        // generated record is under 1 KiB): through the store's JSON values, an
+        // export of 100,000 records took twice as long.
+        let mut body = Vec::with_capacity(1024 * page.len() + 512);
+        let page = ConversationPage { conversations: page, next_page_token };
+        serde_json::to_writer(&mut body, &page).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
     }
 
     /// Collects up to `limit` matches from the cursor's position. In descending
     /// order `next` is one past the next index to look at.
-    fn scan(&self, filters: &Filters, cursor: &Cursor) -> (Vec<Value>, Option<u64>) {
+    fn scan(&self, filters: &Filters, cursor: &Cursor) -> (Vec<Conversation>, Option<u64>) {
         let count = self.config.conversations;
         let mut page = Vec::new();
         let mut position = cursor.next;
@@ -346,7 +353,7 @@ impl LuwareState {
                 // Only hand out a token when there is more to look at.
                 return (page, Some(position));
             }
-            let c = serde_json::to_value(self.conversation(index)).unwrap_or_default();
+            let c = self.conversation(index);
             if filters.matches(|f| data::field_value(&c, f)) {
                 page.push(c);
             }
@@ -449,6 +456,10 @@ impl LuwareState {
         }
         Ok((200, json!({ "ccdrId": ccdr_id, "action": action.as_str(), "result": "ok" })))
     }
+}
+
+async fn search(State(state): State<Arc<LuwareState>>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+    state.search(&super::query_pairs(query.as_deref())).map_err(|(status, message)| error(status, message))
 }
 
 fn has_audio(c: &Conversation) -> bool {

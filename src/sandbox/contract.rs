@@ -53,16 +53,15 @@ impl std::fmt::Debug for Contract {
 }
 
 impl Contract {
-    /// A contract from a parsed spec, checking responses and seeding its
-    /// store as `config` says.
+    /// A contract for the spec `validator` enforces, checking responses and
+    /// seeding its store as `config` says.
     pub(crate) fn new(
-        spec: &serde_json::Value,
+        validator: Arc<SpecValidator>,
         render_error: Option<ErrorRenderer>,
         authenticate: Authenticator,
         hooks: Option<Arc<dyn Hooks>>,
         config: &HarnessConfig,
     ) -> Result<Self, String> {
-        let validator = Arc::new(SpecValidator::new(spec)?);
         let store = Store::new(validator.clone(), config.records, hooks)?;
         let check_responses = config.check_responses;
         Ok(Self { validator, store, render_error, authenticate, check_responses, violations: Mutex::new(Vec::new()) })

@@ -229,7 +229,8 @@ impl<E: Emulator> Sandbox<E> {
             emulator.authenticate(scheme, credential, request)
         });
         let spec = serde_json::from_str(E::SPEC_JSON).map_err(io::Error::other)?;
-        let contract = Contract::new(&spec, Some(E::render_error), authenticate, E::hooks(&state), &harness_config)
+        let validator = Arc::new(validate::SpecValidator::new(&spec).map_err(io::Error::other)?);
+        let contract = Contract::new(validator, Some(E::render_error), authenticate, E::hooks(&state), &harness_config)
             .map_err(io::Error::other)?;
         let harness = Harness::new(contract, &harness_config);
         Self::serve(state.clone(), E::routes(state), harness, port).await
@@ -328,16 +329,17 @@ impl Sandbox<SpecOnly> {
     /// The spec cannot be enforced (see [`validate::SpecValidator::new`]), or
     /// the port cannot be bound.
     pub async fn from_spec(spec: &serde_json::Value, port: u16, config: &HarnessConfig) -> io::Result<Self> {
-        let validator = validate::SpecValidator::new(spec).map_err(io::Error::other)?;
+        let validator = Arc::new(validate::SpecValidator::new(spec).map_err(io::Error::other)?);
+        let renders = validator.clone();
         let sandbox_credential = Arc::new(move |scheme: &str, credential: Option<&str>, _: &_| {
             // A basic credential arrives as base64 of `user:password`.
             let basic = |given: &str| base64::Engine::decode(&base64::engine::general_purpose::STANDARD, given).ok();
             let accepts =
                 |given: &str| given == SPEC_CREDENTIAL || basic(given).as_deref() == Some(SPEC_CREDENTIAL.as_bytes());
             accepted(scheme, credential, accepts)
-                .map_err(|message| errors::render(&validator, None, StatusCode::UNAUTHORIZED, &message).into())
+                .map_err(|message| errors::render(&renders, None, StatusCode::UNAUTHORIZED, &message).into())
         });
-        let contract = Contract::new(spec, None, sandbox_credential, None, config).map_err(io::Error::other)?;
+        let contract = Contract::new(validator, None, sandbox_credential, None, config).map_err(io::Error::other)?;
         let harness = Harness::new(contract, config);
         Self::serve(Arc::new(SpecOnly), contract::with_fallback(axum::Router::new()), harness, port).await
     }

@@ -771,9 +771,10 @@ fn filter_table(api: &str, doc: &Value, name: &str, schema: &Value, table: &Valu
         let err = |what: &str| err(format!("{wire}: {what}"));
         let row = table.get(wire).ok_or_else(|| err("the enum value has no row"))?;
         let row = row.as_object().ok_or_else(|| err("the row must be a mapping"))?;
-        if let Some(key) = row.keys().find(|k| !["type", "operators", "nullable", "description"].contains(&k.as_str()))
-        {
-            return Err(err(&format!("unknown key {key:?} (known: type, operators, nullable, description)")));
+        // `x-provenance`: a row may cite its own lines (`convo spec provenance` checks them).
+        let known = ["type", "operators", "nullable", "description", "x-provenance"];
+        if let Some(key) = row.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(err(&format!("unknown key {key:?} (known: {})", known.join(", "))));
         }
         let kind = row.get("type").and_then(Value::as_str).unwrap_or_default();
         if !FILTER_VALUE_TYPES.contains(&kind) {

@@ -10,7 +10,10 @@
 //! API, `specs/carriers.yaml`, with what the shipped specs do not use:
 //! credentials in a query parameter, a cookie and basic `user:password`,
 //! tokens with and without a documented lifetime, and an enum whose name
-//! is secret-like.
+//! is secret-like. Last, it adds to Luware's spec what a vendor's next
+//! release would (a response field, a filter row, an enum value): the
+//! crate, its sandbox and CLI, and the crate's own example written against
+//! the types before them, build with no other edit.
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -73,6 +76,26 @@ fn with_added_parameter(spec: &str) -> String {
     format!("{}{added}{}", &spec[..at], &spec[at..])
 }
 
+/// Luware's spec with what a vendor's next release adds, and nothing else
+/// edited: a field of a response (`Conversation.convoAdded`), a row of its
+/// filter table (`convoAdded`) and a value of an enum (`Platform`).
+fn with_forward_additions(spec: &str) -> String {
+    let after = |spec: &str, anchor: &str, from: &str, added: &str| {
+        let start = spec.find(from).unwrap_or_else(|| panic!("{from}"));
+        let at = start + spec[start..].find(anchor).unwrap_or_else(|| panic!("{anchor}")) + anchor.len();
+        format!("{}{added}{}", &spec[..at], &spec[at..])
+    };
+    let provenance = "{status: inferred, source: tests/it/new_api.rs, why: a spec edit}";
+    let spec = after(spec, "        - cdrMediaType\n", "    FilterField:", "        - convoAdded\n");
+    let row = format!(
+        "        convoAdded: {{type: string, operators: [EQUAL], description: \"Added.\", x-provenance: {provenance}}}\n"
+    );
+    let spec = after(&spec, "      x-filter-table:\n", "    FilterField:", &row);
+    let spec = after(&spec, "      enum:\n", "    Platform:", "        - Convo Added\n");
+    let field = format!("        convoAdded:\n          type: string\n          x-provenance: {provenance}\n");
+    after(&spec, "      properties:\n", "    Conversation:\n", &field)
+}
+
 /// A pet store over loopback: create, get, a page of one with a next-page
 /// token, delete; 401 without the key, 404 for an unknown pet.
 fn serve() -> (String, Arc<Mutex<Vec<String>>>) {
@@ -90,30 +113,36 @@ fn serve() -> (String, Arc<Mutex<Vec<String>>>) {
     (url, log)
 }
 
-fn answer(stream: TcpStream, seen: &Mutex<Vec<String>>, pets: &Mutex<BTreeMap<String, String>>) {
+/// One request over `stream`: its method and target (`GET /pets`), its
+/// headers by lower-case name, and its body; `None` when the client closed.
+fn read_request(stream: &TcpStream) -> Option<(String, BTreeMap<String, String>, Vec<u8>)> {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut line = String::new();
     if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
+        return None;
     }
-    let (mut length, mut key) = (0, None);
+    let mut headers = BTreeMap::new();
     loop {
         let mut header = String::new();
         reader.read_line(&mut header).unwrap();
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        let (name, value) = header.split_once(':').unwrap();
-        match name.to_ascii_lowercase().as_str() {
-            "content-length" => length = value.trim().parse().unwrap(),
-            "x-pet-key" => key = Some(value.trim().to_owned()),
-            _ => {}
-        }
+        let Some((name, value)) = header.trim_end().split_once(':') else { break };
+        headers.insert(name.to_ascii_lowercase(), value.trim().to_owned());
     }
-    let mut body = vec![0; length];
+    let mut body = vec![0; headers.get("content-length").map_or(0, |n| n.parse().unwrap())];
     reader.read_exact(&mut body).unwrap();
-    let request = line.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    Some((line.split_whitespace().take(2).collect::<Vec<_>>().join(" "), headers, body))
+}
+
+/// Answers with `status` and a JSON body (none when it is empty), and closes.
+fn respond(mut stream: TcpStream, status: &str, json: &str) {
+    let kind = if json.is_empty() { "" } else { "content-type: application/json\r\n" };
+    let head = format!("HTTP/1.1 {status}\r\n{kind}content-length: {}\r\nconnection: close\r\n\r\n", json.len());
+    let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(json.as_bytes()));
+}
+
+fn answer(stream: TcpStream, seen: &Mutex<Vec<String>>, pets: &Mutex<BTreeMap<String, String>>) {
+    let Some((request, headers, body)) = read_request(&stream) else { return };
+    let key = headers.get("x-pet-key").cloned();
     seen.lock().unwrap().push(format!("{request} key={}", key.as_deref().unwrap_or("-")));
     let mut pets = pets.lock().unwrap();
     let (status, json) = match (request.as_str(), key.as_deref()) {
@@ -138,10 +167,7 @@ fn answer(stream: TcpStream, seen: &Mutex<Vec<String>>, pets: &Mutex<BTreeMap<St
             _ => ("404 Not Found", r#"{"message":"no such pet"}"#.to_owned()),
         },
     };
-    let mut stream = stream;
-    let kind = if json.is_empty() { "" } else { "content-type: application/json\r\n" };
-    let head = format!("HTTP/1.1 {status}\r\n{kind}content-length: {}\r\nconnection: close\r\n\r\n", json.len());
-    let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(json.as_bytes()));
+    respond(stream, status, &json);
 }
 
 /// Builds the scratch copy of the crate, once for every test: the example
@@ -171,6 +197,12 @@ fn scratch() -> &'static Path {
         let salesloft = std::fs::read_to_string(root.join("specs/salesloft.yaml")).unwrap();
         put(&scratch.join("specs/salesloft.yaml"), with_added_parameter(&salesloft).as_bytes());
 
+        // And what a vendor adds to Luware's spec; the program written
+        // against the types before it is the crate's own example.
+        let luware = std::fs::read_to_string(root.join("specs/luware.yaml")).unwrap();
+        put(&scratch.join("specs/luware.yaml"), with_forward_additions(&luware).as_bytes());
+        put(&scratch.join("examples/luware_consumer.rs"), &std::fs::read(root.join("examples/luware.rs")).unwrap());
+
         // The crate's own target directory (the parent of CARGO_TARGET_TMPDIR),
         // so that the dependencies are built already.
         let target = tmp.parent().unwrap();
@@ -178,8 +210,9 @@ fn scratch() -> &'static Path {
         let started = std::time::Instant::now();
         let build = Command::new(cargo)
             .args(["build", "--offline", "--quiet", "--no-default-features"])
-            .args(["--features", "cli,petstore,salesloft,carriers"])
-            .args(["--example", "petstore_client", "--example", "carriers_client", "--bin", "convo-new-api"])
+            .args(["--features", "cli,petstore,salesloft,carriers,luware"])
+            .args(["--example", "petstore_client", "--example", "carriers_client", "--example", "luware_consumer"])
+            .args(["--bin", "convo-new-api"])
             .env("CARGO_TARGET_DIR", target)
             .current_dir(&scratch)
             .output()
@@ -190,7 +223,7 @@ fn scratch() -> &'static Path {
         // Copied out: the crate's own build writes the example's name too.
         let convo = tmp.join("new_api_convo");
         std::fs::copy(target.join("debug/convo-new-api"), &convo).unwrap();
-        for example in ["petstore_client", "carriers_client"] {
+        for example in ["petstore_client", "carriers_client", "luware_consumer"] {
             std::fs::copy(target.join("debug/examples").join(example), tmp.join(format!("new_api_{example}"))).unwrap();
         }
         tmp
@@ -325,6 +358,21 @@ fn a_spec_and_a_feature_line_give_cli_commands_and_a_sandbox() {
     let _ = std::fs::remove_file(&env_file);
 }
 
+/// A field added to a response, a row to a filter table and a value to an
+/// enum break no consumer: the crate, its sandbox and CLI build with no other
+/// edit, a program written against the types before them (examples/luware.rs)
+/// builds and runs, and the new row is a filter the client and sandbox take.
+#[test]
+fn additions_to_a_spec_break_no_consumer() {
+    let run = Command::new(scratch().join("new_api_luware_consumer")).output().unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(run.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&run.stderr));
+    assert!(stdout.contains("labels of"), "{stdout}");
+    let list = ["--sandbox", "luware", "conversations", "list", "--filter", "convoAdded=x", "-o", "json"];
+    let (code, out, err) = convo(&[], &list, "");
+    assert_eq!((code, out.trim()), (0, "[]"), "{err}");
+}
+
 /// An answer whose required `name` came back as `nmae`: the plain operation
 /// command reports it.
 #[test]
@@ -332,15 +380,10 @@ fn a_renamed_required_field_is_reported() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            let mut request = [0; 4096];
-            let _ = stream.read(&mut request);
-            let body = r#"{"id":"p1","nmae":"Rex"}"#;
-            let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes()));
+        for stream in listener.incoming().flatten() {
+            if read_request(&stream).is_some() {
+                respond(stream, "200 OK", r#"{"id":"p1","nmae":"Rex"}"#);
+            }
         }
     });
     let env = [("PETSTORE_BASE_URL".to_owned(), url), ("PETSTORE_PET_KEY".to_owned(), "k".to_owned())];
@@ -359,17 +402,11 @@ fn a_parameter_added_to_a_spec_is_a_flag_of_its_commands_and_is_sent() {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
     std::thread::spawn(move || {
-        for mut stream in listener.incoming().flatten() {
-            let mut request = [0; 8192];
-            let n = stream.read(&mut request).unwrap_or(0);
-            let head = String::from_utf8_lossy(&request[..n]);
-            log.lock().unwrap().push(head.lines().next().unwrap_or_default().to_owned());
+        for stream in listener.incoming().flatten() {
+            let Some((request, _, _)) = read_request(&stream) else { continue };
+            log.lock().unwrap().push(request);
             let body = r#"{"data":[],"metadata":{"paging":{"per_page":25,"current_page":1,"next_page":null}}}"#;
-            let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body.as_bytes()));
+            respond(stream, "200 OK", body);
         }
     });
     let env = [("SALESLOFT_BASE_URL".to_owned(), url), ("SALESLOFT_API_KEY".to_owned(), "k".to_owned())];
@@ -412,31 +449,10 @@ fn serve_carriers() -> (String, Arc<Mutex<Vec<String>>>) {
 
 fn answer_carriers(stream: TcpStream, seen: &Mutex<Vec<String>>) {
     use base64::Engine;
-    let mut reader = BufReader::new(stream.try_clone().unwrap());
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-        return;
-    }
-    let (mut length, mut headers) = (0, BTreeMap::new());
-    loop {
-        let mut header = String::new();
-        reader.read_line(&mut header).unwrap();
-        let header = header.trim_end();
-        if header.is_empty() {
-            break;
-        }
-        let (name, value) = header.split_once(':').unwrap();
-        let name = name.to_ascii_lowercase();
-        if name == "content-length" {
-            length = value.trim().parse().unwrap();
-        }
-        headers.insert(name, value.trim().to_owned());
-    }
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).unwrap();
-    let request = line.split_whitespace().take(2).collect::<Vec<_>>().join(" ");
+    let Some((request, headers, _)) = read_request(&stream) else { return };
     let header = |name: &str| headers.get(name).map_or("-", String::as_str);
-    let noted = format!("{request} key={} cookie={} auth={}", header("x-key"), header("cookie"), header("authorization"));
+    let noted =
+        format!("{request} key={} cookie={} auth={}", header("x-key"), header("cookie"), header("authorization"));
     seen.lock().unwrap().push(noted);
     let json = if request.starts_with("POST /tokens/capped") {
         let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -450,12 +466,7 @@ fn answer_carriers(stream: TcpStream, seen: &Mutex<Vec<String>>) {
     } else {
         "{}".to_owned()
     };
-    let mut stream = stream;
-    let head = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
-        json.len()
-    );
-    let _ = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(json.as_bytes()));
+    respond(stream, "200 OK", &json);
 }
 
 /// The carriers program run against a carriers server: its output, and the

@@ -1,21 +1,9 @@
-//! `convo <api> check`: does the tenant still answer as the spec says?
-//!
-//! A read-only tour of the API, planned from the spec alone: every `GET` (and
-//! `HEAD`) whose required parameters have values (an API setting, or the
-//! spec's example, default or first enum value; path parameters only from an
-//! enum), then the calls the answers lead to through the spec's response
-//! `links` (`$response.body#/data/0/id` fans out over the first `--records`
-//! items; a link back to the same operation is its next page, followed up to
-//! `--pages`; a paged list the spec links nowhere else leads to the `GET` of
-//! `<its path>/{param}` by its items' `id`). Writes are sent only when named with `--write` and allowed
-//! with `--allow-writes`, with the spec's examples as their values.
-//!
-//! Every answer (token and login calls too) is surveyed by the runtime's
-//! observer with the sandbox's own response rules (`convo_clients::spec::survey`),
-//! and the report lists each difference by operation and JSON path, the
-//! calls made, the operations not reached and why, and the inferred facts of
-//! the spec the answers confirmed. Exit 0 when nothing drifted, 1 when
-//! something did, 2 on a usage error.
+//! `convo <api> check`: does the tenant still answer as the spec says? A
+//! read-only tour planned from the spec: every `GET` whose required parameters
+//! have values, then where the answers' `links` lead (fanned out over
+//! `--records` items; a link to itself is the next page, up to `--pages`).
+//! Writes go only with `--write` and `--allow-writes`. The runtime's observer
+//! surveys every answer with the sandbox's rules; the report lists the drift.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::Write;
@@ -28,7 +16,7 @@ use convo_clients::spec::validate::SpecValidator;
 use convo_clients::{ExchangeObserver, Observed, OperationClient};
 use serde_json::{Value, json};
 
-use crate::operations::{Call, Job, Link, Location, Operation, Param};
+use crate::operations::{Call, Job, Link, Location, Operation, Param, scalar};
 use crate::output::OutputFormat;
 use crate::{APIS, Context, Failure};
 
@@ -105,9 +93,8 @@ pub struct Tour {
     observed: Arc<Mutex<Evidence>>,
 }
 
-/// What the observer kept of each answer: its survey, in memory; its
-/// record, on disk with `--record` (written as it comes, so a long tour
-/// holds no bodies).
+/// What the observer kept of each answer: its survey; its record goes to disk
+/// with `--record` as it comes, so a long tour holds no bodies.
 struct Evidence {
     dir: Option<PathBuf>,
     seen: Vec<Observed>,
@@ -126,8 +113,7 @@ impl Evidence {
     }
 }
 
-/// Writes `value` as indented JSON to `dir/name`, readable by the user
-/// only (it holds what the API answered); the error names the file.
+/// Writes `value` as indented JSON to `dir/name`, private (it holds answers).
 fn write_json(dir: &std::path::Path, name: &str, value: &Value) -> std::io::Result<()> {
     let path = dir.join(name);
     crate::files::write_private(&path, |file| {
@@ -141,11 +127,11 @@ fn write_json(dir: &std::path::Path, name: &str, value: &Value) -> std::io::Resu
 pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) -> Result<(), Failure> {
     if let Some(format) = context.output.filter(|f| *f != OutputFormat::Json) {
         let name = clap::ValueEnum::to_possible_value(&format).map(|v| v.get_name().to_owned()).unwrap_or_default();
-        return Err(Failure::Usage(format!("check prints its report as text, or as JSON with -o json; not as {name}")));
+        return Err(usage!("check prints its report as text, or as JSON with -o json; not as {name}"));
     }
     let spec = APIS.iter().find(|(a, _)| *a == api).map_or("", |(_, s)| *s);
-    let doc: Value = serde_json::from_str(spec).map_err(|e| Failure::Usage(format!("the {api} spec: {e}")))?;
-    let validator = SpecValidator::new(&doc).map_err(|e| Failure::Usage(format!("the {api} spec: {e}")))?;
+    let doc: Value = serde_json::from_str(spec).map_err(|e| usage!("the {api} spec: {e}"))?;
+    let validator = SpecValidator::new(&doc).map_err(|e| usage!("the {api} spec: {e}"))?;
     let mut operations = crate::operations::operations(
         api,
         &crate::operations::reserved(&<crate::Cli as clap::CommandFactory>::command(), api),
@@ -156,26 +142,20 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
         let op = operations
             .iter()
             .find(|op| op.id == *name || op.name == *name)
-            .ok_or_else(|| Failure::Usage(format!("--write {name}: {api} has no such operation")))?;
+            .ok_or_else(|| usage!("--write {name}: {api} has no such operation"))?;
         if is_read(op) {
-            return Err(Failure::Usage(format!(
-                "--write {name}: a {} is not a write; the check reads it anyway",
-                op.method
-            )));
+            return Err(usage!("--write {name}: a {} is not a write; the check reads it anyway", op.method));
         }
         writes.insert(op.id.clone());
     }
     if !writes.is_empty() && !matches.get_flag("allow-writes") {
         let names: Vec<&str> = writes.iter().map(String::as_str).collect();
-        return Err(Failure::Usage(format!(
-            "--write {} changes data on the server; pass --allow-writes to send it",
-            names.join(", ")
-        )));
+        return Err(usage!("--write {} changes data on the server; pass --allow-writes to send it", names.join(", ")));
     }
     let record = matches.get_one::<PathBuf>("record").cloned();
     if let Some(dir) = &record {
         crate::files::create_private_dir(dir)
-            .map_err(|e| Failure::Usage(format!("--record {}: cannot create it: {e}", dir.display())))?;
+            .map_err(|e| usage!("--record {}: cannot create it: {e}", dir.display()))?;
     }
     let observed = Arc::new(Mutex::new(Evidence { dir: record.clone(), seen: Vec::new(), failed: None }));
     let sink = observed.clone();
@@ -201,9 +181,8 @@ struct Visit {
     from: Option<usize>,
 }
 
-/// A paged list whose spec links nowhere leads to its items' reads: the
-/// `GET` of `<its path>/{param}` takes the `id` of its items, as a store's
-/// collection does, so a spec without `links` is still toured past its lists.
+/// A paged list leads to the `GET` of `<its path>/{param}` by its items' `id`
+/// where no link does, so a spec without `links` is still toured past its lists.
 fn item_links(operations: &mut [Operation]) {
     let implied: Vec<(usize, Link)> = operations
         .iter()
@@ -228,8 +207,7 @@ fn item_links(operations: &mut [Operation]) {
 }
 
 impl Tour {
-    /// Tours the API with `client` (`defaults`: API settings by clap id, for
-    /// parameters that share their flag) and prints the report.
+    /// Tours the API with `client` (`defaults`: API settings by clap id) and prints the report.
     pub async fn run<C: OperationClient>(
         &self,
         client: &C,
@@ -254,9 +232,8 @@ impl Tour {
         let mut seen = BTreeSet::new();
         let mut follows: BTreeMap<usize, usize> = BTreeMap::new();
         let mut calls = 0;
-        // What ends the tour early (no credential, no connection); the
-        // report of what was seen is printed first: a token call that no
-        // longer decodes is drift too.
+        // What ends the tour early (no credential, no connection), after the
+        // report: a token call that no longer decodes is drift too.
         let mut fatal = None;
         while let Some(visit) = queue.pop_front() {
             if calls >= MAX_CALLS {
@@ -265,8 +242,7 @@ impl Tour {
             if !seen.insert((visit.op, visit.values.clone())) {
                 continue;
             }
-            // A link back to the same operation is its next page; a write
-            // is sent once.
+            // A link back to the same operation is its next page; a write is sent once.
             let limit = match visit.from {
                 Some(from) if from == visit.op => self.pages - 1,
                 _ if !is_read(&self.operations[visit.op]) => 1,
@@ -280,7 +256,8 @@ impl Tour {
                 *followed += 1;
             }
             let op = &self.operations[visit.op];
-            let body = if is_read(op) { None } else { op.body_example.clone() };
+            let examples = op.request_body.iter().flat_map(|b| &b.content).find_map(|m| m.example.clone());
+            let body = if is_read(op) { None } else { examples };
             let request = crate::operations::request(op, &visit.values, body, client.base_url(), client.http_client())?;
             calls += 1;
             let answer = match client.execute_operation(&op.id, request).await {
@@ -360,9 +337,7 @@ impl Tour {
         }
     }
 
-    /// `values` completed with every required parameter of `op` they lack,
-    /// from the API's settings or the spec's samples; else the parameter
-    /// that has no value.
+    /// `values` with every required parameter of `op` filled in; else the one with no value.
     fn fill(
         &self,
         op: &Operation,
@@ -388,8 +363,7 @@ impl Tour {
     }
 
     /// The parameter sets a link leads to from one answer: each expression's
-    /// values, zipped (a `$response.body` pointer through an array fans out
-    /// over its first `records` items; other values repeat).
+    /// values zipped (through an array, the first `records` items).
     fn resolve(
         &self,
         link: &Link,
@@ -435,9 +409,7 @@ impl Tour {
             .collect()
     }
 
-    /// The report as JSON: the drift (each difference once, with how often
-    /// it was seen), the calls, the operations not reached, and the inferred
-    /// facts confirmed.
+    /// The report as JSON: drift (each once, counted), calls, what was not reached, facts confirmed.
     fn report(&self, observed: &[Observed], unreached: &BTreeMap<usize, String>) -> Value {
         let mut drift: BTreeMap<(String, DriftKind, String), (String, usize)> = BTreeMap::new();
         let mut calls: BTreeMap<(String, u16), usize> = BTreeMap::new();
@@ -476,7 +448,7 @@ impl Tour {
     }
 }
 
-/// A parameter's value from the API's settings, or the spec's sample (for a
+/// A parameter's value from the API's settings, or the spec's sample (of a
 /// path parameter only an enum's: an example id would name nothing real).
 fn value_for(p: &Param, defaults: &BTreeMap<String, String>) -> Option<String> {
     if let Some(value) = defaults.get(p.arg_id.as_str()).filter(|_| !p.own) {
@@ -502,8 +474,7 @@ fn status_matches(key: &str, status: u16) -> bool {
         || (key == "default" && (200..300).contains(&status))
 }
 
-/// The values at a JSON pointer; the first array an index meets fans out
-/// over its first `records` items.
+/// The values at a JSON pointer; the first array indexed fans out over `records` items.
 fn fan_out<'v>(value: &'v Value, segments: &[&str], records: usize, fan: bool, out: &mut Vec<&'v Value>) {
     let Some((segment, segments)) = segments.split_first() else {
         out.push(value);
@@ -530,18 +501,7 @@ fn fan_out<'v>(value: &'v Value, segments: &[&str], records: usize, fan: bool, o
     }
 }
 
-/// A JSON scalar as a parameter value; `None` for null and containers.
-fn scalar(value: &Value) -> Option<String> {
-    match value {
-        Value::String(text) => Some(text.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-/// The report for a reader: what drifted first, then the calls, what was
-/// not checked, and the inferred facts confirmed.
+/// The report for a reader: drift first, then calls, what was not checked, facts confirmed.
 fn write_text(report: &Value, out: &mut impl Write) -> std::io::Result<()> {
     let list = |key: &str| report[key].as_array().cloned().unwrap_or_default();
     let text = |v: &Value, key: &str| {

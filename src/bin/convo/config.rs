@@ -1,9 +1,6 @@
-//! Settings in order of precedence: flags, then environment (both through
-//! clap), then a profile in the config file. A secret may also be read
-//! from a file, named by a flag or variable of its own ([`WithSecretFiles`]).
-//!
-//! The file is `$CONVO_CONFIG`, else `<config dir>/convo/config.toml`
-//! (`~/.config/convo/config.toml` on Linux):
+//! Settings in order of precedence: flags, environment (both through clap),
+//! then a profile in `$CONVO_CONFIG`, else `<config dir>/convo/config.toml`.
+//! A secret may also be read from a file ([`WithSecretFiles`]).
 //!
 //! ```toml
 //! [profiles.default.luware]
@@ -25,9 +22,8 @@
 //! base_url = "https://api-eu.raia2.com"   # optional; https://api.raia2.com otherwise
 //! ```
 //!
-//! The other APIs' settings are their specs' as raia's are: `base_url`
-//! (optional: the spec's first server otherwise) and a key per security
-//! scheme named as its flag (Salesloft's and LlamadaPro's `api_key`).
+//! The other APIs' settings are their specs', as raia's: `base_url` and a key
+//! per security scheme named as its flag (Salesloft's `api_key`).
 
 use std::ffi::OsString;
 use std::io::Read;
@@ -40,13 +36,7 @@ use serde::de::DeserializeOwned;
 
 use crate::Failure;
 
-/// The error for a setting given nowhere.
-pub fn missing(name: &str, flag: &str) -> Failure {
-    Failure::Usage(format!("missing {name}: set {flag}, the environment variable {name}, or a profile"))
-}
-
-/// The settings a connection needs that were given nowhere, by environment
-/// name and flag: reported together, so one run names every one missing.
+/// The settings given nowhere, by environment name and flag: one run names them all.
 #[derive(Default)]
 pub struct Needed(Vec<(&'static str, &'static str)>);
 
@@ -67,13 +57,10 @@ impl Needed {
     /// The error naming every missing setting.
     pub fn failure(&self) -> Failure {
         match self.0.as_slice() {
-            [(name, flag)] => missing(name, flag),
+            [(name, flag)] => usage!("missing {name}: set {flag}, the environment variable {name}, or a profile"),
             all => {
                 let listed: Vec<String> = all.iter().map(|(name, flag)| format!("{name} ({flag})")).collect();
-                Failure::Usage(format!(
-                    "missing {}: set each with its flag, its environment variable, or a profile",
-                    listed.join(", ")
-                ))
+                usage!("missing {}: set each with its flag, its environment variable, or a profile", listed.join(", "))
             }
         }
     }
@@ -86,9 +73,8 @@ fn path() -> Option<PathBuf> {
         .or_else(|| dirs::config_dir().map(|d| d.join("convo/config.toml")))
 }
 
-/// The config file's bytes. A file others can write could send your
-/// credentials anywhere (a base URL of theirs): as ssh does with such a
-/// file, but warning rather than refusing, stderr says so and how to fix it.
+/// The config file's bytes. One others can write could send your credentials
+/// anywhere (a base URL of theirs): as ssh does, but warning, not refusing.
 fn read(path: &Path) -> std::io::Result<Vec<u8>> {
     let mut file = std::fs::File::open(path)?;
     #[cfg(unix)]
@@ -114,48 +100,37 @@ fn read(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// The table of `api` in the named profile, or in `default` when none is
-/// named. A named profile must exist; a missing file or `default` profile,
-/// or a profile without the API's table, is simply empty. A file that
-/// exists but cannot be read, is not UTF-8 or not valid is an error that
-/// names the file.
+/// The table of `api` in the named profile, else `default`. A named profile
+/// must exist; else a missing file, profile or table is empty.
 pub fn profile<T: DeserializeOwned + Default>(name: Option<&str>, api: &str) -> Result<T, Failure> {
     let path = path();
     let shown = |path: &Path| convo_clients::redact::escape_controls(&path.display().to_string()).into_owned();
     let bytes = match path.as_ref().map(|p| (p, read(p))) {
         Some((_, Ok(bytes))) => bytes,
         Some((p, Err(e))) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(Failure::Usage(format!("config file {}: cannot be read: {e}", shown(p))));
+            return Err(usage!("config file {}: cannot be read: {e}", shown(p)));
         }
         _ if name.is_none() => return Ok(T::default()),
         _ => {
             let shown = path.map(|p| shown(&p)).unwrap_or_else(|| "the config file".into());
-            return Err(Failure::Usage(format!(
-                "profile {:?} requested but {shown} does not exist",
-                name.unwrap_or("")
-            )));
+            return Err(usage!("profile {:?} requested but {shown} does not exist", name.unwrap_or("")));
         }
     };
     let file_error = |e: ConfigError| {
         let shown = path.as_deref().map(shown).unwrap_or_default();
-        Failure::Usage(format!("config file {shown}: {e}"))
+        usage!("config file {shown}: {e}")
     };
     let file = parse(&bytes).map_err(file_error)?;
     match file.table(name.unwrap_or("default"), api).map_err(file_error)? {
         Some(table) => Ok(table),
         None if name.is_none() => Ok(T::default()),
-        None => Err(Failure::Usage(format!("no profile named {:?} in the config file", name.unwrap_or("")))),
+        None => Err(usage!("no profile named {:?} in the config file", name.unwrap_or(""))),
     }
 }
 
-/// An API's settings (`S`, its clap arguments) with a file twin for each
-/// secret among them (an argument whose environment value is hidden):
-/// `--client-secret-file PATH`, or `LUWARE_CLIENT_SECRET_FILE`, reads
-/// `--client-secret` from a file, its content without the final line
-/// break. A flag's value shows in `ps` to every user of the machine; a
-/// file's does not. The twin stands where its setting would: the two
-/// given the same way (two flags, two variables) are a usage error, and a
-/// flag beats the environment either way.
+/// An API's settings with a file twin for each secret (`--client-secret-file`,
+/// `LUWARE_CLIENT_SECRET_FILE`): a flag's value shows in `ps`, a file's does
+/// not. Both given the same way is an error; a flag beats the environment.
 #[derive(Debug)]
 pub struct WithSecretFiles<S>(pub S);
 
@@ -198,8 +173,7 @@ impl<S: ApiSettings> FromArgMatches for WithSecretFiles<S> {
     }
 }
 
-/// An API's settings arguments, typed as a profile's table for the API
-/// (`Deserialize`, a field per setting), which `API` names.
+/// An API's settings arguments, typed as its profile table (`API` names it).
 pub trait ApiSettings: clap::Args + FromArgMatches + DeserializeOwned + Default {
     const API: &'static str;
     /// The URLs among the settings: `--sandbox` uses a served sandbox when they point at one.
@@ -245,8 +219,7 @@ fn twin_id(id: &str) -> String {
     format!("{id}_file")
 }
 
-/// Where a value in `matches` came from, if it has one (`None` too for an
-/// id `matches` does not know).
+/// Where a value in `matches` came from, if it has one.
 fn source(matches: &ArgMatches, id: &str) -> Option<ValueSource> {
     matches.try_get_raw(id).ok().flatten()?;
     matches.value_source(id)
@@ -265,9 +238,8 @@ pub struct SecretFile {
     from_env: bool,
 }
 
-/// The secrets of `settings` (an API's settings arguments, their twins
-/// among them) that `matches` reads from files: those whose twin was given
-/// where the setting itself was not, or less directly (the environment).
+/// The secrets of `settings` that `matches` reads from files: those whose twin
+/// was given where the setting was not, or less directly (the environment).
 pub fn secret_files(settings: &Command, matches: &ArgMatches) -> Result<Vec<SecretFile>, String> {
     let mut files = Vec::new();
     for arg in settings.get_arguments().filter(|arg| arg.is_hide_env_values_set()) {
@@ -303,15 +275,13 @@ pub fn secret_files(settings: &Command, matches: &ArgMatches) -> Result<Vec<Secr
 const MAX_SECRET_BYTES: u64 = 64 * 1024;
 
 impl SecretFile {
-    /// Where the value comes from, as `config show` says it:
-    /// `file PATH (flag --client-secret-file)`.
+    /// Where the value comes from: `file PATH (flag --client-secret-file)`.
     pub fn source(&self) -> String {
         let how = if self.from_env { "env" } else { "flag" };
         format!("file {} ({how} {})", self.path.display(), self.named_by)
     }
 
-    /// The file's content without its final line break. The errors name
-    /// the file, never what it holds.
+    /// The file's content without its final line break; errors never show it.
     pub fn read(&self) -> Result<String, String> {
         let failed = |why: &dyn std::fmt::Display| format!("{} {}: {why}", self.named_by, self.path.display());
         let mut bytes = Vec::new();
@@ -330,10 +300,8 @@ impl SecretFile {
     }
 }
 
-/// The settings `matches` give, from every source in order: flags and
-/// environment (clap's), the secrets' files, then the profile's table for
-/// what those leave unset. With `--sandbox` no profile is read: the
-/// emulator's settings are its own.
+/// The settings `matches` give: flags and environment, secrets' files, then the
+/// profile (not with `--sandbox`: the emulator's settings are its own).
 pub fn settings<S: ApiSettings>(matches: &ArgMatches) -> Result<S, String> {
     let mut settings = S::from_arg_matches(matches).map_err(|e| e.to_string())?;
     let command = settings_command::<S>();
@@ -357,7 +325,7 @@ pub fn settings<S: ApiSettings>(matches: &ArgMatches) -> Result<S, String> {
             if source(matches, id).is_some() || files.iter().any(|f| f.id == id) {
                 continue;
             }
-            let text = value.as_str().map_or_else(|| serde_json::to_string(value).unwrap_or_default(), str::to_owned);
+            let text = toml_text(value);
             let table = format!("[profiles.{}.{}] {id}", name.unwrap_or("default"), S::API);
             given.push((OsString::from(format!("--{long}={text}")), table));
         }
@@ -365,8 +333,7 @@ pub fn settings<S: ApiSettings>(matches: &ArgMatches) -> Result<S, String> {
     if given.is_empty() {
         return Ok(settings);
     }
-    // The values read and nothing else (no environment, no defaults), so
-    // that the update leaves every other setting as it was.
+    // Only the values read (no environment, no defaults): the update leaves the rest.
     let only_these = command.mut_args(|arg| arg.env(None).default_value(None));
     let parsed = only_these.try_get_matches_from(given.iter().map(|(arg, _)| arg)).map_err(|_| {
         let named: Vec<&str> = given.iter().map(|(_, from)| from.as_str()).collect();
@@ -374,6 +341,11 @@ pub fn settings<S: ApiSettings>(matches: &ArgMatches) -> Result<S, String> {
     })?;
     settings.update_from_arg_matches(&parsed).map_err(|e| e.to_string())?;
     Ok(settings)
+}
+
+/// A profile's value as its flag's text.
+fn toml_text(value: &toml::Value) -> String {
+    value.as_str().map_or_else(|| serde_json::to_string(value).unwrap_or_default(), str::to_owned)
 }
 
 /// A failure's message.
@@ -415,10 +387,8 @@ pub struct ShownSetting {
 
 const SHOWN_COLUMNS: &str = "api:10 setting:16 value:40 source:60";
 
-/// Prints every setting of the APIs asked for. `apis` gives each API's name
-/// and its settings' arguments (the same clap definitions its commands
-/// use, so the flags and environment names cannot drift); the precedence
-/// is theirs too: flag, then environment, then profile.
+/// Prints every setting of the APIs asked for, from the clap arguments their
+/// commands use (so flags and environment names cannot drift).
 pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &crate::Context) -> Result<(), Failure> {
     let (wanted, flags) = match args.split_first() {
         Some((api, flags)) => (Some(api.as_str()), flags),
@@ -426,7 +396,7 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
     };
     if let Some(api) = wanted.filter(|api| !apis.iter().any(|(name, _)| name == api)) {
         let names: Vec<&str> = apis.iter().map(|(name, _)| *name).collect();
-        return Err(Failure::Usage(format!("no API named {api:?}: one of {}", names.join(", "))));
+        return Err(usage!("no API named {api:?}: one of {}", names.join(", ")));
     }
     let profile_name = context.profile.as_deref();
     let file = path().map(|p| p.display().to_string()).unwrap_or_else(|| "no config file".into());
@@ -458,12 +428,8 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
                 }
                 _ => match table.get(id) {
                     Some(value) => {
-                        let text = value
-                            .as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| serde_json::to_string(value).unwrap_or_default());
                         let name = profile_name.unwrap_or("default");
-                        (Some(text), format!("profile {name} ({file})"))
+                        (Some(toml_text(value)), format!("profile {name} ({file})"))
                     }
                     // The spec's server, where the settings say it is the default.
                     None if id == "base_url" && default_server(api).is_some_and(|url| said(arg, &url)) => {

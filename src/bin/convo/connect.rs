@@ -1,7 +1,5 @@
-//! How a command reaches an API with a module of its own here: the module
-//! says how its typed client is built ([`OwnApi`]); the rest is shared, so
-//! that every API treats its settings, `--sandbox` and the spec's operation
-//! commands alike.
+//! How a command reaches an API with a module of its own: the module builds its
+//! typed client ([`OwnApi`]); settings, `--sandbox` and operations are shared.
 
 use std::collections::BTreeMap;
 
@@ -11,8 +9,7 @@ use convo_clients::{ClientConfig, OperationClient};
 use crate::operations::Call;
 use crate::{Context, Failure, config};
 
-/// What an API with a module of its own supplies, on its settings (flags,
-/// environment, secrets' files, profile: [`config::settings`]).
+/// What an API with a module of its own supplies, on its settings.
 pub trait OwnApi: config::ApiSettings {
     /// Its emulator, for `--sandbox`.
     type Emulator: Emulator<Config: Default>;
@@ -23,17 +20,14 @@ pub trait OwnApi: config::ApiSettings {
     fn client(&self, config: ClientConfig) -> Result<Self::Client, Failure>;
     /// The typed client of a fresh emulator, with its credentials.
     fn sandboxed(sandbox: &Sandbox<Self::Emulator>, config: ClientConfig) -> Result<Self::Client, Failure>;
-    /// Values of the settings that parameters sharing their flag fall back
-    /// to, by clap id (LivePerson's `--account-id`).
+    /// Settings' values by clap id, for parameters sharing their flag (`--account-id`).
     fn defaults(&self, _sandbox: Option<&Sandbox<Self::Emulator>>) -> BTreeMap<&'static str, String> {
         BTreeMap::new()
     }
 }
 
-// The flow commands of an API that has none: every command of it is one of
-// its spec's operations (under their `x-cli` names, with `--wait` of
-// `x-wait`), yet its module builds a typed client or serves an emulator.
-// (Not a doc comment: that would be the API's about text.)
+// The flows of an API with none, whose module still builds a client or serves
+// an emulator. (Not a doc comment: that would be the API's about text.)
 #[derive(Debug, clap::Subcommand)]
 pub(crate) enum NoFlows {}
 
@@ -43,9 +37,8 @@ pub async fn no_flows<C>(_: C, command: NoFlows, _: &Context) -> Result<(), Fail
     match command {}
 }
 
-// The command line of an API with a module of its own: its settings, and
-// the hand-written flow (`C`) a command names. (Not a doc comment: that
-// would be the API's about text, which is its spec's title.)
+// An API's command line: its settings and its flows `C`. (Not a doc comment:
+// that would be the API's about text, which is its spec's title.)
 #[derive(Debug, clap::Args)]
 pub struct Args<S: OwnApi + std::fmt::Debug, C: clap::Subcommand + std::fmt::Debug> {
     #[command(flatten)]
@@ -77,10 +70,8 @@ impl<G: OperationClient + Sync, S> Typed for convo_clients::ApiClient<G, S> {
     }
 }
 
-/// The client `settings` (flags, environment, profile) describe; with
-/// `--sandbox`, that of a served sandbox when the settings point at one
-/// (`convo sandbox serve`'s environment is loaded), else of a fresh emulator
-/// that lives as long as the returned handle.
+/// The client `settings` describe; with `--sandbox`, a served sandbox's when
+/// they point at one, else a fresh emulator's, alive as long as the handle.
 pub async fn connect<S: OwnApi>(
     settings: &S,
     context: &Context,

@@ -1,6 +1,5 @@
-//! `--all` exports: every record of a list, with a place kept so that an
-//! export stopped by an error continues where it stopped, nothing lost and
-//! nothing repeated.
+//! `--all` exports: every record of a list, with a place kept so that a stopped
+//! export continues, nothing lost and nothing repeated.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -41,26 +40,24 @@ pub fn checkpoint(matches: &clap::ArgMatches) -> Option<PathBuf> {
     None
 }
 
-/// Holds the checkpoint at `path` for this export (`<FILE>.lock`), or
-/// refuses when another export holds it: two exports continuing from one
-/// place would both write the same records. Taken before any request is
-/// sent; released when dropped, and on Ctrl-C or SIGTERM, which still stop
-/// the export at once (exit 130).
+/// Holds the checkpoint at `path` (`<FILE>.lock`), or refuses when another export
+/// does: both would write the same records. Released when dropped, and on
+/// Ctrl-C or SIGTERM, which still stop the export at once (exit 130).
 pub fn hold(path: &Path) -> Result<Held, Failure> {
     let lock = Lock::path_of(path);
     let held = Lock::acquire(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::AlreadyExists => {
             let pid = std::fs::read_to_string(&lock).ok().filter(|pid| pid.trim().parse::<u32>().is_ok());
             let by = pid.map(|pid| format!(" (process {})", pid.trim())).unwrap_or_default();
-            Failure::Usage(format!(
+            usage!(
                 "checkpoint {} is in use by another export{by}: its lock {} exists. If no export is running \
                  (one killed leaves it behind), remove {} and rerun",
                 path.display(),
                 lock.display(),
                 lock.display()
-            ))
+            )
         }
-        _ => Failure::Usage(format!("checkpoint {}: cannot create its lock {}: {e}", path.display(), lock.display())),
+        _ => usage!("checkpoint {}: cannot create its lock {}: {e}", path.display(), lock.display()),
     })?;
     let release = held.path().to_owned();
     let on_signal = tokio::spawn(async move {
@@ -80,17 +77,14 @@ pub struct Held {
 
 impl Drop for Held {
     fn drop(&mut self) {
-        // Released here: a signal from now on must not remove a lock that
-        // another export may have taken since.
+        // A signal from now on must not remove a lock another export may have taken since.
         self.on_signal.abort();
     }
 }
 
-/// Writes every item of `stream` as the record `to_record` makes of it
-/// (`what` names them for the progress spinner), from the place `resume`
-/// gives, flushing the output after every page (the next page is fetched
-/// meanwhile). If the stream fails, the records that arrived are written,
-/// the place is saved or printed, and the error is returned.
+/// Writes every item of `stream` as `to_record` makes it, from the place
+/// `resume` gives, flushing after every page; on an error the place is saved
+/// or printed.
 pub async fn all<T: Serialize + Send + 'static, R: Serialize>(
     stream: ItemStream<T>,
     resume: &ResumeArgs,
@@ -137,8 +131,7 @@ pub async fn all<T: Serialize + Send + 'static, R: Serialize>(
         if let Some(bar) = &bar {
             bar.inc(1);
         }
-        // At a page boundary: what is written is on its way before the
-        // place moves past it.
+        // At a page end, what is written is out before the place moves past it.
         if stream.at_page_end() {
             writer.flush()?;
             if let (Some(path), Some(token)) = (&resume.checkpoint, stream.resume_token()) {
@@ -165,12 +158,11 @@ fn read_checkpoint(path: &Path) -> Result<Option<String>, Failure> {
         Ok(text) if text.trim().is_empty() => Ok(None),
         Ok(text) => Ok(Some(text.trim().to_string())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Failure::Usage(format!("checkpoint {}: {e}", path.display()))),
+        Err(e) => Err(usage!("checkpoint {}: {e}", path.display())),
     }
 }
 
-/// Replaces the checkpoint whole, so that a crash leaves the old place or
-/// the new one, never half of either.
+/// Replaces the checkpoint whole: a crash leaves the old place or the new one.
 fn save_checkpoint(path: &Path, token: &str) -> Result<(), Failure> {
     crate::files::write_private(path, |file| writeln!(file, "{token}"))
         .map_err(|e| Failure::Io(std::io::Error::new(e.kind(), format!("checkpoint {}: {e}", path.display()))))

@@ -1,23 +1,16 @@
-//! The files the CLI writes that hold call content or secrets (transcripts,
-//! `--record` evidence, checkpoints, the env file): readable by the user
-//! only, put in place whole, and never written through a link planted at
-//! their name.
+//! The files that hold call content or secrets: private, put in place whole,
+//! never written through a link planted at their name.
 
 use std::ffi::OsString;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-/// Writes the file at `path` with what `write` puts in it, atomically and
-/// privately: first into a new temporary file beside it (a random name,
-/// created exclusively, mode 0600), then renamed over `path`. A reader of
-/// `path` sees the old file or the new one, never half; a symbolic link at
-/// `path` is replaced, not followed; if `write` fails, the temporary file
-/// is removed.
+/// Writes `path` atomically and privately: a new 0600 temporary file beside it,
+/// renamed over `path` (a link there is replaced, not followed).
 pub fn write_private(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> io::Result<()> {
     let name = path.file_name().ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
     let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    // Hidden, and named after the file it becomes, for whoever lists the
-    // directory while it is written.
+    // Hidden, and named after the file it becomes.
     let mut prefix = OsString::from(".");
     prefix.push(name);
     prefix.push(".");
@@ -34,8 +27,7 @@ pub fn write_private(path: &Path, write: impl FnOnce(&mut dyn Write) -> io::Resu
     Ok(())
 }
 
-/// Creates `dir`, and its missing parents, readable by the user only
-/// (0700); a directory that exists is left as it is.
+/// Creates `dir` and its missing parents, 0700; one that exists is left as it is.
 pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
@@ -44,15 +36,13 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     builder.create(dir)
 }
 
-/// A claim on a file for one process: `<file>.lock`, created new (so that
-/// only one process can hold it) holding the process id, and removed when
-/// dropped.
+/// A claim on a file for one process: `<file>.lock`, created new, holding the
+/// process id, removed when dropped.
 #[derive(Debug)]
 pub struct Lock(PathBuf);
 
 impl Lock {
-    /// Takes the lock on `path`. Fails with `AlreadyExists` while another
-    /// process holds it (or one that stopped without removing it left it).
+    /// Takes the lock on `path`; `AlreadyExists` while another process holds it.
     pub fn acquire(path: &Path) -> io::Result<Self> {
         let lock = Self::path_of(path);
         let mut open = std::fs::OpenOptions::new();

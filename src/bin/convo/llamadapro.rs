@@ -1,13 +1,13 @@
-//! `convo llamadapro …`: the LlamadaPro public API (beta): the flows one
-//! call cannot do (the bulk reports, an upload from a local file). Every
-//! other command is the spec's operation under its `x-cli` name. Ids print
-//! as integers.
+//! `convo llamadapro …`: the LlamadaPro public API (beta): the flows one call
+//! cannot do (the bulk reports, an upload from a local file).
 
 use std::path::PathBuf;
 
 use clap::Subcommand;
 use convo_clients::llamadapro::types;
-use convo_clients::llamadapro::types::{BulkIssue, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams};
+use convo_clients::llamadapro::types::{
+    BulkIssue, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams,
+};
 use convo_clients::llamadapro::{BulkOutcome, Client};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox, LlamadaProState};
 use serde::de::DeserializeOwned;
@@ -76,10 +76,6 @@ pub(crate) enum MessagesCommand {
     },
 }
 
-fn usage(e: impl std::fmt::Display) -> Failure {
-    Failure::Usage(e.to_string())
-}
-
 fn parse_pair(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
@@ -87,27 +83,24 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
     }
 }
 
-
-/// The JSON `--json-body` gives: written out, or a file's (`-` for stdin).
+/// The JSON `--json-body` gives.
 fn read_json(source: &str) -> Result<Value, Failure> {
-    crate::values::read_json(source).map_err(|e| usage(format!("--json-body {e}")))
+    crate::values::read_json(source).map_err(|e| usage!("--json-body {e}"))
 }
 
-/// A request body: the `--json` file's object with the flags laid over it
-/// (objects merge, lists extend), checked against the request type.
+/// A request body: `--json-body`'s object with the flags laid over it, checked as `T`.
 fn body<T: DeserializeOwned>(what: &str, json: &JsonArg, flags: Map<String, Value>) -> Result<T, Failure> {
     let mut base = match &json.json {
         Some(file) => match read_json(file)? {
             Value::Object(map) => map,
-            _ => return Err(usage(format!("--json-body {file}: expected a JSON object"))),
+            _ => return Err(usage!("--json-body {file}: expected a JSON object")),
         },
         None => Map::new(),
     };
     for (key, value) in flags {
         crate::operations::lay(&mut base, &key, value);
     }
-    serde_json::from_value(Value::Object(base))
-        .map_err(|e| usage(format!("{what}: {e} (set it with a flag or --json-body)")))
+    serde_json::from_value(Value::Object(base)).map_err(|e| usage!("{what}: {e} (set it with a flag or --json-body)"))
 }
 
 const OUTCOME_COLUMNS: &str = "index:5 outcome:9 id:6 field:12 code:14 message:50";
@@ -138,22 +131,24 @@ async fn conversations(client: &Client, command: ConversationsCommand, context: 
 
 /// Bulk items from `--json`: a list, or an object with `conversations`.
 fn bulk_items<T: DeserializeOwned>(json: &JsonArg) -> Result<Vec<T>, Failure> {
-    let file = json.json.as_deref().ok_or_else(|| usage("bulk operations take their items from --json-body FILE"))?;
+    let file = json.json.as_deref().ok_or_else(|| usage!("bulk operations take their items from --json-body FILE"))?;
     let value = match read_json(file)? {
         Value::Object(mut map) => map.remove("conversations").unwrap_or(Value::Null),
         other => other,
     };
     serde_json::from_value(value).map_err(|e| {
-        usage(format!("--json-body {file}: expected a list of conversations (or {{\"conversations\": [...]}}): {e}"))
+        usage!("--json-body {file}: expected a list of conversations (or {{\"conversations\": [...]}}): {e}")
     })
 }
 
-/// One line per item with its outcome; fails (exit 1) when any item or the
-/// batch failed. The items decide: counts that read otherwise (their relation
-/// to the items is not documented) are a warning.
+/// One line per item with its outcome; fails (exit 1) when any item or the batch
+/// failed. The items decide: counts that read otherwise are a warning.
 fn print_outcome<T>(context: &Context, outcome: BulkOutcome<'_, T>) -> Result<(), Failure> {
-    let mut writer =
-        RecordWriter::new(context.output.unwrap_or(OutputFormat::Jsonl), columns(OUTCOME_COLUMNS), std::io::stdout().lock());
+    let mut writer = RecordWriter::new(
+        context.output.unwrap_or(OutputFormat::Jsonl),
+        columns(OUTCOME_COLUMNS),
+        std::io::stdout().lock(),
+    );
     let issue_fields = |issue: Option<&BulkIssue>| {
         (
             issue.and_then(|i| i.field.clone()),
@@ -179,7 +174,10 @@ fn print_outcome<T>(context: &Context, outcome: BulkOutcome<'_, T>) -> Result<()
         eprintln!("batch: {}", convo_clients::redact::escape_controls(issue.message.as_deref().unwrap_or("error")));
     }
     if duplicates > 0 {
-        crate::output::note(format_args!("{duplicates} of {} items were duplicates and were skipped", outcome.items.len()));
+        crate::output::note(format_args!(
+            "{duplicates} of {} items were duplicates and were skipped",
+            outcome.items.len()
+        ));
     }
     if !outcome.counts_agree()
         && let Some(counts) = &outcome.counts
@@ -215,7 +213,7 @@ async fn messages(client: &Client, command: MessagesCommand, context: &Context) 
             let mut m = json!({"fromPhoneNumber": from, "fileId": file_id, "tags": (!tags.is_empty()).then_some(tags)});
             if let Some(path) = &file {
                 use base64::Engine;
-                let bytes = std::fs::read(path).map_err(|e| usage(format!("{}: {e}", path.display())))?;
+                let bytes = std::fs::read(path).map_err(|e| usage!("{}: {e}", path.display()))?;
                 m["fileName"] = json!(path.file_name().map(|n| n.to_string_lossy()));
                 m["contentType"] = json!(content_type.as_deref().unwrap_or("application/octet-stream"));
                 m["content"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
@@ -249,7 +247,8 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
             out.export("LLAMADAPRO_CONVERSATION_ID", id.to_string());
         }
         // A LIST custom field, the kind that has options.
-        let list = sandbox.custom_field_definitions().into_iter().find(|d| d.field_type == Some(types::CustomFieldType::List));
+        let list =
+            sandbox.custom_field_definitions().into_iter().find(|d| d.field_type == Some(types::CustomFieldType::List));
         if let Some(id) = list.and_then(|d| d.id_u64()) {
             out.export("LLAMADAPRO_LIST_DEFINITION_ID", id.to_string());
         }

@@ -10,12 +10,12 @@ use convo_clients::luware::types::SortOrder;
 use convo_clients::luware::{
     Client, DEFAULT_TRANSCRIPT_CONCURRENCY, Filter, Filters, SearchRequest, Transcript, decode_vtr, write_vtr_json,
 };
-use futures::StreamExt;
 use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox, LuwareState};
+use futures::StreamExt;
 use serde_json::json;
 
 use crate::export::{ResumeArgs, as_is};
-use crate::output::{columns, OutputFormat, RecordWriter};
+use crate::output::{OutputFormat, RecordWriter, columns};
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
 use crate::{Context, Failure};
@@ -139,7 +139,6 @@ fn parse_sort(text: &str) -> Result<SortOrder, String> {
     }
 }
 
-
 /// Table and csv columns of a conversation.
 const CONVERSATION_COLUMNS: &str = concat!(
     "ccdrId:36 startTime:23 platform=platformName:20 modality=modalityName:8 direction:10 ",
@@ -176,7 +175,8 @@ pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> R
         }
         // The transcript's own JSON, indented as it inflates: never held whole.
         LuwareCommand::Transcript { ccdr_id, format, .. }
-            if format == Some(TranscriptFormat::Json) || (format.is_none() && context.output == Some(OutputFormat::Json)) =>
+            if format == Some(TranscriptFormat::Json)
+                || (format.is_none() && context.output == Some(OutputFormat::Json)) =>
         {
             let vtr = client.transcript_vtr(&ccdr_id).await?;
             write_json(&vtr, BufWriter::new(stdout))?;
@@ -194,7 +194,8 @@ pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> R
                 (None, Some(output)) => {
                     let mut writer = RecordWriter::new(output, columns(UTTERANCE_COLUMNS), stdout);
                     for u in transcript.utterances() {
-                        writer.write(&json!({ "start": u.start, "end": u.end, "speaker": u.speaker, "text": u.text }))?;
+                        writer
+                            .write(&json!({ "start": u.start, "end": u.end, "speaker": u.speaker, "text": u.text }))?;
                     }
                     writer.finish()?;
                 }
@@ -231,7 +232,7 @@ async fn download_transcripts(
     concurrency: usize,
     format: TranscriptFormat,
 ) -> Result<(), Failure> {
-    crate::files::create_private_dir(dir).map_err(|e| Failure::Usage(format!("--out {}: {e}", dir.display())))?;
+    crate::files::create_private_dir(dir).map_err(|e| usage!("--out {}: {e}", dir.display()))?;
     let extension = match format {
         TranscriptFormat::Vtr => "vtr",
         TranscriptFormat::Json => "json",

@@ -11,6 +11,13 @@
 // (and with no API at all, what would be sent or served is unused).
 #![cfg_attr(not(any(cli_own_apis, cli_generic_apis)), allow(unused_variables))]
 
+/// A usage failure (exit 2), its message formatted.
+macro_rules! usage {
+    ($($message:tt)*) => {
+        $crate::Failure::Usage(format!($($message)*))
+    };
+}
+
 mod check;
 mod config;
 mod connect;
@@ -68,11 +75,8 @@ struct Cli {
     command: Command,
 }
 
-/// Every enabled API (`convo_clients::for_each_api_by_module!`): `own`
-/// those with a module here (`Args`, their settings and flow commands, and
-/// `run`; `serve` for `convo sandbox serve`), `generic` those served
-/// from their spec alone ([`spec_api`]). Each is a subcommand; its about
-/// text is the spec's title.
+/// Every enabled API: `own` those with a module here (`Args`, `run`, `serve`),
+/// `generic` those served from their spec alone ([`spec_api`]).
 macro_rules! cli_apis {
     (own: [$($api:ident: $feature:literal,)*], generic: [$($spec_api:ident: $spec_feature:literal,)*]) => {
         $(mod $api;)*
@@ -144,17 +148,16 @@ macro_rules! cli_apis {
             match api {
                 $(stringify!($api) => connect::send_operation::<<$api::Args as connect::Settled>::Settings>(call).await,)*
                 $(stringify!($spec_api) => spec_api::send_operation::<$spec_api::Client>(call).await,)*
-                _ => Err(Failure::Usage(format!("no API named {api}"))),
+                _ => Err(usage!("no API named {api}")),
             }
         }
 
-        /// Starts the emulator of `api` for `convo sandbox serve`; it serves
-        /// until the returned handle is dropped.
+        /// Starts the emulator of `api` for `convo sandbox serve`, until the handle is dropped.
         async fn serve(api: &str, options: &sandbox::ServeOptions) -> Result<sandbox::Served, Failure> {
             match api {
                 $(stringify!($api) => $api::serve(options).await,)*
                 $(stringify!($spec_api) => spec_api::serve::<$spec_api::Client>(options).await,)*
-                _ => Err(Failure::Usage(format!("no API named {api}"))),
+                _ => Err(usage!("no API named {api}")),
             }
         }
     };
@@ -171,8 +174,7 @@ enum Failure {
     Api(convo_clients::Error),
     /// Writing the output failed (exit 1).
     Io(std::io::Error),
-    /// The API answered, but did not do all that was asked: failed bulk
-    /// items, a definition still in use (exit 1).
+    /// The API answered, but did not do all that was asked (exit 1).
     Outcome(String),
 }
 
@@ -208,9 +210,7 @@ struct Context {
 }
 
 fn main() -> ExitCode {
-    // The derived commands, and beside them every spec operation as a command.
-    // NO_COLOR (https://no-color.org) turns colour off; otherwise clap
-    // colours help and usage errors only on a terminal.
+    // NO_COLOR (https://no-color.org) turns colour off; else clap colours on a terminal only.
     let color = match std::env::var_os("NO_COLOR").filter(|v| !v.is_empty()) {
         Some(_) => clap::ColorChoice::Never,
         None => clap::ColorChoice::Auto,
@@ -281,10 +281,8 @@ fn main() -> ExitCode {
     }
 }
 
-/// One line on stderr (unless `--quiet`) when the command's responses held
-/// fields or enum values the spec does not list, pointing to
-/// `convo <api> check`. Examples are paths and values the library already
-/// escaped and bounded, never a secret field's value.
+/// A note when the responses held what the spec does not list, pointing to
+/// `convo <api> check` (its examples the library escaped, never a secret).
 fn drift_note(report: &convo_clients::DriftReport) {
     if report.is_empty() {
         return;
@@ -337,8 +335,7 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(false).try_init();
 }
 
-/// The error on one line: the operation, the HTTP status and the server's
-/// own message where the body has one.
+/// The error on one line: the operation, the HTTP status and the server's message.
 fn one_line(error: &convo_clients::Error) -> String {
     use convo_clients::Error;
     let text = match error {

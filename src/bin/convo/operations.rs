@@ -1,24 +1,10 @@
-//! Every operation of every spec as a command: `convo <api> <operation-id>`,
-//! built at runtime from the spec each API module embeds (`SPEC_JSON`), so a
-//! spec edit and a rebuild change the CLI with no hand-written line.
-//!
-//! Flags: each path, query and header parameter as `--<name-in-kebab-case>`
-//! (help = its description; required ones required; arrays repeatable), each
-//! scalar top-level field of the request body too (of a `oneOf` body with a
-//! discriminator, each branch's, one flag per name, the branch chosen by the
-//! discriminator's value), and the whole body from `--json-body FILE` (`-` =
-//! stdin), the field flags overriding its fields.
-//! The request goes through the generated client's `execute_operation`: the
-//! same spec check, credentials, retries and tracing as the typed methods.
-//!
-//! A parameter whose flag an API setting already takes (LivePerson's
-//! `--account-id`) reads that setting's flag. A body field whose flag is
-//! taken has no flag of its own (`--json-body` sets it).
-//!
-//! Hand-written commands are flows one call cannot do, each registered in
-//! [`FLOWS`]: an override of an operation's
-//! friendly command (the operation stays a command by its operation id), or
-//! an addition. A command line that names a flow runs it.
+//! Every operation of every spec as a command (`convo <api> <operation-id>`,
+//! and its `x-cli` name), built at runtime from the embedded spec, so a spec
+//! edit changes the CLI with no hand-written line: a flag per parameter and
+//! scalar body field, the body from `--json-body`, sent through the generated
+//! client's `execute_operation` (the typed methods' checks, retries, tracing).
+//! A parameter whose flag an API setting takes reads that setting's flag.
+//! Hand-written commands are the flows one call cannot do ([`FLOWS`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -37,13 +23,6 @@ use crate::{Context, Failure};
 
 use crate::APIS;
 
-/// A usage failure (exit 2), its message formatted.
-macro_rules! usage {
-    ($($message:tt)*) => {
-        Failure::Usage(format!($($message)*))
-    };
-}
-
 const JSON_BODY: &str = "json-body";
 const ALL: &str = "all";
 const CHECKPOINT: &str = "checkpoint";
@@ -60,8 +39,7 @@ const BODY_TEXT: &str = "body.in-place";
 /// The clap id prefix of a path parameter given in place.
 const POSITIONAL: &str = "at.";
 
-/// The hand-written commands, by API: flows one call cannot do. (A unit
-/// test keeps this list and each API's hand-written commands equal.)
+/// The hand-written commands, by API (a unit test keeps this list true).
 pub const FLOWS: &[Flow] = &[
     Flow::new("luware", "conversations list", Some("searchConversations"), "compact filters; --all by start time"),
     Flow::new("luware", "transcript", None, "decodes the .vtr archive into text, JSON or utterance records"),
@@ -71,7 +49,6 @@ pub const FLOWS: &[Flow] = &[
     Flow::new("llamadapro", "messages upload-media", Some("uploadMedia"), "a local file, base64-encoded"),
 ];
 
-/// A hand-written command of an API (see the module's documentation).
 pub struct Flow {
     pub api: &'static str,
     /// Its words under the API: `conversations start`.
@@ -99,45 +76,36 @@ fn flow(api: &str, words: &[String]) -> Option<&'static Flow> {
     FLOWS.iter().filter(|flow| flow.api == api).find(named)
 }
 
-/// One operation of a spec, as the CLI needs it.
+/// One operation of a spec, as the CLI needs it; the spec's own fields read through.
 pub(crate) struct Operation {
     api: &'static str,
+    spec: model::Operation,
     /// The command name: the operationId in kebab case.
     pub(crate) name: String,
-    /// The spec's operationId.
-    pub(crate) id: String,
+    /// Upper case, as sent.
     pub(crate) method: String,
-    /// A GET, or a POST the spec says creates nothing (`x-retry-safe`):
-    /// safe to send again, or ahead of being asked.
-    retry_safe: bool,
-    pub(crate) path: String,
-    summary: Option<String>,
-    description: Option<String>,
     pub(crate) params: Vec<Param>,
     body: Option<Body>,
-    pub(crate) body_example: Option<Value>,
     /// The spec's `links` of each response: the calls its answer leads to.
     pub(crate) links: Vec<Link>,
-    /// The media types of its success responses, for `Accept`.
-    accept: String,
-    /// `x-cli`: its friendly name, aliases, columns and sort flag.
-    cli: Option<model::CliCommand>,
-    pub(crate) paging: Option<model::Paging>,
     /// What `--wait` polls (`x-wait`).
     wait: Option<WaitOn>,
-    /// What an error answer means and how to retry it (`x-cli` on a response), by status key.
-    hints: Vec<(String, model::ResponseCli)>,
-    /// Its friendly name is also another operation's with fewer path
-    /// parameters (its list): its own path parameters are optional to clap.
+    /// Its friendly name is also its list's: its path parameters are optional to clap.
     item_of_list: bool,
-    /// Invoked by its friendly name (`x-cli`): flags in the shared
-    /// vocabulary, path parameters in place, a list's records. By its
-    /// operation id: the spec's names as flags and its answers whole.
+    /// Invoked by its `x-cli` name: shared flag names, path parameters in
+    /// place, a list's records; by its id, the spec's names and answers whole.
     friendly: bool,
 }
 
-/// What an operation's `--wait` polls: the operation that reports the
-/// state (`x-wait`) and how its parameters come from this call.
+impl std::ops::Deref for Operation {
+    type Target = model::Operation;
+
+    fn deref(&self) -> &model::Operation {
+        &self.spec
+    }
+}
+
+/// What `--wait` polls (`x-wait`), and how its parameters come from this call.
 pub(crate) struct WaitOn {
     /// The status operation's id (this operation's own, when it reports a state).
     status: String,
@@ -146,9 +114,8 @@ pub(crate) struct WaitOn {
     rule: model::Wait,
 }
 
-/// A response's link (OpenAPI `links`): which operation its answer leads
-/// to, with which parameter values (runtime expressions such as
-/// `$response.body#/data/0/id`, or constants).
+/// A response's link (OpenAPI `links`): the operation its answer leads to,
+/// with runtime expressions (`$response.body#/data/0/id`) or constants.
 pub(crate) struct Link {
     /// The response's status key (`200`, `2XX`, `default`).
     pub(crate) status: String,
@@ -156,20 +123,20 @@ pub(crate) struct Link {
     pub(crate) parameters: Vec<(String, Value)>,
 }
 
+/// A parameter of an operation, with its flag; the spec's fields read through.
 pub(crate) struct Param {
-    pub(crate) name: String,
-    pub(crate) location: Location,
-    pub(crate) required: bool,
-    /// Required unless this other parameter is sent (`x-required-unless`).
-    pub(crate) required_unless: Option<String>,
+    spec: model::Parameter,
     /// A value to try it with: its example, default, or first enum value.
     pub(crate) sample: Option<String>,
     array: bool,
     boolean: bool,
+    /// A number: its value is N.
+    integer: bool,
+    /// A date-time: a date alone means its midnight UTC.
+    date_time: bool,
     description: Option<String>,
     pub(crate) values: Vec<String>,
-    /// The clap id of the flag holding the value: this parameter's own, or
-    /// the API setting whose flag it shares.
+    /// The clap id of its flag, or of the API setting whose flag it shares.
     pub(crate) arg_id: String,
     /// The flag is this parameter's own (not an API setting's).
     pub(crate) own: bool,
@@ -178,18 +145,16 @@ pub(crate) struct Param {
     kebab: String,
     /// Other spellings of the flag, accepted but not shown.
     aliases: Vec<String>,
-    /// Parameters (by name) it may not be sent with.
-    conflicts: Vec<String>,
     /// Set through `--sort` (not shown on its own).
     hidden: bool,
-    /// Short names of its values (`x-cli` `values`), with the value each stands for.
-    short: Vec<(String, String)>,
-    /// `x-exclusive`: sent alone.
-    exclusive: bool,
-    /// A date-time: a date alone means its midnight UTC.
-    date_time: bool,
-    /// A number: its value is N.
-    integer: bool,
+}
+
+impl std::ops::Deref for Param {
+    type Target = model::Parameter;
+
+    fn deref(&self) -> &model::Parameter {
+        &self.spec
+    }
 }
 
 struct Body {
@@ -205,9 +170,8 @@ struct Body {
     one_of: Option<OneOf>,
 }
 
-/// A body that is one object of several (`oneOf`), named by the value of
-/// one field (its `discriminator`): raia's start request by `channel`. Its
-/// fields' flags are those of every branch, one per flag.
+/// A `oneOf` body, its branch named by a `discriminator` field (raia's
+/// `channel`); the flags are every branch's, one per name.
 struct OneOf {
     /// The field whose value names the branch (`channel`).
     field: String,
@@ -223,8 +187,7 @@ struct Branch {
     neutral: Vec<(String, Value)>,
 }
 
-/// A field of a `oneOf` body's branch: which branch, its name there, and
-/// whether the branch requires it.
+/// A field of a `oneOf` body's branch: its name there, and whether required.
 struct InBranch {
     value: String,
     name: String,
@@ -273,14 +236,12 @@ struct Field {
     values: Vec<String>,
     flag: String,
     aliases: Vec<String>,
-    /// A required field named as a path parameter: it takes that value
-    /// unless `--json-body` gives it (the API wants the id in both places).
+    /// Required and named as a path parameter: the API wants the id in both places.
     from_path: bool,
     /// Its value when neither its flag nor `--json-body` gives one (`x-cli` `default`).
     default: Option<Value>,
     arg_id: String,
-    /// Of a `oneOf` body: the branches that have it (its flag sets the
-    /// field of the branch chosen). Empty: the body is one object.
+    /// Of a `oneOf` body: the branches that have it; empty for one object.
     branches: Vec<InBranch>,
 }
 
@@ -292,14 +253,9 @@ struct ItemList {
     flags: Vec<(String, model::ItemFlag)>,
 }
 
-/// Adds every API's operation commands to the derived command tree: each
-/// as `<operation-id>` and, where the spec names one (`x-cli`), under its
-/// friendly name (`conversations list`) too, unless a hand-written command
-/// has that name.
-///
-/// Where `args` (the command line) name APIs, only theirs: a run needs the
-/// tree of the API it calls, and building every API's was most of the time
-/// a command took to start. Empty `args` (completions) build them all.
+/// Adds every API's operation commands to the derived tree: by operation id,
+/// and by `x-cli` name unless a hand-written command has it. Only the APIs
+/// `args` name (building them all was most of a run's start); none: all.
 pub fn augment(mut root: Command, args: &[std::ffi::OsString]) -> Command {
     let named = |api: &str| args.iter().any(|arg| arg == api);
     let any_named = APIS.iter().any(|(api, _)| named(api));
@@ -346,11 +302,9 @@ pub fn augment(mut root: Command, args: &[std::ffi::OsString]) -> Command {
     root
 }
 
-/// `leaf` under the groups `path` of `parent` (created as needed), unless
-/// a command of its name is there already. With `join`, `leaf`'s arguments
-/// are added to that command: two operations that share a friendly name (a
-/// list and its item, told apart by the item's path parameter, which the
-/// item's other flags require).
+/// `leaf` under the groups `path` of `parent` (created as needed), unless one
+/// of its name is there; with `join` its arguments join that command's (a
+/// list and its item, told apart by the item's path parameter).
 fn nest(parent: Command, path: &[String], leaf: Command, join: bool) -> Command {
     let Some((first, rest)) = path.split_first() else {
         return match parent.find_subcommand(leaf.get_name()) {
@@ -393,8 +347,7 @@ fn nest(parent: Command, path: &[String], leaf: Command, join: bool) -> Command 
 /// The flags a command already has, by long name, with their clap ids.
 pub(crate) type Reserved = BTreeMap<String, String>;
 
-/// The flags the subcommand of `api` already has: the root's global flags
-/// and the API's settings.
+/// The flags the subcommand of `api` already has: global ones and its settings.
 pub(crate) fn reserved(root: &Command, api: &str) -> Reserved {
     let globals = root.get_arguments().filter(|a| a.is_global_set());
     let settings = root.find_subcommand(api).into_iter().flat_map(Command::get_arguments);
@@ -406,8 +359,7 @@ pub(crate) fn reserved(root: &Command, api: &str) -> Reserved {
     taken
 }
 
-/// The operation a parsed command line names, if it names one: the API,
-/// the words of its command under the API and its matches.
+/// The API, command words and matches of the operation a command line names, if any.
 pub fn invoked(matches: &ArgMatches) -> Option<(&'static str, Vec<String>, &ArgMatches)> {
     let (api, mut level) = matches.subcommand()?;
     let (api, _) = APIS.iter().find(|(a, _)| *a == api)?;
@@ -446,9 +398,8 @@ pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches) -> R
     crate::send_operation(api, Call { job, matches, context: &context }).await
 }
 
-/// Which of the operations that share a friendly name (a list and its
-/// item: `commands CONVERSATION [COMMAND]`) the command line sends: the one
-/// whose path parameters are all given, the most of them.
+/// Of the operations sharing a friendly name (a list and its item), the one
+/// with the most path parameters, all given.
 fn choose(all: &[Operation], candidates: &[usize], matches: &ArgMatches) -> Option<usize> {
     let given = |id: &str| !raw(matches, id).is_empty();
     let path = |op: &Operation| op.params.iter().filter(|p| p.location == Location::Path).count();
@@ -462,8 +413,7 @@ fn choose(all: &[Operation], candidates: &[usize], matches: &ArgMatches) -> Opti
 
 /// What to do with an API's generated client, once connected.
 pub enum Job<'a> {
-    /// Send one operation, built from the flags, and print its answer
-    /// (with `--wait`, that of the operation `status` once it says done).
+    /// Send one operation and print its answer (with `--wait`, `status`'s once done).
     Operation { op: &'a Operation, status: Option<&'a Operation> },
     /// Tour the API's read operations and report its drift (`check`).
     Check(&'a crate::check::Tour),
@@ -483,18 +433,14 @@ impl Call<'_> {
         crate::config::settings(self.matches).map_err(Failure::Usage)
     }
 
-    /// The values of the API settings the spec's parameters share flags
-    /// with (LivePerson's `--account-id`), by clap id: from the command
-    /// line or environment, else from `defaults`.
+    /// The API settings' values by clap id (LivePerson's `--account-id`), else `defaults`.
     fn settings_values(&self, defaults: &BTreeMap<&str, String>) -> BTreeMap<String, String> {
         let first = |id: &clap::Id| Some((id.to_string(), raw(self.matches, id.as_str()).into_iter().next()?));
         let given = self.matches.ids().filter_map(first);
         defaults.iter().map(|(k, v)| (k.to_string(), v.clone())).chain(given).collect()
     }
 
-    /// Does the job with `client`: sends the operation built from the flags
-    /// (a path parameter without one takes its value from `defaults`, the
-    /// API settings by clap id) and prints the answer, or runs the check.
+    /// Does the job with `client`; `defaults` are API settings by clap id.
     pub async fn send<C: OperationClient + Sync>(
         &self,
         client: &C,
@@ -531,8 +477,7 @@ impl Operation {
         self.cli.as_ref().map(|cli| cli.columns.clone()).unwrap_or_default()
     }
 
-    /// The clap id and flag of the argument that asks for a page: the
-    /// paging parameter's, or the body field's of a search paged in its body.
+    /// The clap id and flag that ask for a page: a parameter, or a body field.
     fn paging_args<'a>(&'a self, paging: &'a model::Paging) -> impl Iterator<Item = (&'a str, &'a str)> {
         let params = self.params.iter().filter(|p| !paging.in_body && p.name == paging.param);
         let fields = self.body.iter().flat_map(|b| &b.fields);
@@ -574,10 +519,8 @@ type PageRequest = (
 );
 
 impl<C: OperationClient + Sync> Sent<'_, C> {
-    /// Sends the operation once and prints its answer: JSON (checked against
-    /// the spec) in the output formats, anything else as bytes. With `wait`,
-    /// polls the operation that reports the state of what it started, and
-    /// prints that one's answer once it says done.
+    /// Sends the operation once and prints its answer (JSON checked against the
+    /// spec, anything else as bytes); with `wait`, the polled one's once done.
     async fn one(&self, values: Values, body: Option<Value>, wait: Option<Waiting<'_>>) -> Result<(), Failure> {
         let no_content = self.op.cli.as_ref().and_then(|cli| cli.no_content.as_ref());
         let sent_body = if wait.is_some() || no_content.is_some() { body.clone() } else { None };
@@ -588,7 +531,8 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             let bytes = response.bytes().await.map_err(unread)?;
             // No answer to print: the record the spec says instead (what went).
             if let (true, Some(template), true) = (bytes.is_empty(), no_content, self.op.friendly) {
-                let record = filled(template, &values, sent_body.as_ref(), &Value::Null);
+                let evaluated = |leaf: &Value| evaluate(leaf, &values, sent_body.as_ref(), &Value::Null);
+                let record = leaves(template, None, &mut |leaf, _| evaluated(leaf).unwrap_or_default());
                 return self.print(self.op, &record);
             }
             let mut out = std::io::stdout().lock();
@@ -605,10 +549,8 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         self.print_waited(wait.status, &wait.on.rule, &done)
     }
 
-    /// Polls `wait.status` with `values` until its answer's state is one
-    /// that ends the wait: done (its answer), failed, or the time is up.
-    /// The first polls come quickly, then twice as far apart each time, up
-    /// to the interval.
+    /// Polls `wait.status` until done (its answer), failed or out of time; the
+    /// pause doubles from 100ms up to the interval.
     async fn wait(&self, wait: &Waiting<'_>, values: Values) -> Result<Value, Failure> {
         let (status, rule) = (wait.status, &wait.on.rule);
         let answers = Answers::new(status);
@@ -643,8 +585,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         }
     }
 
-    /// A paged list: its first page's items (saying how to go on when there
-    /// are more), or with `--all` every page's, resumable.
+    /// A paged list: its first page's items, or with `--all` every page's, resumable.
     async fn list(&self, paging: &model::Paging, values: Values, body: Option<Value>) -> Result<(), Failure> {
         if !self.call.matches.get_flag(ALL) && !self.op.friendly {
             // The operation as the spec has it: the page whole.
@@ -698,7 +639,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                 };
                 let next = sent.as_ref().ok().and_then(|response| {
                     let next = paging.next_value(&response.extensions().get::<convo_clients::JsonBody>()?.0)?;
-                    Some(next).filter(|_| self.op.retry_safe)
+                    Some(next).filter(|_| self.op.retry_safe || self.op.method == "GET")
                 });
                 if let Some(next) = next {
                     let mut sending = Box::pin(self.send_page(paging, values, body.clone(), Some(next.clone())));
@@ -767,12 +708,12 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         self.client.execute_operation(&self.op.id, request).await.map_err(|e| self.failure(e))
     }
 
-    /// `error` as a failure; a refused value names the flag the user typed,
-    /// not the parameter's name on the wire.
+    /// `error` as a failure; a refused value names the flag typed, not the wire name.
     fn failure(&self, error: convo_clients::Error) -> Failure {
         if let Some(status) = error.status().map(|s| s.as_u16().to_string()) {
             let documented = |key: &str| key == status || (key.ends_with("XX") && status.starts_with(&key[..1]));
-            if let Some((_, hint)) = self.op.hints.iter().find(|(key, _)| documented(key)) {
+            if let Some(hint) = self.op.responses.iter().filter(|r| documented(&r.status)).find_map(|r| r.cli.as_ref())
+            {
                 return Failure::Outcome(self.explained(&error, hint));
             }
         }
@@ -795,8 +736,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
 }
 
 impl<C> Sent<'_, C> {
-    /// An error answer, with what the spec says it means and the flags
-    /// with which to run the command again (`x-cli` on the response).
+    /// An error answer, with its meaning and retry flags (`x-cli` on the response).
     fn explained(&self, error: &convo_clients::Error, hint: &model::ResponseCli) -> String {
         let mut text = crate::one_line(error);
         let message = error.body().map(|b| b.message().unwrap_or_else(|| b.as_str().to_owned())).unwrap_or_default();
@@ -821,8 +761,7 @@ impl<C> Sent<'_, C> {
         text
     }
 
-    /// Prints an answer of `op`: its record (`x-cli` `record`), a list a
-    /// record per line.
+    /// Prints an answer of `op`: its record (`x-cli` `record`).
     fn print(&self, op: &Operation, answer: &Value) -> Result<(), Failure> {
         let record = match op.cli.as_ref().and_then(|cli| cli.record.as_deref()) {
             Some(pointer) => answer.pointer(pointer).cloned().unwrap_or(Value::Null),
@@ -831,9 +770,8 @@ impl<C> Sent<'_, C> {
         self.print_record(op.friendly, &record, op.columns())
     }
 
-    /// Prints what a wait that ended done yields: the answer of `status`, or
-    /// the part of it `x-wait`'s `result` names (raia's reply, `/message`),
-    /// in the columns of `status` under that part (`message.id` as `id`).
+    /// Prints what a wait ended done yields: `status`'s answer, or its part
+    /// `x-wait`'s `result` names, in `status`'s columns under that part.
     fn print_waited(&self, status: &Operation, rule: &model::Wait, answer: &Value) -> Result<(), Failure> {
         let Some(pointer) = &rule.result else { return self.print(status, answer) };
         let path = pointer.trim_start_matches('/').replace('/', ".");
@@ -846,8 +784,7 @@ impl<C> Sent<'_, C> {
         self.print_record(status.friendly, result, spec.map(str::to_owned).collect())
     }
 
-    /// Prints `record` in the chosen format (`spec`: the spec's columns), a
-    /// list of the friendly command a record per line.
+    /// Prints `record` in the chosen format (`spec`: the spec's columns).
     fn print_record(&self, friendly: bool, record: &Value, spec: Vec<String>) -> Result<(), Failure> {
         let out = std::io::stdout().lock();
         // A list reads best a record per line; the whole answer as it is.
@@ -864,8 +801,7 @@ impl<C> Sent<'_, C> {
         Ok(())
     }
 
-    /// The table and csv columns: `--columns` (field paths, or `all`), else
-    /// `spec`'s (`x-cli` columns), else every field of `first`.
+    /// The table and csv columns: `--columns`, else `spec`'s, else `first`'s fields.
     fn table(&self, spec: Vec<String>, first: Option<&Value>) -> &'static [Column] {
         let fields = || first.and_then(Value::as_object).map(|m| m.keys().cloned().collect::<Vec<_>>());
         let paths = match self.columns {
@@ -881,17 +817,14 @@ impl<C> Sent<'_, C> {
     }
 }
 
-/// The values a link gives the operation it leads to, from this call's
-/// values and body and its answer (`$response.body#/commandId`,
-/// `$request.path.conversationId`, constants).
+/// The values a link gives the operation it leads to.
 fn linked(parameters: &[(String, Value)], values: &Values, body: Option<&Value>, answer: &Value) -> Values {
     let value = |expression| evaluate(expression, values, body, answer).as_ref().and_then(scalar);
     parameters.iter().map(|(name, expression)| (name.clone(), value(expression).into_iter().collect())).collect()
 }
 
-/// A runtime expression's value (`$response.body#/commandId`,
-/// `$request.body#/userId`, `$request.path.conversationId`), or the
-/// constant it is; `None` when the call has no such value.
+/// A runtime expression's value (`$response.body#/id`, `$request.body#/userId`,
+/// `$request.path.id`), or the constant it is; `None` when the call has none.
 fn evaluate(expression: &Value, values: &Values, body: Option<&Value>, answer: &Value) -> Option<Value> {
     let Some(text) = expression.as_str().filter(|text| text.starts_with('$')) else { return Some(expression.clone()) };
     if let Some(pointer) = text.strip_prefix("$response.body#") {
@@ -905,17 +838,12 @@ fn evaluate(expression: &Value, values: &Values, body: Option<&Value>, answer: &
     }
 }
 
-/// A record template (`x-cli` `no-content`) with its expressions evaluated.
-fn filled(template: &Value, values: &Values, body: Option<&Value>, answer: &Value) -> Value {
-    leaves(template, &|leaf| evaluate(leaf, values, body, answer).unwrap_or(Value::Null))
-}
-
-/// `template` with each of its scalars (strings, numbers, …) replaced by what `leaf` makes of it.
-fn leaves(template: &Value, leaf: &dyn Fn(&Value) -> Value) -> Value {
+/// `template` with each scalar replaced by what `leaf` makes of it and the key it is under.
+fn leaves(template: &Value, key: Option<&str>, leaf: &mut dyn FnMut(&Value, Option<&str>) -> Value) -> Value {
     match template {
-        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), leaves(v, leaf))).collect()),
-        Value::Array(list) => Value::Array(list.iter().map(|v| leaves(v, leaf)).collect()),
-        other => leaf(other),
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), leaves(v, Some(k), leaf))).collect()),
+        Value::Array(list) => Value::Array(list.iter().map(|v| leaves(v, key, leaf)).collect()),
+        other => leaf(other, key),
     }
 }
 
@@ -928,7 +856,7 @@ fn items(mut answer: Value, paging: &model::Paging) -> Vec<Value> {
 }
 
 /// A scalar JSON value as a parameter's text.
-fn scalar(value: &Value) -> Option<String> {
+pub(crate) fn scalar(value: &Value) -> Option<String> {
     match value {
         Value::Null | Value::Array(_) | Value::Object(_) => None,
         Value::String(s) => Some(s.clone()),
@@ -936,9 +864,8 @@ fn scalar(value: &Value) -> Option<String> {
     }
 }
 
-/// Answers read and checked against the spec: a body that breaks it (a
-/// required field missing, a value of another type) fails the command;
-/// fields and values it does not list are drift, noted once at the end.
+/// Answers checked against the spec: one that breaks it fails the command;
+/// what it does not list is drift, noted once at the end.
 struct Answers {
     api: &'static str,
     operation: &'static str,
@@ -989,15 +916,14 @@ impl Answers {
     }
 }
 
-/// What the answers of this run held that the spec does not list, counted
-/// as the typed calls' drift is (`convo_clients::DriftReport::summary`).
+/// What this run's answers held that the spec does not list, counted as
+/// `convo_clients::DriftReport::summary` counts the typed calls'.
 #[derive(Default)]
 struct DriftSeen {
     api: &'static str,
     operation: &'static str,
     responses: u64,
-    /// By kind: unknown fields, unlisted enum values, other differences;
-    /// each with its first example.
+    /// Unknown fields, unlisted enum values, other differences: each with a first example.
     counts: [(u64, Option<String>); 3],
 }
 
@@ -1023,8 +949,7 @@ impl DriftSeen {
 
 static DRIFT_SEEN: std::sync::LazyLock<std::sync::Mutex<DriftSeen>> = std::sync::LazyLock::new(Default::default);
 
-/// The note on what the operation's answers held that the spec does not
-/// list, worded as the typed calls' drift note.
+/// The drift note of the operation's answers, worded as the typed calls'.
 pub fn drift_note() -> Option<String> {
     let seen = DRIFT_SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     if seen.responses == 0 {
@@ -1047,8 +972,7 @@ pub fn drift_note() -> Option<String> {
     ))
 }
 
-/// The spec's operations, in path order, as commands: read through the
-/// spec model, so a parameter the spec adds is a flag here.
+/// The spec's operations, in path order, as commands.
 pub(crate) fn operations(api: &'static str, reserved: &Reserved) -> Vec<Operation> {
     let spec = APIS.iter().find(|(a, _)| *a == api).map(|(_, s)| *s).unwrap_or_default();
     // The embedded specs were checked when the crate was built.
@@ -1079,7 +1003,6 @@ fn operation(api: &'static str, spec: &model::Spec, op: &model::Operation, reser
             parameters: link.parameters.clone(),
         })
     });
-    let accept = op.success_media_types();
     // A list does not wait; anything that links to a state it can.
     let wait = spec.wait_link(op).filter(|_| op.paging.is_none()).and_then(|(status, link)| {
         Some(WaitOn {
@@ -1090,29 +1013,19 @@ fn operation(api: &'static str, spec: &model::Spec, op: &model::Operation, reser
     });
     Operation {
         api,
-        accept: if accept.is_empty() { "application/json".to_string() } else { accept.join(", ") },
-        body_example: op.request_body.iter().flat_map(|b| &b.content).find_map(|m| m.example.clone()),
-        links: links.collect(),
+        spec: op.clone(),
         name: case(&op.id, '-'),
-        id: op.id.clone(),
         method: op.method.to_ascii_uppercase(),
-        retry_safe: op.retry_safe || op.method.eq_ignore_ascii_case("get"),
-        path: op.path.clone(),
-        summary: op.summary.clone(),
-        description: op.description.clone(),
         params,
         body,
-        cli: op.cli.clone(),
-        paging: op.paging.clone(),
+        links: links.collect(),
         wait,
-        hints: op.responses.iter().filter_map(|r| Some((r.status.clone(), r.cli.clone()?))).collect(),
         item_of_list: false,
         friendly: false,
     }
 }
 
-/// `value` as the spec spells it when it names one of `values` in another
-/// case (`ASC` for `asc`): the server may be strict where a user is not.
+/// `value` as `values` spell it (`asc` for `ASC`): the server may be strict where a user is not.
 fn spelled_as_spec(value: String, values: &[String]) -> String {
     match values.iter().find(|v| **v != value && v.eq_ignore_ascii_case(&value)) {
         Some(spelled) => spelled.clone(),
@@ -1120,16 +1033,14 @@ fn spelled_as_spec(value: String, values: &[String]) -> String {
     }
 }
 
-/// The flags of one operation's command: those given out so far, and those
-/// of the API's command.
+/// The flags of one operation's command: those given so far, and the API's.
 struct Flags<'r> {
     reserved: &'r Reserved,
     given: BTreeSet<String>,
 }
 
 impl Flags<'_> {
-    /// The spellings other than `flag` that no flag has yet (now taken): `x-cli`'s
-    /// `aliases`, and the spec's name in kebab case where the flag is another.
+    /// Takes the spellings other than `flag` that are free: `x-cli`'s aliases and `kebab`.
     fn aliases(&mut self, mut aliases: Vec<String>, flag: &str, kebab: String) -> Vec<String> {
         if flag != kebab {
             aliases.push(kebab);
@@ -1146,8 +1057,7 @@ fn param(spec: &model::Spec, p: &model::Parameter, sort: Option<&model::SortFlag
     let schema = &p.schema;
     let array = type_of(schema) == Some("array");
     let element = if array { schema.get("items").map(|s| spec.resolve(s)).unwrap_or(&Value::Null) } else { schema };
-    // The spec's name in kebab case, or the flag `x-cli` gives it (the
-    // kebab case then an alias).
+    // The spec's name in kebab case, or `x-cli`'s flag (the kebab case an alias).
     let kebab = case(&p.name, '-');
     let flag = p.cli.flag.clone().unwrap_or_else(|| kebab.clone());
     let aliases = flags.aliases(p.cli.aliases.clone(), &flag, kebab.clone());
@@ -1161,26 +1071,20 @@ fn param(spec: &model::Spec, p: &model::Parameter, sort: Option<&model::SortFlag
     let sample = samples.into_iter().flatten().find(|v| !v.is_null());
     let sample = sample.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
     Some(Param {
-        required: p.required,
-        required_unless: p.required_unless.clone(),
         sample,
         boolean: type_of(element) == Some("boolean"),
         integer: matches!(type_of(element), Some("integer" | "number")),
         date_time: element.get("format").and_then(Value::as_str) == Some("date-time"),
         values: enum_values(element),
         description: p.description.clone().or_else(|| text(schema, "description")),
-        name: p.name.clone(),
-        location: p.location,
         array,
         arg_id,
         own,
         flag,
         kebab,
         aliases,
-        conflicts: p.cli.conflicts.clone(),
         hidden: sort.is_some_and(|sort| sort.params().contains(&p.name.as_str())),
-        short: p.cli.values.clone(),
-        exclusive: p.exclusive,
+        spec: p.clone(),
     })
 }
 
@@ -1194,9 +1098,8 @@ fn body(spec: &model::Spec, op: &model::Operation, required: bool, flags: &mut F
         Some((_, branches)) => branches.iter().map(|(value, object)| (Some(value.as_str()), *object)).collect(),
         None => schema.into_iter().map(|s| (None, s)).collect(),
     };
-    // The fields that may get a flag: the top-level ones, and the fields of an object field that `x-cli`
-    // names; each with its branch (of a `oneOf` body), the object field it is in, its name, the schema as
-    // the spec writes it (`x-cli` beside a `$ref`), and whether it is required.
+    // The fields that may get a flag: top-level ones and those `x-cli` names in an object field; each
+    // as (branch, object field, name, schema as written, required).
     let mut candidates = Vec::new();
     for (branch, object) in &objects {
         let required_fields = required_of(object);
@@ -1213,8 +1116,7 @@ fn body(spec: &model::Spec, op: &model::Operation, required: bool, flags: &mut F
         Some("boolean") => Some(Scalar::Boolean),
         _ => None,
     };
-    // The shared `--sort` sets query parameters (`x-cli` `sort`); where none
-    // do, a body field may have it (a search's list of sort keys).
+    // `--sort` is the query's (`x-cli` `sort`); else a body field may have it (a search's sort keys).
     let sorts = op.cli.as_ref().is_some_and(|cli| cli.sort.is_some());
     let taken = |flag: &String| reserved.get(flag).is_some_and(|id| sorts || flag != SORT || id != SORT);
     let mut fields: Vec<Field> = Vec::new();
@@ -1318,9 +1220,8 @@ fn required_of(schema: &Value) -> Vec<&str> {
     required.map(|r| r.iter().filter_map(Value::as_str).collect()).unwrap_or_default()
 }
 
-/// The required fields of `schema` with a neutral value, sent when no flag
-/// or file gives them: null where null is allowed, `{}` for a map (an
-/// object with no fields of its own), the one value of a one-value enum.
+/// The required fields of `schema` with a neutral value, sent when nothing gives
+/// them: null where allowed, `{}` for a map, a one-value enum's value.
 fn neutral(spec: &model::Spec, schema: &Value) -> Vec<(String, Value)> {
     let required_fields = required_of(schema);
     object_properties(schema)
@@ -1342,10 +1243,8 @@ fn neutral(spec: &model::Spec, schema: &Value) -> Vec<(String, Value)> {
         .collect()
 }
 
-/// A `oneOf` body of objects with a `discriminator`: the field that names
-/// the branch, and each branch by the value that names it (the
-/// discriminator's `mapping`, else the field's one enum value, else the
-/// schema's name). `None` for any other body.
+/// A `oneOf` body with a `discriminator`: its field, and each branch by its
+/// value (the `mapping`, else the field's one enum value, else the schema's name).
 fn one_of<'s>(spec: &'s model::Spec, schema: &'s Value) -> Option<(String, Vec<(String, &'s Value)>)> {
     let entries = schema.get("oneOf")?.as_array()?;
     let discriminator = schema.get("discriminator")?;
@@ -1367,8 +1266,7 @@ fn one_of<'s>(spec: &'s model::Spec, schema: &'s Value) -> Option<(String, Vec<(
     Some((field.to_owned(), branches))
 }
 
-/// Joins `field`, of one branch, to the field of another branch that has
-/// its flag and kind, if there is one (returned).
+/// Joins `field` to another branch's field of its flag and kind, if any (returned).
 fn join_branch<'f>(fields: &'f mut [Field], field: &mut Field) -> Option<&'f mut Field> {
     let same = |f: &&mut Field| {
         !f.branches.is_empty()
@@ -1388,8 +1286,7 @@ fn join_branch<'f>(fields: &'f mut [Field], field: &mut Field) -> Option<&'f mut
     Some(joined)
 }
 
-/// The command of `op` named `name` (hidden `aliases` too): by its
-/// friendly name, or (not `friendly`) by its operation id.
+/// The command of `op` named `name` (hidden `aliases` too), friendly or by id.
 fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: bool) -> Command {
     let about = op.summary.clone().or_else(|| op.description.as_deref().map(first_line));
     let call = format!("{} {} ({})", op.method, op.path, op.id);
@@ -1407,8 +1304,8 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
     for p in op.params.iter().filter(|p| p.own) {
         let fallback = format!("The {} parameter {}.", p.location.as_str(), p.name);
         let mut help = help(p.description.as_deref(), &fallback, &p.values);
-        if !p.short.is_empty() {
-            let short: Vec<String> = p.short.iter().map(|(short, full)| format!("{short} ({full})")).collect();
+        if !p.cli.values.is_empty() {
+            let short: Vec<String> = p.cli.values.iter().map(|(short, full)| format!("{short} ({full})")).collect();
             help.push_str(&format!(" Short names: {}.", short.join(", ")));
         }
         let value_name = match (p.integer, p.date_time) {
@@ -1417,14 +1314,14 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
             _ => &p.name,
         };
         let conflicts =
-            op.params.iter().filter(|other| p.conflicts.contains(&other.name)).map(|other| leak(&other.arg_id));
+            op.params.iter().filter(|other| p.cli.conflicts.contains(&other.name)).map(|other| leak(&other.arg_id));
         // A path parameter may also be given in place: `conversations get ID`.
         let positional = friendly && p.location == Location::Path;
         // Each view shows its own spelling and takes the other's too.
         let long = if friendly { &p.flag } else { &p.kebab };
         let other = p.aliases.iter().chain((!friendly).then_some(&p.flag)).filter(|a| *a != long);
         if positional {
-            let short: Vec<&str> = p.short.iter().map(|(short, _)| short.as_str()).collect();
+            let short: Vec<&str> = p.cli.values.iter().map(|(short, _)| short.as_str()).collect();
             let short = if short.is_empty() { String::new() } else { format!(" [short names: {}]", short.join(", ")) };
             command = command.arg(
                 Arg::new(leak(&format!("{POSITIONAL}{}", p.name)))
@@ -1604,11 +1501,8 @@ fn parsed(arg: Arg, kind: Scalar) -> Arg {
     }
 }
 
-/// The help of a body field's flag, and a note to end it with: its
-/// description (`Repeat for more.` on a repeated flag), and whether the
-/// body requires it; of a `oneOf` body, its description in each branch
-/// where they differ, and the note names the branches that have it and
-/// require it (` [channel: email, sms; required for sms]`).
+/// The help of a body field's flag, and of a `oneOf` body's a note naming the
+/// branches that have and require it (` [channel: email, sms; required for sms]`).
 fn field_help(f: &Field, one_of: Option<&OneOf>) -> (String, String) {
     let one_of = one_of.filter(|_| !f.branches.is_empty());
     let described = match one_of {
@@ -1659,20 +1553,13 @@ fn seconds_between_polls(text: &str) -> Result<f64, String> {
 
 /// The `$1`, `$2`… of an item template, as parts of a value name (`TYPE`, `ID`).
 fn placeholders(template: &Value) -> Vec<String> {
-    fn walk(template: &Value, key: Option<&str>, out: &mut Vec<(usize, String)>) {
-        match template {
-            Value::String(text) => {
-                if let Some(n) = text.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
-                    out.push((n, key.unwrap_or("part").to_ascii_uppercase()));
-                }
-            }
-            Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, Some(k), out)),
-            Value::Array(list) => list.iter().for_each(|v| walk(v, key, out)),
-            _ => {}
-        }
-    }
     let mut found = Vec::new();
-    walk(template, None, &mut found);
+    leaves(template, None, &mut |leaf, key| {
+        if let Some(n) = leaf.as_str().and_then(|t| t.strip_prefix('$')).and_then(|n| n.parse::<usize>().ok()) {
+            found.push((n, key.unwrap_or("part").to_ascii_uppercase()));
+        }
+        Value::Null
+    });
     found.sort();
     found.dedup_by_key(|(n, _)| *n);
     found.into_iter().map(|(_, name)| name).collect()
@@ -1715,10 +1602,8 @@ fn one<T: Clone + Send + Sync + 'static>(matches: &ArgMatches, id: &str) -> Opti
     matches.try_get_one::<T>(id).ok().flatten().cloned()
 }
 
-/// The parameter values of `op` the flags give, by parameter name;
-/// `defaults` are the values of API settings (by clap id) a parameter
-/// sharing their flag falls back to. `--sort F:dir` sets its two
-/// parameters; a date-time given as a date is its midnight UTC.
+/// The parameter values of `op` the flags give, by name; `defaults` (API
+/// settings by clap id) stand in for a parameter sharing their flag.
 fn values(op: &Operation, matches: &ArgMatches, defaults: &BTreeMap<&str, String>) -> Result<Values, Failure> {
     let mut values = BTreeMap::new();
     for p in &op.params {
@@ -1731,8 +1616,9 @@ fn values(op: &Operation, matches: &ArgMatches, defaults: &BTreeMap<&str, String
         }
         // A short name is the value it stands for (`stop`: `stopRecording`); one
         // vocabulary across the APIs: `asc` is the spec's `ASC`.
-        let full =
-            |v: String| p.short.iter().find(|(short, _)| short.eq_ignore_ascii_case(&v)).map_or(v, |(_, f)| f.clone());
+        let full = |v: String| {
+            p.cli.values.iter().find(|(short, _)| short.eq_ignore_ascii_case(&v)).map_or(v, |(_, f)| f.clone())
+        };
         given = given.into_iter().map(|v| spelled_as_spec(full(v), &p.values)).collect();
         if p.date_time {
             let rfc3339 = |v: String| parse_time(&v).map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true));
@@ -1808,7 +1694,9 @@ pub(crate) fn request(
         url.query_pairs_mut().extend_pairs(&query);
     }
     let method = reqwest::Method::from_bytes(op.method.as_bytes()).map_err(|e| usage!("{e}"))?;
-    let mut builder = http.request(method, url).header(reqwest::header::ACCEPT, &op.accept);
+    let accept = op.success_media_types();
+    let accept = if accept.is_empty() { "application/json".to_string() } else { accept.join(", ") };
+    let mut builder = http.request(method, url).header(reqwest::header::ACCEPT, accept);
     for (name, value) in headers {
         builder = builder.header(name, value);
     }
@@ -1827,8 +1715,8 @@ pub(crate) fn request(
     builder.build().map_err(|e| usage!("cannot build the {} request: {e}", op.name))
 }
 
-/// The body from `--json-body`, the text given in place and the field
-/// flags; `None` when none is given and the spec does not require a body.
+/// The body from `--json-body`, the text in place and the field flags; `None`
+/// when none is given and none is required.
 fn body_value(body: &Body, matches: &ArgMatches, values: &Values) -> Result<Option<Value>, Failure> {
     let json_body = matches.get_one::<String>(JSON_BODY);
     let mut value = json_body.map(|file| read_json(file).map_err(|e| usage!("--json-body {e}"))).transpose()?;
@@ -1917,9 +1805,8 @@ fn body_value(body: &Body, matches: &ArgMatches, values: &Values) -> Result<Opti
     Ok(value)
 }
 
-/// The object a split field's `text` stands for: its parts spelled as the
-/// spec spells its enums (`DESC` is `desc`), those it leaves out at their
-/// defaults; `None` when it does not split.
+/// The object a split field's `text` stands for, its parts spelled as the spec's
+/// enums and those left out at their defaults; `None` when it does not split.
 fn split_object(split: &model::Split, parts: &[Part], text: &str) -> Option<Value> {
     let mut object = split.read(text)?;
     for part in parts {
@@ -1932,8 +1819,7 @@ fn split_object(split: &model::Split, parts: &[Part], text: &str) -> Option<Valu
     Some(Value::Object(object))
 }
 
-/// How a split text reads: `TYPE:ID`; an optional part the spec
-/// enumerates shows its values (`FIELD[:asc|desc]`).
+/// How a split text reads: `TYPE:ID`, `FIELD[:asc|desc]`.
 fn split_name(split: &model::Split, parts: &[Part]) -> String {
     let mut name = split.keys[..split.required].join(&split.separator).to_ascii_uppercase();
     for key in split.keys.iter().skip(split.required) {
@@ -1944,9 +1830,7 @@ fn split_name(split: &model::Split, parts: &[Part]) -> String {
     name
 }
 
-/// ` [FIELD: id, createdAt; DIRECTION: asc unless given]`: the values of
-/// the required parts the spec enumerates (the optional ones' are in the
-/// value's name), and what a part left out is; or nothing.
+/// ` [FIELD: id, createdAt; DIRECTION: asc unless given]`: required parts' values, optional ones' defaults.
 fn part_values(split: &model::Split, parts: &[Part]) -> String {
     let required = &split.keys[..split.required];
     let listed: Vec<String> = parts
@@ -1964,10 +1848,8 @@ fn part_values(split: &model::Split, parts: &[Part]) -> String {
     if listed.is_empty() { String::new() } else { format!(" [{}]", listed.join("; ")) }
 }
 
-/// The branch of a `oneOf` body that the command line names: by the
-/// discriminator's flag, else by its value in the text in place or
-/// `--json-body`. `None` for a body of one kind, or when nothing gives a
-/// body that need not be sent.
+/// The branch of a `oneOf` body the command line names: by the discriminator's
+/// flag, else the text in place or `--json-body`; `None` for one kind or no body.
 fn chosen<'b>(body: &'b Body, matches: &ArgMatches, value: Option<&Value>) -> Result<Option<&'b Branch>, Failure> {
     let Some(one_of) = &body.one_of else { return Ok(None) };
     let field = &one_of.field;
@@ -1996,8 +1878,7 @@ fn chosen<'b>(body: &'b Body, matches: &ArgMatches, value: Option<&Value>) -> Re
     }
 }
 
-/// The name of `f` in `branch` (`None`: the branch has no such field);
-/// a field of a body of one kind is its own name.
+/// The name of `f` in `branch` (`None`: the branch has no such field).
 fn name_in<'f>(f: &'f Field, branch: Option<&Branch>) -> Option<&'f str> {
     match branch {
         Some(branch) if !f.branches.is_empty() => {
@@ -2014,8 +1895,7 @@ fn not_in_branch(f: &Field, branch: Option<&Branch>) -> Failure {
     usage!("--{} does not apply to {chosen} (only to {})", f.flag, having.join(", "))
 }
 
-/// The fields `branch` requires that `map` (the body built) lacks, named
-/// by their flags: `--email is required for email`.
+/// Fails on the fields `branch` requires that `map` lacks: `--email is required for email`.
 fn missing_in_branch(body: &Body, branch: &Branch, map: &Map<String, Value>) -> Result<(), Failure> {
     let flag_of = |name: &String| {
         let of_it = |f: &&Field| f.branches.iter().any(|b| b.value == branch.value && b.name == *name);
@@ -2033,8 +1913,7 @@ fn missing_in_branch(body: &Body, branch: &Branch, map: &Map<String, Value>) -> 
     Err(usage!("{listed} required for {}", branch.value))
 }
 
-/// A flag's `value` laid over the field `name` of `map` (what `--json-body`
-/// gave): objects merge, lists extend, anything else replaces.
+/// A flag's `value` laid over `map`'s field `name`: objects merge, lists extend, others replace.
 pub(crate) fn lay(map: &mut Map<String, Value>, name: &str, value: Value) {
     match (map.get_mut(name), value) {
         (Some(Value::Object(old)), Value::Object(new)) => old.extend(new),
@@ -2045,8 +1924,7 @@ pub(crate) fn lay(map: &mut Map<String, Value>, name: &str, value: Value) {
     }
 }
 
-/// The object a field goes into: the body's, or that of its object field
-/// `within` (created as needed); `None` when one of them is not an object.
+/// The object a field goes into: the body, or its field `within`; `None` if not an object.
 fn place<'v>(value: &'v mut Option<Value>, within: Option<&str>) -> Option<&'v mut Map<String, Value>> {
     let Value::Object(map) = value.get_or_insert_with(|| Value::Object(Map::new())) else { return None };
     match within {
@@ -2058,8 +1936,7 @@ fn place<'v>(value: &'v mut Option<Value>, within: Option<&str>) -> Option<&'v m
     }
 }
 
-/// A text as the field's type: a number field's digits as a number, an
-/// enum's value as the spec spells it.
+/// A text as the field's type: digits a number, an enum value as the spec spells it.
 fn typed(f: &Field, text: &Value) -> Value {
     let Some(given) = text.as_str() else { return text.clone() };
     let number = given.parse::<i64>().map(Value::from).or_else(|_| given.parse::<f64>().map(Value::from));
@@ -2126,10 +2003,9 @@ fn items_of(list: &ItemList, matches: &ArgMatches) -> Result<Vec<Value>, Failure
     Ok(items)
 }
 
-/// A template filled in: the text `$` is `value`, `$1`, `$2`… the `parts`,
-/// `$item` the item it wraps.
+/// A template filled in: `$` is `value`, `$1`, `$2`… the `parts`, `$item` the item it wraps.
 fn fill(template: &Value, value: &Value, parts: &[&str], item: Option<&Value>) -> Value {
-    leaves(template, &|leaf| match leaf {
+    leaves(template, None, &mut |leaf, _| match leaf {
         Value::String(text) if text == "$" => value.clone(),
         Value::String(text) if text == "$item" => item.cloned().unwrap_or(Value::Null),
         Value::String(text) => match text.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()) {
@@ -2145,18 +2021,12 @@ fn object_properties(schema: &Value) -> impl Iterator<Item = (&String, &Value)> 
     schema.get("properties").and_then(Value::as_object).into_iter().flatten()
 }
 
-/// The values given to a body field's flag, typed as its field.
+/// The values given to a body field's flag (clap checked their type), typed as its field.
 fn given(matches: &ArgMatches, f: &Field) -> Vec<Value> {
-    let id = f.arg_id.as_str();
-    match f.kind {
-        Scalar::String => {
-            let texts = matches.get_many::<String>(id).into_iter().flatten();
-            texts.map(|v| Value::from(spelled_as_spec(v.clone(), &f.values))).collect()
-        }
-        Scalar::Integer => matches.get_many::<i64>(id).into_iter().flatten().map(|v| Value::from(*v)).collect(),
-        Scalar::Number => matches.get_many::<f64>(id).into_iter().flatten().map(|v| Value::from(*v)).collect(),
-        Scalar::Boolean => matches.get_many::<bool>(id).into_iter().flatten().map(|v| Value::from(*v)).collect(),
-    }
+    let texts = raw(matches, &f.arg_id).into_iter().map(Value::from);
+    // A number flag's `5` is the float clap reads (`5.0`).
+    let number = |text: &Value| text.as_str().and_then(|t| t.parse::<f64>().ok()).filter(|_| f.kind == Scalar::Number);
+    texts.map(|text| number(&text).map_or_else(|| typed(f, &text), Value::from)).collect()
 }
 
 /// Whether a response's content type says JSON.

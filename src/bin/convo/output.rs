@@ -8,8 +8,7 @@ use convo_clients::redact::escape_controls;
 use serde::Serialize;
 use serde_json::{Value, json};
 
-/// Output buffered before it is written out: a page of records at a time,
-/// not a system call per line.
+/// Output buffered: a page of records at a time, not a system call per line.
 const OUTPUT_BUFFER: usize = 64 * 1024;
 
 /// How records are printed.
@@ -34,8 +33,7 @@ pub struct Column {
     pub width: usize,
 }
 
-/// The columns one line names: `key:width` each, `header=key:width` where
-/// the header is not the key, separated by spaces.
+/// The columns one line names: `key:width` or `header=key:width`, space-separated.
 pub fn columns(line: &'static str) -> &'static [Column] {
     let columns: Vec<Column> = line
         .split_whitespace()
@@ -49,13 +47,9 @@ pub fn columns(line: &'static str) -> &'static [Column] {
     Box::leak(columns.into_boxed_slice())
 }
 
-/// Writes a stream of records, buffered: what is written shows once the
-/// caller flushes (an export does after every page) or finishes.
-///
-/// csv goes through the `csv` crate (RFC 4180 quoting) and tables through
-/// `comfy-table`; JSON through serde_json. Tables stream a page at a time:
-/// the columns have fixed widths (fitted to the terminal once), so each
-/// page's rows line up with the ones before without holding the whole list.
+/// Writes a stream of records, buffered until a flush (an export's every page).
+/// Table columns have fixed widths, fitted once, so each page's rows line up
+/// with the ones before without holding the whole list.
 pub struct RecordWriter<W: Write> {
     format: OutputFormat,
     columns: &'static [Column],
@@ -84,8 +78,7 @@ impl<W: Write> RecordWriter<W> {
         Self { format, columns, widths, sink, rows: Vec::new(), count: 0 }
     }
 
-    /// Prints one record of a list. JSON formats serialise it straight from
-    /// its type; table and csv look its columns up by key.
+    /// Prints one record of a list.
     pub fn write<R: Serialize + ?Sized>(&mut self, record: &R) -> io::Result<()> {
         if self.count == 0 {
             self.start()?;
@@ -144,8 +137,7 @@ impl<W: Write> RecordWriter<W> {
         }
     }
 
-    /// Renders the table rows held since the last flush (with the header
-    /// row when `header`), each cut to its column's width.
+    /// Renders the table rows held since the last flush (and the header row when `header`).
     fn render_rows(&mut self, header: bool) -> io::Result<()> {
         if self.format != OutputFormat::Table || (self.rows.is_empty() && !header) {
             return Ok(());
@@ -160,8 +152,7 @@ impl<W: Write> RecordWriter<W> {
     }
 }
 
-/// Whether `--quiet` was given: no progress bars and no notes on stderr
-/// (errors still print).
+/// `--quiet`: no progress bars and no notes on stderr (errors still print).
 static QUIET: AtomicBool = AtomicBool::new(false);
 
 /// Sets `--quiet` for the whole process.
@@ -176,16 +167,13 @@ pub fn note(text: std::fmt::Arguments<'_>) {
     }
 }
 
-/// Whether progress may be drawn: stderr is a terminal and not `--quiet`,
-/// so that piped and redirected runs stay quiet.
+/// Whether progress may be drawn: stderr is a terminal and not `--quiet`.
 pub fn show_progress() -> bool {
     use std::io::IsTerminal;
     !QUIET.load(Ordering::Relaxed) && std::io::stderr().is_terminal()
 }
 
-/// Progress of `what` on stderr: a bar with the count, rate and time left
-/// when the `total` is known, else a spinner with the count and rate. None
-/// when stderr is not a terminal or `--quiet` was given.
+/// Progress of `what` on stderr: a bar when the `total` is known, else a spinner.
 pub fn progress(total: Option<u64>, what: &str) -> Option<indicatif::ProgressBar> {
     show_progress().then(|| progress_style(total, what))
 }
@@ -258,9 +246,8 @@ pub fn write_one(format: OutputFormat, columns: &'static [Column], record: &Valu
     }
 }
 
-/// Writes `rows` as a borderless table (comfy-table) with columns of fixed
-/// `widths`, two spaces apart; a longer cell is cut with `…`, so that every
-/// row is one line.
+/// Writes `rows` as a borderless table of fixed `widths`, two spaces apart; a
+/// longer cell is cut with `…`, so that every row is one line.
 fn write_table(out: &mut impl Write, rows: impl IntoIterator<Item = Vec<String>>, widths: &[usize]) -> io::Result<()> {
     let mut table = comfy_table::Table::new();
     table
@@ -286,8 +273,7 @@ fn write_table(out: &mut impl Write, rows: impl IntoIterator<Item = Vec<String>>
     Ok(())
 }
 
-/// The field of `record` at `key`: a top-level name, or a path of names
-/// and indices (`owner.id`, `addresses.0.address`).
+/// The field of `record` at `key`: a name, or a path (`owner.id`, `addresses.0.address`).
 fn field<'a>(record: &'a Value, key: &str) -> Option<&'a Value> {
     record.get(key).or_else(|| {
         key.split('.').try_fold(record, |value, part| match part.parse::<usize>() {
@@ -310,17 +296,13 @@ fn cell(record: &Value, key: &str) -> String {
     }
 }
 
-/// A csv cell, before the `csv` crate quotes it: a JSON number as it is;
-/// text that a spreadsheet would evaluate as a formula (starting with `=`,
-/// `+`, `-`, `@`, tab or CR) with a `'` before it (OWASP's rule for CSV
-/// injection, which no csv crate applies: it is about the reader, not the
-/// format); control characters other than line breaks escaped, so that a
-/// cell cannot act on a terminal (line breaks stay, quoted as RFC 4180 says).
+/// A csv cell, before the `csv` crate quotes it: text a spreadsheet would take
+/// as a formula gets a `'` before it (OWASP's rule, which no csv crate applies:
+/// it is about the reader); control characters but line breaks are escaped.
 fn csv_field(record: &Value, key: &str) -> String {
     let text = cell(record, key);
     let number = matches!(field(record, key), Some(Value::Number(_)));
-    // An E.164 phone number (+14155552671) stays as it is: it is data, and
-    // no spreadsheet evaluates it to anything but itself.
+    // An E.164 number (+14155552671) is data: no spreadsheet evaluates it.
     let phone = convo_clients::spec::validate::is_e164(&text);
     let guard = !number && !phone && text.starts_with(['=', '+', '-', '@', '\t', '\r']);
     let text = if guard { format!("'{text}") } else { text };
@@ -343,14 +325,12 @@ fn indent(text: &str) -> String {
     text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
 }
 
-/// A table cell's text: line breaks and tabs as spaces, other control
-/// characters escaped (the table crate cuts it to its column's width).
+/// A table cell's text: line breaks and tabs as spaces, other control characters escaped.
 fn table_cell(text: &str) -> String {
     escape_controls(&text.replace(['\n', '\r', '\t'], " ")).into_owned()
 }
 
-/// The terminal's width, else `COLUMNS`; unlimited when output goes to a
-/// file or pipe, so nothing is cut there.
+/// The terminal's width, else `COLUMNS`; unlimited into a file or pipe.
 fn terminal_width() -> usize {
     if let Some((_, width)) = console::Term::stdout().size_checked() {
         return usize::from(width);

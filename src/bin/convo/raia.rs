@@ -3,8 +3,8 @@
 use convo_clients::raia::Client;
 use convo_clients::sandbox::raia::{RaiaConfig, RaiaSandbox, RaiaState};
 
-use crate::sandbox::{self, ServeOptions, Served};
 use crate::Failure;
+use crate::sandbox::{self, ServeOptions, Served};
 
 // Its settings are its spec's: the base URL and the `agentSecretKey` scheme's key.
 pub type Args = crate::connect::Args<crate::spec_api::Settings<Client, RaiaState>, crate::connect::NoFlows>;

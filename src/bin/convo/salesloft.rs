@@ -3,8 +3,8 @@
 use convo_clients::salesloft::Client;
 use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox, SalesloftState};
 
-use crate::sandbox::{self, ServeOptions, Served};
 use crate::Failure;
+use crate::sandbox::{self, ServeOptions, Served};
 
 // Its settings are its spec's: the base URL and the `bearerAuth` scheme's API key or token.
 pub type Args = crate::connect::Args<crate::spec_api::Settings<Client, SalesloftState>, crate::connect::NoFlows>;

@@ -94,9 +94,7 @@ pub struct ServeOptions {
     pub harness: HarnessConfig,
 }
 
-/// One running emulator of `sandbox serve`, and what it prints: its base URL,
-/// its settings as environment variables, and ids of its data to try commands
-/// on. The emulator serves until this is dropped.
+/// One running emulator of `sandbox serve` (until dropped), and what it prints.
 pub struct Served {
     pub(crate) api: &'static str,
     pub(crate) base_url: String,
@@ -118,8 +116,7 @@ impl Described {
         self
     }
 
-    /// A few ids of the emulator's data, printed as `# <api> <what>: id, id, …`
-    /// (nothing when there are none).
+    /// A few ids of the emulator's data: `# <api> <what>: id, id, …` (none: nothing).
     pub fn samples<T: ToString>(&mut self, what: &'static str, ids: impl IntoIterator<Item = T>) -> &mut Self {
         let ids: Vec<String> = ids.into_iter().take(SAMPLES).map(|id| id.to_string()).collect();
         if !ids.is_empty() {
@@ -132,8 +129,7 @@ impl Described {
 /// How many ids of each kind `serve` prints.
 const SAMPLES: usize = 3;
 
-/// Starts one API's emulator for `sandbox serve` on `options`' port and seed;
-/// `describe` names its settings and sample ids.
+/// Starts one API's emulator for `sandbox serve`; `describe` names its settings and ids.
 pub async fn serve_api<E: Emulator>(
     api: &'static str,
     options: &ServeOptions,
@@ -142,10 +138,19 @@ pub async fn serve_api<E: Emulator>(
 ) -> Result<Served, Failure> {
     let sandbox = Sandbox::<E>::start(options.seed, options.port, config)
         .await
-        .map_err(|e| Failure::Usage(format!("{api}: cannot listen: {e}")))?;
+        .map_err(|e| usage!("{api}: cannot listen: {e}"))?;
+    Ok(served(api, sandbox, describe))
+}
+
+/// A started `sandbox` as served; `describe` names its settings and sample ids.
+pub fn served<A: 'static>(
+    api: &'static str,
+    sandbox: Sandbox<A>,
+    describe: impl FnOnce(&Sandbox<A>, &mut Described),
+) -> Served {
     let mut described = Described::default();
     describe(&sandbox, &mut described);
-    Ok(Served { api, base_url: sandbox.base_url(), described, _server: Box::new(sandbox) })
+    Served { api, base_url: sandbox.base_url(), described, _server: Box::new(sandbox) }
 }
 
 impl Served {
@@ -176,7 +181,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     } = args.command;
     if api != "all" && !APIS.iter().any(|(name, _)| *name == api) {
         let names: Vec<&str> = APIS.iter().map(|(name, _)| *name).collect();
-        return Err(Failure::Usage(format!("--api {api}: not one of all, {}", names.join(", "))));
+        return Err(usage!("--api {api}: not one of all, {}", names.join(", ")));
     }
     // A long-running server keeps no request log: memory stays flat.
     let harness = HarnessConfig {
@@ -218,15 +223,13 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     drop(stdout);
     stopped().await?;
     drop(servers);
-    // The settings are stale once the servers stop: a script waiting for the
-    // file must not find this run's.
+    // Stale once the servers stop: a script waiting for the file must not find it.
     drop(written);
     eprintln!("stopped");
     Ok(())
 }
 
-/// Waits for Ctrl-C (SIGINT) or, on Unix, SIGTERM (`kill PID`, what a script
-/// sends a background server).
+/// Waits for Ctrl-C or, on Unix, SIGTERM (what a script sends a background server).
 pub(crate) async fn stopped() -> std::io::Result<()> {
     #[cfg(unix)]
     {
@@ -245,12 +248,11 @@ pub(crate) async fn stopped() -> std::io::Result<()> {
 struct EnvFile(PathBuf);
 
 impl EnvFile {
-    /// Writes `lines` to `path` whole (renamed into place, so that a script
-    /// polling for `path` never reads half of it), readable by the user
-    /// only: it holds the emulators' credentials.
+    /// Writes `lines` to `path` whole (a script polling never reads half), privately:
+    /// it holds credentials.
     fn write(path: &Path, lines: &[String]) -> Result<Self, Failure> {
         if path.file_name().is_none() {
-            return Err(Failure::Usage(format!("--env-file {}: not a file name", path.display())));
+            return Err(usage!("--env-file {}: not a file name", path.display()));
         }
         let mut text = lines.join("\n");
         text.push('\n');
@@ -268,7 +270,7 @@ impl Drop for EnvFile {
 
 /// An API's emulator for `--sandbox`, in-process on a free loopback port.
 pub async fn start<E: Emulator>(config: E::Config) -> Result<Sandbox<E>, Failure> {
-    Sandbox::start(42, 0, config).await.map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))
+    Sandbox::start(42, 0, config).await.map_err(|e| usage!("cannot start the sandbox: {e}"))
 }
 
 /// `text` quoted for a POSIX shell, when it needs quoting.

@@ -1,10 +1,7 @@
-//! The settings of an API that its spec gives: a base URL (the spec's first
-//! server by default) and a credential per security scheme, each with its
-//! flag, environment variable and help from the scheme (`x-cli`, its
-//! description). Every API with no module of its own here is served from its
-//! spec alone: its commands are the spec's operations and `check`, its
-//! sandbox the generic store. An API with flows of its own whose client its
-//! credentials make takes the same settings ([`Settings`] with its emulator).
+//! The settings an API's spec gives: a base URL and a credential per security
+//! scheme, with flag, environment variable and help from the scheme. An API
+//! with no module here is served from its spec alone (operations, `check`, the
+//! generic store); one with flows takes the same settings ([`Settings`]).
 
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
@@ -85,9 +82,8 @@ struct SettingFacts {
     sent: Vec<String>,
 }
 
-/// The settings' facts of `C`'s spec, read once (clap asks for the settings
-/// often) and kept alone: the whole model would stay in every command's
-/// memory for the process's life.
+/// The settings' facts of `C`'s spec, read once (clap asks often) and kept
+/// alone: the whole model would stay in memory for the process's life.
 fn spec<C: SpecClient>() -> Option<&'static SettingFacts> {
     static SPECS: std::sync::Mutex<BTreeMap<&str, Option<&'static SettingFacts>>> =
         std::sync::Mutex::new(BTreeMap::new());
@@ -103,9 +99,8 @@ fn spec<C: SpecClient>() -> Option<&'static SettingFacts> {
     *SPECS.lock().ok()?.entry(C::NAME).or_insert_with(parse)
 }
 
-/// The credentials of `C`'s spec, each by the name its client's builder
-/// takes (a security scheme, or a field of the operation that gives a
-/// scheme's token), with its setting and the scheme whose token it makes.
+/// The credentials of `C`'s spec by the builder's name (a scheme, or a field of
+/// its token's operation), with its setting and the scheme whose token it makes.
 fn credentials<C: SpecClient>() -> Vec<(String, Setting, Option<String>)> {
     let schemes: &[model::SecurityScheme] = spec::<C>().map_or(&[], |spec| &spec.security_schemes);
     let mut credentials = Vec::new();
@@ -122,8 +117,7 @@ fn credentials<C: SpecClient>() -> Vec<(String, Setting, Option<String>)> {
     credentials
 }
 
-/// A builder of `C` at `base_url` with the credential `secret` gives for
-/// each name of [`credentials`] (none where it gives none).
+/// A builder of `C` at `base_url` with the credentials `secret` gives.
 fn builder<C: SpecClient>(base_url: &str, secret: impl Fn(&str) -> Option<Secret>) -> SpecClientBuilder<C> {
     credentials::<C>().iter().fold(C::spec_builder(base_url), |builder, (name, _, _)| match secret(name) {
         Some(secret) => builder.credential(name, secret),
@@ -131,9 +125,8 @@ fn builder<C: SpecClient>(base_url: &str, secret: impl Fn(&str) -> Option<Secret
     })
 }
 
-/// The settings of the API whose client is `C`: `--base-url` and one secret
-/// per security scheme, global to its subcommands. `E` is its emulator, for
-/// `--sandbox` (the generic store's when it has none).
+/// The settings of the API whose client is `C`: `--base-url` and a secret per
+/// scheme. `E` is its emulator, for `--sandbox`.
 pub struct Settings<C, E = SpecOnly> {
     base_url: Option<String>,
     /// By scheme name.
@@ -155,9 +148,8 @@ impl<C, E> Default for Settings<C, E> {
     }
 }
 
-/// A profile's table typed as these settings: a secret a text, the others
-/// a text or a whole number (which `config::settings` then reads as their
-/// flags would).
+/// A profile's table typed as these settings: a secret a text, the others a
+/// text or a whole number (`config::settings` reads them as their flags).
 impl<'de, C: SpecClient, E> serde::Deserialize<'de> for Settings<C, E> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_map(Profile(PhantomData))
@@ -245,10 +237,8 @@ impl<C: SpecClient, E> FromArgMatches for Settings<C, E> {
 }
 
 impl<C: SpecClient, E> Settings<C, E> {
-    /// The client the settings describe, at the spec's first server unless
-    /// they name a base URL. Each scheme the spec's operations send is
-    /// needed: its credential, or, for a token an operation gives, all of
-    /// that operation's fields. What is missing is named at once.
+    /// The client the settings describe. Each scheme the operations send needs
+    /// its credential, or all fields of the operation that gives its token.
     fn build(&self, config: ClientConfig) -> Result<C, Failure> {
         let credentials = credentials::<C>();
         let mut needed = config::Needed::default();
@@ -277,8 +267,7 @@ impl<C: SpecClient, E> Settings<C, E> {
     }
 }
 
-/// An API with flows of its own (`E` its emulator) whose client its spec's
-/// settings make.
+/// An API with flows of its own (`E` its emulator) whose client its spec's settings make.
 impl<C: SpecClient + Typed, E: Emulator<Config: Default>> OwnApi for Settings<C, E> {
     type Emulator = E;
     type Client = C;
@@ -292,8 +281,7 @@ impl<C: SpecClient + Typed, E: Emulator<Config: Default>> OwnApi for Settings<C,
     }
 }
 
-/// Exports the settings of `C` for `convo sandbox serve`: the base URL, and
-/// each scheme's credential, as `secret` gives it.
+/// Exports the settings of `C` for `convo sandbox serve`, credentials as `secret` gives them.
 pub fn export<C: SpecClient>(out: &mut Described, base_url: String, secret: impl Fn(&str) -> Option<Secret>) {
     out.export(leak(Setting::base_url::<C>().env), base_url);
     for (name, setting, _) in credentials::<C>() {
@@ -312,7 +300,7 @@ fn spec_sandbox_credential<C: SpecClient>(name: &str) -> Option<Secret> {
 
 /// Every command of such an API is one of its spec's operations (or `check`).
 pub fn run(api: &str) -> Result<(), Failure> {
-    Err(Failure::Usage(format!("{api} needs a command: see `convo {api} --help`")))
+    Err(usage!("{api} needs a command: see `convo {api} --help`"))
 }
 
 /// The client `settings` describe; with `--sandbox`, a served sandbox's
@@ -322,7 +310,10 @@ async fn connect<C: SpecClient>(
     context: &Context,
 ) -> Result<(C, Option<SpecSandbox>), Failure> {
     if context.sandbox && !crate::connect::served(&config::ApiSettings::urls(settings)) {
-        let sandbox = start_spec(C::SPEC_JSON).await?;
+        let doc = serde_json::from_str(C::SPEC_JSON).map_err(|e| usage!("the spec: {e}"))?;
+        let sandbox = SpecSandbox::from_spec(&doc, 0, &HarnessConfig::default())
+            .await
+            .map_err(|e| usage!("cannot start the sandbox: {e}"))?;
         let builder = builder::<C>(&sandbox.base_url(), spec_sandbox_credential::<C>);
         return Ok((builder.config(context.client_config.clone()).build()?, Some(sandbox)));
     }
@@ -338,7 +329,12 @@ pub async fn send_operation<C: SpecClient + OperationClient + Sync>(call: Call<'
 /// Serves the generic store for `convo sandbox serve`, exporting the base
 /// URL and a credential for each scheme (the one it accepts).
 pub async fn serve<C: SpecClient>(options: &ServeOptions) -> Result<Served, Failure> {
-    serve_spec(C::NAME, options, C::SPEC_JSON, |sandbox, out| {
+    let api = C::NAME;
+    let doc = serde_json::from_str(C::SPEC_JSON).map_err(|e| usage!("{api}: its spec: {e}"))?;
+    let sandbox = SpecSandbox::from_spec(&doc, options.port, &options.harness)
+        .await
+        .map_err(|e| usage!("{api}: cannot listen: {e}"))?;
+    Ok(crate::sandbox::served(api, sandbox, |sandbox, out| {
         export::<C>(out, sandbox.base_url(), spec_sandbox_credential::<C>);
         // A few ids of each paged collection, to try commands on.
         let spec = model::Spec::from_json(C::SPEC_JSON).ok();
@@ -350,33 +346,7 @@ pub async fn serve<C: SpecClient>(options: &ServeOptions) -> Result<Served, Fail
             });
             out.samples(leak(op.path.rsplit('/').next().unwrap_or_default().to_owned()), ids);
         }
-    })
-    .await
-}
-
-/// Serves `spec_json` with the generic store alone, for an API with no
-/// emulator of its own; `describe` names its settings.
-pub async fn serve_spec(
-    api: &'static str,
-    options: &ServeOptions,
-    spec_json: &str,
-    describe: impl FnOnce(&SpecSandbox, &mut Described),
-) -> Result<Served, Failure> {
-    let spec = serde_json::from_str(spec_json).map_err(|e| Failure::Usage(format!("{api}: its spec: {e}")))?;
-    let sandbox = SpecSandbox::from_spec(&spec, options.port, &options.harness)
-        .await
-        .map_err(|e| Failure::Usage(format!("{api}: cannot listen: {e}")))?;
-    let mut described = Described::default();
-    describe(&sandbox, &mut described);
-    Ok(Served { api, base_url: sandbox.base_url(), described, _server: Box::new(sandbox) })
-}
-
-/// The generic store serving `spec_json`, for `--sandbox` of an API with no emulator.
-pub async fn start_spec(spec_json: &str) -> Result<SpecSandbox, Failure> {
-    let spec = serde_json::from_str(spec_json).map_err(|e| Failure::Usage(format!("the spec: {e}")))?;
-    SpecSandbox::from_spec(&spec, 0, &HarnessConfig::default())
-        .await
-        .map_err(|e| Failure::Usage(format!("cannot start the sandbox: {e}")))
+    }))
 }
 
 /// Names live as long as the process (clap's and `Needed`'s are `&'static`).

@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use clap::{Arg, ArgAction, ArgMatches, Command, value_parser};
+use clap::{ArgMatches, Args, Command, FromArgMatches, value_parser};
 use convo_clients::spec::survey::{DriftKind, InferredFact};
 use convo_clients::spec::validate::SpecValidator;
 use convo_clients::{ExchangeObserver, Observed, OperationClient};
@@ -28,7 +28,7 @@ const MAX_CALLS: usize = 200;
 
 /// The `check` subcommand of `api`.
 pub fn command(api: &str) -> Command {
-    Command::new(COMMAND)
+    CheckArgs::augment_args(Command::new(COMMAND))
         .about(
             "Checks the API's answers against the spec: a read-only tour, with every difference by operation and path",
         )
@@ -41,42 +41,26 @@ pub fn command(api: &str) -> Command {
              confirmed.\n\nExit status: 0 when nothing drifted, 1 when something did (or the API failed), 2 on \
              a usage error.\n\nExample: convo {api} check --record evidence/"
         ))
-        .arg(
-            Arg::new("pages")
-                .long("pages")
-                .value_name("N")
-                .value_parser(value_parser!(u32).range(1..=50))
-                .default_value("2")
-                .help("Pages of each list to read"),
-        )
-        .arg(
-            Arg::new("records")
-                .long("records")
-                .value_name("N")
-                .value_parser(value_parser!(u32).range(1..=50))
-                .default_value("3")
-                .help("Records of each list to follow into the operations its links lead to"),
-        )
-        .arg(
-            Arg::new("write")
-                .long("write")
-                .value_name("OPERATION")
-                .action(ArgAction::Append)
-                .help("A write operation to send too, with the spec's examples as its values (needs --allow-writes)"),
-        )
-        .arg(
-            Arg::new("allow-writes")
-                .long("allow-writes")
-                .action(ArgAction::SetTrue)
-                .help("Allows the write operations named with --write; without it the check sends no write"),
-        )
-        .arg(
-            Arg::new("record")
-                .long("record")
-                .value_name("DIR")
-                .value_parser(value_parser!(PathBuf))
-                .help("Saves each request and response, secrets masked, and the report, as private JSON files in DIR"),
-        )
+}
+
+// The flags of `check` (its about text is set after them).
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Pages of each list to read
+    #[arg(long, value_name = "N", default_value_t = 2, value_parser = value_parser!(u32).range(1..=50))]
+    pages: u32,
+    /// Records of each list to follow into the operations its links lead to
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = value_parser!(u32).range(1..=50))]
+    records: u32,
+    /// A write operation to send too, with the spec's examples as its values (needs --allow-writes)
+    #[arg(long, value_name = "OPERATION")]
+    write: Vec<String>,
+    /// Allows the write operations named with --write; without it the check sends no write
+    #[arg(long)]
+    allow_writes: bool,
+    /// Saves each request and response, secrets masked, and the report, as private JSON files in DIR
+    #[arg(long, value_name = "DIR")]
+    record: Option<PathBuf>,
 }
 
 /// A planned check of one API.
@@ -137,8 +121,9 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
         &crate::operations::reserved(&<crate::Cli as clap::CommandFactory>::command(), api),
     );
     item_links(&mut operations);
+    let flags = CheckArgs::from_arg_matches(matches).map_err(|e| usage!("{e}"))?;
     let mut writes = BTreeSet::new();
-    for name in matches.get_many::<String>("write").into_iter().flatten() {
+    for name in &flags.write {
         let op = operations
             .iter()
             .find(|op| op.id == *name || op.name == *name)
@@ -148,11 +133,11 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
         }
         writes.insert(op.id.clone());
     }
-    if !writes.is_empty() && !matches.get_flag("allow-writes") {
+    if !writes.is_empty() && !flags.allow_writes {
         let names: Vec<&str> = writes.iter().map(String::as_str).collect();
         return Err(usage!("--write {} changes data on the server; pass --allow-writes to send it", names.join(", ")));
     }
-    let record = matches.get_one::<PathBuf>("record").cloned();
+    let record = flags.record;
     if let Some(dir) = &record {
         crate::files::create_private_dir(dir)
             .map_err(|e| usage!("--record {}: cannot create it: {e}", dir.display()))?;
@@ -163,9 +148,8 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
         sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keep(exchange);
     });
     context.client_config = context.client_config.with_observer(observer);
-    let count = |id: &str| matches.get_one::<u32>(id).map_or(1, |n| *n as usize);
-    let tour =
-        Tour { api, operations, validator, pages: count("pages"), records: count("records"), writes, record, observed };
+    let (pages, records) = (flags.pages as usize, flags.records as usize);
+    let tour = Tour { api, operations, validator, pages, records, writes, record, observed };
     crate::send_operation(api, Call { job: Job::Check(&tour), matches, context: &context }).await
 }
 

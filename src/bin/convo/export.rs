@@ -28,18 +28,6 @@ pub struct ResumeArgs {
     pub checkpoint: Option<PathBuf>,
 }
 
-/// The `--checkpoint` of a parsed command line, at whatever level it was given.
-pub fn checkpoint(matches: &clap::ArgMatches) -> Option<PathBuf> {
-    let mut level = Some(matches);
-    while let Some(m) = level {
-        if let Ok(Some(path)) = m.try_get_one::<PathBuf>("checkpoint") {
-            return Some(path.clone());
-        }
-        level = m.subcommand().map(|(_, sub)| sub);
-    }
-    None
-}
-
 /// Holds the checkpoint at `path` (`<FILE>.lock`), or refuses when another export
 /// does: both would write the same records. Released when dropped, and on
 /// Ctrl-C or SIGTERM, which still stop the export at once (exit 130).

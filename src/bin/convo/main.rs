@@ -218,12 +218,12 @@ fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let root = <Cli as clap::CommandFactory>::command().color(color);
     let mut matches = operations::augment(root, &args).get_matches_from(args);
-    init_logging(verbosity(&matches));
-    output::set_quiet(flag_anywhere(&matches, "quiet"));
+    init_logging(anywhere::<u8>(&matches, "verbose").into_iter().max().unwrap_or(0));
+    output::set_quiet(anywhere::<bool>(&matches, "quiet").contains(&true));
     let operation = operations::invoked(&matches).map(|(api, words, m)| (api, words, m.clone()));
     // `convo <api> check` reports drift itself.
     let checking = matches.subcommand().and_then(|(_, sub)| sub.subcommand_name()) == Some(check::COMMAND);
-    let checkpoint = export::checkpoint(&matches);
+    let checkpoint = anywhere::<std::path::PathBuf>(&matches, "checkpoint").into_iter().next();
     let cli = match operation {
         Some(_) => None,
         None => Some(Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.exit())),
@@ -257,28 +257,18 @@ fn main() -> ExitCode {
             output::note(format_args!("{note}"));
         }
     }
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
+    let (message, code) = match result {
+        Ok(()) => return ExitCode::SUCCESS,
         // A closed pipe (`convo … | head`) is not an error.
-        Err(Failure::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        // Server text can reach any of these: control characters are escaped.
-        Err(Failure::Usage(message)) => {
-            eprintln!("error: {}", escape(&message));
-            ExitCode::from(2)
-        }
-        Err(Failure::Api(e)) => {
-            eprintln!("error: {}", escape(&one_line(&e)));
-            ExitCode::from(1)
-        }
-        Err(Failure::Io(e)) => {
-            eprintln!("error: {}", escape(&e.to_string()));
-            ExitCode::from(1)
-        }
-        Err(Failure::Outcome(message)) => {
-            eprintln!("error: {}", escape(&message));
-            ExitCode::from(1)
-        }
-    }
+        Err(Failure::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => (message, 2),
+        Err(Failure::Api(e)) => (one_line(&e), 1),
+        Err(Failure::Io(e)) => (e.to_string(), 1),
+        Err(Failure::Outcome(message)) => (message, 1),
+    };
+    // Server text can reach any of these: control characters are escaped.
+    eprintln!("error: {}", escape(&message));
+    ExitCode::from(code)
 }
 
 /// A note when the responses held what the spec does not list, pointing to
@@ -296,29 +286,14 @@ fn escape(text: &str) -> std::borrow::Cow<'_, str> {
     convo_clients::redact::escape_controls(text)
 }
 
-/// How many `-v` the command line has, at whatever level they were given.
-fn verbosity(matches: &clap::ArgMatches) -> u8 {
-    let mut count = matches.get_count("verbose");
-    let mut level = matches;
-    while let Some((_, sub)) = level.subcommand() {
-        if let Ok(Some(&n)) = sub.try_get_one::<u8>("verbose") {
-            count = count.max(n);
-        }
-        level = sub;
-    }
-    count
+/// The matches of each level of the command line: global flags may be given at any.
+fn levels(matches: &clap::ArgMatches) -> impl Iterator<Item = &clap::ArgMatches> {
+    std::iter::successors(Some(matches), |level| level.subcommand().map(|(_, sub)| sub))
 }
 
-/// Whether the global boolean flag `id` was given at any level.
-fn flag_anywhere(matches: &clap::ArgMatches, id: &str) -> bool {
-    let mut level = Some(matches);
-    while let Some(m) = level {
-        if let Ok(Some(true)) = m.try_get_one::<bool>(id) {
-            return true;
-        }
-        level = m.subcommand().map(|(_, sub)| sub);
-    }
-    false
+/// The value of the global flag `id` at whichever level it was given.
+fn anywhere<T: Clone + Send + Sync + 'static>(matches: &clap::ArgMatches, id: &str) -> Vec<T> {
+    levels(matches).filter_map(|level| level.try_get_one::<T>(id).ok().flatten().cloned()).collect()
 }
 
 /// Logs to stderr: RUST_LOG when set, else by `-v` count (none: no logs).

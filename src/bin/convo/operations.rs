@@ -361,13 +361,10 @@ pub(crate) fn reserved(root: &Command, api: &str) -> Reserved {
 
 /// The API, command words and matches of the operation a command line names, if any.
 pub fn invoked(matches: &ArgMatches) -> Option<(&'static str, Vec<String>, &ArgMatches)> {
-    let (api, mut level) = matches.subcommand()?;
+    let (api, level) = matches.subcommand()?;
     let (api, _) = APIS.iter().find(|(a, _)| *a == api)?;
-    let mut words = Vec::new();
-    while let Some((name, sub)) = level.subcommand() {
-        words.push(name.to_string());
-        level = sub;
-    }
+    let words: Vec<String> = crate::levels(level).filter_map(|l| Some(l.subcommand()?.0.to_string())).collect();
+    let level = crate::levels(level).last()?;
     (flow(api, &words).is_none() && !words.is_empty()).then_some((*api, words, level))
 }
 

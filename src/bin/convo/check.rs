@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::operations::{Call, Job, Link, Location, Operation, Param, scalar};
 use crate::output::OutputFormat;
-use crate::{APIS, Context, Failure};
+use crate::{Context, Failure};
 
 /// The subcommand's name under each API.
 pub const COMMAND: &str = "check";
@@ -113,9 +113,7 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
         let name = clap::ValueEnum::to_possible_value(&format).map(|v| v.get_name().to_owned()).unwrap_or_default();
         return Err(usage!("check prints its report as text, or as JSON with -o json; not as {name}"));
     }
-    let spec = APIS.iter().find(|(a, _)| *a == api).map_or("", |(_, s)| *s);
-    let doc: Value = serde_json::from_str(spec).map_err(|e| usage!("the {api} spec: {e}"))?;
-    let validator = SpecValidator::new(&doc).map_err(|e| usage!("the {api} spec: {e}"))?;
+    let validator = crate::operations::validator(api).map_err(|e| usage!("the {api} spec: {e}"))?;
     let mut operations = crate::operations::operations(
         api,
         &crate::operations::reserved(&<crate::Cli as clap::CommandFactory>::command(), api),
@@ -488,10 +486,8 @@ fn fan_out<'v>(value: &'v Value, segments: &[&str], records: usize, fan: bool, o
 /// The report for a reader: drift first, then calls, what was not checked, facts confirmed.
 fn write_text(report: &Value, out: &mut impl Write) -> std::io::Result<()> {
     let list = |key: &str| report[key].as_array().cloned().unwrap_or_default();
-    let text = |v: &Value, key: &str| {
-        let shown = v[key].as_str().map_or_else(|| v[key].to_string(), str::to_owned);
-        convo_clients::redact::escape_controls(&shown).into_owned()
-    };
+    let text =
+        |v: &Value, key: &str| convo_clients::redact::escape_controls(&crate::output::text(&v[key])).into_owned();
     let (drift, calls, skipped, confirmed) = (list("drift"), list("calls"), list("not_checked"), list("confirmed"));
     let answered: BTreeSet<String> = calls.iter().map(|c| text(c, "operation")).collect();
     writeln!(

@@ -467,8 +467,8 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
 
 /// The server `api`'s spec gives a client unless told another.
 fn default_server(api: &str) -> Option<String> {
-    let (_, spec) = crate::APIS.iter().find(|(name, _)| *name == api)?;
-    convo_clients::spec::model::Spec::from_json(spec).ok()?.default_server().map(str::to_owned)
+    let spec = convo_clients::spec::model::Spec::from_json(crate::operations::spec_json(api)).ok()?;
+    spec.default_server().map(str::to_owned)
 }
 
 /// Whether `arg`'s help names `url` as its default.

@@ -874,9 +874,7 @@ const BREAKING: [DriftKind; 3] = [DriftKind::InvalidBody, DriftKind::MissingRequ
 
 impl Answers {
     fn new(op: &Operation) -> Self {
-        let spec = APIS.iter().find(|(a, _)| *a == op.api).map(|(_, s)| *s).unwrap_or_default();
-        let validator = serde_json::from_str::<Value>(spec).ok().and_then(|doc| SpecValidator::new(&doc).ok());
-        Self { api: op.api, operation: leak(&op.id), validator }
+        Self { api: op.api, operation: leak(&op.id), validator: validator(op.api).ok() }
     }
 
     /// The JSON answer of `response`, checked.
@@ -969,11 +967,20 @@ pub fn drift_note() -> Option<String> {
     ))
 }
 
+/// The embedded spec of `api` (checked when the crate was built).
+pub(crate) fn spec_json(api: &str) -> &'static str {
+    APIS.iter().find(|(a, _)| *a == api).map_or("", |(_, s)| *s)
+}
+
+/// The validator of `api`'s spec.
+pub(crate) fn validator(api: &str) -> Result<SpecValidator, String> {
+    let doc: Value = serde_json::from_str(spec_json(api)).map_err(|e| e.to_string())?;
+    SpecValidator::new(&doc).map_err(|e| e.to_string())
+}
+
 /// The spec's operations, in path order, as commands.
 pub(crate) fn operations(api: &'static str, reserved: &Reserved) -> Vec<Operation> {
-    let spec = APIS.iter().find(|(a, _)| *a == api).map(|(_, s)| *s).unwrap_or_default();
-    // The embedded specs were checked when the crate was built.
-    model::Spec::from_json(spec).map(|spec| operations_of(api, &spec, reserved)).unwrap_or_default()
+    model::Spec::from_json(spec_json(api)).map(|spec| operations_of(api, &spec, reserved)).unwrap_or_default()
 }
 
 fn operations_of(api: &'static str, spec: &model::Spec, reserved: &Reserved) -> Vec<Operation> {
@@ -1066,7 +1073,7 @@ fn param(spec: &model::Spec, p: &model::Parameter, sort: Option<&model::SortFlag
     let first_value = element.get("enum").and_then(|e| e.get(0));
     let samples = [p.example.as_ref(), schema.get("example"), schema.get("default"), first_value];
     let sample = samples.into_iter().flatten().find(|v| !v.is_null());
-    let sample = sample.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned));
+    let sample = sample.map(crate::output::text);
     Some(Param {
         sample,
         boolean: type_of(element) == Some("boolean"),
@@ -1699,9 +1706,8 @@ pub(crate) fn request(
     }
     if let (Some(spec), Some(value)) = (&op.body, body) {
         builder = if spec.form {
-            let text = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_owned);
             let pairs: Vec<(&String, String)> =
-                value.as_object().into_iter().flatten().map(|(k, v)| (k, text(v))).collect();
+                value.as_object().into_iter().flatten().map(|(k, v)| (k, crate::output::text(v))).collect();
             let encoded = serde_urlencoded::to_string(pairs).map_err(|e| usage!("{e}"))?;
             builder.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(encoded)
         } else {

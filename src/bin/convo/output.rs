@@ -218,12 +218,9 @@ pub fn integral(mut value: Value) -> Value {
 pub fn write_one(format: OutputFormat, columns: &'static [Column], record: &Value, out: impl Write) -> io::Result<()> {
     let mut out = out;
     match format {
-        OutputFormat::Json => {
-            convo_clients::redact::write_json(&mut out, record, true).map_err(io::Error::other)?;
-            writeln!(out)
-        }
-        OutputFormat::Jsonl => {
-            convo_clients::redact::write_json(&mut out, record, false).map_err(io::Error::other)?;
+        OutputFormat::Json | OutputFormat::Jsonl => {
+            let pretty = format == OutputFormat::Json;
+            convo_clients::redact::write_json(&mut out, record, pretty).map_err(io::Error::other)?;
             writeln!(out)
         }
         OutputFormat::Csv => {
@@ -236,10 +233,8 @@ pub fn write_one(format: OutputFormat, columns: &'static [Column], record: &Valu
             let Value::Object(map) = record else { return writeln!(out, "{}", table_cell(&record.to_string())) };
             let key_width = map.keys().map(|k| k.chars().count()).max().unwrap_or(0);
             let value_width = terminal_width().saturating_sub(key_width + 2).max(20);
-            let rows = map.iter().filter(|(_, value)| !value.is_null()).map(|(key, value)| {
-                let text = value.as_str().map(str::to_string).unwrap_or_else(|| value.to_string());
-                vec![table_cell(key), table_cell(&text)]
-            });
+            let rows =
+                map.iter().filter(|(_, v)| !v.is_null()).map(|(key, v)| vec![table_cell(key), table_cell(&text(v))]);
             write_table(&mut out, rows, &[key_width, value_width])?;
             Ok(())
         }
@@ -286,14 +281,14 @@ fn field<'a>(record: &'a Value, key: &str) -> Option<&'a Value> {
 fn cell(record: &Value, key: &str) -> String {
     match field(record, key) {
         None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(items)) => items
-            .iter()
-            .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
-            .collect::<Vec<_>>()
-            .join(";"),
-        Some(other) => other.to_string(),
+        Some(Value::Array(items)) => items.iter().map(text).collect::<Vec<_>>().join(";"),
+        Some(other) => text(other),
     }
+}
+
+/// A JSON value as text: a string as it is, anything else as JSON.
+pub fn text(value: &Value) -> String {
+    value.as_str().map_or_else(|| value.to_string(), str::to_owned)
 }
 
 /// A csv cell, before the `csv` crate quotes it: text a spreadsheet would take

@@ -28,46 +28,50 @@ enum SandboxCommand {
     ///
     ///   convo sandbox serve --env-file /tmp/convo.env > /dev/null &
     ///   while [ ! -s /tmp/convo.env ]; do sleep 0.1; done; . /tmp/convo.env
-    Serve {
-        /// Which API to serve (`all`, or one API's name).
-        #[arg(long, default_value = "all")]
-        api: String,
-        /// First port; 0 picks free ports.
-        #[arg(long, default_value_t = 0)]
-        port: u16,
-        /// Seed of the generated data.
-        #[arg(long, default_value_t = 42)]
-        seed: u64,
-        /// Records in each emulator's main lists: Luware, Salesloft and raia
-        /// conversations, LlamadaPro contacts and tasks (LivePerson has no
-        /// list). Luware's are generated on demand, up to millions; the others
-        /// are held in memory. Each emulator's own default otherwise.
-        #[arg(long, alias = "conversations", value_name = "N")]
-        records: Option<u64>,
-        /// Utterances in each Luware transcript (6 by default). About 1 KB of
-        /// transcript JSON each: 50,000 make a 50 MB transcript.
-        #[arg(long, value_name = "N")]
-        transcript_utterances: Option<usize>,
-        /// Salesloft's rate-limit budget, in cost units per minute (600, as
-        /// documented). Raise it to measure a client's own speed on long
-        /// exports rather than the wait for the next minute.
-        #[arg(long, value_name = "COST")]
-        rate_limit_budget: Option<u64>,
-        /// Lifetime of issued access tokens, in seconds.
-        #[arg(long, default_value_t = 3_600)]
-        token_lifetime: u64,
-        /// Extra latency per request, in milliseconds, to make the emulator behave like a remote API.
-        #[arg(long, default_value_t = 0)]
-        latency_ms: u64,
-        /// Also check every JSON response against the spec (a contract test of
-        /// the emulator itself; requests are always checked).
-        #[arg(long)]
-        check_responses: bool,
-        /// Also write the settings to this file once every emulator listens
-        /// (mode 0600, renamed into place whole; removed when serve stops).
-        #[arg(long, value_name = "PATH")]
-        env_file: Option<PathBuf>,
-    },
+    Serve(ServeArgs),
+}
+
+// `sandbox serve`'s flags. (Not a doc comment: that would be its about text.)
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Which API to serve (`all`, or one API's name).
+    #[arg(long, default_value = "all")]
+    api: String,
+    /// First port; 0 picks free ports.
+    #[arg(long, default_value_t = 0)]
+    port: u16,
+    /// Seed of the generated data.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Records in each emulator's main lists: Luware, Salesloft and raia
+    /// conversations, LlamadaPro contacts and tasks (LivePerson has no
+    /// list). Luware's are generated on demand, up to millions; the others
+    /// are held in memory. Each emulator's own default otherwise.
+    #[arg(long, alias = "conversations", value_name = "N")]
+    records: Option<u64>,
+    /// Utterances in each Luware transcript (6 by default). About 1 KB of
+    /// transcript JSON each: 50,000 make a 50 MB transcript.
+    #[arg(long, value_name = "N")]
+    transcript_utterances: Option<usize>,
+    /// Salesloft's rate-limit budget, in cost units per minute (600, as
+    /// documented). Raise it to measure a client's own speed on long
+    /// exports rather than the wait for the next minute.
+    #[arg(long, value_name = "COST")]
+    rate_limit_budget: Option<u64>,
+    /// Lifetime of issued access tokens, in seconds.
+    #[arg(long, default_value_t = 3_600)]
+    token_lifetime: u64,
+    /// Extra latency per request, in milliseconds, to make the emulator behave like a remote API.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Also check every JSON response against the spec (a contract test of
+    /// the emulator itself; requests are always checked).
+    #[arg(long)]
+    check_responses: bool,
+    /// Also write the settings to this file once every emulator listens
+    /// (mode 0600, renamed into place whole; removed when serve stops).
+    #[arg(long, value_name = "PATH")]
+    env_file: Option<PathBuf>,
 }
 
 /// What `serve` passes each API's emulator.
@@ -167,37 +171,27 @@ impl Served {
 }
 
 pub async fn run(args: Args) -> Result<(), Failure> {
-    let SandboxCommand::Serve {
-        api,
-        port,
-        seed,
-        records,
-        transcript_utterances,
-        rate_limit_budget,
-        token_lifetime,
-        latency_ms,
-        check_responses,
-        env_file,
-    } = args.command;
+    let SandboxCommand::Serve(s) = args.command;
+    let api = s.api;
     if api != "all" && !APIS.iter().any(|(name, _)| *name == api) {
         let names: Vec<&str> = APIS.iter().map(|(name, _)| *name).collect();
         return Err(usage!("--api {api}: not one of all, {}", names.join(", ")));
     }
     // A long-running server keeps no request log: memory stays flat.
     let harness = HarnessConfig {
-        latency: Duration::from_millis(latency_ms),
+        latency: Duration::from_millis(s.latency_ms),
         request_log: 0,
-        check_responses,
-        records,
+        check_responses: s.check_responses,
+        records: s.records,
         ..HarnessConfig::default()
     };
     let mut options = ServeOptions {
-        port,
-        seed,
-        records,
-        transcript_utterances,
-        rate_limit_budget,
-        token_lifetime: Duration::from_secs(token_lifetime),
+        port: s.port,
+        seed: s.seed,
+        records: s.records,
+        transcript_utterances: s.transcript_utterances,
+        rate_limit_budget: s.rate_limit_budget,
+        token_lifetime: Duration::from_secs(s.token_lifetime),
         harness,
     };
     let mut servers = Vec::new();
@@ -210,7 +204,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     }
     // Every server listens: print (and write) their settings, all at once.
     let lines: Vec<String> = servers.iter().flat_map(Served::lines).collect();
-    let written = match &env_file {
+    let written = match &s.env_file {
         Some(path) => Some(EnvFile::write(path, &lines)?),
         None => None,
     };

@@ -116,9 +116,7 @@ pub async fn all<T: Serialize + Send + 'static, R: Serialize>(
         };
         writer.write(&to_record(record)?)?;
         delivered += 1;
-        if let Some(bar) = &bar {
-            bar.inc(1);
-        }
+        bar.inc(1);
         // At a page end, what is written is out before the place moves past it.
         if stream.at_page_end() {
             writer.flush()?;
@@ -127,9 +125,7 @@ pub async fn all<T: Serialize + Send + 'static, R: Serialize>(
             }
         }
     }
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    bar.finish_and_clear();
     writer.flush()?;
     if let Some(path) = &resume.checkpoint {
         match std::fs::remove_file(path) {

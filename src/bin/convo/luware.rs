@@ -153,10 +153,9 @@ pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> R
     match command {
         LuwareCommand::Conversations(ConversationsCommand::List { search, page_size, sort, all, resume }) => {
             let mut request = SearchRequest::new(search.filters()).limit(page_size);
-            match (sort, all) {
-                (Some(order), _) => request = request.sort_by_start_time(order),
-                (None, true) => request = request.sort_by_start_time(SortOrder::Asc),
-                (None, false) => {}
+            // `--all` sorts by start time, so that an expired page token continues from the last record.
+            if let Some(order) = sort.or(all.then_some(SortOrder::Asc)) {
+                request = request.sort_by_start_time(order);
             }
             let all = all.then_some(resume);
             list(&client, request, all, context.output.unwrap_or(OutputFormat::Jsonl), stdout).await
@@ -264,13 +263,9 @@ async fn download_transcripts(
             Err(Error::Status { status, .. }) if status.as_u16() == 404 => without += 1,
             Err(e) => failed.push((id, e.to_string())),
         }
-        if let Some(bar) = &bar {
-            bar.inc(1);
-        }
+        bar.inc(1);
     }
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
+    bar.finish_and_clear();
     crate::output::note(format_args!(
         "{written} transcripts written to {}, {present} already there, {without} conversations without one, {} failed",
         dir.display(),

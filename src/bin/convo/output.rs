@@ -167,18 +167,13 @@ pub fn note(text: std::fmt::Arguments<'_>) {
     }
 }
 
-/// Whether progress may be drawn: stderr is a terminal and not `--quiet`.
-pub fn show_progress() -> bool {
+/// Progress of `what` on stderr: a bar when the `total` is known, else a spinner;
+/// hidden unless stderr is a terminal and not `--quiet`.
+pub fn progress(total: Option<u64>, what: &str) -> indicatif::ProgressBar {
     use std::io::IsTerminal;
-    !QUIET.load(Ordering::Relaxed) && std::io::stderr().is_terminal()
-}
-
-/// Progress of `what` on stderr: a bar when the `total` is known, else a spinner.
-pub fn progress(total: Option<u64>, what: &str) -> Option<indicatif::ProgressBar> {
-    show_progress().then(|| progress_style(total, what))
-}
-
-fn progress_style(total: Option<u64>, what: &str) -> indicatif::ProgressBar {
+    if QUIET.load(Ordering::Relaxed) || !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
     let (bar, template) = match total {
         Some(total) => (
             indicatif::ProgressBar::new(total),

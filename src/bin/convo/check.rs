@@ -79,6 +79,7 @@ pub struct Tour {
 
 /// What the observer kept of each answer: its survey; its record goes to disk
 /// with `--record` as it comes, so a long tour holds no bodies.
+#[derive(Default)]
 struct Evidence {
     dir: Option<PathBuf>,
     seen: Vec<Observed>,
@@ -140,7 +141,7 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
         crate::files::create_private_dir(dir)
             .map_err(|e| usage!("--record {}: cannot create it: {e}", dir.display()))?;
     }
-    let observed = Arc::new(Mutex::new(Evidence { dir: record.clone(), seen: Vec::new(), failed: None }));
+    let observed = Arc::new(Mutex::new(Evidence { dir: record.clone(), ..Default::default() }));
     let sink = observed.clone();
     let observer = ExchangeObserver::new(move |exchange| {
         sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keep(exchange);
@@ -249,13 +250,8 @@ impl Tour {
                         .insert(visit.op, format!("the values the check had do not pass the spec's own rules: {e}"));
                     continue;
                 }
-                // No credential, no tour.
-                Err(e @ convo_clients::Error::Auth { .. }) => {
-                    fatal = Some(e);
-                    break;
-                }
-                // The observer has the answer; other calls may still go.
-                Err(e) if e.status().is_some() => continue,
+                // The observer has the answer; other calls may still go. No credential, no tour.
+                Err(e) if e.status().is_some() && !matches!(e, convo_clients::Error::Auth { .. }) => continue,
                 Err(e) => {
                     fatal = Some(e);
                     break;
@@ -286,10 +282,7 @@ impl Tour {
                 }
             }
         }
-        let evidence = std::mem::replace(
-            &mut *self.observed.lock().unwrap_or_else(std::sync::PoisonError::into_inner),
-            Evidence { dir: None, seen: Vec::new(), failed: None },
-        );
+        let evidence = std::mem::take(&mut *self.observed.lock().unwrap_or_else(std::sync::PoisonError::into_inner));
         if let Some(error) = evidence.failed {
             return Err(error.into());
         }

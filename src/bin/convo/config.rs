@@ -410,8 +410,8 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
         let table: toml::Table = profile(profile_name, api)?;
         let files = secret_files(&command, &matches).map_err(Failure::Usage)?;
         // A secret's file twin shows in the secret's row.
-        let secrets: Vec<&Arg> = command.get_arguments().filter(|arg| arg.is_hide_env_values_set()).collect();
-        let twins: Vec<String> = secrets.iter().map(|arg| twin_id(arg.get_id().as_str())).collect();
+        let secrets = command.get_arguments().filter(|arg| arg.is_hide_env_values_set());
+        let twins: Vec<String> = secrets.map(|arg| twin_id(arg.get_id().as_str())).collect();
         for arg in command.get_arguments().filter(|arg| !twins.iter().any(|twin| arg.get_id() == twin)) {
             let id = arg.get_id().as_str();
             let secret = arg.is_hide_env_values_set();

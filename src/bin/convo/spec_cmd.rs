@@ -104,18 +104,17 @@ fn run_diff(args: &DiffArgs, context: &Context) -> Result<(), Failure> {
 }
 
 fn run_provenance(args: &ProvenanceArgs, context: &Context) -> Result<(), Failure> {
-    let text =
-        |path: &Path| std::fs::read_to_string(path).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())));
+    let text = |path: &Path| std::fs::read_to_string(path).map_err(|e| usage!("{}: {e}", path.display()));
     let spec_text = text(&args.spec)?;
     let spec: serde_json::Value =
-        serde_yaml::from_str(&spec_text).map_err(|e| Failure::Usage(format!("{}: {e}", args.spec.display())))?;
+        serde_yaml::from_str(&spec_text).map_err(|e| usage!("{}: {e}", args.spec.display()))?;
     let seed = match &args.seed {
         Some(seed) => seed.clone(),
         None => {
             let name = args.doc.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let digits: String = name.chars().take_while(char::is_ascii_digit).collect();
             if digits.is_empty() {
-                return Err(Failure::Usage(format!("{name}: its name has no id; give --seed ID")));
+                return Err(usage!("{name}: its name has no id; give --seed ID"));
             }
             digits
         }
@@ -209,32 +208,32 @@ fn text(out: &mut impl Write, changes: &[Change]) -> std::io::Result<()> {
 }
 
 fn read(path: &Path) -> Result<Spec, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| Failure::Usage(format!("{}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| usage!("{}: {e}", path.display()))?;
     parse(&text, &path.display().to_string())
 }
 
 fn parse(text: &str, name: &str) -> Result<Spec, Failure> {
-    let doc: serde_json::Value = serde_yaml::from_str(text).map_err(|e| Failure::Usage(format!("{name}: {e}")))?;
-    Spec::parse(&doc).map_err(|e| Failure::Usage(format!("{name}: {e}")))
+    let doc: serde_json::Value = serde_yaml::from_str(text).map_err(|e| usage!("{name}: {e}"))?;
+    Spec::parse(&doc).map_err(|e| usage!("{name}: {e}"))
 }
 
 /// The file's text at a git revision, through `git show REV:./FILE` in its folder.
 fn at_revision(path: &Path, rev: &str) -> Result<String, Failure> {
     if rev.starts_with('-') {
-        return Err(Failure::Usage(format!("--base {rev}: not a revision")));
+        return Err(usage!("--base {rev}: not a revision"));
     }
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| Failure::Usage(format!("{}: not a file", path.display())))?;
+    let name = path.file_name().ok_or_else(|| usage!("{}: not a file", path.display()))?;
     let shown = std::process::Command::new("git")
         .arg("-C")
         .arg(folder)
         .arg("show")
         .arg(format!("{rev}:./{}", name.to_string_lossy()))
         .output()
-        .map_err(|e| Failure::Usage(format!("git: {e}")))?;
+        .map_err(|e| usage!("git: {e}"))?;
     if !shown.status.success() {
         let why = String::from_utf8_lossy(&shown.stderr);
-        return Err(Failure::Usage(format!("{} at {rev}: {}", path.display(), why.trim())));
+        return Err(usage!("{} at {rev}: {}", path.display(), why.trim()));
     }
-    String::from_utf8(shown.stdout).map_err(|e| Failure::Usage(format!("{} at {rev}: {e}", path.display())))
+    String::from_utf8(shown.stdout).map_err(|e| usage!("{} at {rev}: {e}", path.display()))
 }

@@ -2,22 +2,23 @@
 //! edit, and the edit undone, with the verdict for library consumers (the
 //! generated Rust) and for CLI users.
 //!
-//! The kinds are those oasdiff (github.com/oasdiff/oasdiff, BREAKING-CHANGES.md)
-//! calls breaking for requests and responses, and their opposites:
-//! `api-removed-without-deprecation`, `request-parameter-removed`,
-//! `new-required-request-parameter`, `request-parameter-became-required`,
-//! `request-parameter-type-changed`, `request-parameter-max-decreased`,
-//! `request-parameter-enum-value-removed`, `request-property-removed`,
-//! `new-required-request-property`, `request-property-became-required`,
-//! `request-property-max-length-decreased`, `request-property-pattern-added`,
-//! `request-body-became-required`, `response-property-removed`,
-//! `response-property-type-changed`, `response-success-status-removed`,
-//! `response-media-type-removed`, `response-property-became-optional`,
-//! `api-security-added`, `api-operation-id-removed`. Where the generated Rust
-//! decides otherwise, the verdict says so: oasdiff warns of a response enum
-//! value added (`response-property-enum-value-added`), which an open,
-//! non-exhaustive enum takes; it calls a response property becoming
-//! required non-breaking, which changes its Rust type from `Option<T>` to `T`.
+//! The kinds cover those oasdiff (`oasdiff breaking`, its checker ids) calls
+//! breaking for requests and responses, and their opposites:
+//! `api-path-removed-without-deprecation`, `api-operation-id-removed`,
+//! `request-parameter-removed`, `new-required-request-parameter`,
+//! `request-parameter-became-required`, `request-parameter-type-changed`,
+//! `request-parameter-max-decreased`, `request-parameter-enum-value-removed`,
+//! `request-property-removed`, `new-required-request-property`,
+//! `request-property-became-required`, `request-property-max-length-set`,
+//! `request-property-pattern-added`, `request-body-became-required`,
+//! `response-property-removed`, `response-property-type-changed`,
+//! `response-success-status-removed`, `response-media-type-removed`,
+//! `response-property-became-optional`, `response-property-became-nullable`,
+//! `api-security-added`. Where the generated Rust decides otherwise, the
+//! verdict says so: oasdiff warns of `response-property-enum-value-added` and
+//! `response-property-one-of-added`, which an open or non-exhaustive enum
+//! takes; it calls a response property becoming required, or a success
+//! status added beside another, non-breaking, which change a Rust type.
 
 use convo_clients::spec::diff::{Change, Impact, diff};
 use convo_clients::spec::model::Spec;

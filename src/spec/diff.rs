@@ -507,8 +507,24 @@ impl Differ<'_> {
                     self.push(&at, format!("operator {op} added"), Additive, Additive, "accepts it");
                 }
             }
+            // The Rust enum's variants are in the schema's `enum` order: a row
+            // put before an old one shifts the old ones' discriminants (an
+            // `as` cast reads them), so only a row appended is additive.
+            let order = |spec: &Spec| {
+                enum_values(spec.doc.pointer(&format!("/components/schemas/{name}")).unwrap_or(&Value::Null))
+            };
+            let (old_order, new_order) = (order(self.old), order(self.new));
+            let last_old = new_order.iter().rposition(|f| old_order.contains(f));
             for field in next.keys().filter(|f| !rows.contains_key(*f)) {
-                self.push(&format!("filter table {name} row {field}"), "added", Additive, Additive, "filters on it");
+                let at = format!("filter table {name} row {field}");
+                match new_order.iter().position(|f| f == field) {
+                    Some(i) if last_old.is_some_and(|last| i < last) => {
+                        self.push(&at, "added before existing rows", Breaking, Additive, "filters on it");
+                    }
+                    _ => {
+                        self.push(&at, "added", Additive, Additive, "filters on it");
+                    }
+                }
             }
         }
     }

@@ -86,7 +86,8 @@ fn with_forward_additions(spec: &str) -> String {
         format!("{}{added}{}", &spec[..at], &spec[at..])
     };
     let provenance = "{status: inferred, source: tests/it/new_api.rs, why: a spec edit}";
-    let spec = after(spec, "        - cdrMediaType\n", "    FilterField:", "        - convoAdded\n");
+    // Appended: a row put before others would shift their discriminants.
+    let spec = after(spec, "        - doNotDelete\n", "    FilterField:", "        - convoAdded\n");
     let row = format!(
         "        convoAdded: {{type: string, operators: [EQUAL], description: \"Added.\", x-provenance: {provenance}}}\n"
     );

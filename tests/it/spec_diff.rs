@@ -107,6 +107,21 @@ const CASES: &[Case] = &[
         "removed",
         (Breaking, Breaking),
     ),
+    // A row before the others shifts their Rust discriminants (an `as` cast
+    // reads them): cargo-semver-checks calls it breaking.
+    case(
+        "luware",
+        |d| {
+            schema(d, "FilterField")["enum"].as_array_mut().unwrap().insert(0, json!("convoAdded"));
+            schema(d, "FilterField")["x-filter-table"]["convoAdded"] =
+                json!({"type": "string", "operators": ["EQUAL"]});
+        },
+        "filter table FilterField row convoAdded",
+        "added before existing rows",
+        (Breaking, Additive),
+        "removed",
+        (Breaking, Breaking),
+    ),
     case(
         "luware",
         |d| push(&mut schema(d, "Platform")["enum"], json!("Convo Added")),

@@ -101,7 +101,8 @@ pub fn facts(spec: &Value, seed: &str) -> Vec<Fact> {
 pub fn check(spec: &Value, seed: &str, text: &str) -> Report {
     let lines: Vec<&str> = text.lines().collect();
     let facts = facts(spec, seed);
-    let cited: BTreeSet<usize> = facts.iter().flat_map(|f| f.lines.iter().flat_map(|&(a, b)| a..=b)).collect();
+    let cited: BTreeSet<usize> =
+        facts.iter().flat_map(|f| f.lines.iter().flat_map(|&(a, b)| a..=b.min(lines.len()))).collect();
     // A name the cited lines lack is stale unless another cited source may hold it.
     let stale = facts.iter().filter(|f| !f.inferred && !f.elsewhere && !names(f, &lines)).cloned().collect();
     let uncovered = lines
@@ -128,12 +129,12 @@ pub fn check(spec: &Value, seed: &str, text: &str) -> Report {
 pub fn touched(spec: &Value, seed: &str, old: &str, new: &str) -> Vec<Touched> {
     let (old, new): (Vec<&str>, Vec<&str>) = (old.lines().collect(), new.lines().collect());
     let map = line_map(&old, &new);
-    let moved = |line: usize| map.get(line - 1).copied().flatten();
+    let moved = |line: usize| line.checked_sub(1).and_then(|i| map.get(i)).copied().flatten();
     facts(spec, seed)
         .into_iter()
         .filter_map(|fact| {
             let new_lines: Vec<_> = fact.lines.iter().map(|&(a, b)| Some((moved(a)?, moved(b)?))).collect();
-            let changed = fact.lines.iter().any(|&(a, b)| (a..=b).any(|l| moved(l).is_none()));
+            let changed = fact.lines.iter().any(|&(a, b)| (a..=b.min(old.len())).any(|l| moved(l).is_none()));
             let same = !changed && fact.lines.iter().zip(&new_lines).all(|(old, new)| Some(*old) == *new);
             (!same).then_some(Touched { fact, new_lines, changed })
         })

@@ -117,6 +117,18 @@ fn a_new_page_moves_and_changes_the_facts_it_touches() {
     assert!(touched(&small_spec(), "009", PAGE, PAGE).is_empty());
 }
 
+/// A citation of line 0, or of more lines than the page has, is read as far
+/// as the page goes: no panic, no endless walk.
+#[test]
+fn citations_past_the_page_are_bounded() {
+    let mut spec = small_spec();
+    spec["components"]["schemas"]["Thing"]["x-provenance"]["source"] = json!("seed 009 L0-L18446744073709551615");
+    let report = check(&spec, "009", PAGE);
+    let stale: Vec<&str> = report.stale.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(stale, ["colour"], "the whole page is read, and does not name it");
+    assert!(!touched(&spec, "009", PAGE, "").is_empty());
+}
+
 /// `convo spec provenance`: exit 0 when nothing is stale, 1 when a citation
 /// is (or, with --strict, a line is uncovered), 2 on a usage error.
 #[cfg(feature = "cli")]

@@ -76,7 +76,7 @@ struct Differ<'s> {
     old: &'s Spec,
     new: &'s Spec,
     out: Vec<Change>,
-    /// Component schemas compared already, each way: each is reported once.
+    /// The `$ref` pairs compared already, each way.
     seen: BTreeSet<(String, Way)>,
 }
 
@@ -328,12 +328,15 @@ impl Differ<'_> {
             return;
         }
         let mut at = at.to_owned();
+        // Each pair of `$ref`s is compared once a way: a schema used in many
+        // places is reported once, and a recursive one ends.
+        let refs = [was, now].map(|s| s.get("$ref").and_then(Value::as_str).unwrap_or_default());
+        if refs != ["", ""] && !self.seen.insert((refs.join(" "), way)) {
+            return;
+        }
         if let (Some(a), Some(b)) = (component(was), component(now))
             && a == b
         {
-            if !self.seen.insert((a.to_owned(), way)) {
-                return;
-            }
             at = format!("schema {a}");
         }
         let (was, now) = (self.old.resolve(was), self.new.resolve(now));

@@ -621,3 +621,31 @@ fn the_command_says_what_breaks_and_exits_so() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// A recursive schema renamed (each version's refers to itself twice) is
+/// compared once per pair of references, not walked down every branch.
+#[test]
+fn a_renamed_recursive_schema_is_compared_once() {
+    let doc = |name: &str| {
+        let node = json!({"type": "object", "properties": {
+            "left": {"$ref": format!("#/components/schemas/{name}")},
+            "right": {"$ref": format!("#/components/schemas/{name}")},
+            "label": {"type": "string"}}});
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/trees": {"get": {"operationId": "getTree", "responses": {"200": {"description": "a tree",
+                "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}}}}}},
+            "components": {"schemas": {name: node}}
+        })
+    };
+    let (old, mut new) = (doc("Tree"), doc("Node"));
+    new["components"]["schemas"]["Node"]["properties"]["label"]["type"] = json!("integer");
+    // Walked down every branch, this would not end: 2^32 paths.
+    let changes = diff(&Spec::parse(&old).unwrap(), &Spec::parse(&new).unwrap());
+    assert!(
+        changes.iter().any(|c| c.at.ends_with(".label") && c.what == "type string → integer"),
+        "{}",
+        shown(&changes)
+    );
+}

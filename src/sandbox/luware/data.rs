@@ -2,6 +2,8 @@
 //! so that a million of them cost no memory. Start times grow with the index,
 //! so index order is `startTime` order.
 
+use std::sync::LazyLock;
+
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::FieldValue;
@@ -78,6 +80,17 @@ pub(crate) fn user(seed: u64, index: u64) -> &'static User {
     &USERS[(mix(seed ^ index.wrapping_mul(31)) % USERS.len() as u64) as usize]
 }
 
+/// A conversation with no field set but its id, built once through the
+/// generated builder. Its one required field is set, so it cannot fail.
+fn blank() -> &'static Conversation {
+    static BLANK: LazyLock<Conversation> =
+        LazyLock::new(|| match Conversation::try_from(Conversation::builder().ccdr_id(String::new())) {
+            Ok(blank) => blank,
+            Err(e) => unreachable!("{e}"),
+        });
+    &BLANK
+}
+
 /// Conversation `index` of the data set, before any writes.
 pub(crate) fn conversation(seed: u64, index: u64, count: u64) -> Conversation {
     let mut rng = fastrand::Rng::with_seed(mix(seed.wrapping_add(index.wrapping_mul(0x9e37_79b9_7f4a_7c15))));
@@ -118,54 +131,50 @@ pub(crate) fn conversation(seed: u64, index: u64, count: u64) -> Conversation {
         (user.name.to_string(), user.login.to_string(), other_name.to_string(), other_number.to_string())
     };
     let rtp = i32::try_from(seconds * 50).unwrap_or(i32::MAX);
-    let built = Conversation::builder()
-        .ccdr_id(ccdr_id(seed, index))
-        .platform_call_id(Some(format!("{:016x}", mix(seed ^ index ^ 0xca11))))
-        .start_time(Some(format_datetime(start)))
-        .end_time((!ongoing).then(|| format_datetime(end)))
-        .verba_user_name(Some(user.name.to_string()))
-        .verba_user_login(Some(user.login.to_string()))
-        .agent_id(Some(format!("{:08x}-agent", mix(user.login.len() as u64 ^ seed) as u32)))
-        .status(ongoing.then_some(ConversationStatus::Ongoing))
-        .recorded_party(match rng.u8(..5) {
-            0 => None,
-            n => Some(i32::from(n % 2)),
-        })
-        .source_name(Some(source_name))
-        .source_caller_id(Some(source_id))
-        .destination_name(Some(destination_name))
-        .destination_caller_id(Some(destination_id))
-        .modality_name(Some(modality.clone()))
-        .cause(Some(match rng.u8(..10) {
-            0..=6 => EndCause::Normal,
-            7 => EndCause::FromTerminated,
-            8 => EndCause::ToTerminated,
-            _ => EndCause::Transfer,
-        }))
-        .direction(Some(direction))
-        .storage_folder_id(Some(rng.i32(1..4)))
-        .retention_until(Some(format_datetime(start + Duration::days(7 * 365))))
-        .retention_auto_delete(Some(true))
-        .native_id(Some(format!("{:x}", mix(index ^ 0x7e57))))
-        .secondary(Some(false))
-        .hold((rng.u8(..20) == 0).then_some(1))
-        .cdr_media_type(Some(0))
-        .source_audio_rtp_count(Some(rtp))
-        .destination_audio_rtp_count(Some(rtp.saturating_sub(rng.i32(0..200))))
-        .platform_name(Some(platform))
-        .forward_reason_name((rng.u8(..10) == 0).then_some(ForwardReason::Transferred))
-        .meeting_id((modality == Modality::Video).then(|| format!("19:meeting_{:x}@thread.v2", mix(index))))
-        .priv_(Some(rng.u8(..50) == 0))
-        .ondemand(Some(user.mode == RecordingMode::OnDemand))
-        .keep(Some(false))
-        .do_not_delete(Some(0));
-    // Through the type's builder: the fields not set here (the expanded parts,
-    // and any the spec adds later) stay unset, with no edit. Its one required
-    // field is set, so it cannot fail.
-    match Conversation::try_from(built) {
-        Ok(conversation) => conversation,
-        Err(e) => unreachable!("{e}"),
-    }
+    // From a blank record, so that the fields not set here (the expanded parts,
+    // and any the spec adds later) stay unset with no edit.
+    let mut c = blank().clone();
+    c.ccdr_id = ccdr_id(seed, index);
+    c.platform_call_id = Some(format!("{:016x}", mix(seed ^ index ^ 0xca11)));
+    c.start_time = Some(format_datetime(start));
+    c.end_time = (!ongoing).then(|| format_datetime(end));
+    c.verba_user_name = Some(user.name.to_string());
+    c.verba_user_login = Some(user.login.to_string());
+    c.agent_id = Some(format!("{:08x}-agent", mix(user.login.len() as u64 ^ seed) as u32));
+    c.status = ongoing.then_some(ConversationStatus::Ongoing);
+    c.recorded_party = match rng.u8(..5) {
+        0 => None,
+        n => Some(i32::from(n % 2)),
+    };
+    c.source_name = Some(source_name);
+    c.source_caller_id = Some(source_id);
+    c.destination_name = Some(destination_name);
+    c.destination_caller_id = Some(destination_id);
+    c.modality_name = Some(modality.clone());
+    c.cause = Some(match rng.u8(..10) {
+        0..=6 => EndCause::Normal,
+        7 => EndCause::FromTerminated,
+        8 => EndCause::ToTerminated,
+        _ => EndCause::Transfer,
+    });
+    c.direction = Some(direction);
+    c.storage_folder_id = Some(rng.i32(1..4));
+    c.retention_until = Some(format_datetime(start + Duration::days(7 * 365)));
+    c.retention_auto_delete = Some(true);
+    c.native_id = Some(format!("{:x}", mix(index ^ 0x7e57)));
+    c.secondary = Some(false);
+    c.hold = (rng.u8(..20) == 0).then_some(1);
+    c.cdr_media_type = Some(0);
+    c.source_audio_rtp_count = Some(rtp);
+    c.destination_audio_rtp_count = Some(rtp.saturating_sub(rng.i32(0..200)));
+    c.platform_name = Some(platform);
+    c.forward_reason_name = (rng.u8(..10) == 0).then_some(ForwardReason::Transferred);
+    c.meeting_id = (modality == Modality::Video).then(|| format!("19:meeting_{:x}@thread.v2", mix(index)));
+    c.priv_ = Some(rng.u8(..50) == 0);
+    c.ondemand = Some(user.mode == RecordingMode::OnDemand);
+    c.keep = Some(false);
+    c.do_not_delete = Some(0);
+    c
 }
 
 /// The value of `field` in `c`, for filter evaluation.

@@ -56,34 +56,14 @@ fn remove(list: &mut Value, value: &str) {
     list.as_array_mut().unwrap().retain(|v| v.as_str() != Some(value));
 }
 
-/// One edit, the change it makes (where, in words), and the Rust and CLI
-/// verdicts of the edit and of the edit undone.
-struct Case {
-    api: &'static str,
-    edit: fn(&mut Value),
-    at: &'static str,
-    what: &'static str,
-    verdict: (Impact, Impact),
-    /// The edit undone: what it says, and its verdicts.
-    undone: &'static str,
-    undone_verdict: (Impact, Impact),
-}
-
-const fn case(
-    api: &'static str,
-    edit: fn(&mut Value),
-    at: &'static str,
-    what: &'static str,
-    verdict: (Impact, Impact),
-    undone: &'static str,
-    undone_verdict: (Impact, Impact),
-) -> Case {
-    Case { api, edit, at, what, verdict, undone, undone_verdict }
-}
+/// One edit: its spec, the edit, the change it makes (where, and in words)
+/// and its Rust and CLI verdicts; then what the edit undone says, and its
+/// verdicts.
+struct Case(&'static str, fn(&mut Value), &'static str, &'static str, (Impact, Impact), &'static str, (Impact, Impact));
 
 const CASES: &[Case] = &[
     // Luware.
-    case(
+    Case(
         "luware",
         |d| {
             schema(d, "Conversation")["properties"]["convoAdded"] = json!({"type": "string"});
@@ -94,7 +74,7 @@ const CASES: &[Case] = &[
         "removed",
         (Breaking, Breaking),
     ),
-    case(
+    Case(
         "luware",
         |d| {
             push(&mut schema(d, "FilterField")["enum"], json!("convoAdded"));
@@ -109,7 +89,7 @@ const CASES: &[Case] = &[
     ),
     // A row before the others shifts their Rust discriminants (an `as` cast
     // reads them): cargo-semver-checks calls it breaking.
-    case(
+    Case(
         "luware",
         |d| {
             schema(d, "FilterField")["enum"].as_array_mut().unwrap().insert(0, json!("convoAdded"));
@@ -122,7 +102,7 @@ const CASES: &[Case] = &[
         "removed",
         (Breaking, Breaking),
     ),
-    case(
+    Case(
         "luware",
         |d| push(&mut schema(d, "Platform")["enum"], json!("Convo Added")),
         "schema Platform",
@@ -131,7 +111,7 @@ const CASES: &[Case] = &[
         "enum value \"Convo Added\" removed",
         (Breaking, Nothing),
     ),
-    case(
+    Case(
         "luware",
         |d| push(&mut schema(d, "FilterField")["x-filter-table"]["ccdrId"]["operators"], json!("NOT_EQUAL")),
         "filter table FilterField row ccdrId",
@@ -140,7 +120,7 @@ const CASES: &[Case] = &[
         "operator NOT_EQUAL removed",
         (Breaking, Breaking),
     ),
-    case(
+    Case(
         "luware",
         |d| param(d, "searchConversations", "limit")["schema"]["maximum"] = json!(50),
         "searchConversations query parameter limit",
@@ -149,7 +129,7 @@ const CASES: &[Case] = &[
         "maximum 50 → 100",
         (Nothing, Additive),
     ),
-    case(
+    Case(
         "luware",
         |d| schema(d, "LabelRequest")["required"] = json!(["labelId"]),
         "schema LabelRequest.labelId",
@@ -158,7 +138,7 @@ const CASES: &[Case] = &[
         "became optional",
         (Breaking, Additive),
     ),
-    case(
+    Case(
         "luware",
         |d| {
             d["paths"].as_object_mut().unwrap().remove("/vfcrest/v1/conversations/{ccdrId}/labels");
@@ -169,7 +149,7 @@ const CASES: &[Case] = &[
         "added",
         (Additive, Additive),
     ),
-    case(
+    Case(
         "luware",
         |d| param(d, "downloadMedia", "fileExtension")["required"] = json!(false),
         "downloadMedia query parameter fileExtension",
@@ -178,7 +158,7 @@ const CASES: &[Case] = &[
         "became required",
         (Breaking, Breaking),
     ),
-    case(
+    Case(
         "luware",
         |d| {
             op(d, "addLabel")["security"] = json!([]);
@@ -190,7 +170,7 @@ const CASES: &[Case] = &[
         (Breaking, Breaking),
     ),
     // raia.
-    case(
+    Case(
         "raia",
         |d| {
             push(
@@ -204,7 +184,7 @@ const CASES: &[Case] = &[
         "removed",
         (Breaking, Breaking),
     ),
-    case(
+    Case(
         "raia",
         |d| {
             push(
@@ -218,7 +198,7 @@ const CASES: &[Case] = &[
         "removed",
         (Breaking, Breaking),
     ),
-    case(
+    Case(
         "raia",
         |d| op(d, "getConversation")["operationId"] = json!("fetchConversation"),
         "operation ",
@@ -227,7 +207,7 @@ const CASES: &[Case] = &[
         "operationId renamed to getConversation",
         (Breaking, Breaking),
     ),
-    case(
+    Case(
         "raia",
         |d| push(&mut schema(d, "ConversationMode")["enum"], json!("paused")),
         "schema ConversationMode",
@@ -236,7 +216,7 @@ const CASES: &[Case] = &[
         "enum value \"paused\" removed",
         (Breaking, Breaking),
     ),
-    case(
+    Case(
         "raia",
         |d| schema(d, "Conversation")["properties"]["title"] = json!({"type": "integer"}),
         "schema Conversation.title",
@@ -245,7 +225,7 @@ const CASES: &[Case] = &[
         "type integer → string",
         (Breaking, Nothing),
     ),
-    case(
+    Case(
         "raia",
         |d| remove(&mut schema(d, "Conversation")["required"], "createdAt"),
         "schema Conversation.createdAt",
@@ -254,7 +234,7 @@ const CASES: &[Case] = &[
         "became required",
         (Breaking, Nothing),
     ),
-    case(
+    Case(
         "raia",
         |d| param(d, "listConversations", "pageSize")["schema"]["minimum"] = json!(5),
         "listConversations query parameter pageSize",
@@ -263,7 +243,7 @@ const CASES: &[Case] = &[
         "minimum 5 → 1",
         (Nothing, Additive),
     ),
-    case(
+    Case(
         "raia",
         |d| {
             op(d, "getConversation")["responses"].as_object_mut().unwrap().remove("200");
@@ -274,7 +254,7 @@ const CASES: &[Case] = &[
         "added",
         (Additive, Nothing),
     ),
-    case(
+    Case(
         "raia",
         |d| {
             op(d, "listConversations")["responses"].as_object_mut().unwrap().remove("500");
@@ -285,7 +265,7 @@ const CASES: &[Case] = &[
         "added",
         (Additive, Nothing),
     ),
-    case(
+    Case(
         "raia",
         |d| {
             let ok = op(d, "getConversation")["responses"]["200"].clone();
@@ -298,7 +278,7 @@ const CASES: &[Case] = &[
         (Breaking, Nothing),
     ),
     // Salesloft.
-    case(
+    Case(
         "salesloft",
         |d| push(&mut schema(d, "Platform")["enum"], json!("clubhouse")),
         "schema Platform",
@@ -307,7 +287,7 @@ const CASES: &[Case] = &[
         "enum value \"clubhouse\" removed",
         (Breaking, Breaking),
     ),
-    case(
+    Case(
         "salesloft",
         |d| d["components"]["parameters"]["CreatedAtGt"]["schema"]["format"] = json!("date"),
         "listConversations query parameter created_at[gt]",
@@ -316,7 +296,7 @@ const CASES: &[Case] = &[
         "format \"date\" → \"date-time\"",
         (Breaking, Breaking),
     ),
-    case(
+    Case(
         "salesloft",
         |d| d["components"]["parameters"]["PerPage"]["schema"]["maximum"] = json!(200),
         "listConversations query parameter per_page",
@@ -325,7 +305,7 @@ const CASES: &[Case] = &[
         "maximum 200 → 100",
         (Breaking, Breaking),
     ),
-    case(
+    Case(
         "salesloft",
         |d| d["components"]["parameters"]["PerPage"]["x-cli"] = json!({"flag": "limit"}),
         "listConversations query parameter per_page",
@@ -334,7 +314,7 @@ const CASES: &[Case] = &[
         "flag renamed",
         (Nothing, Breaking),
     ),
-    case(
+    Case(
         "salesloft",
         |d| op(d, "listConversations")["x-cli"]["name"] = json!("calls list"),
         "operation listConversations",
@@ -343,7 +323,7 @@ const CASES: &[Case] = &[
         "command renamed",
         (Nothing, Breaking),
     ),
-    case(
+    Case(
         "salesloft",
         |d| d["servers"][0]["url"] = json!("https://api.salesloft.example"),
         "servers",
@@ -352,7 +332,7 @@ const CASES: &[Case] = &[
         "default server → https://api.salesloft.com",
         (Nothing, Nothing),
     ),
-    case(
+    Case(
         "salesloft",
         |d| schema(d, "Conversation")["properties"]["duration"]["nullable"] = json!(true),
         "schema Conversation.duration",
@@ -361,7 +341,7 @@ const CASES: &[Case] = &[
         "no longer nullable",
         (Breaking, Nothing),
     ),
-    case(
+    Case(
         "salesloft",
         |d| {
             schema(d, "Conversation")["properties"].as_object_mut().unwrap().remove("platform");
@@ -373,7 +353,7 @@ const CASES: &[Case] = &[
         (Additive, Additive),
     ),
     // LivePerson.
-    case(
+    Case(
         "liveperson",
         |d| {
             schema(d, "SendMessagesRequest")["properties"].as_object_mut().unwrap().remove("context");
@@ -384,7 +364,7 @@ const CASES: &[Case] = &[
         "added (optional)",
         (Additive, Additive),
     ),
-    case(
+    Case(
         "liveperson",
         |d| push(&mut schema(d, "SendMessagesRequest")["required"], json!("context")),
         "schema SendMessagesRequest.context",
@@ -393,7 +373,7 @@ const CASES: &[Case] = &[
         "became optional",
         (Breaking, Additive),
     ),
-    case(
+    Case(
         "liveperson",
         |d| {
             push(
@@ -407,7 +387,7 @@ const CASES: &[Case] = &[
         "oneOf branch removed",
         (Breaking, Breaking),
     ),
-    case(
+    Case(
         "liveperson",
         |d| schema(d, "SendMessagesRequest")["properties"]["messages"]["maxItems"] = json!(10),
         "schema SendMessagesRequest.messages",
@@ -416,7 +396,7 @@ const CASES: &[Case] = &[
         "maxItems 10 → none",
         (Nothing, Additive),
     ),
-    case(
+    Case(
         "liveperson",
         |d| {
             d["components"]["securitySchemes"]["convoAdded"] =
@@ -429,7 +409,7 @@ const CASES: &[Case] = &[
         (Breaking, Breaking),
     ),
     // LlamadaPro.
-    case(
+    Case(
         "llamadapro",
         |d| schema(d, "CreateContactRequest")["properties"]["firstName"]["maxLength"] = json!(40),
         "schema CreateContactRequest.firstName",
@@ -438,7 +418,7 @@ const CASES: &[Case] = &[
         "maxLength 40 → none",
         (Nothing, Additive),
     ),
-    case(
+    Case(
         "llamadapro",
         |d| schema(d, "CreateContactRequest")["properties"]["nationalId"]["pattern"] = json!("^[0-9]+$"),
         "schema CreateContactRequest.nationalId",
@@ -447,7 +427,7 @@ const CASES: &[Case] = &[
         "pattern \"^[0-9]+$\" → none",
         (Nothing, Additive),
     ),
-    case(
+    Case(
         "llamadapro",
         |d| push(&mut schema(d, "UploadMediaRequest")["required"], json!("fileName")),
         "schema UploadMediaRequest.fileName",
@@ -456,7 +436,7 @@ const CASES: &[Case] = &[
         "became optional",
         (Breaking, Additive),
     ),
-    case(
+    Case(
         "llamadapro",
         |d| {
             schema(d, "UploadMediaRequest")["properties"]["caption"] = json!({"type": "string"});
@@ -468,7 +448,7 @@ const CASES: &[Case] = &[
         "removed",
         (Breaking, Breaking),
     ),
-    case(
+    Case(
         "llamadapro",
         |d| schema(d, "CreateContactRequest")["properties"]["userId"]["type"] = json!("string"),
         "schema CreateContactRequest.userId",
@@ -477,7 +457,7 @@ const CASES: &[Case] = &[
         "type string → number",
         (Breaking, Breaking),
     ),
-    case(
+    Case(
         "llamadapro",
         |d| param(d, "getTasks", "limit")["schema"]["maximum"] = json!(10),
         "getTasks query parameter limit",
@@ -486,7 +466,7 @@ const CASES: &[Case] = &[
         "maximum",
         (Nothing, Additive),
     ),
-    case(
+    Case(
         "llamadapro",
         |d| {
             let responses = &mut op(d, "getTasks")["responses"]["200"]["content"];
@@ -499,7 +479,7 @@ const CASES: &[Case] = &[
         "media type text/csv removed",
         (Nothing, Nothing),
     ),
-    case(
+    Case(
         "llamadapro",
         |d| {
             let item = d["paths"].as_object_mut().unwrap().remove("/api/v1/tasks").unwrap();
@@ -511,7 +491,7 @@ const CASES: &[Case] = &[
         "moved from GET /api/v2/tasks to GET /api/v1/tasks",
         (Nothing, Nothing),
     ),
-    case(
+    Case(
         "llamadapro",
         |d| {
             op(d, "createContact")["requestBody"]["required"] = json!(false);
@@ -546,13 +526,13 @@ fn check(old: &Value, new: &Value, at: &str, what: &str, verdict: (Impact, Impac
 fn every_edit_and_its_undoing_has_its_verdict() {
     assert!(CASES.len() >= 40, "the catalogue holds {} edits", CASES.len());
     let mut failures = Vec::new();
-    for (i, case) in CASES.iter().enumerate() {
-        let old = spec(case.api);
+    for (i, Case(api, edit, at, what, verdict, undone, undone_verdict)) in CASES.iter().enumerate() {
+        let old = spec(api);
         let mut new = old.clone();
-        (case.edit)(&mut new);
+        edit(&mut new);
         assert_ne!(old, new, "edit {i} changes nothing");
-        failures.extend(check(&old, &new, case.at, case.what, case.verdict));
-        failures.extend(check(&new, &old, case.at, case.undone, case.undone_verdict).map(|f| format!("undone: {f}")));
+        failures.extend(check(&old, &new, at, what, *verdict));
+        failures.extend(check(&new, &old, at, undone, *undone_verdict).map(|f| format!("undone: {f}")));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

@@ -223,8 +223,10 @@ impl Differ<'_> {
                 self.push(&at, "flag renamed", Nothing, Breaking, "").cli_note =
                     Some(format!("flag {} → {}", flag(p), flag(n)));
             }
-            let was = p.json_schema.as_ref().or_else(|| raw_schema(self.old, old, p)).unwrap_or(&p.schema);
-            let now = n.json_schema.as_ref().or_else(|| raw_schema(self.new, new, n)).unwrap_or(&n.schema);
+            let (was, now) = (
+                p.json_schema.as_ref().unwrap_or(&p.written_schema),
+                n.json_schema.as_ref().unwrap_or(&n.written_schema),
+            );
             self.schema(&at, Way::Request, was, now, 0);
         }
         for n in new
@@ -541,19 +543,6 @@ fn raw<'s>(spec: &'s Spec, pointer: &str, place: &str) -> Option<&'s Value> {
         node = spec.resolve(node).get(step)?;
     }
     Some(node)
-}
-
-/// A parameter's schema as written (a `$ref` names its component), from the
-/// operation's own parameters or its path item's.
-fn raw_schema<'s>(spec: &'s Spec, op: &model::Operation, p: &model::Parameter) -> Option<&'s Value> {
-    let item = op.pointer.rsplit_once('/')?.0;
-    [op.pointer.as_str(), item].into_iter().find_map(|owner| {
-        let params = spec.doc.pointer(owner.strip_prefix('#')?)?.get("parameters")?.as_array()?;
-        params.iter().map(|raw| spec.resolve(raw)).find_map(|raw| {
-            let same = raw.get("name")?.as_str()? == p.name && raw.get("in")?.as_str()? == p.location.as_str();
-            same.then(|| raw.get("schema")).flatten()
-        })
-    })
 }
 
 /// `old → new`, `none` standing for an absent value.

@@ -492,6 +492,9 @@ pub struct Parameter {
     pub example: Option<Value>,
     /// Its schema, `$ref` resolved (`Null` when it has none).
     pub schema: Value,
+    /// Its schema as written, a `$ref` kept, so that a change to a shared
+    /// component is told as that component's (`spec::diff`).
+    pub written_schema: Value,
     pub style: Option<String>,
     pub explode: Option<bool>,
     /// The schema of the JSON document the parameter carries: its
@@ -847,7 +850,7 @@ fn is_true(value: &Value, key: &str) -> bool {
 }
 
 /// A key as a JSON pointer segment (`~` and `/` escaped).
-fn escape(segment: &str) -> String {
+pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
@@ -1143,6 +1146,7 @@ fn parameter(doc: &Value, p: &Value, at: At) -> Result<Parameter, ModelError> {
         description: text(p, "description"),
         example: p.get("example").cloned(),
         schema: p.get("schema").map(|s| resolve(doc, s).clone()).unwrap_or(Value::Null),
+        written_schema: p.get("schema").cloned().unwrap_or(Value::Null),
         style: text(p, "style"),
         explode: p.get("explode").and_then(Value::as_bool),
         json_schema,

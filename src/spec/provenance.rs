@@ -20,6 +20,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
+use super::model::escape;
+
 /// What kind of fact a spec states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -367,9 +369,4 @@ fn api_names(line: &str) -> Vec<String> {
         }
     }
     out
-}
-
-/// A key as a JSON pointer segment.
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }

@@ -104,10 +104,7 @@ fn run_diff(args: &DiffArgs, context: &Context) -> Result<(), Failure> {
 }
 
 fn run_provenance(args: &ProvenanceArgs, context: &Context) -> Result<(), Failure> {
-    let text = |path: &Path| std::fs::read_to_string(path).map_err(|e| usage!("{}: {e}", path.display()));
-    let spec_text = text(&args.spec)?;
-    let spec: serde_json::Value =
-        serde_yaml::from_str(&spec_text).map_err(|e| usage!("{}: {e}", args.spec.display()))?;
+    let spec = yaml(&read_text(&args.spec)?, &args.spec.display().to_string())?;
     let seed = match &args.seed {
         Some(seed) => seed.clone(),
         None => {
@@ -119,10 +116,10 @@ fn run_provenance(args: &ProvenanceArgs, context: &Context) -> Result<(), Failur
             digits
         }
     };
-    let doc = text(&args.doc)?;
+    let doc = read_text(&args.doc)?;
     let report = provenance::check(&spec, &seed, &doc);
     let touched =
-        args.old_doc.as_deref().map(text).transpose()?.map(|old| provenance::touched(&spec, &seed, &old, &doc));
+        args.old_doc.as_deref().map(read_text).transpose()?.map(|old| provenance::touched(&spec, &seed, &old, &doc));
     let mut out = std::io::stdout().lock();
     if matches!(context.output, Some(OutputFormat::Json | OutputFormat::Jsonl)) {
         let json = serde_json::json!({"seed": seed, "report": report, "touched": touched});
@@ -140,13 +137,7 @@ fn run_provenance(args: &ProvenanceArgs, context: &Context) -> Result<(), Failur
             writeln!(out, "uncovered  L{}: {}{known}", u.line, u.names.join(", "))?;
         }
         for t in touched.iter().flatten() {
-            let now: Vec<String> = t
-                .new_lines
-                .iter()
-                .map(|l| {
-                    l.map_or("gone".to_owned(), |(a, b)| if a == b { format!("L{a}") } else { format!("L{a}-L{b}") })
-                })
-                .collect();
+            let now: Vec<String> = t.new_lines.iter().map(|l| l.as_ref().map_or("gone".to_owned(), range)).collect();
             let how = if t.changed { "changed" } else { "moved" };
             writeln!(
                 out,
@@ -207,14 +198,21 @@ fn text(out: &mut impl Write, changes: &[Change]) -> std::io::Result<()> {
     )
 }
 
+fn read_text(path: &Path) -> Result<String, Failure> {
+    std::fs::read_to_string(path).map_err(|e| usage!("{}: {e}", path.display()))
+}
+
+/// A spec file's document (YAML or JSON).
+fn yaml(text: &str, name: &str) -> Result<serde_json::Value, Failure> {
+    serde_yaml::from_str(text).map_err(|e| usage!("{name}: {e}"))
+}
+
 fn read(path: &Path) -> Result<Spec, Failure> {
-    let text = std::fs::read_to_string(path).map_err(|e| usage!("{}: {e}", path.display()))?;
-    parse(&text, &path.display().to_string())
+    parse(&read_text(path)?, &path.display().to_string())
 }
 
 fn parse(text: &str, name: &str) -> Result<Spec, Failure> {
-    let doc: serde_json::Value = serde_yaml::from_str(text).map_err(|e| usage!("{name}: {e}"))?;
-    Spec::parse(&doc).map_err(|e| usage!("{name}: {e}"))
+    Spec::parse(&yaml(text, name)?).map_err(|e| usage!("{name}: {e}"))
 }
 
 /// The file's text at a git revision, through `git show REV:./FILE` in its folder.

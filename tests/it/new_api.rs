@@ -100,18 +100,25 @@ fn with_forward_additions(spec: &str) -> String {
 /// A pet store over loopback: create, get, a page of one with a next-page
 /// token, delete; 401 without the key, 404 for an unknown pet.
 fn serve() -> (String, Arc<Mutex<Vec<String>>>) {
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let pets = Mutex::new(BTreeMap::<String, String>::new());
+    let seen = log.clone();
+    (listen(move |stream| answer(stream, &seen, &pets)), log)
+}
+
+/// A server over loopback, each connection answered by `answer` on a thread
+/// of its own; its base URL.
+fn listen(answer: impl Fn(TcpStream) + Send + Sync + 'static) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let pets = Arc::new(Mutex::new(BTreeMap::<String, String>::new()));
-    let seen = log.clone();
+    let answer = Arc::new(answer);
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let (seen, pets) = (seen.clone(), pets.clone());
-            std::thread::spawn(move || answer(stream, &seen, &pets));
+            let answer = answer.clone();
+            std::thread::spawn(move || answer(stream));
         }
     });
-    (url, log)
+    url
 }
 
 /// One request over `stream`: its method and target (`GET /pets`), its
@@ -378,13 +385,9 @@ fn additions_to_a_spec_break_no_consumer() {
 /// command reports it.
 #[test]
 fn a_renamed_required_field_is_reported() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            if read_request(&stream).is_some() {
-                respond(stream, "200 OK", r#"{"id":"p1","nmae":"Rex"}"#);
-            }
+    let url = listen(|stream| {
+        if read_request(&stream).is_some() {
+            respond(stream, "200 OK", r#"{"id":"p1","nmae":"Rex"}"#);
         }
     });
     let env = [("PETSTORE_BASE_URL".to_owned(), url), ("PETSTORE_PET_KEY".to_owned(), "k".to_owned())];
@@ -398,17 +401,13 @@ fn a_renamed_required_field_is_reported() {
 /// operation id, one page or `--all`), and is sent.
 #[test]
 fn a_parameter_added_to_a_spec_is_a_flag_of_its_commands_and_is_sent() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let Some((request, _, _)) = read_request(&stream) else { continue };
-            log.lock().unwrap().push(request);
-            let body = r#"{"data":[],"metadata":{"paging":{"per_page":25,"current_page":1,"next_page":null}}}"#;
-            respond(stream, "200 OK", body);
-        }
+    let url = listen(move |stream| {
+        let Some((request, _, _)) = read_request(&stream) else { return };
+        log.lock().unwrap().push(request);
+        let body = r#"{"data":[],"metadata":{"paging":{"per_page":25,"current_page":1,"next_page":null}}}"#;
+        respond(stream, "200 OK", body);
     });
     let env = [("SALESLOFT_BASE_URL".to_owned(), url), ("SALESLOFT_API_KEY".to_owned(), "k".to_owned())];
     let commands: [&[&str]; 4] = [
@@ -435,17 +434,9 @@ fn a_parameter_added_to_a_spec_is_a_flag_of_its_commands_and_is_sent() {
 /// lifetime at all), and answers `getKeys` with a `TokenKind` the spec does
 /// not list.
 fn serve_carriers() -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
     let log = Arc::new(Mutex::new(Vec::new()));
     let seen = log.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            let seen = seen.clone();
-            std::thread::spawn(move || answer_carriers(stream, &seen));
-        }
-    });
-    (url, log)
+    (listen(move |stream| answer_carriers(stream, &seen)), log)
 }
 
 fn answer_carriers(stream: TcpStream, seen: &Mutex<Vec<String>>) {

@@ -15,8 +15,6 @@ mod fault_proxy;
 
 use std::time::Duration;
 
-use tokio::io::AsyncReadExt;
-
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -36,7 +34,6 @@ async fn main() {
     };
     println!("proxy {}", proxy.url);
     // Serve until the parent closes standard input.
-    let mut sink = Vec::new();
-    let _ = tokio::io::stdin().read_to_end(&mut sink).await;
+    let _ = tokio::task::spawn_blocking(|| std::io::Read::read_to_end(&mut std::io::stdin(), &mut Vec::new())).await;
     println!("requests {} faults {}", proxy.requests(), proxy.faults());
 }

@@ -76,7 +76,7 @@ pub(crate) struct ApiInfo {
     /// The spec as JSON.
     pub(crate) spec_json: &'static str,
     /// The request checks derived from the spec, built on first use.
-    pub(crate) validator: OnceLock<Option<SpecValidator>>,
+    pub(crate) validator: OnceLock<Option<&'static SpecValidator>>,
     /// POSTs the spec marks `x-retry-safe` (they create nothing).
     pub(crate) retry_safe_operations: &'static [&'static str],
     /// The security schemes each operation needs (snake_case operation ids).
@@ -110,23 +110,20 @@ pub(crate) struct TokenInfo {
 impl ApiInfo {
     /// The spec's request checks; `None` (and a warning) if the spec uses
     /// something the validator cannot enforce, which the specs' tests rule out.
-    pub(crate) fn validator(&self) -> Option<&SpecValidator> {
-        self.validator
-            .get_or_init(|| {
-                let spec = serde_json::from_str(self.spec_json).map_err(|e| e.to_string());
-                spec.and_then(|spec| SpecValidator::new(&spec))
-                    .inspect_err(|e| tracing::warn!(api = self.name, error = %e, "requests go unchecked"))
-                    .ok()
-            })
-            .as_ref()
+    pub(crate) fn validator(&self) -> Option<&'static SpecValidator> {
+        *self.validator.get_or_init(|| {
+            SpecValidator::embedded(self.spec_json)
+                .inspect_err(|e| tracing::warn!(api = self.name, error = %e, "requests go unchecked"))
+                .ok()
+        })
     }
 
     /// The schemes whose token an operation of the spec gives, with how to
     /// call it (the model is read only for a spec that has one).
     pub(crate) fn tokens(&self) -> &[TokenInfo] {
         self.tokens.get_or_init(|| {
-            let spec = self.spec_json.contains("\"x-token\"").then(|| Spec::from_json(self.spec_json).ok()).flatten();
-            let schemes = spec.iter().flat_map(|spec| spec.security_schemes.iter().map(move |scheme| (spec, scheme)));
+            let spec = Spec::embedded(self.spec_json).ok().into_iter();
+            let schemes = spec.flat_map(|spec| spec.security_schemes.iter().map(move |scheme| (spec, scheme)));
             let token = |(spec, scheme): (&Spec, &crate::spec::model::SecurityScheme)| {
                 let source = scheme.token.clone()?;
                 let op = spec.operation(&source.operation)?;

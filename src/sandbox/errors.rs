@@ -6,9 +6,6 @@
 //! a value generated from the schema, optional ones are left out. A status
 //! documented without a body gets none.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
-
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
@@ -52,12 +49,8 @@ fn plain(status: StatusCode, message: &str) -> Response {
 /// [`render`] for an emulator's own spec (its validator built once), for
 /// errors its handlers answer.
 pub(crate) fn spec_error(spec_json: &'static str, status: StatusCode, message: &str) -> Response {
-    static VALIDATORS: OnceLock<Mutex<HashMap<usize, Option<Arc<SpecValidator>>>>> = OnceLock::new();
-    let build = || SpecValidator::new(&serde_json::from_str(spec_json).unwrap_or(Value::Null)).ok().map(Arc::new);
-    let mut validators = VALIDATORS.get_or_init(Default::default).lock().unwrap_or_else(PoisonError::into_inner);
-    let validator = validators.entry(spec_json.as_ptr() as usize).or_insert_with(build).clone();
-    drop(validators);
-    validator.map_or_else(|| plain(status, message), |validator| render(&validator, None, status, message))
+    SpecValidator::embedded(spec_json)
+        .map_or_else(|_| plain(status, message), |validator| render(validator, None, status, message))
 }
 
 /// The JSON schema of a response (`None`: it has no JSON body).

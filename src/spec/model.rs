@@ -644,6 +644,20 @@ pub struct Link {
 impl Spec {
     /// The model of the spec `doc` (OpenAPI 3.0 as JSON).
     pub fn parse(doc: &Value) -> Result<Self, ModelError> {
+        Self::read(doc.clone())
+    }
+
+    /// The model of an embedded spec (an API's `SPEC_JSON`), read once per
+    /// process: the runtime, the CLI and the sandbox all ask for it, and a
+    /// debug `convo` spent a third of its start reading it again each time.
+    pub fn embedded(json: &'static str) -> Result<&'static Self, &'static ModelError> {
+        static READ: Embedded<Result<Spec, ModelError>> = Embedded::new();
+        READ.get(json, || Self::from_json(json)).as_ref()
+    }
+
+    /// The model, kept with the document it was read from (not a copy of it).
+    fn read(owned: Value) -> Result<Self, ModelError> {
+        let doc = &owned;
         let security_schemes = security_schemes(doc)?;
         let root = At::new("", "#");
         let global = security(&security_schemes, doc.get("security"), &root.child(None, "security"))?;
@@ -693,14 +707,9 @@ impl Spec {
                 token_fields(doc, source, &operations, &at)?;
             }
         }
-        Ok(Spec {
-            doc: doc.clone(),
-            title: doc.get("info").and_then(|info| text(info, "title")),
-            servers: servers(doc),
-            operations,
-            security_schemes,
-            rate_limit: rate_limit(doc)?,
-        })
+        let (title, servers, rate_limit) =
+            (doc.get("info").and_then(|info| text(info, "title")), servers(doc), rate_limit(doc)?);
+        Ok(Spec { doc: owned, title, servers, operations, security_schemes, rate_limit })
     }
 
     /// The model of the spec in `json` (what each API's `SPEC_JSON` holds).
@@ -708,7 +717,7 @@ impl Spec {
         // `parse` is serde_json's own instance, built with its own (test
         // builds: optimised) profile, where `from_str` would be this crate's.
         let doc: Value = json.parse().map_err(|e| At::new("", "#").error(format!("not JSON: {e}")))?;
-        Self::parse(&doc)
+        Self::read(doc)
     }
 
     /// `value`, its `$ref`s followed within this spec.
@@ -1477,4 +1486,26 @@ fn wait(value: Option<&Value>, at: &At) -> Result<Option<Wait>, ModelError> {
         reason: pointer("reason")?,
         result: pointer("result")?,
     }))
+}
+
+/// What is made once per process from each embedded spec (its `SPEC_JSON`,
+/// known by its address), and kept for the process's life.
+pub(crate) struct Embedded<T: 'static>(std::sync::Mutex<Vec<(usize, &'static T)>>);
+
+impl<T: Send + Sync> Embedded<T> {
+    pub(crate) const fn new() -> Self {
+        Self(std::sync::Mutex::new(Vec::new()))
+    }
+
+    /// What `make` makes of `json`, made on the first call only.
+    pub(crate) fn get(&self, json: &'static str, make: impl FnOnce() -> T) -> &'static T {
+        let mut made = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let key = json.as_ptr() as usize;
+        if let Some(&(_, value)) = made.iter().find(|(k, _)| *k == key) {
+            return value;
+        }
+        let value: &'static T = Box::leak(Box::new(make()));
+        made.push((key, value));
+        value
+    }
 }

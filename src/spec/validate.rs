@@ -324,6 +324,23 @@ impl SpecValidator {
     ///
     /// A message naming the path, operation or `$ref` at fault.
     pub fn new(spec: &Value) -> Result<Self, String> {
+        Self::compile(spec, &model::Spec::parse(spec).map_err(|e| e.to_string())?)
+    }
+
+    /// The validator of an embedded spec (an API's `SPEC_JSON`), compiled
+    /// once per process from its one model ([`model::Spec::embedded`]).
+    ///
+    /// # Errors
+    ///
+    /// As [`SpecValidator::new`].
+    pub fn embedded(json: &'static str) -> Result<&'static Self, &'static str> {
+        static COMPILED: model::Embedded<Result<SpecValidator, String>> = model::Embedded::new();
+        let compile =
+            || model::Spec::embedded(json).map_err(ToString::to_string).and_then(|m| Self::compile(&m.doc, m));
+        COMPILED.get(json, compile).as_ref().map_err(String::as_str)
+    }
+
+    fn compile(spec: &Value, model: &model::Spec) -> Result<Self, String> {
         // What the whole document must be: every `$ref` resolves (so a typo
         // shows at start-up), every `pattern` compiles, every `x-format` is known.
         // The copy kept is the one visited: `inferred` holds its addresses.
@@ -353,7 +370,6 @@ impl SpecValidator {
         if !spec.get("paths").is_some_and(Value::is_object) {
             return Err("spec has no `paths` object".into());
         }
-        let model = model::Spec::parse(spec).map_err(|e| e.to_string())?;
         let mut routes: Vec<Route> = Vec::new();
         let mut template: Option<&str> = None;
         // The model lists a path's operations together, in path order.
@@ -372,7 +388,7 @@ impl SpecValidator {
             }
             let Some(route) = routes.last_mut() else { continue };
             let method = op.method.to_ascii_uppercase();
-            let compiled = compile_operation(spec, &model, &route.segments, op)
+            let compiled = compile_operation(spec, model, &route.segments, op)
                 .map_err(|e| format!("{method} {}: {e}", op.path))?;
             route.methods.push((method, compiled));
         }

@@ -67,7 +67,7 @@ struct CheckArgs {
 pub struct Tour {
     api: &'static str,
     operations: Vec<Operation>,
-    validator: SpecValidator,
+    validator: &'static SpecValidator,
     pages: usize,
     records: usize,
     /// The write operations to send (their spec ids).

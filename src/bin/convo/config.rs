@@ -467,7 +467,7 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
 
 /// The server `api`'s spec gives a client unless told another.
 fn default_server(api: &str) -> Option<String> {
-    let spec = convo_clients::spec::model::Spec::from_json(crate::operations::spec_json(api)).ok()?;
+    let spec = convo_clients::spec::model::Spec::embedded(crate::operations::spec_json(api)).ok()?;
     spec.default_server().map(str::to_owned)
 }
 

@@ -264,8 +264,7 @@ pub fn augment(mut root: Command, args: &[std::ffi::OsString]) -> Command {
             continue;
         }
         let taken = reserved(&root, api);
-        // Read once: every `convo` run builds this tree.
-        let Ok(spec) = model::Spec::from_json(spec) else { continue };
+        let Ok(spec) = model::Spec::embedded(spec) else { continue };
         root = root.mut_subcommand(api, |command| {
             // The spec's title says what the API is.
             let mut command = match (command.get_about(), &spec.title) {
@@ -274,7 +273,7 @@ pub fn augment(mut root: Command, args: &[std::ffi::OsString]) -> Command {
             }
             .subcommand_required(true)
             .arg_required_else_help(true);
-            let ops = operations_of(api, &spec, &taken);
+            let ops = operations_of(api, spec, &taken);
             // Friendly names made here: a second operation of the same name joins the first's command.
             let mut made: BTreeSet<&[String]> = BTreeSet::new();
             for op in &ops {
@@ -866,7 +865,7 @@ pub(crate) fn scalar(value: &Value) -> Option<String> {
 struct Answers {
     api: &'static str,
     operation: &'static str,
-    validator: Option<SpecValidator>,
+    validator: Option<&'static SpecValidator>,
 }
 
 /// Differences that make an answer unusable, not merely newer than the spec.
@@ -973,14 +972,13 @@ pub(crate) fn spec_json(api: &str) -> &'static str {
 }
 
 /// The validator of `api`'s spec.
-pub(crate) fn validator(api: &str) -> Result<SpecValidator, String> {
-    let doc: Value = serde_json::from_str(spec_json(api)).map_err(|e| e.to_string())?;
-    SpecValidator::new(&doc).map_err(|e| e.to_string())
+pub(crate) fn validator(api: &str) -> Result<&'static SpecValidator, &'static str> {
+    SpecValidator::embedded(spec_json(api))
 }
 
 /// The spec's operations, in path order, as commands.
 pub(crate) fn operations(api: &'static str, reserved: &Reserved) -> Vec<Operation> {
-    model::Spec::from_json(spec_json(api)).map(|spec| operations_of(api, &spec, reserved)).unwrap_or_default()
+    model::Spec::embedded(spec_json(api)).map(|spec| operations_of(api, spec, reserved)).unwrap_or_default()
 }
 
 fn operations_of(api: &'static str, spec: &model::Spec, reserved: &Reserved) -> Vec<Operation> {

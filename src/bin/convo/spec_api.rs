@@ -35,7 +35,7 @@ impl Setting {
     /// `--base-url`, `PETSTORE_BASE_URL`; its help names the spec's servers.
     fn base_url<C: SpecClient>() -> Self {
         let servers: &[String] = spec::<C>().map_or(&[], |spec| &spec.servers);
-        let default = spec::<C>().and_then(|spec| spec.default_server.as_deref());
+        let default = spec::<C>().and_then(|spec| spec.default_server());
         let help = match (default, servers) {
             (_, []) => "Base URL.".to_owned(),
             // A server with variables, such as a customer's own host.
@@ -73,30 +73,9 @@ impl Setting {
     }
 }
 
-/// What the settings need of `C`'s spec: its servers (and the one used
-/// unless told), security schemes, and the schemes its operations send.
-struct SettingFacts {
-    servers: Vec<String>,
-    default_server: Option<String>,
-    security_schemes: Vec<model::SecurityScheme>,
-    sent: Vec<String>,
-}
-
-/// The settings' facts of `C`'s spec, read once (clap asks often) and kept
-/// alone: the whole model would stay in memory for the process's life.
-fn spec<C: SpecClient>() -> Option<&'static SettingFacts> {
-    static SPECS: std::sync::Mutex<BTreeMap<&str, Option<&'static SettingFacts>>> =
-        std::sync::Mutex::new(BTreeMap::new());
-    let parse = || {
-        let spec = model::Spec::from_json(C::SPEC_JSON).ok()?;
-        let default_server = spec.default_server().map(str::to_owned);
-        let model::Spec { servers, security_schemes, operations, .. } = spec;
-        let mut sent: Vec<String> = operations.iter().flat_map(|op| op.first_security()).cloned().collect();
-        sent.sort();
-        sent.dedup();
-        Some(&*Box::leak(Box::new(SettingFacts { servers, default_server, security_schemes, sent })))
-    };
-    *SPECS.lock().ok()?.entry(C::NAME).or_insert_with(parse)
+/// `C`'s spec, read once for the process (clap asks often).
+fn spec<C: SpecClient>() -> Option<&'static model::Spec> {
+    model::Spec::embedded(C::SPEC_JSON).ok()
 }
 
 /// The credentials of `C`'s spec by the builder's name (a scheme, or a field of
@@ -242,17 +221,19 @@ impl<C: SpecClient, E> Settings<C, E> {
     fn build(&self, config: ClientConfig) -> Result<C, Failure> {
         let credentials = credentials::<C>();
         let mut needed = config::Needed::default();
-        let server = || spec::<C>().and_then(|spec| spec.default_server.clone());
+        let server = || spec::<C>().and_then(|spec| spec.default_server()).map(str::to_owned);
         let base_url =
             needed.take(self.base_url.clone().or_else(server), leak(Setting::base_url::<C>().env), "--base-url");
-        let sent: &[String] = spec::<C>().map_or(&[], |spec| &spec.sent);
+        // The schemes the operations send.
+        let sent: Vec<&String> =
+            spec::<C>().iter().flat_map(|spec| &spec.operations).flat_map(|op| op.first_security()).collect();
         let given = |name: &str| self.credentials.contains_key(name);
         for (name, setting, token_of) in &credentials {
             let missing = match token_of {
-                Some(scheme) => sent.contains(scheme) && !given(scheme) && !given(name),
+                Some(scheme) => sent.contains(&scheme) && !given(scheme) && !given(name),
                 None => {
                     let made = || credentials.iter().any(|(_, _, of)| of.as_ref() == Some(name));
-                    sent.contains(name) && !given(name) && !made()
+                    sent.contains(&name) && !given(name) && !made()
                 }
             };
             if missing {
@@ -337,8 +318,7 @@ pub async fn serve<C: SpecClient>(options: &ServeOptions) -> Result<Served, Fail
     Ok(crate::sandbox::served(api, sandbox, |sandbox, out| {
         export::<C>(out, sandbox.base_url(), spec_sandbox_credential::<C>);
         // A few ids of each paged collection, to try commands on.
-        let spec = model::Spec::from_json(C::SPEC_JSON).ok();
-        for op in spec.iter().flat_map(|spec| &spec.operations).filter(|op| op.paging.is_some()) {
+        for op in spec::<C>().iter().flat_map(|spec| &spec.operations).filter(|op| op.paging.is_some()) {
             let ids = sandbox.records(&op.path).into_iter().filter_map(|record| match &record["id"] {
                 serde_json::Value::String(id) => Some(id.clone()),
                 serde_json::Value::Number(id) => Some(id.to_string()),

@@ -15,7 +15,11 @@
 //!   a tighter bound, a removed enum value. The client checks the spec before
 //!   sending, so such a call fails where it worked.
 //!
-//! Response bounds only describe, so they change nothing for a caller.
+//! Response bounds only describe, so they change nothing for a caller; but
+//! a bound that chooses the Rust type (typify's) changes it when added or
+//! removed, either way: a length bound makes a string a newtype that checks
+//! it (build.rs keeps a lone `minLength: 1` a `String`), `minimum: 1` makes
+//! an integer `NonZero`.
 
 use std::collections::BTreeSet;
 
@@ -89,6 +93,15 @@ const BOUNDS: [(&str, bool); 6] = [
     ("minimum", true),
     ("minItems", true),
 ];
+
+/// Whether the bounds make a schema's Rust type a string newtype, or a
+/// `NonZero` integer (see the module's doc).
+fn rust_type(schema: &Value) -> (bool, bool) {
+    let bound = |key: &str| schema.get(key).and_then(Value::as_f64);
+    let length = (bound("minLength"), bound("maxLength"));
+    let newtype = type_of(schema) == Some("string") && !matches!(length, (None | Some(1.0), None));
+    (newtype, type_of(schema) == Some("integer") && bound("minimum") == Some(1.0))
+}
 
 impl Differ<'_> {
     /// Notes a change (`sandbox` empty when the sandbox does nothing new).
@@ -276,20 +289,27 @@ impl Differ<'_> {
 
     fn responses(&mut self, old: &model::Operation, new: &model::Operation, op: &str) {
         let success = |status: &str| status.starts_with('2');
+        // The generated method's return type is made of the success
+        // responses' contents: a success added or removed beside another
+        // of the same content keeps it.
+        let contents = |spec: &Spec, o: &model::Operation| -> BTreeSet<String> {
+            let place = |r: &model::Response| format!("responses/{}/content", r.status);
+            let found = o.responses.iter().filter(|r| success(&r.status));
+            found.map(|r| raw(spec, &o.pointer, &place(r)).map(Value::to_string).unwrap_or_default()).collect()
+        };
+        let retyped = contents(self.old, old) != contents(self.new, new);
         for r in &old.responses {
             let at = format!("{op} response {}", r.status);
             if new.responses.iter().any(|n| n.status == r.status) {
                 self.media(&at, Way::Response, old, new, &format!("responses/{}", r.status));
             } else {
-                let impact = if success(&r.status) { Breaking } else { Nothing };
+                let impact = if success(&r.status) && retyped { Breaking } else { Nothing };
                 self.push(&at, "removed", impact, Nothing, "no longer answers it");
             }
         }
-        // The generated method's return type is made of every success
-        // response, so a success added beside another may change it.
         let had_success = old.responses.iter().any(|r| success(&r.status));
         for n in new.responses.iter().filter(|n| !old.responses.iter().any(|r| r.status == n.status)) {
-            let rust = if success(&n.status) && had_success { Breaking } else { Additive };
+            let rust = if success(&n.status) && had_success && retyped { Breaking } else { Additive };
             self.push(&format!("{op} response {}", n.status), "added", rust, Nothing, "may answer it");
         }
     }
@@ -383,9 +403,7 @@ impl Differ<'_> {
                 self.push(&at, format!("enum value {value:?} added"), Additive, cli(Additive), sandbox);
             }
         }
-        if request {
-            self.bounds(&at, was, now);
-        }
+        self.bounds(&at, way, was, now);
         self.properties(&at, way, was, now, depth);
         if let (Some(a), Some(b)) = (was.get("items"), now.get("items")) {
             self.schema(&format!("{at}[]"), way, a, b, depth + 1);
@@ -406,8 +424,10 @@ impl Differ<'_> {
         }
     }
 
-    /// A request bound: tighter refuses values that passed, looser accepts more.
-    fn bounds(&mut self, at: &str, was: &Value, now: &Value) {
+    /// A bound: in a request, tighter refuses values that passed, looser
+    /// accepts more; either way, one that chooses the Rust type changes it.
+    fn bounds(&mut self, at: &str, way: Way, was: &Value, now: &Value) {
+        let retyped = rust_type(was) != rust_type(now);
         for (key, larger_is_tighter) in BOUNDS {
             let (a, b) = (was.get(key).and_then(Value::as_f64), now.get(key).and_then(Value::as_f64));
             let tighter = match (a, b) {
@@ -417,20 +437,24 @@ impl Differ<'_> {
                 _ => continue,
             };
             let show = |v: Option<f64>| v.map(|v| v.to_string());
-            self.bound(at, format!("{key} {}", from_to(show(a), show(b))), tighter);
+            self.bound(at, way, format!("{key} {}", from_to(show(a), show(b))), tighter, retyped);
         }
+        // build.rs drops patterns before generating types.
         let pattern = |s: &Value| s.get("pattern").map(Value::to_string);
         if pattern(was) != pattern(now) {
-            self.bound(at, format!("pattern {}", from_to(pattern(was), pattern(now))), pattern(now).is_some());
+            let what = format!("pattern {}", from_to(pattern(was), pattern(now)));
+            self.bound(at, way, what, pattern(now).is_some(), false);
         }
     }
 
-    fn bound(&mut self, at: &str, what: String, tighter: bool) {
-        if tighter {
-            self.push(at, what, Breaking, Breaking, "refuses values it accepted");
-        } else {
-            self.push(at, what, Nothing, Additive, "accepts values it refused");
-        }
+    fn bound(&mut self, at: &str, way: Way, what: String, tighter: bool, retyped: bool) {
+        let (rust, cli, sandbox) = match (way, tighter) {
+            (Way::Request, true) => (Breaking, Breaking, "refuses values it accepted"),
+            (Way::Request, false) => (if retyped { Breaking } else { Nothing }, Additive, "accepts values it refused"),
+            (Way::Response, _) if retyped => (Breaking, Nothing, ""),
+            (Way::Response, _) => return,
+        };
+        self.push(at, what, rust, cli, sandbox);
     }
 
     fn properties(&mut self, at: &str, way: Way, was: &Value, now: &Value, depth: usize) {

@@ -29,6 +29,7 @@ needs! {
     [] #[path = "../common/fault_proxy.rs"] mod fault_proxy;
     [] #[path = "../common/fault_server.rs"] mod fault_server;
     ["luware"] #[path = "../../fuzz/bodies.rs"] mod fuzzing;
+    ["cli"] #[path = "../common/scratch_crate.rs"] mod scratch_crate;
 }
 
 needs! {
@@ -68,6 +69,8 @@ needs! {
     ["raia", "sandbox"] mod raia;
     ["raia"] mod raia_input;
     [] mod redaction;
+    // As new_api, scratch copies built once, in the run with the CLI.
+    ["cli"] mod semver_agreement;
     ["salesloft", "sandbox"] mod salesloft;
     ["luware", "sandbox"] mod sandbox;
     ["sandbox", "luware", "raia", "salesloft", "liveperson", "llamadapro"] mod sandbox_fallback;

@@ -22,48 +22,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 
-/// Writes `contents` to `path` unless it already holds them, so that a
-/// second run finds the scratch crate unchanged and cargo's build warm.
-fn put(path: &Path, contents: &[u8]) {
-    if std::fs::read(path).ok().as_deref() != Some(contents) {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, contents).unwrap();
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            copy_tree(&path, &target);
-        } else {
-            put(&target, &std::fs::read(&path).unwrap());
-        }
-    }
-}
-
-/// The manifest with the new API's feature line, and without the targets
-/// (tests, examples, benches) the scratch copy does not carry. Its `convo`
-/// is named `convo-new-api`: it is built in the crate's own target
-/// directory, where a `debug/convo` would replace the one the other tests run.
-fn scratch_manifest(manifest: &str) -> String {
-    let mut out = String::new();
-    let mut skipping = false;
-    for line in manifest.lines() {
-        if line.starts_with('[') {
-            skipping = ["[[test]]", "[[example]]", "[[bench]]"].contains(&line.trim());
-        }
-        if !skipping {
-            out.push_str(if line == r#"name = "convo""# { r#"name = "convo-new-api""# } else { line });
-            out.push('\n');
-        }
-        if line == "[features]" {
-            out.push_str("petstore = []\ncarriers = []\n");
-        }
-    }
-    out
-}
+use crate::scratch_crate::{self, put};
 
 /// Salesloft's spec with one more query parameter of `listConversations`,
 /// `convo_added`: as a maintainer would add it, with nothing else edited.
@@ -186,14 +145,7 @@ fn scratch() -> &'static Path {
     BUILT.get_or_init(|| {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
-        let scratch = tmp.join("new_api");
-        for part in ["build.rs", "Cargo.lock", "README.md"] {
-            put(&scratch.join(part), &std::fs::read(root.join(part)).unwrap());
-        }
-        copy_tree(&root.join("src"), &scratch.join("src"));
-        copy_tree(&root.join("specs"), &scratch.join("specs"));
-        let manifest = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
-        put(&scratch.join("Cargo.toml"), scratch_manifest(&manifest).as_bytes());
+        let scratch = scratch_crate::copy("new_api", &["petstore", "carriers"]);
         // The one spec and the one line; the program is the new API's user.
         put(&scratch.join("specs/petstore.yaml"), &std::fs::read(root.join("tests/new_api/petstore.yaml")).unwrap());
         let program = std::fs::read(root.join("tests/new_api/petstore_client.rs")).unwrap();
@@ -220,7 +172,7 @@ fn scratch() -> &'static Path {
             .args(["build", "--offline", "--quiet", "--no-default-features"])
             .args(["--features", "cli,petstore,salesloft,carriers,luware"])
             .args(["--example", "petstore_client", "--example", "carriers_client", "--example", "luware_consumer"])
-            .args(["--bin", "convo-new-api"])
+            .args(["--bin", "convo-new_api"])
             .env("CARGO_TARGET_DIR", target)
             .current_dir(&scratch)
             .output()
@@ -230,7 +182,7 @@ fn scratch() -> &'static Path {
         eprintln!("built the scratch crate in {:.1?}", started.elapsed());
         // Copied out: the crate's own build writes the example's name too.
         let convo = tmp.join("new_api_convo");
-        std::fs::copy(target.join("debug/convo-new-api"), &convo).unwrap();
+        std::fs::copy(target.join("debug/convo-new_api"), &convo).unwrap();
         for example in ["petstore_client", "carriers_client", "luware_consumer"] {
             std::fs::copy(target.join("debug/examples").join(example), tmp.join(format!("new_api_{example}"))).unwrap();
         }

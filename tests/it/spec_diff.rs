@@ -18,7 +18,8 @@
 //! verdict says so: oasdiff warns of `response-property-enum-value-added` and
 //! `response-property-one-of-added`, which an open or non-exhaustive enum
 //! takes; it calls a response property becoming required, or a success
-//! status added beside another, non-breaking, which change a Rust type.
+//! status of another content added beside one, non-breaking, which change a
+//! Rust type.
 
 use convo_clients::spec::diff::{Change, Impact, diff};
 use convo_clients::spec::model::Spec;
@@ -26,7 +27,7 @@ use serde_json::{Value, json};
 
 use Impact::{Additive, Breaking, None as Nothing};
 
-fn spec(api: &str) -> Value {
+pub fn spec(api: &str) -> Value {
     let path = format!("{}/specs/{api}.yaml", env!("CARGO_MANIFEST_DIR"));
     serde_yaml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -58,10 +59,18 @@ fn remove(list: &mut Value, value: &str) {
 
 /// One edit: its spec, the edit, the change it makes (where, and in words)
 /// and its Rust and CLI verdicts; then what the edit undone says, and its
-/// verdicts.
-struct Case(&'static str, fn(&mut Value), &'static str, &'static str, (Impact, Impact), &'static str, (Impact, Impact));
+/// verdicts. (`semver_agreement` builds each edit's Rust.)
+pub struct Case(
+    pub &'static str,
+    pub fn(&mut Value),
+    pub &'static str,
+    pub &'static str,
+    pub (Impact, Impact),
+    pub &'static str,
+    pub (Impact, Impact),
+);
 
-const CASES: &[Case] = &[
+pub const CASES: &[Case] = &[
     // Luware.
     Case(
         "luware",
@@ -164,9 +173,9 @@ const CASES: &[Case] = &[
             op(d, "addLabel")["security"] = json!([]);
         },
         "operation addLabel",
-        "security",
+        "security bearerToken + subscriptionKey → none",
         (Additive, Additive),
-        "security",
+        "security none → bearerToken + subscriptionKey",
         (Breaking, Breaking),
     ),
     // raia.
@@ -240,8 +249,29 @@ const CASES: &[Case] = &[
         "listConversations query parameter pageSize",
         "minimum 1 → 5",
         (Breaking, Breaking),
+        // The Rust type was `i32`, and is `NonZeroU32` again.
         "minimum 5 → 1",
+        (Breaking, Additive),
+    ),
+    // A bound whose Rust type stays (a newtype that checks it) is only a rule.
+    Case(
+        "raia",
+        |d| schema(d, "ConversationTitle")["maxLength"] = json!(300),
+        "schema ConversationTitle",
+        "maxLength 255 → 300",
         (Nothing, Additive),
+        "maxLength 300 → 255",
+        (Breaking, Breaking),
+    ),
+    // A length bound makes a response's string a newtype.
+    Case(
+        "raia",
+        |d| schema(d, "Conversation")["properties"]["summary"]["maxLength"] = json!(255),
+        "schema Conversation.summary",
+        "maxLength none → 255",
+        (Breaking, Nothing),
+        "maxLength 255 → none",
+        (Breaking, Nothing),
     ),
     Case(
         "raia",
@@ -272,10 +302,11 @@ const CASES: &[Case] = &[
             op(d, "getConversation")["responses"]["203"] = ok;
         },
         "getConversation response 203",
+        // Beside a success of the same content: the return type stays.
         "added",
-        (Breaking, Nothing),
+        (Additive, Nothing),
         "removed",
-        (Breaking, Nothing),
+        (Nothing, Nothing),
     ),
     // Salesloft.
     Case(
@@ -415,8 +446,9 @@ const CASES: &[Case] = &[
         "schema CreateContactRequest.firstName",
         "maxLength none → 40",
         (Breaking, Breaking),
+        // The newtype `CreateContactRequestFirstName` is gone.
         "maxLength 40 → none",
-        (Nothing, Additive),
+        (Breaking, Additive),
     ),
     Case(
         "llamadapro",
@@ -461,9 +493,9 @@ const CASES: &[Case] = &[
         "llamadapro",
         |d| param(d, "getTasks", "limit")["schema"]["maximum"] = json!(10),
         "getTasks query parameter limit",
-        "maximum",
+        "maximum none → 10",
         (Breaking, Breaking),
-        "maximum",
+        "maximum 10 → none",
         (Nothing, Additive),
     ),
     Case(

@@ -1,0 +1,65 @@
+//! A scratch copy of the crate under `CARGO_TARGET_TMPDIR`, for tests that
+//! build it with features (and specs) of their own.
+
+use std::path::{Path, PathBuf};
+
+/// Writes `contents` to `path` unless it already holds them, so that a
+/// second run finds the scratch crate unchanged and cargo's build warm.
+pub fn put(path: &Path, contents: &[u8]) {
+    if std::fs::read(path).ok().as_deref() != Some(contents) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, contents).unwrap();
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            put(&target, &std::fs::read(&path).unwrap());
+        }
+    }
+}
+
+/// The manifest with `features` added to `[features]` (lines `name = []`),
+/// and without the targets (tests, examples, benches) the scratch copy does
+/// not carry. Its `convo` is named `convo-<name>`: it is built in the
+/// crate's own target directory, where a `debug/convo` would replace the
+/// one the other tests run.
+fn manifest(manifest: &str, name: &str, features: &[&str]) -> String {
+    let mut out = String::new();
+    let mut skipping = false;
+    for line in manifest.lines() {
+        if line.starts_with('[') {
+            skipping = ["[[test]]", "[[example]]", "[[bench]]"].contains(&line.trim());
+        }
+        if !skipping {
+            let bin = format!(r#"name = "convo-{name}""#);
+            out.push_str(if line == r#"name = "convo""# { &bin } else { line });
+            out.push('\n');
+        }
+        if line == "[features]" {
+            features.iter().for_each(|feature| out.push_str(&format!("{feature} = []\n")));
+        }
+    }
+    out
+}
+
+/// Copies the crate (its build script, lock file, README, `src/` and
+/// `specs/`) to `CARGO_TARGET_TMPDIR/<name>`, its manifest given `features`;
+/// returns the copy's directory.
+pub fn copy(name: &str, features: &[&str]) -> PathBuf {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let scratch = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    for part in ["build.rs", "Cargo.lock", "README.md"] {
+        put(&scratch.join(part), &std::fs::read(root.join(part)).unwrap());
+    }
+    copy_tree(&root.join("src"), &scratch.join("src"));
+    copy_tree(&root.join("specs"), &scratch.join("specs"));
+    let original = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
+    put(&scratch.join("Cargo.toml"), manifest(&original, name, features).as_bytes());
+    scratch
+}

@@ -240,7 +240,7 @@ impl Differ<'_> {
                 p.json_schema.as_ref().unwrap_or(&p.written_schema),
                 n.json_schema.as_ref().unwrap_or(&n.written_schema),
             );
-            self.schema(&at, Way::Request, was, now, 0);
+            self.schema(&at, Way::Request, was, now, 0, false);
         }
         for n in new
             .parameters
@@ -331,7 +331,7 @@ impl Differ<'_> {
         let (was, now) = (content(self.old, was), content(self.new, now));
         for (media, schema) in &was {
             match now.iter().find(|(m, _)| m == media) {
-                Some((_, next)) => self.schema(at, way, schema, next, 0),
+                Some((_, next)) => self.schema(at, way, schema, next, 0, false),
                 None => {
                     let impact = if way == Way::Request || was.len() == 1 { Breaking } else { Nothing };
                     self.push(at, format!("media type {media} removed"), impact, impact, "");
@@ -345,7 +345,9 @@ impl Differ<'_> {
 
     /// Compares two schemas (either may be a `$ref`) at `at`, `way` deciding
     /// what each difference means.
-    fn schema(&mut self, at: &str, way: Way, was: &Value, now: &Value, depth: usize) {
+    /// `optional`: a property required on neither side, already `Option<T>`
+    /// in Rust whether it is nullable or not.
+    fn schema(&mut self, at: &str, way: Way, was: &Value, now: &Value, depth: usize, optional: bool) {
         if depth > 32 {
             return;
         }
@@ -377,10 +379,12 @@ impl Differ<'_> {
             self.push(&at, what, Breaking, cli(Breaking), "checks the new format");
         }
         let nullable = |s: &Value| s.get("nullable").and_then(Value::as_bool) == Some(true);
-        // In Rust, `Option<T>` in a response either way; a request refuses null now.
+        // `T` and `Option<T>` in Rust, unless optional anyway; a request
+        // refuses null now.
+        let retyped = |impact| if optional { Nothing } else { impact };
         let nullability = match (nullable(was), nullable(now)) {
-            (false, true) => Some(("became nullable", if request { Nothing } else { Breaking }, Nothing)),
-            (true, false) => Some(("no longer nullable", Breaking, cli(Breaking))),
+            (false, true) => Some(("became nullable", if request { Nothing } else { retyped(Breaking) }, Nothing)),
+            (true, false) => Some(("no longer nullable", retyped(Breaking), cli(Breaking))),
             _ => None,
         };
         if let Some((what, rust, cli)) = nullability {
@@ -406,13 +410,13 @@ impl Differ<'_> {
         self.bounds(&at, way, was, now);
         self.properties(&at, way, was, now, depth);
         if let (Some(a), Some(b)) = (was.get("items"), now.get("items")) {
-            self.schema(&format!("{at}[]"), way, a, b, depth + 1);
+            self.schema(&format!("{at}[]"), way, a, b, depth + 1, false);
         }
         for key in ["oneOf", "anyOf", "allOf"] {
             let branches = |s: &'_ Value| s.get(key).and_then(Value::as_array).cloned().unwrap_or_default();
             let (a, b) = (branches(was), branches(now));
             for (i, (x, y)) in a.iter().zip(&b).enumerate() {
-                self.schema(&format!("{at} {key}[{i}]"), way, x, y, depth + 1);
+                self.schema(&format!("{at} {key}[{i}]"), way, x, y, depth + 1, optional);
             }
             // A branch more of a `oneOf` is a variant more of a non-exhaustive enum.
             let more = if key == "allOf" { Breaking } else { Additive };
@@ -489,7 +493,8 @@ impl Differ<'_> {
             if let Some((what, cli, sandbox)) = required {
                 self.push(&field, what, Breaking, cli, sandbox);
             }
-            self.schema(&field, way, schema, next, depth + 1);
+            let optional = !old_req.contains(name) && !new_req.contains(name);
+            self.schema(&field, way, schema, next, depth + 1, optional);
         }
         for name in new_props.keys().filter(|n| !old_props.contains_key(*n)) {
             let field = format!("{at}.{name}");

@@ -50,9 +50,8 @@ const BY_DESIGN: &[(&str, &str, &str)] = &[
     ("schema CreateContactRequest.userId", "type string → number", "`String` → `f64`"),
     ("getTasks query parameter limit", "maximum none → 10", "a bound tightened"),
     ("createContact request body", "became required", "the builder refuses a call without one"),
-    // Ours is wrong here: an optional property is `Option<f64>` either way.
-    ("schema Conversation.duration", "became nullable", "ours over-reports (Rust unchanged)"),
-    ("schema Conversation.duration", "no longer nullable", "ours over-reports (Rust unchanged)"),
+    ("schema Conversation.id", "became nullable", "`String` → `Option<String>`"),
+    ("schema Conversation.id", "no longer nullable", "`Option<String>` → `String`"),
 ];
 
 fn cargo() -> Command {

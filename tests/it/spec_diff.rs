@@ -363,10 +363,21 @@ pub const CASES: &[Case] = &[
         "default server → https://api.salesloft.com",
         (Nothing, Nothing),
     ),
+    // An optional field is `Option<T>` nullable or not; a required one
+    // changes between `T` and `Option<T>`.
     Case(
         "salesloft",
         |d| schema(d, "Conversation")["properties"]["duration"]["nullable"] = json!(true),
         "schema Conversation.duration",
+        "became nullable",
+        (Nothing, Nothing),
+        "no longer nullable",
+        (Nothing, Nothing),
+    ),
+    Case(
+        "salesloft",
+        |d| schema(d, "Conversation")["properties"]["id"]["nullable"] = json!(true),
+        "schema Conversation.id",
         "became nullable",
         (Breaking, Nothing),
         "no longer nullable",

@@ -29,9 +29,10 @@
 //! Paths and values are cut to a bounded length, with terminal control
 //! characters escaped.
 //!
-//! What it does not see: responses that are not decoded into a type (the
-//! CLI's spec operation commands print the JSON as it came; downloads),
-//! fields inside a `oneOf` union (serde buffers those before a variant is
+//! The CLI's operation commands read answers as JSON values, not types:
+//! they walk each against the spec and count what they find here too
+//! ([`record_survey`]). What is not seen: downloads, fields inside a
+//! `oneOf` union of a typed call (serde buffers those before a variant is
 //! chosen), and fields a type keeps whole (`additionalProperties` maps). A
 //! union tried variant by variant may count a value of a variant it then
 //! rejected. `convo <api> check` validates whole bodies against the spec.
@@ -97,6 +98,12 @@ pub struct OperationDrift {
     pub unknown_field_examples: Vec<String>,
     /// The first distinct unrecognized values (at most five).
     pub unrecognized_value_examples: Vec<UnrecognizedExample>,
+    /// Other differences from the spec that did not stop the call (an
+    /// undocumented status or header, a string off its format, a broken
+    /// bound), found by walking a whole answer ([`record_survey`]).
+    pub other_differences: u64,
+    /// The first distinct ones (at most five), e.g. `format mismatch $.startTime`.
+    pub other_difference_examples: Vec<String>,
 }
 
 /// An enum value the spec does not list.
@@ -155,6 +162,14 @@ impl DriftReport {
                     let mut part = format!("{n} unrecognized enum {}", plural(n, "value"));
                     if let Some(example) = o.unrecognized_value_examples.first() {
                         part.push_str(&format!(" {:?}", example.value));
+                    }
+                    parts.push(part);
+                }
+                if o.other_differences > 0 {
+                    let n = o.other_differences;
+                    let mut part = format!("{n} other {}", plural(n, "difference"));
+                    if let Some(example) = o.other_difference_examples.first() {
+                        part.push_str(&format!(", e.g. {example}"));
                     }
                     parts.push(part);
                 }
@@ -229,6 +244,14 @@ impl OperationDrift {
             }
             parts.push(part);
         }
+        if self.other_differences > 0 {
+            let n = self.other_differences;
+            let mut part = format!("{n} other {}", plural(n, "difference"));
+            if !self.other_difference_examples.is_empty() {
+                part.push_str(&format!(" (e.g. {})", self.other_difference_examples.join(", ")));
+            }
+            parts.push(part);
+        }
         f.write_str(&parts.join("; "))
     }
 }
@@ -275,11 +298,14 @@ pub(crate) struct Findings {
     unrecognized_values: u64,
     /// Distinct values: (enum type, value as kept).
     values: Vec<(&'static str, String)>,
+    others: u64,
+    /// Distinct other differences, as kept.
+    other_kinds: Vec<String>,
 }
 
 impl Findings {
     pub(crate) fn is_empty(&self) -> bool {
-        self.unknown_fields == 0 && self.unrecognized_values == 0
+        self.unknown_fields == 0 && self.unrecognized_values == 0 && self.others == 0
     }
 
     /// A field the typed model ignored, at `path`.
@@ -295,7 +321,14 @@ impl Findings {
         }
         let mut first = String::new();
         render_path(path, &mut first, true);
-        self.fields.push((bounded(&shape), bounded(&first)));
+        self.field(&shape, &first);
+    }
+
+    /// A field the model ignored: its path without and with indices.
+    fn field(&mut self, shape: &str, first: &str) {
+        if self.fields.len() < MAX_DISTINCT && !self.fields.iter().any(|(known, _)| known == shape) {
+            self.fields.push((bounded(shape), bounded(first)));
+        }
     }
 
     fn unrecognized(&mut self, enum_type: &'static str, value: &str) {
@@ -426,6 +459,8 @@ impl DriftLog {
                         unrecognized_values: 0,
                         unknown_field_examples: Vec::new(),
                         unrecognized_value_examples: Vec::new(),
+                        other_differences: 0,
+                        other_difference_examples: Vec::new(),
                     },
                     shapes: Vec::new(),
                 });
@@ -437,6 +472,13 @@ impl DriftLog {
         drift.responses = drift.responses.saturating_add(1);
         drift.unknown_fields = drift.unknown_fields.saturating_add(findings.unknown_fields);
         drift.unrecognized_values = drift.unrecognized_values.saturating_add(findings.unrecognized_values);
+        drift.other_differences = drift.other_differences.saturating_add(findings.others);
+        for other in &findings.other_kinds {
+            if drift.other_difference_examples.len() < MAX_EXAMPLES && !drift.other_difference_examples.contains(other)
+            {
+                drift.other_difference_examples.push(other.clone());
+            }
+        }
         for (shape, first) in &findings.fields {
             if tally.shapes.len() < MAX_EXAMPLES && !tally.shapes.contains(shape) {
                 tally.shapes.push(shape.clone());
@@ -485,6 +527,39 @@ pub(crate) fn record(log: &DriftLog, api: &'static str, operation: &'static str,
     warn(api, operation, findings);
 }
 
+/// Counts the drift a walk of one answer against the spec found (what the
+/// CLI's operation commands survey, [`crate::spec::survey`]) in the
+/// process's report, [`seen`], as a typed call's decode counts its own.
+pub fn record_survey(api: &'static str, operation: &'static str, drift: &[&crate::spec::survey::Drift]) {
+    use crate::spec::survey::DriftKind;
+    let mut findings = Findings::default();
+    for d in drift {
+        match d.kind {
+            DriftKind::UnknownField => {
+                findings.unknown_fields = findings.unknown_fields.saturating_add(1);
+                findings.field(&d.location, &d.location);
+            }
+            // `"new" is not one of a, b`: the value as received, quoted as JSON.
+            DriftKind::UnlistedEnumValue => {
+                let value = d.detail.split(" is not one of").next().unwrap_or_default();
+                let value: String = serde_json::from_str(value).unwrap_or_else(|_| value.to_owned());
+                findings.unrecognized("", &value);
+            }
+            other => {
+                findings.others = findings.others.saturating_add(1);
+                let example = bounded(&format!("{} {}", other.as_str(), d.location));
+                if findings.other_kinds.len() < MAX_DISTINCT && !findings.other_kinds.contains(&example) {
+                    findings.other_kinds.push(example);
+                }
+            }
+        }
+    }
+    if !findings.is_empty() {
+        SEEN.add(api, operation, &findings);
+        warn(api, operation, &findings);
+    }
+}
+
 /// A warning per path or value not seen before (the first [`MAX_DISTINCT`]
 /// of an operation), else at most one summary per [`SUMMARY_EVERY`].
 fn warn(api: &'static str, operation: &'static str, findings: &Findings) {
@@ -524,13 +599,22 @@ fn warn(api: &'static str, operation: &'static str, findings: &Findings) {
         if entry.keys.len() < MAX_DISTINCT && !entry.keys.contains(&key) {
             entry.keys.push(key);
             new = true;
+            // A walk of the answer does not know the enum's type.
+            let what = if enum_type.is_empty() { "an enum".to_owned() } else { format!("a {enum_type}") };
             tracing::warn!(
                 api,
                 operation,
                 enum_type = *enum_type,
                 value = %value,
-                "{operation}: the response has a {enum_type} value the spec does not list: {value:?}"
+                "{operation}: the response has {what} value the spec does not list: {value:?}"
             );
+        }
+    }
+    for other in &findings.other_kinds {
+        if entry.keys.len() < MAX_DISTINCT && !entry.keys.contains(other) {
+            entry.keys.push(other.clone());
+            new = true;
+            tracing::warn!(api, operation, "{operation}: the response differs from the spec: {other}");
         }
     }
     if new {

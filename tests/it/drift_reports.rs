@@ -103,3 +103,36 @@ async fn a_log_keeps_few_examples_and_every_count() {
         "{report}"
     );
 }
+
+/// What the CLI's operation commands find by walking an answer is counted
+/// by the operation that answered, beside the typed calls' (`--wait` flows
+/// answer through several operations in one run).
+#[test]
+fn surveyed_drift_is_counted_by_its_own_operation() {
+    use convo_clients::spec::survey::{Drift, DriftKind};
+    let drift = |kind, location: &str, detail: &str| Drift {
+        operation: String::new(),
+        kind,
+        location: location.into(),
+        detail: detail.into(),
+    };
+    let sent = [drift(DriftKind::UnknownField, "$.items[].extra", "not in the schema")];
+    let polled = [
+        drift(DriftKind::UnlistedEnumValue, "$.state", r#""queued" is not one of done, failed"#),
+        drift(DriftKind::FormatMismatch, "$.finishedAt", "not a date-time"),
+    ];
+    convo_clients::drift::record_survey("drift_test", "sendThing", &sent.iter().collect::<Vec<_>>());
+    convo_clients::drift::record_survey("drift_test", "pollThing", &polled.iter().collect::<Vec<_>>());
+    convo_clients::drift::record_survey("drift_test", "pollThing", &polled.iter().collect::<Vec<_>>());
+
+    let seen = convo_clients::drift::seen();
+    let send = seen.operation("sendThing").unwrap();
+    assert_eq!((send.responses, send.unknown_fields, send.unrecognized_values, send.other_differences), (1, 1, 0, 0));
+    assert_eq!(send.unknown_field_examples, ["$.items[].extra"]);
+    let poll = seen.operation("pollThing").unwrap();
+    assert_eq!((poll.responses, poll.unknown_fields, poll.unrecognized_values, poll.other_differences), (2, 0, 2, 2));
+    assert_eq!(poll.unrecognized_value_examples[0].value, "queued");
+    assert_eq!(poll.other_difference_examples, ["format mismatch $.finishedAt"]);
+    let line = poll.to_string();
+    assert!(line.contains("2 other differences (e.g. format mismatch $.finishedAt)"), "{line}");
+}

@@ -253,9 +253,6 @@ fn main() -> ExitCode {
     });
     if !checking {
         drift_note(&convo_clients::drift::seen());
-        if let Some(note) = operations::drift_note() {
-            output::note(format_args!("{note}"));
-        }
     }
     let (message, code) = match result {
         Ok(()) => return ExitCode::SUCCESS,

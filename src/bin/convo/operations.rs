@@ -903,67 +903,9 @@ impl Answers {
             );
             return Err(Failure::Api(convo_clients::Error::Decode { operation: id, reason, body: Default::default() }));
         }
-        if !drift.is_empty() {
-            DRIFT_SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner).add(self.api, id, &drift);
-        }
+        convo_clients::drift::record_survey(self.api, id, &drift);
         Ok(value)
     }
-}
-
-/// What this run's answers held that the spec does not list, counted as
-/// `convo_clients::DriftReport::summary` counts the typed calls'.
-#[derive(Default)]
-struct DriftSeen {
-    api: &'static str,
-    operation: &'static str,
-    responses: u64,
-    /// Unknown fields, unlisted enum values, other differences: each with a first example.
-    counts: [(u64, Option<String>); 3],
-}
-
-impl DriftSeen {
-    fn add(&mut self, api: &'static str, operation: &'static str, drift: &[&convo_clients::spec::survey::Drift]) {
-        (self.api, self.operation) = (api, operation);
-        self.responses += 1;
-        for d in drift {
-            let (slot, example) = match d.kind {
-                DriftKind::UnknownField => (0, d.location.clone()),
-                // `"new" is not one of a, b`: the value as received.
-                DriftKind::UnlistedEnumValue => {
-                    (1, d.detail.split(" is not one of").next().unwrap_or_default().to_owned())
-                }
-                other => (2, format!("{} {}", other.as_str(), d.location)),
-            };
-            let (count, first) = &mut self.counts[slot];
-            *count += 1;
-            first.get_or_insert(example);
-        }
-    }
-}
-
-static DRIFT_SEEN: std::sync::LazyLock<std::sync::Mutex<DriftSeen>> = std::sync::LazyLock::new(Default::default);
-
-/// The drift note of the operation's answers, worded as the typed calls'.
-pub fn drift_note() -> Option<String> {
-    let seen = DRIFT_SEEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    if seen.responses == 0 {
-        return None;
-    }
-    let plural = |n: u64, one: &str| if n == 1 { one.to_owned() } else { format!("{one}s") };
-    // Each kind as counted in `DriftSeen::counts`, and what stands before its example.
-    let kinds = [("unknown field", ", e.g. "), ("unrecognized enum value", " "), ("other difference", ", e.g. ")];
-    let parts: Vec<String> = (seen.counts.iter().zip(kinds))
-        .filter(|((n, _), _)| *n > 0)
-        .map(|((n, example), (kind, before))| {
-            let example = example.as_deref().map(|e| format!("{before}{e}")).unwrap_or_default();
-            format!("{n} {}{example}", plural(*n, kind))
-        })
-        .collect();
-    let (n, responses, operation, parts, api) =
-        (seen.responses, plural(seen.responses, "response"), seen.operation, parts.join(", "), seen.api);
-    Some(format!(
-        "note: {n} {responses} had fields or values the spec does not list ({operation}: {parts}); run `convo {api} check` to see the details"
-    ))
 }
 
 /// The embedded spec of `api` (checked when the crate was built).

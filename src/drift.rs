@@ -139,43 +139,14 @@ impl DriftReport {
     }
 
     /// One line for a status or log line: `3 responses had fields or values
-    /// the spec does not list (searchConversations: 2 unknown fields, e.g.
-    /// conversations[0].foo, 1 unrecognized enum value "new_state")`, with
-    /// the first three operations and one example of each kind.
+    /// the spec does not list (searchConversations: 2 unknown fields (e.g.
+    /// conversations[0].foo), 1 unrecognized enum value (e.g. State
+    /// "new_state"))`, with the first three operations and one example of
+    /// each kind.
     pub fn summary(&self) -> String {
         const SHOWN: usize = 3;
-        let mut operations: Vec<String> = self
-            .operations
-            .iter()
-            .take(SHOWN)
-            .map(|o| {
-                let mut parts = Vec::new();
-                if o.unknown_fields > 0 {
-                    let mut part = format!("{} unknown {}", o.unknown_fields, plural(o.unknown_fields, "field"));
-                    if let Some(path) = o.unknown_field_examples.first() {
-                        part.push_str(&format!(", e.g. {path}"));
-                    }
-                    parts.push(part);
-                }
-                if o.unrecognized_values > 0 {
-                    let n = o.unrecognized_values;
-                    let mut part = format!("{n} unrecognized enum {}", plural(n, "value"));
-                    if let Some(example) = o.unrecognized_value_examples.first() {
-                        part.push_str(&format!(" {:?}", example.value));
-                    }
-                    parts.push(part);
-                }
-                if o.other_differences > 0 {
-                    let n = o.other_differences;
-                    let mut part = format!("{n} other {}", plural(n, "difference"));
-                    if let Some(example) = o.other_difference_examples.first() {
-                        part.push_str(&format!(", e.g. {example}"));
-                    }
-                    parts.push(part);
-                }
-                format!("{}: {}", o.operation, parts.join(", "))
-            })
-            .collect();
+        let mut operations: Vec<String> =
+            self.operations.iter().take(SHOWN).map(|o| format!("{}: {}", o.operation, o.counts(1))).collect();
         if self.operations.len() > SHOWN {
             operations.push(format!("{} more operations", self.operations.len() - SHOWN));
         }
@@ -215,51 +186,42 @@ impl fmt::Display for DriftReport {
     }
 }
 
-/// `luware searchConversations: 2 responses: 3 unknown fields (e.g. …); 1
+/// `luware searchConversations: 2 responses: 3 unknown fields (e.g. …), 1
 /// unrecognized enum value (e.g. …)`.
 impl fmt::Display for OperationDrift {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: {} {}: ", self.api, self.operation, self.responses, plural(self.responses, "response"))?;
-        self.write_counts(f)
+        let (api, operation, responses) = (self.api, self.operation, self.responses);
+        write!(f, "{api} {operation}: {responses} {}: {}", plural(responses, "response"), self.counts(MAX_EXAMPLES))
     }
 }
 
 impl OperationDrift {
-    /// `3 unknown fields (e.g. a.b, c); 1 unrecognized enum value (e.g. Type "x")`.
-    fn write_counts(&self, f: &mut impl fmt::Write) -> fmt::Result {
-        let mut parts = Vec::new();
-        if self.unknown_fields > 0 {
-            let mut part = format!("{} unknown {}", self.unknown_fields, plural(self.unknown_fields, "field"));
-            if !self.unknown_field_examples.is_empty() {
-                part.push_str(&format!(" (e.g. {})", self.unknown_field_examples.join(", ")));
-            }
-            parts.push(part);
-        }
-        if self.unrecognized_values > 0 {
-            let mut part =
-                format!("{} unrecognized enum {}", self.unrecognized_values, plural(self.unrecognized_values, "value"));
-            if !self.unrecognized_value_examples.is_empty() {
-                let examples: Vec<String> = self.unrecognized_value_examples.iter().map(|e| e.to_string()).collect();
-                part.push_str(&format!(" (e.g. {})", examples.join(", ")));
-            }
-            parts.push(part);
-        }
-        if self.other_differences > 0 {
-            let n = self.other_differences;
-            let mut part = format!("{n} other {}", plural(n, "difference"));
-            if !self.other_difference_examples.is_empty() {
-                part.push_str(&format!(" (e.g. {})", self.other_difference_examples.join(", ")));
-            }
-            parts.push(part);
-        }
-        f.write_str(&parts.join("; "))
+    /// `3 unknown fields (e.g. a.b, c), 1 unrecognized enum value (e.g.
+    /// Type "x")`, with at most `examples` examples of each kind.
+    fn counts(&self, examples: usize) -> String {
+        let values = self.unrecognized_value_examples.iter().map(ToString::to_string).collect();
+        let kinds = [
+            (self.unknown_fields, "unknown field", self.unknown_field_examples.clone()),
+            (self.unrecognized_values, "unrecognized enum value", values),
+            (self.other_differences, "other difference", self.other_difference_examples.clone()),
+        ];
+        let parts = kinds.into_iter().filter(|(n, ..)| *n > 0).map(|(n, kind, shown): (u64, &str, Vec<String>)| {
+            let shown = &shown[..shown.len().min(examples)];
+            let shown = if shown.is_empty() { String::new() } else { format!(" (e.g. {})", shown.join(", ")) };
+            format!("{n} {}{shown}", plural(n, kind))
+        });
+        parts.collect::<Vec<_>>().join(", ")
     }
 }
 
 /// `ConversationState "new_state"`.
 impl fmt::Display for UnrecognizedExample {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {:?}", self.enum_type, self.value)
+        match self.enum_type {
+            // A walk of an answer does not know the enum's type.
+            "" => write!(f, "{:?}", self.value),
+            enum_type => write!(f, "{enum_type} {:?}", self.value),
+        }
     }
 }
 

@@ -129,8 +129,8 @@ fn the_cli_notes_drift_in_one_line_on_stderr() {
     assert_eq!(notes.len(), 1, "{stderr}");
     let note = notes[0];
     for expected in [
-        "note: 1 response had fields or values the spec does not list (listConversations: 3 unknown fields, e.g. ",
-        r#"1 unrecognized enum value "hologram""#,
+        "note: 1 response had fields or values the spec does not list (listConversations: 3 unknown fields (e.g. ",
+        r#"1 unrecognized enum value (e.g. "hologram")"#,
         "run `convo salesloft check` to see the details",
     ] {
         assert!(note.contains(expected), "{expected} not in {note}");

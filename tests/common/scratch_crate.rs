@@ -2,6 +2,7 @@
 //! build it with features (and specs) of their own.
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// Writes `contents` to `path` unless it already holds them, so that a
 /// second run finds the scratch crate unchanged and cargo's build warm.
@@ -62,4 +63,25 @@ pub fn copy(name: &str, features: &[&str]) -> PathBuf {
     let original = std::fs::read_to_string(root.join("Cargo.toml")).unwrap();
     put(&scratch.join("Cargo.toml"), manifest(&original, name, features).as_bytes());
     scratch
+}
+
+/// Cargo, run from a test without what cargo set for the test itself. A
+/// dependency's build script may watch one of those (ring's watches
+/// `CARGO_MANIFEST_DIR`): seen changed, it is run again, and the rebuilt
+/// dependencies, named as before, replace the ones the crate's own build
+/// linked, which its doctests then refuse (E0460).
+pub fn cargo() -> Command {
+    let mut cargo = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    let set_for_the_test = |name: &str| {
+        name.starts_with("CARGO_PKG_")
+            || name.starts_with("CARGO_BIN_EXE_")
+            || ["CARGO_MANIFEST_DIR", "CARGO_MANIFEST_PATH", "CARGO_CRATE_NAME", "CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR"]
+                .contains(&name)
+    };
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_for_the_test) {
+            cargo.env_remove(name);
+        }
+    }
+    cargo
 }

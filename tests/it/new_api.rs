@@ -166,9 +166,8 @@ fn scratch() -> &'static Path {
         // The crate's own target directory (the parent of CARGO_TARGET_TMPDIR),
         // so that the dependencies are built already.
         let target = tmp.parent().unwrap();
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
         let started = std::time::Instant::now();
-        let build = Command::new(cargo)
+        let build = scratch_crate::cargo()
             .args(["build", "--offline", "--quiet", "--no-default-features"])
             .args(["--features", "cli,petstore,salesloft,carriers,luware"])
             .args(["--example", "petstore_client", "--example", "carriers_client", "--example", "luware_consumer"])

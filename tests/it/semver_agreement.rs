@@ -6,7 +6,6 @@
 //! `cargo test --all-features --test it semver_agreement -- --ignored --nocapture`.
 
 use std::path::Path;
-use std::process::Command;
 
 use convo_clients::spec::diff::Impact::Breaking;
 use serde_json::Value;
@@ -54,10 +53,6 @@ const BY_DESIGN: &[(&str, &str, &str)] = &[
     ("schema Conversation.id", "no longer nullable", "`Option<String>` → `String`"),
 ];
 
-fn cargo() -> Command {
-    Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-}
-
 /// Builds the rustdoc JSON of the scratch crate with `api`'s feature alone
 /// and `doc` as its spec, into `out`.
 fn rustdoc(scratch: &Path, api: &str, doc: &Value, out: &Path) {
@@ -67,7 +62,7 @@ fn rustdoc(scratch: &Path, api: &str, doc: &Value, out: &Path) {
     // dependencies' build scripts read RUSTC_BOOTSTRAP, and would be rebuilt
     // by every build that does not set it as this one does.
     let target = Path::new(env!("CARGO_TARGET_TMPDIR")).join("semver_target");
-    let build = cargo()
+    let build = scratch_crate::cargo()
         .args(["rustdoc", "--offline", "--quiet", "--lib", "--no-default-features", "--features", api])
         .args(["--", "-Z", "unstable-options", "--output-format", "json"])
         // rustdoc's JSON output is unstable: the stable toolchain gives it thus.
@@ -83,7 +78,7 @@ fn rustdoc(scratch: &Path, api: &str, doc: &Value, out: &Path) {
 /// cargo-semver-checks from `old` to `new`: whether it requires a major
 /// version, and the lints that fired (its warnings marked, which require none).
 fn semver_checks(old: &Path, new: &Path) -> (bool, Vec<String>) {
-    let run = cargo()
+    let run = scratch_crate::cargo()
         .args(["semver-checks", "check-release", "--color", "never", "--baseline-rustdoc"])
         .arg(old)
         .arg("--current-rustdoc")
@@ -103,7 +98,7 @@ fn semver_checks(old: &Path, new: &Path) -> (bool, Vec<String>) {
 #[test]
 #[ignore = "builds rustdoc JSON once per API and once per edit: about 3 minutes"]
 fn cargo_semver_checks_agrees_with_the_rust_verdicts() {
-    if !cargo().args(["semver-checks", "--version"]).output().is_ok_and(|out| out.status.success()) {
+    if !scratch_crate::cargo().args(["semver-checks", "--version"]).output().is_ok_and(|out| out.status.success()) {
         eprintln!("note: cargo-semver-checks is not installed; the Rust verdicts were not checked against it");
         return;
     }

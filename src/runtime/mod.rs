@@ -119,7 +119,7 @@ impl ApiInfo {
     }
 
     /// The schemes whose token an operation of the spec gives, with how to
-    /// call it (the model is read only for a spec that has one).
+    /// call it.
     pub(crate) fn tokens(&self) -> &[TokenInfo] {
         self.tokens.get_or_init(|| {
             let spec = Spec::embedded(self.spec_json).ok().into_iter();

@@ -293,6 +293,15 @@ impl Findings {
         }
     }
 
+    /// Another difference from the spec, as `kind location`.
+    fn other(&mut self, what: &str) {
+        self.others = self.others.saturating_add(1);
+        let what = bounded(what);
+        if self.other_kinds.len() < MAX_DISTINCT && !self.other_kinds.contains(&what) {
+            self.other_kinds.push(what);
+        }
+    }
+
     fn unrecognized(&mut self, enum_type: &'static str, value: &str) {
         self.unrecognized_values = self.unrecognized_values.saturating_add(1);
         if self.values.len() >= MAX_DISTINCT {
@@ -507,13 +516,7 @@ pub fn record_survey(api: &'static str, operation: &'static str, drift: &[&crate
                 let value: String = serde_json::from_str(value).unwrap_or_else(|_| value.to_owned());
                 findings.unrecognized("", &value);
             }
-            other => {
-                findings.others = findings.others.saturating_add(1);
-                let example = bounded(&format!("{} {}", other.as_str(), d.location));
-                if findings.other_kinds.len() < MAX_DISTINCT && !findings.other_kinds.contains(&example) {
-                    findings.other_kinds.push(example);
-                }
-            }
+            other => findings.other(&format!("{} {}", other.as_str(), d.location)),
         }
     }
     if !findings.is_empty() {

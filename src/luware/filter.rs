@@ -291,7 +291,7 @@ pub fn format_datetime(datetime: NaiveDateTime) -> String {
     if !(0..=9999).contains(&datetime.year()) || datetime.nanosecond() >= 1_000_000_000 {
         return datetime.format(DATETIME_FORMAT).to_string();
     }
-    // Digits put in place: `format!`'s padding was most of the rest.
+    // Digits put in place: `format!`'s padding showed in the sandbox's profile.
     let mut text = *b"0000-00-00 00:00:00.000";
     let fields = [
         (0..4, datetime.year().unsigned_abs()),

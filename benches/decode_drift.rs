@@ -1,11 +1,12 @@
 //! What counting drift costs the decode hook: a page of 100 Luware
 //! conversations (as `convo sandbox serve --api luware` answers a search,
 //! re-encoded from its typed form) decoded 1,000 times a round (100,000
-//! records) by plain `serde_json::from_slice`, as the hook did before issue
-//! 14, and as the hook does now: its UTF-8 checked once, then through
-//! `serde_ignored` (unknown fields found in the same pass), alternating,
-//! five rounds. Prints medians of CPU time per round
-//! and the difference; compare it with an export's CPU for the same number of
+//! records) three ways, in turns, five rounds: by plain
+//! `serde_json::from_slice` (the hook before issue 14); by
+//! `serde_json::from_str` after one UTF-8 check (the hook's pass without
+//! drift counting); and by the hook's own decode (`drift::decode`: the same,
+//! unknown fields found in the same pass). Prints medians of CPU time per
+//! round; compare the difference with an export's CPU for the same number of
 //! records (BENCHMARKS.md).
 //!
 //! ```sh
@@ -33,36 +34,30 @@ fn main() {
     let body = serde_json::to_vec(&page).unwrap();
     println!("one page: {} conversations, {} bytes of JSON", page.conversations.len(), body.len());
 
-    let (mut plain, mut counted) = (Vec::new(), Vec::new());
-    let mut ignored = 0u64;
+    let ways: [(&str, &dyn Fn() -> u64); 3] = [
+        ("from_slice", &|| u64::from(serde_json::from_slice::<ConversationPage>(&body).is_err())),
+        ("from_str", &|| {
+            let text = std::str::from_utf8(&body).unwrap();
+            u64::from(serde_json::from_str::<ConversationPage>(text).is_err())
+        }),
+        ("the hook", &|| convo_clients::drift::decode_counted::<ConversationPage>(&body).unwrap().1),
+    ];
+    let mut seconds = [const { Vec::new() }; 3];
     for round in 0..ROUNDS {
-        for which in if round % 2 == 0 { [0, 1] } else { [1, 0] } {
+        for turn in 0..ways.len() {
+            let which = (round + turn) % ways.len();
             let started = cpu_time();
-            for _ in 0..PAGES {
-                if which == 0 {
-                    let page: ConversationPage = serde_json::from_slice(&body).unwrap();
-                    std::hint::black_box(page);
-                } else {
-                    // As the hook reads: UTF-8 checked once, then the text.
-                    let text = std::str::from_utf8(&body).unwrap();
-                    let mut deserializer = serde_json::Deserializer::from_str(text);
-                    let page: ConversationPage =
-                        serde_ignored::deserialize(&mut deserializer, |_| ignored += 1).unwrap();
-                    deserializer.end().unwrap();
-                    std::hint::black_box(page);
-                }
-            }
-            let seconds = (cpu_time() - started).as_secs_f64();
-            if which == 0 { plain.push(seconds) } else { counted.push(seconds) }
+            let ignored: u64 = (0..PAGES).map(|_| std::hint::black_box(ways[which].1())).sum();
+            seconds[which].push((cpu_time() - started).as_secs_f64());
+            assert_eq!(ignored, 0, "{}: the sandbox's answer decodes, with no field the model ignores", ways[which].0);
         }
     }
-    assert_eq!(ignored, 0, "the sandbox's answer has no field the model ignores");
-    let (plain, counted) = (median(plain), median(counted));
     let records = PAGES * page.conversations.len();
-    println!("decode {records} records: from_slice {plain:.3} s CPU, as the hook does {counted:.3} s CPU");
+    let [slice, text, hook] = seconds.map(median);
+    println!("decode {records} records, CPU: from_slice {slice:.3} s, from_str {text:.3} s, the hook {hook:.3} s");
     println!(
-        "the hook (drift counted) costs {:.3} s more per {records} records ({:+.1} % of the plain decode)",
-        counted - plain,
-        (counted / plain - 1.0) * 100.0
+        "drift counting costs {:.3} s per {records} records ({:+.1} % of from_str)",
+        hook - text,
+        (hook / text - 1.0) * 100.0
     );
 }

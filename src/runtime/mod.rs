@@ -737,15 +737,7 @@ pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
         Ok(bytes) => bytes,
         Err(error) => return Err(hook_error(Error::transport(operation, error)).await),
     };
-    let (decoded, findings) = crate::drift::observe(|findings| {
-        let found = |path: serde_ignored::Path<'_>| findings.unknown_field(&path);
-        // UTF-8 checked once for the body, not string by string (a fifth
-        // of a page's decode); a body that is not UTF-8 gets serde_json's error.
-        match std::str::from_utf8(&bytes) {
-            Ok(text) => counting_ignored(serde_json::de::StrRead::new(text), found),
-            Err(_) => counting_ignored(serde_json::de::SliceRead::new(&bytes), found),
-        }
-    });
+    let (decoded, findings) = crate::drift::decode(&bytes);
     match decoded {
         Ok(value) => {
             if !findings.is_empty() {
@@ -763,16 +755,6 @@ pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
             Err(hook_error(error).await)
         }
     }
-}
-
-/// The value `read` holds, with `found` told of each field it ignored.
-fn counting_ignored<'de, T: serde::Deserialize<'de>>(
-    read: impl serde_json::de::Read<'de>,
-    found: impl FnMut(serde_ignored::Path<'_>),
-) -> serde_json::Result<T> {
-    let mut deserializer = serde_json::Deserializer::new(read);
-    let value = serde_ignored::deserialize(&mut deserializer, found)?;
-    deserializer.end().map(|()| value)
 }
 
 /// Every generated client, as code that builds requests from the spec at run

@@ -147,3 +147,27 @@ fn the_cli_notes_drift_in_one_line_on_stderr() {
     assert!(!stderr.contains("spec does not list"), "{stderr}");
     drop(sandbox);
 }
+
+/// Fields are told by their unescaped names, wherever they sit: in an
+/// object of an array item, an object inside an optional field, an array of
+/// arrays; an escaped key is told as it reads (`newField`).
+#[tokio::test]
+async fn unknown_fields_are_told_by_their_path_in_nested_and_escaped_keys() {
+    let (_sandbox, body) = drifting_body().await;
+    let mut body: Value = serde_json::from_slice(&body).unwrap();
+    body["data"][1]["account"] = serde_json::json!({ "id": "7", "region": "emea" });
+    body["data"][2]["grid"] = serde_json::json!([[1], [2, 3]]);
+    let body = serde_json::to_string(&body).unwrap().replacen('{', r#"{"new\u0046ield":{"a":[{"b":1}]},"#, 1);
+    let (url, _) = fault_server(vec![Answer::Full(raw(200, body.as_bytes()))]).await;
+    let client = Client::builder(ApiKey("ak_drift".into())).base_url(&url).build().unwrap();
+
+    let page = client.list_conversations().per_page(3).page(1).send().await.unwrap();
+    assert_eq!(page.data[1].account.as_ref().and_then(|a| a.id.as_deref()), Some("7"));
+
+    let report = client.drift();
+    let drift = report.operation("listConversations").expect("listConversations drifted");
+    assert_eq!(drift.unknown_fields, 6, "{drift:?}");
+    for path in ["newField", "data[1].account.region", "data[2].grid"] {
+        assert!(drift.unknown_field_examples.iter().any(|p| p == path), "{path} not in {drift:?}");
+    }
+}

@@ -55,12 +55,15 @@
 //! # fn main() {}
 //! ```
 
+mod ignored;
+
 use std::cell::RefCell;
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::redact::{MASK, escape_controls, is_secret_name};
+use ignored::Path;
 
 /// Examples of each kind kept per operation in a report.
 const MAX_EXAMPLES: usize = 5;
@@ -271,18 +274,18 @@ impl Findings {
     }
 
     /// A field the typed model ignored, at `path`.
-    pub(crate) fn unknown_field(&mut self, path: &serde_ignored::Path<'_>) {
+    pub(crate) fn unknown_field(&mut self, path: &Path<'_>) {
         self.unknown_fields = self.unknown_fields.saturating_add(1);
         if self.fields.len() >= MAX_DISTINCT {
             return;
         }
         let mut shape = String::new();
-        render_path(path, &mut shape, false);
+        path.render(&mut shape, false);
         if self.fields.iter().any(|(known, _)| *known == shape) {
             return;
         }
         let mut first = String::new();
-        render_path(path, &mut first, true);
+        path.render(&mut first, true);
         self.field(&shape, &first);
     }
 
@@ -310,32 +313,6 @@ impl Findings {
         let value = if is_secret_name(enum_type) { MASK.to_owned() } else { bounded(value) };
         if !self.values.iter().any(|(t, v)| *t == enum_type && *v == value) {
             self.values.push((enum_type, value));
-        }
-    }
-}
-
-/// `path` as `a.b[3].c` (`a.b[].c` without `indices`).
-fn render_path(path: &serde_ignored::Path<'_>, out: &mut String, indices: bool) {
-    use serde_ignored::Path;
-    match path {
-        Path::Root => {}
-        Path::Seq { parent, index } => {
-            render_path(parent, out, indices);
-            if indices {
-                out.push_str(&format!("[{index}]"));
-            } else {
-                out.push_str("[]");
-            }
-        }
-        Path::Map { parent, key } => {
-            render_path(parent, out, indices);
-            if !out.is_empty() {
-                out.push('.');
-            }
-            out.push_str(key);
-        }
-        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => {
-            render_path(parent, out, indices);
         }
     }
 }
@@ -378,6 +355,32 @@ pub(crate) fn observe<T>(decode: impl FnOnce(&mut Findings) -> T) -> (T, Finding
     findings.unrecognized_values = values.unrecognized_values;
     findings.values = values.values;
     (value, findings)
+}
+
+/// A success body as `T`, in one pass with what the model ignored or did
+/// not know (the decode hook's). The body's UTF-8 is checked once, not
+/// string by string (a fifth of a page's decode); a body that is not UTF-8
+/// gets serde_json's error.
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(body: &[u8]) -> (serde_json::Result<T>, Findings) {
+    fn watching<'de, T: serde::Deserialize<'de>>(
+        read: impl serde_json::de::Read<'de>,
+        findings: &mut Findings,
+    ) -> serde_json::Result<T> {
+        let mut deserializer = serde_json::Deserializer::new(read);
+        let value = ignored::deserialize(&mut deserializer, |path| findings.unknown_field(path))?;
+        deserializer.end().map(|()| value)
+    }
+    observe(|findings| match std::str::from_utf8(body) {
+        Ok(text) => watching(serde_json::de::StrRead::new(text), findings),
+        Err(_) => watching(serde_json::de::SliceRead::new(body), findings),
+    })
+}
+
+/// [`decode`], for `benches/decode_drift.rs`: the value and how many fields it ignored.
+#[doc(hidden)]
+pub fn decode_counted<T: serde::de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<(T, u64)> {
+    let (value, findings) = decode(body);
+    value.map(|value| (value, findings.unknown_fields))
 }
 
 /// `open_enum!`'s `Deserialize`: a value the spec does not list was

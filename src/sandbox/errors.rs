@@ -25,11 +25,7 @@ pub(crate) fn render(
     message: &str,
 ) -> Response {
     let root = validator.spec();
-    let documented = operation_id.and_then(|id| validator.responses(id)).and_then(|responses| {
-        let code = status.as_u16().to_string();
-        let range = format!("{}XX", status.as_u16() / 100);
-        [code.as_str(), range.as_str(), "default"].into_iter().find_map(|key| responses.get(key))
-    });
+    let documented = operation_id.and_then(|id| validator.documented_response(id, status.as_u16()));
     let schema = match documented.and_then(|r| deref(root, r).ok()) {
         // A status documented without a JSON body gets none.
         Some(response) => json_schema(response).ok_or_else(|| status.into_response()),

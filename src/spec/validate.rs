@@ -423,6 +423,14 @@ impl SpecValidator {
     }
 
     #[cfg(feature = "sandbox")]
+    /// The response an operation documents for `status`, as written (see
+    /// [`Operation::documented_response`]).
+    pub(crate) fn documented_response(&self, operation_id: &str, status: u16) -> Option<&Value> {
+        let op = self.operations().find(|op| op.id == operation_id)?;
+        op.documented_response(status).map(|(_, response)| response)
+    }
+
+    #[cfg(feature = "sandbox")]
     /// Whether `value` satisfies `schema` (a schema of this spec, or a `$ref` into it).
     pub(crate) fn conforms(&self, schema: &Value, value: &Value) -> bool {
         self.check(Direction::Response, schema, value, &Loc::Root("value")).is_ok()

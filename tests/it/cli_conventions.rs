@@ -220,3 +220,28 @@ fn each_api_is_described_by_its_spec_title() {
         );
     }
 }
+
+/// `--max-attempts` (or `CONVO_MAX_ATTEMPTS`) bounds how often a request
+/// that fails transiently is sent: three times by default, once with 1.
+#[test]
+fn max_attempts_bounds_the_resends_of_a_failing_request() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let attempts = |flag: Option<&str>, env: Option<&str>| {
+        let (url, served) = runtime.block_on(fault_server::fault_server(vec![fault_server::Answer::Echo(503)]));
+        let mut command = convo();
+        command.args(["raia", "list-conversation-states", "--base-url", &url]).env("RAIA_AGENT_SECRET_KEY", "k-1");
+        command.args(flag.map(|n| ["--max-attempts", n]).into_iter().flatten());
+        command.env_remove("CONVO_MAX_ATTEMPTS").envs(env.map(|n| ("CONVO_MAX_ATTEMPTS", n)));
+        let out = command.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        assert!(stderr(&out).contains("503"), "{}", stderr(&out));
+        served.load(std::sync::atomic::Ordering::SeqCst)
+    };
+    assert_eq!(attempts(None, None), 3);
+    assert_eq!(attempts(Some("1"), None), 1);
+    assert_eq!(attempts(None, Some("2")), 2);
+    assert_eq!(attempts(Some("1"), Some("2")), 1, "the flag wins over the environment");
+
+    let out = convo().args(["--max-attempts", "0", "raia", "list-conversation-states"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

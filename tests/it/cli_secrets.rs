@@ -102,6 +102,9 @@ fn run(job: Job, config: &Path, scratch: &Path, n: usize) -> Outcome {
         .env("LUWARE_SUBSCRIPTION_KEY", LUWARE_SUBSCRIPTION_KEY)
         .env("RAIA_AGENT_SECRET_KEY", RAIA_SECRET_KEY)
         .env("RUST_LOG", "trace")
+        // One resend is enough to log a retry (its reason holds server
+        // text); the default's second one only doubled the wait.
+        .env("CONVO_MAX_ATTEMPTS", "2")
         // Anything that would leave the machine goes to a port that refuses.
         .env("HTTP_PROXY", "http://127.0.0.1:9")
         .env("HTTPS_PROXY", "http://127.0.0.1:9")

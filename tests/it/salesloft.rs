@@ -228,12 +228,15 @@ async fn updated_since_walks_a_cursor_without_losing_or_repeating_ties() {
 
 #[tokio::test]
 async fn rate_limit_headers_are_exposed_and_a_429_is_waited_out() {
-    let config = SalesloftConfig { budget: 5, window: Duration::from_secs(1), ..SalesloftConfig::default() };
+    // Half a second: the spec's is a minute; each paced call below waits one
+    // out (the spec's dearest call costs more than this budget).
+    const WINDOW: Duration = Duration::from_millis(500);
+    let config = SalesloftConfig { budget: 5, window: WINDOW, ..SalesloftConfig::default() };
     let sb = sandbox(config).await;
-    // Paced by the sandbox's one-second window (the spec's is a minute).
+    // Paced by the sandbox's window.
     let paced = Client::builder(convo_clients::salesloft::ApiKey(sb.api_key().into()))
         .base_url(sb.base_url())
-        .config(ClientConfig::default().with_rate_limit_window(Duration::from_secs(1)))
+        .config(ClientConfig::default().with_rate_limit_window(WINDOW))
         .build()
         .unwrap();
     let page = Rated::from(paced.list_conversations().page(1).send().await.unwrap());
@@ -248,12 +251,12 @@ async fn rate_limit_headers_are_exposed_and_a_429_is_waited_out() {
     assert_eq!(sb.requests().len(), 9, "the client waited for the window instead of drawing 429s");
 
     // Deep pages cost more.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::sleep(WINDOW).await;
     let deep = Rated::from(paced.list_conversations().page(101).send().await.unwrap());
     assert_eq!(deep.rate_limit.endpoint_cost, Some(3));
 
     // An `updated_since` walk keeps the state of the latest page it fetched.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::sleep(WINDOW).await;
     let since = at(1, 0);
     let walk = paced.updated_since(since, paced.list_conversations().per_page(100));
     let _: Vec<Conversation> = walk.try_collect().await.unwrap();
@@ -262,7 +265,7 @@ async fn rate_limit_headers_are_exposed_and_a_429_is_waited_out() {
 
     // A client that has not seen the headers yet draws the 429 when others
     // spent the budget: it waits out Retry-After and asks again.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::sleep(WINDOW).await;
     let http = crate::raw_http();
     let spend = |n: usize| {
         let (http, url, key) = (http.clone(), format!("{}/v2/conversations", sb.base_url()), sb.api_key());
@@ -276,14 +279,14 @@ async fn rate_limit_headers_are_exposed_and_a_429_is_waited_out() {
     sb.clear_requests();
     let fresh = Client::builder(convo_clients::salesloft::ApiKey(sb.api_key().into()))
         .base_url(sb.base_url())
-        .config(ClientConfig::default().with_rate_limit_window(Duration::from_secs(1)))
+        .config(ClientConfig::default().with_rate_limit_window(WINDOW))
         .build()
         .unwrap();
     fresh.list_conversations().page(1).send().await.expect("429s are retried after Retry-After");
     assert!(sb.requests().len() >= 2, "the first was answered 429 and sent again: {}", sb.requests().len());
 
     // With retries off, the 429 comes back with its status and message.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::sleep(WINDOW).await;
     spend(5).await;
     let impatient = Client::builder(convo_clients::salesloft::ApiKey(sb.api_key().into()))
         .base_url(sb.base_url())

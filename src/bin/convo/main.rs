@@ -71,6 +71,13 @@ struct Cli {
     #[arg(long, short, global = true)]
     quiet: bool,
 
+    /// Attempts per request, the first included (3 by default): a refused or
+    /// broken connection, a timeout, a 429 or a 5xx is sent again after a
+    /// growing wait, where sending twice is safe. 1 sends each request once.
+    #[arg(long, global = true, env = "CONVO_MAX_ATTEMPTS", value_name = "N",
+          value_parser = clap::value_parser!(u32).range(1..=10))]
+    max_attempts: Option<u32>,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -209,6 +216,16 @@ struct Context {
     client_config: convo_clients::ClientConfig,
 }
 
+/// What every client a command builds is configured with: the defaults,
+/// and `--max-attempts`.
+fn client_config(max_attempts: Option<u32>) -> convo_clients::ClientConfig {
+    let config = convo_clients::ClientConfig::default();
+    match max_attempts {
+        Some(attempts) => config.with_retry(convo_clients::RetryPolicy::default().with_max_attempts(attempts)),
+        None => config,
+    }
+}
+
 fn main() -> ExitCode {
     // NO_COLOR (https://no-color.org) turns colour off; else clap colours on a terminal only.
     let color = match std::env::var_os("NO_COLOR").filter(|v| !v.is_empty()) {
@@ -247,7 +264,7 @@ fn main() -> ExitCode {
             sandbox: cli.sandbox,
             profile: cli.profile,
             output: cli.output,
-            client_config: convo_clients::ClientConfig::default(),
+            client_config: client_config(cli.max_attempts),
         };
         cli.command.run(&context).await
     });

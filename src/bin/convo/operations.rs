@@ -373,7 +373,7 @@ pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches) -> R
         sandbox: matches.get_flag("sandbox"),
         profile: matches.get_one::<String>("profile").cloned(),
         output: matches.get_one::<OutputFormat>("output").copied(),
-        client_config: convo_clients::ClientConfig::default(),
+        client_config: crate::client_config(matches.get_one::<u32>("max_attempts").copied()),
     };
     if words == [crate::check::COMMAND] {
         return crate::check::run(api, matches, context).await;

@@ -1235,6 +1235,7 @@ impl<'a> {name}<'a> {{
     /// stopped: see [`crate::runtime::ItemStream`].
     pub fn stream(self) -> crate::runtime::ItemStream<{item}> {{
         let client = self.client.clone();
+        let retries = client.inner.retry_policy().clone();
         crate::runtime::paginate("{api}.{id}", self.detach(), move |request: Owned{name}, cursor: Option<::serde_json::Value>| {{
             let client = client.clone();
             async move {{
@@ -1249,6 +1250,7 @@ impl<'a> {name}<'a> {{
                 Ok(crate::runtime::Page {{ items, next }})
             }}
         }})
+        .with_retries(&retries)
     }}
 }}
 "#,

@@ -70,6 +70,7 @@ impl Client {
                 Ok(Page { next: next_page(page.next_page_token.as_ref()), items: page.items })
             }
         })
+        .with_retries(self.api.inner.retry_policy())
     }
 
     // ------------------------------------------------------------------ custom fields

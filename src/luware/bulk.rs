@@ -6,7 +6,7 @@ use futures::{Stream, StreamExt};
 use super::client::Client;
 use super::transcript::{Transcript, decode_vtr};
 use crate::error::Result;
-use crate::runtime::again_if_transient;
+use crate::runtime::{PageRetries, again_if_transient};
 
 /// Downloads in flight at once unless the caller says otherwise: enough to
 /// hide the latency of a remote tenant, few enough not to crowd it.
@@ -23,11 +23,12 @@ impl Client {
         I: IntoIterator<Item = String>,
     {
         let client = self.clone();
+        let retries = PageRetries::of(self.api.inner.retry_policy());
         futures::stream::iter(ccdr_ids)
             .map(move |id| {
                 let client = client.clone();
                 async move {
-                    let vtr = again_if_transient("download_media", || {
+                    let vtr = again_if_transient("download_media", retries, || {
                         let (client, id) = (client.clone(), id.clone());
                         async move { client.transcript_vtr(&id).await }
                     })

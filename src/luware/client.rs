@@ -207,6 +207,7 @@ impl Client {
                 Ok(Page { items: page.conversations, next })
             }
         })
+        .with_retries(self.api.inner.retry_policy())
     }
 
     /// The first page of a search.

@@ -36,9 +36,9 @@ pub use config::{ClientConfig, install_tls_provider};
 pub use observe::{ExchangeObserver, Observed};
 #[cfg(feature = "salesloft")]
 pub(crate) use pace::RateLimit;
-#[cfg(feature = "luware")]
-pub(crate) use paginate::again_if_transient;
 pub use paginate::{ItemStream, Page, paginate};
+#[cfg(feature = "luware")]
+pub(crate) use paginate::{PageRetries, again_if_transient};
 // Used by the `stream()` build.rs generates, only when an enabled API pages.
 #[allow(unused_imports)]
 pub use paginate::{next_page, next_page_number, page_parameter};
@@ -276,6 +276,10 @@ impl Runtime {
 
     /// The drift this client's responses showed (`client.drift()` on every
     /// generated client): see [`crate::drift`].
+    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
     pub(crate) fn drift(&self) -> crate::drift::DriftReport {
         self.inner.drift.report()
     }

@@ -6,6 +6,7 @@ use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -15,6 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{InvalidInput, Result};
+use crate::runtime::RetryPolicy;
 
 /// One page: its items, and the cursor of the next page if there is one.
 #[derive(Debug, Clone)]
@@ -23,10 +25,26 @@ pub struct Page<T, C> {
     pub next: Option<C>,
 }
 
-/// How often a page that failed transiently (after the client's own
-/// retries) is asked for again, and the first wait (doubling each time).
-const PAGE_RETRIES: u32 = 3;
-const PAGE_RETRY_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
+/// After a client's own retries, a page (or a download) that still failed
+/// for a passing reason is asked for again up to three times: first after
+/// five times the client's first retry wait (1 s by default), each later
+/// wait doubling; never when the client sends each request once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PageRetries {
+    times: u32,
+    first_wait: Duration,
+}
+
+impl PageRetries {
+    pub(crate) fn of(policy: &RetryPolicy) -> Self {
+        Self { times: if policy.is_enabled() { 3 } else { 0 }, first_wait: policy.base_delay().saturating_mul(5) }
+    }
+
+    /// The wait before retry `n` (from 1), if there is one.
+    fn wait(&self, n: u32) -> Option<Duration> {
+        (n <= self.times).then(|| self.first_wait.saturating_mul(1 << (n - 1).min(16)))
+    }
+}
 
 type Fetch<T> =
     Box<dyn FnMut(Option<serde_json::Value>) -> BoxFuture<'static, Result<Page<T, serde_json::Value>>> + Send>;
@@ -62,6 +80,7 @@ pub struct ItemStream<T> {
     last_page: Option<u64>,
     /// Times the current page was asked for again after a transient error.
     page_retries: u32,
+    retries: PageRetries,
     /// No more items: the list ended, or an error stopped the walk.
     finished: bool,
     /// The list ended: there is nothing to resume.
@@ -115,6 +134,7 @@ where
         cursors_seen: HashSet::new(),
         last_page: None,
         page_retries: 0,
+        retries: PageRetries::of(&RetryPolicy::default()),
         finished: false,
         ended: false,
     }
@@ -124,6 +144,16 @@ where
 impl<T> Unpin for ItemStream<T> {}
 
 impl<T: Serialize> ItemStream<T> {
+    /// Asks for a page that failed for a passing reason again as a client
+    /// with `policy` would: after the client's own retries, up to three
+    /// times, first after five times the policy's first wait (1 s by
+    /// default), each later wait doubling; never when it sends each request
+    /// once. The generated `stream()`s take their client's policy.
+    pub fn with_retries(mut self, policy: &RetryPolicy) -> Self {
+        self.retries = PageRetries::of(policy);
+        self
+    }
+
     /// Where the walk stands: a token that [`ItemStream::resume`] accepts on
     /// a new stream of the same list and query, starting with the next item
     /// this one would have yielded. `None` once the list has ended.
@@ -195,9 +225,9 @@ impl<T: Serialize + Send + 'static> Stream for ItemStream<T> {
                     // Each request was already retried; a page that still
                     // failed for a passing reason is asked for again later,
                     // from the same place, before the walk gives up.
-                    Err(e) if e.is_transient() && this.page_retries < PAGE_RETRIES => {
+                    Err(e) if e.is_transient() && this.retries.wait(this.page_retries + 1).is_some() => {
                         this.page_retries += 1;
-                        let wait = PAGE_RETRY_WAIT * 2u32.pow(this.page_retries - 1);
+                        let wait = this.retries.wait(this.page_retries).unwrap_or_default();
                         tracing::info!(list = this.list, error = %e, ?wait, "page failed; asking for it again");
                         let fetch = (this.fetch)(this.cursor.clone());
                         this.pending = Some(Box::pin(async move {
@@ -295,19 +325,25 @@ pub fn page_parameter<P: DeserializeOwned>(next: serde_json::Value) -> std::resu
 
 #[cfg(feature = "luware")]
 /// Runs `attempt`, and again after a transient failure (see
-/// [`crate::Error::is_transient`]) as a page stream asks for a page again:
-/// up to 3 more times, 1, 2 and 4 s apart. For calls whose failure the
+/// [`crate::Error::is_transient`]) as a page stream asks for a page again
+/// ([`PageRetries`]). For calls whose failure the
 /// client's own retries cannot see, such as a download body that breaks off.
-pub(crate) async fn again_if_transient<T, Fut>(what: &str, mut attempt: impl FnMut() -> Fut) -> Result<T>
+pub(crate) async fn again_if_transient<T, Fut>(
+    what: &str,
+    retries: PageRetries,
+    mut attempt: impl FnMut() -> Fut,
+) -> Result<T>
 where
     Fut: Future<Output = Result<T>>,
 {
     let mut tries = 0;
     loop {
         match attempt().await {
-            Err(e) if e.is_transient() && tries < PAGE_RETRIES => {
+            Err(e)
+                if e.is_transient()
+                    && let Some(wait) = retries.wait(tries + 1) =>
+            {
                 tries += 1;
-                let wait = PAGE_RETRY_WAIT * 2u32.pow(tries - 1);
                 tracing::info!(what, error = %e, ?wait, "failed for a passing reason; trying again");
                 tokio::time::sleep(wait).await;
             }

@@ -67,6 +67,10 @@ impl RetryPolicy {
         self.max_attempts
     }
 
+    pub(crate) fn base_delay(&self) -> Duration {
+        self.base_delay
+    }
+
     pub(crate) fn is_enabled(&self) -> bool {
         self.max_attempts > 1
     }

@@ -136,6 +136,7 @@ impl Client {
                 Ok(Page { items: fresh, next: more.then_some(next) })
             }
         })
+        .with_retries(self.api.inner.retry_policy())
     }
 }
 

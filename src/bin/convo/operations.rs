@@ -623,7 +623,8 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                 asks.send((query, cursor, answer)).await.map_err(|_| gone())?;
                 answered.await.map_err(|_| gone())?
             }
-        });
+        })
+        .with_retries(&self.call.context.client_config.retry);
         let pages = async {
             // The next page, asked for before this one is checked and
             // written, so the server builds it meanwhile (safe calls only).

@@ -276,7 +276,9 @@ impl Runtime {
 
     /// The drift this client's responses showed (`client.drift()` on every
     /// generated client): see [`crate::drift`].
-    pub(crate) fn retry_policy(&self) -> &RetryPolicy {
+    /// The policy this client's requests are retried by (also the page
+    /// retries of its lists: [`ItemStream::with_retries`]).
+    pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
     }
 

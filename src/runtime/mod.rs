@@ -274,14 +274,14 @@ impl Runtime {
         Ok(())
     }
 
-    /// The drift this client's responses showed (`client.drift()` on every
-    /// generated client): see [`crate::drift`].
     /// The policy this client's requests are retried by (also the page
     /// retries of its lists: [`ItemStream::with_retries`]).
     pub fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
     }
 
+    /// The drift this client's responses showed (`client.drift()` on every
+    /// generated client): see [`crate::drift`].
     pub(crate) fn drift(&self) -> crate::drift::DriftReport {
         self.inner.drift.report()
     }

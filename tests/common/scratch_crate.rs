@@ -77,7 +77,9 @@ pub fn copy(name: &str, features: &[&str]) -> PathBuf {
 
 /// Cargo, run from a test without what cargo set for the test itself. A
 /// dependency's build script may watch one of those (ring's watches
-/// `CARGO_MANIFEST_DIR`): seen changed, it is run again, and the rebuilt
+/// `CARGO_MANIFEST_DIR` and `OUT_DIR`): seen changed, it is run again (its C
+/// compiled again), and the next build of the crate's own runs it once more
+/// and rebuilds rustls, reqwest and the crate after it. The rebuilt
 /// dependencies, named as before, replace the ones the crate's own build
 /// linked, which its doctests then refuse (E0460).
 pub fn cargo() -> Command {
@@ -85,8 +87,15 @@ pub fn cargo() -> Command {
     let set_for_the_test = |name: &str| {
         name.starts_with("CARGO_PKG_")
             || name.starts_with("CARGO_BIN_EXE_")
-            || ["CARGO_MANIFEST_DIR", "CARGO_MANIFEST_PATH", "CARGO_CRATE_NAME", "CARGO_PRIMARY_PACKAGE", "CARGO_TARGET_TMPDIR"]
-                .contains(&name)
+            || [
+                "CARGO_MANIFEST_DIR",
+                "CARGO_MANIFEST_PATH",
+                "CARGO_CRATE_NAME",
+                "CARGO_PRIMARY_PACKAGE",
+                "CARGO_TARGET_TMPDIR",
+                "OUT_DIR",
+            ]
+            .contains(&name)
     };
     for (name, _) in std::env::vars_os() {
         if name.to_str().is_some_and(set_for_the_test) {

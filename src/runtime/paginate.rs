@@ -42,7 +42,7 @@ impl PageRetries {
 
     /// The wait before retry `n` (from 1), if there is one.
     fn wait(&self, n: u32) -> Option<Duration> {
-        (n <= self.times).then(|| self.first_wait.saturating_mul(1 << (n - 1).min(16)))
+        (n <= self.times).then(|| super::retry::doubled(self.first_wait, n))
     }
 }
 

@@ -119,7 +119,7 @@ impl RetryPolicy {
     /// Exponential backoff with "equal jitter": half fixed, half random, so
     /// waits grow but concurrent clients spread out.
     fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self.base_delay.saturating_mul(1u32 << (attempt - 1).min(16));
+        let exp = doubled(self.base_delay, attempt);
         let capped = exp.min(self.max_delay);
         let half = capped / 2;
         half + half.mul_f64(fastrand::f64())
@@ -135,4 +135,9 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
     let at = SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(at.timestamp()).ok()?);
     Some(at.duration_since(SystemTime::now()).unwrap_or_default())
+}
+
+/// `first` doubled for each attempt after the first (`attempt` counts from 1).
+pub(crate) fn doubled(first: Duration, attempt: u32) -> Duration {
+    first.saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
 }

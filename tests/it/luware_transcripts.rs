@@ -21,16 +21,22 @@ fn fast_retries() -> ClientConfig {
 async fn every_transcript_arrives_once_though_downloads_break_off() {
     let sandbox =
         LuwareSandbox::start(7, 0, LuwareConfig { conversations: 40, ..LuwareConfig::default() }).await.unwrap();
-    // Every fifth request, a transcript download there is cut off halfway through its body.
+    // Every fifth request, a transcript download there is cut off halfway
+    // through its body; the same transcript's at most twice, which its
+    // retries outlast. (Cut whenever its number came up, a transcript
+    // retried in step with four others drew the cut every time.)
+    let cuts = std::sync::Mutex::new(std::collections::BTreeMap::<String, u32>::new());
     let proxy = FaultProxy::start(
         &sandbox.base_url(),
         0,
-        std::sync::Arc::new(|request: &fault_proxy::Request<'_>| {
-            if request.target.contains("/media") && request.number.is_multiple_of(5) {
-                Fault::CutBody
-            } else {
-                Fault::None
+        std::sync::Arc::new(move |request: &fault_proxy::Request<'_>| {
+            if !request.target.contains("/media") || !request.number.is_multiple_of(5) {
+                return Fault::None;
             }
+            let mut cuts = cuts.lock().unwrap();
+            let cut = cuts.entry(request.target.to_owned()).or_default();
+            *cut += 1;
+            if *cut <= 2 { Fault::CutBody } else { Fault::None }
         }),
     )
     .await

@@ -142,9 +142,14 @@ impl<S> std::ops::Deref for WithSecretFiles<S> {
     }
 }
 
-/// The settings show together in help, under their own heading.
+/// The settings show together in help, under their own heading. They are
+/// the API's spec's: only an API the command line needs has them
+/// ([`in_play`](crate::operations::in_play)), the other specs not read.
 impl<S: ApiSettings> clap::Args for WithSecretFiles<S> {
     fn augment_args(command: Command) -> Command {
+        if !crate::operations::in_play(S::API, &std::env::args_os().collect::<Vec<_>>()) {
+            return command;
+        }
         let previous = command.get_next_help_heading().map(str::to_owned);
         let command = S::augment_args(command.next_help_heading(SETTINGS)).args(file_twins::<S>());
         match previous {

@@ -79,7 +79,8 @@ fn flow(api: &str, words: &[String]) -> Option<&'static Flow> {
 /// One operation of a spec, as the CLI needs it; the spec's own fields read through.
 pub(crate) struct Operation {
     api: &'static str,
-    spec: model::Operation,
+    /// The embedded spec's own, read once a process.
+    spec: &'static model::Operation,
     /// The command name: the operationId in kebab case.
     pub(crate) name: String,
     /// Upper case, as sent.
@@ -125,7 +126,7 @@ pub(crate) struct Link {
 
 /// A parameter of an operation, with its flag; the spec's fields read through.
 pub(crate) struct Param {
-    spec: model::Parameter,
+    spec: &'static model::Parameter,
     /// A value to try it with: its example, default, or first enum value.
     pub(crate) sample: Option<String>,
     array: bool,
@@ -253,14 +254,20 @@ struct ItemList {
     flags: Vec<(String, model::ItemFlag)>,
 }
 
-/// Adds every API's operation commands to the derived tree: by operation id,
-/// and by `x-cli` name unless a hand-written command has it. Only the APIs
-/// `args` name (building them all was most of a run's start); none: all.
-pub fn augment(mut root: Command, args: &[std::ffi::OsString]) -> Command {
+/// Whether the command line `args` needs the commands and settings of `api`:
+/// it names `api`, or no API at all (`convo -h`, completions). Building
+/// every API's, their specs read, was most of a run's start.
+pub fn in_play(api: &str, args: &[std::ffi::OsString]) -> bool {
     let named = |api: &str| args.iter().any(|arg| arg == api);
-    let any_named = APIS.iter().any(|(api, _)| named(api));
+    named(api) || !APIS.iter().any(|(api, _)| named(api))
+}
+
+/// Adds the operation commands of each API in play ([`in_play`]; `args`
+/// empty: all) to the derived tree: by operation id, and by `x-cli` name
+/// unless a hand-written command has it.
+pub fn augment(mut root: Command, args: &[std::ffi::OsString]) -> Command {
     for (api, spec) in APIS {
-        if any_named && !named(api) {
+        if !in_play(api, args) {
             continue;
         }
         let taken = reserved(&root, api);
@@ -924,7 +931,7 @@ pub(crate) fn operations(api: &'static str, reserved: &Reserved) -> Vec<Operatio
     model::Spec::embedded(spec_json(api)).map(|spec| operations_of(api, spec, reserved)).unwrap_or_default()
 }
 
-fn operations_of(api: &'static str, spec: &model::Spec, reserved: &Reserved) -> Vec<Operation> {
+fn operations_of(api: &'static str, spec: &'static model::Spec, reserved: &Reserved) -> Vec<Operation> {
     let mut ops: Vec<Operation> = spec.operations.iter().map(|op| operation(api, spec, op, reserved)).collect();
     let path = |op: &Operation| op.params.iter().filter(|p| p.location == Location::Path).count();
     let name = |op: &Operation| op.cli.as_ref().map(|cli| cli.name.clone());
@@ -936,7 +943,7 @@ fn operations_of(api: &'static str, spec: &model::Spec, reserved: &Reserved) -> 
     ops
 }
 
-fn operation(api: &'static str, spec: &model::Spec, op: &model::Operation, reserved: &Reserved) -> Operation {
+fn operation(api: &'static str, spec: &model::Spec, op: &'static model::Operation, reserved: &Reserved) -> Operation {
     let mut flags = Flags { reserved, given: BTreeSet::new() };
     let sort = op.cli.as_ref().and_then(|cli| cli.sort.as_ref());
     let params: Vec<Param> = op.parameters.iter().filter_map(|p| param(spec, p, sort, &mut flags)).collect();
@@ -958,7 +965,7 @@ fn operation(api: &'static str, spec: &model::Spec, op: &model::Operation, reser
     });
     Operation {
         api,
-        spec: op.clone(),
+        spec: op,
         name: case(&op.id, '-'),
         method: op.method.to_ascii_uppercase(),
         params,
@@ -995,7 +1002,12 @@ impl Flags<'_> {
     }
 }
 
-fn param(spec: &model::Spec, p: &model::Parameter, sort: Option<&model::SortFlag>, flags: &mut Flags) -> Option<Param> {
+fn param(
+    spec: &model::Spec,
+    p: &'static model::Parameter,
+    sort: Option<&model::SortFlag>,
+    flags: &mut Flags,
+) -> Option<Param> {
     if p.location == Location::Cookie {
         return None;
     }
@@ -1029,7 +1041,7 @@ fn param(spec: &model::Spec, p: &model::Parameter, sort: Option<&model::SortFlag
         kebab,
         aliases,
         hidden: sort.is_some_and(|sort| sort.params().contains(&p.name.as_str())),
-        spec: p.clone(),
+        spec: p,
     })
 }
 
@@ -2019,8 +2031,8 @@ mod tests {
                 "responses": {"200": {"description": "Set."}}
             }
         });
-        let spec = model::Spec::parse(&spec).unwrap();
-        let ops = operations_of(api, &spec, &BTreeMap::new());
+        let spec = Box::leak(Box::new(model::Spec::parse(&spec).unwrap()));
+        let ops = operations_of(api, spec, &BTreeMap::new());
         let op = ops.iter().find(|op| op.name == "set-retention-policy").expect("a command");
         assert_eq!((op.id.as_str(), op.method.as_str()), ("setRetentionPolicy", "PUT"));
         let mut command = operation_command(op, &op.name, &[], false);
@@ -2079,8 +2091,8 @@ mod tests {
                 "responses": {"200": {"description": "Added."}}
             }
         });
-        let spec = model::Spec::parse(&spec).unwrap();
-        let ops = operations_of(api, &spec, &BTreeMap::new());
+        let spec = Box::leak(Box::new(model::Spec::parse(&spec).unwrap()));
+        let ops = operations_of(api, spec, &BTreeMap::new());
         let op = ops.iter().find(|op| op.id == "addPet").expect("a command");
         let body = op.body.as_ref().unwrap();
         let flags: Vec<&str> = body.fields.iter().map(|f| f.flag.as_str()).collect();

@@ -102,7 +102,7 @@ impl std::ops::Deref for Operation {
     type Target = model::Operation;
 
     fn deref(&self) -> &model::Operation {
-        &self.spec
+        self.spec
     }
 }
 
@@ -154,7 +154,7 @@ impl std::ops::Deref for Param {
     type Target = model::Parameter;
 
     fn deref(&self) -> &model::Parameter {
-        &self.spec
+        self.spec
     }
 }
 

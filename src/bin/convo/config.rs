@@ -147,7 +147,7 @@ impl<S> std::ops::Deref for WithSecretFiles<S> {
 /// ([`in_play`](crate::operations::in_play)), the other specs not read.
 impl<S: ApiSettings> clap::Args for WithSecretFiles<S> {
     fn augment_args(command: Command) -> Command {
-        if !crate::operations::in_play(S::API, &std::env::args_os().collect::<Vec<_>>()) {
+        if !crate::operations::in_play(S::API) {
             return command;
         }
         let previous = command.get_next_help_heading().map(str::to_owned);

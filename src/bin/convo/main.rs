@@ -129,7 +129,7 @@ macro_rules! cli_apis {
                     Command::Spec(command) => spec_cmd::run(command, context),
                     Command::Config(config::ConfigCommand::Show { args }) => config::show(&args, SETTINGS, context),
                     Command::Completions { shell } => {
-                        let mut command = operations::augment(<Cli as clap::CommandFactory>::command(), &[]);
+                        let mut command = operations::augment(<Cli as clap::CommandFactory>::command());
                         let mut out = std::io::stdout().lock();
                         clap_complete::generate(shell, &mut command, "convo", &mut out);
                         Ok(std::io::Write::flush(&mut out)?)
@@ -234,7 +234,7 @@ fn main() -> ExitCode {
     };
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let root = <Cli as clap::CommandFactory>::command().color(color);
-    let mut matches = operations::augment(root, &args).get_matches_from(args);
+    let mut matches = operations::augment(root).get_matches_from(args);
     init_logging(anywhere::<u8>(&matches, "verbose").into_iter().max().unwrap_or(0));
     output::set_quiet(anywhere::<bool>(&matches, "quiet").contains(&true));
     let operation = operations::invoked(&matches).map(|(api, words, m)| (api, words, m.clone()));

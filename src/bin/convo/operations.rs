@@ -254,20 +254,22 @@ struct ItemList {
     flags: Vec<(String, model::ItemFlag)>,
 }
 
-/// Whether the command line `args` needs the commands and settings of `api`:
-/// it names `api`, or no API at all (`convo -h`, completions). Building
-/// every API's, their specs read, was most of a run's start.
-pub fn in_play(api: &str, args: &[std::ffi::OsString]) -> bool {
+/// Whether this process's command line needs the commands and settings of
+/// `api`: it names `api`, or no API at all (`convo -h`, completions).
+/// Building every API's, their specs read, was most of a run's start.
+pub fn in_play(api: &str) -> bool {
+    static ARGS: std::sync::OnceLock<Vec<std::ffi::OsString>> = std::sync::OnceLock::new();
+    let args = ARGS.get_or_init(|| std::env::args_os().collect());
     let named = |api: &str| args.iter().any(|arg| arg == api);
     named(api) || !APIS.iter().any(|(api, _)| named(api))
 }
 
-/// Adds the operation commands of each API in play ([`in_play`]; `args`
-/// empty: all) to the derived tree: by operation id, and by `x-cli` name
-/// unless a hand-written command has it.
-pub fn augment(mut root: Command, args: &[std::ffi::OsString]) -> Command {
+/// Adds the operation commands of each API in play ([`in_play`]) to the
+/// derived tree: by operation id, and by `x-cli` name unless a hand-written
+/// command has it.
+pub fn augment(mut root: Command) -> Command {
     for (api, spec) in APIS {
-        if !in_play(api, args) {
+        if !in_play(api) {
             continue;
         }
         let taken = reserved(&root, api);

@@ -7,17 +7,23 @@ use std::fmt;
 /// `Debug` and `Display` print `***`. Read it with [`Secret::expose`] only
 /// where it goes on the wire.
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(Box<str>);
+pub struct Secret(std::sync::Arc<str>);
 
 impl Secret {
     /// Wraps a secret.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into().into_boxed_str())
+        Self(value.into().into())
     }
 
     /// The secret itself. Keep the borrow short and never log it.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+
+    /// Whether [`Secret::header_value`] can carry it: visible ASCII and tabs
+    /// only (checked on every call, so it allocates nothing).
+    pub(crate) fn fits_header(&self) -> bool {
+        self.0.bytes().all(|b| (32..127).contains(&b) || b == b'\t')
     }
 
     /// The secret as a header value marked sensitive, so that hyper and

@@ -215,12 +215,10 @@ pub(crate) struct ResponseContext {
     pub(crate) body: BodyExcerpt,
 }
 
-/// What a successful response carries for [`decode`]: the operation and the
-/// client's secrets, to mask in the excerpt of a body that does not decode.
+/// What a successful response carries for [`decode`]: the operation it answered.
 #[derive(Clone)]
 struct DecodeContext {
     operation: &'static str,
-    credentials: SchemeCredentials,
 }
 
 /// The operation a successful response answered, when it came through the
@@ -340,7 +338,7 @@ impl Runtime {
                 return Err(hook_error(error).await);
             }
             // Left out, it would send the request without it.
-            if credential.current().is_some_and(|(value, _)| value.header_value("").is_none()) {
+            if credential.current().is_some_and(|(value, _)| !value.fits_header()) {
                 return Err(progenitor_client::Error::InvalidRequest(format!(
                     "the {scheme} credential holds characters a header cannot carry (such as a line break)"
                 )));
@@ -353,8 +351,7 @@ impl Runtime {
     /// the request does not start with (another server) is not checked.
     fn check(&self, base_url: &str, request: &Request) -> Option<String> {
         let validator = self.inner.api.validator()?;
-        let base_path = self.base_path(base_url)?;
-        let path = request.url().path().strip_prefix(base_path.as_str())?;
+        let path = self.path_below(base_url, request.url().path())?;
         let headers = text_headers(request.headers());
         let body = request.body().and_then(reqwest::Body::as_bytes).unwrap_or_default();
         let parts = RequestParts {
@@ -373,15 +370,15 @@ impl Runtime {
         }
     }
 
-    /// The path of `base_url`, without its trailing slash.
-    fn base_path(&self, base_url: &str) -> Option<String> {
+    /// What follows the path of `base_url` (without its trailing slash) in
+    /// `path`, if `path` starts with it.
+    fn path_below<'p>(&self, base_url: &str, path: &'p str) -> Option<&'p str> {
         let mut cached = self.inner.base_path.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some((_, path)) = cached.as_ref().filter(|(url, _)| url == base_url) {
-            return Some(path.clone());
+        if cached.as_ref().is_none_or(|(url, _)| url != base_url) {
+            let base_path = reqwest::Url::parse(base_url).ok()?.path().trim_end_matches('/').to_owned();
+            *cached = Some((base_url.to_owned(), base_path));
         }
-        let path = reqwest::Url::parse(base_url).ok()?.path().trim_end_matches('/').to_owned();
-        *cached = Some((base_url.to_owned(), path.clone()));
-        Some(path)
+        path.strip_prefix(cached.as_ref()?.1.as_str())
     }
 
     /// progenitor's `exec` hook: adds credentials, sends, retries transient
@@ -414,8 +411,7 @@ impl Runtime {
                     response = self.observe(observer, sent, operation, response).await;
                 }
                 if response.status().is_success() {
-                    let credentials = self.inner.credentials.clone();
-                    response.extensions_mut().insert(DecodeContext { operation, credentials });
+                    response.extensions_mut().insert(DecodeContext { operation });
                 }
                 Ok(response)
             }
@@ -476,34 +472,35 @@ impl Runtime {
     async fn execute_authenticated(
         &self,
         client: &reqwest::Client,
-        mut request: Request,
+        request: Request,
         operation: &'static str,
     ) -> Result<Response> {
-        let schemes = self.inner.api.schemes_of(operation);
-        // A copy for the resend after a 401; a streaming body has none.
-        let resend = request.try_clone();
-        let used = self.inner.credentials.apply(schemes, &mut request);
-        let response = self.execute_with_retries(client, request, operation).await?;
+        let (response, used, resend) = self.execute_with_retries(client, request, operation).await?;
         if response.status() != StatusCode::UNAUTHORIZED {
             return self.keep_error_body(response, operation).await;
         }
-        let Some(mut again) = resend else { return self.keep_error_body(response, operation).await };
+        // A streaming body could not be copied: nothing to resend.
+        let Some(again) = resend else { return self.keep_error_body(response, operation).await };
         if !self.inner.credentials.refresh(&used).await {
             return self.keep_error_body(response, operation).await;
         }
         tracing::info!(operation, "credential rejected (HTTP 401); refreshed it, sending once more");
         drop(response);
-        self.inner.credentials.apply(schemes, &mut again);
-        let response = self.execute_with_retries(client, again, operation).await?;
+        let (response, _, _) = self.execute_with_retries(client, again, operation).await?;
         self.keep_error_body(response, operation).await
     }
 
+    /// Sends `request` (without credentials: each attempt gets the current
+    /// ones), retrying transient failures by the policy. Returns the answer,
+    /// the generations of the refreshable credentials it carried, and an
+    /// unsent copy of the request for a resend, unless its body streams.
     async fn execute_with_retries(
         &self,
         client: &reqwest::Client,
         request: Request,
         operation: &'static str,
-    ) -> Result<Response> {
+    ) -> Result<(Response, Vec<(&'static str, u64)>, Option<Request>)> {
+        let schemes = self.inner.api.schemes_of(operation);
         let started = Instant::now();
         let retryable = self.inner.retry.is_enabled() && self.may_retry(request.method(), operation);
         let mut request = request;
@@ -521,9 +518,10 @@ impl Runtime {
                 tokio::time::sleep(wait).await;
             }
             let attempt_started = Instant::now();
-            // Keep a copy for the next attempt. A streaming body cannot be
-            // copied; then this attempt is the only one.
-            let next = if retryable { request.try_clone() } else { None };
+            // Keep a copy for the next attempt or a resend after a 401. A
+            // streaming body cannot be copied; then this attempt is the only one.
+            let next = request.try_clone();
+            let used = self.inner.credentials.apply(schemes, &mut request);
             // Reading a JSON body is part of the attempt: one that breaks
             // off is fetched again like a failed connection.
             let deadline = self.inner.json_deadline;
@@ -543,7 +541,7 @@ impl Runtime {
                 pacer.observe(response.headers(), attempt_started);
             }
             let delay = match &result {
-                _ if next.is_none() => None,
+                _ if !retryable || next.is_none() => None,
                 // A failure of ours is final (a body over the cap), unless
                 // another attempt may go better (a missed deadline, a body
                 // that ended early).
@@ -559,31 +557,39 @@ impl Runtime {
                 _ => None,
             };
             let elapsed_ms = attempt_started.elapsed().as_millis() as u64;
-            let (Some(delay), Some(next)) = (delay, next) else {
-                let span = tracing::Span::current();
-                span.record("attempts", attempt);
-                span.record("duration_ms", started.elapsed().as_millis() as u64);
-                return match result {
-                    Ok(response) => {
-                        let status = response.status().as_u16();
-                        span.record("status", status);
-                        tracing::info!(status, elapsed_ms, attempt, "{method} {path} -> {status} in {elapsed_ms} ms");
-                        Ok(response)
-                    }
-                    Err(failed) => {
-                        let error = match failed {
-                            Failed::Transport(error) => Error::classified_transport(
-                                operation,
-                                error,
-                                &self.inner.timeouts,
-                                attempt_started.elapsed(),
-                            ),
-                            Failed::Ours { error, .. } => error,
-                        };
-                        tracing::warn!(elapsed_ms, attempt, "{method} {path} failed: {error}");
-                        Err(error)
-                    }
-                };
+            let (delay, next) = match (delay, next) {
+                (Some(delay), Some(next)) => (delay, next),
+                (_, next) => {
+                    let span = tracing::Span::current();
+                    span.record("attempts", attempt);
+                    span.record("duration_ms", started.elapsed().as_millis() as u64);
+                    return match result {
+                        Ok(response) => {
+                            let status = response.status().as_u16();
+                            span.record("status", status);
+                            tracing::info!(
+                                status,
+                                elapsed_ms,
+                                attempt,
+                                "{method} {path} -> {status} in {elapsed_ms} ms"
+                            );
+                            Ok((response, used, next))
+                        }
+                        Err(failed) => {
+                            let error = match failed {
+                                Failed::Transport(error) => Error::classified_transport(
+                                    operation,
+                                    error,
+                                    &self.inner.timeouts,
+                                    attempt_started.elapsed(),
+                                ),
+                                Failed::Ours { error, .. } => error,
+                            };
+                            tracing::warn!(elapsed_ms, attempt, "{method} {path} failed: {error}");
+                            Err(error)
+                        }
+                    };
+                }
             };
             let reason = match &result {
                 Ok(response) => format!("HTTP {}", response.status()),
@@ -735,10 +741,11 @@ pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
     operation: &'static str,
     runtime: &Runtime,
 ) -> std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
-    let credentials = response.extensions().get::<DecodeContext>().map(|c| c.credentials.clone()).unwrap_or_default();
+    let mut response = response;
     let operation = response.extensions().get::<DecodeContext>().map_or(operation, |c| c.operation);
     let status = response.status();
-    let headers = response.headers().clone();
+    // Taken, not copied: the body is all that is read after them.
+    let headers = std::mem::take(response.headers_mut());
     let bytes = match response.bytes().await {
         Ok(bytes) => bytes,
         Err(error) => return Err(hook_error(Error::transport(operation, error)).await),
@@ -754,7 +761,7 @@ pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
             Ok(progenitor_client::ResponseValue::new(value, status, headers))
         }
         Err(error) => {
-            let secrets = credentials.secrets();
+            let secrets = runtime.inner.credentials.secrets();
             let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
             let error = Error::decode(operation, &error, &bytes, &secrets);
             tracing::warn!(operation, "{error}");

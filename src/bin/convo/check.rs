@@ -16,7 +16,7 @@ use convo_clients::spec::validate::SpecValidator;
 use convo_clients::{ExchangeObserver, Observed, OperationClient};
 use serde_json::{Value, json};
 
-use crate::operations::{Call, Job, Link, Location, Operation, Param, scalar};
+use crate::operations::{Call, Job, Link, Location, Operation, Param, Values, scalar};
 use crate::output::OutputFormat;
 use crate::{Context, Failure};
 
@@ -123,10 +123,8 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
     let flags = CheckArgs::from_arg_matches(matches).map_err(|e| usage!("{e}"))?;
     let mut writes = BTreeSet::new();
     for name in &flags.write {
-        let op = operations
-            .iter()
-            .find(|op| op.id == *name || op.name == *name)
-            .ok_or_else(|| usage!("--write {name}: {api} has no such operation"))?;
+        let op = operations.iter().find(|op| op.id == *name || op.name == *name);
+        let op = op.ok_or_else(|| usage!("--write {name}: {api} has no such operation"))?;
         if is_read(op) {
             return Err(usage!("--write {name}: a {} is not a write; the check reads it anyway", op.method));
         }
@@ -159,7 +157,7 @@ fn is_read(op: &Operation) -> bool {
 /// One call the tour will make.
 struct Visit {
     op: usize,
-    values: BTreeMap<String, Vec<String>>,
+    values: Values,
     /// The operation whose answer led here, if a link did.
     from: Option<usize>,
 }
@@ -261,11 +259,8 @@ impl Tour {
             let status = answer.status().as_u16();
             let headers = answer.headers().clone();
             // Links read JSON bodies; a download is left unread.
-            let body: Value = if crate::operations::says_json(&headers) {
-                answer.json().await.unwrap_or(Value::Null)
-            } else {
-                Value::Null
-            };
+            let json = crate::operations::says_json(&headers);
+            let body: Value = if json { answer.json().await.unwrap_or(Value::Null) } else { Value::Null };
             for link in op.links.iter().filter(|l| status_matches(&l.status, status)) {
                 let Some(target) = self.operations.iter().position(|o| o.id == link.operation_id) else { continue };
                 let target_op = &self.operations[target];
@@ -304,34 +299,18 @@ impl Tour {
         }
         match report["drift"].as_array().map_or(0, Vec::len) {
             0 => Ok(()),
-            n => Err(Failure::Outcome(format!(
-                "the {} answers differ from the spec in {n} place{}",
-                self.api,
-                if n == 1 { "" } else { "s" }
-            ))),
+            1 => Err(Failure::Outcome(format!("the {} answers differ from the spec in 1 place", self.api))),
+            n => Err(Failure::Outcome(format!("the {} answers differ from the spec in {n} places", self.api))),
         }
     }
 
     /// `values` with every required parameter of `op` filled in; else the one with no value.
-    fn fill(
-        &self,
-        op: &Operation,
-        mut values: BTreeMap<String, Vec<String>>,
-        defaults: &BTreeMap<String, String>,
-    ) -> Result<BTreeMap<String, Vec<String>>, String> {
+    fn fill(&self, op: &Operation, mut values: Values, defaults: &BTreeMap<String, String>) -> Result<Values, String> {
         for p in &op.params {
-            if values.get(&p.name).is_some_and(|v| !v.is_empty()) {
-                continue;
-            }
+            let given = values.get(&p.name).is_some_and(|v| !v.is_empty());
             let needed = p.required || p.required_unless.as_ref().is_some_and(|other| !values.contains_key(other));
-            if !needed {
-                continue;
-            }
-            match value_for(p, defaults) {
-                Some(value) => {
-                    values.insert(p.name.clone(), vec![value]);
-                }
-                None => return Err(describe(p)),
+            if needed && !given {
+                values.insert(p.name.clone(), vec![value_for(p, defaults).ok_or_else(|| describe(p))?]);
             }
         }
         Ok(values)
@@ -342,10 +321,10 @@ impl Tour {
     fn resolve(
         &self,
         link: &Link,
-        request: &BTreeMap<String, Vec<String>>,
+        request: &Values,
         headers: &reqwest::header::HeaderMap,
         body: &Value,
-    ) -> Vec<BTreeMap<String, Vec<String>>> {
+    ) -> Vec<Values> {
         let mut columns = Vec::new();
         for (name, expression) in &link.parameters {
             let values: Vec<String> = match expression.as_str() {
@@ -456,23 +435,16 @@ fn fan_out<'v>(value: &'v Value, segments: &[&str], records: usize, fan: bool, o
         return;
     };
     let segment = segment.replace("~1", "/").replace("~0", "~");
-    match value {
+    let next = match value {
         Value::Array(items) if fan && segment.parse::<usize>().is_ok() => {
-            for item in items.iter().take(records) {
-                fan_out(item, segments, records, false, out);
-            }
+            items.iter().take(records).for_each(|item| fan_out(item, segments, records, false, out));
+            return;
         }
-        Value::Array(items) => {
-            if let Some(item) = segment.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                fan_out(item, segments, records, fan, out);
-            }
-        }
-        Value::Object(map) => {
-            if let Some(next) = map.get(&segment) {
-                fan_out(next, segments, records, fan, out);
-            }
-        }
-        _ => {}
+        Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => value.get(&segment),
+    };
+    if let Some(next) = next {
+        fan_out(next, segments, records, fan, out);
     }
 }
 

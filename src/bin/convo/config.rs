@@ -1,29 +1,8 @@
 //! Settings in order of precedence: flags, environment (both through clap),
-//! then a profile in `$CONVO_CONFIG`, else `<config dir>/convo/config.toml`.
-//! A secret may also be read from a file ([`WithSecretFiles`]).
-//!
-//! ```toml
-//! [profiles.default.luware]
-//! base_url = "https://example.luware.com"
-//! subscription_key = "…"
-//! eid = 1000
-//! client_id = "api_user@example.com"
-//! client_secret = "…"
-//!
-//! [profiles.default.liveperson]
-//! account_id = "12345678"
-//! username = "bot-user"
-//! password = "…"            # or api_key = "APP_KEY:SECRET:ACCESS_TOKEN:ACCESS_TOKEN_SECRET"
-//! bot_domain = "z1"         # optional; looked up from the account otherwise
-//! csds_base_url = "…"      # optional; the domain lookup's host (https://api.liveperson.net)
-//!
-//! [profiles.default.raia]
-//! secret_key = "…"
-//! base_url = "https://api-eu.raia2.com"   # optional; https://api.raia2.com otherwise
-//! ```
-//!
-//! The other APIs' settings are their specs', as raia's: `base_url` and a key
-//! per security scheme named as its flag (Salesloft's `api_key`).
+//! then a profile in `$CONVO_CONFIG`, else `<config dir>/convo/config.toml`:
+//! `[profiles.NAME.<api>]`, its keys the settings' clap ids (`base_url`,
+//! `client_secret`; the README has an example). A secret may also be read
+//! from a file ([`WithSecretFiles`]).
 
 use std::ffi::OsString;
 use std::io::Read;
@@ -133,14 +112,6 @@ pub fn profile<T: DeserializeOwned + Default>(name: Option<&str>, api: &str) -> 
 /// not. Both given the same way is an error; a flag beats the environment.
 #[derive(Debug)]
 pub struct WithSecretFiles<S>(pub S);
-
-impl<S> std::ops::Deref for WithSecretFiles<S> {
-    type Target = S;
-
-    fn deref(&self) -> &S {
-        &self.0
-    }
-}
 
 /// The settings show together in help, under their own heading. They are
 /// the API's spec's: only an API the command line needs has them
@@ -265,13 +236,8 @@ pub fn secret_files(settings: &Command, matches: &ArgMatches) -> Result<Vec<Secr
         }
         let from_env = twin_source != ValueSource::CommandLine;
         let named_by = if from_env { format!("{env}_FILE") } else { format!("--{long}-file") };
-        files.push(SecretFile {
-            id: id.to_string(),
-            flag: format!("--{long}"),
-            path: path.clone(),
-            named_by,
-            from_env,
-        });
+        let flag = format!("--{long}");
+        files.push(SecretFile { id: id.to_string(), flag, path: path.clone(), named_by, from_env });
     }
     Ok(files)
 }

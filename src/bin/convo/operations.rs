@@ -377,13 +377,7 @@ pub fn invoked(matches: &ArgMatches) -> Option<(&'static str, Vec<String>, &ArgM
 }
 
 /// Runs the operation that `words` name under `api` with the flags in `matches`.
-pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches) -> Result<(), Failure> {
-    let context = Context {
-        sandbox: matches.get_flag("sandbox"),
-        profile: matches.get_one::<String>("profile").cloned(),
-        output: matches.get_one::<OutputFormat>("output").copied(),
-        client_config: crate::client_config(matches.get_one::<u32>("max_attempts").copied()),
-    };
+pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches, context: Context) -> Result<(), Failure> {
     if words == [crate::check::COMMAND] {
         return crate::check::run(api, matches, context).await;
     }
@@ -457,15 +451,7 @@ impl Call<'_> {
                 let body = op.body.as_ref().map(|body| body_value(body, self.matches, &values)).transpose()?.flatten();
                 let columns = self.matches.get_one::<String>(COLUMNS).map(String::as_str);
                 let sent = Sent { client, op, answers: Answers::new(op), call: self, columns };
-                let wait = match (one(self.matches, WAIT).unwrap_or(false), status, &op.wait) {
-                    (true, Some(status), Some(on)) => Some(Waiting {
-                        status,
-                        on,
-                        timeout: one(self.matches, WAIT_TIMEOUT).unwrap_or(60),
-                        interval: one(self.matches, WAIT_INTERVAL).unwrap_or(2.0),
-                    }),
-                    _ => None,
-                };
+                let wait = status.filter(|_| op.wait.is_some() && one(self.matches, WAIT).unwrap_or(false));
                 match &op.paging {
                     Some(paging) => sent.list(paging, values, body).await,
                     None => sent.one(values, body, wait).await,
@@ -492,16 +478,6 @@ impl Operation {
     }
 }
 
-/// A `--wait`: the operation polled, what its state means, and how long.
-struct Waiting<'a> {
-    status: &'a Operation,
-    on: &'a WaitOn,
-    /// Seconds.
-    timeout: u64,
-    /// The longest pause between polls, in seconds.
-    interval: f64,
-}
-
 /// One operation sent with a connected client, and how its answers print.
 struct Sent<'a, C> {
     client: &'a C,
@@ -526,7 +502,7 @@ type PageRequest = (
 impl<C: OperationClient + Sync> Sent<'_, C> {
     /// Sends the operation once and prints its answer (JSON checked against the
     /// spec, anything else as bytes); with `wait`, the polled one's once done.
-    async fn one(&self, values: Values, body: Option<Value>, wait: Option<Waiting<'_>>) -> Result<(), Failure> {
+    async fn one(&self, values: Values, body: Option<Value>, wait: Option<&Operation>) -> Result<(), Failure> {
         let no_content = self.op.cli.as_ref().and_then(|cli| cli.no_content.as_ref());
         let sent_body = if wait.is_some() || no_content.is_some() { body.clone() } else { None };
         let request = request(self.op, &values, body, self.client.base_url(), self.client.http_client())?;
@@ -545,22 +521,22 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             return Ok(out.flush()?);
         }
         let answer = self.answers.read(response).await?;
-        let Some(wait) = wait else { return self.print(self.op, &answer) };
-        let polled = match &wait.on.parameters {
+        let (Some(status), Some(on)) = (wait, &self.op.wait) else { return self.print(self.op, &answer) };
+        let polled = match &on.parameters {
             Some(parameters) => linked(parameters, &values, sent_body.as_ref(), &answer),
             None => values,
         };
-        let done = self.wait(&wait, polled).await?;
-        self.print_waited(wait.status, &wait.on.rule, &done)
+        let done = self.wait(status, &on.rule, polled).await?;
+        self.print_waited(status, &on.rule, &done)
     }
 
-    /// Polls `wait.status` until done (its answer), failed or out of time; the
-    /// pause doubles from 100ms up to the interval.
-    async fn wait(&self, wait: &Waiting<'_>, values: Values) -> Result<Value, Failure> {
-        let (status, rule) = (wait.status, &wait.on.rule);
+    /// Polls `status` until done (its answer), failed or out of time
+    /// (`--wait-timeout`); the pause doubles from 100ms up to `--wait-interval`.
+    async fn wait(&self, status: &Operation, rule: &model::Wait, values: Values) -> Result<Value, Failure> {
         let answers = Answers::new(status);
-        let timeout = std::time::Duration::from_secs(wait.timeout);
-        let interval = std::time::Duration::from_secs_f64(wait.interval);
+        let seconds = one(self.call.matches, WAIT_TIMEOUT).unwrap_or(60);
+        let timeout = std::time::Duration::from_secs(seconds);
+        let interval = std::time::Duration::from_secs_f64(one(self.call.matches, WAIT_INTERVAL).unwrap_or(2.0));
         let mut pause = std::time::Duration::from_millis(100).min(interval);
         let started = std::time::Instant::now();
         let name = case(&status.id, '_');
@@ -581,7 +557,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             }
             let elapsed = started.elapsed();
             if elapsed >= timeout {
-                let (state, seconds) = (state.unwrap_or_else(|| "unknown".into()), wait.timeout);
+                let state = state.unwrap_or_else(|| "unknown".into());
                 let message = format!("{name}: {field} still {state} after {seconds}s; --wait-timeout waits longer");
                 return Err(Failure::Outcome(message));
             }
@@ -656,14 +632,8 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                     };
                     ahead = Some((next, sending));
                 }
-                let page = match sent {
-                    Ok(response) => self.answers.read(response).await,
-                    Err(failure) => Err(failure),
-                };
-                let page = page.map(|answer| convo_clients::Page {
-                    next: paging.next_value(&answer),
-                    items: items(answer, paging),
-                });
+                let page = async { self.answers.read(sent?).await }.await;
+                let page = page.map(|a| convo_clients::Page { next: paging.next_value(&a), items: items(a, paging) });
                 let page = page.map_err(|failure| {
                     let reason = match failure {
                         Failure::Api(e) => return e,
@@ -676,7 +646,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                 let _ = answer.send(page);
             }
         };
-        let export = crate::export::all(stream, &resume, &mut writer, "records", crate::export::as_is);
+        let export = crate::export::all(stream, &resume, &mut writer, "records");
         let (done, ()) = futures::join!(export, pages);
         done?;
         writer.finish()?;
@@ -1525,7 +1495,7 @@ fn placeholders(template: &Value) -> Vec<String> {
 }
 
 /// clap's names are `&'static str`; the commands live as long as the process.
-fn leak(text: &str) -> &'static str {
+pub(crate) fn leak(text: &str) -> &'static str {
     Box::leak(text.to_string().into_boxed_str())
 }
 

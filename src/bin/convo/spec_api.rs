@@ -14,7 +14,7 @@ use convo_clients::spec::model;
 use convo_clients::{ClientConfig, OperationClient, Secret, SpecClient, SpecClientBuilder};
 
 use crate::connect::{OwnApi, Typed};
-use crate::operations::Call;
+use crate::operations::{Call, leak};
 use crate::sandbox::{Described, ServeOptions, Served};
 use crate::{Context, Failure, config};
 
@@ -86,11 +86,8 @@ fn credentials<C: SpecClient>() -> Vec<(String, Setting, Option<String>)> {
     for scheme in schemes {
         credentials.push((scheme.name.clone(), Setting::credential::<C>(scheme), None));
         for field in scheme.token.iter().flat_map(|token| &token.fields) {
-            credentials.push((
-                field.name.clone(),
-                Setting::token_field::<C>(field, &scheme.name),
-                Some(scheme.name.clone()),
-            ));
+            let setting = Setting::token_field::<C>(field, &scheme.name);
+            credentials.push((field.name.clone(), setting, Some(scheme.name.clone())));
         }
     }
     credentials
@@ -223,7 +220,7 @@ impl<C: SpecClient, E> Settings<C, E> {
         let mut needed = config::Needed::default();
         let server = || spec::<C>().and_then(|spec| spec.default_server()).map(str::to_owned);
         let base_url =
-            needed.take(self.base_url.clone().or_else(server), leak(Setting::base_url::<C>().env), "--base-url");
+            needed.take(self.base_url.clone().or_else(server), leak(&Setting::base_url::<C>().env), "--base-url");
         // The schemes the operations send.
         let sent: Vec<&String> =
             spec::<C>().iter().flat_map(|spec| &spec.operations).flat_map(|op| op.first_security()).collect();
@@ -237,12 +234,10 @@ impl<C: SpecClient, E> Settings<C, E> {
                 }
             };
             if missing {
-                needed.take(None::<()>, leak(setting.env.clone()), leak(format!("--{}", setting.flag())));
+                needed.take(None::<()>, leak(&setting.env), leak(&format!("--{}", setting.flag())));
             }
         }
-        let Some(base_url) = base_url.filter(|_| needed.is_empty()) else {
-            return Err(needed.failure());
-        };
+        let Some(base_url) = base_url.filter(|_| needed.is_empty()) else { return Err(needed.failure()) };
         let builder = builder::<C>(&base_url, |name| self.credentials.get(name).map(|s| s.as_str().into()));
         Ok(builder.config(config).build()?)
     }
@@ -264,10 +259,10 @@ impl<C: SpecClient + Typed, E: Emulator<Config: Default>> OwnApi for Settings<C,
 
 /// Exports the settings of `C` for `convo sandbox serve`, credentials as `secret` gives them.
 pub fn export<C: SpecClient>(out: &mut Described, base_url: String, secret: impl Fn(&str) -> Option<Secret>) {
-    out.export(leak(Setting::base_url::<C>().env), base_url);
+    out.export(leak(&Setting::base_url::<C>().env), base_url);
     for (name, setting, _) in credentials::<C>() {
         if let Some(secret) = secret(&name) {
-            out.export(leak(setting.env), secret.expose());
+            out.export(leak(&setting.env), secret.expose());
         }
     }
 }
@@ -324,12 +319,7 @@ pub async fn serve<C: SpecClient>(options: &ServeOptions) -> Result<Served, Fail
                 serde_json::Value::Number(id) => Some(id.to_string()),
                 _ => None,
             });
-            out.samples(leak(op.path.rsplit('/').next().unwrap_or_default().to_owned()), ids);
+            out.samples(leak(op.path.rsplit('/').next().unwrap_or_default()), ids);
         }
     }))
-}
-
-/// Names live as long as the process (clap's and `Needed`'s are `&'static`).
-fn leak(text: String) -> &'static str {
-    Box::leak(text.into_boxed_str())
 }

@@ -222,13 +222,9 @@ fn at_revision(path: &Path, rev: &str) -> Result<String, Failure> {
     }
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().ok_or_else(|| usage!("{}: not a file", path.display()))?;
-    let shown = std::process::Command::new("git")
-        .arg("-C")
-        .arg(folder)
-        .arg("show")
-        .arg(format!("{rev}:./{}", name.to_string_lossy()))
-        .output()
-        .map_err(|e| usage!("git: {e}"))?;
+    let revision = format!("{rev}:./{}", name.to_string_lossy());
+    let git = std::process::Command::new("git").arg("-C").arg(folder).args(["show", &revision]).output();
+    let shown = git.map_err(|e| usage!("git: {e}"))?;
     if !shown.status.success() {
         let why = String::from_utf8_lossy(&shown.stderr);
         return Err(usage!("{} at {rev}: {}", path.display(), why.trim()));

@@ -216,27 +216,24 @@ impl Tour {
         // What ends the tour early (no credential, no connection), after the
         // report: a token call that no longer decodes is drift too.
         let mut fatal = None;
-        while let Some(visit) = queue.pop_front() {
-            if calls >= MAX_CALLS {
-                break;
-            }
+        while let Some(visit) = queue.pop_front().filter(|_| calls < MAX_CALLS) {
             if !seen.insert((visit.op, visit.values.clone())) {
                 continue;
             }
+            let op = &self.operations[visit.op];
             // A link back to the same operation is its next page; a write is sent once.
             let limit = match visit.from {
                 Some(from) if from == visit.op => self.pages - 1,
-                _ if !is_read(&self.operations[visit.op]) => 1,
+                _ if !is_read(op) => 1,
                 _ => self.records,
             };
-            if visit.from.is_some() || !is_read(&self.operations[visit.op]) {
+            if visit.from.is_some() || !is_read(op) {
                 let followed = follows.entry(visit.op).or_default();
                 if *followed >= limit {
                     continue;
                 }
                 *followed += 1;
             }
-            let op = &self.operations[visit.op];
             let examples = op.request_body.iter().flat_map(|b| &b.content).find_map(|m| m.example.clone());
             let body = if is_read(op) { None } else { examples };
             let request = crate::operations::request(op, &visit.values, body, client.base_url(), client.http_client())?;
@@ -262,11 +259,9 @@ impl Tour {
             let json = crate::operations::says_json(&headers);
             let body: Value = if json { answer.json().await.unwrap_or(Value::Null) } else { Value::Null };
             for link in op.links.iter().filter(|l| status_matches(&l.status, status)) {
-                let Some(target) = self.operations.iter().position(|o| o.id == link.operation_id) else { continue };
+                let sent = |o: &Operation| o.id == link.operation_id && (is_read(o) || self.writes.contains(&o.id));
+                let Some(target) = self.operations.iter().position(sent) else { continue };
                 let target_op = &self.operations[target];
-                if !is_read(target_op) && !self.writes.contains(&target_op.id) {
-                    continue;
-                }
                 for linked in self.resolve(link, &visit.values, &headers, &body) {
                     match self.fill(target_op, linked, defaults) {
                         Ok(values) => queue.push_back(Visit { op: target, values, from: Some(visit.op) }),

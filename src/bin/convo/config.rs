@@ -284,8 +284,7 @@ pub fn settings<S: ApiSettings>(matches: &ArgMatches) -> Result<S, String> {
         arg.push(file.read()?);
         given.push((arg, format!("{} {}", file.named_by, file.path.display())));
     }
-    let sandbox = matches!(matches.try_get_one::<bool>("sandbox"), Ok(Some(true)));
-    if !sandbox {
+    if !matches!(matches.try_get_one::<bool>("sandbox"), Ok(Some(true))) {
         let name = matches.try_get_one::<String>("profile").ok().flatten().map(String::as_str);
         // Read typed first, so that a mistyped value is named (never shown).
         profile::<S>(name, S::API).map_err(message)?;
@@ -374,10 +373,8 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
     let mut rows = Vec::new();
     for (api, settings) in apis.iter().filter(|(name, _)| wanted.is_none_or(|w| w == *name)) {
         let command = settings(clap::Command::new(*api).no_binary_name(true));
-        let matches = command
-            .clone()
-            .try_get_matches_from(flags)
-            .map_err(|e| Failure::Usage(e.to_string().lines().next().unwrap_or_default().to_string()))?;
+        let matches = command.clone().try_get_matches_from(flags);
+        let matches = matches.map_err(|e| usage!("{}", e.to_string().lines().next().unwrap_or_default()))?;
         let table: toml::Table = profile(profile_name, api)?;
         let files = secret_files(&command, &matches).map_err(Failure::Usage)?;
         // A secret's file twin shows in the secret's row.

@@ -80,10 +80,7 @@ pub async fn all<T: Serialize + Send + 'static>(
 ) -> Result<(), Failure> {
     let checkpoint = resume.checkpoint.as_deref().map(read_checkpoint).transpose()?;
     let start = checkpoint.unwrap_or_else(|| resume.resume.clone());
-    let mut stream = match start {
-        Some(token) => stream.resume(&token)?,
-        None => stream,
-    };
+    let mut stream = if let Some(token) = start { stream.resume(&token)? } else { stream };
     let bar = progress(None, what);
     let mut delivered = 0u64;
     while let Some(record) = stream.next().await {

@@ -289,10 +289,9 @@ async fn download_transcripts(
     for (id, why) in &failed {
         eprintln!("  {}: {}", convo_clients::redact::escape_controls(id), convo_clients::redact::escape_controls(why));
     }
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::Outcome(format!("{} transcripts failed; rerun the command to fetch them", failed.len())))
+    match failed.len() {
+        0 => Ok(()),
+        n => Err(Failure::Outcome(format!("{n} transcripts failed; rerun the command to fetch them"))),
     }
 }
 

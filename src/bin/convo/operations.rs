@@ -268,10 +268,7 @@ pub fn in_play(api: &str) -> bool {
 /// derived tree: by operation id, and by `x-cli` name unless a hand-written
 /// command has it.
 pub fn augment(mut root: Command) -> Command {
-    for (api, spec) in APIS {
-        if !in_play(api) {
-            continue;
-        }
+    for (api, spec) in APIS.iter().filter(|(api, _)| in_play(api)) {
         let taken = reserved(&root, api);
         let Ok(spec) = model::Spec::embedded(spec) else { continue };
         root = root.mut_subcommand(api, |command| {
@@ -522,10 +519,8 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         }
         let answer = self.answers.read(response).await?;
         let (Some(status), Some(on)) = (wait, &self.op.wait) else { return self.print(self.op, &answer) };
-        let polled = match &on.parameters {
-            Some(parameters) => linked(parameters, &values, sent_body.as_ref(), &answer),
-            None => values,
-        };
+        let polled =
+            if let Some(p) = &on.parameters { linked(p, &values, sent_body.as_ref(), &answer) } else { values };
         let done = self.wait(status, &on.rule, polled).await?;
         self.print_waited(status, &on.rule, &done)
     }
@@ -739,10 +734,8 @@ impl<C> Sent<'_, C> {
 
     /// Prints an answer of `op`: its record (`x-cli` `record`).
     fn print(&self, op: &Operation, answer: &Value) -> Result<(), Failure> {
-        let record = match op.cli.as_ref().and_then(|cli| cli.record.as_deref()) {
-            Some(pointer) => answer.pointer(pointer).cloned().unwrap_or(Value::Null),
-            None => answer.clone(),
-        };
+        let pointer = op.cli.as_ref().and_then(|cli| cli.record.as_deref());
+        let record = pointer.map_or_else(|| answer.clone(), |p| answer.pointer(p).cloned().unwrap_or(Value::Null));
         self.print_record(op.friendly, &record, op.columns())
     }
 
@@ -951,10 +944,7 @@ fn operation(api: &'static str, spec: &model::Spec, op: &'static model::Operatio
 
 /// `value` as `values` spell it (`asc` for `ASC`): the server may be strict where a user is not.
 fn spelled_as_spec(value: String, values: &[String]) -> String {
-    match values.iter().find(|v| **v != value && v.eq_ignore_ascii_case(&value)) {
-        Some(spelled) => spelled.clone(),
-        None => value,
-    }
+    values.iter().find(|v| **v != value && v.eq_ignore_ascii_case(&value)).cloned().unwrap_or(value)
 }
 
 /// The flags of one operation's command: those given so far, and the API's.
@@ -1219,14 +1209,9 @@ fn join_branch<'f>(fields: &'f mut [Field], field: &mut Field) -> Option<&'f mut
 fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: bool) -> Command {
     let about = op.summary.clone().or_else(|| op.description.as_deref().map(first_line));
     let call = format!("{} {} ({})", op.method, op.path, op.id);
-    let mut long = String::new();
-    for part in [op.summary.as_deref(), op.description.as_deref(), Some(call.as_str())].into_iter().flatten() {
-        if !long.is_empty() {
-            long.push_str("\n\n");
-        }
-        long.push_str(part.trim());
-    }
-    let mut command = Command::new(leak(name)).long_about(long).aliases(aliases.iter().map(|a| leak(a)));
+    let parts = [op.summary.as_deref(), op.description.as_deref(), Some(call.as_str())];
+    let long: Vec<&str> = parts.into_iter().flatten().map(str::trim).collect();
+    let mut command = Command::new(leak(name)).long_about(long.join("\n\n")).aliases(aliases.iter().map(|a| leak(a)));
     if let Some(about) = about {
         command = command.about(about);
     }
@@ -1617,29 +1602,21 @@ pub(crate) fn request(
             Location::Path | Location::Cookie => {}
         }
     }
-    let mut url = reqwest::Url::parse(&format!("{}{}", base_url.trim_end_matches('/'), path))
+    let url = reqwest::Url::parse(&format!("{}{}", base_url.trim_end_matches('/'), path))
         .map_err(|e| usage!("invalid URL for {}: {e}", op.name))?;
-    if !query.is_empty() {
-        url.query_pairs_mut().extend_pairs(&query);
-    }
     let method = reqwest::Method::from_bytes(op.method.as_bytes()).map_err(|e| usage!("{e}"))?;
     let accept = op.success_media_types();
     let accept = if accept.is_empty() { "application/json".to_string() } else { accept.join(", ") };
-    let mut builder = http.request(method, url).header(reqwest::header::ACCEPT, accept);
-    for (name, value) in headers {
-        builder = builder.header(name, value);
-    }
-    if let (Some(spec), Some(value)) = (&op.body, body) {
-        builder = if spec.form {
-            let pairs: Vec<(&String, String)> =
-                value.as_object().into_iter().flatten().map(|(k, v)| (k, crate::output::text(v))).collect();
-            let encoded = serde_urlencoded::to_string(pairs).map_err(|e| usage!("{e}"))?;
-            builder.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(encoded)
-        } else {
-            let bytes = serde_json::to_vec(&value).map_err(|e| usage!("{e}"))?;
-            builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes)
-        };
-    }
+    let builder = http.request(method, url).query(&query).header(reqwest::header::ACCEPT, accept);
+    let builder = headers.into_iter().fold(builder, |builder, (name, value)| builder.header(name, value));
+    let builder = match (&op.body, body) {
+        (Some(spec), Some(value)) if spec.form => {
+            let fields = value.as_object().into_iter().flatten();
+            builder.form(&fields.map(|(k, v)| (k, crate::output::text(v))).collect::<Vec<_>>())
+        }
+        (Some(_), Some(value)) => builder.json(&value),
+        _ => builder,
+    };
     builder.build().map_err(|e| usage!("cannot build the {} request: {e}", op.name))
 }
 

@@ -172,10 +172,7 @@ pub async fn run(command: SandboxCommand) -> Result<(), Failure> {
     }
     // Every server listens: print (and write) their settings, all at once.
     let lines: Vec<String> = servers.iter().flat_map(Served::lines).collect();
-    let written = match &options.env_file {
-        Some(path) => Some(EnvFile::write(path, &lines)?),
-        None => None,
-    };
+    let written = options.env_file.as_deref().map(|path| EnvFile::write(path, &lines)).transpose()?;
     let mut stdout = std::io::stdout().lock();
     for line in &lines {
         writeln!(stdout, "{line}")?;
@@ -216,9 +213,7 @@ impl EnvFile {
         if path.file_name().is_none() {
             return Err(usage!("--env-file {}: not a file name", path.display()));
         }
-        let mut text = lines.join("\n");
-        text.push('\n');
-        crate::files::write_private(path, |file| file.write_all(text.as_bytes()))
+        crate::files::write_private(path, |file| lines.iter().try_for_each(|line| writeln!(file, "{line}")))
             .map_err(|e| Failure::Io(std::io::Error::new(e.kind(), format!("--env-file {}: {e}", path.display()))))?;
         Ok(EnvFile(path.to_owned()))
     }

@@ -314,11 +314,8 @@ pub async fn serve<C: SpecClient>(options: &ServeOptions) -> Result<Served, Fail
         export::<C>(out, sandbox.base_url(), spec_sandbox_credential::<C>);
         // A few ids of each paged collection, to try commands on.
         for op in spec::<C>().iter().flat_map(|spec| &spec.operations).filter(|op| op.paging.is_some()) {
-            let ids = sandbox.records(&op.path).into_iter().filter_map(|record| match &record["id"] {
-                serde_json::Value::String(id) => Some(id.clone()),
-                serde_json::Value::Number(id) => Some(id.to_string()),
-                _ => None,
-            });
+            let ids =
+                sandbox.records(&op.path).into_iter().filter_map(|record| crate::operations::scalar(&record["id"]));
             out.samples(leak(op.path.rsplit('/').next().unwrap_or_default()), ids);
         }
     }))

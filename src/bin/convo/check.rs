@@ -450,32 +450,21 @@ fn write_text(report: &Value, out: &mut impl Write) -> std::io::Result<()> {
         |v: &Value, key: &str| convo_clients::redact::escape_controls(&crate::output::text(&v[key])).into_owned();
     let (drift, calls, skipped, confirmed) = (list("drift"), list("calls"), list("not_checked"), list("confirmed"));
     let answered: BTreeSet<String> = calls.iter().map(|c| text(c, "operation")).collect();
-    writeln!(
-        out,
-        "{}: {} calls to {} operations; {}",
-        text(report, "api"),
-        calls.iter().filter_map(|c| c["count"].as_u64()).sum::<u64>(),
-        answered.len(),
-        match drift.len() {
-            0 => "the answers match the spec".to_owned(),
-            1 => "1 difference from the spec".to_owned(),
-            n => format!("{n} differences from the spec"),
-        }
-    )?;
+    let (api, total) = (text(report, "api"), calls.iter().filter_map(|c| c["count"].as_u64()).sum::<u64>());
+    let verdict = match drift.len() {
+        0 => "the answers match the spec".to_owned(),
+        1 => "1 difference from the spec".to_owned(),
+        n => format!("{n} differences from the spec"),
+    };
+    writeln!(out, "{api}: {total} calls to {} operations; {verdict}", answered.len())?;
     let width = |rows: &[Value], key: &str| rows.iter().map(|r| text(r, key).chars().count()).max().unwrap_or(0);
     if !drift.is_empty() {
         writeln!(out, "\nDrift")?;
         let (w_op, w_at) = (width(&drift, "operation"), width(&drift, "location"));
         for d in &drift {
             let kind = d["kind"].as_str().unwrap_or_default().replace('-', " ");
-            writeln!(
-                out,
-                "  {:w_op$}  {:w_at$}  {kind}: {} (seen {}×)",
-                text(d, "operation"),
-                text(d, "location"),
-                text(d, "detail"),
-                d["count"]
-            )?;
+            let (op, at, detail, count) = (text(d, "operation"), text(d, "location"), text(d, "detail"), &d["count"]);
+            writeln!(out, "  {op:w_op$}  {at:w_at$}  {kind}: {detail} (seen {count}×)")?;
         }
     }
     writeln!(out, "\nCalls")?;

@@ -65,11 +65,10 @@ fn read(path: &Path) -> std::io::Result<Vec<u8>> {
             WARNED.call_once(|| {
                 let shown = |text: &str| convo_clients::redact::escape_controls(text).into_owned();
                 let name = path.to_string_lossy();
+                let (file, quoted) = (shown(&name), shown(&crate::sandbox::shell_quote(&name)));
+                let mode = mode & 0o777;
                 eprintln!(
-                    "warning: config file {} is writable by group or others (mode {:o}): run `chmod go-w {}`",
-                    shown(&name),
-                    mode & 0o777,
-                    shown(&crate::sandbox::shell_quote(&name))
+                    "warning: config file {file} is writable by group or others (mode {mode:o}): run `chmod go-w {quoted}`"
                 );
             });
         }

@@ -37,12 +37,10 @@ pub fn hold(path: &Path) -> Result<Held, Failure> {
         std::io::ErrorKind::AlreadyExists => {
             let pid = std::fs::read_to_string(&lock).ok().filter(|pid| pid.trim().parse::<u32>().is_ok());
             let by = pid.map(|pid| format!(" (process {})", pid.trim())).unwrap_or_default();
+            let (path, lock) = (path.display(), lock.display());
             usage!(
-                "checkpoint {} is in use by another export{by}: its lock {} exists. If no export is running \
-                 (one killed leaves it behind), remove {} and rerun",
-                path.display(),
-                lock.display(),
-                lock.display()
+                "checkpoint {path} is in use by another export{by}: its lock {lock} exists. If no export is running \
+                 (one killed leaves it behind), remove {lock} and rerun"
             )
         }
         _ => usage!("checkpoint {}: cannot create its lock {}: {e}", path.display(), lock.display()),

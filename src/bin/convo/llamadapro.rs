@@ -171,28 +171,23 @@ fn print_outcome<T>(context: &Context, outcome: BulkOutcome<'_, T>) -> Result<()
         }))?;
     }
     writer.finish()?;
-    let failed = outcome.failed().count();
-    let duplicates = outcome.duplicates().count();
+    let (failed, duplicates, items) = (outcome.failed().count(), outcome.duplicates().count(), outcome.items.len());
     for issue in &outcome.batch_errors {
         eprintln!("batch: {}", convo_clients::redact::escape_controls(issue.message.as_deref().unwrap_or("error")));
     }
     if duplicates > 0 {
-        crate::output::note(format_args!(
-            "{duplicates} of {} items were duplicates and were skipped",
-            outcome.items.len()
-        ));
+        crate::output::note(format_args!("{duplicates} of {items} items were duplicates and were skipped"));
     }
     if !outcome.counts_agree()
         && let Some(counts) = &outcome.counts
     {
+        let counts = counts_text(counts);
         crate::output::note(format_args!(
-            "warning: the server's counts ({}) read otherwise than its report of the {} items; the report decides",
-            counts_text(counts),
-            outcome.items.len()
+            "warning: the server's counts ({counts}) read otherwise than its report of the {items} items; the report decides"
         ));
     }
     if failed > 0 || !outcome.batch_errors.is_empty() {
-        return Err(Failure::Outcome(format!("{failed} of {} items failed", outcome.items.len())));
+        return Err(Failure::Outcome(format!("{failed} of {items} items failed")));
     }
     Ok(())
 }

@@ -281,10 +281,9 @@ async fn download_transcripts(
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let (shown, n) = (dir.display(), failed.len());
     crate::output::note(format_args!(
-        "{written} transcripts written to {}, {present} already there, {without} conversations without one, {} failed",
-        dir.display(),
-        failed.len()
+        "{written} transcripts written to {shown}, {present} already there, {without} conversations without one, {n} failed"
     ));
     for (id, why) in &failed {
         eprintln!("  {}: {}", convo_clients::redact::escape_controls(id), convo_clients::redact::escape_controls(why));

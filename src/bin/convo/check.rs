@@ -322,24 +322,19 @@ impl Tour {
     ) -> Vec<Values> {
         let mut columns = Vec::new();
         for (name, expression) in &link.parameters {
-            let values: Vec<String> = match expression.as_str() {
-                Some(text) if text.starts_with("$response.body#") => {
-                    let pointer = text.trim_start_matches("$response.body#");
-                    let mut found = Vec::new();
-                    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
-                    fan_out(body, &segments, self.records, true, &mut found);
-                    found.into_iter().filter_map(scalar).collect()
-                }
-                Some(text) if text.starts_with("$request.") => {
-                    let name = text.rsplit('.').next().unwrap_or_default();
-                    request.get(name).cloned().unwrap_or_default()
-                }
-                Some(text) if text.starts_with("$response.header.") => {
-                    let name = text.trim_start_matches("$response.header.");
-                    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned).into_iter().collect()
-                }
-                Some(text) if text.starts_with('$') => Vec::new(),
-                _ => scalar(expression).into_iter().collect(),
+            let text = expression.as_str().unwrap_or_default();
+            let values: Vec<String> = if let Some(pointer) = text.strip_prefix("$response.body#") {
+                let (segments, mut found): (Vec<&str>, _) = (pointer.split('/').skip(1).collect(), Vec::new());
+                fan_out(body, &segments, self.records, true, &mut found);
+                found.into_iter().filter_map(scalar).collect()
+            } else if let Some(name) = text.strip_prefix("$response.header.") {
+                headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned).into_iter().collect()
+            } else if text.starts_with("$request.") {
+                request.get(text.rsplit('.').next().unwrap_or_default()).cloned().unwrap_or_default()
+            } else if text.starts_with('$') {
+                Vec::new()
+            } else {
+                scalar(expression).into_iter().collect()
             };
             if values.is_empty() {
                 // A link whose value the answer lacks (the last page) leads nowhere.
@@ -348,14 +343,9 @@ impl Tour {
             columns.push((name.clone(), values));
         }
         let rows = columns.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
-        (0..rows)
-            .map(|i| {
-                columns
-                    .iter()
-                    .map(|(name, values)| (name.clone(), vec![values[i.min(values.len() - 1)].clone()]))
-                    .collect()
-            })
-            .collect()
+        let row =
+            |i: usize| columns.iter().map(|(name, v)| (name.clone(), vec![v[i.min(v.len() - 1)].clone()])).collect();
+        (0..rows).map(row).collect()
     }
 
     /// The report as JSON: drift (each once, counted), calls, what was not reached, facts confirmed.

@@ -28,7 +28,6 @@ impl Needed {
         value
     }
 
-    /// Whether nothing is missing.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -279,8 +278,7 @@ pub fn settings<S: ApiSettings>(matches: &ArgMatches) -> Result<S, String> {
     // Each value as its flag would give it, and where it came from.
     let mut given: Vec<(OsString, String)> = Vec::new();
     for file in &files {
-        let mut arg = OsString::from(format!("{}=", file.flag));
-        arg.push(file.read()?);
+        let arg = OsString::from(format!("{}={}", file.flag, file.read()?));
         given.push((arg, format!("{} {}", file.named_by, file.path.display())));
     }
     if !matches!(matches.try_get_one::<bool>("sandbox"), Ok(Some(true))) {
@@ -317,7 +315,6 @@ fn toml_text(value: &toml::Value) -> String {
     value.as_str().map_or_else(|| serde_json::to_string(value).unwrap_or_default(), str::to_owned)
 }
 
-/// A failure's message.
 fn message(failure: Failure) -> String {
     match failure {
         Failure::Usage(message) | Failure::Outcome(message) => message,

@@ -1394,7 +1394,6 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
     command
 }
 
-/// The built-in flag `--<id>`.
 fn builtin(id: &'static str) -> Arg {
     Arg::new(id).long(id)
 }

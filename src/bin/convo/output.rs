@@ -204,7 +204,6 @@ pub fn integral(mut value: Value) -> Value {
     value
 }
 
-/// Prints a single record.
 pub fn write_one(
     format: OutputFormat,
     columns: &'static [Column],

@@ -168,21 +168,16 @@ const BASE_URL: &str = "base_url";
 
 impl<C: SpecClient, E> clap::Args for Settings<C, E> {
     fn augment_args(command: Command) -> Command {
-        let base_url = Setting::base_url::<C>();
-        let arg = Arg::new(BASE_URL).long("base-url").value_name("URL").global(true).env(base_url.env);
-        let mut command = command.arg(arg.help(base_url.help));
-        for (_, setting, _) in credentials::<C>() {
-            command = command.arg(
-                Arg::new(setting.id.clone())
-                    .long(setting.flag())
-                    .value_name(if setting.secret { "SECRET" } else { "VALUE" })
-                    .global(true)
-                    .env(setting.env)
-                    .hide_env_values(setting.secret)
-                    .help(setting.help),
-            );
-        }
-        command
+        let credentials = credentials::<C>().into_iter().map(|(_, setting, _)| setting);
+        command.args(std::iter::once(Setting::base_url::<C>()).chain(credentials).map(|setting| {
+            let value_name = match (setting.secret, setting.id == BASE_URL) {
+                (true, _) => "SECRET",
+                (false, true) => "URL",
+                (false, false) => "VALUE",
+            };
+            let arg = Arg::new(setting.id.clone()).long(setting.flag()).value_name(value_name).global(true);
+            arg.env(setting.env).hide_env_values(setting.secret).help(setting.help)
+        }))
     }
 
     fn augment_args_for_update(command: Command) -> Command {
@@ -200,9 +195,7 @@ impl<C: SpecClient, E> FromArgMatches for Settings<C, E> {
     /// Takes the values `matches` has, leaving the others.
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
         let value = |id: &str| matches.try_get_one::<String>(id).ok().flatten().cloned();
-        if let Some(url) = value(BASE_URL) {
-            self.base_url = Some(url);
-        }
+        self.base_url = value(BASE_URL).or(self.base_url.take());
         for (name, setting, _) in credentials::<C>() {
             if let Some(secret) = value(&setting.id) {
                 self.credentials.insert(name, secret);

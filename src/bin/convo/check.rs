@@ -72,8 +72,6 @@ pub struct Tour {
     records: usize,
     /// The write operations to send (their spec ids).
     writes: BTreeSet<String>,
-    /// `--record DIR`: where the report goes too.
-    record: Option<PathBuf>,
     observed: Arc<Mutex<Evidence>>,
 }
 
@@ -134,19 +132,18 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
         let names: Vec<&str> = writes.iter().map(String::as_str).collect();
         return Err(usage!("--write {} changes data on the server; pass --allow-writes to send it", names.join(", ")));
     }
-    let record = flags.record;
-    if let Some(dir) = &record {
+    if let Some(dir) = &flags.record {
         crate::files::create_private_dir(dir)
             .map_err(|e| usage!("--record {}: cannot create it: {e}", dir.display()))?;
     }
-    let observed = Arc::new(Mutex::new(Evidence { dir: record.clone(), ..Default::default() }));
+    let observed = Arc::new(Mutex::new(Evidence { dir: flags.record, ..Default::default() }));
     let sink = observed.clone();
     let observer = ExchangeObserver::new(move |exchange| {
         sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keep(exchange);
     });
     context.client_config = context.client_config.with_observer(observer);
     let (pages, records) = (flags.pages as usize, flags.records as usize);
-    let tour = Tour { api, operations, validator, pages, records, writes, record, observed };
+    let tour = Tour { api, operations, validator, pages, records, writes, observed };
     crate::send_operation(api, Call { job: Job::Check(&tour), matches, context: &context }).await
 }
 
@@ -277,7 +274,8 @@ impl Tour {
             return Err(error.into());
         }
         let report = self.report(&evidence.seen, &unreached);
-        if let Some(dir) = &self.record {
+        // `--record DIR` gets the report too.
+        if let Some(dir) = &evidence.dir {
             write_json(dir, "report.json", &report)?;
         }
         let mut out = std::io::stdout().lock();

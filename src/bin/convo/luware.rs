@@ -149,7 +149,7 @@ const CONVERSATION_COLUMNS: &str = concat!(
 const UTTERANCE_COLUMNS: &str = "start:8 end:8 speaker:16 text:60";
 
 pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> Result<(), Failure> {
-    let stdout = std::io::stdout().lock();
+    let mut stdout = std::io::stdout().lock();
     match command {
         LuwareCommand::Conversations(ConversationsCommand::List { search, page_size, sort, all, resume }) => {
             let mut request = SearchRequest::new(search.filters()).limit(page_size);
@@ -180,9 +180,8 @@ pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> R
             if std::io::IsTerminal::is_terminal(&stdout) {
                 return Err(Failure::Usage("the .vtr archive is binary: redirect it to a file (> x.vtr)".into()));
             }
-            let mut out = stdout;
-            out.write_all(&client.transcript_vtr(&ccdr_id).await?)?;
-            Ok(out.flush()?)
+            stdout.write_all(&client.transcript_vtr(&ccdr_id).await?)?;
+            Ok(stdout.flush()?)
         }
         LuwareCommand::Transcripts { search, out, concurrency, format } => {
             download_transcripts(&client, search.filters(), &out, usize::from(concurrency), format).await
@@ -193,8 +192,7 @@ pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> R
                 || (format.is_none() && context.output == Some(OutputFormat::Json)) =>
         {
             let vtr = client.transcript_vtr(&ccdr_id).await?;
-            write_json(&vtr, BufWriter::new(stdout))?;
-            Ok(())
+            Ok(write_json(&vtr, BufWriter::new(stdout))?)
         }
         LuwareCommand::Transcript { ccdr_id, format, .. } => {
             let transcript = client.transcript(&ccdr_id).await?;

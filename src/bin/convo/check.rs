@@ -162,25 +162,17 @@ struct Visit {
 /// A paged list leads to the `GET` of `<its path>/{param}` by its items' `id`
 /// where no link does, so a spec without `links` is still toured past its lists.
 fn item_links(operations: &mut [Operation]) {
-    let implied: Vec<(usize, Link)> = operations
-        .iter()
-        .enumerate()
-        .filter_map(|(index, list)| Some((index, list, list.paging.as_ref()?)))
-        .flat_map(|(index, list, paging)| {
-            operations.iter().filter_map(move |item| {
-                let rest = item.path.strip_prefix(&list.path)?.strip_prefix("/{")?.strip_suffix('}')?;
-                let leads =
-                    is_read(item) && !rest.contains('/') && !list.links.iter().any(|l| l.operation_id == item.id);
-                leads.then(|| {
-                    let pointer = format!("$response.body#{}/0/id", paging.items);
-                    let parameters = vec![(rest.to_owned(), Value::String(pointer))];
-                    (index, Link { status: "2XX".into(), operation_id: item.id.clone(), parameters })
-                })
-            })
-        })
-        .collect();
-    for (index, link) in implied {
-        operations[index].links.push(link);
+    for index in 0..operations.len() {
+        let list = &operations[index];
+        let Some(paging) = &list.paging else { continue };
+        let implied = operations.iter().filter_map(|item| {
+            let rest = item.path.strip_prefix(&list.path)?.strip_prefix("/{")?.strip_suffix('}')?;
+            let leads = is_read(item) && !rest.contains('/') && !list.links.iter().any(|l| l.operation_id == item.id);
+            let parameters = vec![(rest.to_owned(), Value::String(format!("$response.body#{}/0/id", paging.items)))];
+            leads.then(|| Link { status: "2XX".into(), operation_id: item.id.clone(), parameters })
+        });
+        let implied: Vec<Link> = implied.collect();
+        operations[index].links.extend(implied);
     }
 }
 

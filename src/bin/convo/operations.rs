@@ -1737,18 +1737,12 @@ fn split_name(split: &model::Split, parts: &[Part]) -> String {
 /// ` [FIELD: id, createdAt; DIRECTION: asc unless given]`: required parts' values, optional ones' defaults.
 fn part_values(split: &model::Split, parts: &[Part]) -> String {
     let required = &split.keys[..split.required];
-    let listed: Vec<String> = parts
-        .iter()
-        .filter_map(|p| match (&p.default, required.contains(&p.key)) {
-            (_, true) if !p.values.is_empty() => {
-                Some(format!("{}: {}", p.key.to_ascii_uppercase(), p.values.join(", ")))
-            }
-            (Some(default), false) => {
-                Some(format!("{}: {} unless given", p.key.to_ascii_uppercase(), scalar(default)?))
-            }
-            _ => None,
-        })
-        .collect();
+    let part = |p: &Part| match (&p.default, required.contains(&p.key)) {
+        (_, true) if !p.values.is_empty() => Some(format!("{}: {}", p.key.to_ascii_uppercase(), p.values.join(", "))),
+        (Some(default), false) => Some(format!("{}: {} unless given", p.key.to_ascii_uppercase(), scalar(default)?)),
+        _ => None,
+    };
+    let listed: Vec<String> = parts.iter().filter_map(part).collect();
     if listed.is_empty() { String::new() } else { format!(" [{}]", listed.join("; ")) }
 }
 
@@ -1831,13 +1825,8 @@ pub(crate) fn lay(map: &mut Map<String, Value>, name: &str, value: Value) {
 /// The object a field goes into: the body, or its field `within`; `None` if not an object.
 fn place<'v>(value: &'v mut Option<Value>, within: Option<&str>) -> Option<&'v mut Map<String, Value>> {
     let Value::Object(map) = value.get_or_insert_with(|| Value::Object(Map::new())) else { return None };
-    match within {
-        None => Some(map),
-        Some(outer) => match map.entry(outer.to_string()).or_insert_with(|| Value::Object(Map::new())) {
-            Value::Object(inner) => Some(inner),
-            _ => None,
-        },
-    }
+    let Some(outer) = within else { return Some(map) };
+    map.entry(outer).or_insert_with(|| Value::Object(Map::new())).as_object_mut()
 }
 
 /// A text as the field's type: digits a number, an enum value as the spec spells it.

@@ -446,8 +446,7 @@ impl Call<'_> {
             Job::Operation { op, status } => {
                 let values = values(op, self.matches, defaults)?;
                 let body = op.body.as_ref().map(|body| body_value(body, self.matches, &values)).transpose()?.flatten();
-                let columns = self.matches.get_one::<String>(COLUMNS).map(String::as_str);
-                let sent = Sent { client, op, answers: Answers::new(op), call: self, columns };
+                let sent = Sent { client, op, answers: Answers::new(op), call: self };
                 let wait = status.filter(|_| op.wait.is_some() && one(self.matches, WAIT).unwrap_or(false));
                 match &op.paging {
                     Some(paging) => sent.list(paging, values, body).await,
@@ -481,8 +480,6 @@ struct Sent<'a, C> {
     op: &'a Operation,
     answers: Answers,
     call: &'a Call<'a>,
-    /// `--columns`.
-    columns: Option<&'a str>,
 }
 
 /// A call's parameter values, by parameter name.
@@ -581,7 +578,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         }
         let format = self.call.context.output.unwrap_or(OutputFormat::Jsonl);
         // Columns named by no one are the first record's fields.
-        let named = self.columns.is_some() || !self.op.columns().is_empty();
+        let named = self.call.matches.get_one::<String>(COLUMNS).is_some() || !self.op.columns().is_empty();
         let first = match (named, format) {
             (false, OutputFormat::Table | OutputFormat::Csv) => self.first_page(paging, &values, body.clone()).await?,
             _ => Value::Null,
@@ -696,8 +693,6 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                 let pair = format!("query parameters {} and {}:", p.name, q.name);
                 message = message.replace(&pair, &format!("{} and {}:", flag(p), flag(q)));
             }
-        }
-        for p in &self.op.params {
             for place in ["query parameter", "path parameter", "header"] {
                 message = message.replace(&format!("{place} {}:", p.name), &format!("{}:", flag(p)));
             }
@@ -773,7 +768,7 @@ impl<C> Sent<'_, C> {
     /// The table and csv columns: `--columns`, else `spec`'s, else `first`'s fields.
     fn table(&self, spec: Vec<String>, first: Option<&Value>) -> &'static [Column] {
         let fields = || first.and_then(Value::as_object).map(|m| m.keys().cloned().collect::<Vec<_>>());
-        let paths = match self.columns {
+        let paths = match self.call.matches.get_one::<String>(COLUMNS).map(String::as_str) {
             Some("all") => fields().unwrap_or(spec),
             Some(list) => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect(),
             None if !spec.is_empty() => spec,

@@ -380,13 +380,8 @@ impl Tour {
 /// A parameter's value from the API's settings, or the spec's sample (of a
 /// path parameter only an enum's: an example id would name nothing real).
 fn value_for(p: &Param, defaults: &BTreeMap<String, String>) -> Option<String> {
-    if let Some(value) = defaults.get(p.arg_id.as_str()).filter(|_| !p.own) {
-        return Some(value.clone());
-    }
-    match p.location {
-        Location::Path if p.values.is_empty() => None,
-        _ => p.sample.clone(),
-    }
+    let sample = p.sample.clone().filter(|_| p.location != Location::Path || !p.values.is_empty());
+    defaults.get(p.arg_id.as_str()).filter(|_| !p.own).cloned().or(sample)
 }
 
 fn describe(p: &Param) -> String {

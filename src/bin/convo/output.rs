@@ -311,10 +311,8 @@ fn table_cell(text: &str) -> String {
 
 /// The terminal's width, else `COLUMNS`; unlimited into a file or pipe.
 fn terminal_width() -> usize {
-    if let Some((_, width)) = console::Term::stdout().size_checked() {
-        return usize::from(width);
-    }
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(usize::MAX)
+    let columns = || std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(usize::MAX);
+    console::Term::stdout().size_checked().map_or_else(columns, |(_, width)| usize::from(width))
 }
 
 /// Shrinks the widest columns until the row fits (each keeps at least 4).

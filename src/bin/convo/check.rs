@@ -16,7 +16,7 @@ use convo_clients::spec::validate::SpecValidator;
 use convo_clients::{ExchangeObserver, Observed, OperationClient};
 use serde_json::{Value, json};
 
-use crate::operations::{Call, Job, Link, Location, Operation, Param, scalar};
+use crate::operations::{Call, Job, Link, Location, Operation, Param, Values, scalar};
 use crate::output::OutputFormat;
 use crate::{Context, Failure};
 
@@ -72,8 +72,6 @@ pub struct Tour {
     records: usize,
     /// The write operations to send (their spec ids).
     writes: BTreeSet<String>,
-    /// `--record DIR`: where the report goes too.
-    record: Option<PathBuf>,
     observed: Arc<Mutex<Evidence>>,
 }
 
@@ -123,10 +121,8 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
     let flags = CheckArgs::from_arg_matches(matches).map_err(|e| usage!("{e}"))?;
     let mut writes = BTreeSet::new();
     for name in &flags.write {
-        let op = operations
-            .iter()
-            .find(|op| op.id == *name || op.name == *name)
-            .ok_or_else(|| usage!("--write {name}: {api} has no such operation"))?;
+        let op = operations.iter().find(|op| op.id == *name || op.name == *name);
+        let op = op.ok_or_else(|| usage!("--write {name}: {api} has no such operation"))?;
         if is_read(op) {
             return Err(usage!("--write {name}: a {} is not a write; the check reads it anyway", op.method));
         }
@@ -136,19 +132,18 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
         let names: Vec<&str> = writes.iter().map(String::as_str).collect();
         return Err(usage!("--write {} changes data on the server; pass --allow-writes to send it", names.join(", ")));
     }
-    let record = flags.record;
-    if let Some(dir) = &record {
+    if let Some(dir) = &flags.record {
         crate::files::create_private_dir(dir)
             .map_err(|e| usage!("--record {}: cannot create it: {e}", dir.display()))?;
     }
-    let observed = Arc::new(Mutex::new(Evidence { dir: record.clone(), ..Default::default() }));
+    let observed = Arc::new(Mutex::new(Evidence { dir: flags.record, ..Default::default() }));
     let sink = observed.clone();
     let observer = ExchangeObserver::new(move |exchange| {
         sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keep(exchange);
     });
     context.client_config = context.client_config.with_observer(observer);
     let (pages, records) = (flags.pages as usize, flags.records as usize);
-    let tour = Tour { api, operations, validator, pages, records, writes, record, observed };
+    let tour = Tour { api, operations, validator, pages, records, writes, observed };
     crate::send_operation(api, Call { job: Job::Check(&tour), matches, context: &context }).await
 }
 
@@ -159,7 +154,7 @@ fn is_read(op: &Operation) -> bool {
 /// One call the tour will make.
 struct Visit {
     op: usize,
-    values: BTreeMap<String, Vec<String>>,
+    values: Values,
     /// The operation whose answer led here, if a link did.
     from: Option<usize>,
 }
@@ -167,25 +162,17 @@ struct Visit {
 /// A paged list leads to the `GET` of `<its path>/{param}` by its items' `id`
 /// where no link does, so a spec without `links` is still toured past its lists.
 fn item_links(operations: &mut [Operation]) {
-    let implied: Vec<(usize, Link)> = operations
-        .iter()
-        .enumerate()
-        .filter_map(|(index, list)| Some((index, list, list.paging.as_ref()?)))
-        .flat_map(|(index, list, paging)| {
-            operations.iter().filter_map(move |item| {
-                let rest = item.path.strip_prefix(&list.path)?.strip_prefix("/{")?.strip_suffix('}')?;
-                let leads =
-                    is_read(item) && !rest.contains('/') && !list.links.iter().any(|l| l.operation_id == item.id);
-                leads.then(|| {
-                    let pointer = format!("$response.body#{}/0/id", paging.items);
-                    let parameters = vec![(rest.to_owned(), Value::String(pointer))];
-                    (index, Link { status: "2XX".into(), operation_id: item.id.clone(), parameters })
-                })
-            })
-        })
-        .collect();
-    for (index, link) in implied {
-        operations[index].links.push(link);
+    for index in 0..operations.len() {
+        let list = &operations[index];
+        let Some(paging) = &list.paging else { continue };
+        let implied = operations.iter().filter_map(|item| {
+            let rest = item.path.strip_prefix(&list.path)?.strip_prefix("/{")?.strip_suffix('}')?;
+            let leads = is_read(item) && !rest.contains('/') && !list.links.iter().any(|l| l.operation_id == item.id);
+            let parameters = vec![(rest.to_owned(), Value::String(format!("$response.body#{}/0/id", paging.items)))];
+            leads.then(|| Link { status: "2XX".into(), operation_id: item.id.clone(), parameters })
+        });
+        let implied: Vec<Link> = implied.collect();
+        operations[index].links.extend(implied);
     }
 }
 
@@ -218,27 +205,24 @@ impl Tour {
         // What ends the tour early (no credential, no connection), after the
         // report: a token call that no longer decodes is drift too.
         let mut fatal = None;
-        while let Some(visit) = queue.pop_front() {
-            if calls >= MAX_CALLS {
-                break;
-            }
+        while let Some(visit) = queue.pop_front().filter(|_| calls < MAX_CALLS) {
             if !seen.insert((visit.op, visit.values.clone())) {
                 continue;
             }
+            let op = &self.operations[visit.op];
             // A link back to the same operation is its next page; a write is sent once.
             let limit = match visit.from {
                 Some(from) if from == visit.op => self.pages - 1,
-                _ if !is_read(&self.operations[visit.op]) => 1,
+                _ if !is_read(op) => 1,
                 _ => self.records,
             };
-            if visit.from.is_some() || !is_read(&self.operations[visit.op]) {
+            if visit.from.is_some() || !is_read(op) {
                 let followed = follows.entry(visit.op).or_default();
                 if *followed >= limit {
                     continue;
                 }
                 *followed += 1;
             }
-            let op = &self.operations[visit.op];
             let examples = op.request_body.iter().flat_map(|b| &b.content).find_map(|m| m.example.clone());
             let body = if is_read(op) { None } else { examples };
             let request = crate::operations::request(op, &visit.values, body, client.base_url(), client.http_client())?;
@@ -261,17 +245,12 @@ impl Tour {
             let status = answer.status().as_u16();
             let headers = answer.headers().clone();
             // Links read JSON bodies; a download is left unread.
-            let body: Value = if crate::operations::says_json(&headers) {
-                answer.json().await.unwrap_or(Value::Null)
-            } else {
-                Value::Null
-            };
+            let json = crate::operations::says_json(&headers);
+            let body: Value = if json { answer.json().await.unwrap_or(Value::Null) } else { Value::Null };
             for link in op.links.iter().filter(|l| status_matches(&l.status, status)) {
-                let Some(target) = self.operations.iter().position(|o| o.id == link.operation_id) else { continue };
+                let sent = |o: &Operation| o.id == link.operation_id && (is_read(o) || self.writes.contains(&o.id));
+                let Some(target) = self.operations.iter().position(sent) else { continue };
                 let target_op = &self.operations[target];
-                if !is_read(target_op) && !self.writes.contains(&target_op.id) {
-                    continue;
-                }
                 for linked in self.resolve(link, &visit.values, &headers, &body) {
                     match self.fill(target_op, linked, defaults) {
                         Ok(values) => queue.push_back(Visit { op: target, values, from: Some(visit.op) }),
@@ -287,7 +266,8 @@ impl Tour {
             return Err(error.into());
         }
         let report = self.report(&evidence.seen, &unreached);
-        if let Some(dir) = &self.record {
+        // `--record DIR` gets the report too.
+        if let Some(dir) = &evidence.dir {
             write_json(dir, "report.json", &report)?;
         }
         let mut out = std::io::stdout().lock();
@@ -304,34 +284,18 @@ impl Tour {
         }
         match report["drift"].as_array().map_or(0, Vec::len) {
             0 => Ok(()),
-            n => Err(Failure::Outcome(format!(
-                "the {} answers differ from the spec in {n} place{}",
-                self.api,
-                if n == 1 { "" } else { "s" }
-            ))),
+            1 => Err(Failure::Outcome(format!("the {} answers differ from the spec in 1 place", self.api))),
+            n => Err(Failure::Outcome(format!("the {} answers differ from the spec in {n} places", self.api))),
         }
     }
 
     /// `values` with every required parameter of `op` filled in; else the one with no value.
-    fn fill(
-        &self,
-        op: &Operation,
-        mut values: BTreeMap<String, Vec<String>>,
-        defaults: &BTreeMap<String, String>,
-    ) -> Result<BTreeMap<String, Vec<String>>, String> {
+    fn fill(&self, op: &Operation, mut values: Values, defaults: &BTreeMap<String, String>) -> Result<Values, String> {
         for p in &op.params {
-            if values.get(&p.name).is_some_and(|v| !v.is_empty()) {
-                continue;
-            }
+            let given = values.get(&p.name).is_some_and(|v| !v.is_empty());
             let needed = p.required || p.required_unless.as_ref().is_some_and(|other| !values.contains_key(other));
-            if !needed {
-                continue;
-            }
-            match value_for(p, defaults) {
-                Some(value) => {
-                    values.insert(p.name.clone(), vec![value]);
-                }
-                None => return Err(describe(p)),
+            if needed && !given {
+                values.insert(p.name.clone(), vec![value_for(p, defaults).ok_or_else(|| describe(p))?]);
             }
         }
         Ok(values)
@@ -342,30 +306,25 @@ impl Tour {
     fn resolve(
         &self,
         link: &Link,
-        request: &BTreeMap<String, Vec<String>>,
+        request: &Values,
         headers: &reqwest::header::HeaderMap,
         body: &Value,
-    ) -> Vec<BTreeMap<String, Vec<String>>> {
+    ) -> Vec<Values> {
         let mut columns = Vec::new();
         for (name, expression) in &link.parameters {
-            let values: Vec<String> = match expression.as_str() {
-                Some(text) if text.starts_with("$response.body#") => {
-                    let pointer = text.trim_start_matches("$response.body#");
-                    let mut found = Vec::new();
-                    let segments: Vec<&str> = pointer.split('/').skip(1).collect();
-                    fan_out(body, &segments, self.records, true, &mut found);
-                    found.into_iter().filter_map(scalar).collect()
-                }
-                Some(text) if text.starts_with("$request.") => {
-                    let name = text.rsplit('.').next().unwrap_or_default();
-                    request.get(name).cloned().unwrap_or_default()
-                }
-                Some(text) if text.starts_with("$response.header.") => {
-                    let name = text.trim_start_matches("$response.header.");
-                    headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned).into_iter().collect()
-                }
-                Some(text) if text.starts_with('$') => Vec::new(),
-                _ => scalar(expression).into_iter().collect(),
+            let text = expression.as_str().unwrap_or_default();
+            let values: Vec<String> = if let Some(pointer) = text.strip_prefix("$response.body#") {
+                let (segments, mut found): (Vec<&str>, _) = (pointer.split('/').skip(1).collect(), Vec::new());
+                fan_out(body, &segments, self.records, true, &mut found);
+                found.into_iter().filter_map(scalar).collect()
+            } else if let Some(name) = text.strip_prefix("$response.header.") {
+                headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned).into_iter().collect()
+            } else if text.starts_with("$request.") {
+                request.get(text.rsplit('.').next().unwrap_or_default()).cloned().unwrap_or_default()
+            } else if text.starts_with('$') {
+                Vec::new()
+            } else {
+                scalar(expression).into_iter().collect()
             };
             if values.is_empty() {
                 // A link whose value the answer lacks (the last page) leads nowhere.
@@ -374,14 +333,9 @@ impl Tour {
             columns.push((name.clone(), values));
         }
         let rows = columns.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
-        (0..rows)
-            .map(|i| {
-                columns
-                    .iter()
-                    .map(|(name, values)| (name.clone(), vec![values[i.min(values.len() - 1)].clone()]))
-                    .collect()
-            })
-            .collect()
+        let row =
+            |i: usize| columns.iter().map(|(name, v)| (name.clone(), vec![v[i.min(v.len() - 1)].clone()])).collect();
+        (0..rows).map(row).collect()
     }
 
     /// The report as JSON: drift (each once, counted), calls, what was not reached, facts confirmed.
@@ -426,13 +380,8 @@ impl Tour {
 /// A parameter's value from the API's settings, or the spec's sample (of a
 /// path parameter only an enum's: an example id would name nothing real).
 fn value_for(p: &Param, defaults: &BTreeMap<String, String>) -> Option<String> {
-    if let Some(value) = defaults.get(p.arg_id.as_str()).filter(|_| !p.own) {
-        return Some(value.clone());
-    }
-    match p.location {
-        Location::Path if p.values.is_empty() => None,
-        _ => p.sample.clone(),
-    }
+    let sample = p.sample.clone().filter(|_| p.location != Location::Path || !p.values.is_empty());
+    defaults.get(p.arg_id.as_str()).filter(|_| !p.own).cloned().or(sample)
 }
 
 fn describe(p: &Param) -> String {
@@ -456,23 +405,16 @@ fn fan_out<'v>(value: &'v Value, segments: &[&str], records: usize, fan: bool, o
         return;
     };
     let segment = segment.replace("~1", "/").replace("~0", "~");
-    match value {
+    let next = match value {
         Value::Array(items) if fan && segment.parse::<usize>().is_ok() => {
-            for item in items.iter().take(records) {
-                fan_out(item, segments, records, false, out);
-            }
+            items.iter().take(records).for_each(|item| fan_out(item, segments, records, false, out));
+            return;
         }
-        Value::Array(items) => {
-            if let Some(item) = segment.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                fan_out(item, segments, records, fan, out);
-            }
-        }
-        Value::Object(map) => {
-            if let Some(next) = map.get(&segment) {
-                fan_out(next, segments, records, fan, out);
-            }
-        }
-        _ => {}
+        Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => value.get(&segment),
+    };
+    if let Some(next) = next {
+        fan_out(next, segments, records, fan, out);
     }
 }
 
@@ -483,32 +425,21 @@ fn write_text(report: &Value, out: &mut impl Write) -> std::io::Result<()> {
         |v: &Value, key: &str| convo_clients::redact::escape_controls(&crate::output::text(&v[key])).into_owned();
     let (drift, calls, skipped, confirmed) = (list("drift"), list("calls"), list("not_checked"), list("confirmed"));
     let answered: BTreeSet<String> = calls.iter().map(|c| text(c, "operation")).collect();
-    writeln!(
-        out,
-        "{}: {} calls to {} operations; {}",
-        text(report, "api"),
-        calls.iter().filter_map(|c| c["count"].as_u64()).sum::<u64>(),
-        answered.len(),
-        match drift.len() {
-            0 => "the answers match the spec".to_owned(),
-            1 => "1 difference from the spec".to_owned(),
-            n => format!("{n} differences from the spec"),
-        }
-    )?;
+    let (api, total) = (text(report, "api"), calls.iter().filter_map(|c| c["count"].as_u64()).sum::<u64>());
+    let verdict = match drift.len() {
+        0 => "the answers match the spec".to_owned(),
+        1 => "1 difference from the spec".to_owned(),
+        n => format!("{n} differences from the spec"),
+    };
+    writeln!(out, "{api}: {total} calls to {} operations; {verdict}", answered.len())?;
     let width = |rows: &[Value], key: &str| rows.iter().map(|r| text(r, key).chars().count()).max().unwrap_or(0);
     if !drift.is_empty() {
         writeln!(out, "\nDrift")?;
         let (w_op, w_at) = (width(&drift, "operation"), width(&drift, "location"));
         for d in &drift {
             let kind = d["kind"].as_str().unwrap_or_default().replace('-', " ");
-            writeln!(
-                out,
-                "  {:w_op$}  {:w_at$}  {kind}: {} (seen {}×)",
-                text(d, "operation"),
-                text(d, "location"),
-                text(d, "detail"),
-                d["count"]
-            )?;
+            let (op, at, detail, count) = (text(d, "operation"), text(d, "location"), text(d, "detail"), &d["count"]);
+            writeln!(out, "  {op:w_op$}  {at:w_at$}  {kind}: {detail} (seen {count}×)")?;
         }
     }
     writeln!(out, "\nCalls")?;

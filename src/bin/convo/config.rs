@@ -1,29 +1,8 @@
 //! Settings in order of precedence: flags, environment (both through clap),
-//! then a profile in `$CONVO_CONFIG`, else `<config dir>/convo/config.toml`.
-//! A secret may also be read from a file ([`WithSecretFiles`]).
-//!
-//! ```toml
-//! [profiles.default.luware]
-//! base_url = "https://example.luware.com"
-//! subscription_key = "…"
-//! eid = 1000
-//! client_id = "api_user@example.com"
-//! client_secret = "…"
-//!
-//! [profiles.default.liveperson]
-//! account_id = "12345678"
-//! username = "bot-user"
-//! password = "…"            # or api_key = "APP_KEY:SECRET:ACCESS_TOKEN:ACCESS_TOKEN_SECRET"
-//! bot_domain = "z1"         # optional; looked up from the account otherwise
-//! csds_base_url = "…"      # optional; the domain lookup's host (https://api.liveperson.net)
-//!
-//! [profiles.default.raia]
-//! secret_key = "…"
-//! base_url = "https://api-eu.raia2.com"   # optional; https://api.raia2.com otherwise
-//! ```
-//!
-//! The other APIs' settings are their specs', as raia's: `base_url` and a key
-//! per security scheme named as its flag (Salesloft's `api_key`).
+//! then a profile in `$CONVO_CONFIG`, else `<config dir>/convo/config.toml`:
+//! `[profiles.NAME.<api>]`, its keys the settings' clap ids (`base_url`,
+//! `client_secret`; the README has an example). A secret may also be read
+//! from a file ([`WithSecretFiles`]).
 
 use std::ffi::OsString;
 use std::io::Read;
@@ -49,7 +28,6 @@ impl Needed {
         value
     }
 
-    /// Whether nothing is missing.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -86,11 +64,10 @@ fn read(path: &Path) -> std::io::Result<Vec<u8>> {
             WARNED.call_once(|| {
                 let shown = |text: &str| convo_clients::redact::escape_controls(text).into_owned();
                 let name = path.to_string_lossy();
+                let (file, quoted) = (shown(&name), shown(&crate::sandbox::shell_quote(&name)));
+                let mode = mode & 0o777;
                 eprintln!(
-                    "warning: config file {} is writable by group or others (mode {:o}): run `chmod go-w {}`",
-                    shown(&name),
-                    mode & 0o777,
-                    shown(&crate::sandbox::shell_quote(&name))
+                    "warning: config file {file} is writable by group or others (mode {mode:o}): run `chmod go-w {quoted}`"
                 );
             });
         }
@@ -133,14 +110,6 @@ pub fn profile<T: DeserializeOwned + Default>(name: Option<&str>, api: &str) -> 
 /// not. Both given the same way is an error; a flag beats the environment.
 #[derive(Debug)]
 pub struct WithSecretFiles<S>(pub S);
-
-impl<S> std::ops::Deref for WithSecretFiles<S> {
-    type Target = S;
-
-    fn deref(&self) -> &S {
-        &self.0
-    }
-}
 
 /// The settings show together in help, under their own heading. They are
 /// the API's spec's: only an API the command line needs has them
@@ -265,13 +234,8 @@ pub fn secret_files(settings: &Command, matches: &ArgMatches) -> Result<Vec<Secr
         }
         let from_env = twin_source != ValueSource::CommandLine;
         let named_by = if from_env { format!("{env}_FILE") } else { format!("--{long}-file") };
-        files.push(SecretFile {
-            id: id.to_string(),
-            flag: format!("--{long}"),
-            path: path.clone(),
-            named_by,
-            from_env,
-        });
+        let flag = format!("--{long}");
+        files.push(SecretFile { id: id.to_string(), flag, path: path.clone(), named_by, from_env });
     }
     Ok(files)
 }
@@ -314,12 +278,10 @@ pub fn settings<S: ApiSettings>(matches: &ArgMatches) -> Result<S, String> {
     // Each value as its flag would give it, and where it came from.
     let mut given: Vec<(OsString, String)> = Vec::new();
     for file in &files {
-        let mut arg = OsString::from(format!("{}=", file.flag));
-        arg.push(file.read()?);
+        let arg = OsString::from(format!("{}={}", file.flag, file.read()?));
         given.push((arg, format!("{} {}", file.named_by, file.path.display())));
     }
-    let sandbox = matches!(matches.try_get_one::<bool>("sandbox"), Ok(Some(true)));
-    if !sandbox {
+    if !matches!(matches.try_get_one::<bool>("sandbox"), Ok(Some(true))) {
         let name = matches.try_get_one::<String>("profile").ok().flatten().map(String::as_str);
         // Read typed first, so that a mistyped value is named (never shown).
         profile::<S>(name, S::API).map_err(message)?;
@@ -353,7 +315,6 @@ fn toml_text(value: &toml::Value) -> String {
     value.as_str().map_or_else(|| serde_json::to_string(value).unwrap_or_default(), str::to_owned)
 }
 
-/// A failure's message.
 fn message(failure: Failure) -> String {
     match failure {
         Failure::Usage(message) | Failure::Outcome(message) => message,
@@ -408,10 +369,8 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
     let mut rows = Vec::new();
     for (api, settings) in apis.iter().filter(|(name, _)| wanted.is_none_or(|w| w == *name)) {
         let command = settings(clap::Command::new(*api).no_binary_name(true));
-        let matches = command
-            .clone()
-            .try_get_matches_from(flags)
-            .map_err(|e| Failure::Usage(e.to_string().lines().next().unwrap_or_default().to_string()))?;
+        let matches = command.clone().try_get_matches_from(flags);
+        let matches = matches.map_err(|e| usage!("{}", e.to_string().lines().next().unwrap_or_default()))?;
         let table: toml::Table = profile(profile_name, api)?;
         let files = secret_files(&command, &matches).map_err(Failure::Usage)?;
         // A secret's file twin shows in the secret's row.

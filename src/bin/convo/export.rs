@@ -37,12 +37,10 @@ pub fn hold(path: &Path) -> Result<Held, Failure> {
         std::io::ErrorKind::AlreadyExists => {
             let pid = std::fs::read_to_string(&lock).ok().filter(|pid| pid.trim().parse::<u32>().is_ok());
             let by = pid.map(|pid| format!(" (process {})", pid.trim())).unwrap_or_default();
+            let (path, lock) = (path.display(), lock.display());
             usage!(
-                "checkpoint {} is in use by another export{by}: its lock {} exists. If no export is running \
-                 (one killed leaves it behind), remove {} and rerun",
-                path.display(),
-                lock.display(),
-                lock.display()
+                "checkpoint {path} is in use by another export{by}: its lock {lock} exists. If no export is running \
+                 (one killed leaves it behind), remove {lock} and rerun"
             )
         }
         _ => usage!("checkpoint {}: cannot create its lock {}: {e}", path.display(), lock.display()),
@@ -70,24 +68,17 @@ impl Drop for Held {
     }
 }
 
-/// Writes every item of `stream` as `to_record` makes it, from the place
-/// `resume` gives, flushing after every page; on an error the place is saved
-/// or printed.
-pub async fn all<T: Serialize + Send + 'static, R: Serialize>(
+/// Writes every item of `stream` from the place `resume` gives, flushing
+/// after every page; on an error the place is saved or printed.
+pub async fn all<T: Serialize + Send + 'static>(
     stream: ItemStream<T>,
     resume: &ResumeArgs,
     writer: &mut RecordWriter<impl Write>,
     what: &str,
-    mut to_record: impl FnMut(T) -> Result<R, Failure>,
 ) -> Result<(), Failure> {
-    let start = match &resume.checkpoint {
-        Some(path) => read_checkpoint(path)?,
-        None => resume.resume.clone(),
-    };
-    let mut stream = match start {
-        Some(token) => stream.resume(&token)?,
-        None => stream,
-    };
+    let checkpoint = resume.checkpoint.as_deref().map(read_checkpoint).transpose()?;
+    let start = checkpoint.unwrap_or_else(|| resume.resume.clone());
+    let mut stream = if let Some(token) = start { stream.resume(&token)? } else { stream };
     let bar = progress(None, what);
     let mut delivered = 0u64;
     while let Some(record) = stream.next().await {
@@ -114,7 +105,7 @@ pub async fn all<T: Serialize + Send + 'static, R: Serialize>(
                 return Err(error.into());
             }
         };
-        writer.write(&to_record(record)?)?;
+        writer.write(&record)?;
         delivered += 1;
         bar.inc(1);
         // At a page end, what is written is out before the place moves past it.
@@ -127,13 +118,10 @@ pub async fn all<T: Serialize + Send + 'static, R: Serialize>(
     }
     bar.finish_and_clear();
     writer.flush()?;
-    if let Some(path) = &resume.checkpoint {
-        match std::fs::remove_file(path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
-            _ => {}
-        }
+    match resume.checkpoint.as_deref().map(std::fs::remove_file) {
+        Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => Err(e.into()),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// The token a checkpoint file holds; none when it does not exist yet.
@@ -150,9 +138,4 @@ fn read_checkpoint(path: &Path) -> Result<Option<String>, Failure> {
 fn save_checkpoint(path: &Path, token: &str) -> Result<(), Failure> {
     crate::files::write_private(path, |file| writeln!(file, "{token}"))
         .map_err(|e| Failure::Io(std::io::Error::new(e.kind(), format!("checkpoint {}: {e}", path.display()))))
-}
-
-/// The record of an item that prints as it serialises.
-pub fn as_is<T: Serialize>(item: T) -> Result<T, Failure> {
-    Ok(item)
 }

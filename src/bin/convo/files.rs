@@ -63,7 +63,6 @@ impl Lock {
         PathBuf::from(lock)
     }
 
-    /// The lock file.
     pub fn path(&self) -> &Path {
         &self.0
     }

@@ -96,9 +96,7 @@ impl OwnApi for Settings {
             Err(key) => {
                 let parts: Vec<&str> = key.split(':').collect();
                 let [app_key, secret, access_token, access_token_secret] = parts[..] else {
-                    return Err(Failure::Usage(
-                        "LIVEPERSON_API_KEY must be APP_KEY:SECRET:ACCESS_TOKEN:ACCESS_TOKEN_SECRET".into(),
-                    ));
+                    return Err(usage!("LIVEPERSON_API_KEY must be APP_KEY:SECRET:ACCESS_TOKEN:ACCESS_TOKEN_SECRET"));
                 };
                 Credentials::ApiKey(ApiKeyCredentials {
                     username,
@@ -114,15 +112,9 @@ impl OwnApi for Settings {
             (None, Some(text)) => text.parse().map_err(Failure::Usage)?,
             (None, None) => BotDomain::Lookup,
         };
-        let login = match s.login.as_deref() {
-            Some("legacy") => LoginForm::Legacy,
-            _ => LoginForm::Current,
-        };
+        let login = if s.login.as_deref() == Some("legacy") { LoginForm::Legacy } else { LoginForm::Current };
         let builder = Client::builder(account_id, credentials).domain(domain).login_form(login);
-        let builder = match s.csds_base_url.clone() {
-            Some(url) => builder.csds_base_url(url),
-            None => builder,
-        };
+        let builder = if let Some(url) = s.csds_base_url.clone() { builder.csds_base_url(url) } else { builder };
         Ok(builder.config(config).build()?)
     }
 

@@ -5,9 +5,7 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use convo_clients::llamadapro::types;
-use convo_clients::llamadapro::types::{
-    BulkIssue, BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams,
-};
+use convo_clients::llamadapro::types::{BulkSingleConversationCreateParams, BulkSingleConversationUpdateParams};
 use convo_clients::llamadapro::{BulkOutcome, Client};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox, LlamadaProState};
 use serde::de::DeserializeOwned;
@@ -107,24 +105,36 @@ const OUTCOME_COLUMNS: &str = "index:5 outcome:9 id:6 field:12 code:14 message:5
 const MEDIA_COLUMNS: &str = "fileId:18 mediaId:16 fileName:20 contentType:16 size:8";
 pub async fn run(client: Client, command: LlamadaProCommand, context: &Context) -> Result<(), Failure> {
     match command {
-        LlamadaProCommand::Conversations(command) => conversations(&client, command, context).await,
-        LlamadaProCommand::Messages(command) => messages(&client, command, context).await,
-    }
-}
-
-async fn conversations(client: &Client, command: ConversationsCommand, context: &Context) -> Result<(), Failure> {
-    match command {
-        ConversationsCommand::BulkCreate { json } => {
+        LlamadaProCommand::Conversations(ConversationsCommand::BulkCreate { json }) => {
             let items: Vec<BulkSingleConversationCreateParams> = bulk_items(&json)?;
             let call = client.bulk_create_conversations().body_map(|b| b.conversations(items.clone()));
             let result = call.send().await?.into_inner();
             print_outcome(context, result.pair(&items))
         }
-        ConversationsCommand::BulkUpdate { json } => {
+        LlamadaProCommand::Conversations(ConversationsCommand::BulkUpdate { json }) => {
             let items: Vec<BulkSingleConversationUpdateParams> = bulk_items(&json)?;
             let call = client.bulk_update_conversations().body_map(|b| b.conversations(items.clone()));
             let result = call.send().await?.into_inner();
             print_outcome(context, result.pair(&items))
+        }
+        LlamadaProCommand::Messages(MessagesCommand::UploadMedia { from, file_id, file, content_type, tags, json }) => {
+            let tags: Map<String, Value> = tags.into_iter().map(|(k, v)| (k, Value::from(v))).collect();
+            let mut m = json!({"fromPhoneNumber": from, "fileId": file_id, "tags": (!tags.is_empty()).then_some(tags)});
+            if let Some(path) = &file {
+                use base64::Engine;
+                let bytes = std::fs::read(path).map_err(|e| usage!("{}: {e}", path.display()))?;
+                m["fileName"] = json!(path.file_name().map(|n| n.to_string_lossy()));
+                m["contentType"] = json!(content_type.as_deref().unwrap_or("application/octet-stream"));
+                m["content"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
+            }
+            // What no flag gave is left to --json-body.
+            let mut flags = m.as_object().cloned().unwrap_or_default();
+            flags.retain(|_, v| !v.is_null());
+            let upload: types::UploadMediaRequest = body("upload", &json, flags)?;
+            let sent = serde_json::to_value(client.upload_media().body(upload).send().await?.into_inner());
+            let record = crate::output::integral(sent.map_err(std::io::Error::other)?);
+            let format = context.output.unwrap_or(OutputFormat::Json);
+            Ok(write_one(format, columns(MEDIA_COLUMNS), &record, std::io::stdout().lock())?)
         }
     }
 }
@@ -149,47 +159,35 @@ fn print_outcome<T>(context: &Context, outcome: BulkOutcome<'_, T>) -> Result<()
         columns(OUTCOME_COLUMNS),
         std::io::stdout().lock(),
     );
-    let issue_fields = |issue: Option<&BulkIssue>| {
-        (
-            issue.and_then(|i| i.field.clone()),
-            issue.and_then(|i| i.code.as_ref().map(|c| c.as_str().to_string())),
-            issue.and_then(|i| i.message.clone()),
-        )
-    };
     for item in &outcome.items {
-        let (field, code, message) = issue_fields(item.outcome.issues().first());
+        let issue = item.outcome.issues().first();
         writer.write(&json!({
             "index": item.index,
             "outcome": item.outcome.kind(),
             "id": item.outcome.id(),
-            "field": field,
-            "code": code,
-            "message": message,
+            "field": issue.and_then(|i| i.field.as_deref()),
+            "code": issue.and_then(|i| Some(i.code.as_ref()?.as_str())),
+            "message": issue.and_then(|i| i.message.as_deref()),
         }))?;
     }
     writer.finish()?;
-    let failed = outcome.failed().count();
-    let duplicates = outcome.duplicates().count();
+    let (failed, duplicates, items) = (outcome.failed().count(), outcome.duplicates().count(), outcome.items.len());
     for issue in &outcome.batch_errors {
         eprintln!("batch: {}", convo_clients::redact::escape_controls(issue.message.as_deref().unwrap_or("error")));
     }
     if duplicates > 0 {
-        crate::output::note(format_args!(
-            "{duplicates} of {} items were duplicates and were skipped",
-            outcome.items.len()
-        ));
+        crate::output::note(format_args!("{duplicates} of {items} items were duplicates and were skipped"));
     }
     if !outcome.counts_agree()
         && let Some(counts) = &outcome.counts
     {
+        let counts = counts_text(counts);
         crate::output::note(format_args!(
-            "warning: the server's counts ({}) read otherwise than its report of the {} items; the report decides",
-            counts_text(counts),
-            outcome.items.len()
+            "warning: the server's counts ({counts}) read otherwise than its report of the {items} items; the report decides"
         ));
     }
     if failed > 0 || !outcome.batch_errors.is_empty() {
-        return Err(Failure::Outcome(format!("{failed} of {} items failed", outcome.items.len())));
+        return Err(Failure::Outcome(format!("{failed} of {items} items failed")));
     }
     Ok(())
 }
@@ -204,30 +202,6 @@ fn counts_text(counts: &types::BulkCounts) -> String {
         ("total", counts.total),
     ];
     named.iter().filter_map(|(name, n)| Some(format!("{name} {}", (*n)?))).collect::<Vec<_>>().join(", ")
-}
-
-async fn messages(client: &Client, command: MessagesCommand, context: &Context) -> Result<(), Failure> {
-    match command {
-        MessagesCommand::UploadMedia { from, file_id, file, content_type, tags, json } => {
-            let tags: Map<String, Value> = tags.into_iter().map(|(k, v)| (k, Value::from(v))).collect();
-            let mut m = json!({"fromPhoneNumber": from, "fileId": file_id, "tags": (!tags.is_empty()).then_some(tags)});
-            if let Some(path) = &file {
-                use base64::Engine;
-                let bytes = std::fs::read(path).map_err(|e| usage!("{}: {e}", path.display()))?;
-                m["fileName"] = json!(path.file_name().map(|n| n.to_string_lossy()));
-                m["contentType"] = json!(content_type.as_deref().unwrap_or("application/octet-stream"));
-                m["content"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
-            }
-            // What no flag gave is left to --json-body.
-            let mut flags = m.as_object().cloned().unwrap_or_default();
-            flags.retain(|_, v| !v.is_null());
-            let upload: types::UploadMediaRequest = body("upload", &json, flags)?;
-            let sent = serde_json::to_value(client.upload_media().body(upload).send().await?.into_inner());
-            let record = crate::output::integral(sent.map_err(std::io::Error::other)?);
-            let format = context.output.unwrap_or(OutputFormat::Json);
-            Ok(write_one(format, columns(MEDIA_COLUMNS), &record, std::io::stdout().lock())?)
-        }
-    }
 }
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.

@@ -14,7 +14,7 @@ use convo_clients::sandbox::luware::{LuwareConfig, LuwareSandbox, LuwareState};
 use futures::StreamExt;
 use serde_json::json;
 
-use crate::export::{ResumeArgs, as_is};
+use crate::export::ResumeArgs;
 use crate::output::{OutputFormat, RecordWriter, columns};
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::values::parse_time;
@@ -149,7 +149,7 @@ const CONVERSATION_COLUMNS: &str = concat!(
 const UTTERANCE_COLUMNS: &str = "start:8 end:8 speaker:16 text:60";
 
 pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> Result<(), Failure> {
-    let stdout = std::io::stdout().lock();
+    let mut stdout = std::io::stdout().lock();
     match command {
         LuwareCommand::Conversations(ConversationsCommand::List { search, page_size, sort, all, resume }) => {
             let mut request = SearchRequest::new(search.filters()).limit(page_size);
@@ -157,17 +157,31 @@ pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> R
             if let Some(order) = sort.or(all.then_some(SortOrder::Asc)) {
                 request = request.sort_by_start_time(order);
             }
-            let all = all.then_some(resume);
-            list(&client, request, all, context.output.unwrap_or(OutputFormat::Jsonl), stdout).await
+            let format = context.output.unwrap_or(OutputFormat::Jsonl);
+            let mut writer = RecordWriter::new(format, columns(CONVERSATION_COLUMNS), stdout);
+            if all {
+                crate::export::all(client.search(request), &resume, &mut writer, "conversations").await?;
+            } else {
+                let page = request.call(&client)?.send().await?.into_inner();
+                for conversation in &page.conversations {
+                    writer.write(conversation)?;
+                }
+                // One page is what was asked for; say that it is not all.
+                if page.next_page_token.is_some_and(|token| !token.is_empty()) {
+                    crate::output::note(format_args!(
+                        "more conversations match: --all prints every page (or search-conversations --next-page-token)"
+                    ));
+                }
+            }
+            writer.finish()?;
+            Ok(())
         }
         LuwareCommand::Transcript { ccdr_id, format, raw } if raw || format == Some(TranscriptFormat::Vtr) => {
-            use std::io::IsTerminal;
-            if std::io::stdout().is_terminal() {
+            if std::io::IsTerminal::is_terminal(&stdout) {
                 return Err(Failure::Usage("the .vtr archive is binary: redirect it to a file (> x.vtr)".into()));
             }
-            let mut out = stdout;
-            out.write_all(&client.transcript_vtr(&ccdr_id).await?)?;
-            Ok(out.flush()?)
+            stdout.write_all(&client.transcript_vtr(&ccdr_id).await?)?;
+            Ok(stdout.flush()?)
         }
         LuwareCommand::Transcripts { search, out, concurrency, format } => {
             download_transcripts(&client, search.filters(), &out, usize::from(concurrency), format).await
@@ -178,8 +192,7 @@ pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> R
                 || (format.is_none() && context.output == Some(OutputFormat::Json)) =>
         {
             let vtr = client.transcript_vtr(&ccdr_id).await?;
-            write_json(&vtr, BufWriter::new(stdout))?;
-            Ok(())
+            Ok(write_json(&vtr, BufWriter::new(stdout))?)
         }
         LuwareCommand::Transcript { ccdr_id, format, .. } => {
             let transcript = client.transcript(&ccdr_id).await?;
@@ -266,18 +279,16 @@ async fn download_transcripts(
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let (shown, n) = (dir.display(), failed.len());
     crate::output::note(format_args!(
-        "{written} transcripts written to {}, {present} already there, {without} conversations without one, {} failed",
-        dir.display(),
-        failed.len()
+        "{written} transcripts written to {shown}, {present} already there, {without} conversations without one, {n} failed"
     ));
     for (id, why) in &failed {
         eprintln!("  {}: {}", convo_clients::redact::escape_controls(id), convo_clients::redact::escape_controls(why));
     }
-    if failed.is_empty() {
-        Ok(())
-    } else {
-        Err(Failure::Outcome(format!("{} transcripts failed; rerun the command to fetch them", failed.len())))
+    match failed.len() {
+        0 => Ok(()),
+        n => Err(Failure::Outcome(format!("{n} transcripts failed; rerun the command to fetch them"))),
     }
 }
 
@@ -303,41 +314,12 @@ fn save_transcript(path: &Path, vtr: &[u8], format: TranscriptFormat) -> std::io
     })
 }
 
-async fn list(
-    client: &Client,
-    request: SearchRequest,
-    all: Option<ResumeArgs>,
-    format: OutputFormat,
-    out: impl Write,
-) -> Result<(), Failure> {
-    let mut writer = RecordWriter::new(format, columns(CONVERSATION_COLUMNS), out);
-    match all {
-        Some(resume) => {
-            crate::export::all(client.search(request), &resume, &mut writer, "conversations", as_is).await?
-        }
-        None => {
-            let page = request.call(client)?.send().await?.into_inner();
-            for conversation in &page.conversations {
-                writer.write(conversation)?;
-            }
-            // One page is what was asked for; say that it is not all.
-            if page.next_page_token.is_some_and(|token| !token.is_empty()) {
-                crate::output::note(format_args!(
-                    "more conversations match: --all prints every page (or search-conversations --next-page-token)"
-                ));
-            }
-        }
-    }
-    writer.finish()?;
-    Ok(())
-}
-
 /// Serves the emulator for `convo sandbox serve` and prints its settings.
 pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
     let conversations = options.records.unwrap_or(LuwareConfig::default().conversations);
     let config = LuwareConfig {
         conversations,
-        token_lifetime: options.token_lifetime,
+        token_lifetime: std::time::Duration::from_secs(options.token_lifetime),
         transcript_utterances: options.transcript_utterances.unwrap_or(LuwareConfig::default().transcript_utterances),
         harness: options.harness.clone(),
         ..LuwareConfig::default()

@@ -101,7 +101,8 @@ macro_rules! cli_apis {
             $($api($api::Args),)*
             $($spec_api($spec_api::Args),)*
             /// Local emulators of the APIs.
-            Sandbox(sandbox::Args),
+            #[command(subcommand)]
+            Sandbox(sandbox::SandboxCommand),
             /// A maintainer's review of a spec edit: what it breaks (`spec diff`).
             #[command(subcommand)]
             Spec(spec_cmd::SpecCommand),
@@ -125,7 +126,7 @@ macro_rules! cli_apis {
                         $api::run(client, args.command, context).await
                     })*
                     $(Command::$spec_api(_) => spec_api::run(stringify!($spec_api)),)*
-                    Command::Sandbox(args) => sandbox::run(args).await,
+                    Command::Sandbox(command) => sandbox::run(command).await,
                     Command::Spec(command) => spec_cmd::run(command, context),
                     Command::Config(config::ConfigCommand::Show { args }) => config::show(&args, SETTINGS, context),
                     Command::Completions { shell } => {
@@ -216,13 +217,20 @@ struct Context {
     client_config: convo_clients::ClientConfig,
 }
 
-/// What every client a command builds is configured with: the defaults,
-/// and `--max-attempts`.
-fn client_config(max_attempts: Option<u32>) -> convo_clients::ClientConfig {
-    let config = convo_clients::ClientConfig::default();
-    match max_attempts {
-        Some(attempts) => config.with_retry(convo_clients::RetryPolicy::default().with_max_attempts(attempts)),
-        None => config,
+impl Context {
+    /// The global flags, from the matches of any level (clap gives each level all of them).
+    fn new(matches: &clap::ArgMatches) -> Self {
+        let config = convo_clients::ClientConfig::default();
+        let retry = |attempts| convo_clients::RetryPolicy::default().with_max_attempts(attempts);
+        Context {
+            sandbox: matches.get_flag("sandbox"),
+            profile: matches.get_one::<String>("profile").cloned(),
+            output: matches.get_one::<OutputFormat>("output").copied(),
+            client_config: match matches.get_one::<u32>("max_attempts") {
+                Some(&attempts) => config.with_retry(retry(attempts)),
+                None => config,
+            },
+        }
     }
 }
 
@@ -232,19 +240,16 @@ fn main() -> ExitCode {
         Some(_) => clap::ColorChoice::Never,
         None => clap::ColorChoice::Auto,
     };
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let root = <Cli as clap::CommandFactory>::command().color(color);
-    let mut matches = operations::augment(root).get_matches_from(args);
+    let mut matches = operations::augment(root).get_matches();
     init_logging(anywhere::<u8>(&matches, "verbose").into_iter().max().unwrap_or(0));
     output::set_quiet(anywhere::<bool>(&matches, "quiet").contains(&true));
     let operation = operations::invoked(&matches).map(|(api, words, m)| (api, words, m.clone()));
     // `convo <api> check` reports drift itself.
     let checking = matches.subcommand().and_then(|(_, sub)| sub.subcommand_name()) == Some(check::COMMAND);
     let checkpoint = anywhere::<std::path::PathBuf>(&matches, "checkpoint").into_iter().next();
-    let cli = match operation {
-        Some(_) => None,
-        None => Some(Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.exit())),
-    };
+    let context = Context::new(&matches);
+    let command = operation.is_none().then(|| Cli::from_arg_matches_mut(&mut matches).unwrap_or_else(|e| e.exit()));
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -255,18 +260,11 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         // Held before the export sends anything.
         let _held = checkpoint.as_deref().map(export::hold).transpose()?;
-        let cli = match (cli, operation) {
-            (Some(cli), _) => cli,
-            (None, Some((api, words, matches))) => return operations::run(api, &words, &matches).await,
+        match (command, operation) {
+            (Some(cli), _) => cli.command.run(&context).await,
+            (None, Some((api, words, matches))) => operations::run(api, &words, &matches, context).await,
             (None, None) => unreachable!("either a derived command or an operation"),
-        };
-        let context = Context {
-            sandbox: cli.sandbox,
-            profile: cli.profile,
-            output: cli.output,
-            client_config: client_config(cli.max_attempts),
-        };
-        cli.command.run(&context).await
+        }
     });
     if !checking {
         drift_note(&convo_clients::drift::seen());
@@ -281,7 +279,7 @@ fn main() -> ExitCode {
         Err(Failure::Outcome(message)) => (message, 1),
     };
     // Server text can reach any of these: control characters are escaped.
-    eprintln!("error: {}", escape(&message));
+    eprintln!("error: {}", convo_clients::redact::escape_controls(&message));
     ExitCode::from(code)
 }
 
@@ -293,11 +291,6 @@ fn drift_note(report: &convo_clients::DriftReport) {
     }
     let checks: Vec<String> = report.apis().iter().map(|api| format!("`convo {api} check`")).collect();
     output::note(format_args!("note: {}; run {} to see the details", report.summary(), checks.join(" and ")));
-}
-
-/// Text from a server with its control characters escaped.
-fn escape(text: &str) -> std::borrow::Cow<'_, str> {
-    convo_clients::redact::escape_controls(text)
 }
 
 /// The matches of each level of the command line: global flags may be given at any.

@@ -268,10 +268,7 @@ pub fn in_play(api: &str) -> bool {
 /// derived tree: by operation id, and by `x-cli` name unless a hand-written
 /// command has it.
 pub fn augment(mut root: Command) -> Command {
-    for (api, spec) in APIS {
-        if !in_play(api) {
-            continue;
-        }
+    for (api, spec) in APIS.iter().filter(|(api, _)| in_play(api)) {
         let taken = reserved(&root, api);
         let Ok(spec) = model::Spec::embedded(spec) else { continue };
         root = root.mut_subcommand(api, |command| {
@@ -377,13 +374,7 @@ pub fn invoked(matches: &ArgMatches) -> Option<(&'static str, Vec<String>, &ArgM
 }
 
 /// Runs the operation that `words` name under `api` with the flags in `matches`.
-pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches) -> Result<(), Failure> {
-    let context = Context {
-        sandbox: matches.get_flag("sandbox"),
-        profile: matches.get_one::<String>("profile").cloned(),
-        output: matches.get_one::<OutputFormat>("output").copied(),
-        client_config: crate::client_config(matches.get_one::<u32>("max_attempts").copied()),
-    };
+pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches, context: Context) -> Result<(), Failure> {
     if words == [crate::check::COMMAND] {
         return crate::check::run(api, matches, context).await;
     }
@@ -455,17 +446,8 @@ impl Call<'_> {
             Job::Operation { op, status } => {
                 let values = values(op, self.matches, defaults)?;
                 let body = op.body.as_ref().map(|body| body_value(body, self.matches, &values)).transpose()?.flatten();
-                let columns = self.matches.get_one::<String>(COLUMNS).map(String::as_str);
-                let sent = Sent { client, op, answers: Answers::new(op), call: self, columns };
-                let wait = match (one(self.matches, WAIT).unwrap_or(false), status, &op.wait) {
-                    (true, Some(status), Some(on)) => Some(Waiting {
-                        status,
-                        on,
-                        timeout: one(self.matches, WAIT_TIMEOUT).unwrap_or(60),
-                        interval: one(self.matches, WAIT_INTERVAL).unwrap_or(2.0),
-                    }),
-                    _ => None,
-                };
+                let sent = Sent { client, op, answers: Answers::new(op), call: self };
+                let wait = status.filter(|_| op.wait.is_some() && one(self.matches, WAIT).unwrap_or(false));
                 match &op.paging {
                     Some(paging) => sent.list(paging, values, body).await,
                     None => sent.one(values, body, wait).await,
@@ -492,24 +474,12 @@ impl Operation {
     }
 }
 
-/// A `--wait`: the operation polled, what its state means, and how long.
-struct Waiting<'a> {
-    status: &'a Operation,
-    on: &'a WaitOn,
-    /// Seconds.
-    timeout: u64,
-    /// The longest pause between polls, in seconds.
-    interval: f64,
-}
-
 /// One operation sent with a connected client, and how its answers print.
 struct Sent<'a, C> {
     client: &'a C,
     op: &'a Operation,
     answers: Answers,
     call: &'a Call<'a>,
-    /// `--columns`.
-    columns: Option<&'a str>,
 }
 
 /// A call's parameter values, by parameter name.
@@ -526,7 +496,7 @@ type PageRequest = (
 impl<C: OperationClient + Sync> Sent<'_, C> {
     /// Sends the operation once and prints its answer (JSON checked against the
     /// spec, anything else as bytes); with `wait`, the polled one's once done.
-    async fn one(&self, values: Values, body: Option<Value>, wait: Option<Waiting<'_>>) -> Result<(), Failure> {
+    async fn one(&self, values: Values, body: Option<Value>, wait: Option<&Operation>) -> Result<(), Failure> {
         let no_content = self.op.cli.as_ref().and_then(|cli| cli.no_content.as_ref());
         let sent_body = if wait.is_some() || no_content.is_some() { body.clone() } else { None };
         let request = request(self.op, &values, body, self.client.base_url(), self.client.http_client())?;
@@ -545,22 +515,20 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             return Ok(out.flush()?);
         }
         let answer = self.answers.read(response).await?;
-        let Some(wait) = wait else { return self.print(self.op, &answer) };
-        let polled = match &wait.on.parameters {
-            Some(parameters) => linked(parameters, &values, sent_body.as_ref(), &answer),
-            None => values,
-        };
-        let done = self.wait(&wait, polled).await?;
-        self.print_waited(wait.status, &wait.on.rule, &done)
+        let (Some(status), Some(on)) = (wait, &self.op.wait) else { return self.print(self.op, &answer) };
+        let polled =
+            if let Some(p) = &on.parameters { linked(p, &values, sent_body.as_ref(), &answer) } else { values };
+        let done = self.wait(status, &on.rule, polled).await?;
+        self.print_waited(status, &on.rule, &done)
     }
 
-    /// Polls `wait.status` until done (its answer), failed or out of time; the
-    /// pause doubles from 100ms up to the interval.
-    async fn wait(&self, wait: &Waiting<'_>, values: Values) -> Result<Value, Failure> {
-        let (status, rule) = (wait.status, &wait.on.rule);
+    /// Polls `status` until done (its answer), failed or out of time
+    /// (`--wait-timeout`); the pause doubles from 100ms up to `--wait-interval`.
+    async fn wait(&self, status: &Operation, rule: &model::Wait, values: Values) -> Result<Value, Failure> {
         let answers = Answers::new(status);
-        let timeout = std::time::Duration::from_secs(wait.timeout);
-        let interval = std::time::Duration::from_secs_f64(wait.interval);
+        let seconds = one(self.call.matches, WAIT_TIMEOUT).unwrap_or(60);
+        let timeout = std::time::Duration::from_secs(seconds);
+        let interval = std::time::Duration::from_secs_f64(one(self.call.matches, WAIT_INTERVAL).unwrap_or(2.0));
         let mut pause = std::time::Duration::from_millis(100).min(interval);
         let started = std::time::Instant::now();
         let name = case(&status.id, '_');
@@ -581,7 +549,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             }
             let elapsed = started.elapsed();
             if elapsed >= timeout {
-                let (state, seconds) = (state.unwrap_or_else(|| "unknown".into()), wait.timeout);
+                let state = state.unwrap_or_else(|| "unknown".into());
                 let message = format!("{name}: {field} still {state} after {seconds}s; --wait-timeout waits longer");
                 return Err(Failure::Outcome(message));
             }
@@ -610,7 +578,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         }
         let format = self.call.context.output.unwrap_or(OutputFormat::Jsonl);
         // Columns named by no one are the first record's fields.
-        let named = self.columns.is_some() || !self.op.columns().is_empty();
+        let named = self.call.matches.get_one::<String>(COLUMNS).is_some() || !self.op.columns().is_empty();
         let first = match (named, format) {
             (false, OutputFormat::Table | OutputFormat::Csv) => self.first_page(paging, &values, body.clone()).await?,
             _ => Value::Null,
@@ -656,14 +624,8 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                     };
                     ahead = Some((next, sending));
                 }
-                let page = match sent {
-                    Ok(response) => self.answers.read(response).await,
-                    Err(failure) => Err(failure),
-                };
-                let page = page.map(|answer| convo_clients::Page {
-                    next: paging.next_value(&answer),
-                    items: items(answer, paging),
-                });
+                let page = async { self.answers.read(sent?).await }.await;
+                let page = page.map(|a| convo_clients::Page { next: paging.next_value(&a), items: items(a, paging) });
                 let page = page.map_err(|failure| {
                     let reason = match failure {
                         Failure::Api(e) => return e,
@@ -676,7 +638,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                 let _ = answer.send(page);
             }
         };
-        let export = crate::export::all(stream, &resume, &mut writer, "records", crate::export::as_is);
+        let export = crate::export::all(stream, &resume, &mut writer, "records");
         let (done, ()) = futures::join!(export, pages);
         done?;
         writer.finish()?;
@@ -731,8 +693,6 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                 let pair = format!("query parameters {} and {}:", p.name, q.name);
                 message = message.replace(&pair, &format!("{} and {}:", flag(p), flag(q)));
             }
-        }
-        for p in &self.op.params {
             for place in ["query parameter", "path parameter", "header"] {
                 message = message.replace(&format!("{place} {}:", p.name), &format!("{}:", flag(p)));
             }
@@ -769,10 +729,8 @@ impl<C> Sent<'_, C> {
 
     /// Prints an answer of `op`: its record (`x-cli` `record`).
     fn print(&self, op: &Operation, answer: &Value) -> Result<(), Failure> {
-        let record = match op.cli.as_ref().and_then(|cli| cli.record.as_deref()) {
-            Some(pointer) => answer.pointer(pointer).cloned().unwrap_or(Value::Null),
-            None => answer.clone(),
-        };
+        let pointer = op.cli.as_ref().and_then(|cli| cli.record.as_deref());
+        let record = pointer.map_or_else(|| answer.clone(), |p| answer.pointer(p).cloned().unwrap_or(Value::Null));
         self.print_record(op.friendly, &record, op.columns())
     }
 
@@ -810,7 +768,7 @@ impl<C> Sent<'_, C> {
     /// The table and csv columns: `--columns`, else `spec`'s, else `first`'s fields.
     fn table(&self, spec: Vec<String>, first: Option<&Value>) -> &'static [Column] {
         let fields = || first.and_then(Value::as_object).map(|m| m.keys().cloned().collect::<Vec<_>>());
-        let paths = match self.columns {
+        let paths = match self.call.matches.get_one::<String>(COLUMNS).map(String::as_str) {
             Some("all") => fields().unwrap_or(spec),
             Some(list) => list.split(',').map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect(),
             None if !spec.is_empty() => spec,
@@ -981,10 +939,7 @@ fn operation(api: &'static str, spec: &model::Spec, op: &'static model::Operatio
 
 /// `value` as `values` spell it (`asc` for `ASC`): the server may be strict where a user is not.
 fn spelled_as_spec(value: String, values: &[String]) -> String {
-    match values.iter().find(|v| **v != value && v.eq_ignore_ascii_case(&value)) {
-        Some(spelled) => spelled.clone(),
-        None => value,
-    }
+    values.iter().find(|v| **v != value && v.eq_ignore_ascii_case(&value)).cloned().unwrap_or(value)
 }
 
 /// The flags of one operation's command: those given so far, and the API's.
@@ -1249,14 +1204,9 @@ fn join_branch<'f>(fields: &'f mut [Field], field: &mut Field) -> Option<&'f mut
 fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: bool) -> Command {
     let about = op.summary.clone().or_else(|| op.description.as_deref().map(first_line));
     let call = format!("{} {} ({})", op.method, op.path, op.id);
-    let mut long = String::new();
-    for part in [op.summary.as_deref(), op.description.as_deref(), Some(call.as_str())].into_iter().flatten() {
-        if !long.is_empty() {
-            long.push_str("\n\n");
-        }
-        long.push_str(part.trim());
-    }
-    let mut command = Command::new(leak(name)).long_about(long).aliases(aliases.iter().map(|a| leak(a)));
+    let parts = [op.summary.as_deref(), op.description.as_deref(), Some(call.as_str())];
+    let long: Vec<&str> = parts.into_iter().flatten().map(str::trim).collect();
+    let mut command = Command::new(leak(name)).long_about(long.join("\n\n")).aliases(aliases.iter().map(|a| leak(a)));
     if let Some(about) = about {
         command = command.about(about);
     }
@@ -1439,7 +1389,6 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
     command
 }
 
-/// The built-in flag `--<id>`.
 fn builtin(id: &'static str) -> Arg {
     Arg::new(id).long(id)
 }
@@ -1525,7 +1474,7 @@ fn placeholders(template: &Value) -> Vec<String> {
 }
 
 /// clap's names are `&'static str`; the commands live as long as the process.
-fn leak(text: &str) -> &'static str {
+pub(crate) fn leak(text: &str) -> &'static str {
     Box::leak(text.to_string().into_boxed_str())
 }
 
@@ -1647,29 +1596,21 @@ pub(crate) fn request(
             Location::Path | Location::Cookie => {}
         }
     }
-    let mut url = reqwest::Url::parse(&format!("{}{}", base_url.trim_end_matches('/'), path))
+    let url = reqwest::Url::parse(&format!("{}{}", base_url.trim_end_matches('/'), path))
         .map_err(|e| usage!("invalid URL for {}: {e}", op.name))?;
-    if !query.is_empty() {
-        url.query_pairs_mut().extend_pairs(&query);
-    }
     let method = reqwest::Method::from_bytes(op.method.as_bytes()).map_err(|e| usage!("{e}"))?;
     let accept = op.success_media_types();
     let accept = if accept.is_empty() { "application/json".to_string() } else { accept.join(", ") };
-    let mut builder = http.request(method, url).header(reqwest::header::ACCEPT, accept);
-    for (name, value) in headers {
-        builder = builder.header(name, value);
-    }
-    if let (Some(spec), Some(value)) = (&op.body, body) {
-        builder = if spec.form {
-            let pairs: Vec<(&String, String)> =
-                value.as_object().into_iter().flatten().map(|(k, v)| (k, crate::output::text(v))).collect();
-            let encoded = serde_urlencoded::to_string(pairs).map_err(|e| usage!("{e}"))?;
-            builder.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(encoded)
-        } else {
-            let bytes = serde_json::to_vec(&value).map_err(|e| usage!("{e}"))?;
-            builder.header(reqwest::header::CONTENT_TYPE, "application/json").body(bytes)
-        };
-    }
+    let builder = http.request(method, url).query(&query).header(reqwest::header::ACCEPT, accept);
+    let builder = headers.into_iter().fold(builder, |builder, (name, value)| builder.header(name, value));
+    let builder = match (&op.body, body) {
+        (Some(spec), Some(value)) if spec.form => {
+            let fields = value.as_object().into_iter().flatten();
+            builder.form(&fields.map(|(k, v)| (k, crate::output::text(v))).collect::<Vec<_>>())
+        }
+        (Some(_), Some(value)) => builder.json(&value),
+        _ => builder,
+    };
     builder.build().map_err(|e| usage!("cannot build the {} request: {e}", op.name))
 }
 
@@ -1791,18 +1732,12 @@ fn split_name(split: &model::Split, parts: &[Part]) -> String {
 /// ` [FIELD: id, createdAt; DIRECTION: asc unless given]`: required parts' values, optional ones' defaults.
 fn part_values(split: &model::Split, parts: &[Part]) -> String {
     let required = &split.keys[..split.required];
-    let listed: Vec<String> = parts
-        .iter()
-        .filter_map(|p| match (&p.default, required.contains(&p.key)) {
-            (_, true) if !p.values.is_empty() => {
-                Some(format!("{}: {}", p.key.to_ascii_uppercase(), p.values.join(", ")))
-            }
-            (Some(default), false) => {
-                Some(format!("{}: {} unless given", p.key.to_ascii_uppercase(), scalar(default)?))
-            }
-            _ => None,
-        })
-        .collect();
+    let part = |p: &Part| match (&p.default, required.contains(&p.key)) {
+        (_, true) if !p.values.is_empty() => Some(format!("{}: {}", p.key.to_ascii_uppercase(), p.values.join(", "))),
+        (Some(default), false) => Some(format!("{}: {} unless given", p.key.to_ascii_uppercase(), scalar(default)?)),
+        _ => None,
+    };
+    let listed: Vec<String> = parts.iter().filter_map(part).collect();
     if listed.is_empty() { String::new() } else { format!(" [{}]", listed.join("; ")) }
 }
 
@@ -1885,13 +1820,8 @@ pub(crate) fn lay(map: &mut Map<String, Value>, name: &str, value: Value) {
 /// The object a field goes into: the body, or its field `within`; `None` if not an object.
 fn place<'v>(value: &'v mut Option<Value>, within: Option<&str>) -> Option<&'v mut Map<String, Value>> {
     let Value::Object(map) = value.get_or_insert_with(|| Value::Object(Map::new())) else { return None };
-    match within {
-        None => Some(map),
-        Some(outer) => match map.entry(outer.to_string()).or_insert_with(|| Value::Object(Map::new())) {
-            Value::Object(inner) => Some(inner),
-            _ => None,
-        },
-    }
+    let Some(outer) = within else { return Some(map) };
+    map.entry(outer).or_insert_with(|| Value::Object(Map::new())).as_object_mut()
 }
 
 /// A text as the field's type: digits a number, an enum value as the spec spells it.

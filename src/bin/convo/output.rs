@@ -147,8 +147,7 @@ impl<W: Write> RecordWriter<W> {
             rows.insert(0, self.columns.iter().map(|c| c.header.to_string()).collect());
         }
         let Sink::Text(out) = &mut self.sink else { return Ok(()) };
-        write_table(out, rows, &self.widths)?;
-        Ok(())
+        write_table(out, rows, &self.widths)
     }
 }
 
@@ -174,14 +173,10 @@ pub fn progress(total: Option<u64>, what: &str) -> indicatif::ProgressBar {
     if QUIET.load(Ordering::Relaxed) || !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }
-    let (bar, template) = match total {
-        Some(total) => (
-            indicatif::ProgressBar::new(total),
-            format!("{{bar:30}} {{pos}}/{{len}} {what} ({{per_sec}}, {{eta}} left)"),
-        ),
-        None => {
-            (indicatif::ProgressBar::new_spinner(), format!("{{spinner}} {{pos}} {what} ({{per_sec}}, {{elapsed}})"))
-        }
+    let bar = total.map_or_else(indicatif::ProgressBar::new_spinner, indicatif::ProgressBar::new);
+    let template = match total {
+        Some(_) => format!("{{bar:30}} {{pos}}/{{len}} {what} ({{per_sec}}, {{eta}} left)"),
+        None => format!("{{spinner}} {{pos}} {what} ({{per_sec}}, {{elapsed}})"),
     };
     // The templates are constants of this file: a bad one is a test failure.
     if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
@@ -209,9 +204,12 @@ pub fn integral(mut value: Value) -> Value {
     value
 }
 
-/// Prints a single record.
-pub fn write_one(format: OutputFormat, columns: &'static [Column], record: &Value, out: impl Write) -> io::Result<()> {
-    let mut out = out;
+pub fn write_one(
+    format: OutputFormat,
+    columns: &'static [Column],
+    record: &Value,
+    mut out: impl Write,
+) -> io::Result<()> {
     match format {
         OutputFormat::Json | OutputFormat::Jsonl => {
             let pretty = format == OutputFormat::Json;
@@ -230,8 +228,7 @@ pub fn write_one(format: OutputFormat, columns: &'static [Column], record: &Valu
             let value_width = terminal_width().saturating_sub(key_width + 2).max(20);
             let rows =
                 map.iter().filter(|(_, v)| !v.is_null()).map(|(key, v)| vec![table_cell(key), table_cell(&text(v))]);
-            write_table(&mut out, rows, &[key_width, value_width])?;
-            Ok(())
+            write_table(&mut out, rows, &[key_width, value_width])
         }
     }
 }
@@ -296,19 +293,11 @@ fn csv_field(record: &Value, key: &str) -> String {
     let phone = convo_clients::spec::validate::is_e164(&text);
     let guard = !number && !phone && text.starts_with(['=', '+', '-', '@', '\t', '\r']);
     let text = if guard { format!("'{text}") } else { text };
-    let mut out = String::with_capacity(text.len());
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let (line, cr) = match line.strip_suffix('\r') {
-            Some(line) => (line, "\r"),
-            None => (line, ""),
-        };
-        out.push_str(&escape_controls(line));
-        out.push_str(cr);
-    }
-    out
+    let line = |line: &str| match line.strip_suffix('\r') {
+        Some(line) => format!("{}\r", escape_controls(line)),
+        None => escape_controls(line).into_owned(),
+    };
+    text.split('\n').map(line).collect::<Vec<_>>().join("\n")
 }
 
 fn indent(text: &str) -> String {
@@ -322,10 +311,8 @@ fn table_cell(text: &str) -> String {
 
 /// The terminal's width, else `COLUMNS`; unlimited into a file or pipe.
 fn terminal_width() -> usize {
-    if let Some((_, width)) = console::Term::stdout().size_checked() {
-        return usize::from(width);
-    }
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(usize::MAX)
+    let columns = || std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(usize::MAX);
+    console::Term::stdout().size_checked().map_or_else(columns, |(_, width)| usize::from(width))
 }
 
 /// Shrinks the widest columns until the row fits (each keeps at least 4).

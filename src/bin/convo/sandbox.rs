@@ -11,14 +11,8 @@ use convo_clients::sandbox::{Emulator, HarnessConfig, Sandbox};
 
 use crate::{APIS, Failure};
 
-#[derive(Debug, clap::Args)]
-pub struct Args {
-    #[command(subcommand)]
-    command: SandboxCommand,
-}
-
 #[derive(Debug, Subcommand)]
-enum SandboxCommand {
+pub enum SandboxCommand {
     /// Serve the emulators on 127.0.0.1 until Ctrl-C (or SIGTERM).
     ///
     /// Standard output is for a POSIX shell: each emulator's settings as
@@ -28,39 +22,43 @@ enum SandboxCommand {
     ///
     ///   convo sandbox serve --env-file /tmp/convo.env > /dev/null &
     ///   while [ ! -s /tmp/convo.env ]; do sleep 0.1; done; . /tmp/convo.env
-    Serve(ServeArgs),
+    Serve(ServeOptions),
 }
 
-// `sandbox serve`'s flags. (Not a doc comment: that would be its about text.)
+// `sandbox serve`'s flags, which each API's emulator is served with. (Not a
+// doc comment: that would be its about text.)
 #[derive(Debug, clap::Args)]
-struct ServeArgs {
+pub struct ServeOptions {
     /// Which API to serve (`all`, or one API's name).
     #[arg(long, default_value = "all")]
     api: String,
     /// First port; 0 picks free ports.
     #[arg(long, default_value_t = 0)]
-    port: u16,
+    pub port: u16,
     /// Seed of the generated data.
     #[arg(long, default_value_t = 42)]
-    seed: u64,
+    pub seed: u64,
     /// Records in each emulator's main lists: Luware, Salesloft and raia
     /// conversations, LlamadaPro contacts and tasks (LivePerson has no
     /// list). Luware's are generated on demand, up to millions; the others
     /// are held in memory. Each emulator's own default otherwise.
     #[arg(long, alias = "conversations", value_name = "N")]
-    records: Option<u64>,
+    pub records: Option<u64>,
     /// Utterances in each Luware transcript (6 by default). About 1 KB of
     /// transcript JSON each: 50,000 make a 50 MB transcript.
     #[arg(long, value_name = "N")]
-    transcript_utterances: Option<usize>,
+    #[cfg_attr(not(feature = "luware"), allow(dead_code))]
+    pub transcript_utterances: Option<usize>,
     /// Salesloft's rate-limit budget, in cost units per minute (600, as
     /// documented). Raise it to measure a client's own speed on long
     /// exports rather than the wait for the next minute.
     #[arg(long, value_name = "COST")]
-    rate_limit_budget: Option<u64>,
+    #[cfg_attr(not(feature = "salesloft"), allow(dead_code))]
+    pub rate_limit_budget: Option<u64>,
     /// Lifetime of issued access tokens, in seconds.
     #[arg(long, default_value_t = 3_600)]
-    token_lifetime: u64,
+    #[cfg_attr(not(feature = "luware"), allow(dead_code))]
+    pub token_lifetime: u64,
     /// Extra latency per request, in milliseconds, to make the emulator behave like a remote API.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -72,29 +70,8 @@ struct ServeArgs {
     /// (mode 0600, renamed into place whole; removed when serve stops).
     #[arg(long, value_name = "PATH")]
     env_file: Option<PathBuf>,
-}
-
-/// What `serve` passes each API's emulator.
-pub struct ServeOptions {
-    pub port: u16,
-    pub seed: u64,
-    /// Records in the emulator's main list; `None` for its default.
-    // LivePerson's emulator has no list.
-    #[cfg_attr(
-        not(any(feature = "luware", feature = "raia", feature = "salesloft", feature = "llamadapro")),
-        allow(dead_code)
-    )]
-    pub records: Option<u64>,
-    /// Utterances in each Luware transcript; `None` for the default.
-    #[cfg_attr(not(feature = "luware"), allow(dead_code))]
-    pub transcript_utterances: Option<usize>,
-    /// Salesloft's cost budget per minute; `None` for the documented 600.
-    #[cfg_attr(not(feature = "salesloft"), allow(dead_code))]
-    pub rate_limit_budget: Option<u64>,
-    /// Lifetime of issued access tokens.
-    #[cfg_attr(not(feature = "luware"), allow(dead_code))]
-    pub token_lifetime: Duration,
-    /// Latency, no request log, and whether responses are checked.
+    /// Latency, no request log, and whether responses are checked: the flags above.
+    #[arg(skip)]
     pub harness: HarnessConfig,
 }
 
@@ -162,7 +139,7 @@ impl Served {
     fn lines(&self) -> Vec<String> {
         let Described { exports, samples } = &self.described;
         // A comment must stay one line: a line break in it would be a command.
-        let comment = |text: String| format!("# {}", crate::escape(&text));
+        let comment = |text: String| format!("# {}", convo_clients::redact::escape_controls(&text));
         let mut lines = vec![comment(format!("{}  {}", self.api, self.base_url))];
         lines.extend(exports.iter().map(|(name, value)| format!("export {name}={}", shell_quote(value))));
         lines.extend(samples.iter().map(|(what, ids)| comment(format!("{} {what}: {}", self.api, ids.join(", ")))));
@@ -170,29 +147,20 @@ impl Served {
     }
 }
 
-pub async fn run(args: Args) -> Result<(), Failure> {
-    let SandboxCommand::Serve(s) = args.command;
-    let api = s.api;
+pub async fn run(command: SandboxCommand) -> Result<(), Failure> {
+    let SandboxCommand::Serve(mut options) = command;
+    let api = std::mem::take(&mut options.api);
     if api != "all" && !APIS.iter().any(|(name, _)| *name == api) {
         let names: Vec<&str> = APIS.iter().map(|(name, _)| *name).collect();
         return Err(usage!("--api {api}: not one of all, {}", names.join(", ")));
     }
     // A long-running server keeps no request log: memory stays flat.
-    let harness = HarnessConfig {
-        latency: Duration::from_millis(s.latency_ms),
+    options.harness = HarnessConfig {
+        latency: Duration::from_millis(options.latency_ms),
         request_log: 0,
-        check_responses: s.check_responses,
-        records: s.records,
+        check_responses: options.check_responses,
+        records: options.records,
         ..HarnessConfig::default()
-    };
-    let mut options = ServeOptions {
-        port: s.port,
-        seed: s.seed,
-        records: s.records,
-        transcript_utterances: s.transcript_utterances,
-        rate_limit_budget: s.rate_limit_budget,
-        token_lifetime: Duration::from_secs(s.token_lifetime),
-        harness,
     };
     let mut servers = Vec::new();
     for (name, _) in APIS.iter().filter(|(name, _)| api == "all" || *name == api) {
@@ -204,10 +172,7 @@ pub async fn run(args: Args) -> Result<(), Failure> {
     }
     // Every server listens: print (and write) their settings, all at once.
     let lines: Vec<String> = servers.iter().flat_map(Served::lines).collect();
-    let written = match &s.env_file {
-        Some(path) => Some(EnvFile::write(path, &lines)?),
-        None => None,
-    };
+    let written = options.env_file.as_deref().map(|path| EnvFile::write(path, &lines)).transpose()?;
     let mut stdout = std::io::stdout().lock();
     for line in &lines {
         writeln!(stdout, "{line}")?;
@@ -248,9 +213,7 @@ impl EnvFile {
         if path.file_name().is_none() {
             return Err(usage!("--env-file {}: not a file name", path.display()));
         }
-        let mut text = lines.join("\n");
-        text.push('\n');
-        crate::files::write_private(path, |file| file.write_all(text.as_bytes()))
+        crate::files::write_private(path, |file| lines.iter().try_for_each(|line| writeln!(file, "{line}")))
             .map_err(|e| Failure::Io(std::io::Error::new(e.kind(), format!("--env-file {}: {e}", path.display()))))?;
         Ok(EnvFile(path.to_owned()))
     }

@@ -14,7 +14,7 @@ use convo_clients::spec::model;
 use convo_clients::{ClientConfig, OperationClient, Secret, SpecClient, SpecClientBuilder};
 
 use crate::connect::{OwnApi, Typed};
-use crate::operations::Call;
+use crate::operations::{Call, leak};
 use crate::sandbox::{Described, ServeOptions, Served};
 use crate::{Context, Failure, config};
 
@@ -86,11 +86,8 @@ fn credentials<C: SpecClient>() -> Vec<(String, Setting, Option<String>)> {
     for scheme in schemes {
         credentials.push((scheme.name.clone(), Setting::credential::<C>(scheme), None));
         for field in scheme.token.iter().flat_map(|token| &token.fields) {
-            credentials.push((
-                field.name.clone(),
-                Setting::token_field::<C>(field, &scheme.name),
-                Some(scheme.name.clone()),
-            ));
+            let setting = Setting::token_field::<C>(field, &scheme.name);
+            credentials.push((field.name.clone(), setting, Some(scheme.name.clone())));
         }
     }
     credentials
@@ -171,21 +168,16 @@ const BASE_URL: &str = "base_url";
 
 impl<C: SpecClient, E> clap::Args for Settings<C, E> {
     fn augment_args(command: Command) -> Command {
-        let base_url = Setting::base_url::<C>();
-        let arg = Arg::new(BASE_URL).long("base-url").value_name("URL").global(true).env(base_url.env);
-        let mut command = command.arg(arg.help(base_url.help));
-        for (_, setting, _) in credentials::<C>() {
-            command = command.arg(
-                Arg::new(setting.id.clone())
-                    .long(setting.flag())
-                    .value_name(if setting.secret { "SECRET" } else { "VALUE" })
-                    .global(true)
-                    .env(setting.env)
-                    .hide_env_values(setting.secret)
-                    .help(setting.help),
-            );
-        }
-        command
+        let credentials = credentials::<C>().into_iter().map(|(_, setting, _)| setting);
+        command.args(std::iter::once(Setting::base_url::<C>()).chain(credentials).map(|setting| {
+            let value_name = match (setting.secret, setting.id == BASE_URL) {
+                (true, _) => "SECRET",
+                (false, true) => "URL",
+                (false, false) => "VALUE",
+            };
+            let arg = Arg::new(setting.id.clone()).long(setting.flag()).value_name(value_name).global(true);
+            arg.env(setting.env).hide_env_values(setting.secret).help(setting.help)
+        }))
     }
 
     fn augment_args_for_update(command: Command) -> Command {
@@ -203,9 +195,7 @@ impl<C: SpecClient, E> FromArgMatches for Settings<C, E> {
     /// Takes the values `matches` has, leaving the others.
     fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
         let value = |id: &str| matches.try_get_one::<String>(id).ok().flatten().cloned();
-        if let Some(url) = value(BASE_URL) {
-            self.base_url = Some(url);
-        }
+        self.base_url = value(BASE_URL).or(self.base_url.take());
         for (name, setting, _) in credentials::<C>() {
             if let Some(secret) = value(&setting.id) {
                 self.credentials.insert(name, secret);
@@ -223,7 +213,7 @@ impl<C: SpecClient, E> Settings<C, E> {
         let mut needed = config::Needed::default();
         let server = || spec::<C>().and_then(|spec| spec.default_server()).map(str::to_owned);
         let base_url =
-            needed.take(self.base_url.clone().or_else(server), leak(Setting::base_url::<C>().env), "--base-url");
+            needed.take(self.base_url.clone().or_else(server), leak(&Setting::base_url::<C>().env), "--base-url");
         // The schemes the operations send.
         let sent: Vec<&String> =
             spec::<C>().iter().flat_map(|spec| &spec.operations).flat_map(|op| op.first_security()).collect();
@@ -237,12 +227,10 @@ impl<C: SpecClient, E> Settings<C, E> {
                 }
             };
             if missing {
-                needed.take(None::<()>, leak(setting.env.clone()), leak(format!("--{}", setting.flag())));
+                needed.take(None::<()>, leak(&setting.env), leak(&format!("--{}", setting.flag())));
             }
         }
-        let Some(base_url) = base_url.filter(|_| needed.is_empty()) else {
-            return Err(needed.failure());
-        };
+        let Some(base_url) = base_url.filter(|_| needed.is_empty()) else { return Err(needed.failure()) };
         let builder = builder::<C>(&base_url, |name| self.credentials.get(name).map(|s| s.as_str().into()));
         Ok(builder.config(config).build()?)
     }
@@ -264,10 +252,10 @@ impl<C: SpecClient + Typed, E: Emulator<Config: Default>> OwnApi for Settings<C,
 
 /// Exports the settings of `C` for `convo sandbox serve`, credentials as `secret` gives them.
 pub fn export<C: SpecClient>(out: &mut Described, base_url: String, secret: impl Fn(&str) -> Option<Secret>) {
-    out.export(leak(Setting::base_url::<C>().env), base_url);
+    out.export(leak(&Setting::base_url::<C>().env), base_url);
     for (name, setting, _) in credentials::<C>() {
         if let Some(secret) = secret(&name) {
-            out.export(leak(setting.env), secret.expose());
+            out.export(leak(&setting.env), secret.expose());
         }
     }
 }
@@ -319,17 +307,9 @@ pub async fn serve<C: SpecClient>(options: &ServeOptions) -> Result<Served, Fail
         export::<C>(out, sandbox.base_url(), spec_sandbox_credential::<C>);
         // A few ids of each paged collection, to try commands on.
         for op in spec::<C>().iter().flat_map(|spec| &spec.operations).filter(|op| op.paging.is_some()) {
-            let ids = sandbox.records(&op.path).into_iter().filter_map(|record| match &record["id"] {
-                serde_json::Value::String(id) => Some(id.clone()),
-                serde_json::Value::Number(id) => Some(id.to_string()),
-                _ => None,
-            });
-            out.samples(leak(op.path.rsplit('/').next().unwrap_or_default().to_owned()), ids);
+            let ids =
+                sandbox.records(&op.path).into_iter().filter_map(|record| crate::operations::scalar(&record["id"]));
+            out.samples(leak(op.path.rsplit('/').next().unwrap_or_default()), ids);
         }
     }))
-}
-
-/// Names live as long as the process (clap's and `Needed`'s are `&'static`).
-fn leak(text: String) -> &'static str {
-    Box::leak(text.into_boxed_str())
 }

@@ -139,24 +139,14 @@ fn run_provenance(args: &ProvenanceArgs, context: &Context) -> Result<(), Failur
         for t in touched.iter().flatten() {
             let now: Vec<String> = t.new_lines.iter().map(|l| l.as_ref().map_or("gone".to_owned(), range)).collect();
             let how = if t.changed { "changed" } else { "moved" };
-            writeln!(
-                out,
-                "{how:<10} {} {} (#{}): {} → {}",
-                kind(&t.fact),
-                t.fact.name,
-                t.fact.pointer,
-                cites(&t.fact),
-                now.join(", ")
-            )?;
+            let (f, now) = (&t.fact, now.join(", "));
+            writeln!(out, "{how:<10} {} {} (#{}): {} → {now}", kind(f), f.name, f.pointer, cites(f))?;
         }
+        let (spec, checked, stale) = (args.spec.display(), report.checked, report.stale.len());
+        let (uncovered, known) = (report.uncovered.len(), report.uncovered.iter().filter(|u| u.known).count());
         writeln!(
             out,
-            "{} against seed {seed}: {} facts cite it, {} stale, {} lines uncovered ({} of them naming only facts cited elsewhere)",
-            args.spec.display(),
-            report.checked,
-            report.stale.len(),
-            report.uncovered.len(),
-            report.uncovered.iter().filter(|u| u.known).count()
+            "{spec} against seed {seed}: {checked} facts cite it, {stale} stale, {uncovered} lines uncovered ({known} of them naming only facts cited elsewhere)"
         )?;
     }
     if !report.stale.is_empty() {
@@ -188,14 +178,9 @@ fn text(out: &mut impl Write, changes: &[Change]) -> std::io::Result<()> {
         writeln!(out, "{line}")?;
     }
     let count = |f: fn(&Change) -> Impact| changes.iter().filter(|c| f(c) == Impact::Breaking).count();
-    writeln!(
-        out,
-        "{} change{}: {} breaking for library consumers, {} for CLI users",
-        changes.len(),
-        if changes.len() == 1 { "" } else { "s" },
-        count(|c| c.rust),
-        count(|c| c.cli)
-    )
+    let (n, s) = (changes.len(), if changes.len() == 1 { "" } else { "s" });
+    let (rust, cli) = (count(|c| c.rust), count(|c| c.cli));
+    writeln!(out, "{n} change{s}: {rust} breaking for library consumers, {cli} for CLI users")
 }
 
 fn read_text(path: &Path) -> Result<String, Failure> {
@@ -222,13 +207,9 @@ fn at_revision(path: &Path, rev: &str) -> Result<String, Failure> {
     }
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().ok_or_else(|| usage!("{}: not a file", path.display()))?;
-    let shown = std::process::Command::new("git")
-        .arg("-C")
-        .arg(folder)
-        .arg("show")
-        .arg(format!("{rev}:./{}", name.to_string_lossy()))
-        .output()
-        .map_err(|e| usage!("git: {e}"))?;
+    let revision = format!("{rev}:./{}", name.to_string_lossy());
+    let git = std::process::Command::new("git").arg("-C").arg(folder).args(["show", &revision]).output();
+    let shown = git.map_err(|e| usage!("git: {e}"))?;
     if !shown.status.success() {
         let why = String::from_utf8_lossy(&shown.stderr);
         return Err(usage!("{} at {rev}: {}", path.display(), why.trim()));

@@ -1,15 +1,8 @@
-//! The one walk of a JSON value against a schema of the spec. It stops at
-//! the first difference ([`Mode::First`]: the request and response checks of
-//! [`super::validate`]) or collects them all ([`Mode::All`]: the survey of
-//! [`super::survey`]), with the same rules and the same words.
-//!
-//! The schema nodes that apply to a value at once (the node, its `allOf`
-//! members and `x-check`) are walked together as its parts. Collecting all,
-//! the `oneOf`/`anyOf` alternative the value fits best joins them, so that its
-//! differences are reported and its properties are not unknown fields;
-//! stopping at the first, a value must match exactly one `oneOf` alternative
-//! (at least one of `anyOf`) and not its `not`. Collecting all also notes
-//! the nodes marked `x-provenance: inferred` the value matched, or did not.
+//! The one walk of a JSON value against a schema of the spec: it stops at
+//! the first difference ([`Mode::First`]: the checks of [`super::validate`])
+//! or collects them all ([`Mode::All`]: [`super::survey`]), in the same words.
+//! Collecting all, the `oneOf`/`anyOf` alternative a value fits best joins
+//! its schema, and the `x-provenance: inferred` nodes it matched are noted.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -18,7 +11,7 @@ use rustc_hash::FxHashMap;
 
 use serde_json::{Map, Value};
 
-use super::model::is_json;
+use super::model::{escape, is_json};
 use super::survey::DriftKind;
 use super::validate::{
     SpecValidator, Violation, best_media, check_number, check_string, deref, essence, has_type, show, show_str,
@@ -231,11 +224,6 @@ impl<'s> Walker<'s> {
             hides,
             inferred: self.spec.inferred.get(&node_key(map)).map(String::as_str),
         }
-    }
-
-    /// `schema` with its `$ref` followed, as a value.
-    fn resolve(&mut self, schema: &'s Value) -> Result<&'s Value, String> {
-        deref(&self.spec.spec, schema)
     }
 
     /// Walks `value` against `schema`.
@@ -643,7 +631,7 @@ impl<'s> Walker<'s> {
         for schema in parts {
             let properties = schema.properties;
             let stays_behind = |walker: &mut Self, name: &str| {
-                let property = properties.and_then(|p| p.get(name)).and_then(|s| walker.resolve(s).ok());
+                let property = properties.and_then(|p| p.get(name)).and_then(|s| deref(&walker.spec.spec, s).ok());
                 property.is_some_and(|s| s.get(flag).and_then(Value::as_bool) == Some(true))
             };
             let missing = |walker: &mut Self| {
@@ -852,11 +840,6 @@ pub(super) fn visit<'v>(
         pointer.truncate(len);
     }
     Ok(())
-}
-
-/// A key as a JSON pointer segment.
-pub(super) fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn property_names(schema: &Map<String, Value>) -> impl Iterator<Item = &str> {

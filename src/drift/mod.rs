@@ -1,41 +1,28 @@
 //! Drift: what an API's responses held that its spec does not list.
 //!
 //! The specs are reconstructed from vendors' documents, and a real tenant may
-//! answer with more than they say. The typed models stay lenient about it: a
-//! field the model does not know is skipped, and an enum value the spec does
-//! not list decodes as `Unrecognized` (see [`crate::UnrecognizedValue`]). So
-//! that this does not go unnoticed, every typed call's success body is
-//! watched as it is decoded, in the same pass (no second parse):
+//! answer with more. The typed models stay lenient: an unknown field is
+//! skipped, and an enum value the spec does not list decodes as
+//! `Unrecognized` ([`crate::UnrecognizedValue`]). So that this is noticed,
+//! every typed call's success body is watched as it decodes (no second
+//! parse) for **unknown fields**, by JSON path (`conversations[3].newField`),
+//! and **unrecognized enum values**, with the enum's type name.
 //!
-//! - **unknown fields**: each field the model ignored, by JSON path
-//!   (`conversations[3].newField`);
-//! - **unrecognized enum values**: each value that decoded as
-//!   `Unrecognized`, with the enum's type name.
+//! The counts are kept per operation, in each client (`client.drift()`) and
+//! for the process ([`seen()`]), with a few examples each, in bounded memory.
+//! They are logged through `tracing`: a warning the first time an operation
+//! shows a new path or value, then at most one summary per operation per
+//! minute. The `convo` CLI notes any on stderr, and its operation commands,
+//! which read answers as JSON, count what a walk of each against the spec
+//! finds ([`record_survey`]); `convo <api> check` surveys whole bodies on
+//! purpose ([`crate::spec::survey`]).
 //!
-//! The counts are kept per operation, in each client (`client.drift()` on
-//! every generated client, and on each API's hand-written `Client`) and for the
-//! whole process ([`seen()`]), with a few examples each, bounded in memory
-//! whatever the number of responses. They are also logged through
-//! `tracing`: a warning the first time an operation shows a new path or
-//! value, then at most one summary warning per operation per minute, so a
-//! 100 000-record export with a new field logs a handful of lines, not one
-//! per record. The `convo` CLI prints a one-line note on stderr after a
-//! command that saw any, and `convo <api> check` surveys a tenant on
-//! purpose, every body whole against the spec ([`crate::spec::survey`]).
-//!
-//! Examples never hold a secret: an unknown field is reported by its path
-//! only, never its value, and an unrecognized value of an enum whose type
-//! name is secret-like ([`crate::redact::is_secret_name`]) shows as `***`.
-//! Paths and values are cut to a bounded length, with terminal control
-//! characters escaped.
-//!
-//! The CLI's operation commands read answers as JSON values, not types:
-//! they walk each against the spec and count what they find here too
-//! ([`record_survey`]). What is not seen: downloads, fields inside a
-//! `oneOf` union of a typed call (serde buffers those before a variant is
-//! chosen), and fields a type keeps whole (`additionalProperties` maps). A
-//! union tried variant by variant may count a value of a variant it then
-//! rejected. `convo <api> check` validates whole bodies against the spec.
+//! Examples never hold a secret: an unknown field shows its path only, and a
+//! value of an enum with a secret-like name ([`crate::redact::is_secret_name`])
+//! shows as `***`. Texts are cut to a bounded length, control characters
+//! escaped. Not seen: downloads, fields inside a `oneOf` union of a typed call
+//! (serde buffers those), and maps a type keeps whole; a union tried variant
+//! by variant may count a value of a variant it then rejected.
 //!
 //! ```
 //! # #[cfg(all(feature = "salesloft", feature = "sandbox"))]
@@ -63,6 +50,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::redact::{MASK, escape_controls, is_secret_name};
+use crate::spec::model::case;
 use ignored::Path;
 
 /// Examples of each kind kept per operation in a report.
@@ -133,7 +121,7 @@ impl DriftReport {
     /// The drift of one operation, by its `operationId` (as the spec spells
     /// it, or in snake_case as the generated code does).
     pub fn operation(&self, operation_id: &str) -> Option<&OperationDrift> {
-        self.operations.iter().find(|o| o.operation == operation_id || snake_case(o.operation) == operation_id)
+        self.operations.iter().find(|o| o.operation == operation_id || case(o.operation, '_') == operation_id)
     }
 
     /// Responses that held drift, over every operation.
@@ -232,18 +220,6 @@ fn plural(n: u64, word: &str) -> String {
     if n == 1 { word.to_owned() } else { format!("{word}s") }
 }
 
-/// `searchConversations` → `search_conversations` (as build.rs names operations).
-fn snake_case(id: &str) -> String {
-    let mut out = String::with_capacity(id.len() + 4);
-    for (i, c) in id.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
-}
-
 /// The drift every client of this process has seen (each client's own is
 /// `client.drift()`).
 pub fn seen() -> DriftReport {
@@ -276,17 +252,13 @@ impl Findings {
     /// A field the typed model ignored, at `path`.
     pub(crate) fn unknown_field(&mut self, path: &Path<'_>) {
         self.unknown_fields = self.unknown_fields.saturating_add(1);
-        if self.fields.len() >= MAX_DISTINCT {
-            return;
-        }
         let mut shape = String::new();
         path.render(&mut shape, false);
-        if self.fields.iter().any(|(known, _)| *known == shape) {
-            return;
+        if self.fields.len() < MAX_DISTINCT && !self.fields.iter().any(|(known, _)| *known == shape) {
+            let mut first = String::new();
+            path.render(&mut first, true);
+            self.field(&shape, &first);
         }
-        let mut first = String::new();
-        path.render(&mut first, true);
-        self.field(&shape, &first);
     }
 
     /// A field the model ignored: its path without and with indices.

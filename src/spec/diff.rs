@@ -1,25 +1,14 @@
-//! What an edit of a spec changes, for each of its audiences: library
-//! consumers (the generated Rust), CLI users (commands and flags) and the
-//! sandbox (what it accepts and answers). `convo spec diff` prints it.
+//! What an edit of a spec changes for each audience: the generated Rust, the
+//! CLI's commands and flags, and the sandbox. `convo spec diff` prints it.
 //!
-//! The Rust verdicts follow the generated code: every type is
-//! `#[non_exhaustive]` and built through builders, and enums are open. So an
-//! addition a caller need not send is additive: an operation, an optional
-//! parameter or request field, a response field, an enum value, a `oneOf`
-//! branch, a filter row. These are breaking:
-//! - a removal, and so a rename (a removal plus an addition);
-//! - a type or format change;
-//! - a field that became required or optional, since its Rust type changes
-//!   between `T` and `Option<T>`;
-//! - a request rule that now refuses what it accepted: a new required field,
-//!   a tighter bound, a removed enum value. The client checks the spec before
-//!   sending, so such a call fails where it worked.
-//!
-//! Response bounds only describe, so they change nothing for a caller; but
-//! a bound that chooses the Rust type (typify's) changes it when added or
-//! removed, either way: a length bound makes a string a newtype that checks
-//! it (build.rs keeps a lone `minLength: 1` a `String`), `minimum: 1` makes
-//! an integer `NonZero`.
+//! Generated types are `#[non_exhaustive]`, built through builders, and enums
+//! are open, so an addition a caller need not send is additive. Breaking are:
+//! a removal (and so a rename); a type or format change; a field that became
+//! required or optional (`T` against `Option<T>`); a request rule that now
+//! refuses what it accepted, since the client checks the spec before sending.
+//! Response bounds only describe, but one that chooses the Rust type changes
+//! it either way: a length bound makes a string a checked newtype (build.rs
+//! keeps a lone `minLength: 1` a `String`), `minimum: 1` an integer `NonZero`.
 
 use std::collections::BTreeSet;
 
@@ -263,14 +252,8 @@ impl Differ<'_> {
         let at = format!("{op} request body");
         match (&old.request_body, &new.request_body) {
             (None, Some(b)) => {
-                let impact = if b.required { Breaking } else { Additive };
-                self.push(
-                    &at,
-                    format!("added ({})", if b.required { "required" } else { "optional" }),
-                    impact,
-                    impact,
-                    "",
-                );
+                let (impact, how) = if b.required { (Breaking, "required") } else { (Additive, "optional") };
+                self.push(&at, format!("added ({how})"), impact, impact, "");
             }
             (Some(_), None) => {
                 self.push(&at, "removed", Breaking, Breaking, "refuses a body");
@@ -388,13 +371,8 @@ impl Differ<'_> {
             _ => None,
         };
         if let Some((what, rust, cli)) = nullability {
-            self.push(
-                &at,
-                what,
-                rust,
-                cli,
-                &format!("{} null", if what == "became nullable" { "accepts" } else { "refuses" }),
-            );
+            let sandbox = if what == "became nullable" { "accepts null" } else { "refuses null" };
+            self.push(&at, what, rust, cli, sandbox);
         }
         let (old_values, new_values) = (enum_values(was), enum_values(now));
         for value in old_values.iter().filter(|v| !new_values.contains(v)) {
@@ -464,22 +442,13 @@ impl Differ<'_> {
     fn properties(&mut self, at: &str, way: Way, was: &Value, now: &Value, depth: usize) {
         let request = way == Way::Request;
         let properties = |s: &Value| s.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
-        let required = |s: &Value| -> BTreeSet<String> {
-            s.get("required")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        };
+        let required = |s: &Value| enum_values(&serde_json::json!({ "enum": s.get("required") }));
         let (old_props, new_props, old_req, new_req) = (properties(was), properties(now), required(was), required(now));
         for (name, schema) in &old_props {
             let field = format!("{at}.{name}");
             let Some(next) = new_props.get(name) else {
-                let (cli, sandbox) =
-                    if request { (Breaking, "refuses it") } else { (Breaking, "no longer answers it") };
-                self.push(&field, "removed", Breaking, cli, sandbox);
+                let sandbox = if request { "refuses it" } else { "no longer answers it" };
+                self.push(&field, "removed", Breaking, Breaking, sandbox);
                 continue;
             };
             // Its Rust type changes between `T` and `Option<T>`, either way.

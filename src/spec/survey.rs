@@ -1,14 +1,8 @@
-//! The survey of a response: where a server's answer differs from its spec,
-//! all of it at once. (What typed calls notice in ordinary use, as they
-//! decode, is counted by [`crate::drift`].)
-//!
-//! [`SpecValidator::validate_response`] stops at the first rule a response
-//! breaks, which is what the sandbox needs (it must never send such a
-//! response). A maintainer checking a real tenant needs every difference,
-//! sorted by kind, and also what the answers confirmed: the facts the spec
-//! marks `x-provenance: inferred` that a response matched. That is
-//! [`SpecValidator::survey_response`]: the same walk (`spec/walk.rs`),
-//! collecting all.
+//! The survey of a response ([`SpecValidator::survey_response`]): every
+//! difference from the spec, by kind, and the facts marked `x-provenance:
+//! inferred` it confirmed, for a maintainer checking a real tenant. It is the
+//! walk of [`SpecValidator::validate_response`], which stops at the first;
+//! what typed calls notice as they decode is [`crate::drift`]'s.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -180,7 +174,7 @@ impl SpecValidator {
         let Some(op) = self.operations().find(|op| op.id == operation_id) else { return out };
         let Some((item_pointer, _)) = op.pointer.rsplit_once('/') else { return out };
         for owner in [item_pointer, op.pointer.as_str()] {
-            let params = pointer_get(&self.spec, owner).and_then(|o| o.get("parameters")).and_then(Value::as_array);
+            let params = self.spec.pointer(&owner[1..]).and_then(|o| o.get("parameters")).and_then(Value::as_array);
             for (i, raw) in params.into_iter().flatten().enumerate() {
                 let pointer = raw
                     .get("$ref")
@@ -197,7 +191,7 @@ impl SpecValidator {
         }
         for scheme in schemes {
             let pointer = format!("#/components/securitySchemes/{scheme}");
-            if pointer_get(&self.spec, &pointer).and_then(|s| s.get("x-provenance")).is_some_and(is_inferred) {
+            if self.spec.pointer(&pointer[1..]).and_then(|s| s.get("x-provenance")).is_some_and(is_inferred) {
                 out.insert(pointer);
             }
         }
@@ -247,9 +241,4 @@ fn json_path(location: &str) -> String {
         }
     }
     out
-}
-
-/// The node at a JSON pointer of the form `#/a/b`.
-fn pointer_get<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
-    root.pointer(pointer.strip_prefix('#')?)
 }

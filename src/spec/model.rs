@@ -1,15 +1,9 @@
 //! The typed, resolved model of one OpenAPI 3.0 spec: its operations,
-//! parameters, bodies, responses, links, security and the vendor extensions
-//! that describe the wire (`x-retry-safe`, `x-rate-limit`,
-//! `x-required-unless`) or the command line (`x-cli`), each parsed once here.
-//!
-//! `build.rs` includes this file by path to generate the clients, and the
-//! crate reads specs through it at run time (the CLI's operation commands,
-//! `check`), so generation and run time cannot read a spec two ways. It
-//! depends on `serde_json` and `std` only, for that reason.
-//!
-//! A spec that does not fit the model is a [`ModelError`] naming the JSON
-//! pointer of the part that does not (the caller adds the file).
+//! parameters, bodies, responses, links, security and vendor extensions
+//! (`x-retry-safe`, `x-rate-limit`, `x-cli`, …), each parsed once here.
+//! `build.rs` includes this file by path, so generation and run time read a
+//! spec one way; it depends on `serde_json` and `std` only, for that reason.
+//! A spec that does not fit is a [`ModelError`] naming the part's pointer.
 
 use serde_json::Value;
 

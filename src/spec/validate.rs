@@ -926,16 +926,9 @@ fn compile_param(root: &Value, p: &model::Parameter) -> Result<Option<Param>, St
         (Location::Path | Location::Header | Location::Cookie, None | Some("simple")) => Some(','),
         (_, Some(style)) => return Err(format!("{label}: style {style} is not supported")),
     };
-    let clamp_to = match p.clamp_at_maximum {
-        false => None,
-        true => Some(
-            deref(root, &schema)?
-                .get("maximum")
-                .and_then(Value::as_number)
-                .cloned()
-                .ok_or_else(|| format!("{label}: x-on-maximum: clamp needs a numeric maximum"))?,
-        ),
-    };
+    let maximum = deref(root, &schema)?.get("maximum").and_then(Value::as_number).cloned();
+    let unclampable = || format!("{label}: x-on-maximum: clamp needs a numeric maximum");
+    let clamp_to = p.clamp_at_maximum.then(|| maximum.ok_or_else(unclampable)).transpose()?;
     let place = if location == Location::Query { Place::QueryParameter } else { Place::OtherParameter };
     let lenient = lenient::rules(&p.lenient, place, &label)?;
     let listed = listed_values(root, &schema)?;
@@ -959,14 +952,8 @@ fn listed_values(root: &Value, schema: &Value) -> Result<Vec<String>, String> {
         Some(items) if schema.get("type").and_then(Value::as_str) == Some("array") => deref(root, items)?,
         _ => schema,
     };
-    Ok(schema
-        .get("enum")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect())
+    let listed = schema.get("enum").and_then(Value::as_array).into_iter().flatten();
+    Ok(listed.filter_map(Value::as_str).map(str::to_owned).collect())
 }
 
 /// The strict text of a query value sent in a form the parameter's

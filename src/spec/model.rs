@@ -666,6 +666,7 @@ impl Spec {
                     .child(None, method);
                 let id = op.get("operationId").and_then(Value::as_str).ok_or_else(|| at.error("no operationId"))?;
                 let parameters = parameters(doc, item, op, &at_item, &at)?;
+                let body = op.get("requestBody").map(|b| request_body(doc, resolve(doc, b), &at.part("requestBody")));
                 let security = match op.get("security") {
                     Some(own) => security(&security_schemes, Some(own), &at.child(None, "security"))?,
                     None => global.clone(),
@@ -679,10 +680,7 @@ impl Spec {
                     description: text(op, "description"),
                     paging: paging(doc, id, op, &parameters, &at)?,
                     parameters,
-                    request_body: op
-                        .get("requestBody")
-                        .map(|b| request_body(doc, resolve(doc, b), &at.part("requestBody")))
-                        .transpose()?,
+                    request_body: body.transpose()?,
                     responses: responses(doc, op, &at)?,
                     security,
                     server: servers(op).into_iter().next().or_else(|| servers(item).into_iter().next()),
@@ -763,11 +761,10 @@ impl Operation {
     /// `application/octet-stream`), each once.
     pub fn success_media_types(&self) -> Vec<&str> {
         let mut types: Vec<&str> = Vec::new();
-        for response in self.responses.iter().filter(|r| r.status.starts_with('2')) {
-            for media in &response.content {
-                if !types.contains(&media.name.as_str()) {
-                    types.push(&media.name);
-                }
+        let success = self.responses.iter().filter(|r| r.status.starts_with('2'));
+        for name in success.flat_map(|r| &r.content).map(|m| m.name.as_str()) {
+            if !types.contains(&name) {
+                types.push(name);
             }
         }
         types
@@ -810,11 +807,8 @@ pub fn type_of(schema: &Value) -> Option<&str> {
 
 /// A schema's `enum` values as text (strings as they are, others as JSON).
 pub fn enum_values(schema: &Value) -> Vec<String> {
-    schema
-        .get("enum")
-        .and_then(Value::as_array)
-        .map(|v| v.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect())
-        .unwrap_or_default()
+    let values = schema.get("enum").and_then(Value::as_array).into_iter().flatten();
+    values.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect()
 }
 
 /// A trimmed, non-empty text field.

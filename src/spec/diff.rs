@@ -172,12 +172,8 @@ impl Differ<'_> {
         }
         if old.security != new.security {
             // Kept: anyone may call now, or every caller let in before still is.
-            let kept = new.security.is_empty()
-                || (!old.security.is_empty()
-                    && old
-                        .security
-                        .iter()
-                        .all(|was| new.security.iter().any(|now| now.iter().all(|s| was.contains(s)))));
+            let still_in = |was: &Vec<String>| new.security.iter().any(|now| now.iter().all(|s| was.contains(s)));
+            let kept = new.security.is_empty() || (!old.security.is_empty() && old.security.iter().all(still_in));
             let impact = if kept { Additive } else { Breaking };
             let what = format!("security {} → {}", alternatives(&old.security), alternatives(&new.security));
             self.push(&at, what, impact, impact, "asks for the new credentials");
@@ -193,10 +189,8 @@ impl Differ<'_> {
             _ => {}
         }
         let (was, now) = (command(old), command(new));
-        let aliased = new
-            .cli
-            .as_ref()
-            .is_some_and(|c| old.cli.as_ref().and_then(|o| o.name.last()).is_some_and(|w| c.aliases.contains(w)));
+        let last_word = old.cli.as_ref().and_then(|o| o.name.last());
+        let aliased = new.cli.as_ref().is_some_and(|c| last_word.is_some_and(|w| c.aliases.contains(w)));
         if was != now && !aliased {
             self.push(&at, "command renamed", Nothing, Breaking, "").cli_note = Some(format!("command {was} → {now}"));
         }
@@ -231,11 +225,8 @@ impl Differ<'_> {
             );
             self.schema(&at, Way::Request, was, now, 0, false);
         }
-        for n in new
-            .parameters
-            .iter()
-            .filter(|n| !old.parameters.iter().any(|p| p.name == n.name && p.location == n.location))
-        {
+        let is_old = |n: &model::Parameter| old.parameters.iter().any(|p| p.name == n.name && p.location == n.location);
+        for n in new.parameters.iter().filter(|n| !is_old(n)) {
             let at = label(n);
             if n.required {
                 self.push(&at, "added (required)", Breaking, Breaking, "refuses requests without it");

@@ -318,13 +318,8 @@ impl<'s> Collector<'s> {
 
 /// Whether the fact's cited lines name it.
 fn names(fact: &Fact, lines: &[&str]) -> bool {
-    let text: String = fact
-        .lines
-        .iter()
-        .flat_map(|&(a, b)| lines.get(a.saturating_sub(1)..b.min(lines.len())).unwrap_or_default())
-        .map(|line| loose(line))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let cited = |&(a, b): &(usize, usize)| lines.get(a.saturating_sub(1)..b.min(lines.len())).unwrap_or_default();
+    let text = fact.lines.iter().flat_map(cited).map(|line| loose(line)).collect::<Vec<_>>().join(" ");
     let parts: Vec<String> = match fact.kind {
         // Each literal segment of a path; its parameters are facts of their own.
         FactKind::Operation => fact.name.split('/').filter(|s| !s.is_empty() && !s.contains('{')).map(loose).collect(),

@@ -167,13 +167,8 @@ impl fmt::Display for DriftReport {
         if self.operations.is_empty() {
             return f.write_str("no drift: every response matched the spec");
         }
-        for (i, operation) in self.operations.iter().enumerate() {
-            if i > 0 {
-                f.write_str("\n")?;
-            }
-            write!(f, "{operation}")?;
-        }
-        Ok(())
+        let lines: Vec<String> = self.operations.iter().map(ToString::to_string).collect();
+        f.write_str(&lines.join("\n"))
     }
 }
 
@@ -226,9 +221,7 @@ pub fn seen() -> DriftReport {
     SEEN.report()
 }
 
-// ---------------------------------------------------------------------------
-// Collecting, while one response decodes
-// ---------------------------------------------------------------------------
+// Collecting, while one response decodes.
 
 /// What one response's decoding found.
 #[derive(Debug, Default)]
@@ -279,11 +272,8 @@ impl Findings {
 
     fn unrecognized(&mut self, enum_type: &'static str, value: &str) {
         self.unrecognized_values = self.unrecognized_values.saturating_add(1);
-        if self.values.len() >= MAX_DISTINCT {
-            return;
-        }
         let value = if is_secret_name(enum_type) { MASK.to_owned() } else { bounded(value) };
-        if !self.values.iter().any(|(t, v)| *t == enum_type && *v == value) {
+        if self.values.len() < MAX_DISTINCT && !self.values.iter().any(|(t, v)| *t == enum_type && *v == value) {
             self.values.push((enum_type, value));
         }
     }
@@ -368,9 +358,7 @@ pub fn note_unrecognized(enum_type: &'static str, value: &str) {
     });
 }
 
-// ---------------------------------------------------------------------------
-// Keeping: per client, per process, and the warnings
-// ---------------------------------------------------------------------------
+// Keeping: per client, per process, and the warnings.
 
 /// The counts and examples of one operation.
 #[derive(Debug)]
@@ -378,6 +366,8 @@ struct Tally {
     drift: OperationDrift,
     /// The indexless paths of the field examples, to keep them distinct.
     shapes: Vec<String>,
+    /// What has been logged of it (in the process's log, which warns).
+    warned: Warned,
 }
 
 /// The drift a client (or the process) has seen.
@@ -391,28 +381,28 @@ impl DriftLog {
         Self { operations: Mutex::new(Vec::new()) }
     }
 
-    fn add(&self, api: &'static str, operation: &'static str, findings: &Findings) {
+    /// Counts `findings`; with `warns`, logs what is new (see [`warn`]).
+    fn add(&self, api: &'static str, operation: &'static str, findings: &Findings, warns: bool) {
         let mut operations = self.operations.lock().unwrap_or_else(PoisonError::into_inner);
-        let index = match operations.iter().position(|t| t.drift.api == api && t.drift.operation == operation) {
-            Some(index) => index,
-            None => {
-                operations.push(Tally {
-                    drift: OperationDrift {
-                        api,
-                        operation,
-                        responses: 0,
-                        unknown_fields: 0,
-                        unrecognized_values: 0,
-                        unknown_field_examples: Vec::new(),
-                        unrecognized_value_examples: Vec::new(),
-                        other_differences: 0,
-                        other_difference_examples: Vec::new(),
-                    },
-                    shapes: Vec::new(),
-                });
-                operations.len() - 1
-            }
-        };
+        let found = operations.iter().position(|t| t.drift.api == api && t.drift.operation == operation);
+        let index = found.unwrap_or(operations.len());
+        if index == operations.len() {
+            operations.push(Tally {
+                drift: OperationDrift {
+                    api,
+                    operation,
+                    responses: 0,
+                    unknown_fields: 0,
+                    unrecognized_values: 0,
+                    unknown_field_examples: Vec::new(),
+                    unrecognized_value_examples: Vec::new(),
+                    other_differences: 0,
+                    other_difference_examples: Vec::new(),
+                },
+                shapes: Vec::new(),
+                warned: Warned::default(),
+            });
+        }
         let tally = &mut operations[index];
         let drift = &mut tally.drift;
         drift.responses = drift.responses.saturating_add(1);
@@ -438,6 +428,9 @@ impl DriftLog {
                 examples.push(UnrecognizedExample { enum_type, value: value.clone() });
             }
         }
+        if warns {
+            warn(api, operation, &mut tally.warned, findings);
+        }
     }
 
     pub(crate) fn report(&self) -> DriftReport {
@@ -450,27 +443,23 @@ impl DriftLog {
 static SEEN: DriftLog = DriftLog::new();
 
 /// What has been logged of one operation.
+#[derive(Debug, Default)]
 struct Warned {
-    api: &'static str,
-    operation: &'static str,
     /// Paths (indexless) and `Type=value`s already warned of.
     keys: Vec<String>,
-    /// When the last warning was logged.
-    last: Instant,
+    /// When the last warning was logged (or the first response seen).
+    last: Option<Instant>,
     /// What came since, for the next summary.
     responses: u64,
     unknown_fields: u64,
     unrecognized_values: u64,
 }
 
-static WARNED: Mutex<Vec<Warned>> = Mutex::new(Vec::new());
-
 /// Counts `findings` of one response in the client's `log` and the
 /// process's, and logs what is new.
 pub(crate) fn record(log: &DriftLog, api: &'static str, operation: &'static str, findings: &Findings) {
-    log.add(api, operation, findings);
-    SEEN.add(api, operation, findings);
-    warn(api, operation, findings);
+    log.add(api, operation, findings, false);
+    SEEN.add(api, operation, findings, true);
 }
 
 /// Counts the drift a walk of one answer against the spec found (what the
@@ -495,32 +484,15 @@ pub fn record_survey(api: &'static str, operation: &'static str, drift: &[&crate
         }
     }
     if !findings.is_empty() {
-        SEEN.add(api, operation, &findings);
-        warn(api, operation, &findings);
+        SEEN.add(api, operation, &findings, true);
     }
 }
 
 /// A warning per path or value not seen before (the first [`MAX_DISTINCT`]
 /// of an operation), else at most one summary per [`SUMMARY_EVERY`].
-fn warn(api: &'static str, operation: &'static str, findings: &Findings) {
-    let mut warned = WARNED.lock().unwrap_or_else(PoisonError::into_inner);
+fn warn(api: &'static str, operation: &'static str, entry: &mut Warned, findings: &Findings) {
     let now = Instant::now();
-    let index = match warned.iter().position(|w| w.api == api && w.operation == operation) {
-        Some(index) => index,
-        None => {
-            warned.push(Warned {
-                api,
-                operation,
-                keys: Vec::new(),
-                last: now,
-                responses: 0,
-                unknown_fields: 0,
-                unrecognized_values: 0,
-            });
-            warned.len() - 1
-        }
-    };
-    let entry = &mut warned[index];
+    let last = *entry.last.get_or_insert(now);
     let mut new = false;
     for (shape, first) in &findings.fields {
         if entry.keys.len() < MAX_DISTINCT && !entry.keys.contains(shape) {
@@ -558,13 +530,13 @@ fn warn(api: &'static str, operation: &'static str, findings: &Findings) {
         }
     }
     if new {
-        entry.last = now;
+        entry.last = Some(now);
         return;
     }
     entry.responses = entry.responses.saturating_add(1);
     entry.unknown_fields = entry.unknown_fields.saturating_add(findings.unknown_fields);
     entry.unrecognized_values = entry.unrecognized_values.saturating_add(findings.unrecognized_values);
-    if now.duration_since(entry.last) < SUMMARY_EVERY {
+    if now.duration_since(last) < SUMMARY_EVERY {
         return;
     }
     tracing::warn!(
@@ -581,7 +553,7 @@ fn warn(api: &'static str, operation: &'static str, findings: &Findings) {
         entry.unrecognized_values,
         plural(entry.unrecognized_values, "value"),
     );
-    entry.last = now;
+    entry.last = Some(now);
     entry.responses = 0;
     entry.unknown_fields = 0;
     entry.unrecognized_values = 0;

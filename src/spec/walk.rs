@@ -433,11 +433,8 @@ impl<'s> Walker<'s> {
         };
         self.needs_check |= node.checked_only;
         out.push(node);
-        for member in node.all_of {
+        for member in node.all_of.iter().chain(node.check) {
             self.flatten(member, out, at, depth + 1)?;
-        }
-        if let Some(check) = node.check {
-            self.flatten(check, out, at, depth + 1)?;
         }
         Ok(())
     }
@@ -464,18 +461,10 @@ impl<'s> Walker<'s> {
             for schema in parts.iter() {
                 for key in ["oneOf", "anyOf"] {
                     let alternatives = schema.map.get(key).and_then(Value::as_array).into_iter().flatten();
-                    let best = alternatives
-                        .enumerate()
-                        .map(|(i, alternative)| {
-                            (
-                                miss(&self.attempt(|w| w.value(alternative, value, at, &names, depth + 1)), at),
-                                i,
-                                alternative,
-                            )
-                        })
-                        .min_by_key(|(score, i, _)| (*score, *i));
-                    if let Some((_, _, alternative)) = best {
-                        self.flatten(alternative, &mut chosen, at, depth + 1)?;
+                    let missed = |a: &&'s Value| miss(&self.attempt(|w| w.value(a, value, at, &names, depth + 1)), at);
+                    // The first of those missed least.
+                    if let Some(best) = alternatives.min_by_key(missed) {
+                        self.flatten(best, &mut chosen, at, depth + 1)?;
                     }
                 }
             }

@@ -97,14 +97,10 @@ impl Differ<'_> {
     fn push(&mut self, at: &str, what: impl Into<String>, rust: Impact, cli: Impact, sandbox: &str) -> &mut Change {
         let (what, sandbox) = (what.into(), (!sandbox.is_empty()).then(|| sandbox.to_owned()));
         // A schema used both ways is one change, as much as either way makes it.
-        let index = match self.out.iter().position(|c| c.at == at && c.what == what) {
-            Some(index) => index,
-            None => {
-                let change = Change { at: at.to_owned(), what, rust: Nothing, cli: Nothing, cli_note: None, sandbox };
-                self.out.push(change);
-                self.out.len() - 1
-            }
-        };
+        let index = self.out.iter().position(|c| c.at == at && c.what == what).unwrap_or(self.out.len());
+        if index == self.out.len() {
+            self.out.push(Change { at: at.to_owned(), what, rust: Nothing, cli: Nothing, cli_note: None, sandbox });
+        }
         let change = &mut self.out[index];
         (change.rust, change.cli) = (change.rust.max(rust), change.cli.max(cli));
         change

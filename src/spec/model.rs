@@ -957,19 +957,12 @@ fn scheme_cli(value: Option<&Value>, at: &At) -> Result<(Option<String>, Option<
 fn security(schemes: &[SecurityScheme], security: Option<&Value>, at: &At) -> Result<Vec<Vec<String>>, ModelError> {
     let Some(security) = security else { return Ok(Vec::new()) };
     let alternatives = security.as_array().ok_or_else(|| at.error("security is not an array"))?;
-    alternatives
-        .iter()
-        .map(|requirement| {
-            let names = requirement.as_object().ok_or_else(|| at.error("a security requirement is not an object"))?;
-            names
-                .keys()
-                .map(|name| match schemes.iter().any(|s| s.name == *name) {
-                    true => Ok(name.clone()),
-                    false => Err(at.error(format!("security scheme {name} is not in components.securitySchemes"))),
-                })
-                .collect()
-        })
-        .collect()
+    let scheme = |name: &String| match schemes.iter().any(|s| s.name == *name) {
+        true => Ok(name.clone()),
+        false => Err(at.error(format!("security scheme {name} is not in components.securitySchemes"))),
+    };
+    let not_object = || at.error("a security requirement is not an object");
+    alternatives.iter().map(|r| r.as_object().ok_or_else(not_object)?.keys().map(scheme).collect()).collect()
 }
 
 fn rate_limit(doc: &Value) -> Result<Option<RateLimit>, ModelError> {
@@ -1307,15 +1300,12 @@ fn responses(doc: &Value, op: &Value, at: &At) -> Result<Vec<Response>, ModelErr
         .map(|(status, response)| {
             let at = at.child(Some(&format!("response {status}")), "responses").child(None, status);
             let response = resolve(doc, response);
-            let links = entries(response, "links")
-                .map(|(_, link)| resolve(doc, link))
-                .filter_map(|link| {
-                    Some(Link {
-                        operation_id: link.get("operationId")?.as_str()?.to_owned(),
-                        parameters: entries(link, "parameters").map(|(k, v)| (k.clone(), v.clone())).collect(),
-                    })
-                })
-                .collect();
+            let link = |(_, link): (&String, &Value)| {
+                let link = resolve(doc, link);
+                let parameters = entries(link, "parameters").map(|(k, v)| (k.clone(), v.clone())).collect();
+                Some(Link { operation_id: link.get("operationId")?.as_str()?.to_owned(), parameters })
+            };
+            let links = entries(response, "links").filter_map(link).collect();
             let cli = response_cli(response.get("x-cli"), &at.part("x-cli"))?;
             Ok(Response { status: status.clone(), content: media_types(doc, response), links, cli })
         })

@@ -150,21 +150,9 @@ pub(super) struct Walker<'s> {
 
 impl<'s> Walker<'s> {
     pub(super) fn new(spec: &'s SpecValidator, direction: Direction, mode: Mode) -> Self {
-        let (findings, confirmed, contradicted) = (Vec::new(), BTreeSet::new(), BTreeSet::new());
+        let (findings, confirmed, contradicted, needs_check) = (Vec::new(), BTreeSet::new(), BTreeSet::new(), false);
         let (spare, nodes, tables, marks) = (Vec::new(), FxHashMap::default(), Vec::new(), Vec::new());
-        Self {
-            spec,
-            direction,
-            mode,
-            findings,
-            confirmed,
-            contradicted,
-            spare,
-            nodes,
-            tables,
-            marks,
-            needs_check: false,
-        }
+        Self { spec, direction, mode, findings, confirmed, contradicted, spare, nodes, tables, marks, needs_check }
     }
 
     /// `schema` with its `$ref` followed (see [`deref`]) and its keywords

@@ -99,10 +99,8 @@ pub fn check(spec: &Value, seed: &str, text: &str) -> Report {
         facts.iter().flat_map(|f| f.lines.iter().flat_map(|&(a, b)| a..=b.min(lines.len()))).collect();
     // A name the cited lines lack is stale unless another cited source may hold it.
     let stale = facts.iter().filter(|f| !f.inferred && !f.elsewhere && !names(f, &lines)).cloned().collect();
-    let uncovered = lines
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !cited.contains(&(i + 1)))
+    let uncited = lines.iter().enumerate().filter(|(i, _)| !cited.contains(&(i + 1)));
+    let uncovered = uncited
         .filter_map(|(i, line)| {
             let names = api_names(line);
             let known = names.iter().all(|name| {

@@ -9,7 +9,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-use super::validate::{SpecValidator, deref};
+use super::validate::{SpecValidator, deref, header};
 use super::walk::{Direction, Finding, Mode, Walker, is_inferred, visit};
 
 /// What kind of difference a response showed.
@@ -144,8 +144,7 @@ impl SpecValidator {
         body: Option<&[u8]>,
         parsed: Option<&Value>,
     ) -> Survey {
-        let content_type = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type"));
-        let content_type = content_type.map(|(_, v)| v.as_str());
+        let content_type = header(headers, "content-type");
         let mut walker = Walker::new(self, Direction::Response, Mode::All);
         let _ = walker.response(operation_id, status, content_type, Some(headers), body, parsed);
         // The survey passes nothing the sandbox's check rejects: a rule it

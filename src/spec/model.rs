@@ -917,14 +917,11 @@ fn token_source(value: Option<&Value>, at: &At) -> Result<Option<TokenSource>, M
         Some(p) if !p.starts_with('/') => Err(at.error(format!("`{key}` must be a JSON pointer (/access_token)"))),
         p => Ok(p.map(str::to_owned)),
     };
-    Ok(Some(TokenSource {
-        lifetime: x.get("lifetime", positive, "`lifetime` must be positive seconds")?,
-        operation: x.need("operation", string, "`operation` must name the token's operation")?,
-        token: pointer("token")?.ok_or_else(|| at.error("`token` must say where the answer holds it"))?,
-        expires_in: pointer("expires-in")?,
-        fields: Vec::new(),
-        form: false,
-    }))
+    let lifetime = x.get("lifetime", positive, "`lifetime` must be positive seconds")?;
+    let operation = x.need("operation", string, "`operation` must name the token's operation")?;
+    let token = pointer("token")?.ok_or_else(|| at.error("`token` must say where the answer holds it"))?;
+    let expires_in = pointer("expires-in")?;
+    Ok(Some(TokenSource { operation, token, expires_in, lifetime, fields: Vec::new(), form: false }))
 }
 
 /// The fields of `source`'s operation's body: an object's properties.
@@ -937,12 +934,9 @@ fn token_fields(doc: &Value, source: &mut TokenSource, operations: &[Operation],
     for (name, property) in entries(resolve(doc, &media.schema), "properties") {
         let property = resolve(doc, property);
         let field = |key: &str| property.get(key).and_then(Value::as_str);
-        source.fields.push(TokenField {
-            name: name.clone(),
-            secret: field("format") == Some("password"),
-            number: matches!(field("type"), Some("integer" | "number")),
-            description: first_paragraph(property),
-        });
+        let number = matches!(field("type"), Some("integer" | "number"));
+        let secret = field("format") == Some("password");
+        source.fields.push(TokenField { name: name.clone(), secret, number, description: first_paragraph(property) });
     }
     Ok(())
 }
@@ -1034,6 +1028,10 @@ impl<'v> Object<'v> {
 /// is not what they read.
 fn string(value: &Value) -> Option<String> {
     value.as_str().map(str::to_owned)
+}
+
+fn object(value: &Value) -> Option<Value> {
+    value.is_object().then(|| value.clone())
 }
 
 fn json_pointer(value: &Value) -> Option<String> {
@@ -1194,11 +1192,8 @@ fn media_types(doc: &Value, holder: &Value) -> Vec<MediaType> {
     entries(holder, "content")
         .map(|(name, media)| {
             let schema = media.get("schema").map(|s| resolve(doc, s)).unwrap_or(&Value::Null);
-            MediaType {
-                name: name.clone(),
-                example: media.get("example").or_else(|| schema.get("example")).cloned(),
-                schema: schema.clone(),
-            }
+            let example = media.get("example").or_else(|| schema.get("example")).cloned();
+            MediaType { name: name.clone(), schema: schema.clone(), example }
         })
         .collect()
 }
@@ -1207,12 +1202,8 @@ fn request_body(doc: &Value, body: &Value, at: &At) -> Result<RequestBody, Model
     if !body.get("content").is_some_and(Value::is_object) {
         return Err(at.error("no content"));
     }
-    Ok(RequestBody {
-        cli: body_cli(body.get("x-cli"), &at.part("x-cli"))?,
-        required: is_true(body, "required"),
-        content: media_types(doc, body),
-        lenient: lenient(body, at)?,
-    })
+    let (cli, lenient) = (body_cli(body.get("x-cli"), &at.part("x-cli"))?, lenient(body, at)?);
+    Ok(RequestBody { required: is_true(body, "required"), content: media_types(doc, body), lenient, cli })
 }
 
 fn body_cli(value: Option<&Value>, at: &At) -> Result<Option<BodyCli>, ModelError> {
@@ -1318,11 +1309,8 @@ fn response_cli(value: Option<&Value>, at: &At) -> Result<Option<ResponseCli>, M
     let meanings = x.get("meanings", text_pairs, "`meanings` must map texts of the message to what it means")?;
     let meaning = x.get("meaning", string, "`meaning` must be a text")?;
     let retry_with = x.get("retry-with", Value::as_object, "`retry-with` must map parameters to their values")?;
-    Ok(Some(ResponseCli {
-        meaning,
-        retry_with: retry_with.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        meanings: meanings.unwrap_or_default(),
-    }))
+    let retry_with = retry_with.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
+    Ok(Some(ResponseCli { meaning, retry_with, meanings: meanings.unwrap_or_default() }))
 }
 
 /// `x-cli` on an operation: `{name, aliases?, columns?, sort?, record?, no-content?}`.
@@ -1341,11 +1329,7 @@ fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, Mod
         columns: x.texts("columns")?,
         sort,
         record: x.value.get("record").and_then(string),
-        no_content: x.get(
-            "no-content",
-            |r| r.is_object().then(|| r.clone()),
-            "`no-content` must be the record printed (an object)",
-        )?,
+        no_content: x.get("no-content", object, "`no-content` must be the record printed (an object)")?,
     }))
 }
 
@@ -1378,16 +1362,9 @@ fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
     let values = values.map(|_| x.need("values", text_pairs, "`values` maps names to texts")).transpose()?;
     let items = x.get("items", Value::as_array, "`items` must be a list of item flags")?;
     let items = items.into_iter().flatten().map(|entry| item_flag(entry, at)).collect::<Result<_, _>>()?;
-    Ok(CliFlag {
-        flag,
-        aliases: x.texts("aliases")?,
-        conflicts: x.texts("conflicts")?,
-        split: split(x.value.get("split"), at)?,
-        pairs,
-        values: values.unwrap_or_default(),
-        items,
-        default: x.value.get("default").cloned(),
-    })
+    let (aliases, conflicts, split) = (x.texts("aliases")?, x.texts("conflicts")?, split(x.value.get("split"), at)?);
+    let (values, default) = (values.unwrap_or_default(), x.value.get("default").cloned());
+    Ok(CliFlag { flag, aliases, conflicts, split, pairs, values, items, default })
 }
 
 fn split(value: Option<&Value>, at: &At) -> Result<Option<Split>, ModelError> {
@@ -1434,15 +1411,8 @@ fn item_flag(entry: &Value, at: &At) -> Result<ItemFlag, ModelError> {
     if into.as_deref().is_some_and(|p| !p.starts_with('/')) {
         return Err(at.error(format!("items: --{flag}: `into` must be a JSON pointer")));
     }
-    Ok(ItemFlag {
-        flag,
-        item,
-        kind,
-        wrap: entry.get("wrap").cloned(),
-        into,
-        separator: text("separator")?,
-        help: text("help")?,
-    })
+    let (wrap, separator, help) = (entry.get("wrap").cloned(), text("separator")?, text("help")?);
+    Ok(ItemFlag { flag, item, kind, into, wrap, separator, help })
 }
 
 /// `x-wait: {field, done, failed?, reason?, result?, interval?, timeout?}`.
@@ -1455,15 +1425,10 @@ fn wait(value: Option<&Value>, at: &At) -> Result<Option<Wait>, ModelError> {
     if done.is_empty() {
         return Err(at.error("`done` must list the states that end the wait"));
     }
-    Ok(Some(Wait {
-        interval: x.get("interval", |n| n.as_f64().filter(|n| *n > 0.0), "`interval` must be seconds")?,
-        timeout: x.get("timeout", positive, "`timeout` must be whole seconds")?,
-        field,
-        done,
-        failed: x.texts("failed")?,
-        reason: pointer("reason")?,
-        result: pointer("result")?,
-    }))
+    let interval = x.get("interval", |n| n.as_f64().filter(|n| *n > 0.0), "`interval` must be seconds")?;
+    let (timeout, failed) = (x.get("timeout", positive, "`timeout` must be whole seconds")?, x.texts("failed")?);
+    let (reason, result) = (pointer("reason")?, pointer("result")?);
+    Ok(Some(Wait { field, done, failed, reason, result, interval, timeout }))
 }
 
 /// What is made once per process from each embedded spec (its `SPEC_JSON`,

@@ -23,10 +23,7 @@ impl Path<'_> {
             Self::Root => {}
             Self::Index(parent, index) => {
                 parent.render(out, indices);
-                match indices {
-                    true => out.push_str(&format!("[{index}]")),
-                    false => out.push_str("[]"),
-                }
+                out.push_str(&if indices { format!("[{index}]") } else { "[]".to_owned() });
             }
             Self::Field(parent, key) => {
                 parent.render(out, indices);

@@ -61,10 +61,8 @@ pub(crate) fn rules(names: &[String], place: Place, label: &str) -> Result<Rules
     let mut rules = Vec::with_capacity(names.len());
     for name in names {
         let known = || RULES.iter().map(|(n, ..)| *n).collect::<Vec<_>>().join(", ");
-        let (_, rule, home) = RULES
-            .iter()
-            .find(|(n, ..)| n == name)
-            .ok_or_else(|| format!("{label}: x-lenient rule {name} is unknown (known: {})", known()))?;
+        let unknown = || format!("{label}: x-lenient rule {name} is unknown (known: {})", known());
+        let (_, rule, home) = RULES.iter().find(|(n, ..)| n == name).ok_or_else(unknown)?;
         if *home != place {
             return Err(format!("{label}: x-lenient rule {name} does not apply here (it belongs on a {home:?})"));
         }

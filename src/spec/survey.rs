@@ -175,10 +175,8 @@ impl SpecValidator {
         for owner in [item_pointer, op.pointer.as_str()] {
             let params = self.spec.pointer(&owner[1..]).and_then(|o| o.get("parameters")).and_then(Value::as_array);
             for (i, raw) in params.into_iter().flatten().enumerate() {
-                let pointer = raw
-                    .get("$ref")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| format!("{owner}/parameters/{i}"), str::to_owned);
+                let written = raw.get("$ref").and_then(Value::as_str);
+                let pointer = written.map_or_else(|| format!("{owner}/parameters/{i}"), str::to_owned);
                 let Ok(param) = deref(&self.spec, raw) else { continue };
                 let name = param.get("name").and_then(Value::as_str).unwrap_or_default();
                 let was_sent = param.get("in").and_then(Value::as_str) == Some("path")

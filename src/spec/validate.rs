@@ -720,16 +720,9 @@ fn compile_operation(
         return Err("x-lenient: empty-body is for operations without a requestBody".into());
     }
     let responses = op.pointer.strip_prefix('#').and_then(|pointer| root.pointer(&format!("{pointer}/responses")));
-    Ok(Operation {
-        id: op.id.clone(),
-        pointer: op.pointer.clone(),
-        params,
-        body,
-        responses: responses.cloned().unwrap_or_default(),
-        ranges: op.ranges.clone(),
-        empty_body,
-        security: security::requirements(model, &op.security),
-    })
+    let (id, pointer, ranges) = (op.id.clone(), op.pointer.clone(), op.ranges.clone());
+    let (responses, security) = (responses.cloned().unwrap_or_default(), security::requirements(model, &op.security));
+    Ok(Operation { id, pointer, params, body, responses, ranges, empty_body, security })
 }
 
 /// Whether both parameters of each `x-range` pair are query parameters
@@ -876,11 +869,8 @@ fn is_email(text: &str) -> bool {
 }
 
 fn is_uuid(text: &str) -> bool {
-    text.len() == 36
-        && text
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() })
+    let fits = |(i, b): (usize, u8)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() };
+    text.len() == 36 && text.bytes().enumerate().all(fits)
 }
 
 /// RFC 4648 base64 with padding (the OpenAPI `byte` format).
@@ -1033,11 +1023,8 @@ pub(super) fn coerce(text: &str, scalar: Scalar) -> Result<Value, String> {
         Scalar::Number => integer()
             .or_else(|| text.parse::<f64>().ok().and_then(Number::from_f64).map(Value::Number))
             .ok_or("a number"),
-        Scalar::Boolean => match text {
-            "true" => Ok(Value::Bool(true)),
-            "false" => Ok(Value::Bool(false)),
-            _ => Err("a boolean (true or false)"),
-        },
+        // `true` or `false`, nothing else.
+        Scalar::Boolean => text.parse().map(Value::Bool).map_err(|_| "a boolean (true or false)"),
     };
     parsed.map_err(|kind| format!("{} is not {kind}", show_str(text)))
 }

@@ -157,10 +157,8 @@ impl Differ<'_> {
     fn operation(&mut self, old: &model::Operation, new: &model::Operation) {
         let at = format!("operation {}", old.id);
         if (&old.method, &old.path) != (&new.method, &new.path) {
-            let (from, to) = (
-                format!("{} {}", old.method.to_uppercase(), old.path),
-                format!("{} {}", new.method.to_uppercase(), new.path),
-            );
+            let route = |o: &model::Operation| format!("{} {}", o.method.to_uppercase(), o.path);
+            let (from, to) = (route(old), route(new));
             self.push(&at, format!("moved from {from} to {to}"), Nothing, Nothing, &format!("no longer serves {from}"));
         }
         if old.server != new.server {
@@ -466,12 +464,10 @@ impl Differ<'_> {
     /// Luware's `x-filter-table`s: a row is a filter field; its operators and type.
     fn filter_tables(&mut self) {
         let tables = |spec: &Spec| -> Vec<(String, serde_json::Map<String, Value>)> {
-            let schemas = spec.doc.pointer("/components/schemas").and_then(Value::as_object);
-            let tables = schemas
-                .into_iter()
-                .flatten()
-                .filter_map(|(name, s)| Some((name.clone(), s.get("x-filter-table")?.as_object()?.clone())));
-            tables.collect()
+            let schemas = spec.doc.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten();
+            let table =
+                |(name, s): (&String, &Value)| Some((name.clone(), s.get("x-filter-table")?.as_object()?.clone()));
+            schemas.filter_map(table).collect()
         };
         let (was, now) = (tables(self.old), tables(self.new));
         for (name, rows) in &was {

@@ -320,13 +320,11 @@ impl SpecValidator {
             if template != Some(op.path.as_str()) {
                 template = Some(&op.path);
                 let segments = parse_template(&op.path)?;
-                let rank = segments
-                    .iter()
-                    .map(|s| match s {
-                        Segment::Literal(_) => 2,
-                        Segment::Param { prefix, suffix, .. } => u8::from(!prefix.is_empty() || !suffix.is_empty()),
-                    })
-                    .collect();
+                let rank_of = |s: &Segment| match s {
+                    Segment::Literal(_) => 2,
+                    Segment::Param { prefix, suffix, .. } => u8::from(!prefix.is_empty() || !suffix.is_empty()),
+                };
+                let rank = segments.iter().map(rank_of).collect();
                 routes.push(Route { segments, rank, methods: Vec::new() });
             }
             let Some(route) = routes.last_mut() else { continue };
@@ -413,23 +411,15 @@ impl SpecValidator {
         let not_found = || Violation::NotFound { path: path.to_owned() };
         let raw: Vec<&str> = path.strip_prefix('/').ok_or_else(not_found)?.split('/').collect();
         let decoded: Vec<Option<String>> = raw.iter().map(|s| percent_decode(s)).collect();
-        let route = self
-            .routes
-            .iter()
-            .filter(|r| {
-                r.segments.len() == raw.len()
-                    && r.segments.iter().zip(&raw).zip(&decoded).all(|((s, r), d)| s.capture(r, d.as_deref()).is_some())
-            })
-            .max_by(|a, b| a.rank.cmp(&b.rank))
-            .ok_or_else(not_found)?;
-        let op =
-            route.methods.iter().find(|(m, _)| m.eq_ignore_ascii_case(method)).map(|(_, op)| op).ok_or_else(|| {
-                Violation::MethodNotAllowed {
-                    method: method.to_owned(),
-                    path: path.to_owned(),
-                    allowed: route.methods.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join(", "),
-                }
-            })?;
+        let matches = |r: &&Route| {
+            r.segments.len() == raw.len()
+                && r.segments.iter().zip(&raw).zip(&decoded).all(|((s, r), d)| s.capture(r, d.as_deref()).is_some())
+        };
+        let route = self.routes.iter().filter(matches).max_by(|a, b| a.rank.cmp(&b.rank)).ok_or_else(not_found)?;
+        let Some((_, op)) = route.methods.iter().find(|(m, _)| m.eq_ignore_ascii_case(method)) else {
+            let allowed = route.methods.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join(", ");
+            return Err(Violation::MethodNotAllowed { method: method.to_owned(), path: path.to_owned(), allowed });
+        };
         Ok((route, op, raw))
     }
 
@@ -1112,20 +1102,15 @@ fn whole(n: &Number) -> Option<i128> {
 }
 
 pub(super) fn check_number(schema: &Map<String, Value>, n: &Number) -> Result<(), String> {
-    if schema.get("format").and_then(Value::as_str) == Some("float")
-        && n.as_f64().is_some_and(|x| x.is_finite() && x.abs() > f64::from(f32::MAX))
-    {
-        return Err(format!("{n} is out of range for float"));
-    }
-    let range = match schema.get("format").and_then(Value::as_str) {
-        Some("int32") => Some((i128::from(i32::MIN), i128::from(i32::MAX))),
-        Some("int64") => Some((i128::from(i64::MIN), i128::from(i64::MAX))),
+    let format = schema.get("format").and_then(Value::as_str).unwrap_or_default();
+    let range = match format {
+        "int32" => Some((i128::from(i32::MIN), i128::from(i32::MAX))),
+        "int64" => Some((i128::from(i64::MIN), i128::from(i64::MAX))),
         _ => None,
     };
-    if let (Some((low, high)), Some(v)) = (range, whole(n))
-        && !(low..=high).contains(&v)
-    {
-        let format = schema.get("format").and_then(Value::as_str).unwrap_or_default();
+    let too_big_a_float =
+        format == "float" && n.as_f64().is_some_and(|x| x.is_finite() && x.abs() > f64::from(f32::MAX));
+    if too_big_a_float || range.zip(whole(n)).is_some_and(|((low, high), v)| !(low..=high).contains(&v)) {
         return Err(format!("{n} is out of range for {format}"));
     }
     let x = n.as_f64().unwrap_or(f64::NAN);

@@ -424,13 +424,8 @@ impl Paging {
         let Some(number) = &self.number else { return Some(next.clone()) };
         let at = |pointer: &Option<String>| pointer.as_ref().and_then(|p| answer.pointer(p));
         let items = answer.pointer(&self.items).and_then(Value::as_array).is_some_and(|items| !items.is_empty());
-        next_page_number(
-            next.as_u64(),
-            at(&number.more).and_then(Value::as_bool),
-            at(&number.last).and_then(Value::as_u64),
-            items,
-        )
-        .map(Value::from)
+        let (more, last) = (at(&number.more).and_then(Value::as_bool), at(&number.last).and_then(Value::as_u64));
+        next_page_number(next.as_u64(), more, last, items).map(Value::from)
     }
 }
 
@@ -738,10 +733,8 @@ impl Spec {
         if op.wait.is_some() {
             return Some((op, None));
         }
-        let links = op.responses.iter().filter(|r| r.status.starts_with('2')).flat_map(|r| &r.links);
-        links
-            .filter_map(|link| Some((self.operation(&link.operation_id).filter(|to| to.wait.is_some())?, Some(link))))
-            .next()
+        let mut links = op.responses.iter().filter(|r| r.status.starts_with('2')).flat_map(|r| &r.links);
+        links.find_map(|link| Some((self.operation(&link.operation_id).filter(|to| to.wait.is_some())?, Some(link))))
     }
 
     /// The security scheme named `name`.
@@ -774,10 +767,8 @@ impl Operation {
     /// else its form (`application/x-www-form-urlencoded`).
     pub fn body_media(&self) -> Option<&MediaType> {
         let content = &self.request_body.as_ref()?.content;
-        content
-            .iter()
-            .find(|m| m.name.contains("json"))
-            .or_else(|| content.iter().find(|m| m.name == "application/x-www-form-urlencoded"))
+        let json = content.iter().find(|m| m.name.contains("json"));
+        json.or_else(|| content.iter().find(|m| m.name == "application/x-www-form-urlencoded"))
     }
 }
 
@@ -1084,11 +1075,8 @@ fn parameters(doc: &Value, item: &Value, op: &Value, at_item: &At, at_op: &At) -
     };
     // Each with where it is written, for errors.
     let in_list = |at: &At, i: usize| At::new(at_op.place.clone(), format!("{}/parameters/{i}", at.pointer));
-    let inherited = shared
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| !own.iter().any(|o| key(o) == key(p)))
-        .map(|(i, p)| (in_list(at_item, i), p));
+    let overridden = |p: &Value| own.iter().any(|o| key(o) == key(p));
+    let inherited = shared.iter().enumerate().filter(|(_, p)| !overridden(p)).map(|(i, p)| (in_list(at_item, i), p));
     let own = own.iter().enumerate().map(|(i, p)| (in_list(at_op, i), p));
     inherited.chain(own).map(|(at, p)| parameter(doc, resolve(doc, p), at)).collect()
 }

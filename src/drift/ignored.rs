@@ -1,10 +1,9 @@
 //! The fields a typed decode ignores, found in the same pass: a deserializer
 //! that wraps another and tells of each value the model skipped, with its
-//! path. A map key is kept as the text the input lends (`&'de str`) and
-//! copied only when it holds an escape, so a page with no unknown field
-//! allocates nothing for it (the `serde_ignored` crate, used before, made a
-//! `String` of every key of every record).
+//! path. A key is kept as the text the input lends, copied only when it holds
+//! an escape (`serde_ignored`, used before, made a `String` of every key).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
@@ -24,10 +23,7 @@ impl Path<'_> {
             Self::Root => {}
             Self::Index(parent, index) => {
                 parent.render(out, indices);
-                match indices {
-                    true => out.push_str(&format!("[{index}]")),
-                    false => out.push_str("[]"),
-                }
+                out.push_str(&if indices { format!("[{index}]") } else { "[]".to_owned() });
             }
             Self::Field(parent, key) => {
                 parent.render(out, indices);
@@ -170,7 +166,7 @@ impl<'de, V: Visitor<'de>, F: FnMut(&Path<'_>)> Visitor<'de> for Watch<'_, '_, V
     }
 
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        self.inner.visit_map(Fields { inner: map, found: self.found, path: self.path, key: Key::None })
+        self.inner.visit_map(Fields { inner: map, found: self.found, path: self.path, key: Cow::Borrowed("") })
     }
 
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
@@ -239,7 +235,8 @@ struct Fields<'p, 'f, 'de, A, F> {
     inner: A,
     found: &'f mut F,
     path: &'p Path<'p>,
-    key: Key<'de>,
+    /// The key just read: lent by the input unless it had to be unescaped.
+    key: Cow<'de, str>,
 }
 
 impl<'de, A: MapAccess<'de>, F: FnMut(&Path<'_>)> MapAccess<'de> for Fields<'_, '_, 'de, A, F> {
@@ -250,8 +247,8 @@ impl<'de, A: MapAccess<'de>, F: FnMut(&Path<'_>)> MapAccess<'de> for Fields<'_, 
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
-        let key = std::mem::replace(&mut self.key, Key::None);
-        let path = Path::Field(self.path, key.as_str());
+        let key = std::mem::take(&mut self.key);
+        let path = Path::Field(self.path, &key);
         self.inner.next_value_seed(Watch { inner: seed, found: &mut *self.found, path: &path })
     }
 
@@ -260,27 +257,10 @@ impl<'de, A: MapAccess<'de>, F: FnMut(&Path<'_>)> MapAccess<'de> for Fields<'_, 
     }
 }
 
-/// The key just read: lent by the input unless it had to be unescaped.
-enum Key<'de> {
-    None,
-    Lent(&'de str),
-    Owned(String),
-}
-
-impl Key<'_> {
-    fn as_str(&self) -> &str {
-        match self {
-            Self::None => "",
-            Self::Lent(key) => key,
-            Self::Owned(key) => key,
-        }
-    }
-}
-
 /// A key's seed, deserializer or visitor (`inner`), keeping the key's text.
 struct KeyOf<'k, 'de, X> {
     inner: X,
-    key: &'k mut Key<'de>,
+    key: &'k mut Cow<'de, str>,
 }
 
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for KeyOf<'_, 'de, S> {
@@ -312,17 +292,17 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyOf<'_, 'de, V> {
     scalar_visits!();
 
     fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<V::Value, E> {
-        *self.key = Key::Lent(key);
+        *self.key = Cow::Borrowed(key);
         self.inner.visit_borrowed_str(key)
     }
 
     fn visit_str<E: de::Error>(self, key: &str) -> Result<V::Value, E> {
-        *self.key = Key::Owned(key.to_owned());
+        *self.key = Cow::Owned(key.to_owned());
         self.inner.visit_str(key)
     }
 
     fn visit_string<E: de::Error>(self, key: String) -> Result<V::Value, E> {
-        *self.key = Key::Owned(key.clone());
+        *self.key = Cow::Owned(key.clone());
         self.inner.visit_string(key)
     }
 

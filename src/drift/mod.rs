@@ -1,41 +1,28 @@
 //! Drift: what an API's responses held that its spec does not list.
 //!
 //! The specs are reconstructed from vendors' documents, and a real tenant may
-//! answer with more than they say. The typed models stay lenient about it: a
-//! field the model does not know is skipped, and an enum value the spec does
-//! not list decodes as `Unrecognized` (see [`crate::UnrecognizedValue`]). So
-//! that this does not go unnoticed, every typed call's success body is
-//! watched as it is decoded, in the same pass (no second parse):
+//! answer with more. The typed models stay lenient: an unknown field is
+//! skipped, and an enum value the spec does not list decodes as
+//! `Unrecognized` ([`crate::UnrecognizedValue`]). So that this is noticed,
+//! every typed call's success body is watched as it decodes (no second
+//! parse) for **unknown fields**, by JSON path (`conversations[3].newField`),
+//! and **unrecognized enum values**, with the enum's type name.
 //!
-//! - **unknown fields**: each field the model ignored, by JSON path
-//!   (`conversations[3].newField`);
-//! - **unrecognized enum values**: each value that decoded as
-//!   `Unrecognized`, with the enum's type name.
+//! The counts are kept per operation, in each client (`client.drift()`) and
+//! for the process ([`seen()`]), with a few examples each, in bounded memory.
+//! They are logged through `tracing`: a warning the first time an operation
+//! shows a new path or value, then at most one summary per operation per
+//! minute. The `convo` CLI notes any on stderr, and its operation commands,
+//! which read answers as JSON, count what a walk of each against the spec
+//! finds ([`record_survey`]); `convo <api> check` surveys whole bodies on
+//! purpose ([`crate::spec::survey`]).
 //!
-//! The counts are kept per operation, in each client (`client.drift()` on
-//! every generated client, and on each API's hand-written `Client`) and for the
-//! whole process ([`seen()`]), with a few examples each, bounded in memory
-//! whatever the number of responses. They are also logged through
-//! `tracing`: a warning the first time an operation shows a new path or
-//! value, then at most one summary warning per operation per minute, so a
-//! 100 000-record export with a new field logs a handful of lines, not one
-//! per record. The `convo` CLI prints a one-line note on stderr after a
-//! command that saw any, and `convo <api> check` surveys a tenant on
-//! purpose, every body whole against the spec ([`crate::spec::survey`]).
-//!
-//! Examples never hold a secret: an unknown field is reported by its path
-//! only, never its value, and an unrecognized value of an enum whose type
-//! name is secret-like ([`crate::redact::is_secret_name`]) shows as `***`.
-//! Paths and values are cut to a bounded length, with terminal control
-//! characters escaped.
-//!
-//! The CLI's operation commands read answers as JSON values, not types:
-//! they walk each against the spec and count what they find here too
-//! ([`record_survey`]). What is not seen: downloads, fields inside a
-//! `oneOf` union of a typed call (serde buffers those before a variant is
-//! chosen), and fields a type keeps whole (`additionalProperties` maps). A
-//! union tried variant by variant may count a value of a variant it then
-//! rejected. `convo <api> check` validates whole bodies against the spec.
+//! Examples never hold a secret: an unknown field shows its path only, and a
+//! value of an enum with a secret-like name ([`crate::redact::is_secret_name`])
+//! shows as `***`. Texts are cut to a bounded length, control characters
+//! escaped. Not seen: downloads, fields inside a `oneOf` union of a typed call
+//! (serde buffers those), and maps a type keeps whole; a union tried variant
+//! by variant may count a value of a variant it then rejected.
 //!
 //! ```
 //! # #[cfg(all(feature = "salesloft", feature = "sandbox"))]
@@ -63,6 +50,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::redact::{MASK, escape_controls, is_secret_name};
+use crate::spec::model::case;
 use ignored::Path;
 
 /// Examples of each kind kept per operation in a report.
@@ -133,7 +121,7 @@ impl DriftReport {
     /// The drift of one operation, by its `operationId` (as the spec spells
     /// it, or in snake_case as the generated code does).
     pub fn operation(&self, operation_id: &str) -> Option<&OperationDrift> {
-        self.operations.iter().find(|o| o.operation == operation_id || snake_case(o.operation) == operation_id)
+        self.operations.iter().find(|o| o.operation == operation_id || case(o.operation, '_') == operation_id)
     }
 
     /// Responses that held drift, over every operation.
@@ -179,13 +167,8 @@ impl fmt::Display for DriftReport {
         if self.operations.is_empty() {
             return f.write_str("no drift: every response matched the spec");
         }
-        for (i, operation) in self.operations.iter().enumerate() {
-            if i > 0 {
-                f.write_str("\n")?;
-            }
-            write!(f, "{operation}")?;
-        }
-        Ok(())
+        let lines: Vec<String> = self.operations.iter().map(ToString::to_string).collect();
+        f.write_str(&lines.join("\n"))
     }
 }
 
@@ -232,27 +215,13 @@ fn plural(n: u64, word: &str) -> String {
     if n == 1 { word.to_owned() } else { format!("{word}s") }
 }
 
-/// `searchConversations` → `search_conversations` (as build.rs names operations).
-fn snake_case(id: &str) -> String {
-    let mut out = String::with_capacity(id.len() + 4);
-    for (i, c) in id.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
-}
-
 /// The drift every client of this process has seen (each client's own is
 /// `client.drift()`).
 pub fn seen() -> DriftReport {
     SEEN.report()
 }
 
-// ---------------------------------------------------------------------------
-// Collecting, while one response decodes
-// ---------------------------------------------------------------------------
+// Collecting, while one response decodes.
 
 /// What one response's decoding found.
 #[derive(Debug, Default)]
@@ -276,17 +245,13 @@ impl Findings {
     /// A field the typed model ignored, at `path`.
     pub(crate) fn unknown_field(&mut self, path: &Path<'_>) {
         self.unknown_fields = self.unknown_fields.saturating_add(1);
-        if self.fields.len() >= MAX_DISTINCT {
-            return;
-        }
         let mut shape = String::new();
         path.render(&mut shape, false);
-        if self.fields.iter().any(|(known, _)| *known == shape) {
-            return;
+        if self.fields.len() < MAX_DISTINCT && !self.fields.iter().any(|(known, _)| *known == shape) {
+            let mut first = String::new();
+            path.render(&mut first, true);
+            self.field(&shape, &first);
         }
-        let mut first = String::new();
-        path.render(&mut first, true);
-        self.field(&shape, &first);
     }
 
     /// A field the model ignored: its path without and with indices.
@@ -307,11 +272,8 @@ impl Findings {
 
     fn unrecognized(&mut self, enum_type: &'static str, value: &str) {
         self.unrecognized_values = self.unrecognized_values.saturating_add(1);
-        if self.values.len() >= MAX_DISTINCT {
-            return;
-        }
         let value = if is_secret_name(enum_type) { MASK.to_owned() } else { bounded(value) };
-        if !self.values.iter().any(|(t, v)| *t == enum_type && *v == value) {
+        if self.values.len() < MAX_DISTINCT && !self.values.iter().any(|(t, v)| *t == enum_type && *v == value) {
             self.values.push((enum_type, value));
         }
     }
@@ -396,9 +358,7 @@ pub fn note_unrecognized(enum_type: &'static str, value: &str) {
     });
 }
 
-// ---------------------------------------------------------------------------
-// Keeping: per client, per process, and the warnings
-// ---------------------------------------------------------------------------
+// Keeping: per client, per process, and the warnings.
 
 /// The counts and examples of one operation.
 #[derive(Debug)]
@@ -406,6 +366,8 @@ struct Tally {
     drift: OperationDrift,
     /// The indexless paths of the field examples, to keep them distinct.
     shapes: Vec<String>,
+    /// What has been logged of it (in the process's log, which warns).
+    warned: Warned,
 }
 
 /// The drift a client (or the process) has seen.
@@ -419,28 +381,28 @@ impl DriftLog {
         Self { operations: Mutex::new(Vec::new()) }
     }
 
-    fn add(&self, api: &'static str, operation: &'static str, findings: &Findings) {
+    /// Counts `findings`; with `warns`, logs what is new (see [`warn`]).
+    fn add(&self, api: &'static str, operation: &'static str, findings: &Findings, warns: bool) {
         let mut operations = self.operations.lock().unwrap_or_else(PoisonError::into_inner);
-        let index = match operations.iter().position(|t| t.drift.api == api && t.drift.operation == operation) {
-            Some(index) => index,
-            None => {
-                operations.push(Tally {
-                    drift: OperationDrift {
-                        api,
-                        operation,
-                        responses: 0,
-                        unknown_fields: 0,
-                        unrecognized_values: 0,
-                        unknown_field_examples: Vec::new(),
-                        unrecognized_value_examples: Vec::new(),
-                        other_differences: 0,
-                        other_difference_examples: Vec::new(),
-                    },
-                    shapes: Vec::new(),
-                });
-                operations.len() - 1
-            }
-        };
+        let found = operations.iter().position(|t| t.drift.api == api && t.drift.operation == operation);
+        let index = found.unwrap_or(operations.len());
+        if index == operations.len() {
+            operations.push(Tally {
+                drift: OperationDrift {
+                    api,
+                    operation,
+                    responses: 0,
+                    unknown_fields: 0,
+                    unrecognized_values: 0,
+                    unknown_field_examples: Vec::new(),
+                    unrecognized_value_examples: Vec::new(),
+                    other_differences: 0,
+                    other_difference_examples: Vec::new(),
+                },
+                shapes: Vec::new(),
+                warned: Warned::default(),
+            });
+        }
         let tally = &mut operations[index];
         let drift = &mut tally.drift;
         drift.responses = drift.responses.saturating_add(1);
@@ -466,6 +428,9 @@ impl DriftLog {
                 examples.push(UnrecognizedExample { enum_type, value: value.clone() });
             }
         }
+        if warns {
+            warn(api, operation, &mut tally.warned, findings);
+        }
     }
 
     pub(crate) fn report(&self) -> DriftReport {
@@ -478,27 +443,23 @@ impl DriftLog {
 static SEEN: DriftLog = DriftLog::new();
 
 /// What has been logged of one operation.
+#[derive(Debug, Default)]
 struct Warned {
-    api: &'static str,
-    operation: &'static str,
     /// Paths (indexless) and `Type=value`s already warned of.
     keys: Vec<String>,
-    /// When the last warning was logged.
-    last: Instant,
+    /// When the last warning was logged (or the first response seen).
+    last: Option<Instant>,
     /// What came since, for the next summary.
     responses: u64,
     unknown_fields: u64,
     unrecognized_values: u64,
 }
 
-static WARNED: Mutex<Vec<Warned>> = Mutex::new(Vec::new());
-
 /// Counts `findings` of one response in the client's `log` and the
 /// process's, and logs what is new.
 pub(crate) fn record(log: &DriftLog, api: &'static str, operation: &'static str, findings: &Findings) {
-    log.add(api, operation, findings);
-    SEEN.add(api, operation, findings);
-    warn(api, operation, findings);
+    log.add(api, operation, findings, false);
+    SEEN.add(api, operation, findings, true);
 }
 
 /// Counts the drift a walk of one answer against the spec found (what the
@@ -523,32 +484,15 @@ pub fn record_survey(api: &'static str, operation: &'static str, drift: &[&crate
         }
     }
     if !findings.is_empty() {
-        SEEN.add(api, operation, &findings);
-        warn(api, operation, &findings);
+        SEEN.add(api, operation, &findings, true);
     }
 }
 
 /// A warning per path or value not seen before (the first [`MAX_DISTINCT`]
 /// of an operation), else at most one summary per [`SUMMARY_EVERY`].
-fn warn(api: &'static str, operation: &'static str, findings: &Findings) {
-    let mut warned = WARNED.lock().unwrap_or_else(PoisonError::into_inner);
+fn warn(api: &'static str, operation: &'static str, entry: &mut Warned, findings: &Findings) {
     let now = Instant::now();
-    let index = match warned.iter().position(|w| w.api == api && w.operation == operation) {
-        Some(index) => index,
-        None => {
-            warned.push(Warned {
-                api,
-                operation,
-                keys: Vec::new(),
-                last: now,
-                responses: 0,
-                unknown_fields: 0,
-                unrecognized_values: 0,
-            });
-            warned.len() - 1
-        }
-    };
-    let entry = &mut warned[index];
+    let last = *entry.last.get_or_insert(now);
     let mut new = false;
     for (shape, first) in &findings.fields {
         if entry.keys.len() < MAX_DISTINCT && !entry.keys.contains(shape) {
@@ -586,13 +530,13 @@ fn warn(api: &'static str, operation: &'static str, findings: &Findings) {
         }
     }
     if new {
-        entry.last = now;
+        entry.last = Some(now);
         return;
     }
     entry.responses = entry.responses.saturating_add(1);
     entry.unknown_fields = entry.unknown_fields.saturating_add(findings.unknown_fields);
     entry.unrecognized_values = entry.unrecognized_values.saturating_add(findings.unrecognized_values);
-    if now.duration_since(entry.last) < SUMMARY_EVERY {
+    if now.duration_since(last) < SUMMARY_EVERY {
         return;
     }
     tracing::warn!(
@@ -609,7 +553,7 @@ fn warn(api: &'static str, operation: &'static str, findings: &Findings) {
         entry.unrecognized_values,
         plural(entry.unrecognized_values, "value"),
     );
-    entry.last = now;
+    entry.last = Some(now);
     entry.responses = 0;
     entry.unknown_fields = 0;
     entry.unrecognized_values = 0;

@@ -1,25 +1,14 @@
-//! What an edit of a spec changes, for each of its audiences: library
-//! consumers (the generated Rust), CLI users (commands and flags) and the
-//! sandbox (what it accepts and answers). `convo spec diff` prints it.
+//! What an edit of a spec changes for each audience: the generated Rust, the
+//! CLI's commands and flags, and the sandbox. `convo spec diff` prints it.
 //!
-//! The Rust verdicts follow the generated code: every type is
-//! `#[non_exhaustive]` and built through builders, and enums are open. So an
-//! addition a caller need not send is additive: an operation, an optional
-//! parameter or request field, a response field, an enum value, a `oneOf`
-//! branch, a filter row. These are breaking:
-//! - a removal, and so a rename (a removal plus an addition);
-//! - a type or format change;
-//! - a field that became required or optional, since its Rust type changes
-//!   between `T` and `Option<T>`;
-//! - a request rule that now refuses what it accepted: a new required field,
-//!   a tighter bound, a removed enum value. The client checks the spec before
-//!   sending, so such a call fails where it worked.
-//!
-//! Response bounds only describe, so they change nothing for a caller; but
-//! a bound that chooses the Rust type (typify's) changes it when added or
-//! removed, either way: a length bound makes a string a newtype that checks
-//! it (build.rs keeps a lone `minLength: 1` a `String`), `minimum: 1` makes
-//! an integer `NonZero`.
+//! Generated types are `#[non_exhaustive]`, built through builders, and enums
+//! are open, so an addition a caller need not send is additive. Breaking are:
+//! a removal (and so a rename); a type or format change; a field that became
+//! required or optional (`T` against `Option<T>`); a request rule that now
+//! refuses what it accepted, since the client checks the spec before sending.
+//! Response bounds only describe, but one that chooses the Rust type changes
+//! it either way: a length bound makes a string a checked newtype (build.rs
+//! keeps a lone `minLength: 1` a `String`), `minimum: 1` an integer `NonZero`.
 
 use std::collections::BTreeSet;
 
@@ -108,14 +97,10 @@ impl Differ<'_> {
     fn push(&mut self, at: &str, what: impl Into<String>, rust: Impact, cli: Impact, sandbox: &str) -> &mut Change {
         let (what, sandbox) = (what.into(), (!sandbox.is_empty()).then(|| sandbox.to_owned()));
         // A schema used both ways is one change, as much as either way makes it.
-        let index = match self.out.iter().position(|c| c.at == at && c.what == what) {
-            Some(index) => index,
-            None => {
-                let change = Change { at: at.to_owned(), what, rust: Nothing, cli: Nothing, cli_note: None, sandbox };
-                self.out.push(change);
-                self.out.len() - 1
-            }
-        };
+        let index = self.out.iter().position(|c| c.at == at && c.what == what).unwrap_or(self.out.len());
+        if index == self.out.len() {
+            self.out.push(Change { at: at.to_owned(), what, rust: Nothing, cli: Nothing, cli_note: None, sandbox });
+        }
         let change = &mut self.out[index];
         (change.rust, change.cli) = (change.rust.max(rust), change.cli.max(cli));
         change
@@ -172,10 +157,8 @@ impl Differ<'_> {
     fn operation(&mut self, old: &model::Operation, new: &model::Operation) {
         let at = format!("operation {}", old.id);
         if (&old.method, &old.path) != (&new.method, &new.path) {
-            let (from, to) = (
-                format!("{} {}", old.method.to_uppercase(), old.path),
-                format!("{} {}", new.method.to_uppercase(), new.path),
-            );
+            let route = |o: &model::Operation| format!("{} {}", o.method.to_uppercase(), o.path);
+            let (from, to) = (route(old), route(new));
             self.push(&at, format!("moved from {from} to {to}"), Nothing, Nothing, &format!("no longer serves {from}"));
         }
         if old.server != new.server {
@@ -183,12 +166,8 @@ impl Differ<'_> {
         }
         if old.security != new.security {
             // Kept: anyone may call now, or every caller let in before still is.
-            let kept = new.security.is_empty()
-                || (!old.security.is_empty()
-                    && old
-                        .security
-                        .iter()
-                        .all(|was| new.security.iter().any(|now| now.iter().all(|s| was.contains(s)))));
+            let still_in = |was: &Vec<String>| new.security.iter().any(|now| now.iter().all(|s| was.contains(s)));
+            let kept = new.security.is_empty() || (!old.security.is_empty() && old.security.iter().all(still_in));
             let impact = if kept { Additive } else { Breaking };
             let what = format!("security {} → {}", alternatives(&old.security), alternatives(&new.security));
             self.push(&at, what, impact, impact, "asks for the new credentials");
@@ -204,10 +183,8 @@ impl Differ<'_> {
             _ => {}
         }
         let (was, now) = (command(old), command(new));
-        let aliased = new
-            .cli
-            .as_ref()
-            .is_some_and(|c| old.cli.as_ref().and_then(|o| o.name.last()).is_some_and(|w| c.aliases.contains(w)));
+        let last_word = old.cli.as_ref().and_then(|o| o.name.last());
+        let aliased = new.cli.as_ref().is_some_and(|c| last_word.is_some_and(|w| c.aliases.contains(w)));
         if was != now && !aliased {
             self.push(&at, "command renamed", Nothing, Breaking, "").cli_note = Some(format!("command {was} → {now}"));
         }
@@ -242,11 +219,8 @@ impl Differ<'_> {
             );
             self.schema(&at, Way::Request, was, now, 0, false);
         }
-        for n in new
-            .parameters
-            .iter()
-            .filter(|n| !old.parameters.iter().any(|p| p.name == n.name && p.location == n.location))
-        {
+        let is_old = |n: &model::Parameter| old.parameters.iter().any(|p| p.name == n.name && p.location == n.location);
+        for n in new.parameters.iter().filter(|n| !is_old(n)) {
             let at = label(n);
             if n.required {
                 self.push(&at, "added (required)", Breaking, Breaking, "refuses requests without it");
@@ -263,14 +237,8 @@ impl Differ<'_> {
         let at = format!("{op} request body");
         match (&old.request_body, &new.request_body) {
             (None, Some(b)) => {
-                let impact = if b.required { Breaking } else { Additive };
-                self.push(
-                    &at,
-                    format!("added ({})", if b.required { "required" } else { "optional" }),
-                    impact,
-                    impact,
-                    "",
-                );
+                let (impact, how) = if b.required { (Breaking, "required") } else { (Additive, "optional") };
+                self.push(&at, format!("added ({how})"), impact, impact, "");
             }
             (Some(_), None) => {
                 self.push(&at, "removed", Breaking, Breaking, "refuses a body");
@@ -388,13 +356,8 @@ impl Differ<'_> {
             _ => None,
         };
         if let Some((what, rust, cli)) = nullability {
-            self.push(
-                &at,
-                what,
-                rust,
-                cli,
-                &format!("{} null", if what == "became nullable" { "accepts" } else { "refuses" }),
-            );
+            let sandbox = if what == "became nullable" { "accepts null" } else { "refuses null" };
+            self.push(&at, what, rust, cli, sandbox);
         }
         let (old_values, new_values) = (enum_values(was), enum_values(now));
         for value in old_values.iter().filter(|v| !new_values.contains(v)) {
@@ -464,22 +427,13 @@ impl Differ<'_> {
     fn properties(&mut self, at: &str, way: Way, was: &Value, now: &Value, depth: usize) {
         let request = way == Way::Request;
         let properties = |s: &Value| s.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
-        let required = |s: &Value| -> BTreeSet<String> {
-            s.get("required")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        };
+        let required = |s: &Value| enum_values(&serde_json::json!({ "enum": s.get("required") }));
         let (old_props, new_props, old_req, new_req) = (properties(was), properties(now), required(was), required(now));
         for (name, schema) in &old_props {
             let field = format!("{at}.{name}");
             let Some(next) = new_props.get(name) else {
-                let (cli, sandbox) =
-                    if request { (Breaking, "refuses it") } else { (Breaking, "no longer answers it") };
-                self.push(&field, "removed", Breaking, cli, sandbox);
+                let sandbox = if request { "refuses it" } else { "no longer answers it" };
+                self.push(&field, "removed", Breaking, Breaking, sandbox);
                 continue;
             };
             // Its Rust type changes between `T` and `Option<T>`, either way.
@@ -510,12 +464,10 @@ impl Differ<'_> {
     /// Luware's `x-filter-table`s: a row is a filter field; its operators and type.
     fn filter_tables(&mut self) {
         let tables = |spec: &Spec| -> Vec<(String, serde_json::Map<String, Value>)> {
-            let schemas = spec.doc.pointer("/components/schemas").and_then(Value::as_object);
-            let tables = schemas
-                .into_iter()
-                .flatten()
-                .filter_map(|(name, s)| Some((name.clone(), s.get("x-filter-table")?.as_object()?.clone())));
-            tables.collect()
+            let schemas = spec.doc.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten();
+            let table =
+                |(name, s): (&String, &Value)| Some((name.clone(), s.get("x-filter-table")?.as_object()?.clone()));
+            schemas.filter_map(table).collect()
         };
         let (was, now) = (tables(self.old), tables(self.new));
         for (name, rows) in &was {

@@ -61,10 +61,8 @@ pub(crate) fn rules(names: &[String], place: Place, label: &str) -> Result<Rules
     let mut rules = Vec::with_capacity(names.len());
     for name in names {
         let known = || RULES.iter().map(|(n, ..)| *n).collect::<Vec<_>>().join(", ");
-        let (_, rule, home) = RULES
-            .iter()
-            .find(|(n, ..)| n == name)
-            .ok_or_else(|| format!("{label}: x-lenient rule {name} is unknown (known: {})", known()))?;
+        let unknown = || format!("{label}: x-lenient rule {name} is unknown (known: {})", known());
+        let (_, rule, home) = RULES.iter().find(|(n, ..)| n == name).ok_or_else(unknown)?;
         if *home != place {
             return Err(format!("{label}: x-lenient rule {name} does not apply here (it belongs on a {home:?})"));
         }
@@ -143,20 +141,16 @@ pub(crate) fn coerce_strings(root: &Value, schema: &Value, value: &mut Value, de
                 }
             }
         }
-        Value::Object(fields) => changed |= coerce_fields(root, schema, fields, depth),
-        _ => {}
-    }
-    changed
-}
-
-fn coerce_fields(root: &Value, schema: &Map<String, Value>, fields: &mut Map<String, Value>, depth: usize) -> bool {
-    let properties = schema.get("properties").and_then(Value::as_object);
-    let extra = schema.get("additionalProperties").filter(|s| s.is_object());
-    let mut changed = false;
-    for (key, field) in fields.iter_mut() {
-        if let Some(field_schema) = properties.and_then(|p| p.get(key)).or(extra) {
-            changed |= coerce_strings(root, field_schema, field, depth + 1);
+        Value::Object(fields) => {
+            let properties = schema.get("properties").and_then(Value::as_object);
+            let extra = schema.get("additionalProperties").filter(|s| s.is_object());
+            for (key, field) in fields.iter_mut() {
+                if let Some(field_schema) = properties.and_then(|p| p.get(key)).or(extra) {
+                    changed |= coerce_strings(root, field_schema, field, depth + 1);
+                }
+            }
         }
+        _ => {}
     }
     changed
 }

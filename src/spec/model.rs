@@ -1,15 +1,9 @@
 //! The typed, resolved model of one OpenAPI 3.0 spec: its operations,
-//! parameters, bodies, responses, links, security and the vendor extensions
-//! that describe the wire (`x-retry-safe`, `x-rate-limit`,
-//! `x-required-unless`) or the command line (`x-cli`), each parsed once here.
-//!
-//! `build.rs` includes this file by path to generate the clients, and the
-//! crate reads specs through it at run time (the CLI's operation commands,
-//! `check`), so generation and run time cannot read a spec two ways. It
-//! depends on `serde_json` and `std` only, for that reason.
-//!
-//! A spec that does not fit the model is a [`ModelError`] naming the JSON
-//! pointer of the part that does not (the caller adds the file).
+//! parameters, bodies, responses, links, security and vendor extensions
+//! (`x-retry-safe`, `x-rate-limit`, `x-cli`, …), each parsed once here.
+//! `build.rs` includes this file by path, so generation and run time read a
+//! spec one way; it depends on `serde_json` and `std` only, for that reason.
+//! A spec that does not fit is a [`ModelError`] naming the part's pointer.
 
 use serde_json::Value;
 
@@ -430,13 +424,8 @@ impl Paging {
         let Some(number) = &self.number else { return Some(next.clone()) };
         let at = |pointer: &Option<String>| pointer.as_ref().and_then(|p| answer.pointer(p));
         let items = answer.pointer(&self.items).and_then(Value::as_array).is_some_and(|items| !items.is_empty());
-        next_page_number(
-            next.as_u64(),
-            at(&number.more).and_then(Value::as_bool),
-            at(&number.last).and_then(Value::as_u64),
-            items,
-        )
-        .map(Value::from)
+        let (more, last) = (at(&number.more).and_then(Value::as_bool), at(&number.last).and_then(Value::as_u64));
+        next_page_number(next.as_u64(), more, last, items).map(Value::from)
     }
 }
 
@@ -672,6 +661,7 @@ impl Spec {
                     .child(None, method);
                 let id = op.get("operationId").and_then(Value::as_str).ok_or_else(|| at.error("no operationId"))?;
                 let parameters = parameters(doc, item, op, &at_item, &at)?;
+                let body = op.get("requestBody").map(|b| request_body(doc, resolve(doc, b), &at.part("requestBody")));
                 let security = match op.get("security") {
                     Some(own) => security(&security_schemes, Some(own), &at.child(None, "security"))?,
                     None => global.clone(),
@@ -685,10 +675,7 @@ impl Spec {
                     description: text(op, "description"),
                     paging: paging(doc, id, op, &parameters, &at)?,
                     parameters,
-                    request_body: op
-                        .get("requestBody")
-                        .map(|b| request_body(doc, resolve(doc, b), &at.part("requestBody")))
-                        .transpose()?,
+                    request_body: body.transpose()?,
                     responses: responses(doc, op, &at)?,
                     security,
                     server: servers(op).into_iter().next().or_else(|| servers(item).into_iter().next()),
@@ -746,10 +733,8 @@ impl Spec {
         if op.wait.is_some() {
             return Some((op, None));
         }
-        let links = op.responses.iter().filter(|r| r.status.starts_with('2')).flat_map(|r| &r.links);
-        links
-            .filter_map(|link| Some((self.operation(&link.operation_id).filter(|to| to.wait.is_some())?, Some(link))))
-            .next()
+        let mut links = op.responses.iter().filter(|r| r.status.starts_with('2')).flat_map(|r| &r.links);
+        links.find_map(|link| Some((self.operation(&link.operation_id).filter(|to| to.wait.is_some())?, Some(link))))
     }
 
     /// The security scheme named `name`.
@@ -769,11 +754,10 @@ impl Operation {
     /// `application/octet-stream`), each once.
     pub fn success_media_types(&self) -> Vec<&str> {
         let mut types: Vec<&str> = Vec::new();
-        for response in self.responses.iter().filter(|r| r.status.starts_with('2')) {
-            for media in &response.content {
-                if !types.contains(&media.name.as_str()) {
-                    types.push(&media.name);
-                }
+        let success = self.responses.iter().filter(|r| r.status.starts_with('2'));
+        for name in success.flat_map(|r| &r.content).map(|m| m.name.as_str()) {
+            if !types.contains(&name) {
+                types.push(name);
             }
         }
         types
@@ -783,10 +767,8 @@ impl Operation {
     /// else its form (`application/x-www-form-urlencoded`).
     pub fn body_media(&self) -> Option<&MediaType> {
         let content = &self.request_body.as_ref()?.content;
-        content
-            .iter()
-            .find(|m| m.name.contains("json"))
-            .or_else(|| content.iter().find(|m| m.name == "application/x-www-form-urlencoded"))
+        let json = content.iter().find(|m| m.name.contains("json"));
+        json.or_else(|| content.iter().find(|m| m.name == "application/x-www-form-urlencoded"))
     }
 }
 
@@ -816,11 +798,8 @@ pub fn type_of(schema: &Value) -> Option<&str> {
 
 /// A schema's `enum` values as text (strings as they are, others as JSON).
 pub fn enum_values(schema: &Value) -> Vec<String> {
-    schema
-        .get("enum")
-        .and_then(Value::as_array)
-        .map(|v| v.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect())
-        .unwrap_or_default()
+    let values = schema.get("enum").and_then(Value::as_array).into_iter().flatten();
+    values.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect()
 }
 
 /// A trimmed, non-empty text field.
@@ -929,14 +908,11 @@ fn token_source(value: Option<&Value>, at: &At) -> Result<Option<TokenSource>, M
         Some(p) if !p.starts_with('/') => Err(at.error(format!("`{key}` must be a JSON pointer (/access_token)"))),
         p => Ok(p.map(str::to_owned)),
     };
-    Ok(Some(TokenSource {
-        lifetime: x.get("lifetime", positive, "`lifetime` must be positive seconds")?,
-        operation: x.need("operation", string, "`operation` must name the token's operation")?,
-        token: pointer("token")?.ok_or_else(|| at.error("`token` must say where the answer holds it"))?,
-        expires_in: pointer("expires-in")?,
-        fields: Vec::new(),
-        form: false,
-    }))
+    let lifetime = x.get("lifetime", positive, "`lifetime` must be positive seconds")?;
+    let operation = x.need("operation", string, "`operation` must name the token's operation")?;
+    let token = pointer("token")?.ok_or_else(|| at.error("`token` must say where the answer holds it"))?;
+    let expires_in = pointer("expires-in")?;
+    Ok(Some(TokenSource { operation, token, expires_in, lifetime, fields: Vec::new(), form: false }))
 }
 
 /// The fields of `source`'s operation's body: an object's properties.
@@ -949,12 +925,9 @@ fn token_fields(doc: &Value, source: &mut TokenSource, operations: &[Operation],
     for (name, property) in entries(resolve(doc, &media.schema), "properties") {
         let property = resolve(doc, property);
         let field = |key: &str| property.get(key).and_then(Value::as_str);
-        source.fields.push(TokenField {
-            name: name.clone(),
-            secret: field("format") == Some("password"),
-            number: matches!(field("type"), Some("integer" | "number")),
-            description: first_paragraph(property),
-        });
+        let number = matches!(field("type"), Some("integer" | "number"));
+        let secret = field("format") == Some("password");
+        source.fields.push(TokenField { name: name.clone(), secret, number, description: first_paragraph(property) });
     }
     Ok(())
 }
@@ -969,19 +942,12 @@ fn scheme_cli(value: Option<&Value>, at: &At) -> Result<(Option<String>, Option<
 fn security(schemes: &[SecurityScheme], security: Option<&Value>, at: &At) -> Result<Vec<Vec<String>>, ModelError> {
     let Some(security) = security else { return Ok(Vec::new()) };
     let alternatives = security.as_array().ok_or_else(|| at.error("security is not an array"))?;
-    alternatives
-        .iter()
-        .map(|requirement| {
-            let names = requirement.as_object().ok_or_else(|| at.error("a security requirement is not an object"))?;
-            names
-                .keys()
-                .map(|name| match schemes.iter().any(|s| s.name == *name) {
-                    true => Ok(name.clone()),
-                    false => Err(at.error(format!("security scheme {name} is not in components.securitySchemes"))),
-                })
-                .collect()
-        })
-        .collect()
+    let scheme = |name: &String| match schemes.iter().any(|s| s.name == *name) {
+        true => Ok(name.clone()),
+        false => Err(at.error(format!("security scheme {name} is not in components.securitySchemes"))),
+    };
+    let not_object = || at.error("a security requirement is not an object");
+    alternatives.iter().map(|r| r.as_object().ok_or_else(not_object)?.keys().map(scheme).collect()).collect()
 }
 
 fn rate_limit(doc: &Value) -> Result<Option<RateLimit>, ModelError> {
@@ -1055,6 +1021,10 @@ fn string(value: &Value) -> Option<String> {
     value.as_str().map(str::to_owned)
 }
 
+fn object(value: &Value) -> Option<Value> {
+    value.is_object().then(|| value.clone())
+}
+
 fn json_pointer(value: &Value) -> Option<String> {
     value.as_str().filter(|p| p.starts_with('/')).map(str::to_owned)
 }
@@ -1105,11 +1075,8 @@ fn parameters(doc: &Value, item: &Value, op: &Value, at_item: &At, at_op: &At) -
     };
     // Each with where it is written, for errors.
     let in_list = |at: &At, i: usize| At::new(at_op.place.clone(), format!("{}/parameters/{i}", at.pointer));
-    let inherited = shared
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| !own.iter().any(|o| key(o) == key(p)))
-        .map(|(i, p)| (in_list(at_item, i), p));
+    let overridden = |p: &Value| own.iter().any(|o| key(o) == key(p));
+    let inherited = shared.iter().enumerate().filter(|(_, p)| !overridden(p)).map(|(i, p)| (in_list(at_item, i), p));
     let own = own.iter().enumerate().map(|(i, p)| (in_list(at_op, i), p));
     inherited.chain(own).map(|(at, p)| parameter(doc, resolve(doc, p), at)).collect()
 }
@@ -1213,11 +1180,8 @@ fn media_types(doc: &Value, holder: &Value) -> Vec<MediaType> {
     entries(holder, "content")
         .map(|(name, media)| {
             let schema = media.get("schema").map(|s| resolve(doc, s)).unwrap_or(&Value::Null);
-            MediaType {
-                name: name.clone(),
-                example: media.get("example").or_else(|| schema.get("example")).cloned(),
-                schema: schema.clone(),
-            }
+            let example = media.get("example").or_else(|| schema.get("example")).cloned();
+            MediaType { name: name.clone(), schema: schema.clone(), example }
         })
         .collect()
 }
@@ -1226,12 +1190,8 @@ fn request_body(doc: &Value, body: &Value, at: &At) -> Result<RequestBody, Model
     if !body.get("content").is_some_and(Value::is_object) {
         return Err(at.error("no content"));
     }
-    Ok(RequestBody {
-        cli: body_cli(body.get("x-cli"), &at.part("x-cli"))?,
-        required: is_true(body, "required"),
-        content: media_types(doc, body),
-        lenient: lenient(body, at)?,
-    })
+    let (cli, lenient) = (body_cli(body.get("x-cli"), &at.part("x-cli"))?, lenient(body, at)?);
+    Ok(RequestBody { required: is_true(body, "required"), content: media_types(doc, body), lenient, cli })
 }
 
 fn body_cli(value: Option<&Value>, at: &At) -> Result<Option<BodyCli>, ModelError> {
@@ -1319,15 +1279,12 @@ fn responses(doc: &Value, op: &Value, at: &At) -> Result<Vec<Response>, ModelErr
         .map(|(status, response)| {
             let at = at.child(Some(&format!("response {status}")), "responses").child(None, status);
             let response = resolve(doc, response);
-            let links = entries(response, "links")
-                .map(|(_, link)| resolve(doc, link))
-                .filter_map(|link| {
-                    Some(Link {
-                        operation_id: link.get("operationId")?.as_str()?.to_owned(),
-                        parameters: entries(link, "parameters").map(|(k, v)| (k.clone(), v.clone())).collect(),
-                    })
-                })
-                .collect();
+            let link = |(_, link): (&String, &Value)| {
+                let link = resolve(doc, link);
+                let parameters = entries(link, "parameters").map(|(k, v)| (k.clone(), v.clone())).collect();
+                Some(Link { operation_id: link.get("operationId")?.as_str()?.to_owned(), parameters })
+            };
+            let links = entries(response, "links").filter_map(link).collect();
             let cli = response_cli(response.get("x-cli"), &at.part("x-cli"))?;
             Ok(Response { status: status.clone(), content: media_types(doc, response), links, cli })
         })
@@ -1340,11 +1297,8 @@ fn response_cli(value: Option<&Value>, at: &At) -> Result<Option<ResponseCli>, M
     let meanings = x.get("meanings", text_pairs, "`meanings` must map texts of the message to what it means")?;
     let meaning = x.get("meaning", string, "`meaning` must be a text")?;
     let retry_with = x.get("retry-with", Value::as_object, "`retry-with` must map parameters to their values")?;
-    Ok(Some(ResponseCli {
-        meaning,
-        retry_with: retry_with.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        meanings: meanings.unwrap_or_default(),
-    }))
+    let retry_with = retry_with.into_iter().flatten().map(|(k, v)| (k.clone(), v.clone())).collect();
+    Ok(Some(ResponseCli { meaning, retry_with, meanings: meanings.unwrap_or_default() }))
 }
 
 /// `x-cli` on an operation: `{name, aliases?, columns?, sort?, record?, no-content?}`.
@@ -1363,11 +1317,7 @@ fn cli_command(value: Option<&Value>, at: &At) -> Result<Option<CliCommand>, Mod
         columns: x.texts("columns")?,
         sort,
         record: x.value.get("record").and_then(string),
-        no_content: x.get(
-            "no-content",
-            |r| r.is_object().then(|| r.clone()),
-            "`no-content` must be the record printed (an object)",
-        )?,
+        no_content: x.get("no-content", object, "`no-content` must be the record printed (an object)")?,
     }))
 }
 
@@ -1400,16 +1350,9 @@ fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
     let values = values.map(|_| x.need("values", text_pairs, "`values` maps names to texts")).transpose()?;
     let items = x.get("items", Value::as_array, "`items` must be a list of item flags")?;
     let items = items.into_iter().flatten().map(|entry| item_flag(entry, at)).collect::<Result<_, _>>()?;
-    Ok(CliFlag {
-        flag,
-        aliases: x.texts("aliases")?,
-        conflicts: x.texts("conflicts")?,
-        split: split(x.value.get("split"), at)?,
-        pairs,
-        values: values.unwrap_or_default(),
-        items,
-        default: x.value.get("default").cloned(),
-    })
+    let (aliases, conflicts, split) = (x.texts("aliases")?, x.texts("conflicts")?, split(x.value.get("split"), at)?);
+    let (values, default) = (values.unwrap_or_default(), x.value.get("default").cloned());
+    Ok(CliFlag { flag, aliases, conflicts, split, pairs, values, items, default })
 }
 
 fn split(value: Option<&Value>, at: &At) -> Result<Option<Split>, ModelError> {
@@ -1456,15 +1399,8 @@ fn item_flag(entry: &Value, at: &At) -> Result<ItemFlag, ModelError> {
     if into.as_deref().is_some_and(|p| !p.starts_with('/')) {
         return Err(at.error(format!("items: --{flag}: `into` must be a JSON pointer")));
     }
-    Ok(ItemFlag {
-        flag,
-        item,
-        kind,
-        wrap: entry.get("wrap").cloned(),
-        into,
-        separator: text("separator")?,
-        help: text("help")?,
-    })
+    let (wrap, separator, help) = (entry.get("wrap").cloned(), text("separator")?, text("help")?);
+    Ok(ItemFlag { flag, item, kind, into, wrap, separator, help })
 }
 
 /// `x-wait: {field, done, failed?, reason?, result?, interval?, timeout?}`.
@@ -1477,15 +1413,10 @@ fn wait(value: Option<&Value>, at: &At) -> Result<Option<Wait>, ModelError> {
     if done.is_empty() {
         return Err(at.error("`done` must list the states that end the wait"));
     }
-    Ok(Some(Wait {
-        interval: x.get("interval", |n| n.as_f64().filter(|n| *n > 0.0), "`interval` must be seconds")?,
-        timeout: x.get("timeout", positive, "`timeout` must be whole seconds")?,
-        field,
-        done,
-        failed: x.texts("failed")?,
-        reason: pointer("reason")?,
-        result: pointer("result")?,
-    }))
+    let interval = x.get("interval", |n| n.as_f64().filter(|n| *n > 0.0), "`interval` must be seconds")?;
+    let (timeout, failed) = (x.get("timeout", positive, "`timeout` must be whole seconds")?, x.texts("failed")?);
+    let (reason, result) = (pointer("reason")?, pointer("result")?);
+    Ok(Some(Wait { field, done, failed, reason, result, interval, timeout }))
 }
 
 /// What is made once per process from each embedded spec (its `SPEC_JSON`,

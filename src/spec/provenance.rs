@@ -1,20 +1,12 @@
-//! Provenance checked against the documents: each fact of a spec cites the
-//! lines of a vendor's page it comes from (`x-provenance: {source: "seed 000
-//! L95-L197"}`), and those lines must still name it. `convo spec provenance`
-//! prints what this finds.
-//!
-//! A fact is an operation (its path), a parameter, a property, an enum
-//! value, a row of `x-filter-table`, a documented status or a header. It
-//! carries its own `x-provenance` or inherits its nearest ancestor's, so a
-//! property inherits its schema's citation, and that inheritance is
-//! checked like a citation of its own: the cited lines must name it. Facts
-//! marked `inferred` are not checked (their names need not be in the page),
-//! nor are citations of other documents (`facts §1.2`).
-//!
-//! Names are matched as the documents spell them: ignoring case and
-//! everything but letters and digits, so `pageSize` is named by "Page size"
-//! and `created_at[gt]` by `created_at[gt]`. A path is named when each of
-//! its literal segments is.
+//! Provenance checked against the documents (`convo spec provenance`): each
+//! fact of a spec cites the lines of a vendor's page it comes from
+//! (`x-provenance: {source: "seed 000 L95-L197"}`), and those lines must
+//! still name it. A fact (an operation's path, a parameter, a property, an
+//! enum value, an `x-filter-table` row, a status, a header) has its own
+//! citation or its nearest ancestor's, checked alike. Facts marked
+//! `inferred`, and citations of other documents, are not checked. Names
+//! match ignoring case and all but letters and digits (`pageSize` is named
+//! by "Page size"); a path, when each of its literal segments is.
 
 use std::collections::BTreeSet;
 
@@ -107,10 +99,8 @@ pub fn check(spec: &Value, seed: &str, text: &str) -> Report {
         facts.iter().flat_map(|f| f.lines.iter().flat_map(|&(a, b)| a..=b.min(lines.len()))).collect();
     // A name the cited lines lack is stale unless another cited source may hold it.
     let stale = facts.iter().filter(|f| !f.inferred && !f.elsewhere && !names(f, &lines)).cloned().collect();
-    let uncovered = lines
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !cited.contains(&(i + 1)))
+    let uncited = lines.iter().enumerate().filter(|(i, _)| !cited.contains(&(i + 1)));
+    let uncovered = uncited
         .filter_map(|(i, line)| {
             let names = api_names(line);
             let known = names.iter().all(|name| {
@@ -326,13 +316,8 @@ impl<'s> Collector<'s> {
 
 /// Whether the fact's cited lines name it.
 fn names(fact: &Fact, lines: &[&str]) -> bool {
-    let text: String = fact
-        .lines
-        .iter()
-        .flat_map(|&(a, b)| lines.get(a.saturating_sub(1)..b.min(lines.len())).unwrap_or_default())
-        .map(|line| loose(line))
-        .collect::<Vec<_>>()
-        .join(" ");
+    let cited = |&(a, b): &(usize, usize)| lines.get(a.saturating_sub(1)..b.min(lines.len())).unwrap_or_default();
+    let text = fact.lines.iter().flat_map(cited).map(|line| loose(line)).collect::<Vec<_>>().join(" ");
     let parts: Vec<String> = match fact.kind {
         // Each literal segment of a path; its parameters are facts of their own.
         FactKind::Operation => fact.name.split('/').filter(|s| !s.is_empty() && !s.contains('{')).map(loose).collect(),

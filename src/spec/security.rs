@@ -4,6 +4,7 @@
 //! without them learns nothing about the spec.
 
 use super::model::{self, Carrier};
+use super::validate::header;
 
 /// One security scheme of the spec, and where a request carries its credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,19 +28,18 @@ impl Scheme {
     /// [`RequestParts`](super::validate::RequestParts); `query` still encoded.
     #[must_use]
     pub fn credential(&self, headers: &[(String, String)], query: Option<&str>) -> Option<String> {
-        let header = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim());
         let value = match &self.carrier {
-            Carrier::Header(name) => header(name).map(str::to_owned),
+            Carrier::Header(name) => header(headers, name).map(str::to_owned),
             Carrier::Query(name) => serde_urlencoded::from_str::<Vec<(String, String)>>(query.unwrap_or_default())
                 .ok()?
                 .into_iter()
                 .find_map(|(key, value)| (key == *name).then_some(value)),
-            Carrier::Cookie(name) => header("cookie")?
+            Carrier::Cookie(name) => header(headers, "cookie")?
                 .split(';')
                 .filter_map(|pair| pair.trim().split_once('='))
                 .find_map(|(key, value)| (key == name).then(|| value.to_owned())),
             Carrier::Authorization(scheme) => {
-                let (given, credential) = header("authorization")?.split_once(' ')?;
+                let (given, credential) = header(headers, "authorization")?.split_once(' ')?;
                 given.eq_ignore_ascii_case(scheme).then(|| credential.trim().to_owned())
             }
         };

@@ -1,21 +1,15 @@
-//! The survey of a response: where a server's answer differs from its spec,
-//! all of it at once. (What typed calls notice in ordinary use, as they
-//! decode, is counted by [`crate::drift`].)
-//!
-//! [`SpecValidator::validate_response`] stops at the first rule a response
-//! breaks, which is what the sandbox needs (it must never send such a
-//! response). A maintainer checking a real tenant needs every difference,
-//! sorted by kind, and also what the answers confirmed: the facts the spec
-//! marks `x-provenance: inferred` that a response matched. That is
-//! [`SpecValidator::survey_response`]: the same walk (`spec/walk.rs`),
-//! collecting all.
+//! The survey of a response ([`SpecValidator::survey_response`]): every
+//! difference from the spec, by kind, and the facts marked `x-provenance:
+//! inferred` it confirmed, for a maintainer checking a real tenant. It is the
+//! walk of [`SpecValidator::validate_response`], which stops at the first;
+//! what typed calls notice as they decode is [`crate::drift`]'s.
 
 use std::collections::BTreeSet;
 use std::fmt;
 
 use serde_json::Value;
 
-use super::validate::{SpecValidator, deref};
+use super::validate::{SpecValidator, deref, header};
 use super::walk::{Direction, Finding, Mode, Walker, is_inferred, visit};
 
 /// What kind of difference a response showed.
@@ -150,8 +144,7 @@ impl SpecValidator {
         body: Option<&[u8]>,
         parsed: Option<&Value>,
     ) -> Survey {
-        let content_type = headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("content-type"));
-        let content_type = content_type.map(|(_, v)| v.as_str());
+        let content_type = header(headers, "content-type");
         let mut walker = Walker::new(self, Direction::Response, Mode::All);
         let _ = walker.response(operation_id, status, content_type, Some(headers), body, parsed);
         // The survey passes nothing the sandbox's check rejects: a rule it
@@ -180,12 +173,10 @@ impl SpecValidator {
         let Some(op) = self.operations().find(|op| op.id == operation_id) else { return out };
         let Some((item_pointer, _)) = op.pointer.rsplit_once('/') else { return out };
         for owner in [item_pointer, op.pointer.as_str()] {
-            let params = pointer_get(&self.spec, owner).and_then(|o| o.get("parameters")).and_then(Value::as_array);
+            let params = self.spec.pointer(&owner[1..]).and_then(|o| o.get("parameters")).and_then(Value::as_array);
             for (i, raw) in params.into_iter().flatten().enumerate() {
-                let pointer = raw
-                    .get("$ref")
-                    .and_then(Value::as_str)
-                    .map_or_else(|| format!("{owner}/parameters/{i}"), str::to_owned);
+                let written = raw.get("$ref").and_then(Value::as_str);
+                let pointer = written.map_or_else(|| format!("{owner}/parameters/{i}"), str::to_owned);
                 let Ok(param) = deref(&self.spec, raw) else { continue };
                 let name = param.get("name").and_then(Value::as_str).unwrap_or_default();
                 let was_sent = param.get("in").and_then(Value::as_str) == Some("path")
@@ -197,7 +188,7 @@ impl SpecValidator {
         }
         for scheme in schemes {
             let pointer = format!("#/components/securitySchemes/{scheme}");
-            if pointer_get(&self.spec, &pointer).and_then(|s| s.get("x-provenance")).is_some_and(is_inferred) {
+            if self.spec.pointer(&pointer[1..]).and_then(|s| s.get("x-provenance")).is_some_and(is_inferred) {
                 out.insert(pointer);
             }
         }
@@ -247,9 +238,4 @@ fn json_path(location: &str) -> String {
         }
     }
     out
-}
-
-/// The node at a JSON pointer of the form `#/a/b`.
-fn pointer_get<'v>(root: &'v Value, pointer: &str) -> Option<&'v Value> {
-    root.pointer(pointer.strip_prefix('#')?)
 }

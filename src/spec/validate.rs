@@ -1,83 +1,46 @@
 //! Checks every request a sandbox receives, and every response it sends,
-//! against the API's OpenAPI 3.0 spec.
-//!
-//! The emulators are only useful if they are at least as strict as the real
-//! services and never drift from the specs the clients are generated from.
-//! Rather than hand-writing checks per endpoint, [`SpecValidator`] derives
-//! them from the spec once, for every API: it routes a request to its
-//! operation, decodes and type-checks path, query and header parameters and
-//! the body, and names the first rule broken, e.g.
-//! `query parameter sortOrder: "up" is not one of asc, desc`.
+//! against the API's OpenAPI 3.0 spec, so that the emulators are at least as
+//! strict as the real services. [`SpecValidator`] derives the checks from the
+//! spec once: it routes a request to its operation, decodes and type-checks
+//! its parameters and body, and names the first rule broken (`query parameter
+//! sortOrder: "up" is not one of asc, desc`).
 //! [`SpecValidator::validate_response`] applies the same schemas to the
-//! emulator's own answers, so a test fails as soon as it sends something the
-//! spec does not allow.
+//! emulator's own answers.
 //!
 //! # Supported OpenAPI 3.0 subset
 //!
-//! - Routing: `paths` templates with whole-segment (`/{id}`) or affixed
-//!   (`/{id}.json`) parameters; at each segment a literal beats an affixed
-//!   parameter, which beats a bare one. Path items may be `$ref`s;
-//!   path-item-level `parameters` apply, and operation-level ones override
-//!   them. `servers` is ignored: paths are matched as written. A trailing
-//!   slash is a different path.
-//! - Parameters (inline or `$ref`): `path` (style `simple`), `query` (style
-//!   `form`, exploded arrays as repeated keys; `explode: false`,
-//!   `spaceDelimited` and `pipeDelimited` split one value), `header`
-//!   (case-insensitive; `Accept`, `Content-Type` and `Authorization` are
-//!   ignored as OpenAPI requires). Cookie parameters are ignored. Values are coerced
-//!   from text to the schema's `integer`, `number`, `boolean` or `string`
-//!   (an untyped schema is a string), or arrays of those. A parameter with
-//!   `content: application/json` carries a JSON document validated against
-//!   that schema.
-//! - Request bodies: `required`, content-type matching (`*/*` and `type/*`
-//!   wildcards), `application/json` and `*+json` parsed and validated,
-//!   `application/x-www-form-urlencoded` decoded field by field against the
-//!   schema's `properties` (unknown fields are violations); other media
-//!   types are accepted as bytes. A body sent to an operation without
-//!   `requestBody` is a violation.
-//! - Schemas: `$ref` (local JSON pointers, cycle guarded), `type`,
-//!   `nullable`, `enum`, `format: int32`/`int64` ranges, `format: date-time`
-//!   (RFC 3339; as the vendors' own examples do, a space may stand for the
-//!   `T` and the offset may be left out, read as UTC), `format: date`
-//!   (`YYYY-MM-DD`), `email`, `uuid`, `uri` (absolute), `byte` (padded
-//!   base64), `ipv4`, `ipv6`, `hostname`, `float` (within `f32`; `double`,
-//!   `password`, `binary` and unknown formats only annotate), `readOnly`
-//!   (such a property may not be sent in a request, and `required` does not
-//!   ask for it there) and `writeOnly` (the same for responses), `pattern`
-//!   (compiled once by [`SpecValidator::new`]
-//!   with the `regex` crate: the ECMA-262 subset without look-around or
-//!   back-references), `minimum`,
-//!   `maximum`, boolean `exclusiveMinimum`/`exclusiveMaximum`, `multipleOf`,
-//!   `minLength`, `maxLength`, `minItems`, `maxItems`, `uniqueItems`, `items`,
-//!   `required`, `properties`, `additionalProperties` (bool or schema),
-//!   `minProperties`, `maxProperties`, `allOf`, `anyOf`, `oneOf` (exactly
-//!   one), `not`. Validation stops at the first violation.
-//! - Responses: exact status, then `2XX`-style ranges, then `default`.
-//! - Security: not validated. [`SpecValidator::security`] names the schemes
-//!   an operation asks for (its `security`, else the spec's), and checking
-//!   the credentials is the caller's job; the sandbox does it first.
+//! - Routing: whole-segment (`/{id}`) or affixed (`/{id}.json`) path
+//!   parameters; a literal segment beats an affixed parameter, which beats a
+//!   bare one. Path-item `parameters` apply, operation ones override them.
+//!   `servers` is ignored, and a trailing slash is a different path.
+//! - Parameters: `path` (style `simple`), `query` (style `form`, exploded
+//!   arrays as repeated keys; `explode: false`, `spaceDelimited` and
+//!   `pipeDelimited` split one value) and `header` (`Accept`, `Content-Type`
+//!   and `Authorization` ignored, as OpenAPI requires); cookies are ignored.
+//!   Texts are coerced to the schema's scalar type, or arrays of them; a
+//!   parameter with JSON `content` carries a JSON document.
+//! - Request bodies: `required`, content types (`*/*` and `type/*` too), JSON
+//!   validated, forms decoded field by field against the schema's own
+//!   `properties`; other media types are accepted as bytes.
+//! - Schemas: local `$ref`s, `type`, `nullable`, `enum`, the formats `int32`,
+//!   `int64`, `float`, `date-time` (RFC 3339; as the vendors write it, a space
+//!   for the `T` and no offset, read as UTC, are accepted), `date`, `email`,
+//!   `uuid`, `uri`, `byte`, `ipv4`, `ipv6` and `hostname` (others only
+//!   annotate), `readOnly`/`writeOnly`, `pattern` (the `regex` crate), the
+//!   numeric, length, item and property bounds, `uniqueItems`, `items`,
+//!   `properties`, `required`, `additionalProperties`, `allOf`, `anyOf`,
+//!   `oneOf` (exactly one) and `not`.
+//! - Responses: the exact status, then its range (`2XX`), then `default`.
+//! - Security: not validated here; [`SpecValidator::security`] names what an
+//!   operation asks for, and the sandbox checks it first.
 //!
-//! # Vendor extensions
-//!
-//! Specs document vendor behaviour that plain OpenAPI cannot express with
-//! `x-` keys, each listed with its meaning and its reader in
-//! `specs/EXTENSIONS.md`. The validator enforces the wire ones the spec model
-//! ([`super::model`]) reads (`x-required-unless`, `x-exclusive`,
-//! `x-on-maximum: clamp`, whose rewritten value is reported in
-//! [`ValidatedRequest::rewritten_query`], `x-content-schema`, `x-range`,
-//! `x-lenient`, see `src/spec/lenient.rs`) and the schema keywords
-//! `x-format: e164` ([`is_e164`]; any other `x-format` is rejected by
-//! [`SpecValidator::new`]) and `x-check`. Other `x-*` keys carry no
-//! validation rule and are ignored.
-//!
-//! # Deliberately skipped
-//!
-//! `discriminator` (`oneOf` is decided by trying
-//! every alternative), `deepObject` and object-typed parameters (rejected by
-//! [`SpecValidator::new`] so the gap shows at start-up, not as a spurious
-//! 400), and external `$ref`s (also rejected by `new`). Form bodies are
-//! typed by the schema's own `properties` only (not through `allOf`), and a
-//! `HEAD` request needs a `head` operation: it is not implied by `get`.
+//! The wire extensions of `specs/EXTENSIONS.md` the model reads
+//! (`x-required-unless`, `x-exclusive`, `x-not-with`, `x-on-maximum: clamp`,
+//! `x-content-schema`, `x-range`, `x-lenient`) are enforced, and so are
+//! `x-format: e164` ([`is_e164`], the one known) and `x-check`. Not supported:
+//! `discriminator` (every alternative is tried), `deepObject`, object-typed
+//! parameters and external `$ref`s, which [`SpecValidator::new`] rejects;
+//! a `HEAD` request needs a `head` operation.
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
@@ -88,7 +51,7 @@ use regex::Regex;
 use serde_json::{Map, Number, Value};
 
 use super::lenient::{self, Place, Rule, Rules};
-use super::model::{self, is_json};
+use super::model::{self, Location, is_json};
 use super::security::{self, Requirement};
 use super::walk::{self, Direction, Loc, Mode, Walker, visit};
 
@@ -221,21 +184,12 @@ pub(super) struct Operation {
     body: Option<RequestBody>,
     /// The `responses` object as written (entries may be `$ref`s).
     pub(super) responses: Value,
-    /// `x-range` pairs of parameters.
-    ranges: Vec<RangeRule>,
+    /// `x-range` pairs of query parameters.
+    ranges: Vec<model::Range>,
     /// `x-lenient: [empty-body]`: a `{}` body is taken for none.
     empty_body: bool,
     /// Its `security`, else the spec's: alternatives, any one of which lets a request in.
     security: Vec<Requirement>,
-}
-
-/// One `x-range` pair: when both are sent, `from` may not be after `to`
-/// (nor equal to it, if `exclusive`).
-#[derive(Debug, Clone)]
-struct RangeRule {
-    from: String,
-    to: String,
-    exclusive: bool,
 }
 
 impl Operation {
@@ -252,34 +206,23 @@ impl Operation {
 
     fn param(&self, location: Location, name: &str) -> Option<&Param> {
         self.params.iter().find(|p| {
-            p.location == location
-                && if location == Location::Header { p.name.eq_ignore_ascii_case(name) } else { p.name == name }
+            p.def.location == location
+                && if location == Location::Header { p.def.name.eq_ignore_ascii_case(name) } else { p.def.name == name }
         })
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Location {
-    Path,
-    Query,
-    Header,
-}
-
 #[derive(Debug, Clone)]
 struct Param {
-    name: String,
-    location: Location,
+    /// As the spec model reads it.
+    def: model::Parameter,
     /// `query parameter limit`, the location named in violations.
     label: String,
-    required: bool,
     /// The schema the decoded value must match (the `x-content-schema` one for JSON parameters).
     schema: Value,
     shape: Shape,
     /// For arrays sent as one value, the separator; `None` means repeated keys.
     delimiter: Option<char>,
-    required_unless: Option<String>,
-    exclusive: bool,
-    not_with: Option<String>,
     clamp_to: Option<Number>,
     /// `x-lenient` rules of a query parameter.
     lenient: Rules,
@@ -377,13 +320,11 @@ impl SpecValidator {
             if template != Some(op.path.as_str()) {
                 template = Some(&op.path);
                 let segments = parse_template(&op.path)?;
-                let rank = segments
-                    .iter()
-                    .map(|s| match s {
-                        Segment::Literal(_) => 2,
-                        Segment::Param { prefix, suffix, .. } => u8::from(!prefix.is_empty() || !suffix.is_empty()),
-                    })
-                    .collect();
+                let rank_of = |s: &Segment| match s {
+                    Segment::Literal(_) => 2,
+                    Segment::Param { prefix, suffix, .. } => u8::from(!prefix.is_empty() || !suffix.is_empty()),
+                };
+                let rank = segments.iter().map(rank_of).collect();
                 routes.push(Route { segments, rank, methods: Vec::new() });
             }
             let Some(route) = routes.last_mut() else { continue };
@@ -470,23 +411,15 @@ impl SpecValidator {
         let not_found = || Violation::NotFound { path: path.to_owned() };
         let raw: Vec<&str> = path.strip_prefix('/').ok_or_else(not_found)?.split('/').collect();
         let decoded: Vec<Option<String>> = raw.iter().map(|s| percent_decode(s)).collect();
-        let route = self
-            .routes
-            .iter()
-            .filter(|r| {
-                r.segments.len() == raw.len()
-                    && r.segments.iter().zip(&raw).zip(&decoded).all(|((s, r), d)| s.capture(r, d.as_deref()).is_some())
-            })
-            .max_by(|a, b| a.rank.cmp(&b.rank))
-            .ok_or_else(not_found)?;
-        let op =
-            route.methods.iter().find(|(m, _)| m.eq_ignore_ascii_case(method)).map(|(_, op)| op).ok_or_else(|| {
-                Violation::MethodNotAllowed {
-                    method: method.to_owned(),
-                    path: path.to_owned(),
-                    allowed: route.methods.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join(", "),
-                }
-            })?;
+        let matches = |r: &&Route| {
+            r.segments.len() == raw.len()
+                && r.segments.iter().zip(&raw).zip(&decoded).all(|((s, r), d)| s.capture(r, d.as_deref()).is_some())
+        };
+        let route = self.routes.iter().filter(matches).max_by(|a, b| a.rank.cmp(&b.rank)).ok_or_else(not_found)?;
+        let Some((_, op)) = route.methods.iter().find(|(m, _)| m.eq_ignore_ascii_case(method)) else {
+            let allowed = route.methods.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join(", ");
+            return Err(Violation::MethodNotAllowed { method: method.to_owned(), path: path.to_owned(), allowed });
+        };
         Ok((route, op, raw))
     }
 
@@ -514,8 +447,8 @@ impl SpecValidator {
         let (query, rewritten_query) = self.check_query(op, request)?;
         self.check_ranges(op, &query)?;
 
-        for param in op.params.iter().filter(|p| p.location == Location::Header) {
-            if let Some(value) = header(request.headers, &param.name) {
+        for param in op.params.iter().filter(|p| p.def.location == Location::Header) {
+            if let Some(value) = header(request.headers, &param.def.name) {
                 self.check_param(param, &[value])?;
             }
         }
@@ -559,50 +492,47 @@ impl SpecValidator {
             }
         }
 
-        if let Some(alone) = sent.iter().find(|p| p.exclusive)
-            && let Some(other) = sent.iter().find(|p| p.name != alone.name)
+        if let Some(alone) = sent.iter().find(|p| p.def.exclusive)
+            && let Some(other) = sent.iter().find(|p| p.def.name != alone.def.name)
         {
-            return Err(invalid(&alone.label, format!("must be sent alone, but {} was also sent", other.name)));
+            return Err(invalid(&alone.label, format!("must be sent alone, but {} was also sent", other.def.name)));
         }
         if let Some(param) =
-            sent.iter().find(|p| p.not_with.as_ref().is_some_and(|o| sent.iter().any(|s| &s.name == o)))
+            sent.iter().find(|p| p.def.not_with.as_ref().is_some_and(|o| sent.iter().any(|s| &s.def.name == o)))
         {
-            let other = param.not_with.as_deref().unwrap_or_default();
+            let other = param.def.not_with.as_deref().unwrap_or_default();
             return Err(invalid(&param.label, format!("may not be sent together with {other}")));
         }
 
         let is_sent = |name: &str| pairs.iter().any(|(n, _)| n == name) || header(request.headers, name).is_some();
-        for param in op.params.iter().filter(|p| p.location != Location::Path && !is_sent(&p.name)) {
-            match &param.required_unless {
+        for param in op.params.iter().filter(|p| p.def.location != Location::Path && !is_sent(&p.def.name)) {
+            match &param.def.required_unless {
                 Some(other) if !is_sent(other) => {
                     return Err(invalid(&param.label, format!("required unless {other} is sent")));
                 }
-                None if param.required => return Err(invalid(&param.label, "required")),
+                None if param.def.required => return Err(invalid(&param.label, "required")),
                 _ => {}
             }
         }
 
         for param in sent {
-            for (_, value) in pairs.iter_mut().filter(|(n, _)| *n == param.name) {
+            for (_, value) in pairs.iter_mut().filter(|(n, _)| *n == param.def.name) {
                 if let Some(strict) = strict_text(param, value) {
                     *value = strict;
                     rewritten = true;
                 }
             }
-            let texts: Vec<&str> = pairs.iter().filter(|(n, _)| *n == param.name).map(|(_, v)| v.as_str()).collect();
+            let texts: Vec<&str> =
+                pairs.iter().filter(|(n, _)| *n == param.def.name).map(|(_, v)| v.as_str()).collect();
             if let Some(max) = self.check_param(param, &texts)? {
-                for (_, value) in pairs.iter_mut().filter(|(n, _)| *n == param.name) {
+                for (_, value) in pairs.iter_mut().filter(|(n, _)| *n == param.def.name) {
                     value.clone_from(&max);
                 }
                 rewritten = true;
             }
         }
-        let rewritten = if rewritten {
-            Some(serde_urlencoded::to_string(&pairs).map_err(|e| invalid("query", e.to_string()))?)
-        } else {
-            None
-        };
-        Ok((pairs, rewritten))
+        let rewritten = rewritten.then(|| serde_urlencoded::to_string(&pairs)).transpose();
+        Ok((pairs, rewritten.map_err(|e| invalid("query", e.to_string()))?))
     }
 
     /// The operation's `x-range` pairs: an empty range is a violation.
@@ -612,23 +542,13 @@ impl SpecValidator {
             let (Some(from), Some(to)) = (sent(&range.from), sent(&range.to)) else { continue };
             let schema = op.param(Location::Query, &range.from).map_or(&ANY, |p| &p.schema);
             let schema = deref(&self.spec, schema).map_err(|e| invalid("query", e))?;
-            let order = match compare(schema, from, to) {
-                Some(order) => order,
-                None => continue,
-            };
-            let empty = order == Ordering::Greater || (range.exclusive && order == Ordering::Equal);
-            if empty {
+            let Some(order) = compare(schema, from, to) else { continue };
+            if order == Ordering::Greater || (range.exclusive && order == Ordering::Equal) {
                 let relation = if order == Ordering::Greater { "after" } else { "the same as" };
-                return Err(invalid(
-                    format!("query parameters {} and {}", range.from, range.to),
-                    format!(
-                        "{} {} is {relation} {} {}: the range is empty",
-                        range.from,
-                        show_str(from),
-                        range.to,
-                        show_str(to)
-                    ),
-                ));
+                let (from, to) =
+                    (format!("{} {}", range.from, show_str(from)), format!("{} {}", range.to, show_str(to)));
+                let message = format!("{from} is {relation} {to}: the range is empty");
+                return Err(invalid(format!("query parameters {} and {}", range.from, range.to), message));
             }
         }
         Ok(())
@@ -769,49 +689,41 @@ fn compile_operation(
         })
         .collect();
     if let Some(name) =
-        in_template.iter().find(|name| !params.iter().any(|p| p.location == Location::Path && p.name == **name))
+        in_template.iter().find(|name| !params.iter().any(|p| p.def.location == Location::Path && p.def.name == **name))
     {
         return Err(format!("path parameter {name} is not declared"));
     }
     for param in &params {
-        if param.location == Location::Path && !in_template.contains(&param.name.as_str()) {
-            return Err(format!("path parameter {} is not in the path", param.name));
+        if param.def.location == Location::Path && !in_template.contains(&param.def.name.as_str()) {
+            return Err(format!("path parameter {} is not in the path", param.def.name));
         }
-        if let Some(other) = &param.required_unless
-            && !params.iter().any(|p| p.name == *other)
+        if let Some(other) = &param.def.required_unless
+            && !params.iter().any(|p| p.def.name == *other)
         {
             return Err(format!("{}: x-required-unless names unknown parameter {other}", param.label));
         }
     }
     let body = op.request_body.as_ref().map(compile_body).transpose()?;
-    let ranges = compile_ranges(root, &op.ranges, &params)?;
+    orderable_ranges(root, &op.ranges, &params)?;
     let empty_body = lenient::rules(&op.lenient, Place::Operation, "operation")?.has(Rule::EmptyBody);
     if empty_body && body.is_some() {
         return Err("x-lenient: empty-body is for operations without a requestBody".into());
     }
     let responses = op.pointer.strip_prefix('#').and_then(|pointer| root.pointer(&format!("{pointer}/responses")));
-    Ok(Operation {
-        id: op.id.clone(),
-        pointer: op.pointer.clone(),
-        params,
-        body,
-        responses: responses.cloned().unwrap_or_default(),
-        ranges,
-        empty_body,
-        security: security::requirements(model, &op.security),
-    })
+    let (id, pointer, ranges) = (op.id.clone(), op.pointer.clone(), op.ranges.clone());
+    let (responses, security) = (responses.cloned().unwrap_or_default(), security::requirements(model, &op.security));
+    Ok(Operation { id, pointer, params, body, responses, ranges, empty_body, security })
 }
 
-/// The `x-range` pairs (read by the spec model): both must be query
-/// parameters whose values can be ordered (numbers, dates, date-times).
-fn compile_ranges(root: &Value, pairs: &[model::Range], params: &[Param]) -> Result<Vec<RangeRule>, String> {
-    let mut ranges = Vec::new();
-    for model::Range { from, to, exclusive } in pairs {
+/// Whether both parameters of each `x-range` pair are query parameters
+/// whose values can be ordered (numbers, dates, date-times).
+fn orderable_ranges(root: &Value, pairs: &[model::Range], params: &[Param]) -> Result<(), String> {
+    for model::Range { from, to, .. } in pairs {
         let mut kinds = Vec::new();
         for name in [from, to] {
             let param = params
                 .iter()
-                .find(|p| p.location == Location::Query && p.name == *name)
+                .find(|p| p.def.location == Location::Query && p.def.name == *name)
                 .ok_or_else(|| format!("x-range: {name} is not a query parameter of this operation"))?;
             let schema = deref(root, &param.schema)?;
             let kind = order_kind(schema)
@@ -821,9 +733,8 @@ fn compile_ranges(root: &Value, pairs: &[model::Range], params: &[Param]) -> Res
         if kinds.first() != kinds.last() {
             return Err(format!("x-range: {from} and {to} are not of the same type"));
         }
-        ranges.push(RangeRule { from: from.clone(), to: to.clone(), exclusive: *exclusive });
     }
-    Ok(ranges)
+    Ok(())
 }
 
 /// How values of `schema` are ordered, if they are: `number`, `date-time` or `date`.
@@ -907,19 +818,22 @@ pub(super) fn check_string(
     text: &str,
     patterns: &HashMap<String, Regex>,
 ) -> Result<(), String> {
-    match schema.get("format").and_then(Value::as_str) {
-        Some("date-time") if parse_date_time(text).is_none() => {
-            return Err(format!("{} is not a date-time (RFC 3339, e.g. 2024-03-20T12:00:00Z)", show_str(text)));
-        }
-        Some("date") if parse_date(text).is_none() => {
-            return Err(format!("{} is not a date (YYYY-MM-DD, e.g. 2024-03-20)", show_str(text)));
-        }
-        Some(format) => {
-            if let Some(expected) = string_format_mismatch(format, text) {
-                return Err(format!("{} is not {expected}", show_str(text)));
-            }
-        }
-        None => {}
+    let format = schema.get("format").and_then(Value::as_str);
+    // The formats checked, and what a string of each should be; others only annotate.
+    type Format = (&'static str, fn(&str) -> bool, &'static str);
+    let formats: [Format; 9] = [
+        ("date-time", |t| parse_date_time(t).is_some(), "a date-time (RFC 3339, e.g. 2024-03-20T12:00:00Z)"),
+        ("date", |t| parse_date(t).is_some(), "a date (YYYY-MM-DD, e.g. 2024-03-20)"),
+        ("email", is_email, "an email address (name@example.com)"),
+        ("uuid", is_uuid, "a UUID (8-4-4-4-12 hex digits)"),
+        ("uri", |t| reqwest::Url::parse(t).is_ok(), "an absolute URI (https://example.com/x)"),
+        ("byte", is_base64, "base64 (RFC 4648, padded)"),
+        ("ipv4", |t| t.parse::<std::net::Ipv4Addr>().is_ok(), "an IPv4 address"),
+        ("ipv6", |t| t.parse::<std::net::Ipv6Addr>().is_ok(), "an IPv6 address"),
+        ("hostname", is_hostname, "a host name"),
+    ];
+    if let Some((_, _, expected)) = formats.iter().find(|(name, fits, _)| Some(*name) == format && !fits(text)) {
+        return Err(format!("{} is not {expected}", show_str(text)));
     }
     if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
         && let Some(regex) = patterns.get(pattern)
@@ -938,31 +852,6 @@ pub(super) fn check_string(
     Ok(())
 }
 
-/// What a string of `format` should be, if `text` is not one; `None` when it
-/// is, or when the format only annotates (`password`, `binary`, unknown ones).
-fn string_format_mismatch(format: &str, text: &str) -> Option<&'static str> {
-    let fits = match format {
-        "email" => is_email(text),
-        "uuid" => is_uuid(text),
-        "uri" => reqwest::Url::parse(text).is_ok(),
-        "byte" => is_base64(text),
-        "ipv4" => text.parse::<std::net::Ipv4Addr>().is_ok(),
-        "ipv6" => text.parse::<std::net::Ipv6Addr>().is_ok(),
-        "hostname" => is_hostname(text),
-        _ => return None,
-    };
-    let expected = match format {
-        "email" => "an email address (name@example.com)",
-        "uuid" => "a UUID (8-4-4-4-12 hex digits)",
-        "uri" => "an absolute URI (https://example.com/x)",
-        "byte" => "base64 (RFC 4648, padded)",
-        "ipv4" => "an IPv4 address",
-        "ipv6" => "an IPv6 address",
-        _ => "a host name",
-    };
-    (!fits).then_some(expected)
-}
-
 /// `local@domain`: a non-empty local part and a dotted domain, no spaces.
 fn is_email(text: &str) -> bool {
     let Some((local, domain)) = text.rsplit_once('@') else { return false };
@@ -970,11 +859,8 @@ fn is_email(text: &str) -> bool {
 }
 
 fn is_uuid(text: &str) -> bool {
-    text.len() == 36
-        && text
-            .bytes()
-            .enumerate()
-            .all(|(i, b)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() })
+    let fits = |(i, b): (usize, u8)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() };
+    text.len() == 36 && text.bytes().enumerate().all(fits)
 }
 
 /// RFC 4648 base64 with padding (the OpenAPI `byte` format).
@@ -998,19 +884,14 @@ fn is_hostname(text: &str) -> bool {
 /// Compiles one parameter; `None` for those that are not validated (cookies,
 /// and the headers OpenAPI says to ignore).
 fn compile_param(root: &Value, p: &model::Parameter) -> Result<Option<Param>, String> {
-    let name = p.name.as_str();
-    let (location, kind) = match p.location {
-        model::Location::Path => (Location::Path, "path parameter"),
-        model::Location::Query => (Location::Query, "query parameter"),
-        model::Location::Header
-            if ["accept", "content-type", "authorization"].contains(&name.to_ascii_lowercase().as_str()) =>
-        {
-            return Ok(None);
-        }
-        model::Location::Header => (Location::Header, "header"),
-        model::Location::Cookie => return Ok(None),
+    let (name, location) = (p.name.as_str(), p.location);
+    let ignored = ["accept", "content-type", "authorization"].contains(&name.to_ascii_lowercase().as_str());
+    let label = match location {
+        Location::Cookie => return Ok(None),
+        Location::Header if ignored => return Ok(None),
+        Location::Header => format!("header {name}"),
+        other => format!("{} parameter {name}", other.as_str()),
     };
-    let label = format!("{kind} {name}");
     let (shape, schema) = match &p.json_schema {
         Some(schema) => {
             deref(root, schema).map_err(|e| format!("{label}: {e}"))?;
@@ -1022,19 +903,12 @@ fn compile_param(root: &Value, p: &model::Parameter) -> Result<Option<Param>, St
         (Location::Query, None | Some("form")) => (!p.explode.unwrap_or(true)).then_some(','),
         (Location::Query, Some("spaceDelimited")) => Some(' '),
         (Location::Query, Some("pipeDelimited")) => Some('|'),
-        (Location::Path | Location::Header, None | Some("simple")) => Some(','),
+        (Location::Path | Location::Header | Location::Cookie, None | Some("simple")) => Some(','),
         (_, Some(style)) => return Err(format!("{label}: style {style} is not supported")),
     };
-    let clamp_to = match p.clamp_at_maximum {
-        false => None,
-        true => Some(
-            deref(root, &schema)?
-                .get("maximum")
-                .and_then(Value::as_number)
-                .cloned()
-                .ok_or_else(|| format!("{label}: x-on-maximum: clamp needs a numeric maximum"))?,
-        ),
-    };
+    let maximum = deref(root, &schema)?.get("maximum").and_then(Value::as_number).cloned();
+    let unclampable = || format!("{label}: x-on-maximum: clamp needs a numeric maximum");
+    let clamp_to = p.clamp_at_maximum.then(|| maximum.ok_or_else(unclampable)).transpose()?;
     let place = if location == Location::Query { Place::QueryParameter } else { Place::OtherParameter };
     let lenient = lenient::rules(&p.lenient, place, &label)?;
     let listed = listed_values(root, &schema)?;
@@ -1048,21 +922,7 @@ fn compile_param(root: &Value, p: &model::Parameter) -> Result<Option<Param>, St
     if lenient.has(Rule::CaseInsensitive) && listed.is_empty() {
         return misplaced("case-insensitive", "an enum of strings");
     }
-    Ok(Some(Param {
-        name: name.to_owned(),
-        location,
-        label,
-        required: p.required,
-        schema,
-        shape,
-        delimiter,
-        required_unless: p.required_unless.clone(),
-        exclusive: p.exclusive,
-        not_with: p.not_with.clone(),
-        clamp_to,
-        lenient,
-        listed,
-    }))
+    Ok(Some(Param { def: p.clone(), label, schema, shape, delimiter, clamp_to, lenient, listed }))
 }
 
 /// The string `enum` of a parameter's value, or of its array's items.
@@ -1072,14 +932,8 @@ fn listed_values(root: &Value, schema: &Value) -> Result<Vec<String>, String> {
         Some(items) if schema.get("type").and_then(Value::as_str) == Some("array") => deref(root, items)?,
         _ => schema,
     };
-    Ok(schema
-        .get("enum")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .map(str::to_owned)
-        .collect())
+    let listed = schema.get("enum").and_then(Value::as_array).into_iter().flatten();
+    Ok(listed.filter_map(Value::as_str).map(str::to_owned).collect())
 }
 
 /// The strict text of a query value sent in a form the parameter's
@@ -1159,11 +1013,8 @@ pub(super) fn coerce(text: &str, scalar: Scalar) -> Result<Value, String> {
         Scalar::Number => integer()
             .or_else(|| text.parse::<f64>().ok().and_then(Number::from_f64).map(Value::Number))
             .ok_or("a number"),
-        Scalar::Boolean => match text {
-            "true" => Ok(Value::Bool(true)),
-            "false" => Ok(Value::Bool(false)),
-            _ => Err("a boolean (true or false)"),
-        },
+        // `true` or `false`, nothing else.
+        Scalar::Boolean => text.parse().map(Value::Bool).map_err(|_| "a boolean (true or false)"),
     };
     parsed.map_err(|kind| format!("{} is not {kind}", show_str(text)))
 }
@@ -1185,13 +1036,14 @@ pub(crate) fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
-    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
-}
-
 /// `Application/JSON; charset=utf-8` → `application/json`.
 pub(crate) fn essence(media_type: &str) -> String {
     media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
+}
+
+/// The value of header `name` (any case), trimmed.
+pub(super) fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
+    headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
 }
 
 /// The declared media type that covers `actual` most specifically: an exact
@@ -1250,20 +1102,15 @@ fn whole(n: &Number) -> Option<i128> {
 }
 
 pub(super) fn check_number(schema: &Map<String, Value>, n: &Number) -> Result<(), String> {
-    if schema.get("format").and_then(Value::as_str) == Some("float")
-        && n.as_f64().is_some_and(|x| x.is_finite() && x.abs() > f64::from(f32::MAX))
-    {
-        return Err(format!("{n} is out of range for float"));
-    }
-    let range = match schema.get("format").and_then(Value::as_str) {
-        Some("int32") => Some((i128::from(i32::MIN), i128::from(i32::MAX))),
-        Some("int64") => Some((i128::from(i64::MIN), i128::from(i64::MAX))),
+    let format = schema.get("format").and_then(Value::as_str).unwrap_or_default();
+    let range = match format {
+        "int32" => Some((i128::from(i32::MIN), i128::from(i32::MAX))),
+        "int64" => Some((i128::from(i64::MIN), i128::from(i64::MAX))),
         _ => None,
     };
-    if let (Some((low, high)), Some(v)) = (range, whole(n))
-        && !(low..=high).contains(&v)
-    {
-        let format = schema.get("format").and_then(Value::as_str).unwrap_or_default();
+    let too_big_a_float =
+        format == "float" && n.as_f64().is_some_and(|x| x.is_finite() && x.abs() > f64::from(f32::MAX));
+    if too_big_a_float || range.zip(whole(n)).is_some_and(|((low, high), v)| !(low..=high).contains(&v)) {
         return Err(format!("{n} is out of range for {format}"));
     }
     let x = n.as_f64().unwrap_or(f64::NAN);

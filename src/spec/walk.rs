@@ -1,15 +1,8 @@
-//! The one walk of a JSON value against a schema of the spec. It stops at
-//! the first difference ([`Mode::First`]: the request and response checks of
-//! [`super::validate`]) or collects them all ([`Mode::All`]: the survey of
-//! [`super::survey`]), with the same rules and the same words.
-//!
-//! The schema nodes that apply to a value at once (the node, its `allOf`
-//! members and `x-check`) are walked together as its parts. Collecting all,
-//! the `oneOf`/`anyOf` alternative the value fits best joins them, so that its
-//! differences are reported and its properties are not unknown fields;
-//! stopping at the first, a value must match exactly one `oneOf` alternative
-//! (at least one of `anyOf`) and not its `not`. Collecting all also notes
-//! the nodes marked `x-provenance: inferred` the value matched, or did not.
+//! The one walk of a JSON value against a schema of the spec: it stops at
+//! the first difference ([`Mode::First`]: the checks of [`super::validate`])
+//! or collects them all ([`Mode::All`]: [`super::survey`]), in the same words.
+//! Collecting all, the `oneOf`/`anyOf` alternative a value fits best joins
+//! its schema, and the `x-provenance: inferred` nodes it matched are noted.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -18,7 +11,7 @@ use rustc_hash::FxHashMap;
 
 use serde_json::{Map, Value};
 
-use super::model::is_json;
+use super::model::{escape, is_json};
 use super::survey::DriftKind;
 use super::validate::{
     SpecValidator, Violation, best_media, check_number, check_string, deref, essence, has_type, show, show_str,
@@ -157,21 +150,9 @@ pub(super) struct Walker<'s> {
 
 impl<'s> Walker<'s> {
     pub(super) fn new(spec: &'s SpecValidator, direction: Direction, mode: Mode) -> Self {
-        let (findings, confirmed, contradicted) = (Vec::new(), BTreeSet::new(), BTreeSet::new());
+        let (findings, confirmed, contradicted, needs_check) = (Vec::new(), BTreeSet::new(), BTreeSet::new(), false);
         let (spare, nodes, tables, marks) = (Vec::new(), FxHashMap::default(), Vec::new(), Vec::new());
-        Self {
-            spec,
-            direction,
-            mode,
-            findings,
-            confirmed,
-            contradicted,
-            spare,
-            nodes,
-            tables,
-            marks,
-            needs_check: false,
-        }
+        Self { spec, direction, mode, findings, confirmed, contradicted, spare, nodes, tables, marks, needs_check }
     }
 
     /// `schema` with its `$ref` followed (see [`deref`]) and its keywords
@@ -231,11 +212,6 @@ impl<'s> Walker<'s> {
             hides,
             inferred: self.spec.inferred.get(&node_key(map)).map(String::as_str),
         }
-    }
-
-    /// `schema` with its `$ref` followed, as a value.
-    fn resolve(&mut self, schema: &'s Value) -> Result<&'s Value, String> {
-        deref(&self.spec.spec, schema)
     }
 
     /// Walks `value` against `schema`.
@@ -445,11 +421,8 @@ impl<'s> Walker<'s> {
         };
         self.needs_check |= node.checked_only;
         out.push(node);
-        for member in node.all_of {
+        for member in node.all_of.iter().chain(node.check) {
             self.flatten(member, out, at, depth + 1)?;
-        }
-        if let Some(check) = node.check {
-            self.flatten(check, out, at, depth + 1)?;
         }
         Ok(())
     }
@@ -476,18 +449,10 @@ impl<'s> Walker<'s> {
             for schema in parts.iter() {
                 for key in ["oneOf", "anyOf"] {
                     let alternatives = schema.map.get(key).and_then(Value::as_array).into_iter().flatten();
-                    let best = alternatives
-                        .enumerate()
-                        .map(|(i, alternative)| {
-                            (
-                                miss(&self.attempt(|w| w.value(alternative, value, at, &names, depth + 1)), at),
-                                i,
-                                alternative,
-                            )
-                        })
-                        .min_by_key(|(score, i, _)| (*score, *i));
-                    if let Some((_, _, alternative)) = best {
-                        self.flatten(alternative, &mut chosen, at, depth + 1)?;
+                    let missed = |a: &&'s Value| miss(&self.attempt(|w| w.value(a, value, at, &names, depth + 1)), at);
+                    // The first of those missed least.
+                    if let Some(best) = alternatives.min_by_key(missed) {
+                        self.flatten(best, &mut chosen, at, depth + 1)?;
                     }
                 }
             }
@@ -643,7 +608,7 @@ impl<'s> Walker<'s> {
         for schema in parts {
             let properties = schema.properties;
             let stays_behind = |walker: &mut Self, name: &str| {
-                let property = properties.and_then(|p| p.get(name)).and_then(|s| walker.resolve(s).ok());
+                let property = properties.and_then(|p| p.get(name)).and_then(|s| deref(&walker.spec.spec, s).ok());
                 property.is_some_and(|s| s.get(flag).and_then(Value::as_bool) == Some(true))
             };
             let missing = |walker: &mut Self| {
@@ -852,11 +817,6 @@ pub(super) fn visit<'v>(
         pointer.truncate(len);
     }
     Ok(())
-}
-
-/// A key as a JSON pointer segment.
-pub(super) fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
 }
 
 fn property_names(schema: &Map<String, Value>) -> impl Iterator<Item = &str> {

@@ -42,6 +42,7 @@
 //! parameters and external `$ref`s, which [`SpecValidator::new`] rejects;
 //! a `HEAD` request needs a `head` operation.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt;
@@ -410,7 +411,10 @@ impl SpecValidator {
     fn route<'p>(&self, method: &str, path: &'p str) -> Result<(&Route, &Operation, Vec<&'p str>), Violation> {
         let not_found = || Violation::NotFound { path: path.to_owned() };
         let raw: Vec<&str> = path.strip_prefix('/').ok_or_else(not_found)?.split('/').collect();
-        let decoded: Vec<Option<String>> = raw.iter().map(|s| percent_decode(s)).collect();
+        // Most segments have nothing to decode: those are borrowed.
+        let decode =
+            |s: &&'p str| if s.contains('%') { percent_decode(s).map(Cow::Owned) } else { Some(Cow::Borrowed(*s)) };
+        let decoded: Vec<Option<Cow<str>>> = raw.iter().map(decode).collect();
         let matches = |r: &&Route| {
             r.segments.len() == raw.len()
                 && r.segments.iter().zip(&raw).zip(&decoded).all(|((s, r), d)| s.capture(r, d.as_deref()).is_some())

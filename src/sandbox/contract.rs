@@ -232,9 +232,7 @@ async fn check_response(contract: &Contract, operation_id: &str, response: Respo
         Err(violation) => {
             let message = format!("sandbox response to {operation_id} violates the spec: {violation}");
             tracing::error!("{message}");
-            if let Ok(mut v) = contract.violations.lock() {
-                v.push(message.clone());
-            }
+            super::lock(&contract.violations).push(message.clone());
             let failed = contract.fail(Some(operation_id), StatusCode::INTERNAL_SERVER_ERROR, message);
             ([("x-sandbox-contract", "violated")], failed).into_response()
         }

@@ -88,6 +88,6 @@ impl Harness {
 
     /// Responses the emulator sent that the spec does not allow.
     pub(crate) fn violations(&self) -> Vec<String> {
-        self.contract.violations.lock().map(|v| v.clone()).unwrap_or_default()
+        super::lock(&self.contract.violations).clone()
     }
 }

@@ -70,7 +70,7 @@ macro_rules! emulator_modules {
 for_each_api_by_module!(sandbox, emulator_modules);
 
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -122,13 +122,6 @@ impl<A> Sandbox<A> {
     /// what the operations no emulator route takes have made of it.
     pub fn records(&self, path: &str) -> Vec<serde_json::Value> {
         self.harness.read_records(path, <[serde_json::Value]>::to_vec)
-    }
-
-    /// The values of field `field` of the records at `path` (see
-    /// [`Sandbox::records`]), as text, in order.
-    #[cfg_attr(not(feature = "raia"), allow(dead_code))]
-    pub(crate) fn record_fields(&self, path: &str, field: &str) -> Vec<String> {
-        self.harness.read_records(path, |records| records.iter().filter_map(|r| store::text(r.get(field)?)).collect())
     }
 
     /// Responses the emulator sent that its spec does not allow (should be none).
@@ -351,6 +344,26 @@ pub(crate) fn mix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
+}
+
+/// `mutex`, locked: a panic while another held it leaves the data usable.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A random (version 4) UUID from a seeded generator.
+#[cfg_attr(not(any(feature = "raia", feature = "liveperson")), allow(dead_code))]
+pub(crate) fn uuid(rng: &mut fastrand::Rng) -> String {
+    let (a, b) = (rng.u64(..), rng.u64(..));
+    let (time, variant) = ((a >> 16) & 0xffff, 0x8000 | (b >> 48 & 0x3fff));
+    format!("{:08x}-{time:04x}-4{:03x}-{variant:04x}-{:012x}", a >> 32, a & 0xfff, b & 0xffff_ffff_ffff)
+}
+
+/// A bearer shaped as a JWT: readable `claims`, and `id` where a signature would be.
+#[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(dead_code))]
+pub(crate) fn jwt(claims: &serde_json::Value, id: &str) -> String {
+    let encode = |bytes: &[u8]| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
+    format!("{}.{}.{id}", encode(br#"{"alg":"HS256","typ":"JWT"}"#), encode(claims.to_string().as_bytes()))
 }
 
 /// A request's query, decoded into pairs in order.

@@ -1,55 +1,33 @@
 //! The generic store: what a spec says about its collections, served with
 //! state. A path whose `GET` answers a list (or which takes a `POST`) is a
-//! collection, and `<collection>/{id}` its items: `POST` creates, `GET` on
-//! the collection lists with the spec's paging ([`Paging`]), filters (a
-//! query parameter's `x-filter`, such as `created_at[gt]` keeping the items
-//! created after its date-time, or a filter language's `contains` and
-//! `pairs`; else a query parameter named as a field of the items) and
-//! sorting (by a field its `x-sort` allows, if it has one: `sort`,
-//! `sort_by`, `sortBy`: `field`, `-field`, `field:desc`, `field=desc`, or
-//! a `sort_direction`; ties as the hooks order them, else as stored), and `GET`/`PUT`/`PATCH`/`DELETE` on an
-//! item read, merge and remove it, with a 404 once it is gone (an item is
-//! read as one record, even one whose answer holds a single array; a
-//! numeric id matches however the path writes it, `352` or `352.0`). A
-//! collection at `<collection>/{id}/<name>` belongs to record `{id}`:
-//! without that record it is refused (404 where the operation documents
-//! one, else 400), and it is deleted with it. A request path is the
-//! collection whose spec path it fits, a literal segment winning over a
-//! parameter (`/conversations/states` is not conversation `states`).
+//! collection and `<collection>/{id}` its items: `POST` creates; `GET` on
+//! the collection lists, paged as the spec's [`Paging`] says, filtered (a
+//! parameter's `x-filter`, else one named as a field of the items) and
+//! sorted (`sort`, `sort_by`, `field:desc`, `-field`, a `sort_direction`…,
+//! as `x-sort` allows); `GET`/`PUT`/`PATCH`/`DELETE` on an item read, merge
+//! and remove it (then 404). A collection under a record
+//! (`<collection>/{id}/<name>`) needs the record and goes with it. A request
+//! path is the collection whose spec path it fits, a literal segment
+//! winning over a parameter (`/conversations/states`).
 //!
-//! Pages are numbered or tokens. Where the spec's link says `x-page-number`,
-//! the answer says its own number (the link's pointer), whether more follow
-//! (`more`) and the last page's number (`last`). Beside the items or the
-//! next page's value, a count (`totalCount`, `total_count`, …), a field
-//! named as the page-size parameter and `hasPreviousPage` say what the page
-//! is, and numbered pages their number (also in a field named as the
-//! paging parameter), the previous one's and how many there are
-//! (`current_page`, `prev_page`, `total_pages`, …); a next or
-//! previous page there is none of is `null` where the schema allows it, else
-//! left out. The `x-cli` sort of the operation names the parameters that
-//! order the list; a direction alone orders by its `by` field, or the
-//! records as stored.
+//! Pages are numbered or opaque tokens bound to the store and the query;
+//! the fields beside the items that describe a page (counts, page size,
+//! numbers of this, the previous and the last page) are filled in where
+//! the answer has them. A search paged in its body (`x-body`) is paged
+//! the same way.
 //!
-//! A search whose next page is asked for in its body (`x-body`) is
-//! paged the same way: what the hooks' `search` finds (else the collection
-//! it is under, as stored), its page token bound to the body's other fields.
-//!
-//! A collection is seeded, the first time it is touched, with the items of
-//! the spec's own answer, or with `records` items generated from its
-//! schema. An item nobody created is made from the spec the first time it
-//! is read, with its id the one asked for, so a documented example's id
-//! resolves. Every answer is built from the operation's documented answer
-//! with the records put in place, showing the fields its schema lists (a
-//! record may hold more, such as a field an update set that answers do not
-//! show). One of records the store made up is only given if it fits the
-//! spec, otherwise the operation is answered as if it had no state; one of
-//! an emulator's records (its hooks seeded them) is given as it is, and the
-//! contract reports a misfit.
+//! A collection is seeded when first touched: by the hooks, else with
+//! `records` items generated from its schema, else the spec's own answer's
+//! items. An item nobody created is made up when read, so a documented
+//! example's id resolves. Answers show the fields their schema lists; one
+//! built from made-up records is only given if it fits the spec (else the
+//! operation is answered as if it had no state), while an emulator's
+//! records are given as they are and the contract reports a misfit.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
 use base64::Engine;
@@ -72,6 +50,18 @@ const MAX_SEEDED: u64 = 100_000;
 
 /// A refusal a hook answers with: the status and the message.
 pub type Refusal = (StatusCode, String);
+
+#[cfg_attr(not(any(feature = "luware", feature = "llamadapro")), allow(dead_code))]
+pub(crate) fn bad_request(message: impl Into<String>) -> Refusal {
+    (StatusCode::BAD_REQUEST, message.into())
+}
+
+/// A JSON body as its generated type. The contract has checked it against
+/// the schema; this only fails where the type is stricter.
+#[cfg_attr(not(any(feature = "luware", feature = "llamadapro")), allow(dead_code))]
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, Refusal> {
+    serde_json::from_value(body.clone()).map_err(|e| bad_request(format!("request body: {e}")))
+}
 
 /// What a hook sees of a request: its operation, query (with the hooks'
 /// defaults) and path parameters, the record the path names as the
@@ -295,7 +285,7 @@ impl Store {
     /// What `read` makes of the records of the collection at `path` (a
     /// request's path), opened first.
     pub(crate) fn read<T>(&self, path: &str, read: impl FnOnce(&[Value]) -> T) -> T {
-        let mut collections = self.collections.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut collections = super::lock(&self.collections);
         read(&self.open_in(&mut collections, self.template(path).unwrap_or(path), path).items)
     }
 
@@ -303,7 +293,7 @@ impl Store {
     /// operation has no collection (or the answer would not fit the spec).
     pub(crate) fn answer(&self, request: &ValidatedRequest, path: &str, body: &[u8]) -> Option<Stored> {
         let op = self.spec.operation(&request.operation_id)?;
-        let mut collections = self.collections.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut collections = super::lock(&self.collections);
         let hooks = &*self.hooks;
         let refused = |(status, message): Refusal| Some(Stored::Refused(status, message));
         // The query as the emulator reads it: its defaults where the request leaves a parameter out.
@@ -540,7 +530,7 @@ impl Store {
 
     /// The spec's own answer to `op` (see [`document`]), built once.
     fn documented(&self, op: &Operation) -> Option<(u16, Value)> {
-        let mut documents = self.documents.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut documents = super::lock(&self.documents);
         documents.entry(op.id.clone()).or_insert_with(|| document(&self.validator, op)).clone()
     }
 

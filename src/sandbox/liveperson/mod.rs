@@ -19,7 +19,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use serde_json::{Value, json};
 
 use super::{HarnessConfig, Refused, Sandbox};
@@ -105,16 +104,14 @@ super::emulator! {
     }
 
     fn new(seed: u64, config: LivePersonConfig) -> Self {
+        let example = Conversation { id: EXAMPLE_CONVERSATION.into(), open: true, stalled: false };
         let mut world = World {
             rng: fastrand::Rng::with_seed(seed),
             sessions: HashMap::new(),
-            conversations: HashMap::new(),
-            order: Vec::new(),
+            conversations: vec![example],
             commands: VecDeque::new(),
             next_command: 1,
         };
-        world.conversations.insert(EXAMPLE_CONVERSATION.into(), Conversation { open: true, stalled: false });
-        world.order.push(EXAMPLE_CONVERSATION.into());
         for _ in 0..config.conversations {
             world.open(false);
         }
@@ -147,8 +144,7 @@ impl Sandbox<LivePersonState> {
 
     /// Ids of the conversations that are open, in the order they were opened.
     pub fn open_conversations(&self) -> Vec<String> {
-        self.api
-            .world(|w| w.order.iter().filter(|id| w.conversations.get(*id).is_some_and(|c| c.open)).cloned().collect())
+        self.api.world(|w| w.conversations.iter().filter(|c| c.open).map(|c| c.id.clone()).collect())
     }
 
     /// Opens a new conversation handled by the bot; returns its id.
@@ -180,8 +176,8 @@ struct World {
     rng: fastrand::Rng,
     /// Bearer of each user's one session.
     sessions: HashMap<String, String>,
-    conversations: HashMap<String, Conversation>,
-    order: Vec<String>,
+    /// In the order they were opened.
+    conversations: Vec<Conversation>,
     /// The bot's commands, oldest first, at most [`COMMAND_HISTORY`].
     commands: VecDeque<StoredCommand>,
     next_command: u64,
@@ -189,6 +185,7 @@ struct World {
 
 #[derive(Debug)]
 struct Conversation {
+    id: String,
     open: bool,
     stalled: bool,
 }
@@ -208,7 +205,7 @@ struct StoredCommand {
 
 impl LivePersonState {
     fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
-        let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut world = super::lock(&self.world);
         world.advance(self.config.command_delay);
         f(&mut world)
     }
@@ -222,18 +219,8 @@ impl LivePersonState {
 
 impl World {
     fn open(&mut self, stalled: bool) -> String {
-        let r = |rng: &mut fastrand::Rng| rng.u64(..);
-        let (a, b) = (r(&mut self.rng), r(&mut self.rng));
-        let id = format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a as u32,
-            (a >> 32) as u16,
-            (a >> 48) & 0xfff,
-            0x8000 | (b & 0x3fff),
-            b >> 16 & 0xffff_ffff_ffff
-        );
-        self.conversations.insert(id.clone(), Conversation { open: true, stalled });
-        self.order.push(id.clone());
+        let id = super::uuid(&mut self.rng);
+        self.conversations.push(Conversation { id: id.clone(), open: true, stalled });
         id
     }
 
@@ -244,24 +231,26 @@ impl World {
             .commands
             .iter()
             .filter(|c| c.kind == CommandType::Close && !c.fails && now >= c.created + delay)
-            .filter(|c| self.conversations.get(&c.conversation_id).is_some_and(|conv| !conv.stalled))
+            .filter(|c| self.conversation(&c.conversation_id).is_some_and(|conv| !conv.stalled))
             .map(|c| c.conversation_id.clone())
             .collect();
-        for id in closed {
-            if let Some(conv) = self.conversations.get_mut(&id) {
-                conv.open = false;
-            }
+        for conv in self.conversations.iter_mut().filter(|conv| closed.contains(&conv.id)) {
+            conv.open = false;
         }
     }
 
+    fn conversation(&self, id: &str) -> Option<&Conversation> {
+        self.conversations.iter().find(|c| c.id == id)
+    }
+
     fn is_open(&self, id: &str) -> bool {
-        self.conversations.get(id).is_some_and(|c| c.open)
+        self.conversation(id).is_some_and(|c| c.open)
     }
 
     /// A command as the API shows it, with its state worked out from the time.
     fn view(&self, c: &StoredCommand, delay: Duration) -> Command {
         let now = Instant::now();
-        let stalled = self.conversations.get(&c.conversation_id).is_some_and(|conv| conv.stalled);
+        let stalled = self.conversation(&c.conversation_id).is_some_and(|conv| conv.stalled);
         let ran_at = c.created + delay;
         let (state, result) = if stalled {
             if now >= c.created + c.ttl {
@@ -371,12 +360,9 @@ async fn service_domains(State(state): State<Arc<LivePersonState>>, Path(account
 
 /// Starts the user's one session, replacing any earlier bearer.
 fn new_session(state: &LivePersonState, username: &str) -> Response {
-    let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let bearer = state.world(|w| {
         let id = format!("{:016x}", w.rng.u64(..));
-        let claims = json!({ "sub": username, "acc": state.config.account_id, "jti": id });
-        let bearer =
-            format!("{}.{}.{id}", enc.encode(br#"{"alg":"HS256","typ":"JWT"}"#), enc.encode(claims.to_string()));
+        let bearer = super::jwt(&json!({ "sub": username, "acc": state.config.account_id, "jti": id }), &id);
         w.sessions.insert(username.to_string(), bearer.clone());
         bearer
     });

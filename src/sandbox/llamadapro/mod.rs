@@ -34,11 +34,10 @@ mod records;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::store::Refusal;
+use super::store::{bad_request, parse};
 use super::{HarnessConfig, Sandbox};
 use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
@@ -183,8 +182,7 @@ pub struct LlamadaProState {
 
 impl LlamadaProState {
     fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
-        let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut world)
+        f(&mut super::lock(&self.world))
     }
 }
 
@@ -229,16 +227,6 @@ impl World {
 /// A time as the records hold it (as the generated types write it).
 fn stamp(at: DateTime<Utc>) -> Value {
     serde_json::to_value(at).unwrap_or_default()
-}
-
-fn bad_request(message: impl Into<String>) -> Refusal {
-    (StatusCode::BAD_REQUEST, message.into())
-}
-
-/// The body as the generated request type. The contract layer has checked it
-/// against the schema already; this only fails where the type is stricter.
-fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, Refusal> {
-    serde_json::from_value(body.clone()).map_err(|e| bad_request(format!("request body: {e}")))
 }
 
 /// An answer of 200 with `value`.

@@ -24,7 +24,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::store::{Answer, Context, Hooks, Records, Refusal, text};
+use super::store::{Answer, Context, Hooks, Records, Refusal, bad_request, parse, text};
 use super::{HarnessConfig, Refused, Sandbox};
 use crate::luware::types::{
     ControlAction, Conversation, ConversationPage, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues,
@@ -110,9 +110,7 @@ impl Sandbox<LuwareState> {
 
     /// Invalidates every issued access token, as if the server restarted.
     pub fn revoke_tokens(&self) {
-        if let Ok(mut w) = self.api.writes.lock() {
-            w.tokens.clear();
-        }
+        super::lock(&self.api.writes).tokens.clear();
     }
 
     /// The id of conversation `index` in the data set.
@@ -173,17 +171,16 @@ impl std::fmt::Debug for LuwareState {
 impl LuwareState {
     fn conversation(&self, index: u64) -> Conversation {
         let mut c = data::conversation(self.seed, index, self.config.conversations);
-        if let Ok(w) = self.writes.lock() {
-            if let Some(labels) = w.labels.get(&index) {
-                c.labels = labels.clone();
-            }
-            if w.kept.contains(&index) {
-                c.keep = Some(true);
-            }
-            if let Some(recording) = w.recording.get(&index) {
-                // Stopping ends the ongoing state; starting makes it ongoing.
-                c.status = recording.then_some(crate::luware::types::ConversationStatus::Ongoing);
-            }
+        let w = super::lock(&self.writes);
+        if let Some(labels) = w.labels.get(&index) {
+            c.labels = labels.clone();
+        }
+        if w.kept.contains(&index) {
+            c.keep = Some(true);
+        }
+        if let Some(recording) = w.recording.get(&index) {
+            // Stopping ends the ongoing state; starting makes it ongoing.
+            c.status = recording.then_some(crate::luware::types::ConversationStatus::Ongoing);
         }
         c
     }
@@ -216,7 +213,7 @@ fn check_subscription_key(state: &LuwareState, key: Option<&str>) -> Result<(), 
 
 /// A token is good if it is one this server issued, unaltered, and unexpired.
 fn check_token(state: &LuwareState, token: Option<&str>) -> Result<(), Refused> {
-    let expiry = token.and_then(|token| state.writes.lock().ok()?.tokens.get(token).copied());
+    let expiry = token.and_then(|token| super::lock(&state.writes).tokens.get(token).copied());
     let refusal = match (token, expiry) {
         (None, _) => "missing bearer token",
         (Some(_), Some(exp)) if exp > now() => return Ok(()),
@@ -254,15 +251,6 @@ struct Cursor {
     expires: u64,
 }
 
-fn bad_request(message: impl Into<String>) -> Refusal {
-    (StatusCode::BAD_REQUEST, message.into())
-}
-
-/// A JSON request body as its type, or a 400 that says why not.
-fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, Refusal> {
-    serde_json::from_value(body.clone()).map_err(|e| bad_request(format!("request body: {e}")))
-}
-
 impl LuwareState {
     /// The form's fields are the spec's required ones, checked by the contract.
     fn token(&self, form: &Value) -> Answer {
@@ -278,13 +266,10 @@ impl LuwareState {
         }
         let exp = now() + self.config.token_lifetime.as_secs();
         let id = format!("{:016x}", data::mix(fastrand::u64(..)));
-        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-        let claims = URL_SAFE_NO_PAD.encode(json!({ "sub": client_id, "eid": eid, "exp": exp }).to_string());
-        let token = format!("{header}.{claims}.{id}");
-        if let Ok(mut w) = self.writes.lock() {
-            w.tokens.retain(|_, e| *e > now());
-            w.tokens.insert(token.clone(), exp);
-        }
+        let token = super::jwt(&json!({ "sub": client_id, "eid": eid, "exp": exp }), &id);
+        let mut w = super::lock(&self.writes);
+        w.tokens.retain(|_, e| *e > now());
+        w.tokens.insert(token.clone(), exp);
         Ok((200, json!({ "access_token": token })))
     }
 
@@ -375,7 +360,7 @@ impl LuwareState {
         for expand in expands {
             match expand {
                 Expand::Metadata => {
-                    let metadata = self.writes.lock().ok().and_then(|w| w.metadata.get(&index).cloned());
+                    let metadata = super::lock(&self.writes).metadata.get(&index).cloned();
                     c.metadata = metadata.unwrap_or_default();
                 }
                 Expand::Im if c.modality_name == Some(Modality::Im) => {
@@ -407,11 +392,10 @@ impl LuwareState {
             meta_template_type: Some(request.meta_template_type),
             metadata: request.metadata,
         };
-        if let Ok(mut w) = self.writes.lock() {
-            let templates = w.metadata.entry(index).or_default();
-            templates.retain(|t| t.meta_template_id != values.meta_template_id);
-            templates.push(values);
-        }
+        let mut w = super::lock(&self.writes);
+        let templates = w.metadata.entry(index).or_default();
+        templates.retain(|t| t.meta_template_id != values.meta_template_id);
+        templates.push(values);
         Ok((200, json!({ "ccdrId": ccdr_id, "result": "metadata added" })))
     }
 
@@ -422,14 +406,12 @@ impl LuwareState {
         let Some(label_id) = parse::<LabelRequest>(body)?.label_id else {
             return Ok((200, json!({ "ccdrId": ccdr_id, "result": "no label given" })));
         };
-        if let Ok(mut w) = self.writes.lock() {
-            let labels = w.labels.entry(index).or_default();
-            if labels.contains(&label_id) {
-                let message = format!("label {label_id} already exists on this conversation");
-                return Err((StatusCode::CONFLICT, message));
-            }
-            labels.push(label_id);
+        let mut w = super::lock(&self.writes);
+        let labels = w.labels.entry(index).or_default();
+        if labels.contains(&label_id) {
+            return Err((StatusCode::CONFLICT, format!("label {label_id} already exists on this conversation")));
         }
+        labels.push(label_id);
         Ok((200, json!({ "ccdrId": ccdr_id, "labelId": label_id })))
     }
 
@@ -438,9 +420,7 @@ impl LuwareState {
             .parse::<ControlAction>()
             .map_err(|e| (StatusCode::NOT_FOUND, format!("path parameter action: {e}")))?;
         let mode = data::user(self.seed, index).mode;
-        let Ok(mut w) = self.writes.lock() else {
-            return Err((StatusCode::INTERNAL_SERVER_ERROR, "state unavailable".into()));
-        };
+        let mut w = super::lock(&self.writes);
         match (&action, mode) {
             (ControlAction::StartRecording | ControlAction::StopRecording, RecordingMode::Controlled) => {
                 let start = action == ControlAction::StartRecording;
@@ -474,8 +454,7 @@ async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String
         return Err(error(StatusCode::NOT_FOUND, "no speech analytics output for this conversation"));
     }
     let name = format!("{}.vtr", c.ccdr_id);
-    let cached =
-        state.last_vtr.lock().ok().and_then(|last| last.as_ref().filter(|(i, _)| *i == index).map(|(_, z)| z.clone()));
+    let cached = super::lock(&state.last_vtr).as_ref().filter(|(i, _)| *i == index).map(|(_, zip)| zip.clone());
     let zip = match cached {
         Some(zip) => zip,
         None => {
@@ -483,9 +462,7 @@ async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String
             let zip = Bytes::from(
                 encode_vtr(&transcript, &name).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
             );
-            if let Ok(mut last) = state.last_vtr.lock() {
-                *last = Some((index, zip.clone()));
-            }
+            *super::lock(&state.last_vtr) = Some((index, zip.clone()));
             zip
         }
     };

@@ -32,7 +32,7 @@ use chrono::{DateTime, SecondsFormat, SubsecRound, TimeZone, Utc};
 use serde_json::{Value, json};
 
 use super::store::{Answer, Context, Hooks, Records, Refusal, overlay, text};
-use super::{HarnessConfig, Refused, Sandbox};
+use super::{HarnessConfig, Refused, Sandbox, uuid};
 use crate::secret::Secret;
 
 /// How the sandbox agent's replies begin; the question follows.
@@ -127,7 +127,7 @@ impl Sandbox<RaiaState> {
 
     /// Ids of the conversations, oldest first.
     pub fn conversation_ids(&self) -> Vec<String> {
-        self.record_fields(CONVERSATIONS, "id")
+        self.records(CONVERSATIONS).iter().filter_map(|c| text(c.get("id")?)).collect()
     }
 
     /// Ids of the conversation users, oldest first.
@@ -137,7 +137,7 @@ impl Sandbox<RaiaState> {
 
     /// Ids of the conversation states.
     pub fn state_ids(&self) -> Vec<String> {
-        self.record_fields(STATES, "id")
+        self.records(STATES).iter().filter_map(|s| text(s.get("id")?)).collect()
     }
 
     /// Adds a conversation user without conversations; returns its id.
@@ -204,13 +204,6 @@ fn seed_time(minutes: usize, more: usize) -> Value {
 /// A time as the API writes it (and as the store orders it: one width).
 fn stamp(at: DateTime<Utc>) -> Value {
     Value::from(at.to_rfc3339_opts(SecondsFormat::Millis, true))
-}
-
-/// A random (version 4) UUID from a seeded generator.
-fn uuid(rng: &mut fastrand::Rng) -> String {
-    let (a, b) = (rng.u64(..), rng.u64(..));
-    let (time, variant) = ((a >> 16) & 0xffff, 0x8000 | (b >> 48 & 0x3fff));
-    format!("{:08x}-{time:04x}-4{:03x}-{variant:04x}-{:012x}", a >> 32, a & 0xfff, b & 0xffff_ffff_ffff)
 }
 
 fn field<'v>(record: &'v Value, name: &str) -> &'v str {
@@ -299,7 +292,7 @@ impl World {
 
 impl RaiaState {
     fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
-        f(&mut self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        f(&mut super::lock(&self.world))
     }
 
     /// Seeded conversation `i` and, if asked, its messages (a question,

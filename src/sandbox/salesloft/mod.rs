@@ -87,7 +87,7 @@ super::emulator! {
     /// The bearer (`bearerAuth`): the API key or an issued OAuth token. A
     /// refused request is not charged, but is told the budget.
     fn authenticate(&self, _: &str, bearer: Option<&str>, request: &axum::http::request::Parts) -> Result<(), Refused> {
-        let mut inner = self.lock();
+        let mut inner = super::lock(&self.inner);
         if bearer.is_some_and(|b| b == self.config.api_key || inner.tokens.contains(b)) {
             return Ok(());
         }
@@ -115,7 +115,7 @@ impl Sandbox<SalesloftState> {
 
     /// Issues an OAuth access token the emulator accepts until revoked.
     pub fn issue_access_token(&self) -> String {
-        let mut inner = self.api.lock();
+        let mut inner = super::lock(&self.api.inner);
         let token = format!("oauth-{:016x}", inner.rng.u64(..));
         inner.tokens.insert(token.clone());
         token
@@ -123,7 +123,7 @@ impl Sandbox<SalesloftState> {
 
     /// Revokes every issued OAuth access token (the API key stays valid).
     pub fn revoke_access_tokens(&self) {
-        self.api.lock().tokens.clear();
+        super::lock(&self.api.inner).tokens.clear();
     }
 
     /// The id of conversation `index` of the data set (`None` past its end).
@@ -155,10 +155,6 @@ struct Inner {
 }
 
 impl SalesloftState {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// The budget left in the current window (a new one once the last is over).
     fn left(&self, inner: &mut Inner) -> u64 {
         if inner.window_start.elapsed() >= self.config.window {
@@ -361,7 +357,7 @@ fn cost(page: u64) -> u64 {
 async fn gatekeeper(State(state): State<Arc<SalesloftState>>, request: Request, next: Next) -> Response {
     let cost = cost_of(request.uri().query());
     let (remaining, retry_after) = {
-        let mut inner = state.lock();
+        let mut inner = super::lock(&state.inner);
         let left = state.left(&mut inner);
         let retry_after = (cost > left).then(|| {
             let rest = state.config.window.saturating_sub(inner.window_start.elapsed());

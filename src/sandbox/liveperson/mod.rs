@@ -1,16 +1,11 @@
-//! The LivePerson Third-Party Bots emulator.
-//!
-//! One account with one bot user (password or API-key login), a few open
-//! conversations, and the domain lookup. LivePerson keeps one session per
-//! user, so a new login replaces the previous bearer. Commands run
-//! asynchronously: `waiting` at first, then `completed` after a short delay,
-//! or `failed` (a transfer to a skill that does not exist; a command on a
-//! stalled conversation once its `ttl` has passed). Only the last 200
-//! commands per bot are kept. A closed or unknown conversation is a 404, to
-//! new commands and to reads of its commands alike: "only commands of
-//! on-going conversation will be returned" (seed 003 L571, L701).
-//! Command states are worked out when read, from the time, so no background
-//! task is needed.
+//! The LivePerson Third-Party Bots emulator: one account with one bot user
+//! (password or API-key login; a new login replaces the previous bearer),
+//! a few open conversations, and the domain lookup. Commands are `waiting`,
+//! then `completed` after a delay, or `failed` (a transfer to an unknown
+//! skill; a stalled conversation's once its `ttl` passes), worked out when
+//! read. The last 200 per bot are kept. A closed or unknown conversation is
+//! a 404, to commands and their reads: "only commands of on-going
+//! conversation will be returned" (seed 003 L571, L701).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -210,8 +205,7 @@ impl LivePersonState {
         f(&mut world)
     }
 
-    /// `f` on the world if `conversation` is open; a 404 once it is closed
-    /// (the commands of a closed conversation are gone).
+    /// `f` on the world if `conversation` is open, else a 404.
     fn in_open<T>(&self, conversation: &str, f: impl FnOnce(&mut World) -> Result<T, ApiError>) -> Result<T, ApiError> {
         self.world(|w| if w.is_open(conversation) { f(w) } else { Err(not_found(conversation)) })
     }
@@ -373,8 +367,7 @@ fn secret_eq(given: Option<&Value>, expected: &Secret) -> bool {
     given.and_then(Value::as_str) == Some(expected.expose())
 }
 
-/// Both logins: v1's `{authType, credentials}` (a password or the API-key
-/// set), and the seed's own `{username, password}`.
+/// Both logins: v1's `{authType, credentials}`, and the seed's `{username, password}`.
 async fn login(
     State(state): State<Arc<LivePersonState>>,
     Path(account): Path<String>,
@@ -402,8 +395,7 @@ async fn login(
     Ok(new_session(&state, username))
 }
 
-/// Checks the bearer is some user's current session, exactly as issued (the
-/// contract layer asks, where the spec's `security` wants a bearer).
+/// Checks the bearer is some user's current session, exactly as issued.
 fn check_bearer(state: &LivePersonState, bearer: Option<&str>) -> Result<(), Refused> {
     let bearer = bearer.ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing bearer"))?;
     match state.world(|w| w.sessions.values().any(|b| b == bearer)) {
@@ -461,8 +453,7 @@ async fn command(
     Ok(axum::Json(CommandAccepted { command_id: id }).into_response())
 }
 
-/// Messages are stored normalised, as the command history shows them (`x-provenance` of
-/// the `CommandType` schema in specs/liveperson.yaml).
+/// Messages are stored normalised, as the command history shows them (`CommandType`'s `x-provenance`).
 fn normalise(action: &str, payload: Value) -> Value {
     if action != "messages" {
         return payload;

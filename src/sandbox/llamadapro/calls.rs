@@ -1,7 +1,5 @@
-//! Calls, recordings and transcriptions, kept in the store (calls are read
-//! by it). Calls started through the API complete at once in the sandbox,
-//! with a recording and a transcription; a recorded call with a duration
-//! gets a recording too.
+//! Calls, recordings and transcriptions, kept in the store. Started calls
+//! complete at once, with a recording; a recorded call with a duration too.
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};

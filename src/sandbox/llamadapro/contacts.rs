@@ -1,10 +1,6 @@
-//! Contacts live in the store (listed with token paging, `sortBy`, and
-//! `filterBy` and `searchBy` as the spec's `x-filter` says, created, read,
-//! updated, deleted); here is what the spec cannot say: archived contacts
-//! hidden from the list, the
-//! fields the server sets (ids, times, address records, the index's
-//! `eventSequence`), custom fields that merge on update, and the search
-//! index with its filter language (the store pages it: `x-body`).
+//! Contacts live in the store; here is what the spec cannot say: the
+//! fields the server sets, custom fields that merge on update, and the
+//! search index with its filter language (the store pages it: `x-body`).
 
 use std::cmp::Ordering;
 
@@ -23,22 +19,19 @@ pub(super) const HIDDEN: [&str; 2] = ["archivedAt", "eventSequence"];
 const SEARCHED: [&str; 7] =
     ["firstName", "lastName", "email", "phone", "addresses.address", "nationalId", "companyPosition"];
 
-/// Fields of the search document a search filter may name (also dotted
-/// paths under `customFields.` and `metadata.`).
+/// Fields of the search document a filter may name (and paths under `customFields.` and `metadata.`).
 const SEARCH_FILTER: &str = "id tenantId createdAt updatedAt metadata providerId providerName nationalId firstName \
     lastName email phone companyPosition modelType archivedAt eventSequence eventTimestamp userId contactCompanyId \
     addresses.id addresses.address addresses.channelType addresses.contactId addresses.createdAt addresses.updatedAt";
 
-/// Whether a search filter may name `field`: a field of the search document
-/// (not, e.g., the Redoc sample's placeholder `string`).
+/// Whether a search filter may name `field` (not, e.g., the Redoc sample's placeholder `string`).
 fn searchable(field: &str) -> bool {
     SEARCH_FILTER.split_whitespace().any(|f| f == field)
         || field.strip_prefix("customFields.").is_some_and(|key| !key.is_empty())
         || field.strip_prefix("metadata.").is_some_and(|key| !key.is_empty())
 }
 
-/// Adds address records for the `new` addresses (`{address, channelType}`)
-/// that `existing` does not have yet.
+/// Adds address records for the `new` addresses (`{address, channelType}`) not in `existing`.
 pub(super) fn add_addresses(w: &mut World, contact: u64, existing: &mut Vec<Value>, new: &[Value]) {
     for a in new {
         let Some(value) = a.get("address").and_then(Value::as_str).filter(|v| !v.is_empty()) else { continue };
@@ -64,8 +57,7 @@ pub(super) fn merge_custom_fields(target: &mut Value, changes: Option<&Value>) {
 }
 
 impl LlamadaProState {
-    /// A contact about to be stored (`before`: the one it updates): the
-    /// fields the server sets, address records, merged custom fields.
+    /// A contact about to be stored (`before`: the one it updates).
     pub(super) fn write_contact(&self, record: &mut Value, before: Option<&Value>) -> Result<(), Refusal> {
         let sent = record.get_mut("addresses").map(Value::take);
         let sent = sent.and_then(|a| a.as_array().cloned()).unwrap_or_default();
@@ -103,8 +95,7 @@ impl LlamadaProState {
         Ok(())
     }
 
-    /// The search index: filters, full text, sort, archived contacts when
-    /// asked; the store pages what it finds.
+    /// The search index: filters, full text, sort, archived contacts when asked.
     pub(super) fn contact_search(&self, body: &Value, records: &mut Records<'_>) -> Result<Vec<Value>, Refusal> {
         let request: ContactSearchRequest = parse(body)?;
         for f in &request.filters {
@@ -152,8 +143,7 @@ fn document(contact: &Value) -> Value {
     document
 }
 
-/// Evaluates search conditions left to right; `or` joins a condition to the
-/// previous result by OR, otherwise by AND.
+/// Evaluates search conditions left to right, each joined by AND, or by OR with `or`.
 fn search_matches(record: &Value, filters: &[SearcherDocumentSearchFilter]) -> bool {
     let mut result = true;
     for (i, filter) in filters.iter().enumerate() {

@@ -1,9 +1,6 @@
-//! WhatsApp messages and media, kept in the store. Sending enforces what
-//! the schema cannot: a `fileId` for media messages (`variables` or
-//! `components`, the two upload modes and E.164 numbers are the spec's
-//! `x-check` and `x-format`, refused by the spec validator before a hook
-//! runs). Upload `content` is taken in any encoding (the seed names none;
-//! base64 is decoded to count its bytes).
+//! WhatsApp messages and media, kept in the store. A media message needs a
+//! `fileId` (the spec validator checks the rest). Upload `content` may be
+//! base64 (counted as the bytes it decodes to) or any text.
 
 use base64::Engine;
 use serde_json::{Map, Value, json};
@@ -110,8 +107,6 @@ impl LlamadaProState {
             })(),
             "uploadMedia" => (|| {
                 let r: UploadMediaRequest = parse(body)?;
-                // The seed states no encoding for `content`: base64 counts as the bytes
-                // it decodes to, any other text as its own bytes.
                 let size = r.content.as_ref().map(|content| {
                     base64::engine::general_purpose::STANDARD.decode(content).map_or(content.len(), |bytes| bytes.len())
                 });

@@ -1,11 +1,8 @@
-//! The Luware Recording emulator.
-//!
-//! Behaves as the seed documents: the token call checks the subscription key
-//! and form credentials and issues a JWT that expires after the configured
-//! lifetime; search evaluates every filter field and operator, sorts by
-//! `startTime`, and pages with opaque `nextPageToken`s that must be sent
-//! alone; each voice or video conversation has a zipped `.vtr` transcript;
-//! labels, metadata and control actions are kept and show in later reads.
+//! The Luware Recording emulator: the token call checks the subscription
+//! key and form credentials and issues an expiring JWT; search evaluates
+//! every filter, sorts by `startTime`, and pages with opaque expiring
+//! tokens; voice and video conversations have a zipped `.vtr` transcript;
+//! labels, metadata and control actions show in later reads.
 
 mod data;
 pub(crate) mod filter;
@@ -118,14 +115,12 @@ impl Sandbox<LuwareState> {
         data::ccdr_id(self.api.seed, index)
     }
 
-    /// The first voice conversation of a user in Controlled recording mode
-    /// (start and stop apply to it, and it has a transcript).
+    /// The first voice conversation of a user in Controlled recording mode (start and stop apply).
     pub fn controlled_conversation_id(&self) -> Option<String> {
         self.first_voice_conversation(RecordingMode::Controlled)
     }
 
-    /// The first voice conversation of a user in On-Demand recording mode
-    /// (keep applies to it).
+    /// The first voice conversation of a user in On-Demand recording mode (keep applies).
     pub fn on_demand_conversation_id(&self) -> Option<String> {
         self.first_voice_conversation(RecordingMode::OnDemand)
     }
@@ -145,16 +140,14 @@ pub struct LuwareState {
     seed: u64,
     config: LuwareConfig,
     writes: Mutex<Writes>,
-    /// The last `.vtr` served, by conversation index: transcripts never change,
-    /// and building a large one costs the server more than sending it.
+    /// The last `.vtr` served, by index: building a large one costs more than sending it.
     last_vtr: Mutex<Option<(u64, Bytes)>>,
 }
 
 /// Everything clients changed, kept in memory and applied on read.
 #[derive(Default)]
 struct Writes {
-    /// Issued tokens, exactly as issued, and their expiry (unix seconds):
-    /// a token whose header or claims were edited is not among them.
+    /// Issued tokens, exactly as issued, and their expiry (unix seconds).
     tokens: HashMap<String, u64>,
     labels: HashMap<u64, Vec<i64>>,
     metadata: HashMap<u64, Vec<MetadataTemplateValues>>,
@@ -197,10 +190,6 @@ fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
-// The contract layer asks for these where the spec's `security` does (every
-// call needs the key; all but the token call the bearer token), before it
-// validates the request.
-
 fn check_subscription_key(state: &LuwareState, key: Option<&str>) -> Result<(), Refused> {
     let expected = state.config.credentials.subscription_key.expose();
     let refusal = match key {
@@ -223,8 +212,7 @@ fn check_token(state: &LuwareState, token: Option<&str>) -> Result<(), Refused> 
     Err(error(StatusCode::UNAUTHORIZED, refusal).into())
 }
 
-/// What the spec cannot say: the records are generated, and the writes
-/// kept, by the emulator; the store validates and renders.
+/// The records are generated, and the writes kept, by the emulator.
 impl Hooks for LuwareState {
     fn answer(&self, request: &Context<'_>, body: &Value, _: &mut Records<'_>) -> Option<Answer> {
         let id = request.path_param("ccdrId");
@@ -273,14 +261,12 @@ impl LuwareState {
         Ok((200, json!({ "access_token": token })))
     }
 
-    /// Parameters are already checked against the spec (types, enums, limit
-    /// clamped to 100, `nextPageToken` alone) by the contract layer.
+    /// The contract has checked the parameters (limit clamped to 100, `nextPageToken` alone).
     fn search(&self, query: &[(String, String)]) -> Result<Response, Refusal> {
         let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
         let cursor = if let Some(token) = param("nextPageToken") {
             let decoded = URL_SAFE_NO_PAD.decode(token).ok().and_then(|b| serde_json::from_slice::<Cursor>(&b).ok());
-            // A token is opaque but not trusted: one this server could not have
-            // issued (a position past the data, a page size outside 1..=100) is invalid.
+            // Opaque but not trusted: one this server could not have issued is invalid.
             let decoded = decoded.filter(|c| c.next <= self.config.conversations && (1..=100).contains(&c.limit));
             match decoded {
                 Some(c) if c.expires > now() => c,
@@ -288,8 +274,7 @@ impl LuwareState {
                 None => return Err(bad_request("invalid nextPageToken")),
             }
         } else {
-            // sortOrder "only works together with sortBy" (`x-provenance` of the
-            // `sortOrder` parameter of `searchConversations` in specs/luware.yaml): alone it is ignored.
+            // sortOrder "only works together with sortBy" (its `x-provenance`): alone it is ignored.
             let descending = param("sortBy").is_some() && param("sortOrder") == Some("desc");
             let count = self.config.conversations;
             Cursor {
@@ -307,33 +292,24 @@ impl LuwareState {
             let c = Cursor { next, filters: cursor.filters.clone(), ..cursor };
             URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap_or_default())
         });
-        // Serialised from the records' type into a buffer reserved up front (a
-        // generated record is under 1 KiB): through the store's JSON values, an
-        // export of 100,000 records took twice as long.
+        // Written from the records' type (under 1 KiB each): through JSON values, an export took twice as long.
         let mut body = Vec::with_capacity(1024 * page.len() + 512);
         let page = ConversationPage { conversations: page, next_page_token };
         serde_json::to_writer(&mut body, &page).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
     }
 
-    /// Collects up to `limit` matches from the cursor's position. In descending
-    /// order `next` is one past the next index to look at.
+    /// Up to `limit` matches from the cursor's position (descending, `next` is one past it).
     fn scan(&self, filters: &Filters, cursor: &Cursor) -> (Vec<Conversation>, Option<u64>) {
         let count = self.config.conversations;
         let mut page = Vec::new();
         let mut position = cursor.next;
         loop {
-            let index = if cursor.descending {
-                if position == 0 {
-                    return (page, None);
-                }
-                position - 1
-            } else {
-                if position >= count {
-                    return (page, None);
-                }
-                position
+            let index = match cursor.descending {
+                true => position.checked_sub(1),
+                false => Some(position).filter(|p| *p < count),
             };
+            let Some(index) = index else { return (page, None) };
             if page.len() as u64 == cursor.limit {
                 // Only hand out a token when there is more to look at.
                 return (page, Some(position));
@@ -476,14 +452,11 @@ async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String
         .into_response())
 }
 
-/// The environment's metadata templates, which Luware support creates
-/// (specs/luware.yaml's `info.description`); the first is the vendor's
-/// example (`x-provenance` of the `MetadataValue` schema).
+/// The environment's metadata templates, which Luware support creates (the
+/// spec's `info.description`); the first is the vendor's example.
 pub const METADATA_TEMPLATES: [(i64, &str); 2] = [(1234, "Custom Metadata Template"), (1235, "CRM Case")];
 
-/// Metadata goes to a template that exists: an unknown template id is a 404.
-/// Names and field names are not checked (the seed does not say how the
-/// server matches them).
+/// An unknown template id is a 404 (names are not checked: the seed does not say how they match).
 fn check_template(request: &MetadataRequest) -> Result<(), Refusal> {
     let id = request.meta_template_id;
     match METADATA_TEMPLATES.iter().any(|(t, _)| *t == id) {

@@ -214,8 +214,8 @@ impl<E: Emulator> Sandbox<E> {
 }
 
 /// An emulator's routes, by `operationId`: the method and path come from the spec.
-// (An emulator with no routes of its own, raia's, LlamadaPro's or Salesloft's, routes nothing.)
-#[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(dead_code))]
+// (Only Luware's emulator routes operations of its own.)
+#[cfg_attr(not(feature = "luware"), allow(dead_code))]
 pub(crate) struct Operations<S> {
     spec: Option<crate::spec::model::Spec>,
     router: axum::Router<S>,
@@ -230,7 +230,7 @@ impl<S: Clone + Send + Sync + 'static> Operations<S> {
     }
 
     /// `handler` answers `operation_id` (left unrouted if the spec lacks it).
-    #[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(dead_code))]
+    #[cfg_attr(not(feature = "luware"), allow(dead_code))]
     pub(crate) fn on<H: axum::handler::Handler<T, S>, T: 'static>(mut self, operation_id: &str, handler: H) -> Self {
         let op = self.spec.as_ref().and_then(|spec| spec.operation(operation_id));
         let method = op.and_then(|op| axum::http::Method::from_bytes(op.method.to_ascii_uppercase().as_bytes()).ok());

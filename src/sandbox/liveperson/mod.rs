@@ -11,12 +11,11 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::{HarnessConfig, Refused, Sandbox};
+use super::store::{Answer, Context, Hooks, Records, Refusal};
+use super::{Emulator, HarnessConfig, Refused, Sandbox};
 use crate::liveperson::types::{
     Command, CommandAccepted, CommandData, CommandError, CommandList, CommandResult, CommandState, CommandType,
     ServiceDomain, ServiceDomains,
@@ -84,19 +83,7 @@ impl Default for LivePersonConfig {
 
 super::emulator! {
     /// A running LivePerson emulator.
-    LivePersonSandbox = LivePersonState(LivePersonConfig, crate::liveperson::SPEC_JSON) {
-        "getServiceDomain" => service_domain,
-        "listServiceDomains" => service_domains,
-        "login" => login,
-        "loginLegacy" => login,
-        "listCommands" => list_commands,
-        "getCommand" => get_command,
-        "sendMessages" => command,
-        "transferConversation" => command,
-        "closeConversation" => command,
-        "setSdes" => command,
-        "setTtr" => command,
-    }
+    LivePersonSandbox = LivePersonState(LivePersonConfig, crate::liveperson::SPEC_JSON) {}
 
     fn new(seed: u64, config: LivePersonConfig) -> Self {
         let example = Conversation { id: EXAMPLE_CONVERSATION.into(), open: true, stalled: false };
@@ -111,6 +98,10 @@ super::emulator! {
             world.open(false);
         }
         Self { config, world: Mutex::new(world) }
+    }
+
+    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
+        Some(state.clone())
     }
 
     const SCHEMES: &'static [(&'static str, super::Check<Self>)] = &[("bearer", check_bearer)];
@@ -206,7 +197,7 @@ impl LivePersonState {
     }
 
     /// `f` on the world if `conversation` is open, else a 404.
-    fn in_open<T>(&self, conversation: &str, f: impl FnOnce(&mut World) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    fn in_open<T>(&self, conversation: &str, f: impl FnOnce(&mut World) -> Result<T, Refusal>) -> Result<T, Refusal> {
         self.world(|w| if w.is_open(conversation) { f(w) } else { Err(not_found(conversation)) })
     }
 }
@@ -292,25 +283,45 @@ fn epoch_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(millis).unwrap_or(0)
 }
 
-/// An error answer, in the spec's shape (`{status, message}`).
-type ApiError = super::errors::Failure<LivePersonState>;
-
-fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
-    ApiError::new(status, message)
+fn error(status: StatusCode, message: impl Into<String>) -> Refusal {
+    (status, message.into())
 }
 
-type Answer = Result<Response, ApiError>;
-
-fn check_account(state: &LivePersonState, account: &str) -> Result<(), ApiError> {
-    if account == state.config.account_id {
-        Ok(())
-    } else {
-        Err(error(StatusCode::UNAUTHORIZED, format!("unknown account {account}")))
+/// Every operation is the account's; the store renders what they answer.
+impl Hooks for LivePersonState {
+    fn answer(&self, request: &Context<'_>, body: &Value, _: &mut Records<'_>) -> Option<Answer> {
+        let account = request.path_param("accountId");
+        if account != self.config.account_id {
+            return Some(Err(error(StatusCode::UNAUTHORIZED, format!("unknown account {account}"))));
+        }
+        let conversation = request.path_param("conversationId");
+        let action = match request.operation_id {
+            "getServiceDomain" => {
+                let service = request.path_param("serviceName");
+                let domain = domains(self).into_iter().find(|d| d.service.as_deref() == Some(service));
+                let domain = domain.ok_or_else(|| error(StatusCode::BAD_REQUEST, format!("unknown service {service}")));
+                return Some(domain.and_then(ok));
+            }
+            "listServiceDomains" => return Some(ok(ServiceDomains { base_uris: domains(self) })),
+            "login" | "loginLegacy" => return Some(self.login(body)),
+            "listCommands" | "getCommand" => return Some(self.commands(conversation, request.path_param("commandId"))),
+            "sendMessages" => "messages",
+            "transferConversation" => "transfer",
+            "closeConversation" => "close",
+            "setSdes" => "sdes",
+            "setTtr" => "ttr",
+            _ => return None,
+        };
+        // A close takes no body (an empty one, `{}`, is accepted).
+        let payload = if action == "close" { Value::Null } else { body.clone() };
+        let ttl = request.param("ttl").and_then(|t| t.parse().ok()).unwrap_or(DEFAULT_TTL);
+        Some(self.command(conversation, action, payload, ttl))
     }
 }
 
-fn connectors_domain(zone: Zone) -> String {
-    format!("{zone}.bot-connectors.liveperson.net")
+/// An answer of 200 with `value`.
+fn ok<T: serde::Serialize>(value: T) -> Answer {
+    Ok((200, serde_json::to_value(value).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?))
 }
 
 /// The domain of each service this sandbox knows.
@@ -322,7 +333,7 @@ fn domains(state: &LivePersonState) -> Vec<ServiceDomain> {
         Zone::Z3 => "sy",
     };
     [
-        ("botConnectorsDomain", connectors_domain(zone)),
+        ("botConnectorsDomain", format!("{zone}.bot-connectors.liveperson.net")),
         ("agentVep", format!("{region}.agentvep.liveperson.net")),
         ("asyncMessagingEnt", format!("{region}.msg.liveperson.net")),
     ]
@@ -335,122 +346,100 @@ fn domains(state: &LivePersonState) -> Vec<ServiceDomain> {
     .collect()
 }
 
-async fn service_domain(
-    State(state): State<Arc<LivePersonState>>,
-    Path((account, service)): Path<(String, String)>,
-) -> Answer {
-    check_account(&state, &account)?;
-    let domain = domains(&state).into_iter().find(|d| d.service.as_deref() == Some(service.as_str()));
-    match domain {
-        Some(d) => Ok(axum::Json(d).into_response()),
-        None => Err(error(StatusCode::BAD_REQUEST, format!("unknown service {service}"))),
-    }
-}
-
-async fn service_domains(State(state): State<Arc<LivePersonState>>, Path(account): Path<String>) -> Answer {
-    check_account(&state, &account)?;
-    Ok(axum::Json(ServiceDomains { base_uris: domains(&state) }).into_response())
-}
-
-/// Starts the user's one session, replacing any earlier bearer.
-fn new_session(state: &LivePersonState, username: &str) -> Response {
-    let bearer = state.world(|w| {
-        let id = format!("{:016x}", w.rng.u64(..));
-        let bearer = super::jwt(&json!({ "sub": username, "acc": state.config.account_id, "jti": id }), &id);
-        w.sessions.insert(username.to_string(), bearer.clone());
-        bearer
-    });
-    axum::Json(json!({ "bearer": bearer })).into_response()
-}
-
 fn secret_eq(given: Option<&Value>, expected: &Secret) -> bool {
     given.and_then(Value::as_str) == Some(expected.expose())
 }
 
-/// Both logins: v1's `{authType, credentials}`, and the seed's `{username, password}`.
-async fn login(
-    State(state): State<Arc<LivePersonState>>,
-    Path(account): Path<String>,
-    body: axum::body::Bytes,
-) -> Answer {
-    check_account(&state, &account)?;
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let creds = body.get("credentials").unwrap_or(&body);
-    let username = creds["username"].as_str().unwrap_or_default();
-    let (user, key) = (&state.config.user, &state.config.api_key);
-    let valid = match body.get("authType").map(|t| t.as_str()) {
-        None | Some(Some("USER_PASS")) => username == user.username && secret_eq(creds.get("password"), &user.password),
-        Some(Some("API_KEY")) => {
-            username == key.username
-                && secret_eq(creds.get("appKey"), &key.app_key)
-                && secret_eq(creds.get("secret"), &key.secret)
-                && secret_eq(creds.get("accessToken"), &key.access_token)
-                && secret_eq(creds.get("accessTokenSecret"), &key.access_token_secret)
-        }
-        _ => false,
-    };
-    if !valid {
-        return Err(error(StatusCode::UNAUTHORIZED, "invalid credentials"));
-    }
-    Ok(new_session(&state, username))
-}
-
 /// Checks the bearer is some user's current session, exactly as issued.
 fn check_bearer(state: &LivePersonState, bearer: Option<&str>) -> Result<(), Refused> {
-    let bearer = bearer.ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing bearer"))?;
-    match state.world(|w| w.sessions.values().any(|b| b == bearer)) {
-        true => Ok(()),
-        false => Err(error(StatusCode::UNAUTHORIZED, "invalid bearer").into()),
+    let valid = bearer.is_some_and(|bearer| state.world(|w| w.sessions.values().any(|b| b == bearer)));
+    match (bearer, valid) {
+        (_, true) => Ok(()),
+        (None, _) => Err(LivePersonState::render_error(StatusCode::UNAUTHORIZED, "missing bearer".into()).into()),
+        (Some(_), _) => Err(LivePersonState::render_error(StatusCode::UNAUTHORIZED, "invalid bearer".into()).into()),
     }
 }
 
-fn not_found(conversation: &str) -> ApiError {
+fn not_found(conversation: &str) -> Refusal {
     error(StatusCode::NOT_FOUND, format!("conversation {conversation} not found"))
 }
 
-/// `messages`, `transfer`, `close`, `sdes` and `ttr` all queue a command,
-/// named by the path's last segment.
-async fn command(
-    State(state): State<Arc<LivePersonState>>,
-    Path((account, conversation)): Path<(String, String)>,
-    uri: axum::http::Uri,
-    RawQuery(query): RawQuery,
-    body: axum::body::Bytes,
-) -> Answer {
-    check_account(&state, &account)?;
-    // The contract layer has already checked the action, the ttl and the body.
-    let action = uri.path().rsplit('/').next().unwrap_or_default().to_owned();
-    let kind: CommandType = action.parse().map_err(|e| error(StatusCode::NOT_FOUND, format!("{e}")))?;
-    let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
-    let ttl = params.iter().find(|(k, _)| k == "ttl").and_then(|(_, v)| v.parse().ok()).unwrap_or(DEFAULT_TTL);
-    let payload: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    // "In case of CUSTOM as ttrType user must provide a value" (`x-provenance` of
-    // the `SetTtrRequest` schema in specs/liveperson.yaml);
-    // the spec's x-check refuses it before here, this keeps the rule if it is not.
-    if kind == CommandType::Ttr && payload["ttrType"] == "CUSTOM" && payload.get("value").is_none() {
-        return Err(error(StatusCode::BAD_REQUEST, "value is required when ttrType is CUSTOM"));
-    }
-    let fails = kind == CommandType::Transfer
-        && !payload["skill"].as_str().is_some_and(|skill| state.config.skills.iter().any(|s| s == skill));
-    let id = state.in_open(&conversation, |w| {
-        let id = w.next_command.to_string();
-        w.next_command += 1;
-        w.commands.push_back(StoredCommand {
-            id: id.clone(),
-            conversation_id: conversation.clone(),
-            kind,
-            payload: normalise(&action, payload),
-            created: Instant::now(),
-            created_ms: epoch_ms(),
-            ttl: state.config.ttl_unit * u32::try_from(ttl).unwrap_or(u32::MAX),
-            fails,
-        });
-        while w.commands.len() > COMMAND_HISTORY {
-            w.commands.pop_front();
+impl LivePersonState {
+    /// Both logins: v1's `{authType, credentials}`, and the seed's `{username, password}`.
+    /// A new session replaces the user's earlier bearer.
+    fn login(&self, body: &Value) -> Answer {
+        let creds = body.get("credentials").unwrap_or(body);
+        let username = creds["username"].as_str().unwrap_or_default();
+        let (user, key) = (&self.config.user, &self.config.api_key);
+        let valid = match body.get("authType").map(|t| t.as_str()) {
+            None | Some(Some("USER_PASS")) => {
+                username == user.username && secret_eq(creds.get("password"), &user.password)
+            }
+            Some(Some("API_KEY")) => {
+                username == key.username
+                    && secret_eq(creds.get("appKey"), &key.app_key)
+                    && secret_eq(creds.get("secret"), &key.secret)
+                    && secret_eq(creds.get("accessToken"), &key.access_token)
+                    && secret_eq(creds.get("accessTokenSecret"), &key.access_token_secret)
+            }
+            _ => false,
+        };
+        if !valid {
+            return Err(error(StatusCode::UNAUTHORIZED, "invalid credentials"));
         }
-        Ok(id)
-    })?;
-    Ok(axum::Json(CommandAccepted { command_id: id }).into_response())
+        let bearer = self.world(|w| {
+            let id = format!("{:016x}", w.rng.u64(..));
+            let bearer = super::jwt(&json!({ "sub": username, "acc": self.config.account_id, "jti": id }), &id);
+            w.sessions.insert(username.to_string(), bearer.clone());
+            bearer
+        });
+        Ok((200, json!({ "bearer": bearer })))
+    }
+
+    /// Queues a command (`messages`, `transfer`, `close`, `sdes` or `ttr`);
+    /// the contract has checked the ttl and the body.
+    fn command(&self, conversation: &str, action: &str, payload: Value, ttl: u64) -> Answer {
+        let kind: CommandType = action.parse().map_err(|e| error(StatusCode::NOT_FOUND, format!("{e}")))?;
+        // "In case of CUSTOM as ttrType user must provide a value" (`SetTtrRequest`'s `x-provenance`):
+        // the spec's x-check refuses it before here; this keeps the rule if it is not.
+        if kind == CommandType::Ttr && payload["ttrType"] == "CUSTOM" && payload.get("value").is_none() {
+            return Err(error(StatusCode::BAD_REQUEST, "value is required when ttrType is CUSTOM"));
+        }
+        let fails = kind == CommandType::Transfer
+            && !payload["skill"].as_str().is_some_and(|skill| self.config.skills.iter().any(|s| s == skill));
+        let id = self.in_open(conversation, |w| {
+            let id = w.next_command.to_string();
+            w.next_command += 1;
+            w.commands.push_back(StoredCommand {
+                id: id.clone(),
+                conversation_id: conversation.to_owned(),
+                kind,
+                payload: normalise(action, payload),
+                created: Instant::now(),
+                created_ms: epoch_ms(),
+                ttl: self.config.ttl_unit * u32::try_from(ttl).unwrap_or(u32::MAX),
+                fails,
+            });
+            while w.commands.len() > COMMAND_HISTORY {
+                w.commands.pop_front();
+            }
+            Ok(id)
+        })?;
+        ok(CommandAccepted { command_id: id })
+    }
+
+    /// The conversation's commands, newest first, or the one `command` names (`""`: all).
+    fn commands(&self, conversation: &str, command: &str) -> Answer {
+        let delay = self.config.command_delay;
+        self.in_open(conversation, |w| {
+            let mut theirs = w.commands.iter().rev().filter(|c| c.conversation_id == conversation);
+            if command.is_empty() {
+                return ok(CommandList(theirs.map(|c| w.view(c, delay)).collect()));
+            }
+            let found = theirs.find(|c| c.id == command).map(|c| w.view(c, delay));
+            found.ok_or_else(|| error(StatusCode::NOT_FOUND, format!("command {command} not found"))).and_then(ok)
+        })
+    }
 }
 
 /// Messages are stored normalised, as the command history shows them (`CommandType`'s `x-provenance`).
@@ -483,32 +472,4 @@ fn kind_of(item: &Value) -> &'static str {
     } else {
         "structuredContent"
     }
-}
-
-async fn list_commands(
-    State(state): State<Arc<LivePersonState>>,
-    Path((account, conversation)): Path<(String, String)>,
-) -> Answer {
-    check_account(&state, &account)?;
-    let delay = state.config.command_delay;
-    let commands = state.in_open(&conversation, |w| {
-        Ok(w.commands.iter().rev().filter(|c| c.conversation_id == conversation).map(|c| w.view(c, delay)).collect())
-    })?;
-    Ok(axum::Json(CommandList(commands)).into_response())
-}
-
-async fn get_command(
-    State(state): State<Arc<LivePersonState>>,
-    Path((account, conversation, command)): Path<(String, String, String)>,
-) -> Answer {
-    check_account(&state, &account)?;
-    let delay = state.config.command_delay;
-    let view = state.in_open(&conversation, |w| {
-        w.commands
-            .iter()
-            .find(|c| c.id == command && c.conversation_id == conversation)
-            .map(|c| w.view(c, delay))
-            .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("command {command} not found")))
-    })?;
-    Ok(axum::Json(view).into_response())
 }

@@ -180,10 +180,8 @@ impl LuwareState {
 }
 
 /// An error answer, in the spec's shape (Azure API Management's).
-type ApiError = super::errors::Failure<LuwareState>;
-
-fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
-    ApiError::new(status, message)
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    <LuwareState as super::Emulator>::render_error(status, message.into())
 }
 
 fn now() -> u64 {
@@ -414,7 +412,7 @@ impl LuwareState {
     }
 }
 
-async fn search(State(state): State<Arc<LuwareState>>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+async fn search(State(state): State<Arc<LuwareState>>, RawQuery(query): RawQuery) -> Result<Response, Response> {
     state.search(&super::query_pairs(query.as_deref())).map_err(|(status, message)| error(status, message))
 }
 
@@ -423,7 +421,7 @@ fn has_audio(c: &Conversation) -> bool {
 }
 
 /// A transcript is a zipped `.vtr` download, which the store cannot answer.
-async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String>) -> Result<Response, ApiError> {
+async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String>) -> Result<Response, Response> {
     let index = state.find(&ccdr_id).map_err(|(status, message)| error(status, message))?;
     let c = state.conversation(index);
     if !has_audio(&c) {

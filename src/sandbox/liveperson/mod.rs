@@ -448,28 +448,19 @@ fn normalise(action: &str, payload: Value) -> Value {
         return payload;
     }
     let items = payload["messages"].as_array().cloned().unwrap_or_default();
-    Value::Array(
-        items
-            .into_iter()
-            .map(|item| match item {
-                Value::String(text) => json!({ "payload": text, "metadata": [], "type": "text" }),
-                other => {
-                    let metadata = other.get("metadata").cloned().unwrap_or(json!([]));
-                    json!({ "payload": other, "metadata": metadata, "type": kind_of(&other) })
-                }
-            })
-            .collect(),
-    )
+    let normalised = items.into_iter().map(|item| match item {
+        Value::String(text) => json!({ "payload": text, "metadata": [], "type": "text" }),
+        other => {
+            let metadata = other.get("metadata").cloned().unwrap_or(json!([]));
+            json!({ "payload": other, "metadata": metadata, "type": kind_of(&other) })
+        }
+    });
+    Value::Array(normalised.collect())
 }
 
 fn kind_of(item: &Value) -> &'static str {
-    if item.get("delay").is_some() {
-        "delay"
-    } else if item.get("messageAudience").is_some() {
-        "private"
-    } else if item["structuredContent"].get("quickReplies").is_some() {
-        "quickReplies"
-    } else {
-        "structuredContent"
-    }
+    let quick_replies = item["structuredContent"].get("quickReplies");
+    let marks =
+        [("delay", item.get("delay")), ("private", item.get("messageAudience")), ("quickReplies", quick_replies)];
+    marks.into_iter().find_map(|(kind, mark)| mark.map(|_| kind)).unwrap_or("structuredContent")
 }

@@ -48,9 +48,10 @@ impl LlamadaProState {
         call
     }
 
-    /// A started call: completed, with a recording.
-    fn started(&self, records: &mut Records<'_>, from: &str, to: &str, edit: impl FnOnce(&mut Value)) -> Answer {
-        ok(self.call(records, (from, to, "outgoing", "completed", STARTED_CALL_SECONDS), Some(None), edit))
+    /// A started call, with the fields in `set`: completed, with a recording.
+    fn started(&self, records: &mut Records<'_>, from: &str, to: &str, set: Value) -> Answer {
+        let made = (from, to, "outgoing", "completed", STARTED_CALL_SECONDS);
+        ok(self.call(records, made, Some(None), |call| overlay(call, set)))
     }
 
     pub(super) fn answer_call(&self, request: &Context<'_>, body: &Value, records: &mut Records<'_>) -> Option<Answer> {
@@ -62,44 +63,34 @@ impl LlamadaProState {
                     return Err(bad_request("an AI employee call needs at least one objective"));
                 }
                 let from = r.from_phone_number.clone().unwrap_or_else(|| caller.clone());
-                self.started(records, &from, &r.to_phone_number, |call| {
-                    let metadata = json!({
-                        "objectives": r.objectives, "personality": r.personality, "localization": r.localization,
-                    });
-                    let data = (!r.custom_data.is_empty()).then(|| Value::Object(r.custom_data.clone()));
-                    let set = json!({"providerName": "vapi", "userId": r.user_id, "category": "ai_employee"});
-                    overlay(call, set);
-                    overlay(call, json!({"metadata": metadata, "customData": data}));
-                })
+                let metadata =
+                    json!({"objectives": r.objectives, "personality": r.personality, "localization": r.localization});
+                let data = (!r.custom_data.is_empty()).then(|| Value::Object(r.custom_data.clone()));
+                let set = json!({"providerName": "vapi", "userId": r.user_id, "category": "ai_employee",
+                                 "metadata": metadata, "customData": data});
+                self.started(records, &from, &r.to_phone_number, set)
             })(),
             "startVoiceAgentCall" => (|| {
                 let r: StartVoiceAgentCallRequest = parse(body)?;
-                self.started(records, caller, &r.to, |call| {
-                    let metadata = json!({"voiceAgentId": r.voice_agent_id, "contextVariables": r.context_variables});
-                    let data = r.custom_data.as_ref().map(|d| Value::Object(d.0.clone()));
-                    overlay(call, json!({"category": "voice_agent", "metadata": metadata, "customData": data}));
-                })
+                let metadata = json!({"voiceAgentId": r.voice_agent_id, "contextVariables": r.context_variables});
+                let data = r.custom_data.as_ref().map(|d| Value::Object(d.0.clone()));
+                let set = json!({"category": "voice_agent", "metadata": metadata, "customData": data});
+                self.started(records, caller, &r.to, set)
             })(),
             "startBridgeCall" => (|| {
                 let r: StartBridgeCallRequest = parse(body)?;
                 let from = r.from.clone().unwrap_or_else(|| caller.clone());
-                self.started(records, &from, &r.to, |call| {
-                    let metadata = r.provider_data.as_ref().map(|d| Value::Object(d.0.clone()));
-                    let data = r.call_custom_data.as_ref().map(|d| Value::Object(d.0.clone()));
-                    overlay(call, json!({"category": "bridge", "metadata": metadata, "customData": data}));
-                })
+                let metadata = r.provider_data.as_ref().map(|d| Value::Object(d.0.clone()));
+                let data = r.call_custom_data.as_ref().map(|d| Value::Object(d.0.clone()));
+                let set = json!({"category": "bridge", "metadata": metadata, "customData": data});
+                self.started(records, &from, &r.to, set)
             })(),
             // Records a call that happened elsewhere; one with a duration gets a recording.
             "createCall" => (|| {
                 let r: CreateCallRequest = parse(body)?;
                 let recorded = r.duration.is_some_and(|d| d > 0.0).then_some(None);
-                let call = (
-                    r.from.as_str(),
-                    r.to.as_str(),
-                    r.direction.as_str(),
-                    r.status.as_str(),
-                    r.duration.unwrap_or_default(),
-                );
+                let (from, to, duration) = (r.from.as_str(), r.to.as_str(), r.duration.unwrap_or_default());
+                let call = (from, to, r.direction.as_str(), r.status.as_str(), duration);
                 ok(self.call(records, call, recorded, |call| {
                     let fields = RECORDED_FIELDS.split_whitespace();
                     let sent = fields.filter_map(|name| Some((name.to_string(), body.get(name)?.clone())));

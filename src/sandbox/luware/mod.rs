@@ -214,14 +214,13 @@ fn check_token(state: &LuwareState, token: Option<&str>) -> Result<(), Refused> 
 impl Hooks for LuwareState {
     fn answer(&self, request: &Context<'_>, body: &Value, _: &mut Records<'_>) -> Option<Answer> {
         let id = request.path_param("ccdrId");
+        let index = || self.find(id);
         Some(match request.operation_id {
             "requestToken" => self.token(body),
-            "getConversation" => self.find(id).and_then(|index| self.expanded(index, request)),
-            "addMetadata" => self.find(id).and_then(|index| self.metadata(index, id, body)),
-            "addLabel" => self.find(id).and_then(|index| self.label(index, id, body)),
-            "controlConversation" => {
-                self.find(id).and_then(|index| self.control(index, id, request.path_param("action")))
-            }
+            "getConversation" => index().and_then(|index| self.expanded(index, request)),
+            "addMetadata" => index().and_then(|index| self.metadata(index, id, body)),
+            "addLabel" => index().and_then(|index| self.label(index, id, body)),
+            "controlConversation" => index().and_then(|index| self.control(index, id, request.path_param("action"))),
             _ => return None,
         })
     }

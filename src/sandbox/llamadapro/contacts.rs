@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{CONTACTS, LlamadaProState, TENANT, World, bad_request, data::address, number, parse};
 use crate::llamadapro::types::{
@@ -73,16 +73,10 @@ impl LlamadaProState {
                     (id, Vec::new())
                 }
                 Some(before) => {
-                    let fixed = ["id", "tenantId", "createdAt", "archivedAt", "eventSequence"];
-                    let mut kept: Map<String, Value> = fixed
-                        .iter()
-                        .map(|name| (name.to_string(), before.get(*name).cloned().unwrap_or(Value::Null)))
-                        .collect();
-                    let sequence = before.get("eventSequence").and_then(Value::as_u64).unwrap_or_default();
-                    kept.insert("eventSequence".into(), json!(sequence + 1));
                     let changes = record.get("customFields").cloned();
-                    overlay(record, Value::Object(kept));
-                    overlay(record, json!({"customFields": before.get("customFields")}));
+                    super::keep(record, before, &["id", "tenantId", "createdAt", "archivedAt", "customFields"]);
+                    let sequence = before.get("eventSequence").and_then(Value::as_u64).unwrap_or_default();
+                    overlay(record, json!({"eventSequence": sequence + 1}));
                     merge_custom_fields(record, changes.as_ref());
                     let existing = before.get("addresses").and_then(Value::as_array).cloned().unwrap_or_default();
                     (super::id_of(before).unwrap_or_default(), existing)

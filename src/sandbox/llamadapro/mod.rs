@@ -153,6 +153,12 @@ fn values<T: serde::Serialize>(records: impl IntoIterator<Item = T>) -> Vec<Valu
     records.into_iter().filter_map(|r| serde_json::to_value(r).ok()).collect()
 }
 
+/// Sets the fields `names` of `record` back to what they were `before` (absent where absent).
+fn keep(record: &mut Value, before: &Value, names: &[&str]) {
+    let kept = names.iter().map(|name| (name.to_string(), before.get(*name).cloned().unwrap_or(Value::Null)));
+    super::store::overlay(record, Value::Object(kept.collect()));
+}
+
 /// A record's numeric id.
 fn id_of(record: &Value) -> Option<u64> {
     record.get("id").and_then(Value::as_f64).and_then(id_from_number)

@@ -31,21 +31,16 @@ impl Hooks for LlamadaProState {
         if matches!(request.operation_id, "createContact" | "updateContact") {
             return self.write_contact(record, before);
         }
-        let Some(fields) = record.as_object_mut() else { return Ok(()) };
         // An update changes what the request may change; the rest stays as stored.
+        let fixed: &[&str] = match request.operation_id {
+            "updateCustomFieldDefinition" => &["id", "tenantId", "createdAt"],
+            "updateCustomFieldListOption" => &["id", "tenantId", "definitionId", "createdAt"],
+            _ => &[],
+        };
         if let Some(before) = before {
-            let fixed: &[&str] = match request.operation_id {
-                "updateCustomFieldDefinition" => &["id", "tenantId", "createdAt"],
-                "updateCustomFieldListOption" => &["id", "tenantId", "definitionId", "createdAt"],
-                _ => &[],
-            };
-            for name in fixed {
-                match before.get(*name) {
-                    Some(value) => fields.insert((*name).to_owned(), value.clone()),
-                    None => fields.remove(*name),
-                };
-            }
+            super::keep(record, before, fixed);
         }
+        let Some(fields) = record.as_object_mut() else { return Ok(()) };
         match request.operation_id {
             "createTask" => self.world(|w| {
                 let at = w.now();

@@ -92,15 +92,11 @@ pub fn request_body(spec_json: &str, operation_id: &str) -> Option<Value> {
 /// else the lowest other documented status.
 fn pick_status(responses: &Map<String, Value>) -> Option<(u16, &Value)> {
     let exact = |range: std::ops::Range<u16>| {
-        responses
-            .iter()
-            .filter_map(|(code, response)| Some((code.parse::<u16>().ok().filter(|c| range.contains(c))?, response)))
-            .min_by_key(|(code, _)| *code)
+        let codes = responses.iter().filter_map(|(code, r)| Some((code.parse::<u16>().ok()?, r)));
+        codes.filter(|(code, _)| range.contains(code)).min_by_key(|(code, _)| *code)
     };
-    exact(200..300)
-        .or_else(|| responses.get("2XX").or_else(|| responses.get("2xx")).map(|r| (200, r)))
-        .or_else(|| responses.get("default").map(|r| (200, r)))
-        .or_else(|| exact(300..600))
+    let any_2xx = || ["2XX", "2xx", "default"].into_iter().find_map(|code| responses.get(code)).map(|r| (200, r));
+    exact(200..300).or_else(any_2xx).or_else(|| exact(300..600))
 }
 
 /// The first documented example that fits the schema, else a generated value.
@@ -109,19 +105,11 @@ fn json_body(validator: &SpecValidator, media: &Value) -> Value {
     let Some(schema) = media.get("schema") else {
         return media.get("example").cloned().unwrap_or_else(|| Value::Object(Map::new()));
     };
-    let first_of_examples = media
-        .get("examples")
-        .and_then(Value::as_object)
-        .and_then(|examples| examples.values().next())
-        .and_then(|example| deref(root, example).ok())
-        .and_then(|example| example.get("value"));
+    let first = media.get("examples").and_then(Value::as_object).and_then(|examples| examples.values().next());
+    let first_of_examples = first.and_then(|example| deref(root, example).ok()?.get("value"));
     let schema_example = deref(root, schema).ok().and_then(|s| s.get("example"));
-    [media.get("example"), first_of_examples, schema_example]
-        .into_iter()
-        .flatten()
-        .find(|example| validator.conforms(schema, example))
-        .cloned()
-        .unwrap_or_else(|| generate(validator, schema))
+    let mut examples = [media.get("example"), first_of_examples, schema_example].into_iter().flatten();
+    examples.find(|example| validator.conforms(schema, example)).cloned().unwrap_or_else(|| generate(validator, schema))
 }
 
 /// A value for `schema`: the first variant that validates, else the first made.

@@ -520,12 +520,10 @@ impl Store {
 
     /// The schema of the field at `pointer` of `op`'s answer.
     fn schema_at<'s>(&'s self, op: &'s Operation, pointer: &str) -> Option<&'s Value> {
-        let doc = &self.spec.doc;
-        let mut schema = resolve(doc, success_schema(op)?);
-        for segment in pointer.split('/').skip(1) {
-            schema = resolve(doc, property(doc, schema, segment)?);
-        }
-        Some(schema)
+        let (doc, mut names) = (&self.spec.doc, pointer.split('/').skip(1));
+        names.try_fold(resolve(doc, success_schema(op)?), |schema, name| {
+            Some(resolve(doc, property(doc, schema, name)?))
+        })
     }
 
     /// Whether the field at `pointer` of `op`'s answer may be `null`.
@@ -933,15 +931,9 @@ impl Store {
             // The page's records are written as they are stored, not copied into the answer.
             self.answered(op, status, written(&envelope, self.shape(op), Some((&pointer, &page))), emulated)
         };
-        let size = param(query, &[tokens.size.unwrap_or_default()])
-            .and_then(|v| v.parse::<f64>().ok())
-            .filter(|n| *n >= 1.0)
-            .map(|n| n as usize)
-            .or_else(|| {
-                size_param.and_then(|p| p.schema.get("default")?.as_u64()).and_then(|d| usize::try_from(d).ok())
-            })
-            .unwrap_or(DEFAULT_PAGE_SIZE)
-            .max(1);
+        let sent = param(query, &[tokens.size.unwrap_or_default()]).and_then(|v| v.parse::<f64>().ok());
+        let default = size_param.and_then(|p| p.schema.get("default")?.as_u64()).and_then(|d| usize::try_from(d).ok());
+        let size = sent.filter(|n| *n >= 1.0).map(|n| n as usize).or(default).unwrap_or(DEFAULT_PAGE_SIZE).max(1);
         let total = selected.len();
         let items_parent = pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
         let Some(paging) = op.paging.as_ref() else {
@@ -952,11 +944,8 @@ impl Store {
         };
         // Page numbers where the parameter is a number, else an opaque token (which wins over a `page`).
         let numeric = |name: &str| {
-            op.parameters
-                .iter()
-                .find(|p| p.name == name)
-                .and_then(|p| p.schema.get("type").and_then(Value::as_str))
-                .is_some_and(|t| t == "integer" || t == "number")
+            let schema = op.parameters.iter().find(|p| p.name == name).map(|p| &p.schema);
+            matches!(schema.and_then(|s| s.get("type")?.as_str()), Some("integer" | "number"))
         };
         let numbered = numeric(&paging.param);
         let page_param = if numbered { Some(paging.param.as_str()) } else { Some("page").filter(|p| numeric(p)) };
@@ -975,12 +964,8 @@ impl Store {
         let next_parent = paging.next.rsplit_once('/').map_or("", |(parent, _)| parent);
         let current =
             (numbered && paging.number.is_none()).then(|| (paging.param.as_str(), number.map_or(1, |p| p as u64)));
-        let page_facts = Page {
-            total,
-            size: size_param.map(|p| (p.name.as_str(), size)),
-            previous: Some(start > 0),
-            number: current,
-        };
+        let sized = size_param.map(|p| (p.name.as_str(), size));
+        let page_facts = Page { total, size: sized, previous: Some(start > 0), number: current };
         describe(&mut envelope, &[items_parent, next_parent], &page_facts, &nullable);
         if let (true, Some(says)) = (numbered, &paging.number) {
             // The answer says its own number, whether more follow and the last.
@@ -1102,10 +1087,8 @@ impl<'q> Declared<'q> {
             }
             FilterOp::Pairs => {
                 let pairs = sent.flat_map(|v| v.split(';')).filter_map(|pair| pair.split_once(':'));
-                (
-                    Vec::new(),
-                    pairs.map(|(name, value)| (named(filter, name).unwrap_or_default(), value.to_owned())).collect(),
-                )
+                let texts = pairs.map(|(name, value)| (named(filter, name).unwrap_or_default(), value.to_owned()));
+                (Vec::new(), texts.collect())
             }
             _ => (sent.map(read).collect(), Vec::new()),
         };

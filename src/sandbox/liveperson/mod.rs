@@ -212,13 +212,10 @@ impl World {
     /// Applies the effects of commands that have run: a completed close ends its conversation.
     fn advance(&mut self, delay: Duration) {
         let now = Instant::now();
-        let closed: Vec<String> = self
-            .commands
-            .iter()
-            .filter(|c| c.kind == CommandType::Close && !c.fails && now >= c.created + delay)
-            .filter(|c| self.conversation(&c.conversation_id).is_some_and(|conv| !conv.stalled))
-            .map(|c| c.conversation_id.clone())
-            .collect();
+        let ran = |c: &&StoredCommand| c.kind == CommandType::Close && !c.fails && now >= c.created + delay;
+        let live = |c: &&StoredCommand| self.conversation(&c.conversation_id).is_some_and(|conv| !conv.stalled);
+        let closed: Vec<String> =
+            self.commands.iter().filter(ran).filter(live).map(|c| c.conversation_id.clone()).collect();
         for conv in self.conversations.iter_mut().filter(|conv| closed.contains(&conv.id)) {
             conv.open = false;
         }

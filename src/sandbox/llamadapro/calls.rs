@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::data::{attach_recording, new_call};
-use super::{CALLS, CONTACTS, LlamadaProState, RECORDINGS, TRANSCRIPTIONS, bad_request, ok, parse};
+use super::{CALLS, CONTACTS, LlamadaProState, RECORDINGS, TRANSCRIPTIONS, bad_request, found, ok, parse};
 use crate::llamadapro::types::{
     CreateCallRequest, LoadRecordingRequest, StartAiEmployeeCallRequest, StartBridgeCallRequest,
     StartVoiceAgentCallRequest,
@@ -115,8 +115,7 @@ impl LlamadaProState {
             })(),
             "getRecording" => {
                 let id = request.path_param("recordingId");
-                let recording = records.get(RECORDINGS, id).cloned();
-                recording.ok_or_else(|| not_found(format!("no recording {id}"))).map(|r| (200, r))
+                found(records.get(RECORDINGS, id).cloned(), || not_found(format!("no recording {id}")))
             }
             "getCallRecording" | "getCallTranscription" => (|| {
                 let id = request.path_param("callId");
@@ -124,17 +123,13 @@ impl LlamadaProState {
                 let of_call = |r: &&Value| r.get("callId").and_then(crate::sandbox::store::text).as_deref() == Some(id);
                 let recording = records.of(RECORDINGS).iter().find(of_call).cloned();
                 if request.operation_id == "getCallRecording" {
-                    return recording.ok_or_else(|| not_found(format!("call {id} has no recording"))).map(|r| (200, r));
+                    return found(recording, || not_found(format!("call {id} has no recording")));
                 }
                 let recording = recording.and_then(|r| r.get("id").cloned());
-                let transcription = records
-                    .of(TRANSCRIPTIONS)
-                    .iter()
-                    .find(|t| recording.is_some() && t.get("recordingId") == recording.as_ref());
-                transcription
-                    .cloned()
-                    .ok_or_else(|| not_found(format!("call {id} has no transcription")))
-                    .map(|t| (200, t))
+                let mut transcriptions = records.of(TRANSCRIPTIONS).iter();
+                let transcription =
+                    transcriptions.find(|t| recording.is_some() && t.get("recordingId") == recording.as_ref());
+                found(transcription.cloned(), || not_found(format!("call {id} has no transcription")))
             })(),
             _ => return None,
         })

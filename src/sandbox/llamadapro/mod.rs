@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::store::{bad_request, parse};
+use super::store::{Refusal, bad_request, parse};
 use super::{HarnessConfig, Sandbox};
 use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
@@ -141,6 +141,11 @@ impl Sandbox<LlamadaProState> {
     pub fn messages(&self) -> Vec<Message> {
         typed(self.records(MESSAGES))
     }
+}
+
+/// An answer of 200 with `record`, else `refusal`.
+fn found(record: Option<Value>, refusal: impl FnOnce() -> Refusal) -> crate::sandbox::store::Answer {
+    record.map(|r| (200, r)).ok_or_else(refusal)
 }
 
 /// Records of the store as their generated type.

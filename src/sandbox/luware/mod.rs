@@ -325,10 +325,9 @@ impl LuwareState {
     }
 
     fn expanded(&self, index: u64, request: &Context<'_>) -> Answer {
-        let mut expands = Vec::new();
-        for value in request.query.iter().filter(|(k, _)| k == "expands").map(|(_, v)| v) {
-            expands.push(value.parse::<Expand>().map_err(|e| bad_request(format!("query parameter expands: {e}")))?);
-        }
+        let expands = request.query.iter().filter(|(k, _)| k == "expands").map(|(_, v)| v.parse::<Expand>());
+        let expands: Vec<_> =
+            expands.collect::<Result<_, _>>().map_err(|e| bad_request(format!("query parameter expands: {e}")))?;
         let mut c = self.conversation(index);
         for expand in expands {
             match expand {

@@ -199,7 +199,7 @@ fn field<'v>(record: &'v Value, name: &str) -> &'v str {
 }
 
 /// A new conversation of `user`, active and in AI mode, without messages.
-fn conversation(rng: &mut fastrand::Rng, user: &Value, voice: bool, at: Value) -> Value {
+fn conversation(at: Value, rng: &mut fastrand::Rng, user: &Value, voice: bool) -> Value {
     let ai_conversation = format!("conv_{:016x}{:08x}", rng.u64(..), rng.u32(..));
     let mut c = json!({
         "id": uuid(rng), "conversationUserId": user.get("id"), "user": user, "status": "active", "mode": "ai",
@@ -290,7 +290,7 @@ impl RaiaState {
         let (mut rng, mut ids) = (rng(0), rng(1));
         let (source, (topic, question)) = (CHANNELS[i % CHANNELS.len()], TOPICS[i % TOPICS.len()]);
         let start = i.saturating_mul(90);
-        let mut c = conversation(&mut rng, user, source == "voice", seed_time(start, 0));
+        let mut c = conversation(seed_time(start, 0), &mut rng, user, source == "voice");
         let (id, manual, up) = (field(&c, "id").to_owned(), matches!(i % 4, 1 | 2), i.is_multiple_of(2));
         let (vote, comment) = if up { ("up", "Helpful") } else { ("down", "Not what I asked") };
         let answer = format!("{REPLY_PREFIX}{question}");
@@ -324,10 +324,7 @@ impl RaiaState {
 
     /// A new conversation of `user`, with the title, state and custom data a request names.
     fn open(&self, user: &Value, voice: bool, title: Option<&Value>, request: &Value) -> Value {
-        let mut c = self.world(|w| {
-            let at = w.tick();
-            conversation(&mut w.rng, user, voice, at)
-        });
+        let mut c = self.world(|w| conversation(w.tick(), &mut w.rng, user, voice));
         let data = request.get("customData").filter(|d| d.as_object().is_some_and(|d| !d.is_empty()));
         let metadata = data.map_or_else(|| json!({}), |data| json!({"customData": data}));
         let state = request.get("conversationStateId");

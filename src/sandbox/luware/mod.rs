@@ -438,14 +438,10 @@ async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String
             zip
         }
     };
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        zip,
-    )
-        .into_response())
+    let disposition = format!("attachment; filename=\"{name}\"");
+    let headers =
+        [(header::CONTENT_TYPE, "application/octet-stream".to_string()), (header::CONTENT_DISPOSITION, disposition)];
+    Ok((headers, zip).into_response())
 }
 
 /// The environment's metadata templates, which Luware support creates (the

@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 use serde_json::{Value, json};
 
 use super::{CONTACTS, LlamadaProState, TENANT, World, bad_request, data::address, number, parse};
+use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
     ContactSearchRequest, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SortDirection,
 };
@@ -123,16 +124,10 @@ impl LlamadaProState {
 
 /// A contact as the search index holds it: ids as strings, plus archive and event data.
 fn document(contact: &Value) -> Value {
-    let id_text =
-        |name: &str| contact.get(name).and_then(Value::as_f64).and_then(crate::llamadapro::ids::id_from_number);
+    let id = |name: &str| contact.get(name).and_then(Value::as_f64).and_then(id_from_number).map(|n| n.to_string());
     let mut document = contact.clone();
-    let indexed = json!({
-        "id": id_text("id").map(|n| n.to_string()),
-        "userId": id_text("userId").map(|n| n.to_string()),
-        "contactCompanyId": id_text("contactCompanyId").map(|n| n.to_string()),
-        "modelType": "Contact",
-        "eventTimestamp": contact.get("updatedAt"),
-    });
+    let indexed = json!({"id": id("id"), "userId": id("userId"), "contactCompanyId": id("contactCompanyId"),
+                         "modelType": "Contact", "eventTimestamp": contact.get("updatedAt")});
     overlay(&mut document, indexed);
     document
 }
@@ -150,12 +145,10 @@ fn search_matches(record: &Value, filters: &[SearcherDocumentSearchFilter]) -> b
             "neq" | "ne" => values.iter().all(|v| *v != wanted),
             _ => values.contains(&wanted),
         };
-        result = if i == 0 {
-            hit
-        } else if filter.or == Some(true) {
-            result || hit
-        } else {
-            result && hit
+        result = match (i, filter.or) {
+            (0, _) => hit,
+            (_, Some(true)) => result || hit,
+            _ => result && hit,
         };
     }
     result

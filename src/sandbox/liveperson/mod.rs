@@ -233,20 +233,16 @@ impl World {
     fn view(&self, c: &StoredCommand, delay: Duration) -> Command {
         let now = Instant::now();
         let stalled = self.conversation(&c.conversation_id).is_some_and(|conv| conv.stalled);
-        let ran_at = c.created + delay;
-        let (state, result) = if stalled {
-            if now >= c.created + c.ttl {
+        // A stalled conversation's command waits until its ttl runs out; another's runs after `delay`.
+        let (state, result) = match (stalled, now >= c.created + c.ttl, now >= c.created + delay) {
+            (true, true, _) => {
                 (CommandState::Failed, Some(result(c.created_ms + millis(c.ttl), 0, Some(COMMAND_EXPIRED))))
-            } else {
-                (CommandState::Waiting, None)
             }
-        } else if now < ran_at {
-            (CommandState::Waiting, None)
-        } else {
-            let start = c.created_ms + millis(delay);
-            let failure = c.fails.then_some(EXECUTION_FAILED);
-            let state = if c.fails { CommandState::Failed } else { CommandState::Completed };
-            (state, Some(result(start, 7, failure)))
+            (true, false, _) | (false, _, false) => (CommandState::Waiting, None),
+            (false, _, true) => {
+                let state = if c.fails { CommandState::Failed } else { CommandState::Completed };
+                (state, Some(result(c.created_ms + millis(delay), 7, c.fails.then_some(EXECUTION_FAILED))))
+            }
         };
         Command {
             id: c.id.clone(),

@@ -388,15 +388,13 @@ impl LuwareState {
     }
 
     fn control(&self, index: u64, ccdr_id: &str, action: &str) -> Answer {
-        let action = action
-            .parse::<ControlAction>()
-            .map_err(|e| (StatusCode::NOT_FOUND, format!("path parameter action: {e}")))?;
+        let parsed = action.parse::<ControlAction>();
+        let action = parsed.map_err(|e| (StatusCode::NOT_FOUND, format!("path parameter action: {e}")))?;
         let mode = data::user(self.seed, index).mode;
         let mut w = super::lock(&self.writes);
         match (&action, mode) {
             (ControlAction::StartRecording | ControlAction::StopRecording, RecordingMode::Controlled) => {
-                let start = action == ControlAction::StartRecording;
-                w.recording.insert(index, start);
+                w.recording.insert(index, action == ControlAction::StartRecording);
             }
             (ControlAction::KeepOndemand, RecordingMode::OnDemand) => {
                 w.kept.insert(index);

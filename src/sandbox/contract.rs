@@ -1,9 +1,7 @@
-//! Holds an emulator to its spec: every request's credentials are checked
-//! (the operation's `security`), then the request is validated, before a
-//! handler sees it, and every JSON response is checked against the operation's
-//! response schema, so the emulator cannot drift from the spec. An operation
-//! the emulator has no route for is answered from the spec (see
-//! [`super::fallback`]), so every operation in the spec is served.
+//! Holds an emulator to its spec: a request's credentials are checked, then
+//! the request is validated, before a handler sees it; every JSON response
+//! is checked against the spec. An operation no route takes is answered by
+//! the store or the spec ([`super::fallback`]).
 
 use std::sync::{Arc, Mutex};
 
@@ -28,9 +26,7 @@ const MAX_CHECKED_RESPONSE: usize = 64 * 1024 * 1024;
 /// Renders an error answer in the API's own style.
 pub(crate) type ErrorRenderer = fn(StatusCode, String) -> Response;
 
-/// Checks one credential of a request: the spec's name of its security
-/// scheme, the credential the request presents for it (`None`: none), and
-/// the request. `Err` is the answer to send.
+/// Checks the credential a request presents (`None`: none) for a security scheme; `Err` is the answer.
 pub(crate) type Authenticator = Arc<dyn Fn(&str, Option<&str>, &Parts) -> Result<(), Refused> + Send + Sync>;
 
 /// The spec an emulator answers to.
@@ -53,8 +49,7 @@ impl std::fmt::Debug for Contract {
 }
 
 impl Contract {
-    /// A contract for the spec `validator` enforces, checking responses and
-    /// seeding its store as `config` says.
+    /// A contract for the spec `validator` enforces, configured by `config`.
     pub(crate) fn new(
         validator: Arc<SpecValidator>,
         render_error: Option<ErrorRenderer>,
@@ -76,15 +71,13 @@ impl Contract {
     }
 }
 
-/// Middleware: check the credentials, validate the request (answering 400,
-/// 404 or 405 with the rule it broke), apply the spec's lenient rewrites,
-/// then check the response.
+/// Middleware: check the credentials, validate the request (400, 404 or 405
+/// with the rule it broke) with the spec's lenient rewrites, check the response.
 pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Request, next: Next) -> Response {
     let (mut parts, body) = request.into_parts();
     let text = |(name, value): (&HeaderName, &HeaderValue)| Some((name.to_string(), value.to_str().ok()?.to_string()));
     let headers: Vec<(String, String)> = parts.headers.iter().filter_map(text).collect();
-    // First, so that a caller without credentials learns nothing of the
-    // spec (nor gets to send a body).
+    // First, so that a caller without credentials learns nothing of the spec.
     if let Err(refused) = authenticate(&contract, &parts, &headers) {
         return *refused.0;
     }
@@ -139,9 +132,8 @@ pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Requ
     check_response(&contract, &validated.operation_id, response).await
 }
 
-/// The operation's `security` (for a request no operation takes, what every
-/// operation asks for): the request is let in if every scheme of one of its
-/// alternatives accepts it, else refused with the first alternative's refusal.
+/// The operation's `security`: let in if every scheme of one alternative
+/// accepts the request, else refused as the first alternative refuses it.
 fn authenticate(contract: &Contract, parts: &Parts, headers: &[(String, String)]) -> Result<(), Refused> {
     let mut alternatives = contract.validator.security(parts.method.as_str(), parts.uri.path()).iter().map(|schemes| {
         schemes.iter().try_for_each(|scheme| {
@@ -153,27 +145,22 @@ fn authenticate(contract: &Contract, parts: &Parts, headers: &[(String, String)]
     first.or_else(|refused| alternatives.find(Result::is_ok).unwrap_or(Err(refused)))
 }
 
-/// Marks the answer of the router's fallback: no emulator route took the
-/// request, so the contract answers it from the spec.
+/// Marks the answer of the router's fallback, which [`enforce`] replaces.
 #[derive(Debug, Clone, Copy)]
 struct Unrouted;
 
-/// `routes` with the fallback for unknown paths and unrouted methods
-/// alike, under the layers the routes get next (an emulator's own).
+/// `routes` with the fallback for unknown paths and unrouted methods alike.
 pub(crate) fn with_fallback<S: Clone + Send + Sync + 'static>(routes: axum::Router<S>) -> axum::Router<S> {
     routes.fallback(unrouted).method_not_allowed_fallback(unrouted)
 }
 
-/// The router fallback. Only requests the spec allows get this far, and
-/// [`enforce`] replaces the answer (keeping the headers layers added).
+/// The router fallback: only requests the spec allows get this far.
 async fn unrouted() -> impl IntoResponse {
     (StatusCode::NOT_IMPLEMENTED, axum::Extension(Unrouted))
 }
 
-/// The answer to an operation no emulator route takes: the store's (with
-/// its hooks), else the spec's documented one. One the emulator had no
-/// part in (records the store made up, or the documented answer) names
-/// the operation in [`FALLBACK_HEADER`].
+/// The answer to an operation no route takes: the store's, else the spec's.
+/// One the emulator had no part in names the operation in [`FALLBACK_HEADER`].
 fn answer_from_spec(contract: &Contract, request: &ValidatedRequest, path: &str, body: &[u8]) -> Response {
     let operation_id = request.operation_id.as_str();
     let (mut response, emulated) = match contract.store.answer(request, path, body) {
@@ -232,9 +219,7 @@ async fn check_response(contract: &Contract, operation_id: &str, response: Respo
         Err(violation) => {
             let message = format!("sandbox response to {operation_id} violates the spec: {violation}");
             tracing::error!("{message}");
-            if let Ok(mut v) = contract.violations.lock() {
-                v.push(message.clone());
-            }
+            super::lock(&contract.violations).push(message.clone());
             let failed = contract.fail(Some(operation_id), StatusCode::INTERNAL_SERVER_ERROR, message);
             ([("x-sandbox-contract", "violated")], failed).into_response()
         }

@@ -101,25 +101,3 @@ fn fill(validator: &SpecValidator, schema: &Value, status: StatusCode, message: 
     let body = Value::Object(body);
     if validator.conforms(schema, &body) { body } else { generated }
 }
-
-/// An error a handler of emulator `E` answers, in `E`'s spec's shape.
-// (Only the emulators with handlers of their own, Luware's and LivePerson's, answer one.)
-#[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(dead_code))]
-pub(crate) struct Failure<E> {
-    status: StatusCode,
-    message: String,
-    api: std::marker::PhantomData<fn() -> E>,
-}
-
-#[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(dead_code))]
-impl<E> Failure<E> {
-    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into(), api: std::marker::PhantomData }
-    }
-}
-
-impl<E: super::Emulator> IntoResponse for Failure<E> {
-    fn into_response(self) -> Response {
-        E::render_error(self.status, self.message)
-    }
-}

@@ -1,22 +1,13 @@
-//! Answers for operations an emulator has no behaviour for, built from the
-//! spec alone, so an operation is served the moment it is in the spec.
-//!
-//! The answer is the lowest documented 2xx response (`2XX`, then `default`,
-//! stand for 200). Its JSON body is, in this order, the first of these that
-//! satisfies the response schema: the media type's `example`, the first of
-//! its `examples`, the schema's `example`, a value generated from the
-//! schema. Generation is deterministic: `$ref`s followed, `allOf` merged, the
-//! first `oneOf`/`anyOf` branch, every property (required and optional),
-//! the first `enum` value, strings shaped by `format` (and `x-format: e164`)
-//! and lengths, numbers inside their bounds and on their `multipleOf`,
-//! arrays of at least one item. If that value does not validate
-//! (overlapping `oneOf` branches, say) the next branches and the
-//! required-properties-only variant are tried.
-//! A 204 (or a response without `content`) has no body; a non-JSON media
-//! type gets a minimal body (empty, an empty zip archive, or a text example).
-//!
-//! Every walk is bounded (nesting depth, `$ref` hops, a node budget, item
-//! counts, string lengths), so no spec makes this loop, overflow or panic.
+//! Answers built from the spec alone, so an operation is served the moment
+//! it is in the spec: the lowest documented 2xx response (`2XX`, then
+//! `default`, as 200), its JSON body the first that fits the schema of the
+//! media type's `example`, its first `examples`, the schema's `example`,
+//! and a value generated from the schema. Generation is deterministic
+//! (`allOf` merged, the first `oneOf` branch, every property, the first
+//! `enum` value, strings by `format`, numbers within bounds); a value that
+//! does not validate is tried again with the next branches and the
+//! required properties alone. A non-JSON media type gets a minimal body.
+//! Every walk is bounded, so no spec makes this loop, overflow or panic.
 
 use chrono::{DateTime, NaiveDate, TimeDelta};
 use serde_json::{Map, Number, Value};
@@ -79,21 +70,15 @@ pub(crate) fn spec_response(validator: &SpecValidator, operation_id: &str) -> Op
     Some(SpecResponse { status, content_type: Some(content_type), headers, body })
 }
 
-/// A JSON request body for `operation_id` that the spec accepts: its first
-/// documented example that fits, else a value generated from the schema.
-/// `None` when the spec has no such operation or it takes no JSON body. For
-/// tests that drive every operation of a spec.
+/// A JSON request body for `operation_id` that the spec accepts (`None`: no
+/// such operation, or no JSON body). For tests that drive every operation.
 pub fn request_body(spec_json: &str, operation_id: &str) -> Option<Value> {
     let spec: Value = serde_json::from_str(spec_json).ok()?;
     let validator = SpecValidator::new(&spec).ok()?;
     let root = validator.spec();
-    let operation = root
-        .get("paths")?
-        .as_object()?
-        .values()
-        .filter_map(|item| deref(root, item).ok()?.as_object())
-        .flat_map(|item| item.values())
-        .find(|op| op.get("operationId").and_then(Value::as_str) == Some(operation_id))?;
+    let items = root.get("paths")?.as_object()?.values().filter_map(|item| deref(root, item).ok()?.as_object());
+    let mut operations = items.flat_map(|item| item.values());
+    let operation = operations.find(|op| op.get("operationId").and_then(Value::as_str) == Some(operation_id))?;
     let body = deref(root, operation.get("requestBody")?).ok()?;
     let (_, media) = body.get("content")?.as_object()?.iter().find(|(media_type, _)| is_json(media_type))?;
     Some(json_body(&validator, media))
@@ -103,15 +88,11 @@ pub fn request_body(spec_json: &str, operation_id: &str) -> Option<Value> {
 /// else the lowest other documented status.
 fn pick_status(responses: &Map<String, Value>) -> Option<(u16, &Value)> {
     let exact = |range: std::ops::Range<u16>| {
-        responses
-            .iter()
-            .filter_map(|(code, response)| Some((code.parse::<u16>().ok().filter(|c| range.contains(c))?, response)))
-            .min_by_key(|(code, _)| *code)
+        let codes = responses.iter().filter_map(|(code, r)| Some((code.parse::<u16>().ok()?, r)));
+        codes.filter(|(code, _)| range.contains(code)).min_by_key(|(code, _)| *code)
     };
-    exact(200..300)
-        .or_else(|| responses.get("2XX").or_else(|| responses.get("2xx")).map(|r| (200, r)))
-        .or_else(|| responses.get("default").map(|r| (200, r)))
-        .or_else(|| exact(300..600))
+    let any_2xx = || ["2XX", "2xx", "default"].into_iter().find_map(|code| responses.get(code)).map(|r| (200, r));
+    exact(200..300).or_else(any_2xx).or_else(|| exact(300..600))
 }
 
 /// The first documented example that fits the schema, else a generated value.
@@ -120,19 +101,11 @@ fn json_body(validator: &SpecValidator, media: &Value) -> Value {
     let Some(schema) = media.get("schema") else {
         return media.get("example").cloned().unwrap_or_else(|| Value::Object(Map::new()));
     };
-    let first_of_examples = media
-        .get("examples")
-        .and_then(Value::as_object)
-        .and_then(|examples| examples.values().next())
-        .and_then(|example| deref(root, example).ok())
-        .and_then(|example| example.get("value"));
+    let first = media.get("examples").and_then(Value::as_object).and_then(|examples| examples.values().next());
+    let first_of_examples = first.and_then(|example| deref(root, example).ok()?.get("value"));
     let schema_example = deref(root, schema).ok().and_then(|s| s.get("example"));
-    [media.get("example"), first_of_examples, schema_example]
-        .into_iter()
-        .flatten()
-        .find(|example| validator.conforms(schema, example))
-        .cloned()
-        .unwrap_or_else(|| generate(validator, schema))
+    let mut examples = [media.get("example"), first_of_examples, schema_example].into_iter().flatten();
+    examples.find(|example| validator.conforms(schema, example)).cloned().unwrap_or_else(|| generate(validator, schema))
 }
 
 /// A value for `schema`: the first variant that validates, else the first made.
@@ -140,9 +113,8 @@ pub(crate) fn generate(validator: &SpecValidator, schema: &Value) -> Value {
     generate_nth(validator, schema, 0, true)
 }
 
-/// The `n`th value for `schema` (ids, numbers and strings told apart by
-/// `n`; examples stand for the first value only): the records of a store.
-/// `every`: optional properties too, else the required ones first.
+/// The `n`th value for `schema` (values told apart by `n`; examples only
+/// for the first), optional properties too if `every`: a store's records.
 pub(crate) fn generate_nth(validator: &SpecValidator, schema: &Value, n: usize, every: bool) -> Value {
     let mut first = None;
     for attempt in 0..MAX_ATTEMPTS {
@@ -179,8 +151,7 @@ fn binary_body(media_type: &str, media: &Value) -> (String, Vec<u8>) {
     (content_type, body)
 }
 
-/// Values for the headers a response marks `required` (their names and
-/// values must be valid HTTP; others are left out).
+/// Values for the headers a response marks `required` (valid HTTP ones).
 fn required_headers(validator: &SpecValidator, response: &Value) -> Vec<(String, String)> {
     let root = validator.spec();
     let Some(headers) = response.get("headers").and_then(Value::as_object) else { return Vec::new() };
@@ -257,10 +228,9 @@ impl Generator<'_> {
         value
     }
 
-    /// Merges `schema` into `into`: `$ref` followed, `allOf` and the chosen
-    /// `oneOf`/`anyOf` branch folded in. The first value of a keyword wins,
-    /// except bounds (the tighter one wins), `required` (united) and
-    /// `properties` (one property in several parts becomes their `allOf`).
+    /// Merges `schema` into `into` (`allOf` and the chosen `oneOf`/`anyOf`
+    /// branch folded in): a keyword's first value wins, but the tighter
+    /// bound, united `required`, and a property of several parts their `allOf`.
     fn flatten(&mut self, schema: &Value, into: &mut Map<String, Value>, depth: usize) {
         self.nodes += 1;
         if depth > MAX_MERGE_DEPTH || self.nodes > MAX_NODES {
@@ -406,8 +376,7 @@ fn count(flat: &Map<String, Value>, key: &str) -> Option<u64> {
     flat.get(key).and_then(|n| n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f.ceil() as u64)))
 }
 
-/// The schema's type, stated (also the first non-null of a type list) or
-/// implied by its keywords.
+/// The schema's type, stated (the first non-null of a list) or implied by its keywords.
 fn type_of(flat: &Map<String, Value>) -> Option<&str> {
     const IMPLIED: [(&str, &[&str]); 4] = [
         ("object", &["properties", "required", "additionalProperties", "minProperties", "maxProperties"]),
@@ -424,8 +393,7 @@ fn type_of(flat: &Map<String, Value>) -> Option<&str> {
     stated.or_else(|| implied().map(|(ty, _)| *ty))
 }
 
-/// A value that needs no recursion: the enum value, a scalar, or an empty
-/// container (also what a schema too deep to expand gets).
+/// A value that needs no recursion: the enum value, a scalar, or an empty container.
 fn minimal(flat: &Map<String, Value>, variant: usize, padding: u64) -> Value {
     if flat.contains_key("x-unsatisfiable") {
         return Value::Null;
@@ -446,8 +414,7 @@ fn minimal(flat: &Map<String, Value>, variant: usize, padding: u64) -> Value {
     }
 }
 
-/// A string in the schema's `format`, padded (by at most `padding`) or cut
-/// to its length bounds.
+/// A string in the schema's `format`, padded (by at most `padding`) or cut to its lengths.
 fn string(flat: &Map<String, Value>, variant: usize, padding: u64) -> String {
     let n = i64::try_from(variant).unwrap_or(i64::MAX);
     let suffix = if variant == 0 { String::new() } else { variant.to_string() };
@@ -492,8 +459,7 @@ fn string(flat: &Map<String, Value>, variant: usize, padding: u64) -> String {
     }
 }
 
-/// A number inside the schema's bounds (and `format` range) and on its
-/// `multipleOf`: the lowest allowed, else 1, moved up by `variant`.
+/// A number within the schema's bounds, on its `multipleOf`: the lowest allowed, else 1, plus `variant`.
 fn number(flat: &Map<String, Value>, integer: bool, variant: usize) -> Value {
     let bound = |key: &str| flat.get(key).and_then(Value::as_f64).filter(|b| b.is_finite());
     let exclusive = |key: &str| flat.get(key).and_then(Value::as_bool) == Some(true);

@@ -1,6 +1,4 @@
-//! What every emulator shares: the request log and script, the spec
-//! contract (credentials first), and simulated latency, wrapped around its
-//! routes.
+//! What every emulator shares around its routes: the request log and script, the contract, latency.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,17 +15,13 @@ use super::recorder::{DEFAULT_LOG_CAPACITY, Recorder, record_and_script};
 pub struct HarnessConfig {
     /// Delay added to every request, to behave like a remote API.
     pub latency: Duration,
-    /// How many received requests to keep for `requests()` (0: none, as a
-    /// long-running server should).
+    /// How many received requests to keep for `requests()` (0: none).
     pub request_log: usize,
-    /// Check every JSON response against the spec; a violation becomes a 500
-    /// and is listed by `contract_violations()`.
+    /// Check every JSON response against the spec (a violation is a 500, listed by `contract_violations()`).
     pub check_responses: bool,
     /// Deadlines of slow or idle connections, and how many may be open.
     pub connections: ConnectionLimits,
-    /// Records each collection of the generic store starts with (`None`:
-    /// the items of the spec's own answer), for the operations no
-    /// emulator handles.
+    /// Records each collection of the generic store starts with (`None`: the spec's answer's).
     pub records: Option<u64>,
 }
 
@@ -52,8 +46,7 @@ pub(crate) struct Harness {
 }
 
 impl Harness {
-    /// A harness around `contract` (for any spec, not only one a client
-    /// was generated from), recording and delaying as `config` says.
+    /// A harness around `contract`, recording and delaying as `config` says.
     pub(crate) fn new(contract: Contract, config: &HarnessConfig) -> Self {
         Self {
             recorder: Recorder::new(config.request_log),
@@ -63,10 +56,8 @@ impl Harness {
         }
     }
 
-    /// Layers, outermost first: record and script, latency, the contract.
-    /// Requests no route takes (the contract has already checked them
-    /// against the spec) are answered from the spec: `routes` has the
-    /// fallback (`contract::with_fallback`) under its own layers.
+    /// Layers, outermost first: record and script, latency, the contract
+    /// (`routes` has `contract::with_fallback` under its own layers).
     pub(crate) fn wrap(&self, routes: Router) -> Router {
         let latency = self.latency;
         routes
@@ -80,14 +71,13 @@ impl Harness {
             .layer(from_fn_with_state(self.recorder.clone(), record_and_script))
     }
 
-    /// What `read` makes of the records of the store's collection at
-    /// `path` (opened first).
+    /// What `read` makes of the records of the store's collection at `path`.
     pub(crate) fn read_records<T>(&self, path: &str, read: impl FnOnce(&[serde_json::Value]) -> T) -> T {
         self.contract.store.read(path, read)
     }
 
     /// Responses the emulator sent that the spec does not allow.
     pub(crate) fn violations(&self) -> Vec<String> {
-        self.contract.violations.lock().map(|v| v.clone()).unwrap_or_default()
+        super::lock(&self.contract.violations).clone()
     }
 }

@@ -1,16 +1,10 @@
-//! Local emulators of the APIs, served over loopback by this crate.
-//!
-//! Tests, examples and the CLI's `--sandbox` mode run against them. Each API
-//! gets its own listener on `127.0.0.1` with an ephemeral port unless one is
-//! asked for. Besides emulating the API, a sandbox records every request it
-//! receives and can be scripted to answer the next matching requests with a
-//! given response (a 503 with `Retry-After`, a corrupt download, a value the
-//! spec does not list yet), so that tests exercise real HTTP end to end.
-//!
-//! An operation of the spec that an emulator has no behaviour for is still
-//! validated and answered, with its documented success response built from
-//! the spec (header `x-sandbox-fallback` names the operation). A
-//! [`SpecSandbox`] serves any spec that way, with no emulator at all.
+//! Local emulators of the APIs, served over loopback (`127.0.0.1`, an
+//! ephemeral port unless one is asked for), for tests, examples and the
+//! CLI's `--sandbox` mode. A sandbox records every request and can be
+//! scripted to answer the next matching ones (a 503 with `Retry-After`, a
+//! corrupt download), so tests exercise real HTTP end to end. An operation
+//! an emulator has no behaviour for is validated and answered from the spec
+//! (header `x-sandbox-fallback` names it); a [`SpecSandbox`] serves any spec so.
 
 mod contract;
 mod errors;
@@ -21,10 +15,9 @@ mod server;
 pub(crate) mod store;
 pub use crate::spec::validate;
 
-/// Declares an emulator: its sandbox type, its state, settings (which hold
-/// the harness's as `harness`) and spec, the operations it answers itself by
-/// `operationId` (the store and the spec answer the others), and the rest of
-/// its [`Emulator`] impl (`new`, and what it overrides).
+/// Declares an emulator: its sandbox type, state, settings (with a
+/// `harness`) and spec, the operations it routes itself by `operationId`,
+/// and the rest of its [`Emulator`] impl.
 #[allow(unused_macros)] // (Unused when the sandbox is built without any API.)
 macro_rules! emulator {
     (
@@ -56,9 +49,7 @@ macro_rules! emulator {
 #[allow(unused_imports)]
 use emulator;
 
-/// The emulators: one module per API with behaviour of its own
-/// (`src/sandbox/<api>/`); the other enabled APIs are served by the generic
-/// store alone ([`SpecSandbox`]).
+/// One module per API with behaviour of its own; the store alone serves the others.
 macro_rules! emulator_modules {
     (own: [$($api:ident: $feature:literal,)*], generic: [$($_generic:ident: $_feature:literal,)*]) => {
         $(
@@ -70,7 +61,7 @@ macro_rules! emulator_modules {
 for_each_api_by_module!(sandbox, emulator_modules);
 
 use std::io;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -86,9 +77,8 @@ pub use store::Hooks;
 use contract::Contract;
 use harness::Harness;
 
-/// A running emulator of one API: its HTTP server, the shared harness
-/// (request log, script, contract) and the API's own state. Each API adds its
-/// own constructor and controls (`LuwareSandbox`, `LivePersonSandbox`, …).
+/// A running emulator of one API: its server, the harness (request log,
+/// script, contract) and the API's state, with each API's own controls.
 #[derive(Debug)]
 pub struct Sandbox<A> {
     server: Server,
@@ -117,18 +107,10 @@ impl<A> Sandbox<A> {
         self.harness.recorder.script(response)
     }
 
-    /// The records of the generic store's collection at `path` (a
-    /// request's path, e.g. `/api/v1/tasks` or `/pets/7/toys`), in order:
-    /// what the operations no emulator route takes have made of it.
+    /// The records of the generic store's collection at `path` (a request's
+    /// path, e.g. `/api/v1/tasks` or `/pets/7/toys`), in order.
     pub fn records(&self, path: &str) -> Vec<serde_json::Value> {
         self.harness.read_records(path, <[serde_json::Value]>::to_vec)
-    }
-
-    /// The values of field `field` of the records at `path` (see
-    /// [`Sandbox::records`]), as text, in order.
-    #[cfg_attr(not(feature = "raia"), allow(dead_code))]
-    pub(crate) fn record_fields(&self, path: &str, field: &str) -> Vec<String> {
-        self.harness.read_records(path, |records| records.iter().filter_map(|r| store::text(r.get(field)?)).collect())
     }
 
     /// Responses the emulator sent that its spec does not allow (should be none).
@@ -142,7 +124,7 @@ impl<A> Sandbox<A> {
     }
 
     /// Serves `routes` (with state applied) wrapped in the harness.
-    pub(crate) async fn serve(api: Arc<A>, routes: axum::Router, harness: Harness, port: u16) -> io::Result<Self> {
+    async fn serve(api: Arc<A>, routes: axum::Router, harness: Harness, port: u16) -> io::Result<Self> {
         let server = Server::start(harness.wrap(routes), port, harness.limits).await?;
         Ok(Self { server, harness, api })
     }
@@ -159,8 +141,7 @@ pub trait Emulator: Sized + Send + Sync + 'static {
     fn new(seed: u64, config: Self::Config) -> Self;
     /// The harness settings inside `config`.
     fn harness(config: &Self::Config) -> &HarnessConfig;
-    /// What the emulator adds to the generic store, which answers the
-    /// operations it does not route.
+    /// What the emulator adds to the generic store.
     fn hooks(_state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
         None
     }
@@ -170,24 +151,19 @@ pub trait Emulator: Sized + Send + Sync + 'static {
     fn layer(_state: &Arc<Self>, routes: axum::Router<Arc<Self>>) -> axum::Router<Arc<Self>> {
         routes
     }
-    /// An error answer in the API's shape: by default the spec's error
-    /// schema, filled in (see `errors`).
+    /// An error answer in the API's shape (by default the spec's error schema, filled in).
     fn render_error(status: StatusCode, message: String) -> Response {
         errors::spec_error(Self::SPEC_JSON, status, &message)
     }
-    /// The credential a client of the emulator presents for the spec's
-    /// security scheme `scheme` (none by default: the client presents none).
+    /// The credential a client presents for the spec's security scheme `scheme` (none by default).
     fn credential(&self, _scheme: &str) -> Option<crate::Secret> {
         None
     }
-    /// The security schemes the emulator checks, by the spec's names (an
-    /// unknown one is a 401); with none, the [`Emulator::credential`] it
-    /// exports is the one it takes, else any credential will do, as long as
-    /// there is one.
+    /// The security schemes the emulator checks, by name (another is a 401);
+    /// with none, it takes its [`Emulator::credential`], else any credential.
     const SCHEMES: &'static [(&'static str, Check<Self>)] = &[];
-    /// Checks the credential a request presents for the spec's security
-    /// scheme `scheme` (`None`: it presents none), before the request is
-    /// validated; `Err` is the answer, in the API's shape. By default
+    /// Checks the credential a request presents for `scheme` (`None`: none),
+    /// before it is validated; `Err` is the answer. By default
     /// [`Emulator::SCHEMES`] decide.
     fn authenticate(
         &self,
@@ -237,11 +213,9 @@ impl<E: Emulator> Sandbox<E> {
     }
 }
 
-/// An emulator's routes, each named by its spec's `operationId`: the
-/// method and path come from the spec, so a path or method changed there
-/// needs no edit here.
-// (An emulator with no routes of its own, raia's, LlamadaPro's or Salesloft's, routes nothing.)
-#[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(dead_code))]
+/// An emulator's routes, by `operationId`: the method and path come from the spec.
+// (Only Luware's emulator routes operations of its own.)
+#[cfg_attr(not(feature = "luware"), allow(dead_code))]
 pub(crate) struct Operations<S> {
     spec: Option<crate::spec::model::Spec>,
     router: axum::Router<S>,
@@ -255,9 +229,8 @@ impl<S: Clone + Send + Sync + 'static> Operations<S> {
         Self { spec: spec.ok(), router: axum::Router::new() }
     }
 
-    /// `handler` answers `operation_id`. An id the spec does not have is
-    /// left unrouted (the spec answers it, if it has it after all).
-    #[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(dead_code))]
+    /// `handler` answers `operation_id` (left unrouted if the spec lacks it).
+    #[cfg_attr(not(feature = "luware"), allow(dead_code))]
     pub(crate) fn on<H: axum::handler::Handler<T, S>, T: 'static>(mut self, operation_id: &str, handler: H) -> Self {
         let op = self.spec.as_ref().and_then(|spec| spec.operation(operation_id));
         let method = op.and_then(|op| axum::http::Method::from_bytes(op.method.to_ascii_uppercase().as_bytes()).ok());
@@ -270,15 +243,13 @@ impl<S: Clone + Send + Sync + 'static> Operations<S> {
         self
     }
 
-    /// The routes, and the fallback that answers the other operations from
-    /// the store or the spec (`.with_state` gives them the emulator's state).
+    /// The routes, and the fallback that answers the other operations.
     pub(crate) fn into_router(self) -> axum::Router<S> {
         contract::with_fallback(self.router)
     }
 }
 
-/// The answer to a request whose credentials were refused: any response
-/// (an emulator's error type converts with `?` or `.into()`).
+/// The answer to a request whose credentials were refused (any response converts with `?` or `.into()`).
 #[derive(Debug)]
 pub struct Refused(pub(crate) Box<Response>);
 
@@ -303,8 +274,7 @@ fn accepted(scheme: &str, credential: Option<&str>, accepts: impl FnOnce(&str) -
 pub const SPEC_CREDENTIAL: &str = "sandbox";
 
 /// What a [`SpecSandbox`] takes for a field of the operation that gives a
-/// scheme's token (`x-token`): [`SPEC_CREDENTIAL`], or `1` for a number.
-/// The token it then gives is [`SPEC_CREDENTIAL`].
+/// token (`x-token`): [`SPEC_CREDENTIAL`], or `1` for a number; the token is [`SPEC_CREDENTIAL`].
 pub fn spec_token_field(field: &crate::spec::model::TokenField) -> &'static str {
     if field.number { "1" } else { SPEC_CREDENTIAL }
 }
@@ -313,12 +283,10 @@ pub fn spec_token_field(field: &crate::spec::model::TokenField) -> &'static str 
 #[derive(Debug)]
 pub struct SpecOnly;
 
-/// A sandbox for any OpenAPI 3.0 spec, without an emulator: every request is
-/// validated against the spec and every operation is answered with its
-/// documented success response, built from the spec's examples and schemas.
-/// Useful for an operation (or an API) before it has an emulator. Where the
-/// spec's `security` asks for a credential, [`SPEC_CREDENTIAL`] is accepted
-/// and any other, or none, is answered 401, as the API would.
+/// A sandbox for any OpenAPI 3.0 spec, without an emulator: every request
+/// is validated and answered by the generic store or the spec's documented
+/// success response. Where the spec's `security` asks for a credential,
+/// [`SPEC_CREDENTIAL`] is accepted and any other, or none, is a 401.
 pub type SpecSandbox = Sandbox<SpecOnly>;
 
 impl Sandbox<SpecOnly> {
@@ -351,6 +319,26 @@ pub(crate) fn mix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     x = (x ^ (x >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     x ^ (x >> 31)
+}
+
+/// `mutex`, locked: a panic while another held it leaves the data usable.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A random (version 4) UUID from a seeded generator.
+#[cfg_attr(not(any(feature = "raia", feature = "liveperson")), allow(dead_code))]
+pub(crate) fn uuid(rng: &mut fastrand::Rng) -> String {
+    let (a, b) = (rng.u64(..), rng.u64(..));
+    let (time, variant) = ((a >> 16) & 0xffff, 0x8000 | (b >> 48 & 0x3fff));
+    format!("{:08x}-{time:04x}-4{:03x}-{variant:04x}-{:012x}", a >> 32, a & 0xfff, b & 0xffff_ffff_ffff)
+}
+
+/// A bearer shaped as a JWT: readable `claims`, and `id` where a signature would be.
+#[cfg_attr(not(any(feature = "luware", feature = "liveperson")), allow(dead_code))]
+pub(crate) fn jwt(claims: &serde_json::Value, id: &str) -> String {
+    let encode = |bytes: &[u8]| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, bytes);
+    format!("{}.{}.{id}", encode(br#"{"alg":"HS256","typ":"JWT"}"#), encode(claims.to_string().as_bytes()))
 }
 
 /// A request's query, decoded into pairs in order.

@@ -146,24 +146,20 @@ impl Recorder {
     }
 
     pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
-        self.inner.lock().map(|i| i.log.iter().cloned().collect()).unwrap_or_default()
+        super::lock(&self.inner).log.iter().cloned().collect()
     }
 
     pub(crate) fn clear(&self) {
-        if let Ok(mut i) = self.inner.lock() {
-            i.log.clear();
-        }
+        super::lock(&self.inner).log.clear();
     }
 
     pub(crate) fn script(&self, response: ScriptedResponse) {
-        if let Ok(mut i) = self.inner.lock() {
-            i.script.push(response);
-        }
+        super::lock(&self.inner).script.push(response);
     }
 
     /// Records the request; returns a scripted response if one matches.
     fn record(&self, request: RecordedRequest) -> Option<Response> {
-        let mut inner = self.inner.lock().ok()?;
+        let mut inner = super::lock(&self.inner);
         let scripted = inner.script.iter_mut().position(|s| s.matches(&request.method, &request.path));
         let response = scripted.map(|i| {
             let s = &mut inner.script[i];

@@ -1,17 +1,11 @@
 //! The sandbox's HTTP/1 server: axum's routes on hyper connections, with the
 //! limits `axum::serve` lacks, so that slow or idle clients cannot hold
-//! sockets (and file descriptors) forever.
-//!
-//! Each connection has one deadline, watched by its own task: the end of a
-//! request's head is due [`ConnectionLimits::header_read`] after its first
-//! byte, and otherwise a connection on which no byte moves either way for
-//! [`ConnectionLimits::idle`] is closed (idle keep-alive, a body that stopped
-//! arriving, a response nobody reads). hyper's own `header_read_timeout` is
-//! not used: its clock also runs while a keep-alive connection waits for its
-//! next request, which would make the idle limit the header one, and it
-//! never covers a body. At most [`ConnectionLimits::max_connections`] are
-//! served at once; the next client waits in the listen backlog until one
-//! closes.
+//! sockets forever. Each connection has one deadline, watched by its own
+//! task: a request's head is due [`ConnectionLimits::header_read`] after its
+//! first byte; otherwise a connection on which no byte moves for
+//! [`ConnectionLimits::idle`] is closed. (hyper's `header_read_timeout` also
+//! runs while a keep-alive connection waits, and never covers a body.) Past
+//! [`ConnectionLimits::max_connections`], clients wait in the listen backlog.
 
 use std::convert::Infallible;
 use std::io;
@@ -37,11 +31,9 @@ use tokio::time::Instant;
 pub struct ConnectionLimits {
     /// From the first byte of a request to the end of its headers.
     pub header_read: Duration,
-    /// With no byte moving either way: between requests on a keep-alive
-    /// connection, or while a body or an answer is stuck.
+    /// With no byte moving either way (keep-alive, or a stuck body or answer).
     pub idle: Duration,
-    /// Connections served at once (at least one); further clients wait to
-    /// be accepted.
+    /// Connections served at once (at least one); further clients wait to be accepted.
     pub max_connections: usize,
 }
 
@@ -51,8 +43,7 @@ impl Default for ConnectionLimits {
     }
 }
 
-/// A running HTTP server for one emulator. It stops when dropped or on
-/// [`Server::shutdown`].
+/// A running HTTP server for one emulator; it stops when dropped or on [`Server::shutdown`].
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
@@ -75,8 +66,7 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections and waits for open ones to finish (each
-    /// within its deadline).
+    /// Stops accepting connections and waits for open ones to finish (within their deadlines).
     pub async fn shutdown(mut self) {
         let task = self.task.take();
         drop(self); // Stops it.
@@ -124,8 +114,7 @@ async fn serve(listener: TcpListener, router: axum::Router, limits: ConnectionLi
     graceful.shutdown().await;
 }
 
-/// The next connection, once a slot is free (so that clients over the cap
-/// wait in the listen backlog). `None` when accepting failed.
+/// The next connection, once a slot is free (`None`: accepting failed).
 async fn accept(listener: &TcpListener, slots: &Arc<Semaphore>) -> Option<(TcpStream, OwnedSemaphorePermit)> {
     let slot = slots.clone().acquire_owned().await.ok()?;
     match listener.accept().await {
@@ -207,9 +196,8 @@ impl Clock {
         }
     }
 
-    /// Resolves once the deadline has passed. It wakes at least every
-    /// `header_read` (10 ms at the least), so that a head starting meanwhile
-    /// is held to its own, nearer, deadline.
+    /// Resolves once the deadline has passed; wakes at least every `header_read`
+    /// (10 ms at the least), so that a head starting meanwhile meets its own.
     async fn expired(&self, limits: ConnectionLimits) {
         let every = limits.header_read.min(limits.idle).max(Duration::from_millis(10));
         loop {
@@ -269,8 +257,7 @@ impl AsyncWrite for Watched {
     }
 }
 
-/// The router, serving one connection: a request marks its head complete,
-/// and its answer marks the exchange over once written.
+/// The router, serving one connection: a request marks its head complete, its answer written the exchange over.
 #[derive(Debug, Clone)]
 struct Exchange {
     router: TowerToHyperService<axum::Router>,
@@ -290,8 +277,7 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Exchange {
     }
 }
 
-/// A response body; hyper drops it once written (or with the connection),
-/// which ends the exchange.
+/// A response body; hyper drops it once written (or with the connection), ending the exchange.
 struct Answer {
     body: Body,
     clock: Clock,

@@ -1,55 +1,33 @@
 //! The generic store: what a spec says about its collections, served with
 //! state. A path whose `GET` answers a list (or which takes a `POST`) is a
-//! collection, and `<collection>/{id}` its items: `POST` creates, `GET` on
-//! the collection lists with the spec's paging ([`Paging`]), filters (a
-//! query parameter's `x-filter`, such as `created_at[gt]` keeping the items
-//! created after its date-time, or a filter language's `contains` and
-//! `pairs`; else a query parameter named as a field of the items) and
-//! sorting (by a field its `x-sort` allows, if it has one: `sort`,
-//! `sort_by`, `sortBy`: `field`, `-field`, `field:desc`, `field=desc`, or
-//! a `sort_direction`; ties as the hooks order them, else as stored), and `GET`/`PUT`/`PATCH`/`DELETE` on an
-//! item read, merge and remove it, with a 404 once it is gone (an item is
-//! read as one record, even one whose answer holds a single array; a
-//! numeric id matches however the path writes it, `352` or `352.0`). A
-//! collection at `<collection>/{id}/<name>` belongs to record `{id}`:
-//! without that record it is refused (404 where the operation documents
-//! one, else 400), and it is deleted with it. A request path is the
-//! collection whose spec path it fits, a literal segment winning over a
-//! parameter (`/conversations/states` is not conversation `states`).
+//! collection and `<collection>/{id}` its items: `POST` creates; `GET` on
+//! the collection lists, paged as the spec's [`Paging`] says, filtered (a
+//! parameter's `x-filter`, else one named as a field of the items) and
+//! sorted (`sort`, `sort_by`, `field:desc`, `-field`, a `sort_direction`…,
+//! as `x-sort` allows); `GET`/`PUT`/`PATCH`/`DELETE` on an item read, merge
+//! and remove it (then 404). A collection under a record
+//! (`<collection>/{id}/<name>`) needs the record and goes with it. A request
+//! path is the collection whose spec path it fits, a literal segment
+//! winning over a parameter (`/conversations/states`).
 //!
-//! Pages are numbered or tokens. Where the spec's link says `x-page-number`,
-//! the answer says its own number (the link's pointer), whether more follow
-//! (`more`) and the last page's number (`last`). Beside the items or the
-//! next page's value, a count (`totalCount`, `total_count`, …), a field
-//! named as the page-size parameter and `hasPreviousPage` say what the page
-//! is, and numbered pages their number (also in a field named as the
-//! paging parameter), the previous one's and how many there are
-//! (`current_page`, `prev_page`, `total_pages`, …); a next or
-//! previous page there is none of is `null` where the schema allows it, else
-//! left out. The `x-cli` sort of the operation names the parameters that
-//! order the list; a direction alone orders by its `by` field, or the
-//! records as stored.
+//! Pages are numbered or opaque tokens bound to the store and the query;
+//! the fields beside the items that describe a page (counts, page size,
+//! numbers of this, the previous and the last page) are filled in where
+//! the answer has them. A search paged in its body (`x-body`) is paged
+//! the same way.
 //!
-//! A search whose next page is asked for in its body (`x-body`) is
-//! paged the same way: what the hooks' `search` finds (else the collection
-//! it is under, as stored), its page token bound to the body's other fields.
-//!
-//! A collection is seeded, the first time it is touched, with the items of
-//! the spec's own answer, or with `records` items generated from its
-//! schema. An item nobody created is made from the spec the first time it
-//! is read, with its id the one asked for, so a documented example's id
-//! resolves. Every answer is built from the operation's documented answer
-//! with the records put in place, showing the fields its schema lists (a
-//! record may hold more, such as a field an update set that answers do not
-//! show). One of records the store made up is only given if it fits the
-//! spec, otherwise the operation is answered as if it had no state; one of
-//! an emulator's records (its hooks seeded them) is given as it is, and the
-//! contract reports a misfit.
+//! A collection is seeded when first touched: by the hooks, else with
+//! `records` items generated from its schema, else the spec's own answer's
+//! items. An item nobody created is made up when read, so a documented
+//! example's id resolves. Answers show the fields their schema lists; one
+//! built from made-up records is only given if it fits the spec (else the
+//! operation is answered as if it had no state), while an emulator's
+//! records are given as they are and the contract reports a misfit.
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
 use base64::Engine;
@@ -73,10 +51,21 @@ const MAX_SEEDED: u64 = 100_000;
 /// A refusal a hook answers with: the status and the message.
 pub type Refusal = (StatusCode, String);
 
+#[cfg_attr(not(any(feature = "luware", feature = "llamadapro")), allow(dead_code))]
+pub(crate) fn bad_request(message: impl Into<String>) -> Refusal {
+    (StatusCode::BAD_REQUEST, message.into())
+}
+
+/// A JSON body as its generated type. The contract has checked it against
+/// the schema; this only fails where the type is stricter.
+#[cfg_attr(not(any(feature = "luware", feature = "llamadapro")), allow(dead_code))]
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, Refusal> {
+    serde_json::from_value(body.clone()).map_err(|e| bad_request(format!("request body: {e}")))
+}
+
 /// What a hook sees of a request: its operation, query (with the hooks'
-/// defaults) and path parameters, the record the path names as the
-/// collection's parent (`/definitions/{id}/options`: definition `{id}`),
-/// and the records of the collection.
+/// defaults), path parameters, the record the path names as the parent
+/// (`/definitions/{id}/options`: definition `{id}`) and the collection's records.
 #[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub operation_id: &'a str,
@@ -101,34 +90,29 @@ impl Context<'_> {
 /// An answer a hook gives: the status and the body (`Null`: none).
 pub type Answer = Result<(u16, Value), Refusal>;
 
-/// What an emulator adds to the store, where the spec cannot say it:
-/// records of its own, filters, the fields a server sets, and refusals.
+/// What an emulator adds to the store where the spec cannot say it.
 pub trait Hooks: Send + Sync + 'static {
     /// The first records of the collection at `path` (`None`: the store's own).
     fn seed(&self, _path: &str) -> Option<Vec<Value>> {
         None
     }
 
-    /// Refuses a request before the store acts on it (a query the API
-    /// rejects, a parent that cannot have such records).
+    /// Refuses a request before the store acts on it.
     fn refuse(&self, _request: &Context<'_>) -> Result<(), Refusal> {
         Ok(())
     }
 
-    /// Whether `record` passes the filters of a list request beyond the
-    /// store's own (a query parameter named as a field).
+    /// Whether `record` passes a list's filters beyond the store's own.
     fn keeps(&self, _request: &Context<'_>, _record: &Value) -> bool {
         true
     }
 
-    /// How the list orders two records its order finds equal, as if
-    /// ascending (`Equal`: as stored).
+    /// How a list orders two records its order finds equal, as if ascending (`Equal`: as stored).
     fn ties(&self, _request: &Context<'_>, _a: &Value, _b: &Value) -> Ordering {
         Ordering::Equal
     }
 
-    /// A record about to be stored (created, or `before` changed by the
-    /// request): fill in what the server sets, or refuse it.
+    /// A record about to be stored (new, or `before` changed): fill in what the server sets, or refuse it.
     fn write(&self, _request: &Context<'_>, _record: &mut Value, _before: Option<&Value>) -> Result<(), Refusal> {
         Ok(())
     }
@@ -138,27 +122,23 @@ pub trait Hooks: Send + Sync + 'static {
         Ok(())
     }
 
-    /// Query values the emulator assumes where a request leaves a
-    /// parameter out and the spec states no default (a page size, an order).
+    /// Query values assumed where a request leaves a parameter out and the spec states no default.
     fn defaults(&self, _operation_id: &str) -> Vec<(String, String)> {
         Vec::new()
     }
 
-    /// A record about to be shown in an answer, as shown: a changed copy
-    /// where the query did not ask for all of it (`Borrowed`: as stored).
+    /// A record about to be shown, as shown: a copy where the query did not ask for all of it.
     fn show<'v>(&self, _request: &Context<'_>, record: &'v Value) -> Cow<'v, Value> {
         Cow::Borrowed(record)
     }
 
-    /// A list's answer, its page described, about to be given: leave out
-    /// what the query did not ask for (counts). Its items are an empty
-    /// array here; the page's records are written in their place.
+    /// A list's answer about to be given (its items still an empty array):
+    /// leave out what the query did not ask for (counts).
     fn listed(&self, _request: &Context<'_>, _answer: &mut Value) {}
 
-    /// The records a search paged in its body (`x-body`) finds, in
-    /// order, for the store to page (`None`: the store answers as for any
-    /// other operation). The request's query is then its body's fields, as
-    /// text (its page token is bound to them).
+    /// The records a search paged in its body (`x-body`) finds, in order,
+    /// for the store to page (`None`: the store's own search). The query is
+    /// then the body's fields, as text.
     fn search(
         &self,
         _request: &Context<'_>,
@@ -168,10 +148,9 @@ pub trait Hooks: Send + Sync + 'static {
         None
     }
 
-    /// Answers the operation itself, with the store's records at hand,
-    /// where the spec cannot say what it does (`None`: the store answers).
-    /// Asked first, for every operation. An answer of an error status is
-    /// given as it is (an error body with more than a refusal's message).
+    /// Answers the operation itself, with the store's records at hand
+    /// (`None`: the store answers). Asked first, for every operation; an
+    /// error status is given as it is (a body richer than a refusal).
     fn answer(&self, _request: &Context<'_>, _body: &Value, _records: &mut Records<'_>) -> Option<Answer> {
         None
     }
@@ -189,8 +168,7 @@ pub struct Records<'s> {
 }
 
 impl Records<'_> {
-    /// The records of the collection at `path` (a request's path, such as
-    /// `/pets/7/toys`), in order; seeded first if it is new.
+    /// The records of the collection at `path` (such as `/pets/7/toys`), seeded if new.
     pub fn of(&mut self, path: &str) -> &mut Vec<Value> {
         self.store.open_in(self.collections, self.store.template(path).unwrap_or(path), path).items_mut()
     }
@@ -201,8 +179,7 @@ impl Records<'_> {
         self.of(path).iter_mut().find(|r| r.get(&field).is_some_and(|v| is_id(v, id)))
     }
 
-    /// Removes the records of the collection at `path` that `gone` picks,
-    /// and the collections under them; answers them.
+    /// Removes (and answers) the records at `path` that `gone` picks, and the collections under them.
     pub fn remove(&mut self, path: &str, gone: impl Fn(&Value) -> bool) -> Vec<Value> {
         let field = self.store.id_field_at(path);
         let collection = self.store.open_in(self.collections, self.store.template(path).unwrap_or(path), path);
@@ -241,16 +218,13 @@ struct Collection {
     deleted: HashSet<String>,
     /// Values generated so far, so each new one differs.
     made: usize,
-    /// Whether an item nobody created is made up when read (not where an
-    /// emulator seeded the records).
+    /// Whether an item nobody created is made up when read (not where hooks seeded).
     invents: bool,
-    /// The last list's selection: the next page of the same list takes
-    /// it from here. Any change to the records forgets it.
+    /// The last list's selection, for its next page; a change forgets it.
     listed: Option<Listed>,
 }
 
-/// A list's query (paging aside) and the positions of the records it
-/// selects, in its order.
+/// A list's query (paging aside) and the positions of the records it selects, in order.
 type Listed = (Vec<(String, String)>, Vec<usize>);
 
 impl Collection {
@@ -261,9 +235,8 @@ impl Collection {
     }
 }
 
-/// What the store made of a request: an answer, its JSON body written
-/// (`None`: no body; `emulated` when it shows the emulator's records or
-/// its hooks answered, not records the store made up), or an error to render.
+/// What the store made of a request: an answer (`emulated` unless it shows
+/// records the store made up) or an error to render.
 pub(crate) enum Stored {
     Answer { status: u16, body: Option<Vec<u8>>, emulated: bool },
     Refused(StatusCode, String),
@@ -277,7 +250,7 @@ enum Role {
 }
 
 impl Store {
-    /// The store of the spec `validator` enforces (whose model it has).
+    /// The store of the spec `validator` enforces.
     pub(crate) fn new(
         validator: Arc<SpecValidator>,
         records: Option<u64>,
@@ -292,18 +265,17 @@ impl Store {
         Ok(Self { spec, validator, shapes, documents, records, hooks, seed, collections })
     }
 
-    /// What `read` makes of the records of the collection at `path` (a
-    /// request's path), opened first.
+    /// What `read` makes of the records of the collection at `path`, opened first.
     pub(crate) fn read<T>(&self, path: &str, read: impl FnOnce(&[Value]) -> T) -> T {
-        let mut collections = self.collections.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut collections = super::lock(&self.collections);
         read(&self.open_in(&mut collections, self.template(path).unwrap_or(path), path).items)
     }
 
-    /// The store's answer to a validated request, or `None` when the
-    /// operation has no collection (or the answer would not fit the spec).
+    /// The store's answer to a validated request (`None`: no collection, or
+    /// the answer would not fit the spec).
     pub(crate) fn answer(&self, request: &ValidatedRequest, path: &str, body: &[u8]) -> Option<Stored> {
         let op = self.spec.operation(&request.operation_id)?;
-        let mut collections = self.collections.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut collections = super::lock(&self.collections);
         let hooks = &*self.hooks;
         let refused = |(status, message): Refusal| Some(Stored::Refused(status, message));
         // The query as the emulator reads it: its defaults where the request leaves a parameter out.
@@ -457,8 +429,7 @@ impl Store {
         answered(written(&answer, shape, None))
     }
 
-    /// The answer, if it fits the operation's documented response or shows
-    /// the emulator's records (which the contract holds to the spec).
+    /// The answer, if it fits the spec or shows the emulator's records (the contract checks those).
     fn answered(&self, op: &Operation, status: u16, body: Option<Vec<u8>>, emulated: bool) -> Option<Stored> {
         if let (Some(bytes), false) = (&body, emulated) {
             self.validator.validate_response(&op.id, status, Some("application/json"), bytes).ok()?;
@@ -471,8 +442,7 @@ impl Store {
         collections.entry(path.to_owned()).or_insert_with(|| self.seed(template, path))
     }
 
-    /// Where item `id` is in `collection` (made up from the spec if the
-    /// collection invents items), or why there is none.
+    /// Where item `id` is in `collection` (made up if it invents items), or why there is none.
     fn locate(&self, template: &str, collection: &mut Collection, field: &str, id: &str) -> Result<usize, String> {
         let missing = || format!("no {} {id}", noun(template));
         if let Some(at) = collection.items.iter().position(|item| item.get(field).is_some_and(|v| is_id(v, id))) {
@@ -496,8 +466,7 @@ impl Store {
         Ok(collection.items[at].clone())
     }
 
-    /// The spec path a request's `path` is an instance of: the one whose
-    /// segments it fits, a literal segment winning over a parameter.
+    /// The spec path a request's `path` fits, a literal segment winning over a parameter.
     fn template(&self, path: &str) -> Option<&str> {
         let segments: Vec<&str> = path.split('/').collect();
         let fit = |template: &str| -> Option<Vec<bool>> {
@@ -515,8 +484,8 @@ impl Store {
         templates.filter_map(|t| Some((fit(t)?, t))).max_by(|a, b| a.0.cmp(&b.0)).map(|(_, t)| t)
     }
 
-    /// The answer of the operation that gives `scheme`'s token: the one
-    /// the sandbox takes, for the fields it exports ([`super::spec_token_field`]).
+    /// The answer of the operation that gives `scheme`'s token, for the
+    /// fields the sandbox exports ([`super::spec_token_field`]).
     fn token(&self, op: &Operation, scheme: &str, source: &TokenSource, sent: &Value) -> Stored {
         let sent = body_pairs(sent);
         let taken =
@@ -540,24 +509,21 @@ impl Store {
 
     /// The spec's own answer to `op` (see [`document`]), built once.
     fn documented(&self, op: &Operation) -> Option<(u16, Value)> {
-        let mut documents = self.documents.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut documents = super::lock(&self.documents);
         documents.entry(op.id.clone()).or_insert_with(|| document(&self.validator, op)).clone()
     }
 
-    /// What the operation's answer shows (not a record's own fields, such
-    /// as one an update set that answers never show).
+    /// What the operation's answer shows of a record.
     fn shape(&self, op: &Operation) -> &Shape {
         self.shapes.get(&op.id).unwrap_or(&Shape::Any)
     }
 
     /// The schema of the field at `pointer` of `op`'s answer.
     fn schema_at<'s>(&'s self, op: &'s Operation, pointer: &str) -> Option<&'s Value> {
-        let doc = &self.spec.doc;
-        let mut schema = resolve(doc, success_schema(op)?);
-        for segment in pointer.split('/').skip(1) {
-            schema = resolve(doc, property(doc, schema, segment)?);
-        }
-        Some(schema)
+        let (doc, mut names) = (&self.spec.doc, pointer.split('/').skip(1));
+        names.try_fold(resolve(doc, success_schema(op)?), |schema, name| {
+            Some(resolve(doc, property(doc, schema, name)?))
+        })
     }
 
     /// Whether the field at `pointer` of `op`'s answer may be `null`.
@@ -595,9 +561,8 @@ impl Store {
     }
 
     /// Where a `GET`'s answer holds its list, as a JSON pointer: the
-    /// paging's items, the answer itself if it is an array, or its one
-    /// array property (not on an item of a collection, `<collection>/{id}`,
-    /// which is one record however many arrays it has).
+    /// paging's items, the answer itself, or its one array property (never
+    /// on `<collection>/{id}`, one record however many arrays it has).
     fn listed(&self, op: &Operation) -> Option<String> {
         if op.method != "get" {
             return None;
@@ -620,8 +585,7 @@ impl Store {
         }
     }
 
-    /// The schema of one item of the collection at `template`: its list's
-    /// items, else the answer of one item.
+    /// The schema of one item of the collection at `template` (its list's, else its `GET`'s).
     fn item_schema(&self, template: &str) -> Option<Value> {
         let doc = &self.spec.doc;
         for op in self.spec.operations.iter().filter(|o| o.path == template) {
@@ -632,8 +596,7 @@ impl Store {
         Some(resolve(doc, success_schema(self.item_get(template)?)?).clone())
     }
 
-    /// The field that holds an item's id: the item path's parameter if the
-    /// items have it, else `id`.
+    /// The field that holds an item's id: the item path's parameter if the items have it, else `id`.
     fn id_field(&self, template: &str) -> Option<String> {
         let schema = self.item_schema(template)?;
         let param = self.spec.operations.iter().find_map(|o| item_of(&o.path).filter(|(p, _)| *p == template));
@@ -646,8 +609,7 @@ impl Store {
         self.template(path).and_then(|t| self.id_field(t)).unwrap_or_else(|| "id".into())
     }
 
-    /// A collection's first records: `records` generated ones, else the
-    /// items of the spec's own answer to its list.
+    /// A collection's first records: the hooks', `records` generated ones, or the spec's answer's.
     fn seed(&self, template: &str, path: &str) -> Collection {
         if let Some(items) = self.hooks.seed(path) {
             return Collection { made: items.len(), items, ..Collection::default() };
@@ -667,9 +629,8 @@ impl Store {
         collection
     }
 
-    /// A new item of the collection at `template`, different from the
-    /// `made` before: every field, or the required ones alone (what a
-    /// create starts from, before the request's fields).
+    /// A new item of the collection at `template`, unlike the `made` before:
+    /// every field, or the required ones alone (what a create starts from).
     fn made(&self, template: &str, made: &mut usize, every: bool) -> Option<Value> {
         let schema = self.item_schema(template)?;
         let item = generate_nth(&self.validator, &schema, *made, every);
@@ -678,15 +639,13 @@ impl Store {
     }
 }
 
-/// The collection a spec path is an item of, and the item's parameter
-/// (`/pets/{id}`: `/pets` and `id`).
+/// The collection a spec path is an item of, and its parameter (`/pets/{id}`: `/pets`, `id`).
 fn item_of(template: &str) -> Option<(&str, &str)> {
     let (parent, last) = template.rsplit_once('/')?;
     Some((parent, last.strip_prefix('{')?.strip_suffix('}')?))
 }
 
-/// What one item of the collection at `template` is called: its last
-/// segment, singular (`/api/v1/tasks`: `task`).
+/// What one item of the collection at `template` is called (`/api/v1/tasks`: `task`).
 fn noun(template: &str) -> &str {
     let last = template.rsplit('/').next().unwrap_or(template);
     last.strip_suffix('s').filter(|n| !n.is_empty()).unwrap_or(last)
@@ -701,9 +660,8 @@ fn property<'v>(doc: &'v Value, schema: &'v Value, name: &str) -> Option<&'v Val
         .or_else(|| schema.get("allOf")?.as_array()?.iter().find_map(|part| property(doc, part, name)))
 }
 
-/// What an answer shows of a value, from its schema: the fields of an
-/// object whose schema lists them (in `properties`, through `allOf`) and
-/// allows no others, each as its own schema says; each item of an array.
+/// What an answer shows of a value: of an object whose schema allows no
+/// other fields, those it lists (each as its schema says); each array item.
 #[derive(Debug)]
 enum Shape {
     Any,
@@ -711,12 +669,10 @@ enum Shape {
     Items(Box<Shape>),
 }
 
-/// A page of a list: where its records go in the answer (a JSON pointer),
-/// and the records, as the hooks show them.
+/// A page of a list: where its records go in the answer (a JSON pointer), and the records.
 type Placed<'a> = (&'a str, &'a [Cow<'a, Value>]);
 
-/// A value as an answer shows it (see [`Shape`]), written without a copy;
-/// the page's records written at its pointer, in place of what is there.
+/// A value as an answer shows it (see [`Shape`]), with the page's records at its pointer, written without a copy.
 struct Shown<'a> {
     value: &'a Value,
     shape: &'a Shape,
@@ -766,8 +722,7 @@ fn unescape(segment: &str) -> Cow<'_, str> {
 }
 
 /// The body of an answer: `answer` as JSON, showing what `shape` shows,
-/// with the page's records in place (`None`: `null`, no body). The buffer
-/// starts big enough for the page, judged by its first record.
+/// with the page's records in place (`None`: `null`, no body).
 fn written(answer: &Value, shape: &Shape, page: Option<Placed<'_>>) -> Option<Vec<u8>> {
     if answer.is_null() && page.is_none_or(|(pointer, _)| !pointer.is_empty()) {
         return None;
@@ -803,9 +758,8 @@ fn shape(doc: &Value, schema: &Value, depth: usize) -> Shape {
     Shape::Object(fields)
 }
 
-/// Whether `schema` lists every property an object of it may have: its own
-/// `properties` or its `allOf` parts', no `additionalProperties` but
-/// `false`, no `anyOf` or `oneOf`.
+/// Whether `schema` lists every property an object of it may have (through
+/// `allOf`; no `additionalProperties` but `false`, no `anyOf` or `oneOf`).
 fn closed(doc: &Value, schema: &Value, depth: usize) -> bool {
     let schema = resolve(doc, schema);
     let open = schema.get("additionalProperties").is_some_and(|a| *a != Value::Bool(false))
@@ -833,8 +787,8 @@ fn document(validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)> {
     Some((answer.status, body))
 }
 
-/// The answer with `item` in it: the item itself when the answer is one
-/// (it holds the id field), else in the answer's object property that is.
+/// The answer with `item` in it: as the answer if that is an item (it has
+/// the id field), else as the property that is.
 fn place(mut answer: Value, item: &Value, id_field: Option<&str>) -> Value {
     let is_item = |v: &Value| id_field.is_some_and(|f| v.get(f).is_some());
     if is_item(&answer) || (answer.is_object() && id_field.is_none()) {
@@ -898,8 +852,7 @@ fn is_id(value: &Value, id: &str) -> bool {
     text(value).as_deref() == Some(id) || value.as_f64().is_some_and(|n| id.parse::<f64>().ok() == Some(n))
 }
 
-/// A path segment as the id it carries: percent-decoded as the validator
-/// reads path parameters (a `+` stays a `+`, unlike in a form).
+/// A path segment as the id it carries, decoded as the validator does (a `+` stays a `+`).
 fn percent_decode(text: &str) -> String {
     crate::spec::validate::percent_decode(text).unwrap_or_else(|| text.to_owned())
 }
@@ -917,8 +870,8 @@ const BEFORE: [&str; 4] = ["prevPage", "prev_page", "previousPage", "previous_pa
 const PAGES: [&str; 4] = ["totalPages", "total_pages", "pageCount", "page_count"];
 
 /// The query parameters that order `op`'s list (its `x-cli` sort's, else
-/// the usual names), and what `query` orders it by: a field (`None`: the
-/// records as stored) and whether descending.
+/// the usual names), the field `query` orders by (`None`: as stored), and
+/// whether descending.
 fn ordering<'q>(op: &'q Operation, query: &'q [(String, String)]) -> (Vec<&'q str>, Option<&'q str>, bool) {
     let (fields, directions, by): (Vec<&str>, Vec<&str>, _) = match op.cli.as_ref().and_then(|c| c.sort.as_ref()) {
         Some(SortFlag::Pair { field, direction }) => (vec![field], vec![direction], None),
@@ -956,12 +909,9 @@ fn put(answer: &mut Value, pointer: &str, value: Value) {
 }
 
 impl Store {
-    /// The answer to a list: one page of the `items` at `selected`
-    /// (positions, in the list's order), each as `show` shows it, in the
-    /// documented answer (`status`, `envelope`) with the fields that
-    /// describe the page filled in (see the module) and what the hooks'
-    /// `listed` makes of it. A next or previous page there is none of is
-    /// `null` where the answer may say so, else left out.
+    /// The answer to a list: one page of the `items` at `selected` (in the
+    /// list's order), as `show` shows them, in the documented answer with
+    /// the fields that describe the page filled in (see the module).
     fn list(
         &self,
         op: &Operation,
@@ -981,15 +931,9 @@ impl Store {
             // The page's records are written as they are stored, not copied into the answer.
             self.answered(op, status, written(&envelope, self.shape(op), Some((&pointer, &page))), emulated)
         };
-        let size = param(query, &[tokens.size.unwrap_or_default()])
-            .and_then(|v| v.parse::<f64>().ok())
-            .filter(|n| *n >= 1.0)
-            .map(|n| n as usize)
-            .or_else(|| {
-                size_param.and_then(|p| p.schema.get("default")?.as_u64()).and_then(|d| usize::try_from(d).ok())
-            })
-            .unwrap_or(DEFAULT_PAGE_SIZE)
-            .max(1);
+        let sent = param(query, &[tokens.size.unwrap_or_default()]).and_then(|v| v.parse::<f64>().ok());
+        let default = size_param.and_then(|p| p.schema.get("default")?.as_u64()).and_then(|d| usize::try_from(d).ok());
+        let size = sent.filter(|n| *n >= 1.0).map(|n| n as usize).or(default).unwrap_or(DEFAULT_PAGE_SIZE).max(1);
         let total = selected.len();
         let items_parent = pointer.rsplit_once('/').map_or("", |(parent, _)| parent);
         let Some(paging) = op.paging.as_ref() else {
@@ -998,14 +942,10 @@ impl Store {
             describe(&mut envelope, &[items_parent], &page, &nullable);
             return answer(envelope, selected);
         };
-        // Page numbers where the parameter is a number, else the offset as an
-        // opaque token (which wins over a page number the operation also takes).
+        // Page numbers where the parameter is a number, else an opaque token (which wins over a `page`).
         let numeric = |name: &str| {
-            op.parameters
-                .iter()
-                .find(|p| p.name == name)
-                .and_then(|p| p.schema.get("type").and_then(Value::as_str))
-                .is_some_and(|t| t == "integer" || t == "number")
+            let schema = op.parameters.iter().find(|p| p.name == name).map(|p| &p.schema);
+            matches!(schema.and_then(|s| s.get("type")?.as_str()), Some("integer" | "number"))
         };
         let numbered = numeric(&paging.param);
         let page_param = if numbered { Some(paging.param.as_str()) } else { Some("page").filter(|p| numeric(p)) };
@@ -1024,12 +964,8 @@ impl Store {
         let next_parent = paging.next.rsplit_once('/').map_or("", |(parent, _)| parent);
         let current =
             (numbered && paging.number.is_none()).then(|| (paging.param.as_str(), number.map_or(1, |p| p as u64)));
-        let page_facts = Page {
-            total,
-            size: size_param.map(|p| (p.name.as_str(), size)),
-            previous: Some(start > 0),
-            number: current,
-        };
+        let sized = size_param.map(|p| (p.name.as_str(), size));
+        let page_facts = Page { total, size: sized, previous: Some(start > 0), number: current };
         describe(&mut envelope, &[items_parent, next_parent], &page_facts, &nullable);
         if let (true, Some(says)) = (numbered, &paging.number) {
             // The answer says its own number, whether more follow and the last.
@@ -1057,8 +993,7 @@ impl Store {
     }
 }
 
-/// The positions of the `items` a list's query selects (see [`select`]),
-/// kept in `listed` for the next page of the same query.
+/// [`select`], kept in `listed` for the next page of the same query.
 fn selection<'l>(
     op: &Operation,
     tokens: &Tokens<'_>,
@@ -1075,10 +1010,9 @@ fn selection<'l>(
     listed.as_ref().map_or(&[][..], |(_, at)| at.as_slice())
 }
 
-/// The positions of the `items` a list's query selects, in the order it
-/// asks for: by its `x-filter` parameters, the store's own filters (a
-/// query parameter named as a field), and the hooks'. Ties are ordered by
-/// the hooks, else kept as stored.
+/// The positions of the `items` a list's query selects (its `x-filter`s,
+/// parameters named as fields, the hooks'), in its order; ties as the
+/// hooks order them, else as stored.
 fn select(
     op: &Operation,
     query: &[(String, String)],
@@ -1090,8 +1024,7 @@ fn select(
     let declared: Vec<Declared<'_>> = op.parameters.iter().filter_map(|p| Declared::of(p, query)).collect();
     let is_declared = |k: &str| op.parameters.iter().any(|p| p.name == k && p.filter.is_some());
     let shaping = |k: &str| paging.contains(&Some(k)) || ordering_params.contains(&k) || is_declared(k);
-    // Each filter's name and values; one that is not a field of the items is
-    // not a filter the store knows (a record without the field passes an empty value).
+    // A filter on no field of the items is not the store's; a record without the field passes an empty value.
     let mut filters: HashMap<&str, Vec<&str>> = HashMap::new();
     for (name, value) in query.iter().filter(|(k, _)| !shaping(k)) {
         filters.entry(name).or_default().push(value);
@@ -1117,10 +1050,9 @@ fn select(
     selected
 }
 
-/// An `x-filter` parameter the query sends: the field it looks at, how it
-/// compares, and its values, read as the parameter's schema types them; or,
-/// for `contains` and `pairs`, each text that one of its paths must hold
-/// (all of them).
+/// An `x-filter` parameter the query sends: its field, how it compares and
+/// its values as the schema types them; or, for `contains` and `pairs`,
+/// each text one of its paths must hold.
 struct Declared<'q> {
     field: &'q str,
     op: FilterOp,
@@ -1155,10 +1087,8 @@ impl<'q> Declared<'q> {
             }
             FilterOp::Pairs => {
                 let pairs = sent.flat_map(|v| v.split(';')).filter_map(|pair| pair.split_once(':'));
-                (
-                    Vec::new(),
-                    pairs.map(|(name, value)| (named(filter, name).unwrap_or_default(), value.to_owned())).collect(),
-                )
+                let texts = pairs.map(|(name, value)| (named(filter, name).unwrap_or_default(), value.to_owned()));
+                (Vec::new(), texts.collect())
             }
             _ => (sent.map(read).collect(), Vec::new()),
         };
@@ -1200,8 +1130,7 @@ impl<'q> Declared<'q> {
     }
 }
 
-/// The paths a `pairs` filter compares for `name`: its own, or the name
-/// itself under a `prefix.*` (`None`: the filter does not take it).
+/// The paths a `pairs` filter compares for `name` (under a `prefix.*`, the name itself).
 fn named<'q>(filter: &'q Filter, name: &'q str) -> Option<Vec<&'q str>> {
     filter.fields.iter().find_map(|(key, paths)| match key.strip_suffix(".*") {
         Some(prefix) => {
@@ -1211,8 +1140,7 @@ fn named<'q>(filter: &'q Filter, name: &'q str) -> Option<Vec<&'q str>> {
     })
 }
 
-/// Why the query names what a list does not take: a pair's field its
-/// `x-filter` does not list, or a sort field its `x-sort` does not.
+/// Why the query names a pair's field its `x-filter`, or a sort field its `x-sort`, does not list.
 fn undeclared(op: &Operation, query: &[(String, String)]) -> Option<String> {
     for (name, value) in query {
         let Some(param) = op.parameters.iter().find(|p| p.name == *name) else { continue };
@@ -1257,11 +1185,9 @@ struct Page<'a> {
 }
 
 /// Fills in the fields under `parents` that describe the page, where the
-/// answer has them with a value of the same type: the count of them all,
-/// the page size (named as its parameter), whether a page comes before,
-/// and for numbered pages this page's number (also named as its
-/// parameter), the previous one's (`none` on the first) and how many there
-/// are.
+/// answer has them with a value of the same type: the count, the page size,
+/// whether a page comes before, and of numbered pages this one's number,
+/// the previous one's (`none` on the first) and how many there are.
 fn describe(answer: &mut Value, parents: &[&str], page: &Page<'_>, nullable: &dyn Fn(&str) -> bool) {
     let find = |answer: &Value, names: &[&str], like: Option<&Value>| {
         parents.iter().flat_map(|parent| names.iter().map(move |name| format!("{parent}/{name}"))).find(|at| {
@@ -1320,8 +1246,7 @@ fn is_size(name: &str) -> bool {
     NAMES.contains(&name) || name.ends_with("Size")
 }
 
-/// Page tokens: an offset, tagged so that a token only works with the
-/// store that issued it and the query it was issued for (paging aside).
+/// Page tokens: an offset, tagged so that it only works with the store and query that issued it.
 struct Tokens<'q> {
     seed: u64,
     query: &'q [(String, String)],
@@ -1362,8 +1287,7 @@ fn fnv(bytes: impl Iterator<Item = u8>) -> u64 {
     bytes.fold(0xcbf2_9ce4_8422_2325, |hash, byte| (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3))
 }
 
-/// Orders two optional values: numbers numerically, the rest as text
-/// (ignoring case); absent last.
+/// Orders two optional values: numbers numerically, the rest as text ignoring case; absent last.
 pub(crate) fn compare(a: Option<&Value>, b: Option<&Value>) -> Ordering {
     match (a, b) {
         (Some(Value::Number(x)), Some(Value::Number(y))) => {

@@ -1,28 +1,21 @@
-//! The LivePerson Third-Party Bots emulator.
-//!
-//! One account with one bot user (password or API-key login), a few open
-//! conversations, and the domain lookup. LivePerson keeps one session per
-//! user, so a new login replaces the previous bearer. Commands run
-//! asynchronously: `waiting` at first, then `completed` after a short delay,
-//! or `failed` (a transfer to a skill that does not exist; a command on a
-//! stalled conversation once its `ttl` has passed). Only the last 200
-//! commands per bot are kept. A closed or unknown conversation is a 404, to
-//! new commands and to reads of its commands alike: "only commands of
-//! on-going conversation will be returned" (seed 003 L571, L701).
-//! Command states are worked out when read, from the time, so no background
-//! task is needed.
+//! The LivePerson Third-Party Bots emulator: one account with one bot user
+//! (password or API-key login; a new login replaces the previous bearer),
+//! a few open conversations, and the domain lookup. Commands are `waiting`,
+//! then `completed` after a delay, or `failed` (a transfer to an unknown
+//! skill; a stalled conversation's once its `ttl` passes), worked out when
+//! read. The last 200 per bot are kept. A closed or unknown conversation is
+//! a 404, to commands and their reads: "only commands of on-going
+//! conversation will be returned" (seed 003 L571, L701).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
-use base64::Engine;
 use serde_json::{Value, json};
 
-use super::{HarnessConfig, Refused, Sandbox};
+use super::store::{Answer, Context, Hooks, Records, Refusal};
+use super::{Emulator, HarnessConfig, Refused, Sandbox};
 use crate::liveperson::types::{
     Command, CommandAccepted, CommandData, CommandError, CommandList, CommandResult, CommandState, CommandType,
     ServiceDomain, ServiceDomains,
@@ -90,35 +83,25 @@ impl Default for LivePersonConfig {
 
 super::emulator! {
     /// A running LivePerson emulator.
-    LivePersonSandbox = LivePersonState(LivePersonConfig, crate::liveperson::SPEC_JSON) {
-        "getServiceDomain" => service_domain,
-        "listServiceDomains" => service_domains,
-        "login" => login,
-        "loginLegacy" => login,
-        "listCommands" => list_commands,
-        "getCommand" => get_command,
-        "sendMessages" => command,
-        "transferConversation" => command,
-        "closeConversation" => command,
-        "setSdes" => command,
-        "setTtr" => command,
-    }
+    LivePersonSandbox = LivePersonState(LivePersonConfig, crate::liveperson::SPEC_JSON) {}
 
     fn new(seed: u64, config: LivePersonConfig) -> Self {
+        let example = Conversation { id: EXAMPLE_CONVERSATION.into(), open: true, stalled: false };
         let mut world = World {
             rng: fastrand::Rng::with_seed(seed),
             sessions: HashMap::new(),
-            conversations: HashMap::new(),
-            order: Vec::new(),
+            conversations: vec![example],
             commands: VecDeque::new(),
             next_command: 1,
         };
-        world.conversations.insert(EXAMPLE_CONVERSATION.into(), Conversation { open: true, stalled: false });
-        world.order.push(EXAMPLE_CONVERSATION.into());
         for _ in 0..config.conversations {
             world.open(false);
         }
         Self { config, world: Mutex::new(world) }
+    }
+
+    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
+        Some(state.clone())
     }
 
     const SCHEMES: &'static [(&'static str, super::Check<Self>)] = &[("bearer", check_bearer)];
@@ -147,8 +130,7 @@ impl Sandbox<LivePersonState> {
 
     /// Ids of the conversations that are open, in the order they were opened.
     pub fn open_conversations(&self) -> Vec<String> {
-        self.api
-            .world(|w| w.order.iter().filter(|id| w.conversations.get(*id).is_some_and(|c| c.open)).cloned().collect())
+        self.api.world(|w| w.conversations.iter().filter(|c| c.open).map(|c| c.id.clone()).collect())
     }
 
     /// Opens a new conversation handled by the bot; returns its id.
@@ -180,8 +162,8 @@ struct World {
     rng: fastrand::Rng,
     /// Bearer of each user's one session.
     sessions: HashMap<String, String>,
-    conversations: HashMap<String, Conversation>,
-    order: Vec<String>,
+    /// In the order they were opened.
+    conversations: Vec<Conversation>,
     /// The bot's commands, oldest first, at most [`COMMAND_HISTORY`].
     commands: VecDeque<StoredCommand>,
     next_command: u64,
@@ -189,6 +171,7 @@ struct World {
 
 #[derive(Debug)]
 struct Conversation {
+    id: String,
     open: bool,
     stalled: bool,
 }
@@ -208,74 +191,58 @@ struct StoredCommand {
 
 impl LivePersonState {
     fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
-        let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut world = super::lock(&self.world);
         world.advance(self.config.command_delay);
         f(&mut world)
     }
 
-    /// `f` on the world if `conversation` is open; a 404 once it is closed
-    /// (the commands of a closed conversation are gone).
-    fn in_open<T>(&self, conversation: &str, f: impl FnOnce(&mut World) -> Result<T, ApiError>) -> Result<T, ApiError> {
+    /// `f` on the world if `conversation` is open, else a 404.
+    fn in_open<T>(&self, conversation: &str, f: impl FnOnce(&mut World) -> Result<T, Refusal>) -> Result<T, Refusal> {
         self.world(|w| if w.is_open(conversation) { f(w) } else { Err(not_found(conversation)) })
     }
 }
 
 impl World {
     fn open(&mut self, stalled: bool) -> String {
-        let r = |rng: &mut fastrand::Rng| rng.u64(..);
-        let (a, b) = (r(&mut self.rng), r(&mut self.rng));
-        let id = format!(
-            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
-            a as u32,
-            (a >> 32) as u16,
-            (a >> 48) & 0xfff,
-            0x8000 | (b & 0x3fff),
-            b >> 16 & 0xffff_ffff_ffff
-        );
-        self.conversations.insert(id.clone(), Conversation { open: true, stalled });
-        self.order.push(id.clone());
+        let id = super::uuid(&mut self.rng);
+        self.conversations.push(Conversation { id: id.clone(), open: true, stalled });
         id
     }
 
     /// Applies the effects of commands that have run: a completed close ends its conversation.
     fn advance(&mut self, delay: Duration) {
         let now = Instant::now();
-        let closed: Vec<String> = self
-            .commands
-            .iter()
-            .filter(|c| c.kind == CommandType::Close && !c.fails && now >= c.created + delay)
-            .filter(|c| self.conversations.get(&c.conversation_id).is_some_and(|conv| !conv.stalled))
-            .map(|c| c.conversation_id.clone())
-            .collect();
-        for id in closed {
-            if let Some(conv) = self.conversations.get_mut(&id) {
-                conv.open = false;
-            }
+        let ran = |c: &&StoredCommand| c.kind == CommandType::Close && !c.fails && now >= c.created + delay;
+        let live = |c: &&StoredCommand| self.conversation(&c.conversation_id).is_some_and(|conv| !conv.stalled);
+        let closed: Vec<String> =
+            self.commands.iter().filter(ran).filter(live).map(|c| c.conversation_id.clone()).collect();
+        for conv in self.conversations.iter_mut().filter(|conv| closed.contains(&conv.id)) {
+            conv.open = false;
         }
     }
 
+    fn conversation(&self, id: &str) -> Option<&Conversation> {
+        self.conversations.iter().find(|c| c.id == id)
+    }
+
     fn is_open(&self, id: &str) -> bool {
-        self.conversations.get(id).is_some_and(|c| c.open)
+        self.conversation(id).is_some_and(|c| c.open)
     }
 
     /// A command as the API shows it, with its state worked out from the time.
     fn view(&self, c: &StoredCommand, delay: Duration) -> Command {
         let now = Instant::now();
-        let stalled = self.conversations.get(&c.conversation_id).is_some_and(|conv| conv.stalled);
-        let ran_at = c.created + delay;
-        let (state, result) = if stalled {
-            if now >= c.created + c.ttl {
+        let stalled = self.conversation(&c.conversation_id).is_some_and(|conv| conv.stalled);
+        // A stalled conversation's command waits until its ttl runs out; another's runs after `delay`.
+        let (state, result) = match (stalled, now >= c.created + c.ttl, now >= c.created + delay) {
+            (true, true, _) => {
                 (CommandState::Failed, Some(result(c.created_ms + millis(c.ttl), 0, Some(COMMAND_EXPIRED))))
-            } else {
-                (CommandState::Waiting, None)
             }
-        } else if now < ran_at {
-            (CommandState::Waiting, None)
-        } else {
-            let start = c.created_ms + millis(delay);
-            let failure = c.fails.then_some(EXECUTION_FAILED);
-            let state = if c.fails { CommandState::Failed } else { CommandState::Completed };
-            (state, Some(result(start, 7, failure)))
+            (true, false, _) | (false, _, false) => (CommandState::Waiting, None),
+            (false, _, true) => {
+                let state = if c.fails { CommandState::Failed } else { CommandState::Completed };
+                (state, Some(result(c.created_ms + millis(delay), 7, c.fails.then_some(EXECUTION_FAILED))))
+            }
         };
         Command {
             id: c.id.clone(),
@@ -309,25 +276,45 @@ fn epoch_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(millis).unwrap_or(0)
 }
 
-/// An error answer, in the spec's shape (`{status, message}`).
-type ApiError = super::errors::Failure<LivePersonState>;
-
-fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
-    ApiError::new(status, message)
+fn error(status: StatusCode, message: impl Into<String>) -> Refusal {
+    (status, message.into())
 }
 
-type Answer = Result<Response, ApiError>;
-
-fn check_account(state: &LivePersonState, account: &str) -> Result<(), ApiError> {
-    if account == state.config.account_id {
-        Ok(())
-    } else {
-        Err(error(StatusCode::UNAUTHORIZED, format!("unknown account {account}")))
+/// Every operation is the account's; the store renders what they answer.
+impl Hooks for LivePersonState {
+    fn answer(&self, request: &Context<'_>, body: &Value, _: &mut Records<'_>) -> Option<Answer> {
+        let account = request.path_param("accountId");
+        if account != self.config.account_id {
+            return Some(Err(error(StatusCode::UNAUTHORIZED, format!("unknown account {account}"))));
+        }
+        let conversation = request.path_param("conversationId");
+        let action = match request.operation_id {
+            "getServiceDomain" => {
+                let service = request.path_param("serviceName");
+                let domain = domains(self).into_iter().find(|d| d.service.as_deref() == Some(service));
+                let domain = domain.ok_or_else(|| error(StatusCode::BAD_REQUEST, format!("unknown service {service}")));
+                return Some(domain.and_then(ok));
+            }
+            "listServiceDomains" => return Some(ok(ServiceDomains { base_uris: domains(self) })),
+            "login" | "loginLegacy" => return Some(self.login(body)),
+            "listCommands" | "getCommand" => return Some(self.commands(conversation, request.path_param("commandId"))),
+            "sendMessages" => "messages",
+            "transferConversation" => "transfer",
+            "closeConversation" => "close",
+            "setSdes" => "sdes",
+            "setTtr" => "ttr",
+            _ => return None,
+        };
+        // A close takes no body (an empty one, `{}`, is accepted).
+        let payload = if action == "close" { Value::Null } else { body.clone() };
+        let ttl = request.param("ttl").and_then(|t| t.parse().ok()).unwrap_or(DEFAULT_TTL);
+        Some(self.command(conversation, action, payload, ttl))
     }
 }
 
-fn connectors_domain(zone: Zone) -> String {
-    format!("{zone}.bot-connectors.liveperson.net")
+/// An answer of 200 with `value`.
+fn ok<T: serde::Serialize>(value: T) -> Answer {
+    Ok((200, serde_json::to_value(value).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?))
 }
 
 /// The domain of each service this sandbox knows.
@@ -339,7 +326,7 @@ fn domains(state: &LivePersonState) -> Vec<ServiceDomain> {
         Zone::Z3 => "sy",
     };
     [
-        ("botConnectorsDomain", connectors_domain(zone)),
+        ("botConnectorsDomain", format!("{zone}.bot-connectors.liveperson.net")),
         ("agentVep", format!("{region}.agentvep.liveperson.net")),
         ("asyncMessagingEnt", format!("{region}.msg.liveperson.net")),
     ]
@@ -352,186 +339,121 @@ fn domains(state: &LivePersonState) -> Vec<ServiceDomain> {
     .collect()
 }
 
-async fn service_domain(
-    State(state): State<Arc<LivePersonState>>,
-    Path((account, service)): Path<(String, String)>,
-) -> Answer {
-    check_account(&state, &account)?;
-    let domain = domains(&state).into_iter().find(|d| d.service.as_deref() == Some(service.as_str()));
-    match domain {
-        Some(d) => Ok(axum::Json(d).into_response()),
-        None => Err(error(StatusCode::BAD_REQUEST, format!("unknown service {service}"))),
-    }
-}
-
-async fn service_domains(State(state): State<Arc<LivePersonState>>, Path(account): Path<String>) -> Answer {
-    check_account(&state, &account)?;
-    Ok(axum::Json(ServiceDomains { base_uris: domains(&state) }).into_response())
-}
-
-/// Starts the user's one session, replacing any earlier bearer.
-fn new_session(state: &LivePersonState, username: &str) -> Response {
-    let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let bearer = state.world(|w| {
-        let id = format!("{:016x}", w.rng.u64(..));
-        let claims = json!({ "sub": username, "acc": state.config.account_id, "jti": id });
-        let bearer =
-            format!("{}.{}.{id}", enc.encode(br#"{"alg":"HS256","typ":"JWT"}"#), enc.encode(claims.to_string()));
-        w.sessions.insert(username.to_string(), bearer.clone());
-        bearer
-    });
-    axum::Json(json!({ "bearer": bearer })).into_response()
-}
-
 fn secret_eq(given: Option<&Value>, expected: &Secret) -> bool {
     given.and_then(Value::as_str) == Some(expected.expose())
 }
 
-/// Both logins: v1's `{authType, credentials}` (a password or the API-key
-/// set), and the seed's own `{username, password}`.
-async fn login(
-    State(state): State<Arc<LivePersonState>>,
-    Path(account): Path<String>,
-    body: axum::body::Bytes,
-) -> Answer {
-    check_account(&state, &account)?;
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let creds = body.get("credentials").unwrap_or(&body);
-    let username = creds["username"].as_str().unwrap_or_default();
-    let (user, key) = (&state.config.user, &state.config.api_key);
-    let valid = match body.get("authType").map(|t| t.as_str()) {
-        None | Some(Some("USER_PASS")) => username == user.username && secret_eq(creds.get("password"), &user.password),
-        Some(Some("API_KEY")) => {
-            username == key.username
-                && secret_eq(creds.get("appKey"), &key.app_key)
-                && secret_eq(creds.get("secret"), &key.secret)
-                && secret_eq(creds.get("accessToken"), &key.access_token)
-                && secret_eq(creds.get("accessTokenSecret"), &key.access_token_secret)
-        }
-        _ => false,
-    };
-    if !valid {
-        return Err(error(StatusCode::UNAUTHORIZED, "invalid credentials"));
-    }
-    Ok(new_session(&state, username))
-}
-
-/// Checks the bearer is some user's current session, exactly as issued (the
-/// contract layer asks, where the spec's `security` wants a bearer).
+/// Checks the bearer is some user's current session, exactly as issued.
 fn check_bearer(state: &LivePersonState, bearer: Option<&str>) -> Result<(), Refused> {
-    let bearer = bearer.ok_or_else(|| error(StatusCode::UNAUTHORIZED, "missing bearer"))?;
-    match state.world(|w| w.sessions.values().any(|b| b == bearer)) {
-        true => Ok(()),
-        false => Err(error(StatusCode::UNAUTHORIZED, "invalid bearer").into()),
+    let valid = bearer.is_some_and(|bearer| state.world(|w| w.sessions.values().any(|b| b == bearer)));
+    match (bearer, valid) {
+        (_, true) => Ok(()),
+        (None, _) => Err(LivePersonState::render_error(StatusCode::UNAUTHORIZED, "missing bearer".into()).into()),
+        (Some(_), _) => Err(LivePersonState::render_error(StatusCode::UNAUTHORIZED, "invalid bearer".into()).into()),
     }
 }
 
-fn not_found(conversation: &str) -> ApiError {
+fn not_found(conversation: &str) -> Refusal {
     error(StatusCode::NOT_FOUND, format!("conversation {conversation} not found"))
 }
 
-/// `messages`, `transfer`, `close`, `sdes` and `ttr` all queue a command,
-/// named by the path's last segment.
-async fn command(
-    State(state): State<Arc<LivePersonState>>,
-    Path((account, conversation)): Path<(String, String)>,
-    uri: axum::http::Uri,
-    RawQuery(query): RawQuery,
-    body: axum::body::Bytes,
-) -> Answer {
-    check_account(&state, &account)?;
-    // The contract layer has already checked the action, the ttl and the body.
-    let action = uri.path().rsplit('/').next().unwrap_or_default().to_owned();
-    let kind: CommandType = action.parse().map_err(|e| error(StatusCode::NOT_FOUND, format!("{e}")))?;
-    let params: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or("")).unwrap_or_default();
-    let ttl = params.iter().find(|(k, _)| k == "ttl").and_then(|(_, v)| v.parse().ok()).unwrap_or(DEFAULT_TTL);
-    let payload: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    // "In case of CUSTOM as ttrType user must provide a value" (`x-provenance` of
-    // the `SetTtrRequest` schema in specs/liveperson.yaml);
-    // the spec's x-check refuses it before here, this keeps the rule if it is not.
-    if kind == CommandType::Ttr && payload["ttrType"] == "CUSTOM" && payload.get("value").is_none() {
-        return Err(error(StatusCode::BAD_REQUEST, "value is required when ttrType is CUSTOM"));
-    }
-    let fails = kind == CommandType::Transfer
-        && !payload["skill"].as_str().is_some_and(|skill| state.config.skills.iter().any(|s| s == skill));
-    let id = state.in_open(&conversation, |w| {
-        let id = w.next_command.to_string();
-        w.next_command += 1;
-        w.commands.push_back(StoredCommand {
-            id: id.clone(),
-            conversation_id: conversation.clone(),
-            kind,
-            payload: normalise(&action, payload),
-            created: Instant::now(),
-            created_ms: epoch_ms(),
-            ttl: state.config.ttl_unit * u32::try_from(ttl).unwrap_or(u32::MAX),
-            fails,
-        });
-        while w.commands.len() > COMMAND_HISTORY {
-            w.commands.pop_front();
+impl LivePersonState {
+    /// Both logins: v1's `{authType, credentials}`, and the seed's `{username, password}`.
+    /// A new session replaces the user's earlier bearer.
+    fn login(&self, body: &Value) -> Answer {
+        let creds = body.get("credentials").unwrap_or(body);
+        let username = creds["username"].as_str().unwrap_or_default();
+        let (user, key) = (&self.config.user, &self.config.api_key);
+        let valid = match body.get("authType").map(|t| t.as_str()) {
+            None | Some(Some("USER_PASS")) => {
+                username == user.username && secret_eq(creds.get("password"), &user.password)
+            }
+            Some(Some("API_KEY")) => {
+                username == key.username
+                    && secret_eq(creds.get("appKey"), &key.app_key)
+                    && secret_eq(creds.get("secret"), &key.secret)
+                    && secret_eq(creds.get("accessToken"), &key.access_token)
+                    && secret_eq(creds.get("accessTokenSecret"), &key.access_token_secret)
+            }
+            _ => false,
+        };
+        if !valid {
+            return Err(error(StatusCode::UNAUTHORIZED, "invalid credentials"));
         }
-        Ok(id)
-    })?;
-    Ok(axum::Json(CommandAccepted { command_id: id }).into_response())
+        let bearer = self.world(|w| {
+            let id = format!("{:016x}", w.rng.u64(..));
+            let bearer = super::jwt(&json!({ "sub": username, "acc": self.config.account_id, "jti": id }), &id);
+            w.sessions.insert(username.to_string(), bearer.clone());
+            bearer
+        });
+        Ok((200, json!({ "bearer": bearer })))
+    }
+
+    /// Queues a command (`messages`, `transfer`, `close`, `sdes` or `ttr`);
+    /// the contract has checked the ttl and the body.
+    fn command(&self, conversation: &str, action: &str, payload: Value, ttl: u64) -> Answer {
+        let kind: CommandType = action.parse().map_err(|e| error(StatusCode::NOT_FOUND, format!("{e}")))?;
+        // "In case of CUSTOM as ttrType user must provide a value" (`SetTtrRequest`'s `x-provenance`):
+        // the spec's x-check refuses it before here; this keeps the rule if it is not.
+        if kind == CommandType::Ttr && payload["ttrType"] == "CUSTOM" && payload.get("value").is_none() {
+            return Err(error(StatusCode::BAD_REQUEST, "value is required when ttrType is CUSTOM"));
+        }
+        let fails = kind == CommandType::Transfer
+            && !payload["skill"].as_str().is_some_and(|skill| self.config.skills.iter().any(|s| s == skill));
+        let id = self.in_open(conversation, |w| {
+            let id = w.next_command.to_string();
+            w.next_command += 1;
+            w.commands.push_back(StoredCommand {
+                id: id.clone(),
+                conversation_id: conversation.to_owned(),
+                kind,
+                payload: normalise(action, payload),
+                created: Instant::now(),
+                created_ms: epoch_ms(),
+                ttl: self.config.ttl_unit * u32::try_from(ttl).unwrap_or(u32::MAX),
+                fails,
+            });
+            while w.commands.len() > COMMAND_HISTORY {
+                w.commands.pop_front();
+            }
+            Ok(id)
+        })?;
+        ok(CommandAccepted { command_id: id })
+    }
+
+    /// The conversation's commands, newest first, or the one `command` names (`""`: all).
+    fn commands(&self, conversation: &str, command: &str) -> Answer {
+        let delay = self.config.command_delay;
+        self.in_open(conversation, |w| {
+            let mut theirs = w.commands.iter().rev().filter(|c| c.conversation_id == conversation);
+            if command.is_empty() {
+                return ok(CommandList(theirs.map(|c| w.view(c, delay)).collect()));
+            }
+            let found = theirs.find(|c| c.id == command).map(|c| w.view(c, delay));
+            found.ok_or_else(|| error(StatusCode::NOT_FOUND, format!("command {command} not found"))).and_then(ok)
+        })
+    }
 }
 
-/// Messages are stored normalised, as the command history shows them (`x-provenance` of
-/// the `CommandType` schema in specs/liveperson.yaml).
+/// Messages are stored normalised, as the command history shows them (`CommandType`'s `x-provenance`).
 fn normalise(action: &str, payload: Value) -> Value {
     if action != "messages" {
         return payload;
     }
     let items = payload["messages"].as_array().cloned().unwrap_or_default();
-    Value::Array(
-        items
-            .into_iter()
-            .map(|item| match item {
-                Value::String(text) => json!({ "payload": text, "metadata": [], "type": "text" }),
-                other => {
-                    let metadata = other.get("metadata").cloned().unwrap_or(json!([]));
-                    json!({ "payload": other, "metadata": metadata, "type": kind_of(&other) })
-                }
-            })
-            .collect(),
-    )
+    let normalised = items.into_iter().map(|item| match item {
+        Value::String(text) => json!({ "payload": text, "metadata": [], "type": "text" }),
+        other => {
+            let metadata = other.get("metadata").cloned().unwrap_or(json!([]));
+            json!({ "payload": other, "metadata": metadata, "type": kind_of(&other) })
+        }
+    });
+    Value::Array(normalised.collect())
 }
 
 fn kind_of(item: &Value) -> &'static str {
-    if item.get("delay").is_some() {
-        "delay"
-    } else if item.get("messageAudience").is_some() {
-        "private"
-    } else if item["structuredContent"].get("quickReplies").is_some() {
-        "quickReplies"
-    } else {
-        "structuredContent"
-    }
-}
-
-async fn list_commands(
-    State(state): State<Arc<LivePersonState>>,
-    Path((account, conversation)): Path<(String, String)>,
-) -> Answer {
-    check_account(&state, &account)?;
-    let delay = state.config.command_delay;
-    let commands = state.in_open(&conversation, |w| {
-        Ok(w.commands.iter().rev().filter(|c| c.conversation_id == conversation).map(|c| w.view(c, delay)).collect())
-    })?;
-    Ok(axum::Json(CommandList(commands)).into_response())
-}
-
-async fn get_command(
-    State(state): State<Arc<LivePersonState>>,
-    Path((account, conversation, command)): Path<(String, String, String)>,
-) -> Answer {
-    check_account(&state, &account)?;
-    let delay = state.config.command_delay;
-    let view = state.in_open(&conversation, |w| {
-        w.commands
-            .iter()
-            .find(|c| c.id == command && c.conversation_id == conversation)
-            .map(|c| w.view(c, delay))
-            .ok_or_else(|| error(StatusCode::NOT_FOUND, format!("command {command} not found")))
-    })?;
-    Ok(axum::Json(view).into_response())
+    let quick_replies = item["structuredContent"].get("quickReplies");
+    let marks =
+        [("delay", item.get("delay")), ("private", item.get("messageAudience")), ("quickReplies", quick_replies)];
+    marks.into_iter().find_map(|(kind, mark)| mark.map(|_| kind)).unwrap_or("structuredContent")
 }

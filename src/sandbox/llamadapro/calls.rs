@@ -1,13 +1,11 @@
-//! Calls, recordings and transcriptions, kept in the store (calls are read
-//! by it). Calls started through the API complete at once in the sandbox,
-//! with a recording and a transcription; a recorded call with a duration
-//! gets a recording too.
+//! Calls, recordings and transcriptions, kept in the store. Started calls
+//! complete at once, with a recording; a recorded call with a duration too.
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::data::{attach_recording, new_call};
-use super::{CALLS, CONTACTS, LlamadaProState, RECORDINGS, TRANSCRIPTIONS, bad_request, ok, parse};
+use super::{CALLS, CONTACTS, LlamadaProState, RECORDINGS, TRANSCRIPTIONS, bad_request, found, ok, parse};
 use crate::llamadapro::types::{
     CreateCallRequest, LoadRecordingRequest, StartAiEmployeeCallRequest, StartBridgeCallRequest,
     StartVoiceAgentCallRequest,
@@ -18,23 +16,8 @@ use crate::sandbox::store::{Answer, Context, Records, Refusal, overlay};
 const STARTED_CALL_SECONDS: f64 = 95.0;
 
 /// The fields of a recorded call the request sets, under the same names as the call's.
-const RECORDED_FIELDS: [&str; 15] = [
-    "status",
-    "userId",
-    "metadata",
-    "providerId",
-    "providerName",
-    "customData",
-    "funnelConversationId",
-    "sessionId",
-    "from",
-    "to",
-    "redirectedTo",
-    "duration",
-    "direction",
-    "startTime",
-    "teamId",
-];
+const RECORDED_FIELDS: &str = "status userId metadata providerId providerName customData funnelConversationId \
+    sessionId from to redirectedTo duration direction startTime teamId";
 
 fn not_found(message: String) -> Refusal {
     (StatusCode::NOT_FOUND, message)
@@ -65,9 +48,10 @@ impl LlamadaProState {
         call
     }
 
-    /// A started call: completed, with a recording.
-    fn started(&self, records: &mut Records<'_>, from: &str, to: &str, edit: impl FnOnce(&mut Value)) -> Answer {
-        ok(self.call(records, (from, to, "outgoing", "completed", STARTED_CALL_SECONDS), Some(None), edit))
+    /// A started call, with the fields in `set`: completed, with a recording.
+    fn started(&self, records: &mut Records<'_>, from: &str, to: &str, set: Value) -> Answer {
+        let made = (from, to, "outgoing", "completed", STARTED_CALL_SECONDS);
+        ok(self.call(records, made, Some(None), |call| overlay(call, set)))
     }
 
     pub(super) fn answer_call(&self, request: &Context<'_>, body: &Value, records: &mut Records<'_>) -> Option<Answer> {
@@ -79,47 +63,37 @@ impl LlamadaProState {
                     return Err(bad_request("an AI employee call needs at least one objective"));
                 }
                 let from = r.from_phone_number.clone().unwrap_or_else(|| caller.clone());
-                self.started(records, &from, &r.to_phone_number, |call| {
-                    let metadata = json!({
-                        "objectives": r.objectives, "personality": r.personality, "localization": r.localization,
-                    });
-                    let data = (!r.custom_data.is_empty()).then(|| Value::Object(r.custom_data.clone()));
-                    let set = json!({"providerName": "vapi", "userId": r.user_id, "category": "ai_employee"});
-                    overlay(call, set);
-                    overlay(call, json!({"metadata": metadata, "customData": data}));
-                })
+                let metadata =
+                    json!({"objectives": r.objectives, "personality": r.personality, "localization": r.localization});
+                let data = (!r.custom_data.is_empty()).then(|| Value::Object(r.custom_data.clone()));
+                let set = json!({"providerName": "vapi", "userId": r.user_id, "category": "ai_employee",
+                                 "metadata": metadata, "customData": data});
+                self.started(records, &from, &r.to_phone_number, set)
             })(),
             "startVoiceAgentCall" => (|| {
                 let r: StartVoiceAgentCallRequest = parse(body)?;
-                self.started(records, caller, &r.to, |call| {
-                    let metadata = json!({"voiceAgentId": r.voice_agent_id, "contextVariables": r.context_variables});
-                    let data = r.custom_data.as_ref().map(|d| Value::Object(d.0.clone()));
-                    overlay(call, json!({"category": "voice_agent", "metadata": metadata, "customData": data}));
-                })
+                let metadata = json!({"voiceAgentId": r.voice_agent_id, "contextVariables": r.context_variables});
+                let data = r.custom_data.as_ref().map(|d| Value::Object(d.0.clone()));
+                let set = json!({"category": "voice_agent", "metadata": metadata, "customData": data});
+                self.started(records, caller, &r.to, set)
             })(),
             "startBridgeCall" => (|| {
                 let r: StartBridgeCallRequest = parse(body)?;
                 let from = r.from.clone().unwrap_or_else(|| caller.clone());
-                self.started(records, &from, &r.to, |call| {
-                    let metadata = r.provider_data.as_ref().map(|d| Value::Object(d.0.clone()));
-                    let data = r.call_custom_data.as_ref().map(|d| Value::Object(d.0.clone()));
-                    overlay(call, json!({"category": "bridge", "metadata": metadata, "customData": data}));
-                })
+                let metadata = r.provider_data.as_ref().map(|d| Value::Object(d.0.clone()));
+                let data = r.call_custom_data.as_ref().map(|d| Value::Object(d.0.clone()));
+                let set = json!({"category": "bridge", "metadata": metadata, "customData": data});
+                self.started(records, &from, &r.to, set)
             })(),
             // Records a call that happened elsewhere; one with a duration gets a recording.
             "createCall" => (|| {
                 let r: CreateCallRequest = parse(body)?;
                 let recorded = r.duration.is_some_and(|d| d > 0.0).then_some(None);
-                let call = (
-                    r.from.as_str(),
-                    r.to.as_str(),
-                    r.direction.as_str(),
-                    r.status.as_str(),
-                    r.duration.unwrap_or_default(),
-                );
+                let (from, to, duration) = (r.from.as_str(), r.to.as_str(), r.duration.unwrap_or_default());
+                let call = (from, to, r.direction.as_str(), r.status.as_str(), duration);
                 ok(self.call(records, call, recorded, |call| {
-                    let sent =
-                        RECORDED_FIELDS.iter().filter_map(|name| Some((name.to_string(), body.get(*name)?.clone())));
+                    let fields = RECORDED_FIELDS.split_whitespace();
+                    let sent = fields.filter_map(|name| Some((name.to_string(), body.get(name)?.clone())));
                     overlay(call, Value::Object(sent.collect()));
                 }))
             })(),
@@ -141,8 +115,7 @@ impl LlamadaProState {
             })(),
             "getRecording" => {
                 let id = request.path_param("recordingId");
-                let recording = records.get(RECORDINGS, id).cloned();
-                recording.ok_or_else(|| not_found(format!("no recording {id}"))).map(|r| (200, r))
+                found(records.get(RECORDINGS, id).cloned(), || not_found(format!("no recording {id}")))
             }
             "getCallRecording" | "getCallTranscription" => (|| {
                 let id = request.path_param("callId");
@@ -150,17 +123,13 @@ impl LlamadaProState {
                 let of_call = |r: &&Value| r.get("callId").and_then(crate::sandbox::store::text).as_deref() == Some(id);
                 let recording = records.of(RECORDINGS).iter().find(of_call).cloned();
                 if request.operation_id == "getCallRecording" {
-                    return recording.ok_or_else(|| not_found(format!("call {id} has no recording"))).map(|r| (200, r));
+                    return found(recording, || not_found(format!("call {id} has no recording")));
                 }
                 let recording = recording.and_then(|r| r.get("id").cloned());
-                let transcription = records
-                    .of(TRANSCRIPTIONS)
-                    .iter()
-                    .find(|t| recording.is_some() && t.get("recordingId") == recording.as_ref());
-                transcription
-                    .cloned()
-                    .ok_or_else(|| not_found(format!("call {id} has no transcription")))
-                    .map(|t| (200, t))
+                let mut transcriptions = records.of(TRANSCRIPTIONS).iter();
+                let transcription =
+                    transcriptions.find(|t| recording.is_some() && t.get("recordingId") == recording.as_ref());
+                found(transcription.cloned(), || not_found(format!("call {id} has no transcription")))
             })(),
             _ => return None,
         })

@@ -1,16 +1,13 @@
-//! Contacts live in the store (listed with token paging, `sortBy`, and
-//! `filterBy` and `searchBy` as the spec's `x-filter` says, created, read,
-//! updated, deleted); here is what the spec cannot say: archived contacts
-//! hidden from the list, the
-//! fields the server sets (ids, times, address records, the index's
-//! `eventSequence`), custom fields that merge on update, and the search
-//! index with its filter language (the store pages it: `x-body`).
+//! Contacts live in the store; here is what the spec cannot say: the
+//! fields the server sets, custom fields that merge on update, and the
+//! search index with its filter language (the store pages it: `x-body`).
 
 use std::cmp::Ordering;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{CONTACTS, LlamadaProState, TENANT, World, bad_request, data::address, number, parse};
+use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
     ContactSearchRequest, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SortDirection,
 };
@@ -23,22 +20,19 @@ pub(super) const HIDDEN: [&str; 2] = ["archivedAt", "eventSequence"];
 const SEARCHED: [&str; 7] =
     ["firstName", "lastName", "email", "phone", "addresses.address", "nationalId", "companyPosition"];
 
-/// Fields of the search document a search filter may name (also dotted
-/// paths under `customFields.` and `metadata.`).
+/// Fields of the search document a filter may name (and paths under `customFields.` and `metadata.`).
 const SEARCH_FILTER: &str = "id tenantId createdAt updatedAt metadata providerId providerName nationalId firstName \
     lastName email phone companyPosition modelType archivedAt eventSequence eventTimestamp userId contactCompanyId \
     addresses.id addresses.address addresses.channelType addresses.contactId addresses.createdAt addresses.updatedAt";
 
-/// Whether a search filter may name `field`: a field of the search document
-/// (not, e.g., the Redoc sample's placeholder `string`).
+/// Whether a search filter may name `field` (not, e.g., the Redoc sample's placeholder `string`).
 fn searchable(field: &str) -> bool {
     SEARCH_FILTER.split_whitespace().any(|f| f == field)
         || field.strip_prefix("customFields.").is_some_and(|key| !key.is_empty())
         || field.strip_prefix("metadata.").is_some_and(|key| !key.is_empty())
 }
 
-/// Adds address records for the `new` addresses (`{address, channelType}`)
-/// that `existing` does not have yet.
+/// Adds address records for the `new` addresses (`{address, channelType}`) not in `existing`.
 pub(super) fn add_addresses(w: &mut World, contact: u64, existing: &mut Vec<Value>, new: &[Value]) {
     for a in new {
         let Some(value) = a.get("address").and_then(Value::as_str).filter(|v| !v.is_empty()) else { continue };
@@ -64,8 +58,7 @@ pub(super) fn merge_custom_fields(target: &mut Value, changes: Option<&Value>) {
 }
 
 impl LlamadaProState {
-    /// A contact about to be stored (`before`: the one it updates): the
-    /// fields the server sets, address records, merged custom fields.
+    /// A contact about to be stored (`before`: the one it updates).
     pub(super) fn write_contact(&self, record: &mut Value, before: Option<&Value>) -> Result<(), Refusal> {
         let sent = record.get_mut("addresses").map(Value::take);
         let sent = sent.and_then(|a| a.as_array().cloned()).unwrap_or_default();
@@ -81,16 +74,10 @@ impl LlamadaProState {
                     (id, Vec::new())
                 }
                 Some(before) => {
-                    let fixed = ["id", "tenantId", "createdAt", "archivedAt", "eventSequence"];
-                    let mut kept: Map<String, Value> = fixed
-                        .iter()
-                        .map(|name| (name.to_string(), before.get(*name).cloned().unwrap_or(Value::Null)))
-                        .collect();
-                    let sequence = before.get("eventSequence").and_then(Value::as_u64).unwrap_or_default();
-                    kept.insert("eventSequence".into(), json!(sequence + 1));
                     let changes = record.get("customFields").cloned();
-                    overlay(record, Value::Object(kept));
-                    overlay(record, json!({"customFields": before.get("customFields")}));
+                    super::keep(record, before, &["id", "tenantId", "createdAt", "archivedAt", "customFields"]);
+                    let sequence = before.get("eventSequence").and_then(Value::as_u64).unwrap_or_default();
+                    overlay(record, json!({"eventSequence": sequence + 1}));
                     merge_custom_fields(record, changes.as_ref());
                     let existing = before.get("addresses").and_then(Value::as_array).cloned().unwrap_or_default();
                     (super::id_of(before).unwrap_or_default(), existing)
@@ -103,8 +90,7 @@ impl LlamadaProState {
         Ok(())
     }
 
-    /// The search index: filters, full text, sort, archived contacts when
-    /// asked; the store pages what it finds.
+    /// The search index: filters, full text, sort, archived contacts when asked.
     pub(super) fn contact_search(&self, body: &Value, records: &mut Records<'_>) -> Result<Vec<Value>, Refusal> {
         let request: ContactSearchRequest = parse(body)?;
         for f in &request.filters {
@@ -138,22 +124,15 @@ impl LlamadaProState {
 
 /// A contact as the search index holds it: ids as strings, plus archive and event data.
 fn document(contact: &Value) -> Value {
-    let id_text =
-        |name: &str| contact.get(name).and_then(Value::as_f64).and_then(crate::llamadapro::ids::id_from_number);
+    let id = |name: &str| contact.get(name).and_then(Value::as_f64).and_then(id_from_number).map(|n| n.to_string());
     let mut document = contact.clone();
-    let indexed = json!({
-        "id": id_text("id").map(|n| n.to_string()),
-        "userId": id_text("userId").map(|n| n.to_string()),
-        "contactCompanyId": id_text("contactCompanyId").map(|n| n.to_string()),
-        "modelType": "Contact",
-        "eventTimestamp": contact.get("updatedAt"),
-    });
+    let indexed = json!({"id": id("id"), "userId": id("userId"), "contactCompanyId": id("contactCompanyId"),
+                         "modelType": "Contact", "eventTimestamp": contact.get("updatedAt")});
     overlay(&mut document, indexed);
     document
 }
 
-/// Evaluates search conditions left to right; `or` joins a condition to the
-/// previous result by OR, otherwise by AND.
+/// Evaluates search conditions left to right, each joined by AND, or by OR with `or`.
 fn search_matches(record: &Value, filters: &[SearcherDocumentSearchFilter]) -> bool {
     let mut result = true;
     for (i, filter) in filters.iter().enumerate() {
@@ -166,12 +145,10 @@ fn search_matches(record: &Value, filters: &[SearcherDocumentSearchFilter]) -> b
             "neq" | "ne" => values.iter().all(|v| *v != wanted),
             _ => values.contains(&wanted),
         };
-        result = if i == 0 {
-            hit
-        } else if filter.or == Some(true) {
-            result || hit
-        } else {
-            result && hit
+        result = match (i, filter.or) {
+            (0, _) => hit,
+            (_, Some(true)) => result || hit,
+            _ => result && hit,
         };
     }
     result

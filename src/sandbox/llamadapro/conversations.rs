@@ -1,12 +1,8 @@
-//! Funnel conversations: one at a time, or in bulk with a per-item report.
-//! The spec has no list or read of them; they are kept in the store,
-//! without `contacts`, which are filled in when shown.
-//!
-//! A `contact` is matched to an existing contact by its phones and e-mails
-//! (and updated), or created; with a `contactId` too, the contact it names is
-//! updated instead (no matching). A conversation repeats another when the same
-//! contact already has an open (not archived) conversation in the funnel:
-//! the single create refuses it, the bulk create skips it as a duplicate.
+//! Funnel conversations, one at a time or in bulk with a per-item report,
+//! kept in the store without `contacts` (filled in when shown). A `contact`
+//! is matched by its phones and e-mails (and updated), or created; with a
+//! `contactId`, that contact is updated. An open conversation of the same
+//! contact in the funnel is refused, or a duplicate in bulk.
 
 use std::collections::HashSet;
 
@@ -96,8 +92,7 @@ fn open_conversation(conversations: &[Value], contact: u64, funnel: u64) -> Opti
     })
 }
 
-/// The first phone of a conversation's contact data that is not E.164 (the
-/// schema leaves them unchecked so that the bulk operations can report them per item).
+/// The first phone of a conversation's contact that is not E.164 (reported per item in bulk).
 fn bad_phone(data: Option<&Value>) -> Option<&str> {
     data.map(|d| strings(d, "phones")).unwrap_or_default().into_iter().find(|p| !crate::spec::validate::is_e164(p))
 }
@@ -125,8 +120,7 @@ impl LlamadaProState {
         id
     }
 
-    /// Creates the conversation `item` asks for (with its contact); its id
-    /// and warnings, or why it was not created.
+    /// Creates the conversation `item` asks for (with its contact): its id and warnings, or why not.
     fn create(&self, records: &mut Records<'_>, item: &Value) -> Result<(u64, Vec<Value>), Skipped> {
         let mut errors = Vec::new();
         let data = item.get("contact").filter(|c| c.is_object());

@@ -1,15 +1,12 @@
-//! WhatsApp messages and media, kept in the store. Sending enforces what
-//! the schema cannot: a `fileId` for media messages (`variables` or
-//! `components`, the two upload modes and E.164 numbers are the spec's
-//! `x-check` and `x-format`, refused by the spec validator before a hook
-//! runs). Upload `content` is taken in any encoding (the seed names none;
-//! base64 is decoded to count its bytes).
+//! WhatsApp messages and media, kept in the store. A media message needs a
+//! `fileId` (the spec validator checks the rest). Upload `content` may be
+//! base64 (counted as the bytes it decodes to) or any text.
 
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
 use super::data::has_address;
-use super::{CONTACTS, CONVERSATIONS, LlamadaProState, MEDIA, MESSAGES, TENANT, bad_request, id_of, ok, parse};
+use super::{CONTACTS, CONVERSATIONS, LlamadaProState, MEDIA, MESSAGES, TENANT, bad_request, found, id_of, ok, parse};
 use crate::llamadapro::types::{
     CreateMessageRequest, CreateTemplateMessageRequest, MessageAttachment, UploadMediaRequest, UploadedMedia,
     WhatsAppMessageType, WhatsAppTemplateMessageComponent,
@@ -68,11 +65,7 @@ impl LlamadaProState {
             "getMessage" => {
                 let id = request.path_param("messageId");
                 // getMessage documents no 404; an unknown id is a bad request.
-                records
-                    .get(MESSAGES, id)
-                    .cloned()
-                    .map(|m| (200, m))
-                    .ok_or_else(|| bad_request(format!("no message {id}")))
+                found(records.get(MESSAGES, id).cloned(), || bad_request(format!("no message {id}")))
             }
             "createTemplateMessage" => (|| {
                 let r: CreateTemplateMessageRequest = parse(body)?;
@@ -110,8 +103,6 @@ impl LlamadaProState {
             })(),
             "uploadMedia" => (|| {
                 let r: UploadMediaRequest = parse(body)?;
-                // The seed states no encoding for `content`: base64 counts as the bytes
-                // it decodes to, any other text as its own bytes.
                 let size = r.content.as_ref().map(|content| {
                     base64::engine::general_purpose::STANDARD.decode(content).map_or(content.len(), |bytes| bytes.len())
                 });

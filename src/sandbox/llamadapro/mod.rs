@@ -1,28 +1,13 @@
-//! The LlamadaPro emulator.
-//!
-//! Every record lives in the generic store, seeded deterministically from
-//! the seed: contacts (some archived) with addresses and custom field
-//! values, custom field definitions and list options, funnel conversations,
-//! tasks, calls with their recordings and transcriptions, and a WhatsApp
-//! message. Every operation of the spec is served, with the API key in
-//! `X-API-KEY`. The store lists, pages (opaque `nextPageToken`s bound to
-//! the query; the contact search's in its body, `x-body`), filters and
-//! sorts as the spec's `x-filter` and `x-sort` say (`filterBy`, `searchBy`,
-//! `sortBy`), reads, updates and deletes; the hooks (`records`) add what
-//! the spec cannot say.
-//!
-//! The search has its own filter language, sort and `includeArchived`;
-//! archived contacts are only visible to it and by id. Rules the schema
-//! cannot hold are enforced as the server would (every rule of the spec,
-//! E.164 numbers among them, is the spec validator's): `LIST` options,
-//! unique field keys, and in-use definitions refused without `force`
-//! (409). A `null` clears a field on update. Bulk requests answer 200 with
-//! a per-item report: missing fields (`REQUIRED_FIELD`), contact phones
-//! that are not E.164, unknown references, and duplicates (an open
-//! conversation of the same contact in the same funnel, or the same id
-//! twice in an update) listed with `existingEntities`. Started calls
-//! complete at once, with a recording and a transcription. Time is
-//! simulated (it advances with every write), so runs are reproducible.
+//! The LlamadaPro emulator. Every record lives in the generic store, seeded
+//! deterministically: contacts (every tenth archived) with addresses and
+//! custom fields, field definitions and options, funnel conversations,
+//! tasks, calls with recordings and transcriptions, a WhatsApp message. The
+//! store lists, pages, filters, sorts, reads, updates and deletes as the
+//! spec says; the hooks add what it cannot: the contact search's language
+//! (archived contacts are seen only by it and by id), `LIST` options,
+//! unique keys, in-use definitions deleted only with `force` (409), bulk
+//! reports per item, and calls that complete at once with a recording.
+//! Time is simulated (a second per write), so runs are reproducible.
 
 mod calls;
 mod contacts;
@@ -34,11 +19,10 @@ mod records;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::store::Refusal;
+use super::store::{Refusal, bad_request, parse};
 use super::{HarnessConfig, Sandbox};
 use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
@@ -48,7 +32,7 @@ use crate::llamadapro::types::{
 /// The tenant every record belongs to.
 pub const TENANT: &str = "tnt_sandbox";
 
-/// The store's collections (spec paths, or paths of the emulator's own).
+/// The store's collections.
 const CONTACTS: &str = "/api/v1/contacts";
 const CONVERSATIONS: &str = "/api/v1/conversations";
 const CALLS: &str = "/api/v1/calls";
@@ -159,6 +143,11 @@ impl Sandbox<LlamadaProState> {
     }
 }
 
+/// An answer of 200 with `record`, else `refusal`.
+fn found(record: Option<Value>, refusal: impl FnOnce() -> Refusal) -> crate::sandbox::store::Answer {
+    record.map(|r| (200, r)).ok_or_else(refusal)
+}
+
 /// Records of the store as their generated type.
 fn typed<T: serde::de::DeserializeOwned>(records: Vec<Value>) -> Vec<T> {
     records.into_iter().filter_map(|r| serde_json::from_value(r).ok()).collect()
@@ -167,6 +156,12 @@ fn typed<T: serde::de::DeserializeOwned>(records: Vec<Value>) -> Vec<T> {
 /// Typed records as the store keeps them.
 fn values<T: serde::Serialize>(records: impl IntoIterator<Item = T>) -> Vec<Value> {
     records.into_iter().filter_map(|r| serde_json::to_value(r).ok()).collect()
+}
+
+/// Sets the fields `names` of `record` back to what they were `before` (absent where absent).
+fn keep(record: &mut Value, before: &Value, names: &[&str]) {
+    let kept = names.iter().map(|name| (name.to_string(), before.get(*name).cloned().unwrap_or(Value::Null)));
+    super::store::overlay(record, Value::Object(kept.collect()));
 }
 
 /// A record's numeric id.
@@ -183,13 +178,11 @@ pub struct LlamadaProState {
 
 impl LlamadaProState {
     fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
-        let mut world = self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        f(&mut world)
+        f(&mut super::lock(&self.world))
     }
 }
 
-/// The sequences ids and times come from, and the seeded records until the
-/// store takes them.
+/// The sequences ids and times come from, and the seeded records until the store takes them.
 #[derive(Debug)]
 struct World {
     seed: u64,
@@ -229,16 +222,6 @@ impl World {
 /// A time as the records hold it (as the generated types write it).
 fn stamp(at: DateTime<Utc>) -> Value {
     serde_json::to_value(at).unwrap_or_default()
-}
-
-fn bad_request(message: impl Into<String>) -> Refusal {
-    (StatusCode::BAD_REQUEST, message.into())
-}
-
-/// The body as the generated request type. The contract layer has checked it
-/// against the schema already; this only fails where the type is stricter.
-fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, Refusal> {
-    serde_json::from_value(body.clone()).map_err(|e| bad_request(format!("request body: {e}")))
 }
 
 /// An answer of 200 with `value`.

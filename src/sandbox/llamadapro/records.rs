@@ -1,17 +1,8 @@
-//! The emulator's hooks into the generic store: every operation is the
-//! store's, or answered here with the store's records at hand (the contact
-//! search's finds, which the store pages; conversations, calls, messages:
-//! see their modules).
-//!
-//! Tasks, custom field definitions and the options of `LIST` fields are
-//! store collections (created, listed with token paging, sorted, filtered
-//! by field or as the spec's `x-filter` says, read, updated, deleted); what
-//! the spec cannot say is here. The seeded records; the fields the server
-//! sets (ids, tenant, times, a task's default status and its completion or
-//! cancellation time); what an update may not change; unique field keys
-//! and option values; options only under `LIST` fields; and a definition
-//! whose key has stored values (on contacts or conversations) deleted only
-//! with `force=true`, which deletes the values too (409).
+//! The emulator's hooks into the generic store: the seeded records, the
+//! fields the server sets, what an update may not change, unique field keys
+//! and option values, options only under `LIST` fields, definitions in use,
+//! and the operations answered here (the contact search, conversations,
+//! calls, messages: see their modules).
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value};
@@ -21,8 +12,7 @@ use crate::sandbox::store::{Answer, Context, Hooks, Records, Refusal, text};
 
 impl Hooks for LlamadaProState {
     fn seed(&self, path: &str) -> Option<Vec<Value>> {
-        // The emulator's own collections start empty once the seed is taken
-        // (a definition's options too); the others are the store's.
+        // Once the seed is taken, the emulator's own collections start empty; the others are the store's.
         let own = [super::CALLS, super::RECORDINGS, super::TRANSCRIPTIONS, super::MESSAGES, super::MEDIA];
         let seeded = self.world(|w| w.seeds.remove(path));
         seeded.or_else(|| (own.contains(&path) || path.starts_with(DEFINITIONS)).then(Vec::new))
@@ -41,21 +31,16 @@ impl Hooks for LlamadaProState {
         if matches!(request.operation_id, "createContact" | "updateContact") {
             return self.write_contact(record, before);
         }
-        let Some(fields) = record.as_object_mut() else { return Ok(()) };
         // An update changes what the request may change; the rest stays as stored.
+        let fixed: &[&str] = match request.operation_id {
+            "updateCustomFieldDefinition" => &["id", "tenantId", "createdAt"],
+            "updateCustomFieldListOption" => &["id", "tenantId", "definitionId", "createdAt"],
+            _ => &[],
+        };
         if let Some(before) = before {
-            let fixed: &[&str] = match request.operation_id {
-                "updateCustomFieldDefinition" => &["id", "tenantId", "createdAt"],
-                "updateCustomFieldListOption" => &["id", "tenantId", "definitionId", "createdAt"],
-                _ => &[],
-            };
-            for name in fixed {
-                match before.get(*name) {
-                    Some(value) => fields.insert((*name).to_owned(), value.clone()),
-                    None => fields.remove(*name),
-                };
-            }
+            super::keep(record, before, fixed);
         }
+        let Some(fields) = record.as_object_mut() else { return Ok(()) };
         match request.operation_id {
             "createTask" => self.world(|w| {
                 let at = w.now();
@@ -143,9 +128,8 @@ impl Hooks for LlamadaProState {
     }
 }
 
-/// A definition whose key has stored values (on contacts or conversations)
-/// is deleted only with `force=true`, which deletes the values too (409);
-/// the store deletes it.
+/// A definition whose key has values on records is deleted (by the store)
+/// only with `force=true`, which deletes the values too; else a 409.
 fn in_use(request: &Context<'_>, records: &mut Records<'_>) -> Result<(), Refusal> {
     let Some(definition) = records.get(DEFINITIONS, request.path_param("id")).cloned() else { return Ok(()) };
     let Some(key) = definition.get("fieldKey").and_then(Value::as_str) else { return Ok(()) };

@@ -1,6 +1,5 @@
 //! The Luware filter language on the server side: the `filters` parameter
-//! read back (`Filters::from_json`) and evaluated over stored records
-//! (`Filters::matches`), with the semantics the client's module documents.
+//! read back (`Filters::from_json`) and evaluated over records (`Filters::matches`).
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -12,21 +11,14 @@ use crate::luware::filter::{
 };
 
 impl Filter {
-    /// Evaluates the filter against a record's value for [`Filter::field`]. `None` means
-    /// the record has no value (SQL `NULL`). This is for the local emulator.
-    ///
-    /// The semantics are inferred, because the vendor document is silent on them:
-    ///
-    /// * `EQUAL`/`NOT_EQUAL` compare exactly. String comparisons, including `STARTS_WITH`
-    ///   and `ENDS_WITH`, are case-sensitive.
-    /// * `EQUAL NULL` matches only a missing value, and `NOT_EQUAL NULL` only a present one.
-    ///   `NOT_EQUAL <value>` also matches a missing value (two-valued logic, not SQL's
-    ///   three-valued logic). Every other operator never matches a missing value.
-    /// * `GREATER_THAN`, `LESS_THAN` and their variants compare integers numerically and
-    ///   date-times chronologically. `BETWEEN` includes both bounds.
-    /// * A [`FieldValue::Str`] for a non-string field is read like a filter value, so
-    ///   records may hold every field as text. A value that does not fit the field's kind,
-    ///   and any filter that fails [`Filter::validate`], never match.
+    /// Evaluates the filter against a record's value for [`Filter::field`] (`None`: no
+    /// value, SQL `NULL`), for the local emulator. The semantics are inferred (the vendor
+    /// document is silent): comparisons are exact and case-sensitive; `EQUAL NULL` matches
+    /// only a missing value, `NOT_EQUAL NULL` only a present one, and `NOT_EQUAL <value>` a
+    /// missing one too (two-valued logic); no other operator matches a missing value;
+    /// integers compare numerically, date-times chronologically, `BETWEEN` inclusively. A
+    /// [`FieldValue::Str`] for a non-string field is read like a filter value. A value that
+    /// does not fit the field's kind, and a filter that fails [`Filter::validate`], never match.
     pub fn matches(&self, actual: Option<&FieldValue<'_>>) -> bool {
         use FilterOperator as Op;
         let field = self.field;
@@ -102,7 +94,7 @@ from_impls!(<'a> FieldValue<'a> {
 
 impl Filters {
     /// Parses a received parameter value and validates every filter, rewriting values in
-    /// canonical form (`TRUE`, `NULL`). This is for the server side (local emulator).
+    /// canonical form (`TRUE`, `NULL`), for the local emulator.
     ///
     /// # Errors
     ///
@@ -114,9 +106,8 @@ impl Filters {
         raw.list.into_iter().map(|filter| Filter::new(filter.field, filter.operator, filter.values)).collect()
     }
 
-    /// Whether a record passes every filter. Filters combine with AND (inferred), so an empty list
-    /// matches everything. `lookup` returns the record's value for a field, or `None` if
-    /// the value is missing or null. See [`Filter::matches`] for the per-operator rules.
+    /// Whether a record passes every filter (AND, inferred; an empty list matches everything).
+    /// `lookup` gives the record's value for a field (`None`: missing or null); see [`Filter::matches`].
     pub fn matches<'a>(&self, lookup: impl Fn(FilterField) -> Option<FieldValue<'a>>) -> bool {
         self.list.iter().all(|filter| filter.matches(lookup(filter.field).as_ref()))
     }

@@ -1,11 +1,8 @@
-//! The Luware Recording emulator.
-//!
-//! Behaves as the seed documents: the token call checks the subscription key
-//! and form credentials and issues a JWT that expires after the configured
-//! lifetime; search evaluates every filter field and operator, sorts by
-//! `startTime`, and pages with opaque `nextPageToken`s that must be sent
-//! alone; each voice or video conversation has a zipped `.vtr` transcript;
-//! labels, metadata and control actions are kept and show in later reads.
+//! The Luware Recording emulator: the token call checks the subscription
+//! key and form credentials and issues an expiring JWT; search evaluates
+//! every filter, sorts by `startTime`, and pages with opaque expiring
+//! tokens; voice and video conversations have a zipped `.vtr` transcript;
+//! labels, metadata and control actions show in later reads.
 
 mod data;
 pub(crate) mod filter;
@@ -24,7 +21,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::store::{Answer, Context, Hooks, Records, Refusal, text};
+use super::store::{Answer, Context, Hooks, Records, Refusal, bad_request, parse, text};
 use super::{HarnessConfig, Refused, Sandbox};
 use crate::luware::types::{
     ControlAction, Conversation, ConversationPage, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues,
@@ -110,9 +107,7 @@ impl Sandbox<LuwareState> {
 
     /// Invalidates every issued access token, as if the server restarted.
     pub fn revoke_tokens(&self) {
-        if let Ok(mut w) = self.api.writes.lock() {
-            w.tokens.clear();
-        }
+        super::lock(&self.api.writes).tokens.clear();
     }
 
     /// The id of conversation `index` in the data set.
@@ -120,14 +115,12 @@ impl Sandbox<LuwareState> {
         data::ccdr_id(self.api.seed, index)
     }
 
-    /// The first voice conversation of a user in Controlled recording mode
-    /// (start and stop apply to it, and it has a transcript).
+    /// The first voice conversation of a user in Controlled recording mode (start and stop apply).
     pub fn controlled_conversation_id(&self) -> Option<String> {
         self.first_voice_conversation(RecordingMode::Controlled)
     }
 
-    /// The first voice conversation of a user in On-Demand recording mode
-    /// (keep applies to it).
+    /// The first voice conversation of a user in On-Demand recording mode (keep applies).
     pub fn on_demand_conversation_id(&self) -> Option<String> {
         self.first_voice_conversation(RecordingMode::OnDemand)
     }
@@ -147,16 +140,14 @@ pub struct LuwareState {
     seed: u64,
     config: LuwareConfig,
     writes: Mutex<Writes>,
-    /// The last `.vtr` served, by conversation index: transcripts never change,
-    /// and building a large one costs the server more than sending it.
+    /// The last `.vtr` served, by index: building a large one costs more than sending it.
     last_vtr: Mutex<Option<(u64, Bytes)>>,
 }
 
 /// Everything clients changed, kept in memory and applied on read.
 #[derive(Default)]
 struct Writes {
-    /// Issued tokens, exactly as issued, and their expiry (unix seconds):
-    /// a token whose header or claims were edited is not among them.
+    /// Issued tokens, exactly as issued, and their expiry (unix seconds).
     tokens: HashMap<String, u64>,
     labels: HashMap<u64, Vec<i64>>,
     metadata: HashMap<u64, Vec<MetadataTemplateValues>>,
@@ -173,36 +164,29 @@ impl std::fmt::Debug for LuwareState {
 impl LuwareState {
     fn conversation(&self, index: u64) -> Conversation {
         let mut c = data::conversation(self.seed, index, self.config.conversations);
-        if let Ok(w) = self.writes.lock() {
-            if let Some(labels) = w.labels.get(&index) {
-                c.labels = labels.clone();
-            }
-            if w.kept.contains(&index) {
-                c.keep = Some(true);
-            }
-            if let Some(recording) = w.recording.get(&index) {
-                // Stopping ends the ongoing state; starting makes it ongoing.
-                c.status = recording.then_some(crate::luware::types::ConversationStatus::Ongoing);
-            }
+        let w = super::lock(&self.writes);
+        if let Some(labels) = w.labels.get(&index) {
+            c.labels = labels.clone();
+        }
+        if w.kept.contains(&index) {
+            c.keep = Some(true);
+        }
+        if let Some(recording) = w.recording.get(&index) {
+            // Stopping ends the ongoing state; starting makes it ongoing.
+            c.status = recording.then_some(crate::luware::types::ConversationStatus::Ongoing);
         }
         c
     }
 }
 
 /// An error answer, in the spec's shape (Azure API Management's).
-type ApiError = super::errors::Failure<LuwareState>;
-
-fn error(status: StatusCode, message: impl Into<String>) -> ApiError {
-    ApiError::new(status, message)
+fn error(status: StatusCode, message: impl Into<String>) -> Response {
+    <LuwareState as super::Emulator>::render_error(status, message.into())
 }
 
 fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
-
-// The contract layer asks for these where the spec's `security` does (every
-// call needs the key; all but the token call the bearer token), before it
-// validates the request.
 
 fn check_subscription_key(state: &LuwareState, key: Option<&str>) -> Result<(), Refused> {
     let expected = state.config.credentials.subscription_key.expose();
@@ -216,7 +200,7 @@ fn check_subscription_key(state: &LuwareState, key: Option<&str>) -> Result<(), 
 
 /// A token is good if it is one this server issued, unaltered, and unexpired.
 fn check_token(state: &LuwareState, token: Option<&str>) -> Result<(), Refused> {
-    let expiry = token.and_then(|token| state.writes.lock().ok()?.tokens.get(token).copied());
+    let expiry = token.and_then(|token| super::lock(&state.writes).tokens.get(token).copied());
     let refusal = match (token, expiry) {
         (None, _) => "missing bearer token",
         (Some(_), Some(exp)) if exp > now() => return Ok(()),
@@ -226,19 +210,17 @@ fn check_token(state: &LuwareState, token: Option<&str>) -> Result<(), Refused> 
     Err(error(StatusCode::UNAUTHORIZED, refusal).into())
 }
 
-/// What the spec cannot say: the records are generated, and the writes
-/// kept, by the emulator; the store validates and renders.
+/// The records are generated, and the writes kept, by the emulator.
 impl Hooks for LuwareState {
     fn answer(&self, request: &Context<'_>, body: &Value, _: &mut Records<'_>) -> Option<Answer> {
         let id = request.path_param("ccdrId");
+        let index = || self.find(id);
         Some(match request.operation_id {
             "requestToken" => self.token(body),
-            "getConversation" => self.find(id).and_then(|index| self.expanded(index, request)),
-            "addMetadata" => self.find(id).and_then(|index| self.metadata(index, id, body)),
-            "addLabel" => self.find(id).and_then(|index| self.label(index, id, body)),
-            "controlConversation" => {
-                self.find(id).and_then(|index| self.control(index, id, request.path_param("action")))
-            }
+            "getConversation" => index().and_then(|index| self.expanded(index, request)),
+            "addMetadata" => index().and_then(|index| self.metadata(index, id, body)),
+            "addLabel" => index().and_then(|index| self.label(index, id, body)),
+            "controlConversation" => index().and_then(|index| self.control(index, id, request.path_param("action"))),
             _ => return None,
         })
     }
@@ -252,15 +234,6 @@ struct Cursor {
     descending: bool,
     next: u64,
     expires: u64,
-}
-
-fn bad_request(message: impl Into<String>) -> Refusal {
-    (StatusCode::BAD_REQUEST, message.into())
-}
-
-/// A JSON request body as its type, or a 400 that says why not.
-fn parse<T: serde::de::DeserializeOwned>(body: &Value) -> Result<T, Refusal> {
-    serde_json::from_value(body.clone()).map_err(|e| bad_request(format!("request body: {e}")))
 }
 
 impl LuwareState {
@@ -278,24 +251,19 @@ impl LuwareState {
         }
         let exp = now() + self.config.token_lifetime.as_secs();
         let id = format!("{:016x}", data::mix(fastrand::u64(..)));
-        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
-        let claims = URL_SAFE_NO_PAD.encode(json!({ "sub": client_id, "eid": eid, "exp": exp }).to_string());
-        let token = format!("{header}.{claims}.{id}");
-        if let Ok(mut w) = self.writes.lock() {
-            w.tokens.retain(|_, e| *e > now());
-            w.tokens.insert(token.clone(), exp);
-        }
+        let token = super::jwt(&json!({ "sub": client_id, "eid": eid, "exp": exp }), &id);
+        let mut w = super::lock(&self.writes);
+        w.tokens.retain(|_, e| *e > now());
+        w.tokens.insert(token.clone(), exp);
         Ok((200, json!({ "access_token": token })))
     }
 
-    /// Parameters are already checked against the spec (types, enums, limit
-    /// clamped to 100, `nextPageToken` alone) by the contract layer.
+    /// The contract has checked the parameters (limit clamped to 100, `nextPageToken` alone).
     fn search(&self, query: &[(String, String)]) -> Result<Response, Refusal> {
         let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
         let cursor = if let Some(token) = param("nextPageToken") {
             let decoded = URL_SAFE_NO_PAD.decode(token).ok().and_then(|b| serde_json::from_slice::<Cursor>(&b).ok());
-            // A token is opaque but not trusted: one this server could not have
-            // issued (a position past the data, a page size outside 1..=100) is invalid.
+            // Opaque but not trusted: one this server could not have issued is invalid.
             let decoded = decoded.filter(|c| c.next <= self.config.conversations && (1..=100).contains(&c.limit));
             match decoded {
                 Some(c) if c.expires > now() => c,
@@ -303,8 +271,7 @@ impl LuwareState {
                 None => return Err(bad_request("invalid nextPageToken")),
             }
         } else {
-            // sortOrder "only works together with sortBy" (`x-provenance` of the
-            // `sortOrder` parameter of `searchConversations` in specs/luware.yaml): alone it is ignored.
+            // sortOrder "only works together with sortBy" (its `x-provenance`): alone it is ignored.
             let descending = param("sortBy").is_some() && param("sortOrder") == Some("desc");
             let count = self.config.conversations;
             Cursor {
@@ -322,33 +289,24 @@ impl LuwareState {
             let c = Cursor { next, filters: cursor.filters.clone(), ..cursor };
             URL_SAFE_NO_PAD.encode(serde_json::to_vec(&c).unwrap_or_default())
         });
-        // Serialised from the records' type into a buffer reserved up front (a
-        // generated record is under 1 KiB): through the store's JSON values, an
-        // export of 100,000 records took twice as long.
+        // Written from the records' type (under 1 KiB each): through JSON values, an export took twice as long.
         let mut body = Vec::with_capacity(1024 * page.len() + 512);
         let page = ConversationPage { conversations: page, next_page_token };
         serde_json::to_writer(&mut body, &page).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
     }
 
-    /// Collects up to `limit` matches from the cursor's position. In descending
-    /// order `next` is one past the next index to look at.
+    /// Up to `limit` matches from the cursor's position (descending, `next` is one past it).
     fn scan(&self, filters: &Filters, cursor: &Cursor) -> (Vec<Conversation>, Option<u64>) {
         let count = self.config.conversations;
         let mut page = Vec::new();
         let mut position = cursor.next;
         loop {
-            let index = if cursor.descending {
-                if position == 0 {
-                    return (page, None);
-                }
-                position - 1
-            } else {
-                if position >= count {
-                    return (page, None);
-                }
-                position
+            let index = match cursor.descending {
+                true => position.checked_sub(1),
+                false => Some(position).filter(|p| *p < count),
             };
+            let Some(index) = index else { return (page, None) };
             if page.len() as u64 == cursor.limit {
                 // Only hand out a token when there is more to look at.
                 return (page, Some(position));
@@ -367,15 +325,14 @@ impl LuwareState {
     }
 
     fn expanded(&self, index: u64, request: &Context<'_>) -> Answer {
-        let mut expands = Vec::new();
-        for value in request.query.iter().filter(|(k, _)| k == "expands").map(|(_, v)| v) {
-            expands.push(value.parse::<Expand>().map_err(|e| bad_request(format!("query parameter expands: {e}")))?);
-        }
+        let expands = request.query.iter().filter(|(k, _)| k == "expands").map(|(_, v)| v.parse::<Expand>());
+        let expands: Vec<_> =
+            expands.collect::<Result<_, _>>().map_err(|e| bad_request(format!("query parameter expands: {e}")))?;
         let mut c = self.conversation(index);
         for expand in expands {
             match expand {
                 Expand::Metadata => {
-                    let metadata = self.writes.lock().ok().and_then(|w| w.metadata.get(&index).cloned());
+                    let metadata = super::lock(&self.writes).metadata.get(&index).cloned();
                     c.metadata = metadata.unwrap_or_default();
                 }
                 Expand::Im if c.modality_name == Some(Modality::Im) => {
@@ -407,11 +364,10 @@ impl LuwareState {
             meta_template_type: Some(request.meta_template_type),
             metadata: request.metadata,
         };
-        if let Ok(mut w) = self.writes.lock() {
-            let templates = w.metadata.entry(index).or_default();
-            templates.retain(|t| t.meta_template_id != values.meta_template_id);
-            templates.push(values);
-        }
+        let mut w = super::lock(&self.writes);
+        let templates = w.metadata.entry(index).or_default();
+        templates.retain(|t| t.meta_template_id != values.meta_template_id);
+        templates.push(values);
         Ok((200, json!({ "ccdrId": ccdr_id, "result": "metadata added" })))
     }
 
@@ -422,29 +378,23 @@ impl LuwareState {
         let Some(label_id) = parse::<LabelRequest>(body)?.label_id else {
             return Ok((200, json!({ "ccdrId": ccdr_id, "result": "no label given" })));
         };
-        if let Ok(mut w) = self.writes.lock() {
-            let labels = w.labels.entry(index).or_default();
-            if labels.contains(&label_id) {
-                let message = format!("label {label_id} already exists on this conversation");
-                return Err((StatusCode::CONFLICT, message));
-            }
-            labels.push(label_id);
+        let mut w = super::lock(&self.writes);
+        let labels = w.labels.entry(index).or_default();
+        if labels.contains(&label_id) {
+            return Err((StatusCode::CONFLICT, format!("label {label_id} already exists on this conversation")));
         }
+        labels.push(label_id);
         Ok((200, json!({ "ccdrId": ccdr_id, "labelId": label_id })))
     }
 
     fn control(&self, index: u64, ccdr_id: &str, action: &str) -> Answer {
-        let action = action
-            .parse::<ControlAction>()
-            .map_err(|e| (StatusCode::NOT_FOUND, format!("path parameter action: {e}")))?;
+        let parsed = action.parse::<ControlAction>();
+        let action = parsed.map_err(|e| (StatusCode::NOT_FOUND, format!("path parameter action: {e}")))?;
         let mode = data::user(self.seed, index).mode;
-        let Ok(mut w) = self.writes.lock() else {
-            return Err((StatusCode::INTERNAL_SERVER_ERROR, "state unavailable".into()));
-        };
+        let mut w = super::lock(&self.writes);
         match (&action, mode) {
             (ControlAction::StartRecording | ControlAction::StopRecording, RecordingMode::Controlled) => {
-                let start = action == ControlAction::StartRecording;
-                w.recording.insert(index, start);
+                w.recording.insert(index, action == ControlAction::StartRecording);
             }
             (ControlAction::KeepOndemand, RecordingMode::OnDemand) => {
                 w.kept.insert(index);
@@ -458,7 +408,7 @@ impl LuwareState {
     }
 }
 
-async fn search(State(state): State<Arc<LuwareState>>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
+async fn search(State(state): State<Arc<LuwareState>>, RawQuery(query): RawQuery) -> Result<Response, Response> {
     state.search(&super::query_pairs(query.as_deref())).map_err(|(status, message)| error(status, message))
 }
 
@@ -467,15 +417,14 @@ fn has_audio(c: &Conversation) -> bool {
 }
 
 /// A transcript is a zipped `.vtr` download, which the store cannot answer.
-async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String>) -> Result<Response, ApiError> {
+async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String>) -> Result<Response, Response> {
     let index = state.find(&ccdr_id).map_err(|(status, message)| error(status, message))?;
     let c = state.conversation(index);
     if !has_audio(&c) {
         return Err(error(StatusCode::NOT_FOUND, "no speech analytics output for this conversation"));
     }
     let name = format!("{}.vtr", c.ccdr_id);
-    let cached =
-        state.last_vtr.lock().ok().and_then(|last| last.as_ref().filter(|(i, _)| *i == index).map(|(_, z)| z.clone()));
+    let cached = super::lock(&state.last_vtr).as_ref().filter(|(i, _)| *i == index).map(|(_, zip)| zip.clone());
     let zip = match cached {
         Some(zip) => zip,
         None => {
@@ -483,30 +432,21 @@ async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String
             let zip = Bytes::from(
                 encode_vtr(&transcript, &name).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
             );
-            if let Ok(mut last) = state.last_vtr.lock() {
-                *last = Some((index, zip.clone()));
-            }
+            *super::lock(&state.last_vtr) = Some((index, zip.clone()));
             zip
         }
     };
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        zip,
-    )
-        .into_response())
+    let disposition = format!("attachment; filename=\"{name}\"");
+    let headers =
+        [(header::CONTENT_TYPE, "application/octet-stream".to_string()), (header::CONTENT_DISPOSITION, disposition)];
+    Ok((headers, zip).into_response())
 }
 
-/// The environment's metadata templates, which Luware support creates
-/// (specs/luware.yaml's `info.description`); the first is the vendor's
-/// example (`x-provenance` of the `MetadataValue` schema).
+/// The environment's metadata templates, which Luware support creates (the
+/// spec's `info.description`); the first is the vendor's example.
 pub const METADATA_TEMPLATES: [(i64, &str); 2] = [(1234, "Custom Metadata Template"), (1235, "CRM Case")];
 
-/// Metadata goes to a template that exists: an unknown template id is a 404.
-/// Names and field names are not checked (the seed does not say how the
-/// server matches them).
+/// An unknown template id is a 404 (names are not checked: the seed does not say how they match).
 fn check_template(request: &MetadataRequest) -> Result<(), Refusal> {
     let id = request.meta_template_id;
     match METADATA_TEMPLATES.iter().any(|(t, _)| *t == id) {

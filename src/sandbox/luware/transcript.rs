@@ -1,6 +1,4 @@
-//! `.vtr` archives as the emulator serves them (and tests build them): a ZIP
-//! with one deflate-compressed JSON entry, which the client's `decode_vtr`
-//! reads back unchanged.
+//! `.vtr` archives as the emulator serves them (and tests build them).
 
 use std::io::{Cursor, Write};
 
@@ -11,9 +9,7 @@ use crate::luware::transcript::zip_error;
 use crate::luware::{Transcript, TranscriptError};
 
 /// Writes `transcript` as a `.vtr` file: a ZIP with one deflate-compressed
-/// JSON entry named `entry_name` (e.g. `"transcript.vtr"`).
-///
-/// `decode_vtr` reads the result back unchanged.
+/// JSON entry named `entry_name` (e.g. `"transcript.vtr"`), which `decode_vtr` reads back unchanged.
 ///
 /// # Errors
 ///

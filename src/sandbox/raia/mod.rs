@@ -1,25 +1,15 @@
-//! The raia AI Agent API emulator (Conversations).
-//!
-//! Conversations, their states and messages live in the generic store;
-//! what the spec cannot say is here. One agent, reached with its secret key
-//! (`Agent-Secret-Key`; anything else is the vendor's 403 body). The seeded
-//! users, states and conversations (each with a channel: API, live chat,
-//! email, SMS or voice), whose messages are made when first read:
-//! conversation 0 is an AI-mode API chat, 1 a manual-mode live chat and 2 a
-//! manual-mode voice call, so every manual-message rule can be reached.
-//! Lists are newest first, ten a page, unless asked otherwise; the keyword
-//! search finds the agent's name too; a conversation in manual mode is
-//! assigned to a human agent; every write stamps `updatedAt`.
-//!
-//! The agent is deterministic: it answers `REPLY_PREFIX` followed by the
-//! question. A question sent asynchronously stays `pending` for
-//! `reply_delay`, then is `completed`; one that contains [`FAIL_TRIGGER`]
-//! ends `failed` instead (and a synchronous send of it is a 500). Replies are
-//! worked out when the next request comes, so no background task is needed.
-//! A start finds its user (by `fkId`, else address or number) or adds one,
-//! and continues the user's current conversation unless `resetConversation`
-//! (or a call) starts a new one. Errors are the vendor's bodies: 404
-//! `ENTITY_NOT_FOUND`, and the 500 with the reason in `details`.
+//! The raia AI Agent API emulator (Conversations). Conversations, their
+//! states and messages live in the generic store; here is what the spec
+//! cannot say. One agent, reached with its secret key (else the vendor's
+//! 403). Seeded users, states and conversations on every channel, whose
+//! messages are made when first read: conversation 0 is an AI-mode API
+//! chat, 1 a manual-mode live chat, 2 a manual-mode voice call. Lists are
+//! newest first, ten a page; manual mode assigns a human agent; every write
+//! stamps `updatedAt`. The agent answers `REPLY_PREFIX` and the question:
+//! asynchronously after `reply_delay` (worked out on the next request), and
+//! a question with [`FAIL_TRIGGER`] fails (a 500 when synchronous). A start
+//! finds or adds its user and continues the current conversation unless
+//! `resetConversation` (or a call). Errors are the vendor's bodies.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -32,7 +22,7 @@ use chrono::{DateTime, SecondsFormat, SubsecRound, TimeZone, Utc};
 use serde_json::{Value, json};
 
 use super::store::{Answer, Context, Hooks, Records, Refusal, overlay, text};
-use super::{HarnessConfig, Refused, Sandbox};
+use super::{HarnessConfig, Refused, Sandbox, uuid};
 use crate::secret::Secret;
 
 /// How the sandbox agent's replies begin; the question follows.
@@ -99,8 +89,7 @@ super::emulator! {
         Some(self.config.secret_key.clone())
     }
 
-    /// Every call needs the agent's secret key (`agentSecretKey`); anything
-    /// else is the vendor's 403.
+    /// Every call needs the agent's secret key; anything else is the vendor's 403.
     fn authenticate(&self, _: &str, key: Option<&str>, _: &axum::http::request::Parts) -> Result<(), Refused> {
         match key == Some(self.config.secret_key.expose()) {
             true => Ok(()),
@@ -127,7 +116,7 @@ impl Sandbox<RaiaState> {
 
     /// Ids of the conversations, oldest first.
     pub fn conversation_ids(&self) -> Vec<String> {
-        self.record_fields(CONVERSATIONS, "id")
+        self.records(CONVERSATIONS).iter().filter_map(|c| text(c.get("id")?)).collect()
     }
 
     /// Ids of the conversation users, oldest first.
@@ -137,7 +126,7 @@ impl Sandbox<RaiaState> {
 
     /// Ids of the conversation states.
     pub fn state_ids(&self) -> Vec<String> {
-        self.record_fields(STATES, "id")
+        self.records(STATES).iter().filter_map(|s| text(s.get("id")?)).collect()
     }
 
     /// Adds a conversation user without conversations; returns its id.
@@ -167,8 +156,7 @@ struct World {
     human_agent: Value,
     /// Seeded conversations by id: their number, which their messages are made from.
     seeded: HashMap<String, usize>,
-    /// Questions sent asynchronously and not answered yet: their id and
-    /// conversation, when the answer is due, and whether it fails.
+    /// Unanswered asynchronous questions: id, conversation, when due, whether it fails.
     pending: Vec<(String, String, Instant, bool)>,
     /// The last timestamp handed out; each new one is later.
     clock: DateTime<Utc>,
@@ -206,19 +194,12 @@ fn stamp(at: DateTime<Utc>) -> Value {
     Value::from(at.to_rfc3339_opts(SecondsFormat::Millis, true))
 }
 
-/// A random (version 4) UUID from a seeded generator.
-fn uuid(rng: &mut fastrand::Rng) -> String {
-    let (a, b) = (rng.u64(..), rng.u64(..));
-    let (time, variant) = ((a >> 16) & 0xffff, 0x8000 | (b >> 48 & 0x3fff));
-    format!("{:08x}-{time:04x}-4{:03x}-{variant:04x}-{:012x}", a >> 32, a & 0xfff, b & 0xffff_ffff_ffff)
-}
-
 fn field<'v>(record: &'v Value, name: &str) -> &'v str {
     record.get(name).and_then(Value::as_str).unwrap_or_default()
 }
 
 /// A new conversation of `user`, active and in AI mode, without messages.
-fn conversation(rng: &mut fastrand::Rng, user: &Value, voice: bool, at: Value) -> Value {
+fn conversation(at: Value, rng: &mut fastrand::Rng, user: &Value, voice: bool) -> Value {
     let ai_conversation = format!("conv_{:016x}{:08x}", rng.u64(..), rng.u32(..));
     let mut c = json!({
         "id": uuid(rng), "conversationUserId": user.get("id"), "user": user, "status": "active", "mode": "ai",
@@ -277,8 +258,7 @@ impl World {
         stamp(self.clock)
     }
 
-    /// The user a start request names (by `fkId`, else by address or
-    /// number), or a new one.
+    /// The user a start request names (by `fkId`, else address or number), or a new one.
     fn user_for(&mut self, start: &Value, by_email: bool) -> Value {
         let by = if by_email { "email" } else { "phoneNumber" };
         let same = |u: &Value, name: &str| {
@@ -299,19 +279,18 @@ impl World {
 
 impl RaiaState {
     fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
-        f(&mut self.world.lock().unwrap_or_else(|poisoned| poisoned.into_inner()))
+        f(&mut super::lock(&self.world))
     }
 
-    /// Seeded conversation `i` and, if asked, its messages (a question,
-    /// the agent's answer, a thank-you and its answer; every third has a
-    /// vote on its first answer), made from the seed alone.
+    /// Seeded conversation `i` and, if asked, its messages (two questions
+    /// and their answers; every third with a vote), made from the seed alone.
     fn seeded(&self, i: usize, user: &Value, seeded: &(Vec<Value>, Value), messages: bool) -> (Value, Vec<Value>) {
         let (states, human_agent) = seeded;
         let rng = |stream: u64| fastrand::Rng::with_seed(super::mix(self.seed ^ (i as u64).rotate_left(32) ^ stream));
         let (mut rng, mut ids) = (rng(0), rng(1));
         let (source, (topic, question)) = (CHANNELS[i % CHANNELS.len()], TOPICS[i % TOPICS.len()]);
         let start = i.saturating_mul(90);
-        let mut c = conversation(&mut rng, user, source == "voice", seed_time(start, 0));
+        let mut c = conversation(seed_time(start, 0), &mut rng, user, source == "voice");
         let (id, manual, up) = (field(&c, "id").to_owned(), matches!(i % 4, 1 | 2), i.is_multiple_of(2));
         let (vote, comment) = if up { ("up", "Helpful") } else { ("down", "Not what I asked") };
         let answer = format!("{REPLY_PREFIX}{question}");
@@ -343,13 +322,9 @@ impl RaiaState {
         (c, made)
     }
 
-    /// A new conversation of `user`, titled `title`, with the state and
-    /// custom data a request names.
+    /// A new conversation of `user`, with the title, state and custom data a request names.
     fn open(&self, user: &Value, voice: bool, title: Option<&Value>, request: &Value) -> Value {
-        let mut c = self.world(|w| {
-            let at = w.tick();
-            conversation(&mut w.rng, user, voice, at)
-        });
+        let mut c = self.world(|w| conversation(w.tick(), &mut w.rng, user, voice));
         let data = request.get("customData").filter(|d| d.as_object().is_some_and(|d| !d.is_empty()));
         let metadata = data.map_or_else(|| json!({}), |data| json!({"customData": data}));
         let state = request.get("conversationStateId");
@@ -410,8 +385,7 @@ impl RaiaState {
         Ok((201, self.push(records, conversation, &reply, "assistant", "api", Some(field(&asked, "id")))))
     }
 
-    /// The reply to `question`: pending until its time, then the agent's
-    /// answer, or the failure.
+    /// The reply to `question`: pending until its time, then the answer or the failure.
     fn reply(&self, records: &mut Records<'_>, conversation: &str, question: &str) -> Answer {
         let reply = |status, message: Value, error: Value| {
             Ok((200, json!({"status": status, "message": message, "error": error})))
@@ -584,8 +558,7 @@ fn not_found(conversation: &str) -> Refusal {
     (StatusCode::NOT_FOUND, format!("no conversation {conversation}"))
 }
 
-/// An error in the vendor's shape (`ApiError` in the spec): its 404 and
-/// 500 bodies with the reason in `details`, its 403, the rest named so.
+/// An error in the vendor's shape (`ApiError`): 404 and 500 with the reason in `details`.
 fn render_error(status: StatusCode, message: String) -> Response {
     let reason = json!([{"reason": message}]);
     let (name, message, details) = match status {

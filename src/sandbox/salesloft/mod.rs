@@ -1,20 +1,13 @@
-//! The Salesloft Conversations emulator.
-//!
-//! Conversations, transcriptions and their sentences live in the generic
-//! store, which filters them (the spec's `x-filter`s), sorts and pages them
-//! (`metadata.paging`); what the spec cannot say is here. Records are
-//! generated from (seed, index): creation times grow with the index, and
-//! updates come in groups of three sharing one timestamp, so cursor walks
-//! meet ties. Conversations are listed newest first unless asked otherwise
-//! (the documented default); `metadata.paging` carries the counts only
-//! with `include_paging_counts`. A bearer check (an API key plus OAuth
-//! tokens the test issues), and a per-minute cost budget: every response
-//! carries `x-ratelimit-remaining-minute` and `x-ratelimit-endpoint-cost`,
-//! deep pages cost more, and a spent budget answers 429 with `Retry-After`.
-//! Invalid parameters answer 422, as Salesloft does. Reference `_href`s are
-//! Salesloft's absolute URLs, and only for resources the spec models (a
-//! transcription, its sentences, a conversation: under the spec's server
-//! they are its operations); the others carry their id alone.
+//! The Salesloft Conversations emulator. Conversations, transcriptions and
+//! their sentences live in the generic store, which filters, sorts and
+//! pages them; here is what the spec cannot say. Records are generated from
+//! (seed, index), updates in groups of three sharing a time, so cursor
+//! walks meet ties. Lists are newest first by default, with counts only on
+//! `include_paging_counts`. A bearer (the API key or an issued token), a
+//! per-minute cost budget (deep pages cost more; spent, a 429 with
+//! `Retry-After`) in `x-ratelimit-*` headers, and 422 for invalid
+//! parameters. Reference `_href`s are Salesloft's URLs, only for resources
+//! the spec models.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -84,10 +77,9 @@ super::emulator! {
         Some(self.config.api_key.clone().into())
     }
 
-    /// The bearer (`bearerAuth`): the API key or an issued OAuth token. A
-    /// refused request is not charged, but is told the budget.
+    /// The API key or an issued OAuth token; a refused request is told the budget, not charged.
     fn authenticate(&self, _: &str, bearer: Option<&str>, request: &axum::http::request::Parts) -> Result<(), Refused> {
-        let mut inner = self.lock();
+        let mut inner = super::lock(&self.inner);
         if bearer.is_some_and(|b| b == self.config.api_key || inner.tokens.contains(b)) {
             return Ok(());
         }
@@ -115,7 +107,7 @@ impl Sandbox<SalesloftState> {
 
     /// Issues an OAuth access token the emulator accepts until revoked.
     pub fn issue_access_token(&self) -> String {
-        let mut inner = self.api.lock();
+        let mut inner = super::lock(&self.api.inner);
         let token = format!("oauth-{:016x}", inner.rng.u64(..));
         inner.tokens.insert(token.clone());
         token
@@ -123,7 +115,7 @@ impl Sandbox<SalesloftState> {
 
     /// Revokes every issued OAuth access token (the API key stays valid).
     pub fn revoke_access_tokens(&self) {
-        self.api.lock().tokens.clear();
+        super::lock(&self.api.inner).tokens.clear();
     }
 
     /// The id of conversation `index` of the data set (`None` past its end).
@@ -155,10 +147,6 @@ struct Inner {
 }
 
 impl SalesloftState {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
     /// The budget left in the current window (a new one once the last is over).
     fn left(&self, inner: &mut Inner) -> u64 {
         if inner.window_start.elapsed() >= self.config.window {
@@ -216,8 +204,7 @@ impl Hooks for SalesloftState {
 }
 
 mod data {
-    //! Generated records. Creation times grow with the index; updates come
-    //! in groups of three sharing one timestamp, so cursor walks meet ties.
+    //! Generated records: creation times grow with the index, updates in threes.
 
     use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
     use serde_json::{Value, json};
@@ -344,8 +331,7 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "error": message }))).into_response()
 }
 
-/// What a request costs: 1, more for deep pages (the `RateLimitEndpointCost`
-/// header's `x-provenance` in specs/salesloft.yaml).
+/// What a request costs: more for deep pages (`RateLimitEndpointCost`'s `x-provenance`).
 fn cost(page: u64) -> u64 {
     match page {
         0..=100 => 1,
@@ -356,12 +342,11 @@ fn cost(page: u64) -> u64 {
     }
 }
 
-/// Charges the request against the minute's budget (its bearer is checked
-/// already, see `authenticate`); every answer carries the rate-limit headers.
+/// Charges the request against the minute's budget; every answer carries the rate-limit headers.
 async fn gatekeeper(State(state): State<Arc<SalesloftState>>, request: Request, next: Next) -> Response {
     let cost = cost_of(request.uri().query());
     let (remaining, retry_after) = {
-        let mut inner = state.lock();
+        let mut inner = super::lock(&state.inner);
         let left = state.left(&mut inner);
         let retry_after = (cost > left).then(|| {
             let rest = state.config.window.saturating_sub(inner.window_start.elapsed());

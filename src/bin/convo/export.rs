@@ -12,7 +12,8 @@ use crate::Failure;
 use crate::files::Lock;
 use crate::output::{RecordWriter, progress};
 
-/// Where an `--all` export starts, and where it keeps its place.
+// Where an `--all` export starts, and where it keeps its place: the flags
+// of every paged command. (Not a doc comment: that would be their about text.)
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct ResumeArgs {
     /// Continue an export from the token a stopped export printed (with the

@@ -1269,22 +1269,11 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
     if let Some(paging) = &op.paging {
         // Every page starts at the first.
         let pages: Vec<&'static str> = op.paging_args(paging).map(|(id, _)| leak(id)).collect();
-        command = command.args([
-            builtin(ALL)
-                .action(ArgAction::SetTrue)
-                .conflicts_with_all(pages)
-                .help("Follow every page to the end, printing as records arrive"),
-            builtin(RESUME)
-                .value_name("TOKEN")
-                .requires(ALL)
-                .conflicts_with(CHECKPOINT)
-                .help("Continue an export from the token a stopped export printed (same flags; append the output)"),
-            builtin(CHECKPOINT)
-                .value_name("FILE")
-                .value_parser(clap::value_parser!(std::path::PathBuf))
-                .requires(ALL)
-                .help("Keep the export's place in FILE after every page: rerun the same command to continue"),
-        ]);
+        let all = builtin(ALL).action(ArgAction::SetTrue).conflicts_with_all(pages);
+        // `--resume` and `--checkpoint`, as every export takes them.
+        command = <crate::export::ResumeArgs as clap::Args>::augment_args(
+            command.arg(all.help("Follow every page to the end, printing as records arrive")),
+        );
     }
     command = command.arg(
         builtin(COLUMNS)

@@ -597,8 +597,7 @@ fn excerpt(body: &[u8]) -> String {
     let mut out = String::with_capacity(head.len() + 3);
     for c in String::from_utf8_lossy(head).chars() {
         match c {
-            '\n' | '\r' | '\t' | '"' | '\\' => out.extend(c.escape_default()),
-            c if c.is_control() => out.extend(c.escape_default()),
+            c if matches!(c, '"' | '\\') || c.is_control() => out.extend(c.escape_default()),
             c => out.push(c),
         }
     }
@@ -668,13 +667,7 @@ pub fn write_vtr_json<W: Write>(
         let mut from = serde_json::Deserializer::from_reader(json);
         // Escaped as `convo`'s other JSON output is: a transcript is
         // speech, and may hold anything.
-        if pretty {
-            let safe = crate::redact::TerminalSafe::pretty();
-            serde_transcode::transcode(&mut from, &mut serde_json::Serializer::with_formatter(out, safe))?;
-        } else {
-            let safe = crate::redact::TerminalSafe::compact();
-            serde_transcode::transcode(&mut from, &mut serde_json::Serializer::with_formatter(out, safe))?;
-        }
+        crate::redact::write_json(out, &serde_transcode::Transcoder::new(&mut from), pretty)?;
         from.end()
     })
 }
@@ -914,9 +907,3 @@ impl VtrCollector {
         TranscriptError::ArchiveTooLarge { limit: self.limits.max_archive_bytes }
     }
 }
-
-// ---------------------------------------------------------------------------
-// Tests
-// ---------------------------------------------------------------------------
-
-// Archives to decode are built with the emulator's writer.

@@ -240,10 +240,7 @@ impl Message {
 }
 
 fn publish_text(text: &str) -> QuickReplyAction {
-    let mut action = QuickReplyAction::new();
-    action.insert("type".into(), "publishText".into());
-    action.insert("text".into(), text.into());
-    action
+    [("type".into(), "publishText".into()), ("text".into(), text.into())].into_iter().collect()
 }
 
 /// Checks what the spec cannot say about messages: the size of structured

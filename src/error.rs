@@ -173,6 +173,43 @@ impl Error {
         }
     }
 
+    /// This error as the `reqwest::Error` a progenitor hook returns: the
+    /// cause of a body whose one chunk is a failure (reqwest has no other
+    /// public way to make one), read at once.
+    pub(crate) async fn carried(self) -> reqwest::Error {
+        let chunk = Err::<bytes::Bytes, _>(Carried(std::sync::Mutex::new(Some(self))));
+        let body = reqwest::Body::wrap_stream(futures::stream::iter([chunk]));
+        let response = reqwest::Response::from(http::Response::new(body));
+        let Err(error) = response.bytes().await else {
+            unreachable!("a body whose only chunk is a failure reads as that failure")
+        };
+        error
+    }
+
+    /// The error `error` carries ([`Error::carried`]), or else `error` as a
+    /// transport failure of `operation`.
+    pub(crate) fn uncarried(operation: &'static str, error: reqwest::Error) -> Self {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(e) = cause {
+            if let Some(carried) = e.downcast_ref::<Carried>().and_then(|c| c.0.lock().ok()?.take()) {
+                return carried;
+            }
+            cause = e.source();
+        }
+        Error::transport(operation, error)
+    }
+
+    /// A body that did not decode as `operation`'s response. The excerpt is
+    /// masked like an error body's; serde's reason quotes values from the
+    /// body, so when the body held a secret-like field (a token response),
+    /// the quoted values are left out of the reason too.
+    pub(crate) fn decode(operation: &'static str, error: &serde_json::Error, bytes: &[u8], secrets: &[&str]) -> Self {
+        let body = BodyExcerpt::from_body(bytes, secrets);
+        let (reason, _) = crate::redact::redact_secrets(&error.to_string(), secrets);
+        let reason = if body.masked_fields { crate::redact::without_quoted_values(&reason) } else { reason };
+        Error::Decode { operation, reason, body }
+    }
+
     /// The API's own error of type `T` ([`Error::Api`], or
     /// [`InvalidInput::Api`]), when this is one.
     pub fn api_error<T: ApiError>(&self) -> Option<&T> {
@@ -403,45 +440,6 @@ impl fmt::Display for Carried {
 }
 
 impl std::error::Error for Carried {}
-
-impl Error {
-    /// This error as the `reqwest::Error` a progenitor hook returns: the
-    /// cause of a body whose one chunk is a failure (reqwest has no other
-    /// public way to make one), read at once.
-    pub(crate) async fn carried(self) -> reqwest::Error {
-        let chunk = Err::<bytes::Bytes, _>(Carried(std::sync::Mutex::new(Some(self))));
-        let body = reqwest::Body::wrap_stream(futures::stream::iter([chunk]));
-        let response = reqwest::Response::from(http::Response::new(body));
-        let Err(error) = response.bytes().await else {
-            unreachable!("a body whose only chunk is a failure reads as that failure")
-        };
-        error
-    }
-
-    /// The error `error` carries ([`Error::carried`]), or else `error` as a
-    /// transport failure of `operation`.
-    pub(crate) fn uncarried(operation: &'static str, error: reqwest::Error) -> Self {
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
-        while let Some(e) = cause {
-            if let Some(carried) = e.downcast_ref::<Carried>().and_then(|c| c.0.lock().ok()?.take()) {
-                return carried;
-            }
-            cause = e.source();
-        }
-        Error::transport(operation, error)
-    }
-
-    /// A body that did not decode as `operation`'s response. The excerpt is
-    /// masked like an error body's; serde's reason quotes values from the
-    /// body, so when the body held a secret-like field (a token response),
-    /// the quoted values are left out of the reason too.
-    pub(crate) fn decode(operation: &'static str, error: &serde_json::Error, bytes: &[u8], secrets: &[&str]) -> Self {
-        let body = BodyExcerpt::from_body(bytes, secrets);
-        let (reason, _) = crate::redact::redact_secrets(&error.to_string(), secrets);
-        let reason = if body.masked_fields { crate::redact::without_quoted_values(&reason) } else { reason };
-        Error::Decode { operation, reason, body }
-    }
-}
 
 /// How a request failed to get an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

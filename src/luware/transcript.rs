@@ -198,7 +198,7 @@ impl Transcript {
     ///
     /// When the bytes are not JSON or do not fit [`Transcript`].
     pub fn from_json_slice(json: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(strip_bom(json))
+        serde_json::from_slice(json.strip_prefix(BOM).unwrap_or(json))
     }
 
     /// The languages from [`language`](Self::language), split on commas and
@@ -239,9 +239,7 @@ impl Transcript {
             .collect();
         list.sort_by(|a, b| match (a.start, b.start) {
             (Some(x), Some(y)) => x.total_cmp(&y),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
+            (x, y) => y.is_some().cmp(&x.is_some()), // No start: last.
         });
         list.into_iter()
     }
@@ -448,10 +446,6 @@ impl<'de, T> Visitor<'de> for Scalar<T> {
 
 /// The UTF-8 byte-order mark some writers put first.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(BOM).unwrap_or(bytes)
-}
 
 // ---------------------------------------------------------------------------
 // Limits and errors

@@ -218,10 +218,7 @@ impl Client {
         options: CommandOptions,
     ) -> Result<String> {
         input::check_messages(&messages)?;
-        let api = self.generated().await?;
-        let call = api.send_messages().account_id(self.account_id()).conversation_id(conversation_id);
-        let response = with_ttl!(call, options.ttl).body(SendMessagesRequest { context, messages }).send().await?;
-        Ok(response.into_inner().command_id)
+        command!(self, send_messages, conversation_id, options, SendMessagesRequest { context, messages })
     }
 
     /// Sends one text message; returns the command id.
@@ -233,11 +230,8 @@ impl Client {
     /// the command id. A blank name is refused before sending (the spec's
     /// rule).
     pub async fn transfer(&self, conversation_id: &str, skill: &str, options: CommandOptions) -> Result<String> {
-        let api = self.generated().await?;
-        let call = api.transfer_conversation().account_id(self.account_id()).conversation_id(conversation_id);
         let body = TransferRequest::builder().skill(skill.to_string());
-        let response = with_ttl!(call, options.ttl).body(body).send().await?;
-        Ok(response.into_inner().command_id)
+        command!(self, transfer_conversation, conversation_id, options, body)
     }
 
     /// Sets engagement attributes (SDEs); returns the command id. Raw SDEs of
@@ -249,10 +243,7 @@ impl Client {
         options: CommandOptions,
     ) -> Result<String> {
         sdes.check()?;
-        let api = self.generated().await?;
-        let call = api.set_sdes().account_id(self.account_id()).conversation_id(conversation_id);
-        let response = with_ttl!(call, options.ttl).body(sdes.clone()).send().await?;
-        Ok(response.into_inner().command_id)
+        command!(self, set_sdes, conversation_id, options, sdes.clone())
     }
 
     /// Polls a command, with backoff, until it completes (returned) or fails
@@ -304,14 +295,17 @@ impl Client {
     }
 }
 
-/// Adds `ttl` to a generated call only when the caller set one (the spec's
-/// 10 to 120 is checked by the runtime).
-macro_rules! with_ttl {
-    ($call:expr, $ttl:expr) => {
-        match $ttl {
-            Some(ttl) => $call.ttl(ttl),
-            None => $call,
-        }
-    };
+/// Sends the generated command operation `$op` on a conversation, with
+/// `ttl` only when the caller set one (the spec's 10 to 120 is checked by
+/// the runtime); the command's id.
+macro_rules! command {
+    ($client:expr, $op:ident, $conversation_id:expr, $options:expr, $body:expr) => {{
+        let call = $client.generated().await?.$op().account_id($client.account_id()).conversation_id($conversation_id);
+        let call = match $options.ttl {
+            Some(ttl) => call.ttl(ttl),
+            None => call,
+        };
+        Ok(call.body($body).send().await?.into_inner().command_id)
+    }};
 }
-use with_ttl;
+use command;

@@ -103,7 +103,7 @@ impl Error {
             Error::Transport { kind, .. } => {
                 !matches!(kind, TransportKind::Tls | TransportKind::RedirectRefused | TransportKind::Other)
             }
-            Error::Status { status, .. } => matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504),
+            Error::Status { status, .. } => crate::RetryPolicy::is_retryable_status(*status),
             Error::Timeout { .. } | Error::RetryAfterTooLong { .. } => true,
             Error::Decode { reason, .. } => reason.starts_with(INCOMPLETE_BODY),
             _ => false,

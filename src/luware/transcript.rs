@@ -761,22 +761,20 @@ impl<R: Read> Read for Capped<R> {
 
 /// Index of the transcript entry, by the rule documented on [`decode_vtr`].
 fn select_entry<R: Read + std::io::Seek>(zip: &ZipArchive<R>) -> Result<usize, TranscriptError> {
-    let mut only_file = None;
-    let mut file_count = 0usize;
+    let mut files = Vec::new();
     for index in 0..zip.len() {
         let entry = zip.by_index_data(index).map_err(zip_error)?;
         if !entry.is_file() {
             continue;
         }
-        let name = entry.name_raw();
-        if ends_with_ignore_case(name, b".vtr") || ends_with_ignore_case(name, b".json") {
+        let name = entry.name_raw().to_ascii_lowercase();
+        if name.ends_with(b".vtr") || name.ends_with(b".json") {
             return Ok(index);
         }
-        file_count += 1;
-        only_file = Some(index);
+        files.push(index);
     }
-    match only_file {
-        Some(index) if file_count == 1 => Ok(index),
+    match files[..] {
+        [index] => Ok(index),
         _ => {
             let entries = (0..zip.len())
                 .filter_map(|i| zip.by_index_data(i).ok())
@@ -785,10 +783,6 @@ fn select_entry<R: Read + std::io::Seek>(zip: &ZipArchive<R>) -> Result<usize, T
             Err(TranscriptError::NoTranscript { entries })
         }
     }
-}
-
-fn ends_with_ignore_case(name: &[u8], suffix: &[u8]) -> bool {
-    name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
 /// The decoded entry name, falling back to lossy UTF-8 of the raw bytes.

@@ -230,19 +230,16 @@ impl<C: SpecClient> BuildClient for SchemeSettings<C> {
 /// the schemes sent in a header) a valid header value, which would
 /// otherwise go unsent.
 fn checked(name: &str, scheme: Scheme, secret: Secret) -> Result<Secret> {
-    if secret.expose().trim().is_empty() {
-        return Err(InvalidInput::Config(format!("the {name} credential is empty")).into());
-    }
-    if !matches!(scheme, Scheme::Query(_)) && secret.header_value("").is_none() {
-        return Err(InvalidInput::Config(format!(
-            "the {name} credential holds characters a header cannot carry (such as a line break)"
-        ))
-        .into());
-    }
-    if matches!(scheme, Scheme::Basic) && !secret.expose().contains(':') {
-        return Err(InvalidInput::Config(format!("the {name} credential must be user:password")).into());
-    }
-    Ok(secret)
+    let problem = if secret.expose().trim().is_empty() {
+        "is empty"
+    } else if !matches!(scheme, Scheme::Query(_)) && secret.header_value("").is_none() {
+        "holds characters a header cannot carry (such as a line break)"
+    } else if matches!(scheme, Scheme::Basic) && !secret.expose().contains(':') {
+        "must be user:password"
+    } else {
+        return Ok(secret);
+    };
+    Err(InvalidInput::Config(format!("the {name} credential {problem}")).into())
 }
 
 /// An API's client where its module adds flows to the generated one: the

@@ -339,17 +339,12 @@ impl BodyExcerpt {
     /// `error`, `error_description`, `detail` or `title` text field (also
     /// inside an `error` object); control characters escaped.
     pub fn message(&self) -> Option<String> {
-        self.server_message().map(|m| escape_controls(&m).into_owned())
-    }
-
-    fn server_message(&self) -> Option<String> {
+        fn pick(v: &serde_json::Value) -> Option<&str> {
+            ["message", "error_description", "detail", "error", "title"].iter().find_map(|k| v.get(k)?.as_str())
+        }
         let body: serde_json::Value = serde_json::from_str(&self.text).ok()?;
-        let pick = |v: &serde_json::Value| {
-            ["message", "error_description", "detail", "error", "title"]
-                .iter()
-                .find_map(|k| v.get(k).and_then(|m| m.as_str()).map(str::to_string))
-        };
-        pick(&body).or_else(|| body.get("error").and_then(pick))
+        let message = pick(&body).or_else(|| body.get("error").and_then(pick))?;
+        Some(escape_controls(message).into_owned())
     }
 
     /// Whether the body was longer than the excerpt.

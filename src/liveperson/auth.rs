@@ -12,9 +12,6 @@ use crate::error::{Error, Result};
 use crate::runtime::{BoxFuture, TokenFetch, jwt_expiry};
 use crate::secret::{Secret, serialize_exposed};
 
-/// Refresh a bearer with a known expiry this long before it.
-pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
-
 /// Username and password of a bot user (`authType` USER_PASS).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserPassCredentials {

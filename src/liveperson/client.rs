@@ -5,14 +5,15 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
-use super::auth::{Credentials, Login, LoginForm, REFRESH_MARGIN};
+use super::auth::{Credentials, Login, LoginForm};
 use super::domain::{BOT_CONNECTORS_SERVICE, BotDomain, CSDS_BASE_URL, Zone};
 use super::generated::{self, API};
 use super::input::{self, CommandOptions, SetSdesRequest};
 use super::types::{Command, CommandState, CsdsVersion, Message, MessageContext, SendMessagesRequest, TransferRequest};
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
 use crate::runtime::{
-    BuildClient, ClientConfig, Connection, Runtime, SchemeCredentials, TokenCredential, config::normalize_base_url,
+    BuildClient, ClientConfig, Connection, REFRESH_MARGIN, Runtime, SchemeCredentials, TokenCredential,
+    config::normalize_base_url,
 };
 
 /// A LivePerson Third-Party Bots client for one account and bot user. Cheap

@@ -143,6 +143,10 @@ pub(crate) trait TokenFetch: Send + Sync + fmt::Debug {
     fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Duration>)>>;
 }
 
+/// How long before it expires a token is refreshed, unless a builder says
+/// otherwise ([`SpecClientBuilder::token_refresh_margin`](crate::SpecClientBuilder::token_refresh_margin)).
+pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
 /// The longest token accepted. Tokens go in a header, where servers
 /// commonly refuse more than 8 to 16 KiB in all; a larger "token" is a
 /// server's mistake (or worse), not something to send on every call.

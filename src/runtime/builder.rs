@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::config::normalize_base_url;
-use super::{ApiInfo, ClientConfig, Credential, Runtime, Scheme, SchemeCredentials, SpecToken, TokenCredential};
+use super::{
+    ApiInfo, ClientConfig, Credential, REFRESH_MARGIN, Runtime, Scheme, SchemeCredentials, SpecToken, TokenCredential,
+};
 use crate::OperationClient;
 use crate::error::{InvalidInput, Result};
 use crate::secret::Secret;
@@ -125,7 +127,7 @@ impl<C> SpecClientBuilder<C> {
         api: &'static ApiInfo,
         make: fn(&str, reqwest::Client, Runtime) -> C,
     ) -> Self {
-        let refresh_margin = Duration::from_secs(60);
+        let refresh_margin = REFRESH_MARGIN;
         let settings = SchemeSettings { api, make, credentials: Vec::new(), refresh_margin, finish: Vec::new() };
         Self::new(base_url, ClientConfig::default(), settings)
     }

@@ -29,7 +29,7 @@ pub(crate) use auth::SchemeCredentials;
 pub(crate) use auth::jwt_expiry;
 #[cfg(any(feature = "liveperson", feature = "salesloft"))]
 pub(crate) use auth::{BoxFuture, TokenFetch};
-pub(crate) use auth::{SpecToken, TokenCredential};
+pub(crate) use auth::{REFRESH_MARGIN, SpecToken, TokenCredential};
 pub(crate) use builder::Generated;
 pub use builder::{ApiClient, BuildClient, ClientBuilder, Connection, SpecClient, SpecClientBuilder};
 pub use config::{ClientConfig, install_tls_provider};

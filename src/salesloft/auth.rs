@@ -45,9 +45,6 @@ impl TokenProvider for ApiKey {
     }
 }
 
-/// Refresh OAuth tokens this long before they expire.
-pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
-
 /// Asks the provider for a token; the runtime caches it and asks again
 /// shortly before it expires or after a 401.
 impl TokenFetch for Arc<dyn TokenProvider> {

@@ -7,11 +7,13 @@ use chrono::{DateTime, Utc};
 use progenitor_client::ResponseValue;
 use reqwest::header::HeaderMap;
 
-use super::auth::{ApiKey, REFRESH_MARGIN, TokenProvider};
+use super::auth::{ApiKey, TokenProvider};
 use super::generated::{self, builder::ListConversations};
 use super::types::{Conversation, ConversationSortBy, SortDirection};
 use crate::error::Result;
-use crate::runtime::{ClientConfig, ItemStream, Page, RetryPolicy, SpecClient, TokenCredential, paginate};
+use crate::runtime::{
+    ClientConfig, ItemStream, Page, REFRESH_MARGIN, RetryPolicy, SpecClient, TokenCredential, paginate,
+};
 use crate::secret::Secret;
 
 /// Salesloft's API base URL.

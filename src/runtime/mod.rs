@@ -73,7 +73,6 @@ pub(crate) enum Scheme {
 #[derive(Debug)]
 pub(crate) struct ApiInfo {
     pub(crate) name: &'static str,
-    /// The spec as JSON.
     pub(crate) spec_json: &'static str,
     /// The request checks derived from the spec, built on first use.
     pub(crate) validator: OnceLock<Option<&'static SpecValidator>>,
@@ -177,7 +176,6 @@ pub struct Runtime {
 struct RuntimeInner {
     api: &'static ApiInfo,
     retry: RetryPolicy,
-    /// Largest JSON body read into memory.
     max_body_bytes: u64,
     json_deadline: Duration,
     credentials: SchemeCredentials,
@@ -727,11 +725,10 @@ enum Failed {
 /// ignored and the enum values it did not know are counted as drift, in
 /// `runtime`'s log and the process's (see [`crate::drift`]).
 pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
-    response: Response,
+    mut response: Response,
     operation: &'static str,
     runtime: &Runtime,
 ) -> std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
-    let mut response = response;
     let operation = response.extensions().get::<DecodeContext>().map_or(operation, |c| c.operation);
     let status = response.status();
     // Taken, not copied: the body is all that is read after them.

@@ -62,14 +62,9 @@ fn line_of(line_starts: &[usize], offset: usize) -> usize {
 
 /// Parses a config file's bytes. Pure (no I/O), so it can be fuzzed.
 pub fn parse(bytes: &[u8]) -> Result<File, ConfigError> {
-    let starts = |bytes: &[u8]| -> Vec<usize> {
-        std::iter::once(0).chain(bytes.iter().enumerate().filter(|(_, b)| **b == b'\n').map(|(i, _)| i + 1)).collect()
-    };
-    let text = match std::str::from_utf8(bytes) {
-        Ok(text) => text,
-        Err(e) => return Err(ConfigError::NotUtf8 { line: line_of(&starts(bytes), e.valid_up_to()) }),
-    };
-    let line_starts: Vec<usize> = starts(bytes);
+    let line_starts: Vec<usize> = std::iter::once(0).chain(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1)).collect();
+    let text = std::str::from_utf8(bytes)
+        .map_err(|e| ConfigError::NotUtf8 { line: line_of(&line_starts, e.valid_up_to()) })?;
     let mut file: File = toml::from_str(text).map_err(|e| ConfigError::Syntax {
         line: e.span().map(|span| line_of(&line_starts, span.start)),
         message: crate::redact::without_quoted_values(e.message().lines().next().unwrap_or_default()),

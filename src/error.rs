@@ -103,7 +103,7 @@ impl Error {
             Error::Transport { kind, .. } => {
                 !matches!(kind, TransportKind::Tls | TransportKind::RedirectRefused | TransportKind::Other)
             }
-            Error::Status { status, .. } => matches!(status.as_u16(), 429 | 500 | 502 | 503 | 504),
+            Error::Status { status, .. } => crate::RetryPolicy::is_retryable_status(*status),
             Error::Timeout { .. } | Error::RetryAfterTooLong { .. } => true,
             Error::Decode { reason, .. } => reason.starts_with(INCOMPLETE_BODY),
             _ => false,
@@ -145,13 +145,14 @@ impl Error {
     }
 
     /// What [`Error::classified_transport`] would say of `error`, for a log
-    /// line about a failure that will be retried.
-    pub(crate) fn describe_transport(
-        error: &reqwest::Error,
-        timeouts: &Timeouts,
-        elapsed: std::time::Duration,
-    ) -> String {
-        classify(error, timeouts, elapsed).1.unwrap_or_else(|| crate::runtime::redacted(error))
+    /// line about a failure that will be retried: its URL cut to the path
+    /// (a query can carry filter values or page tokens).
+    pub(crate) fn describe_transport(error: &reqwest::Error, timeouts: &Timeouts, elapsed: Duration) -> String {
+        let redacted = || match error.url() {
+            Some(url) => error.to_string().replace(url.as_str(), url.path()),
+            None => error.to_string(),
+        };
+        classify(error, timeouts, elapsed).1.unwrap_or_else(redacted)
     }
 
     #[cfg(feature = "liveperson")]
@@ -170,6 +171,43 @@ impl Error {
         } else {
             Error::Status { operation, status, body }
         }
+    }
+
+    /// This error as the `reqwest::Error` a progenitor hook returns: the
+    /// cause of a body whose one chunk is a failure (reqwest has no other
+    /// public way to make one), read at once.
+    pub(crate) async fn carried(self) -> reqwest::Error {
+        let chunk = Err::<bytes::Bytes, _>(Carried(std::sync::Mutex::new(Some(self))));
+        let body = reqwest::Body::wrap_stream(futures::stream::iter([chunk]));
+        let response = reqwest::Response::from(http::Response::new(body));
+        let Err(error) = response.bytes().await else {
+            unreachable!("a body whose only chunk is a failure reads as that failure")
+        };
+        error
+    }
+
+    /// The error `error` carries ([`Error::carried`]), or else `error` as a
+    /// transport failure of `operation`.
+    pub(crate) fn uncarried(operation: &'static str, error: reqwest::Error) -> Self {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+        while let Some(e) = cause {
+            if let Some(carried) = e.downcast_ref::<Carried>().and_then(|c| c.0.lock().ok()?.take()) {
+                return carried;
+            }
+            cause = e.source();
+        }
+        Error::transport(operation, error)
+    }
+
+    /// A body that did not decode as `operation`'s response. The excerpt is
+    /// masked like an error body's; serde's reason quotes values from the
+    /// body, so when the body held a secret-like field (a token response),
+    /// the quoted values are left out of the reason too.
+    pub(crate) fn decode(operation: &'static str, error: &serde_json::Error, bytes: &[u8], secrets: &[&str]) -> Self {
+        let body = BodyExcerpt::from_body(bytes, secrets);
+        let (reason, _) = crate::redact::redact_secrets(&error.to_string(), secrets);
+        let reason = if body.masked_fields { crate::redact::without_quoted_values(&reason) } else { reason };
+        Error::Decode { operation, reason, body }
     }
 
     /// The API's own error of type `T` ([`Error::Api`], or
@@ -301,17 +339,12 @@ impl BodyExcerpt {
     /// `error`, `error_description`, `detail` or `title` text field (also
     /// inside an `error` object); control characters escaped.
     pub fn message(&self) -> Option<String> {
-        self.server_message().map(|m| escape_controls(&m).into_owned())
-    }
-
-    fn server_message(&self) -> Option<String> {
+        fn pick(v: &serde_json::Value) -> Option<&str> {
+            ["message", "error_description", "detail", "error", "title"].iter().find_map(|k| v.get(k)?.as_str())
+        }
         let body: serde_json::Value = serde_json::from_str(&self.text).ok()?;
-        let pick = |v: &serde_json::Value| {
-            ["message", "error_description", "detail", "error", "title"]
-                .iter()
-                .find_map(|k| v.get(k).and_then(|m| m.as_str()).map(str::to_string))
-        };
-        pick(&body).or_else(|| body.get("error").and_then(pick))
+        let message = pick(&body).or_else(|| body.get("error").and_then(pick))?;
+        Some(escape_controls(message).into_owned())
     }
 
     /// Whether the body was longer than the excerpt.
@@ -403,47 +436,6 @@ impl fmt::Display for Carried {
 
 impl std::error::Error for Carried {}
 
-impl Error {
-    /// This error as the `reqwest::Error` a progenitor hook returns: the
-    /// cause of a body whose one chunk is a failure (reqwest has no other
-    /// public way to make one), read at once.
-    pub(crate) async fn carried(self) -> reqwest::Error {
-        let chunk = Err::<bytes::Bytes, _>(Carried(std::sync::Mutex::new(Some(self))));
-        let body = reqwest::Body::wrap_stream(futures::stream::iter([chunk]));
-        let response = reqwest::Response::from(http::Response::new(body));
-        let Err(error) = response.bytes().await else {
-            unreachable!("a body whose only chunk is a failure reads as that failure")
-        };
-        error
-    }
-
-    /// The error `error` carries ([`Error::carried`]), or else `error` as a
-    /// transport failure of `operation`.
-    pub(crate) fn uncarried(operation: &'static str, error: reqwest::Error) -> Self {
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
-        while let Some(e) = cause {
-            if let Some(carried) = e.downcast_ref::<Carried>().and_then(|c| c.0.lock().ok()?.take()) {
-                return carried;
-            }
-            cause = e.source();
-        }
-        Error::transport(operation, error)
-    }
-}
-
-impl Error {
-    /// A body that did not decode as `operation`'s response. The excerpt is
-    /// masked like an error body's; serde's reason quotes values from the
-    /// body, so when the body held a secret-like field (a token response),
-    /// the quoted values are left out of the reason too.
-    pub(crate) fn decode(operation: &'static str, error: &serde_json::Error, bytes: &[u8], secrets: &[&str]) -> Self {
-        let body = BodyExcerpt::from_body(bytes, secrets);
-        let (reason, _) = crate::redact::redact_secrets(&error.to_string(), secrets);
-        let reason = if body.masked_fields { crate::redact::without_quoted_values(&reason) } else { reason };
-        Error::Decode { operation, reason, body }
-    }
-}
-
 /// How a request failed to get an answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -474,11 +466,16 @@ pub enum TransportKind {
 /// Why a redirect was not followed: the cause [`TransportKind::RedirectRefused`]
 /// is classified from. URLs are shown as origin and path (no userinfo, no
 /// query: a server picks them, and a query may carry anything).
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub(crate) enum RedirectRefused {
     /// To an origin other than the one the call was sent to.
+    #[error(
+        "redirect refused: {from} answered {status} with a redirect to another origin, {to}; \
+         credentials are sent only to the API's own origin (set the base URL to the server that answers)"
+    )]
     OtherOrigin { status: StatusCode, from: String, to: String },
     /// More than [`RedirectRefused::MAX_HOPS`] redirects in a row.
+    #[error("redirect refused: more than {} redirects in a row (the last a {status} to {to})", Self::MAX_HOPS)]
     TooMany { status: StatusCode, to: String },
 }
 
@@ -515,27 +512,6 @@ fn shown(url: &reqwest::Url, with_path: bool) -> String {
     if with_path { format!("{origin}{}", url.path()) } else { origin }
 }
 
-impl fmt::Display for RedirectRefused {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RedirectRefused::OtherOrigin { status, from, to } => write!(
-                f,
-                "redirect refused: {from} answered {status} with a redirect to another origin, {to}; \
-                 credentials are sent only to the API's own origin (set the base URL to the server that answers)"
-            ),
-            RedirectRefused::TooMany { status, to } => {
-                write!(
-                    f,
-                    "redirect refused: more than {} redirects in a row (the last a {status} to {to})",
-                    Self::MAX_HOPS
-                )
-            }
-        }
-    }
-}
-
-impl std::error::Error for RedirectRefused {}
-
 /// The timeouts a client was built with, to say which one ran out.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Timeouts {
@@ -547,25 +523,16 @@ pub(crate) struct Timeouts {
 /// A duration as a person reads it: `10 s`, `1.5 s`, `250 ms`.
 pub(crate) fn seconds(d: Duration) -> String {
     const HOUR: u64 = 3600;
+    const DAY: u64 = 24 * HOUR;
+    let (secs, days) = (d.as_secs(), d.as_secs_f64() / DAY as f64);
     // A server's Retry-After can ask for days.
-    let (secs, whole) = (d.as_secs_f64(), d.subsec_nanos() == 0);
-    if d.as_secs() >= 2 * 24 * HOUR {
-        let days = secs / (24 * HOUR) as f64;
-        return if whole && d.as_secs().is_multiple_of(24 * HOUR) {
-            format!("{days} days")
-        } else {
-            format!("{days:.1} days")
-        };
-    }
-    if d.as_secs() >= 2 * HOUR {
-        return format!("{:.1} h", secs / HOUR as f64);
-    }
-    if d < Duration::from_secs(1) {
-        format!("{} ms", d.as_millis())
-    } else if d.subsec_millis() == 0 {
-        format!("{} s", d.as_secs())
-    } else {
-        format!("{:.1} s", d.as_secs_f64())
+    match secs {
+        _ if secs >= 2 * DAY && d.subsec_nanos() == 0 && secs.is_multiple_of(DAY) => format!("{days} days"),
+        _ if secs >= 2 * DAY => format!("{days:.1} days"),
+        _ if secs >= 2 * HOUR => format!("{:.1} h", d.as_secs_f64() / HOUR as f64),
+        0 => format!("{} ms", d.as_millis()),
+        _ if d.subsec_millis() == 0 => format!("{secs} s"),
+        _ => format!("{:.1} s", d.as_secs_f64()),
     }
 }
 
@@ -573,20 +540,19 @@ pub(crate) fn seconds(d: Duration) -> String {
 /// (none for [`TransportKind::Other`]: the error's own then), from the
 /// error's chain of causes.
 fn classify(error: &reqwest::Error, timeouts: &Timeouts, elapsed: Duration) -> (TransportKind, Option<String>) {
+    use TransportKind::{ConnectTimeout, ConnectionRefused, ConnectionReset, ReadTimeout, RequestTimeout};
+    use std::io::ErrorKind as Io;
     let mut kind = None;
     let mut detail = None;
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = source {
         let text = e.to_string();
-        if let Some(io) = e.downcast_ref::<std::io::Error>() {
-            match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => kind = Some(TransportKind::ConnectionRefused),
-                std::io::ErrorKind::ConnectionReset
-                | std::io::ErrorKind::ConnectionAborted
-                | std::io::ErrorKind::BrokenPipe
-                | std::io::ErrorKind::UnexpectedEof => kind = Some(TransportKind::ConnectionReset),
-                _ => {}
+        match e.downcast_ref::<std::io::Error>().map(std::io::Error::kind) {
+            Some(Io::ConnectionRefused) => kind = Some(ConnectionRefused),
+            Some(Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::UnexpectedEof) => {
+                kind = Some(ConnectionReset)
             }
+            _ => {}
         }
         if let Some(refused) = e.downcast_ref::<RedirectRefused>() {
             return (TransportKind::RedirectRefused, Some(refused.to_string()));
@@ -600,7 +566,7 @@ fn classify(error: &reqwest::Error, timeouts: &Timeouts, elapsed: Duration) -> (
             kind = Some(TransportKind::Dns);
         }
         if text.contains("connection closed before message completed") && kind.is_none() {
-            kind = Some(TransportKind::ConnectionReset);
+            kind = Some(ConnectionReset);
         }
         detail = Some(text);
         // An I/O error's `source` skips the error it wraps: look at that one.
@@ -610,29 +576,23 @@ fn classify(error: &reqwest::Error, timeouts: &Timeouts, elapsed: Duration) -> (
         };
     }
     let kind = kind.unwrap_or_else(|| match () {
-        _ if error.is_timeout() && error.is_connect() => {
-            TransportKind::ConnectTimeout(timeouts.connect.unwrap_or_default())
-        }
+        _ if error.is_timeout() && error.is_connect() => ConnectTimeout(timeouts.connect.unwrap_or_default()),
         _ if error.is_timeout() => match (timeouts.request, timeouts.read) {
-            (Some(request), _) if elapsed + Duration::from_millis(50) >= request => {
-                TransportKind::RequestTimeout(request)
-            }
-            (_, Some(read)) => TransportKind::ReadTimeout(read),
-            (Some(request), None) => TransportKind::RequestTimeout(request),
-            (None, None) => TransportKind::ReadTimeout(Duration::ZERO),
+            (Some(request), _) if elapsed + Duration::from_millis(50) >= request => RequestTimeout(request),
+            (_, Some(read)) => ReadTimeout(read),
+            (Some(request), None) => RequestTimeout(request),
+            (None, None) => ReadTimeout(Duration::ZERO),
         },
         _ => TransportKind::Other,
     });
     let detail = detail.unwrap_or_default();
     let message = match kind {
-        TransportKind::ConnectionRefused => {
-            "connection refused (is the base URL right, and the server up?)".to_string()
-        }
-        TransportKind::ConnectionReset if error.is_connect() => format!("connection reset while connecting ({detail})"),
-        TransportKind::ConnectionReset => format!("connection reset or closed by the server ({detail})"),
-        TransportKind::ConnectTimeout(d) => format!("connect timeout: no connection within {}", seconds(d)),
-        TransportKind::ReadTimeout(d) => format!("read timeout: the server sent nothing for {}", seconds(d)),
-        TransportKind::RequestTimeout(d) => format!("request timeout: no complete response within {}", seconds(d)),
+        ConnectionRefused => "connection refused (is the base URL right, and the server up?)".to_string(),
+        ConnectionReset if error.is_connect() => format!("connection reset while connecting ({detail})"),
+        ConnectionReset => format!("connection reset or closed by the server ({detail})"),
+        ConnectTimeout(d) => format!("connect timeout: no connection within {}", seconds(d)),
+        ReadTimeout(d) => format!("read timeout: the server sent nothing for {}", seconds(d)),
+        RequestTimeout(d) => format!("request timeout: no complete response within {}", seconds(d)),
         TransportKind::Tls => format!("TLS error: {detail}"),
         TransportKind::Dns => format!("DNS lookup failed: {detail}"),
         TransportKind::RedirectRefused | TransportKind::Other => return (kind, None),

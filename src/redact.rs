@@ -71,6 +71,8 @@ fn mask_fields(text: &str) -> (String, bool) {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut found = false;
+    let token_end = |from: usize| (from..chars.len()).find(|&k| !is_token_char(chars[k])).unwrap_or(chars.len());
+    let blanks_end = |from: usize| (from..).find(|&k| !matches!(chars.get(k), Some(' ' | '\t'))).unwrap_or(from);
     let mut i = 0;
     while i < chars.len() {
         let starts_word = i == 0 || !is_name_char(chars[i - 1]);
@@ -87,10 +89,7 @@ fn mask_fields(text: &str) -> (String, bool) {
         out.push_str(&name);
         // A bare JWT (`eyJ….….…`) or `Bearer <token>`.
         if name.starts_with("eyJ") {
-            let mut stop = end;
-            while stop < chars.len() && is_token_char(chars[stop]) {
-                stop += 1;
-            }
+            let stop = token_end(end);
             if chars[i..stop].contains(&'.') && stop - i >= 16 {
                 out.truncate(out.len() - name.len());
                 out.push_str(MASK);
@@ -100,10 +99,7 @@ fn mask_fields(text: &str) -> (String, bool) {
             }
         }
         if (name.eq_ignore_ascii_case("bearer") || name.eq_ignore_ascii_case("basic")) && chars.get(end) == Some(&' ') {
-            let mut stop = end + 1;
-            while stop < chars.len() && is_token_char(chars[stop]) {
-                stop += 1;
-            }
+            let stop = token_end(end + 1);
             if stop - (end + 1) >= 4 {
                 out.push(' ');
                 out.push_str(MASK);
@@ -129,16 +125,11 @@ fn mask_fields(text: &str) -> (String, bool) {
             j += usize::from(chars.get(j) == Some(&'\''));
             ""
         };
-        while matches!(chars.get(j), Some(' ' | '\t')) {
-            j += 1;
-        }
+        j = blanks_end(j);
         if !matches!(chars.get(j), Some(':' | '=')) {
             continue;
         }
-        j += 1;
-        while matches!(chars.get(j), Some(' ' | '\t')) {
-            j += 1;
-        }
+        j = blanks_end(j + 1);
         // A bare value of a JSON key (a number) becomes a masked string, so
         // that the JSON stays JSON.
         let mut quote = "";

@@ -12,9 +12,6 @@ use crate::error::{Error, Result};
 use crate::runtime::{BoxFuture, TokenFetch, jwt_expiry};
 use crate::secret::{Secret, serialize_exposed};
 
-/// Refresh a bearer with a known expiry this long before it.
-pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
-
 /// Username and password of a bot user (`authType` USER_PASS).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct UserPassCredentials {
@@ -73,10 +70,9 @@ impl Credentials {
 
     /// The bot user's name.
     pub fn username(&self) -> &str {
-        match self {
-            Credentials::UserPass(c) => &c.username,
-            Credentials::ApiKey(c) => &c.username,
-        }
+        let (Credentials::UserPass(UserPassCredentials { username, .. })
+        | Credentials::ApiKey(ApiKeyCredentials { username, .. })) = self;
+        username
     }
 }
 
@@ -111,11 +107,11 @@ pub struct LoginResponse {
 /// Logs the bot user in; the runtime keeps the session, shares it between
 /// callers and logs in again (once, for all of them) after a 401.
 pub(crate) struct Login {
-    account_id: String,
-    credentials: Credentials,
-    form: LoginForm,
+    pub(super) account_id: String,
+    pub(super) credentials: Credentials,
+    pub(super) form: LoginForm,
     /// A client for `login` that adds no credentials.
-    login_client: generated::Client,
+    pub(super) login_client: generated::Client,
 }
 
 impl fmt::Debug for Login {
@@ -123,17 +119,6 @@ impl fmt::Debug for Login {
         let mut debug = f.debug_struct("Login");
         debug.field("account_id", &self.account_id).field("credentials", &self.credentials).field("form", &self.form);
         debug.finish()
-    }
-}
-
-impl Login {
-    pub(crate) fn new(
-        account_id: String,
-        credentials: Credentials,
-        form: LoginForm,
-        login_client: generated::Client,
-    ) -> Self {
-        Self { account_id, credentials, form, login_client }
     }
 }
 
@@ -155,7 +140,8 @@ impl TokenFetch for Login {
             let bearer = answer.map_err(Error::auth)?.into_inner().bearer;
             // The lifetime is not documented: use the JWT's `exp` if it has one,
             // else keep the bearer until the server rejects it.
-            let lifetime = jwt_expiry(bearer.expose()).map(|exp| exp.duration_since(SystemTime::now()).unwrap_or_default());
+            let lifetime =
+                jwt_expiry(bearer.expose()).map(|exp| exp.duration_since(SystemTime::now()).unwrap_or_default());
             Ok((bearer, lifetime))
         })
     }

@@ -5,14 +5,15 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::OnceCell;
 
-use super::auth::{Credentials, Login, LoginForm, REFRESH_MARGIN};
+use super::auth::{Credentials, Login, LoginForm};
 use super::domain::{BOT_CONNECTORS_SERVICE, BotDomain, CSDS_BASE_URL, Zone};
 use super::generated::{self, API};
-use super::input::{self, CommandOptions, InputError, SetSdesRequest};
+use super::input::{self, CommandOptions, SetSdesRequest};
 use super::types::{Command, CommandState, CsdsVersion, Message, MessageContext, SendMessagesRequest, TransferRequest};
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
 use crate::runtime::{
-    BuildClient, ClientConfig, Connection, Runtime, SchemeCredentials, TokenCredential, config::normalize_base_url,
+    BuildClient, ClientConfig, Connection, REFRESH_MARGIN, Runtime, SchemeCredentials, TokenCredential,
+    config::normalize_base_url,
 };
 
 /// A LivePerson Third-Party Bots client for one account and bot user. Cheap
@@ -25,14 +26,9 @@ pub struct Client {
 
 #[derive(Debug)]
 struct Inner {
-    account_id: String,
-    credentials: Credentials,
-    login_form: LoginForm,
-    domain: BotDomain,
-    csds_base_url: String,
-    zone_base_urls: Vec<(Zone, String)>,
-    config: ClientConfig,
-    http: reqwest::Client,
+    settings: Settings,
+    /// The domain lookup's base URL, and the transport.
+    connection: Connection,
     /// The API client and session, once the domain is known.
     resolved: OnceCell<Resolved>,
     /// The drift of every runtime this client builds (lookup, login, API).
@@ -90,32 +86,19 @@ impl BuildClient for Settings {
     type Client = Client;
 
     /// Nothing is sent until the first call.
-    fn build(self, Connection { base_url, http, config }: Connection) -> Result<Client> {
-        let Settings { account_id, credentials, login_form, domain, zone_base_urls } = self;
-        if account_id.trim().is_empty() {
+    fn build(self, connection: Connection) -> Result<Client> {
+        if self.account_id.trim().is_empty() {
             return Err(InvalidInput::parameter("accountId", "must not be empty").into());
         }
-        if login_form == LoginForm::Legacy && !matches!(credentials, Credentials::UserPass(_)) {
+        if self.login_form == LoginForm::Legacy && !matches!(self.credentials, Credentials::UserPass(_)) {
             let why = "the legacy login takes a username and password, not API-key credentials";
             return Err(InvalidInput::Config(why.into()).into());
         }
-        if let BotDomain::BaseUrl(url) = &domain {
+        if let BotDomain::BaseUrl(url) = &self.domain {
             normalize_base_url(url)?;
         }
-        Ok(Client {
-            inner: Arc::new(Inner {
-                account_id,
-                credentials,
-                login_form,
-                domain,
-                csds_base_url: base_url,
-                zone_base_urls,
-                config,
-                http,
-                resolved: OnceCell::new(),
-                drift: Arc::default(),
-            }),
-        })
+        let inner = Inner { settings: self, connection, resolved: OnceCell::new(), drift: Arc::default() };
+        Ok(Client { inner: Arc::new(inner) })
     }
 }
 
@@ -153,7 +136,7 @@ impl Client {
     /// The account (LP site id) every operation's `accountId` takes:
     /// `api.close_conversation().account_id(client.account_id())…`.
     pub fn account_id(&self) -> &str {
-        &self.inner.account_id
+        &self.inner.settings.account_id
     }
 
     /// The API base URL, resolving it (once) if needed.
@@ -172,16 +155,12 @@ impl Client {
 
     /// Resolves the domain and builds the API client and session.
     async fn resolve(&self) -> Result<Resolved> {
-        let inner = &self.inner;
+        let settings = &self.inner.settings;
         let zone_url = |zone: Zone| {
-            inner
-                .zone_base_urls
-                .iter()
-                .find(|(z, _)| *z == zone)
-                .map(|(_, u)| u.clone())
-                .unwrap_or(zone.base_url().into())
+            let configured = settings.zone_base_urls.iter().find(|(z, _)| *z == zone);
+            configured.map_or(zone.base_url().into(), |(_, url)| url.clone())
         };
-        let base_url = match &inner.domain {
+        let base_url = match &settings.domain {
             BotDomain::BaseUrl(url) => url.clone(),
             BotDomain::Zone(zone) => zone_url(*zone),
             BotDomain::Lookup => zone_url(self.lookup_zone().await?),
@@ -189,33 +168,33 @@ impl Client {
         let base_url = normalize_base_url(&base_url)?;
         // `login` needs no credential, so its client never asks for a session.
         // The login body's secrets are masked in its error excerpts.
-        let login_runtime = Runtime::new(&API, &inner.config, SchemeCredentials::new().masking(inner.credentials.secrets()))
-            .with_drift_log(inner.drift.clone());
-        let login_client = generated::Client::new_with_client(&base_url, inner.http.clone(), login_runtime);
-        let login = Login::new(inner.account_id.clone(), inner.credentials.clone(), inner.login_form, login_client);
+        let secrets = settings.credentials.secrets();
+        let login_client = self.generated_client(&base_url, SchemeCredentials::default().masking(secrets.clone()));
+        let (account_id, credentials) = (settings.account_id.clone(), settings.credentials.clone());
+        let login = Login { account_id, credentials, form: settings.login_form, login_client };
         let session = Arc::new(TokenCredential::new("login", REFRESH_MARGIN, login));
-        let credentials =
-            SchemeCredentials::new().with(&API, "bearer", session.clone())?.masking(inner.credentials.secrets());
-        let runtime = Runtime::new(&API, &inner.config, credentials)
-            .with_server(CSDS_BASE_URL, normalize_base_url(&inner.csds_base_url)?)
-            .with_drift_log(inner.drift.clone());
-        let api = generated::Client::new_with_client(&base_url, inner.http.clone(), runtime);
+        let credentials = SchemeCredentials::default().with(&API, "bearer", session.clone())?.masking(secrets);
+        let api = self.generated_client(&base_url, credentials);
         tracing::debug!(base_url, "liveperson domain resolved");
         Ok(Resolved { base_url, api, session })
+    }
+
+    /// A generated client at `base_url` with `credentials`, sending the
+    /// domain lookup to the configured host, its drift in the client's log.
+    fn generated_client(&self, base_url: &str, credentials: SchemeCredentials) -> generated::Client {
+        let Connection { base_url: csds_base_url, http, config } = &self.inner.connection;
+        let runtime = Runtime::new(&API, config, credentials, self.inner.drift.clone())
+            .with_server(CSDS_BASE_URL, csds_base_url.clone());
+        generated::Client::new_with_client(base_url, http.clone(), runtime)
     }
 
     /// Asks the domain lookup for the account's `botConnectorsDomain`.
     async fn lookup_zone(&self) -> Result<Zone> {
         const OPERATION: &str = "get_service_domain";
-        let inner = &self.inner;
-        let base = normalize_base_url(&inner.csds_base_url)?;
-        let runtime = Runtime::new(&API, &inner.config, SchemeCredentials::new())
-            .with_server(CSDS_BASE_URL, base.clone())
-            .with_drift_log(inner.drift.clone());
-        let csds = generated::Client::new_with_client(&base, inner.http.clone(), runtime);
+        let csds = self.generated_client(&self.inner.connection.base_url, SchemeCredentials::default());
         let response = csds
             .get_service_domain()
-            .account_id(&inner.account_id)
+            .account_id(self.account_id())
             .service_name(BOT_CONNECTORS_SERVICE)
             .version(CsdsVersion::V10)
             .send()
@@ -239,11 +218,8 @@ impl Client {
         context: Option<MessageContext>,
         options: CommandOptions,
     ) -> Result<String> {
-        input::check_messages(&messages).map_err(invalid)?;
-        let api = self.generated().await?;
-        let call = api.send_messages().account_id(self.account_id()).conversation_id(conversation_id);
-        let response = with_ttl!(call, options.ttl).body(SendMessagesRequest { context, messages }).send().await?;
-        Ok(response.into_inner().command_id)
+        input::check_messages(&messages)?;
+        command!(self, send_messages, conversation_id, options, SendMessagesRequest { context, messages })
     }
 
     /// Sends one text message; returns the command id.
@@ -255,11 +231,8 @@ impl Client {
     /// the command id. A blank name is refused before sending (the spec's
     /// rule).
     pub async fn transfer(&self, conversation_id: &str, skill: &str, options: CommandOptions) -> Result<String> {
-        let api = self.generated().await?;
-        let call = api.transfer_conversation().account_id(self.account_id()).conversation_id(conversation_id);
         let body = TransferRequest::builder().skill(skill.to_string());
-        let response = with_ttl!(call, options.ttl).body(body).send().await?;
-        Ok(response.into_inner().command_id)
+        command!(self, transfer_conversation, conversation_id, options, body)
     }
 
     /// Sets engagement attributes (SDEs); returns the command id. Raw SDEs of
@@ -270,11 +243,8 @@ impl Client {
         sdes: &SetSdesRequest,
         options: CommandOptions,
     ) -> Result<String> {
-        sdes.check().map_err(invalid)?;
-        let api = self.generated().await?;
-        let call = api.set_sdes().account_id(self.account_id()).conversation_id(conversation_id);
-        let response = with_ttl!(call, options.ttl).body(sdes.clone()).send().await?;
-        Ok(response.into_inner().command_id)
+        sdes.check()?;
+        command!(self, set_sdes, conversation_id, options, sdes.clone())
     }
 
     /// Polls a command, with backoff, until it completes (returned) or fails
@@ -326,18 +296,17 @@ impl Client {
     }
 }
 
-/// Adds `ttl` to a generated call only when the caller set one (the spec's
-/// 10 to 120 is checked by the runtime).
-macro_rules! with_ttl {
-    ($call:expr, $ttl:expr) => {
-        match $ttl {
-            Some(ttl) => $call.ttl(ttl),
-            None => $call,
-        }
-    };
+/// Sends the generated command operation `$op` on a conversation, with
+/// `ttl` only when the caller set one (the spec's 10 to 120 is checked by
+/// the runtime); the command's id.
+macro_rules! command {
+    ($client:expr, $op:ident, $conversation_id:expr, $options:expr, $body:expr) => {{
+        let call = $client.generated().await?.$op().account_id($client.account_id()).conversation_id($conversation_id);
+        let call = match $options.ttl {
+            Some(ttl) => call.ttl(ttl),
+            None => call,
+        };
+        Ok(call.body($body).send().await?.into_inner().command_id)
+    }};
 }
-use with_ttl;
-
-fn invalid(e: InputError) -> Error {
-    e.into()
-}
+use command;

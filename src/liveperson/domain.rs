@@ -37,12 +37,13 @@ impl Zone {
 
     /// The zone of a `botConnectorsDomain` value such as `z2.bot-connectors.liveperson.net`.
     pub fn from_connectors_domain(domain: &str) -> Option<Zone> {
-        match domain.trim().trim_end_matches('/').to_ascii_lowercase().as_str() {
-            "z1.bot-connectors.liveperson.net" => Some(Zone::Z1),
-            "z2.bot-connectors.liveperson.net" => Some(Zone::Z2),
-            "z3.bot-connectors.liveperson.net" => Some(Zone::Z3),
-            _ => None,
-        }
+        let domain = domain.trim().trim_end_matches('/').to_ascii_lowercase();
+        Zone::named(domain.strip_suffix(".bot-connectors.liveperson.net")?)
+    }
+
+    /// The zone called `name` (`z1`, `z2` or `z3`).
+    fn named(name: &str) -> Option<Zone> {
+        [Zone::Z1, Zone::Z2, Zone::Z3].into_iter().find(|zone| zone.to_string() == name)
     }
 }
 
@@ -84,11 +85,8 @@ impl FromStr for BotDomain {
         match text.to_ascii_lowercase().as_str() {
             "" => Err("bot domain is empty".into()),
             "lookup" => Ok(BotDomain::Lookup),
-            "z1" => Ok(BotDomain::Zone(Zone::Z1)),
-            "z2" => Ok(BotDomain::Zone(Zone::Z2)),
-            "z3" => Ok(BotDomain::Zone(Zone::Z3)),
             lower => {
-                if let Some(zone) = Zone::from_connectors_domain(lower) {
+                if let Some(zone) = Zone::named(lower).or_else(|| Zone::from_connectors_domain(lower)) {
                     Ok(BotDomain::Zone(zone))
                 } else if lower.starts_with("http://") || lower.starts_with("https://") {
                     Ok(BotDomain::BaseUrl(text.to_string()))

@@ -93,16 +93,9 @@ impl FromStr for Ttr {
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let lower = text.trim().to_ascii_lowercase();
-        match lower.as_str() {
-            "urgent" => Ok(Ttr::Urgent),
-            "normal" => Ok(Ttr::Normal),
-            "prioritized" => Ok(Ttr::Prioritized),
-            other => other
-                .strip_prefix("custom:")
-                .and_then(|s| s.trim().parse().ok())
-                .map(Ttr::Custom)
-                .ok_or_else(|| InputError::BadTtr(text.to_string())),
-        }
+        let named = [Ttr::Urgent, Ttr::Normal, Ttr::Prioritized].into_iter().find(|ttr| ttr.to_string() == lower);
+        let custom = || Some(Ttr::Custom(lower.strip_prefix("custom:")?.trim().parse().ok()?));
+        named.or_else(custom).ok_or_else(|| InputError::BadTtr(text.to_string()))
     }
 }
 
@@ -240,10 +233,7 @@ impl Message {
 }
 
 fn publish_text(text: &str) -> QuickReplyAction {
-    let mut action = QuickReplyAction::new();
-    action.insert("type".into(), "publishText".into());
-    action.insert("text".into(), text.into());
-    action
+    [("type".into(), "publishText".into()), ("text".into(), text.into())].into_iter().collect()
 }
 
 /// Checks what the spec cannot say about messages: the size of structured

@@ -122,8 +122,7 @@ impl<'a, T> BulkOutcome<'a, T> {
     /// reason to look, not a failure.
     pub fn counts_agree(&self) -> bool {
         let Some(counts) = &self.counts else { return true };
-        let count = |n: usize| Some(n as f64);
-        let agrees = |reported: Option<f64>, seen: usize| reported.is_none() || reported == count(seen);
+        let agrees = |reported: Option<f64>, seen: usize| reported.is_none_or(|n| n == seen as f64);
         agrees(counts.total, self.items.len())
             && agrees(counts.successful, self.succeeded().count())
             && agrees(counts.duplicates, self.duplicates().count())

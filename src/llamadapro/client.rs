@@ -4,16 +4,14 @@
 //! refusal. The lists paged by a query parameter stream with `stream()` on
 //! their builders (`client.get_contacts().page_size(50).stream()`).
 
-
 use reqwest::StatusCode;
 
 use super::generated;
 use super::ids::{checked_id, id_to_number};
 use super::input::InputError;
 use super::types::{
-    ContactSearchDocument, ContactSearchRequest, CreateCustomFieldListOptionRequest,
-    CustomFieldDefinition, CustomFieldListOption,
-    
+    ContactSearchDocument, ContactSearchRequest, CreateCustomFieldListOptionRequest, CustomFieldDefinition,
+    CustomFieldListOption,
 };
 use crate::error::{BodyExcerpt, Error, Result};
 use crate::runtime::{ItemStream, Page, next_page, paginate};
@@ -81,15 +79,13 @@ impl Client {
     /// deletes every stored value of it too.
     pub async fn delete_custom_field_definition_checked(&self, id: u64, force: bool) -> Result<CustomFieldDefinition> {
         let number = id_to_number("id", id)?;
-        match self.api.delete_custom_field_definition().id(number).force(force).send().await {
-            Ok(value) => Ok(value.into_inner()),
-            Err(e) => Err(match Error::from(e) {
-                Error::Status { status, body, .. } if status == StatusCode::CONFLICT => {
-                    DefinitionInUse { definition_id: id, body }.into()
-                }
-                other => other,
-            }),
-        }
+        let sent = self.api.delete_custom_field_definition().id(number).force(force).send().await;
+        sent.map(|value| value.into_inner()).map_err(|e| match Error::from(e) {
+            Error::Status { status: StatusCode::CONFLICT, body, .. } => {
+                DefinitionInUse { definition_id: id, body }.into()
+            }
+            other => other,
+        })
     }
 
     /// Adds an option to a `LIST` definition. The API wants the definition id

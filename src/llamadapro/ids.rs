@@ -34,13 +34,21 @@ pub fn id_to_number(field: &'static str, id: u64) -> Result<f64, InputError> {
     Ok(id as f64)
 }
 
+/// `id_u64()`, and the readers of other id fields listed with a type: each
+/// reads its `f64` field as an id.
 macro_rules! numeric_id {
-    ($($ty:ident),+ $(,)?) => {$(
+    ($($ty:ident $({ $($method:ident: $field:ident $doc:literal),+ })?,)+) => {$(
         impl $ty {
             /// The id as an integer; `None` when absent or not a whole, exactly representable number.
             pub fn id_u64(&self) -> Option<u64> {
                 self.id.and_then(id_from_number)
             }
+            $($(
+                #[doc = $doc]
+                pub fn $method(&self) -> Option<u64> {
+                    self.$field.and_then(id_from_number)
+                }
+            )+)?
         }
     )+};
 }
@@ -51,9 +59,9 @@ numeric_id!(
     Contact,
     ContactAddress,
     CustomFieldDefinition,
-    CustomFieldListOption,
-    FunnelConversation,
-    Recording,
+    CustomFieldListOption { definition_id_u64: definition_id "The id of the definition the option belongs to." },
+    FunnelConversation { contact_id_u64: contact_id "The id of the conversation's contact." },
+    Recording { call_id_u64: call_id "The id of the recorded call." },
     Transcription,
 );
 
@@ -61,26 +69,5 @@ impl ContactSearchDocument {
     /// The contact id as an integer: the search index returns it as a string.
     pub fn id_u64(&self) -> Option<u64> {
         self.id.as_deref().and_then(|id| id.trim().parse().ok()).filter(|id| *id <= MAX_ID)
-    }
-}
-
-impl Recording {
-    /// The id of the recorded call.
-    pub fn call_id_u64(&self) -> Option<u64> {
-        self.call_id.and_then(id_from_number)
-    }
-}
-
-impl CustomFieldListOption {
-    /// The id of the definition the option belongs to.
-    pub fn definition_id_u64(&self) -> Option<u64> {
-        self.definition_id.and_then(id_from_number)
-    }
-}
-
-impl FunnelConversation {
-    /// The id of the conversation's contact.
-    pub fn contact_id_u64(&self) -> Option<u64> {
-        self.contact_id.and_then(id_from_number)
     }
 }

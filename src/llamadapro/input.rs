@@ -64,8 +64,6 @@ spec_rules!(CreateConversationRequest, CreateMessageRequest, CreateTemplateMessa
 
 fn check_body(schema: &str, body: &impl serde::Serialize) -> crate::Result<()> {
     let value = serde_json::to_value(body).map_err(|e| InvalidInput::Request(e.to_string()))?;
-    match super::generated::API.validator() {
-        Some(validator) => validator.check_request_body(schema, &value).map_err(|v| InvalidInput::Request(v.to_string()).into()),
-        None => Ok(()),
-    }
+    let Some(validator) = super::generated::API.validator() else { return Ok(()) };
+    validator.check_request_body(schema, &value).map_err(|v| InvalidInput::Request(v.to_string()).into())
 }

@@ -14,6 +14,9 @@ use super::types::{
     SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SearcherDocumentSearchSortField, SortDirection,
 };
 
+/// Why a field name is refused (see [`is_field_name`]).
+const FIELD_NAME: &str = "a field name is letters, digits, '_', '-' and '.'";
+
 /// A field name as the list syntaxes can carry it: letters, digits, `_`,
 /// `-` and `.` (for nested fields such as `customFields.source`).
 fn is_field_name(field: &str) -> bool {
@@ -46,7 +49,7 @@ impl FilterBy {
         let (field, value) = (field.into(), value.into());
         let bad = |reason: &str| InputError::BadFilter { field: field.clone(), reason: reason.into() };
         if !is_field_name(&field) {
-            return Err(bad("a field name is letters, digits, '_', '-' and '.'"));
+            return Err(bad(FIELD_NAME));
         }
         if value.is_empty() {
             return Err(bad("the value is empty"));
@@ -73,13 +76,8 @@ impl FilterBy {
 
 impl fmt::Display for FilterBy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, (field, value)) in self.pairs.iter().enumerate() {
-            if i > 0 {
-                f.write_str(";")?;
-            }
-            write!(f, "{field}:{value}")?;
-        }
-        Ok(())
+        let pairs: Vec<String> = self.pairs.iter().map(|(field, value)| format!("{field}:{value}")).collect();
+        f.write_str(&pairs.join(";"))
     }
 }
 
@@ -107,10 +105,7 @@ impl SortBy {
     pub fn new(field: impl Into<String>, direction: SortDirection) -> Result<Self, InputError> {
         let field = field.into();
         if !is_field_name(&field) {
-            return Err(InputError::BadSort {
-                text: field,
-                reason: "a field name is letters, digits, '_', '-' and '.'".into(),
-            });
+            return Err(InputError::BadSort { text: field, reason: FIELD_NAME.into() });
         }
         Ok(Self { field, direction })
     }

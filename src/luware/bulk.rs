@@ -28,11 +28,7 @@ impl Client {
             .map(move |id| {
                 let client = client.clone();
                 async move {
-                    let vtr = again_if_transient("download_media", retries, || {
-                        let (client, id) = (client.clone(), id.clone());
-                        async move { client.transcript_vtr(&id).await }
-                    })
-                    .await;
+                    let vtr = again_if_transient("download_media", retries, || client.transcript_vtr(&id)).await;
                     (id, vtr)
                 }
             })

@@ -75,18 +75,6 @@ impl SearchRequest {
     /// `.stream()` walks every page without [`Client::search`]'s recovery
     /// from expired page tokens.
     pub fn call<'c>(&self, client: &'c Client) -> Result<generated::builder::SearchConversations<'c>> {
-        self.validate()?;
-        let mut call = client.api.search_conversations().filters(self.filters.to_json());
-        if let Some(limit) = std::num::NonZeroU32::new(self.limit) {
-            call = call.limit(limit);
-        }
-        if let Some(order) = &self.sort {
-            call = call.sort_by(SortField::StartTime).sort_order(order.clone());
-        }
-        Ok(call)
-    }
-
-    fn validate(&self) -> Result<()> {
         if !(1..=MAX_PAGE_SIZE).contains(&self.limit) {
             return Err(InvalidInput::parameter("limit", format!("{} is not within 1..=100", self.limit)).into());
         }
@@ -94,7 +82,11 @@ impl SearchRequest {
         // added; ones read from JSON (serde) are checked here, so an empty
         // BETWEEN range or a value of the wrong type is never sent.
         self.filters.validate()?;
-        Ok(())
+        let mut call = client.api.search_conversations().filters(self.filters.to_json()).limit(self.limit);
+        if let Some(order) = &self.sort {
+            call = call.sort_by(SortField::StartTime).sort_order(order.clone());
+        }
+        Ok(call)
     }
 }
 
@@ -234,7 +226,8 @@ impl Client {
         let response = download.send().await?;
         let mut collector = VtrCollector::new(&self.state.transcript_limits);
         // An archive declared too large is refused before it is read.
-        let length = response.headers().get(reqwest::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
+        let length =
+            response.headers().get(reqwest::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
         if let Some(length) = length {
             collector.expect_content_length(length)?;
         }

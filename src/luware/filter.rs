@@ -525,7 +525,8 @@ impl Filter {
         let values: Vec<FilterValue> = values.into_iter().map(Into::into).collect();
         check_shape(field, operator, values.len())?;
         let values = values.into_iter().map(|value| value.into_wire(field)).collect::<Result<_, _>>()?;
-        Self { field, operator, values }.checked_bounds()
+        let filter = Self { field, operator, values };
+        filter.check_bounds().map(|()| filter)
     }
 
     /// Builds a filter the caller has already proved valid through its argument types.
@@ -562,10 +563,6 @@ impl Filter {
             parse_wire_value(self.field, value)?;
         }
         self.check_bounds()
-    }
-
-    fn checked_bounds(self) -> Result<Self, FilterError> {
-        self.check_bounds().map(|()| self)
     }
 
     /// Checks that `BETWEEN`'s bounds are in order. Assumes the values fit the field.
@@ -1003,9 +1000,3 @@ fn listed(operators: &[FilterOperator], compact: bool) -> String {
     let one = |op: &FilterOperator| if compact { format!("`{}` ({op})", op.compact()) } else { op.to_string() };
     operators.iter().map(one).collect::<Vec<_>>().join(", ")
 }
-
-// ---------------------------------------------------------------------------------------
-// Tests
-// ---------------------------------------------------------------------------------------
-
-// The emulator's tests (sandbox::luware::filter) share `dt` and `parse`.

@@ -198,7 +198,7 @@ impl Transcript {
     ///
     /// When the bytes are not JSON or do not fit [`Transcript`].
     pub fn from_json_slice(json: &[u8]) -> Result<Self, serde_json::Error> {
-        serde_json::from_slice(strip_bom(json))
+        serde_json::from_slice(json.strip_prefix(BOM).unwrap_or(json))
     }
 
     /// The languages from [`language`](Self::language), split on commas and
@@ -239,9 +239,7 @@ impl Transcript {
             .collect();
         list.sort_by(|a, b| match (a.start, b.start) {
             (Some(x), Some(y)) => x.total_cmp(&y),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
+            (x, y) => y.is_some().cmp(&x.is_some()), // No start: last.
         });
         list.into_iter()
     }
@@ -449,10 +447,6 @@ impl<'de, T> Visitor<'de> for Scalar<T> {
 /// The UTF-8 byte-order mark some writers put first.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-fn strip_bom(bytes: &[u8]) -> &[u8] {
-    bytes.strip_prefix(BOM).unwrap_or(bytes)
-}
-
 // ---------------------------------------------------------------------------
 // Limits and errors
 // ---------------------------------------------------------------------------
@@ -597,8 +591,7 @@ fn excerpt(body: &[u8]) -> String {
     let mut out = String::with_capacity(head.len() + 3);
     for c in String::from_utf8_lossy(head).chars() {
         match c {
-            '\n' | '\r' | '\t' | '"' | '\\' => out.extend(c.escape_default()),
-            c if c.is_control() => out.extend(c.escape_default()),
+            c if matches!(c, '"' | '\\') || c.is_control() => out.extend(c.escape_default()),
             c => out.push(c),
         }
     }
@@ -668,13 +661,7 @@ pub fn write_vtr_json<W: Write>(
         let mut from = serde_json::Deserializer::from_reader(json);
         // Escaped as `convo`'s other JSON output is: a transcript is
         // speech, and may hold anything.
-        if pretty {
-            let safe = crate::redact::TerminalSafe::pretty();
-            serde_transcode::transcode(&mut from, &mut serde_json::Serializer::with_formatter(out, safe))?;
-        } else {
-            let safe = crate::redact::TerminalSafe::compact();
-            serde_transcode::transcode(&mut from, &mut serde_json::Serializer::with_formatter(out, safe))?;
-        }
+        crate::redact::write_json(out, &serde_transcode::Transcoder::new(&mut from), pretty)?;
         from.end()
     })
 }
@@ -774,22 +761,20 @@ impl<R: Read> Read for Capped<R> {
 
 /// Index of the transcript entry, by the rule documented on [`decode_vtr`].
 fn select_entry<R: Read + std::io::Seek>(zip: &ZipArchive<R>) -> Result<usize, TranscriptError> {
-    let mut only_file = None;
-    let mut file_count = 0usize;
+    let mut files = Vec::new();
     for index in 0..zip.len() {
         let entry = zip.by_index_data(index).map_err(zip_error)?;
         if !entry.is_file() {
             continue;
         }
-        let name = entry.name_raw();
-        if ends_with_ignore_case(name, b".vtr") || ends_with_ignore_case(name, b".json") {
+        let name = entry.name_raw().to_ascii_lowercase();
+        if name.ends_with(b".vtr") || name.ends_with(b".json") {
             return Ok(index);
         }
-        file_count += 1;
-        only_file = Some(index);
+        files.push(index);
     }
-    match only_file {
-        Some(index) if file_count == 1 => Ok(index),
+    match files[..] {
+        [index] => Ok(index),
         _ => {
             let entries = (0..zip.len())
                 .filter_map(|i| zip.by_index_data(i).ok())
@@ -798,10 +783,6 @@ fn select_entry<R: Read + std::io::Seek>(zip: &ZipArchive<R>) -> Result<usize, T
             Err(TranscriptError::NoTranscript { entries })
         }
     }
-}
-
-fn ends_with_ignore_case(name: &[u8], suffix: &[u8]) -> bool {
-    name.len() >= suffix.len() && name[name.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
 }
 
 /// The decoded entry name, falling back to lossy UTF-8 of the raw bytes.
@@ -914,9 +895,3 @@ impl VtrCollector {
         TranscriptError::ArchiveTooLarge { limit: self.limits.max_archive_bytes }
     }
 }
-
-// ---------------------------------------------------------------------------
-// Tests
-// ---------------------------------------------------------------------------
-
-// Archives to decode are built with the emulator's writer.

@@ -7,9 +7,7 @@ use reqwest::StatusCode;
 
 use super::error::{RaiaError, manual_message_refusal};
 use super::generated;
-use super::types::{
-    AgentMessageRequest, AgentReplyStatus, ManualMessageRequest, Message,
-};
+use super::types::{AgentMessageRequest, AgentReplyStatus, ManualMessageRequest, Message};
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
 
 /// First wait between polls of a reply; each later one doubles.
@@ -113,15 +111,13 @@ impl Client {
     ) -> Result<Message> {
         check_id("id", conversation_id)?;
         let body = message.into();
-        match self.api.send_manual_message().id(conversation_id).body(body).send().await {
-            Ok(response) => Ok(response.into_inner()),
-            Err(e) => Err(match Error::from(e) {
-                Error::Status { status: StatusCode::BAD_REQUEST, body, .. } => {
-                    manual_message_refusal(conversation_id, body).into()
-                }
-                other => other,
-            }),
-        }
+        let sent = self.api.send_manual_message().id(conversation_id).body(body).send().await;
+        sent.map(|response| response.into_inner()).map_err(|e| match Error::from(e) {
+            Error::Status { status: StatusCode::BAD_REQUEST, body, .. } => {
+                manual_message_refusal(conversation_id, body).into()
+            }
+            other => other,
+        })
     }
 }
 

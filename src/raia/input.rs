@@ -6,9 +6,9 @@
 use crate::error::InvalidInput;
 
 use super::types::{
-    AgentMessageRequest, ConversationStatus, CreateConversationRequest,
-    EmailChannel, ManualMessageRequest, SmsChannel, StartConversationRequest, StartEmailConversation,
-    StartSmsConversation, StartVoiceConversation, UpdateConversationRequest, VoiceChannel,
+    AgentMessageRequest, ConversationStatus, CreateConversationRequest, EmailChannel, ManualMessageRequest, SmsChannel,
+    StartConversationRequest, StartEmailConversation, StartSmsConversation, StartVoiceConversation,
+    UpdateConversationRequest, VoiceChannel,
 };
 
 /// A length-limited text as its generated newtype, which checks the spec's

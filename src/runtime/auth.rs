@@ -58,16 +58,10 @@ impl fmt::Debug for SchemeCredentials {
 }
 
 impl SchemeCredentials {
-    /// SchemeCredentials for the schemes of `api` (from the spec), none set yet.
-    pub(crate) fn new() -> Self {
-        Self::default()
-    }
-
     /// Uses `credential` for the scheme `name` of `api`'s spec; an error if
     /// the spec has no such scheme.
     pub(crate) fn with(mut self, api: &super::ApiInfo, name: &str, credential: Arc<dyn Credential>) -> Result<Self> {
-        let scheme = api.scheme(name)?;
-        let Some(&(name, _)) = api.security_schemes.iter().find(|(n, _)| *n == name) else { return Ok(self) };
+        let (name, scheme) = api.scheme(name)?;
         self.by_scheme.retain(|(n, _, _)| *n != name);
         self.by_scheme.push((name, scheme, credential));
         Ok(self)
@@ -109,10 +103,7 @@ impl SchemeCredentials {
                 Scheme::Cookie(cookie) => (COOKIE, value.header_value(&format!("{cookie}="))),
                 Scheme::Query(parameter) => {
                     request.url_mut().query_pairs_mut().append_pair(parameter, value.expose());
-                    if let Some(generation) = generation {
-                        used.push((*name, generation));
-                    }
-                    continue;
+                    (AUTHORIZATION, None) // In the query: no header.
                 }
             };
             if let Some(value) = value {
@@ -152,6 +143,10 @@ pub(crate) trait TokenFetch: Send + Sync + fmt::Debug {
     fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Duration>)>>;
 }
 
+/// How long before it expires a token is refreshed, unless a builder says
+/// otherwise ([`SpecClientBuilder::token_refresh_margin`](crate::SpecClientBuilder::token_refresh_margin)).
+pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
 /// The longest token accepted. Tokens go in a header, where servers
 /// commonly refuse more than 8 to 16 KiB in all; a larger "token" is a
 /// server's mistake (or worse), not something to send on every call.
@@ -181,9 +176,8 @@ struct CachedToken {
 impl fmt::Debug for TokenCredential {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let cached = self.cache.read().map(|c| c.is_some()).unwrap_or(false);
-        let fetcher = &self.fetcher;
         f.debug_struct("TokenCredential")
-            .field("fetcher", fetcher)
+            .field("fetcher", &self.fetcher)
             .field("margin", &self.margin)
             .field("cached", &cached)
             .finish()
@@ -251,15 +245,6 @@ impl TokenCredential {
             body: Default::default(),
         })
     }
-
-    /// Drops the token of `generation`, if it is still the cached one.
-    pub(crate) fn invalidate(&self, generation: u64) {
-        if let Ok(mut cache) = self.cache.write()
-            && cache.as_ref().is_some_and(|t| t.generation == generation)
-        {
-            *cache = None;
-        }
-    }
 }
 
 impl Credential for TokenCredential {
@@ -274,7 +259,12 @@ impl Credential for TokenCredential {
 
     fn refresh(&self, generation: u64) -> BoxFuture<'_, bool> {
         Box::pin(async move {
-            self.invalidate(generation);
+            // Drops the rejected token, unless a newer one replaced it already.
+            if let Ok(mut cache) = self.cache.write()
+                && cache.as_ref().is_some_and(|t| t.generation == generation)
+            {
+                *cache = None;
+            }
             self.ensure().await.is_ok_and(|fresh| fresh != generation)
         })
     }

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::config::normalize_base_url;
-use super::{ApiInfo, ClientConfig, Credential, Runtime, Scheme, SchemeCredentials, SpecToken, TokenCredential};
+use super::{
+    ApiInfo, ClientConfig, Credential, REFRESH_MARGIN, Runtime, Scheme, SchemeCredentials, SpecToken, TokenCredential,
+};
 use crate::OperationClient;
 use crate::error::{InvalidInput, Result};
 use crate::secret::Secret;
@@ -125,7 +127,7 @@ impl<C> SpecClientBuilder<C> {
         api: &'static ApiInfo,
         make: fn(&str, reqwest::Client, Runtime) -> C,
     ) -> Self {
-        let refresh_margin = Duration::from_secs(60);
+        let refresh_margin = REFRESH_MARGIN;
         let settings = SchemeSettings { api, make, credentials: Vec::new(), refresh_margin, finish: Vec::new() };
         Self::new(base_url, ClientConfig::default(), settings)
     }
@@ -176,10 +178,10 @@ impl<C: SpecClient> BuildClient for SchemeSettings<C> {
 
     fn build(self, Connection { base_url, http, config }: Connection) -> Result<C> {
         let api = self.api;
-        let (mut credentials, mut fields) = (SchemeCredentials::new(), Vec::new());
+        let (mut credentials, mut fields) = (SchemeCredentials::default(), Vec::new());
         for (name, source) in self.credentials {
             let credential: Arc<dyn Credential> = match (api.scheme(&name), source) {
-                (Ok(scheme), Source::Given(secret)) => Arc::new(checked(&name, scheme, secret)?),
+                (Ok((_, scheme)), Source::Given(secret)) => Arc::new(checked(&name, scheme, secret)?),
                 (Ok(_), Source::Fetched(credential)) => credential,
                 (Err(unknown), Source::Given(secret)) => {
                     let mut fields_of = api.tokens().iter().flat_map(|t| &t.source.fields);
@@ -212,13 +214,13 @@ impl<C: SpecClient> BuildClient for SchemeSettings<C> {
                 return Err(InvalidInput::Config(format!("the {scheme} token also needs {missing}")).into());
             }
             // The token's own call carries the other schemes' credentials only.
-            let runtime = Runtime::new(api, &config, credentials.clone()).with_drift_log(drift.clone());
+            let runtime = Runtime::new(api, &config, credentials.clone(), drift.clone());
             let client = (self.make)(&base_url, http.clone(), runtime);
             let fetch = SpecToken { source, client, fields: given, secrets: credentials.secrets() };
             let token = TokenCredential::new(source.operation, self.refresh_margin, fetch);
             credentials = credentials.with(api, &source.scheme, Arc::new(token))?;
         }
-        let mut client = (self.make)(&base_url, http, Runtime::new(api, &config, credentials).with_drift_log(drift));
+        let mut client = (self.make)(&base_url, http, Runtime::new(api, &config, credentials, drift));
         for finish in self.finish {
             finish(&mut client);
         }
@@ -230,19 +232,16 @@ impl<C: SpecClient> BuildClient for SchemeSettings<C> {
 /// the schemes sent in a header) a valid header value, which would
 /// otherwise go unsent.
 fn checked(name: &str, scheme: Scheme, secret: Secret) -> Result<Secret> {
-    if secret.expose().trim().is_empty() {
-        return Err(InvalidInput::Config(format!("the {name} credential is empty")).into());
-    }
-    if !matches!(scheme, Scheme::Query(_)) && secret.header_value("").is_none() {
-        return Err(InvalidInput::Config(format!(
-            "the {name} credential holds characters a header cannot carry (such as a line break)"
-        ))
-        .into());
-    }
-    if matches!(scheme, Scheme::Basic) && !secret.expose().contains(':') {
-        return Err(InvalidInput::Config(format!("the {name} credential must be user:password")).into());
-    }
-    Ok(secret)
+    let problem = if secret.expose().trim().is_empty() {
+        "is empty"
+    } else if !matches!(scheme, Scheme::Query(_)) && secret.header_value("").is_none() {
+        "holds characters a header cannot carry (such as a line break)"
+    } else if matches!(scheme, Scheme::Basic) && !secret.expose().contains(':') {
+        "must be user:password"
+    } else {
+        return Ok(secret);
+    };
+    Err(InvalidInput::Config(format!("the {name} credential {problem}")).into())
 }
 
 /// An API's client where its module adds flows to the generated one: the
@@ -310,20 +309,12 @@ impl<G: Generated + SpecClient, S: Default + Send + Sync + 'static> SpecClient f
     const SPEC_JSON: &'static str = G::SPEC_JSON;
 
     fn spec_builder(base_url: &str) -> SpecClientBuilder<Self> {
-        let make = |url: &str, http, runtime| Self::from_parts(G::with_runtime(url, http, runtime), S::default());
+        let make = |url: &str, http, runtime| Self { api: G::with_runtime(url, http, runtime), state: S::default() };
         SpecClientBuilder::for_spec(base_url, G::api(), make)
     }
 }
 
 impl<G, S> ApiClient<G, S> {
-    #[cfg_attr(
-        not(any(feature = "luware", feature = "raia", feature = "salesloft", feature = "llamadapro")),
-        allow(dead_code)
-    )]
-    pub(crate) fn from_parts(api: G, state: S) -> Self {
-        Self { api, state }
-    }
-
     /// The generated client. The client derefs to it, so its methods are
     /// the client's own.
     pub fn generated(&self) -> &G {

@@ -141,15 +141,13 @@ pub fn install_tls_provider() {
 /// (errors, `Debug`). Errors show the URL without that part.
 pub(crate) fn normalize_base_url(base_url: &str) -> Result<String> {
     let shown = crate::redact::escape_controls(&crate::redact::without_userinfo(base_url)).into_owned();
-    let url = reqwest::Url::parse(base_url).map_err(|e| InvalidInput::Config(format!("base URL {shown:?}: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(InvalidInput::Config(format!("base URL {shown:?}: scheme must be http or https")).into());
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(InvalidInput::Config(format!(
-            "base URL {shown:?}: credentials in the URL (user:password@) are not supported; set them as the API's credentials"
-        ))
-        .into());
-    }
-    Ok(base_url.trim_end_matches('/').to_string())
+    let problem = match reqwest::Url::parse(base_url) {
+        Err(e) => e.to_string(),
+        Ok(url) if !matches!(url.scheme(), "http" | "https") => "scheme must be http or https".into(),
+        Ok(url) if !url.username().is_empty() || url.password().is_some() => {
+            "credentials in the URL (user:password@) are not supported; set them as the API's credentials".into()
+        }
+        Ok(_) => return Ok(base_url.trim_end_matches('/').to_string()),
+    };
+    Err(InvalidInput::Config(format!("base URL {shown:?}: {problem}")).into())
 }

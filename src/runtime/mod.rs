@@ -29,7 +29,7 @@ pub(crate) use auth::SchemeCredentials;
 pub(crate) use auth::jwt_expiry;
 #[cfg(any(feature = "liveperson", feature = "salesloft"))]
 pub(crate) use auth::{BoxFuture, TokenFetch};
-pub(crate) use auth::{SpecToken, TokenCredential};
+pub(crate) use auth::{REFRESH_MARGIN, SpecToken, TokenCredential};
 pub(crate) use builder::Generated;
 pub use builder::{ApiClient, BuildClient, ClientBuilder, Connection, SpecClient, SpecClientBuilder};
 pub use config::{ClientConfig, install_tls_provider};
@@ -73,7 +73,6 @@ pub(crate) enum Scheme {
 #[derive(Debug)]
 pub(crate) struct ApiInfo {
     pub(crate) name: &'static str,
-    /// The spec as JSON.
     pub(crate) spec_json: &'static str,
     /// The request checks derived from the spec, built on first use.
     pub(crate) validator: OnceLock<Option<&'static SpecValidator>>,
@@ -141,11 +140,11 @@ impl ApiInfo {
         self.operation_ids.iter().find(|(_, snake)| *snake == operation).map_or(operation, |(id, _)| id)
     }
 
-    /// How the spec's scheme `name` is sent; an error naming the schemes
-    /// there are when the spec has no such scheme.
-    pub(crate) fn scheme(&self, name: &str) -> Result<Scheme> {
+    /// The spec's scheme `name` and how it is sent; an error naming the
+    /// schemes there are when the spec has no such scheme.
+    pub(crate) fn scheme(&self, name: &str) -> Result<(&'static str, Scheme)> {
         match self.security_schemes.iter().find(|(n, _)| *n == name) {
-            Some((_, scheme)) => Ok(*scheme),
+            Some(&found) => Ok(found),
             None => {
                 let known: Vec<&str> = self.security_schemes.iter().map(|(n, _)| *n).collect();
                 let mut known = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
@@ -177,7 +176,6 @@ pub struct Runtime {
 struct RuntimeInner {
     api: &'static ApiInfo,
     retry: RetryPolicy,
-    /// Largest JSON body read into memory.
     max_body_bytes: u64,
     json_deadline: Duration,
     credentials: SchemeCredentials,
@@ -228,9 +226,14 @@ pub(crate) fn operation_of(response: &Response) -> &'static str {
 }
 
 impl Runtime {
-    pub(crate) fn new(api: &'static ApiInfo, config: &ClientConfig, credentials: SchemeCredentials) -> Self {
-        let retry = config.retry.clone();
-        let (max_body_bytes, json_deadline) = (config.max_body_bytes, config.json_deadline);
+    /// A runtime counting its drift in `drift` (the log a client shares
+    /// between the runtimes it builds, e.g. one for its token).
+    pub(crate) fn new(
+        api: &'static ApiInfo,
+        config: &ClientConfig,
+        credentials: SchemeCredentials,
+        drift: Arc<crate::drift::DriftLog>,
+    ) -> Self {
         let timeouts = Timeouts {
             connect: Some(config.connect_timeout),
             read: Some(config.read_timeout),
@@ -241,27 +244,18 @@ impl Runtime {
         });
         let inner = RuntimeInner {
             api,
-            retry,
-            max_body_bytes,
-            json_deadline,
+            retry: config.retry.clone(),
+            max_body_bytes: config.max_body_bytes,
+            json_deadline: config.json_deadline,
             credentials,
             timeouts,
             servers: Vec::new(),
             pacer,
             base_path: std::sync::Mutex::new(None),
-            drift: Arc::default(),
+            drift,
             observer: config.observer.clone(),
         };
         Self { inner: Arc::new(inner) }
-    }
-
-    /// Counts this runtime's drift in `log` (the one a hand-written client
-    /// shares between the runtimes it builds, e.g. one for its token).
-    pub(crate) fn with_drift_log(mut self, log: Arc<crate::drift::DriftLog>) -> Self {
-        if let Some(inner) = Arc::get_mut(&mut self.inner) {
-            inner.drift = log;
-        }
-        self
     }
 
     /// Fetches every token its credentials need now, unless fresh ones are cached.
@@ -443,19 +437,16 @@ impl Runtime {
         };
         let spec_id = self.inner.api.spec_id(operation);
         let pairs = text_headers(&headers);
-        let survey = match self.inner.api.validator() {
-            Some(validator) => {
-                let mut survey = validator.survey_response(spec_id, status.as_u16(), &pairs, body.as_deref());
-                if status.is_success() {
-                    let names = sent.sent_names();
-                    let names: Vec<&str> = names.iter().map(String::as_str).collect();
-                    let schemes = self.inner.api.schemes_of(operation);
-                    survey.confirmed.extend(validator.confirmed_by_request(spec_id, &names, schemes));
-                }
-                survey
+        let survey = self.inner.api.validator().map_or_else(Default::default, |validator| {
+            let mut survey = validator.survey_response(spec_id, status.as_u16(), &pairs, body.as_deref());
+            if status.is_success() {
+                let names = sent.sent_names();
+                let names: Vec<&str> = names.iter().map(String::as_str).collect();
+                let schemes = self.inner.api.schemes_of(operation);
+                survey.confirmed.extend(validator.confirmed_by_request(spec_id, &names, schemes));
             }
-            None => crate::spec::survey::Survey::default(),
-        };
+            survey
+        });
         let secrets = self.inner.credentials.secrets();
         let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
         let record = sent.record(spec_id, status.as_u16(), &headers, body.as_deref(), &secrets);
@@ -476,14 +467,11 @@ impl Runtime {
         operation: &'static str,
     ) -> Result<Response> {
         let (response, used, resend) = self.execute_with_retries(client, request, operation).await?;
-        if response.status() != StatusCode::UNAUTHORIZED {
-            return self.keep_error_body(response, operation).await;
-        }
         // A streaming body could not be copied: nothing to resend.
-        let Some(again) = resend else { return self.keep_error_body(response, operation).await };
-        if !self.inner.credentials.refresh(&used).await {
-            return self.keep_error_body(response, operation).await;
-        }
+        let refreshed = response.status() == StatusCode::UNAUTHORIZED
+            && resend.is_some()
+            && self.inner.credentials.refresh(&used).await;
+        let (true, Some(again)) = (refreshed, resend) else { return self.keep_error_body(response, operation).await };
         tracing::info!(operation, "credential rejected (HTTP 401); refreshed it, sending once more");
         drop(response);
         let (response, _, _) = self.execute_with_retries(client, again, operation).await?;
@@ -737,11 +725,10 @@ enum Failed {
 /// ignored and the enum values it did not know are counted as drift, in
 /// `runtime`'s log and the process's (see [`crate::drift`]).
 pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
-    response: Response,
+    mut response: Response,
     operation: &'static str,
     runtime: &Runtime,
 ) -> std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
-    let mut response = response;
     let operation = response.extensions().get::<DecodeContext>().map_or(operation, |c| c.operation);
     let status = response.status();
     // Taken, not copied: the body is all that is read after them.
@@ -849,14 +836,4 @@ fn text_headers(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
 /// bodies into memory; other media types are downloads, streamed).
 fn content_is_json(headers: &reqwest::header::HeaderMap) -> bool {
     headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("json"))
-}
-
-/// A reqwest error's message with the URL cut to its path: query strings can
-/// carry filter values or page tokens that do not belong in logs.
-pub(crate) fn redacted(error: &reqwest::Error) -> String {
-    let mut message = error.to_string();
-    if let Some(url) = error.url() {
-        message = message.replace(url.as_str(), url.path());
-    }
-    message
 }

@@ -105,18 +105,8 @@ impl SentRequest {
         response_body: Option<&[u8]>,
         secrets: &[&str],
     ) -> Value {
-        let query: Vec<Value> = self
-            .query_pairs()
-            .into_iter()
-            .map(|(name, value)| {
-                let value = if crate::redact::is_secret_name(&name) {
-                    crate::redact::MASK.to_owned()
-                } else {
-                    masked(&value, secrets)
-                };
-                json!([name, value])
-            })
-            .collect();
+        let query = self.query_pairs().into_iter();
+        let query: Vec<Value> = query.map(|(name, value)| json!([name, shown(&name, Some(&value), secrets)])).collect();
         json!({
             "operation": operation,
             "request": {
@@ -139,17 +129,19 @@ fn masked(text: &str, secrets: &[&str]) -> String {
     crate::redact::redact_secrets(text, secrets).0
 }
 
-fn headers(map: &HeaderMap, secrets: &[&str]) -> Value {
-    let mut out = serde_json::Map::new();
-    for (name, value) in map {
-        let value = match value.to_str() {
-            _ if crate::redact::is_secret_name(name.as_str()) => crate::redact::MASK.to_owned(),
-            Ok(text) => masked(text, secrets),
-            Err(_) => "(not text)".to_owned(),
-        };
-        out.insert(name.as_str().to_owned(), Value::String(value));
+/// A query parameter's or header's value (`None`: not text), masked
+/// whole when its name is secret-like.
+fn shown(name: &str, value: Option<&str>, secrets: &[&str]) -> String {
+    match value {
+        _ if crate::redact::is_secret_name(name) => crate::redact::MASK.to_owned(),
+        Some(text) => masked(text, secrets),
+        None => "(not text)".to_owned(),
     }
-    Value::Object(out)
+}
+
+fn headers(map: &HeaderMap, secrets: &[&str]) -> Value {
+    let shown = map.iter().map(|(name, value)| (name.to_string(), shown(name.as_str(), value.to_str().ok(), secrets)));
+    Value::Object(shown.map(|(name, value)| (name, Value::String(value))).collect())
 }
 
 /// A body as JSON when it is JSON (masked), else as masked text.

@@ -45,18 +45,12 @@ impl TokenProvider for ApiKey {
     }
 }
 
-/// Refresh OAuth tokens this long before they expire.
-pub(crate) const REFRESH_MARGIN: Duration = Duration::from_secs(60);
-
 /// Asks the provider for a token; the runtime caches it and asks again
 /// shortly before it expires or after a 401.
-#[derive(Debug)]
-pub(crate) struct ProviderFetch(pub(crate) Arc<dyn TokenProvider>);
-
-impl TokenFetch for ProviderFetch {
+impl TokenFetch for Arc<dyn TokenProvider> {
     fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Duration>)>> {
         Box::pin(async move {
-            let token = self.0.access_token().await?;
+            let token = self.access_token().await?;
             Ok((token.token, token.expires_in))
         })
     }

@@ -7,11 +7,13 @@ use chrono::{DateTime, Utc};
 use progenitor_client::ResponseValue;
 use reqwest::header::HeaderMap;
 
-use super::auth::{ApiKey, ProviderFetch, REFRESH_MARGIN, TokenProvider};
+use super::auth::{ApiKey, TokenProvider};
 use super::generated::{self, builder::ListConversations};
 use super::types::{Conversation, ConversationSortBy, SortDirection};
 use crate::error::Result;
-use crate::runtime::{ClientConfig, ItemStream, Page, RetryPolicy, SpecClient, TokenCredential, paginate};
+use crate::runtime::{
+    ClientConfig, ItemStream, Page, REFRESH_MARGIN, RetryPolicy, SpecClient, TokenCredential, paginate,
+};
 use crate::secret::Secret;
 
 /// Salesloft's API base URL.
@@ -87,7 +89,8 @@ impl Client {
             .with_max_attempts(4)
             .with_max_delay(Duration::from_secs(60))
             .with_max_elapsed(Duration::from_secs(120));
-        let bearer = Arc::new(TokenCredential::new("access_token", REFRESH_MARGIN, ProviderFetch(Arc::new(provider))));
+        let provider: Arc<dyn TokenProvider> = Arc::new(provider);
+        let bearer = Arc::new(TokenCredential::new("access_token", REFRESH_MARGIN, provider));
         let builder = Client::spec_builder(BASE_URL).fetched_credential("bearerAuth", bearer);
         builder.config(ClientConfig::default().with_retry(retry))
     }
@@ -121,7 +124,8 @@ impl Client {
             let client = client.clone();
             async move {
                 let cursor = cursor.unwrap_or(UpdatedCursor { at: since, page: 1, seen_at: Vec::new(), first: true });
-                let call = request.on(&client).sort_by(ConversationSortBy::UpdatedAt).sort_direction(SortDirection::Asc);
+                let call =
+                    request.on(&client).sort_by(ConversationSortBy::UpdatedAt).sort_direction(SortDirection::Asc);
                 // Strictly after `since` at first; then at-or-after the cursor,
                 // so that conversations sharing its timestamp are not lost.
                 let call = if cursor.first { call.updated_at_gt(cursor.at) } else { call.updated_at_gte(cursor.at) };

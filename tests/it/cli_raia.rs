@@ -241,10 +241,25 @@ fn start_each_channel() {
             &["conversations", "start", "--first-name", "A", "--last-name", "B"],
             "error: CHANNEL or --channel is required: email, sms, voice",
         ),
-        (&["conversations", "start", "fax", "--first-name", "A"], r#"error: CHANNEL "fax": expected one of email, sms, voice"#),
+        (
+            &["conversations", "start", "fax", "--first-name", "A"],
+            r#"error: CHANNEL "fax": expected one of email, sms, voice"#,
+        ),
         // A blank required field given is the spec's to refuse.
         (
-            &["conversations", "start", "sms", "--first-name", " ", "--last-name", "B", "--phone", "+15550100", "--introduction", "Hi"],
+            &[
+                "conversations",
+                "start",
+                "sms",
+                "--first-name",
+                " ",
+                "--last-name",
+                "B",
+                "--phone",
+                "+15550100",
+                "--introduction",
+                "Hi",
+            ],
             "body.firstName: \" \" must not be blank",
         ),
     ] {
@@ -273,12 +288,16 @@ fn start_each_channel() {
     let dir = std::env::temp_dir().join(format!("convo-cli-raia-start-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("voice.json");
-    std::fs::write(&file, r#"{"channel": "voice", "firstName": "Alan", "lastName": "Turing", "phoneNumber": "+15550142"}"#)
-        .unwrap();
+    std::fs::write(
+        &file,
+        r#"{"channel": "voice", "firstName": "Alan", "lastName": "Turing", "phoneNumber": "+15550142"}"#,
+    )
+    .unwrap();
     let out = run_raia(&["conversations", "start", "--json-body", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("error: --first-message is required for voice"), "{}", stderr(&out));
-    let voice = json(&ok_raia(&["conversations", "start", "--json-body", file.to_str().unwrap(), "--first-message", "Hi"]));
+    let voice =
+        json(&ok_raia(&["conversations", "start", "--json-body", file.to_str().unwrap(), "--first-message", "Hi"]));
     assert_eq!(voice["conversationId"].as_str().unwrap().len(), 36, "{voice}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -541,6 +560,9 @@ fn a_reply_is_polled_on_its_own() {
     assert_eq!(reply["message"], "Sandbox agent: you asked: Just asking");
     // Without --wait, the reply's state as it is now.
     let now = json(&run(&["reply", &ai_chat, id]));
-    assert_eq!((&now["status"], &now["message"]["id"], &now["error"]), (&json!("completed"), &reply["id"], &Value::Null));
+    assert_eq!(
+        (&now["status"], &now["message"]["id"], &now["error"]),
+        (&json!("completed"), &reply["id"], &Value::Null)
+    );
     assert!(served.interrupt().status.success());
 }

@@ -201,8 +201,11 @@ async fn retry_after_seconds_and_dates() {
 
     // Past max_elapsed: a backoff of 200 ms or more where 100 ms are allowed in all.
     let (url, served) = fault_server(vec![Answer::Full(raw(503, BUSY)), Answer::Full(full.clone())]).await;
-    let policy = RetryPolicy::default().with_base_delay(Duration::from_millis(400)).with_max_elapsed(Duration::from_millis(100));
-    let err = Error::from(client(&url, ClientConfig::default().with_retry(policy)).list_conversation_states().send().await.unwrap_err());
+    let policy =
+        RetryPolicy::default().with_base_delay(Duration::from_millis(400)).with_max_elapsed(Duration::from_millis(100));
+    let err = Error::from(
+        client(&url, ClientConfig::default().with_retry(policy)).list_conversation_states().send().await.unwrap_err(),
+    );
     assert_eq!(err.status().map(|s| s.as_u16()), Some(503), "past max_elapsed: {err}");
     assert_eq!(served.load(Ordering::SeqCst), 1);
 

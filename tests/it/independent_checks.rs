@@ -166,7 +166,8 @@ async fn schemathesis_finds_no_server_error_undocumented_status_or_schema_violat
     // The APIs at once: each run is mostly its time budget, one after the
     // other they took five of them.
     let failures: Vec<String> = std::thread::scope(|scope| {
-        let runs: Vec<_> = commands.into_iter().map(|(api, command)| scope.spawn(move || (api, run(command)))).collect();
+        let runs: Vec<_> =
+            commands.into_iter().map(|(api, command)| scope.spawn(move || (api, run(command)))).collect();
         runs.into_iter()
             .filter_map(|run| match run.join().unwrap() {
                 // Its count of test cases, e.g. `1028 generated, 0 found 0 unique failures`.

@@ -332,9 +332,8 @@ async fn each_message_variant_as_the_server_receives_it() {
     let mut template = StructuredContent::new();
     template.insert("type".into(), "vertical".into());
     template.insert("elements".into(), json!([{"type": "text", "text": "Recommend a movie"}]));
-    let external_id = convo_clients::liveperson::types::MessageMetadata::builder()
-        .type_("ExternalId")
-        .id(Some("123-YES".to_owned()));
+    let external_id =
+        convo_clients::liveperson::types::MessageMetadata::builder().type_("ExternalId").id(Some("123-YES".to_owned()));
     let structured = StructuredContentMessage::builder()
         .structured_content(template)
         .metadata(vec![external_id.try_into().unwrap()])

@@ -247,10 +247,10 @@ async fn every_operation_through_the_client() {
     let found = answer(
         client
             .search_contacts()
-            .body(ContactSearchRequest::builder().filters(vec![SearcherDocumentSearchFilter::eq(
-                "addresses.address",
-                "+56912345678",
-            )]))
+            .body(
+                ContactSearchRequest::builder()
+                    .filters(vec![SearcherDocumentSearchFilter::eq("addresses.address", "+56912345678")]),
+            )
             .send(),
     )
     .await
@@ -508,8 +508,11 @@ async fn contacts_filter_sort_and_search_as_documented() {
     let err =
         answer(client.get_contacts().sort_by(SortBy::asc("colour").unwrap().to_string()).send()).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(400));
-    let odd = ContactSearchRequest::builder()
-        .filters(vec![SearcherDocumentSearchFilter::with_operator("lastName", "soundsLike", "x")]);
+    let odd = ContactSearchRequest::builder().filters(vec![SearcherDocumentSearchFilter::with_operator(
+        "lastName",
+        "soundsLike",
+        "x",
+    )]);
     let err = answer(client.search_contacts().body(odd).send()).await.unwrap_err();
     assert!(err.body().unwrap().message().unwrap().contains("soundsLike"), "{err}");
     no_violations(&sb);
@@ -623,13 +626,7 @@ async fn rules_the_schema_cannot_hold_fail_before_sending() {
     // (A tenant on the contact list cannot be written: `get_contacts()` has no `tenant_id`.)
     assert!(matches!(answer(client.get_tasks().limit(0).send()).await, Err(Error::InvalidInput(_))));
     assert!(matches!(answer(client.get_contacts().page_size(0).send()).await, Err(Error::InvalidInput(_))));
-    let rule = spec_rule(
-        client
-            .bulk_create_conversations()
-            .body_map(|b| b.conversations(Vec::new()))
-            .send()
-            .await,
-    );
+    let rule = spec_rule(client.bulk_create_conversations().body_map(|b| b.conversations(Vec::new())).send().await);
     assert!(rule.contains("body.conversations"), "{rule}");
     assert!(matches!(bulk_update(&client, &[]).await, Err(Error::InvalidInput(InvalidInput::Request(_)))));
     // Phone numbers (`x-format: e164` on properties, array items and, by an
@@ -1114,7 +1111,8 @@ async fn contact_lists_page_like_the_whole_list_sorted_and_show_writes_at_once()
 
 /// The contacts the search answers to `filters`, by id.
 async fn searched(client: &Client, filters: Vec<SearcherDocumentSearchFilter>) -> Vec<Option<u64>> {
-    let page = answer(client.search_contacts().body(ContactSearchRequest::builder().filters(filters)).send()).await.unwrap();
+    let page =
+        answer(client.search_contacts().body(ContactSearchRequest::builder().filters(filters)).send()).await.unwrap();
     page.items.iter().map(|document| document.id_u64()).collect()
 }
 

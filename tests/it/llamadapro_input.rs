@@ -5,11 +5,9 @@
 
 use convo_clients::llamadapro::ids::{MAX_ID, checked_id, id_from_number, id_to_number};
 use convo_clients::llamadapro::types::{
-    builder,
-    BulkConversationContactCreateParams, BulkIssueCode, BulkOperationResult,
-    Contact, ContactSearchDocument, CreateConversationRequest, CreateTemplateMessageRequest,
-    UploadMediaRequest, WhatsAppTemplateMessageBodyComponent, WhatsAppTemplateMessageBodyComponentType,
-    WhatsAppTemplateMessageVariable,
+    BulkConversationContactCreateParams, BulkIssueCode, BulkOperationResult, Contact, ContactSearchDocument,
+    CreateConversationRequest, CreateTemplateMessageRequest, UploadMediaRequest, WhatsAppTemplateMessageBodyComponent,
+    WhatsAppTemplateMessageBodyComponentType, WhatsAppTemplateMessageVariable, builder,
 };
 use convo_clients::llamadapro::{FilterBy, InputError, SortBy, is_e164};
 use convo_clients::{Error, InvalidInput};
@@ -41,9 +39,7 @@ fn e164() {
     for good in ["+14155552671", "+56912345678", "+4930123456", "+1234567"] {
         assert!(is_e164(good), "{good}");
     }
-    for bad in
-        ["14155552671", "+1 415 555 2671", "+0123456789", "+123456", "+1234567890123456", "+", "", "+1415-555"]
-    {
+    for bad in ["14155552671", "+1 415 555 2671", "+0123456789", "+123456", "+1234567890123456", "+", "", "+1415-555"] {
         assert!(!is_e164(bad), "{bad}");
     }
 }
@@ -71,8 +67,10 @@ fn templates_take_variables_or_components() {
     let mut both = template();
     both.variables.push(WhatsAppTemplateMessageVariable::builder().value(Some("A-1".into())).try_into().unwrap());
     both.validate().unwrap();
-    let body: WhatsAppTemplateMessageBodyComponent =
-        WhatsAppTemplateMessageBodyComponent::builder().type_(WhatsAppTemplateMessageBodyComponentType::Body).try_into().unwrap();
+    let body: WhatsAppTemplateMessageBodyComponent = WhatsAppTemplateMessageBodyComponent::builder()
+        .type_(WhatsAppTemplateMessageBodyComponentType::Body)
+        .try_into()
+        .unwrap();
     both.components.push(body.into());
     assert_eq!(
         refusal(both.validate()),

@@ -69,9 +69,8 @@ fn matches_semantics() {
     // Wrong kinds and invalid filters never match.
     assert!(!f("priv!=TRUE").matches(Some(&FieldValue::Int(0))));
     assert!(!f("hold!=1").matches(s("one").as_ref()));
-    let invalid: Filter =
-        serde_json::from_str(r#"{"field":"platformName","operator":"STARTS_WITH","values":["M"]}"#)
-            .expect("well-formed");
+    let invalid: Filter = serde_json::from_str(r#"{"field":"platformName","operator":"STARTS_WITH","values":["M"]}"#)
+        .expect("well-formed");
     assert!(!invalid.matches(s("Microsoft Teams").as_ref()));
     let no_values: Filter =
         serde_json::from_str(r#"{"field":"hold","operator":"EQUAL","values":[]}"#).expect("well-formed");

@@ -3,8 +3,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 use convo_clients::luware::filter::{
-    DATETIME_FORMAT, Filter, FilterError, FilterField, FilterOperator, FilterValue, Filters, ValueKind,
-    format_datetime,
+    DATETIME_FORMAT, Filter, FilterError, FilterField, FilterOperator, FilterValue, Filters, ValueKind, format_datetime,
 };
 
 /// A date-time as the wire writes it (`2024-07-01 00:00:00.000`).
@@ -103,10 +102,7 @@ fn every_field_operator_round_trips_through_compact_form() {
                 let parsed = parse(&text);
                 if op == FilterOperator::Between {
                     // Without BETWEEN, `field=A..B` is EQUAL with the value `A..B`.
-                    assert!(
-                        !matches!(&parsed, Ok(f) if f.operator() == FilterOperator::Between),
-                        "{text}: {parsed:?}"
-                    );
+                    assert!(!matches!(&parsed, Ok(f) if f.operator() == FilterOperator::Between), "{text}: {parsed:?}");
                 } else {
                     assert!(matches!(parsed, Err(FilterError::OperatorNotAllowed { .. })), "{text}: {parsed:?}");
                 }
@@ -144,8 +140,7 @@ fn an_empty_range_is_refused() {
     assert!(matches!(window("2024-07-01", "2024-06-01"), Err(FilterError::EmptyRange { .. })));
     assert!(matches!(window("2024-07-01", "2024-07-01"), Err(FilterError::EmptyRange { .. })), "[a, a) is empty");
     assert_eq!(window("2024-06-01", "2024-07-01"), Ok(()));
-    let parsed =
-        |exprs: &[&str]| exprs.iter().map(|e| e.parse::<Filter>().unwrap()).collect::<Filters>().validate();
+    let parsed = |exprs: &[&str]| exprs.iter().map(|e| e.parse::<Filter>().unwrap()).collect::<Filters>().validate();
     assert_eq!(parsed(&["startTime>=2024-07-01", "startTime<=2024-07-01"]), Ok(()), "[a, a] holds a");
     assert!(matches!(
         parsed(&["startTime=2024-07-01..2024-07-31", "startTime>2024-08-01"]),
@@ -167,8 +162,8 @@ fn validate_checks_a_deserialized_filter() {
     )
     .expect("well-formed");
     assert!(matches!(raw.validate(), Err(FilterError::BetweenOutOfOrder { .. })));
-    let raw: Filter = serde_json::from_str(r#"{"field":"secondary","operator":"EQUAL","values":["false"]}"#)
-        .expect("well-formed");
+    let raw: Filter =
+        serde_json::from_str(r#"{"field":"secondary","operator":"EQUAL","values":["false"]}"#).expect("well-formed");
     assert_eq!(raw.validate(), Ok(()));
     let filters: Filters = serde_json::from_str(
         r#"{"filtersList":[{"field":"startTime","operator":"LESS_THAN","values":["2024-07-01"]}]}"#,
@@ -205,10 +200,7 @@ fn error_variants_and_messages() {
              `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD HH:MM:SS.mmm`",
         ),
         (parse("storageFolderId=x"), "invalid value `x` for field storageFolderId: expected a 32-bit integer"),
-        (
-            parse("storageFolderId=NULL"),
-            "invalid value `NULL` for field storageFolderId: expected a 32-bit integer",
-        ),
+        (parse("storageFolderId=NULL"), "invalid value `NULL` for field storageFolderId: expected a 32-bit integer"),
         (parse("hold=maybe"), "invalid value `maybe` for field hold: expected a 32-bit integer or NULL"),
         (parse("keep=yes"), "invalid value `yes` for field keep: expected TRUE or FALSE"),
         (
@@ -257,8 +249,7 @@ fn error_variants_and_messages() {
 #[test]
 fn date_formats() {
     let midnight = "2024-07-01 00:00:00.000";
-    for text in ["startTime>=2024-07-01", "startTime>=2024-07-01 00:00:00", "startTime >= 2024-07-01 00:00:00.000"]
-    {
+    for text in ["startTime>=2024-07-01", "startTime>=2024-07-01 00:00:00", "startTime >= 2024-07-01 00:00:00.000"] {
         assert_eq!(parse(text).expect(text).values(), [midnight], "{text}");
     }
     assert_eq!(parse("endTime<2024-07-01 13:14:15").expect("valid").values(), ["2024-07-01 13:14:15.000"]);
@@ -277,17 +268,15 @@ fn date_formats() {
     }
     // Filter::new only takes the wire format for text, but any NaiveDateTime.
     assert!(Filter::new(FilterField::EndTime, FilterOperator::GreaterThan, ["2024-07-01 00:00:00"]).is_err());
-    let precise = NaiveDate::from_ymd_opt(2024, 12, 31)
-        .and_then(|d| d.and_hms_nano_opt(23, 59, 58, 123_456_789))
-        .expect("valid");
+    let precise =
+        NaiveDate::from_ymd_opt(2024, 12, 31).and_then(|d| d.and_hms_nano_opt(23, 59, 58, 123_456_789)).expect("valid");
     assert_eq!(format_datetime(precise), "2024-12-31 23:59:58.123");
     // Field by field, exactly as chrono's pattern writes it.
     for text in ["0001-01-01 00:00:00.000", "2024-02-29 07:08:09.999", "9999-12-31 23:59:59.5"] {
         let t = NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").unwrap();
         assert_eq!(format_datetime(t), t.format(DATETIME_FORMAT).to_string());
     }
-    let filter =
-        Filter::new(FilterField::RetentionUntil, FilterOperator::LessThanOrEqual, [precise]).expect("valid");
+    let filter = Filter::new(FilterField::RetentionUntil, FilterOperator::LessThanOrEqual, [precise]).expect("valid");
     assert_eq!(filter.values(), ["2024-12-31 23:59:58.123"]);
     let far_future = NaiveDate::from_ymd_opt(12024, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("valid");
     assert!(matches!(
@@ -332,8 +321,7 @@ fn null_handling() {
     for text in ["hold=NULL", "hold=null", "hold = Null"] {
         assert_eq!(parse(text).expect(text).values(), ["NULL"]);
     }
-    let f =
-        Filter::new(FilterField::RecordedParty, FilterOperator::NotEqual, [FilterValue::Null]).expect("nullable");
+    let f = Filter::new(FilterField::RecordedParty, FilterOperator::NotEqual, [FilterValue::Null]).expect("nullable");
     assert_eq!(f.to_string(), "recordedParty!=NULL");
     assert_eq!(Filters::new().eq(FilterField::Hold, Some(2)).expect("valid").as_slice()[0].values(), ["2"]);
     assert!(matches!(

@@ -51,7 +51,8 @@ async fn waits_out_the_window_only_when_the_budget_cannot_pay() {
     const WINDOW: Duration = Duration::from_secs(2);
     let page = br#"{"data":[],"metadata":{"paging":{"per_page":25,"current_page":1,"next_page":null}}}"#;
     let left = |remaining: u64| {
-        let headers = [("x-ratelimit-remaining-minute", remaining.to_string()), ("x-ratelimit-endpoint-cost", "1".into())];
+        let headers =
+            [("x-ratelimit-remaining-minute", remaining.to_string()), ("x-ratelimit-endpoint-cost", "1".into())];
         let headers: Vec<(&str, &str)> = headers.iter().map(|(name, value)| (*name, value.as_str())).collect();
         Answer::Full(raw_with(200, &headers, page))
     };

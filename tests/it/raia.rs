@@ -6,10 +6,9 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use convo_clients::raia::builder::ListConversations;
 use convo_clients::raia::types::{
-    Conversation, ConversationMode, ConversationOrderBy, ConversationStatus,
-    ConversationWithFeedbacks, CreateConversationRequest, Message, MessageSource,
-    OrderDirection, SenderRole, StartConversationRequest, StartEmailConversation, StartSmsConversation,
-    UpdateConversationRequest, VoteType,
+    Conversation, ConversationMode, ConversationOrderBy, ConversationStatus, ConversationWithFeedbacks,
+    CreateConversationRequest, Message, MessageSource, OrderDirection, SenderRole, StartConversationRequest,
+    StartEmailConversation, StartSmsConversation, UpdateConversationRequest, VoteType,
 };
 use convo_clients::raia::{Client, RaiaError};
 use convo_clients::sandbox::raia::{
@@ -720,7 +719,11 @@ async fn lists_keep_their_order_across_pages_and_show_writes_at_once() {
 async fn manual_message_refused(sb: &RaiaSandbox, client: &Client, message: &str) -> RaiaError {
     let id = &sb.conversation_ids()[1];
     let body = json!({"status": 400, "message": message});
-    sb.script(ScriptedResponse::new(400).on(Method::POST, format!("/external/conversations/{id}/send-manual-message")).json(&body));
+    sb.script(
+        ScriptedResponse::new(400)
+            .on(Method::POST, format!("/external/conversations/{id}/send-manual-message"))
+            .json(&body),
+    );
     let err = client.send_manual_message_checked(id, "Hello").await.unwrap_err();
     err.api_error::<RaiaError>().cloned().unwrap_or_else(|| panic!("expected a refusal, got {err:?}"))
 }

@@ -201,7 +201,8 @@ async fn emulated_operations_keep_their_behaviour() {
     sb.shutdown().await;
 
     let sb = LuwareSandbox::start(3, 0, LuwareConfig::default()).await.unwrap();
-    let response = crate::raw_http().get(format!("{}/vfcrest/v1/conversations/c1", sb.base_url())).send().await.unwrap();
+    let response =
+        crate::raw_http().get(format!("{}/vfcrest/v1/conversations/c1", sb.base_url())).send().await.unwrap();
     assert_eq!(response.status().as_u16(), 401, "no subscription key: the emulator's answer");
     assert!(response.headers().get(FALLBACK_HEADER).is_none());
     sb.shutdown().await;
@@ -654,7 +655,9 @@ async fn an_id_with_a_plus_is_found_by_its_path() {
         },
     });
     let sb = SpecSandbox::from_spec(&spec, 0, &HarnessConfig::default()).await.unwrap();
-    let made = crate::raw_http().post(format!("{}/lines", sb.base_url())).json(&json!({"id": "+4915100000001", "label": "desk"}));
+    let made = crate::raw_http()
+        .post(format!("{}/lines", sb.base_url()))
+        .json(&json!({"id": "+4915100000001", "label": "desk"}));
     assert_eq!(made.send().await.unwrap().status().as_u16(), 200);
     for path in ["+4915100000001", "%2B4915100000001"] {
         let (status, _, _, body) = get(&format!("{}/lines/{path}", sb.base_url())).await;
@@ -752,7 +755,8 @@ async fn routes_keep_their_answers_and_the_rest_are_answered_from_the_spec() {
     use convo_clients::sandbox::salesloft::{SalesloftConfig, SalesloftSandbox};
 
     let item = json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}});
-    let ok = |schema: &Value| json!({"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}});
+    let ok =
+        |schema: &Value| json!({"200": {"description": "ok", "content": {"application/json": {"schema": schema}}}});
     let spec = json!({"paths": {
         "/items": {
             "get": {"operationId": "listItems", "responses": ok(&json!({"type": "array", "items": item}))},
@@ -790,7 +794,8 @@ async fn routes_keep_their_answers_and_the_rest_are_answered_from_the_spec() {
 
     // An emulator's layer wraps the answers no route of its gives.
     let sb = SalesloftSandbox::start(3, 0, SalesloftConfig::default()).await.unwrap();
-    let answer = http.get(format!("{}/v2/conversations", sb.base_url())).bearer_auth(sb.api_key()).send().await.unwrap();
+    let answer =
+        http.get(format!("{}/v2/conversations", sb.base_url())).bearer_auth(sb.api_key()).send().await.unwrap();
     assert_eq!(answer.status().as_u16(), 200);
     assert!(answer.headers().get("x-ratelimit-remaining-minute").is_some(), "{:?}", answer.headers());
     sb.shutdown().await;

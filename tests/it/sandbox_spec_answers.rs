@@ -159,10 +159,12 @@ async fn lowest_2xx_wins_and_no_content_has_no_body() {
 async fn examples_come_first_when_they_fit() {
     let schema = json!({"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}});
     let media = json!({"schema": schema, "example": {"id": 7}, "examples": {"a": {"value": {"id": 8}}}});
-    let answer = answer_of(json!({"200": {"description": "ok", "content": {"application/json": media}}}), json!({})).await;
+    let answer =
+        answer_of(json!({"200": {"description": "ok", "content": {"application/json": media}}}), json!({})).await;
     assert_eq!(answer.body, br#"{"id":7}"#);
     // A wrong example is skipped for the next source.
-    let media = json!({"schema": schema, "example": {"id": "seven"}, "examples": {"a": {"$ref": "#/components/examples/A"}}});
+    let media =
+        json!({"schema": schema, "example": {"id": "seven"}, "examples": {"a": {"$ref": "#/components/examples/A"}}});
     let spec = json!({
         "paths": {"/x": {"get": {"operationId": "x", "responses": {"200": {"description": "ok", "content": {"application/json": media}}}}}},
         "components": {"examples": {"A": {"value": {"id": 8}}}},

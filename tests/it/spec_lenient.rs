@@ -92,7 +92,8 @@ fn string_scalars_follow_the_schema() {
             "responses": {"200": {"description": "ok"}}}}},
     });
     let v = SpecValidator::new(&spec).unwrap();
-    let body = json!({"includeTotalCount": "true", "name": "10", "size": "25", "ratio": "0.5", "tags": ["false", "true"]});
+    let body =
+        json!({"includeTotalCount": "true", "name": "10", "size": "25", "ratio": "0.5", "tags": ["false", "true"]});
     let strict = post(&v, "/x", &body.to_string()).unwrap().rewritten_body.expect("rewritten");
     assert_eq!(
         serde_json::from_slice::<Value>(&strict).unwrap(),

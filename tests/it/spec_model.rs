@@ -4,7 +4,7 @@
 //! fit named by its place and JSON pointer.
 
 use convo_clients::spec::model::{
-    Carrier, FilterOp, ItemKind, Operation, Parameter, Location, SortFlag, Spec, Split, property_cli,
+    Carrier, FilterOp, ItemKind, Location, Operation, Parameter, SortFlag, Spec, Split, property_cli,
 };
 use serde_json::{Value, json};
 
@@ -134,8 +134,7 @@ fn operations_parameters_bodies_responses_and_extensions() {
     ];
     assert_eq!(filter_of(&v), Some(("", FilterOp::Pairs, fields.as_slice())));
     assert_eq!(v.sorts, ["id", "name"]);
-    doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-filter"] =
-        json!({"field": ["a", "b"], "op": "contains"});
+    doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-filter"] = json!({"field": ["a", "b"], "op": "contains"});
     let v = Spec::parse(&doc).unwrap().operation("getThing").unwrap().parameters[1].clone();
     let fields = vec![("a".into(), vec!["a".into(), "b".into()])];
     assert_eq!(filter_of(&v), Some(("a", FilterOp::Contains, fields.as_slice())));
@@ -160,15 +159,13 @@ fn what_does_not_fit_is_named_by_its_place_and_pointer() {
     let e = failed(&|doc| doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-on-maximum"] = json!("wrap"));
     assert_eq!(e.pointer, "#/paths/~1things~1{id}/get/parameters/0");
     assert_eq!(e.to_string(), "GET /things/{id}: query parameter v: unsupported x-on-maximum Some(\"wrap\")");
-    let filter = |rule: Value| {
-        failed(&|doc| doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-filter"] = rule.clone())
-    };
+    let filter =
+        |rule: Value| failed(&|doc| doc["paths"]["/things/{id}"]["get"]["parameters"][0]["x-filter"] = rule.clone());
     let e = filter(json!({"field": "a.b", "op": "like"}));
     assert_eq!(e.pointer, "#/paths/~1things~1{id}/get/parameters/0/x-filter");
     assert!(
-        e.to_string().ends_with(
-            "x-filter: op \"like\" is not one of eq, lt, lte, gt, gte, in, starts-with, contains, pairs"
-        ),
+        e.to_string()
+            .ends_with("x-filter: op \"like\" is not one of eq, lt, lte, gt, gte, in, starts-with, contains, pairs"),
         "{e}"
     );
     assert!(filter(json!({"op": "eq"})).to_string().contains("`field` must name"));
@@ -244,8 +241,7 @@ fn a_link_back_to_the_same_operation_is_its_paging() {
 fn x_cli_names_commands_and_flags() {
     let mut doc = spec();
     let get = &mut doc["paths"]["/things/{id}"]["get"];
-    get["x-cli"] =
-        json!({"name": "things get", "aliases": ["show"], "columns": ["id", "owner.id"], "record": "/data"});
+    get["x-cli"] = json!({"name": "things get", "aliases": ["show"], "columns": ["id", "owner.id"], "record": "/data"});
     get["parameters"][0]["x-cli"] = json!({"flag": "version", "aliases": ["ver"], "conflicts": ["id"]});
     let parsed = Spec::parse(&doc).unwrap();
     let op = parsed.operation("getThing").unwrap();
@@ -271,8 +267,7 @@ fn x_cli_names_commands_and_flags() {
     let op = Spec::parse(&doc).unwrap().operation("getThing").unwrap().clone();
     let direction = SortFlag::Direction { direction: "v".into(), by: "createdAt".into() };
     assert_eq!(op.cli.and_then(|c| c.sort), Some(direction));
-    let actor =
-        property_cli("by", &json!({"x-cli": {"split": {"separator": ":", "keys": ["type", "id"]}}})).unwrap();
+    let actor = property_cli("by", &json!({"x-cli": {"split": {"separator": ":", "keys": ["type", "id"]}}})).unwrap();
     assert_eq!(actor.split.as_ref().map(split_of), Some((":", &["type".to_owned(), "id".to_owned()][..], 2)));
     assert_eq!(property_cli("data", &json!({"x-cli": {"pairs": "="}})).unwrap().pairs.as_deref(), Some("="));
 
@@ -310,8 +305,7 @@ fn x_wait_and_the_links_that_lead_to_it() {
     assert!(error.pointer.ends_with("/get/x-wait") && error.message.contains("JSON pointer"), "{error:?}");
     doc["paths"]["/things/{id}"]["get"]["x-wait"] = json!({"field": "/state", "done": []});
     assert!(Spec::parse(&doc).unwrap_err().message.contains("done"));
-    doc["paths"]["/things/{id}"]["get"]["x-wait"] =
-        json!({"field": "/state", "done": ["ready"], "result": "thing"});
+    doc["paths"]["/things/{id}"]["get"]["x-wait"] = json!({"field": "/state", "done": ["ready"], "result": "thing"});
     assert!(Spec::parse(&doc).unwrap_err().message.contains("`result` must be a JSON pointer"));
 }
 
@@ -334,8 +328,7 @@ fn x_cli_items_values_defaults_and_a_body_in_place() {
     let bad = property_cli("m", &json!({"x-cli": {"items": [{"flag": "x", "item": "$", "into": "typing"}]}}));
     assert!(bad.unwrap_err().message.contains("JSON pointer"));
 
-    let action =
-        property_cli("a", &json!({"x-cli": {"values": {"stop": "stopRecording"}, "default": "x"}})).unwrap();
+    let action = property_cli("a", &json!({"x-cli": {"values": {"stop": "stopRecording"}, "default": "x"}})).unwrap();
     assert_eq!(action.values, [("stop".to_owned(), "stopRecording".to_owned())]);
     assert_eq!(action.default, Some(json!("x")));
 

@@ -42,8 +42,7 @@ fn each_kind_of_scheme_finds_its_credential() {
         "basic": {"type": "http", "scheme": "Basic"},
         "oauth": {"$ref": "#/components/securitySchemes/bearer"},
     });
-    let security =
-        json!([{"key": [], "bearer": []}, {"query": []}, {"cookie": []}, {"basic": []}, {"oauth": []}, {}]);
+    let security = json!([{"key": [], "bearer": []}, {"query": []}, {"cookie": []}, {"basic": []}, {"oauth": []}, {}]);
     let alternatives = ways_in(schemes, security);
     let found = |i: usize, headers: &[(String, String)], query: Option<&str>| {
         alternatives[i].iter().map(|s| s.credential(headers, query)).collect::<Vec<_>>()

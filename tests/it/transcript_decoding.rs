@@ -162,10 +162,7 @@ fn json_writing_refuses_what_decoding_refuses() {
     };
     for bad in [&b"{\"words\": ["[..], b"{} {}", b"not json"] {
         let archive = encode_vtr_raw(bad, "t.vtr").unwrap();
-        assert!(
-            matches!(write(&archive, &TranscriptLimits::default()), Err(TranscriptError::Json { .. })),
-            "{bad:?}"
-        );
+        assert!(matches!(write(&archive, &TranscriptLimits::default()), Err(TranscriptError::Json { .. })), "{bad:?}");
     }
     let archive = encode_vtr_raw(&vec![b' '; 1024 * 1024], "bomb.json").unwrap();
     let limits = TranscriptLimits { max_decompressed_bytes: 64 * 1024, ..TranscriptLimits::default() };
@@ -272,10 +269,7 @@ fn zip_bomb_with_honest_header_is_rejected_early() {
     let limits = TranscriptLimits { max_decompressed_bytes: 64 * 1024, ..TranscriptLimits::default() };
     let err = decode_vtr(&archive, &limits).unwrap_err();
     assert!(matches!(err, TranscriptError::TooLarge { ref entry, .. } if entry == "bomb.json"));
-    assert_eq!(
-        err.to_string(),
-        "transcript entry \"bomb.json\" decompresses to more than the limit of 65536 bytes"
-    );
+    assert_eq!(err.to_string(), "transcript entry \"bomb.json\" decompresses to more than the limit of 65536 bytes");
 }
 
 #[test]

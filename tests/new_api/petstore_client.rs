@@ -4,8 +4,8 @@
 
 use convo_clients::petstore::Client;
 use convo_clients::petstore::types::{NewPet, Pet};
-use futures::TryStreamExt;
 use convo_clients::{Error, InvalidInput};
+use futures::TryStreamExt;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -428,9 +428,10 @@ impl Runtime {
         let in_memory = !status.is_success() || content_is_json(&headers);
         let extensions = response.extensions().clone();
         let (body, response) = if in_memory {
+            let url = response.url().clone();
             let body = response.bytes().await.unwrap_or_default();
-            let mut rebuilt = rebuilt(status, headers.clone(), body.clone());
-            *rebuilt.extensions_mut() = extensions;
+            let mut rebuilt = rebuilt(url, status, headers.clone(), body.clone());
+            rebuilt.extensions_mut().extend(extensions);
             (Some(body), Response::from(rebuilt))
         } else {
             (None, response)
@@ -657,7 +658,8 @@ impl Runtime {
             }
             return Err(Failed::Ours { error, transient: true });
         }
-        let mut read = rebuilt(response.status(), std::mem::take(response.headers_mut()), body.into());
+        let headers = std::mem::take(response.headers_mut());
+        let mut read = rebuilt(response.url().clone(), response.status(), headers, body.into());
         if let Ok(Some(parsed)) = parsed {
             read.extensions_mut().insert(parsed);
         }
@@ -672,7 +674,7 @@ impl Runtime {
             return Ok(response);
         }
         let status = response.status();
-        let headers = response.headers().clone();
+        let (url, headers) = (response.url().clone(), response.headers().clone());
         let body = read_capped(response, MAX_ERROR_BODY).await;
         let secrets = self.inner.credentials.secrets();
         let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
@@ -683,7 +685,7 @@ impl Runtime {
             let limit = self.inner.retry.max_delay();
             return Err(Error::RetryAfterTooLong { operation, status, wait, limit, body: excerpt });
         }
-        let mut rebuilt = rebuilt(status, headers, body.into());
+        let mut rebuilt = rebuilt(url, status, headers, body.into());
         rebuilt.extensions_mut().insert(ResponseContext { operation, body: excerpt });
         Ok(Response::from(rebuilt))
     }
@@ -812,13 +814,18 @@ where
     }
 }
 
-/// A response with this status, headers and body, read whole.
+/// A response from `url` with this status, headers and body, read whole.
+/// The URL goes along: without it, reqwest parses a placeholder URL for
+/// every response made from parts.
 fn rebuilt(
+    url: reqwest::Url,
     status: StatusCode,
     headers: reqwest::header::HeaderMap,
     body: bytes::Bytes,
 ) -> http::Response<bytes::Bytes> {
-    let mut response = http::Response::new(body);
+    use reqwest::ResponseBuilderExt as _;
+    let head = http::Response::builder().url(url).body(()).unwrap_or_default();
+    let mut response = head.map(|()| body);
     *response.status_mut() = status;
     *response.headers_mut() = headers;
     response

@@ -161,33 +161,32 @@ impl CreateConversationRequest {
             conversation_state_id: None,
         }
     }
-
-    /// Sets the title (at most 255 characters).
-    pub fn with_title(mut self, text: impl Into<String>) -> crate::Result<Self> {
-        self.title = Some(limited("title", text)?);
-        Ok(self)
-    }
-
-    /// Sets the context (at most 256000 characters).
-    pub fn with_context(mut self, text: impl Into<String>) -> crate::Result<Self> {
-        self.context = Some(limited("context", text)?);
-        Ok(self)
-    }
 }
 
+/// The title and context setters of a request that creates or updates a
+/// conversation (both limited texts).
+macro_rules! title_and_context {
+    ($ty:ident) => {
+        impl $ty {
+            /// Sets the title (at most 255 characters).
+            pub fn with_title(mut self, text: impl Into<String>) -> crate::Result<Self> {
+                self.title = Some(limited("title", text)?);
+                Ok(self)
+            }
+
+            /// Sets the context (at most 256000 characters).
+            pub fn with_context(mut self, text: impl Into<String>) -> crate::Result<Self> {
+                self.context = Some(limited("context", text)?);
+                Ok(self)
+            }
+        }
+    };
+}
+
+title_and_context!(CreateConversationRequest);
+title_and_context!(UpdateConversationRequest);
+
 impl UpdateConversationRequest {
-    /// Sets the title (at most 255 characters).
-    pub fn with_title(mut self, text: impl Into<String>) -> crate::Result<Self> {
-        self.title = Some(limited("title", text)?);
-        Ok(self)
-    }
-
-    /// Sets the context (at most 256000 characters).
-    pub fn with_context(mut self, text: impl Into<String>) -> crate::Result<Self> {
-        self.context = Some(limited("context", text)?);
-        Ok(self)
-    }
-
     /// Sets the status.
     pub fn with_status(mut self, status: ConversationStatus) -> Self {
         self.status = Some(status);
@@ -208,18 +207,6 @@ impl AgentMessageRequest {
     }
 }
 
-impl From<&str> for AgentMessageRequest {
-    fn from(message: &str) -> Self {
-        String::from(message).into()
-    }
-}
-
-impl From<String> for AgentMessageRequest {
-    fn from(message: String) -> Self {
-        Self { message, context: None, files: Vec::new() }
-    }
-}
-
 impl ManualMessageRequest {
     /// A manual message that answers one of the user's messages.
     pub fn reply_to(message: impl Into<String>, conversation_message_id: impl Into<String>) -> Self {
@@ -232,14 +219,23 @@ impl ManualMessageRequest {
     }
 }
 
-impl From<&str> for ManualMessageRequest {
-    fn from(message: &str) -> Self {
-        String::from(message).into()
-    }
+/// A message from its text alone (`&str` or `String`), its other fields
+/// as given (unset).
+macro_rules! from_text {
+    ($ty:ident { $($field:ident: $value:expr),* $(,)? }) => {
+        impl From<&str> for $ty {
+            fn from(message: &str) -> Self {
+                String::from(message).into()
+            }
+        }
+
+        impl From<String> for $ty {
+            fn from(message: String) -> Self {
+                Self { message, $($field: $value,)* }
+            }
+        }
+    };
 }
 
-impl From<String> for ManualMessageRequest {
-    fn from(message: String) -> Self {
-        Self { message, conversation_message_id: None, author_id: None, files: Vec::new() }
-    }
-}
+from_text!(AgentMessageRequest { context: None, files: Vec::new() });
+from_text!(ManualMessageRequest { conversation_message_id: None, author_id: None, files: Vec::new() });

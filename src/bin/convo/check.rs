@@ -14,9 +14,10 @@ use clap::{ArgMatches, Args, Command, FromArgMatches, value_parser};
 use convo_clients::spec::survey::{DriftKind, InferredFact};
 use convo_clients::spec::validate::SpecValidator;
 use convo_clients::{ExchangeObserver, Observed, OperationClient};
+use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::operations::{Call, Job, Link, Location, Operation, Param, Values, scalar};
+use crate::operations::{Call, Job, Link, Location, Operation, Param, Values, evaluate, scalar};
 use crate::output::OutputFormat;
 use crate::{Context, Failure};
 
@@ -251,7 +252,7 @@ impl Tour {
                 let sent = |o: &Operation| o.id == link.operation_id && (is_read(o) || self.writes.contains(&o.id));
                 let Some(target) = self.operations.iter().position(sent) else { continue };
                 let target_op = &self.operations[target];
-                for linked in self.resolve(link, &visit.values, &headers, &body) {
+                for linked in self.resolve(link, &visit.values, (&body, Some(&headers))) {
                     match self.fill(target_op, linked, defaults) {
                         Ok(values) => queue.push_back(Visit { op: target, values, from: Some(visit.op) }),
                         Err(missing) => {
@@ -303,29 +304,11 @@ impl Tour {
 
     /// The parameter sets a link leads to from one answer: each expression's
     /// values zipped (through an array, the first `records` items).
-    fn resolve(
-        &self,
-        link: &Link,
-        request: &Values,
-        headers: &reqwest::header::HeaderMap,
-        body: &Value,
-    ) -> Vec<Values> {
+    fn resolve(&self, link: &Link, request: &Values, response: (&Value, Option<&HeaderMap>)) -> Vec<Values> {
         let mut columns = Vec::new();
         for (name, expression) in &link.parameters {
-            let text = expression.as_str().unwrap_or_default();
-            let values: Vec<String> = if let Some(pointer) = text.strip_prefix("$response.body#") {
-                let (segments, mut found): (Vec<&str>, _) = (pointer.split('/').skip(1).collect(), Vec::new());
-                fan_out(body, &segments, self.records, true, &mut found);
-                found.into_iter().filter_map(scalar).collect()
-            } else if let Some(name) = text.strip_prefix("$response.header.") {
-                headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned).into_iter().collect()
-            } else if text.starts_with("$request.") {
-                request.get(text.rsplit('.').next().unwrap_or_default()).cloned().unwrap_or_default()
-            } else if text.starts_with('$') {
-                Vec::new()
-            } else {
-                scalar(expression).into_iter().collect()
-            };
+            let values = evaluate(expression, (request, None), response, Some(self.records));
+            let values: Vec<String> = values.iter().filter_map(scalar).collect();
             if values.is_empty() {
                 // A link whose value the answer lacks (the last page) leads nowhere.
                 return Vec::new();
@@ -396,26 +379,6 @@ fn status_matches(key: &str, status: u16) -> bool {
     key == status.to_string()
         || key.eq_ignore_ascii_case(&format!("{}XX", status / 100))
         || (key == "default" && (200..300).contains(&status))
-}
-
-/// The values at a JSON pointer; the first array indexed fans out over `records` items.
-fn fan_out<'v>(value: &'v Value, segments: &[&str], records: usize, fan: bool, out: &mut Vec<&'v Value>) {
-    let Some((segment, segments)) = segments.split_first() else {
-        out.push(value);
-        return;
-    };
-    let segment = segment.replace("~1", "/").replace("~0", "~");
-    let next = match value {
-        Value::Array(items) if fan && segment.parse::<usize>().is_ok() => {
-            items.iter().take(records).for_each(|item| fan_out(item, segments, records, false, out));
-            return;
-        }
-        Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
-        _ => value.get(&segment),
-    };
-    if let Some(next) = next {
-        fan_out(next, segments, records, fan, out);
-    }
 }
 
 /// The report for a reader: drift first, then calls, what was not checked, facts confirmed.

@@ -501,13 +501,16 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         let sent_body = if wait.is_some() || no_content.is_some() { body.clone() } else { None };
         let request = request(self.op, &values, body, self.client.base_url(), self.client.http_client())?;
         let response = self.client.execute_operation(&self.op.id, request).await.map_err(|e| self.failure(e))?;
+        // An expression's (first) value from this call's values and body and its `answer`.
+        let first = |e: &Value, answer: &Value| {
+            evaluate(e, (&values, sent_body.as_ref()), (answer, None), None).into_iter().next()
+        };
         if !says_json(response.headers()) {
             let unread = |e| Failure::Outcome(format!("{}: cannot read the response: {e}", self.op.id));
             let bytes = response.bytes().await.map_err(unread)?;
             // No answer to print: the record the spec says instead (what went).
             if let (true, Some(template), true) = (bytes.is_empty(), no_content, self.op.friendly) {
-                let evaluated = |leaf: &Value| evaluate(leaf, &values, sent_body.as_ref(), &Value::Null);
-                let record = leaves(template, None, &mut |leaf, _| evaluated(leaf).unwrap_or_default());
+                let record = leaves(template, None, &mut |leaf, _| first(leaf, &Value::Null).unwrap_or_default());
                 return self.print(self.op, &record);
             }
             let mut out = std::io::stdout().lock();
@@ -516,8 +519,9 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         }
         let answer = self.answers.read(response).await?;
         let (Some(status), Some(on)) = (wait, &self.op.wait) else { return self.print(self.op, &answer) };
-        let polled =
-            if let Some(p) = &on.parameters { linked(p, &values, sent_body.as_ref(), &answer) } else { values };
+        // The values the link gives the operation it leads to.
+        let link = |(name, e): &(String, Value)| (name.clone(), first(e, &answer).iter().filter_map(scalar).collect());
+        let polled = if let Some(p) = &on.parameters { p.iter().map(link).collect() } else { values };
         let done = self.wait(status, &on.rule, polled).await?;
         self.print_waited(status, &on.rule, &done)
     }
@@ -781,24 +785,49 @@ impl<C> Sent<'_, C> {
     }
 }
 
-/// The values a link gives the operation it leads to.
-fn linked(parameters: &[(String, Value)], values: &Values, body: Option<&Value>, answer: &Value) -> Values {
-    let value = |expression| evaluate(expression, values, body, answer).as_ref().and_then(scalar);
-    parameters.iter().map(|(name, expression)| (name.clone(), value(expression).into_iter().collect())).collect()
+/// A runtime expression's values (of a link, `no-content`) in a call's request (values, body) and response (answer,
+/// headers): `$response.body#/id` (with `fan`, the first array indexed gives its first `fan` items), `$response.header.X`,
+/// `$request.body#/userId`, `$request.path.id` (each value); else the constant it is. None when the call has none.
+pub(crate) fn evaluate(
+    expression: &Value,
+    (values, body): (&Values, Option<&Value>),
+    (answer, headers): (&Value, Option<&reqwest::header::HeaderMap>),
+    fan: Option<usize>,
+) -> Vec<Value> {
+    let Some(text) = expression.as_str().filter(|text| text.starts_with('$')) else { return vec![expression.clone()] };
+    if let Some(pointer) = text.strip_prefix("$response.body#") {
+        let Some(records) = fan else { return answer.pointer(pointer).into_iter().cloned().collect() };
+        let (segments, mut found): (Vec<&str>, _) = (pointer.split('/').skip(1).collect(), Vec::new());
+        fan_out(answer, &segments, records, true, &mut found);
+        found.into_iter().cloned().collect()
+    } else if let Some(name) = text.strip_prefix("$response.header.") {
+        headers.and_then(|h| h.get(name)?.to_str().ok()).map(Value::from).into_iter().collect()
+    } else if let Some(pointer) = text.strip_prefix("$request.body#") {
+        body.and_then(|body| body.pointer(pointer)).into_iter().cloned().collect()
+    } else if let Some(name) = text.strip_prefix("$request.").and_then(|rest| rest.rsplit('.').next()) {
+        values.get(name).into_iter().flatten().map(|v| v.as_str().into()).collect()
+    } else {
+        Vec::new()
+    }
 }
 
-/// A runtime expression's value (`$response.body#/id`, `$request.body#/userId`,
-/// `$request.path.id`), or the constant it is; `None` when the call has none.
-fn evaluate(expression: &Value, values: &Values, body: Option<&Value>, answer: &Value) -> Option<Value> {
-    let Some(text) = expression.as_str().filter(|text| text.starts_with('$')) else { return Some(expression.clone()) };
-    if let Some(pointer) = text.strip_prefix("$response.body#") {
-        answer.pointer(pointer).cloned()
-    } else if let Some(pointer) = text.strip_prefix("$request.body#") {
-        body?.pointer(pointer).cloned()
-    } else if text.starts_with("$request.") {
-        values.get(text.rsplit('.').next()?)?.first().map(|v| Value::from(v.as_str()))
-    } else {
-        None
+/// The values at a JSON pointer; the first array indexed fans out over `records` items.
+fn fan_out<'v>(value: &'v Value, segments: &[&str], records: usize, fan: bool, out: &mut Vec<&'v Value>) {
+    let Some((segment, segments)) = segments.split_first() else {
+        out.push(value);
+        return;
+    };
+    let segment = segment.replace("~1", "/").replace("~0", "~");
+    let next = match value {
+        Value::Array(items) if fan && segment.parse::<usize>().is_ok() => {
+            items.iter().take(records).for_each(|item| fan_out(item, segments, records, false, out));
+            return;
+        }
+        Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+        _ => value.get(&segment),
+    };
+    if let Some(next) = next {
+        fan_out(next, segments, records, fan, out);
     }
 }
 

@@ -165,6 +165,7 @@ fn answer_from_spec(contract: &Contract, request: &ValidatedRequest, path: &str,
     let operation_id = request.operation_id.as_str();
     let (mut response, emulated) = match contract.store.answer(request, path, body) {
         Some(Stored::Refused(status, message)) => return contract.fail(Some(operation_id), status, message),
+        Some(Stored::Written(response)) => return *response,
         Some(Stored::Answer { status, body: None, emulated }) => (status_only(status).into_response(), emulated),
         Some(Stored::Answer { status, body: Some(body), emulated }) => {
             let json = [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))];

@@ -16,16 +16,10 @@ pub(crate) mod store;
 pub use crate::spec::validate;
 
 /// Declares an emulator: its sandbox type, state, settings (with a
-/// `harness`) and spec, the operations it routes itself by `operationId`,
-/// and the rest of its [`Emulator`] impl.
+/// `harness`) and spec, and the rest of its [`Emulator`] impl.
 #[allow(unused_macros)] // (Unused when the sandbox is built without any API.)
 macro_rules! emulator {
-    (
-        $(#[$doc:meta])* $sandbox:ident = $state:ident($config:ty, $spec:expr) {
-            $($operation:literal => $handler:expr,)*
-        }
-        $($rest:tt)*
-    ) => {
+    ($(#[$doc:meta])* $sandbox:ident = $state:ident($config:ty, $spec:expr); $($rest:tt)*) => {
         $(#[$doc])*
         pub type $sandbox = $crate::sandbox::Sandbox<$state>;
 
@@ -35,11 +29,6 @@ macro_rules! emulator {
 
             fn harness(config: &$config) -> &$crate::sandbox::HarnessConfig {
                 &config.harness
-            }
-
-            fn routes(state: std::sync::Arc<Self>) -> axum::Router {
-                let operations = $crate::sandbox::Operations::of(Self::SPEC_JSON)$(.on($operation, $handler))*;
-                Self::layer(&state, operations.into_router()).with_state(state)
             }
 
             $($rest)*
@@ -145,8 +134,11 @@ pub trait Emulator: Sized + Send + Sync + 'static {
     fn hooks(_state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
         None
     }
-    /// The emulated operations; the spec answers the others.
-    fn routes(state: Arc<Self>) -> axum::Router;
+    /// The emulator's routes: by default none but [`Emulator::layer`]'s,
+    /// the store (with the emulator's [`Hooks`]) and the spec answering every operation.
+    fn routes(state: Arc<Self>) -> axum::Router {
+        Self::layer(&state, contract::with_fallback(axum::Router::new())).with_state(state)
+    }
     /// Middleware around the emulated operations (none by default).
     fn layer(_state: &Arc<Self>, routes: axum::Router<Arc<Self>>) -> axum::Router<Arc<Self>> {
         routes
@@ -210,42 +202,6 @@ impl<E: Emulator> Sandbox<E> {
             .map_err(io::Error::other)?;
         let harness = Harness::new(contract, &harness_config);
         Self::serve(state.clone(), E::routes(state), harness, port).await
-    }
-}
-
-/// An emulator's routes, by `operationId`: the method and path come from the spec.
-// (Only Luware's emulator routes operations of its own.)
-#[cfg_attr(not(feature = "luware"), allow(dead_code))]
-pub(crate) struct Operations<S> {
-    spec: Option<crate::spec::model::Spec>,
-    router: axum::Router<S>,
-}
-
-impl<S: Clone + Send + Sync + 'static> Operations<S> {
-    /// Routes of the spec in `spec_json` (an API's `SPEC_JSON`).
-    pub(crate) fn of(spec_json: &str) -> Self {
-        let spec = crate::spec::model::Spec::from_json(spec_json)
-            .map_err(|e| tracing::error!(error = %e, "the emulator's spec has no model; nothing is routed"));
-        Self { spec: spec.ok(), router: axum::Router::new() }
-    }
-
-    /// `handler` answers `operation_id` (left unrouted if the spec lacks it).
-    #[cfg_attr(not(feature = "luware"), allow(dead_code))]
-    pub(crate) fn on<H: axum::handler::Handler<T, S>, T: 'static>(mut self, operation_id: &str, handler: H) -> Self {
-        let op = self.spec.as_ref().and_then(|spec| spec.operation(operation_id));
-        let method = op.and_then(|op| axum::http::Method::from_bytes(op.method.to_ascii_uppercase().as_bytes()).ok());
-        match (op, method.and_then(|m| axum::routing::MethodFilter::try_from(m).ok())) {
-            (Some(op), Some(filter)) => {
-                self.router = self.router.route(&op.path, axum::routing::on(filter, handler));
-            }
-            _ => tracing::error!(operation_id, "no such operation in the spec; not routed"),
-        }
-        self
-    }
-
-    /// The routes, and the fallback that answers the other operations.
-    pub(crate) fn into_router(self) -> axum::Router<S> {
-        contract::with_fallback(self.router)
     }
 }
 

@@ -30,6 +30,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use axum::http::StatusCode;
+use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rustc_hash::FxHashMap;
@@ -154,6 +155,13 @@ pub trait Hooks: Send + Sync + 'static {
     fn answer(&self, _request: &Context<'_>, _body: &Value, _records: &mut Records<'_>) -> Option<Answer> {
         None
     }
+
+    /// Answers the operation with a response already written (a download,
+    /// or JSON written from its type), given as it is (`None`: [`Hooks::answer`]
+    /// and the store answer). Asked before them.
+    fn written(&self, _request: &Context<'_>, _body: &Value) -> Option<Result<Response, Refusal>> {
+        None
+    }
 }
 
 /// The hooks of a store no emulator adds to: the trait's defaults.
@@ -239,6 +247,7 @@ impl Collection {
 /// records the store made up) or an error to render.
 pub(crate) enum Stored {
     Answer { status: u16, body: Option<Vec<u8>>, emulated: bool },
+    Written(Box<Response>),
     Refused(StatusCode, String),
 }
 
@@ -296,6 +305,11 @@ impl Store {
                 }
                 false => json_body(body).unwrap_or_default(),
             };
+        match hooks.written(&base, &sent) {
+            Some(Ok(response)) => return Some(Stored::Written(Box::new(response))),
+            Some(Err(refusal)) => return refused(refusal),
+            None => {}
+        }
         let mut records = Records { store: self, collections: &mut collections };
         match hooks.answer(&base, &sent, &mut records) {
             Some(Ok((status, body))) => {

@@ -83,7 +83,7 @@ impl Default for LivePersonConfig {
 
 super::emulator! {
     /// A running LivePerson emulator.
-    LivePersonSandbox = LivePersonState(LivePersonConfig, crate::liveperson::SPEC_JSON) {}
+    LivePersonSandbox = LivePersonState(LivePersonConfig, crate::liveperson::SPEC_JSON);
 
     fn new(seed: u64, config: LivePersonConfig) -> Self {
         let example = Conversation { id: EXAMPLE_CONVERSATION.into(), open: true, stalled: false };

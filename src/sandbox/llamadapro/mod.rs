@@ -76,7 +76,7 @@ impl Default for LlamadaProConfig {
 
 super::emulator! {
     /// A running LlamadaPro emulator.
-    LlamadaProSandbox = LlamadaProState(LlamadaProConfig, crate::llamadapro::SPEC_JSON) {}
+    LlamadaProSandbox = LlamadaProState(LlamadaProConfig, crate::llamadapro::SPEC_JSON);
 
     fn new(seed: u64, config: LlamadaProConfig) -> Self {
         let world = data::seed_world(seed, &config);

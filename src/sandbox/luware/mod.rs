@@ -13,7 +13,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -70,10 +69,7 @@ impl Default for LuwareConfig {
 
 super::emulator! {
     /// A running Luware emulator.
-    LuwareSandbox = LuwareState(LuwareConfig, crate::luware::SPEC_JSON) {
-        "searchConversations" => search,
-        "downloadMedia" => media,
-    }
+    LuwareSandbox = LuwareState(LuwareConfig, crate::luware::SPEC_JSON);
 
     fn new(seed: u64, config: LuwareConfig) -> Self {
         Self { seed, config, writes: Mutex::new(Writes::default()), last_vtr: Mutex::new(None) }
@@ -224,6 +220,15 @@ impl Hooks for LuwareState {
             _ => return None,
         })
     }
+
+    /// A page of search is written from the records' type; a transcript is a zipped `.vtr` download.
+    fn written(&self, request: &Context<'_>, _: &Value) -> Option<Result<Response, Refusal>> {
+        match request.operation_id {
+            "searchConversations" => Some(self.search(request.query)),
+            "downloadMedia" => Some(self.media(request.path_param("ccdrId"))),
+            _ => None,
+        }
+    }
 }
 
 /// What a `nextPageToken` stands for; base64url-encoded so clients treat it as opaque.
@@ -294,6 +299,33 @@ impl LuwareState {
         let page = ConversationPage { conversations: page, next_page_token };
         serde_json::to_writer(&mut body, &page).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
         Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    }
+
+    fn media(&self, ccdr_id: &str) -> Result<Response, Refusal> {
+        let index = self.find(ccdr_id)?;
+        let c = self.conversation(index);
+        if !has_audio(&c) {
+            return Err((StatusCode::NOT_FOUND, "no speech analytics output for this conversation".into()));
+        }
+        let name = format!("{}.vtr", c.ccdr_id);
+        let cached = super::lock(&self.last_vtr).as_ref().filter(|(i, _)| *i == index).map(|(_, zip)| zip.clone());
+        let zip = match cached {
+            Some(zip) => zip,
+            None => {
+                let transcript = data::transcript(self.seed, index, &c, self.config.transcript_utterances);
+                let zip =
+                    encode_vtr(&transcript, &name).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+                let zip = Bytes::from(zip);
+                *super::lock(&self.last_vtr) = Some((index, zip.clone()));
+                zip
+            }
+        };
+        let disposition = format!("attachment; filename=\"{name}\"");
+        let headers = [
+            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ];
+        Ok((headers, zip).into_response())
     }
 
     /// Up to `limit` matches from the cursor's position (descending, `next` is one past it).
@@ -408,38 +440,8 @@ impl LuwareState {
     }
 }
 
-async fn search(State(state): State<Arc<LuwareState>>, RawQuery(query): RawQuery) -> Result<Response, Response> {
-    state.search(&super::query_pairs(query.as_deref())).map_err(|(status, message)| error(status, message))
-}
-
 fn has_audio(c: &Conversation) -> bool {
     matches!(c.modality_name, Some(Modality::Voice | Modality::Video))
-}
-
-/// A transcript is a zipped `.vtr` download, which the store cannot answer.
-async fn media(State(state): State<Arc<LuwareState>>, Path(ccdr_id): Path<String>) -> Result<Response, Response> {
-    let index = state.find(&ccdr_id).map_err(|(status, message)| error(status, message))?;
-    let c = state.conversation(index);
-    if !has_audio(&c) {
-        return Err(error(StatusCode::NOT_FOUND, "no speech analytics output for this conversation"));
-    }
-    let name = format!("{}.vtr", c.ccdr_id);
-    let cached = super::lock(&state.last_vtr).as_ref().filter(|(i, _)| *i == index).map(|(_, zip)| zip.clone());
-    let zip = match cached {
-        Some(zip) => zip,
-        None => {
-            let transcript = data::transcript(state.seed, index, &c, state.config.transcript_utterances);
-            let zip = Bytes::from(
-                encode_vtr(&transcript, &name).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
-            );
-            *super::lock(&state.last_vtr) = Some((index, zip.clone()));
-            zip
-        }
-    };
-    let disposition = format!("attachment; filename=\"{name}\"");
-    let headers =
-        [(header::CONTENT_TYPE, "application/octet-stream".to_string()), (header::CONTENT_DISPOSITION, disposition)];
-    Ok((headers, zip).into_response())
 }
 
 /// The environment's metadata templates, which Luware support creates (the

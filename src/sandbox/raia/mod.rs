@@ -71,7 +71,7 @@ impl Default for RaiaConfig {
 
 super::emulator! {
     /// A running raia emulator.
-    RaiaSandbox = RaiaState(RaiaConfig, crate::raia::SPEC_JSON) {}
+    RaiaSandbox = RaiaState(RaiaConfig, crate::raia::SPEC_JSON);
 
     fn new(seed: u64, config: RaiaConfig) -> Self {
         Self { world: Mutex::new(World::seeded(seed, &config)), seed, config }

@@ -52,7 +52,7 @@ impl Default for SalesloftConfig {
 
 super::emulator! {
     /// A running Salesloft emulator.
-    SalesloftSandbox = SalesloftState(SalesloftConfig, crate::salesloft::SPEC_JSON) {}
+    SalesloftSandbox = SalesloftState(SalesloftConfig, crate::salesloft::SPEC_JSON);
 
     fn new(seed: u64, config: SalesloftConfig) -> Self {
         let inner = Inner {

@@ -284,7 +284,6 @@ impl Store {
     /// the answer would not fit the spec).
     pub(crate) fn answer(&self, request: &ValidatedRequest, path: &str, body: &[u8]) -> Option<Stored> {
         let op = self.spec.operation(&request.operation_id)?;
-        let mut collections = super::lock(&self.collections);
         let hooks = &*self.hooks;
         let refused = |(status, message): Refusal| Some(Stored::Refused(status, message));
         // The query as the emulator reads it: its defaults where the request leaves a parameter out.
@@ -305,11 +304,14 @@ impl Store {
                 }
                 false => json_body(body).unwrap_or_default(),
             };
+        // Without the store's lock: a written answer reads no collection, and
+        // a Luware export asks for its next page while it reads this one.
         match hooks.written(&base, &sent) {
             Some(Ok(response)) => return Some(Stored::Written(Box::new(response))),
             Some(Err(refusal)) => return refused(refusal),
             None => {}
         }
+        let mut collections = super::lock(&self.collections);
         let mut records = Records { store: self, collections: &mut collections };
         match hooks.answer(&base, &sent, &mut records) {
             Some(Ok((status, body))) => {

@@ -20,8 +20,13 @@ impl Secret {
         &self.0
     }
 
+    /// Whether `other` is this very secret (a copy of it), not just the same text.
+    pub(crate) fn is(&self, other: &Secret) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// Whether [`Secret::header_value`] can carry it: visible ASCII and tabs
-    /// only (checked on every call, so it allocates nothing).
+    /// only.
     pub(crate) fn fits_header(&self) -> bool {
         self.0.bytes().all(|b| (32..127).contains(&b) || b == b'\t')
     }

@@ -6,12 +6,12 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::RwLock;
+use std::sync::{Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use reqwest::Request;
-use reqwest::header::{AUTHORIZATION, COOKIE, HeaderName};
+use reqwest::header::{AUTHORIZATION, COOKIE, HeaderName, HeaderValue};
 
 use super::Scheme;
 use crate::error::Result;
@@ -49,7 +49,14 @@ pub(crate) struct SchemeCredentials {
     /// Secrets that are not sent as a header (a password in a login body)
     /// but are masked in error excerpts all the same.
     masked: Vec<Secret>,
+    /// Each scheme's header as last built, with the secret it holds: a token
+    /// goes out on every call, and building its header checks and copies
+    /// every byte (shared by clones, which hold the same secrets).
+    built: Arc<Mutex<Vec<BuiltHeader>>>,
 }
+
+/// A scheme's name, a secret, and the header that carries it (`None`: none can).
+type BuiltHeader = (&'static str, Secret, Option<HeaderValue>);
 
 impl fmt::Debug for SchemeCredentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -92,21 +99,9 @@ impl SchemeCredentials {
                 continue;
             }
             let Some((value, generation)) = credential.current() else { continue };
-            let (header, value) = match scheme {
-                Scheme::Header(header) => (HeaderName::from_static(header), value.header_value("")),
-                Scheme::Bearer => (AUTHORIZATION, value.header_value("Bearer ")),
-                Scheme::Basic => {
-                    use base64::Engine;
-                    let encoded = base64::engine::general_purpose::STANDARD.encode(value.expose());
-                    (AUTHORIZATION, Secret::from(encoded).header_value("Basic "))
-                }
-                Scheme::Cookie(cookie) => (COOKIE, value.header_value(&format!("{cookie}="))),
-                Scheme::Query(parameter) => {
-                    request.url_mut().query_pairs_mut().append_pair(parameter, value.expose());
-                    (AUTHORIZATION, None) // In the query: no header.
-                }
-            };
-            if let Some(value) = value {
+            if let Scheme::Query(parameter) = scheme {
+                request.url_mut().query_pairs_mut().append_pair(parameter, value.expose());
+            } else if let Some((header, value)) = self.header(name, *scheme, &value) {
                 request.headers_mut().insert(header, value);
             }
             if let Some(generation) = generation {
@@ -114,6 +109,46 @@ impl SchemeCredentials {
             }
         }
         used
+    }
+
+    /// Whether the current value of scheme `name` can be sent: visible
+    /// ASCII only (a line break would end the header).
+    pub(super) fn sendable(&self, name: &str) -> bool {
+        let Some((name, scheme, credential)) = self.by_scheme.iter().find(|(n, _, _)| *n == name) else { return true };
+        match (scheme, credential.current()) {
+            (_, None) => true,
+            (Scheme::Query(_), Some((value, _))) => value.fits_header(),
+            (_, Some((value, _))) => self.header(name, *scheme, &value).is_some(),
+        }
+    }
+
+    /// The header that carries `value` for `scheme`, built once per secret;
+    /// `None` for a query parameter, or a value a header cannot carry.
+    fn header(&self, name: &'static str, scheme: Scheme, value: &Secret) -> Option<(HeaderName, HeaderValue)> {
+        let header_name = match scheme {
+            Scheme::Header(header) => HeaderName::from_static(header),
+            Scheme::Bearer | Scheme::Basic => AUTHORIZATION,
+            Scheme::Cookie(_) => COOKIE,
+            Scheme::Query(_) => return None,
+        };
+        let mut built = self.built.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, _, header)) = built.iter().find(|(n, v, _)| *n == name && v.is(value)) {
+            return header.clone().map(|header| (header_name, header));
+        }
+        let header = match scheme {
+            _ if !value.fits_header() => None,
+            Scheme::Bearer => value.header_value("Bearer "),
+            Scheme::Basic => {
+                use base64::Engine;
+                let encoded = base64::engine::general_purpose::STANDARD.encode(value.expose());
+                Secret::from(encoded).header_value("Basic ")
+            }
+            Scheme::Cookie(cookie) => value.header_value(&format!("{cookie}=")),
+            _ => value.header_value(""),
+        };
+        built.retain(|(n, _, _)| *n != name);
+        built.push((name, value.clone(), header.clone()));
+        header.map(|header| (header_name, header))
     }
 
     /// After a 401: refreshes the refreshable credentials that were used.

@@ -317,7 +317,7 @@ impl Runtime {
         info: &OperationInfo,
     ) -> std::result::Result<(), progenitor_client::Error<E>> {
         let base_url = self.route(base_url, request, info.operation_id);
-        if let Some(violation) = self.check(base_url, request) {
+        if let Some(violation) = self.check(base_url, request, info.operation_id) {
             return Err(progenitor_client::Error::InvalidRequest(violation));
         }
         for scheme in self.inner.api.schemes_of(info.operation_id) {
@@ -332,7 +332,7 @@ impl Runtime {
                 return Err(hook_error(error).await);
             }
             // Left out, it would send the request without it.
-            if credential.current().is_some_and(|(value, _)| !value.fits_header()) {
+            if !self.inner.credentials.sendable(scheme) {
                 return Err(progenitor_client::Error::InvalidRequest(format!(
                     "the {scheme} credential holds characters a header cannot carry (such as a line break)"
                 )));
@@ -343,7 +343,7 @@ impl Runtime {
 
     /// The first rule of the spec the request breaks. A base URL whose path
     /// the request does not start with (another server) is not checked.
-    fn check(&self, base_url: &str, request: &Request) -> Option<String> {
+    fn check(&self, base_url: &str, request: &Request, operation: &'static str) -> Option<String> {
         let validator = self.inner.api.validator()?;
         let path = self.path_below(base_url, request.url().path())?;
         let headers = text_headers(request.headers());
@@ -355,7 +355,7 @@ impl Runtime {
             headers: &headers,
             body,
         };
-        match validator.validate_request(&parts) {
+        match validator.validate_for(Some(self.inner.api.spec_id(operation)), &parts) {
             Err(violation @ Violation::Invalid { .. }) => Some(violation.to_string()),
             // The generated code built this path from the operation's own
             // template, so it fails to route only when a parameter is empty.

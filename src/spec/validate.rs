@@ -44,11 +44,11 @@
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
 use regex::Regex;
+use rustc_hash::FxHashMap;
 use serde_json::{Map, Number, Value};
 
 use super::lenient::{self, Place, Rule, Rules};
@@ -76,13 +76,15 @@ pub struct SpecValidator {
     /// (`x-provenance`), by its address ([`walk::node_key`]): the survey
     /// notes which inferred facts an answer confirms without building
     /// pointers as it walks.
-    pub(super) inferred: Arc<HashMap<usize, String>>,
+    pub(super) inferred: Arc<FxHashMap<usize, String>>,
     routes: Vec<Route>,
+    /// The index in `routes` of each `operationId`.
+    route_of: FxHashMap<String, usize>,
     /// What a request no operation takes must present: the schemes every
     /// operation asks for (see [`security::common`]).
     unrouted_security: Vec<Requirement>,
     /// Every `pattern` of the spec, compiled.
-    pub(super) patterns: Arc<HashMap<String, Regex>>,
+    pub(super) patterns: Arc<FxHashMap<String, Regex>>,
 }
 
 /// What the validator needs of an incoming request.
@@ -290,7 +292,7 @@ impl SpecValidator {
         // The copy kept is the one visited: `inferred` holds its addresses.
         let shared = Arc::new(spec.clone());
         let spec = &*shared;
-        let (mut patterns, mut inferred) = (HashMap::new(), HashMap::new());
+        let (mut patterns, mut inferred) = (FxHashMap::default(), FxHashMap::default());
         visit(spec, &mut String::new(), &mut |node, at| {
             if node.get("$ref").is_some_and(Value::is_string) {
                 deref(spec, node)?;
@@ -338,7 +340,11 @@ impl SpecValidator {
         let operations = routes.iter().flat_map(|r| r.methods.iter().map(|(_, op)| op.security.as_slice()));
         let unrouted_security = security::common(operations);
         let inferred = Arc::new(inferred);
-        let validator = Self { spec: shared.clone(), inferred, routes, unrouted_security, patterns };
+        let mut route_of = FxHashMap::default();
+        for (index, route) in routes.iter().enumerate() {
+            route_of.extend(route.methods.iter().map(|(_, op)| (op.id.clone(), index)));
+        }
+        let validator = Self { spec: shared.clone(), inferred, routes, route_of, unrouted_security, patterns };
         let mut ids: Vec<&str> = validator.operation_ids().collect();
         ids.sort_unstable();
         if let Some(pair) = ids.windows(2).find(|pair| pair.first() == pair.last()) {
@@ -404,11 +410,16 @@ impl SpecValidator {
     /// for. Empty when anyone may call.
     #[must_use]
     pub fn security(&self, method: &str, path: &str) -> &[Requirement] {
-        self.route(method, path).map_or(&self.unrouted_security, |(_, op, _)| &op.security)
+        self.route(method, path, None).map_or(&self.unrouted_security, |(_, op, _)| &op.security)
     }
 
     /// The route and operation `method path` is for, and the path's segments.
-    fn route<'p>(&self, method: &str, path: &'p str) -> Result<(&Route, &Operation, Vec<&'p str>), Violation> {
+    fn route<'p>(
+        &self,
+        method: &str,
+        path: &'p str,
+        operation: Option<&str>,
+    ) -> Result<(&Route, &Operation, Vec<&'p str>), Violation> {
         let not_found = || Violation::NotFound { path: path.to_owned() };
         let raw: Vec<&str> = path.strip_prefix('/').ok_or_else(not_found)?.split('/').collect();
         // Most segments have nothing to decode: those are borrowed.
@@ -419,7 +430,9 @@ impl SpecValidator {
             r.segments.len() == raw.len()
                 && r.segments.iter().zip(&raw).zip(&decoded).all(|((s, r), d)| s.capture(r, d.as_deref()).is_some())
         };
-        let route = self.routes.iter().filter(matches).max_by(|a, b| a.rank.cmp(&b.rank)).ok_or_else(not_found)?;
+        let only = operation.and_then(|id| self.route_of.get(id)).and_then(|&index| self.routes.get(index..=index));
+        let routes = only.unwrap_or(&self.routes);
+        let route = routes.iter().filter(matches).max_by(|a, b| a.rank.cmp(&b.rank)).ok_or_else(not_found)?;
         let Some((_, op)) = route.methods.iter().find(|(m, _)| m.eq_ignore_ascii_case(method)) else {
             let allowed = route.methods.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join(", ");
             return Err(Violation::MethodNotAllowed { method: method.to_owned(), path: path.to_owned(), allowed });
@@ -436,7 +449,17 @@ impl SpecValidator {
     /// operation matches, else [`Violation::Invalid`] naming the first rule
     /// the request breaks.
     pub fn validate_request(&self, request: &RequestParts<'_>) -> Result<ValidatedRequest, Violation> {
-        let (route, op, raw) = self.route(request.method, request.path)?;
+        self.validate_for(None, request)
+    }
+
+    /// [`Self::validate_request`], trying only the route of `operation` (an
+    /// `operationId`) if one is given: a client knows what it calls.
+    pub(crate) fn validate_for(
+        &self,
+        operation: Option<&str>,
+        request: &RequestParts<'_>,
+    ) -> Result<ValidatedRequest, Violation> {
+        let (route, op, raw) = self.route(request.method, request.path, operation)?;
 
         let mut path_params = Vec::new();
         for (segment, raw) in route.segments.iter().zip(&raw) {
@@ -820,7 +843,7 @@ pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
 pub(super) fn check_string(
     schema: &Map<String, Value>,
     text: &str,
-    patterns: &HashMap<String, Regex>,
+    patterns: &FxHashMap<String, Regex>,
 ) -> Result<(), String> {
     let format = schema.get("format").and_then(Value::as_str);
     // The formats checked, and what a string of each should be; others only annotate.

@@ -172,7 +172,22 @@ impl<'s> Walker<'s> {
     }
 
     fn compile(&mut self, map: &'s Map<String, Value>) -> Node<'s> {
-        let has = |keys: &[&str]| keys.iter().any(|key| map.contains_key(*key));
+        // The rule keywords in one pass over the node's few keys: looking
+        // each up in turn was most of the cost of checking a parameter.
+        let [mut combined, mut checked_only, mut string_rules, mut number_rules, mut array_rules, mut object_bounds] =
+            [false; 6];
+        for key in map.keys() {
+            match key.as_str() {
+                "oneOf" | "not" => (combined, checked_only) = (true, true),
+                "anyOf" => combined = true,
+                "format" => (string_rules, number_rules) = (true, true),
+                "minLength" | "maxLength" | "pattern" | "x-format" => string_rules = true,
+                "minimum" | "maximum" | "multipleOf" => number_rules = true,
+                "minItems" | "maxItems" | "uniqueItems" => array_rules = true,
+                "minProperties" | "maxProperties" => object_bounds = true,
+                _ => {}
+            }
+        }
         let list = |key: &str| map.get(key).and_then(Value::as_array).map_or(&[][..], Vec::as_slice);
         let properties = map.get("properties").and_then(Value::as_object);
         let flag = match self.direction {
@@ -203,12 +218,12 @@ impl<'s> Walker<'s> {
             items: map.get("items"),
             all_of: list("allOf"),
             check: map.get("x-check"),
-            combined: has(&["oneOf", "anyOf", "not"]),
-            checked_only: has(&["oneOf", "not"]),
-            string_rules: has(&["minLength", "maxLength", "format", "pattern", "x-format"]),
-            number_rules: has(&["format", "minimum", "maximum", "multipleOf"]),
-            array_rules: has(&["minItems", "maxItems", "uniqueItems"]),
-            object_bounds: has(&["minProperties", "maxProperties"]),
+            combined,
+            checked_only,
+            string_rules,
+            number_rules,
+            array_rules,
+            object_bounds,
             hides,
             inferred: self.spec.inferred.get(&node_key(map)).map(String::as_str),
         }

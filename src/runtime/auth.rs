@@ -43,18 +43,12 @@ impl Credential for Secret {
 }
 
 /// The credentials of one client, by security scheme name.
-#[derive(Default, Clone)]
+#[derive(Default, Clone, Debug)]
 pub(crate) struct SchemeCredentials {
     by_scheme: Vec<(&'static str, Scheme, Arc<dyn Credential>)>,
     /// Secrets that are not sent as a header (a password in a login body)
     /// but are masked in error excerpts all the same.
     masked: Vec<Secret>,
-}
-
-impl fmt::Debug for SchemeCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.by_scheme.iter().map(|(name, _, c)| (name, c))).finish()
-    }
 }
 
 impl SchemeCredentials {
@@ -156,6 +150,7 @@ pub(crate) const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// fresh token wait for one fetch instead of each starting their own. Every
 /// fetched token gets a generation number, so a caller whose request was
 /// rejected can drop exactly the token it used, and not a newer one.
+#[derive(Debug)]
 pub(crate) struct TokenCredential {
     fetcher: Box<dyn TokenFetch>,
     /// The operation (or source) that gives the token, for errors.
@@ -166,22 +161,12 @@ pub(crate) struct TokenCredential {
     refresh: tokio::sync::Mutex<u64>,
 }
 
+#[derive(Debug)]
 struct CachedToken {
     value: Secret,
     /// When to fetch a new one; `None` means only after a rejection.
     refresh_at: Option<Instant>,
     generation: u64,
-}
-
-impl fmt::Debug for TokenCredential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cached = self.cache.read().map(|c| c.is_some()).unwrap_or(false);
-        f.debug_struct("TokenCredential")
-            .field("fetcher", &self.fetcher)
-            .field("margin", &self.margin)
-            .field("cached", &cached)
-            .finish()
-    }
 }
 
 impl TokenCredential {

@@ -91,10 +91,6 @@ use std::str::FromStr;
 use chrono::{Datelike as _, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-// ---------------------------------------------------------------------------------------
-// Operators
-// ---------------------------------------------------------------------------------------
-
 /// Declares [`FilterOperator`], `ALL`, `as_str` and `compact` from one row per operator:
 /// the variant, its wire name and its compact form, and any further docs.
 macro_rules! operators {
@@ -170,10 +166,6 @@ impl FilterOperator {
         }
     }
 }
-
-// ---------------------------------------------------------------------------------------
-// Fields
-// ---------------------------------------------------------------------------------------
 
 /// The type of a field's values, from the "Data type" column of the vendor's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -270,10 +262,6 @@ macro_rules! wire_name {
 
 wire_name!(FilterField, UnknownField, "a Luware filter field name such as `startTime`");
 wire_name!(FilterOperator, UnknownOperator, "a Luware filter operator such as `EQUAL`");
-
-// ---------------------------------------------------------------------------------------
-// Values
-// ---------------------------------------------------------------------------------------
 
 /// The `chrono` format of date-time filter values: `2024-07-01 00:00:00.000`.
 pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.3f";
@@ -488,10 +476,6 @@ fn digits(ds: &[u8]) -> Option<u32> {
     ds.iter().try_fold(0u32, |acc, &d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0')))
 }
 
-// ---------------------------------------------------------------------------------------
-// Filter
-// ---------------------------------------------------------------------------------------
-
 /// One entry of `filtersList`: `{"field": .., "operator": .., "values": [..]}`.
 ///
 /// A `Filter` built with [`Filter::new`], parsed from the compact form or read by
@@ -678,10 +662,6 @@ fn compact_value(field: FilterField, raw: &str) -> Result<FilterValue, FilterErr
         expected: "`YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD HH:MM:SS.mmm`",
     })
 }
-
-// ---------------------------------------------------------------------------------------
-// Filters
-// ---------------------------------------------------------------------------------------
 
 /// The builder method of each operator that takes one value: `eq` appends `field EQUAL value`.
 macro_rules! one_value_builders {
@@ -881,10 +861,6 @@ impl From<Filter> for Filters {
         Self { list: vec![filter] }
     }
 }
-
-// ---------------------------------------------------------------------------------------
-// Errors
-// ---------------------------------------------------------------------------------------
 
 /// Why a filter could not be built, parsed or validated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -46,10 +46,6 @@ use serde_json::{Map, Value};
 use zip::ZipArchive;
 use zip::result::ZipError;
 
-// ---------------------------------------------------------------------------
-// Data model
-// ---------------------------------------------------------------------------
-
 /// Declares the transcript objects: every field optional (missing or `null`
 /// is `None`, which is left out when written) and read by `$read`, then the
 /// `lists` if any (missing or `null` is empty), and the keys the type does not
@@ -350,10 +346,6 @@ impl fmt::Display for Timestamp {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Lenient field deserialisers
-// ---------------------------------------------------------------------------
-
 /// `null` (as well as a missing key) becomes the default, e.g. an empty list.
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
@@ -428,10 +420,6 @@ impl Lenient for String {
 
 /// The UTF-8 byte-order mark some writers put first.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-// ---------------------------------------------------------------------------
-// Limits and errors
-// ---------------------------------------------------------------------------
 
 /// Size caps applied while downloading and unpacking a `.vtr` file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -586,10 +574,6 @@ fn excerpt(body: &[u8]) -> String {
 pub(crate) fn zip_error(err: ZipError) -> TranscriptError {
     TranscriptError::Zip(err.to_string())
 }
-
-// ---------------------------------------------------------------------------
-// Decoding
-// ---------------------------------------------------------------------------
 
 /// Up-front buffer reservation is capped so a lying size field cannot make us
 /// allocate a lot before any data arrives; the buffer still grows as needed.

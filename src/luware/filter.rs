@@ -216,7 +216,7 @@ impl FilterField {
 /// Implements `Display`, `FromStr` (exact case; else `FilterError::$unknown`),
 /// `Serialize` and `Deserialize` as the type's wire name (`as_str`).
 macro_rules! wire_name {
-    ($ty:ty, $unknown:ident, $expecting:literal) => {
+    ($ty:ty, $unknown:ident) => {
         impl fmt::Display for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
@@ -240,28 +240,14 @@ macro_rules! wire_name {
 
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct WireNameVisitor;
-
-                impl serde::de::Visitor<'_> for WireNameVisitor {
-                    type Value = $ty;
-
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                        f.write_str($expecting)
-                    }
-
-                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$ty, E> {
-                        v.parse().map_err(E::custom)
-                    }
-                }
-
-                deserializer.deserialize_str(WireNameVisitor)
+                std::borrow::Cow::<'de, str>::deserialize(deserializer)?.parse().map_err(serde::de::Error::custom)
             }
         }
     };
 }
 
-wire_name!(FilterField, UnknownField, "a Luware filter field name such as `startTime`");
-wire_name!(FilterOperator, UnknownOperator, "a Luware filter operator such as `EQUAL`");
+wire_name!(FilterField, UnknownField);
+wire_name!(FilterOperator, UnknownOperator);
 
 /// The `chrono` format of date-time filter values: `2024-07-01 00:00:00.000`.
 pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.3f";

@@ -526,21 +526,16 @@ fn not_a_zip_message(excerpt: &str) -> String {
 }
 
 fn no_transcript_message(entries: &[String]) -> String {
-    use std::fmt::Write as _;
     const SHOWN: usize = 8;
     if entries.is_empty() {
         return "vtr archive is empty; expected a transcript entry".to_owned();
     }
-    let shown: Vec<String> = entries.iter().take(SHOWN).map(|name| format!("{name:?}")).collect();
-    let mut msg = format!(
-        "vtr archive has no *.vtr or *.json entry and not exactly one file; {} entries: {}",
-        entries.len(),
-        shown.join(", ")
-    );
+    let mut shown: Vec<String> = entries.iter().take(SHOWN).map(|name| format!("{name:?}")).collect();
     if entries.len() > SHOWN {
-        let _ = write!(msg, ", ... and {} more", entries.len() - SHOWN);
+        shown.push(format!("... and {} more", entries.len() - SHOWN));
     }
-    msg
+    let n = entries.len();
+    format!("vtr archive has no *.vtr or *.json entry and not exactly one file; {n} entries: {}", shown.join(", "))
 }
 
 fn json_message(entry: &str, source: &serde_json::Error) -> String {

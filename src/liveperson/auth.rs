@@ -1,7 +1,6 @@
 //! LivePerson bot-user login: the credentials, and a session that logs in
 //! once for all concurrent callers and again after a 401.
 
-use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -106,20 +105,13 @@ pub struct LoginResponse {
 
 /// Logs the bot user in; the runtime keeps the session, shares it between
 /// callers and logs in again (once, for all of them) after a 401.
+#[derive(Debug)]
 pub(crate) struct Login {
     pub(super) account_id: String,
     pub(super) credentials: Credentials,
     pub(super) form: LoginForm,
     /// A client for `login` that adds no credentials.
     pub(super) login_client: generated::Client,
-}
-
-impl fmt::Debug for Login {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut debug = f.debug_struct("Login");
-        debug.field("account_id", &self.account_id).field("credentials", &self.credentials).field("form", &self.form);
-        debug.finish()
-    }
 }
 
 impl TokenFetch for Login {

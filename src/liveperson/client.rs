@@ -190,7 +190,6 @@ impl Client {
 
     /// Asks the domain lookup for the account's `botConnectorsDomain`.
     async fn lookup_zone(&self) -> Result<Zone> {
-        const OPERATION: &str = "get_service_domain";
         let csds = self.generated_client(&self.inner.connection.base_url, SchemeCredentials::default());
         let response = csds
             .get_service_domain()
@@ -201,7 +200,7 @@ impl Client {
             .await;
         let domain = response?.into_inner();
         Zone::from_connectors_domain(&domain.base_uri).ok_or_else(|| Error::Decode {
-            operation: OPERATION,
+            operation: "get_service_domain",
             reason: format!("unknown botConnectorsDomain {:?}", domain.base_uri),
             body: BodyExcerpt::default(),
         })

@@ -52,8 +52,6 @@ pub type ClientBuilder = crate::SpecClientBuilder<Client>;
 // `Client::new(api_key)` and `Client::builder(api_key)` are generated from
 // the spec's security scheme (build.rs, `key_constructors`).
 impl Client {
-    // ------------------------------------------------------------------ contacts
-
     /// Every contact the search matches, page after page, starting at
     /// `request.page_token` (usually none). (The generated `search_contacts()`
     /// sends one page.)
@@ -70,8 +68,6 @@ impl Client {
         })
         .with_retries(self.api.inner.retry_policy())
     }
-
-    // ------------------------------------------------------------------ custom fields
 
     /// Deletes a definition: the generated `delete_custom_field_definition()`
     /// with its documented refusal typed. One that still has stored values is

@@ -2,8 +2,6 @@
 //! `requestToken`, whose JWT the runtime caches until shortly before it
 //! expires (the spec's `x-token`).
 
-use std::fmt;
-
 use crate::secret::Secret;
 
 /// The credentials Luware issues at onboarding.
@@ -21,9 +19,9 @@ pub struct Credentials {
 
 /// The token request's form body, for the typed `request_token()` (the
 /// client fetches its own tokens: the spec's `x-token`). Hand-written (the
-/// spec points at it with `x-convo-rust-type`) so that its `Debug` cannot
-/// print the password.
-#[derive(Clone, serde::Serialize)]
+/// spec points at it with `x-convo-rust-type`) so that the password is a
+/// [`Secret`], which `Debug` does not print.
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct TokenForm {
     eid: i64,
     client_id: String,
@@ -39,12 +37,6 @@ impl TokenForm {
             client_id: credentials.client_id.clone(),
             client_secret: credentials.client_secret.clone(),
         }
-    }
-}
-
-impl fmt::Debug for TokenForm {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TokenForm").field("eid", &self.eid).field("client_id", &self.client_id).finish_non_exhaustive()
     }
 }
 

@@ -226,12 +226,10 @@ impl Client {
         let response = download.send().await?;
         let mut collector = VtrCollector::new(&self.state.transcript_limits);
         // An archive declared too large is refused before it is read.
-        let length =
-            response.headers().get(reqwest::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse().ok());
-        if let Some(length) = length {
+        if let Some(length) = response.content_length() {
             collector.expect_content_length(length)?;
         }
-        let mut body = response.into_inner().into_inner();
+        let mut body = response.into_inner_stream();
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| Error::transport("download_media", e))?;
             collector.push(&chunk)?;

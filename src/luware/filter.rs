@@ -91,10 +91,6 @@ use std::str::FromStr;
 use chrono::{Datelike as _, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
-// ---------------------------------------------------------------------------------------
-// Operators
-// ---------------------------------------------------------------------------------------
-
 /// Declares [`FilterOperator`], `ALL`, `as_str` and `compact` from one row per operator:
 /// the variant, its wire name and its compact form, and any further docs.
 macro_rules! operators {
@@ -171,10 +167,6 @@ impl FilterOperator {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// Fields
-// ---------------------------------------------------------------------------------------
-
 /// The type of a field's values, from the "Data type" column of the vendor's table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValueKind {
@@ -224,7 +216,7 @@ impl FilterField {
 /// Implements `Display`, `FromStr` (exact case; else `FilterError::$unknown`),
 /// `Serialize` and `Deserialize` as the type's wire name (`as_str`).
 macro_rules! wire_name {
-    ($ty:ty, $unknown:ident, $expecting:literal) => {
+    ($ty:ty, $unknown:ident) => {
         impl fmt::Display for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str(self.as_str())
@@ -248,32 +240,14 @@ macro_rules! wire_name {
 
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                struct WireNameVisitor;
-
-                impl serde::de::Visitor<'_> for WireNameVisitor {
-                    type Value = $ty;
-
-                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                        f.write_str($expecting)
-                    }
-
-                    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<$ty, E> {
-                        v.parse().map_err(E::custom)
-                    }
-                }
-
-                deserializer.deserialize_str(WireNameVisitor)
+                std::borrow::Cow::<'de, str>::deserialize(deserializer)?.parse().map_err(serde::de::Error::custom)
             }
         }
     };
 }
 
-wire_name!(FilterField, UnknownField, "a Luware filter field name such as `startTime`");
-wire_name!(FilterOperator, UnknownOperator, "a Luware filter operator such as `EQUAL`");
-
-// ---------------------------------------------------------------------------------------
-// Values
-// ---------------------------------------------------------------------------------------
+wire_name!(FilterField, UnknownField);
+wire_name!(FilterOperator, UnknownOperator);
 
 /// The `chrono` format of date-time filter values: `2024-07-01 00:00:00.000`.
 pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S%.3f";
@@ -488,10 +462,6 @@ fn digits(ds: &[u8]) -> Option<u32> {
     ds.iter().try_fold(0u32, |acc, &d| d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0')))
 }
 
-// ---------------------------------------------------------------------------------------
-// Filter
-// ---------------------------------------------------------------------------------------
-
 /// One entry of `filtersList`: `{"field": .., "operator": .., "values": [..]}`.
 ///
 /// A `Filter` built with [`Filter::new`], parsed from the compact form or read by
@@ -678,10 +648,6 @@ fn compact_value(field: FilterField, raw: &str) -> Result<FilterValue, FilterErr
         expected: "`YYYY-MM-DD`, `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DD HH:MM:SS.mmm`",
     })
 }
-
-// ---------------------------------------------------------------------------------------
-// Filters
-// ---------------------------------------------------------------------------------------
 
 /// The builder method of each operator that takes one value: `eq` appends `field EQUAL value`.
 macro_rules! one_value_builders {
@@ -881,10 +847,6 @@ impl From<Filter> for Filters {
         Self { list: vec![filter] }
     }
 }
-
-// ---------------------------------------------------------------------------------------
-// Errors
-// ---------------------------------------------------------------------------------------
 
 /// Why a filter could not be built, parsed or validated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

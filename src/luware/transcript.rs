@@ -40,15 +40,11 @@ use std::borrow::Cow;
 use std::fmt;
 use std::io::{BufRead, Cursor, Read, Write};
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use zip::ZipArchive;
 use zip::result::ZipError;
-
-// ---------------------------------------------------------------------------
-// Data model
-// ---------------------------------------------------------------------------
 
 /// Declares the transcript objects: every field optional (missing or `null`
 /// is `None`, which is left out when written) and read by `$read`, then the
@@ -350,10 +346,6 @@ impl fmt::Display for Timestamp {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Lenient field deserialisers
-// ---------------------------------------------------------------------------
-
 /// `null` (as well as a missing key) becomes the default, e.g. an empty list.
 fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
 where
@@ -363,93 +355,71 @@ where
     Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
 }
 
-/// How the fields of the objects `read by "Lenient::read"` (the inferred ones) are read.
+/// How the fields of the objects `read by "Lenient::read"` (the inferred
+/// ones) are read: `null` is `None`, and a value of another JSON type is
+/// taken when it says the same thing (a number sent as a string).
 trait Lenient: Sized {
-    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error>;
+    /// What a field of this type accepts, for the error on anything else.
+    const EXPECTING: &'static str;
+
+    /// A value that is not `null` as the field's (`Ok(None)`: absent), or
+    /// back as refused.
+    fn from_json(value: Value) -> Result<Option<Self>, Value>;
+
+    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
+        let Some(value) = Option::<Value>::deserialize(deserializer)? else { return Ok(None) };
+        Self::from_json(value).map_err(|refused| match refused {
+            // Refused text is quoted as it was read: trimmed.
+            Value::String(s) => de::Error::invalid_value(de::Unexpected::Str(s.trim()), &Self::EXPECTING),
+            Value::Bool(b) => de::Error::invalid_type(de::Unexpected::Bool(b), &Self::EXPECTING),
+            Value::Array(_) => de::Error::invalid_type(de::Unexpected::Seq, &Self::EXPECTING),
+            _ => de::Error::invalid_type(de::Unexpected::Map, &Self::EXPECTING),
+        })
+    }
 }
 
-/// Raw JSON, as it is; `null` is `None`.
+/// Raw JSON, as it is.
 impl Lenient for Value {
-    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
-        Option::deserialize(deserializer)
+    const EXPECTING: &'static str = "any JSON value";
+
+    fn from_json(value: Value) -> Result<Option<Self>, Value> {
+        Ok(Some(value))
     }
 }
 
 /// A number, a finite numeric string (blank means absent) or `null`.
 impl Lenient for f64 {
-    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
-        deserializer.deserialize_any(Scalar {
-            expecting: "a number, a finite numeric string or null",
+    const EXPECTING: &'static str = "a number, a finite numeric string or null";
+
+    fn from_json(value: Value) -> Result<Option<Self>, Value> {
+        match &value {
+            Value::Number(n) => Ok(n.as_f64()),
+            Value::String(s) if s.trim().is_empty() => Ok(None),
             // `f64::from_str` also takes `NaN`, `inf` and overflowing
             // exponents; JSON has no such numbers, and they would not
             // survive re-serialisation (serde_json writes them as `null`).
-            text: |v| match v.trim() {
-                "" => Ok(None),
-                v => v.parse::<f64>().ok().filter(|n| n.is_finite()).map(Some).ok_or(()),
-            },
-            integer: |v| v as f64,
-            float: |v| v,
-        })
+            Value::String(s) => s.trim().parse::<f64>().ok().filter(|n| n.is_finite()).map(Some).ok_or(value),
+            _ => Err(value),
+        }
     }
 }
 
 /// A string, a number (kept as its decimal text) or `null`.
 impl Lenient for String {
-    fn read<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Self>, D::Error> {
-        deserializer.deserialize_any(Scalar {
-            expecting: "a string, a number or null",
-            text: |v| Ok(Some(v.to_owned())),
-            integer: |v| v.to_string(),
-            float: |v| v.to_string(),
-        })
-    }
-}
+    const EXPECTING: &'static str = "a string, a number or null";
 
-/// Reads a lenient scalar: `null` is `None`, a string goes through `text`
-/// (`Err` refuses it), a number through `integer` (any `i64` or `u64`) or `float`.
-struct Scalar<T> {
-    expecting: &'static str,
-    text: fn(&str) -> Result<Option<T>, ()>,
-    integer: fn(i128) -> T,
-    float: fn(f64) -> T,
-}
-
-impl<'de, T> Visitor<'de> for Scalar<T> {
-    type Value = Option<T>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.expecting)
-    }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some((self.float)(v)))
-    }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some((self.integer)(v.into())))
-    }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some((self.integer)(v.into())))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        // Refused text is quoted as it was read: trimmed.
-        (self.text)(v).map_err(|()| E::invalid_value(de::Unexpected::Str(v.trim()), &self))
-    }
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
-    }
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        d.deserialize_any(self)
+    fn from_json(value: Value) -> Result<Option<Self>, Value> {
+        match value {
+            Value::String(s) => Ok(Some(s)),
+            Value::Number(n) if n.is_f64() => Ok(n.as_f64().map(|v| v.to_string())),
+            Value::Number(n) => Ok(Some(n.to_string())),
+            refused => Err(refused),
+        }
     }
 }
 
 /// The UTF-8 byte-order mark some writers put first.
 const BOM: &[u8] = b"\xEF\xBB\xBF";
-
-// ---------------------------------------------------------------------------
-// Limits and errors
-// ---------------------------------------------------------------------------
 
 /// Size caps applied while downloading and unpacking a `.vtr` file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -556,21 +526,16 @@ fn not_a_zip_message(excerpt: &str) -> String {
 }
 
 fn no_transcript_message(entries: &[String]) -> String {
-    use std::fmt::Write as _;
     const SHOWN: usize = 8;
     if entries.is_empty() {
         return "vtr archive is empty; expected a transcript entry".to_owned();
     }
-    let shown: Vec<String> = entries.iter().take(SHOWN).map(|name| format!("{name:?}")).collect();
-    let mut msg = format!(
-        "vtr archive has no *.vtr or *.json entry and not exactly one file; {} entries: {}",
-        entries.len(),
-        shown.join(", ")
-    );
+    let mut shown: Vec<String> = entries.iter().take(SHOWN).map(|name| format!("{name:?}")).collect();
     if entries.len() > SHOWN {
-        let _ = write!(msg, ", ... and {} more", entries.len() - SHOWN);
+        shown.push(format!("... and {} more", entries.len() - SHOWN));
     }
-    msg
+    let n = entries.len();
+    format!("vtr archive has no *.vtr or *.json entry and not exactly one file; {n} entries: {}", shown.join(", "))
 }
 
 fn json_message(entry: &str, source: &serde_json::Error) -> String {
@@ -604,10 +569,6 @@ fn excerpt(body: &[u8]) -> String {
 pub(crate) fn zip_error(err: ZipError) -> TranscriptError {
     TranscriptError::Zip(err.to_string())
 }
-
-// ---------------------------------------------------------------------------
-// Decoding
-// ---------------------------------------------------------------------------
 
 /// Up-front buffer reservation is capped so a lying size field cannot make us
 /// allocate a lot before any data arrives; the buffer still grows as needed.

@@ -43,7 +43,7 @@ impl Credential for Secret {
 }
 
 /// The credentials of one client, by security scheme name.
-#[derive(Default, Clone)]
+#[derive(Default, Clone, Debug)]
 pub(crate) struct SchemeCredentials {
     by_scheme: Vec<(&'static str, Scheme, Arc<dyn Credential>)>,
     /// Secrets that are not sent as a header (a password in a login body)
@@ -57,12 +57,6 @@ pub(crate) struct SchemeCredentials {
 
 /// A scheme's name, a secret, and the header that carries it (`None`: none can).
 type BuiltHeader = (&'static str, Secret, Option<HeaderValue>);
-
-impl fmt::Debug for SchemeCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_map().entries(self.by_scheme.iter().map(|(name, _, c)| (name, c))).finish()
-    }
-}
 
 impl SchemeCredentials {
     /// Uses `credential` for the scheme `name` of `api`'s spec; an error if
@@ -191,6 +185,7 @@ pub(crate) const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// fresh token wait for one fetch instead of each starting their own. Every
 /// fetched token gets a generation number, so a caller whose request was
 /// rejected can drop exactly the token it used, and not a newer one.
+#[derive(Debug)]
 pub(crate) struct TokenCredential {
     fetcher: Box<dyn TokenFetch>,
     /// The operation (or source) that gives the token, for errors.
@@ -201,22 +196,12 @@ pub(crate) struct TokenCredential {
     refresh: tokio::sync::Mutex<u64>,
 }
 
+#[derive(Debug)]
 struct CachedToken {
     value: Secret,
     /// When to fetch a new one; `None` means only after a rejection.
     refresh_at: Option<Instant>,
     generation: u64,
-}
-
-impl fmt::Debug for TokenCredential {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let cached = self.cache.read().map(|c| c.is_some()).unwrap_or(false);
-        f.debug_struct("TokenCredential")
-            .field("fetcher", &self.fetcher)
-            .field("margin", &self.margin)
-            .field("cached", &cached)
-            .finish()
-    }
 }
 
 impl TokenCredential {
@@ -325,37 +310,33 @@ impl<C> fmt::Debug for SpecToken<C> {
     }
 }
 
-impl<C: crate::OperationClient + Send + Sync> SpecToken<C> {
-    /// The token operation's request: its fields as a form, or as a JSON
-    /// object (a number field's text a number). The runtime checks it
-    /// against the spec before it leaves, as every call.
-    fn request(&self) -> Result<Request> {
-        let (source, token) = (self.source, &self.source.source);
-        let url = format!("{}{}", self.client.base_url().trim_end_matches('/'), source.path);
-        let builder = self.client.http_client().request(source.method.clone(), url);
-        let pairs = self.fields.iter().map(|(name, value)| (*name, value.expose()));
-        let builder = if token.form {
-            let form = serde_urlencoded::to_string(pairs.collect::<Vec<_>>()).unwrap_or_default();
-            builder.header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(form)
-        } else {
-            let number = |name: &str| token.fields.iter().any(|field| field.name == name && field.number);
-            let value = |name: &str, text: &str| match number(name) {
-                true => serde_json::from_str::<serde_json::Number>(text).map_or(text.into(), serde_json::Value::Number),
-                false => text.into(),
-            };
-            let body: serde_json::Map<_, _> = pairs.map(|(name, text)| (name.to_owned(), value(name, text))).collect();
-            builder.json(&body)
-        };
-        let builder = builder.header(reqwest::header::ACCEPT, "application/json");
-        builder.build().map_err(|e| crate::Error::transport(source.operation, e))
-    }
-}
-
 impl<C: crate::OperationClient + Send + Sync> TokenFetch for SpecToken<C> {
+    /// Sends the token operation with its fields as a form, or as a JSON
+    /// object (a number field's text a number), checked against the spec
+    /// before it leaves as every call is, and reads the token off the answer.
     fn fetch(&self) -> BoxFuture<'_, Result<(Secret, Option<Duration>)>> {
         Box::pin(async move {
             let (source, token) = (self.source, &self.source.source);
-            let answer = self.client.execute_operation(source.operation, self.request()?).await?;
+            let url = format!("{}{}", self.client.base_url().trim_end_matches('/'), source.path);
+            let builder = self.client.http_client().request(source.method.clone(), url);
+            let pairs = self.fields.iter().map(|(name, value)| (*name, value.expose()));
+            let builder = if token.form {
+                builder.form(&pairs.collect::<Vec<_>>())
+            } else {
+                let number = |name: &str| token.fields.iter().any(|field| field.name == name && field.number);
+                let value = |name: &str, text: &str| match number(name) {
+                    true => {
+                        serde_json::from_str::<serde_json::Number>(text).map_or(text.into(), serde_json::Value::Number)
+                    }
+                    false => text.into(),
+                };
+                let body: serde_json::Map<_, _> =
+                    pairs.map(|(name, text)| (name.to_owned(), value(name, text))).collect();
+                builder.json(&body)
+            };
+            let request = builder.header(reqwest::header::ACCEPT, "application/json").build();
+            let request = request.map_err(|e| crate::Error::transport(source.operation, e))?;
+            let answer = self.client.execute_operation(source.operation, request).await?;
             let body = answer.extensions().get::<super::JsonBody>().map(|body| &body.0);
             let at = |pointer: &str| body.and_then(|body| body.pointer(pointer));
             let Some(value) = at(&token.token).and_then(serde_json::Value::as_str).filter(|t| !t.is_empty()) else {
@@ -370,20 +351,16 @@ impl<C: crate::OperationClient + Send + Sync> TokenFetch for SpecToken<C> {
                     body: crate::error::BodyExcerpt::from_body(shown.as_bytes(), &secrets),
                 });
             };
+            // Its lifetime: a JWT's `exp` claim, else the answer's
+            // `expires_in`, else the documented lifetime, never more than
+            // that (`None`: kept until the server rejects it).
+            let documented = token.lifetime.map(Duration::from_secs);
             let expires_in = token.expires_in.as_deref().and_then(at).and_then(serde_json::Value::as_u64);
-            let lifetime = token.lifetime.map(Duration::from_secs);
-            Ok((Secret::from(value), token_lifetime(value, expires_in.map(Duration::from_secs), lifetime)))
+            let from_claim = jwt_expiry(value).map(|exp| exp.duration_since(SystemTime::now()).unwrap_or_default());
+            let lifetime = from_claim.or(expires_in.map(Duration::from_secs)).or(documented);
+            Ok((Secret::from(value), lifetime.map(|lifetime| documented.map_or(lifetime, |cap| lifetime.min(cap)))))
         })
     }
-}
-
-/// A token's lifetime from now: a JWT's `exp` claim, else the answer's
-/// `expires_in`, else the documented lifetime, never more than that
-/// (`None`: kept until the server rejects it).
-fn token_lifetime(token: &str, expires_in: Option<Duration>, documented: Option<Duration>) -> Option<Duration> {
-    let from_claim = jwt_expiry(token).map(|exp| exp.duration_since(SystemTime::now()).unwrap_or_default());
-    let lifetime = from_claim.or(expires_in).or(documented)?;
-    Some(documented.map_or(lifetime, |cap| lifetime.min(cap)))
 }
 
 /// Reads `exp` from a JWT's payload without verifying it: the client only

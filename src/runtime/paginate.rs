@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
@@ -47,7 +48,7 @@ impl PageRetries {
 }
 
 type Fetch<T> =
-    Box<dyn FnMut(Option<serde_json::Value>) -> BoxFuture<'static, Result<Page<T, serde_json::Value>>> + Send>;
+    Arc<Mutex<dyn FnMut(Option<serde_json::Value>) -> BoxFuture<'static, Result<Page<T, serde_json::Value>>> + Send>>;
 
 /// The items of a paginated list, page after page, as a `Stream`.
 ///
@@ -78,8 +79,6 @@ pub struct ItemStream<T> {
     prefetch: Option<BoxFuture<'static, Result<Page<T, serde_json::Value>>>>,
     cursors_seen: HashSet<u64>,
     last_page: Option<u64>,
-    /// Times the current page was asked for again after a transient error.
-    page_retries: u32,
     retries: PageRetries,
     /// No more items: the list ended, or an error stopped the walk.
     finished: bool,
@@ -111,7 +110,7 @@ where
     Fut: Future<Output = Result<Page<T, C>>> + Send + 'static,
 {
     let fingerprint = hash_of(&format!("{query:?}"));
-    let fetch: Fetch<T> = Box::new(move |cursor: Option<serde_json::Value>| {
+    let fetch: Fetch<T> = Arc::new(Mutex::new(move |cursor: Option<serde_json::Value>| {
         let cursor = cursor.map(serde_json::from_value::<C>).transpose();
         let page = cursor.map(|cursor| fetch(query.clone(), cursor));
         Box::pin(async move {
@@ -119,8 +118,8 @@ where
                 page.map_err(|e| InvalidInput::Parameter { name: "resume token", reason: e.to_string() })?.await?;
             let next = page.next.map(|c| serde_json::to_value(c).unwrap_or_default());
             Ok(Page { items: page.items, next })
-        })
-    });
+        }) as BoxFuture<'static, _>
+    }));
     ItemStream {
         fetch,
         list,
@@ -133,7 +132,6 @@ where
         prefetch: None,
         cursors_seen: HashSet::new(),
         last_page: None,
-        page_retries: 0,
         retries: PageRetries::of(&RetryPolicy::default()),
         finished: false,
         ended: false,
@@ -204,6 +202,18 @@ impl<T: Serialize> ItemStream<T> {
     }
 }
 
+impl<T: Send + 'static> ItemStream<T> {
+    /// The page `cursor` names. Each request was already retried; a page
+    /// that still failed for a passing reason is asked for again later,
+    /// from the same place, before the walk gives up.
+    fn fetch(&self, cursor: Option<serde_json::Value>) -> BoxFuture<'static, Result<Page<T, serde_json::Value>>> {
+        let fetch = self.fetch.clone();
+        Box::pin(again_if_transient(self.list, self.retries, move || {
+            (fetch.lock().unwrap_or_else(PoisonError::into_inner))(cursor.clone())
+        }))
+    }
+}
+
 impl<T: Serialize + Send + 'static> Stream for ItemStream<T> {
     type Item = Result<T>;
 
@@ -222,23 +232,8 @@ impl<T: Serialize + Send + 'static> Stream for ItemStream<T> {
                 this.pending = None;
                 let page = match page {
                     Ok(page) => page,
-                    // Each request was already retried; a page that still
-                    // failed for a passing reason is asked for again later,
-                    // from the same place, before the walk gives up.
-                    Err(e) if e.is_transient() && this.retries.wait(this.page_retries + 1).is_some() => {
-                        this.page_retries += 1;
-                        let wait = this.retries.wait(this.page_retries).unwrap_or_default();
-                        tracing::info!(list = this.list, error = %e, ?wait, "page failed; asking for it again");
-                        let fetch = (this.fetch)(this.cursor.clone());
-                        this.pending = Some(Box::pin(async move {
-                            tokio::time::sleep(wait).await;
-                            fetch.await
-                        }));
-                        continue;
-                    }
                     Err(e) => return this.fail(e),
                 };
-                this.page_retries = 0;
                 if !page.items.is_empty() {
                     let hash = page_hash(&page.items);
                     if this.last_page.replace(hash) == Some(hash) {
@@ -261,7 +256,7 @@ impl<T: Serialize + Send + 'static> Stream for ItemStream<T> {
                     this.items.nth(this.consumed - 1);
                 }
                 if let Some(cursor) = &page.next {
-                    this.prefetch = Some(start((this.fetch)(Some(cursor.clone()))));
+                    this.prefetch = Some(start(this.fetch(Some(cursor.clone()))));
                 }
                 this.next = Some(page.next);
                 continue;
@@ -281,7 +276,7 @@ impl<T: Serialize + Send + 'static> Stream for ItemStream<T> {
             }
             this.pending = Some(match this.prefetch.take() {
                 Some(prefetched) => prefetched,
-                None => (this.fetch)(this.cursor.clone()),
+                None => this.fetch(this.cursor.clone()),
             });
         }
     }
@@ -323,11 +318,10 @@ pub fn page_parameter<P: DeserializeOwned>(next: serde_json::Value) -> std::resu
     serde_json::from_value(next).map(Some).map_err(|e| format!("the next page's value does not fit the parameter: {e}"))
 }
 
-#[cfg(feature = "luware")]
 /// Runs `attempt`, and again after a transient failure (see
-/// [`crate::Error::is_transient`]) as a page stream asks for a page again
-/// ([`PageRetries`]). For calls whose failure the
-/// client's own retries cannot see, such as a download body that breaks off.
+/// [`crate::Error::is_transient`]) as [`PageRetries`] says: a page of a
+/// stream, or a call whose failure the client's own retries cannot see,
+/// such as a download body that breaks off.
 pub(crate) async fn again_if_transient<T, Fut>(
     what: &str,
     retries: PageRetries,

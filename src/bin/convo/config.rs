@@ -420,13 +420,7 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
         }
     }
     let format = context.output.unwrap_or(crate::output::OutputFormat::Table);
-    let mut writer =
-        crate::output::RecordWriter::new(format, crate::output::columns(SHOWN_COLUMNS), std::io::stdout().lock());
-    for row in &rows {
-        writer.write(row)?;
-    }
-    writer.finish()?;
-    Ok(())
+    Ok(crate::output::write_all(format, crate::output::columns(SHOWN_COLUMNS), rows)?)
 }
 
 /// The server `api`'s spec gives a client unless told another.

@@ -204,6 +204,17 @@ pub fn integral(mut value: Value) -> Value {
     value
 }
 
+/// Prints `records` to stdout as a list.
+pub fn write_all<R: Serialize>(
+    format: OutputFormat,
+    columns: &'static [Column],
+    records: impl IntoIterator<Item = R>,
+) -> io::Result<()> {
+    let mut writer = RecordWriter::new(format, columns, io::stdout().lock());
+    records.into_iter().try_for_each(|record| writer.write(&record))?;
+    writer.finish().map(drop)
+}
+
 pub fn write_one(
     format: OutputFormat,
     columns: &'static [Column],

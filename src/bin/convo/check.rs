@@ -114,10 +114,7 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
         return Err(usage!("check prints its report as text, or as JSON with -o json; not as {name}"));
     }
     let validator = crate::operations::validator(api).map_err(|e| usage!("the {api} spec: {e}"))?;
-    let mut operations = crate::operations::operations(
-        api,
-        &crate::operations::reserved(&<crate::Cli as clap::CommandFactory>::command(), api),
-    );
+    let mut operations = crate::operations::operations(api);
     item_links(&mut operations);
     let flags = CheckArgs::from_arg_matches(matches).map_err(|e| usage!("{e}"))?;
     let mut writes = BTreeSet::new();

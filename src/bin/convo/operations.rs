@@ -343,10 +343,10 @@ fn nest(parent: Command, path: &[String], leaf: Command, join: bool) -> Command 
 }
 
 /// The flags a command already has, by long name, with their clap ids.
-pub(crate) type Reserved = BTreeMap<String, String>;
+type Reserved = BTreeMap<String, String>;
 
 /// The flags the subcommand of `api` already has: global ones and its settings.
-pub(crate) fn reserved(root: &Command, api: &str) -> Reserved {
+fn reserved(root: &Command, api: &str) -> Reserved {
     let globals = root.get_arguments().filter(|a| a.is_global_set());
     let settings = root.find_subcommand(api).into_iter().flat_map(Command::get_arguments);
     let mut taken: Reserved =
@@ -371,7 +371,7 @@ pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches, cont
     if words == [crate::check::COMMAND] {
         return crate::check::run(api, matches, context).await;
     }
-    let mut all = operations(api, &reserved(&crate::Cli::command(), api));
+    let mut all = operations(api);
     let named = |op: &Operation| {
         words == std::slice::from_ref(&op.name) || op.cli.as_ref().is_some_and(|cli| cli.name.as_slice() == words)
     };
@@ -905,9 +905,10 @@ pub(crate) fn validator(api: &str) -> Result<&'static SpecValidator, &'static st
     SpecValidator::embedded(spec_json(api))
 }
 
-/// The spec's operations, in path order, as commands.
-pub(crate) fn operations(api: &'static str, reserved: &Reserved) -> Vec<Operation> {
-    model::Spec::embedded(spec_json(api)).map(|spec| operations_of(api, spec, reserved)).unwrap_or_default()
+/// The spec's operations, in path order, as commands of `convo <api>`.
+pub(crate) fn operations(api: &'static str) -> Vec<Operation> {
+    let reserved = reserved(&crate::Cli::command(), api);
+    model::Spec::embedded(spec_json(api)).map(|spec| operations_of(api, spec, &reserved)).unwrap_or_default()
 }
 
 fn operations_of(api: &'static str, spec: &'static model::Spec, reserved: &Reserved) -> Vec<Operation> {
@@ -2009,7 +2010,7 @@ mod tests {
     #[test]
     #[cfg(feature = "llamadapro")]
     fn split_parts_are_spelled_as_the_spec_and_take_its_defaults() {
-        let ops = operations("llamadapro", &BTreeMap::new());
+        let ops = operations("llamadapro");
         let search = ops.iter().find(|op| op.id == "searchContacts").unwrap();
         let sort = search.body.iter().flat_map(|b| &b.fields).find(|f| f.name == "sort").unwrap();
         let Shape::Splits(split, parts) = &sort.shape else { panic!("sort is not a split") };

@@ -17,7 +17,7 @@ use convo_clients::{ExchangeObserver, Observed, OperationClient};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::operations::{Call, Job, Link, Location, Operation, Param, Values, evaluate, scalar};
+use crate::operations::{Call, Job, Link, Location, Operation, Param, Values, evaluate, scalar, status_matches};
 use crate::output::OutputFormat;
 use crate::{Context, Failure};
 
@@ -369,13 +369,6 @@ fn describe(p: &Param) -> String {
         Location::Header => format!("header {}", p.name),
         other => format!("{} parameter {}", other.as_str(), p.name),
     }
-}
-
-/// Whether a response key (`200`, `2XX`, `default`) covers `status`.
-fn status_matches(key: &str, status: u16) -> bool {
-    key == status.to_string()
-        || key.eq_ignore_ascii_case(&format!("{}XX", status / 100))
-        || (key == "default" && (200..300).contains(&status))
 }
 
 /// The report for a reader: drift first, then calls, what was not checked, facts confirmed.

@@ -64,11 +64,6 @@ impl Flow {
     }
 }
 
-/// The flow of `api` that stands in for the operation `id`, if one does.
-fn overridden(api: &str, id: &str) -> Option<&'static Flow> {
-    FLOWS.iter().find(|flow| flow.api == api && flow.overrides == Some(id))
-}
-
 /// The flow of `api` that `words` name, if they name one.
 fn flow(api: &str, words: &[String]) -> Option<&'static Flow> {
     let named = |flow: &&Flow| flow.words.split_whitespace().eq(words.iter().map(String::as_str));
@@ -279,7 +274,7 @@ pub fn augment(mut root: Command) -> Command {
                 if command.find_subcommand(&op.name).is_none() && op.name != crate::check::COMMAND {
                     let mut by_id = operation_command(op, &op.name, &[], false);
                     // Where a flow stands in for the operation, its help says which and why.
-                    if let Some(flow) = overridden(api, &op.id) {
+                    if let Some(flow) = FLOWS.iter().find(|f| f.api == *api && f.overrides == Some(op.id.as_str())) {
                         by_id = by_id.after_help(format!("Also `convo {api} {}`: {}.", flow.words, flow.why));
                     }
                     command = command.subcommand(by_id);
@@ -422,13 +417,6 @@ impl Call<'_> {
         crate::config::settings(self.matches).map_err(Failure::Usage)
     }
 
-    /// The API settings' values by clap id (LivePerson's `--account-id`), else `defaults`.
-    fn settings_values(&self, defaults: &BTreeMap<&str, String>) -> BTreeMap<String, String> {
-        let first = |id: &clap::Id| Some((id.to_string(), raw(self.matches, id.as_str()).into_iter().next()?));
-        let given = self.matches.ids().filter_map(first);
-        defaults.iter().map(|(k, v)| (k.to_string(), v.clone())).chain(given).collect()
-    }
-
     /// Does the job with `client`; `defaults` are API settings by clap id.
     pub async fn send<C: OperationClient + Sync>(
         &self,
@@ -446,7 +434,13 @@ impl Call<'_> {
                     None => sent.one(values, body, wait).await,
                 }
             }
-            Job::Check(tour) => tour.run(client, &self.settings_values(defaults), self.context).await,
+            Job::Check(tour) => {
+                // The API settings' values by clap id (LivePerson's `--account-id`), else `defaults`.
+                let first = |id: &clap::Id| Some((id.to_string(), raw(self.matches, id.as_str()).into_iter().next()?));
+                let given = self.matches.ids().filter_map(first);
+                let settings = defaults.iter().map(|(k, v)| (k.to_string(), v.clone())).chain(given).collect();
+                tour.run(client, &settings, self.context).await
+            }
         }
     }
 }
@@ -675,12 +669,9 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
 
     /// `error` as a failure; a refused value names the flag typed, not the wire name.
     fn failure(&self, error: convo_clients::Error) -> Failure {
-        if let Some(status) = error.status().map(|s| s.as_u16().to_string()) {
-            let documented = |key: &str| key == status || (key.ends_with("XX") && status.starts_with(&key[..1]));
-            if let Some(hint) = self.op.responses.iter().filter(|r| documented(&r.status)).find_map(|r| r.cli.as_ref())
-            {
-                return Failure::Outcome(self.explained(&error, hint));
-            }
+        let documented = |status| self.op.responses.iter().filter(move |r| status_matches(&r.status, status));
+        if let Some(hint) = error.status().and_then(|s| documented(s.as_u16()).find_map(|r| r.cli.as_ref())) {
+            return Failure::Outcome(self.explained(&error, hint));
         }
         let convo_clients::Error::InvalidInput(refused) = error else { return error.into() };
         let mut message = refused.to_string();
@@ -1652,7 +1643,11 @@ fn body_value(body: &Body, matches: &ArgMatches, values: &Values) -> Result<Opti
         }
         let given = if f.arg_id.is_empty() { Vec::new() } else { given(matches, f) };
         let Some(first) = given.first() else { continue };
-        let Some(name) = name else { return Err(not_in_branch(f, branch)) };
+        let Some(name) = name else {
+            let chosen = branch.map(|b| b.value.as_str()).unwrap_or_default();
+            let having: Vec<&str> = f.branches.iter().map(|b| b.value.as_str()).collect();
+            return Err(usage!("--{} does not apply to {chosen} (only to {})", f.flag, having.join(", ")));
+        };
         let texts = given.iter().filter_map(Value::as_str);
         let bad = |text: &str, expected: &str| usage!("--{} {text:?}: expected {expected}", f.flag);
         let field = match &f.shape {
@@ -1810,13 +1805,6 @@ fn name_in<'f>(f: &'f Field, branch: Option<&Branch>) -> Option<&'f str> {
     }
 }
 
-/// A flag given for a field the chosen branch does not have.
-fn not_in_branch(f: &Field, branch: Option<&Branch>) -> Failure {
-    let chosen = branch.map(|b| b.value.as_str()).unwrap_or_default();
-    let having: Vec<&str> = f.branches.iter().map(|b| b.value.as_str()).collect();
-    usage!("--{} does not apply to {chosen} (only to {})", f.flag, having.join(", "))
-}
-
 /// Fails on the fields `branch` requires that `map` lacks: `--email is required for email`.
 fn missing_in_branch(body: &Body, branch: &Branch, map: &Map<String, Value>) -> Result<(), Failure> {
     let flag_of = |name: &String| {
@@ -1945,6 +1933,13 @@ fn given(matches: &ArgMatches, f: &Field) -> Vec<Value> {
     let number =
         |text: &Value| text.as_str().and_then(|t| t.parse::<f64>().ok()).filter(|_| f.kind == ItemKind::Number);
     texts.map(|text| number(&text).map_or_else(|| typed(f, &text), Value::from)).collect()
+}
+
+/// Whether a response key (`200`, `2XX`, `default`) covers `status`.
+pub(crate) fn status_matches(key: &str, status: u16) -> bool {
+    key == status.to_string()
+        || key.eq_ignore_ascii_case(&format!("{}XX", status / 100))
+        || (key == "default" && (200..300).contains(&status))
 }
 
 /// Whether a response's content type says JSON.

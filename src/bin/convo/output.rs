@@ -88,7 +88,9 @@ impl<W: Write> RecordWriter<W> {
                 let separator = if self.count == 0 { "\n" } else { ",\n" };
                 let mut pretty = Vec::new();
                 convo_clients::redact::write_json(&mut pretty, record, true).map_err(io::Error::other)?;
-                write!(out, "{separator}{}", indent(&String::from_utf8_lossy(&pretty)))?;
+                let indented: Vec<String> =
+                    String::from_utf8_lossy(&pretty).lines().map(|l| format!("  {l}")).collect();
+                write!(out, "{separator}{}", indented.join("\n"))?;
             }
             (OutputFormat::Jsonl, Sink::Text(out)) => {
                 convo_clients::redact::write_json(&mut *out, record, false).map_err(io::Error::other)?;
@@ -309,10 +311,6 @@ fn csv_field(record: &Value, key: &str) -> String {
         None => escape_controls(line).into_owned(),
     };
     text.split('\n').map(line).collect::<Vec<_>>().join("\n")
-}
-
-fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
 }
 
 /// A table cell's text: line breaks and tabs as spaces, other control characters escaped.

@@ -55,22 +55,6 @@ impl Setting {
         let help = if secret { format!("{help} Prefer the environment.") } else { help };
         Self { id, env, help, secret }
     }
-
-    /// The credential of `scheme`: `petKey` of `petstore` is `--pet-key`,
-    /// `PETSTORE_PET_KEY`, unless its `x-cli` says otherwise.
-    fn credential<C: SpecClient>(scheme: &model::SecurityScheme) -> Self {
-        let what = scheme.description.clone();
-        let what = what.unwrap_or_else(|| format!("The credential of the spec's security scheme `{}`.", scheme.name));
-        let setting = Self::new::<C>(scheme.setting(), what, true);
-        Self { env: scheme.cli_env.clone().unwrap_or(setting.env), ..setting }
-    }
-
-    /// A field of the operation that gives a scheme's token (`x-token`):
-    /// `client_secret` is `--client-secret`, `PETSTORE_CLIENT_SECRET`.
-    fn token_field<C: SpecClient>(field: &model::TokenField, scheme: &str) -> Self {
-        let what = field.description.clone().unwrap_or_else(|| format!("The {} of the {scheme} token.", field.name));
-        Self::new::<C>(model::case(&field.name, '_'), what, field.secret)
-    }
 }
 
 /// `C`'s spec, read once for the process (clap asks often).
@@ -84,9 +68,17 @@ fn credentials<C: SpecClient>() -> Vec<(String, Setting, Option<String>)> {
     let schemes: &[model::SecurityScheme] = spec::<C>().map_or(&[], |spec| &spec.security_schemes);
     let mut credentials = Vec::new();
     for scheme in schemes {
-        credentials.push((scheme.name.clone(), Setting::credential::<C>(scheme), None));
+        // `petKey` of `petstore` is `--pet-key`, `PETSTORE_PET_KEY`, unless its `x-cli` says otherwise.
+        let what = scheme.description.clone();
+        let what = what.unwrap_or_else(|| format!("The credential of the spec's security scheme `{}`.", scheme.name));
+        let setting = Setting::new::<C>(scheme.setting(), what, true);
+        let setting = Setting { env: scheme.cli_env.clone().unwrap_or(setting.env), ..setting };
+        credentials.push((scheme.name.clone(), setting, None));
+        // A field of the operation that gives its token (`x-token`): `client_secret` is `--client-secret`.
         for field in scheme.token.iter().flat_map(|token| &token.fields) {
-            let setting = Setting::token_field::<C>(field, &scheme.name);
+            let what = field.description.clone();
+            let what = what.unwrap_or_else(|| format!("The {} of the {} token.", field.name, scheme.name));
+            let setting = Setting::new::<C>(model::case(&field.name, '_'), what, field.secret);
             credentials.push((field.name.clone(), setting, Some(scheme.name.clone())));
         }
     }

@@ -293,7 +293,11 @@ impl Tour {
             let given = values.get(&p.name).is_some_and(|v| !v.is_empty());
             let needed = p.required || p.required_unless.as_ref().is_some_and(|other| !values.contains_key(other));
             if needed && !given {
-                values.insert(p.name.clone(), vec![value_for(p, defaults).ok_or_else(|| describe(p))?]);
+                // The API's settings' value, or the spec's sample (of a path parameter only an
+                // enum's: an example id would name nothing real).
+                let sample = p.sample.clone().filter(|_| p.location != Location::Path || !p.values.is_empty());
+                let value = defaults.get(p.arg_id.as_str()).filter(|_| !p.own).cloned().or(sample);
+                values.insert(p.name.clone(), vec![value.ok_or_else(|| describe(p))?]);
             }
         }
         Ok(values)
@@ -355,13 +359,6 @@ impl Tour {
             "confirmed": confirmed,
         })
     }
-}
-
-/// A parameter's value from the API's settings, or the spec's sample (of a
-/// path parameter only an enum's: an example id would name nothing real).
-fn value_for(p: &Param, defaults: &BTreeMap<String, String>) -> Option<String> {
-    let sample = p.sample.clone().filter(|_| p.location != Location::Path || !p.values.is_empty());
-    defaults.get(p.arg_id.as_str()).filter(|_| !p.own).cloned().or(sample)
 }
 
 fn describe(p: &Param) -> String {

@@ -301,6 +301,10 @@ pub struct CliFlag {
     /// The value a body field takes when neither its flag nor the body
     /// file gives one.
     pub default: Option<Value>,
+    /// A text body field read from the local file its flag names,
+    /// base64-encoded; by role (`name`, `type`), the fields that take the
+    /// file's name and media type (`application/octet-stream`) unless given.
+    pub file: Option<Vec<(String, String)>>,
 }
 
 /// `split: {separator, keys}`: one text's parts, at `separator`, are the
@@ -1342,7 +1346,7 @@ pub fn property_cli(name: &str, property: &Value) -> Result<CliFlag, ModelError>
 
 /// `x-cli` on a parameter or a body property.
 fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
-    let known = ["flag", "aliases", "conflicts", "split", "pairs", "values", "items", "default"];
+    let known = ["flag", "aliases", "conflicts", "split", "pairs", "values", "items", "default", "file"];
     let Some(x) = Object::given(value, at, &known)? else { return Ok(CliFlag::default()) };
     let pairs = x.get("pairs", string, "`pairs` must be the separator of a key and its value")?;
     let flag = x.get("flag", string, "`flag` must be a flag's name")?;
@@ -1352,7 +1356,11 @@ fn cli_flag(value: Option<&Value>, at: &At) -> Result<CliFlag, ModelError> {
     let items = items.into_iter().flatten().map(|entry| item_flag(entry, at)).collect::<Result<_, _>>()?;
     let (aliases, conflicts, split) = (x.texts("aliases")?, x.texts("conflicts")?, split(x.value.get("split"), at)?);
     let (values, default) = (values.unwrap_or_default(), x.value.get("default").cloned());
-    Ok(CliFlag { flag, aliases, conflicts, split, pairs, values, items, default })
+    let file = x.get("file", text_pairs, "`file` must map `name` and `type` to body fields")?;
+    if file.iter().flatten().any(|(role, _)| role != "name" && role != "type") {
+        return Err(at.error("`file` must map `name` and `type` to body fields"));
+    }
+    Ok(CliFlag { flag, aliases, conflicts, split, pairs, values, items, default, file })
 }
 
 fn split(value: Option<&Value>, at: &At) -> Result<Option<Split>, ModelError> {

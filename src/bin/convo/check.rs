@@ -17,7 +17,7 @@ use convo_clients::{ExchangeObserver, Observed, OperationClient};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::operations::{Call, Job, Link, Location, Operation, Param, Values, evaluate, scalar};
+use crate::operations::{Call, Job, Link, Location, Operation, Param, Values, evaluate, scalar, status_matches};
 use crate::output::OutputFormat;
 use crate::{Context, Failure};
 
@@ -114,10 +114,7 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
         return Err(usage!("check prints its report as text, or as JSON with -o json; not as {name}"));
     }
     let validator = crate::operations::validator(api).map_err(|e| usage!("the {api} spec: {e}"))?;
-    let mut operations = crate::operations::operations(
-        api,
-        &crate::operations::reserved(&<crate::Cli as clap::CommandFactory>::command(), api),
-    );
+    let mut operations = crate::operations::operations(api);
     item_links(&mut operations);
     let flags = CheckArgs::from_arg_matches(matches).map_err(|e| usage!("{e}"))?;
     let mut writes = BTreeSet::new();
@@ -296,7 +293,11 @@ impl Tour {
             let given = values.get(&p.name).is_some_and(|v| !v.is_empty());
             let needed = p.required || p.required_unless.as_ref().is_some_and(|other| !values.contains_key(other));
             if needed && !given {
-                values.insert(p.name.clone(), vec![value_for(p, defaults).ok_or_else(|| describe(p))?]);
+                // The API's settings' value, or the spec's sample (of a path parameter only an
+                // enum's: an example id would name nothing real).
+                let sample = p.sample.clone().filter(|_| p.location != Location::Path || !p.values.is_empty());
+                let value = defaults.get(p.arg_id.as_str()).filter(|_| !p.own).cloned().or(sample);
+                values.insert(p.name.clone(), vec![value.ok_or_else(|| describe(p))?]);
             }
         }
         Ok(values)
@@ -360,25 +361,11 @@ impl Tour {
     }
 }
 
-/// A parameter's value from the API's settings, or the spec's sample (of a
-/// path parameter only an enum's: an example id would name nothing real).
-fn value_for(p: &Param, defaults: &BTreeMap<String, String>) -> Option<String> {
-    let sample = p.sample.clone().filter(|_| p.location != Location::Path || !p.values.is_empty());
-    defaults.get(p.arg_id.as_str()).filter(|_| !p.own).cloned().or(sample)
-}
-
 fn describe(p: &Param) -> String {
     match p.location {
         Location::Header => format!("header {}", p.name),
         other => format!("{} parameter {}", other.as_str(), p.name),
     }
-}
-
-/// Whether a response key (`200`, `2XX`, `default`) covers `status`.
-fn status_matches(key: &str, status: u16) -> bool {
-    key == status.to_string()
-        || key.eq_ignore_ascii_case(&format!("{}XX", status / 100))
-        || (key == "default" && (200..300).contains(&status))
 }
 
 /// The report for a reader: drift first, then calls, what was not checked, facts confirmed.

@@ -121,10 +121,7 @@ impl<S: ApiSettings> clap::Args for WithSecretFiles<S> {
         }
         let previous = command.get_next_help_heading().map(str::to_owned);
         let command = S::augment_args(command.next_help_heading(SETTINGS)).args(file_twins::<S>());
-        match previous {
-            Some(heading) => command.next_help_heading(clap::builder::Str::from(heading)),
-            None => command.next_help_heading(None::<&str>),
-        }
+        command.next_help_heading(clap::builder::Resettable::from(previous.map(clap::builder::Str::from)))
     }
 
     fn augment_args_for_update(command: Command) -> Command {
@@ -381,6 +378,7 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
             let secret = arg.is_hide_env_values_set();
             let env = arg.get_env().map(|e| e.to_string_lossy().into_owned());
             let flag = arg.get_long().map(|l| format!("--{l}")).unwrap_or_default();
+            let help = arg.get_help().map(|h| h.to_string()).filter(|h| h.contains("default")).unwrap_or_default();
             let given = matches.get_raw(id).and_then(|mut v| v.next()).map(|v| v.to_string_lossy().into_owned());
             let from_file = files.iter().find(|file| file.id == id);
             let (value, source) = match (from_file, given, matches.value_source(id)) {
@@ -395,8 +393,8 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
                         let name = profile_name.unwrap_or("default");
                         (Some(toml_text(value)), format!("profile {name} ({file})"))
                     }
-                    // The spec's server, where the settings say it is the default.
-                    None if id == "base_url" && default_server(api).is_some_and(|url| said(arg, &url)) => {
+                    // The spec's server, where the settings' help says it is the default.
+                    None if id == "base_url" && default_server(api).is_some_and(|url| help.contains(&url)) => {
                         (default_server(api), "default (the spec's server)".to_string())
                     }
                     None => {
@@ -420,25 +418,13 @@ pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &cr
         }
     }
     let format = context.output.unwrap_or(crate::output::OutputFormat::Table);
-    let mut writer =
-        crate::output::RecordWriter::new(format, crate::output::columns(SHOWN_COLUMNS), std::io::stdout().lock());
-    for row in &rows {
-        writer.write(row)?;
-    }
-    writer.finish()?;
-    Ok(())
+    Ok(crate::output::write_all(format, crate::output::columns(SHOWN_COLUMNS), rows)?)
 }
 
 /// The server `api`'s spec gives a client unless told another.
 fn default_server(api: &str) -> Option<String> {
     let spec = convo_clients::spec::model::Spec::embedded(crate::operations::spec_json(api)).ok()?;
     spec.default_server().map(str::to_owned)
-}
-
-/// Whether `arg`'s help names `url` as its default.
-fn said(arg: &Arg, url: &str) -> bool {
-    let help = arg.get_help().map(|h| h.to_string()).unwrap_or_default();
-    help.contains(url) && help.contains("default")
 }
 
 #[cfg(test)]

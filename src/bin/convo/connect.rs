@@ -77,7 +77,9 @@ pub async fn connect<S: OwnApi>(
     context: &Context,
 ) -> Result<(S::Client, Option<Sandbox<S::Emulator>>), Failure> {
     if context.sandbox && !served(&settings.urls()) {
-        let sandbox = crate::sandbox::start::<S::Emulator>(Default::default()).await?;
+        let sandbox = Sandbox::<S::Emulator>::start(42, 0, Default::default())
+            .await
+            .map_err(|e| usage!("cannot start the sandbox: {e}"))?;
         return Ok((S::sandboxed(&sandbox, context.client_config.clone())?, Some(sandbox)));
     }
     Ok((settings.client(context.client_config.clone())?, None))

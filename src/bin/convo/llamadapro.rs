@@ -1,7 +1,5 @@
 //! `convo llamadapro …`: the LlamadaPro public API (beta): the flows one call
-//! cannot do (the bulk reports, an upload from a local file).
-
-use std::path::PathBuf;
+//! cannot do (the bulk reports).
 
 use clap::Subcommand;
 use convo_clients::llamadapro::types;
@@ -9,9 +7,9 @@ use convo_clients::llamadapro::types::{BulkSingleConversationCreateParams, BulkS
 use convo_clients::llamadapro::{BulkOutcome, Client};
 use convo_clients::sandbox::llamadapro::{LlamadaProConfig, LlamadaProSandbox, LlamadaProState};
 use serde::de::DeserializeOwned;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use crate::output::{OutputFormat, RecordWriter, columns, write_one};
+use crate::output::{OutputFormat, columns, write_all};
 use crate::sandbox::{self, ServeOptions, Served};
 use crate::{Context, Failure};
 
@@ -23,15 +21,12 @@ pub(crate) enum LlamadaProCommand {
     /// Funnel conversations, one at a time or in bulk.
     #[command(subcommand)]
     Conversations(ConversationsCommand),
-    /// WhatsApp messages and media.
-    #[command(subcommand)]
-    Messages(MessagesCommand),
 }
 
-/// A request body from a file; flags are laid over it.
+/// The bulk items from a file.
 #[derive(Debug, clap::Args)]
 pub(crate) struct JsonArg {
-    /// The request body as JSON, or a file of it (`-` reads stdin); flags override its fields.
+    /// The request body as JSON, or a file of it (`-` reads stdin).
     #[arg(long = "json-body", alias = "json", value_name = "FILE")]
     json: Option<String>,
 }
@@ -50,59 +45,7 @@ pub(crate) enum ConversationsCommand {
     },
 }
 
-#[derive(Debug, Subcommand)]
-pub(crate) enum MessagesCommand {
-    /// Upload media to WhatsApp: a file from the files service (--file-id), or a local file (--file).
-    UploadMedia {
-        /// The WhatsApp number the media is for (E.164).
-        #[arg(long)]
-        from: Option<String>,
-        /// A file of the files service, by id.
-        #[arg(long, conflicts_with = "file")]
-        file_id: Option<String>,
-        /// A local file, sent base64-encoded.
-        #[arg(long)]
-        file: Option<PathBuf>,
-        /// MIME type of --file (default application/octet-stream).
-        #[arg(long, requires = "file")]
-        content_type: Option<String>,
-        /// KEY=VALUE label; repeat for more.
-        #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = parse_pair)]
-        tags: Vec<(String, String)>,
-        #[command(flatten)]
-        json: JsonArg,
-    },
-}
-
-fn parse_pair(text: &str) -> Result<(String, String), String> {
-    match text.split_once('=') {
-        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
-        _ => Err(format!("{text:?} is not KEY=VALUE")),
-    }
-}
-
-/// The JSON `--json-body` gives.
-fn read_json(source: &str) -> Result<Value, Failure> {
-    crate::values::read_json(source).map_err(|e| usage!("--json-body {e}"))
-}
-
-/// A request body: `--json-body`'s object with the flags laid over it, checked as `T`.
-fn body<T: DeserializeOwned>(what: &str, json: &JsonArg, flags: Map<String, Value>) -> Result<T, Failure> {
-    let mut base = match &json.json {
-        Some(file) => match read_json(file)? {
-            Value::Object(map) => map,
-            _ => return Err(usage!("--json-body {file}: expected a JSON object")),
-        },
-        None => Map::new(),
-    };
-    for (key, value) in flags {
-        crate::operations::lay(&mut base, &key, value);
-    }
-    serde_json::from_value(Value::Object(base)).map_err(|e| usage!("{what}: {e} (set it with a flag or --json-body)"))
-}
-
 const OUTCOME_COLUMNS: &str = "index:5 outcome:9 id:6 field:12 code:14 message:50";
-const MEDIA_COLUMNS: &str = "fileId:18 mediaId:16 fileName:20 contentType:16 size:8";
 pub async fn run(client: Client, command: LlamadaProCommand, context: &Context) -> Result<(), Failure> {
     match command {
         LlamadaProCommand::Conversations(ConversationsCommand::BulkCreate { json }) => {
@@ -117,32 +60,13 @@ pub async fn run(client: Client, command: LlamadaProCommand, context: &Context) 
             let result = call.send().await?.into_inner();
             print_outcome(context, result.pair(&items))
         }
-        LlamadaProCommand::Messages(MessagesCommand::UploadMedia { from, file_id, file, content_type, tags, json }) => {
-            let tags: Map<String, Value> = tags.into_iter().map(|(k, v)| (k, Value::from(v))).collect();
-            let mut m = json!({"fromPhoneNumber": from, "fileId": file_id, "tags": (!tags.is_empty()).then_some(tags)});
-            if let Some(path) = &file {
-                use base64::Engine;
-                let bytes = std::fs::read(path).map_err(|e| usage!("{}: {e}", path.display()))?;
-                m["fileName"] = json!(path.file_name().map(|n| n.to_string_lossy()));
-                m["contentType"] = json!(content_type.as_deref().unwrap_or("application/octet-stream"));
-                m["content"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
-            }
-            // What no flag gave is left to --json-body.
-            let mut flags = m.as_object().cloned().unwrap_or_default();
-            flags.retain(|_, v| !v.is_null());
-            let upload: types::UploadMediaRequest = body("upload", &json, flags)?;
-            let sent = serde_json::to_value(client.upload_media().body(upload).send().await?.into_inner());
-            let record = crate::output::integral(sent.map_err(std::io::Error::other)?);
-            let format = context.output.unwrap_or(OutputFormat::Json);
-            Ok(write_one(format, columns(MEDIA_COLUMNS), &record, std::io::stdout().lock())?)
-        }
     }
 }
 
 /// Bulk items from `--json`: a list, or an object with `conversations`.
 fn bulk_items<T: DeserializeOwned>(json: &JsonArg) -> Result<Vec<T>, Failure> {
     let file = json.json.as_deref().ok_or_else(|| usage!("bulk operations take their items from --json-body FILE"))?;
-    let value = match read_json(file)? {
+    let value = match crate::values::read_json(file).map_err(|e| usage!("--json-body {e}"))? {
         Value::Object(mut map) => map.remove("conversations").unwrap_or(Value::Null),
         other => other,
     };
@@ -154,23 +78,18 @@ fn bulk_items<T: DeserializeOwned>(json: &JsonArg) -> Result<Vec<T>, Failure> {
 /// One line per item with its outcome; fails (exit 1) when any item or the batch
 /// failed. The items decide: counts that read otherwise are a warning.
 fn print_outcome<T>(context: &Context, outcome: BulkOutcome<'_, T>) -> Result<(), Failure> {
-    let mut writer = RecordWriter::new(
-        context.output.unwrap_or(OutputFormat::Jsonl),
-        columns(OUTCOME_COLUMNS),
-        std::io::stdout().lock(),
-    );
-    for item in &outcome.items {
+    let rows = outcome.items.iter().map(|item| {
         let issue = item.outcome.issues().first();
-        writer.write(&json!({
+        json!({
             "index": item.index,
             "outcome": item.outcome.kind(),
             "id": item.outcome.id(),
             "field": issue.and_then(|i| i.field.as_deref()),
             "code": issue.and_then(|i| Some(i.code.as_ref()?.as_str())),
             "message": issue.and_then(|i| i.message.as_deref()),
-        }))?;
-    }
-    writer.finish()?;
+        })
+    });
+    write_all(context.output.unwrap_or(OutputFormat::Jsonl), columns(OUTCOME_COLUMNS), rows)?;
     let (failed, duplicates, items) = (outcome.failed().count(), outcome.duplicates().count(), outcome.items.len());
     for issue in &outcome.batch_errors {
         eprintln!("batch: {}", convo_clients::redact::escape_controls(issue.message.as_deref().unwrap_or("error")));
@@ -237,25 +156,21 @@ pub(crate) async fn serve(options: &ServeOptions) -> Result<Served, Failure> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use serde_json::{Value, json};
 
     #[test]
     fn flags_are_laid_over_the_file() {
-        let dir = std::env::temp_dir().join(format!("convo-llamadapro-body-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join("contact.json");
-        std::fs::write(&file, r#"{"firstName": "A", "customFields": {"a": 1}, "addresses": [{"address": "x"}]}"#)
-            .unwrap();
-        let mut flags = Map::new();
-        flags.insert("firstName".into(), json!("B"));
-        flags.insert("customFields".into(), json!({"b": 2}));
-        flags.insert("addresses".into(), json!([{"address": "y"}]));
-        let merged: Value = body("contact", &JsonArg { json: Some(file.display().to_string()) }, flags).unwrap();
+        let file = json!({"firstName": "A", "customFields": {"a": 1}, "addresses": [{"address": "x"}]});
+        let Value::Object(mut merged) = file else { unreachable!() };
+        let flags =
+            [("firstName", json!("B")), ("customFields", json!({"b": 2})), ("addresses", json!([{"address": "y"}]))];
+        for (key, value) in flags {
+            crate::operations::lay(&mut merged, key, value);
+        }
         assert_eq!(
-            merged,
+            Value::Object(merged),
             json!({"firstName": "B", "customFields": {"a": 1, "b": 2}, "addresses": [{"address": "x"}, {"address": "y"}]})
         );
-        std::fs::remove_dir_all(&dir).unwrap();
         assert_eq!(crate::output::integral(json!({"id": 101.0, "x": [2.5, 3.0]})), json!({"id": 101, "x": [2.5, 3]}));
     }
 }

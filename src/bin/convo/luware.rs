@@ -204,12 +204,10 @@ pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> R
             match (format, context.output) {
                 // One record per utterance.
                 (None, Some(output)) => {
-                    let mut writer = RecordWriter::new(output, columns(UTTERANCE_COLUMNS), stdout);
-                    for u in transcript.utterances() {
-                        writer
-                            .write(&json!({ "start": u.start, "end": u.end, "speaker": u.speaker, "text": u.text }))?;
-                    }
-                    writer.finish()?;
+                    let utterances = transcript
+                        .utterances()
+                        .map(|u| json!({ "start": u.start, "end": u.end, "speaker": u.speaker, "text": u.text }));
+                    crate::output::write_all(output, columns(UTTERANCE_COLUMNS), utterances)?;
                 }
                 _ => write_text(&transcript, BufWriter::new(stdout))?,
             }

@@ -125,7 +125,7 @@ macro_rules! cli_apis {
                         let (client, _sandbox) = connect::connect(&args.settings.0, context).await?;
                         $api::run(client, args.command, context).await
                     })*
-                    $(Command::$spec_api(_) => spec_api::run(stringify!($spec_api)),)*
+                    $(Command::$spec_api(_) => Err(usage!("{0} needs a command: see `convo {0} --help`", stringify!($spec_api))),)*
                     Command::Sandbox(command) => sandbox::run(command).await,
                     Command::Spec(command) => spec_cmd::run(command, context),
                     Command::Config(config::ConfigCommand::Show { args }) => config::show(&args, SETTINGS, context),

@@ -12,7 +12,7 @@ use std::io::Write;
 use clap::{Arg, ArgAction, ArgMatches, Command, CommandFactory, FromArgMatches};
 use convo_clients::OperationClient;
 pub(crate) use convo_clients::spec::model::Location;
-use convo_clients::spec::model::{self, case, enum_values, text, type_of};
+use convo_clients::spec::model::{self, ItemKind, case, enum_values, text, type_of};
 use convo_clients::spec::survey::DriftKind;
 use convo_clients::spec::validate::SpecValidator;
 use serde_json::{Map, Value};
@@ -46,7 +46,6 @@ pub const FLOWS: &[Flow] = &[
     Flow::new("luware", "transcripts", None, "a search, then a download per match, several at a time"),
     Flow::new("llamadapro", "conversations bulk-create", Some("bulkCreateConversations"), "per-item report; exit 1"),
     Flow::new("llamadapro", "conversations bulk-update", Some("bulkUpdateConversations"), "per-item report; exit 1"),
-    Flow::new("llamadapro", "messages upload-media", Some("uploadMedia"), "a local file, base64-encoded"),
 ];
 
 pub struct Flow {
@@ -63,11 +62,6 @@ impl Flow {
     const fn new(api: &'static str, words: &'static str, overrides: Option<&'static str>, why: &'static str) -> Self {
         Self { api, words, overrides, why }
     }
-}
-
-/// The flow of `api` that stands in for the operation `id`, if one does.
-fn overridden(api: &str, id: &str) -> Option<&'static Flow> {
-    FLOWS.iter().find(|flow| flow.api == api && flow.overrides == Some(id))
 }
 
 /// The flow of `api` that `words` name, if they name one.
@@ -196,14 +190,6 @@ struct InBranch {
     description: Option<String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Scalar {
-    String,
-    Integer,
-    Number,
-    Boolean,
-}
-
 /// How a body field's flag reads.
 enum Shape {
     One,
@@ -230,7 +216,7 @@ struct Field {
     name: String,
     /// The object field it is a field of (`context` of `context.conversationId`).
     within: Option<String>,
-    kind: Scalar,
+    kind: ItemKind,
     shape: Shape,
     required: bool,
     description: Option<String>,
@@ -241,6 +227,8 @@ struct Field {
     from_path: bool,
     /// Its value when neither its flag nor `--json-body` gives one (`x-cli` `default`).
     default: Option<Value>,
+    /// Read from a local file (`x-cli` `file`): the fields its name and type go into.
+    file: Option<Vec<(String, String)>>,
     arg_id: String,
     /// Of a `oneOf` body: the branches that have it; empty for one object.
     branches: Vec<InBranch>,
@@ -286,7 +274,7 @@ pub fn augment(mut root: Command) -> Command {
                 if command.find_subcommand(&op.name).is_none() && op.name != crate::check::COMMAND {
                     let mut by_id = operation_command(op, &op.name, &[], false);
                     // Where a flow stands in for the operation, its help says which and why.
-                    if let Some(flow) = overridden(api, &op.id) {
+                    if let Some(flow) = FLOWS.iter().find(|f| f.api == *api && f.overrides == Some(op.id.as_str())) {
                         by_id = by_id.after_help(format!("Also `convo {api} {}`: {}.", flow.words, flow.why));
                     }
                     command = command.subcommand(by_id);
@@ -350,10 +338,10 @@ fn nest(parent: Command, path: &[String], leaf: Command, join: bool) -> Command 
 }
 
 /// The flags a command already has, by long name, with their clap ids.
-pub(crate) type Reserved = BTreeMap<String, String>;
+type Reserved = BTreeMap<String, String>;
 
 /// The flags the subcommand of `api` already has: global ones and its settings.
-pub(crate) fn reserved(root: &Command, api: &str) -> Reserved {
+fn reserved(root: &Command, api: &str) -> Reserved {
     let globals = root.get_arguments().filter(|a| a.is_global_set());
     let settings = root.find_subcommand(api).into_iter().flat_map(Command::get_arguments);
     let mut taken: Reserved =
@@ -378,7 +366,7 @@ pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches, cont
     if words == [crate::check::COMMAND] {
         return crate::check::run(api, matches, context).await;
     }
-    let mut all = operations(api, &reserved(&crate::Cli::command(), api));
+    let mut all = operations(api);
     let named = |op: &Operation| {
         words == std::slice::from_ref(&op.name) || op.cli.as_ref().is_some_and(|cli| cli.name.as_slice() == words)
     };
@@ -429,13 +417,6 @@ impl Call<'_> {
         crate::config::settings(self.matches).map_err(Failure::Usage)
     }
 
-    /// The API settings' values by clap id (LivePerson's `--account-id`), else `defaults`.
-    fn settings_values(&self, defaults: &BTreeMap<&str, String>) -> BTreeMap<String, String> {
-        let first = |id: &clap::Id| Some((id.to_string(), raw(self.matches, id.as_str()).into_iter().next()?));
-        let given = self.matches.ids().filter_map(first);
-        defaults.iter().map(|(k, v)| (k.to_string(), v.clone())).chain(given).collect()
-    }
-
     /// Does the job with `client`; `defaults` are API settings by clap id.
     pub async fn send<C: OperationClient + Sync>(
         &self,
@@ -453,7 +434,13 @@ impl Call<'_> {
                     None => sent.one(values, body, wait).await,
                 }
             }
-            Job::Check(tour) => tour.run(client, &self.settings_values(defaults), self.context).await,
+            Job::Check(tour) => {
+                // The API settings' values by clap id (LivePerson's `--account-id`), else `defaults`.
+                let first = |id: &clap::Id| Some((id.to_string(), raw(self.matches, id.as_str()).into_iter().next()?));
+                let given = self.matches.ids().filter_map(first);
+                let settings = defaults.iter().map(|(k, v)| (k.to_string(), v.clone())).chain(given).collect();
+                tour.run(client, &settings, self.context).await
+            }
         }
     }
 }
@@ -682,12 +669,9 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
 
     /// `error` as a failure; a refused value names the flag typed, not the wire name.
     fn failure(&self, error: convo_clients::Error) -> Failure {
-        if let Some(status) = error.status().map(|s| s.as_u16().to_string()) {
-            let documented = |key: &str| key == status || (key.ends_with("XX") && status.starts_with(&key[..1]));
-            if let Some(hint) = self.op.responses.iter().filter(|r| documented(&r.status)).find_map(|r| r.cli.as_ref())
-            {
-                return Failure::Outcome(self.explained(&error, hint));
-            }
+        let documented = |status| self.op.responses.iter().filter(move |r| status_matches(&r.status, status));
+        if let Some(hint) = error.status().and_then(|s| documented(s.as_u16()).find_map(|r| r.cli.as_ref())) {
+            return Failure::Outcome(self.explained(&error, hint));
         }
         let convo_clients::Error::InvalidInput(refused) = error else { return error.into() };
         let mut message = refused.to_string();
@@ -754,17 +738,14 @@ impl<C> Sent<'_, C> {
 
     /// Prints `record` in the chosen format (`spec`: the spec's columns).
     fn print_record(&self, friendly: bool, record: &Value, spec: Vec<String>) -> Result<(), Failure> {
-        let out = std::io::stdout().lock();
         // A list reads best a record per line; the whole answer as it is.
         let list = friendly && record.is_array();
         let format = self.call.context.output.unwrap_or(if list { OutputFormat::Jsonl } else { OutputFormat::Json });
         match record {
             Value::Array(records) if format != OutputFormat::Json => {
-                let mut writer = RecordWriter::new(format, self.table(spec, records.first()), out);
-                records.iter().try_for_each(|record| writer.write(record))?;
-                writer.finish()?;
+                crate::output::write_all(format, self.table(spec, records.first()), records)?
             }
-            _ => write_one(format, self.table(spec, Some(record)), record, out)?,
+            _ => write_one(format, self.table(spec, Some(record)), record, std::io::stdout().lock())?,
         }
         Ok(())
     }
@@ -915,9 +896,10 @@ pub(crate) fn validator(api: &str) -> Result<&'static SpecValidator, &'static st
     SpecValidator::embedded(spec_json(api))
 }
 
-/// The spec's operations, in path order, as commands.
-pub(crate) fn operations(api: &'static str, reserved: &Reserved) -> Vec<Operation> {
-    model::Spec::embedded(spec_json(api)).map(|spec| operations_of(api, spec, reserved)).unwrap_or_default()
+/// The spec's operations, in path order, as commands of `convo <api>`.
+pub(crate) fn operations(api: &'static str) -> Vec<Operation> {
+    let reserved = reserved(&crate::Cli::command(), api);
+    model::Spec::embedded(spec_json(api)).map(|spec| operations_of(api, spec, &reserved)).unwrap_or_default()
 }
 
 fn operations_of(api: &'static str, spec: &'static model::Spec, reserved: &Reserved) -> Vec<Operation> {
@@ -1053,10 +1035,10 @@ fn body(spec: &model::Spec, op: &model::Operation, required: bool, flags: &mut F
         }
     }
     let scalar = |schema: &Value| match type_of(schema) {
-        Some("string") => Some(Scalar::String),
-        Some("integer") => Some(Scalar::Integer),
-        Some("number") => Some(Scalar::Number),
-        Some("boolean") => Some(Scalar::Boolean),
+        Some("string") => Some(ItemKind::Text),
+        Some("integer") => Some(ItemKind::Integer),
+        Some("number") => Some(ItemKind::Number),
+        Some("boolean") => Some(ItemKind::Boolean),
         _ => None,
     };
     // `--sort` is the query's (`x-cli` `sort`); else a body field may have it (a search's sort keys).
@@ -1096,9 +1078,9 @@ fn body(spec: &model::Spec, op: &model::Operation, required: bool, flags: &mut F
         let (kind, shape) = match (cli.split, cli.pairs, element.and_then(scalar)) {
             (Some(split), _, _) => {
                 let parts = parts(&split, element);
-                (Scalar::String, if array { Shape::Splits(split, parts) } else { Shape::Split(split, parts) })
+                (ItemKind::Text, if array { Shape::Splits(split, parts) } else { Shape::Split(split, parts) })
             }
-            (_, Some(separator), _) => (Scalar::String, Shape::Pairs(separator)),
+            (_, Some(separator), _) => (ItemKind::Text, Shape::Pairs(separator)),
             (_, _, Some(kind)) => (kind, if array { Shape::List } else { Shape::One }),
             (_, _, None) => continue,
         };
@@ -1117,6 +1099,7 @@ fn body(spec: &model::Spec, op: &model::Operation, required: bool, flags: &mut F
             aliases: Vec::new(),
             from_path,
             default: cli.default,
+            file: cli.file,
             flag,
             branches: Vec::new(),
         };
@@ -1346,17 +1329,21 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
         )));
         for f in body.fields.iter().filter(|f| !f.arg_id.is_empty()) {
             let (mut help, note) = field_help(f, body.one_of.as_ref());
+            if f.file.is_some() {
+                help.push_str(" The flag names a local file, sent base64-encoded.");
+            }
             let value_name = match &f.shape {
                 Shape::Split(split, parts) | Shape::Splits(split, parts) => {
                     help.push_str(&part_values(split, parts));
                     split_name(split, parts)
                 }
                 Shape::Pairs(separator) => format!("KEY{separator}VALUE"),
+                Shape::One if f.file.is_some() => "PATH".to_string(),
                 // One flag for fields of other names in other branches: named as the flag.
                 Shape::One | Shape::List if f.branches.iter().any(|b| b.name != f.name) => f.flag.clone(),
                 Shape::One | Shape::List => match f.kind {
-                    Scalar::Integer | Scalar::Number => "N".to_string(),
-                    Scalar::String | Scalar::Boolean => f.name.clone(),
+                    ItemKind::Integer | ItemKind::Number => "N".to_string(),
+                    _ => f.name.clone(),
                 },
             };
             let short = format!("{}{note}", first_line(&help));
@@ -1367,22 +1354,16 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
         }
         for list in &body.lists {
             for (id, item) in &list.flags {
-                let kind = match item.kind {
-                    model::ItemKind::Number => Scalar::Number,
-                    model::ItemKind::Integer => Scalar::Integer,
-                    model::ItemKind::Boolean => Scalar::Boolean,
-                    model::ItemKind::Text | model::ItemKind::Json => Scalar::String,
-                };
                 let value_name = match (item.kind, &item.separator) {
-                    (model::ItemKind::Number | model::ItemKind::Integer, _) => "N".to_string(),
-                    (model::ItemKind::Json, _) => "JSON|FILE".to_string(),
+                    (ItemKind::Number | ItemKind::Integer, _) => "N".to_string(),
+                    (ItemKind::Json, _) => "JSON|FILE".to_string(),
                     (_, Some(separator)) => placeholders(&item.item).join(separator),
                     _ => case(&item.flag, '_').to_ascii_uppercase(),
                 };
                 let help = item.help.clone().unwrap_or_else(|| format!("An item of {}; repeat for more", list.name));
                 let long_help = format!("{help} (in order with the other flags of {})", list.name);
                 let arg = valued(id, &item.flag, &value_name, first_line(&help), long_help);
-                command = command.arg(parsed(arg, kind).action(ArgAction::Append).help_heading("Body fields"));
+                command = command.arg(parsed(arg, item.kind).action(ArgAction::Append).help_heading("Body fields"));
             }
         }
         if let (true, Some(in_place)) = (friendly, &body.in_place) {
@@ -1418,12 +1399,12 @@ fn valued(id: &str, long: &str, value_name: &str, help: String, long_help: Strin
 }
 
 /// `arg` reading values of `kind`; a boolean flag given alone is true.
-fn parsed(arg: Arg, kind: Scalar) -> Arg {
+fn parsed(arg: Arg, kind: ItemKind) -> Arg {
     match kind {
-        Scalar::String => arg.value_parser(clap::value_parser!(String)),
-        Scalar::Integer => arg.value_parser(clap::value_parser!(i64)),
-        Scalar::Number => arg.value_parser(clap::value_parser!(f64)),
-        Scalar::Boolean => arg.value_parser(clap::value_parser!(bool)).num_args(0..=1).default_missing_value("true"),
+        ItemKind::Text | ItemKind::Json => arg.value_parser(clap::value_parser!(String)),
+        ItemKind::Integer => arg.value_parser(clap::value_parser!(i64)),
+        ItemKind::Number => arg.value_parser(clap::value_parser!(f64)),
+        ItemKind::Boolean => arg.value_parser(clap::value_parser!(bool)).num_args(0..=1).default_missing_value("true"),
     }
 }
 
@@ -1662,7 +1643,11 @@ fn body_value(body: &Body, matches: &ArgMatches, values: &Values) -> Result<Opti
         }
         let given = if f.arg_id.is_empty() { Vec::new() } else { given(matches, f) };
         let Some(first) = given.first() else { continue };
-        let Some(name) = name else { return Err(not_in_branch(f, branch)) };
+        let Some(name) = name else {
+            let chosen = branch.map(|b| b.value.as_str()).unwrap_or_default();
+            let having: Vec<&str> = f.branches.iter().map(|b| b.value.as_str()).collect();
+            return Err(usage!("--{} does not apply to {chosen} (only to {})", f.flag, having.join(", ")));
+        };
         let texts = given.iter().filter_map(Value::as_str);
         let bad = |text: &str, expected: &str| usage!("--{} {text:?}: expected {expected}", f.flag);
         let field = match &f.shape {
@@ -1688,6 +1673,10 @@ fn body_value(body: &Body, matches: &ArgMatches, values: &Values) -> Result<Opti
         };
         let flag = format!("--{}", f.flag);
         let map = place(&mut value, f.within.as_deref()).ok_or_else(|| not_object(&flag))?;
+        let field = match &f.file {
+            Some(file) => attach(file, field.as_str().unwrap_or_default(), map)?,
+            None => field,
+        };
         lay(map, name, field);
     }
     for list in &body.lists {
@@ -1720,6 +1709,23 @@ fn body_value(body: &Body, matches: &ArgMatches, values: &Values) -> Result<Opti
         }
     }
     Ok(value)
+}
+
+/// The file at `path` base64-encoded; its name and media type go into the fields
+/// `file` names for them, unless given.
+fn attach(file: &[(String, String)], path: &str, map: &mut Map<String, Value>) -> Result<Value, Failure> {
+    use base64::Engine;
+    let bytes = std::fs::read(path).map_err(|e| usage!("{path}: {e}"))?;
+    for (role, field) in file {
+        let value = match role.as_str() {
+            "name" => {
+                std::path::Path::new(path).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+            }
+            _ => "application/octet-stream".to_string(),
+        };
+        map.entry(field.clone()).or_insert(Value::from(value));
+    }
+    Ok(Value::from(base64::engine::general_purpose::STANDARD.encode(bytes)))
 }
 
 /// The object a split field's `text` stands for, its parts spelled as the spec's
@@ -1799,13 +1805,6 @@ fn name_in<'f>(f: &'f Field, branch: Option<&Branch>) -> Option<&'f str> {
     }
 }
 
-/// A flag given for a field the chosen branch does not have.
-fn not_in_branch(f: &Field, branch: Option<&Branch>) -> Failure {
-    let chosen = branch.map(|b| b.value.as_str()).unwrap_or_default();
-    let having: Vec<&str> = f.branches.iter().map(|b| b.value.as_str()).collect();
-    usage!("--{} does not apply to {chosen} (only to {})", f.flag, having.join(", "))
-}
-
 /// Fails on the fields `branch` requires that `map` lacks: `--email is required for email`.
 fn missing_in_branch(body: &Body, branch: &Branch, map: &Map<String, Value>) -> Result<(), Failure> {
     let flag_of = |name: &String| {
@@ -1847,9 +1846,9 @@ fn typed(f: &Field, text: &Value) -> Value {
     let Some(given) = text.as_str() else { return text.clone() };
     let number = given.parse::<i64>().map(Value::from).or_else(|_| given.parse::<f64>().map(Value::from));
     match f.kind {
-        Scalar::Integer | Scalar::Number => number.unwrap_or_else(|_| Value::from(given)),
-        Scalar::Boolean => given.parse::<bool>().map_or_else(|_| Value::from(given), Value::from),
-        Scalar::String => Value::from(spelled_as_spec(given.to_string(), &f.values)),
+        ItemKind::Integer | ItemKind::Number => number.unwrap_or_else(|_| Value::from(given)),
+        ItemKind::Boolean => given.parse::<bool>().map_or_else(|_| Value::from(given), Value::from),
+        ItemKind::Text | ItemKind::Json => Value::from(spelled_as_spec(given.to_string(), &f.values)),
     }
 }
 
@@ -1866,11 +1865,11 @@ fn items_of(list: &ItemList, matches: &ArgMatches) -> Result<Vec<Value>, Failure
     for (_, item, text) in given {
         let flag = format!("--{}", item.flag);
         let value = match item.kind {
-            model::ItemKind::Text => Value::from(text.clone()),
-            model::ItemKind::Number => text.parse::<f64>().map(Value::from).unwrap_or(Value::Null),
-            model::ItemKind::Integer => text.parse::<i64>().map(Value::from).unwrap_or(Value::Null),
-            model::ItemKind::Boolean => Value::from(text != "false"),
-            model::ItemKind::Json => read_json(&text).map_err(|e| usage!("{flag} {e}"))?,
+            ItemKind::Text => Value::from(text.clone()),
+            ItemKind::Number => text.parse::<f64>().map(Value::from).unwrap_or(Value::Null),
+            ItemKind::Integer => text.parse::<i64>().map(Value::from).unwrap_or(Value::Null),
+            ItemKind::Boolean => Value::from(text != "false"),
+            ItemKind::Json => read_json(&text).map_err(|e| usage!("{flag} {e}"))?,
         };
         // A text of several parts (`user:u1`) is split at the separator, into one part per placeholder.
         let separator = item.separator.as_deref();
@@ -1931,8 +1930,16 @@ fn object_properties(schema: &Value) -> impl Iterator<Item = (&String, &Value)> 
 fn given(matches: &ArgMatches, f: &Field) -> Vec<Value> {
     let texts = raw(matches, &f.arg_id).into_iter().map(Value::from);
     // A number flag's `5` is the float clap reads (`5.0`).
-    let number = |text: &Value| text.as_str().and_then(|t| t.parse::<f64>().ok()).filter(|_| f.kind == Scalar::Number);
+    let number =
+        |text: &Value| text.as_str().and_then(|t| t.parse::<f64>().ok()).filter(|_| f.kind == ItemKind::Number);
     texts.map(|text| number(&text).map_or_else(|| typed(f, &text), Value::from)).collect()
+}
+
+/// Whether a response key (`200`, `2XX`, `default`) covers `status`.
+pub(crate) fn status_matches(key: &str, status: u16) -> bool {
+    key == status.to_string()
+        || key.eq_ignore_ascii_case(&format!("{}XX", status / 100))
+        || (key == "default" && (200..300).contains(&status))
 }
 
 /// Whether a response's content type says JSON.
@@ -1998,7 +2005,7 @@ mod tests {
     #[test]
     #[cfg(feature = "llamadapro")]
     fn split_parts_are_spelled_as_the_spec_and_take_its_defaults() {
-        let ops = operations("llamadapro", &BTreeMap::new());
+        let ops = operations("llamadapro");
         let search = ops.iter().find(|op| op.id == "searchContacts").unwrap();
         let sort = search.body.iter().flat_map(|b| &b.fields).find(|f| f.name == "sort").unwrap();
         let Shape::Splits(split, parts) = &sort.shape else { panic!("sort is not a split") };

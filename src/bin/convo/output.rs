@@ -88,7 +88,9 @@ impl<W: Write> RecordWriter<W> {
                 let separator = if self.count == 0 { "\n" } else { ",\n" };
                 let mut pretty = Vec::new();
                 convo_clients::redact::write_json(&mut pretty, record, true).map_err(io::Error::other)?;
-                write!(out, "{separator}{}", indent(&String::from_utf8_lossy(&pretty)))?;
+                let indented: Vec<String> =
+                    String::from_utf8_lossy(&pretty).lines().map(|l| format!("  {l}")).collect();
+                write!(out, "{separator}{}", indented.join("\n"))?;
             }
             (OutputFormat::Jsonl, Sink::Text(out)) => {
                 convo_clients::redact::write_json(&mut *out, record, false).map_err(io::Error::other)?;
@@ -204,6 +206,17 @@ pub fn integral(mut value: Value) -> Value {
     value
 }
 
+/// Prints `records` to stdout as a list.
+pub fn write_all<R: Serialize>(
+    format: OutputFormat,
+    columns: &'static [Column],
+    records: impl IntoIterator<Item = R>,
+) -> io::Result<()> {
+    let mut writer = RecordWriter::new(format, columns, io::stdout().lock());
+    records.into_iter().try_for_each(|record| writer.write(&record))?;
+    writer.finish().map(drop)
+}
+
 pub fn write_one(
     format: OutputFormat,
     columns: &'static [Column],
@@ -298,10 +311,6 @@ fn csv_field(record: &Value, key: &str) -> String {
         None => escape_controls(line).into_owned(),
     };
     text.split('\n').map(line).collect::<Vec<_>>().join("\n")
-}
-
-fn indent(text: &str) -> String {
-    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
 }
 
 /// A table cell's text: line breaks and tabs as spaces, other control characters escaped.

@@ -225,11 +225,6 @@ impl Drop for EnvFile {
     }
 }
 
-/// An API's emulator for `--sandbox`, in-process on a free loopback port.
-pub async fn start<E: Emulator>(config: E::Config) -> Result<Sandbox<E>, Failure> {
-    Sandbox::start(42, 0, config).await.map_err(|e| usage!("cannot start the sandbox: {e}"))
-}
-
 /// `text` quoted for a POSIX shell, when it needs quoting.
 pub(crate) fn shell_quote(text: &str) -> String {
     if text.chars().all(|c| c.is_ascii_alphanumeric() || "@._-:/".contains(c)) {

@@ -16,7 +16,7 @@ use convo_clients::{ClientConfig, OperationClient, Secret, SpecClient, SpecClien
 use crate::connect::{OwnApi, Typed};
 use crate::operations::{Call, leak};
 use crate::sandbox::{Described, ServeOptions, Served};
-use crate::{Context, Failure, config};
+use crate::{Failure, config};
 
 /// One setting of an API: its clap id (also its profile key), flag,
 /// environment variable and help, and whether it is a secret.
@@ -55,22 +55,6 @@ impl Setting {
         let help = if secret { format!("{help} Prefer the environment.") } else { help };
         Self { id, env, help, secret }
     }
-
-    /// The credential of `scheme`: `petKey` of `petstore` is `--pet-key`,
-    /// `PETSTORE_PET_KEY`, unless its `x-cli` says otherwise.
-    fn credential<C: SpecClient>(scheme: &model::SecurityScheme) -> Self {
-        let what = scheme.description.clone();
-        let what = what.unwrap_or_else(|| format!("The credential of the spec's security scheme `{}`.", scheme.name));
-        let setting = Self::new::<C>(scheme.setting(), what, true);
-        Self { env: scheme.cli_env.clone().unwrap_or(setting.env), ..setting }
-    }
-
-    /// A field of the operation that gives a scheme's token (`x-token`):
-    /// `client_secret` is `--client-secret`, `PETSTORE_CLIENT_SECRET`.
-    fn token_field<C: SpecClient>(field: &model::TokenField, scheme: &str) -> Self {
-        let what = field.description.clone().unwrap_or_else(|| format!("The {} of the {scheme} token.", field.name));
-        Self::new::<C>(model::case(&field.name, '_'), what, field.secret)
-    }
 }
 
 /// `C`'s spec, read once for the process (clap asks often).
@@ -84,9 +68,17 @@ fn credentials<C: SpecClient>() -> Vec<(String, Setting, Option<String>)> {
     let schemes: &[model::SecurityScheme] = spec::<C>().map_or(&[], |spec| &spec.security_schemes);
     let mut credentials = Vec::new();
     for scheme in schemes {
-        credentials.push((scheme.name.clone(), Setting::credential::<C>(scheme), None));
+        // `petKey` of `petstore` is `--pet-key`, `PETSTORE_PET_KEY`, unless its `x-cli` says otherwise.
+        let what = scheme.description.clone();
+        let what = what.unwrap_or_else(|| format!("The credential of the spec's security scheme `{}`.", scheme.name));
+        let setting = Setting::new::<C>(scheme.setting(), what, true);
+        let setting = Setting { env: scheme.cli_env.clone().unwrap_or(setting.env), ..setting };
+        credentials.push((scheme.name.clone(), setting, None));
+        // A field of the operation that gives its token (`x-token`): `client_secret` is `--client-secret`.
         for field in scheme.token.iter().flat_map(|token| &token.fields) {
-            let setting = Setting::token_field::<C>(field, &scheme.name);
+            let what = field.description.clone();
+            let what = what.unwrap_or_else(|| format!("The {} of the {} token.", field.name, scheme.name));
+            let setting = Setting::new::<C>(model::case(&field.name, '_'), what, field.secret);
             credentials.push((field.name.clone(), setting, Some(scheme.name.clone())));
         }
     }
@@ -267,43 +259,30 @@ fn spec_sandbox_credential<C: SpecClient>(name: &str) -> Option<Secret> {
     Some(fields.find(|field| field.name == name).map_or(SPEC_CREDENTIAL, spec_token_field).into())
 }
 
-/// Every command of such an API is one of its spec's operations (or `check`).
-pub fn run(api: &str) -> Result<(), Failure> {
-    Err(usage!("{api} needs a command: see `convo {api} --help`"))
-}
-
-/// The client `settings` describe; with `--sandbox`, a served sandbox's
-/// when they point at one, else a fresh generic sandbox's.
-async fn connect<C: SpecClient>(
-    settings: &Settings<C>,
-    context: &Context,
-) -> Result<(C, Option<SpecSandbox>), Failure> {
-    if context.sandbox && !crate::connect::served(&config::ApiSettings::urls(settings)) {
-        let doc = serde_json::from_str(C::SPEC_JSON).map_err(|e| usage!("the spec: {e}"))?;
-        let sandbox = SpecSandbox::from_spec(&doc, 0, &HarnessConfig::default())
-            .await
-            .map_err(|e| usage!("cannot start the sandbox: {e}"))?;
-        let builder = builder::<C>(&sandbox.base_url(), spec_sandbox_credential::<C>);
-        return Ok((builder.config(context.client_config.clone()).build()?, Some(sandbox)));
-    }
-    Ok((settings.build(context.client_config.clone())?, None))
-}
-
-/// Sends one of the spec's operations, or runs `check`.
+/// Sends one of the spec's operations, or runs `check`; with `--sandbox`, to a
+/// served sandbox when the settings point at one, else to a fresh generic one.
 pub async fn send_operation<C: SpecClient + OperationClient + Sync>(call: Call<'_>) -> Result<(), Failure> {
-    let (client, _sandbox) = connect::<C>(&call.settings()?, call.context).await?;
-    call.send(&client, &BTreeMap::new()).await
+    let (settings, config): (Settings<C>, _) = (call.settings()?, call.context.client_config.clone());
+    if call.context.sandbox && !crate::connect::served(&config::ApiSettings::urls(&settings)) {
+        let sandbox = start::<C>(0, &HarnessConfig::default()).await?;
+        let client = builder::<C>(&sandbox.base_url(), spec_sandbox_credential::<C>).config(config).build()?;
+        return call.send(&client, &BTreeMap::new()).await;
+    }
+    call.send(&settings.build(config)?, &BTreeMap::new()).await
+}
+
+/// The generic store of `C`'s spec, on `port` (0: a free one).
+async fn start<C: SpecClient>(port: u16, harness: &HarnessConfig) -> Result<SpecSandbox, Failure> {
+    let api = C::NAME;
+    let doc = serde_json::from_str(C::SPEC_JSON).map_err(|e| usage!("{api}: its spec: {e}"))?;
+    SpecSandbox::from_spec(&doc, port, harness).await.map_err(|e| usage!("{api}: cannot listen: {e}"))
 }
 
 /// Serves the generic store for `convo sandbox serve`, exporting the base
 /// URL and a credential for each scheme (the one it accepts).
 pub async fn serve<C: SpecClient>(options: &ServeOptions) -> Result<Served, Failure> {
-    let api = C::NAME;
-    let doc = serde_json::from_str(C::SPEC_JSON).map_err(|e| usage!("{api}: its spec: {e}"))?;
-    let sandbox = SpecSandbox::from_spec(&doc, options.port, &options.harness)
-        .await
-        .map_err(|e| usage!("{api}: cannot listen: {e}"))?;
-    Ok(crate::sandbox::served(api, sandbox, |sandbox, out| {
+    let sandbox = start::<C>(options.port, &options.harness).await?;
+    Ok(crate::sandbox::served(C::NAME, sandbox, |sandbox, out| {
         export::<C>(out, sandbox.base_url(), spec_sandbox_credential::<C>);
         // A few ids of each paged collection, to try commands on.
         for op in spec::<C>().iter().flat_map(|spec| &spec.operations).filter(|op| op.paging.is_some()) {

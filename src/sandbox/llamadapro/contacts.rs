@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 
 use serde_json::{Value, json};
 
-use super::{CONTACTS, LlamadaProState, TENANT, World, bad_request, data::address, number, parse};
+use super::{CONTACTS, LlamadaProState, TENANT, World, bad_request, data::address, parse};
 use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
     ContactSearchRequest, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SortDirection,
@@ -68,8 +68,7 @@ impl LlamadaProState {
                 None => {
                     let id = w.id();
                     let created = record.get("createdAt").cloned().unwrap_or_else(|| now.clone());
-                    let server =
-                        json!({"id": number(id), "tenantId": TENANT, "createdAt": created, "eventSequence": 1});
+                    let server = json!({"id": id as f64, "tenantId": TENANT, "createdAt": created, "eventSequence": 1});
                     overlay(record, server);
                     (id, Vec::new())
                 }

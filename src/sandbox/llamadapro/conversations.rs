@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::contacts::{HIDDEN, add_addresses, merge_custom_fields};
 use super::data::conversation;
-use super::{CONTACTS, CONVERSATIONS, LlamadaProState, TENANT, World, bad_request, id_of, number, ok, parse};
+use super::{CONTACTS, CONVERSATIONS, LlamadaProState, TENANT, World, bad_request, id_of, ok, parse};
 use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
     BulkConversationCreateRequest, BulkConversationUpdateRequest, CreateConversationRequest,
@@ -63,7 +63,7 @@ fn upsert_contact(w: &mut World, contacts: &mut Vec<Value>, id: Option<u64>, dat
     let now = w.now();
     let id = id.unwrap_or_else(|| {
         let id = w.id();
-        let contact = json!({"id": number(id), "tenantId": TENANT, "createdAt": now, "eventSequence": 0});
+        let contact = json!({"id": id as f64, "tenantId": TENANT, "createdAt": now, "eventSequence": 0});
         contacts.push(contact);
         id
     });
@@ -86,7 +86,7 @@ fn upsert_contact(w: &mut World, contacts: &mut Vec<Value>, id: Option<u64>, dat
 /// The open conversation of `contact` in `funnel`, if there is one.
 fn open_conversation(conversations: &[Value], contact: u64, funnel: u64) -> Option<u64> {
     conversations.iter().find_map(|c| {
-        let is = |name: &str, id: u64| c.get(name).and_then(Value::as_f64) == Some(number(id));
+        let is = |name: &str, id: u64| c.get(name).and_then(Value::as_f64) == Some(id as f64);
         let open = c.get("archivedAt").is_none_or(Value::is_null);
         (is("contactId", contact) && is("funnelId", funnel) && open).then(|| id_of(c)).flatten()
     })
@@ -281,14 +281,14 @@ impl Tally {
     fn duplicate(&mut self, index: usize, existing: u64, entity: Value) {
         self.duplicates += 1;
         let entities = json!({ "funnelConversation": entity });
-        self.issues.push(json!({"index": index as f64, "itemId": number(existing), "existingEntities": entities}));
+        self.issues.push(json!({"index": index as f64, "itemId": existing as f64, "existingEntities": entities}));
     }
 
     fn succeeded(&mut self, index: usize, id: u64, warnings: Vec<Value>) {
         self.successful += 1;
         if !warnings.is_empty() {
             self.warnings += 1;
-            self.issues.push(json!({"index": index as f64, "itemId": number(id), "warnings": warnings}));
+            self.issues.push(json!({"index": index as f64, "itemId": id as f64, "warnings": warnings}));
         }
     }
 

@@ -121,7 +121,7 @@ impl LlamadaProState {
                         tags: r.tags.clone(),
                     }
                 });
-                records.of(MEDIA).extend(super::values([&media]));
+                records.of(MEDIA).extend(serde_json::to_value(&media));
                 ok(media)
             })(),
             _ => return None,

@@ -153,11 +153,6 @@ fn typed<T: serde::de::DeserializeOwned>(records: Vec<Value>) -> Vec<T> {
     records.into_iter().filter_map(|r| serde_json::from_value(r).ok()).collect()
 }
 
-/// Typed records as the store keeps them.
-fn values<T: serde::Serialize>(records: impl IntoIterator<Item = T>) -> Vec<Value> {
-    records.into_iter().filter_map(|r| serde_json::to_value(r).ok()).collect()
-}
-
 /// Sets the fields `names` of `record` back to what they were `before` (absent where absent).
 fn keep(record: &mut Value, before: &Value, names: &[&str]) {
     let kept = names.iter().map(|name| (name.to_string(), before.get(*name).cloned().unwrap_or(Value::Null)));
@@ -227,8 +222,4 @@ fn stamp(at: DateTime<Utc>) -> Value {
 /// An answer of 200 with `value`.
 fn ok<T: serde::Serialize>(value: T) -> crate::sandbox::store::Answer {
     Ok((200, serde_json::to_value(value).map_err(|e| bad_request(e.to_string()))?))
-}
-
-fn number(id: u64) -> f64 {
-    id as f64
 }

@@ -42,27 +42,20 @@ impl Hooks for LlamadaProState {
         }
         let Some(fields) = record.as_object_mut() else { return Ok(()) };
         match request.operation_id {
-            "createTask" => self.world(|w| {
-                let at = w.now();
-                fields.insert("id".into(), w.key("task").into());
-                fields.insert("tenantId".into(), TENANT.into());
-                for stamp in ["createdAt", "updatedAt", "publishedAt"] {
-                    fields.insert(stamp.into(), at.clone());
-                }
+            "createTask" => {
+                let at = self.stamp(fields, true, Some("task"));
+                fields.insert("publishedAt".into(), at);
                 fields.entry("status").or_insert_with(|| "scheduled".into());
-            }),
-            "updateTask" => self.world(|w| {
-                let at = w.now();
+            }
+            "updateTask" => {
+                let at = self.stamp(fields, false, None);
                 let stamp = match fields.get("status").and_then(Value::as_str) {
-                    Some("completed") => Some("completedAt"),
-                    Some("cancelled") => Some("cancelledAt"),
-                    _ => None,
+                    Some("completed") => "completedAt",
+                    Some("cancelled") => "cancelledAt",
+                    _ => return Ok(()),
                 };
-                if let Some(stamp) = stamp {
-                    fields.entry(stamp).or_insert_with(|| at.clone());
-                }
-                fields.insert("updatedAt".into(), at);
-            }),
+                fields.entry(stamp).or_insert(at);
+            }
             "createCustomFieldDefinition" | "updateCustomFieldDefinition" => {
                 let field = |fields: &Map<String, Value>, name| fields.get(name).and_then(text).unwrap_or_default();
                 let (entity, key) = (field(fields, "entityType"), field(fields, "fieldKey"));
@@ -78,7 +71,7 @@ impl Hooks for LlamadaProState {
                 if taken {
                     return Err((StatusCode::BAD_REQUEST, format!("a {entity} field with key {key:?} already exists")));
                 }
-                self.stamp(fields, before.is_none());
+                self.stamp(fields, before.is_none(), None);
             }
             "createCustomFieldListOption" | "updateCustomFieldListOption" => {
                 let definition = request.parent.and_then(|d| d.get("id")).and_then(text).unwrap_or_default();
@@ -94,7 +87,7 @@ impl Hooks for LlamadaProState {
                         return Err((StatusCode::BAD_REQUEST, format!("option {value:?} already exists")));
                     }
                 }
-                self.stamp(fields, before.is_none());
+                self.stamp(fields, before.is_none(), None);
             }
             _ => {}
         }
@@ -157,17 +150,22 @@ fn in_use(request: &Context<'_>, records: &mut Records<'_>) -> Result<(), Refusa
 }
 
 impl LlamadaProState {
-    /// Sets the times (and, on a new record, the id and tenant) the server keeps.
-    fn stamp(&self, fields: &mut Map<String, Value>, new: bool) {
+    /// Sets the times (and, on a new record, the id, a key if it has a `prefix`, and tenant) the server keeps; answers the time.
+    fn stamp(&self, fields: &mut Map<String, Value>, new: bool, prefix: Option<&str>) -> Value {
         self.world(|w| {
             let at = w.now();
             if new {
-                fields.insert("id".into(), w.id().into());
+                let id = match prefix {
+                    Some(prefix) => w.key(prefix).into(),
+                    None => w.id().into(),
+                };
+                fields.insert("id".into(), id);
                 fields.insert("tenantId".into(), TENANT.into());
                 fields.insert("createdAt".into(), at.clone());
             }
-            fields.insert("updatedAt".into(), at);
-        });
+            fields.insert("updatedAt".into(), at.clone());
+            at
+        })
     }
 }
 

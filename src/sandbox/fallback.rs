@@ -301,7 +301,8 @@ impl Generator<'_> {
                 || (self.optional
                     && depth < OPTIONAL_DEPTH
                     && !self.is_cyclic(property)
-                    && !flag(self.validator.spec(), property, "writeOnly"));
+                    && deref(self.validator.spec(), property).ok().and_then(|s| s.get("writeOnly"))
+                        != Some(&Value::Bool(true)));
             if wanted {
                 object.insert(name.clone(), self.value(property, variant, depth + 1));
             }
@@ -366,10 +367,6 @@ fn tighten(into: &mut Map<String, Value>, key: &str, value: &Value, pick: fn(f64
         _ => value.clone(),
     };
     into.insert(key.to_owned(), merged);
-}
-
-fn flag(root: &Value, schema: &Value, key: &str) -> bool {
-    deref(root, schema).ok().and_then(|s| s.get(key)).and_then(Value::as_bool) == Some(true)
 }
 
 fn count(flat: &Map<String, Value>, key: &str) -> Option<u64> {

@@ -57,6 +57,12 @@ pub(crate) fn bad_request(message: impl Into<String>) -> Refusal {
     (StatusCode::BAD_REQUEST, message.into())
 }
 
+/// An answer of 200 with `value` as JSON.
+#[cfg_attr(not(any(feature = "luware", feature = "llamadapro", feature = "liveperson")), allow(dead_code))]
+pub(crate) fn ok<T: serde::Serialize>(value: T) -> Answer {
+    Ok((200, serde_json::to_value(value).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?))
+}
+
 /// A JSON body as its generated type. The contract has checked it against
 /// the schema; this only fails where the type is stricter.
 #[cfg_attr(not(any(feature = "luware", feature = "llamadapro")), allow(dead_code))]
@@ -388,7 +394,9 @@ impl Store {
                 if let Some(message) = undeclared(op, &query) {
                     return refused((StatusCode::BAD_REQUEST, message));
                 }
-                let tokens = Tokens { seed: self.seed ^ fnv(key.bytes()), query: &query, size: size_param(op) };
+                let size = op.parameters.iter().find(|p| p.location.as_str() == "query" && is_size(&p.name));
+                let size = size.map(|p| p.name.as_str());
+                let tokens = Tokens { seed: self.seed ^ fnv(key.bytes()), query: &query, size };
                 let (items, listed) = (&collection.items, &mut collection.listed);
                 let selected = selection(op, &tokens, (items, listed), (hooks, &context));
                 return self.list(op, (status, envelope), (items, selected), (hooks, &context), &tokens, emulated);
@@ -1249,11 +1257,6 @@ fn none(answer: &mut Value, at: &str, nullable: &dyn Fn(&str) -> bool) {
         true => fields.insert(name.to_owned(), Value::Null),
         false => fields.remove(name),
     };
-}
-
-/// The query parameter that sizes a page of `op`'s list.
-fn size_param(op: &Operation) -> Option<&str> {
-    op.parameters.iter().find(|p| p.location.as_str() == "query" && is_size(&p.name)).map(|p| p.name.as_str())
 }
 
 /// Whether a parameter (or a body's field) so named sizes a page.

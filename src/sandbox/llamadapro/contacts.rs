@@ -25,13 +25,6 @@ const SEARCH_FILTER: &str = "id tenantId createdAt updatedAt metadata providerId
     lastName email phone companyPosition modelType archivedAt eventSequence eventTimestamp userId contactCompanyId \
     addresses.id addresses.address addresses.channelType addresses.contactId addresses.createdAt addresses.updatedAt";
 
-/// Whether a search filter may name `field` (not, e.g., the Redoc sample's placeholder `string`).
-fn searchable(field: &str) -> bool {
-    SEARCH_FILTER.split_whitespace().any(|f| f == field)
-        || field.strip_prefix("customFields.").is_some_and(|key| !key.is_empty())
-        || field.strip_prefix("metadata.").is_some_and(|key| !key.is_empty())
-}
-
 /// Adds address records for the `new` addresses (`{address, channelType}`) not in `existing`.
 pub(super) fn add_addresses(w: &mut World, contact: u64, existing: &mut Vec<Value>, new: &[Value]) {
     for a in new {
@@ -96,7 +89,9 @@ impl LlamadaProState {
             let Some(field) = f.field.as_deref().filter(|f| !f.is_empty()) else {
                 return Err(bad_request("a search filter needs a field"));
             };
-            if !searchable(field) {
+            // Not, e.g., the Redoc sample's placeholder `string`.
+            let under = |prefix| field.strip_prefix(prefix).is_some_and(|key: &str| !key.is_empty());
+            if !SEARCH_FILTER.split_whitespace().any(|f| f == field) && !under("customFields.") && !under("metadata.") {
                 return Err(bad_request(format!("cannot search by {field:?}")));
             }
             let operator = f.operator.as_deref().unwrap_or("eq");
@@ -116,7 +111,14 @@ impl LlamadaProState {
         let contacts = records.of(CONTACTS).iter().filter(|c| archived || c.get("archivedAt").is_none());
         let mut documents: Vec<Value> =
             contacts.map(document).filter(|d| search_matches(d, &request.filters) && found(d)).collect();
-        search_sort(&mut documents, &request.sort);
+        documents.sort_by(|a, b| {
+            let order = |key: &SearcherDocumentSearchSort| {
+                let field = key.field.as_ref().map(ToString::to_string).unwrap_or_default();
+                let order = compare(lookup(a, &field).first().copied(), lookup(b, &field).first().copied());
+                if key.direction == Some(SortDirection::Desc) { order.reverse() } else { order }
+            };
+            request.sort.iter().map(order).fold(Ordering::Equal, Ordering::then)
+        });
         Ok(documents)
     }
 }
@@ -155,17 +157,3 @@ fn search_matches(record: &Value, filters: &[SearcherDocumentSearchFilter]) -> b
 
 /// Operators [`search_matches`] knows.
 const SEARCH_OPERATORS: [&str; 4] = ["eq", "contains", "neq", "ne"];
-
-/// Sorts by several keys, in order.
-fn search_sort(records: &mut [Value], keys: &[SearcherDocumentSearchSort]) {
-    records.sort_by(|a, b| {
-        keys.iter()
-            .map(|key| {
-                let field = key.field.as_ref().map(ToString::to_string).unwrap_or_default();
-                let order = compare(lookup(a, &field).first().copied(), lookup(b, &field).first().copied());
-                if key.direction == Some(SortDirection::Desc) { order.reverse() } else { order }
-            })
-            .find(|o| *o != Ordering::Equal)
-            .unwrap_or(Ordering::Equal)
-    });
-}

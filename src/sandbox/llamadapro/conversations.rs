@@ -53,10 +53,6 @@ fn match_contact(contacts: &[Value], data: &Value) -> Option<u64> {
     })
 }
 
-fn known_contact(contacts: &[Value], id: f64) -> Option<u64> {
-    id_from_number(id).filter(|id| contacts.iter().any(|c| id_of(c) == Some(*id)))
-}
-
 /// Updates contact `id` with the contact `data` of a conversation, or
 /// creates one when `id` is `None`; returns its id.
 fn upsert_contact(w: &mut World, contacts: &mut Vec<Value>, id: Option<u64>, data: &Value) -> u64 {
@@ -83,13 +79,11 @@ fn upsert_contact(w: &mut World, contacts: &mut Vec<Value>, id: Option<u64>, dat
     id
 }
 
-/// The open conversation of `contact` in `funnel`, if there is one.
-fn open_conversation(conversations: &[Value], contact: u64, funnel: u64) -> Option<u64> {
-    conversations.iter().find_map(|c| {
-        let is = |name: &str, id: u64| c.get(name).and_then(Value::as_f64) == Some(id as f64);
-        let open = c.get("archivedAt").is_none_or(Value::is_null);
-        (is("contactId", contact) && is("funnelId", funnel) && open).then(|| id_of(c)).flatten()
-    })
+/// The open conversation of `contact` (in `funnel`, if one is named).
+pub(super) fn open_conversation(conversations: &[Value], contact: u64, funnel: Option<u64>) -> Option<&Value> {
+    let is = |c: &Value, name: &str, id: u64| c.get(name).and_then(Value::as_f64) == Some(id as f64);
+    let open = |c: &Value| c.get("archivedAt").is_none_or(Value::is_null);
+    conversations.iter().find(|c| is(c, "contactId", contact) && funnel.is_none_or(|f| is(c, "funnelId", f)) && open(c))
 }
 
 /// The first phone of a conversation's contact that is not E.164 (reported per item in bulk).
@@ -104,10 +98,6 @@ fn issue(field: &str, code: Option<&str>, message: String) -> Value {
 }
 
 impl LlamadaProState {
-    fn known_funnel(&self, funnel: f64) -> Option<u64> {
-        id_from_number(funnel).filter(|f| self.config.funnels.contains(f))
-    }
-
     /// Opens a conversation of `contact` in `funnel` with what the request sets; returns its id.
     fn open(&self, records: &mut Records<'_>, contact: u64, funnel: u64, item: &Value) -> Option<u64> {
         let contact = records.get(CONTACTS, &contact.to_string()).cloned().unwrap_or_default();
@@ -130,7 +120,7 @@ impl LlamadaProState {
                 None
             }
             Some(f) => {
-                let known = self.known_funnel(f);
+                let known = id_from_number(f).filter(|f| self.config.funnels.contains(f));
                 if known.is_none() {
                     errors.push(issue("funnelId", None, format!("unknown funnel {f}")));
                 }
@@ -149,7 +139,7 @@ impl LlamadaProState {
             }
             // With both, contactId names the contact that `contact` updates.
             (Some(id), _) => {
-                let known = known_contact(contacts, id);
+                let known = id_from_number(id).filter(|id| contacts.iter().any(|c| id_of(c) == Some(*id)));
                 if known.is_none() {
                     errors.push(issue("contactId", None, format!("unknown contact {id}")));
                 }
@@ -158,7 +148,9 @@ impl LlamadaProState {
             (None, Some(data)) => match_contact(contacts, data),
         };
         let Some(funnel) = funnel.filter(|_| errors.is_empty()) else { return Err(Skipped::Failed(errors)) };
-        if let Some(existing) = contact.and_then(|c| open_conversation(records.of(CONVERSATIONS), c, funnel)) {
+        if let Some(existing) =
+            contact.and_then(|c| open_conversation(records.of(CONVERSATIONS), c, Some(funnel)).and_then(id_of))
+        {
             let entity = json!({ "id": existing, "contactId": contact, "funnelId": funnel });
             return Err(Skipped::Duplicate(existing, entity));
         }

@@ -51,8 +51,8 @@ pub(super) fn seed_world(seed: u64, config: &LlamadaProConfig) -> World {
     let tasks: Vec<Value> = (0..config.tasks).map(|i| task(&mut w, i, &conversation_ids)).collect();
     let (mut calls, mut recordings, mut transcriptions) = (Vec::new(), Vec::new(), Vec::new());
     for (i, contact) in contacts.iter().take(3).enumerate() {
-        let to = phone_of(contact).unwrap_or_else(|| "+56911111111".into());
-        let made = (config.default_caller_id.as_str(), to.as_str(), "outgoing", "completed", 60.0 + 45.0 * i as f64);
+        let to = phone_address(contact).and_then(|a| a.get("address")?.as_str()).unwrap_or("+56911111111");
+        let made = (config.default_caller_id.as_str(), to, "outgoing", "completed", 60.0 + 45.0 * i as f64);
         let call = new_call(&mut w, &contacts, made);
         let (recording, transcription) = attach_recording(&mut w, &call, None);
         calls.push(call);
@@ -156,10 +156,6 @@ fn contact(w: &mut World, seed: u64, index: u64) -> Value {
 fn phone_address(contact: &Value) -> Option<&Value> {
     let addresses = contact.get("addresses").and_then(Value::as_array)?;
     addresses.iter().find(|a| matches!(a.get("channelType").and_then(Value::as_str), Some("PHONE" | "WHATSAPP")))
-}
-
-fn phone_of(contact: &Value) -> Option<String> {
-    phone_address(contact)?.get("address").and_then(Value::as_str).map(str::to_owned)
 }
 
 /// A new conversation of `contact` in `funnel`, with a session on its first phone.

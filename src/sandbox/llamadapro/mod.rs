@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::store::{Refusal, bad_request, parse};
+use super::store::{Refusal, bad_request, ok, parse};
 use super::{HarnessConfig, Sandbox};
 use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
@@ -217,9 +217,4 @@ impl World {
 /// A time as the records hold it (as the generated types write it).
 fn stamp(at: DateTime<Utc>) -> Value {
     serde_json::to_value(at).unwrap_or_default()
-}
-
-/// An answer of 200 with `value`.
-fn ok<T: serde::Serialize>(value: T) -> crate::sandbox::store::Answer {
-    Ok((200, serde_json::to_value(value).map_err(|e| bad_request(e.to_string()))?))
 }

@@ -19,7 +19,18 @@ impl Hooks for LlamadaProState {
     }
 
     fn refuse(&self, request: &Context<'_>) -> Result<(), Refusal> {
-        if request.operation_id.contains("CustomFieldListOption") { only_lists(request.parent) } else { Ok(()) }
+        // Only `LIST` definitions have options.
+        let field = |name| request.parent.and_then(|d| d.get(name)).and_then(text).unwrap_or_default();
+        match field("fieldType").as_str() {
+            _ if !request.operation_id.contains("CustomFieldListOption") => Ok(()),
+            "LIST" => Ok(()),
+            kind => {
+                let kind = if kind.is_empty() { "unknown" } else { kind };
+                let message =
+                    format!("custom field definition {} is of type {kind}, not LIST: it has no options", field("id"));
+                Err((StatusCode::BAD_REQUEST, message))
+            }
+        }
     }
 
     fn keeps(&self, request: &Context<'_>, record: &Value) -> bool {
@@ -166,19 +177,5 @@ impl LlamadaProState {
             fields.insert("updatedAt".into(), at.clone());
             at
         })
-    }
-}
-
-/// Only `LIST` definitions have options.
-fn only_lists(definition: Option<&Value>) -> Result<(), Refusal> {
-    let field = |name| definition.and_then(|d| d.get(name)).and_then(text).unwrap_or_default();
-    match field("fieldType").as_str() {
-        "LIST" => Ok(()),
-        kind => {
-            let kind = if kind.is_empty() { "unknown" } else { kind };
-            let message =
-                format!("custom field definition {} is of type {kind}, not LIST: it has no options", field("id"));
-            Err((StatusCode::BAD_REQUEST, message))
-        }
     }
 }

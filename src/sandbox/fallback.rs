@@ -105,17 +105,16 @@ fn json_body(validator: &SpecValidator, media: &Value) -> Value {
     let first_of_examples = first.and_then(|example| deref(root, example).ok()?.get("value"));
     let schema_example = deref(root, schema).ok().and_then(|s| s.get("example"));
     let mut examples = [media.get("example"), first_of_examples, schema_example].into_iter().flatten();
-    examples.find(|example| validator.conforms(schema, example)).cloned().unwrap_or_else(|| generate(validator, schema))
-}
-
-/// A value for `schema`: the first variant that validates, else the first made.
-pub(crate) fn generate(validator: &SpecValidator, schema: &Value) -> Value {
-    generate_nth(validator, schema, 0, true)
+    examples
+        .find(|example| validator.conforms(schema, example))
+        .cloned()
+        .unwrap_or_else(|| generate(validator, schema, 0, true))
 }
 
 /// The `n`th value for `schema` (values told apart by `n`; examples only
-/// for the first), optional properties too if `every`: a store's records.
-pub(crate) fn generate_nth(validator: &SpecValidator, schema: &Value, n: usize, every: bool) -> Value {
+/// for the first), optional properties too if `every` (a store's records):
+/// the first variant that validates, else the first made.
+pub(crate) fn generate(validator: &SpecValidator, schema: &Value, n: usize, every: bool) -> Value {
     let mut first = None;
     for attempt in 0..MAX_ATTEMPTS {
         let mut generator = Generator {
@@ -163,7 +162,7 @@ fn required_headers(validator: &SpecValidator, response: &Value) -> Vec<(String,
             if header.get("required").and_then(Value::as_bool) != Some(true) {
                 return None;
             }
-            let text = match generate(validator, header.get("schema").unwrap_or(&Value::Null)) {
+            let text = match generate(validator, header.get("schema").unwrap_or(&Value::Null), 0, true) {
                 Value::String(text) => text,
                 other => other.to_string(),
             };

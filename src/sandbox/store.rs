@@ -37,7 +37,7 @@ use rustc_hash::FxHashMap;
 use serde::ser::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::fallback::{generate_nth, spec_response};
+use super::fallback::{generate, spec_response};
 use super::validate::{SpecValidator, ValidatedRequest};
 use crate::spec::model::{
     Filter, FilterOp, Operation, Paging, Parameter, SortFlag, Spec, TokenField, TokenSource, is_json, resolve,
@@ -657,7 +657,7 @@ impl Store {
     /// every field, or the required ones alone (what a create starts from).
     fn made(&self, template: &str, made: &mut usize, every: bool) -> Option<Value> {
         let schema = self.item_schema(template)?;
-        let item = generate_nth(&self.validator, &schema, *made, every);
+        let item = generate(&self.validator, &schema, *made, every);
         *made += 1;
         item.is_object().then_some(item)
     }

@@ -8,7 +8,7 @@
 //! conversation will be returned" (seed 003 L571, L701).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
@@ -98,10 +98,6 @@ super::emulator! {
             world.open(false);
         }
         Self { config, world: Mutex::new(world) }
-    }
-
-    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
-        Some(state.clone())
     }
 
     const SCHEMES: &'static [(&'static str, super::Check<Self>)] = &[("bearer", check_bearer)];

@@ -13,9 +13,6 @@ use crate::llamadapro::types::{
 };
 use crate::sandbox::store::{Records, Refusal, compare, lookup, overlay, text};
 
-/// Fields a contact record holds that only the search index shows.
-pub(super) const HIDDEN: [&str; 2] = ["archivedAt", "eventSequence"];
-
 /// Where the search's free text is looked for (as `searchBy` of the list, the spec's `x-filter`).
 const SEARCHED: [&str; 7] =
     ["firstName", "lastName", "email", "phone", "addresses.address", "nationalId", "companyPosition"];

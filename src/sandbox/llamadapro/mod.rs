@@ -17,7 +17,7 @@ mod messages;
 mod records;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -81,10 +81,6 @@ super::emulator! {
     fn new(seed: u64, config: LlamadaProConfig) -> Self {
         let world = data::seed_world(seed, &config);
         Self { config, world: Mutex::new(world) }
-    }
-
-    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn crate::sandbox::Hooks>> {
-        Some(state.clone())
     }
 
     /// The API key, in `X-API-KEY`: the only one taken (checked before the request is validated).

@@ -9,7 +9,7 @@ pub(crate) mod filter;
 mod transcript;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
@@ -73,10 +73,6 @@ super::emulator! {
 
     fn new(seed: u64, config: LuwareConfig) -> Self {
         Self { seed, config, writes: Mutex::new(Writes::default()), last_vtr: Mutex::new(None) }
-    }
-
-    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
-        Some(state.clone())
     }
 
     const SCHEMES: &'static [(&'static str, super::Check<Self>)] =

@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
@@ -75,10 +75,6 @@ super::emulator! {
 
     fn new(seed: u64, config: RaiaConfig) -> Self {
         Self { world: Mutex::new(World::seeded(seed, &config)), seed, config }
-    }
-
-    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
-        Some(state.clone())
     }
 
     fn render_error(status: StatusCode, message: String) -> Response {

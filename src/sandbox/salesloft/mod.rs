@@ -64,10 +64,6 @@ super::emulator! {
         Self { seed, config, inner: Mutex::new(inner) }
     }
 
-    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
-        Some(state.clone())
-    }
-
     fn render_error(status: StatusCode, message: String) -> Response {
         render_error(status, message)
     }

@@ -79,7 +79,7 @@ fn fill(validator: &SpecValidator, schema: &Value, status: StatusCode, message: 
     let properties = resolved.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
     let required: Vec<&str> =
         resolved.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
-    let generated = generate(validator, schema);
+    let generated = generate(validator, schema, 0, true);
     let has = |name: &str| properties.contains_key(name);
     let message_field = MESSAGE_FIELDS.into_iter().find(|f| has(f)).or_else(|| has("error").then_some("error"));
     let mut body = Map::new();

@@ -105,17 +105,16 @@ fn json_body(validator: &SpecValidator, media: &Value) -> Value {
     let first_of_examples = first.and_then(|example| deref(root, example).ok()?.get("value"));
     let schema_example = deref(root, schema).ok().and_then(|s| s.get("example"));
     let mut examples = [media.get("example"), first_of_examples, schema_example].into_iter().flatten();
-    examples.find(|example| validator.conforms(schema, example)).cloned().unwrap_or_else(|| generate(validator, schema))
-}
-
-/// A value for `schema`: the first variant that validates, else the first made.
-pub(crate) fn generate(validator: &SpecValidator, schema: &Value) -> Value {
-    generate_nth(validator, schema, 0, true)
+    examples
+        .find(|example| validator.conforms(schema, example))
+        .cloned()
+        .unwrap_or_else(|| generate(validator, schema, 0, true))
 }
 
 /// The `n`th value for `schema` (values told apart by `n`; examples only
-/// for the first), optional properties too if `every`: a store's records.
-pub(crate) fn generate_nth(validator: &SpecValidator, schema: &Value, n: usize, every: bool) -> Value {
+/// for the first), optional properties too if `every` (a store's records):
+/// the first variant that validates, else the first made.
+pub(crate) fn generate(validator: &SpecValidator, schema: &Value, n: usize, every: bool) -> Value {
     let mut first = None;
     for attempt in 0..MAX_ATTEMPTS {
         let mut generator = Generator {
@@ -163,7 +162,7 @@ fn required_headers(validator: &SpecValidator, response: &Value) -> Vec<(String,
             if header.get("required").and_then(Value::as_bool) != Some(true) {
                 return None;
             }
-            let text = match generate(validator, header.get("schema").unwrap_or(&Value::Null)) {
+            let text = match generate(validator, header.get("schema").unwrap_or(&Value::Null), 0, true) {
                 Value::String(text) => text,
                 other => other.to_string(),
             };
@@ -301,7 +300,8 @@ impl Generator<'_> {
                 || (self.optional
                     && depth < OPTIONAL_DEPTH
                     && !self.is_cyclic(property)
-                    && !flag(self.validator.spec(), property, "writeOnly"));
+                    && deref(self.validator.spec(), property).ok().and_then(|s| s.get("writeOnly"))
+                        != Some(&Value::Bool(true)));
             if wanted {
                 object.insert(name.clone(), self.value(property, variant, depth + 1));
             }
@@ -366,10 +366,6 @@ fn tighten(into: &mut Map<String, Value>, key: &str, value: &Value, pick: fn(f64
         _ => value.clone(),
     };
     into.insert(key.to_owned(), merged);
-}
-
-fn flag(root: &Value, schema: &Value, key: &str) -> bool {
-    deref(root, schema).ok().and_then(|s| s.get(key)).and_then(Value::as_bool) == Some(true)
 }
 
 fn count(flat: &Map<String, Value>, key: &str) -> Option<u64> {

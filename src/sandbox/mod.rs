@@ -15,8 +15,8 @@ mod server;
 pub(crate) mod store;
 pub use crate::spec::validate;
 
-/// Declares an emulator: its sandbox type, state, settings (with a
-/// `harness`) and spec, and the rest of its [`Emulator`] impl.
+/// Declares an emulator: its sandbox type, state (the store's [`Hooks`]),
+/// settings (with a `harness`) and spec, and the rest of its [`Emulator`] impl.
 #[allow(unused_macros)] // (Unused when the sandbox is built without any API.)
 macro_rules! emulator {
     ($(#[$doc:meta])* $sandbox:ident = $state:ident($config:ty, $spec:expr); $($rest:tt)*) => {
@@ -29,6 +29,10 @@ macro_rules! emulator {
 
             fn harness(config: &$config) -> &$crate::sandbox::HarnessConfig {
                 &config.harness
+            }
+
+            fn hooks(state: &std::sync::Arc<Self>) -> Option<std::sync::Arc<dyn $crate::sandbox::Hooks>> {
+                Some(state.clone())
             }
 
             $($rest)*

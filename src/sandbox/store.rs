@@ -37,7 +37,7 @@ use rustc_hash::FxHashMap;
 use serde::ser::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::fallback::{generate_nth, spec_response};
+use super::fallback::{generate, spec_response};
 use super::validate::{SpecValidator, ValidatedRequest};
 use crate::spec::model::{
     Filter, FilterOp, Operation, Paging, Parameter, SortFlag, Spec, TokenField, TokenSource, is_json, resolve,
@@ -55,6 +55,12 @@ pub type Refusal = (StatusCode, String);
 #[cfg_attr(not(any(feature = "luware", feature = "llamadapro")), allow(dead_code))]
 pub(crate) fn bad_request(message: impl Into<String>) -> Refusal {
     (StatusCode::BAD_REQUEST, message.into())
+}
+
+/// An answer of 200 with `value` as JSON.
+#[cfg_attr(not(any(feature = "luware", feature = "llamadapro", feature = "liveperson")), allow(dead_code))]
+pub(crate) fn ok<T: serde::Serialize>(value: T) -> Answer {
+    Ok((200, serde_json::to_value(value).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?))
 }
 
 /// A JSON body as its generated type. The contract has checked it against
@@ -388,7 +394,9 @@ impl Store {
                 if let Some(message) = undeclared(op, &query) {
                     return refused((StatusCode::BAD_REQUEST, message));
                 }
-                let tokens = Tokens { seed: self.seed ^ fnv(key.bytes()), query: &query, size: size_param(op) };
+                let size = op.parameters.iter().find(|p| p.location.as_str() == "query" && is_size(&p.name));
+                let size = size.map(|p| p.name.as_str());
+                let tokens = Tokens { seed: self.seed ^ fnv(key.bytes()), query: &query, size };
                 let (items, listed) = (&collection.items, &mut collection.listed);
                 let selected = selection(op, &tokens, (items, listed), (hooks, &context));
                 return self.list(op, (status, envelope), (items, selected), (hooks, &context), &tokens, emulated);
@@ -649,7 +657,7 @@ impl Store {
     /// every field, or the required ones alone (what a create starts from).
     fn made(&self, template: &str, made: &mut usize, every: bool) -> Option<Value> {
         let schema = self.item_schema(template)?;
-        let item = generate_nth(&self.validator, &schema, *made, every);
+        let item = generate(&self.validator, &schema, *made, every);
         *made += 1;
         item.is_object().then_some(item)
     }
@@ -1249,11 +1257,6 @@ fn none(answer: &mut Value, at: &str, nullable: &dyn Fn(&str) -> bool) {
         true => fields.insert(name.to_owned(), Value::Null),
         false => fields.remove(name),
     };
-}
-
-/// The query parameter that sizes a page of `op`'s list.
-fn size_param(op: &Operation) -> Option<&str> {
-    op.parameters.iter().find(|p| p.location.as_str() == "query" && is_size(&p.name)).map(|p| p.name.as_str())
 }
 
 /// Whether a parameter (or a body's field) so named sizes a page.

@@ -8,13 +8,13 @@
 //! conversation will be returned" (seed 003 L571, L701).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use super::store::{Answer, Context, Hooks, Records, Refusal};
+use super::store::{Answer, Context, Hooks, Records, Refusal, ok};
 use super::{Emulator, HarnessConfig, Refused, Sandbox};
 use crate::liveperson::types::{
     Command, CommandAccepted, CommandData, CommandError, CommandList, CommandResult, CommandState, CommandType,
@@ -98,10 +98,6 @@ super::emulator! {
             world.open(false);
         }
         Self { config, world: Mutex::new(world) }
-    }
-
-    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
-        Some(state.clone())
     }
 
     const SCHEMES: &'static [(&'static str, super::Check<Self>)] = &[("bearer", check_bearer)];
@@ -198,7 +194,9 @@ impl LivePersonState {
 
     /// `f` on the world if `conversation` is open, else a 404.
     fn in_open<T>(&self, conversation: &str, f: impl FnOnce(&mut World) -> Result<T, Refusal>) -> Result<T, Refusal> {
-        self.world(|w| if w.is_open(conversation) { f(w) } else { Err(not_found(conversation)) })
+        self.world(|w| {
+            if w.conversation(conversation).is_some_and(|c| c.open) { f(w) } else { Err(not_found(conversation)) }
+        })
     }
 }
 
@@ -223,10 +221,6 @@ impl World {
 
     fn conversation(&self, id: &str) -> Option<&Conversation> {
         self.conversations.iter().find(|c| c.id == id)
-    }
-
-    fn is_open(&self, id: &str) -> bool {
-        self.conversation(id).is_some_and(|c| c.open)
     }
 
     /// A command as the API shows it, with its state worked out from the time.
@@ -272,10 +266,6 @@ fn millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-fn epoch_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(millis).unwrap_or(0)
-}
-
 fn error(status: StatusCode, message: impl Into<String>) -> Refusal {
     (status, message.into())
 }
@@ -310,11 +300,6 @@ impl Hooks for LivePersonState {
         let ttl = request.param("ttl").and_then(|t| t.parse().ok()).unwrap_or(DEFAULT_TTL);
         Some(self.command(conversation, action, payload, ttl))
     }
-}
-
-/// An answer of 200 with `value`.
-fn ok<T: serde::Serialize>(value: T) -> Answer {
-    Ok((200, serde_json::to_value(value).map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?))
 }
 
 /// The domain of each service this sandbox knows.
@@ -409,7 +394,7 @@ impl LivePersonState {
                 kind,
                 payload: normalise(action, payload),
                 created: Instant::now(),
-                created_ms: epoch_ms(),
+                created_ms: SystemTime::now().duration_since(UNIX_EPOCH).map(millis).unwrap_or(0),
                 ttl: self.config.ttl_unit * u32::try_from(ttl).unwrap_or(u32::MAX),
                 fails,
             });

@@ -6,15 +6,12 @@ use std::cmp::Ordering;
 
 use serde_json::{Value, json};
 
-use super::{CONTACTS, LlamadaProState, TENANT, World, bad_request, data::address, number, parse};
+use super::{CONTACTS, LlamadaProState, TENANT, World, bad_request, data::address, parse};
 use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
     ContactSearchRequest, SearcherDocumentSearchFilter, SearcherDocumentSearchSort, SortDirection,
 };
 use crate::sandbox::store::{Records, Refusal, compare, lookup, overlay, text};
-
-/// Fields a contact record holds that only the search index shows.
-pub(super) const HIDDEN: [&str; 2] = ["archivedAt", "eventSequence"];
 
 /// Where the search's free text is looked for (as `searchBy` of the list, the spec's `x-filter`).
 const SEARCHED: [&str; 7] =
@@ -24,13 +21,6 @@ const SEARCHED: [&str; 7] =
 const SEARCH_FILTER: &str = "id tenantId createdAt updatedAt metadata providerId providerName nationalId firstName \
     lastName email phone companyPosition modelType archivedAt eventSequence eventTimestamp userId contactCompanyId \
     addresses.id addresses.address addresses.channelType addresses.contactId addresses.createdAt addresses.updatedAt";
-
-/// Whether a search filter may name `field` (not, e.g., the Redoc sample's placeholder `string`).
-fn searchable(field: &str) -> bool {
-    SEARCH_FILTER.split_whitespace().any(|f| f == field)
-        || field.strip_prefix("customFields.").is_some_and(|key| !key.is_empty())
-        || field.strip_prefix("metadata.").is_some_and(|key| !key.is_empty())
-}
 
 /// Adds address records for the `new` addresses (`{address, channelType}`) not in `existing`.
 pub(super) fn add_addresses(w: &mut World, contact: u64, existing: &mut Vec<Value>, new: &[Value]) {
@@ -68,8 +58,7 @@ impl LlamadaProState {
                 None => {
                     let id = w.id();
                     let created = record.get("createdAt").cloned().unwrap_or_else(|| now.clone());
-                    let server =
-                        json!({"id": number(id), "tenantId": TENANT, "createdAt": created, "eventSequence": 1});
+                    let server = json!({"id": id as f64, "tenantId": TENANT, "createdAt": created, "eventSequence": 1});
                     overlay(record, server);
                     (id, Vec::new())
                 }
@@ -97,7 +86,9 @@ impl LlamadaProState {
             let Some(field) = f.field.as_deref().filter(|f| !f.is_empty()) else {
                 return Err(bad_request("a search filter needs a field"));
             };
-            if !searchable(field) {
+            // Not, e.g., the Redoc sample's placeholder `string`.
+            let under = |prefix| field.strip_prefix(prefix).is_some_and(|key: &str| !key.is_empty());
+            if !SEARCH_FILTER.split_whitespace().any(|f| f == field) && !under("customFields.") && !under("metadata.") {
                 return Err(bad_request(format!("cannot search by {field:?}")));
             }
             let operator = f.operator.as_deref().unwrap_or("eq");
@@ -117,7 +108,14 @@ impl LlamadaProState {
         let contacts = records.of(CONTACTS).iter().filter(|c| archived || c.get("archivedAt").is_none());
         let mut documents: Vec<Value> =
             contacts.map(document).filter(|d| search_matches(d, &request.filters) && found(d)).collect();
-        search_sort(&mut documents, &request.sort);
+        documents.sort_by(|a, b| {
+            let order = |key: &SearcherDocumentSearchSort| {
+                let field = key.field.as_ref().map(ToString::to_string).unwrap_or_default();
+                let order = compare(lookup(a, &field).first().copied(), lookup(b, &field).first().copied());
+                if key.direction == Some(SortDirection::Desc) { order.reverse() } else { order }
+            };
+            request.sort.iter().map(order).fold(Ordering::Equal, Ordering::then)
+        });
         Ok(documents)
     }
 }
@@ -156,17 +154,3 @@ fn search_matches(record: &Value, filters: &[SearcherDocumentSearchFilter]) -> b
 
 /// Operators [`search_matches`] knows.
 const SEARCH_OPERATORS: [&str; 4] = ["eq", "contains", "neq", "ne"];
-
-/// Sorts by several keys, in order.
-fn search_sort(records: &mut [Value], keys: &[SearcherDocumentSearchSort]) {
-    records.sort_by(|a, b| {
-        keys.iter()
-            .map(|key| {
-                let field = key.field.as_ref().map(ToString::to_string).unwrap_or_default();
-                let order = compare(lookup(a, &field).first().copied(), lookup(b, &field).first().copied());
-                if key.direction == Some(SortDirection::Desc) { order.reverse() } else { order }
-            })
-            .find(|o| *o != Ordering::Equal)
-            .unwrap_or(Ordering::Equal)
-    });
-}

@@ -8,24 +8,21 @@ use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
-use super::contacts::{HIDDEN, add_addresses, merge_custom_fields};
+use super::contacts::{add_addresses, merge_custom_fields};
 use super::data::conversation;
-use super::{CONTACTS, CONVERSATIONS, LlamadaProState, TENANT, World, bad_request, id_of, number, ok, parse};
+use super::{CONTACTS, CONVERSATIONS, LlamadaProState, TENANT, World, bad_request, id_of, ok, parse};
 use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
     BulkConversationCreateRequest, BulkConversationUpdateRequest, CreateConversationRequest,
 };
 use crate::sandbox::store::{Answer, Records, overlay};
 
-/// A conversation as the API shows it, with its contact.
+/// A conversation as the API shows it, with its contact (whose search-only
+/// fields, `archivedAt` and `eventSequence`, the answer's schema leaves out).
 pub(super) fn view(contacts: &[Value], conversation: &Value) -> Value {
     let contact = contacts.iter().find(|c| c.get("id").is_some() && c.get("id") == conversation.get("contactId"));
-    let mut contact = contact.cloned().into_iter().collect::<Vec<_>>();
-    for c in &mut contact {
-        overlay(c, Value::Object(HIDDEN.iter().map(|h| (h.to_string(), Value::Null)).collect()));
-    }
     let mut view = conversation.clone();
-    overlay(&mut view, json!({ "contacts": contact }));
+    overlay(&mut view, json!({ "contacts": Vec::from_iter(contact) }));
     view
 }
 
@@ -53,17 +50,13 @@ fn match_contact(contacts: &[Value], data: &Value) -> Option<u64> {
     })
 }
 
-fn known_contact(contacts: &[Value], id: f64) -> Option<u64> {
-    id_from_number(id).filter(|id| contacts.iter().any(|c| id_of(c) == Some(*id)))
-}
-
 /// Updates contact `id` with the contact `data` of a conversation, or
 /// creates one when `id` is `None`; returns its id.
 fn upsert_contact(w: &mut World, contacts: &mut Vec<Value>, id: Option<u64>, data: &Value) -> u64 {
     let now = w.now();
     let id = id.unwrap_or_else(|| {
         let id = w.id();
-        let contact = json!({"id": number(id), "tenantId": TENANT, "createdAt": now, "eventSequence": 0});
+        let contact = json!({"id": id as f64, "tenantId": TENANT, "createdAt": now, "eventSequence": 0});
         contacts.push(contact);
         id
     });
@@ -83,13 +76,11 @@ fn upsert_contact(w: &mut World, contacts: &mut Vec<Value>, id: Option<u64>, dat
     id
 }
 
-/// The open conversation of `contact` in `funnel`, if there is one.
-fn open_conversation(conversations: &[Value], contact: u64, funnel: u64) -> Option<u64> {
-    conversations.iter().find_map(|c| {
-        let is = |name: &str, id: u64| c.get(name).and_then(Value::as_f64) == Some(number(id));
-        let open = c.get("archivedAt").is_none_or(Value::is_null);
-        (is("contactId", contact) && is("funnelId", funnel) && open).then(|| id_of(c)).flatten()
-    })
+/// The open conversation of `contact` (in `funnel`, if one is named).
+pub(super) fn open_conversation(conversations: &[Value], contact: u64, funnel: Option<u64>) -> Option<&Value> {
+    let is = |c: &Value, name: &str, id: u64| c.get(name).and_then(Value::as_f64) == Some(id as f64);
+    let open = |c: &Value| c.get("archivedAt").is_none_or(Value::is_null);
+    conversations.iter().find(|c| is(c, "contactId", contact) && funnel.is_none_or(|f| is(c, "funnelId", f)) && open(c))
 }
 
 /// The first phone of a conversation's contact that is not E.164 (reported per item in bulk).
@@ -104,10 +95,6 @@ fn issue(field: &str, code: Option<&str>, message: String) -> Value {
 }
 
 impl LlamadaProState {
-    fn known_funnel(&self, funnel: f64) -> Option<u64> {
-        id_from_number(funnel).filter(|f| self.config.funnels.contains(f))
-    }
-
     /// Opens a conversation of `contact` in `funnel` with what the request sets; returns its id.
     fn open(&self, records: &mut Records<'_>, contact: u64, funnel: u64, item: &Value) -> Option<u64> {
         let contact = records.get(CONTACTS, &contact.to_string()).cloned().unwrap_or_default();
@@ -130,7 +117,7 @@ impl LlamadaProState {
                 None
             }
             Some(f) => {
-                let known = self.known_funnel(f);
+                let known = id_from_number(f).filter(|f| self.config.funnels.contains(f));
                 if known.is_none() {
                     errors.push(issue("funnelId", None, format!("unknown funnel {f}")));
                 }
@@ -149,7 +136,7 @@ impl LlamadaProState {
             }
             // With both, contactId names the contact that `contact` updates.
             (Some(id), _) => {
-                let known = known_contact(contacts, id);
+                let known = id_from_number(id).filter(|id| contacts.iter().any(|c| id_of(c) == Some(*id)));
                 if known.is_none() {
                     errors.push(issue("contactId", None, format!("unknown contact {id}")));
                 }
@@ -158,7 +145,9 @@ impl LlamadaProState {
             (None, Some(data)) => match_contact(contacts, data),
         };
         let Some(funnel) = funnel.filter(|_| errors.is_empty()) else { return Err(Skipped::Failed(errors)) };
-        if let Some(existing) = contact.and_then(|c| open_conversation(records.of(CONVERSATIONS), c, funnel)) {
+        if let Some(existing) =
+            contact.and_then(|c| open_conversation(records.of(CONVERSATIONS), c, Some(funnel)).and_then(id_of))
+        {
             let entity = json!({ "id": existing, "contactId": contact, "funnelId": funnel });
             return Err(Skipped::Duplicate(existing, entity));
         }
@@ -281,14 +270,14 @@ impl Tally {
     fn duplicate(&mut self, index: usize, existing: u64, entity: Value) {
         self.duplicates += 1;
         let entities = json!({ "funnelConversation": entity });
-        self.issues.push(json!({"index": index as f64, "itemId": number(existing), "existingEntities": entities}));
+        self.issues.push(json!({"index": index as f64, "itemId": existing as f64, "existingEntities": entities}));
     }
 
     fn succeeded(&mut self, index: usize, id: u64, warnings: Vec<Value>) {
         self.successful += 1;
         if !warnings.is_empty() {
             self.warnings += 1;
-            self.issues.push(json!({"index": index as f64, "itemId": number(id), "warnings": warnings}));
+            self.issues.push(json!({"index": index as f64, "itemId": id as f64, "warnings": warnings}));
         }
     }
 

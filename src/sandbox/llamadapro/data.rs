@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::{
     CALLS, CONTACTS, CONVERSATIONS, DEFINITIONS, LlamadaProConfig, MESSAGES, RECORDINGS, TASKS, TENANT, TRANSCRIPTIONS,
-    World, id_of, number, stamp,
+    World, id_of, stamp,
 };
 
 const FIRST: &str = "Camila Mateo Valentina Benjamin Isidora Agustin Sofia Tomas Martina Vicente Florencia Joaquin";
@@ -51,8 +51,8 @@ pub(super) fn seed_world(seed: u64, config: &LlamadaProConfig) -> World {
     let tasks: Vec<Value> = (0..config.tasks).map(|i| task(&mut w, i, &conversation_ids)).collect();
     let (mut calls, mut recordings, mut transcriptions) = (Vec::new(), Vec::new(), Vec::new());
     for (i, contact) in contacts.iter().take(3).enumerate() {
-        let to = phone_of(contact).unwrap_or_else(|| "+56911111111".into());
-        let made = (config.default_caller_id.as_str(), to.as_str(), "outgoing", "completed", 60.0 + 45.0 * i as f64);
+        let to = phone_address(contact).and_then(|a| a.get("address")?.as_str()).unwrap_or("+56911111111");
+        let made = (config.default_caller_id.as_str(), to, "outgoing", "completed", 60.0 + 45.0 * i as f64);
         let call = new_call(&mut w, &contacts, made);
         let (recording, transcription) = attach_recording(&mut w, &call, None);
         calls.push(call);
@@ -88,12 +88,12 @@ fn definitions(w: &mut World) -> Vec<(Value, (String, Vec<Value>))> {
     for (key, label, entity, kind, options) in specs {
         let (now, id) = (w.now(), w.id());
         let definition = json!({
-            "id": number(id), "tenantId": TENANT, "entityType": entity, "fieldKey": key, "fieldLabel": label,
+            "id": id as f64, "tenantId": TENANT, "entityType": entity, "fieldKey": key, "fieldLabel": label,
             "fieldType": kind, "createdAt": now, "updatedAt": now,
         });
         let options = options.iter().map(|value| {
             json!({
-                "id": number(w.id()), "tenantId": TENANT, "definitionId": number(id), "value": value,
+                "id": w.id() as f64, "tenantId": TENANT, "definitionId": id as f64, "value": value,
                 "label": capitalised(value), "createdAt": now, "updatedAt": now,
             })
         });
@@ -111,7 +111,7 @@ fn capitalised(text: &str) -> String {
 pub(super) fn address(w: &mut World, contact: u64, channel: &str, value: &str) -> Value {
     let (now, id) = (stamp(w.clock), w.id());
     json!({
-        "id": number(id), "tenantId": TENANT, "contactId": number(contact), "channelType": channel, "address": value,
+        "id": id as f64, "tenantId": TENANT, "contactId": contact as f64, "channelType": channel, "address": value,
         "createdAt": now, "updatedAt": now,
     })
 }
@@ -144,7 +144,7 @@ fn contact(w: &mut World, seed: u64, index: u64) -> Value {
     let user = f64::from(1 + rng.u8(..3));
     let position = (index % 2 == 1).then(|| POSITIONS[rng.usize(..POSITIONS.len())]);
     compact(json!({
-        "id": number(id), "tenantId": TENANT, "nationalId": national_id, "firstName": first, "lastName": last,
+        "id": id as f64, "tenantId": TENANT, "nationalId": national_id, "firstName": first, "lastName": last,
         "userId": user, "companyPosition": position, "createdAt": stamp(created),
         "updatedAt": stamp(created + Duration::minutes((index % 5) as i64)), "customFields": custom_fields,
         "addresses": addresses, "archivedAt": (index % 10 == 9).then(|| stamp(created + Duration::days(3))),
@@ -158,24 +158,20 @@ fn phone_address(contact: &Value) -> Option<&Value> {
     addresses.iter().find(|a| matches!(a.get("channelType").and_then(Value::as_str), Some("PHONE" | "WHATSAPP")))
 }
 
-fn phone_of(contact: &Value) -> Option<String> {
-    phone_address(contact)?.get("address").and_then(Value::as_str).map(str::to_owned)
-}
-
 /// A new conversation of `contact` in `funnel`, with a session on its first phone.
 pub(super) fn conversation(w: &mut World, contact: &Value, funnel: u64, custom_fields: Map<String, Value>) -> Value {
     let (now, id) = (w.now(), w.id());
     let session = phone_address(contact).map(|address| {
         let (session, messaging) = (w.id(), w.key("wa_conv"));
         compact(json!({
-            "id": number(session), "tenantId": TENANT, "funnelConversationId": number(id),
-            "funnelAddressId": number(funnel), "contactAddressId": address.get("id"), "startTime": now,
+            "id": session as f64, "tenantId": TENANT, "funnelConversationId": id as f64,
+            "funnelAddressId": funnel as f64, "contactAddressId": address.get("id"), "startTime": now,
             "channelType": "WHATSAPP", "messagingConversationId": messaging, "createdAt": now, "updatedAt": now,
         }))
     });
     compact(json!({
-        "id": number(id), "tenantId": TENANT, "contactId": contact.get("id"), "userId": contact.get("userId"),
-        "funnelId": number(funnel), "funnelStatusId": 1.0, "createdAt": now, "updatedAt": now,
+        "id": id as f64, "tenantId": TENANT, "contactId": contact.get("id"), "userId": contact.get("userId"),
+        "funnelId": funnel as f64, "funnelStatusId": 1.0, "createdAt": now, "updatedAt": now,
         "channelSessions": Vec::from_iter(session), "contacts": [], "customFields": custom_fields,
     }))
 }
@@ -204,12 +200,12 @@ fn task(w: &mut World, index: u64, conversations: &[&Value]) -> Value {
 pub(super) fn new_call(w: &mut World, contacts: &[Value], call: (&str, &str, &str, &str, f64)) -> Value {
     let (from, to, direction, status, duration) = call;
     let (now, id) = (w.tick(), w.id());
-    let contact = contacts.iter().find(|c| has_address(c, to, &[])).and_then(id_of).map(number);
+    let contact = contacts.iter().find(|c| has_address(c, to, &[])).and_then(id_of).map(|id| id as f64);
     // A duration too long for the calendar (1e13 s and more) cannot
     // give a start time: the record keeps none rather than panicking.
     let start = Duration::try_seconds(duration as i64).and_then(|d| now.checked_sub_signed(d)).map(stamp);
     compact(json!({
-        "id": number(id), "tenantId": TENANT,
+        "id": id as f64, "tenantId": TENANT,
         "providerId": format!("CA{:032x}", u128::from(crate::sandbox::mix(w.seed ^ id))), "providerName": "twilio",
         "contactId": contact, "from": from, "to": to, "duration": duration, "direction": direction, "status": status,
         "startTime": start, "createdAt": stamp(now), "updatedAt": stamp(now), "lastUpdateSequence": 1.0,
@@ -223,15 +219,15 @@ pub(super) fn attach_recording(w: &mut World, call: &Value, url: Option<String>)
     let text = |name: &str| call.get(name).and_then(Value::as_str).unwrap_or("?").to_owned();
     let said = "Agent: Hola, le llamo de LlamadaPro. Contact: Hola, si, digame. Agent: Queria confirmar su cita.";
     let recording_record = compact(json!({
-        "id": number(recording), "tenantId": TENANT, "callId": call.get("id").cloned().unwrap_or(json!(0.0)),
+        "id": recording as f64, "tenantId": TENANT, "callId": call.get("id").cloned().unwrap_or(json!(0.0)),
         "providerId": format!("RE{recording:030}"), "providerName": call.get("providerName"),
         "callProviderId": call.get("providerId"), "callProviderName": call.get("providerName"), "url": url,
         "startTime": call.get("startTime"), "duration": call.get("duration"), "dualChannel": true,
         "createdAt": now, "updatedAt": now,
     }));
     let transcription = json!({
-        "id": number(transcription), "tenantId": TENANT, "providerId": format!("TR{transcription:030}"),
-        "providerName": "deepgram", "recordingId": number(recording),
+        "id": transcription as f64, "tenantId": TENANT, "providerId": format!("TR{transcription:030}"),
+        "providerName": "deepgram", "recordingId": recording as f64,
         "url": format!("https://recordings.sandbox.llamadapro.app/{recording}.txt"),
         "text": format!("{said} ({} to {})", text("from"), text("to")), "createdAt": now, "updatedAt": now,
     });

@@ -5,6 +5,7 @@
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
+use super::conversations::open_conversation;
 use super::data::has_address;
 use super::{CONTACTS, CONVERSATIONS, LlamadaProState, MEDIA, MESSAGES, TENANT, bad_request, found, id_of, ok, parse};
 use crate::llamadapro::types::{
@@ -26,12 +27,7 @@ impl LlamadaProState {
     /// Stores an outbound message to `to`, tied to the contact and conversation that own the number.
     fn send(&self, records: &mut Records<'_>, (from, to): (&str, &str), user: Option<&String>, more: Value) -> Answer {
         let contact = records.of(CONTACTS).iter().find(|c| has_address(c, to, &["PHONE", "WHATSAPP"])).and_then(id_of);
-        let conversation = contact.and_then(|contact| {
-            records.of(CONVERSATIONS).iter().find(|c| {
-                c.get("contactId").and_then(Value::as_f64) == Some(contact as f64)
-                    && c.get("archivedAt").is_none_or(Value::is_null)
-            })
-        });
+        let conversation = contact.and_then(|contact| open_conversation(records.of(CONVERSATIONS), contact, None));
         let session = conversation.and_then(|c| c.pointer("/channelSessions/0"));
         let (funnel_conversation, session_id) =
             (conversation.and_then(|c| c.get("id")), session.and_then(|s| s.get("id")));
@@ -121,7 +117,7 @@ impl LlamadaProState {
                         tags: r.tags.clone(),
                     }
                 });
-                records.of(MEDIA).extend(super::values([&media]));
+                records.of(MEDIA).extend(serde_json::to_value(&media));
                 ok(media)
             })(),
             _ => return None,

@@ -17,12 +17,12 @@ mod messages;
 mod records;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::store::{Refusal, bad_request, parse};
+use super::store::{Refusal, bad_request, ok, parse};
 use super::{HarnessConfig, Sandbox};
 use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
@@ -81,10 +81,6 @@ super::emulator! {
     fn new(seed: u64, config: LlamadaProConfig) -> Self {
         let world = data::seed_world(seed, &config);
         Self { config, world: Mutex::new(world) }
-    }
-
-    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn crate::sandbox::Hooks>> {
-        Some(state.clone())
     }
 
     /// The API key, in `X-API-KEY`: the only one taken (checked before the request is validated).
@@ -153,11 +149,6 @@ fn typed<T: serde::de::DeserializeOwned>(records: Vec<Value>) -> Vec<T> {
     records.into_iter().filter_map(|r| serde_json::from_value(r).ok()).collect()
 }
 
-/// Typed records as the store keeps them.
-fn values<T: serde::Serialize>(records: impl IntoIterator<Item = T>) -> Vec<Value> {
-    records.into_iter().filter_map(|r| serde_json::to_value(r).ok()).collect()
-}
-
 /// Sets the fields `names` of `record` back to what they were `before` (absent where absent).
 fn keep(record: &mut Value, before: &Value, names: &[&str]) {
     let kept = names.iter().map(|name| (name.to_string(), before.get(*name).cloned().unwrap_or(Value::Null)));
@@ -222,13 +213,4 @@ impl World {
 /// A time as the records hold it (as the generated types write it).
 fn stamp(at: DateTime<Utc>) -> Value {
     serde_json::to_value(at).unwrap_or_default()
-}
-
-/// An answer of 200 with `value`.
-fn ok<T: serde::Serialize>(value: T) -> crate::sandbox::store::Answer {
-    Ok((200, serde_json::to_value(value).map_err(|e| bad_request(e.to_string()))?))
-}
-
-fn number(id: u64) -> f64 {
-    id as f64
 }

@@ -19,7 +19,18 @@ impl Hooks for LlamadaProState {
     }
 
     fn refuse(&self, request: &Context<'_>) -> Result<(), Refusal> {
-        if request.operation_id.contains("CustomFieldListOption") { only_lists(request.parent) } else { Ok(()) }
+        // Only `LIST` definitions have options.
+        let field = |name| request.parent.and_then(|d| d.get(name)).and_then(text).unwrap_or_default();
+        match field("fieldType").as_str() {
+            _ if !request.operation_id.contains("CustomFieldListOption") => Ok(()),
+            "LIST" => Ok(()),
+            kind => {
+                let kind = if kind.is_empty() { "unknown" } else { kind };
+                let message =
+                    format!("custom field definition {} is of type {kind}, not LIST: it has no options", field("id"));
+                Err((StatusCode::BAD_REQUEST, message))
+            }
+        }
     }
 
     fn keeps(&self, request: &Context<'_>, record: &Value) -> bool {
@@ -42,27 +53,20 @@ impl Hooks for LlamadaProState {
         }
         let Some(fields) = record.as_object_mut() else { return Ok(()) };
         match request.operation_id {
-            "createTask" => self.world(|w| {
-                let at = w.now();
-                fields.insert("id".into(), w.key("task").into());
-                fields.insert("tenantId".into(), TENANT.into());
-                for stamp in ["createdAt", "updatedAt", "publishedAt"] {
-                    fields.insert(stamp.into(), at.clone());
-                }
+            "createTask" => {
+                let at = self.stamp(fields, true, Some("task"));
+                fields.insert("publishedAt".into(), at);
                 fields.entry("status").or_insert_with(|| "scheduled".into());
-            }),
-            "updateTask" => self.world(|w| {
-                let at = w.now();
+            }
+            "updateTask" => {
+                let at = self.stamp(fields, false, None);
                 let stamp = match fields.get("status").and_then(Value::as_str) {
-                    Some("completed") => Some("completedAt"),
-                    Some("cancelled") => Some("cancelledAt"),
-                    _ => None,
+                    Some("completed") => "completedAt",
+                    Some("cancelled") => "cancelledAt",
+                    _ => return Ok(()),
                 };
-                if let Some(stamp) = stamp {
-                    fields.entry(stamp).or_insert_with(|| at.clone());
-                }
-                fields.insert("updatedAt".into(), at);
-            }),
+                fields.entry(stamp).or_insert(at);
+            }
             "createCustomFieldDefinition" | "updateCustomFieldDefinition" => {
                 let field = |fields: &Map<String, Value>, name| fields.get(name).and_then(text).unwrap_or_default();
                 let (entity, key) = (field(fields, "entityType"), field(fields, "fieldKey"));
@@ -78,7 +82,7 @@ impl Hooks for LlamadaProState {
                 if taken {
                     return Err((StatusCode::BAD_REQUEST, format!("a {entity} field with key {key:?} already exists")));
                 }
-                self.stamp(fields, before.is_none());
+                self.stamp(fields, before.is_none(), None);
             }
             "createCustomFieldListOption" | "updateCustomFieldListOption" => {
                 let definition = request.parent.and_then(|d| d.get("id")).and_then(text).unwrap_or_default();
@@ -94,7 +98,7 @@ impl Hooks for LlamadaProState {
                         return Err((StatusCode::BAD_REQUEST, format!("option {value:?} already exists")));
                     }
                 }
-                self.stamp(fields, before.is_none());
+                self.stamp(fields, before.is_none(), None);
             }
             _ => {}
         }
@@ -157,30 +161,21 @@ fn in_use(request: &Context<'_>, records: &mut Records<'_>) -> Result<(), Refusa
 }
 
 impl LlamadaProState {
-    /// Sets the times (and, on a new record, the id and tenant) the server keeps.
-    fn stamp(&self, fields: &mut Map<String, Value>, new: bool) {
+    /// Sets the times (and, on a new record, the id, a key if it has a `prefix`, and tenant) the server keeps; answers the time.
+    fn stamp(&self, fields: &mut Map<String, Value>, new: bool, prefix: Option<&str>) -> Value {
         self.world(|w| {
             let at = w.now();
             if new {
-                fields.insert("id".into(), w.id().into());
+                let id = match prefix {
+                    Some(prefix) => w.key(prefix).into(),
+                    None => w.id().into(),
+                };
+                fields.insert("id".into(), id);
                 fields.insert("tenantId".into(), TENANT.into());
                 fields.insert("createdAt".into(), at.clone());
             }
-            fields.insert("updatedAt".into(), at);
-        });
-    }
-}
-
-/// Only `LIST` definitions have options.
-fn only_lists(definition: Option<&Value>) -> Result<(), Refusal> {
-    let field = |name| definition.and_then(|d| d.get(name)).and_then(text).unwrap_or_default();
-    match field("fieldType").as_str() {
-        "LIST" => Ok(()),
-        kind => {
-            let kind = if kind.is_empty() { "unknown" } else { kind };
-            let message =
-                format!("custom field definition {} is of type {kind}, not LIST: it has no options", field("id"));
-            Err((StatusCode::BAD_REQUEST, message))
-        }
+            fields.insert("updatedAt".into(), at.clone());
+            at
+        })
     }
 }

@@ -9,7 +9,7 @@ pub(crate) mod filter;
 mod transcript;
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
@@ -20,7 +20,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::store::{Answer, Context, Hooks, Records, Refusal, bad_request, parse, text};
+use super::store::{Answer, Context, Hooks, Records, Refusal, bad_request, ok, parse, text};
 use super::{HarnessConfig, Refused, Sandbox};
 use crate::luware::types::{
     ControlAction, Conversation, ConversationPage, Expand, LabelRequest, MetadataRequest, MetadataTemplateValues,
@@ -73,10 +73,6 @@ super::emulator! {
 
     fn new(seed: u64, config: LuwareConfig) -> Self {
         Self { seed, config, writes: Mutex::new(Writes::default()), last_vtr: Mutex::new(None) }
-    }
-
-    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
-        Some(state.clone())
     }
 
     const SCHEMES: &'static [(&'static str, super::Check<Self>)] =
@@ -384,12 +380,16 @@ impl LuwareState {
                 _ => {}
             }
         }
-        Ok((200, serde_json::to_value(c).map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?))
+        ok(c)
     }
 
     fn metadata(&self, index: u64, ccdr_id: &str, body: &Value) -> Answer {
         let request: MetadataRequest = parse(body)?;
-        check_template(&request)?;
+        let id = request.meta_template_id;
+        // An unknown template id is a 404 (names are not checked: the seed does not say how they match).
+        if !METADATA_TEMPLATES.iter().any(|(t, _)| *t == id) {
+            return Err((StatusCode::NOT_FOUND, format!("metadata template {id} not found")));
+        }
         let values = MetadataTemplateValues {
             meta_template_id: Some(request.meta_template_id),
             meta_template_name: Some(request.meta_template_name),
@@ -447,12 +447,3 @@ fn has_audio(c: &Conversation) -> bool {
 /// The environment's metadata templates, which Luware support creates (the
 /// spec's `info.description`); the first is the vendor's example.
 pub const METADATA_TEMPLATES: [(i64, &str); 2] = [(1234, "Custom Metadata Template"), (1235, "CRM Case")];
-
-/// An unknown template id is a 404 (names are not checked: the seed does not say how they match).
-fn check_template(request: &MetadataRequest) -> Result<(), Refusal> {
-    let id = request.meta_template_id;
-    match METADATA_TEMPLATES.iter().any(|(t, _)| *t == id) {
-        true => Ok(()),
-        false => Err((StatusCode::NOT_FOUND, format!("metadata template {id} not found"))),
-    }
-}

@@ -13,7 +13,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
@@ -75,10 +75,6 @@ super::emulator! {
 
     fn new(seed: u64, config: RaiaConfig) -> Self {
         Self { world: Mutex::new(World::seeded(seed, &config)), seed, config }
-    }
-
-    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
-        Some(state.clone())
     }
 
     fn render_error(status: StatusCode, message: String) -> Response {
@@ -495,18 +491,13 @@ impl Hooks for RaiaState {
     }
 
     fn keeps(&self, request: &Context<'_>, c: &Value) -> bool {
-        let time = |t: &str| crate::spec::validate::parse_date_time(t);
-        let updated = || time(field(c, "updatedAt"));
         let found = |keyword: &str| {
             let user = ["firstName", "lastName", "email", "phoneNumber"].map(|name| field(&c["user"], name));
             let fields = [field(c, "title"), field(c, "summary"), &self.config.agent_name].into_iter().chain(user);
             fields.into_iter().any(|f| f.to_lowercase().contains(&keyword.to_lowercase()))
         };
         let feedbacks = c.get("feedbacks").and_then(Value::as_array).is_some_and(|f| !f.is_empty());
-        request.param("userId").is_none_or(|u| field(c, "conversationUserId") == u)
-            && request.param("startDate").and_then(time).is_none_or(|t| updated().is_some_and(|u| u >= t))
-            && request.param("endDate").and_then(time).is_none_or(|t| updated().is_some_and(|u| u <= t))
-            && request.param("searchKeyword").is_none_or(found)
+        request.param("searchKeyword").is_none_or(found)
             && (request.param("withFeedbacksOnly") != Some("true") || feedbacks)
     }
 

@@ -64,10 +64,6 @@ super::emulator! {
         Self { seed, config, inner: Mutex::new(inner) }
     }
 
-    fn hooks(state: &Arc<Self>) -> Option<Arc<dyn Hooks>> {
-        Some(state.clone())
-    }
-
     fn render_error(status: StatusCode, message: String) -> Response {
         render_error(status, message)
     }
@@ -331,17 +327,6 @@ fn error(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "error": message }))).into_response()
 }
 
-/// What a request costs: more for deep pages (`RateLimitEndpointCost`'s `x-provenance`).
-fn cost(page: u64) -> u64 {
-    match page {
-        0..=100 => 1,
-        101..=150 => 3,
-        151..=250 => 8,
-        251..=500 => 10,
-        _ => 30,
-    }
-}
-
 /// Charges the request against the minute's budget; every answer carries the rate-limit headers.
 async fn gatekeeper(State(state): State<Arc<SalesloftState>>, request: Request, next: Next) -> Response {
     let cost = cost_of(request.uri().query());
@@ -368,10 +353,16 @@ async fn gatekeeper(State(state): State<Arc<SalesloftState>>, request: Request, 
     response
 }
 
-/// What a request with this query costs.
+/// What a request with this query costs: more for deep pages (`RateLimitEndpointCost`'s `x-provenance`).
 fn cost_of(query: Option<&str>) -> u64 {
     let page = super::query_pairs(query).into_iter().find(|(k, _)| k == "page").and_then(|(_, v)| v.parse().ok());
-    cost(page.unwrap_or(1))
+    match page.unwrap_or(1) {
+        0..=100 => 1,
+        101..=150 => 3,
+        151..=250 => 8,
+        251..=500 => 10,
+        _ => 30,
+    }
 }
 
 fn rate_headers(response: &mut Response, remaining: u64, cost: u64) {

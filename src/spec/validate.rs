@@ -42,7 +42,6 @@
 //! parameters and external `$ref`s, which [`SpecValidator::new`] rejects;
 //! a `HEAD` request needs a `head` operation.
 
-use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
@@ -167,9 +166,13 @@ enum Segment {
 
 impl Segment {
     /// The still-encoded parameter text of `raw`, if this segment matches it.
-    fn capture<'r>(&self, raw: &'r str, decoded: Option<&str>) -> Option<&'r str> {
+    fn capture<'r>(&self, raw: &'r str) -> Option<&'r str> {
         match self {
-            Self::Literal(literal) => (decoded == Some(literal.as_str())).then_some(raw),
+            // Most segments have nothing to decode.
+            Self::Literal(literal) if raw.contains('%') => {
+                (percent_decode(raw).as_ref() == Some(literal)).then_some(raw)
+            }
+            Self::Literal(literal) => (raw == literal).then_some(raw),
             Self::Param { prefix, suffix, .. } => raw
                 .strip_prefix(prefix.as_str())
                 .and_then(|rest| rest.strip_suffix(suffix.as_str()))
@@ -422,13 +425,8 @@ impl SpecValidator {
     ) -> Result<(&Route, &Operation, Vec<&'p str>), Violation> {
         let not_found = || Violation::NotFound { path: path.to_owned() };
         let raw: Vec<&str> = path.strip_prefix('/').ok_or_else(not_found)?.split('/').collect();
-        // Most segments have nothing to decode: those are borrowed.
-        let decode =
-            |s: &&'p str| if s.contains('%') { percent_decode(s).map(Cow::Owned) } else { Some(Cow::Borrowed(*s)) };
-        let decoded: Vec<Option<Cow<str>>> = raw.iter().map(decode).collect();
         let matches = |r: &&Route| {
-            r.segments.len() == raw.len()
-                && r.segments.iter().zip(&raw).zip(&decoded).all(|((s, r), d)| s.capture(r, d.as_deref()).is_some())
+            r.segments.len() == raw.len() && r.segments.iter().zip(&raw).all(|(s, r)| s.capture(r).is_some())
         };
         let only = operation.and_then(|id| self.route_of.get(id)).and_then(|&index| self.routes.get(index..=index));
         let routes = only.unwrap_or(&self.routes);
@@ -465,7 +463,7 @@ impl SpecValidator {
         for (segment, raw) in route.segments.iter().zip(&raw) {
             let Segment::Param { name, .. } = segment else { continue };
             let Some(param) = op.param(Location::Path, name) else { continue };
-            let text = segment.capture(raw, None).unwrap_or(*raw);
+            let text = segment.capture(raw).unwrap_or(*raw);
             let value = percent_decode(text).ok_or_else(|| invalid(&param.label, "not valid percent-encoded UTF-8"))?;
             self.check_param(param, &[value.as_str()])?;
             path_params.push((name.clone(), value));

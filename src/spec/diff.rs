@@ -221,15 +221,11 @@ impl Differ<'_> {
         }
         let is_old = |n: &model::Parameter| old.parameters.iter().any(|p| p.name == n.name && p.location == n.location);
         for n in new.parameters.iter().filter(|n| !is_old(n)) {
-            let at = label(n);
-            if n.required {
-                self.push(&at, "added (required)", Breaking, Breaking, "refuses requests without it");
-            } else {
-                self.push(&at, "added (optional)", Additive, Additive, "accepts it");
-            }
-            if let Some(added) = self.out.last_mut() {
-                added.cli_note = Some(format!("flag {} added", flag(n)));
-            }
+            let (what, impact, sandbox) = match n.required {
+                true => ("added (required)", Breaking, "refuses requests without it"),
+                false => ("added (optional)", Additive, "accepts it"),
+            };
+            self.push(&label(n), what, impact, impact, sandbox).cli_note = Some(format!("flag {} added", flag(n)));
         }
     }
 

@@ -61,17 +61,14 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
 
-fn is_token_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '+' | '/' | '=')
-}
-
 /// Masks the value after each secret-like name followed by `:` or `=`, each
 /// `Bearer`/`Basic` credential and each JWT.
 fn mask_fields(text: &str) -> (String, bool) {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut found = false;
-    let token_end = |from: usize| (from..chars.len()).find(|&k| !is_token_char(chars[k])).unwrap_or(chars.len());
+    let token = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '+' | '/' | '=');
+    let token_end = |from: usize| (from..chars.len()).find(|&k| !token(chars[k])).unwrap_or(chars.len());
     let blanks_end = |from: usize| (from..).find(|&k| !matches!(chars.get(k), Some(' ' | '\t'))).unwrap_or(from);
     let mut i = 0;
     while i < chars.len() {
@@ -214,22 +211,6 @@ impl TerminalSafe<serde_json::ser::PrettyFormatter<'static>> {
     }
 }
 
-/// Writes `fragment` with each unsafe character as `\uXXXX`. Every such
-/// character's UTF-8 starts with 0x7F, 0xC2 or 0xE2, so most text is
-/// written whole after one scan of its bytes.
-fn write_escaped<W: ?Sized + std::io::Write>(writer: &mut W, fragment: &str) -> std::io::Result<()> {
-    if memchr::memchr3(0x7f, 0xc2, 0xe2, fragment.as_bytes()).is_none() {
-        return writer.write_all(fragment.as_bytes());
-    }
-    let mut start = 0;
-    for (at, c) in fragment.char_indices().filter(|(_, c)| is_unsafe(*c)) {
-        writer.write_all(&fragment.as_bytes()[start..at])?;
-        write!(writer, "\\u{:04x}", c as u32)?;
-        start = at + c.len_utf8();
-    }
-    writer.write_all(&fragment.as_bytes()[start..])
-}
-
 /// Forwards every layout method to the wrapped formatter (the ones
 /// `PrettyFormatter` overrides; the compact one keeps the defaults).
 macro_rules! forward {
@@ -246,7 +227,19 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for TerminalSafe<
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
-        write_escaped(writer, fragment)
+        // Each unsafe character as `\uXXXX`. Every such character's UTF-8
+        // starts with 0x7F, 0xC2 or 0xE2, so most text is written whole
+        // after one scan of its bytes.
+        if memchr::memchr3(0x7f, 0xc2, 0xe2, fragment.as_bytes()).is_none() {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut start = 0;
+        for (at, c) in fragment.char_indices().filter(|(_, c)| is_unsafe(*c)) {
+            writer.write_all(&fragment.as_bytes()[start..at])?;
+            write!(writer, "\\u{:04x}", c as u32)?;
+            start = at + c.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
     }
 
     forward! {

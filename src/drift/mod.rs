@@ -153,9 +153,7 @@ impl DriftReport {
     pub fn apis(&self) -> Vec<&'static str> {
         let mut apis: Vec<&'static str> = Vec::new();
         for o in &self.operations {
-            if !apis.contains(&o.api) {
-                apis.push(o.api);
-            }
+            keep(&mut apis, &o.api, usize::MAX);
         }
         apis
     }
@@ -253,20 +251,21 @@ impl Findings {
 
     /// A field the typed model ignored, at `path`.
     pub(crate) fn unknown_field(&mut self, path: &Path<'_>) {
-        self.unknown_fields = self.unknown_fields.saturating_add(1);
         let mut shape = String::new();
         path.render(&mut shape, false);
-        if self.fields.len() < MAX_DISTINCT && !self.fields.iter().any(|(known, _)| *known == shape) {
+        self.field(&shape, || {
             let mut first = String::new();
             path.render(&mut first, true);
-            self.field(&shape, &first);
-        }
+            first
+        });
     }
 
-    /// A field the model ignored: its path without and with indices.
-    fn field(&mut self, shape: &str, first: &str) {
+    /// A field the model ignored: its path without indices, and with them
+    /// (made only for a path not kept yet).
+    fn field(&mut self, shape: &str, first: impl FnOnce() -> String) {
+        self.unknown_fields = self.unknown_fields.saturating_add(1);
         if self.fields.len() < MAX_DISTINCT && !self.fields.iter().any(|(known, _)| known == shape) {
-            self.fields.push((bounded(shape), bounded(first)));
+            self.fields.push((bounded(shape), bounded(&first())));
         }
     }
 
@@ -466,10 +465,7 @@ pub fn record_survey(api: &'static str, operation: &'static str, drift: &[&crate
     let mut findings = Findings::default();
     for d in drift {
         match d.kind {
-            DriftKind::UnknownField => {
-                findings.unknown_fields = findings.unknown_fields.saturating_add(1);
-                findings.field(&d.location, &d.location);
-            }
+            DriftKind::UnknownField => findings.field(&d.location, || d.location.clone()),
             // `"new" is not one of a, b`: the value as received, quoted as JSON.
             DriftKind::UnlistedEnumValue => {
                 let value = d.detail.split(" is not one of").next().unwrap_or_default();

@@ -647,7 +647,7 @@ impl Spec {
     /// The model, kept with the document it was read from (not a copy of it).
     fn read(owned: Value) -> Result<Self, ModelError> {
         let doc = &owned;
-        let security_schemes = security_schemes(doc)?;
+        let mut security_schemes = security_schemes(doc)?;
         let root = At::new("", "#");
         let global = security(&security_schemes, doc.get("security"), &root.child(None, "security"))?;
         let mut operations = Vec::new();
@@ -687,7 +687,6 @@ impl Spec {
                 });
             }
         }
-        let mut security_schemes = security_schemes;
         for scheme in &mut security_schemes {
             if let Some(source) = &mut scheme.token {
                 let at = At::new(format!("security scheme {}: x-token", scheme.name), "#/components/securitySchemes");

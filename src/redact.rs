@@ -130,31 +130,25 @@ fn mask_fields(text: &str) -> (String, bool) {
         // A bare value of a JSON key (a number) becomes a masked string, so
         // that the JSON stays JSON.
         let mut quote = "";
-        let (value_start, value_end, resume) = match chars.get(j) {
+        let (value_start, value_end) = match chars.get(j) {
             None | Some('{' | '[') => continue,
             Some('\\') if chars.get(j + 1) == Some(&'"') => {
-                let start = j + 2;
-                let close = (start..chars.len().saturating_sub(1)).find(|&k| chars[k] == '\\' && chars[k + 1] == '"');
-                match close {
-                    Some(k) => (start, k, k),
-                    None => (start, chars.len(), chars.len()),
-                }
+                let close = (j + 2..chars.len().saturating_sub(1)).find(|&k| chars[k] == '\\' && chars[k + 1] == '"');
+                (j + 2, close.unwrap_or(chars.len()))
             }
             Some(&quote @ ('"' | '\'')) => {
-                let start = j + 1;
-                let mut k = start;
+                let mut k = j + 1;
                 while k < chars.len() && chars[k] != quote {
                     k += if chars[k] == '\\' { 2 } else { 1 };
                 }
-                let k = k.min(chars.len());
-                (start, k, k)
+                (j + 1, k.min(chars.len()))
             }
             Some(_) => {
                 let stop = (j..chars.len())
                     .find(|&k| matches!(chars[k], '\r' | '\n' | '"' | '\'' | ',' | ';' | '&' | '}' | ']' | '<' | '\\'))
                     .unwrap_or(chars.len());
                 quote = quoted_key;
-                (j, stop, stop)
+                (j, stop)
             }
         };
         out.extend(&chars[end..value_start]);
@@ -164,7 +158,7 @@ fn mask_fields(text: &str) -> (String, bool) {
             out.push_str(quote);
             found = true;
         }
-        i = resume;
+        i = value_end;
     }
     (out, found)
 }

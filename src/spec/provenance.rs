@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::model::escape;
+use super::model::{enum_values, escape};
 use super::walk::visit;
 
 /// What kind of fact a spec states.
@@ -103,8 +103,7 @@ pub fn facts(spec: &Value, seed: &str) -> Vec<Fact> {
             out.extend(fact(kind, &name, pointer, provenance.or_else(|| target?.get("x-provenance"))));
         }
         if place == Place::Schema {
-            for value in node.get("enum").and_then(Value::as_array).into_iter().flatten() {
-                let name = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
+            for name in enum_values(node) {
                 out.extend(fact(FactKind::EnumValue, &name, &format!("{pointer}/enum"), None));
             }
             for (row, value) in node.get("x-filter-table").and_then(Value::as_object).into_iter().flatten() {

@@ -78,33 +78,19 @@ fn mask_fields(text: &str) -> (String, bool) {
             i += 1;
             continue;
         }
-        let mut end = i;
-        while end < chars.len() && is_name_char(chars[end]) {
-            end += 1;
-        }
+        let end = (i..chars.len()).find(|&k| !is_name_char(chars[k])).unwrap_or(chars.len());
         let name: String = chars[i..end].iter().collect();
+        // A bare JWT (`eyJ….….…`), or `Bearer <token>` (`Basic`) with its scheme's name kept.
+        let jwt = name.starts_with("eyJ").then(|| token_end(end));
+        let jwt = jwt.filter(|&stop| chars[i..stop].contains(&'.') && stop - i >= 16);
+        let scheme = ["bearer", "basic"].iter().any(|s| name.eq_ignore_ascii_case(s)) && chars.get(end) == Some(&' ');
+        let credential = scheme.then(|| token_end(end + 1)).filter(|&stop| stop - (end + 1) >= 4);
+        if let Some(stop) = jwt.or(credential) {
+            out.push_str(&if jwt.is_some() { MASK.to_owned() } else { format!("{name} {MASK}") });
+            (found, i) = (true, stop);
+            continue;
+        }
         out.push_str(&name);
-        // A bare JWT (`eyJ….….…`) or `Bearer <token>`.
-        if name.starts_with("eyJ") {
-            let stop = token_end(end);
-            if chars[i..stop].contains(&'.') && stop - i >= 16 {
-                out.truncate(out.len() - name.len());
-                out.push_str(MASK);
-                found = true;
-                i = stop;
-                continue;
-            }
-        }
-        if (name.eq_ignore_ascii_case("bearer") || name.eq_ignore_ascii_case("basic")) && chars.get(end) == Some(&' ') {
-            let stop = token_end(end + 1);
-            if stop - (end + 1) >= 4 {
-                out.push(' ');
-                out.push_str(MASK);
-                found = true;
-                i = stop;
-                continue;
-            }
-        }
         i = end;
         if !is_secret_name(&name) {
             continue;

@@ -61,17 +61,14 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
 }
 
-fn is_token_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '+' | '/' | '=')
-}
-
 /// Masks the value after each secret-like name followed by `:` or `=`, each
 /// `Bearer`/`Basic` credential and each JWT.
 fn mask_fields(text: &str) -> (String, bool) {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut found = false;
-    let token_end = |from: usize| (from..chars.len()).find(|&k| !is_token_char(chars[k])).unwrap_or(chars.len());
+    let token = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~' | '+' | '/' | '=');
+    let token_end = |from: usize| (from..chars.len()).find(|&k| !token(chars[k])).unwrap_or(chars.len());
     let blanks_end = |from: usize| (from..).find(|&k| !matches!(chars.get(k), Some(' ' | '\t'))).unwrap_or(from);
     let mut i = 0;
     while i < chars.len() {
@@ -81,33 +78,19 @@ fn mask_fields(text: &str) -> (String, bool) {
             i += 1;
             continue;
         }
-        let mut end = i;
-        while end < chars.len() && is_name_char(chars[end]) {
-            end += 1;
-        }
+        let end = (i..chars.len()).find(|&k| !is_name_char(chars[k])).unwrap_or(chars.len());
         let name: String = chars[i..end].iter().collect();
+        // A bare JWT (`eyJ….….…`), or `Bearer <token>` (`Basic`) with its scheme's name kept.
+        let jwt = name.starts_with("eyJ").then(|| token_end(end));
+        let jwt = jwt.filter(|&stop| chars[i..stop].contains(&'.') && stop - i >= 16);
+        let scheme = ["bearer", "basic"].iter().any(|s| name.eq_ignore_ascii_case(s)) && chars.get(end) == Some(&' ');
+        let credential = scheme.then(|| token_end(end + 1)).filter(|&stop| stop - (end + 1) >= 4);
+        if let Some(stop) = jwt.or(credential) {
+            out.push_str(&if jwt.is_some() { MASK.to_owned() } else { format!("{name} {MASK}") });
+            (found, i) = (true, stop);
+            continue;
+        }
         out.push_str(&name);
-        // A bare JWT (`eyJ….….…`) or `Bearer <token>`.
-        if name.starts_with("eyJ") {
-            let stop = token_end(end);
-            if chars[i..stop].contains(&'.') && stop - i >= 16 {
-                out.truncate(out.len() - name.len());
-                out.push_str(MASK);
-                found = true;
-                i = stop;
-                continue;
-            }
-        }
-        if (name.eq_ignore_ascii_case("bearer") || name.eq_ignore_ascii_case("basic")) && chars.get(end) == Some(&' ') {
-            let stop = token_end(end + 1);
-            if stop - (end + 1) >= 4 {
-                out.push(' ');
-                out.push_str(MASK);
-                found = true;
-                i = stop;
-                continue;
-            }
-        }
         i = end;
         if !is_secret_name(&name) {
             continue;
@@ -133,31 +116,25 @@ fn mask_fields(text: &str) -> (String, bool) {
         // A bare value of a JSON key (a number) becomes a masked string, so
         // that the JSON stays JSON.
         let mut quote = "";
-        let (value_start, value_end, resume) = match chars.get(j) {
+        let (value_start, value_end) = match chars.get(j) {
             None | Some('{' | '[') => continue,
             Some('\\') if chars.get(j + 1) == Some(&'"') => {
-                let start = j + 2;
-                let close = (start..chars.len().saturating_sub(1)).find(|&k| chars[k] == '\\' && chars[k + 1] == '"');
-                match close {
-                    Some(k) => (start, k, k),
-                    None => (start, chars.len(), chars.len()),
-                }
+                let close = (j + 2..chars.len().saturating_sub(1)).find(|&k| chars[k] == '\\' && chars[k + 1] == '"');
+                (j + 2, close.unwrap_or(chars.len()))
             }
             Some(&quote @ ('"' | '\'')) => {
-                let start = j + 1;
-                let mut k = start;
+                let mut k = j + 1;
                 while k < chars.len() && chars[k] != quote {
                     k += if chars[k] == '\\' { 2 } else { 1 };
                 }
-                let k = k.min(chars.len());
-                (start, k, k)
+                (j + 1, k.min(chars.len()))
             }
             Some(_) => {
                 let stop = (j..chars.len())
                     .find(|&k| matches!(chars[k], '\r' | '\n' | '"' | '\'' | ',' | ';' | '&' | '}' | ']' | '<' | '\\'))
                     .unwrap_or(chars.len());
                 quote = quoted_key;
-                (j, stop, stop)
+                (j, stop)
             }
         };
         out.extend(&chars[end..value_start]);
@@ -167,7 +144,7 @@ fn mask_fields(text: &str) -> (String, bool) {
             out.push_str(quote);
             found = true;
         }
-        i = resume;
+        i = value_end;
     }
     (out, found)
 }
@@ -214,22 +191,6 @@ impl TerminalSafe<serde_json::ser::PrettyFormatter<'static>> {
     }
 }
 
-/// Writes `fragment` with each unsafe character as `\uXXXX`. Every such
-/// character's UTF-8 starts with 0x7F, 0xC2 or 0xE2, so most text is
-/// written whole after one scan of its bytes.
-fn write_escaped<W: ?Sized + std::io::Write>(writer: &mut W, fragment: &str) -> std::io::Result<()> {
-    if memchr::memchr3(0x7f, 0xc2, 0xe2, fragment.as_bytes()).is_none() {
-        return writer.write_all(fragment.as_bytes());
-    }
-    let mut start = 0;
-    for (at, c) in fragment.char_indices().filter(|(_, c)| is_unsafe(*c)) {
-        writer.write_all(&fragment.as_bytes()[start..at])?;
-        write!(writer, "\\u{:04x}", c as u32)?;
-        start = at + c.len_utf8();
-    }
-    writer.write_all(&fragment.as_bytes()[start..])
-}
-
 /// Forwards every layout method to the wrapped formatter (the ones
 /// `PrettyFormatter` overrides; the compact one keeps the defaults).
 macro_rules! forward {
@@ -246,7 +207,19 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for TerminalSafe<
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
-        write_escaped(writer, fragment)
+        // Each unsafe character as `\uXXXX`. Every such character's UTF-8
+        // starts with 0x7F, 0xC2 or 0xE2, so most text is written whole
+        // after one scan of its bytes.
+        if memchr::memchr3(0x7f, 0xc2, 0xe2, fragment.as_bytes()).is_none() {
+            return writer.write_all(fragment.as_bytes());
+        }
+        let mut start = 0;
+        for (at, c) in fragment.char_indices().filter(|(_, c)| is_unsafe(*c)) {
+            writer.write_all(&fragment.as_bytes()[start..at])?;
+            write!(writer, "\\u{:04x}", c as u32)?;
+            start = at + c.len_utf8();
+        }
+        writer.write_all(&fragment.as_bytes()[start..])
     }
 
     forward! {

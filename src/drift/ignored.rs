@@ -122,6 +122,14 @@ macro_rules! forward_visits {
             }
         )*
     };
+    // Those that take a nested deserializer or access.
+    (<$access:ident> $($method:ident),*) => {
+        $(
+            fn $method<A: $access<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
+                self.inner.$method(access)
+            }
+        )*
+    };
 }
 
 macro_rules! scalar_visits {
@@ -306,23 +314,8 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyOf<'_, 'de, V> {
         self.inner.visit_string(key)
     }
 
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
-        self.inner.visit_some(d)
-    }
-
-    fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
-        self.inner.visit_newtype_struct(d)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
-        self.inner.visit_seq(seq)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        self.inner.visit_map(map)
-    }
-
-    fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
-        self.inner.visit_enum(data)
-    }
+    forward_visits! { <Deserializer> visit_some, visit_newtype_struct }
+    forward_visits! { <SeqAccess> visit_seq }
+    forward_visits! { <MapAccess> visit_map }
+    forward_visits! { <EnumAccess> visit_enum }
 }

@@ -153,9 +153,7 @@ impl DriftReport {
     pub fn apis(&self) -> Vec<&'static str> {
         let mut apis: Vec<&'static str> = Vec::new();
         for o in &self.operations {
-            if !apis.contains(&o.api) {
-                apis.push(o.api);
-            }
+            keep(&mut apis, &o.api, usize::MAX);
         }
         apis
     }
@@ -211,6 +209,15 @@ impl fmt::Display for UnrecognizedExample {
     }
 }
 
+/// Adds `item` to `list` unless the list holds it or `max` items; whether it did.
+fn keep<T: PartialEq + Clone>(list: &mut Vec<T>, item: &T, max: usize) -> bool {
+    let kept = list.len() < max && !list.contains(item);
+    if kept {
+        list.push(item.clone());
+    }
+    kept
+}
+
 fn plural(n: u64, word: &str) -> String {
     if n == 1 { word.to_owned() } else { format!("{word}s") }
 }
@@ -244,38 +251,34 @@ impl Findings {
 
     /// A field the typed model ignored, at `path`.
     pub(crate) fn unknown_field(&mut self, path: &Path<'_>) {
-        self.unknown_fields = self.unknown_fields.saturating_add(1);
         let mut shape = String::new();
         path.render(&mut shape, false);
-        if self.fields.len() < MAX_DISTINCT && !self.fields.iter().any(|(known, _)| *known == shape) {
+        self.field(&shape, || {
             let mut first = String::new();
             path.render(&mut first, true);
-            self.field(&shape, &first);
-        }
+            first
+        });
     }
 
-    /// A field the model ignored: its path without and with indices.
-    fn field(&mut self, shape: &str, first: &str) {
+    /// A field the model ignored: its path without indices, and with them
+    /// (made only for a path not kept yet).
+    fn field(&mut self, shape: &str, first: impl FnOnce() -> String) {
+        self.unknown_fields = self.unknown_fields.saturating_add(1);
         if self.fields.len() < MAX_DISTINCT && !self.fields.iter().any(|(known, _)| known == shape) {
-            self.fields.push((bounded(shape), bounded(first)));
+            self.fields.push((bounded(shape), bounded(&first())));
         }
     }
 
     /// Another difference from the spec, as `kind location`.
     fn other(&mut self, what: &str) {
         self.others = self.others.saturating_add(1);
-        let what = bounded(what);
-        if self.other_kinds.len() < MAX_DISTINCT && !self.other_kinds.contains(&what) {
-            self.other_kinds.push(what);
-        }
+        keep(&mut self.other_kinds, &bounded(what), MAX_DISTINCT);
     }
 
     fn unrecognized(&mut self, enum_type: &'static str, value: &str) {
         self.unrecognized_values = self.unrecognized_values.saturating_add(1);
         let value = if is_secret_name(enum_type) { MASK.to_owned() } else { bounded(value) };
-        if self.values.len() < MAX_DISTINCT && !self.values.iter().any(|(t, v)| *t == enum_type && *v == value) {
-            self.values.push((enum_type, value));
-        }
+        keep(&mut self.values, &(enum_type, value), MAX_DISTINCT);
     }
 }
 
@@ -410,26 +413,19 @@ impl DriftLog {
         drift.unrecognized_values = drift.unrecognized_values.saturating_add(findings.unrecognized_values);
         drift.other_differences = drift.other_differences.saturating_add(findings.others);
         for other in &findings.other_kinds {
-            if drift.other_difference_examples.len() < MAX_EXAMPLES && !drift.other_difference_examples.contains(other)
-            {
-                drift.other_difference_examples.push(other.clone());
-            }
+            keep(&mut drift.other_difference_examples, other, MAX_EXAMPLES);
         }
         for (shape, first) in &findings.fields {
-            if tally.shapes.len() < MAX_EXAMPLES && !tally.shapes.contains(shape) {
-                tally.shapes.push(shape.clone());
+            if keep(&mut tally.shapes, shape, MAX_EXAMPLES) {
                 drift.unknown_field_examples.push(first.clone());
             }
         }
         for (enum_type, value) in &findings.values {
-            let examples = &mut drift.unrecognized_value_examples;
-            if examples.len() < MAX_EXAMPLES && !examples.iter().any(|e| e.enum_type == *enum_type && e.value == *value)
-            {
-                examples.push(UnrecognizedExample { enum_type, value: value.clone() });
-            }
+            let example = UnrecognizedExample { enum_type, value: value.clone() };
+            keep(&mut drift.unrecognized_value_examples, &example, MAX_EXAMPLES);
         }
         if warns {
-            warn(api, operation, &mut tally.warned, findings);
+            warn(&mut tally.warned, &tally.drift, findings);
         }
     }
 
@@ -449,10 +445,9 @@ struct Warned {
     keys: Vec<String>,
     /// When the last warning was logged (or the first response seen).
     last: Option<Instant>,
-    /// What came since, for the next summary.
-    responses: u64,
-    unknown_fields: u64,
-    unrecognized_values: u64,
+    /// The operation's responses, unknown fields and unrecognized values
+    /// then: the next summary tells what came since.
+    since: [u64; 3],
 }
 
 /// Counts `findings` of one response in the client's `log` and the
@@ -470,10 +465,7 @@ pub fn record_survey(api: &'static str, operation: &'static str, drift: &[&crate
     let mut findings = Findings::default();
     for d in drift {
         match d.kind {
-            DriftKind::UnknownField => {
-                findings.unknown_fields = findings.unknown_fields.saturating_add(1);
-                findings.field(&d.location, &d.location);
-            }
+            DriftKind::UnknownField => findings.field(&d.location, || d.location.clone()),
             // `"new" is not one of a, b`: the value as received, quoted as JSON.
             DriftKind::UnlistedEnumValue => {
                 let value = d.detail.split(" is not one of").next().unwrap_or_default();
@@ -490,13 +482,13 @@ pub fn record_survey(api: &'static str, operation: &'static str, drift: &[&crate
 
 /// A warning per path or value not seen before (the first [`MAX_DISTINCT`]
 /// of an operation), else at most one summary per [`SUMMARY_EVERY`].
-fn warn(api: &'static str, operation: &'static str, entry: &mut Warned, findings: &Findings) {
-    let now = Instant::now();
+fn warn(entry: &mut Warned, drift: &OperationDrift, findings: &Findings) {
+    let (api, operation, now) = (drift.api, drift.operation, Instant::now());
+    let totals = [drift.responses, drift.unknown_fields, drift.unrecognized_values];
     let last = *entry.last.get_or_insert(now);
     let mut new = false;
     for (shape, first) in &findings.fields {
-        if entry.keys.len() < MAX_DISTINCT && !entry.keys.contains(shape) {
-            entry.keys.push(shape.clone());
+        if keep(&mut entry.keys, shape, MAX_DISTINCT) {
             new = true;
             tracing::warn!(
                 api,
@@ -507,9 +499,7 @@ fn warn(api: &'static str, operation: &'static str, entry: &mut Warned, findings
         }
     }
     for (enum_type, value) in &findings.values {
-        let key = format!("{enum_type}={value}");
-        if entry.keys.len() < MAX_DISTINCT && !entry.keys.contains(&key) {
-            entry.keys.push(key);
+        if keep(&mut entry.keys, &format!("{enum_type}={value}"), MAX_DISTINCT) {
             new = true;
             // A walk of the answer does not know the enum's type.
             let what = if enum_type.is_empty() { "an enum".to_owned() } else { format!("a {enum_type}") };
@@ -523,38 +513,28 @@ fn warn(api: &'static str, operation: &'static str, entry: &mut Warned, findings
         }
     }
     for other in &findings.other_kinds {
-        if entry.keys.len() < MAX_DISTINCT && !entry.keys.contains(other) {
-            entry.keys.push(other.clone());
+        if keep(&mut entry.keys, other, MAX_DISTINCT) {
             new = true;
             tracing::warn!(api, operation, "{operation}: the response differs from the spec: {other}");
         }
     }
-    if new {
-        entry.last = Some(now);
-        return;
+    if !new {
+        let [responses, unknown_fields, unrecognized_values] = [0, 1, 2].map(|i| totals[i] - entry.since[i]);
+        if now.duration_since(last) < SUMMARY_EVERY {
+            return;
+        }
+        tracing::warn!(
+            api,
+            operation,
+            responses,
+            unknown_fields,
+            unrecognized_values,
+            "{operation}: {responses} more {} with drift since the last warning ({unknown_fields} unknown {}, \
+             {unrecognized_values} unrecognized enum {})",
+            plural(responses, "response"),
+            plural(unknown_fields, "field"),
+            plural(unrecognized_values, "value"),
+        );
     }
-    entry.responses = entry.responses.saturating_add(1);
-    entry.unknown_fields = entry.unknown_fields.saturating_add(findings.unknown_fields);
-    entry.unrecognized_values = entry.unrecognized_values.saturating_add(findings.unrecognized_values);
-    if now.duration_since(last) < SUMMARY_EVERY {
-        return;
-    }
-    tracing::warn!(
-        api,
-        operation,
-        responses = entry.responses,
-        unknown_fields = entry.unknown_fields,
-        unrecognized_values = entry.unrecognized_values,
-        "{operation}: {} more {} with drift since the last warning ({} unknown {}, {} unrecognized enum {})",
-        entry.responses,
-        plural(entry.responses, "response"),
-        entry.unknown_fields,
-        plural(entry.unknown_fields, "field"),
-        entry.unrecognized_values,
-        plural(entry.unrecognized_values, "value"),
-    );
-    entry.last = Some(now);
-    entry.responses = 0;
-    entry.unknown_fields = 0;
-    entry.unrecognized_values = 0;
+    (entry.last, entry.since) = (Some(now), totals);
 }

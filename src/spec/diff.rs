@@ -113,15 +113,16 @@ impl Differ<'_> {
             self.push("servers", format!("default server → {to}"), Nothing, Nothing, "");
         }
         for scheme in &old.security_schemes {
+            let at = format!("security scheme {}", scheme.name);
             match new.security_schemes.iter().find(|s| s.name == scheme.name) {
                 Some(now) if now.carrier != scheme.carrier => {
                     let what = format!("carried {:?} → {:?}", scheme.carrier, now.carrier);
-                    self.push(&format!("security scheme {}", scheme.name), what, Nothing, Nothing, "expects it there");
+                    self.push(&at, what, Nothing, Nothing, "expects it there");
                 }
                 Some(_) => {}
                 None => {
-                    self.push(&format!("security scheme {}", scheme.name), "removed", Breaking, Breaking, "")
-                        .cli_note = Some(format!("setting {} removed", scheme.setting()));
+                    self.push(&at, "removed", Breaking, Breaking, "").cli_note =
+                        Some(format!("setting {} removed", scheme.setting()))
                 }
             }
         }
@@ -135,10 +136,8 @@ impl Differ<'_> {
                     let renamed = new.operations.iter().find(|n| n.method == op.method && n.path == op.path);
                     let what = renamed.map_or("removed".to_owned(), |n| format!("operationId renamed to {}", n.id));
                     let at = format!("operation {}", op.id);
-                    let sandbox = match renamed {
-                        None => format!("no longer serves {} {}", op.method.to_uppercase(), op.path),
-                        Some(_) => String::new(),
-                    };
+                    let gone = format!("no longer serves {} {}", op.method.to_uppercase(), op.path);
+                    let sandbox = if renamed.is_some() { String::new() } else { gone };
                     self.push(&at, what, Breaking, Breaking, &sandbox).cli_note =
                         Some(format!("command {} removed", command(op)));
                 }
@@ -221,15 +220,11 @@ impl Differ<'_> {
         }
         let is_old = |n: &model::Parameter| old.parameters.iter().any(|p| p.name == n.name && p.location == n.location);
         for n in new.parameters.iter().filter(|n| !is_old(n)) {
-            let at = label(n);
-            if n.required {
-                self.push(&at, "added (required)", Breaking, Breaking, "refuses requests without it");
-            } else {
-                self.push(&at, "added (optional)", Additive, Additive, "accepts it");
-            }
-            if let Some(added) = self.out.last_mut() {
-                added.cli_note = Some(format!("flag {} added", flag(n)));
-            }
+            let (what, impact, sandbox) = match n.required {
+                true => ("added (required)", Breaking, "refuses requests without it"),
+                false => ("added (optional)", Additive, "accepts it"),
+            };
+            self.push(&label(n), what, impact, impact, sandbox).cli_note = Some(format!("flag {} added", flag(n)));
         }
     }
 
@@ -463,17 +458,13 @@ impl Differ<'_> {
 
     /// Luware's `x-filter-table`s: a row is a filter field; its operators and type.
     fn filter_tables(&mut self) {
-        let tables = |spec: &Spec| -> Vec<(String, serde_json::Map<String, Value>)> {
-            let schemas = spec.doc.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten();
-            let table =
-                |(name, s): (&String, &Value)| Some((name.clone(), s.get("x-filter-table")?.as_object()?.clone()));
-            schemas.filter_map(table).collect()
-        };
-        let (was, now) = (tables(self.old), tables(self.new));
-        for (name, rows) in &was {
-            let empty = serde_json::Map::new();
-            let next = now.iter().find(|(n, _)| n == name).map_or(&empty, |(_, rows)| rows);
-            for (field, row) in rows {
+        let (old, new) = (self.old, self.new);
+        let rows = |schema: &Value| schema.get("x-filter-table").and_then(Value::as_object).cloned();
+        let schemas = old.doc.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten();
+        for (name, schema) in schemas.filter(|(_, schema)| rows(schema).is_some()) {
+            let now = new.doc.pointer(&format!("/components/schemas/{name}")).unwrap_or(&Value::Null);
+            let (rows, next) = (rows(schema).unwrap_or_default(), rows(now).unwrap_or_default());
+            for (field, row) in &rows {
                 let at = format!("filter table {name} row {field}");
                 let Some(new_row) = next.get(field) else {
                     self.push(&at, "removed", Breaking, Breaking, "refuses filters on it");
@@ -496,21 +487,13 @@ impl Differ<'_> {
             // The Rust enum's variants are in the schema's `enum` order: a row
             // put before an old one shifts the old ones' discriminants (an
             // `as` cast reads them), so only a row appended is additive.
-            let order = |spec: &Spec| {
-                enum_values(spec.doc.pointer(&format!("/components/schemas/{name}")).unwrap_or(&Value::Null))
-            };
-            let (old_order, new_order) = (order(self.old), order(self.new));
+            let (old_order, new_order) = (enum_values(schema), enum_values(now));
             let last_old = new_order.iter().rposition(|f| old_order.contains(f));
             for field in next.keys().filter(|f| !rows.contains_key(*f)) {
-                let at = format!("filter table {name} row {field}");
-                match new_order.iter().position(|f| f == field) {
-                    Some(i) if last_old.is_some_and(|last| i < last) => {
-                        self.push(&at, "added before existing rows", Breaking, Additive, "filters on it");
-                    }
-                    _ => {
-                        self.push(&at, "added", Additive, Additive, "filters on it");
-                    }
-                }
+                let i = new_order.iter().position(|f| f == field);
+                let before = i.is_some_and(|i| last_old.is_some_and(|last| i < last));
+                let (what, rust) = if before { ("added before existing rows", Breaking) } else { ("added", Additive) };
+                self.push(&format!("filter table {name} row {field}"), what, rust, Additive, "filters on it");
             }
         }
     }

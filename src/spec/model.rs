@@ -651,7 +651,7 @@ impl Spec {
     /// The model, kept with the document it was read from (not a copy of it).
     fn read(owned: Value) -> Result<Self, ModelError> {
         let doc = &owned;
-        let security_schemes = security_schemes(doc)?;
+        let mut security_schemes = security_schemes(doc)?;
         let root = At::new("", "#");
         let global = security(&security_schemes, doc.get("security"), &root.child(None, "security"))?;
         let mut operations = Vec::new();
@@ -691,7 +691,6 @@ impl Spec {
                 });
             }
         }
-        let mut security_schemes = security_schemes;
         for scheme in &mut security_schemes {
             if let Some(source) = &mut scheme.token {
                 let at = At::new(format!("security scheme {}: x-token", scheme.name), "#/components/securitySchemes");
@@ -884,9 +883,10 @@ fn security_schemes(doc: &Value) -> Result<Vec<SecurityScheme>, ModelError> {
             Some("oauth2" | "openIdConnect") => Carrier::Authorization("bearer".into()),
             other => return Err(at.error(format!("type {other:?} is not supported"))),
         };
-        let (cli_flag, cli_env) = scheme_cli(scheme.get("x-cli"), &at.part("x-cli"))?;
-        // The first paragraph: what the credential is, as help text says it.
-        let description = first_paragraph(scheme);
+        let cli = at.part("x-cli");
+        let x = Object::given(scheme.get("x-cli"), &cli, &["flag", "env"])?;
+        let text = |key: &str| x.map_or(Ok(None), |x| x.get(key, string, &format!("`{key}` must be a text")));
+        let (cli_flag, cli_env, description) = (text("flag")?, text("env")?, first_paragraph(scheme));
         let token = token_source(scheme.get("x-token"), &at.part("x-token"))?;
         if token.is_some() && carrier != Carrier::Authorization("bearer".into()) {
             return Err(at.error("x-token is for a bearer scheme"));
@@ -936,12 +936,6 @@ fn token_fields(doc: &Value, source: &mut TokenSource, operations: &[Operation],
     Ok(())
 }
 
-fn scheme_cli(value: Option<&Value>, at: &At) -> Result<(Option<String>, Option<String>), ModelError> {
-    let Some(x) = Object::given(value, at, &["flag", "env"])? else { return Ok((None, None)) };
-    let text = |key: &str| x.get(key, string, &format!("`{key}` must be a text"));
-    Ok((text("flag")?, text("env")?))
-}
-
 /// A `security` list: its alternatives, each naming schemes of the spec.
 fn security(schemes: &[SecurityScheme], security: Option<&Value>, at: &At) -> Result<Vec<Vec<String>>, ModelError> {
     let Some(security) = security else { return Ok(Vec::new()) };
@@ -955,18 +949,15 @@ fn security(schemes: &[SecurityScheme], security: Option<&Value>, at: &At) -> Re
 }
 
 fn rate_limit(doc: &Value) -> Result<Option<RateLimit>, ModelError> {
-    let Some(value) = doc.get("x-rate-limit") else { return Ok(None) };
-    let at = At::new("x-rate-limit", "#/x-rate-limit");
-    if let Some(key) = unknown_key(value, &["remaining-header", "cost-header", "window-seconds", "max-cost"]) {
-        return Err(at.error(format!("unknown key {key}")));
-    }
-    let limit = Object { value, at: &at };
+    let (at, known) =
+        (At::new("x-rate-limit", "#/x-rate-limit"), ["remaining-header", "cost-header", "window-seconds", "max-cost"]);
+    let Some(limit) = Object::given(doc.get("x-rate-limit"), &at, &known)? else { return Ok(None) };
     let header = |v: &Value| v.as_str().map(str::to_ascii_lowercase);
     Ok(Some(RateLimit {
         remaining_header: limit.need("remaining-header", header, "remaining-header must name a header")?,
-        cost_header: value.get("cost-header").and_then(header),
+        cost_header: limit.value.get("cost-header").and_then(header),
         window_seconds: limit.need("window-seconds", positive, "window-seconds must be positive")?,
-        max_cost: value.get("max-cost").and_then(Value::as_u64).unwrap_or(1),
+        max_cost: limit.value.get("max-cost").and_then(Value::as_u64).unwrap_or(1),
     }))
 }
 
@@ -1239,7 +1230,7 @@ fn paging(doc: &Value, id: &str, op: &Value, parameters: &[Parameter], at: &At) 
                     "a link to the same operation (the next page) must take one parameter from `$response.body#`",
                 ));
             };
-            let number = link.get("x-page-number").map(|number| page_number(number, &at)).transpose()?;
+            let number = link.get("x-page-number").map(|n| page_number(n, &at.part("x-page-number"))).transpose()?;
             let items = match link.get("x-items") {
                 Some(items) => items.as_str().ok_or_else(|| at.error("x-items must be a JSON pointer"))?.to_owned(),
                 None => only_array_property(doc, response).ok_or_else(|| {
@@ -1255,16 +1246,11 @@ fn paging(doc: &Value, id: &str, op: &Value, parameters: &[Parameter], at: &At) 
 /// A link's `x-page-number: {more?, last?}`, each a JSON pointer.
 fn page_number(number: &Value, at: &At) -> Result<PageNumber, ModelError> {
     if !number.is_object() {
-        return Err(at.error("x-page-number must be an object"));
+        return Err(at.error("must be an object"));
     }
-    let pointer = |key: &str| {
-        Object { value: number, at }.get(key, string, &format!("x-page-number: {key} must be a JSON pointer"))
-    };
-    let (more, last) = (pointer("more")?, pointer("last")?);
-    match unknown_key(number, &["more", "last"]) {
-        Some(key) => Err(at.error(format!("x-page-number: unknown key {key:?} (known: more, last)"))),
-        None => Ok(PageNumber { more, last }),
-    }
+    let x = Object { value: number, at }.known(&["more", "last"])?;
+    let pointer = |key: &str| x.get(key, string, &format!("`{key}` must be a JSON pointer"));
+    Ok(PageNumber { more: pointer("more")?, last: pointer("last")? })
 }
 
 /// `/<name>` of the one array property of a response's JSON schema.
@@ -1384,13 +1370,11 @@ fn split(value: Option<&Value>, at: &At) -> Result<Option<Split>, ModelError> {
 
 /// One entry of `items`: `{flag, item, kind?, into?, wrap?, separator?, help?}`.
 fn item_flag(entry: &Value, at: &At) -> Result<ItemFlag, ModelError> {
-    const KNOWN: [&str; 7] = ["flag", "item", "kind", "into", "wrap", "separator", "help"];
-    if let Some(key) = unknown_key(entry, &KNOWN) {
-        return Err(at.error(format!("items: unknown key {key:?} (known: {}, x-*)", KNOWN.join(", "))));
-    }
-    let text = |key: &str| Object { value: entry, at }.get(key, string, &format!("items: `{key}` must be a text"));
-    let flag = text("flag")?.ok_or_else(|| at.error("items: every entry names its `flag`"))?;
-    let item = entry.get("item").cloned().ok_or_else(|| at.error(format!("items: --{flag} has no `item`")))?;
+    let at = &at.part("items");
+    let x = Object { value: entry, at }.known(&["flag", "item", "kind", "into", "wrap", "separator", "help"])?;
+    let text = |key: &str| x.get(key, string, &format!("`{key}` must be a text"));
+    let flag = text("flag")?.ok_or_else(|| at.error("every entry names its `flag`"))?;
+    let item = entry.get("item").cloned().ok_or_else(|| at.error(format!("--{flag} has no `item`")))?;
     let kind = match text("kind")?.as_deref() {
         None | Some("text") => ItemKind::Text,
         Some("number") => ItemKind::Number,
@@ -1398,14 +1382,12 @@ fn item_flag(entry: &Value, at: &At) -> Result<ItemFlag, ModelError> {
         Some("boolean") => ItemKind::Boolean,
         Some("json") => ItemKind::Json,
         Some(other) => {
-            return Err(
-                at.error(format!("items: --{flag}: kind {other:?} (known: text, number, integer, boolean, json)"))
-            );
+            return Err(at.error(format!("--{flag}: kind {other:?} (known: text, number, integer, boolean, json)")));
         }
     };
     let into = text("into")?;
     if into.as_deref().is_some_and(|p| !p.starts_with('/')) {
-        return Err(at.error(format!("items: --{flag}: `into` must be a JSON pointer")));
+        return Err(at.error(format!("--{flag}: `into` must be a JSON pointer")));
     }
     let (wrap, separator, help) = (entry.get("wrap").cloned(), text("separator")?, text("help")?);
     Ok(ItemFlag { flag, item, kind, into, wrap, separator, help })

@@ -12,7 +12,8 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::model::escape;
+use super::model::{enum_values, escape};
+use super::walk::visit;
 
 /// What kind of fact a spec states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -85,9 +86,34 @@ pub struct Touched {
 /// `seed` (its three digits, `000`), inferred ones too, in document order.
 #[must_use]
 pub fn facts(spec: &Value, seed: &str) -> Vec<Fact> {
-    let mut collector = Collector { root: spec, seed, out: Vec::new() };
-    collector.collect(spec, &mut String::new(), None, Place::Other);
-    collector.out
+    let mut out = Vec::new();
+    let _ = visit(spec, &mut String::new(), &mut |node, pointer| {
+        let Some((place, stated, inherited)) = locate(spec, pointer) else { return Ok(()) };
+        let provenance = node.get("x-provenance");
+        let fact = |kind, name: &str, at: &str, own: Option<&Value>| {
+            let source = own.or(provenance).or(inherited)?;
+            let (lines, elsewhere) = citations(source, seed).filter(|(l, _)| !l.is_empty())?;
+            let inferred = source.get("status").and_then(Value::as_str) == Some("inferred");
+            let (name, pointer, inherited) = (name.to_owned(), at.to_owned(), own.is_none());
+            Some(Fact { kind, name, pointer, lines, inherited, elsewhere, inferred })
+        };
+        if let Some((kind, name)) = stated {
+            // A `$ref` entry (a shared response, parameter) is sourced where it points.
+            let target = node.get("$ref").and_then(Value::as_str).and_then(|r| spec.pointer(r.strip_prefix('#')?));
+            out.extend(fact(kind, &name, pointer, provenance.or_else(|| target?.get("x-provenance"))));
+        }
+        if place == Place::Schema {
+            for name in enum_values(node) {
+                out.extend(fact(FactKind::EnumValue, &name, &format!("{pointer}/enum"), None));
+            }
+            for (row, value) in node.get("x-filter-table").and_then(Value::as_object).into_iter().flatten() {
+                let at = format!("{pointer}/x-filter-table/{}", escape(row));
+                out.extend(fact(FactKind::FilterRow, row, &at, value.get("x-provenance")));
+            }
+        }
+        Ok(())
+    });
+    out
 }
 
 /// Checks every fact citing document `seed` against its text.
@@ -209,109 +235,53 @@ fn citations(provenance: &Value, seed: &str) -> Option<(Vec<(usize, usize)>, boo
     Some((ranges, elsewhere))
 }
 
-/// Walks a spec for its facts, `root` the whole document (for `$ref`s).
-struct Collector<'s> {
-    root: &'s Value,
-    seed: &'s str,
-    out: Vec<Fact>,
-}
-
-impl<'s> Collector<'s> {
-    fn collect(&mut self, node: &'s Value, pointer: &mut String, inherited: Option<&'s Value>, place: Place) {
-        let (root, seed) = (self.root, self.seed);
-        let Some(map) = node.as_object() else { return };
-        let own = map.get("x-provenance");
-        let provenance = own.or(inherited);
-        let fact = |kind, name: &str, at: &str, own: Option<&Value>| {
-            let source = own.or(provenance)?;
-            let (lines, elsewhere) = citations(source, seed).filter(|(l, _)| !l.is_empty())?;
-            let inferred = source.get("status").and_then(Value::as_str) == Some("inferred");
-            let (name, pointer, inherited) = (name.to_owned(), at.to_owned(), own.is_none());
-            Some(Fact { kind, name, pointer, lines, inherited, elsewhere, inferred })
+/// Where the node at `pointer` is, the fact its key states there (with
+/// its name), and the nearest provenance above it; `None` under an `x-` key.
+#[allow(clippy::type_complexity)]
+fn locate<'s>(spec: &'s Value, pointer: &str) -> Option<(Place, Option<(FactKind, String)>, Option<&'s Value>)> {
+    let (mut place, mut kind, mut inherited, mut node) = (Place::Other, None, None, spec);
+    let (mut length, mut keys) = (0, vec![String::new()]);
+    for segment in pointer.split('/').skip(1) {
+        inherited = node.get("x-provenance").or(inherited);
+        let key = segment.replace("~1", "/").replace("~0", "~");
+        let here = &pointer[..length + 1 + segment.len()];
+        let parent = node;
+        node = parent.pointer(&format!("/{segment}"))?;
+        let schemas = "/components/schemas";
+        (place, kind) = match (parent, place, key.as_str()) {
+            // An inline parameter; a `$ref` one is its component's.
+            (Value::Array(_), Place::Parameters, _) => (Place::Other, Some(FactKind::Parameter)),
+            (Value::Array(_), place, _) => (place, None),
+            (_, _, key) if key.starts_with("x-") => return None,
+            (_, Place::Other, "paths") if length == 0 => (Place::Paths, None),
+            (_, Place::Paths, _) => (Place::PathItem, None),
+            (_, Place::PathItem | Place::Operation, "parameters") => (Place::Parameters, None),
+            (_, Place::PathItem, "servers" | "summary" | "description" | "$ref") => (Place::Other, None),
+            (_, Place::PathItem, _) => (Place::Operation, Some(FactKind::Operation)),
+            (_, Place::Operation, "responses") => (Place::Responses, None),
+            (_, Place::Responses, _) => (Place::Other, Some(FactKind::Status)),
+            (_, Place::Properties, _) => (Place::Schema, Some(FactKind::Property)),
+            (_, _, "headers") => (Place::Headers, None),
+            (_, Place::Headers, _) => (Place::Other, Some(FactKind::Header)),
+            (_, _, "schema" | "items" | "additionalProperties") => (Place::Schema, None),
+            (_, Place::Other, _) if length == schemas.len() && here.starts_with(schemas) => (Place::Schema, None),
+            (_, Place::Schema, "properties") => (Place::Properties, None),
+            (_, Place::Schema, "allOf" | "oneOf" | "anyOf") => (Place::Schema, None),
+            _ => (Place::Other, None),
         };
-        if place == Place::Schema {
-            for value in map.get("enum").and_then(Value::as_array).into_iter().flatten() {
-                let name = value.as_str().map_or_else(|| value.to_string(), str::to_owned);
-                self.out.extend(fact(FactKind::EnumValue, &name, &format!("{pointer}/enum"), None));
-            }
-            for (row, value) in map.get("x-filter-table").and_then(Value::as_object).into_iter().flatten() {
-                let at = format!("{pointer}/x-filter-table/{}", escape(row));
-                self.out.extend(fact(FactKind::FilterRow, row, &at, value.get("x-provenance")));
-            }
-        }
-        for (key, child) in map {
-            if key.starts_with("x-") || key == "example" || key == "examples" {
-                continue;
-            }
-            let length = pointer.len();
-            pointer.push('/');
-            pointer.push_str(&escape(key));
-            // A `$ref` entry (a shared response, parameter) is sourced where it points.
-            let target = child.get("$ref").and_then(Value::as_str).and_then(|r| root.pointer(r.strip_prefix('#')?));
-            let own = child.get("x-provenance").or_else(|| target.and_then(|t| t.get("x-provenance")));
-            let child_place = match (place, key.as_str()) {
-                (Place::Other, "paths") if length == 0 => Place::Paths,
-                (Place::Paths, _) => Place::PathItem,
-                (Place::PathItem, "parameters") | (Place::Operation, "parameters") => Place::Parameters,
-                (Place::PathItem, "servers" | "summary" | "description" | "$ref") => Place::Other,
-                (Place::PathItem, _) => {
-                    // An operation is named by its path, the key before its method's.
-                    let path =
-                        pointer[..length].rsplit('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~");
-                    self.out.extend(fact(FactKind::Operation, &path, pointer, own));
-                    Place::Operation
-                }
-                (Place::Operation, "responses") => Place::Responses,
-                (Place::Responses, status) => {
-                    self.out.extend(fact(FactKind::Status, status, pointer, own));
-                    Place::Other
-                }
-                (Place::Properties, name) => {
-                    self.out.extend(fact(FactKind::Property, name, pointer, own));
-                    Place::Schema
-                }
-                (_, "headers") => Place::Headers,
-                (Place::Headers, name) => {
-                    self.out.extend(fact(FactKind::Header, name, pointer, own));
-                    Place::Other
-                }
-                (_, "schema" | "items" | "additionalProperties") => Place::Schema,
-                (Place::Other, _)
-                    if pointer.starts_with("/components/schemas/") && length == "/components/schemas".len() =>
-                {
-                    Place::Schema
-                }
-                (Place::Schema, "properties") => Place::Properties,
-                (Place::Schema, "allOf" | "oneOf" | "anyOf") => Place::Schema,
-                _ => Place::Other,
-            };
-            // A parameter of `components/parameters` is named by its `name`.
-            let component = length == "/components/parameters".len() && pointer.starts_with("/components/parameters/");
-            if let (true, Some(name)) = (component, child.get("name").and_then(Value::as_str)) {
-                self.out.extend(fact(FactKind::Parameter, name, pointer, own));
-            }
-            match child {
-                Value::Array(items) => {
-                    for (i, item) in items.iter().enumerate() {
-                        let length = pointer.len();
-                        pointer.push_str(&format!("/{i}"));
-                        let mut item_place = child_place;
-                        if child_place == Place::Parameters {
-                            // An inline parameter; a `$ref` one is its component's.
-                            if let Some(name) = item.get("name").and_then(Value::as_str) {
-                                self.out.extend(fact(FactKind::Parameter, name, pointer, item.get("x-provenance")));
-                            }
-                            item_place = Place::Other;
-                        }
-                        self.collect(item, pointer, provenance, item_place);
-                        pointer.truncate(length);
-                    }
-                }
-                _ => self.collect(child, pointer, provenance, child_place),
-            }
-            pointer.truncate(length);
-        }
+        // A parameter of `components/parameters` is named by its `name`.
+        let component = length == "/components/parameters".len() && here.starts_with("/components/parameters/");
+        kind = kind.or(component.then_some(FactKind::Parameter));
+        length = here.len();
+        keys.push(key);
     }
+    let name = match kind {
+        // An operation is named by its path, the key before its method's.
+        Some(FactKind::Operation) => keys.get(keys.len() - 2).cloned(),
+        Some(FactKind::Parameter) => node.get("name").and_then(Value::as_str).map(str::to_owned),
+        _ => keys.pop(),
+    };
+    Some((place, kind.zip(name), inherited))
 }
 
 /// Whether the fact's cited lines name it.

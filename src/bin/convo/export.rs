@@ -47,8 +47,10 @@ pub fn hold(path: &Path) -> Result<Held, Failure> {
         _ => usage!("checkpoint {}: cannot create its lock {}: {e}", path.display(), lock.display()),
     })?;
     let release = held.path().to_owned();
+    let stopped = crate::sandbox::stopped();
     let on_signal = tokio::spawn(async move {
-        if crate::sandbox::stopped().await.is_ok() {
+        if let Ok(stopped) = stopped {
+            stopped.await;
             let _ = std::fs::remove_file(&release);
             std::process::exit(130);
         }

@@ -171,6 +171,7 @@ pub async fn run(command: SandboxCommand) -> Result<(), Failure> {
         }
     }
     // Every server listens: print (and write) their settings, all at once.
+    let stopped = stopped()?;
     let lines: Vec<String> = servers.iter().flat_map(Served::lines).collect();
     let written = options.env_file.as_deref().map(|path| EnvFile::write(path, &lines)).transpose()?;
     let mut stdout = std::io::stdout().lock();
@@ -180,7 +181,7 @@ pub async fn run(command: SandboxCommand) -> Result<(), Failure> {
     writeln!(stdout, "# serving; press Ctrl-C to stop")?;
     stdout.flush()?;
     drop(stdout);
-    stopped().await?;
+    stopped.await;
     drop(servers);
     // Stale once the servers stop: a script waiting for the file must not find it.
     drop(written);
@@ -188,19 +189,25 @@ pub async fn run(command: SandboxCommand) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Waits for Ctrl-C or, on Unix, SIGTERM (what a script sends a background server).
-pub(crate) async fn stopped() -> std::io::Result<()> {
+/// Ctrl-C or, on Unix, SIGTERM (what a script sends a background server),
+/// listened for from this call on, not from the first poll: a script that
+/// has seen the settings may stop the server at once.
+pub(crate) fn stopped() -> std::io::Result<impl Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut terminate = signal(SignalKind::terminate())?;
-        tokio::select! {
-            result = tokio::signal::ctrl_c() => result,
-            _ = terminate.recv() => Ok(()),
-        }
+        let (mut interrupt, mut terminate) = (signal(SignalKind::interrupt())?, signal(SignalKind::terminate())?);
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+            }
+        })
     }
     #[cfg(not(unix))]
-    tokio::signal::ctrl_c().await
+    Ok(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 /// The `--env-file`, removed when `serve` stops.

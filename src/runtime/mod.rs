@@ -44,7 +44,7 @@ pub(crate) use paginate::{PageRetries, again_if_transient};
 pub use paginate::{next_page, next_page_number, page_parameter};
 pub use retry::RetryPolicy;
 
-use crate::error::{BodyExcerpt, Error, InvalidInput, Result, Timeouts, seconds};
+use crate::error::{BodyExcerpt, Error, INCOMPLETE_BODY, InvalidInput, Result, Timeouts, seconds};
 use crate::spec::model::Spec;
 use crate::spec::validate::{RequestParts, SpecValidator, Violation};
 
@@ -213,10 +213,13 @@ pub(crate) struct ResponseContext {
     pub(crate) body: BodyExcerpt,
 }
 
-/// What a successful response carries for [`decode`]: the operation it answered.
+/// What a successful response carries for [`decode`]: the operation it
+/// answered and, for a typed call that may be sent again, the client and an
+/// unsent copy of the request, to ask again for a body cut short.
 #[derive(Clone)]
 struct DecodeContext {
     operation: &'static str,
+    again: Arc<std::sync::Mutex<Option<(reqwest::Client, Request)>>>,
 }
 
 /// The operation a successful response answered, when it came through the
@@ -398,14 +401,19 @@ impl Runtime {
             duration_ms = tracing::field::Empty,
         );
         let operation = info.operation_id;
+        // A typed call's body is checked as it decodes, where one cut short is asked for again.
+        let typed = !WANTS_VALUE.try_with(|wants| *wants).unwrap_or(false);
+        let again = typed && self.inner.retry.is_enabled() && self.may_retry(request.method(), operation);
         let sent = self.inner.observer.as_ref().map(|_| observe::SentRequest::of(&request));
         match self.execute_authenticated(client, request, operation).instrument(span).await {
-            Ok(mut response) => {
+            Ok((mut response, copy)) => {
                 if let (Some(sent), Some(observer)) = (&sent, &self.inner.observer) {
                     response = self.observe(observer, sent, operation, response).await;
                 }
                 if response.status().is_success() {
-                    response.extensions_mut().insert(DecodeContext { operation });
+                    let again = copy.filter(|_| again).map(|request| (client.clone(), request));
+                    let again = Arc::new(std::sync::Mutex::new(again));
+                    response.extensions_mut().insert(DecodeContext { operation, again });
                 }
                 Ok(response)
             }
@@ -461,22 +469,29 @@ impl Runtime {
         response
     }
 
+    /// The answer, and an unsent copy of the request that got it (none for a
+    /// streaming body).
     async fn execute_authenticated(
         &self,
         client: &reqwest::Client,
         request: Request,
         operation: &'static str,
-    ) -> Result<Response> {
-        let (response, used, resend) = self.execute_with_retries(client, request, operation).await?;
+    ) -> Result<(Response, Option<Request>)> {
+        let (response, used, copy) = self.execute_with_retries(client, request, operation).await?;
         // A streaming body could not be copied: nothing to resend.
         let refreshed = response.status() == StatusCode::UNAUTHORIZED
-            && resend.is_some()
+            && copy.is_some()
             && self.inner.credentials.refresh(&used).await;
-        let (true, Some(again)) = (refreshed, resend) else { return self.keep_error_body(response, operation).await };
-        tracing::info!(operation, "credential rejected (HTTP 401); refreshed it, sending once more");
-        drop(response);
-        let (response, _, _) = self.execute_with_retries(client, again, operation).await?;
-        self.keep_error_body(response, operation).await
+        let (response, copy) = match copy {
+            Some(again) if refreshed => {
+                tracing::info!(operation, "credential rejected (HTTP 401); refreshed it, sending once more");
+                drop(response);
+                let (response, _, copy) = self.execute_with_retries(client, again, operation).await?;
+                (response, copy)
+            }
+            copy => (response, copy),
+        };
+        Ok((self.keep_error_body(response, operation).await?, copy))
     }
 
     /// Sends `request` (without credentials: each attempt gets the current
@@ -642,19 +657,18 @@ impl Runtime {
         }
         // A body cut short with a length header to match still reads to
         // its end: only its syntax shows it is not all there. A call that
-        // reads the body as JSON values takes this parse along (see
-        // `execute_operation`); a typed one only has it checked.
+        // reads the body as JSON values parses it here (see
+        // `execute_operation`); a typed one as it decodes (see `decode`).
         let parsed = match (body.is_empty(), WANTS_VALUE.try_with(|wants| *wants).unwrap_or(false)) {
-            (true, _) => Ok(None),
             (false, true) => serde_json::from_slice(&body).map(|value| Some(JsonBody(value))),
-            (false, false) => serde_json::from_slice::<serde::de::IgnoredAny>(&body).map(|_| None),
+            _ => Ok(None),
         };
         if let Err(e) = parsed.as_ref() {
             let secrets = self.inner.credentials.secrets();
             let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
             let mut error = Error::decode(operation, e, &body, &secrets);
             if let Error::Decode { reason, .. } = &mut error {
-                *reason = format!("{}: {reason}", crate::error::INCOMPLETE_BODY);
+                *reason = format!("{INCOMPLETE_BODY}: {reason}");
             }
             return Err(Failed::Ours { error, transient: true });
         }
@@ -731,31 +745,54 @@ pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
     operation: &'static str,
     runtime: &Runtime,
 ) -> std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
-    let operation = response.extensions().get::<DecodeContext>().map_or(operation, |c| c.operation);
-    let status = response.status();
-    // Taken, not copied: the body is all that is read after them.
-    let headers = std::mem::take(response.headers_mut());
-    let bytes = match response.bytes().await {
-        Ok(bytes) => bytes,
-        Err(error) => return Err(hook_error(Error::transport(operation, error)).await),
-    };
-    let (decoded, findings) = crate::drift::decode(&bytes);
-    match decoded {
-        Ok(value) => {
-            if !findings.is_empty() {
-                let api = runtime.inner.api;
-                let spec_id = api.spec_id(operation);
-                crate::drift::record(&runtime.inner.drift, api.name, spec_id, &findings);
+    let (started, mut attempt) = (Instant::now(), 1);
+    loop {
+        let context = response.extensions_mut().remove::<DecodeContext>();
+        let operation = context.as_ref().map_or(operation, |c| c.operation);
+        let status = response.status();
+        // Taken, not copied: the body is all that is read after them.
+        let headers = std::mem::take(response.headers_mut());
+        let bytes = match response.bytes().await {
+            Ok(bytes) => bytes,
+            Err(error) => return Err(hook_error(Error::transport(operation, error)).await),
+        };
+        let (decoded, findings) = crate::drift::decode(&bytes);
+        let error = match decoded {
+            Ok(value) => {
+                if !findings.is_empty() {
+                    let api = runtime.inner.api;
+                    let spec_id = api.spec_id(operation);
+                    crate::drift::record(&runtime.inner.drift, api.name, spec_id, &findings);
+                }
+                return Ok(progenitor_client::ResponseValue::new(value, status, headers));
             }
-            Ok(progenitor_client::ResponseValue::new(value, status, headers))
+            Err(error) => error,
+        };
+        // A body cut short with a length header to match reads to its end:
+        // only its syntax shows it, and it is asked for again as a failed
+        // attempt would be.
+        let again = context.filter(|_| error.is_eof()).and_then(|c| c.again.lock().ok()?.take());
+        let delay = again.as_ref().and_then(|_| runtime.inner.retry.next_delay(attempt, started.elapsed(), None));
+        if let (Some((client, request)), Some(delay)) = (again, delay) {
+            tracing::info!(operation, attempt, "{}; waiting {} before asking again", INCOMPLETE_BODY, seconds(delay));
+            tokio::time::sleep(delay).await;
+            let info = OperationInfo { operation_id: operation };
+            response =
+                runtime.execute(&client, request, &info).await.map_err(progenitor_client::Error::CommunicationError)?;
+            if !response.status().is_success() {
+                return Err(progenitor_client::Error::UnexpectedResponse(response));
+            }
+            attempt += 1;
+            continue;
         }
-        Err(error) => {
-            let secrets = runtime.inner.credentials.secrets();
-            let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
-            let error = Error::decode(operation, &error, &bytes, &secrets);
-            tracing::warn!(operation, "{error}");
-            Err(hook_error(error).await)
+        let secrets = runtime.inner.credentials.secrets();
+        let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
+        let mut failure = Error::decode(operation, &error, &bytes, &secrets);
+        if let (true, Error::Decode { reason, .. }) = (error.is_eof(), &mut failure) {
+            *reason = format!("{INCOMPLETE_BODY}: {reason}");
         }
+        tracing::warn!(operation, "{failure}");
+        return Err(hook_error(failure).await);
     }
 }
 

@@ -219,7 +219,7 @@ pub(crate) struct ResponseContext {
 #[derive(Clone)]
 struct DecodeContext {
     operation: &'static str,
-    again: Arc<std::sync::Mutex<Option<(reqwest::Client, Request)>>>,
+    again: Option<Arc<(reqwest::Client, Request)>>,
 }
 
 /// The operation a successful response answered, when it came through the
@@ -411,8 +411,7 @@ impl Runtime {
                     response = self.observe(observer, sent, operation, response).await;
                 }
                 if response.status().is_success() {
-                    let again = copy.filter(|_| again).map(|request| (client.clone(), request));
-                    let again = Arc::new(std::sync::Mutex::new(again));
+                    let again = copy.filter(|_| again).map(|request| Arc::new((client.clone(), request)));
                     response.extensions_mut().insert(DecodeContext { operation, again });
                 }
                 Ok(response)
@@ -771,7 +770,7 @@ pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
         // A body cut short with a length header to match reads to its end:
         // only its syntax shows it, and it is asked for again as a failed
         // attempt would be.
-        let again = context.filter(|_| error.is_eof()).and_then(|c| c.again.lock().ok()?.take());
+        let again = context.filter(|_| error.is_eof()).and_then(|c| Arc::into_inner(c.again?));
         let delay = again.as_ref().and_then(|_| runtime.inner.retry.next_delay(attempt, started.elapsed(), None));
         if let (Some((client, request)), Some(delay)) = (again, delay) {
             tracing::info!(operation, attempt, "{}; waiting {} before asking again", INCOMPLETE_BODY, seconds(delay));

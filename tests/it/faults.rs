@@ -118,6 +118,26 @@ async fn a_truncated_json_body_is_fetched_again() {
     assert!(err.to_string().contains("incomplete"), "{err}");
 }
 
+/// Only a body cut short is asked for again, and only when the call may be
+/// retried: one that is not JSON at all, or any with retries off, is an
+/// error after one request.
+#[tokio::test]
+async fn a_body_is_fetched_again_only_when_cut_short_and_retries_are_on() {
+    let full = recorded(STATES).await;
+    let (url, served) = fault_server(vec![Answer::Garbage, Answer::Full(full.clone())]).await;
+    let err = Error::from(client(&url, fast()).list_conversation_states().send().await.unwrap_err());
+    assert!(matches!(err, Error::Decode { .. }) && !err.is_transient(), "{err}");
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+
+    let head = full.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+    let truncated = raw(200, &full[head..head + (full.len() - head) / 2]);
+    let (url, served) = fault_server(vec![Answer::Full(truncated), Answer::Full(full)]).await;
+    let once = fast().with_retry(RetryPolicy::disabled());
+    let err = Error::from(client(&url, once).list_conversation_states().send().await.unwrap_err());
+    assert!(err.is_transient() && err.to_string().contains("incomplete"), "{err}");
+    assert_eq!(served.load(Ordering::SeqCst), 1);
+}
+
 /// A server that claims a next page forever but sends the same one: the
 /// walk ends with an error instead of printing it forever; and a page past
 /// the last one the server reports is never asked for.

@@ -663,13 +663,7 @@ impl Runtime {
             _ => Ok(None),
         };
         if let Err(e) = parsed.as_ref() {
-            let secrets = self.inner.credentials.secrets();
-            let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
-            let mut error = Error::decode(operation, e, &body, &secrets);
-            if let Error::Decode { reason, .. } = &mut error {
-                *reason = format!("{INCOMPLETE_BODY}: {reason}");
-            }
-            return Err(Failed::Ours { error, transient: true });
+            return Err(Failed::Ours { error: self.undecodable(operation, e, &body, true), transient: true });
         }
         let headers = std::mem::take(response.headers_mut());
         let mut read = rebuilt(response.url().clone(), response.status(), headers, body.into());
@@ -677,6 +671,19 @@ impl Runtime {
             read.extensions_mut().insert(parsed);
         }
         Ok(Response::from(read))
+    }
+
+    /// A body that does not decode, as an [`Error::Decode`] naming the
+    /// operation, with an excerpt that masks this client's secrets; said to
+    /// be incomplete (another attempt may fare better) if it is.
+    fn undecodable(&self, operation: &'static str, error: &serde_json::Error, body: &[u8], incomplete: bool) -> Error {
+        let secrets = self.inner.credentials.secrets();
+        let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
+        let mut failure = Error::decode(operation, error, body, &secrets);
+        if let (true, Error::Decode { reason, .. }) = (incomplete, &mut failure) {
+            *reason = format!("{INCOMPLETE_BODY}: {reason}");
+        }
+        failure
     }
 
     /// An error response is read (up to [`MAX_ERROR_BODY`]) and handed on
@@ -784,12 +791,7 @@ pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
             attempt += 1;
             continue;
         }
-        let secrets = runtime.inner.credentials.secrets();
-        let secrets: Vec<&str> = secrets.iter().map(crate::Secret::expose).collect();
-        let mut failure = Error::decode(operation, &error, &bytes, &secrets);
-        if let (true, Error::Decode { reason, .. }) = (error.is_eof(), &mut failure) {
-            *reason = format!("{INCOMPLETE_BODY}: {reason}");
-        }
+        let failure = runtime.undecodable(operation, &error, &bytes, error.is_eof());
         tracing::warn!(operation, "{failure}");
         return Err(hook_error(failure).await);
     }

@@ -234,10 +234,25 @@ struct Prism {
 
 impl Prism {
     /// `prism proxy specs/<api>.yaml <upstream> --errors` on a free port,
-    /// once it says it is listening.
+    /// once it says it is listening. The port is free when chosen but may
+    /// be taken before Prism binds it, and a loaded machine may start Node
+    /// slowly: a start that fails is tried again on another port.
     fn start(prism: &Path, api: &str, upstream: &str, dir: &Path) -> Self {
+        const ATTEMPTS: usize = 3;
+        let mut failures = Vec::new();
+        for attempt in 1..=ATTEMPTS {
+            match Self::try_start(prism, api, upstream, dir, attempt) {
+                Ok(proxy) => return proxy,
+                Err(failure) => failures.push(failure),
+            }
+        }
+        panic!("prism proxy for {api} did not start in {ATTEMPTS} attempts:\n{}", failures.join("\n"))
+    }
+
+    fn try_start(prism: &Path, api: &str, upstream: &str, dir: &Path, attempt: usize) -> Result<Self, String> {
         let addr = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).unwrap();
         let log = dir.join(format!("prism-{api}.log"));
+        let err = dir.join(format!("prism-{api}-{attempt}.err"));
         let spec = root().join("specs").join(format!("{api}.yaml"));
         let child = Command::new(prism)
             .args(["proxy", &spec.to_string_lossy(), upstream, "--errors", "--host", "127.0.0.1"])
@@ -246,21 +261,24 @@ impl Prism {
             .env("FORCE_COLOR", "0")
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&log).unwrap())
-            .stderr(std::fs::File::create(dir.join(format!("prism-{api}.err"))).unwrap())
+            .stderr(std::fs::File::create(&err).unwrap())
             .spawn()
             .unwrap();
         let mut proxy = Self { child, addr, log };
         let started = Instant::now();
         while !proxy.log_text().contains("Prism is listening on") {
             let exited = proxy.child.try_wait().unwrap();
-            assert!(
-                exited.is_none() && started.elapsed() < Duration::from_secs(60),
-                "prism proxy for {api} did not start ({exited:?}):\n{}",
-                proxy.log_text()
-            );
+            if exited.is_some() || started.elapsed() > Duration::from_secs(90) {
+                let stderr = String::from_utf8_lossy(&std::fs::read(&err).unwrap_or_default()).into_owned();
+                return Err(format!(
+                    "attempt {attempt} on {addr}, after {:?} ({exited:?}):\n{}\n{stderr}",
+                    started.elapsed(),
+                    proxy.log_text()
+                ));
+            }
             std::thread::sleep(Duration::from_millis(100));
         }
-        proxy
+        Ok(proxy)
     }
 
     fn log_text(&self) -> String {

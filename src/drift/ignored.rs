@@ -2,8 +2,9 @@
 //! that wraps another and tells of each value the model skipped, with its
 //! path. A key is kept as the text the input lends, copied only when it holds
 //! an escape (`serde_ignored`, used before, made a `String` of every key).
+//! Each forwarding method is `#[inline]`: left as calls, the layers cost a
+//! typed decode twice what they cost inlined (`benches/decode_drift.rs`).
 
-use std::borrow::Cow;
 use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, EnumAccess, MapAccess, SeqAccess, VariantAccess, Visitor};
@@ -57,6 +58,7 @@ struct Watch<'p, 'f, X, F> {
 macro_rules! forward_deserializer {
     ($wrap:ident; $($method:ident($($arg:ident: $ty:ty),*)),* $(,)?) => {
         $(
+            #[inline]
             fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, Self::Error> {
                 let (inner, wrapped) = $wrap(self, visitor);
                 inner.$method($($arg,)* wrapped)
@@ -89,6 +91,7 @@ macro_rules! deserializer_methods {
 
 /// The deserializer, and the visitor watching at the same path.
 #[allow(clippy::type_complexity)]
+#[inline]
 fn watching<'p, 'f, D, V, F>(watch: Watch<'p, 'f, D, F>, visitor: V) -> (D, Watch<'p, 'f, V, F>) {
     (watch.inner, Watch { inner: visitor, found: watch.found, path: watch.path })
 }
@@ -99,6 +102,7 @@ impl<'de, D: Deserializer<'de>, F: FnMut(&Path<'_>)> Deserializer<'de> for Watch
     deserializer_methods!(watching);
 
     /// The model skips this value: the one place a difference is told.
+    #[inline]
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
         (self.found)(self.path);
         self.inner.deserialize_ignored_any(visitor)
@@ -108,6 +112,7 @@ impl<'de, D: Deserializer<'de>, F: FnMut(&Path<'_>)> Deserializer<'de> for Watch
 impl<'de, X: DeserializeSeed<'de>, F: FnMut(&Path<'_>)> DeserializeSeed<'de> for Watch<'_, '_, X, F> {
     type Value = X::Value;
 
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<X::Value, D::Error> {
         self.inner.deserialize(Watch { inner: deserializer, found: self.found, path: self.path })
     }
@@ -117,6 +122,7 @@ impl<'de, X: DeserializeSeed<'de>, F: FnMut(&Path<'_>)> DeserializeSeed<'de> for
 macro_rules! forward_visits {
     ($($method:ident($ty:ty)),* $(,)?) => {
         $(
+            #[inline]
             fn $method<E: de::Error>(self, v: $ty) -> Result<Self::Value, E> {
                 self.inner.$method(v)
             }
@@ -125,6 +131,7 @@ macro_rules! forward_visits {
     // Those that take a nested deserializer or access.
     (<$access:ident> $($method:ident),*) => {
         $(
+            #[inline]
             fn $method<A: $access<'de>>(self, access: A) -> Result<Self::Value, A::Error> {
                 self.inner.$method(access)
             }
@@ -145,10 +152,12 @@ macro_rules! scalar_visits {
             self.inner.expecting(f)
         }
 
+        #[inline]
         fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
             self.inner.visit_none()
         }
 
+        #[inline]
         fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
             self.inner.visit_unit()
         }
@@ -161,22 +170,33 @@ impl<'de, V: Visitor<'de>, F: FnMut(&Path<'_>)> Visitor<'de> for Watch<'_, '_, V
     scalar_visits!();
     forward_visits! { visit_str(&str), visit_borrowed_str(&'de str), visit_string(String) }
 
+    #[inline]
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
         self.inner.visit_some(Watch { inner: d, found: self.found, path: self.path })
     }
 
+    #[inline]
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<V::Value, D::Error> {
         self.inner.visit_newtype_struct(Watch { inner: d, found: self.found, path: self.path })
     }
 
+    #[inline]
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<V::Value, A::Error> {
         self.inner.visit_seq(Items { inner: seq, found: self.found, path: self.path, index: 0 })
     }
 
+    #[inline]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<V::Value, A::Error> {
-        self.inner.visit_map(Fields { inner: map, found: self.found, path: self.path, key: Cow::Borrowed("") })
+        self.inner.visit_map(Fields {
+            inner: map,
+            found: self.found,
+            path: self.path,
+            key: Some(""),
+            escaped: String::new(),
+        })
     }
 
+    #[inline]
     fn visit_enum<A: EnumAccess<'de>>(self, data: A) -> Result<V::Value, A::Error> {
         self.inner.visit_enum(Watch { inner: data, found: self.found, path: self.path })
     }
@@ -186,6 +206,7 @@ impl<'p, 'f, 'de, A: EnumAccess<'de>, F: FnMut(&Path<'_>)> EnumAccess<'de> for W
     type Error = A::Error;
     type Variant = Watch<'p, 'f, A::Variant, F>;
 
+    #[inline]
     fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self::Variant), A::Error> {
         let (value, variant) = self.inner.variant_seed(seed)?;
         Ok((value, Watch { inner: variant, found: self.found, path: self.path }))
@@ -195,18 +216,22 @@ impl<'p, 'f, 'de, A: EnumAccess<'de>, F: FnMut(&Path<'_>)> EnumAccess<'de> for W
 impl<'de, A: VariantAccess<'de>, F: FnMut(&Path<'_>)> VariantAccess<'de> for Watch<'_, '_, A, F> {
     type Error = A::Error;
 
+    #[inline]
     fn unit_variant(self) -> Result<(), A::Error> {
         self.inner.unit_variant()
     }
 
+    #[inline]
     fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, A::Error> {
         self.inner.newtype_variant_seed(Watch { inner: seed, found: self.found, path: self.path })
     }
 
+    #[inline]
     fn tuple_variant<V: Visitor<'de>>(self, len: usize, visitor: V) -> Result<V::Value, A::Error> {
         self.inner.tuple_variant(len, Watch { inner: visitor, found: self.found, path: self.path })
     }
 
+    #[inline]
     fn struct_variant<V: Visitor<'de>>(
         self,
         fields: &'static [&'static str],
@@ -227,6 +252,7 @@ struct Items<'p, 'f, A, F> {
 impl<'de, A: SeqAccess<'de>, F: FnMut(&Path<'_>)> SeqAccess<'de> for Items<'_, '_, A, F> {
     type Error = A::Error;
 
+    #[inline]
     fn next_element_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, A::Error> {
         let path = Path::Index(self.path, self.index);
         self.index += 1;
@@ -243,20 +269,23 @@ struct Fields<'p, 'f, 'de, A, F> {
     inner: A,
     found: &'f mut F,
     path: &'p Path<'p>,
-    /// The key just read: lent by the input unless it had to be unescaped.
-    key: Cow<'de, str>,
+    /// The key just read, when the input lends it; else it is in `escaped`.
+    key: Option<&'de str>,
+    /// The last key that had to be unescaped.
+    escaped: String,
 }
 
 impl<'de, A: MapAccess<'de>, F: FnMut(&Path<'_>)> MapAccess<'de> for Fields<'_, '_, 'de, A, F> {
     type Error = A::Error;
 
+    #[inline]
     fn next_key_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<Option<S::Value>, A::Error> {
-        self.inner.next_key_seed(KeyOf { inner: seed, key: &mut self.key })
+        self.inner.next_key_seed(KeyOf { inner: seed, key: &mut self.key, escaped: &mut self.escaped })
     }
 
+    #[inline]
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
-        let key = std::mem::take(&mut self.key);
-        let path = Path::Field(self.path, &key);
+        let path = Path::Field(self.path, self.key.unwrap_or(&self.escaped));
         self.inner.next_value_seed(Watch { inner: seed, found: &mut *self.found, path: &path })
     }
 
@@ -268,20 +297,23 @@ impl<'de, A: MapAccess<'de>, F: FnMut(&Path<'_>)> MapAccess<'de> for Fields<'_, 
 /// A key's seed, deserializer or visitor (`inner`), keeping the key's text.
 struct KeyOf<'k, 'de, X> {
     inner: X,
-    key: &'k mut Cow<'de, str>,
+    key: &'k mut Option<&'de str>,
+    escaped: &'k mut String,
 }
 
 impl<'de, S: DeserializeSeed<'de>> DeserializeSeed<'de> for KeyOf<'_, 'de, S> {
     type Value = S::Value;
 
+    #[inline]
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<S::Value, D::Error> {
-        self.inner.deserialize(KeyOf { inner: deserializer, key: self.key })
+        self.inner.deserialize(KeyOf { inner: deserializer, key: self.key, escaped: self.escaped })
     }
 }
 
 /// The key's deserializer, and the visitor keeping its text.
+#[inline]
 fn keying<'k, 'de, D, V>(of: KeyOf<'k, 'de, D>, visitor: V) -> (D, KeyOf<'k, 'de, V>) {
-    (of.inner, KeyOf { inner: visitor, key: of.key })
+    (of.inner, KeyOf { inner: visitor, key: of.key, escaped: of.escaped })
 }
 
 impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyOf<'_, 'de, D> {
@@ -289,6 +321,7 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for KeyOf<'_, 'de, D> {
 
     deserializer_methods!(keying);
 
+    #[inline]
     fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
         self.inner.deserialize_ignored_any(visitor)
     }
@@ -299,18 +332,23 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for KeyOf<'_, 'de, V> {
 
     scalar_visits!();
 
+    #[inline]
     fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<V::Value, E> {
-        *self.key = Cow::Borrowed(key);
+        *self.key = Some(key);
         self.inner.visit_borrowed_str(key)
     }
 
+    #[inline]
     fn visit_str<E: de::Error>(self, key: &str) -> Result<V::Value, E> {
-        *self.key = Cow::Owned(key.to_owned());
+        *self.key = None;
+        key.clone_into(self.escaped);
         self.inner.visit_str(key)
     }
 
+    #[inline]
     fn visit_string<E: de::Error>(self, key: String) -> Result<V::Value, E> {
-        *self.key = Cow::Owned(key.clone());
+        *self.key = None;
+        key.clone_into(self.escaped);
         self.inner.visit_string(key)
     }
 

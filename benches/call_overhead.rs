@@ -1,9 +1,10 @@
 //! Per-call overhead of the generated client against raw reqwest: the same
-//! `GET /vfcrest/v1/conversations/{ccdrId}` with the same token, 1,000 calls
-//! a round, alternating, against `convo sandbox serve --api luware` in its
-//! own process (so this process's CPU time is the client's alone). Prints
-//! medians of wall and CPU time per call and the client's ratio to raw
-//! reqwest.
+//! `GET /vfcrest/v1/conversations/{ccdrId}` with the same token, decoded
+//! into the same type (and, as before 2026-12-07, into a
+//! `serde_json::Value`), 1,000 calls a round, in turns, against `convo
+//! sandbox serve --api luware` in its own process (so this process's CPU
+//! time is the client's alone). Prints medians of wall and CPU time per call
+//! and the client's ratio to each raw reqwest.
 //!
 //! ```sh
 //! cargo bench --bench call_overhead --features cli
@@ -14,6 +15,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use convo_clients::luware::Client;
+use convo_clients::luware::types::Conversation;
 use support::{Served, cpu_time, luware_credentials, luware_token, median};
 
 const CALLS: usize = 1_000;
@@ -38,39 +40,50 @@ fn main() {
         let bearer = luware_token(&http, env).await;
         let url = format!("{base}/vfcrest/v1/conversations/{id}");
 
-        let (mut ours, mut raw) = (Vec::new(), Vec::new());
+        // Three ways in turns: convo; raw reqwest decoding the same
+        // `Conversation` type (the peer: the same headers and types); raw
+        // reqwest decoding a `serde_json::Value` (the peer before 2026-12-07).
+        let names = ["convo client", "raw reqwest, typed", "raw reqwest, Value"];
+        let mut samples: [Vec<(f64, f64)>; 3] = Default::default();
         for round in 0..ROUNDS {
-            for which in if round % 2 == 0 { [0, 1] } else { [1, 0] } {
+            for turn in 0..names.len() {
+                let which = (round + turn) % names.len();
                 let (wall, cpu) = (Instant::now(), cpu_time());
                 for _ in 0..CALLS {
                     if which == 0 {
                         let conversation = client.get_conversation().ccdr_id(&id).send().await.unwrap();
                         std::hint::black_box(conversation.into_inner());
+                        continue;
+                    }
+                    let response = http
+                        .get(&url)
+                        .header("Ocp-Apim-Subscription-Key", &env["LUWARE_SUBSCRIPTION_KEY"])
+                        .header("Authorization", &bearer)
+                        .send()
+                        .await
+                        .unwrap()
+                        .error_for_status()
+                        .unwrap();
+                    if which == 1 {
+                        std::hint::black_box(response.json::<Conversation>().await.unwrap());
                     } else {
-                        let response = http
-                            .get(&url)
-                            .header("Ocp-Apim-Subscription-Key", &env["LUWARE_SUBSCRIPTION_KEY"])
-                            .header("Authorization", &bearer)
-                            .send()
-                            .await
-                            .unwrap()
-                            .error_for_status()
-                            .unwrap();
                         std::hint::black_box(response.json::<serde_json::Value>().await.unwrap());
                     }
                 }
                 let per_call = |d: Duration| d.as_secs_f64() * 1e6 / CALLS as f64;
-                let sample = (per_call(wall.elapsed()), per_call(cpu_time() - cpu));
-                if which == 0 { ours.push(sample) } else { raw.push(sample) }
+                samples[which].push((per_call(wall.elapsed()), per_call(cpu_time() - cpu)));
             }
         }
-        let wall = |s: &[(f64, f64)]| median(s.iter().map(|x| x.0).collect());
-        let cpu = |s: &[(f64, f64)]| median(s.iter().map(|x| x.1).collect());
-        println!("{ROUNDS} rounds of {CALLS} getConversation calls each, alternating; medians per call");
-        println!("{:<22} {:>9} {:>9}", "", "wall µs", "CPU µs");
-        println!("{:<22} {:>9.1} {:>9.1}", "convo client", wall(&ours), cpu(&ours));
-        println!("{:<22} {:>9.1} {:>9.1}", "raw reqwest", wall(&raw), cpu(&raw));
-        println!("{:<22} {:>9.2} {:>9.2}", "ratio", wall(&ours) / wall(&raw), cpu(&ours) / cpu(&raw));
+        let [wall, cpu] = [0, 1]
+            .map(|k| samples.each_ref().map(|s| median(s.iter().map(|x| if k == 0 { x.0 } else { x.1 }).collect())));
+        println!("{ROUNDS} rounds of {CALLS} getConversation calls each, in turns; medians per call");
+        println!("{:<26} {:>9} {:>9}", "", "wall µs", "CPU µs");
+        for (k, name) in names.iter().enumerate() {
+            println!("{name:<26} {:>9.1} {:>9.1}", wall[k], cpu[k]);
+        }
+        for (k, name) in names.iter().enumerate().skip(1) {
+            println!("{:<26} {:>9.2} {:>9.2}", format!("ratio to {name}"), wall[0] / wall[k], cpu[0] / cpu[k]);
+        }
     });
     served.interrupt();
 }

@@ -264,8 +264,11 @@ async fn rate_limit_headers_are_exposed_and_a_429_is_waited_out() {
     assert_eq!(last.endpoint_cost, Some(1));
 
     // A client that has not seen the headers yet draws the 429 when others
-    // spent the budget: it waits out Retry-After and asks again.
-    tokio::time::sleep(WINDOW).await;
+    // spent the budget: it waits out Retry-After and asks again. A sandbox
+    // of its own with a longer window, so that a loaded machine's pause
+    // between spending the budget and the call cannot renew it first.
+    const LONGER: Duration = Duration::from_secs(2);
+    let sb = sandbox(SalesloftConfig { budget: 5, window: LONGER, ..SalesloftConfig::default() }).await;
     let http = crate::raw_http();
     let spend = |n: usize| {
         let (http, url, key) = (http.clone(), format!("{}/v2/conversations", sb.base_url()), sb.api_key());
@@ -279,15 +282,15 @@ async fn rate_limit_headers_are_exposed_and_a_429_is_waited_out() {
     sb.clear_requests();
     let fresh = Client::builder(convo_clients::salesloft::ApiKey(sb.api_key().into()))
         .base_url(sb.base_url())
-        .config(ClientConfig::default().with_rate_limit_window(WINDOW))
+        .config(ClientConfig::default().with_rate_limit_window(LONGER))
         .build()
         .unwrap();
     fresh.list_conversations().page(1).send().await.expect("429s are retried after Retry-After");
     assert!(sb.requests().len() >= 2, "the first was answered 429 and sent again: {}", sb.requests().len());
 
-    // With retries off, the 429 comes back with its status and message.
-    tokio::time::sleep(WINDOW).await;
-    spend(5).await;
+    // With retries off, the 429 comes back with its status and message (the
+    // renewed window's budget is spent: one by `fresh`, four here).
+    spend(4).await;
     let impatient = Client::builder(convo_clients::salesloft::ApiKey(sb.api_key().into()))
         .base_url(sb.base_url())
         .config(ClientConfig::default().with_retry(RetryPolicy::disabled()))

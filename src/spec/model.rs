@@ -775,19 +775,25 @@ impl Operation {
     }
 }
 
-/// Follows `$ref`s within the document (at most 32, for a cycle); a
-/// reference that leads nowhere is left as it is.
-pub fn resolve<'a>(doc: &'a Value, mut value: &'a Value) -> &'a Value {
-    for _ in 0..32 {
-        let Some(pointer) = value.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) else {
-            break;
-        };
-        match doc.pointer(pointer) {
-            Some(target) => value = target,
-            None => break,
-        }
+/// Follows `$ref`s within the document; a reference that leads nowhere (or
+/// a chain too long: a cycle) leaves `value` as it is.
+pub fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
+    deref(doc, value).unwrap_or(value)
+}
+
+/// Longest chain of `$ref`s pointing at `$ref`s that is followed.
+const MAX_REF_HOPS: usize = 32;
+
+/// Follows `$ref`s (local JSON pointers only) until a node without one.
+pub(crate) fn deref<'a>(root: &'a Value, mut node: &'a Value) -> Result<&'a Value, String> {
+    for _ in 0..MAX_REF_HOPS {
+        let Some(reference) = node.get("$ref").and_then(Value::as_str) else { return Ok(node) };
+        node = reference
+            .strip_prefix('#')
+            .and_then(|pointer| root.pointer(pointer))
+            .ok_or_else(|| format!("unresolvable $ref {reference}"))?;
     }
-    value
+    Err("$ref chain too long (cycle?)".to_owned())
 }
 
 /// A schema's `type`; of OpenAPI 3.1's `["string", "null"]`, the other one.

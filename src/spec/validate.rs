@@ -51,12 +51,11 @@ use rustc_hash::FxHashMap;
 use serde_json::{Map, Number, Value};
 
 use super::lenient::{self, Place, Rule, Rules};
+pub(crate) use super::model::deref;
 use super::model::{self, Location, is_json};
 use super::security::{self, Requirement};
 use super::walk::{self, Direction, Loc, Mode, Walker, visit};
 
-/// Longest chain of `$ref`s pointing at `$ref`s that is followed.
-const MAX_REF_HOPS: usize = 32;
 /// Longest string value quoted verbatim in a message.
 const MAX_SHOWN: usize = 80;
 /// Stands for an absent schema, which accepts anything.
@@ -995,18 +994,6 @@ fn parse_template(template: &str) -> Result<Vec<Segment>, String> {
             }
         })
         .collect()
-}
-
-/// Follows `$ref`s (local JSON pointers only) until a node without one.
-pub(crate) fn deref<'a>(root: &'a Value, mut node: &'a Value) -> Result<&'a Value, String> {
-    for _ in 0..MAX_REF_HOPS {
-        let Some(reference) = node.get("$ref").and_then(Value::as_str) else { return Ok(node) };
-        node = reference
-            .strip_prefix('#')
-            .and_then(|pointer| root.pointer(pointer))
-            .ok_or_else(|| format!("unresolvable $ref {reference}"))?;
-    }
-    Err("$ref chain too long (cycle?)".to_owned())
 }
 
 /// How a (query, path, header or form) value of `schema` is written as text.

@@ -321,7 +321,7 @@ impl TokenProvider for OAuth {
 async fn a_token_provider_is_asked_again_after_a_401_and_before_expiry() {
     let sb = Arc::new(sandbox(SalesloftConfig::default()).await);
     let provider =
-        Arc::new(OAuth { sandbox: sb.clone(), calls: AtomicUsize::new(0), lifetime: Some(Duration::from_millis(800)) });
+        Arc::new(OAuth { sandbox: sb.clone(), calls: AtomicUsize::new(0), lifetime: Some(Duration::from_secs(4)) });
     let client = Client::builder(provider.clone()).base_url(sb.base_url()).build().unwrap();
     client.list_conversations().page(1).send().await.unwrap();
     client.list_conversations().page(1).send().await.unwrap();
@@ -331,8 +331,9 @@ async fn a_token_provider_is_asked_again_after_a_401_and_before_expiry() {
     client.list_conversations().page(1).send().await.expect("refreshed after the 401");
     assert_eq!(provider.calls.load(Ordering::SeqCst), 2);
 
-    // Refreshed ahead of expiry (here: half its 800 ms lifetime).
-    tokio::time::sleep(Duration::from_millis(450)).await;
+    // Refreshed ahead of expiry (here: half its 4 s lifetime; long enough
+    // that the calls above, on a loaded machine, stay in the first half).
+    tokio::time::sleep(Duration::from_millis(2_050)).await;
     client.list_conversations().page(1).send().await.unwrap();
     assert_eq!(provider.calls.load(Ordering::SeqCst), 3);
     assert_eq!(sb.requests().len(), 5, "four calls, one of them answered 401 and sent once more");

@@ -349,7 +349,9 @@ impl Runtime {
     fn check(&self, base_url: &str, request: &Request, operation: &'static str) -> Option<String> {
         let validator = self.inner.api.validator()?;
         let path = self.path_below(base_url, request.url().path())?;
-        let headers = text_headers(request.headers());
+        let id = self.inner.api.spec_id(operation);
+        // Only the headers the check reads: credentials are not copied.
+        let headers = text_headers(request.headers(), |name| validator.reads_header(id, name));
         let body = request.body().and_then(reqwest::Body::as_bytes).unwrap_or_default();
         let parts = RequestParts {
             method: request.method().as_str(),
@@ -358,7 +360,7 @@ impl Runtime {
             headers: &headers,
             body,
         };
-        match validator.validate_for(Some(self.inner.api.spec_id(operation)), &parts) {
+        match validator.validate_for(Some(id), &parts) {
             Err(violation @ Violation::Invalid { .. }) => Some(violation.to_string()),
             // The generated code built this path from the operation's own
             // template, so it fails to route only when a parameter is empty.
@@ -444,7 +446,7 @@ impl Runtime {
             (None, response)
         };
         let spec_id = self.inner.api.spec_id(operation);
-        let pairs = text_headers(&headers);
+        let pairs = text_headers(&headers, |_| true);
         let survey = self.inner.api.validator().map_or_else(Default::default, |validator| {
             let mut survey = validator.survey_response(spec_id, status.as_u16(), &pairs, body.as_deref());
             if status.is_success() {
@@ -869,10 +871,11 @@ fn rebuilt(
     response
 }
 
-/// The headers whose values are text, as name and value pairs.
-fn text_headers(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+/// The headers `keep` takes whose values are text, as name and value pairs.
+fn text_headers(headers: &reqwest::header::HeaderMap, keep: impl Fn(&str) -> bool) -> Vec<(String, String)> {
     headers
         .iter()
+        .filter(|(name, _)| keep(name.as_str()))
         .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
         .collect()
 }

@@ -449,6 +449,15 @@ impl SpecValidator {
         self.validate_for(None, request)
     }
 
+    /// Whether checking a request to `operation` (an `operationId`) reads
+    /// its header `name`: the content type, or a header parameter.
+    pub(crate) fn reads_header(&self, operation: &str, name: &str) -> bool {
+        let route = self.route_of.get(operation).and_then(|&index| self.routes.get(index));
+        let mut ops = route.into_iter().flat_map(|route| &route.methods).map(|(_, op)| op);
+        name.eq_ignore_ascii_case("content-type")
+            || ops.any(|op| op.id == operation && op.param(Location::Header, name).is_some())
+    }
+
     /// [`Self::validate_request`], trying only the route of `operation` (an
     /// `operationId`) if one is given: a client knows what it calls.
     pub(crate) fn validate_for(

@@ -450,12 +450,12 @@ impl SpecValidator {
     }
 
     /// Whether checking a request to `operation` (an `operationId`) reads
-    /// its header `name`: the content type, or a header parameter.
+    /// its header `name`: the content type, or a header parameter (any
+    /// header, for an operation the spec does not have).
     pub(crate) fn reads_header(&self, operation: &str, name: &str) -> bool {
-        let route = self.route_of.get(operation).and_then(|&index| self.routes.get(index));
-        let mut ops = route.into_iter().flat_map(|route| &route.methods).map(|(_, op)| op);
-        name.eq_ignore_ascii_case("content-type")
-            || ops.any(|op| op.id == operation && op.param(Location::Header, name).is_some())
+        let Some(route) = self.route_of.get(operation).and_then(|&index| self.routes.get(index)) else { return true };
+        let mut ops = route.methods.iter().map(|(_, op)| op).filter(|op| op.id == operation);
+        name.eq_ignore_ascii_case("content-type") || ops.any(|op| op.param(Location::Header, name).is_some())
     }
 
     /// [`Self::validate_request`], trying only the route of `operation` (an

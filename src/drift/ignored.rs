@@ -2,8 +2,8 @@
 //! that wraps another and tells of each value the model skipped, with its
 //! path. A key is kept as the text the input lends, copied only when it holds
 //! an escape (`serde_ignored`, used before, made a `String` of every key).
-//! Each forwarding method is `#[inline]`: left as calls, the layers cost a
-//! typed decode twice what they cost inlined (`benches/decode_drift.rs`).
+//! Each forwarding method is `#[inline]`: left as calls, the layers cost
+//! twice as much (`benches/decode_drift.rs`).
 
 use std::fmt;
 

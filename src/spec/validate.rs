@@ -1043,6 +1043,9 @@ pub(super) fn coerce(text: &str, scalar: Scalar) -> Result<Value, String> {
 /// `text` with its `%XX` escapes decoded (a `+` is a `+`: this is a path,
 /// not a form); `None` when they are malformed or not UTF-8.
 pub(crate) fn percent_decode(text: &str) -> Option<String> {
+    if !text.contains('%') {
+        return Some(text.to_owned());
+    }
     let mut bytes = text.bytes();
     let mut out = Vec::with_capacity(text.len());
     while let Some(byte) = bytes.next() {

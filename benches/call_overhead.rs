@@ -74,8 +74,8 @@ fn main() {
                 samples[which].push((per_call(wall.elapsed()), per_call(cpu_time() - cpu)));
             }
         }
-        let [wall, cpu] = [0, 1]
-            .map(|k| samples.each_ref().map(|s| median(s.iter().map(|x| if k == 0 { x.0 } else { x.1 }).collect())));
+        let medians = |pick: fn(&(f64, f64)) -> f64| samples.each_ref().map(|s| median(s.iter().map(pick).collect()));
+        let (wall, cpu) = (medians(|x| x.0), medians(|x| x.1));
         println!("{ROUNDS} rounds of {CALLS} getConversation calls each, in turns; medians per call");
         println!("{:<26} {:>9} {:>9}", "", "wall µs", "CPU µs");
         for (k, name) in names.iter().enumerate() {

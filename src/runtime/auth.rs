@@ -22,9 +22,10 @@ pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// The value one security scheme needs on a request.
 pub(crate) trait Credential: Send + Sync + fmt::Debug {
-    /// Makes sure a usable value is at hand, fetching one if needed.
-    fn ready(&self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(async { Ok(()) })
+    /// Nothing when a usable value is at hand (as on almost every call),
+    /// else the fetch of one to wait for.
+    fn ready(&self) -> Option<BoxFuture<'_, Result<()>>> {
+        None
     }
     /// The value to send, and the generation of a refreshable one.
     fn current(&self) -> Option<(Secret, Option<u64>)>;
@@ -56,7 +57,7 @@ pub(crate) struct SchemeCredentials {
 }
 
 /// A scheme's name, a secret, and the header that carries it (`None`: none can).
-type BuiltHeader = (&'static str, Secret, Option<HeaderValue>);
+type BuiltHeader = (&'static str, Secret, Option<(HeaderName, HeaderValue)>);
 
 impl SchemeCredentials {
     /// Uses `credential` for the scheme `name` of `api`'s spec; an error if
@@ -119,16 +120,16 @@ impl SchemeCredentials {
     /// The header that carries `value` for `scheme`, built once per secret;
     /// `None` for a query parameter, or a value a header cannot carry.
     fn header(&self, name: &'static str, scheme: Scheme, value: &Secret) -> Option<(HeaderName, HeaderValue)> {
+        let mut built = self.built.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, _, header)) = built.iter().find(|(n, v, _)| *n == name && v.is(value)) {
+            return header.clone();
+        }
         let header_name = match scheme {
             Scheme::Header(header) => HeaderName::from_static(header),
             Scheme::Bearer | Scheme::Basic => AUTHORIZATION,
             Scheme::Cookie(_) => COOKIE,
             Scheme::Query(_) => return None,
         };
-        let mut built = self.built.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, _, header)) = built.iter().find(|(n, v, _)| *n == name && v.is(value)) {
-            return header.clone().map(|header| (header_name, header));
-        }
         let header = match scheme {
             _ if !value.fits_header() => None,
             Scheme::Bearer => value.header_value("Bearer "),
@@ -140,9 +141,10 @@ impl SchemeCredentials {
             Scheme::Cookie(cookie) => value.header_value(&format!("{cookie}=")),
             _ => value.header_value(""),
         };
+        let header = header.map(|header| (header_name, header));
         built.retain(|(n, _, _)| *n != name);
         built.push((name, value.clone(), header.clone()));
-        header.map(|header| (header_name, header))
+        header
     }
 
     /// After a 401: refreshes the refreshable credentials that were used.
@@ -268,8 +270,11 @@ impl TokenCredential {
 }
 
 impl Credential for TokenCredential {
-    fn ready(&self) -> BoxFuture<'_, Result<()>> {
-        Box::pin(async { self.ensure().await.map(drop) })
+    fn ready(&self) -> Option<BoxFuture<'_, Result<()>>> {
+        if self.fresh_generation().is_some() {
+            return None;
+        }
+        Some(Box::pin(async { self.ensure().await.map(drop) }))
     }
 
     fn current(&self) -> Option<(Secret, Option<u64>)> {

@@ -214,12 +214,15 @@ pub(crate) struct ResponseContext {
 }
 
 /// What a successful response carries for [`decode`]: the operation it
-/// answered and, for a typed call that may be sent again, the client and an
-/// unsent copy of the request, to ask again for a body cut short.
+/// answered; for a typed call that may be sent again, the client and an
+/// unsent copy of the request, to ask again for a body cut short; and a
+/// JSON body as the runtime read it (handed over as it is, not read again
+/// from the response).
 #[derive(Clone)]
 struct DecodeContext {
     operation: &'static str,
     again: Option<Arc<(reqwest::Client, Request)>>,
+    body: Option<bytes::Bytes>,
 }
 
 /// The operation a successful response answered, when it came through the
@@ -264,7 +267,9 @@ impl Runtime {
     /// Fetches every token its credentials need now, unless fresh ones are cached.
     pub(crate) async fn authenticate(&self) -> Result<()> {
         for (_, _, credential) in self.inner.credentials.all() {
-            credential.ready().await?;
+            if let Some(fetch) = credential.ready() {
+                fetch.await?;
+            }
         }
         Ok(())
     }
@@ -331,7 +336,9 @@ impl Runtime {
                     self.inner.api.spec_id(info.operation_id)
                 )));
             };
-            if let Err(error) = credential.ready().await {
+            if let Some(fetch) = credential.ready()
+                && let Err(error) = fetch.await
+            {
                 return Err(hook_error(error).await);
             }
             // Left out, it would send the request without it.
@@ -360,7 +367,7 @@ impl Runtime {
             headers: &headers,
             body,
         };
-        match validator.validate_for(Some(id), &parts) {
+        match validator.check_for(id, &parts) {
             Err(violation @ Violation::Invalid { .. }) => Some(violation.to_string()),
             // The generated code built this path from the operation's own
             // template, so it fails to route only when a parameter is empty.
@@ -414,7 +421,10 @@ impl Runtime {
                 }
                 if response.status().is_success() {
                     let again = copy.filter(|_| again).map(|request| Arc::new((client.clone(), request)));
-                    response.extensions_mut().insert(DecodeContext { operation, again });
+                    match response.extensions_mut().get_mut::<DecodeContext>() {
+                        Some(context) => context.again = again,
+                        None => drop(response.extensions_mut().insert(DecodeContext { operation, again, body: None })),
+                    }
                 }
                 Ok(response)
             }
@@ -668,10 +678,12 @@ impl Runtime {
             return Err(Failed::Ours { error: self.undecodable(operation, e, &body, true), transient: true });
         }
         let headers = std::mem::take(response.headers_mut());
-        let mut read = rebuilt(response.url().clone(), response.status(), headers, body.into());
+        let body = bytes::Bytes::from(body);
+        let mut read = rebuilt(response.url().clone(), response.status(), headers, body.clone());
         if let Ok(Some(parsed)) = parsed {
             read.extensions_mut().insert(parsed);
         }
+        read.extensions_mut().insert(DecodeContext { operation, again: None, body: Some(body) });
         Ok(Response::from(read))
     }
 
@@ -755,14 +767,17 @@ pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
 ) -> std::result::Result<progenitor_client::ResponseValue<T>, progenitor_client::Error<E>> {
     let (started, mut attempt) = (Instant::now(), 1);
     loop {
-        let context = response.extensions_mut().remove::<DecodeContext>();
+        let mut context = response.extensions_mut().remove::<DecodeContext>();
         let operation = context.as_ref().map_or(operation, |c| c.operation);
         let status = response.status();
         // Taken, not copied: the body is all that is read after them.
         let headers = std::mem::take(response.headers_mut());
-        let bytes = match response.bytes().await {
-            Ok(bytes) => bytes,
-            Err(error) => return Err(hook_error(Error::transport(operation, error)).await),
+        let bytes = match context.as_mut().and_then(|c| c.body.take()) {
+            Some(bytes) => bytes,
+            None => match response.bytes().await {
+                Ok(bytes) => bytes,
+                Err(error) => return Err(hook_error(Error::transport(operation, error)).await),
+            },
         };
         let (decoded, findings) = crate::drift::decode(&bytes);
         let error = match decoded {
@@ -785,8 +800,9 @@ pub(crate) async fn decode<T: serde::de::DeserializeOwned, E>(
             tracing::info!(operation, attempt, "{}; waiting {} before asking again", INCOMPLETE_BODY, seconds(delay));
             tokio::time::sleep(delay).await;
             let info = OperationInfo { operation_id: operation };
-            response =
-                runtime.execute(&client, request, &info).await.map_err(progenitor_client::Error::CommunicationError)?;
+            // Boxed: inline, this rare resend would double the size of every call's future.
+            let resent = Box::pin(runtime.execute(&client, request, &info)).await;
+            response = resent.map_err(progenitor_client::Error::CommunicationError)?;
             if !response.status().is_success() {
                 return Err(progenitor_client::Error::UnexpectedResponse(response));
             }
@@ -883,5 +899,6 @@ fn text_headers(headers: &reqwest::header::HeaderMap, keep: impl Fn(&str) -> boo
 /// Whether a response's content type says JSON (the runtime reads those
 /// bodies into memory; other media types are downloads, streamed).
 fn content_is_json(headers: &reqwest::header::HeaderMap) -> bool {
-    headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| t.contains("json"))
+    // Bytes, not text: checked on every response, and `str::contains` costs more than the rest of the check.
+    headers.get(reqwest::header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().windows(4).any(|w| w == b"json"))
 }

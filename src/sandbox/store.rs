@@ -878,7 +878,7 @@ fn is_id(value: &Value, id: &str) -> bool {
 
 /// A path segment as the id it carries, decoded as the validator does (a `+` stays a `+`).
 fn percent_decode(text: &str) -> String {
-    crate::spec::validate::percent_decode(text).unwrap_or_else(|| text.to_owned())
+    crate::spec::validate::percent_decode(text).map_or_else(|| text.to_owned(), Cow::into_owned)
 }
 
 /// Query parameters that sort; `sort_direction`-like ones give the direction.

@@ -42,6 +42,7 @@
 //! parameters and external `$ref`s, which [`SpecValidator::new`] rejects;
 //! a `HEAD` request needs a `head` operation.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 use std::sync::Arc;
@@ -169,7 +170,7 @@ impl Segment {
         match self {
             // Most segments have nothing to decode.
             Self::Literal(literal) if raw.contains('%') => {
-                (percent_decode(raw).as_ref() == Some(literal)).then_some(raw)
+                (percent_decode(raw).as_deref() == Some(literal.as_str())).then_some(raw)
             }
             Self::Literal(literal) => (raw == literal).then_some(raw),
             Self::Param { prefix, suffix, .. } => raw
@@ -233,6 +234,38 @@ struct Param {
     lenient: Rules,
     /// The `enum` of the value (or of an array's items), for `case-insensitive`.
     listed: Vec<String>,
+    /// Set for a string whose schema says no more than its length bounds
+    /// and enum: a text that fits them is taken without a walk (most path
+    /// parameters, checked on every call a client makes).
+    plain: Option<Plain>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Plain {
+    min_length: u64,
+    max_length: u64,
+    /// The text must be one of `Param::listed`.
+    listed: bool,
+}
+
+impl Plain {
+    /// `Some` if `schema` (resolved) is such a string; `shape` says it is sent as one.
+    fn of(schema: &Value, shape: Shape) -> Option<Self> {
+        const SAYS_NO_MORE: [&str; 8] =
+            ["type", "minLength", "maxLength", "enum", "description", "title", "example", "x-provenance"];
+        let map = schema.as_object().filter(|_| matches!(shape, Shape::Scalar(Scalar::String)))?;
+        if !map.keys().all(|key| SAYS_NO_MORE.contains(&key.as_str())) {
+            return None;
+        }
+        let bound = |key: &str| map.get(key).and_then(Value::as_u64);
+        let (min_length, max_length) = (bound("minLength").unwrap_or(0), bound("maxLength").unwrap_or(u64::MAX));
+        Some(Self { min_length, max_length, listed: map.contains_key("enum") })
+    }
+
+    fn fits(self, text: &str, listed: &[String]) -> bool {
+        let length = text.chars().count() as u64;
+        (self.min_length..=self.max_length).contains(&length) && (!self.listed || listed.iter().any(|l| l == text))
+    }
 }
 
 /// How a parameter's text becomes JSON.
@@ -415,17 +448,18 @@ impl SpecValidator {
         self.route(method, path, None).map_or(&self.unrouted_security, |(_, op, _)| &op.security)
     }
 
-    /// The route and operation `method path` is for, and the path's segments.
+    /// The route and operation `method path` is for, and the path without its leading `/`.
     fn route<'p>(
         &self,
         method: &str,
         path: &'p str,
         operation: Option<&str>,
-    ) -> Result<(&Route, &Operation, Vec<&'p str>), Violation> {
+    ) -> Result<(&Route, &Operation, &'p str), Violation> {
         let not_found = || Violation::NotFound { path: path.to_owned() };
-        let raw: Vec<&str> = path.strip_prefix('/').ok_or_else(not_found)?.split('/').collect();
+        let raw = path.strip_prefix('/').ok_or_else(not_found)?;
+        let count = raw.bytes().filter(|&b| b == b'/').count() + 1;
         let matches = |r: &&Route| {
-            r.segments.len() == raw.len() && r.segments.iter().zip(&raw).all(|(s, r)| s.capture(r).is_some())
+            r.segments.len() == count && r.segments.iter().zip(raw.split('/')).all(|(s, r)| s.capture(r).is_some())
         };
         let only = operation.and_then(|id| self.route_of.get(id)).and_then(|&index| self.routes.get(index..=index));
         let routes = only.unwrap_or(&self.routes);
@@ -465,16 +499,37 @@ impl SpecValidator {
         operation: Option<&str>,
         request: &RequestParts<'_>,
     ) -> Result<ValidatedRequest, Violation> {
+        let mut path_params = Vec::new();
+        let (op, query, rewritten_query, rewritten_body) = self.examine(operation, request, Some(&mut path_params))?;
+        Ok(ValidatedRequest { operation_id: op.id.clone(), path_params, query, rewritten_query, rewritten_body })
+    }
+
+    /// [`Self::validate_for`] for a caller that only needs the verdict (a
+    /// client checking what it is about to send): nothing is kept.
+    pub(crate) fn check_for(&self, operation: &str, request: &RequestParts<'_>) -> Result<(), Violation> {
+        self.examine(Some(operation), request, None).map(drop)
+    }
+
+    /// Routes and checks a request; collects its decoded path parameters
+    /// into `path_params` if given.
+    #[allow(clippy::type_complexity)]
+    fn examine(
+        &self,
+        operation: Option<&str>,
+        request: &RequestParts<'_>,
+        mut path_params: Option<&mut Vec<(String, String)>>,
+    ) -> Result<(&Operation, Pairs, Option<String>, Option<Vec<u8>>), Violation> {
         let (route, op, raw) = self.route(request.method, request.path, operation)?;
 
-        let mut path_params = Vec::new();
-        for (segment, raw) in route.segments.iter().zip(&raw) {
+        for (segment, raw) in route.segments.iter().zip(raw.split('/')) {
             let Segment::Param { name, .. } = segment else { continue };
             let Some(param) = op.param(Location::Path, name) else { continue };
-            let text = segment.capture(raw).unwrap_or(*raw);
+            let text = segment.capture(raw).unwrap_or(raw);
             let value = percent_decode(text).ok_or_else(|| invalid(&param.label, "not valid percent-encoded UTF-8"))?;
-            self.check_param(param, &[value.as_str()])?;
-            path_params.push((name.clone(), value));
+            self.check_param(param, &[&value])?;
+            if let Some(path_params) = path_params.as_deref_mut() {
+                path_params.push((name.clone(), value.into_owned()));
+            }
         }
 
         let (query, rewritten_query) = self.check_query(op, request)?;
@@ -487,7 +542,7 @@ impl SpecValidator {
         }
 
         let rewritten_body = self.check_body(op, request)?;
-        Ok(ValidatedRequest { operation_id: op.id.clone(), path_params, query, rewritten_query, rewritten_body })
+        Ok((op, query, rewritten_query, rewritten_body))
     }
 
     /// Checks query structure, presence rules and values; returns the
@@ -592,6 +647,10 @@ impl SpecValidator {
     fn check_param(&self, param: &Param, texts: &[&str]) -> Result<Option<String>, Violation> {
         let fail = |message: String| invalid(&param.label, message);
         let first = texts.first().copied().unwrap_or_default();
+        // One that does not fit is walked, for the walker's words.
+        if param.plain.is_some_and(|plain| texts.len() == 1 && plain.fits(first, &param.listed)) {
+            return Ok(None);
+        }
         let mut value = match (param.shape, param.delimiter) {
             (Shape::Json, _) => serde_json::from_str(first).map_err(|e| fail(format!("not valid JSON: {e}")))?,
             (Shape::Scalar(scalar), _) => coerce(first, scalar).map_err(fail)?,
@@ -955,7 +1014,8 @@ fn compile_param(root: &Value, p: &model::Parameter) -> Result<Option<Param>, St
     if lenient.has(Rule::CaseInsensitive) && listed.is_empty() {
         return misplaced("case-insensitive", "an enum of strings");
     }
-    Ok(Some(Param { def: p.clone(), label, schema, shape, delimiter, clamp_to, lenient, listed }))
+    let plain = Plain::of(deref(root, &schema)?, shape);
+    Ok(Some(Param { def: p.clone(), label, schema, shape, delimiter, clamp_to, lenient, listed, plain }))
 }
 
 /// The string `enum` of a parameter's value, or of its array's items.
@@ -1042,9 +1102,9 @@ pub(super) fn coerce(text: &str, scalar: Scalar) -> Result<Value, String> {
 
 /// `text` with its `%XX` escapes decoded (a `+` is a `+`: this is a path,
 /// not a form); `None` when they are malformed or not UTF-8.
-pub(crate) fn percent_decode(text: &str) -> Option<String> {
+pub(crate) fn percent_decode(text: &str) -> Option<Cow<'_, str>> {
     if !text.contains('%') {
-        return Some(text.to_owned());
+        return Some(Cow::Borrowed(text));
     }
     let mut bytes = text.bytes();
     let mut out = Vec::with_capacity(text.len());
@@ -1057,7 +1117,7 @@ pub(crate) fn percent_decode(text: &str) -> Option<String> {
             out.push(byte);
         }
     }
-    String::from_utf8(out).ok()
+    String::from_utf8(out).ok().map(Cow::Owned)
 }
 
 /// `Application/JSON; charset=utf-8` → `application/json`.

@@ -1,5 +1,5 @@
 //! Per-call overhead of the generated client against raw reqwest: the same
-//! `GET /vfcrest/v1/conversations/{ccdrId}` with the same token, decoded
+//! `GET /vfcrest/v1/conversations/{ccdrId}` with the same headers, decoded
 //! into the same type (and, as before 2026-12-07, into a
 //! `serde_json::Value`), 1,000 calls a round, in turns, against `convo
 //! sandbox serve --api luware` in its own process (so this process's CPU
@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 
 use convo_clients::luware::Client;
 use convo_clients::luware::types::Conversation;
+use progenitor_client::ClientInfo;
 use support::{Served, cpu_time, luware_credentials, luware_token, median};
 
 const CALLS: usize = 1_000;
@@ -39,6 +40,8 @@ fn main() {
         let http = reqwest::Client::new();
         let bearer = luware_token(&http, env).await;
         let url = format!("{base}/vfcrest/v1/conversations/{id}");
+        // The headers the generated code sends besides the credentials.
+        let api_version = <convo_clients::luware::GeneratedClient as ClientInfo<_>>::api_version();
 
         // Three ways in turns: convo; raw reqwest decoding the same
         // `Conversation` type (the peer: the same headers and types); raw
@@ -57,6 +60,8 @@ fn main() {
                     }
                     let response = http
                         .get(&url)
+                        .header("Accept", "application/json")
+                        .header("api-version", api_version)
                         .header("Ocp-Apim-Subscription-Key", &env["LUWARE_SUBSCRIPTION_KEY"])
                         .header("Authorization", &bearer)
                         .send()

@@ -773,6 +773,24 @@ fn lenient_rules_must_fit_their_place() {
     }
 }
 
+/// A string with only length bounds or an enum is checked without a walk
+/// when it fits them; one that does not fit still gets the walker's words.
+#[test]
+fn plain_strings_are_checked_by_their_length_and_enum() {
+    let v = strings(json!({"type": "string", "minLength": 2, "maxLength": 4, "description": "a code"}));
+    let at = |text: &str| get(&v, "/s", Some(&format!("v={text}")));
+    assert!(at("ab").is_ok() && at("abcd").is_ok() && at("\u{e9}\u{e9}").is_ok());
+    assert_eq!(failure(at("a")), r#"query parameter v: shorter than 2 characters: "a""#);
+    assert_eq!(failure(at("abcde")), r#"query parameter v: longer than 4 characters: "abcde""#);
+
+    let v = strings(json!({"type": "string", "enum": ["asc", "desc"]}));
+    assert!(get(&v, "/s", Some("v=asc")).is_ok());
+    assert_eq!(failure(get(&v, "/s", Some("v=up"))), r#"query parameter v: "up" is not one of asc, desc"#);
+    // An enum of no strings lists nothing a text could match.
+    let v = strings(json!({"enum": [1, 2]}));
+    assert!(failure(get(&v, "/s", Some("v=1"))).starts_with("query parameter v: "));
+}
+
 #[test]
 fn string_formats() {
     let cases = [

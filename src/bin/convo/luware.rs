@@ -68,7 +68,7 @@ pub(crate) enum LuwareCommand {
 pub(crate) struct SearchArgs {
     /// A filter in compact form, e.g. 'platformName=Microsoft Teams', 'startTime>=2024-07-01',
     /// 'sourceCallerId^=+44', 'startTime=2024-07-01..2024-07-31'. Repeat to AND them.
-    #[arg(long = "filter", value_name = "EXPR", value_parser = parse_filter)]
+    #[arg(long = "filter", value_name = "EXPR", value_parser = str::parse::<Filter>)]
     filters: Vec<Filter>,
     /// Only conversations that started at or after this time (RFC 3339, or a date for midnight UTC).
     #[arg(long, value_parser = parse_time)]
@@ -124,10 +124,6 @@ pub(crate) enum TranscriptFormat {
     Json,
     /// The `.vtr` archive as served (a ZIP).
     Vtr,
-}
-
-fn parse_filter(text: &str) -> Result<Filter, String> {
-    text.parse().map_err(|e: convo_clients::luware::FilterError| e.to_string())
 }
 
 fn parse_sort(text: &str) -> Result<SortOrder, String> {

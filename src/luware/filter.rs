@@ -92,9 +92,10 @@ use chrono::{Datelike as _, NaiveDate, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 /// Declares [`FilterOperator`], `ALL`, `as_str` and `compact` from one row per operator:
-/// the variant, its wire name and its compact form, and any further docs.
+/// the variant, its wire name and its compact form, any further docs, and the
+/// [`Filters`] builder method of an operator that takes one value.
 macro_rules! operators {
-    ($($(#[$doc:meta])* $variant:ident $wire:literal $compact:literal,)*) => {
+    ($($(#[$doc:meta])* $variant:ident $wire:literal $compact:literal $($method:ident)?,)*) => {
         /// A comparison operator of the Luware filter language.
         ///
         /// Serialized as its wire name in `SCREAMING_SNAKE_CASE`, for example `GREATER_THAN_OR_EQUAL`.
@@ -126,18 +127,27 @@ macro_rules! operators {
                 }
             }
         }
+
+        impl Filters {
+            $($(
+                #[doc = concat!("Appends `field ", $wire, " value`.")]
+                pub fn $method(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
+                    Ok(self.with(Filter::new(field, FilterOperator::$variant, [value.into()])?))
+                }
+            )?)*
+        }
     };
 }
 
 operators! {
-    Equal "EQUAL" "=",
-    NotEqual "NOT_EQUAL" "!=",
-    StartsWith "STARTS_WITH" "^=",
-    EndsWith "ENDS_WITH" "$=",
-    GreaterThan "GREATER_THAN" ">",
-    GreaterThanOrEqual "GREATER_THAN_OR_EQUAL" ">=",
-    LessThan "LESS_THAN" "<",
-    LessThanOrEqual "LESS_THAN_OR_EQUAL" "<=",
+    Equal "EQUAL" "=" eq,
+    NotEqual "NOT_EQUAL" "!=" ne,
+    StartsWith "STARTS_WITH" "^=" starts_with,
+    EndsWith "ENDS_WITH" "$=" ends_with,
+    GreaterThan "GREATER_THAN" ">" gt,
+    GreaterThanOrEqual "GREATER_THAN_OR_EQUAL" ">=" ge,
+    LessThan "LESS_THAN" "<" lt,
+    LessThanOrEqual "LESS_THAN_OR_EQUAL" "<=" le,
     /// Takes two values and includes both ends (inferred).
     Between "BETWEEN" "=A..B",
 }
@@ -496,7 +506,14 @@ impl Filter {
         check_shape(field, operator, values.len())?;
         let values = values.into_iter().map(|value| value.into_wire(field)).collect::<Result<_, _>>()?;
         let filter = Self { field, operator, values };
-        filter.check_bounds().map(|()| filter)
+        // BETWEEN's bounds out of order are the empty range of one filter.
+        check_ranges(std::slice::from_ref(&filter)).map_err(|e| match e {
+            FilterError::EmptyRange { field, lower, upper } => {
+                FilterError::BetweenOutOfOrder { field, first: lower, second: upper }
+            }
+            e => e,
+        })?;
+        Ok(filter)
     }
 
     /// Builds a filter the caller has already proved valid through its argument types.
@@ -528,28 +545,7 @@ impl Filter {
     ///
     /// The errors of [`Filter::new`].
     pub fn validate(&self) -> Result<(), FilterError> {
-        check_shape(self.field, self.operator, self.values.len())?;
-        for value in &self.values {
-            parse_wire_value(self.field, value)?;
-        }
-        self.check_bounds()
-    }
-
-    /// Checks that `BETWEEN`'s bounds are in order. Assumes the values fit the field.
-    fn check_bounds(&self) -> Result<(), FilterError> {
-        let (FilterOperator::Between, [first, second]) = (self.operator, self.values.as_slice()) else {
-            return Ok(());
-        };
-        let low = parse_wire_value(self.field, first)?;
-        let high = parse_wire_value(self.field, second)?;
-        if low.compare(&high) == Some(Ordering::Greater) {
-            return Err(FilterError::BetweenOutOfOrder {
-                field: self.field,
-                first: first.clone(),
-                second: second.clone(),
-            });
-        }
-        Ok(())
+        Self::new(self.field, self.operator, &self.values).map(drop)
     }
 }
 
@@ -564,6 +560,39 @@ fn check_shape(field: FilterField, operator: FilterOperator, got: usize) -> Resu
     } else {
         Ok(())
     }
+}
+
+/// Compares the tightest lower and upper bound `filters` set on each field
+/// (values that do not fit the field are left out), else `EmptyRange`.
+fn check_ranges(filters: &[Filter]) -> Result<(), FilterError> {
+    for &field in FilterField::ALL {
+        // Each side's tightest bound: the value as given, typed, and whether it is included.
+        let (mut lower, mut upper) = (None::<(&str, Typed<'_>, bool)>, None);
+        for filter in filters.iter().filter(|f| f.field == field) {
+            for (&(side, inclusive), raw) in filter.operator.bounds().iter().zip(&filter.values) {
+                let Ok(value) = parse_wire_value(field, raw) else { continue };
+                let bound = if side == Ordering::Greater { &mut lower } else { &mut upper };
+                // Further to the side is tighter; at a tie, the bound that leaves itself out.
+                let tighter = bound.as_ref().is_none_or(|(_, current, _)| match value.compare(current) {
+                    Some(Ordering::Equal) => !inclusive,
+                    order => order == Some(side),
+                });
+                if tighter {
+                    *bound = Some((raw.as_str(), value, inclusive));
+                }
+            }
+        }
+        let (Some(low), Some(high)) = (lower, upper) else { continue };
+        let empty = match low.1.compare(&high.1) {
+            Some(Ordering::Greater) => true,
+            Some(Ordering::Equal) => !(low.2 && high.2),
+            _ => false,
+        };
+        if empty {
+            return Err(FilterError::EmptyRange { field, lower: low.0.to_owned(), upper: high.0.to_owned() });
+        }
+    }
+    Ok(())
 }
 
 /// The compact form, for example `startTime>=2024-07-01 00:00:00.000` or
@@ -649,16 +678,6 @@ fn compact_value(field: FilterField, raw: &str) -> Result<FilterValue, FilterErr
     })
 }
 
-/// The builder method of each operator that takes one value: `eq` appends `field EQUAL value`.
-macro_rules! one_value_builders {
-    ($($method:ident $operator:ident $wire:literal,)*) => {$(
-        #[doc = concat!("Appends `field ", $wire, " value`.")]
-        pub fn $method(self, field: FilterField, value: impl Into<FilterValue>) -> Result<Self, FilterError> {
-            Ok(self.with(Filter::new(field, FilterOperator::$operator, [value.into()])?))
-        }
-    )*};
-}
-
 /// The whole `filters` parameter: `{"filtersList": [..]}`.
 ///
 /// Build it with the chaining methods and send [`Filters::to_json`] as the parameter
@@ -724,12 +743,6 @@ impl Filters {
         self.with(filter)
     }
 
-    one_value_builders! {
-        eq Equal "EQUAL", ne NotEqual "NOT_EQUAL", starts_with StartsWith "STARTS_WITH", ends_with EndsWith "ENDS_WITH",
-        gt GreaterThan "GREATER_THAN", ge GreaterThanOrEqual "GREATER_THAN_OR_EQUAL", lt LessThan "LESS_THAN",
-        le LessThanOrEqual "LESS_THAN_OR_EQUAL",
-    }
-
     /// Appends `field BETWEEN low AND high`, both included (inferred).
     pub fn between(
         self,
@@ -768,39 +781,7 @@ impl Filters {
     /// filters are ANDed, so the API would answer nothing).
     pub fn validate(&self) -> Result<(), FilterError> {
         self.list.iter().try_for_each(Filter::validate)?;
-        self.check_ranges()
-    }
-
-    /// The tightest lower and upper bound of each field, compared.
-    fn check_ranges(&self) -> Result<(), FilterError> {
-        for &field in FilterField::ALL {
-            // Each side's tightest bound: the value as given, typed, and whether it is included.
-            let (mut lower, mut upper) = (None::<(&str, Typed<'_>, bool)>, None);
-            for filter in self.list.iter().filter(|f| f.field == field) {
-                for (&(side, inclusive), raw) in filter.operator.bounds().iter().zip(&filter.values) {
-                    let Ok(value) = parse_wire_value(field, raw) else { continue };
-                    let bound = if side == Ordering::Greater { &mut lower } else { &mut upper };
-                    // Further to the side is tighter; at a tie, the bound that leaves itself out.
-                    let tighter = bound.as_ref().is_none_or(|(_, current, _)| match value.compare(current) {
-                        Some(Ordering::Equal) => !inclusive,
-                        order => order == Some(side),
-                    });
-                    if tighter {
-                        *bound = Some((raw.as_str(), value, inclusive));
-                    }
-                }
-            }
-            let (Some(low), Some(high)) = (lower, upper) else { continue };
-            let empty = match low.1.compare(&high.1) {
-                Some(Ordering::Greater) => true,
-                Some(Ordering::Equal) => !(low.2 && high.2),
-                _ => false,
-            };
-            if empty {
-                return Err(FilterError::EmptyRange { field, lower: low.0.to_owned(), upper: high.0.to_owned() });
-            }
-        }
-        Ok(())
+        check_ranges(&self.list)
     }
 
     /// The parameter value as compact, double-quoted JSON, for example

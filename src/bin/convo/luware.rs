@@ -68,7 +68,7 @@ pub(crate) enum LuwareCommand {
 pub(crate) struct SearchArgs {
     /// A filter in compact form, e.g. 'platformName=Microsoft Teams', 'startTime>=2024-07-01',
     /// 'sourceCallerId^=+44', 'startTime=2024-07-01..2024-07-31'. Repeat to AND them.
-    #[arg(long = "filter", value_name = "EXPR", value_parser = parse_filter)]
+    #[arg(long = "filter", value_name = "EXPR", value_parser = str::parse::<Filter>)]
     filters: Vec<Filter>,
     /// Only conversations that started at or after this time (RFC 3339, or a date for midnight UTC).
     #[arg(long, value_parser = parse_time)]
@@ -126,10 +126,6 @@ pub(crate) enum TranscriptFormat {
     Vtr,
 }
 
-fn parse_filter(text: &str) -> Result<Filter, String> {
-    text.parse().map_err(|e: convo_clients::luware::FilterError| e.to_string())
-}
-
 fn parse_sort(text: &str) -> Result<SortOrder, String> {
     let (field, direction) = text.split_once(':').unwrap_or((text, "asc"));
     match (field, direction.to_ascii_lowercase().as_str()) {
@@ -149,7 +145,7 @@ const CONVERSATION_COLUMNS: &str = concat!(
 const UTTERANCE_COLUMNS: &str = "start:8 end:8 speaker:16 text:60";
 
 pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> Result<(), Failure> {
-    let mut stdout = std::io::stdout().lock();
+    let stdout = std::io::stdout().lock();
     match command {
         LuwareCommand::Conversations(ConversationsCommand::List { search, page_size, sort, all, resume }) => {
             let mut request = SearchRequest::new(search.filters()).limit(page_size);
@@ -176,23 +172,20 @@ pub async fn run(client: Client, command: LuwareCommand, context: &Context) -> R
             writer.finish()?;
             Ok(())
         }
-        LuwareCommand::Transcript { ccdr_id, format, raw } if raw || format == Some(TranscriptFormat::Vtr) => {
-            if std::io::IsTerminal::is_terminal(&stdout) {
-                return Err(Failure::Usage("the .vtr archive is binary: redirect it to a file (> x.vtr)".into()));
-            }
-            stdout.write_all(&client.transcript_vtr(&ccdr_id).await?)?;
-            Ok(stdout.flush()?)
-        }
         LuwareCommand::Transcripts { search, out, concurrency, format } => {
             download_transcripts(&client, search.filters(), &out, usize::from(concurrency), format).await
         }
-        // The transcript's own JSON, indented as it inflates: never held whole.
-        LuwareCommand::Transcript { ccdr_id, format, .. }
-            if format == Some(TranscriptFormat::Json)
+        // The archive as served, or its own JSON, indented as it inflates: never held whole.
+        LuwareCommand::Transcript { ccdr_id, format, raw }
+            if raw
+                || format.is_some_and(|format| format != TranscriptFormat::Text)
                 || (format.is_none() && context.output == Some(OutputFormat::Json)) =>
         {
-            let vtr = client.transcript_vtr(&ccdr_id).await?;
-            Ok(write_json(&vtr, BufWriter::new(stdout))?)
+            let format = if raw { TranscriptFormat::Vtr } else { format.unwrap_or(TranscriptFormat::Json) };
+            if format == TranscriptFormat::Vtr && std::io::IsTerminal::is_terminal(&stdout) {
+                return Err(Failure::Usage("the .vtr archive is binary: redirect it to a file (> x.vtr)".into()));
+            }
+            Ok(write_transcript(&client.transcript_vtr(&ccdr_id).await?, format, BufWriter::new(stdout))?)
         }
         LuwareCommand::Transcript { ccdr_id, format, .. } => {
             let transcript = client.transcript(&ccdr_id).await?;
@@ -262,10 +255,11 @@ async fn download_transcripts(
     }
     let bar = crate::output::progress(Some(wanted.len() as u64), "transcripts");
     let (mut written, mut without) = (0u64, 0u64);
+    let save = |path: &Path, vtr: &[u8]| crate::files::write_private(path, |file| write_transcript(vtr, format, file));
     let mut files = client.transcript_files(wanted, concurrency);
     while let Some((id, vtr)) = files.next().await {
         match vtr {
-            Ok(vtr) => match transcript_path(dir, &id, extension).map(|path| save_transcript(&path, &vtr, format)) {
+            Ok(vtr) => match transcript_path(dir, &id, extension).map(|path| save(&path, &vtr)) {
                 Some(Ok(())) => written += 1,
                 Some(Err(e)) => failed.push((id, e.to_string())),
                 None => failed.push((id, "the id cannot be a file name".to_string())),
@@ -300,16 +294,16 @@ fn transcript_path(dir: &Path, ccdr_id: &str, extension: &str) -> Option<PathBuf
     plain.then(|| dir.join(format!("{ccdr_id}.{extension}")))
 }
 
-/// Writes one transcript to `path`, whole or not at all.
-fn save_transcript(path: &Path, vtr: &[u8], format: TranscriptFormat) -> std::io::Result<()> {
-    crate::files::write_private(path, |file| match format {
-        TranscriptFormat::Vtr => file.write_all(vtr),
-        TranscriptFormat::Json => write_json(vtr, file),
+/// Writes a `.vtr` archive as `format` says: as it is, as its JSON, or as text.
+fn write_transcript(vtr: &[u8], format: TranscriptFormat, mut out: impl Write) -> std::io::Result<()> {
+    match format {
+        TranscriptFormat::Vtr => out.write_all(vtr).and_then(|()| out.flush()),
+        TranscriptFormat::Json => write_json(vtr, out),
         TranscriptFormat::Text => {
             let transcript = decode_vtr(vtr, &Default::default()).map_err(std::io::Error::other)?;
-            write_text(&transcript, file)
+            write_text(&transcript, out)
         }
-    })
+    }
 }
 
 /// Serves the emulator for `convo sandbox serve` and prints its settings.

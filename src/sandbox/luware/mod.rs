@@ -220,7 +220,7 @@ impl Hooks for LuwareState {
     /// A page of search is written from the records' type; a transcript is a zipped `.vtr` download.
     fn written(&self, request: &Context<'_>, _: &Value) -> Option<Result<Response, Refusal>> {
         match request.operation_id {
-            "searchConversations" => Some(self.search(request.query)),
+            "searchConversations" => Some(self.search(request)),
             "downloadMedia" => Some(self.media(request.path_param("ccdrId"))),
             _ => None,
         }
@@ -241,18 +241,14 @@ impl LuwareState {
     /// The form's fields are the spec's required ones, checked by the contract.
     fn token(&self, form: &Value) -> Answer {
         let field = |name| form.get(name).and_then(text).unwrap_or_default();
-        let (eid, client_id) = (field("eid"), field("client_id"));
-        let expected = &self.config.credentials;
-        if eid != expected.eid.to_string()
-            || client_id != expected.client_id
-            || field("client_secret") != expected.client_secret.expose()
-        {
+        let accepted = |name| super::Emulator::credential(self, name).is_some_and(|c| field(name) == c.expose());
+        if !["eid", "client_id", "client_secret"].into_iter().all(accepted) {
             let message = "Invalid credentials, check header and parameter values are URL encoded.";
             return Err((StatusCode::UNAUTHORIZED, message.into()));
         }
         let exp = now() + self.config.token_lifetime.as_secs();
         let id = format!("{:016x}", data::mix(fastrand::u64(..)));
-        let token = super::jwt(&json!({ "sub": client_id, "eid": eid, "exp": exp }), &id);
+        let token = super::jwt(&json!({ "sub": field("client_id"), "eid": field("eid"), "exp": exp }), &id);
         let mut w = super::lock(&self.writes);
         w.tokens.retain(|_, e| *e > now());
         w.tokens.insert(token.clone(), exp);
@@ -260,9 +256,8 @@ impl LuwareState {
     }
 
     /// The contract has checked the parameters (limit clamped to 100, `nextPageToken` alone).
-    fn search(&self, query: &[(String, String)]) -> Result<Response, Refusal> {
-        let param = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-        let cursor = if let Some(token) = param("nextPageToken") {
+    fn search(&self, request: &Context<'_>) -> Result<Response, Refusal> {
+        let cursor = if let Some(token) = request.param("nextPageToken") {
             let decoded = URL_SAFE_NO_PAD.decode(token).ok().and_then(|b| serde_json::from_slice::<Cursor>(&b).ok());
             // Opaque but not trusted: one this server could not have issued is invalid.
             let decoded = decoded.filter(|c| c.next <= self.config.conversations && (1..=100).contains(&c.limit));
@@ -273,11 +268,11 @@ impl LuwareState {
             }
         } else {
             // sortOrder "only works together with sortBy" (its `x-provenance`): alone it is ignored.
-            let descending = param("sortBy").is_some() && param("sortOrder") == Some("desc");
+            let descending = request.param("sortBy").is_some() && request.param("sortOrder") == Some("desc");
             let count = self.config.conversations;
             Cursor {
-                filters: param("filters").unwrap_or_default().to_string(),
-                limit: param("limit").and_then(|l| l.parse().ok()).unwrap_or(100),
+                filters: request.param("filters").unwrap_or_default().to_string(),
+                limit: request.param("limit").and_then(|l| l.parse().ok()).unwrap_or(100),
                 descending,
                 next: if descending { count } else { 0 },
                 expires: now() + self.config.page_token_lifetime.as_secs(),

@@ -270,10 +270,7 @@ impl Tour {
         }
         let mut out = std::io::stdout().lock();
         match context.output {
-            Some(OutputFormat::Json) => {
-                convo_clients::redact::write_json(&mut out, &report, true).map_err(std::io::Error::other)?;
-                writeln!(out)?;
-            }
+            Some(OutputFormat::Json) => crate::output::write_one(OutputFormat::Json, &[], &report, &mut out)?,
             _ => write_text(&report, &mut out)?,
         }
         out.flush()?;

@@ -358,7 +358,8 @@ impl Tour {
     }
 }
 
-fn describe(p: &Param) -> String {
+/// How the spec's checks name a parameter: `query parameter limit`, `header X-Id`.
+pub(crate) fn describe(p: &Param) -> String {
     match p.location {
         Location::Header => format!("header {}", p.name),
         other => format!("{} parameter {}", other.as_str(), p.name),

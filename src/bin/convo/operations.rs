@@ -673,9 +673,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                 let pair = format!("query parameters {} and {}:", p.name, q.name);
                 message = message.replace(&pair, &format!("{} and {}:", flag(p), flag(q)));
             }
-            for place in ["query parameter", "path parameter", "header"] {
-                message = message.replace(&format!("{place} {}:", p.name), &format!("{}:", flag(p)));
-            }
+            message = message.replace(&format!("{}:", crate::check::describe(p)), &format!("{}:", flag(p)));
         }
         Failure::Usage(message)
     }

@@ -909,7 +909,8 @@ fn operations_of(api: &'static str, spec: &'static model::Spec, reserved: &Reser
 fn operation(api: &'static str, spec: &model::Spec, op: &'static model::Operation, reserved: &Reserved) -> Operation {
     let mut flags = Flags { reserved, given: BTreeSet::new() };
     let sort = op.cli.as_ref().and_then(|cli| cli.sort.as_ref());
-    let params: Vec<Param> = op.parameters.iter().filter_map(|p| param(spec, p, sort, &mut flags)).collect();
+    let sent = op.parameters.iter().filter(|p| p.location != Location::Cookie);
+    let params: Vec<Param> = sent.map(|p| param(spec, p, sort, &mut flags)).collect();
     let body = op.request_body.as_ref().map(|b| body(spec, op, b.required, &mut flags));
     let links = op.responses.iter().flat_map(|response| {
         response.links.iter().map(|link| Link {
@@ -954,15 +955,7 @@ impl Flags<'_> {
     }
 }
 
-fn param(
-    spec: &model::Spec,
-    p: &'static model::Parameter,
-    sort: Option<&model::SortFlag>,
-    flags: &mut Flags,
-) -> Option<Param> {
-    if p.location == Location::Cookie {
-        return None;
-    }
+fn param(spec: &model::Spec, p: &'static model::Parameter, sort: Option<&model::SortFlag>, flags: &mut Flags) -> Param {
     let schema = &p.schema;
     let array = type_of(schema) == Some("array");
     let element = if array { schema.get("items").map(|s| spec.resolve(s)).unwrap_or(&Value::Null) } else { schema };
@@ -979,7 +972,7 @@ fn param(
     let samples = [p.example.as_ref(), schema.get("example"), schema.get("default"), first_value];
     let sample = samples.into_iter().flatten().find(|v| !v.is_null());
     let sample = sample.map(crate::output::text);
-    Some(Param {
+    Param {
         sample,
         boolean: type_of(element) == Some("boolean"),
         integer: matches!(type_of(element), Some("integer" | "number")),
@@ -994,7 +987,7 @@ fn param(
         aliases,
         hidden: sort.is_some_and(|sort| sort.params().contains(&p.name.as_str())),
         spec: p,
-    })
+    }
 }
 
 fn body(spec: &model::Spec, op: &model::Operation, required: bool, flags: &mut Flags) -> Body {

@@ -326,9 +326,6 @@ pub enum ConfigCommand {
     },
 }
 
-/// Adds an API's settings arguments (its `Settings::augment_args`) to a command.
-pub type SettingsArgs = fn(clap::Command) -> clap::Command;
-
 /// One resolved setting, as `config show` prints it.
 #[derive(Debug, serde::Serialize)]
 pub struct ShownSetting {
@@ -344,21 +341,23 @@ pub struct ShownSetting {
 const SHOWN_COLUMNS: &str = "api:10 setting:16 value:40 source:60";
 
 /// Prints every setting of the APIs asked for, from the clap arguments their
-/// commands use (so flags and environment names cannot drift).
-pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &crate::Context) -> Result<(), Failure> {
+/// commands take (so flags and environment names cannot drift).
+pub fn show(args: &[String], context: &crate::Context) -> Result<(), Failure> {
     let (wanted, flags) = match args.split_first() {
         Some((api, flags)) => (Some(api.as_str()), flags),
         None => (None, &[][..]),
     };
-    if let Some(api) = wanted.filter(|api| !apis.iter().any(|(name, _)| name == api)) {
-        let names: Vec<&str> = apis.iter().map(|(name, _)| *name).collect();
+    if let Some(api) = wanted.filter(|api| !crate::APIS.iter().any(|(name, _)| name == api)) {
+        let names: Vec<&str> = crate::APIS.iter().map(|(name, _)| *name).collect();
         return Err(usage!("no API named {api:?}: one of {}", names.join(", ")));
     }
     let profile_name = context.profile.as_deref();
     let file = path().map(|p| p.display().to_string()).unwrap_or_else(|| "no config file".into());
     let mut rows = Vec::new();
-    for (api, settings) in apis.iter().filter(|(name, _)| wanted.is_none_or(|w| w == *name)) {
-        let command = settings(clap::Command::new(*api).no_binary_name(true));
+    let root = <crate::Cli as clap::CommandFactory>::command();
+    for (api, _) in crate::APIS.iter().filter(|(name, _)| wanted.is_none_or(|w| w == *name)) {
+        let settings = root.find_subcommand(api).into_iter().flat_map(Command::get_arguments).cloned();
+        let command = Command::new(*api).no_binary_name(true).args(settings);
         let matches = command.clone().try_get_matches_from(flags);
         let matches = matches.map_err(|e| usage!("{}", e.to_string().lines().next().unwrap_or_default()))?;
         let table: toml::Table = profile(profile_name, api).map_err(Failure::Usage)?;

@@ -148,7 +148,7 @@ macro_rules! cli_apis {
         /// Does a job (one spec operation, or the check) with the generated client of `api`.
         async fn send_operation(api: &str, call: operations::Call<'_>) -> Result<(), Failure> {
             match api {
-                $(stringify!($api) => connect::send_operation::<<$api::Args as connect::Settled>::Settings>(call).await,)*
+                $(stringify!($api) => $api::Args::send_operation(call).await,)*
                 $(stringify!($spec_api) => spec_api::send_operation::<$spec_api::Client>(call).await,)*
                 _ => Err(usage!("no API named {api}")),
             }

@@ -175,11 +175,11 @@ fn item_links(operations: &mut [Operation]) {
 }
 
 impl Tour {
-    /// Tours the API with `client` (`defaults`: API settings by clap id) and prints the report.
+    /// Tours the API with `client` (`setting`: an API setting's value by clap id) and prints the report.
     pub async fn run<C: OperationClient>(
         &self,
         client: &C,
-        defaults: &BTreeMap<String, String>,
+        setting: &dyn Fn(&str) -> Option<String>,
         context: &Context,
     ) -> Result<(), Failure> {
         let mut unreached: BTreeMap<usize, String> = BTreeMap::new();
@@ -189,7 +189,7 @@ impl Tour {
                 unreached.insert(index, format!("a write; --write {} --allow-writes sends it", op.id));
                 continue;
             }
-            match self.fill(op, BTreeMap::new(), defaults) {
+            match Self::fill(op, BTreeMap::new(), setting) {
                 Ok(values) => queue.push_back(Visit { op: index, values, from: None }),
                 Err(missing) => {
                     unreached
@@ -250,7 +250,7 @@ impl Tour {
                 let Some(target) = self.operations.iter().position(sent) else { continue };
                 let target_op = &self.operations[target];
                 for linked in self.resolve(link, &visit.values, (&body, Some(&headers))) {
-                    match self.fill(target_op, linked, defaults) {
+                    match Self::fill(target_op, linked, setting) {
                         Ok(values) => queue.push_back(Visit { op: target, values, from: Some(visit.op) }),
                         Err(missing) => {
                             unreached.entry(target).or_insert_with(|| format!("no value for {missing}"));
@@ -285,7 +285,7 @@ impl Tour {
     }
 
     /// `values` with every required parameter of `op` filled in; else the one with no value.
-    fn fill(&self, op: &Operation, mut values: Values, defaults: &BTreeMap<String, String>) -> Result<Values, String> {
+    fn fill(op: &Operation, mut values: Values, setting: &dyn Fn(&str) -> Option<String>) -> Result<Values, String> {
         for p in &op.params {
             let given = values.get(&p.name).is_some_and(|v| !v.is_empty());
             let needed = p.required || p.required_unless.as_ref().is_some_and(|other| !values.contains_key(other));
@@ -293,7 +293,7 @@ impl Tour {
                 // The API's settings' value, or the spec's sample (of a path parameter only an
                 // enum's: an example id would name nothing real).
                 let sample = p.sample.clone().filter(|_| p.location != Location::Path || !p.values.is_empty());
-                let value = defaults.get(p.arg_id.as_str()).filter(|_| !p.own).cloned().or(sample);
+                let value = Some(p.arg_id.as_str()).filter(|_| !p.own).and_then(setting).or(sample);
                 values.insert(p.name.clone(), vec![value.ok_or_else(|| describe(p))?]);
             }
         }

@@ -426,11 +426,9 @@ impl Call<'_> {
                 }
             }
             Job::Check(tour) => {
-                // The API settings' values by clap id (LivePerson's `--account-id`), else `defaults`.
-                let first = |id: &clap::Id| Some((id.to_string(), raw(self.matches, id.as_str()).into_iter().next()?));
-                let given = self.matches.ids().filter_map(first);
-                let settings = defaults.iter().map(|(k, v)| (k.to_string(), v.clone())).chain(given).collect();
-                tour.run(client, &settings, self.context).await
+                // An API setting's value by clap id (LivePerson's `--account-id`), else its default.
+                let setting = |id: &str| raw(self.matches, id).into_iter().next().or_else(|| defaults.get(id).cloned());
+                tour.run(client, &setting, self.context).await
             }
         }
     }

@@ -81,8 +81,6 @@ pub(crate) struct Operation {
     pub(crate) method: String,
     pub(crate) params: Vec<Param>,
     body: Option<Body>,
-    /// The spec's `links` of each response: the calls its answer leads to.
-    pub(crate) links: Vec<Link>,
     /// What `--wait` polls (`x-wait`), and the link that gives its values (`None`: this call's).
     wait_link: Option<(&'static model::Operation, Option<&'static model::Link>)>,
     /// Its friendly name is also its list's: its path parameters are optional to clap.
@@ -98,15 +96,6 @@ impl std::ops::Deref for Operation {
     fn deref(&self) -> &model::Operation {
         self.spec
     }
-}
-
-/// A response's link (OpenAPI `links`): the operation its answer leads to,
-/// with runtime expressions (`$response.body#/data/0/id`) or constants.
-pub(crate) struct Link {
-    /// The response's status key (`200`, `2XX`, `default`).
-    pub(crate) status: String,
-    pub(crate) operation_id: String,
-    pub(crate) parameters: Vec<(String, Value)>,
 }
 
 /// A parameter of an operation, with its flag; the spec's fields read through.
@@ -910,13 +899,6 @@ fn operation(api: &'static str, spec: &model::Spec, op: &'static model::Operatio
     let sent = op.parameters.iter().filter(|p| p.location != Location::Cookie);
     let params: Vec<Param> = sent.map(|p| param(spec, p, sort, &mut flags)).collect();
     let body = op.request_body.as_ref().map(|b| body(spec, op, b.required, &mut flags));
-    let links = op.responses.iter().flat_map(|response| {
-        response.links.iter().map(|link| Link {
-            status: response.status.clone(),
-            operation_id: link.operation_id.clone(),
-            parameters: link.parameters.clone(),
-        })
-    });
     Operation {
         api,
         spec: op,
@@ -924,7 +906,6 @@ fn operation(api: &'static str, spec: &model::Spec, op: &'static model::Operatio
         method: op.method.to_ascii_uppercase(),
         params,
         body,
-        links: links.collect(),
         wait_link: None,
         item_of_list: false,
         friendly: false,

@@ -17,7 +17,7 @@ use convo_clients::{ExchangeObserver, Observed, OperationClient};
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
-use crate::operations::{Call, Job, Link, Location, Operation, Param, Values, evaluate, scalar, status_matches};
+use crate::operations::{Call, Job, Location, Operation, Param, Values, evaluate, scalar, status_matches};
 use crate::output::OutputFormat;
 use crate::{Context, Failure};
 
@@ -68,6 +68,8 @@ struct CheckArgs {
 pub struct Tour {
     api: &'static str,
     operations: Vec<Operation>,
+    /// Each operation's links ([`links`]).
+    links: Vec<Vec<Link>>,
     validator: &'static SpecValidator,
     pages: usize,
     records: usize,
@@ -114,8 +116,8 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
         return Err(usage!("check prints its report as text, or as JSON with -o json; not as {name}"));
     }
     let validator = crate::operations::validator(api).map_err(|e| usage!("the {api} spec: {e}"))?;
-    let mut operations = crate::operations::operations(api);
-    item_links(&mut operations);
+    let operations = crate::operations::operations(api);
+    let links = operations.iter().map(|op| links(op, &operations)).collect();
     let flags = CheckArgs::from_arg_matches(matches).map_err(|e| usage!("{e}"))?;
     let mut writes = BTreeSet::new();
     for name in &flags.write {
@@ -141,7 +143,7 @@ pub async fn run(api: &'static str, matches: &ArgMatches, mut context: Context) 
     });
     context.client_config = context.client_config.with_observer(observer);
     let (pages, records) = (flags.pages as usize, flags.records as usize);
-    let tour = Tour { api, operations, validator, pages, records, writes, observed };
+    let tour = Tour { api, operations, links, validator, pages, records, writes, observed };
     crate::send_operation(api, Call { job: Job::Check(&tour), matches, context: &context }).await
 }
 
@@ -157,29 +159,43 @@ struct Visit {
     from: Option<usize>,
 }
 
-/// A paged list leads to the `GET` of `<its path>/{param}` by its items' `id`
-/// where no link does, so a spec without `links` is still toured past its lists.
-fn item_links(operations: &mut [Operation]) {
-    for index in 0..operations.len() {
-        let list = &operations[index];
-        let Some(paging) = &list.paging else { continue };
-        let implied = operations.iter().filter_map(|item| {
-            let rest = item.path.strip_prefix(&list.path)?.strip_prefix("/{")?.strip_suffix('}')?;
-            let leads = is_read(item) && !rest.contains('/') && !list.links.iter().any(|l| l.operation_id == item.id);
-            let parameters = vec![(rest.to_owned(), Value::String(format!("$response.body#{}/0/id", paging.items)))];
-            leads.then(|| Link { status: "2XX".into(), operation_id: item.id.clone(), parameters })
-        });
-        let implied: Vec<Link> = implied.collect();
-        operations[index].links.extend(implied);
-    }
+/// A response's link (OpenAPI `links`) by its status key (`200`, `2XX`, `default`): the
+/// operation its answer leads to, with runtime expressions (`$response.body#/data/0/id`) or constants.
+struct Link {
+    status: String,
+    operation_id: String,
+    parameters: Vec<(String, Value)>,
+}
+
+/// The links of `list`'s responses; and a paged list leads to the `GET` of `<its path>/{param}` by its
+/// items' `id` where no link does, so a spec without `links` is still toured past its lists.
+fn links(list: &Operation, operations: &[Operation]) -> Vec<Link> {
+    let spec = list.responses.iter().flat_map(|response| {
+        response.links.iter().map(|link| Link {
+            status: response.status.clone(),
+            operation_id: link.operation_id.clone(),
+            parameters: link.parameters.clone(),
+        })
+    });
+    let mut links: Vec<Link> = spec.collect();
+    let Some(paging) = &list.paging else { return links };
+    let implied = operations.iter().filter_map(|item| {
+        let rest = item.path.strip_prefix(&list.path)?.strip_prefix("/{")?.strip_suffix('}')?;
+        let leads = is_read(item) && !rest.contains('/') && !links.iter().any(|l| l.operation_id == item.id);
+        let parameters = vec![(rest.to_owned(), Value::String(format!("$response.body#{}/0/id", paging.items)))];
+        leads.then(|| Link { status: "2XX".into(), operation_id: item.id.clone(), parameters })
+    });
+    let implied: Vec<Link> = implied.collect();
+    links.extend(implied);
+    links
 }
 
 impl Tour {
-    /// Tours the API with `client` (`defaults`: API settings by clap id) and prints the report.
+    /// Tours the API with `client` (`setting`: an API setting's value by clap id) and prints the report.
     pub async fn run<C: OperationClient>(
         &self,
         client: &C,
-        defaults: &BTreeMap<String, String>,
+        setting: &dyn Fn(&str) -> Option<String>,
         context: &Context,
     ) -> Result<(), Failure> {
         let mut unreached: BTreeMap<usize, String> = BTreeMap::new();
@@ -189,7 +205,7 @@ impl Tour {
                 unreached.insert(index, format!("a write; --write {} --allow-writes sends it", op.id));
                 continue;
             }
-            match self.fill(op, BTreeMap::new(), defaults) {
+            match Self::fill(op, BTreeMap::new(), setting) {
                 Ok(values) => queue.push_back(Visit { op: index, values, from: None }),
                 Err(missing) => {
                     unreached
@@ -245,12 +261,12 @@ impl Tour {
             // Links read JSON bodies; a download is left unread.
             let json = crate::operations::says_json(&headers);
             let body: Value = if json { answer.json().await.unwrap_or(Value::Null) } else { Value::Null };
-            for link in op.links.iter().filter(|l| status_matches(&l.status, status)) {
+            for link in self.links[visit.op].iter().filter(|l| status_matches(&l.status, status)) {
                 let sent = |o: &Operation| o.id == link.operation_id && (is_read(o) || self.writes.contains(&o.id));
                 let Some(target) = self.operations.iter().position(sent) else { continue };
                 let target_op = &self.operations[target];
                 for linked in self.resolve(link, &visit.values, (&body, Some(&headers))) {
-                    match self.fill(target_op, linked, defaults) {
+                    match Self::fill(target_op, linked, setting) {
                         Ok(values) => queue.push_back(Visit { op: target, values, from: Some(visit.op) }),
                         Err(missing) => {
                             unreached.entry(target).or_insert_with(|| format!("no value for {missing}"));
@@ -270,10 +286,7 @@ impl Tour {
         }
         let mut out = std::io::stdout().lock();
         match context.output {
-            Some(OutputFormat::Json) => {
-                convo_clients::redact::write_json(&mut out, &report, true).map_err(std::io::Error::other)?;
-                writeln!(out)?;
-            }
+            Some(OutputFormat::Json) => crate::output::write_one(OutputFormat::Json, &[], &report, &mut out)?,
             _ => write_text(&report, &mut out)?,
         }
         out.flush()?;
@@ -288,7 +301,7 @@ impl Tour {
     }
 
     /// `values` with every required parameter of `op` filled in; else the one with no value.
-    fn fill(&self, op: &Operation, mut values: Values, defaults: &BTreeMap<String, String>) -> Result<Values, String> {
+    fn fill(op: &Operation, mut values: Values, setting: &dyn Fn(&str) -> Option<String>) -> Result<Values, String> {
         for p in &op.params {
             let given = values.get(&p.name).is_some_and(|v| !v.is_empty());
             let needed = p.required || p.required_unless.as_ref().is_some_and(|other| !values.contains_key(other));
@@ -296,7 +309,7 @@ impl Tour {
                 // The API's settings' value, or the spec's sample (of a path parameter only an
                 // enum's: an example id would name nothing real).
                 let sample = p.sample.clone().filter(|_| p.location != Location::Path || !p.values.is_empty());
-                let value = defaults.get(p.arg_id.as_str()).filter(|_| !p.own).cloned().or(sample);
+                let value = Some(p.arg_id.as_str()).filter(|_| !p.own).and_then(setting).or(sample);
                 values.insert(p.name.clone(), vec![value.ok_or_else(|| describe(p))?]);
             }
         }
@@ -361,7 +374,8 @@ impl Tour {
     }
 }
 
-fn describe(p: &Param) -> String {
+/// How the spec's checks name a parameter: `query parameter limit`, `header X-Id`.
+pub(crate) fn describe(p: &Param) -> String {
     match p.location {
         Location::Header => format!("header {}", p.name),
         other => format!("{} parameter {}", other.as_str(), p.name),

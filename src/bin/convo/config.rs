@@ -79,29 +79,29 @@ fn read(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// The table of `api` in the named profile, else `default`. A named profile
 /// must exist; else a missing file, profile or table is empty.
-pub fn profile<T: DeserializeOwned + Default>(name: Option<&str>, api: &str) -> Result<T, Failure> {
+pub fn profile<T: DeserializeOwned + Default>(name: Option<&str>, api: &str) -> Result<T, String> {
     let path = path();
     let shown = |path: &Path| convo_clients::redact::escape_controls(&path.display().to_string()).into_owned();
     let bytes = match path.as_ref().map(|p| (p, read(p))) {
         Some((_, Ok(bytes))) => bytes,
         Some((p, Err(e))) if e.kind() != std::io::ErrorKind::NotFound => {
-            return Err(usage!("config file {}: cannot be read: {e}", shown(p)));
+            return Err(format!("config file {}: cannot be read: {e}", shown(p)));
         }
         _ if name.is_none() => return Ok(T::default()),
         _ => {
             let shown = path.map(|p| shown(&p)).unwrap_or_else(|| "the config file".into());
-            return Err(usage!("profile {:?} requested but {shown} does not exist", name.unwrap_or("")));
+            return Err(format!("profile {:?} requested but {shown} does not exist", name.unwrap_or("")));
         }
     };
     let file_error = |e: ConfigError| {
         let shown = path.as_deref().map(shown).unwrap_or_default();
-        usage!("config file {shown}: {e}")
+        format!("config file {shown}: {e}")
     };
     let file = parse(&bytes).map_err(file_error)?;
     match file.table(name.unwrap_or("default"), api).map_err(file_error)? {
         Some(table) => Ok(table),
         None if name.is_none() => Ok(T::default()),
-        None => Err(usage!("no profile named {:?} in the config file", name.unwrap_or(""))),
+        None => Err(format!("no profile named {:?} in the config file", name.unwrap_or(""))),
     }
 }
 
@@ -281,8 +281,8 @@ pub fn settings<S: ApiSettings>(matches: &ArgMatches) -> Result<S, String> {
     if !matches!(matches.try_get_one::<bool>("sandbox"), Ok(Some(true))) {
         let name = matches.try_get_one::<String>("profile").ok().flatten().map(String::as_str);
         // Read typed first, so that a mistyped value is named (never shown).
-        profile::<S>(name, S::API).map_err(message)?;
-        let table: toml::Table = profile(name, S::API).map_err(message)?;
+        profile::<S>(name, S::API)?;
+        let table: toml::Table = profile(name, S::API)?;
         for arg in command.get_arguments() {
             let id = arg.get_id().as_str();
             let (Some(long), Some(value)) = (arg.get_long(), table.get(id)) else { continue };
@@ -312,13 +312,6 @@ fn toml_text(value: &toml::Value) -> String {
     value.as_str().map_or_else(|| serde_json::to_string(value).unwrap_or_default(), str::to_owned)
 }
 
-fn message(failure: Failure) -> String {
-    match failure {
-        Failure::Usage(message) | Failure::Outcome(message) => message,
-        other => format!("{other:?}"),
-    }
-}
-
 /// `convo config …`.
 #[derive(Debug, clap::Subcommand)]
 pub enum ConfigCommand {
@@ -332,9 +325,6 @@ pub enum ConfigCommand {
         args: Vec<String>,
     },
 }
-
-/// Adds an API's settings arguments (its `Settings::augment_args`) to a command.
-pub type SettingsArgs = fn(clap::Command) -> clap::Command;
 
 /// One resolved setting, as `config show` prints it.
 #[derive(Debug, serde::Serialize)]
@@ -351,24 +341,26 @@ pub struct ShownSetting {
 const SHOWN_COLUMNS: &str = "api:10 setting:16 value:40 source:60";
 
 /// Prints every setting of the APIs asked for, from the clap arguments their
-/// commands use (so flags and environment names cannot drift).
-pub fn show(args: &[String], apis: &[(&'static str, SettingsArgs)], context: &crate::Context) -> Result<(), Failure> {
+/// commands take (so flags and environment names cannot drift).
+pub fn show(args: &[String], context: &crate::Context) -> Result<(), Failure> {
     let (wanted, flags) = match args.split_first() {
         Some((api, flags)) => (Some(api.as_str()), flags),
         None => (None, &[][..]),
     };
-    if let Some(api) = wanted.filter(|api| !apis.iter().any(|(name, _)| name == api)) {
-        let names: Vec<&str> = apis.iter().map(|(name, _)| *name).collect();
+    if let Some(api) = wanted.filter(|api| !crate::APIS.iter().any(|(name, _)| name == api)) {
+        let names: Vec<&str> = crate::APIS.iter().map(|(name, _)| *name).collect();
         return Err(usage!("no API named {api:?}: one of {}", names.join(", ")));
     }
     let profile_name = context.profile.as_deref();
     let file = path().map(|p| p.display().to_string()).unwrap_or_else(|| "no config file".into());
     let mut rows = Vec::new();
-    for (api, settings) in apis.iter().filter(|(name, _)| wanted.is_none_or(|w| w == *name)) {
-        let command = settings(clap::Command::new(*api).no_binary_name(true));
+    let root = <crate::Cli as clap::CommandFactory>::command();
+    for (api, _) in crate::APIS.iter().filter(|(name, _)| wanted.is_none_or(|w| w == *name)) {
+        let settings = root.find_subcommand(api).into_iter().flat_map(Command::get_arguments).cloned();
+        let command = Command::new(*api).no_binary_name(true).args(settings);
         let matches = command.clone().try_get_matches_from(flags);
         let matches = matches.map_err(|e| usage!("{}", e.to_string().lines().next().unwrap_or_default()))?;
-        let table: toml::Table = profile(profile_name, api)?;
+        let table: toml::Table = profile(profile_name, api).map_err(Failure::Usage)?;
         let files = secret_files(&command, &matches).map_err(Failure::Usage)?;
         // A secret's file twin shows in the secret's row.
         let secrets = command.get_arguments().filter(|arg| arg.is_hide_env_values_set());

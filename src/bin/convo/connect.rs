@@ -47,13 +47,14 @@ pub struct Args<S: OwnApi + std::fmt::Debug, C: clap::Subcommand + std::fmt::Deb
     pub command: C,
 }
 
-/// The settings of an API's command line (the `S` of its [`Args`]).
-pub trait Settled {
-    type Settings: OwnApi;
-}
-
-impl<S: OwnApi + std::fmt::Debug, C: clap::Subcommand + std::fmt::Debug> Settled for Args<S, C> {
-    type Settings = S;
+impl<S: OwnApi + std::fmt::Debug, C: clap::Subcommand + std::fmt::Debug> Args<S, C> {
+    /// Sends one of the spec's operations (`convo <api> <operation>`), or runs `check`.
+    pub async fn send_operation(call: Call<'_>) -> Result<(), Failure> {
+        let settings: S = call.settings()?;
+        let (client, sandbox) = connect(&settings, call.context).await?;
+        let defaults = settings.defaults(sandbox.as_ref());
+        call.send(client.generated().await?, &defaults).await
+    }
 }
 
 /// A typed client, and the generated one inside it that the spec's operations use.
@@ -83,14 +84,6 @@ pub async fn connect<S: OwnApi>(
         return Ok((S::sandboxed(&sandbox, context.client_config.clone())?, Some(sandbox)));
     }
     Ok((settings.client(context.client_config.clone())?, None))
-}
-
-/// Sends one of the spec's operations (`convo <api> <operation>`), or runs `check`.
-pub async fn send_operation<S: OwnApi>(call: Call<'_>) -> Result<(), Failure> {
-    let settings: S = call.settings()?;
-    let (client, sandbox) = connect(&settings, call.context).await?;
-    let defaults = settings.defaults(sandbox.as_ref());
-    call.send(client.generated().await?, &defaults).await
 }
 
 /// Whether any of `urls` is on this machine's loopback, where `convo sandbox serve` listens.

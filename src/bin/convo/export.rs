@@ -90,20 +90,14 @@ pub async fn all<T: Serialize + Send + 'static>(
             Err(error) => {
                 writer.flush()?;
                 if let Some(token) = stream.resume_token() {
-                    match &resume.checkpoint {
+                    let how = match &resume.checkpoint {
                         Some(path) => {
                             save_checkpoint(path, &token)?;
-                            eprintln!(
-                                "convo: the export stopped after {delivered} {what}; rerun the same command to \
-                                 continue from {}",
-                                path.display()
-                            );
+                            format!("rerun the same command to continue from {}", path.display())
                         }
-                        None => eprintln!(
-                            "convo: the export stopped after {delivered} {what}; to continue, rerun it with \
-                             --resume {token} (and append its output)"
-                        ),
-                    }
+                        None => format!("to continue, rerun it with --resume {token} (and append its output)"),
+                    };
+                    eprintln!("convo: the export stopped after {delivered} {what}; {how}");
                 }
                 return Err(error.into());
             }

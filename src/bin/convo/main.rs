@@ -128,7 +128,7 @@ macro_rules! cli_apis {
                     $(Command::$spec_api(_) => Err(usage!("{0} needs a command: see `convo {0} --help`", stringify!($spec_api))),)*
                     Command::Sandbox(command) => sandbox::run(command).await,
                     Command::Spec(command) => spec_cmd::run(command, context),
-                    Command::Config(config::ConfigCommand::Show { args }) => config::show(&args, SETTINGS, context),
+                    Command::Config(config::ConfigCommand::Show { args }) => config::show(&args, context),
                     Command::Completions { shell } => {
                         let mut command = operations::augment(<Cli as clap::CommandFactory>::command());
                         let mut out = std::io::stdout().lock();
@@ -139,12 +139,6 @@ macro_rules! cli_apis {
             }
         }
 
-        /// Each API's name and its settings' arguments, for `config show`.
-        const SETTINGS: &[(&'static str, config::SettingsArgs)] = &[
-            $((stringify!($api), <config::WithSecretFiles<<$api::Args as connect::Settled>::Settings> as clap::Args>::augment_args),)*
-            $((stringify!($spec_api), <$spec_api::Args as clap::Args>::augment_args),)*
-        ];
-
         /// Each API's subcommand name and spec.
         const APIS: &[(&str, &str)] = &[
             $((stringify!($api), convo_clients::$api::SPEC_JSON),)*
@@ -154,7 +148,7 @@ macro_rules! cli_apis {
         /// Does a job (one spec operation, or the check) with the generated client of `api`.
         async fn send_operation(api: &str, call: operations::Call<'_>) -> Result<(), Failure> {
             match api {
-                $(stringify!($api) => connect::send_operation::<<$api::Args as connect::Settled>::Settings>(call).await,)*
+                $(stringify!($api) => $api::Args::send_operation(call).await,)*
                 $(stringify!($spec_api) => spec_api::send_operation::<$spec_api::Client>(call).await,)*
                 _ => Err(usage!("no API named {api}")),
             }

@@ -81,10 +81,8 @@ pub(crate) struct Operation {
     pub(crate) method: String,
     pub(crate) params: Vec<Param>,
     body: Option<Body>,
-    /// The spec's `links` of each response: the calls its answer leads to.
-    pub(crate) links: Vec<Link>,
-    /// What `--wait` polls (`x-wait`).
-    wait: Option<WaitOn>,
+    /// What `--wait` polls (`x-wait`), and the link that gives its values (`None`: this call's).
+    wait_link: Option<(&'static model::Operation, Option<&'static model::Link>)>,
     /// Its friendly name is also its list's: its path parameters are optional to clap.
     item_of_list: bool,
     /// Invoked by its `x-cli` name: shared flag names, path parameters in
@@ -98,24 +96,6 @@ impl std::ops::Deref for Operation {
     fn deref(&self) -> &model::Operation {
         self.spec
     }
-}
-
-/// What `--wait` polls (`x-wait`), and how its parameters come from this call.
-pub(crate) struct WaitOn {
-    /// The status operation's id (this operation's own, when it reports a state).
-    status: String,
-    /// The link's parameter values (runtime expressions); `None`: the same values as this call.
-    parameters: Option<Vec<(String, Value)>>,
-    rule: model::Wait,
-}
-
-/// A response's link (OpenAPI `links`): the operation its answer leads to,
-/// with runtime expressions (`$response.body#/data/0/id`) or constants.
-pub(crate) struct Link {
-    /// The response's status key (`200`, `2XX`, `default`).
-    pub(crate) status: String,
-    pub(crate) operation_id: String,
-    pub(crate) parameters: Vec<(String, Value)>,
 }
 
 /// A parameter of an operation, with its flag; the spec's fields read through.
@@ -374,7 +354,7 @@ pub async fn run(api: &'static str, words: &[String], matches: &ArgMatches, cont
     let chosen =
         choose(&all, &candidates, matches).ok_or_else(|| usage!("{api} has no operation {}", words.join(" ")))?;
     let friendly = words != std::slice::from_ref(&all[chosen].name);
-    let status = all[chosen].wait.as_ref().and_then(|wait| all.iter().position(|o| o.id == wait.status));
+    let status = all[chosen].wait_link.and_then(|(status, _)| all.iter().position(|o| o.id == status.id));
     for i in [Some(chosen), status].into_iter().flatten() {
         all[i].friendly = friendly;
     }
@@ -428,18 +408,16 @@ impl Call<'_> {
                 let values = values(op, self.matches, defaults)?;
                 let body = op.body.as_ref().map(|body| body_value(body, self.matches, &values)).transpose()?.flatten();
                 let sent = Sent { client, op, answers: Answers::new(op), call: self };
-                let wait = status.filter(|_| op.wait.is_some() && one(self.matches, WAIT).unwrap_or(false));
+                let wait = status.filter(|_| op.wait_link.is_some() && one(self.matches, WAIT).unwrap_or(false));
                 match &op.paging {
                     Some(paging) => sent.list(paging, values, body).await,
                     None => sent.one(values, body, wait).await,
                 }
             }
             Job::Check(tour) => {
-                // The API settings' values by clap id (LivePerson's `--account-id`), else `defaults`.
-                let first = |id: &clap::Id| Some((id.to_string(), raw(self.matches, id.as_str()).into_iter().next()?));
-                let given = self.matches.ids().filter_map(first);
-                let settings = defaults.iter().map(|(k, v)| (k.to_string(), v.clone())).chain(given).collect();
-                tour.run(client, &settings, self.context).await
+                // An API setting's value by clap id (LivePerson's `--account-id`), else its default.
+                let setting = |id: &str| raw(self.matches, id).into_iter().next().or_else(|| defaults.get(id).cloned());
+                tour.run(client, &setting, self.context).await
             }
         }
     }
@@ -505,12 +483,13 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             return Ok(out.flush()?);
         }
         let answer = self.answers.read(response).await?;
-        let (Some(status), Some(on)) = (wait, &self.op.wait) else { return self.print(self.op, &answer) };
+        let on = wait.and_then(|status| Some((status, status.wait.as_ref()?, self.op.wait_link?.1)));
+        let Some((status, rule, link)) = on else { return self.print(self.op, &answer) };
         // The values the link gives the operation it leads to.
-        let link = |(name, e): &(String, Value)| (name.clone(), first(e, &answer).iter().filter_map(scalar).collect());
-        let polled = if let Some(p) = &on.parameters { p.iter().map(link).collect() } else { values };
-        let done = self.wait(status, &on.rule, polled).await?;
-        self.print_waited(status, &on.rule, &done)
+        let value = |(name, e): &(String, Value)| (name.clone(), first(e, &answer).iter().filter_map(scalar).collect());
+        let polled = if let Some(link) = link { link.parameters.iter().map(value).collect() } else { values };
+        let done = self.wait(status, rule, polled).await?;
+        self.print_waited(status, rule, &done)
     }
 
     /// Polls `status` until done (its answer), failed or out of time
@@ -681,9 +660,7 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
                 let pair = format!("query parameters {} and {}:", p.name, q.name);
                 message = message.replace(&pair, &format!("{} and {}:", flag(p), flag(q)));
             }
-            for place in ["query parameter", "path parameter", "header"] {
-                message = message.replace(&format!("{place} {}:", p.name), &format!("{}:", flag(p)));
-            }
+            message = message.replace(&format!("{}:", crate::check::describe(p)), &format!("{}:", flag(p)));
         }
         Failure::Usage(message)
     }
@@ -907,6 +884,8 @@ fn operations_of(api: &'static str, spec: &'static model::Spec, reserved: &Reser
     let path = |op: &Operation| op.params.iter().filter(|p| p.location == Location::Path).count();
     let name = |op: &Operation| op.cli.as_ref().map(|cli| cli.name.clone());
     for i in 0..ops.len() {
+        // A list does not wait; anything that links to a state it can.
+        ops[i].wait_link = spec.wait_link(ops[i].spec).filter(|_| ops[i].paging.is_none());
         let Some(mine) = name(&ops[i]) else { continue };
         let fewer = ops.iter().any(|other| name(other).as_ref() == Some(&mine) && path(other) < path(&ops[i]));
         ops[i].item_of_list = fewer;
@@ -917,23 +896,9 @@ fn operations_of(api: &'static str, spec: &'static model::Spec, reserved: &Reser
 fn operation(api: &'static str, spec: &model::Spec, op: &'static model::Operation, reserved: &Reserved) -> Operation {
     let mut flags = Flags { reserved, given: BTreeSet::new() };
     let sort = op.cli.as_ref().and_then(|cli| cli.sort.as_ref());
-    let params: Vec<Param> = op.parameters.iter().filter_map(|p| param(spec, p, sort, &mut flags)).collect();
+    let sent = op.parameters.iter().filter(|p| p.location != Location::Cookie);
+    let params: Vec<Param> = sent.map(|p| param(spec, p, sort, &mut flags)).collect();
     let body = op.request_body.as_ref().map(|b| body(spec, op, b.required, &mut flags));
-    let links = op.responses.iter().flat_map(|response| {
-        response.links.iter().map(|link| Link {
-            status: response.status.clone(),
-            operation_id: link.operation_id.clone(),
-            parameters: link.parameters.clone(),
-        })
-    });
-    // A list does not wait; anything that links to a state it can.
-    let wait = spec.wait_link(op).filter(|_| op.paging.is_none()).and_then(|(status, link)| {
-        Some(WaitOn {
-            status: status.id.clone(),
-            parameters: link.map(|link| link.parameters.clone()),
-            rule: status.wait.clone()?,
-        })
-    });
     Operation {
         api,
         spec: op,
@@ -941,8 +906,7 @@ fn operation(api: &'static str, spec: &model::Spec, op: &'static model::Operatio
         method: op.method.to_ascii_uppercase(),
         params,
         body,
-        links: links.collect(),
-        wait,
+        wait_link: None,
         item_of_list: false,
         friendly: false,
     }
@@ -970,15 +934,7 @@ impl Flags<'_> {
     }
 }
 
-fn param(
-    spec: &model::Spec,
-    p: &'static model::Parameter,
-    sort: Option<&model::SortFlag>,
-    flags: &mut Flags,
-) -> Option<Param> {
-    if p.location == Location::Cookie {
-        return None;
-    }
+fn param(spec: &model::Spec, p: &'static model::Parameter, sort: Option<&model::SortFlag>, flags: &mut Flags) -> Param {
     let schema = &p.schema;
     let array = type_of(schema) == Some("array");
     let element = if array { schema.get("items").map(|s| spec.resolve(s)).unwrap_or(&Value::Null) } else { schema };
@@ -995,7 +951,7 @@ fn param(
     let samples = [p.example.as_ref(), schema.get("example"), schema.get("default"), first_value];
     let sample = samples.into_iter().flatten().find(|v| !v.is_null());
     let sample = sample.map(crate::output::text);
-    Some(Param {
+    Param {
         sample,
         boolean: type_of(element) == Some("boolean"),
         integer: matches!(type_of(element), Some("integer" | "number")),
@@ -1010,7 +966,7 @@ fn param(
         aliases,
         hidden: sort.is_some_and(|sort| sort.params().contains(&p.name.as_str())),
         spec: p,
-    })
+    }
 }
 
 fn body(spec: &model::Spec, op: &model::Operation, required: bool, flags: &mut Flags) -> Body {
@@ -1292,12 +1248,14 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
             .value_name("PATH,…|all")
             .help("Table and csv columns: field paths of a record (owner.id), or `all`"),
     );
-    if let Some(wait) = &op.wait {
-        let status = if wait.status == op.id { "it" } else { wait.status.as_str() };
-        let done = wait.rule.done.join(", ");
-        let timeout = wait.rule.timeout.unwrap_or(60).min(MAX_WAIT_SECONDS);
-        let interval = wait.rule.interval.unwrap_or(2.0).clamp(0.1, 60.0);
-        let what = match &wait.rule.result {
+    if let Some((status, _)) = op.wait_link
+        && let Some(rule) = &status.wait
+    {
+        let status = if status.id == op.id { "it" } else { status.id.as_str() };
+        let done = rule.done.join(", ");
+        let timeout = rule.timeout.unwrap_or(60).min(MAX_WAIT_SECONDS);
+        let interval = rule.interval.unwrap_or(2.0).clamp(0.1, 60.0);
+        let what = match &rule.result {
             Some(pointer) => format!("the {} of its answer", pointer.trim_start_matches('/').replace('/', ".")),
             None => "its answer".to_string(),
         };

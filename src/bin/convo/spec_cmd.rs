@@ -85,15 +85,9 @@ fn run_diff(args: &DiffArgs, context: &Context) -> Result<(), Failure> {
         (None, None) => return Err(Failure::Usage("give NEW, or --base REV".into())),
     };
     let changes = diff(&old, &new);
-    let mut out = std::io::stdout().lock();
     match context.output {
-        Some(OutputFormat::Json) => writeln!(out, "{}", serde_json::to_string_pretty(&changes).unwrap_or_default())?,
-        Some(OutputFormat::Jsonl) => {
-            for change in &changes {
-                writeln!(out, "{}", serde_json::to_string(change).unwrap_or_default())?;
-            }
-        }
-        _ => text(&mut out, &changes)?,
+        Some(format @ (OutputFormat::Json | OutputFormat::Jsonl)) => crate::output::write_all(format, &[], &changes)?,
+        _ => text(&mut std::io::stdout().lock(), &changes)?,
     }
     let breaking = changes.iter().filter(|c| c.is_breaking()).count();
     if breaking > 0 && !args.allow_breaking {

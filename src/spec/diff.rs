@@ -456,44 +456,39 @@ impl Differ<'_> {
         }
     }
 
-    /// Luware's `x-filter-table`s: a row is a filter field; its operators and type.
+    /// The `x-filter-table`s (Luware's): a row is a filter field; its operators and type.
     fn filter_tables(&mut self) {
+        fn row_of<'r>(rows: &'r [model::FilterRow], field: &str) -> Option<&'r model::FilterRow> {
+            rows.iter().find(|r| r.field == field)
+        }
         let (old, new) = (self.old, self.new);
-        let rows = |schema: &Value| schema.get("x-filter-table").and_then(Value::as_object).cloned();
-        let schemas = old.doc.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten();
-        for (name, schema) in schemas.filter(|(_, schema)| rows(schema).is_some()) {
-            let now = new.doc.pointer(&format!("/components/schemas/{name}")).unwrap_or(&Value::Null);
-            let (rows, next) = (rows(schema).unwrap_or_default(), rows(now).unwrap_or_default());
-            for (field, row) in &rows {
-                let at = format!("filter table {name} row {field}");
-                let Some(new_row) = next.get(field) else {
+        for table in &old.filter_tables {
+            let name = &table.name;
+            let next = new.filter_tables.iter().find(|t| t.name == *name).map_or(&[][..], |t| t.rows.as_slice());
+            for row in &table.rows {
+                let at = format!("filter table {name} row {}", row.field);
+                let Some(new_row) = row_of(next, &row.field) else {
                     self.push(&at, "removed", Breaking, Breaking, "refuses filters on it");
                     continue;
                 };
-                if row.get("type") != new_row.get("type") {
+                if row.kind != new_row.kind {
                     self.push(&at, "type changed", Breaking, Breaking, "reads its values as the new type");
                 }
-                let operators = |r: &Value| {
-                    enum_values(&serde_json::json!({"enum": r.get("operators").cloned().unwrap_or_default()}))
-                };
-                let (a, b) = (operators(row), operators(new_row));
-                for op in a.iter().filter(|o| !b.contains(o)) {
+                for op in row.operators.iter().filter(|o| !new_row.operators.contains(o)) {
                     self.push(&at, format!("operator {op} removed"), Breaking, Breaking, "refuses it");
                 }
-                for op in b.iter().filter(|o| !a.contains(o)) {
+                for op in new_row.operators.iter().filter(|o| !row.operators.contains(o)) {
                     self.push(&at, format!("operator {op} added"), Additive, Additive, "accepts it");
                 }
             }
-            // The Rust enum's variants are in the schema's `enum` order: a row
-            // put before an old one shifts the old ones' discriminants (an
-            // `as` cast reads them), so only a row appended is additive.
-            let (old_order, new_order) = (enum_values(schema), enum_values(now));
-            let last_old = new_order.iter().rposition(|f| old_order.contains(f));
-            for field in next.keys().filter(|f| !rows.contains_key(*f)) {
-                let i = new_order.iter().position(|f| f == field);
-                let before = i.is_some_and(|i| last_old.is_some_and(|last| i < last));
+            // The Rust enum's variants are in the rows' order: a row put
+            // before an old one shifts the old ones' discriminants (an `as`
+            // cast reads them), so only a row appended is additive.
+            let last_old = next.iter().rposition(|r| row_of(&table.rows, &r.field).is_some());
+            for (i, row) in next.iter().enumerate().filter(|(_, r)| row_of(&table.rows, &r.field).is_none()) {
+                let before = last_old.is_some_and(|last| i < last);
                 let (what, rust) = if before { ("added before existing rows", Breaking) } else { ("added", Additive) };
-                self.push(&format!("filter table {name} row {field}"), what, rust, Additive, "filters on it");
+                self.push(&format!("filter table {name} row {}", row.field), what, rust, Additive, "filters on it");
             }
         }
     }

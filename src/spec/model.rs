@@ -81,6 +81,8 @@ pub struct Spec {
     pub security_schemes: Vec<SecurityScheme>,
     /// `x-rate-limit`: the budget headers calls are paced by.
     pub rate_limit: Option<RateLimit>,
+    /// The `x-filter-table`s of `components.schemas`, in the spec's order.
+    pub filter_tables: Vec<FilterTable>,
 }
 
 /// Where a request carries a security scheme's credential.
@@ -168,6 +170,35 @@ pub struct RateLimit {
     /// The most one call may cost (1 unless said).
     pub max_cost: u64,
 }
+
+/// `x-filter-table` on a string enum schema of `components.schemas`: the
+/// fields of a filter language, in the order of the schema's `enum`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FilterTable {
+    /// The schema's name (the Rust enum build.rs makes of it is named so).
+    pub name: String,
+    pub rows: Vec<FilterRow>,
+}
+
+/// One field of a [`FilterTable`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct FilterRow {
+    /// Its wire name, a value of the schema's `enum`.
+    pub field: String,
+    /// The type of its values, one of [`FILTER_VALUE_TYPES`].
+    pub kind: String,
+    /// The operators it takes, each once, all in the spec's `FilterOperator` enum.
+    pub operators: Vec<String>,
+    /// Whether it may be compared with null (integer fields only).
+    pub nullable: bool,
+    /// Its `description`, trimmed; empty when none.
+    pub description: String,
+}
+
+/// The value types of an `x-filter-table` row.
+pub const FILTER_VALUE_TYPES: [&str; 4] = ["string", "date-time", "integer", "boolean"];
 
 /// One operation of the spec.
 #[derive(Debug, Clone)]
@@ -699,7 +730,8 @@ impl Spec {
         }
         let (title, servers, rate_limit) =
             (doc.get("info").and_then(|info| text(info, "title")), servers(doc), rate_limit(doc)?);
-        Ok(Spec { doc: owned, title, servers, operations, security_schemes, rate_limit })
+        let filter_tables = filter_tables(doc)?;
+        Ok(Spec { doc: owned, title, servers, operations, security_schemes, rate_limit, filter_tables })
     }
 
     /// The model of the spec in `json` (what each API's `SPEC_JSON` holds).
@@ -952,6 +984,78 @@ fn security(schemes: &[SecurityScheme], security: Option<&Value>, at: &At) -> Re
     };
     let not_object = || at.error("a security requirement is not an object");
     alternatives.iter().map(|r| r.as_object().ok_or_else(not_object)?.keys().map(scheme).collect()).collect()
+}
+
+/// Every `x-filter-table` of `components.schemas`:
+///
+/// ```yaml
+/// startTime: {type: date-time, operators: [GREATER_THAN, BETWEEN], description: Start Time.}
+/// hold: {type: integer, nullable: true, operators: [EQUAL, NOT_EQUAL]}
+/// ```
+fn filter_tables(doc: &Value) -> Result<Vec<FilterTable>, ModelError> {
+    let schemas = doc.get("components").map_or_else(Vec::new, |c| entries(c, "schemas").collect());
+    let tables = schemas.into_iter().filter_map(|(name, schema)| Some((name, schema, schema.get("x-filter-table")?)));
+    tables
+        .map(|(name, schema, table)| {
+            let at = At::new(format!("schema {name}"), format!("#/components/schemas/{}", escape(name)));
+            filter_table(doc, name, schema, table, &at.part("x-filter-table"))
+        })
+        .collect()
+}
+
+fn filter_table(doc: &Value, name: &str, schema: &Value, table: &Value, at: &At) -> Result<FilterTable, ModelError> {
+    let table = table.as_object().ok_or_else(|| at.error("must be a mapping from field to row"))?;
+    let fields = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .filter(|_| type_of(schema) == Some("string"))
+        .ok_or_else(|| at.error("belongs on a string enum schema (its `enum` lists the fields in order)"))?;
+    let known_operators: Vec<&str> = doc
+        .pointer("/components/schemas/FilterOperator/enum")
+        .and_then(Value::as_array)
+        .map(|ops| ops.iter().filter_map(Value::as_str).collect())
+        .ok_or_else(|| at.error("the spec needs a `FilterOperator` string enum listing the operators"))?;
+    if let Some(key) = table.keys().find(|key| !fields.iter().any(|f| f.as_str() == Some(key))) {
+        return Err(at.error(format!("row {key:?} is not a value of the schema's `enum`")));
+    }
+    let mut rows = Vec::new();
+    for field in fields {
+        let wire = field.as_str().ok_or_else(|| at.error(format!("enum value {field} is not a string")))?;
+        let at = at.child(Some(wire), wire);
+        let row = table.get(wire).ok_or_else(|| at.error("the enum value has no row"))?;
+        // `x-provenance`: a row may cite its own lines (`convo spec provenance` checks them).
+        let known = ["type", "operators", "nullable", "description", "x-provenance"];
+        let row = Object { value: row, at: &at }.known(&known)?;
+        let message = format!("`type` must be one of {}", FILTER_VALUE_TYPES.join(", "));
+        let kind = row.need("type", Value::as_str, &message).map(str::to_owned)?;
+        if !FILTER_VALUE_TYPES.contains(&kind.as_str()) {
+            return Err(at.error(message));
+        }
+        let operators = row.need("operators", texts, "`operators` must be a non-empty list")?;
+        if operators.is_empty() {
+            return Err(at.error("`operators` must be a non-empty list"));
+        }
+        for (i, op) in operators.iter().enumerate() {
+            if !known_operators.contains(&op.as_str()) || operators[..i].contains(op) {
+                let known = known_operators.join(", ");
+                return Err(
+                    at.error(format!("operator {op:?} is repeated or not in the `FilterOperator` enum ({known})"))
+                );
+            }
+        }
+        // The compact form `field=A..B` means BETWEEN only because no field has both.
+        if ["BETWEEN", "EQUAL"].iter().all(|both| operators.iter().any(|op| op == both)) {
+            return Err(at.error("a field may not allow both EQUAL and BETWEEN (`field=A..B` would be ambiguous)"));
+        }
+        let nullable = row.get("nullable", Value::as_bool, "`nullable` must be true or false")?.unwrap_or(false);
+        if nullable && kind != "integer" {
+            return Err(at.error("only integer fields may be `nullable`"));
+        }
+        let description = row.get("description", Value::as_str, "`description` must be text")?;
+        let description = description.unwrap_or_default().trim().to_owned();
+        rows.push(FilterRow { field: wire.to_owned(), kind, operators, nullable, description });
+    }
+    Ok(FilterTable { name: name.to_owned(), rows })
 }
 
 fn rate_limit(doc: &Value) -> Result<Option<RateLimit>, ModelError> {

@@ -193,6 +193,12 @@ impl Records<'_> {
         self.of(path).iter_mut().find(|r| r.get(&field).is_some_and(|v| is_id(v, id)))
     }
 
+    /// Record `id` of the collection at `path`, else the store's own 404.
+    #[cfg_attr(not(any(feature = "raia", feature = "llamadapro", feature = "salesloft")), allow(dead_code))]
+    pub(crate) fn found(&mut self, path: &str, id: &str) -> Result<&mut Value, Refusal> {
+        self.get(path, id).ok_or_else(|| (StatusCode::NOT_FOUND, missing(path, id)))
+    }
+
     /// Removes (and answers) the records at `path` that `gone` picks, and the collections under them.
     pub fn remove(&mut self, path: &str, gone: impl Fn(&Value) -> bool) -> Vec<Value> {
         let field = self.store.id_field_at(path);
@@ -372,8 +378,11 @@ impl Store {
                 let (parent_key, parent_id) = key.rsplit_once('/')?.0.rsplit_once('/')?;
                 let documents_404 = op.responses.iter().any(|r| r.status == "404");
                 let status = if documents_404 { StatusCode::NOT_FOUND } else { StatusCode::BAD_REQUEST };
-                match self.find(&mut collections, parent, parent_key, &percent_decode(parent_id)) {
-                    Ok(record) => Some(record),
+                let parent_id = percent_decode(parent_id);
+                let field = self.id_field(parent).ok_or_else(|| missing(parent, &parent_id));
+                let collection = self.open_in(&mut collections, parent, parent_key);
+                match field.and_then(|field| self.locate(parent, collection, &field, &parent_id)) {
+                    Ok(at) => Some(collection.items[at].clone()),
                     Err(message) => return refused((status, message)),
                 }
             }
@@ -389,7 +398,7 @@ impl Store {
         }
         let shape = self.shape(op);
         let answered = |body| self.answered(op, status, body, emulated);
-        let answer = match role {
+        let (at, field) = match role {
             Role::List => {
                 if let Some(message) = undeclared(op, &query) {
                     return refused((StatusCode::BAD_REQUEST, message));
@@ -401,17 +410,7 @@ impl Store {
                 let selected = selection(op, &tokens, (items, listed), (hooks, &context));
                 return self.list(op, (status, envelope), (items, selected), (hooks, &context), &tokens, emulated);
             }
-            Role::Create => {
-                let mut item = self.made(template, &mut collection.made, false)?;
-                overlay(&mut item, json_body(body)?);
-                if let Err(refusal) = hooks.write(&context, &mut item, None) {
-                    return refused(refusal);
-                }
-                let shown = hooks.show(&context, &item);
-                let answer = answered(written(&place(envelope, &shown, id_field.as_deref()), shape, None))?;
-                collection.items_mut().push(item);
-                return Some(answer);
-            }
+            Role::Create => (None, id_field),
             Role::Item => {
                 let (field, id) = (id_field?, id?);
                 let at = match self.locate(template, collection, &field, &id) {
@@ -421,6 +420,7 @@ impl Store {
                 let stored = &collection.items[at];
                 let context = Context { records: &collection.items, ..base };
                 match op.method.as_str() {
+                    "put" | "patch" => (Some(at), Some(field)),
                     "delete" => {
                         if let Err(refusal) = hooks.remove(&context, stored) {
                             return refused(refusal);
@@ -430,27 +430,32 @@ impl Store {
                         // The records under it go with it.
                         let under = format!("{path}/");
                         collections.retain(|key, _| !key.starts_with(&under));
-                        match envelope {
-                            Value::Null => Value::Null,
-                            envelope => place(envelope, &item, Some(&field)),
-                        }
+                        return answered(written(&place(envelope, &item, Some(&field)), shape, None));
                     }
-                    "put" | "patch" => {
-                        let mut item = stored.clone();
-                        overlay(&mut item, json_body(body)?);
-                        if let Err(refusal) = hooks.write(&context, &mut item, Some(stored)) {
-                            return refused(refusal);
-                        }
-                        let body = written(&place(envelope, &hooks.show(&context, &item), Some(&field)), shape, None);
-                        let answer = answered(body)?;
-                        collection.items_mut()[at] = item;
-                        return Some(answer);
+                    _ => {
+                        let shown = place(envelope, &hooks.show(&context, stored), Some(&field));
+                        return answered(written(&shown, shape, None));
                     }
-                    _ => place(envelope, &hooks.show(&context, stored), Some(&field)),
                 }
             }
         };
-        answered(written(&answer, shape, None))
+        // A create or an update: the body over the record (a new one made of the schema's required fields).
+        let before = at.and_then(|at| collection.items.get(at));
+        let mut item = match before {
+            Some(stored) => stored.clone(),
+            None => self.made(template, &mut collection.made, false)?,
+        };
+        overlay(&mut item, json_body(body)?);
+        let context = Context { records: &collection.items, ..base };
+        if let Err(refusal) = hooks.write(&context, &mut item, before) {
+            return refused(refusal);
+        }
+        let answer = answered(written(&place(envelope, &hooks.show(&context, &item), field.as_deref()), shape, None))?;
+        match at {
+            Some(at) => collection.items_mut()[at] = item,
+            None => collection.items_mut().push(item),
+        }
+        Some(answer)
     }
 
     /// The answer, if it fits the spec or shows the emulator's records (the contract checks those).
@@ -468,26 +473,19 @@ impl Store {
 
     /// Where item `id` is in `collection` (made up if it invents items), or why there is none.
     fn locate(&self, template: &str, collection: &mut Collection, field: &str, id: &str) -> Result<usize, String> {
-        let missing = || format!("no {} {id}", noun(template));
+        let gone = || missing(template, id);
         if let Some(at) = collection.items.iter().position(|item| item.get(field).is_some_and(|v| is_id(v, id))) {
             return Ok(at);
         }
         if collection.deleted.contains(id) || !collection.invents {
-            return Err(missing());
+            return Err(gone());
         }
-        let mut item = self.made(template, &mut collection.made, true).ok_or_else(missing)?;
-        let typed = typed_id(id, item.get(field));
-        item.as_object_mut().ok_or_else(missing)?.insert(field.to_owned(), typed);
+        let mut item = self.made(template, &mut collection.made, true).ok_or_else(gone)?;
+        // The id as the field's type has it: a number stays a number.
+        let number = item.get(field).filter(|v| v.is_number()).and_then(|_| id.parse::<i64>().ok());
+        item.as_object_mut().ok_or_else(gone)?.insert(field.to_owned(), number.map_or_else(|| id.into(), Value::from));
         collection.items_mut().push(item);
         Ok(collection.items.len() - 1)
-    }
-
-    /// Record `id` of the collection at `path` (of spec path `template`).
-    fn find(&self, collections: &mut Collections, template: &str, path: &str, id: &str) -> Result<Value, String> {
-        let field = self.id_field(template).ok_or_else(|| format!("no {} {id}", noun(template)))?;
-        let collection = self.open_in(collections, template, path);
-        let at = self.locate(template, collection, &field, id)?;
-        Ok(collection.items[at].clone())
     }
 
     /// The spec path a request's `path` fits, a literal segment winning over a parameter.
@@ -669,10 +667,10 @@ fn item_of(template: &str) -> Option<(&str, &str)> {
     Some((parent, last.strip_prefix('{')?.strip_suffix('}')?))
 }
 
-/// What one item of the collection at `template` is called (`/api/v1/tasks`: `task`).
-fn noun(template: &str) -> &str {
+/// Why the collection at `template` has no item `id` (`/api/v1/tasks`: `no task 7`).
+fn missing(template: &str, id: &str) -> String {
     let last = template.rsplit('/').next().unwrap_or(template);
-    last.strip_suffix('s').filter(|n| !n.is_empty()).unwrap_or(last)
+    format!("no {} {id}", last.strip_suffix('s').filter(|n| !n.is_empty()).unwrap_or(last))
 }
 
 /// A property's schema, looked for in `properties` and through `allOf`.
@@ -842,14 +840,6 @@ fn json_body(body: &[u8]) -> Option<Value> {
         return Some(Value::Object(Map::new()));
     }
     serde_json::from_slice::<Value>(body).ok().filter(Value::is_object)
-}
-
-/// An id from a path as the field's type has it (a number stays a number).
-fn typed_id(id: &str, like: Option<&Value>) -> Value {
-    match like.filter(|v| v.is_number()).and_then(|_| id.parse::<i64>().ok()) {
-        Some(number) => number.into(),
-        None => id.into(),
-    }
 }
 
 /// A JSON body's fields as text pairs, as a query's would be.

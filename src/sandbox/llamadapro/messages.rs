@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::conversations::open_conversation;
 use super::data::has_address;
-use super::{CONTACTS, CONVERSATIONS, LlamadaProState, MEDIA, MESSAGES, TENANT, bad_request, found, id_of, ok, parse};
+use super::{CONTACTS, CONVERSATIONS, LlamadaProState, MEDIA, MESSAGES, TENANT, bad_request, id_of, ok, parse};
 use crate::llamadapro::types::{
     CreateMessageRequest, CreateTemplateMessageRequest, MessageAttachment, UploadMediaRequest, UploadedMedia,
     WhatsAppMessageType, WhatsAppTemplateMessageComponent,
@@ -61,7 +61,10 @@ impl LlamadaProState {
             "getMessage" => {
                 let id = request.path_param("messageId");
                 // getMessage documents no 404; an unknown id is a bad request.
-                found(records.get(MESSAGES, id).cloned(), || bad_request(format!("no message {id}")))
+                records
+                    .get(MESSAGES, id)
+                    .map(|m| (200, m.clone()))
+                    .ok_or_else(|| bad_request(format!("no message {id}")))
             }
             "createTemplateMessage" => (|| {
                 let r: CreateTemplateMessageRequest = parse(body)?;

@@ -189,13 +189,11 @@ impl Hooks for SalesloftState {
         if request.operation_id != "getConversationExtensive" {
             return None;
         }
-        let id = request.path_param("id");
-        let Some(conversation) = records.get(CONVERSATIONS, id) else {
-            return Some(Err((StatusCode::NOT_FOUND, format!("no conversation {id}"))));
-        };
-        let mut extensive = conversation.clone();
-        overlay(&mut extensive, data::participants());
-        Some(Ok((200, json!({ "data": extensive }))))
+        Some(records.found(CONVERSATIONS, request.path_param("id")).map(|conversation| {
+            let mut extensive = conversation.clone();
+            overlay(&mut extensive, data::participants());
+            (200, json!({ "data": extensive }))
+        }))
     }
 }
 

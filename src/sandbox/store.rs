@@ -561,18 +561,14 @@ impl Store {
     /// Whether `op` works on a collection, and how.
     fn role(&self, op: &Operation) -> Option<Role> {
         let item = || item_of(&op.path).filter(|(parent, _)| self.is_collection(parent)).map(|_| Role::Item);
+        // A `POST` creates in a collection whose items have ids: one it lists, or has a `GET` of one of.
+        let lists = || self.spec.operations.iter().any(|o| o.path == op.path && self.listed(o).is_some());
         match op.method.as_str() {
             "get" => self.listed(op).map(|_| Role::List).or_else(item),
-            "post" if self.has_items(&op.path) => Some(Role::Create),
+            "post" if lists() || self.item_get(&op.path).is_some() => Some(Role::Create),
             "put" | "patch" | "delete" => item(),
             _ => None,
         }
-    }
-
-    /// Whether the collection at `template` has items addressed by id.
-    fn has_items(&self, template: &str) -> bool {
-        let lists = self.spec.operations.iter().any(|o| o.path == template && self.listed(o).is_some());
-        lists || self.item_get(template).is_some()
     }
 
     /// The `GET` of one item of the collection at `template` (`<template>/{id}`).

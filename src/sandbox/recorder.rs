@@ -128,14 +128,14 @@ impl ScriptedResponse {
 /// The log and the script of one emulator.
 #[derive(Debug, Clone)]
 pub(crate) struct Recorder {
-    inner: Arc<Mutex<RecorderInner>>,
+    pub(super) inner: Arc<Mutex<RecorderInner>>,
 }
 
 #[derive(Debug)]
-struct RecorderInner {
+pub(super) struct RecorderInner {
     capacity: usize,
-    log: VecDeque<RecordedRequest>,
-    script: Vec<ScriptedResponse>,
+    pub(super) log: VecDeque<RecordedRequest>,
+    pub(super) script: Vec<ScriptedResponse>,
 }
 
 impl Recorder {
@@ -143,18 +143,6 @@ impl Recorder {
     pub(crate) fn new(capacity: usize) -> Self {
         let inner = RecorderInner { capacity, log: VecDeque::new(), script: Vec::new() };
         Self { inner: Arc::new(Mutex::new(inner)) }
-    }
-
-    pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
-        super::lock(&self.inner).log.iter().cloned().collect()
-    }
-
-    pub(crate) fn clear(&self) {
-        super::lock(&self.inner).log.clear();
-    }
-
-    pub(crate) fn script(&self, response: ScriptedResponse) {
-        super::lock(&self.inner).script.push(response);
     }
 
     /// Records the request; returns a scripted response if one matches.

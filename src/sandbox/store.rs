@@ -529,10 +529,19 @@ impl Store {
         Stored::Answer { status, body: written(&answer, self.shape(op), None), emulated: true }
     }
 
-    /// The spec's own answer to `op` (see [`document`]), built once.
+    /// The spec's own answer to `op`, as JSON (`Null` when it has no body), built once.
     fn documented(&self, op: &Operation) -> Option<(u16, Value)> {
         let mut documents = super::lock(&self.documents);
-        documents.entry(op.id.clone()).or_insert_with(|| document(&self.validator, op)).clone()
+        let document = || {
+            let answer = spec_response(&self.validator, &op.id)?;
+            let body = match answer.content_type.as_deref() {
+                Some(media) if is_json(media) => serde_json::from_slice(&answer.body).ok()?,
+                Some(_) => return None,
+                None => Value::Null,
+            };
+            Some((answer.status, body))
+        };
+        documents.entry(op.id.clone()).or_insert_with(document).clone()
     }
 
     /// What the operation's answer shows of a record.
@@ -546,11 +555,6 @@ impl Store {
         names.try_fold(resolve(doc, success_schema(op)?), |schema, name| {
             Some(resolve(doc, property(doc, schema, name)?))
         })
-    }
-
-    /// Whether the field at `pointer` of `op`'s answer may be `null`.
-    fn nullable(&self, op: &Operation, pointer: &str) -> bool {
-        self.schema_at(op, pointer).and_then(|s| s.get("nullable")).and_then(Value::as_bool) == Some(true)
     }
 
     /// Whether the spec path `template` is a collection.
@@ -794,17 +798,6 @@ fn success_schema(op: &Operation) -> Option<&Value> {
     response.content.iter().find(|m| is_json(&m.name)).map(|m| &m.schema)
 }
 
-/// The spec's own answer to `op`, as JSON (`Null` when it has no body).
-fn document(validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)> {
-    let answer = spec_response(validator, &op.id)?;
-    let body = match answer.content_type.as_deref() {
-        Some(media) if is_json(media) => serde_json::from_slice(&answer.body).ok()?,
-        Some(_) => return None,
-        None => Value::Null,
-    };
-    Some((answer.status, body))
-}
-
 /// The answer with `item` in it: as the answer if that is an item (it has
 /// the id field), else as the property that is.
 fn place(mut answer: Value, item: &Value, id_field: Option<&str>) -> Value {
@@ -933,7 +926,7 @@ impl Store {
     ) -> Option<Stored> {
         let pointer = op.paging.as_ref().map(|p| p.items.clone()).or_else(|| self.listed(op))?;
         let query = tokens.query;
-        let nullable = |at: &str| self.nullable(op, at);
+        let nullable = |at: &str| self.schema_at(op, at).and_then(|s| s.get("nullable")) == Some(&Value::Bool(true));
         let size_param = op.parameters.iter().find(|p| Some(p.name.as_str()) == tokens.size);
         let answer = |mut envelope: Value, at: &[usize]| {
             let page: Vec<_> = at.iter().filter_map(|at| items.get(*at)).map(|item| show.show(context, item)).collect();

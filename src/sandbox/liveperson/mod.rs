@@ -271,7 +271,7 @@ impl Hooks for LivePersonState {
             return Some(Err(error(StatusCode::UNAUTHORIZED, format!("unknown account {account}"))));
         }
         let conversation = request.path_param("conversationId");
-        let action = match request.operation_id {
+        let kind = match request.operation_id {
             "getServiceDomain" => {
                 let service = request.path_param("serviceName");
                 let domain = domains(self).into_iter().find(|d| d.service.as_deref() == Some(service));
@@ -281,17 +281,17 @@ impl Hooks for LivePersonState {
             "listServiceDomains" => return Some(ok(ServiceDomains { base_uris: domains(self) })),
             "login" | "loginLegacy" => return Some(self.login(body)),
             "listCommands" | "getCommand" => return Some(self.commands(conversation, request.path_param("commandId"))),
-            "sendMessages" => "messages",
-            "transferConversation" => "transfer",
-            "closeConversation" => "close",
-            "setSdes" => "sdes",
-            "setTtr" => "ttr",
+            "sendMessages" => CommandType::Messages,
+            "transferConversation" => CommandType::Transfer,
+            "closeConversation" => CommandType::Close,
+            "setSdes" => CommandType::Sdes,
+            "setTtr" => CommandType::Ttr,
             _ => return None,
         };
         // A close takes no body (an empty one, `{}`, is accepted).
-        let payload = if action == "close" { Value::Null } else { body.clone() };
+        let payload = if kind == CommandType::Close { Value::Null } else { body.clone() };
         let ttl = request.param("ttl").and_then(|t| t.parse().ok()).unwrap_or(DEFAULT_TTL);
-        Some(self.command(conversation, action, payload, ttl))
+        Some(self.command(conversation, kind, payload, ttl))
     }
 }
 
@@ -367,15 +367,9 @@ impl LivePersonState {
         Ok((200, json!({ "bearer": bearer })))
     }
 
-    /// Queues a command (`messages`, `transfer`, `close`, `sdes` or `ttr`);
-    /// the contract has checked the ttl and the body.
-    fn command(&self, conversation: &str, action: &str, payload: Value, ttl: u64) -> Answer {
-        let kind: CommandType = action.parse().map_err(|e| error(StatusCode::NOT_FOUND, format!("{e}")))?;
-        // "In case of CUSTOM as ttrType user must provide a value" (`SetTtrRequest`'s `x-provenance`):
-        // the spec's x-check refuses it before here; this keeps the rule if it is not.
-        if kind == CommandType::Ttr && payload["ttrType"] == "CUSTOM" && payload.get("value").is_none() {
-            return Err(error(StatusCode::BAD_REQUEST, "value is required when ttrType is CUSTOM"));
-        }
+    /// Queues a command of `kind` (`messages`, `transfer`, `close`, `sdes` or `ttr`);
+    /// the contract has checked the ttl and the body (a CUSTOM TTR's value: the spec's `x-check`).
+    fn command(&self, conversation: &str, kind: CommandType, payload: Value, ttl: u64) -> Answer {
         let fails = kind == CommandType::Transfer
             && !payload["skill"].as_str().is_some_and(|skill| self.config.skills.iter().any(|s| s == skill));
         let id = self.in_open(conversation, |w| {
@@ -389,8 +383,8 @@ impl LivePersonState {
             w.commands.push_back(StoredCommand {
                 id: id.clone(),
                 conversation_id: conversation.to_owned(),
+                payload: normalise(&kind, payload),
                 kind,
-                payload: normalise(action, payload),
                 created,
                 created_ms: SystemTime::now().duration_since(UNIX_EPOCH).map(millis).unwrap_or(0),
                 ttl: self.config.ttl_unit * u32::try_from(ttl).unwrap_or(u32::MAX),
@@ -419,8 +413,8 @@ impl LivePersonState {
 }
 
 /// Messages are stored normalised, as the command history shows them (`CommandType`'s `x-provenance`).
-fn normalise(action: &str, payload: Value) -> Value {
-    if action != "messages" {
+fn normalise(kind: &CommandType, payload: Value) -> Value {
+    if *kind != CommandType::Messages {
         return payload;
     }
     let items = payload["messages"].as_array().cloned().unwrap_or_default();

@@ -38,15 +38,8 @@ pub(crate) fn render(
 }
 
 /// An error answer of no spec's shape.
-fn plain(status: StatusCode, message: &str) -> Response {
+pub(crate) fn plain(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "status": status.as_u16(), "message": message }))).into_response()
-}
-
-/// [`render`] for an emulator's own spec (its validator built once), for
-/// errors its handlers answer.
-pub(crate) fn spec_error(spec_json: &'static str, status: StatusCode, message: &str) -> Response {
-    SpecValidator::embedded(spec_json)
-        .map_or_else(|_| plain(status, message), |validator| render(validator, None, status, message))
 }
 
 /// The JSON schema of a response (`None`: it has no JSON body).

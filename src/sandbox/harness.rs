@@ -40,7 +40,7 @@ impl Default for HarnessConfig {
 #[derive(Debug, Clone)]
 pub(crate) struct Harness {
     pub(super) recorder: Recorder,
-    contract: Arc<Contract>,
+    pub(super) contract: Arc<Contract>,
     latency: Duration,
     pub(super) limits: ConnectionLimits,
 }
@@ -69,15 +69,5 @@ impl Harness {
                 next.run(request).await
             }))
             .layer(from_fn_with_state(self.recorder.clone(), record_and_script))
-    }
-
-    /// What `read` makes of the records of the store's collection at `path`.
-    pub(crate) fn read_records<T>(&self, path: &str, read: impl FnOnce(&[serde_json::Value]) -> T) -> T {
-        self.contract.store.read(path, read)
-    }
-
-    /// Responses the emulator sent that the spec does not allow.
-    pub(crate) fn violations(&self) -> Vec<String> {
-        super::lock(&self.contract.violations).clone()
     }
 }

@@ -87,28 +87,28 @@ impl<A> Sandbox<A> {
 
     /// Every request received so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.harness.recorder.requests()
+        lock(&self.harness.recorder.inner).log.iter().cloned().collect()
     }
 
     /// Forgets the recorded requests.
     pub fn clear_requests(&self) {
-        self.harness.recorder.clear()
+        lock(&self.harness.recorder.inner).log.clear()
     }
 
     /// Answers the next matching requests with a canned response.
     pub fn script(&self, response: ScriptedResponse) {
-        self.harness.recorder.script(response)
+        lock(&self.harness.recorder.inner).script.push(response)
     }
 
     /// The records of the generic store's collection at `path` (a request's
     /// path, e.g. `/api/v1/tasks` or `/pets/7/toys`), in order.
     pub fn records(&self, path: &str) -> Vec<serde_json::Value> {
-        self.harness.read_records(path, <[serde_json::Value]>::to_vec)
+        self.harness.contract.store.read(path, <[serde_json::Value]>::to_vec)
     }
 
     /// Responses the emulator sent that its spec does not allow (should be none).
     pub fn contract_violations(&self) -> Vec<String> {
-        self.harness.violations()
+        lock(&self.harness.contract.violations).clone()
     }
 
     /// Stops the server.
@@ -149,7 +149,8 @@ pub trait Emulator: Sized + Send + Sync + 'static {
     }
     /// An error answer in the API's shape (by default the spec's error schema, filled in).
     fn render_error(status: StatusCode, message: String) -> Response {
-        errors::spec_error(Self::SPEC_JSON, status, &message)
+        let validator = validate::SpecValidator::embedded(Self::SPEC_JSON);
+        validator.map_or_else(|_| errors::plain(status, &message), |v| errors::render(v, None, status, &message))
     }
     /// The credential a client presents for the spec's security scheme `scheme` (none by default).
     fn credential(&self, _scheme: &str) -> Option<crate::Secret> {

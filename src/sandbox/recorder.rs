@@ -110,32 +110,19 @@ impl ScriptedResponse {
         self.times = times;
         self
     }
-
-    fn matches(&self, method: &Method, path: &str) -> bool {
-        self.method.as_ref().is_none_or(|m| m == method) && path.starts_with(&self.path_prefix)
-    }
-
-    fn respond(&self) -> Response {
-        let mut response = Response::new(Body::from(self.body.clone()));
-        *response.status_mut() = self.status;
-        for (name, value) in &self.headers {
-            response.headers_mut().append(name.clone(), value.clone());
-        }
-        response
-    }
 }
 
 /// The log and the script of one emulator.
 #[derive(Debug, Clone)]
 pub(crate) struct Recorder {
-    inner: Arc<Mutex<RecorderInner>>,
+    pub(super) inner: Arc<Mutex<RecorderInner>>,
 }
 
 #[derive(Debug)]
-struct RecorderInner {
+pub(super) struct RecorderInner {
     capacity: usize,
-    log: VecDeque<RecordedRequest>,
-    script: Vec<ScriptedResponse>,
+    pub(super) log: VecDeque<RecordedRequest>,
+    pub(super) script: Vec<ScriptedResponse>,
 }
 
 impl Recorder {
@@ -145,25 +132,17 @@ impl Recorder {
         Self { inner: Arc::new(Mutex::new(inner)) }
     }
 
-    pub(crate) fn requests(&self) -> Vec<RecordedRequest> {
-        super::lock(&self.inner).log.iter().cloned().collect()
-    }
-
-    pub(crate) fn clear(&self) {
-        super::lock(&self.inner).log.clear();
-    }
-
-    pub(crate) fn script(&self, response: ScriptedResponse) {
-        super::lock(&self.inner).script.push(response);
-    }
-
     /// Records the request; returns a scripted response if one matches.
     fn record(&self, request: RecordedRequest) -> Option<Response> {
         let mut inner = super::lock(&self.inner);
-        let scripted = inner.script.iter_mut().position(|s| s.matches(&request.method, &request.path));
-        let response = scripted.map(|i| {
+        let matches = |s: &ScriptedResponse| {
+            s.method.as_ref().is_none_or(|m| *m == request.method) && request.path.starts_with(&s.path_prefix)
+        };
+        let response = inner.script.iter().position(matches).map(|i| {
             let s = &mut inner.script[i];
-            let response = s.respond();
+            let mut response = Response::new(Body::from(s.body.clone()));
+            *response.status_mut() = s.status;
+            response.headers_mut().extend(s.headers.iter().cloned());
             s.times -= 1;
             if s.times == 0 {
                 inner.script.remove(i);

@@ -193,6 +193,12 @@ impl Records<'_> {
         self.of(path).iter_mut().find(|r| r.get(&field).is_some_and(|v| is_id(v, id)))
     }
 
+    /// Record `id` of the collection at `path`, else the store's own 404.
+    #[cfg_attr(not(any(feature = "raia", feature = "llamadapro", feature = "salesloft")), allow(dead_code))]
+    pub(crate) fn found(&mut self, path: &str, id: &str) -> Result<&mut Value, Refusal> {
+        self.get(path, id).ok_or_else(|| (StatusCode::NOT_FOUND, missing(path, id)))
+    }
+
     /// Removes (and answers) the records at `path` that `gone` picks, and the collections under them.
     pub fn remove(&mut self, path: &str, gone: impl Fn(&Value) -> bool) -> Vec<Value> {
         let field = self.store.id_field_at(path);
@@ -372,8 +378,11 @@ impl Store {
                 let (parent_key, parent_id) = key.rsplit_once('/')?.0.rsplit_once('/')?;
                 let documents_404 = op.responses.iter().any(|r| r.status == "404");
                 let status = if documents_404 { StatusCode::NOT_FOUND } else { StatusCode::BAD_REQUEST };
-                match self.find(&mut collections, parent, parent_key, &percent_decode(parent_id)) {
-                    Ok(record) => Some(record),
+                let parent_id = percent_decode(parent_id);
+                let field = self.id_field(parent).ok_or_else(|| missing(parent, &parent_id));
+                let collection = self.open_in(&mut collections, parent, parent_key);
+                match field.and_then(|field| self.locate(parent, collection, &field, &parent_id)) {
+                    Ok(at) => Some(collection.items[at].clone()),
                     Err(message) => return refused((status, message)),
                 }
             }
@@ -389,7 +398,7 @@ impl Store {
         }
         let shape = self.shape(op);
         let answered = |body| self.answered(op, status, body, emulated);
-        let answer = match role {
+        let (at, field) = match role {
             Role::List => {
                 if let Some(message) = undeclared(op, &query) {
                     return refused((StatusCode::BAD_REQUEST, message));
@@ -401,17 +410,7 @@ impl Store {
                 let selected = selection(op, &tokens, (items, listed), (hooks, &context));
                 return self.list(op, (status, envelope), (items, selected), (hooks, &context), &tokens, emulated);
             }
-            Role::Create => {
-                let mut item = self.made(template, &mut collection.made, false)?;
-                overlay(&mut item, json_body(body)?);
-                if let Err(refusal) = hooks.write(&context, &mut item, None) {
-                    return refused(refusal);
-                }
-                let shown = hooks.show(&context, &item);
-                let answer = answered(written(&place(envelope, &shown, id_field.as_deref()), shape, None))?;
-                collection.items_mut().push(item);
-                return Some(answer);
-            }
+            Role::Create => (None, id_field),
             Role::Item => {
                 let (field, id) = (id_field?, id?);
                 let at = match self.locate(template, collection, &field, &id) {
@@ -421,6 +420,7 @@ impl Store {
                 let stored = &collection.items[at];
                 let context = Context { records: &collection.items, ..base };
                 match op.method.as_str() {
+                    "put" | "patch" => (Some(at), Some(field)),
                     "delete" => {
                         if let Err(refusal) = hooks.remove(&context, stored) {
                             return refused(refusal);
@@ -430,27 +430,32 @@ impl Store {
                         // The records under it go with it.
                         let under = format!("{path}/");
                         collections.retain(|key, _| !key.starts_with(&under));
-                        match envelope {
-                            Value::Null => Value::Null,
-                            envelope => place(envelope, &item, Some(&field)),
-                        }
+                        return answered(written(&place(envelope, &item, Some(&field)), shape, None));
                     }
-                    "put" | "patch" => {
-                        let mut item = stored.clone();
-                        overlay(&mut item, json_body(body)?);
-                        if let Err(refusal) = hooks.write(&context, &mut item, Some(stored)) {
-                            return refused(refusal);
-                        }
-                        let body = written(&place(envelope, &hooks.show(&context, &item), Some(&field)), shape, None);
-                        let answer = answered(body)?;
-                        collection.items_mut()[at] = item;
-                        return Some(answer);
+                    _ => {
+                        let shown = place(envelope, &hooks.show(&context, stored), Some(&field));
+                        return answered(written(&shown, shape, None));
                     }
-                    _ => place(envelope, &hooks.show(&context, stored), Some(&field)),
                 }
             }
         };
-        answered(written(&answer, shape, None))
+        // A create or an update: the body over the record (a new one made of the schema's required fields).
+        let before = at.and_then(|at| collection.items.get(at));
+        let mut item = match before {
+            Some(stored) => stored.clone(),
+            None => self.made(template, &mut collection.made, false)?,
+        };
+        overlay(&mut item, json_body(body)?);
+        let context = Context { records: &collection.items, ..base };
+        if let Err(refusal) = hooks.write(&context, &mut item, before) {
+            return refused(refusal);
+        }
+        let answer = answered(written(&place(envelope, &hooks.show(&context, &item), field.as_deref()), shape, None))?;
+        match at {
+            Some(at) => collection.items_mut()[at] = item,
+            None => collection.items_mut().push(item),
+        }
+        Some(answer)
     }
 
     /// The answer, if it fits the spec or shows the emulator's records (the contract checks those).
@@ -468,26 +473,19 @@ impl Store {
 
     /// Where item `id` is in `collection` (made up if it invents items), or why there is none.
     fn locate(&self, template: &str, collection: &mut Collection, field: &str, id: &str) -> Result<usize, String> {
-        let missing = || format!("no {} {id}", noun(template));
+        let gone = || missing(template, id);
         if let Some(at) = collection.items.iter().position(|item| item.get(field).is_some_and(|v| is_id(v, id))) {
             return Ok(at);
         }
         if collection.deleted.contains(id) || !collection.invents {
-            return Err(missing());
+            return Err(gone());
         }
-        let mut item = self.made(template, &mut collection.made, true).ok_or_else(missing)?;
-        let typed = typed_id(id, item.get(field));
-        item.as_object_mut().ok_or_else(missing)?.insert(field.to_owned(), typed);
+        let mut item = self.made(template, &mut collection.made, true).ok_or_else(gone)?;
+        // The id as the field's type has it: a number stays a number.
+        let number = item.get(field).filter(|v| v.is_number()).and_then(|_| id.parse::<i64>().ok());
+        item.as_object_mut().ok_or_else(gone)?.insert(field.to_owned(), number.map_or_else(|| id.into(), Value::from));
         collection.items_mut().push(item);
         Ok(collection.items.len() - 1)
-    }
-
-    /// Record `id` of the collection at `path` (of spec path `template`).
-    fn find(&self, collections: &mut Collections, template: &str, path: &str, id: &str) -> Result<Value, String> {
-        let field = self.id_field(template).ok_or_else(|| format!("no {} {id}", noun(template)))?;
-        let collection = self.open_in(collections, template, path);
-        let at = self.locate(template, collection, &field, id)?;
-        Ok(collection.items[at].clone())
     }
 
     /// The spec path a request's `path` fits, a literal segment winning over a parameter.
@@ -531,10 +529,19 @@ impl Store {
         Stored::Answer { status, body: written(&answer, self.shape(op), None), emulated: true }
     }
 
-    /// The spec's own answer to `op` (see [`document`]), built once.
+    /// The spec's own answer to `op`, as JSON (`Null` when it has no body), built once.
     fn documented(&self, op: &Operation) -> Option<(u16, Value)> {
         let mut documents = super::lock(&self.documents);
-        documents.entry(op.id.clone()).or_insert_with(|| document(&self.validator, op)).clone()
+        let document = || {
+            let answer = spec_response(&self.validator, &op.id)?;
+            let body = match answer.content_type.as_deref() {
+                Some(media) if is_json(media) => serde_json::from_slice(&answer.body).ok()?,
+                Some(_) => return None,
+                None => Value::Null,
+            };
+            Some((answer.status, body))
+        };
+        documents.entry(op.id.clone()).or_insert_with(document).clone()
     }
 
     /// What the operation's answer shows of a record.
@@ -550,11 +557,6 @@ impl Store {
         })
     }
 
-    /// Whether the field at `pointer` of `op`'s answer may be `null`.
-    fn nullable(&self, op: &Operation, pointer: &str) -> bool {
-        self.schema_at(op, pointer).and_then(|s| s.get("nullable")).and_then(Value::as_bool) == Some(true)
-    }
-
     /// Whether the spec path `template` is a collection.
     fn is_collection(&self, template: &str) -> bool {
         self.spec.operations.iter().any(|o| o.path == template && (o.method == "post" || self.listed(o).is_some()))
@@ -563,18 +565,14 @@ impl Store {
     /// Whether `op` works on a collection, and how.
     fn role(&self, op: &Operation) -> Option<Role> {
         let item = || item_of(&op.path).filter(|(parent, _)| self.is_collection(parent)).map(|_| Role::Item);
+        // A `POST` creates in a collection whose items have ids: one it lists, or has a `GET` of one of.
+        let lists = || self.spec.operations.iter().any(|o| o.path == op.path && self.listed(o).is_some());
         match op.method.as_str() {
             "get" => self.listed(op).map(|_| Role::List).or_else(item),
-            "post" if self.has_items(&op.path) => Some(Role::Create),
+            "post" if lists() || self.item_get(&op.path).is_some() => Some(Role::Create),
             "put" | "patch" | "delete" => item(),
             _ => None,
         }
-    }
-
-    /// Whether the collection at `template` has items addressed by id.
-    fn has_items(&self, template: &str) -> bool {
-        let lists = self.spec.operations.iter().any(|o| o.path == template && self.listed(o).is_some());
-        lists || self.item_get(template).is_some()
     }
 
     /// The `GET` of one item of the collection at `template` (`<template>/{id}`).
@@ -669,10 +667,10 @@ fn item_of(template: &str) -> Option<(&str, &str)> {
     Some((parent, last.strip_prefix('{')?.strip_suffix('}')?))
 }
 
-/// What one item of the collection at `template` is called (`/api/v1/tasks`: `task`).
-fn noun(template: &str) -> &str {
+/// Why the collection at `template` has no item `id` (`/api/v1/tasks`: `no task 7`).
+fn missing(template: &str, id: &str) -> String {
     let last = template.rsplit('/').next().unwrap_or(template);
-    last.strip_suffix('s').filter(|n| !n.is_empty()).unwrap_or(last)
+    format!("no {} {id}", last.strip_suffix('s').filter(|n| !n.is_empty()).unwrap_or(last))
 }
 
 /// A property's schema, looked for in `properties` and through `allOf`.
@@ -800,17 +798,6 @@ fn success_schema(op: &Operation) -> Option<&Value> {
     response.content.iter().find(|m| is_json(&m.name)).map(|m| &m.schema)
 }
 
-/// The spec's own answer to `op`, as JSON (`Null` when it has no body).
-fn document(validator: &SpecValidator, op: &Operation) -> Option<(u16, Value)> {
-    let answer = spec_response(validator, &op.id)?;
-    let body = match answer.content_type.as_deref() {
-        Some(media) if is_json(media) => serde_json::from_slice(&answer.body).ok()?,
-        Some(_) => return None,
-        None => Value::Null,
-    };
-    Some((answer.status, body))
-}
-
 /// The answer with `item` in it: as the answer if that is an item (it has
 /// the id field), else as the property that is.
 fn place(mut answer: Value, item: &Value, id_field: Option<&str>) -> Value {
@@ -842,14 +829,6 @@ fn json_body(body: &[u8]) -> Option<Value> {
         return Some(Value::Object(Map::new()));
     }
     serde_json::from_slice::<Value>(body).ok().filter(Value::is_object)
-}
-
-/// An id from a path as the field's type has it (a number stays a number).
-fn typed_id(id: &str, like: Option<&Value>) -> Value {
-    match like.filter(|v| v.is_number()).and_then(|_| id.parse::<i64>().ok()) {
-        Some(number) => number.into(),
-        None => id.into(),
-    }
 }
 
 /// A JSON body's fields as text pairs, as a query's would be.
@@ -947,7 +926,7 @@ impl Store {
     ) -> Option<Stored> {
         let pointer = op.paging.as_ref().map(|p| p.items.clone()).or_else(|| self.listed(op))?;
         let query = tokens.query;
-        let nullable = |at: &str| self.nullable(op, at);
+        let nullable = |at: &str| self.schema_at(op, at).and_then(|s| s.get("nullable")) == Some(&Value::Bool(true));
         let size_param = op.parameters.iter().find(|p| Some(p.name.as_str()) == tokens.size);
         let answer = |mut envelope: Value, at: &[usize]| {
             let page: Vec<_> = at.iter().filter_map(|at| items.get(*at)).map(|item| show.show(context, item)).collect();

@@ -86,7 +86,7 @@ super::emulator! {
     LivePersonSandbox = LivePersonState(LivePersonConfig, crate::liveperson::SPEC_JSON);
 
     fn new(seed: u64, config: LivePersonConfig) -> Self {
-        let example = Conversation { id: EXAMPLE_CONVERSATION.into(), open: true, stalled: false };
+        let example = Conversation { id: EXAMPLE_CONVERSATION.into(), closes: None, stalled: false };
         let mut world = World {
             rng: fastrand::Rng::with_seed(seed),
             sessions: HashMap::new(),
@@ -126,7 +126,7 @@ impl Sandbox<LivePersonState> {
 
     /// Ids of the conversations that are open, in the order they were opened.
     pub fn open_conversations(&self) -> Vec<String> {
-        self.api.world(|w| w.conversations.iter().filter(|c| c.open).map(|c| c.id.clone()).collect())
+        self.api.world(|w| w.conversations.iter().filter(|c| c.is_open()).map(|c| c.id.clone()).collect())
     }
 
     /// Opens a new conversation handled by the bot; returns its id.
@@ -168,8 +168,15 @@ struct World {
 #[derive(Debug)]
 struct Conversation {
     id: String,
-    open: bool,
+    /// When the first close sent to it runs.
+    closes: Option<Instant>,
     stalled: bool,
+}
+
+impl Conversation {
+    fn is_open(&self) -> bool {
+        self.closes.is_none_or(|at| Instant::now() < at)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -187,15 +194,13 @@ struct StoredCommand {
 
 impl LivePersonState {
     fn world<T>(&self, f: impl FnOnce(&mut World) -> T) -> T {
-        let mut world = super::lock(&self.world);
-        world.advance(self.config.command_delay);
-        f(&mut world)
+        f(&mut super::lock(&self.world))
     }
 
     /// `f` on the world if `conversation` is open, else a 404.
     fn in_open<T>(&self, conversation: &str, f: impl FnOnce(&mut World) -> Result<T, Refusal>) -> Result<T, Refusal> {
         self.world(|w| {
-            if w.conversation(conversation).is_some_and(|c| c.open) { f(w) } else { Err(not_found(conversation)) }
+            if w.conversation(conversation).is_some_and(|c| c.is_open()) { f(w) } else { Err(not_found(conversation)) }
         })
     }
 }
@@ -203,20 +208,8 @@ impl LivePersonState {
 impl World {
     fn open(&mut self, stalled: bool) -> String {
         let id = super::uuid(&mut self.rng);
-        self.conversations.push(Conversation { id: id.clone(), open: true, stalled });
+        self.conversations.push(Conversation { id: id.clone(), closes: None, stalled });
         id
-    }
-
-    /// Applies the effects of commands that have run: a completed close ends its conversation.
-    fn advance(&mut self, delay: Duration) {
-        let now = Instant::now();
-        let ran = |c: &&StoredCommand| c.kind == CommandType::Close && !c.fails && now >= c.created + delay;
-        let live = |c: &&StoredCommand| self.conversation(&c.conversation_id).is_some_and(|conv| !conv.stalled);
-        let closed: Vec<String> =
-            self.commands.iter().filter(ran).filter(live).map(|c| c.conversation_id.clone()).collect();
-        for conv in self.conversations.iter_mut().filter(|conv| closed.contains(&conv.id)) {
-            conv.open = false;
-        }
     }
 
     fn conversation(&self, id: &str) -> Option<&Conversation> {
@@ -278,7 +271,7 @@ impl Hooks for LivePersonState {
             return Some(Err(error(StatusCode::UNAUTHORIZED, format!("unknown account {account}"))));
         }
         let conversation = request.path_param("conversationId");
-        let action = match request.operation_id {
+        let kind = match request.operation_id {
             "getServiceDomain" => {
                 let service = request.path_param("serviceName");
                 let domain = domains(self).into_iter().find(|d| d.service.as_deref() == Some(service));
@@ -288,17 +281,17 @@ impl Hooks for LivePersonState {
             "listServiceDomains" => return Some(ok(ServiceDomains { base_uris: domains(self) })),
             "login" | "loginLegacy" => return Some(self.login(body)),
             "listCommands" | "getCommand" => return Some(self.commands(conversation, request.path_param("commandId"))),
-            "sendMessages" => "messages",
-            "transferConversation" => "transfer",
-            "closeConversation" => "close",
-            "setSdes" => "sdes",
-            "setTtr" => "ttr",
+            "sendMessages" => CommandType::Messages,
+            "transferConversation" => CommandType::Transfer,
+            "closeConversation" => CommandType::Close,
+            "setSdes" => CommandType::Sdes,
+            "setTtr" => CommandType::Ttr,
             _ => return None,
         };
         // A close takes no body (an empty one, `{}`, is accepted).
-        let payload = if action == "close" { Value::Null } else { body.clone() };
+        let payload = if kind == CommandType::Close { Value::Null } else { body.clone() };
         let ttl = request.param("ttl").and_then(|t| t.parse().ok()).unwrap_or(DEFAULT_TTL);
-        Some(self.command(conversation, action, payload, ttl))
+        Some(self.command(conversation, kind, payload, ttl))
     }
 }
 
@@ -374,26 +367,25 @@ impl LivePersonState {
         Ok((200, json!({ "bearer": bearer })))
     }
 
-    /// Queues a command (`messages`, `transfer`, `close`, `sdes` or `ttr`);
-    /// the contract has checked the ttl and the body.
-    fn command(&self, conversation: &str, action: &str, payload: Value, ttl: u64) -> Answer {
-        let kind: CommandType = action.parse().map_err(|e| error(StatusCode::NOT_FOUND, format!("{e}")))?;
-        // "In case of CUSTOM as ttrType user must provide a value" (`SetTtrRequest`'s `x-provenance`):
-        // the spec's x-check refuses it before here; this keeps the rule if it is not.
-        if kind == CommandType::Ttr && payload["ttrType"] == "CUSTOM" && payload.get("value").is_none() {
-            return Err(error(StatusCode::BAD_REQUEST, "value is required when ttrType is CUSTOM"));
-        }
+    /// Queues a command of `kind` (`messages`, `transfer`, `close`, `sdes` or `ttr`);
+    /// the contract has checked the ttl and the body (a CUSTOM TTR's value: the spec's `x-check`).
+    fn command(&self, conversation: &str, kind: CommandType, payload: Value, ttl: u64) -> Answer {
         let fails = kind == CommandType::Transfer
             && !payload["skill"].as_str().is_some_and(|skill| self.config.skills.iter().any(|s| s == skill));
         let id = self.in_open(conversation, |w| {
-            let id = w.next_command.to_string();
+            let (id, created) = (w.next_command.to_string(), Instant::now());
             w.next_command += 1;
+            // A close ends its conversation once it runs (a stalled one's never runs).
+            let closes = kind == CommandType::Close;
+            if let Some(c) = w.conversations.iter_mut().find(|c| closes && c.id == conversation && !c.stalled) {
+                c.closes.get_or_insert(created + self.config.command_delay);
+            }
             w.commands.push_back(StoredCommand {
                 id: id.clone(),
                 conversation_id: conversation.to_owned(),
+                payload: normalise(&kind, payload),
                 kind,
-                payload: normalise(action, payload),
-                created: Instant::now(),
+                created,
                 created_ms: SystemTime::now().duration_since(UNIX_EPOCH).map(millis).unwrap_or(0),
                 ttl: self.config.ttl_unit * u32::try_from(ttl).unwrap_or(u32::MAX),
                 fails,
@@ -421,8 +413,8 @@ impl LivePersonState {
 }
 
 /// Messages are stored normalised, as the command history shows them (`CommandType`'s `x-provenance`).
-fn normalise(action: &str, payload: Value) -> Value {
-    if action != "messages" {
+fn normalise(kind: &CommandType, payload: Value) -> Value {
+    if *kind != CommandType::Messages {
         return payload;
     }
     let items = payload["messages"].as_array().cloned().unwrap_or_default();

@@ -5,12 +5,12 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::data::{attach_recording, new_call};
-use super::{CALLS, CONTACTS, LlamadaProState, RECORDINGS, TRANSCRIPTIONS, bad_request, found, ok, parse};
+use super::{CALLS, CONTACTS, LlamadaProState, RECORDINGS, TRANSCRIPTIONS, bad_request, ok, parse};
 use crate::llamadapro::types::{
     CreateCallRequest, LoadRecordingRequest, StartAiEmployeeCallRequest, StartBridgeCallRequest,
     StartVoiceAgentCallRequest,
 };
-use crate::sandbox::store::{Answer, Context, Records, Refusal, overlay};
+use crate::sandbox::store::{Answer, Context, Records, overlay};
 
 /// Length of every call started in the sandbox, in seconds.
 const STARTED_CALL_SECONDS: f64 = 95.0;
@@ -18,10 +18,6 @@ const STARTED_CALL_SECONDS: f64 = 95.0;
 /// The fields of a recorded call the request sets, under the same names as the call's.
 const RECORDED_FIELDS: &str = "status userId metadata providerId providerName customData funnelConversationId \
     sessionId from to redirectedTo duration direction startTime teamId";
-
-fn not_found(message: String) -> Refusal {
-    (StatusCode::NOT_FOUND, message)
-}
 
 impl LlamadaProState {
     /// Stores a new call (`from`, `to`, direction, status, duration),
@@ -115,21 +111,20 @@ impl LlamadaProState {
             })(),
             "getRecording" => {
                 let id = request.path_param("recordingId");
-                found(records.get(RECORDINGS, id).cloned(), || not_found(format!("no recording {id}")))
+                records.found(RECORDINGS, id).map(|recording| (200, recording.clone()))
             }
             "getCallRecording" | "getCallTranscription" => (|| {
                 let id = request.path_param("callId");
-                records.get(CALLS, id).ok_or_else(|| not_found(format!("no call {id}")))?;
+                records.found(CALLS, id)?;
                 let of_call = |r: &&Value| r.get("callId").and_then(crate::sandbox::store::text).as_deref() == Some(id);
-                let recording = records.of(RECORDINGS).iter().find(of_call).cloned();
-                if request.operation_id == "getCallRecording" {
-                    return found(recording, || not_found(format!("call {id} has no recording")));
+                let (mut found, mut what) = (records.of(RECORDINGS).iter().find(of_call).cloned(), "recording");
+                if request.operation_id == "getCallTranscription" {
+                    let recording = found.and_then(|r| r.get("id").cloned());
+                    let of_recording = |t: &&Value| recording.is_some() && t.get("recordingId") == recording.as_ref();
+                    found = records.of(TRANSCRIPTIONS).iter().find(of_recording).cloned();
+                    what = "transcription";
                 }
-                let recording = recording.and_then(|r| r.get("id").cloned());
-                let mut transcriptions = records.of(TRANSCRIPTIONS).iter();
-                let transcription =
-                    transcriptions.find(|t| recording.is_some() && t.get("recordingId") == recording.as_ref());
-                found(transcription.cloned(), || not_found(format!("call {id} has no transcription")))
+                found.map(|r| (200, r)).ok_or_else(|| (StatusCode::NOT_FOUND, format!("call {id} has no {what}")))
             })(),
             _ => return None,
         })

@@ -1,27 +1,18 @@
-//! WhatsApp messages and media, kept in the store. A media message needs a
-//! `fileId` (the spec validator checks the rest). Upload `content` may be
-//! base64 (counted as the bytes it decodes to) or any text.
+//! WhatsApp messages and media, kept in the store (the spec validator checks
+//! what a message needs, a media message's `fileId` too). Upload `content`
+//! may be base64 (counted as the bytes it decodes to) or any text.
 
 use base64::Engine;
 use serde_json::{Map, Value, json};
 
 use super::conversations::open_conversation;
 use super::data::has_address;
-use super::{CONTACTS, CONVERSATIONS, LlamadaProState, MEDIA, MESSAGES, TENANT, bad_request, found, id_of, ok, parse};
+use super::{CONTACTS, CONVERSATIONS, LlamadaProState, MEDIA, MESSAGES, TENANT, bad_request, id_of, ok, parse};
 use crate::llamadapro::types::{
     CreateMessageRequest, CreateTemplateMessageRequest, MessageAttachment, UploadMediaRequest, UploadedMedia,
-    WhatsAppMessageType, WhatsAppTemplateMessageComponent,
+    WhatsAppTemplateMessageComponent,
 };
 use crate::sandbox::store::{Answer, Context, Records, overlay};
-
-/// Message types that carry a file.
-const MEDIA_TYPES: [WhatsAppMessageType; 5] = [
-    WhatsAppMessageType::Image,
-    WhatsAppMessageType::Audio,
-    WhatsAppMessageType::Video,
-    WhatsAppMessageType::Document,
-    WhatsAppMessageType::Sticker,
-];
 
 impl LlamadaProState {
     /// Stores an outbound message to `to`, tied to the contact and conversation that own the number.
@@ -61,7 +52,10 @@ impl LlamadaProState {
             "getMessage" => {
                 let id = request.path_param("messageId");
                 // getMessage documents no 404; an unknown id is a bad request.
-                found(records.get(MESSAGES, id).cloned(), || bad_request(format!("no message {id}")))
+                records
+                    .get(MESSAGES, id)
+                    .map(|m| (200, m.clone()))
+                    .ok_or_else(|| bad_request(format!("no message {id}")))
             }
             "createTemplateMessage" => (|| {
                 let r: CreateTemplateMessageRequest = parse(body)?;
@@ -82,9 +76,6 @@ impl LlamadaProState {
             })(),
             "createMessage" => (|| {
                 let r: CreateMessageRequest = parse(body)?;
-                if MEDIA_TYPES.contains(&r.type_) && r.file_id.is_none() {
-                    return Err(bad_request(format!("a {} message needs a fileId", r.type_)));
-                }
                 let attachment = r.file_id.as_ref().map(|file| MessageAttachment {
                     id: Some(self.world(|w| w.key("att"))),
                     type_: Some(r.type_.to_string()),

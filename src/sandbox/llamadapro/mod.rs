@@ -22,7 +22,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::store::{Refusal, bad_request, ok, parse};
+use super::store::{bad_request, ok, parse};
 use super::{HarnessConfig, Sandbox};
 use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
@@ -137,11 +137,6 @@ impl Sandbox<LlamadaProState> {
     pub fn messages(&self) -> Vec<Message> {
         typed(self.records(MESSAGES))
     }
-}
-
-/// An answer of 200 with `record`, else `refusal`.
-fn found(record: Option<Value>, refusal: impl FnOnce() -> Refusal) -> crate::sandbox::store::Answer {
-    record.map(|r| (200, r)).ok_or_else(refusal)
 }
 
 /// Records of the store as their generated type.

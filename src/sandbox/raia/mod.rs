@@ -365,7 +365,7 @@ impl RaiaState {
     }
 
     fn ask(&self, records: &mut Records<'_>, conversation: &str, body: &Value, wait: bool) -> Answer {
-        records.get(CONVERSATIONS, conversation).ok_or_else(|| not_found(conversation))?;
+        records.found(CONVERSATIONS, conversation)?;
         let text = field(body, "message");
         let asked = self.push(records, conversation, text, "conversation_user", "api", None);
         let fails = text.to_lowercase().contains(FAIL_TRIGGER);
@@ -389,7 +389,7 @@ impl RaiaState {
         if self.world(|w| w.pending.iter().any(|(id, to, ..)| id == question && to == conversation)) {
             return reply("pending", Value::Null, Value::Null);
         }
-        records.get(CONVERSATIONS, conversation).ok_or_else(|| not_found(conversation))?;
+        records.found(CONVERSATIONS, conversation)?;
         let messages = records.of(&messages_of(conversation));
         let answers = |m: &&Value| field(m, "conversationMessageId") == question && field(m, "id") != question;
         if let Some(answer) = messages.iter().find(answers) {
@@ -405,14 +405,14 @@ impl RaiaState {
 
     fn set_mode(&self, records: &mut Records<'_>, id: &str, body: &Value) -> Answer {
         let (at, human_agent) = self.world(|w| (w.tick(), w.human_agent.clone()));
-        let c = records.get(CONVERSATIONS, id).ok_or_else(|| not_found(id))?;
+        let c = records.found(CONVERSATIONS, id)?;
         let assigned = if field(body, "mode") == "manual" { human_agent } else { Value::Null };
         overlay(c, json!({"mode": body.get("mode"), "assignedUser": assigned, "updatedAt": at}));
         Ok((200, c.clone()))
     }
 
     fn send_manual(&self, records: &mut Records<'_>, id: &str, body: &Value) -> Answer {
-        let c = records.get(CONVERSATIONS, id).ok_or_else(|| not_found(id))?;
+        let c = records.found(CONVERSATIONS, id)?;
         if c.get("aiCallId").is_some() {
             return Err((StatusCode::BAD_REQUEST, VOICE_MESSAGE.into()));
         }
@@ -543,10 +543,6 @@ impl Hooks for RaiaState {
             _ => return None,
         })
     }
-}
-
-fn not_found(conversation: &str) -> Refusal {
-    (StatusCode::NOT_FOUND, format!("no conversation {conversation}"))
 }
 
 /// An error in the vendor's shape (`ApiError`): 404 and 500 with the reason in `details`.

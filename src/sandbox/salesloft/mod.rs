@@ -117,7 +117,7 @@ impl Sandbox<SalesloftState> {
     /// The id of conversation `index` of the data set (`None` past its end).
     pub fn conversation_id(&self, index: u64) -> Option<String> {
         let index = usize::try_from(index).ok()?;
-        self.harness.read_records(CONVERSATIONS, |all| all.get(index).and_then(|c| text(c.get("id")?)))
+        self.harness.contract.store.read(CONVERSATIONS, |all| all.get(index).and_then(|c| text(c.get("id")?)))
     }
 
     /// Every conversation of the data set, oldest first.
@@ -189,13 +189,11 @@ impl Hooks for SalesloftState {
         if request.operation_id != "getConversationExtensive" {
             return None;
         }
-        let id = request.path_param("id");
-        let Some(conversation) = records.get(CONVERSATIONS, id) else {
-            return Some(Err((StatusCode::NOT_FOUND, format!("no conversation {id}"))));
-        };
-        let mut extensive = conversation.clone();
-        overlay(&mut extensive, data::participants());
-        Some(Ok((200, json!({ "data": extensive }))))
+        Some(records.found(CONVERSATIONS, request.path_param("id")).map(|conversation| {
+            let mut extensive = conversation.clone();
+            overlay(&mut extensive, data::participants());
+            (200, json!({ "data": extensive }))
+        }))
     }
 }
 

@@ -106,6 +106,13 @@ impl SchemeCredentials {
         used
     }
 
+    /// Whether a credential of `schemes` may be refreshed (a token): only
+    /// then is a request rejected with a 401 sent again.
+    pub(super) fn refreshable(&self, schemes: &[&str]) -> bool {
+        let mut used = self.by_scheme.iter().filter(|(name, _, _)| schemes.contains(name));
+        used.any(|(_, _, credential)| credential.current().is_none_or(|(_, generation)| generation.is_some()))
+    }
+
     /// Whether the current value of scheme `name` can be sent: visible
     /// ASCII only (a line break would end the header).
     pub(super) fn sendable(&self, name: &str) -> bool {

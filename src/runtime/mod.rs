@@ -481,7 +481,7 @@ impl Runtime {
     }
 
     /// The answer, and an unsent copy of the request that got it (none for a
-    /// streaming body).
+    /// streaming body, or when neither a retry nor a resend could use one).
     async fn execute_authenticated(
         &self,
         client: &reqwest::Client,
@@ -508,7 +508,8 @@ impl Runtime {
     /// Sends `request` (without credentials: each attempt gets the current
     /// ones), retrying transient failures by the policy. Returns the answer,
     /// the generations of the refreshable credentials it carried, and an
-    /// unsent copy of the request for a resend, unless its body streams.
+    /// unsent copy of the request for a resend, unless its body streams or
+    /// nothing could resend it.
     async fn execute_with_retries(
         &self,
         client: &reqwest::Client,
@@ -518,6 +519,8 @@ impl Runtime {
         let schemes = self.inner.api.schemes_of(operation);
         let started = Instant::now();
         let retryable = self.inner.retry.is_enabled() && self.may_retry(request.method(), operation);
+        // A copy that neither a retry nor a resend after a 401 could use is not made.
+        let copied = retryable || self.inner.credentials.refreshable(schemes);
         let mut request = request;
         let mut attempt = 1;
         let method = request.method().clone();
@@ -535,7 +538,7 @@ impl Runtime {
             let attempt_started = Instant::now();
             // Keep a copy for the next attempt or a resend after a 401. A
             // streaming body cannot be copied; then this attempt is the only one.
-            let next = request.try_clone();
+            let next = if copied { request.try_clone() } else { None };
             let used = self.inner.credentials.apply(schemes, &mut request);
             // Reading a JSON body is part of the attempt: one that breaks
             // off is fetched again like a failed connection.

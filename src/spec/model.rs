@@ -993,8 +993,8 @@ fn security(schemes: &[SecurityScheme], security: Option<&Value>, at: &At) -> Re
 /// hold: {type: integer, nullable: true, operators: [EQUAL, NOT_EQUAL]}
 /// ```
 fn filter_tables(doc: &Value) -> Result<Vec<FilterTable>, ModelError> {
-    let schemas = doc.get("components").map_or_else(Vec::new, |c| entries(c, "schemas").collect());
-    let tables = schemas.into_iter().filter_map(|(name, schema)| Some((name, schema, schema.get("x-filter-table")?)));
+    let schemas = doc.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten();
+    let tables = schemas.filter_map(|(name, schema)| Some((name, schema, schema.get("x-filter-table")?)));
     tables
         .map(|(name, schema, table)| {
             let at = At::new(format!("schema {name}"), format!("#/components/schemas/{}", escape(name)));

@@ -465,14 +465,18 @@ fn api_info(api: &str, spec: &model::Spec) -> Result<String, String> {
         };
         schemes.push(format!("({:?}, {kind})", scheme.name));
     }
-    let (mut security, mut retry_safe, mut servers, mut operation_ids) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut security, mut retry_safe, mut servers, mut operation_ids, mut streamed) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for op in &spec.operations {
         let id = snake_case(&op.id);
         operation_ids.push(format!("({:?}, {id:?})", op.id));
         security.push(format!("({id:?}, &{:?})", op.first_security()));
         if let Some(url) = &op.server {
             servers.push(format!("({id:?}, {url:?})"));
+        }
+        let media = op.success_media_types();
+        if !media.is_empty() && !media.iter().any(|name| model::is_json(name)) {
+            streamed.push(id.clone());
         }
         if op.retry_safe {
             retry_safe.push(id);
@@ -500,6 +504,7 @@ fn api_info(api: &str, spec: &model::Spec) -> Result<String, String> {
          spec_json: include_str!(concat!(env!(\"OUT_DIR\"), \"/{api}.spec.json\")),\n\
          validator: ::std::sync::OnceLock::new(),\n\
          retry_safe_operations: &{retry_safe:?},\n\
+         streamed_operations: &{streamed:?},\n\
          operation_security: &[{}],\n\
          security_schemes: &[{}],\n\
          operation_servers: &[{}],\n\

@@ -78,6 +78,9 @@ pub(crate) struct ApiInfo {
     pub(crate) validator: OnceLock<Option<&'static SpecValidator>>,
     /// POSTs the spec marks `x-retry-safe` (they create nothing).
     pub(crate) retry_safe_operations: &'static [&'static str],
+    /// Operations whose success body the generated code hands over as a
+    /// stream: the spec documents no JSON for it.
+    pub(crate) streamed_operations: &'static [&'static str],
     /// The security schemes each operation needs (snake_case operation ids).
     pub(crate) operation_security: &'static [(&'static str, &'static [&'static str])],
     /// How each scheme is sent.
@@ -446,7 +449,10 @@ impl Runtime {
         let headers = response.headers().clone();
         let in_memory = !status.is_success() || content_is_json(&headers);
         let extensions = response.extensions().clone();
-        let (body, response) = if in_memory {
+        let read = extensions.get::<DecodeContext>().and_then(|context| context.body.clone());
+        let (body, response) = if let Some(body) = read {
+            (Some(body), response)
+        } else if in_memory {
             let url = response.url().clone();
             let body = response.bytes().await.unwrap_or_default();
             let mut rebuilt = rebuilt(url, status, headers.clone(), body.clone());
@@ -524,7 +530,9 @@ impl Runtime {
         let mut request = request;
         let mut attempt = 1;
         let method = request.method().clone();
-        let path = request.url().path().to_owned();
+        // Only the log lines read it: not copied when none is written.
+        let path =
+            if tracing::enabled!(tracing::Level::WARN) { request.url().path().to_owned() } else { String::new() };
         loop {
             // The budget is spent: wait for the window to renew rather than draw a 429.
             if let Some(wait) = self.inner.pacer.as_ref().and_then(|pacer| pacer.wait(Instant::now())) {
@@ -673,20 +681,30 @@ impl Runtime {
         // its end: only its syntax shows it is not all there. A call that
         // reads the body as JSON values parses it here (see
         // `execute_operation`); a typed one as it decodes (see `decode`).
-        let parsed = match (body.is_empty(), WANTS_VALUE.try_with(|wants| *wants).unwrap_or(false)) {
-            (false, true) => serde_json::from_slice(&body).map(|value| Some(JsonBody(value))),
-            _ => Ok(None),
+        let wants_value = WANTS_VALUE.try_with(|wants| *wants).unwrap_or(false);
+        let parsed = if body.is_empty() || !wants_value { None } else { Some(serde_json::from_slice(&body)) };
+        let parsed = match parsed.transpose() {
+            Ok(parsed) => parsed.map(JsonBody),
+            Err(e) => {
+                return Err(Failed::Ours { error: self.undecodable(operation, &e, &body, true), transient: true });
+            }
         };
-        if let Err(e) = parsed.as_ref() {
-            return Err(Failed::Ours { error: self.undecodable(operation, e, &body, true), transient: true });
+        let body = bytes::Bytes::from(body);
+        let context = DecodeContext { operation, again: None, body: Some(body.clone()) };
+        // A typed call's body is read only from the context, by `decode` (and
+        // an observer): the response it came in, read to its end, goes on as
+        // it is. Values, and a body the spec says is a download, are read
+        // from a response built around it.
+        if !wants_value && !self.inner.api.streamed_operations.contains(&operation) {
+            response.extensions_mut().insert(context);
+            return Ok(response);
         }
         let headers = std::mem::take(response.headers_mut());
-        let body = bytes::Bytes::from(body);
-        let mut read = rebuilt(response.url().clone(), response.status(), headers, body.clone());
-        if let Ok(Some(parsed)) = parsed {
+        let mut read = rebuilt(response.url().clone(), response.status(), headers, body);
+        if let Some(parsed) = parsed {
             read.extensions_mut().insert(parsed);
         }
-        read.extensions_mut().insert(DecodeContext { operation, again: None, body: Some(body) });
+        read.extensions_mut().insert(context);
         Ok(Response::from(read))
     }
 

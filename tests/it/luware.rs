@@ -293,6 +293,8 @@ async fn transcript_errors_are_distinct() {
     sb.script(ScriptedResponse::new(200).on(Method::GET, &media).json(&serde_json::json!({"error": "no file"})));
     let err = client.transcript(&id).await.unwrap_err();
     assert!(matches!(err.api_error::<TranscriptError>(), Some(TranscriptError::NotAZip { .. })), "{err}");
+    // The runtime read the JSON body whole, and the download still shows it.
+    assert!(err.to_string().contains("no file"), "{err}");
 
     // A corrupt zip.
     sb.script(

@@ -88,7 +88,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike as _, NaiveDate, NaiveDateTime};
+use chrono::{Datelike as _, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 /// Declares [`FilterOperator`], `ALL`, `as_str` and `compact` from one row per operator:
@@ -441,16 +441,8 @@ enum DateTimeSyntax {
 /// milliseconds may be left out (they default to zero).
 fn parse_datetime(s: &str, syntax: DateTimeSyntax) -> Option<NaiveDateTime> {
     let lenient = syntax == DateTimeSyntax::Lenient;
-    let (date, rest) = s.as_bytes().split_at_checked(10)?;
-    let &[y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1] = date else {
-        return None;
-    };
-    let date = NaiveDate::from_ymd_opt(
-        i32::try_from(digits(&[y0, y1, y2, y3])?).ok()?,
-        digits(&[mo0, mo1])?,
-        digits(&[d0, d1])?,
-    )?;
-    let time = match rest {
+    let date = crate::spec::validate::parse_date(s.get(..10)?)?;
+    let time = match &s.as_bytes()[10..] {
         [] if lenient => return date.and_hms_opt(0, 0, 0),
         [b' ', time @ ..] => time,
         _ => return None,

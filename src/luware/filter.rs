@@ -508,13 +508,6 @@ impl Filter {
         Ok(filter)
     }
 
-    /// Builds a filter the caller has already proved valid through its argument types.
-    fn trusted(field: FilterField, operator: FilterOperator, values: Vec<String>) -> Self {
-        debug_assert!(field.allows(operator));
-        debug_assert_eq!(values.len(), operator.value_count());
-        Self { field, operator, values }
-    }
-
     /// The field being filtered on.
     pub const fn field(&self) -> FilterField {
         self.field
@@ -703,13 +696,13 @@ impl Filters {
     /// Conversations that started at or after `time` (`startTime GREATER_THAN_OR_EQUAL`).
     #[must_use]
     pub fn started_at_or_after(self, time: NaiveDateTime) -> Self {
-        self.with_time(FilterOperator::GreaterThanOrEqual, time)
+        self.with_trusted(FilterField::StartTime, FilterOperator::GreaterThanOrEqual, format_datetime(time))
     }
 
     /// Conversations that started before `time` (`startTime LESS_THAN`).
     #[must_use]
     pub fn started_before(self, time: NaiveDateTime) -> Self {
-        self.with_time(FilterOperator::LessThan, time)
+        self.with_trusted(FilterField::StartTime, FilterOperator::LessThan, format_datetime(time))
     }
 
     /// Conversations that started between `from` and `to`, both included
@@ -726,13 +719,13 @@ impl Filters {
     /// (`platformName EQUAL`).
     #[must_use]
     pub fn platform(self, platform: impl Into<String>) -> Self {
-        let filter = Filter::trusted(FilterField::PlatformName, FilterOperator::Equal, vec![platform.into()]);
-        self.with(filter)
+        self.with_trusted(FilterField::PlatformName, FilterOperator::Equal, platform.into())
     }
 
-    fn with_time(self, operator: FilterOperator, time: NaiveDateTime) -> Self {
-        let filter = Filter::trusted(FilterField::StartTime, operator, vec![format_datetime(time)]);
-        self.with(filter)
+    /// Appends a one-value filter the caller has already proved valid through its argument types.
+    fn with_trusted(self, field: FilterField, operator: FilterOperator, value: String) -> Self {
+        debug_assert!(field.allows(operator) && operator.value_count() == 1);
+        self.with(Filter { field, operator, values: vec![value] })
     }
 
     /// Appends `field BETWEEN low AND high`, both included (inferred).

@@ -71,7 +71,7 @@ pub struct DriftReport {
 }
 
 /// The drift one operation's responses showed.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[non_exhaustive]
 pub struct OperationDrift {
     /// The API (its module name, e.g. `luware`).
@@ -364,7 +364,7 @@ pub fn note_unrecognized(enum_type: &'static str, value: &str) {
 // Keeping: per client, per process, and the warnings.
 
 /// The counts and examples of one operation.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Tally {
     drift: OperationDrift,
     /// The indexless paths of the field examples, to keep them distinct.
@@ -390,21 +390,8 @@ impl DriftLog {
         let found = operations.iter().position(|t| t.drift.api == api && t.drift.operation == operation);
         let index = found.unwrap_or(operations.len());
         if index == operations.len() {
-            operations.push(Tally {
-                drift: OperationDrift {
-                    api,
-                    operation,
-                    responses: 0,
-                    unknown_fields: 0,
-                    unrecognized_values: 0,
-                    unknown_field_examples: Vec::new(),
-                    unrecognized_value_examples: Vec::new(),
-                    other_differences: 0,
-                    other_difference_examples: Vec::new(),
-                },
-                shapes: Vec::new(),
-                warned: Warned::default(),
-            });
+            operations
+                .push(Tally { drift: OperationDrift { api, operation, ..Default::default() }, ..Default::default() });
         }
         let tally = &mut operations[index];
         let drift = &mut tally.drift;

@@ -259,8 +259,6 @@ impl Client {
         let api = self.generated().await?;
         let started = Instant::now();
         let mut delay = Duration::from_millis(100);
-        // The close last seen waiting: once it has run, the conversation's
-        // commands are no longer returned (a 404), which is its completion.
         let mut closing: Option<Command> = None;
         loop {
             let call = api.get_command().account_id(self.account_id()).conversation_id(conversation_id);

@@ -88,7 +88,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{Datelike as _, NaiveDate, NaiveDateTime};
+use chrono::{Datelike as _, NaiveDateTime};
 use serde::{Deserialize, Serialize};
 
 /// Declares [`FilterOperator`], `ALL`, `as_str` and `compact` from one row per operator:
@@ -441,16 +441,8 @@ enum DateTimeSyntax {
 /// milliseconds may be left out (they default to zero).
 fn parse_datetime(s: &str, syntax: DateTimeSyntax) -> Option<NaiveDateTime> {
     let lenient = syntax == DateTimeSyntax::Lenient;
-    let (date, rest) = s.as_bytes().split_at_checked(10)?;
-    let &[y0, y1, y2, y3, b'-', mo0, mo1, b'-', d0, d1] = date else {
-        return None;
-    };
-    let date = NaiveDate::from_ymd_opt(
-        i32::try_from(digits(&[y0, y1, y2, y3])?).ok()?,
-        digits(&[mo0, mo1])?,
-        digits(&[d0, d1])?,
-    )?;
-    let time = match rest {
+    let date = crate::spec::validate::parse_date(s.get(..10)?)?;
+    let time = match &s.as_bytes()[10..] {
         [] if lenient => return date.and_hms_opt(0, 0, 0),
         [b' ', time @ ..] => time,
         _ => return None,
@@ -514,13 +506,6 @@ impl Filter {
             e => e,
         })?;
         Ok(filter)
-    }
-
-    /// Builds a filter the caller has already proved valid through its argument types.
-    fn trusted(field: FilterField, operator: FilterOperator, values: Vec<String>) -> Self {
-        debug_assert!(field.allows(operator));
-        debug_assert_eq!(values.len(), operator.value_count());
-        Self { field, operator, values }
     }
 
     /// The field being filtered on.
@@ -711,13 +696,13 @@ impl Filters {
     /// Conversations that started at or after `time` (`startTime GREATER_THAN_OR_EQUAL`).
     #[must_use]
     pub fn started_at_or_after(self, time: NaiveDateTime) -> Self {
-        self.with_time(FilterOperator::GreaterThanOrEqual, time)
+        self.with_trusted(FilterField::StartTime, FilterOperator::GreaterThanOrEqual, format_datetime(time))
     }
 
     /// Conversations that started before `time` (`startTime LESS_THAN`).
     #[must_use]
     pub fn started_before(self, time: NaiveDateTime) -> Self {
-        self.with_time(FilterOperator::LessThan, time)
+        self.with_trusted(FilterField::StartTime, FilterOperator::LessThan, format_datetime(time))
     }
 
     /// Conversations that started between `from` and `to`, both included
@@ -734,13 +719,13 @@ impl Filters {
     /// (`platformName EQUAL`).
     #[must_use]
     pub fn platform(self, platform: impl Into<String>) -> Self {
-        let filter = Filter::trusted(FilterField::PlatformName, FilterOperator::Equal, vec![platform.into()]);
-        self.with(filter)
+        self.with_trusted(FilterField::PlatformName, FilterOperator::Equal, platform.into())
     }
 
-    fn with_time(self, operator: FilterOperator, time: NaiveDateTime) -> Self {
-        let filter = Filter::trusted(FilterField::StartTime, operator, vec![format_datetime(time)]);
-        self.with(filter)
+    /// Appends a one-value filter the caller has already proved valid through its argument types.
+    fn with_trusted(self, field: FilterField, operator: FilterOperator, value: String) -> Self {
+        debug_assert!(field.allows(operator) && operator.value_count() == 1);
+        self.with(Filter { field, operator, values: vec![value] })
     }
 
     /// Appends `field BETWEEN low AND high`, both included (inferred).

@@ -10,11 +10,6 @@ use super::generated;
 use super::types::{AgentMessageRequest, AgentReplyStatus, ManualMessageRequest, Message};
 use crate::error::{BodyExcerpt, Error, InvalidInput, Result};
 
-/// First wait between polls of a reply; each later one doubles.
-const FIRST_POLL_DELAY: Duration = Duration::from_millis(100);
-/// Longest wait between polls of a reply.
-const MAX_POLL_DELAY: Duration = Duration::from_secs(2);
-
 /// A raia client for one agent (its secret key). Cheap to clone; clones share
 /// the connection pool.
 pub type Client = crate::ApiClient<generated::Client>;
@@ -65,7 +60,8 @@ impl Client {
         question_message_id: &str,
         timeout: Duration,
     ) -> Result<Message> {
-        let mut delay = FIRST_POLL_DELAY;
+        // The first wait between polls; each later one doubles, up to 2 s.
+        let mut delay = Duration::from_millis(100);
         loop {
             let call = self.api.get_message_response().id(conversation_id).question_message_id(question_message_id);
             let reply = call.send().await?.into_inner();
@@ -93,7 +89,7 @@ impl Client {
                 return Err(Error::Timeout { operation, waited: elapsed });
             }
             tokio::time::sleep(delay.min(timeout - elapsed)).await;
-            delay = (delay * 2).min(MAX_POLL_DELAY);
+            delay = (delay * 2).min(Duration::from_secs(2));
         }
     }
 

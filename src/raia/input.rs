@@ -22,123 +22,83 @@ where
     })
 }
 
-/// A start request: the fields given, and every optional field all three
-/// channels share left unset.
+/// A channel's start request: `$ty::new` from the texts given (the fields
+/// given, and every optional field all three channels share left unset),
+/// and `StartConversationRequest::$start`, the same as the `oneOf`.
 macro_rules! start_request {
-    ($ty:ident { $($field:ident: $value:expr),* $(,)? }) => {
-        $ty {
-            $($field: $value,)*
-            context: None,
-            conversation_context: None,
-            source: None,
-            fk_id: None,
-            fk_user_id: None,
-            custom_data: Default::default(),
-            conversation_state_id: None,
-            author_id: None,
-            skip_phone_number_validation: None,
-            skip_email_validation: None,
+    ($(#[$doc:meta])* $ty:ident $start:ident $what:literal ($($arg:ident),*) { $($field:ident: $value:expr,)* }) => {
+        impl $ty {
+            $(#[$doc])*
+            pub fn new($($arg: impl Into<String>),*) -> Self {
+                $ty {
+                    $($field: $value,)*
+                    context: None,
+                    conversation_context: None,
+                    source: None,
+                    fk_id: None,
+                    fk_user_id: None,
+                    custom_data: Default::default(),
+                    conversation_state_id: None,
+                    author_id: None,
+                    skip_phone_number_validation: None,
+                    skip_email_validation: None,
+                }
+            }
+        }
+
+        impl StartConversationRequest {
+            #[doc = concat!($what, "; see [`", stringify!($ty), "::new`].")]
+            pub fn $start($($arg: impl Into<String>),*) -> Self {
+                $ty::new($($arg),*).into()
+            }
         }
     };
 }
 
-impl StartEmailConversation {
+start_request! {
     /// Starts a conversation by emailing the user: `subject` and
     /// `introduction` make up the first email. Other fields stay unset and
     /// can be set on the result.
-    pub fn new(
-        first_name: impl Into<String>,
-        last_name: impl Into<String>,
-        email: impl Into<String>,
-        subject: impl Into<String>,
-        introduction: impl Into<String>,
-    ) -> Self {
-        start_request!(Self {
-            channel: EmailChannel::Email,
-            first_name: first_name.into(),
-            last_name: last_name.into(),
-            email: email.into(),
-            email_subject: subject.into(),
-            email_introduction: introduction.into(),
-            include_signature_in_email: None,
-            phone_number: None,
-            reset_conversation: false,
-        })
+    StartEmailConversation email "An email start" (first_name, last_name, email, subject, introduction) {
+        channel: EmailChannel::Email,
+        first_name: first_name.into(),
+        last_name: last_name.into(),
+        email: email.into(),
+        email_subject: subject.into(),
+        email_introduction: introduction.into(),
+        include_signature_in_email: None,
+        phone_number: None,
+        reset_conversation: false,
     }
 }
 
-impl StartSmsConversation {
+start_request! {
     /// Starts a conversation by texting the user `introduction`.
-    pub fn new(
-        first_name: impl Into<String>,
-        last_name: impl Into<String>,
-        phone_number: impl Into<String>,
-        introduction: impl Into<String>,
-    ) -> Self {
-        start_request!(Self {
-            channel: SmsChannel::Sms,
-            first_name: first_name.into(),
-            last_name: last_name.into(),
-            phone_number: phone_number.into(),
-            sms_introduction: introduction.into(),
-            email: None,
-            reset_conversation: false,
-            include_signature_in_sms: false,
-        })
+    StartSmsConversation sms "An SMS start" (first_name, last_name, phone_number, introduction) {
+        channel: SmsChannel::Sms,
+        first_name: first_name.into(),
+        last_name: last_name.into(),
+        phone_number: phone_number.into(),
+        sms_introduction: introduction.into(),
+        email: None,
+        reset_conversation: false,
+        include_signature_in_sms: false,
     }
 }
 
-impl StartVoiceConversation {
+start_request! {
     /// Starts a conversation by calling the user; the agent opens with `first_message`.
-    pub fn new(
-        first_name: impl Into<String>,
-        last_name: impl Into<String>,
-        phone_number: impl Into<String>,
-        first_message: impl Into<String>,
-    ) -> Self {
-        start_request!(Self {
-            channel: VoiceChannel::Voice,
-            first_name: first_name.into(),
-            last_name: last_name.into(),
-            phone_number: phone_number.into(),
-            first_message: first_message.into(),
-            email: None,
-        })
+    StartVoiceConversation voice "A voice-call start" (first_name, last_name, phone_number, first_message) {
+        channel: VoiceChannel::Voice,
+        first_name: first_name.into(),
+        last_name: last_name.into(),
+        phone_number: phone_number.into(),
+        first_message: first_message.into(),
+        email: None,
     }
 }
 
 impl StartConversationRequest {
-    /// An email start; see [`StartEmailConversation::new`].
-    pub fn email(
-        first_name: impl Into<String>,
-        last_name: impl Into<String>,
-        email: impl Into<String>,
-        subject: impl Into<String>,
-        introduction: impl Into<String>,
-    ) -> Self {
-        StartEmailConversation::new(first_name, last_name, email, subject, introduction).into()
-    }
-
-    /// An SMS start; see [`StartSmsConversation::new`].
-    pub fn sms(
-        first_name: impl Into<String>,
-        last_name: impl Into<String>,
-        phone_number: impl Into<String>,
-        introduction: impl Into<String>,
-    ) -> Self {
-        StartSmsConversation::new(first_name, last_name, phone_number, introduction).into()
-    }
-
-    /// A voice-call start; see [`StartVoiceConversation::new`].
-    pub fn voice(
-        first_name: impl Into<String>,
-        last_name: impl Into<String>,
-        phone_number: impl Into<String>,
-        first_message: impl Into<String>,
-    ) -> Self {
-        StartVoiceConversation::new(first_name, last_name, phone_number, first_message).into()
-    }
-
     /// The channel as sent in `channel`.
     pub fn channel(&self) -> &'static str {
         match self {

@@ -57,9 +57,11 @@ pub(super) fn open_conversation(conversations: &[Value], contact: u64, funnel: O
     conversations.iter().find(|c| is(c, "contactId", contact) && funnel.is_none_or(|f| is(c, "funnelId", f)) && open(c))
 }
 
-/// The first phone of a conversation's contact that is not E.164 (reported per item in bulk).
-fn bad_phone(data: Option<&Value>) -> Option<&str> {
-    data.map(|d| strings(d, "phones")).unwrap_or_default().into_iter().find(|p| !crate::spec::validate::is_e164(p))
+/// The issue of the first phone of a conversation's contact that is not E.164 (reported per item in bulk).
+fn bad_phone(data: Option<&Value>) -> Option<Value> {
+    let phones = data.map(|d| strings(d, "phones")).unwrap_or_default();
+    let phone = phones.into_iter().find(|p| !crate::spec::validate::is_e164(p))?;
+    Some(issue("contact.phones", None, format!("{phone:?} is not an E.164 number")))
 }
 
 fn issue(field: &str, code: Option<&str>, message: String) -> Value {
@@ -121,9 +123,7 @@ impl LlamadaProState {
                 known
             }
         };
-        if let Some(phone) = bad_phone(data) {
-            errors.push(issue("contact.phones", None, format!("{phone:?} is not an E.164 number")));
-        }
+        errors.extend(bad_phone(data));
         let contacts = records.of(CONTACTS);
         let contact = match (item.get("contactId").and_then(Value::as_f64), data) {
             (None, None) => {
@@ -212,9 +212,8 @@ impl LlamadaProState {
                 continue;
             }
             let data = raw.get("contact").filter(|c| c.is_object());
-            if let Some(phone) = bad_phone(data) {
-                let message = format!("{phone:?} is not an E.164 number");
-                tally.failed(index, vec![issue("contact.phones", None, message)]);
+            if let Some(issue) = bad_phone(data) {
+                tally.failed(index, vec![issue]);
                 continue;
             }
             if let Some(data) = data {

@@ -4,6 +4,7 @@
 //! the store or the spec ([`super::fallback`]).
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -37,6 +38,8 @@ pub(crate) struct Contract {
     /// The emulator's own error shape; `None`: the spec's (see [`super::errors`]).
     render_error: Option<ErrorRenderer>,
     authenticate: Authenticator,
+    /// Added to every request that passes the script, to behave like a remote API.
+    latency: Duration,
     check_responses: bool,
     /// Responses the emulator sent that the spec does not allow.
     pub(super) violations: Mutex<Vec<String>>,
@@ -58,8 +61,8 @@ impl Contract {
         config: &HarnessConfig,
     ) -> Result<Self, String> {
         let store = Store::new(validator.clone(), config.records, hooks)?;
-        let check_responses = config.check_responses;
-        Ok(Self { validator, store, render_error, authenticate, check_responses, violations: Mutex::new(Vec::new()) })
+        let (latency, check_responses, violations) = (config.latency, config.check_responses, Mutex::new(Vec::new()));
+        Ok(Self { validator, store, render_error, authenticate, latency, check_responses, violations })
     }
 
     /// An error answer to `operation_id` (`None`: not known yet).
@@ -71,9 +74,12 @@ impl Contract {
     }
 }
 
-/// Middleware: check the credentials, validate the request (400, 404 or 405
-/// with the rule it broke) with the spec's lenient rewrites, check the response.
+/// Middleware: wait the latency, check the credentials, validate the request
+/// (400, 404 or 405 with the rule it broke) with the spec's lenient rewrites, check the response.
 pub(crate) async fn enforce(State(contract): State<Arc<Contract>>, request: Request, next: Next) -> Response {
+    if !contract.latency.is_zero() {
+        tokio::time::sleep(contract.latency).await;
+    }
     let (mut parts, body) = request.into_parts();
     let text = |(name, value): (&HeaderName, &HeaderValue)| Some((name.to_string(), value.to_str().ok()?.to_string()));
     let headers: Vec<(String, String)> = parts.headers.iter().filter_map(text).collect();

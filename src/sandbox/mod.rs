@@ -9,7 +9,6 @@
 mod contract;
 mod errors;
 mod fallback;
-mod harness;
 mod recorder;
 mod server;
 pub(crate) mod store;
@@ -55,27 +54,56 @@ for_each_api_by_module!(sandbox, emulator_modules);
 
 use std::io;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::response::Response;
 
 pub use contract::FALLBACK_HEADER;
 #[doc(hidden)]
 pub use fallback::request_body;
-pub use harness::HarnessConfig;
 pub use recorder::{DEFAULT_LOG_CAPACITY, RecordedRequest, ScriptedResponse};
 pub use server::{ConnectionLimits, Server};
 pub use store::Hooks;
 
 use contract::Contract;
-use harness::Harness;
+use recorder::Recorder;
 
-/// A running emulator of one API: its server, the harness (request log,
-/// script, contract) and the API's state, with each API's own controls.
+/// Behaviour every emulator shares.
+#[derive(Debug, Clone)]
+pub struct HarnessConfig {
+    /// Delay added to every request, to behave like a remote API.
+    pub latency: Duration,
+    /// How many received requests to keep for `requests()` (0: none).
+    pub request_log: usize,
+    /// Check every JSON response against the spec (a violation is a 500, listed by `contract_violations()`).
+    pub check_responses: bool,
+    /// Deadlines of slow or idle connections, and how many may be open.
+    pub connections: ConnectionLimits,
+    /// Records each collection of the generic store starts with (`None`: the spec's answer's).
+    pub records: Option<u64>,
+}
+
+impl Default for HarnessConfig {
+    fn default() -> Self {
+        Self {
+            latency: Duration::ZERO,
+            request_log: DEFAULT_LOG_CAPACITY,
+            check_responses: true,
+            connections: ConnectionLimits::default(),
+            records: None,
+        }
+    }
+}
+
+/// A running emulator of one API: its server, the request log and script,
+/// the contract and the API's state, with each API's own controls.
 #[derive(Debug)]
 pub struct Sandbox<A> {
     server: Server,
-    harness: Harness,
+    recorder: Arc<Mutex<Recorder>>,
+    contract: Arc<Contract>,
     api: Arc<A>,
 }
 
@@ -87,28 +115,28 @@ impl<A> Sandbox<A> {
 
     /// Every request received so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.harness.recorder.inner).log.iter().cloned().collect()
+        lock(&self.recorder).log.iter().cloned().collect()
     }
 
     /// Forgets the recorded requests.
     pub fn clear_requests(&self) {
-        lock(&self.harness.recorder.inner).log.clear()
+        lock(&self.recorder).log.clear()
     }
 
     /// Answers the next matching requests with a canned response.
     pub fn script(&self, response: ScriptedResponse) {
-        lock(&self.harness.recorder.inner).script.push(response)
+        lock(&self.recorder).script.push(response)
     }
 
     /// The records of the generic store's collection at `path` (a request's
     /// path, e.g. `/api/v1/tasks` or `/pets/7/toys`), in order.
     pub fn records(&self, path: &str) -> Vec<serde_json::Value> {
-        self.harness.contract.store.read(path, <[serde_json::Value]>::to_vec)
+        self.contract.store.read(path, <[serde_json::Value]>::to_vec)
     }
 
     /// Responses the emulator sent that its spec does not allow (should be none).
     pub fn contract_violations(&self) -> Vec<String> {
-        lock(&self.harness.contract.violations).clone()
+        lock(&self.contract.violations).clone()
     }
 
     /// Stops the server.
@@ -116,10 +144,22 @@ impl<A> Sandbox<A> {
         self.server.shutdown().await
     }
 
-    /// Serves `routes` (with state applied) wrapped in the harness.
-    async fn serve(api: Arc<A>, routes: axum::Router, harness: Harness, port: u16) -> io::Result<Self> {
-        let server = Server::start(harness.wrap(routes), port, harness.limits).await?;
-        Ok(Self { server, harness, api })
+    /// Serves `routes` (with state applied, and `contract::with_fallback`
+    /// under their own layers) behind the contract, then the log and script.
+    async fn serve(
+        api: Arc<A>,
+        routes: axum::Router,
+        contract: Contract,
+        config: &HarnessConfig,
+        port: u16,
+    ) -> io::Result<Self> {
+        let recorder = Arc::new(Mutex::new(Recorder { capacity: config.request_log, ..Recorder::default() }));
+        let contract = Arc::new(contract);
+        let routes = routes
+            .layer(from_fn_with_state(contract.clone(), contract::enforce))
+            .layer(from_fn_with_state(recorder.clone(), recorder::record_and_script));
+        let server = Server::start(routes, port, config.connections).await?;
+        Ok(Self { server, recorder, contract, api })
     }
 }
 
@@ -205,8 +245,7 @@ impl<E: Emulator> Sandbox<E> {
         let validator = Arc::new(validate::SpecValidator::new(&spec).map_err(io::Error::other)?);
         let contract = Contract::new(validator, Some(E::render_error), authenticate, E::hooks(&state), &harness_config)
             .map_err(io::Error::other)?;
-        let harness = Harness::new(contract, &harness_config);
-        Self::serve(state.clone(), E::routes(state), harness, port).await
+        Self::serve(state.clone(), E::routes(state), contract, &harness_config, port).await
     }
 }
 
@@ -269,8 +308,7 @@ impl Sandbox<SpecOnly> {
                 .map_err(|message| errors::render(&renders, None, StatusCode::UNAUTHORIZED, &message).into())
         });
         let contract = Contract::new(validator, None, sandbox_credential, None, config).map_err(io::Error::other)?;
-        let harness = Harness::new(contract, config);
-        Self::serve(Arc::new(SpecOnly), contract::with_fallback(axum::Router::new()), harness, port).await
+        Self::serve(Arc::new(SpecOnly), contract::with_fallback(axum::Router::new()), contract, config, port).await
     }
 }
 

@@ -112,48 +112,36 @@ impl ScriptedResponse {
     }
 }
 
-/// The log and the script of one emulator.
-#[derive(Debug, Clone)]
+/// The log (the last `capacity` requests; 0 keeps none) and the script of one emulator.
+#[derive(Debug, Default)]
 pub(crate) struct Recorder {
-    pub(super) inner: Arc<Mutex<RecorderInner>>,
-}
-
-#[derive(Debug)]
-pub(super) struct RecorderInner {
-    capacity: usize,
+    pub(super) capacity: usize,
     pub(super) log: VecDeque<RecordedRequest>,
     pub(super) script: Vec<ScriptedResponse>,
 }
 
 impl Recorder {
-    /// Keeps the last `capacity` requests (0 keeps none).
-    pub(crate) fn new(capacity: usize) -> Self {
-        let inner = RecorderInner { capacity, log: VecDeque::new(), script: Vec::new() };
-        Self { inner: Arc::new(Mutex::new(inner)) }
-    }
-
     /// Records the request; returns a scripted response if one matches.
-    fn record(&self, request: RecordedRequest) -> Option<Response> {
-        let mut inner = super::lock(&self.inner);
+    fn record(&mut self, request: RecordedRequest) -> Option<Response> {
         let matches = |s: &ScriptedResponse| {
             s.method.as_ref().is_none_or(|m| *m == request.method) && request.path.starts_with(&s.path_prefix)
         };
-        let response = inner.script.iter().position(matches).map(|i| {
-            let s = &mut inner.script[i];
+        let response = self.script.iter().position(matches).map(|i| {
+            let s = &mut self.script[i];
             let mut response = Response::new(Body::from(s.body.clone()));
             *response.status_mut() = s.status;
             response.headers_mut().extend(s.headers.iter().cloned());
             s.times -= 1;
             if s.times == 0 {
-                inner.script.remove(i);
+                self.script.remove(i);
             }
             response
         });
-        if inner.capacity > 0 {
-            if inner.log.len() == inner.capacity {
-                inner.log.pop_front();
+        if self.capacity > 0 {
+            if self.log.len() == self.capacity {
+                self.log.pop_front();
             }
-            inner.log.push_back(request);
+            self.log.push_back(request);
         }
         response
     }
@@ -161,7 +149,11 @@ impl Recorder {
 
 /// Middleware: buffer the body, record the request, answer from the script
 /// if something matches, else pass the request on.
-pub(crate) async fn record_and_script(State(recorder): State<Recorder>, request: Request, next: Next) -> Response {
+pub(crate) async fn record_and_script(
+    State(recorder): State<Arc<Mutex<Recorder>>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let (parts, body) = request.into_parts();
     let Ok(body) = axum::body::to_bytes(body, MAX_BODY).await else {
         return (StatusCode::PAYLOAD_TOO_LARGE, "request body too large").into_response();
@@ -173,7 +165,7 @@ pub(crate) async fn record_and_script(State(recorder): State<Recorder>, request:
         headers: parts.headers.clone(),
         body: body.clone(),
     };
-    if let Some(scripted) = recorder.record(recorded) {
+    if let Some(scripted) = super::lock(&recorder).record(recorded) {
         return scripted;
     }
     next.run(Request::from_parts(parts, Body::from(body))).await

@@ -365,20 +365,18 @@ impl Store {
         }
         let role = self.role(op)?;
         let (status, envelope) = self.documented(op)?;
+        // An id as the validator decoded it from the path (a `+` stays a `+`).
+        let id_in = |item: &str| Some(base.path_param(item_of(item)?.1).to_owned());
         let (key, template, id) = match role {
-            Role::Item => {
-                let (parent, id) = path.rsplit_once('/')?;
-                (parent, op.path.rsplit_once('/')?.0, Some(percent_decode(id)))
-            }
+            Role::Item => (path.rsplit_once('/')?.0, op.path.rsplit_once('/')?.0, id_in(&op.path)),
             _ => (path, op.path.as_str(), None),
         };
         // A child collection (`<collection>/{id}/<name>`) lives under a record that must exist.
-        let parent = match template.rsplit_once('/').and_then(|(item, _)| Some((item, item.rsplit_once('/')?.0))) {
-            Some((item, parent)) if item.ends_with('}') && self.is_collection(parent) => {
-                let (parent_key, parent_id) = key.rsplit_once('/')?.0.rsplit_once('/')?;
+        let parent = match template.rsplit_once('/').and_then(|(item, _)| Some((item_of(item)?.0, id_in(item)?))) {
+            Some((parent, parent_id)) if self.is_collection(parent) => {
+                let parent_key = key.rsplit_once('/')?.0.rsplit_once('/')?.0;
                 let documents_404 = op.responses.iter().any(|r| r.status == "404");
                 let status = if documents_404 { StatusCode::NOT_FOUND } else { StatusCode::BAD_REQUEST };
-                let parent_id = percent_decode(parent_id);
                 let field = self.id_field(parent).ok_or_else(|| missing(parent, &parent_id));
                 let collection = self.open_in(&mut collections, parent, parent_key);
                 match field.and_then(|field| self.locate(parent, collection, &field, &parent_id)) {
@@ -853,11 +851,6 @@ pub(crate) fn text(value: &Value) -> Option<String> {
 /// Whether `value` is the id `id` (a numeric id however a path writes it: `352`, `352.0`).
 fn is_id(value: &Value, id: &str) -> bool {
     text(value).as_deref() == Some(id) || value.as_f64().is_some_and(|n| id.parse::<f64>().ok() == Some(n))
-}
-
-/// A path segment as the id it carries, decoded as the validator does (a `+` stays a `+`).
-fn percent_decode(text: &str) -> String {
-    crate::spec::validate::percent_decode(text).map_or_else(|| text.to_owned(), Cow::into_owned)
 }
 
 /// Query parameters that sort; `sort_direction`-like ones give the direction.

@@ -49,7 +49,7 @@ pub(super) fn merge_custom_fields(target: &mut Value, changes: Option<&Value>) {
 
 impl LlamadaProState {
     /// A contact about to be stored (`before`: the one it updates).
-    pub(super) fn write_contact(&self, record: &mut Value, before: Option<&Value>) -> Result<(), Refusal> {
+    pub(super) fn write_contact(&self, record: &mut Value, before: Option<&Value>) {
         let sent = record.get_mut("addresses").map(Value::take);
         let sent = sent.and_then(|a| a.as_array().cloned()).unwrap_or_default();
         self.world(|w| {
@@ -76,7 +76,6 @@ impl LlamadaProState {
             add_addresses(w, id, &mut addresses, &sent);
             overlay(record, json!({"addresses": addresses, "updatedAt": now}));
         });
-        Ok(())
     }
 
     /// The search index: filters, full text, sort, archived contacts when asked.

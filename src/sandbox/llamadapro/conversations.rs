@@ -8,14 +8,14 @@ use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
-use super::contacts::{add_addresses, merge_custom_fields};
+use super::contacts::merge_custom_fields;
 use super::data::conversation;
-use super::{CONTACTS, CONVERSATIONS, LlamadaProState, TENANT, World, bad_request, id_of, ok, parse};
+use super::{CONTACTS, CONVERSATIONS, LlamadaProState, World, bad_request, id_of, ok, parse};
 use crate::llamadapro::ids::id_from_number;
 use crate::llamadapro::types::{
     BulkConversationCreateRequest, BulkConversationUpdateRequest, CreateConversationRequest,
 };
-use crate::sandbox::store::{Answer, Records, overlay};
+use crate::sandbox::store::{Answer, Records, lookup, overlay};
 
 /// A conversation as the API shows it, with its contact (whose search-only
 /// fields, `archivedAt` and `eventSequence`, the answer's schema leaves out).
@@ -50,32 +50,6 @@ fn match_contact(contacts: &[Value], data: &Value) -> Option<u64> {
     })
 }
 
-/// Updates contact `id` with the contact `data` of a conversation, or
-/// creates one when `id` is `None`; returns its id.
-fn upsert_contact(w: &mut World, contacts: &mut Vec<Value>, id: Option<u64>, data: &Value) -> u64 {
-    let now = w.now();
-    let id = id.unwrap_or_else(|| {
-        let id = w.id();
-        let contact = json!({"id": id as f64, "tenantId": TENANT, "createdAt": now, "eventSequence": 0});
-        contacts.push(contact);
-        id
-    });
-    let Some(contact) = contacts.iter_mut().find(|c| id_of(c) == Some(id)) else { return id };
-    overlay(contact, given(data, &["firstName", "lastName", "nationalId", "companyPosition", "userId"]));
-    merge_custom_fields(contact, data.get("customFields"));
-    let sent = strings(data, "phones").into_iter().map(|p| json!({"address": p, "channelType": "PHONE"}));
-    let sent: Vec<Value> = sent
-        .chain(strings(data, "emails").into_iter().map(|e| json!({"address": e, "channelType": "EMAIL"})))
-        .collect();
-    let mut addresses = contact.get("addresses").and_then(Value::as_array).cloned().unwrap_or_default();
-    let known: Vec<Value> = addresses.iter().filter_map(|a| a.get("address").cloned()).collect();
-    let sent: Vec<Value> = sent.into_iter().filter(|a| !known.contains(&a["address"])).collect();
-    add_addresses(w, id, &mut addresses, &sent);
-    let sequence = contact.get("eventSequence").and_then(Value::as_u64).unwrap_or_default() + 1;
-    overlay(contact, json!({"addresses": addresses, "updatedAt": now, "eventSequence": sequence}));
-    id
-}
-
 /// The open conversation of `contact` (in `funnel`, if one is named).
 pub(super) fn open_conversation(conversations: &[Value], contact: u64, funnel: Option<u64>) -> Option<&Value> {
     let is = |c: &Value, name: &str, id: u64| c.get(name).and_then(Value::as_f64) == Some(id as f64);
@@ -83,9 +57,11 @@ pub(super) fn open_conversation(conversations: &[Value], contact: u64, funnel: O
     conversations.iter().find(|c| is(c, "contactId", contact) && funnel.is_none_or(|f| is(c, "funnelId", f)) && open(c))
 }
 
-/// The first phone of a conversation's contact that is not E.164 (reported per item in bulk).
-fn bad_phone(data: Option<&Value>) -> Option<&str> {
-    data.map(|d| strings(d, "phones")).unwrap_or_default().into_iter().find(|p| !crate::spec::validate::is_e164(p))
+/// The issue of the first phone of a conversation's contact that is not E.164 (reported per item in bulk).
+fn bad_phone(data: Option<&Value>) -> Option<Value> {
+    let phones = data.map(|d| strings(d, "phones")).unwrap_or_default();
+    let phone = phones.into_iter().find(|p| !crate::spec::validate::is_e164(p))?;
+    Some(issue("contact.phones", None, format!("{phone:?} is not an E.164 number")))
 }
 
 fn issue(field: &str, code: Option<&str>, message: String) -> Value {
@@ -95,6 +71,29 @@ fn issue(field: &str, code: Option<&str>, message: String) -> Value {
 }
 
 impl LlamadaProState {
+    /// Updates contact `id` with the contact `data` of a conversation (the
+    /// addresses it does not have), as an update of the contact would, or
+    /// creates one when `id` is `None`; returns its id.
+    fn upsert_contact(&self, contacts: &mut Vec<Value>, id: Option<u64>, data: &Value) -> u64 {
+        let at = id.and_then(|id| contacts.iter().position(|c| id_of(c) == Some(id)));
+        let before = at.and_then(|at| contacts.get(at).cloned());
+        let mut contact = before.clone().unwrap_or_else(|| json!({}));
+        overlay(&mut contact, given(data, &["firstName", "lastName", "nationalId", "companyPosition", "userId"]));
+        merge_custom_fields(&mut contact, data.get("customFields"));
+        let known: Vec<&Value> = before.iter().flat_map(|c| lookup(c, "addresses.address")).collect();
+        let phones = strings(data, "phones").into_iter().map(|p| json!({"address": p, "channelType": "PHONE"}));
+        let emails = strings(data, "emails").into_iter().map(|e| json!({"address": e, "channelType": "EMAIL"}));
+        let sent: Vec<Value> = phones.chain(emails).filter(|a| !known.contains(&&a["address"])).collect();
+        overlay(&mut contact, json!({ "addresses": sent }));
+        self.write_contact(&mut contact, before.as_ref());
+        let id = id_of(&contact).unwrap_or_default();
+        match at.and_then(|at| contacts.get_mut(at)) {
+            Some(stored) => *stored = contact,
+            None => contacts.push(contact),
+        }
+        id
+    }
+
     /// Opens a conversation of `contact` in `funnel` with what the request sets; returns its id.
     fn open(&self, records: &mut Records<'_>, contact: u64, funnel: u64, item: &Value) -> Option<u64> {
         let contact = records.get(CONTACTS, &contact.to_string()).cloned().unwrap_or_default();
@@ -124,9 +123,7 @@ impl LlamadaProState {
                 known
             }
         };
-        if let Some(phone) = bad_phone(data) {
-            errors.push(issue("contact.phones", None, format!("{phone:?} is not an E.164 number")));
-        }
+        errors.extend(bad_phone(data));
         let contacts = records.of(CONTACTS);
         let contact = match (item.get("contactId").and_then(Value::as_f64), data) {
             (None, None) => {
@@ -158,7 +155,7 @@ impl LlamadaProState {
                     let message = format!("matched existing contact {matched} by address; its details were updated");
                     warnings.push(issue("contact", None, message));
                 }
-                self.world(|w| upsert_contact(w, records.of(CONTACTS), contact, data))
+                self.upsert_contact(records.of(CONTACTS), contact, data)
             }
             None => contact.unwrap_or_default(),
         };
@@ -215,9 +212,8 @@ impl LlamadaProState {
                 continue;
             }
             let data = raw.get("contact").filter(|c| c.is_object());
-            if let Some(phone) = bad_phone(data) {
-                let message = format!("{phone:?} is not an E.164 number");
-                tally.failed(index, vec![issue("contact.phones", None, message)]);
+            if let Some(issue) = bad_phone(data) {
+                tally.failed(index, vec![issue]);
                 continue;
             }
             if let Some(data) = data {
@@ -229,7 +225,7 @@ impl LlamadaProState {
                     continue;
                 }
                 if let Some(contact) = contact.filter(|c| records.get(CONTACTS, &c.to_string()).is_some()) {
-                    self.world(|w| upsert_contact(w, records.of(CONTACTS), Some(contact), data));
+                    self.upsert_contact(records.of(CONTACTS), Some(contact), data);
                 }
             }
             let now = self.world(World::now);

@@ -94,17 +94,12 @@ fn definitions(w: &mut World) -> Vec<(Value, (String, Vec<Value>))> {
         let options = options.iter().map(|value| {
             json!({
                 "id": w.id() as f64, "tenantId": TENANT, "definitionId": id as f64, "value": value,
-                "label": capitalised(value), "createdAt": now, "updatedAt": now,
+                "label": value[..1].to_uppercase() + &value[1..], "createdAt": now, "updatedAt": now,
             })
         });
         definitions.push((definition, (format!("{DEFINITIONS}/{id}/options"), options.collect())));
     }
     definitions
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// A contact's address record.

@@ -40,7 +40,8 @@ impl Hooks for LlamadaProState {
 
     fn write(&self, request: &Context<'_>, record: &mut Value, before: Option<&Value>) -> Result<(), Refusal> {
         if matches!(request.operation_id, "createContact" | "updateContact") {
-            return self.write_contact(record, before);
+            self.write_contact(record, before);
+            return Ok(());
         }
         // An update changes what the request may change; the rest stays as stored.
         let fixed: &[&str] = match request.operation_id {

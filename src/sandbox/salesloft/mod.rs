@@ -117,7 +117,7 @@ impl Sandbox<SalesloftState> {
     /// The id of conversation `index` of the data set (`None` past its end).
     pub fn conversation_id(&self, index: u64) -> Option<String> {
         let index = usize::try_from(index).ok()?;
-        self.harness.contract.store.read(CONVERSATIONS, |all| all.get(index).and_then(|c| text(c.get("id")?)))
+        self.contract.store.read(CONVERSATIONS, |all| all.get(index).and_then(|c| text(c.get("id")?)))
     }
 
     /// Every conversation of the data set, oldest first.

@@ -217,13 +217,6 @@ fn write_text(transcript: &Transcript, mut out: impl Write) -> std::io::Result<(
     out.flush()
 }
 
-/// Writes a `.vtr`'s transcript as indented JSON, streamed from the archive.
-fn write_json(vtr: &[u8], mut out: impl Write) -> std::io::Result<()> {
-    write_vtr_json(vtr, &Default::default(), &mut out, true).map_err(std::io::Error::other)?;
-    writeln!(out)?;
-    out.flush()
-}
-
 /// `convo luware transcripts`: every match of `filters`, `concurrency`
 /// downloads at a time, into `dir` (created 0700; files 0600: they hold
 /// what was said). A file appears whole or not at all (written beside, then
@@ -298,7 +291,12 @@ fn transcript_path(dir: &Path, ccdr_id: &str, extension: &str) -> Option<PathBuf
 fn write_transcript(vtr: &[u8], format: TranscriptFormat, mut out: impl Write) -> std::io::Result<()> {
     match format {
         TranscriptFormat::Vtr => out.write_all(vtr).and_then(|()| out.flush()),
-        TranscriptFormat::Json => write_json(vtr, out),
+        // Indented, streamed from the archive.
+        TranscriptFormat::Json => {
+            write_vtr_json(vtr, &Default::default(), &mut out, true).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+            out.flush()
+        }
         TranscriptFormat::Text => {
             let transcript = decode_vtr(vtr, &Default::default()).map_err(std::io::Error::other)?;
             write_text(&transcript, out)

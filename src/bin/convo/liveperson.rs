@@ -53,14 +53,6 @@ impl config::ApiSettings for Settings {
     }
 }
 
-/// The base URL only (without userinfo): the rest are secrets.
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
-        f.debug_struct("Settings").field("base_url", &base_url).finish_non_exhaustive()
-    }
-}
-
 // Every command is one of the spec's operations.
 pub use crate::connect::no_flows as run;
 

@@ -24,7 +24,7 @@ use crate::{Context, Failure};
 // key, and the fields of `requestToken`, which gives the `bearerToken` (`x-token`).
 pub type Args = crate::connect::Args<crate::spec_api::Settings<Client, LuwareState>, LuwareCommand>;
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub(crate) enum LuwareCommand {
     /// Search and read conversations.
     #[command(subcommand)]
@@ -64,7 +64,7 @@ pub(crate) enum LuwareCommand {
 }
 
 /// Which conversations a search finds.
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub(crate) struct SearchArgs {
     /// A filter in compact form, e.g. 'platformName=Microsoft Teams', 'startTime>=2024-07-01',
     /// 'sourceCallerId^=+44', 'startTime=2024-07-01..2024-07-31'. Repeat to AND them.
@@ -91,7 +91,7 @@ impl SearchArgs {
     }
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub(crate) enum ConversationsCommand {
     /// Search conversations; prints the first page, or every page with --all.
     List {

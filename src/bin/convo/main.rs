@@ -41,7 +41,7 @@ use clap::{FromArgMatches, Parser, Subcommand};
 
 use output::OutputFormat;
 
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "convo", version, about = "Typed clients and local sandboxes for conversation-platform APIs")]
 struct Cli {
     /// Run the command against a local emulator, with its credentials.
@@ -95,7 +95,7 @@ macro_rules! cli_apis {
             }
         )*
 
-        #[derive(Debug, Subcommand)]
+        #[derive(Subcommand)]
         #[allow(non_camel_case_types)]
         enum Command {
             $($api($api::Args),)*

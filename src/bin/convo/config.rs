@@ -108,7 +108,6 @@ pub fn profile<T: DeserializeOwned + Default>(name: Option<&str>, api: &str) -> 
 /// An API's settings with a file twin for each secret (`--client-secret-file`,
 /// `LUWARE_CLIENT_SECRET_FILE`): a flag's value shows in `ps`, a file's does
 /// not. Both given the same way is an error; a flag beats the environment.
-#[derive(Debug)]
 pub struct WithSecretFiles<S>(pub S);
 
 /// The settings show together in help, under their own heading. They are
@@ -313,7 +312,7 @@ fn toml_text(value: &toml::Value) -> String {
 }
 
 /// `convo config …`.
-#[derive(Debug, clap::Subcommand)]
+#[derive(clap::Subcommand)]
 pub enum ConfigCommand {
     /// The settings each API's commands would use, and where each comes
     /// from: a flag, an environment variable, a secret's file or the profile

@@ -28,7 +28,7 @@ pub trait OwnApi: config::ApiSettings {
 
 // The flows of an API with none, whose module still builds a client or serves
 // an emulator. (Not a doc comment: that would be the API's about text.)
-#[derive(Debug, clap::Subcommand)]
+#[derive(clap::Subcommand)]
 pub(crate) enum NoFlows {}
 
 /// Runs a flow of an API that has none.
@@ -39,15 +39,15 @@ pub async fn no_flows<C>(_: C, command: NoFlows, _: &Context) -> Result<(), Fail
 
 // An API's command line: its settings and its flows `C`. (Not a doc comment:
 // that would be the API's about text, which is its spec's title.)
-#[derive(Debug, clap::Args)]
-pub struct Args<S: OwnApi + std::fmt::Debug, C: clap::Subcommand + std::fmt::Debug> {
+#[derive(clap::Args)]
+pub struct Args<S: OwnApi, C: clap::Subcommand> {
     #[command(flatten)]
     pub settings: config::WithSecretFiles<S>,
     #[command(subcommand)]
     pub command: C,
 }
 
-impl<S: OwnApi + std::fmt::Debug, C: clap::Subcommand + std::fmt::Debug> Args<S, C> {
+impl<S: OwnApi, C: clap::Subcommand> Args<S, C> {
     /// Sends one of the spec's operations (`convo <api> <operation>`), or runs `check`.
     pub async fn send_operation(call: Call<'_>) -> Result<(), Failure> {
         let settings: S = call.settings()?;

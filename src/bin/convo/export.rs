@@ -14,7 +14,7 @@ use crate::output::{RecordWriter, progress};
 
 // Where an `--all` export starts, and where it keeps its place: the flags
 // of every paged command. (Not a doc comment: that would be their about text.)
-#[derive(clap::Args, Debug, Clone, Default)]
+#[derive(clap::Args, Clone, Default)]
 pub struct ResumeArgs {
     /// Continue an export from the token a stopped export printed (with the
     /// same filters, sort and page size). Append the output to what arrived

@@ -53,14 +53,6 @@ impl config::ApiSettings for Settings {
     }
 }
 
-/// The base URL only (without userinfo): the rest are secrets.
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
-        f.debug_struct("Settings").field("base_url", &base_url).finish_non_exhaustive()
-    }
-}
-
 // Every command is one of the spec's operations.
 pub use crate::connect::no_flows as run;
 
@@ -78,13 +70,12 @@ impl OwnApi for Settings {
     type Client = Client;
 
     fn client(&self, config: ClientConfig) -> Result<Client, Failure> {
-        let s = self;
         let mut needed = config::Needed::default();
-        let account_id = needed.take(s.account_id.clone(), "LIVEPERSON_ACCOUNT_ID", "--account-id");
-        let username = needed.take(s.username.clone(), "LIVEPERSON_USERNAME", "--username");
+        let account_id = needed.take(self.account_id.clone(), "LIVEPERSON_ACCOUNT_ID", "--account-id");
+        let username = needed.take(self.username.clone(), "LIVEPERSON_USERNAME", "--username");
         // The password, else the API key.
         let secret = needed.take(
-            s.password.clone().map(Ok).or(s.api_key.clone().map(Err)),
+            self.password.clone().map(Ok).or(self.api_key.clone().map(Err)),
             "LIVEPERSON_PASSWORD (or LIVEPERSON_API_KEY)",
             "--password or --api-key",
         );
@@ -107,14 +98,14 @@ impl OwnApi for Settings {
                 })
             }
         };
-        let domain = match (s.base_url.clone(), s.bot_domain.clone()) {
+        let domain = match (self.base_url.clone(), self.bot_domain.clone()) {
             (Some(url), _) => BotDomain::BaseUrl(url),
             (None, Some(text)) => text.parse().map_err(Failure::Usage)?,
             (None, None) => BotDomain::Lookup,
         };
-        let login = if s.login.as_deref() == Some("legacy") { LoginForm::Legacy } else { LoginForm::Current };
+        let login = if self.login.as_deref() == Some("legacy") { LoginForm::Legacy } else { LoginForm::Current };
         let builder = Client::builder(account_id, credentials).domain(domain).login_form(login);
-        let builder = if let Some(url) = s.csds_base_url.clone() { builder.csds_base_url(url) } else { builder };
+        let builder = if let Some(url) = self.csds_base_url.clone() { builder.csds_base_url(url) } else { builder };
         Ok(builder.config(config).build()?)
     }
 

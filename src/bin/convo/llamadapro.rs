@@ -16,7 +16,7 @@ use crate::{Context, Failure};
 // Its settings are its spec's: the base URL and the `ApiKeyAuth` scheme's key.
 pub type Args = crate::connect::Args<crate::spec_api::Settings<Client, LlamadaProState>, LlamadaProCommand>;
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub(crate) enum LlamadaProCommand {
     /// Funnel conversations, one at a time or in bulk.
     #[command(subcommand)]
@@ -24,14 +24,14 @@ pub(crate) enum LlamadaProCommand {
 }
 
 /// The bulk items from a file.
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub(crate) struct JsonArg {
     /// The request body as JSON, or a file of it (`-` reads stdin).
     #[arg(long = "json-body", alias = "json", value_name = "FILE")]
     json: Option<String>,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub(crate) enum ConversationsCommand {
     /// Create many conversations from --json-body (a list, or {"conversations": [...]}); prints each item's outcome.
     BulkCreate {

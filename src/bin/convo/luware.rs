@@ -24,7 +24,7 @@ use crate::{Context, Failure};
 // key, and the fields of `requestToken`, which gives the `bearerToken` (`x-token`).
 pub type Args = crate::connect::Args<crate::spec_api::Settings<Client, LuwareState>, LuwareCommand>;
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub(crate) enum LuwareCommand {
     /// Search and read conversations.
     #[command(subcommand)]
@@ -64,7 +64,7 @@ pub(crate) enum LuwareCommand {
 }
 
 /// Which conversations a search finds.
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub(crate) struct SearchArgs {
     /// A filter in compact form, e.g. 'platformName=Microsoft Teams', 'startTime>=2024-07-01',
     /// 'sourceCallerId^=+44', 'startTime=2024-07-01..2024-07-31'. Repeat to AND them.
@@ -91,7 +91,7 @@ impl SearchArgs {
     }
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub(crate) enum ConversationsCommand {
     /// Search conversations; prints the first page, or every page with --all.
     List {
@@ -217,13 +217,6 @@ fn write_text(transcript: &Transcript, mut out: impl Write) -> std::io::Result<(
     out.flush()
 }
 
-/// Writes a `.vtr`'s transcript as indented JSON, streamed from the archive.
-fn write_json(vtr: &[u8], mut out: impl Write) -> std::io::Result<()> {
-    write_vtr_json(vtr, &Default::default(), &mut out, true).map_err(std::io::Error::other)?;
-    writeln!(out)?;
-    out.flush()
-}
-
 /// `convo luware transcripts`: every match of `filters`, `concurrency`
 /// downloads at a time, into `dir` (created 0700; files 0600: they hold
 /// what was said). A file appears whole or not at all (written beside, then
@@ -298,7 +291,12 @@ fn transcript_path(dir: &Path, ccdr_id: &str, extension: &str) -> Option<PathBuf
 fn write_transcript(vtr: &[u8], format: TranscriptFormat, mut out: impl Write) -> std::io::Result<()> {
     match format {
         TranscriptFormat::Vtr => out.write_all(vtr).and_then(|()| out.flush()),
-        TranscriptFormat::Json => write_json(vtr, out),
+        // Indented, streamed from the archive.
+        TranscriptFormat::Json => {
+            write_vtr_json(vtr, &Default::default(), &mut out, true).map_err(std::io::Error::other)?;
+            writeln!(out)?;
+            out.flush()
+        }
         TranscriptFormat::Text => {
             let transcript = decode_vtr(vtr, &Default::default()).map_err(std::io::Error::other)?;
             write_text(&transcript, out)

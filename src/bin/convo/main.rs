@@ -41,7 +41,7 @@ use clap::{FromArgMatches, Parser, Subcommand};
 
 use output::OutputFormat;
 
-#[derive(Debug, Parser)]
+#[derive(Parser)]
 #[command(name = "convo", version, about = "Typed clients and local sandboxes for conversation-platform APIs")]
 struct Cli {
     /// Run the command against a local emulator, with its credentials.
@@ -95,7 +95,7 @@ macro_rules! cli_apis {
             }
         )*
 
-        #[derive(Debug, Subcommand)]
+        #[derive(Subcommand)]
         #[allow(non_camel_case_types)]
         enum Command {
             $($api($api::Args),)*
@@ -260,8 +260,11 @@ fn main() -> ExitCode {
             (None, None) => unreachable!("either a derived command or an operation"),
         }
     });
-    if !checking {
-        drift_note(&convo_clients::drift::seen());
+    // What the responses held that the spec does not list (its examples escaped, never a secret).
+    let drift = convo_clients::drift::seen();
+    if !checking && !drift.is_empty() {
+        let checks: Vec<String> = drift.apis().iter().map(|api| format!("`convo {api} check`")).collect();
+        output::note(format_args!("note: {}; run {} to see the details", drift.summary(), checks.join(" and ")));
     }
     let (message, code) = match result {
         Ok(()) => return ExitCode::SUCCESS,
@@ -275,16 +278,6 @@ fn main() -> ExitCode {
     // Server text can reach any of these: control characters are escaped.
     eprintln!("error: {}", convo_clients::redact::escape_controls(&message));
     ExitCode::from(code)
-}
-
-/// A note when the responses held what the spec does not list, pointing to
-/// `convo <api> check` (its examples the library escaped, never a secret).
-fn drift_note(report: &convo_clients::DriftReport) {
-    if report.is_empty() {
-        return;
-    }
-    let checks: Vec<String> = report.apis().iter().map(|api| format!("`convo {api} check`")).collect();
-    output::note(format_args!("note: {}; run {} to see the details", report.summary(), checks.join(" and ")));
 }
 
 /// The matches of each level of the command line: global flags may be given at any.

@@ -64,12 +64,6 @@ impl Flow {
     }
 }
 
-/// The flow of `api` that `words` name, if they name one.
-fn flow(api: &str, words: &[String]) -> Option<&'static Flow> {
-    let named = |flow: &&Flow| flow.words.split_whitespace().eq(words.iter().map(String::as_str));
-    FLOWS.iter().filter(|flow| flow.api == api).find(named)
-}
-
 /// One operation of a spec, as the CLI needs it; the spec's own fields read through.
 pub(crate) struct Operation {
     api: &'static str,
@@ -338,7 +332,8 @@ pub fn invoked(matches: &ArgMatches) -> Option<(&'static str, Vec<String>, &ArgM
     let (api, _) = APIS.iter().find(|(a, _)| *a == api)?;
     let words: Vec<String> = crate::levels(level).filter_map(|l| Some(l.subcommand()?.0.to_string())).collect();
     let level = crate::levels(level).last()?;
-    (flow(api, &words).is_none() && !words.is_empty()).then_some((*api, words, level))
+    let flow = |flow: &Flow| flow.api == *api && flow.words.split_whitespace().eq(words.iter().map(String::as_str));
+    (!FLOWS.iter().any(flow) && !words.is_empty()).then_some((*api, words, level))
 }
 
 /// Runs the operation that `words` name under `api` with the flags in `matches`.
@@ -409,8 +404,8 @@ impl Call<'_> {
                 let body = op.body.as_ref().map(|body| body_value(body, self.matches, &values)).transpose()?.flatten();
                 let sent = Sent { client, op, answers: Answers::new(op), call: self };
                 let wait = status.filter(|_| op.wait_link.is_some() && one(self.matches, WAIT).unwrap_or(false));
-                match &op.paging {
-                    Some(paging) => sent.list(paging, values, body).await,
+                match op.paging.as_ref().filter(|_| self.matches.get_flag(ALL)) {
+                    Some(paging) => sent.all(paging, values, body).await,
                     None => sent.one(values, body, wait).await,
                 }
             }
@@ -483,6 +478,18 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
             return Ok(out.flush()?);
         }
         let answer = self.answers.read(response).await?;
+        // A list's first page by its friendly name: its records (by its id: the page whole).
+        if let (Some(paging), true) = (&self.op.paging, self.op.friendly) {
+            let next = paging.next_value(&answer).as_ref().and_then(scalar);
+            self.print_record(true, &Value::Array(items(answer, paging)), self.op.columns())?;
+            if let Some(next) = next {
+                let flag = self.op.paging_args(paging).next().map_or(paging.param.as_str(), |(_, flag)| flag);
+                crate::output::note(format_args!(
+                    "more records follow: --all prints every page (or --{flag} {next} the next one)"
+                ));
+            }
+            return Ok(());
+        }
         let on = wait.and_then(|status| Some((status, status.wait.as_ref()?, self.op.wait_link?.1)));
         let Some((status, rule, link)) = on else { return self.print(self.op, &answer) };
         // The values the link gives the operation it leads to.
@@ -528,29 +535,15 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         }
     }
 
-    /// A paged list: its first page's items, or with `--all` every page's, resumable.
-    async fn list(&self, paging: &model::Paging, values: Values, body: Option<Value>) -> Result<(), Failure> {
-        if !self.call.matches.get_flag(ALL) && !self.op.friendly {
-            // The operation as the spec has it: the page whole.
-            return self.one(values, body, None).await;
-        }
-        if !self.call.matches.get_flag(ALL) {
-            let answer = self.first_page(paging, &values, body).await?;
-            let next = paging.next_value(&answer);
-            self.print_record(self.op.friendly, &Value::Array(items(answer, paging)), self.op.columns())?;
-            if let Some(next) = next.as_ref().and_then(scalar) {
-                let flag = self.op.paging_args(paging).next().map_or(paging.param.as_str(), |(_, flag)| flag);
-                crate::output::note(format_args!(
-                    "more records follow: --all prints every page (or --{flag} {next} the next one)"
-                ));
-            }
-            return Ok(());
-        }
+    /// A paged list with `--all`: every page's items, resumable.
+    async fn all(&self, paging: &model::Paging, values: Values, body: Option<Value>) -> Result<(), Failure> {
         let format = self.call.context.output.unwrap_or(OutputFormat::Jsonl);
         // Columns named by no one are the first record's fields.
         let named = self.call.matches.get_one::<String>(COLUMNS).is_some() || !self.op.columns().is_empty();
         let first = match (named, format) {
-            (false, OutputFormat::Table | OutputFormat::Csv) => self.first_page(paging, &values, body.clone()).await?,
+            (false, OutputFormat::Table | OutputFormat::Csv) => {
+                self.answers.read(self.send_page(paging, values.clone(), body.clone(), None).await?).await?
+            }
             _ => Value::Null,
         };
         let columns = self.table(self.op.columns(), items(first, paging).first());
@@ -613,12 +606,6 @@ impl<C: OperationClient + Sync> Sent<'_, C> {
         done?;
         writer.finish()?;
         Ok(())
-    }
-
-    /// The first page, its answer checked.
-    async fn first_page(&self, paging: &model::Paging, values: &Values, body: Option<Value>) -> Result<Value, Failure> {
-        let response = self.send_page(paging, values.clone(), body, None).await?;
-        self.answers.read(response).await
     }
 
     /// Sends the request of one page, unchecked.
@@ -1273,7 +1260,10 @@ fn operation_command(op: &Operation, name: &str, aliases: &[String], friendly: b
             builtin(WAIT_INTERVAL)
                 .value_name("SECONDS")
                 .requires(WAIT)
-                .value_parser(seconds_between_polls)
+                .value_parser(|text: &str| match text.parse::<f64>() {
+                    Ok(seconds) if (0.1..=60.0).contains(&seconds) => Ok(seconds),
+                    _ => Err(format!("{text:?} is not a number of seconds from 0.1 to 60")),
+                })
                 .default_value(leak(&interval.to_string()))
                 .help("Longest pause between two polls with --wait, 0.1 to 60 (the first come sooner)"),
         ]);
@@ -1406,14 +1396,6 @@ fn field_help(f: &Field, one_of: Option<&OneOf>) -> (String, String) {
         _ => format!(" [{field}: {}; required for {}]", used.join(", "), required.join(", ")),
     };
     (help, note)
-}
-
-/// `--wait-interval`: seconds, 0.1 to 60.
-fn seconds_between_polls(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(seconds) if (0.1..=60.0).contains(&seconds) => Ok(seconds),
-        _ => Err(format!("{text:?} is not a number of seconds from 0.1 to 60")),
-    }
 }
 
 /// The `$1`, `$2`… of an item template, as parts of a value name (`TYPE`, `ID`).

@@ -11,7 +11,7 @@ use convo_clients::sandbox::{Emulator, HarnessConfig, Sandbox};
 
 use crate::{APIS, Failure};
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub enum SandboxCommand {
     /// Serve the emulators on 127.0.0.1 until Ctrl-C (or SIGTERM).
     ///
@@ -27,7 +27,7 @@ pub enum SandboxCommand {
 
 // `sandbox serve`'s flags, which each API's emulator is served with. (Not a
 // doc comment: that would be its about text.)
-#[derive(Debug, clap::Args)]
+#[derive(clap::Args)]
 pub struct ServeOptions {
     /// Which API to serve (`all`, or one API's name).
     #[arg(long, default_value = "all")]

@@ -102,14 +102,6 @@ pub struct Settings<C, E = SpecOnly> {
     api: PhantomData<fn() -> (C, E)>,
 }
 
-/// The base URL only (without userinfo): the rest are secrets.
-impl<C: SpecClient, E> std::fmt::Debug for Settings<C, E> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let base_url = self.base_url.as_deref().map(convo_clients::redact::without_userinfo);
-        f.debug_struct(C::NAME).field("base_url", &base_url).finish_non_exhaustive()
-    }
-}
-
 impl<C, E> Default for Settings<C, E> {
     fn default() -> Self {
         Self { base_url: None, credentials: BTreeMap::new(), api: PhantomData }

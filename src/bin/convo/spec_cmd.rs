@@ -14,7 +14,7 @@ use convo_clients::spec::provenance::{self, Fact};
 use crate::output::OutputFormat;
 use crate::{Context, Failure};
 
-#[derive(Debug, Subcommand)]
+#[derive(Subcommand)]
 pub enum SpecCommand {
     /// What changed from one version of a spec to another, and whom it
     /// breaks: library consumers (the generated Rust), CLI users (commands
@@ -33,7 +33,7 @@ pub enum SpecCommand {
     Provenance(ProvenanceArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct ProvenanceArgs {
     /// The vendor's page, as text.
     #[arg(long, value_name = "PATH")]
@@ -53,7 +53,7 @@ pub struct ProvenanceArgs {
     strict: bool,
 }
 
-#[derive(Debug, Args)]
+#[derive(Args)]
 pub struct DiffArgs {
     /// The old version (a spec file, YAML or JSON); with --base, the file
     /// whose version at that git revision is the old one.

@@ -244,7 +244,7 @@ impl Differ<'_> {
                 } else if was.required && !now.required {
                     self.push(&at, "became optional", Nothing, Additive, "accepts requests without one");
                 }
-                self.media(&at, Way::Request, old, new, "requestBody");
+                self.media(&at, Way::Request, &was.content, &now.content);
             }
             (None, None) => {}
         }
@@ -255,16 +255,15 @@ impl Differ<'_> {
         // The generated method's return type is made of the success
         // responses' contents: a success added or removed beside another
         // of the same content keeps it.
-        let contents = |spec: &Spec, o: &model::Operation| -> BTreeSet<String> {
-            let place = |r: &model::Response| format!("responses/{}/content", r.status);
+        let contents = |o: &model::Operation| -> BTreeSet<Vec<(String, String)>> {
             let found = o.responses.iter().filter(|r| success(&r.status));
-            found.map(|r| raw(spec, &o.pointer, &place(r)).map(Value::to_string).unwrap_or_default()).collect()
+            found.map(|r| r.content.iter().map(|m| (m.name.clone(), m.written_schema.to_string())).collect()).collect()
         };
-        let retyped = contents(self.old, old) != contents(self.new, new);
+        let retyped = contents(old) != contents(new);
         for r in &old.responses {
             let at = format!("{op} response {}", r.status);
-            if new.responses.iter().any(|n| n.status == r.status) {
-                self.media(&at, Way::Response, old, new, &format!("responses/{}", r.status));
+            if let Some(n) = new.responses.iter().find(|n| n.status == r.status) {
+                self.media(&at, Way::Response, &r.content, &n.content);
             } else {
                 let impact = if success(&r.status) && retyped { Breaking } else { Nothing };
                 self.push(&at, "removed", impact, Nothing, "no longer answers it");
@@ -277,32 +276,19 @@ impl Differ<'_> {
         }
     }
 
-    /// The media types of a body or response (at `place` under each
-    /// operation) and their JSON schemas.
-    fn media(&mut self, at: &str, way: Way, old: &model::Operation, new: &model::Operation, place: &str) {
-        let (Some(was), Some(now)) = (raw(self.old, &old.pointer, place), raw(self.new, &new.pointer, place)) else {
-            return;
-        };
-        let content = |spec: &'_ Spec, node: &Value| -> Vec<(String, Value)> {
-            let content = spec.resolve(node).get("content").and_then(Value::as_object);
-            content
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), spec.resolve(v).get("schema").cloned().unwrap_or_default()))
-                .collect()
-        };
-        let (was, now) = (content(self.old, was), content(self.new, now));
-        for (media, schema) in &was {
-            match now.iter().find(|(m, _)| m == media) {
-                Some((_, next)) => self.schema(at, way, schema, next, 0, false),
+    /// The media types of a body or response and their JSON schemas.
+    fn media(&mut self, at: &str, way: Way, was: &[model::MediaType], now: &[model::MediaType]) {
+        for media in was {
+            match now.iter().find(|m| m.name == media.name) {
+                Some(next) => self.schema(at, way, &media.written_schema, &next.written_schema, 0, false),
                 None => {
                     let impact = if way == Way::Request || was.len() == 1 { Breaking } else { Nothing };
-                    self.push(at, format!("media type {media} removed"), impact, impact, "");
+                    self.push(at, format!("media type {} removed", media.name), impact, impact, "");
                 }
             }
         }
-        for (media, _) in now.iter().filter(|(m, _)| !was.iter().any(|(w, _)| w == m)) {
-            self.push(at, format!("media type {media} added"), Additive, Nothing, "");
+        for media in now.iter().filter(|m| !was.iter().any(|w| w.name == m.name)) {
+            self.push(at, format!("media type {} added", media.name), Additive, Nothing, "");
         }
     }
 
@@ -492,16 +478,6 @@ impl Differ<'_> {
             }
         }
     }
-}
-
-/// The node at `place` (slash-separated) under an operation's pointer, each
-/// step's `$ref` followed.
-fn raw<'s>(spec: &'s Spec, pointer: &str, place: &str) -> Option<&'s Value> {
-    let mut node = spec.doc.pointer(pointer.strip_prefix('#')?)?;
-    for step in place.split('/') {
-        node = spec.resolve(node).get(step)?;
-    }
-    Some(node)
 }
 
 /// `old → new`, `none` standing for an absent value.

@@ -88,8 +88,8 @@ struct Node<'s> {
     nullable: bool,
     enumeration: Option<&'s Vec<Value>>,
     properties: Option<&'s Map<String, Value>>,
-    /// `properties` by name, hashed, each with whether it is required:
-    /// the walker's table of that index.
+    /// `properties` by name, hashed, each with whether it is required and
+    /// whether it stays behind (see `hides`): the walker's table of that index.
     table: Option<usize>,
     required: &'s [Value],
     /// Every `required` name is a property, once: an object holding that
@@ -140,7 +140,7 @@ pub(super) struct Walker<'s> {
     /// spec, which is shared and never changed).
     nodes: FxHashMap<usize, Resolved<'s>>,
     /// The nodes' `properties` tables (see [`Node::table`]).
-    tables: Vec<FxHashMap<&'s str, (&'s Value, bool)>>,
+    tables: Vec<FxHashMap<&'s str, (&'s Value, bool, bool)>>,
     /// Emptied lists of which keys of an object are documented, reused.
     marks: Vec<Vec<bool>>,
     /// Whether the walk met what only [`Mode::First`] reports: a refusal
@@ -195,16 +195,17 @@ impl<'s> Walker<'s> {
             Direction::Request => "readOnly",
             Direction::Response => "writeOnly",
         };
-        let hides = properties.into_iter().flatten().any(|(_, property)| {
-            let property = deref(&self.spec.spec, property).ok();
-            property.and_then(|p| p.get(flag)).and_then(Value::as_bool) == Some(true)
-        });
+        let spec = &self.spec.spec;
+        let hidden = |s| deref(spec, s).ok().and_then(|p| p.get(flag)).and_then(Value::as_bool) == Some(true);
         let required: &[Value] = list("required");
         let is_required = |name: &str| required.iter().any(|r| r.as_str() == Some(name));
+        let entry =
+            |(name, schema): (&'s String, &'s Value)| (name.as_str(), (schema, is_required(name), hidden(schema)));
         let table = properties.filter(|p| !p.is_empty()).map(|p| {
-            self.tables.push(p.iter().map(|(name, schema)| (name.as_str(), (schema, is_required(name)))).collect());
+            self.tables.push(p.iter().map(entry).collect());
             self.tables.len() - 1
         });
+        let hides = table.is_some_and(|t| self.tables[t].values().any(|&(_, _, hidden)| hidden));
         let listed = properties.map_or(0, |p| p.keys().filter(|name| is_required(name)).count());
         Node {
             map,
@@ -460,7 +461,7 @@ impl<'s> Walker<'s> {
         if self.mode == Mode::All && parts.iter().any(|s| s.combined) {
             // The alternative of each `oneOf`/`anyOf` the value fits best joins the parts.
             let mut names = known.clone();
-            names.extend(parts.iter().flat_map(|s| property_names(s.map)));
+            names.extend(parts.iter().flat_map(|s| s.properties.into_iter().flatten().map(|(name, _)| name.as_str())));
             let mut chosen = Vec::new();
             for schema in parts.iter() {
                 for key in ["oneOf", "anyOf"] {
@@ -614,19 +615,16 @@ impl<'s> Walker<'s> {
         depth: usize,
     ) -> Step {
         // A property that does not travel this way (`readOnly` in a request).
-        let (flag, why) = match self.direction {
-            Direction::Request => ("readOnly", "read-only: the server sets it, a request may not send it"),
-            Direction::Response => ("writeOnly", "write-only: a response never carries it"),
+        let why = match self.direction {
+            Direction::Request => "read-only: the server sets it, a request may not send it",
+            Direction::Response => "write-only: a response never carries it",
         };
         let mut documented = self.marks.pop().unwrap_or_default();
         documented.clear();
         documented.resize(map.len(), false);
         for schema in parts {
-            let properties = schema.properties;
-            let stays_behind = |walker: &mut Self, name: &str| {
-                let property = properties.and_then(|p| p.get(name)).and_then(|s| deref(&walker.spec.spec, s).ok());
-                property.is_some_and(|s| s.get(flag).and_then(Value::as_bool) == Some(true))
-            };
+            let stays_behind =
+                |walker: &Self, name: &str| schema.table.and_then(|t| walker.tables[t].get(name)).is_some_and(|p| p.2);
             let missing = |walker: &mut Self| {
                 for name in schema.required.iter().filter_map(Value::as_str) {
                     if !map.contains_key(name) && !stays_behind(walker, name) {
@@ -662,8 +660,8 @@ impl<'s> Walker<'s> {
                 let here = Loc::Field(at, key);
                 let property = schema.table.and_then(|t| self.tables[t].get(key.as_str()).copied());
                 documented[i] |= property.is_some();
-                required += usize::from(property.is_some_and(|(_, required)| required));
-                match (property.map(|(schema, _)| schema), schema.additional) {
+                required += usize::from(property.is_some_and(|(_, required, _)| required));
+                match (property.map(|(schema, ..)| schema), schema.additional) {
                     (Some(property), _) => {
                         self.value(property, value, &here, &BTreeSet::new(), depth + 1)?;
                     }
@@ -833,10 +831,6 @@ pub(super) fn visit<'v>(
         pointer.truncate(len);
     }
     Ok(())
-}
-
-fn property_names(schema: &Map<String, Value>) -> impl Iterator<Item = &str> {
-    schema.get("properties").and_then(Value::as_object).into_iter().flat_map(|p| p.keys().map(String::as_str))
 }
 
 /// A value as quoted in messages: scalars as JSON, containers by kind.

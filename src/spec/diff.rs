@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::model::{self, Spec, case, enum_values, type_of};
+use super::walk::Direction;
 use Impact::{Additive, Breaking, None as Nothing};
 
 /// How much a change matters to one audience.
@@ -58,19 +59,12 @@ pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
     d.out
 }
 
-/// Which way a schema's values travel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Way {
-    Request,
-    Response,
-}
-
 struct Differ<'s> {
     old: &'s Spec,
     new: &'s Spec,
     out: Vec<Change>,
     /// The `$ref` pairs compared already, each way.
-    seen: BTreeSet<(String, Way)>,
+    seen: BTreeSet<(String, Direction)>,
 }
 
 /// The constraints a request value must keep, and whether a larger value is tighter.
@@ -216,7 +210,7 @@ impl Differ<'_> {
                 p.json_schema.as_ref().unwrap_or(&p.written_schema),
                 n.json_schema.as_ref().unwrap_or(&n.written_schema),
             );
-            self.schema(&at, Way::Request, was, now, 0, false);
+            self.schema(&at, Direction::Request, was, now, 0, false);
         }
         let is_old = |n: &model::Parameter| old.parameters.iter().any(|p| p.name == n.name && p.location == n.location);
         for n in new.parameters.iter().filter(|n| !is_old(n)) {
@@ -244,7 +238,7 @@ impl Differ<'_> {
                 } else if was.required && !now.required {
                     self.push(&at, "became optional", Nothing, Additive, "accepts requests without one");
                 }
-                self.media(&at, Way::Request, &was.content, &now.content);
+                self.media(&at, Direction::Request, &was.content, &now.content);
             }
             (None, None) => {}
         }
@@ -263,7 +257,7 @@ impl Differ<'_> {
         for r in &old.responses {
             let at = format!("{op} response {}", r.status);
             if let Some(n) = new.responses.iter().find(|n| n.status == r.status) {
-                self.media(&at, Way::Response, &r.content, &n.content);
+                self.media(&at, Direction::Response, &r.content, &n.content);
             } else {
                 let impact = if success(&r.status) && retyped { Breaking } else { Nothing };
                 self.push(&at, "removed", impact, Nothing, "no longer answers it");
@@ -277,12 +271,12 @@ impl Differ<'_> {
     }
 
     /// The media types of a body or response and their JSON schemas.
-    fn media(&mut self, at: &str, way: Way, was: &[model::MediaType], now: &[model::MediaType]) {
+    fn media(&mut self, at: &str, way: Direction, was: &[model::MediaType], now: &[model::MediaType]) {
         for media in was {
             match now.iter().find(|m| m.name == media.name) {
                 Some(next) => self.schema(at, way, &media.written_schema, &next.written_schema, 0, false),
                 None => {
-                    let impact = if way == Way::Request || was.len() == 1 { Breaking } else { Nothing };
+                    let impact = if way == Direction::Request || was.len() == 1 { Breaking } else { Nothing };
                     self.push(at, format!("media type {} removed", media.name), impact, impact, "");
                 }
             }
@@ -296,7 +290,7 @@ impl Differ<'_> {
     /// what each difference means.
     /// `optional`: a property required on neither side, already `Option<T>`
     /// in Rust whether it is nullable or not.
-    fn schema(&mut self, at: &str, way: Way, was: &Value, now: &Value, depth: usize, optional: bool) {
+    fn schema(&mut self, at: &str, way: Direction, was: &Value, now: &Value, depth: usize, optional: bool) {
         if depth > 32 {
             return;
         }
@@ -313,7 +307,7 @@ impl Differ<'_> {
             at = format!("schema {a}");
         }
         let (was, now) = (self.old.resolve(was), self.new.resolve(now));
-        let request = way == Way::Request;
+        let request = way == Direction::Request;
         // What a command line user feels: what they send, not what they read.
         let cli = |impact| if request { impact } else { Nothing };
         let (old_type, new_type) = (type_of(was), type_of(now));
@@ -374,7 +368,7 @@ impl Differ<'_> {
 
     /// A bound: in a request, tighter refuses values that passed, looser
     /// accepts more; either way, one that chooses the Rust type changes it.
-    fn bounds(&mut self, at: &str, way: Way, was: &Value, now: &Value) {
+    fn bounds(&mut self, at: &str, way: Direction, was: &Value, now: &Value) {
         let retyped = rust_type(was) != rust_type(now);
         for (key, larger_is_tighter) in BOUNDS {
             let (a, b) = (was.get(key).and_then(Value::as_f64), now.get(key).and_then(Value::as_f64));
@@ -395,18 +389,20 @@ impl Differ<'_> {
         }
     }
 
-    fn bound(&mut self, at: &str, way: Way, what: String, tighter: bool, retyped: bool) {
+    fn bound(&mut self, at: &str, way: Direction, what: String, tighter: bool, retyped: bool) {
         let (rust, cli, sandbox) = match (way, tighter) {
-            (Way::Request, true) => (Breaking, Breaking, "refuses values it accepted"),
-            (Way::Request, false) => (if retyped { Breaking } else { Nothing }, Additive, "accepts values it refused"),
-            (Way::Response, _) if retyped => (Breaking, Nothing, ""),
-            (Way::Response, _) => return,
+            (Direction::Request, true) => (Breaking, Breaking, "refuses values it accepted"),
+            (Direction::Request, false) => {
+                (if retyped { Breaking } else { Nothing }, Additive, "accepts values it refused")
+            }
+            (Direction::Response, _) if retyped => (Breaking, Nothing, ""),
+            (Direction::Response, _) => return,
         };
         self.push(at, what, rust, cli, sandbox);
     }
 
-    fn properties(&mut self, at: &str, way: Way, was: &Value, now: &Value, depth: usize) {
-        let request = way == Way::Request;
+    fn properties(&mut self, at: &str, way: Direction, was: &Value, now: &Value, depth: usize) {
+        let request = way == Direction::Request;
         let properties = |s: &Value| s.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
         let required = |s: &Value| enum_values(&serde_json::json!({ "enum": s.get("required") }));
         let (old_props, new_props, old_req, new_req) = (properties(was), properties(now), required(was), required(now));

@@ -31,7 +31,7 @@ pub(super) enum Mode {
 
 /// Which way a value travels: `readOnly` properties are never sent in a
 /// request, `writeOnly` ones never come back in a response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Direction {
     Request,
     Response,

@@ -108,7 +108,7 @@ impl Differ<'_> {
         }
         for scheme in &old.security_schemes {
             let at = format!("security scheme {}", scheme.name);
-            match new.security_schemes.iter().find(|s| s.name == scheme.name) {
+            match new.security_scheme(&scheme.name) {
                 Some(now) if now.carrier != scheme.carrier => {
                     let what = format!("carried {:?} → {:?}", scheme.carrier, now.carrier);
                     self.push(&at, what, Nothing, Nothing, "expects it there");
@@ -120,11 +120,11 @@ impl Differ<'_> {
                 }
             }
         }
-        for scheme in new.security_schemes.iter().filter(|s| !old.security_schemes.iter().any(|o| o.name == s.name)) {
+        for scheme in new.security_schemes.iter().filter(|s| old.security_scheme(&s.name).is_none()) {
             self.push(&format!("security scheme {}", scheme.name), "added", Additive, Additive, "");
         }
         for op in &old.operations {
-            match new.operations.iter().find(|n| n.id == op.id) {
+            match new.operation(&op.id) {
                 Some(now) => self.operation(op, now),
                 None => {
                     let renamed = new.operations.iter().find(|n| n.method == op.method && n.path == op.path);
@@ -139,7 +139,7 @@ impl Differ<'_> {
         }
         // An operation whose method and path were another id's is that one renamed.
         let renamed = |n: &model::Operation| old.operations.iter().any(|o| o.method == n.method && o.path == n.path);
-        for op in new.operations.iter().filter(|n| !old.operations.iter().any(|o| o.id == n.id) && !renamed(n)) {
+        for op in new.operations.iter().filter(|n| old.operation(&n.id).is_none() && !renamed(n)) {
             let sandbox = format!("serves {} {}", op.method.to_uppercase(), op.path);
             self.push(&format!("operation {}", op.id), "added", Additive, Additive, &sandbox).cli_note =
                 Some(format!("command {} added", command(op)));

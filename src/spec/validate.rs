@@ -341,37 +341,29 @@ impl SpecValidator {
         if !spec.get("paths").is_some_and(Value::is_object) {
             return Err("spec has no `paths` object".into());
         }
-        let mut routes: Vec<Route> = Vec::new();
-        let mut template: Option<&str> = None;
+        let (mut routes, mut route_of) = (Vec::new(), FxHashMap::default());
         // The model lists a path's operations together, in path order.
-        for op in &model.operations {
-            if template != Some(op.path.as_str()) {
-                template = Some(&op.path);
-                let segments = parse_template(&op.path)?;
-                let rank_of = |s: &Segment| match s {
-                    Segment::Literal(_) => 2,
-                    Segment::Param { prefix, suffix, .. } => u8::from(!prefix.is_empty() || !suffix.is_empty()),
-                };
-                let rank = segments.iter().map(rank_of).collect();
-                routes.push(Route { segments, rank, methods: Vec::new() });
+        for ops in model.operations.chunk_by(|a, b| a.path == b.path) {
+            let segments = parse_template(&ops[0].path)?;
+            let rank_of = |s: &Segment| match s {
+                Segment::Literal(_) => 2,
+                Segment::Param { prefix, suffix, .. } => u8::from(!prefix.is_empty() || !suffix.is_empty()),
+            };
+            let (rank, mut methods) = (segments.iter().map(rank_of).collect(), Vec::new());
+            for op in ops {
+                let compiled = compile_operation(spec, model, &segments, op)
+                    .map_err(|e| format!("{} {}: {e}", op.method.to_ascii_uppercase(), op.path))?;
+                if route_of.insert(op.id.clone(), routes.len()).is_some() {
+                    return Err(format!("operationId {} is used twice", op.id));
+                }
+                methods.push(compiled);
             }
-            let Some(route) = routes.last_mut() else { continue };
-            let compiled = compile_operation(spec, model, &route.segments, op)
-                .map_err(|e| format!("{} {}: {e}", op.method.to_ascii_uppercase(), op.path))?;
-            route.methods.push(compiled);
+            routes.push(Route { segments, rank, methods });
         }
         let patterns = Arc::new(patterns);
         let operations = routes.iter().flat_map(|r| r.methods.iter().map(|op| op.security.as_slice()));
         let unrouted_security = security::common(operations);
         let inferred = Arc::new(inferred);
-        let mut route_of = FxHashMap::default();
-        for (index, route) in routes.iter().enumerate() {
-            for op in &route.methods {
-                if route_of.insert(op.def.id.clone(), index).is_some() {
-                    return Err(format!("operationId {} is used twice", op.def.id));
-                }
-            }
-        }
         Ok(Self { spec: shared.clone(), inferred, routes, route_of, unrouted_security, patterns })
     }
 

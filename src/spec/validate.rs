@@ -295,7 +295,7 @@ impl SpecValidator {
     ///
     /// A message naming the path, operation or `$ref` at fault.
     pub fn new(spec: &Value) -> Result<Self, String> {
-        Self::compile(spec, &model::Spec::parse(spec).map_err(|e| e.to_string())?)
+        Self::compile(&model::Spec::parse(spec).map_err(|e| e.to_string())?)
     }
 
     /// The validator of an embedded spec (an API's `SPEC_JSON`), compiled
@@ -306,16 +306,15 @@ impl SpecValidator {
     /// As [`SpecValidator::new`].
     pub fn embedded(json: &'static str) -> Result<&'static Self, &'static str> {
         static COMPILED: model::Embedded<Result<SpecValidator, String>> = model::Embedded::new();
-        let compile =
-            || model::Spec::embedded(json).map_err(ToString::to_string).and_then(|m| Self::compile(&m.doc, m));
+        let compile = || model::Spec::embedded(json).map_err(ToString::to_string).and_then(Self::compile);
         COMPILED.get(json, compile).as_ref().map_err(String::as_str)
     }
 
-    fn compile(spec: &Value, model: &model::Spec) -> Result<Self, String> {
+    fn compile(model: &model::Spec) -> Result<Self, String> {
         // What the whole document must be: every `$ref` resolves (so a typo
         // shows at start-up), every `pattern` compiles, every `x-format` is known.
         // The copy kept is the one visited: `inferred` holds its addresses.
-        let shared = Arc::new(spec.clone());
+        let shared = Arc::new(model.doc.clone());
         let spec = &*shared;
         let (mut patterns, mut inferred) = (FxHashMap::default(), FxHashMap::default());
         visit(spec, &mut String::new(), &mut |node, at| {
@@ -751,10 +750,8 @@ fn compile_operation(
     segments: &[Segment],
     op: &model::Operation,
 ) -> Result<Operation, String> {
-    let mut params: Vec<Param> = Vec::new();
-    for param in &op.parameters {
-        params.extend(compile_param(root, param)?);
-    }
+    let params: Vec<Param> =
+        op.parameters.iter().filter_map(|p| compile_param(root, p).transpose()).collect::<Result<_, _>>()?;
     let in_template: Vec<&str> = segments
         .iter()
         .filter_map(|s| match s {

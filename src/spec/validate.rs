@@ -52,9 +52,8 @@ use rustc_hash::FxHashMap;
 use serde_json::{Map, Number, Value};
 
 use super::lenient::{self, Place, Rule, Rules};
-pub(crate) use super::model::deref;
-pub(crate) use super::model::essence;
 use super::model::{self, Location, is_json};
+pub(crate) use super::model::{deref, essence};
 use super::security::{self, Requirement};
 use super::walk::{self, Direction, Loc, Mode, Walker, visit};
 

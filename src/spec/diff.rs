@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::model::{self, Spec, case, enum_values, type_of};
+use super::walk::Direction;
 use Impact::{Additive, Breaking, None as Nothing};
 
 /// How much a change matters to one audience.
@@ -58,19 +59,12 @@ pub fn diff(old: &Spec, new: &Spec) -> Vec<Change> {
     d.out
 }
 
-/// Which way a schema's values travel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Way {
-    Request,
-    Response,
-}
-
 struct Differ<'s> {
     old: &'s Spec,
     new: &'s Spec,
     out: Vec<Change>,
     /// The `$ref` pairs compared already, each way.
-    seen: BTreeSet<(String, Way)>,
+    seen: BTreeSet<(String, Direction)>,
 }
 
 /// The constraints a request value must keep, and whether a larger value is tighter.
@@ -114,7 +108,7 @@ impl Differ<'_> {
         }
         for scheme in &old.security_schemes {
             let at = format!("security scheme {}", scheme.name);
-            match new.security_schemes.iter().find(|s| s.name == scheme.name) {
+            match new.security_scheme(&scheme.name) {
                 Some(now) if now.carrier != scheme.carrier => {
                     let what = format!("carried {:?} → {:?}", scheme.carrier, now.carrier);
                     self.push(&at, what, Nothing, Nothing, "expects it there");
@@ -126,11 +120,11 @@ impl Differ<'_> {
                 }
             }
         }
-        for scheme in new.security_schemes.iter().filter(|s| !old.security_schemes.iter().any(|o| o.name == s.name)) {
+        for scheme in new.security_schemes.iter().filter(|s| old.security_scheme(&s.name).is_none()) {
             self.push(&format!("security scheme {}", scheme.name), "added", Additive, Additive, "");
         }
         for op in &old.operations {
-            match new.operations.iter().find(|n| n.id == op.id) {
+            match new.operation(&op.id) {
                 Some(now) => self.operation(op, now),
                 None => {
                     let renamed = new.operations.iter().find(|n| n.method == op.method && n.path == op.path);
@@ -145,7 +139,7 @@ impl Differ<'_> {
         }
         // An operation whose method and path were another id's is that one renamed.
         let renamed = |n: &model::Operation| old.operations.iter().any(|o| o.method == n.method && o.path == n.path);
-        for op in new.operations.iter().filter(|n| !old.operations.iter().any(|o| o.id == n.id) && !renamed(n)) {
+        for op in new.operations.iter().filter(|n| old.operation(&n.id).is_none() && !renamed(n)) {
             let sandbox = format!("serves {} {}", op.method.to_uppercase(), op.path);
             self.push(&format!("operation {}", op.id), "added", Additive, Additive, &sandbox).cli_note =
                 Some(format!("command {} added", command(op)));
@@ -216,7 +210,7 @@ impl Differ<'_> {
                 p.json_schema.as_ref().unwrap_or(&p.written_schema),
                 n.json_schema.as_ref().unwrap_or(&n.written_schema),
             );
-            self.schema(&at, Way::Request, was, now, 0, false);
+            self.schema(&at, Direction::Request, was, now, 0, false);
         }
         let is_old = |n: &model::Parameter| old.parameters.iter().any(|p| p.name == n.name && p.location == n.location);
         for n in new.parameters.iter().filter(|n| !is_old(n)) {
@@ -244,7 +238,7 @@ impl Differ<'_> {
                 } else if was.required && !now.required {
                     self.push(&at, "became optional", Nothing, Additive, "accepts requests without one");
                 }
-                self.media(&at, Way::Request, old, new, "requestBody");
+                self.media(&at, Direction::Request, &was.content, &now.content);
             }
             (None, None) => {}
         }
@@ -255,16 +249,15 @@ impl Differ<'_> {
         // The generated method's return type is made of the success
         // responses' contents: a success added or removed beside another
         // of the same content keeps it.
-        let contents = |spec: &Spec, o: &model::Operation| -> BTreeSet<String> {
-            let place = |r: &model::Response| format!("responses/{}/content", r.status);
+        let contents = |o: &model::Operation| -> BTreeSet<Vec<(String, String)>> {
             let found = o.responses.iter().filter(|r| success(&r.status));
-            found.map(|r| raw(spec, &o.pointer, &place(r)).map(Value::to_string).unwrap_or_default()).collect()
+            found.map(|r| r.content.iter().map(|m| (m.name.clone(), m.written_schema.to_string())).collect()).collect()
         };
-        let retyped = contents(self.old, old) != contents(self.new, new);
+        let retyped = contents(old) != contents(new);
         for r in &old.responses {
             let at = format!("{op} response {}", r.status);
-            if new.responses.iter().any(|n| n.status == r.status) {
-                self.media(&at, Way::Response, old, new, &format!("responses/{}", r.status));
+            if let Some(n) = new.responses.iter().find(|n| n.status == r.status) {
+                self.media(&at, Direction::Response, &r.content, &n.content);
             } else {
                 let impact = if success(&r.status) && retyped { Breaking } else { Nothing };
                 self.push(&at, "removed", impact, Nothing, "no longer answers it");
@@ -277,32 +270,19 @@ impl Differ<'_> {
         }
     }
 
-    /// The media types of a body or response (at `place` under each
-    /// operation) and their JSON schemas.
-    fn media(&mut self, at: &str, way: Way, old: &model::Operation, new: &model::Operation, place: &str) {
-        let (Some(was), Some(now)) = (raw(self.old, &old.pointer, place), raw(self.new, &new.pointer, place)) else {
-            return;
-        };
-        let content = |spec: &'_ Spec, node: &Value| -> Vec<(String, Value)> {
-            let content = spec.resolve(node).get("content").and_then(Value::as_object);
-            content
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), spec.resolve(v).get("schema").cloned().unwrap_or_default()))
-                .collect()
-        };
-        let (was, now) = (content(self.old, was), content(self.new, now));
-        for (media, schema) in &was {
-            match now.iter().find(|(m, _)| m == media) {
-                Some((_, next)) => self.schema(at, way, schema, next, 0, false),
+    /// The media types of a body or response and their JSON schemas.
+    fn media(&mut self, at: &str, way: Direction, was: &[model::MediaType], now: &[model::MediaType]) {
+        for media in was {
+            match now.iter().find(|m| m.name == media.name) {
+                Some(next) => self.schema(at, way, &media.written_schema, &next.written_schema, 0, false),
                 None => {
-                    let impact = if way == Way::Request || was.len() == 1 { Breaking } else { Nothing };
-                    self.push(at, format!("media type {media} removed"), impact, impact, "");
+                    let impact = if way == Direction::Request || was.len() == 1 { Breaking } else { Nothing };
+                    self.push(at, format!("media type {} removed", media.name), impact, impact, "");
                 }
             }
         }
-        for (media, _) in now.iter().filter(|(m, _)| !was.iter().any(|(w, _)| w == m)) {
-            self.push(at, format!("media type {media} added"), Additive, Nothing, "");
+        for media in now.iter().filter(|m| !was.iter().any(|w| w.name == m.name)) {
+            self.push(at, format!("media type {} added", media.name), Additive, Nothing, "");
         }
     }
 
@@ -310,7 +290,7 @@ impl Differ<'_> {
     /// what each difference means.
     /// `optional`: a property required on neither side, already `Option<T>`
     /// in Rust whether it is nullable or not.
-    fn schema(&mut self, at: &str, way: Way, was: &Value, now: &Value, depth: usize, optional: bool) {
+    fn schema(&mut self, at: &str, way: Direction, was: &Value, now: &Value, depth: usize, optional: bool) {
         if depth > 32 {
             return;
         }
@@ -327,7 +307,7 @@ impl Differ<'_> {
             at = format!("schema {a}");
         }
         let (was, now) = (self.old.resolve(was), self.new.resolve(now));
-        let request = way == Way::Request;
+        let request = way == Direction::Request;
         // What a command line user feels: what they send, not what they read.
         let cli = |impact| if request { impact } else { Nothing };
         let (old_type, new_type) = (type_of(was), type_of(now));
@@ -388,7 +368,7 @@ impl Differ<'_> {
 
     /// A bound: in a request, tighter refuses values that passed, looser
     /// accepts more; either way, one that chooses the Rust type changes it.
-    fn bounds(&mut self, at: &str, way: Way, was: &Value, now: &Value) {
+    fn bounds(&mut self, at: &str, way: Direction, was: &Value, now: &Value) {
         let retyped = rust_type(was) != rust_type(now);
         for (key, larger_is_tighter) in BOUNDS {
             let (a, b) = (was.get(key).and_then(Value::as_f64), now.get(key).and_then(Value::as_f64));
@@ -409,18 +389,20 @@ impl Differ<'_> {
         }
     }
 
-    fn bound(&mut self, at: &str, way: Way, what: String, tighter: bool, retyped: bool) {
+    fn bound(&mut self, at: &str, way: Direction, what: String, tighter: bool, retyped: bool) {
         let (rust, cli, sandbox) = match (way, tighter) {
-            (Way::Request, true) => (Breaking, Breaking, "refuses values it accepted"),
-            (Way::Request, false) => (if retyped { Breaking } else { Nothing }, Additive, "accepts values it refused"),
-            (Way::Response, _) if retyped => (Breaking, Nothing, ""),
-            (Way::Response, _) => return,
+            (Direction::Request, true) => (Breaking, Breaking, "refuses values it accepted"),
+            (Direction::Request, false) => {
+                (if retyped { Breaking } else { Nothing }, Additive, "accepts values it refused")
+            }
+            (Direction::Response, _) if retyped => (Breaking, Nothing, ""),
+            (Direction::Response, _) => return,
         };
         self.push(at, what, rust, cli, sandbox);
     }
 
-    fn properties(&mut self, at: &str, way: Way, was: &Value, now: &Value, depth: usize) {
-        let request = way == Way::Request;
+    fn properties(&mut self, at: &str, way: Direction, was: &Value, now: &Value, depth: usize) {
+        let request = way == Direction::Request;
         let properties = |s: &Value| s.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
         let required = |s: &Value| enum_values(&serde_json::json!({ "enum": s.get("required") }));
         let (old_props, new_props, old_req, new_req) = (properties(was), properties(now), required(was), required(now));
@@ -492,16 +474,6 @@ impl Differ<'_> {
             }
         }
     }
-}
-
-/// The node at `place` (slash-separated) under an operation's pointer, each
-/// step's `$ref` followed.
-fn raw<'s>(spec: &'s Spec, pointer: &str, place: &str) -> Option<&'s Value> {
-    let mut node = spec.doc.pointer(pointer.strip_prefix('#')?)?;
-    for step in place.split('/') {
-        node = spec.resolve(node).get(step)?;
-    }
-    Some(node)
 }
 
 /// `old → new`, `none` standing for an absent value.

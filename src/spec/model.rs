@@ -612,6 +612,8 @@ pub struct MediaType {
     pub name: String,
     /// `Null` when it has none.
     pub schema: Value,
+    /// Its schema as written, a `$ref` kept (see [`Parameter::written_schema`]).
+    pub written_schema: Value,
     /// The media type's `example`, else its schema's.
     pub example: Option<Value>,
 }
@@ -1277,16 +1279,22 @@ fn paths(value: &Value) -> Option<Vec<String>> {
 
 /// Whether a media type is JSON: `application/json` or a `+json` one.
 pub fn is_json(media_type: &str) -> bool {
-    let essence = media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    let essence = essence(media_type);
     essence == "application/json" || essence.ends_with("+json")
+}
+
+/// `Application/JSON; charset=utf-8` → `application/json`.
+pub(crate) fn essence(media_type: &str) -> String {
+    media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
 }
 
 fn media_types(doc: &Value, holder: &Value) -> Vec<MediaType> {
     entries(holder, "content")
         .map(|(name, media)| {
-            let schema = media.get("schema").map(|s| resolve(doc, s)).unwrap_or(&Value::Null);
+            let written_schema = media.get("schema").cloned().unwrap_or_default();
+            let schema = resolve(doc, &written_schema).clone();
             let example = media.get("example").or_else(|| schema.get("example")).cloned();
-            MediaType { name: name.clone(), schema: schema.clone(), example }
+            MediaType { name: name.clone(), schema, written_schema, example }
         })
         .collect()
 }

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::model::{enum_values, escape};
-use super::walk::visit;
+use super::walk::{is_inferred, visit};
 
 /// What kind of fact a spec states.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -93,7 +93,7 @@ pub fn facts(spec: &Value, seed: &str) -> Vec<Fact> {
         let fact = |kind, name: &str, at: &str, own: Option<&Value>| {
             let source = own.or(provenance).or(inherited)?;
             let (lines, elsewhere) = citations(source, seed).filter(|(l, _)| !l.is_empty())?;
-            let inferred = source.get("status").and_then(Value::as_str) == Some("inferred");
+            let inferred = is_inferred(source);
             let (name, pointer, inherited) = (name.to_owned(), at.to_owned(), own.is_none());
             Some(Fact { kind, name, pointer, lines, inherited, elsewhere, inferred })
         };

@@ -170,9 +170,9 @@ impl SpecValidator {
     #[must_use]
     pub fn confirmed_by_request(&self, operation_id: &str, sent: &[&str], schemes: &[&str]) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        let Some(op) = self.operations().find(|op| op.id == operation_id) else { return out };
-        let Some((item_pointer, _)) = op.pointer.rsplit_once('/') else { return out };
-        for owner in [item_pointer, op.pointer.as_str()] {
+        let Some(op) = self.operation(operation_id) else { return out };
+        let Some((item_pointer, _)) = op.def.pointer.rsplit_once('/') else { return out };
+        for owner in [item_pointer, op.def.pointer.as_str()] {
             let params = self.spec.pointer(&owner[1..]).and_then(|o| o.get("parameters")).and_then(Value::as_array);
             for (i, raw) in params.into_iter().flatten().enumerate() {
                 let written = raw.get("$ref").and_then(Value::as_str);

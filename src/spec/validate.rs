@@ -52,8 +52,8 @@ use rustc_hash::FxHashMap;
 use serde_json::{Map, Number, Value};
 
 use super::lenient::{self, Place, Rule, Rules};
-pub(crate) use super::model::deref;
 use super::model::{self, Location, is_json};
+pub(crate) use super::model::{deref, essence};
 use super::security::{self, Requirement};
 use super::walk::{self, Direction, Loc, Mode, Walker, visit};
 
@@ -154,8 +154,8 @@ struct Route {
     /// Per segment: 2 literal, 1 affixed parameter, 0 bare parameter; the
     /// highest rank wins when several templates match.
     rank: Vec<u8>,
-    /// Upper-case method and its operation.
-    methods: Vec<(String, Operation)>,
+    /// Its operations, one per method.
+    methods: Vec<Operation>,
 }
 
 #[derive(Debug, Clone)]
@@ -183,17 +183,15 @@ impl Segment {
 
 #[derive(Debug, Clone)]
 pub(super) struct Operation {
-    pub(super) id: String,
-    /// Where it is in the spec, as a JSON pointer (`#/paths/~1items/get`).
-    pub(super) pointer: String,
+    /// As the spec model reads it: its id, pointer, `x-range` pairs and body.
+    pub(super) def: model::Operation,
     params: Vec<Param>,
-    body: Option<RequestBody>,
     /// The `responses` object as written (entries may be `$ref`s).
     pub(super) responses: Value,
-    /// `x-range` pairs of query parameters.
-    ranges: Vec<model::Range>,
     /// `x-lenient: [empty-body]`: a `{}` body is taken for none.
     empty_body: bool,
+    /// `x-lenient: [string-scalars]` on its body.
+    string_scalars: bool,
     /// Its `security`, else the spec's: alternatives, any one of which lets a request in.
     security: Vec<Requirement>,
 }
@@ -284,15 +282,6 @@ pub(super) enum Scalar {
     Boolean,
 }
 
-#[derive(Debug, Clone)]
-struct RequestBody {
-    required: bool,
-    /// Media types (lower case, without parameters) and their schemas.
-    content: Vec<(String, Option<Value>)>,
-    /// `x-lenient: [string-scalars]`.
-    string_scalars: bool,
-}
-
 impl SpecValidator {
     /// Compiles the routes of `spec` (an OpenAPI 3.0 document as JSON).
     ///
@@ -305,7 +294,7 @@ impl SpecValidator {
     ///
     /// A message naming the path, operation or `$ref` at fault.
     pub fn new(spec: &Value) -> Result<Self, String> {
-        Self::compile(spec, &model::Spec::parse(spec).map_err(|e| e.to_string())?)
+        Self::compile(&model::Spec::parse(spec).map_err(|e| e.to_string())?)
     }
 
     /// The validator of an embedded spec (an API's `SPEC_JSON`), compiled
@@ -316,16 +305,15 @@ impl SpecValidator {
     /// As [`SpecValidator::new`].
     pub fn embedded(json: &'static str) -> Result<&'static Self, &'static str> {
         static COMPILED: model::Embedded<Result<SpecValidator, String>> = model::Embedded::new();
-        let compile =
-            || model::Spec::embedded(json).map_err(ToString::to_string).and_then(|m| Self::compile(&m.doc, m));
+        let compile = || model::Spec::embedded(json).map_err(ToString::to_string).and_then(Self::compile);
         COMPILED.get(json, compile).as_ref().map_err(String::as_str)
     }
 
-    fn compile(spec: &Value, model: &model::Spec) -> Result<Self, String> {
+    fn compile(model: &model::Spec) -> Result<Self, String> {
         // What the whole document must be: every `$ref` resolves (so a typo
         // shows at start-up), every `pattern` compiles, every `x-format` is known.
         // The copy kept is the one visited: `inferred` holds its addresses.
-        let shared = Arc::new(spec.clone());
+        let shared = Arc::new(model.doc.clone());
         let spec = &*shared;
         let (mut patterns, mut inferred) = (FxHashMap::default(), FxHashMap::default());
         visit(spec, &mut String::new(), &mut |node, at| {
@@ -351,46 +339,35 @@ impl SpecValidator {
         if !spec.get("paths").is_some_and(Value::is_object) {
             return Err("spec has no `paths` object".into());
         }
-        let mut routes: Vec<Route> = Vec::new();
-        let mut template: Option<&str> = None;
+        let (mut routes, mut route_of) = (Vec::new(), FxHashMap::default());
         // The model lists a path's operations together, in path order.
-        for op in &model.operations {
-            if template != Some(op.path.as_str()) {
-                template = Some(&op.path);
-                let segments = parse_template(&op.path)?;
-                let rank_of = |s: &Segment| match s {
-                    Segment::Literal(_) => 2,
-                    Segment::Param { prefix, suffix, .. } => u8::from(!prefix.is_empty() || !suffix.is_empty()),
-                };
-                let rank = segments.iter().map(rank_of).collect();
-                routes.push(Route { segments, rank, methods: Vec::new() });
+        for ops in model.operations.chunk_by(|a, b| a.path == b.path) {
+            let segments = parse_template(&ops[0].path)?;
+            let rank_of = |s: &Segment| match s {
+                Segment::Literal(_) => 2,
+                Segment::Param { prefix, suffix, .. } => u8::from(!prefix.is_empty() || !suffix.is_empty()),
+            };
+            let (rank, mut methods) = (segments.iter().map(rank_of).collect(), Vec::new());
+            for op in ops {
+                let compiled = compile_operation(spec, model, &segments, op)
+                    .map_err(|e| format!("{} {}: {e}", op.method.to_ascii_uppercase(), op.path))?;
+                if route_of.insert(op.id.clone(), routes.len()).is_some() {
+                    return Err(format!("operationId {} is used twice", op.id));
+                }
+                methods.push(compiled);
             }
-            let Some(route) = routes.last_mut() else { continue };
-            let method = op.method.to_ascii_uppercase();
-            let compiled = compile_operation(spec, model, &route.segments, op)
-                .map_err(|e| format!("{method} {}: {e}", op.path))?;
-            route.methods.push((method, compiled));
+            routes.push(Route { segments, rank, methods });
         }
         let patterns = Arc::new(patterns);
-        let operations = routes.iter().flat_map(|r| r.methods.iter().map(|(_, op)| op.security.as_slice()));
+        let operations = routes.iter().flat_map(|r| r.methods.iter().map(|op| op.security.as_slice()));
         let unrouted_security = security::common(operations);
         let inferred = Arc::new(inferred);
-        let mut route_of = FxHashMap::default();
-        for (index, route) in routes.iter().enumerate() {
-            route_of.extend(route.methods.iter().map(|(_, op)| (op.id.clone(), index)));
-        }
-        let validator = Self { spec: shared.clone(), inferred, routes, route_of, unrouted_security, patterns };
-        let mut ids: Vec<&str> = validator.operation_ids().collect();
-        ids.sort_unstable();
-        if let Some(pair) = ids.windows(2).find(|pair| pair.first() == pair.last()) {
-            return Err(format!("operationId {} is used twice", pair.first().copied().unwrap_or_default()));
-        }
-        Ok(validator)
+        Ok(Self { spec: shared.clone(), inferred, routes, route_of, unrouted_security, patterns })
     }
 
     /// The `operationId`s of the spec, in path order.
     pub fn operation_ids(&self) -> impl Iterator<Item = &str> {
-        self.operations().map(|op| op.id.as_str())
+        self.routes.iter().flat_map(|r| r.methods.iter().map(|op| op.def.id.as_str()))
     }
 
     #[cfg(feature = "sandbox")]
@@ -402,15 +379,14 @@ impl SpecValidator {
     #[cfg(feature = "sandbox")]
     /// The `responses` object of an operation, as written (entries may be `$ref`s).
     pub(crate) fn responses(&self, operation_id: &str) -> Option<&Value> {
-        self.operations().find(|op| op.id == operation_id).map(|op| &op.responses)
+        self.operation(operation_id).map(|op| &op.responses)
     }
 
     #[cfg(feature = "sandbox")]
     /// The response an operation documents for `status`, as written (see
     /// [`Operation::documented_response`]).
     pub(crate) fn documented_response(&self, operation_id: &str, status: u16) -> Option<&Value> {
-        let op = self.operations().find(|op| op.id == operation_id)?;
-        op.documented_response(status).map(|(_, response)| response)
+        self.operation(operation_id)?.documented_response(status).map(|(_, response)| response)
     }
 
     #[cfg(feature = "sandbox")]
@@ -428,8 +404,10 @@ impl SpecValidator {
         self.check(Direction::Request, &schema, value, &Loc::Root("request body"))
     }
 
-    pub(super) fn operations(&self) -> impl Iterator<Item = &Operation> {
-        self.routes.iter().flat_map(|r| r.methods.iter().map(|(_, op)| op))
+    /// The operation whose `operationId` is `id`.
+    pub(super) fn operation(&self, id: &str) -> Option<&Operation> {
+        let route = self.routes.get(*self.route_of.get(id)?)?;
+        route.methods.iter().find(|op| op.def.id == id)
     }
 
     /// The first difference between `value` and `schema`, as a violation.
@@ -464,8 +442,9 @@ impl SpecValidator {
         let only = operation.and_then(|id| self.route_of.get(id)).and_then(|&index| self.routes.get(index..=index));
         let routes = only.unwrap_or(&self.routes);
         let route = routes.iter().filter(matches).max_by(|a, b| a.rank.cmp(&b.rank)).ok_or_else(not_found)?;
-        let Some((_, op)) = route.methods.iter().find(|(m, _)| m.eq_ignore_ascii_case(method)) else {
-            let allowed = route.methods.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join(", ");
+        let Some(op) = route.methods.iter().find(|op| op.def.method.eq_ignore_ascii_case(method)) else {
+            let allowed =
+                route.methods.iter().map(|op| op.def.method.to_ascii_uppercase()).collect::<Vec<_>>().join(", ");
             return Err(Violation::MethodNotAllowed { method: method.to_owned(), path: path.to_owned(), allowed });
         };
         Ok((route, op, raw))
@@ -487,9 +466,8 @@ impl SpecValidator {
     /// its header `name`: the content type, or a header parameter (any
     /// header, for an operation the spec does not have).
     pub(crate) fn reads_header(&self, operation: &str, name: &str) -> bool {
-        let Some(route) = self.route_of.get(operation).and_then(|&index| self.routes.get(index)) else { return true };
-        let mut ops = route.methods.iter().map(|(_, op)| op).filter(|op| op.id == operation);
-        name.eq_ignore_ascii_case("content-type") || ops.any(|op| op.param(Location::Header, name).is_some())
+        let Some(op) = self.operation(operation) else { return true };
+        name.eq_ignore_ascii_case("content-type") || op.param(Location::Header, name).is_some()
     }
 
     /// [`Self::validate_request`], trying only the route of `operation` (an
@@ -501,7 +479,7 @@ impl SpecValidator {
     ) -> Result<ValidatedRequest, Violation> {
         let mut path_params = Vec::new();
         let (op, query, rewritten_query, rewritten_body) = self.examine(operation, request, Some(&mut path_params))?;
-        Ok(ValidatedRequest { operation_id: op.id.clone(), path_params, query, rewritten_query, rewritten_body })
+        Ok(ValidatedRequest { operation_id: op.def.id.clone(), path_params, query, rewritten_query, rewritten_body })
     }
 
     /// [`Self::validate_for`] for a caller that only needs the verdict (a
@@ -626,7 +604,7 @@ impl SpecValidator {
     /// The operation's `x-range` pairs: an empty range is a violation.
     fn check_ranges(&self, op: &Operation, query: &Pairs) -> Result<(), Violation> {
         let sent = |name: &str| query.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
-        for range in &op.ranges {
+        for range in &op.def.ranges {
             let (Some(from), Some(to)) = (sent(&range.from), sent(&range.to)) else { continue };
             let schema = op.param(Location::Query, &range.from).map_or(&ANY, |p| &p.schema);
             let schema = deref(&self.spec, schema).map_err(|e| invalid("query", e))?;
@@ -677,7 +655,7 @@ impl SpecValidator {
     fn check_body(&self, op: &Operation, request: &RequestParts<'_>) -> Result<Option<Vec<u8>>, Violation> {
         const AT: &str = "request body";
         let body = request.body;
-        let Some(spec) = &op.body else {
+        let Some(spec) = &op.def.request_body else {
             return match body {
                 [] => Ok(None),
                 _ if op.empty_body && lenient::is_empty_body(body) => Ok(Some(Vec::new())),
@@ -687,20 +665,22 @@ impl SpecValidator {
         if body.is_empty() {
             return if spec.required { Err(invalid(AT, "required")) } else { Ok(None) };
         }
-        let expected = || spec.content.iter().map(|(mt, _)| mt.as_str()).collect::<Vec<_>>().join(" or ");
+        let expected = || spec.content.iter().map(|m| essence(&m.name)).collect::<Vec<_>>().join(" or ");
         let actual = header(request.headers, "content-type")
             .map(essence)
             .ok_or_else(|| invalid(AT, format!("no content type; expected {}", expected())))?;
-        let (media_type, schema) = best_media(spec.content.iter().map(|(mt, s)| (mt.as_str(), s)), &actual)
+        let (media_type, schema) = best_media(spec.content.iter().map(|m| (m.name.as_str(), &m.schema)), &actual)
             .ok_or_else(|| invalid(AT, format!("content type {actual} is not {}", expected())))?;
-        let Some(schema) = schema else { return Ok(None) };
+        if schema.is_null() {
+            return Ok(None);
+        }
         if is_json(media_type) {
             let mut value: Value =
                 serde_json::from_slice(body).map_err(|e| invalid(AT, format!("not valid JSON: {e}")))?;
-            let coerced = spec.string_scalars && lenient::coerce_strings(&self.spec, schema, &mut value, 0);
+            let coerced = op.string_scalars && lenient::coerce_strings(&self.spec, schema, &mut value, 0);
             self.check(Direction::Request, schema, &value, &Loc::Root(AT))?;
             Ok(coerced.then(|| value.to_string().into_bytes()))
-        } else if media_type == "application/x-www-form-urlencoded" {
+        } else if essence(media_type) == "application/x-www-form-urlencoded" {
             self.check_form(schema, body).map(|()| None)
         } else {
             Ok(None)
@@ -769,10 +749,8 @@ fn compile_operation(
     segments: &[Segment],
     op: &model::Operation,
 ) -> Result<Operation, String> {
-    let mut params: Vec<Param> = Vec::new();
-    for param in &op.parameters {
-        params.extend(compile_param(root, param)?);
-    }
+    let params: Vec<Param> =
+        op.parameters.iter().filter_map(|p| compile_param(root, p).transpose()).collect::<Result<_, _>>()?;
     let in_template: Vec<&str> = segments
         .iter()
         .filter_map(|s| match s {
@@ -795,16 +773,16 @@ fn compile_operation(
             return Err(format!("{}: x-required-unless names unknown parameter {other}", param.label));
         }
     }
-    let body = op.request_body.as_ref().map(compile_body).transpose()?;
+    let body_rules = op.request_body.as_ref().map(|b| lenient::rules(&b.lenient, Place::RequestBody, "requestBody"));
+    let string_scalars = body_rules.transpose()?.is_some_and(|rules| rules.has(Rule::StringScalars));
     orderable_ranges(root, &op.ranges, &params)?;
     let empty_body = lenient::rules(&op.lenient, Place::Operation, "operation")?.has(Rule::EmptyBody);
-    if empty_body && body.is_some() {
+    if empty_body && op.request_body.is_some() {
         return Err("x-lenient: empty-body is for operations without a requestBody".into());
     }
     let responses = op.pointer.strip_prefix('#').and_then(|pointer| root.pointer(&format!("{pointer}/responses")));
-    let (id, pointer, ranges) = (op.id.clone(), op.pointer.clone(), op.ranges.clone());
     let (responses, security) = (responses.cloned().unwrap_or_default(), security::requirements(model, &op.security));
-    Ok(Operation { id, pointer, params, body, responses, ranges, empty_body, security })
+    Ok(Operation { def: op.clone(), params, responses, empty_body, string_scalars, security })
 }
 
 /// Whether both parameters of each `x-range` pair are query parameters
@@ -904,75 +882,6 @@ pub fn parse_date(text: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::from_ymd_opt(year, number(5..7), number(8..10))
 }
 
-/// Checks a string against the schema's `format`, `pattern` and `x-format`.
-pub(super) fn check_string(
-    schema: &Map<String, Value>,
-    text: &str,
-    patterns: &FxHashMap<String, Regex>,
-) -> Result<(), String> {
-    let format = schema.get("format").and_then(Value::as_str);
-    // The formats checked, and what a string of each should be; others only annotate.
-    type Format = (&'static str, fn(&str) -> bool, &'static str);
-    let formats: [Format; 9] = [
-        ("date-time", |t| parse_date_time(t).is_some(), "a date-time (RFC 3339, e.g. 2024-03-20T12:00:00Z)"),
-        ("date", |t| parse_date(t).is_some(), "a date (YYYY-MM-DD, e.g. 2024-03-20)"),
-        ("email", is_email, "an email address (name@example.com)"),
-        ("uuid", is_uuid, "a UUID (8-4-4-4-12 hex digits)"),
-        ("uri", |t| reqwest::Url::parse(t).is_ok(), "an absolute URI (https://example.com/x)"),
-        ("byte", is_base64, "base64 (RFC 4648, padded)"),
-        ("ipv4", |t| t.parse::<std::net::Ipv4Addr>().is_ok(), "an IPv4 address"),
-        ("ipv6", |t| t.parse::<std::net::Ipv6Addr>().is_ok(), "an IPv6 address"),
-        ("hostname", is_hostname, "a host name"),
-    ];
-    if let Some((_, _, expected)) = formats.iter().find(|(name, fits, _)| Some(*name) == format && !fits(text)) {
-        return Err(format!("{} is not {expected}", show_str(text)));
-    }
-    if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
-        && let Some(regex) = patterns.get(pattern)
-        && !regex.is_match(text)
-    {
-        // `\S` and the like refuse a blank text: say so rather than quote the regex.
-        let blank = if text.trim().is_empty() { "must not be blank: it " } else { "" };
-        return Err(format!("{} {blank}does not match the pattern {pattern}", show_str(text)));
-    }
-    if schema.get("x-format").and_then(Value::as_str) == Some("e164") && !is_e164(text) {
-        return Err(format!(
-            "{} is not an E.164 phone number (+, country code and number, digits only, e.g. +14155552671)",
-            show_str(text)
-        ));
-    }
-    Ok(())
-}
-
-/// `local@domain`: a non-empty local part and a dotted domain, no spaces.
-fn is_email(text: &str) -> bool {
-    let Some((local, domain)) = text.rsplit_once('@') else { return false };
-    !local.is_empty() && !text.chars().any(char::is_whitespace) && domain.contains('.') && is_hostname(domain)
-}
-
-fn is_uuid(text: &str) -> bool {
-    let fits = |(i, b): (usize, u8)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() };
-    text.len() == 36 && text.bytes().enumerate().all(fits)
-}
-
-/// RFC 4648 base64 with padding (the OpenAPI `byte` format).
-fn is_base64(text: &str) -> bool {
-    use base64::Engine as _;
-    base64::engine::general_purpose::STANDARD.decode(text).is_ok()
-}
-
-/// RFC 1123 host name: dot-separated labels of 1 to 63 letters, digits and
-/// inner hyphens, 253 characters at most.
-fn is_hostname(text: &str) -> bool {
-    text.len() <= 253
-        && text.split('.').all(|label| {
-            (1..=63).contains(&label.len())
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        })
-}
-
 /// Compiles one parameter; `None` for those that are not validated (cookies,
 /// and the headers OpenAPI says to ignore).
 fn compile_param(root: &Value, p: &model::Parameter) -> Result<Option<Param>, String> {
@@ -1039,12 +948,6 @@ fn strict_text(param: &Param, text: &str) -> Option<String> {
         return lenient::single_quoted_json(text);
     }
     None
-}
-
-fn compile_body(body: &model::RequestBody) -> Result<RequestBody, String> {
-    let string_scalars = lenient::rules(&body.lenient, Place::RequestBody, "requestBody")?.has(Rule::StringScalars);
-    let content = body.content.iter().map(|m| (essence(&m.name), Some(m.schema.clone()).filter(|s| !s.is_null())));
-    Ok(RequestBody { required: body.required, content: content.collect(), string_scalars })
 }
 
 fn parse_template(template: &str) -> Result<Vec<Segment>, String> {
@@ -1120,11 +1023,6 @@ pub(crate) fn percent_decode(text: &str) -> Option<Cow<'_, str>> {
     String::from_utf8(out).ok().map(Cow::Owned)
 }
 
-/// `Application/JSON; charset=utf-8` → `application/json`.
-pub(crate) fn essence(media_type: &str) -> String {
-    media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
-}
-
 /// The value of header `name` (any case), trimmed.
 pub(super) fn header<'h>(headers: &'h [(String, String)], name: &str) -> Option<&'h str> {
     headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.trim())
@@ -1147,80 +1045,9 @@ pub(super) fn best_media<'c, T>(declared: impl Iterator<Item = (&'c str, T)>, ac
         .map(|(_, mt, media)| (mt, media))
 }
 
-/// A value as quoted in messages: scalars as JSON, containers by kind.
-pub(super) fn show(value: &Value) -> String {
-    match value {
-        Value::String(text) => show_str(text),
-        Value::Array(_) => "an array".to_owned(),
-        Value::Object(_) => "an object".to_owned(),
-        other => other.to_string(),
-    }
-}
-
 pub(super) fn show_str(text: &str) -> String {
     match text.char_indices().nth(MAX_SHOWN) {
         Some((cut, _)) => format!("{}…", Value::from(text.get(..cut).unwrap_or_default())),
         None => Value::from(text).to_string(),
     }
-}
-
-pub(super) fn has_type(value: &Value, ty: &str) -> bool {
-    match ty {
-        "string" => value.is_string(),
-        "integer" => value.as_number().is_some_and(|n| whole(n).is_some()),
-        "number" => value.is_number(),
-        "boolean" => value.is_boolean(),
-        "array" => value.is_array(),
-        "object" => value.is_object(),
-        "null" => value.is_null(),
-        _ => true,
-    }
-}
-
-/// The number as an integer, if it is a whole one (`3.0` included).
-fn whole(n: &Number) -> Option<i128> {
-    n.as_i64()
-        .map(i128::from)
-        .or_else(|| n.as_u64().map(i128::from))
-        .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e38).map(|f| f as i128))
-}
-
-pub(super) fn check_number(schema: &Map<String, Value>, n: &Number) -> Result<(), String> {
-    let format = schema.get("format").and_then(Value::as_str).unwrap_or_default();
-    let range = match format {
-        "int32" => Some((i128::from(i32::MIN), i128::from(i32::MAX))),
-        "int64" => Some((i128::from(i64::MIN), i128::from(i64::MAX))),
-        _ => None,
-    };
-    let too_big_a_float =
-        format == "float" && n.as_f64().is_some_and(|x| x.is_finite() && x.abs() > f64::from(f32::MAX));
-    if too_big_a_float || range.zip(whole(n)).is_some_and(|((low, high), v)| !(low..=high).contains(&v)) {
-        return Err(format!("{n} is out of range for {format}"));
-    }
-    let x = n.as_f64().unwrap_or(f64::NAN);
-    let bound = |key: &str| schema.get(key).filter(|b| b.is_number()).map(|b| (b, b.as_f64().unwrap_or(f64::NAN)));
-    let exclusive = |key: &str| schema.get(key).and_then(Value::as_bool) == Some(true);
-    if let Some((shown, min)) = bound("minimum") {
-        if exclusive("exclusiveMinimum") && x <= min {
-            return Err(format!("{n} is not greater than the exclusive minimum {shown}"));
-        }
-        if x < min {
-            return Err(format!("{n} is less than the minimum {shown}"));
-        }
-    }
-    if let Some((shown, max)) = bound("maximum") {
-        if exclusive("exclusiveMaximum") && x >= max {
-            return Err(format!("{n} is not less than the exclusive maximum {shown}"));
-        }
-        if x > max {
-            return Err(format!("{n} is greater than the maximum {shown}"));
-        }
-    }
-    if let Some((shown, step)) = bound("multipleOf").filter(|(_, step)| *step > 0.0) {
-        let quotient = x / step;
-        if (quotient - quotient.round()).abs() > 1e-9 {
-            return Err(format!("{n} is not a multiple of {shown}"));
-        }
-    }
-    Ok(())
 }

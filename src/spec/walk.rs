@@ -9,12 +9,13 @@ use std::fmt;
 
 use rustc_hash::FxHashMap;
 
-use serde_json::{Map, Value};
+use regex::Regex;
+use serde_json::{Map, Number, Value};
 
 use super::model::{escape, is_json};
 use super::survey::DriftKind;
 use super::validate::{
-    SpecValidator, Violation, best_media, check_number, check_string, deref, essence, has_type, show, show_str,
+    SpecValidator, Violation, best_media, deref, essence, is_e164, parse_date, parse_date_time, show_str,
 };
 
 /// Recursion limit; only a cyclic schema that consumes no input (e.g.
@@ -30,7 +31,7 @@ pub(super) enum Mode {
 
 /// Which way a value travels: `readOnly` properties are never sent in a
 /// request, `writeOnly` ones never come back in a response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(super) enum Direction {
     Request,
     Response,
@@ -87,8 +88,8 @@ struct Node<'s> {
     nullable: bool,
     enumeration: Option<&'s Vec<Value>>,
     properties: Option<&'s Map<String, Value>>,
-    /// `properties` by name, hashed, each with whether it is required:
-    /// the walker's table of that index.
+    /// `properties` by name, hashed, each with whether it is required and
+    /// whether it stays behind (see `hides`): the walker's table of that index.
     table: Option<usize>,
     required: &'s [Value],
     /// Every `required` name is a property, once: an object holding that
@@ -139,7 +140,7 @@ pub(super) struct Walker<'s> {
     /// spec, which is shared and never changed).
     nodes: FxHashMap<usize, Resolved<'s>>,
     /// The nodes' `properties` tables (see [`Node::table`]).
-    tables: Vec<FxHashMap<&'s str, (&'s Value, bool)>>,
+    tables: Vec<FxHashMap<&'s str, (&'s Value, bool, bool)>>,
     /// Emptied lists of which keys of an object are documented, reused.
     marks: Vec<Vec<bool>>,
     /// Whether the walk met what only [`Mode::First`] reports: a refusal
@@ -194,16 +195,17 @@ impl<'s> Walker<'s> {
             Direction::Request => "readOnly",
             Direction::Response => "writeOnly",
         };
-        let hides = properties.into_iter().flatten().any(|(_, property)| {
-            let property = deref(&self.spec.spec, property).ok();
-            property.and_then(|p| p.get(flag)).and_then(Value::as_bool) == Some(true)
-        });
+        let spec = &self.spec.spec;
+        let hidden = |s| deref(spec, s).ok().and_then(|p| p.get(flag)).and_then(Value::as_bool) == Some(true);
         let required: &[Value] = list("required");
         let is_required = |name: &str| required.iter().any(|r| r.as_str() == Some(name));
+        let entry =
+            |(name, schema): (&'s String, &'s Value)| (name.as_str(), (schema, is_required(name), hidden(schema)));
         let table = properties.filter(|p| !p.is_empty()).map(|p| {
-            self.tables.push(p.iter().map(|(name, schema)| (name.as_str(), (schema, is_required(name)))).collect());
+            self.tables.push(p.iter().map(entry).collect());
             self.tables.len() - 1
         });
+        let hides = table.is_some_and(|t| self.tables[t].values().any(|&(_, _, hidden)| hidden));
         let listed = properties.map_or(0, |p| p.keys().filter(|name| is_required(name)).count());
         Node {
             map,
@@ -278,21 +280,21 @@ impl<'s> Walker<'s> {
     ) -> Step {
         let first = self.mode == Mode::First;
         let spec = self.spec;
-        let Some(op) = spec.operations().find(|op| op.id == operation_id) else {
+        let Some(op) = spec.operation(operation_id) else {
             let at = if first { "response" } else { "status" };
             return self.report(DriftKind::UndocumentedStatus, at, format!("no operation {operation_id} in the spec"));
         };
         if (200..300).contains(&status)
-            && let Some(node) = op.pointer.strip_prefix('#').and_then(|p| spec.spec.pointer(p))
+            && let Some(node) = op.def.pointer.strip_prefix('#').and_then(|p| spec.spec.pointer(p))
         {
-            self.confirm(&op.pointer, node);
+            self.confirm(&op.def.pointer, node);
         }
         let Some((key, node)) = op.documented_response(status) else {
             let (at, message) = if first { ("response", "status") } else { ("status", "HTTP") };
             return self.report(DriftKind::UndocumentedStatus, at, format!("{message} {status} is not documented"));
         };
         let reference = node.get("$ref").and_then(Value::as_str);
-        let pointer = reference.map_or_else(|| format!("{}/responses/{key}", op.pointer), str::to_owned);
+        let pointer = reference.map_or_else(|| format!("{}/responses/{key}", op.def.pointer), str::to_owned);
         let response = match deref(&spec.spec, node) {
             Ok(response) => response,
             Err(e) => return self.refuse("response", e),
@@ -459,7 +461,7 @@ impl<'s> Walker<'s> {
         if self.mode == Mode::All && parts.iter().any(|s| s.combined) {
             // The alternative of each `oneOf`/`anyOf` the value fits best joins the parts.
             let mut names = known.clone();
-            names.extend(parts.iter().flat_map(|s| property_names(s.map)));
+            names.extend(parts.iter().flat_map(|s| s.properties.into_iter().flatten().map(|(name, _)| name.as_str())));
             let mut chosen = Vec::new();
             for schema in parts.iter() {
                 for key in ["oneOf", "anyOf"] {
@@ -613,19 +615,16 @@ impl<'s> Walker<'s> {
         depth: usize,
     ) -> Step {
         // A property that does not travel this way (`readOnly` in a request).
-        let (flag, why) = match self.direction {
-            Direction::Request => ("readOnly", "read-only: the server sets it, a request may not send it"),
-            Direction::Response => ("writeOnly", "write-only: a response never carries it"),
+        let why = match self.direction {
+            Direction::Request => "read-only: the server sets it, a request may not send it",
+            Direction::Response => "write-only: a response never carries it",
         };
         let mut documented = self.marks.pop().unwrap_or_default();
         documented.clear();
         documented.resize(map.len(), false);
         for schema in parts {
-            let properties = schema.properties;
-            let stays_behind = |walker: &mut Self, name: &str| {
-                let property = properties.and_then(|p| p.get(name)).and_then(|s| deref(&walker.spec.spec, s).ok());
-                property.is_some_and(|s| s.get(flag).and_then(Value::as_bool) == Some(true))
-            };
+            let stays_behind =
+                |walker: &Self, name: &str| schema.table.and_then(|t| walker.tables[t].get(name)).is_some_and(|p| p.2);
             let missing = |walker: &mut Self| {
                 for name in schema.required.iter().filter_map(Value::as_str) {
                     if !map.contains_key(name) && !stays_behind(walker, name) {
@@ -661,8 +660,8 @@ impl<'s> Walker<'s> {
                 let here = Loc::Field(at, key);
                 let property = schema.table.and_then(|t| self.tables[t].get(key.as_str()).copied());
                 documented[i] |= property.is_some();
-                required += usize::from(property.is_some_and(|(_, required)| required));
-                match (property.map(|(schema, _)| schema), schema.additional) {
+                required += usize::from(property.is_some_and(|(_, required, _)| required));
+                match (property.map(|(schema, ..)| schema), schema.additional) {
                     (Some(property), _) => {
                         self.value(property, value, &here, &BTreeSet::new(), depth + 1)?;
                     }
@@ -834,6 +833,138 @@ pub(super) fn visit<'v>(
     Ok(())
 }
 
-fn property_names(schema: &Map<String, Value>) -> impl Iterator<Item = &str> {
-    schema.get("properties").and_then(Value::as_object).into_iter().flat_map(|p| p.keys().map(String::as_str))
+/// A value as quoted in messages: scalars as JSON, containers by kind.
+fn show(value: &Value) -> String {
+    match value {
+        Value::String(text) => show_str(text),
+        Value::Array(_) => "an array".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+        other => other.to_string(),
+    }
+}
+
+fn has_type(value: &Value, ty: &str) -> bool {
+    match ty {
+        "string" => value.is_string(),
+        "integer" => value.as_number().is_some_and(|n| whole(n).is_some()),
+        "number" => value.is_number(),
+        "boolean" => value.is_boolean(),
+        "array" => value.is_array(),
+        "object" => value.is_object(),
+        "null" => value.is_null(),
+        _ => true,
+    }
+}
+
+/// The number as an integer, if it is a whole one (`3.0` included).
+fn whole(n: &Number) -> Option<i128> {
+    n.as_i64()
+        .map(i128::from)
+        .or_else(|| n.as_u64().map(i128::from))
+        .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 1e38).map(|f| f as i128))
+}
+
+fn check_number(schema: &Map<String, Value>, n: &Number) -> Result<(), String> {
+    let format = schema.get("format").and_then(Value::as_str).unwrap_or_default();
+    let range = match format {
+        "int32" => Some((i128::from(i32::MIN), i128::from(i32::MAX))),
+        "int64" => Some((i128::from(i64::MIN), i128::from(i64::MAX))),
+        _ => None,
+    };
+    let too_big_a_float =
+        format == "float" && n.as_f64().is_some_and(|x| x.is_finite() && x.abs() > f64::from(f32::MAX));
+    if too_big_a_float || range.zip(whole(n)).is_some_and(|((low, high), v)| !(low..=high).contains(&v)) {
+        return Err(format!("{n} is out of range for {format}"));
+    }
+    let x = n.as_f64().unwrap_or(f64::NAN);
+    let bound = |key: &str| schema.get(key).filter(|b| b.is_number()).map(|b| (b, b.as_f64().unwrap_or(f64::NAN)));
+    let exclusive = |key: &str| schema.get(key).and_then(Value::as_bool) == Some(true);
+    if let Some((shown, min)) = bound("minimum") {
+        if exclusive("exclusiveMinimum") && x <= min {
+            return Err(format!("{n} is not greater than the exclusive minimum {shown}"));
+        }
+        if x < min {
+            return Err(format!("{n} is less than the minimum {shown}"));
+        }
+    }
+    if let Some((shown, max)) = bound("maximum") {
+        if exclusive("exclusiveMaximum") && x >= max {
+            return Err(format!("{n} is not less than the exclusive maximum {shown}"));
+        }
+        if x > max {
+            return Err(format!("{n} is greater than the maximum {shown}"));
+        }
+    }
+    if let Some((shown, step)) = bound("multipleOf").filter(|(_, step)| *step > 0.0) {
+        let quotient = x / step;
+        if (quotient - quotient.round()).abs() > 1e-9 {
+            return Err(format!("{n} is not a multiple of {shown}"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a string against the schema's `format`, `pattern` and `x-format`.
+fn check_string(schema: &Map<String, Value>, text: &str, patterns: &FxHashMap<String, Regex>) -> Result<(), String> {
+    let format = schema.get("format").and_then(Value::as_str);
+    // The formats checked, and what a string of each should be; others only annotate.
+    type Format = (&'static str, fn(&str) -> bool, &'static str);
+    let formats: [Format; 9] = [
+        ("date-time", |t| parse_date_time(t).is_some(), "a date-time (RFC 3339, e.g. 2024-03-20T12:00:00Z)"),
+        ("date", |t| parse_date(t).is_some(), "a date (YYYY-MM-DD, e.g. 2024-03-20)"),
+        ("email", is_email, "an email address (name@example.com)"),
+        ("uuid", is_uuid, "a UUID (8-4-4-4-12 hex digits)"),
+        ("uri", |t| reqwest::Url::parse(t).is_ok(), "an absolute URI (https://example.com/x)"),
+        ("byte", is_base64, "base64 (RFC 4648, padded)"),
+        ("ipv4", |t| t.parse::<std::net::Ipv4Addr>().is_ok(), "an IPv4 address"),
+        ("ipv6", |t| t.parse::<std::net::Ipv6Addr>().is_ok(), "an IPv6 address"),
+        ("hostname", is_hostname, "a host name"),
+    ];
+    if let Some((_, _, expected)) = formats.iter().find(|(name, fits, _)| Some(*name) == format && !fits(text)) {
+        return Err(format!("{} is not {expected}", show_str(text)));
+    }
+    if let Some(pattern) = schema.get("pattern").and_then(Value::as_str)
+        && let Some(regex) = patterns.get(pattern)
+        && !regex.is_match(text)
+    {
+        // `\S` and the like refuse a blank text: say so rather than quote the regex.
+        let blank = if text.trim().is_empty() { "must not be blank: it " } else { "" };
+        return Err(format!("{} {blank}does not match the pattern {pattern}", show_str(text)));
+    }
+    if schema.get("x-format").and_then(Value::as_str) == Some("e164") && !is_e164(text) {
+        return Err(format!(
+            "{} is not an E.164 phone number (+, country code and number, digits only, e.g. +14155552671)",
+            show_str(text)
+        ));
+    }
+    Ok(())
+}
+
+/// `local@domain`: a non-empty local part and a dotted domain, no spaces.
+fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.rsplit_once('@') else { return false };
+    !local.is_empty() && !text.chars().any(char::is_whitespace) && domain.contains('.') && is_hostname(domain)
+}
+
+fn is_uuid(text: &str) -> bool {
+    let fits = |(i, b): (usize, u8)| if [8, 13, 18, 23].contains(&i) { b == b'-' } else { b.is_ascii_hexdigit() };
+    text.len() == 36 && text.bytes().enumerate().all(fits)
+}
+
+/// RFC 4648 base64 with padding (the OpenAPI `byte` format).
+fn is_base64(text: &str) -> bool {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.decode(text).is_ok()
+}
+
+/// RFC 1123 host name: dot-separated labels of 1 to 63 letters, digits and
+/// inner hyphens, 253 characters at most.
+fn is_hostname(text: &str) -> bool {
+    text.len() <= 253
+        && text.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
 }

@@ -7,9 +7,9 @@ use std::sync::LazyLock;
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use super::FieldValue;
+use crate::luware::format_datetime;
 use crate::luware::transcript::{Speaker, Tcu, Topic, Transcript, Word};
 use crate::luware::types::{Conversation, ConversationStatus, Direction, EndCause, ForwardReason, Modality, Platform};
-use crate::luware::{FilterField, format_datetime};
 pub(crate) use crate::sandbox::mix;
 
 /// How a user's conversations are recorded; decides which control actions fit.
@@ -177,52 +177,8 @@ pub(crate) fn conversation(seed: u64, index: u64, count: u64) -> Conversation {
     c
 }
 
-/// The value of `field` in `c`, for filter evaluation.
-pub(crate) fn field_value(c: &Conversation, field: FilterField) -> Option<FieldValue<'_>> {
-    use FilterField as F;
-    fn v<'a>(value: Option<impl Into<FieldValue<'a>>>) -> Option<FieldValue<'a>> {
-        value.map(Into::into)
-    }
-    match field {
-        F::CcdrId => Some(FieldValue::from(c.ccdr_id.as_str())),
-        F::PlatformCallId => v(c.platform_call_id.as_deref()),
-        F::StartTime => v(c.start_time.as_deref()),
-        F::EndTime => v(c.end_time.as_deref()),
-        F::VerbaUserName => v(c.verba_user_name.as_deref()),
-        F::VerbaUserLogin => v(c.verba_user_login.as_deref()),
-        F::AgentId => v(c.agent_id.as_deref()),
-        F::Status => v(c.status.as_ref().map(|x| x.as_str())),
-        F::RecordedParty => v(c.recorded_party),
-        F::SourceName => v(c.source_name.as_deref()),
-        F::SourceCallerId => v(c.source_caller_id.as_deref()),
-        F::DestinationName => v(c.destination_name.as_deref()),
-        F::DestinationCallerId => v(c.destination_caller_id.as_deref()),
-        F::ModalityName => v(c.modality_name.as_ref().map(|x| x.as_str())),
-        F::Cause => v(c.cause.as_ref().map(|x| x.as_str())),
-        F::Direction => v(c.direction.as_ref().map(|x| x.as_str())),
-        F::StorageFolderId => v(c.storage_folder_id),
-        F::RetentionUntil => v(c.retention_until.as_deref()),
-        F::RetentionAutoDelete => v(c.retention_auto_delete),
-        F::NativeId => v(c.native_id.as_deref()),
-        F::Secondary => v(c.secondary),
-        F::Hold => v(c.hold),
-        F::CdrMediaType => v(c.cdr_media_type),
-        F::SourceAudioRtpCount => v(c.source_audio_rtp_count),
-        F::DestinationAudioRtpCount => v(c.destination_audio_rtp_count),
-        F::PlatformName => v(c.platform_name.as_ref().map(|x| x.as_str())),
-        F::ImportSourceId => v(c.import_source_id),
-        F::ImportSourceName => v(c.import_source_name.as_deref()),
-        F::ForwardReasonName => v(c.forward_reason_name.as_ref().map(|x| x.as_str())),
-        F::MeetingId => v(c.meeting_id.as_deref()),
-        F::Priv => v(c.priv_),
-        F::Ondemand => v(c.ondemand),
-        F::Keep => v(c.keep),
-        F::DoNotDelete => v(c.do_not_delete),
-        // A row the spec adds later: the generated records hold no value for it.
-        #[allow(unreachable_patterns)]
-        _ => None,
-    }
-}
+// `FilterField::read`: a conversation's value of each filter field.
+include!(concat!(env!("OUT_DIR"), "/luware_filter_reads.rs"));
 
 /// A plausible two-speaker transcript for a voice or video conversation, of
 /// `utterances` turns (the six lines of a short call, repeated as needed).

@@ -335,7 +335,7 @@ impl LuwareState {
                 return (page, Some(position));
             }
             let c = self.conversation(index);
-            if filters.matches(|f| data::field_value(&c, f)) {
+            if filters.matches(|f| f.read(&c)) {
                 page.push(c);
             }
             position = if cursor.descending { index } else { index + 1 };

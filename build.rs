@@ -218,10 +218,14 @@ pub fn generate_file(api: &str, spec_path: &Path) -> Result<Generated, String> {
 /// those panics are caught and returned as the error message.
 pub fn generate(api: &str, yaml: &str) -> Result<Generated, String> {
     let doc: Value = serde_yaml::from_str(yaml).map_err(|e| format!("invalid YAML: {e}"))?;
-    lint(&doc)?;
+    let version = doc.get("openapi").and_then(Value::as_str);
+    if !version.is_some_and(|v| v.starts_with("3.0.")) {
+        return Err(format!("`openapi` must be 3.0.x, found {version:?}"));
+    }
     let model = model::Spec::parse(&doc).map_err(|e| format!("{e} (at {})", e.pointer))?;
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_value(for_progenitor(&doc)).map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
+    lint(&doc, &model)?;
+    let spec: openapiv3::OpenAPI = serde_json::from_value(for_progenitor(&doc, &model))
+        .map_err(|e| format!("not an OpenAPI 3.0 document: {e}"))?;
 
     let enums = open_enums(&doc)?;
     let mut settings = progenitor::GenerationSettings::new();
@@ -421,23 +425,17 @@ fn without_patterns(node: &mut Value) {
 /// the operation and a bounded body excerpt, whatever the body holds; a
 /// typed error body that failed to decode would lose the status. The spec
 /// itself (sandbox, validators, docs) keeps them.
-fn for_progenitor(doc: &Value) -> Value {
+fn for_progenitor(doc: &Value, spec: &model::Spec) -> Value {
     let mut doc = doc.clone();
     without_patterns(&mut doc);
-    for item in doc.get_mut("paths").and_then(Value::as_object_mut).into_iter().flat_map(|m| m.values_mut()) {
-        for (method, op) in item.as_object_mut().into_iter().flatten() {
-            if !HTTP_METHODS.contains(&method.as_str()) {
-                continue;
-            }
-            if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
-                responses.retain(|status, _| status.starts_with('2'));
-            }
+    for op in &spec.operations {
+        let responses = doc.pointer_mut(&format!("{}/responses", op.pointer.trim_start_matches('#')));
+        if let Some(responses) = responses.and_then(Value::as_object_mut) {
+            responses.retain(|status, _| status.starts_with('2'));
         }
     }
     doc
 }
-
-const HTTP_METHODS: [&str; 7] = ["get", "put", "post", "delete", "patch", "head", "options"];
 
 /// What the runtime needs to know of the API, from the spec model: the
 /// POSTs it may retry (`x-retry-safe`), the security schemes each operation
@@ -542,60 +540,35 @@ fn catch_panic<T>(f: impl FnOnce() -> T) -> Result<T, String> {
 }
 
 /// Checks the rules from progenitor's safe subset that would otherwise panic
-/// or silently lose data: OpenAPI 3.0 only, an `operationId` on every
-/// operation, one request media type, explicit statuses and `$ref` response
-/// schemas (what progenitor's generator, https://github.com/oxidecomputer/progenitor,
-/// handles in 0.15.1; found by feeding it specs that break each rule); and
-/// no `nullable` where OpenAPI 3.0.3 gives it no effect.
-fn lint(doc: &Value) -> Result<(), String> {
-    match doc.get("openapi").and_then(Value::as_str) {
-        Some(v) if v.starts_with("3.0.") => {}
-        other => return Err(format!("`openapi` must be 3.0.x, found {other:?}")),
-    }
-    let paths = doc.get("paths").and_then(Value::as_object).ok_or("no `paths`")?;
-    for (path, item) in paths {
-        let Some(item) = item.as_object() else { continue };
-        for (method, op) in item {
-            if !HTTP_METHODS.contains(&method.as_str()) {
-                continue;
+/// or silently lose data, beyond OpenAPI 3.0 (checked first) and an
+/// `operationId` on every operation (the model's): one request media type,
+/// explicit statuses and `$ref` response schemas (what progenitor's generator,
+/// https://github.com/oxidecomputer/progenitor, handles in 0.15.1; found by
+/// feeding it specs that break each rule). And no `nullable: true` where
+/// OpenAPI 3.0.3 gives it no effect, beside `allOf` or `$ref` (a `$ref`'s
+/// siblings are ignored, and `allOf`'s members still refuse null) nor
+/// without a `type` in the same schema, so strict validators and linters
+/// refuse the null the spec means to allow.
+fn lint(doc: &Value, spec: &model::Spec) -> Result<(), String> {
+    doc.get("paths").and_then(Value::as_object).ok_or("no `paths`")?;
+    for op in &spec.operations {
+        let here = format!("{} {}", op.method.to_uppercase(), op.path);
+        if op.request_body.as_ref().is_some_and(|body| body.content.len() != 1) {
+            return Err(format!("{here}: request body must have exactly one media type"));
+        }
+        for response in &op.responses {
+            let status = &response.status;
+            if status == "default" {
+                return Err(format!("{here}: use explicit status codes, not `default`"));
             }
-            let here = format!("{} {path}", method.to_uppercase());
-            let op_id = op.get("operationId").and_then(Value::as_str);
-            if op_id.is_none() {
-                return Err(format!("{here}: missing operationId"));
-            }
-            let body = op.get("requestBody").and_then(|b| b.get("content")).and_then(Value::as_object);
-            if body.is_some_and(|media| media.len() != 1) {
-                return Err(format!("{here}: request body must have exactly one media type"));
-            }
-            for (status, resp) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
-                if status == "default" {
-                    return Err(format!("{here}: use explicit status codes, not `default`"));
-                }
-                for (media, content) in resp.get("content").and_then(Value::as_object).into_iter().flatten() {
-                    let schema = content.get("schema");
-                    if media.starts_with("application/json") {
-                        match schema {
-                            Some(s) if s.get("$ref").is_some() => {}
-                            _ => {
-                                return Err(format!(
-                                    "{here}: response {status} needs a `$ref` schema (inline schemas are misnamed or dropped)"
-                                ));
-                            }
-                        }
-                    }
-                }
+            let mut json = response.content.iter().filter(|media| media.name.starts_with("application/json"));
+            if json.any(|media| media.written_schema.get("$ref").is_none()) {
+                return Err(format!(
+                    "{here}: response {status} needs a `$ref` schema (inline schemas are misnamed or dropped)"
+                ));
             }
         }
     }
-    lint_nullable(doc)
-}
-
-/// `nullable: true` has no effect in OpenAPI 3.0.3 beside `allOf` or `$ref`
-/// (a `$ref`'s siblings are ignored, and `allOf`'s members still refuse
-/// null), nor without a `type` in the same schema, so strict validators and
-/// linters refuse the null the spec means to allow.
-fn lint_nullable(doc: &Value) -> Result<(), String> {
     let mut found = Vec::new();
     find_key(doc, "nullable", "#".to_owned(), &mut found);
     for (pointer, value) in found {

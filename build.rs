@@ -849,7 +849,7 @@ fn find_key(node: &Value, key: &str, pointer: String, found: &mut Vec<(String, V
     match node {
         Value::Object(map) => {
             for (k, v) in map {
-                let here = format!("{pointer}/{}", k.replace('~', "~0").replace('/', "~1"));
+                let here = format!("{pointer}/{}", model::escape(k));
                 if k == key {
                     found.push((here.clone(), v.clone()));
                 }

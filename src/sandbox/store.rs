@@ -40,7 +40,7 @@ use serde_json::{Map, Value};
 use super::fallback::{generate, spec_response};
 use super::validate::{SpecValidator, ValidatedRequest};
 use crate::spec::model::{
-    Filter, FilterOp, Operation, Paging, Parameter, SortFlag, Spec, TokenField, TokenSource, is_json, resolve,
+    Filter, FilterOp, Operation, Paging, Parameter, SortFlag, Spec, TokenField, TokenSource, is_json, resolve, unescape,
 };
 use crate::spec::validate::parse_date_time;
 
@@ -184,7 +184,7 @@ pub struct Records<'s> {
 impl Records<'_> {
     /// The records of the collection at `path` (such as `/pets/7/toys`), seeded if new.
     pub fn of(&mut self, path: &str) -> &mut Vec<Value> {
-        self.store.open_in(self.collections, self.store.template(path).unwrap_or(path), path).items_mut()
+        self.store.open_in(self.collections, self.store.validator.template(path).unwrap_or(path), path).items_mut()
     }
 
     /// Record `id` of the collection at `path`, if it has it.
@@ -202,7 +202,8 @@ impl Records<'_> {
     /// Removes (and answers) the records at `path` that `gone` picks, and the collections under them.
     pub fn remove(&mut self, path: &str, gone: impl Fn(&Value) -> bool) -> Vec<Value> {
         let field = self.store.id_field_at(path);
-        let collection = self.store.open_in(self.collections, self.store.template(path).unwrap_or(path), path);
+        let collection =
+            self.store.open_in(self.collections, self.store.validator.template(path).unwrap_or(path), path);
         let removed: Vec<Value> = collection.items_mut().extract_if(.., |r| gone(r)).collect();
         let ids: Vec<String> = removed.iter().filter_map(|r| r.get(&field).and_then(text)).collect();
         let under: Vec<String> = ids.iter().map(|id| format!("{path}/{id}/")).collect();
@@ -289,7 +290,7 @@ impl Store {
     /// What `read` makes of the records of the collection at `path`, opened first.
     pub(crate) fn read<T>(&self, path: &str, read: impl FnOnce(&[Value]) -> T) -> T {
         let mut collections = super::lock(&self.collections);
-        read(&self.open_in(&mut collections, self.template(path).unwrap_or(path), path).items)
+        read(&self.open_in(&mut collections, self.validator.template(path).unwrap_or(path), path).items)
     }
 
     /// The store's answer to a validated request (`None`: no collection, or
@@ -349,7 +350,7 @@ impl Store {
                 // The store's own search: the collection it is under, as stored.
                 None => {
                     let under = path.rsplit_once('/')?.0;
-                    let template = self.template(under).filter(|t| self.is_collection(t))?;
+                    let template = self.validator.template(under).filter(|t| self.is_collection(t))?;
                     let collection = self.open_in(records.collections, template, under);
                     (collection.items.clone(), !collection.invents)
                 }
@@ -486,24 +487,6 @@ impl Store {
         Ok(collection.items.len() - 1)
     }
 
-    /// The spec path a request's `path` fits, a literal segment winning over a parameter.
-    fn template(&self, path: &str) -> Option<&str> {
-        let segments: Vec<&str> = path.split('/').collect();
-        let fit = |template: &str| -> Option<Vec<bool>> {
-            let parts: Vec<&str> = template.split('/').collect();
-            if parts.len() != segments.len() {
-                return None;
-            }
-            let literal = |(part, segment): (&&str, &&str)| match part.starts_with('{') && part.ends_with('}') {
-                true => (!segment.is_empty()).then_some(false),
-                false => (part == segment).then_some(true),
-            };
-            parts.iter().zip(&segments).map(literal).collect()
-        };
-        let templates = self.spec.operations.iter().map(|o| o.path.as_str());
-        templates.filter_map(|t| Some((fit(t)?, t))).max_by(|a, b| a.0.cmp(&b.0)).map(|(_, t)| t)
-    }
-
     /// The answer of the operation that gives `scheme`'s token, for the
     /// fields the sandbox exports ([`super::spec_token_field`]).
     fn token(&self, op: &Operation, scheme: &str, source: &TokenSource, sent: &Value) -> Stored {
@@ -626,7 +609,7 @@ impl Store {
 
     /// [`Store::id_field`] of the collection at `path` (a request's path), `id` if it has none.
     fn id_field_at(&self, path: &str) -> String {
-        self.template(path).and_then(|t| self.id_field(t)).unwrap_or_else(|| "id".into())
+        self.validator.template(path).and_then(|t| self.id_field(t)).unwrap_or_else(|| "id".into())
     }
 
     /// A collection's first records: the hooks', `records` generated ones, or the spec's answer's.
@@ -730,14 +713,6 @@ impl Serialize for Shown<'_> {
             })),
             value => value.serialize(serializer),
         }
-    }
-}
-
-/// A JSON pointer's segment as the name it stands for (`~1` is `/`, `~0` `~`).
-fn unescape(segment: &str) -> Cow<'_, str> {
-    match segment.contains('~') {
-        true => segment.replace("~1", "/").replace("~0", "~").into(),
-        false => segment.into(),
     }
 }
 

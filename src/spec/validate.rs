@@ -426,6 +426,27 @@ impl SpecValidator {
         self.route(method, path, None).map_or(&self.unrouted_security, |(_, op, _)| &op.security)
     }
 
+    #[cfg(feature = "sandbox")]
+    /// The spec path (`/pets/{id}`) a request's `path` is for, chosen as requests are routed.
+    pub(crate) fn template(&self, path: &str) -> Option<&str> {
+        let (route, _) = self.matching(path, None)?;
+        route.methods.first().map(|op| op.def.path.as_str())
+    }
+
+    /// The route `path` is for (the route of `operation` alone, if given),
+    /// and the path without its leading `/`: of those it fits, the one
+    /// whose segments rank highest.
+    fn matching<'p>(&self, path: &'p str, operation: Option<&str>) -> Option<(&Route, &'p str)> {
+        let raw = path.strip_prefix('/')?;
+        let count = raw.bytes().filter(|&b| b == b'/').count() + 1;
+        let matches = |r: &&Route| {
+            r.segments.len() == count && r.segments.iter().zip(raw.split('/')).all(|(s, r)| s.capture(r).is_some())
+        };
+        let only = operation.and_then(|id| self.route_of.get(id)).and_then(|&index| self.routes.get(index..=index));
+        let routes = only.unwrap_or(&self.routes);
+        Some((routes.iter().filter(matches).max_by(|a, b| a.rank.cmp(&b.rank))?, raw))
+    }
+
     /// The route and operation `method path` is for, and the path without its leading `/`.
     fn route<'p>(
         &self,
@@ -434,14 +455,7 @@ impl SpecValidator {
         operation: Option<&str>,
     ) -> Result<(&Route, &Operation, &'p str), Violation> {
         let not_found = || Violation::NotFound { path: path.to_owned() };
-        let raw = path.strip_prefix('/').ok_or_else(not_found)?;
-        let count = raw.bytes().filter(|&b| b == b'/').count() + 1;
-        let matches = |r: &&Route| {
-            r.segments.len() == count && r.segments.iter().zip(raw.split('/')).all(|(s, r)| s.capture(r).is_some())
-        };
-        let only = operation.and_then(|id| self.route_of.get(id)).and_then(|&index| self.routes.get(index..=index));
-        let routes = only.unwrap_or(&self.routes);
-        let route = routes.iter().filter(matches).max_by(|a, b| a.rank.cmp(&b.rank)).ok_or_else(not_found)?;
+        let (route, raw) = self.matching(path, operation).ok_or_else(not_found)?;
         let Some(op) = route.methods.iter().find(|op| op.def.method.eq_ignore_ascii_case(method)) else {
             let allowed =
                 route.methods.iter().map(|op| op.def.method.to_ascii_uppercase()).collect::<Vec<_>>().join(", ");

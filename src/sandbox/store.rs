@@ -215,7 +215,6 @@ impl Records<'_> {
 
 /// The records of every collection, keyed by the collection's path.
 pub(crate) struct Store {
-    spec: Spec,
     /// The contract's: what the store's answers are held to.
     validator: Arc<SpecValidator>,
     /// What each operation's answer shows, by operation id.
@@ -278,13 +277,17 @@ impl Store {
         records: Option<u64>,
         hooks: Option<Arc<dyn Hooks>>,
     ) -> Result<Self, String> {
-        let spec = Spec::parse(validator.spec()).map_err(|e| e.to_string())?;
-        let seed = fastrand::u64(..);
+        let (spec, seed) = (validator.model(), fastrand::u64(..));
         let shape = |op: &Operation| Some((op.id.clone(), shape(&spec.doc, success_schema(op)?, 0)));
         let shapes = spec.operations.iter().filter_map(shape).collect();
         let (documents, collections) = (Mutex::new(HashMap::new()), Mutex::new(HashMap::new()));
         let hooks = hooks.unwrap_or_else(|| Arc::new(NoHooks));
-        Ok(Self { spec, validator, shapes, documents, records, hooks, seed, collections })
+        Ok(Self { validator, shapes, documents, records, hooks, seed, collections })
+    }
+
+    /// The model of the spec.
+    fn spec(&self) -> &Spec {
+        self.validator.model()
     }
 
     /// What `read` makes of the records of the collection at `path`, opened first.
@@ -296,7 +299,7 @@ impl Store {
     /// The store's answer to a validated request (`None`: no collection, or
     /// the answer would not fit the spec).
     pub(crate) fn answer(&self, request: &ValidatedRequest, path: &str, body: &[u8]) -> Option<Stored> {
-        let op = self.spec.operation(&request.operation_id)?;
+        let op = self.spec().operation(&request.operation_id)?;
         let hooks = &*self.hooks;
         let refused = |(status, message): Refusal| Some(Stored::Refused(status, message));
         // The query as the emulator reads it: its defaults where the request leaves a parameter out.
@@ -336,7 +339,7 @@ impl Store {
             None => {}
         }
         let tokens =
-            self.spec.security_schemes.iter().filter_map(|scheme| Some((&scheme.name, scheme.token.as_ref()?)));
+            self.spec().security_schemes.iter().filter_map(|scheme| Some((&scheme.name, scheme.token.as_ref()?)));
         if let Some((scheme, source)) = tokens.into_iter().find(|(_, source)| source.operation == op.id) {
             return Some(self.token(op, scheme, source, &sent));
         }
@@ -358,7 +361,7 @@ impl Store {
             let (status, envelope) = self.documented(op)?;
             // The body's field that sizes a page, named as a page-size parameter would be.
             let body = op.request_body.iter().flat_map(|b| &b.content).find(|m| is_json(&m.name));
-            let fields = body.and_then(|m| resolve(&self.spec.doc, &m.schema).get("properties")?.as_object());
+            let fields = body.and_then(|m| resolve(&self.spec().doc, &m.schema).get("properties")?.as_object());
             let size = fields.into_iter().flatten().map(|(name, _)| name.as_str()).find(|name| is_size(name));
             let tokens = Tokens { seed: self.seed ^ fnv(path.bytes()), query: &query, size };
             let every: Vec<usize> = (0..found.len()).collect();
@@ -532,7 +535,7 @@ impl Store {
 
     /// The schema of the field at `pointer` of `op`'s answer.
     fn schema_at<'s>(&'s self, op: &'s Operation, pointer: &str) -> Option<&'s Value> {
-        let (doc, mut names) = (&self.spec.doc, pointer.split('/').skip(1));
+        let (doc, mut names) = (&self.spec().doc, pointer.split('/').skip(1));
         names.try_fold(resolve(doc, success_schema(op)?), |schema, name| {
             Some(resolve(doc, property(doc, schema, name)?))
         })
@@ -540,14 +543,14 @@ impl Store {
 
     /// Whether the spec path `template` is a collection.
     fn is_collection(&self, template: &str) -> bool {
-        self.spec.operations.iter().any(|o| o.path == template && (o.method == "post" || self.listed(o).is_some()))
+        self.spec().operations.iter().any(|o| o.path == template && (o.method == "post" || self.listed(o).is_some()))
     }
 
     /// Whether `op` works on a collection, and how.
     fn role(&self, op: &Operation) -> Option<Role> {
         let item = || item_of(&op.path).filter(|(parent, _)| self.is_collection(parent)).map(|_| Role::Item);
         // A `POST` creates in a collection whose items have ids: one it lists, or has a `GET` of one of.
-        let lists = || self.spec.operations.iter().any(|o| o.path == op.path && self.listed(o).is_some());
+        let lists = || self.spec().operations.iter().any(|o| o.path == op.path && self.listed(o).is_some());
         match op.method.as_str() {
             "get" => self.listed(op).map(|_| Role::List).or_else(item),
             "post" if lists() || self.item_get(&op.path).is_some() => Some(Role::Create),
@@ -558,7 +561,7 @@ impl Store {
 
     /// The `GET` of one item of the collection at `template` (`<template>/{id}`).
     fn item_get(&self, template: &str) -> Option<&Operation> {
-        self.spec.operations.iter().find(|o| {
+        self.spec().operations.iter().find(|o| {
             o.method == "get" && o.path.rsplit_once('/').is_some_and(|(p, l)| p == template && l.starts_with('{'))
         })
     }
@@ -576,8 +579,8 @@ impl Store {
         if item_of(&op.path).is_some_and(|(parent, _)| self.is_collection(parent)) {
             return None;
         }
-        let schema = resolve(&self.spec.doc, success_schema(op)?);
-        let is_array = |s: &Value| resolve(&self.spec.doc, s).get("type").and_then(Value::as_str) == Some("array");
+        let schema = resolve(&self.spec().doc, success_schema(op)?);
+        let is_array = |s: &Value| resolve(&self.spec().doc, s).get("type").and_then(Value::as_str) == Some("array");
         if is_array(schema) {
             return Some(String::new());
         }
@@ -590,8 +593,8 @@ impl Store {
 
     /// The schema of one item of the collection at `template` (its list's, else its `GET`'s).
     fn item_schema(&self, template: &str) -> Option<Value> {
-        let doc = &self.spec.doc;
-        for op in self.spec.operations.iter().filter(|o| o.path == template) {
+        let doc = &self.spec().doc;
+        for op in self.spec().operations.iter().filter(|o| o.path == template) {
             if let Some(pointer) = self.listed(op) {
                 return self.schema_at(op, &pointer)?.get("items").map(|items| resolve(doc, items).clone());
             }
@@ -602,9 +605,9 @@ impl Store {
     /// The field that holds an item's id: the item path's parameter if the items have it, else `id`.
     fn id_field(&self, template: &str) -> Option<String> {
         let schema = self.item_schema(template)?;
-        let param = self.spec.operations.iter().find_map(|o| item_of(&o.path).filter(|(p, _)| *p == template));
+        let param = self.spec().operations.iter().find_map(|o| item_of(&o.path).filter(|(p, _)| *p == template));
         let mut names = [param.map(|(_, name)| name), Some("id")].into_iter().flatten();
-        names.find(|name| property(&self.spec.doc, &schema, name).is_some()).map(str::to_owned)
+        names.find(|name| property(&self.spec().doc, &schema, name).is_some()).map(str::to_owned)
     }
 
     /// [`Store::id_field`] of the collection at `path` (a request's path), `id` if it has none.
@@ -618,7 +621,7 @@ impl Store {
             return Collection { made: items.len(), items, ..Collection::default() };
         }
         let mut collection = Collection { invents: true, ..Collection::default() };
-        let list = self.spec.operations.iter().find(|o| o.path == template && self.listed(o).is_some());
+        let list = self.spec().operations.iter().find(|o| o.path == template && self.listed(o).is_some());
         if let Some(records) = self.records {
             let made = (0..records.min(MAX_SEEDED)).filter_map(|_| self.made(template, &mut collection.made, true));
             collection.items = made.collect();

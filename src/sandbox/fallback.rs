@@ -75,11 +75,8 @@ pub(crate) fn spec_response(validator: &SpecValidator, operation_id: &str) -> Op
 pub fn request_body(spec_json: &str, operation_id: &str) -> Option<Value> {
     let spec: Value = serde_json::from_str(spec_json).ok()?;
     let validator = SpecValidator::new(&spec).ok()?;
-    let root = validator.spec();
-    let items = root.get("paths")?.as_object()?.values().filter_map(|item| deref(root, item).ok()?.as_object());
-    let mut operations = items.flat_map(|item| item.values());
-    let operation = operations.find(|op| op.get("operationId").and_then(Value::as_str) == Some(operation_id))?;
-    let body = deref(root, operation.get("requestBody")?).ok()?;
+    let (root, op) = (validator.spec(), validator.model().operation(operation_id)?);
+    let body = deref(root, root.pointer(&format!("{}/requestBody", op.pointer.strip_prefix('#')?))?).ok()?;
     let (_, media) = body.get("content")?.as_object()?.iter().find(|(media_type, _)| is_json(media_type))?;
     Some(json_body(&validator, media))
 }

@@ -272,17 +272,13 @@ enum Role {
 
 impl Store {
     /// The store of the spec `validator` enforces.
-    pub(crate) fn new(
-        validator: Arc<SpecValidator>,
-        records: Option<u64>,
-        hooks: Option<Arc<dyn Hooks>>,
-    ) -> Result<Self, String> {
+    pub(crate) fn new(validator: Arc<SpecValidator>, records: Option<u64>, hooks: Option<Arc<dyn Hooks>>) -> Self {
         let (spec, seed) = (validator.model(), fastrand::u64(..));
         let shape = |op: &Operation| Some((op.id.clone(), shape(&spec.doc, success_schema(op)?, 0)));
         let shapes = spec.operations.iter().filter_map(shape).collect();
         let (documents, collections) = (Mutex::new(HashMap::new()), Mutex::new(HashMap::new()));
         let hooks = hooks.unwrap_or_else(|| Arc::new(NoHooks));
-        Ok(Self { validator, shapes, documents, records, hooks, seed, collections })
+        Self { validator, shapes, documents, records, hooks, seed, collections }
     }
 
     /// The model of the spec.

@@ -64,7 +64,7 @@ fn most_used(model: &Spec) -> Option<&Value> {
 
 /// A body of `schema` saying `status` and `message`.
 fn fill(validator: &SpecValidator, schema: &Value, status: StatusCode, message: &str) -> Value {
-    let root = validator.spec();
+    let root = &validator.model().doc;
     let resolved = deref(root, schema).unwrap_or(schema);
     let properties = resolved.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
     let required: Vec<&str> =

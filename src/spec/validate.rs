@@ -394,13 +394,7 @@ impl SpecValidator {
     }
 
     #[cfg(feature = "sandbox")]
-    /// The spec the validator was built from.
-    pub(crate) fn spec(&self) -> &Value {
-        &self.spec
-    }
-
-    #[cfg(feature = "sandbox")]
-    /// The model of the spec, the one it was compiled from.
+    /// The model of the spec the validator was compiled from.
     pub(crate) fn model(&self) -> &model::Spec {
         self.spec.model()
     }

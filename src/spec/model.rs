@@ -1289,8 +1289,8 @@ fn paths(value: &Value) -> Option<Vec<String>> {
 pub fn is_json(media_type: &str) -> bool {
     // Without a lower-case copy: request bodies are checked on every call.
     let essence = written_essence(media_type);
-    let suffix = essence.len().checked_sub(5).and_then(|at| essence.as_bytes().get(at..));
-    essence.eq_ignore_ascii_case("application/json") || suffix.is_some_and(|s| s.eq_ignore_ascii_case(b"+json"))
+    let suffix = essence.get(essence.len().saturating_sub(5)..);
+    essence.eq_ignore_ascii_case("application/json") || suffix.is_some_and(|s| s.eq_ignore_ascii_case("+json"))
 }
 
 /// `Application/JSON; charset=utf-8` → `application/json`.

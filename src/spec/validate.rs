@@ -457,9 +457,8 @@ impl SpecValidator {
         route.methods.first().map(|op| op.def.path.as_str())
     }
 
-    /// The route `path` is for (the route of `operation` alone, if given),
-    /// and the path without its leading `/`: of those it fits, the one
-    /// whose segments rank highest.
+    /// The route `path` fits whose segments rank highest (only `operation`'s
+    /// route is tried if given), and the path without its leading `/`.
     fn matching<'p>(&self, path: &'p str, operation: Option<&str>) -> Option<(&Route, &'p str)> {
         let raw = path.strip_prefix('/')?;
         let count = raw.bytes().filter(|&b| b == b'/').count() + 1;

@@ -60,7 +60,7 @@ impl Contract {
         hooks: Option<Arc<dyn Hooks>>,
         config: &HarnessConfig,
     ) -> Result<Self, String> {
-        let store = Store::new(validator.clone(), config.records, hooks)?;
+        let store = Store::new(validator.clone(), config.records, hooks);
         let (latency, check_responses, violations) = (config.latency, config.check_responses, Mutex::new(Vec::new()));
         Ok(Self { validator, store, render_error, authenticate, latency, check_responses, violations })
     }

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 
 use super::fallback::generate;
 use super::validate::{SpecValidator, deref};
-use crate::spec::model::is_json;
+use crate::spec::model::{self, Spec, is_json};
 
 const STATUS_FIELDS: [&str; 4] = ["status", "statusCode", "code", "httpStatus"];
 const MESSAGE_FIELDS: [&str; 4] = ["message", "error_description", "detail", "errorMessage"];
@@ -24,12 +24,11 @@ pub(crate) fn render(
     status: StatusCode,
     message: &str,
 ) -> Response {
-    let root = validator.spec();
     let documented = operation_id.and_then(|id| validator.documented_response(id, status.as_u16()));
-    let schema = match documented.and_then(|r| deref(root, r).ok()) {
+    let schema = match documented {
         // A status documented without a JSON body gets none.
         Some(response) => json_schema(response).ok_or_else(|| status.into_response()),
-        None => most_used(root).ok_or_else(|| plain(status, message)),
+        None => most_used(validator.model()).ok_or_else(|| plain(status, message)),
     };
     match schema {
         Ok(schema) => (status, axum::Json(fill(validator, schema, status, message))).into_response(),
@@ -42,20 +41,18 @@ pub(crate) fn plain(status: StatusCode, message: &str) -> Response {
     (status, axum::Json(json!({ "status": status.as_u16(), "message": message }))).into_response()
 }
 
-/// The JSON schema of a response (`None`: it has no JSON body).
-fn json_schema(response: &Value) -> Option<&Value> {
-    let content = response.get("content")?.as_object()?;
-    content.iter().find(|(media, _)| is_json(media)).and_then(|(_, m)| m.get("schema"))
+/// The JSON schema of a response, as written (`None`: it has no JSON body).
+fn json_schema(response: &model::Response) -> Option<&Value> {
+    let media = response.content.iter().find(|media| is_json(&media.name))?;
+    Some(&media.written_schema).filter(|schema| !schema.is_null())
 }
 
 /// The JSON schema most error responses of the spec document.
-fn most_used(root: &Value) -> Option<&Value> {
+fn most_used(model: &Spec) -> Option<&Value> {
     let mut counts: Vec<(&Value, usize)> = Vec::new();
-    let operations =
-        root.get("paths")?.as_object()?.values().filter_map(Value::as_object).flat_map(|item| item.values());
-    let responses = operations.filter_map(|op| op.get("responses")?.as_object()).flatten();
-    let errors = responses.filter(|(code, _)| !code.starts_with(['2', '3']));
-    for schema in errors.filter_map(|(_, response)| deref(root, response).ok().and_then(json_schema)) {
+    let responses = model.operations.iter().flat_map(|op| &op.responses);
+    let errors = responses.filter(|response| !response.status.starts_with(['2', '3']));
+    for schema in errors.filter_map(json_schema) {
         match counts.iter_mut().find(|(s, _)| *s == schema) {
             Some((_, n)) => *n += 1,
             None => counts.push((schema, 1)),
@@ -67,7 +64,7 @@ fn most_used(root: &Value) -> Option<&Value> {
 
 /// A body of `schema` saying `status` and `message`.
 fn fill(validator: &SpecValidator, schema: &Value, status: StatusCode, message: &str) -> Value {
-    let root = validator.spec();
+    let root = &validator.model().doc;
     let resolved = deref(root, schema).unwrap_or(schema);
     let properties = resolved.get("properties").and_then(Value::as_object).cloned().unwrap_or_default();
     let required: Vec<&str> =

@@ -48,7 +48,7 @@ pub(crate) struct SpecResponse {
 
 /// The spec's answer to `operation_id`, or `None` if the spec has no such operation.
 pub(crate) fn spec_response(validator: &SpecValidator, operation_id: &str) -> Option<SpecResponse> {
-    let root = validator.spec();
+    let root = &validator.model().doc;
     let responses = validator.responses(operation_id)?;
     let Some((status, response)) = responses.as_object().and_then(pick_status) else {
         // No responses documented: nothing to build from, and nothing to break.
@@ -75,11 +75,8 @@ pub(crate) fn spec_response(validator: &SpecValidator, operation_id: &str) -> Op
 pub fn request_body(spec_json: &str, operation_id: &str) -> Option<Value> {
     let spec: Value = serde_json::from_str(spec_json).ok()?;
     let validator = SpecValidator::new(&spec).ok()?;
-    let root = validator.spec();
-    let items = root.get("paths")?.as_object()?.values().filter_map(|item| deref(root, item).ok()?.as_object());
-    let mut operations = items.flat_map(|item| item.values());
-    let operation = operations.find(|op| op.get("operationId").and_then(Value::as_str) == Some(operation_id))?;
-    let body = deref(root, operation.get("requestBody")?).ok()?;
+    let (root, op) = (&validator.model().doc, validator.model().operation(operation_id)?);
+    let body = deref(root, root.pointer(&format!("{}/requestBody", op.pointer.strip_prefix('#')?))?).ok()?;
     let (_, media) = body.get("content")?.as_object()?.iter().find(|(media_type, _)| is_json(media_type))?;
     Some(json_body(&validator, media))
 }
@@ -97,7 +94,7 @@ fn pick_status(responses: &Map<String, Value>) -> Option<(u16, &Value)> {
 
 /// The first documented example that fits the schema, else a generated value.
 fn json_body(validator: &SpecValidator, media: &Value) -> Value {
-    let root = validator.spec();
+    let root = &validator.model().doc;
     let Some(schema) = media.get("schema") else {
         return media.get("example").cloned().unwrap_or_else(|| Value::Object(Map::new()));
     };
@@ -152,7 +149,7 @@ fn binary_body(media_type: &str, media: &Value) -> (String, Vec<u8>) {
 
 /// Values for the headers a response marks `required` (valid HTTP ones).
 fn required_headers(validator: &SpecValidator, response: &Value) -> Vec<(String, String)> {
-    let root = validator.spec();
+    let root = &validator.model().doc;
     let Some(headers) = response.get("headers").and_then(Value::as_object) else { return Vec::new() };
     headers
         .iter()
@@ -235,7 +232,7 @@ impl Generator<'_> {
         if depth > MAX_MERGE_DEPTH || self.nodes > MAX_NODES {
             return;
         }
-        let schema = match deref(self.validator.spec(), schema) {
+        let schema = match deref(&self.validator.model().doc, schema) {
             Ok(Value::Object(schema)) => schema,
             Ok(Value::Bool(false)) => {
                 into.entry("x-unsatisfiable").or_insert(Value::Bool(true));
@@ -300,7 +297,7 @@ impl Generator<'_> {
                 || (self.optional
                     && depth < OPTIONAL_DEPTH
                     && !self.is_cyclic(property)
-                    && deref(self.validator.spec(), property).ok().and_then(|s| s.get("writeOnly"))
+                    && deref(&self.validator.model().doc, property).ok().and_then(|s| s.get("writeOnly"))
                         != Some(&Value::Bool(true)));
             if wanted {
                 object.insert(name.clone(), self.value(property, variant, depth + 1));

@@ -40,7 +40,7 @@ use serde_json::{Map, Value};
 use super::fallback::{generate, spec_response};
 use super::validate::{SpecValidator, ValidatedRequest};
 use crate::spec::model::{
-    Filter, FilterOp, Operation, Paging, Parameter, SortFlag, Spec, TokenField, TokenSource, is_json, resolve,
+    Filter, FilterOp, Operation, Paging, Parameter, SortFlag, Spec, TokenField, TokenSource, is_json, resolve, unescape,
 };
 use crate::spec::validate::parse_date_time;
 
@@ -184,7 +184,7 @@ pub struct Records<'s> {
 impl Records<'_> {
     /// The records of the collection at `path` (such as `/pets/7/toys`), seeded if new.
     pub fn of(&mut self, path: &str) -> &mut Vec<Value> {
-        self.store.open_in(self.collections, self.store.template(path).unwrap_or(path), path).items_mut()
+        self.store.open_in(self.collections, self.store.validator.template(path).unwrap_or(path), path).items_mut()
     }
 
     /// Record `id` of the collection at `path`, if it has it.
@@ -202,7 +202,8 @@ impl Records<'_> {
     /// Removes (and answers) the records at `path` that `gone` picks, and the collections under them.
     pub fn remove(&mut self, path: &str, gone: impl Fn(&Value) -> bool) -> Vec<Value> {
         let field = self.store.id_field_at(path);
-        let collection = self.store.open_in(self.collections, self.store.template(path).unwrap_or(path), path);
+        let collection =
+            self.store.open_in(self.collections, self.store.validator.template(path).unwrap_or(path), path);
         let removed: Vec<Value> = collection.items_mut().extract_if(.., |r| gone(r)).collect();
         let ids: Vec<String> = removed.iter().filter_map(|r| r.get(&field).and_then(text)).collect();
         let under: Vec<String> = ids.iter().map(|id| format!("{path}/{id}/")).collect();
@@ -214,7 +215,6 @@ impl Records<'_> {
 
 /// The records of every collection, keyed by the collection's path.
 pub(crate) struct Store {
-    spec: Spec,
     /// The contract's: what the store's answers are held to.
     validator: Arc<SpecValidator>,
     /// What each operation's answer shows, by operation id.
@@ -272,30 +272,30 @@ enum Role {
 
 impl Store {
     /// The store of the spec `validator` enforces.
-    pub(crate) fn new(
-        validator: Arc<SpecValidator>,
-        records: Option<u64>,
-        hooks: Option<Arc<dyn Hooks>>,
-    ) -> Result<Self, String> {
-        let spec = Spec::parse(validator.spec()).map_err(|e| e.to_string())?;
-        let seed = fastrand::u64(..);
+    pub(crate) fn new(validator: Arc<SpecValidator>, records: Option<u64>, hooks: Option<Arc<dyn Hooks>>) -> Self {
+        let (spec, seed) = (validator.model(), fastrand::u64(..));
         let shape = |op: &Operation| Some((op.id.clone(), shape(&spec.doc, success_schema(op)?, 0)));
         let shapes = spec.operations.iter().filter_map(shape).collect();
         let (documents, collections) = (Mutex::new(HashMap::new()), Mutex::new(HashMap::new()));
         let hooks = hooks.unwrap_or_else(|| Arc::new(NoHooks));
-        Ok(Self { spec, validator, shapes, documents, records, hooks, seed, collections })
+        Self { validator, shapes, documents, records, hooks, seed, collections }
+    }
+
+    /// The model of the spec.
+    fn spec(&self) -> &Spec {
+        self.validator.model()
     }
 
     /// What `read` makes of the records of the collection at `path`, opened first.
     pub(crate) fn read<T>(&self, path: &str, read: impl FnOnce(&[Value]) -> T) -> T {
         let mut collections = super::lock(&self.collections);
-        read(&self.open_in(&mut collections, self.template(path).unwrap_or(path), path).items)
+        read(&self.open_in(&mut collections, self.validator.template(path).unwrap_or(path), path).items)
     }
 
     /// The store's answer to a validated request (`None`: no collection, or
     /// the answer would not fit the spec).
     pub(crate) fn answer(&self, request: &ValidatedRequest, path: &str, body: &[u8]) -> Option<Stored> {
-        let op = self.spec.operation(&request.operation_id)?;
+        let op = self.spec().operation(&request.operation_id)?;
         let hooks = &*self.hooks;
         let refused = |(status, message): Refusal| Some(Stored::Refused(status, message));
         // The query as the emulator reads it: its defaults where the request leaves a parameter out.
@@ -335,7 +335,7 @@ impl Store {
             None => {}
         }
         let tokens =
-            self.spec.security_schemes.iter().filter_map(|scheme| Some((&scheme.name, scheme.token.as_ref()?)));
+            self.spec().security_schemes.iter().filter_map(|scheme| Some((&scheme.name, scheme.token.as_ref()?)));
         if let Some((scheme, source)) = tokens.into_iter().find(|(_, source)| source.operation == op.id) {
             return Some(self.token(op, scheme, source, &sent));
         }
@@ -349,7 +349,7 @@ impl Store {
                 // The store's own search: the collection it is under, as stored.
                 None => {
                     let under = path.rsplit_once('/')?.0;
-                    let template = self.template(under).filter(|t| self.is_collection(t))?;
+                    let template = self.validator.template(under).filter(|t| self.is_collection(t))?;
                     let collection = self.open_in(records.collections, template, under);
                     (collection.items.clone(), !collection.invents)
                 }
@@ -357,7 +357,7 @@ impl Store {
             let (status, envelope) = self.documented(op)?;
             // The body's field that sizes a page, named as a page-size parameter would be.
             let body = op.request_body.iter().flat_map(|b| &b.content).find(|m| is_json(&m.name));
-            let fields = body.and_then(|m| resolve(&self.spec.doc, &m.schema).get("properties")?.as_object());
+            let fields = body.and_then(|m| resolve(&self.spec().doc, &m.schema).get("properties")?.as_object());
             let size = fields.into_iter().flatten().map(|(name, _)| name.as_str()).find(|name| is_size(name));
             let tokens = Tokens { seed: self.seed ^ fnv(path.bytes()), query: &query, size };
             let every: Vec<usize> = (0..found.len()).collect();
@@ -486,24 +486,6 @@ impl Store {
         Ok(collection.items.len() - 1)
     }
 
-    /// The spec path a request's `path` fits, a literal segment winning over a parameter.
-    fn template(&self, path: &str) -> Option<&str> {
-        let segments: Vec<&str> = path.split('/').collect();
-        let fit = |template: &str| -> Option<Vec<bool>> {
-            let parts: Vec<&str> = template.split('/').collect();
-            if parts.len() != segments.len() {
-                return None;
-            }
-            let literal = |(part, segment): (&&str, &&str)| match part.starts_with('{') && part.ends_with('}') {
-                true => (!segment.is_empty()).then_some(false),
-                false => (part == segment).then_some(true),
-            };
-            parts.iter().zip(&segments).map(literal).collect()
-        };
-        let templates = self.spec.operations.iter().map(|o| o.path.as_str());
-        templates.filter_map(|t| Some((fit(t)?, t))).max_by(|a, b| a.0.cmp(&b.0)).map(|(_, t)| t)
-    }
-
     /// The answer of the operation that gives `scheme`'s token, for the
     /// fields the sandbox exports ([`super::spec_token_field`]).
     fn token(&self, op: &Operation, scheme: &str, source: &TokenSource, sent: &Value) -> Stored {
@@ -549,7 +531,7 @@ impl Store {
 
     /// The schema of the field at `pointer` of `op`'s answer.
     fn schema_at<'s>(&'s self, op: &'s Operation, pointer: &str) -> Option<&'s Value> {
-        let (doc, mut names) = (&self.spec.doc, pointer.split('/').skip(1));
+        let (doc, mut names) = (&self.spec().doc, pointer.split('/').skip(1));
         names.try_fold(resolve(doc, success_schema(op)?), |schema, name| {
             Some(resolve(doc, property(doc, schema, name)?))
         })
@@ -557,14 +539,14 @@ impl Store {
 
     /// Whether the spec path `template` is a collection.
     fn is_collection(&self, template: &str) -> bool {
-        self.spec.operations.iter().any(|o| o.path == template && (o.method == "post" || self.listed(o).is_some()))
+        self.spec().operations.iter().any(|o| o.path == template && (o.method == "post" || self.listed(o).is_some()))
     }
 
     /// Whether `op` works on a collection, and how.
     fn role(&self, op: &Operation) -> Option<Role> {
         let item = || item_of(&op.path).filter(|(parent, _)| self.is_collection(parent)).map(|_| Role::Item);
         // A `POST` creates in a collection whose items have ids: one it lists, or has a `GET` of one of.
-        let lists = || self.spec.operations.iter().any(|o| o.path == op.path && self.listed(o).is_some());
+        let lists = || self.spec().operations.iter().any(|o| o.path == op.path && self.listed(o).is_some());
         match op.method.as_str() {
             "get" => self.listed(op).map(|_| Role::List).or_else(item),
             "post" if lists() || self.item_get(&op.path).is_some() => Some(Role::Create),
@@ -575,7 +557,7 @@ impl Store {
 
     /// The `GET` of one item of the collection at `template` (`<template>/{id}`).
     fn item_get(&self, template: &str) -> Option<&Operation> {
-        self.spec.operations.iter().find(|o| {
+        self.spec().operations.iter().find(|o| {
             o.method == "get" && o.path.rsplit_once('/').is_some_and(|(p, l)| p == template && l.starts_with('{'))
         })
     }
@@ -593,8 +575,8 @@ impl Store {
         if item_of(&op.path).is_some_and(|(parent, _)| self.is_collection(parent)) {
             return None;
         }
-        let schema = resolve(&self.spec.doc, success_schema(op)?);
-        let is_array = |s: &Value| resolve(&self.spec.doc, s).get("type").and_then(Value::as_str) == Some("array");
+        let schema = resolve(&self.spec().doc, success_schema(op)?);
+        let is_array = |s: &Value| resolve(&self.spec().doc, s).get("type").and_then(Value::as_str) == Some("array");
         if is_array(schema) {
             return Some(String::new());
         }
@@ -607,8 +589,8 @@ impl Store {
 
     /// The schema of one item of the collection at `template` (its list's, else its `GET`'s).
     fn item_schema(&self, template: &str) -> Option<Value> {
-        let doc = &self.spec.doc;
-        for op in self.spec.operations.iter().filter(|o| o.path == template) {
+        let doc = &self.spec().doc;
+        for op in self.spec().operations.iter().filter(|o| o.path == template) {
             if let Some(pointer) = self.listed(op) {
                 return self.schema_at(op, &pointer)?.get("items").map(|items| resolve(doc, items).clone());
             }
@@ -619,14 +601,14 @@ impl Store {
     /// The field that holds an item's id: the item path's parameter if the items have it, else `id`.
     fn id_field(&self, template: &str) -> Option<String> {
         let schema = self.item_schema(template)?;
-        let param = self.spec.operations.iter().find_map(|o| item_of(&o.path).filter(|(p, _)| *p == template));
+        let param = self.spec().operations.iter().find_map(|o| item_of(&o.path).filter(|(p, _)| *p == template));
         let mut names = [param.map(|(_, name)| name), Some("id")].into_iter().flatten();
-        names.find(|name| property(&self.spec.doc, &schema, name).is_some()).map(str::to_owned)
+        names.find(|name| property(&self.spec().doc, &schema, name).is_some()).map(str::to_owned)
     }
 
     /// [`Store::id_field`] of the collection at `path` (a request's path), `id` if it has none.
     fn id_field_at(&self, path: &str) -> String {
-        self.template(path).and_then(|t| self.id_field(t)).unwrap_or_else(|| "id".into())
+        self.validator.template(path).and_then(|t| self.id_field(t)).unwrap_or_else(|| "id".into())
     }
 
     /// A collection's first records: the hooks', `records` generated ones, or the spec's answer's.
@@ -635,7 +617,7 @@ impl Store {
             return Collection { made: items.len(), items, ..Collection::default() };
         }
         let mut collection = Collection { invents: true, ..Collection::default() };
-        let list = self.spec.operations.iter().find(|o| o.path == template && self.listed(o).is_some());
+        let list = self.spec().operations.iter().find(|o| o.path == template && self.listed(o).is_some());
         if let Some(records) = self.records {
             let made = (0..records.min(MAX_SEEDED)).filter_map(|_| self.made(template, &mut collection.made, true));
             collection.items = made.collect();
@@ -730,14 +712,6 @@ impl Serialize for Shown<'_> {
             })),
             value => value.serialize(serializer),
         }
-    }
-}
-
-/// A JSON pointer's segment as the name it stands for (`~1` is `/`, `~0` `~`).
-fn unescape(segment: &str) -> Cow<'_, str> {
-    match segment.contains('~') {
-        true => segment.replace("~1", "/").replace("~0", "~").into(),
-        false => segment.into(),
     }
 }
 

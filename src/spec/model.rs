@@ -885,6 +885,14 @@ pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+/// A JSON pointer segment as the key it stands for (`~1` is `/`, `~0` is `~`): [`escape`] undone.
+pub fn unescape(segment: &str) -> std::borrow::Cow<'_, str> {
+    match segment.contains('~') {
+        true => segment.replace("~1", "/").replace("~0", "~").into(),
+        false => segment.into(),
+    }
+}
+
 /// The URLs of the `servers` of a document, path item or operation, each
 /// variable at its default.
 fn servers(holder: &Value) -> Vec<String> {
@@ -1279,13 +1287,20 @@ fn paths(value: &Value) -> Option<Vec<String>> {
 
 /// Whether a media type is JSON: `application/json` or a `+json` one.
 pub fn is_json(media_type: &str) -> bool {
-    let essence = essence(media_type);
-    essence == "application/json" || essence.ends_with("+json")
+    // Without a lower-case copy: request bodies are checked on every call.
+    let essence = written_essence(media_type);
+    let suffix = essence.get(essence.len().saturating_sub(5)..);
+    essence.eq_ignore_ascii_case("application/json") || suffix.is_some_and(|s| s.eq_ignore_ascii_case("+json"))
 }
 
 /// `Application/JSON; charset=utf-8` → `application/json`.
 pub(crate) fn essence(media_type: &str) -> String {
-    media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase()
+    written_essence(media_type).to_ascii_lowercase()
+}
+
+/// [`essence`] in the case it is written.
+fn written_essence(media_type: &str) -> &str {
+    media_type.split(';').next().unwrap_or_default().trim()
 }
 
 fn media_types(doc: &Value, holder: &Value) -> Vec<MediaType> {

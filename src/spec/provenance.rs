@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use super::model::{enum_values, escape};
+use super::model::{enum_values, escape, unescape};
 use super::walk::{is_inferred, visit};
 
 /// What kind of fact a spec states.
@@ -243,7 +243,7 @@ fn locate<'s>(spec: &'s Value, pointer: &str) -> Option<(Place, Option<(FactKind
     let (mut length, mut keys) = (0, vec![String::new()]);
     for segment in pointer.split('/').skip(1) {
         inherited = node.get("x-provenance").or(inherited);
-        let key = segment.replace("~1", "/").replace("~0", "~");
+        let key = unescape(segment).into_owned();
         let here = &pointer[..length + 1 + segment.len()];
         let parent = node;
         node = parent.pointer(&format!("/{segment}"))?;

@@ -70,7 +70,7 @@ type Pairs = Vec<(String, String)>;
 pub struct SpecValidator {
     /// The spec, kept to resolve `$ref`s while validating; shared by clones,
     /// so that its nodes keep their addresses (see `inferred`).
-    pub(super) spec: Arc<Value>,
+    pub(super) spec: Doc,
     /// The JSON pointer of every schema object marked inferred
     /// (`x-provenance`), by its address ([`walk::node_key`]): the survey
     /// notes which inferred facts an answer confirms without building
@@ -84,6 +84,30 @@ pub struct SpecValidator {
     unrouted_security: Vec<Requirement>,
     /// Every `pattern` of the spec, compiled.
     pub(super) patterns: Arc<FxHashMap<String, Regex>>,
+}
+
+/// The model a validator is compiled from, which it keeps; as a [`Value`], its document.
+#[derive(Debug, Clone)]
+pub(super) enum Doc {
+    Embedded(&'static model::Spec),
+    Read(Arc<model::Spec>),
+}
+
+impl Doc {
+    fn model(&self) -> &model::Spec {
+        match self {
+            Self::Embedded(model) => model,
+            Self::Read(model) => model,
+        }
+    }
+}
+
+impl std::ops::Deref for Doc {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        &self.model().doc
+    }
 }
 
 /// What the validator needs of an incoming request.
@@ -294,7 +318,7 @@ impl SpecValidator {
     ///
     /// A message naming the path, operation or `$ref` at fault.
     pub fn new(spec: &Value) -> Result<Self, String> {
-        Self::compile(&model::Spec::parse(spec).map_err(|e| e.to_string())?)
+        Self::compile(Doc::Read(Arc::new(model::Spec::parse(spec).map_err(|e| e.to_string())?)))
     }
 
     /// The validator of an embedded spec (an API's `SPEC_JSON`), compiled
@@ -305,16 +329,15 @@ impl SpecValidator {
     /// As [`SpecValidator::new`].
     pub fn embedded(json: &'static str) -> Result<&'static Self, &'static str> {
         static COMPILED: model::Embedded<Result<SpecValidator, String>> = model::Embedded::new();
-        let compile = || model::Spec::embedded(json).map_err(ToString::to_string).and_then(Self::compile);
+        let compile =
+            || model::Spec::embedded(json).map_err(ToString::to_string).and_then(|m| Self::compile(Doc::Embedded(m)));
         COMPILED.get(json, compile).as_ref().map_err(String::as_str)
     }
 
-    fn compile(model: &model::Spec) -> Result<Self, String> {
+    fn compile(shared: Doc) -> Result<Self, String> {
         // What the whole document must be: every `$ref` resolves (so a typo
         // shows at start-up), every `pattern` compiles, every `x-format` is known.
-        // The copy kept is the one visited: `inferred` holds its addresses.
-        let shared = Arc::new(model.doc.clone());
-        let spec = &*shared;
+        let (model, spec) = (shared.model(), &*shared);
         let (mut patterns, mut inferred) = (FxHashMap::default(), FxHashMap::default());
         visit(spec, &mut String::new(), &mut |node, at| {
             if node.get("$ref").is_some_and(Value::is_string) {
@@ -362,7 +385,7 @@ impl SpecValidator {
         let operations = routes.iter().flat_map(|r| r.methods.iter().map(|op| op.security.as_slice()));
         let unrouted_security = security::common(operations);
         let inferred = Arc::new(inferred);
-        Ok(Self { spec: shared.clone(), inferred, routes, route_of, unrouted_security, patterns })
+        Ok(Self { spec: shared, inferred, routes, route_of, unrouted_security, patterns })
     }
 
     /// The `operationId`s of the spec, in path order.
@@ -371,9 +394,9 @@ impl SpecValidator {
     }
 
     #[cfg(feature = "sandbox")]
-    /// The spec the validator was built from.
-    pub(crate) fn spec(&self) -> &Value {
-        &self.spec
+    /// The model of the spec the validator was compiled from.
+    pub(crate) fn model(&self) -> &model::Spec {
+        self.spec.model()
     }
 
     #[cfg(feature = "sandbox")]
@@ -383,10 +406,11 @@ impl SpecValidator {
     }
 
     #[cfg(feature = "sandbox")]
-    /// The response an operation documents for `status`, as written (see
-    /// [`Operation::documented_response`]).
-    pub(crate) fn documented_response(&self, operation_id: &str, status: u16) -> Option<&Value> {
-        self.operation(operation_id)?.documented_response(status).map(|(_, response)| response)
+    /// The response an operation documents for `status` (see [`Operation::documented_response`]).
+    pub(crate) fn documented_response(&self, operation_id: &str, status: u16) -> Option<&model::Response> {
+        let op = self.operation(operation_id)?;
+        let (key, _) = op.documented_response(status)?;
+        op.def.responses.iter().find(|response| response.status == key)
     }
 
     #[cfg(feature = "sandbox")]
@@ -426,6 +450,26 @@ impl SpecValidator {
         self.route(method, path, None).map_or(&self.unrouted_security, |(_, op, _)| &op.security)
     }
 
+    #[cfg(feature = "sandbox")]
+    /// The spec path (`/pets/{id}`) a request's `path` is for, chosen as requests are routed.
+    pub(crate) fn template(&self, path: &str) -> Option<&str> {
+        let (route, _) = self.matching(path, None)?;
+        route.methods.first().map(|op| op.def.path.as_str())
+    }
+
+    /// The route `path` fits whose segments rank highest (only `operation`'s
+    /// route is tried if given), and the path without its leading `/`.
+    fn matching<'p>(&self, path: &'p str, operation: Option<&str>) -> Option<(&Route, &'p str)> {
+        let raw = path.strip_prefix('/')?;
+        let count = raw.bytes().filter(|&b| b == b'/').count() + 1;
+        let matches = |r: &&Route| {
+            r.segments.len() == count && r.segments.iter().zip(raw.split('/')).all(|(s, r)| s.capture(r).is_some())
+        };
+        let only = operation.and_then(|id| self.route_of.get(id)).and_then(|&index| self.routes.get(index..=index));
+        let routes = only.unwrap_or(&self.routes);
+        Some((routes.iter().filter(matches).max_by(|a, b| a.rank.cmp(&b.rank))?, raw))
+    }
+
     /// The route and operation `method path` is for, and the path without its leading `/`.
     fn route<'p>(
         &self,
@@ -434,14 +478,7 @@ impl SpecValidator {
         operation: Option<&str>,
     ) -> Result<(&Route, &Operation, &'p str), Violation> {
         let not_found = || Violation::NotFound { path: path.to_owned() };
-        let raw = path.strip_prefix('/').ok_or_else(not_found)?;
-        let count = raw.bytes().filter(|&b| b == b'/').count() + 1;
-        let matches = |r: &&Route| {
-            r.segments.len() == count && r.segments.iter().zip(raw.split('/')).all(|(s, r)| s.capture(r).is_some())
-        };
-        let only = operation.and_then(|id| self.route_of.get(id)).and_then(|&index| self.routes.get(index..=index));
-        let routes = only.unwrap_or(&self.routes);
-        let route = routes.iter().filter(matches).max_by(|a, b| a.rank.cmp(&b.rank)).ok_or_else(not_found)?;
+        let (route, raw) = self.matching(path, operation).ok_or_else(not_found)?;
         let Some(op) = route.methods.iter().find(|op| op.def.method.eq_ignore_ascii_case(method)) else {
             let allowed =
                 route.methods.iter().map(|op| op.def.method.to_ascii_uppercase()).collect::<Vec<_>>().join(", ");

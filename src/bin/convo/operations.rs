@@ -762,14 +762,14 @@ fn fan_out<'v>(value: &'v Value, segments: &[&str], records: usize, fan: bool, o
         out.push(value);
         return;
     };
-    let segment = segment.replace("~1", "/").replace("~0", "~");
+    let segment = model::unescape(segment);
     let next = match value {
         Value::Array(items) if fan && segment.parse::<usize>().is_ok() => {
             items.iter().take(records).for_each(|item| fan_out(item, segments, records, false, out));
             return;
         }
         Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
-        _ => value.get(&segment),
+        _ => value.get(&*segment),
     };
     if let Some(next) = next {
         fan_out(next, segments, records, fan, out);
@@ -1835,12 +1835,12 @@ fn items_of(list: &ItemList, matches: &ArgMatches) -> Result<Vec<Value>, Failure
             && let Some(Value::Object(map)) = last.pointer_mut(outer)
         {
             // A list it appends to is started.
-            map.insert(name.replace("~1", "/").replace("~0", "~"), Value::Array(Vec::new()));
+            map.insert(model::unescape(name).into_owned(), Value::Array(Vec::new()));
         }
         match (last.pointer_mut(parent).ok_or_else(no_place)?, key) {
             (Value::Array(list), "-") => list.push(built),
             (Value::Object(map), key) if key != "-" => {
-                map.insert(key.replace("~1", "/").replace("~0", "~"), built);
+                map.insert(model::unescape(key).into_owned(), built);
             }
             _ => return Err(no_place()),
         }

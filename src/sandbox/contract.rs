@@ -59,10 +59,10 @@ impl Contract {
         authenticate: Authenticator,
         hooks: Option<Arc<dyn Hooks>>,
         config: &HarnessConfig,
-    ) -> Result<Self, String> {
+    ) -> Self {
         let store = Store::new(validator.clone(), config.records, hooks);
         let (latency, check_responses, violations) = (config.latency, config.check_responses, Mutex::new(Vec::new()));
-        Ok(Self { validator, store, render_error, authenticate, latency, check_responses, violations })
+        Self { validator, store, render_error, authenticate, latency, check_responses, violations }
     }
 
     /// An error answer to `operation_id` (`None`: not known yet).

@@ -243,8 +243,7 @@ impl<E: Emulator> Sandbox<E> {
         });
         let spec = serde_json::from_str(E::SPEC_JSON).map_err(io::Error::other)?;
         let validator = Arc::new(validate::SpecValidator::new(&spec).map_err(io::Error::other)?);
-        let contract = Contract::new(validator, Some(E::render_error), authenticate, E::hooks(&state), &harness_config)
-            .map_err(io::Error::other)?;
+        let contract = Contract::new(validator, Some(E::render_error), authenticate, E::hooks(&state), &harness_config);
         Self::serve(state.clone(), E::routes(state), contract, &harness_config, port).await
     }
 }
@@ -307,7 +306,7 @@ impl Sandbox<SpecOnly> {
             accepted(scheme, credential, accepts)
                 .map_err(|message| errors::render(&renders, None, StatusCode::UNAUTHORIZED, &message).into())
         });
-        let contract = Contract::new(validator, None, sandbox_credential, None, config).map_err(io::Error::other)?;
+        let contract = Contract::new(validator, None, sandbox_credential, None, config);
         Self::serve(Arc::new(SpecOnly), contract::with_fallback(axum::Router::new()), contract, config, port).await
     }
 }

@@ -43,11 +43,21 @@ fn main() {
         // The headers the generated code sends besides the credentials.
         let api_version = <convo_clients::luware::GeneratedClient as ClientInfo<_>>::api_version();
 
-        // Three ways in turns: convo; raw reqwest decoding the same
+        // The client's default timeouts, as a careful user of raw reqwest
+        // would set them: connect and read timeouts, and a deadline on the call.
+        let defaults = convo_clients::ClientConfig::default();
+        let careful = reqwest::Client::builder()
+            .connect_timeout(defaults.connect_timeout)
+            .read_timeout(defaults.read_timeout)
+            .build()
+            .unwrap();
+
+        // Four ways in turns: convo; raw reqwest decoding the same
         // `Conversation` type (the peer: the same headers and types); raw
-        // reqwest decoding a `serde_json::Value` (the peer before 2026-12-07).
-        let names = ["convo client", "raw reqwest, typed", "raw reqwest, Value"];
-        let mut samples: [Vec<(f64, f64)>; 3] = Default::default();
+        // reqwest decoding a `serde_json::Value` (the peer before 2026-12-07);
+        // the peer with the client's timeouts (added 2026-12-08).
+        let names = ["convo client", "raw reqwest, typed", "raw reqwest, Value", "raw reqwest, timeouts"];
+        let mut samples: [Vec<(f64, f64)>; 4] = Default::default();
         for round in 0..ROUNDS {
             for turn in 0..names.len() {
                 let which = (round + turn) % names.len();
@@ -58,17 +68,20 @@ fn main() {
                         std::hint::black_box(conversation.into_inner());
                         continue;
                     }
-                    let response = http
+                    let send = if which == 3 { &careful } else { &http }
                         .get(&url)
                         .header("Accept", "application/json")
                         .header("api-version", api_version)
                         .header("Ocp-Apim-Subscription-Key", &env["LUWARE_SUBSCRIPTION_KEY"])
                         .header("Authorization", &bearer)
-                        .send()
-                        .await
-                        .unwrap()
-                        .error_for_status()
-                        .unwrap();
+                        .send();
+                    if which == 3 {
+                        let call = async { send.await?.error_for_status()?.json::<Conversation>().await };
+                        let deadline = tokio::time::timeout(defaults.json_deadline, call).await;
+                        std::hint::black_box(deadline.unwrap().unwrap());
+                        continue;
+                    }
+                    let response = send.await.unwrap().error_for_status().unwrap();
                     if which == 1 {
                         std::hint::black_box(response.json::<Conversation>().await.unwrap());
                     } else {
@@ -82,12 +95,12 @@ fn main() {
         let medians = |pick: fn(&(f64, f64)) -> f64| samples.each_ref().map(|s| median(s.iter().map(pick).collect()));
         let (wall, cpu) = (medians(|x| x.0), medians(|x| x.1));
         println!("{ROUNDS} rounds of {CALLS} getConversation calls each, in turns; medians per call");
-        println!("{:<26} {:>9} {:>9}", "", "wall µs", "CPU µs");
+        println!("{:<31} {:>9} {:>9}", "", "wall µs", "CPU µs");
         for (k, name) in names.iter().enumerate() {
-            println!("{name:<26} {:>9.1} {:>9.1}", wall[k], cpu[k]);
+            println!("{name:<31} {:>9.1} {:>9.1}", wall[k], cpu[k]);
         }
         for (k, name) in names.iter().enumerate().skip(1) {
-            println!("{:<26} {:>9.2} {:>9.2}", format!("ratio to {name}"), wall[0] / wall[k], cpu[0] / cpu[k]);
+            println!("{:<31} {:>9.2} {:>9.2}", format!("ratio to {name}"), wall[0] / wall[k], cpu[0] / cpu[k]);
         }
     });
     served.interrupt();
